@@ -1,0 +1,78 @@
+"""One exception root, and the one place that maps outcomes to exit codes.
+
+Exit codes (documented in the README, tested in tests/test_cli.py):
+
+- 0: clean.
+- 1: findings at or above the fail level (lint, probe); stale files (render --check);
+  a capability gap under --strict; a file that is invalid so cannot be rendered.
+- 2: usage error, unreadable or missing file, bad configuration, refusing to
+  overwrite a file.
+- 3: an unexpected internal error (one line naming the file; MAILCONF_DEBUG=1
+  shows the traceback).
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    FINDINGS = 1
+    USAGE = 2
+    INTERNAL = 3
+
+
+class MailconfError(Exception):
+    """A problem that ends the command with one clear line and an exit code.
+
+    Messages must never contain a secret.
+    """
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+
+class UsageError(MailconfError):
+    exit_code = ExitCode.USAGE
+
+
+class InputError(MailconfError):
+    """A file that cannot be read at all (missing, a directory, permission denied)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(MailconfError):
+    """mailconf's own settings ([tool.mailconf], .mailconf.yaml) are wrong."""
+
+    exit_code = ExitCode.USAGE
+
+
+class OutputError(MailconfError):
+    """Render refuses to write (an existing file differs, an unsafe path)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class FindingsError(MailconfError):
+    """The run produced what the user asked to fail on (findings, gaps, stale files)."""
+
+    exit_code = ExitCode.FINDINGS
+
+
+class InternalError(MailconfError):
+    """A bug. The message names the file and the exception type, never its text (it may hold a secret)."""
+
+    exit_code = ExitCode.INTERNAL
+
+    @classmethod
+    def wrap(cls, path: str, doing: str, exc: BaseException) -> InternalError:
+        import os
+        import traceback
+
+        if os.environ.get("MAILCONF_DEBUG"):
+            traceback.print_exception(exc)
+        return cls(
+            f"{path}: internal error ({type(exc).__name__}) while {doing}; "
+            "please report it (MAILCONF_DEBUG=1 shows the traceback)"
+        )

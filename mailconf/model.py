@@ -1,0 +1,203 @@
+"""The ground floor: typed, immutable values shared by every stage.
+
+Nothing here imports anything else from mailconf.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple, Union
+
+#: A path into the YAML document: mapping keys and sequence indexes.
+YamlPath = tuple[Union[str, int], ...]
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r}: use info, warning or error") from None
+
+
+class Location(NamedTuple):
+    path: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+class Finding(NamedTuple):
+    """One problem, located. Equality includes the message."""
+
+    rule: str
+    slug: str
+    severity: Severity
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.location}: {self.severity.label} {self.rule} {self.slug}: {self.message}"
+        )
+
+
+class Protocol(enum.Enum):
+    IMAP = "imap"
+    POP3 = "pop3"
+    SMTP = "smtp"
+
+
+class Security(enum.Enum):
+    TLS = "tls"  # implicit TLS from the first byte (RFC 8314)
+    STARTTLS = "starttls"  # required STARTTLS upgrade
+    STARTTLS_OPTIONAL = "starttls-optional"  # upgrade only if offered: lint flags it (MC103)
+    NONE = "none"
+
+
+class Auth(enum.Enum):
+    PASSWORD = "password"
+    OAUTH2 = "oauth2"
+    GSSAPI = "gssapi"
+    NTLM = "ntlm"
+    CLIENT_CERT = "client-cert"
+    NONE = "none"
+
+
+#: Well-known ports, by protocol and whether TLS is implicit.
+DEFAULT_PORTS: Mapping[tuple[Protocol, bool], int] = {
+    (Protocol.IMAP, True): 993,
+    (Protocol.IMAP, False): 143,
+    (Protocol.POP3, True): 995,
+    (Protocol.POP3, False): 110,
+    (Protocol.SMTP, True): 465,
+    (Protocol.SMTP, False): 587,
+}
+
+
+def default_port(protocol: Protocol, security: Security) -> int:
+    return DEFAULT_PORTS[(protocol, security is Security.TLS)]
+
+
+@dataclass(frozen=True)
+class Tls:
+    verify: bool = True
+    verify_hostname: bool = True
+    ca_file: str | None = None
+    #: "sha256:AB:CD:..." (algorithm prefix, upper-case hex with colons)
+    fingerprint: str | None = None
+    min_version: str | None = None  # "1.0" | "1.1" | "1.2" | "1.3"
+    client_cert: str | None = None
+    client_key: str | None = None
+
+    @property
+    def fingerprint_algorithm(self) -> str | None:
+        return self.fingerprint.split(":", 1)[0] if self.fingerprint else None
+
+    @property
+    def fingerprint_hex(self) -> str | None:
+        """The pin without its algorithm prefix: 'AB:CD:...'."""
+        return self.fingerprint.split(":", 1)[1] if self.fingerprint else None
+
+
+@dataclass(frozen=True)
+class Server:
+    """One endpoint of an account, with every default already applied."""
+
+    protocol: Protocol
+    host: str
+    port: int
+    security: Security
+    auth: Auth
+    username: str
+    password_command: str | None = None
+    token_command: str | None = None  # OAuth2: prints an access token
+    #: True when the file holds a literal `password:`. The secret itself is never kept.
+    has_literal_password: bool = False
+    mechanisms: tuple[str, ...] = ()
+    tls: Tls = field(default_factory=Tls)
+    timeout: int | None = None  # seconds; 0 means no timeout
+    leave_on_server: bool | None = None  # POP3 only
+    leave_days: int | None = None  # POP3 only
+    #: Where the server mapping is (the `incoming:`/`outgoing:` key).
+    path: YamlPath = ()
+    #: Where each field that was written came from (the account or `defaults:`).
+    origin: Mapping[str, YamlPath] = field(default_factory=dict)
+
+    def where(self, name: str) -> YamlPath:
+        """The YAML path of a field, or of the server itself when it was defaulted."""
+        return self.origin.get(name, self.path)
+
+    def declared(self, name: str) -> bool:
+        return name in self.origin
+
+    @property
+    def side(self) -> str:
+        return "outgoing" if self.protocol is Protocol.SMTP else "incoming"
+
+    @property
+    def is_loopback(self) -> bool:
+        if self.host.lower() in ("localhost", "localhost.localdomain"):
+            return True
+        try:
+            return ipaddress.ip_address(self.host.strip("[]")).is_loopback
+        except ValueError:
+            return False
+
+    @property
+    def is_ip_literal(self) -> bool:
+        try:
+            ipaddress.ip_address(self.host.strip("[]"))
+        except ValueError:
+            return False
+        return True
+
+    @property
+    def endpoint(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.protocol.value}://{host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    address: str
+    display_name: str | None
+    organization: str | None
+    incoming: Server | None
+    outgoing: Server | None
+    path: YamlPath = ()
+
+    @property
+    def servers(self) -> tuple[Server, ...]:
+        return tuple(s for s in (self.incoming, self.outgoing) if s is not None)
+
+
+@dataclass(frozen=True)
+class Model:
+    """All accounts of one file that passed the schema, in file order."""
+
+    accounts: tuple[Account, ...]
+
+    def servers(self) -> tuple[tuple[Account, Server], ...]:
+        return tuple((a, s) for a in self.accounts for s in a.servers)
+
+    def account(self, name: str) -> Account | None:
+        for account in self.accounts:
+            if account.name == name:
+                return account
+        return None

@@ -1,0 +1,199 @@
+"""Reporters: findings -> text, json, sarif (2.1.0), github (workflow commands).
+
+Each reporter is a function ``(results, tool) -> str``; REPORTERS feeds the
+``--format`` choice. ``lint`` and ``probe`` share them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .model import Finding, Severity
+
+
+class Result(Protocol):
+    """What a reporter needs of one file's result (lint.FileResult, probe results)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def findings(self) -> tuple[Finding, ...]: ...
+
+
+class RuleInfo(Protocol):
+    ID: str
+    SLUG: str
+    SEVERITY: Severity
+    TITLE: str
+    __doc__: str | None
+
+
+@dataclass(frozen=True)
+class Tool:
+    """The command that produced the findings, with its rule catalogue (SARIF needs it)."""
+
+    name: str  # "mailconf lint" ...
+    rules: Mapping[str, RuleInfo]
+    color: bool = False
+
+
+_COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
+_RESET = "\033[0m"
+
+
+def text(results: Sequence[Result], tool: Tool) -> str:
+    lines = []
+    counts = dict.fromkeys(Severity, 0)
+    for result in results:
+        for f in result.findings:
+            counts[f.severity] += 1
+            label = f.severity.label
+            if tool.color:
+                label = f"{_COLORS[f.severity]}{label}{_RESET}"
+            lines.append(f"{f.location}: {label} {f.rule} {f.slug}: {f.message}")
+    total = sum(counts.values())
+    if total:
+        parts = [f"{counts[s]} {s.label}{'s' if counts[s] != 1 else ''}" for s in reversed(Severity) if counts[s]]
+        files = len(results)
+        lines.append(f"{', '.join(parts)} in {files} file{'s' if files != 1 else ''}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def json_(results: Sequence[Result], tool: Tool) -> str:
+    payload = [
+        {
+            "path": f.location.path,
+            "line": f.location.line,
+            "column": f.location.column,
+            "severity": f.severity.label,
+            "rule": f.rule,
+            "slug": f.slug,
+            "message": f.message,
+        }
+        for r in results
+        for f in r.findings
+    ]
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def github(results: Sequence[Result], tool: Tool) -> str:
+    """GitHub Actions workflow commands: annotations on the pull request's files."""
+    kinds = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+    lines = []
+    for r in results:
+        for f in r.findings:
+            props = (
+                f"file={_gh_prop(f.location.path)},line={f.location.line},col={f.location.column},"
+                f"title={_gh_prop(f'{f.rule} {f.slug}')}"
+            )
+            lines.append(f"::{kinds[f.severity]} {props}::{_gh_data(f.message)}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _gh_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_prop(value: str) -> str:
+    return _gh_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def sarif(results: Sequence[Result], tool: Tool) -> str:
+    from . import __version__
+
+    rule_ids = sorted(tool.rules)
+    index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
+    rules: list[dict[str, Any]] = []
+    for rule_id in rule_ids:
+        rule = tool.rules[rule_id]
+        doc = (rule.__doc__ or rule.TITLE).strip()
+        rules.append(
+            {
+                "id": rule.ID,
+                "name": _camel(rule.SLUG),
+                "shortDescription": {"text": rule.TITLE},
+                "fullDescription": {"text": doc.splitlines()[0]},
+                "help": {"text": doc},
+                "defaultConfiguration": {"level": _SARIF_LEVELS[rule.SEVERITY]},
+                "properties": {"slug": rule.SLUG},
+            }
+        )
+    sarif_results = []
+    for r in results:
+        for f in r.findings:
+            entry: dict[str, Any] = {
+                "ruleId": f.rule,
+                "level": _SARIF_LEVELS[f.severity],
+                "message": {"text": f.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": _uri(f.location.path)},
+                            "region": {"startLine": f.location.line, "startColumn": f.location.column},
+                        }
+                    }
+                ],
+            }
+            if f.rule in index:
+                entry["ruleIndex"] = index[f.rule]
+            sarif_results.append(entry)
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "mailconf",
+                        "semanticVersion": __version__,
+                        "informationUri": "https://mailconf.dev",
+                        "rules": rules,
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": sarif_results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _camel(slug: str) -> str:
+    head, *rest = slug.split("-")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _uri(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path.replace(os.sep, "/"))
+
+
+REPORTERS: dict[str, Callable[[Sequence[Result], Tool], str]] = {
+    "text": text,
+    "json": json_,
+    "sarif": sarif,
+    "github": github,
+}
+
+
+def default_format(environ: Mapping[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    return "github" if env.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def use_color(stream: Any, environ: Mapping[str, str] | None = None) -> bool:
+    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org)."""
+    env = os.environ if environ is None else environ
+    if "NO_COLOR" in env and env["NO_COLOR"] != "":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())

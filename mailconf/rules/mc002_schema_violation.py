@@ -1,0 +1,45 @@
+"""The file does not match the published JSON Schema.
+
+Raised by the schema stage, for every error, at the key or value concerned:
+an unknown key (with a "did you mean"), a missing required key, a value of the
+wrong type or outside its allowed set, an empty file. Accounts that break the
+schema are left out of the other rules; the rest are still checked.
+
+Why: the schema (``mailconf schema``) is the contract shared with editors,
+render and probe; it is also the first wall against values that would inject
+directives into rendered client files (control characters, quotes in hosts).
+
+Fix: follow the message; ``mailconf schema`` prints the whole schema, and an
+editor with yaml-language-server shows it as you type.
+
+Failing::
+
+    incoming:
+      protocol: imap
+      host: imap.example.com
+      securty: tls
+Passing::
+
+    incoming:
+      protocol: imap
+      host: imap.example.com
+      security: tls
+
+Reference: schemas/mailconf.schema.json (JSON Schema draft 2020-12).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..model import Model, Severity
+from . import Problem
+
+ID = "MC002"
+SLUG = "schema-violation"
+SEVERITY = Severity.ERROR
+TITLE = "The file does not match the mailconf JSON Schema"
+
+
+def check(model: Model) -> Iterator[Problem]:
+    return iter(())

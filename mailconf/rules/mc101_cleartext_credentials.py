@@ -1,0 +1,42 @@
+"""A server logs in without TLS: the credentials cross the network in cleartext.
+
+Condition: ``security: none`` and any ``auth`` other than ``none``.
+
+Why: anyone on the path (a café network, a compromised router) reads the
+password or token. RFC 8314 requires TLS for mail access and submission.
+
+Fix: use implicit TLS (``security: tls``, port 993/995/465); where the server
+cannot, at least ``security: starttls``.
+
+Failing::
+
+    incoming: {protocol: imap, host: imap.example.com, port: 143, security: none}
+Passing::
+
+    incoming: {protocol: imap, host: imap.example.com, security: tls}
+
+Reference: RFC 8314 sections 4.1 and 5.2; RFC 2595 section 2.3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..model import Auth, Model, Security, Severity, default_port
+from . import Problem
+
+ID = "MC101"
+SLUG = "cleartext-credentials"
+SEVERITY = Severity.ERROR
+TITLE = "Credentials sent over a connection without TLS"
+
+
+def check(model: Model) -> Iterator[Problem]:
+    for _account, server in model.servers():
+        if server.security is Security.NONE and server.auth is not Auth.NONE:
+            port = default_port(server.protocol, Security.TLS)
+            yield Problem(
+                server.where("security"),
+                f"{server.auth.value} login to {server.host} without TLS sends the credentials in cleartext; "
+                f"set security: tls (port {port})",
+            )

@@ -1,0 +1,147 @@
+"""mailconf's own settings: severity policy, disabled rules, the fail level.
+
+Where they come from, first found wins:
+
+1. ``--config PATH`` (a ``.mailconf.yaml`` or a ``pyproject.toml``);
+2. walking up from the current directory: in each directory a ``.mailconf.yaml``,
+   then a ``pyproject.toml`` that has a ``[tool.mailconf]`` table;
+3. built-in defaults (every rule on at its default severity, fail level ``error``).
+
+Keys (the same in both files)::
+
+    fail-level: warning          # info | warning | error
+    disable: [MC704, prefer-implicit-tls]      # ids or slugs
+    severity: {MC104: error, MC705: info}      # ids or slugs -> info|warning|error
+
+Command-line options (``--fail-level``, ``--disable``, ``--severity``) win over the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .model import Severity
+
+CONFIG_NAMES = (".mailconf.yaml", "pyproject.toml")
+
+
+@dataclass(frozen=True)
+class Policy:
+    fail_level: Severity = Severity.ERROR
+    disabled: frozenset[str] = frozenset()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    source: str | None = None  # the file the settings came from
+
+    def enabled(self, rule: str) -> bool:
+        return rule not in self.disabled
+
+    def severity_of(self, rule: str, proposed: Severity) -> Severity:
+        return self.severity.get(rule, proposed)
+
+    def merged(
+        self,
+        fail_level: str | None = None,
+        disable: Iterable[str] = (),
+        severity: Iterable[str] = (),
+    ) -> Policy:
+        """Command-line options on top of the file's settings."""
+        overrides = dict(self.severity)
+        for item in severity:
+            rule, _, level = item.partition("=")
+            if not level:
+                raise ConfigError(f"--severity {item}: write RULE=LEVEL, like MC104=error")
+            overrides[_rule_id(rule, "--severity")] = _severity(level, "--severity")
+        return Policy(
+            fail_level=_severity(fail_level, "--fail-level") if fail_level else self.fail_level,
+            disabled=self.disabled | {_rule_id(r, "--disable") for r in disable},
+            severity=overrides,
+            source=self.source,
+        )
+
+
+def _rule_id(name: str, where: str) -> str:
+    from .rules import lookup
+
+    rule = lookup(name.strip())
+    if rule is None:
+        raise ConfigError(f"{where}: unknown rule {name.strip()!r}; `mailconf rules` lists them")
+    return rule.ID
+
+
+def _severity(text: Any, where: str) -> Severity:
+    try:
+        return Severity.parse(str(text))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def discover(start: Path | None = None) -> Path | None:
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        candidate = directory / ".mailconf.yaml"
+        if candidate.is_file():
+            return candidate
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and _pyproject_table(pyproject) is not None:
+            return pyproject
+    return None
+
+
+def _pyproject_table(path: Path) -> dict[str, Any] | None:
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc}); fix the file") from None
+    table = data.get("tool", {}).get("mailconf")
+    return table if isinstance(table, dict) else None
+
+
+def load_policy(config: str | None = None) -> Policy:
+    path = Path(config) if config else discover()
+    if path is None:
+        return Policy()
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such configuration file; check --config")
+    if path.name == "pyproject.toml" or path.suffix == ".toml":
+        table = _pyproject_table(path)
+        if table is None:
+            raise ConfigError(f"{path}: has no [tool.mailconf] table; add one or name another file")
+        return _policy(table, str(path))
+    from .loader import load
+
+    loaded = load(path.read_bytes())
+    if loaded.problems and loaded.data is None:
+        problem = loaded.problems[0]
+        raise ConfigError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
+    if loaded.data is None:
+        return Policy(source=str(path))
+    if not isinstance(loaded.data, dict):
+        raise ConfigError(f"{path}:1:1: settings must be a mapping (fail-level, disable, severity)")
+    return _policy(loaded.data, str(path))
+
+
+def _policy(table: Mapping[str, Any], source: str) -> Policy:
+    unknown = set(table) - {"fail-level", "disable", "severity"}
+    if unknown:
+        raise ConfigError(f"{source}: unknown setting(s) {', '.join(sorted(unknown))}; allowed: fail-level, disable, severity")
+    disable = table.get("disable", [])
+    if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
+        raise ConfigError(f"{source}: `disable` must be a list of rule ids or slugs")
+    severity = table.get("severity", {})
+    if not isinstance(severity, dict):
+        raise ConfigError(f"{source}: `severity` must map rule ids or slugs to info, warning or error")
+    fail_level = table.get("fail-level")
+    return Policy(
+        fail_level=_severity(fail_level, source) if fail_level is not None else Severity.ERROR,
+        disabled=frozenset(_rule_id(d, source) for d in disable),
+        severity={_rule_id(k, source): _severity(v, source) for k, v in severity.items()},
+        source=source,
+    )

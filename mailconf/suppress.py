@@ -1,0 +1,91 @@
+"""Inline suppressions, and the report of the ones that matched nothing (MC708).
+
+Syntax, in a YAML comment::
+
+    port: 143  # mailconf: disable=MC104 the provider has no IMAPS listener
+    # mailconf: disable=MC104,MC705 a reason        <- applies to the next line
+    # mailconf: disable-file=MC704 a reason         <- anywhere: the whole file
+
+Rules are named by id or slug, separated by commas. A comment on a line applies to
+findings on that line; a comment alone on its line applies to the next line too.
+A comment is recognised where ``#`` starts a YAML comment: at the start of a line
+or after white space.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .model import Finding, Location, Severity
+
+_DIRECTIVE = re.compile(r"(?:^|\s)#\s*mailconf:\s*(disable|disable-file)=([A-Za-z0-9_,-]+)(.*)$")
+
+
+@dataclass
+class Directive:
+    line: int
+    column: int
+    kind: str  # disable | disable-file
+    rules: tuple[str, ...]  # as written
+    applies_to: tuple[int, ...]
+    used: set[str] = field(default_factory=set)
+
+
+def scan(text: str) -> list[Directive]:
+    if "mailconf:" not in text:  # the common case costs one search
+        return []
+    directives = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "mailconf:" not in line:
+            continue
+        match = _DIRECTIVE.search(line)
+        if match is None:
+            continue
+        hash_at = line.index("#", match.start())
+        own_line = line[:hash_at].strip() == ""
+        rules = tuple(r for r in match.group(2).split(",") if r)
+        applies = (number, number + 1) if own_line else (number,)
+        directives.append(Directive(number, hash_at + 1, match.group(1), rules, applies))
+    return directives
+
+
+def apply(findings: Iterable[Finding], directives: list[Directive], path: str) -> list[Finding]:
+    """Drop suppressed findings; add MC708 for each directive entry that matched nothing."""
+    from .rules import lookup
+
+    resolved: list[tuple[Directive, dict[str, str]]] = []
+    for directive in directives:
+        ids: dict[str, str] = {}
+        for name in directive.rules:
+            rule = lookup(name)
+            ids[rule.ID if rule else name.upper()] = name
+        resolved.append((directive, ids))
+    kept = []
+    for finding in findings:
+        suppressed = False
+        for directive, ids in resolved:
+            if finding.rule not in ids:
+                continue
+            if directive.kind == "disable-file" or finding.location.line in directive.applies_to:
+                directive.used.add(finding.rule)
+                suppressed = True
+        if not suppressed:
+            kept.append(finding)
+    for directive, ids in resolved:
+        for rule_id, written in ids.items():
+            if rule_id in directive.used:
+                continue
+            known = lookup(written) is not None
+            reason = "it matched no finding" if known else "no such rule"
+            kept.append(
+                Finding(
+                    "MC708",
+                    "unused-suppression",
+                    Severity.INFO,
+                    Location(path, directive.line, directive.column),
+                    f"suppression of {written} is unused ({reason}); remove it",
+                )
+            )
+    return kept
