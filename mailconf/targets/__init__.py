@@ -81,6 +81,8 @@ FEATURES: tuple[str, ...] = (
     "leave_days",
 )
 
-_MODULES: tuple[ModuleType, ...] = ()
+from . import fetchmail, msmtp, mutt, neomutt, outlook, outlook_prf, thunderbird  # noqa: E402
+
+_MODULES: tuple[ModuleType, ...] = (thunderbird, outlook, outlook_prf, mutt, neomutt, fetchmail, msmtp)
 
 TARGETS: dict[str, Target] = {m.NAME: m for m in _MODULES}  # type: ignore[misc]

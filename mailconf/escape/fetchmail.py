@@ -1,0 +1,3 @@
+"""Escaping for fetchmail: not written yet."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Escaping for ini: not written yet."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Escaping for msmtp: not written yet."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Escaping for prefs: not written yet."""
+
+from __future__ import annotations

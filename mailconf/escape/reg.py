@@ -1,0 +1,3 @@
+"""Escaping for reg: not written yet."""
+
+from __future__ import annotations
