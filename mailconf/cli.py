@@ -30,15 +30,28 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Output format [default: github when GITHUB_ACTIONS=true, else text].")
-@click.option("--fail-level", type=click.Choice(LEVELS), default=None,
-              help="Exit 1 when a finding is at least this severe [default: error, or the config's].")
-@click.option("--config", type=click.Path(dir_okay=False), default=None,
-              help="A .mailconf.yaml or pyproject.toml to use instead of the one found upward.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Output format [default: github when GITHUB_ACTIONS=true, else text].",
+)
+@click.option(
+    "--fail-level",
+    type=click.Choice(LEVELS),
+    default=None,
+    help="Exit 1 when a finding is at least this severe [default: error, or the config's].",
+)
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A .mailconf.yaml or pyproject.toml to use instead of the one found upward.",
+)
 @click.option("--disable", multiple=True, metavar="RULE", help="Turn a rule off (id or slug); repeatable.")
 @click.option("--severity", multiple=True, metavar="RULE=LEVEL", help="Override a rule's severity; repeatable.")
-def lint(files: tuple[str, ...], fmt: str | None, fail_level: str | None, config: str | None,
+def lint(files: tuple[str, ...], fmt: str | None, fail_level: str | None, config: str | None,  # noqa: PLR0917
          disable: tuple[str, ...], severity: tuple[str, ...]) -> None:  # fmt: skip
     """Check account files against the schema and the rule catalogue."""
     from .commands import LintRequest, run_lint
@@ -47,7 +60,7 @@ def lint(files: tuple[str, ...], fmt: str | None, fail_level: str | None, config
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "markdown")), default="text", help="Output format.")
 def rules(fmt: str) -> None:
     """List the rules: id, slug, default severity, title."""
     from .commands import run_rules
@@ -74,18 +87,35 @@ def schema() -> None:
 
 @cli.command()
 @click.argument("file", metavar="FILE")
-@click.option("--target", "-t", required=True, metavar="TARGET",
-              help="Client to render for (`mailconf targets` lists them).")
-@click.option("--account", "-a", "accounts", multiple=True, metavar="NAME",
-              help="Render only this account; repeatable [default: all].")
-@click.option("--output", "-o", type=click.Path(), default=None,
-              help="Write files into this directory instead of standard output.")
+@click.option(
+    "--target", "-t", required=True, metavar="TARGET", help="Client to render for (`mailconf targets` lists them)."
+)
+@click.option(
+    "--account",
+    "-a",
+    "accounts",
+    multiple=True,
+    metavar="NAME",
+    help="Render only this account; repeatable [default: all].",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(),
+    default=None,
+    help="Write files into this directory instead of standard output.",
+)
 @click.option("--force", is_flag=True, help="Replace existing files that differ (a .bak copy is kept).")
 @click.option("--check", is_flag=True, help="Compare with the files in --output; exit 1 with a diff when stale.")
 @click.option("--strict", is_flag=True, help="Treat a setting the target cannot express as an error.")
-@click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
-              help="Target option (outlook: profile=NAME, account-id=N); repeatable.")
-def render(file: str, target: str, accounts: tuple[str, ...], output: str | None, force: bool,
+@click.option(
+    "--option",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Target option (outlook: profile=NAME, account-id=N); repeatable.",
+)
+def render(file: str, target: str, accounts: tuple[str, ...], output: str | None, force: bool,  # noqa: PLR0917
            check: bool, strict: bool, options: tuple[str, ...]) -> None:  # fmt: skip
     """Render client configuration for one target."""
     from .render import RenderRequest, run_render
@@ -110,19 +140,18 @@ def targets(fmt: str) -> None:
 @click.option("--show-cert", is_flag=True, help="Print each server certificate's SHA-256 pin and chain.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None)
 @click.option("--fail-level", type=click.Choice(LEVELS), default=None)
-@click.option("--concurrency", type=click.IntRange(1, 256), default=32, show_default=True,
-              help="Servers probed at once.")
-def probe(files: tuple[str, ...], accounts: tuple[str, ...], login: bool, allow_cleartext: bool,
+@click.option(
+    "--concurrency", type=click.IntRange(1, 256), default=32, show_default=True, help="Servers probed at once."
+)
+def probe(files: tuple[str, ...], accounts: tuple[str, ...], login: bool, allow_cleartext: bool,  # noqa: PLR0917
           show_cert: bool, fmt: str | None, fail_level: str | None, concurrency: int) -> None:  # fmt: skip
     """Test the declared servers live: connection, TLS, certificate, authentication."""
     from .probe import ProbeRequest, run_probe
 
-    sys.exit(
-        run_probe(ProbeRequest(files, accounts, login, allow_cleartext, show_cert, fmt, fail_level, concurrency))
-    )
+    sys.exit(run_probe(ProbeRequest(files, accounts, login, allow_cleartext, show_cert, fmt, fail_level, concurrency)))
 
 
-def main(argv: list[str] | None = None) -> Any:
+def main(argv: list[str] | None = None) -> Any:  # noqa: PLR0911
     """The one place that turns outcomes into exit codes."""
     try:
         cli.main(args=argv, prog_name="mailconf", standalone_mode=False)

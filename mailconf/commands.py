@@ -49,6 +49,13 @@ def run_rules(fmt: str) -> int:
         payload = [{"id": r.ID, "slug": r.SLUG, "severity": r.SEVERITY.label, "title": r.TITLE} for r in rules]
         print(json.dumps(payload, indent=2))
         return int(ExitCode.OK)
+    if fmt == "markdown":
+        print("| id | slug | default severity | title |")
+        print("|---|---|---|---|")
+        for r in rules:
+            title = r.TITLE.replace("|", "\\|")
+            print(f"| {r.ID} | `{r.SLUG}` | {r.SEVERITY.label} | {title} |")
+        return int(ExitCode.OK)
     width = max(len(r.SLUG) for r in rules)
     for r in rules:
         print(f"{r.ID}  {r.SLUG:<{width}}  {r.SEVERITY.label:<7}  {r.TITLE}")

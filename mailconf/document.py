@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 from . import loader, schema
 from .errors import InputError
@@ -76,6 +78,28 @@ def load_document(path: str, raw: bytes | None = None) -> Document:
     """Parse, validate and build. Never raises for bad content: it becomes issues."""
     if raw is None:
         raw = read_bytes(path)
+    with gc_paused():
+        return _load_document(path, raw)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a file becomes data and a model.
+
+    Those stages make hundreds of thousands of containers and no reference
+    cycles; the collector would walk them all again and again for nothing
+    (a third of the time on a 10,000-account file).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_document(path: str, raw: bytes) -> Document:
     loaded = loader.load(raw)
     text = raw.decode("utf-8", "replace")
     doc = Document(path, text, loaded.data, loaded.positions)
@@ -83,7 +107,9 @@ def load_document(path: str, raw: bytes | None = None) -> Document:
     if loaded.data is None:
         return doc
     if not isinstance(loaded.data, dict):
-        doc.issues.append(Issue("MC002", *loaded.positions.root, "the file must be a mapping with `version: 1` and `accounts:`"))
+        doc.issues.append(
+            Issue("MC002", *loaded.positions.root, "the file must be a mapping with `version: 1` and `accounts:`")
+        )
         return doc
     problems, invalid = schema.validate(loaded.data)
     for problem in problems:
@@ -116,86 +142,141 @@ _SERVER_FIELDS = (
     "password", "mechanisms", "tls", "timeout", "leave_on_server", "leave_days",
 )  # fmt: skip
 _COMMON_DEFAULTS = ("security", "auth", "mechanisms", "tls", "timeout")
+_E = TypeVar("_E", Protocol, Security, Auth)
 
 
 def build_model(data: Mapping[str, Any], invalid: frozenset[str] = frozenset()) -> Model:
     """Schema-valid data -> typed accounts, defaults applied, origins recorded."""
     defaults = data.get("defaults") or {}
+    layered = _DefaultLayers(defaults)
     accounts = []
     for name, raw in data["accounts"].items():
         if name in invalid:
             continue
         path: YamlPath = ("accounts", name)
-        incoming = _server(raw, "incoming", defaults, path, raw["address"])
-        outgoing = _server(raw, "outgoing", defaults, path, raw["address"])
+        address = raw["address"]
+        incoming = raw.get("incoming")
+        outgoing = raw.get("outgoing")
         accounts.append(
             Account(
                 name=name,
-                address=raw["address"],
+                address=address,
                 display_name=raw.get("display_name"),
                 organization=raw.get("organization"),
-                incoming=incoming,
-                outgoing=outgoing,
+                incoming=None if incoming is None else _server(incoming, "incoming", layered, path, address),
+                outgoing=None if outgoing is None else _server(outgoing, "outgoing", layered, path, address),
                 path=path,
             )
         )
     return Model(tuple(accounts))
 
 
-def _server(
-    account: Mapping[str, Any], side: str, defaults: Mapping[str, Any], account_path: YamlPath, address: str
-) -> Server | None:
-    own = account.get(side)
-    if own is None:
-        return None
+_PROTOCOLS = {p.value: p for p in Protocol}
+_SECURITIES = {s.value: s for s in Security}
+_AUTHS = {a.value: a for a in Auth}
+
+
+class _DefaultLayers:
+    """What `defaults:` gives a server of one side and protocol, computed once per file.
+
+    Layers, later ones winning: the top-level defaults common to both sides, the
+    side's defaults, then the server's own keys (applied by :func:`_server`).
+    """
+
+    def __init__(self, defaults: Mapping[str, Any]) -> None:
+        self.defaults = defaults
+        self.cache: dict[tuple[str, bool], _Layer] = {}
+        self.tls_cache: dict[tuple[tuple[str, Any], ...], Tls] = {}
+
+    def layer(self, side: str, pop3: bool) -> _Layer:
+        found = self.cache.get((side, pop3))
+        if found is None:
+            defaults = self.defaults
+            found = _Layer({}, {}, {}, {})
+            common = {k: defaults[k] for k in _COMMON_DEFAULTS if k in defaults}
+            _apply(found, common, ("defaults",), _COMMON_DEFAULTS, pop3)
+            _apply(found, defaults.get(side) or {}, ("defaults", side), _SERVER_FIELDS, pop3)
+            self.cache[(side, pop3)] = found
+        return found
+
+    def tls(self, values: dict[str, Any]) -> Tls:
+        """Equal settings give one shared (immutable) Tls value."""
+        key = tuple(values.items())
+        try:
+            found = self.tls_cache.get(key)
+        except TypeError:  # an unhashable value: not schema-valid, but never crash here
+            return Tls(**values)
+        if found is None:
+            found = self.tls_cache[key] = Tls(**values)
+        return found
+
+
+class _Layer(NamedTuple):
+    values: dict[str, Any]
+    origin: dict[str, YamlPath]
+    tls_values: dict[str, Any]
+    tls_origin: dict[str, YamlPath]
+
+
+def _apply(into: _Layer, layer: Mapping[str, Any], layer_path: YamlPath, allowed: tuple[str, ...], pop3: bool) -> None:
+    values, origin, tls_values, tls_origin = into
+    for key in allowed:
+        if key not in layer:
+            continue
+        if key in _POP3_ONLY and not pop3:
+            continue  # POP3-only defaults skip IMAP servers (the schema rejects them on a server)
+        if key == "tls":
+            for tls_key, tls_value in layer["tls"].items():
+                tls_values[tls_key] = tls_value
+                tls_origin[tls_key] = (*layer_path, "tls", tls_key)
+            origin["tls"] = (*layer_path, "tls")
+            continue
+        values[key] = layer[key]
+        origin[key] = (*layer_path, key)
+
+
+_POP3_ONLY = frozenset(("leave_on_server", "leave_days"))
+
+
+def _server(own: Mapping[str, Any], side: str, layered: _DefaultLayers, account_path: YamlPath, address: str) -> Server:
     path = (*account_path, side)
-    side_defaults = defaults.get(side) or {}
-    values: dict[str, Any] = {}
-    origin: dict[str, YamlPath] = {}
-    protocol = Protocol(own.get("protocol", "smtp"))
-    layers: tuple[tuple[Mapping[str, Any], YamlPath, tuple[str, ...]], ...] = (
-        ({k: defaults[k] for k in _COMMON_DEFAULTS if k in defaults}, ("defaults",), _COMMON_DEFAULTS),
-        (side_defaults, ("defaults", side), _SERVER_FIELDS),
-        (own, path, _SERVER_FIELDS),
-    )
-    tls_values: dict[str, Any] = {}
-    tls_origin: dict[str, YamlPath] = {}
-    for layer, layer_path, allowed in layers:
-        for key in allowed:
-            if key not in layer:
-                continue
-            if key in ("leave_on_server", "leave_days") and protocol is not Protocol.POP3:
-                continue  # POP3-only defaults skip IMAP servers (the schema rejects them on a server)
-            if key == "tls":
-                for tls_key, tls_value in layer["tls"].items():
-                    tls_values[tls_key] = tls_value
-                    tls_origin[tls_key] = (*layer_path, "tls", tls_key)
-                origin["tls"] = (*layer_path, "tls")
-                continue
-            values[key] = layer[key]
-            origin[key] = (*layer_path, key)
+    name = own.get("protocol", "smtp")
+    protocol = _PROTOCOLS.get(name) if isinstance(name, str) else None
+    if protocol is None:
+        protocol = Protocol(name)  # raises the same ValueError as before
+    pop3 = protocol is Protocol.POP3
+    base = layered.layer(side, pop3)
+    layer = _Layer(base.values.copy(), base.origin.copy(), base.tls_values.copy(), base.tls_origin.copy())
+    _apply(layer, own, path, _SERVER_FIELDS, pop3)
+    values, origin, tls_values, tls_origin = layer
     for tls_key, where in tls_origin.items():
         origin[f"tls.{tls_key}"] = where
-    security = Security(values.get("security", "tls"))
-    port = values.get("port", default_port(protocol, security))
+    get = values.get
+    security = _enum(_SECURITIES, Security, get("security", "tls"))
+    port = values["port"] if "port" in values else default_port(protocol, security)
     return Server(
         protocol=protocol,
         host=values["host"],
         port=port,
         security=security,
-        auth=Auth(values.get("auth", "password")),
-        username=values.get("username", address),
-        password_command=values.get("password_command"),
-        token_command=values.get("token_command"),
+        auth=_enum(_AUTHS, Auth, get("auth", "password")),
+        username=get("username", address),
+        password_command=get("password_command"),
+        token_command=get("token_command"),
         has_literal_password="password" in values,
-        mechanisms=tuple(values.get("mechanisms", ())),
-        tls=Tls(**tls_values),
-        timeout=values.get("timeout"),
-        leave_on_server=values.get("leave_on_server"),
-        leave_days=values.get("leave_days"),
+        mechanisms=tuple(get("mechanisms", ())),
+        tls=layered.tls(tls_values),
+        timeout=get("timeout"),
+        leave_on_server=get("leave_on_server"),
+        leave_days=get("leave_days"),
         path=path,
         origin=origin,
     )
+
+
+def _enum(members: Mapping[str, _E], cls: type[_E], value: Any) -> _E:
+    found = members.get(value) if isinstance(value, str) else None
+    return cls(value) if found is None else found
 
 
 __all__ = ["Document", "Issue", "LoadProblem", "build_model", "load_document", "read_bytes"]

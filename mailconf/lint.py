@@ -40,6 +40,7 @@ def lint_document(doc: Document, policy: Policy) -> list[Finding]:
                         problem.message,
                     )
                 )
+    raw = list(dict.fromkeys(raw))  # a value in `defaults:` is one finding, not one per server
     raw = suppress.apply(raw, suppress.scan(doc.text), doc.path)
     return sorted(_with_policy(raw, policy), key=_order)
 

@@ -19,10 +19,13 @@ as in ruamel.yaml), keys stay the text that was written.
 from __future__ import annotations
 
 import re
+import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from ruamel.yaml.cyaml import CParser as _Parser  # needs ruamel.yaml.clib, a declared dependency
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
@@ -34,8 +37,7 @@ from ruamel.yaml.events import (
     SequenceStartEvent,
     StreamEndEvent,
 )
-
-from ruamel.yaml.cyaml import CBaseLoader as _Parser  # needs ruamel.yaml.clib, a declared dependency
+from ruamel.yaml.reader import ReaderError
 
 from .model import YamlPath
 
@@ -110,7 +112,7 @@ _SCALAR_TAGS = frozenset(TAG_PREFIX + t for t in ("str", "int", "float", "bool",
 _COLLECTION_TAGS = frozenset((TAG_PREFIX + "map", TAG_PREFIX + "seq", "!"))
 
 
-def resolve_plain(text: str) -> Any:
+def resolve_plain(text: str) -> Any:  # noqa: PLR0911
     """A plain (unquoted) scalar per the YAML 1.2 core schema."""
     if text in _NULLS:
         return None
@@ -136,7 +138,7 @@ def _resolve_tagged(tag: str, text: str) -> Any:
     kind = tag[len(TAG_PREFIX) :]
     if kind == "str":
         return text
-    value = resolve_plain(text) if text else None
+    value: Any = resolve_plain(text) if text else None
     expected: dict[str, Callable[[Any], bool]] = {
         "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
         "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
@@ -157,13 +159,25 @@ class LoadAbort(Exception):
         self.problem = problem
 
 
+def _wide_encoding(head: bytes) -> str | None:
+    """UTF-16 or UTF-32, detected as YAML 1.2.2 section 5.2 does: by a BOM or by zero bytes."""
+    if head.startswith((b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")):
+        return "UTF-32 (it starts with a UTF-32 byte-order mark)"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 (it starts with a UTF-16 byte-order mark)"
+    if len(head) == 4 and (head[:3] == b"\x00\x00\x00" or head[1:] == b"\x00\x00\x00"):
+        return "UTF-32 (its first character is padded with zero bytes)"
+    if len(head) >= 2 and (head[0] == 0) != (head[1] == 0):
+        return "UTF-16 (its first character is padded with a zero byte)"
+    return None
+
+
 def decode(raw: bytes) -> tuple[str, list[LoadProblem]]:
     """Bytes -> text, with located findings for a BOM and bytes that are not UTF-8."""
     problems: list[LoadProblem] = []
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise LoadAbort(
-            LoadProblem("MC003", 1, 1, "file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8")
-        )
+    wide = _wide_encoding(raw[:4])
+    if wide is not None:
+        raise LoadAbort(LoadProblem("MC003", 1, 1, f"file is {wide}; save it as UTF-8"))
     if raw.startswith(b"\xef\xbb\xbf"):
         problems.append(
             LoadProblem("MC004", 1, 1, "file starts with a UTF-8 byte-order mark; save it as UTF-8 without a BOM")
@@ -200,35 +214,124 @@ def load(raw: bytes) -> Loaded:
     return Loaded(data, positions, problems + more)
 
 
-def _syntax(exc: YAMLError) -> LoadProblem:
+def _syntax(exc: YAMLError, text: str = "") -> LoadProblem:
+    if isinstance(exc, ReaderError):
+        # the C reader gives a byte offset into the UTF-8 text, not a mark
+        offset = exc.position if isinstance(exc.position, int) else 0
+        before = text.encode("utf-8")[:offset].decode("utf-8", "replace")
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        code = ord(exc.character) if isinstance(exc.character, str) and len(exc.character) == 1 else exc.character
+        what = f"control character U+{code:04X}" if isinstance(code, int) else "a control character"
+        return LoadProblem("MC001", line, column, f"YAML syntax error: {what} is not allowed in YAML; remove it")
     if isinstance(exc, MarkedYAMLError) and exc.problem_mark is not None:
         mark = exc.problem_mark
         what = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
-        return LoadProblem("MC001", mark.line + 1, mark.column + 1, f"YAML syntax error: {what}{context}")
+        lines = text.split("\n", mark.line + 1)
+        here = lines[mark.line][mark.column : mark.column + 1] if mark.line < len(lines) else ""
+        hint = "; indent with spaces, YAML does not allow a tab there" if here == "\t" else ""
+        return LoadProblem("MC001", mark.line + 1, mark.column + 1, f"YAML syntax error: {what}{context}{hint}")
     reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
     return LoadProblem("MC001", 1, 1, f"YAML syntax error: {reason}")
 
 
-def _build(text: str) -> tuple[Any, Positions, list[LoadProblem]]:  # noqa: C901, PLR0912, PLR0915
-    """One tight loop over the C parser's events (the hot path of ``mailconf lint``).
+# --- events -------------------------------------------------------------------
+#
+# ruamel.yaml's C parser turns each libyaml event into an instance of a Python
+# class (ruamel.yaml.events), whose three chained ``__init__`` methods cost more
+# than the parsing itself. The parser finds those classes by name in its module
+# (``_ruamel_yaml``), so while ``_build`` runs, the names are bound to factories
+# that return plain tuples, which the loop also reads faster than attributes.
+# The original classes are restored before ``_build`` returns. If the C parser
+# ever stops calling them as below, the same tuples are made from its ordinary
+# events instead (slower, same result).
+
+_SCALAR, _MAPPING, _SEQUENCE, _END, _ALIAS, _DOCUMENT, _STREAM_END, _OTHER = range(8)
+
+#: (kind, value, style, tag, anchor, start mark) | (kind, tag, anchor, start mark) | (kind, anchor, start mark) ...
+Event = tuple[Any, ...]
+
+_FACTORIES: dict[str, Callable[..., Event]] = {
+    "ScalarEvent": lambda anchor, tag, implicit, value, start, end, style: (_SCALAR, value, style, tag, anchor, start),
+    "MappingStartEvent": lambda anchor, tag, implicit, start, end, flow: (_MAPPING, tag, anchor, start),
+    "SequenceStartEvent": lambda anchor, tag, implicit, start, end, flow: (_SEQUENCE, tag, anchor, start),
+    "MappingEndEvent": lambda start, end: (_END,),
+    "SequenceEndEvent": lambda start, end: (_END,),
+    "AliasEvent": lambda anchor, start, end: (_ALIAS, anchor, start),
+    "DocumentStartEvent": lambda start, end, explicit, version, tags: (_DOCUMENT, start),
+    "DocumentEndEvent": lambda start, end, explicit: (_OTHER,),
+    "StreamStartEvent": lambda start, end, encoding: (_OTHER,),
+    "StreamEndEvent": lambda start, end: (_STREAM_END,),
+}
+_SWAP_LOCK = threading.Lock()
+
+
+def _as_tuple(event: Any) -> Event:  # noqa: PLR0911
+    """An ordinary ruamel.yaml event -> the tuple the factories make."""
+    cls = event.__class__
+    if cls is ScalarEvent:
+        return (_SCALAR, event.value, event.style, event.tag, event.anchor, event.start_mark)
+    if cls is MappingStartEvent:
+        return (_MAPPING, event.tag, event.anchor, event.start_mark)
+    if cls is SequenceStartEvent:
+        return (_SEQUENCE, event.tag, event.anchor, event.start_mark)
+    if cls is MappingEndEvent or cls is SequenceEndEvent:
+        return (_END,)
+    if cls is AliasEvent:
+        return (_ALIAS, event.anchor, event.start_mark)
+    if cls is DocumentStartEvent:
+        return (_DOCUMENT, event.start_mark)
+    if cls is StreamEndEvent:
+        return (_STREAM_END,)
+    return (_OTHER,)
+
+
+def _build(text: str) -> tuple[Any, Positions, list[LoadProblem]]:
+    """Build from tuple events made directly by the C parser, or from its ordinary events."""
+    try:
+        module = sys.modules.get(_Parser.__module__)  # the C extension
+        if module is not None and all(hasattr(module, name) for name in _FACTORIES):
+            with _SWAP_LOCK:
+                saved = {name: getattr(module, name) for name in _FACTORIES}
+                try:
+                    for name, factory in _FACTORIES.items():
+                        setattr(module, name, factory)
+                    get_event = _Parser(text).get_event
+                    first = get_event()
+                    if first.__class__ is tuple:
+                        return _build_from(get_event, first)
+                except TypeError:
+                    pass  # the C parser calls the event classes differently now: use its ordinary events
+                finally:
+                    for name, original in saved.items():
+                        setattr(module, name, original)
+        plain = _Parser(text).get_event
+        return _build_from(lambda: _as_tuple(plain()), _as_tuple(plain()))
+    except YAMLError as exc:
+        raise LoadAbort(_syntax(exc, text)) from None
+
+
+def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Positions, list[LoadProblem]]:  # noqa: PLR0912, PLR0915
+    """One tight loop over the parser's events (the hot path of ``mailconf lint``).
 
     The state of the innermost open container lives in locals; the stack holds
     the outer ones. ``nodes`` counts nodes as if aliases were expanded, which
-    bounds the work of every later stage.
+    bounds the work of every later stage. ``event`` is the first event.
     """
-    parser = _Parser(text)
-    get_event = parser.get_event
     positions = Positions()
     by_container = positions.by_container
     problems: list[LoadProblem] = []
     anchors: dict[str, tuple[Any, int]] = {}
-    # (container, marks, is_map, key, key_line, key_col, explicit, merges, anchor, start, nodes_at_start)
+    # (container, marks, is_map, key, key_line, key_col, merges, anchor, start, nodes_at_start)
     stack: list[tuple[Any, ...]] = []
+    push = stack.append
+    pop = stack.pop
     container: Any = None
     marks: Any = None
     is_map = False
     key: Any = _NO_KEY
+    no_key = _NO_KEY
     key_line = key_col = 0
     merges: list[tuple[Any, int, int]] | None = None
     anchor_open: str | None = None
@@ -241,143 +344,174 @@ def _build(text: str) -> tuple[Any, Positions, list[LoadProblem]]:  # noqa: C901
     expansion = 0
     resolve = resolve_plain
     scalar_tags = _SCALAR_TAGS
+    SCALAR, MAPPING, SEQUENCE, END, ALIAS, DOCUMENT, STREAM_END = (  # locals, for speed
+        _SCALAR,
+        _MAPPING,
+        _SEQUENCE,
+        _END,
+        _ALIAS,
+        _DOCUMENT,
+        _STREAM_END,
+    )
 
     def duplicate(k: Any, line: int, col: int, first: tuple[int, ...]) -> None:
         problems.append(
             LoadProblem(
-                "MC701", line, col,
+                "MC701",
+                line,
+                col,
                 f"duplicate key {k!r} (first defined at line {first[0]}); YAML keeps only one: remove or rename one",
-            )  # fmt: skip
+            )
         )
 
-    try:
-        while True:
-            event = get_event()
-            cls = event.__class__
-            mark = event.start_mark
+    while True:
+        kind = event[0]
+        if kind == SCALAR:
+            _, text, style, tag, anchor, mark = event
+            nodes += 1
+            if tag is not None and tag != "!" and tag not in scalar_tags:
+                raise LoadAbort(_bad_tag(tag, mark.line + 1, mark.column + 1))
+            if key is no_key and is_map:  # a key: stays as written
+                key = text
+                key_line = mark.line + 1
+                key_col = mark.column + 1
+                if anchor is not None:
+                    anchors[anchor] = (key, 1)
+                event = get_event()
+                continue
             line = mark.line + 1
             col = mark.column + 1
-            if cls is ScalarEvent:
-                nodes += 1
-                tag = event.tag
-                if tag is not None and tag != "!" and tag not in scalar_tags:
-                    raise LoadAbort(_bad_tag(tag, line, col))
-                if is_map and key is _NO_KEY:  # a key: stays as written
-                    key, key_line, key_col = event.value, line, col
-                    if event.anchor is not None:
-                        anchors[event.anchor] = (key, 1)
-                    continue
-                if tag is None:
-                    value = resolve(event.value) if not event.style else event.value
-                elif tag == "!":
-                    value = event.value
-                else:
-                    try:
-                        value = _resolve_tagged(tag, event.value)
-                    except ValueError as exc:
-                        raise LoadAbort(LoadProblem("MC001", line, col, f"{exc}; remove the tag or fix the value")) from None
-                if event.anchor is not None:
-                    anchors[event.anchor] = (value, 1)
-            elif cls is MappingStartEvent or cls is SequenceStartEvent:
-                tag = event.tag
-                if tag is not None and tag not in _COLLECTION_TAGS:
-                    raise LoadAbort(_bad_tag(tag, line, col))
-                if is_map and key is _NO_KEY:
-                    raise LoadAbort(
-                        LoadProblem("MC001", line, col, "a mapping key must be a plain scalar, not a mapping or sequence")
-                    )
-                if len(stack) >= MAX_DEPTH:
-                    raise LoadAbort(
-                        LoadProblem(
-                            "MC001", line, col,
-                            f"nesting deeper than {MAX_DEPTH} levels; a mailconf file needs about 5",
-                        )  # fmt: skip
-                    )
-                stack.append(
-                    (container, marks, is_map, key, key_line, key_col, merges, anchor_open, start, nodes_at_start)
-                )
-                nodes += 1
-                is_map = cls is MappingStartEvent
-                container = {} if is_map else []
-                marks = {} if is_map else []
-                by_container[id(container)] = marks
-                key = _NO_KEY
-                merges = None
-                anchor_open = event.anchor
-                start = (line, col)
-                nodes_at_start = nodes
-                continue
-            elif cls is MappingEndEvent or cls is SequenceEndEvent:
-                value = container
-                if merges:
-                    _merge(value, marks, merges, by_container)
-                if anchor_open is not None:
-                    anchors[anchor_open] = (value, nodes - nodes_at_start + 1)
-                line, col = start
-                (container, marks, is_map, key, key_line, key_col, merges, anchor_open, start, nodes_at_start) = (
-                    stack.pop()
-                )
-            elif cls is AliasEvent:
-                target = anchors.get(event.anchor)
-                if target is None:
-                    raise LoadAbort(LoadProblem("MC001", line, col, f"unknown alias *{event.anchor}"))
-                if is_map and key is _NO_KEY:
-                    raise LoadAbort(LoadProblem("MC001", line, col, "an alias cannot be used as a mapping key"))
-                value, size = target
-                nodes += size
-                expansion += size
-                if expansion > MAX_ALIAS_EXPANSION:
-                    raise LoadAbort(
-                        LoadProblem(
-                            "MC001", line, col,
-                            f"aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes (a \"billion laughs\" file?); "
-                            "use fewer nested aliases",
-                        )  # fmt: skip
-                    )
-            elif cls is DocumentStartEvent:
-                documents += 1
-                if documents > 1:
-                    raise LoadAbort(
-                        LoadProblem("MC001", line, col, "more than one YAML document (---); keep one document per file")
-                    )
-                continue
-            elif cls is StreamEndEvent:
-                break
+            if tag is None:
+                value = text if style else resolve(text)
+            elif tag == "!":
+                value = text
             else:
-                continue
-            # place `value`, which starts at (line, col), into the open container
-            if is_map:
-                if key == "<<":
-                    if merges is None:
-                        merges = []
-                    merges.append((value, key_line, key_col))
-                elif key in marks:
-                    duplicate(key, key_line, key_col, marks[key])
-                else:
-                    container[key] = value
-                    marks[key] = (key_line, key_col, line, col)
-                key = _NO_KEY
-            elif container is not None:
-                container.append(value)
-                marks.append((line, col))
+                try:
+                    value = _resolve_tagged(tag, text)
+                except ValueError as exc:
+                    raise LoadAbort(
+                        LoadProblem("MC001", line, col, f"{exc}; remove the tag or fix the value")
+                    ) from None
+            if anchor is not None:
+                anchors[anchor] = (value, 1)
+        elif kind == MAPPING or kind == SEQUENCE:  # noqa: PLR1714, SIM109 (no tuple built per event)
+            _, tag, anchor, mark = event
+            line = mark.line + 1
+            col = mark.column + 1
+            if tag is not None and tag not in _COLLECTION_TAGS:
+                raise LoadAbort(_bad_tag(tag, line, col))
+            if is_map and key is no_key:
+                raise LoadAbort(
+                    LoadProblem("MC001", line, col, "a mapping key must be a plain scalar, not a mapping or sequence")
+                )
+            if len(stack) >= MAX_DEPTH:
+                raise LoadAbort(
+                    LoadProblem(
+                        "MC001",
+                        line,
+                        col,
+                        f"nesting deeper than {MAX_DEPTH} levels; a mailconf file needs about 5",
+                    )
+                )
+            push((container, marks, is_map, key, key_line, key_col, merges, anchor_open, start, nodes_at_start))
+            nodes += 1
+            if kind == MAPPING:
+                is_map = True
+                container = {}
+                marks = {}
             else:
-                root, have_root = value, True
-                positions.root = (line, col)
-    except YAMLError as exc:
-        raise LoadAbort(_syntax(exc)) from None
+                is_map = False
+                container = []
+                marks = []
+            by_container[id(container)] = marks
+            key = no_key
+            merges = None
+            anchor_open = anchor
+            start = (line, col)
+            nodes_at_start = nodes
+            event = get_event()
+            continue
+        elif kind == END:
+            value = container
+            if merges:
+                _merge(value, marks, merges, by_container)
+            if anchor_open is not None:
+                anchors[anchor_open] = (value, nodes - nodes_at_start + 1)
+            line, col = start
+            (container, marks, is_map, key, key_line, key_col, merges, anchor_open, start, nodes_at_start) = pop()
+        elif kind == ALIAS:
+            _, anchor, mark = event
+            line = mark.line + 1
+            col = mark.column + 1
+            target = anchors.get(anchor)
+            if target is None:
+                raise LoadAbort(LoadProblem("MC001", line, col, f"unknown alias *{anchor}"))
+            if is_map and key is no_key:
+                raise LoadAbort(LoadProblem("MC001", line, col, "an alias cannot be used as a mapping key"))
+            value, size = target
+            nodes += size
+            expansion += size
+            if expansion > MAX_ALIAS_EXPANSION:
+                raise LoadAbort(
+                    LoadProblem(
+                        "MC001",
+                        line,
+                        col,
+                        f'aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes (a "billion laughs" file?); '
+                        "use fewer nested aliases",
+                    )
+                )
+        elif kind == DOCUMENT:
+            documents += 1
+            if documents > 1:
+                mark = event[1]
+                raise LoadAbort(
+                    LoadProblem(
+                        "MC001",
+                        mark.line + 1,
+                        mark.column + 1,
+                        "more than one YAML document (---); keep one document per file",
+                    )
+                )
+            event = get_event()
+            continue
+        elif kind == STREAM_END:
+            break
+        else:
+            event = get_event()
+            continue
+        # place `value`, which starts at (line, col), into the open container
+        if is_map:
+            if key == "<<":
+                if merges is None:
+                    merges = []
+                merges.append((value, key_line, key_col))
+            elif key in marks:
+                duplicate(key, key_line, key_col, marks[key])
+            else:
+                container[key] = value
+                marks[key] = (key_line, key_col, line, col)
+            key = no_key
+        elif container is not None:
+            container.append(value)
+            marks.append((line, col))
+        else:
+            root, have_root = value, True
+            positions.root = (line, col)
+        event = get_event()
     if not have_root or root is None:
-        raise LoadAbort(
-            LoadProblem("MC002", 1, 1, "file is empty; write a mapping with `version: 1` and `accounts:`")
-        )
+        raise LoadAbort(LoadProblem("MC002", 1, 1, "file is empty; write a mapping with `version: 1` and `accounts:`"))
     return root, positions, problems
 
 
 def _bad_tag(tag: str, line: int, col: int) -> LoadProblem:
     shown = "!!" + tag[len(TAG_PREFIX) :] if tag.startswith(TAG_PREFIX) else tag
     return LoadProblem(
-        "MC001", line, col,
+        "MC001",
+        line,
+        col,
         f"tag {shown} is not allowed (mailconf reads only standard YAML types and never constructs objects); remove it",
-    )  # fmt: skip
+    )
 
 
 def _merge(

@@ -97,10 +97,8 @@ def common_gaps(model: Model) -> tuple[list[Gap], list[str]]:
     for account in model.accounts:
         for server in account.servers:
             if server.has_literal_password:
-                gaps.append(
-                    Gap(account.name, f"{server.side}.password",
-                        "a literal password is never rendered: use password_command (lint: MC401)")  # fmt: skip
-                )
+                instead = "a literal password is never rendered: use password_command (lint: MC401)"
+                gaps.append(Gap(account.name, f"{server.side}.password", instead))
             if server.security is Security.STARTTLS_OPTIONAL:
                 refusals.append(
                     f"account {account.name}: {server.side}.security starttls-optional is never rendered "
@@ -110,8 +108,13 @@ def common_gaps(model: Model) -> tuple[list[Gap], list[str]]:
 
 
 def render_model(target: Target, model: Model, options: Mapping[str, str]) -> Rendered:
+    from .escape import UnsafeValue
+
     try:
         return target.render(model, environment(), options)
+    except UnsafeValue as exc:
+        # the message names the rule (and the account and setting when the target knows them), never the value
+        raise RenderError(f"target {target.NAME}: not rendered: {exc}") from None
     except jinja2.UndefinedError as exc:
         # the message names the variable only: the context (which may hold commands) is never printed
         raise RenderError(f"target {target.NAME}: template error: {exc.message}") from None
@@ -134,7 +137,8 @@ def run_render(request: RenderRequest) -> int:
     if blocking:
         for issue in blocking:
             rule = RULES[issue.rule]
-            print(f"{doc.path}:{issue.line}:{issue.column}: error {rule.ID} {rule.SLUG}: {issue.message}", file=sys.stderr)
+            where = f"{doc.path}:{issue.line}:{issue.column}"
+            print(f"{where}: error {rule.ID} {rule.SLUG}: {issue.message}", file=sys.stderr)
         raise RenderError(f"{doc.path}: not rendered: fix the errors above first (`mailconf lint {doc.path}`)")
     model = select(doc.model, request.accounts)
     gaps, refusals = common_gaps(model)

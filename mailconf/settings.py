@@ -131,7 +131,9 @@ def load_policy(config: str | None = None) -> Policy:
 def _policy(table: Mapping[str, Any], source: str) -> Policy:
     unknown = set(table) - {"fail-level", "disable", "severity"}
     if unknown:
-        raise ConfigError(f"{source}: unknown setting(s) {', '.join(sorted(unknown))}; allowed: fail-level, disable, severity")
+        raise ConfigError(
+            f"{source}: unknown setting(s) {', '.join(sorted(unknown))}; allowed: fail-level, disable, severity"
+        )
     disable = table.get("disable", [])
     if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
         raise ConfigError(f"{source}: `disable` must be a list of rule ids or slugs")

@@ -1,3 +1,57 @@
-"""Escaping for mutt: not written yet."""
+"""Escaping for muttrc files (mutt and neomutt).
+
+- ``mutt_quote``: a value as one single-quoted token. Inside '...' both clients
+  take every character literally (no backslash escapes, no backticks, no $VAR);
+  a ``'`` is written as ``'\\''`` (close, escaped quote, reopen).
+- ``mutt_command``: a password command as a double-quoted backtick token, run by
+  the client when it reads the file; its first output line is the value. Inside
+  "`...`" mutt hands the text to sh raw, while neomutt first processes backslash
+  escapes and ``$name``, so a command holding ` \\ or $ is wrapped as
+  ``echo <base64> | base64 -d | sh``, which both clients run identically.
+- ``mutt_word``: one token for commands that do not interpret quotes
+  (``my_hdr``): every ASCII character that is not a letter or a digit is
+  backslash-escaped (a backslash before a letter or a digit would mean \\n, \\t,
+  an octal code...).
+
+Control characters are refused everywhere: a newline would start a new command.
+"""
 
 from __future__ import annotations
+
+import base64
+
+from . import UnsafeValue, register
+
+#: Characters that mean something inside "`...`" to one of the two clients.
+_COMMAND_SPECIAL = frozenset("`\\$")
+
+
+def _refuse_control(value: str, what: str) -> None:
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or c in "\u2028\u2029" for c in value):
+        raise UnsafeValue(f"{what} holds a control character, which a muttrc cannot carry safely")
+
+
+@register("mutt_quote")
+def mutt_quote(value: str) -> str:
+    """One single-quoted muttrc token that both clients read back literally."""
+    _refuse_control(value, "a value")
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+@register("mutt_command")
+def mutt_command(command: str) -> str:
+    """A double-quoted backtick token that runs `command` with sh when the client reads the file."""
+    _refuse_control(command, "a command")
+    if not command.strip():
+        raise UnsafeValue("a command is empty")
+    if _COMMAND_SPECIAL.isdisjoint(command):
+        return '"`' + command + '`"'
+    encoded = base64.b64encode(command.encode("utf-8")).decode("ascii")
+    return '"`echo ' + encoded + ' | base64 -d | sh`"'
+
+
+@register("mutt_word")
+def mutt_word(value: str) -> str:
+    """One token for a command that does not interpret quotes: escape every ASCII non-alphanumeric."""
+    _refuse_control(value, "a value")
+    return "".join("\\" + c if c.isascii() and not c.isalnum() else c for c in value)

@@ -1,3 +1,78 @@
-"""Escaping for reg: not written yet."""
+"""Windows registry files (``regedit`` "Windows Registry Editor Version 5.00" format).
+
+Every text value is written as ``hex(1):`` (REG_SZ as UTF-16LE bytes plus the
+terminating ``00,00``), so the file stays pure ASCII and no character of a value
+can end the line, the string or the key: nothing a value holds is ever parsed as
+registry syntax. Only key path components (the Outlook profile name) appear as
+text; :func:`reg_key_part` allows printable ASCII without ``\\``, ``[`` or ``]``.
+
+Long hex lines are wrapped the way regedit itself exports them: at most 80
+columns, ``,\\`` at the end, continuation lines indented by two spaces.
+"""
 
 from __future__ import annotations
+
+from . import UnsafeValue, register
+
+#: regedit's export width; continuation lines start with two spaces.
+WIDTH = 80
+DWORD_MAX = 0xFFFFFFFF
+
+
+def reg_quote(text: str) -> str:
+    """A "..." string for a value *name* (our constants): \\ and " escaped; printable ASCII only."""
+    if not text or not all(0x20 <= ord(c) <= 0x7E for c in text):
+        raise UnsafeValue("a registry value name must be non-empty printable ASCII")
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@register("reg_key_part")
+def reg_key_part(text: str) -> str:
+    """One component of a key path, written as is: printable ASCII, no \\ [ ], no outer spaces."""
+    if not text or len(text) > 255:
+        raise UnsafeValue("a registry key name must have 1 to 255 characters")
+    if not all(0x20 <= ord(c) <= 0x7E for c in text) or any(c in "\\[]" for c in text):
+        raise UnsafeValue("a registry key name here must be printable ASCII without \\ [ or ]")
+    if text != text.strip():
+        raise UnsafeValue("a registry key name must not start or end with a space")
+    return text
+
+
+def _hex_line(prefix: str, data: bytes) -> str:
+    """``prefix`` then the bytes as ``aa,bb,..`` wrapped like regedit's export."""
+    lines: list[str] = []
+    current = prefix
+    pairs = [f"{b:02x}" for b in data]
+    for index, pair in enumerate(pairs):
+        last = index == len(pairs) - 1
+        piece = pair if last else pair + ","
+        # keep room for the trailing "\" on a line that continues
+        if len(current) + len(piece) + (0 if last else 1) > WIDTH and current.strip():
+            lines.append(current + "\\")
+            current = "  "
+        current += piece
+    lines.append(current)
+    return "\n".join(lines)
+
+
+def reg_sz_bytes(value: str) -> bytes:
+    """REG_SZ data: UTF-16LE plus the terminating NUL."""
+    if "\0" in value:
+        raise UnsafeValue("a registry string cannot hold a NUL character (it would end the string)")
+    try:
+        return value.encode("utf-16-le") + b"\0\0"
+    except UnicodeEncodeError:
+        raise UnsafeValue("a registry string cannot hold an unpaired surrogate") from None
+
+
+@register("reg_value")
+def reg_value(data: str | int, name: str) -> str:
+    """One value line: a str becomes REG_SZ as ``hex(1):``, an int a ``dword:``."""
+    prefix = reg_quote(name) + "="
+    if isinstance(data, bool) or not isinstance(data, str | int):
+        raise UnsafeValue("a registry value must be text or a DWORD number")
+    if isinstance(data, int):
+        if not 0 <= data <= DWORD_MAX:
+            raise UnsafeValue("a DWORD must be between 0 and 0xFFFFFFFF")
+        return f"{prefix}dword:{data:08x}"
+    return _hex_line(prefix + "hex(1):", reg_sz_bytes(data))

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import NamedTuple, Protocol
 
-from ..model import Model, Severity, YamlPath
+from ..model import Model, Server, Severity, YamlPath
 from ..schema import SchemaProblem
 
 
@@ -35,6 +35,11 @@ class Problem(NamedTuple):
     #: a rule may lower or raise its own default for one case (MC102 is info on loopback);
     #: settings still win over it.
     severity: Severity | None = None
+
+    @classmethod
+    def at(cls, server: Server, name: str, message: str, severity: Severity | None = None) -> Problem:
+        """A problem with a server's field: at its value where written, else at the server's key."""
+        return cls(server.where(name), message, on_key=not server.declared(name), severity=severity)
 
 
 class Rule(Protocol):
@@ -54,6 +59,37 @@ from . import (  # noqa: E402  (the registry needs Problem defined first)
     mc004_byte_order_mark,
     mc005_crlf_line_endings,
     mc101_cleartext_credentials,
+    mc102_cleartext_connection,
+    mc103_starttls_opportunistic,
+    mc104_prefer_implicit_tls,
+    mc105_tls_version_too_low,
+    mc201_implicit_port_with_starttls,
+    mc202_cleartext_port_with_implicit_tls,
+    mc203_port_protocol_mismatch,
+    mc204_smtp_port_25_submission,
+    mc205_submission_without_auth,
+    mc301_weak_sasl_mechanism,
+    mc302_oauth2_incomplete,
+    mc303_password_for_oauth_only_provider,
+    mc401_plaintext_password,
+    mc402_literal_password_command,
+    mc403_credentials_in_host,
+    mc501_tls_verify_disabled,
+    mc502_hostname_check_disabled,
+    mc503_ip_literal_with_tls,
+    mc504_weak_fingerprint_pin,
+    mc601_google_password_auth,
+    mc602_m365_basic_auth_imap_pop,
+    mc603_m365_smtp_basic_auth,
+    mc604_outlook_consumer_basic_auth,
+    mc701_duplicate_account,
+    mc702_duplicate_endpoint,
+    mc703_invalid_hostname,
+    mc704_unqualified_hostname,
+    mc705_pop3_deletes_from_server,
+    mc706_timeout_too_short,
+    mc707_timeout_unbounded,
+    mc708_unused_suppression,
 )
 
 _MODULES: tuple[ModuleType, ...] = (
@@ -63,9 +99,40 @@ _MODULES: tuple[ModuleType, ...] = (
     mc004_byte_order_mark,
     mc005_crlf_line_endings,
     mc101_cleartext_credentials,
+    mc102_cleartext_connection,
+    mc103_starttls_opportunistic,
+    mc104_prefer_implicit_tls,
+    mc105_tls_version_too_low,
+    mc201_implicit_port_with_starttls,
+    mc202_cleartext_port_with_implicit_tls,
+    mc203_port_protocol_mismatch,
+    mc204_smtp_port_25_submission,
+    mc205_submission_without_auth,
+    mc301_weak_sasl_mechanism,
+    mc302_oauth2_incomplete,
+    mc303_password_for_oauth_only_provider,
+    mc401_plaintext_password,
+    mc402_literal_password_command,
+    mc403_credentials_in_host,
+    mc501_tls_verify_disabled,
+    mc502_hostname_check_disabled,
+    mc503_ip_literal_with_tls,
+    mc504_weak_fingerprint_pin,
+    mc601_google_password_auth,
+    mc602_m365_basic_auth_imap_pop,
+    mc603_m365_smtp_basic_auth,
+    mc604_outlook_consumer_basic_auth,
+    mc701_duplicate_account,
+    mc702_duplicate_endpoint,
+    mc703_invalid_hostname,
+    mc704_unqualified_hostname,
+    mc705_pop3_deletes_from_server,
+    mc706_timeout_too_short,
+    mc707_timeout_unbounded,
+    mc708_unused_suppression,
 )
 
-RULES: dict[str, Rule] = {m.ID: m for m in _MODULES}  # type: ignore[misc]
+RULES: dict[str, Rule] = {m.ID: m for m in _MODULES}
 BY_SLUG: dict[str, Rule] = {r.SLUG: r for r in RULES.values()}
 
 SCHEMA_REFINERS: tuple[Callable[[SchemaProblem], SchemaProblem | None], ...] = tuple(

@@ -8,8 +8,12 @@ from mis-decoded text would carry the wrong names.
 
 Fix: save the file as UTF-8 (``iconv -f latin1 -t utf-8``).
 
-Failing: ``display_name: Ren\\xe9`` written in Latin-1.
-Passing: the same file saved as UTF-8.
+Failing::
+
+    display_name: Ren\\xe9      # the byte E9 (Latin-1), not UTF-8
+Passing::
+
+    display_name: René         # saved as UTF-8 (C3 A9)
 
 Reference: YAML 1.2.2 section 5.2 (character encodings).
 """

@@ -7,8 +7,12 @@ Why: a BOM is invisible, some tools treat it as content (a first key named
 
 Fix: save the file as UTF-8 without a BOM.
 
-Failing: a file whose first bytes are EF BB BF.
-Passing: the same file without those three bytes.
+Failing::
+
+    \\xEF\\xBB\\xBFversion: 1     # the file's first bytes are EF BB BF
+Passing::
+
+    version: 1                # the same file without those three bytes
 
 Reference: YAML 1.2.2 section 5.2; Unicode FAQ on the BOM.
 """

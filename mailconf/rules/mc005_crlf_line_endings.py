@@ -8,8 +8,12 @@ value by hand-editing.
 
 Fix: convert to LF (``dos2unix``, or ``* text=auto`` in .gitattributes).
 
-Failing: ``version: 1\\r\\n``.
-Passing: ``version: 1\\n``.
+Failing::
+
+    version: 1\\r\\n
+Passing::
+
+    version: 1\\n
 
 Reference: YAML 1.2.2 section 5.4 (line break characters).
 """

@@ -1,19 +1,222 @@
-"""Target fetchmail: not written yet."""
+"""fetchmail 6.4: a ``.fetchmailrc`` with one ``poll`` entry per account that has an incoming server.
+
+Where it goes: ``~/.fetchmailrc``, mode 0600 and owned by you (fetchmail refuses
+anything looser). ``mailconf render --target fetchmail accounts.yaml -o ~`` writes
+``~/.fetchmailrc`` (an existing file that differs is kept unless ``--force``, which saves a
+``.bak``). Check it with ``fetchmail --configdump`` or ``fetchmail -V``, fetch with
+``fetchmail`` (every entry) or ``fetchmail NAME`` (one account: entries are named after
+the accounts, ``poll "NAME" via "HOST"``). Accounts without an ``incoming`` server are
+left out. fetchmail hands the messages to the local mail system (``smtphost``, ``mda``):
+that part is yours to add; mailconf writes only the server side.
+
+What is written, per account: ``proto IMAP|POP3``, ``service PORT``, ``timeout``,
+``auth``; ``user "NAME" there``; ``ssl`` for implicit TLS; ``sslproto`` (``TLS1.2+`` and
+friends from ``tls.min_version``, ``auto`` without it; with STARTTLS a non-empty
+``sslproto`` makes the upgrade mandatory, and ``sslproto ""`` turns it off for security
+``none``); ``sslcertck`` (or ``no sslcertck`` for ``tls.verify: false`` or an MD5 pin),
+``sslcertfile`` (``tls.ca_file``), ``sslfingerprint`` (an ``md5:`` pin),
+``sslcert``/``sslkey`` (client certificate); ``keep`` / ``no keep`` (POP3
+``leave_on_server``); ``folder "INBOX"`` for IMAP. Values are quoted with ``\\`` and ``"``
+escaped.
+
+What fetchmail 6.4 cannot express (each is a warning, an error with ``--strict``):
+
+- a password command: fetchmail prompts for the password, or reads it from ``~/.netrc``
+  (a ``machine`` line with the account name or the host); fetchmail 6.5 adds
+  ``passwordfile``;
+- OAuth2 (``auth: oauth2``, ``token_command``): the entry is written as ``skip`` (kept,
+  but not polled unless named) until fetchmail 6.5 (``auth oauthbearer``);
+- a SHA-256 or SHA-1 pin: 6.4 compares MD5 fingerprints only; pin ``md5:`` or put the
+  server certificate in ``tls.ca_file`` (then ``sslcertck`` checks against it);
+- ``tls.verify_hostname: false`` with certificate checks on, ``leave_days``,
+  ``timeout: 0`` (fetchmail reads 0 as its 300-second default), ``auth: none`` (fetchmail
+  logs in unless an IMAP server greets with PREAUTH), and SASL ``mechanisms`` that it
+  lacks (SCRAM, DIGEST-MD5) or more than one method.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import jinja2
 
-from ..model import Model
-from . import Rendered
+from ..model import Account, Auth, Model, Protocol, Security, Server
+from . import Gap, Rendered, RenderedFile
 
 NAME = "fetchmail"
-TITLE = "(not written yet)"
-CAPABILITIES: Mapping[str, str] = {}
+TITLE = "fetchmail 6.4: ~/.fetchmailrc, one poll entry per incoming server"
+FILE_NAME = ".fetchmailrc"
 OPTIONS: Mapping[str, str] = {}
+
+CAPABILITIES: Mapping[str, str] = {
+    "imap": 'yes: proto IMAP, folder "INBOX"',
+    "pop3": "yes: proto POP3",
+    "smtp": "no: fetchmail only fetches (use the msmtp target to send)",
+    "security: tls": "yes: ssl",
+    "security: starttls": "yes: sslproto without ssl (the upgrade is mandatory)",
+    "security: none": 'yes: sslproto ""',
+    "auth: password": "yes: auth password (or from mechanisms)",
+    "auth: oauth2": "no: fetchmail 6.4 has no OAuth2 (6.5 adds it); the entry is written as skip",
+    "auth: gssapi": "yes: auth gssapi",
+    "auth: ntlm": "yes: auth ntlm",
+    "auth: client-cert": "yes: auth external with sslcert and sslkey",
+    "password_command": "no: fetchmail 6.4 prompts or reads ~/.netrc (6.5 adds passwordfile)",
+    "token_command": "no: no OAuth2 in fetchmail 6.4",
+    "mechanisms": "partial: one of password (plain, login), cram-md5, ntlm, gssapi, external",
+    "tls.ca_file": "yes: sslcertfile",
+    "tls.fingerprint": "partial: md5 only (sslfingerprint); sha256 and sha1 pins are a gap",
+    "tls.verify: false": "yes: no sslcertck",
+    "tls.min_version": "yes: sslproto TLS1+, TLS1.1+, TLS1.2+, TLS1.3+",
+    "timeout": "partial: timeout N; 0 (none) is a gap (fetchmail reads 0 as its default)",
+    "leave_on_server": "yes: keep / no keep",
+    "leave_days": "no: fetchmail cannot delete after N days",
+}
+
+_GapSink = Callable[[str, str], None]
+
+_PROTOCOLS: Mapping[Protocol, str] = {Protocol.IMAP: "IMAP", Protocol.POP3: "POP3"}
+
+#: tls.min_version -> sslproto: that version or newer.
+_SSLPROTO: Mapping[str | None, str] = {
+    None: "auto",
+    "1.0": "TLS1+",
+    "1.1": "TLS1.1+",
+    "1.2": "TLS1.2+",
+    "1.3": "TLS1.3+",
+}
+
+#: auth -> fetchmail's auth keyword when no mechanism is named (None: no auth line).
+_AUTH: Mapping[Auth, str | None] = {
+    Auth.PASSWORD: "password",
+    Auth.OAUTH2: None,
+    Auth.GSSAPI: "gssapi",
+    Auth.NTLM: "ntlm",
+    Auth.CLIENT_CERT: "external",
+    Auth.NONE: None,
+}
+
+#: SASL mechanism -> fetchmail's auth keyword; the others have none.
+_MECHANISMS: Mapping[str, str] = {
+    "plain": "password",
+    "login": "password",
+    "cram-md5": "cram-md5",
+    "ntlm": "ntlm",
+    "gssapi": "gssapi",
+    "external": "external",
+}
+
+
+@dataclass(frozen=True)
+class FetchmailPoll:
+    """One entry, every value decided; ``None`` leaves it out. The template quotes."""
+
+    keyword: str  # poll | skip
+    name: str
+    host: str
+    proto: str
+    port: int
+    timeout: int | None
+    auth: str | None
+    user: str
+    ssl: bool
+    sslproto: str
+    sslcertck: bool
+    sslcertfile: str | None
+    sslfingerprint: str | None
+    sslcert: str | None
+    sslkey: str | None
+    keep: bool | None
+    folder: str | None
 
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
-    raise NotImplementedError(NAME)
+    gaps: list[Gap] = []
+    polls = [_poll(a, a.incoming, gaps) for a in model.accounts if a.incoming is not None]
+    if not polls:
+        return Rendered(())
+    text = env.get_template("fetchmail/fetchmailrc.j2").render(polls=polls)
+    return Rendered((RenderedFile(FILE_NAME, text.encode("utf-8"), 0o600),), tuple(gaps))
+
+
+def _poll(account: Account, server: Server, gaps: list[Gap]) -> FetchmailPoll:
+    def gap(setting: str, instead: str) -> None:
+        gaps.append(Gap(account.name, setting, instead))
+
+    encrypted = server.security is not Security.NONE
+    tls = server.tls
+    fingerprint = None
+    if encrypted and tls.fingerprint_hex is not None:
+        if tls.fingerprint_algorithm == "md5":
+            fingerprint = tls.fingerprint_hex.upper()
+        else:
+            gap(
+                "incoming.tls.fingerprint",
+                "fetchmail 6.4 pins MD5 fingerprints only; pin md5:... instead, or put the server's "
+                "certificate in tls.ca_file (the certificate is checked against the CAs meanwhile)",
+            )
+    certck = encrypted and tls.verify and fingerprint is None
+    if certck and not tls.verify_hostname:
+        gap(
+            "incoming.tls.verify_hostname",
+            "fetchmail checks the host name whenever it checks the certificate; pin an md5: fingerprint "
+            "or connect by the name the certificate holds",
+        )
+    if server.password_command is not None:
+        gap(
+            "incoming.password_command",
+            f"fetchmail 6.4 runs no password command: it prompts for the password, or reads it from ~/.netrc "
+            f"(machine {account.name} or machine {server.host}); fetchmail 6.5 adds passwordfile",
+        )
+    if server.token_command is not None:
+        gap("incoming.token_command", "fetchmail 6.4 has no OAuth2; fetchmail 6.5 adds auth oauthbearer")
+    if server.auth is Auth.OAUTH2:
+        gap(
+            "incoming.auth",
+            "fetchmail 6.4 has no OAuth2: the entry is written as skip (not polled unless named); "
+            "use fetchmail 6.5 or another client",
+        )
+    elif server.auth is Auth.NONE:
+        gap("incoming.auth", "fetchmail logs in to POP3 and IMAP (unless an IMAP server greets with PREAUTH)")
+    if server.leave_days is not None:
+        gap("incoming.leave_days", "fetchmail cannot delete messages after some days; expire them on the server")
+    timeout = server.timeout
+    if timeout == 0:
+        gap("incoming.timeout", "fetchmail reads timeout 0 as its default (300 seconds); give a number of seconds")
+        timeout = None
+    return FetchmailPoll(
+        keyword="skip" if server.auth is Auth.OAUTH2 else "poll",
+        name=account.name,
+        host=server.host,
+        proto=_PROTOCOLS[server.protocol],
+        port=server.port,
+        timeout=timeout,
+        auth=_auth(server, gap),
+        user=server.username,
+        ssl=server.security is Security.TLS,
+        sslproto=_SSLPROTO[tls.min_version] if encrypted else "",
+        sslcertck=certck,
+        sslcertfile=tls.ca_file if encrypted else None,
+        sslfingerprint=fingerprint,
+        sslcert=tls.client_cert if encrypted else None,
+        sslkey=tls.client_key if encrypted else None,
+        keep=server.leave_on_server,
+        folder="INBOX" if server.protocol is Protocol.IMAP else None,
+    )
+
+
+def _auth(server: Server, gap: _GapSink) -> str | None:
+    default = _AUTH[server.auth]
+    if not server.mechanisms or default is None:
+        return default
+    methods = list(dict.fromkeys(_MECHANISMS[m] for m in server.mechanisms if m in _MECHANISMS))
+    missing = [m for m in server.mechanisms if m not in _MECHANISMS]
+    chosen = methods[0] if methods else default
+    if missing:
+        gap("incoming.mechanisms", f"fetchmail has no method for {', '.join(missing)}: auth {chosen} is written")
+    elif len(methods) > 1:
+        gap(
+            "incoming.mechanisms",
+            f"fetchmail takes one auth method: auth {chosen} is written and {', '.join(methods[1:])} will not be tried",
+        )
+    return chosen

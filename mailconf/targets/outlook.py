@@ -1,19 +1,398 @@
-"""Target outlook: not written yet."""
+r"""outlook: a ``.reg`` file with the account keys of Outlook 2016, 2019 and Microsoft 365 (16.0).
+
+**Prefer the outlook-prf target.** This file writes the settings of POP3/IMAP
+accounts into an Outlook profile's registry keys. Importing it changes values; it
+does not make a working account on its own (see below). It is meant for
+inspecting, diffing and repairing the settings of accounts that already exist:
+use ``--option account-id=`` to point it at the existing account's key.
+
+Where it goes, how to apply it: on the Windows machine, with Outlook closed,
+``reg import outlook.reg`` (or double-click it). Each account becomes the key
+``HKEY_CURRENT_USER\Software\Microsoft\Office\16.0\Outlook\Profiles\<profile>\
+9375CFF0413111d3B88A00104B2A6676\<id>``. Options: ``--option profile=NAME``
+(default ``Outlook``; printable ASCII without ``\ [ ]``) and
+``--option account-id=HEX`` (the first account's key, 1 to 8 hex digits, default
+``00000001``; the next accounts take the following ids). An existing key with that
+id is merged into: its other values stay, the values written here replace theirs.
+Look up the ids in use (and ``NextAccountID``) under the ``9375CFF0...`` key first.
+
+What importing it creates: the account keys and their values, nothing else.
+What it does not create, and a working account needs (Microsoft's Account
+Management API documentation; public reports): the account list value
+``{ED475418-B0D6-11D2-8C3B-00104B2A6676}`` (the ids in order, little-endian DWORDs),
+``NextAccountID`` above every id, the PST store service and the matching
+``Delivery Store EntryID``/``Delivery Folder EntryID`` for POP3, the OST service and
+``IMAP Store EID`` that Outlook creates for IMAP, and the passwords (DPAPI-encrypted
+per user and machine). Public reports say profiles synthesized this way load but
+cannot send or receive, and that leftover references made Outlook 16.0 crash on
+start. The supported way to create accounts without the UI is a PRF file:
+``mailconf render --target outlook-prf``.
+
+What is written, per account (the file is pure ASCII with CRLF line ends; every
+text is a REG_SZ written ``hex(1):``, UTF-16LE, so no value can inject a key):
+``clsid`` (POP3 ``{ED475411-...}``, IMAP ``{ED475412-...}``), ``Account Name`` (the
+account's name in the YAML), ``Display Name``, ``Email``, ``Organization``;
+``POP3 Server``/``IMAP Server``, ``POP3 User``/``IMAP User``, ``POP3 Port``/``IMAP Port``,
+``POP3 Use SSL``/``IMAP Use SSL`` (1 for ``tls``), ``POP3 Use SPA``/``IMAP Use SPA`` (1 for
+``auth: ntlm``), ``Leave on Server`` (POP3: 0x1 leave a copy, plus 0x2 and the days
+<< 16 for ``leave_days``; left out when the YAML says nothing, so Outlook's default
+stays); ``SMTP Server``, ``SMTP Port``, ``SMTP Use SSL`` (1 when encrypted),
+``SMTP Secure Connection`` (0 none, 1 SSL/TLS, 2 STARTTLS), ``SMTP Use Auth``,
+``SMTP Auth Method`` (0 "use the incoming server's settings" when the outgoing login
+is the same as the incoming one, else 1 with ``SMTP User``).
+
+What it cannot express (each is a warning, an error with ``--strict``):
+STARTTLS on POP3/IMAP (no documented registry value: the file asks for SSL/TLS, so
+Outlook fails to connect rather than log in without encryption; choose STARTTLS in
+Account Settings > More Settings > Advanced); the server timeout (its registry name
+is unknown; the PRF has it); SPA for SMTP (unverified registry value); passwords and
+password/token commands (Outlook stores passwords itself and runs no command);
+OAuth2, GSSAPI, client certificates and ``auth: none`` on POP3/IMAP (password
+authentication is written instead); SASL mechanisms; CA files, pins and the other
+``tls`` settings (Outlook uses the Windows certificate store: ``certutil -user
+-addstore Root ca.pem``); accounts without an incoming server (left out: Outlook has
+no send-only accounts).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import enum
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import jinja2
 
-from ..model import Model
-from . import Rendered
+from ..errors import UsageError
+from ..escape import UnsafeValue
+from ..escape.reg import reg_key_part, reg_value
+from ..model import Account, Auth, Model, Protocol, Security, Server
+from . import Gap, Rendered, RenderedFile
 
 NAME = "outlook"
-TITLE = "(not written yet)"
-CAPABILITIES: Mapping[str, str] = {}
-OPTIONS: Mapping[str, str] = {}
+TITLE = "Outlook 2016/2019/365 registry keys (.reg) of POP3/IMAP accounts; prefer outlook-prf"
+FILE_NAME = "outlook.reg"
+DEFAULT_PROFILE = "Outlook"
+DEFAULT_ACCOUNT_ID = 1
+OPTIONS: Mapping[str, str] = {
+    "profile": "Outlook profile name [default: Outlook]; printable ASCII without \\ [ ]",
+    "account-id": "registry key of the first account, 1 to 8 hex digits [default: 00000001]",
+}
+
+PROFILES_KEY = "HKEY_CURRENT_USER\\Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles"
+ACCOUNTS_KEY = "9375CFF0413111d3B88A00104B2A6676"
+CLSID: Mapping[Protocol, str] = {
+    Protocol.POP3: "{ED475411-B0D6-11D2-8C3B-00104B2A6676}",
+    Protocol.IMAP: "{ED475412-B0D6-11D2-8C3B-00104B2A6676}",
+}
+
+CAPABILITIES: Mapping[str, str] = {
+    "imap": "yes: clsid {ED475412-...}, IMAP Server/User/Port",
+    "pop3": "yes: clsid {ED475411-...}, POP3 Server/User/Port",
+    "smtp": "yes: SMTP Server/Port/User (an account needs an incoming server)",
+    "security: tls": "yes: Use SSL 1; SMTP Secure Connection 1",
+    "security: starttls": "partial: SMTP Secure Connection 2; POP3/IMAP has no known value (a gap; SSL/TLS is written)",
+    "security: none": "yes: Use SSL 0; SMTP Secure Connection 0",
+    "auth: password": "yes: Use SPA 0; SMTP Use Auth 1",
+    "auth: oauth2": "no: add the account in Outlook (File > Add Account)",
+    "auth: gssapi": "no: password authentication is written",
+    "auth: ntlm": "partial: POP3/IMAP Use SPA 1; SMTP SPA's registry value is unverified (a gap)",
+    "auth: client-cert": "no: password authentication is written",
+    "password_command": "no: passwords are DPAPI-encrypted; Outlook asks for them",
+    "token_command": "no: Outlook runs no command",
+    "mechanisms": "no: Outlook picks the mechanism",
+    "tls.ca_file": "no: import the CA into the Windows certificate store (certutil -user -addstore Root)",
+    "tls.fingerprint": "no: trust the certificate through the Windows certificate store",
+    "tls.verify: false": "no: Outlook always verifies (it asks when verification fails)",
+    "tls.min_version": "no: the TLS versions Windows (SChannel) enables apply",
+    "timeout": "no: registry name unknown (the outlook-prf target writes ServerTimeOut)",
+    "leave_on_server": "yes: Leave on Server bit 0x1",
+    "leave_days": "yes: Leave on Server bit 0x2 with the days << 16",
+}
+
+
+class SecureConnection(enum.IntEnum):
+    """``SMTP Secure Connection`` / PRF ``SMTPSecureConnection``."""
+
+    NONE = 0
+    SSL_TLS = 1
+    STARTTLS = 2
+
+
+class SmtpAuthMethod(enum.IntEnum):
+    """``SMTP Auth Method`` / PRF ``SMTPAuthMethod``."""
+
+    SAME_AS_INCOMING = 0
+    OWN_LOGIN = 1
+
+
+#: ``Leave on Server`` bits.
+LEAVE_COPY = 0x1
+LEAVE_REMOVE_AFTER_DAYS = 0x2
+
+
+class RegKey(NamedTuple):
+    path: str
+    lines: tuple[str, ...]  # escaped value lines
+
+
+@dataclass(frozen=True)
+class OutgoingSettings:
+    host: str
+    port: int
+    use_ssl: int  # 1 whenever encrypted
+    secure_connection: SecureConnection
+    use_auth: int
+    auth_method: SmtpAuthMethod | None  # None when use_auth is 0
+    user: str | None  # only with OWN_LOGIN
+    use_spa: int
+
+
+@dataclass(frozen=True)
+class OutlookAccount:
+    """Every value of one Outlook internet account, decided once for the .reg and the PRF."""
+
+    name: str
+    protocol: Protocol  # POP3 or IMAP
+    display_name: str | None
+    email: str
+    organization: str | None
+    host: str
+    port: int
+    use_ssl: int
+    use_spa: int
+    user: str
+    leave_on_server: int | None  # POP3 only, None when the YAML says nothing
+    timeout: int | None  # seconds (only the PRF writes it)
+    outgoing: OutgoingSettings | None
+
+
+_TLS_GAPS: tuple[tuple[str, str], ...] = (
+    ("ca_file", "Outlook uses the Windows certificate store: import the CA with `certutil -user -addstore Root FILE`"),
+    ("fingerprint", "Outlook cannot pin a certificate: trust it through the Windows certificate store instead"),
+    ("verify", "Outlook always verifies the certificate (it asks when that fails): import the CA into the Windows "
+               "certificate store instead"),
+    ("verify_hostname", "Outlook always checks the host name: use the name the certificate holds"),
+    ("min_version", "Outlook uses the TLS versions Windows (SChannel) enables: set them for the whole system"),
+    ("client_cert", "Outlook has no client certificate setting for POP3/IMAP/SMTP"),
+    ("client_key", "Outlook has no client certificate setting for POP3/IMAP/SMTP"),
+)  # fmt: skip
+
+_AUTH_GAPS: Mapping[Auth, str] = {
+    Auth.OAUTH2: "Outlook offers OAuth2 only for providers it knows, not through these settings: add the account "
+                 "in Outlook (File > Add Account); password authentication is written",
+    Auth.GSSAPI: "Outlook has no Kerberos (GSSAPI) setting for POP3/IMAP/SMTP: password authentication is written",
+    Auth.CLIENT_CERT: "Outlook has no client certificate login for POP3/IMAP/SMTP: password authentication is written",
+}  # fmt: skip
+
+STARTTLS_GAP = (
+    "Outlook's registry and PRF have no documented value for STARTTLS on POP3/IMAP: the file asks for SSL/TLS, "
+    "so Outlook fails to connect instead of logging in without encryption; in Outlook choose Account Settings > "
+    "More Settings > Advanced > STARTTLS"
+)
+PASSWORD_GAP = "Outlook stores passwords itself (DPAPI-encrypted) and runs no command: type the password when it asks"
+TOKEN_GAP = "Outlook runs no token command: add the account in Outlook (File > Add Account) to sign in"
+MECHANISMS_GAP = "Outlook chooses the SASL mechanism itself"
+SEND_ONLY_GAP = "Outlook has no send-only POP3/IMAP accounts: this account is left out; declare an incoming server"
+LEAVE_DAYS_GAP = "leave_on_server is false, so nothing is left on the server to remove after some days"
+INCOMING_AUTH_NONE_GAP = "Outlook always logs in to POP3/IMAP servers: password authentication is written"
+REG_TIMEOUT_GAP = (
+    "the registry name of Outlook's server timeout is unknown: use the outlook-prf target (ServerTimeOut), or set it "
+    "in Account Settings > More Settings > Advanced > Server Timeouts"
+)
+REG_SMTP_SPA_GAP = (
+    "the registry value for SMTP secure password authentication is unverified: password authentication is written; "
+    "tick 'Require logon using Secure Password Authentication' under More Settings > Outgoing Server"
+)
+
+
+def server_gaps(account: Account, server: Server) -> list[Gap]:
+    """What no Outlook file can say about this server (shared by the .reg and the PRF)."""
+    gaps: list[Gap] = []
+    side = server.side
+
+    def gap(setting: str, instead: str) -> None:
+        gaps.append(Gap(account.name, f"{side}.{setting}", instead))
+
+    if server.security is Security.STARTTLS and server.protocol is not Protocol.SMTP:
+        gap("security", STARTTLS_GAP)
+    if server.auth in _AUTH_GAPS:
+        gap("auth", _AUTH_GAPS[server.auth])
+    elif server.auth is Auth.NONE and server.protocol is not Protocol.SMTP:
+        gap("auth", INCOMING_AUTH_NONE_GAP)
+    if server.password_command is not None:
+        gap("password_command", PASSWORD_GAP)
+    if server.token_command is not None:
+        gap("token_command", TOKEN_GAP)
+    if server.mechanisms:
+        gap("mechanisms", MECHANISMS_GAP)
+    for field, instead in _TLS_GAPS:
+        value = getattr(server.tls, field)
+        if value is not None and value is not True:
+            gap(f"tls.{field}", instead)
+    return gaps
+
+
+def _use_spa(server: Server) -> int:
+    return 1 if server.auth is Auth.NTLM else 0
+
+
+def _leave_on_server(server: Server) -> int | None:
+    if server.protocol is not Protocol.POP3 or (server.leave_on_server is None and server.leave_days is None):
+        return None
+    if server.leave_on_server is False:
+        return 0
+    bits = LEAVE_COPY
+    if server.leave_days is not None:
+        bits |= LEAVE_REMOVE_AFTER_DAYS | (server.leave_days << 16)
+    return bits
+
+
+def _outgoing(incoming: Server, server: Server) -> OutgoingSettings:
+    secure = {
+        Security.TLS: SecureConnection.SSL_TLS,
+        Security.STARTTLS: SecureConnection.STARTTLS,
+        Security.NONE: SecureConnection.NONE,
+    }[server.security]
+    if server.auth is Auth.NONE:
+        use_auth, method, user = 0, None, None
+    elif (server.username, server.auth, server.password_command) == (
+        incoming.username,
+        incoming.auth,
+        incoming.password_command,
+    ):
+        use_auth, method, user = 1, SmtpAuthMethod.SAME_AS_INCOMING, None
+    else:
+        use_auth, method, user = 1, SmtpAuthMethod.OWN_LOGIN, server.username
+    return OutgoingSettings(
+        host=server.host,
+        port=server.port,
+        use_ssl=0 if secure is SecureConnection.NONE else 1,
+        secure_connection=secure,
+        use_auth=use_auth,
+        auth_method=method,
+        user=user,
+        use_spa=_use_spa(server),
+    )
+
+
+def decide(account: Account) -> tuple[OutlookAccount | None, list[Gap]]:
+    """The values both Outlook targets write, and the gaps both share. None: the account is left out."""
+    incoming = account.incoming
+    if incoming is None:
+        return None, [Gap(account.name, "outgoing", SEND_ONLY_GAP)]
+    gaps = server_gaps(account, incoming)
+    if incoming.leave_on_server is False and incoming.leave_days is not None:
+        gaps.append(Gap(account.name, "incoming.leave_days", LEAVE_DAYS_GAP))
+    outgoing = None
+    if account.outgoing is not None:
+        gaps.extend(server_gaps(account, account.outgoing))
+        outgoing = _outgoing(incoming, account.outgoing)
+    timeout = incoming.timeout
+    if timeout is None and account.outgoing is not None:
+        timeout = account.outgoing.timeout
+    decided = OutlookAccount(
+        name=account.name,
+        protocol=incoming.protocol,
+        display_name=account.display_name,
+        email=account.address,
+        organization=account.organization,
+        host=incoming.host,
+        port=incoming.port,
+        use_ssl=0 if incoming.security is Security.NONE else 1,
+        use_spa=_use_spa(incoming),
+        user=incoming.username,
+        leave_on_server=_leave_on_server(incoming),
+        timeout=timeout,
+        outgoing=outgoing,
+    )
+    return decided, gaps
+
+
+def profile_option(options: Mapping[str, str]) -> str:
+    """The profile name option, validated (UsageError, exit 2, when it cannot be written safely)."""
+    profile = options.get("profile", DEFAULT_PROFILE)
+    try:
+        reg_key_part(profile)
+    except UnsafeValue:
+        raise UsageError(
+            "--option profile: use 1 to 255 printable ASCII characters without \\ [ or ], "
+            "not starting or ending with a space"
+        ) from None
+    return profile
+
+
+def account_id_option(options: Mapping[str, str], count: int) -> int:
+    text = options.get("account-id")
+    if text is None:
+        return DEFAULT_ACCOUNT_ID
+    if not 1 <= len(text) <= 8 or any(c not in string.hexdigits for c in text) or int(text, 16) == 0:
+        raise UsageError(
+            "--option account-id: write the key name of the first account, 1 to 8 hex digits like 00000005"
+        )
+    first = int(text, 16)
+    if first + max(count, 1) - 1 > 0xFFFFFFFF:
+        raise UsageError(f"--option account-id: {text} leaves no room for {count} accounts below FFFFFFFF")
+    return first
+
+
+def escaped(account: str, setting: str, escape: Callable[..., str], *args: Any) -> str:
+    """Call an escaping filter; an UnsafeValue names the account and setting (never the value)."""
+    try:
+        return escape(*args)
+    except UnsafeValue as exc:
+        raise UnsafeValue(f"account {account}: {setting}: {exc}") from None
+
+
+def _lines(a: OutlookAccount) -> list[str]:
+    """The value lines of one account key, in a fixed order; a str is a REG_SZ, an int a DWORD."""
+    proto = "POP3" if a.protocol is Protocol.POP3 else "IMAP"
+    pairs: list[tuple[str, str | int | None]] = [
+        ("clsid", CLSID[a.protocol]),
+        ("Account Name", a.name),
+        ("Display Name", a.display_name),
+        ("Email", a.email),
+        ("Organization", a.organization),
+        (f"{proto} Server", a.host),
+        (f"{proto} User", a.user),
+        (f"{proto} Port", a.port),
+        (f"{proto} Use SSL", a.use_ssl),
+        (f"{proto} Use SPA", a.use_spa),
+        ("Leave on Server", a.leave_on_server),
+    ]
+    if a.outgoing is not None:
+        out = a.outgoing
+        pairs += [
+            ("SMTP Server", out.host),
+            ("SMTP Port", out.port),
+            ("SMTP Use SSL", out.use_ssl),
+            ("SMTP Secure Connection", int(out.secure_connection)),
+            ("SMTP Use Auth", out.use_auth),
+            ("SMTP Auth Method", None if out.auth_method is None else int(out.auth_method)),
+            ("SMTP User", out.user),
+        ]
+    return [escaped(a.name, name, reg_value, data, name) for name, data in pairs if data is not None]
 
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
-    raise NotImplementedError(NAME)
+    profile = profile_option(options)
+    next_id = account_id_option(options, len(model.accounts))
+    keys: list[RegKey] = []
+    gaps: list[Gap] = []
+    for account in model.accounts:
+        decided, account_gaps = decide(account)
+        gaps.extend(account_gaps)
+        if decided is None:
+            continue
+        for side, server in (("incoming", account.incoming), ("outgoing", account.outgoing)):
+            if server is not None and server.timeout is not None:
+                gaps.append(Gap(account.name, f"{side}.timeout", REG_TIMEOUT_GAP))
+        if account.outgoing is not None and account.outgoing.auth is Auth.NTLM:
+            gaps.append(Gap(account.name, "outgoing.auth", REG_SMTP_SPA_GAP))  # SMTP Use SPA is not written
+        path = f"{PROFILES_KEY}\\{reg_key_part(profile)}\\{ACCOUNTS_KEY}\\{next_id:08x}"
+        keys.append(RegKey(path, tuple(_lines(decided))))
+        next_id += 1
+    text = env.get_template(f"{NAME}/outlook.reg.j2").render(keys=keys)
+    content = text.replace("\n", "\r\n").encode("ascii")
+    return Rendered((RenderedFile(FILE_NAME, content),), tuple(gaps))

@@ -1,19 +1,188 @@
-"""Target outlook-prf: not written yet."""
+"""outlook-prf: an Outlook profile file (PRF) that creates the POP3/IMAP accounts, for ``outlook.exe /importprf``.
+
+This is the supported way to create POP3 and IMAP accounts in Outlook 2016, 2019
+and Microsoft 365 without clicking through the account wizard (the ``outlook``
+target only writes registry values). Outlook itself was not available when this
+target was written: the file follows Microsoft's documentation and published PRF
+files, and is checked here with an INI parser, not by Outlook.
+
+Where it goes, how to apply it: copy ``outlook.prf`` to the Windows machine, close
+Outlook and run ``outlook.exe /importprf C:\\path\\outlook.prf`` (``/promptimportprf``
+asks first). Double-clicking a PRF does nothing since Outlook 2007. Alternatively set
+``HKCU\\Software\\Microsoft\\Office\\16.0\\Outlook\\Setup\\ImportPRF`` to its path: Outlook
+imports it at the next start. Then type each password when Outlook asks (it stores
+passwords itself). ``--option profile=NAME`` names the profile (default ``Outlook``,
+Outlook's own default name; printable ASCII without ``\\ [ ]``).
+
+What the file says: ``[General]`` with ``ProfileName``, ``DefaultProfile=Yes`` (the
+profile becomes the default one), ``OverwriteProfile=Append`` (the accounts are added
+to an existing profile of that name; its other accounts and data stay; Outlook may
+keep a copy named "Backup Of <profile>") and ``ModifyDefaultProfileIfPresent=FALSE``;
+``[Internet Account List]`` with ``AccountN=I_Mail`` (POP3) or ``IMAP_I_Mail``; one
+``[AccountN]`` section per account; and the property mappings of Section 7
+(``[I_Mail]``, ``[IMAP_I_Mail]``) that Outlook reads to know what each key means. Per
+account: ``AccountName`` (the account's name in the YAML), ``DisplayName``,
+``EmailAddress``, ``Organization``, ``POP3Server``/``IMAPServer``,
+``POP3UserName``/``IMAPUserName``, ``POP3Port``/``IMAPPort``, ``POP3UseSSL``/``IMAPUseSSL``
+(1 for ``tls``), ``POP3UseSPA``/``IMAPUseSPA`` (1 for ``auth: ntlm``), ``LeaveOnServer``
+(POP3: 0x1 leave a copy, plus 0x2 and the days << 16 for ``leave_days``; left out when
+the YAML says nothing), ``ServerTimeOut`` (seconds), ``SMTPServer``, ``SMTPPort``,
+``SMTPUseSSL`` (1 when encrypted) and ``SMTPSecureConnection`` (0 none, 1 SSL/TLS,
+2 STARTTLS), ``SMTPUseAuth``, ``SMTPAuthMethod`` (0 "use the incoming server's
+settings" when the outgoing login is the incoming one, else 1 with ``SMTPUserName``),
+``SMTPUseSPA``. No PST is named: Outlook creates the data file of a new POP3 account
+itself (a PST named in a PRF was reported not to be bound to the account).
+
+The file is ASCII with CRLF line ends; when a value holds a non-ASCII character it is
+written as UTF-16LE with a byte-order mark, the Unicode form of Windows INI files
+(unverified with Outlook: every published PRF is 8-bit). Values are written as they
+are (``;``, ``=``, ``[``, ``#`` and ``%`` inside a value are plain text); a value that
+starts or ends with a space or a quotation mark is enclosed in ``"..."``, which
+Windows' INI reader removes. Line breaks and control characters are refused.
+
+Sources: Microsoft, "Customize Outlook profiles by using an Outlook Profile (PRF)
+file" (Office 2010 Resource Kit, cc179062) and the Office 2007 Resource Kit
+(cc764475) for the sections, ``[General]`` keys and a literal POP3 ``[AccountN]``
+block; "Command-line switches for Microsoft Office products" for ``/importprf``;
+the Section 7 mappings as the Office Customization Tool writes them (2010 and
+later, with ``SMTPSecureConnection=PT_LONG,0x020A``; ``SMTPUseSSL=PT_LONG,0x0202`` is
+from the 2007 mapping and kept for older builds); slipstick.com, "Understanding an
+Outlook Profile file (PRF)". A public test report (2026-09, Office 2024
+16.0.17932) created a POP3 account with Outlook 16 from Sections 3, 5 and 7.
+Unverified: ``SMTPSecureConnection`` 2 as STARTTLS (it is the registry's value),
+``IMAP_I_Mail`` on every build (one build reportedly ignored it), values outside
+the UI's 30 s-10 min timeout range, and whether ``%NAME%`` in a value is expanded.
+
+What it cannot express (each is a warning, an error with ``--strict``): STARTTLS on
+POP3/IMAP (no documented value: SSL/TLS is written, so Outlook fails to connect
+rather than log in without encryption; choose STARTTLS in Account Settings > More
+Settings > Advanced); passwords and password/token commands; OAuth2, GSSAPI, client
+certificates and ``auth: none`` on POP3/IMAP (password authentication is written);
+SASL mechanisms; CA files, pins and the other ``tls`` settings (use the Windows
+certificate store: ``certutil -user -addstore Root ca.pem``); ``timeout: 0`` (Outlook
+always has one) and a different outgoing timeout (one per account); accounts
+without an incoming server (left out).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
+from typing import NamedTuple
 
 import jinja2
 
-from ..model import Model
-from . import Rendered
+from ..escape.ini import ini_value
+from ..model import Model, Protocol
+from . import Gap, Rendered, RenderedFile
+from .outlook import OutlookAccount, decide, escaped, profile_option
 
 NAME = "outlook-prf"
-TITLE = "(not written yet)"
-CAPABILITIES: Mapping[str, str] = {}
-OPTIONS: Mapping[str, str] = {}
+TITLE = "Outlook 2016/2019/365 profile file (PRF) creating POP3/IMAP accounts: outlook.exe /importprf"
+FILE_NAME = "outlook.prf"
+OPTIONS: Mapping[str, str] = {
+    "profile": "Outlook profile name [default: Outlook]; printable ASCII without \\ [ ]",
+}
+
+CAPABILITIES: Mapping[str, str] = {
+    "imap": "yes: AccountN=IMAP_I_Mail",
+    "pop3": "yes: AccountN=I_Mail",
+    "smtp": "yes: SMTPServer/SMTPPort/SMTPUserName (an account needs an incoming server)",
+    "security: tls": "yes: UseSSL 1; SMTPSecureConnection 1",
+    "security: starttls": "partial: SMTPSecureConnection 2; POP3/IMAP has no known value (a gap; SSL/TLS is written)",
+    "security: none": "yes: UseSSL 0; SMTPSecureConnection 0",
+    "auth: password": "yes: UseSPA 0; SMTPUseAuth 1",
+    "auth: oauth2": "no: add the account in Outlook (File > Add Account)",
+    "auth: gssapi": "no: password authentication is written",
+    "auth: ntlm": "yes: POP3UseSPA/IMAPUseSPA/SMTPUseSPA 1",
+    "auth: client-cert": "no: password authentication is written",
+    "password_command": "no: Outlook asks for the password and stores it",
+    "token_command": "no: Outlook runs no command",
+    "mechanisms": "no: Outlook picks the mechanism",
+    "tls.ca_file": "no: import the CA into the Windows certificate store (certutil -user -addstore Root)",
+    "tls.fingerprint": "no: trust the certificate through the Windows certificate store",
+    "tls.verify: false": "no: Outlook always verifies (it asks when verification fails)",
+    "tls.min_version": "no: the TLS versions Windows (SChannel) enables apply",
+    "timeout": "partial: ServerTimeOut, one per account (the incoming server's); 0 is a gap",
+    "leave_on_server": "yes: LeaveOnServer bit 0x1",
+    "leave_days": "yes: LeaveOnServer bit 0x2 with the days << 16",
+}
+
+#: The [Internet Account List] type of each incoming protocol (the Section 7 mapping's name).
+ACCOUNT_TYPE: Mapping[Protocol, str] = {Protocol.POP3: "I_Mail", Protocol.IMAP: "IMAP_I_Mail"}
+
+TIMEOUT_ZERO_GAP = "Outlook always has a server timeout (30 seconds to 10 minutes): ServerTimeOut is left out"
+TIMEOUT_SPLIT_GAP = "Outlook has one server timeout per account: the incoming server's is written"
+
+
+class PrfValue(NamedTuple):
+    key: str
+    value: str  # escaped (ini_value)
+
+
+class PrfAccount(NamedTuple):
+    section: str  # Account1, Account2...
+    type: str  # I_Mail | IMAP_I_Mail
+    values: tuple[PrfValue, ...]
+
+
+def _values(a: OutlookAccount) -> tuple[PrfValue, ...]:
+    proto = "POP3" if a.protocol is Protocol.POP3 else "IMAP"
+    pairs: list[tuple[str, str | int | None]] = [
+        ("UniqueService", "No"),
+        ("AccountName", a.name),
+        ("DisplayName", a.display_name),
+        ("EmailAddress", a.email),
+        ("Organization", a.organization),
+        (f"{proto}Server", a.host),
+        (f"{proto}UserName", a.user),
+        (f"{proto}Port", a.port),
+        (f"{proto}UseSSL", a.use_ssl),
+        (f"{proto}UseSPA", a.use_spa),
+        ("LeaveOnServer", None if a.leave_on_server is None else f"0x{a.leave_on_server:x}"),
+        ("ServerTimeOut", a.timeout),
+    ]
+    if a.outgoing is not None:
+        out = a.outgoing
+        pairs += [
+            ("SMTPServer", out.host),
+            ("SMTPPort", out.port),
+            ("SMTPUseSSL", out.use_ssl),
+            ("SMTPSecureConnection", int(out.secure_connection)),
+            ("SMTPUseAuth", out.use_auth),
+            ("SMTPAuthMethod", None if out.auth_method is None else int(out.auth_method)),
+            ("SMTPUserName", out.user),
+            ("SMTPUseSPA", out.use_spa),
+        ]
+    return tuple(
+        PrfValue(key, escaped(a.name, key, ini_value, str(value))) for key, value in pairs if value is not None
+    )
 
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
-    raise NotImplementedError(NAME)
+    profile = profile_option(options)
+    accounts: list[PrfAccount] = []
+    gaps: list[Gap] = []
+    for account in model.accounts:
+        decided, account_gaps = decide(account)
+        gaps.extend(account_gaps)
+        if decided is None:
+            continue
+        incoming, outgoing = account.incoming, account.outgoing
+        if decided.timeout == 0:
+            side = "incoming" if incoming is not None and incoming.timeout == 0 else "outgoing"
+            gaps.append(Gap(account.name, f"{side}.timeout", TIMEOUT_ZERO_GAP))
+            decided = replace(decided, timeout=None)
+        if (
+            incoming is not None
+            and outgoing is not None
+            and incoming.timeout is not None
+            and outgoing.timeout is not None
+            and incoming.timeout != outgoing.timeout
+        ):
+            gaps.append(Gap(account.name, "outgoing.timeout", TIMEOUT_SPLIT_GAP))
+        accounts.append(PrfAccount(f"Account{len(accounts) + 1}", ACCOUNT_TYPE[decided.protocol], _values(decided)))
+    text = env.get_template(f"{NAME}/outlook.prf.j2").render(profile=ini_value(profile), accounts=accounts)
+    text = text.replace("\n", "\r\n")
+    content = text.encode("ascii") if text.isascii() else "\ufeff".encode("utf-16-le") + text.encode("utf-16-le")
+    return Rendered((RenderedFile(FILE_NAME, content),), tuple(gaps))

@@ -1,19 +1,410 @@
-"""Target thunderbird: not written yet."""
+"""Thunderbird (153 ESR): ``user.js`` preferences, plus certificate files when needed.
+
+Files
+-----
+- ``user.js``: the accounts as preferences. Quit Thunderbird, copy it into the
+  profile directory (``~/.thunderbird/XXXXXXXX.default-esr/``; *Help > Troubleshooting
+  Information > Profile Folder* shows it) and start Thunderbird. Thunderbird
+  applies ``user.js`` at every start and copies the values into ``prefs.js``; once
+  the accounts appear you may delete ``user.js`` so that later changes made in
+  Account Settings are not reset at the next start.
+- ``cert_override.txt`` (only for a ``tls.fingerprint`` pin): Thunderbird's own
+  certificate-exception file, one line per ``host:port``. With Thunderbird closed,
+  copy it into the profile when the profile has none, otherwise append its lines
+  without the two ``#`` header lines:
+  ``grep -v '^#' cert_override.txt >> PROFILE/cert_override.txt``.
+- ``import-ca.sh`` (only for a ``tls.ca_file``): imports each CA file into the
+  profile's certificate store, trusted for servers. With Thunderbird closed, run
+  ``sh import-ca.sh PROFILE`` (needs ``certutil``, Debian package
+  ``libnss3-tools``).
+
+Key numbering
+-------------
+The N-th account of the file (counting from the option ``first``, default 1)
+becomes ``accountN`` with incoming server ``serverN`` and identity ``idN``; its
+outgoing server is ``smtpN``. An account without an incoming server has no
+``accountN`` (Thunderbird keeps an address only in an account's identity): only
+``smtpN`` is written. The first account is the default account and the first
+SMTP server the default server. ``user.js`` sets ``mail.accountmanager.accounts``
+and ``mail.smtpservers`` to exactly the rendered lists, so it is meant for a new
+profile. In a profile that already has accounts, pass ``--option first=N`` above
+the numbers already used (see ``mail.accountmanager.accounts`` in Config Editor)
+and add the existing keys back to the two lists in Config Editor.
+
+Values
+------
+``security`` becomes ``socketType`` (SMTP: ``try_ssl``): tls 3, starttls 2,
+none 0. ``auth`` becomes ``authMethod``: none 1, password 3 ("normal password";
+4, "encrypted password", when ``mechanisms`` is ``[cram-md5]``), gssapi 5,
+ntlm 6, client-cert 7, oauth2 10. ``login_at_startup`` is always false, so
+Thunderbird never asks for a password before you open the account. POP3
+``leave_on_server`` and ``leave_days`` become ``leave_on_server``,
+``delete_mail_left_on_server`` and ``num_days_to_leave_on_server``.
+
+Thunderbird has no per-server timeout and no per-server TLS version: when every
+server that declares ``timeout`` (``tls.min_version``) asks for the same value,
+the global ``mailnews.tcptimeout`` (``security.tls.version.min``) is set, and
+it then applies to every account in the profile; when they disagree, each is a
+gap and nothing is set.
+
+What it cannot express (each is a warning; ``--strict`` makes it an error)
+-----------------------------------------------------------------------
+- ``password_command``: Thunderbird asks for the password once and keeps it in
+  its password manager (set a Primary Password to encrypt it).
+- ``token_command``: Thunderbird signs in through its own browser window and
+  keeps the OAuth2 token itself. ``auth: oauth2`` works only for hosts of its
+  built-in providers (Google, Microsoft, Yahoo, AOL, Fastmail, Yandex, mail.ru,
+  Comcast, Thundermail); another host is a gap.
+- ``mechanisms`` other than one authentication method's own set (plain+login,
+  cram-md5, gssapi, ntlm, external).
+- ``tls.fingerprint`` other than SHA-256 (Thunderbird keeps exceptions by
+  SHA-256). A SHA-256 exception makes Thunderbird accept that certificate, but
+  it still also accepts a certificate a trusted CA signed for the host.
+- ``tls.verify: false`` and ``tls.verify_hostname: false`` without a SHA-256 pin.
+- ``tls.client_cert`` / ``tls.client_key``: import the certificate into
+  Thunderbird's store (``pk12util``); Thunderbird asks which one to use.
+- ``timeout: 0``, and timeouts or TLS versions that differ between servers.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import jinja2
 
-from ..model import Model
-from . import Rendered
+from ..errors import UsageError
+from ..model import Account, Auth, Model, Protocol, Security, Server
+from . import Gap, Rendered, RenderedFile
 
 NAME = "thunderbird"
-TITLE = "(not written yet)"
-CAPABILITIES: Mapping[str, str] = {}
-OPTIONS: Mapping[str, str] = {}
+TITLE = "Thunderbird 153: user.js prefs (+ cert_override.txt for a SHA-256 pin, import-ca.sh for a CA file)"
+OPTIONS: Mapping[str, str] = {
+    "first": "number of the first accountN/serverN/idN/smtpN key (default 1); above the keys an existing profile uses",
+}
+CAPABILITIES: Mapping[str, str] = {
+    "imap": "yes",
+    "pop3": "yes",
+    "smtp": "yes",
+    "security: tls": "yes",
+    "security: starttls": "yes",
+    "security: none": "yes",
+    "auth: password": "yes",
+    "auth: oauth2": "partial: only hosts of Thunderbird's built-in OAuth2 providers (Google, Microsoft, Yahoo...)",
+    "auth: gssapi": "yes",
+    "auth: ntlm": "yes",
+    "auth: client-cert": "partial: authMethod 7; import the certificate with pk12util (tls.client_cert is a gap)",
+    "password_command": "no: Thunderbird asks once and keeps the password in its password manager",
+    "token_command": "no: Thunderbird runs its own OAuth2 browser sign-in and keeps the token",
+    "mechanisms": "partial: plain+login, cram-md5, gssapi, ntlm, external (one authentication method's set)",
+    "tls.ca_file": "yes: import-ca.sh imports it with certutil",
+    "tls.fingerprint": "partial: SHA-256 only, as a cert_override.txt exception (CA-signed certificates still pass)",
+    "tls.verify: false": "no: pin the certificate (sha256) or import its CA",
+    "tls.min_version": "partial: the global security.tls.version.min, when all servers agree",
+    "timeout": "partial: the global mailnews.tcptimeout, when all servers agree",
+    "leave_on_server": "yes",
+    "leave_days": "yes",
+}
+
+SOCKET_TYPE: Mapping[Security, int] = {Security.NONE: 0, Security.STARTTLS: 2, Security.TLS: 3}
+AUTH_METHOD: Mapping[Auth, int] = {
+    Auth.NONE: 1,
+    Auth.PASSWORD: 3,
+    Auth.GSSAPI: 5,
+    Auth.NTLM: 6,
+    Auth.CLIENT_CERT: 7,
+    Auth.OAUTH2: 10,
+}
+#: The SASL mechanisms each authentication method stands for: declaring exactly these is expressible.
+MECHANISMS: Mapping[tuple[Auth, frozenset[str]], int] = {
+    (Auth.PASSWORD, frozenset({"plain", "login"})): 3,
+    (Auth.PASSWORD, frozenset({"cram-md5"})): 4,
+    (Auth.GSSAPI, frozenset({"gssapi"})): 5,
+    (Auth.NTLM, frozenset({"ntlm"})): 6,
+    (Auth.CLIENT_CERT, frozenset({"external"})): 7,
+}
+#: security.tls.version.min: 1 = TLS 1.0 ... 4 = TLS 1.3.
+TLS_VERSION: Mapping[str, int] = {"1.0": 1, "1.1": 2, "1.2": 3, "1.3": 4}
+#: Mail hosts of OAuth2Providers.sys.mjs in Thunderbird 153.8 (kHostnames): a host matches when it,
+#: or a parent domain of it, is listed (case-sensitive, as Thunderbird looks it up).
+OAUTH2_HOSTS: Mapping[str, frozenset[str] | None] = {
+    # None: every protocol; otherwise the protocols the provider grants a scope for
+    "googlemail.com": None,
+    "gmail.com": None,
+    "imap.mail.ru": None,
+    "smtp.mail.ru": None,
+    "imap.yandex.com": None,
+    "smtp.yandex.com": None,
+    "yahoo.com": None,
+    "att.net": None,
+    "aol.com": None,
+    "office365.com": frozenset({"imap", "pop3", "smtp"}),
+    "outlook.com": frozenset({"imap", "pop3", "smtp"}),
+    "hotmail.com": frozenset({"imap", "pop3", "smtp"}),
+    "imap.fastmail.com": frozenset({"imap", "pop3", "smtp"}),
+    "pop.fastmail.com": frozenset({"imap", "pop3", "smtp"}),
+    "smtp.fastmail.com": frozenset({"imap", "pop3", "smtp"}),
+    "imap.comcast.net": frozenset({"imap", "pop3", "smtp"}),
+    "pop.comcast.net": frozenset({"imap", "pop3", "smtp"}),
+    "smtp.comcast.net": frozenset({"imap", "pop3", "smtp"}),
+    "thundermail.com": None,
+}
+SHA256_OID = "OID.2.16.840.1.101.3.4.2.1"
+PrefValue = str | int | bool
+
+
+class Pref(NamedTuple):
+    name: str
+    value: PrefValue
+
+
+class Block(NamedTuple):
+    account: str
+    prefs: tuple[Pref, ...]
+
+
+class Override(NamedTuple):
+    host_port: str
+    oid: str
+    fingerprint: str
+
+
+class CaImport(NamedTuple):
+    nickname: str
+    path: str
+
+
+def oauth2_provider_known(host: str, protocol: Protocol) -> bool:
+    """Whether Thunderbird's OAuth2Providers has settings for this host (its sub-domain walk)."""
+    name = host
+    while "." in name:
+        if name in OAUTH2_HOSTS:
+            protocols = OAUTH2_HOSTS[name]
+            return protocols is None or protocol.value in protocols
+        name = name.split(".", 1)[1]
+    return False
+
+
+def first_key(options: Mapping[str, str]) -> int:
+    text = options.get("first", "1")
+    if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
+        raise UsageError("--option first: write a whole number from 1 to 1000000")
+    return int(text)
+
+
+#: What the user does instead, for each setting Thunderbird cannot express (the gap texts).
+INSTEAD: Mapping[str, str] = {
+    "mechanisms": "Thunderbird picks the SASL mechanism from its authentication method (authMethod {method} for "
+    "auth {auth}); remove mechanisms or list exactly one method's set (plain+login, cram-md5, gssapi, ntlm, external)",
+    "password_command": "Thunderbird has no password command: it asks for the password once and keeps it in its "
+    "password manager (set a Primary Password to encrypt it)",
+    "token_command": "Thunderbird gets OAuth2 tokens through its own browser sign-in and keeps them itself; "
+    "sign in when it asks",
+    "auth": "Thunderbird 153 has OAuth2 settings only for its built-in providers (Google, Microsoft, Yahoo, AOL, "
+    "Fastmail, Yandex, mail.ru, Comcast, Thundermail) and this host is not one of them: use auth password "
+    "(an app password) for it",
+    "tls.fingerprint": "Thunderbird keeps certificate exceptions by SHA-256 only: pin the sha256 fingerprint "
+    "(openssl x509 -noout -fingerprint -sha256 -in CERT)",
+    "tls.verify": "Thunderbird has no switch to skip certificate checks: pin the certificate "
+    "(tls.fingerprint sha256:...) or name its CA in tls.ca_file",
+    "tls.verify_hostname": "Thunderbird always checks the host name: use the name the certificate holds, "
+    "or pin the certificate (tls.fingerprint sha256:...)",
+    "tls.client_cert": "Thunderbird takes client certificates from its own store: make a .p12 "
+    "(openssl pkcs12 -export -in CERT -inkey KEY -out cert.p12) and import it (pk12util -d sql:PROFILE "
+    "-i cert.p12); Thunderbird asks which one to use",
+    "address": "Thunderbird keeps an address only in the identity of an account with an incoming server: only "
+    "the SMTP server ({smtp}) is written; choose it as the Outgoing Server of an identity",
+    "timeout": "Thunderbird has one timeout for all accounts ({pref}, seconds, never 0) and the servers here ask "
+    "for {values}: set the one you want in Settings > Config Editor",
+    "tls.min_version": "Thunderbird has one lowest TLS version for all accounts ({pref}) and the servers here ask "
+    "for {values}: set the one you want in Settings > Config Editor (1 = TLS 1.0 ... 4 = TLS 1.3)",
+}
+INSTEAD_KEY = {"tls.client_key": "tls.client_cert"}
+
+
+def auth_method(account: Account, server: Server, gaps: list[Gap]) -> int:
+    method = AUTH_METHOD[server.auth]
+    if server.mechanisms:
+        matched = MECHANISMS.get((server.auth, frozenset(server.mechanisms)))
+        if matched is None:
+            instead = INSTEAD["mechanisms"].format(method=method, auth=server.auth.value)
+            gaps.append(Gap(account.name, f"{server.side}.mechanisms", instead))
+        else:
+            method = matched
+    return method
+
+
+def server_gaps(account: Account, server: Server, pinned: bool) -> list[Gap]:
+    tls = server.tls
+    unsupported = {
+        "password_command": server.password_command is not None,
+        "token_command": server.token_command is not None,
+        "auth": server.auth is Auth.OAUTH2 and not oauth2_provider_known(server.host, server.protocol),
+        "tls.fingerprint": tls.fingerprint is not None and tls.fingerprint_algorithm != "sha256",
+        "tls.verify": not tls.verify and not pinned,
+        "tls.verify_hostname": not tls.verify_hostname and not pinned,
+        "tls.client_cert": tls.client_cert is not None,
+        "tls.client_key": tls.client_key is not None,
+    }
+    return [
+        Gap(account.name, f"{server.side}.{key}", INSTEAD[INSTEAD_KEY.get(key, key)])
+        for key, missing in unsupported.items()
+        if missing
+    ]
+
+
+def incoming_prefs(account: Account, server: Server, key: str, method: int) -> list[Pref]:
+    base = f"mail.server.{key}"
+    prefs = [
+        Pref(f"{base}.type", server.protocol.value),
+        Pref(f"{base}.hostname", server.host),
+        Pref(f"{base}.port", server.port),
+        Pref(f"{base}.userName", server.username),
+        Pref(f"{base}.name", account.name),
+        Pref(f"{base}.socketType", SOCKET_TYPE[server.security]),
+        Pref(f"{base}.authMethod", method),
+        Pref(f"{base}.login_at_startup", False),
+    ]
+    if server.leave_on_server is not None:
+        prefs.append(Pref(f"{base}.leave_on_server", server.leave_on_server))
+    if server.leave_days is not None:
+        prefs.append(Pref(f"{base}.delete_mail_left_on_server", True))
+        prefs.append(Pref(f"{base}.num_days_to_leave_on_server", server.leave_days))
+    return prefs
+
+
+def identity_prefs(account: Account, key: str, smtp_key: str | None) -> list[Pref]:
+    base = f"mail.identity.{key}"
+    prefs = []
+    if account.display_name is not None:
+        prefs.append(Pref(f"{base}.fullName", account.display_name))
+    prefs.append(Pref(f"{base}.useremail", account.address))
+    if account.organization is not None:
+        prefs.append(Pref(f"{base}.organization", account.organization))
+    if smtp_key is not None:
+        prefs.append(Pref(f"{base}.smtpServer", smtp_key))
+    prefs.append(Pref(f"{base}.valid", True))
+    return prefs
+
+
+def smtp_prefs(account: Account, server: Server, key: str, method: int) -> list[Pref]:
+    base = f"mail.smtpserver.{key}"
+    return [
+        Pref(f"{base}.hostname", server.host),
+        Pref(f"{base}.port", server.port),
+        Pref(f"{base}.try_ssl", SOCKET_TYPE[server.security]),
+        Pref(f"{base}.authMethod", method),
+        Pref(f"{base}.username", server.username),
+        Pref(f"{base}.description", account.name),
+    ]
+
+
+def global_setting(
+    model: Model, field: str, value_of: Mapping[str, int] | None, pref: str
+) -> tuple[list[Pref], list[Gap]]:
+    """One global pref when every server that declares ``field`` agrees; a gap for each otherwise."""
+    declared = [(a, s) for a, s in model.servers() if s.declared(field)]
+    values = {_field(s, field) for _, s in declared}
+    if not values:
+        return [], []
+    if len(values) == 1:
+        (value,) = values
+        if value_of is not None:
+            return [Pref(pref, value_of[str(value)])], []
+        if isinstance(value, int) and value > 0:
+            return [Pref(pref, value)], []
+    listed = ", ".join(sorted(str(v) for v in values))
+    instead = INSTEAD[field].format(values=listed, pref=pref)
+    return [], [Gap(a.name, f"{s.side}.{field}", instead) for a, s in declared]
+
+
+def _field(server: Server, field: str) -> object:
+    return server.tls.min_version if field == "tls.min_version" else server.timeout
+
+
+def host_port(server: Server) -> str:
+    host = f"[{server.host}]" if ":" in server.host else server.host
+    return f"{host}:{server.port}"
+
+
+class Keys(NamedTuple):
+    account: str
+    server: str
+    identity: str
+    smtp: str
+
+
+class Collected(NamedTuple):
+    """What every account adds to the files: certificate overrides and CA imports, deduplicated."""
+
+    overrides: dict[str, Override]
+    imports: dict[str, CaImport]
+
+
+def account_block(account: Account, keys: Keys, collected: Collected, gaps: list[Gap]) -> Block:
+    prefs: list[Pref] = []
+    if account.incoming is not None:
+        prefs += [
+            Pref(f"mail.account.{keys.account}.server", keys.server),
+            Pref(f"mail.account.{keys.account}.identities", keys.identity),
+        ]
+    for server in account.servers:
+        pinned = server.tls.fingerprint_algorithm == "sha256"
+        gaps.extend(server_gaps(account, server, pinned))
+        method = auth_method(account, server, gaps)
+        if pinned and server.tls.fingerprint_hex is not None:
+            where = host_port(server)
+            collected.overrides.setdefault(where, Override(where, SHA256_OID, server.tls.fingerprint_hex.upper()))
+        if server.tls.ca_file is not None:
+            ca = CaImport(f"mailconf {account.name}.{server.side}", server.tls.ca_file)
+            collected.imports.setdefault(ca.path, ca)
+        if server.protocol is Protocol.SMTP:
+            prefs += smtp_prefs(account, server, keys.smtp, method)
+        else:
+            prefs += incoming_prefs(account, server, keys.server, method)
+    if account.incoming is not None:
+        prefs += identity_prefs(account, keys.identity, keys.smtp if account.outgoing is not None else None)
+    else:
+        gaps.append(Gap(account.name, "address", INSTEAD["address"].format(smtp=keys.smtp)))
+    return Block(account.name, tuple(prefs))
 
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
-    raise NotImplementedError(NAME)
+    start = first_key(options)
+    gaps: list[Gap] = []
+    collected = Collected({}, {})
+    blocks: list[Block] = []
+    accounts: list[str] = []
+    smtps: list[str] = []
+    for n, account in enumerate(model.accounts, start):
+        keys = Keys(f"account{n}", f"server{n}", f"id{n}", f"smtp{n}")
+        blocks.append(account_block(account, keys, collected, gaps))
+        if account.incoming is not None:
+            accounts.append(keys.account)
+        if account.outgoing is not None:
+            smtps.append(keys.smtp)
+    globals_: list[Pref] = []
+    if accounts:
+        globals_ += [Pref("mail.accountmanager.accounts", ",".join(accounts))]
+        globals_ += [Pref("mail.accountmanager.defaultaccount", accounts[0])]
+    if smtps:
+        globals_ += [Pref("mail.smtpservers", ",".join(smtps)), Pref("mail.smtp.defaultserver", smtps[0])]
+    for field, value_of, pref in (
+        ("timeout", None, "mailnews.tcptimeout"),
+        ("tls.min_version", TLS_VERSION, "security.tls.version.min"),
+    ):
+        pref_list, pref_gaps = global_setting(model, field, value_of, pref)
+        globals_ += pref_list
+        gaps += pref_gaps
+    files = [RenderedFile("user.js", _render(env, "user.js.j2", globals=globals_, blocks=blocks))]
+    if collected.overrides:
+        overrides = list(collected.overrides.values())
+        files.append(RenderedFile("cert_override.txt", _render(env, "cert_override.txt.j2", overrides=overrides)))
+    if collected.imports:
+        imports = list(collected.imports.values())
+        files.append(RenderedFile("import-ca.sh", _render(env, "import-ca.sh.j2", imports=imports), 0o700))
+    return Rendered(tuple(files), tuple(gaps))
+
+
+def _render(env: jinja2.Environment, template: str, **context: object) -> bytes:
+    return env.get_template(f"{NAME}/{template}").render(**context).encode("utf-8")

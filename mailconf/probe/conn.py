@@ -1,0 +1,134 @@
+"""One line-oriented connection to a mail server, hardened against what a server may send.
+
+Every read is bounded in length (:data:`MAX_LINE`) and, through the session's
+deadline, in time. Whatever goes wrong ends the session with a
+:class:`ProbeError`: one finding, never a traceback. Server text that makes it
+into a message passes through :func:`quote` (control characters escaped,
+length capped, secrets redacted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import ssl
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from . import checks
+from .checks import Check
+
+#: The longest line accepted from a server (RFC 3501 suggests 8000 octets for commands).
+MAX_LINE = 16384
+#: The most lines one response may have (CAPABILITY, CAPA, EHLO lists are short).
+MAX_LINES = 1000
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+class ProbeError(Exception):
+    """Ends one session with one finding."""
+
+    def __init__(self, check: Check, message: str) -> None:
+        super().__init__(message)
+        self.check = check
+        self.message = message
+
+
+def quote(text: str, secrets: Iterable[str] = (), limit: int = 160) -> str:
+    """Server text fit for a message: secrets redacted, control characters escaped, length capped."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+@dataclass
+class Progress:
+    """What the session is doing now: a deadline that fires names this step."""
+
+    step: str = "connecting"
+    check: Check = checks.CONNECT_FAILED
+
+    def at(self, step: str, check: Check = checks.NO_RESPONSE) -> None:
+        self.step = step
+        self.check = check
+
+
+class Connection:
+    """A stream to the server; TLS may start at any time (STARTTLS)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, progress: Progress) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.progress = progress
+        #: redacted from anything quoted back (set once a secret is read)
+        self.secrets: tuple[str, ...] = ()
+
+    async def readline(self) -> str:
+        try:
+            raw = await self.reader.readuntil(b"\n")
+        except asyncio.IncompleteReadError as exc:
+            where = self.progress.step
+            if exc.partial:
+                raise ProbeError(
+                    checks.PROTOCOL_ERROR, f"the server closed the connection mid-line while {where}"
+                ) from None
+            raise ProbeError(checks.PROTOCOL_ERROR, f"the server closed the connection while {where}") from None
+        except asyncio.LimitOverrunError:
+            raise ProbeError(
+                checks.PROTOCOL_ERROR, f"the server sent a line longer than {MAX_LINE} bytes while {self.progress.step}"
+            ) from None
+        except (ConnectionError, ssl.SSLError, OSError) as exc:
+            raise ProbeError(
+                checks.PROTOCOL_ERROR, f"the connection failed while {self.progress.step} ({describe_os_error(exc)})"
+            ) from None
+        return raw.decode("utf-8", "replace").rstrip("\r\n")
+
+    async def send(self, line: str) -> None:
+        self.writer.write(line.encode("utf-8") + b"\r\n")
+        try:
+            await self.writer.drain()
+        except (ConnectionError, OSError) as exc:
+            raise ProbeError(
+                checks.PROTOCOL_ERROR, f"the connection failed while {self.progress.step} ({describe_os_error(exc)})"
+            ) from None
+
+    def quote(self, text: str) -> str:
+        return quote(text, self.secrets)
+
+    @property
+    def ssl_object(self) -> ssl.SSLObject | None:
+        obj = self.writer.get_extra_info("ssl_object")
+        return obj if isinstance(obj, ssl.SSLObject) else None
+
+    async def start_tls(self, context: ssl.SSLContext, server_hostname: str) -> None:
+        """The handshake; certificate errors propagate (the runner classifies them), others end the session."""
+        try:
+            await self.writer.start_tls(context, server_hostname=server_hostname)
+        except ssl.SSLCertVerificationError:
+            raise
+        except ssl.SSLError as exc:
+            reason = exc.reason or exc.strerror or type(exc).__name__
+            raise ProbeError(
+                checks.TLS_FAILED, f"the TLS handshake failed while {self.progress.step}: {reason}"
+            ) from None
+        except (ConnectionError, OSError) as exc:
+            raise ProbeError(
+                checks.TLS_FAILED,
+                f"the server closed the connection during the TLS handshake ({describe_os_error(exc)})",
+            ) from None
+
+    def abort(self) -> None:
+        self.writer.transport.abort()
+
+
+def describe_os_error(exc: BaseException) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, ConnectionResetError):
+        return "connection reset"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return type(exc).__name__

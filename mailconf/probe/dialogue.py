@@ -1,0 +1,100 @@
+"""What every protocol dialogue (IMAP, POP3, SMTP) offers the runner, and the shared SASL framing."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, NamedTuple, Protocol
+
+from . import checks
+from .conn import MAX_LINES, Connection, ProbeError
+from .sasl import MAX_STEPS, MECHANISMS, Credentials
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    starttls: bool
+    #: SASL mechanisms, upper-case (IMAP AUTH=, POP3 SASL, SMTP AUTH)
+    mechanisms: frozenset[str]
+    #: the protocol's own password command is accepted (IMAP LOGIN without LOGINDISABLED, POP3 USER)
+    login_command: bool
+    #: an initial response may follow the mechanism name (IMAP needs SASL-IR)
+    initial_response: bool = True
+
+    @property
+    def cleartext_password(self) -> tuple[str, ...]:
+        """What would take a password as it is: the login command, PLAIN, LOGIN."""
+        found = [m for m in ("PLAIN", "LOGIN") if m in self.mechanisms]
+        return (*(("command",) if self.login_command else ()), *found)
+
+
+class LoginReply(NamedTuple):
+    accepted: bool
+    text: str  # the server's final line, already quoted (safe to show)
+
+
+class Dialogue(Protocol):
+    NAME: str  # "IMAP"
+    STARTTLS: str  # the command: "STARTTLS", "STLS"
+    LOGIN_COMMAND: str  # how the password command reads in messages: "LOGIN", "USER/PASS"
+
+    async def greet(self, conn: Connection) -> None: ...
+    async def capabilities(self, conn: Connection) -> Capabilities: ...
+    async def starttls(self, conn: Connection) -> str | None:
+        """None when the server agreed; otherwise its answer."""
+        ...
+
+    async def login_command(self, conn: Connection, creds: Credentials) -> LoginReply: ...
+    async def authenticate(
+        self, conn: Connection, mechanism: str, creds: Credentials, caps: Capabilities
+    ) -> LoginReply: ...
+    async def quit(self, conn: Connection) -> None: ...
+
+
+Kind = Literal["challenge", "ok", "fail", "skip"]
+Classify = Callable[[str], tuple[Kind, str]]
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+async def sasl_exchange(
+    conn: Connection,
+    mechanism: str,
+    creds: Credentials,
+    command: Callable[[str | None], str],
+    classify: Classify,
+    *,
+    initial_response: bool,
+) -> LoginReply:
+    """Run one SASL exchange: ``command(initial or None)`` starts it, ``classify`` reads each line."""
+    mech = MECHANISMS[mechanism]
+    initial = mech.initial(creds)
+    if initial is not None:
+        conn.secrets = (*conn.secrets, b64(initial))
+    sent_initial = initial is not None and initial_response
+    await conn.send(command((b64(initial) or "=") if sent_initial and initial is not None else None))
+    step = 0
+    for _ in range(MAX_LINES):
+        kind, payload = classify(await conn.readline())
+        if kind == "skip":
+            continue
+        if kind != "challenge":
+            return LoginReply(kind == "ok", conn.quote(payload))
+        if step >= MAX_STEPS:
+            raise ProbeError(checks.PROTOCOL_ERROR, f"the server sent more than {MAX_STEPS} {mechanism} challenges")
+        if not sent_initial and initial is not None:
+            answer = initial
+            sent_initial = True
+        else:
+            try:
+                challenge = base64.b64decode(payload.strip(), validate=False)
+            except (binascii.Error, ValueError):
+                challenge = b""
+            answer = mech.respond(creds, challenge, step)
+        await conn.send(b64(answer))
+        step += 1
+    raise ProbeError(checks.PROTOCOL_ERROR, f"the server sent more than {MAX_LINES} lines while {conn.progress.step}")

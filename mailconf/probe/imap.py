@@ -1,0 +1,97 @@
+"""The IMAP dialogue (RFC 9051, RFC 3501): greeting, CAPABILITY, STARTTLS, LOGIN/AUTHENTICATE, LOGOUT."""
+
+from __future__ import annotations
+
+from . import checks
+from .conn import MAX_LINES, Connection, ProbeError
+from .dialogue import Capabilities, Kind, LoginReply, sasl_exchange
+from .sasl import Credentials
+
+
+def quoted(text: str) -> str:
+    """An IMAP quoted string (RFC 9051 section 4.3); the caller has refused CR, LF and NUL."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class Imap:
+    NAME = "IMAP"
+    STARTTLS = "STARTTLS"
+    LOGIN_COMMAND = "LOGIN command"
+
+    def __init__(self) -> None:
+        self._tag = 0
+
+    def _next_tag(self) -> str:
+        self._tag += 1
+        return f"m{self._tag}"
+
+    async def greet(self, conn: Connection) -> None:
+        conn.progress.at("waiting for the IMAP greeting")
+        line = await conn.readline()
+        upper = line.upper()
+        if upper.startswith("* BYE"):
+            raise ProbeError(checks.PROTOCOL_ERROR, f"the server refused the connection: {conn.quote(line)!r}")
+        if not (upper.startswith("* OK") or upper.startswith("* PREAUTH")):
+            raise ProbeError(checks.PROTOCOL_ERROR, f"expected an IMAP greeting (* OK), got {conn.quote(line)!r}")
+
+    async def _command(self, conn: Connection, command: str) -> tuple[list[str], str]:
+        """Send a tagged command; return the untagged lines and the tagged status line."""
+        tag = self._next_tag()
+        await conn.send(f"{tag} {command}")
+        untagged: list[str] = []
+        for _ in range(MAX_LINES):
+            line = await conn.readline()
+            if line.startswith(tag + " "):
+                return untagged, line[len(tag) + 1 :]
+            untagged.append(line)
+        raise ProbeError(
+            checks.PROTOCOL_ERROR, f"the server sent more than {MAX_LINES} lines while {conn.progress.step}"
+        )
+
+    async def capabilities(self, conn: Connection) -> Capabilities:
+        conn.progress.at("waiting for the CAPABILITY response")
+        untagged, status = await self._command(conn, "CAPABILITY")
+        if not status.upper().startswith("OK"):
+            raise ProbeError(checks.PROTOCOL_ERROR, f"CAPABILITY failed: {conn.quote(status)!r}")
+        words: set[str] = set()
+        for line in untagged:
+            if line.upper().startswith("* CAPABILITY "):
+                words.update(w.upper() for w in line.split()[2:])
+        return Capabilities(
+            starttls="STARTTLS" in words,
+            mechanisms=frozenset(w[5:] for w in words if w.startswith("AUTH=")),
+            login_command="LOGINDISABLED" not in words,
+            initial_response="SASL-IR" in words,
+        )
+
+    async def starttls(self, conn: Connection) -> str | None:
+        conn.progress.at("waiting for the answer to STARTTLS")
+        _untagged, status = await self._command(conn, "STARTTLS")
+        return None if status.upper().startswith("OK") else conn.quote(status)
+
+    async def login_command(self, conn: Connection, creds: Credentials) -> LoginReply:
+        conn.progress.at("waiting for the answer to LOGIN")
+        _untagged, status = await self._command(conn, f"LOGIN {quoted(creds.username)} {quoted(creds.secret)}")
+        return LoginReply(status.upper().startswith("OK"), conn.quote(status))
+
+    async def authenticate(
+        self, conn: Connection, mechanism: str, creds: Credentials, caps: Capabilities
+    ) -> LoginReply:
+        conn.progress.at(f"waiting for the answer to AUTHENTICATE {mechanism}")
+        tag = self._next_tag()
+
+        def command(initial: str | None) -> str:
+            return f"{tag} AUTHENTICATE {mechanism}" + (f" {initial}" if initial is not None else "")
+
+        def classify(line: str) -> tuple[Kind, str]:
+            if line.startswith("+"):
+                return "challenge", line[1:].strip()
+            if line.startswith(tag + " "):
+                status = line[len(tag) + 1 :]
+                return ("ok" if status.upper().startswith("OK") else "fail"), status
+            return "skip", line
+
+        return await sasl_exchange(conn, mechanism, creds, command, classify, initial_response=caps.initial_response)
+
+    async def quit(self, conn: Connection) -> None:
+        await conn.send(f"{self._next_tag()} LOGOUT")

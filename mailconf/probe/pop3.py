@@ -1,0 +1,78 @@
+"""The POP3 dialogue (RFC 1939, RFC 2449 CAPA, RFC 2595 STLS, RFC 5034 AUTH)."""
+
+from __future__ import annotations
+
+from . import checks
+from .conn import MAX_LINES, Connection, ProbeError
+from .dialogue import Capabilities, Kind, LoginReply, sasl_exchange
+from .sasl import Credentials
+
+
+class Pop3:
+    NAME = "POP3"
+    STARTTLS = "STLS"
+    LOGIN_COMMAND = "USER/PASS"
+
+    async def greet(self, conn: Connection) -> None:
+        conn.progress.at("waiting for the POP3 greeting")
+        line = await conn.readline()
+        if line.upper().startswith("-ERR"):
+            raise ProbeError(checks.PROTOCOL_ERROR, f"the server refused the connection: {conn.quote(line)!r}")
+        if not line.upper().startswith("+OK"):
+            raise ProbeError(checks.PROTOCOL_ERROR, f"expected a POP3 greeting (+OK), got {conn.quote(line)!r}")
+
+    async def _status(self, conn: Connection, command: str) -> tuple[bool, str]:
+        await conn.send(command)
+        line = await conn.readline()
+        return line.upper().startswith("+OK"), line
+
+    async def capabilities(self, conn: Connection) -> Capabilities:
+        conn.progress.at("waiting for the CAPA response")
+        ok, _line = await self._status(conn, "CAPA")
+        lines: list[str] = []
+        if ok:
+            for _ in range(MAX_LINES):
+                line = await conn.readline()
+                if line == ".":
+                    break
+                lines.append(line.upper())
+            else:
+                raise ProbeError(checks.PROTOCOL_ERROR, f"the CAPA list has more than {MAX_LINES} lines")
+        mechanisms = {m for line in lines if line.startswith("SASL") for m in line.split()[1:]}
+        return Capabilities(
+            starttls="STLS" in lines,
+            mechanisms=frozenset(mechanisms),
+            login_command="USER" in lines,
+        )
+
+    async def starttls(self, conn: Connection) -> str | None:
+        conn.progress.at("waiting for the answer to STLS")
+        ok, line = await self._status(conn, "STLS")
+        return None if ok else conn.quote(line)
+
+    async def login_command(self, conn: Connection, creds: Credentials) -> LoginReply:
+        conn.progress.at("waiting for the answer to USER")
+        ok, line = await self._status(conn, f"USER {creds.username}")
+        if not ok:
+            return LoginReply(False, conn.quote(line))
+        conn.progress.at("waiting for the answer to PASS")
+        ok, line = await self._status(conn, f"PASS {creds.secret}")
+        return LoginReply(ok, conn.quote(line))
+
+    async def authenticate(
+        self, conn: Connection, mechanism: str, creds: Credentials, caps: Capabilities
+    ) -> LoginReply:
+        conn.progress.at(f"waiting for the answer to AUTH {mechanism}")
+
+        def command(initial: str | None) -> str:
+            return f"AUTH {mechanism}" + (f" {initial}" if initial is not None else "")
+
+        def classify(line: str) -> tuple[Kind, str]:
+            if line == "+" or line.startswith("+ "):
+                return "challenge", line[1:].strip()
+            return ("ok" if line.upper().startswith("+OK") else "fail"), line
+
+        return await sasl_exchange(conn, mechanism, creds, command, classify, initial_response=caps.initial_response)
+
+    async def quit(self, conn: Connection) -> None:
+        await conn.send("QUIT")

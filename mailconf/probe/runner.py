@@ -1,0 +1,375 @@
+"""Probe servers: one asyncio task per server, a bound on how many run at once, a deadline each.
+
+A session is one connection: resolve, connect, (implicit TLS,) greeting,
+capabilities, (STARTTLS, handshake, capabilities again,) certificate and
+authentication checks, and with ``--login`` the login itself. The whole session
+runs under the server's timeout (:data:`DEFAULT_TIMEOUT` when none is declared or
+it is 0), so a server that stalls anywhere costs at most that; the finding names
+the step it stalled in. A certificate the handshake rejects is reported and the
+session repeated once without verification (see :mod:`mailconf.probe.tls`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import socket
+import ssl
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+from typing import NamedTuple
+
+from ..model import Auth, Protocol, Security, Server, Severity
+from . import checks
+from .checks import Check
+from .conn import MAX_LINE, Connection, ProbeError, Progress, describe_os_error, quote
+from .credentials import read_secret
+from .dialogue import Capabilities, Dialogue
+from .imap import Imap
+from .pop3 import Pop3
+from .sasl import MECHANISMS, Credentials
+from .smtp import Smtp
+from .tls import Negotiated, Rejection, Trust, assess, describe_chain, negotiated, trust_for, unverified_context
+
+#: Seconds a session may take when the server declares no timeout (or 0, "none").
+DEFAULT_TIMEOUT = 30
+
+DIALOGUES: dict[Protocol, Callable[[], Dialogue]] = {Protocol.IMAP: Imap, Protocol.POP3: Pop3, Protocol.SMTP: Smtp}
+
+_STRONG = frozenset({"PLAIN", "LOGIN", "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256-PLUS"})
+_WEAK = frozenset({"CRAM-MD5", "DIGEST-MD5", "NTLM"})
+_NEEDS: dict[Auth, frozenset[str]] = {
+    Auth.OAUTH2: frozenset({"XOAUTH2", "OAUTHBEARER"}),
+    Auth.GSSAPI: frozenset({"GSSAPI"}),
+    Auth.NTLM: frozenset({"NTLM"}),
+    Auth.CLIENT_CERT: frozenset({"EXTERNAL"}),
+}
+
+
+class Options(NamedTuple):
+    login: bool = False
+    allow_cleartext: bool = False
+    show_cert: bool = False
+
+
+class Outcome(NamedTuple):
+    check: Check
+    message: str
+    #: a case that is milder (or worse) than the check's default
+    severity: Severity | None = None
+
+
+Address = tuple[str, int]
+Resolver = Callable[[str, int], Awaitable[list[Address]]]
+
+
+def timeout_of(server: Server) -> int:
+    return server.timeout or DEFAULT_TIMEOUT
+
+
+async def resolve(host: str, port: int) -> list[Address]:
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    addresses: list[Address] = []
+    for info in infos:
+        address = (str(info[4][0]), int(info[4][1]))
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+async def probe_server(server: Server, options: Options, resolver: Resolver = resolve) -> list[Outcome]:
+    """Every finding about one server, in the order found."""
+    found: list[Outcome] = []
+    timeout = timeout_of(server)
+    try:
+        async with asyncio.timeout(timeout):
+            addresses = await resolver(server.host, server.port)
+    except TimeoutError:
+        return [Outcome(checks.DNS_FAILED, f"resolving {server.host} took longer than {timeout} s")]
+    except (OSError, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        return [Outcome(checks.DNS_FAILED, f"{server.host} does not resolve ({reason}); check host")]
+    if not addresses:
+        return [Outcome(checks.DNS_FAILED, f"{server.host} has no address; check host")]
+    session = Session(server, options, trust_for(server), addresses, found)
+    rejection = await session.run(session.trust.context, None)
+    if rejection is not None:
+        await session.run(unverified_context(), rejection)
+    return found
+
+
+class Session:
+    """The state of probing one server: what it is, how it is trusted, what was found so far."""
+
+    def __init__(
+        self, server: Server, options: Options, trust: Trust, addresses: Sequence[Address], found: list[Outcome]
+    ) -> None:
+        self.server = server
+        self.options = options
+        self.trust = trust
+        self.addresses = addresses
+        self.found = found
+        self.timeout = timeout_of(server)
+        #: the TLS session of the current connection (None while, or when, there is none)
+        self.tls: Negotiated | None = None
+
+    def add(self, check: Check, message: str, severity: Severity | None = None) -> None:
+        outcome = Outcome(check, quote(message, limit=2000), severity)
+        if outcome not in self.found:
+            self.found.append(outcome)
+
+    async def run(self, context: ssl.SSLContext, rejection: Rejection | None) -> Rejection | None:
+        """One connection. Returns the rejection when the handshake refused the certificate."""
+        progress = Progress()
+        conn: Connection | None = None
+        try:
+            async with asyncio.timeout(self.timeout):
+                conn = await self._connect(progress)
+                await self._dialogue(conn, context, rejection)
+        except ssl.SSLCertVerificationError as exc:
+            if rejection is None:
+                return Rejection(exc.verify_code, exc.verify_message or exc.reason or "verification failed")
+            self.add(checks.TLS_FAILED, f"the TLS handshake failed: {exc.verify_message}")
+        except TimeoutError:
+            self.add(progress.check, self._stalled(progress))
+        except ProbeError as exc:
+            self.add(exc.check, exc.message)
+        finally:
+            if conn is not None:
+                conn.abort()
+        return None
+
+    def _stalled(self, progress: Progress) -> str:
+        if progress.check is checks.CONNECT_FAILED:
+            return f"no TCP connection to {self.server.host} port {self.server.port} within {self.timeout} s"
+        if progress.check is checks.SECRET_FAILED:
+            return f"{progress.step} did not finish within {self.timeout} s"
+        return f"no answer within {self.timeout} s while {progress.step}"
+
+    async def _connect(self, progress: Progress) -> Connection:
+        progress.at("connecting", checks.CONNECT_FAILED)
+        errors: list[str] = []
+        for host, port in self.addresses:
+            try:
+                reader, writer = await asyncio.open_connection(host, port, limit=MAX_LINE)
+            except OSError as exc:
+                errors.append(f"{host}: {describe_os_error(exc)}")
+                continue
+            return Connection(reader, writer, progress)
+        raise ProbeError(
+            checks.CONNECT_FAILED,
+            f"cannot connect to {self.server.host} port {self.server.port} ({'; '.join(errors)}); check host and port",
+        )
+
+    async def _handshake(self, conn: Connection, context: ssl.SSLContext, rejection: Rejection | None) -> bool:
+        """TLS, then the certificate checks; True when credentials may be sent."""
+        await conn.start_tls(context, self.server.host)
+        ssl_object = conn.ssl_object
+        if ssl_object is None:
+            raise ProbeError(checks.TLS_FAILED, "the TLS handshake produced no TLS session")
+        tls = negotiated(ssl_object)
+        found, trusted = assess(self.server, self.trust, tls, rejection, dt.datetime.now(dt.UTC))
+        for check, message in found:
+            self.add(check, message)
+        if self.options.show_cert:
+            for line in describe_chain(tls):
+                self.add(checks.CERTIFICATE, line)
+        self.tls = tls
+        return trusted
+
+    async def _dialogue(self, conn: Connection, context: ssl.SSLContext, rejection: Rejection | None) -> None:
+        server = self.server
+        dialogue = DIALOGUES[server.protocol]()
+        self.tls = None
+        trusted = False
+        if server.security is Security.TLS:
+            conn.progress.at("the TLS handshake")
+            trusted = await self._handshake(conn, context, rejection)
+            await dialogue.greet(conn)
+            caps = await dialogue.capabilities(conn)
+        else:
+            await dialogue.greet(conn)
+            caps = await dialogue.capabilities(conn)
+            if server.security is Security.NONE:
+                if caps.starttls:
+                    self.add(
+                        checks.TLS_AVAILABLE,
+                        f"the server offers {dialogue.STARTTLS}; use security: starttls, or security: tls on its "
+                        "implicit-TLS port",
+                    )
+            else:
+                if not caps.starttls:
+                    raise ProbeError(
+                        checks.STARTTLS_MISSING,
+                        f"the server does not offer {dialogue.STARTTLS} (security: {server.security.value}); "
+                        "use security: tls on its implicit-TLS port, or have STARTTLS enabled",
+                    )
+                self._cleartext_login(dialogue, caps)
+                refusal = await dialogue.starttls(conn)
+                if refusal is not None:
+                    raise ProbeError(checks.STARTTLS_MISSING, f"the server refused {dialogue.STARTTLS}: {refusal!r}")
+                conn.progress.at(f"the TLS handshake after {dialogue.STARTTLS}")
+                trusted = await self._handshake(conn, context, rejection)
+                caps = await dialogue.capabilities(conn)
+        self._auth_offered(dialogue, caps)
+        self.add(checks.SERVER_OK, self._summary(dialogue, caps))
+        if self.options.login:
+            await self._login(conn, dialogue, caps, trusted)
+        await dialogue.quit(conn)
+
+    def _cleartext_login(self, dialogue: Dialogue, caps: Capabilities) -> None:
+        offered = caps.cleartext_password
+        if not offered:
+            return
+        names = [dialogue.LOGIN_COMMAND if m == "command" else f"AUTH {m}" for m in offered]
+        why = " (no LOGINDISABLED)" if dialogue.NAME == "IMAP" and caps.login_command else ""
+        self.add(
+            checks.CLEARTEXT_LOGIN,
+            f"before {dialogue.STARTTLS} the server accepts {', '.join(names)}{why}: a client that skips "
+            f"{dialogue.STARTTLS} would send the password in cleartext; prefer security: tls",
+        )
+
+    def _offered(self, dialogue: Dialogue, caps: Capabilities) -> str:
+        names = sorted(caps.mechanisms) + ([dialogue.LOGIN_COMMAND] if caps.login_command else [])
+        return ", ".join(names) or "nothing"
+
+    def _auth_offered(self, dialogue: Dialogue, caps: Capabilities) -> None:
+        server = self.server
+        if server.auth is Auth.NONE:
+            return
+        declared = [m.upper() for m in server.mechanisms]
+        if declared:
+            usable = [m for m in declared if m in caps.mechanisms or (m == "LOGIN" and caps.login_command)]
+            if not usable:
+                self.add(
+                    checks.AUTH_MISSING,
+                    f"none of the declared mechanisms ({', '.join(declared)}) is offered; "
+                    f"the server offers {self._offered(dialogue, caps)}",
+                )
+            return
+        if server.auth is Auth.PASSWORD:
+            if caps.login_command or caps.mechanisms & _STRONG:
+                return
+            weak = sorted(caps.mechanisms & _WEAK)
+            if weak:
+                self.add(
+                    checks.WEAK_AUTH_ONLY,
+                    f"for password login the server offers only {', '.join(weak)}; ask for PLAIN over TLS or "
+                    "SCRAM-SHA-256, or declare mechanisms: to accept it",
+                )
+            else:
+                self.add(
+                    checks.AUTH_MISSING,
+                    f"the server offers no password login (it offers {self._offered(dialogue, caps)})",
+                )
+            return
+        needs = _NEEDS[server.auth]
+        if not caps.mechanisms & needs:
+            self.add(
+                checks.AUTH_MISSING,
+                f"auth {server.auth.value} needs {' or '.join(sorted(needs))}; "
+                f"the server offers {self._offered(dialogue, caps)}",
+            )
+
+    def _summary(self, dialogue: Dialogue, caps: Capabilities) -> str:
+        security = {
+            Security.TLS: "implicit TLS",
+            Security.STARTTLS: dialogue.STARTTLS,
+            Security.STARTTLS_OPTIONAL: dialogue.STARTTLS,
+            Security.NONE: "no TLS",
+        }[self.server.security]
+        version = f" ({self.tls.version})" if self.tls is not None else ""
+        return f"{dialogue.NAME} over {security}{version}; login offered: {self._offered(dialogue, caps)}"
+
+    async def _login(self, conn: Connection, dialogue: Dialogue, caps: Capabilities, trusted: bool) -> None:
+        server = self.server
+        if server.auth not in (Auth.PASSWORD, Auth.OAUTH2):
+            if server.auth is not Auth.NONE:
+                self.add(checks.LOGIN_SKIPPED, f"--login cannot log in with auth {server.auth.value}", Severity.INFO)
+            return
+        field, what = ("password_command", "password") if server.auth is Auth.PASSWORD else ("token_command", "token")
+        command = server.password_command if server.auth is Auth.PASSWORD else server.token_command
+        if self.tls is None and not self.options.allow_cleartext:
+            self.add(
+                checks.LOGIN_SKIPPED,
+                f"--login would send the {what} of {server.username} without TLS; nothing was sent "
+                "(--allow-cleartext allows it, for a test server only)",
+            )
+            return
+        if self.tls is not None and not trusted:
+            self.add(
+                checks.LOGIN_SKIPPED,
+                f"the {what} of {server.username} was not sent: the connection failed the TLS checks above",
+            )
+            return
+        if command is None:
+            literal = " (a literal password: is never used)" if server.has_literal_password else ""
+            self.add(checks.LOGIN_SKIPPED, f"--login needs {field} to read the {what}{literal}")
+            return
+        method = choose_method(server, caps)
+        if method is None:
+            self.add(
+                checks.LOGIN_SKIPPED,
+                f"no mechanism probe can log in with is offered for auth {server.auth.value} "
+                f"(the server offers {self._offered(dialogue, caps)})",
+            )
+            return
+        conn.progress.at(f"running {field}", checks.SECRET_FAILED)
+        secret = await read_secret(command, field)
+        conn.secrets = (secret,)
+        creds = Credentials(server.username, secret, server.host, server.port)
+        if method == "command":
+            label = dialogue.LOGIN_COMMAND
+            reply = await dialogue.login_command(conn, creds)
+        else:
+            label = method
+            reply = await dialogue.authenticate(conn, method, creds, caps)
+        if reply.accepted:
+            self.add(checks.LOGIN_OK, f"{server.username} logged in with {label}")
+        else:
+            self.add(
+                checks.LOGIN_FAILED,
+                f"the server refused the credentials of {server.username} ({label}): {reply.text!r}",
+            )
+
+
+def choose_method(server: Server, caps: Capabilities) -> str | None:
+    """The SASL mechanism (or "command": IMAP LOGIN, POP3 USER/PASS) --login uses, or None."""
+    declared = [m.upper() for m in server.mechanisms]
+    if server.auth is Auth.OAUTH2:
+        for name in declared or ["OAUTHBEARER", "XOAUTH2"]:
+            if name in ("OAUTHBEARER", "XOAUTH2") and name in caps.mechanisms:
+                return name
+        return None
+    for name in declared or ["PLAIN", "LOGIN", "CRAM-MD5"]:
+        if name in MECHANISMS and name in caps.mechanisms and name not in ("XOAUTH2", "OAUTHBEARER"):
+            return name
+        if name == "LOGIN" and caps.login_command:
+            return "command"
+    if not declared and caps.login_command:
+        return "command"
+    return None
+
+
+async def probe_all(
+    servers: Sequence[Server], options: Options, concurrency: int, resolver: Resolver = resolve
+) -> list[list[Outcome]]:
+    """Every server at once, at most ``concurrency`` in flight; results in the order given."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(server: Server) -> list[Outcome]:
+        async with gate:
+            try:
+                return await probe_server(server, options, resolver)
+            except Exception as exc:  # noqa: BLE001 - a bug must not hide the other servers' results
+                if os.environ.get("MAILCONF_DEBUG"):
+                    traceback.print_exception(exc)
+                message = (
+                    f"internal error ({type(exc).__name__}) while probing this server; "
+                    "please report it (MAILCONF_DEBUG=1 shows the traceback)"
+                )
+                return [Outcome(checks.PROTOCOL_ERROR, message)]
+
+    return list(await asyncio.gather(*(one(s) for s in servers)))

@@ -1,0 +1,87 @@
+"""The SMTP submission dialogue (RFC 5321 EHLO, RFC 3207 STARTTLS, RFC 4954 AUTH)."""
+
+from __future__ import annotations
+
+from . import checks
+from .conn import MAX_LINES, Connection, ProbeError
+from .dialogue import Capabilities, Kind, LoginReply, sasl_exchange
+from .sasl import Credentials
+
+#: The EHLO name: it names no local host (RFC 5321 section 4.1.4 allows an address literal).
+EHLO_NAME = "[127.0.0.1]"
+
+
+class Smtp:
+    NAME = "SMTP"
+    STARTTLS = "STARTTLS"
+    LOGIN_COMMAND = "AUTH LOGIN"
+
+    async def _reply(self, conn: Connection) -> tuple[int, list[str]]:
+        """A reply: its code and the text of each line."""
+        texts: list[str] = []
+        for _ in range(MAX_LINES):
+            line = await conn.readline()
+            if len(line) < 3 or not line[:3].isdigit() or line[3:4] not in ("", " ", "-"):
+                raise ProbeError(checks.PROTOCOL_ERROR, f"expected an SMTP reply, got {conn.quote(line)!r}")
+            texts.append(line[4:])
+            if line[3:4] != "-":
+                return int(line[:3]), texts
+        raise ProbeError(checks.PROTOCOL_ERROR, f"an SMTP reply has more than {MAX_LINES} lines")
+
+    async def greet(self, conn: Connection) -> None:
+        conn.progress.at("waiting for the SMTP greeting")
+        code, texts = await self._reply(conn)
+        if code != 220:
+            raise ProbeError(
+                checks.PROTOCOL_ERROR, f"the server refused the connection: {code} {conn.quote(texts[0])!r}"
+            )
+
+    async def capabilities(self, conn: Connection) -> Capabilities:
+        conn.progress.at("waiting for the answer to EHLO")
+        await conn.send(f"EHLO {EHLO_NAME}")
+        code, texts = await self._reply(conn)
+        if code != 250:
+            raise ProbeError(checks.PROTOCOL_ERROR, f"EHLO failed: {code} {conn.quote(texts[0])!r}")
+        keywords = [t.upper().split() for t in texts[1:] if t.strip()]
+        mechanisms = {m for words in keywords if words[0] == "AUTH" for m in words[1:]}
+        mechanisms |= {m for words in keywords if words[0].startswith("AUTH=") for m in (words[0][5:], *words[1:])}
+        return Capabilities(
+            starttls=any(words[0] == "STARTTLS" for words in keywords),
+            mechanisms=frozenset(mechanisms),
+            login_command=False,
+        )
+
+    async def starttls(self, conn: Connection) -> str | None:
+        conn.progress.at("waiting for the answer to STARTTLS")
+        await conn.send("STARTTLS")
+        code, texts = await self._reply(conn)
+        return None if code == 220 else conn.quote(f"{code} {texts[0]}")
+
+    async def login_command(self, conn: Connection, creds: Credentials) -> LoginReply:
+        raise ProbeError(checks.LOGIN_SKIPPED, "SMTP has no login command besides AUTH")
+
+    async def authenticate(
+        self, conn: Connection, mechanism: str, creds: Credentials, caps: Capabilities
+    ) -> LoginReply:
+        conn.progress.at(f"waiting for the answer to AUTH {mechanism}")
+        pending: list[str] = []
+
+        def command(initial: str | None) -> str:
+            return f"AUTH {mechanism}" + (f" {initial}" if initial is not None else "")
+
+        def classify(line: str) -> tuple[Kind, str]:
+            if line[3:4] == "-":  # a multi-line reply: keep its first line for the message
+                pending.append(line)
+                return "skip", line
+            first = pending[0] if pending else line
+            pending.clear()
+            if line.startswith("334"):
+                return "challenge", line[4:]
+            if line[:3].isdigit():
+                return ("ok" if line.startswith("235") else "fail"), first
+            raise ProbeError(checks.PROTOCOL_ERROR, f"expected an SMTP reply, got {conn.quote(line)!r}")
+
+        return await sasl_exchange(conn, mechanism, creds, command, classify, initial_response=caps.initial_response)
+
+    async def quit(self, conn: Connection) -> None:
+        await conn.send("QUIT")

@@ -1,0 +1,239 @@
+"""TLS for probe: which context to connect with, and what to say about the certificate.
+
+Trust is decided the way the declared clients decide it:
+
+- ``tls.fingerprint`` (sha256, sha1 or md5): the pin replaces chain and name
+  checks; the handshake does not verify, then the presented certificate must
+  match the pin;
+- otherwise, unless ``tls.verify: false``, the chain is verified against the
+  ``tls.ca_file`` or the system store, and the name unless
+  ``tls.verify_hostname: false``. A certificate the handshake rejects is
+  reported, then the session is repeated without verification so that the
+  remaining checks (and ``--show-cert``) still run; credentials are never sent
+  on that second connection.
+
+Certificates are read with the standard library only (``getpeercert(binary_form=True)``
+and :mod:`mailconf.probe.x509`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..model import Server
+from . import checks
+from .checks import Check
+from .x509 import CertificateSummary, try_summarise
+
+#: A certificate expiring sooner than this is a warning (MC810).
+EXPIRY_WARNING = dt.timedelta(days=14)
+#: The TLS version required when the file declares none (RFC 8996).
+DEFAULT_MIN_VERSION = "1.2"
+
+# OpenSSL X509_V_ERR_* codes the messages distinguish
+_NOT_YET_VALID = 9
+_EXPIRED = 10
+_HOSTNAME_MISMATCH = 62
+_IP_MISMATCH = 64
+
+
+@dataclass(frozen=True)
+class Trust:
+    """How the server's certificate is trusted, and the context for the first handshake."""
+
+    context: ssl.SSLContext
+    #: "the system store", "tls.ca_file /etc/..": for messages
+    anchor: str
+    pinned: bool = False
+    verifying: bool = True
+    #: the trust anchor could not be loaded (an unreadable ca_file): a message for MC807
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """The handshake rejected the certificate (verification failed)."""
+
+    code: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Negotiated:
+    """What one handshake produced."""
+
+    version: str  # "TLSv1.3"
+    chain: tuple[bytes, ...]  # DER, the server's own certificate first
+    #: False when the runtime exposes only the server's own certificate (Python before 3.13)
+    whole_chain: bool = False
+
+    @property
+    def leaf(self) -> bytes | None:
+        return self.chain[0] if self.chain else None
+
+
+def unverified_context() -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def trust_for(server: Server) -> Trust:
+    if server.tls.fingerprint:
+        return Trust(unverified_context(), f"the pin {server.tls.fingerprint_algorithm}", pinned=True, verifying=False)
+    if not server.tls.verify:
+        return Trust(unverified_context(), "nothing (tls.verify: false)", verifying=False)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = server.tls.verify_hostname
+    context.verify_mode = ssl.CERT_REQUIRED
+    if server.tls.ca_file is None:
+        context.load_default_certs(ssl.Purpose.SERVER_AUTH)
+        return Trust(context, "the system store")
+    anchor = f"tls.ca_file {server.tls.ca_file}"
+    problem = _load_ca_file(context, server.tls.ca_file)
+    if problem is not None:
+        return Trust(unverified_context(), anchor, verifying=False, problem=f"{anchor} {problem}")
+    return Trust(context, anchor)
+
+
+def _load_ca_file(context: ssl.SSLContext, path: str) -> str | None:
+    """None when loaded, else what is wrong with the file."""
+    try:
+        context.load_verify_locations(cafile=path)
+    except FileNotFoundError:
+        return "does not exist"
+    except PermissionError:
+        return "cannot be read (permission denied)"
+    except (ssl.SSLError, OSError, ValueError):
+        return "holds no PEM certificate"
+    return None
+
+
+def negotiated(ssl_object: ssl.SSLObject) -> Negotiated:
+    leaf = ssl_object.getpeercert(binary_form=True)
+    chain: tuple[bytes, ...] = (leaf,) if leaf else ()
+    full = getattr(ssl_object, "get_unverified_chain", None)  # Python 3.13+
+    ders = tuple(c for c in (full() or ()) if isinstance(c, bytes)) if full is not None else ()
+    if ders:
+        return Negotiated(ssl_object.version() or "unknown", ders, whole_chain=True)
+    return Negotiated(ssl_object.version() or "unknown", chain)
+
+
+def fingerprint(der: bytes, algorithm: str = "sha256") -> str:
+    """'AB:CD:...' upper-case hex with colons, as tls.fingerprint writes it after the prefix."""
+    return ":".join(f"{b:02X}" for b in hashlib.new(algorithm, der).digest())
+
+
+def _version_number(version: str) -> tuple[int, ...]:
+    text = version.removeprefix("TLSv").removeprefix("SSLv")
+    try:
+        return tuple(int(p) for p in text.split("."))
+    except ValueError:
+        return (0,)
+
+
+def _when(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _names(summary: CertificateSummary | None) -> str:
+    if summary is None or not summary.names:
+        return "no host name (it has no subjectAltName)"
+    return ", ".join(summary.names)
+
+
+Outcome = tuple[Check, str]
+
+
+def assess(
+    server: Server, trust: Trust, tls: Negotiated, rejection: Rejection | None, now: dt.datetime
+) -> tuple[list[Outcome], bool]:
+    """Findings about the certificate and the TLS version; and whether credentials may be sent."""
+    found: list[Outcome] = []
+    summary = try_summarise(tls.leaf) if tls.leaf else None
+    trusted = True
+    if trust.problem is not None:
+        found.append((checks.UNTRUSTED, f"{trust.problem}; the certificate could not be verified"))
+        trusted = False
+    elif trust.pinned and tls.leaf is not None:
+        algorithm = server.tls.fingerprint_algorithm or "sha256"
+        actual = fingerprint(tls.leaf, algorithm)
+        if actual.upper() != (server.tls.fingerprint_hex or "").upper():
+            found.append(
+                (
+                    checks.PIN_MISMATCH,
+                    f"the server's certificate is {algorithm}:{actual}, not the pinned tls.fingerprint; "
+                    "if the certificate was replaced on purpose, confirm the new one with the administrator "
+                    "before updating the pin",
+                )
+            )
+            trusted = False
+    elif rejection is not None:
+        found.append(_rejected(server, trust, rejection, summary))
+        trusted = False
+    if summary is not None:
+        found.extend(_validity(summary, now, already=any(c is checks.EXPIRED for c, _ in found)))
+    minimum = server.tls.min_version or DEFAULT_MIN_VERSION
+    if _version_number(tls.version) < _version_number(minimum):
+        declared = "tls.min_version" if server.tls.min_version else "the default minimum (RFC 8996)"
+        found.append((checks.OLD_TLS, f"the server negotiated {tls.version}, below {declared} {minimum}"))
+        trusted = False
+    return found, trusted
+
+
+def _rejected(server: Server, trust: Trust, rejection: Rejection, summary: CertificateSummary | None) -> Outcome:
+    if rejection.code in (_HOSTNAME_MISMATCH, _IP_MISMATCH):
+        return (
+            checks.WRONG_NAME,
+            f"the certificate is for {_names(summary)}, not {server.host}; "
+            "use a name it lists as host, or ask for a certificate that names this host",
+        )
+    if rejection.code == _EXPIRED and summary is not None:
+        return checks.EXPIRED, f"the certificate expired on {_when(summary.not_after)}; the server must renew it"
+    if rejection.code == _NOT_YET_VALID and summary is not None:
+        return checks.EXPIRED, f"the certificate is not valid before {_when(summary.not_before)}; check the clocks"
+    return (
+        checks.UNTRUSTED,
+        f"the certificate is not trusted by {trust.anchor}: {rejection.reason}; "
+        "name its CA in tls.ca_file, or pin it with tls.fingerprint (--show-cert prints the pin)",
+    )
+
+
+def _validity(summary: CertificateSummary, now: dt.datetime, already: bool) -> Iterator[Outcome]:
+    if already:
+        return
+    if now > summary.not_after:
+        yield checks.EXPIRED, f"the certificate expired on {_when(summary.not_after)}; the server must renew it"
+    elif now < summary.not_before:
+        yield checks.EXPIRED, f"the certificate is not valid before {_when(summary.not_before)}; check the clocks"
+    elif summary.not_after - now < EXPIRY_WARNING:
+        days = (summary.not_after - now).days
+        yield (
+            checks.EXPIRES_SOON,
+            f"the certificate expires on {_when(summary.not_after)} (in {days} day{'s' if days != 1 else ''}); "
+            "tell the server administrator",
+        )
+
+
+def describe_chain(tls: Negotiated) -> list[str]:
+    """--show-cert: one line per certificate, the pin first so it can be pasted."""
+    lines = []
+    chain = tls.chain
+    for index, der in enumerate(chain, start=1):
+        summary = try_summarise(der)
+        head = f"certificate {index} of {len(chain)}: tls.fingerprint: sha256:{fingerprint(der)}"
+        if summary is None:
+            lines.append(f"{head}; (its contents could not be parsed)")
+        else:
+            lines.append(
+                f"{head}; subject {summary.subject or '(empty)'}; issuer {summary.issuer or '(empty)'}; "
+                f"not after {_when(summary.not_after)}"
+            )
+    if lines and not tls.whole_chain:
+        lines[-1] += " (this Python shows only the server's own certificate, not the rest of the chain)"
+    return lines

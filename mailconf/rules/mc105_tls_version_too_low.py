@@ -1,0 +1,45 @@
+"""The lowest accepted TLS version is below 1.2.
+
+Condition: ``tls.min_version`` is ``"1.0"`` or ``"1.1"``.
+
+Why: TLS 1.0 and 1.1 are deprecated (RFC 8996) and forbidden for mail (RFC 8997);
+IMAP4rev2 requires TLS 1.2 or later. Accepting them lets an attacker downgrade a
+connection to broken cipher suites.
+
+Fix: ``min_version: "1.2"`` (or ``"1.3"``), or remove the key: clients default to
+1.2 or later. If the server cannot do TLS 1.2, the server needs the fix.
+
+Failing::
+
+    incoming: {protocol: imap, host: imap.example.com, tls: {min_version: "1.0"}}
+Passing::
+
+    incoming: {protocol: imap, host: imap.example.com, tls: {min_version: "1.2"}}
+
+Reference: RFC 8996; RFC 8997; RFC 9051 section 11.1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..model import Model, Severity
+from . import Problem
+
+ID = "MC105"
+SLUG = "tls-version-too-low"
+SEVERITY = Severity.ERROR
+TITLE = "Minimum TLS version below 1.2"
+
+_DEPRECATED = frozenset(("1.0", "1.1"))
+
+
+def check(model: Model) -> Iterator[Problem]:
+    for _account, server in model.servers():
+        if server.tls.min_version in _DEPRECATED:
+            yield Problem.at(
+                server,
+                "tls.min_version",
+                f"min_version {server.tls.min_version} accepts TLS versions deprecated by RFC 8996; "
+                'set min_version: "1.2" or remove it',
+            )

@@ -1,0 +1,46 @@
+"""Certificate verification is turned off.
+
+Condition: ``tls.verify: false`` with no ``tls.fingerprint``. (A pinned
+fingerprint authenticates the server by itself, so ``verify: false`` next to a
+pin is not reported here; MC504 reports the pin.)
+
+Why: without verification anyone on the path can present their own certificate
+and read everything, password included: TLS then only protects against passive
+eavesdroppers.
+
+Fix: remove ``verify: false``. For a server with a private CA, name it in
+``tls.ca_file``; for a self-signed certificate, pin it with
+``tls.fingerprint: "sha256:..."`` (``mailconf probe --show-cert`` prints it).
+
+Failing::
+
+    incoming: {protocol: imap, host: imap.example.com, tls: {verify: false}}
+Passing::
+
+    incoming: {protocol: imap, host: imap.example.com, tls: {ca_file: /etc/ssl/certs/company-ca.pem}}
+
+Reference: RFC 8314 section 5.3; CWE-295 (improper certificate validation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..model import Model, Severity
+from . import Problem
+
+ID = "MC501"
+SLUG = "tls-verify-disabled"
+SEVERITY = Severity.ERROR
+TITLE = "Certificate verification turned off"
+
+
+def check(model: Model) -> Iterator[Problem]:
+    for _account, server in model.servers():
+        if not server.tls.verify and server.tls.fingerprint is None:
+            yield Problem.at(
+                server,
+                "tls.verify",
+                "verify: false accepts any certificate, so anyone on the path can read the session; "
+                'remove it and name the CA in ca_file, or pin the certificate with fingerprint: "sha256:..."',
+            )

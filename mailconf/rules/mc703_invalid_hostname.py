@@ -1,0 +1,83 @@
+"""The host is not a valid host name.
+
+Condition: ``host`` has a scheme prefix (``imaps://``), a port (``host:993``), a
+space, a character outside letters, digits, ``-`` and ``.``, a label over 63
+characters, or is over 253 characters long. The schema rejects these; this rule
+explains the schema error precisely. It also catches a ``host:port`` that the
+schema lets through because it looks like an IPv6 address (``192.0.2.1:993``).
+
+Why: clients either fail to resolve the name or, worse, pass it to a shell or a
+config file where the extra characters mean something else.
+
+Fix: write the bare host name (RFC 1123) or IP address; put the port in
+``port:``, and leave the scheme out (``security:`` and ``protocol:`` say it).
+
+Failing::
+
+    incoming: {protocol: imap, host: "imaps://imap.example.com:993"}
+Passing::
+
+    incoming: {protocol: imap, host: imap.example.com, port: 993}
+
+Reference: RFC 1123 section 2.1; RFC 1035 section 2.3.4 (size limits).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+from ..model import Model, Severity
+from ..schema import SchemaProblem
+from . import Problem
+
+ID = "MC703"
+SLUG = "invalid-hostname"
+SEVERITY = Severity.ERROR
+TITLE = "Host is not a valid host name (RFC 1123)"
+
+_SCHEME = re.compile(r"\A([A-Za-z][A-Za-z0-9+.-]*)://")
+_PORT = re.compile(r"\A(?P<host>[^:\s]+):(?P<port>[0-9]+)\Z")
+_BAD_CHAR = re.compile(r"[^A-Za-z0-9.-]")
+
+
+def _show(text: str) -> str:
+    shown = json.dumps(text, ensure_ascii=True)
+    return shown if len(shown) <= 60 else shown[:56] + '..."'
+
+
+def diagnose(host: str) -> str | None:  # noqa: PLR0911 - one return per diagnosis
+    """What is wrong with a host name, or None when it is fine."""
+    if scheme := _SCHEME.match(host):
+        bare = host[scheme.end() :].split("/", 1)[0].rsplit(":", 1)[0]
+        return f"host is a URL ({scheme.group(1)}://); write the host name only: host: {_show(bare)}"
+    if port := _PORT.match(host):
+        return f"host includes a port; write host: {_show(port['host'])} and port: {port['port']}"
+    if any(c.isspace() for c in host):
+        return "host contains white space; remove it"
+    if len(host) > 253:
+        return f"host is {len(host)} characters long; a host name has at most 253 (RFC 1123)"
+    for label in host.rstrip(".").split("."):
+        if len(label) > 63:
+            return f"label {_show(label[:20] + '...')} is {len(label)} characters long; a label has at most 63"
+    if bad := _BAD_CHAR.search(host):
+        return f"host contains {_show(bad.group())}; a host name has only letters, digits, '-' and '.' (RFC 1123)"
+    if not host:
+        return "host is empty; write the server's name"
+    return None
+
+
+def check(model: Model) -> Iterator[Problem]:
+    for _account, server in model.servers():
+        if ":" in server.host and not server.is_ip_literal:
+            message = diagnose(server.host) or "host is neither a host name nor an IP address"
+            yield Problem.at(server, "host", message)
+
+
+def refine(problem: SchemaProblem) -> SchemaProblem | None:
+    value = problem.value
+    if not problem.path or problem.path[-1] != "host" or not isinstance(value, str) or "@" in value:
+        return None
+    message = diagnose(value)
+    return problem._replace(rule=ID, message=message) if message else None

@@ -1,0 +1,254 @@
+"""What mutt and neomutt share: one muttrc per account, decided here, laid out by each target's template.
+
+Not a target (not registered). The two targets differ in variable names (laid
+out by their templates) and in the SASL mechanisms their ``*_authenticators``
+accept (a :class:`Dialect`).
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Callable, Mapping
+from typing import NamedTuple, TypeVar
+
+import jinja2
+
+from ..model import Account, Auth, Model, Protocol, Security, Server
+from . import Gap, Rendered, RenderedFile
+
+T = TypeVar("T")
+
+_SCHEME = {Protocol.IMAP: "imap", Protocol.POP3: "pop", Protocol.SMTP: "smtp"}
+_TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
+_TLS_VARIABLES = ("ssl_use_tlsv1", "ssl_use_tlsv1_1", "ssl_use_tlsv1_2", "ssl_use_tlsv1_3")
+#: What both clients use when the file says nothing: TLS 1.2 and 1.3.
+_DEFAULT_MIN_TLS = "1.2"
+_OAUTH_MECHANISMS = ("oauthbearer", "xoauth2")
+
+
+class Dialect(NamedTuple):
+    name: str  # "mutt" | "neomutt": names the client in gap messages
+    #: the mechanisms each protocol's *_authenticators accepts; None: any name (GNU SASL takes the rest)
+    mechanisms: Mapping[Protocol, tuple[str, ...]] | None
+    #: the default OAuth2 authenticators per protocol
+    oauth: Mapping[Protocol, tuple[str, ...]]
+
+
+class ServerRc(NamedTuple):
+    """One server's lines; `prefix` is imap, pop or smtp. None: the line is not written."""
+
+    prefix: str
+    url: str
+    user: str | None
+    password_command: str | None
+    authenticators: str | None
+    oauth_command: str | None
+    delete: str | None  # POP3 pop_delete: "yes" | "no"
+
+
+class AccountRc(NamedTuple):
+    name: str
+    address: str
+    real_name: str | None
+    organization: str | None  # the whole header line "Organization: ..."
+    incoming: ServerRc | None
+    outgoing: ServerRc | None
+    starttls: str  # ssl_starttls: "yes" | "no"
+    force_tls: str  # ssl_force_tls: "yes" | "no"
+    ca_file: str | None
+    verify_host: str | None
+    tls_versions: tuple[tuple[str, str], ...]  # (ssl_use_tlsvX, "yes" | "no")
+    client_cert: str | None
+    connect_timeout: int | None
+
+
+def render(model: Model, env: jinja2.Environment, dialect: Dialect) -> Rendered:
+    template = env.get_template(f"{dialect.name}/account.muttrc.j2")
+    files: list[RenderedFile] = []
+    gaps: list[Gap] = []
+    for account in model.accounts:
+        rc, account_gaps = decide(account, dialect)
+        gaps.extend(account_gaps)
+        text = template.render(rc=rc)
+        files.append(RenderedFile(f"{account.name}.muttrc", text.encode("utf-8")))
+    return Rendered(tuple(files), tuple(gaps))
+
+
+def decide(account: Account, dialect: Dialect) -> tuple[AccountRc, list[Gap]]:
+    gaps: list[Gap] = []
+    servers = account.servers
+
+    def gap(server: Server, setting: str, instead: str) -> None:
+        gaps.append(Gap(account.name, f"{server.side}.{setting}", instead))
+
+    incoming = _server(account.incoming, dialect, gap) if account.incoming else None
+    outgoing = _server(account.outgoing, dialect, gap) if account.outgoing else None
+    starttls, force_tls = _transport(servers, dialect, gap)
+
+    for server in servers:
+        if server.tls.fingerprint:
+            gap(server, "tls.fingerprint",
+                f"{dialect.name} has no fingerprint pin: pin the certificate with certificate_file instead "
+                "(save the server's PEM certificate in a file and `set certificate_file` to it)")  # fmt: skip
+        if not server.tls.verify:
+            gap(server, "tls.verify",
+                f"{dialect.name} always verifies the certificate: name the issuing CA with tls.ca_file, or accept "
+                "the certificate once when it asks (it is saved in certificate_file)")  # fmt: skip
+        if server.tls.client_key and server.tls.client_key != server.tls.client_cert:
+            gap(server, "tls.client_key",
+                f"{dialect.name} reads the key from the client_cert file (ssl_client_cert): put the key and "
+                "the certificate in one PEM file and name it in tls.client_cert")  # fmt: skip
+        if server.leave_days is not None:
+            gap(server, "leave_days",
+                f"{dialect.name} cannot delete copies after a number of days (pop_delete keeps or deletes at "
+                "fetch time): delete old messages from the server yourself")  # fmt: skip
+
+    ca_file = _one_value(servers, "tls.ca_file", lambda s: s.tls.ca_file, gap,
+                         f"{dialect.name} uses one ssl_ca_certificates_file for every connection (the incoming "
+                         "one is written): put both CAs in one file and name it on both servers")  # fmt: skip
+    client_cert = _one_value(servers, "tls.client_cert", lambda s: s.tls.client_cert, gap,
+                             f"{dialect.name} uses one ssl_client_cert for every connection (the incoming one "
+                             "is written): use the same certificate for both servers")  # fmt: skip
+    timeout = _one_value(servers, "timeout", lambda s: s.timeout, gap,
+                         f"{dialect.name} uses one connect_timeout for every connection (the incoming one is "
+                         "written): use the same timeout for both servers")  # fmt: skip
+    return (
+        AccountRc(
+            name=account.name,
+            address=account.address,
+            real_name=account.display_name,
+            organization=None if account.organization is None else f"Organization: {account.organization}",
+            incoming=incoming,
+            outgoing=outgoing,
+            starttls=starttls,
+            force_tls=force_tls,
+            ca_file=ca_file,
+            verify_host=_verify_host(servers, dialect, gap),
+            tls_versions=_tls_versions(servers, dialect, gap),
+            client_cert=client_cert,
+            connect_timeout=None if timeout is None else (timeout or -1),  # 0 (none) is -1: wait forever
+        ),
+        gaps,
+    )
+
+
+GapSink = Callable[[Server, str, str], None]
+
+
+def url(server: Server, *, with_user: bool) -> str:
+    """imaps://host:993/, pop://host:110/, smtps://user%40example.org@host:465/ ..."""
+    scheme = _SCHEME[server.protocol] + ("s" if server.security is Security.TLS else "")
+    host = f"[{server.host}]" if ":" in server.host else server.host
+    user = urllib.parse.quote(server.username, safe="") + "@" if with_user else ""
+    return f"{scheme}://{user}{host}:{server.port}/"
+
+
+def _server(server: Server, dialect: Dialect, gap: GapSink) -> ServerRc:
+    auth = server.auth
+    logs_in = auth is not Auth.NONE
+    if not logs_in and server.protocol is not Protocol.SMTP:
+        gap(server, "auth",
+            f"{dialect.name} always logs in to IMAP and POP3 servers (it will ask for a user name and "
+            "password): declare the login the server expects")  # fmt: skip
+    password = server.password_command if auth in (Auth.PASSWORD, Auth.NTLM) else None
+    if server.password_command and password is None:
+        gap(server, "password_command", f"not used with auth {auth.value}: remove it, or use auth password")
+    oauth = server.token_command if auth is Auth.OAUTH2 else None
+    if server.token_command and oauth is None:
+        gap(server, "token_command", f"used only with auth oauth2: remove it, or use auth oauth2")
+    if auth is Auth.OAUTH2 and not server.token_command:
+        gap(server, "auth",
+            f"oauth2 needs a token_command: {dialect.name} runs it to get an access token "
+            f"({_SCHEME[server.protocol]}_oauth_refresh_command)")  # fmt: skip
+    return ServerRc(
+        prefix=_SCHEME[server.protocol],
+        url=url(server, with_user=server.protocol is Protocol.SMTP and logs_in),
+        user=server.username if logs_in else None,
+        password_command=password,
+        authenticators=_authenticators(server, dialect, gap),
+        oauth_command=oauth,
+        delete=None if server.leave_on_server is None else ("no" if server.leave_on_server else "yes"),
+    )
+
+
+def _authenticators(server: Server, dialect: Dialect, gap: GapSink) -> str | None:
+    """The *_authenticators list: the declared mechanisms, else what the auth method implies."""
+    if server.mechanisms:
+        wanted = server.mechanisms
+    elif server.auth is Auth.OAUTH2:
+        wanted = dialect.oauth[server.protocol]
+    elif server.auth is Auth.GSSAPI:
+        wanted = ("gssapi",)
+    elif server.auth is Auth.NTLM:
+        wanted = ("ntlm",)
+    elif server.auth is Auth.CLIENT_CERT:
+        wanted = ("external",)
+    else:
+        return None  # password: every method the server offers; none: no login
+    accepted = None if dialect.mechanisms is None else dialect.mechanisms[server.protocol]
+    usable = tuple(m for m in wanted if accepted is None or m in accepted)
+    dropped = [m for m in wanted if m not in usable]
+    if dropped and accepted is not None:
+        setting = "mechanisms" if server.mechanisms else "auth"
+        can = ", ".join(accepted) or "none"
+        gap(server, setting,
+            f"{dialect.name} cannot log in to {server.protocol.value.upper()} with {', '.join(dropped)} "
+            f"(its {_SCHEME[server.protocol]}_authenticators accepts {can}): choose one of those")  # fmt: skip
+    return ":".join(usable) or None
+
+
+def _transport(servers: tuple[Server, ...], dialect: Dialect, gap: GapSink) -> tuple[str, str]:
+    """(ssl_starttls, ssl_force_tls): one pair for every connection; implicit TLS is in the URL scheme."""
+    kinds = {s.security for s in servers}
+    if Security.NONE in kinds and Security.STARTTLS not in kinds:
+        return "no", "no"
+    for server in servers:
+        if server.security is Security.NONE:
+            gap(server, "security",
+                f"{dialect.name} applies ssl_starttls and ssl_force_tls to every connection and the other "
+                "server needs STARTTLS, so this one must offer STARTTLS too: declare security starttls or tls "
+                "for it, or keep it in a separate configuration")  # fmt: skip
+    return "yes", "yes"
+
+
+def _verify_host(servers: tuple[Server, ...], dialect: Dialect, gap: GapSink) -> str | None:
+    if not any(s.declared("tls.verify_hostname") for s in servers):
+        return None
+    if all(not s.tls.verify_hostname for s in servers):
+        return "no"
+    for server in servers:
+        if not server.tls.verify_hostname:
+            gap(server, "tls.verify_hostname",
+                f"{dialect.name} applies ssl_verify_host to every connection and the other server checks "
+                "the host name, so this one is checked too: fix its certificate or its host name")  # fmt: skip
+    return "yes"
+
+
+def _tls_versions(servers: tuple[Server, ...], dialect: Dialect, gap: GapSink) -> tuple[tuple[str, str], ...]:
+    if not any(s.tls.min_version for s in servers):
+        return ()
+    lowest = max((s.tls.min_version or _DEFAULT_MIN_TLS for s in servers), key=_TLS_VERSIONS.index)
+    for server in servers:
+        declared = server.tls.min_version
+        if declared and _TLS_VERSIONS.index(declared) < _TLS_VERSIONS.index(lowest):
+            gap(server, "tls.min_version",
+                f"{dialect.name} applies one set of TLS versions to every connection and the other server "
+                f"needs TLS {lowest} or later, so this one gets it too: declare min_version {lowest}")  # fmt: skip
+    start = _TLS_VERSIONS.index(lowest)
+    return tuple((var, "yes" if i >= start else "no") for i, var in enumerate(_TLS_VARIABLES))
+
+
+def _one_value(
+    servers: tuple[Server, ...], setting: str, get: Callable[[Server], T | None], gap: GapSink, instead: str
+) -> T | None:
+    """A setting the client has once for every connection: the first declared value; a gap for any other."""
+    chosen: T | None = None
+    for server in servers:
+        value = get(server)
+        if value is None:
+            continue
+        if chosen is None:
+            chosen = value
+        elif value != chosen:
+            gap(server, setting, instead)
+    return chosen

@@ -1,0 +1,108 @@
+"""The catalogue as a whole: every rule documented, registered, listed and explained."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from mailconf.cli import main
+from mailconf.model import Severity
+from mailconf.rules import _MODULES, RULES, lookup
+
+ROOT = Path(__file__).resolve().parents[2]
+IDS = sorted(RULES)
+#: the catalogue of RULES.md (MC001-MC005 are the document rules mailconf adds)
+CATALOGUE = [
+    "MC001", "MC002", "MC003", "MC004", "MC005",
+    "MC101", "MC102", "MC103", "MC104", "MC105",
+    "MC201", "MC202", "MC203", "MC204", "MC205",
+    "MC301", "MC302", "MC303",
+    "MC401", "MC402", "MC403",
+    "MC501", "MC502", "MC503", "MC504",
+    "MC601", "MC602", "MC603", "MC604",
+    "MC701", "MC702", "MC703", "MC704", "MC705", "MC706", "MC707", "MC708",
+]  # fmt: skip
+
+
+def test_every_rule_of_the_catalogue_is_registered() -> None:
+    assert IDS == CATALOGUE
+
+
+@pytest.mark.parametrize("module", _MODULES, ids=lambda m: m.ID)
+def test_rule_module_shape(module: object) -> None:
+    rule = RULES[module.ID]  # type: ignore[attr-defined]
+    assert re.fullmatch(r"MC\d{3}", rule.ID)
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.SLUG)
+    assert isinstance(rule.SEVERITY, Severity)
+    assert rule.TITLE and "\n" not in rule.TITLE and len(rule.TITLE) <= 80
+    name = module.__name__.rsplit(".", 1)[-1]  # type: ignore[attr-defined]
+    assert name == f"{rule.ID.lower()}_{rule.SLUG.replace('-', '_')}"
+    doc = rule.__doc__ or ""
+    for part in ("Failing::", "Passing::", "Reference:"):
+        assert part in doc, f"{rule.ID} docstring lacks {part}"
+    assert doc.index("Failing::") < doc.index("Passing::") < doc.index("Reference:")
+
+
+def test_ids_and_slugs_are_unique() -> None:
+    assert len({m.ID for m in _MODULES}) == len(_MODULES)
+    assert len({m.SLUG for m in _MODULES}) == len(_MODULES)
+
+
+def test_lookup_by_id_or_slug() -> None:
+    assert lookup("mc604") is RULES["MC604"]
+    assert lookup("Outlook-Consumer-Basic-Auth") is RULES["MC604"]
+    assert lookup("MC999") is None
+
+
+def test_every_rule_has_its_own_tests() -> None:
+    tests = "".join(
+        p.read_text(encoding="utf-8") for p in Path(__file__).parent.glob("test_*.py") if p.name != Path(__file__).name
+    )
+    assert [i for i in IDS if f'"{i}"' not in tests] == []
+
+
+def test_rules_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:3] for line in lines] == [[r.ID, r.SLUG, r.SEVERITY.label] for r in map(RULES.get, IDS) if r]
+    assert lines[IDS.index("MC101")].endswith("  Credentials sent over a connection without TLS")
+
+
+def test_explain_prints_the_docstring(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "prefer-implicit-tls"]) == 0
+    out = capsys.readouterr().out
+    rule = RULES["MC104"]
+    assert (
+        out
+        == f"MC104 prefer-implicit-tls (default severity: warning)\n{rule.TITLE}\n\n{(rule.__doc__ or '').strip()}\n"
+    )
+
+
+def test_explain_unknown_rule_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "MC999"]) == 2
+    assert capsys.readouterr().err == "mailconf: unknown rule 'MC999'; `mailconf rules` lists them\n"
+
+
+def markdown_table(capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["rules", "--format", "markdown"]) == 0
+    return capsys.readouterr().out
+
+
+def test_rules_markdown_is_a_table_of_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    lines = markdown_table(capsys).splitlines()
+    assert lines[:2] == ["| id | slug | default severity | title |", "|---|---|---|---|"]
+    assert (
+        lines[2 + IDS.index("MC703")]
+        == "| MC703 | `invalid-hostname` | error | Host is not a valid host name (RFC 1123) |"
+    )
+    assert len(lines) == 2 + len(IDS)
+
+
+def test_docs_rules_md_holds_exactly_the_generated_table(capsys: pytest.CaptureFixture[str]) -> None:
+    table = markdown_table(capsys)
+    docs = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    start = docs.index("| id | slug |")
+    end = docs.index("\n\n", start) + 1
+    assert docs[start:end] == table, "regenerate: mailconf rules --format markdown"

@@ -1,0 +1,168 @@
+"""MC701-MC708: hygiene and correctness."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import lint_text
+from tests.rules.helpers import account, findings_of
+
+TWO_WORKS = """\
+version: 1
+accounts:
+  work:
+    address: alice@example.com
+    incoming: {protocol: imap, host: imap.example.com}
+  work:
+    address: bob@example.com
+    incoming: {protocol: imap, host: imap.example.com}
+"""
+
+
+def test_mc701_duplicate_account_fails() -> None:
+    assert findings_of("MC701", TWO_WORKS) == [
+        (6, 3, "error", "duplicate key 'work' (first defined at line 3); YAML keeps only one: remove or rename one"),
+    ]
+
+
+def test_mc701_passes_with_distinct_names() -> None:
+    assert findings_of("MC701", TWO_WORKS.replace("  work:\n    address: bob", "  bob:\n    address: bob")) == []
+
+
+def test_mc702_duplicate_endpoint_fails_at_the_second() -> None:
+    text = TWO_WORKS.replace("  work:\n    address: bob@", "  work2:\n    address: alice@")
+    assert findings_of("MC702", text) == [
+        (8, 5, "warning", "imap://imap.example.com:993 as alice@example.com is already declared by account `work`; "
+         "remove one, or correct its host, port or username"),
+    ]  # fmt: skip
+
+
+def test_mc702_passes_with_another_user() -> None:
+    text = TWO_WORKS.replace("  work:\n    address: bob@", "  bob:\n    address: bob@")
+    assert findings_of("MC702", text) == []
+
+
+def host(value: str) -> str:
+    return account(f"incoming:\n  protocol: imap\n  host: {value}\n")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ('"imaps://imap.example.com:993/INBOX"', 'host is a URL (imaps://); write the host name only: '
+         'host: "imap.example.com"'),
+        ("imap.example.com:993", 'host includes a port; write host: "imap.example.com" and port: 993'),
+        ('"imap example.com"', "host contains white space; remove it"),
+        ("imap_1.example.com", "host contains \"_\"; a host name has only letters, digits, '-' and '.' (RFC 1123)"),
+        ('""', "host is empty; write the server's name"),
+        ("a" * 64 + ".example.com", 'label "aaaaaaaaaaaaaaaaaaaa..." is 64 characters long; a label has at most 63'),
+        (".".join(["a" * 60] * 5), "host is 304 characters long; a host name has at most 253 (RFC 1123)"),
+    ],
+)  # fmt: skip
+def test_mc703_invalid_hostname_explains_the_schema_error(value: str, message: str) -> None:
+    findings = lint_text(host(value))
+    assert [(f.rule, f.location.line, f.location.column, f.message) for f in findings] == [("MC703", 7, 13, message)]
+
+
+def test_mc703_catches_an_ipv4_with_port_that_looks_like_ipv6_to_the_schema() -> None:
+    assert findings_of("MC703", host("192.0.2.1:993")) == [
+        (7, 13, "error", 'host includes a port; write host: "192.0.2.1" and port: 993'),
+    ]
+
+
+@pytest.mark.parametrize("value", ["imap.example.com", "imap.example.com.", "192.0.2.1", "2001:db8::1", "::1"])
+def test_mc703_passes_names_and_addresses(value: str) -> None:
+    assert findings_of("MC703", host(value)) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("mailserver", "a single-label name resolves through the local network's search domain"),
+        ("nas.local", ".local names are answered by any device on the local network (mDNS)"),
+    ],
+)
+def test_mc704_unqualified_hostname_informs(value: str, why: str) -> None:
+    assert findings_of("MC704", host(value)) == [
+        (7, 13, "info", f"{why}, so {value} differs per network; use the full name")
+    ]
+
+
+@pytest.mark.parametrize("value", ["mail.example.com", "localhost", "127.0.0.1", "::1"])
+def test_mc704_passes_full_names_and_loopback(value: str) -> None:
+    assert findings_of("MC704", host(value)) == []
+
+
+POP3 = account("incoming:\n  protocol: pop3\n  host: pop.example.com\n")
+LEAVE = "set leave_on_server: true (and leave_days to bound it)"
+
+
+def test_mc705_pop3_deletes_from_server_when_unset() -> None:
+    assert findings_of("MC705", POP3) == [
+        (5, 5, "warning", f"POP3 by default deletes mail from the server after download, so other devices never see "
+         f"it; {LEAVE}"),
+    ]  # fmt: skip
+
+
+def test_mc705_pop3_deletes_from_server_when_false() -> None:
+    assert findings_of("MC705", POP3 + "      leave_on_server: false\n") == [
+        (8, 24, "warning", f"leave_on_server: false deletes mail from the server after download, so other devices "
+         f"never see it; {LEAVE}"),
+    ]  # fmt: skip
+
+
+def test_mc705_passes_when_leaving_mail() -> None:
+    assert findings_of("MC705", POP3 + "      leave_on_server: true\n      leave_days: 30\n") == []
+
+
+def timeout(value: int) -> str:
+    return account(f"incoming:\n  protocol: imap\n  host: imap.example.com\n  timeout: {value}\n")
+
+
+def test_mc706_timeout_too_short_fails() -> None:
+    assert findings_of("MC706", timeout(4)) == [
+        (8, 16, "warning", "a timeout of 4 s fails on slow networks and busy servers; set timeout: 30"),
+    ]
+
+
+@pytest.mark.parametrize("value", [0, 5, 30])
+def test_mc706_passes_from_5_seconds_and_leaves_0_to_mc707(value: int) -> None:
+    assert findings_of("MC706", timeout(value)) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [(0, "timeout: 0 means no timeout"), (601, "a timeout of 601 s is effectively none")],
+)
+def test_mc707_timeout_unbounded_fails(value: int, said: str) -> None:
+    assert findings_of("MC707", timeout(value)) == [
+        (8, 16, "warning", f"{said}: a stalled server hangs the client; set timeout: 30"),
+    ]
+
+
+def test_mc707_passes_at_600_and_when_unset() -> None:
+    assert findings_of("MC707", timeout(600)) == []
+    assert findings_of("MC707", host("imap.example.com")) == []
+
+
+def test_mc707_in_defaults_is_one_finding_for_all_servers() -> None:
+    text = (
+        "version: 1\ndefaults:\n  timeout: 0\naccounts:\n  work:\n    address: a@example.com\n"
+        "    incoming: {protocol: imap, host: imap.example.com}\n    outgoing: {host: smtp.example.com}\n"
+    )
+    assert [(line, col) for line, col, _, _ in findings_of("MC707", text)] == [(3, 12)]
+
+
+STALE = account("incoming:\n  protocol: imap\n  host: imap.example.com  # mailconf: disable=MC104 no IMAPS here\n")
+
+
+def test_mc708_unused_suppression_informs() -> None:
+    assert findings_of("MC708", STALE) == [
+        (7, 31, "info", "suppression of MC104 is unused (it matched no finding); remove it"),
+    ]
+
+
+def test_mc708_passes_when_the_suppression_is_used() -> None:
+    text = STALE.replace("imap.example.com  # mailconf", "imap.example.com\n      security: starttls  # mailconf")
+    assert findings_of("MC708", text) == []
+    assert findings_of("MC104", text) == []

@@ -1,0 +1,530 @@
+"""Real mail servers on 127.0.0.1 for the probe and end-to-end tests.
+
+Everything here starts real software on loopback with certificates made on the
+spot, on ports chosen free at start, and stops it again:
+
+- :func:`make_certificates`: a trustme CA and leaves (good for ``localhost`` and
+  ``127.0.0.1``; expired; for the wrong name; expiring in 5 days) plus a
+  self-signed certificate, all as PEM files;
+- :class:`Dovecot`: IMAP (plain/STARTTLS) + IMAPS, POP3 (plain/STLS) + POP3S,
+  users in a passwd-file, started from its own config and stopped by
+  ``master.pid`` (waiting for the master to exit);
+- :class:`SmtpServer`: aiosmtpd, STARTTLS with AUTH only after TLS, or implicit
+  TLS with AUTH; received messages kept in ``messages`` (with the login);
+- :class:`ScriptedServer`: a TCP server that misbehaves on purpose (accepts and
+  never greets; greets, offers STARTTLS, says OK and then stalls).
+
+Each is a context manager; the pytest fixtures in ``tests/probe/conftest.py``
+show how to use them.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import hmac
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, NamedTuple
+
+HOST = "127.0.0.1"
+#: Every wait for a server to come up or go down is bounded by this.
+START_TIMEOUT = 10.0
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (the kernel picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = START_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((HOST, port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nothing listens on {HOST}:{port} after {timeout} s") from None
+            time.sleep(0.02)
+
+
+# --- certificates -------------------------------------------------------------------------
+
+
+class KeyPair(NamedTuple):
+    cert: Path  # PEM: the certificate then its chain
+    key: Path  # PEM private key
+    der: bytes  # the server certificate itself, DER (for fingerprints)
+
+
+@dataclass(frozen=True)
+class Certificates:
+    ca: Path  # the CA that signed good/expired/wrong_name/expiring
+    good: KeyPair  # localhost, 127.0.0.1
+    expired: KeyPair  # 127.0.0.1, expired 30 days ago
+    wrong_name: KeyPair  # wrong.example only
+    expiring: KeyPair  # 127.0.0.1, expires in 5 days
+    self_signed: KeyPair  # 127.0.0.1, its own issuer
+
+    def fingerprint(self, pair: KeyPair, algorithm: str = "sha256") -> str:
+        import hashlib
+
+        digest = hashlib.new(algorithm, pair.der).digest()
+        return f"{algorithm}:" + ":".join(f"{b:02X}" for b in digest)
+
+
+def _der(pem: bytes) -> bytes:
+    return ssl.PEM_cert_to_DER_cert(pem.decode("ascii"))
+
+
+def make_certificates(directory: Path) -> Certificates:
+    import trustme
+
+    directory.mkdir(parents=True, exist_ok=True)
+    ca = trustme.CA(organization_name="mailconf test CA")
+    ca_path = directory / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_path))
+    now = dt.datetime.now(dt.UTC)
+
+    def leaf(name: str, *identities: str, **dates: dt.datetime) -> KeyPair:
+        issued = ca.issue_cert(*identities, common_name=identities[0], **dates)
+        cert, key = directory / f"{name}.pem", directory / f"{name}.key"
+        issued.private_key_pem.write_to_path(str(key))
+        cert.write_bytes(b"".join(blob.bytes() for blob in issued.cert_chain_pems))
+        return KeyPair(cert, key, _der(issued.cert_chain_pems[0].bytes()))
+
+    return Certificates(
+        ca=ca_path,
+        good=leaf("good", "localhost", HOST),
+        expired=leaf("expired", HOST, not_before=now - dt.timedelta(days=400), not_after=now - dt.timedelta(days=30)),
+        wrong_name=leaf("wrong-name", "wrong.example"),
+        expiring=leaf("expiring", HOST, not_before=now - dt.timedelta(days=10), not_after=now + dt.timedelta(days=5)),
+        self_signed=_self_signed(directory, HOST),
+    )
+
+
+def _self_signed(directory: Path, host: str) -> KeyPair:
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "self-signed.test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "self-signed.pem", directory / "self-signed.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return KeyPair(cert_path, key_path, cert.public_bytes(serialization.Encoding.DER))
+
+
+def server_context(pair: KeyPair, maximum: ssl.TLSVersion | None = None) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(pair.cert), str(pair.key))
+    if maximum is not None:
+        context.maximum_version = maximum
+    return context
+
+
+# --- Dovecot --------------------------------------------------------------------------------
+
+
+class User(NamedTuple):
+    name: str
+    password: str
+
+
+#: The nasty user of FORMATS.md: every quoting character a config or a protocol can trip on.
+CAROL = User("carol@example.org", "P'q\"r;s\\t`u$v #w%x")
+ALICE = User("alice@example.org", "alice-secret-1")
+
+
+@dataclass
+class DovecotPorts:
+    imap: int = field(default_factory=free_port)  # cleartext, STARTTLS when ssl is on
+    imaps: int = field(default_factory=free_port)
+    pop3: int = field(default_factory=free_port)
+    pop3s: int = field(default_factory=free_port)
+
+
+_DOVECOT_CONF = """\
+protocols = imap pop3
+listen = {host}
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+info_log_path = {root}/dovecot.log
+ssl = {ssl}
+{ssl_files}
+disable_plaintext_auth = {disable_plaintext_auth}
+auth_mechanisms = {mechanisms}
+auth_verbose = yes
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/users
+}}
+userdb {{
+  driver = passwd-file
+  args = username_format=%u {root}/users
+}}
+mail_location = maildir:~/Maildir
+service imap-login {{
+  inet_listener imap {{
+    port = {ports.imap}
+  }}
+  inet_listener imaps {{
+    port = {imaps_port}
+    ssl = yes
+  }}
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    port = {ports.pop3}
+  }}
+  inet_listener pop3s {{
+    port = {pop3s_port}
+    ssl = yes
+  }}
+}}
+"""
+
+
+class Dovecot:
+    """A private Dovecot on 127.0.0.1 (never the system one, never a standard port).
+
+    ``tls=None`` runs it without TLS (no STARTTLS offered, no implicit-TLS
+    listeners: their ports then have nothing listening).
+    """
+
+    def __init__(
+        self,
+        tls: KeyPair | None,
+        users: Sequence[User] = (ALICE, CAROL),
+        *,
+        disable_plaintext_auth: bool = True,
+        mechanisms: Sequence[str] = ("plain", "login"),
+    ) -> None:
+        self.tls = tls
+        self.users = tuple(users)
+        self.disable_plaintext_auth = disable_plaintext_auth
+        self.mechanisms = tuple(mechanisms)
+        self.ports = DovecotPorts()
+        self.root = Path(tempfile.mkdtemp(prefix="mailconf-dovecot-"))
+        self.pid: int | None = None
+
+    @property
+    def log(self) -> str:
+        path = self.root / "dovecot.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def start(self) -> Dovecot:
+        binary = shutil.which("dovecot")
+        if binary is None:
+            raise RuntimeError("dovecot is not installed")
+        self.root.chmod(0o755)
+        home = self.root / "home"
+        home.mkdir()
+        lines = []
+        for user in self.users:
+            user_home = home / user.name
+            user_home.mkdir()
+            os.chown(user_home, 65534, 65534)  # nobody: Dovecot refuses mail uid 0
+            lines.append(f"{user.name}:{{PLAIN}}{user.password}:65534:65534::{user_home}::")
+        users = self.root / "users"
+        users.write_text("\n".join(lines) + "\n")
+        users.chmod(0o644)
+        if self.tls is not None:
+            ssl_files = f"ssl_cert = <{self.tls.cert}\nssl_key = <{self.tls.key}\n"
+            imaps, pop3s = self.ports.imaps, self.ports.pop3s
+        else:
+            ssl_files, imaps, pop3s = "", 0, 0  # port 0: the listener is disabled
+        conf = self.root / "dovecot.conf"
+        conf.write_text(
+            _DOVECOT_CONF.format(
+                host=HOST,
+                root=self.root,
+                ssl="yes" if self.tls is not None else "no",
+                ssl_files=ssl_files,
+                disable_plaintext_auth="yes" if self.disable_plaintext_auth else "no",
+                mechanisms=" ".join(self.mechanisms),
+                ports=self.ports,
+                imaps_port=imaps,
+                pop3s_port=pop3s,
+            )
+        )
+        errors = self.root / "start.err"
+        with errors.open("wb") as sink:  # the daemon keeps its stdio open: a file, never a pipe
+            done = subprocess.run(
+                [binary, "-c", str(conf)], stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, timeout=START_TIMEOUT
+            )
+        if done.returncode != 0:
+            raise RuntimeError(f"dovecot did not start: {errors.read_text(errors='replace')}\n{self.log}")
+        self.pid = int((self.root / "run" / "master.pid").read_text().strip())
+        for port in (self.ports.imap, self.ports.pop3, *((imaps, pop3s) if self.tls is not None else ())):
+            wait_for_port(port)
+        return self
+
+    def stop(self) -> None:
+        if self.pid is not None:
+            _stop_process(self.pid)
+            self.pid = None
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> Dovecot:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _stop_process(pid: int) -> None:
+    """SIGTERM, wait (bounded) for the process to end, SIGKILL if it did not."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.02)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+# --- SMTP submission (aiosmtpd) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Received:
+    login: str | None  # the authenticated user
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    content: bytes
+
+
+class _Handler:
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        login = session.auth_data.decode() if isinstance(session.auth_data, bytes) else None
+        self.server.messages.append(
+            Received(login, envelope.mail_from, tuple(envelope.rcpt_tos), bytes(envelope.original_content or b""))
+        )
+        return "250 2.0.0 OK"
+
+    async def auth_CRAM__MD5(self, server: Any, args: list[str]) -> Any:  # noqa: N802 - aiosmtpd's naming
+        from aiosmtpd.smtp import AuthResult
+
+        challenge = f"<{os.getpid()}.{time.monotonic_ns()}@mailconf.test>".encode()
+        answer = await server.challenge_auth(challenge)
+        if not isinstance(answer, bytes) or b" " not in answer:
+            return AuthResult(success=False, handled=False)
+        user, digest = answer.decode().rsplit(" ", 1)
+        password = self.server.passwords.get(user)
+        if password is None:
+            return AuthResult(success=False, handled=False)
+        expected = hmac.new(password.encode(), challenge, "md5").hexdigest()
+        return AuthResult(success=hmac.compare_digest(expected, digest), auth_data=user.encode())
+
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> Any:  # noqa: N802 - aiosmtpd's naming
+        from aiosmtpd.smtp import AuthResult
+
+        blob = base64.b64decode(args[1]) if len(args) > 1 else await server.challenge_auth("")
+        if not isinstance(blob, bytes):
+            return AuthResult(success=False, handled=False)
+        fields = dict(part.split("=", 1) for part in blob.decode().split("\x01") if "=" in part)
+        user, token = fields.get("user", ""), fields.get("auth", "").removeprefix("Bearer ")
+        if self.server.tokens.get(user) == token:
+            return AuthResult(success=True, auth_data=user.encode())
+        await server.challenge_auth(b'{"status":"401"}')
+        return AuthResult(success=False, handled=False)
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1: ``implicit=True`` is TLS from the first byte (465-style);
+    otherwise STARTTLS (587-style), AUTH only after TLS when ``tls`` is given.
+
+    ``mechanisms`` restricts AUTH (aiosmtpd offers PLAIN, LOGIN, and here CRAM-MD5 and XOAUTH2).
+    """
+
+    ALL_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2")
+
+    def __init__(
+        self,
+        tls: KeyPair | None,
+        *,
+        implicit: bool = False,
+        users: Sequence[User] = (ALICE, CAROL),
+        tokens: dict[str, str] | None = None,
+        mechanisms: Sequence[str] = ("PLAIN", "LOGIN"),
+        maximum_tls: ssl.TLSVersion | None = None,
+    ) -> None:
+        self.tls = tls
+        self.implicit = implicit
+        self.passwords = {u.name: u.password for u in users}
+        self.tokens = dict(tokens or {})
+        self.mechanisms = tuple(mechanisms)
+        self.maximum_tls = maximum_tls
+        self.port = free_port()
+        self.messages: list[Received] = []
+        self._controller: Any = None
+
+    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        if isinstance(data, LoginPassword):
+            ok = self.passwords.get(data.login.decode()) == data.password.decode()
+            return AuthResult(success=ok, auth_data=data.login if ok else None, handled=False)
+        return AuthResult(success=False, handled=False)
+
+    def start(self) -> SmtpServer:
+        from aiosmtpd.controller import Controller
+
+        context = server_context(self.tls, self.maximum_tls) if self.tls is not None else None
+        excluded = [m for m in self.ALL_MECHANISMS if m not in self.mechanisms]
+        kwargs: dict[str, Any] = {
+            "authenticator": self._authenticate,
+            "auth_exclude_mechanism": excluded,
+            # with implicit TLS aiosmtpd does not know the session is encrypted: AUTH is always inside TLS
+            "auth_require_tls": context is not None and not self.implicit,
+        }
+        if self.implicit:
+            kwargs["ssl_context"] = context
+        elif context is not None:
+            kwargs.update(tls_context=context, require_starttls=True)
+        self._controller = Controller(_Handler(self), hostname=HOST, port=self.port, **kwargs)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def __enter__(self) -> SmtpServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# --- misbehaving servers --------------------------------------------------------------------
+
+Script = Callable[[socket.socket, threading.Event], None]
+
+
+def never_greet(conn: socket.socket, stop: threading.Event) -> None:
+    """Accept, say nothing, hold the connection until the test ends."""
+    stop.wait()
+
+
+def stall_after_starttls(conn: socket.socket, stop: threading.Event) -> None:
+    """An IMAP server that agrees to STARTTLS and then never starts the handshake."""
+    conn.sendall(b"* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n")
+    reader = conn.makefile("rb")
+    for raw in reader:
+        tag, _, command = raw.decode(errors="replace").strip().partition(" ")
+        if command.upper() == "CAPABILITY":
+            conn.sendall(b"* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n" + f"{tag} OK done\r\n".encode())
+        elif command.upper() == "STARTTLS":
+            conn.sendall(f"{tag} OK Begin TLS negotiation now\r\n".encode())
+            stop.wait()
+            return
+        else:
+            conn.sendall(f"{tag} BAD unexpected\r\n".encode())
+
+
+class ScriptedServer:
+    """A TCP server on 127.0.0.1 that runs ``script`` for each connection, in a thread."""
+
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self._stop = threading.Event()
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind((HOST, 0))
+        self.port = int(self._listener.getsockname()[1])
+        self._threads: list[threading.Thread] = []
+        self._connections: list[socket.socket] = []
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            self._connections.append(conn)
+            thread = threading.Thread(target=self._run, args=(conn,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _run(self, conn: socket.socket) -> None:
+        with contextlib.suppress(OSError), conn:
+            self.script(conn, self._stop)
+
+    def start(self) -> ScriptedServer:
+        self._listener.listen(16)
+        thread = threading.Thread(target=self._serve, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+        for conn in self._connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        for thread in self._threads:
+            thread.join(timeout=START_TIMEOUT)
+
+    def __enter__(self) -> ScriptedServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def running(*servers: Dovecot | SmtpServer | ScriptedServer) -> Iterator[None]:
+    """Start several servers; stop every one that started, whatever happens."""
+    with contextlib.ExitStack() as stack:
+        for server in servers:
+            stack.enter_context(server)
+        yield

@@ -1,0 +1,112 @@
+"""Read a .fetchmailrc back through fetchmail 6.4 itself.
+
+- :func:`configdump`: ``fetchmail -f RC --configdump`` prints the parsed file as a Python
+  literal (with TRUE/FALSE); it runs no command. fetchmail 6.4.37 prints a non-ASCII byte
+  as ``\\0x`` plus an uninitialised byte (different on every run), so it is only used
+  for files that are pure ASCII.
+- :func:`verbose`: ``fetchmail -V -f RC`` prints, for every entry that is polled, a
+  block "Options for retrieving from USER@NAME:" with one line per setting, with the
+  values' bytes as they are. It connects nowhere.
+
+The file must be mode 0600 (or 0700) and owned by the user, or fetchmail exits 6.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import subprocess
+import tokenize
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import need
+
+#: -V lines that would show a shell command or a plugin added to an entry.
+COMMAND_LINES = (
+    "  Messages will be delivered with",
+    "  Server connection will be brought up with",
+    "  Server connection will be taken down with",
+    "  Server connections will be made via plugin",
+    "  Listener connections will be made via plugout",
+)
+
+
+class FetchmailError(AssertionError):
+    pass
+
+
+def _run(rc: Path, home: Path, *args: str) -> str:
+    binary = need("fetchmail")["fetchmail"]
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "FETCHMAILHOME": str(home),
+        "LC_ALL": "C.UTF-8",
+    }
+    done = subprocess.run(
+        [binary, "-f", str(rc), *args], capture_output=True, env=env, stdin=subprocess.DEVNULL, timeout=60, check=False
+    )
+    if done.returncode != 0:
+        raise FetchmailError(f"fetchmail exit {done.returncode}: {done.stderr.decode('utf-8', 'replace')}")
+    return done.stdout.decode("utf-8")
+
+
+def configdump(rc: Path, home: Path) -> dict[str, Any]:
+    """The ``fetchmailrc`` dictionary fetchmail parsed (pure-ASCII files only, see above)."""
+    if not rc.read_bytes().isascii():
+        raise ValueError("fetchmail --configdump garbles non-ASCII bytes: use verbose() for this file")
+    text = _run(rc, home, "--configdump")
+    start = text.index("fetchmailrc = ") + len("fetchmailrc = ")
+    end = text.index("# End of initializer")
+    tokens = []
+    for tok in tokenize.generate_tokens(io.StringIO(text[start:end]).readline):
+        if tok.type == tokenize.NAME and tok.string in ("TRUE", "FALSE"):
+            tok = tok._replace(string="True" if tok.string == "TRUE" else "False")
+        if tok.type == tokenize.COMMENT:
+            continue
+        tokens.append((tok.type, tok.string))
+    result: dict[str, Any] = ast.literal_eval(tokenize.untokenize(tokens).strip())
+    return result
+
+
+def entries(rc: Path, home: Path) -> dict[str, dict[str, Any]]:
+    """Each server entry by poll name, with its one user's settings merged in (user keys win)."""
+    found: dict[str, dict[str, Any]] = {}
+    for server in configdump(rc, home)["servers"]:
+        users = server.pop("users")
+        if len(users) != 1:
+            raise FetchmailError(f"entry {server['pollname']} has {len(users)} users")
+        if server["pollname"] in found:
+            raise FetchmailError(f"entry {server['pollname']} twice")
+        found[server["pollname"]] = {**server, **users[0]}
+    return found
+
+
+def verbose(rc: Path, home: Path) -> dict[str, tuple[str, list[str]]]:
+    """For each polled entry (by name): the remote user name and the block's setting lines."""
+    text = _run(rc, home, "-V")
+    blocks: dict[str, tuple[str, list[str]]] = {}
+    current: list[str] | None = None
+    for line in text.split("\n"):
+        if line.startswith("Options for retrieving from ") and line.endswith(":"):
+            user_at_name = line.removeprefix("Options for retrieving from ").removesuffix(":")
+            user, _, name = user_at_name.rpartition("@")
+            if name in blocks:
+                raise FetchmailError(f"entry {name} twice")
+            current = []
+            blocks[name] = (user, current)
+        elif current is not None and line.startswith("  "):
+            current.append(line)
+        else:
+            current = None
+    return blocks
+
+
+def setting(lines: list[str], label: str) -> str | None:
+    """The value of a '  LABEL: value' line of a -V block (exactly one), or None."""
+    values = [line.removeprefix(f"  {label}: ") for line in lines if line.startswith(f"  {label}: ")]
+    if len(values) > 1:
+        raise FetchmailError(f"{label} printed {len(values)} times")
+    return values[0] if values else None

@@ -1,0 +1,298 @@
+"""Helpers for the mutt and neomutt target tests: render, let the real client read the file, read it back.
+
+The client reads the file with ``-n -F RC`` in a throwaway HOME and prints variables with ``-Q``
+(mutt: ``var="v"`` / ``var is set``; neomutt: ``set var = "v"``) or all of them with ``-D``. It runs
+password commands (backticks) while reading, so tests feed it harmless commands only.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import os
+import re
+import shlex
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from mailconf.document import load_document
+from mailconf.render import environment
+from mailconf.targets import TARGETS, Rendered
+
+#: Every variable the targets may write; anything else the client reports as changed is an injection.
+WRITTEN = {
+    "mutt": {
+        "from", "realname", "folder", "spoolfile", "imap_user", "imap_pass", "imap_authenticators",
+        "imap_oauth_refresh_command", "pop_host", "pop_user", "pop_pass", "pop_authenticators",
+        "pop_oauth_refresh_command", "pop_delete", "smtp_url", "smtp_pass", "smtp_authenticators",
+        "smtp_oauth_refresh_command", "ssl_starttls", "ssl_force_tls", "ssl_ca_certificates_file",
+        "ssl_verify_host", "ssl_use_tlsv1", "ssl_use_tlsv1_1", "ssl_use_tlsv1_2", "ssl_use_tlsv1_3",
+        "ssl_client_cert", "connect_timeout",
+    },
+}  # fmt: skip
+WRITTEN["neomutt"] = (WRITTEN["mutt"] - {"realname", "spoolfile"}) | {"real_name", "spool_file", "smtp_user"}
+
+_LINE = re.compile(
+    r"""^(set [a-z0-9_]+ = ('([^']|'\\'')*'|"`[^`\\$]*`"|yes|no|-?[0-9]+)|my_hdr (\\[^A-Za-z0-9]|[^\\\s])+)$"""
+)
+_MUTT_Q = re.compile(r'^([a-z0-9_]+)(?:="((?:[^"\\]|\\.)*)"|=(\S*)| is (set|unset))$')
+_NEOMUTT_Q = re.compile(r'^set ([a-z0-9_]+) = (?:"((?:[^"\\]|\\.)*)"|(\S*))$')
+_URL = re.compile(r"^(imaps?|pops?|smtps?)://(?:(.*)@)?(\[[^\]]*\]|[^:/@\[\]]+):([0-9]+)/?$")
+_TLS_VARS = ("ssl_use_tlsv1", "ssl_use_tlsv1_1", "ssl_use_tlsv1_2", "ssl_use_tlsv1_3")
+_TLS_NAMES = ("1.0", "1.1", "1.2", "1.3")
+
+
+def yaml_bytes(accounts: Mapping[str, Any], defaults: Mapping[str, Any] | None = None) -> bytes:
+    """JSON is YAML: every string is quoted, whatever it holds."""
+    data: dict[str, Any] = {"version": 1, "accounts": dict(accounts)}
+    if defaults:
+        data["defaults"] = dict(defaults)
+    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def render(target: str, text: bytes) -> Rendered:
+    doc = load_document("accounts.yaml", text)
+    assert doc.issues == [], doc.issues
+    return TARGETS[target].render(doc.model, environment(), {})
+
+
+def client_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MUTT", "NEOMUTT", "EMAIL", "REPLYTO"))}
+    env.update(HOME=str(home), LANG="C.UTF-8", LC_ALL="C.UTF-8", TERM="dumb", USER="mailconf", NAME="")
+    return env
+
+
+@dataclass(frozen=True)
+class Client:
+    binary: str  # "mutt" | "neomutt"
+    home: Path
+
+    #: stderr lines allowed besides nothing at all (examples name commands that are not installed here)
+    tolerated: str = r"(?!)"
+
+    def run(self, rc: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+        env = client_env(self.home)
+        if self.tolerated != r"(?!)":
+            env["PATH"] = str(self.home / "no-commands")  # the examples' password commands are not run
+        return subprocess.run(
+            [self.binary, "-n", "-F", str(rc), *args], input=stdin, capture_output=True,
+            env=env, cwd=self.home, timeout=60, check=False,
+        )  # fmt: skip
+
+    def _values(self, rc: Path, args: Iterable[str]) -> dict[str, str]:
+        proc = self.run(rc, *args)
+        stderr = proc.stderr.decode("utf-8", "replace")
+        assert "Error in" not in stderr, stderr
+        unexpected = [line for line in stderr.splitlines() if not re.fullmatch(self.tolerated, line)]
+        assert proc.returncode == 0 and unexpected == [], (proc.returncode, stderr)
+        return parse(self.binary, proc.stdout.decode("utf-8"))
+
+    def query(self, rc: Path, names: Iterable[str]) -> dict[str, str]:
+        return self._values(rc, [a for n in names for a in ("-Q", n)])
+
+    def dump(self, rc: Path) -> dict[str, str]:
+        return self._values(rc, ["-D"])
+
+    def changed(self, rc: Path) -> dict[str, str]:
+        """The variables whose value differs from the client's defaults."""
+        base = _baseline(self.binary, self.home)
+        # alias_file defaults to the file named by -F, so it differs by construction
+        return {k: v for k, v in self.dump(rc).items() if base.get(k) != v and k != "alias_file"}
+
+    def sent_headers(self, rc: Path, out: Path) -> email.message.EmailMessage:
+        """Send a message in batch mode to a sendmail that captures it; the rc's own settings stay."""
+        script = self.home / "capture.sh"
+        script.write_text(f"#!/bin/sh\ncat > {shlex.quote(str(out))}\n")
+        script.chmod(0o700)
+        smtp_off = "set smtp_url = ''"
+        proc = self.run(
+            rc, "-e", f"{smtp_off}; set sendmail = '{script}'; set copy = no; set record = ''",
+            "-s", "subject", "rcpt@example.net", stdin=b"hi\n",
+        )  # fmt: skip
+        assert proc.returncode == 0 and b"Error in" not in proc.stderr, proc.stderr
+        message = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
+        assert isinstance(message, email.message.EmailMessage)
+        return message
+
+
+@cache
+def _baseline(binary: str, home: Path) -> dict[str, str]:
+    empty = home / "empty.rc"
+    empty.write_text("")
+    proc = subprocess.run(
+        [binary, "-n", "-F", str(empty), "-D"], capture_output=True, env=client_env(home), cwd=home,
+        timeout=60, check=True,
+    )  # fmt: skip
+    return parse(binary, proc.stdout.decode("utf-8"))
+
+
+def parse(binary: str, text: str) -> dict[str, str]:
+    """-Q/-D output -> {name: value}; booleans become yes/no, strings are unescaped."""
+    values: dict[str, str] = {}
+    pattern = _MUTT_Q if binary == "mutt" else _NEOMUTT_Q
+    for line in text.splitlines():
+        match = pattern.match(line)
+        assert match, f"{binary} printed an unexpected line: {line!r}"
+        groups = match.groups()
+        name, quoted, bare = groups[0], groups[1], groups[2]
+        if quoted is not None:
+            values[name] = re.sub(r"\\(.)", r"\1", quoted)
+        elif bare is not None:
+            values[name] = bare
+        else:
+            values[name] = "yes" if groups[3] == "set" else "no"
+    return values
+
+
+def check_lines(content: bytes) -> list[str]:
+    """Every line is a comment, blank, one `set` or one `my_hdr`, as the targets write them."""
+    lines = content.decode("utf-8").split("\n")
+    assert lines[-1] == "", "the file ends with a newline"
+    commands = [line for line in lines[:-1] if line and not line.startswith("# ")]
+    for line in commands:
+        assert _LINE.match(line), f"unexpected line: {line!r}"
+    return commands
+
+
+# --- reading an account back --------------------------------------------------------------
+
+
+def names(binary: str) -> tuple[str, ...]:
+    return tuple(sorted(WRITTEN[binary]))
+
+
+def _url(value: str) -> tuple[str, str | None, str, int]:
+    match = _URL.match(value)
+    assert match, f"not a server URL: {value!r}"
+    scheme, user, host, port = match.groups()
+    return scheme, None if user is None else unquote(user), host.strip("[]"), int(port)
+
+
+def _security(scheme: str, q: Mapping[str, str]) -> str:
+    if scheme.endswith("s"):
+        return "tls"
+    pair = (q["ssl_starttls"], q["ssl_force_tls"])
+    return {("yes", "yes"): "starttls", ("no", "no"): "none"}.get(pair, f"opportunistic {pair}")
+
+
+def read_back(binary: str, q: Mapping[str, str], with_password: bool = True) -> dict[str, Any]:
+    """What the client will do, in the YAML's terms."""
+    view: dict[str, Any] = {"address": q["from"], "display_name": q["realname" if binary == "mutt" else "real_name"]}
+    spool = q["spoolfile" if binary == "mutt" else "spool_file"]
+    if q["pop_host"]:
+        scheme, _, host, port = _url(q["pop_host"])
+        assert spool == q["pop_host"], spool
+        delete = {"yes": False, "no": True}.get(q["pop_delete"])
+        view["incoming"] = _server("pop3", "pop", scheme, host, port, q, with_password) | {"leave_on_server": delete}
+    elif q["folder"].startswith("imap"):
+        scheme, _, host, port = _url(q["folder"])
+        assert spool in ("=INBOX", q["folder"] + "INBOX"), spool  # mutt prints it relative to folder
+        view["incoming"] = _server("imap", "imap", scheme, host, port, q, with_password)
+    if q["smtp_url"]:
+        scheme, user, host, port = _url(q["smtp_url"])
+        smtp = _server("smtp", "smtp", scheme, host, port, q, with_password)
+        smtp["username"] = user
+        if binary == "neomutt":
+            assert q["smtp_user"] == (user or ""), (q["smtp_user"], user)
+        view["outgoing"] = smtp
+    enabled = [v for var, v in zip(_TLS_VARS, _TLS_NAMES, strict=True) if q[var] == "yes"]
+    view["tls"] = {
+        "ca_file": q["ssl_ca_certificates_file"] or None,
+        "verify_hostname": q["ssl_verify_host"] == "yes",
+        "tls_versions": enabled,
+        "client_cert": q["ssl_client_cert"] or None,
+    }
+    timeout = int(q["connect_timeout"])
+    view["timeout"] = 0 if timeout < 0 else timeout
+    return view
+
+
+def _server(
+    protocol: str, prefix: str, scheme: str, host: str, port: int, q: Mapping[str, str], with_password: bool
+) -> dict[str, Any]:
+    server: dict[str, Any] = {
+        "protocol": protocol,
+        "host": host,
+        "port": port,
+        "security": _security(scheme, q),
+        "username": q.get(f"{prefix}_user"),
+        "authenticators": q[f"{prefix}_authenticators"],
+        "oauth_command": q[f"{prefix}_oauth_refresh_command"],
+    }
+    if with_password:
+        server["password"] = q[f"{prefix}_pass"]
+    return server
+
+
+# --- what the YAML says, in the same terms ----------------------------------------------------
+
+_DEFAULT_PORTS = {("imap", True): 993, ("imap", False): 143, ("pop3", True): 995, ("pop3", False): 110,
+                  ("smtp", True): 465, ("smtp", False): 587}  # fmt: skip
+#: *_authenticators for an auth method without declared mechanisms (FORMATS.md section 3, the targets' docs)
+AUTHENTICATORS = {"password": "", "none": "", "oauth2": "oauthbearer:xoauth2", "gssapi": "gssapi",
+                  "ntlm": "ntlm", "client-cert": "external"}  # fmt: skip
+
+
+def expected_view(binary: str, account: Mapping[str, Any], password: Mapping[str, str]) -> dict[str, Any]:
+    """The view read_back() must produce for a YAML account (no `defaults:`; one TLS setting for both servers).
+
+    `password` maps a password command to the line it prints.
+    """
+    view: dict[str, Any] = {"address": account["address"], "display_name": account.get("display_name", "")}
+    tls: dict[str, Any] = {"ca_file": None, "verify_hostname": True, "tls_versions": ["1.2", "1.3"],
+                           "client_cert": None}  # fmt: skip
+    timeout = 30  # both clients' default
+    for side in ("incoming", "outgoing"):
+        server = account.get(side)
+        if server is None:
+            continue
+        protocol = server.get("protocol", "smtp")
+        security = server.get("security", "tls")
+        auth = server.get("auth", "password")
+        user = server.get("username", account["address"])
+        prefix_auth = AUTHENTICATORS[auth]
+        if binary == "neomutt" and protocol == "pop3" and auth == "oauth2":
+            prefix_auth = "oauthbearer"
+        view[side] = {
+            "protocol": protocol,
+            "host": server["host"],
+            "port": server.get("port", _DEFAULT_PORTS[(protocol, security == "tls")]),
+            "security": security,
+            "username": None if protocol == "smtp" and binary == "mutt" else user,
+            "authenticators": ":".join(server["mechanisms"]) if "mechanisms" in server else prefix_auth,
+            "oauth_command": server.get("token_command", "") if auth == "oauth2" else "",
+            "password": password[server["password_command"]] if auth in ("password", "ntlm") else "",
+        }
+        if protocol == "smtp":
+            view[side]["username"] = None if auth == "none" else user
+        if protocol == "pop3":
+            view[side]["leave_on_server"] = server.get("leave_on_server")
+        server_tls = server.get("tls", {})
+        tls["ca_file"] = server_tls.get("ca_file", tls["ca_file"])
+        tls["client_cert"] = server_tls.get("client_cert", tls["client_cert"])
+        tls["verify_hostname"] = server_tls.get("verify_hostname", tls["verify_hostname"])
+        if "min_version" in server_tls:
+            tls["tls_versions"] = [v for v in _TLS_NAMES if v >= server_tls["min_version"]]
+        timeout = server.get("timeout", timeout)
+    view["tls"] = tls
+    view["timeout"] = timeout
+    return view
+
+
+def read_rendered(client: Client, rendered: Rendered, directory: Path) -> dict[str, dict[str, Any]]:
+    """Write each file, check its lines and that the client changes only the variables the target writes."""
+    views: dict[str, dict[str, Any]] = {}
+    for file in rendered.files:
+        check_lines(file.content)
+        rc = directory / file.name
+        rc.write_bytes(file.content)
+        extra = set(client.changed(rc)) - WRITTEN[client.binary]
+        assert extra == set(), f"{file.name}: the client set variables the target never writes: {extra}"
+        views[file.name.removesuffix(".muttrc")] = read_back(client.binary, client.query(rc, names(client.binary)))
+    return views

@@ -1,0 +1,734 @@
+# mypy: disable-error-code="untyped-decorator"
+# (pyproject skips following hypothesis, so its decorators look untyped)
+"""Target thunderbird: the real Thunderbird 153 reads what the YAML declares, and nothing else.
+
+Every check that says "Thunderbird read" starts a headless Thunderbird on a fresh
+profile holding the rendered files (see ``_marionette.py``) and asks it, in chrome
+context, for two things:
+
+- the prefs its own parser finds in ``user.js`` (``nsIPrefService.parsePrefsFromBuffer``):
+  they must equal, name by name and value by value, the prefs the YAML calls for, with
+  no parse error: an injected ``user_pref`` would be an extra name;
+- the accounts, incoming servers, identities and SMTP servers of its account manager
+  (``MailServices``), the certificate overrides and CA trust of its certificate store,
+  and the global timeout / TLS version prefs, compared with the YAML.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mailconf.document import load_document
+from mailconf.escape import UnsafeValue
+from mailconf.escape.prefs import cert_override_field, prefs_string, prefs_value
+from mailconf.model import Model, Protocol, Server
+from mailconf.render import common_gaps, environment, render_model
+from mailconf.targets import FEATURES, Gap, Rendered, thunderbird
+from tests.conftest import EXAMPLES, need
+from tests.targets._marionette import run_thunderbird
+
+# --- what the YAML means, written out independently of the target ------------------------
+
+SOCKET = {"tls": 3, "starttls": 2, "none": 0}
+AUTH = {"none": 1, "password": 3, "gssapi": 5, "ntlm": 6, "client-cert": 7, "oauth2": 10}
+TLS_MIN = {"1.0": 1, "1.1": 2, "1.2": 3, "1.3": 4}
+PIN = "sha256:15:91:6A:0C:3E:77:21:9B:4D:AA:10:2F:5C:61:88:E0:93:12:7D:C4:05:BE:39:F2:6A:71:0D:C8:E2:54:9A:17"
+
+
+def auth_code(server: Server) -> int:
+    if server.auth.value == "password" and set(server.mechanisms) == {"cram-md5"}:
+        return 4
+    return AUTH[server.auth.value]
+
+
+def expected_prefs(model: Model, first: int = 1) -> dict[str, object]:
+    """Every pref user.js must hold for this model, and its value."""
+    prefs: dict[str, object] = {}
+    accounts = [n for n, a in enumerate(model.accounts, first) if a.incoming is not None]
+    smtps = [n for n, a in enumerate(model.accounts, first) if a.outgoing is not None]
+    if accounts:
+        prefs["mail.accountmanager.accounts"] = ",".join(f"account{n}" for n in accounts)
+        prefs["mail.accountmanager.defaultaccount"] = f"account{accounts[0]}"
+    if smtps:
+        prefs["mail.smtpservers"] = ",".join(f"smtp{n}" for n in smtps)
+        prefs["mail.smtp.defaultserver"] = f"smtp{smtps[0]}"
+    timeouts = {s.timeout for _, s in model.servers() if s.declared("timeout")}
+    if len(timeouts) == 1 and timeouts != {0}:
+        prefs["mailnews.tcptimeout"] = timeouts.pop()
+    versions = {s.tls.min_version for _, s in model.servers() if s.declared("tls.min_version")}
+    if len(versions) == 1:
+        prefs["security.tls.version.min"] = TLS_MIN[str(versions.pop())]
+    for n, account in enumerate(model.accounts, first):
+        incoming, outgoing = account.incoming, account.outgoing
+        if incoming is not None:
+            srv = f"mail.server.server{n}"
+            prefs |= {
+                f"mail.account.account{n}.server": f"server{n}",
+                f"mail.account.account{n}.identities": f"id{n}",
+                f"{srv}.type": incoming.protocol.value,
+                f"{srv}.hostname": incoming.host,
+                f"{srv}.port": incoming.port,
+                f"{srv}.userName": incoming.username,
+                f"{srv}.name": account.name,
+                f"{srv}.socketType": SOCKET[incoming.security.value],
+                f"{srv}.authMethod": auth_code(incoming),
+                f"{srv}.login_at_startup": False,
+            }
+            if incoming.leave_on_server is not None:
+                prefs[f"{srv}.leave_on_server"] = incoming.leave_on_server
+            if incoming.leave_days is not None:
+                prefs[f"{srv}.delete_mail_left_on_server"] = True
+                prefs[f"{srv}.num_days_to_leave_on_server"] = incoming.leave_days
+            ident = f"mail.identity.id{n}"
+            if account.display_name is not None:
+                prefs[f"{ident}.fullName"] = account.display_name
+            prefs[f"{ident}.useremail"] = account.address
+            if account.organization is not None:
+                prefs[f"{ident}.organization"] = account.organization
+            if outgoing is not None:
+                prefs[f"{ident}.smtpServer"] = f"smtp{n}"
+            prefs[f"{ident}.valid"] = True
+        if outgoing is not None:
+            smtp = f"mail.smtpserver.smtp{n}"
+            prefs |= {
+                f"{smtp}.hostname": outgoing.host,
+                f"{smtp}.port": outgoing.port,
+                f"{smtp}.try_ssl": SOCKET[outgoing.security.value],
+                f"{smtp}.authMethod": auth_code(outgoing),
+                f"{smtp}.username": outgoing.username,
+                f"{smtp}.description": account.name,
+            }
+    return prefs
+
+
+def expected_manager(model: Model, first: int = 1) -> dict[str, Any]:
+    """What Thunderbird's account manager must report for this model."""
+    accounts = []
+    smtp = []
+    for n, account in enumerate(model.accounts, first):
+        incoming, outgoing = account.incoming, account.outgoing
+        if incoming is not None:
+            server: dict[str, Any] = {
+                "key": f"server{n}",
+                "type": incoming.protocol.value,
+                "hostname": incoming.host,
+                "port": incoming.port,
+                "username": incoming.username,
+                "prettyName": account.name,
+                "socketType": SOCKET[incoming.security.value],
+                "authMethod": auth_code(incoming),
+                "loginAtStartUp": False,
+            }
+            if incoming.protocol.value == "pop3":
+                server["leaveOnServer"] = bool(incoming.leave_on_server)
+                server["deleteLeftOnServer"] = incoming.leave_days is not None
+                server["daysToLeave"] = incoming.leave_days or 7  # Thunderbird's default
+            identity = {
+                "key": f"id{n}",
+                "fullName": account.display_name or "",
+                "email": account.address,
+                "organization": account.organization or "",
+                "smtpServerKey": f"smtp{n}" if outgoing is not None else None,
+                "valid": True,
+            }
+            accounts.append({"key": f"account{n}", "server": server, "identities": [identity]})
+        if outgoing is not None:
+            smtp.append(
+                {
+                    "key": f"smtp{n}",
+                    "hostname": outgoing.host,
+                    "port": outgoing.port,
+                    "socketType": SOCKET[outgoing.security.value],
+                    "authMethod": auth_code(outgoing),
+                    "username": outgoing.username,
+                    "description": account.name,
+                }
+            )
+    return {"accounts": accounts, "smtp": smtp}
+
+
+# --- asking Thunderbird ------------------------------------------------------------------
+
+READ_SCRIPT = r"""
+const [userJs, oauthHosts] = arguments;
+const { MailServices } = ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs");
+const { OAuth2Providers } = ChromeUtils.importESModule("resource:///modules/OAuth2Providers.sys.mjs");
+const parsed = [];
+const errors = [];
+Services.prefs.parsePrefsFromBuffer(new TextEncoder().encode(userJs), {
+  onStringPref(kind, name, value) { parsed.push([name, value]); },
+  onIntPref(kind, name, value) { parsed.push([name, value]); },
+  onBoolPref(kind, name, value) { parsed.push([name, value]); },
+  onError(message) { errors.push(message); },
+}, "user.js");
+const accounts = MailServices.accounts.accounts
+  .filter(a => a.incomingServer.type != "none")
+  .map(a => {
+    const s = a.incomingServer;
+    const server = {key: s.key, type: s.type, hostname: s.hostname, port: s.port, username: s.username,
+                    prettyName: s.prettyName, socketType: s.socketType, authMethod: s.authMethod,
+                    loginAtStartUp: s.loginAtStartUp};
+    if (s.type == "pop3") {
+      const p = s.QueryInterface(Ci.nsIPop3IncomingServer);
+      server.leaveOnServer = p.leaveMessagesOnServer;
+      server.deleteLeftOnServer = p.deleteMailLeftOnServer;
+      server.daysToLeave = p.numDaysToLeaveOnServer;
+    }
+    const identities = a.identities.map(i => ({key: i.key, fullName: i.fullName, email: i.email,
+      organization: i.organization, smtpServerKey: i.smtpServerKey || null, valid: i.valid}));
+    return {key: a.key, server, identities};
+  });
+const smtp = [...MailServices.outgoingServer.servers].map(o => {
+  const s = o.QueryInterface(Ci.nsISmtpServer);
+  return {key: o.key, hostname: s.hostname, port: s.port, socketType: o.socketType, authMethod: o.authMethod,
+          username: o.username, description: o.description};
+});
+const overrides = Cc["@mozilla.org/security/certoverride;1"].getService(Ci.nsICertOverrideService)
+  .getOverrides().map(o => [o.asciiHost, o.port, o.fingerprint]);
+const certdb = Cc["@mozilla.org/security/x509certdb;1"].getService(Ci.nsIX509CertDB);
+const trustedCas = certdb.getCerts()
+  .filter(c => certdb.isCertTrusted(c, Ci.nsIX509Cert.CA_CERT, Ci.nsIX509CertDB.TRUSTED_SSL))
+  .map(c => c.sha256Fingerprint);
+const oauth = oauthHosts.map(([host, type]) => !!OAuth2Providers.getHostnameDetails(host, type));
+return {
+  parsed, errors, accounts, smtp, overrides, trustedCas, oauth,
+  defaultAccount: MailServices.accounts.defaultAccount ? MailServices.accounts.defaultAccount.key : null,
+  defaultSmtp: MailServices.outgoingServer.defaultServer ? MailServices.outgoingServer.defaultServer.key : null,
+  tcptimeout: Services.prefs.getIntPref("mailnews.tcptimeout"),
+  tlsMin: Services.prefs.getIntPref("security.tls.version.min"),
+};
+"""
+
+
+def ask_thunderbird(
+    rendered: Rendered, oauth_hosts: list[tuple[str, str]] | None = None, ca_files: bool = False
+) -> dict[str, Any]:
+    need("thunderbird")
+    files = {f.name: f.content for f in rendered.files}
+
+    def import_ca(profile: Path) -> None:
+        if ca_files:
+            need("certutil")
+            subprocess.run(["sh", "-c", files["import-ca.sh"].decode(), "import-ca.sh", str(profile)], check=True)
+
+    user_js = files["user.js"].decode("ascii")
+    result: dict[str, Any] = run_thunderbird(
+        {k: v for k, v in files.items() if k != "import-ca.sh"},
+        READ_SCRIPT,
+        args=[user_js, oauth_hosts or []],
+        before=import_ca,
+    )
+    # the observer gets string prefs as raw UTF-8 bytes, one character per byte
+    result["parsed"] = [
+        [n, v.encode("latin-1").decode("utf-8") if isinstance(v, str) else v] for n, v in result["parsed"]
+    ]
+    return result
+
+
+def assert_read_back(result: Mapping[str, Any], model: Model, first: int = 1) -> None:
+    assert result["errors"] == []
+    names = [n for n, _ in result["parsed"]]
+    assert len(names) == len(set(names)), "a pref is written twice"
+    assert dict(result["parsed"]) == expected_prefs(model, first)
+    manager = expected_manager(model, first)
+    assert result["accounts"] == manager["accounts"]
+    assert result["smtp"] == manager["smtp"]
+    assert result["defaultAccount"] == (manager["accounts"][0]["key"] if manager["accounts"] else None)
+    assert result["defaultSmtp"] == (manager["smtp"][0]["key"] if manager["smtp"] else None)
+
+
+def model_of(data: Mapping[str, Any]) -> Model:
+    doc = load_document("accounts.yaml", json.dumps(data).encode())
+    assert doc.issues == []
+    return doc.model
+
+
+def render(model: Model, **options: str) -> Rendered:
+    return render_model(thunderbird, model, options)
+
+
+# --- 1. every combination, read back by Thunderbird ---------------------------------------------
+
+
+def combinations(tmp: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """All 36 incoming protocol x security x auth combinations as accounts of one file, with the
+    18 SMTP security x auth combinations spread over them, plus pins, CA files, POP3 retention."""
+    ca_paths = {}
+    for name in ("company ca.pem", 'it\'s "ours" $(x).pem'):
+        ca = trustme.CA()
+        path = tmp / name
+        ca.cert_pem.write_to_path(str(path))
+        ca_paths[name] = str(path)
+    accounts: dict[str, Any] = {}
+    smtp_combos = [(sec, auth) for sec in SOCKET for auth in AUTH]
+    n = 0
+    for protocol in ("imap", "pop3"):
+        for security in SOCKET:
+            for auth in AUTH:
+                domain = "gmail.com" if auth == "oauth2" else "example.org"
+                incoming: dict[str, Any] = {
+                    "protocol": protocol,
+                    "host": f"{protocol}{n}.{domain}",
+                    "security": security,
+                    "auth": auth,
+                }
+                out_security, out_auth = smtp_combos[n % len(smtp_combos)]
+                out_domain = "gmail.com" if out_auth == "oauth2" else "example.org"
+                outgoing: dict[str, Any] = {
+                    "host": f"smtp{n}.{out_domain}",
+                    "security": out_security,
+                    "auth": out_auth,
+                    "username": f"sender{n}",
+                }
+                if protocol == "pop3" and n % 3 == 0:
+                    incoming |= {"leave_on_server": True, "leave_days": 10 + n}
+                elif protocol == "pop3" and n % 3 == 1:
+                    incoming["leave_on_server"] = False
+                if n % 5 == 0:
+                    incoming["port"] = 10000 + n
+                if n == 4:  # imap, tls, client-cert; smtp tls, client-cert
+                    incoming["tls"] = {"fingerprint": PIN}
+                    outgoing |= {"host": "::1", "tls": {"fingerprint": PIN.lower()}}
+                if n == 7:
+                    incoming["tls"] = {"ca_file": ca_paths["company ca.pem"]}
+                    outgoing["tls"] = {"ca_file": ca_paths['it\'s "ours" $(x).pem']}
+                mechanisms = {1: ["login", "plain"], 7: ["cram-md5"], 8: ["gssapi"], 10: ["external"], 21: ["ntlm"]}
+                if n in mechanisms:
+                    incoming["mechanisms"] = mechanisms[n]
+                accounts[f"acct{n}"] = {
+                    "address": f"user{n}@example.org",
+                    "display_name": f"User {n}",
+                    "incoming": incoming,
+                    "outgoing": outgoing,
+                }
+                n += 1
+    accounts["acct1"]["organization"] = "Example Org"
+    del accounts["acct2"]["outgoing"]
+    del accounts["acct3"]["incoming"]
+    data = {"version": 1, "defaults": {"timeout": 45, "tls": {"min_version": "1.3"}}, "accounts": accounts}
+    return data, ca_paths
+
+
+OAUTH_HOSTS = [
+    ("imap.gmail.com", "imap"),
+    ("smtp.googlemail.com", "smtp"),
+    ("IMAP.GMAIL.COM", "imap"),
+    ("outlook.office365.com", "imap"),
+    ("smtp-mail.outlook.com", "smtp"),
+    ("pop3.live.hotmail.com", "pop3"),
+    ("imap.mail.ru", "imap"),
+    ("pop.mail.ru", "pop3"),
+    ("imap.yandex.com", "imap"),
+    ("pop.yandex.com", "pop3"),
+    ("imap.mail.yahoo.com", "imap"),
+    ("smtp.att.net", "smtp"),
+    ("imap.aol.com", "imap"),
+    ("imap.fastmail.com", "imap"),
+    ("pop.fastmail.com", "pop3"),
+    ("smtp.comcast.net", "smtp"),
+    ("mail.thundermail.com", "imap"),
+    ("imap.example.org", "imap"),
+    ("gmail.com.example.org", "imap"),
+    ("gmail.com", "smtp"),
+]
+
+
+@pytest.mark.real
+def test_every_combination_is_read_back_by_thunderbird(tmp_path: Path) -> None:
+    data, ca_paths = combinations(tmp_path)
+    model = model_of(data)
+    rendered = render(model)
+    assert [(f.name, f.mode) for f in rendered.files] == [
+        ("user.js", 0o600),
+        ("cert_override.txt", 0o600),
+        ("import-ca.sh", 0o700),
+    ]
+    assert [str(g) for g in rendered.gaps] == [
+        "account acct3: address cannot be expressed; Thunderbird keeps an address only in the identity of an "
+        "account with an incoming server: only the SMTP server (smtp4) is written; choose it as the Outgoing "
+        "Server of an identity"
+    ]
+    result = ask_thunderbird(rendered, OAUTH_HOSTS, ca_files=True)
+    assert_read_back(result, model)
+    assert result["tcptimeout"] == 45
+    assert result["tlsMin"] == 4
+    fingerprint = PIN.split(":", 1)[1]
+    assert sorted(result["overrides"]) == [["::1", 465, fingerprint], ["imap4.example.org", 993, fingerprint]]
+    expected_cas = []
+    for name in ("company ca.pem", 'it\'s "ours" $(x).pem'):
+        cert = x509.load_pem_x509_certificate(Path(ca_paths[name]).read_bytes())
+        expected_cas.append(cert.fingerprint(hashes.SHA256()).hex(":").upper())
+    # the profile also trusts the system's roots: ours must be among them (before the import they are not)
+    assert [fp in result["trustedCas"] for fp in expected_cas] == [True, True]
+    # Thunderbird's own OAuth2 provider table agrees with the target's copy of it
+    assert result["oauth"] == [thunderbird.oauth2_provider_known(host, Protocol(kind)) for host, kind in OAUTH_HOSTS]
+
+
+# --- 2. every gap warns, and --strict writes nothing -------------------------------------------
+
+GAPS_YAML = {
+    "version": 1,
+    "accounts": {
+        "cmd": {
+            "address": "a@example.org",
+            "incoming": {
+                "protocol": "imap",
+                "host": "imap.example.org",
+                "password_command": "pass show mail/a",
+                "mechanisms": ["scram-sha-256"],
+                "timeout": 30,
+                "tls": {"fingerprint": "md5:" + ":".join(["AB"] * 16), "min_version": "1.2"},
+            },
+            "outgoing": {
+                "host": "smtp.example.org",
+                "auth": "oauth2",
+                "token_command": "oauth-token a",
+                "timeout": 60,
+                "tls": {"verify": False, "verify_hostname": False, "min_version": "1.3"},
+            },
+        },
+        "cert": {
+            "address": "c@example.org",
+            "incoming": {
+                "protocol": "pop3",
+                "host": "pop.example.org",
+                "auth": "client-cert",
+                "tls": {"client_cert": "/home/c/cert.pem", "client_key": "/home/c/key.pem", "verify": False},
+            },
+        },
+        "pinned": {
+            "address": "p@example.org",
+            "outgoing": {"host": "smtp.example.net", "tls": {"fingerprint": PIN, "verify": False}},
+        },
+    },
+}
+
+EXPECTED_GAPS = [
+    "account cmd: incoming.password_command cannot be expressed; Thunderbird has no password command: it asks "
+    "for the password once and keeps it in its password manager (set a Primary Password to encrypt it)",
+    "account cmd: incoming.tls.fingerprint cannot be expressed; Thunderbird keeps certificate exceptions by "
+    "SHA-256 only: pin the sha256 fingerprint (openssl x509 -noout -fingerprint -sha256 -in CERT)",
+    "account cmd: incoming.mechanisms cannot be expressed; Thunderbird picks the SASL mechanism from its "
+    "authentication method (authMethod 3 for auth password); remove mechanisms or list exactly one method's set "
+    "(plain+login, cram-md5, gssapi, ntlm, external)",
+    "account cmd: outgoing.token_command cannot be expressed; Thunderbird gets OAuth2 tokens through its own "
+    "browser sign-in and keeps them itself; sign in when it asks",
+    "account cmd: outgoing.auth cannot be expressed; Thunderbird 153 has OAuth2 settings only for its built-in "
+    "providers (Google, Microsoft, Yahoo, AOL, Fastmail, Yandex, mail.ru, Comcast, Thundermail) and this host is "
+    "not one of them: use auth password (an app password) for it",
+    "account cmd: outgoing.tls.verify cannot be expressed; Thunderbird has no switch to skip certificate checks: "
+    "pin the certificate (tls.fingerprint sha256:...) or name its CA in tls.ca_file",
+    "account cmd: outgoing.tls.verify_hostname cannot be expressed; Thunderbird always checks the host name: use "
+    "the name the certificate holds, or pin the certificate (tls.fingerprint sha256:...)",
+    "account cert: incoming.tls.verify cannot be expressed; Thunderbird has no switch to skip certificate checks: "
+    "pin the certificate (tls.fingerprint sha256:...) or name its CA in tls.ca_file",
+    "account cert: incoming.tls.client_cert cannot be expressed; Thunderbird takes client certificates from its "
+    "own store: make a .p12 (openssl pkcs12 -export -in CERT -inkey KEY -out cert.p12) and import it (pk12util -d "
+    "sql:PROFILE -i cert.p12); Thunderbird asks which one to use",
+    "account cert: incoming.tls.client_key cannot be expressed; Thunderbird takes client certificates from its "
+    "own store: make a .p12 (openssl pkcs12 -export -in CERT -inkey KEY -out cert.p12) and import it (pk12util -d "
+    "sql:PROFILE -i cert.p12); Thunderbird asks which one to use",
+    "account pinned: address cannot be expressed; Thunderbird keeps an address only in the identity of an account "
+    "with an incoming server: only the SMTP server (smtp3) is written; choose it as the Outgoing Server of an "
+    "identity",
+    "account cmd: incoming.timeout cannot be expressed; Thunderbird has one timeout for all accounts "
+    "(mailnews.tcptimeout, seconds, never 0) and the servers here ask for 30, 60: set the one you want in "
+    "Settings > Config Editor",
+    "account cmd: outgoing.timeout cannot be expressed; Thunderbird has one timeout for all accounts "
+    "(mailnews.tcptimeout, seconds, never 0) and the servers here ask for 30, 60: set the one you want in "
+    "Settings > Config Editor",
+    "account cmd: incoming.tls.min_version cannot be expressed; Thunderbird has one lowest TLS version for all "
+    "accounts (security.tls.version.min) and the servers here ask for 1.2, 1.3: set the one you want in "
+    "Settings > Config Editor (1 = TLS 1.0 ... 4 = TLS 1.3)",
+    "account cmd: outgoing.tls.min_version cannot be expressed; Thunderbird has one lowest TLS version for all "
+    "accounts (security.tls.version.min) and the servers here ask for 1.2, 1.3: set the one you want in "
+    "Settings > Config Editor (1 = TLS 1.0 ... 4 = TLS 1.3)",
+]
+
+
+def mailconf(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mailconf", *args], capture_output=True, text=True, check=False)
+
+
+def test_every_gap_warns_with_what_to_do_instead(tmp_path: Path) -> None:
+    source = tmp_path / "accounts.yaml"
+    source.write_text(json.dumps(GAPS_YAML))
+    out = tmp_path / "out"
+    proc = mailconf("render", "-t", "thunderbird", str(source), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == [f"mailconf: warning: thunderbird: {gap}" for gap in EXPECTED_GAPS]
+    assert sorted(p.name for p in out.iterdir()) == ["cert_override.txt", "user.js"]
+    assert "pass show" not in (out / "user.js").read_text()
+    assert "oauth-token" not in (out / "user.js").read_text()
+
+
+def test_strict_fails_on_gaps_and_writes_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "accounts.yaml"
+    source.write_text(json.dumps(GAPS_YAML))
+    out = tmp_path / "out"
+    proc = mailconf("render", "-t", "thunderbird", "--strict", str(source), "-o", str(out))
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [
+        *(f"mailconf: error: thunderbird: {gap}" for gap in EXPECTED_GAPS),
+        f"mailconf: {len(EXPECTED_GAPS)} setting(s) cannot be expressed by thunderbird (--strict); "
+        "nothing written",
+    ]
+    assert not out.exists()
+
+
+def test_timeout_zero_is_a_gap_and_sets_nothing() -> None:
+    model = model_of(
+        {
+            "version": 1,
+            "accounts": {"z": {"address": "z@example.org", "outgoing": {"host": "smtp.example.org", "timeout": 0}}},
+        }
+    )
+    rendered = render(model)
+    assert [str(g) for g in rendered.gaps][-1] == (
+        "account z: outgoing.timeout cannot be expressed; Thunderbird has one timeout for all accounts "
+        "(mailnews.tcptimeout, seconds, never 0) and the servers here ask for 0: set the one you want in "
+        "Settings > Config Editor"
+    )
+    assert b"tcptimeout" not in rendered.files[0].content
+
+
+def test_gaps_lists_in_file_order_and_pins_become_overrides() -> None:
+    rendered = render(model_of(GAPS_YAML))
+    assert [str(g) for g in rendered.gaps] == EXPECTED_GAPS
+    override = rendered.files[1]
+    assert override.name == "cert_override.txt"
+    assert override.content == (
+        b"# PSM Certificate Override Settings file\n# This is a generated file!  Do not edit.\n"
+        b"smtp.example.net:465:\tOID.2.16.840.1.101.3.4.2.1\t" + PIN.split(":", 1)[1].encode() + b"\t\n"
+    )
+
+
+def test_every_feature_is_described() -> None:
+    assert set(thunderbird.CAPABILITIES) == set(FEATURES)
+    for cell in thunderbird.CAPABILITIES.values():
+        assert cell == "yes" or cell.startswith(("no: ", "partial: ", "yes: "))
+
+
+# --- key numbering, option and determinism -------------------------------------------------
+
+
+def test_first_option_numbers_keys_and_bad_values_are_usage_errors(tmp_path: Path) -> None:
+    model = model_of({"version": 1, "accounts": {"w": {"address": "w@example.org", "outgoing": {"host": "h.example"}}}})
+    content = render(model, first="7").files[0].content.decode()
+    assert 'user_pref("mail.smtpservers", "smtp7");' in content
+    source = tmp_path / "a.yaml"
+    source.write_text(
+        json.dumps({"version": 1, "accounts": {"w": {"address": "w@example.org", "outgoing": {"host": "h.example"}}}})
+    )
+    for bad in ("0", "x", "-1", "1e3"):
+        proc = mailconf("render", "-t", "thunderbird", "--option", f"first={bad}", str(source))
+        assert (proc.returncode, proc.stderr) == (
+            2,
+            "mailconf: error: --option first: write a whole number from 1 to 1000000\n",
+        )
+
+
+def test_output_is_deterministic(tmp_path: Path) -> None:
+    data, _ = combinations(tmp_path)
+    first, second = render(model_of(data)), render(model_of(data))
+    assert first == second
+
+
+# --- 3. hostile values: Thunderbird reads exactly them, and no extra pref -------------------------
+
+HOSTILE = "\"'\\`$();#% &|<>{}*?!~^=,:@[]/é中😀\u00a0\u200b"
+hostile_text = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(HOSTILE),
+        st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\u0085"),
+    ),
+    min_size=1,
+    max_size=24,
+)
+address_local = st.text(alphabet=st.sampled_from("abcXYZ019'`$#%&*+/=?^_{|}~!.-é"), min_size=1, max_size=16)
+label = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)
+host = st.one_of(
+    st.lists(label, min_size=1, max_size=3).map(".".join),
+    st.sampled_from(["127.0.0.1", "::1", "fe80::1", "2001:db8::25", "imap.gmail.com"]),
+)
+hostile_path = hostile_text.map(lambda t: "/" + t)
+
+
+@st.composite
+def hostile_account(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    account: dict[str, Any] = {"address": f"{draw(address_local)}@example.org"}
+    if draw(st.booleans()):
+        account["display_name"] = draw(hostile_text)
+    if draw(st.booleans()):
+        account["organization"] = draw(hostile_text)
+    protocol = draw(st.sampled_from(["imap", "pop3"]))
+    incoming: dict[str, Any] = {
+        "protocol": protocol,
+        "host": draw(host),
+        "security": draw(st.sampled_from(list(SOCKET))),
+        "username": draw(hostile_text),
+        "tls": {"ca_file": draw(hostile_path)},
+    }
+    if protocol == "pop3" and draw(st.booleans()):
+        incoming["leave_on_server"] = True
+    outgoing = {"host": draw(host), "username": draw(hostile_text), "port": draw(st.integers(1, 65535))}
+    if draw(st.booleans()):
+        account["incoming"] = incoming
+        if draw(st.booleans()):
+            account["outgoing"] = outgoing
+    else:
+        account["outgoing"] = outgoing
+    return account
+
+
+@st.composite
+def hostile_files(draw: st.DrawFn) -> tuple[dict[str, Any], int]:
+    count = draw(st.integers(1, 4))
+    names = draw(
+        st.lists(
+            st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,10}", fullmatch=True),
+            min_size=count,
+            max_size=count,
+            unique=True,
+        )
+    )
+    accounts = {name: draw(hostile_account(i)) for i, name in enumerate(names)}
+    return {"version": 1, "accounts": accounts}, draw(st.integers(1, 50))
+
+
+@pytest.mark.real
+@settings(
+    deadline=None, max_examples=6, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(hostile_files())
+def test_hostile_values_are_read_back_exactly(tmp_path: Path, case: tuple[dict[str, Any], int]) -> None:
+    data, first = case
+    model = model_of(data)
+    rendered = render(model, first=str(first))
+    result = ask_thunderbird(rendered)
+    assert_read_back(result, model, first)
+    assert result["tcptimeout"] == 100  # untouched: no timeout declared
+    script = {f.name: f for f in rendered.files}.get("import-ca.sh")
+    if script is not None:
+        assert certutil_calls(script.content, tmp_path) == [
+            [
+                "-A",
+                "-d",
+                f"sql:{tmp_path}",
+                "-n",
+                f"mailconf {a.name}.incoming",
+                "-t",
+                "C,,",
+                "-i",
+                a.incoming.tls.ca_file,
+            ]
+            for a in model.accounts
+            if a.incoming is not None
+            and a.incoming.tls.ca_file is not None
+            and a.incoming.tls.ca_file not in seen_before(model, a.name)
+        ]
+
+
+def seen_before(model: Model, name: str) -> set[str]:
+    seen: set[str] = set()
+    for account in model.accounts:
+        if account.name == name:
+            return seen
+        if account.incoming is not None and account.incoming.tls.ca_file is not None:
+            seen.add(account.incoming.tls.ca_file)
+    return seen
+
+
+def certutil_calls(script: bytes, profile: Path) -> list[list[str]]:
+    """Run import-ca.sh with a certutil that only records its arguments: what the shell passed."""
+    bin_dir = profile / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    log = profile / "calls.jsonl"
+    log.unlink(missing_ok=True)
+    fake = bin_dir / "certutil"
+    fake.write_text(
+        f"#!{sys.executable}\nimport json, sys\nopen({str(log)!r}, 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
+    )
+    fake.chmod(stat.S_IRWXU)
+    (profile / "cert9.db").touch()
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}")
+    subprocess.run(["sh", "-c", script.decode(), "import-ca.sh", str(profile)], check=True, env=env)
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+# --- 4. the examples -----------------------------------------------------------------------------
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
+def test_examples_are_read_by_thunderbird(example: Path) -> None:
+    doc = load_document(str(example))
+    _, refusals = common_gaps(doc.model)
+    model = Model(tuple(a for a in doc.model.accounts if not any(f"account {a.name}:" in r for r in refusals)))
+    if not model.accounts:
+        pytest.skip(f"{example.name}: no account that render accepts (a deliberately insecure example)")
+    rendered = render(model)
+    result = ask_thunderbird(rendered)
+    assert_read_back(result, model)
+
+
+# --- escaping --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ('a"b', r'"a\"b"'),
+        ("back\\slash", r'"back\\slash"'),
+        ("é中😀", r'"\u00e9\u4e2d\ud83d\ude00"'),
+        ('");user_pref("x", 1);//', r'"\");user_pref(\"x\", 1);//"'),
+    ],
+)
+def test_prefs_string(value: str, written: str) -> None:
+    assert prefs_string(value) == written
+
+
+@pytest.mark.parametrize("value", ['a\nuser_pref("x", 1);', "tab\there", "nul\x00", "del\x7f", "sep\u2028"])
+def test_prefs_string_rejects_control_characters_without_echoing(value: str) -> None:
+    with pytest.raises(UnsafeValue) as caught:
+        prefs_string(value)
+    assert str(caught.value) == "a control character cannot be written in a prefs file"
+
+
+def test_prefs_value_types() -> None:
+    assert [prefs_value(True), prefs_value(False), prefs_value(993), prefs_value("x")] == [
+        "true",
+        "false",
+        "993",
+        '"x"',
+    ]
+    with pytest.raises(UnsafeValue):
+        prefs_value(2**31)
+
+
+@pytest.mark.parametrize("value", ["host name", "a\tb", "x\ny", ""])
+def test_cert_override_field_rejects_separators(value: str) -> None:
+    with pytest.raises(UnsafeValue):
+        cert_override_field(value)
+
+
+def test_environment_has_the_filters() -> None:
+    assert {"prefs_string", "prefs_value", "cert_override_field"} <= set(environment().filters)
+
+
+def test_gap_type_is_shared() -> None:
+    assert isinstance(render(model_of(GAPS_YAML)).gaps[0], Gap)

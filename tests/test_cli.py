@@ -1,0 +1,230 @@
+"""The command line as a user meets it: exit codes, stdout lines, one-line errors on stderr.
+
+Most tests run the real ``python -m mailconf`` in a subprocess, so "no traceback"
+is shown on the real streams; the internal-error test runs in-process, because it
+needs to make a rule fail (monkeypatch).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from mailconf import cli
+
+#: A file with no findings at all.
+CLEAN = (
+    "version: 1\n"
+    "accounts:\n"
+    "  work:\n"
+    "    address: alice@example.com\n"
+    "    incoming:\n"
+    "      protocol: imap\n"
+    "      host: imap.example.com\n"
+    "      password_command: pass show work\n"
+    "    outgoing:\n"
+    "      host: smtp.example.com\n"
+    "      password_command: pass show work\n"
+)
+
+#: One MC101 finding, at 8:17 (the value of `security`).
+INSECURE = CLEAN.replace("      password_command: pass show work\n", "      security: none\n      auth: password\n", 1)
+
+
+class Outcome(NamedTuple):
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_mailconf(
+    *args: str,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    preexec: Callable[[], None] | None = None,
+) -> Outcome:
+    """``python -m mailconf ARGS`` in ``cwd``, with NO_COLOR/GITHUB_ACTIONS cleared unless ``env`` sets them."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "GITHUB_ACTIONS", "MAILCONF_DEBUG")}
+    environ.update(env or {})
+    done = subprocess.run(
+        [sys.executable, "-m", "mailconf", *args],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,  # a hang guard, not a timing assertion
+        preexec_fn=preexec,
+        check=False,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    return Outcome(done.returncode, done.stdout, done.stderr)
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_clean_file_exits_0_and_prints_nothing(tmp_path: Path) -> None:
+    write(tmp_path, "accounts.yaml", CLEAN)
+    assert run_mailconf("lint", "accounts.yaml", cwd=tmp_path) == Outcome(0, "", "")
+
+
+def test_finding_exits_1_with_the_line_and_the_summary(tmp_path: Path) -> None:
+    write(tmp_path, "accounts.yaml", INSECURE)
+    assert run_mailconf("lint", "accounts.yaml", cwd=tmp_path) == Outcome(
+        1,
+        "accounts.yaml:8:17: error MC101 cleartext-credentials: password login to imap.example.com without TLS "
+        "sends the credentials in cleartext; set security: tls (port 993)\n"
+        "1 error in 1 file\n",
+        "",
+    )
+
+
+def test_missing_file_exits_2_with_one_line(tmp_path: Path) -> None:
+    assert run_mailconf("lint", "nope.yaml", cwd=tmp_path) == Outcome(
+        2, "", "mailconf: nope.yaml: no such file; check the path\n"
+    )
+
+
+def test_directory_exits_2_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "conf.d").mkdir()
+    assert run_mailconf("lint", "conf.d", cwd=tmp_path) == Outcome(
+        2, "", "mailconf: conf.d: is a directory; name a YAML file\n"
+    )
+
+
+def _without_file_override() -> None:
+    """Drop CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the bounding set: root then obeys file modes."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, cap_dac_override, cap_dac_read_search = 24, 1, 2
+    for capability in (cap_dac_override, cap_dac_read_search):
+        if libc.prctl(pr_capbset_drop, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def test_permission_denied_exits_2_with_one_line(tmp_path: Path) -> None:
+    """A mode-000 file. Root reads any file, so as root the command runs without the two
+    capabilities that let root ignore file modes (the user's python lives in root's
+    home, so switching to `nobody` instead would not even start it)."""
+    write(tmp_path, "accounts.yaml", CLEAN).chmod(0)
+    outcome = run_mailconf(
+        "lint", "accounts.yaml", cwd=tmp_path, preexec=_without_file_override if os.geteuid() == 0 else None
+    )
+    assert outcome == Outcome(2, "", "mailconf: accounts.yaml: permission denied; make the file readable\n")
+
+
+def test_unreadable_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", INSECURE)
+    write(tmp_path, "c.yaml", INSECURE)
+    assert run_mailconf("lint", "a.yaml", "missing.yaml", "c.yaml", cwd=tmp_path) == Outcome(
+        2,
+        "a.yaml:8:17: error MC101 cleartext-credentials: password login to imap.example.com without TLS "
+        "sends the credentials in cleartext; set security: tls (port 993)\n"
+        "c.yaml:8:17: error MC101 cleartext-credentials: password login to imap.example.com without TLS "
+        "sends the credentials in cleartext; set security: tls (port 993)\n"
+        "2 errors in 2 files\n",
+        "mailconf: missing.yaml: no such file; check the path\n",
+    )
+
+
+def test_internal_error_exits_3_naming_the_file_without_the_exception_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A rule that crashes: exit 3, one line naming the file and the exception type.
+
+    The exception's text may hold a secret (here it does), so it is never printed;
+    the other file is still linted and reported.
+    """
+    from mailconf.rules import RULES
+
+    def explode(model: object) -> object:
+        raise RuntimeError("password hunter2 leaked")
+
+    monkeypatch.setattr(RULES["MC101"], "check", explode)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MAILCONF_DEBUG", raising=False)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    write(tmp_path, "bad.yaml", CLEAN)
+    write(tmp_path, "broken.yaml", "version: 1\naccounts: [\n")
+    code = cli.main(["lint", "bad.yaml", "broken.yaml"])
+    out, err = capsys.readouterr()
+    assert code == 3
+    assert err == (
+        "mailconf: bad.yaml: internal error (RuntimeError) while linting; "
+        "please report it (MAILCONF_DEBUG=1 shows the traceback)\n"
+    )
+    assert out == (
+        "broken.yaml:3:1: error MC001 yaml-syntax: YAML syntax error: did not find expected node content "
+        "(while parsing a flow node)\n"
+        "1 error in 1 file\n"
+    )
+    assert "hunter2" not in out + err
+
+
+def test_internal_error_outside_a_file_exits_3_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mailconf import commands
+
+    def explode(request: object) -> int:
+        raise KeyError("token abc123")
+
+    monkeypatch.setattr(commands, "run_lint", explode)
+    monkeypatch.delenv("MAILCONF_DEBUG", raising=False)
+    assert cli.main(["lint", "x.yaml"]) == 3
+    out, err = capsys.readouterr()
+    assert (out, err) == (
+        "",
+        "mailconf: -: internal error (KeyError) while running; please report it "
+        "(MAILCONF_DEBUG=1 shows the traceback)\n",
+    )
+
+
+def test_usage_error_exits_2(tmp_path: Path) -> None:
+    outcome = run_mailconf("lint", cwd=tmp_path)
+    assert outcome.code == 2
+    assert outcome.stdout == ""
+    assert outcome.stderr.splitlines()[-1] == "Error: Missing argument 'FILE...'."
+
+
+def test_unknown_format_exits_2(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", CLEAN)
+    outcome = run_mailconf("lint", "--format", "xml", "a.yaml", cwd=tmp_path)
+    assert outcome.code == 2
+    assert outcome.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--format': 'xml' is not one of 'text', 'json', 'sarif', 'github'."
+    )
+
+
+def test_explain_unknown_rule_exits_2(tmp_path: Path) -> None:
+    assert run_mailconf("explain", "MC999", cwd=tmp_path) == Outcome(
+        2, "", "mailconf: unknown rule 'MC999'; `mailconf rules` lists them\n"
+    )
+
+
+def test_explain_prints_the_rule_docstring(tmp_path: Path) -> None:
+    outcome = run_mailconf("explain", "cleartext-credentials", cwd=tmp_path)
+    assert outcome.code == 0
+    lines = outcome.stdout.splitlines()
+    assert lines[:2] == [
+        "MC101 cleartext-credentials (default severity: error)",
+        "Credentials sent over a connection without TLS",
+    ]
+    assert "Reference: RFC 8314" in outcome.stdout
+
+
+def test_python_dash_m_and_the_console_script_agree(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", INSECURE)
+    script = Path(sys.executable).with_name("mailconf")
+    exe = str(script) if script.exists() else "mailconf"
+    done = subprocess.run([exe, "lint", "a.yaml"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout) == run_mailconf("lint", "a.yaml", cwd=tmp_path)[:2]

@@ -1,0 +1,281 @@
+"""Hostile and broken input: each gives one located finding, its exact CLI line and exit code, never a traceback.
+
+Every case runs the real command in a subprocess (``run_mailconf`` also asserts
+that stderr holds no traceback) with its address space capped at 1 GiB, so an
+input that made the loader build a huge structure would crash the run instead
+of passing. The 120 s subprocess timeout only guards against a hang; nothing
+here asserts a duration.
+"""
+
+from __future__ import annotations
+
+import resource
+from pathlib import Path
+
+import pytest
+
+from mailconf import loader
+from tests.conftest import brief, lint_text
+from tests.test_cli import CLEAN, INSECURE, Outcome, run_mailconf
+
+MEMORY_CAP = 1 << 30
+
+
+def _cap_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def lint_bytes(tmp_path: Path, data: bytes, name: str = "accounts.yaml") -> Outcome:
+    (tmp_path / name).write_bytes(data)
+    return run_mailconf("lint", name, cwd=tmp_path, preexec=_cap_memory)
+
+
+def _bomb() -> bytes:
+    """Nine aliases of nine aliases ... eight levels: 9**9 (387 million) strings once expanded."""
+    lines = ["version: 1", "a: &a [x, x, x, x, x, x, x, x, x]"]
+    previous = "a"
+    for name in "bcdefghi":
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+        previous = name
+    return ("\n".join(lines) + "\n").encode()
+
+
+EMPTY = "error MC002 schema-violation: file is empty; write a mapping with `version: 1` and `accounts:`"
+NOT_A_MAPPING = "error MC002 schema-violation: the file must be a mapping with `version: 1` and `accounts:`"
+DEEP = "error MC001 yaml-syntax: nesting deeper than 64 levels; a mailconf file needs about 5"
+MC101_AT_8_17 = (
+    "8:17: error MC101 cleartext-credentials: password login to imap.example.com without TLS "
+    "sends the credentials in cleartext; set security: tls (port 993)"
+)
+
+
+def _tag(name: str) -> str:
+    return (
+        f"error MC001 yaml-syntax: tag {name} is not allowed "
+        "(mailconf reads only standard YAML types and never constructs objects); remove it"
+    )
+
+
+# (case, file bytes, [finding lines without the "accounts.yaml:" prefix], exit code)
+CASES: list[tuple[str, bytes, list[str], int]] = [
+    (
+        "utf8-bom",
+        b"\xef\xbb\xbf" + CLEAN.encode(),
+        ["1:1: warning MC004 byte-order-mark: file starts with a UTF-8 byte-order mark; save it as UTF-8 without a BOM"],
+        0,
+    ),
+    (
+        "crlf-keeps-positions",
+        INSECURE.replace("\n", "\r\n").encode(),
+        ["1:11: info MC005 crlf-line-endings: CRLF line ends; convert the file to LF line ends", MC101_AT_8_17],
+        1,
+    ),
+    ("empty", b"", [f"1:1: {EMPTY}"], 1),
+    ("comment-only", b"# mail accounts go here\n", [f"1:1: {EMPTY}"], 1),
+    ("blank-lines", b"\n  \n\n", [f"1:1: {EMPTY}"], 1),
+    ("null-document", b"---\n...\n", [f"1:1: {EMPTY}"], 1),
+    (
+        "latin-1",
+        CLEAN.replace("    incoming:\n", "    display_name: Ren\xe9\n    incoming:\n", 1).encode("latin-1"),
+        ["5:22: error MC003 file-encoding: file is not valid UTF-8 (byte 0xE9); save it as UTF-8"],
+        1,
+    ),
+    (
+        "utf-16-with-bom",
+        CLEAN.encode("utf-16"),
+        [
+            "1:1: error MC003 file-encoding: file is UTF-16 (it starts with a UTF-16 byte-order mark); "
+            "save it as UTF-8"
+        ],
+        1,
+    ),
+    (
+        "utf-16-be-without-bom",
+        CLEAN.encode("utf-16-be"),
+        [
+            "1:1: error MC003 file-encoding: file is UTF-16 (its first character is padded with a zero byte); "
+            "save it as UTF-8"
+        ],
+        1,
+    ),
+    (
+        "utf-32",
+        CLEAN.encode("utf-32"),
+        [
+            "1:1: error MC003 file-encoding: file is UTF-32 (it starts with a UTF-32 byte-order mark); "
+            "save it as UTF-8"
+        ],
+        1,
+    ),
+    (
+        "billion-laughs",
+        _bomb(),
+        [
+            '8:8: error MC001 yaml-syntax: aliases expand to more than 1,000,000 nodes (a "billion laughs" file?); '
+            "use fewer nested aliases"
+        ],
+        1,
+    ),
+    ("nesting-100000-flow-sequences", b"version: 1\naccounts: " + b"[" * 100_000 + b"]" * 100_000 + b"\n", [f"2:74: {DEEP}"], 1),
+    ("nesting-100000-unclosed", b"[" * 100_000, [f"1:65: {DEEP}"], 1),
+    ("nesting-100000-block-sequences", b"version: 1\naccounts:\n  " + b"- " * 100_000 + b"x\n", [f"3:129: {DEEP}"], 1),
+    (
+        "nesting-100000-flow-mappings",
+        b"version: 1\naccounts: " + b"{a: " * 100_000 + b"x" + b"}" * 100_000 + b"\n",
+        [f"2:263: {DEEP}"],
+        1,
+    ),
+    ("tag-python-object-new", b"accounts: !!python/object/new:collections.OrderedDict [[[a, b]]]\n", [f"1:11: {_tag('!!python/object/new:collections.OrderedDict')}"], 1),
+    ("tag-python-name", b"version: !!python/name:os.system\n", [f"1:10: {_tag('!!python/name:os.system')}"], 1),
+    ("tag-on-a-key", b"!!python/name:os.system : 1\n", [f"1:1: {_tag('!!python/name:os.system')}"], 1),
+    ("tag-local", b"version: 1\naccounts: !mailconf {}\n", [f"2:11: {_tag('!mailconf')}"], 1),
+    ("tag-binary", b"version: !!binary aGVsbG8=\n", [f"1:10: {_tag('!!binary')}"], 1),
+    ("tag-set", b"version: 1\naccounts: !!set {a, b}\n", [f"2:11: {_tag('!!set')}"], 1),
+    ("tag-timestamp", b"version: !!timestamp 2001-12-14\n", [f"1:10: {_tag('!!timestamp')}"], 1),
+    (
+        "tag-int-mismatch",
+        b"version: !!int one\n",
+        ["1:10: error MC001 yaml-syntax: 'one' is not a valid !!int; remove the tag or fix the value"],
+        1,
+    ),
+    (
+        "duplicate-top-level-key",
+        (CLEAN + "version: 1\n").encode(),
+        [
+            "12:1: error MC701 duplicate-account: duplicate key 'version' (first defined at line 1); "
+            "YAML keeps only one: remove or rename one"
+        ],
+        1,
+    ),
+    (
+        "duplicate-account",
+        (CLEAN + CLEAN.split("accounts:\n", 1)[1]).encode(),
+        [
+            "12:3: error MC701 duplicate-account: duplicate key 'work' (first defined at line 3); "
+            "YAML keeps only one: remove or rename one"
+        ],
+        1,
+    ),
+    (
+        "two-documents",
+        (CLEAN + "---\n" + CLEAN).encode(),
+        ["12:1: error MC001 yaml-syntax: more than one YAML document (---); keep one document per file"],
+        1,
+    ),
+    (
+        "syntax-unclosed-flow-mapping",
+        b"version: 1\naccounts: {work: {address: alice@example.com}\n",
+        [
+            "3:1: error MC001 yaml-syntax: YAML syntax error: did not find expected ',' or '}' "
+            "(while parsing a flow mapping)"
+        ],
+        1,
+    ),
+    (
+        "syntax-tab-indent",
+        b"version: 1\naccounts:\n\twork: {}\n",
+        [
+            "3:1: error MC001 yaml-syntax: YAML syntax error: found character that cannot start any token "
+            "(while scanning for the next token); indent with spaces, YAML does not allow a tab there"
+        ],
+        1,
+    ),
+    (
+        "syntax-bad-indent",
+        b"version: 1\naccounts:\n  work:\n    address: a@example.com\n   incoming: {}\n",
+        ["5:4: error MC001 yaml-syntax: YAML syntax error: did not find expected key (while parsing a block mapping)"],
+        1,
+    ),
+    (
+        "syntax-unterminated-quote",
+        b'version: 1\naccounts: "unterminated\n',
+        [
+            "3:1: error MC001 yaml-syntax: YAML syntax error: found unexpected end of stream "
+            "(while scanning a quoted scalar)"
+        ],
+        1,
+    ),
+    ("unknown-alias", b"version: *v\n", ["1:10: error MC001 yaml-syntax: unknown alias *v"], 1),
+    ("top-level-list", b"- version: 1\n- accounts: {}\n", [f"1:1: {NOT_A_MAPPING}"], 1),
+    ("top-level-scalar", b"hello\n", [f"1:1: {NOT_A_MAPPING}"], 1),
+    (
+        "nul-byte",
+        CLEAN.replace("pass show work", "pass show\x00work", 1).encode(),
+        ["8:34: error MC001 yaml-syntax: YAML syntax error: control character U+0000 is not allowed in YAML; remove it"],
+        1,
+    ),
+    (
+        "bell-character",
+        b"version: 1\naccounts: \x07\n",
+        ["2:11: error MC001 yaml-syntax: YAML syntax error: control character U+0007 is not allowed in YAML; remove it"],
+        1,
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "lines", "code"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_gives_one_located_line(tmp_path: Path, data: bytes, lines: list[str], code: int) -> None:
+    outcome = lint_bytes(tmp_path, data)
+    errors = sum(" error " in line for line in lines)
+    others = {" warning ": "warning", " info ": "info"}
+    parts = [f"{errors} error{'s' if errors != 1 else ''}"] if errors else []
+    parts += [f"1 {label}" for marker, label in others.items() if any(marker in line for line in lines)]
+    summary = f"{', '.join(parts)} in 1 file"
+    assert outcome == Outcome(code, "".join(f"accounts.yaml:{line}\n" for line in lines) + summary + "\n", "")
+
+
+def test_python_tag_constructs_nothing(tmp_path: Path) -> None:
+    """A tag that would run `touch` if constructed: the finding, and the file is never created."""
+    victim = tmp_path / "PWNED"
+    text = CLEAN.replace("pass show work\n", f'!!python/object/apply:os.system ["touch {victim}"]\n', 1)
+    outcome = lint_bytes(tmp_path, text.encode())
+    assert outcome == Outcome(
+        1, f"accounts.yaml:8:25: {_tag('!!python/object/apply:os.system')}\n1 error in 1 file\n", ""
+    )
+    assert not victim.exists()
+
+
+def test_python_tag_in_process_constructs_nothing(tmp_path: Path) -> None:
+    """The same through the loader API: no object, no side effect, data is None."""
+    victim = tmp_path / "PWNED2"
+    loaded = loader.load(f'x: !!python/object/apply:os.system ["touch {victim}"]\n'.encode())
+    assert loaded.data is None
+    assert [(p.rule, p.line, p.column) for p in loaded.problems] == [("MC001", 1, 4)]
+    assert not victim.exists()
+
+
+def test_alias_bomb_below_the_limit_is_read() -> None:
+    """Aliases are fine in moderation: the limit counts expanded nodes, it does not ban aliases."""
+    loaded = loader.load(b"a: &a [x, y]\nb: [*a, *a, *a]\n")
+    assert loaded.problems == []
+    assert loaded.data == {"a": ["x", "y"], "b": [["x", "y"]] * 3}
+
+
+def test_nesting_at_the_limit_is_read_and_one_more_is_not() -> None:
+    inside = loader.MAX_DEPTH - 1  # the top-level mapping is one level
+    ok = loader.load(b"a: " + b"[" * inside + b"]" * inside + b"\n")
+    assert ok.problems == []
+    too_deep = loader.load(b"a: " + b"[" * (inside + 1) + b"]" * (inside + 1) + b"\n")
+    assert [(p.rule, p.line, p.column) for p in too_deep.problems] == [("MC001", 1, 4 + inside)]
+
+
+def test_crlf_and_bom_together_keep_positions() -> None:
+    findings = lint_text("\ufeff" + INSECURE.replace("\n", "\r\n"))
+    assert brief(findings) == [("MC004", 1, 1), ("MC005", 1, 11), ("MC101", 8, 17)]
+
+
+def test_yes_and_no_stay_text_and_keys_stay_as_written() -> None:
+    """YAML 1.2 core schema: `yes` is a string, `0x1F` an int, `1` as a key stays the text "1"."""
+    loaded = loader.load(b"a: yes\nb: 0x1F\n1: one\nc: 1.5\nd: ~\ne: 'true'\n")
+    assert loaded.data == {"a": "yes", "b": 31, "1": "one", "c": 1.5, "d": None, "e": "true"}
+
+
+def test_merge_keys_and_positions() -> None:
+    text = b"x-common: &c {security: tls, timeout: 30}\nserver:\n  <<: *c\n  timeout: 10\n"
+    loaded = loader.load(text)
+    assert loaded.problems == []
+    assert loaded.data["server"] == {"security": "tls", "timeout": 10}
+    assert loaded.positions.locate(loaded.data, ("server", "timeout")) == (4, 12)
+    assert loaded.positions.locate(loaded.data, ("server", "timeout"), on_key=True) == (4, 3)
+    # a merged key points at its source
+    assert loaded.positions.locate(loaded.data, ("server", "security")) == (1, 25)
