@@ -155,35 +155,33 @@ def bench_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 class Run(NamedTuple):
-    seconds: float
+    seconds: float  # wall
+    cpu_seconds: float  # user + system
     max_rss_kib: int
     returncode: int
 
 
 class Summary(NamedTuple):
     label: str
-    median: float
+    median: float  # wall seconds
     low: float
     high: float
     max_rss_mib: float
     returncodes: tuple[int, ...]
+    cpu: float  # median user + system seconds
 
 
 def run_once(argv: Sequence[str], env: Mapping[str, str], cwd: Path | None = None) -> Run:
+    """One whole process, its output discarded; wall time, CPU time and peak RSS of that process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        list(argv), env=dict(env), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    proc = subprocess.Popen(list(argv), env=dict(env), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(elapsed, usage.ru_maxrss, proc.returncode)
+    return Run(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode)
 
 
-def measure(label: str, argv: Sequence[str], env: Mapping[str, str], repeat: int, warmup: int = 1) -> Summary:
-    for _ in range(warmup):
-        run_once(argv, env)
-    runs = [run_once(argv, env) for _ in range(repeat)]
+def summarize(label: str, runs: Sequence[Run]) -> Summary:
     times = [r.seconds for r in runs]
     return Summary(
         label,
@@ -192,14 +190,30 @@ def measure(label: str, argv: Sequence[str], env: Mapping[str, str], repeat: int
         max(times),
         max(r.max_rss_kib for r in runs) / 1024,
         tuple(sorted({r.returncode for r in runs})),
+        statistics.median(r.cpu_seconds for r in runs),
     )
+
+
+def interleaved(commands: Mapping[str, Sequence[str]], repeat: int, env: Mapping[str, str]) -> dict[str, Summary]:
+    """``repeat`` rounds, each running every command once (after one warm-up round).
+
+    Interleaving makes a busy machine slow all commands alike, so the ratios hold
+    even when the absolute times do not.
+    """
+    for argv in commands.values():
+        run_once(argv, env)
+    runs: dict[str, list[Run]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, argv in commands.items():
+            runs[name].append(run_once(argv, env))
+    return {name: summarize(name, found) for name, found in runs.items()}
 
 
 def show(summary: Summary) -> str:
     codes = ",".join(str(c) for c in summary.returncodes)
     return (
-        f"  {summary.label:<38} median {summary.median:8.3f} s  (min {summary.low:.3f}, max {summary.high:.3f})"
-        f"  peak RSS {summary.max_rss_mib:7.1f} MiB  exit {codes}"
+        f"  {summary.label:<28} median {summary.median:7.3f} s (min {summary.low:.3f}, max {summary.high:.3f}),"
+        f" CPU {summary.cpu:7.3f} s, peak RSS {summary.max_rss_mib:6.1f} MiB, exit {codes}"
     )
 
 

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from . import suppress
+from .document import Document, gc_paused, load_document
 from .errors import InternalError, MailconfError
-from .document import Document, load_document
 from .model import Finding, Location, Severity
 from .rules import RULES
 from .settings import Policy
@@ -25,7 +25,9 @@ def lint_document(doc: Document, policy: Policy) -> list[Finding]:
     raw: list[Finding] = []
     for issue in doc.issues:
         rule = RULES[issue.rule]
-        raw.append(Finding(rule.ID, rule.SLUG, rule.SEVERITY, Location(doc.path, issue.line, issue.column), issue.message))
+        raw.append(
+            Finding(rule.ID, rule.SLUG, rule.SEVERITY, Location(doc.path, issue.line, issue.column), issue.message)
+        )
     if doc.model.accounts:
         for rule in RULES.values():
             if not policy.enabled(rule.ID):
@@ -41,7 +43,7 @@ def lint_document(doc: Document, policy: Policy) -> list[Finding]:
                     )
                 )
     raw = list(dict.fromkeys(raw))  # a value in `defaults:` is one finding, not one per server
-    raw = suppress.apply(raw, suppress.scan(doc.text), doc.path)
+    raw = suppress.apply(raw, suppress.scan(doc.text), doc.path, policy.disabled)
     return sorted(_with_policy(raw, policy), key=_order)
 
 
@@ -58,7 +60,8 @@ def _order(finding: Finding) -> tuple[int, int, str, str]:
 
 
 def lint_file(path: str, policy: Policy) -> FileResult:
-    return FileResult(path, tuple(lint_document(load_document(path), policy)))
+    with gc_paused():  # the rules make many small objects and no cycles (see gc_paused)
+        return FileResult(path, tuple(lint_document(load_document(path), policy)))
 
 
 def lint_paths(paths: Sequence[str], policy: Policy) -> list[FileResult]:

@@ -9,6 +9,7 @@ import enum
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import NamedTuple, Union
 
 #: A path into the YAML document: mapping keys and sequence indexes.
@@ -93,6 +94,20 @@ def default_port(protocol: Protocol, security: Security) -> int:
     return DEFAULT_PORTS[(protocol, security is Security.TLS)]
 
 
+_HOST_ONLY = frozenset("ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ-_")
+
+
+@lru_cache(maxsize=4096)
+def _ip_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host names literally, or None (for a name: most hosts, so answered without parsing)."""
+    if "%" not in host and not _HOST_ONLY.isdisjoint(host):  # letters past f: a name (or a scoped IPv6 "%eth0")
+        return None
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Tls:
     verify: bool = True
@@ -153,18 +168,12 @@ class Server:
     def is_loopback(self) -> bool:
         if self.host.lower() in ("localhost", "localhost.localdomain"):
             return True
-        try:
-            return ipaddress.ip_address(self.host.strip("[]")).is_loopback
-        except ValueError:
-            return False
+        address = _ip_address(self.host.strip("[]"))
+        return address is not None and address.is_loopback
 
     @property
     def is_ip_literal(self) -> bool:
-        try:
-            ipaddress.ip_address(self.host.strip("[]"))
-        except ValueError:
-            return False
-        return True
+        return _ip_address(self.host.strip("[]")) is not None
 
     @property
     def endpoint(self) -> str:
@@ -194,6 +203,10 @@ class Model:
     accounts: tuple[Account, ...]
 
     def servers(self) -> tuple[tuple[Account, Server], ...]:
+        return self._servers  # every rule asks: built once
+
+    @cached_property
+    def _servers(self) -> tuple[tuple[Account, Server], ...]:
         return tuple((a, s) for a in self.accounts for s in a.servers)
 
     def account(self, name: str) -> Account | None:

@@ -176,19 +176,35 @@ def _destination(root: Path, name: str) -> Path:
     return dest
 
 
+def _text(data: bytes) -> str:
+    """File content for a diff: UTF-16 when it starts with its byte-order mark (a PRF), else UTF-8."""
+    if data.startswith(b"\xff\xfe"):
+        return data[2:].decode("utf-16-le", "replace")
+    return data.decode("utf-8", "replace")
+
+
+def _read(dest: Path) -> bytes | None:
+    """The bytes of an existing output file, None when there is none; OutputError when it cannot be read."""
+    try:
+        return dest.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except IsADirectoryError:
+        raise OutputError(f"{dest} is a directory; remove it or choose another -o") from None
+    except OSError as exc:
+        raise OutputError(f"{dest}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+
+
 def check(files: Sequence[RenderedFile], root: Path) -> int:
     stale = False
     for file in files:
         dest = _destination(root, file.name)
-        try:
-            current = dest.read_bytes()
-        except FileNotFoundError:
-            current = None
+        current = _read(dest)
         if current == file.content:
             continue
         stale = True
-        old = [] if current is None else current.decode("utf-8", "replace").splitlines(keepends=True)
-        new = file.content.decode("utf-8", "replace").splitlines(keepends=True)
+        old = [] if current is None else _text(current).splitlines(keepends=True)
+        new = _text(file.content).splitlines(keepends=True)
         label = str(root / file.name)
         sys.stdout.writelines(difflib.unified_diff(old, new, f"{label} (on disk)", f"{label} (rendered)"))
         if current is None:
@@ -204,27 +220,48 @@ def write_all(files: Sequence[RenderedFile], root: Path, *, force: bool) -> None
     refused: list[str] = []
     for file in files:
         dest = _destination(root, file.name)
-        if dest.is_dir():
-            raise OutputError(f"{dest} is a directory; remove it or choose another -o")
-        if dest.exists():
-            if dest.read_bytes() == file.content:
-                continue
-            if not force:
-                refused.append(str(dest))
-                continue
+        current = _read(dest)
+        if current is None:
+            _check_parents(dest.parent)
+            plan.append((dest, file, False))
+        elif current == file.content:
+            continue  # identical: left alone (not even its time stamp changes)
+        elif force:
             plan.append((dest, file, True))
         else:
-            plan.append((dest, file, False))
+            refused.append(str(dest))
     if refused:
         raise OutputError(
             f"refusing to replace {len(refused)} file(s) whose content differs: {', '.join(refused)}; "
             "use --check to see the difference, --force to replace them (a .bak copy is kept)"
         )
     for dest, file, backup in plan:
-        dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if backup:
-            _backup(dest)
-        atomic_write(dest, file.content, file.mode)
+        try:
+            _make_dirs(dest.parent)
+            if backup:
+                _backup(dest)
+            atomic_write(dest, file.content, file.mode)
+        except OSError as exc:
+            where = exc.filename or dest
+            raise OutputError(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
+
+
+def _check_parents(directory: Path) -> None:
+    """Before writing anything: the nearest existing ancestor of an output file must be a directory."""
+    while not directory.exists():
+        directory = directory.parent
+    if not directory.is_dir():
+        raise OutputError(f"{directory} is not a directory; -o names the directory to write into")
+
+
+def _make_dirs(directory: Path) -> None:
+    """Create the missing directories, each with mode 0700 (mkdir(parents=True) would use the umask for parents)."""
+    missing: list[Path] = []
+    while not directory.exists():
+        missing.append(directory)
+        directory = directory.parent
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
 
 
 def _backup(dest: Path) -> Path:

@@ -96,8 +96,10 @@ def _pyproject_table(path: Path) -> dict[str, Any] | None:
 
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: is not UTF-8; save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML ({exc}); fix the file") from None
     table = data.get("tool", {}).get("mailconf")
@@ -117,7 +119,13 @@ def load_policy(config: str | None = None) -> Policy:
         return _policy(table, str(path))
     from .loader import load
 
-    loaded = load(path.read_bytes())
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    loaded = load(raw)
+    if loaded.data is None and all(p.rule == "MC002" for p in loaded.problems):
+        return Policy(source=str(path))  # empty, or only comments: the defaults
     if loaded.problems and loaded.data is None:
         problem = loaded.problems[0]
         raise ConfigError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
@@ -142,8 +150,11 @@ def _policy(table: Mapping[str, Any], source: str) -> Policy:
         raise ConfigError(f"{source}: `severity` must map rule ids or slugs to info, warning or error")
     fail_level = table.get("fail-level")
     return Policy(
-        fail_level=_severity(fail_level, source) if fail_level is not None else Severity.ERROR,
-        disabled=frozenset(_rule_id(d, source) for d in disable),
-        severity={_rule_id(k, source): _severity(v, source) for k, v in severity.items()},
+        fail_level=_severity(fail_level, f"{source}: fail-level") if fail_level is not None else Severity.ERROR,
+        disabled=frozenset(_rule_id(d, f"{source}: disable") for d in disable),
+        severity={
+            _rule_id(str(k), f"{source}: severity"): _severity(v, f"{source}: severity {k}")
+            for k, v in severity.items()
+        },
         source=source,
     )

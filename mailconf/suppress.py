@@ -10,6 +10,12 @@ Rules are named by id or slug, separated by commas. A comment on a line applies 
 findings on that line; a comment alone on its line applies to the next line too.
 A comment is recognised where ``#`` starts a YAML comment: at the start of a line
 or after white space.
+
+Each suppression that matched no finding is reported as MC708 (info) at the
+comment, and so is a ``# mailconf:`` comment that is not a directive (a typo such
+as ``disabel=`` would otherwise silently suppress nothing). A suppression of a rule
+that the settings turn off is not reported: it may matter to someone else's
+settings.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from dataclasses import dataclass, field
 from .model import Finding, Location, Severity
 
 _DIRECTIVE = re.compile(r"(?:^|\s)#\s*mailconf:\s*(disable|disable-file)=([A-Za-z0-9_,-]+)(.*)$")
+_ANY_DIRECTIVE = re.compile(r"(?:^|\s)#\s*mailconf:")
 
 
 @dataclass
@@ -42,6 +49,10 @@ def scan(text: str) -> list[Directive]:
             continue
         match = _DIRECTIVE.search(line)
         if match is None:
+            loose = _ANY_DIRECTIVE.search(line)
+            if loose is not None:
+                hash_at = line.index("#", loose.start())
+                directives.append(Directive(number, hash_at + 1, "invalid", (), ()))
             continue
         hash_at = line.index("#", match.start())
         own_line = line[:hash_at].strip() == ""
@@ -51,8 +62,13 @@ def scan(text: str) -> list[Directive]:
     return directives
 
 
-def apply(findings: Iterable[Finding], directives: list[Directive], path: str) -> list[Finding]:
-    """Drop suppressed findings; add MC708 for each directive entry that matched nothing."""
+def apply(
+    findings: Iterable[Finding], directives: list[Directive], path: str, disabled: frozenset[str] = frozenset()
+) -> list[Finding]:
+    """Drop suppressed findings; add MC708 for each directive entry that matched nothing.
+
+    ``disabled``: rules the settings turn off; suppressing them is not reported as unused.
+    """
     from .rules import lookup
 
     resolved: list[tuple[Directive, dict[str, str]]] = []
@@ -74,8 +90,20 @@ def apply(findings: Iterable[Finding], directives: list[Directive], path: str) -
         if not suppressed:
             kept.append(finding)
     for directive, ids in resolved:
+        if directive.kind == "invalid":
+            kept.append(
+                Finding(
+                    "MC708",
+                    "unused-suppression",
+                    Severity.INFO,
+                    Location(path, directive.line, directive.column),
+                    "`# mailconf:` comment is not a directive; write `# mailconf: disable=RULE reason` "
+                    "or `# mailconf: disable-file=RULE reason`",
+                )
+            )
+            continue
         for rule_id, written in ids.items():
-            if rule_id in directive.used:
+            if rule_id in directive.used or rule_id in disabled:
                 continue
             known = lookup(written) is not None
             reason = "it matched no finding" if known else "no such rule"

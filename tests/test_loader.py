@@ -61,7 +61,10 @@ CASES: list[tuple[str, bytes, list[str], int]] = [
     (
         "utf8-bom",
         b"\xef\xbb\xbf" + CLEAN.encode(),
-        ["1:1: warning MC004 byte-order-mark: file starts with a UTF-8 byte-order mark; save it as UTF-8 without a BOM"],
+        [
+            "1:1: warning MC004 byte-order-mark: file starts with a UTF-8 byte-order mark; "
+            "save it as UTF-8 without a BOM"
+        ],
         0,
     ),
     (
@@ -83,10 +86,7 @@ CASES: list[tuple[str, bytes, list[str], int]] = [
     (
         "utf-16-with-bom",
         CLEAN.encode("utf-16"),
-        [
-            "1:1: error MC003 file-encoding: file is UTF-16 (it starts with a UTF-16 byte-order mark); "
-            "save it as UTF-8"
-        ],
+        ["1:1: error MC003 file-encoding: file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8"],
         1,
     ),
     (
@@ -101,10 +101,7 @@ CASES: list[tuple[str, bytes, list[str], int]] = [
     (
         "utf-32",
         CLEAN.encode("utf-32"),
-        [
-            "1:1: error MC003 file-encoding: file is UTF-32 (it starts with a UTF-32 byte-order mark); "
-            "save it as UTF-8"
-        ],
+        ["1:1: error MC003 file-encoding: file is UTF-32 (it starts with a UTF-32 byte-order mark); save it as UTF-8"],
         1,
     ),
     (
@@ -116,7 +113,12 @@ CASES: list[tuple[str, bytes, list[str], int]] = [
         ],
         1,
     ),
-    ("nesting-100000-flow-sequences", b"version: 1\naccounts: " + b"[" * 100_000 + b"]" * 100_000 + b"\n", [f"2:74: {DEEP}"], 1),
+    (
+        "nesting-100000-flow-sequences",
+        b"version: 1\naccounts: " + b"[" * 100_000 + b"]" * 100_000 + b"\n",
+        [f"2:74: {DEEP}"],
+        1,
+    ),
     ("nesting-100000-unclosed", b"[" * 100_000, [f"1:65: {DEEP}"], 1),
     ("nesting-100000-block-sequences", b"version: 1\naccounts:\n  " + b"- " * 100_000 + b"x\n", [f"3:129: {DEEP}"], 1),
     (
@@ -125,7 +127,12 @@ CASES: list[tuple[str, bytes, list[str], int]] = [
         [f"2:263: {DEEP}"],
         1,
     ),
-    ("tag-python-object-new", b"accounts: !!python/object/new:collections.OrderedDict [[[a, b]]]\n", [f"1:11: {_tag('!!python/object/new:collections.OrderedDict')}"], 1),
+    (
+        "tag-python-object-new",
+        b"accounts: !!python/object/new:collections.OrderedDict [[[a, b]]]\n",
+        [f"1:11: {_tag('!!python/object/new:collections.OrderedDict')}"],
+        1,
+    ),
     ("tag-python-name", b"version: !!python/name:os.system\n", [f"1:10: {_tag('!!python/name:os.system')}"], 1),
     ("tag-on-a-key", b"!!python/name:os.system : 1\n", [f"1:1: {_tag('!!python/name:os.system')}"], 1),
     ("tag-local", b"version: 1\naccounts: !mailconf {}\n", [f"2:11: {_tag('!mailconf')}"], 1),
@@ -201,13 +208,19 @@ CASES: list[tuple[str, bytes, list[str], int]] = [
     (
         "nul-byte",
         CLEAN.replace("pass show work", "pass show\x00work", 1).encode(),
-        ["8:34: error MC001 yaml-syntax: YAML syntax error: control character U+0000 is not allowed in YAML; remove it"],
+        [
+            "8:34: error MC001 yaml-syntax: YAML syntax error: control character U+0000 is not allowed in YAML; "
+            "remove it"
+        ],
         1,
     ),
     (
         "bell-character",
         b"version: 1\naccounts: \x07\n",
-        ["2:11: error MC001 yaml-syntax: YAML syntax error: control character U+0007 is not allowed in YAML; remove it"],
+        [
+            "2:11: error MC001 yaml-syntax: YAML syntax error: control character U+0007 is not allowed in YAML; "
+            "remove it"
+        ],
         1,
     ),
 ]

@@ -11,12 +11,16 @@ are refused: an unescaped line break or quote would let a value add ``mda``,
 
 from __future__ import annotations
 
+import re
+
 from . import UnsafeValue, register
+
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 @register("fetchmail_quote")
 def fetchmail_quote(value: str) -> str:
     """``"value"`` with ``\\`` -> ``\\\\`` and ``"`` -> ``\\x22``."""
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+    if _CONTROL.search(value):
         raise UnsafeValue("a control character cannot be written in a fetchmail run control file")
     return '"' + value.replace("\\", "\\\\").replace('"', "\\x22") + '"'

@@ -10,20 +10,21 @@ line of 500 bytes or more ("line longer than 500 characters").
 
 from __future__ import annotations
 
+import re
+
 from . import UnsafeValue, register
 
 #: The longest line msmtp 1.8.23 reads, in bytes, without its newline.
 MAX_LINE_BYTES = 499
 
 
-def _has_control(value: str) -> bool:
-    return any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 @register("msmtp_quote")
 def msmtp_quote(value: str) -> str:
     """``"value"``; a control character (CR, LF, NUL...) cannot be written."""
-    if _has_control(value):
+    if _CONTROL.search(value):
         raise UnsafeValue("msmtp has no escapes: a control character (line break, NUL) cannot be written")
     return f'"{value}"'
 

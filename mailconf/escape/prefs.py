@@ -1,12 +1,18 @@
-"""Mozilla prefs files (``user.js``, ``prefs.js``) and the PSM ``cert_override.txt``.
+r"""Mozilla prefs files (``user.js``, ``prefs.js``) and the PSM ``cert_override.txt``.
 
-Prefs: the parser accepts only ``\\" \\' \\\\ \\n \\r \\xHH \\uHHHH`` inside a string;
+Prefs: the parser accepts only ``\" \' \\ \n \r \xHH \uHHHH`` inside a string;
 any other escape makes it log "prefs parse error", drop that pref and go on, and
 a stray ``"`` ends the string early so the rest of the value can add its own
 ``user_pref(...)`` statements. A JSON string literal with ``ensure_ascii`` uses
-only escapes the parser knows (``\\uHHHH`` for everything outside ASCII), so
+only escapes the parser knows (``\uHHHH`` for everything outside ASCII), so
 after rejecting control characters every value is written as exactly one
 string.
+
+Thunderbird reads a few prefs with ``getCharPref`` (an identity's ``useremail``,
+an SMTP server's ``username``): one byte per character, so a UTF-8 ``\u00e9``
+comes back as two characters. For those (marked :class:`CharPref`) every
+character up to U+00FF is written as ``\xHH``, which the parser stores as that
+one byte; a character above U+00FF cannot be written at all.
 
 ``cert_override.txt`` is tab-separated, one override per line, with no quoting at
 all: a field may hold no whitespace and no control character.
@@ -35,9 +41,29 @@ def prefs_string(value: str) -> str:
     return quoted
 
 
+class CharPref(str):
+    """Text for a pref Thunderbird reads with ``getCharPref`` (one byte per character)."""
+
+    __slots__ = ()
+
+
+@register("prefs_char_string")
+def prefs_char_string(value: str) -> str:
+    """A prefs string literal read back one byte per character: ``\\xHH`` above ASCII, nothing above U+00FF."""
+    if _CONTROL.search(value):
+        raise UnsafeValue("a control character cannot be written in a prefs file")
+    if any(ord(c) > 0xFF for c in value):
+        raise UnsafeValue("this pref is read one byte per character: nothing above U+00FF can be written")
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(c if ord(c) < 0x80 else f"\\x{ord(c):02x}" for c in escaped) + '"'
+
+
 @register("prefs_value")
 def prefs_value(value: str | int | bool) -> str:
-    """A pref value of the type Python chose: string, 32-bit integer or boolean."""
+    """A pref value of the type Python chose: string (:class:`CharPref` or text), 32-bit integer or boolean."""
+    if isinstance(value, CharPref):
+        char: str = prefs_char_string(value)
+        return char
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

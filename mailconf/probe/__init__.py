@@ -51,9 +51,11 @@ class Target(NamedTuple):
 def run_probe(request: ProbeRequest) -> int:
     from ..report import REPORTERS, RuleInfo, Tool, default_format, use_color
     from ..rules import RULES
+    from ..settings import load_policy
     from .checks import CHECKS
 
-    fail_level = Severity.parse(request.fail_level) if request.fail_level else Severity.ERROR
+    # the fail level of the nearest .mailconf.yaml / [tool.mailconf], like lint; --fail-level wins
+    fail_level = load_policy().merged(request.fail_level).fail_level
     results = probe_files(request)
     fmt = request.fmt or default_format()
     # RuleInfo declares settable attributes; a Check is immutable, which is all a reporter needs

@@ -103,21 +103,22 @@ class Connection:
         obj = self.writer.get_extra_info("ssl_object")
         return obj if isinstance(obj, ssl.SSLObject) else None
 
-    async def start_tls(self, context: ssl.SSLContext, server_hostname: str) -> None:
-        """The handshake; certificate errors propagate (the runner classifies them), others end the session."""
+    async def start_tls(self, context: ssl.SSLContext, server_hostname: str, label: str) -> None:
+        """The handshake ("the TLS handshake [after STARTTLS]" in messages).
+
+        Certificate errors propagate (the runner classifies them); others end the session.
+        """
+        self.progress.at(f"doing {label}")
         try:
             await self.writer.start_tls(context, server_hostname=server_hostname)
         except ssl.SSLCertVerificationError:
             raise
         except ssl.SSLError as exc:
             reason = exc.reason or exc.strerror or type(exc).__name__
-            raise ProbeError(
-                checks.TLS_FAILED, f"the TLS handshake failed while {self.progress.step}: {reason}"
-            ) from None
+            raise ProbeError(checks.TLS_FAILED, f"{label} failed: {reason}; check security and port") from None
         except (ConnectionError, OSError) as exc:
             raise ProbeError(
-                checks.TLS_FAILED,
-                f"the server closed the connection during the TLS handshake ({describe_os_error(exc)})",
+                checks.TLS_FAILED, f"the server closed the connection during {label} ({describe_os_error(exc)})"
             ) from None
 
     def abort(self) -> None:

@@ -163,9 +163,11 @@ class Session:
             f"cannot connect to {self.server.host} port {self.server.port} ({'; '.join(errors)}); check host and port",
         )
 
-    async def _handshake(self, conn: Connection, context: ssl.SSLContext, rejection: Rejection | None) -> bool:
+    async def _handshake(
+        self, conn: Connection, context: ssl.SSLContext, rejection: Rejection | None, label: str
+    ) -> bool:
         """TLS, then the certificate checks; True when credentials may be sent."""
-        await conn.start_tls(context, self.server.host)
+        await conn.start_tls(context, self.server.host, label)
         ssl_object = conn.ssl_object
         if ssl_object is None:
             raise ProbeError(checks.TLS_FAILED, "the TLS handshake produced no TLS session")
@@ -185,8 +187,7 @@ class Session:
         self.tls = None
         trusted = False
         if server.security is Security.TLS:
-            conn.progress.at("the TLS handshake")
-            trusted = await self._handshake(conn, context, rejection)
+            trusted = await self._handshake(conn, context, rejection, "the TLS handshake")
             await dialogue.greet(conn)
             caps = await dialogue.capabilities(conn)
         else:
@@ -210,8 +211,8 @@ class Session:
                 refusal = await dialogue.starttls(conn)
                 if refusal is not None:
                     raise ProbeError(checks.STARTTLS_MISSING, f"the server refused {dialogue.STARTTLS}: {refusal!r}")
-                conn.progress.at(f"the TLS handshake after {dialogue.STARTTLS}")
-                trusted = await self._handshake(conn, context, rejection)
+                label = f"the TLS handshake after {dialogue.STARTTLS}"
+                trusted = await self._handshake(conn, context, rejection, label)
                 caps = await dialogue.capabilities(conn)
         self._auth_offered(dialogue, caps)
         self.add(checks.SERVER_OK, self._summary(dialogue, caps))

@@ -32,6 +32,10 @@ class Dialect(NamedTuple):
     mechanisms: Mapping[Protocol, tuple[str, ...]] | None
     #: the default OAuth2 authenticators per protocol
     oauth: Mapping[Protocol, tuple[str, ...]]
+    #: first characters the client expands as a mailbox shortcut in a command variable (neomutt turns
+    #: "=x" into "<folder>/x", "!" into the spool file...); such a command is written after one space,
+    #: which sh ignores
+    command_shortcuts: str = ""
 
 
 class ServerRc(NamedTuple):
@@ -154,6 +158,8 @@ def _server(server: Server, dialect: Dialect, gap: GapSink) -> ServerRc:
     if server.password_command and password is None:
         gap(server, "password_command", f"not used with auth {auth.value}: remove it, or use auth password")
     oauth = server.token_command if auth is Auth.OAUTH2 else None
+    if oauth and oauth[0] in dialect.command_shortcuts:
+        oauth = " " + oauth
     if server.token_command and oauth is None:
         gap(server, "token_command", f"used only with auth oauth2: remove it, or use auth oauth2")
     if auth is Auth.OAUTH2 and not server.token_command:

@@ -176,6 +176,8 @@ def _poll(account: Account, server: Server, gaps: list[Gap]) -> FetchmailPoll:
             "fetchmail 6.4 has no OAuth2: the entry is written as skip (not polled unless named); "
             "use fetchmail 6.5 or another client",
         )
+    elif server.auth is Auth.CLIENT_CERT and not encrypted:
+        gap("incoming.auth", "a client certificate needs TLS: set security to tls or starttls")
     elif server.auth is Auth.NONE:
         gap("incoming.auth", "fetchmail logs in to POP3 and IMAP (unless an IMAP server greets with PREAUTH)")
     if server.leave_days is not None:

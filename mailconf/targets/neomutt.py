@@ -21,7 +21,9 @@ Passwords and tokens
     the file (first output line). NeoMutt expands backslashes and ``$name`` inside backticks,
     so a command holding a backtick, backslash or ``$`` is written as
     ``echo <base64> | base64 -d | sh``. ``token_command`` becomes
-    ``*_oauth_refresh_command`` with ``*_authenticators`` set to OAUTHBEARER/XOAUTH2.
+    ``*_oauth_refresh_command`` with ``*_authenticators`` set to OAUTHBEARER/XOAUTH2. NeoMutt
+    expands a leading ``~ = + @ < > ! - ^`` in these commands as a mailbox shortcut, so such a
+    command is written after one space (which sh ignores).
 
 What it cannot express (each one is a warning; ``--strict`` makes it an error)
     - a fingerprint pin: save the server certificate and ``set certificate_file`` to it;
@@ -62,6 +64,7 @@ DIALECT = _muttlike.Dialect(
         Protocol.SMTP: ("oauthbearer", "xoauth2"),
         Protocol.POP3: ("oauthbearer",),
     },
+    command_shortcuts="~=+@<>!-^",
 )
 
 _GLOBAL = "partial: one value for every connection (differing incoming/outgoing values warn)"

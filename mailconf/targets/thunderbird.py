@@ -64,6 +64,10 @@ What it cannot express (each is a warning; ``--strict`` makes it an error)
 - ``tls.client_cert`` / ``tls.client_key``: import the certificate into
   Thunderbird's store (``pk12util``); Thunderbird asks which one to use.
 - ``timeout: 0``, and timeouts or TLS versions that differ between servers.
+- A character above U+00FF in an address (of an account with an incoming
+  server) or an SMTP ``username``: Thunderbird 153 reads these two prefs one byte
+  per character (``getCharPref``); up to U+00FF they are written so that it reads
+  them exactly (as ``\\xHH`` escapes), above that it would see garbage.
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ from typing import NamedTuple
 import jinja2
 
 from ..errors import UsageError
+from ..escape.prefs import CharPref
 from ..model import Account, Auth, Model, Protocol, Security, Server
 from . import Gap, Rendered, RenderedFile
 
@@ -212,6 +217,10 @@ INSTEAD: Mapping[str, str] = {
     "tls.client_cert": "Thunderbird takes client certificates from its own store: make a .p12 "
     "(openssl pkcs12 -export -in CERT -inkey KEY -out cert.p12) and import it (pk12util -d sql:PROFILE "
     "-i cert.p12); Thunderbird asks which one to use",
+    "address.getCharPref": "Thunderbird 153 reads an identity's address one byte per character (getCharPref), "
+    "so a character above U+00FF arrives garbled: use an address without them, or fix it in Account Settings",
+    "outgoing.username": "Thunderbird 153 reads the SMTP user name one byte per character (getCharPref), so a "
+    "character above U+00FF arrives garbled: use a login name without them",
     "address": "Thunderbird keeps an address only in the identity of an account with an incoming server: only "
     "the SMTP server ({smtp}) is written; choose it as the Outgoing Server of an identity",
     "timeout": "Thunderbird has one timeout for all accounts ({pref}, seconds, never 0) and the servers here ask "
@@ -273,12 +282,21 @@ def incoming_prefs(account: Account, server: Server, key: str, method: int) -> l
     return prefs
 
 
-def identity_prefs(account: Account, key: str, smtp_key: str | None) -> list[Pref]:
+def char_pref(value: str, gaps: list[Gap], gap: Gap) -> str:
+    """Text for a pref Thunderbird reads one byte per character; above U+00FF it is written as UTF-8, with a gap."""
+    if all(ord(c) <= 0xFF for c in value):
+        return CharPref(value)
+    gaps.append(gap)
+    return value
+
+
+def identity_prefs(account: Account, key: str, smtp_key: str | None, gaps: list[Gap]) -> list[Pref]:
     base = f"mail.identity.{key}"
     prefs = []
     if account.display_name is not None:
         prefs.append(Pref(f"{base}.fullName", account.display_name))
-    prefs.append(Pref(f"{base}.useremail", account.address))
+    gap = Gap(account.name, "address", INSTEAD["address.getCharPref"])
+    prefs.append(Pref(f"{base}.useremail", char_pref(account.address, gaps, gap)))
     if account.organization is not None:
         prefs.append(Pref(f"{base}.organization", account.organization))
     if smtp_key is not None:
@@ -287,14 +305,15 @@ def identity_prefs(account: Account, key: str, smtp_key: str | None) -> list[Pre
     return prefs
 
 
-def smtp_prefs(account: Account, server: Server, key: str, method: int) -> list[Pref]:
+def smtp_prefs(account: Account, server: Server, key: str, method: int, gaps: list[Gap]) -> list[Pref]:
     base = f"mail.smtpserver.{key}"
+    username = char_pref(server.username, gaps, Gap(account.name, "outgoing.username", INSTEAD["outgoing.username"]))
     return [
         Pref(f"{base}.hostname", server.host),
         Pref(f"{base}.port", server.port),
         Pref(f"{base}.try_ssl", SOCKET_TYPE[server.security]),
         Pref(f"{base}.authMethod", method),
-        Pref(f"{base}.username", server.username),
+        Pref(f"{base}.username", username),
         Pref(f"{base}.description", account.name),
     ]
 
@@ -359,11 +378,11 @@ def account_block(account: Account, keys: Keys, collected: Collected, gaps: list
             ca = CaImport(f"mailconf {account.name}.{server.side}", server.tls.ca_file)
             collected.imports.setdefault(ca.path, ca)
         if server.protocol is Protocol.SMTP:
-            prefs += smtp_prefs(account, server, keys.smtp, method)
+            prefs += smtp_prefs(account, server, keys.smtp, method, gaps)
         else:
             prefs += incoming_prefs(account, server, keys.server, method)
     if account.incoming is not None:
-        prefs += identity_prefs(account, keys.identity, keys.smtp if account.outgoing is not None else None)
+        prefs += identity_prefs(account, keys.identity, keys.smtp if account.outgoing is not None else None, gaps)
     else:
         gaps.append(Gap(account.name, "address", INSTEAD["address"].format(smtp=keys.smtp)))
     return Block(account.name, tuple(prefs))

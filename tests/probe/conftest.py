@@ -122,16 +122,20 @@ def secret_file(directory: Path, secret: str, name: str = "secret") -> str:
 
 
 @pytest.fixture
-def probe(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Any:
-    """probe(incoming=..., outgoing=..., args=[...]) -> Run (json output parsed, location column checked)."""
+def probe(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> Any:
+    """probe(incoming=..., outgoing=..., args=[...]) -> Run: json output parsed, the location column checked.
+
+    Output is captured at the file-descriptor level, so what a password command might print to
+    the terminal would show up in ``out``/``err`` too.
+    """
 
     def run(
         incoming: dict[str, Any] | None = None, outgoing: dict[str, Any] | None = None, args: tuple[str, ...] = ()
     ) -> Run:
         path = write_accounts(tmp_path / "accounts.yaml", incoming, outgoing)
-        capsys.readouterr()
+        capfd.readouterr()
         code = main(["probe", "--format", "json", *args, str(path)])
-        out, err = capsys.readouterr()
+        out, err = capfd.readouterr()
         found = []
         for item in json.loads(out):
             assert item["path"] == str(path)

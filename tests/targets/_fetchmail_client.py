@@ -14,10 +14,16 @@ The file must be mode 0600 (or 0700) and owned by the user, or fetchmail exits 6
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import os
+import socket
+import ssl
 import subprocess
+import threading
 import tokenize
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,11 +68,12 @@ def configdump(rc: Path, home: Path) -> dict[str, Any]:
     end = text.index("# End of initializer")
     tokens = []
     for tok in tokenize.generate_tokens(io.StringIO(text[start:end]).readline):
-        if tok.type == tokenize.NAME and tok.string in ("TRUE", "FALSE"):
-            tok = tok._replace(string="True" if tok.string == "TRUE" else "False")
         if tok.type == tokenize.COMMENT:
             continue
-        tokens.append((tok.type, tok.string))
+        string = (
+            {"TRUE": "True", "FALSE": "False"}.get(tok.string, tok.string) if tok.type == tokenize.NAME else tok.string
+        )
+        tokens.append((tok.type, string))
     result: dict[str, Any] = ast.literal_eval(tokenize.untokenize(tokens).strip())
     return result
 
@@ -110,3 +117,89 @@ def setting(lines: list[str], label: str) -> str | None:
     if len(values) > 1:
         raise FetchmailError(f"{label} printed {len(values)} times")
     return values[0] if values else None
+
+
+# --- a POP3 server stub: what fetchmail really sends ------------------------------------------
+
+
+@contextmanager
+def pop3_stub(context: ssl.SSLContext, *, implicit: bool, offer_stls: bool = True) -> Iterator[tuple[int, list[str]]]:
+    """A one-connection POP3 server on 127.0.0.1 with an empty mailbox; yields (port, commands).
+
+    Each command is recorded as "tls: LINE" or "plain: LINE", so a test sees whether the
+    login went over TLS.
+    """
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(30)
+    commands: list[str] = []
+
+    def serve() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        # the client may give up (a refused certificate, a version mismatch)
+        with conn, contextlib.suppress(OSError, ssl.SSLError):
+            _pop3_dialogue(conn, context, commands, implicit=implicit, offer_stls=offer_stls)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1], commands
+    finally:
+        listener.close()
+        thread.join(timeout=30)
+
+
+def _pop3_dialogue(
+    conn: socket.socket, context: ssl.SSLContext, commands: list[str], *, implicit: bool, offer_stls: bool
+) -> None:
+    sock: socket.socket = context.wrap_socket(conn, server_side=True) if implicit else conn
+    secure = implicit
+    stream = sock.makefile("rwb")
+    stream.write(b"+OK stub ready\r\n")
+    stream.flush()
+    while line := stream.readline():
+        text = line.decode("utf-8").rstrip("\r\n")
+        commands.append(f"{'tls' if secure else 'plain'}: {text}")
+        verb = text.split(" ", 1)[0].upper()
+        if verb == "CAPA":
+            stream.write(b"+OK\r\n" + (b"STLS\r\n" if offer_stls and not secure else b"") + b"USER\r\nUIDL\r\n.\r\n")
+        elif verb == "STLS" and offer_stls and not secure:
+            stream.write(b"+OK begin TLS\r\n")
+            stream.flush()
+            sock = context.wrap_socket(conn, server_side=True)
+            secure = True
+            stream = sock.makefile("rwb")
+            continue
+        elif verb in ("USER", "PASS", "NOOP"):
+            stream.write(b"+OK\r\n")
+        elif verb == "STAT":
+            stream.write(b"+OK 0 0\r\n")
+        elif verb == "QUIT":
+            stream.write(b"+OK bye\r\n")
+            stream.flush()
+            return
+        else:
+            stream.write(b"-ERR not here\r\n")
+        stream.flush()
+
+
+def fetch(rc: Path, home: Path) -> tuple[int, str]:
+    """(exit code, stderr) of one ``fetchmail`` run (1: no mail). The password comes from home/.netrc."""
+    binary = need("fetchmail")["fetchmail"]
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "FETCHMAILHOME": str(home),
+        "LC_ALL": "C.UTF-8",
+    }
+    done = subprocess.run(
+        [binary, "-f", str(rc), "--nosyslog"],
+        capture_output=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+    return done.returncode, done.stderr.decode("utf-8", "replace")

@@ -6,8 +6,14 @@ passwordeval (and any eval line): feed it harmless commands only.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import ssl
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.conftest import need
@@ -90,3 +96,71 @@ def expect(**changes: str) -> dict[str, str]:
             raise KeyError(key)
         result[name] = value
     return result
+
+
+# --- a TLS SMTP greeter: enough of a server for `msmtp --serverinfo` ------------------------
+
+
+@contextmanager
+def smtp_greeter(context: ssl.SSLContext, *, implicit: bool) -> Iterator[int]:
+    """A one-connection SMTP server on 127.0.0.1 (implicit TLS, or STARTTLS); yields its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(30)
+
+    def serve() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        # the client may give up (a refused certificate, a version mismatch)
+        with conn, contextlib.suppress(OSError, ssl.SSLError):
+            _dialogue(conn, context, implicit=implicit)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+        thread.join(timeout=30)
+
+
+def _dialogue(conn: socket.socket, context: ssl.SSLContext, *, implicit: bool) -> None:
+    sock: socket.socket = context.wrap_socket(conn, server_side=True) if implicit else conn
+    secure = implicit
+    stream = sock.makefile("rwb")
+    stream.write(b"220 localhost ESMTP\r\n")
+    stream.flush()
+    while line := stream.readline():
+        verb = line.split(b" ", 1)[0].strip().upper()
+        if verb == b"EHLO":
+            stream.write(b"250 localhost\r\n" if secure else b"250-localhost\r\n250 STARTTLS\r\n")
+        elif verb == b"STARTTLS" and not secure:
+            stream.write(b"220 go ahead\r\n")
+            stream.flush()
+            sock = context.wrap_socket(conn, server_side=True)
+            secure = True
+            stream = sock.makefile("rwb")
+            continue
+        elif verb == b"QUIT":
+            stream.write(b"221 bye\r\n")
+            stream.flush()
+            return
+        else:
+            stream.write(b"250 ok\r\n")
+        stream.flush()
+
+
+def serverinfo(rc: Path, account: str, home: Path) -> tuple[int, str]:
+    """(exit code, stderr) of ``msmtp --serverinfo``: connects and negotiates TLS as configured."""
+    binary = need("msmtp")["msmtp"]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LC_ALL": "C.UTF-8"}
+    done = subprocess.run(
+        [binary, "-C", str(rc), "-a", account, "--serverinfo"],
+        capture_output=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+    return done.returncode, done.stderr.decode("utf-8", "replace")

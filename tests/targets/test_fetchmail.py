@@ -1,15 +1,21 @@
+# mypy: disable-error-code="untyped-decorator"
+# (pyproject skips following hypothesis, so its decorators look untyped)
 """Target fetchmail: every rendered .fetchmailrc is read back by fetchmail 6.4.37 (--configdump, -V)."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import ssl
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +26,7 @@ from mailconf.model import Model
 from mailconf.render import common_gaps, render_model, select
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, ROOT, need
-from tests.targets._fetchmail_client import COMMAND_LINES, entries, setting, verbose
+from tests.targets._fetchmail_client import COMMAND_LINES, entries, fetch, pop3_stub, setting, verbose
 
 TARGET = TARGETS["fetchmail"]
 CA = "/etc/ssl/mailconf-test-ca.pem"
@@ -147,8 +153,8 @@ def test_every_combination_reads_back_exactly(tmp_path: Path, protocol: str, sec
         sslcertck=security != "none",
         mailboxes=["INBOX"] if protocol == "imap" else [],
     )
-    if auth == "gssapi":
-        expected["password"] = "alice.login"  # fetchmail's own placeholder: GSSAPI needs none
+    if auth in ("gssapi", "client-cert"):
+        expected["password"] = "alice.login"  # fetchmail's own placeholder: these need no password
     if protocol == "pop3":
         server["leave_on_server"] = True
         expected["keep"] = True
@@ -226,6 +232,74 @@ def test_output_is_deterministic() -> None:
     assert render(accounts) == render(accounts)
 
 
+# --- the TLS settings take effect: fetchmail against a local POP3 stub ---------------------------
+
+LOGIN = ["USER alice", "PASS test-secret", "STAT", "QUIT"]
+
+
+@pytest.fixture(scope="module")
+def certificate() -> tuple[trustme.CA, trustme.LeafCert]:
+    ca = trustme.CA()
+    # fetchmail 6.4 wants the name in the subject CN too ("Server name not specified in certificate!")
+    return ca, ca.issue_cert("localhost", "127.0.0.1", common_name="localhost")
+
+
+def _server_context(leaf: trustme.LeafCert, maximum: ssl.TLSVersion | None = None) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    leaf.configure_cert(context)
+    if maximum is not None:
+        context.maximum_version = maximum
+    return context
+
+
+def _md5(leaf: trustme.LeafCert) -> str:
+    cert = x509.load_pem_x509_certificate(leaf.cert_chain_pems[0].bytes())
+    return "md5:" + cert.fingerprint(hashes.MD5()).hex(":")  # what fetchmail 6.4 pins
+
+
+@pytest.mark.parametrize(
+    ("security", "tls", "server", "outcome"),
+    [
+        ("tls", {"ca_file": "CA"}, {}, (1, [f"tls: {c}" for c in LOGIN])),
+        ("starttls", {"ca_file": "CA"}, {},
+         (1, ["plain: CAPA", "plain: STLS", "tls: CAPA", *(f"tls: {c}" for c in LOGIN)])),
+        # a server without STLS: fetchmail gives up and never logs in in clear
+        ("starttls", {"ca_file": "CA"}, {"offer_stls": False}, (2, ["plain: CAPA", "plain: STLS"])),
+        ("tls", {}, {}, (2, [])),  # the system trust does not know the test CA
+        ("tls", {"fingerprint": "PIN"}, {}, (1, [f"tls: {c}" for c in LOGIN])),
+        ("tls", {"fingerprint": "md5:" + ":".join(["ab"] * 16)}, {}, (2, [])),
+        ("tls", {"verify": False}, {}, (1, [f"tls: {c}" for c in LOGIN])),
+        ("tls", {"ca_file": "CA", "min_version": "1.3"}, {"maximum": ssl.TLSVersion.TLSv1_2}, (2, [])),
+        ("tls", {"ca_file": "CA", "min_version": "1.2"}, {"maximum": ssl.TLSVersion.TLSv1_2},
+         (1, [f"tls: {c}" for c in LOGIN])),
+        ("none", {}, {}, (1, [f"plain: {c}" for c in LOGIN])),
+    ],
+)  # fmt: skip
+def test_tls_settings_take_effect(  # noqa: PLR0917
+    tmp_path: Path,
+    certificate: tuple[trustme.CA, trustme.LeafCert],
+    security: str,
+    tls: dict[str, Any],
+    server: dict[str, Any],
+    outcome: tuple[int, list[str]],
+) -> None:
+    need("fetchmail")
+    ca, leaf = certificate
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    tls = {k: str(ca_file) if v == "CA" else _md5(leaf) if v == "PIN" else v for k, v in tls.items()}
+    netrc = tmp_path / ".netrc"  # what the password_command gap advises: machine <account name>
+    netrc.write_text("machine work login alice password test-secret\n")
+    netrc.chmod(0o600)
+    context = _server_context(leaf, server.get("maximum"))
+    with pop3_stub(context, implicit=security == "tls", offer_stls=server.get("offer_stls", True)) as (port, seen):
+        incoming = {"protocol": "pop3", "host": "localhost", "port": port, "security": security,
+                    "username": "alice", "tls": tls}  # fmt: skip
+        rc = write(tmp_path, render({"work": {"address": "alice@example.org", "incoming": incoming}}))
+        code, _ = fetch(rc, tmp_path)
+    assert (code, seen) == outcome
+
+
 # --- gaps ----------------------------------------------------------------------------------
 
 GAPS: list[tuple[dict[str, Any], list[Gap], dict[str, Any]]] = [
@@ -269,6 +343,11 @@ GAPS: list[tuple[dict[str, Any], list[Gap], dict[str, Any]]] = [
         [Gap("work", "incoming.timeout",
              "fetchmail reads timeout 0 as its default (300 seconds); give a number of seconds")],
         {"timeout": 300},
+    ),
+    (
+        {"protocol": "pop3", "host": "pop.example.org", "security": "none", "auth": "client-cert"},
+        [Gap("work", "incoming.auth", "a client certificate needs TLS: set security to tls or starttls")],
+        {"sslcert": None, "sslproto": ""},
     ),
     (
         {"protocol": "imap", "host": "imap.example.org", "auth": "none"},
@@ -333,7 +412,7 @@ def test_strict_fails_on_a_gap_and_writes_nothing(tmp_path: Path) -> None:
 
 # --- hostile values ------------------------------------------------------------------------
 
-ASCII_HOSTILE = list(" \"'\\`$();#%&|<>*?!~{}=,.:@-+/aZ09x") + ["\\x22", "\\n", "\\0", "\\\\"]
+ASCII_HOSTILE = [*" \"'\\`$();#%&|<>*?!~{}=,.:@-+/aZ09x", "\\x22", "\\n", "\\0", "\\\\"]
 NON_ASCII = ["é", "€", "😀", "\u00a0", "\u2028"]
 
 
@@ -356,7 +435,7 @@ def test_hostile_ascii_values_read_back_exactly_and_add_nothing(
     assert rendered.gaps == ()
     rc = write(tmp_path, rendered)
     expected = want(pollname="work", via="localhost", protocol="POP3", service="995", auth=None,
-                    remote=username, ssl=True, sslproto="auto", sslcertfile="/" + ca_tail,
+                    remote=username, password=username, ssl=True, sslproto="auto", sslcertfile="/" + ca_tail,
                     sslcert="/c " + key_tail, sslkey="/" + key_tail)  # fmt: skip
     assert read_back(rc, tmp_path) == {"work": expected}  # one entry, one user, no mda/preconnect/plugin
 

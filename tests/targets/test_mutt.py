@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from mailconf.escape import UnsafeValue
@@ -272,6 +272,13 @@ _HOSTILE = st.text(
 )
 
 
+#: Absolute paths with hostile names. Both clients normalise "//", "/./" and a trailing "/" when they read
+#: a path (neomutt also folds "/x/.."), which names the same file, so the paths here have none of those.
+_PATHS = st.lists(_HOSTILE.filter(lambda s: "/" not in s and s not in (".", "..")), min_size=1, max_size=3).map(
+    lambda parts: "/" + "/".join(parts)
+)
+
+
 @st.composite
 def hostile_accounts(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, str]]:
     """A valid account full of shell and muttrc metacharacters, and what its password commands print."""
@@ -301,7 +308,7 @@ def hostile_accounts(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, str]]:
             result["password_command"] = password_command()
         else:
             result["token_command"] = draw(_HOSTILE)
-        result["tls"] = {"ca_file": "/" + draw(_HOSTILE), "client_cert": "/" + draw(_HOSTILE)}
+        result["tls"] = {"ca_file": draw(_PATHS), "client_cert": draw(_PATHS)}
         return result
 
     incoming = server(draw(st.sampled_from(["imap", "pop3"])))
@@ -327,7 +334,13 @@ def check_hostile(client: mc.Client, tmp_path: Path, account: dict[str, Any], pa
     assert str(message["Organization"]) == account["organization"]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# No shrinking: each example runs the client several times, and a failure prints the whole account anyway.
+@settings(
+    max_examples=25,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(case=hostile_accounts())
 def test_hostile_values_read_back_exactly(case: tuple[dict[str, Any], dict[str, str]], client: mc.Client,
                                           tmp_path: Path) -> None:  # fmt: skip
@@ -345,7 +358,7 @@ def check_examples(client: mc.Client, tmp_path: Path) -> None:
     from mailconf.render import environment
     from mailconf.targets import TARGETS
 
-    tolerant = mc.Client(client.binary, client.home, tolerated=r"sh: 1: .*: not found")
+    tolerant = mc.Client(client.binary, client.home, tolerated=r"sh: 1: .*: not found|GPGME: \w+ protocol not available")
     (client.home / "no-commands").mkdir(exist_ok=True)
     checked = 0
     for example in examples:

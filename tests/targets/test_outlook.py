@@ -38,7 +38,7 @@ pytestmark = pytest.mark.real
 
 
 def model_of(data: dict[str, Any]) -> Model:
-    doc = load_document("accounts.yaml", json.dumps(data).encode())
+    doc = load_document("accounts.yaml", json.dumps(data, ensure_ascii=False).encode())
     assert doc.issues == []
     return doc.model
 
@@ -92,8 +92,8 @@ def expected_values(name: str, account: dict[str, Any]) -> dict[str, str | int]:
             "SMTP Use Auth": 0 if out.get("auth") == "none" else 1,
         }
         if out.get("auth") != "none":
-            same = (out.get("username", account["address"]), out.get("auth", "password"), out.get("password_command")) == (
-                user, inc.get("auth", "password"), inc.get("password_command"))  # fmt: skip
+            login = (out.get("username", account["address"]), out.get("auth", "password"), out.get("password_command"))
+            same = login == (user, inc.get("auth", "password"), inc.get("password_command"))
             values["SMTP Auth Method"] = 0 if same else 1
             if not same:
                 values["SMTP User"] = out.get("username", account["address"])
@@ -107,10 +107,11 @@ def account_key(profile: str, number: int) -> str:
 # --- (1) every expressible combination, read back from the hive ------------------------------------------
 
 
-def matrix() -> dict[str, Any]:
+def matrix(smtp_auths: tuple[str, ...] = ("password", "none"), timeouts: bool = False) -> dict[str, Any]:
+    """One account per expressible protocol x security x auth combination (shared with the PRF tests)."""
     accounts: dict[str, Any] = {}
     combos = itertools.product(("imap", "pop3"), ("tls", "none"), ("password", "ntlm"),
-                               ("tls", "starttls", "none"), ("password", "none"))  # fmt: skip
+                               ("tls", "starttls", "none"), smtp_auths)  # fmt: skip
     for n, (proto, sec, auth, osec, oauth) in enumerate(combos):
         incoming: dict[str, Any] = {"protocol": proto, "host": f"in{n}.example.org", "security": sec, "auth": auth}
         outgoing: dict[str, Any] = {"host": f"out{n}.example.org", "security": osec, "auth": oauth}
@@ -119,6 +120,8 @@ def matrix() -> dict[str, Any]:
             incoming["username"] = f"user{n}"
         if n % 3 == 0:
             outgoing["username"] = f"smtp-user{n}"
+        if timeouts and n % 4:
+            incoming["timeout"] = outgoing["timeout"] = [None, 30, 600, 86400][n % 4]
         if proto == "pop3":
             incoming |= [{"leave_on_server": True}, {"leave_on_server": False}, {"leave_days": 7 + n},
                          {"leave_on_server": True, "leave_days": 3650}, {}][n % 5]  # fmt: skip
@@ -318,7 +321,7 @@ HOSTILE = "\"'\\`$();#%[]=, \u00e9\u00df\u6f22\U0001f600\u200b\ufeffab]\r\n"  # 
 text = st.text(
     alphabet=st.one_of(
         st.sampled_from([c for c in HOSTILE if c not in "\r\n"]),
-        st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp")),
+        st.characters(exclude_categories=("Cc", "Cs", "Cn", "Zl", "Zp")),
     ),
     min_size=1,
     max_size=24,
@@ -328,23 +331,31 @@ profile_text = st.text(
 ).filter(lambda s: s == s.strip())
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(display=text, org=text, user=text, smtp_user=text, command=text, profile=profile_text,
-       pop=st.booleans())  # fmt: skip
-def test_hostile_values_read_back_exactly(tmp_path: Path, display: str, org: str, user: str, smtp_user: str,
-                                          command: str, profile: str, pop: bool) -> None:  # fmt: skip
-    secret = "SECRET-" + command
+hostile = st.fixed_dictionaries(
+    {"display": text, "org": text, "user": text, "smtp_user": text, "command": text, "pop": st.booleans()}
+)
+
+
+def hostile_data(h: dict[str, str | bool]) -> tuple[dict[str, Any], str]:
+    """An account made of hostile values, and its password command (which must appear nowhere)."""
+    secret = f"SECRET-{h['command']}"
     account = {
-        "address": "h@example.org", "display_name": display, "organization": org,
-        "incoming": {"protocol": "pop3" if pop else "imap", "host": "in.example.org", "username": user,
+        "address": "h@example.org", "display_name": h["display"], "organization": h["org"],
+        "incoming": {"protocol": "pop3" if h["pop"] else "imap", "host": "in.example.org", "username": h["user"],
                      "password_command": secret},
-        "outgoing": {"host": "out.example.org", "username": smtp_user, "password_command": secret},
+        "outgoing": {"host": "out.example.org", "username": h["smtp_user"], "password_command": secret},
     }  # fmt: skip
-    data = {"version": 1, "accounts": {"hostile": account}}
+    return {"version": 1, "accounts": {"hostile": account}}, secret
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(h=hostile, profile=profile_text)
+def test_hostile_values_read_back_exactly(tmp_path: Path, h: dict[str, str | bool], profile: str) -> None:
+    data, secret = hostile_data(h)
     reg, _ = render_reg(data, profile=profile)
     keys = hive_of(tmp_path, reg, profile)
     assert keys == {k: {} for k in parent_keys(profile)} | {
-        account_key(profile, 1): expected_values("hostile", account)
+        account_key(profile, 1): expected_values("hostile", data["accounts"]["hostile"])
     }
     assert secret.encode("utf-16-le") not in reg and secret.encode() not in reg
     assert all(secret not in str(v) for vs in keys.values() for v in vs.values())

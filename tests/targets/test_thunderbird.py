@@ -29,7 +29,7 @@ import pytest
 import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from mailconf.document import load_document
@@ -140,7 +140,7 @@ def expected_manager(model: Model, first: int = 1) -> dict[str, Any]:
             identity = {
                 "key": f"id{n}",
                 "fullName": account.display_name or "",
-                "email": account.address,
+                "email": char_read(account.address),
                 "organization": account.organization or "",
                 "smtpServerKey": f"smtp{n}" if outgoing is not None else None,
                 "valid": True,
@@ -154,7 +154,7 @@ def expected_manager(model: Model, first: int = 1) -> dict[str, Any]:
                     "port": outgoing.port,
                     "socketType": SOCKET[outgoing.security.value],
                     "authMethod": auth_code(outgoing),
-                    "username": outgoing.username,
+                    "username": char_read(outgoing.username),
                     "description": account.name,
                 }
             )
@@ -232,18 +232,37 @@ def ask_thunderbird(
         args=[user_js, oauth_hosts or []],
         before=import_ca,
     )
-    # the observer gets string prefs as raw UTF-8 bytes, one character per byte
-    result["parsed"] = [
-        [n, v.encode("latin-1").decode("utf-8") if isinstance(v, str) else v] for n, v in result["parsed"]
-    ]
+    # the observer gets a string pref's bytes, one character per byte: compare bytes
+    result["parsed"] = [[n, v.encode("latin-1") if isinstance(v, str) else v] for n, v in result["parsed"]]
     return result
+
+
+def is_char_pref(name: str) -> bool:
+    """The prefs Thunderbird 153 reads with getCharPref (one byte per character)."""
+    return name.endswith(".useremail") or (name.startswith("mail.smtpserver.") and name.endswith(".username"))
+
+
+def latin1(text: str) -> bool:
+    return all(ord(c) <= 0xFF for c in text)
+
+
+def stored(name: str, value: object) -> object:
+    """The bytes the prefs parser must store for a declared value."""
+    if not isinstance(value, str):
+        return value
+    return value.encode("latin-1") if is_char_pref(name) and latin1(value) else value.encode("utf-8")
+
+
+def char_read(value: str) -> str:
+    """What Thunderbird's getCharPref gives back for a declared value: exact up to U+00FF, garbled above."""
+    return value if latin1(value) else value.encode("utf-8").decode("latin-1")
 
 
 def assert_read_back(result: Mapping[str, Any], model: Model, first: int = 1) -> None:
     assert result["errors"] == []
     names = [n for n, _ in result["parsed"]]
     assert len(names) == len(set(names)), "a pref is written twice"
-    assert dict(result["parsed"]) == expected_prefs(model, first)
+    assert dict(result["parsed"]) == {k: stored(k, v) for k, v in expected_prefs(model, first).items()}
     manager = expected_manager(model, first)
     assert result["accounts"] == manager["accounts"]
     assert result["smtp"] == manager["smtp"]
@@ -252,7 +271,8 @@ def assert_read_back(result: Mapping[str, Any], model: Model, first: int = 1) ->
 
 
 def model_of(data: Mapping[str, Any]) -> Model:
-    doc = load_document("accounts.yaml", json.dumps(data).encode())
+    # JSON is YAML; raw UTF-8, since YAML has no surrogate-pair escapes
+    doc = load_document("accounts.yaml", json.dumps(data, ensure_ascii=False).encode())
     assert doc.issues == []
     return doc.model
 
@@ -484,8 +504,7 @@ def test_strict_fails_on_gaps_and_writes_nothing(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert proc.stderr.splitlines() == [
         *(f"mailconf: error: thunderbird: {gap}" for gap in EXPECTED_GAPS),
-        f"mailconf: {len(EXPECTED_GAPS)} setting(s) cannot be expressed by thunderbird (--strict); "
-        "nothing written",
+        f"mailconf: {len(EXPECTED_GAPS)} setting(s) cannot be expressed by thunderbird (--strict); nothing written",
     ]
     assert not out.exists()
 
@@ -559,7 +578,7 @@ hostile_text = st.text(
     min_size=1,
     max_size=24,
 )
-address_local = st.text(alphabet=st.sampled_from("abcXYZ019'`$#%&*+/=?^_{|}~!.-é"), min_size=1, max_size=16)
+address_local = st.text(alphabet=st.sampled_from("abcXYZ019'`$#%&*+/=?^_{|}~!.-éÿü中😀"), min_size=1, max_size=16)
 label = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)
 host = st.one_of(
     st.lists(label, min_size=1, max_size=3).map(".".join),
@@ -611,14 +630,43 @@ def hostile_files(draw: st.DrawFn) -> tuple[dict[str, Any], int]:
 
 
 @pytest.mark.real
+# each example starts Thunderbird (2-8 s): few examples, and no shrinking (it would take minutes)
 @settings(
-    deadline=None, max_examples=6, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    deadline=None,
+    max_examples=6,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(hostile_files())
+@example(  # Thunderbird reads an SMTP user name one byte per character
+    (
+        {
+            "version": 1,
+            "accounts": {"0": {"address": "0@example.org", "outgoing": {"host": "0", "username": "\u200b"}}},
+        },
+        2,
+    )
+)
+@example(  # YAML has no surrogate-pair escapes: the file must hold the character itself
+    (
+        {
+            "version": 1,
+            "accounts": {"2": {"address": "é@example.org", "outgoing": {"host": "0", "username": "\U0007a2cc"}}},
+        },
+        1,
+    )
+)
 def test_hostile_values_are_read_back_exactly(tmp_path: Path, case: tuple[dict[str, Any], int]) -> None:
     data, first = case
     model = model_of(data)
     rendered = render(model, first=str(first))
+    expected_gaps = []
+    for account in model.accounts:
+        if account.outgoing is not None and not latin1(account.outgoing.username):
+            expected_gaps.append((account.name, "outgoing.username"))
+        if account.incoming is None or not latin1(account.address):
+            expected_gaps.append((account.name, "address"))
+    assert sorted((g.account, g.setting) for g in rendered.gaps) == sorted(expected_gaps)
     result = ask_thunderbird(rendered)
     assert_read_back(result, model, first)
     assert result["tcptimeout"] == 100  # untouched: no timeout declared

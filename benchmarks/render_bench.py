@@ -1,0 +1,201 @@
+"""Issue 3's benchmark: `mailconf render` for every target, next to `mailconf lint` on the same file.
+
+For 1,000 and 10,000 accounts (benchmarks/out/, git-ignored) it prints, per target:
+
+- whole processes, interleaved with ``mailconf lint`` round by round:
+  ``mailconf render --target T FILE -o DIR`` (a fresh empty DIR per run, on tmpfs
+  (/dev/shm) when there is one, so that the time is rendering rather than fsync);
+- in one process (``--in-process`` re-runs this script under the benchmark venv's
+  python): the file loaded once, then every target's ``render_model`` timed, next to
+  the rules pass of lint on the same document.
+
+Target (issue 3): rendering all targets takes at most 2x the lint time. As there is
+no single command that renders all targets, it is checked two ways: each target's
+``mailconf render`` process against one ``mailconf lint`` process, and, in one
+process, one load plus every target's rendering against one load plus the rules.
+The growth from 1,000 to 10,000 accounts shows the work is linear (ratio ~10).
+
+Targets whose render raises NotImplementedError are skipped and listed.
+
+    python3 benchmarks/render_bench.py [--repeat 3] [--rebuild]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from _common import (
+    OUT,
+    Run,
+    Summary,
+    bench_env,
+    ensure_venv,
+    machine,
+    run_once,
+    show,
+    summarize,
+    venv_bin,
+    write_accounts_file,
+)
+
+COUNTS = (1_000, 10_000)
+TARGET = 2.0
+
+
+def in_process(path: str) -> dict[str, Any]:
+    """Run under the benchmark venv: load once; time lint's rules and every target's rendering."""
+    from mailconf import document, render
+    from mailconf.lint import lint_document
+    from mailconf.settings import Policy
+    from mailconf.targets import TARGETS
+
+    with document.gc_paused():
+        start = time.perf_counter()
+        doc = document.load_document(path)
+        load = time.perf_counter() - start
+        start = time.perf_counter()
+        findings = lint_document(doc, Policy())
+        rules = time.perf_counter() - start
+        renders: dict[str, float | str] = {}
+        for name in sorted(TARGETS):
+            start = time.perf_counter()
+            try:
+                render.render_model(TARGETS[name], doc.model, {})
+            except NotImplementedError:
+                renders[name] = "not implemented"
+                continue
+            except Exception as exc:  # noqa: BLE001 - a benchmark reports, it does not stop
+                renders[name] = f"failed: {type(exc).__name__}: {exc}"
+                continue
+            renders[name] = time.perf_counter() - start
+    return {"load": load, "rules": rules, "findings": len(findings), "render": renders}
+
+
+def measure_in_process(path: Path) -> dict[str, Any]:
+    import subprocess
+
+    out = subprocess.run(
+        [str(venv_bin("python")), __file__, "--in-process", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=bench_env(),
+    ).stdout
+    result: dict[str, Any] = json.loads(out)
+    return result
+
+
+def scratch_root() -> Path:
+    shm = Path("/dev/shm")
+    base = shm if shm.is_dir() else OUT
+    return Path(tempfile.mkdtemp(prefix="mailconf-render-bench-", dir=base))
+
+
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0915
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of processes per file (median) [3]")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the wheel and reinstall it into the venv")
+    parser.add_argument("--in-process", metavar="FILE", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.in_process:
+        print(json.dumps(in_process(args.in_process)))
+        return 0
+
+    ensure_venv(rebuild=args.rebuild)
+    env = bench_env()
+    print(machine())
+    met = True
+    per_count: dict[int, dict[str, float]] = {}
+    skipped: set[str] = set()
+    scratch = scratch_root()
+    try:
+        for count in COUNTS:
+            path = write_accounts_file(count)
+            inproc = measure_in_process(path)
+            working = {n: t for n, t in inproc["render"].items() if isinstance(t, float)}
+            skipped |= {f"{n} ({t})" for n, t in inproc["render"].items() if not isinstance(t, float)}
+            print(f"\n{count} accounts ({path})")
+            print(f"  in one process: load {inproc['load']:.3f} s, lint rules {inproc['rules']:.3f} s", end="")
+            print(f" ({inproc['findings']} findings)")
+            for name, seconds in working.items():
+                print(f"    render {name:<12} {seconds:7.3f} s")
+            lint_inproc = inproc["load"] + inproc["rules"]
+            render_inproc = inproc["load"] + sum(working.values())
+            ratio = render_inproc / lint_inproc
+            ok = ratio <= TARGET
+            met &= ok
+            verdict = "met" if ok else "NOT met"
+            print(
+                f"  one load + all {len(working)} targets {render_inproc:.3f} s"
+                f" vs one load + rules {lint_inproc:.3f} s: {ratio:.2f}x (target <= {TARGET}x: {verdict})"
+            )
+
+            commands: dict[str, list[str]] = {"mailconf lint": [str(venv_bin("mailconf")), "lint", str(path)]}
+            for name in working:
+                commands[f"render {name}"] = [str(venv_bin("mailconf")), "render", "--target", name, str(path), "-o"]
+            # each render run needs a fresh output directory: time them one by one, interleaved with lint
+            results = interleaved_fresh(commands, args.repeat, env, scratch)
+            print(f"  whole processes, {args.repeat} rounds:")
+            for summary in results.values():
+                print(show(summary))
+            lint = results["mailconf lint"].median
+            total = 0.0
+            per_count[count] = {}
+            for name in working:
+                summary = results[f"render {name}"]
+                total += summary.median
+                per_count[count][name] = summary.median
+                ratio = summary.median / lint
+                ok = ratio <= TARGET and summary.returncodes == (0,)
+                met &= ok
+                print(f"  render {name:<12} / lint: {ratio:.2f}x (target <= {TARGET}x: {'met' if ok else 'NOT met'})")
+            print(
+                f"  all {len(working)} render processes together: {total:.3f} s = {total / lint:.2f}x one lint process"
+            )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if len(per_count) == 2:
+        small, large = COUNTS
+        print(f"\ngrowth {small} -> {large} accounts (whole processes; {large // small}x is linear):")
+        for name, seconds in per_count[large].items():
+            if name in per_count[small]:
+                print(f"  render {name:<12} {seconds / per_count[small][name]:5.1f}x")
+    if skipped:
+        print("\nskipped targets: " + ", ".join(sorted(skipped)))
+    print("\nall render targets met" if met else "\nsome render target NOT met")
+    return 0 if met else 1
+
+
+def interleaved_fresh(
+    commands: dict[str, list[str]], repeat: int, env: dict[str, str], scratch: Path
+) -> dict[str, Summary]:
+    """Like _common.interleaved, but each render run writes into a new directory (removed after)."""
+
+    def once(name: str, argv: list[str]) -> Run:
+        if argv[-1] != "-o":
+            return run_once(argv, env)
+        target = tempfile.mkdtemp(dir=scratch)
+        try:
+            return run_once([*argv, target], env)
+        finally:
+            shutil.rmtree(target, ignore_errors=True)
+
+    for name, argv in commands.items():  # warm-up
+        once(name, argv)
+    runs: dict[str, list[Run]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, argv in commands.items():
+            runs[name].append(once(name, argv))
+    return {name: summarize(name, found) for name, found in runs.items()}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

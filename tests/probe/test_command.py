@@ -1,0 +1,148 @@
+"""`mailconf probe` as a command: formats, refused files, exit codes, account selection, the catalogue."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailconf.cli import main
+from mailconf.probe.checks import CHECKS, lookup
+from tests.conftest import lint_text
+from tests.probe.conftest import write_accounts
+from tests.servers import Certificates, Dovecot, free_port
+
+SUMMARY = "IMAP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN, LOGIN command"
+
+
+def imaps(dovecot: Dovecot, certs: Certificates) -> dict[str, Any]:
+    return {
+        "protocol": "imap",
+        "host": "127.0.0.1",
+        "port": dovecot.ports.imaps,
+        "timeout": 2,
+        "tls": {"ca_file": str(certs.ca)},
+    }
+
+
+def refused_port() -> dict[str, Any]:
+    return {"protocol": "smtp", "host": "127.0.0.1", "port": free_port(), "timeout": 2}
+
+
+def test_text_output_and_exit_code(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], dovecot: Dovecot, certs: Certificates
+) -> None:
+    path = write_accounts(tmp_path / "a.yaml", imaps(dovecot, certs))
+    code = main(["probe", "--format", "text", str(path)])
+    out, err = capfd.readouterr()
+    assert out == f"{path}:5:5: info MC820 server-ok: {SUMMARY}\n1 info in 1 file\n"
+    assert (code, err) == (0, "")
+
+
+def test_fail_level_info(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], dovecot: Dovecot, certs: Certificates
+) -> None:
+    path = write_accounts(tmp_path / "a.yaml", imaps(dovecot, certs))
+    assert main(["probe", "--fail-level", "info", "--format", "json", str(path)]) == 1
+
+
+def test_github_annotations(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    outgoing = refused_port()
+    path = write_accounts(tmp_path / "a.yaml", outgoing=outgoing)
+    code = main(["probe", "--format", "github", str(path)])
+    out, _ = capfd.readouterr()
+    port = outgoing["port"]
+    assert out == (
+        f"::error file={path},line=5,col=5,title=MC802 connection-failed::cannot connect to 127.0.0.1 port {port} "
+        "(127.0.0.1: connection refused); check host and port\n"
+    )
+    assert code == 1
+
+
+def test_sarif_carries_the_check_catalogue(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    path = write_accounts(tmp_path / "a.yaml", outgoing=refused_port())
+    main(["probe", "--format", "sarif", str(path)])
+    log = json.loads(capfd.readouterr().out)
+    run = log["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert set(CHECKS) <= set(rules)
+    assert rules["MC802"]["help"]["text"] == (CHECKS["MC802"].__doc__ or "").strip()
+    assert [(r["ruleId"], r["level"]) for r in run["results"]] == [("MC802", "error")]
+    region = run["results"][0]["locations"][0]["physicalLocation"]["region"]
+    assert region == {"startLine": 5, "startColumn": 5}
+
+
+def test_file_with_schema_errors_is_refused(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    marker = tmp_path / "ran"
+    incoming = {"protocol": "imap", "host": "127.0.0.1", "port": "x", "password_command": f"touch {marker}"}
+    path = write_accounts(tmp_path / "accounts.yaml", incoming)
+    expected = [f for f in lint_text(path.read_text(), str(path)) if f.rule == "MC002"]
+    code = main(["probe", "--login", "--format", "json", str(path)])
+    out, err = capfd.readouterr()
+    assert [(f["rule"], f["line"], f["column"], f["message"]) for f in json.loads(out)] == [
+        (f.rule, f.location.line, f.location.column, f.message) for f in expected
+    ]
+    assert expected
+    assert code == 1
+    assert err == f"mailconf: {path}: not probed: fix the errors first (`mailconf lint {path}`)\n"
+    assert not marker.exists()
+
+
+def test_unreadable_file_is_a_usage_error(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nope.yaml"
+    code = main(["probe", str(missing)])
+    out, err = capfd.readouterr()
+    assert (code, out, err) == (2, "", f"mailconf: {missing}: no such file; check the path\n")
+
+
+def test_every_file_is_probed_even_when_one_is_refused(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], dovecot: Dovecot, certs: Certificates
+) -> None:
+    bad = write_accounts(tmp_path / "bad.yaml", {"protocol": "imap", "host": "127.0.0.1", "port": "x"})
+    good = write_accounts(tmp_path / "good.yaml", imaps(dovecot, certs))
+    code = main(["probe", "--format", "json", str(bad), str(good)])
+    findings = json.loads(capfd.readouterr().out)
+    assert [(f["path"], f["rule"]) for f in findings] == [(str(bad), "MC002"), (str(good), "MC820")]
+    assert code == 1
+
+
+def test_account_selection(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], dovecot: Dovecot, certs: Certificates
+) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text(
+        "version: 1\n"
+        "accounts:\n"
+        "  good:\n"
+        "    address: alice@example.org\n"
+        f"    incoming: {json.dumps(imaps(dovecot, certs))}\n"
+        "  broken:\n"
+        "    address: bob@example.org\n"
+        f"    outgoing: {json.dumps(refused_port())}\n"
+    )
+    code = main(["probe", "--account", "good", "--format", "json", str(path)])
+    findings = json.loads(capfd.readouterr().out)
+    assert [(f["line"], f["rule"]) for f in findings] == [(5, "MC820")]
+    assert code == 0
+    code = main(["probe", "--format", "json", str(path)])
+    findings = json.loads(capfd.readouterr().out)
+    assert [(f["line"], f["rule"]) for f in findings] == [(5, "MC820"), (8, "MC802")]
+    assert code == 1
+
+
+def test_unknown_account_is_a_usage_error(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    path = write_accounts(tmp_path / "a.yaml", outgoing=refused_port())
+    code = main(["probe", "--account", "nobody", str(path)])
+    out, err = capfd.readouterr()
+    assert (code, out, err) == (2, "", f"mailconf: no account named nobody in {path}\n")
+
+
+def test_catalogue_is_complete() -> None:
+    assert list(CHECKS) == [f"MC{n}" for n in range(801, 823)]
+    assert len({c.SLUG for c in CHECKS.values()}) == len(CHECKS)
+    for check in CHECKS.values():
+        assert check.TITLE and check.__doc__ and check.__doc__.strip()
+        assert lookup(check.SLUG) is check
+        assert lookup(check.ID.lower()) is check

@@ -1,0 +1,137 @@
+"""Servers that send what no server should: every case ends in one finding, never a traceback or a hang."""
+
+from __future__ import annotations
+
+import random
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from mailconf.probe.x509 import summarise, try_summarise
+from tests.probe.conftest import Found
+from tests.servers import Certificates, ScriptedServer
+
+
+def sends(data: bytes) -> Callable[[socket.socket, threading.Event], None]:
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(data)
+        stop.wait()
+
+    return script
+
+
+def closes(conn: socket.socket, stop: threading.Event) -> None:
+    conn.close()
+
+
+def endless_capabilities(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall(b"* OK ready\r\n")
+    conn.makefile("rb").readline()
+    with __import__("contextlib").suppress(OSError):
+        while not stop.is_set():
+            conn.sendall(b"* CAPABILITY IMAP4rev1\r\n" * 100)
+
+
+CASES: list[tuple[str, Any, str]] = [
+    ("closes", closes, "the server closed the connection while waiting for the IMAP greeting"),
+    (
+        "overlong",
+        sends(b"* OK " + b"A" * 20000),
+        "the server sent a line longer than 16384 bytes while waiting for the IMAP greeting",
+    ),
+    ("bye", sends(b"* BYE go away\r\n"), "the server refused the connection: '* BYE go away'"),
+    (
+        "control characters",
+        sends(b"HELLO\x1b[31m\x00\r\n"),
+        "expected an IMAP greeting (* OK), got 'HELLO\\\\x1b[31m\\\\x00'",
+    ),
+    ("half a line", sends(b"* OK"), "no answer within 2 s while waiting for the IMAP greeting"),
+    (
+        "endless lines",
+        endless_capabilities,
+        "the server sent more than 1000 lines while waiting for the CAPABILITY response",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "script", "message"), CASES, ids=[c[0] for c in CASES])
+def test_hostile_imap_server(probe: Any, name: str, script: Any, message: str) -> None:
+    with ScriptedServer(script) as server:
+        run = probe(
+            incoming={
+                "protocol": "imap",
+                "host": "127.0.0.1",
+                "port": server.port,
+                "security": "none",
+                "auth": "none",
+                "timeout": 2,
+            }
+        )
+    rule = "MC803" if name == "half a line" else "MC818"
+    severity = "error"
+    assert run.findings == [Found(5, rule, severity, message)]
+    assert run.code == 1
+
+
+def test_tls_garbage_after_starttls(probe: Any) -> None:
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"220 hi\r\n")
+        reader = conn.makefile("rb")
+        reader.readline()
+        conn.sendall(b"250-hi\r\n250 STARTTLS\r\n")
+        reader.readline()
+        conn.sendall(b"220 go\r\n")
+        conn.recv(65536)  # the ClientHello
+        conn.sendall(b"not TLS at all\r\n")
+        stop.wait()
+
+    with ScriptedServer(script) as server:
+        run = probe(
+            outgoing={
+                "protocol": "smtp",
+                "host": "127.0.0.1",
+                "port": server.port,
+                "security": "starttls",
+                "timeout": 2,
+            }
+        )
+    assert run.findings == [
+        Found(
+            5,
+            "MC804",
+            "error",
+            "the TLS handshake after STARTTLS failed: WRONG_VERSION_NUMBER; check security and port",
+        )
+    ]
+
+
+def test_certificate_summary_matches_cryptography(certs: Certificates) -> None:
+    from cryptography import x509
+
+    for pair in (certs.good, certs.self_signed, certs.wrong_name):
+        ours = summarise(pair.der)
+        theirs = x509.load_der_x509_certificate(pair.der)
+        assert ours.not_after == theirs.not_valid_after_utc
+        assert ours.not_before == theirs.not_valid_before_utc
+        names = theirs.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        assert list(ours.names) == [str(n.value) for n in names]
+        assert sorted(ours.subject.split(", ")) == sorted(theirs.subject.rfc4514_string().split(","))
+
+
+def test_truncated_certificates_never_raise(certs: Certificates) -> None:
+    der = certs.good.der
+    assert all(try_summarise(der[:n]) is None for n in range(len(der)))
+
+
+def test_random_and_mutated_certificates_never_raise(certs: Certificates) -> None:
+    """A server chooses the certificate bytes: random blobs and one-byte mutations of a real one."""
+    rng = random.Random(8)
+    der = bytearray(certs.good.der)
+    for _ in range(2000):
+        mutated = bytearray(der)
+        mutated[rng.randrange(len(mutated))] = rng.randrange(256)
+        try_summarise(bytes(mutated))
+        try_summarise(b"\x30\x82" + rng.randbytes(rng.randrange(600)))

@@ -1,0 +1,350 @@
+"""Authentication: what is offered before and after TLS, and --login (secrets never shown)."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailconf.probe.conn import Connection, Progress
+from mailconf.probe.dialogue import Dialogue, LoginReply
+from mailconf.probe.imap import Imap
+from mailconf.probe.pop3 import Pop3
+from mailconf.probe.sasl import Credentials
+from tests.conftest import need
+from tests.probe.conftest import Found, secret_file
+from tests.servers import (
+    ALICE,
+    CAROL,
+    Certificates,
+    Dovecot,
+    ScriptedServer,
+    SmtpServer,
+    imap_logindisabled,
+    server_context,
+)
+
+
+def server(protocol: str, port: int, security: str, certs: Certificates | None, **extra: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {"protocol": protocol, "host": "127.0.0.1", "port": port, "security": security}
+    if certs is not None:
+        entry["tls"] = {"ca_file": str(certs.ca)}
+    return {**entry, "timeout": 2, **extra}
+
+
+@pytest.fixture(scope="module")
+def dovecot_cram(certs: Certificates) -> Iterator[Dovecot]:
+    """SASL offers only CRAM-MD5: the IMAP LOGIN and POP3 USER/PASS commands remain."""
+    need("dovecot")
+    with Dovecot(certs.good, mechanisms=("cram-md5",)) as dovecot:
+        yield dovecot
+
+
+@pytest.fixture(scope="module")
+def smtp_cram_only(certs: Certificates) -> Iterator[SmtpServer]:
+    with SmtpServer(certs.good, implicit=True, mechanisms=("CRAM-MD5",)) as smtp:
+        yield smtp
+
+
+def test_imap_without_logindisabled_takes_a_password_before_tls(
+    probe: Any, dovecot: Dovecot, certs: Certificates
+) -> None:
+    run = probe(incoming=server("imap", dovecot.ports.imap, "starttls", certs))
+    assert run.findings == [
+        Found(
+            5,
+            "MC814",
+            "warning",
+            "before STARTTLS the server accepts LOGIN command, AUTH PLAIN, AUTH LOGIN (no LOGINDISABLED): a client "
+            "that skips STARTTLS would send the password in cleartext; prefer security: tls",
+        ),
+        Found(5, "MC820", "info", "IMAP over STARTTLS (TLSv1.3); login offered: LOGIN, PLAIN, LOGIN command"),
+    ]
+    assert run.code == 0
+
+
+def test_imap_with_logindisabled_before_tls(probe: Any, certs: Certificates) -> None:
+    with ScriptedServer(imap_logindisabled(server_context(certs.good))) as imap:
+        run = probe(incoming=server("imap", imap.port, "starttls", certs))
+    assert run.findings == [
+        Found(5, "MC820", "info", "IMAP over STARTTLS (TLSv1.3); login offered: PLAIN, LOGIN command")
+    ]
+
+
+def test_pop3_offering_user_before_stls(probe: Any, dovecot: Dovecot, certs: Certificates) -> None:
+    run = probe(incoming=server("pop3", dovecot.ports.pop3, "starttls", certs))
+    assert run.findings[0] == Found(
+        5,
+        "MC814",
+        "warning",
+        "before STLS the server accepts USER/PASS, AUTH PLAIN, AUTH LOGIN: a client that skips STLS would send the "
+        "password in cleartext; prefer security: tls",
+    )
+
+
+def test_only_weak_authentication_offered(probe: Any, smtp_cram_only: SmtpServer, certs: Certificates) -> None:
+    run = probe(outgoing=server("smtp", smtp_cram_only.port, "tls", certs))
+    assert run.findings == [
+        Found(
+            5,
+            "MC821",
+            "warning",
+            "for password login the server offers only CRAM-MD5; ask for PLAIN over TLS or SCRAM-SHA-256, "
+            "or declare mechanisms: to accept it",
+        ),
+        Found(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.3); login offered: CRAM-MD5"),
+    ]
+
+
+def test_declared_mechanism_not_offered(probe: Any, smtp_starttls: SmtpServer, certs: Certificates) -> None:
+    run = probe(outgoing=server("smtp", smtp_starttls.port, "starttls", certs, mechanisms=["scram-sha-256"]))
+    assert run.findings[0] == Found(
+        5,
+        "MC813",
+        "error",
+        "none of the declared mechanisms (SCRAM-SHA-256) is offered; the server offers LOGIN, PLAIN",
+    )
+    assert run.code == 1
+
+
+def test_oauth2_not_offered(probe: Any, smtp_starttls: SmtpServer, certs: Certificates) -> None:
+    run = probe(outgoing=server("smtp", smtp_starttls.port, "starttls", certs, auth="oauth2", token_command="echo tok"))
+    assert run.findings[0] == Found(
+        5, "MC813", "error", "auth oauth2 needs OAUTHBEARER or XOAUTH2; the server offers LOGIN, PLAIN"
+    )
+
+
+# --- --login ---------------------------------------------------------------------------------
+
+
+def assert_secret_hidden(run: Any, *secrets: str) -> None:
+    for secret in secrets:
+        assert secret not in run.out
+        assert secret not in run.err
+
+
+@pytest.mark.parametrize(
+    "case",
+    [("imap", "imap", "starttls"), ("imap", "imaps", "tls"), ("pop3", "pop3", "starttls"), ("pop3", "pop3s", "tls")],
+)
+def test_login_to_dovecot(
+    probe: Any, dovecot: Dovecot, certs: Certificates, tmp_path: Path, case: tuple[str, str, str]
+) -> None:
+    protocol, port_name, security = case
+    command = secret_file(tmp_path, CAROL.password)
+    port = getattr(dovecot.ports, port_name)
+    run = probe(
+        incoming=server(protocol, port, security, certs, username=CAROL.name, password_command=command),
+        args=("--login",),
+    )
+    assert run.findings[-1] == Found(5, "MC819", "info", "carol@example.org logged in with PLAIN")
+    assert run.code == 0
+    assert_secret_hidden(run, CAROL.password)
+
+
+def test_imap_cram_md5_only(probe: Any, dovecot_cram: Dovecot, certs: Certificates, tmp_path: Path) -> None:
+    """Dovecot without PLAIN also disables the LOGIN command (LOGINDISABLED), so CRAM-MD5 is all there is."""
+    command = secret_file(tmp_path, CAROL.password)
+    run = probe(
+        incoming=server("imap", dovecot_cram.ports.imaps, "tls", certs, username=CAROL.name, password_command=command),
+        args=("--login",),
+    )
+    assert run.findings == [
+        Found(
+            5,
+            "MC821",
+            "warning",
+            "for password login the server offers only CRAM-MD5; ask for PLAIN over TLS or SCRAM-SHA-256, "
+            "or declare mechanisms: to accept it",
+        ),
+        Found(5, "MC820", "info", "IMAP over implicit TLS (TLSv1.3); login offered: CRAM-MD5"),
+        Found(5, "MC819", "info", "carol@example.org logged in with CRAM-MD5"),
+    ]
+    assert_secret_hidden(run, CAROL.password)
+
+
+async def _command_login(dialogue: Dialogue, port: int, certs: Certificates, password: str) -> LoginReply:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    conn = Connection(reader, writer, Progress())
+    try:
+        await conn.start_tls(ssl.create_default_context(cafile=str(certs.ca)), "127.0.0.1", "the TLS handshake")
+        await dialogue.greet(conn)
+        await dialogue.capabilities(conn)
+        return await dialogue.login_command(conn, Credentials(CAROL.name, password, "127.0.0.1", port))
+    finally:
+        conn.abort()
+
+
+@pytest.mark.parametrize(("dialogue", "port_name"), [(Imap, "imaps"), (Pop3, "pop3s")])
+def test_protocol_login_commands_quote_a_nasty_password(
+    dovecot: Dovecot, certs: Certificates, dialogue: type[Dialogue], port_name: str
+) -> None:
+    """IMAP LOGIN (quoted strings) and POP3 USER/PASS, with quotes, backslash, $ and # in the password."""
+    port = getattr(dovecot.ports, port_name)
+    assert asyncio.run(_command_login(dialogue(), port, certs, CAROL.password)).accepted
+    refused = asyncio.run(_command_login(dialogue(), port, certs, CAROL.password + "x"))
+    assert not refused.accepted
+    assert CAROL.password not in refused.text
+
+
+def test_login_with_sasl_login(probe: Any, dovecot: Dovecot, certs: Certificates, tmp_path: Path) -> None:
+    command = secret_file(tmp_path, ALICE.password)
+    run = probe(
+        incoming=server("imap", dovecot.ports.imaps, "tls", certs, password_command=command, mechanisms=["login"]),
+        args=("--login",),
+    )
+    assert run.findings[-1] == Found(5, "MC819", "info", "alice@example.org logged in with LOGIN")
+
+
+@pytest.mark.parametrize("fixture", ["smtp_starttls", "smtp_tls"])
+def test_login_to_smtp(
+    probe: Any, request: pytest.FixtureRequest, certs: Certificates, tmp_path: Path, fixture: str
+) -> None:
+    smtp: SmtpServer = request.getfixturevalue(fixture)
+    command = secret_file(tmp_path, CAROL.password)
+    security = "starttls" if fixture == "smtp_starttls" else "tls"
+    run = probe(
+        outgoing=server("smtp", smtp.port, security, certs, username=CAROL.name, password_command=command),
+        args=("--login",),
+    )
+    assert run.findings[-1] == Found(5, "MC819", "info", "carol@example.org logged in with PLAIN")
+    assert_secret_hidden(run, CAROL.password)
+
+
+def test_login_with_cram_md5(probe: Any, smtp_cram_only: SmtpServer, certs: Certificates, tmp_path: Path) -> None:
+    command = secret_file(tmp_path, ALICE.password)
+    run = probe(
+        outgoing=server("smtp", smtp_cram_only.port, "tls", certs, password_command=command, mechanisms=["cram-md5"]),
+        args=("--login",),
+    )
+    assert run.findings == [
+        Found(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.3); login offered: CRAM-MD5"),
+        Found(5, "MC819", "info", "alice@example.org logged in with CRAM-MD5"),
+    ]
+
+
+def test_login_with_an_oauth2_token(probe: Any, smtp_tls: SmtpServer, certs: Certificates, tmp_path: Path) -> None:
+    command = secret_file(tmp_path, "tok-alice", "token")
+    run = probe(
+        outgoing=server("smtp", smtp_tls.port, "tls", certs, auth="oauth2", token_command=command),
+        args=("--login",),
+    )
+    assert run.findings[-1] == Found(5, "MC819", "info", "alice@example.org logged in with XOAUTH2")
+    assert_secret_hidden(run, "tok-alice")
+
+
+def test_wrong_token(probe: Any, smtp_tls: SmtpServer, certs: Certificates, tmp_path: Path) -> None:
+    command = secret_file(tmp_path, "tok-wrong", "token")
+    run = probe(
+        outgoing=server("smtp", smtp_tls.port, "tls", certs, auth="oauth2", token_command=command),
+        args=("--login",),
+    )
+    assert run.findings[-1] == Found(
+        5,
+        "MC815",
+        "error",
+        "the server refused the credentials of alice@example.org (XOAUTH2): "
+        "'535 5.7.8 Authentication credentials invalid'",
+    )
+    assert_secret_hidden(run, "tok-wrong")
+
+
+def test_wrong_password(probe: Any, dovecot: Dovecot, certs: Certificates, tmp_path: Path) -> None:
+    command = secret_file(tmp_path, "not-the-password")
+    run = probe(incoming=server("imap", dovecot.ports.imaps, "tls", certs, password_command=command), args=("--login",))
+    assert run.findings[-1] == Found(
+        5,
+        "MC815",
+        "error",
+        "the server refused the credentials of alice@example.org (PLAIN): "
+        "'NO [AUTHENTICATIONFAILED] Authentication failed.'",
+    )
+    assert run.code == 1
+    assert_secret_hidden(run, "not-the-password")
+
+
+def test_wrong_password_smtp(probe: Any, smtp_starttls: SmtpServer, certs: Certificates, tmp_path: Path) -> None:
+    command = secret_file(tmp_path, "not-the-password")
+    run = probe(
+        outgoing=server("smtp", smtp_starttls.port, "starttls", certs, password_command=command), args=("--login",)
+    )
+    assert run.findings[-1] == Found(
+        5,
+        "MC815",
+        "error",
+        "the server refused the credentials of alice@example.org (PLAIN): "
+        "'535 5.7.8 Authentication credentials invalid'",
+    )
+
+
+def test_credentials_refused_over_cleartext(probe: Any, dovecot_no_tls: Dovecot, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    command = f"touch {marker}; cat {secret_file(tmp_path, ALICE.password).split()[1]}"
+    run = probe(
+        incoming=server("imap", dovecot_no_tls.ports.imap, "none", None, password_command=command), args=("--login",)
+    )
+    assert run.findings == [
+        Found(5, "MC820", "info", "IMAP over no TLS; login offered: LOGIN, PLAIN, LOGIN command"),
+        Found(
+            5,
+            "MC816",
+            "error",
+            "--login would send the password of alice@example.org without TLS; nothing was sent "
+            "(--allow-cleartext allows it, for a test server only)",
+        ),
+    ]
+    assert run.code == 1
+    assert not marker.exists()  # the password command did not even run
+
+
+def test_cleartext_login_when_allowed(probe: Any, dovecot_no_tls: Dovecot, tmp_path: Path) -> None:
+    command = secret_file(tmp_path, ALICE.password)
+    run = probe(
+        incoming=server("pop3", dovecot_no_tls.ports.pop3, "none", None, password_command=command),
+        args=("--login", "--allow-cleartext"),
+    )
+    assert run.findings[-1] == Found(5, "MC819", "info", "alice@example.org logged in with PLAIN")
+    assert_secret_hidden(run, ALICE.password)
+
+
+def test_no_login_to_an_untrusted_server(probe: Any, dovecot_self_signed: Dovecot, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    run = probe(
+        incoming=server("imap", dovecot_self_signed.ports.imaps, "tls", None, password_command=f"touch {marker}"),
+        args=("--login",),
+    )
+    assert [f.rule for f in run.findings] == ["MC807", "MC820", "MC816"]
+    assert run.findings[-1].message == (
+        "the password of alice@example.org was not sent: the connection failed the TLS checks above"
+    )
+    assert not marker.exists()
+
+
+def test_failing_password_command_never_shows_its_output(probe: Any, dovecot: Dovecot, certs: Certificates) -> None:
+    command = "echo alice-secret-1; echo alice-secret-1 >&2; exit 3"
+    run = probe(incoming=server("imap", dovecot.ports.imaps, "tls", certs, password_command=command), args=("--login",))
+    assert run.findings[-1] == Found(
+        5, "MC817", "error", "password_command exited with status 3 (its output is not shown)"
+    )
+    assert_secret_hidden(run, "alice-secret-1")
+
+
+def test_password_command_printing_nothing(probe: Any, dovecot: Dovecot, certs: Certificates) -> None:
+    run = probe(incoming=server("imap", dovecot.ports.imaps, "tls", certs, password_command="true"), args=("--login",))
+    assert run.findings[-1] == Found(5, "MC817", "error", "password_command printed nothing on its first line")
+
+
+def test_password_command_that_hangs_costs_the_timeout(probe: Any, dovecot: Dovecot, certs: Certificates) -> None:
+    run = probe(
+        incoming=server("imap", dovecot.ports.imaps, "tls", certs, password_command="sleep 30"), args=("--login",)
+    )
+    assert run.findings[-1] == Found(5, "MC817", "error", "running password_command did not finish within 2 s")
+
+
+def test_login_needs_a_command(probe: Any, dovecot: Dovecot, certs: Certificates) -> None:
+    run = probe(incoming=server("imap", dovecot.ports.imaps, "tls", certs), args=("--login",))
+    assert run.findings[-1] == Found(5, "MC816", "error", "--login needs password_command to read the password")

@@ -1,0 +1,151 @@
+"""Reaching the server: DNS, TCP, greetings, timeouts, STARTTLS offered or not, the wrong protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+from mailconf.model import Auth, Protocol, Security, Server
+from mailconf.probe import checks
+from mailconf.probe.runner import Options, Outcome, probe_all, probe_server
+from tests.probe.conftest import Found
+from tests.servers import Certificates, Dovecot, ScriptedServer, SmtpServer, free_port
+
+
+def imap(port: int, security: str = "starttls", **extra: Any) -> dict[str, Any]:
+    return {"protocol": "imap", "host": "127.0.0.1", "port": port, "security": security, "timeout": 2, **extra}
+
+
+def test_connection_refused(probe: Any) -> None:
+    port = free_port()
+    run = probe(incoming=imap(port, "tls"))
+    assert run.findings == [
+        Found(
+            5,
+            "MC802",
+            "error",
+            f"cannot connect to 127.0.0.1 port {port} (127.0.0.1: connection refused); check host and port",
+        )
+    ]
+    assert run.code == 1
+
+
+def test_server_that_never_greets_costs_its_timeout(probe: Any, silent: ScriptedServer) -> None:
+    run = probe(incoming=imap(silent.port, "starttls"))
+    assert run.findings == [Found(5, "MC803", "error", "no answer within 2 s while waiting for the IMAP greeting")]
+    assert run.code == 1
+
+
+def test_implicit_tls_to_a_server_that_never_answers(probe: Any, silent: ScriptedServer) -> None:
+    run = probe(outgoing={"protocol": "smtp", "host": "127.0.0.1", "port": silent.port, "timeout": 2})
+    assert run.findings == [Found(5, "MC803", "error", "no answer within 2 s while doing the TLS handshake")]
+
+
+def test_server_that_stalls_after_starttls(probe: Any, stalls_after_starttls: ScriptedServer) -> None:
+    run = probe(incoming=imap(stalls_after_starttls.port))
+    assert run.findings == [
+        Found(5, "MC803", "error", "no answer within 2 s while doing the TLS handshake after STARTTLS")
+    ]
+
+
+def test_dns_failure_is_located_and_named() -> None:
+    server = Server(Protocol.IMAP, "mail.example.invalid", 993, Security.TLS, Auth.PASSWORD, "alice", timeout=2)
+
+    async def no_such_name(host: str, port: int) -> list[tuple[str, int]]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    outcomes = asyncio.run(probe_server(server, Options(), no_such_name))
+    assert outcomes == [
+        Outcome(checks.DNS_FAILED, "mail.example.invalid does not resolve (Name or service not known); check host")
+    ]
+
+
+def test_a_name_resolves_through_the_system_resolver(probe: Any, dovecot: Dovecot, certs: Certificates) -> None:
+    run = probe(incoming=imap(dovecot.ports.imaps, "tls", host="localhost", tls={"ca_file": str(certs.ca)}))
+    assert run.findings == [
+        Found(5, "MC820", "info", "IMAP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN, LOGIN command")
+    ]
+    assert run.code == 0
+
+
+def test_concurrency_is_bounded() -> None:
+    active = 0
+    peak = 0
+
+    async def slow_failure(host: str, port: int) -> list[tuple[str, int]]:
+        nonlocal active, peak
+        active += 1
+        peak = max(peak, active)
+        await asyncio.sleep(0.01)
+        active -= 1
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    servers = [Server(Protocol.IMAP, f"h{i}.invalid", 993, Security.TLS, Auth.PASSWORD, "a") for i in range(10)]
+    results = asyncio.run(probe_all(servers, Options(), 3, slow_failure))
+    assert peak == 3
+    assert [r[0].message for r in results] == [
+        f"h{i}.invalid does not resolve (Name or service not known); check host" for i in range(10)
+    ]
+
+
+def test_starttls_declared_but_not_offered(probe: Any, dovecot_no_tls: Dovecot) -> None:
+    run = probe(incoming=imap(dovecot_no_tls.ports.imap))
+    assert run.findings == [
+        Found(
+            5,
+            "MC805",
+            "error",
+            "the server does not offer STARTTLS (security: starttls); use security: tls on its implicit-TLS port, "
+            "or have STARTTLS enabled",
+        )
+    ]
+    assert run.code == 1
+
+
+def test_pop3_without_stls(probe: Any, dovecot_no_tls: Dovecot) -> None:
+    run = probe(incoming={**imap(dovecot_no_tls.ports.pop3), "protocol": "pop3"})
+    assert [f.rule for f in run.findings] == ["MC805"]
+    assert run.findings[0].message.startswith("the server does not offer STLS (security: starttls)")
+
+
+def test_cleartext_server_that_offers_starttls_gets_a_hint(probe: Any, dovecot: Dovecot) -> None:
+    run = probe(incoming=imap(dovecot.ports.imap, "none"))
+    assert run.findings == [
+        Found(
+            5,
+            "MC806",
+            "info",
+            "the server offers STARTTLS; use security: starttls, or security: tls on its implicit-TLS port",
+        ),
+        Found(5, "MC820", "info", "IMAP over no TLS; login offered: LOGIN, PLAIN, LOGIN command"),
+    ]
+    assert run.code == 0
+
+
+def test_smtp_starttls_hides_auth_before_tls(probe: Any, smtp_starttls: SmtpServer, certs: Certificates) -> None:
+    run = probe(
+        outgoing={
+            "protocol": "smtp",
+            "host": "127.0.0.1",
+            "port": smtp_starttls.port,
+            "security": "starttls",
+            "tls": {"ca_file": str(certs.ca)},
+            "timeout": 2,
+        }
+    )
+    assert run.findings == [Found(5, "MC820", "info", "SMTP over STARTTLS (TLSv1.3); login offered: LOGIN, PLAIN")]
+
+
+def test_wrong_protocol_on_the_port(probe: Any, dovecot: Dovecot) -> None:
+    with socket.create_connection(("127.0.0.1", dovecot.ports.imap), timeout=2) as sock:
+        greeting = sock.makefile("rb").readline().decode().rstrip("\r\n")
+    run = probe(incoming={**imap(dovecot.ports.imap), "protocol": "pop3"})
+    assert run.findings == [Found(5, "MC818", "error", f"expected a POP3 greeting (+OK), got {greeting!r}")]
+
+
+def test_implicit_tls_declared_on_a_cleartext_port(probe: Any, dovecot: Dovecot) -> None:
+    run = probe(incoming=imap(dovecot.ports.imap, "tls"))
+    assert run.findings == [
+        Found(5, "MC804", "error", "the TLS handshake failed: WRONG_VERSION_NUMBER; check security and port")
+    ]

@@ -1,0 +1,76 @@
+"""Target neomutt: the real neomutt reads every rendered file back (`neomutt -n -F RC -Q var`, `-D`).
+
+The checks are the mutt tests' (test_mutt.py), run through neomutt with its own variable names, the
+combinations it expresses and its own gaps.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+
+from tests.conftest import need
+from tests.targets import _mutt_client as mc
+from tests.targets.test_mutt import (
+    GAPS,
+    NEOMUTT_GAPS,
+    check_combinations,
+    check_examples,
+    check_gap,
+    check_hostile,
+    combinations,
+    hostile_accounts,
+)
+from tests.targets.test_mutt import test_imap_smtp_account_file as _account_file
+
+BINARY = "neomutt"
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> mc.Client:
+    need(BINARY)
+    home = tmp_path / "home"
+    home.mkdir()
+    return mc.Client(BINARY, home)
+
+
+def test_every_combination_is_read_back(client: mc.Client, tmp_path: Path) -> None:
+    """IMAP: password, oauth2, gssapi; POP3: password, oauth2 (OAUTHBEARER); SMTP: password, oauth2, none."""
+    combos = [
+        c
+        for c in combinations(("password", "oauth2", "gssapi"), ("password", "oauth2", "none"))
+        if not (c[0] == "pop3" and c[2] == "gssapi")
+    ]
+    assert len(combos) == 24
+    check_combinations(client, tmp_path, combos)
+
+
+def test_imap_smtp_account_file(client: mc.Client, tmp_path: Path) -> None:
+    _account_file(client, tmp_path)
+
+
+@pytest.mark.parametrize(("name", "account", "lines"), GAPS + NEOMUTT_GAPS, ids=[g[0] for g in GAPS + NEOMUTT_GAPS])
+def test_gap(name: str, account: dict[str, Any], lines: list[str], tmp_path: Path) -> None:
+    need(BINARY)
+    check_gap(BINARY, tmp_path, account, lines)
+
+
+# No shrinking: each example runs the client several times, and a failure prints the whole account anyway.
+@settings(
+    max_examples=25,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(case=hostile_accounts())
+def test_hostile_values_read_back_exactly(
+    case: tuple[dict[str, Any], dict[str, str]], client: mc.Client, tmp_path: Path
+) -> None:
+    check_hostile(client, tmp_path, *case)
+
+
+def test_examples_are_read_by_neomutt(client: mc.Client, tmp_path: Path) -> None:
+    check_examples(client, tmp_path)

@@ -1,0 +1,364 @@
+"""The render command's core, through ``mailconf.cli.main``: where output goes, what is refused, exit codes.
+
+Most tests use a small fake target (injected into the registry) so that the core
+is tested on its own: one file per account, named ``<account>.conf``, and a gap
+for every account whose name starts with ``gap``. The outlook-prf target (one
+file) stands in for a real target where that matters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import jinja2
+import pytest
+
+import mailconf.render
+from mailconf.cli import main
+from mailconf.model import Model
+from mailconf.targets import TARGETS, Gap, Rendered, RenderedFile
+
+ACCOUNT = {"address": "a@example.org", "incoming": {"protocol": "imap", "host": "imap.example.org"},
+           "outgoing": {"host": "smtp.example.org"}}  # fmt: skip
+
+
+def fake_render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
+    files = tuple(
+        RenderedFile(f"{options.get('dir', '')}{a.name}.conf", f"account {a.name}\nhost {a.incoming.host}\n".encode())
+        for a in model.accounts
+        if a.incoming is not None
+    )
+    gaps = tuple(Gap(a.name, "incoming.timeout", "set it by hand") for a in model.accounts if a.name.startswith("gap"))
+    return Rendered(files, gaps)
+
+
+FAKE = SimpleNamespace(
+    NAME="fake", TITLE="a test target", CAPABILITIES={}, OPTIONS={"dir": "a prefix for file names"},
+    __doc__="Test only.", render=fake_render,
+)  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def fake_target(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setitem(TARGETS, "fake", FAKE)
+    yield
+
+
+def accounts_file(tmp: Path, *names: str, extra: dict[str, Any] | None = None) -> str:
+    accounts = {name: ACCOUNT | (extra or {}) for name in names}
+    path = tmp / "accounts.yaml"
+    path.write_text(json.dumps({"version": 1, "accounts": accounts}))
+    return str(path)
+
+
+def run(*args: str) -> int:
+    code = main(["render", *args])
+    assert isinstance(code, int)
+    return code
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+# --- standard output --------------------------------------------------------------------------------------
+
+
+def test_one_file_goes_to_stdout(tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    assert run("-t", "fake", accounts_file(tmp_path, "work")) == 0
+    out, err = capsysbinary.readouterr()
+    assert (out, err) == (b"account work\nhost imap.example.org\n", b"")
+
+
+def test_several_files_on_stdout_exit_2(tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    file = accounts_file(tmp_path, "work", "home")
+    assert run("-t", "fake", file) == 2
+    out, err = capsysbinary.readouterr()
+    assert out == b""
+    assert err == (
+        b"mailconf: target fake renders 2 files here (work.conf, home.conf); write them with -o DIR, "
+        b"or pick one account with --account\n"
+    )
+    assert run("-t", "fake", "--account", "home", file) == 0
+    assert capsysbinary.readouterr().out == b"account home\nhost imap.example.org\n"
+
+
+# --- writing files ----------------------------------------------------------------------------------------
+
+
+def test_o_writes_files_0600_in_new_directories_0700(tmp_path: Path) -> None:
+    out = tmp_path / "new" / "deeper"
+    assert run("-t", "fake", "-o", str(out), "--option", "dir=sub/", accounts_file(tmp_path, "work", "home")) == 0
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "new").rglob("*")) == [
+        "new/deeper",
+        "new/deeper/sub",
+        "new/deeper/sub/home.conf",
+        "new/deeper/sub/work.conf",
+    ]  # fmt: skip  (no temporary file is left behind)
+    assert (out / "sub" / "work.conf").read_bytes() == b"account work\nhost imap.example.org\n"
+    assert [mode(p) for p in (tmp_path / "new", out, out / "sub")] == [0o700, 0o700, 0o700]
+    assert [mode(out / "sub" / n) for n in ("work.conf", "home.conf")] == [0o600, 0o600]
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "work.conf").write_bytes(b"old\n")
+
+    def full_disk(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    assert run("-t", "fake", "-o", str(out), "--force", accounts_file(tmp_path, "work")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"mailconf: cannot write {out.resolve() / 'work.conf'}: No space left on device")
+    assert sorted(p.name for p in out.iterdir()) == ["work.conf", "work.conf.bak"]
+    assert (out / "work.conf").read_bytes() == b"old\n"
+
+
+def test_an_existing_differing_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "work.conf").write_bytes(b"my own edits\n")
+    assert run("-t", "fake", "-o", str(out), accounts_file(tmp_path, "home", "work")) == 2
+    _, err = capsys.readouterr()
+    assert err == (
+        f"mailconf: refusing to replace 1 file(s) whose content differs: {out.resolve() / 'work.conf'}; "
+        "use --check to see the difference, --force to replace them (a .bak copy is kept)\n"
+    )
+    assert (out / "work.conf").read_bytes() == b"my own edits\n"
+    assert sorted(p.name for p in out.iterdir()) == ["work.conf"]  # home.conf was not written either
+
+
+def test_force_replaces_and_keeps_numbered_backups(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "work.conf"
+    target.write_bytes(b"first\n")
+    target.chmod(0o600)
+    file = accounts_file(tmp_path, "work")
+    assert run("-t", "fake", "-o", str(out), "--force", file) == 0
+    assert target.read_bytes() == b"account work\nhost imap.example.org\n"
+    assert (out / "work.conf.bak").read_bytes() == b"first\n"
+    assert mode(out / "work.conf.bak") == 0o600
+    target.write_bytes(b"second\n")
+    assert run("-t", "fake", "-o", str(out), "--force", file) == 0
+    assert (out / "work.conf.bak").read_bytes() == b"first\n"
+    assert (out / "work.conf.bak.1").read_bytes() == b"second\n"
+    assert sorted(p.name for p in out.iterdir()) == ["work.conf", "work.conf.bak", "work.conf.bak.1"]
+
+
+def test_identical_files_are_left_alone(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    file = accounts_file(tmp_path, "work")
+    assert run("-t", "fake", "-o", str(out), file) == 0
+    os.utime(out / "work.conf", ns=(1_000_000_000, 1_000_000_000))
+    before = (out / "work.conf").stat()
+    assert run("-t", "fake", "-o", str(out), "--force", file) == 0
+    after = (out / "work.conf").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, 1_000_000_000)
+    assert sorted(p.name for p in out.iterdir()) == ["work.conf"]
+
+
+def test_a_file_name_outside_the_directory_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert run("-t", "fake", "-o", str(out), "--option", "dir=../", accounts_file(tmp_path, "work")) == 2
+    assert capsys.readouterr().err == f"mailconf: refusing to write '../work.conf' outside {out}\n"
+    assert not out.exists() and not (tmp_path / "work.conf").exists()
+
+
+def test_o_naming_a_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_bytes(b"x")
+    assert run("-t", "fake", "-o", str(blocker), accounts_file(tmp_path, "work")) == 2
+    assert capsys.readouterr().err == (
+        f"mailconf: {blocker.resolve()} is not a directory; -o names the directory to write into\n"
+    )
+    assert blocker.read_bytes() == b"x"
+
+
+# --- --check ----------------------------------------------------------------------------------------------
+
+
+def test_check_fresh_stale_and_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    file = accounts_file(tmp_path, "work", "home")
+    assert run("-t", "fake", "-o", str(out), file) == 0
+    capsys.readouterr()
+    assert run("-t", "fake", "-o", str(out), "--check", file) == 0
+    assert capsys.readouterr() == ("", "")
+
+    (out / "work.conf").write_bytes(b"account work\nhost old.example.org\n")
+    (out / "home.conf").unlink()
+    assert run("-t", "fake", "-o", str(out), "--check", file) == 1
+    stdout, stderr = capsys.readouterr()
+    work, home = out / "work.conf", out / "home.conf"
+    assert stdout == (
+        f"--- {work} (on disk)\n+++ {work} (rendered)\n@@ -1,2 +1,2 @@\n account work\n"
+        "-host old.example.org\n+host imap.example.org\n"
+        f"--- {home} (on disk)\n+++ {home} (rendered)\n@@ -0,0 +1,2 @@\n+account home\n+host imap.example.org\n"
+    )
+    assert stderr == (
+        f"mailconf: {home}: missing\nmailconf: rendered files are stale: run the same command without --check\n"
+    )
+    assert (out / "work.conf").read_bytes() == b"account work\nhost old.example.org\n"  # --check writes nothing
+    assert not home.exists()
+
+
+def test_check_needs_o(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("-t", "fake", "--check", accounts_file(tmp_path, "work")) == 2
+    assert capsys.readouterr().err == (
+        "mailconf: --check compares with files on disk: name the directory with -o DIR\n"
+    )
+
+
+def test_check_shows_a_utf16_prf_as_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    file = accounts_file(tmp_path, "work", extra={"display_name": "Zoë"})
+    assert run("-t", "outlook-prf", "-o", str(out), file) == 0
+    prf = out / "outlook.prf"
+    prf.write_bytes(prf.read_bytes().replace("Zoë".encode("utf-16-le"), "Zoe".encode("utf-16-le")))
+    capsys.readouterr()
+    assert run("-t", "outlook-prf", "-o", str(out), "--check", file) == 1
+    diff = capsys.readouterr().out
+    assert "-DisplayName=Zoe\r\n+DisplayName=Zoë\r\n" in diff
+
+
+# --- refusals and errors ----------------------------------------------------------------------------------
+
+
+def test_strict_with_a_gap_exits_1_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert run("-t", "fake", "-o", str(out), "--strict", accounts_file(tmp_path, "gappy", "work")) == 1
+    assert capsys.readouterr().err == (
+        "mailconf: error: fake: account gappy: incoming.timeout cannot be expressed; set it by hand\n"
+        "mailconf: 1 setting(s) cannot be expressed by fake (--strict); nothing written\n"
+    )
+    assert not out.exists()
+
+
+def test_a_gap_without_strict_warns_and_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert run("-t", "fake", "-o", str(out), accounts_file(tmp_path, "gappy")) == 0
+    assert capsys.readouterr().err == (
+        "mailconf: warning: fake: account gappy: incoming.timeout cannot be expressed; set it by hand\n"
+    )
+    assert (out / "gappy.conf").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-t", "nope"], "mailconf: unknown target 'nope'; choose one of: "),
+        (["-t", "fake", "--account", "missing"], "mailconf: no account named missing (accounts: work)\n"),
+        (["-t", "fake", "--option", "dir"], "mailconf: --option dir: write KEY=VALUE\n"),
+        (["-t", "fake", "--option", "x=1"], "mailconf: --option x: unknown for target fake (known: dir)\n"),
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], message: str, tmp_path: Path,
+                             capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    assert run(*args, accounts_file(tmp_path, "work")) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    if message.endswith("\n"):
+        assert err == message
+    else:
+        assert err == message + ", ".join(sorted(TARGETS)) + "\n"
+
+
+def test_a_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("-t", "fake", str(tmp_path / "none.yaml")) == 2
+    assert capsys.readouterr().err == f"mailconf: {tmp_path / 'none.yaml'}: no such file; check the path\n"
+
+
+def test_an_invalid_file_exits_1_with_the_lint_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "version: 1\naccounts:\n  work:\n    address: a@example.org\n    incoming: {protocol: smtp, host: h}\n"
+    )
+    assert run("-t", "fake", str(path)) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    lines = err.splitlines()
+    assert lines[-1] == f"mailconf: {path}: not rendered: fix the errors above first (`mailconf lint {path}`)"
+    assert lines[:-1] and all(line.startswith(f"{path}:5:") and " error MC002 " in line for line in lines[:-1])
+
+
+def test_starttls_optional_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = accounts_file(tmp_path, "work", extra={"outgoing": {"host": "smtp.example.org",
+                                                              "security": "starttls-optional"}})  # fmt: skip
+    out = tmp_path / "out"
+    assert run("-t", "fake", "-o", str(out), file) == 1
+    assert capsys.readouterr().err == (
+        "mailconf: error: account work: outgoing.security starttls-optional is never rendered (a client that may "
+        f"skip STARTTLS can be downgraded); use starttls or tls\nmailconf: {file}: not rendered\n"
+    )
+    assert not out.exists()
+
+
+def test_a_literal_password_is_a_gap_and_never_written(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    secret = "S3cr3t-pa55-XYZZY"
+    incoming = ACCOUNT["incoming"] | {"password": secret}
+    file = accounts_file(tmp_path, "work", extra={"incoming": incoming})
+    out = tmp_path / "out"
+    assert run("-t", "outlook-prf", "-o", str(out), file) == 0
+    assert run("-t", "outlook-prf", file) == 0
+    assert main(["lint", file]) in (0, 1)
+    stdout, stderr = capfd.readouterr()
+    gap = (
+        "mailconf: warning: outlook-prf: account work: incoming.password cannot be expressed; a literal password "
+        "is never rendered: use password_command (lint: MC401)"
+    )
+    assert stderr.splitlines().count(gap) == 2
+    rendered = (out / "outlook.prf").read_bytes()
+    for blob in (stdout.encode(), stderr.encode(), rendered):
+        assert secret.encode() not in blob and secret.encode("utf-16-le") not in blob
+
+
+def test_output_is_deterministic(tmp_path: Path) -> None:
+    file = accounts_file(tmp_path, "work", "home", "gappy")
+    for name in ("one", "two"):
+        assert run("-t", "fake", "-o", str(tmp_path / name), file) == 0
+        assert run("-t", "outlook-prf", "-o", str(tmp_path / name), file) == 0
+    for name in ("work.conf", "home.conf", "gappy.conf", "outlook.prf"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+# --- templates: an undefined variable is one line, without the context ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("host {{ host }} {{ missing }}\n", "'missing' is undefined"),
+        ("host {{ account.host }} {{ account.nope }}\n", "'dict object' has no attribute 'nope'"),
+    ],
+)
+def test_an_undefined_template_variable_is_one_line(template: str, message: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    (tmp_path / "templates" / "fake").mkdir(parents=True)
+    (tmp_path / "templates" / "fake" / "broken.j2").write_text(template)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(tmp_path / "templates")), undefined=jinja2.StrictUndefined
+    )
+    monkeypatch.setattr(mailconf.render, "environment", lambda: env)
+
+    def broken_render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
+        secret = {"host": "imap.example.org", "command": "pass show SECRET-TOKEN"}
+        text = env.get_template("fake/broken.j2").render(host="h", account=secret, command=secret["command"])
+        return Rendered((RenderedFile("x", text.encode()),))
+
+    monkeypatch.setattr(FAKE, "render", broken_render)
+    assert run("-t", "fake", accounts_file(tmp_path, "work")) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"mailconf: target fake: template error: {message}\n"

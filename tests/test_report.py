@@ -1,0 +1,289 @@
+"""Output formats: text (with its summary), json, github workflow commands, SARIF 2.1.0, and colour.
+
+SARIF is checked against the official SARIF 2.1.0 JSON schema (sarif-2.1.0-rtm.5,
+the OASIS schema as published by Microsoft's SARIF SDK team), taken from the npm
+package ``@microsoft/jest-sarif``, which ships it. ``.ci/run`` installs that
+package globally; without it the test skips, which CI turns into a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft4Validator
+
+from mailconf import report
+from mailconf.model import Finding, Location, Severity
+from mailconf.rules import RULES
+from tests.conftest import need
+from tests.test_cli import CLEAN, INSECURE, Outcome, run_mailconf
+
+MC101_TEXT = (
+    "password login to imap.example.com without TLS sends the credentials in cleartext; set security: tls (port 993)"
+)
+SARIF_PACKAGE = "@microsoft/jest-sarif"
+SARIF_SCHEMA_IN_PACKAGE = "lib/schemas/sarif-2.1.0-rtm.5.json"
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    (tmp_path / "a.yaml").write_text(INSECURE, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(CLEAN, encoding="utf-8")
+    return tmp_path
+
+
+# --- text ------------------------------------------------------------------------
+
+
+def test_text_lines_and_summary(files: Path) -> None:
+    (files / "c.yaml").write_text("\ufeff" + INSECURE.replace("\n", "\r\n"), encoding="utf-8")
+    assert run_mailconf("lint", "a.yaml", "b.yaml", "c.yaml", cwd=files) == Outcome(
+        1,
+        f"a.yaml:8:17: error MC101 cleartext-credentials: {MC101_TEXT}\n"
+        "c.yaml:1:1: warning MC004 byte-order-mark: file starts with a UTF-8 byte-order mark; "
+        "save it as UTF-8 without a BOM\n"
+        "c.yaml:1:11: info MC005 crlf-line-endings: CRLF line ends; convert the file to LF line ends\n"
+        f"c.yaml:8:17: error MC101 cleartext-credentials: {MC101_TEXT}\n"
+        "2 errors, 1 warning, 1 info in 3 files\n",
+        "",
+    )
+
+
+def test_text_is_empty_when_clean(files: Path) -> None:
+    assert run_mailconf("lint", "b.yaml", cwd=files) == Outcome(0, "", "")
+
+
+# --- json ------------------------------------------------------------------------
+
+
+def test_json(files: Path) -> None:
+    outcome = run_mailconf("lint", "--format", "json", "a.yaml", "b.yaml", cwd=files)
+    assert (outcome.code, outcome.stderr) == (1, "")
+    assert json.loads(outcome.stdout) == [
+        {
+            "path": "a.yaml",
+            "line": 8,
+            "column": 17,
+            "severity": "error",
+            "rule": "MC101",
+            "slug": "cleartext-credentials",
+            "message": MC101_TEXT,
+        }
+    ]
+
+
+def test_json_when_clean_is_an_empty_list(files: Path) -> None:
+    assert run_mailconf("lint", "--format", "json", "b.yaml", cwd=files) == Outcome(0, "[]\n", "")
+
+
+# --- github ------------------------------------------------------------------------
+
+
+def test_github_workflow_commands(files: Path) -> None:
+    assert run_mailconf("lint", "--format", "github", "a.yaml", cwd=files) == Outcome(
+        1, f"::error file=a.yaml,line=8,col=17,title=MC101 cleartext-credentials::{MC101_TEXT}\n", ""
+    )
+
+
+def test_github_is_chosen_when_github_actions_is_true(files: Path) -> None:
+    expected = f"::error file=a.yaml,line=8,col=17,title=MC101 cleartext-credentials::{MC101_TEXT}\n"
+    assert run_mailconf("lint", "a.yaml", cwd=files, env={"GITHUB_ACTIONS": "true"}) == Outcome(1, expected, "")
+    text = run_mailconf("lint", "--format", "text", "a.yaml", cwd=files, env={"GITHUB_ACTIONS": "true"})
+    assert text.stdout.startswith("a.yaml:8:17: error MC101")
+    other = run_mailconf("lint", "a.yaml", cwd=files, env={"GITHUB_ACTIONS": "false"})
+    assert other.stdout.startswith("a.yaml:8:17: error MC101")
+
+
+def test_github_escapes_properties_and_data() -> None:
+    """A file name with `,` or `:` and a message with a newline or `%` cannot end or forge a command."""
+    finding = Finding(
+        "MC101", "cleartext-credentials", Severity.WARNING, Location("dir,x:y/a%.yaml", 3, 4), "50%\nnext::error"
+    )
+    result = _Result("dir,x:y/a%.yaml", (finding,))
+    assert report.github([result], report.Tool("mailconf lint", RULES)) == (
+        "::warning file=dir%2Cx%3Ay/a%25.yaml,line=3,col=4,title=MC101 cleartext-credentials::50%25%0Anext::error\n"
+    )
+
+
+def test_github_levels() -> None:
+    levels = [Severity.ERROR, Severity.WARNING, Severity.INFO]
+    result = _Result("a.yaml", tuple(Finding("MC101", "s", level, Location("a.yaml", 1, 1), "m") for level in levels))
+    lines = report.github([result], report.Tool("mailconf lint", RULES)).splitlines()
+    assert [line.split(" ", 1)[0] for line in lines] == ["::error", "::warning", "::notice"]
+
+
+class _Result:
+    def __init__(self, path: str, findings: tuple[Finding, ...]) -> None:
+        self.path = path
+        self.findings = findings
+
+
+# --- SARIF ---------------------------------------------------------------------------
+
+
+@cache
+def _sarif_schema_path() -> str:
+    return str(Path(subprocess.run(["npm", "root", "-g"], capture_output=True, text=True, check=True).stdout.strip()))
+
+
+def sarif_validator() -> Draft4Validator:
+    need("npm")
+    path = Path(_sarif_schema_path()) / SARIF_PACKAGE / SARIF_SCHEMA_IN_PACKAGE
+    if not path.is_file():
+        pytest.skip(f"needs the npm package {SARIF_PACKAGE} (not installed; .ci/run installs it)")
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    assert schema["title"] == "Static Analysis Results Format (SARIF) Version 2.1.0-rtm.5 JSON Schema"
+    return Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+
+
+def _sarif(files: Path, *names: str) -> dict[str, Any]:
+    outcome = run_mailconf("lint", "--format", "sarif", *names, cwd=files)
+    assert outcome.stderr == ""
+    loaded: dict[str, Any] = json.loads(outcome.stdout)
+    return loaded
+
+
+def test_sarif_is_valid_against_the_official_schema(files: Path) -> None:
+    validator = sarif_validator()
+    (files / "c.yaml").write_text("version: 1\naccounts: [\n", encoding="utf-8")
+    log = _sarif(files, "a.yaml", "b.yaml", "c.yaml")
+    assert [e.message for e in validator.iter_errors(log)] == []
+    assert log["version"] == "2.1.0"
+    assert log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def test_sarif_validator_is_not_vacuous() -> None:
+    validator = sarif_validator()
+    broken = {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"level": "fatal"}]}]}
+    assert sorted(e.message for e in validator.iter_errors(broken)) == [
+        "'fatal' is not one of ['none', 'note', 'warning', 'error']",
+        "'message' is a required property",
+    ]
+
+
+def test_sarif_results_carry_rule_level_and_location(files: Path) -> None:
+    run = _sarif(files, "a.yaml", "b.yaml")["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert run["columnKind"] == "unicodeCodePoints"
+    assert run["results"] == [
+        {
+            "ruleId": "MC101",
+            "ruleIndex": [r["id"] for r in rules].index("MC101"),
+            "level": "error",
+            "message": {"text": MC101_TEXT},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": "a.yaml"},
+                        "region": {"startLine": 8, "startColumn": 17},
+                    }
+                }
+            ],
+        }
+    ]
+
+
+def test_sarif_describes_every_rule_with_help(files: Path) -> None:
+    rules = _sarif(files, "b.yaml")["runs"][0]["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == sorted(RULES)
+    levels = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+    for entry in rules:
+        rule = RULES[entry["id"]]
+        assert entry["shortDescription"] == {"text": rule.TITLE}
+        assert entry["help"]["text"] == (rule.__doc__ or "").strip()
+        assert entry["help"]["text"], entry["id"]
+        assert entry["defaultConfiguration"] == {"level": levels[rule.SEVERITY]}
+        assert entry["properties"] == {"slug": rule.SLUG}
+
+
+def test_sarif_levels_follow_the_policy(files: Path) -> None:
+    outcome = run_mailconf("lint", "--format", "sarif", "--severity", "MC101=info", "a.yaml", cwd=files)
+    assert outcome.code == 0
+    assert [r["level"] for r in json.loads(outcome.stdout)["runs"][0]["results"]] == ["note"]
+
+
+def test_sarif_uri_is_percent_encoded(tmp_path: Path) -> None:
+    validator = sarif_validator()
+    directory = tmp_path / "my accounts#1"
+    directory.mkdir()
+    (directory / "a b.yaml").write_text(INSECURE, encoding="utf-8")
+    log = _sarif(tmp_path, "my accounts#1/a b.yaml")
+    location = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "my%20accounts%231/a%20b.yaml"}
+    assert [e.message for e in validator.iter_errors(log)] == []
+
+
+# --- colour ----------------------------------------------------------------------------
+
+
+def _on_a_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> str:
+    """Run with stdout on a pseudo-terminal; return what the terminal received."""
+    main, replica = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mailconf", *args], cwd=cwd, env=env, stdout=replica, stderr=subprocess.PIPE
+        )
+        os.close(replica)
+        chunks = []
+        while True:
+            ready, _, _ = select.select([main], [], [], 60)
+            if not ready:  # a hang guard, not a timing assertion
+                break
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # EIO: the replica side is closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=60)
+    finally:
+        os.close(main)
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+def _environment(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "GITHUB_ACTIONS")}
+    env.update(extra)
+    return env
+
+
+def test_colour_on_a_terminal(files: Path) -> None:
+    assert _on_a_terminal(["lint", "a.yaml"], files, _environment()) == (
+        f"a.yaml:8:17: \x1b[31merror\x1b[0m MC101 cleartext-credentials: {MC101_TEXT}\n1 error in 1 file\n"
+    )
+
+
+def test_no_colour_with_no_color_set(files: Path) -> None:
+    assert _on_a_terminal(["lint", "a.yaml"], files, _environment(NO_COLOR="1")) == (
+        f"a.yaml:8:17: error MC101 cleartext-credentials: {MC101_TEXT}\n1 error in 1 file\n"
+    )
+
+
+def test_no_colour_in_a_pipe(files: Path) -> None:
+    assert "\x1b" not in run_mailconf("lint", "a.yaml", cwd=files).stdout
+
+
+def test_machine_formats_are_never_coloured(files: Path) -> None:
+    for fmt in ("json", "sarif", "github"):
+        assert "\x1b" not in _on_a_terminal(["lint", "--format", fmt, "a.yaml"], files, _environment()), fmt
+
+
+def test_use_color_rules() -> None:
+    class Terminal:
+        def isatty(self) -> bool:
+            return True
+
+    assert report.use_color(Terminal(), {}) is True
+    assert report.use_color(Terminal(), {"NO_COLOR": "1"}) is False
+    assert report.use_color(Terminal(), {"NO_COLOR": ""}) is True  # no-color.org: set and not empty
+    assert report.use_color(object(), {}) is False

@@ -1,0 +1,499 @@
+"""The published JSON Schema, its generated validator, and located schema findings.
+
+Two validators read one schema (see mailconf/schema.py): the generated
+fastjsonschema module decides, jsonschema explains. A property test holds them
+to agreement, and documents the one intended difference from a stock Draft
+2020-12 validator: a string ending in a newline (ECMA-262 ``$`` versus Python's).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from mailconf import schema, schema_codegen
+from tests.conftest import ROOT, lint_text
+from tests.test_cli import Outcome, run_mailconf
+
+SCHEMA_FILE = ROOT / "schemas" / "mailconf.schema.json"
+
+
+def published() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return loaded
+
+
+# --- the schema as a document ------------------------------------------------
+
+
+def test_schema_is_a_valid_draft_2020_12_schema() -> None:
+    document = published()
+    Draft202012Validator.check_schema(document)
+    assert document["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert document["$id"] == "https://mailconf.dev/schemas/v1/mailconf.schema.json"
+    assert document["title"] == "mailconf account file"
+    assert document["description"].startswith("Mail accounts as code")
+
+
+def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        node = document["$defs"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+@pytest.mark.parametrize("definition", ["account", "incoming", "outgoing", "tls", "defaults"])
+def test_every_field_has_a_title_or_description_for_editors(definition: str) -> None:
+    """yaml-language-server shows these on hover: a field without one is a field without docs."""
+    document = published()
+    fields = document["$defs"][definition]["properties"]
+    undocumented = [
+        name for name, node in fields.items() if not {"title", "description"} & set(_resolve(document, node))
+    ]
+    assert undocumented == []
+
+
+def test_value_definitions_carry_examples() -> None:
+    defs = published()["$defs"]
+    assert {name for name, node in defs.items() if "examples" in node} >= {
+        "accountName",
+        "address",
+        "host",
+        "port",
+        "path",
+        "timeout",
+    }
+    assert defs["host"]["examples"] == ["imap.example.com", "127.0.0.1", "::1"]
+
+
+def test_examples_in_the_schema_are_valid_values() -> None:
+    """An example that the schema itself rejects would teach the wrong thing in an editor."""
+    document = published()
+    for name, node in document["$defs"].items():
+        for example in node.get("examples", []):
+            validator = Draft202012Validator({**node, "$defs": document["$defs"]})
+            assert validator.is_valid(example), (name, example)
+
+
+def test_mailconf_schema_prints_the_published_file(tmp_path: Path) -> None:
+    outcome = run_mailconf("schema", cwd=tmp_path)
+    assert outcome == Outcome(0, SCHEMA_FILE.read_text(encoding="utf-8"), "")
+    assert json.loads(outcome.stdout)["$id"] == published()["$id"]
+
+
+def test_generated_validator_is_in_sync_with_the_schema() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mailconf.schema_codegen", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_codegen_check_fails_on_a_stale_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stale = tmp_path / "_schema_generated.py"
+    stale.write_text(schema_codegen.generate().replace("65535", "65536"), encoding="utf-8")
+    monkeypatch.setattr(schema_codegen, "TARGET", stale)
+    monkeypatch.setattr(sys, "argv", ["schema_codegen", "--check"])
+    with pytest.raises(SystemExit) as exited:
+        schema_codegen.main()
+    assert exited.value.code == 1
+
+
+# --- located findings ----------------------------------------------------------
+
+BASE = (
+    "version: 1\n"  # 1
+    "accounts:\n"  # 2
+    "  work:\n"  # 3
+    "    address: alice@example.com\n"  # 4
+    "    incoming:\n"  # 5
+    "      protocol: imap\n"  # 6
+    "      host: imap.example.com\n"  # 7
+    "      password_command: pass show work\n"  # 8
+)
+
+
+def findings(text: str) -> list[tuple[str, int, int, str]]:
+    return [(f.rule, f.location.line, f.location.column, f.message) for f in lint_text(text)]
+
+
+def test_unknown_key_suggests_the_nearest() -> None:
+    assert findings(BASE + "      securty: tls\n") == [
+        ("MC002", 9, 7, "unknown key `securty`; did you mean `security`?"),
+    ]
+
+
+def test_unknown_key_without_a_near_one_lists_the_allowed() -> None:
+    assert findings(BASE.replace("version: 1\n", "version: 1\nzzz: 1\n")) == [
+        ("MC002", 2, 1, "unknown key `zzz`; allowed here: accounts, defaults, version"),
+    ]
+
+
+def test_missing_required_key_points_at_the_mapping_key() -> None:
+    assert findings(BASE.replace("      host: imap.example.com\n", "")) == [
+        ("MC002", 5, 5, "missing required key `host` in `incoming`; add it"),
+    ]
+
+
+def test_missing_top_level_key() -> None:
+    assert findings("version: 1\n") == [("MC002", 1, 1, "missing required key `accounts`; add it")]
+
+
+def test_wrong_type_yes_no_hint() -> None:
+    assert findings(BASE + "      tls: {verify: no}\n") == [
+        (
+            "MC002",
+            9,
+            21,
+            '`verify` must be true or false (got "no") (YAML 1.2 reads yes/no/on/off as text: write true or false)',
+        ),
+    ]
+
+
+def test_quoted_number_hint() -> None:
+    assert findings(BASE + '      port: "993"\n') == [
+        ("MC002", 9, 13, '`port` must be a whole number (got "993") (remove the quotes)'),
+    ]
+
+
+def test_enum() -> None:
+    assert findings(BASE + "      security: ssl\n") == [
+        ("MC002", 9, 17, '`security` must be one of tls, starttls, starttls-optional, none (got "ssl")'),
+    ]
+
+
+def test_version_const() -> None:
+    assert findings(BASE.replace("version: 1", "version: 2")) == [
+        ("MC002", 1, 10, "`version` must be 1 (got 2)"),
+    ]
+
+
+def test_pop3_only_keys_on_imap() -> None:
+    assert findings(BASE + "      leave_on_server: true\n      leave_days: 7\n") == [
+        ("MC002", 9, 7, "`leave_on_server` is only valid for protocol pop3; remove it"),
+        ("MC002", 10, 7, "`leave_days` is only valid for protocol pop3; remove it"),
+    ]
+
+
+def test_pop3_keys_on_pop3_are_fine() -> None:
+    pop3 = BASE.replace("protocol: imap", "protocol: pop3") + "      leave_on_server: true\n      leave_days: 7\n"
+    assert [f for f in findings(pop3) if f[0] == "MC002"] == []
+
+
+def test_bad_account_name_points_at_the_name() -> None:
+    assert findings(BASE.replace("  work:\n", '  "bad name!":\n')) == [
+        (
+            "MC002",
+            3,
+            3,
+            "account name \"bad name!\" is not valid: use 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit",
+        ),
+    ]
+
+
+def test_port_range() -> None:
+    assert findings(BASE + "      port: 99999\n") == [
+        ("MC002", 9, 13, "`port` must be between 1 and 65535 (got 99999)"),
+    ]
+    assert findings(BASE + "      port: 0\n") == [("MC002", 9, 13, "`port` must be between 1 and 65535 (got 0)")]
+
+
+def test_control_character_in_display_name() -> None:
+    text = BASE.replace("    incoming:\n", '    display_name: "Alice\\x1b[31m"\n    incoming:\n')
+    assert findings(text) == [
+        (
+            "MC002",
+            5,
+            19,
+            '`display_name` is not valid (got "Alice\\u001b[31m"): remove control characters',
+        ),
+    ]
+
+
+def test_next_line_character_in_organization() -> None:
+    """U+0085 (NEL) and U+2028 end a line in some clients' files: rejected like a newline."""
+    text = BASE.replace("    incoming:\n", '    organization: "ACME\\u2028x"\n    incoming:\n')
+    assert findings(text) == [
+        ("MC002", 5, 19, '`organization` is not valid (got "ACME\\u2028x"): remove control characters'),
+    ]
+
+
+def test_newline_in_username() -> None:
+    text = BASE + '      username: "alice\\nset folder=/tmp"\n'
+    assert findings(text) == [
+        ("MC002", 9, 17, '`username` is not valid (got "alice\\nset folder=/tmp"): remove control characters'),
+    ]
+
+
+def test_trailing_newline_in_host_is_rejected() -> None:
+    """Python's `$` matches before a final newline; the schema's ECMA-262 `$` does not. The host is rejected."""
+    text = BASE.replace("host: imap.example.com", 'host: "imap.example.com\\n"')
+    assert findings(text) == [("MC703", 7, 13, "host contains white space; remove it")]
+
+
+def test_trailing_newline_in_host_decided_by_the_generated_validator() -> None:
+    data = {
+        "version": 1,
+        "accounts": {"w": {"address": "a@example.com", "incoming": {"protocol": "imap", "host": "imap.example.com\n"}}},
+    }
+    assert schema.document_is_valid(data) is False
+    assert schema.explaining_validator_class()(published()).is_valid(data) is False
+    # the documented difference: a stock Python validator accepts it
+    assert Draft202012Validator(published()).is_valid(data) is True
+
+
+SECRET = "hunter2-secret"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"      password: [{SECRET}]\n",
+        f'      password_command: "{SECRET}\\u0007"\n',
+        f'      token_command: "{SECRET}\\n"\n',
+        f"      password_command: {{x: {SECRET}}}\n",
+        "      password_command: ''\n",
+    ],
+)
+def test_secret_values_are_never_echoed(line: str) -> None:
+    text = BASE.replace("      password_command: pass show work\n", line)
+    messages = findings(text)
+    assert messages, "the bad value must be reported"
+    assert all(SECRET not in message for *_, message in messages)
+
+
+def test_secret_messages_exactly() -> None:
+    text = BASE.replace("      password_command: pass show work\n", f'      password_command: "{SECRET}\\u0007"\n')
+    assert findings(text) == [
+        ("MC002", 8, 25, "`password_command` is not valid: write the command on one line without control characters"),
+    ]
+    text = BASE.replace("      password_command: pass show work\n", f"      password: [{SECRET}]\n")
+    assert [f for f in findings(text) if f[0] == "MC002"] == [("MC002", 8, 17, "`password` must be text")]
+
+
+def test_cli_prints_schema_errors_with_file_line_col(tmp_path: Path) -> None:
+    (tmp_path / "accounts.yaml").write_text(BASE + "      securty: tls\n", encoding="utf-8")
+    assert run_mailconf("lint", "accounts.yaml", cwd=tmp_path) == Outcome(
+        1,
+        "accounts.yaml:9:7: error MC002 schema-violation: unknown key `securty`; did you mean `security`?\n"
+        "1 error in 1 file\n",
+        "",
+    )
+
+
+def test_other_accounts_are_still_checked_when_one_breaks_the_schema() -> None:
+    text = (
+        BASE
+        + "  old:\n"
+        + "    address: bob@example.com\n"
+        + "    incoming: {protocol: imap, host: mail.example.com, security: none, password_command: x y}\n"
+        + "  broken:\n"
+        + "    address: carol@example.com\n"
+    )
+    assert [(rule, line, column) for rule, line, column, _ in findings(text)] == [("MC101", 11, 66), ("MC002", 12, 3)]
+    assert findings(text)[1][3] == "account `broken` needs `incoming:` or `outgoing:`"
+
+
+# --- the two validators agree: a property test --------------------------------
+
+VALID: dict[str, Any] = {
+    "version": 1,
+    "defaults": {"timeout": 30, "incoming": {"leave_on_server": True}, "tls": {"min_version": "1.2"}},
+    "accounts": {
+        "work": {
+            "address": "alice@example.com",
+            "display_name": "Alice Example",
+            "incoming": {
+                "protocol": "imap",
+                "host": "imap.example.com",
+                "port": 993,
+                "security": "tls",
+                "auth": "password",
+                "username": "alice",
+                "password_command": "pass show work",
+                "mechanisms": ["scram-sha-256", "plain"],
+                "tls": {"verify": True, "ca_file": "/etc/ssl/ca.pem"},
+                "timeout": 20,
+            },
+            "outgoing": {"protocol": "smtp", "host": "smtp.example.com", "port": 465, "auth": "oauth2"},
+        },
+        "home": {
+            "address": "bob@example.org",
+            "incoming": {"protocol": "pop3", "host": "::1", "leave_on_server": True, "leave_days": 7},
+        },
+    },
+}
+
+KNOWN_KEYS = sorted(
+    {key for node in [published(), *published()["$defs"].values()] for key in node.get("properties", {})}
+)
+INTERESTING_TEXT = [
+    "imap.example.com\n",
+    "imap.example.com",
+    "alice@example.com",
+    "a@b\n",
+    "tls",
+    "starttls",
+    "none",
+    "imap",
+    "pop3",
+    "smtp",
+    "password",
+    "oauth2",
+    "plain",
+    "1.2",
+    "/etc/ssl/ca.pem",
+    "/etc/ssl/ca.pem\n",
+    "sha256:" + ":".join(["AB"] * 32),
+    "sha1:" + ":".join(["ab"] * 20),
+    "work",
+    "x-anchor",
+    'a"b',
+    "a'b",
+    "",
+    " ",
+    "\u2028",
+    "\u0085",
+    "\x7f",
+    "é.example.com",
+    "host:993",
+    "user@host",
+    "1.2.3.4",
+]
+texts = st.one_of(
+    st.sampled_from(INTERESTING_TEXT),
+    st.text(max_size=12),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=6).map(lambda s: "mail" + s),
+    st.sampled_from(INTERESTING_TEXT).map(lambda s: s + "\n"),
+)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 70000),
+    st.sampled_from([0, 1, 993, 65535, 65536, 86400, 86401, 3650, 3651]),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    texts,
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KNOWN_KEYS) | texts, inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _containers(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [path]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, (dict, list)):
+                found += _containers(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            if isinstance(value, (dict, list)):
+                found += _containers(value, (*path, index))
+    return found
+
+
+def _string_leaves(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(node, str):
+        return [path]
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    return [leaf for key, value in items for leaf in _string_leaves(value, (*path, key))]
+
+
+TWEAKS = [
+    lambda s: s + "\n",
+    lambda s: s + "\r\n",
+    lambda s: " " + s,
+    lambda s: s[:-1],
+    lambda s: s.upper(),
+    lambda s: s + "\u2028",
+    lambda s: s.replace(".", "\x00", 1),
+    lambda s: s + '"; x',
+]
+
+
+@st.composite  # type: ignore[untyped-decorator]
+def mutated_documents(draw: st.DrawFn) -> Any:
+    """The valid document after one to four mutations anywhere: set, delete or add a key, replace an
+    item, or tweak a string a little (a trailing newline, a control character, a quote)."""
+    document: Any = copy.deepcopy(VALID)
+    for _ in range(draw(st.integers(1, 4))):
+        action = draw(st.sampled_from(["set", "delete", "add", "tweak", "tweak"]))
+        if action == "tweak" and (leaves := _string_leaves(document)):
+            *parent_path, last = draw(st.sampled_from(leaves))
+            parent = document
+            for step in parent_path:
+                parent = parent[step]
+            parent[last] = draw(st.sampled_from(TWEAKS))(parent[last])
+            continue
+        path = draw(st.sampled_from(_containers(document)))
+        node = document
+        for step in path:
+            node = node[step]
+        if isinstance(node, dict):
+            if action == "delete" and node:
+                del node[draw(st.sampled_from(sorted(node, key=str)))]
+            elif action == "set" and node:
+                node[draw(st.sampled_from(sorted(node, key=str)))] = draw(values)
+            else:
+                node[draw(st.sampled_from(KNOWN_KEYS) | texts)] = draw(values)
+        elif isinstance(node, list):
+            if node and action != "add":
+                node[draw(st.integers(0, len(node) - 1))] = draw(values)
+            else:
+                node.append(draw(values))
+    return document
+
+
+def _generated_valid(document: Any) -> bool:
+    return schema.document_is_valid(document)
+
+
+STOCK = Draft202012Validator(published())
+EXPLAINING = schema.explaining_validator_class()(published())
+
+
+def _strings(node: Any) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for key, value in node.items() for s in (*_strings(key), *_strings(value))]
+    if isinstance(node, list):
+        return [s for item in node for s in _strings(item)]
+    return []
+
+
+@settings(max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])  # type: ignore[untyped-decorator]
+@given(mutated_documents())  # type: ignore[untyped-decorator]
+def test_generated_validator_agrees_with_jsonschema(document: Any) -> None:
+    """The deciding validator, the explaining one, and stock jsonschema Draft 2020-12, on mutated documents.
+
+    - generated and explaining validators always agree (both read patterns as ECMA-262);
+    - stock jsonschema agrees too, except where a string ends in a newline: there
+      only the stock validator may accept (Python's ``$``), never the other way round;
+    - an invalid document always gets at least one explained problem (never the
+      "validators disagree" fallback).
+    """
+    generated = _generated_valid(document)
+    assert generated == EXPLAINING.is_valid(document)
+    stock = STOCK.is_valid(document)
+    if generated != stock:
+        assert stock and not generated
+        assert any(s.endswith("\n") for s in _strings(document))
+    if not generated:
+        problems, _invalid = schema.validate(document)
+        assert problems
+        assert not any(p.message.startswith("the file does not match the schema") for p in problems)

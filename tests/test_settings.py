@@ -1,0 +1,191 @@
+"""mailconf's own settings: where they are found, what wins, and one line (exit 2) when they are wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mailconf.errors import ConfigError
+from mailconf.model import Severity
+from mailconf.settings import Policy, discover, load_policy
+from tests.test_cli import INSECURE, Outcome, run_mailconf
+
+MC101 = (
+    "accounts.yaml:8:17: {level} MC101 cleartext-credentials: password login to imap.example.com without TLS "
+    "sends the credentials in cleartext; set security: tls (port 993)\n"
+)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """tmp/repo/configs/accounts.yaml (one MC101 finding); tests add settings files around it."""
+    configs = tmp_path / "repo" / "configs"
+    configs.mkdir(parents=True)
+    (configs / "accounts.yaml").write_text(INSECURE, encoding="utf-8")
+    return configs
+
+
+def lint(cwd: Path, *options: str) -> Outcome:
+    return run_mailconf("lint", *options, "accounts.yaml", cwd=cwd)
+
+
+def test_defaults_without_any_settings_file(project: Path) -> None:
+    assert discover(project) is None
+    assert lint(project) == Outcome(1, MC101.format(level="error") + "1 error in 1 file\n", "")
+
+
+def test_pyproject_table_found_upward(project: Path) -> None:
+    (project.parent / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.mailconf]\nseverity = {cleartext-credentials = "warning"}\n',
+        encoding="utf-8",
+    )
+    assert discover(project) == project.parent / "pyproject.toml"
+    assert lint(project) == Outcome(0, MC101.format(level="warning") + "1 warning in 1 file\n", "")
+
+
+def test_fail_level_from_settings(project: Path) -> None:
+    (project.parent / ".mailconf.yaml").write_text(
+        "fail-level: warning\nseverity:\n  MC101: warning\n", encoding="utf-8"
+    )
+    assert lint(project) == Outcome(1, MC101.format(level="warning") + "1 warning in 1 file\n", "")
+
+
+def test_pyproject_without_the_table_is_passed_over(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
+    (project.parent / ".mailconf.yaml").write_text("disable: [MC101]\n", encoding="utf-8")
+    assert discover(project) == project.parent / ".mailconf.yaml"
+    assert lint(project) == Outcome(0, "", "")
+
+
+def test_mailconf_yaml_wins_over_pyproject_in_the_same_directory(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.mailconf]\ndisable = ["MC101"]\n', encoding="utf-8")
+    (project / ".mailconf.yaml").write_text("severity: {MC101: info}\n", encoding="utf-8")
+    assert discover(project) == project / ".mailconf.yaml"
+    assert lint(project) == Outcome(0, MC101.format(level="info") + "1 info in 1 file\n", "")
+
+
+def test_the_nearest_directory_wins(project: Path) -> None:
+    (project.parent / ".mailconf.yaml").write_text("disable: [MC101]\n", encoding="utf-8")
+    (project / ".mailconf.yaml").write_text("severity: {MC101: warning}\n", encoding="utf-8")
+    assert lint(project) == Outcome(0, MC101.format(level="warning") + "1 warning in 1 file\n", "")
+
+
+def test_config_option_wins_over_the_discovered_file(project: Path) -> None:
+    (project / ".mailconf.yaml").write_text("disable: [MC101]\n", encoding="utf-8")
+    (project / "strict.toml").write_text('[tool.mailconf]\nfail-level = "info"\n', encoding="utf-8")
+    (project / "lenient.yaml").write_text("severity: {MC101: info}\n", encoding="utf-8")
+    assert lint(project, "--config", "strict.toml") == Outcome(
+        1, MC101.format(level="error") + "1 error in 1 file\n", ""
+    )
+    assert lint(project, "--config", "lenient.yaml") == Outcome(
+        0, MC101.format(level="info") + "1 info in 1 file\n", ""
+    )
+
+
+def test_command_line_wins_over_the_file(project: Path) -> None:
+    (project / ".mailconf.yaml").write_text("fail-level: info\nseverity: {MC101: warning}\n", encoding="utf-8")
+    assert lint(project, "--fail-level", "error") == Outcome(
+        0, MC101.format(level="warning") + "1 warning in 1 file\n", ""
+    )
+    assert lint(project, "--severity", "cleartext-credentials=error") == Outcome(
+        1, MC101.format(level="error") + "1 error in 1 file\n", ""
+    )
+    assert lint(project, "--disable", "cleartext-credentials") == Outcome(0, "", "")
+    assert lint(project, "--disable", "mc101") == Outcome(0, "", "")
+
+
+def test_empty_settings_file_means_defaults(project: Path) -> None:
+    (project / ".mailconf.yaml").write_text("# nothing yet\n", encoding="utf-8")
+    assert load_policy(str(project / ".mailconf.yaml")) == Policy(source=str(project / ".mailconf.yaml"))
+
+
+def test_policy_values(project: Path) -> None:
+    path = project / ".mailconf.yaml"
+    path.write_text("fail-level: warning\ndisable: [prefer-implicit-tls]\nseverity: {MC101: info}\n", encoding="utf-8")
+    assert load_policy(str(path)) == Policy(
+        fail_level=Severity.WARNING,
+        disabled=frozenset({"MC104"}),
+        severity={"MC101": Severity.INFO},
+        source=str(path),
+    )
+
+
+# (settings file name, its text, the error after "mailconf: <path>")
+BAD_FILES = [
+    (".mailconf.yaml", "fail-level: loud\n", ": fail-level: unknown severity 'loud': use info, warning or error"),
+    (".mailconf.yaml", "disable: MC101\n", ": `disable` must be a list of rule ids or slugs"),
+    (".mailconf.yaml", "disable: [MC999]\n", ": disable: unknown rule 'MC999'; `mailconf rules` lists them"),
+    (".mailconf.yaml", "severity: {nope: info}\n", ": severity: unknown rule 'nope'; `mailconf rules` lists them"),
+    (
+        ".mailconf.yaml",
+        "severity: {MC101: loud}\n",
+        ": severity MC101: unknown severity 'loud': use info, warning or error",
+    ),
+    (".mailconf.yaml", "severity: [MC101]\n", ": `severity` must map rule ids or slugs to info, warning or error"),
+    (
+        ".mailconf.yaml",
+        "colour: always\n",
+        ": unknown setting(s) colour; allowed: fail-level, disable, severity",
+    ),
+    (
+        ".mailconf.yaml",
+        "disable: [\n",
+        ":2:1: YAML syntax error: did not find expected node content (while parsing a flow node)",
+    ),
+    (".mailconf.yaml", "- MC101\n", ":1:1: settings must be a mapping (fail-level, disable, severity)"),
+    (
+        "pyproject.toml",
+        "[tool.mailconf\n",
+        ": invalid TOML (Expected ']' at the end of a table declaration (at line 1, column 15)); fix the file",
+    ),
+    (
+        "pyproject.toml",
+        '[tool.mailconf]\nfail-level = "loud"\n',
+        ": fail-level: unknown severity 'loud': use info, warning or error",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "error"), BAD_FILES, ids=[f"{n}:{t.strip()}" for n, t, _ in BAD_FILES])
+def test_bad_settings_file_exits_2_with_one_line(project: Path, name: str, text: str, error: str) -> None:
+    (project / name).write_text(text, encoding="utf-8")
+    assert lint(project) == Outcome(2, "", f"mailconf: {project / name}{error}\n")
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        (("--config", "nope.yaml"), "mailconf: nope.yaml: no such configuration file; check --config\n"),
+        (("--severity", "MC101"), "mailconf: --severity MC101: write RULE=LEVEL, like MC104=error\n"),
+        (("--severity", "MC101=loud"), "mailconf: --severity: unknown severity 'loud': use info, warning or error\n"),
+        (("--severity", "MC999=info"), "mailconf: --severity: unknown rule 'MC999'; `mailconf rules` lists them\n"),
+        (("--disable", "nope"), "mailconf: --disable: unknown rule 'nope'; `mailconf rules` lists them\n"),
+    ],
+)
+def test_bad_options_exit_2_with_one_line(project: Path, options: tuple[str, ...], error: str) -> None:
+    assert lint(project, *options) == Outcome(2, "", error)
+
+
+def test_pyproject_named_by_config_needs_the_table(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
+    assert lint(project, "--config", "pyproject.toml") == Outcome(
+        2, "", "mailconf: pyproject.toml: has no [tool.mailconf] table; add one or name another file\n"
+    )
+
+
+def test_bad_fail_level_option_is_a_usage_error(project: Path) -> None:
+    outcome = lint(project, "--fail-level", "loud")
+    assert (outcome.code, outcome.stdout) == (2, "")
+    assert outcome.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--fail-level': 'loud' is not one of 'info', 'warning', 'error'."
+    )
+
+
+def test_load_policy_raises_config_error(project: Path) -> None:
+    (project / ".mailconf.yaml").write_text("fail-level: 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_policy(str(project / ".mailconf.yaml"))
+    assert str(raised.value) == (
+        f"{project / '.mailconf.yaml'}: fail-level: unknown severity '3': use info, warning or error"
+    )

@@ -1,0 +1,130 @@
+"""Inline suppressions: same line, the line above, the whole file; by id or slug; unused ones are MC708."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mailconf.model import Severity
+from mailconf.settings import Policy
+from tests.conftest import lint_text
+from tests.test_cli import INSECURE, Outcome, run_mailconf
+
+SECURITY_LINE = "      security: none\n"  # line 8 of INSECURE; MC101 is reported at 8:17
+assert INSECURE.splitlines()[7] == SECURITY_LINE.rstrip("\n")
+
+MC101_MESSAGE = (
+    "password login to imap.example.com without TLS sends the credentials in cleartext; set security: tls (port 993)"
+)
+
+
+def found(text: str, policy: Policy | None = None) -> list[tuple[str, int, int, Severity, str]]:
+    return [(f.rule, f.location.line, f.location.column, f.severity, f.message) for f in lint_text(text, policy=policy)]
+
+
+def on_security_line(comment: str) -> str:
+    return INSECURE.replace(SECURITY_LINE, f"      security: none  {comment}\n")
+
+
+def above_security_line(comment: str, gap: int = 0) -> str:
+    return INSECURE.replace(SECURITY_LINE, f"      {comment}\n" + "      # a note\n" * gap + SECURITY_LINE)
+
+
+def unused(line: int, column: int, written: str, reason: str = "it matched no finding") -> tuple[Any, ...]:
+    return ("MC708", line, column, Severity.INFO, f"suppression of {written} is unused ({reason}); remove it")
+
+
+def test_unsuppressed_baseline() -> None:
+    assert found(INSECURE) == [("MC101", 8, 17, Severity.ERROR, MC101_MESSAGE)]
+
+
+def test_same_line() -> None:
+    assert found(on_security_line("# mailconf: disable=MC101 lab network, no TLS listener")) == []
+
+
+def test_comment_line_above() -> None:
+    assert found(above_security_line("# mailconf: disable=MC101 lab network")) == []
+
+
+def test_comment_two_lines_above_does_not_reach() -> None:
+    assert found(above_security_line("# mailconf: disable=MC101 lab network", gap=1)) == [
+        unused(8, 7, "MC101"),
+        ("MC101", 10, 17, Severity.ERROR, MC101_MESSAGE),
+    ]
+
+
+def test_disable_file_from_anywhere() -> None:
+    assert found(INSECURE + "# mailconf: disable-file=MC101 the whole lab file\n") == []
+    assert found("# mailconf: disable-file=cleartext-credentials\n" + INSECURE) == []
+
+
+def test_by_slug_and_lower_case_id() -> None:
+    assert found(on_security_line("# mailconf: disable=cleartext-credentials")) == []
+    assert found(on_security_line("# mailconf: disable=mc101")) == []
+    assert found(on_security_line("#mailconf:disable=MC101")) == []
+
+
+def test_unused_suppression_is_reported_at_the_comment() -> None:
+    assert found(on_security_line("# mailconf: disable=MC104 no IMAPS here")) == [
+        ("MC101", 8, 17, Severity.ERROR, MC101_MESSAGE),
+        unused(8, 23, "MC104"),
+    ]
+
+
+def test_unknown_rule() -> None:
+    assert found(on_security_line("# mailconf: disable=MC999")) == [
+        ("MC101", 8, 17, Severity.ERROR, MC101_MESSAGE),
+        unused(8, 23, "MC999", "no such rule"),
+    ]
+
+
+def test_one_of_two_rules_used() -> None:
+    assert found(on_security_line("# mailconf: disable=MC101,prefer-implicit-tls reason")) == [
+        unused(8, 23, "prefer-implicit-tls"),
+    ]
+
+
+def test_a_typo_in_the_directive_is_reported() -> None:
+    assert found(on_security_line("# mailconf: disabel=MC101")) == [
+        ("MC101", 8, 17, Severity.ERROR, MC101_MESSAGE),
+        (
+            "MC708",
+            8,
+            23,
+            Severity.INFO,
+            "`# mailconf:` comment is not a directive; write `# mailconf: disable=RULE reason` "
+            "or `# mailconf: disable-file=RULE reason`",
+        ),
+    ]
+
+
+def test_hash_inside_a_word_is_not_a_comment() -> None:
+    """`#` starts a comment only at a line start or after white space; were this one a comment, its
+    disable-file would suppress MC101."""
+    text = INSECURE.replace("pass show work", "pass show work#mailconf:disable-file=MC101")
+    assert "work#mailconf" in text
+    assert found(text) == [("MC101", 8, 17, Severity.ERROR, MC101_MESSAGE)]
+
+
+def test_suppressing_a_rule_the_settings_disable_is_not_unused() -> None:
+    policy = Policy(disabled=frozenset({"MC104"}))
+    assert found(on_security_line("# mailconf: disable=MC101,MC104"), policy) == []
+
+
+def test_unused_suppressions_follow_the_severity_policy() -> None:
+    policy = Policy(severity={"MC708": Severity.ERROR})
+    assert found(on_security_line("# mailconf: disable=MC101,MC104"), policy) == [
+        ("MC708", 8, 23, Severity.ERROR, "suppression of MC104 is unused (it matched no finding); remove it"),
+    ]
+
+
+def test_cli_unused_suppression_is_info_and_exits_0(tmp_path: Path) -> None:
+    (tmp_path / "accounts.yaml").write_text(on_security_line("# mailconf: disable=MC101,MC104 lab"), encoding="utf-8")
+    assert run_mailconf("lint", "accounts.yaml", cwd=tmp_path) == Outcome(
+        0,
+        "accounts.yaml:8:23: info MC708 unused-suppression: suppression of MC104 is unused (it matched no finding); "
+        "remove it\n1 info in 1 file\n",
+        "",
+    )
+    assert run_mailconf("lint", "--disable", "MC708", "accounts.yaml", cwd=tmp_path) == Outcome(0, "", "")
+    assert run_mailconf("lint", "--fail-level", "info", "accounts.yaml", cwd=tmp_path).code == 1
