@@ -63,36 +63,38 @@ def specs(slowest: float) -> list[Spec]:
 # --- the servers ------------------------------------------------------------
 
 
+def answer(protocol: str, line: bytes) -> tuple[bytes, bool]:
+    """The reply to one command line, and whether to close the connection after it."""
+    words = line.decode("ascii", "replace").split()
+    if protocol == "imap":
+        tag = words[0] if words else "*"
+        command = words[1].upper() if len(words) > 1 else ""
+        if command == "CAPABILITY":
+            return f"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n".encode(), False
+        if command == "LOGOUT":
+            return f"* BYE bench\r\n{tag} OK bye\r\n".encode(), True
+        return f"{tag} BAD not in this benchmark\r\n".encode(), False
+    verb = words[0].upper() if words else ""
+    if verb == "EHLO":
+        return b"250-bench.invalid\r\n250-AUTH PLAIN LOGIN\r\n250 SIZE 1000000\r\n", False
+    if verb == "QUIT":
+        return b"221 bye\r\n", True
+    return b"502 not in this benchmark\r\n", False
+
+
 async def _serve_one(spec: Spec, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
         async with asyncio.timeout(CONNECTION_LIMIT):
             await asyncio.sleep(spec.delay)
-            if spec.protocol == "imap":
-                writer.write(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] bench ready\r\n")
-            else:
-                writer.write(b"220 bench.invalid ESMTP ready\r\n")
+            greeting = b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] bench ready\r\n" if spec.protocol == "imap" else None
+            writer.write(greeting or b"220 bench.invalid ESMTP ready\r\n")
             await writer.drain()
             while line := await reader.readline():
-                words = line.decode("ascii", "replace").split()
-                if spec.protocol == "imap":
-                    tag, command = (words + ["*", ""])[:2] if words else ("*", "")
-                    if command.upper() == "CAPABILITY":
-                        writer.write(f"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n".encode())
-                    elif command.upper() == "LOGOUT":
-                        writer.write(f"* BYE bench\r\n{tag} OK bye\r\n".encode())
-                        break
-                    else:
-                        writer.write(f"{tag} BAD not in this benchmark\r\n".encode())
-                else:
-                    verb = words[0].upper() if words else ""
-                    if verb == "EHLO":
-                        writer.write(b"250-bench.invalid\r\n250-AUTH PLAIN LOGIN\r\n250 SIZE 1000000\r\n")
-                    elif verb == "QUIT":
-                        writer.write(b"221 bye\r\n")
-                        break
-                    else:
-                        writer.write(b"502 not in this benchmark\r\n")
+                reply, done = answer(spec.protocol, line)
+                writer.write(reply)
                 await writer.drain()
+                if done:
+                    break
     except (TimeoutError, OSError, ssl.SSLError):
         pass
     finally:

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import ExitCode, MailconfError
+from .errors import ExitCode, MailconfError, printable
 
 FORMATS = ("text", "json", "sarif", "github")
 LEVELS = ("info", "warning", "error")
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> Any:  # noqa: PLR0911
     try:
         cli.main(args=argv, prog_name="mailconf", standalone_mode=False)
     except MailconfError as exc:
-        click.echo(f"mailconf: {exc}", err=True)
+        click.echo(f"mailconf: {printable(str(exc))}", err=True)
         return int(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("mailconf: aborted", err=True)

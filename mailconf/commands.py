@@ -6,7 +6,7 @@ import json
 import sys
 from typing import NamedTuple
 
-from .errors import ExitCode, UsageError
+from .errors import ExitCode, UsageError, printable
 
 
 class LintRequest(NamedTuple):
@@ -36,7 +36,7 @@ def run_lint(request: LintRequest) -> int:
         code = ExitCode.FINDINGS
     for result in results:
         if result.error is not None:
-            print(f"mailconf: {result.error}", file=sys.stderr)
+            print(f"mailconf: {printable(str(result.error))}", file=sys.stderr)
             code = max(code, result.error.exit_code)
     return int(code)
 

@@ -16,6 +16,24 @@ from __future__ import annotations
 import enum
 
 
+def printable(text: str) -> str:
+    """``text`` safe to print on one terminal line: control, format and separator characters escaped.
+
+    Findings and errors quote what a file holds (keys, file names); a newline or an
+    ANSI escape in them must not forge another finding line or recolour the terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else _ESCAPES.get(ch) or _code_point(ch) for ch in text)
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _code_point(ch: str) -> str:
+    return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
+
+
 class ExitCode(enum.IntEnum):
     OK = 0
     FINDINGS = 1

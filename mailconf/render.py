@@ -295,7 +295,14 @@ def run_targets(fmt: str) -> int:
     if fmt == "json":
         import json
 
-        payload = {n: {"title": TARGETS[n].TITLE, "capabilities": dict(TARGETS[n].CAPABILITIES)} for n in names}
+        payload = {
+            n: {
+                "title": TARGETS[n].TITLE,
+                "capabilities": dict(TARGETS[n].CAPABILITIES),
+                "options": dict(TARGETS[n].OPTIONS),
+            }
+            for n in names
+        }
         print(json.dumps(payload, indent=2))
         return int(ExitCode.OK)
     if fmt == "markdown":

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .errors import printable
 from .model import Finding, Severity
 
 
@@ -54,7 +55,7 @@ def text(results: Sequence[Result], tool: Tool) -> str:
             label = f.severity.label
             if tool.color:
                 label = f"{_COLORS[f.severity]}{label}{_RESET}"
-            lines.append(f"{f.location}: {label} {f.rule} {f.slug}: {f.message}")
+            lines.append(f"{printable(str(f.location))}: {label} {f.rule} {f.slug}: {printable(f.message)}")
     total = sum(counts.values())
     if total:
         parts = [f"{counts[s]} {s.label}{'s' if counts[s] != 1 else ''}" for s in reversed(Severity) if counts[s]]
@@ -87,10 +88,10 @@ def github(results: Sequence[Result], tool: Tool) -> str:
     for r in results:
         for f in r.findings:
             props = (
-                f"file={_gh_prop(f.location.path)},line={f.location.line},col={f.location.column},"
+                f"file={_gh_prop(printable(f.location.path))},line={f.location.line},col={f.location.column},"
                 f"title={_gh_prop(f'{f.rule} {f.slug}')}"
             )
-            lines.append(f"::{kinds[f.severity]} {props}::{_gh_data(f.message)}")
+            lines.append(f"::{kinds[f.severity]} {props}::{_gh_data(printable(f.message))}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 

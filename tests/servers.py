@@ -406,15 +406,32 @@ class _Handler:
         await server.challenge_auth(b'{"status":"401"}')
         return AuthResult(success=False, handled=False)
 
+    async def auth_OAUTHBEARER(self, server: Any, args: list[str]) -> Any:  # RFC 7628
+        from aiosmtpd.smtp import AuthResult
+
+        blob = base64.b64decode(args[1]) if len(args) > 1 else await server.challenge_auth("")
+        if not isinstance(blob, bytes):
+            return AuthResult(success=False, handled=False)
+        header, _, rest = blob.decode().partition("\x01")
+        user = (
+            next((p[2:] for p in header.split(",") if p.startswith("a=")), "").replace("=2C", ",").replace("=3D", "=")
+        )
+        fields = dict(part.split("=", 1) for part in rest.split("\x01") if "=" in part)
+        if self.server.tokens.get(user) == fields.get("auth", "").removeprefix("Bearer "):
+            return AuthResult(success=True, auth_data=user.encode())
+        await server.challenge_auth(b'{"status":"invalid_token"}')
+        return AuthResult(success=False, handled=False)
+
 
 class SmtpServer:
     """aiosmtpd on 127.0.0.1: ``implicit=True`` is TLS from the first byte (465-style);
     otherwise STARTTLS (587-style), AUTH only after TLS when ``tls`` is given.
 
-    ``mechanisms`` restricts AUTH (aiosmtpd offers PLAIN, LOGIN, and here CRAM-MD5 and XOAUTH2).
+    ``mechanisms`` restricts AUTH (aiosmtpd offers PLAIN, LOGIN, and here CRAM-MD5, XOAUTH2 and
+    OAUTHBEARER; ``tokens`` maps a user to the access token the OAuth2 mechanisms accept).
     """
 
-    ALL_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2")
+    ALL_MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER")
 
     def __init__(
         self,

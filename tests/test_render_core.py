@@ -24,7 +24,7 @@ from mailconf.cli import main
 from mailconf.model import Model
 from mailconf.targets import TARGETS, Gap, Rendered, RenderedFile
 
-ACCOUNT = {"address": "a@example.org", "incoming": {"protocol": "imap", "host": "imap.example.org"},
+ACCOUNT: dict[str, Any] = {"address": "a@example.org", "incoming": {"protocol": "imap", "host": "imap.example.org"},
            "outgoing": {"host": "smtp.example.org"}}  # fmt: skip
 
 
@@ -287,9 +287,10 @@ def test_an_invalid_file_exits_1_with_the_lint_errors(tmp_path: Path, capsys: py
     assert run("-t", "fake", str(path)) == 1
     out, err = capsys.readouterr()
     assert out == ""
-    lines = err.splitlines()
-    assert lines[-1] == f"mailconf: {path}: not rendered: fix the errors above first (`mailconf lint {path}`)"
-    assert lines[:-1] and all(line.startswith(f"{path}:5:") and " error MC002 " in line for line in lines[:-1])
+    assert err == (
+        f'{path}:5:26: error MC002 schema-violation: `protocol` must be one of imap, pop3 (got "smtp")\n'
+        f"mailconf: {path}: not rendered: fix the errors above first (`mailconf lint {path}`)\n"
+    )
 
 
 def test_starttls_optional_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -362,3 +363,17 @@ def test_an_undefined_template_variable_is_one_line(template: str, message: str,
     out, err = capsys.readouterr()
     assert out == ""
     assert err == f"mailconf: target fake: template error: {message}\n"
+
+
+def test_targets_json_lists_titles_capabilities_and_options(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["targets", "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed["fake"] == {
+        "title": "a test target",
+        "capabilities": {},
+        "options": {"dir": "a prefix for file names"},
+    }
+    assert listed["outlook"]["options"] == {
+        "profile": "Outlook profile name [default: Outlook]; printable ASCII without \\ [ ]",
+        "account-id": "registry key of the first account, 1 to 8 hex digits [default: 00000001]",
+    }

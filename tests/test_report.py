@@ -287,3 +287,35 @@ def test_use_color_rules() -> None:
     assert report.use_color(Terminal(), {"NO_COLOR": "1"}) is False
     assert report.use_color(Terminal(), {"NO_COLOR": ""}) is True  # no-color.org: set and not empty
     assert report.use_color(object(), {}) is False
+
+
+# --- nothing a file holds can forge output --------------------------------------------
+
+FORGING_KEY = '"x\\naccounts.yaml:1:1: error MC000 fake: \\e[31mred": 1\n'
+
+
+def test_a_key_with_a_newline_cannot_forge_a_finding_line(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("version: 1\n" + FORGING_KEY + "accounts: {}\n", encoding="utf-8")
+    shown = "`x\\naccounts.yaml:1:1: error MC000 fake: \\u001b[31mred`"
+    assert run_mailconf("lint", "a.yaml", cwd=tmp_path) == Outcome(
+        1,
+        f"a.yaml:2:1: error MC002 schema-violation: unknown key {shown}; allowed here: accounts, defaults, version\n"
+        "a.yaml:3:1: error MC002 schema-violation: `accounts` is empty; declare at least one account\n"
+        "2 errors in 1 file\n",
+        "",
+    )
+    github = run_mailconf("lint", "--format", "github", "a.yaml", cwd=tmp_path)
+    assert github.stdout.splitlines()[0] == (
+        f"::error file=a.yaml,line=2,col=1,title=MC002 schema-violation::unknown key {shown}; "
+        "allowed here: accounts, defaults, version"
+    )
+
+
+def test_a_file_name_with_a_newline_stays_on_one_line(tmp_path: Path) -> None:
+    (tmp_path / "a\nb.yaml").write_text(INSECURE, encoding="utf-8")
+    outcome = run_mailconf("lint", "a\nb.yaml", "a\nmissing.yaml", cwd=tmp_path)
+    assert outcome == Outcome(
+        2,
+        f"a\\nb.yaml:8:17: error MC101 cleartext-credentials: {MC101_TEXT}\n1 error in 1 file\n",
+        "mailconf: a\\nmissing.yaml: no such file; check the path\n",
+    )

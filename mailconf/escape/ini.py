@@ -23,15 +23,13 @@ So the rule is:
 
 from __future__ import annotations
 
+import re
+
 from . import UnsafeValue, register
 
-#: Characters that end a line for some reader (str.splitlines) plus all control characters.
-_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
-
-
-def _unsafe(c: str) -> bool:
-    o = ord(c)
-    return c in _LINE_BREAKS or o < 0x20 or 0x7F <= o <= 0x9F or 0xD800 <= o <= 0xDFFF
+#: Every character that ends a line for some reader (CR, LF, VT, FF, FS, GS, RS, NEL, U+2028, U+2029: the
+#: separators of str.splitlines), every other control character, and lone surrogates.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def needs_quotes(value: str) -> bool:
@@ -44,6 +42,6 @@ def needs_quotes(value: str) -> bool:
 @register("ini_value")
 def ini_value(value: str) -> str:
     """The text after ``Key=`` that the profile API reads back as exactly ``value``."""
-    if any(_unsafe(c) for c in value):
+    if _UNSAFE.search(value):
         raise UnsafeValue("a control character or line break cannot be written in an INI value")
     return f'"{value}"' if needs_quotes(value) else value

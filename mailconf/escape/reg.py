@@ -12,6 +12,8 @@ columns, ``,\\`` at the end, continuation lines indented by two spaces.
 
 from __future__ import annotations
 
+from functools import cache
+
 from . import UnsafeValue, register
 
 #: regedit's export width; continuation lines start with two spaces.
@@ -19,6 +21,7 @@ WIDTH = 80
 DWORD_MAX = 0xFFFFFFFF
 
 
+@cache
 def reg_quote(text: str) -> str:
     """A "..." string for a value *name* (our constants): \\ and " escaped; printable ASCII only."""
     if not text or not all(0x20 <= ord(c) <= 0x7E for c in text):
@@ -39,20 +42,11 @@ def reg_key_part(text: str) -> str:
 
 
 def _hex_line(prefix: str, data: bytes) -> str:
-    """``prefix`` then the bytes as ``aa,bb,..`` wrapped like regedit's export."""
-    lines: list[str] = []
-    current = prefix
-    pairs = [f"{b:02x}" for b in data]
-    for index, pair in enumerate(pairs):
-        last = index == len(pairs) - 1
-        piece = pair if last else pair + ","
-        # keep room for the trailing "\" on a line that continues
-        if len(current) + len(piece) + (0 if last else 1) > WIDTH and current.strip():
-            lines.append(current + "\\")
-            current = "  "
-        current += piece
-    lines.append(current)
-    return "\n".join(lines)
+    """``prefix`` then the bytes as ``aa,bb,..``, wrapped like regedit's export (lines of at most 80 columns)."""
+    first = max(1, (WIDTH - len(prefix) - 1) // 3)  # "xx," per byte, then "\" on a line that continues
+    per_line = (WIDTH - 3) // 3  # after the two-space indent
+    chunks = [data[:first], *(data[i : i + per_line] for i in range(first, len(data), per_line))]
+    return prefix + ",\\\n  ".join(chunk.hex(",") for chunk in chunks if chunk)
 
 
 def reg_sz_bytes(value: str) -> bytes:

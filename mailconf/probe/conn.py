@@ -3,8 +3,9 @@
 Every read is bounded in length (:data:`MAX_LINE`) and, through the session's
 deadline, in time. Whatever goes wrong ends the session with a
 :class:`ProbeError`: one finding, never a traceback. Server text that makes it
-into a message passes through :func:`quote` (control characters escaped,
-length capped, secrets redacted).
+into a message passes through :meth:`Connection.quote` (secrets redacted,
+length capped) and is shown with ``!r``; every message finally passes
+:func:`escape_controls`.
 """
 
 from __future__ import annotations
@@ -35,13 +36,17 @@ class ProbeError(Exception):
         self.message = message
 
 
-def quote(text: str, secrets: Iterable[str] = (), limit: int = 160) -> str:
-    """Server text fit for a message: secrets redacted, control characters escaped, length capped."""
+def redact(text: str, secrets: Iterable[str] = (), limit: int = 160) -> str:
+    """Server text fit to quote with ``!r`` (which escapes what is unprintable): secrets out, length capped."""
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def escape_controls(text: str) -> str:
+    """The last guard on every message: no control character reaches a terminal or a report."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @dataclass
@@ -96,7 +101,8 @@ class Connection:
             ) from None
 
     def quote(self, text: str) -> str:
-        return quote(text, self.secrets)
+        """Server text for a message, to be shown with ``!r``."""
+        return redact(text, self.secrets)
 
     @property
     def ssl_object(self) -> ssl.SSLObject | None:
@@ -109,6 +115,16 @@ class Connection:
         Certificate errors propagate (the runner classifies them); others end the session.
         """
         self.progress.at(f"doing {label}")
+        # Bytes that came with or after the server's "go ahead" were sent in cleartext; once TLS
+        # starts they would be read as if they were protected (the STARTTLS injection attack,
+        # CVE-2011-0411 and kin). asyncio keeps them in the reader's buffer: refuse them.
+        pending = len(getattr(self.reader, "_buffer", b""))
+        if pending:
+            raise ProbeError(
+                checks.PROTOCOL_ERROR,
+                f"the server sent {pending} bytes in cleartext before {label}; they would be read as if "
+                "encrypted (STARTTLS injection), so the session was ended",
+            )
         try:
             await self.writer.start_tls(context, server_hostname=server_hostname)
         except ssl.SSLCertVerificationError:

@@ -95,6 +95,7 @@ async def sasl_exchange(
             except (binascii.Error, ValueError):
                 challenge = b""
             answer = mech.respond(creds, challenge, step)
+        conn.secrets = (*conn.secrets, b64(answer))
         await conn.send(b64(answer))
         step += 1
     raise ProbeError(checks.PROTOCOL_ERROR, f"the server sent more than {MAX_LINES} lines while {conn.progress.step}")

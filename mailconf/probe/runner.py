@@ -12,6 +12,7 @@ session repeated once without verification (see :mod:`mailconf.probe.tls`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import socket
@@ -23,7 +24,7 @@ from typing import NamedTuple
 from ..model import Auth, Protocol, Security, Server, Severity
 from . import checks
 from .checks import Check
-from .conn import MAX_LINE, Connection, ProbeError, Progress, describe_os_error, quote
+from .conn import MAX_LINE, Connection, ProbeError, Progress, describe_os_error, escape_controls
 from .credentials import read_secret
 from .dialogue import Capabilities, Dialogue
 from .imap import Imap
@@ -116,7 +117,7 @@ class Session:
         self.tls: Negotiated | None = None
 
     def add(self, check: Check, message: str, severity: Severity | None = None) -> None:
-        outcome = Outcome(check, quote(message, limit=2000), severity)
+        outcome = Outcome(check, escape_controls(message), severity)
         if outcome not in self.found:
             self.found.append(outcome)
 
@@ -218,7 +219,8 @@ class Session:
         self.add(checks.SERVER_OK, self._summary(dialogue, caps))
         if self.options.login:
             await self._login(conn, dialogue, caps, trusted)
-        await dialogue.quit(conn)
+        with contextlib.suppress(ProbeError):  # a polite goodbye; the connection is aborted anyway
+            await dialogue.quit(conn)
 
     def _cleartext_login(self, dialogue: Dialogue, caps: Capabilities) -> None:
         offered = caps.cleartext_password

@@ -15,10 +15,14 @@ work. Suppress the info with a reason when the pin is intended:
 
 Failing::
 
-    incoming: {protocol: pop3, host: mail.home.example, tls: {fingerprint: "sha1:AB:..."}}
+    incoming:
+      protocol: pop3
+      host: mail.home.example
+      leave_on_server: true
+      tls: {fingerprint: "sha1:9B:4D:AA:10:2F:5C:61:88:E0:93:12:7D:C4:05:BE:39:F2:6A:71:0D"}
 Passing::
 
-    incoming: {protocol: pop3, host: mail.example.com}
+    incoming: {protocol: pop3, host: mail.example.com, leave_on_server: true}
 
 Reference: RFC 8314 section 5.4 (certificate pinning); RFC 6194 (SHA-1), RFC 6151 (MD5).
 """

@@ -161,7 +161,7 @@ def _server(server: Server, dialect: Dialect, gap: GapSink) -> ServerRc:
     if oauth and oauth[0] in dialect.command_shortcuts:
         oauth = " " + oauth
     if server.token_command and oauth is None:
-        gap(server, "token_command", f"used only with auth oauth2: remove it, or use auth oauth2")
+        gap(server, "token_command", "used only with auth oauth2: remove it, or use auth oauth2")
     if auth is Auth.OAUTH2 and not server.token_command:
         gap(server, "auth",
             f"oauth2 needs a token_command: {dialect.name} runs it to get an access token "

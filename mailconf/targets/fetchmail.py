@@ -30,8 +30,8 @@ What fetchmail 6.4 cannot express (each is a warning, an error with ``--strict``
   server certificate in ``tls.ca_file`` (then ``sslcertck`` checks against it);
 - ``tls.verify_hostname: false`` with certificate checks on, ``leave_days``,
   ``timeout: 0`` (fetchmail reads 0 as its 300-second default), ``auth: none`` (fetchmail
-  logs in unless an IMAP server greets with PREAUTH), and SASL ``mechanisms`` that it
-  lacks (SCRAM, DIGEST-MD5) or more than one method.
+  logs in unless an IMAP server greets with PREAUTH), ``auth: client-cert`` without TLS,
+  and SASL ``mechanisms`` that it lacks (SCRAM, DIGEST-MD5) or more than one method.
 """
 
 from __future__ import annotations

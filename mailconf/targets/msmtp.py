@@ -1,13 +1,12 @@
 """msmtp: an ``msmtprc`` with one ``account`` block per account that has an outgoing server.
 
-Where it goes: ``~/.msmtprc`` or ``~/.config/msmtp/config`` (mode 0600; msmtp refuses
-a file that others can read when it holds a password). ``mailconf render --target msmtp
-accounts.yaml > ~/.msmtprc``, or ``-o ~`` to write ``~/.msmtprc`` directly (an existing
-file that differs is kept unless ``--force``, which saves a ``.bak``). Check it with
-``msmtp -a NAME --pretend`` (this runs the password command) and send with
-``msmtp -a NAME recipient``. The first account is also msmtp's ``default`` account
-(unless an account is itself named ``default``). Accounts without an ``outgoing``
-server are left out.
+Where it goes: ``~/.msmtprc`` or ``~/.config/msmtp/config``, mode 0600 (it names your
+password commands). ``mailconf render --target msmtp accounts.yaml > ~/.msmtprc``, or
+``-o ~`` to write ``~/.msmtprc`` directly (an existing file that differs is kept unless
+``--force``, which saves a ``.bak``). Check it with ``msmtp -a NAME --pretend`` (this
+runs the password command) and send with ``msmtp -a NAME recipient``. The first account
+is also msmtp's ``default`` account (unless an account is itself named ``default``).
+Accounts without an ``outgoing`` server are left out.
 
 What is written, per account: ``host``, ``port``; ``tls on`` with ``tls_starttls off``
 (security ``tls``) or ``on`` (``starttls``), or ``tls off`` (``none``);
@@ -24,16 +23,17 @@ Authentication: msmtp takes one method. ``auth: password`` without ``mechanisms`
 ``auth on`` (msmtp picks the best method the server offers, and only ones that do not
 send the password in clear text when TLS is off); with ``mechanisms`` the first one is
 used and the others are never tried (a gap when there are several). ``oauth2`` is
-``auth xoauth2`` unless ``mechanisms`` names ``oauthbearer``; ``gssapi``, ``ntlm``,
+``auth xoauth2`` (``mechanisms: [oauthbearer]`` picks OAUTHBEARER); ``gssapi``, ``ntlm``,
 ``client-cert`` (``auth external``) and ``none`` (``auth off``) map directly.
 
 What it cannot express (each is a warning, an error with ``--strict``):
 ``tls.verify_hostname: false`` (msmtp always checks the name unless a fingerprint is
 pinned or checks are off), an address containing ``%U``, ``%H``, ``%C`` or ``%M`` (msmtp
 substitutes these in ``from``; the ``from`` line is left out), more than one SASL
-mechanism, a password or token command that the chosen ``auth`` does not use, and any
-line longer than msmtp's 499-byte limit (wrap a long command in a script). The display
-name and organization belong to the mail program that writes the message, not to msmtp.
+mechanism, a password or token command that the chosen ``auth`` does not use,
+``auth: client-cert`` without TLS, and any line longer than msmtp's 499-byte limit
+(wrap a long command in a script). The display name and organization belong to the mail
+program that writes the message, not to msmtp.
 """
 
 from __future__ import annotations

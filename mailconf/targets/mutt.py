@@ -52,7 +52,7 @@ OPTIONS: Mapping[str, str] = {}
 DIALECT = _muttlike.Dialect(
     name=NAME,
     mechanisms=None,  # mutt hands every name it does not implement itself to GNU SASL / Cyrus SASL
-    oauth={p: ("oauthbearer", "xoauth2") for p in Protocol},
+    oauth=dict.fromkeys(Protocol, ("oauthbearer", "xoauth2")),
 )
 
 _GLOBAL = "partial: one value for every connection (differing incoming/outgoing values warn)"

@@ -57,6 +57,9 @@ What it cannot express (each is a warning; ``--strict`` makes it an error)
   Comcast, Thundermail); another host is a gap.
 - ``mechanisms`` other than one authentication method's own set (plain+login,
   cram-md5, gssapi, ntlm, external).
+- An IMAP/POP3 ``host`` that is an IPv6 address, or that ends in a number
+  without being an IPv4 address (``mail.1``): Thunderbird cannot build the
+  server's URL and drops the account. SMTP servers take any host.
 - ``tls.fingerprint`` other than SHA-256 (Thunderbird keeps exceptions by
   SHA-256). A SHA-256 exception makes Thunderbird accept that certificate, but
   it still also accepts a certificate a trusted CA signed for the host.
@@ -190,6 +193,36 @@ def oauth2_provider_known(host: str, protocol: Protocol) -> bool:
     return False
 
 
+def _ipv4_number(part: str) -> int | None:
+    """One part of a URL's IPv4 host (WHATWG URL: 0x hex, leading-0 octal, decimal), or None."""
+    try:
+        if part[:2].lower() == "0x":
+            return int(part[2:] or "0", 16)
+        if len(part) > 1 and part.startswith("0"):
+            return int(part[1:], 8)
+        return int(part, 10) if part.isdigit() else None
+    except ValueError:
+        return None
+
+
+def url_host_ok(host: str) -> bool:
+    """Whether ``imap://user@HOST`` parses as Thunderbird's (WHATWG) URL parser does: no IPv6 literal
+    (it would need brackets), and a host that ends in a number must be a whole IPv4 address."""
+    if ":" in host:
+        return False
+    parts = host.split(".")
+    if len(parts) > 1 and parts[-1] == "":
+        parts.pop()
+    last = parts[-1]
+    if not (last.isdigit() or (last and _ipv4_number(last) is not None)):
+        return True
+    numbers = [_ipv4_number(part) if part else None for part in parts]
+    if len(numbers) > 4 or any(n is None for n in numbers):
+        return False
+    values = [n for n in numbers if n is not None]
+    return all(n <= 255 for n in values[:-1]) and values[-1] < 256 ** (5 - len(values))
+
+
 def first_key(options: Mapping[str, str]) -> int:
     text = options.get("first", "1")
     if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
@@ -208,6 +241,8 @@ INSTEAD: Mapping[str, str] = {
     "auth": "Thunderbird 153 has OAuth2 settings only for its built-in providers (Google, Microsoft, Yahoo, AOL, "
     "Fastmail, Yandex, mail.ru, Comcast, Thundermail) and this host is not one of them: use auth password "
     "(an app password) for it",
+    "incoming.host": "Thunderbird 153 drops an IMAP/POP3 account whose host is an IPv6 address or ends in a "
+    "number without being an IPv4 address (its server URL does not parse): use a host name",
     "tls.fingerprint": "Thunderbird keeps certificate exceptions by SHA-256 only: pin the sha256 fingerprint "
     "(openssl x509 -noout -fingerprint -sha256 -in CERT)",
     "tls.verify": "Thunderbird has no switch to skip certificate checks: pin the certificate "
@@ -228,7 +263,7 @@ INSTEAD: Mapping[str, str] = {
     "tls.min_version": "Thunderbird has one lowest TLS version for all accounts ({pref}) and the servers here ask "
     "for {values}: set the one you want in Settings > Config Editor (1 = TLS 1.0 ... 4 = TLS 1.3)",
 }
-INSTEAD_KEY = {"tls.client_key": "tls.client_cert"}
+INSTEAD_KEY = {"tls.client_key": "tls.client_cert", "host": "incoming.host"}
 
 
 def auth_method(account: Account, server: Server, gaps: list[Gap]) -> int:
@@ -246,6 +281,7 @@ def auth_method(account: Account, server: Server, gaps: list[Gap]) -> int:
 def server_gaps(account: Account, server: Server, pinned: bool) -> list[Gap]:
     tls = server.tls
     unsupported = {
+        "host": server.protocol is not Protocol.SMTP and not url_host_ok(server.host),
         "password_command": server.password_command is not None,
         "token_command": server.token_command is not None,
         "auth": server.auth is Auth.OAUTH2 and not oauth2_provider_known(server.host, server.protocol),

@@ -69,9 +69,12 @@ def smtp_starttls(certs: Certificates) -> Iterator[SmtpServer]:
 
 @pytest.fixture(scope="session")
 def smtp_tls(certs: Certificates) -> Iterator[SmtpServer]:
-    """Submission over implicit TLS, AUTH PLAIN/LOGIN/XOAUTH2 (token for alice: tok-alice)."""
+    """Submission over implicit TLS, AUTH PLAIN/LOGIN/XOAUTH2/OAUTHBEARER (token for alice: tok-alice)."""
     with SmtpServer(
-        certs.good, implicit=True, mechanisms=("PLAIN", "LOGIN", "XOAUTH2"), tokens={"alice@example.org": "tok-alice"}
+        certs.good,
+        implicit=True,
+        mechanisms=("PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"),
+        tokens={"alice@example.org": "tok-alice"},
     ) as server:
         yield server
 

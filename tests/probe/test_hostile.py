@@ -46,7 +46,7 @@ CASES: list[tuple[str, Any, str]] = [
     (
         "control characters",
         sends(b"HELLO\x1b[31m\x00\r\n"),
-        "expected an IMAP greeting (* OK), got 'HELLO\\\\x1b[31m\\\\x00'",
+        "expected an IMAP greeting (* OK), got 'HELLO\\x1b[31m\\x00'",
     ),
     ("half a line", sends(b"* OK"), "no answer within 2 s while waiting for the IMAP greeting"),
     (
@@ -104,6 +104,39 @@ def test_tls_garbage_after_starttls(probe: Any) -> None:
             "MC804",
             "error",
             "the TLS handshake after STARTTLS failed: WRONG_VERSION_NUMBER; check security and port",
+        )
+    ]
+
+
+def test_starttls_injection_is_refused(probe: Any) -> None:
+    """Cleartext sent along with the STARTTLS go-ahead must never be read as if it came over TLS."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"* OK ready\r\n")
+        reader = conn.makefile("rb")
+        tag = reader.readline().split()[0]
+        conn.sendall(b"* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n" + tag + b" OK done\r\n")
+        tag = reader.readline().split()[0]
+        conn.sendall(tag + b" OK go ahead\r\n* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n")
+        stop.wait()
+
+    with ScriptedServer(script) as server:
+        run = probe(
+            incoming={
+                "protocol": "imap",
+                "host": "127.0.0.1",
+                "port": server.port,
+                "security": "starttls",
+                "timeout": 2,
+            }
+        )
+    assert run.findings == [
+        Found(
+            5,
+            "MC818",
+            "error",
+            "the server sent 35 bytes in cleartext before the TLS handshake after STARTTLS; they would be read as if "
+            "encrypted (STARTTLS injection), so the session was ended",
         )
     ]
 

@@ -227,20 +227,36 @@ def test_login_with_cram_md5(probe: Any, smtp_cram_only: SmtpServer, certs: Cert
     ]
 
 
-def test_login_with_an_oauth2_token(probe: Any, smtp_tls: SmtpServer, certs: Certificates, tmp_path: Path) -> None:
+@pytest.mark.parametrize("mechanism", ["XOAUTH2", "OAUTHBEARER"])
+def test_login_with_an_oauth2_token(
+    probe: Any, smtp_tls: SmtpServer, certs: Certificates, tmp_path: Path, mechanism: str
+) -> None:
+    command = secret_file(tmp_path, "tok-alice", "token")
+    run = probe(
+        outgoing=server(
+            "smtp", smtp_tls.port, "tls", certs, auth="oauth2", token_command=command, mechanisms=[mechanism.lower()]
+        ),
+        args=("--login",),
+    )
+    assert run.findings[-1] == Found(5, "MC819", "info", f"alice@example.org logged in with {mechanism}")
+    assert_secret_hidden(run, "tok-alice")
+
+
+def test_oauth2_prefers_oauthbearer(probe: Any, smtp_tls: SmtpServer, certs: Certificates, tmp_path: Path) -> None:
     command = secret_file(tmp_path, "tok-alice", "token")
     run = probe(
         outgoing=server("smtp", smtp_tls.port, "tls", certs, auth="oauth2", token_command=command),
         args=("--login",),
     )
-    assert run.findings[-1] == Found(5, "MC819", "info", "alice@example.org logged in with XOAUTH2")
-    assert_secret_hidden(run, "tok-alice")
+    assert run.findings[-1] == Found(5, "MC819", "info", "alice@example.org logged in with OAUTHBEARER")
 
 
 def test_wrong_token(probe: Any, smtp_tls: SmtpServer, certs: Certificates, tmp_path: Path) -> None:
     command = secret_file(tmp_path, "tok-wrong", "token")
     run = probe(
-        outgoing=server("smtp", smtp_tls.port, "tls", certs, auth="oauth2", token_command=command),
+        outgoing=server(
+            "smtp", smtp_tls.port, "tls", certs, auth="oauth2", token_command=command, mechanisms=["xoauth2"]
+        ),
         args=("--login",),
     )
     assert run.findings[-1] == Found(

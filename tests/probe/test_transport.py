@@ -109,6 +109,22 @@ def test_pop3_without_stls(probe: Any, dovecot_no_tls: Dovecot) -> None:
     assert run.findings[0].message.startswith("the server does not offer STLS (security: starttls)")
 
 
+def test_smtp_without_starttls(probe: Any) -> None:
+    with SmtpServer(None) as smtp:
+        run = probe(
+            outgoing={"protocol": "smtp", "host": "127.0.0.1", "port": smtp.port, "security": "starttls", "timeout": 2}
+        )
+    assert run.findings == [
+        Found(
+            5,
+            "MC805",
+            "error",
+            "the server does not offer STARTTLS (security: starttls); use security: tls on its implicit-TLS port, "
+            "or have STARTTLS enabled",
+        )
+    ]
+
+
 def test_cleartext_server_that_offers_starttls_gets_a_hint(probe: Any, dovecot: Dovecot) -> None:
     run = probe(incoming=imap(dovecot.ports.imap, "none"))
     assert run.findings == [

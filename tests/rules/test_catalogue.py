@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from mailconf.cli import main
 from mailconf.model import Severity
 from mailconf.rules import _MODULES, RULES, lookup
+from tests.conftest import lint_text
 
 ROOT = Path(__file__).resolve().parents[2]
 IDS = sorted(RULES)
@@ -106,3 +108,33 @@ def test_docs_rules_md_holds_exactly_the_generated_table(capsys: pytest.CaptureF
     start = docs.index("| id | slug |")
     end = docs.index("\n\n", start) + 1
     assert docs[start:end] == table, "regenerate: mailconf rules --format markdown"
+
+
+#: rules whose examples are not a server or an accounts block (the document rules), or need
+#: data the shipped file does not have (MC303: tested with its own data in test_providers.py)
+NOT_A_SERVER_SNIPPET = {"MC001", "MC002", "MC003", "MC004", "MC005", "MC303"}
+
+
+def example(doc: str, part: str) -> str:
+    """The YAML block after `part::` in a rule's docstring, as a whole document."""
+    lines = doc.split(part + "::", 1)[1].splitlines()[1:]
+    block = []
+    for line in lines:
+        if line and not line.startswith(" "):
+            break
+        block.append(line)
+    snippet = textwrap.dedent("\n".join(block).strip("\n") + "\n")
+    if snippet.startswith("accounts:"):
+        return "version: 1\n" + snippet
+    address = re.search(r"# address: (\S+)", snippet)
+    return (
+        "version: 1\naccounts:\n  work:\n"
+        f"    address: {address.group(1) if address else 'alice@example.com'}\n" + textwrap.indent(snippet, "    ")
+    )
+
+
+@pytest.mark.parametrize("rule_id", [i for i in IDS if i not in NOT_A_SERVER_SNIPPET])
+def test_docstring_examples_fail_and_pass_as_documented(rule_id: str) -> None:
+    doc = RULES[rule_id].__doc__ or ""
+    assert rule_id in [f.rule for f in lint_text(example(doc, "Failing"))]
+    assert rule_id not in [f.rule for f in lint_text(example(doc, "Passing"))]

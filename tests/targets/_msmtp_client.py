@@ -6,6 +6,7 @@ passwordeval (and any eval line): feed it harmless commands only.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import socket
@@ -98,14 +99,19 @@ def expect(**changes: str) -> dict[str, str]:
     return result
 
 
-# --- a TLS SMTP greeter: enough of a server for `msmtp --serverinfo` ------------------------
+# --- a TLS SMTP server stub: enough for `msmtp --serverinfo` and for sending --------------------
 
 
 @contextmanager
-def smtp_greeter(context: ssl.SSLContext, *, implicit: bool) -> Iterator[int]:
-    """A one-connection SMTP server on 127.0.0.1 (implicit TLS, or STARTTLS); yields its port."""
+def smtp_stub(context: ssl.SSLContext, *, implicit: bool) -> Iterator[tuple[int, list[str]]]:
+    """A one-connection SMTP server on 127.0.0.1 (implicit TLS, or STARTTLS); yields (port, commands).
+
+    It offers AUTH PLAIN once TLS is up and accepts any message. Each command is recorded as
+    "tls: LINE" or "plain: LINE"; AUTH PLAIN decoded, as "AUTH PLAIN authzid|user|password".
+    """
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(30)
+    commands: list[str] = []
 
     def serve() -> None:
         try:
@@ -114,41 +120,69 @@ def smtp_greeter(context: ssl.SSLContext, *, implicit: bool) -> Iterator[int]:
             return
         # the client may give up (a refused certificate, a version mismatch)
         with conn, contextlib.suppress(OSError, ssl.SSLError):
-            _dialogue(conn, context, implicit=implicit)
+            _dialogue(conn, context, commands, implicit=implicit)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield listener.getsockname()[1]
+        yield listener.getsockname()[1], commands
     finally:
         listener.close()
         thread.join(timeout=30)
 
 
-def _dialogue(conn: socket.socket, context: ssl.SSLContext, *, implicit: bool) -> None:
+def _dialogue(conn: socket.socket, context: ssl.SSLContext, commands: list[str], *, implicit: bool) -> None:
     sock: socket.socket = context.wrap_socket(conn, server_side=True) if implicit else conn
     secure = implicit
     stream = sock.makefile("rwb")
     stream.write(b"220 localhost ESMTP\r\n")
     stream.flush()
     while line := stream.readline():
-        verb = line.split(b" ", 1)[0].strip().upper()
-        if verb == b"EHLO":
-            stream.write(b"250 localhost\r\n" if secure else b"250-localhost\r\n250 STARTTLS\r\n")
-        elif verb == b"STARTTLS" and not secure:
+        text = line.decode("utf-8").rstrip("\r\n")
+        verb, _, argument = text.partition(" ")
+        verb = verb.upper()
+        if verb == "AUTH" and argument.upper().startswith("PLAIN "):
+            text = "AUTH PLAIN " + base64.b64decode(argument[6:]).decode("utf-8").replace("\0", "|")
+        commands.append(f"{'tls' if secure else 'plain'}: {text}")
+        if verb == "EHLO":
+            stream.write(b"250-localhost\r\n" + (b"250 AUTH PLAIN\r\n" if secure else b"250 STARTTLS\r\n"))
+        elif verb == "STARTTLS" and not secure:
             stream.write(b"220 go ahead\r\n")
             stream.flush()
             sock = context.wrap_socket(conn, server_side=True)
             secure = True
             stream = sock.makefile("rwb")
             continue
-        elif verb == b"QUIT":
+        elif verb == "AUTH":
+            stream.write(b"235 welcome\r\n")
+        elif verb == "DATA":
+            stream.write(b"354 go on\r\n")
+            stream.flush()
+            while stream.readline() not in (b".\r\n", b""):
+                pass
+            stream.write(b"250 queued\r\n")
+        elif verb == "QUIT":
             stream.write(b"221 bye\r\n")
             stream.flush()
             return
         else:
             stream.write(b"250 ok\r\n")
         stream.flush()
+
+
+def send(rc: Path, account: str, home: Path, recipient: str) -> tuple[int, str]:
+    """(exit code, stderr) of sending a short message with ``msmtp -C RC -a ACCOUNT RECIPIENT``."""
+    binary = need("msmtp")["msmtp"]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LC_ALL": "C.UTF-8"}
+    done = subprocess.run(
+        [binary, "-C", str(rc), "-a", account, recipient],
+        input=b"Subject: test\r\n\r\nhello\r\n",
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    return done.returncode, done.stderr.decode("utf-8", "replace")
 
 
 def serverinfo(rc: Path, account: str, home: Path) -> tuple[int, str]:

@@ -39,9 +39,9 @@ WRITTEN = {
 }  # fmt: skip
 WRITTEN["neomutt"] = (WRITTEN["mutt"] - {"realname", "spoolfile"}) | {"real_name", "spool_file", "smtp_user"}
 
-_LINE = re.compile(
-    r"""^(set [a-z0-9_]+ = ('([^']|'\\'')*'|"`[^`\\$]*`"|yes|no|-?[0-9]+)|my_hdr (\\[^A-Za-z0-9]|[A-Za-z0-9]|[^\x00-\x7f])+)$"""
-)
+_SET = r"""set [a-z0-9_]+ = ('([^']|'\\'')*'|"`[^`\\$]*`"|yes|no|-?[0-9]+)"""
+_MY_HDR = r"my_hdr (\\[^A-Za-z0-9]|[A-Za-z0-9]|[^\x00-\x7f])+"
+_LINE = re.compile(f"^({_SET}|{_MY_HDR})$")
 _MUTT_Q = re.compile(r'^([a-z0-9_]+)(?:="((?:[^"\\]|\\.)*)"|=(\S*)| is (set|unset))$')
 _NEOMUTT_Q = re.compile(r'^set ([a-z0-9_]+) = (?:"((?:[^"\\]|\\.)*)"|(\S*))$')
 _URL = re.compile(r"^(imaps?|pops?|smtps?)://(?:(.*)@)?(\[[^\]]*\]|[^:/@\[\]]+):([0-9]+)/?$")
@@ -191,14 +191,16 @@ def read_back(binary: str, q: Mapping[str, str], with_password: bool = True) -> 
         scheme, _, host, port = _url(q["pop_host"])
         assert spool == q["pop_host"], spool
         delete = {"yes": False, "no": True}.get(q["pop_delete"])
-        view["incoming"] = _server("pop3", "pop", scheme, host, port, q, with_password) | {"leave_on_server": delete}
+        view["incoming"] = _server("pop3", "pop", (scheme, None, host, port), q, with_password=with_password) | {
+            "leave_on_server": delete
+        }
     elif q["folder"].startswith("imap"):
         scheme, _, host, port = _url(q["folder"])
         assert spool in ("=INBOX", q["folder"] + "INBOX"), spool  # mutt prints it relative to folder
-        view["incoming"] = _server("imap", "imap", scheme, host, port, q, with_password)
+        view["incoming"] = _server("imap", "imap", (scheme, None, host, port), q, with_password=with_password)
     if q["smtp_url"]:
         scheme, user, host, port = _url(q["smtp_url"])
-        smtp = _server("smtp", "smtp", scheme, host, port, q, with_password)
+        smtp = _server("smtp", "smtp", (scheme, user, host, port), q, with_password=with_password)
         smtp["username"] = user
         if binary == "neomutt":
             assert q["smtp_user"] == (user or ""), (q["smtp_user"], user)
@@ -216,8 +218,9 @@ def read_back(binary: str, q: Mapping[str, str], with_password: bool = True) -> 
 
 
 def _server(
-    protocol: str, prefix: str, scheme: str, host: str, port: int, q: Mapping[str, str], with_password: bool
+    protocol: str, prefix: str, url: tuple[str, str | None, str, int], q: Mapping[str, str], *, with_password: bool
 ) -> dict[str, Any]:
+    scheme, _, host, port = url
     server: dict[str, Any] = {
         "protocol": protocol,
         "host": host,
@@ -303,3 +306,61 @@ def read_rendered(client: Client, rendered: Rendered, directory: Path) -> dict[s
         assert extra == set(), f"{file.name}: the client set variables the target never writes: {extra}"
         views[file.name.removesuffix(".muttrc")] = read_back(client.binary, client.query(rc, names(client.binary)))
     return views
+
+
+# --- a real SMTP submission server (aiosmtpd) -------------------------------------------------
+
+
+@dataclass
+class Received:
+    login: bytes
+    password: bytes
+    tls: bool
+    content: bytes
+
+
+class SmtpSink:
+    """aiosmtpd on 127.0.0.1 with AUTH (only over TLS): implicit TLS or STARTTLS, for one user."""
+
+    def __init__(self, ca: Any, *, implicit: bool, user: str, password: str) -> None:
+        import socket
+        import ssl
+
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        self.received: list[Received] = []
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        sink = self
+
+        def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+            ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+                user.encode("utf-8"), password.encode("utf-8"))  # fmt: skip
+            if ok:
+                session.mailconf_login = data
+            return AuthResult(success=ok)
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                data = session.mailconf_login
+                tls = session.ssl is not None
+                sink.received.append(Received(data.login, data.password, tls, envelope.content))
+                return "250 OK"
+
+        tls_kwargs: dict[str, Any] = {"ssl_context": context} if implicit else {"tls_context": context,
+                                                                                  "require_starttls": True}  # fmt: skip
+        self.controller = Controller(
+            Handler(), hostname="127.0.0.1", port=self.port, authenticator=authenticate, auth_required=True,
+            auth_require_tls=True, server_hostname="localhost", **tls_kwargs,
+        )  # fmt: skip
+
+    def __enter__(self) -> SmtpSink:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()

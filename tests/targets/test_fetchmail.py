@@ -460,6 +460,23 @@ def test_hostile_non_ascii_values_read_back_exactly_and_add_nothing(
     assert [line for line in lines if line.startswith(COMMAND_LINES)] == []
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(username=_text(ASCII_HOSTILE + NON_ASCII))
+def test_hostile_user_name_goes_on_the_wire_exactly(
+    tmp_path: Path, certificate: tuple[trustme.CA, trustme.LeafCert], username: str
+) -> None:
+    # With `auth external` and no client certificate requested, fetchmail 6.4.37 sends USER and
+    # gives up before a password: the wire shows the name it parsed, bytes and all.
+    ca, leaf = certificate
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with pop3_stub(_server_context(leaf), implicit=True) as (port, seen):
+        account = _hostile_account(username, "unused", "unused")
+        account["work"]["incoming"] |= {"port": port, "tls": {"ca_file": str(ca_file)}}
+        code, _ = fetch(write(tmp_path, render(account)), tmp_path)
+    assert (code, seen) == (3, [f"tls: USER {username}", "tls: QUIT"])
+
+
 # --- examples ------------------------------------------------------------------------------
 
 

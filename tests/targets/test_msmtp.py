@@ -32,7 +32,7 @@ from mailconf.model import Model
 from mailconf.render import common_gaps, render_model, select
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, ROOT, need
-from tests.targets._msmtp_client import expect, pretend, serverinfo, smtp_greeter
+from tests.targets._msmtp_client import expect, pretend, send, serverinfo, smtp_stub
 
 TARGET = TARGETS["msmtp"]
 CA = "/etc/ssl/mailconf-test-ca.pem"
@@ -286,10 +286,46 @@ def test_tls_settings_take_effect(  # noqa: PLR0917
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
     tls = {k: str(ca_file) if v == "CA" else _fingerprint(leaf) if v == "PIN" else v for k, v in tls.items()}
-    with smtp_greeter(_server_context(leaf, maximum), implicit=security == "tls") as port:
+    with smtp_stub(_server_context(leaf, maximum), implicit=security == "tls") as (port, _):
         server = {"host": "localhost", "port": port, "security": security, "auth": "none", "tls": tls}
         rc = write(tmp_path, render({"work": {"address": "alice@example.org", "outgoing": server}}))
         assert serverinfo(rc, "work", tmp_path) == outcome
+
+
+#: The nasty test password of FORMATS.md: P'q"r;s\t`u$v #w%x with a literal backslash-t.
+NASTY_PASSWORD = "P'q\"r;s\\t`u$v #w%x"
+NASTY_USER = "carol 'x\\\" $(y)@example.org"
+
+
+@pytest.mark.parametrize(
+    ("security", "tls", "auth", "expected"),
+    [
+        ("starttls", {"ca_file": "CA"}, {"password_command": "printf %s pw"},
+         ["plain: EHLO localhost", "plain: STARTTLS", "tls: EHLO localhost", f"tls: AUTH PLAIN |{NASTY_USER}|pw"]),
+        ("tls", {"fingerprint": "PIN"}, {"password_command": "printf %s " + shlex.quote(NASTY_PASSWORD)},
+         ["tls: EHLO localhost", f"tls: AUTH PLAIN |{NASTY_USER}|{NASTY_PASSWORD}"]),
+        ("tls", {"ca_file": "CA"}, {"auth": "none"}, ["tls: EHLO localhost"]),
+    ],
+)  # fmt: skip
+def test_a_message_goes_through_as_declared(  # noqa: PLR0917
+    tmp_path: Path,
+    certificate: tuple[trustme.CA, trustme.LeafCert],
+    security: str,
+    tls: dict[str, Any],
+    auth: dict[str, Any],
+    expected: list[str],
+) -> None:
+    need("msmtp")
+    ca, leaf = certificate
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    tls = {k: str(ca_file) if v == "CA" else _fingerprint(leaf) if v == "PIN" else v for k, v in tls.items()}
+    with smtp_stub(_server_context(leaf), implicit=security == "tls") as (port, seen):
+        server = {"host": "localhost", "port": port, "security": security, "username": NASTY_USER, "tls": tls, **auth}
+        rc = write(tmp_path, render({"work": {"address": "carol+mc@example.org", "outgoing": server}}))
+        assert send(rc, "work", tmp_path, "dave@example.org") == (0, "")
+    tail = ["tls: MAIL FROM:<carol+mc@example.org>", "tls: RCPT TO:<dave@example.org>", "tls: DATA", "tls: QUIT"]
+    assert seen == expected + tail
 
 
 # --- gaps ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from mailconf import cli
 from mailconf.escape import UnsafeValue
 from mailconf.escape.mutt import mutt_command, mutt_quote, mutt_word
 from tests.conftest import EXAMPLES, need
@@ -97,7 +98,7 @@ def test_imap_smtp_account_file(client: mc.Client, tmp_path: Path) -> None:
             "security": "starttls",
             "password_command": "printf %s pw",
             "mechanisms": ["plain", "login"],
-        },  # fmt: skip
+        },
     }
     rendered = mc.render(client.binary, mc.yaml_bytes({"work": account}))
     assert rendered.gaps == ()
@@ -146,6 +147,33 @@ def test_render_is_deterministic_and_stdout_needs_one_file(tmp_path: Path) -> No
     assert f"target {BINARY} renders 2 files here (a.muttrc, b.muttrc)" in both.stderr
 
 
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_sends_through_a_real_smtp_server(client: mc.Client, tmp_path: Path, security: str) -> None:
+    """End to end: the rendered file makes the client log in over TLS with the declared user and password."""
+    import trustme
+
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    user = "c a:r/o%l@example.org"  # percent-encoded into smtp_url
+    password = "P'q\"r;s\\t`u$v #w%x"  # FORMATS.md's nasty password, printed by a command that needs base64
+    with mc.SmtpSink(ca, implicit=security == "tls", user=user, password=password) as sink:
+        account = {
+            "address": "carol@example.org",
+            "outgoing": {"host": "127.0.0.1", "port": sink.port, "security": security, "username": user,
+                         "password_command": f"printf %s {shlex.quote(password)}", "tls": {"ca_file": str(ca_file)},
+                         "timeout": 10},
+        }  # fmt: skip
+        rendered = mc.render(client.binary, mc.yaml_bytes({"carol": account}))
+        assert rendered.gaps == ()
+        rc = tmp_path / "carol.muttrc"
+        rc.write_bytes(rendered.files[0].content)
+        proc = client.run(rc, "-s", "hello", "rcpt@example.net", stdin=b"hi\n")
+        assert (proc.returncode, proc.stderr) == (0, b"")
+    assert [(r.login, r.password, r.tls) for r in sink.received] == [(user.encode(), password.encode(), True)]
+    assert b"Subject: hello" in sink.received[0].content
+
+
 # --- gaps ----------------------------------------------------------------------------------
 
 _IMAP = {"protocol": "imap", "host": "imap.example.org", "password_command": "printf %s pw"}
@@ -176,23 +204,29 @@ GAPS: list[tuple[str, dict[str, Any], list[str]]] = [
      ["outgoing.password_command cannot be expressed; not used with auth none: remove it, or use auth password"]),
     ("unused token command", {"outgoing": {**_SMTP, "token_command": "printf %s t"}},
      ["outgoing.token_command cannot be expressed; used only with auth oauth2: remove it, or use auth oauth2"]),
-    ("two CA files", {"incoming": {**_IMAP, "tls": {"ca_file": "/a.pem"}}, "outgoing": {**_SMTP, "tls": {"ca_file": "/b.pem"}}},
+    ("two CA files",
+     {"incoming": {**_IMAP, "tls": {"ca_file": "/a.pem"}}, "outgoing": {**_SMTP, "tls": {"ca_file": "/b.pem"}}},
      ["outgoing.tls.ca_file cannot be expressed; {c} uses one ssl_ca_certificates_file for every connection (the "
       "incoming one is written): put both CAs in one file and name it on both servers"]),
-    ("two client certs", {"incoming": {**_IMAP, "tls": {"client_cert": "/a.pem"}}, "outgoing": {**_SMTP, "tls": {"client_cert": "/b.pem"}}},
+    ("two client certs",
+     {"incoming": {**_IMAP, "tls": {"client_cert": "/a.pem"}},
+      "outgoing": {**_SMTP, "tls": {"client_cert": "/b.pem"}}},
      ["outgoing.tls.client_cert cannot be expressed; {c} uses one ssl_client_cert for every connection (the "
       "incoming one is written): use the same certificate for both servers"]),
     ("two timeouts", {"incoming": {**_IMAP, "timeout": 10}, "outgoing": {**_SMTP, "timeout": 20}},
      ["outgoing.timeout cannot be expressed; {c} uses one connect_timeout for every connection (the incoming one "
       "is written): use the same timeout for both servers"]),
-    ("none next to starttls", {"incoming": {**_IMAP, "security": "starttls"}, "outgoing": {**_SMTP, "security": "none"}},
+    ("none next to starttls",
+     {"incoming": {**_IMAP, "security": "starttls"}, "outgoing": {**_SMTP, "security": "none"}},
      ["outgoing.security cannot be expressed; {c} applies ssl_starttls and ssl_force_tls to every connection and "
       "the other server needs STARTTLS, so this one must offer STARTTLS too: declare security starttls or tls for "
       "it, or keep it in a separate configuration"]),
     ("host name check", {"incoming": {**_IMAP, "tls": {"verify_hostname": False}}, "outgoing": _SMTP},
      ["incoming.tls.verify_hostname cannot be expressed; {c} applies ssl_verify_host to every connection and the "
       "other server checks the host name, so this one is checked too: fix its certificate or its host name"]),
-    ("two TLS versions", {"incoming": {**_IMAP, "tls": {"min_version": "1.0"}}, "outgoing": {**_SMTP, "tls": {"min_version": "1.3"}}},
+    ("two TLS versions",
+     {"incoming": {**_IMAP, "tls": {"min_version": "1.0"}},
+      "outgoing": {**_SMTP, "tls": {"min_version": "1.3"}}},
      ["incoming.tls.min_version cannot be expressed; {c} applies one set of TLS versions to every connection and "
       "the other server needs TLS 1.3 or later, so this one gets it too: declare min_version 1.3"]),
 ]  # fmt: skip
@@ -217,23 +251,28 @@ NEOMUTT_GAPS: list[tuple[str, dict[str, Any], list[str]]] = [
 ]  # fmt: skip
 
 
-def check_gap(binary: str, tmp_path: Path, account: dict[str, Any], lines: list[str]) -> None:
-    """The exact warnings; --strict exits 1 and writes nothing; the file still reads without errors."""
+def check_gap(
+    binary: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], account: dict[str, Any], lines: list[str]
+) -> None:
+    """The exact warnings; --strict exits 1 and writes nothing; the file still reads without errors.
+
+    `mailconf render` runs in-process (cli.main, the console script's function) to keep the test fast.
+    """
     source = tmp_path / "accounts.yaml"
     source.write_bytes(mc.yaml_bytes({"acct": {"address": "alice@example.org", **account}}))
     out = tmp_path / "out"
-    cli = [sys.executable, "-m", "mailconf", "render", "--target", binary, str(source), "-o", str(out)]
+    args = ["render", "--target", binary, str(source), "-o", str(out)]
     expected = [f"mailconf: warning: {binary}: account acct: {line.format(c=binary)}" for line in lines]
-    warned = subprocess.run(cli, capture_output=True, text=True, check=False)
-    assert (warned.returncode, warned.stderr.splitlines()) == (0, expected)
+    capsys.readouterr()
+    assert cli.main(args) == 0
+    assert capsys.readouterr().err.splitlines() == expected
     client = mc.Client(binary, tmp_path)
     client.query(out / "acct.muttrc", mc.names(binary))  # the client reads what was written, without errors
     strict_out = tmp_path / "strict"
-    cli[-1] = str(strict_out)
-    strict = subprocess.run([*cli, "--strict"], capture_output=True, text=True, check=False)
+    args[-1] = str(strict_out)
+    assert cli.main([*args, "--strict"]) == 1
     errors = [e.replace(": warning: ", ": error: ") for e in expected]
-    assert strict.returncode == 1
-    assert strict.stderr.splitlines() == [
+    assert capsys.readouterr().err.splitlines() == [
         *errors,
         f"mailconf: {len(lines)} setting(s) cannot be expressed by {binary} (--strict); nothing written",
     ]
@@ -241,9 +280,11 @@ def check_gap(binary: str, tmp_path: Path, account: dict[str, Any], lines: list[
 
 
 @pytest.mark.parametrize(("name", "account", "lines"), GAPS, ids=[g[0] for g in GAPS])
-def test_gap(name: str, account: dict[str, Any], lines: list[str], tmp_path: Path) -> None:
+def test_gap(
+    name: str, account: dict[str, Any], lines: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     need(BINARY)
-    check_gap(BINARY, tmp_path, account, lines)
+    check_gap(BINARY, tmp_path, capsys, account, lines)
 
 
 # --- escaping and hostile values -------------------------------------------------------------
@@ -279,7 +320,7 @@ _PATHS = st.lists(_HOSTILE.filter(lambda s: "/" not in s and s not in (".", ".."
 )
 
 
-@st.composite
+@st.composite  # type: ignore[untyped-decorator]
 def hostile_accounts(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, str]]:
     """A valid account full of shell and muttrc metacharacters, and what its password commands print."""
     passwords: dict[str, str] = {}
@@ -335,13 +376,13 @@ def check_hostile(client: mc.Client, tmp_path: Path, account: dict[str, Any], pa
 
 
 # No shrinking: each example runs the client several times, and a failure prints the whole account anyway.
-@settings(
+@settings(  # type: ignore[untyped-decorator]
     max_examples=25,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(case=hostile_accounts())
+@given(case=hostile_accounts())  # type: ignore[untyped-decorator]
 def test_hostile_values_read_back_exactly(case: tuple[dict[str, Any], dict[str, str]], client: mc.Client,
                                           tmp_path: Path) -> None:  # fmt: skip
     check_hostile(client, tmp_path, *case)
@@ -358,7 +399,9 @@ def check_examples(client: mc.Client, tmp_path: Path) -> None:
     from mailconf.render import environment
     from mailconf.targets import TARGETS
 
-    tolerant = mc.Client(client.binary, client.home, tolerated=r"sh: 1: .*: not found|GPGME: \w+ protocol not available")
+    tolerant = mc.Client(
+        client.binary, client.home, tolerated=r"sh: 1: .*: not found|GPGME: \w+ protocol not available"
+    )
     (client.home / "no-commands").mkdir(exist_ok=True)
     checked = 0
     for example in examples:

@@ -25,6 +25,7 @@ from tests.targets.test_mutt import (
     hostile_accounts,
 )
 from tests.targets.test_mutt import test_imap_smtp_account_file as _account_file
+from tests.targets.test_mutt import test_sends_through_a_real_smtp_server as _sends
 
 BINARY = "neomutt"
 
@@ -52,20 +53,27 @@ def test_imap_smtp_account_file(client: mc.Client, tmp_path: Path) -> None:
     _account_file(client, tmp_path)
 
 
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_sends_through_a_real_smtp_server(client: mc.Client, tmp_path: Path, security: str) -> None:
+    _sends(client, tmp_path, security)
+
+
 @pytest.mark.parametrize(("name", "account", "lines"), GAPS + NEOMUTT_GAPS, ids=[g[0] for g in GAPS + NEOMUTT_GAPS])
-def test_gap(name: str, account: dict[str, Any], lines: list[str], tmp_path: Path) -> None:
+def test_gap(
+    name: str, account: dict[str, Any], lines: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     need(BINARY)
-    check_gap(BINARY, tmp_path, account, lines)
+    check_gap(BINARY, tmp_path, capsys, account, lines)
 
 
 # No shrinking: each example runs the client several times, and a failure prints the whole account anyway.
-@settings(
+@settings(  # type: ignore[untyped-decorator]
     max_examples=25,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(case=hostile_accounts())
+@given(case=hostile_accounts())  # type: ignore[untyped-decorator]
 def test_hostile_values_read_back_exactly(
     case: tuple[dict[str, Any], dict[str, str]], client: mc.Client, tmp_path: Path
 ) -> None:

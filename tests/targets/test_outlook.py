@@ -6,6 +6,8 @@ every value is compared with the YAML. That proves what the registry holds after
 ``reg import``; whether Outlook then uses it is documented, not tested.
 """
 
+# mypy: disable-error-code="untyped-decorator"
+# (pyproject skips following hypothesis, so its decorators look untyped)
 from __future__ import annotations
 
 import itertools
@@ -21,7 +23,7 @@ from mailconf.cli import main
 from mailconf.document import load_document
 from mailconf.model import Model
 from mailconf.render import environment
-from mailconf.targets import outlook
+from mailconf.targets import FEATURES, outlook, outlook_prf
 from tests.conftest import EXAMPLES, need
 
 from ._hive import merge_and_export
@@ -123,8 +125,14 @@ def matrix(smtp_auths: tuple[str, ...] = ("password", "none"), timeouts: bool = 
         if timeouts and n % 4:
             incoming["timeout"] = outgoing["timeout"] = [None, 30, 600, 86400][n % 4]
         if proto == "pop3":
-            incoming |= [{"leave_on_server": True}, {"leave_on_server": False}, {"leave_days": 7 + n},
-                         {"leave_on_server": True, "leave_days": 3650}, {}][n % 5]  # fmt: skip
+            leave: list[dict[str, Any]] = [
+                {"leave_on_server": True},
+                {"leave_on_server": False},
+                {"leave_days": 7 + n},
+                {"leave_on_server": True, "leave_days": 3650},
+                {},
+            ]
+            incoming |= leave[n % 5]  # fmt: skip
         accounts[f"acct{n}"] = {"address": f"user{n}@example.org", "display_name": f"User {n}",
                                 "incoming": incoming, "outgoing": outgoing}  # fmt: skip
     accounts["receive-only"] = {"address": "r@example.org", "organization": "Org",
@@ -169,7 +177,7 @@ def test_output_is_deterministic() -> None:
 
 # --- (2) gaps and option errors, through the command line -------------------------------------------------
 
-GAPPY = {
+GAPPY: dict[str, Any] = {
     "version": 1,
     "accounts": {
         "gappy": {
@@ -384,3 +392,11 @@ def test_examples_render_and_read_back(example: Path, tmp_path: Path) -> None:
         assert (got["Account Name"], got["Email"], got[f"{proto} Server"], got[f"{proto} Port"]) == (
             account.name, account.address, account.incoming.host, account.incoming.port)  # fmt: skip
         assert got[f"{proto} User"] == account.incoming.username
+
+
+@pytest.mark.parametrize("module", [outlook, outlook_prf], ids=lambda m: m.NAME)
+def test_capabilities_cover_every_feature(module: Any) -> None:
+    assert list(module.CAPABILITIES) == list(FEATURES)
+    assert all(
+        cell == "yes" or cell.startswith(("yes: ", "no: ", "partial: ")) for cell in module.CAPABILITIES.values()
+    )
