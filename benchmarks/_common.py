@@ -194,13 +194,15 @@ def summarize(label: str, runs: Sequence[Run]) -> Summary:
     )
 
 
-def interleaved(commands: Mapping[str, Sequence[str]], repeat: int, env: Mapping[str, str]) -> dict[str, Summary]:
-    """``repeat`` rounds, each running every command once (after one warm-up round).
+def interleaved(
+    commands: Mapping[str, Sequence[str]], repeat: int, env: Mapping[str, str], *, warm_up: bool = True
+) -> dict[str, Summary]:
+    """``repeat`` rounds, each running every command once (after one warm-up round, unless not ``warm_up``).
 
     Interleaving makes a busy machine slow all commands alike, so the ratios hold
-    even when the absolute times do not.
+    better than the absolute times do.
     """
-    for argv in commands.values():
+    for argv in commands.values() if warm_up else ():
         run_once(argv, env)
     runs: dict[str, list[Run]] = {name: [] for name in commands}
     for _ in range(repeat):

@@ -175,10 +175,12 @@ class DovecotPorts:
     imaps: int = field(default_factory=free_port)
     pop3: int = field(default_factory=free_port)
     pop3s: int = field(default_factory=free_port)
+    submission: int = field(default_factory=free_port)  # STARTTLS (587-style); only with submission=True
+    submissions: int = field(default_factory=free_port)  # implicit TLS (465-style)
 
 
 _DOVECOT_CONF = """\
-protocols = imap pop3
+protocols = {protocols}
 listen = {host}
 base_dir = {root}/run
 state_dir = {root}/state
@@ -220,6 +222,22 @@ service pop3-login {{
     ssl = yes
   }}
 }}
+{submission}"""
+
+_SUBMISSION_CONF = """\
+hostname = localhost
+submission_relay_host = {host}
+submission_relay_port = {relay_port}
+submission_relay_trusted = yes
+service submission-login {{
+  inet_listener submission {{
+    port = {ports.submission}
+  }}
+  inet_listener submissions {{
+    port = {submissions_port}
+    ssl = yes
+  }}
+}}
 """
 
 
@@ -227,7 +245,10 @@ class Dovecot:
     """A private Dovecot on 127.0.0.1 (never the system one, never a standard port).
 
     ``tls=None`` runs it without TLS (no STARTTLS offered, no implicit-TLS
-    listeners: their ports then have nothing listening).
+    listeners: their ports then have nothing listening). ``submission=True`` adds
+    Dovecot's submission service (``ports.submission`` with STARTTLS,
+    ``ports.submissions`` with implicit TLS), relaying accepted mail to
+    127.0.0.1:``relay_port`` (for example an :class:`SmtpServer` without TLS).
     """
 
     def __init__(
@@ -237,8 +258,12 @@ class Dovecot:
         *,
         disable_plaintext_auth: bool = True,
         mechanisms: Sequence[str] = ("plain", "login"),
+        submission: bool = False,
+        relay_port: int | None = None,
     ) -> None:
         self.tls = tls
+        self.submission = submission
+        self.relay_port = relay_port if relay_port is not None else free_port()
         self.users = tuple(users)
         self.disable_plaintext_auth = disable_plaintext_auth
         self.mechanisms = tuple(mechanisms)
@@ -272,9 +297,19 @@ class Dovecot:
             imaps, pop3s = self.ports.imaps, self.ports.pop3s
         else:
             ssl_files, imaps, pop3s = "", 0, 0  # port 0: the listener is disabled
+        submission = ""
+        if self.submission:
+            submission = _SUBMISSION_CONF.format(
+                host=HOST,
+                relay_port=self.relay_port,
+                ports=self.ports,
+                submissions_port=self.ports.submissions if self.tls is not None else 0,
+            )
         conf = self.root / "dovecot.conf"
         conf.write_text(
             _DOVECOT_CONF.format(
+                protocols="imap pop3 submission" if self.submission else "imap pop3",
+                submission=submission,
                 host=HOST,
                 root=self.root,
                 ssl="yes" if self.tls is not None else "no",
@@ -299,9 +334,33 @@ class Dovecot:
         if done.returncode != 0:
             raise RuntimeError(f"dovecot did not start: {errors.read_text(errors='replace')}\n{self.log}")
         self.pid = _read_pid(self.root / "run" / "master.pid")
-        for port in (self.ports.imap, self.ports.pop3, *((imaps, pop3s) if self.tls is not None else ())):
+        ports = [self.ports.imap, self.ports.pop3]
+        if self.tls is not None:
+            ports += [imaps, pop3s]
+        if self.submission:
+            ports += [self.ports.submission, *([self.ports.submissions] if self.tls is not None else [])]
+        for port in ports:
             wait_for_port(port)
         return self
+
+    def maildir(self, user: User) -> Path:
+        return self.root / "home" / user.name / "Maildir"
+
+    def deliver(self, user: User, message: bytes) -> Path:
+        """Put a message straight into the user's INBOX (Maildir/new), owned by the mail uid."""
+        maildir = self.maildir(user)
+        for sub in ("", "cur", "new", "tmp"):
+            (maildir / sub).mkdir(exist_ok=True)
+            os.chown(maildir / sub, 65534, 65534)
+        path = maildir / "new" / f"{time.time_ns()}.{os.getpid()}.mailconf"
+        path.write_bytes(message)
+        os.chown(path, 65534, 65534)
+        return path
+
+    def inbox(self, user: User) -> list[Path]:
+        """The messages in the user's INBOX (new and cur), e.g. to check leave-on-server."""
+        maildir = self.maildir(user)
+        return sorted(p for sub in ("new", "cur") if (maildir / sub).is_dir() for p in (maildir / sub).iterdir())
 
     def stop(self) -> None:
         pid_file = self.root / "run" / "master.pid"

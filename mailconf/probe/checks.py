@@ -275,7 +275,8 @@ LOGIN_FAILED = _check(
     Severity.ERROR,
     "The server refused the credentials",
     """
-With ``--login``, the server rejected the username and password (or token).
+With ``--login``, the server rejected the username and password (or token),
+or, with SCRAM, the server could not prove that it knows the password.
 
 Fix: check ``username`` (it defaults to the address) and what the
 ``password_command`` prints (its first line is used).
@@ -293,8 +294,9 @@ With ``--login``, probe kept the credentials to itself.
 Condition: the connection has no TLS (pass ``--allow-cleartext`` to allow it,
 for a test server only); the certificate is not trusted or does not match the
 pin; the negotiated TLS version is below ``tls.min_version``; or no mechanism
-probe can speak is offered (probe speaks PLAIN, LOGIN, CRAM-MD5, XOAUTH2,
-OAUTHBEARER, and the IMAP LOGIN and POP3 USER/PASS commands).
+probe can speak is offered (probe speaks SCRAM-SHA-256, SCRAM-SHA-1, PLAIN,
+LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER, and the IMAP LOGIN and POP3 USER/PASS
+commands).
 """,
 )
 

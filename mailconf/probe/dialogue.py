@@ -10,7 +10,7 @@ from typing import Literal, NamedTuple, Protocol
 
 from . import checks
 from .conn import MAX_LINES, Connection, ProbeError
-from .sasl import MAX_STEPS, MECHANISMS, Credentials
+from .sasl import MAX_STEPS, MECHANISMS, Credentials, SaslError
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,8 @@ async def sasl_exchange(
     initial_response: bool,
 ) -> LoginReply:
     """Run one SASL exchange: ``command(initial or None)`` starts it, ``classify`` reads each line."""
-    mech = MECHANISMS[mechanism]
-    initial = mech.initial(creds)
+    exchange = MECHANISMS[mechanism](creds)
+    initial = exchange.initial()
     if initial is not None:
         conn.secrets = (*conn.secrets, b64(initial))
     sent_initial = initial is not None and initial_response
@@ -94,7 +94,10 @@ async def sasl_exchange(
                 challenge = base64.b64decode(payload.strip(), validate=False)
             except (binascii.Error, ValueError):
                 challenge = b""
-            answer = mech.respond(creds, challenge, step)
+            try:
+                answer = exchange.respond(challenge)
+            except SaslError as exc:
+                raise ProbeError(checks.LOGIN_FAILED, f"{mechanism}: {exc}") from None
         conn.secrets = (*conn.secrets, b64(answer))
         await conn.send(b64(answer))
         step += 1

@@ -346,7 +346,7 @@ def choose_method(server: Server, caps: Capabilities) -> str | None:
             if name in ("OAUTHBEARER", "XOAUTH2") and name in caps.mechanisms:
                 return name
         return None
-    for name in declared or ["PLAIN", "LOGIN", "CRAM-MD5"]:
+    for name in declared or ["SCRAM-SHA-256", "PLAIN", "LOGIN", "SCRAM-SHA-1", "CRAM-MD5"]:
         if name in MECHANISMS and name in caps.mechanisms and name not in ("XOAUTH2", "OAUTHBEARER"):
             return name
         if name == "LOGIN" and caps.login_command:

@@ -14,6 +14,11 @@ A rule module has:
 
 Rules whose ``check`` yields nothing are raised by an earlier stage (the loader,
 the schema, the suppression scanner); their modules exist for their docs and ids.
+
+``Problem.at(server, "tls.verify", message)`` points at a server field where it
+was written (the account or ``defaults:``), else at the server's own key.
+``providers.py`` is not a rule: it reads the dated provider policy in
+``mailconf/data/providers.json`` for MC303 and MC601-MC604.
 """
 
 from __future__ import annotations

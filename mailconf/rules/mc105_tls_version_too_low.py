@@ -2,9 +2,10 @@
 
 Condition: ``tls.min_version`` is ``"1.0"`` or ``"1.1"``.
 
-Why: TLS 1.0 and 1.1 are deprecated (RFC 8996) and forbidden for mail (RFC 8997);
-IMAP4rev2 requires TLS 1.2 or later. Accepting them lets an attacker downgrade a
-connection to broken cipher suites.
+Why: TLS 1.0 and 1.1 are deprecated (RFC 8996), RFC 8997 raises the minimum for
+mail submission and access to TLS 1.2, and IMAP4rev2 (RFC 9051) builds on TLS 1.2
+or later. Accepting them lets an attacker downgrade a connection to broken cipher
+suites.
 
 Fix: ``min_version: "1.2"`` (or ``"1.3"``), or remove the key: clients default to
 1.2 or later. If the server cannot do TLS 1.2, the server needs the fix.

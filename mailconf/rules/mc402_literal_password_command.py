@@ -38,10 +38,14 @@ TITLE = "Password command that only prints a literal"
 _PRINTERS = frozenset(("echo", "printf", "print"))
 _HERESTRING = re.compile(r"\s*cat\s*<<<\s*(?P<rest>.*)\Z", re.DOTALL)
 _SHELL_ACTIVE = re.compile(r"[$`|;&<>()]")
+#: a cheap first look: only these can print a literal (most commands are `pass show ...`)
+_CANDIDATE = re.compile(r"\s*(?:\S*/)?(?:echo|printf|print|cat)(?:\s|<|\Z)")
 
 
 def prints_literal(command: str) -> bool:
     """True when the command can only print text written in the command itself."""
+    if not _CANDIDATE.match(command):
+        return False
     herestring = _HERESTRING.match(command)
     rest = herestring.group("rest") if herestring else command
     if _SHELL_ACTIVE.search(rest):

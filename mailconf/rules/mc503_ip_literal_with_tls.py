@@ -39,7 +39,8 @@ def check(model: Model) -> Iterator[Problem]:
     for _account, server in model.servers():
         tls = server.tls
         checks_name = tls.verify and tls.verify_hostname and tls.fingerprint is None
-        if server.is_ip_literal and server.security is not Security.NONE and checks_name:
+        maybe_ip = server.host[:1].isdigit() or ":" in server.host  # a cheap look before parsing
+        if maybe_ip and checks_name and server.security is not Security.NONE and server.is_ip_literal:
             yield Problem.at(
                 server,
                 "host",

@@ -1,10 +1,11 @@
 """The host is not a valid host name.
 
 Condition: ``host`` has a scheme prefix (``imaps://``), a port (``host:993``), a
-space, a character outside letters, digits, ``-`` and ``.``, a label over 63
-characters, or is over 253 characters long. The schema rejects these; this rule
-explains the schema error precisely. It also catches a ``host:port`` that the
-schema lets through because it looks like an IPv6 address (``192.0.2.1:993``).
+space, a character outside letters, digits, ``-`` and ``.``, an empty label, a
+label that starts or ends with ``-`` or is over 63 characters, or is over 253
+characters long. The schema rejects these; this rule explains the schema error
+precisely. It also catches a ``host:port`` that the schema lets through because it
+looks like an IPv6 address (``192.0.2.1:993``).
 
 Why: clients either fail to resolve the name or, worse, pass it to a shell or a
 config file where the extra characters mean something else.
@@ -61,6 +62,10 @@ def diagnose(host: str) -> str | None:  # noqa: PLR0911 - one return per diagnos
     for label in host.rstrip(".").split("."):
         if len(label) > 63:
             return f"label {_show(label[:20] + '...')} is {len(label)} characters long; a label has at most 63"
+        if host and not label:
+            return "host has an empty label (a leading dot or two dots in a row); remove the extra dot"
+        if label.startswith("-") or label.endswith("-"):
+            return f"label {_show(label)} starts or ends with '-'; a label may not (RFC 1123)"
     if bad := _BAD_CHAR.search(host):
         return f"host contains {_show(bad.group())}; a host name has only letters, digits, '-' and '.' (RFC 1123)"
     if not host:

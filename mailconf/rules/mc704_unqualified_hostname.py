@@ -36,13 +36,13 @@ TITLE = "Single-label or .local host name"
 
 def check(model: Model) -> Iterator[Problem]:
     for _account, server in model.servers():
-        if server.is_loopback or server.is_ip_literal:
-            continue
         host = server.host.lower().rstrip(".")
         if "." not in host:
             why = "a single-label name resolves through the local network's search domain"
         elif host.endswith(".local"):
             why = ".local names are answered by any device on the local network (mDNS)"
         else:
+            continue
+        if server.is_loopback or server.is_ip_literal:
             continue
         yield Problem.at(server, "host", f"{why}, so {server.host} differs per network; use the full name")

@@ -16,7 +16,7 @@ Passing::
 
     incoming: {protocol: pop3, host: pop.example.com, leave_on_server: true, leave_days: 30}
 
-Reference: RFC 1939 section 6 (DELE in the transaction state).
+Reference: RFC 1939 sections 5 and 6 (DELE marks a message, the UPDATE state removes it).
 """
 
 from __future__ import annotations

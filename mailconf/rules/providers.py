@@ -49,9 +49,9 @@ def _policy(entry: dict[str, Any]) -> Policy:
         severity=Severity.parse(entry["severity"]),
         summary=entry["summary"],
         source=entry["source"],
-        exclude_domains=frozenset(entry.get("exclude_address_domains", ())),
-        shared_hosts=frozenset(shared.get("hosts", ())),
-        shared_domains=frozenset(shared.get("domains", ())),
+        exclude_domains=frozenset(d.lower() for d in entry.get("exclude_address_domains", ())),
+        shared_hosts=frozenset(h.lower() for h in shared.get("hosts", ())),
+        shared_domains=frozenset(d.lower() for d in shared.get("domains", ())),
     )
 
 
@@ -78,8 +78,9 @@ def matches(policy: Policy, account: Account, server: Server) -> bool:
 def problems(model: Model, rule: str) -> Iterator[Problem]:
     """Password logins to a provider whose policy belongs to ``rule``."""
     mine = [p for p in policies() if p.rule == rule]
+    hosts = frozenset().union(*(p.hosts | p.shared_hosts for p in mine))
     for account, server in model.servers():
-        if server.auth not in PASSWORD_LOGINS:
+        if server.auth not in PASSWORD_LOGINS or server.host.lower().rstrip(".") not in hosts:
             continue
         for policy in mine:
             if matches(policy, account, server):

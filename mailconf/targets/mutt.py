@@ -9,8 +9,9 @@ Where the file goes
 
 What it writes
     ``from``, ``realname`` and an ``Organization:`` header (``my_hdr``); IMAP as ``folder`` +
-    ``spoolfile = '+INBOX'`` with ``imap_user``; POP3 as ``pop_host`` (also the ``spoolfile``)
-    with ``pop_user`` and ``pop_delete`` (leave_on_server); SMTP as ``smtp_url`` with the user
+    ``spoolfile = '+INBOX'`` with ``imap_user``; POP3 as ``pop_host`` with ``pop_user`` and
+    ``pop_delete`` (leave_on_server), for fetch-mail (``G``), which moves the messages into your
+    local ``spoolfile`` and then keeps or deletes them on the server; SMTP as ``smtp_url`` with the user
     percent-encoded in the URL (mutt has no ``smtp_user``). Implicit TLS is the URL scheme
     (``imaps://``, ``pops://``, ``smtps://``); STARTTLS is ``ssl_starttls = yes`` plus
     ``ssl_force_tls = yes``; no encryption sets both to ``no``. ``ssl_ca_certificates_file``,
@@ -76,7 +77,7 @@ CAPABILITIES: Mapping[str, str] = {
     "tls.verify: false": "no: mutt always verifies; accept the certificate once, or name the CA",
     "tls.min_version": _GLOBAL,
     "timeout": "partial: connect_timeout (connection set-up only; one value for every connection)",
-    "leave_on_server": "yes",
+    "leave_on_server": "yes: pop_delete, applied by fetch-mail (G)",
     "leave_days": "no: delete old messages from the server yourself",
 }
 

@@ -10,10 +10,11 @@ Where the file goes
 What it writes
     The same as the mutt target, with NeoMutt's names: ``from``, ``real_name``, an
     ``Organization:`` header (``my_hdr``); IMAP as ``folder`` + ``spool_file = '+INBOX'`` with
-    ``imap_user``; POP3 as ``pop_host`` (also the ``spool_file``) with ``pop_user`` and
-    ``pop_delete``; SMTP as ``smtp_url`` plus ``smtp_user``. Implicit TLS is the URL scheme;
-    STARTTLS is ``ssl_starttls = yes`` plus ``ssl_force_tls = yes``; no encryption sets both to
-    ``no``. ``ssl_ca_certificates_file``, ``ssl_verify_host``, ``ssl_use_tlsv1*``,
+    ``imap_user``; POP3 as ``pop_host`` with ``pop_user`` and ``pop_delete``
+    (leave_on_server) for fetch-mail (``G``), which moves the messages into the local
+    ``spool_file`` and then keeps or deletes them on the server; SMTP as ``smtp_url`` plus
+    ``smtp_user``. Implicit TLS is the URL scheme; STARTTLS is ``ssl_starttls = yes`` plus
+    ``ssl_force_tls = yes``; no encryption sets both to ``no``. ``ssl_ca_certificates_file``, ``ssl_verify_host``, ``ssl_use_tlsv1*``,
     ``ssl_client_cert`` and ``connect_timeout`` (0 is written -1: wait forever).
 
 Passwords and tokens
@@ -89,7 +90,7 @@ CAPABILITIES: Mapping[str, str] = {
     "tls.verify: false": "no: NeoMutt always verifies; accept the certificate once, or name the CA",
     "tls.min_version": _GLOBAL,
     "timeout": "partial: connect_timeout (connection set-up only; one value for every connection)",
-    "leave_on_server": "yes",
+    "leave_on_server": "yes: pop_delete, applied by fetch-mail (G)",
     "leave_days": "no: delete old messages from the server yourself",
 }
 

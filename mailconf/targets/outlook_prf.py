@@ -21,8 +21,8 @@ keep a copy named "Backup Of <profile>") and ``ModifyDefaultProfileIfPresent=FAL
 ``[Internet Account List]`` with ``AccountN=I_Mail`` (POP3) or ``IMAP_I_Mail``; one
 ``[AccountN]`` section per account; and the property mappings of Section 7
 (``[I_Mail]``, ``[IMAP_I_Mail]``) that Outlook reads to know what each key means. Per
-account: ``AccountName`` (the account's name in the YAML), ``DisplayName``,
-``EmailAddress``, ``Organization``, ``POP3Server``/``IMAPServer``,
+account: ``UniqueService=No`` (POP3/IMAP accounts may repeat), ``AccountName`` (the
+account's name in the YAML), ``DisplayName``, ``EmailAddress``, ``Organization``, ``POP3Server``/``IMAPServer``,
 ``POP3UserName``/``IMAPUserName``, ``POP3Port``/``IMAPPort``, ``POP3UseSSL``/``IMAPUseSSL``
 (1 for ``tls``), ``POP3UseSPA``/``IMAPUseSPA`` (1 for ``auth: ntlm``), ``LeaveOnServer``
 (POP3: 0x1 leave a copy, plus 0x2 and the days << 16 for ``leave_days``; left out when

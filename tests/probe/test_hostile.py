@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from mailconf.probe.sasl import MECHANISMS, Credentials, SaslError, _Scram
 from mailconf.probe.x509 import summarise, try_summarise
 from tests.probe.conftest import Found
 from tests.servers import Certificates, ScriptedServer
@@ -168,3 +169,40 @@ def test_random_and_mutated_certificates_never_raise(certs: Certificates) -> Non
         mutated[rng.randrange(len(mutated))] = rng.randrange(256)
         try_summarise(bytes(mutated))
         try_summarise(b"\x30\x82" + rng.randbytes(rng.randrange(600)))
+
+
+def test_scram_sha_256_matches_rfc_7677_example() -> None:
+    exchange = MECHANISMS["SCRAM-SHA-256"](Credentials("user", "pencil", "h", 1))
+    assert isinstance(exchange, _Scram)
+    exchange.nonce = "rOprNGfwEbeRWgbNEkqO"
+    exchange.first_bare = "n=user,r=rOprNGfwEbeRWgbNEkqO"
+    server_first = b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"
+    assert exchange.respond(server_first) == (
+        b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
+    )
+    assert exchange.respond(b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=") == b""
+
+
+@pytest.mark.parametrize(
+    "challenge",
+    [
+        "garbage",
+        "r=someone-elses-nonce,s=c2FsdA==,i=4096",
+        "r={nonce}x,s=c2FsdA==,i=99999999",
+        "r={nonce}x,s=c2FsdA==,i=0",
+        "r={nonce}x,s=!!,i=4096",
+    ],
+)
+def test_scram_refuses_hostile_challenges(challenge: str) -> None:
+    exchange = MECHANISMS["SCRAM-SHA-256"](Credentials("user", "pencil", "h", 1))
+    nonce = (exchange.initial() or b"").decode().split("r=", 1)[1]
+    with pytest.raises(SaslError):
+        exchange.respond(challenge.format(nonce=nonce).encode())
+
+
+def test_scram_refuses_a_malformed_server_signature() -> None:
+    exchange = MECHANISMS["SCRAM-SHA-256"](Credentials("user", "pencil", "h", 1))
+    nonce = (exchange.initial() or b"").decode().split("r=", 1)[1]
+    exchange.respond(f"r={nonce}x,s=c2FsdA==,i=16".encode())
+    with pytest.raises(SaslError):
+        exchange.respond(b"v=not base64!")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +44,21 @@ def dovecot_cram(certs: Certificates) -> Iterator[Dovecot]:
     """SASL offers only CRAM-MD5: the IMAP LOGIN and POP3 USER/PASS commands remain."""
     need("dovecot")
     with Dovecot(certs.good, mechanisms=("cram-md5",)) as dovecot:
+        yield dovecot
+
+
+@pytest.fixture(scope="module")
+def dovecot_scram(certs: Certificates) -> Iterator[Dovecot]:
+    need("dovecot")
+    with Dovecot(certs.good, mechanisms=("plain", "login", "scram-sha-1", "scram-sha-256")) as dovecot:
+        yield dovecot
+
+
+@pytest.fixture(scope="module")
+def dovecot_submission(certs: Certificates) -> Iterator[Dovecot]:
+    """Dovecot's submission service (STARTTLS and implicit TLS), relaying to a cleartext aiosmtpd."""
+    need("dovecot")
+    with SmtpServer(None) as relay, Dovecot(certs.good, submission=True, relay_port=relay.port) as dovecot:
         yield dovecot
 
 
@@ -191,6 +209,81 @@ def test_protocol_login_commands_quote_a_nasty_password(
     assert CAROL.password not in refused.text
 
 
+def test_pop3_login_sees_a_delivered_message(dovecot: Dovecot, certs: Certificates) -> None:
+    """The fixture's delivery helper (for end-to-end tests) puts mail where Dovecot serves it."""
+    dovecot.deliver(ALICE, b"Subject: hello\r\n\r\nhi\r\n")
+
+    async def stat() -> str:
+        reader, writer = await asyncio.open_connection("127.0.0.1", dovecot.ports.pop3s)
+        conn = Connection(reader, writer, Progress())
+        try:
+            await conn.start_tls(ssl.create_default_context(cafile=str(certs.ca)), "127.0.0.1", "the TLS handshake")
+            await Pop3().greet(conn)
+            caps = await Pop3().capabilities(conn)
+            creds = Credentials(ALICE.name, ALICE.password, "127.0.0.1", 0)
+            assert (await Pop3().authenticate(conn, "PLAIN", creds, caps)).accepted
+            await conn.send("STAT")
+            return await conn.readline()
+        finally:
+            conn.abort()
+
+    count = len(dovecot.inbox(ALICE))
+    assert asyncio.run(stat()).startswith(f"+OK {count} ")
+
+
+@pytest.mark.parametrize("case", [([], "SCRAM-SHA-256"), (["scram-sha-1"], "SCRAM-SHA-1")])
+def test_login_with_scram(
+    probe: Any, dovecot_scram: Dovecot, certs: Certificates, tmp_path: Path, case: tuple[list[str], str]
+) -> None:
+    declared, used = case
+    command = secret_file(tmp_path, CAROL.password)
+    incoming = server("imap", dovecot_scram.ports.imaps, "tls", certs, username=CAROL.name, password_command=command)
+    run = probe(incoming={**incoming, "mechanisms": declared} if declared else incoming, args=("--login",))
+    assert run.findings[-1] == Found(5, "MC819", "info", f"carol@example.org logged in with {used}")
+    assert_secret_hidden(run, CAROL.password)
+
+
+def test_wrong_password_with_scram(probe: Any, dovecot_scram: Dovecot, certs: Certificates, tmp_path: Path) -> None:
+    command = secret_file(tmp_path, "not-the-password")
+    run = probe(
+        incoming=server("pop3", dovecot_scram.ports.pop3s, "tls", certs, password_command=command), args=("--login",)
+    )
+    assert run.findings[-1] == Found(
+        5,
+        "MC815",
+        "error",
+        "the server refused the credentials of alice@example.org (SCRAM-SHA-256): '-ERR [AUTH] Authentication failed.'",
+    )
+
+
+def test_scram_server_that_does_not_know_the_password(probe: Any, tmp_path: Path) -> None:
+    """A server that accepts any proof is caught by its own signature (RFC 5802 section 9)."""
+
+    def impostor(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"* OK ready\r\n")
+        reader = conn.makefile("rb")
+        tag = reader.readline().split()[0]
+        conn.sendall(b"* CAPABILITY IMAP4rev1 SASL-IR AUTH=SCRAM-SHA-256\r\n" + tag + b" OK done\r\n")
+        words = reader.readline().split()
+        first = base64.b64decode(words[3]).decode()
+        nonce = first.split("r=", 1)[1]
+        challenge = f"r={nonce}server,s={base64.b64encode(b'salt').decode()},i=4096"
+        conn.sendall(b"+ " + base64.b64encode(challenge.encode()) + b"\r\n")
+        reader.readline()
+        conn.sendall(b"+ " + base64.b64encode(b"v=" + base64.b64encode(b"x" * 32)) + b"\r\n")
+        stop.wait()
+
+    command = secret_file(tmp_path, ALICE.password)
+    with ScriptedServer(impostor) as imap:
+        run = probe(
+            incoming=server("imap", imap.port, "none", None, password_command=command),
+            args=("--login", "--allow-cleartext"),
+        )
+    assert run.findings[-1] == Found(
+        5, "MC815", "error", "SCRAM-SHA-256: the server's SCRAM signature is wrong: it does not know the password"
+    )
+
+
 def test_login_with_sasl_login(probe: Any, dovecot: Dovecot, certs: Certificates, tmp_path: Path) -> None:
     command = secret_file(tmp_path, ALICE.password)
     run = probe(
@@ -211,6 +304,23 @@ def test_login_to_smtp(
         outgoing=server("smtp", smtp.port, security, certs, username=CAROL.name, password_command=command),
         args=("--login",),
     )
+    assert run.findings[-1] == Found(5, "MC819", "info", "carol@example.org logged in with PLAIN")
+    assert_secret_hidden(run, CAROL.password)
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_login_to_dovecot_submission(
+    probe: Any, dovecot_submission: Dovecot, certs: Certificates, tmp_path: Path, security: str
+) -> None:
+    command = secret_file(tmp_path, CAROL.password)
+    ports = dovecot_submission.ports
+    port = ports.submission if security == "starttls" else ports.submissions
+    run = probe(
+        outgoing=server("smtp", port, security, certs, username=CAROL.name, password_command=command),
+        args=("--login",),
+    )
+    before = ["MC814"] if security == "starttls" else []  # on loopback Dovecot counts as secured
+    assert [f.rule for f in run.findings] == [*before, "MC820", "MC819"]
     assert run.findings[-1] == Found(5, "MC819", "info", "carol@example.org logged in with PLAIN")
     assert_secret_hidden(run, CAROL.password)
 

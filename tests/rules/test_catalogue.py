@@ -42,7 +42,7 @@ def test_rule_module_shape(module: object) -> None:
     name = module.__name__.rsplit(".", 1)[-1]  # type: ignore[attr-defined]
     assert name == f"{rule.ID.lower()}_{rule.SLUG.replace('-', '_')}"
     doc = rule.__doc__ or ""
-    for part in ("Failing::", "Passing::", "Reference:"):
+    for part in ("Why:", "Fix:", "Failing::", "Passing::", "Reference:"):
         assert part in doc, f"{rule.ID} docstring lacks {part}"
     assert doc.index("Failing::") < doc.index("Passing::") < doc.index("Reference:")
 

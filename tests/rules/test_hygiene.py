@@ -55,6 +55,8 @@ def host(value: str) -> str:
         ('"imap example.com"', "host contains white space; remove it"),
         ("imap_1.example.com", "host contains \"_\"; a host name has only letters, digits, '-' and '.' (RFC 1123)"),
         ('""', "host is empty; write the server's name"),
+        ("imap..example.com", "host has an empty label (a leading dot or two dots in a row); remove the extra dot"),
+        ("-imap.example.com", "label \"-imap\" starts or ends with '-'; a label may not (RFC 1123)"),
         ("a" * 64 + ".example.com", 'label "aaaaaaaaaaaaaaaaaaaa..." is 64 characters long; a label has at most 63'),
         (".".join(["a" * 60] * 5), "host is 304 characters long; a host name has at most 253 (RFC 1123)"),
     ],

@@ -15,7 +15,8 @@ import re
 import shlex
 import shutil
 import subprocess
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -189,7 +190,7 @@ def read_back(binary: str, q: Mapping[str, str], with_password: bool = True) -> 
     spool = q["spoolfile" if binary == "mutt" else "spool_file"]
     if q["pop_host"]:
         scheme, _, host, port = _url(q["pop_host"])
-        assert spool == q["pop_host"], spool
+        assert not spool.startswith("pop"), spool  # fetch-mail (G) appends to the local spool file
         delete = {"yes": False, "no": True}.get(q["pop_delete"])
         view["incoming"] = _server("pop3", "pop", (scheme, None, host, port), q, with_password=with_password) | {
             "leave_on_server": delete
@@ -322,7 +323,7 @@ class Received:
 class SmtpSink:
     """aiosmtpd on 127.0.0.1 with AUTH (only over TLS): implicit TLS or STARTTLS, for one user."""
 
-    def __init__(self, ca: Any, *, implicit: bool, user: str, password: str) -> None:
+    def __init__(self, ca: Any, *, implicit: bool, user: str, password: str, offer_tls: bool = True) -> None:
         import socket
         import ssl
 
@@ -347,15 +348,18 @@ class SmtpSink:
         class Handler:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
                 data = session.mailconf_login
-                tls = session.ssl is not None
+                tls = server.transport.get_extra_info("ssl_object") is not None
                 sink.received.append(Received(data.login, data.password, tls, envelope.content))
                 return "250 OK"
 
         tls_kwargs: dict[str, Any] = {"ssl_context": context} if implicit else {"tls_context": context,
                                                                                   "require_starttls": True}  # fmt: skip
+        if not offer_tls:
+            tls_kwargs = {}
         self.controller = Controller(
             Handler(), hostname="127.0.0.1", port=self.port, authenticator=authenticate, auth_required=True,
-            auth_require_tls=True, server_hostname="localhost", **tls_kwargs,
+            # aiosmtpd counts only STARTTLS as TLS for AUTH; with implicit TLS every byte is encrypted anyway
+            auth_require_tls=not implicit and offer_tls, server_hostname="localhost", **tls_kwargs,
         )  # fmt: skip
 
     def __enter__(self) -> SmtpSink:
@@ -364,3 +368,48 @@ class SmtpSink:
 
     def __exit__(self, *exc: object) -> None:
         self.controller.stop()
+
+
+# --- the client's own screen (tmux), for reading mail ---------------------------------------------
+
+
+def wait_until(condition: Callable[[], bool], state: Callable[[], str], limit: float = 30.0) -> None:
+    """Poll (a bounded wait, not a timed assertion): the client works at its own pace.
+
+    `state` describes what there was instead, for the failure message.
+    """
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting; state:\n{state()}"
+        time.sleep(0.05)
+
+
+class Screen:
+    """The client running in its own tmux server (a private socket), 150x20."""
+
+    def __init__(self, client: Client, rc: Path, *args: str) -> None:
+        self.socket = f"mailconf-{client.binary}-{os.getpid()}-{time.monotonic_ns()}"
+        env = client_env(client.home) | {"TERM": "screen"}
+        command = ["env", "-i", *(f"{k}={v}" for k, v in env.items()),
+                   shutil.which(client.binary) or client.binary, "-n", "-F", str(rc), *args]  # fmt: skip
+        self._tmux("new-session", "-d", "-s", "main", "-x", "150", "-y", "20", shlex.join(command))
+
+    def _tmux(self, *args: str) -> str:
+        done = subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+                              capture_output=True, text=True, timeout=30, check=True)  # fmt: skip
+        return done.stdout
+
+    def text(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", "main")
+
+    def keys(self, *keys: str) -> None:
+        self._tmux("send-keys", "-t", "main", *keys)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=30, check=False)
+
+    def __enter__(self) -> Screen:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

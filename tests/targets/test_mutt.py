@@ -6,6 +6,7 @@ The neomutt tests (test_neomutt.py) run the same checks through the `client` fix
 from __future__ import annotations
 
 import itertools
+import re
 import shlex
 import subprocess
 import sys
@@ -172,6 +173,70 @@ def test_sends_through_a_real_smtp_server(client: mc.Client, tmp_path: Path, sec
         assert (proc.returncode, proc.stderr) == (0, b"")
     assert [(r.login, r.password, r.tls) for r in sink.received] == [(user.encode(), password.encode(), True)]
     assert b"Subject: hello" in sink.received[0].content
+
+
+@pytest.mark.parametrize(("security", "sent"), [("starttls", False), ("none", True)])
+def test_server_without_starttls(client: mc.Client, tmp_path: Path, security: str, sent: bool) -> None:
+    """security: starttls never falls back to cleartext (nothing sent); security: none sends in cleartext."""
+    import trustme
+
+    with mc.SmtpSink(trustme.CA(), implicit=False, user="u", password="p", offer_tls=False) as sink:
+        account = {"address": "u@example.org", "outgoing": {"host": "127.0.0.1", "port": sink.port,
+                   "security": security, "username": "u", "password_command": "printf %s p"}}  # fmt: skip
+        rc = tmp_path / "u.muttrc"
+        rc.write_bytes(mc.render(client.binary, mc.yaml_bytes({"u": account})).files[0].content)
+        proc = client.run(rc, "-s", "hello", "rcpt@example.net", stdin=b"hi\n")
+    assert proc.returncode == (0 if sent else 1)
+    assert [(r.login, r.password, r.tls) for r in sink.received] == ([(b"u", b"p", False)] if sent else [])
+
+
+_DOVECOT_PORT = {("imap", "tls"): "imaps", ("imap", "starttls"): "imap", ("pop3", "tls"): "pop3s",
+                 ("pop3", "starttls"): "pop3"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("protocol", "security", "leave"),
+    [("imap", "tls", None), ("imap", "starttls", None), ("pop3", "tls", True), ("pop3", "starttls", False)],
+)
+def test_reads_mail_from_dovecot(
+    client: mc.Client, tmp_path: Path, protocol: str, security: str, leave: bool | None
+) -> None:
+    """End to end: the client logs in to a real Dovecot over TLS and reads the messages; POP3 keeps or deletes them."""
+    need("dovecot", "tmux")
+    from tests.servers import CAROL, Dovecot, make_certificates
+
+    certs = make_certificates(tmp_path / "certs")
+    with Dovecot(tls=certs.good) as server:
+        for i in range(3):
+            server.deliver(CAROL, f"From: x@example.org\nTo: {CAROL.name}\nSubject: hello {i}\n\nbody\n".encode())
+        port = getattr(server.ports, _DOVECOT_PORT[(protocol, security)])
+        incoming: dict[str, Any] = {
+            "protocol": protocol, "host": "127.0.0.1", "port": port, "security": security, "password_command": f"printf %s {shlex.quote(CAROL.password)}",
+            "tls": {"ca_file": str(certs.ca)},
+        }  # fmt: skip
+        if leave is not None:
+            incoming["leave_on_server"] = leave
+        rc = tmp_path / "carol.muttrc"
+        rendered = mc.render(client.binary, mc.yaml_bytes({"carol": {"address": CAROL.name, "incoming": incoming}}))
+        rc.write_bytes(rendered.files[0].content)
+        spool = client.home / "spool"
+        spool.write_bytes(b"")  # an empty mbox
+        (client.home / "Mail").mkdir(exist_ok=True)  # else the client asks to create ~/Mail (folder's default)
+        local = ("-e", f"set spoolfile = '{spool}'") if protocol == "pop3" else ()  # where fetch-mail writes
+        with mc.Screen(client, rc, *local) as screen:
+            if protocol == "imap":
+                mc.wait_until(lambda: "hello 2" in screen.text(), screen.text)
+                assert all(f"hello {i}" in screen.text() for i in range(3))
+            else:
+                mc.wait_until(lambda: "Msgs:" in screen.text() or "No mailbox" in screen.text(), screen.text)
+                screen.keys("G")  # fetch-mail
+                mc.wait_until(lambda: "pop3(" in server.log and "Logged out" in server.log, lambda: server.log)
+                assert spool.read_bytes().count(b"Subject: hello ") == 3
+                deleted = re.findall(r"pop3\(carol@example\.org\).*Logged out .*del=([0-9]+)/3", server.log)
+                assert deleted == (["0"] if leave else ["3"])
+                assert len(server.inbox(CAROL)) == (3 if leave else 0)
+        logins = re.findall(r"(imap|pop3)-login: Info: Login: user=<([^>]*)>, method=([A-Z]+),.*, (TLS)", server.log)
+        assert logins == [(protocol, CAROL.name, "PLAIN", "TLS")], server.log
 
 
 # --- gaps ----------------------------------------------------------------------------------

@@ -25,7 +25,9 @@ from tests.targets.test_mutt import (
     hostile_accounts,
 )
 from tests.targets.test_mutt import test_imap_smtp_account_file as _account_file
+from tests.targets.test_mutt import test_reads_mail_from_dovecot as _reads
 from tests.targets.test_mutt import test_sends_through_a_real_smtp_server as _sends
+from tests.targets.test_mutt import test_server_without_starttls as _without_starttls
 
 BINARY = "neomutt"
 
@@ -51,6 +53,21 @@ def test_every_combination_is_read_back(client: mc.Client, tmp_path: Path) -> No
 
 def test_imap_smtp_account_file(client: mc.Client, tmp_path: Path) -> None:
     _account_file(client, tmp_path)
+
+
+@pytest.mark.parametrize(("security", "sent"), [("starttls", False), ("none", True)])
+def test_server_without_starttls(client: mc.Client, tmp_path: Path, security: str, sent: bool) -> None:
+    _without_starttls(client, tmp_path, security, sent)
+
+
+@pytest.mark.parametrize(
+    ("protocol", "security", "leave"),
+    [("imap", "tls", None), ("imap", "starttls", None), ("pop3", "tls", True), ("pop3", "starttls", False)],
+)
+def test_reads_mail_from_dovecot(
+    client: mc.Client, tmp_path: Path, protocol: str, security: str, leave: bool | None
+) -> None:
+    _reads(client, tmp_path, protocol, security, leave)
 
 
 @pytest.mark.parametrize("security", ["tls", "starttls"])

@@ -135,7 +135,7 @@ def matrix(smtp_auths: tuple[str, ...] = ("password", "none"), timeouts: bool = 
             incoming |= leave[n % 5]  # fmt: skip
         accounts[f"acct{n}"] = {"address": f"user{n}@example.org", "display_name": f"User {n}",
                                 "incoming": incoming, "outgoing": outgoing}  # fmt: skip
-    accounts["receive-only"] = {"address": "r@example.org", "organization": "Org",
+    accounts["receive-only"] = {"address": "r@example.org", "display_name": "", "organization": " Org ",
                                 "incoming": {"protocol": "imap", "host": "imap.example.org"}}  # fmt: skip
     return {"version": 1, "accounts": accounts}
 
@@ -169,6 +169,17 @@ def test_options_profile_and_account_id(tmp_path: Path) -> None:
         account_key('Work "mail"; =x', 0x10),
     }
     assert keys[account_key('Work "mail"; =x', 0x10)]["Account Name"] == "acct1"
+
+
+def test_long_values_wrap_and_read_back(tmp_path: Path) -> None:
+    data = matrix()
+    data["accounts"] = {"long": data["accounts"]["receive-only"]}
+    data["accounts"]["long"]["display_name"] = "Zoë 漢字 😀 " * 21 + "end"  # 192 characters, many hex lines
+    data["accounts"]["long"]["incoming"]["username"] = "u" * 256
+    reg, _ = render_reg(data)
+    assert max(len(line) for line in reg.split(b"\r\n")[3:]) <= 80
+    assert reg.count(b",\\\r\n  ") > 20
+    assert hive_of(tmp_path, reg)[account_key("Outlook", 1)] == expected_values("long", data["accounts"]["long"])
 
 
 def test_output_is_deterministic() -> None:

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -39,7 +41,9 @@ from mailconf.model import Model, Protocol, Server
 from mailconf.render import common_gaps, environment, render_model
 from mailconf.targets import FEATURES, Gap, Rendered, thunderbird
 from tests.conftest import EXAMPLES, need
-from tests.targets._marionette import run_thunderbird
+from tests.servers import CAROL, HOST, Dovecot, make_certificates
+from tests.targets import _marionette
+from tests.targets._marionette import run_thunderbird, write_user_js
 
 # --- what the YAML means, written out independently of the target ------------------------
 
@@ -420,6 +424,87 @@ def test_incoming_hosts_thunderbird_cannot_parse_are_gaps() -> None:
     read = {a["server"]["key"]: a["server"]["hostname"] for a in result["accounts"]}
     # the five good hosts are read exactly; Thunderbird drops (or renames to serverN.invalid) the others
     assert [read.get(f"server{i + 1}") == host for i, host in enumerate(INCOMING_HOSTS)] == [True] * 5 + [False] * 6
+
+
+# --- the certificate files work: a real logon to Dovecot -------------------------------------------
+
+LOGON_SCRIPT = r"""
+const [key, password] = arguments;
+const done = arguments[arguments.length - 1];
+const { MailServices } = ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs");
+const server = MailServices.accounts.getIncomingServer(key);
+server.password = password;
+const listener = {
+  QueryInterface: ChromeUtils.generateQI(["nsIUrlListener"]),
+  OnStartRunningUrl() {},
+  OnStopRunningUrl(url, status) { done({status}); },
+};
+try {
+  server.verifyLogon(listener, null);
+} catch (e) {
+  done({error: String(e)});
+}
+"""
+
+
+def logon(rendered: Rendered, password: str, ca_import: bool) -> Any:
+    """Start Thunderbird on the rendered files (import-ca.sh run first if asked) and verify the IMAP logon."""
+    need("thunderbird", "certutil")
+    files = {f.name: f.content for f in rendered.files}
+    profile = Path(tempfile.mkdtemp(prefix="mailconf-tb-logon-"))
+    try:
+        for name in ("user.js", "cert_override.txt"):
+            if name in files:
+                (profile / name).write_bytes(files[name])
+        write_user_js(profile, files["user.js"].decode("ascii"))
+        if ca_import:
+            subprocess.run(["sh", "-c", files["import-ca.sh"].decode(), "import-ca.sh", str(profile)], check=True)
+        with _marionette.thunderbird(profile) as client:
+            return client.execute_async(LOGON_SCRIPT, ["server1", password])
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def logins(log: str) -> list[str]:
+    """Dovecot's successful IMAP logins: "Login: user=<..>, method=.., rip=.., lip=.., TLS" (mpid, session cut)."""
+    found = []
+    for line in log.splitlines():
+        _, sep, rest = line.partition("imap-login: Info: Login: ")
+        if sep:
+            found.append("Login: " + ", ".join(f for f in rest.split(", ") if not f.startswith(("mpid=", "session="))))
+    return found
+
+
+def imap_account(port: int, security: str, tls: dict[str, str]) -> Model:
+    incoming = {"protocol": "imap", "host": HOST, "port": port, "security": security, "username": CAROL.name}
+    data = {"version": 1, "accounts": {"carol": {"address": CAROL.name, "incoming": incoming | {"tls": tls}}}}
+    return model_of(data)
+
+
+@pytest.mark.real
+def test_pinned_certificate_lets_thunderbird_log_on(tmp_path: Path) -> None:
+    need("dovecot")
+    certs = make_certificates(tmp_path / "certs")
+    with Dovecot(tls=certs.self_signed) as dovecot:
+        pinned = render(imap_account(dovecot.ports.imaps, "tls", {"fingerprint": certs.fingerprint(certs.self_signed)}))
+        assert [f.name for f in pinned.files] == ["user.js", "cert_override.txt"]
+        assert logon(pinned, CAROL.password, ca_import=False) == {"status": 0}
+        assert logins(dovecot.log) == [f"Login: user=<{CAROL.name}>, method=PLAIN, rip={HOST}, lip={HOST}, TLS"]
+        # the control: without cert_override.txt, the self-signed certificate is refused
+        unpinned = Rendered(pinned.files[:1], pinned.gaps)
+        assert logon(unpinned, CAROL.password, ca_import=False) != {"status": 0}
+        assert len(logins(dovecot.log)) == 1
+
+
+@pytest.mark.real
+def test_imported_ca_lets_thunderbird_log_on_over_starttls(tmp_path: Path) -> None:
+    need("dovecot")
+    certs = make_certificates(tmp_path / "certs")
+    with Dovecot(tls=certs.good) as dovecot:
+        rendered = render(imap_account(dovecot.ports.imap, "starttls", {"ca_file": str(certs.ca)}))
+        assert [f.name for f in rendered.files] == ["user.js", "import-ca.sh"]
+        assert logon(rendered, CAROL.password, ca_import=True) == {"status": 0}
+        assert logins(dovecot.log) == [f"Login: user=<{CAROL.name}>, method=PLAIN, rip={HOST}, lip={HOST}, TLS"]
 
 
 # --- 2. every gap warns, and --strict writes nothing -------------------------------------------

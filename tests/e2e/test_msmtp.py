@@ -1,0 +1,63 @@
+"""msmtp sends through the rendered ~/.msmtprc: STARTTLS and implicit TLS, password from passwordeval."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import need
+from tests.e2e.conftest import CLIENT_TIMEOUT, client_env, render, server
+from tests.servers import ALICE, CAROL, Certificates, SmtpServer, User
+
+
+def _send(rc: Path, account: str, home: Path, recipient: str, subject: str) -> subprocess.CompletedProcess[bytes]:
+    binary = need("msmtp")["msmtp"]
+    return subprocess.run(
+        [binary, "-C", str(rc), "-a", account, recipient],
+        input=f"Subject: {subject}\r\n\r\nhello from msmtp\r\n".encode(),
+        capture_output=True,
+        env=client_env(home),
+        timeout=CLIENT_TIMEOUT,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("security", "user"),
+    [("starttls", ALICE), ("tls", CAROL)],  # carol's password holds every quoting character
+)
+def test_msmtp_sends_with_the_rendered_file(
+    request: pytest.FixtureRequest, tmp_path: Path, home: Path, certs: Certificates, security: str, user: User
+) -> None:
+    smtp: SmtpServer = request.getfixturevalue("smtp_starttls" if security == "starttls" else "smtp_tls")
+    outgoing = server("smtp", smtp.port, security, user, certs, tmp_path)
+    files = render("msmtp", {"work": {"address": user.name, "outgoing": outgoing}}, tmp_path)
+    assert list(files) == [".msmtprc"]
+    rc = files[".msmtprc"]
+    text = rc.read_text()
+    assert f'passwordeval "{outgoing["password_command"]}"' in text
+    assert ("tls_starttls on" if security == "starttls" else "tls_starttls off") in text
+
+    done = _send(rc, "work", home, "bob@example.net", f"via {security}")
+
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    assert len(smtp.messages) == 1
+    received = smtp.messages[0]
+    assert received.login == user.name  # authenticated as the declared user, with the password the command printed
+    assert received.mail_from == user.name  # msmtp's from: the account's address
+    assert received.rcpt_tos == ("bob@example.net",)
+    assert f"Subject: via {security}".encode() in received.content
+    assert b"hello from msmtp" in received.content
+
+
+def test_msmtp_refuses_the_wrong_password(tmp_path: Path, home: Path, certs: Certificates, smtp_tls: SmtpServer) -> None:
+    """The password really comes from the command: a command that prints a wrong one fails to send."""
+    outgoing = server("smtp", smtp_tls.port, "tls", ALICE, certs, tmp_path, password_command="printf %s wrong")
+    rc = render("msmtp", {"work": {"address": ALICE.name, "outgoing": outgoing}}, tmp_path)[".msmtprc"]
+
+    done = _send(rc, "work", home, "bob@example.net", "wrong password")
+
+    assert done.returncode == 77, done.stderr.decode("utf-8", "replace")  # EX_NOPERM: authentication failed
+    assert smtp_tls.messages == []

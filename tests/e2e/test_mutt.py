@@ -1,0 +1,160 @@
+"""mutt and neomutt with the rendered muttrc: batch send through smtp_url, and the IMAP inbox in tmux.
+
+The rendered file is loaded as the only configuration (``-n -F RC``); nothing is added to it.
+Reading runs the client on a terminal: a tmux server on a private socket (``-L``), whose
+screen is captured until the index shows the delivered message (bounded), then killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import need
+from tests.e2e.conftest import CLIENT_TIMEOUT, client_env, deliver, logins, new_message, render, server
+from tests.servers import ALICE, CAROL, Certificates, Dovecot, SmtpServer, User
+
+CLIENTS = ["mutt", "neomutt"]
+#: (security of both servers, the user: carol's password holds every quoting character)
+CASES = [("starttls", ALICE), ("tls", CAROL)]
+
+
+def _rendered(
+    client: str, security: str, user: User, certs: Certificates, directory: Path, imap_port: int, smtp_port: int
+) -> Path:
+    account = {
+        "address": user.name,
+        "display_name": "E2E Test",
+        "incoming": server("imap", imap_port, security, user, certs, directory),
+        "outgoing": server("smtp", smtp_port, security, user, certs, directory),
+    }
+    files = render(client, {"work": account}, directory)
+    assert list(files) == ["work.muttrc"]
+    return files["work.muttrc"]
+
+
+@pytest.mark.parametrize(("security", "user"), CASES)
+@pytest.mark.parametrize("client", CLIENTS)
+def test_batch_send_through_the_rendered_smtp_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    home: Path,
+    certs: Certificates,
+    client: str,
+    security: str,
+    user: User,
+) -> None:
+    binary = need(client)[client]
+    smtp: SmtpServer = request.getfixturevalue("smtp_starttls" if security == "starttls" else "smtp_tls")
+    # the IMAP port is never contacted when sending: a closed one proves it
+    rc = _rendered(client, security, user, certs, tmp_path, 1, smtp.port)
+    subject = f"e2e-{uuid.uuid4().hex[:12]}"
+
+    done = subprocess.run(
+        [binary, "-n", "-F", str(rc), "-s", subject, "bob@example.net"],
+        input=b"hi\n",
+        capture_output=True,
+        env=client_env(home, TERM="dumb"),
+        cwd=home,
+        timeout=CLIENT_TIMEOUT,
+        check=False,
+    )
+
+    stderr = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 0 and "Error in" not in stderr, (done.returncode, stderr)
+    assert len(smtp.messages) == 1, stderr
+    received = smtp.messages[0]
+    assert received.login == user.name  # from the user in smtp_url, with the password smtp_pass ran
+    assert received.mail_from == user.name
+    assert received.rcpt_tos == ("bob@example.net",)
+    assert f"Subject: {subject}".encode() in received.content
+    assert f"From: E2E Test <{user.name}>".encode() in received.content
+
+
+# --- reading the IMAP inbox on a terminal -------------------------------------------------------
+
+
+class Terminal:
+    """A client running in a detached tmux session on a private tmux server."""
+
+    def __init__(self, socket_name: str, env: dict[str, str]) -> None:
+        self.tmux = need("tmux")["tmux"]
+        self.socket_name = socket_name
+        self.env = env
+
+    def _tmux(self, *args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [self.tmux, "-L", self.socket_name, "-f", "/dev/null", *args],
+            capture_output=True,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            timeout=CLIENT_TIMEOUT,
+            check=False,
+        )
+
+    def start(self, command: list[str], cwd: Path) -> None:
+        done = self._tmux("new-session", "-d", "-x", "150", "-y", "20", "-c", str(cwd), *command)
+        assert done.returncode == 0, done.stderr
+
+    def screen(self) -> str:
+        done = self._tmux("capture-pane", "-p", "-t", "0")
+        return done.stdout.decode("utf-8", "replace")
+
+    def wait_for(self, text: str, timeout: float = CLIENT_TIMEOUT) -> str:
+        """The screen once it shows ``text``, or the last screen when ``timeout`` seconds ran out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if text in screen or time.monotonic() > deadline:
+                return screen
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        self._tmux("kill-server")
+
+
+@contextlib.contextmanager
+def terminal(home: Path) -> Iterator[Terminal]:
+    socket_name = f"mailconf-e2e-{uuid.uuid4().hex[:12]}"
+    # TERM for the tmux client; tmux sets its own TERM inside the session
+    term = Terminal(socket_name, client_env(home, TERM="xterm-256color", TMUX_TMPDIR=str(home)))
+    try:
+        yield term
+    finally:
+        term.kill()
+
+
+@pytest.mark.parametrize(("security", "user"), CASES)
+@pytest.mark.parametrize("client", CLIENTS)
+def test_the_imap_inbox_opens_on_a_terminal(
+    tmp_path: Path,
+    home: Path,
+    certs: Certificates,
+    dovecot: Dovecot,
+    smtp_starttls: SmtpServer,
+    client: str,
+    security: str,
+    user: User,
+) -> None:
+    binary = need(client)[client]
+    imap_port = dovecot.ports.imaps if security == "tls" else dovecot.ports.imap
+    rc = _rendered(client, security, user, certs, tmp_path, imap_port, smtp_starttls.port)
+    subject, message = new_message("bob@example.net", user.name)
+    deliver(dovecot, user, message)
+
+    with terminal(home) as term:
+        term.start([shutil.which(binary) or binary, "-n", "-F", str(rc)], home)
+        screen = term.wait_for(subject)
+
+    assert subject in screen, screen  # the index lists the delivered message
+    assert "bob@example.net" in screen, screen
+    found = logins(dovecot, "imap-login", user)
+    assert len(found) == 1 and ", TLS" in found[0], found  # one login, as the declared user, over TLS
+    assert smtp_starttls.messages == []
