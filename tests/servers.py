@@ -7,8 +7,11 @@ spot, on ports chosen free at start, and stops it again:
   ``127.0.0.1``; expired; for the wrong name; expiring in 5 days) plus a
   self-signed certificate, all as PEM files;
 - :class:`Dovecot`: IMAP (plain/STARTTLS) + IMAPS, POP3 (plain/STLS) + POP3S,
-  users in a passwd-file, started from its own config and stopped by
-  ``master.pid`` (waiting for the master to exit);
+  optionally its submission service (STARTTLS + implicit TLS, relaying to a port
+  of your choice), users in a passwd-file (:data:`ALICE`, and :data:`CAROL` whose
+  password holds every quoting character), ``deliver()``/``inbox()`` to put mail
+  in and count it, started from its own config and stopped by ``master.pid``
+  (waiting for the master to exit);
 - :class:`SmtpServer`: aiosmtpd, STARTTLS with AUTH only after TLS, or implicit
   TLS with AUTH; received messages kept in ``messages`` (with the login);
 - :class:`ScriptedServer`: a TCP server that misbehaves on purpose (accepts and

@@ -14,8 +14,9 @@ What it writes
     (leave_on_server) for fetch-mail (``G``), which moves the messages into the local
     ``spool_file`` and then keeps or deletes them on the server; SMTP as ``smtp_url`` plus
     ``smtp_user``. Implicit TLS is the URL scheme; STARTTLS is ``ssl_starttls = yes`` plus
-    ``ssl_force_tls = yes``; no encryption sets both to ``no``. ``ssl_ca_certificates_file``, ``ssl_verify_host``, ``ssl_use_tlsv1*``,
-    ``ssl_client_cert`` and ``connect_timeout`` (0 is written -1: wait forever).
+    ``ssl_force_tls = yes``; no encryption sets both to ``no``. ``ssl_ca_certificates_file``,
+    ``ssl_verify_host``, ``ssl_use_tlsv1*``, ``ssl_client_cert`` and ``connect_timeout`` (0 is
+    written -1: wait forever).
 
 Passwords and tokens
     ``password_command`` becomes ``set imap_pass = "`command`"``, run with sh when NeoMutt reads

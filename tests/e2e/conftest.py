@@ -93,7 +93,7 @@ def password_command(directory: Path, user: User) -> str:
 
 
 def server(
-    protocol: str, port: int, security: str, user: User, certs: Certificates, directory: Path, **more: Any
+    protocol: str, port: int, security: str, user: User, *, certs: Certificates, directory: Path, **more: Any
 ) -> dict[str, Any]:
     """One server of the account file: the test server on localhost, trusted through the test CA."""
     declared: dict[str, Any] = {

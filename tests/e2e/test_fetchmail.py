@@ -58,11 +58,11 @@ def _subjects(sink: SmtpServer) -> list[str]:
 
 
 @pytest.mark.parametrize("security", ["tls", "starttls"])
-def test_fetchmail_pop3_leaves_mail_on_the_server(
+def test_fetchmail_pop3_leaves_mail_on_the_server(  # noqa: PLR0917 (pytest fixtures)
     tmp_path: Path, home: Path, certs: Certificates, dovecot: Dovecot, sink: SmtpServer, security: str
 ) -> None:
     port = dovecot.ports.pop3s if security == "tls" else dovecot.ports.pop3
-    incoming = server("pop3", port, security, ALICE, certs, tmp_path, leave_on_server=True)
+    incoming = server("pop3", port, security, ALICE, certs=certs, directory=tmp_path, leave_on_server=True)
     files = render("fetchmail", {"work": {"address": ALICE.name, "incoming": incoming}}, tmp_path)
     rc = files[".fetchmailrc"]
     assert "\n    keep\n" in rc.read_text()
@@ -86,11 +86,11 @@ def test_fetchmail_pop3_leaves_mail_on_the_server(
 
 
 @pytest.mark.parametrize("security", ["tls", "starttls"])
-def test_fetchmail_imap_fetches_the_inbox(
+def test_fetchmail_imap_fetches_the_inbox(  # noqa: PLR0917 (pytest fixtures)
     tmp_path: Path, home: Path, certs: Certificates, dovecot: Dovecot, sink: SmtpServer, security: str
 ) -> None:
     port = dovecot.ports.imaps if security == "tls" else dovecot.ports.imap
-    incoming = server("imap", port, security, ALICE, certs, tmp_path)
+    incoming = server("imap", port, security, ALICE, certs=certs, directory=tmp_path)
     rc = render("fetchmail", {"work": {"address": ALICE.name, "incoming": incoming}}, tmp_path)[".fetchmailrc"]
     _netrc(home, "work", ALICE)
     subjects = []
@@ -121,7 +121,14 @@ def test_fetchmail_refuses_a_server_the_ca_did_not_sign(
     other = tmp_path / "other-ca.pem"
     other.write_bytes(certs.self_signed.cert.read_bytes())
     incoming = server(
-        "pop3", dovecot.ports.pop3s, "tls", ALICE, certs, tmp_path, leave_on_server=True, tls={"ca_file": str(other)}
+        "pop3",
+        dovecot.ports.pop3s,
+        "tls",
+        ALICE,
+        certs=certs,
+        directory=tmp_path,
+        leave_on_server=True,
+        tls={"ca_file": str(other)},
     )
     rc = render("fetchmail", {"work": {"address": ALICE.name, "incoming": incoming}}, tmp_path)[".fetchmailrc"]
     _netrc(home, "work", ALICE)
@@ -132,4 +139,3 @@ def test_fetchmail_refuses_a_server_the_ca_did_not_sign(
     assert done.returncode == 2, done.stderr.decode("utf-8", "replace")  # 2: socket error (TLS refused)
     assert sink.messages == []
     assert logins(dovecot, "pop3-login", ALICE, at_least=0) == []
-

@@ -28,11 +28,11 @@ def _send(rc: Path, account: str, home: Path, recipient: str, subject: str) -> s
     ("security", "user"),
     [("starttls", ALICE), ("tls", CAROL)],  # carol's password holds every quoting character
 )
-def test_msmtp_sends_with_the_rendered_file(
+def test_msmtp_sends_with_the_rendered_file(  # noqa: PLR0917 (pytest fixtures)
     request: pytest.FixtureRequest, tmp_path: Path, home: Path, certs: Certificates, security: str, user: User
 ) -> None:
     smtp: SmtpServer = request.getfixturevalue("smtp_starttls" if security == "starttls" else "smtp_tls")
-    outgoing = server("smtp", smtp.port, security, user, certs, tmp_path)
+    outgoing = server("smtp", smtp.port, security, user, certs=certs, directory=tmp_path)
     files = render("msmtp", {"work": {"address": user.name, "outgoing": outgoing}}, tmp_path)
     assert list(files) == [".msmtprc"]
     rc = files[".msmtprc"]
@@ -52,9 +52,13 @@ def test_msmtp_sends_with_the_rendered_file(
     assert b"hello from msmtp" in received.content
 
 
-def test_msmtp_refuses_the_wrong_password(tmp_path: Path, home: Path, certs: Certificates, smtp_tls: SmtpServer) -> None:
+def test_msmtp_refuses_the_wrong_password(
+    tmp_path: Path, home: Path, certs: Certificates, smtp_tls: SmtpServer
+) -> None:
     """The password really comes from the command: a command that prints a wrong one fails to send."""
-    outgoing = server("smtp", smtp_tls.port, "tls", ALICE, certs, tmp_path, password_command="printf %s wrong")
+    outgoing = server(
+        "smtp", smtp_tls.port, "tls", ALICE, certs=certs, directory=tmp_path, password_command="printf %s wrong"
+    )
     rc = render("msmtp", {"work": {"address": ALICE.name, "outgoing": outgoing}}, tmp_path)[".msmtprc"]
 
     done = _send(rc, "work", home, "bob@example.net", "wrong password")

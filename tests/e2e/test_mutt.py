@@ -18,7 +18,16 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import need
-from tests.e2e.conftest import CLIENT_TIMEOUT, client_env, deliver, logins, new_message, render, server
+from tests.e2e.conftest import (
+    CLIENT_TIMEOUT,
+    client_env,
+    deliver,
+    logins,
+    new_message,
+    pop3_messages,
+    render,
+    server,
+)
 from tests.servers import ALICE, CAROL, Certificates, Dovecot, SmtpServer, User
 
 CLIENTS = ["mutt", "neomutt"]
@@ -27,13 +36,22 @@ CASES = [("starttls", ALICE), ("tls", CAROL)]
 
 
 def _rendered(
-    client: str, security: str, user: User, certs: Certificates, directory: Path, imap_port: int, smtp_port: int
+    client: str,
+    security: str,
+    user: User,
+    *,
+    certs: Certificates,
+    directory: Path,
+    incoming: tuple[str, int],
+    smtp_port: int,
 ) -> Path:
+    protocol, port = incoming
+    extra = {"leave_on_server": True} if protocol == "pop3" else {}
     account = {
         "address": user.name,
         "display_name": "E2E Test",
-        "incoming": server("imap", imap_port, security, user, certs, directory),
-        "outgoing": server("smtp", smtp_port, security, user, certs, directory),
+        "incoming": server(protocol, port, security, user, certs=certs, directory=directory, **extra),
+        "outgoing": server("smtp", smtp_port, security, user, certs=certs, directory=directory),
     }
     files = render(client, {"work": account}, directory)
     assert list(files) == ["work.muttrc"]
@@ -42,7 +60,7 @@ def _rendered(
 
 @pytest.mark.parametrize(("security", "user"), CASES)
 @pytest.mark.parametrize("client", CLIENTS)
-def test_batch_send_through_the_rendered_smtp_url(
+def test_batch_send_through_the_rendered_smtp_url(  # noqa: PLR0917 (pytest fixtures)
     request: pytest.FixtureRequest,
     tmp_path: Path,
     home: Path,
@@ -54,7 +72,7 @@ def test_batch_send_through_the_rendered_smtp_url(
     binary = need(client)[client]
     smtp: SmtpServer = request.getfixturevalue("smtp_starttls" if security == "starttls" else "smtp_tls")
     # the IMAP port is never contacted when sending: a closed one proves it
-    rc = _rendered(client, security, user, certs, tmp_path, 1, smtp.port)
+    rc = _rendered(client, security, user, certs=certs, directory=tmp_path, incoming=("imap", 1), smtp_port=smtp.port)
     subject = f"e2e-{uuid.uuid4().hex[:12]}"
 
     done = subprocess.run(
@@ -132,20 +150,24 @@ def terminal(home: Path) -> Iterator[Terminal]:
 
 
 @pytest.mark.parametrize(("security", "user"), CASES)
+@pytest.mark.parametrize("protocol", ["imap", "pop3"])
 @pytest.mark.parametrize("client", CLIENTS)
-def test_the_imap_inbox_opens_on_a_terminal(
+def test_the_inbox_opens_on_a_terminal(  # noqa: PLR0917 (pytest fixtures)
     tmp_path: Path,
     home: Path,
     certs: Certificates,
     dovecot: Dovecot,
-    smtp_starttls: SmtpServer,
     client: str,
+    protocol: str,
     security: str,
     user: User,
 ) -> None:
+    """The spool file is the IMAP INBOX (folder + '+INBOX') or the POP3 mailbox (pop_host)."""
     binary = need(client)[client]
-    imap_port = dovecot.ports.imaps if security == "tls" else dovecot.ports.imap
-    rc = _rendered(client, security, user, certs, tmp_path, imap_port, smtp_starttls.port)
+    ports = {"imap": (dovecot.ports.imap, dovecot.ports.imaps), "pop3": (dovecot.ports.pop3, dovecot.ports.pop3s)}
+    port = ports[protocol][security == "tls"]
+    # the SMTP port is never contacted when reading: a closed one proves it
+    rc = _rendered(client, security, user, certs=certs, directory=tmp_path, incoming=(protocol, port), smtp_port=1)
     subject, message = new_message("bob@example.net", user.name)
     deliver(dovecot, user, message)
 
@@ -155,6 +177,7 @@ def test_the_imap_inbox_opens_on_a_terminal(
 
     assert subject in screen, screen  # the index lists the delivered message
     assert "bob@example.net" in screen, screen
-    found = logins(dovecot, "imap-login", user)
-    assert len(found) == 1 and ", TLS" in found[0], found  # one login, as the declared user, over TLS
-    assert smtp_starttls.messages == []
+    found = logins(dovecot, f"{protocol}-login", user)
+    assert len(found) >= 1 and all(", TLS" in line for line in found), found  # as the declared user, over TLS
+    if protocol == "pop3":  # reading deletes nothing (pop_delete = no is for fetch-mail, which is not run here)
+        assert pop3_messages(dovecot, user, certs) == 1

@@ -77,11 +77,11 @@ def _logon(files: dict[str, Path], account: str, password: str) -> Any:
     ("security", "user", "socket_type"),
     [("starttls", ALICE, 2), ("tls", CAROL, 3)],  # carol's password holds every quoting character
 )
-def test_thunderbird_logs_in_with_the_imported_ca(
+def test_thunderbird_logs_in_with_the_imported_ca(  # noqa: PLR0917 (pytest fixtures)
     tmp_path: Path, certs: Certificates, dovecot: Dovecot, security: str, user: User, socket_type: int
 ) -> None:
     port = dovecot.ports.imaps if security == "tls" else dovecot.ports.imap
-    incoming = server("imap", port, security, user, certs, tmp_path)
+    incoming = server("imap", port, security, user, certs=certs, directory=tmp_path)
     files = render("thunderbird", {"work": {"address": user.name, "incoming": incoming}}, tmp_path)
     assert list(files) == ["import-ca.sh", "user.js"]
 
@@ -95,7 +95,7 @@ def test_thunderbird_logs_in_with_the_imported_ca(
 
 def test_thunderbird_refuses_the_server_without_the_ca(tmp_path: Path, certs: Certificates, dovecot: Dovecot) -> None:
     """The control: the same user.js without running import-ca.sh never gets to log in."""
-    incoming = server("imap", dovecot.ports.imaps, "tls", ALICE, certs, tmp_path)
+    incoming = server("imap", dovecot.ports.imaps, "tls", ALICE, certs=certs, directory=tmp_path)
     files = render("thunderbird", {"work": {"address": ALICE.name, "incoming": incoming}}, tmp_path)
     del files["import-ca.sh"]
 
@@ -107,7 +107,7 @@ def test_thunderbird_refuses_the_server_without_the_ca(tmp_path: Path, certs: Ce
 
 def test_thunderbird_refuses_a_wrong_password(tmp_path: Path, certs: Certificates, dovecot: Dovecot) -> None:
     """verifyLogon really logs in: a wrong password is a failure, and Dovecot logs no login."""
-    incoming = server("imap", dovecot.ports.imaps, "tls", ALICE, certs, tmp_path)
+    incoming = server("imap", dovecot.ports.imaps, "tls", ALICE, certs=certs, directory=tmp_path)
     files = render("thunderbird", {"work": {"address": ALICE.name, "incoming": incoming}}, tmp_path)
 
     result = _logon(files, "work", "not-" + ALICE.password)
@@ -121,7 +121,7 @@ def test_thunderbird_logs_in_to_a_pinned_server(tmp_path: Path, certs: Certifica
     need("dovecot")
     with Dovecot(tls=certs.self_signed) as dovecot:
         incoming = server(
-            "imap", dovecot.ports.imaps, "tls", CAROL, certs, tmp_path,
+            "imap", dovecot.ports.imaps, "tls", CAROL, certs=certs, directory=tmp_path,
             tls={"fingerprint": certs.fingerprint(certs.self_signed)},
         )  # fmt: skip
         files = render("thunderbird", {"work": {"address": CAROL.name, "incoming": incoming}}, tmp_path)

@@ -314,8 +314,8 @@ def read_rendered(client: Client, rendered: Rendered, directory: Path) -> dict[s
 
 @dataclass
 class Received:
-    login: bytes
-    password: bytes
+    login: bytes | None  # None: the client did not log in
+    password: bytes | None
     tls: bool
     content: bytes
 
@@ -323,7 +323,9 @@ class Received:
 class SmtpSink:
     """aiosmtpd on 127.0.0.1 with AUTH (only over TLS): implicit TLS or STARTTLS, for one user."""
 
-    def __init__(self, ca: Any, *, implicit: bool, user: str, password: str, offer_tls: bool = True) -> None:
+    def __init__(
+        self, ca: Any, *, implicit: bool, user: str, password: str, offer_tls: bool = True, require_auth: bool = True
+    ) -> None:
         import socket
         import ssl
 
@@ -347,9 +349,10 @@ class SmtpSink:
 
         class Handler:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-                data = session.mailconf_login
+                data = getattr(session, "mailconf_login", None)
                 tls = server.transport.get_extra_info("ssl_object") is not None
-                sink.received.append(Received(data.login, data.password, tls, envelope.content))
+                login, secret = (None, None) if data is None else (data.login, data.password)
+                sink.received.append(Received(login, secret, tls, envelope.content))
                 return "250 OK"
 
         tls_kwargs: dict[str, Any] = {"ssl_context": context} if implicit else {"tls_context": context,
@@ -357,7 +360,7 @@ class SmtpSink:
         if not offer_tls:
             tls_kwargs = {}
         self.controller = Controller(
-            Handler(), hostname="127.0.0.1", port=self.port, authenticator=authenticate, auth_required=True,
+            Handler(), hostname="127.0.0.1", port=self.port, authenticator=authenticate, auth_required=require_auth,
             # aiosmtpd counts only STARTTLS as TLS for AUTH; with implicit TLS every byte is encrypted anyway
             auth_require_tls=not implicit and offer_tls, server_hostname="localhost", **tls_kwargs,
         )  # fmt: skip

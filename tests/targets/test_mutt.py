@@ -190,6 +190,20 @@ def test_server_without_starttls(client: mc.Client, tmp_path: Path, security: st
     assert [(r.login, r.password, r.tls) for r in sink.received] == ([(b"u", b"p", False)] if sent else [])
 
 
+def test_auth_none_sends_without_logging_in(client: mc.Client, tmp_path: Path) -> None:
+    """auth: none on SMTP: no user in smtp_url (nor smtp_user), so the client never tries AUTH, even when offered."""
+    import trustme
+
+    with mc.SmtpSink(trustme.CA(), implicit=False, user="u", password="p", offer_tls=False, require_auth=False) as sink:
+        outgoing = {"host": "127.0.0.1", "port": sink.port, "security": "none", "auth": "none"}
+        account = {"address": "u@example.org", "outgoing": outgoing}
+        rc = tmp_path / "u.muttrc"
+        rc.write_bytes(mc.render(client.binary, mc.yaml_bytes({"u": account})).files[0].content)
+        proc = client.run(rc, "-s", "hello", "rcpt@example.net", stdin=b"hi\n")
+    assert (proc.returncode, proc.stderr) == (0, b"")
+    assert [(r.login, r.password, r.tls) for r in sink.received] == [(None, None, False)]
+
+
 _DOVECOT_PORT = {("imap", "tls"): "imaps", ("imap", "starttls"): "imap", ("pop3", "tls"): "pop3s",
                  ("pop3", "starttls"): "pop3"}  # fmt: skip
 
@@ -211,8 +225,8 @@ def test_reads_mail_from_dovecot(
             server.deliver(CAROL, f"From: x@example.org\nTo: {CAROL.name}\nSubject: hello {i}\n\nbody\n".encode())
         port = getattr(server.ports, _DOVECOT_PORT[(protocol, security)])
         incoming: dict[str, Any] = {
-            "protocol": protocol, "host": "127.0.0.1", "port": port, "security": security, "password_command": f"printf %s {shlex.quote(CAROL.password)}",
-            "tls": {"ca_file": str(certs.ca)},
+            "protocol": protocol, "host": "127.0.0.1", "port": port, "security": security,
+            "password_command": f"printf %s {shlex.quote(CAROL.password)}", "tls": {"ca_file": str(certs.ca)},
         }  # fmt: skip
         if leave is not None:
             incoming["leave_on_server"] = leave
@@ -385,7 +399,7 @@ _PATHS = st.lists(_HOSTILE.filter(lambda s: "/" not in s and s not in (".", ".."
 )
 
 
-@st.composite  # type: ignore[untyped-decorator]
+@st.composite
 def hostile_accounts(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, str]]:
     """A valid account full of shell and muttrc metacharacters, and what its password commands print."""
     passwords: dict[str, str] = {}
@@ -441,13 +455,13 @@ def check_hostile(client: mc.Client, tmp_path: Path, account: dict[str, Any], pa
 
 
 # No shrinking: each example runs the client several times, and a failure prints the whole account anyway.
-@settings(  # type: ignore[untyped-decorator]
+@settings(
     max_examples=25,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(case=hostile_accounts())  # type: ignore[untyped-decorator]
+@given(case=hostile_accounts())
 def test_hostile_values_read_back_exactly(case: tuple[dict[str, Any], dict[str, str]], client: mc.Client,
                                           tmp_path: Path) -> None:  # fmt: skip
     check_hostile(client, tmp_path, *case)

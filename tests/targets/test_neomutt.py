@@ -24,6 +24,7 @@ from tests.targets.test_mutt import (
     combinations,
     hostile_accounts,
 )
+from tests.targets.test_mutt import test_auth_none_sends_without_logging_in as _auth_none
 from tests.targets.test_mutt import test_imap_smtp_account_file as _account_file
 from tests.targets.test_mutt import test_reads_mail_from_dovecot as _reads
 from tests.targets.test_mutt import test_sends_through_a_real_smtp_server as _sends
@@ -60,6 +61,10 @@ def test_server_without_starttls(client: mc.Client, tmp_path: Path, security: st
     _without_starttls(client, tmp_path, security, sent)
 
 
+def test_auth_none_sends_without_logging_in(client: mc.Client, tmp_path: Path) -> None:
+    _auth_none(client, tmp_path)
+
+
 @pytest.mark.parametrize(
     ("protocol", "security", "leave"),
     [("imap", "tls", None), ("imap", "starttls", None), ("pop3", "tls", True), ("pop3", "starttls", False)],
@@ -84,13 +89,13 @@ def test_gap(
 
 
 # No shrinking: each example runs the client several times, and a failure prints the whole account anyway.
-@settings(  # type: ignore[untyped-decorator]
+@settings(
     max_examples=25,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(case=hostile_accounts())  # type: ignore[untyped-decorator]
+@given(case=hostile_accounts())
 def test_hostile_values_read_back_exactly(
     case: tuple[dict[str, Any], dict[str, str]], client: mc.Client, tmp_path: Path
 ) -> None:
