@@ -59,11 +59,17 @@ class Document:
         return self.text.splitlines()
 
 
+#: No account file comes near this (10,000 accounts take about 3 MB); /dev/zero or a
+#: multi-gigabyte file named by mistake must not exhaust memory.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
 def read_bytes(path: str) -> bytes:
     """The file's bytes, or an InputError (exit 2) with one line: what and how to fix."""
     target = Path(path)
     try:
-        return target.read_bytes()
+        with target.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; check the path") from None
     except IsADirectoryError:
@@ -72,6 +78,11 @@ def read_bytes(path: str) -> bytes:
         raise InputError(f"{path}: permission denied; make the file readable") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(
+            f"{path}: larger than {MAX_FILE_BYTES >> 20} MiB, too large for an account file; check the path"
+        )
+    return data
 
 
 def load_document(path: str, raw: bytes | None = None) -> Document:

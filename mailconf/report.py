@@ -58,10 +58,14 @@ def text(results: Sequence[Result], tool: Tool) -> str:
             lines.append(f"{printable(str(f.location))}: {label} {f.rule} {f.slug}: {printable(f.message)}")
     total = sum(counts.values())
     if total:
-        parts = [f"{counts[s]} {s.label}{'s' if counts[s] != 1 else ''}" for s in reversed(Severity) if counts[s]]
+        parts = [f"{counts[s]} {_plural(s.label, counts[s])}" for s in reversed(Severity) if counts[s]]
         files = len(results)
         lines.append(f"{', '.join(parts)} in {files} file{'s' if files != 1 else ''}")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _plural(label: str, count: int) -> str:
+    return label if count == 1 or label == "info" else f"{label}s"
 
 
 def json_(results: Sequence[Result], tool: Tool) -> str:

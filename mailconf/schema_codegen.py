@@ -38,7 +38,11 @@ def generate() -> str:
 def main() -> None:
     code = generate()
     if "--check" in sys.argv:
-        sys.exit(0 if TARGET.read_text(encoding="utf-8") == code else 1)
+        current = TARGET.read_text(encoding="utf-8") if TARGET.is_file() else ""
+        if current != code:
+            print(f"{TARGET.name} is out of date: run `python -m mailconf.schema_codegen`", file=sys.stderr)
+            sys.exit(1)
+        return
     TARGET.write_text(code, encoding="utf-8")
 
 

@@ -18,7 +18,7 @@ Command-line options (``--fail-level``, ``--disable``, ``--severity``) win over 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,27 +133,45 @@ def load_policy(config: str | None = None) -> Policy:
         return Policy(source=str(path))
     if not isinstance(loaded.data, dict):
         raise ConfigError(f"{path}:1:1: settings must be a mapping (fail-level, disable, severity)")
-    return _policy(loaded.data, str(path))
+    data, positions = loaded.data, loaded.positions
+
+    def where(key_path: tuple[str | int, ...], on_key: bool) -> str:
+        line, column = positions.locate(data, key_path, on_key=on_key)
+        return f"{path}:{line}:{column}"
+
+    return _policy(data, str(path), where)
 
 
-def _policy(table: Mapping[str, Any], source: str) -> Policy:
-    unknown = set(table) - {"fail-level", "disable", "severity"}
+#: (path into the settings, at the key?) -> "file" or "file:line:col", for error messages
+Where = Callable[[tuple[str | int, ...], bool], str]
+
+
+def _policy(table: Mapping[str, Any], source: str, where: Where | None = None) -> Policy:
+    at: Where = where or (lambda _path, _on_key: source)
+    unknown = sorted(set(table) - {"fail-level", "disable", "severity"}, key=str)
     if unknown:
         raise ConfigError(
-            f"{source}: unknown setting(s) {', '.join(sorted(unknown))}; allowed: fail-level, disable, severity"
+            f"{at((unknown[0],), True)}: unknown setting(s) {', '.join(map(str, unknown))}; "
+            "allowed: fail-level, disable, severity"
         )
     disable = table.get("disable", [])
     if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
-        raise ConfigError(f"{source}: `disable` must be a list of rule ids or slugs")
+        raise ConfigError(f"{at(('disable',), False)}: `disable` must be a list of rule ids or slugs")
     severity = table.get("severity", {})
     if not isinstance(severity, dict):
-        raise ConfigError(f"{source}: `severity` must map rule ids or slugs to info, warning or error")
+        raise ConfigError(
+            f"{at(('severity',), False)}: `severity` must map rule ids or slugs to info, warning or error"
+        )
     fail_level = table.get("fail-level")
     return Policy(
-        fail_level=_severity(fail_level, f"{source}: fail-level") if fail_level is not None else Severity.ERROR,
-        disabled=frozenset(_rule_id(d, f"{source}: disable") for d in disable),
+        fail_level=_severity(fail_level, f"{at(('fail-level',), False)}: fail-level")
+        if fail_level is not None
+        else Severity.ERROR,
+        disabled=frozenset(_rule_id(d, f"{at(('disable', i), False)}: disable") for i, d in enumerate(disable)),
         severity={
-            _rule_id(str(k), f"{source}: severity"): _severity(v, f"{source}: severity {k}")
+            _rule_id(str(k), f"{at(('severity', k), True)}: severity"): _severity(
+                v, f"{at(('severity', k), False)}: severity {k}"
+            )
             for k, v in severity.items()
         },
         source=source,

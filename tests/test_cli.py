@@ -228,3 +228,10 @@ def test_python_dash_m_and_the_console_script_agree(tmp_path: Path) -> None:
     exe = str(script) if script.exists() else "mailconf"
     done = subprocess.run([exe, "lint", "a.yaml"], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert (done.returncode, done.stdout) == run_mailconf("lint", "a.yaml", cwd=tmp_path)[:2]
+
+
+def test_endless_input_exits_2_with_bounded_memory(tmp_path: Path) -> None:
+    """/dev/zero never ends: mailconf reads at most 64 MiB of a file, then refuses it."""
+    assert run_mailconf("lint", "/dev/zero", cwd=tmp_path) == Outcome(
+        2, "", "mailconf: /dev/zero: larger than 64 MiB, too large for an account file; check the path\n"
+    )

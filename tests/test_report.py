@@ -104,13 +104,14 @@ def test_github_is_chosen_when_github_actions_is_true(files: Path) -> None:
 
 
 def test_github_escapes_properties_and_data() -> None:
-    """A file name with `,` or `:` and a message with a newline or `%` cannot end or forge a command."""
+    """A file name with `,` or `:` and a message with a newline or `%` cannot end or forge a command
+    (a newline is shown as the two characters `\\n`, like every control character in output)."""
     finding = Finding(
         "MC101", "cleartext-credentials", Severity.WARNING, Location("dir,x:y/a%.yaml", 3, 4), "50%\nnext::error"
     )
     result = _Result("dir,x:y/a%.yaml", (finding,))
     assert report.github([result], report.Tool("mailconf lint", RULES)) == (
-        "::warning file=dir%2Cx%3Ay/a%25.yaml,line=3,col=4,title=MC101 cleartext-credentials::50%25%0Anext::error\n"
+        "::warning file=dir%2Cx%3Ay/a%25.yaml,line=3,col=4,title=MC101 cleartext-credentials::50%25\\nnext::error\n"
     )
 
 
@@ -319,3 +320,15 @@ def test_a_file_name_with_a_newline_stays_on_one_line(tmp_path: Path) -> None:
         f"a\\nb.yaml:8:17: error MC101 cleartext-credentials: {MC101_TEXT}\n1 error in 1 file\n",
         "mailconf: a\\nmissing.yaml: no such file; check the path\n",
     )
+
+
+def test_text_summary_counts_and_plurals() -> None:
+    levels = [Severity.INFO, Severity.ERROR, Severity.WARNING, Severity.ERROR, Severity.WARNING, Severity.INFO]
+    findings = tuple(
+        Finding("MC101", "cleartext-credentials", level, Location("a.yaml", n, 1), "m")
+        for n, level in enumerate(levels)
+    )
+    out = report.text([_Result("a.yaml", findings), _Result("b.yaml", ())], report.Tool("mailconf lint", RULES))
+    assert out.splitlines()[-1] == "2 errors, 2 warnings, 2 info in 2 files"
+    assert out.splitlines()[0] == "a.yaml:0:1: info MC101 cleartext-credentials: m"
+    assert report.text([_Result("a.yaml", ())], report.Tool("mailconf lint", RULES)) == ""

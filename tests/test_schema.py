@@ -100,7 +100,9 @@ def test_generated_validator_is_in_sync_with_the_schema() -> None:
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
 
 
-def test_codegen_check_fails_on_a_stale_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_codegen_check_fails_on_a_stale_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     stale = tmp_path / "_schema_generated.py"
     stale.write_text(schema_codegen.generate().replace("65535", "65536"), encoding="utf-8")
     monkeypatch.setattr(schema_codegen, "TARGET", stale)
@@ -108,6 +110,7 @@ def test_codegen_check_fails_on_a_stale_module(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(SystemExit) as exited:
         schema_codegen.main()
     assert exited.value.code == 1
+    assert capsys.readouterr() == ("", "_schema_generated.py is out of date: run `python -m mailconf.schema_codegen`\n")
 
 
 # --- located findings ----------------------------------------------------------
@@ -425,7 +428,7 @@ TWEAKS = [
 ]
 
 
-@st.composite  # type: ignore[untyped-decorator]
+@st.composite
 def mutated_documents(draw: st.DrawFn) -> Any:
     """The valid document after one to four mutations anywhere: set, delete or add a key, replace an
     item, or tweak a string a little (a trailing newline, a control character, a quote)."""
@@ -476,8 +479,8 @@ def _strings(node: Any) -> list[str]:
     return []
 
 
-@settings(max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])  # type: ignore[untyped-decorator]
-@given(mutated_documents())  # type: ignore[untyped-decorator]
+@settings(max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_documents())
 def test_generated_validator_agrees_with_jsonschema(document: Any) -> None:
     """The deciding validator, the explaining one, and stock jsonschema Draft 2020-12, on mutated documents.
 

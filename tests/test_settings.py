@@ -113,20 +113,24 @@ def test_policy_values(project: Path) -> None:
 
 # (settings file name, its text, the error after "mailconf: <path>")
 BAD_FILES = [
-    (".mailconf.yaml", "fail-level: loud\n", ": fail-level: unknown severity 'loud': use info, warning or error"),
-    (".mailconf.yaml", "disable: MC101\n", ": `disable` must be a list of rule ids or slugs"),
-    (".mailconf.yaml", "disable: [MC999]\n", ": disable: unknown rule 'MC999'; `mailconf rules` lists them"),
-    (".mailconf.yaml", "severity: {nope: info}\n", ": severity: unknown rule 'nope'; `mailconf rules` lists them"),
+    (".mailconf.yaml", "fail-level: loud\n", ":1:13: fail-level: unknown severity 'loud': use info, warning or error"),
+    (".mailconf.yaml", "disable: MC101\n", ":1:10: `disable` must be a list of rule ids or slugs"),
+    (
+        ".mailconf.yaml",
+        "disable: [MC101, MC999]\n",
+        ":1:18: disable: unknown rule 'MC999'; `mailconf rules` lists them",
+    ),
+    (".mailconf.yaml", "severity: {nope: info}\n", ":1:12: severity: unknown rule 'nope'; `mailconf rules` lists them"),
     (
         ".mailconf.yaml",
         "severity: {MC101: loud}\n",
-        ": severity MC101: unknown severity 'loud': use info, warning or error",
+        ":1:19: severity MC101: unknown severity 'loud': use info, warning or error",
     ),
-    (".mailconf.yaml", "severity: [MC101]\n", ": `severity` must map rule ids or slugs to info, warning or error"),
+    (".mailconf.yaml", "severity: [MC101]\n", ":1:11: `severity` must map rule ids or slugs to info, warning or error"),
     (
         ".mailconf.yaml",
-        "colour: always\n",
-        ": unknown setting(s) colour; allowed: fail-level, disable, severity",
+        "fail-level: error\ncolour: always\n",
+        ":2:1: unknown setting(s) colour; allowed: fail-level, disable, severity",
     ),
     (
         ".mailconf.yaml",
@@ -187,5 +191,5 @@ def test_load_policy_raises_config_error(project: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         load_policy(str(project / ".mailconf.yaml"))
     assert str(raised.value) == (
-        f"{project / '.mailconf.yaml'}: fail-level: unknown severity '3': use info, warning or error"
+        f"{project / '.mailconf.yaml'}:1:13: fail-level: unknown severity '3': use info, warning or error"
     )

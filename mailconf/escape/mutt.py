@@ -9,9 +9,10 @@
   escapes and ``$name``, so a command holding ` \\ or $ is wrapped as
   ``echo <base64> | base64 -d | sh``, which both clients run identically.
 - ``mutt_word``: one token for commands that do not interpret quotes
-  (``my_hdr``): every ASCII character that is not a letter or a digit is
-  backslash-escaped (a backslash before a letter or a digit would mean \\n, \\t,
-  an octal code...).
+  (``my_hdr``): every ASCII character that is not a letter or a digit is written
+  as a three-digit octal escape (``\\072`` for ``:``). Not ``\\:``: a line that
+  ends with a backslash continues on the next line, so a value ending in ``\\``
+  would swallow the following command.
 
 Control characters are refused everywhere: a newline would start a new command.
 """
@@ -52,6 +53,6 @@ def mutt_command(command: str) -> str:
 
 @register("mutt_word")
 def mutt_word(value: str) -> str:
-    """One token for a command that does not interpret quotes: escape every ASCII non-alphanumeric."""
+    """One token for a command that does not interpret quotes: every ASCII non-alphanumeric as octal."""
     _refuse_control(value, "a value")
-    return "".join("\\" + c if c.isascii() and not c.isalnum() else c for c in value)
+    return "".join(f"\\{ord(c):03o}" if c.isascii() and not c.isalnum() else c for c in value)

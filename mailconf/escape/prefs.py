@@ -25,7 +25,9 @@ import re
 
 from . import UnsafeValue, register
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: C0 controls and DEL: the parser rejects most of their escapes (\t, \b...). C1 controls and U+2028/9
+#: are written as \uHHHH (or \xHH) like any other non-ASCII character, and read back exactly.
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _INT32 = (-(2**31), 2**31 - 1)
 _OVERRIDE_FIELD = re.compile(r"[A-Za-z0-9.:\[\]_-]+")
 

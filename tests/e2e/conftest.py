@@ -176,15 +176,20 @@ def imap_messages(dovecot: Dovecot, user: User, certs: Certificates) -> int:
             client.logout()
 
 
-def logins(dovecot: Dovecot, service: str, user: User, at_least: int = 1) -> list[str]:
-    """Dovecot's log lines for the user's successful logins to ``service`` (imap-login, pop3-login).
+def log_lines(dovecot: Dovecot, text: str, at_least: int = 1) -> list[str]:
+    """Dovecot's log lines that contain ``text``.
 
-    Dovecot's log process writes them a moment after the login: wait (bounded) until there are
-    ``at_least`` of them, then return all there are (fewer when the wait ran out).
+    Dovecot's log process writes a line a moment after the event: wait (bounded) until there
+    are ``at_least`` of them, then return all there are (fewer when the wait ran out).
     """
     deadline = time.monotonic() + LOG_TIMEOUT
     while True:
-        found = [line for line in dovecot.log.splitlines() if f"{service}: Info: Login: user=<{user.name}>," in line]
+        found = [line for line in dovecot.log.splitlines() if text in line]
         if len(found) >= at_least or time.monotonic() > deadline:
             return found
         time.sleep(0.05)
+
+
+def logins(dovecot: Dovecot, service: str, user: User, at_least: int = 1) -> list[str]:
+    """Dovecot's log lines for the user's successful logins to ``service`` (imap-login, pop3-login)."""
+    return log_lines(dovecot, f"{service}: Info: Login: user=<{user.name}>,", at_least)

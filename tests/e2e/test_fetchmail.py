@@ -114,6 +114,24 @@ def test_fetchmail_imap_fetches_the_inbox(  # noqa: PLR0917 (pytest fixtures)
     assert len(sink.messages) == 2
 
 
+def test_fetchmail_pop3_without_leave_on_server_deletes(
+    tmp_path: Path, home: Path, certs: Certificates, dovecot: Dovecot, sink: SmtpServer
+) -> None:
+    """leave_on_server: false is "no keep": fetched messages are deleted on the server."""
+    incoming = server("pop3", dovecot.ports.pop3s, "tls", ALICE, certs=certs, directory=tmp_path, leave_on_server=False)
+    rc = render("fetchmail", {"work": {"address": ALICE.name, "incoming": incoming}}, tmp_path)[".fetchmailrc"]
+    assert "\n    no keep\n" in rc.read_text()
+    _netrc(home, "work", ALICE)
+    subject, message = new_message("bob@example.net", ALICE.name)
+    deliver(dovecot, ALICE, message)
+
+    done = _fetch(rc, home, sink)
+
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    assert _subjects(sink) == [subject]
+    assert pop3_messages(dovecot, ALICE, certs) == 0
+
+
 def test_fetchmail_refuses_a_server_the_ca_did_not_sign(
     tmp_path: Path, home: Path, certs: Certificates, dovecot: Dovecot, sink: SmtpServer
 ) -> None:

@@ -65,3 +65,31 @@ def test_msmtp_refuses_the_wrong_password(
 
     assert done.returncode == 77, done.stderr.decode("utf-8", "replace")  # EX_NOPERM: authentication failed
     assert smtp_tls.messages == []
+
+
+def test_msmtp_reaches_a_pinned_self_signed_server(tmp_path: Path, home: Path, certs: Certificates) -> None:
+    """tls.fingerprint (SHA-256) becomes tls_fingerprint: no CA file, a self-signed certificate, sent."""
+    with SmtpServer(certs.self_signed, implicit=True) as smtp:
+        pin = {"fingerprint": certs.fingerprint(certs.self_signed)}
+        outgoing = server("smtp", smtp.port, "tls", ALICE, certs=certs, directory=tmp_path, tls=pin)
+        rc = render("msmtp", {"work": {"address": ALICE.name, "outgoing": outgoing}}, tmp_path)[".msmtprc"]
+        assert "tls_trust_file" not in rc.read_text()
+
+        done = _send(rc, "work", home, "bob@example.net", "pinned")
+
+        assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+        assert [m.login for m in smtp.messages] == [ALICE.name]
+
+
+def test_msmtp_refuses_a_server_whose_certificate_is_not_the_pinned_one(
+    tmp_path: Path, home: Path, certs: Certificates, smtp_tls: SmtpServer
+) -> None:
+    """The control: a pin of another certificate (the self-signed one) refuses the CA-signed server."""
+    pin = {"fingerprint": certs.fingerprint(certs.self_signed)}
+    outgoing = server("smtp", smtp_tls.port, "tls", ALICE, certs=certs, directory=tmp_path, tls=pin)
+    rc = render("msmtp", {"work": {"address": ALICE.name, "outgoing": outgoing}}, tmp_path)[".msmtprc"]
+
+    done = _send(rc, "work", home, "bob@example.net", "wrong pin")
+
+    assert done.returncode == 69, done.stderr.decode("utf-8", "replace")  # EX_UNAVAILABLE: TLS refused
+    assert smtp_tls.messages == []

@@ -22,6 +22,8 @@ from tests.e2e.conftest import (
     CLIENT_TIMEOUT,
     client_env,
     deliver,
+    imap_messages,
+    log_lines,
     logins,
     new_message,
     pop3_messages,
@@ -44,9 +46,10 @@ def _rendered(
     directory: Path,
     incoming: tuple[str, int],
     smtp_port: int,
+    leave_on_server: bool = True,
 ) -> Path:
     protocol, port = incoming
-    extra = {"leave_on_server": True} if protocol == "pop3" else {}
+    extra = {"leave_on_server": leave_on_server} if protocol == "pop3" else {}
     account = {
         "address": user.name,
         "display_name": "E2E Test",
@@ -134,15 +137,19 @@ class Terminal:
                 return screen
             time.sleep(0.1)
 
+    def keys(self, *keys: str) -> None:
+        done = self._tmux("send-keys", "-t", "0", *keys)
+        assert done.returncode == 0, done.stderr
+
     def kill(self) -> None:
         self._tmux("kill-server")
 
 
 @contextlib.contextmanager
-def terminal(home: Path) -> Iterator[Terminal]:
+def terminal(home: Path, **env: str) -> Iterator[Terminal]:
     socket_name = f"mailconf-e2e-{uuid.uuid4().hex[:12]}"
     # TERM for the tmux client; tmux sets its own TERM inside the session
-    term = Terminal(socket_name, client_env(home, TERM="xterm-256color", TMUX_TMPDIR=str(home)))
+    term = Terminal(socket_name, client_env(home, TERM="xterm-256color", TMUX_TMPDIR=str(home), **env))
     try:
         yield term
     finally:
@@ -150,24 +157,15 @@ def terminal(home: Path) -> Iterator[Terminal]:
 
 
 @pytest.mark.parametrize(("security", "user"), CASES)
-@pytest.mark.parametrize("protocol", ["imap", "pop3"])
 @pytest.mark.parametrize("client", CLIENTS)
-def test_the_inbox_opens_on_a_terminal(  # noqa: PLR0917 (pytest fixtures)
-    tmp_path: Path,
-    home: Path,
-    certs: Certificates,
-    dovecot: Dovecot,
-    client: str,
-    protocol: str,
-    security: str,
-    user: User,
+def test_the_imap_inbox_opens_on_a_terminal(  # noqa: PLR0917 (pytest fixtures)
+    tmp_path: Path, home: Path, certs: Certificates, dovecot: Dovecot, client: str, security: str, user: User
 ) -> None:
-    """The spool file is the IMAP INBOX (folder + '+INBOX') or the POP3 mailbox (pop_host)."""
+    """The spool file is the IMAP INBOX (folder + '+INBOX'): the index lists what is in it."""
     binary = need(client)[client]
-    ports = {"imap": (dovecot.ports.imap, dovecot.ports.imaps), "pop3": (dovecot.ports.pop3, dovecot.ports.pop3s)}
-    port = ports[protocol][security == "tls"]
+    port = dovecot.ports.imaps if security == "tls" else dovecot.ports.imap
     # the SMTP port is never contacted when reading: a closed one proves it
-    rc = _rendered(client, security, user, certs=certs, directory=tmp_path, incoming=(protocol, port), smtp_port=1)
+    rc = _rendered(client, security, user, certs=certs, directory=tmp_path, incoming=("imap", port), smtp_port=1)
     subject, message = new_message("bob@example.net", user.name)
     deliver(dovecot, user, message)
 
@@ -177,7 +175,62 @@ def test_the_inbox_opens_on_a_terminal(  # noqa: PLR0917 (pytest fixtures)
 
     assert subject in screen, screen  # the index lists the delivered message
     assert "bob@example.net" in screen, screen
-    found = logins(dovecot, f"{protocol}-login", user)
-    assert len(found) >= 1 and all(", TLS" in line for line in found), found  # as the declared user, over TLS
-    if protocol == "pop3":  # reading deletes nothing (pop_delete = no is for fetch-mail, which is not run here)
-        assert pop3_messages(dovecot, user, certs) == 1
+    found = logins(dovecot, "imap-login", user)
+    assert len(found) == 1 and ", TLS" in found[0], found  # one login, as the declared user, over TLS
+    assert imap_messages(dovecot, user, certs) == 1
+
+
+def _wait_for_file(path: Path, text: bytes, timeout: float = CLIENT_TIMEOUT) -> bytes:
+    deadline = time.monotonic() + timeout
+    while True:
+        content = path.read_bytes()
+        if text in content or time.monotonic() > deadline:
+            return content
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("leave_on_server", [True, False])
+@pytest.mark.parametrize(("security", "user"), CASES)
+@pytest.mark.parametrize("client", CLIENTS)
+def test_pop3_fetch_mail_honours_leave_on_server(  # noqa: PLR0917 (pytest fixtures)
+    tmp_path: Path,
+    home: Path,
+    certs: Certificates,
+    dovecot: Dovecot,
+    client: str,
+    security: str,
+    user: User,
+    leave_on_server: bool,
+) -> None:
+    """POP3 is pop_host for fetch-mail (G): it moves the messages into the local spool file ($MAIL
+    here, an mbox) and keeps (pop_delete = no) or deletes (yes) them on the server."""
+    binary = need(client)[client]
+    port = dovecot.ports.pop3s if security == "tls" else dovecot.ports.pop3
+    rc = _rendered(
+        client, security, user, certs=certs, directory=tmp_path, incoming=("pop3", port), smtp_port=1,
+        leave_on_server=leave_on_server,
+    )  # fmt: skip
+    assert f"set pop_delete = {'no' if leave_on_server else 'yes'}\n" in rc.read_text()
+    subject, message = new_message("bob@example.net", user.name)
+    deliver(dovecot, user, message)
+    spool = home / "inbox"
+    spool.write_bytes(b"")  # an empty mbox
+    # a mail user's home has the default folder: without ~/Mail, mutt asks at the first start to create it
+    (home / "Mail").mkdir()
+
+    with terminal(home, MAIL=str(spool)) as term:
+        term.start([shutil.which(binary) or binary, "-n", "-F", str(rc)], home)
+        ready = term.wait_for("Msgs:0")
+        assert "Msgs:0" in ready, ready  # the local spool file is open and empty
+        term.keys("G")  # fetch-mail
+        content = _wait_for_file(spool, f"Subject: {subject}".encode())
+        screen = term.wait_for(subject)
+        # the session ends (QUIT: deletions happen now) before the server is asked what it holds
+        done = log_lines(dovecot, f"pop3({user.name})<", at_least=1)
+
+    assert content.count(f"Subject: {subject}".encode()) == 1, content
+    assert subject in screen, screen  # and the index shows it
+    found = logins(dovecot, "pop3-login", user)
+    assert len(found) == 1 and ", TLS" in found[0], found
+    assert len(done) == 1 and ", del=" in done[0], done
+    assert pop3_messages(dovecot, user, certs) == (1 if leave_on_server else 0)

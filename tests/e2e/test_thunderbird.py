@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import need
 from tests.e2e.conftest import CLIENT_TIMEOUT, client_env, logins, render, server
-from tests.servers import ALICE, CAROL, Certificates, Dovecot, User
+from tests.servers import ALICE, CAROL, Certificates, Dovecot, SmtpServer, User
 from tests.targets._marionette import thunderbird, write_user_js
 
 LOGON_SCRIPT = r"""
@@ -48,8 +48,42 @@ try {
 """
 
 
+SEND_SCRIPT = r"""
+const [name, password, path, message] = arguments;
+const done = arguments[arguments.length - 1];
+const { MailServices } = ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs");
+const accounts = MailServices.accounts.accounts.filter(a => a.incomingServer.prettyName == name);
+if (accounts.length != 1) {
+  done({error: `${accounts.length} accounts named ${name}`});
+  return;
+}
+const identity = accounts[0].defaultIdentity;
+const server = MailServices.outgoingServer.getServerByIdentity(identity);
+const smtp = server.QueryInterface(Ci.nsISmtpServer);
+const read = {hostname: smtp.hostname, port: smtp.port, username: server.username, socketType: server.socketType,
+              sender: identity.email};
+server.password = password;
+const listener = {
+  QueryInterface: ChromeUtils.generateQI(["nsIMsgOutgoingListener"]),
+  onSendStart(request) {},
+  onSendStop(uri, status, secInfo, errorMsg) { done({read, status}); },
+};
+IOUtils.writeUTF8(path, message).then(() => {
+  const file = Cc["@mozilla.org/file/local;1"].createInstance(Ci.nsIFile);
+  file.initWithPath(path);
+  const to = [MailServices.headerParser.makeMailboxObject("", "bob@example.net")];
+  server.sendMailMessage(file, to, [], identity, identity.email, password, null, false, "", listener);
+}).catch(e => done({read, error: String(e)}));
+"""
+
+
 def _logon(files: dict[str, Path], account: str, password: str) -> Any:
     """A new profile from the rendered files; Thunderbird verifies the logon; the profile is removed."""
+    return _run(files, LOGON_SCRIPT, [account, password])
+
+
+def _run(files: dict[str, Path], script: str, args: list[str]) -> Any:
+    """A new profile from the rendered files; Thunderbird runs the chrome script; the profile is removed."""
     need("thunderbird")
     profile = Path(tempfile.mkdtemp(prefix="mailconf-e2e-tb-"))
     try:
@@ -68,7 +102,7 @@ def _logon(files: dict[str, Path], account: str, password: str) -> Any:
             )
             assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
         with thunderbird(profile) as client:
-            return client.execute_async(LOGON_SCRIPT, [account, password], timeout_ms=int(CLIENT_TIMEOUT * 1000))
+            return client.execute_async(script, args, timeout_ms=int(CLIENT_TIMEOUT * 1000))
     finally:
         shutil.rmtree(profile, ignore_errors=True)
 
@@ -77,19 +111,22 @@ def _logon(files: dict[str, Path], account: str, password: str) -> Any:
     ("security", "user", "socket_type"),
     [("starttls", ALICE, 2), ("tls", CAROL, 3)],  # carol's password holds every quoting character
 )
+@pytest.mark.parametrize("protocol", ["imap", "pop3"])
 def test_thunderbird_logs_in_with_the_imported_ca(  # noqa: PLR0917 (pytest fixtures)
-    tmp_path: Path, certs: Certificates, dovecot: Dovecot, security: str, user: User, socket_type: int
+    tmp_path: Path, certs: Certificates, dovecot: Dovecot, protocol: str, security: str, user: User, socket_type: int
 ) -> None:
-    port = dovecot.ports.imaps if security == "tls" else dovecot.ports.imap
-    incoming = server("imap", port, security, user, certs=certs, directory=tmp_path)
+    ports = {"imap": (dovecot.ports.imap, dovecot.ports.imaps), "pop3": (dovecot.ports.pop3, dovecot.ports.pop3s)}
+    port = ports[protocol][security == "tls"]
+    extra = {"leave_on_server": True} if protocol == "pop3" else {}
+    incoming = server(protocol, port, security, user, certs=certs, directory=tmp_path, **extra)
     files = render("thunderbird", {"work": {"address": user.name, "incoming": incoming}}, tmp_path)
     assert list(files) == ["import-ca.sh", "user.js"]
 
     result = _logon(files, "work", user.password)
 
-    read = {"type": "imap", "hostname": "localhost", "port": port, "username": user.name, "socketType": socket_type}
+    read = {"type": protocol, "hostname": "localhost", "port": port, "username": user.name, "socketType": socket_type}
     assert result == {"read": read, "status": 0}
-    found = logins(dovecot, "imap-login", user)
+    found = logins(dovecot, f"{protocol}-login", user)
     assert len(found) == 1 and ", TLS" in found[0], found
 
 
@@ -132,3 +169,34 @@ def test_thunderbird_logs_in_to_a_pinned_server(tmp_path: Path, certs: Certifica
         assert result["status"] == 0, result
         found = logins(dovecot, "imap-login", CAROL)
         assert len(found) == 1 and ", TLS" in found[0], found
+
+
+@pytest.mark.parametrize(
+    ("security", "user", "socket_type"),
+    [("starttls", ALICE, 2), ("tls", CAROL, 3)],  # carol's password holds every quoting character
+)
+def test_thunderbird_sends_through_the_rendered_smtp_server(  # noqa: PLR0917 (pytest fixtures)
+    request: pytest.FixtureRequest, tmp_path: Path, certs: Certificates, security: str, user: User, socket_type: int
+) -> None:
+    """The identity's SMTP server (smtpN) sends a message: the server got it, authenticated as the declared user."""
+    smtp: SmtpServer = request.getfixturevalue("smtp_starttls" if security == "starttls" else "smtp_tls")
+    account = {
+        "address": user.name,
+        # an identity belongs to an account with an incoming server; this one is never contacted
+        "incoming": server("imap", 1, "tls", user, certs=certs, directory=tmp_path),
+        "outgoing": server("smtp", smtp.port, security, user, certs=certs, directory=tmp_path),
+    }
+    files = render("thunderbird", {"work": account}, tmp_path)
+    assert list(files) == ["import-ca.sh", "user.js"]
+    message = f"From: {user.name}\r\nTo: bob@example.net\r\nSubject: from thunderbird\r\n\r\nhello\r\n"
+
+    result = _run(files, SEND_SCRIPT, ["work", user.password, str(tmp_path / "message.eml"), message])
+
+    read = {"hostname": "localhost", "port": smtp.port, "username": user.name, "socketType": socket_type}
+    assert result == {"read": read | {"sender": user.name}, "status": 0}
+    assert len(smtp.messages) == 1
+    received = smtp.messages[0]
+    assert received.login == user.name
+    assert received.mail_from == user.name
+    assert received.rcpt_tos == ("bob@example.net",)
+    assert received.content == message.encode()

@@ -168,3 +168,9 @@ def test_mc708_passes_when_the_suppression_is_used() -> None:
     text = STALE.replace("imap.example.com  # mailconf", "imap.example.com\n      security: starttls  # mailconf")
     assert findings_of("MC708", text) == []
     assert findings_of("MC104", text) == []
+
+
+def test_mc708_names_a_rule_that_does_not_exist() -> None:
+    assert findings_of("MC708", STALE.replace("disable=MC104", "disable=MC999")) == [
+        (7, 31, "info", "suppression of MC999 is unused (no such rule); remove it"),
+    ]

@@ -41,7 +41,7 @@ WRITTEN = {
 WRITTEN["neomutt"] = (WRITTEN["mutt"] - {"realname", "spoolfile"}) | {"real_name", "spool_file", "smtp_user"}
 
 _SET = r"""set [a-z0-9_]+ = ('([^']|'\\'')*'|"`[^`\\$]*`"|yes|no|-?[0-9]+)"""
-_MY_HDR = r"my_hdr (\\[^A-Za-z0-9]|[A-Za-z0-9]|[^\x00-\x7f])+"
+_MY_HDR = r"my_hdr (\\[0-7]{3}|[A-Za-z0-9]|[^\x00-\x7f])+"
 _LINE = re.compile(f"^({_SET}|{_MY_HDR})$")
 _MUTT_Q = re.compile(r'^([a-z0-9_]+)(?:="((?:[^"\\]|\\.)*)"|=(\S*)| is (set|unset))$')
 _NEOMUTT_Q = re.compile(r'^set ([a-z0-9_]+) = (?:"((?:[^"\\]|\\.)*)"|(\S*))$')
@@ -376,7 +376,7 @@ class SmtpSink:
 # --- the client's own screen (tmux), for reading mail ---------------------------------------------
 
 
-def wait_until(condition: Callable[[], bool], state: Callable[[], str], limit: float = 30.0) -> None:
+def wait_until(condition: Callable[[], bool], state: Callable[[], str], limit: float = 60.0) -> None:
     """Poll (a bounded wait, not a timed assertion): the client works at its own pace.
 
     `state` describes what there was instead, for the failure message.
