@@ -124,21 +124,26 @@ def ensure_venv(*, rebuild: bool = False) -> Path:
     dist = OUT / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     print("building the wheel and the benchmark venv (once; --rebuild to redo) ...", file=sys.stderr)
-    subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", str(dist), str(ROOT)],
-        check=True, env=env, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+    _quiet([sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", str(dist), str(ROOT)], env)
     wheel = next(dist.glob("mailconf-*.whl"))
     if not venv_bin("python").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, env=env)
+        _quiet([sys.executable, "-m", "venv", str(VENV)], env)
     pip = [str(venv_bin("python")), "-m", "pip", "install", "--quiet"]
-    subprocess.run([*pip, "check-jsonschema", "yamllint"], check=True, env=env)
-    subprocess.run([*pip, "--force-reinstall", "--no-deps", str(wheel)], check=True, env=env)
-    subprocess.run([*pip, str(wheel)], check=True, env=env)  # its dependencies
-    # warm every .pyc (pip compiles at install; the first runs of each tool confirm it)
+    _quiet([*pip, "check-jsonschema", "yamllint"], env)
+    _quiet([*pip, "--force-reinstall", "--no-deps", str(wheel)], env)
+    _quiet([*pip, str(wheel)], env)  # its dependencies
+    # the first run of each tool finds its .pyc files written (pip compiles at install)
     for argv in (["mailconf", "--help"], ["check-jsonschema", "--help"], ["yamllint", "--help"]):
-        subprocess.run([str(venv_bin(argv[0])), *argv[1:]], env=env, stdout=subprocess.DEVNULL, check=True)
+        _quiet([str(venv_bin(argv[0])), *argv[1:]], env)
     return VENV
+
+
+def _quiet(argv: Sequence[str], env: Mapping[str, str]) -> None:
+    """Run a set-up command; show its output only when it fails."""
+    done = subprocess.run(list(argv), env=dict(env), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(f"benchmark set-up failed: {' '.join(argv)} (exit {done.returncode})")
 
 
 def bench_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

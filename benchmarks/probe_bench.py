@@ -207,12 +207,28 @@ def openssl_loop(plan: Sequence[Spec], ca_file: Path) -> float:
     return time.perf_counter() - start
 
 
+def findings_of(argv: list[str], env: dict[str, str]) -> dict[str, int] | None:
+    """One probe run's findings counted by rule (None, after saying why, when it printed no JSON)."""
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    try:
+        findings = json.loads(done.stdout or "[]")
+    except json.JSONDecodeError:
+        print(f"mailconf probe did not print JSON (exit {done.returncode}): {done.stderr.strip()[:500]}")
+        return None
+    by_rule: dict[str, int] = {}
+    for finding in findings:
+        name = f"{finding['rule']} {finding['slug']}"
+        by_rule[name] = by_rule.get(name, 0) + 1
+    return by_rule
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5, help="rounds of probe processes (median) [5]")
     parser.add_argument("--slowest", type=float, default=2.0, help="greeting delay of the slowest server [2.0]")
     parser.add_argument("--deadline", type=float, default=600, help="the servers stop after this many seconds [600]")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the wheel and reinstall it into the venv")
+    parser.add_argument("--concurrency", type=int, default=None, help="pass --concurrency N to mailconf probe")
     args = parser.parse_args(argv)
     try:
         import trustme
@@ -240,28 +256,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         slowest = max(plan, key=lambda s: s.delay)
         one_file = work / "probe-slowest.yaml"
         one_file.write_text(single_file(slowest, ca_file), encoding="utf-8")
-        probe = str(venv_bin("mailconf"))
+        mailconf = str(venv_bin("mailconf"))
+        probe = [mailconf, "probe"] + ([f"--concurrency={args.concurrency}"] if args.concurrency else [])
 
-        check = subprocess.run(
-            [probe, "probe", "--format", "json", str(all_file)], capture_output=True, text=True, env=env, check=False
-        )
-        try:
-            findings = json.loads(check.stdout or "[]")
-        except json.JSONDecodeError:
-            print(f"mailconf probe did not print JSON (exit {check.returncode}): {check.stderr.strip()[:500]}")
+        by_rule = findings_of([*probe, "--format", "json", str(all_file)], env)
+        if by_rule is None:
             return 1
-        by_rule: dict[str, int] = {}
-        for finding in findings:
-            name = f"{finding['rule']} {finding['slug']}"
-            by_rule[name] = by_rule.get(name, 0) + 1
-        print(f"\nprobe of {len(plan)} servers on {HOST} (exit {check.returncode}); findings: {by_rule}")
+        print(f"\n{' '.join(probe[1:])} of {len(plan)} servers on {HOST}; findings: {by_rule}")
         delays = sorted({s.delay for s in plan if s.delay})
         print(f"greeting delays of the {SLOW} slow servers: {', '.join(f'{d:g}' for d in delays)} s")
 
         results = interleaved(
             {
-                "probe, 50 servers": [probe, "probe", str(all_file)],
-                "probe, slowest server alone": [probe, "probe", str(one_file)],
+                "probe, 50 servers": [*probe, str(all_file)],
+                "probe, slowest server alone": [*probe, str(one_file)],
             },
             args.repeat,
             env,

@@ -61,11 +61,12 @@ def lint(files: tuple[str, ...], fmt: str | None, fail_level: str | None, config
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(("text", "json", "markdown")), default="text", help="Output format.")
-def rules(fmt: str) -> None:
-    """List the rules: id, slug, default severity, title."""
+@click.option("--probe", is_flag=True, help="List the checks of `mailconf probe` (MC8xx) instead.")
+def rules(fmt: str, probe: bool) -> None:
+    """List the lint rules: id, slug, default severity, title."""
     from .commands import run_rules
 
-    sys.exit(run_rules(fmt))
+    sys.exit(run_rules(fmt, probe))
 
 
 @cli.command()

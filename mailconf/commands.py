@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .errors import ExitCode, UsageError, printable
 
@@ -41,10 +41,15 @@ def run_lint(request: LintRequest) -> int:
     return int(code)
 
 
-def run_rules(fmt: str) -> int:
-    from .rules import RULES
+def run_rules(fmt: str, probe: bool = False) -> int:
+    """The lint rules, or with ``probe`` the checks of ``mailconf probe`` (MC8xx)."""
+    catalogue: Any
+    if probe:
+        from .probe.checks import CHECKS as catalogue
+    else:
+        from .rules import RULES as catalogue
 
-    rules = sorted(RULES.values(), key=lambda r: r.ID)
+    rules = sorted(catalogue.values(), key=lambda r: r.ID)
     if fmt == "json":
         payload = [{"id": r.ID, "slug": r.SLUG, "severity": r.SEVERITY.label, "title": r.TITLE} for r in rules]
         print(json.dumps(payload, indent=2))
@@ -63,11 +68,16 @@ def run_rules(fmt: str) -> int:
 
 
 def run_explain(name: str) -> int:
+    """A lint rule (MC0xx-MC7xx) or a probe check (MC8xx), by id or slug."""
     from .rules import lookup
 
-    rule = lookup(name)
+    rule: Any = lookup(name)
     if rule is None:
-        raise UsageError(f"unknown rule {name!r}; `mailconf rules` lists them")
+        from .probe.checks import lookup as lookup_check
+
+        rule = lookup_check(name)
+    if rule is None:
+        raise UsageError(f"unknown rule {name!r}; `mailconf rules` lists them (and `mailconf rules --probe` the probe checks)")
     print(f"{rule.ID} {rule.SLUG} (default severity: {rule.SEVERITY.label})")
     print(rule.TITLE)
     print()

@@ -264,7 +264,7 @@ def _server(own: Mapping[str, Any], side: str, layered: _DefaultLayers, account_
         origin[f"tls.{tls_key}"] = where
     get = values.get
     security = _enum(_SECURITIES, Security, get("security", "tls"))
-    port = values["port"] if "port" in values else default_port(protocol, security)
+    port = _whole(values["port"]) if "port" in values else default_port(protocol, security)
     return Server(
         protocol=protocol,
         host=values["host"],
@@ -277,12 +277,17 @@ def _server(own: Mapping[str, Any], side: str, layered: _DefaultLayers, account_
         has_literal_password="password" in values,
         mechanisms=tuple(get("mechanisms", ())),
         tls=layered.tls(tls_values),
-        timeout=get("timeout"),
+        timeout=_whole(get("timeout")),
         leave_on_server=get("leave_on_server"),
-        leave_days=get("leave_days"),
+        leave_days=_whole(get("leave_days")),
         path=path,
         origin=origin,
     )
+
+
+def _whole(value: Any) -> Any:
+    """JSON Schema's `integer` admits 993.0: the model holds the int, so no client ever reads "993.0"."""
+    return int(value) if isinstance(value, float) else value
 
 
 def _enum(members: Mapping[str, _E], cls: type[_E], value: Any) -> _E:

@@ -223,7 +223,8 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
     elif kind in ("uniqueItems", "minItems"):
         yield SchemaProblem(path, f"{name} must list at least one mechanism, each once")
     else:
-        yield SchemaProblem(path, f"{name}: {error.message if key not in SECRET_KEYS else 'invalid value'}")
+        scalar = not isinstance(instance, (dict, list)) and key not in SECRET_KEYS
+        yield SchemaProblem(path, f"{name}: {error.message if scalar else f'invalid value ({kind})'}")
 
 
 def _resolve(root: Any, path: YamlPath) -> Any:
@@ -237,8 +238,14 @@ def _resolve(root: Any, path: YamlPath) -> Any:
 
 
 def _got(key: Any, instance: Any) -> str:
+    """What the file holds, shown when it is short and surely no secret: never a secret key's value,
+    never a mapping or list (it may hold a `password:` of its own)."""
     if key in SECRET_KEYS:
         return ""
+    if isinstance(instance, dict):
+        return " (got a mapping)"
+    if isinstance(instance, list):
+        return " (got a list)"
     shown = json.dumps(instance, ensure_ascii=True, default=str)
     if len(shown) > 60:
         shown = shown[:57] + "..."

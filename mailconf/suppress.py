@@ -9,7 +9,7 @@ Syntax, in a YAML comment::
 Rules are named by id or slug, separated by commas. A comment on a line applies to
 findings on that line; a comment alone on its line applies to the next line too.
 A comment is recognised where ``#`` starts a YAML comment: at the start of a line
-or after white space.
+or after white space, outside a quoted value (``"pass # mailconf: ..."`` is a value).
 
 Each suppression that matched no finding is reported as MC708 (info) at the
 comment, and so is a ``# mailconf:`` comment that is not a directive (a typo such
@@ -47,19 +47,55 @@ def scan(text: str) -> list[Directive]:
     for number, line in enumerate(text.splitlines(), start=1):
         if "mailconf:" not in line:
             continue
-        match = _DIRECTIVE.search(line)
+        comment_at = _comment_at(line)
+        if comment_at is None:
+            continue
+        comment = line[comment_at:]
+        match = _DIRECTIVE.search(comment)
         if match is None:
-            loose = _ANY_DIRECTIVE.search(line)
+            loose = _ANY_DIRECTIVE.search(comment)
             if loose is not None:
-                hash_at = line.index("#", loose.start())
+                hash_at = comment_at + comment.index("#", loose.start())
                 directives.append(Directive(number, hash_at + 1, "invalid", (), ()))
             continue
-        hash_at = line.index("#", match.start())
-        own_line = line[:hash_at].strip() == ""
+        hash_at = comment_at + comment.index("#", match.start())
+        own_line = line[:comment_at].strip() == ""
         rules = tuple(r for r in match.group(2).split(",") if r)
         applies = (number, number + 1) if own_line else (number,)
         directives.append(Directive(number, hash_at + 1, match.group(1), rules, applies))
     return directives
+
+
+_OPENS_A_SCALAR = frozenset(":-?[{,")
+
+
+def _comment_at(line: str) -> int | None:
+    """Where the YAML comment of ``line`` starts: a ``#`` at the start or after white space,
+    outside a quoted scalar that starts on this line. None when there is no comment."""
+    quote = ""
+    previous = ""  # the last character outside quotes that is not white space
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            if quote == '"' and ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                if quote == "'" and line[i + 1 : i + 2] == "'":  # '' is a quote inside '...'
+                    i += 2
+                    continue
+                quote, previous = "", ch
+            i += 1
+            continue
+        if ch == "#" and (i == 0 or line[i - 1] in " \t"):
+            return i
+        if ch in "'\"" and (previous == "" or previous in _OPENS_A_SCALAR) and (i == 0 or line[i - 1] in " \t[{,"):
+            quote = ch
+        elif not ch.isspace():
+            previous = ch
+        i += 1
+    return None
 
 
 def apply(

@@ -131,3 +131,54 @@ def test_default_files_pattern(hook_repo: Path, pre_commit_home: Path, tmp_path:
     assert linted == ["accounts.yaml", "mail/accounts-work.yml", "mailconf.yaml", "team.mailconf.yaml"]
     assert "MC002" not in outcome.stdout
     assert "4 errors in 4 files" in outcome.stdout
+
+
+def test_render_check_hook_fails_when_rendered_files_are_stale(
+    hook_repo: Path, pre_commit_home: Path, tmp_path: Path
+) -> None:
+    """mailconf-render-check with the user's args (given through a real .pre-commit-config.yaml)."""
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=hook_repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    config = (
+        "repos:\n"
+        f"-   repo: {hook_repo}\n"
+        f"    rev: {sha}\n"
+        "    hooks:\n"
+        "    -   id: mailconf-render-check\n"
+        "        args: [accounts.yaml, --target, msmtp, --output, out]\n"
+    )
+    project = make_project(tmp_path / "project", {"accounts.yaml": CLEAN, ".pre-commit-config.yaml": config})
+    subprocess.run(
+        [sys.executable, "-m", "mailconf", "render", "accounts.yaml", "--target", "msmtp", "--output", "out"],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )
+    git("add", "-A", cwd=project)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
+    env["PRE_COMMIT_HOME"] = str(pre_commit_home)
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+
+    fresh = run()
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+    assert "mailconf render --check" in fresh.stdout
+    assert "Passed" in fresh.stdout
+
+    (project / "accounts.yaml").write_text(CLEAN.replace("smtp.example.com", "smtp2.example.com"), encoding="utf-8")
+    git("add", "-A", cwd=project)
+    stale = run()
+    assert stale.returncode == 1, stale.stdout + stale.stderr
+    assert "- hook id: mailconf-render-check\n- exit code: 1\n" in stale.stdout
+    assert '-host "smtp.example.com"\n+host "smtp2.example.com"\n' in stale.stdout
+    assert "mailconf: rendered files are stale: run the same command without --check" in stale.stdout

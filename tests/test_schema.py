@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from mailconf import schema, schema_codegen
+from mailconf.rules import RULES
 from tests.conftest import ROOT, lint_text
 from tests.test_cli import Outcome, run_mailconf
 
@@ -500,3 +502,41 @@ def test_generated_validator_agrees_with_jsonschema(document: Any) -> None:
         problems, _invalid = schema.validate(document)
         assert problems
         assert not any(p.message.startswith("the file does not match the schema") for p in problems)
+
+
+@settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_documents(), st.booleans())
+def test_lint_never_crashes_on_mutated_documents(document: Any, block_style: bool) -> None:
+    """The whole pipeline (loader, schema, model, every rule) on the same documents, written as YAML:
+    findings only, each located inside the file; never an exception."""
+    text = json.dumps(document, indent=2 if block_style else None, ensure_ascii=False)
+    lines = len(re.split("\r\n|[\n\r\x85\u2028\u2029]", text))  # libyaml's line breaks (YAML 1.1)
+    for finding in lint_text(text):
+        assert 1 <= finding.location.line <= lines, finding
+        assert finding.location.column >= 1, finding
+        assert finding.rule in RULES, finding
+
+
+def test_containers_are_never_echoed_they_may_hold_secrets() -> None:
+    text = (
+        "version: 1\n"
+        "accounts:\n"
+        f"  work: [{{password: {SECRET}}}]\n"
+        "  home:\n"
+        "    address: a@example.com\n"
+        f"    incoming: [password_command, {SECRET}]\n"
+        "  third:\n"
+        "    address: a@example.com\n"
+        f'    incoming: {{protocol: imap, host: "alice:{SECRET}@imap.example.com"}}\n'
+    )
+    assert findings(text) == [
+        ("MC002", 3, 9, "`work` must be a mapping (got a list)"),
+        ("MC002", 6, 15, "`incoming` must be a mapping (got a list)"),
+        (
+            "MC403",
+            9,
+            38,
+            "host contains a user name and password before '@' (not shown here); write only the host name, "
+            "put the login in username: and the password behind password_command",
+        ),
+    ]

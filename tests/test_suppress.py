@@ -128,3 +128,17 @@ def test_cli_unused_suppression_is_info_and_exits_0(tmp_path: Path) -> None:
     )
     assert run_mailconf("lint", "--disable", "MC708", "accounts.yaml", cwd=tmp_path) == Outcome(0, "", "")
     assert run_mailconf("lint", "--fail-level", "info", "accounts.yaml", cwd=tmp_path).code == 1
+
+
+def test_a_directive_inside_a_quoted_value_is_not_a_comment() -> None:
+    """Were it read as a comment, this disable-file would hide MC101."""
+    for quoted in ('"pass show # mailconf: disable-file=MC101"', "'pass show # mailconf: disable-file=MC101'"):
+        text = INSECURE.replace("pass show work", quoted)
+        assert found(text) == [("MC101", 8, 17, Severity.ERROR, MC101_MESSAGE)], quoted
+
+
+def test_a_directive_after_a_quoted_value_with_a_hash() -> None:
+    text = INSECURE.replace("      security: none\n", '      security: "none"  # mailconf: disable=MC101 "#" is fine\n')
+    assert found(text) == []
+    text = INSECURE.replace("      security: none\n", "      security: 'none'  # mailconf: disable=MC101 it''s fine\n")
+    assert found(text) == []

@@ -1,4 +1,4 @@
-"""probe: test the declared servers live (docs/probe.md).
+"""probe: test the declared servers live (README.md, "Probe").
 
 Parse, then build, then run: the files are loaded like ``lint`` loads them (a
 file with syntax or schema errors is refused with those errors, like

@@ -84,7 +84,9 @@ def test_explain_prints_the_docstring(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_explain_unknown_rule_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "MC999"]) == 2
-    assert capsys.readouterr().err == "mailconf: unknown rule 'MC999'; `mailconf rules` lists them\n"
+    assert capsys.readouterr().err == (
+        "mailconf: unknown rule 'MC999'; `mailconf rules` lists them (and `mailconf rules --probe` the probe checks)\n"
+    )
 
 
 def markdown_table(capsys: pytest.CaptureFixture[str]) -> str:
@@ -102,9 +104,9 @@ def test_rules_markdown_is_a_table_of_every_rule(capsys: pytest.CaptureFixture[s
     assert len(lines) == 2 + len(IDS)
 
 
-def test_docs_rules_md_holds_exactly_the_generated_table(capsys: pytest.CaptureFixture[str]) -> None:
+def test_readme_holds_exactly_the_generated_table(capsys: pytest.CaptureFixture[str]) -> None:
     table = markdown_table(capsys)
-    docs = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    docs = (ROOT / "README.md").read_text(encoding="utf-8")
     start = docs.index("| id | slug |")
     end = docs.index("\n\n", start) + 1
     assert docs[start:end] == table, "regenerate: mailconf rules --format markdown"
