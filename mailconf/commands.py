@@ -77,7 +77,9 @@ def run_explain(name: str) -> int:
 
         rule = lookup_check(name)
     if rule is None:
-        raise UsageError(f"unknown rule {name!r}; `mailconf rules` lists them (and `mailconf rules --probe` the probe checks)")
+        raise UsageError(
+            f"unknown rule {name!r}; `mailconf rules` lists them (and `mailconf rules --probe` the probe checks)"
+        )
     print(f"{rule.ID} {rule.SLUG} (default severity: {rule.SEVERITY.label})")
     print(rule.TITLE)
     print()

@@ -10,10 +10,10 @@ import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import NamedTuple, Union
+from typing import NamedTuple
 
 #: A path into the YAML document: mapping keys and sequence indexes.
-YamlPath = tuple[Union[str, int], ...]
+YamlPath = tuple[str | int, ...]
 
 
 class Severity(enum.IntEnum):
@@ -52,9 +52,7 @@ class Finding(NamedTuple):
     message: str
 
     def __str__(self) -> str:
-        return (
-            f"{self.location}: {self.severity.label} {self.rule} {self.slug}: {self.message}"
-        )
+        return f"{self.location}: {self.severity.label} {self.rule} {self.slug}: {self.message}"
 
 
 class Protocol(enum.Enum):

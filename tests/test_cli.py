@@ -207,7 +207,9 @@ def test_unknown_format_exits_2(tmp_path: Path) -> None:
 
 def test_explain_unknown_rule_exits_2(tmp_path: Path) -> None:
     assert run_mailconf("explain", "MC999", cwd=tmp_path) == Outcome(
-        2, "", "mailconf: unknown rule 'MC999'; `mailconf rules` lists them\n"
+        2,
+        "",
+        "mailconf: unknown rule 'MC999'; `mailconf rules` lists them (and `mailconf rules --probe` the probe checks)\n",
     )
 
 

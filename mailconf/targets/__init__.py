@@ -85,4 +85,4 @@ from . import fetchmail, msmtp, mutt, neomutt, outlook, outlook_prf, thunderbird
 
 _MODULES: tuple[ModuleType, ...] = (thunderbird, outlook, outlook_prf, mutt, neomutt, fetchmail, msmtp)
 
-TARGETS: dict[str, Target] = {m.NAME: m for m in _MODULES}  # type: ignore[misc]
+TARGETS: dict[str, Target] = {m.NAME: m for m in _MODULES}
