@@ -99,7 +99,7 @@ def gc_paused() -> Iterator[None]:
 
     Those stages make hundreds of thousands of containers and no reference
     cycles; the collector would walk them all again and again for nothing
-    (a third of the time on a 10,000-account file).
+    (20-30% of the time on a 10,000-account file).
     """
     enabled = gc.isenabled()
     gc.disable()
