@@ -23,6 +23,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple
@@ -168,9 +169,10 @@ def run_render(request: RenderRequest) -> int:
     return int(ExitCode.OK)
 
 
-def _destination(root: Path, name: str) -> Path:
-    dest = (root / name).resolve()
-    base = root.resolve()
+def _destination(root: Path, name: str, base: Path | None = None) -> Path:
+    """``root/name``, refused when it would land outside ``root`` (``base``: root, already resolved)."""
+    base = base or root.resolve()
+    dest = (base / name).resolve()
     if base != dest and base not in dest.parents:
         raise OutputError(f"refusing to write {name!r} outside {root}")
     return dest
@@ -197,8 +199,9 @@ def _read(dest: Path) -> bytes | None:
 
 def check(files: Sequence[RenderedFile], root: Path) -> int:
     stale = False
+    base = root.resolve()
     for file in files:
-        dest = _destination(root, file.name)
+        dest = _destination(root, file.name, base)
         current = _read(dest)
         if current == file.content:
             continue
@@ -218,8 +221,9 @@ def check(files: Sequence[RenderedFile], root: Path) -> int:
 def write_all(files: Sequence[RenderedFile], root: Path, *, force: bool) -> None:
     plan: list[tuple[Path, RenderedFile, bool]] = []  # (dest, file, needs a backup)
     refused: list[str] = []
+    base = root.resolve()
     for file in files:
-        dest = _destination(root, file.name)
+        dest = _destination(root, file.name, base)
         current = _read(dest)
         if current is None:
             _check_parents(dest.parent)
@@ -235,15 +239,20 @@ def write_all(files: Sequence[RenderedFile], root: Path, *, force: bool) -> None
             f"refusing to replace {len(refused)} file(s) whose content differs: {', '.join(refused)}; "
             "use --check to see the difference, --force to replace them (a .bak copy is kept)"
         )
-    for dest, file, backup in plan:
-        try:
-            _make_dirs(dest.parent)
+    try:
+        for directory in dict.fromkeys(dest.parent for dest, _file, _backup in plan):
+            _make_dirs(directory)
+        for dest, _file, backup in plan:
             if backup:
                 _backup(dest)
-            atomic_write(dest, file.content, file.mode)
-        except OSError as exc:
-            where = exc.filename or dest
-            raise OutputError(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
+        # Each file is written and fsync'd on its own (atomic, durable); the waits for the disk
+        # overlap in threads, which makes thousands of per-account files several times faster.
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            for future in [pool.submit(atomic_write, dest, file.content, file.mode) for dest, file, _b in plan]:
+                future.result()
+    except OSError as exc:
+        where = exc.filename or "the output directory"
+        raise OutputError(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
 
 
 def _check_parents(directory: Path) -> None:

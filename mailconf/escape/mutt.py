@@ -20,6 +20,7 @@ Control characters are refused everywhere: a newline would start a new command.
 from __future__ import annotations
 
 import base64
+import re
 
 from . import UnsafeValue, register
 
@@ -27,8 +28,11 @@ from . import UnsafeValue, register
 _COMMAND_SPECIAL = frozenset("`\\$")
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _refuse_control(value: str, what: str) -> None:
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or c in "\u2028\u2029" for c in value):
+    if _CONTROL.search(value):
         raise UnsafeValue(f"{what} holds a control character, which a muttrc cannot carry safely")
 
 

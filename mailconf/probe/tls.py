@@ -19,6 +19,7 @@ and :mod:`mailconf.probe.x509`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import ssl
 from collections.abc import Iterator
@@ -88,14 +89,23 @@ def trust_for(server: Server) -> Trust:
         return Trust(unverified_context(), f"the pin {server.tls.fingerprint_algorithm}", pinned=True, verifying=False)
     if not server.tls.verify:
         return Trust(unverified_context(), "nothing (tls.verify: false)", verifying=False)
+    return _verifying_trust(server.tls.verify_hostname, server.tls.ca_file)
+
+
+@functools.lru_cache(maxsize=64)
+def _verifying_trust(verify_hostname: bool, ca_file: str | None) -> Trust:
+    """One context per trust anchor for the whole run: the system store is read once, not once per server.
+
+    Contexts are never changed after this (wrapping a socket does not change them), so servers share them.
+    """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = server.tls.verify_hostname
+    context.check_hostname = verify_hostname
     context.verify_mode = ssl.CERT_REQUIRED
-    if server.tls.ca_file is None:
+    if ca_file is None:
         context.load_default_certs(ssl.Purpose.SERVER_AUTH)
         return Trust(context, "the system store")
-    anchor = f"tls.ca_file {server.tls.ca_file}"
-    problem = _load_ca_file(context, server.tls.ca_file)
+    anchor = f"tls.ca_file {ca_file}"
+    problem = _load_ca_file(context, ca_file)
     if problem is not None:
         return Trust(unverified_context(), anchor, verifying=False, problem=f"{anchor} {problem}")
     return Trust(context, anchor)
