@@ -22,11 +22,11 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jinja2
 
@@ -239,19 +239,25 @@ def write_all(files: Sequence[RenderedFile], root: Path, *, force: bool) -> None
             f"refusing to replace {len(refused)} file(s) whose content differs: {', '.join(refused)}; "
             "use --check to see the difference, --force to replace them (a .bak copy is kept)"
         )
+    for directory in dict.fromkeys(dest.parent for dest, _file, _backup in plan):
+        _guarded(dest, _make_dirs, directory)
+    for dest, _file, backup in plan:
+        if backup:
+            _guarded(dest, _backup, dest)
+    # Each file is written and fsync'd on its own (atomic, durable); the waits for the disk
+    # overlap in threads, which makes thousands of per-account files several times faster.
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        jobs = [pool.submit(_guarded, dest, atomic_write, dest, file.content, file.mode) for dest, file, _b in plan]
+        for job in jobs:
+            job.result()
+
+
+def _guarded(dest: Path, action: Callable[..., object], *args: Any) -> None:
+    """Run one write step; an OSError becomes one line naming the file."""
     try:
-        for directory in dict.fromkeys(dest.parent for dest, _file, _backup in plan):
-            _make_dirs(directory)
-        for dest, _file, backup in plan:
-            if backup:
-                _backup(dest)
-        # Each file is written and fsync'd on its own (atomic, durable); the waits for the disk
-        # overlap in threads, which makes thousands of per-account files several times faster.
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            for future in [pool.submit(atomic_write, dest, file.content, file.mode) for dest, file, _b in plan]:
-                future.result()
+        action(*args)
     except OSError as exc:
-        where = exc.filename or "the output directory"
+        where = exc.filename or dest
         raise OutputError(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
 
 
