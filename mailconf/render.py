@@ -62,6 +62,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates do not change during a run: no stat() per include
     )
     env.filters.update(escape.FILTERS)
     return env
