@@ -47,11 +47,25 @@ HOST = "127.0.0.1"
 START_TIMEOUT = 10.0
 
 
+_HANDED_OUT: set[int] = set()
+_HANDED_OUT_LOCK = threading.Lock()
+
+
 def free_port() -> int:
-    """A port nothing listens on right now (the kernel picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+    """A port nothing listens on right now (the kernel picks it), never one handed out before.
+
+    The kernel may pick the same free port twice in a row; two listeners of one server would
+    then collide ("duplicate listener"), so ports already given out in this process are skipped.
+    """
+    with _HANDED_OUT_LOCK:
+        for _ in range(1000):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                sock.bind((HOST, 0))
+                port = int(sock.getsockname()[1])
+            if port not in _HANDED_OUT:
+                _HANDED_OUT.add(port)
+                return port
+    raise RuntimeError("no fresh free port on 127.0.0.1")
 
 
 def wait_for_port(port: int, timeout: float = START_TIMEOUT) -> None:
