@@ -14,7 +14,7 @@ from typing import NamedTuple, TypeVar
 import jinja2
 
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import Gap, Rendered, RenderedFile
+from . import FEATURES, Gap, Rendered, RenderedFile
 
 T = TypeVar("T")
 
@@ -258,3 +258,29 @@ def _one_value(
         elif value != chosen:
             gap(server, setting, instead)
     return chosen
+
+
+#: What mutt and neomutt express alike (a setting mutt has once for all connections is "partial").
+_SHARED_CAPABILITIES: Mapping[str, str] = {
+    "imap": "yes",
+    "pop3": "yes",
+    "smtp": "yes",
+    "security: tls": "yes",
+    "security: starttls": "yes",
+    "security: none": "partial: not next to a starttls server (ssl_force_tls is global)",
+    "auth: password": "yes",
+    "password_command": "yes",
+    "token_command": "yes",
+    "tls.ca_file": "partial: one value for every connection (differing incoming/outgoing values warn)",
+    "tls.fingerprint": "no: pin the certificate with certificate_file instead",
+    "tls.min_version": "partial: one value for every connection (differing incoming/outgoing values warn)",
+    "timeout": "partial: connect_timeout (connection set-up only; one value for every connection)",
+    "leave_on_server": "yes: pop_delete, applied by fetch-mail (G)",
+    "leave_days": "no: delete old messages from the server yourself",
+}
+
+
+def capabilities(own: Mapping[str, str]) -> dict[str, str]:
+    """One target's capability rows: the shared ones plus its own, in the order of FEATURES."""
+    merged = {**_SHARED_CAPABILITIES, **own}
+    return {feature: merged[feature] for feature in FEATURES}

@@ -56,30 +56,16 @@ DIALECT = _muttlike.Dialect(
     oauth=dict.fromkeys(Protocol, ("oauthbearer", "xoauth2")),
 )
 
-_GLOBAL = "partial: one value for every connection (differing incoming/outgoing values warn)"
-CAPABILITIES: Mapping[str, str] = {
-    "imap": "yes",
-    "pop3": "yes",
-    "smtp": "yes",
-    "security: tls": "yes",
-    "security: starttls": "yes",
-    "security: none": "partial: not next to a starttls server (ssl_force_tls is global)",
-    "auth: password": "yes",
-    "auth: oauth2": "yes",
-    "auth: gssapi": "yes",
-    "auth: ntlm": "partial: through GNU SASL (ntlm authenticator), when mutt is built with it",
-    "auth: client-cert": "partial: ssl_client_cert with SASL EXTERNAL; key and certificate in one PEM file",
-    "password_command": "yes",
-    "token_command": "yes",
-    "mechanisms": "yes",
-    "tls.ca_file": _GLOBAL,
-    "tls.fingerprint": "no: pin the certificate with certificate_file instead",
-    "tls.verify: false": "no: mutt always verifies; accept the certificate once, or name the CA",
-    "tls.min_version": _GLOBAL,
-    "timeout": "partial: connect_timeout (connection set-up only; one value for every connection)",
-    "leave_on_server": "yes: pop_delete, applied by fetch-mail (G)",
-    "leave_days": "no: delete old messages from the server yourself",
-}
+CAPABILITIES: Mapping[str, str] = _muttlike.capabilities(
+    {
+        "auth: oauth2": "yes",
+        "auth: gssapi": "yes",
+        "auth: ntlm": "partial: through GNU SASL (ntlm authenticator), when mutt is built with it",
+        "auth: client-cert": "partial: ssl_client_cert with SASL EXTERNAL; key and certificate in one PEM file",
+        "mechanisms": "yes",
+        "tls.verify: false": "no: mutt always verifies; accept the certificate once, or name the CA",
+    }
+)
 
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:

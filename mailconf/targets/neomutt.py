@@ -69,31 +69,17 @@ DIALECT = _muttlike.Dialect(
     command_shortcuts="~=+@<>!-^",
 )
 
-_GLOBAL = "partial: one value for every connection (differing incoming/outgoing values warn)"
-CAPABILITIES: Mapping[str, str] = {
-    "imap": "yes",
-    "pop3": "yes",
-    "smtp": "yes",
-    "security: tls": "yes",
-    "security: starttls": "yes",
-    "security: none": "partial: not next to a starttls server (ssl_force_tls is global)",
-    "auth: password": "yes",
-    "auth: oauth2": "partial: POP3 only with OAUTHBEARER",
-    "auth: gssapi": "partial: IMAP only",
-    "auth: ntlm": "no: NeoMutt has no NTLM authenticator; use a password mechanism",
-    "auth: client-cert": "partial: ssl_client_cert is sent, but there is no SASL EXTERNAL login",
-    "password_command": "yes",
-    "token_command": "yes",
-    "mechanisms": "partial: IMAP plain/login/gssapi/xoauth2/oauthbearer, SMTP plain/login/xoauth2/oauthbearer, "
-    "POP3 oauthbearer",
-    "tls.ca_file": _GLOBAL,
-    "tls.fingerprint": "no: pin the certificate with certificate_file instead",
-    "tls.verify: false": "no: NeoMutt always verifies; accept the certificate once, or name the CA",
-    "tls.min_version": _GLOBAL,
-    "timeout": "partial: connect_timeout (connection set-up only; one value for every connection)",
-    "leave_on_server": "yes: pop_delete, applied by fetch-mail (G)",
-    "leave_days": "no: delete old messages from the server yourself",
-}
+CAPABILITIES: Mapping[str, str] = _muttlike.capabilities(
+    {
+        "auth: oauth2": "partial: POP3 only with OAUTHBEARER",
+        "auth: gssapi": "partial: IMAP only",
+        "auth: ntlm": "no: NeoMutt has no NTLM authenticator; use a password mechanism",
+        "auth: client-cert": "partial: ssl_client_cert is sent, but there is no SASL EXTERNAL login",
+        "mechanisms": "partial: IMAP plain/login/gssapi/xoauth2/oauthbearer, SMTP plain/login/xoauth2/oauthbearer, "
+        "POP3 oauthbearer",
+        "tls.verify: false": "no: NeoMutt always verifies; accept the certificate once, or name the CA",
+    }
+)
 
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
