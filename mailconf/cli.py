@@ -89,7 +89,13 @@ def schema() -> None:
 @cli.command()
 @click.argument("file", metavar="FILE")
 @click.option(
-    "--target", "-t", required=True, metavar="TARGET", help="Client to render for (`mailconf targets` lists them)."
+    "--target",
+    "-t",
+    "targets",
+    required=True,
+    multiple=True,
+    metavar="TARGET",
+    help="Client to render for (`mailconf targets` lists them); repeatable, or `all` (-o DIR: a folder per target).",
 )
 @click.option(
     "--account",
@@ -116,12 +122,12 @@ def schema() -> None:
     metavar="KEY=VALUE",
     help="Target option (outlook: profile=NAME, account-id=N); repeatable.",
 )
-def render(file: str, target: str, accounts: tuple[str, ...], output: str | None, force: bool,  # noqa: PLR0917
+def render(file: str, targets: tuple[str, ...], accounts: tuple[str, ...], output: str | None, force: bool,  # noqa: PLR0917
            check: bool, strict: bool, options: tuple[str, ...]) -> None:  # fmt: skip
-    """Render client configuration for one target."""
+    """Render client configuration for one target, or several from one load of the file."""
     from .render import RenderRequest, run_render
 
-    sys.exit(run_render(RenderRequest(file, target, accounts, output, force, check, strict, options)))
+    sys.exit(run_render(RenderRequest(file, targets, accounts, output, force, check, strict, options)))
 
 
 @cli.command()

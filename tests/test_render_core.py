@@ -185,6 +185,115 @@ def test_o_naming_a_file_is_a_usage_error(tmp_path: Path, capsys: pytest.Capture
     assert blocker.read_bytes() == b"x"
 
 
+def test_a_symbolic_link_leading_outside_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    elsewhere = tmp_path / "elsewhere.conf"
+    elsewhere.write_bytes(b"not yours\n")
+    (out / "work.conf").symlink_to(elsewhere)
+    assert run("-t", "fake", "-o", str(out), "--force", accounts_file(tmp_path, "work")) == 2
+    assert capsys.readouterr().err == f"mailconf: refusing to write 'work.conf' outside {out}\n"
+    assert elsewhere.read_bytes() == b"not yours\n"
+    assert (out / "work.conf").is_symlink()
+
+
+def test_many_files_are_all_written_with_no_temporary_left(tmp_path: Path) -> None:
+    names = [f"a{i:03}" for i in range(150)]  # more than one batch of overlapped fsyncs
+    out = tmp_path / "out"
+    assert run("-t", "fake", "-o", str(out), accounts_file(tmp_path, *names)) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.conf" for n in names)
+    assert all((out / f"{n}.conf").read_bytes() == f"account {n}\nhost imap.example.org\n".encode() for n in names)
+    assert {mode(p) for p in out.iterdir()} == {0o600}
+
+
+def test_a_failure_while_writing_changes_no_file_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every file is on disk as a temporary before any is renamed: a full disk on the 100th leaves all as they were."""
+    names = [f"a{i:03}" for i in range(150)]
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a000.conf").write_bytes(b"old\n")
+    real_fsync, calls = os.fsync, []
+
+    def fsync_until_full(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 100:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync_until_full)
+    assert run("-t", "fake", "-o", str(out), "--force", accounts_file(tmp_path, *names)) == 2
+    assert capsys.readouterr().err.startswith("mailconf: cannot write ")
+    assert sorted(p.name for p in out.iterdir()) == ["a000.conf", "a000.conf.bak"]
+    assert (out / "a000.conf").read_bytes() == b"old\n"
+
+
+# --- several targets from one load --------------------------------------------------------------------------
+
+
+def test_several_targets_write_one_folder_each(tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    file = accounts_file(tmp_path, "work", "home")
+    out = tmp_path / "out"
+    assert run("-t", "fake", "-t", "outlook-prf", "-t", "fake", "-o", str(out), file) == 0
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+        "fake", "fake/home.conf", "fake/work.conf", "outlook-prf", "outlook-prf/outlook.prf",
+    ]  # fmt: skip
+    assert run("-t", "outlook-prf", file) == 0  # the same bytes as the target alone
+    assert (out / "outlook-prf" / "outlook.prf").read_bytes() == capsysbinary.readouterr().out
+    assert (out / "fake" / "work.conf").read_bytes() == b"account work\nhost imap.example.org\n"
+    assert run("-t", "fake", "-t", "outlook-prf", "-o", str(out), "--check", file) == 0
+
+
+def test_all_targets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = accounts_file(tmp_path, "work")
+    out = tmp_path / "out"
+    assert run("-t", "all", "-o", str(out), file) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(TARGETS)
+    assert run("-t", "all", "-o", str(out), "--check", file) == 0
+    (out / "msmtp" / ".msmtprc").write_bytes(b"# edited\n")
+    capsys.readouterr()
+    assert run("-t", "all", "-o", str(out), "--check", file) == 1
+    assert capsys.readouterr().out.startswith(f"--- {out / 'msmtp' / '.msmtprc'} (on disk)\n")
+
+
+def test_several_targets_need_o(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("-t", "fake", "-t", "msmtp", accounts_file(tmp_path, "work")) == 2
+    assert capsys.readouterr().err == "mailconf: 2 targets write one folder each: name the directory with -o DIR\n"
+
+
+def test_several_targets_strict_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert run("-t", "fake", "-t", "msmtp", "-o", str(out), "--strict", accounts_file(tmp_path, "gappy")) == 1
+    assert capsys.readouterr().err == (
+        "mailconf: error: fake: account gappy: incoming.timeout cannot be expressed; set it by hand\n"
+        "mailconf: 1 setting(s) cannot be expressed by fake, msmtp (--strict); nothing written\n"
+    )
+    assert not out.exists()
+
+
+def test_an_option_goes_to_every_target_that_takes_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = accounts_file(tmp_path, "work")
+    out = tmp_path / "out"
+    assert (
+        run("-t", "outlook", "-t", "outlook-prf", "-t", "fake", "-o", str(out), "--option", "profile=Team", file) == 0
+    )
+    assert b"\r\nProfileName=Team\r\n" in (out / "outlook-prf" / "outlook.prf").read_bytes()
+    assert "\\Profiles\\Team\\" in (out / "outlook" / "outlook.reg").read_bytes().decode("ascii")
+    assert run("-t", "msmtp", "-t", "fake", "-o", str(out), "--option", "profile=Team", file) == 2
+    assert capsys.readouterr().err == "mailconf: --option profile: unknown for targets msmtp, fake (known: dir)\n"
+
+
+def test_a_shared_gap_is_said_once_for_several_targets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    incoming = ACCOUNT["incoming"] | {"password": "S3cr3t-pa55-XYZZY"}
+    file = accounts_file(tmp_path, "work", extra={"incoming": incoming})
+    assert run("-t", "fake", "-t", "msmtp", "-o", str(tmp_path / "out"), file) == 0
+    assert capsys.readouterr().err == (
+        "mailconf: warning: all targets: account work: incoming.password cannot be expressed; a literal password "
+        "is never rendered: use password_command (lint: MC401)\n"
+    )
+
+
 # --- --check ----------------------------------------------------------------------------------------------
 
 
@@ -271,7 +380,7 @@ def test_usage_errors_exit_2(args: list[str], message: str, tmp_path: Path,
     if message.endswith("\n"):
         assert err == message
     else:
-        assert err == message + ", ".join(sorted(TARGETS)) + "\n"
+        assert err == message + ", ".join(sorted(TARGETS)) + ", or all\n"
 
 
 def test_a_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
