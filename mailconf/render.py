@@ -203,17 +203,43 @@ def render_targets(
     level = "error" if strict else "warning"
     several = len(targets) > 1
     shared, _refusals = common_gaps(model)
-    for gap in shared:  # the same for every target: said once
-        print(f"mailconf: {level}: {'all targets' if several else targets[0].NAME}: {gap}", file=sys.stderr)
+    for line in gap_lines(shared):  # the same for every target: said once
+        print(f"mailconf: {level}: {'all targets' if several else targets[0].NAME}: {line}", file=sys.stderr)
     files: list[RenderedFile] = []
     gaps = len(shared)
     for target in targets:
         rendered = render_model(target, model, options[target.NAME])
-        for gap in rendered.gaps:
-            print(f"mailconf: {level}: {target.NAME}: {gap}", file=sys.stderr)
+        for line in gap_lines(rendered.gaps):
+            print(f"mailconf: {level}: {target.NAME}: {line}", file=sys.stderr)
         gaps += len(rendered.gaps)
         files.extend(f._replace(name=f"{target.NAME}/{f.name}") if several else f for f in rendered.files)
     return files, gaps
+
+
+#: A gap shared by more accounts than this names the first ones and counts the rest.
+NAMED_ACCOUNTS = 5
+
+
+def gap_lines(gaps: Sequence[Gap]) -> list[str]:
+    """One line per gap; accounts with the very same gap (setting and advice) share one line, in first-seen order.
+
+    With thousands of accounts, a target that cannot express a setting at all would
+    otherwise repeat the same warning thousands of times:
+    ``accounts a, b, c and 9997 more (10000): incoming.timeout cannot be expressed; ...``.
+    """
+    groups: dict[tuple[str, str], list[Gap]] = {}
+    for gap in gaps:
+        groups.setdefault((gap.setting, gap.instead), []).append(gap)
+    lines = []
+    for same in groups.values():
+        if len(same) == 1:
+            lines.append(str(same[0]))
+        elif len(same) <= NAMED_ACCOUNTS:
+            lines.append(same[0].describe(f"accounts {', '.join(g.account for g in same)}"))
+        else:
+            first = ", ".join(g.account for g in same[:3])
+            lines.append(same[0].describe(f"accounts {first} and {len(same) - 3} more ({len(same)})"))
+    return lines
 
 
 def run_targets(fmt: str) -> int:

@@ -354,6 +354,21 @@ def test_strict_with_a_gap_exits_1_and_writes_nothing(tmp_path: Path, capsys: py
     assert not out.exists()
 
 
+def test_accounts_with_the_same_gap_share_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert run("-t", "fake", "-o", str(out), accounts_file(tmp_path, "gap1", "work", "gap2")) == 0
+    assert capsys.readouterr().err == (
+        "mailconf: warning: fake: accounts gap1, gap2: incoming.timeout cannot be expressed; set it by hand\n"
+    )
+    many = [f"gap{i}" for i in range(1, 8)]
+    assert run("-t", "fake", "-o", str(out), "--strict", accounts_file(tmp_path, *many)) == 1
+    assert capsys.readouterr().err == (
+        "mailconf: error: fake: accounts gap1, gap2, gap3 and 4 more (7): incoming.timeout cannot be expressed; "
+        "set it by hand\n"
+        "mailconf: 7 setting(s) cannot be expressed by fake (--strict); nothing written\n"
+    )
+
+
 def test_a_gap_without_strict_warns_and_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     assert run("-t", "fake", "-o", str(out), accounts_file(tmp_path, "gappy")) == 0

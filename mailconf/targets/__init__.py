@@ -32,7 +32,11 @@ class Gap(NamedTuple):
     instead: str  # what the user must do instead
 
     def __str__(self) -> str:
-        return f"account {self.account}: {self.setting} cannot be expressed; {self.instead}"
+        return self.describe(f"account {self.account}")
+
+    def describe(self, who: str) -> str:
+        """The message for ``who`` ("account work", or several accounts that share this gap)."""
+        return f"{who}: {self.setting} cannot be expressed; {self.instead}"
 
 
 class RenderedFile(NamedTuple):
