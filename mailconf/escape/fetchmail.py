@@ -21,6 +21,7 @@ _CONTROL = re.compile("[\x00-\x1f\x7f]")
 @register("fetchmail_quote")
 def fetchmail_quote(value: str) -> str:
     """``"value"`` with ``\\`` -> ``\\\\`` and ``"`` -> ``\\x22``."""
-    if _CONTROL.search(value):
+    # isprintable() is False for every character _CONTROL matches: a printable value needs no regex search
+    if not value.isprintable() and _CONTROL.search(value):
         raise UnsafeValue("a control character cannot be written in a fetchmail run control file")
     return '"' + value.replace("\\", "\\\\").replace('"', "\\x22") + '"'

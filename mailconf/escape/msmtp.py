@@ -24,7 +24,8 @@ _CONTROL = re.compile("[\x00-\x1f\x7f]")
 @register("msmtp_quote")
 def msmtp_quote(value: str) -> str:
     """``"value"``; a control character (CR, LF, NUL...) cannot be written."""
-    if _CONTROL.search(value):
+    # isprintable() is False for every character _CONTROL matches: a printable value needs no regex search
+    if not value.isprintable() and _CONTROL.search(value):
         raise UnsafeValue("msmtp has no escapes: a control character (line break, NUL) cannot be written")
     return f'"{value}"'
 
@@ -32,6 +33,7 @@ def msmtp_quote(value: str) -> str:
 def msmtp_line(command: str, value: str) -> str:
     """One ``command "value"`` line, checked against msmtp's line limit."""
     line = f"{command} {msmtp_quote(value)}"
-    if len(line.encode("utf-8")) > MAX_LINE_BYTES:
+    # a character is at most 4 bytes in UTF-8: a line of at most MAX_LINE_BYTES // 4 characters fits unmeasured
+    if len(line) > MAX_LINE_BYTES // 4 and len(line.encode("utf-8")) > MAX_LINE_BYTES:
         raise UnsafeValue(f"the {command} line would exceed msmtp's limit of {MAX_LINE_BYTES} bytes")
     return line

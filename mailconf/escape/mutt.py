@@ -32,6 +32,9 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _refuse_control(value: str, what: str) -> None:
+    """Called for a value that is not str.isprintable(): that is False for every character _CONTROL
+    matches (Unicode "Other" and "Separator" categories), so a printable value, nearly every one, is
+    accepted without a regex search (or a call)."""
     if _CONTROL.search(value):
         raise UnsafeValue(f"{what} holds a control character, which a muttrc cannot carry safely")
 
@@ -39,14 +42,16 @@ def _refuse_control(value: str, what: str) -> None:
 @register("mutt_quote")
 def mutt_quote(value: str) -> str:
     """One single-quoted muttrc token that both clients read back literally."""
-    _refuse_control(value, "a value")
+    if not value.isprintable():
+        _refuse_control(value, "a value")
     return "'" + value.replace("'", "'\\''") + "'"
 
 
 @register("mutt_command")
 def mutt_command(command: str) -> str:
     """A double-quoted backtick token that runs `command` with sh when the client reads the file."""
-    _refuse_control(command, "a command")
+    if not command.isprintable():
+        _refuse_control(command, "a command")
     if not command.strip():
         raise UnsafeValue("a command is empty")
     if _COMMAND_SPECIAL.isdisjoint(command):
@@ -58,5 +63,6 @@ def mutt_command(command: str) -> str:
 @register("mutt_word")
 def mutt_word(value: str) -> str:
     """One token for a command that does not interpret quotes: every ASCII non-alphanumeric as octal."""
-    _refuse_control(value, "a value")
+    if not value.isprintable():
+        _refuse_control(value, "a value")
     return "".join(f"\\{ord(c):03o}" if c.isascii() and not c.isalnum() else c for c in value)

@@ -2,13 +2,17 @@
 
 Not a target (not registered). The two targets differ in variable names (laid
 out by their templates) and in the SASL mechanisms their ``*_authenticators``
-accept (a :class:`Dialect`).
+accept (a :class:`Dialect`). Each template (``<target>/account.muttrc.j2``) is one
+macro, ``account``, which :func:`render` calls once per account with the fields of
+an :class:`AccountRc`: one template module serves every file of a run.
 """
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import NamedTuple, TypeVar
 
 import jinja2
@@ -39,7 +43,10 @@ class Dialect(NamedTuple):
 
 
 class ServerRc(NamedTuple):
-    """One server's lines; `prefix` is imap, pop or smtp. None: the line is not written."""
+    """One server's lines; `prefix` is imap, pop or smtp. None: the line is not written.
+
+    The templates unpack it in this field order (``{% for prefix, url, ... in servers %}``): keep them in step.
+    """
 
     prefix: str
     url: str
@@ -51,12 +58,13 @@ class ServerRc(NamedTuple):
 
 
 class AccountRc(NamedTuple):
+    """One account file: the arguments of the template's macro ``account``, by position (render checks the names)."""
+
     name: str
     address: str
     real_name: str | None
     organization: str | None  # the whole header line "Organization: ..."
-    incoming: ServerRc | None
-    outgoing: ServerRc | None
+    servers: tuple[ServerRc, ...]  # the incoming server first, then the outgoing one (prefix smtp)
     starttls: str  # ssl_starttls: "yes" | "no"
     force_tls: str  # ssl_force_tls: "yes" | "no"
     ca_file: str | None
@@ -67,14 +75,19 @@ class AccountRc(NamedTuple):
 
 
 def render(model: Model, env: jinja2.Environment, dialect: Dialect) -> Rendered:
-    template = env.get_template(f"{dialect.name}/account.muttrc.j2")
+    """One file per account, laid out by the template's macro ``account``: called here once per account with
+    the fields of its AccountRc (one template module for the whole run: no include, no context per file)."""
+    name = f"{dialect.name}/account.muttrc.j2"
+    layout: jinja2.runtime.Macro = env.get_template(name).module.account  # type: ignore[attr-defined]
+    if tuple(layout.arguments) != AccountRc._fields:  # the call below passes the fields by position
+        raise jinja2.TemplateError(f"{name}: the macro account() must take the fields of AccountRc, in order")
     files: list[RenderedFile] = []
     gaps: list[Gap] = []
     for account in model.accounts:
         rc, account_gaps = decide(account, dialect)
-        gaps.extend(account_gaps)
-        text = template.render(rc=rc)
-        files.append(RenderedFile(f"{account.name}.muttrc", text.encode("utf-8")))
+        if account_gaps:
+            gaps.extend(account_gaps)
+        files.append(RenderedFile(f"{account.name}.muttrc", layout(*rc).encode("utf-8")))
     return Rendered(tuple(files), tuple(gaps))
 
 
@@ -85,8 +98,7 @@ def decide(account: Account, dialect: Dialect) -> tuple[AccountRc, list[Gap]]:
     def gap(server: Server, setting: str, instead: str) -> None:
         gaps.append(Gap(account.name, f"{server.side}.{setting}", instead))
 
-    incoming = _server(account.incoming, dialect, gap) if account.incoming else None
-    outgoing = _server(account.outgoing, dialect, gap) if account.outgoing else None
+    server_rcs = tuple([_server(server, dialect, gap) for server in servers])
     starttls, force_tls = _transport(servers, dialect, gap)
 
     for server in servers:
@@ -122,8 +134,7 @@ def decide(account: Account, dialect: Dialect) -> tuple[AccountRc, list[Gap]]:
             address=account.address,
             real_name=account.display_name,
             organization=None if account.organization is None else f"Organization: {account.organization}",
-            incoming=incoming,
-            outgoing=outgoing,
+            servers=server_rcs,
             starttls=starttls,
             force_tls=force_tls,
             ca_file=ca_file,
@@ -138,42 +149,62 @@ def decide(account: Account, dialect: Dialect) -> tuple[AccountRc, list[Gap]]:
 
 GapSink = Callable[[Server, str, str], None]
 
+#: What urllib.parse.quote(..., safe="") percent-encodes in ASCII text: all but letters, digits and "_.-~".
+_URL_UNSAFE = re.compile(r"[^A-Za-z0-9_.~-]")
+
+
+def _percent(match: re.Match[str]) -> str:
+    return f"%{ord(match.group()):02X}"
+
+
+def _url_quote(text: str) -> str:
+    """``urllib.parse.quote(text, safe="")``, with a faster path for ASCII text."""
+    if text.isascii():
+        return _URL_UNSAFE.sub(_percent, text)
+    return urllib.parse.quote(text, safe="")
+
 
 def url(server: Server, *, with_user: bool) -> str:
     """imaps://host:993/, pop://host:110/, smtps://user%40example.org@host:465/ ..."""
     scheme = _SCHEME[server.protocol] + ("s" if server.security is Security.TLS else "")
-    host = f"[{server.host}]" if ":" in server.host else server.host
-    user = urllib.parse.quote(server.username, safe="") + "@" if with_user else ""
-    return f"{scheme}://{user}{host}:{server.port}/"
+    host = server.host
+    if ":" in host:
+        host = f"[{host}]"
+    if with_user:
+        return f"{scheme}://{_url_quote(server.username)}@{host}:{server.port}/"
+    return f"{scheme}://{host}:{server.port}/"
 
 
 def _server(server: Server, dialect: Dialect, gap: GapSink) -> ServerRc:
     auth = server.auth
+    protocol = server.protocol
     logs_in = auth is not Auth.NONE
-    if not logs_in and server.protocol is not Protocol.SMTP:
+    if not logs_in and protocol is not Protocol.SMTP:
         gap(server, "auth",
             f"{dialect.name} always logs in to IMAP and POP3 servers (it will ask for a user name and "
             "password): declare the login the server expects")  # fmt: skip
-    password = server.password_command if auth in (Auth.PASSWORD, Auth.NTLM) else None
-    if server.password_command and password is None:
+    password = server.password_command if auth is Auth.PASSWORD or auth is Auth.NTLM else None
+    if password is None and server.password_command:
         gap(server, "password_command", f"not used with auth {auth.value}: remove it, or use auth password")
-    oauth = server.token_command if auth is Auth.OAUTH2 else None
+    token = server.token_command
+    oauth = token if auth is Auth.OAUTH2 else None
     if oauth and oauth[0] in dialect.command_shortcuts:
         oauth = " " + oauth
-    if server.token_command and oauth is None:
+    if token and oauth is None:
         gap(server, "token_command", "used only with auth oauth2: remove it, or use auth oauth2")
-    if auth is Auth.OAUTH2 and not server.token_command:
+    if auth is Auth.OAUTH2 and not token:
         gap(server, "auth",
             f"oauth2 needs a token_command: {dialect.name} runs it to get an access token "
-            f"({_SCHEME[server.protocol]}_oauth_refresh_command)")  # fmt: skip
+            f"({_SCHEME[protocol]}_oauth_refresh_command)")  # fmt: skip
+    leave = server.leave_on_server
     return ServerRc(
-        prefix=_SCHEME[server.protocol],
-        url=url(server, with_user=server.protocol is Protocol.SMTP and logs_in),
+        prefix=_SCHEME[protocol],
+        url=url(server, with_user=protocol is Protocol.SMTP and logs_in),
         user=server.username if logs_in else None,
         password_command=password,
         authenticators=_authenticators(server, dialect, gap),
         oauth_command=oauth,
-        delete=None if server.leave_on_server is None else ("no" if server.leave_on_server else "yes"),
+        delete=None if leave is None else ("no" if leave else "yes"),
     )
 
 
@@ -181,16 +212,16 @@ def _authenticators(server: Server, dialect: Dialect, gap: GapSink) -> str | Non
     """The *_authenticators list: the declared mechanisms, else what the auth method implies."""
     if server.mechanisms:
         wanted = server.mechanisms
+    elif server.auth is Auth.PASSWORD or server.auth is Auth.NONE:
+        return None  # password: every method the server offers; none: no login
     elif server.auth is Auth.OAUTH2:
         wanted = dialect.oauth[server.protocol]
     elif server.auth is Auth.GSSAPI:
         wanted = ("gssapi",)
     elif server.auth is Auth.NTLM:
         wanted = ("ntlm",)
-    elif server.auth is Auth.CLIENT_CERT:
+    else:  # Auth.CLIENT_CERT
         wanted = ("external",)
-    else:
-        return None  # password: every method the server offers; none: no login
     accepted = None if dialect.mechanisms is None else dialect.mechanisms[server.protocol]
     usable = tuple(m for m in wanted if accepted is None or m in accepted)
     dropped = [m for m in wanted if m not in usable]
@@ -205,22 +236,32 @@ def _authenticators(server: Server, dialect: Dialect, gap: GapSink) -> str | Non
 
 def _transport(servers: tuple[Server, ...], dialect: Dialect, gap: GapSink) -> tuple[str, str]:
     """(ssl_starttls, ssl_force_tls): one pair for every connection; implicit TLS is in the URL scheme."""
-    kinds = {s.security for s in servers}
-    if Security.NONE in kinds and Security.STARTTLS not in kinds:
-        return "no", "no"
+    plain = starttls = False
     for server in servers:
         if server.security is Security.NONE:
-            gap(server, "security",
-                f"{dialect.name} applies ssl_starttls and ssl_force_tls to every connection and the other "
-                "server needs STARTTLS, so this one must offer STARTTLS too: declare security starttls or tls "
-                "for it, or keep it in a separate configuration")  # fmt: skip
+            plain = True
+        elif server.security is Security.STARTTLS:
+            starttls = True
+    if plain and not starttls:
+        return "no", "no"
+    if plain:
+        for server in servers:
+            if server.security is Security.NONE:
+                gap(server, "security",
+                    f"{dialect.name} applies ssl_starttls and ssl_force_tls to every connection and the other "
+                    "server needs STARTTLS, so this one must offer STARTTLS too: declare security starttls or "
+                    "tls for it, or keep it in a separate configuration")  # fmt: skip
     return "yes", "yes"
 
 
 def _verify_host(servers: tuple[Server, ...], dialect: Dialect, gap: GapSink) -> str | None:
-    if not any(s.declared("tls.verify_hostname") for s in servers):
+    declared = checked = False
+    for server in servers:
+        declared = declared or server.declared("tls.verify_hostname")
+        checked = checked or server.tls.verify_hostname
+    if not declared:
         return None
-    if all(not s.tls.verify_hostname for s in servers):
+    if not checked:
         return "no"
     for server in servers:
         if not server.tls.verify_hostname:
@@ -230,18 +271,25 @@ def _verify_host(servers: tuple[Server, ...], dialect: Dialect, gap: GapSink) ->
     return "yes"
 
 
+@lru_cache(maxsize=64)  # keys: the min_version of each server (at most 5 x 5 pairs)
+def _tls_choice(declared: tuple[str | None, ...]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """(the version every connection gets, the ssl_use_tlsv* lines) for the servers' declared min_version."""
+    lowest = max((v or _DEFAULT_MIN_TLS for v in declared), key=_TLS_VERSIONS.index)
+    start = _TLS_VERSIONS.index(lowest)
+    return lowest, tuple((var, "yes" if i >= start else "no") for i, var in enumerate(_TLS_VARIABLES))
+
+
 def _tls_versions(servers: tuple[Server, ...], dialect: Dialect, gap: GapSink) -> tuple[tuple[str, str], ...]:
-    if not any(s.tls.min_version for s in servers):
+    declared = tuple([s.tls.min_version for s in servers])
+    if not any(declared):
         return ()
-    lowest = max((s.tls.min_version or _DEFAULT_MIN_TLS for s in servers), key=_TLS_VERSIONS.index)
-    for server in servers:
-        declared = server.tls.min_version
-        if declared and _TLS_VERSIONS.index(declared) < _TLS_VERSIONS.index(lowest):
+    lowest, versions = _tls_choice(declared)
+    for server, version in zip(servers, declared, strict=True):
+        if version and version != lowest and _TLS_VERSIONS.index(version) < _TLS_VERSIONS.index(lowest):
             gap(server, "tls.min_version",
                 f"{dialect.name} applies one set of TLS versions to every connection and the other server "
                 f"needs TLS {lowest} or later, so this one gets it too: declare min_version {lowest}")  # fmt: skip
-    start = _TLS_VERSIONS.index(lowest)
-    return tuple((var, "yes" if i >= start else "no") for i, var in enumerate(_TLS_VARIABLES))
+    return versions
 
 
 def _one_value(

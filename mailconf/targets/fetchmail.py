@@ -37,7 +37,7 @@ What fetchmail 6.4 cannot express (each is a warning, an error with ``--strict``
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import jinja2
 
@@ -107,9 +107,11 @@ _MECHANISMS: Mapping[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class FetchmailPoll:
-    """One entry, every value decided; ``None`` leaves it out. The template quotes."""
+class FetchmailPoll(NamedTuple):
+    """One entry, every value decided; ``None`` leaves it out. The template quotes.
+
+    The template unpacks it in this field order (``{% for keyword, name, ... in polls %}``): keep them in step.
+    """
 
     keyword: str  # poll | skip
     name: str
@@ -165,8 +167,8 @@ def _poll(account: Account, server: Server, gaps: list[Gap]) -> FetchmailPoll:
     if server.password_command is not None:
         gap(
             "incoming.password_command",
-            f"fetchmail 6.4 runs no password command: it prompts for the password, or reads it from ~/.netrc "
-            f"(machine {account.name} or machine {server.host}); fetchmail 6.5 adds passwordfile",
+            "fetchmail 6.4 runs no password command: it prompts for the password, or reads it from ~/.netrc "
+            "(a machine line named after the account or its host); fetchmail 6.5 adds passwordfile",
         )
     if server.token_command is not None:
         gap("incoming.token_command", "fetchmail 6.4 has no OAuth2; fetchmail 6.5 adds auth oauthbearer")

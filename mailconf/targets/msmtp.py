@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import jinja2
 
@@ -106,9 +106,11 @@ _COMMAND_FIELD: Mapping[Auth, str] = {
 _FROM_PATTERN = re.compile(r"%[UHCM]")
 
 
-@dataclass(frozen=True)
-class MsmtpAccount:
-    """One ``account`` block, every value decided; ``None`` leaves the line out. The template quotes."""
+class MsmtpAccount(NamedTuple):
+    """One ``account`` block, every value decided; ``None`` leaves the line out. The template quotes.
+
+    The template unpacks it in this field order (``{% for name, host, ... in accounts %}``): keep them in step.
+    """
 
     name: str
     host: str
@@ -164,7 +166,8 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
 def _account(account: Account, server: Server, found: list[Gap]) -> MsmtpAccount:
     gaps = _Gaps(account)
     tls = server.tls
-    encrypted = server.security is not Security.NONE
+    security = server.security
+    encrypted = security is not Security.NONE
     if encrypted and not tls.verify_hostname and tls.verify and tls.fingerprint is None:
         gaps.add(
             "outgoing.tls.verify_hostname",
@@ -175,21 +178,23 @@ def _account(account: Account, server: Server, found: list[Gap]) -> MsmtpAccount
         gaps.add("outgoing.auth", "a client certificate needs TLS: set security to tls or starttls")
     auth, user, passwordeval = _auth(server, gaps)
     from_address: str | None = account.address
-    if _FROM_PATTERN.search(account.address):
+    if "%" in account.address and _FROM_PATTERN.search(account.address):
         gaps.add(
             "address",
             "msmtp replaces %U, %H, %C and %M in its from command, so from is left out; send with msmtp --from=ADDRESS",
         )
         from_address = None
+    fingerprint = tls.fingerprint_hex if encrypted else None
+    timeout = server.timeout
     result = MsmtpAccount(
         name=account.name,
         host=server.host,
         port=server.port,
-        timeout=None if server.timeout is None else str(server.timeout or "off"),
+        timeout=None if timeout is None else str(timeout or "off"),
         tls="on" if encrypted else "off",
-        tls_starttls=None if not encrypted else "on" if server.security is Security.STARTTLS else "off",
+        tls_starttls=None if not encrypted else "on" if security is Security.STARTTLS else "off",
         tls_trust_file=gaps.fits("tls_trust_file", tls.ca_file, "outgoing.tls.ca_file") if encrypted else None,
-        tls_fingerprint=tls.fingerprint_hex.upper() if encrypted and tls.fingerprint_hex else None,
+        tls_fingerprint=fingerprint.upper() if fingerprint else None,
         tls_certcheck="off" if encrypted and not tls.verify else None,
         tls_priorities=_PRIORITIES[tls.min_version] if encrypted and tls.min_version else None,
         tls_cert_file=gaps.fits("tls_cert_file", tls.client_cert, "outgoing.tls.client_cert") if encrypted else None,
@@ -199,13 +204,15 @@ def _account(account: Account, server: Server, found: list[Gap]) -> MsmtpAccount
         passwordeval=passwordeval,
         from_address=gaps.fits("from", from_address, "address"),
     )
-    found.extend(gaps.found)
+    if gaps.found:
+        found.extend(gaps.found)
     return result
 
 
 def _auth(server: Server, gaps: _Gaps) -> tuple[str, str | None, str | None]:
     """(auth method, user, passwordeval command)."""
-    method = _METHODS[server.auth]
+    auth = server.auth
+    method = _METHODS[auth]
     if server.mechanisms:
         method = server.mechanisms[0]
         if len(server.mechanisms) > 1:
@@ -215,12 +222,11 @@ def _auth(server: Server, gaps: _Gaps) -> tuple[str, str | None, str | None]:
                 f"{', '.join(server.mechanisms[1:])} will not be tried",
             )
     user: str | None = None
-    if server.auth is not Auth.NONE and (server.auth is not Auth.CLIENT_CERT or server.declared("username")):
+    if auth is not Auth.NONE and (auth is not Auth.CLIENT_CERT or server.declared("username")):
         user = gaps.fits("user", server.username, "outgoing.username")
-    used = _COMMAND_FIELD.get(server.auth)
+    used = _COMMAND_FIELD.get(auth)
     passwordeval: str | None = None
-    for field in ("password_command", "token_command"):
-        command: str | None = getattr(server, field)
+    for field, command in (("password_command", server.password_command), ("token_command", server.token_command)):
         if command is None:
             continue
         if field == used:
@@ -228,7 +234,7 @@ def _auth(server: Server, gaps: _Gaps) -> tuple[str, str | None, str | None]:
         else:
             gaps.add(
                 f"outgoing.{field}",
-                f"auth {server.auth.value} does not use it, so it is left out; "
-                + ("use token_command for oauth2" if server.auth is Auth.OAUTH2 else "remove it or change auth"),
+                f"auth {auth.value} does not use it, so it is left out; "
+                + ("use token_command for oauth2" if auth is Auth.OAUTH2 else "remove it or change auth"),
             )
     return method, user, passwordeval

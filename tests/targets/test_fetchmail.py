@@ -307,7 +307,7 @@ GAPS: list[tuple[dict[str, Any], list[Gap], dict[str, Any]]] = [
         {"protocol": "imap", "host": "imap.example.org", "password_command": "pass show mail"},
         [Gap("work", "incoming.password_command",
              "fetchmail 6.4 runs no password command: it prompts for the password, or reads it from ~/.netrc "
-             "(machine work or machine imap.example.org); fetchmail 6.5 adds passwordfile")],
+             "(a machine line named after the account or its host); fetchmail 6.5 adds passwordfile")],
         {"active": True, "auth": "password"},
     ),
     (
