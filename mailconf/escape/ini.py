@@ -42,6 +42,6 @@ def needs_quotes(value: str) -> bool:
 @register("ini_value")
 def ini_value(value: str) -> str:
     """The text after ``Key=`` that the profile API reads back as exactly ``value``."""
-    if _UNSAFE.search(value):
+    if not value.isprintable() and _UNSAFE.search(value):  # every character _UNSAFE names is unprintable
         raise UnsafeValue("a control character or line break cannot be written in an INI value")
     return f'"{value}"' if needs_quotes(value) else value

@@ -20,8 +20,8 @@ all: a field may hold no whitespace and no control character.
 
 from __future__ import annotations
 
-import json
 import re
+from json.encoder import encode_basestring_ascii
 
 from . import UnsafeValue, register
 
@@ -34,13 +34,37 @@ _OVERRIDE_FIELD = re.compile(r"[A-Za-z0-9.:\[\]_-]+")
 
 @register("prefs_string")
 def prefs_string(value: str) -> str:
-    """A prefs string literal: control characters rejected, then ``json.dumps(value, ensure_ascii=True)``."""
+    """A prefs string literal: control characters rejected, then ``json.dumps(value, ensure_ascii=True)``.
+
+    (``encode_basestring_ascii`` is the function ``json.dumps`` calls for a string with ``ensure_ascii``; a
+    printable string holds no control character, so only the others are searched.)
+    """
     if not isinstance(value, str):
         raise UnsafeValue(f"a prefs string must be text, not {type(value).__name__}")
-    if _CONTROL.search(value):
+    if not value.isprintable() and _CONTROL.search(value):
         raise UnsafeValue("a control character cannot be written in a prefs file")
-    quoted: str = json.dumps(value, ensure_ascii=True)
+    quoted: str = encode_basestring_ascii(value)
     return quoted
+
+
+class PrefNames:
+    """The string literals of the pref names ``base + suffix`` for a fixed list of suffixes.
+
+    ``PrefNames(suffixes)(base)`` is ``[prefs_string(base + s) for s in suffixes]``, with each suffix escaped
+    once (here) and ``base`` once per call: :func:`prefs_string` escapes (and rejects) character by character,
+    so the literal of ``base + suffix`` is the literal of ``base`` without its closing quote followed by the
+    literal of ``suffix`` without its opening one. Thunderbird's pref names are an account's key
+    (``mail.server.server12``) followed by one of a few fixed suffixes (``.hostname``).
+    """
+
+    __slots__ = ("_tails",)
+
+    def __init__(self, suffixes: tuple[str, ...]) -> None:
+        self._tails = tuple(prefs_string(suffix)[1:] for suffix in suffixes)
+
+    def __call__(self, base: str) -> list[str]:
+        head = prefs_string(base)[:-1]
+        return [head + tail for tail in self._tails]
 
 
 class CharPref(str):
@@ -52,11 +76,13 @@ class CharPref(str):
 @register("prefs_char_string")
 def prefs_char_string(value: str) -> str:
     """A prefs string literal read back one byte per character: ``\\xHH`` above ASCII, nothing above U+00FF."""
-    if _CONTROL.search(value):
+    if not value.isprintable() and _CONTROL.search(value):
         raise UnsafeValue("a control character cannot be written in a prefs file")
-    if any(ord(c) > 0xFF for c in value):
-        raise UnsafeValue("this pref is read one byte per character: nothing above U+00FF can be written")
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    if escaped.isascii():
+        return '"' + escaped + '"'
+    if max(value) > "\xff":
+        raise UnsafeValue("this pref is read one byte per character: nothing above U+00FF can be written")
     return '"' + "".join(c if ord(c) < 0x80 else f"\\x{ord(c):02x}" for c in escaped) + '"'
 
 

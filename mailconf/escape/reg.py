@@ -12,6 +12,7 @@ columns, ``,\\`` at the end, continuation lines indented by two spaces.
 
 from __future__ import annotations
 
+import codecs
 from functools import cache
 
 from . import UnsafeValue, register
@@ -41,12 +42,36 @@ def reg_key_part(text: str) -> str:
     return text
 
 
-def _hex_line(prefix: str, data: bytes) -> str:
-    """``prefix`` then the bytes as ``aa,bb,..``, wrapped like regedit's export (lines of at most 80 columns)."""
-    first = max(1, (WIDTH - len(prefix) - 1) // 3)  # "xx," per byte, then "\" on a line that continues
-    per_line = (WIDTH - 3) // 3  # after the two-space indent
-    chunks = [data[:first], *(data[i : i + per_line] for i in range(first, len(data), per_line))]
-    return prefix + ",\\\n  ".join(chunk.hex(",") for chunk in chunks if chunk)
+#: Bytes on a continuation line ("xx," each, after the two-space indent, with room for the final "\\"),
+#: and the characters they take.
+PER_LINE = (WIDTH - 3) // 3
+_STEP = 3 * PER_LINE
+#: str.encode("utf-16-le") without looking the codec up by name for every value.
+_UTF16LE = codecs.getencoder("utf-16-le")
+
+
+@cache
+def _sz_prefix(name: str) -> tuple[str, int]:
+    """``"name"=hex(1):`` and how many bytes fit after it on the first line (value names are our constants)."""
+    prefix = reg_quote(name) + "=hex(1):"
+    return prefix, max(1, (WIDTH - len(prefix) - 1) // 3)  # "xx," per byte, then "\\" on a line that continues
+
+
+def _hex_line(prefix: str, first: int, data: bytes) -> str:
+    """``prefix`` then the bytes as ``aa,bb,..``, wrapped like regedit's export (lines of at most 80 columns):
+    ``first`` bytes on the first line, :data:`PER_LINE` on each continuation line.
+
+    The bytes are written once (``bytes.hex``: three characters a byte, the comma after it) and the text is
+    cut after the comma that ends each line's last byte.
+    """
+    text = data.hex(",")
+    if len(data) <= first:
+        return prefix + text
+    cut = 3 * first
+    lines = [prefix + text[:cut]]
+    for start in range(cut, len(text), _STEP):
+        lines.append(text[start : start + _STEP])
+    return "\\\n  ".join(lines)
 
 
 def reg_sz_bytes(value: str) -> bytes:
@@ -54,7 +79,7 @@ def reg_sz_bytes(value: str) -> bytes:
     if "\0" in value:
         raise UnsafeValue("a registry string cannot hold a NUL character (it would end the string)")
     try:
-        return value.encode("utf-16-le") + b"\0\0"
+        return _UTF16LE(value)[0] + b"\0\0"
     except UnicodeEncodeError:
         raise UnsafeValue("a registry string cannot hold an unpaired surrogate") from None
 
@@ -62,6 +87,9 @@ def reg_sz_bytes(value: str) -> bytes:
 @register("reg_value")
 def reg_value(data: str | int, name: str) -> str:
     """One value line: a str becomes REG_SZ as ``hex(1):``, an int a ``dword:``."""
+    if type(data) is str:  # the common case, first (the name is checked first all the same)
+        prefix, first = _sz_prefix(name)
+        return _hex_line(prefix, first, reg_sz_bytes(data))
     prefix = reg_quote(name) + "="
     if isinstance(data, bool) or not isinstance(data, str | int):
         raise UnsafeValue("a registry value must be text or a DWORD number")
@@ -69,4 +97,5 @@ def reg_value(data: str | int, name: str) -> str:
         if not 0 <= data <= DWORD_MAX:
             raise UnsafeValue("a DWORD must be between 0 and 0xFFFFFFFF")
         return f"{prefix}dword:{data:08x}"
-    return _hex_line(prefix + "hex(1):", reg_sz_bytes(data))
+    prefix, first = _sz_prefix(name)
+    return _hex_line(prefix, first, reg_sz_bytes(data))

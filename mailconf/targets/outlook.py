@@ -58,9 +58,9 @@ from __future__ import annotations
 
 import enum
 import string
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from collections.abc import Mapping
+from operator import attrgetter
+from typing import NamedTuple
 
 import jinja2
 
@@ -127,6 +127,12 @@ class SmtpAuthMethod(enum.IntEnum):
     OWN_LOGIN = 1
 
 
+SECURE_CONNECTION: Mapping[Security, SecureConnection] = {
+    Security.TLS: SecureConnection.SSL_TLS,
+    Security.STARTTLS: SecureConnection.STARTTLS,
+    Security.NONE: SecureConnection.NONE,
+}
+
 #: ``Leave on Server`` bits.
 LEAVE_COPY = 0x1
 LEAVE_REMOVE_AFTER_DAYS = 0x2
@@ -137,8 +143,7 @@ class RegKey(NamedTuple):
     lines: tuple[str, ...]  # escaped value lines
 
 
-@dataclass(frozen=True)
-class OutgoingSettings:
+class OutgoingSettings(NamedTuple):
     host: str
     port: int
     use_ssl: int  # 1 whenever encrypted
@@ -149,8 +154,7 @@ class OutgoingSettings:
     use_spa: int
 
 
-@dataclass(frozen=True)
-class OutlookAccount:
+class OutlookAccount(NamedTuple):
     """Every value of one Outlook internet account, decided once for the .reg and the PRF."""
 
     name: str
@@ -178,6 +182,9 @@ _TLS_GAPS: tuple[tuple[str, str], ...] = (
     ("client_cert", "Outlook has no client certificate setting for POP3/IMAP/SMTP"),
     ("client_key", "Outlook has no client certificate setting for POP3/IMAP/SMTP"),
 )  # fmt: skip
+#: The same, as (setting, instead), and the fields read at once.
+_TLS_SETTINGS: tuple[tuple[str, str], ...] = tuple((f"tls.{field}", instead) for field, instead in _TLS_GAPS)
+_TLS_VALUES = attrgetter(*(field for field, _instead in _TLS_GAPS))
 
 _AUTH_GAPS: Mapping[Auth, str] = {
     Auth.OAUTH2: "Outlook offers OAuth2 only for providers it knows, not through these settings: add the account "
@@ -209,29 +216,30 @@ REG_SMTP_SPA_GAP = (
 
 def server_gaps(account: Account, server: Server) -> list[Gap]:
     """What no Outlook file can say about this server (shared by the .reg and the PRF)."""
-    gaps: list[Gap] = []
-    side = server.side
-
-    def gap(setting: str, instead: str) -> None:
-        gaps.append(Gap(account.name, f"{side}.{setting}", instead))
-
-    if server.security is Security.STARTTLS and server.protocol is not Protocol.SMTP:
-        gap("security", STARTTLS_GAP)
-    if server.auth in _AUTH_GAPS:
-        gap("auth", _AUTH_GAPS[server.auth])
-    elif server.auth is Auth.NONE and server.protocol is not Protocol.SMTP:
-        gap("auth", INCOMING_AUTH_NONE_GAP)
+    unsupported: list[tuple[str, str]] = []  # (setting, instead), in a fixed order
+    incoming = server.protocol is not Protocol.SMTP
+    if server.security is Security.STARTTLS and incoming:
+        unsupported.append(("security", STARTTLS_GAP))
+    auth = server.auth
+    if auth is Auth.PASSWORD:  # the common case (no gap), without hashing the enum
+        pass
+    elif auth in _AUTH_GAPS:
+        unsupported.append(("auth", _AUTH_GAPS[auth]))
+    elif auth is Auth.NONE and incoming:
+        unsupported.append(("auth", INCOMING_AUTH_NONE_GAP))
     if server.password_command is not None:
-        gap("password_command", PASSWORD_GAP)
+        unsupported.append(("password_command", PASSWORD_GAP))
     if server.token_command is not None:
-        gap("token_command", TOKEN_GAP)
+        unsupported.append(("token_command", TOKEN_GAP))
     if server.mechanisms:
-        gap("mechanisms", MECHANISMS_GAP)
-    for field, instead in _TLS_GAPS:
-        value = getattr(server.tls, field)
+        unsupported.append(("mechanisms", MECHANISMS_GAP))
+    for gap, value in zip(_TLS_SETTINGS, _TLS_VALUES(server.tls), strict=True):
         if value is not None and value is not True:
-            gap(f"tls.{field}", instead)
-    return gaps
+            unsupported.append(gap)
+    if not unsupported:
+        return []
+    side = server.side
+    return [Gap(account.name, f"{side}.{setting}", instead) for setting, instead in unsupported]
 
 
 def _use_spa(server: Server) -> int:
@@ -250,11 +258,7 @@ def _leave_on_server(server: Server) -> int | None:
 
 
 def _outgoing(incoming: Server, server: Server) -> OutgoingSettings:
-    secure = {
-        Security.TLS: SecureConnection.SSL_TLS,
-        Security.STARTTLS: SecureConnection.STARTTLS,
-        Security.NONE: SecureConnection.NONE,
-    }[server.security]
+    secure = SECURE_CONNECTION[server.security]
     if server.auth is Auth.NONE:
         use_auth, method, user = 0, None, None
     elif (server.username, server.auth, server.password_command) == (
@@ -337,16 +341,17 @@ def account_id_option(options: Mapping[str, str], count: int) -> int:
     return first
 
 
-def escaped(account: str, setting: str, escape: Callable[..., str], *args: Any) -> str:
-    """Call an escaping filter; an UnsafeValue names the account and setting (never the value)."""
-    try:
-        return escape(*args)
-    except UnsafeValue as exc:
-        raise UnsafeValue(f"account {account}: {setting}: {exc}") from None
+def unsafe_in(account: str, setting: str, exc: UnsafeValue) -> UnsafeValue:
+    """The error for a value that cannot be written: it names the account and setting, never the value."""
+    return UnsafeValue(f"account {account}: {setting}: {exc}")
 
 
-def _lines(a: OutlookAccount) -> list[str]:
-    """The value lines of one account key, in a fixed order; a str is a REG_SZ, an int a DWORD."""
+def _lines(a: OutlookAccount, dwords: dict[tuple[str, int], str]) -> tuple[str, ...]:
+    """The value lines of one account key, in a fixed order; a str is a REG_SZ, an int a DWORD.
+
+    ``dwords`` holds the DWORD lines already written in this render call (the same few codes and ports
+    repeat in every account): each distinct (name, number) is escaped once.
+    """
     proto = "POP3" if a.protocol is Protocol.POP3 else "IMAP"
     pairs: list[tuple[str, str | int | None]] = [
         ("clsid", CLSID[a.protocol]),
@@ -372,7 +377,22 @@ def _lines(a: OutlookAccount) -> list[str]:
             ("SMTP Auth Method", None if out.auth_method is None else int(out.auth_method)),
             ("SMTP User", out.user),
         ]
-    return [escaped(a.name, name, reg_value, data, name) for name, data in pairs if data is not None]
+    lines: list[str] = []
+    name = ""
+    try:
+        for name, data in pairs:
+            if data is None:
+                continue
+            if type(data) is int:
+                line = dwords.get((name, data))
+                if line is None:
+                    line = dwords[name, data] = reg_value(data, name)
+            else:
+                line = reg_value(data, name)
+            lines.append(line)
+    except UnsafeValue as exc:
+        raise unsafe_in(a.name, name, exc) from None
+    return tuple(lines)
 
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
@@ -380,6 +400,8 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     next_id = account_id_option(options, len(model.accounts))
     keys: list[RegKey] = []
     gaps: list[Gap] = []
+    dwords: dict[tuple[str, int], str] = {}
+    profile_key = f"{PROFILES_KEY}\\{reg_key_part(profile)}\\{ACCOUNTS_KEY}"
     for account in model.accounts:
         decided, account_gaps = decide(account)
         gaps.extend(account_gaps)
@@ -390,8 +412,7 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
                 gaps.append(Gap(account.name, f"{side}.timeout", REG_TIMEOUT_GAP))
         if account.outgoing is not None and account.outgoing.auth is Auth.NTLM:
             gaps.append(Gap(account.name, "outgoing.auth", REG_SMTP_SPA_GAP))  # SMTP Use SPA is not written
-        path = f"{PROFILES_KEY}\\{reg_key_part(profile)}\\{ACCOUNTS_KEY}\\{next_id:08x}"
-        keys.append(RegKey(path, tuple(_lines(decided))))
+        keys.append(RegKey(f"{profile_key}\\{next_id:08x}", _lines(decided, dwords)))
         next_id += 1
     text = env.get_template(f"{NAME}/outlook.reg.j2").render(keys=keys)
     content = text.replace("\n", "\r\n").encode("ascii")

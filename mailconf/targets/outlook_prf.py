@@ -67,15 +67,15 @@ without an incoming server (left out).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import NamedTuple
 
 import jinja2
 
+from ..escape import UnsafeValue
 from ..escape.ini import ini_value
 from ..model import Model, Protocol
 from . import Gap, Rendered, RenderedFile
-from .outlook import OutlookAccount, decide, escaped, profile_option
+from .outlook import OutlookAccount, decide, profile_option, unsafe_in
 
 NAME = "outlook-prf"
 TITLE = "Outlook 2016/2019/365 profile file (PRF) creating POP3/IMAP accounts: outlook.exe /importprf"
@@ -115,9 +115,10 @@ TIMEOUT_ZERO_GAP = "Outlook always has a server timeout (30 seconds to 10 minute
 TIMEOUT_SPLIT_GAP = "Outlook has one server timeout per account: the incoming server's is written"
 
 
-class PrfValue(NamedTuple):
-    key: str
-    value: str  # escaped (ini_value)
+#: One ``Key=value`` line: the key (a constant) and the value escaped by ``ini_value``. A plain tuple, not a
+#: NamedTuple: a 10,000-account file has some 170,000 of them, and building NamedTuples was a measurable part
+#: of the render.
+PrfValue = tuple[str, str]
 
 
 class PrfAccount(NamedTuple):
@@ -126,7 +127,13 @@ class PrfAccount(NamedTuple):
     values: tuple[PrfValue, ...]
 
 
-def _values(a: OutlookAccount) -> tuple[PrfValue, ...]:
+def _values(a: OutlookAccount, escaped: dict[str | int, str]) -> tuple[PrfValue, ...]:
+    """The ``Key=value`` lines of one account section, in a fixed order (a value of None is left out).
+
+    ``escaped`` holds the values already escaped in this render call (ports, flags and codes repeat in every
+    account): each distinct value goes through ``ini_value`` (as text) once. It is keyed by the value itself;
+    a bool, equal to 1 or 0 but written ``True``/``False``, is never kept in it.
+    """
     proto = "POP3" if a.protocol is Protocol.POP3 else "IMAP"
     pairs: list[tuple[str, str | int | None]] = [
         ("UniqueService", "No"),
@@ -154,15 +161,28 @@ def _values(a: OutlookAccount) -> tuple[PrfValue, ...]:
             ("SMTPUserName", out.user),
             ("SMTPUseSPA", out.use_spa),
         ]
-    return tuple(
-        PrfValue(key, escaped(a.name, key, ini_value, str(value))) for key, value in pairs if value is not None
-    )
+    values: list[PrfValue] = []
+    key = ""
+    try:
+        for key, value in pairs:
+            if value is None:
+                continue
+            written = escaped.get(value) if type(value) is not bool else None
+            if written is None:
+                written = ini_value(str(value))
+                if type(value) is not bool:
+                    escaped[value] = written
+            values.append((key, written))
+    except UnsafeValue as exc:
+        raise unsafe_in(a.name, key, exc) from None
+    return tuple(values)
 
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
     profile = profile_option(options)
     accounts: list[PrfAccount] = []
     gaps: list[Gap] = []
+    escaped: dict[str | int, str] = {}
     for account in model.accounts:
         decided, account_gaps = decide(account)
         gaps.extend(account_gaps)
@@ -172,7 +192,7 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
         if decided.timeout == 0:
             side = "incoming" if incoming is not None and incoming.timeout == 0 else "outgoing"
             gaps.append(Gap(account.name, f"{side}.timeout", TIMEOUT_ZERO_GAP))
-            decided = replace(decided, timeout=None)
+            decided = decided._replace(timeout=None)
         if (
             incoming is not None
             and outgoing is not None
@@ -181,7 +201,9 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
             and incoming.timeout != outgoing.timeout
         ):
             gaps.append(Gap(account.name, "outgoing.timeout", TIMEOUT_SPLIT_GAP))
-        accounts.append(PrfAccount(f"Account{len(accounts) + 1}", ACCOUNT_TYPE[decided.protocol], _values(decided)))
+        accounts.append(
+            PrfAccount(f"Account{len(accounts) + 1}", ACCOUNT_TYPE[decided.protocol], _values(decided, escaped))
+        )
     text = env.get_template(f"{NAME}/outlook.prf.j2").render(profile=ini_value(profile), accounts=accounts)
     text = text.replace("\n", "\r\n")
     content = text.encode("ascii") if text.isascii() else "\ufeff".encode("utf-16-le") + text.encode("utf-16-le")

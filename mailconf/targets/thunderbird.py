@@ -81,7 +81,7 @@ from typing import NamedTuple
 import jinja2
 
 from ..errors import UsageError
-from ..escape.prefs import CharPref
+from ..escape.prefs import CharPref, PrefNames, prefs_string, prefs_value
 from ..model import Account, Auth, Model, Protocol, Security, Server
 from . import Gap, Rendered, RenderedFile
 
@@ -159,16 +159,26 @@ OAUTH2_HOSTS: Mapping[str, frozenset[str] | None] = {
 }
 SHA256_OID = "OID.2.16.840.1.101.3.4.2.1"
 PrefValue = str | int | bool
-
-
-class Pref(NamedTuple):
-    name: str
-    value: PrefValue
+#: One pref as Python decided it: its name already a prefs string literal (a name is built from constants and
+#: key numbers, so escaping it never fails), its value still typed. A plain tuple, not a NamedTuple: a
+#: 10,000-account file has some 200,000 of them, and building NamedTuples was a measurable part of the render.
+Pref = tuple[str, PrefValue]
+#: One ``user_pref(NAME, VALUE);`` line's two arguments, both escaped prefs literals (what the template places).
+PrefLine = tuple[str, str]
 
 
 class Block(NamedTuple):
+    """One account's part of ``user.js``, escaped: the template only places these strings."""
+
+    account: str  # the account's name as a prefs string literal (for the ``// account`` comment)
+    prefs: tuple[PrefLine, ...]
+
+
+class Decided(NamedTuple):
+    """One account's prefs as decided, before their values are escaped."""
+
     account: str
-    prefs: tuple[Pref, ...]
+    prefs: list[Pref]
 
 
 class Override(NamedTuple):
@@ -205,11 +215,17 @@ def _ipv4_number(part: str) -> int | None:
         return None
 
 
+#: Letters that end no IPv4 number (not a hex digit, not the x of a bare "0x"): a host ending in one is a name.
+_NAME_END = frozenset("ghijklmnopqrstuvwyzGHIJKLMNOPQRSTUVWYZ")
+
+
 def url_host_ok(host: str) -> bool:
     """Whether ``imap://user@HOST`` parses as Thunderbird's (WHATWG) URL parser does: no IPv6 literal
     (it would need brackets), and a host that ends in a number must be a whole IPv4 address."""
     if ":" in host:
         return False
+    if host[-1:] in _NAME_END:
+        return True  # the last label ends in a letter that no decimal, octal or 0x number holds
     parts = host.split(".")
     if len(parts) > 1 and parts[-1] == "":
         parts.pop()
@@ -279,79 +295,101 @@ def auth_method(account: Account, server: Server, gaps: list[Gap]) -> int:
 
 
 def server_gaps(account: Account, server: Server, pinned: bool) -> list[Gap]:
+    """The settings of one server Thunderbird cannot express, in a fixed order (one test after another:
+    most servers have none of them, and then nothing is built)."""
     tls = server.tls
-    unsupported = {
-        "host": server.protocol is not Protocol.SMTP and not url_host_ok(server.host),
-        "password_command": server.password_command is not None,
-        "token_command": server.token_command is not None,
-        "auth": server.auth is Auth.OAUTH2 and not oauth2_provider_known(server.host, server.protocol),
-        "tls.fingerprint": tls.fingerprint is not None and tls.fingerprint_algorithm != "sha256",
-        "tls.verify": not tls.verify and not pinned,
-        "tls.verify_hostname": not tls.verify_hostname and not pinned,
-        "tls.client_cert": tls.client_cert is not None,
-        "tls.client_key": tls.client_key is not None,
-    }
-    return [
-        Gap(account.name, f"{server.side}.{key}", INSTEAD[INSTEAD_KEY.get(key, key)])
-        for key, missing in unsupported.items()
-        if missing
-    ]
+    unsupported: list[str] = []
+    if server.protocol is not Protocol.SMTP and not url_host_ok(server.host):
+        unsupported.append("host")
+    if server.password_command is not None:
+        unsupported.append("password_command")
+    if server.token_command is not None:
+        unsupported.append("token_command")
+    if server.auth is Auth.OAUTH2 and not oauth2_provider_known(server.host, server.protocol):
+        unsupported.append("auth")
+    if tls.fingerprint is not None and tls.fingerprint_algorithm != "sha256":
+        unsupported.append("tls.fingerprint")
+    if not tls.verify and not pinned:
+        unsupported.append("tls.verify")
+    if not tls.verify_hostname and not pinned:
+        unsupported.append("tls.verify_hostname")
+    if tls.client_cert is not None:
+        unsupported.append("tls.client_cert")
+    if tls.client_key is not None:
+        unsupported.append("tls.client_key")
+    if not unsupported:
+        return []
+    side = server.side
+    return [Gap(account.name, f"{side}.{key}", INSTEAD[INSTEAD_KEY.get(key, key)]) for key in unsupported]
+
+
+#: The pref names of each part of an account, after its key (``mail.server.server1`` + ``.type``...), as
+#: prefs string literals.
+INCOMING_NAMES = PrefNames(
+    (".type", ".hostname", ".port", ".userName", ".name", ".socketType", ".authMethod", ".login_at_startup")
+)
+LEAVE_NAMES = PrefNames((".leave_on_server", ".delete_mail_left_on_server", ".num_days_to_leave_on_server"))
+IDENTITY_NAMES = PrefNames((".fullName", ".useremail", ".organization", ".smtpServer", ".valid"))
+SMTP_NAMES = PrefNames((".hostname", ".port", ".try_ssl", ".authMethod", ".username", ".description"))
+ACCOUNT_NAMES = PrefNames((".server", ".identities"))
 
 
 def incoming_prefs(account: Account, server: Server, key: str, method: int) -> list[Pref]:
-    base = f"mail.server.{key}"
-    prefs = [
-        Pref(f"{base}.type", server.protocol.value),
-        Pref(f"{base}.hostname", server.host),
-        Pref(f"{base}.port", server.port),
-        Pref(f"{base}.userName", server.username),
-        Pref(f"{base}.name", account.name),
-        Pref(f"{base}.socketType", SOCKET_TYPE[server.security]),
-        Pref(f"{base}.authMethod", method),
-        Pref(f"{base}.login_at_startup", False),
-    ]
-    if server.leave_on_server is not None:
-        prefs.append(Pref(f"{base}.leave_on_server", server.leave_on_server))
-    if server.leave_days is not None:
-        prefs.append(Pref(f"{base}.delete_mail_left_on_server", True))
-        prefs.append(Pref(f"{base}.num_days_to_leave_on_server", server.leave_days))
+    values: tuple[PrefValue, ...] = (
+        server.protocol.value,
+        server.host,
+        server.port,
+        server.username,
+        account.name,
+        SOCKET_TYPE[server.security],
+        method,
+        False,
+    )
+    prefs = list(zip(INCOMING_NAMES(f"mail.server.{key}"), values, strict=True))
+    if server.leave_on_server is not None or server.leave_days is not None:
+        leave, delete, days = LEAVE_NAMES(f"mail.server.{key}")
+        if server.leave_on_server is not None:
+            prefs.append((leave, server.leave_on_server))
+        if server.leave_days is not None:
+            prefs.append((delete, True))
+            prefs.append((days, server.leave_days))
     return prefs
 
 
-def char_pref(value: str, gaps: list[Gap], gap: Gap) -> str:
+def char_pref(value: str, gaps: list[Gap], account: Account, setting: str, instead: str) -> str:
     """Text for a pref Thunderbird reads one byte per character; above U+00FF it is written as UTF-8, with a gap."""
-    if all(ord(c) <= 0xFF for c in value):
+    if value.isascii() or max(value) <= "\xff":
         return CharPref(value)
-    gaps.append(gap)
+    gaps.append(Gap(account.name, setting, instead))
     return value
 
 
 def identity_prefs(account: Account, key: str, smtp_key: str | None, gaps: list[Gap]) -> list[Pref]:
-    base = f"mail.identity.{key}"
-    prefs = []
+    full_name, useremail, organization, smtp_server, valid = IDENTITY_NAMES(f"mail.identity.{key}")
+    prefs: list[Pref] = []
     if account.display_name is not None:
-        prefs.append(Pref(f"{base}.fullName", account.display_name))
-    gap = Gap(account.name, "address", INSTEAD["address.getCharPref"])
-    prefs.append(Pref(f"{base}.useremail", char_pref(account.address, gaps, gap)))
+        prefs.append((full_name, account.display_name))
+    address = char_pref(account.address, gaps, account, "address", INSTEAD["address.getCharPref"])
+    prefs.append((useremail, address))
     if account.organization is not None:
-        prefs.append(Pref(f"{base}.organization", account.organization))
+        prefs.append((organization, account.organization))
     if smtp_key is not None:
-        prefs.append(Pref(f"{base}.smtpServer", smtp_key))
-    prefs.append(Pref(f"{base}.valid", True))
+        prefs.append((smtp_server, smtp_key))
+    prefs.append((valid, True))
     return prefs
 
 
 def smtp_prefs(account: Account, server: Server, key: str, method: int, gaps: list[Gap]) -> list[Pref]:
-    base = f"mail.smtpserver.{key}"
-    username = char_pref(server.username, gaps, Gap(account.name, "outgoing.username", INSTEAD["outgoing.username"]))
-    return [
-        Pref(f"{base}.hostname", server.host),
-        Pref(f"{base}.port", server.port),
-        Pref(f"{base}.try_ssl", SOCKET_TYPE[server.security]),
-        Pref(f"{base}.authMethod", method),
-        Pref(f"{base}.username", username),
-        Pref(f"{base}.description", account.name),
-    ]
+    username = char_pref(server.username, gaps, account, "outgoing.username", INSTEAD["outgoing.username"])
+    values: tuple[PrefValue, ...] = (
+        server.host,
+        server.port,
+        SOCKET_TYPE[server.security],
+        method,
+        username,
+        account.name,
+    )
+    return list(zip(SMTP_NAMES(f"mail.smtpserver.{key}"), values, strict=True))
 
 
 def global_setting(
@@ -365,9 +403,9 @@ def global_setting(
     if len(values) == 1:
         (value,) = values
         if value_of is not None:
-            return [Pref(pref, value_of[str(value)])], []
+            return [(prefs_string(pref), value_of[str(value)])], []
         if isinstance(value, int) and value > 0:
-            return [Pref(pref, value)], []
+            return [(prefs_string(pref), value)], []
     listed = ", ".join(sorted(str(v) for v in values))
     instead = INSTEAD[field].format(values=listed, pref=pref)
     return [], [Gap(a.name, f"{s.side}.{field}", instead) for a, s in declared]
@@ -396,22 +434,21 @@ class Collected(NamedTuple):
     imports: dict[str, CaImport]
 
 
-def account_block(account: Account, keys: Keys, collected: Collected, gaps: list[Gap]) -> Block:
+def account_prefs(account: Account, keys: Keys, collected: Collected, gaps: list[Gap]) -> list[Pref]:
     prefs: list[Pref] = []
     if account.incoming is not None:
-        prefs += [
-            Pref(f"mail.account.{keys.account}.server", keys.server),
-            Pref(f"mail.account.{keys.account}.identities", keys.identity),
-        ]
+        server_name, identities_name = ACCOUNT_NAMES(f"mail.account.{keys.account}")
+        prefs += [(server_name, keys.server), (identities_name, keys.identity)]
     for server in account.servers:
-        pinned = server.tls.fingerprint_algorithm == "sha256"
+        tls = server.tls
+        pinned = tls.fingerprint is not None and tls.fingerprint_algorithm == "sha256"
         gaps.extend(server_gaps(account, server, pinned))
         method = auth_method(account, server, gaps)
-        if pinned and server.tls.fingerprint_hex is not None:
+        if pinned and tls.fingerprint_hex is not None:
             where = host_port(server)
-            collected.overrides.setdefault(where, Override(where, SHA256_OID, server.tls.fingerprint_hex.upper()))
-        if server.tls.ca_file is not None:
-            ca = CaImport(f"mailconf {account.name}.{server.side}", server.tls.ca_file)
+            collected.overrides.setdefault(where, Override(where, SHA256_OID, tls.fingerprint_hex.upper()))
+        if tls.ca_file is not None:
+            ca = CaImport(f"mailconf {account.name}.{server.side}", tls.ca_file)
             collected.imports.setdefault(ca.path, ca)
         if server.protocol is Protocol.SMTP:
             prefs += smtp_prefs(account, server, keys.smtp, method, gaps)
@@ -421,29 +458,66 @@ def account_block(account: Account, keys: Keys, collected: Collected, gaps: list
         prefs += identity_prefs(account, keys.identity, keys.smtp if account.outgoing is not None else None, gaps)
     else:
         gaps.append(Gap(account.name, "address", INSTEAD["address"].format(smtp=keys.smtp)))
-    return Block(account.name, tuple(prefs))
+    return prefs
+
+
+class PrefEscaper:
+    """Escapes pref values with ``prefs_value`` (``prefs_string`` for plain text: what it calls for that),
+    each distinct value once per render call: ports, socket types and methods repeat, and so does text
+    (an account's name is its server's ``name`` and its SMTP server's ``description``)."""
+
+    def __init__(self) -> None:
+        self._text: dict[str, str] = {}
+        self._ints: dict[int, str] = {}
+        self._other: dict[tuple[type, PrefValue], str] = {}  # booleans, CharPref text: by type and value
+
+    def text(self, value: str) -> str:
+        literal = self._text.get(value)
+        if literal is None:
+            literal = self._text[value] = prefs_string(value)
+        return literal
+
+    def lines(self, prefs: list[Pref]) -> tuple[PrefLine, ...]:
+        text, ints, other = self._text, self._ints, self._other
+        lines: list[PrefLine] = []
+        for name, value in prefs:
+            if type(value) is str:
+                literal = text.get(value)
+                if literal is None:
+                    literal = text[value] = prefs_string(value)
+            elif type(value) is int:
+                literal = ints.get(value)
+                if literal is None:
+                    literal = ints[value] = prefs_value(value)
+            else:
+                literal = other.get((type(value), value))
+                if literal is None:
+                    literal = other[type(value), value] = prefs_value(value)
+            lines.append((name, literal))
+        return tuple(lines)
 
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
     start = first_key(options)
     gaps: list[Gap] = []
     collected = Collected({}, {})
-    blocks: list[Block] = []
+    decided: list[Decided] = []
     accounts: list[str] = []
     smtps: list[str] = []
     for n, account in enumerate(model.accounts, start):
         keys = Keys(f"account{n}", f"server{n}", f"id{n}", f"smtp{n}")
-        blocks.append(account_block(account, keys, collected, gaps))
+        decided.append(Decided(account.name, account_prefs(account, keys, collected, gaps)))
         if account.incoming is not None:
             accounts.append(keys.account)
         if account.outgoing is not None:
             smtps.append(keys.smtp)
     globals_: list[Pref] = []
     if accounts:
-        globals_ += [Pref("mail.accountmanager.accounts", ",".join(accounts))]
-        globals_ += [Pref("mail.accountmanager.defaultaccount", accounts[0])]
+        globals_ += [(prefs_string("mail.accountmanager.accounts"), ",".join(accounts))]
+        globals_ += [(prefs_string("mail.accountmanager.defaultaccount"), accounts[0])]
     if smtps:
-        globals_ += [Pref("mail.smtpservers", ",".join(smtps)), Pref("mail.smtp.defaultserver", smtps[0])]
+        globals_ += [(prefs_string("mail.smtpservers"), ",".join(smtps))]
+        globals_ += [(prefs_string("mail.smtp.defaultserver"), smtps[0])]
     for field, value_of, pref in (
         ("timeout", None, "mailnews.tcptimeout"),
         ("tls.min_version", TLS_VERSION, "security.tls.version.min"),
@@ -451,7 +525,12 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
         pref_list, pref_gaps = global_setting(model, field, value_of, pref)
         globals_ += pref_list
         gaps += pref_gaps
-    files = [RenderedFile("user.js", _render(env, "user.js.j2", globals=globals_, blocks=blocks))]
+    # Every value is escaped here, after all the decisions and in the order of the file (globals, then each
+    # account's name and prefs), so the first unsafe value stops the render as it did when the template escaped.
+    escaper = PrefEscaper()
+    global_lines = escaper.lines(globals_)
+    blocks = [Block(escaper.text(d.account), escaper.lines(d.prefs)) for d in decided]
+    files = [RenderedFile("user.js", _render(env, "user.js.j2", globals=global_lines, blocks=blocks))]
     if collected.overrides:
         overrides = list(collected.overrides.values())
         files.append(RenderedFile("cert_override.txt", _render(env, "cert_override.txt.j2", overrides=overrides)))
