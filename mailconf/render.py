@@ -154,9 +154,9 @@ def run_render(request: RenderRequest) -> int:
         raise UsageError("--check compares with files on disk: name the directory with -o DIR")
     if len(targets) > 1 and not request.output:
         raise UsageError(f"{len(targets)} targets write one folder each: name the directory with -o DIR")
-    model = renderable_model(request.file, request.accounts)
+    model, shared = renderable_model(request.file, request.accounts)
     with gc_paused():  # the targets make many objects and no cycles that matter (see gc_paused): 15-20% faster
-        files, gaps = render_targets(targets, model, options, strict=request.strict)
+        files, gaps = render_targets(targets, model, shared, options, strict=request.strict)
     if gaps and request.strict:
         names = ", ".join(t.NAME for t in targets)
         raise RenderError(f"{gaps} setting(s) cannot be expressed by {names} (--strict); nothing written")
@@ -176,8 +176,11 @@ def run_render(request: RenderRequest) -> int:
     return int(ExitCode.OK)
 
 
-def renderable_model(path: str, accounts: Sequence[str]) -> Model:
-    """Load and validate like lint; RenderError (errors printed) when the file or an account cannot be rendered."""
+def renderable_model(path: str, accounts: Sequence[str]) -> tuple[Model, list[Gap]]:
+    """Load and validate like lint: the model and the gaps every target shares.
+
+    RenderError (the errors printed) when the file or an account cannot be rendered.
+    """
     from .document import load_document
     from .rules import RULES
 
@@ -190,21 +193,25 @@ def renderable_model(path: str, accounts: Sequence[str]) -> Model:
             print(f"{where}: error {rule.ID} {rule.SLUG}: {issue.message}", file=sys.stderr)
         raise RenderError(f"{doc.path}: not rendered: fix the errors above first (`mailconf lint {doc.path}`)")
     model = select(doc.model, accounts)
-    _shared, refusals = common_gaps(model)
+    shared, refusals = common_gaps(model)
     if refusals:
         for line in refusals:
             print(f"mailconf: error: {line}", file=sys.stderr)
         raise RenderError(f"{doc.path}: not rendered")
-    return model
+    return model, shared
 
 
 def render_targets(
-    targets: Sequence[Target], model: Model, options: Mapping[str, Mapping[str, str]], *, strict: bool
+    targets: Sequence[Target],
+    model: Model,
+    shared: Sequence[Gap],
+    options: Mapping[str, Mapping[str, str]],
+    *,
+    strict: bool,
 ) -> tuple[list[RenderedFile], int]:
     """Every target's files (under ``<target>/`` when there are several) and the number of gaps, each printed."""
     level = "error" if strict else "warning"
     several = len(targets) > 1
-    shared, _refusals = common_gaps(model)
     for line in gap_lines(shared):  # the same for every target: said once
         print(f"mailconf: {level}: {'all targets' if several else targets[0].NAME}: {line}", file=sys.stderr)
     files: list[RenderedFile] = []
