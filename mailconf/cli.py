@@ -7,15 +7,51 @@ Heavy modules are imported inside the commands, so ``--help``, ``rules`` and
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
 
 from . import __version__
-from .errors import ExitCode, MailconfError, printable
+from .errors import ExitCode, MailconfError
 
-FORMATS = ("text", "json", "sarif", "github")
 LEVELS = ("info", "warning", "error")
+
+
+class RegistryChoice(click.Choice):  # type: ignore[type-arg]
+    """A ``click.Choice`` whose choices are a registry's keys, read when an option is parsed or help is shown.
+
+    The registries (reporters, targets) import modules that most commands never need;
+    reading them lazily keeps ``mailconf --help`` and ``mailconf lint`` fast.
+    """
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
+        super().__init__(())
+
+    @property  # type: ignore[override]
+    def choices(self) -> Sequence[str]:
+        return tuple(self._load())
+
+    @choices.setter
+    def choices(self, _value: Sequence[str]) -> None:  # click.Choice.__init__ assigns it
+        pass
+
+
+def _formats() -> Sequence[str]:
+    from .report import REPORTERS
+
+    return tuple(REPORTERS)
+
+
+def _targets() -> Sequence[str]:
+    from .render import ALL
+    from .targets import TARGETS
+
+    return (*sorted(TARGETS), ALL)
+
+
+FORMATS = RegistryChoice(_formats)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -33,7 +69,7 @@ def cli() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=FORMATS,
     default=None,
     help="Output format [default: github when GITHUB_ACTIONS=true, else text].",
 )
@@ -54,9 +90,9 @@ def cli() -> None:
 def lint(files: tuple[str, ...], fmt: str | None, fail_level: str | None, config: str | None,  # noqa: PLR0917
          disable: tuple[str, ...], severity: tuple[str, ...]) -> None:  # fmt: skip
     """Check account files against the schema and the rule catalogue."""
-    from .commands import LintRequest, run_lint
+    from .commands.lint import LintRequest, run
 
-    sys.exit(run_lint(LintRequest(files, fmt, fail_level, config, disable, severity)))
+    sys.exit(run(LintRequest(files, fmt, fail_level, config, disable, severity)))
 
 
 @cli.command()
@@ -64,16 +100,16 @@ def lint(files: tuple[str, ...], fmt: str | None, fail_level: str | None, config
 @click.option("--probe", is_flag=True, help="List the checks of `mailconf probe` (MC8xx) instead.")
 def rules(fmt: str, probe: bool) -> None:
     """List the lint rules: id, slug, default severity, title."""
-    from .commands import run_rules
+    from .commands.catalogue import RulesRequest, run_rules
 
-    sys.exit(run_rules(fmt, probe))
+    sys.exit(run_rules(RulesRequest(fmt, probe)))
 
 
 @cli.command()
 @click.argument("rule", metavar="RULE")
 def explain(rule: str) -> None:
     """Show one rule's documentation (by id, like MC101, or slug)."""
-    from .commands import run_explain
+    from .commands.catalogue import run_explain
 
     sys.exit(run_explain(rule))
 
@@ -81,7 +117,7 @@ def explain(rule: str) -> None:
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the account file."""
-    from .commands import run_schema
+    from .commands.catalogue import run_schema
 
     sys.exit(run_schema())
 
@@ -92,6 +128,7 @@ def schema() -> None:
     "--target",
     "-t",
     "targets",
+    type=RegistryChoice(_targets),
     required=True,
     multiple=True,
     metavar="TARGET",
@@ -125,18 +162,18 @@ def schema() -> None:
 def render(file: str, targets: tuple[str, ...], accounts: tuple[str, ...], output: str | None, force: bool,  # noqa: PLR0917
            check: bool, strict: bool, options: tuple[str, ...]) -> None:  # fmt: skip
     """Render client configuration for one target, or several from one load of the file."""
-    from .render import RenderRequest, run_render
+    from .commands.render import RenderRequest, run
 
-    sys.exit(run_render(RenderRequest(file, targets, accounts, output, force, check, strict, options)))
+    sys.exit(run(RenderRequest(file, targets, accounts, output, force, check, strict, options)))
 
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(("text", "json", "markdown")), default="text")
 def targets(fmt: str) -> None:
     """List render targets and what each can express."""
-    from .render import run_targets
+    from .commands.render import TargetsRequest, run_targets
 
-    sys.exit(run_targets(fmt))
+    sys.exit(run_targets(TargetsRequest(fmt)))
 
 
 @cli.command()
@@ -145,28 +182,35 @@ def targets(fmt: str) -> None:
 @click.option("--login", is_flag=True, help="Also log in: runs the password/token command.")
 @click.option("--allow-cleartext", is_flag=True, help="Allow --login to send credentials without TLS.")
 @click.option("--show-cert", is_flag=True, help="Print each server certificate's SHA-256 pin and chain.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None)
-@click.option("--fail-level", type=click.Choice(LEVELS), default=None)
+@click.option("--format", "fmt", type=FORMATS, default=None, help="Output format [default: as for lint].")
+@click.option("--fail-level", type=click.Choice(LEVELS), default=None, help="As for lint.")
 @click.option(
     "--concurrency", type=click.IntRange(1, 256), default=32, show_default=True, help="Servers probed at once."
 )
+@click.option("--config", type=click.Path(dir_okay=False), default=None, help="As for lint.")
+@click.option("--disable", multiple=True, metavar="CHECK", help="Turn a check off (id or slug); repeatable.")
+@click.option("--severity", multiple=True, metavar="CHECK=LEVEL", help="Override a check's severity; repeatable.")
 def probe(files: tuple[str, ...], accounts: tuple[str, ...], login: bool, allow_cleartext: bool,  # noqa: PLR0917
-          show_cert: bool, fmt: str | None, fail_level: str | None, concurrency: int) -> None:  # fmt: skip
+          show_cert: bool, fmt: str | None, fail_level: str | None, concurrency: int, config: str | None,
+          disable: tuple[str, ...], severity: tuple[str, ...]) -> None:  # fmt: skip
     """Test the declared servers live: connection, TLS, certificate, authentication."""
-    from .probe import ProbeRequest, run_probe
+    from .commands.probe import ProbeRequest, run
 
-    sys.exit(run_probe(ProbeRequest(files, accounts, login, allow_cleartext, show_cert, fmt, fail_level, concurrency)))
+    sys.exit(run(ProbeRequest(files, accounts, login, allow_cleartext, show_cert, fmt, fail_level, concurrency,
+                              config, disable, severity)))  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> Any:  # noqa: PLR0911
     """The one place that turns outcomes into exit codes."""
+    from .commands.console import say
+
     try:
         cli.main(args=argv, prog_name="mailconf", standalone_mode=False)
     except MailconfError as exc:
-        click.echo(f"mailconf: {printable(str(exc))}", err=True)
+        say(str(exc))
         return int(exc.exit_code)
     except click.exceptions.Abort:
-        click.echo("mailconf: aborted", err=True)
+        say("aborted")
         return int(ExitCode.USAGE)
     except click.ClickException as exc:
         exc.show()
@@ -178,6 +222,8 @@ def main(argv: list[str] | None = None) -> Any:  # noqa: PLR0911
     except Exception as exc:  # noqa: BLE001 - one line, never a traceback
         from .errors import InternalError
 
-        click.echo(f"mailconf: {InternalError.wrap('-', 'running', exc)}", err=True)
+        words = argv if argv is not None else sys.argv[1:]
+        command = f"`mailconf {words[0]}`" if words else "mailconf"
+        say(str(InternalError.wrap(None, f"running {command}", exc)))
         return int(ExitCode.INTERNAL)
     return int(ExitCode.OK)

@@ -84,13 +84,14 @@ class InternalError(MailconfError):
     exit_code = ExitCode.INTERNAL
 
     @classmethod
-    def wrap(cls, path: str, doing: str, exc: BaseException) -> InternalError:
+    def wrap(cls, path: str | None, doing: str, exc: BaseException) -> InternalError:
         import os
         import traceback
 
         if os.environ.get("MAILCONF_DEBUG"):
             traceback.print_exception(exc)
+        where = f"{path}: " if path is not None else ""
         return cls(
-            f"{path}: internal error ({type(exc).__name__}) while {doing}; "
+            f"{where}internal error ({type(exc).__name__}) while {doing}; "
             "please report it (MAILCONF_DEBUG=1 shows the traceback)"
         )

@@ -14,20 +14,37 @@ from .settings import Policy
 
 
 @dataclass(frozen=True)
-class FileResult:
+class LintedFile:
+    """One file's findings, or the error that stopped it being linted."""
+
     path: str
     findings: tuple[Finding, ...]
     #: set when the file could not be linted at all (unreadable: exit 2; a bug: exit 3)
     error: MailconfError | None = None
 
 
-def lint_document(doc: Document, policy: Policy) -> list[Finding]:
-    raw: list[Finding] = []
+def document_findings(doc: Document) -> list[Finding]:
+    """The loader's and the schema's issues as located findings, at their rules' default severity."""
+    findings = []
     for issue in doc.issues:
         rule = RULES[issue.rule]
-        raw.append(
+        findings.append(
             Finding(rule.ID, rule.SLUG, rule.SEVERITY, Location(doc.path, issue.line, issue.column), issue.message)
         )
+    return findings
+
+
+def refusal(doc: Document) -> tuple[Finding, ...]:
+    """Why ``doc`` cannot be rendered or probed: its error-level document findings (none: it can be).
+
+    The one place that decides it for every command. Policy cannot lower these: a file
+    with syntax or schema errors has no model to work from.
+    """
+    return tuple(f for f in document_findings(doc) if f.severity is Severity.ERROR)
+
+
+def lint_document(doc: Document, policy: Policy) -> list[Finding]:
+    raw = document_findings(doc)
     if doc.model.accounts:
         for rule in RULES.values():
             if not policy.enabled(rule.ID):
@@ -59,24 +76,24 @@ def _order(finding: Finding) -> tuple[int, int, str, str]:
     return (finding.location.line, finding.location.column, finding.rule, finding.message)
 
 
-def lint_file(path: str, policy: Policy) -> FileResult:
+def lint_file(path: str, policy: Policy) -> LintedFile:
     with gc_paused():  # the rules make many small objects and no cycles (see gc_paused)
-        return FileResult(path, tuple(lint_document(load_document(path), policy)))
+        return LintedFile(path, tuple(lint_document(load_document(path), policy)))
 
 
-def lint_paths(paths: Sequence[str], policy: Policy) -> list[FileResult]:
+def lint_paths(paths: Sequence[str], policy: Policy) -> list[LintedFile]:
     """Every file is linted even when another one fails."""
     results = []
     for path in paths:
         try:
             results.append(lint_file(path, policy))
         except MailconfError as exc:
-            results.append(FileResult(path, (), exc))
+            results.append(LintedFile(path, (), exc))
         except Exception as exc:  # noqa: BLE001 - one line naming the file, never a traceback
-            results.append(FileResult(path, (), InternalError.wrap(path, "linting", exc)))
+            results.append(LintedFile(path, (), InternalError.wrap(path, "linting", exc)))
     return results
 
 
-def worst(results: Iterable[FileResult]) -> Severity | None:
+def worst(results: Iterable[LintedFile]) -> Severity | None:
     levels = [f.severity for r in results for f in r.findings]
     return max(levels) if levels else None

@@ -18,31 +18,18 @@ accounts, what can never be rendered (``starttls-optional``, a literal
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from functools import cache
-from pathlib import Path
 from typing import NamedTuple
 
 import jinja2
 
-from .errors import ExitCode, FindingsError, UsageError
-from .model import Model, Security
+from .errors import FindingsError, UsageError
+from .model import Finding, Model, Security
 from .targets import TARGETS, Gap, Rendered, RenderedFile, Target
 
 #: ``--target all`` renders every target.
 ALL = "all"
-
-
-class RenderRequest(NamedTuple):
-    file: str
-    targets: tuple[str, ...]  # target names, or ("all",)
-    accounts: tuple[str, ...] = ()
-    output: str | None = None
-    force: bool = False
-    check: bool = False
-    strict: bool = False
-    options: tuple[str, ...] = ()
 
 
 class RenderError(FindingsError):
@@ -101,7 +88,8 @@ def parse_options(targets: Sequence[Target], pairs: Sequence[str]) -> dict[str, 
     return options
 
 
-def select(model: Model, names: Sequence[str]) -> Model:
+def select_accounts(model: Model, names: Sequence[str]) -> Model:
+    """The named accounts of ``model`` (all when none is named); UsageError for an unknown name."""
     if not names:
         return model
     known = {a.name for a in model.accounts}
@@ -144,60 +132,63 @@ def render_model(target: Target, model: Model, options: Mapping[str, str]) -> Re
         raise RenderError(f"target {target.NAME}: template error: {type(exc).__name__}") from None
 
 
-def run_render(request: RenderRequest) -> int:
-    from .document import gc_paused
-    from .output import check, write_all
+class RenderResult(NamedTuple):
+    """What render produced: the files, and every gap with the scope it is reported under."""
 
-    targets = choose_targets(request.targets)
-    options = parse_options(targets, request.options)
-    if request.check and not request.output:
-        raise UsageError("--check compares with files on disk: name the directory with -o DIR")
-    if len(targets) > 1 and not request.output:
-        raise UsageError(f"{len(targets)} targets write one folder each: name the directory with -o DIR")
-    model, shared = renderable_model(request.file, request.accounts)
+    files: tuple[RenderedFile, ...]
+    #: (scope, gap): scope is the target's name, or ``all targets`` for a gap every target shares
+    gaps: tuple[tuple[str, Gap], ...]
+    #: the accounts rendered, in file order
+    accounts: tuple[str, ...] = ()
+
+
+class InvalidFile(RenderError):
+    """The file has errors that stop it being modelled: its findings are reported, nothing is rendered."""
+
+    def __init__(self, path: str, findings: Sequence[Finding]) -> None:
+        super().__init__(f"{path}: not rendered: fix the errors above first (`mailconf lint {path}`)")
+        self.findings = tuple(findings)
+
+
+class NeverRendered(RenderError):
+    """A setting that no target ever renders (``starttls-optional``): each reason is reported."""
+
+    def __init__(self, path: str, reasons: Sequence[str]) -> None:
+        super().__init__(f"{path}: not rendered")
+        self.reasons = tuple(reasons)
+
+
+def render_file(
+    path: str,
+    targets: Sequence[Target],
+    accounts: Sequence[str],
+    options: Mapping[str, Mapping[str, str]],
+) -> RenderResult:
+    """Load ``path`` once and render every target from it. Prints nothing.
+
+    InvalidFile when the file cannot be modelled; RenderError when a setting is never
+    rendered or a value cannot be written safely; UsageError for an unknown account.
+    """
+    from .document import gc_paused
+
+    model, shared = renderable_model(path, accounts)
     with gc_paused():  # the targets make many objects and no cycles that matter (see gc_paused): 15-20% faster
-        files, gaps = render_targets(targets, model, shared, options, strict=request.strict)
-    if gaps and request.strict:
-        names = ", ".join(t.NAME for t in targets)
-        raise RenderError(f"{gaps} setting(s) cannot be expressed by {names} (--strict); nothing written")
-    if request.check:
-        return check(files, Path(request.output or "."))
-    if request.output:
-        write_all(files, Path(request.output), force=request.force)
-        return int(ExitCode.OK)
-    if len(files) != 1:
-        names = ", ".join(f.name for f in files)
-        raise UsageError(
-            f"target {targets[0].NAME} renders {len(files)} files here ({names}); "
-            "write them with -o DIR, or pick one account with --account"
-        )
-    sys.stdout.buffer.write(files[0].content)
-    sys.stdout.flush()
-    return int(ExitCode.OK)
+        return render_targets(targets, model, shared, options)
 
 
 def renderable_model(path: str, accounts: Sequence[str]) -> tuple[Model, list[Gap]]:
-    """Load and validate like lint: the model and the gaps every target shares.
-
-    RenderError (the errors printed) when the file or an account cannot be rendered.
-    """
+    """Load and validate like lint: the model and the gaps every target shares."""
     from .document import load_document
-    from .rules import RULES
+    from .lint import refusal
 
     doc = load_document(path)
-    blocking = [i for i in doc.issues if RULES[i.rule].SEVERITY.name == "ERROR"]
+    blocking = refusal(doc)
     if blocking:
-        for issue in blocking:
-            rule = RULES[issue.rule]
-            where = f"{doc.path}:{issue.line}:{issue.column}"
-            print(f"{where}: error {rule.ID} {rule.SLUG}: {issue.message}", file=sys.stderr)
-        raise RenderError(f"{doc.path}: not rendered: fix the errors above first (`mailconf lint {doc.path}`)")
-    model = select(doc.model, accounts)
+        raise InvalidFile(doc.path, blocking)
+    model = select_accounts(doc.model, accounts)
     shared, refusals = common_gaps(model)
     if refusals:
-        for line in refusals:
-            print(f"mailconf: error: {line}", file=sys.stderr)
-        raise RenderError(f"{doc.path}: not rendered")
+        raise NeverRendered(doc.path, refusals)
     return model, shared
 
 
@@ -206,83 +197,21 @@ def render_targets(
     model: Model,
     shared: Sequence[Gap],
     options: Mapping[str, Mapping[str, str]],
-    *,
-    strict: bool,
-) -> tuple[list[RenderedFile], int]:
-    """Every target's files (under ``<target>/`` when there are several) and the number of gaps, each printed."""
-    level = "error" if strict else "warning"
+) -> RenderResult:
+    """Every target's files (under ``<target>/`` when there are several) and every gap, in order."""
     several = len(targets) > 1
-    for line in gap_lines(shared):  # the same for every target: said once
-        print(f"mailconf: {level}: {'all targets' if several else targets[0].NAME}: {line}", file=sys.stderr)
+    scope = ALL_SCOPE if several else targets[0].NAME
+    gaps: list[tuple[str, Gap]] = [(scope, gap) for gap in shared]  # the same for every target: said once
     files: list[RenderedFile] = []
-    gaps = len(shared)
     for target in targets:
         rendered = render_model(target, model, options[target.NAME])
-        for line in gap_lines(rendered.gaps):
-            print(f"mailconf: {level}: {target.NAME}: {line}", file=sys.stderr)
-        gaps += len(rendered.gaps)
+        gaps.extend((target.NAME, gap) for gap in rendered.gaps)
         files.extend(f._replace(name=f"{target.NAME}/{f.name}") if several else f for f in rendered.files)
-    return files, gaps
+    return RenderResult(tuple(files), tuple(gaps), tuple(a.name for a in model.accounts))
 
 
-#: A gap shared by more accounts than this names the first ones and counts the rest.
-NAMED_ACCOUNTS = 5
-
-
-def gap_lines(gaps: Sequence[Gap]) -> list[str]:
-    """One line per gap; accounts with the very same gap (setting and advice) share one line, in first-seen order.
-
-    With thousands of accounts, a target that cannot express a setting at all would
-    otherwise repeat the same warning thousands of times:
-    ``accounts a, b, c and 9997 more (10000): incoming.timeout cannot be expressed; ...``.
-    """
-    groups: dict[tuple[str, str], list[Gap]] = {}
-    for gap in gaps:
-        groups.setdefault((gap.setting, gap.instead), []).append(gap)
-    lines = []
-    for same in groups.values():
-        if len(same) == 1:
-            lines.append(str(same[0]))
-        elif len(same) <= NAMED_ACCOUNTS:
-            lines.append(same[0].describe(f"accounts {', '.join(g.account for g in same)}"))
-        else:
-            first = ", ".join(g.account for g in same[:3])
-            lines.append(same[0].describe(f"accounts {first} and {len(same) - 3} more ({len(same)})"))
-    return lines
-
-
-def run_targets(fmt: str) -> int:
-    from .targets import FEATURES
-
-    names = sorted(TARGETS)
-    if fmt == "json":
-        import json
-
-        payload = {
-            n: {
-                "title": TARGETS[n].TITLE,
-                "capabilities": dict(TARGETS[n].CAPABILITIES),
-                "options": dict(TARGETS[n].OPTIONS),
-            }
-            for n in names
-        }
-        print(json.dumps(payload, indent=2))
-        return int(ExitCode.OK)
-    if fmt == "markdown":
-        print(capability_matrix())
-        return int(ExitCode.OK)
-    for name in names:
-        print(f"{name:<12} {TARGETS[name].TITLE}")
-    if names:
-        print()
-        for feature in FEATURES:
-            cells = "  ".join(f"{n}={_short(TARGETS[n].CAPABILITIES.get(feature, 'no'))}" for n in names)
-            print(f"{feature:<20} {cells}")
-    return int(ExitCode.OK)
-
-
-def _short(cell: str) -> str:
-    return cell.split(":", 1)[0]
+#: The scope of a gap every chosen target shares, when several are rendered.
+ALL_SCOPE = "all targets"
 
 
 def capability_matrix() -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .catalogue import Entry
 from .errors import printable
 from .model import Finding, Severity
 
@@ -25,12 +26,8 @@ class Result(Protocol):
     def findings(self) -> tuple[Finding, ...]: ...
 
 
-class RuleInfo(Protocol):
-    ID: str
-    SLUG: str
-    SEVERITY: Severity
-    TITLE: str
-    __doc__: str | None
+#: What a reporter needs of a rule or check (SARIF's rule list): a catalogue entry.
+RuleInfo = Entry
 
 
 @dataclass(frozen=True)

@@ -64,11 +64,11 @@ class Policy:
 
 
 def _rule_id(name: str, where: str) -> str:
-    from .rules import lookup
+    from .catalogue import lookup
 
-    rule = lookup(name.strip())
+    rule = lookup(name)
     if rule is None:
-        raise ConfigError(f"{where}: unknown rule {name.strip()!r}; `mailconf rules` lists them")
+        raise ConfigError(f"{where}: unknown rule {name.strip()!r}; `mailconf rules [--probe]` lists them")
     return rule.ID
 
 

@@ -24,7 +24,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .model import Finding, Location, Severity
+from .model import Finding, Location
+from .rules import mc708_unused_suppression as UNUSED
 
 _DIRECTIVE = re.compile(r"(?:^|\s)#\s*mailconf:\s*(disable|disable-file)=([A-Za-z0-9_,-]+)(.*)$")
 _ANY_DIRECTIVE = re.compile(r"(?:^|\s)#\s*mailconf:")
@@ -105,7 +106,7 @@ def apply(
 
     ``disabled``: rules the settings turn off; suppressing them is not reported as unused.
     """
-    from .rules import lookup
+    from .catalogue import lookup
 
     resolved: list[tuple[Directive, dict[str, str]]] = []
     for directive in directives:
@@ -129,9 +130,9 @@ def apply(
         if directive.kind == "invalid":
             kept.append(
                 Finding(
-                    "MC708",
-                    "unused-suppression",
-                    Severity.INFO,
+                    UNUSED.ID,
+                    UNUSED.SLUG,
+                    UNUSED.SEVERITY,
                     Location(path, directive.line, directive.column),
                     "`# mailconf:` comment is not a directive; write `# mailconf: disable=RULE reason` "
                     "or `# mailconf: disable-file=RULE reason`",
@@ -145,9 +146,9 @@ def apply(
             reason = "it matched no finding" if known else "no such rule"
             kept.append(
                 Finding(
-                    "MC708",
-                    "unused-suppression",
-                    Severity.INFO,
+                    UNUSED.ID,
+                    UNUSED.SLUG,
+                    UNUSED.SEVERITY,
                     Location(path, directive.line, directive.column),
                     f"suppression of {written} is unused ({reason}); remove it",
                 )

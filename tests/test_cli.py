@@ -173,18 +173,18 @@ def test_internal_error_exits_3_naming_the_file_without_the_exception_text(
 def test_internal_error_outside_a_file_exits_3_with_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from mailconf import commands
+    from mailconf.commands import lint
 
     def explode(request: object) -> int:
         raise KeyError("token abc123")
 
-    monkeypatch.setattr(commands, "run_lint", explode)
+    monkeypatch.setattr(lint, "run", explode)
     monkeypatch.delenv("MAILCONF_DEBUG", raising=False)
     assert cli.main(["lint", "x.yaml"]) == 3
     out, err = capsys.readouterr()
     assert (out, err) == (
         "",
-        "mailconf: -: internal error (KeyError) while running; please report it "
+        "mailconf: internal error (KeyError) while running `mailconf lint`; please report it "
         "(MAILCONF_DEBUG=1 shows the traceback)\n",
     )
 

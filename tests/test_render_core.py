@@ -381,7 +381,7 @@ def test_a_gap_without_strict_warns_and_writes(tmp_path: Path, capsys: pytest.Ca
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-t", "nope"], "mailconf: unknown target 'nope'; choose one of: "),
+        (["-t", "nope"], "Error: Invalid value for '--target' / '-t': 'nope' is not one of "),
         (["-t", "fake", "--account", "missing"], "mailconf: no account named missing (accounts: work)\n"),
         (["-t", "fake", "--option", "dir"], "mailconf: --option dir: write KEY=VALUE\n"),
         (["-t", "fake", "--option", "x=1"], "mailconf: --option x: unknown for target fake (known: dir)\n"),
@@ -394,8 +394,9 @@ def test_usage_errors_exit_2(args: list[str], message: str, tmp_path: Path,
     assert out == ""
     if message.endswith("\n"):
         assert err == message
-    else:
-        assert err == message + ", ".join(sorted(TARGETS)) + ", or all\n"
+    else:  # click's usage error, its choices read from the registry
+        names = ", ".join(f"'{n}'" for n in [*sorted(TARGETS), "all"])
+        assert err.splitlines()[-1] == f"{message}{names}."
 
 
 def test_a_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

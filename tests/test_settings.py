@@ -118,9 +118,13 @@ BAD_FILES = [
     (
         ".mailconf.yaml",
         "disable: [MC101, MC999]\n",
-        ":1:18: disable: unknown rule 'MC999'; `mailconf rules` lists them",
+        ":1:18: disable: unknown rule 'MC999'; `mailconf rules [--probe]` lists them",
     ),
-    (".mailconf.yaml", "severity: {nope: info}\n", ":1:12: severity: unknown rule 'nope'; `mailconf rules` lists them"),
+    (
+        ".mailconf.yaml",
+        "severity: {nope: info}\n",
+        ":1:12: severity: unknown rule 'nope'; `mailconf rules [--probe]` lists them",
+    ),
     (
         ".mailconf.yaml",
         "severity: {MC101: loud}\n",
@@ -163,8 +167,14 @@ def test_bad_settings_file_exits_2_with_one_line(project: Path, name: str, text:
         (("--config", "nope.yaml"), "mailconf: nope.yaml: no such configuration file; check --config\n"),
         (("--severity", "MC101"), "mailconf: --severity MC101: write RULE=LEVEL, like MC104=error\n"),
         (("--severity", "MC101=loud"), "mailconf: --severity: unknown severity 'loud': use info, warning or error\n"),
-        (("--severity", "MC999=info"), "mailconf: --severity: unknown rule 'MC999'; `mailconf rules` lists them\n"),
-        (("--disable", "nope"), "mailconf: --disable: unknown rule 'nope'; `mailconf rules` lists them\n"),
+        (
+            ("--severity", "MC999=info"),
+            "mailconf: --severity: unknown rule 'MC999'; `mailconf rules [--probe]` lists them\n",
+        ),
+        (
+            ("--disable", "nope"),
+            "mailconf: --disable: unknown rule 'nope'; `mailconf rules [--probe]` lists them\n",
+        ),
     ],
 )
 def test_bad_options_exit_2_with_one_line(project: Path, options: tuple[str, ...], error: str) -> None:

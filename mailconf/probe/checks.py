@@ -415,9 +415,3 @@ CHECKS: dict[str, Check] = {
         CERTIFICATE,
     )
 }
-BY_SLUG: dict[str, Check] = {c.SLUG: c for c in CHECKS.values()}
-
-
-def lookup(name: str) -> Check | None:
-    """A check by id (any case) or slug."""
-    return CHECKS.get(name.upper()) or BY_SLUG.get(name.lower())

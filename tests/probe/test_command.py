@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from mailconf.catalogue import lookup
 from mailconf.cli import main
-from mailconf.probe.checks import CHECKS, lookup
+from mailconf.probe.checks import CHECKS
 from tests.conftest import lint_text
 from tests.probe.conftest import write_accounts
 from tests.servers import Certificates, Dovecot, free_port
@@ -146,3 +147,18 @@ def test_catalogue_is_complete() -> None:
         assert check.TITLE and check.__doc__ and check.__doc__.strip()
         assert lookup(check.SLUG) is check
         assert lookup(check.ID.lower()) is check
+
+
+def test_probe_checks_follow_the_severity_policy(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """One catalogue: --severity, --disable and the settings file name probe checks as they name lint rules."""
+    path = write_accounts(tmp_path / "a.yaml", outgoing=refused_port())
+    assert main(["probe", "--format", "json", str(path)]) == 1
+    assert [(f["rule"], f["severity"]) for f in json.loads(capfd.readouterr().out)] == [("MC802", "error")]
+    assert main(["probe", "--format", "json", "--severity", "connection-failed=info", str(path)]) == 0
+    assert [(f["rule"], f["severity"]) for f in json.loads(capfd.readouterr().out)] == [("MC802", "info")]
+    assert main(["probe", "--format", "json", "--disable", "MC802", str(path)]) == 0
+    assert json.loads(capfd.readouterr().out) == []
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("severity: {MC802: warning}\nfail-level: warning\n")
+    assert main(["probe", "--format", "json", "--config", str(settings), str(path)]) == 1
+    assert [(f["rule"], f["severity"]) for f in json.loads(capfd.readouterr().out)] == [("MC802", "warning")]

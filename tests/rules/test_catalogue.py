@@ -8,28 +8,30 @@ from pathlib import Path
 
 import pytest
 
+from mailconf.catalogue import entries, lookup
 from mailconf.cli import main
+from mailconf.commands.catalogue import plain_text
 from mailconf.model import Severity
-from mailconf.rules import _MODULES, RULES, lookup
+from mailconf.rules import _MODULES, RULES
 from tests.conftest import lint_text
 
 ROOT = Path(__file__).resolve().parents[2]
 IDS = sorted(RULES)
-#: the catalogue of RULES.md (MC001-MC005 are the document rules mailconf adds)
-CATALOGUE = [
-    "MC001", "MC002", "MC003", "MC004", "MC005",
-    "MC101", "MC102", "MC103", "MC104", "MC105",
-    "MC201", "MC202", "MC203", "MC204", "MC205",
-    "MC301", "MC302", "MC303",
-    "MC401", "MC402", "MC403",
-    "MC501", "MC502", "MC503", "MC504",
-    "MC601", "MC602", "MC603", "MC604",
-    "MC701", "MC702", "MC703", "MC704", "MC705", "MC706", "MC707", "MC708",
-]  # fmt: skip
 
 
-def test_every_rule_of_the_catalogue_is_registered() -> None:
-    assert IDS == CATALOGUE
+def test_every_rule_module_is_registered() -> None:
+    """A rule module that is not imported and listed in mailconf/rules/__init__.py would be silently dead."""
+    on_disk = sorted(p.stem for p in (ROOT / "mailconf" / "rules").glob("mc[0-9]*.py"))
+    registered = sorted(m.__name__.rsplit(".", 1)[-1] for m in _MODULES)
+    assert on_disk == registered, "import the module in mailconf/rules/__init__.py and list it in _MODULES"
+    assert sorted(m.ID for m in _MODULES) == IDS
+
+
+def test_the_catalogue_holds_the_rules_and_the_probe_checks() -> None:
+    from mailconf.probe.checks import CHECKS
+
+    assert list(entries()) == sorted([*RULES, *CHECKS])
+    assert set(RULES).isdisjoint(CHECKS)
 
 
 @pytest.mark.parametrize("module", _MODULES, ids=lambda m: m.ID)
@@ -53,8 +55,11 @@ def test_ids_and_slugs_are_unique() -> None:
 
 
 def test_lookup_by_id_or_slug() -> None:
+    from mailconf.probe.checks import CHECKS
+
     assert lookup("mc604") is RULES["MC604"]
     assert lookup("Outlook-Consumer-Basic-Auth") is RULES["MC604"]
+    assert lookup("starttls-not-offered") is CHECKS["MC805"]
     assert lookup("MC999") is None
 
 
@@ -78,7 +83,14 @@ def test_explain_prints_the_docstring(capsys: pytest.CaptureFixture[str]) -> Non
     rule = RULES["MC104"]
     assert (
         out
-        == f"MC104 prefer-implicit-tls (default severity: warning)\n{rule.TITLE}\n\n{(rule.__doc__ or '').strip()}\n"
+        == f"MC104 prefer-implicit-tls (default severity: warning)\n{rule.TITLE}\n\n{plain_text(rule.__doc__ or '')}\n"
+    )
+    assert "``" not in out and "Failing::" not in out and "Failing:\n" in out
+
+
+def test_plain_text_drops_the_rest_markup() -> None:
+    assert plain_text("Set ``security: tls``.\n\nFailing::\n\n    port: 143\n") == (
+        "Set `security: tls`.\n\nFailing:\n\n    port: 143"
     )
 
 

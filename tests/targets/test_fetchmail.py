@@ -23,7 +23,7 @@ from mailconf.document import load_document
 from mailconf.escape import UnsafeValue
 from mailconf.escape.fetchmail import fetchmail_quote
 from mailconf.model import Model
-from mailconf.render import common_gaps, render_model, select
+from mailconf.render import common_gaps, render_model, select_accounts
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, ROOT, need
 from tests.targets._fetchmail_client import COMMAND_LINES, entries, fetch, pop3_stub, setting, verbose
@@ -486,7 +486,7 @@ def test_examples_render_and_fetchmail_accepts_them(tmp_path: Path, example: Pat
     doc = load_document(str(example))
     _, refusals = common_gaps(doc.model)
     refused = {line.split(":", 1)[0].removeprefix("account ") for line in refusals}
-    model = select(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
+    model = select_accounts(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
     rendered = render_model(TARGET, model, {})
     readers = [a for a in model.accounts if a.incoming is not None]
     if not readers:

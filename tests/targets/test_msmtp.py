@@ -29,7 +29,7 @@ from mailconf.document import load_document
 from mailconf.escape import UnsafeValue
 from mailconf.escape.msmtp import msmtp_line, msmtp_quote
 from mailconf.model import Model
-from mailconf.render import common_gaps, render_model, select
+from mailconf.render import common_gaps, render_model, select_accounts
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, ROOT, need
 from tests.targets._msmtp_client import expect, pretend, send, serverinfo, smtp_stub
@@ -480,7 +480,7 @@ def test_examples_render_and_msmtp_accepts_them(tmp_path: Path, example: Path) -
     doc = load_document(str(example))
     _, refusals = common_gaps(doc.model)
     refused = {line.split(":", 1)[0].removeprefix("account ") for line in refusals}
-    model = select(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
+    model = select_accounts(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
     rendered = render_model(TARGET, _harmless(model), {})
     senders = [a for a in model.accounts if a.outgoing is not None]
     if not senders:

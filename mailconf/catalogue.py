@@ -1,0 +1,56 @@
+"""One catalogue of findings: the lint rules and the probe checks, by id and by slug.
+
+Every finding mailconf reports comes from an entry here: the lint rules
+(:data:`mailconf.rules.RULES`, MC0xx-MC7xx, including the loader's and the schema's
+findings) and the checks of ``mailconf probe`` (:data:`mailconf.probe.checks.CHECKS`,
+MC8xx). Settings (``disable``, ``severity``), ``mailconf rules``, ``mailconf explain``
+and the reporters all read this one catalogue, so ``--severity MC805=info`` works
+for probe exactly as ``--severity MC104=error`` does for lint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Protocol
+
+from .model import Severity
+
+
+class Entry(Protocol):
+    """What the catalogue knows of a rule or a check; its docstring is its documentation."""
+
+    @property
+    def ID(self) -> str: ...
+    @property
+    def SLUG(self) -> str: ...
+    @property
+    def SEVERITY(self) -> Severity: ...
+    @property
+    def TITLE(self) -> str: ...
+    @property
+    def __doc__(self) -> str | None: ...  # type: ignore[override]
+
+
+@cache
+def entries() -> Mapping[str, Entry]:
+    """Every rule and check by id, in id order."""
+    from .probe.checks import CHECKS
+    from .rules import RULES
+
+    merged: dict[str, Entry] = {**RULES, **CHECKS}
+    return dict(sorted(merged.items()))
+
+
+@cache
+def _by_slug() -> Mapping[str, Entry]:
+    return {entry.SLUG: entry for entry in entries().values()}
+
+
+def lookup(name: str) -> Entry | None:
+    """A rule or check by id (any case) or slug."""
+    return entries().get(name.strip().upper()) or _by_slug().get(name.strip().lower())
+
+
+def is_probe_check(entry: Entry) -> bool:
+    return entry.ID.startswith("MC8")

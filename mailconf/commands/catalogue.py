@@ -1,0 +1,72 @@
+"""``mailconf rules``, ``mailconf explain`` and ``mailconf schema``: what mailconf checks, and its contract."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import NamedTuple
+
+from ..catalogue import Entry
+from ..errors import ExitCode, UsageError
+from . import console
+
+
+class RulesRequest(NamedTuple):
+    fmt: str = "text"
+    probe: bool = False
+
+
+def run_rules(request: RulesRequest) -> int:
+    """The lint rules, or with ``probe`` the checks of ``mailconf probe`` (MC8xx)."""
+    from ..catalogue import entries, is_probe_check
+
+    chosen = [e for e in entries().values() if is_probe_check(e) == request.probe]
+    if request.fmt == "json":
+        payload = [{"id": e.ID, "slug": e.SLUG, "severity": e.SEVERITY.label, "title": e.TITLE} for e in chosen]
+        console.out(json.dumps(payload, indent=2) + "\n")
+    elif request.fmt == "markdown":
+        lines = ["| id | slug | default severity | title |", "|---|---|---|---|"]
+        lines += [f"| {e.ID} | `{e.SLUG}` | {e.SEVERITY.label} | {_cell(e.TITLE)} |" for e in chosen]
+        console.out("\n".join(lines) + "\n")
+    else:
+        width = max(len(e.SLUG) for e in chosen)
+        console.out("".join(f"{e.ID}  {e.SLUG:<{width}}  {e.SEVERITY.label:<7}  {e.TITLE}\n" for e in chosen))
+    return int(ExitCode.OK)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def run_explain(name: str) -> int:
+    """A lint rule (MC0xx-MC7xx) or a probe check (MC8xx), by id or slug, as plain terminal text."""
+    from ..catalogue import lookup
+
+    entry = lookup(name)
+    if entry is None:
+        raise UsageError(
+            f"unknown rule {name!r}; `mailconf rules` lists them (and `mailconf rules --probe` the probe checks)"
+        )
+    console.out(explanation(entry))
+    return int(ExitCode.OK)
+
+
+def explanation(entry: Entry) -> str:
+    head = f"{entry.ID} {entry.SLUG} (default severity: {entry.SEVERITY.label})\n{entry.TITLE}\n\n"
+    return head + plain_text(entry.__doc__ or "") + "\n"
+
+
+_LITERAL = re.compile(r"``(.+?)``")
+
+
+def plain_text(docstring: str) -> str:
+    """A rule's reST docstring as terminal text: ````x```` becomes `x`, ``Failing::`` becomes ``Failing:``."""
+    lines = [_LITERAL.sub(r"`\1`", line) for line in docstring.strip().splitlines()]
+    return "\n".join(line[:-1] if line.endswith("::") else line for line in lines)
+
+
+def run_schema() -> int:
+    from .. import resources
+
+    console.out(resources.schema_path().read_text(encoding="utf-8"))
+    return int(ExitCode.OK)

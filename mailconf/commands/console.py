@@ -1,0 +1,43 @@
+"""Every line a command prints goes through here.
+
+Lines on standard error are ``mailconf: ...`` and pass through
+:func:`mailconf.errors.printable`: account names, file names and server replies
+can hold ESC, BEL or a newline, and must not recolour the terminal or forge
+another finding line. Standard output carries reports (whose reporters escape
+their own fields) and rendered files (bytes, written as they are).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ..errors import printable
+
+
+def say(message: str) -> None:
+    """One line on standard error: ``mailconf: message``."""
+    sys.stderr.write(f"mailconf: {printable(message)}\n")
+    sys.stderr.flush()
+
+
+def finding(line: str) -> None:
+    """A finding on standard error, as lint's text format writes it (``file:line:col: error MC002 ...``)."""
+    sys.stderr.write(f"{printable(line)}\n")
+    sys.stderr.flush()
+
+
+def level(severity: str, message: str) -> None:
+    """A warning or error line: ``mailconf: warning: message``."""
+    say(f"{severity}: {message}")
+
+
+def out(text: str) -> None:
+    """A report on standard output (its reporter escaped every field that came from a file)."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def out_bytes(data: bytes) -> None:
+    """A rendered file on standard output, byte for byte."""
+    sys.stdout.buffer.write(data)
+    sys.stdout.flush()

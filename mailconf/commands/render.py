@@ -1,0 +1,145 @@
+"""``mailconf render`` and ``mailconf targets``: client configuration from the account file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from ..errors import ExitCode, UsageError
+from ..targets import TARGETS, Gap
+from . import console
+
+
+class RenderRequest(NamedTuple):
+    file: str
+    targets: tuple[str, ...]  # target names, or ("all",)
+    accounts: tuple[str, ...] = ()
+    output: str | None = None
+    force: bool = False
+    check: bool = False
+    strict: bool = False
+    options: tuple[str, ...] = ()
+
+
+def run(request: RenderRequest) -> int:
+    from ..output import check, write_all
+    from ..render import InvalidFile, NeverRendered, RenderError, choose_targets, parse_options, render_file
+
+    targets = choose_targets(request.targets)
+    options = parse_options(targets, request.options)
+    if request.check and not request.output:
+        raise UsageError("--check compares with files on disk: name the directory with -o DIR")
+    if len(targets) > 1 and not request.output:
+        raise UsageError(f"{len(targets)} targets write one folder each: name the directory with -o DIR")
+    try:
+        result = render_file(request.file, targets, request.accounts, options)
+    except InvalidFile as exc:
+        _print_findings(exc.findings)
+        raise
+    except NeverRendered as exc:
+        for reason in exc.reasons:
+            console.level("error", reason)
+        raise
+    level = "error" if request.strict else "warning"
+    for scope, line in gap_lines(result.gaps):
+        console.level(level, f"{scope}: {line}")
+    names = ", ".join(t.NAME for t in targets)
+    if result.gaps and request.strict:
+        raise RenderError(f"{len(result.gaps)} setting(s) cannot be expressed by {names} (--strict); nothing written")
+    if not result.files:
+        raise RenderError(
+            f"{request.file}: target {names} renders no file: no selected account has a server it can express"
+            + (" (see the warnings above)" if result.gaps else "")
+        )
+    if request.check:
+        return check(result.files, Path(request.output or "."))
+    if request.output:
+        write_all(result.files, Path(request.output), force=request.force)
+        return int(ExitCode.OK)
+    if len(result.files) != 1:
+        one_each = len(render_file(request.file, targets, result.accounts[:1], options).files) == 1
+        raise UsageError(_several_files([f.name for f in result.files], result.accounts, one_each, request))
+    console.out_bytes(result.files[0].content)
+    return int(ExitCode.OK)
+
+
+def _several_files(files: Sequence[str], accounts: Sequence[str], one_each: bool, request: RenderRequest) -> str:
+    """Standard output holds one file: say how to get these (--account only where one account gives one file)."""
+    advice = "write them with -o DIR"
+    if len(accounts) > 1 and one_each:
+        advice += ", or pick one account with --account"
+    return f"target {request.targets[0]} renders {len(files)} files here ({', '.join(files)}); {advice}"
+
+
+def _print_findings(findings: Sequence[object]) -> None:
+    from ..model import Finding
+
+    for finding in findings:
+        assert isinstance(finding, Finding)
+        console.finding(
+            f"{finding.location}: {finding.severity.label} {finding.rule} {finding.slug}: {finding.message}"
+        )
+
+
+#: A gap shared by more accounts than this names the first ones and counts the rest.
+NAMED_ACCOUNTS = 5
+
+
+def gap_lines(gaps: Sequence[tuple[str, Gap]]) -> list[tuple[str, str]]:
+    """(scope, line) per gap; accounts with the very same gap (scope, setting, advice) share one line.
+
+    With thousands of accounts, a target that cannot express a setting at all would
+    otherwise repeat the same warning thousands of times:
+    ``accounts a, b, c and 9997 more (10000): incoming.timeout cannot be expressed; ...``.
+    """
+    groups: dict[tuple[str, str, str], list[Gap]] = {}
+    for scope, gap in gaps:
+        groups.setdefault((scope, gap.setting, gap.instead), []).append(gap)
+    lines = []
+    for (scope, _setting, _instead), same in groups.items():
+        if len(same) == 1:
+            line = str(same[0])
+        elif len(same) <= NAMED_ACCOUNTS:
+            line = same[0].describe(f"accounts {', '.join(g.account for g in same)}")
+        else:
+            first = ", ".join(g.account for g in same[:3])
+            line = same[0].describe(f"accounts {first} and {len(same) - 3} more ({len(same)})")
+        lines.append((scope, line))
+    return lines
+
+
+class TargetsRequest(NamedTuple):
+    fmt: str = "text"
+
+
+def run_targets(request: TargetsRequest) -> int:
+    from ..render import capability_matrix
+    from ..targets import FEATURES
+
+    names = sorted(TARGETS)
+    if request.fmt == "json":
+        payload = {
+            n: {
+                "title": TARGETS[n].TITLE,
+                "capabilities": dict(TARGETS[n].CAPABILITIES),
+                "options": dict(TARGETS[n].OPTIONS),
+            }
+            for n in names
+        }
+        console.out(json.dumps(payload, indent=2) + "\n")
+    elif request.fmt == "markdown":
+        console.out(capability_matrix() + "\n")
+    else:
+        lines = [f"{name:<12} {TARGETS[name].TITLE}" for name in names]
+        lines.append("")
+        for feature in FEATURES:
+            cells = "  ".join(f"{n}={_short(TARGETS[n].CAPABILITIES.get(feature, 'no'))}" for n in names)
+            lines.append(f"{feature:<20} {cells}")
+        console.out("\n".join(lines) + "\n")
+    return int(ExitCode.OK)
+
+
+def _short(cell: str) -> str:
+    return cell.split(":", 1)[0]
