@@ -52,10 +52,11 @@ def _targets() -> Sequence[str]:
 
 
 FORMATS = RegistryChoice(_formats)
+COLOR_MODES = ("auto", "always", "never")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="mailconf")
+@click.version_option(__version__, "-V", "--version", prog_name="mailconf")
 def cli() -> None:
     """Mail accounts as code: lint, render and probe a YAML file of IMAP/POP3/SMTP accounts.
 
@@ -64,35 +65,70 @@ def cli() -> None:
     """
 
 
+def report_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The reporting options lint and probe share, handed to the command as one ``report`` value."""
+    import functools
+
+    @functools.wraps(command)
+    def wrapper(fmt: str | None, output_file: str | None, exit_zero: bool, quiet: bool, color: str,
+                **kwargs: Any) -> None:  # fmt: skip
+        from .commands.lint import ReportOptions
+
+        command(report=ReportOptions(fmt, output_file, exit_zero, quiet, color), **kwargs)
+
+    options = (
+        click.option(
+            "--format", "fmt", type=FORMATS, default=None,
+            help="Output format [default: github when GITHUB_ACTIONS=true, else text].",
+        ),
+        click.option("--output-file", "-O", type=click.Path(dir_okay=False), default=None,
+                     help="Write the report to this file instead of standard output."),
+        click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings reach the fail level."),
+        click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary, no progress."),
+        click.option("--color", type=click.Choice(COLOR_MODES), default="auto", show_default=True,
+                     help="Colour the text format: auto honours NO_COLOR, FORCE_COLOR and the terminal."),
+    )  # fmt: skip
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def policy_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The severity policy options lint and probe share (the settings file's keys, for one run)."""
+    options = (
+        click.option(
+            "--fail-level", type=click.Choice(LEVELS), default=None,
+            help="Exit 1 when a finding is at least this severe [default: error, or the settings'].",
+        ),
+        click.option(
+            "--config", type=click.Path(dir_okay=False), default=None,
+            help="A .mailconf.yaml or pyproject.toml for every file, instead of the one found from each file upward.",
+        ),
+        click.option("--disable", multiple=True, metavar="RULE", help="Turn a rule or check off (id or slug)."),
+        click.option("--severity", multiple=True, metavar="RULE=LEVEL",
+                     help="Override a rule's or check's severity; repeatable."),
+    )  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @cli.command()
-@click.argument("files", nargs=-1, required=True, metavar="FILE...")
-@click.option(
-    "--format",
-    "fmt",
-    type=FORMATS,
-    default=None,
-    help="Output format [default: github when GITHUB_ACTIONS=true, else text].",
-)
-@click.option(
-    "--fail-level",
-    type=click.Choice(LEVELS),
-    default=None,
-    help="Exit 1 when a finding is at least this severe [default: error, or the config's].",
-)
-@click.option(
-    "--config",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="A .mailconf.yaml or pyproject.toml to use instead of the one found upward.",
-)
-@click.option("--disable", multiple=True, metavar="RULE", help="Turn a rule off (id or slug); repeatable.")
-@click.option("--severity", multiple=True, metavar="RULE=LEVEL", help="Override a rule's severity; repeatable.")
-def lint(files: tuple[str, ...], fmt: str | None, fail_level: str | None, config: str | None,  # noqa: PLR0917
-         disable: tuple[str, ...], severity: tuple[str, ...]) -> None:  # fmt: skip
-    """Check account files against the schema and the rule catalogue."""
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@report_options
+@policy_options
+@click.option("--stdin-filename", metavar="NAME", default=None,
+              help="The name of standard input (PATH -) in messages, and where its settings are found.")  # fmt: skip
+def lint(paths: tuple[str, ...], report: Any, fail_level: str | None, config: str | None,  # noqa: PLR0917
+         disable: tuple[str, ...], severity: tuple[str, ...], stdin_filename: str | None) -> None:  # fmt: skip
+    """Check account files against the schema and the rule catalogue.
+
+    PATH is a file, a directory (its account files, recursively: docs/lint.md says
+    which), or - for standard input.
+    """
     from .commands.lint import LintRequest, run
 
-    sys.exit(run(LintRequest(files, fmt, fail_level, config, disable, severity)))
+    sys.exit(run(LintRequest(paths, None, fail_level, config, disable, severity, stdin_filename, report)))
 
 
 @cli.command()
@@ -182,22 +218,19 @@ def targets(fmt: str) -> None:
 @click.option("--login", is_flag=True, help="Also log in: runs the password/token command.")
 @click.option("--allow-cleartext", is_flag=True, help="Allow --login to send credentials without TLS.")
 @click.option("--show-cert", is_flag=True, help="Print each server certificate's SHA-256 pin and chain.")
-@click.option("--format", "fmt", type=FORMATS, default=None, help="Output format [default: as for lint].")
-@click.option("--fail-level", type=click.Choice(LEVELS), default=None, help="As for lint.")
 @click.option(
     "--concurrency", type=click.IntRange(1, 256), default=32, show_default=True, help="Servers probed at once."
 )
-@click.option("--config", type=click.Path(dir_okay=False), default=None, help="As for lint.")
-@click.option("--disable", multiple=True, metavar="CHECK", help="Turn a check off (id or slug); repeatable.")
-@click.option("--severity", multiple=True, metavar="CHECK=LEVEL", help="Override a check's severity; repeatable.")
+@report_options
+@policy_options
 def probe(files: tuple[str, ...], accounts: tuple[str, ...], login: bool, allow_cleartext: bool,  # noqa: PLR0917
-          show_cert: bool, fmt: str | None, fail_level: str | None, concurrency: int, config: str | None,
+          show_cert: bool, concurrency: int, report: Any, fail_level: str | None, config: str | None,
           disable: tuple[str, ...], severity: tuple[str, ...]) -> None:  # fmt: skip
     """Test the declared servers live: connection, TLS, certificate, authentication."""
     from .commands.probe import ProbeRequest, run
 
-    sys.exit(run(ProbeRequest(files, accounts, login, allow_cleartext, show_cert, fmt, fail_level, concurrency,
-                              config, disable, severity)))  # fmt: skip
+    sys.exit(run(ProbeRequest(files, accounts, login, allow_cleartext, show_cert, concurrency, report,
+                              fail_level, config, disable, severity)))  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> Any:  # noqa: PLR0911

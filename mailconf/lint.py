@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from . import suppress
 from .document import Document, gc_paused, load_document
 from .errors import InternalError, MailconfError
+from .files import STDIN
 from .model import Finding, Location, Severity
 from .rules import RULES
-from .settings import Policy
+from .settings import Policy, PolicyFinder
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,12 @@ class LintedFile:
     findings: tuple[Finding, ...]
     #: set when the file could not be linted at all (unreadable: exit 2; a bug: exit 3)
     error: MailconfError | None = None
+    #: the fail level of the settings that apply to this file
+    fail_level: Severity = Severity.ERROR
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity >= self.fail_level for f in self.findings)
 
 
 def document_findings(doc: Document) -> list[Finding]:
@@ -76,24 +83,35 @@ def _order(finding: Finding) -> tuple[int, int, str, str]:
     return (finding.location.line, finding.location.column, finding.rule, finding.message)
 
 
-def lint_file(path: str, policy: Policy) -> LintedFile:
+def lint_file(path: str, policy: Policy, raw: bytes | None = None) -> LintedFile:
     with gc_paused():  # the rules make many small objects and no cycles (see gc_paused)
-        return LintedFile(path, tuple(lint_document(load_document(path), policy)))
+        return LintedFile(path, tuple(lint_document(load_document(path, raw), policy)), fail_level=policy.fail_level)
 
 
-def lint_paths(paths: Sequence[str], policy: Policy) -> list[LintedFile]:
-    """Every file is linted even when another one fails."""
+def lint_paths(paths: Sequence[str], policies: PolicyFinder, stdin_name: str | None = None) -> list[LintedFile]:
+    """Every file is linted even when another one fails; ``-`` is standard input, named ``stdin_name``."""
     results = []
     for path in paths:
+        name = (stdin_name or STDIN) if path == STDIN else path
         try:
-            results.append(lint_file(path, policy))
+            policy = policies.for_file(stdin_name or STDIN if path == STDIN else path)
+            raw = read_stdin(name) if path == STDIN else None
+            results.append(lint_file(name, policy, raw))
         except MailconfError as exc:
-            results.append(LintedFile(path, (), exc))
+            results.append(LintedFile(name, (), exc))
         except Exception as exc:  # noqa: BLE001 - one line naming the file, never a traceback
-            results.append(LintedFile(path, (), InternalError.wrap(path, "linting", exc)))
+            results.append(LintedFile(name, (), InternalError.wrap(name, "linting", exc)))
     return results
 
 
-def worst(results: Iterable[LintedFile]) -> Severity | None:
-    levels = [f.severity for r in results for f in r.findings]
-    return max(levels) if levels else None
+def read_stdin(name: str) -> bytes:
+    """Standard input, bounded like a file (document.MAX_FILE_BYTES)."""
+    import sys
+
+    from .document import MAX_FILE_BYTES
+    from .errors import InputError
+
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"{name}: larger than {MAX_FILE_BYTES >> 20} MiB, too large for an account file")
+    return data

@@ -37,6 +37,8 @@ class Tool:
     name: str  # "mailconf lint" ...
     rules: Mapping[str, RuleInfo]
     color: bool = False
+    #: the text format's closing count ("2 errors in 1 file"); off with --quiet
+    summary: bool = True
 
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
@@ -54,7 +56,7 @@ def text(results: Sequence[Result], tool: Tool) -> str:
                 label = f"{_COLORS[f.severity]}{label}{_RESET}"
             lines.append(f"{printable(str(f.location))}: {label} {f.rule} {f.slug}: {printable(f.message)}")
     total = sum(counts.values())
-    if total:
+    if total and tool.summary:
         parts = [f"{counts[s]} {_plural(s.label, counts[s])}" for s in reversed(Severity) if counts[s]]
         files = len(results)
         lines.append(f"{', '.join(parts)} in {files} file{'s' if files != 1 else ''}")
@@ -192,10 +194,22 @@ def default_format(environ: Mapping[str, str] | None = None) -> str:
     return "github" if env.get("GITHUB_ACTIONS") == "true" else "text"
 
 
-def use_color(stream: Any, environ: Mapping[str, str] | None = None) -> bool:
-    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org)."""
+#: ``--color`` choices
+COLOR_MODES = ("auto", "always", "never")
+
+
+def use_color(stream: Any, environ: Mapping[str, str] | None = None, mode: str = "auto") -> bool:
+    """``--color always|never`` decide; ``auto``: NO_COLOR (https://no-color.org) turns colour off, else
+    FORCE_COLOR (https://force-color.org) turns it on, else colour only on a terminal.
+
+    NO_COLOR wins over FORCE_COLOR when both are set, as in CPython's own colouring.
+    """
+    if mode != "auto":
+        return mode == "always"
     env = os.environ if environ is None else environ
-    if "NO_COLOR" in env and env["NO_COLOR"] != "":
+    if env.get("NO_COLOR"):
         return False
+    if env.get("FORCE_COLOR"):
+        return True
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())

@@ -1,25 +1,35 @@
 """mailconf's own settings: severity policy, disabled rules, the fail level.
 
-Where they come from, first found wins:
+Where they come from, for each file linted or probed, first found wins:
 
-1. ``--config PATH`` (a ``.mailconf.yaml`` or a ``pyproject.toml``);
-2. walking up from the current directory: in each directory a ``.mailconf.yaml``,
-   then a ``pyproject.toml`` that has a ``[tool.mailconf]`` table;
-3. built-in defaults (every rule on at its default severity, fail level ``error``).
+1. ``--config PATH`` (a ``.mailconf.yaml`` or a ``pyproject.toml``), for every file;
+2. walking up from the file's own directory (for standard input: the directory of
+   ``--stdin-filename``, else the current one), stopping at the repository root (the
+   first directory that holds ``.git``): in each directory a ``.mailconf.yaml``, then
+   a ``pyproject.toml`` that has a ``[tool.mailconf]`` table;
+3. the user's own file, ``$XDG_CONFIG_HOME/mailconf/config.yaml`` (by default
+   ``~/.config/mailconf/config.yaml``);
+4. built-in defaults (every rule on at its default severity, fail level ``error``).
 
-Keys (the same in both files)::
+Keys (the same in every file)::
 
     fail-level: warning          # info | warning | error
-    disable: [MC704, prefer-implicit-tls]      # ids or slugs
-    severity: {MC104: error, MC705: info}      # ids or slugs -> info|warning|error
+    disable: [MC704, prefer-implicit-tls]      # ids or slugs (lint rules and probe checks)
+    severity: {MC104: error, MC805: info}      # ids or slugs -> info|warning|error
+    include: ["*.yaml", "*.yml"]               # which files in a directory are account files
+    exclude: ["ci/", "*.template.yaml"]        # never these (.gitignore syntax)
 
+``include`` and ``exclude`` take .gitignore-style patterns relative to the directory
+of the settings file; they decide which files a directory given on the command line
+yields (:mod:`mailconf.files`). A file named on the command line is always read.
 Command-line options (``--fail-level``, ``--disable``, ``--severity``) win over the file.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +37,9 @@ from .errors import ConfigError
 from .model import Severity
 
 CONFIG_NAMES = (".mailconf.yaml", "pyproject.toml")
+KEYS = ("fail-level", "disable", "severity", "include", "exclude")
+#: which files in a directory are account files, unless the settings say otherwise
+DEFAULT_INCLUDE = ("*.yaml", "*.yml")
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,8 @@ class Policy:
     disabled: frozenset[str] = frozenset()
     severity: Mapping[str, Severity] = field(default_factory=dict)
     source: str | None = None  # the file the settings came from
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    exclude: tuple[str, ...] = ()
 
     def enabled(self, rule: str) -> bool:
         return rule not in self.disabled
@@ -55,12 +70,17 @@ class Policy:
             if not level:
                 raise ConfigError(f"--severity {item}: write RULE=LEVEL, like MC104=error")
             overrides[_rule_id(rule, "--severity")] = _severity(level, "--severity")
-        return Policy(
+        return replace(
+            self,
             fail_level=_severity(fail_level, "--fail-level") if fail_level else self.fail_level,
             disabled=self.disabled | {_rule_id(r, "--disable") for r in disable},
             severity=overrides,
-            source=self.source,
         )
+
+    @property
+    def root(self) -> Path | None:
+        """The directory ``include`` and ``exclude`` patterns are relative to."""
+        return Path(self.source).parent if self.source else None
 
 
 def _rule_id(name: str, where: str) -> str:
@@ -80,15 +100,63 @@ def _severity(text: Any, where: str) -> Severity:
 
 
 def discover(start: Path | None = None) -> Path | None:
+    """The settings file that applies in ``start`` (default: the current directory), or None."""
     here = (start or Path.cwd()).resolve()
-    for directory in (here, *here.parents):
-        candidate = directory / ".mailconf.yaml"
-        if candidate.is_file():
-            return candidate
-        pyproject = directory / "pyproject.toml"
-        if pyproject.is_file() and _pyproject_table(pyproject) is not None:
-            return pyproject
-    return None
+    return _discover_in(here) or user_settings()
+
+
+def _discover_in(directory: Path) -> Path | None:
+    """The nearest project settings file, from ``directory`` up to the repository root."""
+    candidate = directory / ".mailconf.yaml"
+    if candidate.is_file():
+        return candidate
+    pyproject = directory / "pyproject.toml"
+    if pyproject.is_file() and _pyproject_table(pyproject) is not None:
+        return pyproject
+    if (directory / ".git").exists() or directory.parent == directory:
+        return None  # the repository root, or the file system's: settings above it are someone else's
+    return _discover_in(directory.parent)
+
+
+def user_settings(environ: Mapping[str, str] | None = None) -> Path | None:
+    """``$XDG_CONFIG_HOME/mailconf/config.yaml`` (default ``~/.config/...``) when it exists."""
+    env = os.environ if environ is None else environ
+    base = Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else Path.home() / ".config"
+    path = base / "mailconf" / "config.yaml"
+    return path if path.is_file() else None
+
+
+class PolicyFinder:
+    """The policy for each file: ``--config`` for all, else the settings found from its directory.
+
+    Each settings file is read once, however many files it applies to; the command
+    line's options are applied on top of every one.
+    """
+
+    def __init__(self, config: str | None = None, fail_level: str | None = None,
+                 disable: Iterable[str] = (), severity: Iterable[str] = ()) -> None:  # fmt: skip
+        self._config = config
+        self._options = (fail_level, tuple(disable), tuple(severity))
+        self._by_source: dict[Path | None, Policy] = {}
+        self._by_directory: dict[Path, Policy] = {}
+
+    def for_directory(self, directory: Path) -> Policy:
+        known = self._by_directory.get(directory)
+        if known is None:
+            known = self._by_directory[directory] = self._policy(directory)
+        return known
+
+    def _policy(self, directory: Path) -> Policy:
+        source = Path(self._config) if self._config else discover(directory)
+        policy = self._by_source.get(source)
+        if policy is None:
+            fail_level, disable, severity = self._options
+            policy = load_policy(str(source) if source else None, search=False).merged(fail_level, disable, severity)
+            self._by_source[source] = policy
+        return policy
+
+    def for_file(self, path: str) -> Policy:
+        return self.for_directory(Path(path).parent if path not in ("", "-") else Path.cwd())
 
 
 def _pyproject_table(path: Path) -> dict[str, Any] | None:
@@ -106,8 +174,9 @@ def _pyproject_table(path: Path) -> dict[str, Any] | None:
     return table if isinstance(table, dict) else None
 
 
-def load_policy(config: str | None = None) -> Policy:
-    path = Path(config) if config else discover()
+def load_policy(config: str | None = None, *, search: bool = True) -> Policy:
+    """The policy of ``config``; without one, of the file found from the current directory (``search``)."""
+    path = Path(config) if config else (discover() if search else None)
     if path is None:
         return Policy()
     if not path.is_file():
@@ -132,7 +201,7 @@ def load_policy(config: str | None = None) -> Policy:
     if loaded.data is None:
         return Policy(source=str(path))
     if not isinstance(loaded.data, dict):
-        raise ConfigError(f"{path}:1:1: settings must be a mapping (fail-level, disable, severity)")
+        raise ConfigError(f"{path}:1:1: settings must be a mapping ({', '.join(KEYS)})")
     data, positions = loaded.data, loaded.positions
 
     def where(key_path: tuple[str | int, ...], on_key: bool) -> str:
@@ -148,12 +217,12 @@ Where = Callable[[tuple[str | int, ...], bool], str]
 
 def _policy(table: Mapping[str, Any], source: str, where: Where | None = None) -> Policy:
     at: Where = where or (lambda _path, _on_key: source)
-    unknown = sorted(set(table) - {"fail-level", "disable", "severity"}, key=str)
+    unknown = sorted(set(table) - set(KEYS), key=str)
     if unknown:
         raise ConfigError(
-            f"{at((unknown[0],), True)}: unknown setting(s) {', '.join(map(str, unknown))}; "
-            "allowed: fail-level, disable, severity"
+            f"{at((unknown[0],), True)}: unknown setting(s) {', '.join(map(str, unknown))}; allowed: {', '.join(KEYS)}"
         )
+    patterns = {key: _patterns(table, key, at) for key in ("include", "exclude")}
     disable = table.get("disable", [])
     if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
         raise ConfigError(f"{at(('disable',), False)}: `disable` must be a list of rule ids or slugs")
@@ -175,4 +244,13 @@ def _policy(table: Mapping[str, Any], source: str, where: Where | None = None) -
             for k, v in severity.items()
         },
         source=source,
+        include=patterns["include"] if "include" in table else DEFAULT_INCLUDE,
+        exclude=patterns["exclude"],
     )
+
+
+def _patterns(table: Mapping[str, Any], key: str, at: Where) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f'{at((key,), False)}: `{key}` must be a list of .gitignore-style patterns, like "*.yaml"')
+    return tuple(value)

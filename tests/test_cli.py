@@ -49,6 +49,7 @@ def run_mailconf(
     cwd: Path,
     env: Mapping[str, str] | None = None,
     preexec: Callable[[], None] | None = None,
+    stdin: str = "",
 ) -> Outcome:
     """``python -m mailconf ARGS`` in ``cwd``, with NO_COLOR/GITHUB_ACTIONS cleared unless ``env`` sets them."""
     environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "GITHUB_ACTIONS", "MAILCONF_DEBUG")}
@@ -59,6 +60,7 @@ def run_mailconf(
         env=environ,
         capture_output=True,
         text=True,
+        input=stdin,
         timeout=120,  # a hang guard, not a timing assertion
         preexec_fn=preexec,
         check=False,
@@ -95,11 +97,13 @@ def test_missing_file_exits_2_with_one_line(tmp_path: Path) -> None:
     )
 
 
-def test_directory_exits_2_with_one_line(tmp_path: Path) -> None:
+def test_a_directory_without_account_files_exits_2_with_one_line(tmp_path: Path) -> None:
     (tmp_path / "conf.d").mkdir()
+    (tmp_path / "conf.d" / "notes.txt").write_text(INSECURE)
     assert run_mailconf("lint", "conf.d", cwd=tmp_path) == Outcome(
-        2, "", "mailconf: conf.d: is a directory; name a YAML file\n"
-    )
+        2, "", "mailconf: conf.d: no account files here (include: *.yaml, *.yml); name a file, or set include in "
+        "the settings\n"
+    )  # fmt: skip
 
 
 def _without_file_override() -> None:
@@ -193,7 +197,7 @@ def test_usage_error_exits_2(tmp_path: Path) -> None:
     outcome = run_mailconf("lint", cwd=tmp_path)
     assert outcome.code == 2
     assert outcome.stdout == ""
-    assert outcome.stderr.splitlines()[-1] == "Error: Missing argument 'FILE...'."
+    assert outcome.stderr.splitlines()[-1] == "Error: Missing argument 'PATH...'."
 
 
 def test_unknown_format_exits_2(tmp_path: Path) -> None:

@@ -134,14 +134,18 @@ BAD_FILES = [
     (
         ".mailconf.yaml",
         "fail-level: error\ncolour: always\n",
-        ":2:1: unknown setting(s) colour; allowed: fail-level, disable, severity",
+        ":2:1: unknown setting(s) colour; allowed: fail-level, disable, severity, include, exclude",
     ),
     (
         ".mailconf.yaml",
         "disable: [\n",
         ":2:1: YAML syntax error: did not find expected node content (while parsing a flow node)",
     ),
-    (".mailconf.yaml", "- MC101\n", ":1:1: settings must be a mapping (fail-level, disable, severity)"),
+    (
+        ".mailconf.yaml",
+        "- MC101\n",
+        ":1:1: settings must be a mapping (fail-level, disable, severity, include, exclude)",
+    ),
     (
         "pyproject.toml",
         "[tool.mailconf\n",

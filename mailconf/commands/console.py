@@ -41,3 +41,24 @@ def out_bytes(data: bytes) -> None:
     """A rendered file on standard output, byte for byte."""
     sys.stdout.buffer.write(data)
     sys.stdout.flush()
+
+
+def write_report(path: str, text: str) -> None:
+    """``--output-file``: the whole report, written to a temporary beside it and renamed into place."""
+    import os
+    import tempfile
+
+    from ..errors import OutputError
+
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=".mailconf-report-", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
+                handle.write(text)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write the report ({exc.strerror or type(exc).__name__})") from None

@@ -7,11 +7,11 @@ refused for its errors), 2 usage error or unreadable file, 3 internal error.
 
 from __future__ import annotations
 
-import sys
 from typing import NamedTuple
 
 from ..errors import ExitCode
 from . import console
+from .lint import ReportOptions, publish
 
 
 class ProbeRequest(NamedTuple):
@@ -20,9 +20,9 @@ class ProbeRequest(NamedTuple):
     login: bool = False
     allow_cleartext: bool = False
     show_cert: bool = False
-    fmt: str | None = None
-    fail_level: str | None = None
     concurrency: int = 32
+    report: ReportOptions = ReportOptions()
+    fail_level: str | None = None
     config: str | None = None
     disable: tuple[str, ...] = ()
     severity: tuple[str, ...] = ()
@@ -30,21 +30,23 @@ class ProbeRequest(NamedTuple):
 
 def run(request: ProbeRequest) -> int:
     from ..catalogue import entries
+    from ..files import expand
     from ..probe import probe_files
     from ..probe.runner import Options
-    from ..report import REPORTERS, Tool, default_format, use_color
-    from ..settings import load_policy
+    from ..settings import PolicyFinder
 
-    # the settings of the nearest .mailconf.yaml / [tool.mailconf], like lint; the options win
-    policy = load_policy(request.config).merged(request.fail_level, request.disable, request.severity)
+    # the settings found from each file upward, like lint; the options win
+    policies = PolicyFinder(request.config, request.fail_level, request.disable, request.severity)
     options = Options(request.login, request.allow_cleartext, request.show_cert)
-    results = probe_files(request.files, request.accounts, options, policy, request.concurrency)
-    fmt = request.fmt or default_format()
-    tool = Tool("mailconf probe", entries(), color=fmt == "text" and use_color(sys.stdout))
-    console.out(REPORTERS[fmt]([r for r in results if r.error is None], tool))
+    expanded = expand(request.files, policies.for_directory)
+    results = probe_files(expanded.files, request.accounts, options, policies, request.concurrency)
+    publish([r for r in results if r.error is None], "mailconf probe", entries(), request.report)
     code = ExitCode.OK
-    if any(r.refused for r in results) or any(f.severity >= policy.fail_level for r in results for f in r.findings):
+    if any(r.refused or r.failed for r in results) and not request.report.exit_zero:
         code = ExitCode.FINDINGS
+    for error in expanded.errors:
+        console.say(str(error))
+        code = max(code, error.exit_code)
     for result in results:
         if result.refused:
             console.say(f"{result.path}: not probed: fix the errors first (`mailconf lint {result.path}`)")

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ..errors import InternalError, MailconfError, UsageError
-from ..model import Finding, Location, Server
-from ..settings import Policy
+from ..model import Finding, Location, Server, Severity
+from ..settings import PolicyFinder
 from .runner import Options
 
 
@@ -30,6 +30,12 @@ class ProbedFile:
     #: the file was not probed: it has syntax or schema errors (its findings say which)
     refused: bool = False
     error: MailconfError | None = None
+    #: the fail level of the settings that apply to this file
+    fail_level: Severity = Severity.ERROR
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity >= self.fail_level for f in self.findings)
 
 
 class ServerToProbe(NamedTuple):
@@ -41,7 +47,7 @@ class ServerToProbe(NamedTuple):
 
 
 def probe_files(
-    paths: Sequence[str], accounts: Sequence[str], options: Options, policy: Policy, concurrency: int = 32
+    paths: Sequence[str], accounts: Sequence[str], options: Options, policies: PolicyFinder, concurrency: int = 32
 ) -> list[ProbedFile]:
     """Load every file, probe the selected servers of the valid ones, and locate the findings.
 
@@ -65,12 +71,13 @@ def probe_files(
             results.append(ProbedFile(path, blocking, refused=True))
             docs.append(None)
             continue
-        results.append(ProbedFile(path, ()))
+        results.append(ProbedFile(path, (), fail_level=policies.for_file(path).fail_level))
         docs.append(doc)
     servers = select_servers(docs, accounts)
     outcomes = asyncio.run(probe_all([s.server for s in servers], options, concurrency))
     found: dict[int, list[Finding]] = {}
     for server, server_outcomes in zip(servers, outcomes, strict=True):
+        policy = policies.for_file(results[server.file].path)
         for outcome in server_outcomes:
             check = outcome.check
             if not policy.enabled(check.ID):
@@ -80,7 +87,7 @@ def probe_files(
                 Finding(check.ID, check.SLUG, severity, server.location, outcome.message)
             )
     for index, located in found.items():
-        results[index] = ProbedFile(results[index].path, tuple(located))
+        results[index] = ProbedFile(results[index].path, tuple(located), fail_level=results[index].fail_level)
     return results
 
 

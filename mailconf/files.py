@@ -1,0 +1,122 @@
+"""Which files a command line names: files as given, directories walked for account files.
+
+A file named on the command line is always read, whatever its name. A directory
+yields, recursively and in sorted order, the files that match the settings'
+``include`` patterns (default ``*.yaml`` and ``*.yml``) and none of their
+``exclude`` patterns, passing over:
+
+- hidden files and directories (``.git``, ``.github``, ``.mailconf.yaml``,
+  ``.pre-commit-config.yaml``): CI workflows and tool settings are not account files;
+- what the repository's ``.gitignore`` files ignore (each file's patterns apply
+  below its own directory, from the repository root down; ``.git/info/exclude`` and
+  the global excludes file are not read);
+- symbolic links to directories (a link loop cannot make the walk endless).
+
+Patterns use .gitignore syntax (the ``pathspec`` library, as yamllint and black do)
+and are matched against the path relative to the directory of the settings file
+that holds them (the walked directory when the defaults apply). ``-`` stands for
+standard input and is passed through.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from functools import cache
+from pathlib import Path
+from typing import NamedTuple
+
+import pathspec
+
+from .errors import InputError
+from .settings import Policy
+
+STDIN = "-"
+
+
+class Expanded(NamedTuple):
+    files: tuple[str, ...]
+    #: one error per directory that holds no account file (a mistyped path must not lint nothing and pass)
+    errors: tuple[InputError, ...] = ()
+
+
+def expand(paths: Sequence[str], policy_for: Callable[[Path], Policy]) -> Expanded:
+    """The files to read, in command-line order; directories expanded (see the module docstring)."""
+    files: list[str] = []
+    errors: list[InputError] = []
+    for path in paths:
+        if path != STDIN and os.path.isdir(path):
+            found = list(_walk(Path(path), policy_for))
+            if not found:
+                patterns = ", ".join(policy_for(Path(path)).include)
+                errors.append(InputError(f"{path}: no account files here (include: {patterns}); name a file, "
+                                         "or set include in the settings"))  # fmt: skip
+            files.extend(found)
+        else:
+            files.append(path)
+    # a file named twice (or named and found in a directory) is read once
+    return Expanded(tuple(dict.fromkeys(files)), tuple(errors))
+
+
+def _walk(top: Path, policy_for: Callable[[Path], Policy]) -> Iterator[str]:
+    ignored = _gitignored(top)
+    for directory, dirnames, filenames in os.walk(top):
+        here = Path(directory)
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and not (here / d).is_symlink() and not ignored(here / d, True)
+        )
+        policy = policy_for(here)
+        selected = _selector(policy.include, policy.exclude)
+        root = policy.root or top
+        for name in sorted(filenames):
+            path = here / name
+            if name.startswith(".") or ignored(path, False):
+                continue
+            if selected(_relative(path, root)):
+                yield str(path)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name  # outside the settings' directory (--config elsewhere): match the name alone
+
+
+@cache
+def _selector(include: tuple[str, ...], exclude: tuple[str, ...]) -> Callable[[str], bool]:
+    wanted = pathspec.GitIgnoreSpec.from_lines(include)
+    unwanted = pathspec.GitIgnoreSpec.from_lines(exclude)
+    return lambda relative: wanted.match_file(relative) and not unwanted.match_file(relative)
+
+
+def _gitignored(top: Path) -> Callable[[Path, bool], bool]:
+    """Whether a path under ``top`` is ignored by a ``.gitignore`` of its repository (none: nothing is)."""
+    start = top.resolve()
+    root = next((d for d in (start, *start.parents) if (d / ".git").exists()), None)
+    if root is None:
+        return lambda _path, _is_dir: False
+    specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+
+    def spec_of(directory: Path) -> pathspec.GitIgnoreSpec | None:
+        if directory not in specs:
+            try:
+                lines = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                lines = []
+            specs[directory] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+        return specs[directory]
+
+    def ignored(path: Path, is_dir: bool) -> bool:
+        full = path.resolve() if not path.is_symlink() else path.parent.resolve() / path.name
+        for directory in (full.parent, *full.parent.parents):
+            spec = spec_of(directory)
+            if spec is not None:
+                relative = full.relative_to(directory).as_posix() + ("/" if is_dir else "")
+                if spec.match_file(relative):
+                    return True
+            if directory == root:
+                break
+        return False
+
+    return ignored

@@ -1,0 +1,153 @@
+"""The lint command line that ruff and yamllint users expect: paths, standard input, report options, settings.
+
+Each test runs the real ``python -m mailconf`` (tests.test_cli.run_mailconf) in a
+directory it builds, and compares the exact output and exit code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mailconf import __version__
+from tests.test_cli import CLEAN, INSECURE, Outcome, run_mailconf
+
+#: INSECURE's one finding, at the file named by {path}
+MC101 = (
+    "{path}:8:17: {level} MC101 cleartext-credentials: password login to imap.example.com without TLS "
+    "sends the credentials in cleartext; set security: tls (port 993)\n"
+)
+
+
+def finding(path: str, level: str = "error") -> str:
+    return MC101.format(path=path, level=level)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository (a `.git` folder is all mailconf looks for) with account files at several depths."""
+    root = tmp_path / "repo"
+    for name, text in {
+        "accounts.yaml": INSECURE,
+        "team/b.yml": INSECURE,
+        "team/a.yaml": CLEAN,
+        "team/notes.txt": INSECURE,
+        ".github/workflows/ci.yml": "on: push\n",
+        ".hidden.yaml": INSECURE,
+        "build/generated.yaml": INSECURE,
+    }.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    (root / ".git").mkdir()
+    (root / ".gitignore").write_text("build/\n", encoding="utf-8")
+    return root
+
+
+def test_a_directory_yields_its_account_files_recursively(repo: Path) -> None:
+    """*.yaml and *.yml, sorted; hidden files and folders and what .gitignore ignores are passed over."""
+    expected = finding("accounts.yaml") + finding("team/b.yml") + "2 errors in 3 files\n"
+    assert run_mailconf("lint", ".", cwd=repo) == Outcome(1, expected, "")
+    assert run_mailconf("lint", "team", cwd=repo) == Outcome(1, finding("team/b.yml") + "1 error in 2 files\n", "")
+
+
+def test_a_named_file_is_always_read(repo: Path) -> None:
+    out = run_mailconf("lint", "build/generated.yaml", "team/notes.txt", cwd=repo)
+    assert out == Outcome(1, finding("build/generated.yaml") + finding("team/notes.txt") + "2 errors in 2 files\n", "")
+
+
+def test_include_and_exclude_in_the_settings(repo: Path) -> None:
+    (repo / ".mailconf.yaml").write_text('include: ["*.txt", "accounts.yaml"]\nexclude: ["team/b.yml"]\n')
+    out = run_mailconf("lint", ".", cwd=repo)
+    assert out == Outcome(1, finding("accounts.yaml") + finding("team/notes.txt") + "2 errors in 2 files\n", "")
+
+
+def test_bad_include_is_one_line(repo: Path) -> None:
+    (repo / ".mailconf.yaml").write_text("include: '*.yaml'\n")
+    assert run_mailconf("lint", "accounts.yaml", cwd=repo) == Outcome(
+        2, "", f'mailconf: {repo / ".mailconf.yaml"}:1:10: `include` must be a list of .gitignore-style patterns, '
+        'like "*.yaml"\n',
+    )  # fmt: skip
+
+
+def test_standard_input_with_a_name_and_its_settings(repo: Path) -> None:
+    (repo / "team" / ".mailconf.yaml").write_text("severity: {MC101: warning}\n")
+    text = INSECURE
+    assert run_mailconf("lint", "-", cwd=repo, stdin=text) == Outcome(1, finding("-") + "1 error in 1 file\n", "")
+    out = run_mailconf("lint", "-", "--stdin-filename", "team/new.yaml", cwd=repo, stdin=text)
+    assert out == Outcome(0, finding("team/new.yaml", "warning") + "1 warning in 1 file\n", "")
+
+
+def test_settings_are_found_from_each_file_upward(repo: Path) -> None:
+    (repo / "team" / ".mailconf.yaml").write_text("severity: {MC101: warning}\n")
+    out = run_mailconf("lint", "accounts.yaml", "team/b.yml", cwd=repo)
+    assert out == Outcome(
+        1, finding("accounts.yaml") + finding("team/b.yml", "warning") + "1 error, 1 warning in 2 files\n", ""
+    )
+
+
+def test_settings_above_the_repository_root_do_not_apply(repo: Path) -> None:
+    (repo.parent / ".mailconf.yaml").write_text("disable: [MC101]\n")
+    assert run_mailconf("lint", "accounts.yaml", cwd=repo).code == 1
+    (repo / ".git").rmdir()  # no repository: the walk goes on up
+    assert run_mailconf("lint", "accounts.yaml", cwd=repo) == Outcome(0, "", "")
+
+
+def test_the_users_own_settings_apply_where_a_project_has_none(repo: Path, tmp_path: Path) -> None:
+    user = tmp_path / "xdg"
+    (user / "mailconf").mkdir(parents=True)
+    (user / "mailconf" / "config.yaml").write_text("severity: {MC101: info}\n")
+    env = {"XDG_CONFIG_HOME": str(user)}
+    assert run_mailconf("lint", "accounts.yaml", cwd=repo, env=env) == Outcome(
+        0, finding("accounts.yaml", "info") + "1 info in 1 file\n", ""
+    )
+    (repo / "pyproject.toml").write_text("[tool.mailconf]\nfail-level = 'error'\n")
+    assert run_mailconf("lint", "accounts.yaml", cwd=repo, env=env).code == 1  # the project's settings win
+
+
+def test_output_file_exit_zero_and_quiet(repo: Path) -> None:
+    assert run_mailconf("lint", "-q", "accounts.yaml", cwd=repo) == Outcome(1, finding("accounts.yaml"), "")
+    assert run_mailconf("lint", "--exit-zero", "--output-file", "report.txt", "accounts.yaml", cwd=repo) == Outcome(
+        0, "", ""
+    )
+    assert (repo / "report.txt").read_text() == finding("accounts.yaml") + "1 error in 1 file\n"
+    out = run_mailconf("lint", "--exit-zero", "-O", "missing/dir/r.txt", "accounts.yaml", cwd=repo)
+    assert out == Outcome(2, "", "mailconf: missing/dir/r.txt: cannot write the report (No such file or directory)\n")
+
+
+def test_exit_zero_still_reports_an_unreadable_file(repo: Path) -> None:
+    out = run_mailconf("lint", "--exit-zero", "none.yaml", cwd=repo)
+    assert out == Outcome(2, "", "mailconf: none.yaml: no such file; check the path\n")
+
+
+RED = "\033[31merror\033[0m"
+
+
+@pytest.mark.parametrize(
+    ("options", "env", "coloured"),
+    [
+        ((), {}, False),  # not a terminal
+        ((), {"FORCE_COLOR": "1"}, True),
+        ((), {"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),  # NO_COLOR wins, as in CPython
+        (("--color", "always"), {"NO_COLOR": "1"}, True),  # the option wins over both
+        (("--color", "never"), {"FORCE_COLOR": "1"}, False),
+        (("--color", "auto"), {"FORCE_COLOR": ""}, False),  # empty means unset
+    ],
+)
+def test_color(repo: Path, options: tuple[str, ...], env: dict[str, str], coloured: bool) -> None:
+    out = run_mailconf("lint", *options, "accounts.yaml", cwd=repo, env=env)
+    expected = finding("accounts.yaml")
+    assert out.stdout.splitlines()[0] + "\n" == (expected.replace("error", RED, 1) if coloured else expected)
+
+
+def test_bad_color_is_a_usage_error(repo: Path) -> None:
+    out = run_mailconf("lint", "--color", "sometimes", "accounts.yaml", cwd=repo)
+    assert out.code == 2
+    assert out.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--color': 'sometimes' is not one of 'auto', 'always', 'never'."
+    )
+
+
+@pytest.mark.parametrize("flag", ["-V", "--version"])
+def test_version(tmp_path: Path, flag: str) -> None:
+    assert run_mailconf(flag, cwd=tmp_path) == Outcome(0, f"mailconf, version {__version__}\n", "")
