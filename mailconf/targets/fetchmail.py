@@ -15,8 +15,8 @@ Where the file goes, how to apply it
 - Delivery (``smtphost``, ``mda``, ``is LOCALUSER here``) is not written: fetchmail's default is
   SMTP to localhost for the user running it. Add delivery options yourself if you need them.
 
-What is written
----------------
+What it writes
+--------------
 
 | YAML | .fetchmailrc |
 |---|---|
@@ -40,8 +40,8 @@ What is written
 Quoting: values are written in ``"…"`` with ``\`` as ``\\`` and ``"`` as ``\x22``; control
 characters are refused, so no value can add ``mda``, ``preconnect`` or ``plugin`` commands.
 
-Gaps (a warning; an error with ``--strict``)
---------------------------------------------
+What it cannot express (a warning each; ``--strict`` makes them errors)
+-----------------------------------------------------------------------
 
 - ``password_command``: fetchmail 6.4 runs no password command. It prompts for the password,
   or reads it from ``~/.netrc`` (``machine NAME`` or ``machine HOST``). fetchmail 6.5 adds
@@ -69,8 +69,8 @@ Notes
 - With STARTTLS (``sslproto`` without ``ssl``), fetchmail sends STLS even when the server does
   not announce it, and gives up without logging in when the server refuses (tested).
 
-Reading it back (tests)
------------------------
+How it is tested
+----------------
 
 ``fetchmail --configdump`` prints the parsed file as a Python literal. fetchmail 6.4.37
 prints non-ASCII bytes there as ``\0x`` plus an uninitialised byte (different each run),

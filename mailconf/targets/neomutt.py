@@ -45,8 +45,8 @@ Every value is single-quoted (``'`` written ``'\''``), so nothing in it is inter
 Organization header, which ``my_hdr`` does not read quoted, has every ASCII punctuation character
 backslash-escaped.
 
-Gaps (a warning each; ``--strict`` makes them errors)
------------------------------------------------------
+What it cannot express (a warning each; ``--strict`` makes them errors)
+-----------------------------------------------------------------------
 
 - ``tls.fingerprint``: no pin. Save the server's PEM certificate in a file and ``set certificate_file`` to it.
 - ``tls.verify: false``: NeoMutt always verifies; name the CA with ``tls.ca_file``, or accept the certificate

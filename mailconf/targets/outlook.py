@@ -11,7 +11,7 @@ Where the file goes, how to apply it
 
 - On the Windows machine, with Outlook closed: ``reg import outlook.reg`` (or double-click it).
 - Each account becomes the key
-``HKEY_CURRENT_USER\Software\Microsoft\Office\16.0\Outlook\Profiles\<profile>\9375CFF0413111d3B88A00104B2A6676\<id>``.
+  ``HKEY_CURRENT_USER\Software\Microsoft\Office\16.0\Outlook\Profiles\<profile>\9375CFF0413111d3B88A00104B2A6676\<id>``.
 - ``--option profile=NAME``: the profile (default ``Outlook``). Printable ASCII without ``\``,
   ``[`` or ``]``, not starting or ending with a space (anything else is exit 2).
 - ``--option account-id=HEX``: the first account's key name, 1 to 8 hex digits (default
@@ -38,8 +38,8 @@ Public reports say profiles synthesized this way load but cannot send or receive
 that leftover references made Outlook 16.0 crash on start. ``IOlkAccountManager`` cannot
 create accounts either. The supported route is a PRF file (``outlook-prf``).
 
-What is written
----------------
+What it writes
+--------------
 
 The file is pure ASCII with CRLF line ends and starts with
 ``Windows Registry Editor Version 5.00``. Every text is a REG_SZ written as ``hex(1):``
@@ -66,8 +66,8 @@ string or start a key; long lines are wrapped as regedit exports them.
   Auth Method`` 0 (use the incoming server's settings) |
 | ``outgoing.auth`` with its own login | ``SMTP Use Auth`` 1, ``SMTP Auth Method`` 1, ``SMTP User`` |
 
-Gaps (a warning; an error with ``--strict``)
---------------------------------------------
+What it cannot express (a warning each; ``--strict`` makes them errors)
+-----------------------------------------------------------------------
 
 - ``incoming.security: starttls``: no documented registry value. The file writes
   ``Use SSL`` 1, so Outlook fails to connect instead of logging in without encryption;

@@ -24,8 +24,8 @@ Where the file goes, how to apply it
 - No PST is named: Outlook creates the data file of a new POP3 account itself (a PST
   named in a PRF was reported not to be bound to the account).
 
-What is written
----------------
+What it writes
+--------------
 
 ``[General]``, ``[Internet Account List]`` (``AccountN=I_Mail`` for POP3, ``IMAP_I_Mail`` for
 IMAP), one ``[AccountN]`` section per account with an incoming server, and the
@@ -83,8 +83,8 @@ Unverified
 - ``ServerTimeOut`` outside the UI's range (30 seconds to 10 minutes).
 - Whether Outlook expands ``%NAME%`` inside a value (it does in PST paths).
 
-Gaps (a warning; an error with ``--strict``)
---------------------------------------------
+What it cannot express (a warning each; ``--strict`` makes them errors)
+-----------------------------------------------------------------------
 
 - ``incoming.security: starttls``: no documented value; ``UseSSL=1`` is written, so Outlook
   fails to connect instead of logging in without encryption; choose STARTTLS in

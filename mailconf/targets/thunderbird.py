@@ -84,8 +84,8 @@ identity's ``useremail`` and an SMTP server's ``username``; for them characters 
 written as ``\xHH`` so that Thunderbird reads exactly the declared text. Paths in ``import-ca.sh`` are
 single-quoted for the shell.
 
-What it cannot express (a warning each; ``--strict`` makes them errors and writes nothing)
-------------------------------------------------------------------------------------------
+What it cannot express (a warning each; ``--strict`` makes them errors)
+-----------------------------------------------------------------------
 
 | setting | why, and what to do instead |
 |---|---|
@@ -118,8 +118,8 @@ Not a gap but worth knowing: a ``cert_override.txt`` exception makes Thunderbird
 certificate even though no trusted CA signed it, but Thunderbird still also accepts a certificate
 that a trusted CA signed for the same host, so it is not as strict as a pin in msmtp.
 
-How the tests check it
-----------------------
+How it is tested
+----------------
 
 ``tests/targets/test_thunderbird.py`` (with the dependency-free Marionette client
 ``tests/targets/_marionette.py``) starts ``thunderbird --headless --marionette
