@@ -152,9 +152,13 @@ def _inline(text: str) -> str:
 
 
 def _escape(text: str) -> str:
-    # a single-backtick code span written in Markdown style is kept as it is
+    # a single-backtick code span written in Markdown style is kept as it is; outside one, a
+    # glob's star (hotmail.*, SCRAM-*) must not open an emphasis that a later star would close
     pieces = re.split(r"(`[^`\n]+`)", text)
-    return "".join(p if p.startswith("`") else p.replace("<", "&lt;") for p in pieces)
+    return "".join(p if p.startswith("`") else _GLOB_STAR.sub(r"\\*", p.replace("<", "&lt;")) for p in pieces)
+
+
+_GLOB_STAR = re.compile(r"(?<=[.\-])\*(?!\*)")
 
 
 # --- the pages ------------------------------------------------------------------------------
@@ -186,8 +190,11 @@ RULES_INTRO = """\
 Every finding names a rule by id and slug. `mailconf rules` lists the lint rules and
 `mailconf rules --probe` the probe checks; `mailconf explain MC104` (or
 `mailconf explain prefer-implicit-tls`) prints one entry of this page in the terminal.
-Ids are stable: a rule may be retired, never renumbered. How to change a severity, turn a
-rule off or suppress one finding: [lint.md](lint.md#settings).
+Each entry says when the rule fires, why it matters, the fix, a failing and a passing example
+(the tests lint both), and the reference. Ids are stable: a rule may be retired, never
+renumbered. How to change a severity, turn a rule off or suppress one finding:
+[lint.md](lint.md#settings); where the provider rules (MC303, MC601-MC604) get their hosts and
+dates: [provider policy](lint.md#provider-policy).
 """
 
 LINT_INTRO = """\
