@@ -108,7 +108,8 @@ def test_markdown_titles_wrapped_table_rows_and_literals_holding_backticks() -> 
         mailconf render
     """
     assert docgen.markdown(doc, code="sh") == (
-        "Lead, 1 &lt;&lt; 2, *emphasis*, **bold.** hotmail.\\* and live.\\*.\n\n## What it writes\n\n| YAML | rc |\n|---|---|\n"
+        "Lead, 1 &lt;&lt; 2, *emphasis*, **bold.** hotmail.\\* and live.\\*.\n\n"
+        "## What it writes\n\n| YAML | rc |\n|---|---|\n"
         '| `a` | `` x = "`cmd`" ``, then more |\n\n```sh\nmailconf render\n```\n'
     )
 
