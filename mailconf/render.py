@@ -215,12 +215,7 @@ ALL_SCOPE = "all targets"
 
 
 def capability_matrix() -> str:
-    """The README's capability matrix (tests/test_readme.py checks the README holds this text)."""
-    from .targets import FEATURES
+    """The capability matrix of docs/render.md (made by mailconf.docgen, which writes the manual's generated pages)."""
+    from .docgen import capability_matrix
 
-    names = sorted(TARGETS)
-    lines = ["| setting | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
-    for feature in FEATURES:
-        cells = [TARGETS[n].CAPABILITIES.get(feature, "no").replace("|", "\\|") for n in names]
-        lines.append(f"| {feature} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return capability_matrix()

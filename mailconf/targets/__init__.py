@@ -3,9 +3,12 @@
 A target module has:
 
 - ``NAME`` ("msmtp"), ``TITLE`` (one line), and a module docstring that is its
-  user documentation (where the file goes, how to apply it, what it cannot do);
+  user documentation, its page ``docs/targets/<NAME>.md`` (where the file goes, how to
+  apply it, what it writes, what it cannot express, how it is tested; in the markup
+  that ``mailconf/docgen.py`` describes);
 - ``CAPABILITIES``: feature -> what the target does with it ("yes", "no: ...",
-  "partial: ..."); the README's capability matrix is generated from these;
+  "partial: ..."); the capability matrix of ``docs/render.md`` and the table on each
+  target's page are generated from these (``python -m mailconf.docgen``);
 - ``render(model, env, options) -> Rendered``: Python decides every value (TLS
   mapping, codes, defaults, gaps, escaping via the filters in mailconf.escape)
   and hands a flat context to its templates under ``templates/<NAME>/``.

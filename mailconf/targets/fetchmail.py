@@ -1,37 +1,81 @@
-"""fetchmail 6.4: a ``.fetchmailrc`` with one ``poll`` entry per account that has an incoming server.
+r"""``mailconf render --target fetchmail accounts.yaml`` writes a fetchmail 6.4 run control
+file: one entry per account that has an ``incoming:`` server, named after the account
+(``poll "NAME" via "HOST"``). Accounts with only an outgoing server are left out.
 
-Where it goes: ``~/.fetchmailrc``, mode 0600 and owned by you (fetchmail refuses
-anything looser). ``mailconf render --target fetchmail accounts.yaml -o ~`` writes
-``~/.fetchmailrc`` (an existing file that differs is kept unless ``--force``, which saves a
-``.bak``). Check it with ``fetchmail --configdump`` or ``fetchmail -V``, fetch with
-``fetchmail`` (every entry) or ``fetchmail NAME`` (one account: entries are named after
-the accounts, ``poll "NAME" via "HOST"``). Accounts without an ``incoming`` server are
-left out. fetchmail hands the messages to the local mail system (``smtphost``, ``mda``):
-that part is yours to add; mailconf writes only the server side.
+Where the file goes, how to apply it
+------------------------------------
 
-What is written, per account: ``proto IMAP|POP3``, ``service PORT``, ``timeout``,
-``auth``; ``user "NAME" there``; ``ssl`` for implicit TLS; ``sslproto`` (``TLS1.2+`` and
-friends from ``tls.min_version``, ``auto`` without it; with STARTTLS a non-empty
-``sslproto`` makes the upgrade mandatory, and ``sslproto ""`` turns it off for security
-``none``); ``sslcertck`` (or ``no sslcertck`` for ``tls.verify: false`` or an MD5 pin),
-``sslcertfile`` (``tls.ca_file``), ``sslfingerprint`` (an ``md5:`` pin),
-``sslcert``/``sslkey`` (client certificate); ``keep`` / ``no keep`` (POP3
-``leave_on_server``); ``folder "INBOX"`` for IMAP. Values are quoted with ``\\`` and ``"``
-escaped.
+- ``~/.fetchmailrc``, mode 0600 and owned by you: fetchmail refuses anything looser
+  (exit 6).
+- ``mailconf render -t fetchmail accounts.yaml -o ~`` writes ``~/.fetchmailrc`` directly
+  (0600, atomically; an existing file that differs is kept unless ``--force``, which saves
+  ``.fetchmailrc.bak``).
+- Check: ``fetchmail --configdump`` or ``fetchmail -V``. Fetch: ``fetchmail`` (every entry) or
+  ``fetchmail NAME`` (one account).
+- Delivery (``smtphost``, ``mda``, ``is LOCALUSER here``) is not written: fetchmail's default is
+  SMTP to localhost for the user running it. Add delivery options yourself if you need them.
 
-What fetchmail 6.4 cannot express (each is a warning, an error with ``--strict``):
+What it writes
+--------------
 
-- a password command: fetchmail prompts for the password, or reads it from ``~/.netrc``
-  (a ``machine`` line with the account name or the host); fetchmail 6.5 adds
-  ``passwordfile``;
-- OAuth2 (``auth: oauth2``, ``token_command``): the entry is written as ``skip`` (kept,
-  but not polled unless named) until fetchmail 6.5 (``auth oauthbearer``);
-- a SHA-256 or SHA-1 pin: 6.4 compares MD5 fingerprints only; pin ``md5:`` or put the
-  server certificate in ``tls.ca_file`` (then ``sslcertck`` checks against it);
-- ``tls.verify_hostname: false`` with certificate checks on, ``leave_days``,
-  ``timeout: 0`` (fetchmail reads 0 as its 300-second default), ``auth: none`` (fetchmail
-  logs in unless an IMAP server greets with PREAUTH), ``auth: client-cert`` without TLS,
-  and SASL ``mechanisms`` that it lacks (SCRAM, DIGEST-MD5) or more than one method.
+| YAML | .fetchmailrc |
+|---|---|
+| ``protocol``, ``port`` | ``proto IMAP`` / ``proto POP3``, ``service N``; IMAP also ``folder "INBOX"`` |
+| ``security: tls`` | ``ssl`` + ``sslproto "auto"`` (or from ``tls.min_version``) |
+| ``security: starttls`` | ``sslproto "auto"`` (or from ``min_version``) without ``ssl``: STARTTLS is mandatory
+  |
+| ``security: none`` | ``sslproto ""`` |
+| ``tls.min_version`` 1.0 / 1.1 / 1.2 / 1.3 | ``sslproto "TLS1+"`` / ``"TLS1.1+"`` / ``"TLS1.2+"`` /
+  ``"TLS1.3+"`` |
+| ``tls.verify`` | ``sslcertck`` / ``no sslcertck`` |
+| ``tls.ca_file`` | ``sslcertfile "…"`` |
+| ``tls.fingerprint: md5:…`` | ``no sslcertck`` + ``sslfingerprint "AB:…"`` (upper case) |
+| ``tls.client_cert`` / ``client_key`` | ``sslcert`` / ``sslkey`` |
+| ``auth`` password / gssapi / ntlm / client-cert | ``auth password`` / ``gssapi`` / ``ntlm`` / ``external`` |
+| ``mechanisms`` | one of: plain, login → ``password``; ``cram-md5``; ``ntlm``; ``gssapi``; ``external`` |
+| ``username`` | ``user "…" there`` |
+| ``timeout`` | ``timeout N`` |
+| ``leave_on_server`` | ``keep`` / ``no keep`` (absent: fetchmail deletes after fetching) |
+
+Quoting: values are written in ``"…"`` with ``\`` as ``\\`` and ``"`` as ``\x22``; control
+characters are refused, so no value can add ``mda``, ``preconnect`` or ``plugin`` commands.
+
+What it cannot express (a warning each; ``--strict`` makes them errors)
+-----------------------------------------------------------------------
+
+- ``password_command``: fetchmail 6.4 runs no password command. It prompts for the password,
+  or reads it from ``~/.netrc`` (``machine NAME`` or ``machine HOST``). fetchmail 6.5 adds
+  ``passwordfile``.
+- ``auth: oauth2``, ``token_command``: no OAuth2 in 6.4. The entry is written as ``skip`` (kept,
+  not polled unless named).
+- ``tls.fingerprint`` sha256/sha1: 6.4 pins MD5 only. The entry keeps ``sslcertck`` (the
+  connection then fails closed on a self-signed certificate): pin ``md5:`` or put the server
+  certificate in ``tls.ca_file``.
+- ``tls.verify_hostname: false`` while certificates are checked.
+- ``leave_days``: fetchmail cannot delete after N days.
+- ``timeout: 0``: fetchmail reads 0 as its default (300 s).
+- ``auth: none``: fetchmail logs in (except when an IMAP server greets with PREAUTH).
+- ``auth: client-cert`` with ``security: none`` (a client certificate needs TLS).
+- ``mechanisms`` fetchmail lacks (SCRAM, DIGEST-MD5, XOAUTH2, OAUTHBEARER), or several methods.
+
+Notes
+-----
+
+- fetchmail 6.4 wants the server name in the certificate's subject CN as well as in its
+  subjectAltName: a certificate with SANs only fails with "Server name not specified in
+  certificate!" (seen with trustme certificates; the tests issue theirs with a CN).
+- fetchmail checks the name it connects to (``via``): poll ``localhost``, not ``127.0.0.1``
+  (an IP SAN is not accepted).
+- With STARTTLS (``sslproto`` without ``ssl``), fetchmail sends STLS even when the server does
+  not announce it, and gives up without logging in when the server refuses (tested).
+
+How it is tested
+----------------
+
+``fetchmail --configdump`` prints the parsed file as a Python literal. fetchmail 6.4.37
+prints non-ASCII bytes there as ``\0x`` plus an uninitialised byte (different each run),
+and it prints no ``auth`` for ``auth external``. The tests therefore read ASCII files with
+``--configdump`` and non-ASCII values with ``fetchmail -V``, which prints them byte for byte.
 """
 
 from __future__ import annotations

@@ -1,40 +1,85 @@
-"""Target mutt: one muttrc per account (mutt 2.x, GnuTLS or OpenSSL).
+r"""``mailconf render --target mutt FILE`` writes one muttrc per account, ``<account>.muttrc``
+(mode 0600). mutt 2.x (checked with 2.2.12, GnuTLS).
 
-Where the file goes
-    ``mailconf render --target mutt accounts.yaml --account work > ~/.config/mutt/work.muttrc``
-    (or ``-o ~/.config/mutt`` for every account: one ``<account>.muttrc`` each, mode 0600).
-    Load it from your muttrc with ``source ~/.config/mutt/work.muttrc``. To switch between
-    accounts, source one file per account from a ``folder-hook`` or a macro; the TLS
-    settings below are global, so each file sets all of them.
+Where the file goes, how to apply it
+------------------------------------
+
+::
+
+    mailconf render --target mutt accounts.yaml --account work > ~/.config/mutt/work.muttrc
+    # or every account at once: one <account>.muttrc per account
+    mailconf render --target mutt accounts.yaml -o ~/.config/mutt
+
+In ``~/.config/mutt/muttrc``: ``source ~/.config/mutt/work.muttrc``. With several accounts, source one
+file per account (from a macro or a ``folder-hook``). Each file sets every TLS variable, because mutt
+has one value of each for every connection.
 
 What it writes
-    ``from``, ``realname`` and an ``Organization:`` header (``my_hdr``); IMAP as ``folder`` +
-    ``spoolfile = '+INBOX'`` with ``imap_user``; POP3 as ``pop_host`` with ``pop_user`` and
-    ``pop_delete`` (leave_on_server), for fetch-mail (``G``), which moves the messages into your
-    local ``spoolfile`` and then keeps or deletes them on the server; SMTP as ``smtp_url`` with the user
-    percent-encoded in the URL (mutt has no ``smtp_user``). Implicit TLS is the URL scheme
-    (``imaps://``, ``pops://``, ``smtps://``); STARTTLS is ``ssl_starttls = yes`` plus
-    ``ssl_force_tls = yes``; no encryption sets both to ``no``. ``ssl_ca_certificates_file``,
-    ``ssl_verify_host``, ``ssl_use_tlsv1*`` (min_version), ``ssl_client_cert`` and
-    ``connect_timeout`` (0 is written -1: wait forever).
+--------------
 
-Passwords and tokens
-    ``password_command`` becomes ``set imap_pass = "`command`"``: mutt runs it with sh each time
-    it reads the file and uses the first output line. A command holding a backtick, backslash
-    or ``$`` is written as ``echo <base64> | base64 -d | sh`` so that nothing in it is
-    interpreted by mutt. ``token_command`` (auth oauth2) becomes
-    ``imap_oauth_refresh_command``/``pop_oauth_refresh_command``/``smtp_oauth_refresh_command``
-    with ``*_authenticators = 'oauthbearer:xoauth2'`` (or the declared mechanisms).
+| YAML | muttrc |
+|---|---|
+| ``address``, ``display_name``, ``organization`` | ``from``, ``realname``, ``my_hdr Organization: ...`` |
+| IMAP | ``folder = 'imaps://host:993/'``, ``spoolfile = '+INBOX'``, ``imap_user``, ``imap_pass`` |
+| POP3 | ``pop_host = 'pops://host:995/'``, ``pop_user``, ``pop_pass``, ``pop_delete`` (``leave_on_server``):
+  fetch-mail (``G``) moves the messages into your local ``spoolfile``, then keeps or deletes them on the server
+  |
+| SMTP | ``smtp_url = 'smtps://user%40example.org@host:465/'`` (mutt has no ``smtp_user``: the user is
+  percent-encoded in the URL), ``smtp_pass`` |
+| ``security: tls`` | the ``imaps://``, ``pops://``, ``smtps://`` scheme |
+| ``security: starttls`` | ``ssl_starttls = yes``, ``ssl_force_tls = yes`` |
+| ``security: none`` | ``ssl_starttls = no``, ``ssl_force_tls = no`` |
+| ``password_command`` | ``imap_pass = "`command`"``: run by sh when mutt reads the file; first output line. A
+  command holding a backtick, backslash or ``$`` is written ``"`echo <base64> \| base64 -d \| sh`"`` |
+| ``auth: oauth2`` + ``token_command`` | ``*_authenticators = 'oauthbearer:xoauth2'``,
+  ``*_oauth_refresh_command`` |
+| ``auth: gssapi`` / ``ntlm`` / ``client-cert`` | ``*_authenticators = 'gssapi'`` / ``'ntlm'`` / ``'external'``
+  (through GNU SASL) |
+| ``mechanisms`` | ``*_authenticators = 'plain:login'`` |
+| ``tls.ca_file``, ``tls.client_cert`` | ``ssl_ca_certificates_file``, ``ssl_client_cert`` |
+| ``tls.verify_hostname`` | ``ssl_verify_host`` |
+| ``tls.min_version`` | ``ssl_use_tlsv1``, ``ssl_use_tlsv1_1``, ``ssl_use_tlsv1_2``, ``ssl_use_tlsv1_3`` |
+| ``timeout`` | ``connect_timeout`` (connection set-up only; ``0`` is written ``-1``, wait forever) |
 
-What it cannot express (each one is a warning; ``--strict`` makes it an error)
-    - a fingerprint pin: save the server certificate and ``set certificate_file`` to it;
-    - ``tls.verify: false``: mutt always verifies (accept the certificate once when asked);
-    - POP3 ``leave_days``;
-    - ``auth: none`` for IMAP/POP3 (mutt always logs in);
-    - a separate ``client_key`` (mutt reads key and certificate from one PEM file);
-    - different CA files, client certificates, timeouts, TLS versions or host-name checks for
-      the incoming and the outgoing server, and ``security: none`` next to ``starttls``: mutt
-      has one value of each for every connection.
+Every value is single-quoted (``'`` written ``'\''``), so nothing in it is interpreted; the
+Organization header, which ``my_hdr`` does not read quoted, has every ASCII punctuation character
+backslash-escaped.
+
+What it cannot express (a warning each; ``--strict`` makes them errors)
+-----------------------------------------------------------------------
+
+- ``tls.fingerprint``: no pin. Save the server's PEM certificate in a file and ``set certificate_file`` to it.
+- ``tls.verify: false``: mutt always verifies; name the CA with ``tls.ca_file``, or accept the certificate once
+  when mutt asks.
+- POP3 ``leave_days``: ``pop_delete`` only keeps or deletes at fetch time.
+- ``auth: none`` on IMAP/POP3: mutt always logs in.
+- ``tls.client_key`` apart from ``tls.client_cert``: mutt reads both from one PEM file.
+- Global settings: different ``ca_file``, ``client_cert``, ``timeout``, ``min_version`` or ``verify_hostname``
+  on the incoming and outgoing server, or ``security: none`` next to ``starttls`` (the incoming value
+  is written; the other one is reported).
+- ``password_command`` with an auth that uses none, ``token_command`` without ``auth: oauth2``, and
+  ``auth: oauth2`` without ``token_command``.
+
+Notes
+-----
+
+- Paths: mutt prints paths normalised (``//``, ``/./``, a trailing ``/``); they name the same file.
+- The password command runs each time the client reads the file (at start-up and at every ``source``); its first
+  output line is the password.
+
+How it is tested
+----------------
+
+``tests/targets/test_mutt.py`` renders every protocol x security x auth combination and reads it
+back with ``mutt -n -F RC -Q var`` in a throwaway HOME (no "Error in" allowed), compares ``-D``
+with mutt's defaults (no variable the target does not write may change), sends a batch message to
+a capturing sendmail to read the Organization header, and runs a hypothesis test with hostile
+values (quotes, backslashes, backticks, ``$()``, ``;``, ``#``, ``%``, non-ASCII) whose password commands
+are harmless ``printf``s. End to end, the rendered file makes the real client log in to a Dovecot
+over IMAP and POP3 (implicit TLS and STARTTLS, with the declared CA; POP3 keeps or deletes the
+messages as declared) and send through an aiosmtpd server (AUTH over TLS with a percent-encoded
+user and FORMATS.md's nasty password; ``starttls`` refuses a server without STARTTLS, ``none`` sends in
+cleartext, ``auth: none`` never logs in).
 """
 
 from __future__ import annotations

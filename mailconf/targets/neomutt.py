@@ -1,43 +1,90 @@
-"""Target neomutt: one neomuttrc per account (NeoMutt 2022 and later).
+r"""``mailconf render --target neomutt FILE`` writes one muttrc per account, ``<account>.muttrc``
+(mode 0600). NeoMutt (checked with 20220429, GnuTLS).
 
-Where the file goes
-    ``mailconf render --target neomutt accounts.yaml --account work > ~/.config/neomutt/work.muttrc``
-    (or ``-o ~/.config/neomutt`` for every account: one ``<account>.muttrc`` each, mode 0600).
-    Load it from your neomuttrc with ``source ~/.config/neomutt/work.muttrc``. To switch between
-    accounts, source one file per account from a ``folder-hook`` or a macro; the TLS
-    settings below are global, so each file sets all of them.
+Where the file goes, how to apply it
+------------------------------------
+
+::
+
+    mailconf render --target neomutt accounts.yaml --account work > ~/.config/neomutt/work.muttrc
+    # or every account at once: one <account>.muttrc per account
+    mailconf render --target neomutt accounts.yaml -o ~/.config/neomutt
+
+In ``~/.config/neomutt/neomuttrc``: ``source ~/.config/neomutt/work.muttrc``. With several accounts, source one
+file per account (from a macro or a ``folder-hook``). Each file sets every TLS variable, because NeoMutt
+has one value of each for every connection.
 
 What it writes
-    The same as the mutt target, with NeoMutt's names: ``from``, ``real_name``, an
-    ``Organization:`` header (``my_hdr``); IMAP as ``folder`` + ``spool_file = '+INBOX'`` with
-    ``imap_user``; POP3 as ``pop_host`` with ``pop_user`` and ``pop_delete``
-    (leave_on_server) for fetch-mail (``G``), which moves the messages into the local
-    ``spool_file`` and then keeps or deletes them on the server; SMTP as ``smtp_url`` plus
-    ``smtp_user``. Implicit TLS is the URL scheme; STARTTLS is ``ssl_starttls = yes`` plus
-    ``ssl_force_tls = yes``; no encryption sets both to ``no``. ``ssl_ca_certificates_file``,
-    ``ssl_verify_host``, ``ssl_use_tlsv1*``, ``ssl_client_cert`` and ``connect_timeout`` (0 is
-    written -1: wait forever).
+--------------
 
-Passwords and tokens
-    ``password_command`` becomes ``set imap_pass = "`command`"``, run with sh when NeoMutt reads
-    the file (first output line). NeoMutt expands backslashes and ``$name`` inside backticks,
-    so a command holding a backtick, backslash or ``$`` is written as
-    ``echo <base64> | base64 -d | sh``. ``token_command`` becomes
-    ``*_oauth_refresh_command`` with ``*_authenticators`` set to OAUTHBEARER/XOAUTH2. NeoMutt
-    expands a leading ``~ = + @ < > ! - ^`` in these commands as a mailbox shortcut, so such a
-    command is written after one space (which sh ignores).
+| YAML | muttrc |
+|---|---|
+| ``address``, ``display_name``, ``organization`` | ``from``, ``real_name``, ``my_hdr Organization: ...`` |
+| IMAP | ``folder = 'imaps://host:993/'``, ``spool_file = '+INBOX'``, ``imap_user``, ``imap_pass`` |
+| POP3 | ``pop_host = 'pops://host:995/'``, ``pop_user``, ``pop_pass``, ``pop_delete`` (``leave_on_server``):
+  fetch-mail (``G``) moves the messages into your local ``spool_file``, then keeps or deletes them on the server
+  |
+| SMTP | ``smtp_url = 'smtps://user%40example.org@host:465/'`` and ``smtp_user``, ``smtp_pass`` |
+| ``security: tls`` | the ``imaps://``, ``pops://``, ``smtps://`` scheme |
+| ``security: starttls`` | ``ssl_starttls = yes``, ``ssl_force_tls = yes`` |
+| ``security: none`` | ``ssl_starttls = no``, ``ssl_force_tls = no`` |
+| ``password_command`` | ``imap_pass = "`command`"``: run by sh when NeoMutt reads the file; first output line.
+  NeoMutt expands backslashes and ``$name`` inside backticks, so a command holding a backtick, backslash or
+  ``$`` is written ``"`echo <base64> \| base64 -d \| sh`"`` |
+| ``auth: oauth2`` + ``token_command`` | ``*_authenticators = 'oauthbearer:xoauth2'`` (POP3: ``'oauthbearer'``),
+  ``*_oauth_refresh_command``; NeoMutt expands a leading ``~ = + @ < > ! - ^`` in a command as a mailbox
+  shortcut, so such a command is written after one space (sh ignores it) |
+| ``auth: gssapi`` | ``imap_authenticators = 'gssapi'`` (IMAP only) |
+| ``mechanisms`` | ``*_authenticators = 'plain:login'`` |
+| ``tls.ca_file``, ``tls.client_cert`` | ``ssl_ca_certificates_file``, ``ssl_client_cert`` |
+| ``tls.verify_hostname`` | ``ssl_verify_host`` |
+| ``tls.min_version`` | ``ssl_use_tlsv1``, ``ssl_use_tlsv1_1``, ``ssl_use_tlsv1_2``, ``ssl_use_tlsv1_3`` |
+| ``timeout`` | ``connect_timeout`` (connection set-up only; ``0`` is written ``-1``, wait forever) |
 
-What it cannot express (each one is a warning; ``--strict`` makes it an error)
-    - a fingerprint pin: save the server certificate and ``set certificate_file`` to it;
-    - ``tls.verify: false``: NeoMutt always verifies (accept the certificate once when asked);
-    - POP3 ``leave_days``; ``auth: none`` for IMAP/POP3 (NeoMutt always logs in);
-    - mechanisms NeoMutt does not accept in ``*_authenticators``: IMAP takes plain, login,
-      gssapi, xoauth2, oauthbearer; SMTP plain, login, xoauth2, oauthbearer; POP3 only
-      oauthbearer. So NTLM, client-cert (SASL EXTERNAL), GSSAPI for SMTP/POP3, SCRAM and
-      CRAM-MD5 are reported;
-    - a separate ``client_key``; different CA files, client certificates, timeouts, TLS versions
-      or host-name checks for the incoming and the outgoing server, and ``security: none``
-      next to ``starttls`` (one value of each for every connection).
+Every value is single-quoted (``'`` written ``'\''``), so nothing in it is interpreted; the
+Organization header, which ``my_hdr`` does not read quoted, has every ASCII punctuation character
+backslash-escaped.
+
+What it cannot express (a warning each; ``--strict`` makes them errors)
+-----------------------------------------------------------------------
+
+- ``tls.fingerprint``: no pin. Save the server's PEM certificate in a file and ``set certificate_file`` to it.
+- ``tls.verify: false``: NeoMutt always verifies; name the CA with ``tls.ca_file``, or accept the certificate
+  once when NeoMutt asks.
+- POP3 ``leave_days``: ``pop_delete`` only keeps or deletes at fetch time.
+- ``auth: none`` on IMAP/POP3: NeoMutt always logs in.
+- Mechanisms NeoMutt refuses in ``*_authenticators`` ("not a valid authenticator"): IMAP accepts only
+  plain, login, gssapi, xoauth2, oauthbearer; SMTP plain, login, xoauth2, oauthbearer; POP3 only
+  oauthbearer. So ``auth: ntlm``, ``auth: client-cert`` (SASL EXTERNAL), GSSAPI for SMTP/POP3, SCRAM
+  and CRAM-MD5 are reported (the certificate itself is still sent via ``ssl_client_cert``).
+- ``tls.client_key`` apart from ``tls.client_cert``: NeoMutt reads both from one PEM file.
+- Global settings: different ``ca_file``, ``client_cert``, ``timeout``, ``min_version`` or ``verify_hostname``
+  on the incoming and outgoing server, or ``security: none`` next to ``starttls`` (the incoming value
+  is written; the other one is reported).
+- ``password_command`` with an auth that uses none, ``token_command`` without ``auth: oauth2``, and
+  ``auth: oauth2`` without ``token_command``.
+
+Notes
+-----
+
+- Paths: NeoMutt normalises ``//``, ``/./`` and a trailing ``/``, and folds ``x/..`` lexically (without looking
+  at symlinks) when it reads a path.
+- The password command runs each time the client reads the file (at start-up and at every ``source``); its first
+  output line is the password.
+
+How it is tested
+----------------
+
+``tests/targets/test_neomutt.py`` renders every protocol x security x auth combination and reads it
+back with ``neomutt -n -F RC -Q var`` in a throwaway HOME (no "Error in" allowed), compares ``-D``
+with NeoMutt's defaults (no variable the target does not write may change), sends a batch message to
+a capturing sendmail to read the Organization header, and runs a hypothesis test with hostile
+values (quotes, backslashes, backticks, ``$()``, ``;``, ``#``, ``%``, non-ASCII) whose password commands
+are harmless ``printf``s. End to end, the rendered file makes the real client log in to a Dovecot
+over IMAP and POP3 (implicit TLS and STARTTLS, with the declared CA; POP3 keeps or deletes the
+messages as declared) and send through an aiosmtpd server (AUTH over TLS with a percent-encoded
+user and FORMATS.md's nasty password; ``starttls`` refuses a server without STARTTLS, ``none`` sends in
+cleartext, ``auth: none`` never logs in).
 """
 
 from __future__ import annotations

@@ -1,57 +1,99 @@
-r"""outlook: a ``.reg`` file with the account keys of Outlook 2016, 2019 and Microsoft 365 (16.0).
+r"""``mailconf render --target outlook accounts.yaml > outlook.reg`` writes the registry keys
+of POP3 and IMAP accounts for Outlook 2016, 2019 and Microsoft 365 (version 16.0).
 
-**Prefer the outlook-prf target.** This file writes the settings of POP3/IMAP
-accounts into an Outlook profile's registry keys. Importing it changes values; it
-does not make a working account on its own (see below). It is meant for
-inspecting, diffing and repairing the settings of accounts that already exist:
-use ``--option account-id=`` to point it at the existing account's key.
+**Prefer [``outlook-prf``](outlook-prf.md) to create accounts.** Importing this file sets
+values; it does not make a working account by itself (see *What importing does not
+create*). Use it to inspect, diff (``--check``) or repair the settings of accounts that
+already exist, pointing ``--option account-id=`` at the existing account's key.
 
-Where it goes, how to apply it: on the Windows machine, with Outlook closed,
-``reg import outlook.reg`` (or double-click it). Each account becomes the key
-``HKEY_CURRENT_USER\Software\Microsoft\Office\16.0\Outlook\Profiles\<profile>\
-9375CFF0413111d3B88A00104B2A6676\<id>``. Options: ``--option profile=NAME``
-(default ``Outlook``; printable ASCII without ``\ [ ]``) and
-``--option account-id=HEX`` (the first account's key, 1 to 8 hex digits, default
-``00000001``; the next accounts take the following ids). An existing key with that
-id is merged into: its other values stay, the values written here replace theirs.
-Look up the ids in use (and ``NextAccountID``) under the ``9375CFF0...`` key first.
+Where the file goes, how to apply it
+------------------------------------
 
-What importing it creates: the account keys and their values, nothing else.
-What it does not create, and a working account needs (Microsoft's Account
-Management API documentation; public reports): the account list value
-``{ED475418-B0D6-11D2-8C3B-00104B2A6676}`` (the ids in order, little-endian DWORDs),
-``NextAccountID`` above every id, the PST store service and the matching
-``Delivery Store EntryID``/``Delivery Folder EntryID`` for POP3, the OST service and
-``IMAP Store EID`` that Outlook creates for IMAP, and the passwords (DPAPI-encrypted
-per user and machine). Public reports say profiles synthesized this way load but
-cannot send or receive, and that leftover references made Outlook 16.0 crash on
-start. The supported way to create accounts without the UI is a PRF file:
-``mailconf render --target outlook-prf``.
+- On the Windows machine, with Outlook closed: ``reg import outlook.reg`` (or double-click it).
+- Each account becomes the key
+  ``HKEY_CURRENT_USER\Software\Microsoft\Office\16.0\Outlook\Profiles\<profile>\9375CFF0413111d3B88A00104B2A6676\<id>``.
+- ``--option profile=NAME``: the profile (default ``Outlook``). Printable ASCII without ``\``,
+  ``[`` or ``]``, not starting or ending with a space (anything else is exit 2).
+- ``--option account-id=HEX``: the first account's key name, 1 to 8 hex digits (default
+  ``00000001``); further accounts take the next ids. A key that already exists is merged
+  into: its other values stay, the values written here replace theirs. Look at the ids
+  in use (and ``NextAccountID``) under the ``9375CFF0…`` key first.
+- Accounts without an ``incoming:`` server are left out (a gap): Outlook has no send-only
+  POP3/IMAP accounts.
 
-What is written, per account (the file is pure ASCII with CRLF line ends; every
-text is a REG_SZ written ``hex(1):``, UTF-16LE, so no value can inject a key):
-``clsid`` (POP3 ``{ED475411-...}``, IMAP ``{ED475412-...}``), ``Account Name`` (the
-account's name in the YAML), ``Display Name``, ``Email``, ``Organization``;
-``POP3 Server``/``IMAP Server``, ``POP3 User``/``IMAP User``, ``POP3 Port``/``IMAP Port``,
-``POP3 Use SSL``/``IMAP Use SSL`` (1 for ``tls``), ``POP3 Use SPA``/``IMAP Use SPA`` (1 for
-``auth: ntlm``), ``Leave on Server`` (POP3: 0x1 leave a copy, plus 0x2 and the days
-<< 16 for ``leave_days``; left out when the YAML says nothing, so Outlook's default
-stays); ``SMTP Server``, ``SMTP Port``, ``SMTP Use SSL`` (1 when encrypted),
-``SMTP Secure Connection`` (0 none, 1 SSL/TLS, 2 STARTTLS), ``SMTP Use Auth``,
-``SMTP Auth Method`` (0 "use the incoming server's settings" when the outgoing login
-is the same as the incoming one, else 1 with ``SMTP User``).
+What importing does not create
+------------------------------
 
-What it cannot express (each is a warning, an error with ``--strict``):
-STARTTLS on POP3/IMAP (no documented registry value: the file asks for SSL/TLS, so
-Outlook fails to connect rather than log in without encryption; choose STARTTLS in
-Account Settings > More Settings > Advanced); the server timeout (its registry name
-is unknown; the PRF has it); SPA for SMTP (unverified registry value); passwords and
-password/token commands (Outlook stores passwords itself and runs no command);
-OAuth2, GSSAPI, client certificates and ``auth: none`` on POP3/IMAP (password
-authentication is written instead); SASL mechanisms; CA files, pins and the other
-``tls`` settings (Outlook uses the Windows certificate store: ``certutil -user
--addstore Root ca.pem``); accounts without an incoming server (left out: Outlook has
-no send-only accounts).
+Importing creates the account keys and their values, nothing else. A working account
+also needs (Microsoft's Account Management API documentation, public reports):
+
+- the account list value ``{ED475418-B0D6-11D2-8C3B-00104B2A6676}`` (the ids in order,
+  little-endian DWORDs) and ``NextAccountID`` above every id;
+- for POP3, a PST store service and matching ``Delivery Store EntryID`` /
+  ``Delivery Folder EntryID``; for IMAP, the OST service and ``IMAP Store EID`` that Outlook
+  creates itself;
+- the passwords, which Outlook keeps DPAPI-encrypted per user and machine.
+
+Public reports say profiles synthesized this way load but cannot send or receive, and
+that leftover references made Outlook 16.0 crash on start. ``IOlkAccountManager`` cannot
+create accounts either. The supported route is a PRF file (``outlook-prf``).
+
+What it writes
+--------------
+
+The file is pure ASCII with CRLF line ends and starts with
+``Windows Registry Editor Version 5.00``. Every text is a REG_SZ written as ``hex(1):``
+(UTF-16LE bytes and the terminating ``00,00``), so no character of a value can end a
+string or start a key; long lines are wrapped as regedit exports them.
+
+| YAML | registry value (POP3 / IMAP) |
+|---|---|
+| ``incoming.protocol`` | ``clsid`` ``{ED475411-B0D6-11D2-8C3B-00104B2A6676}`` / ``{ED475412-…}`` |
+| account name | ``Account Name`` |
+| ``display_name``, ``address``, ``organization`` | ``Display Name``, ``Email``, ``Organization`` |
+| ``incoming.host``, ``username``, ``port`` | ``POP3 Server`` / ``IMAP Server``, ``POP3 User`` / ``IMAP User``,
+  ``POP3 Port`` / ``IMAP Port`` (DWORD) |
+| ``incoming.security: tls`` / ``none`` | ``POP3 Use SSL`` / ``IMAP Use SSL`` 1 / 0 |
+| ``incoming.auth: password`` / ``ntlm`` | ``POP3 Use SPA`` / ``IMAP Use SPA`` 0 / 1 |
+| ``leave_on_server``, ``leave_days`` (POP3) | ``Leave on Server``: 0x1 leave a copy, + 0x2 and days << 16
+  (``leave_days: 14`` with leave: ``0x000e0003``); ``leave_on_server: false`` is 0; left out when neither is
+  declared (Outlook's default stays) |
+| ``outgoing.host``, ``port`` | ``SMTP Server``, ``SMTP Port`` |
+| ``outgoing.security: tls`` / ``starttls`` / ``none`` | ``SMTP Use SSL`` 1 / 1 / 0 and ``SMTP Secure
+  Connection`` 1 / 2 / 0 |
+| ``outgoing.auth: none`` | ``SMTP Use Auth`` 0 |
+| ``outgoing.auth`` with the incoming login (same user, auth and password command) | ``SMTP Use Auth`` 1, ``SMTP
+  Auth Method`` 0 (use the incoming server's settings) |
+| ``outgoing.auth`` with its own login | ``SMTP Use Auth`` 1, ``SMTP Auth Method`` 1, ``SMTP User`` |
+
+What it cannot express (a warning each; ``--strict`` makes them errors)
+-----------------------------------------------------------------------
+
+- ``incoming.security: starttls``: no documented registry value. The file writes
+  ``Use SSL`` 1, so Outlook fails to connect instead of logging in without encryption;
+  choose STARTTLS in Account Settings > More Settings > Advanced.
+- ``timeout``: the registry name of the server timeout is unknown (the PRF has ``ServerTimeOut``).
+- ``outgoing.auth: ntlm``: the SMTP SPA registry value is unverified; password
+  authentication is written.
+- ``password_command``, ``token_command``, a literal ``password``: Outlook stores passwords
+  itself (DPAPI) and runs no command; type the password when it asks.
+- ``auth: oauth2``, ``gssapi``, ``client-cert`` (and ``none`` on POP3/IMAP): password
+  authentication is written; OAuth2 accounts are added in Outlook (File > Add Account).
+- ``mechanisms``: Outlook picks the SASL mechanism.
+- ``tls.ca_file``, ``tls.fingerprint``, ``tls.verify: false``, ``tls.verify_hostname: false``,
+  ``tls.min_version``, ``tls.client_cert``/``client_key``: Outlook uses the Windows
+  certificate store (``certutil -user -addstore Root ca.pem``) and SChannel's TLS versions.
+- ``leave_days`` with ``leave_on_server: false``: nothing is left to remove.
+
+How it is tested
+----------------
+
+No Windows runs in the tests. Each rendered file is merged into an empty registry hive
+(built from the public "regf" format) with ``hivexregedit --merge``, exported back with
+``hivexregedit --export``, and every value is compared with the YAML: every
+protocol × security × auth combination, the gaps, and a property test with hostile
+values (quotes, backslashes, ``$()``, ``;``, ``#``, ``%``, ``[``, ``]``, ``=``, non-ASCII, hostile
+profile names) that also shows no extra key or value appears.
 """
 
 from __future__ import annotations

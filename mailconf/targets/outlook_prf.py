@@ -1,67 +1,124 @@
-"""outlook-prf: an Outlook profile file (PRF) that creates the POP3/IMAP accounts, for ``outlook.exe /importprf``.
+r"""``mailconf render --target outlook-prf accounts.yaml -o out/`` writes ``out/outlook.prf``, a
+PRF file that creates the POP3 and IMAP accounts in Outlook 2016, 2019 and Microsoft
+365: the supported way to add such accounts without the account wizard.
 
-This is the supported way to create POP3 and IMAP accounts in Outlook 2016, 2019
-and Microsoft 365 without clicking through the account wizard (the ``outlook``
-target only writes registry values). Outlook itself was not available when this
-target was written: the file follows Microsoft's documentation and published PRF
-files, and is checked here with an INI parser, not by Outlook.
+Outlook itself was not available when this target was written: the file follows
+Microsoft's documentation and published PRF files, and the tests read it back with an
+INI parser, not with Outlook. What is unverified is listed below.
 
-Where it goes, how to apply it: copy ``outlook.prf`` to the Windows machine, close
-Outlook and run ``outlook.exe /importprf C:\\path\\outlook.prf`` (``/promptimportprf``
-asks first). Double-clicking a PRF does nothing since Outlook 2007. Alternatively set
-``HKCU\\Software\\Microsoft\\Office\\16.0\\Outlook\\Setup\\ImportPRF`` to its path: Outlook
-imports it at the next start. Then type each password when Outlook asks (it stores
-passwords itself). ``--option profile=NAME`` names the profile (default ``Outlook``,
-Outlook's own default name; printable ASCII without ``\\ [ ]``).
+Where the file goes, how to apply it
+------------------------------------
 
-What the file says: ``[General]`` with ``ProfileName``, ``DefaultProfile=Yes`` (the
-profile becomes the default one), ``OverwriteProfile=Append`` (the accounts are added
-to an existing profile of that name; its other accounts and data stay; Outlook may
-keep a copy named "Backup Of <profile>") and ``ModifyDefaultProfileIfPresent=FALSE``;
-``[Internet Account List]`` with ``AccountN=I_Mail`` (POP3) or ``IMAP_I_Mail``; one
-``[AccountN]`` section per account; and the property mappings of Section 7
-(``[I_Mail]``, ``[IMAP_I_Mail]``) that Outlook reads to know what each key means. Per
-account: ``UniqueService=No`` (POP3/IMAP accounts may repeat), ``AccountName`` (the
-account's name in the YAML), ``DisplayName``, ``EmailAddress``, ``Organization``, ``POP3Server``/``IMAPServer``,
-``POP3UserName``/``IMAPUserName``, ``POP3Port``/``IMAPPort``, ``POP3UseSSL``/``IMAPUseSSL``
-(1 for ``tls``), ``POP3UseSPA``/``IMAPUseSPA`` (1 for ``auth: ntlm``), ``LeaveOnServer``
-(POP3: 0x1 leave a copy, plus 0x2 and the days << 16 for ``leave_days``; left out when
-the YAML says nothing), ``ServerTimeOut`` (seconds), ``SMTPServer``, ``SMTPPort``,
-``SMTPUseSSL`` (1 when encrypted) and ``SMTPSecureConnection`` (0 none, 1 SSL/TLS,
-2 STARTTLS), ``SMTPUseAuth``, ``SMTPAuthMethod`` (0 "use the incoming server's
-settings" when the outgoing login is the incoming one, else 1 with ``SMTPUserName``),
-``SMTPUseSPA``. No PST is named: Outlook creates the data file of a new POP3 account
-itself (a PST named in a PRF was reported not to be bound to the account).
+- Copy ``outlook.prf`` to the Windows machine, close Outlook, and run
+  ``outlook.exe /importprf C:\path\outlook.prf`` (``/promptimportprf`` asks first).
+  Double-clicking a PRF does nothing since Outlook 2007.
+- Or set ``HKCU\Software\Microsoft\Office\16.0\Outlook\Setup\ImportPRF`` (REG_SZ) to the
+  file's path: Outlook imports it at its next start.
+- Then type each password when Outlook asks (the file holds none).
+- ``--option profile=NAME``: the profile (default ``Outlook``, Outlook's own default name).
+  Printable ASCII without ``\``, ``[`` or ``]``, not starting or ending with a space.
+- The file says ``DefaultProfile=Yes`` (the profile becomes the default),
+  ``OverwriteProfile=Append`` (accounts are added to an existing profile of that name;
+  its other accounts and data stay, and Outlook may keep a copy named
+  "Backup Of <profile>") and ``ModifyDefaultProfileIfPresent=FALSE``.
+- No PST is named: Outlook creates the data file of a new POP3 account itself (a PST
+  named in a PRF was reported not to be bound to the account).
 
-The file is ASCII with CRLF line ends; when a value holds a non-ASCII character it is
-written as UTF-16LE with a byte-order mark, the Unicode form of Windows INI files
-(unverified with Outlook: every published PRF is 8-bit). Values are written as they
-are (``;``, ``=``, ``[``, ``#`` and ``%`` inside a value are plain text); a value that
-starts or ends with a space or a quotation mark is enclosed in ``"..."``, which
-Windows' INI reader removes. Line breaks and control characters are refused.
+What it writes
+--------------
 
-Sources: Microsoft, "Customize Outlook profiles by using an Outlook Profile (PRF)
-file" (Office 2010 Resource Kit, cc179062) and the Office 2007 Resource Kit
-(cc764475) for the sections, ``[General]`` keys and a literal POP3 ``[AccountN]``
-block; "Command-line switches for Microsoft Office products" for ``/importprf``;
-the Section 7 mappings as the Office Customization Tool writes them (2010 and
-later, with ``SMTPSecureConnection=PT_LONG,0x020A``; ``SMTPUseSSL=PT_LONG,0x0202`` is
-from the 2007 mapping and kept for older builds); slipstick.com, "Understanding an
-Outlook Profile file (PRF)". A public test report (2026-09, Office 2024
-16.0.17932) created a POP3 account with Outlook 16 from Sections 3, 5 and 7.
-Unverified: ``SMTPSecureConnection`` 2 as STARTTLS (it is the registry's value),
-``IMAP_I_Mail`` on every build (one build reportedly ignored it), values outside
-the UI's 30 s-10 min timeout range, and whether ``%NAME%`` in a value is expanded.
+``[General]``, ``[Internet Account List]`` (``AccountN=I_Mail`` for POP3, ``IMAP_I_Mail`` for
+IMAP), one ``[AccountN]`` section per account with an incoming server, and the
+Section 7 property mappings ``[I_Mail]`` and ``[IMAP_I_Mail]`` that tell Outlook what each
+key means.
 
-What it cannot express (each is a warning, an error with ``--strict``): STARTTLS on
-POP3/IMAP (no documented value: SSL/TLS is written, so Outlook fails to connect
-rather than log in without encryption; choose STARTTLS in Account Settings > More
-Settings > Advanced); passwords and password/token commands; OAuth2, GSSAPI, client
-certificates and ``auth: none`` on POP3/IMAP (password authentication is written);
-SASL mechanisms; CA files, pins and the other ``tls`` settings (use the Windows
-certificate store: ``certutil -user -addstore Root ca.pem``); ``timeout: 0`` (Outlook
-always has one) and a different outgoing timeout (one per account); accounts
-without an incoming server (left out).
+| YAML | ``[AccountN]`` key (POP3 / IMAP) |
+|---|---|
+| every account | ``UniqueService=No`` (POP3/IMAP accounts may repeat) |
+| account name, ``display_name``, ``address``, ``organization`` | ``AccountName``, ``DisplayName``,
+  ``EmailAddress``, ``Organization`` |
+| ``incoming.host``, ``username``, ``port`` | ``POP3Server`` / ``IMAPServer``, ``POP3UserName`` /
+  ``IMAPUserName``, ``POP3Port`` / ``IMAPPort`` |
+| ``incoming.security: tls`` / ``none`` | ``POP3UseSSL`` / ``IMAPUseSSL`` 1 / 0 |
+| ``incoming.auth: password`` / ``ntlm`` | ``POP3UseSPA`` / ``IMAPUseSPA`` 0 / 1 |
+| ``leave_on_server``, ``leave_days`` (POP3) | ``LeaveOnServer=0x…``: 0x1 leave a copy, + 0x2 and days << 16;
+  left out when neither is declared |
+| ``timeout`` (the incoming server's, else the outgoing one's) | ``ServerTimeOut`` (seconds) |
+| ``outgoing.host``, ``port`` | ``SMTPServer``, ``SMTPPort`` |
+| ``outgoing.security: tls`` / ``starttls`` / ``none`` | ``SMTPUseSSL`` 1 / 1 / 0 and ``SMTPSecureConnection`` 1
+  / 2 / 0 |
+| ``outgoing.auth: none`` | ``SMTPUseAuth=0`` |
+| ``outgoing.auth`` with the incoming login | ``SMTPUseAuth=1``, ``SMTPAuthMethod=0`` |
+| ``outgoing.auth`` with its own login | ``SMTPUseAuth=1``, ``SMTPAuthMethod=1``, ``SMTPUserName`` |
+| ``outgoing.auth: ntlm`` | ``SMTPUseSPA=1`` |
+
+Escaping
+--------
+
+Windows reads a PRF like any INI file (GetPrivateProfileString): the key ends at the
+first ``=``, the value is the rest of the line without surrounding white space, a line is
+a comment only when it *starts* with ``;``, there are no escapes, and a value enclosed in
+a pair of quotation marks loses them. So:
+
+- ``;``, ``=``, ``[``, ``]``, ``#`` and ``%`` inside a value are written as they are and read back
+  as they are (``Organization=ACME; Inc.``);
+- a value that starts or ends with white space, or starts and ends with the same
+  quotation mark, is enclosed in ``"…"`` (``" lead"``, ``""quoted""``), which the reader removes;
+- line breaks and control characters (CR, LF, NUL, U+0085, U+2028, U+2029…) are refused
+  with exit 1, naming the account and key, never the value: no value can start a new
+  ``[Section]`` or key.
+
+The file is ASCII with CRLF line ends. When a value holds a non-ASCII character, it is
+written as UTF-16LE with a byte-order mark, the Unicode form of Windows INI files.
+
+Unverified
+----------
+
+- Non-ASCII values: every published PRF is 8-bit; that Outlook reads the UTF-16 form is
+  not confirmed.
+- ``SMTPSecureConnection`` 2 for STARTTLS (it is the registry's value; Outlook Customization
+  Tool files map the key, ``PT_LONG,0x020A``). ``SMTPUseSSL`` (``0x0202``) is the older key,
+  kept for older builds.
+- ``IMAP_I_Mail`` on every build: one build reportedly ignored the IMAP section.
+- ``ServerTimeOut`` outside the UI's range (30 seconds to 10 minutes).
+- Whether Outlook expands ``%NAME%`` inside a value (it does in PST paths).
+
+What it cannot express (a warning each; ``--strict`` makes them errors)
+-----------------------------------------------------------------------
+
+- ``incoming.security: starttls``: no documented value; ``UseSSL=1`` is written, so Outlook
+  fails to connect instead of logging in without encryption; choose STARTTLS in
+  Account Settings > More Settings > Advanced.
+- ``timeout: 0`` (Outlook always has a server timeout; ``ServerTimeOut`` is left out) and an
+  outgoing timeout that differs from the incoming one (one per account).
+- ``password_command``, ``token_command``, a literal ``password``; ``auth: oauth2``, ``gssapi``,
+  ``client-cert`` (and ``none`` on POP3/IMAP: password authentication is written);
+  ``mechanisms``; ``tls.*`` (use the Windows certificate store:
+  ``certutil -user -addstore Root ca.pem``); ``leave_days`` with ``leave_on_server: false``;
+  accounts without an incoming server (left out).
+
+Sources
+-------
+
+- Microsoft, "Customize Outlook profiles by using an Outlook Profile (PRF) file"
+  (Office 2010 Resource Kit, cc179062), and the Office 2007 Resource Kit (cc764475):
+  sections, ``[General]`` keys, a literal POP3 ``[AccountN]`` block.
+- Microsoft, "Command-line switches for Microsoft Office products": ``/importprf``,
+  ``/promptimportprf``.
+- The Section 7 mappings as the Office Customization Tool writes them (2010 and later).
+- slipstick.com, "Understanding an Outlook Profile file (PRF)".
+- A public test report (2026-09, Office 2024, 16.0.17932) in which Outlook 16 created a
+  POP3 account from Sections 3, 5 and 7 of a PRF, and bound it to a PST it made itself.
+
+How it is tested
+----------------
+
+No Outlook runs in the tests. Each file is read back with Python's configparser
+(strict, no interpolation, ``=`` as the only delimiter, full-line ``;`` comments) plus the
+Windows quotation rule, and compared with the YAML: every protocol × security × auth
+combination, every gap's exact text, the escaping table above, and a property test
+with hostile values that reads back exactly the declared values and no extra section
+or key.
 """
 
 from __future__ import annotations

@@ -1,76 +1,137 @@
-"""Thunderbird (153 ESR): ``user.js`` preferences, plus certificate files when needed.
+r"""``mailconf render --target thunderbird FILE -o DIR`` writes Thunderbird preferences, ``user.js``, plus
+two more files when the account file asks for them. Checked with Thunderbird 153.8.0esr: the
+tests start the real Thunderbird (headless) on a new profile holding these files and read the
+accounts back through its own account manager.
 
-Files
------
-- ``user.js``: the accounts as preferences. Quit Thunderbird, copy it into the
-  profile directory (``~/.thunderbird/XXXXXXXX.default-esr/``; *Help > Troubleshooting
-  Information > Profile Folder* shows it) and start Thunderbird. Thunderbird
-  applies ``user.js`` at every start and copies the values into ``prefs.js``; once
-  the accounts appear you may delete ``user.js`` so that later changes made in
-  Account Settings are not reset at the next start.
-- ``cert_override.txt`` (only for a ``tls.fingerprint`` pin): Thunderbird's own
-  certificate-exception file, one line per ``host:port``. With Thunderbird closed,
-  copy it into the profile when the profile has none, otherwise append its lines
-  without the two ``#`` header lines:
-  ``grep -v '^#' cert_override.txt >> PROFILE/cert_override.txt``.
-- ``import-ca.sh`` (only for a ``tls.ca_file``): imports each CA file into the
-  profile's certificate store, trusted for servers. With Thunderbird closed, run
-  ``sh import-ca.sh PROFILE`` (needs ``certutil``, Debian package
-  ``libnss3-tools``).
+| file | when | what it is |
+|---|---|---|
+| ``user.js`` | always | the accounts, servers, identities and SMTP servers as prefs |
+| ``cert_override.txt`` | a ``tls.fingerprint`` pin (SHA-256) | Thunderbird's certificate-exception file, one
+  line per ``host:port`` |
+| ``import-ca.sh`` (mode 0700) | a ``tls.ca_file`` | ``certutil`` commands that import each CA into the
+  profile's certificate store |
+
+With only ``user.js`` to write, ``mailconf render --target thunderbird FILE > user.js`` works too.
+
+Where the files go, how to apply them
+-------------------------------------
+
+Quit Thunderbird first. The profile directory is shown under *Help > Troubleshooting Information >
+Profile Folder* (on Linux usually ``~/.thunderbird/XXXXXXXX.default-esr/``).
+
+::
+
+    mailconf render --target thunderbird accounts.yaml -o out
+    cp out/user.js "$PROFILE/user.js"
+    # only if out/cert_override.txt exists:
+    if [ -f "$PROFILE/cert_override.txt" ]; then grep -v '^#' out/cert_override.txt >> "$PROFILE/cert_override.txt"
+    else cp out/cert_override.txt "$PROFILE/"; fi
+    # only if out/import-ca.sh exists (needs certutil: Debian/Ubuntu package libnss3-tools):
+    sh out/import-ca.sh "$PROFILE"
+
+Then start Thunderbird. It applies ``user.js`` at every start and copies the values into
+``prefs.js``. Once the accounts are there you can delete ``user.js``; as long as it stays, every start
+resets the settings it holds, including changes made later in Account Settings. Thunderbird asks
+for each password the first time it connects (nothing is asked at start-up: ``login_at_startup``
+is always false).
+
+``user.js`` is meant for a **new profile**: it sets ``mail.accountmanager.accounts`` and
+``mail.smtpservers`` to exactly the rendered lists. In a profile that already has accounts, render
+with ``--option first=N``, N above every number in that profile's ``mail.accountmanager.accounts``
+and ``mail.smtpservers`` (Settings > General > Config Editor), and after the first start add the
+old keys back to both lists in the Config Editor.
 
 Key numbering
 -------------
-The N-th account of the file (counting from the option ``first``, default 1)
-becomes ``accountN`` with incoming server ``serverN`` and identity ``idN``; its
-outgoing server is ``smtpN``. An account without an incoming server has no
-``accountN`` (Thunderbird keeps an address only in an account's identity): only
-``smtpN`` is written. The first account is the default account and the first
-SMTP server the default server. ``user.js`` sets ``mail.accountmanager.accounts``
-and ``mail.smtpservers`` to exactly the rendered lists, so it is meant for a new
-profile. In a profile that already has accounts, pass ``--option first=N`` above
-the numbers already used (see ``mail.accountmanager.accounts`` in Config Editor)
-and add the existing keys back to the two lists in Config Editor.
 
-Values
-------
-``security`` becomes ``socketType`` (SMTP: ``try_ssl``): tls 3, starttls 2,
-none 0. ``auth`` becomes ``authMethod``: none 1, password 3 ("normal password";
-4, "encrypted password", when ``mechanisms`` is ``[cram-md5]``), gssapi 5,
-ntlm 6, client-cert 7, oauth2 10. ``login_at_startup`` is always false, so
-Thunderbird never asks for a password before you open the account. POP3
-``leave_on_server`` and ``leave_days`` become ``leave_on_server``,
-``delete_mail_left_on_server`` and ``num_days_to_leave_on_server``.
+The N-th account of the file (N counts from ``first``, default 1) becomes ``accountN`` with incoming
+server ``serverN`` and identity ``idN``; its SMTP server is ``smtpN``. The first account is the default
+account and the first SMTP server the default SMTP server. An account with only an ``outgoing:``
+server gets ``smtpN`` and nothing else (see the gaps). The same input always gives the same bytes.
 
-Thunderbird has no per-server timeout and no per-server TLS version: when every
-server that declares ``timeout`` (``tls.min_version``) asks for the same value,
-the global ``mailnews.tcptimeout`` (``security.tls.version.min``) is set, and
-it then applies to every account in the profile; when they disagree, each is a
-gap and nothing is set.
+What it writes
+--------------
 
-What it cannot express (each is a warning; ``--strict`` makes it an error)
+| YAML | pref |
+|---|---|
+| incoming ``protocol`` | ``mail.server.serverN.type`` ``imap`` / ``pop3`` |
+| ``host``, ``port``, ``username`` | ``hostname``, ``port``, ``userName`` (SMTP:
+  ``mail.smtpserver.smtpN.hostname``, ``port``, ``username``) |
+| account name | ``mail.server.serverN.name``, ``mail.smtpserver.smtpN.description`` |
+| ``security`` tls / starttls / none | ``socketType`` (SMTP: ``try_ssl``) 3 / 2 / 0 |
+| ``auth`` none / password / gssapi / ntlm / client-cert / oauth2 | ``authMethod`` 1 / 3 / 5 / 6 / 7 / 10 (4,
+  "encrypted password", for password with ``mechanisms: [cram-md5]``) |
+| ``leave_on_server`` (POP3) | ``leave_on_server`` |
+| ``leave_days`` (POP3) | ``delete_mail_left_on_server`` true, ``num_days_to_leave_on_server`` |
+| ``address``, ``display_name``, ``organization`` | ``mail.identity.idN.useremail``, ``fullName``,
+  ``organization``; ``smtpServer`` = ``smtpN``; ``valid`` true |
+| ``timeout`` | global ``mailnews.tcptimeout`` (seconds), only when every server that declares one agrees |
+| ``tls.min_version`` 1.0 … 1.3 | global ``security.tls.version.min`` 1 … 4, only when every server that
+  declares one agrees |
+| ``tls.fingerprint: sha256:…`` | a ``cert_override.txt`` line
+  ``host:port:<TAB>OID.2.16.840.1.101.3.4.2.1<TAB>FINGERPRINT<TAB>`` (IPv6 hosts in brackets) |
+| ``tls.ca_file`` | ``certutil -A -d sql:"$PROFILE" -n 'mailconf ACCOUNT.SIDE' -t C,, -i FILE`` (each file once)
+  |
+
+Global prefs (``mailnews.tcptimeout``, ``security.tls.version.min``) apply to every account in the
+profile, not only to the rendered ones.
+
+Escaping: every string is written as a JSON string literal with ``ensure_ascii`` after control
+characters are rejected, so it is always exactly one prefs string (the prefs parser knows only
+``\" \' \\ \n \r \xHH \uHHHH``; an unknown escape drops the pref, and a stray ``"`` could add
+``user_pref`` lines). Two prefs Thunderbird reads one byte per character (``getCharPref``): an
+identity's ``useremail`` and an SMTP server's ``username``; for them characters up to U+00FF are
+written as ``\xHH`` so that Thunderbird reads exactly the declared text. Paths in ``import-ca.sh`` are
+single-quoted for the shell.
+
+What it cannot express (a warning each; ``--strict`` makes them errors)
 -----------------------------------------------------------------------
-- ``password_command``: Thunderbird asks for the password once and keeps it in
-  its password manager (set a Primary Password to encrypt it).
-- ``token_command``: Thunderbird signs in through its own browser window and
-  keeps the OAuth2 token itself. ``auth: oauth2`` works only for hosts of its
-  built-in providers (Google, Microsoft, Yahoo, AOL, Fastmail, Yandex, mail.ru,
-  Comcast, Thundermail); another host is a gap.
-- ``mechanisms`` other than one authentication method's own set (plain+login,
-  cram-md5, gssapi, ntlm, external).
-- An IMAP/POP3 ``host`` that is an IPv6 address, or that ends in a number
-  without being an IPv4 address (``mail.1``): Thunderbird cannot build the
-  server's URL and drops the account. SMTP servers take any host.
-- ``tls.fingerprint`` other than SHA-256 (Thunderbird keeps exceptions by
-  SHA-256). A SHA-256 exception makes Thunderbird accept that certificate, but
-  it still also accepts a certificate a trusted CA signed for the host.
-- ``tls.verify: false`` and ``tls.verify_hostname: false`` without a SHA-256 pin.
-- ``tls.client_cert`` / ``tls.client_key``: import the certificate into
-  Thunderbird's store (``pk12util``); Thunderbird asks which one to use.
-- ``timeout: 0``, and timeouts or TLS versions that differ between servers.
-- A character above U+00FF in an address (of an account with an incoming
-  server) or an SMTP ``username``: Thunderbird 153 reads these two prefs one byte
-  per character (``getCharPref``); up to U+00FF they are written so that it reads
-  them exactly (as ``\\xHH`` escapes), above that it would see garbage.
+
+| setting | why, and what to do instead |
+|---|---|
+| ``password_command`` | Thunderbird has no password command: it asks once and keeps the password in its
+  password manager (set a Primary Password to encrypt it). |
+| ``token_command`` | Thunderbird signs in to OAuth2 through its own browser window and keeps the token. |
+| ``auth: oauth2`` on a host outside Thunderbird's built-in OAuth2 providers | Thunderbird 153 has OAuth2
+  settings only for Google, Microsoft, Yahoo/AT&T, AOL, Fastmail, Yandex, mail.ru, Comcast and Thundermail hosts
+  (``OAuth2Providers.sys.mjs``; the target keeps a copy that a test compares with the real one); use an app
+  password. |
+| ``mechanisms`` other than one method's own set | Thunderbird picks the SASL mechanism from ``authMethod``:
+  ``[plain, login]``, ``[cram-md5]``, ``[gssapi]``, ``[ntlm]``, ``[external]`` (with client-cert) are
+  expressible; anything else is a gap. |
+| ``tls.fingerprint`` sha1/md5 | Thunderbird keeps exceptions by SHA-256 only: pin the sha256 fingerprint. |
+| ``tls.verify: false``, ``tls.verify_hostname: false`` (without a SHA-256 pin) | no switch exists: pin the
+  certificate or name its CA. |
+| ``tls.client_cert``, ``tls.client_key`` | Thunderbird takes client certificates from its own store: ``openssl
+  pkcs12 -export`` then ``pk12util -d sql:PROFILE -i cert.p12``. |
+| ``timeout``, ``tls.min_version`` that differ between servers; ``timeout: 0`` | one global pref only (see
+  above): set it yourself in the Config Editor. |
+| an IMAP/POP3 ``host`` that is an IPv6 address or ends in a number without being an IPv4 address (``mail.1``,
+  ``1.2.3.4.5``) | Thunderbird cannot build the server URL and drops the account (verified); use a host name.
+  SMTP takes any host. |
+| a character above U+00FF in an account's ``address`` or an SMTP ``username`` | Thunderbird 153 reads these
+  prefs one byte per character and would see garbage. |
+| an account without ``incoming:`` | Thunderbird keeps an address only in an identity of an account with an
+  incoming server: only its SMTP server is written; pick it as the Outgoing Server of an identity. |
+
+Not a gap but worth knowing: a ``cert_override.txt`` exception makes Thunderbird accept that one
+certificate even though no trusted CA signed it, but Thunderbird still also accepts a certificate
+that a trusted CA signed for the same host, so it is not as strict as a pin in msmtp.
+
+How it is tested
+----------------
+
+``tests/targets/test_thunderbird.py`` (with the dependency-free Marionette client
+``tests/targets/_marionette.py``) starts ``thunderbird --headless --marionette
+--remote-allow-system-access --no-remote --profile TMP`` with the rendered files in the profile
+(``marionette.port`` 0: a free port, read from ``MarionetteActivePort``), and in chrome context reads:
+the prefs Thunderbird's own parser finds in ``user.js`` (``parsePrefsFromBuffer``: exactly the
+expected names and values, no parse error), the accounts, servers, identities and SMTP servers of
+``MailServices``, the certificate overrides, the trusted CAs, and the global prefs. It covers every
+protocol × security × auth combination in one profile, hostile values (a hypothesis property
+test), the examples, and two real logons to Dovecot: one with only the pinned self-signed
+certificate in ``cert_override.txt`` (and a control without it, which fails) and one over STARTTLS
+after ``import-ca.sh`` imported the CA.
 """
 
 from __future__ import annotations

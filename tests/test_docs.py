@@ -1,0 +1,190 @@
+"""The manual in docs/: generated pages are current, and every relative link and anchor resolves."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mailconf import docgen
+from mailconf.cli import main
+from mailconf.targets import FEATURES, TARGETS
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+PAGES = sorted([ROOT / "README.md", *DOCS.rglob("*.md")])
+GENERATED = docgen.pages(ROOT)
+
+
+@pytest.mark.parametrize("path", sorted(GENERATED), ids=lambda p: str(p.relative_to(ROOT)))
+def test_generated_page_is_current(path: Path) -> None:
+    assert path.is_file(), f"{path} is missing: run python -m mailconf.docgen"
+    assert path.read_text(encoding="utf-8") == GENERATED[path], f"{path} is stale: run python -m mailconf.docgen"
+
+
+def test_generated_pages_say_so_and_how_to_regenerate() -> None:
+    for path, text in GENERATED.items():
+        first = text.splitlines()[0]
+        assert first.startswith("<!-- ") and "python -m mailconf.docgen" in first, path
+
+
+def test_every_target_and_every_rule_has_its_generated_page_or_section() -> None:
+    from mailconf.probe.checks import CHECKS
+    from mailconf.rules import RULES
+
+    for name, target in TARGETS.items():
+        assert DOCS / "targets" / f"{name}.md" in GENERATED
+        assert set(target.CAPABILITIES) == set(FEATURES), name
+    rules_md = GENERATED[DOCS / "rules.md"]
+    catalogue: list[docgen.Documented] = [*RULES.values(), *CHECKS.values()]
+    for rule in catalogue:
+        assert f"\n### {rule.ID} {rule.SLUG}\n" in rules_md
+        assert docgen.anchor(rule) in anchors(rules_md)
+
+
+def test_no_hand_written_target_page_is_left_over() -> None:
+    assert {p.stem for p in (DOCS / "targets").glob("*.md")} == set(TARGETS)
+
+
+def test_render_page_holds_the_matrix_that_mailconf_targets_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["targets", "--format", "markdown"]) == 0
+    matrix = capsys.readouterr().out
+    assert matrix.startswith("| setting | fetchmail | msmtp |")
+    assert matrix in (DOCS / "render.md").read_text(encoding="utf-8")
+
+
+def test_check_mode_names_a_stale_page_and_writing_fixes_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "docs").mkdir()
+    shutil.copy(DOCS / "render.md", tmp_path / "docs" / "render.md")
+    assert docgen.main(["--check", "--root", str(tmp_path)]) == 1
+    stale = capsys.readouterr().err.splitlines()
+    assert f"{tmp_path / 'docs' / 'rules.md'}: stale; run python -m mailconf.docgen" in stale
+    assert len(stale) == 1 + len(TARGETS)  # render.md itself is current
+    assert docgen.main(["--root", str(tmp_path)]) == 0
+    assert docgen.main(["--check", "--root", str(tmp_path)]) == 0
+
+
+def test_render_page_without_its_markers_is_an_error() -> None:
+    with pytest.raises(ValueError, match="lost its markers"):
+        docgen.render_page("# Render\n")
+
+
+# --- the docstring dialect -------------------------------------------------------------------
+
+
+def test_markdown_of_a_rule_docstring() -> None:
+    doc = """Summary line.
+
+    Fix: ``security: tls`` and a ``<port>``.
+
+    Failing::
+
+        incoming: {port: 143}
+    Passing::
+
+        incoming: {port: 993}
+    """
+    assert docgen.markdown(doc, code="yaml") == (
+        "Summary line.\n\nFix: `security: tls` and a `<port>`.\n\nFailing:\n\n```yaml\nincoming: {port: 143}\n```\n\n"
+        "Passing:\n\n```yaml\nincoming: {port: 993}\n```\n"
+    )
+
+
+def test_markdown_titles_wrapped_table_rows_and_literals_holding_backticks() -> None:
+    doc = """Lead, 1 << 2, *emphasis*, **bold.** hotmail.* and live.*.
+
+    What it writes
+    --------------
+
+    | YAML | rc |
+    |---|---|
+    | ``a`` | ``x = "`cmd`"``, then
+      more |
+
+    ::
+
+        mailconf render
+    """
+    assert docgen.markdown(doc, code="sh") == (
+        "Lead, 1 &lt;&lt; 2, *emphasis*, **bold.** hotmail.\\* and live.\\*.\n\n"
+        "## What it writes\n\n| YAML | rc |\n|---|---|\n"
+        '| `a` | `` x = "`cmd`" ``, then more |\n\n```sh\nmailconf render\n```\n'
+    )
+
+
+# --- links ----------------------------------------------------------------------------------
+
+FENCE = re.compile(r"^(```|~~~).*?^\1\s*$", re.MULTILINE | re.DOTALL)
+CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.DOTALL)
+LINK = re.compile(r"!?\[(?:[^\]\[]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+def slug(heading: str) -> str:
+    """The anchor GitHub makes from a heading: its text, lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading)  # a link counts by its text
+    text = text.replace("`", "").replace("*", "")
+    return re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
+
+
+def anchors(markdown: str) -> set[str]:
+    seen: dict[str, int] = {}
+    out = set()
+    for heading in HEADING.findall(FENCE.sub("", markdown)):
+        base = slug(heading)
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        out.add(base if count == 0 else f"{base}-{count}")
+    return out
+
+
+def links(markdown: str) -> list[str]:
+    return LINK.findall(CODE_SPAN.sub("", FENCE.sub("", markdown)))
+
+
+def test_slugs_are_githubs() -> None:
+    assert slug("`--check`: are the committed files up to date?") == "--check-are-the-committed-files-up-to-date"
+    assert slug("Several targets at once: `-t T -t T…` or `-t all`") == "several-targets-at-once--t-t--t-t-or--t-all"
+    assert slug("MC101 cleartext-credentials") == "mc101-cleartext-credentials"
+    assert anchors("# A\n## A\n```\n# not a heading\n```\n## A\n") == {"a", "a-1", "a-2"}
+
+
+def test_links_are_found_outside_code_only() -> None:
+    text = "[a](x.md) `[b](y.md)` [c `d`](z.md#e) ![i](p.png)\n```\n[f](g.md)\n```\n[h](https://example.org)"
+    assert links(text) == ["x.md", "z.md#e", "p.png", "https://example.org"]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_relative_link_and_anchor_resolves(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    broken = []
+    for link in links(text):
+        if re.match(r"[a-z][a-z0-9+.-]*:", link):  # https:, mailto:: not ours to check offline
+            continue
+        target, _, fragment = link.partition("#")
+        path = (page.parent / target).resolve() if target else page
+        if not path.exists():
+            broken.append(f"{link}: no such file")
+        elif fragment and path.suffix == ".md" and fragment not in anchors(path.read_text(encoding="utf-8")):
+            broken.append(f"{link}: no such anchor")
+    assert broken == []
+
+
+def test_every_page_of_the_manual_is_reachable_from_the_readme() -> None:
+    reached = {ROOT / "README.md"}
+    todo = [ROOT / "README.md"]
+    while todo:
+        page = todo.pop()
+        for link in links(page.read_text(encoding="utf-8")):
+            target = link.partition("#")[0]
+            if not target or ":" in target:
+                continue
+            path = (page.parent / target).resolve()
+            found = [path] if path.suffix == ".md" else sorted(path.glob("*.md")) if path.is_dir() else []
+            for md in found:
+                if md not in reached and md.is_file():
+                    reached.add(md)
+                    todo.append(md)
+    assert sorted(set(PAGES) - reached) == []
