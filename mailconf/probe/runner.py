@@ -29,6 +29,7 @@ from .credentials import read_secret
 from .dialogue import Capabilities, Dialogue
 from .imap import Imap
 from .pop3 import Pop3
+from .redact import Redactor
 from .sasl import MECHANISMS, Credentials
 from .smtp import Smtp
 from .tls import Negotiated, Rejection, Trust, assess, describe_chain, negotiated, trust_for, unverified_context
@@ -115,9 +116,12 @@ class Session:
         self.timeout = timeout_of(server)
         #: the TLS session of the current connection (None while, or when, there is none)
         self.tls: Negotiated | None = None
+        #: every form of the secret produced in this session (the connections register them)
+        self.redactor = Redactor()
 
     def add(self, check: Check, message: str, severity: Severity | None = None) -> None:
-        outcome = Outcome(check, escape_controls(message), severity)
+        """Every finding of a session passes here: the one place where secrets are masked."""
+        outcome = Outcome(check, escape_controls(self.redactor.redact(message)), severity)
         if outcome not in self.found:
             self.found.append(outcome)
 
@@ -158,7 +162,7 @@ class Session:
             except OSError as exc:
                 errors.append(f"{host}: {describe_os_error(exc)}")
                 continue
-            return Connection(reader, writer, progress)
+            return Connection(reader, writer, progress, self.redactor)
         raise ProbeError(
             checks.CONNECT_FAILED,
             f"cannot connect to {self.server.host} port {self.server.port} ({'; '.join(errors)}); check host and port",
@@ -321,7 +325,7 @@ class Session:
             return
         conn.progress.at(f"running {field}", checks.SECRET_FAILED)
         secret = await read_secret(command, field)
-        conn.secrets = (secret,)
+        self.redactor.secret(secret)
         creds = Credentials(server.username, secret, server.host, server.port)
         if method == "command":
             label = dialogue.LOGIN_COMMAND
