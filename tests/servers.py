@@ -138,6 +138,16 @@ def make_certificates(directory: Path) -> Certificates:
 
 
 def _self_signed(directory: Path, host: str) -> KeyPair:
+    now = dt.datetime.now(dt.UTC)
+    return self_signed(directory, "self-signed", host, now - dt.timedelta(days=1), now + dt.timedelta(days=365))
+
+
+def self_signed(directory: Path, name: str, host: str, not_before: dt.datetime, not_after: dt.datetime) -> KeyPair:
+    """A self-signed certificate for ``host`` (an IP address), valid between the two moments.
+
+    cryptography writes a year before 2050 as UTCTime (two digits, RFC 5280 section 4.1.2.5.1)
+    and 2050 on as GeneralizedTime, as RFC 5280 requires.
+    """
     import ipaddress
 
     from cryptography import x509
@@ -146,20 +156,19 @@ def _self_signed(directory: Path, host: str) -> KeyPair:
     from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "self-signed.test")])
-    now = dt.datetime.now(dt.UTC)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{name}.test")])
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
+        .subject_name(subject)
+        .issuer_name(subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
         .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]), critical=False)
         .sign(key, hashes.SHA256())
     )
-    cert_path, key_path = directory / "self-signed.pem", directory / "self-signed.key"
+    cert_path, key_path = directory / f"{name}.pem", directory / f"{name}.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
