@@ -750,11 +750,12 @@ def refuse_and_echo(protocol: str) -> Script:
     return script
 
 
-def scram_imap(users: Sequence[User], mechanism: str = "SCRAM-SHA-256") -> Script:
+def scram_imap(users: Sequence[User], mechanism: str = "SCRAM-SHA-256", offered: Sequence[str] | None = None) -> Script:
     """An IMAP server whose only login is SCRAM, done by the scramp library's server side.
 
     scramp prepares passwords with SASLprep (RFC 4013) as Dovecot and Cyrus do; a client that
-    skips SASLprep fails with invalid-proof on a password SASLprep changes. No TLS: probe it with
+    skips SASLprep fails with invalid-proof on a password SASLprep changes. ``offered`` replaces
+    the mechanisms CAPABILITY lists (to offer a -PLUS one too, or only). No TLS: probe it with
     ``--allow-cleartext``.
     """
     import scramp
@@ -769,9 +770,10 @@ def scram_imap(users: Sequence[User], mechanism: str = "SCRAM-SHA-256") -> Scrip
             tag, _, rest = raw.rstrip(b"\r\n").partition(b" ")
             verb, _, args = rest.partition(b" ")
             if verb.upper() == b"CAPABILITY":
-                words = f"IMAP4rev1 SASL-IR AUTH={mechanism} LOGINDISABLED".encode()
+                listed = " ".join(f"AUTH={name}" for name in (offered if offered is not None else [mechanism]))
+                words = f"IMAP4rev1 SASL-IR {listed} LOGINDISABLED".encode()
                 conn.sendall(b"* CAPABILITY " + words + b"\r\n" + tag + b" OK done\r\n")
-            elif verb.upper() == b"AUTHENTICATE" and args.upper().startswith(mechanism.encode()):
+            elif verb.upper() == b"AUTHENTICATE" and args.split(b" ")[0].upper() == mechanism.encode():
                 initial = args[len(mechanism) + 1 :]
                 if not initial:
                     conn.sendall(b"+ \r\n")

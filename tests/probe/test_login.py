@@ -512,3 +512,31 @@ def test_scram_refused_by_the_scramp_server(probe: Any, tmp_path: Path) -> None:
         "the server refused the credentials of dana@example.org (SCRAM-SHA-256): "
         '"NO [AUTHENTICATIONFAILED] The client keys don\'t match.: invalid-proof"',
     )
+
+
+def test_scram_plus_is_never_chosen(probe: Any, tmp_path: Path) -> None:
+    """Channel binding is not supported: with -PLUS offered too, plain SCRAM-SHA-256 is used."""
+    offered = ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"]
+    command = secret_file(tmp_path, ALICE.password)
+    with ScriptedServer(scram_imap([ALICE], offered=offered)) as imap:
+        run = probe(
+            incoming=server("imap", imap.port, "none", None, password_command=command),
+            args=("--login", "--allow-cleartext"),
+        )
+    assert run.findings[-1] == Found(5, "MC819", "info", "alice@example.org logged in with SCRAM-SHA-256")
+
+
+def test_scram_plus_alone_is_no_mechanism_probe_can_use(probe: Any, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    with ScriptedServer(scram_imap([ALICE], offered=["SCRAM-SHA-256-PLUS"])) as imap:
+        run = probe(
+            incoming=server("imap", imap.port, "none", None, password_command=f"touch {marker}"),
+            args=("--login", "--allow-cleartext"),
+        )
+    assert run.findings[-1] == Found(
+        5,
+        "MC816",
+        "error",
+        "no mechanism probe can log in with is offered for auth password (the server offers SCRAM-SHA-256-PLUS)",
+    )
+    assert not marker.exists()
