@@ -722,7 +722,7 @@ def _refuse_smtp(conn: socket.socket, reader: Any) -> None:
     while raw := reader.readline(65536):
         verb, _, args = raw.rstrip(b"\r\n").partition(b" ")
         if verb.upper() == b"EHLO":
-            conn.sendall(b"250-hello\r\n250 AUTH PLAIN LOGIN CRAM-MD5 XOAUTH2\r\n")
+            conn.sendall(b"250-hello\r\n250 AUTH PLAIN LOGIN CRAM-MD5 XOAUTH2 OAUTHBEARER\r\n")
         elif verb.upper() == b"AUTH":
             mechanism, _, initial = args.partition(b" ")
             sent = _sasl_lines(mechanism.decode().upper(), initial or None, _asker(conn, reader, b"334 "))
@@ -740,7 +740,7 @@ def refuse_and_echo(protocol: str) -> Script:
     IMAP offers AUTH=PLAIN and AUTH=CRAM-MD5 (so a declared ``login`` uses the LOGIN command) and
     answers NO to LOGIN, BAD to AUTHENTICATE; POP3 offers USER and SASL PLAIN CRAM-MD5 (so a
     declared ``login`` uses USER/PASS) and answers -ERR; SMTP offers AUTH PLAIN LOGIN CRAM-MD5
-    XOAUTH2 and answers 535. No TLS: probe it with ``--allow-cleartext``.
+    XOAUTH2 OAUTHBEARER and answers 535. No TLS: probe it with ``--allow-cleartext``.
     """
     dialogue = {"imap": _refuse_imap, "pop3": _refuse_pop3, "smtp": _refuse_smtp}[protocol]
 

@@ -47,6 +47,7 @@ CASES = [
         f"535 5.7.8 you sent {USER} = {base64.b64encode(USER.encode()).decode()} / {MASK} = {MASK}",
     ),
     ("smtp", "xoauth2", "oauth2", "XOAUTH2", f"535 5.7.8 you sent {MASK} = {MASK}"),
+    ("smtp", "oauthbearer", "oauth2", "OAUTHBEARER", f"535 5.7.8 you sent {MASK} = {MASK}"),
 ]
 FORMATS = ["text", "json", "sarif", "github"]
 
