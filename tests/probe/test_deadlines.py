@@ -88,6 +88,31 @@ def test_a_background_child_of_the_password_command_ends_with_it(tmp_path: Path,
     assert gone(sleeper)
 
 
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        ("sleep 300 & echo $! > {pids}; wait", "running password_command did not finish within 3 s"),
+        (
+            "sleep 300 & echo $! > {pids}; head -c 70000 /dev/zero | tr '\\0' a",
+            "password_command printed more than 65536 bytes",
+        ),
+        ("sleep 300 & echo $! > {pids}; exit 3", "password_command exited with status 3 (its output is not shown)"),
+    ],
+    ids=["deadline", "too much output", "failure"],
+)
+def test_a_password_command_that_fails_leaves_nothing_behind(
+    tmp_path: Path, refusing_imap: ScriptedServer, command: str, message: str
+) -> None:
+    pids = tmp_path / "pids"
+    path = imap_account(tmp_path, refusing_imap.port, command.format(pids=pids), timeout=3)
+    process = mailconf("-m", "mailconf", "probe", "--format", "json", "--login", "--allow-cleartext", str(path))
+    out, err = process.communicate(timeout=3 * 3)
+    assert (process.returncode, err) == (1, "")
+    assert [(f["rule"], f["message"]) for f in json.loads(out)][-1] == ("MC817", message)
+    [sleeper] = wait_for_file(pids)
+    assert gone(sleeper)
+
+
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_during_login_ends_the_password_command(
     tmp_path: Path, refusing_imap: ScriptedServer, signum: signal.Signals, status: int
