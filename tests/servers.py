@@ -15,7 +15,9 @@ spot, on ports chosen free at start, and stops it again:
 - :class:`SmtpServer`: aiosmtpd, STARTTLS with AUTH only after TLS, or implicit
   TLS with AUTH; received messages kept in ``messages`` (with the login);
 - :class:`ScriptedServer`: a TCP server that misbehaves on purpose (accepts and
-  never greets; greets, offers STARTTLS, says OK and then stalls).
+  never greets; greets, offers STARTTLS, says OK and then stalls; refuses every
+  login quoting back what it received, :func:`refuse_and_echo`), or does one
+  thing Dovecot cannot show here (SCRAM by the scramp library, :func:`scram_imap`).
 
 Each is a context manager; the pytest fixtures in ``tests/probe/conftest.py``
 show how to use them.
@@ -136,6 +138,16 @@ def make_certificates(directory: Path) -> Certificates:
 
 
 def _self_signed(directory: Path, host: str) -> KeyPair:
+    now = dt.datetime.now(dt.UTC)
+    return self_signed(directory, "self-signed", host, now - dt.timedelta(days=1), now + dt.timedelta(days=365))
+
+
+def self_signed(directory: Path, name: str, host: str, not_before: dt.datetime, not_after: dt.datetime) -> KeyPair:
+    """A self-signed certificate for ``host`` (an IP address), valid between the two moments.
+
+    cryptography writes a year before 2050 as UTCTime (two digits, RFC 5280 section 4.1.2.5.1)
+    and 2050 on as GeneralizedTime, as RFC 5280 requires.
+    """
     import ipaddress
 
     from cryptography import x509
@@ -144,20 +156,19 @@ def _self_signed(directory: Path, host: str) -> KeyPair:
     from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "self-signed.test")])
-    now = dt.datetime.now(dt.UTC)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{name}.test")])
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
+        .subject_name(subject)
+        .issuer_name(subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
         .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]), critical=False)
         .sign(key, hashes.SHA256())
     )
-    cert_path, key_path = directory / "self-signed.pem", directory / "self-signed.key"
+    cert_path, key_path = directory / f"{name}.pem", directory / f"{name}.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
@@ -619,6 +630,169 @@ def imap_logindisabled(context: ssl.SSLContext) -> Script:
                 return
             else:
                 stream.sendall(f"{tag} BAD unexpected\r\n".encode())
+
+    return script
+
+
+#: The challenge the refusing servers send for CRAM-MD5 (fixed, so that a test can compute the digest).
+CRAM_CHALLENGE = b"<1896.697170952@mailconf.test>"
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.b64encode(data)
+
+
+def _unb64(line: bytes) -> bytes:
+    try:
+        return base64.b64decode(line.strip(), validate=False)
+    except ValueError:
+        return b"?"
+
+
+def _sasl_lines(mechanism: str, initial: bytes | None, ask: Callable[[bytes], bytes]) -> list[bytes]:
+    """What a client sent in one SASL exchange (base64 lines), the server asking ``ask(challenge)``."""
+    sent = [initial] if initial is not None else []
+    if mechanism == "LOGIN":
+        sent += [ask(b"Username:"), ask(b"Password:")]
+    elif mechanism == "CRAM-MD5":
+        sent.append(ask(CRAM_CHALLENGE))
+    elif initial is None:
+        sent.append(ask(b""))
+    return sent
+
+
+def _echo(sent: Sequence[bytes]) -> bytes:
+    """Everything the client sent, decoded (control bytes and all) and as it came: what a careless server logs."""
+    return b" / ".join(_unb64(line) + b" = " + line.strip() for line in sent)
+
+
+def _asker(conn: socket.socket, reader: Any, prefix: bytes) -> Callable[[bytes], bytes]:
+    """Send a SASL challenge (``+ `` or ``334 ``), return the client's answer line."""
+
+    def ask(challenge: bytes) -> bytes:
+        conn.sendall(prefix + _b64(challenge) + b"\r\n")
+        return bytes(reader.readline(65536))
+
+    return ask
+
+
+def _refuse_imap(conn: socket.socket, reader: Any) -> None:
+    conn.sendall(b"* OK ready\r\n")
+    while raw := reader.readline(65536):
+        tag, _, rest = raw.rstrip(b"\r\n").partition(b" ")
+        verb, _, args = rest.partition(b" ")
+        if verb.upper() == b"CAPABILITY":
+            conn.sendall(b"* CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN AUTH=CRAM-MD5\r\n" + tag + b" OK done\r\n")
+        elif verb.upper() == b"LOGIN":
+            conn.sendall(tag + b" NO [AUTHENTICATIONFAILED] you sent LOGIN " + args + b"\r\n")
+        elif verb.upper() == b"AUTHENTICATE":
+            mechanism, _, initial = args.partition(b" ")
+            sent = _sasl_lines(mechanism.decode().upper(), initial or None, _asker(conn, reader, b"+ "))
+            conn.sendall(tag + b" BAD you sent " + _echo(sent) + b"\r\n")
+        elif verb.upper() == b"LOGOUT":
+            conn.sendall(b"* BYE\r\n" + tag + b" OK bye\r\n")
+            return
+        else:
+            conn.sendall(tag + b" BAD unexpected\r\n")
+
+
+def _refuse_pop3(conn: socket.socket, reader: Any) -> None:
+    conn.sendall(b"+OK ready\r\n")
+    while raw := reader.readline(65536):
+        verb, _, args = raw.rstrip(b"\r\n").partition(b" ")
+        if verb.upper() == b"CAPA":
+            conn.sendall(b"+OK\r\nUSER\r\nSASL PLAIN CRAM-MD5\r\n.\r\n")
+        elif verb.upper() == b"USER":
+            conn.sendall(b"+OK send PASS\r\n")
+        elif verb.upper() == b"PASS":
+            conn.sendall(b"-ERR [AUTH] you sent PASS " + args + b"\r\n")
+        elif verb.upper() == b"AUTH":
+            mechanism, _, initial = args.partition(b" ")
+            sent = _sasl_lines(mechanism.decode().upper(), initial or None, _asker(conn, reader, b"+ "))
+            conn.sendall(b"-ERR [AUTH] you sent " + _echo(sent) + b"\r\n")
+        elif verb.upper() == b"QUIT":
+            conn.sendall(b"+OK bye\r\n")
+            return
+        else:
+            conn.sendall(b"-ERR unexpected\r\n")
+
+
+def _refuse_smtp(conn: socket.socket, reader: Any) -> None:
+    conn.sendall(b"220 ready\r\n")
+    while raw := reader.readline(65536):
+        verb, _, args = raw.rstrip(b"\r\n").partition(b" ")
+        if verb.upper() == b"EHLO":
+            conn.sendall(b"250-hello\r\n250 AUTH PLAIN LOGIN CRAM-MD5 XOAUTH2 OAUTHBEARER\r\n")
+        elif verb.upper() == b"AUTH":
+            mechanism, _, initial = args.partition(b" ")
+            sent = _sasl_lines(mechanism.decode().upper(), initial or None, _asker(conn, reader, b"334 "))
+            conn.sendall(b"535 5.7.8 you sent " + _echo(sent) + b"\r\n")
+        elif verb.upper() == b"QUIT":
+            conn.sendall(b"221 bye\r\n")
+            return
+        else:
+            conn.sendall(b"502 unexpected\r\n")
+
+
+def refuse_and_echo(protocol: str) -> Script:
+    """A server that refuses every login, quoting back what it received (the secret in every form sent).
+
+    IMAP offers AUTH=PLAIN and AUTH=CRAM-MD5 (so a declared ``login`` uses the LOGIN command) and
+    answers NO to LOGIN, BAD to AUTHENTICATE; POP3 offers USER and SASL PLAIN CRAM-MD5 (so a
+    declared ``login`` uses USER/PASS) and answers -ERR; SMTP offers AUTH PLAIN LOGIN CRAM-MD5
+    XOAUTH2 OAUTHBEARER and answers 535. No TLS: probe it with ``--allow-cleartext``.
+    """
+    dialogue = {"imap": _refuse_imap, "pop3": _refuse_pop3, "smtp": _refuse_smtp}[protocol]
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        dialogue(conn, conn.makefile("rb"))
+
+    return script
+
+
+def scram_imap(users: Sequence[User], mechanism: str = "SCRAM-SHA-256", offered: Sequence[str] | None = None) -> Script:
+    """An IMAP server whose only login is SCRAM, done by the scramp library's server side.
+
+    scramp prepares passwords with SASLprep (RFC 4013) as Dovecot and Cyrus do; a client that
+    skips SASLprep fails with invalid-proof on a password SASLprep changes. ``offered`` replaces
+    the mechanisms CAPABILITY lists (to offer a -PLUS one too, or only). No TLS: probe it with
+    ``--allow-cleartext``.
+    """
+    import scramp
+
+    scram = scramp.ScramMechanism(mechanism)
+    auth = {user.name: scram.make_auth_info(user.password, iteration_count=4096) for user in users}
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        reader = conn.makefile("rb")
+        conn.sendall(b"* OK ready\r\n")
+        while raw := reader.readline(65536):
+            tag, _, rest = raw.rstrip(b"\r\n").partition(b" ")
+            verb, _, args = rest.partition(b" ")
+            if verb.upper() == b"CAPABILITY":
+                listed = " ".join(f"AUTH={name}" for name in (offered if offered is not None else [mechanism]))
+                words = f"IMAP4rev1 SASL-IR {listed} LOGINDISABLED".encode()
+                conn.sendall(b"* CAPABILITY " + words + b"\r\n" + tag + b" OK done\r\n")
+            elif verb.upper() == b"AUTHENTICATE" and args.split(b" ")[0].upper() == mechanism.encode():
+                initial = args[len(mechanism) + 1 :]
+                if not initial:
+                    conn.sendall(b"+ \r\n")
+                    initial = reader.readline(65536)
+                server = scram.make_server(lambda name: auth[name])
+                try:
+                    server.set_client_first(_unb64(initial).decode())
+                    conn.sendall(b"+ " + _b64(server.get_server_first().encode()) + b"\r\n")
+                    server.set_client_final(_unb64(reader.readline(65536)).decode())
+                    conn.sendall(b"+ " + _b64(server.get_server_final().encode()) + b"\r\n")
+                    reader.readline(65536)  # the empty answer to the server's signature
+                    conn.sendall(tag + b" OK logged in\r\n")
+                except (scramp.ScramException, KeyError) as exc:
+                    conn.sendall(tag + b" NO [AUTHENTICATIONFAILED] " + str(exc).encode() + b"\r\n")
+            elif verb.upper() == b"LOGOUT":
+                conn.sendall(b"* BYE\r\n" + tag + b" OK bye\r\n")
+                return
+            else:
+                conn.sendall(tag + b" BAD unexpected\r\n")
 
     return script
 

@@ -3,8 +3,9 @@
 Every read is bounded in length (:data:`MAX_LINE`) and, through the session's
 deadline, in time. Whatever goes wrong ends the session with a
 :class:`ProbeError`: one finding, never a traceback. Server text that makes it
-into a message passes through :meth:`Connection.quote` (secrets redacted,
-length capped) and is shown with ``!r``; every message finally passes
+into a message passes through :meth:`Connection.quote` (secrets redacted
+*before* the length is capped, so that no cut form survives; see
+:mod:`mailconf.probe.redact`) and is shown with ``!r``; every message finally passes
 :func:`escape_controls`.
 """
 
@@ -13,11 +14,11 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import checks
 from .checks import Check
+from .redact import Redactor
 
 #: The longest line accepted from a server (RFC 3501 suggests 8000 octets for commands).
 MAX_LINE = 16384
@@ -36,11 +37,8 @@ class ProbeError(Exception):
         self.message = message
 
 
-def redact(text: str, secrets: Iterable[str] = (), limit: int = 160) -> str:
-    """Server text fit to quote with ``!r`` (which escapes what is unprintable): secrets out, length capped."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+def cap(text: str, limit: int = 160) -> str:
+    """Server text no longer than ``limit`` (a hostile server may send 16 KiB lines)."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -64,12 +62,18 @@ class Progress:
 class Connection:
     """A stream to the server; TLS may start at any time (STARTTLS)."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, progress: Progress) -> None:
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        progress: Progress,
+        redactor: Redactor | None = None,
+    ) -> None:
         self.reader = reader
         self.writer = writer
         self.progress = progress
-        #: redacted from anything quoted back (set once a secret is read)
-        self.secrets: tuple[str, ...] = ()
+        #: every form of the secret produced so far: masked in anything quoted back
+        self.redactor = redactor if redactor is not None else Redactor()
 
     async def readline(self) -> str:
         try:
@@ -101,8 +105,8 @@ class Connection:
             ) from None
 
     def quote(self, text: str) -> str:
-        """Server text for a message, to be shown with ``!r``."""
-        return redact(text, self.secrets)
+        """Server text for a message, to be shown with ``!r``: the secret's forms masked, then capped."""
+        return cap(self.redactor.redact(text))
 
     @property
     def ssl_object(self) -> ssl.SSLObject | None:

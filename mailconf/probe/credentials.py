@@ -1,9 +1,12 @@
 """Run a password or token command, for --login only, and keep what it prints to ourselves.
 
-The command runs with ``/bin/sh -c`` in its own process group, standard input
-closed, standard error discarded (a failing command may print the secret
-there), within the session's deadline; on any exit path a command still running
-is killed. Its first output line is the secret. Messages describe what went
+The command runs with ``/bin/sh -c`` in its own session and process group,
+standard input closed, standard error discarded (a failing command may print
+the secret there), within the session's deadline. Its output ends when the
+shell exits; then, and on every other way out (error, deadline, cancellation),
+the whole process group is killed, so a background child it started (``sleep
+300 &``) ends with it. :func:`kill_running` does the same from a signal
+handler. Its first output line is the secret. Messages describe what went
 wrong (status, no output) and never contain any of the output.
 """
 
@@ -21,35 +24,13 @@ from .conn import ProbeError
 MAX_OUTPUT = 65536
 
 
+#: The process groups of the commands running now: a signal handler kills them (see :func:`kill_running`).
+_RUNNING: set[int] = set()
+
+
 async def read_secret(command: str, what: str) -> str:
     """The first line the command prints; ``what`` names it in messages ("password_command")."""
-    process = await asyncio.create_subprocess_exec(
-        "/bin/sh",
-        "-c",
-        command,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        assert process.stdout is not None
-        output = await process.stdout.read(MAX_OUTPUT + 1)
-        while output and len(output) <= MAX_OUTPUT:
-            chunk = await process.stdout.read(MAX_OUTPUT + 1 - len(output))
-            if not chunk:
-                break
-            output += chunk
-        if len(output) > MAX_OUTPUT:
-            raise ProbeError(checks.SECRET_FAILED, f"{what} printed more than {MAX_OUTPUT} bytes")
-        status = await process.wait()
-    finally:
-        if process.returncode is None:
-            _kill(process)
-            with contextlib.suppress(ProcessLookupError):
-                await process.wait()
-    if status != 0:
-        raise ProbeError(checks.SECRET_FAILED, f"{what} exited with status {status} (its output is not shown)")
+    output = await _run(command, what)
     line = output.split(b"\n", 1)[0].rstrip(b"\r")
     if not line:
         raise ProbeError(checks.SECRET_FAILED, f"{what} printed nothing on its first line")
@@ -62,6 +43,80 @@ async def read_secret(command: str, what: str) -> str:
     return secret
 
 
-def _kill(process: asyncio.subprocess.Process) -> None:
+async def _run(command: str, what: str) -> bytes:
+    """What the command printed before it exited; its whole process group is killed afterwards.
+
+    Standard output is a pipe of our own, not asyncio's: a background child the command leaves
+    (``sleep 300 & echo secret``) keeps the pipe open, so the end of the output is the exit of
+    the shell, not the end of the pipe. Whatever the shell wrote is in the pipe by then.
+    """
+    loop = asyncio.get_running_loop()
+    read_end, write_end = os.pipe()
+    process: asyncio.subprocess.Process | None = None
+    try:
+        os.set_blocking(read_end, False)
+        try:
+            process = await asyncio.create_subprocess_exec(
+                "/bin/sh",
+                "-c",
+                command,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=write_end,
+                stderr=asyncio.subprocess.DEVNULL,
+                start_new_session=True,  # its own process group: killed as a whole, whatever it started
+            )
+        finally:
+            os.close(write_end)
+        _RUNNING.add(process.pid)
+        output = bytearray()
+        overflow = loop.create_future()
+
+        def drain() -> None:
+            while len(output) <= MAX_OUTPUT:
+                try:
+                    chunk = os.read(read_end, MAX_OUTPUT + 1 - len(output))
+                except BlockingIOError:
+                    return
+                if not chunk:
+                    loop.remove_reader(read_end)
+                    return
+                output.extend(chunk)
+            if not overflow.done():
+                overflow.set_result(None)
+
+        loop.add_reader(read_end, drain)
+        exited = asyncio.ensure_future(process.wait())
+        try:
+            await asyncio.wait({exited, overflow}, return_when=asyncio.FIRST_COMPLETED)
+            if not exited.done():
+                exited.cancel()
+                raise ProbeError(checks.SECRET_FAILED, f"{what} printed more than {MAX_OUTPUT} bytes")
+            drain()  # what the shell wrote just before it exited
+        finally:
+            loop.remove_reader(read_end)
+            exited.cancel()
+        if len(output) > MAX_OUTPUT:
+            raise ProbeError(checks.SECRET_FAILED, f"{what} printed more than {MAX_OUTPUT} bytes")
+        status = exited.result()
+    finally:
+        os.close(read_end)
+        if process is not None:
+            _kill_group(process.pid)
+            _RUNNING.discard(process.pid)
+            if process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    await process.wait()
+    if status != 0:
+        raise ProbeError(checks.SECRET_FAILED, f"{what} exited with status {status} (its output is not shown)")
+    return bytes(output)
+
+
+def _kill_group(group: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
+        os.killpg(group, signal.SIGKILL)
+
+
+def kill_running() -> None:
+    """Kill every command still running (for a signal handler: no await, no allocation to speak of)."""
+    for group in tuple(_RUNNING):
+        _kill_group(group)

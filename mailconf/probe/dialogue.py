@@ -10,7 +10,7 @@ from typing import Literal, NamedTuple, Protocol
 
 from . import checks
 from .conn import MAX_LINES, Connection, ProbeError
-from .sasl import MAX_STEPS, MECHANISMS, Credentials, SaslError
+from .sasl import MAX_STEPS, MECHANISMS, Credentials, Exchange, SaslError
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,12 @@ Kind = Literal["challenge", "ok", "fail", "skip"]
 Classify = Callable[[str], tuple[Kind, str]]
 
 
+def _register(conn: Connection, exchange: Exchange) -> None:
+    """What the exchange made from the secret so far: masked in every message from now on."""
+    for data in exchange.pieces:
+        conn.redactor.sent(data)
+
+
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -71,10 +77,13 @@ async def sasl_exchange(
     initial_response: bool,
 ) -> LoginReply:
     """Run one SASL exchange: ``command(initial or None)`` starts it, ``classify`` reads each line."""
-    exchange = MECHANISMS[mechanism](creds)
+    try:
+        exchange = MECHANISMS[mechanism](creds)
+    except SaslError as exc:
+        raise ProbeError(checks.LOGIN_FAILED, f"{mechanism}: {exc}") from None
     initial = exchange.initial()
     if initial is not None:
-        conn.secrets = (*conn.secrets, b64(initial))
+        _register(conn, exchange)
     sent_initial = initial is not None and initial_response
     await conn.send(command((b64(initial) or "=") if sent_initial and initial is not None else None))
     step = 0
@@ -98,7 +107,7 @@ async def sasl_exchange(
                 answer = exchange.respond(challenge)
             except SaslError as exc:
                 raise ProbeError(checks.LOGIN_FAILED, f"{mechanism}: {exc}") from None
-        conn.secrets = (*conn.secrets, b64(answer))
+        _register(conn, exchange)
         await conn.send(b64(answer))
         step += 1
     raise ProbeError(checks.PROTOCOL_ERROR, f"the server sent more than {MAX_LINES} lines while {conn.progress.step}")

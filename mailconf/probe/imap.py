@@ -71,7 +71,9 @@ class Imap:
 
     async def login_command(self, conn: Connection, creds: Credentials) -> LoginReply:
         conn.progress.at("waiting for the answer to LOGIN")
-        _untagged, status = await self._command(conn, f"LOGIN {quoted(creds.username)} {quoted(creds.secret)}")
+        password = quoted(creds.secret)
+        conn.redactor.form(password[1:-1])  # the secret with \" and \\ as the server received it
+        _untagged, status = await self._command(conn, f"LOGIN {quoted(creds.username)} {password}")
         return LoginReply(status.upper().startswith("OK"), conn.quote(status))
 
     async def authenticate(

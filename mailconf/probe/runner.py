@@ -15,20 +15,23 @@ import asyncio
 import contextlib
 import datetime as dt
 import os
+import signal
 import socket
 import ssl
+import threading
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from ..model import Auth, Protocol, Security, Server, Severity
 from . import checks
 from .checks import Check
 from .conn import MAX_LINE, Connection, ProbeError, Progress, describe_os_error, escape_controls
-from .credentials import read_secret
+from .credentials import kill_running, read_secret
 from .dialogue import Capabilities, Dialogue
 from .imap import Imap
 from .pop3 import Pop3
+from .redact import Redactor
 from .sasl import MECHANISMS, Credentials
 from .smtp import Smtp
 from .tls import Negotiated, Rejection, Trust, assess, describe_chain, negotiated, trust_for, unverified_context
@@ -69,15 +72,55 @@ def timeout_of(server: Server) -> int:
     return server.timeout or DEFAULT_TIMEOUT
 
 
-async def resolve(host: str, port: int) -> list[Address]:
-    loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+def getaddrinfo(host: str, port: int) -> list[Address]:
+    """The addresses of host, as the system resolves them (/etc/hosts, DNS, ...): blocking."""
     addresses: list[Address] = []
-    for info in infos:
+    for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
         address = (str(info[4][0]), int(info[4][1]))
         if address not in addresses:
             addresses.append(address)
     return addresses
+
+
+#: The blocking lookup :func:`resolve` runs (a test may point it at its own DNS server).
+LOOKUP: Callable[[str, int], list[Address]] = getaddrinfo
+
+
+async def resolve(host: str, port: int) -> list[Address]:
+    """:data:`LOOKUP` in a thread that is abandoned, not joined, when the deadline passes.
+
+    ``loop.getaddrinfo`` runs in the loop's default executor, and ``asyncio.run`` waits for
+    that executor's threads at exit: a DNS server that never answers kept the process alive
+    long after the finding said "took longer than 2 s". A daemon thread of our own is left
+    to finish on its own, and never holds up the exit.
+    """
+    return await in_daemon_thread(LOOKUP, host.strip("[]"), port)
+
+
+async def in_daemon_thread(function: Callable[[str, int], list[Address]], host: str, port: int) -> list[Address]:
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[list[Address]] = loop.create_future()
+
+    def settle(result: list[Address] | None, error: BaseException | None) -> None:
+        if future.done():  # the deadline passed: nobody waits any more
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result or [])
+
+    def work() -> None:
+        result: list[Address] | None = None
+        error: BaseException | None = None
+        try:
+            result = function(host, port)
+        except Exception as exc:  # noqa: BLE001 - handed to the waiting task, which classifies it
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop closed while the lookup hung
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=work, name=f"mailconf-resolve {host}", daemon=True).start()
+    return await future
 
 
 async def probe_server(server: Server, options: Options, resolver: Resolver = resolve) -> list[Outcome]:
@@ -115,9 +158,12 @@ class Session:
         self.timeout = timeout_of(server)
         #: the TLS session of the current connection (None while, or when, there is none)
         self.tls: Negotiated | None = None
+        #: every form of the secret produced in this session (the connections register them)
+        self.redactor = Redactor()
 
     def add(self, check: Check, message: str, severity: Severity | None = None) -> None:
-        outcome = Outcome(check, escape_controls(message), severity)
+        """Every finding of a session passes here: the one place where secrets are masked."""
+        outcome = Outcome(check, escape_controls(self.redactor.redact(message)), severity)
         if outcome not in self.found:
             self.found.append(outcome)
 
@@ -158,7 +204,7 @@ class Session:
             except OSError as exc:
                 errors.append(f"{host}: {describe_os_error(exc)}")
                 continue
-            return Connection(reader, writer, progress)
+            return Connection(reader, writer, progress, self.redactor)
         raise ProbeError(
             checks.CONNECT_FAILED,
             f"cannot connect to {self.server.host} port {self.server.port} ({'; '.join(errors)}); check host and port",
@@ -321,7 +367,7 @@ class Session:
             return
         conn.progress.at(f"running {field}", checks.SECRET_FAILED)
         secret = await read_secret(command, field)
-        conn.secrets = (secret,)
+        self.redactor.secret(secret)
         creds = Credentials(server.username, secret, server.host, server.port)
         if method == "command":
             label = dialogue.LOGIN_COMMAND
@@ -375,4 +421,37 @@ async def probe_all(
                 )
                 return [Outcome(checks.PROTOCOL_ERROR, message)]
 
-    return list(await asyncio.gather(*(one(s) for s in servers)))
+    with _signals_end_commands():
+        return list(await asyncio.gather(*(one(s) for s in servers)))
+
+
+#: The exit status after a signal, as a shell reports it (128 + the signal number).
+_SIGNALS = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+@contextlib.contextmanager
+def _signals_end_commands() -> Iterator[None]:
+    """While probing, SIGINT and SIGTERM kill the password/token commands' process groups, then exit.
+
+    The commands run in sessions of their own (so a terminal's Ctrl-C does not reach them):
+    without this they outlived an interrupted mailconf. The exit is ``SystemExit`` (130 for
+    SIGINT, 143 for SIGTERM), raised in the loop: the tasks are cancelled and clean up.
+    """
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+
+    def end(status: int) -> None:
+        kill_running()
+        raise SystemExit(status)
+
+    for signum, status in _SIGNALS.items():
+        try:
+            loop.add_signal_handler(signum, end, status)
+        except (ValueError, RuntimeError, NotImplementedError):  # not the main thread, or no signals here
+            continue
+        installed.append(signum)
+    try:
+        yield
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)

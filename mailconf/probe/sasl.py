@@ -8,12 +8,12 @@ nothing here does I/O, and nothing here logs: the responses hold the secret.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import secrets
 from collections.abc import Callable
 from typing import NamedTuple, Protocol
+
+import scramp
 
 
 class Credentials(NamedTuple):
@@ -28,6 +28,10 @@ class SaslError(Exception):
 
 
 class Exchange(Protocol):
+    #: every response made from the secret so far, and the parts of one a server might quote on their
+    #: own (a CRAM-MD5 digest, a SCRAM proof): the caller registers them for redaction before sending
+    pieces: list[bytes]
+
     def initial(self) -> bytes | None: ...
     def respond(self, challenge: bytes) -> bytes: ...
 
@@ -35,6 +39,7 @@ class Exchange(Protocol):
 class _Plain:
     def __init__(self, c: Credentials) -> None:
         self.response = b"\0" + c.username.encode() + b"\0" + c.secret.encode()
+        self.pieces: list[bytes] = [self.response, c.secret.encode()]
 
     def initial(self) -> bytes | None:
         return self.response
@@ -47,6 +52,7 @@ class _Login:
     def __init__(self, c: Credentials) -> None:
         self.c = c
         self.step = 0
+        self.pieces: list[bytes] = []
 
     def initial(self) -> bytes | None:
         return None
@@ -55,6 +61,7 @@ class _Login:
         prompt = challenge.lower()
         self.step += 1
         if b"pass" in prompt or (b"user" not in prompt and self.step > 1):
+            self.pieces.append(self.c.secret.encode())
             return self.c.secret.encode()
         return self.c.username.encode()
 
@@ -62,21 +69,25 @@ class _Login:
 class _CramMd5:
     def __init__(self, c: Credentials) -> None:
         self.c = c
+        self.pieces: list[bytes] = []
 
     def initial(self) -> bytes | None:
         return None
 
     def respond(self, challenge: bytes) -> bytes:
         digest = hmac.new(self.c.secret.encode(), challenge, hashlib.md5).hexdigest()
-        return f"{self.c.username} {digest}".encode()
+        response = f"{self.c.username} {digest}".encode()
+        self.pieces += [response, digest.encode()]
+        return response
 
 
 class _Bearer:
     """XOAUTH2 and OAUTHBEARER (RFC 7628): after a failure the server sends an error challenge to acknowledge."""
 
-    def __init__(self, response: bytes, acknowledge: bytes) -> None:
+    def __init__(self, response: bytes, acknowledge: bytes, token: str) -> None:
         self.response = response
         self.acknowledge = acknowledge
+        self.pieces: list[bytes] = [response, f"Bearer {token}".encode()]
 
     def initial(self) -> bytes | None:
         return self.response
@@ -86,70 +97,80 @@ class _Bearer:
 
 
 def _xoauth2(c: Credentials) -> Exchange:
-    return _Bearer(f"user={c.username}\x01auth=Bearer {c.secret}\x01\x01".encode(), b"")
+    return _Bearer(f"user={c.username}\x01auth=Bearer {c.secret}\x01\x01".encode(), b"", c.secret)
 
 
 def _oauthbearer(c: Credentials) -> Exchange:
     user = c.username.replace("=", "=3D").replace(",", "=2C")
-    return _Bearer(f"n,a={user},\x01host={c.host}\x01port={c.port}\x01auth=Bearer {c.secret}\x01\x01".encode(), b"\x01")
+    return _Bearer(
+        f"n,a={user},\x01host={c.host}\x01port={c.port}\x01auth=Bearer {c.secret}\x01\x01".encode(), b"\x01", c.secret
+    )
 
 
 class _Scram:
-    """SCRAM-SHA-1 / SCRAM-SHA-256 without channel binding (RFC 5802, RFC 7677).
+    """SCRAM-SHA-1 / SCRAM-SHA-256 without channel binding (RFC 5802, RFC 7677), by the scramp library.
 
-    The server proves it knows the password too: a wrong server signature is an error.
+    scramp prepares the password with SASLprep (RFC 4013) as servers do: a password holding,
+    say, a soft hyphen (U+00AD, mapped to nothing) or a Roman numeral (U+2168, NFKC "IX")
+    logs in. Channel binding (the -PLUS mechanisms) is not offered: the first message says
+    ``n,,`` ("the client does not support it"), and no -PLUS mechanism is in
+    :data:`MECHANISMS`, so none is ever chosen. The server proves it knows the password too:
+    a wrong server signature is an error.
     """
 
-    #: More iterations than this are refused: a hostile server could ask for years of hashing.
+    #: More iterations than this are refused before any hashing: a hostile server could ask for
+    #: minutes of PBKDF2 in the event loop (scramp's own bound is ten million).
     MAX_ITERATIONS = 1_000_000
 
-    def __init__(self, c: Credentials, digest: str) -> None:
-        self.c = c
-        self.digest = digest
-        user = c.username.replace("=", "=3D").replace(",", "=2C")
-        self.nonce = base64.b64encode(secrets.token_bytes(18)).decode()
-        self.first_bare = f"n={user},r={self.nonce}"
-        self.server_signature: bytes | None = None
+    def __init__(self, c: Credentials, mechanism: str, nonce: str | None = None) -> None:
+        self.mechanism = mechanism
+        try:
+            self.client = scramp.ScramClient([mechanism], c.username, c.secret, c_nonce=nonce)
+        except scramp.ScramException:
+            raise SaslError("the user name or password cannot be prepared for SCRAM (SASLprep)") from None
+        self.pieces: list[bytes] = []
+        self.answered_first = False
 
     def initial(self) -> bytes | None:
-        return f"n,,{self.first_bare}".encode()
-
-    def _hmac(self, key: bytes, data: bytes) -> bytes:
-        return hmac.new(key, data, self.digest).digest()
+        return str(self.client.get_client_first()).encode()
 
     def respond(self, challenge: bytes) -> bytes:
-        fields = dict(part.split("=", 1) for part in challenge.decode("utf-8", "replace").split(",") if "=" in part)
-        if self.server_signature is not None:
-            try:
-                signature = base64.b64decode(fields.get("v", ""), validate=True)
-            except ValueError:
-                signature = b""
-            if not hmac.compare_digest(signature, self.server_signature):
-                raise SaslError("the server's SCRAM signature is wrong: it does not know the password")
-            return b""
         try:
-            nonce, salt, iterations = fields["r"], base64.b64decode(fields["s"], validate=True), int(fields["i"])
-        except (KeyError, ValueError):
+            text = challenge.decode("utf-8")
+        except UnicodeDecodeError:
             raise SaslError("the server's SCRAM challenge is malformed") from None
-        if not nonce.startswith(self.nonce) or not 0 < iterations <= self.MAX_ITERATIONS:
+        fields = dict(part.split("=", 1) for part in text.split(",") if "=" in part)
+        if self.answered_first:
+            if "e" in fields:
+                raise SaslError(f"the server refused the SCRAM proof ({fields['e'][:40]!r})")
+            try:
+                self.client.set_server_final(text)
+            except scramp.ScramException:
+                raise SaslError("the server's SCRAM signature is wrong: it does not know the password") from None
+            return b""
+        if not {"r", "s", "i"} <= fields.keys():
+            raise SaslError("the server's SCRAM challenge is malformed")
+        if not fields["i"].isdigit() or not 0 < int(fields["i"]) <= self.MAX_ITERATIONS:
             raise SaslError("the server's SCRAM challenge is invalid (nonce or iteration count)")
-        salted = hashlib.pbkdf2_hmac(self.digest, self.c.secret.encode(), salt, iterations)
-        client_key = self._hmac(salted, b"Client Key")
-        stored_key = hashlib.new(self.digest, client_key).digest()
-        final_bare = f"c=biws,r={nonce}"
-        message = f"{self.first_bare},{challenge.decode('utf-8', 'replace')},{final_bare}".encode()
-        signature = self._hmac(stored_key, message)
-        proof = bytes(a ^ b for a, b in zip(client_key, signature, strict=True))
-        self.server_signature = self._hmac(self._hmac(salted, b"Server Key"), message)
-        return f"{final_bare},p={base64.b64encode(proof).decode()}".encode()
+        try:
+            self.client.set_server_first(text)
+        except scramp.ScramException as exc:
+            # scramp's reason names what is wrong (the nonce, a salt shorter than 12 bytes) and quotes
+            # no more than one character of the server's text; the session's redaction still applies
+            reason = str(exc.args[0] if exc.args else exc).rstrip(".")
+            raise SaslError(f"the server's SCRAM challenge is invalid: {reason[:1].lower()}{reason[1:]}") from None
+        final = str(self.client.get_client_final())
+        self.answered_first = True
+        self.pieces += [final.encode(), final.rsplit("p=", 1)[-1].encode()]  # the proof alone too
+        return final.encode()
 
 
 MECHANISMS: dict[str, Callable[[Credentials], Exchange]] = {
     "PLAIN": _Plain,
     "LOGIN": _Login,
     "CRAM-MD5": _CramMd5,
-    "SCRAM-SHA-1": lambda c: _Scram(c, "sha1"),
-    "SCRAM-SHA-256": lambda c: _Scram(c, "sha256"),
+    "SCRAM-SHA-1": lambda c: _Scram(c, "SCRAM-SHA-1"),
+    "SCRAM-SHA-256": lambda c: _Scram(c, "SCRAM-SHA-256"),
     "XOAUTH2": _xoauth2,
     "OAUTHBEARER": _oauthbearer,
 }

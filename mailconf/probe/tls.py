@@ -12,8 +12,9 @@ Trust is decided the way the declared clients decide it:
   remaining checks (and ``--show-cert``) still run; credentials are never sent
   on that second connection.
 
-Certificates are read with the standard library only (``getpeercert(binary_form=True)``
-and :mod:`mailconf.probe.x509`).
+The handshake is the standard library's; the certificate it presented
+(``getpeercert(binary_form=True)``) is read by :mod:`mailconf.probe.x509`
+(the ``cryptography`` library).
 """
 
 from __future__ import annotations

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import ssl
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography import x509
 
 from tests.probe.conftest import Found
-from tests.servers import Certificates, Dovecot, KeyPair, SmtpServer
+from tests.servers import Certificates, Dovecot, KeyPair, SmtpServer, self_signed
 
 OFFERED = "login offered: LOGIN, PLAIN, LOGIN command"
 
@@ -238,3 +241,69 @@ def test_show_cert_of_an_untrusted_server(probe: Any, dovecot_self_signed: Dovec
     run = probe(incoming=imaps(dovecot_self_signed.ports.imaps), args=("--show-cert",))
     assert [f.rule for f in run.findings] == ["MC807", "MC822", "MC820"]
     assert f"tls.fingerprint: {certs.fingerprint(certs.self_signed)};" in run.findings[1].message
+
+
+# --- two-digit years (RFC 5280 section 4.1.2.5.1: UTCTime 50-99 is 1950-1999, 00-49 is 2000-2049) --------
+
+
+def utc(moment: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(moment).replace(tzinfo=dt.UTC)
+
+
+@contextlib.contextmanager
+def pinned_smtp(
+    tmp_path: Path, name: str, not_before: dt.datetime, not_after: dt.datetime
+) -> Iterator[tuple[KeyPair, dict[str, Any]]]:
+    """SMTP over implicit TLS presenting a new self-signed certificate, and an account that pins it."""
+    pair = self_signed(tmp_path, name, "127.0.0.1", not_before, not_after)
+    with SmtpServer(pair, implicit=True) as smtp:
+        pin = "sha256:" + ":".join(f"{b:02X}" for b in hashlib.sha256(pair.der).digest())
+        yield (
+            pair,
+            {
+                "protocol": "smtp",
+                "host": "127.0.0.1",
+                "port": smtp.port,
+                "security": "tls",
+                "timeout": 2,
+                "tls": {"fingerprint": pin},
+            },
+        )
+
+
+def test_a_utctime_of_1955_has_expired(probe: Any, tmp_path: Path) -> None:
+    """notAfter 550601000000Z is 1 June 1955 (read as 2055 by a %y parser, which never said "expired")."""
+    with pinned_smtp(tmp_path, "old", utc("1950-01-01"), utc("1955-06-01")) as (pair, outgoing):
+        assert b"\x17\x0d500101000000Z\x17\x0d550601000000Z" in pair.der  # both UTCTime
+        run = probe(outgoing=outgoing)
+    assert run.findings == [
+        Found(5, "MC809", "error", "the certificate expired on 1955-06-01 00:00 UTC; the server must renew it"),
+        Found(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN"),
+    ]
+    assert run.code == 1
+
+
+@pytest.mark.parametrize(
+    ("not_after", "encoded", "shown"),
+    [
+        (utc("2049-12-31T23:59:59"), b"\x17\x0d491231235959Z", "2049-12-31 23:59 UTC"),  # the last UTCTime
+        (utc("2050-01-01"), b"\x18\x0f20500101000000Z", "2050-01-01 00:00 UTC"),  # the first GeneralizedTime
+    ],
+)
+def test_validity_around_2050(probe: Any, tmp_path: Path, not_after: dt.datetime, encoded: bytes, shown: str) -> None:
+    """notBefore UTCTime 1955 is in the past (a %y parser read 2055: "not valid before", a false MC809)."""
+    with pinned_smtp(tmp_path, "long", utc("1955-01-01"), not_after) as (pair, outgoing):
+        assert b"\x17\x0d550101000000Z" + encoded in pair.der
+        run = probe(outgoing=outgoing, args=("--show-cert",))
+    pin = outgoing["tls"]["fingerprint"]
+    assert run.findings == [
+        Found(
+            5,
+            "MC822",
+            "info",
+            f"certificate 1 of 1: tls.fingerprint: {pin}; subject CN=long.test; issuer CN=long.test; "
+            f"not after {shown} (this Python shows only the server's own certificate, not the rest of the chain)",
+        ),
+        Found(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN"),
+    ]
+    assert run.code == 0

@@ -27,7 +27,9 @@ from tests.servers import (
     Dovecot,
     ScriptedServer,
     SmtpServer,
+    User,
     imap_logindisabled,
+    scram_imap,
     server_context,
 )
 
@@ -267,7 +269,7 @@ def test_scram_server_that_does_not_know_the_password(probe: Any, tmp_path: Path
         words = reader.readline().split()
         first = base64.b64decode(words[3]).decode()
         nonce = first.split("r=", 1)[1]
-        challenge = f"r={nonce}server,s={base64.b64encode(b'salt').decode()},i=4096"
+        challenge = f"r={nonce}server,s={base64.b64encode(b'salt' * 4).decode()},i=4096"
         conn.sendall(b"+ " + base64.b64encode(challenge.encode()) + b"\r\n")
         reader.readline()
         conn.sendall(b"+ " + base64.b64encode(b"v=" + base64.b64encode(b"x" * 32)) + b"\r\n")
@@ -474,3 +476,67 @@ def test_password_command_that_hangs_costs_the_timeout(probe: Any, dovecot: Dove
 def test_login_needs_a_command(probe: Any, dovecot: Dovecot, certs: Certificates) -> None:
     run = probe(incoming=server("imap", dovecot.ports.imaps, "tls", certs), args=("--login",))
     assert run.findings[-1] == Found(5, "MC816", "error", "--login needs password_command to read the password")
+
+
+@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-256", "SCRAM-SHA-1"])
+def test_scram_prepares_the_password_with_saslprep(probe: Any, tmp_path: Path, mechanism: str) -> None:
+    """U+00AD (soft hyphen) SASLprep maps to nothing, U+2168 (Roman numeral nine) to "IX" (RFC 4013).
+
+    The server is the scramp library's SCRAM server, which prepares the password as Dovecot and
+    Cyrus do; a client without SASLprep got invalid-proof here.
+    """
+    password = "pass\u00adword\u2168"
+    user = User("dana@example.org", password)
+    command = secret_file(tmp_path, password)
+    with ScriptedServer(scram_imap([user], mechanism)) as imap:
+        run = probe(
+            incoming=server("imap", imap.port, "none", None, username=user.name, password_command=command),
+            args=("--login", "--allow-cleartext"),
+        )
+    assert run.findings[-1] == Found(5, "MC819", "info", f"dana@example.org logged in with {mechanism}")
+    assert run.code == 0
+    assert_secret_hidden(run, password)
+
+
+def test_scram_refused_by_the_scramp_server(probe: Any, tmp_path: Path) -> None:
+    command = secret_file(tmp_path, "pass\u00adword")
+    with ScriptedServer(scram_imap([User("dana@example.org", "password\u2168")])) as imap:
+        run = probe(
+            incoming=server("imap", imap.port, "none", None, username="dana@example.org", password_command=command),
+            args=("--login", "--allow-cleartext"),
+        )
+    assert run.findings[-1] == Found(
+        5,
+        "MC815",
+        "error",
+        "the server refused the credentials of dana@example.org (SCRAM-SHA-256): "
+        '"NO [AUTHENTICATIONFAILED] The client keys don\'t match.: invalid-proof"',
+    )
+
+
+def test_scram_plus_is_never_chosen(probe: Any, tmp_path: Path) -> None:
+    """Channel binding is not supported: with -PLUS offered too, plain SCRAM-SHA-256 is used."""
+    offered = ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"]
+    command = secret_file(tmp_path, ALICE.password)
+    with ScriptedServer(scram_imap([ALICE], offered=offered)) as imap:
+        run = probe(
+            incoming=server("imap", imap.port, "none", None, password_command=command),
+            args=("--login", "--allow-cleartext"),
+        )
+    assert run.findings[-1] == Found(5, "MC819", "info", "alice@example.org logged in with SCRAM-SHA-256")
+
+
+def test_scram_plus_alone_is_no_mechanism_probe_can_use(probe: Any, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    with ScriptedServer(scram_imap([ALICE], offered=["SCRAM-SHA-256-PLUS"])) as imap:
+        run = probe(
+            incoming=server("imap", imap.port, "none", None, password_command=f"touch {marker}"),
+            args=("--login", "--allow-cleartext"),
+        )
+    assert run.findings[-1] == Found(
+        5,
+        "MC816",
+        "error",
+        "no mechanism probe can log in with is offered for auth password (the server offers SCRAM-SHA-256-PLUS)",
+    )
+    assert not marker.exists()

@@ -1,0 +1,83 @@
+"""Keep a secret out of every message: one redaction, fed with every form mailconf made of it.
+
+A server may quote back whatever it received: the password itself, the IMAP
+quoted string ``LOGIN`` sent (with ``\\"`` and ``\\\\``), a SASL response in
+base64 or decoded, a CRAM-MD5 digest, a SCRAM proof. Matching the raw secret
+alone misses all but the first. So each place that *produces* a form of the
+secret registers it here at that moment (:meth:`Redactor.secret` for the secret
+read from the command, :meth:`Redactor.sent` for a response put on the wire,
+:meth:`Redactor.form` for any other derived text), and every finding message
+of the session passes :meth:`Redactor.redact` (see ``Session.add`` in
+:mod:`mailconf.probe.runner`), whatever the output format.
+
+Each form is also registered as ``repr`` shows it (messages quote server text
+with ``!r``, which doubles backslashes and escapes quotes), and a byte string
+also as base64 at each of the three alignments it can take inside a longer
+base64 text (a server that echoes one piece of a response, or a longer blob
+holding it).
+"""
+
+from __future__ import annotations
+
+import base64
+
+#: What a redacted form reads as.
+MASK = "***"
+#: The shortest base64 fragment of a secret matched inside other base64 text; shorter ones
+#: (from secrets of a few bytes) would mask ordinary words. Whole forms are matched at any length.
+MIN_FRAGMENT = 8
+
+
+def _shown(text: str) -> set[str]:
+    """The text as it is, and inside ``repr`` in each quoting style repr may choose for the whole message."""
+    forms = {text, repr(text)[1:-1]}
+    forms.add(repr(text + '"')[1:-2])  # the text inside a repr that had to use '...' and escape '
+    return forms
+
+
+def _base64_fragments(data: bytes) -> set[str]:
+    """The base64 of ``data`` as a whole, and the part of it that is fixed at each alignment.
+
+    Inside a longer base64 text, data starting at offset k (mod 3) shares its first group with
+    the bytes before it; the groups made only of its own bytes always encode the same way.
+    """
+    fragments = {base64.b64encode(data).decode("ascii")}
+    for skip in (0, 1, 2):
+        chunk = data[skip:]
+        chunk = chunk[: len(chunk) // 3 * 3]
+        fragment = base64.b64encode(chunk).decode("ascii")
+        if len(fragment) >= MIN_FRAGMENT:
+            fragments.add(fragment)
+    return fragments
+
+
+class Redactor:
+    """The forms of the secrets of one session; :meth:`redact` masks every one of them."""
+
+    def __init__(self) -> None:
+        self._forms: set[str] = set()
+        #: longest first, so that a form inside a longer one never leaves the rest of the longer one
+        self._ordered: tuple[str, ...] = ()
+
+    def form(self, text: str) -> None:
+        """A text mailconf derived from a secret (an IMAP quoted string, a digest)."""
+        new = {shown for shown in _shown(text) if shown} - self._forms
+        if new:
+            self._forms |= new
+            self._ordered = tuple(sorted(self._forms, key=len, reverse=True))
+
+    def sent(self, data: bytes) -> None:
+        """Bytes derived from a secret, sent to the server: as text, and as base64 (whole and fragments)."""
+        self.form(data.decode("utf-8", "replace"))
+        for fragment in _base64_fragments(data):
+            self.form(fragment)
+
+    def secret(self, secret: str) -> None:
+        """The secret itself, as the command printed it."""
+        self.sent(secret.encode("utf-8"))
+
+    def redact(self, text: str) -> str:
+        for form in self._ordered:
+            if form in text:
+                text = text.replace(form, MASK)
+        return text

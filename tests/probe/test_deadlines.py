@@ -1,0 +1,207 @@
+"""Deadlines hold and nothing outlives probe: real `mailconf probe` processes, real child processes, real DNS.
+
+Each test runs mailconf as a process of its own (``python -m mailconf``): what is checked is
+that process (its exit, its stderr) and the processes its password command started (by the
+pid they wrote to a file). The only bound on time is the generous one a hung process would
+blow through (three times the declared timeout, or a fixed 20 s where a signal ends the run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.probe.conftest import write_accounts
+from tests.servers import ALICE, START_TIMEOUT, ScriptedServer, _alive, refuse_and_echo
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def mailconf(*args: str) -> subprocess.Popen[str]:
+    """``python ARGS`` with this checkout first on the path."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def wait_for_file(path: Path) -> list[int]:
+    """The pids a command wrote, once it has written them (bounded)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text().endswith("\n"):
+            return [int(pid) for pid in path.read_text().split()]
+        time.sleep(0.02)
+    raise AssertionError(f"{path} was not written within {START_TIMEOUT} s")
+
+
+def gone(pid: int) -> bool:
+    """The process has ended (or is a zombie waiting for a parent that may never reap it), within a bound."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)  # do not leave it behind for the next test
+            return False
+        time.sleep(0.02)
+    return True
+
+
+@pytest.fixture
+def refusing_imap() -> Iterator[ScriptedServer]:
+    with ScriptedServer(refuse_and_echo("imap")) as server:
+        yield server
+
+
+def imap_account(tmp_path: Path, port: int, command: str, timeout: int = 5) -> Path:
+    incoming = {
+        "protocol": "imap",
+        "host": "127.0.0.1",
+        "port": port,
+        "security": "none",
+        "timeout": timeout,
+        "mechanisms": ["plain"],
+        "password_command": command,
+    }
+    return write_accounts(tmp_path / "accounts.yaml", incoming)
+
+
+def test_a_background_child_of_the_password_command_ends_with_it(tmp_path: Path, refusing_imap: ScriptedServer) -> None:
+    """`sleep 300 &` keeps the output pipe open: the secret is what the shell printed before it exited."""
+    pids = tmp_path / "pids"
+    path = imap_account(tmp_path, refusing_imap.port, f"sleep 300 & echo $! > {pids}; echo {ALICE.password}")
+    process = mailconf("-m", "mailconf", "probe", "--format", "json", "--login", "--allow-cleartext", str(path))
+    out, err = process.communicate(timeout=3 * 5)
+    assert (process.returncode, err) == (1, "")  # no "Event loop is closed" noise either
+    assert json.loads(out)[-1]["message"] == (
+        "the server refused the credentials of alice@example.org (PLAIN): 'BAD you sent *** = ***'"
+    )
+    [sleeper] = wait_for_file(pids)
+    assert gone(sleeper)
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        ("sleep 300 & echo $! > {pids}; wait", "running password_command did not finish within 3 s"),
+        (
+            "sleep 300 & echo $! > {pids}; head -c 70000 /dev/zero | tr '\\0' a",
+            "password_command printed more than 65536 bytes",
+        ),
+        ("sleep 300 & echo $! > {pids}; exit 3", "password_command exited with status 3 (its output is not shown)"),
+    ],
+    ids=["deadline", "too much output", "failure"],
+)
+def test_a_password_command_that_fails_leaves_nothing_behind(
+    tmp_path: Path, refusing_imap: ScriptedServer, command: str, message: str
+) -> None:
+    pids = tmp_path / "pids"
+    path = imap_account(tmp_path, refusing_imap.port, command.format(pids=pids), timeout=3)
+    process = mailconf("-m", "mailconf", "probe", "--format", "json", "--login", "--allow-cleartext", str(path))
+    out, err = process.communicate(timeout=3 * 3)
+    assert (process.returncode, err) == (1, "")
+    assert [(f["rule"], f["message"]) for f in json.loads(out)][-1] == ("MC817", message)
+    [sleeper] = wait_for_file(pids)
+    assert gone(sleeper)
+
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_during_login_ends_the_password_command(
+    tmp_path: Path, refusing_imap: ScriptedServer, signum: signal.Signals, status: int
+) -> None:
+    pids = tmp_path / "pids"
+    command = f"sleep 300 & echo $$ $! > {pids}; wait"
+    path = imap_account(tmp_path, refusing_imap.port, command, timeout=30)
+    process = mailconf("-m", "mailconf", "probe", "--format", "json", "--login", "--allow-cleartext", str(path))
+    try:
+        shell, sleeper = wait_for_file(pids)
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert (process.returncode, out, err) == (status, "", "")
+    assert gone(sleeper)
+    assert gone(shell)
+
+
+class SilentDns:
+    """A UDP socket on 127.0.0.1 that reads DNS queries and never answers them."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = int(self.sock.getsockname()[1])
+        self.sock.settimeout(0.05)  # closing a socket does not wake a thread blocked reading it: poll
+        self.queries = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+
+    def _read(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sock.recvfrom(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.queries += 1
+
+    def __enter__(self) -> SilentDns:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=START_TIMEOUT)
+        self.sock.close()
+
+
+#: `mailconf probe` whose name lookup asks the silent server with dnspython's blocking resolver,
+#: which waits 600 s: a lookup that hangs the way getaddrinfo does when DNS never answers.
+HANGING_LOOKUP = textwrap.dedent(
+    """
+    import sys
+    import dns.resolver
+    from mailconf.cli import main
+    from mailconf.probe import runner
+
+    def lookup(host, port):
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = ["127.0.0.1"]
+        resolver.port = int(sys.argv[1])
+        resolver.timeout = resolver.lifetime = 600
+        return [(record.address, port) for record in resolver.resolve(host, "A")]
+
+    runner.LOOKUP = lookup
+    sys.exit(main(sys.argv[2:]))
+    """
+)
+
+
+def test_a_dns_server_that_never_answers_costs_the_timeout_not_more(tmp_path: Path) -> None:
+    timeout = 3
+    incoming = {"protocol": "imap", "host": "mail.example.test", "port": 993, "timeout": timeout}
+    path = write_accounts(tmp_path / "accounts.yaml", incoming)
+    with SilentDns() as dns:
+        process = mailconf("-c", HANGING_LOOKUP, str(dns.port), "probe", "--format", "json", str(path))
+        try:
+            out, err = process.communicate(timeout=3 * timeout)  # before the fix: 600 s
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    assert dns.queries >= 1  # the lookup really went to the silent server
+    assert (process.returncode, err) == (1, "")
+    assert [(f["rule"], f["message"]) for f in json.loads(out)] == [
+        ("MC801", f"resolving mail.example.test took longer than {timeout} s")
+    ]

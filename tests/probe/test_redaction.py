@@ -1,0 +1,145 @@
+"""probe --login never shows the secret, in any form it sent, in any output format.
+
+The servers here are real (tests/servers.py, :func:`refuse_and_echo`): each refuses the login and
+quotes back everything it received, decoded and as it came (an IMAP quoted string with \\" and \\\\,
+SASL base64, NUL bytes and all), the way a careless server logs or answers.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from pathlib import Path
+
+import pytest
+
+from mailconf.cli import main
+from mailconf.probe.redact import MASK, Redactor
+from tests.probe.conftest import secret_file, write_accounts
+from tests.servers import CAROL, CRAM_CHALLENGE, ScriptedServer, refuse_and_echo
+
+#: quotes, a backslash, $, # and a space (CAROL's) plus a non-ASCII letter
+SECRET = CAROL.password + "é"
+USER = CAROL.name
+
+# (protocol, declared mechanism, auth, how the message names it, the server's answer after the mask)
+CASES = [
+    (
+        "imap",
+        "login",
+        "password",
+        "LOGIN command",
+        f'NO [AUTHENTICATIONFAILED] you sent LOGIN "{USER}" "{MASK}"',
+    ),
+    ("imap", "plain", "password", "PLAIN", f"BAD you sent {MASK} = {MASK}"),
+    ("imap", "cram-md5", "password", "CRAM-MD5", f"BAD you sent {MASK} = {MASK}"),
+    ("pop3", "login", "password", "USER/PASS", f"-ERR [AUTH] you sent PASS {MASK}"),
+    ("pop3", "plain", "password", "PLAIN", f"-ERR [AUTH] you sent {MASK} = {MASK}"),
+    ("smtp", "plain", "password", "PLAIN", f"535 5.7.8 you sent {MASK} = {MASK}"),
+    (
+        "smtp",
+        "login",
+        "password",
+        "LOGIN",
+        # the user name is no secret: its answer is quoted as sent
+        f"535 5.7.8 you sent {USER} = {base64.b64encode(USER.encode()).decode()} / {MASK} = {MASK}",
+    ),
+    ("smtp", "xoauth2", "oauth2", "XOAUTH2", f"535 5.7.8 you sent {MASK} = {MASK}"),
+    ("smtp", "oauthbearer", "oauth2", "OAUTHBEARER", f"535 5.7.8 you sent {MASK} = {MASK}"),
+]
+FORMATS = ["text", "json", "sarif", "github"]
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def forms_sent() -> tuple[list[str], list[str]]:
+    """Every form of SECRET some case sends (as text, and in base64), computed here independently of mailconf."""
+    raw = SECRET.encode()
+    quoted = SECRET.replace("\\", "\\\\").replace('"', '\\"')
+    digest = hmac.new(raw, CRAM_CHALLENGE, hashlib.md5).hexdigest()
+    texts = [
+        shown
+        for text in (SECRET, quoted, digest)
+        for shown in (text, repr(text)[1:-1], json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1])
+    ]
+    responses = [
+        b"\0" + USER.encode() + b"\0" + raw,  # PLAIN
+        raw,  # LOGIN's second answer
+        f"{USER} {digest}".encode(),  # CRAM-MD5
+        f"user={USER}\x01auth=Bearer {SECRET}\x01\x01".encode(),  # XOAUTH2
+    ]
+    # inside any base64 text the secret's own groups encode the same way at each of 3 alignments
+    fixed = [b64(raw[skip:][: (len(raw) - skip) // 3 * 3]) for skip in range(3)]
+    return texts + fixed, [b64(r) for r in responses]
+
+
+def leaks(output: str) -> list[str]:
+    """The whole base64 responses, and any 8-character run of the secret's forms, found in the output."""
+    pieces, whole = forms_sent()
+    runs = {form[i : i + 8] for form in pieces for i in range(len(form) - 7)}
+    return [form for form in whole if form in output] + sorted(run for run in runs if run in output)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_a_server_quoting_the_login_back_never_shows_the_secret(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], fmt: str, case: tuple[str, str, str, str, str]
+) -> None:
+    protocol, declared, auth, label, answer = case
+    field = "password_command" if auth == "password" else "token_command"
+    with ScriptedServer(refuse_and_echo(protocol)) as server:
+        entry = {
+            "protocol": protocol,
+            "host": "127.0.0.1",
+            "port": server.port,
+            "security": "none",
+            "timeout": 2,
+            "username": USER,
+            "auth": auth,
+            "mechanisms": [declared],
+            field: secret_file(tmp_path, SECRET),
+        }
+        side = {"outgoing": entry} if protocol == "smtp" else {"incoming": entry}
+        path = write_accounts(tmp_path / "accounts.yaml", **side)
+        capfd.readouterr()
+        code = main(["probe", "--format", fmt, "--login", "--allow-cleartext", str(path)])
+    out, err = capfd.readouterr()
+    message = f"the server refused the credentials of {USER} ({label}): {answer!r}"
+    assert code == 1
+    assert err == ""
+    if fmt == "json":
+        assert [(f["rule"], f["message"]) for f in json.loads(out)][-1] == ("MC815", message)
+    elif fmt == "sarif":
+        results = json.loads(out)["runs"][0]["results"]
+        assert (results[-1]["ruleId"], results[-1]["message"]["text"]) == ("MC815", message)
+    elif fmt == "github":
+        assert out.splitlines()[-1].endswith(f"title=MC815 login-failed::{message}".replace("%", "%25"))
+    else:
+        assert f"error MC815 login-failed: {message}\n" in out
+    assert leaks(out + err) == []
+
+
+def test_every_base64_alignment_of_the_secret_is_masked() -> None:
+    """A server may echo a longer base64 text holding the secret at any offset, or a piece of one."""
+    redactor = Redactor()
+    redactor.secret(SECRET)
+    raw = SECRET.encode()
+    for prefix in (b"", b"a", b"ab", b"abc"):
+        blob = b64(prefix + raw + b"tail")
+        skip = -len(prefix) % 3  # the secret's bytes that share a base64 group with the prefix
+        own = raw[skip:][: (len(raw) - skip) // 3 * 3]  # the groups made of the secret's bytes alone
+        assert b64(own) in blob
+        shown = redactor.redact(f"got {blob}")
+        assert b64(own) not in shown
+        assert MASK in shown
+
+
+def test_the_user_name_is_never_taken_for_a_secret() -> None:
+    redactor = Redactor()
+    redactor.secret("hunter22")
+    redactor.sent(b"\0" + USER.encode() + b"\0hunter22")
+    assert redactor.redact(f"the credentials of {USER}: 'NO hunter22'") == f"the credentials of {USER}: 'NO ***'"
