@@ -242,7 +242,10 @@ def main(argv: list[str] | None = None) -> Any:  # noqa: PLR0911
     except MailconfError as exc:
         say(str(exc))
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            say("interrupted")
+            return 130
         say("aborted")
         return int(ExitCode.USAGE)
     except click.ClickException as exc:

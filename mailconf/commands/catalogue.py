@@ -25,17 +25,13 @@ def run_rules(request: RulesRequest) -> int:
         payload = [{"id": e.ID, "slug": e.SLUG, "severity": e.SEVERITY.label, "title": e.TITLE} for e in chosen]
         console.out(json.dumps(payload, indent=2) + "\n")
     elif request.fmt == "markdown":
-        lines = ["| id | slug | default severity | title |", "|---|---|---|---|"]
-        lines += [f"| {e.ID} | `{e.SLUG}` | {e.SEVERITY.label} | {_cell(e.TITLE)} |" for e in chosen]
-        console.out("\n".join(lines) + "\n")
+        from ..docgen import rules_table
+
+        console.out(rules_table(chosen))
     else:
         width = max(len(e.SLUG) for e in chosen)
         console.out("".join(f"{e.ID}  {e.SLUG:<{width}}  {e.SEVERITY.label:<7}  {e.TITLE}\n" for e in chosen))
     return int(ExitCode.OK)
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
 
 
 def run_explain(name: str) -> int:
