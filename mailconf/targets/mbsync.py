@@ -306,5 +306,7 @@ def patterns_option(options: Mapping[str, str]) -> tuple[str, ...]:
     except UnsafeValue as exc:
         raise UsageError(f"--option patterns: {exc}") from None
     if len(line.encode("utf-8")) > MAX_LINE_BYTES:
-        raise UsageError(f"--option patterns: the Patterns line would exceed mbsync 1.4.4's limit of {MAX_LINE_BYTES} bytes")
+        raise UsageError(
+            f"--option patterns: the Patterns line would exceed mbsync 1.4.4's limit of {MAX_LINE_BYTES} bytes"
+        )
     return patterns
