@@ -1,8 +1,9 @@
 r"""mbsync (isync 1.4.4): an ``.mbsyncrc`` that syncs each IMAP account into a local Maildir.
 
 Written for isync **1.4.4**, the version in Debian 12: it takes ``SSLType`` and
-``SSLVersions``. isync 1.5 renamed them ``TLSType`` and ``TLSVersions`` (and
-still reads the old names); 1.4.4 rejects the new ones.
+``SSLVersions``. isync 1.5 renamed them ``TLSType`` and ``TLSVersions``; 1.4.4
+rejects those names, and with them files written for 1.5 (home-manager writes
+``TLSType``).
 
 Where it goes: ``~/.mbsyncrc``, mode 0600 (it names your password commands).
 ``mailconf render --target mbsync accounts.yaml -o ~`` writes ``~/.mbsyncrc`` (an
@@ -14,15 +15,16 @@ Then create the Maildir folders and sync:
     mbsync -a                     # every account
 
 Check the file without connecting with ``mbsync -c ~/.mbsyncrc NO_SUCH_CHANNEL``:
-a good file prints only ``No channel or group named 'NO_SUCH_CHANNEL' defined.``;
-a bad one prints ``FILE:LINE: ...``. ``mbsync -l work`` connects and lists the
-account's folders.
+a good file prints only ``No channel or group named 'NO_SUCH_CHANNEL' defined.`` and
+``No channel specified. Try 'mbsync -h'``; a bad one prints ``FILE:LINE: ...``.
+isync 1.4.4 has no mode that prints what it parsed. ``mbsync -l work`` connects and
+lists the account's folders (``-V``/``-D`` show the conversation).
 
 Two things mbsync 1.4.4 checks that are not in this file:
 
-- ``CertificateFile`` must exist **when the file is read**: a missing
-  ``tls.ca_file`` stops every account, not just its own (``FILE:LINE:
-  CertificateFile '...': No such file or directory``);
+- ``CertificateFile`` (and ``ClientCertificate``, ``ClientKey``) must exist **when
+  the file is read**: a missing ``tls.ca_file`` stops every account, not just its own
+  (``FILE:LINE: CertificateFile '...': No such file or directory``);
 - the account's Maildir folder (``~/Mail/<account>/``) must exist before the
   first sync (otherwise: ``Maildir error: cannot open store '.../Mail/<account>/'``);
   mbsync then creates the mailboxes inside it (``Create Near``).

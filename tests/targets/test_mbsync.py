@@ -433,9 +433,10 @@ class Seen(NamedTuple):
 class ImapStub:
     """An IMAP server on 127.0.0.1 that accepts any login and records it (implicit TLS or STARTTLS)."""
 
-    def __init__(self, context: ssl.SSLContext, *, implicit: bool) -> None:
+    def __init__(self, context: ssl.SSLContext, *, implicit: bool, offer_starttls: bool = True) -> None:
         self.context = context
         self.implicit = implicit
+        self.starttls = " STARTTLS" if offer_starttls else ""
         self.seen: list[Seen] = []
         self.server = ScriptedServer(self._script)
 
@@ -447,15 +448,15 @@ class ImapStub:
         stream: socket.socket = self.context.wrap_socket(conn, server_side=True) if self.implicit else conn
         secure = self.implicit
         reader = stream.makefile("rb")
-        caps = "IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR" + ("" if secure else " STARTTLS")
+        caps = "IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR" + ("" if secure else self.starttls)
         stream.sendall(f"* OK [CAPABILITY {caps}] stub ready\r\n".encode())
         while words := _read_command(reader, stream):
             tag, verb, args = words[0], words[1].upper(), words[2:]
             reply = f"{tag} OK done\r\n"
             if verb == "CAPABILITY":
-                caps = "IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR" + ("" if secure else " STARTTLS")
+                caps = "IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR" + ("" if secure else self.starttls)
                 reply = f"* CAPABILITY {caps}\r\n" + reply
-            elif verb == "STARTTLS" and not secure:
+            elif verb == "STARTTLS" and not secure and self.starttls:
                 stream.sendall(reply.encode())
                 stream = self.context.wrap_socket(conn, server_side=True)
                 reader = stream.makefile("rb")
@@ -547,8 +548,8 @@ def server_context(files: TlsFiles, maximum: ssl.TLSVersion | None = None) -> ss
 
 
 @contextmanager
-def stub(context: ssl.SSLContext, *, implicit: bool = True) -> Iterator[ImapStub]:
-    with ImapStub(context, implicit=implicit) as server:
+def stub(context: ssl.SSLContext, *, implicit: bool = True, offer_starttls: bool = True) -> Iterator[ImapStub]:
+    with ImapStub(context, implicit=implicit, offer_starttls=offer_starttls) as server:
         yield server
 
 
@@ -563,6 +564,7 @@ def _imap(port: int, security: str = "tls", **more: Any) -> dict[str, Any]:
         ("tls", [], Seen(True, "AUTHENTICATE PLAIN", "alice", "pw")),
         ("starttls", [], Seen(True, "AUTHENTICATE PLAIN", "alice", "pw")),
         ("tls", ["login"], Seen(True, "LOGIN", "alice", "pw")),
+        ("none", [], Seen(False, "AUTHENTICATE PLAIN", "alice", "pw")),  # SSLType None: STARTTLS offered, not used
     ],
 )
 def test_mbsync_logs_in_as_written(
@@ -578,6 +580,33 @@ def test_mbsync_logs_in_as_written(
         done = mbsync(rc, tmp_path, "-l", "work")
     assert done.returncode == 0, done.stderr
     assert server.seen == [seen]
+
+
+def test_starttls_is_mandatory(tmp_path: Path, tls_files: TlsFiles) -> None:
+    # SSLType STARTTLS: a server that does not offer STARTTLS never sees the login
+    ca = tmp_path / "ca.pem"
+    tls_files.ca.cert_pem.write_to_path(str(ca))
+    with stub(server_context(tls_files), implicit=False, offer_starttls=False) as server:
+        incoming = _imap(
+            server.port, "starttls", username="alice", password_command="echo pw", tls={"ca_file": str(ca)}
+        )
+        rc = write(tmp_path, render({"work": {"address": "a@example.org", "incoming": incoming}}))
+        (tmp_path / "Mail" / "work").mkdir(parents=True)
+        done = mbsync(rc, tmp_path, "-l", "work")
+    assert done.returncode == 1
+    assert done.stderr == "IMAP error: SSL support not available\n"
+    assert server.seen == []
+
+
+def test_client_certificate_files_are_checked_while_parsing(tmp_path: Path) -> None:
+    tls = {"client_cert": "/nonexistent/c.pem", "client_key": "/nonexistent/k.pem"}
+    incoming = {"protocol": "imap", "host": "localhost", "auth": "client-cert", "tls": tls}
+    rc = write(tmp_path, render({"work": {"address": "a@example.org", "incoming": incoming}}))
+    done = mbsync(rc, tmp_path, NO_CHANNEL)
+    assert done.stderr.splitlines() == [
+        f"{rc}:10: ClientCertificate '/nonexistent/c.pem': No such file or directory",
+        f"{rc}:11: ClientKey '/nonexistent/k.pem': No such file or directory",
+    ]
 
 
 @pytest.mark.parametrize(("min_version", "code"), [("1.2", 0), ("1.3", 1)])
