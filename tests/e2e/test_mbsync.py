@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import imaplib
+import ssl
 import subprocess
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import pytest
 
 from tests.conftest import need
 from tests.e2e.conftest import CLIENT_TIMEOUT, client_env, deliver, imap_messages, logins, new_message, render, server
-from tests.servers import ALICE, CAROL, Certificates, Dovecot, User
+from tests.servers import ALICE, CAROL, HOST, Certificates, Dovecot, User
 
 
 def _sync(rc: Path, home: Path, channel: str) -> subprocess.CompletedProcess[str]:
@@ -64,6 +66,29 @@ def test_mbsync_syncs_the_inbox_into_the_maildir(  # noqa: PLR0917 (pytest fixtu
     found = logins(dovecot, "imap-login", user)
     assert len(found) == 1 and ", TLS" in found[0], found  # one login, over TLS (STARTTLS shows as TLS too)
     assert imap_messages(dovecot, user, certs) == 1  # Sync All: nothing was deleted on the server
+
+
+def test_mbsync_creates_and_syncs_every_folder(
+    tmp_path: Path, home: Path, certs: Certificates, dovecot: Dovecot
+) -> None:
+    # Patterns * and Create Near: a folder that exists only on the server appears in the Maildir
+    subject, message = new_message("bob@example.net", ALICE.name)
+    client = imaplib.IMAP4_SSL(HOST, dovecot.ports.imaps, ssl_context=ssl.create_default_context(cafile=str(certs.ca)))
+    try:
+        client.login(ALICE.name, ALICE.password)
+        assert client.create("Archive.2026")[0] == "OK"  # Dovecot separates folders with .
+        assert client.append("Archive.2026", None, None, message)[0] == "OK"
+    finally:
+        client.logout()
+    incoming = server("imap", dovecot.ports.imaps, "tls", ALICE, certs=certs, directory=tmp_path)
+    rc = render("mbsync", {"work": {"address": ALICE.name, "incoming": incoming}}, tmp_path)[".mbsyncrc"]
+    (home / "Mail" / "work").mkdir(parents=True)
+
+    done = _sync(rc, home, "work")
+
+    assert done.returncode == 0, done.stderr
+    assert _subjects(home / "Mail" / "work" / "Archive" / "2026") == [subject]  # SubFolders Verbatim
+    assert _subjects(home / "Mail" / "work" / "INBOX") == []
 
 
 def test_a_ca_file_that_did_not_sign_the_server_stops_the_sync(

@@ -44,7 +44,7 @@ from mailconf.errors import UsageError
 from mailconf.escape import UnsafeValue
 from mailconf.escape.mbsync import MAX_LINE_BYTES, mbsync_line, mbsync_quote
 from mailconf.model import Account, Auth, Model, Protocol, Security, Server, Tls
-from mailconf.render import common_gaps, environment, render_model, select
+from mailconf.render import RenderError, common_gaps, environment, render_model, select
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, ROOT, need
 from tests.servers import ScriptedServer, never_greet
@@ -387,24 +387,28 @@ def _server(**changes: Any) -> Server:
     return Server(**(fields | changes))
 
 
+CONTROL = "mbsync reads one line per setting: a control character (line break, NUL) cannot be written"
+
+
 @pytest.mark.parametrize(
-    ("server", "setting"),
+    ("server", "message"),
     [
-        (_server(username="al\nice"), "incoming.username"),
-        (_server(password_command="pass\n\nTunnel x"), "incoming.password_command"),
-        (_server(auth=Auth.OAUTH2, token_command="tok\r"), "incoming.token_command"),
-        (_server(tls=Tls(ca_file="/ca\0")), "incoming.tls.ca_file"),
-        (_server(password_command="x" * 1100), "incoming.password_command"),
+        (_server(username="al\nice"), f"incoming.username: {CONTROL}"),
+        (_server(password_command="pass\n\nTunnel x"), f"incoming.password_command: {CONTROL}"),
+        (_server(auth=Auth.OAUTH2, token_command="tok\r"), f"incoming.token_command: {CONTROL}"),
+        (_server(tls=Tls(ca_file="/ca\0")), f"incoming.tls.ca_file: {CONTROL}"),
+        (_server(tls=Tls(client_key="/k\x7f")), f"incoming.tls.client_key: {CONTROL}"),
+        (_server(password_command="x" * 1100),
+         "incoming.password_command: the PassCmd line would exceed mbsync 1.4.4's limit of 1021 bytes"),
     ],
-)
-def test_a_value_mbsync_cannot_read_stops_the_render_naming_account_and_setting(server: Server, setting: str) -> None:
-    # The schema already refuses control characters; this is the target's own guard (a Model built directly)
+)  # fmt: skip
+def test_a_value_mbsync_cannot_read_stops_the_render_naming_account_and_setting(server: Server, message: str) -> None:
+    # The schema already refuses control characters; this is the target's own guard (a Model built directly).
+    # The message names the account and the setting, never the value.
     model = Model((Account("work", "a@example.org", None, None, server, None),))
-    with pytest.raises(UnsafeValue) as caught:
-        TARGET.render(model, environment(), {})
-    message = str(caught.value)
-    assert message.startswith(f"account work: {setting}: ")
-    assert "\n" not in message and "\0" not in message and "Tunnel" not in message and "xxxx" not in message
+    with pytest.raises(RenderError) as caught:
+        render_model(TARGET, model, {})
+    assert str(caught.value) == f"target mbsync: not rendered: account work: {message}"
 
 
 def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
@@ -416,7 +420,11 @@ def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
     args = [sys.executable, "-m", "mailconf", "render", "--target", "mbsync", str(source), "-o", str(out)]
     done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=ROOT)
     assert done.returncode == 1
-    assert "Tunnel" not in done.stderr and "touch" not in done.stderr
+    assert done.stderr.splitlines() == [
+        f"{source}:8:25: error MC002 schema-violation: `password_command` is not valid: "
+        "write the command on one line without control characters",
+        f"mailconf: {source}: not rendered: fix the errors above first (`mailconf lint {source}`)",
+    ]
     assert not out.exists()
 
 
