@@ -88,8 +88,8 @@ FEATURES: tuple[str, ...] = (
     "leave_days",
 )
 
-from . import fetchmail, msmtp, mutt, neomutt, outlook, outlook_prf, thunderbird  # noqa: E402
+from . import fetchmail, mbsync, msmtp, mutt, neomutt, outlook, outlook_prf, thunderbird  # noqa: E402
 
-_MODULES: tuple[ModuleType, ...] = (thunderbird, outlook, outlook_prf, mutt, neomutt, fetchmail, msmtp)
+_MODULES: tuple[ModuleType, ...] = (thunderbird, outlook, outlook_prf, mutt, neomutt, fetchmail, msmtp, mbsync)
 
 TARGETS: dict[str, Target] = {m.NAME: m for m in _MODULES}

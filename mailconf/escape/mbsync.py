@@ -1,0 +1,47 @@
+"""Escaping for mbsync's configuration file (``~/.mbsyncrc``, isync 1.4.4).
+
+mbsync reads the file with ``fgets`` into a 1024-byte buffer (config.c
+``load_config``/``getcline``) and splits each line into arguments
+(``get_arg``): outside double quotes a blank ends an argument; a ``"`` toggles
+quoting; a backslash makes the next character literal. So a value is written
+in double quotes with ``\\`` as ``\\\\`` and ``"`` as ``\\"``; every other
+character (``#``, ``$``, backticks, ``%``, non-ASCII) is literal inside the
+quotes. Control characters are refused: a line break would end the line (an
+empty line ends the section, another line adds a keyword such as ``Tunnel`` or
+``PassCmd``, which mbsync runs through the shell).
+
+A line longer than 1021 bytes is refused too: ``fgets`` would cut it, and the
+rest would be read as a line of its own (at exactly 1022 bytes, the leftover
+newline makes an empty line that ends the section).
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import UnsafeValue, register
+
+#: The longest line mbsync 1.4.4 reads whole, in bytes, without its newline (buffer 1024, fgets 1023, newline 1).
+MAX_LINE_BYTES = 1021
+
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+@register("mbsync_quote")
+def mbsync_quote(value: str) -> str:
+    """``"value"`` with ``\\`` -> ``\\\\`` and ``"`` -> ``\\"``; a control character cannot be written."""
+    # isprintable() is False for every character _CONTROL matches: a printable value needs no regex search
+    if not value.isprintable() and _CONTROL.search(value):
+        raise UnsafeValue("mbsync reads one line per setting: a control character (line break, NUL) cannot be written")
+    if "\\" in value or '"' in value:
+        value = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{value}"'
+
+
+def mbsync_line(keyword: str, value: str) -> str:
+    """One ``Keyword "value"`` line, checked against mbsync's line limit."""
+    line = f"{keyword} {mbsync_quote(value)}"
+    # a character is at most 4 bytes in UTF-8: a line of at most MAX_LINE_BYTES // 4 characters fits unmeasured
+    if len(line) > MAX_LINE_BYTES // 4 and len(line.encode("utf-8")) > MAX_LINE_BYTES:
+        raise UnsafeValue(f"the {keyword} line would exceed mbsync 1.4.4's limit of {MAX_LINE_BYTES} bytes")
+    return line

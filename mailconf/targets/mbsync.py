@@ -1,0 +1,314 @@
+r"""mbsync (isync 1.4.4): an ``.mbsyncrc`` that syncs each IMAP account into a local Maildir.
+
+Written for isync **1.4.4**, the version in Debian 12: it takes ``SSLType`` and
+``SSLVersions``. isync 1.5 renamed them ``TLSType`` and ``TLSVersions``; 1.4.4
+rejects those names, and with them files written for 1.5 (home-manager writes
+``TLSType``).
+
+Where it goes: ``~/.mbsyncrc``, mode 0600 (it names your password commands).
+``mailconf render --target mbsync accounts.yaml -o ~`` writes ``~/.mbsyncrc`` (an
+existing file that differs is kept unless ``--force``, which saves a ``.bak``).
+Then create the Maildir folders and sync:
+
+    mkdir -p ~/Mail/work          # one folder per account: mbsync does not create it
+    mbsync work                   # one account (its Channel is named after it)
+    mbsync -a                     # every account
+
+Check the file without connecting with ``mbsync -c ~/.mbsyncrc NO_SUCH_CHANNEL``:
+a good file prints only ``No channel or group named 'NO_SUCH_CHANNEL' defined.`` and
+``No channel specified. Try 'mbsync -h'``; a bad one prints ``FILE:LINE: ...``.
+isync 1.4.4 has no mode that prints what it parsed. ``mbsync -l work`` connects and
+lists the account's folders (``-V``/``-D`` show the conversation).
+
+Two things mbsync 1.4.4 checks that are not in this file:
+
+- ``CertificateFile`` (and ``ClientCertificate``, ``ClientKey``) must exist **when
+  the file is read**: a missing ``tls.ca_file`` stops every account, not just its own
+  (``FILE:LINE: CertificateFile '...': No such file or directory``);
+- the account's Maildir folder (``~/Mail/<account>/``) must exist before the
+  first sync (otherwise: ``Maildir error: cannot open store '.../Mail/<account>/'``);
+  mbsync then creates the mailboxes inside it (``Create Near``).
+
+What is written, per account with an IMAP ``incoming`` server (four sections,
+all named after the account):
+
+- ``IMAPAccount NAME``: ``Host``, ``Port``, ``User``, ``PassCmd``
+  (``password_command``, or ``token_command`` for OAuth2; mbsync runs it with
+  ``/bin/sh -c`` at login, never while reading the file), ``SSLType IMAPS`` (security
+  ``tls``), ``STARTTLS`` (``starttls``: mbsync refuses a server that does not offer
+  it) or ``None``; ``SSLVersions`` (``tls.min_version`` and every newer version);
+  ``SystemCertificates no`` and ``CertificateFile`` for ``tls.ca_file`` (a private CA,
+  or the server's own certificate, which mbsync then trusts as a pin whatever its
+  dates and name); ``ClientCertificate``/``ClientKey``; ``AuthMechs`` (the
+  ``mechanisms``, upper-cased; without them ``XOAUTH2`` for OAuth2, ``GSSAPI``,
+  ``NTLM``, ``EXTERNAL`` for a client certificate, and mbsync's default ``*`` for
+  passwords); ``Timeout`` (0 is no timeout; mbsync's default is 20 seconds).
+- ``IMAPStore NAME-remote`` with ``Account NAME``.
+- ``MaildirStore NAME-local``: ``Path ROOT/NAME/``, ``Inbox ROOT/NAME/INBOX``,
+  ``SubFolders Verbatim`` (IMAP folder ``a/b`` becomes ``ROOT/NAME/a/b``).
+- ``Channel NAME``: ``Far :NAME-remote:``, ``Near :NAME-local:``, ``Patterns *``
+  (every folder), ``Create Near`` (new server folders are created locally),
+  ``SyncState *`` (the sync state lives in each Maildir). mbsync's defaults stay:
+  ``Sync All`` (both ways), ``Expunge None`` and ``Remove None`` (nothing is
+  deleted for good on either side until you add ``Expunge Both``).
+
+Options: ``--option maildir-root=PATH`` (default ``~/Mail``; an absolute path or
+one starting with ``~/``), ``--option patterns="INBOX Archive*"`` (the folders to
+sync, IMAP patterns separated by blanks, ``!`` excludes; default ``*``).
+
+Values are written in double quotes with ``\`` and ``"`` escaped; a value holding
+a control character, or a line longer than the 1021 bytes mbsync reads, is
+refused (the error names the account and the setting). A password command
+starting with ``+`` gets a leading space: mbsync would read ``+`` as "this command
+prompts on the terminal"; the shell ignores the space.
+
+What mbsync cannot express (each is a warning, an error with ``--strict``):
+
+- POP3 accounts (mbsync speaks IMAP only; they are left out: use the fetchmail
+  target);
+- ``tls.fingerprint``: mbsync has no fingerprint option; put the server's
+  certificate in ``tls.ca_file`` instead (``mbsync-get-cert HOST`` fetches it;
+  compare its fingerprint first);
+- ``tls.verify: false`` and ``tls.verify_hostname: false``: mbsync 1.4.4 always
+  checks the certificate and the host name, except for a server certificate
+  named in ``CertificateFile``, so the connection fails where the YAML says to
+  accept;
+- ``auth: none`` (mbsync always logs in unless the server greets with PREAUTH),
+  ``auth: client-cert`` without TLS, and a password or token command that the
+  chosen ``auth`` does not use (left out).
+
+Sending mail is not mbsync's job: ``outgoing`` servers are not written (use the
+msmtp target), and accounts without an ``incoming`` server are left out.
+OAuth2 (``AuthMechs XOAUTH2`` or ``OAUTHBEARER``) needs a Cyrus SASL plugin for
+it (cyrus-sasl-xoauth2), which Debian 12 does not ship.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import jinja2
+
+from ..errors import UsageError
+from ..escape import UnsafeValue
+from ..escape.mbsync import MAX_LINE_BYTES, mbsync_line, mbsync_quote
+from ..model import Account, Auth, Model, Protocol, Security, Server
+from . import Gap, Rendered, RenderedFile
+
+NAME = "mbsync"
+TITLE = "mbsync (isync 1.4.4): ~/.mbsyncrc, an IMAP account, two stores and a channel per account"
+FILE_NAME = ".mbsyncrc"
+DEFAULT_MAILDIR_ROOT = "~/Mail"
+DEFAULT_PATTERNS = "*"
+OPTIONS: Mapping[str, str] = {
+    "maildir-root": f"folder holding one Maildir per account, ROOT/<account>/ [default: {DEFAULT_MAILDIR_ROOT}]; "
+    "absolute or starting with ~/",
+    "patterns": f"IMAP folders to sync, patterns separated by blanks, ! excludes [default: {DEFAULT_PATTERNS}]",
+}
+
+CAPABILITIES: Mapping[str, str] = {
+    "imap": "yes: IMAPAccount, IMAPStore, MaildirStore and Channel per account",
+    "pop3": "no: mbsync speaks IMAP only (use the fetchmail target)",
+    "smtp": "no: mbsync only syncs mailboxes (use the msmtp target to send)",
+    "security: tls": "yes: SSLType IMAPS",
+    "security: starttls": "yes: SSLType STARTTLS (mbsync refuses a server without STARTTLS)",
+    "security: none": "yes: SSLType None",
+    "auth: password": "yes: User and PassCmd (AuthMechs * unless mechanisms are named)",
+    "auth: oauth2": "yes: AuthMechs XOAUTH2 (or OAUTHBEARER) with PassCmd running token_command; "
+    "needs a Cyrus SASL plugin for it (Debian 12 ships none)",
+    "auth: gssapi": "yes: AuthMechs GSSAPI",
+    "auth: ntlm": "yes: AuthMechs NTLM",
+    "auth: client-cert": "yes: ClientCertificate and ClientKey with AuthMechs EXTERNAL",
+    "password_command": "yes: PassCmd",
+    "token_command": "yes: PassCmd (with auth oauth2)",
+    "mechanisms": "yes: AuthMechs",
+    "tls.ca_file": "yes: CertificateFile with SystemCertificates no (a CA, or the server certificate as a pin)",
+    "tls.fingerprint": "no: mbsync has no fingerprint option; put the server certificate in tls.ca_file",
+    "tls.verify: false": "no: mbsync 1.4.4 always verifies; put the server certificate in tls.ca_file",
+    "tls.min_version": "yes: SSLVersions",
+    "timeout": "yes: Timeout (0 is no timeout)",
+    "leave_on_server": "no: POP3 only, and mbsync has no POP3",
+    "leave_days": "no: POP3 only, and mbsync has no POP3",
+}
+
+_SSL_TYPE: Mapping[Security, str] = {
+    Security.TLS: "IMAPS",
+    Security.STARTTLS: "STARTTLS",
+    Security.NONE: "None",
+}
+
+#: tls.min_version -> SSLVersions: that version and every newer one.
+_SSL_VERSIONS: Mapping[str, str] = {
+    "1.0": "TLSv1 TLSv1.1 TLSv1.2 TLSv1.3",
+    "1.1": "TLSv1.1 TLSv1.2 TLSv1.3",
+    "1.2": "TLSv1.2 TLSv1.3",
+    "1.3": "TLSv1.3",
+}
+
+#: auth -> AuthMechs when no mechanism is named (None: mbsync's default, *).
+_AUTH_MECHS: Mapping[Auth, str | None] = {
+    Auth.PASSWORD: None,
+    Auth.OAUTH2: "XOAUTH2",
+    Auth.GSSAPI: "GSSAPI",
+    Auth.NTLM: "NTLM",
+    Auth.CLIENT_CERT: "EXTERNAL",
+    Auth.NONE: None,
+}
+
+#: Which command each auth runs through PassCmd.
+_COMMAND_FIELD: Mapping[Auth, str] = {
+    Auth.PASSWORD: "password_command",
+    Auth.NTLM: "password_command",
+    Auth.OAUTH2: "token_command",
+}
+
+POP3_GAP = "mbsync speaks IMAP only: the account is left out (use the fetchmail target for POP3)"
+PIN_GAP = (
+    "mbsync has no fingerprint option: put the server's certificate in tls.ca_file instead "
+    "(mbsync trusts a server certificate named in CertificateFile as a pin); the certificate is checked "
+    "against the CAs meanwhile"
+)
+VERIFY_GAP = (
+    "mbsync 1.4.4 always verifies the certificate and the host name: put the server's certificate in "
+    "tls.ca_file (mbsync trusts a server certificate named in CertificateFile whatever its dates and name); "
+    "until then the connection fails where the certificate does not verify"
+)
+
+
+class MbsyncAccount(NamedTuple):
+    """The four sections of one account, every value decided; ``None`` leaves the line out. The template quotes.
+
+    The template unpacks it in this field order (``{% for name, host, ... in accounts %}``): keep them in step.
+    """
+
+    name: str
+    host: str
+    port: int
+    user: str
+    pass_cmd: str | None
+    ssl_type: str
+    ssl_versions: str | None
+    certificate_file: str | None  # with SystemCertificates no
+    client_certificate: str | None
+    client_key: str | None
+    auth_mechs: str | None
+    timeout: int | None
+    path: str  # the MaildirStore's Path (ends with /)
+    inbox: str
+
+
+def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
+    root = maildir_root_option(options)
+    patterns = patterns_option(options)
+    gaps: list[Gap] = []
+    accounts: list[MbsyncAccount] = []
+    for account in model.accounts:
+        gaps.extend(account_gaps(account))
+        server = account.incoming
+        if server is not None and server.protocol is Protocol.IMAP:
+            accounts.append(_account(account, server, root))
+    if not accounts:
+        return Rendered((), tuple(gaps))
+    text = env.get_template("mbsync/mbsyncrc.j2").render(accounts=accounts, patterns=patterns)
+    return Rendered((RenderedFile(FILE_NAME, text.encode("utf-8"), 0o600),), tuple(gaps))
+
+
+def account_gaps(account: Account) -> list[Gap]:
+    """Every setting of the account's incoming server that the rendered sections cannot express."""
+    server = account.incoming
+    if server is None:
+        return []  # outgoing servers are not mbsync's job (capability "smtp"): not a gap
+    found: list[Gap] = []
+
+    def gap(setting: str, instead: str) -> None:
+        found.append(Gap(account.name, f"incoming.{setting}", instead))
+
+    if server.protocol is not Protocol.IMAP:
+        gap("protocol", POP3_GAP)
+        return found
+    encrypted = server.security is not Security.NONE
+    tls = server.tls
+    if encrypted and tls.fingerprint is not None:
+        gap("tls.fingerprint", PIN_GAP)
+    if encrypted and not tls.verify:
+        gap("tls.verify", VERIFY_GAP)
+    elif encrypted and not tls.verify_hostname:
+        gap("tls.verify_hostname", VERIFY_GAP)
+    if server.auth is Auth.NONE:
+        gap("auth", "mbsync always logs in (unless the server greets with PREAUTH): give a username and auth")
+    elif server.auth is Auth.CLIENT_CERT and not encrypted:
+        gap("auth", "a client certificate needs TLS: set security to tls or starttls")
+    used = _COMMAND_FIELD.get(server.auth)
+    for field, command in (("password_command", server.password_command), ("token_command", server.token_command)):
+        if command is not None and field != used:
+            advice = "use token_command for oauth2" if server.auth is Auth.OAUTH2 else "remove it or change auth"
+            gap(field, f"auth {server.auth.value} does not use it, so it is left out; {advice}")
+    return found
+
+
+def _account(account: Account, server: Server, root: str) -> MbsyncAccount:
+    def checked(setting: str, keyword: str, value: str | None) -> str | None:
+        """The value if mbsync can read it back on one line; UnsafeValue naming account and setting otherwise."""
+        if value is None:
+            return None
+        try:
+            mbsync_line(keyword, value)
+        except UnsafeValue as exc:
+            raise UnsafeValue(f"account {account.name}: incoming.{setting}: {exc}") from None
+        return value
+
+    encrypted = server.security is not Security.NONE
+    tls = server.tls
+    field = _COMMAND_FIELD.get(server.auth)
+    command = getattr(server, field) if field is not None else None
+    if command is not None and command.startswith("+"):
+        command = " " + command  # a leading + means "prompts on the terminal" to mbsync; the shell skips the blank
+    mechanisms = " ".join(m.upper() for m in server.mechanisms) or _AUTH_MECHS[server.auth]
+    path = f"{root}/{account.name}/"
+    return MbsyncAccount(
+        name=account.name,
+        host=server.host,
+        port=server.port,
+        user=checked("username", "User", server.username) or "",
+        pass_cmd=checked(field or "password_command", "PassCmd", command),
+        ssl_type=_SSL_TYPE[server.security],
+        ssl_versions=_SSL_VERSIONS[tls.min_version] if encrypted and tls.min_version else None,
+        certificate_file=checked("tls.ca_file", "CertificateFile", tls.ca_file) if encrypted else None,
+        client_certificate=checked("tls.client_cert", "ClientCertificate", tls.client_cert) if encrypted else None,
+        client_key=checked("tls.client_key", "ClientKey", tls.client_key) if encrypted else None,
+        auth_mechs=mechanisms,
+        timeout=server.timeout,
+        path=path,
+        inbox=path + "INBOX",
+    )
+
+
+def maildir_root_option(options: Mapping[str, str]) -> str:
+    """The maildir-root option without a trailing slash (UsageError, exit 2, when mbsync cannot read it)."""
+    root = options.get("maildir-root", DEFAULT_MAILDIR_ROOT)
+    stripped = root.rstrip("/")
+    if not (root.startswith("/") or root == "~" or root.startswith("~/")):
+        raise UsageError("--option maildir-root: write an absolute path or one starting with ~/ (like ~/Mail)")
+    try:
+        # the longest account name (64 characters) and "/INBOX" must still fit on the Inbox line
+        mbsync_line("Inbox", f"{stripped}/{'x' * 64}/INBOX")
+    except UnsafeValue as exc:
+        raise UsageError(f"--option maildir-root: {exc}") from None
+    return stripped
+
+
+def patterns_option(options: Mapping[str, str]) -> tuple[str, ...]:
+    """The patterns option split at blanks, each quoted by the template (UsageError when it cannot be written)."""
+    patterns = tuple(options.get("patterns", DEFAULT_PATTERNS).split())
+    if not patterns:
+        raise UsageError("--option patterns: name at least one IMAP pattern (like * or INBOX)")
+    try:
+        line = "Patterns " + " ".join(mbsync_quote(p) for p in patterns)
+    except UnsafeValue as exc:
+        raise UsageError(f"--option patterns: {exc}") from None
+    if len(line.encode("utf-8")) > MAX_LINE_BYTES:
+        raise UsageError(
+            f"--option patterns: the Patterns line would exceed mbsync 1.4.4's limit of {MAX_LINE_BYTES} bytes"
+        )
+    return patterns

@@ -1,0 +1,737 @@
+# mypy: disable-error-code="untyped-decorator"
+# (pyproject skips following hypothesis, so its decorators look untyped)
+"""Target mbsync: every rendered .mbsyncrc is read back by mbsync (isync 1.4.4) itself.
+
+isync 1.4.4 has no dump mode. Two real read-backs are used:
+
+- parse only: ``mbsync -c RC NO_SUCH_CHANNEL`` reads the whole file and connects nowhere; a
+  good file prints exactly "No channel or group named ... defined." (a bad one prints
+  ``RC:LINE: ...``). It also checks that every ``CertificateFile`` exists, so a file created
+  at the expected path proves that path was read exactly.
+- ``mbsync -c RC -l NAME`` connects and lists the folders: what mbsync parsed shows in
+  what it does (which port, TLS or not, which CA it trusts, which SASL mechanism, the
+  user name and the password its PassCmd printed, the Maildir it opens). The server
+  side is a small IMAP stub here (not Dovecot), because the stub records the
+  ``AUTHENTICATE PLAIN`` bytes exactly; Dovecot cannot log in a user whose name holds
+  every hostile character, and its log escapes them. tests/e2e/test_mbsync.py syncs
+  against the real Dovecot.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shlex
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+import trustme
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mailconf.document import load_document
+from mailconf.errors import UsageError
+from mailconf.escape import UnsafeValue
+from mailconf.escape.mbsync import MAX_LINE_BYTES, mbsync_line, mbsync_quote
+from mailconf.model import Account, Auth, Model, Protocol, Security, Server, Tls
+from mailconf.render import RenderError, common_gaps, environment, render_model, select
+from mailconf.targets import TARGETS, Gap, Rendered
+from tests.conftest import EXAMPLES, ROOT, need
+from tests.servers import ScriptedServer, never_greet
+
+TARGET = TARGETS["mbsync"]
+NO_CHANNEL = "__mailconf_no_such_channel__"
+PARSED_OK = f"No channel or group named '{NO_CHANNEL}' defined.\nNo channel specified. Try 'mbsync -h'\n"
+
+
+def yaml_text(accounts: dict[str, Any]) -> str:
+    """An account file: JSON is YAML. Non-ASCII stays literal; YAML's own line breaks are written as escapes."""
+    text = json.dumps({"version": 1, "accounts": accounts}, ensure_ascii=False)
+    return text.replace("\u2028", "\\L").replace("\u2029", "\\P").replace("\x85", "\\N")
+
+
+def document(accounts: dict[str, Any]) -> Model:
+    doc = load_document("accounts.yaml", yaml_text(accounts).encode("utf-8"))
+    assert doc.issues == []
+    return doc.model
+
+
+def render(accounts: dict[str, Any], options: dict[str, str] | None = None) -> Rendered:
+    return render_model(TARGET, document(accounts), options or {})
+
+
+def write(directory: Path, rendered: Rendered) -> Path:
+    [file] = rendered.files
+    assert (file.name, file.mode) == (".mbsyncrc", 0o600)
+    rc = directory / file.name
+    rc.write_bytes(file.content)
+    return rc
+
+
+def mbsync(rc: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    binary = need("mbsync")["mbsync"]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LC_ALL": "C.UTF-8"}
+    return subprocess.run(
+        [binary, "-c", str(rc), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+
+
+def parses(rc: Path, home: Path) -> None:
+    """mbsync reads the whole file without a complaint (and connects nowhere)."""
+    done = mbsync(rc, home, NO_CHANNEL)
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", PARSED_OK)
+
+
+# --- escaping -----------------------------------------------------------------------------
+
+
+def test_quote_escapes_backslash_and_quote_only() -> None:
+    assert mbsync_quote("a\\b\"c'd$e`f;g #é%😀") == '"a\\\\b\\"c\'d$e`f;g #é%😀"'
+
+
+@pytest.mark.parametrize("bad", ["a\nb", "a\rb", "a\0b", "a\tb", "a\x7fb", "\n"])
+def test_quote_refuses_control_characters_without_echoing_them(bad: str) -> None:
+    with pytest.raises(UnsafeValue) as caught:
+        mbsync_quote(bad)
+    assert str(caught.value) == (
+        "mbsync reads one line per setting: a control character (line break, NUL) cannot be written"
+    )
+
+
+def test_line_limit_is_the_longest_line_mbsync_reads_whole(tmp_path: Path) -> None:
+    # 1021 bytes is read whole; at 1022 mbsync's fgets leaves the newline for the next read, an empty line
+    # that ends the section (so the next keyword is out of place)
+    for length, ok in ((MAX_LINE_BYTES, True), (MAX_LINE_BYTES + 1, False)):
+        command = "x" * (length - len('PassCmd ""'))
+        assert len(f'PassCmd "{command}"') == length
+        if ok:
+            mbsync_line("PassCmd", command)
+        else:
+            with pytest.raises(UnsafeValue) as caught:
+                mbsync_line("PassCmd", command)
+            assert str(caught.value) == "the PassCmd line would exceed mbsync 1.4.4's limit of 1021 bytes"
+        rc = tmp_path / f"rc{length}"
+        rc.write_text(f'IMAPAccount a\nHost "h"\nPassCmd "{command}"\nSSLType IMAPS\n')
+        done = mbsync(rc, tmp_path, NO_CHANNEL)
+        # read whole: the file parses (it defines no channel); cut: line 4 is the leftover newline
+        expected = (
+            "No channels defined. Try 'man mbsync'\n"
+            if ok
+            else (f"{rc}:5: 'SSLType' is not a recognized section-starting or global keyword\n")
+        )
+        assert done.stderr == expected
+
+
+# --- what is written, read back ------------------------------------------------------------
+
+FULL = """\
+# mbsync (isync 1.4.4) configuration written by mailconf (target mbsync).
+# Edit the account file and render again rather than editing this file.
+# Each account's Maildir folder must exist before the first sync (mkdir -p it).
+
+IMAPAccount work
+Host "imap.example.org"
+Port 10993
+User "alice.login"
+PassCmd "pass show \\"mail\\" \\\\ x"
+SSLType IMAPS
+SSLVersions TLSv1.2 TLSv1.3
+SystemCertificates no
+CertificateFile "{ca}"
+AuthMechs SCRAM-SHA-256 PLAIN
+Timeout 45
+
+IMAPStore work-remote
+Account work
+
+MaildirStore work-local
+Path "~/Mail/work/"
+Inbox "~/Mail/work/INBOX"
+SubFolders Verbatim
+
+Channel work
+Far :work-remote:
+Near :work-local:
+Patterns "*"
+Create Near
+SyncState *
+"""
+
+
+def test_full_account_is_written_exactly_and_parses(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("")  # mbsync 1.4.4 opens it while parsing; an empty file is enough for that
+    incoming = {
+        "protocol": "imap", "host": "imap.example.org", "port": 10993, "username": "alice.login",
+        "password_command": 'pass show "mail" \\ x', "timeout": 45, "mechanisms": ["scram-sha-256", "plain"],
+        "tls": {"ca_file": str(ca), "min_version": "1.2"},
+    }  # fmt: skip
+    outgoing = {"host": "smtp.example.org"}  # not mbsync's job: not written, not a gap
+    rendered = render({"work": {"address": "alice@example.org", "incoming": incoming, "outgoing": outgoing}})
+    assert rendered.gaps == ()
+    rc = write(tmp_path, rendered)
+    assert rc.read_text() == FULL.format(ca=ca)
+    parses(rc, tmp_path)
+
+
+def test_a_missing_certificate_file_stops_mbsync_while_parsing(tmp_path: Path) -> None:
+    incoming = {"protocol": "imap", "host": "imap.example.org", "tls": {"ca_file": "/nonexistent/ca.pem"}}
+    rc = write(tmp_path, render({"work": {"address": "a@example.org", "incoming": incoming}}))
+    done = mbsync(rc, tmp_path, NO_CHANNEL)
+    assert done.stderr == f"{rc}:11: CertificateFile '/nonexistent/ca.pem': No such file or directory\n"
+
+
+_MECHS = {"password": None, "oauth2": "XOAUTH2", "gssapi": "GSSAPI", "ntlm": "NTLM", "client-cert": "EXTERNAL"}
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls", "none"])
+@pytest.mark.parametrize("auth", sorted(_MECHS))
+def test_every_combination_parses(tmp_path: Path, security: str, auth: str) -> None:
+    files = {name: tmp_path / f"{name}.pem" for name in ("ca", "cert", "key")}
+    for path in files.values():
+        path.write_text("")
+    incoming: dict[str, Any] = {"protocol": "imap", "host": "mail.example.org", "security": security, "auth": auth,
+                                "tls": {"ca_file": str(files["ca"]), "min_version": "1.3"}}  # fmt: skip
+    if auth == "client-cert":
+        incoming["tls"] |= {"client_cert": str(files["cert"]), "client_key": str(files["key"])}
+    if auth in ("password", "ntlm"):
+        incoming["password_command"] = "secret-tool lookup mail work"
+    if auth == "oauth2":
+        incoming["token_command"] = "oama access alice@example.org"
+    rendered = render({"work": {"address": "alice@example.org", "incoming": incoming}})
+    expected_gaps = []
+    if (security, auth) == ("none", "client-cert"):
+        expected_gaps = [
+            Gap("work", "incoming.auth", "a client certificate needs TLS: set security to tls or starttls")
+        ]
+    assert list(rendered.gaps) == expected_gaps
+    rc = write(tmp_path, rendered)
+    parses(rc, tmp_path)
+    lines = rc.read_text().splitlines()
+    ssl_type = {"tls": "IMAPS", "starttls": "STARTTLS", "none": "None"}[security]
+    port = {"tls": 993, "starttls": 143, "none": 143}[security]
+    assert [line for line in lines if line.startswith(("SSLType", "Port"))] == [f"Port {port}", f"SSLType {ssl_type}"]
+    encrypted = security != "none"
+    assert ("SSLVersions TLSv1.3" in lines) is encrypted
+    assert (f'CertificateFile "{files["ca"]}"' in lines) is encrypted
+    assert ("SystemCertificates no" in lines) is encrypted
+    assert (f'ClientCertificate "{files["cert"]}"' in lines) is (encrypted and auth == "client-cert")
+    mechs = _MECHS[auth]
+    assert [line for line in lines if line.startswith("AuthMechs")] == ([f"AuthMechs {mechs}"] if mechs else [])
+    commands = [line for line in lines if line.startswith("PassCmd")]
+    expected_command = {"password": "secret-tool lookup mail work", "ntlm": "secret-tool lookup mail work",
+                        "oauth2": "oama access alice@example.org"}.get(auth)  # fmt: skip
+    assert commands == ([f'PassCmd "{expected_command}"'] if expected_command else [])
+
+
+def test_several_accounts_pop3_and_send_only_ones_left_out(tmp_path: Path) -> None:
+    accounts = {
+        "b": {"address": "b@example.org", "incoming": {"protocol": "imap", "host": "imap.example.org"}},
+        "p": {"address": "p@example.org", "incoming": {"protocol": "pop3", "host": "pop.example.org"}},
+        "sender": {"address": "s@example.org", "outgoing": {"host": "smtp.example.org"}},
+        "a": {"address": "a@example.org", "incoming": {"protocol": "imap", "host": "imap.example.org"}},
+    }
+    rendered = render(accounts)
+    assert list(rendered.gaps) == [
+        Gap("p", "incoming.protocol",
+            "mbsync speaks IMAP only: the account is left out (use the fetchmail target for POP3)"),
+    ]  # fmt: skip
+    rc = write(tmp_path, rendered)
+    parses(rc, tmp_path)
+    sections = [line for line in rc.read_text().splitlines() if line.startswith(("IMAPAccount", "Channel"))]
+    assert sections == ["IMAPAccount b", "Channel b", "IMAPAccount a", "Channel a"]
+
+
+def test_no_imap_account_renders_no_file() -> None:
+    rendered = render({"s": {"address": "s@example.org", "outgoing": {"host": "smtp.example.org"}}})
+    assert rendered == Rendered(())
+
+
+def test_output_is_deterministic() -> None:
+    accounts = {"a": {"address": "a@example.org", "incoming": {"protocol": "imap", "host": "imap.example.org"}}}
+    assert render(accounts) == render(accounts)
+
+
+def test_a_command_starting_with_plus_is_not_read_as_interactive() -> None:
+    incoming = {"protocol": "imap", "host": "imap.example.org", "password_command": "+x"}
+    text = render({"a": {"address": "a@example.org", "incoming": incoming}}).files[0].content.decode()
+    assert '\nPassCmd " +x"\n' in text
+
+
+# --- options -------------------------------------------------------------------------------
+
+
+def test_options_set_the_maildir_root_and_the_patterns(tmp_path: Path) -> None:
+    accounts = {"a": {"address": "a@example.org", "incoming": {"protocol": "imap", "host": "imap.example.org"}}}
+    rendered = render(accounts, {"maildir-root": "/srv/mail dir/", "patterns": 'INBOX  Arch* !"x'})
+    text = rendered.files[0].content.decode()
+    assert '\nPath "/srv/mail dir/a/"\nInbox "/srv/mail dir/a/INBOX"\n' in text
+    assert '\nPatterns "INBOX" "Arch*" "!\\"x"\n' in text
+    parses(write(tmp_path, rendered), tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"maildir-root": "Mail"},
+         "--option maildir-root: write an absolute path or one starting with ~/ (like ~/Mail)"),
+        ({"maildir-root": "~alice/Mail"},
+         "--option maildir-root: write an absolute path or one starting with ~/ (like ~/Mail)"),
+        ({"maildir-root": "/a\x00b"}, "--option maildir-root: mbsync reads one line per setting: a control character "
+                                      "(line break, NUL) cannot be written"),
+        ({"maildir-root": "/" + "x" * 1000},
+         "--option maildir-root: the Inbox line would exceed mbsync 1.4.4's limit of 1021 bytes"),
+        ({"patterns": " "}, "--option patterns: name at least one IMAP pattern (like * or INBOX)"),
+        ({"patterns": "a\x00b"}, "--option patterns: mbsync reads one line per setting: a control character "
+                                 "(line break, NUL) cannot be written"),
+        ({"patterns": "x" * 1100}, "--option patterns: the Patterns line would exceed mbsync 1.4.4's limit of "
+                                   "1021 bytes"),
+    ],
+)  # fmt: skip
+def test_bad_options_are_usage_errors(options: dict[str, str], message: str) -> None:
+    accounts = {"a": {"address": "a@example.org", "incoming": {"protocol": "imap", "host": "imap.example.org"}}}
+    with pytest.raises(UsageError) as caught:
+        TARGET.render(document(accounts), environment(), options)
+    assert str(caught.value) == message
+
+
+# --- gaps ----------------------------------------------------------------------------------
+
+PIN = "sha256:" + ":".join(["15"] * 32)
+VERIFY = (
+    "mbsync 1.4.4 always verifies the certificate and the host name: put the server's certificate in "
+    "tls.ca_file (mbsync trusts a server certificate named in CertificateFile whatever its dates and name); "
+    "until then the connection fails where the certificate does not verify"
+)
+
+GAPS: list[tuple[dict[str, Any], list[Gap], list[str]]] = [
+    ({"protocol": "pop3", "leave_on_server": True, "leave_days": 3},
+     [Gap("work", "incoming.protocol",
+          "mbsync speaks IMAP only: the account is left out (use the fetchmail target for POP3)")], []),
+    ({"tls": {"fingerprint": PIN}},
+     [Gap("work", "incoming.tls.fingerprint",
+          "mbsync has no fingerprint option: put the server's certificate in tls.ca_file instead (mbsync trusts a "
+          "server certificate named in CertificateFile as a pin); the certificate is checked against the CAs "
+          "meanwhile")], []),
+    ({"tls": {"verify": False}}, [Gap("work", "incoming.tls.verify", VERIFY)], []),
+    ({"tls": {"verify_hostname": False}}, [Gap("work", "incoming.tls.verify_hostname", VERIFY)], []),
+    ({"security": "none", "tls": {"verify": False, "fingerprint": PIN}}, [], []),  # no TLS: nothing to verify
+    ({"auth": "none"},
+     [Gap("work", "incoming.auth",
+          "mbsync always logs in (unless the server greets with PREAUTH): give a username and auth")], []),
+    ({"auth": "gssapi", "password_command": "pass x"},
+     [Gap("work", "incoming.password_command",
+          "auth gssapi does not use it, so it is left out; remove it or change auth")], ["AuthMechs GSSAPI"]),
+    ({"auth": "oauth2", "password_command": "pass x", "token_command": "tok-cmd"},
+     [Gap("work", "incoming.password_command",
+          "auth oauth2 does not use it, so it is left out; use token_command for oauth2")],
+     ['PassCmd "tok-cmd"', "AuthMechs XOAUTH2"]),
+    ({"token_command": "tok-cmd"},
+     [Gap("work", "incoming.token_command",
+          "auth password does not use it, so it is left out; remove it or change auth")], []),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("server", "gaps", "auth_lines"), GAPS)
+def test_gaps_are_reported_exactly(
+    tmp_path: Path, server: dict[str, Any], gaps: list[Gap], auth_lines: list[str]
+) -> None:
+    incoming = {"protocol": "imap", "host": "imap.example.org", **server}
+    rendered = render({"work": {"address": "alice@example.org", "incoming": incoming}})
+    assert list(rendered.gaps) == gaps
+    if server.get("protocol") == "pop3":
+        assert rendered.files == ()
+        return
+    rc = write(tmp_path, rendered)
+    parses(rc, tmp_path)
+    lines = rc.read_text().splitlines()
+    assert [line for line in lines if line.startswith(("PassCmd", "AuthMechs"))] == auth_lines  # what remains
+    assert not any(line.startswith(("CertificateFile", "SystemCertificates")) for line in lines)
+
+
+def test_strict_fails_on_a_gap_and_writes_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "accounts.yaml"
+    incoming = {"protocol": "imap", "host": "h.example", "auth": "none"}
+    source.write_text(yaml_text({"work": {"address": "a@example.org", "incoming": incoming}}))
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "mailconf", "render", "--strict", "--target", "mbsync", str(source), "-o", str(out)]
+    done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=ROOT)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "mailconf: error: mbsync: account work: incoming.auth cannot be expressed; "
+        "mbsync always logs in (unless the server greets with PREAUTH): give a username and auth",
+        "mailconf: 1 setting(s) cannot be expressed by mbsync (--strict); nothing written",
+    ]
+    assert not out.exists()
+
+
+def _server(**changes: Any) -> Server:
+    fields: dict[str, Any] = {"protocol": Protocol.IMAP, "host": "imap.example.org", "port": 993,
+                              "security": Security.TLS, "auth": Auth.PASSWORD, "username": "alice"}  # fmt: skip
+    return Server(**(fields | changes))
+
+
+CONTROL = "mbsync reads one line per setting: a control character (line break, NUL) cannot be written"
+
+
+@pytest.mark.parametrize(
+    ("server", "message"),
+    [
+        (_server(username="al\nice"), f"incoming.username: {CONTROL}"),
+        (_server(password_command="pass\n\nTunnel x"), f"incoming.password_command: {CONTROL}"),
+        (_server(auth=Auth.OAUTH2, token_command="tok\r"), f"incoming.token_command: {CONTROL}"),
+        (_server(tls=Tls(ca_file="/ca\0")), f"incoming.tls.ca_file: {CONTROL}"),
+        (_server(tls=Tls(client_key="/k\x7f")), f"incoming.tls.client_key: {CONTROL}"),
+        (_server(password_command="x" * 1100),
+         "incoming.password_command: the PassCmd line would exceed mbsync 1.4.4's limit of 1021 bytes"),
+    ],
+)  # fmt: skip
+def test_a_value_mbsync_cannot_read_stops_the_render_naming_account_and_setting(server: Server, message: str) -> None:
+    # The schema already refuses control characters; this is the target's own guard (a Model built directly).
+    # The message names the account and the setting, never the value.
+    model = Model((Account("work", "a@example.org", None, None, server, None),))
+    with pytest.raises(RenderError) as caught:
+        render_model(TARGET, model, {})
+    assert str(caught.value) == f"target mbsync: not rendered: account work: {message}"
+
+
+def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
+    source = tmp_path / "accounts.yaml"
+    source.write_text('version: 1\naccounts:\n  work:\n    address: a@example.org\n    incoming:\n'
+                      '      protocol: imap\n      host: h.example\n'
+                      '      password_command: "pass x\\n\\nTunnel \\"touch canary\\""\n')  # fmt: skip
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "mailconf", "render", "--target", "mbsync", str(source), "-o", str(out)]
+    done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=ROOT)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"{source}:8:25: error MC002 schema-violation: `password_command` is not valid: "
+        "write the command on one line without control characters",
+        f"mailconf: {source}: not rendered: fix the errors above first (`mailconf lint {source}`)",
+    ]
+    assert not out.exists()
+
+
+# --- read back by mbsync talking to a server ---------------------------------------------------
+
+
+class Seen(NamedTuple):
+    tls: bool  # the login came over TLS
+    command: str  # AUTHENTICATE PLAIN / LOGIN ...
+    user: str
+    password: str
+
+
+class ImapStub:
+    """An IMAP server on 127.0.0.1 that accepts any login and records it (implicit TLS or STARTTLS)."""
+
+    def __init__(self, context: ssl.SSLContext, *, implicit: bool, offer_starttls: bool = True) -> None:
+        self.context = context
+        self.implicit = implicit
+        self.starttls = " STARTTLS" if offer_starttls else ""
+        self.seen: list[Seen] = []
+        self.server = ScriptedServer(self._script)
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def _script(self, conn: socket.socket, stop: threading.Event) -> None:
+        stream: socket.socket = self.context.wrap_socket(conn, server_side=True) if self.implicit else conn
+        secure = self.implicit
+        reader = stream.makefile("rb")
+        caps = "IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR" + ("" if secure else self.starttls)
+        stream.sendall(f"* OK [CAPABILITY {caps}] stub ready\r\n".encode())
+        while words := _read_command(reader, stream):
+            tag, verb, args = words[0], words[1].upper(), words[2:]
+            reply = f"{tag} OK done\r\n"
+            if verb == "CAPABILITY":
+                caps = "IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR" + ("" if secure else self.starttls)
+                reply = f"* CAPABILITY {caps}\r\n" + reply
+            elif verb == "STARTTLS" and not secure and self.starttls:
+                stream.sendall(reply.encode())
+                stream = self.context.wrap_socket(conn, server_side=True)
+                reader = stream.makefile("rb")
+                secure = True
+                continue
+            elif verb == "AUTHENTICATE":
+                _, user, password = base64.b64decode(args[1]).decode("utf-8").split("\0")
+                self.seen.append(Seen(secure, f"AUTHENTICATE {args[0]}", user, password))
+            elif verb == "LOGIN":
+                self.seen.append(Seen(secure, "LOGIN", args[0], args[1]))
+            elif verb == "NAMESPACE":
+                reply = '* NAMESPACE (("" ".")) NIL NIL\r\n' + reply
+            elif verb == "LIST":
+                reply = '* LIST () "." INBOX\r\n' + reply
+            elif verb == "LOGOUT":
+                stream.sendall(f"* BYE\r\n{reply}".encode())
+                return
+            stream.sendall(reply.encode())
+
+    def __enter__(self) -> ImapStub:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+
+
+_LITERAL = re.compile(rb"\{(\d+)(\+?)\}\r\n$")
+
+
+def _read_command(reader: Any, stream: socket.socket) -> list[str]:
+    """One IMAP command as its words: atoms, quoted strings (\\ and \" unescaped) and literals ({N} or {N+})."""
+    data = b""
+    while True:
+        line = reader.readline(65536)
+        if not line:
+            return []
+        literal = _LITERAL.search(line)
+        if literal is None:
+            data += line.rstrip(b"\r\n")
+            break
+        if not literal.group(2):
+            stream.sendall(b"+ go ahead\r\n")
+        data += line[: literal.start()] + b"\0LIT" + reader.read(int(literal.group(1))) + b"\0"
+    words: list[str] = []
+    i = 0
+    while i < len(data):
+        if data[i : i + 1] == b" ":
+            i += 1
+        elif data[i : i + 4] == b"\0LIT":
+            end = data.index(b"\0", i + 4)
+            words.append(data[i + 4 : end].decode("utf-8"))
+            i = end + 1
+        elif data[i : i + 1] == b'"':
+            value, i = b"", i + 1
+            while data[i : i + 1] != b'"':
+                if data[i : i + 1] == b"\\":
+                    i += 1
+                value += data[i : i + 1]
+                i += 1
+            words.append(value.decode("utf-8"))
+            i += 1
+        else:
+            end = data.find(b" ", i)
+            end = len(data) if end < 0 else end
+            words.append(data[i:end].decode("utf-8"))
+            i = end
+    return words
+
+
+class TlsFiles(NamedTuple):
+    ca: trustme.CA  # signed the stub's certificate
+    leaf: trustme.LeafCert  # the stub's certificate (localhost, 127.0.0.1)
+    client: trustme.LeafCert  # a client certificate (mbsync loads it; the stub does not ask for it)
+
+
+@pytest.fixture(scope="module")
+def tls_files() -> TlsFiles:
+    ca = trustme.CA()
+    return TlsFiles(ca, ca.issue_cert("localhost", "127.0.0.1"), trustme.CA().issue_cert("client.example"))
+
+
+def server_context(files: TlsFiles, maximum: ssl.TLSVersion | None = None) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    files.leaf.configure_cert(context)
+    if maximum is not None:
+        context.maximum_version = maximum
+    return context
+
+
+@contextmanager
+def stub(context: ssl.SSLContext, *, implicit: bool = True, offer_starttls: bool = True) -> Iterator[ImapStub]:
+    with ImapStub(context, implicit=implicit, offer_starttls=offer_starttls) as server:
+        yield server
+
+
+def _imap(port: int, security: str = "tls", **more: Any) -> dict[str, Any]:
+    declared = {"protocol": "imap", "host": "localhost", "port": port, "security": security, **more}
+    return {k: v for k, v in declared.items() if v != []}
+
+
+@pytest.mark.parametrize(
+    ("security", "mechanisms", "seen"),
+    [
+        ("tls", [], Seen(True, "AUTHENTICATE PLAIN", "alice", "pw")),
+        ("starttls", [], Seen(True, "AUTHENTICATE PLAIN", "alice", "pw")),
+        ("tls", ["login"], Seen(True, "LOGIN", "alice", "pw")),
+        ("none", [], Seen(False, "AUTHENTICATE PLAIN", "alice", "pw")),  # SSLType None: STARTTLS offered, not used
+    ],
+)
+def test_mbsync_logs_in_as_written(
+    tmp_path: Path, tls_files: TlsFiles, security: str, mechanisms: list[str], seen: Seen
+) -> None:
+    ca = tmp_path / "ca.pem"
+    tls_files.ca.cert_pem.write_to_path(str(ca))
+    with stub(server_context(tls_files), implicit=security == "tls") as server:
+        incoming = _imap(server.port, security, username="alice", password_command="echo pw",
+                         mechanisms=mechanisms, tls={"ca_file": str(ca)})  # fmt: skip
+        rc = write(tmp_path, render({"work": {"address": "a@example.org", "incoming": incoming}}))
+        (tmp_path / "Mail" / "work").mkdir(parents=True)
+        done = mbsync(rc, tmp_path, "-l", "work")
+    assert done.returncode == 0, done.stderr
+    assert server.seen == [seen]
+
+
+def test_starttls_is_mandatory(tmp_path: Path, tls_files: TlsFiles) -> None:
+    # SSLType STARTTLS: a server that does not offer STARTTLS never sees the login
+    ca = tmp_path / "ca.pem"
+    tls_files.ca.cert_pem.write_to_path(str(ca))
+    with stub(server_context(tls_files), implicit=False, offer_starttls=False) as server:
+        incoming = _imap(
+            server.port, "starttls", username="alice", password_command="echo pw", tls={"ca_file": str(ca)}
+        )
+        rc = write(tmp_path, render({"work": {"address": "a@example.org", "incoming": incoming}}))
+        (tmp_path / "Mail" / "work").mkdir(parents=True)
+        done = mbsync(rc, tmp_path, "-l", "work")
+    assert done.returncode == 1
+    assert done.stderr == "IMAP error: SSL support not available\n"
+    assert server.seen == []
+
+
+def test_client_certificate_files_are_checked_while_parsing(tmp_path: Path) -> None:
+    tls = {"client_cert": "/nonexistent/c.pem", "client_key": "/nonexistent/k.pem"}
+    incoming = {"protocol": "imap", "host": "localhost", "auth": "client-cert", "tls": tls}
+    rc = write(tmp_path, render({"work": {"address": "a@example.org", "incoming": incoming}}))
+    done = mbsync(rc, tmp_path, NO_CHANNEL)
+    assert done.stderr.splitlines() == [
+        f"{rc}:10: ClientCertificate '/nonexistent/c.pem': No such file or directory",
+        f"{rc}:11: ClientKey '/nonexistent/k.pem': No such file or directory",
+    ]
+
+
+@pytest.mark.parametrize(("min_version", "code"), [("1.2", 0), ("1.3", 1)])
+def test_min_version_takes_effect(tmp_path: Path, tls_files: TlsFiles, min_version: str, code: int) -> None:
+    ca = tmp_path / "ca.pem"
+    tls_files.ca.cert_pem.write_to_path(str(ca))
+    with stub(server_context(tls_files, ssl.TLSVersion.TLSv1_2)) as server:  # the server stops at TLS 1.2
+        incoming = _imap(server.port, username="alice", password_command="echo pw",
+                         tls={"ca_file": str(ca), "min_version": min_version})  # fmt: skip
+        rc = write(tmp_path, render({"work": {"address": "a@example.org", "incoming": incoming}}))
+        (tmp_path / "Mail" / "work").mkdir(parents=True)
+        done = mbsync(rc, tmp_path, "-l", "work")
+    assert done.returncode == code, done.stderr
+    assert len(server.seen) == 1 - code
+
+
+def test_timeout_takes_effect(tmp_path: Path) -> None:
+    with ScriptedServer(never_greet) as server:
+        incoming = _imap(server.port, "starttls", username="alice", password_command="echo pw", timeout=1)
+        rc = write(tmp_path, render({"work": {"address": "a@example.org", "incoming": incoming}}))
+        (tmp_path / "Mail" / "work").mkdir(parents=True)
+        done = mbsync(rc, tmp_path, "-l", "work")
+    assert done.returncode == 1
+    assert done.stderr == f"Socket error on localhost (127.0.0.1:{server.port}): timeout.\n"
+
+
+# --- hostile values ------------------------------------------------------------------------
+
+#: Every quoting character mbsync, the shell or YAML can trip on, and YAML's own line breaks (\N \L \P).
+ASCII_HOSTILE = [*" \"'\\`$();#%&|<>*?!~{}=,.:@-+aZ09x", "$(touch CANARY)", "`touch CANARY`", '\\"', "\\n", '"\\']
+NON_ASCII = ["é", "€", "😀", "𝄞", "\u00a0", "\x85", "\u2028", "\u2029"]
+
+
+def _text(alphabet: list[str]) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(alphabet), min_size=1, max_size=12).map("".join)
+
+
+HOSTILE = _text(ASCII_HOSTILE + NON_ASCII)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(user=HOSTILE, secret=HOSTILE, ca_tail=HOSTILE, cert_tail=HOSTILE, root_tail=HOSTILE)
+def test_hostile_values_read_back_exactly_and_run_nothing(  # noqa: PLR0917
+    tmp_path: Path, tls_files: TlsFiles, user: str, secret: str, ca_tail: str, cert_tail: str, root_tail: str
+) -> None:
+    case = Path(os.urandom(6).hex())
+    base = tmp_path / case
+    base.mkdir()
+    canary = base / "CANARY"
+
+    def at(tail: str) -> Path:
+        return base / tail.replace("/", "_").replace("\0", "_")
+
+    ca, cert, key, root = at("ca " + ca_tail), at("c " + cert_tail), at("k " + cert_tail), at("m " + root_tail)
+    tls_files.ca.cert_pem.write_to_path(str(ca))
+    tls_files.client.cert_chain_pems[0].write_to_path(str(cert))
+    tls_files.client.private_key_pem.write_to_path(str(key))
+    (root / "work").mkdir(parents=True)
+    # The command prints the hostile text; the shell sees it single-quoted, so only an mbsync misreading
+    # changes what is printed (and the canary would show a command substitution that ran).
+    command = f"cd {shlex.quote(str(base))} && printf '%s\\n' {shlex.quote(secret)}"
+    with stub(server_context(tls_files)) as server:
+        # LOGIN: Cyrus SASL's PLAIN refuses or trims a user name that starts with a blank
+        incoming = _imap(server.port, username=user, password_command=command, mechanisms=["login"],
+                         tls={"ca_file": str(ca), "client_cert": str(cert), "client_key": str(key)})  # fmt: skip
+        rendered = render({"work": {"address": "a@example.org", "incoming": incoming}}, {"maildir-root": str(root)})
+        assert rendered.gaps == ()
+        rc = write(base, rendered)
+        parses(rc, base)
+        assert not canary.exists()  # nothing ran while the file was read
+        done = mbsync(rc, base, "-l", "work")
+    assert done.returncode == 0, done.stderr
+    assert server.seen == [Seen(True, "LOGIN", user, secret)]
+    assert not canary.exists()
+    # split at \n only, as mbsync does (str.splitlines would also split at \x85 and \u2028)
+    lines = rc.read_text("utf-8").split("\n")
+    keywords = [line.split(" ", 1)[0] for line in lines if line and line[0] != "#"]
+    assert keywords == ["IMAPAccount", "Host", "Port", "User", "PassCmd", "SSLType", "SystemCertificates",
+                        "CertificateFile", "ClientCertificate", "ClientKey", "AuthMechs", "IMAPStore", "Account",
+                        "MaildirStore", "Path", "Inbox", "SubFolders", "Channel", "Far", "Near", "Patterns",
+                        "Create", "SyncState"]  # fmt: skip
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(command=HOSTILE)
+def test_a_hostile_password_command_runs_nothing_while_the_file_is_read(tmp_path: Path, command: str) -> None:
+    base = tmp_path / os.urandom(6).hex()
+    base.mkdir()
+    # relative CANARY: the file is read with the working directory at base
+    incoming = {"protocol": "imap", "host": "localhost", "password_command": command}
+    rc = write(base, render({"work": {"address": "a@example.org", "incoming": incoming}}))
+    binary = need("mbsync")["mbsync"]
+    done = subprocess.run([binary, "-c", str(rc), NO_CHANNEL], capture_output=True, text=True, cwd=base,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(base)}, timeout=60, check=False)  # fmt: skip
+    assert done.stderr == PARSED_OK
+    assert not (base / "CANARY").exists()
+
+
+# --- examples ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
+def test_examples_render_and_mbsync_reads_them(tmp_path: Path, example: Path) -> None:
+    doc = load_document(str(example))
+    _, refusals = common_gaps(doc.model)
+    refused = {line.split(":", 1)[0].removeprefix("account ") for line in refusals}
+    model = select(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
+    rendered = render_model(TARGET, model, {})
+    imap = [a for a in model.accounts if a.incoming is not None and a.incoming.protocol is Protocol.IMAP]
+    if not imap:
+        assert rendered.files == ()
+        return
+    rc = write(tmp_path, rendered)
+    for account in imap:
+        assert account.incoming is not None
+        if account.incoming.tls.ca_file is not None:  # mbsync opens it while parsing: point it at a file here
+            rc.write_text(rc.read_text().replace(f'"{account.incoming.tls.ca_file}"', f'"{rc}"'))
+    parses(rc, tmp_path)
+    channels = [line.removeprefix("Channel ") for line in rc.read_text().splitlines() if line.startswith("Channel ")]
+    assert channels == [a.name for a in imap]
