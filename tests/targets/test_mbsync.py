@@ -44,7 +44,7 @@ from mailconf.errors import UsageError
 from mailconf.escape import UnsafeValue
 from mailconf.escape.mbsync import MAX_LINE_BYTES, mbsync_line, mbsync_quote
 from mailconf.model import Account, Auth, Model, Protocol, Security, Server, Tls
-from mailconf.render import RenderError, common_gaps, environment, render_model, select
+from mailconf.render import RenderError, common_gaps, environment, render_model, select_accounts
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, ROOT, need
 from tests.servers import ScriptedServer, never_greet
@@ -721,7 +721,7 @@ def test_examples_render_and_mbsync_reads_them(tmp_path: Path, example: Path) ->
     doc = load_document(str(example))
     _, refusals = common_gaps(doc.model)
     refused = {line.split(":", 1)[0].removeprefix("account ") for line in refusals}
-    model = select(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
+    model = select_accounts(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
     rendered = render_model(TARGET, model, {})
     imap = [a for a in model.accounts if a.incoming is not None and a.incoming.protocol is Protocol.IMAP]
     if not imap:
