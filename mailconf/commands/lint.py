@@ -55,8 +55,10 @@ def run(request: LintRequest) -> int:
     return int(code)
 
 
-def publish(results: Sequence[Result], tool_name: str, rules: Mapping[str, RuleInfo], report: ReportOptions) -> None:
-    """The report, to standard output or ``--output-file`` (written whole, then renamed into place)."""
+def publish(
+    results: Sequence[Result], tool_name: str, rules: Mapping[str, RuleInfo], report: ReportOptions, epilogue: str = ""
+) -> None:
+    """The report (and ``epilogue``), to standard output or ``--output-file`` (written whole, then renamed)."""
     import sys
 
     from ..report import REPORTERS, Tool, default_format, use_color
@@ -64,7 +66,7 @@ def publish(results: Sequence[Result], tool_name: str, rules: Mapping[str, RuleI
     fmt = report.fmt or default_format()
     stream = sys.stdout if report.output_file is None else None
     color = fmt == "text" and use_color(stream, mode=report.color)
-    text = REPORTERS[fmt](results, Tool(tool_name, rules, color=color, summary=not report.quiet))
+    text = REPORTERS[fmt](results, Tool(tool_name, rules, color=color, summary=not report.quiet)) + epilogue
     if report.output_file is None:
         console.out(text)
     else:

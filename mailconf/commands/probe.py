@@ -7,10 +7,18 @@ refused for its errors), 2 usage error or unreadable file, 3 internal error.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import sys
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
-from ..errors import ExitCode
+from ..errors import ExitCode, printable
+from ..report import default_format
 from . import console
+
+if TYPE_CHECKING:
+    from ..probe import ServerReport
+    from ..probe.runner import Board
 from .lint import ReportOptions, publish
 
 
@@ -39,8 +47,14 @@ def run(request: ProbeRequest) -> int:
     policies = PolicyFinder(request.config, request.fail_level, request.disable, request.severity)
     options = Options(request.login, request.allow_cleartext, request.show_cert)
     expanded = expand(request.files, policies.for_directory)
-    results = probe_files(expanded.files, request.accounts, options, policies, request.concurrency)
-    publish([r for r in results if r.error is None], "mailconf probe", entries(), request.report)
+    watch = None if request.report.quiet or not sys.stderr.isatty() else ProgressLine()
+    results = probe_files(
+        expanded.files, request.accounts, options, policies, concurrency=request.concurrency, watch=watch
+    )
+    table = ""
+    if (request.report.fmt or default_format()) == "text" and not request.report.quiet:
+        table = summary_table([s for r in results for s in r.servers])
+    publish([r for r in results if r.error is None], "mailconf probe", entries(), request.report, table)
     code = ExitCode.OK
     if any(r.refused or r.failed for r in results) and not request.report.exit_zero:
         code = ExitCode.FINDINGS
@@ -54,3 +68,65 @@ def run(request: ProbeRequest) -> int:
             console.say(str(result.error))
             code = max(code, result.error.exit_code)
     return int(code)
+
+
+class ProgressLine:
+    """While servers are pending, one line on standard error: how many, and the longest-running one's step.
+
+    Only on a terminal, never with ``--quiet``; the line is rewritten in place and
+    cleared when every server is done.
+    """
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, board: Board, labels: Sequence[str]) -> None:
+        pending = board.pending()
+        if not pending:
+            if self.shown:
+                sys.stderr.write("\r\033[K")
+                sys.stderr.flush()
+                self.shown = False
+            return
+        oldest = min(pending, key=lambda i: board.started[i] or 0.0)
+        elapsed = time.monotonic() - (board.started[oldest] or time.monotonic())
+        done = sum(board.done)
+        now = f"{labels[oldest]}: {board.steps[oldest]} ({elapsed:.1f} s)"
+        line = f"probing {done}/{len(labels)} done, {len(pending)} pending: {now}"
+        width = _terminal_width()
+        sys.stderr.write("\r\033[K" + printable(line)[: width - 1])
+        sys.stderr.flush()
+        self.shown = True
+
+
+def _terminal_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+#: The summary table shows this many servers; the rest are counted (the worst first, so they show).
+SUMMARY_ROWS = 20
+
+
+def summary_table(servers: Sequence[ServerReport]) -> str:
+    """One screen: server, verdict, TLS version, certificate expiry, authentication offered."""
+    if not servers:
+        return ""
+    ranked = sorted(servers, key=lambda s: -(s.verdict.value if s.verdict is not None else -1))
+    shown = ranked[:SUMMARY_ROWS] if len(ranked) > SUMMARY_ROWS else servers
+    rows = [("server", "verdict", "TLS", "certificate expires", "authentication")]
+    for s in shown:
+        verdict = "ok" if s.verdict is None or s.verdict.label == "info" else s.verdict.label
+        expires = s.facts.expires.date().isoformat() if s.facts.expires else "-"
+        auth = ", ".join(s.facts.auth) or "-"
+        rows.append((printable(s.label), verdict, s.facts.tls_version or "-", expires, auth))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4] for row in rows
+    ]
+    if len(ranked) > SUMMARY_ROWS:
+        rest = ranked[SUMMARY_ROWS:]
+        ok = sum(1 for s in rest if s.verdict is None or s.verdict.label == "info")
+        lines.append(f"... and {len(rest)} more servers ({ok} ok)")
+    return "\n" + "\n".join(line.rstrip() for line in lines) + "\n"

@@ -11,14 +11,14 @@ and exit-code contract as lint: 0 clean, 1 findings at or above the fail level
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from ..errors import InternalError, MailconfError, UsageError
 from ..model import Finding, Location, Server, Severity
 from ..settings import PolicyFinder
-from .runner import Options
+from .runner import Board, Facts, Options, Outcome, probe_all
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,8 @@ class ProbedFile:
     error: MailconfError | None = None
     #: the fail level of the settings that apply to this file
     fail_level: Severity = Severity.ERROR
+    #: one line per probed server, for the summary table
+    servers: tuple[ServerReport, ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -44,18 +46,41 @@ class ServerToProbe(NamedTuple):
     file: int
     server: Server
     location: Location
+    account: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.account} {self.server.side} {self.server.endpoint}"
+
+
+class ServerReport(NamedTuple):
+    """One server's verdict and what was learnt: a row of the summary table."""
+
+    label: str  # "work incoming imap.example.com:993"
+    verdict: Severity | None  # the worst finding (info: only information), None: nothing found
+    facts: Facts
+
+
+#: Called while probing, about every 0.2 s and once at the end: the board and each server's label.
+Watcher = Callable[[Board, Sequence[str]], None]
 
 
 def probe_files(
-    paths: Sequence[str], accounts: Sequence[str], options: Options, policies: PolicyFinder, concurrency: int = 32
+    paths: Sequence[str],
+    accounts: Sequence[str],
+    options: Options,
+    policies: PolicyFinder,
+    *,
+    concurrency: int = 32,
+    watch: Watcher | None = None,
 ) -> list[ProbedFile]:
     """Load every file, probe the selected servers of the valid ones, and locate the findings.
 
     The settings' policy applies as in lint: disabled checks are dropped, severities overridden.
+    ``watch`` sees the progress (it must not block: it runs in the probing loop).
     """
     from ..document import Document, load_document
     from ..lint import refusal
-    from .runner import probe_all
 
     results: list[ProbedFile] = []
     docs: list[Document | None] = []
@@ -74,21 +99,39 @@ def probe_files(
         results.append(ProbedFile(path, (), fail_level=policies.for_file(path).fail_level))
         docs.append(doc)
     servers = select_servers(docs, accounts)
-    outcomes = asyncio.run(probe_all([s.server for s in servers], options, concurrency))
+    board = Board(len(servers))
+    outcomes = asyncio.run(_probe_watched(servers, options, concurrency, board, watch))
     found: dict[int, list[Finding]] = {}
-    for server, server_outcomes in zip(servers, outcomes, strict=True):
+    reports: dict[int, list[ServerReport]] = {}
+    for number, (server, server_outcomes) in enumerate(zip(servers, outcomes, strict=True)):
         policy = policies.for_file(results[server.file].path)
+        mine = found.setdefault(server.file, [])
+        before = len(mine)
         for outcome in server_outcomes:
             check = outcome.check
             if not policy.enabled(check.ID):
                 continue
             severity = policy.severity_of(check.ID, outcome.severity or check.SEVERITY)
-            found.setdefault(server.file, []).append(
-                Finding(check.ID, check.SLUG, severity, server.location, outcome.message)
-            )
+            mine.append(Finding(check.ID, check.SLUG, severity, server.location, outcome.message))
+        verdict = max((f.severity for f in mine[before:]), default=None)
+        reports.setdefault(server.file, []).append(ServerReport(server.label, verdict, board.facts[number]))
     for index, located in found.items():
-        results[index] = ProbedFile(results[index].path, tuple(located), fail_level=results[index].fail_level)
+        results[index] = replace(results[index], findings=tuple(located), servers=tuple(reports[index]))
     return results
+
+
+async def _probe_watched(
+    servers: Sequence[ServerToProbe], options: Options, concurrency: int, board: Board, watch: Watcher | None
+) -> list[list[Outcome]]:
+    task = asyncio.ensure_future(probe_all([s.server for s in servers], options, concurrency, board=board))
+    labels = [s.label for s in servers]
+    while watch is not None and not task.done():
+        watch(board, labels)
+        await asyncio.wait({task}, timeout=0.2)
+    outcomes = await task
+    if watch is not None:
+        watch(board, labels)  # every server done: the display clears itself
+    return outcomes
 
 
 def select_servers(docs: Sequence[object], names: Sequence[str]) -> list[ServerToProbe]:
@@ -108,7 +151,7 @@ def select_servers(docs: Sequence[object], names: Sequence[str]) -> list[ServerT
                 location = doc.locate(server.path, on_key=True)
             except Exception as exc:  # noqa: BLE001 - a bug in locating must not hide the others
                 raise InternalError.wrap(doc.path, "locating a server", exc) from None
-            targets.append(ServerToProbe(index, server, location))
+            targets.append(ServerToProbe(index, server, location, account.name))
     missing = [n for n in names if n not in seen]
     if missing:
         files = ", ".join(d.path for d in docs if isinstance(d, Document)) or "the valid files"

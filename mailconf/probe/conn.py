@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import checks
@@ -53,10 +54,14 @@ class Progress:
 
     step: str = "connecting"
     check: Check = checks.CONNECT_FAILED
+    #: told of every step (the progress display of ``mailconf probe`` on a terminal)
+    on_step: Callable[[str], None] | None = None
 
     def at(self, step: str, check: Check = checks.NO_RESPONSE) -> None:
         self.step = step
         self.check = check
+        if self.on_step is not None:
+            self.on_step(step)
 
 
 class Connection:

@@ -19,6 +19,7 @@ import signal
 import socket
 import ssl
 import threading
+import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import NamedTuple
@@ -35,6 +36,7 @@ from .redact import Redactor
 from .sasl import MECHANISMS, Credentials
 from .smtp import Smtp
 from .tls import Negotiated, Rejection, Trust, assess, describe_chain, negotiated, trust_for, unverified_context
+from .x509 import try_summarise
 
 #: Seconds a session may take when the server declares no timeout (or 0, "none").
 DEFAULT_TIMEOUT = 30
@@ -55,6 +57,28 @@ class Options(NamedTuple):
     login: bool = False
     allow_cleartext: bool = False
     show_cert: bool = False
+
+
+class Facts(NamedTuple):
+    """What a probe learnt about one server, for the summary table."""
+
+    tls_version: str | None = None  # "TLSv1.3"
+    expires: dt.datetime | None = None  # the server certificate's notAfter
+    auth: tuple[str, ...] = ()  # mechanisms offered, and the LOGIN/USER command
+
+
+class Board:
+    """Each server's current step, start time and facts, while probing (a progress display reads it)."""
+
+    def __init__(self, count: int) -> None:
+        self.steps: list[str] = ["waiting"] * count
+        self.started: list[float | None] = [None] * count
+        self.done: list[bool] = [False] * count
+        self.facts: list[Facts] = [Facts()] * count
+
+    def pending(self) -> list[int]:
+        """The servers being probed now (started, not done), in order."""
+        return [i for i, start in enumerate(self.started) if start is not None and not self.done[i]]
 
 
 class Outcome(NamedTuple):
@@ -123,10 +147,14 @@ async def in_daemon_thread(function: Callable[[str, int], list[Address]], host: 
     return await future
 
 
-async def probe_server(server: Server, options: Options, resolver: Resolver = resolve) -> list[Outcome]:
-    """Every finding about one server, in the order found."""
+async def probe_server(
+    server: Server, options: Options, resolver: Resolver = resolve, board: Board | None = None, index: int = 0
+) -> list[Outcome]:
+    """Every finding about one server, in the order found (its step and facts kept on ``board``)."""
     found: list[Outcome] = []
     timeout = timeout_of(server)
+    if board is not None:
+        board.steps[index] = "resolving"
     try:
         async with asyncio.timeout(timeout):
             addresses = await resolver(server.host, server.port)
@@ -138,6 +166,8 @@ async def probe_server(server: Server, options: Options, resolver: Resolver = re
     if not addresses:
         return [Outcome(checks.DNS_FAILED, f"{server.host} has no address; check host")]
     session = Session(server, options, trust_for(server), addresses, found)
+    if board is not None:
+        session.board_slot = (board, index)
     rejection = await session.run(session.trust.context, None)
     if rejection is not None:
         await session.run(unverified_context(), rejection)
@@ -160,6 +190,22 @@ class Session:
         self.tls: Negotiated | None = None
         #: every form of the secret produced in this session (the connections register them)
         self.redactor = Redactor()
+        #: where this server's steps and facts are shown while probing, if anywhere
+        self.board_slot: tuple[Board, int] | None = None
+
+    def _step(self, step: str) -> None:
+        if self.board_slot is not None:
+            board, index = self.board_slot
+            board.steps[index] = step
+
+    def _learnt(self, dialogue: Dialogue, caps: Capabilities) -> None:
+        if self.board_slot is None:
+            return
+        board, index = self.board_slot
+        summary = try_summarise(self.tls.leaf) if self.tls is not None and self.tls.leaf else None
+        auth = sorted(caps.mechanisms) + ([dialogue.LOGIN_COMMAND] if caps.login_command else [])
+        board.facts[index] = Facts(self.tls.version if self.tls else None, summary.not_after if summary else None,
+                                   tuple(auth))  # fmt: skip
 
     def add(self, check: Check, message: str, severity: Severity | None = None) -> None:
         """Every finding of a session passes here: the one place where secrets are masked."""
@@ -169,7 +215,7 @@ class Session:
 
     async def run(self, context: ssl.SSLContext, rejection: Rejection | None) -> Rejection | None:
         """One connection. Returns the rejection when the handshake refused the certificate."""
-        progress = Progress()
+        progress = Progress(on_step=self._step)
         conn: Connection | None = None
         try:
             async with asyncio.timeout(self.timeout):
@@ -262,6 +308,7 @@ class Session:
                 trusted = await self._handshake(conn, context, rejection, label)
                 caps = await dialogue.capabilities(conn)
         self._auth_offered(dialogue, caps)
+        self._learnt(dialogue, caps)
         self.add(checks.SERVER_OK, self._summary(dialogue, caps))
         if self.options.login:
             await self._login(conn, dialogue, caps, trusted)
@@ -403,15 +450,21 @@ def choose_method(server: Server, caps: Capabilities) -> str | None:
 
 
 async def probe_all(
-    servers: Sequence[Server], options: Options, concurrency: int, resolver: Resolver = resolve
+    servers: Sequence[Server],
+    options: Options,
+    concurrency: int,
+    resolver: Resolver = resolve,
+    board: Board | None = None,
 ) -> list[list[Outcome]]:
     """Every server at once, at most ``concurrency`` in flight; results in the order given."""
     gate = asyncio.Semaphore(concurrency)
 
-    async def one(server: Server) -> list[Outcome]:
+    async def one(index: int, server: Server) -> list[Outcome]:
         async with gate:
+            if board is not None:
+                board.started[index] = time.monotonic()
             try:
-                return await probe_server(server, options, resolver)
+                return await probe_server(server, options, resolver, board, index)
             except Exception as exc:  # noqa: BLE001 - a bug must not hide the other servers' results
                 if os.environ.get("MAILCONF_DEBUG"):
                     traceback.print_exception(exc)
@@ -420,9 +473,12 @@ async def probe_all(
                     "please report it (MAILCONF_DEBUG=1 shows the traceback)"
                 )
                 return [Outcome(checks.PROTOCOL_ERROR, message)]
+            finally:
+                if board is not None:
+                    board.done[index] = True
 
     with _signals_end_commands():
-        return list(await asyncio.gather(*(one(s) for s in servers)))
+        return list(await asyncio.gather(*(one(i, s) for i, s in enumerate(servers))))
 
 
 #: The exit status after a signal, as a shell reports it (128 + the signal number).

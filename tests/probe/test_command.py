@@ -38,8 +38,71 @@ def test_text_output_and_exit_code(
     path = write_accounts(tmp_path / "a.yaml", imaps(dovecot, certs))
     code = main(["probe", "--format", "text", str(path)])
     out, err = capfd.readouterr()
-    assert out == f"{path}:5:5: info MC820 server-ok: {SUMMARY}\n1 info in 1 file\n"
+    server = f"test incoming imap://127.0.0.1:{dovecot.ports.imaps}"
+    width = len(server)
+    assert out == (
+        f"{path}:5:5: info MC820 server-ok: {SUMMARY}\n1 info in 1 file\n"
+        "\n"
+        f"{'server':<{width}}  verdict  TLS      certificate expires  authentication\n"
+        f"{server}  ok       TLSv1.3  3000-01-01           LOGIN, PLAIN, LOGIN command\n"
+    )
     assert (code, err) == (0, "")
+    assert main(["probe", "-q", str(path)]) == 0  # quiet: the findings only
+    assert capfd.readouterr() == (f"{path}:5:5: info MC820 server-ok: {SUMMARY}\n", "")
+
+
+def test_the_summary_ranks_the_worst_first_and_fits_one_screen(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "many.yaml"
+    accounts = "".join(
+        f"  a{i:02}:\n    address: a{i}@example.org\n    outgoing: {json.dumps(refused_port())}\n" for i in range(25)
+    )
+    path.write_text("version: 1\naccounts:\n" + accounts)
+    assert main(["probe", "--format", "text", str(path)]) == 1
+    lines = capfd.readouterr().out.splitlines()
+    table = lines[lines.index("") + 1 :]
+    assert table[0].split() == ["server", "verdict", "TLS", "certificate", "expires", "authentication"]
+    assert len(table) == 1 + 20 + 1
+    assert all(row.split()[3:] == ["error", "-", "-", "-"] for row in table[1:21])
+    assert table[-1] == "... and 5 more servers (0 ok)"
+
+
+def test_progress_on_a_terminal(tmp_path: Path, dovecot: Dovecot, certs: Certificates) -> None:
+    """A real pseudo-terminal as standard error: the progress line is drawn, then cleared."""
+    import os
+    import pty
+    import socket
+    import subprocess
+    import sys
+
+    silent = socket.create_server(("127.0.0.1", 0))  # connects (the kernel's backlog), never greets
+    path = write_accounts(tmp_path / "a.yaml", {**imaps(dovecot, certs), "port": silent.getsockname()[1]})
+    primary, secondary = pty.openpty()
+    done = subprocess.run(
+        [sys.executable, "-m", "mailconf", "probe", str(path)],
+        stdout=subprocess.PIPE, stderr=secondary, stdin=subprocess.DEVNULL, timeout=60, check=False,
+    )  # fmt: skip
+    os.close(secondary)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO: the terminal's other side is closed and drained
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(primary)
+    assert done.returncode == 1
+    assert b"probing 0/1 done, 1 pending: test incoming imap://127.0.0.1:" in seen
+    assert seen.endswith(b"\r\x1b[K")  # cleared at the end
+    quiet = subprocess.run(
+        [sys.executable, "-m", "mailconf", "probe", "-q", str(path)],
+        capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert quiet.stderr == b""
+    silent.close()
 
 
 def test_fail_level_info(
