@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import gc
+import os
+import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from . import loader, schema
@@ -65,11 +67,15 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 def read_bytes(path: str) -> bytes:
-    """The file's bytes, or an InputError (exit 2) with one line: what and how to fix."""
-    target = Path(path)
+    """The file's bytes, or an InputError (exit 2) with one line: what and how to fix.
+
+    Only a regular file is read. It is opened without blocking (a FIFO would wait
+    for a writer forever, and the files after it would never be linted) and
+    checked with fstat on the open descriptor, so what is read is what was
+    checked. At most MAX_FILE_BYTES are read, even from a file that grows.
+    """
     try:
-        with target.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; check the path") from None
     except IsADirectoryError:
@@ -77,12 +83,46 @@ def read_bytes(path: str) -> bytes:
     except PermissionError:
         raise InputError(f"{path}: permission denied; make the file readable") from None
     except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket cannot be opened at all
+            raise InputError(f"{path}: not a regular file; it is a socket, name a YAML file") from None
         raise InputError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(f"{path}: is a directory; name a YAML file")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path}: not a regular file; it is {_kind(info.st_mode)}, name a YAML file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise InputError(_too_large(path))
+        data = _read_at_most(fd, MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    finally:
+        os.close(fd)
     if len(data) > MAX_FILE_BYTES:
-        raise InputError(
-            f"{path}: larger than {MAX_FILE_BYTES >> 20} MiB, too large for an account file; check the path"
-        )
+        raise InputError(_too_large(path))
     return data
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks = []
+    left = limit
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(path: str) -> str:
+    return f"{path}: larger than {MAX_FILE_BYTES >> 20} MiB, too large for an account file; check the path"
+
+
+def _kind(mode: int) -> str:
+    kinds = {stat.S_ISFIFO: "a named pipe", stat.S_ISCHR: "a character device", stat.S_ISBLK: "a block device"}
+    return next((name for test, name in kinds.items() if test(mode)), "of an unknown kind")
 
 
 def load_document(path: str, raw: bytes | None = None) -> Document:
