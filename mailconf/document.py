@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import gc
+import hashlib
+import json
 import os
 import stat
 from collections.abc import Iterator, Mapping
@@ -39,6 +41,8 @@ class Issue:
     line: int
     column: int
     message: str
+    #: the YAML path it is about, when there is one (schema problems)
+    path: YamlPath | None = None
 
 
 @dataclass
@@ -58,7 +62,34 @@ class Document:
 
     @property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        """The lines as an editor shows them: split at \\n only (YAML 1.2 has no other line break
+        that mailconf accepts; str.splitlines would also split at NEL, LS and PS)."""
+        return self.text.split("\n")
+
+    def subject(self, path: YamlPath) -> str:
+        """What a finding at ``path`` is about, independent of where it is written.
+
+        The path, and a digest of the value there when it is a scalar and not a
+        secret (a changed value is a different finding; a secret's digest could be
+        brute-forced, so it is never made). Containers contribute no digest, so an
+        edit elsewhere in an account keeps the account's findings the same.
+        """
+        value = _value_at(self.data, path)
+        digest = ""
+        if not isinstance(value, (dict, list)) and not (path and path[-1] in schema.SECRET_KEYS):
+            canonical = json.dumps(value, sort_keys=True, ensure_ascii=True, default=str)
+            digest = hashlib.sha256(canonical.encode("ascii")).hexdigest()[:16]
+        return json.dumps([list(path), digest], ensure_ascii=True, default=str)
+
+
+def _value_at(data: Any, path: YamlPath) -> Any:
+    node = data
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
 
 
 #: No account file comes near this (10,000 accounts take about 3 MB); /dev/zero or a
@@ -166,7 +197,7 @@ def _load_document(path: str, raw: bytes) -> Document:
     for problem in problems:
         refined = _refine(problem)
         where = doc.locate(refined.path, on_key=refined.on_key)
-        doc.issues.append(Issue(refined.rule, where.line, where.column, refined.message))
+        doc.issues.append(Issue(refined.rule, where.line, where.column, refined.message, refined.path))
     doc.invalid_accounts = invalid
     if any(not p.path or p.path[0] != "accounts" or len(p.path) < 2 for p in problems):
         # the document shell (version, defaults...) is wrong: no account can be trusted

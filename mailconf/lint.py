@@ -25,9 +25,9 @@ def lint_document(doc: Document, policy: Policy) -> list[Finding]:
     raw: list[Finding] = []
     for issue in doc.issues:
         rule = RULES[issue.rule]
-        raw.append(
-            Finding(rule.ID, rule.SLUG, rule.SEVERITY, Location(doc.path, issue.line, issue.column), issue.message)
-        )
+        subject = "" if issue.path is None else doc.subject(issue.path)
+        location = Location(doc.path, issue.line, issue.column)
+        raw.append(Finding(rule.ID, rule.SLUG, rule.SEVERITY, location, issue.message, subject))
     if doc.model.accounts:
         for rule in RULES.values():
             if not policy.enabled(rule.ID):
@@ -40,6 +40,7 @@ def lint_document(doc: Document, policy: Policy) -> list[Finding]:
                         problem.severity or rule.SEVERITY,
                         doc.locate(problem.path, on_key=problem.on_key),
                         problem.message,
+                        doc.subject(problem.path),
                     )
                 )
     raw = list(dict.fromkeys(raw))  # a value in `defaults:` is one finding, not one per server

@@ -50,6 +50,10 @@ class Finding(NamedTuple):
     severity: Severity
     location: Location
     message: str
+    #: What the finding is about, stable when lines move (see Document.subject): the YAML
+    #: path and a digest of its value, never a secret's. Empty for a finding about the file
+    #: as a whole. Never printed; SARIF's partialFingerprints are made from it.
+    subject: str = ""
 
     def __str__(self) -> str:
         return f"{self.location}: {self.severity.label} {self.rule} {self.slug}: {self.message}"
