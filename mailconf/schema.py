@@ -188,7 +188,7 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
             yield SchemaProblem(path, f"{name} is not allowed here; remove it", on_key=True)
     elif kind == "enum":
         choices = ", ".join(str(c) for c in error.validator_value)
-        yield SchemaProblem(path, f"{name} must be one of {choices}{_got(key, instance)}")
+        yield SchemaProblem(path, f"{name} must be one of {choices}{_got(key, instance)}{_quote_hint(key, error)}")
     elif kind == "const":
         yield SchemaProblem(path, f"{name} must be {json.dumps(error.validator_value)}{_got(key, instance)}")
     elif kind == "type":
@@ -250,6 +250,17 @@ def _got(key: Any, instance: Any) -> str:
     if len(shown) > 60:
         shown = shown[:57] + "..."
     return f" (got {shown})"
+
+
+def _quote_hint(key: Any, error: Any) -> str:
+    """`min_version: 1.2` is the number 1.2 to YAML, and the choice is the text "1.2": say to quote it."""
+    instance = error.instance
+    if isinstance(instance, bool) or not isinstance(instance, (int, float)) or not isinstance(key, str):
+        return ""
+    written = str(instance)
+    if written not in error.validator_value:
+        return ""
+    return f"; write it as a string: {key}: {json.dumps(written)}"
 
 
 def _article(kind: Any) -> str:
