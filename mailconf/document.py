@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import errno
 import gc
-import hashlib
-import json
 import os
 import stat
 from collections.abc import Iterator, Mapping
@@ -24,6 +22,7 @@ from .model import (
     Protocol,
     Security,
     Server,
+    Subject,
     Tls,
     YamlPath,
     default_port,
@@ -66,20 +65,18 @@ class Document:
         that mailconf accepts; str.splitlines would also split at NEL, LS and PS)."""
         return self.text.split("\n")
 
-    def subject(self, path: YamlPath) -> str:
+    def subject(self, path: YamlPath) -> Subject:
         """What a finding at ``path`` is about, independent of where it is written.
 
-        The path, and a digest of the value there when it is a scalar and not a
-        secret (a changed value is a different finding; a secret's digest could be
-        brute-forced, so it is never made). Containers contribute no digest, so an
-        edit elsewhere in an account keeps the account's findings the same.
+        The path, and the value there when it is a scalar and not a secret (a changed
+        value is a different finding; a secret must never be hashed: it could be
+        brute-forced). A container gives no value, so an edit elsewhere in an account
+        keeps the account's findings the same.
         """
         value = _value_at(self.data, path)
-        digest = ""
-        if not isinstance(value, (dict, list)) and not (path and path[-1] in schema.SECRET_KEYS):
-            canonical = json.dumps(value, sort_keys=True, ensure_ascii=True, default=str)
-            digest = hashlib.sha256(canonical.encode("ascii")).hexdigest()[:16]
-        return json.dumps([list(path), digest], ensure_ascii=True, default=str)
+        if isinstance(value, (dict, list)) or (path and path[-1] in schema.SECRET_KEYS):
+            value = None
+        return Subject(path, value)
 
 
 def _value_at(data: Any, path: YamlPath) -> Any:

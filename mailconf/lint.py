@@ -25,7 +25,7 @@ def lint_document(doc: Document, policy: Policy) -> list[Finding]:
     raw: list[Finding] = []
     for issue in doc.issues:
         rule = RULES[issue.rule]
-        subject = "" if issue.path is None else doc.subject(issue.path)
+        subject = None if issue.path is None else doc.subject(issue.path)
         location = Location(doc.path, issue.line, issue.column)
         raw.append(Finding(rule.ID, rule.SLUG, rule.SEVERITY, location, issue.message, subject))
     if doc.model.accounts:

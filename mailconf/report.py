@@ -219,13 +219,16 @@ FINGERPRINT_KEY = "mailconf/v1"
 
 def _fingerprint(finding: Finding) -> str:
     """Stable when lines move: the rule and what the finding is about (Finding.subject: the YAML
-    path, which names the account and the setting, and a digest of the value; never a secret).
+    path, which names the account and the setting, and the value there; never a secret's).
 
     A finding about the file as a whole (a syntax error, an encoding) has no subject; its
     message stands in. Equal fingerprints in one file are told apart by their order
     (``:1``, ``:2``, as GitHub's own fingerprints are).
     """
-    about = finding.subject or "message:" + finding.message
+    if finding.subject is None:
+        about = "message:" + finding.message
+    else:
+        about = json.dumps([list(finding.subject.path), finding.subject.value], ensure_ascii=True, default=str)
     return hashlib.sha256(f"{finding.rule}\0{about}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
