@@ -385,3 +385,11 @@ def test_yaml_1_2_line_breaks_are_characters_of_comments_and_scalars() -> None:
     assert loaded.data == {"a": 1, "b": "x\u2029y", "c": "p\u2028q", "d": ["\u2028\ue000", "\ue001\x85"]}
     assert [loaded.positions.locate(loaded.data, (key,)) for key in "abcd"] == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert loaded.positions.locate(loaded.data, ("d", 1)) == (4, 17)
+
+
+def test_a_suppression_below_a_line_separator_in_a_comment_still_applies(tmp_path: Path) -> None:
+    """The suppression scanner counts lines as the loader does (by \\n), not as str.splitlines."""
+    text = INSECURE.replace("version: 1\n", "version: 1\n# kept for Bob\u2028(and Carol)\n", 1).replace(
+        "security: none\n", "security: none  # mailconf: disable=MC101 a test box on the LAN\n", 1
+    )
+    assert lint_bytes(tmp_path, text.encode()) == Outcome(0, "", "")
