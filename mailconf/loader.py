@@ -10,7 +10,11 @@ object is ever constructed from a tag, and hostile input meets explicit limits:
 - nesting deeper than ``MAX_DEPTH`` is a finding, never a recursion error;
 - duplicate keys are findings (MC701), the first value is kept;
 - a byte-order mark, CRLF line ends, an empty file and bytes that are not UTF-8
-  each give one located finding.
+  each give one located finding;
+- a whole number of more than ``MAX_NUMBER_DIGITS`` digits is a finding (MC002)
+  at the value, never a conversion error;
+- NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR are content, as in YAML 1.2 (libyaml
+  would break lines there), and lines are counted by ``\n`` only.
 
 Scalars are resolved with the YAML 1.2 core schema (``yes``/``no`` stay strings,
 as in ruamel.yaml), keys stay the text that was written.
