@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import gc
+import os
+import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from . import loader, schema
@@ -20,6 +22,7 @@ from .model import (
     Protocol,
     Security,
     Server,
+    Subject,
     Tls,
     YamlPath,
     default_port,
@@ -37,6 +40,8 @@ class Issue:
     line: int
     column: int
     message: str
+    #: the YAML path it is about, when there is one (schema problems)
+    path: YamlPath | None = None
 
 
 @dataclass
@@ -56,7 +61,32 @@ class Document:
 
     @property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        """The lines as an editor shows them: split at \\n only (YAML 1.2 has no other line break
+        that mailconf accepts; str.splitlines would also split at NEL, LS and PS)."""
+        return self.text.split("\n")
+
+    def subject(self, path: YamlPath) -> Subject:
+        """What a finding at ``path`` is about, independent of where it is written.
+
+        The path, and the value there when it is a scalar and not a secret (a changed
+        value is a different finding; a secret must never be hashed: it could be
+        brute-forced). A container gives no value, so an edit elsewhere in an account
+        keeps the account's findings the same.
+        """
+        value = _value_at(self.data, path)
+        if isinstance(value, (dict, list)) or (path and path[-1] in schema.SECRET_KEYS):
+            value = None
+        return Subject(path, value)
+
+
+def _value_at(data: Any, path: YamlPath) -> Any:
+    node = data
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
 
 
 #: No account file comes near this (10,000 accounts take about 3 MB); /dev/zero or a
@@ -65,11 +95,15 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 def read_bytes(path: str) -> bytes:
-    """The file's bytes, or an InputError (exit 2) with one line: what and how to fix."""
-    target = Path(path)
+    """The file's bytes, or an InputError (exit 2) with one line: what and how to fix.
+
+    Only a regular file is read. It is opened without blocking (a FIFO would wait
+    for a writer forever, and the files after it would never be linted) and
+    checked with fstat on the open descriptor, so what is read is what was
+    checked. At most MAX_FILE_BYTES are read, even from a file that grows.
+    """
     try:
-        with target.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; check the path") from None
     except IsADirectoryError:
@@ -77,12 +111,46 @@ def read_bytes(path: str) -> bytes:
     except PermissionError:
         raise InputError(f"{path}: permission denied; make the file readable") from None
     except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket cannot be opened at all
+            raise InputError(f"{path}: not a regular file; it is a socket, name a YAML file") from None
         raise InputError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(f"{path}: is a directory; name a YAML file")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path}: not a regular file; it is {_kind(info.st_mode)}, name a YAML file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise InputError(_too_large(path))
+        data = _read_at_most(fd, MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    finally:
+        os.close(fd)
     if len(data) > MAX_FILE_BYTES:
-        raise InputError(
-            f"{path}: larger than {MAX_FILE_BYTES >> 20} MiB, too large for an account file; check the path"
-        )
+        raise InputError(_too_large(path))
     return data
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks = []
+    left = limit
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(path: str) -> str:
+    return f"{path}: larger than {MAX_FILE_BYTES >> 20} MiB, too large for an account file; check the path"
+
+
+def _kind(mode: int) -> str:
+    kinds = {stat.S_ISFIFO: "a named pipe", stat.S_ISCHR: "a character device", stat.S_ISBLK: "a block device"}
+    return next((name for test, name in kinds.items() if test(mode)), "of an unknown kind")
 
 
 def load_document(path: str, raw: bytes | None = None) -> Document:
@@ -126,7 +194,7 @@ def _load_document(path: str, raw: bytes) -> Document:
     for problem in problems:
         refined = _refine(problem)
         where = doc.locate(refined.path, on_key=refined.on_key)
-        doc.issues.append(Issue(refined.rule, where.line, where.column, refined.message))
+        doc.issues.append(Issue(refined.rule, where.line, where.column, refined.message, refined.path))
     doc.invalid_accounts = invalid
     if any(not p.path or p.path[0] != "accounts" or len(p.path) < 2 for p in problems):
         # the document shell (version, defaults...) is wrong: no account can be trusted

@@ -35,9 +35,9 @@ def document_findings(doc: Document) -> list[Finding]:
     findings = []
     for issue in doc.issues:
         rule = RULES[issue.rule]
-        findings.append(
-            Finding(rule.ID, rule.SLUG, rule.SEVERITY, Location(doc.path, issue.line, issue.column), issue.message)
-        )
+        subject = None if issue.path is None else doc.subject(issue.path)
+        location = Location(doc.path, issue.line, issue.column)
+        findings.append(Finding(rule.ID, rule.SLUG, rule.SEVERITY, location, issue.message, subject))
     return findings
 
 
@@ -64,6 +64,7 @@ def lint_document(doc: Document, policy: Policy) -> list[Finding]:
                         problem.severity or rule.SEVERITY,
                         doc.locate(problem.path, on_key=problem.on_key),
                         problem.message,
+                        doc.subject(problem.path),
                     )
                 )
     raw = list(dict.fromkeys(raw))  # a value in `defaults:` is one finding, not one per server

@@ -10,7 +10,11 @@ object is ever constructed from a tag, and hostile input meets explicit limits:
 - nesting deeper than ``MAX_DEPTH`` is a finding, never a recursion error;
 - duplicate keys are findings (MC701), the first value is kept;
 - a byte-order mark, CRLF line ends, an empty file and bytes that are not UTF-8
-  each give one located finding.
+  each give one located finding;
+- a whole number of more than ``MAX_NUMBER_DIGITS`` digits is a finding (MC002)
+  at the value, never a conversion error;
+- NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR are content, as in YAML 1.2 (libyaml
+  would break lines there), and lines are counted by ``\n`` only.
 
 Scalars are resolved with the YAML 1.2 core schema (``yes``/``no`` stay strings,
 as in ruamel.yaml), keys stay the text that was written.
@@ -19,30 +23,30 @@ as in ruamel.yaml), keys stay the text that was written.
 from __future__ import annotations
 
 import re
-import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from ruamel.yaml.cyaml import CParser as _Parser  # needs ruamel.yaml.clib, a declared dependency
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import (
-    AliasEvent,
-    DocumentStartEvent,
-    MappingEndEvent,
-    MappingStartEvent,
-    ScalarEvent,
-    SequenceEndEvent,
-    SequenceStartEvent,
-    StreamEndEvent,
-)
 from ruamel.yaml.reader import ReaderError
 
+from . import _clib_events
+from ._clib_events import ALIAS as _ALIAS
+from ._clib_events import DOCUMENT as _DOCUMENT
+from ._clib_events import END as _END
+from ._clib_events import MAPPING as _MAPPING
+from ._clib_events import SCALAR as _SCALAR
+from ._clib_events import SEQUENCE as _SEQUENCE
+from ._clib_events import STREAM_END as _STREAM_END
+from ._clib_events import Event
 from .model import YamlPath
 
 MAX_DEPTH = 64
 MAX_ALIAS_EXPANSION = 1_000_000
+#: No setting needs more than 5 digits. Far longer numbers are refused where they are
+#: written: Python converts at most 4,300 decimal digits to an int (as few as 640 with
+#: PYTHONINTMAXSTRDIGITS), and every later stage would have to print them.
+MAX_NUMBER_DIGITS = 100
 
 
 class LoadProblem(NamedTuple):
@@ -112,6 +116,14 @@ _SCALAR_TAGS = frozenset(TAG_PREFIX + t for t in ("str", "int", "float", "bool",
 _COLLECTION_TAGS = frozenset((TAG_PREFIX + "map", TAG_PREFIX + "seq", "!"))
 
 
+class NumberTooLong(Exception):
+    """A YAML integer of more than MAX_NUMBER_DIGITS digits (not a ValueError: no tag hides it)."""
+
+    def __init__(self, digits: int) -> None:
+        super().__init__(digits)
+        self.digits = digits
+
+
 def resolve_plain(text: str) -> Any:  # noqa: PLR0911
     """A plain (unquoted) scalar per the YAML 1.2 core schema."""
     if text in _NULLS:
@@ -121,6 +133,10 @@ def resolve_plain(text: str) -> Any:  # noqa: PLR0911
     if text in _FALSE:
         return False
     if text[0] in _NUMERIC_START:
+        if len(text) > MAX_NUMBER_DIGITS and (_INT.match(text) or _OCT.match(text) or _HEX.match(text)):
+            digits = len(text.lstrip("+-")) - (2 if text[1:2] in ("o", "x") else 0)
+            if digits > MAX_NUMBER_DIGITS:
+                raise NumberTooLong(digits)
         if _INT.match(text):
             return int(text)
         if _OCT.match(text):
@@ -238,78 +254,75 @@ def _syntax(exc: YAMLError, text: str = "") -> LoadProblem:
 
 # --- events -------------------------------------------------------------------
 #
-# ruamel.yaml's C parser turns each libyaml event into an instance of a Python
-# class (ruamel.yaml.events), whose three chained ``__init__`` methods cost more
-# than the parsing itself. The parser finds those classes by name in its module
-# (``_ruamel_yaml``), so while ``_build`` runs, the names are bound to factories
-# that return plain tuples, which the loop also reads faster than attributes.
-# The original classes are restored before ``_build`` returns. If the C parser
-# ever stops calling them as below, the same tuples are made from its ordinary
-# events instead (slower, same result).
+# The C parser's events come as plain tuples (see mailconf/_clib_events.py, the
+# one place that knows how).
+#
+# libyaml reads YAML 1.1, where NEL (U+0085), LINE SEPARATOR (U+2028) and
+# PARAGRAPH SEPARATOR (U+2029) are line breaks; in YAML 1.2 (section 5.4) they
+# are ordinary characters, allowed in comments and scalars. A file holding one
+# is parsed with each of them replaced by a private-use character that the file
+# does not hold (one code point for one, so every column stays), and the scalars
+# get the original characters back. Lines are then counted as an editor counts
+# them: by \n only.
 
-_SCALAR, _MAPPING, _SEQUENCE, _END, _ALIAS, _DOCUMENT, _STREAM_END, _OTHER = range(8)
-
-#: (kind, value, style, tag, anchor, start mark) | (kind, tag, anchor, start mark) | (kind, anchor, start mark) ...
-Event = tuple[Any, ...]
-
-_FACTORIES: dict[str, Callable[..., Event]] = {
-    "ScalarEvent": lambda anchor, tag, implicit, value, start, end, style: (_SCALAR, value, style, tag, anchor, start),
-    "MappingStartEvent": lambda anchor, tag, implicit, start, end, flow: (_MAPPING, tag, anchor, start),
-    "SequenceStartEvent": lambda anchor, tag, implicit, start, end, flow: (_SEQUENCE, tag, anchor, start),
-    "MappingEndEvent": lambda start, end: (_END,),
-    "SequenceEndEvent": lambda start, end: (_END,),
-    "AliasEvent": lambda anchor, start, end: (_ALIAS, anchor, start),
-    "DocumentStartEvent": lambda start, end, explicit, version, tags: (_DOCUMENT, start),
-    "DocumentEndEvent": lambda start, end, explicit: (_OTHER,),
-    "StreamStartEvent": lambda start, end, encoding: (_OTHER,),
-    "StreamEndEvent": lambda start, end: (_STREAM_END,),
-}
-_SWAP_LOCK = threading.Lock()
+_YAML11_BREAKS = "\x85\u2028\u2029"
 
 
-def _as_tuple(event: Any) -> Event:  # noqa: PLR0911
-    """An ordinary ruamel.yaml event -> the tuple the factories make."""
-    cls = event.__class__
-    if cls is ScalarEvent:
-        return (_SCALAR, event.value, event.style, event.tag, event.anchor, event.start_mark)
-    if cls is MappingStartEvent:
-        return (_MAPPING, event.tag, event.anchor, event.start_mark)
-    if cls is SequenceStartEvent:
-        return (_SEQUENCE, event.tag, event.anchor, event.start_mark)
-    if cls is MappingEndEvent or cls is SequenceEndEvent:
-        return (_END,)
-    if cls is AliasEvent:
-        return (_ALIAS, event.anchor, event.start_mark)
-    if cls is DocumentStartEvent:
-        return (_DOCUMENT, event.start_mark)
-    if cls is StreamEndEvent:
-        return (_STREAM_END,)
-    return (_OTHER,)
+def _yaml12_text(text: str) -> tuple[str, dict[int, str] | None]:
+    """``text`` for libyaml, and the translation that restores the scalars (None: nothing to do)."""
+    if "\x85" not in text and "\u2028" not in text and "\u2029" not in text:
+        return text, None
+    lowered = text.lower()
+    stand_ins: list[str] = []
+    code = 0xE000  # the Private Use Area: printable for libyaml, no meaning in YAML
+    while len(stand_ins) < len(_YAML11_BREAKS):
+        # never a character the file holds, written or as an escape (\uE000) in a quoted scalar
+        if chr(code) not in text and f"{code:04x}" not in lowered:
+            stand_ins.append(chr(code))
+        code += 1
+    forward = str.maketrans(dict(zip(_YAML11_BREAKS, stand_ins, strict=True)))
+    back = str.maketrans(dict(zip(stand_ins, _YAML11_BREAKS, strict=True)))
+    return text.translate(forward), back
 
 
 def _build(text: str) -> tuple[Any, Positions, list[LoadProblem]]:
-    """Build from tuple events made directly by the C parser, or from its ordinary events."""
+    """Build from the C parser's events, with YAML 1.2's line breaks (see above)."""
+    parsed, back = _yaml12_text(text)
     try:
-        module = sys.modules.get(_Parser.__module__)  # the C extension
-        if module is not None and all(hasattr(module, name) for name in _FACTORIES):
-            with _SWAP_LOCK:
-                saved = {name: getattr(module, name) for name in _FACTORIES}
-                try:
-                    for name, factory in _FACTORIES.items():
-                        setattr(module, name, factory)
-                    get_event = _Parser(text).get_event
-                    first = get_event()
-                    if first.__class__ is tuple:
-                        return _build_from(get_event, first)
-                except TypeError:
-                    pass  # the C parser calls the event classes differently now: use its ordinary events
-                finally:
-                    for name, original in saved.items():
-                        setattr(module, name, original)
-        plain = _Parser(text).get_event
-        return _build_from(lambda: _as_tuple(plain()), _as_tuple(plain()))
+        if back is None:
+            return _clib_events.parse(parsed, _build_from)
+        built = _clib_events.parse(parsed, lambda get_event, first: _build_restoring(back, get_event, first))
     except YAMLError as exc:
-        raise LoadAbort(_syntax(exc, text)) from None
+        problem = _syntax(exc, parsed)
+        if back is None:
+            raise LoadAbort(problem) from None
+        raise LoadAbort(problem._replace(message=problem.message.translate(back))) from None
+    except LoadAbort as abort:
+        if back is None:
+            raise
+        raise LoadAbort(abort.problem._replace(message=abort.problem.message.translate(back))) from None
+    data, positions, problems = built
+    return data, positions, [p._replace(message=p.message.translate(back)) for p in problems]
+
+
+def _build_restoring(
+    back: dict[int, str], get_event: _clib_events.GetEvent, first: Event
+) -> tuple[Any, Positions, list[LoadProblem]]:
+    """:func:`_build_from`, with the stand-ins in scalars, anchors and aliases turned back."""
+
+    def restore(event: Event) -> Event:
+        kind = event[0]
+        if kind == _SCALAR:
+            _, value, style, tag, anchor, mark = event
+            anchor = anchor.translate(back) if anchor else anchor
+            return (_SCALAR, value.translate(back), style, tag, anchor, mark)
+        if kind in (_MAPPING, _SEQUENCE) and event[2]:
+            return (kind, event[1], event[2].translate(back), event[3])
+        if kind == _ALIAS:
+            return (_ALIAS, event[1].translate(back), event[2])
+        return event
+
+    return _build_from(lambda: restore(get_event()), restore(first))
 
 
 def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Positions, list[LoadProblem]]:  # noqa: PLR0912, PLR0915
@@ -381,17 +394,20 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
                 continue
             line = mark.line + 1
             col = mark.column + 1
-            if tag is None:
-                value = text if style else resolve(text)
-            elif tag == "!":
-                value = text
-            else:
-                try:
-                    value = _resolve_tagged(tag, text)
-                except ValueError as exc:
-                    raise LoadAbort(
-                        LoadProblem("MC001", line, col, f"{exc}; remove the tag or fix the value")
-                    ) from None
+            try:
+                if tag is None:
+                    value = text if style else resolve(text)
+                elif tag == "!":
+                    value = text
+                else:
+                    try:
+                        value = _resolve_tagged(tag, text)
+                    except ValueError as exc:
+                        raise LoadAbort(
+                            LoadProblem("MC001", line, col, f"{exc}; remove the tag or fix the value")
+                        ) from None
+            except NumberTooLong as exc:
+                raise LoadAbort(_too_long(exc.digits, key if is_map else no_key, line, col)) from None
             if anchor is not None:
                 anchors[anchor] = (value, 1)
         elif kind == MAPPING or kind == SEQUENCE:  # noqa: PLR1714, SIM109 (no tuple built per event)
@@ -502,6 +518,18 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
     if not have_root or root is None:
         raise LoadAbort(LoadProblem("MC002", 1, 1, "file is empty; write a mapping with `version: 1` and `accounts:`"))
     return root, positions, problems
+
+
+def _too_long(digits: int, key: Any, line: int, col: int) -> LoadProblem:
+    """MC002: no setting takes such a number (the schema could not even be asked: it is no int yet)."""
+    name = f"`{key}`" if isinstance(key, str) and key.isprintable() and len(key) <= 64 else "this value"
+    return LoadProblem(
+        "MC002",
+        line,
+        col,
+        f"{name} is a number of {digits:,} digits, far too large for any setting "
+        f"(mailconf reads numbers of at most {MAX_NUMBER_DIGITS} digits); write the intended value",
+    )
 
 
 def _bad_tag(tag: str, line: int, col: int) -> LoadProblem:

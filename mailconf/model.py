@@ -42,6 +42,14 @@ class Location(NamedTuple):
         return f"{self.path}:{self.line}:{self.column}"
 
 
+class Subject(NamedTuple):
+    """The YAML path a finding is about (it names the account and the setting), and the scalar
+    value there; None for a mapping, a list, or a secret (whose value must never be hashed or shown)."""
+
+    path: YamlPath
+    value: str | int | float | bool | None
+
+
 class Finding(NamedTuple):
     """One problem, located. Equality includes the message."""
 
@@ -50,6 +58,9 @@ class Finding(NamedTuple):
     severity: Severity
     location: Location
     message: str
+    #: What the finding is about, stable when lines move (see Document.subject). None for a
+    #: finding about the file as a whole. Never printed; SARIF's partialFingerprints hash it.
+    subject: Subject | None = None
 
     def __str__(self) -> str:
         return f"{self.location}: {self.severity.label} {self.rule} {self.slug}: {self.message}"

@@ -2,12 +2,20 @@
 
 Each reporter is a function ``(results, tool) -> str``; REPORTERS feeds the
 ``--format`` choice. ``lint`` and ``probe`` share them.
+
+Every format is valid UTF-8 whatever the file names are. A name that is not
+UTF-8 reaches Python with its undecodable bytes as lone surrogates
+(``surrogateescape``); every format shows such a byte as ``\\xFF``
+(:func:`readable`), and SARIF's ``uri`` percent-encodes the original bytes
+(``%FF``), so a SARIF consumer still finds the file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -54,13 +62,35 @@ def text(results: Sequence[Result], tool: Tool) -> str:
             label = f.severity.label
             if tool.color:
                 label = f"{_COLORS[f.severity]}{label}{_RESET}"
-            lines.append(f"{printable(str(f.location))}: {label} {f.rule} {f.slug}: {printable(f.message)}")
+            lines.append(
+                f"{printable(readable(str(f.location)))}: {label} {f.rule} {f.slug}: {printable(readable(f.message))}"
+            )
     total = sum(counts.values())
     if total and tool.summary:
         parts = [f"{counts[s]} {_plural(s.label, counts[s])}" for s in reversed(Severity) if counts[s]]
         files = len(results)
         lines.append(f"{', '.join(parts)} in {files} file{'s' if files != 1 else ''}")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def readable(text: str) -> str:
+    """``text`` without lone surrogates, so that it encodes as UTF-8.
+
+    An undecodable byte of a file name (U+DC80-U+DCFF under surrogateescape)
+    becomes ``\\xNN``, as Python's ``backslashreplace`` shows bytes; any other lone
+    surrogate becomes ``\\uXXXX``.
+    """
+    if _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub(_escape_surrogate, text)
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
 def _plural(label: str, count: int) -> str:
@@ -70,13 +100,13 @@ def _plural(label: str, count: int) -> str:
 def json_(results: Sequence[Result], tool: Tool) -> str:
     payload = [
         {
-            "path": f.location.path,
+            "path": readable(f.location.path),
             "line": f.location.line,
             "column": f.location.column,
             "severity": f.severity.label,
             "rule": f.rule,
             "slug": f.slug,
-            "message": f.message,
+            "message": readable(f.message),
         }
         for r in results
         for f in r.findings
@@ -91,10 +121,10 @@ def github(results: Sequence[Result], tool: Tool) -> str:
     for r in results:
         for f in r.findings:
             props = (
-                f"file={_gh_prop(printable(f.location.path))},line={f.location.line},col={f.location.column},"
+                f"file={_gh_prop(printable(readable(f.location.path)))},line={f.location.line},col={f.location.column},"
                 f"title={_gh_prop(f'{f.rule} {f.slug}')}"
             )
-            lines.append(f"::{kinds[f.severity]} {props}::{_gh_data(printable(f.message))}")
+            lines.append(f"::{kinds[f.severity]} {props}::{_gh_data(printable(readable(f.message)))}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -126,17 +156,22 @@ def sarif(results: Sequence[Result], tool: Tool) -> str:
                 "shortDescription": {"text": rule.TITLE},
                 "fullDescription": {"text": doc.splitlines()[0]},
                 "help": {"text": doc},
+                "helpUri": help_uri(rule.ID),
                 "defaultConfiguration": {"level": _SARIF_LEVELS[rule.SEVERITY]},
                 "properties": {"slug": rule.SLUG},
             }
         )
     sarif_results = []
     for r in results:
+        seen: dict[str, int] = {}
         for f in r.findings:
+            fingerprint = _fingerprint(f)
+            seen[fingerprint] = occurrence = seen.get(fingerprint, 0) + 1
             entry: dict[str, Any] = {
                 "ruleId": f.rule,
                 "level": _SARIF_LEVELS[f.severity],
-                "message": {"text": f.message},
+                "message": {"text": readable(f.message)},
+                "partialFingerprints": {FINGERPRINT_KEY: f"{fingerprint}:{occurrence}"},
                 "locations": [
                     {
                         "physicalLocation": {
@@ -170,15 +205,42 @@ def sarif(results: Sequence[Result], tool: Tool) -> str:
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
+def help_uri(rule_id: str) -> str:
+    """The rule's section of docs/rules.md, from the one documentation home (mailconf.DOCS_URL)."""
+    from . import DOCS_URL
+
+    return f"{DOCS_URL}rules.md#{rule_id.lower()}"
+
+
+#: SARIF partialFingerprints key (versioned: a new way of fingerprinting gets a new key).
+FINGERPRINT_KEY = "mailconf/v1"
+
+
+def _fingerprint(finding: Finding) -> str:
+    """Stable when lines move: the rule and what the finding is about (Finding.subject: the YAML
+    path, which names the account and the setting, and the value there; never a secret's).
+
+    A finding about the file as a whole (a syntax error, an encoding) has no subject; its
+    message stands in. Equal fingerprints in one file are told apart by their order
+    (``:1``, ``:2``, as GitHub's own fingerprints are).
+    """
+    if finding.subject is None:
+        about = "message:" + finding.message
+    else:
+        about = json.dumps([list(finding.subject.path), finding.subject.value], ensure_ascii=True, default=str)
+    return hashlib.sha256(f"{finding.rule}\0{about}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 def _camel(slug: str) -> str:
     head, *rest = slug.split("-")
     return head + "".join(part.capitalize() for part in rest)
 
 
 def _uri(path: str) -> str:
+    """A relative URI reference: the file name's own bytes, percent-encoded (RFC 3986)."""
     from urllib.parse import quote
 
-    return quote(path.replace(os.sep, "/"))
+    return quote(os.fsencode(path.replace(os.sep, "/")))
 
 
 REPORTERS: dict[str, Callable[[Sequence[Result], Tool], str]] = {

@@ -28,6 +28,7 @@ from .model import Finding, Location
 from .rules import mc708_unused_suppression as UNUSED
 
 _DIRECTIVE = re.compile(r"(?:^|\s)#\s*mailconf:\s*(disable|disable-file)=([A-Za-z0-9_,-]+)(.*)$")
+_LINE_BREAK = re.compile("\r\n|\r|\n")
 _ANY_DIRECTIVE = re.compile(r"(?:^|\s)#\s*mailconf:")
 
 
@@ -45,7 +46,9 @@ def scan(text: str) -> list[Directive]:
     if "mailconf:" not in text:  # the common case costs one search
         return []
     directives = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # YAML 1.2's line breaks only (str.splitlines would also split at NEL, LS and PS,
+    # which YAML 1.2 keeps in comments, and shift every directive below them)
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
         if "mailconf:" not in line:
             continue
         comment_at = _comment_at(line)

@@ -237,7 +237,8 @@ def test_python_dash_m_and_the_console_script_agree(tmp_path: Path) -> None:
 
 
 def test_endless_input_exits_2_with_bounded_memory(tmp_path: Path) -> None:
-    """/dev/zero never ends: mailconf reads at most 64 MiB of a file, then refuses it."""
+    """/dev/zero never ends: it is not a regular file, so it is refused before a byte is read
+    (a regular file over 64 MiB is refused from its size: tests/test_input_files.py)."""
     assert run_mailconf("lint", "/dev/zero", cwd=tmp_path) == Outcome(
-        2, "", "mailconf: /dev/zero: larger than 64 MiB, too large for an account file; check the path\n"
+        2, "", "mailconf: /dev/zero: not a regular file; it is a character device, name a YAML file\n"
     )

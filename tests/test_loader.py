@@ -43,6 +43,10 @@ def _bomb() -> bytes:
 EMPTY = "error MC002 schema-violation: file is empty; write a mapping with `version: 1` and `accounts:`"
 NOT_A_MAPPING = "error MC002 schema-violation: the file must be a mapping with `version: 1` and `accounts:`"
 DEEP = "error MC001 yaml-syntax: nesting deeper than 64 levels; a mailconf file needs about 5"
+HUGE = (
+    "error MC002 schema-violation: {name} is a number of {digits} digits, far too large for any setting "
+    "(mailconf reads numbers of at most 100 digits); write the intended value"
+)
 MC101_AT_8_17 = (
     "8:17: error MC101 cleartext-credentials: password login to imap.example.com without TLS "
     "sends the credentials in cleartext; set security: tls (port 993)"
@@ -215,6 +219,55 @@ CASES: list[tuple[str, bytes, list[str], int]] = [
         1,
     ),
     (
+        "integer-of-5000-digits",
+        CLEAN.replace(
+            "host: imap.example.com\n", "host: imap.example.com\n      port: " + "9" * 5000 + "\n", 1
+        ).encode(),
+        [f"8:13: {HUGE.format(name='`port`', digits='5,000')}"],
+        1,
+    ),
+    (
+        "hex-integer-of-101-digits",
+        CLEAN.replace(
+            "host: imap.example.com\n", "host: imap.example.com\n      port: 0x" + "f" * 101 + "\n", 1
+        ).encode(),
+        [f"8:13: {HUGE.format(name='`port`', digits='101')}"],
+        1,
+    ),
+    (
+        "tagged-integer-of-5000-digits-in-a-list",
+        b"version: 1\naccounts: [!!int " + b"1" * 5000 + b"]\n",
+        [f"2:12: {HUGE.format(name='this value', digits='5,000')}"],
+        1,
+    ),
+    (
+        "line-separator-in-a-comment",
+        ("# kept for Bob\u2028(and Carol)\n" + INSECURE).encode(),
+        [MC101_AT_8_17.replace("8:17:", "9:17:", 1)],
+        1,
+    ),
+    (
+        "paragraph-separator-and-next-line-in-comments",
+        INSECURE.replace("version: 1\n", "version: 1 # \u2029\n# \x85 \x85\n", 1).encode(),
+        [MC101_AT_8_17.replace("8:17:", "9:17:", 1)],
+        1,
+    ),
+    (
+        "line-separator-in-a-plain-scalar",
+        INSECURE.replace("host: imap.example.com", "host: imap\u2028example.com", 1).encode(),
+        ["7:13: error MC703 invalid-hostname: host contains white space; remove it"],
+        1,
+    ),
+    (
+        "line-separator-then-a-syntax-error",
+        b"version: 1 # \xe2\x80\xa8\naccounts: [\n",
+        [
+            "3:1: error MC001 yaml-syntax: YAML syntax error: did not find expected node content "
+            "(while parsing a flow node)"
+        ],
+        1,
+    ),
+    (
         "bell-character",
         b"version: 1\naccounts: \x07\n",
         [
@@ -292,3 +345,51 @@ def test_merge_keys_and_positions() -> None:
     assert loaded.positions.locate(loaded.data, ("server", "timeout"), on_key=True) == (4, 3)
     # a merged key points at its source
     assert loaded.positions.locate(loaded.data, ("server", "security")) == (1, 25)
+
+
+@pytest.mark.parametrize("command", [("render", "-t", "msmtp"), ("probe",)])
+def test_integer_of_5000_digits_is_refused_by_render_and_probe(tmp_path: Path, command: tuple[str, ...]) -> None:
+    """The same finding as lint, then the command's one-line refusal naming the file: exit 1, never 3."""
+    text = CLEAN.replace("host: imap.example.com\n", "host: imap.example.com\n      port: " + "9" * 5000 + "\n", 1)
+    (tmp_path / "accounts.yaml").write_text(text, encoding="utf-8")
+    outcome = run_mailconf(*command, "accounts.yaml", cwd=tmp_path)
+    finding = f"accounts.yaml:8:13: {HUGE.format(name='`port`', digits='5,000')}\n"
+    if command[0] == "render":  # render reports on stderr: its stdout is the rendered file
+        expected = Outcome(
+            1,
+            "",
+            finding + "mailconf: accounts.yaml: not rendered: fix the errors above first "
+            "(`mailconf lint accounts.yaml`)\n",
+        )
+    else:
+        expected = Outcome(
+            1,
+            finding + "1 error in 1 file\n",
+            "mailconf: accounts.yaml: not probed: fix the errors first (`mailconf lint accounts.yaml`)\n",
+        )
+    assert outcome == expected
+
+
+def test_a_number_of_100_digits_is_still_read() -> None:
+    loaded = loader.load(b"x-big: -" + b"9" * 100 + b"\nx-hex: 0x" + b"f" * 100 + b"\n")
+    assert loaded.problems == []
+    assert loaded.data == {"x-big": -int("9" * 100), "x-hex": int("f" * 100, 16)}
+
+
+def test_yaml_1_2_line_breaks_are_characters_of_comments_and_scalars() -> None:
+    """NEL, LS and PS are content in YAML 1.2 (libyaml, a YAML 1.1 parser, would break lines there);
+    positions count lines by \\n only, as an editor does."""
+    text = "a: 1 # \u2028 \x85\nb: x\u2029y\nc: 'p\u2028q'\nd: [\"\\L\\ue000\", \ue001\x85]\n"
+    loaded = loader.load(text.encode())
+    assert loaded.problems == []
+    assert loaded.data == {"a": 1, "b": "x\u2029y", "c": "p\u2028q", "d": ["\u2028\ue000", "\ue001\x85"]}
+    assert [loaded.positions.locate(loaded.data, (key,)) for key in "abcd"] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert loaded.positions.locate(loaded.data, ("d", 1)) == (4, 17)
+
+
+def test_a_suppression_below_a_line_separator_in_a_comment_still_applies(tmp_path: Path) -> None:
+    """The suppression scanner counts lines as the loader does (by \\n), not as str.splitlines."""
+    text = INSECURE.replace("version: 1\n", "version: 1\n# kept for Bob\u2028(and Carol)\n", 1).replace(
+        "security: none\n", "security: none  # mailconf: disable=MC101 a test box on the LAN\n", 1
+    )
+    assert lint_bytes(tmp_path, text.encode()) == Outcome(0, "", "")

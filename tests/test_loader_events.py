@@ -1,20 +1,22 @@
 """The loader's two event sources give the same result, and the C parser is left as found.
 
 The loader has ruamel.yaml's C parser make plain tuples instead of event objects
-while it runs (mailconf/loader.py, "events"), and falls back to converting the
-ordinary event objects when that is not possible. Both paths must agree exactly.
+while it runs (mailconf/_clib_events.py, the only module that knows how), and
+falls back to converting the ordinary event objects when that is not possible.
+Both paths must agree exactly.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 from ruamel.yaml import events as ruamel_events
 from ruamel.yaml.cyaml import CParser
 
-from mailconf import loader
+from mailconf import _clib_events, loader
 
 DOCUMENTS = [
     b"version: 1\naccounts:\n  work:\n    address: a@example.com\n    incoming: {protocol: imap, host: h.example}\n",
@@ -29,6 +31,7 @@ DOCUMENTS = [
     b"a: *nope\n",
     b"- &a [1]\n- *a\n- {k: v}\n",
     b"",
+    "a: 1 # \u2028 and \x85 in a comment\nb: x\u2029y\nc: &\u2028k [1]\nd: *\u2028k\n".encode(),
 ]
 
 
@@ -55,15 +58,15 @@ def _summary(loaded: loader.Loaded) -> tuple[Any, ...]:
 def test_fallback_events_give_the_same_result(raw: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = _summary(loader.load(raw))
     # a name the C module does not have: the loader must use the ordinary event objects
-    monkeypatch.setitem(loader._FACTORIES, "NoSuchEvent", lambda: (0,))
+    monkeypatch.setitem(_clib_events._FACTORIES, "NoSuchEvent", lambda: (0,))
     converted: list[object] = []
-    convert = loader._as_tuple
+    convert = _clib_events._as_tuple
 
-    def counting(event: Any) -> loader.Event:
+    def counting(event: Any) -> _clib_events.Event:
         converted.append(event)
         return convert(event)
 
-    monkeypatch.setattr(loader, "_as_tuple", counting)
+    monkeypatch.setattr(_clib_events, "_as_tuple", counting)
     assert _summary(loader.load(raw)) == fast
     assert converted  # the ordinary events were used
 
@@ -72,5 +75,16 @@ def test_fallback_events_give_the_same_result(raw: bytes, monkeypatch: pytest.Mo
 def test_the_c_parser_keeps_its_event_classes(raw: bytes) -> None:
     loader.load(raw)
     module = sys.modules[CParser.__module__]
-    for name in loader._FACTORIES:
+    for name in _clib_events._FACTORIES:
         assert getattr(module, name) is getattr(ruamel_events, name)
+
+
+def test_the_swap_lives_in_one_module() -> None:
+    """Only mailconf/_clib_events.py touches the C parser's module; the loader calls its one function."""
+    for path in sorted((Path(loader.__file__).parent).rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        if path.name == "_clib_events.py":
+            continue
+        assert "cyaml" not in source, path
+        assert "ruamel.yaml.events" not in source, path
+    assert "_clib_events.parse(" in Path(loader.__file__).read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ package globally; without it the test skips, which CI turns into a failure.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pty
@@ -21,9 +22,12 @@ from typing import Any
 import pytest
 from jsonschema import Draft4Validator
 
-from mailconf import report
-from mailconf.model import Finding, Location, Severity
+from mailconf import DOCS_URL, report
+from mailconf.document import load_document
+from mailconf.lint import lint_document
+from mailconf.model import Finding, Location, Severity, Subject
 from mailconf.rules import RULES
+from mailconf.settings import Policy
 from tests.conftest import need
 from tests.test_cli import CLEAN, INSECURE, Outcome, run_mailconf
 
@@ -181,6 +185,7 @@ def test_sarif_results_carry_rule_level_and_location(files: Path) -> None:
             "ruleIndex": [r["id"] for r in rules].index("MC101"),
             "level": "error",
             "message": {"text": MC101_TEXT},
+            "partialFingerprints": {"mailconf/v1": _expected_fingerprint("MC101", MC101_SUBJECT)},
             "locations": [
                 {
                     "physicalLocation": {
@@ -203,7 +208,80 @@ def test_sarif_describes_every_rule_with_help(files: Path) -> None:
         assert entry["help"]["text"] == (rule.__doc__ or "").strip()
         assert entry["help"]["text"], entry["id"]
         assert entry["defaultConfiguration"] == {"level": levels[rule.SEVERITY]}
+        assert entry["helpUri"] == f"{DOCS_URL}rules.md#{entry['id'].lower()}"
         assert entry["properties"] == {"slug": rule.SLUG}
+
+
+#: MC101 of INSECURE is about the `security` of work's incoming server, whose value is "none".
+MC101_SUBJECT = '[["accounts", "work", "incoming", "security"], "none"]'
+
+
+def _expected_fingerprint(rule: str, subject: str, occurrence: int = 1) -> str:
+    return hashlib.sha256(f"{rule}\0{subject}".encode()).hexdigest()[:32] + f":{occurrence}"
+
+
+def test_doc_url_is_one_constant_and_absolute() -> None:
+    """SARIF 2.1.0 section 3.49.12: helpUri is an absolute URI. DOCS_URL is the one place to change it."""
+    assert DOCS_URL.startswith("https://") and DOCS_URL.endswith("/")
+    assert report.help_uri("MC101") == DOCS_URL + "rules.md#mc101"
+
+
+def _fingerprints(files: Path, text: str) -> list[tuple[str, int, str]]:
+    (files / "f.yaml").write_text(text, encoding="utf-8")
+    results = _sarif(files, "f.yaml")["runs"][0]["results"]
+    return [
+        (
+            r["ruleId"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            r["partialFingerprints"]["mailconf/v1"],
+        )
+        for r in results
+    ]
+
+
+TWO_ACCOUNTS = INSECURE + INSECURE.split("accounts:\n", 1)[1].replace("  work:", "  home:", 1).replace(
+    ".example.com", ".example.org"
+)
+
+
+def test_sarif_fingerprints_stay_when_lines_move_and_change_with_the_subject(files: Path) -> None:
+    before = _fingerprints(files, TWO_ACCOUNTS)
+    assert [(rule, line) for rule, line, _ in before] == [("MC101", 8), ("MC101", 18)]
+    work, home = (fingerprint for _, _, fingerprint in before)
+    assert work == _expected_fingerprint("MC101", MC101_SUBJECT)
+    assert home != work  # the same finding in two accounts: two subjects
+    # lines inserted above and the two accounts swapped: the same fingerprints, at other lines
+    head, accounts = TWO_ACCOUNTS.split("accounts:\n", 1)
+    work_text, home_text = accounts.split("  home:\n", 1)
+    moved = "# moved\n# around\n" + head + "accounts:\n  home:\n" + home_text + work_text
+    after = _fingerprints(files, moved)
+    assert sorted(fingerprint for _, _, fingerprint in after) == sorted([work, home])
+    assert [line for _, line, _ in after] != [line for _, line, _ in before]
+    # another value is another finding
+    changed = _fingerprints(files, TWO_ACCOUNTS.replace("security: none", "security: starttls-optional", 1))
+    assert work not in [fingerprint for _, _, fingerprint in changed]
+
+
+def test_sarif_fingerprints_of_file_level_findings_count_occurrences(files: Path) -> None:
+    """A syntax error has no subject: its rule and message, and the occurrence in the file."""
+    found = _fingerprints(files, "version: 1\naccounts: [\n")
+    message = "YAML syntax error: did not find expected node content (while parsing a flow node)"
+    assert found == [("MC001", 3, _expected_fingerprint("MC001", "message:" + message))]
+
+
+def test_a_secret_is_never_part_of_a_subject() -> None:
+    """A secret's value is never hashed (a hash of a password can be brute-forced); other values are."""
+    text = INSECURE.replace("auth: password\n", "auth: password\n      password: hunter2\n")
+    doc = load_document("a.yaml", text.encode())
+    assert doc.subject(("accounts", "work", "incoming", "password")) == Subject(
+        ("accounts", "work", "incoming", "password"), None
+    )
+    assert doc.subject(("accounts", "work", "incoming", "host")) == Subject(
+        ("accounts", "work", "incoming", "host"), "imap.example.com"
+    )
+    assert doc.subject(("accounts", "work")) == Subject(("accounts", "work"), None)  # a mapping: no value
+    mc401 = [f for f in lint_document(doc, Policy()) if f.rule == "MC401"]
+    assert [f.subject for f in mc401] == [Subject(("accounts", "work", "incoming", "password"), None)]
 
 
 def test_sarif_levels_follow_the_policy(files: Path) -> None:
@@ -332,3 +410,70 @@ def test_text_summary_counts_and_plurals() -> None:
     assert out.splitlines()[-1] == "2 errors, 2 warnings, 2 info in 2 files"
     assert out.splitlines()[0] == "a.yaml:0:1: info MC101 cleartext-credentials: m"
     assert report.text([_Result("a.yaml", ())], report.Tool("mailconf lint", RULES)) == ""
+
+
+# --- file names that are not UTF-8 ------------------------------------------------------
+
+BAD_NAME = b"caf\xe9.yaml"  # Latin-1: not UTF-8
+
+
+def _lint_bytes_out(cwd: Path, *args: bytes) -> tuple[int, bytes, bytes]:
+    """The real command with byte arguments; its output as bytes, so invalid UTF-8 cannot hide."""
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "GITHUB_ACTIONS", "MAILCONF_DEBUG")}
+    done = subprocess.run(
+        [sys.executable.encode(), b"-m", b"mailconf", b"lint", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        timeout=120,  # a hang guard, not a timing assertion
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("text", f"caf\\xe9.yaml:8:17: error MC101 cleartext-credentials: {MC101_TEXT}\n1 error in 1 file\n"),
+        ("github", f"::error file=caf\\xe9.yaml,line=8,col=17,title=MC101 cleartext-credentials::{MC101_TEXT}\n"),
+    ],
+)
+def test_a_file_name_that_is_not_utf8_is_named_readably(tmp_path: Path, fmt: str, expected: str) -> None:
+    (tmp_path / os.fsdecode(BAD_NAME)).write_text(INSECURE, encoding="utf-8")
+    code, out, err = _lint_bytes_out(tmp_path, b"--format", fmt.encode(), BAD_NAME)
+    assert (code, out.decode("utf-8"), err) == (1, expected, b"")
+
+
+def test_json_names_a_file_that_is_not_utf8_in_valid_utf8(tmp_path: Path) -> None:
+    (tmp_path / os.fsdecode(BAD_NAME)).write_text(INSECURE, encoding="utf-8")
+    code, out, err = _lint_bytes_out(tmp_path, b"--format", b"json", BAD_NAME)
+    assert (code, err) == (1, b"")
+    assert json.loads(out.decode("utf-8")) == [
+        {
+            "path": "caf\\xe9.yaml",
+            "line": 8,
+            "column": 17,
+            "severity": "error",
+            "rule": "MC101",
+            "slug": "cleartext-credentials",
+            "message": MC101_TEXT,
+        }
+    ]
+
+
+def test_sarif_names_a_file_that_is_not_utf8_by_its_bytes(tmp_path: Path) -> None:
+    """The uri percent-encodes the name's own bytes (RFC 3986), so a consumer finds the file."""
+    validator = sarif_validator()
+    (tmp_path / os.fsdecode(BAD_NAME)).write_text(INSECURE, encoding="utf-8")
+    code, out, err = _lint_bytes_out(tmp_path, b"--format", b"sarif", BAD_NAME)
+    assert (code, err) == (1, b"")
+    log = json.loads(out.decode("utf-8"))
+    assert [e.message for e in validator.iter_errors(log)] == []
+    [result] = log["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": "caf%E9.yaml"}
+    assert result["message"] == {"text": MC101_TEXT}
+
+
+def test_readable_escapes_only_lone_surrogates() -> None:
+    assert report.readable("caf\udce9/\ud800x\u2028é.yaml") == "caf\\xe9/\\ud800x\u2028é.yaml"
+    assert report.readable("plain.yaml") == "plain.yaml"

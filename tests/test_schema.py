@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +60,58 @@ def test_every_field_has_a_title_or_description_for_editors(definition: str) -> 
         name for name, node in fields.items() if not {"title", "description"} & set(_resolve(document, node))
     ]
     assert undocumented == []
+
+
+def _properties(document: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """Every property of the schema, wherever it is declared: (where, as written, resolved)."""
+    found: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+
+    def walk(node: dict[str, Any], where: str) -> None:
+        named = [(f"{where}/{k}", v) for k, v in node.get("properties", {}).items()]
+        named += [(f"{where}/{k}", v) for k, v in node.get("patternProperties", {}).items()]
+        for key in ("additionalProperties", "propertyNames"):
+            if isinstance(node.get(key), dict):
+                named.append((f"{where}/<{key}>", node[key]))
+        for name, value in named:
+            found.append((name, value, _resolve(document, value)))
+        for name, value in named:
+            walk(_resolve(document, value), name)
+
+    walk(document, "")
+    for name, definition in document["$defs"].items():
+        walk(definition, f"$defs/{name}")
+    return found
+
+
+def test_every_property_has_a_description_and_an_example() -> None:
+    """Editors show these on hover (yaml-language-server): a property without them is a property without docs."""
+    lacking = [
+        where
+        for where, written, resolved in _properties(published())
+        if not (written.get("description") or resolved.get("description"))
+        or not (written.get("examples") or resolved.get("examples"))
+    ]
+    assert lacking == []
+
+
+def test_the_property_walk_sees_every_kind_of_property() -> None:
+    """Not vacuous: the walk reaches nested, referenced, pattern and additional properties."""
+    seen = {where for where, _, _ in _properties(published())}
+    assert {
+        "/accounts/<additionalProperties>/incoming/tls/min_version",
+        "/defaults/outgoing/port",
+        "/^x-",
+        "/accounts/<propertyNames>",
+    } <= seen
+    assert len(seen) > 200
+
+
+def test_every_property_example_is_valid() -> None:
+    """An example that the schema itself rejects would teach the wrong thing in an editor."""
+    document = published()
+    for where, written, resolved in _properties(document):
+        for example in written.get("examples", []) + resolved.get("examples", []):
+            assert Draft202012Validator({**resolved, "$defs": document["$defs"]}).is_valid(example), (where, example)
 
 
 def test_value_definitions_carry_examples() -> None:
@@ -176,6 +227,53 @@ def test_enum() -> None:
     assert findings(BASE + "      security: ssl\n") == [
         ("MC002", 9, 17, '`security` must be one of tls, starttls, starttls-optional, none (got "ssl")'),
     ]
+
+
+@pytest.mark.parametrize(("written", "shown"), [("1.2", "1.2"), ("1.0", "1.0"), ("1.3", "1.3")])
+def test_min_version_written_as_a_number_says_to_quote_it(written: str, shown: str) -> None:
+    assert findings(BASE + f"      tls: {{min_version: {written}}}\n") == [
+        (
+            "MC002",
+            9,
+            26,
+            f"`min_version` must be one of 1.0, 1.1, 1.2, 1.3 (got {shown}); "
+            f'write it as a string: min_version: "{shown}"',
+        ),
+    ]
+
+
+def test_a_number_that_is_no_choice_gets_no_quote_hint() -> None:
+    assert findings(BASE + "      tls: {min_version: 1.5}\n") == [
+        ("MC002", 9, 26, "`min_version` must be one of 1.0, 1.1, 1.2, 1.3 (got 1.5)"),
+    ]
+
+
+#: neither an IPv4 address nor an RFC 1123 name (the last label is all digits)
+NUMERIC_HOSTS = ["999.999.999.999", "1.2.3.4.5", "127.1", "0x7f.1", "010.0.0.1", "1.2.3.4.", "12345", "256.1.1.1"]
+
+
+@pytest.mark.parametrize("host", NUMERIC_HOSTS)
+def test_a_host_ending_in_a_numeric_label_that_is_no_ipv4_address_is_mc703(host: str) -> None:
+    last = host.rstrip(".").rsplit(".", 1)[-1]
+    assert findings(BASE.replace("host: imap.example.com", f'host: "{host}"')) == [
+        (
+            "MC703",
+            7,
+            13,
+            f'host "{host}" is neither an IPv4 address (four numbers 0-255 without leading zeros, like 192.0.2.1) '
+            f'nor a host name (its last label "{last}" is all digits; RFC 1123 section 2.1); '
+            "write the server's name or its full address",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "host", ["192.0.2.1", "0.0.0.0", "255.255.255.255", "3com.example", "a1", "localhost", "xn--p1ai", "h.1a", "x.1-2"]
+)
+def test_names_with_digits_and_ipv4_addresses_stay_valid(host: str) -> None:
+    data = {"version": 1, "accounts": {"w": {"address": "a@example.com", "outgoing": {"host": host}}}}
+    assert schema.document_is_valid(data) is True
+    assert Draft202012Validator(published()).is_valid(data) is True
 
 
 def test_version_const() -> None:
@@ -510,7 +608,7 @@ def test_lint_never_crashes_on_mutated_documents(document: Any, block_style: boo
     """The whole pipeline (loader, schema, model, every rule) on the same documents, written as YAML:
     findings only, each located inside the file; never an exception."""
     text = json.dumps(document, indent=2 if block_style else None, ensure_ascii=False)
-    lines = len(re.split("\r\n|[\n\r\x85\u2028\u2029]", text))  # libyaml's line breaks (YAML 1.1)
+    lines = text.count("\n") + 1  # YAML 1.2 line breaks, as an editor counts them (json.dumps writes no \r)
     for finding in lint_text(text):
         assert 1 <= finding.location.line <= lines, finding
         assert finding.location.column >= 1, finding

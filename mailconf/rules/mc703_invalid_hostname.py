@@ -3,9 +3,13 @@
 Condition: ``host`` has a scheme prefix (``imaps://``), a port (``host:993``), a
 space, a character outside letters, digits, ``-`` and ``.``, an empty label, a
 label that starts or ends with ``-`` or is over 63 characters, or is over 253
-characters long. The schema rejects these; this rule explains the schema error
-precisely. It also catches a ``host:port`` that the schema lets through because it
-looks like an IPv6 address (``192.0.2.1:993``).
+characters long; or its last label is all digits while it is no IPv4 address
+(``999.999.999.999``, ``1.2.3.4.5``, the shorthand ``127.1``, ``0x7f.1``): RFC 1123
+section 2.1 keeps the dotted-decimal form for addresses, so no host name ends in
+an all-numeric label, and resolvers read such a name as an address in forms that
+differ from client to client. The schema rejects these; this rule explains the
+schema error precisely. It also catches a ``host:port`` that the schema lets
+through because it looks like an IPv6 address (``192.0.2.1:993``).
 
 Why: clients either fail to resolve the name or, worse, pass it to a shell or a
 config file where the extra characters mean something else.
@@ -25,6 +29,7 @@ Reference: RFC 1123 section 2.1; RFC 1035 section 2.3.4 (size limits).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Iterator
@@ -70,7 +75,23 @@ def diagnose(host: str) -> str | None:  # noqa: PLR0911 - one return per diagnos
         return f"host contains {_show(bad.group())}; a host name has only letters, digits, '-' and '.' (RFC 1123)"
     if not host:
         return "host is empty; write the server's name"
+    last = host.rstrip(".").rsplit(".", 1)[-1]
+    if last.isascii() and last.isdigit() and not _is_ipv4(host):
+        return (
+            f"host {_show(host)} is neither an IPv4 address (four numbers 0-255 without leading zeros, "
+            f"like 192.0.2.1) nor a host name (its last label {_show(last)} is all digits; RFC 1123 section 2.1); "
+            "write the server's name or its full address"
+        )
     return None
+
+
+def _is_ipv4(host: str) -> bool:
+    """Four numbers 0-255 without leading zeros (the only form every client reads alike)."""
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def check(model: Model) -> Iterator[Problem]:
