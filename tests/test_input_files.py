@@ -78,7 +78,12 @@ def test_a_file_at_the_limit_is_still_read(tmp_path: Path) -> None:
     assert read_bytes(str(at_limit)) == bytes(MAX_FILE_BYTES)
 
 
-def test_a_directory_is_refused(tmp_path: Path) -> None:
+def test_a_directory_is_walked_and_one_without_account_files_refused(tmp_path: Path) -> None:
     (tmp_path / "dir.yaml").mkdir()
     outcome = run_mailconf("lint", "dir.yaml", cwd=tmp_path)
+    assert outcome == Outcome(
+        2, "", "mailconf: dir.yaml: no account files here (include: *.yaml, *.yml); name a file, or set include in "
+        "the settings\n",
+    )  # fmt: skip
+    outcome = run_mailconf("render", "-t", "msmtp", "dir.yaml", cwd=tmp_path)  # render takes one file
     assert outcome == Outcome(2, "", "mailconf: dir.yaml: is a directory; name a YAML file\n")
