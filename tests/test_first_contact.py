@@ -90,6 +90,8 @@ def _lint_examples_with(clone: Path) -> str:
     venv = clone / ".venv"
     where = subprocess.run(
         [venv / "bin" / "python", "-c", "import mailconf; print(mailconf.__file__)"],
+        cwd=clone.parent,
+        env=_new_shell_env(_path_without_venvs()),
         capture_output=True,
         text=True,
         check=True,
