@@ -3,9 +3,10 @@
 The code block of README.md's "Two commands" section is read from a fresh ``git clone`` of this
 repository (so the test follows the README, and a clone holds only what is committed) and run:
 
-- pasted as one block into a new shell (bash reading it from standard input, without ``-e``: as
-  in a terminal, command 1's expected exit 1 does not stop command 2), with the python3 first on
-  PATH; command 2 then runs with command 1's venv active;
+- pasted as one block into a shell (bash reading it from standard input, without ``-e``: as in
+  a terminal, command 1's expected exit 1 does not stop command 2) where a venv is already active
+  if pytest runs in one (under .ci/run, its own .venv-ci/): command 1 activates .venv on top of
+  it, and command 2 runs with both on PATH;
 - one command at a time, each in a new shell with a root PATH, where python3 is Debian's
   ``/usr/bin/python3``: externally managed (PEP 668), pip refuses to install into it, so both
   commands must make venvs (command 1 needs Debian's python3-venv, as the README says).
@@ -58,14 +59,10 @@ def test_the_readme_block_is_two_commands_the_second_is_ci_run() -> None:
     assert found[1] == "bash .ci/run"
 
 
-def _new_shell_env(path: str) -> dict[str, str]:
-    """A new shell's environment: no venv active, nothing pointing Python elsewhere, the smoke switch on."""
-    keep = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE", "PYTEST_ADDOPTS")
-        and not k.startswith("MAILCONF_")
-    }
+def _new_shell_env(path: str, keep_venv: bool = False) -> dict[str, str]:
+    """A new shell's environment: nothing pointing Python elsewhere, the smoke switch on; no venv active unless kept."""
+    drop = ("PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE", "PYTEST_ADDOPTS", *(() if keep_venv else ("VIRTUAL_ENV",)))
+    keep = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("MAILCONF_")}
     return {**keep, "PATH": path, "MAILCONF_CI_SMOKE": "1"}
 
 
@@ -133,7 +130,7 @@ def test_the_two_commands_pasted_together_in_a_fresh_clone(tmp_path: Path) -> No
         ["bash", "--noprofile", "--norc"],
         input=block,
         cwd=clone,
-        env=_new_shell_env(_path_without_venvs()),
+        env=_new_shell_env(os.environ["PATH"], keep_venv=True),
         capture_output=True,
         text=True,
         timeout=HANG_GUARD,
