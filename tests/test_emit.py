@@ -1,0 +1,70 @@
+"""mailconf.emit: whatever goes in is read back by mailconf's own loader exactly, comments never leak."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mailconf import emit
+from mailconf.loader import load
+
+#: every string a YAML parser might read as something else, or that might break a line
+TRICKY = [
+    "yes", "No", "on", "null", "~", "true", "0x1F", "1e3", "12:30", ".5", "-", "- a", "a: b", "a #b", "#x",
+    "'q'", '"q"', "a\nb", "a\u2028b", "\u0085", "tab\there", " lead", "trail ", "", "*alias", "&anchor", "!tag",
+    "%dir", "@at", "`tick`", "[x]", "{x}", "a,b", "\U0001f600", "\x7f", "\\", "-1", "+1", "007", "1_000",
+]  # fmt: skip
+
+
+def test_tricky_strings_round_trip() -> None:
+    data = {"values": {f"k{i}": value for i, value in enumerate(TRICKY)}, "list": TRICKY}
+    text = emit.dump(data)
+    assert load(text.encode()).data == data
+
+
+def test_plain_where_safe_quoted_where_not() -> None:
+    assert emit.scalar("imap.example.com") == "imap.example.com"
+    assert emit.scalar("pass show mail/work") == "pass show mail/work"
+    assert emit.scalar("yes") == '"yes"'
+    assert emit.scalar("993") == '"993"'
+    assert emit.scalar(993) == "993"
+    assert emit.scalar(["plain", "scram-sha-256"]) == "[plain, scram-sha-256]"
+
+
+def test_comments_follow_their_key_and_cannot_break_the_line() -> None:
+    text = emit.account_file(
+        {"work": {"address": "a@example.com", "incoming": {"protocol": "imap", "host": "h.example.com"}}},
+        {(): "from: discover\nsecond line", ("accounts", "work", "incoming"): "SRV _imaps\n_tcp; evil: 1"},
+    )
+    assert text == (
+        "# from: discover\n"
+        "# second line\n"
+        "version: 1\n"
+        "accounts:\n"
+        "  work:\n"
+        "    address: a@example.com\n"
+        "    incoming:  # SRV _imaps _tcp; evil: 1\n"
+        "      protocol: imap\n"
+        "      host: h.example.com\n"
+    )
+    assert load(text.encode()).data == {
+        "version": 1,
+        "accounts": {"work": {"address": "a@example.com", "incoming": {"protocol": "imap", "host": "h.example.com"}}},
+    }
+
+
+values = st.recursive(
+    st.one_of(st.text(), st.integers(-(10**6), 10**6), st.booleans(), st.lists(st.text(), max_size=3)),
+    lambda children: st.dictionaries(st.text(min_size=1, max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(min_size=1, max_size=8), values, min_size=1, max_size=4), st.text(max_size=40))
+def test_any_data_round_trips(data: dict[str, Any], note: str) -> None:
+    key = next(iter(data))
+    text = emit.dump(data, {(key,): note})
+    assert load(text.encode()).data == data
