@@ -27,6 +27,7 @@ from .model import (
     YamlPath,
     default_port,
 )
+from .rules import mc002_schema_violation as SCHEMA
 
 #: Problems found before the rules run: (rule id, located path or line/col, message).
 #: Severity comes from policy, like every other finding.
@@ -187,14 +188,14 @@ def _load_document(path: str, raw: bytes) -> Document:
         return doc
     if not isinstance(loaded.data, dict):
         doc.issues.append(
-            Issue("MC002", *loaded.positions.root, "the file must be a mapping with `version: 1` and `accounts:`")
+            Issue(SCHEMA.ID, *loaded.positions.root, "the file must be a mapping with `version: 1` and `accounts:`")
         )
         return doc
     problems, invalid = schema.validate(loaded.data)
     for problem in problems:
         refined = _refine(problem)
         where = doc.locate(refined.path, on_key=refined.on_key)
-        doc.issues.append(Issue(refined.rule, where.line, where.column, refined.message, refined.path))
+        doc.issues.append(Issue(refined.rule or SCHEMA.ID, where.line, where.column, refined.message, refined.path))
     doc.invalid_accounts = invalid
     if any(not p.path or p.path[0] != "accounts" or len(p.path) < 2 for p in problems):
         # the document shell (version, defaults...) is wrong: no account can be trusted

@@ -40,6 +40,12 @@ from ._clib_events import SEQUENCE as _SEQUENCE
 from ._clib_events import STREAM_END as _STREAM_END
 from ._clib_events import Event
 from .model import YamlPath
+from .rules import mc001_yaml_syntax as SYNTAX
+from .rules import mc002_schema_violation as SCHEMA
+from .rules import mc003_file_encoding as ENCODING
+from .rules import mc004_byte_order_mark as BOM
+from .rules import mc005_crlf_line_endings as CRLF
+from .rules import mc701_duplicate_account as DUPLICATE
 
 MAX_DEPTH = 64
 MAX_ALIAS_EXPANSION = 1_000_000
@@ -193,10 +199,10 @@ def decode(raw: bytes) -> tuple[str, list[LoadProblem]]:
     problems: list[LoadProblem] = []
     wide = _wide_encoding(raw[:4])
     if wide is not None:
-        raise LoadAbort(LoadProblem("MC003", 1, 1, f"file is {wide}; save it as UTF-8"))
+        raise LoadAbort(LoadProblem(ENCODING.ID, 1, 1, f"file is {wide}; save it as UTF-8"))
     if raw.startswith(b"\xef\xbb\xbf"):
         problems.append(
-            LoadProblem("MC004", 1, 1, "file starts with a UTF-8 byte-order mark; save it as UTF-8 without a BOM")
+            LoadProblem(BOM.ID, 1, 1, "file starts with a UTF-8 byte-order mark; save it as UTF-8 without a BOM")
         )
         raw = raw[3:]
     try:
@@ -207,7 +213,7 @@ def decode(raw: bytes) -> tuple[str, list[LoadProblem]]:
         column = len(raw[line_start : exc.start].decode("utf-8", "replace")) + 1
         bad = raw[exc.start]
         raise LoadAbort(
-            LoadProblem("MC003", line, column, f"file is not valid UTF-8 (byte 0x{bad:02X}); save it as UTF-8")
+            LoadProblem(ENCODING.ID, line, column, f"file is not valid UTF-8 (byte 0x{bad:02X}); save it as UTF-8")
         ) from None
     return text, problems
 
@@ -222,7 +228,7 @@ def load(raw: bytes) -> Loaded:
     if crlf >= 0:
         line = text.count("\n", 0, crlf) + 1
         column = crlf - (text.rfind("\n", 0, crlf) + 1) + 1
-        problems.append(LoadProblem("MC005", line, column, "CRLF line ends; convert the file to LF line ends"))
+        problems.append(LoadProblem(CRLF.ID, line, column, "CRLF line ends; convert the file to LF line ends"))
     try:
         data, positions, more = _build(text)
     except LoadAbort as abort:
@@ -239,7 +245,7 @@ def _syntax(exc: YAMLError, text: str = "") -> LoadProblem:
         column = len(before) - (before.rfind("\n") + 1) + 1
         code = ord(exc.character) if isinstance(exc.character, str) and len(exc.character) == 1 else exc.character
         what = f"control character U+{code:04X}" if isinstance(code, int) else "a control character"
-        return LoadProblem("MC001", line, column, f"YAML syntax error: {what} is not allowed in YAML; remove it")
+        return LoadProblem(SYNTAX.ID, line, column, f"YAML syntax error: {what} is not allowed in YAML; remove it")
     if isinstance(exc, MarkedYAMLError) and exc.problem_mark is not None:
         mark = exc.problem_mark
         what = exc.problem or "invalid YAML"
@@ -247,9 +253,9 @@ def _syntax(exc: YAMLError, text: str = "") -> LoadProblem:
         lines = text.split("\n", mark.line + 1)
         here = lines[mark.line][mark.column : mark.column + 1] if mark.line < len(lines) else ""
         hint = "; indent with spaces, YAML does not allow a tab there" if here == "\t" else ""
-        return LoadProblem("MC001", mark.line + 1, mark.column + 1, f"YAML syntax error: {what}{context}{hint}")
+        return LoadProblem(SYNTAX.ID, mark.line + 1, mark.column + 1, f"YAML syntax error: {what}{context}{hint}")
     reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
-    return LoadProblem("MC001", 1, 1, f"YAML syntax error: {reason}")
+    return LoadProblem(SYNTAX.ID, 1, 1, f"YAML syntax error: {reason}")
 
 
 # --- events -------------------------------------------------------------------
@@ -370,7 +376,7 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
     def duplicate(k: Any, line: int, col: int, first: tuple[int, ...]) -> None:
         problems.append(
             LoadProblem(
-                "MC701",
+                DUPLICATE.ID,
                 line,
                 col,
                 f"duplicate key {k!r} (first defined at line {first[0]}); YAML keeps only one: remove or rename one",
@@ -404,7 +410,7 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
                         value = _resolve_tagged(tag, text)
                     except ValueError as exc:
                         raise LoadAbort(
-                            LoadProblem("MC001", line, col, f"{exc}; remove the tag or fix the value")
+                            LoadProblem(SYNTAX.ID, line, col, f"{exc}; remove the tag or fix the value")
                         ) from None
             except NumberTooLong as exc:
                 raise LoadAbort(_too_long(exc.digits, key if is_map else no_key, line, col)) from None
@@ -418,12 +424,12 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
                 raise LoadAbort(_bad_tag(tag, line, col))
             if is_map and key is no_key:
                 raise LoadAbort(
-                    LoadProblem("MC001", line, col, "a mapping key must be a plain scalar, not a mapping or sequence")
+                    LoadProblem(SYNTAX.ID, line, col, "a mapping key must be a plain scalar, not a mapping or sequence")
                 )
             if len(stack) >= MAX_DEPTH:
                 raise LoadAbort(
                     LoadProblem(
-                        "MC001",
+                        SYNTAX.ID,
                         line,
                         col,
                         f"nesting deeper than {MAX_DEPTH} levels; a mailconf file needs about 5",
@@ -461,16 +467,16 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
             col = mark.column + 1
             target = anchors.get(anchor)
             if target is None:
-                raise LoadAbort(LoadProblem("MC001", line, col, f"unknown alias *{anchor}"))
+                raise LoadAbort(LoadProblem(SYNTAX.ID, line, col, f"unknown alias *{anchor}"))
             if is_map and key is no_key:
-                raise LoadAbort(LoadProblem("MC001", line, col, "an alias cannot be used as a mapping key"))
+                raise LoadAbort(LoadProblem(SYNTAX.ID, line, col, "an alias cannot be used as a mapping key"))
             value, size = target
             nodes += size
             expansion += size
             if expansion > MAX_ALIAS_EXPANSION:
                 raise LoadAbort(
                     LoadProblem(
-                        "MC001",
+                        SYNTAX.ID,
                         line,
                         col,
                         f'aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes (a "billion laughs" file?); '
@@ -483,7 +489,7 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
                 mark = event[1]
                 raise LoadAbort(
                     LoadProblem(
-                        "MC001",
+                        SYNTAX.ID,
                         mark.line + 1,
                         mark.column + 1,
                         "more than one YAML document (---); keep one document per file",
@@ -516,7 +522,9 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
             positions.root = (line, col)
         event = get_event()
     if not have_root or root is None:
-        raise LoadAbort(LoadProblem("MC002", 1, 1, "file is empty; write a mapping with `version: 1` and `accounts:`"))
+        raise LoadAbort(
+            LoadProblem(SCHEMA.ID, 1, 1, "file is empty; write a mapping with `version: 1` and `accounts:`")
+        )
     return root, positions, problems
 
 
@@ -524,7 +532,7 @@ def _too_long(digits: int, key: Any, line: int, col: int) -> LoadProblem:
     """MC002: no setting takes such a number (the schema could not even be asked: it is no int yet)."""
     name = f"`{key}`" if isinstance(key, str) and key.isprintable() and len(key) <= 64 else "this value"
     return LoadProblem(
-        "MC002",
+        SCHEMA.ID,
         line,
         col,
         f"{name} is a number of {digits:,} digits, far too large for any setting "
@@ -535,7 +543,7 @@ def _too_long(digits: int, key: Any, line: int, col: int) -> LoadProblem:
 def _bad_tag(tag: str, line: int, col: int) -> LoadProblem:
     shown = "!!" + tag[len(TAG_PREFIX) :] if tag.startswith(TAG_PREFIX) else tag
     return LoadProblem(
-        "MC001",
+        SYNTAX.ID,
         line,
         col,
         f"tag {shown} is not allowed (mailconf reads only standard YAML types and never constructs objects); remove it",
@@ -549,7 +557,9 @@ def _merge(
     for value, kl, kc in merges:
         for source in value if isinstance(value, list) else [value]:
             if not isinstance(source, dict):
-                raise LoadAbort(LoadProblem("MC001", kl, kc, "a merge key (<<) takes a mapping or a list of mappings"))
+                raise LoadAbort(
+                    LoadProblem(SYNTAX.ID, kl, kc, "a merge key (<<) takes a mapping or a list of mappings")
+                )
             source_marks = by_container.get(id(source), {})
             for key, item in source.items():
                 if key not in container:

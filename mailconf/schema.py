@@ -63,7 +63,9 @@ class SchemaProblem(NamedTuple):
     path: YamlPath
     message: str
     on_key: bool = False
-    rule: str = "MC002"
+    #: the rule that reports it: None is the schema's own (MC002, mailconf.rules.mc002_schema_violation);
+    #: a refiner in a rule module names its own
+    rule: str | None = None
     #: the offending value, for refiners (pattern and length errors; never for secret keys).
     #: Never printed as is: a refiner decides what of it may be shown.
     value: Any = None

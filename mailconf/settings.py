@@ -187,13 +187,14 @@ def load_policy(config: str | None = None, *, search: bool = True) -> Policy:
             raise ConfigError(f"{path}: has no [tool.mailconf] table; add one or name another file")
         return _policy(table, str(path))
     from .loader import load
+    from .rules import mc002_schema_violation as SCHEMA
 
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     loaded = load(raw)
-    if loaded.data is None and all(p.rule == "MC002" for p in loaded.problems):
+    if loaded.data is None and all(p.rule == SCHEMA.ID for p in loaded.problems):
         return Policy(source=str(path))  # empty, or only comments: the defaults
     if loaded.problems and loaded.data is None:
         problem = loaded.problems[0]

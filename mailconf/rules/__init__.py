@@ -25,10 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from types import ModuleType
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ..model import Model, Server, Severity, YamlPath
-from ..schema import SchemaProblem
+
+if TYPE_CHECKING:  # the schema module is a stage before the rules; only its type is named here
+    from ..schema import SchemaProblem
 
 
 class Problem(NamedTuple):
