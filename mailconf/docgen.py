@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from .model import Severity
+from .catalogue import Entry
 
 ROOT = Path(__file__).resolve().parent.parent
 REGENERATE = "python -m mailconf.docgen"
@@ -37,23 +37,8 @@ RENDER_NOTE = (
 )
 
 
-class Documented(Protocol):
-    """A lint rule (a module) or a probe check (a frozen dataclass): what the rules page reads of either."""
-
-    __doc__: str | None
-
-    # read-only members: a probe Check is a frozen dataclass
-    @property
-    def ID(self) -> str: ...
-
-    @property
-    def SLUG(self) -> str: ...
-
-    @property
-    def TITLE(self) -> str: ...
-
-    @property
-    def SEVERITY(self) -> Severity: ...
+#: a lint rule or a probe check: what the rules page reads of either
+Documented = Entry
 
 
 def generated_note(source: str) -> str:
