@@ -83,6 +83,7 @@ import jinja2
 from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.prefs import CharPref, PrefNames, prefs_string, prefs_value
+from ..escape.shell import shell_quote
 from ..model import Account, Auth, Model, Protocol, Security, Server
 from . import Gap, Gaps, Rendered, RenderedFile, gap_rules, locate_unsafe
 
@@ -544,8 +545,16 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
         files.append(RenderedFile("cert_override.txt", _render(env, "cert_override.txt.j2", overrides=overrides)))
     if collected.imports:
         imports = list(collected.imports.values())
-        files.append(RenderedFile("import-ca.sh", _render(env, "import-ca.sh.j2", imports=imports), 0o700))
+        try:
+            script = _render(env, "import-ca.sh.j2", imports=imports)
+        except UnsafeValue as exc:
+            raise locate_unsafe(model.accounts, shell_quote, exc, _CA_FILES) from None
+        files.append(RenderedFile("import-ca.sh", script, 0o700))
     return Rendered(tuple(files), tuple(gaps.found))
+
+
+#: The settings import-ca.sh writes (as shell words).
+_CA_FILES = ("incoming.tls.ca_file", "outgoing.tls.ca_file")
 
 
 def _render(env: jinja2.Environment, template: str, **context: object) -> bytes:

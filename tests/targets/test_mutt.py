@@ -387,7 +387,7 @@ def test_quote_and_command_shapes() -> None:
         mutt_command("echo a\nsource /tmp/x|")
 
 
-@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@pytest.mark.parametrize("binary", [n for n, t in sorted(TARGETS.items()) if hasattr(t, "DIALECT")])
 @pytest.mark.parametrize(
     ("setting", "change"),
     [
