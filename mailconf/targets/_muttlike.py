@@ -1,10 +1,11 @@
-"""What mutt and neomutt share: one muttrc per account, decided here, laid out by each target's template.
+"""What mutt and neomutt share: one muttrc per account, decided here, laid out by one template.
 
-Not a target (not registered). The two targets differ in variable names (laid
-out by their templates) and in the SASL mechanisms their ``*_authenticators``
-accept (a :class:`Dialect`). Each template (``<target>/account.muttrc.j2``) is one
-macro, ``account``, which :func:`render` calls once per account with the fields of
-an :class:`AccountRc`: one template module serves every file of a run.
+Not a target (not registered). The two targets differ in a few variable names, in
+whether the client has ``smtp_user``, and in the SASL mechanisms their
+``*_authenticators`` accept: data, in a :class:`Dialect`. The template
+(``mutt/account.muttrc.j2``, :data:`TEMPLATE`) is one macro, ``account(rc, d)``, which
+:func:`render` calls once per account with its :class:`AccountRc` and the Dialect: one
+template module serves every file of a run.
 """
 
 from __future__ import annotations
