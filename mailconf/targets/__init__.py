@@ -92,22 +92,23 @@ FEATURES: tuple[str, ...] = (
 #: (msmtp only sends): such a server is left out as the module's docstring says, not reported per account.
 PROTOCOL_FEATURES: tuple[str, ...] = ("imap", "pop3", "smtp")
 
-#: feature -> (the setting a gap names, after "incoming."/"outgoing.", the Server attribute read, and the value
-#: it has when the feature is not declared; for "security: X" and "auth: X" the value that declares it).
-#: Every row of FEATURES but the protocols; tests/targets/test_contract.py checks each one on every target.
-DECLARES: Mapping[str, tuple[str, str, object]] = {
-    **{f"security: {s.value}": ("security", "security", s) for s in Security if s is not Security.STARTTLS_OPTIONAL},
-    **{f"auth: {a.value}": ("auth", "auth", a) for a in Auth if a is not Auth.NONE},
-    "password_command": ("password_command", "password_command", None),
-    "token_command": ("token_command", "token_command", None),
-    "mechanisms": ("mechanisms", "mechanisms", ()),
-    "tls.ca_file": ("tls.ca_file", "tls.ca_file", None),
-    "tls.fingerprint": ("tls.fingerprint", "tls.fingerprint", None),
-    "tls.verify: false": ("tls.verify", "tls.verify", True),
-    "tls.min_version": ("tls.min_version", "tls.min_version", None),
-    "timeout": ("timeout", "timeout", None),
-    "leave_on_server": ("leave_on_server", "leave_on_server", None),
-    "leave_days": ("leave_days", "leave_days", None),
+#: feature -> (the Server attribute read, which is also the setting a gap names after "incoming."/"outgoing.",
+#: and the value it has when the feature is not declared; for "security: X" and "auth: X", the value that
+#: declares it). Every row of FEATURES but the protocols; tests/targets/test_contract.py checks each one on
+#: every target.
+DECLARES: Mapping[str, tuple[str, object]] = {
+    **{f"security: {s.value}": ("security", s) for s in Security if s is not Security.STARTTLS_OPTIONAL},
+    **{f"auth: {a.value}": ("auth", a) for a in Auth if a is not Auth.NONE},
+    "password_command": ("password_command", None),
+    "token_command": ("token_command", None),
+    "mechanisms": ("mechanisms", ()),
+    "tls.ca_file": ("tls.ca_file", None),
+    "tls.fingerprint": ("tls.fingerprint", None),
+    "tls.verify: false": ("tls.verify", True),
+    "tls.min_version": ("tls.min_version", None),
+    "timeout": ("timeout", None),
+    "leave_on_server": ("leave_on_server", None),
+    "leave_days": ("leave_days", None),
 }
 
 #: The one message for ``auth: oauth2`` without ``token_command``, on every target that runs a token command.
@@ -162,7 +163,7 @@ def gap_rules(
     fields: list[str] = []
     defaults: list[object] = []
     value_rules: list[_Rule] = []
-    for feature, (setting, field, value) in DECLARES.items():
+    for feature, (setting, value) in DECLARES.items():
         cell = capabilities[feature]
         if not cell.startswith("no") or feature in own:
             continue
@@ -173,7 +174,7 @@ def gap_rules(
         elif isinstance(value, Auth):
             auths.append((value, rule))
         else:
-            fields.append(field)
+            fields.append(setting)
             defaults.append(value)
             value_rules.append(rule)
     unknown.update(messages)
