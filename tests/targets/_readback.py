@@ -2,8 +2,9 @@
 
 One function per target that has a real read-back here: it writes the rendered files,
 runs the client's own "show what you parsed" mode (the helpers the target's own tests
-use) and returns ``{setting: value}`` for the one account of the file, for the settings
-that client reports. tests/targets/test_contract.py compares each value with the one
+use), checks that nothing was added (no extra directive, entry, key or section) and
+returns ``{setting: value}`` for the one account of the file, for the settings that
+client reports. tests/targets/test_contract.py compares each value with the one
 declared. The read-backs run the password commands (msmtp --pretend, mutt reading the
 file): the accounts given to them hold harmless ``printf`` commands only.
 
@@ -18,12 +19,17 @@ from pathlib import Path
 
 from mailconf.targets import Rendered
 from tests.targets import _mutt_client as mc
-from tests.targets._fetchmail_client import setting, verbose
+from tests.targets._fetchmail_client import COMMAND_LINES, setting, verbose
 from tests.targets._msmtp_client import pretend
-from tests.targets.test_outlook import account_key, hive_of
-from tests.targets.test_outlook_prf import read_prf
+from tests.targets.test_outlook import account_key, hive_of, parent_keys
+from tests.targets.test_outlook_prf import MAPPINGS, read_prf
 
 ReadBack = Callable[[Rendered, Path, str], dict[str, str]]
+
+#: The commands of an msmtprc as the target writes them, in order (an account block, then the default).
+MSMTP_COMMANDS = ("account", "host", "port", "timeout", "tls", "tls_starttls", "tls_trust_file", "tls_fingerprint",
+                  "tls_certcheck", "tls_priorities", "tls_cert_file", "tls_key_file", "auth", "user", "passwordeval",
+                  "from")  # fmt: skip
 
 
 def _write(rendered: Rendered, directory: Path) -> list[Path]:
@@ -40,6 +46,10 @@ def _write(rendered: Rendered, directory: Path) -> list[Path]:
 def msmtp(rendered: Rendered, directory: Path, account: str) -> dict[str, str]:
     [rc] = _write(rendered, directory)
     read = pretend(rc, account, directory)
+    # msmtp has no escapes: a value that broke its line would add a command (eval, passwordeval ...)
+    commands = [line.split(" ", 1)[0] for line in rc.read_text("utf-8").split("\n") if line and line[0] != "#"]
+    block = commands[:-1]  # the last line is "account default : NAME"
+    assert commands[-1] == "account" and block == [c for c in MSMTP_COMMANDS if c in block], commands
     return {
         "outgoing.host": read["host"],
         "outgoing.username": read["user"],
@@ -56,6 +66,7 @@ def fetchmail(rendered: Rendered, directory: Path, account: str) -> dict[str, st
     blocks = verbose(rc, directory)
     assert list(blocks) == [account]  # one entry: nothing added
     user, lines = blocks[account]
+    assert [line for line in lines if line.startswith(COMMAND_LINES)] == []  # no mda, preconnect, plugin
     read = {"incoming.username": user}
     ca_file = setting(lines, "SSL trusted certificate file")  # -V shows no sslcert/sslkey
     if ca_file is not None:
@@ -86,14 +97,18 @@ def _mutt(binary: str) -> ReadBack:
 
 def outlook(rendered: Rendered, directory: Path, account: str) -> dict[str, str]:
     [file] = rendered.files
-    values = hive_of(directory, file.content)[account_key("Outlook", 1)]
+    keys = hive_of(directory, file.content)
+    assert set(keys) == parent_keys("Outlook") | {account_key("Outlook", 1)}  # no key added
+    values = keys[account_key("Outlook", 1)]
     return {"display_name": str(values["Display Name"]), "organization": str(values["Organization"]),
             "incoming.username": str(values["IMAP User"]), "address": str(values["Email"])}  # fmt: skip
 
 
 def outlook_prf(rendered: Rendered, directory: Path, account: str) -> dict[str, str]:
     [file] = rendered.files
-    values = read_prf(file.content)["Account1"]
+    sections = read_prf(file.content)
+    assert set(sections) == {"General", "Internet Account List", "Account1", *MAPPINGS}  # no section added
+    values = sections["Account1"]
     return {"display_name": values["DisplayName"], "organization": values["Organization"],
             "incoming.username": values["IMAPUserName"], "address": values["EmailAddress"]}  # fmt: skip
 

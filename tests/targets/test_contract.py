@@ -409,8 +409,10 @@ def test_the_contract_bites() -> None:
 
 # --- hostile values, for every target from one place ---------------------------------------------------------
 
-_PRINTABLE = [*"'\"\\`$();#%&|<>*?!~{}[]=,: aZ09", "$(touch x)", "`id`", "%U", "%%", "é", "€", "😀", "𝄞",
-              "\u00a0", "\u200b"]  # fmt: skip
+#: CANARY: what a value that ran as a command would create (in the client's working directory).
+CANARY = "mailconf-canary"
+_PRINTABLE = [*"'\"\\`$();#%&|<>*?!~{}[]=,: aZ09", f"$(touch {CANARY})", f"`touch {CANARY}`", "%U", "%%", "é", "€",
+              "😀", "𝄞", "\u00a0", "\u200b"]  # fmt: skip
 #: Line breaks and control characters, as YAML escapes would carry them (the schema refuses them in most fields).
 _CONTROL = ["\n", "\r", "\t", "\x85", "\u2028"]
 
@@ -463,8 +465,8 @@ def hostile_model(values: Mapping[str, str]) -> tuple[Model, dict[str, str]]:
 @settings(max_examples=20, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(values=HOSTILE_VALUES)
-@example(values={"name": "Eve \"$(id)\" `x` 😀", "org": "a;b#c%%U", "user": "u'\\x", "word": "$HOME `id`",
-                 "path": "/é €/a b'c"})  # fmt: skip
+@example(values={"name": f"Eve \"$(touch {CANARY})\" `x` 😀", "org": "a;b#c%%U", "user": f"u'\\x`touch {CANARY}`",
+                 "word": "$HOME `id`", "path": f"/é €/a b'c$(touch {CANARY})"})  # fmt: skip
 def test_hostile_values_read_back_exactly_or_are_refused(name: str, values: dict[str, str], tmp_path: Path) -> None:
     model, declared = hostile_model(values)
     target = TARGETS[name]
@@ -486,6 +488,8 @@ def test_hostile_values_read_back_exactly_or_are_refused(name: str, values: dict
     gapped = {g.setting for g in rendered.gaps}
     read = read_back(rendered, directory, "hostile")
     assert read, "the read-back reports nothing"
+    ran = [p for p in (Path.cwd(), directory, directory / "home") if (p / CANARY).exists()]
+    assert ran == [], "a value ran as a command while the client read the file"
     for setting, value in read.items():
         if setting not in gapped:  # a gap says the value is not written as declared
             assert value == declared[setting], setting
