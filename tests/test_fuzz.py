@@ -1,23 +1,18 @@
-"""No input, however hostile, crashes lint or render: bytes and YAML-shaped text from hypothesis.
+"""No input, however hostile, crashes lint: bytes and YAML-shaped text from hypothesis.
 
-Lint must turn every input into findings (never an exception); render must either
-render or refuse with a MailconfError (one line, a documented exit code).
+Lint must turn every input into findings (never an exception). The same for render, on
+every target (render it, or refuse it with a MailconfError: one line, a documented exit
+code), is part of the target contract: tests/targets/test_contract.py.
 """
 
 from __future__ import annotations
-
-import contextlib
-import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailconf.document import load_document
-from mailconf.errors import MailconfError
 from mailconf.lint import lint_document
-from mailconf.render import common_gaps, render_model
 from mailconf.settings import Policy
-from mailconf.targets import TARGETS
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -49,47 +44,4 @@ def test_lint_never_raises_on_yaml_shaped_text(text: str) -> None:
         assert finding.location.line >= 1 and finding.location.column >= 1
 
 
-_VALUE = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
-_FIELDS = st.fixed_dictionaries(
-    {
-        "host": _VALUE,
-        "user": _VALUE,
-        "command": _VALUE,
-        "name": _VALUE,
-        "path": _VALUE,
-        "protocol": st.sampled_from(["imap", "pop3"]),
-        "security": st.sampled_from(["tls", "starttls", "none"]),
-        "auth": st.sampled_from(["password", "oauth2", "gssapi", "ntlm", "client-cert", "none"]),
-    }
-)
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_FIELDS)
-def test_render_renders_or_refuses_for_every_target(fields: dict[str, str]) -> None:
-    """Any string in any field: every target renders it or refuses it cleanly (MailconfError or a gap)."""
-    server = {
-        "protocol": fields["protocol"],
-        "host": fields["host"],
-        "security": fields["security"],
-        "auth": fields["auth"],
-        "username": fields["user"],
-        "password_command": fields["command"],
-        "token_command": fields["command"],
-        "tls": {"ca_file": fields["path"]},
-    }
-    account = {
-        "address": "a@example.com",
-        "display_name": fields["name"],
-        "incoming": server,
-        "outgoing": {**server, "protocol": "smtp"},
-    }
-    doc = load_document("fuzz.yaml", json.dumps({"version": 1, "accounts": {"fuzz": account}}).encode())
-    if not doc.model.accounts:
-        assert doc.issues  # rejected by the schema: located findings, nothing to render
-        return
-    _gaps, refusals = common_gaps(doc.model)
-    assert not refusals
-    for target in TARGETS.values():
-        with contextlib.suppress(MailconfError):
-            render_model(target, doc.model, {})
+# Render: any text in any field renders or is refused cleanly, for every target: tests/targets/test_contract.py.

@@ -31,7 +31,7 @@ _COMMAND_SPECIAL = frozenset("`\\$")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def _refuse_control(value: str, what: str) -> None:
+def refuse_control(value: str, what: str = "a value") -> None:
     """Called for a value that is not str.isprintable(): that is False for every character _CONTROL
     matches (Unicode "Other" and "Separator" categories), so a printable value, nearly every one, is
     accepted without a regex search (or a call)."""
@@ -43,7 +43,7 @@ def _refuse_control(value: str, what: str) -> None:
 def mutt_quote(value: str) -> str:
     """One single-quoted muttrc token that both clients read back literally."""
     if not value.isprintable():
-        _refuse_control(value, "a value")
+        refuse_control(value, "a value")
     return "'" + value.replace("'", "'\\''") + "'"
 
 
@@ -51,7 +51,7 @@ def mutt_quote(value: str) -> str:
 def mutt_command(command: str) -> str:
     """A double-quoted backtick token that runs `command` with sh when the client reads the file."""
     if not command.isprintable():
-        _refuse_control(command, "a command")
+        refuse_control(command, "a command")
     if not command.strip():
         raise UnsafeValue("a command is empty")
     if _COMMAND_SPECIAL.isdisjoint(command):
@@ -64,5 +64,5 @@ def mutt_command(command: str) -> str:
 def mutt_word(value: str) -> str:
     """One token for a command that does not interpret quotes: every ASCII non-alphanumeric as octal."""
     if not value.isprintable():
-        _refuse_control(value, "a value")
+        refuse_control(value, "a value")
     return "".join(f"\\{ord(c):03o}" if c.isascii() and not c.isalnum() else c for c in value)

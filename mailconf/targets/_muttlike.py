@@ -1,10 +1,11 @@
-"""What mutt and neomutt share: one muttrc per account, decided here, laid out by each target's template.
+"""What mutt and neomutt share: one muttrc per account, decided here, laid out by one template.
 
-Not a target (not registered). The two targets differ in variable names (laid
-out by their templates) and in the SASL mechanisms their ``*_authenticators``
-accept (a :class:`Dialect`). Each template (``<target>/account.muttrc.j2``) is one
-macro, ``account``, which :func:`render` calls once per account with the fields of
-an :class:`AccountRc`: one template module serves every file of a run.
+Not a target (not registered). The two targets differ in a few variable names, in
+whether the client has ``smtp_user``, and in the SASL mechanisms their
+``*_authenticators`` accept: data, in a :class:`Dialect`. The template
+(``mutt/account.muttrc.j2``, :data:`TEMPLATE`) is one macro, ``account(rc, d)``, which
+:func:`render` calls once per account with its :class:`AccountRc` and the Dialect: one
+template module serves every file of a run.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from typing import NamedTuple, TypeVar
 
 import jinja2
 
+from ..escape import UnsafeValue
+from ..escape.mutt import refuse_control
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import FEATURES, Gap, Rendered, RenderedFile
+from . import FEATURES, GapRules, Gaps, Rendered, RenderedFile, gap_rules, locate_unsafe
 
 T = TypeVar("T")
 
@@ -31,7 +34,9 @@ _OAUTH_MECHANISMS = ("oauthbearer", "xoauth2")
 
 
 class Dialect(NamedTuple):
-    name: str  # "mutt" | "neomutt": names the client in gap messages
+    """What differs between mutt and neomutt: data for the one template and for the decisions here."""
+
+    name: str  # "mutt" | "neomutt": names the client in gap messages and in the file's first line
     #: the mechanisms each protocol's *_authenticators accepts; None: any name (GNU SASL takes the rest)
     mechanisms: Mapping[Protocol, tuple[str, ...]] | None
     #: the default OAuth2 authenticators per protocol
@@ -40,13 +45,15 @@ class Dialect(NamedTuple):
     #: "=x" into "<folder>/x", "!" into the spool file...); such a command is written after one space,
     #: which sh ignores
     command_shortcuts: str = ""
+    #: the variable names that differ (mutt's old names; neomutt renamed them)
+    real_name_variable: str = "realname"
+    spool_file_variable: str = "spoolfile"
+    #: whether the client has smtp_user (mutt has not: the user is in smtp_url)
+    smtp_user: bool = False
 
 
 class ServerRc(NamedTuple):
-    """One server's lines; `prefix` is imap, pop or smtp. None: the line is not written.
-
-    The templates unpack it in this field order (``{% for prefix, url, ... in servers %}``): keep them in step.
-    """
+    """One server's lines; `prefix` is imap, pop or smtp. None: the line is not written."""
 
     prefix: str
     url: str
@@ -58,7 +65,7 @@ class ServerRc(NamedTuple):
 
 
 class AccountRc(NamedTuple):
-    """One account file: the arguments of the template's macro ``account``, by position (render checks the names)."""
+    """One account file: what the template's macro ``account`` lays out (it reads the fields by name)."""
 
     name: str
     address: str
@@ -74,50 +81,62 @@ class AccountRc(NamedTuple):
     connect_timeout: int | None
 
 
-def render(model: Model, env: jinja2.Environment, dialect: Dialect) -> Rendered:
-    """One file per account, laid out by the template's macro ``account``: called here once per account with
-    the fields of its AccountRc (one template module for the whole run: no include, no context per file)."""
-    name = f"{dialect.name}/account.muttrc.j2"
-    layout: jinja2.runtime.Macro = env.get_template(name).module.account  # type: ignore[attr-defined]
-    if tuple(layout.arguments) != AccountRc._fields:  # the call below passes the fields by position
-        raise jinja2.TemplateError(f"{name}: the macro account() must take the fields of AccountRc, in order")
+#: The one template of both clients: their differences are the Dialect's data.
+TEMPLATE = "mutt/account.muttrc.j2"
+
+#: What mutt and neomutt cannot express at all (CAPABILITIES' "no" rows), per dialect: built once.
+_GAP_RULES: dict[str, GapRules] = {}
+
+
+def render(model: Model, env: jinja2.Environment, dialect: Dialect, capabilities: Mapping[str, str]) -> Rendered:
+    """One file per account, laid out by the template's macro ``account(rc, dialect)``, called here once per
+    account (one template module for the whole run: no include, no context per file)."""
+    layout: jinja2.runtime.Macro = env.get_template(TEMPLATE).module.account  # type: ignore[attr-defined]
+    rules = _GAP_RULES.get(dialect.name)
+    if rules is None:
+        # a mechanism the client lacks is reported per protocol, with what it accepts (_authenticators)
+        own = [f for f in ("auth: ntlm", "auth: gssapi", "auth: client-cert") if capabilities[f].startswith("no")]
+        rules = _GAP_RULES[dialect.name] = gap_rules(capabilities, _instead(dialect), own)
     files: list[RenderedFile] = []
-    gaps: list[Gap] = []
+    gaps = Gaps()
     for account in model.accounts:
-        rc, account_gaps = decide(account, dialect)
-        if account_gaps:
-            gaps.extend(account_gaps)
-        files.append(RenderedFile(f"{account.name}.muttrc", layout(*rc).encode("utf-8")))
-    return Rendered(tuple(files), tuple(gaps))
+        rc = decide(account, dialect, rules, gaps)
+        try:
+            text = layout(rc, dialect)
+        except UnsafeValue as exc:  # a control character: a line break would start a new muttrc command
+            raise locate_unsafe([account], refuse_control, exc) from None
+        files.append(RenderedFile(f"{account.name}.muttrc", text.encode("utf-8")))
+    return Rendered(tuple(files), tuple(gaps.found))
 
 
-def decide(account: Account, dialect: Dialect) -> tuple[AccountRc, list[Gap]]:
-    gaps: list[Gap] = []
+def _instead(dialect: Dialect) -> dict[str, str]:
+    """The messages of the features both clients lack (the capability cells hold the short form)."""
+    return {
+        "tls.fingerprint": f"{dialect.name} has no fingerprint pin: pin the certificate with certificate_file "
+        "instead (save the server's PEM certificate in a file and `set certificate_file` to it)",
+        "tls.verify: false": f"{dialect.name} always verifies the certificate: name the issuing CA with "
+        "tls.ca_file, or accept the certificate once when it asks (it is saved in certificate_file)",
+        "leave_days": f"{dialect.name} cannot delete copies after a number of days (pop_delete keeps or deletes at "
+        "fetch time): delete old messages from the server yourself",
+    }
+
+
+def decide(account: Account, dialect: Dialect, rules: GapRules, found: Gaps) -> AccountRc:
     servers = account.servers
 
     def gap(server: Server, setting: str, instead: str) -> None:
-        gaps.append(Gap(account.name, f"{server.side}.{setting}", instead))
+        found.server(account, server, setting, instead)
 
+    for server in servers:
+        found.unsupported(account, server, rules)
     server_rcs = tuple([_server(server, dialect, gap) for server in servers])
     starttls, force_tls = _transport(servers, dialect, gap)
 
     for server in servers:
-        if server.tls.fingerprint:
-            gap(server, "tls.fingerprint",
-                f"{dialect.name} has no fingerprint pin: pin the certificate with certificate_file instead "
-                "(save the server's PEM certificate in a file and `set certificate_file` to it)")  # fmt: skip
-        if not server.tls.verify:
-            gap(server, "tls.verify",
-                f"{dialect.name} always verifies the certificate: name the issuing CA with tls.ca_file, or accept "
-                "the certificate once when it asks (it is saved in certificate_file)")  # fmt: skip
         if server.tls.client_key and server.tls.client_key != server.tls.client_cert:
             gap(server, "tls.client_key",
                 f"{dialect.name} reads the key from the client_cert file (ssl_client_cert): put the key and "
                 "the certificate in one PEM file and name it in tls.client_cert")  # fmt: skip
-        if server.leave_days is not None:
-            gap(server, "leave_days",
-                f"{dialect.name} cannot delete copies after a number of days (pop_delete keeps or deletes at "
-                "fetch time): delete old messages from the server yourself")  # fmt: skip
 
     ca_file = _one_value(servers, "tls.ca_file", lambda s: s.tls.ca_file, gap,
                          f"{dialect.name} uses one ssl_ca_certificates_file for every connection (the incoming "
@@ -128,22 +147,19 @@ def decide(account: Account, dialect: Dialect) -> tuple[AccountRc, list[Gap]]:
     timeout = _one_value(servers, "timeout", lambda s: s.timeout, gap,
                          f"{dialect.name} uses one connect_timeout for every connection (the incoming one is "
                          "written): use the same timeout for both servers")  # fmt: skip
-    return (
-        AccountRc(
-            name=account.name,
-            address=account.address,
-            real_name=account.display_name,
-            organization=None if account.organization is None else f"Organization: {account.organization}",
-            servers=server_rcs,
-            starttls=starttls,
-            force_tls=force_tls,
-            ca_file=ca_file,
-            verify_host=_verify_host(servers, dialect, gap),
-            tls_versions=_tls_versions(servers, dialect, gap),
-            client_cert=client_cert,
-            connect_timeout=None if timeout is None else (timeout or -1),  # 0 (none) is -1: wait forever
-        ),
-        gaps,
+    return AccountRc(
+        name=account.name,
+        address=account.address,
+        real_name=account.display_name,
+        organization=None if account.organization is None else f"Organization: {account.organization}",
+        servers=server_rcs,
+        starttls=starttls,
+        force_tls=force_tls,
+        ca_file=ca_file,
+        verify_host=_verify_host(servers, dialect, gap),
+        tls_versions=_tls_versions(servers, dialect, gap),
+        client_cert=client_cert,
+        connect_timeout=None if timeout is None else (timeout or -1),  # 0 (none) is -1: wait forever
     )
 
 
@@ -192,15 +208,12 @@ def _server(server: Server, dialect: Dialect, gap: GapSink) -> ServerRc:
         oauth = " " + oauth
     if token and oauth is None:
         gap(server, "token_command", "used only with auth oauth2: remove it, or use auth oauth2")
-    if auth is Auth.OAUTH2 and not token:
-        gap(server, "auth",
-            f"oauth2 needs a token_command: {dialect.name} runs it to get an access token "
-            f"({_SCHEME[protocol]}_oauth_refresh_command)")  # fmt: skip
     leave = server.leave_on_server
+    smtp = protocol is Protocol.SMTP
     return ServerRc(
         prefix=_SCHEME[protocol],
-        url=url(server, with_user=protocol is Protocol.SMTP and logs_in),
-        user=server.username if logs_in else None,
+        url=url(server, with_user=smtp and logs_in),
+        user=server.username if logs_in and (dialect.smtp_user or not smtp) else None,
         password_command=password,
         authenticators=_authenticators(server, dialect, gap),
         oauth_command=oauth,

@@ -80,13 +80,15 @@ and it prints no ``auth`` for ``auth external``. The tests therefore read ASCII 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import jinja2
 
+from ..escape import UnsafeValue
+from ..escape.fetchmail import fetchmail_quote
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import Gap, Rendered, RenderedFile
+from . import Gaps, Rendered, RenderedFile, gap_rules, locate_unsafe
 
 NAME = "fetchmail"
 TITLE = "fetchmail 6.4: ~/.fetchmailrc, one poll entry per incoming server"
@@ -117,7 +119,18 @@ CAPABILITIES: Mapping[str, str] = {
     "leave_days": "no: fetchmail cannot delete after N days",
 }
 
-_GapSink = Callable[[str, str], None]
+#: What fetchmail 6.4 cannot express at all: CAPABILITIES' "no" rows, with these messages.
+GAP_RULES = gap_rules(
+    CAPABILITIES,
+    {
+        "auth: oauth2": "fetchmail 6.4 has no OAuth2: the entry is written as skip (not polled unless named); "
+        "use fetchmail 6.5 or another client",
+        "password_command": "fetchmail 6.4 runs no password command: it prompts for the password, or reads it "
+        "from ~/.netrc (a machine line named after the account or its host); fetchmail 6.5 adds passwordfile",
+        "token_command": "fetchmail 6.4 has no OAuth2; fetchmail 6.5 adds auth oauthbearer",
+        "leave_days": "fetchmail cannot delete messages after some days; expire them on the server",
+    },
+)
 
 _PROTOCOLS: Mapping[Protocol, str] = {Protocol.IMAP: "IMAP", Protocol.POP3: "POP3"}
 
@@ -177,18 +190,19 @@ class FetchmailPoll(NamedTuple):
 
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
-    gaps: list[Gap] = []
+    gaps = Gaps()
     polls = [_poll(a, a.incoming, gaps) for a in model.accounts if a.incoming is not None]
     if not polls:
         return Rendered(())
-    text = env.get_template("fetchmail/fetchmailrc.j2").render(polls=polls)
-    return Rendered((RenderedFile(FILE_NAME, text.encode("utf-8"), 0o600),), tuple(gaps))
+    try:
+        text = env.get_template("fetchmail/fetchmailrc.j2").render(polls=polls)
+    except UnsafeValue as exc:
+        raise locate_unsafe(model.accounts, fetchmail_quote, exc, ("incoming.",)) from None
+    return Rendered((RenderedFile(FILE_NAME, text.encode("utf-8"), 0o600),), tuple(gaps.found))
 
 
-def _poll(account: Account, server: Server, gaps: list[Gap]) -> FetchmailPoll:
-    def gap(setting: str, instead: str) -> None:
-        gaps.append(Gap(account.name, setting, instead))
-
+def _poll(account: Account, server: Server, gaps: Gaps) -> FetchmailPoll:
+    gaps.unsupported(account, server, GAP_RULES)
     encrypted = server.security is not Security.NONE
     tls = server.tls
     fingerprint = None
@@ -196,41 +210,36 @@ def _poll(account: Account, server: Server, gaps: list[Gap]) -> FetchmailPoll:
         if tls.fingerprint_algorithm == "md5":
             fingerprint = tls.fingerprint_hex.upper()
         else:
-            gap(
-                "incoming.tls.fingerprint",
+            gaps.server(
+                account,
+                server,
+                "tls.fingerprint",
                 "fetchmail 6.4 pins MD5 fingerprints only; pin md5:... instead, or put the server's "
                 "certificate in tls.ca_file (the certificate is checked against the CAs meanwhile)",
             )
     certck = encrypted and tls.verify and fingerprint is None
     if certck and not tls.verify_hostname:
-        gap(
-            "incoming.tls.verify_hostname",
+        gaps.server(
+            account,
+            server,
+            "tls.verify_hostname",
             "fetchmail checks the host name whenever it checks the certificate; pin an md5: fingerprint "
             "or connect by the name the certificate holds",
         )
-    if server.password_command is not None:
-        gap(
-            "incoming.password_command",
-            "fetchmail 6.4 runs no password command: it prompts for the password, or reads it from ~/.netrc "
-            "(a machine line named after the account or its host); fetchmail 6.5 adds passwordfile",
-        )
-    if server.token_command is not None:
-        gap("incoming.token_command", "fetchmail 6.4 has no OAuth2; fetchmail 6.5 adds auth oauthbearer")
-    if server.auth is Auth.OAUTH2:
-        gap(
-            "incoming.auth",
-            "fetchmail 6.4 has no OAuth2: the entry is written as skip (not polled unless named); "
-            "use fetchmail 6.5 or another client",
-        )
-    elif server.auth is Auth.CLIENT_CERT and not encrypted:
-        gap("incoming.auth", "a client certificate needs TLS: set security to tls or starttls")
+    if server.auth is Auth.CLIENT_CERT and not encrypted:
+        gaps.server(account, server, "auth", "a client certificate needs TLS: set security to tls or starttls")
     elif server.auth is Auth.NONE:
-        gap("incoming.auth", "fetchmail logs in to POP3 and IMAP (unless an IMAP server greets with PREAUTH)")
-    if server.leave_days is not None:
-        gap("incoming.leave_days", "fetchmail cannot delete messages after some days; expire them on the server")
+        gaps.server(
+            account, server, "auth", "fetchmail logs in to POP3 and IMAP (unless an IMAP server greets with PREAUTH)"
+        )
     timeout = server.timeout
     if timeout == 0:
-        gap("incoming.timeout", "fetchmail reads timeout 0 as its default (300 seconds); give a number of seconds")
+        gaps.server(
+            account,
+            server,
+            "timeout",
+            "fetchmail reads timeout 0 as its default (300 seconds); give a number of seconds",
+        )
         timeout = None
     return FetchmailPoll(
         keyword="skip" if server.auth is Auth.OAUTH2 else "poll",
@@ -239,7 +248,7 @@ def _poll(account: Account, server: Server, gaps: list[Gap]) -> FetchmailPoll:
         proto=_PROTOCOLS[server.protocol],
         port=server.port,
         timeout=timeout,
-        auth=_auth(server, gap),
+        auth=_auth(account, server, gaps),
         user=server.username,
         ssl=server.security is Security.TLS,
         sslproto=_SSLPROTO[tls.min_version] if encrypted else "",
@@ -253,7 +262,7 @@ def _poll(account: Account, server: Server, gaps: list[Gap]) -> FetchmailPoll:
     )
 
 
-def _auth(server: Server, gap: _GapSink) -> str | None:
+def _auth(account: Account, server: Server, gaps: Gaps) -> str | None:
     default = _AUTH[server.auth]
     if not server.mechanisms or default is None:
         return default
@@ -261,10 +270,14 @@ def _auth(server: Server, gap: _GapSink) -> str | None:
     missing = [m for m in server.mechanisms if m not in _MECHANISMS]
     chosen = methods[0] if methods else default
     if missing:
-        gap("incoming.mechanisms", f"fetchmail has no method for {', '.join(missing)}: auth {chosen} is written")
+        gaps.server(
+            account, server, "mechanisms", f"fetchmail has no method for {', '.join(missing)}: auth {chosen} is written"
+        )
     elif len(methods) > 1:
-        gap(
-            "incoming.mechanisms",
+        gaps.server(
+            account,
+            server,
+            "mechanisms",
             f"fetchmail takes one auth method: auth {chosen} is written and {', '.join(methods[1:])} will not be tried",
         )
     return chosen

@@ -79,9 +79,9 @@ from typing import NamedTuple
 import jinja2
 
 from ..escape import UnsafeValue
-from ..escape.msmtp import msmtp_line
+from ..escape.msmtp import msmtp_line, msmtp_quote
 from ..model import Account, Auth, Model, Security, Server
-from . import Gap, Rendered, RenderedFile
+from . import Gaps, Rendered, RenderedFile, gap_rules, locate_unsafe
 
 NAME = "msmtp"
 TITLE = "msmtp: ~/.msmtprc, one account block per outgoing server"
@@ -106,7 +106,7 @@ CAPABILITIES: Mapping[str, str] = {
     "tls.ca_file": "yes: tls_trust_file",
     "tls.fingerprint": "yes: tls_fingerprint (SHA-256, SHA-1 or MD5)",
     "tls.verify: false": "yes: tls_certcheck off",
-    "tls.min_version": "partial: tls_priorities as a GnuTLS priority string (msmtp built with GnuTLS)",
+    "tls.min_version": "yes: tls_priorities as a GnuTLS priority string (msmtp built with GnuTLS)",
     "timeout": "yes: timeout (0 is timeout off)",
     "leave_on_server": "no: not an SMTP setting",
     "leave_days": "no: not an SMTP setting",
@@ -164,86 +164,95 @@ class MsmtpAccount(NamedTuple):
     from_address: str | None
 
 
-class _Gaps:
-    """The gaps of one account, and the check that a value fits on an msmtp line."""
+#: What msmtp cannot express, from CAPABILITIES (oauth2 without a token_command included).
+GAP_RULES = gap_rules(CAPABILITIES)
 
-    def __init__(self, account: Account) -> None:
-        self.account = account
-        self.found: list[Gap] = []
+CLIENT_KEY_GAP = (
+    "msmtp reads a client certificate only with its private key (tls_cert_file requires tls_key_file): add "
+    "tls.client_key (the certificate's own file when it holds the key too); tls_cert_file is left out"
+)
 
-    def add(self, setting: str, instead: str) -> None:
-        self.found.append(Gap(self.account.name, setting, instead))
 
-    def fits(self, command: str, value: str | None, setting: str) -> str | None:
-        """The value if msmtp can hold it on a ``command "value"`` line; otherwise a gap and None."""
-        if value is None:
-            return None
-        try:
-            msmtp_line(command, value)
-        except UnsafeValue as exc:
-            self.add(setting, f"{exc}; it is left out (wrap a long command in a script, or use a shorter path)")
-            return None
-        return value
+def _fits(gaps: Gaps, account: Account, command: str, value: str | None, setting: str) -> str | None:
+    """The value if msmtp can hold it on a ``command "value"`` line; otherwise a gap and None."""
+    if value is None:
+        return None
+    try:
+        msmtp_line(command, value)
+    except UnsafeValue as exc:
+        gaps.add(account, setting, f"{exc}; it is left out (wrap a long command in a script, or use a shorter path)")
+        return None
+    return value
 
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
-    gaps: list[Gap] = []
+    gaps = Gaps()
     accounts = [_account(a, a.outgoing, gaps) for a in model.accounts if a.outgoing is not None]
     if not accounts:
         return Rendered(())
     names = [a.name for a in accounts]
     context = {"accounts": accounts, "default": None if "default" in names else names[0]}
-    text = env.get_template("msmtp/msmtprc.j2").render(context)
-    return Rendered((RenderedFile(FILE_NAME, text.encode("utf-8")),), tuple(gaps))
+    try:
+        text = env.get_template("msmtp/msmtprc.j2").render(context)
+    except UnsafeValue as exc:
+        raise locate_unsafe(model.accounts, msmtp_quote, exc, ("address", "outgoing.")) from None
+    return Rendered((RenderedFile(FILE_NAME, text.encode("utf-8")),), tuple(gaps.found))
 
 
-def _account(account: Account, server: Server, found: list[Gap]) -> MsmtpAccount:
-    gaps = _Gaps(account)
+def _account(account: Account, server: Server, gaps: Gaps) -> MsmtpAccount:
+    gaps.unsupported(account, server, GAP_RULES)
     tls = server.tls
     security = server.security
     encrypted = security is not Security.NONE
     if encrypted and not tls.verify_hostname and tls.verify and tls.fingerprint is None:
         gaps.add(
+            account,
             "outgoing.tls.verify_hostname",
             "msmtp always checks the host name against the certificate; pin the certificate with "
             "tls.fingerprint (a pin replaces the name check) or connect by the name the certificate holds",
         )
     if server.auth is Auth.CLIENT_CERT and not encrypted:
-        gaps.add("outgoing.auth", "a client certificate needs TLS: set security to tls or starttls")
-    auth, user, passwordeval = _auth(server, gaps)
+        gaps.add(account, "outgoing.auth", "a client certificate needs TLS: set security to tls or starttls")
+    client_cert = tls.client_cert if encrypted else None
+    if client_cert is not None and tls.client_key is None:
+        gaps.add(account, "outgoing.tls.client_cert", CLIENT_KEY_GAP)
+        client_cert = None
+    auth, user, passwordeval = _auth(account, server, gaps)
     from_address: str | None = account.address
     if "%" in account.address and _FROM_PATTERN.search(account.address):
         gaps.add(
+            account,
             "address",
             "msmtp replaces %U, %H, %C and %M in its from command, so from is left out; send with msmtp --from=ADDRESS",
         )
         from_address = None
     fingerprint = tls.fingerprint_hex if encrypted else None
     timeout = server.timeout
-    result = MsmtpAccount(
+    return MsmtpAccount(
         name=account.name,
         host=server.host,
         port=server.port,
         timeout=None if timeout is None else str(timeout or "off"),
         tls="on" if encrypted else "off",
         tls_starttls=None if not encrypted else "on" if security is Security.STARTTLS else "off",
-        tls_trust_file=gaps.fits("tls_trust_file", tls.ca_file, "outgoing.tls.ca_file") if encrypted else None,
+        tls_trust_file=_fits(gaps, account, "tls_trust_file", tls.ca_file, "outgoing.tls.ca_file")
+        if encrypted
+        else None,
         tls_fingerprint=fingerprint.upper() if fingerprint else None,
         tls_certcheck="off" if encrypted and not tls.verify else None,
         tls_priorities=_PRIORITIES[tls.min_version] if encrypted and tls.min_version else None,
-        tls_cert_file=gaps.fits("tls_cert_file", tls.client_cert, "outgoing.tls.client_cert") if encrypted else None,
-        tls_key_file=gaps.fits("tls_key_file", tls.client_key, "outgoing.tls.client_key") if encrypted else None,
+        tls_cert_file=_fits(gaps, account, "tls_cert_file", client_cert, "outgoing.tls.client_cert"),
+        tls_key_file=_fits(gaps, account, "tls_key_file", tls.client_key, "outgoing.tls.client_key")
+        if encrypted
+        else None,
         auth=auth,
         user=user,
         passwordeval=passwordeval,
-        from_address=gaps.fits("from", from_address, "address"),
+        from_address=_fits(gaps, account, "from", from_address, "address"),
     )
-    if gaps.found:
-        found.extend(gaps.found)
-    return result
 
 
-def _auth(server: Server, gaps: _Gaps) -> tuple[str, str | None, str | None]:
+def _auth(account: Account, server: Server, gaps: Gaps) -> tuple[str, str | None, str | None]:
     """(auth method, user, passwordeval command)."""
     auth = server.auth
     method = _METHODS[auth]
@@ -251,22 +260,24 @@ def _auth(server: Server, gaps: _Gaps) -> tuple[str, str | None, str | None]:
         method = server.mechanisms[0]
         if len(server.mechanisms) > 1:
             gaps.add(
+                account,
                 "outgoing.mechanisms",
                 f"msmtp takes one authentication method: auth {method} is written and "
                 f"{', '.join(server.mechanisms[1:])} will not be tried",
             )
     user: str | None = None
     if auth is not Auth.NONE and (auth is not Auth.CLIENT_CERT or server.declared("username")):
-        user = gaps.fits("user", server.username, "outgoing.username")
+        user = _fits(gaps, account, "user", server.username, "outgoing.username")
     used = _COMMAND_FIELD.get(auth)
     passwordeval: str | None = None
     for field, command in (("password_command", server.password_command), ("token_command", server.token_command)):
         if command is None:
             continue
         if field == used:
-            passwordeval = gaps.fits("passwordeval", command, f"outgoing.{field}")
+            passwordeval = _fits(gaps, account, "passwordeval", command, f"outgoing.{field}")
         else:
             gaps.add(
+                account,
                 f"outgoing.{field}",
                 f"auth {auth.value} does not use it, so it is left out; "
                 + ("use token_command for oauth2" if auth is Auth.OAUTH2 else "remove it or change auth"),

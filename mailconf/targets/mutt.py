@@ -105,7 +105,7 @@ CAPABILITIES: Mapping[str, str] = _muttlike.capabilities(
     {
         "auth: oauth2": "yes",
         "auth: gssapi": "yes",
-        "auth: ntlm": "partial: through GNU SASL (ntlm authenticator), when mutt is built with it",
+        "auth: ntlm": "yes: through GNU SASL (ntlm authenticator), when mutt is built with it",
         "auth: client-cert": "partial: ssl_client_cert with SASL EXTERNAL; key and certificate in one PEM file",
         "mechanisms": "yes",
         "tls.verify: false": "no: mutt always verifies; accept the certificate once, or name the CA",
@@ -114,4 +114,4 @@ CAPABILITIES: Mapping[str, str] = _muttlike.capabilities(
 
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
-    return _muttlike.render(model, env, DIALECT)
+    return _muttlike.render(model, env, DIALECT, CAPABILITIES)

@@ -114,6 +114,9 @@ DIALECT = _muttlike.Dialect(
         Protocol.POP3: ("oauthbearer",),
     },
     command_shortcuts="~=+@<>!-^",
+    real_name_variable="real_name",
+    spool_file_variable="spool_file",
+    smtp_user=True,
 )
 
 CAPABILITIES: Mapping[str, str] = _muttlike.capabilities(
@@ -130,4 +133,4 @@ CAPABILITIES: Mapping[str, str] = _muttlike.capabilities(
 
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
-    return _muttlike.render(model, env, DIALECT)
+    return _muttlike.render(model, env, DIALECT, CAPABILITIES)

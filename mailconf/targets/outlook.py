@@ -101,7 +101,6 @@ from __future__ import annotations
 import enum
 import string
 from collections.abc import Mapping
-from operator import attrgetter
 from typing import NamedTuple
 
 import jinja2
@@ -110,7 +109,7 @@ from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.reg import reg_key_part, reg_value
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import Gap, Rendered, RenderedFile
+from . import GapRules, Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
 
 NAME = "outlook"
 TITLE = "Outlook 2016/2019/365 registry keys (.reg) of POP3/IMAP accounts; prefer outlook-prf"
@@ -214,27 +213,6 @@ class OutlookAccount(NamedTuple):
     outgoing: OutgoingSettings | None
 
 
-_TLS_GAPS: tuple[tuple[str, str], ...] = (
-    ("ca_file", "Outlook uses the Windows certificate store: import the CA with `certutil -user -addstore Root FILE`"),
-    ("fingerprint", "Outlook cannot pin a certificate: trust it through the Windows certificate store instead"),
-    ("verify", "Outlook always verifies the certificate (it asks when that fails): import the CA into the Windows "
-               "certificate store instead"),
-    ("verify_hostname", "Outlook always checks the host name: use the name the certificate holds"),
-    ("min_version", "Outlook uses the TLS versions Windows (SChannel) enables: set them for the whole system"),
-    ("client_cert", "Outlook has no client certificate setting for POP3/IMAP/SMTP"),
-    ("client_key", "Outlook has no client certificate setting for POP3/IMAP/SMTP"),
-)  # fmt: skip
-#: The same, as (setting, instead), and the fields read at once.
-_TLS_SETTINGS: tuple[tuple[str, str], ...] = tuple((f"tls.{field}", instead) for field, instead in _TLS_GAPS)
-_TLS_VALUES = attrgetter(*(field for field, _instead in _TLS_GAPS))
-
-_AUTH_GAPS: Mapping[Auth, str] = {
-    Auth.OAUTH2: "Outlook offers OAuth2 only for providers it knows, not through these settings: add the account "
-                 "in Outlook (File > Add Account); password authentication is written",
-    Auth.GSSAPI: "Outlook has no Kerberos (GSSAPI) setting for POP3/IMAP/SMTP: password authentication is written",
-    Auth.CLIENT_CERT: "Outlook has no client certificate login for POP3/IMAP/SMTP: password authentication is written",
-}  # fmt: skip
-
 STARTTLS_GAP = (
     "Outlook's registry and PRF have no documented value for STARTTLS on POP3/IMAP: the file asks for SSL/TLS, "
     "so Outlook fails to connect instead of logging in without encryption; in Outlook choose Account Settings > "
@@ -254,34 +232,46 @@ REG_SMTP_SPA_GAP = (
     "the registry value for SMTP secure password authentication is unverified: password authentication is written; "
     "tick 'Require logon using Secure Password Authentication' under More Settings > Outgoing Server"
 )
+CLIENT_CERT_GAP = "Outlook has no client certificate setting for POP3/IMAP/SMTP"
+
+#: The messages of the features neither Outlook file can express (both targets mark them "no").
+INSTEAD: Mapping[str, str] = {
+    "auth: oauth2": "Outlook offers OAuth2 only for providers it knows, not through these settings: add the account "
+                    "in Outlook (File > Add Account); password authentication is written",
+    "auth: gssapi": "Outlook has no Kerberos (GSSAPI) setting for POP3/IMAP/SMTP: password authentication is written",
+    "auth: client-cert": "Outlook has no client certificate login for POP3/IMAP/SMTP: password authentication is "
+                         "written",
+    "password_command": PASSWORD_GAP,
+    "token_command": TOKEN_GAP,
+    "mechanisms": MECHANISMS_GAP,
+    "tls.ca_file": "Outlook uses the Windows certificate store: import the CA with "
+                   "`certutil -user -addstore Root FILE`",
+    "tls.fingerprint": "Outlook cannot pin a certificate: trust it through the Windows certificate store instead",
+    "tls.verify: false": "Outlook always verifies the certificate (it asks when that fails): import the CA into the "
+                         "Windows certificate store instead",
+    "tls.min_version": "Outlook uses the TLS versions Windows (SChannel) enables: set them for the whole system",
+}  # fmt: skip
+
+GAP_RULES = gap_rules(CAPABILITIES, {**INSTEAD, "timeout": REG_TIMEOUT_GAP})
 
 
-def server_gaps(account: Account, server: Server) -> list[Gap]:
-    """What no Outlook file can say about this server (shared by the .reg and the PRF)."""
-    unsupported: list[tuple[str, str]] = []  # (setting, instead), in a fixed order
+def server_gaps(gaps: Gaps, account: Account, server: Server, rules: GapRules) -> None:
+    """What no Outlook file can say about this server (shared by the .reg and the PRF): the target's "no"
+    features (``rules``), then what the capability table does not list."""
+    gaps.unsupported(account, server, rules)
     incoming = server.protocol is not Protocol.SMTP
-    if server.security is Security.STARTTLS and incoming:
-        unsupported.append(("security", STARTTLS_GAP))
-    auth = server.auth
-    if auth is Auth.PASSWORD:  # the common case (no gap), without hashing the enum
-        pass
-    elif auth in _AUTH_GAPS:
-        unsupported.append(("auth", _AUTH_GAPS[auth]))
-    elif auth is Auth.NONE and incoming:
-        unsupported.append(("auth", INCOMING_AUTH_NONE_GAP))
-    if server.password_command is not None:
-        unsupported.append(("password_command", PASSWORD_GAP))
-    if server.token_command is not None:
-        unsupported.append(("token_command", TOKEN_GAP))
-    if server.mechanisms:
-        unsupported.append(("mechanisms", MECHANISMS_GAP))
-    for gap, value in zip(_TLS_SETTINGS, _TLS_VALUES(server.tls), strict=True):
-        if value is not None and value is not True:
-            unsupported.append(gap)
-    if not unsupported:
-        return []
-    side = server.side
-    return [Gap(account.name, f"{side}.{setting}", instead) for setting, instead in unsupported]
+    if incoming and server.security is Security.STARTTLS:
+        gaps.server(account, server, "security", STARTTLS_GAP)
+    if incoming and server.auth is Auth.NONE:
+        gaps.server(account, server, "auth", INCOMING_AUTH_NONE_GAP)
+    tls = server.tls
+    if not tls.verify_hostname:
+        gaps.server(account, server, "tls.verify_hostname", "Outlook always checks the host name: use the name the "
+                    "certificate holds")  # fmt: skip
+    if tls.client_cert is not None:
+        gaps.server(account, server, "tls.client_cert", CLIENT_CERT_GAP)
+    if tls.client_key is not None:
+        gaps.server(account, server, "tls.client_key", CLIENT_CERT_GAP)
 
 
 def _use_spa(server: Server) -> int:
@@ -323,22 +313,23 @@ def _outgoing(incoming: Server, server: Server) -> OutgoingSettings:
     )
 
 
-def decide(account: Account) -> tuple[OutlookAccount | None, list[Gap]]:
-    """The values both Outlook targets write, and the gaps both share. None: the account is left out."""
+def decide(account: Account, rules: GapRules, gaps: Gaps) -> OutlookAccount | None:
+    """The values both Outlook targets write; the gaps both share go to ``gaps``. None: the account is left out."""
     incoming = account.incoming
     if incoming is None:
-        return None, [Gap(account.name, "outgoing", SEND_ONLY_GAP)]
-    gaps = server_gaps(account, incoming)
+        gaps.add(account, "outgoing", SEND_ONLY_GAP)
+        return None
+    server_gaps(gaps, account, incoming, rules)
     if incoming.leave_on_server is False and incoming.leave_days is not None:
-        gaps.append(Gap(account.name, "incoming.leave_days", LEAVE_DAYS_GAP))
+        gaps.add(account, "incoming.leave_days", LEAVE_DAYS_GAP)
     outgoing = None
     if account.outgoing is not None:
-        gaps.extend(server_gaps(account, account.outgoing))
+        server_gaps(gaps, account, account.outgoing, rules)
         outgoing = _outgoing(incoming, account.outgoing)
     timeout = incoming.timeout
     if timeout is None and account.outgoing is not None:
         timeout = account.outgoing.timeout
-    decided = OutlookAccount(
+    return OutlookAccount(
         name=account.name,
         protocol=incoming.protocol,
         display_name=account.display_name,
@@ -353,7 +344,6 @@ def decide(account: Account) -> tuple[OutlookAccount | None, list[Gap]]:
         timeout=timeout,
         outgoing=outgoing,
     )
-    return decided, gaps
 
 
 def profile_option(options: Mapping[str, str]) -> str:
@@ -381,11 +371,6 @@ def account_id_option(options: Mapping[str, str], count: int) -> int:
     if first + max(count, 1) - 1 > 0xFFFFFFFF:
         raise UsageError(f"--option account-id: {text} leaves no room for {count} accounts below FFFFFFFF")
     return first
-
-
-def unsafe_in(account: str, setting: str, exc: UnsafeValue) -> UnsafeValue:
-    """The error for a value that cannot be written: it names the account and setting, never the value."""
-    return UnsafeValue(f"account {account}: {setting}: {exc}")
 
 
 def _lines(a: OutlookAccount, dwords: dict[tuple[str, int], str]) -> tuple[str, ...]:
@@ -441,21 +426,17 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     profile = profile_option(options)
     next_id = account_id_option(options, len(model.accounts))
     keys: list[RegKey] = []
-    gaps: list[Gap] = []
+    gaps = Gaps()
     dwords: dict[tuple[str, int], str] = {}
     profile_key = f"{PROFILES_KEY}\\{reg_key_part(profile)}\\{ACCOUNTS_KEY}"
     for account in model.accounts:
-        decided, account_gaps = decide(account)
-        gaps.extend(account_gaps)
+        decided = decide(account, GAP_RULES, gaps)
         if decided is None:
             continue
-        for side, server in (("incoming", account.incoming), ("outgoing", account.outgoing)):
-            if server is not None and server.timeout is not None:
-                gaps.append(Gap(account.name, f"{side}.timeout", REG_TIMEOUT_GAP))
         if account.outgoing is not None and account.outgoing.auth is Auth.NTLM:
-            gaps.append(Gap(account.name, "outgoing.auth", REG_SMTP_SPA_GAP))  # SMTP Use SPA is not written
+            gaps.add(account, "outgoing.auth", REG_SMTP_SPA_GAP)  # SMTP Use SPA is not written
         keys.append(RegKey(f"{profile_key}\\{next_id:08x}", _lines(decided, dwords)))
         next_id += 1
     text = env.get_template(f"{NAME}/outlook.reg.j2").render(keys=keys)
     content = text.replace("\n", "\r\n").encode("ascii")
-    return Rendered((RenderedFile(FILE_NAME, content),), tuple(gaps))
+    return Rendered((RenderedFile(FILE_NAME, content),), tuple(gaps.found))

@@ -131,8 +131,8 @@ import jinja2
 from ..escape import UnsafeValue
 from ..escape.ini import ini_value
 from ..model import Model, Protocol
-from . import Gap, Rendered, RenderedFile
-from .outlook import OutlookAccount, decide, profile_option, unsafe_in
+from . import Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
+from .outlook import INSTEAD, OutlookAccount, decide, profile_option
 
 NAME = "outlook-prf"
 TITLE = "Outlook 2016/2019/365 profile file (PRF) creating POP3/IMAP accounts: outlook.exe /importprf"
@@ -170,6 +170,8 @@ ACCOUNT_TYPE: Mapping[Protocol, str] = {Protocol.POP3: "I_Mail", Protocol.IMAP: 
 
 TIMEOUT_ZERO_GAP = "Outlook always has a server timeout (30 seconds to 10 minutes): ServerTimeOut is left out"
 TIMEOUT_SPLIT_GAP = "Outlook has one server timeout per account: the incoming server's is written"
+
+GAP_RULES = gap_rules(CAPABILITIES, INSTEAD)
 
 
 #: One ``Key=value`` line: the key (a constant) and the value escaped by ``ini_value``. A plain tuple, not a
@@ -238,17 +240,16 @@ def _values(a: OutlookAccount, escaped: dict[str | int, str]) -> tuple[PrfValue,
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
     profile = profile_option(options)
     accounts: list[PrfAccount] = []
-    gaps: list[Gap] = []
+    gaps = Gaps()
     escaped: dict[str | int, str] = {}
     for account in model.accounts:
-        decided, account_gaps = decide(account)
-        gaps.extend(account_gaps)
+        decided = decide(account, GAP_RULES, gaps)
         if decided is None:
             continue
         incoming, outgoing = account.incoming, account.outgoing
         if decided.timeout == 0:
             side = "incoming" if incoming is not None and incoming.timeout == 0 else "outgoing"
-            gaps.append(Gap(account.name, f"{side}.timeout", TIMEOUT_ZERO_GAP))
+            gaps.add(account, f"{side}.timeout", TIMEOUT_ZERO_GAP)
             decided = decided._replace(timeout=None)
         if (
             incoming is not None
@@ -257,11 +258,11 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
             and outgoing.timeout is not None
             and incoming.timeout != outgoing.timeout
         ):
-            gaps.append(Gap(account.name, "outgoing.timeout", TIMEOUT_SPLIT_GAP))
+            gaps.add(account, "outgoing.timeout", TIMEOUT_SPLIT_GAP)
         accounts.append(
             PrfAccount(f"Account{len(accounts) + 1}", ACCOUNT_TYPE[decided.protocol], _values(decided, escaped))
         )
     text = env.get_template(f"{NAME}/outlook.prf.j2").render(profile=ini_value(profile), accounts=accounts)
     text = text.replace("\n", "\r\n")
     content = text.encode("ascii") if text.isascii() else "\ufeff".encode("utf-16-le") + text.encode("utf-16-le")
-    return Rendered((RenderedFile(FILE_NAME, content),), tuple(gaps))
+    return Rendered((RenderedFile(FILE_NAME, content),), tuple(gaps.found))

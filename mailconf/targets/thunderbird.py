@@ -142,9 +142,11 @@ from typing import NamedTuple
 import jinja2
 
 from ..errors import UsageError
+from ..escape import UnsafeValue
 from ..escape.prefs import CharPref, PrefNames, prefs_string, prefs_value
+from ..escape.shell import shell_quote
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import Gap, Rendered, RenderedFile
+from . import Gap, Gaps, Rendered, RenderedFile, gap_rules, locate_unsafe
 
 NAME = "thunderbird"
 TITLE = "Thunderbird 153: user.js prefs (+ cert_override.txt for a SHA-256 pin, import-ca.sh for a CA file)"
@@ -340,32 +342,38 @@ INSTEAD: Mapping[str, str] = {
     "tls.min_version": "Thunderbird has one lowest TLS version for all accounts ({pref}) and the servers here ask "
     "for {values}: set the one you want in Settings > Config Editor (1 = TLS 1.0 ... 4 = TLS 1.3)",
 }
-INSTEAD_KEY = {"tls.client_key": "tls.client_cert", "host": "incoming.host"}
+INSTEAD_KEY = {"tls.client_key": "tls.client_cert"}
+
+#: The "no" features: password_command and token_command. tls.verify: false is reported by server_gaps
+#: itself: with a SHA-256 pin it is no gap (the pin accepts the certificate that verification would refuse).
+GAP_RULES = gap_rules(
+    CAPABILITIES,
+    {"password_command": INSTEAD["password_command"], "token_command": INSTEAD["token_command"]},
+    own=("tls.verify: false",),
+)
 
 
-def auth_method(account: Account, server: Server, gaps: list[Gap]) -> int:
+def auth_method(account: Account, server: Server, gaps: Gaps) -> int:
     method = AUTH_METHOD[server.auth]
     if server.mechanisms:
         matched = MECHANISMS.get((server.auth, frozenset(server.mechanisms)))
         if matched is None:
             instead = INSTEAD["mechanisms"].format(method=method, auth=server.auth.value)
-            gaps.append(Gap(account.name, f"{server.side}.mechanisms", instead))
+            gaps.server(account, server, "mechanisms", instead)
         else:
             method = matched
     return method
 
 
-def server_gaps(account: Account, server: Server, pinned: bool) -> list[Gap]:
+def server_gaps(gaps: Gaps, account: Account, server: Server, pinned: bool) -> None:
     """The settings of one server Thunderbird cannot express, in a fixed order (one test after another:
-    most servers have none of them, and then nothing is built)."""
+    most servers have none of them, and then nothing is built): the host, the "no" features of CAPABILITIES
+    (GAP_RULES), then the conditions of the "partial" ones and what the table does not list."""
     tls = server.tls
-    unsupported: list[str] = []
     if server.protocol is not Protocol.SMTP and not url_host_ok(server.host):
-        unsupported.append("host")
-    if server.password_command is not None:
-        unsupported.append("password_command")
-    if server.token_command is not None:
-        unsupported.append("token_command")
+        gaps.server(account, server, "host", INSTEAD["incoming.host"])
+    gaps.unsupported(account, server, GAP_RULES)
+    unsupported: list[str] = []
     if server.auth is Auth.OAUTH2 and not oauth2_provider_known(server.host, server.protocol):
         unsupported.append("auth")
     if tls.fingerprint is not None and tls.fingerprint_algorithm != "sha256":
@@ -378,10 +386,8 @@ def server_gaps(account: Account, server: Server, pinned: bool) -> list[Gap]:
         unsupported.append("tls.client_cert")
     if tls.client_key is not None:
         unsupported.append("tls.client_key")
-    if not unsupported:
-        return []
-    side = server.side
-    return [Gap(account.name, f"{side}.{key}", INSTEAD[INSTEAD_KEY.get(key, key)]) for key in unsupported]
+    for key in unsupported:
+        gaps.server(account, server, key, INSTEAD[INSTEAD_KEY.get(key, key)])
 
 
 #: The pref names of each part of an account, after its key (``mail.server.server1`` + ``.type``...), as
@@ -417,15 +423,15 @@ def incoming_prefs(account: Account, server: Server, key: str, method: int) -> l
     return prefs
 
 
-def char_pref(value: str, gaps: list[Gap], account: Account, setting: str, instead: str) -> str:
+def char_pref(value: str, gaps: Gaps, account: Account, setting: str, instead: str) -> str:
     """Text for a pref Thunderbird reads one byte per character; above U+00FF it is written as UTF-8, with a gap."""
     if value.isascii() or max(value) <= "\xff":
         return CharPref(value)
-    gaps.append(Gap(account.name, setting, instead))
+    gaps.add(account, setting, instead)
     return value
 
 
-def identity_prefs(account: Account, key: str, smtp_key: str | None, gaps: list[Gap]) -> list[Pref]:
+def identity_prefs(account: Account, key: str, smtp_key: str | None, gaps: Gaps) -> list[Pref]:
     full_name, useremail, organization, smtp_server, valid = IDENTITY_NAMES(f"mail.identity.{key}")
     prefs: list[Pref] = []
     if account.display_name is not None:
@@ -440,7 +446,7 @@ def identity_prefs(account: Account, key: str, smtp_key: str | None, gaps: list[
     return prefs
 
 
-def smtp_prefs(account: Account, server: Server, key: str, method: int, gaps: list[Gap]) -> list[Pref]:
+def smtp_prefs(account: Account, server: Server, key: str, method: int, gaps: Gaps) -> list[Pref]:
     username = char_pref(server.username, gaps, account, "outgoing.username", INSTEAD["outgoing.username"])
     values: tuple[PrefValue, ...] = (
         server.host,
@@ -495,7 +501,7 @@ class Collected(NamedTuple):
     imports: dict[str, CaImport]
 
 
-def account_prefs(account: Account, keys: Keys, collected: Collected, gaps: list[Gap]) -> list[Pref]:
+def account_prefs(account: Account, keys: Keys, collected: Collected, gaps: Gaps) -> list[Pref]:
     prefs: list[Pref] = []
     if account.incoming is not None:
         server_name, identities_name = ACCOUNT_NAMES(f"mail.account.{keys.account}")
@@ -503,7 +509,7 @@ def account_prefs(account: Account, keys: Keys, collected: Collected, gaps: list
     for server in account.servers:
         tls = server.tls
         pinned = tls.fingerprint is not None and tls.fingerprint_algorithm == "sha256"
-        gaps.extend(server_gaps(account, server, pinned))
+        server_gaps(gaps, account, server, pinned)
         method = auth_method(account, server, gaps)
         if pinned and tls.fingerprint_hex is not None:
             where = host_port(server)
@@ -518,7 +524,7 @@ def account_prefs(account: Account, keys: Keys, collected: Collected, gaps: list
     if account.incoming is not None:
         prefs += identity_prefs(account, keys.identity, keys.smtp if account.outgoing is not None else None, gaps)
     else:
-        gaps.append(Gap(account.name, "address", INSTEAD["address"].format(smtp=keys.smtp)))
+        gaps.add(account, "address", INSTEAD["address"].format(smtp=keys.smtp))
     return prefs
 
 
@@ -560,7 +566,7 @@ class PrefEscaper:
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
     start = first_key(options)
-    gaps: list[Gap] = []
+    gaps = Gaps()
     collected = Collected({}, {})
     decided: list[Decided] = []
     accounts: list[str] = []
@@ -585,20 +591,31 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     ):
         pref_list, pref_gaps = global_setting(model, field, value_of, pref)
         globals_ += pref_list
-        gaps += pref_gaps
+        gaps.found += pref_gaps
     # Every value is escaped here, after all the decisions and in the order of the file (globals, then each
     # account's name and prefs), so the first unsafe value stops the render as it did when the template escaped.
     escaper = PrefEscaper()
-    global_lines = escaper.lines(globals_)
-    blocks = [Block(escaper.text(d.account), escaper.lines(d.prefs)) for d in decided]
+    try:
+        global_lines = escaper.lines(globals_)
+        blocks = [Block(escaper.text(d.account), escaper.lines(d.prefs)) for d in decided]
+    except UnsafeValue as exc:
+        raise locate_unsafe(model.accounts, prefs_string, exc) from None
     files = [RenderedFile("user.js", _render(env, "user.js.j2", globals=global_lines, blocks=blocks))]
     if collected.overrides:
         overrides = list(collected.overrides.values())
         files.append(RenderedFile("cert_override.txt", _render(env, "cert_override.txt.j2", overrides=overrides)))
     if collected.imports:
         imports = list(collected.imports.values())
-        files.append(RenderedFile("import-ca.sh", _render(env, "import-ca.sh.j2", imports=imports), 0o700))
-    return Rendered(tuple(files), tuple(gaps))
+        try:
+            script = _render(env, "import-ca.sh.j2", imports=imports)
+        except UnsafeValue as exc:
+            raise locate_unsafe(model.accounts, shell_quote, exc, _CA_FILES) from None
+        files.append(RenderedFile("import-ca.sh", script, 0o700))
+    return Rendered(tuple(files), tuple(gaps.found))
+
+
+#: The settings import-ca.sh writes (as shell words).
+_CA_FILES = ("incoming.tls.ca_file", "outgoing.tls.ca_file")
 
 
 def _render(env: jinja2.Environment, template: str, **context: object) -> bytes:

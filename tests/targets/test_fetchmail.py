@@ -312,10 +312,10 @@ GAPS: list[tuple[dict[str, Any], list[Gap], dict[str, Any]]] = [
     ),
     (
         {"protocol": "imap", "host": "imap.example.org", "auth": "oauth2", "token_command": "oauth2 token"},
-        [Gap("work", "incoming.token_command", "fetchmail 6.4 has no OAuth2; fetchmail 6.5 adds auth oauthbearer"),
-         Gap("work", "incoming.auth",
+        [Gap("work", "incoming.auth",
              "fetchmail 6.4 has no OAuth2: the entry is written as skip (not polled unless named); "
-             "use fetchmail 6.5 or another client")],
+             "use fetchmail 6.5 or another client"),
+         Gap("work", "incoming.token_command", "fetchmail 6.4 has no OAuth2; fetchmail 6.5 adds auth oauthbearer")],
         {"active": False, "auth": "any"},
     ),
     (

@@ -32,7 +32,7 @@ from mailconf.model import Model
 from mailconf.render import common_gaps, render_model, select_accounts
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, ROOT, need
-from tests.targets._msmtp_client import expect, pretend, send, serverinfo, smtp_stub
+from tests.targets._msmtp_client import MsmtpError, expect, pretend, send, serverinfo, smtp_stub
 
 TARGET = TARGETS["msmtp"]
 CA = "/etc/ssl/mailconf-test-ca.pem"
@@ -152,6 +152,36 @@ def test_client_cert_sends_no_user_name_unless_one_is_declared(tmp_path: Path) -
         write(tmp_path, render({"work": {"address": "a@example.org", "outgoing": server}})), "work", tmp_path
     )
     assert (settings["auth"], settings["user"], settings["tls_cert_file"]) == ("EXTERNAL", "(not set)", "/c.pem")
+
+
+def test_client_cert_without_key_is_a_gap_and_msmtp_reads_the_file(tmp_path: Path) -> None:
+    """msmtp refuses a tls_cert_file without tls_key_file ("tls_cert_file requires tls_key_file"), so the
+    certificate is left out with a gap rather than written into a file msmtp would reject."""
+    server = {"host": "smtp.example.org", "auth": "client-cert", "tls": {"client_cert": "/home/a/both.pem"}}
+    rendered = render({"work": {"address": "alice@example.org", "outgoing": server}})
+    assert rendered.gaps == (
+        Gap("work", "outgoing.tls.client_cert",
+            "msmtp reads a client certificate only with its private key (tls_cert_file requires tls_key_file): add "
+            "tls.client_key (the certificate's own file when it holds the key too); tls_cert_file is left out"),
+    )  # fmt: skip
+    rc = write(tmp_path, rendered)
+    read = pretend(rc, "work", tmp_path)
+    assert (read["auth"], read["tls_cert_file"], read["tls_key_file"]) == ("EXTERNAL", "(not set)", "(not set)")
+    # what writing the certificate alone would have done: msmtp rejects the whole file
+    alone = tmp_path / "alone"
+    alone.write_text(rc.read_text().replace("auth external\n", 'tls_cert_file "/home/a/both.pem"\nauth external\n'))
+    alone.chmod(0o600)
+    with pytest.raises(MsmtpError, match="tls_cert_file requires tls_key_file"):
+        pretend(alone, "work", tmp_path)
+
+
+def test_client_cert_and_key_in_one_file(tmp_path: Path) -> None:
+    tls = {"client_cert": "/home/a/both.pem", "client_key": "/home/a/both.pem"}
+    server = {"host": "smtp.example.org", "auth": "client-cert", "tls": tls}
+    rendered = render({"work": {"address": "alice@example.org", "outgoing": server}})
+    assert rendered.gaps == ()
+    read = pretend(write(tmp_path, rendered), "work", tmp_path)
+    assert (read["tls_cert_file"], read["tls_key_file"]) == ("/home/a/both.pem", "/home/a/both.pem")
 
 
 def test_client_cert_without_tls_is_a_gap() -> None:

@@ -5,6 +5,7 @@ The neomutt tests (test_neomutt.py) run the same checks through the `client` fix
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import shlex
@@ -18,8 +19,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from mailconf import cli
+from mailconf.document import load_document
 from mailconf.escape import UnsafeValue
 from mailconf.escape.mutt import mutt_command, mutt_quote, mutt_word
+from mailconf.model import Model, Tls
+from mailconf.render import RenderError, render_model
+from mailconf.targets import TARGETS
 from tests.conftest import EXAMPLES, need
 from tests.targets import _mutt_client as mc
 
@@ -277,8 +282,8 @@ GAPS: list[tuple[str, dict[str, Any], list[str]]] = [
      ["incoming.tls.client_key cannot be expressed; {c} reads the key from the client_cert file "
       "(ssl_client_cert): put the key and the certificate in one PEM file and name it in tls.client_cert"]),
     ("oauth2 without token", {"outgoing": {"host": "smtp.example.org", "auth": "oauth2"}},
-     ["outgoing.auth cannot be expressed; oauth2 needs a token_command: {c} runs it to get an access token "
-      "(smtp_oauth_refresh_command)"]),
+     ["outgoing.token_command cannot be expressed; auth oauth2 needs a token_command that prints an access token "
+      "(lint: MC302); without one the client cannot log in: add it"]),
     ("unused password command", {"outgoing": {**_SMTP, "auth": "none"}},
      ["outgoing.password_command cannot be expressed; not used with auth none: remove it, or use auth password"]),
     ("unused token command", {"outgoing": {**_SMTP, "token_command": "printf %s t"}},
@@ -380,6 +385,32 @@ def test_quote_and_command_shapes() -> None:
         assert bad not in str(caught.value)
     with pytest.raises(UnsafeValue):
         mutt_command("echo a\nsource /tmp/x|")
+
+
+@pytest.mark.parametrize("binary", [n for n, t in sorted(TARGETS.items()) if hasattr(t, "DIALECT")])
+@pytest.mark.parametrize(
+    ("setting", "change"),
+    [
+        ("display_name", lambda a: dataclasses.replace(a, display_name="Eve\nsource /tmp/x|")),
+        ("incoming.username",
+         lambda a: dataclasses.replace(a, incoming=dataclasses.replace(a.incoming, username="u\x85"))),
+        ("outgoing.password_command",
+         lambda a: dataclasses.replace(a, outgoing=dataclasses.replace(a.outgoing, password_command="pass\rx"))),
+        ("incoming.tls.ca_file",
+         lambda a: dataclasses.replace(a, incoming=dataclasses.replace(a.incoming, tls=Tls(ca_file="/c\u2028a")))),
+    ],
+)  # fmt: skip
+def test_a_control_character_names_the_account_and_setting(binary: str, setting: str, change: Any) -> None:
+    """A control character that bypassed the schema stops the render, naming where it is, never the value."""
+    model = load_document("accounts.yaml", mc.yaml_bytes({"work": {"address": "a@example.org", "incoming": _IMAP,
+                                                                   "outgoing": _SMTP}})).model  # fmt: skip
+    hostile = Model((change(model.accounts[0]),))
+    with pytest.raises(RenderError) as caught:
+        render_model(TARGETS[binary], hostile, {})
+    assert str(caught.value) == (
+        f"target {binary}: not rendered: account work: {setting}: a value holds a control character, which a "
+        "muttrc cannot carry safely"
+    )
 
 
 _HOSTILE = st.text(

@@ -27,7 +27,7 @@ from mailconf.escape import UnsafeValue
 from mailconf.escape.ini import ini_value
 from mailconf.model import Model
 from mailconf.render import common_gaps, environment
-from mailconf.targets import outlook, outlook_prf
+from mailconf.targets import Gaps, outlook, outlook_prf
 from tests.conftest import EXAMPLES
 
 from .test_outlook import (
@@ -309,7 +309,7 @@ def test_examples_render_and_read_back(example: Path, capsys: pytest.CaptureFixt
     }
     for i, account in enumerate(with_incoming):
         assert account.incoming is not None
-        decided, _ = outlook.decide(account)
+        decided = outlook.decide(account, outlook_prf.GAP_RULES, Gaps())
         assert decided is not None
         got = prf[f"Account{i + 1}"]
         proto = account.incoming.protocol.value.upper()

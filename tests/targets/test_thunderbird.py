@@ -927,7 +927,8 @@ def test_a_control_character_that_bypassed_the_schema_stops_render_without_echoi
     with pytest.raises(RenderError) as caught:
         render(hostile)
     assert (
-        str(caught.value) == "target thunderbird: not rendered: a control character cannot be written in a prefs file"
+        str(caught.value) == "target thunderbird: not rendered: account a: display_name: a control character cannot "
+        "be written in a prefs file"
     )
 
 

@@ -1,0 +1,537 @@
+# mypy: disable-error-code="untyped-decorator"
+# (pyproject skips following hypothesis, so its decorators look untyped)
+"""The target contract: every registered target is held to its own capability table.
+
+For every target in ``TARGETS`` (nothing here names one, except the trigger table of
+its ``partial`` rows):
+
+- its capability table has one row per feature, each ``yes``, ``no: ...`` or ``partial: ...``;
+- a feature marked ``no``: an account declaring it yields the gap (a Gap naming the
+  account and the setting), on every side of the account the target renders;
+- a feature marked ``partial``: the case :data:`PARTIAL` gives for it yields its gap
+  (a partial row without a case is a failure: say when the gap comes);
+- a feature marked ``yes``: declaring it yields no gap on that setting, and changing it
+  changes the rendered files (a target that drops it, or writes a constant, fails);
+- a protocol marked ``no`` (msmtp only sends) is out of scope: changing that server
+  changes nothing;
+- every example renders; every module in ``mailconf/targets/`` (not starting with ``_``)
+  is registered;
+- hostile values (quotes, backslashes, ``%``, ``$()``, backticks, line breaks, non-BMP
+  characters) either render, and the real client reads each one back exactly where
+  tests/targets/_readback.py has a read-back, or are refused with one line naming the
+  account and setting, never the value; any text in any field through the loader
+  renders or is refused cleanly.
+
+The checks are functions that return failures (strings), so that
+:func:`test_the_contract_bites` can show them failing on deliberately naive targets.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import importlib
+import json
+import pkgutil
+import shlex
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import jinja2
+import pytest
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
+
+import mailconf.targets
+from mailconf.document import load_document
+from mailconf.errors import MailconfError
+from mailconf.model import Model, Server
+from mailconf.render import RenderError, common_gaps, render_model, select_accounts
+from mailconf.targets import FEATURES, PROTOCOL_FEATURES, TARGETS, Rendered, Target, msmtp
+from tests.conftest import EXAMPLES, need
+from tests.targets._readback import BINARIES, READ_BACK
+
+NAMES = sorted(TARGETS)
+
+SHA256_A = "sha256:" + ":".join(["AB"] * 32)
+SHA256_B = "sha256:" + ":".join(["CD"] * 32)
+SHA1 = "sha1:" + ":".join(["EF"] * 20)
+
+#: The account every check starts from: IMAP and SMTP over TLS, password login through a command.
+BASE: dict[str, Any] = {
+    "address": "alice@example.org",
+    "display_name": "Alice",
+    "incoming": {"protocol": "imap", "host": "imap.example.org", "username": "alice",
+                 "password_command": "pass show mail/in"},
+    "outgoing": {"host": "smtp.example.org", "username": "alice", "password_command": "pass show mail/out"},
+}  # fmt: skip
+_OAUTH2 = {"auth": "oauth2", "token_command": "oauth2-token alice", "password_command": None}
+_CERT = {"client_cert": "/home/alice/c.pem", "client_key": "/home/alice/k.pem"}
+
+#: feature -> (a server declaring it, the same server declaring it differently, or a list of such: the output must
+#: differ for at least one); None deletes a key.
+VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any] | list[dict[str, Any]]]] = {
+    "security: tls": ({"security": "tls"}, {"security": "starttls"}),
+    "security: starttls": ({"security": "starttls"}, {"security": "tls"}),
+    "security: none": ({"security": "none"}, {"security": "tls"}),
+    "auth: password": ({"auth": "password"}, [{"auth": "ntlm"}, {"auth": "none", "password_command": None}]),
+    "auth: oauth2": (_OAUTH2, {"auth": "password"}),
+    "auth: gssapi": ({"auth": "gssapi", "password_command": None}, {"auth": "password"}),
+    "auth: ntlm": ({"auth": "ntlm"}, {"auth": "password"}),
+    "auth: client-cert": ({"auth": "client-cert", "password_command": None, "tls": _CERT}, {"auth": "password"}),
+    "password_command": ({"password_command": "pass show a"}, {"password_command": "pass show b"}),
+    "token_command": (_OAUTH2, {**_OAUTH2, "token_command": "oauth2-token bob"}),
+    "mechanisms": ({"mechanisms": ["plain"]}, {"mechanisms": ["login"]}),
+    "tls.ca_file": ({"tls": {"ca_file": "/etc/ssl/a.pem"}}, {"tls": {"ca_file": "/etc/ssl/b.pem"}}),
+    "tls.fingerprint": ({"tls": {"fingerprint": SHA256_A}}, {"tls": {"fingerprint": SHA256_B}}),
+    "tls.verify: false": ({"tls": {"verify": False}}, {"tls": {"verify": True}}),
+    "tls.min_version": ({"tls": {"min_version": "1.3"}}, {"tls": {"min_version": "1.2"}}),
+    "timeout": ({"timeout": 30}, {"timeout": 60}),
+    "leave_on_server": ({"protocol": "pop3", "leave_on_server": True}, {"protocol": "pop3", "leave_on_server": False}),
+    "leave_days": ({"protocol": "pop3", "leave_on_server": True, "leave_days": 7},
+                   {"protocol": "pop3", "leave_on_server": True, "leave_days": 14}),
+    "imap": ({"protocol": "imap", "host": "a.example.org"}, {"protocol": "imap", "host": "b.example.org"}),
+    "pop3": ({"protocol": "pop3", "host": "a.example.org"}, {"protocol": "pop3", "host": "b.example.org"}),
+    "smtp": ({"host": "a.example.org"}, {"host": "b.example.org"}),
+}  # fmt: skip
+#: The setting a feature's gap names, after "incoming." / "outgoing.".
+SETTING = {f: f.split(":")[0] for f in FEATURES} | {"tls.verify: false": "tls.verify"}
+
+#: target -> partial feature -> (an account patch on which the target cannot express it, the gap's setting).
+PARTIAL: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
+    "msmtp": {"mechanisms": ({"outgoing": {"mechanisms": ["plain", "login"]}}, "outgoing.mechanisms")},
+    "fetchmail": {
+        "mechanisms": ({"incoming": {"mechanisms": ["scram-sha-256"]}}, "incoming.mechanisms"),
+        "tls.fingerprint": ({"incoming": {"tls": {"fingerprint": SHA256_A}}}, "incoming.tls.fingerprint"),
+        "timeout": ({"incoming": {"timeout": 0}}, "incoming.timeout"),
+    },
+    "mutt": {
+        "security: none": ({"incoming": {"security": "starttls"}, "outgoing": {"security": "none"}},
+                           "outgoing.security"),
+        "tls.ca_file": ({"incoming": {"tls": {"ca_file": "/a.pem"}}, "outgoing": {"tls": {"ca_file": "/b.pem"}}},
+                        "outgoing.tls.ca_file"),
+        "tls.min_version": ({"incoming": {"tls": {"min_version": "1.2"}}, "outgoing": {"tls": {"min_version": "1.3"}}},
+                            "incoming.tls.min_version"),
+        "timeout": ({"incoming": {"timeout": 10}, "outgoing": {"timeout": 20}}, "outgoing.timeout"),
+        "auth: client-cert": ({"incoming": {"auth": "client-cert", "tls": _CERT}}, "incoming.tls.client_key"),
+    },
+    "neomutt": {
+        "auth: oauth2": ({"incoming": {"protocol": "pop3", **_OAUTH2, "mechanisms": ["xoauth2"]}},
+                         "incoming.mechanisms"),
+        "auth: gssapi": ({"outgoing": {"auth": "gssapi", "password_command": None}}, "outgoing.auth"),
+        "auth: client-cert": ({"incoming": {"auth": "client-cert", "password_command": None,
+                                            "tls": {"client_cert": "/c.pem"}}}, "incoming.auth"),
+        "mechanisms": ({"incoming": {"mechanisms": ["cram-md5"]}}, "incoming.mechanisms"),
+    },
+    "thunderbird": {
+        "imap": ({"incoming": {"host": "::1"}}, "incoming.host"),
+        "pop3": ({"incoming": {"protocol": "pop3", "host": "::1"}}, "incoming.host"),
+        "auth: oauth2": ({"incoming": _OAUTH2}, "incoming.auth"),
+        "auth: client-cert": ({"incoming": {"auth": "client-cert", "tls": _CERT}}, "incoming.tls.client_cert"),
+        "mechanisms": ({"incoming": {"mechanisms": ["scram-sha-256"]}}, "incoming.mechanisms"),
+        "tls.fingerprint": ({"incoming": {"tls": {"fingerprint": SHA1}}}, "incoming.tls.fingerprint"),
+        "tls.min_version": ({"incoming": {"tls": {"min_version": "1.2"}}, "outgoing": {"tls": {"min_version": "1.3"}}},
+                            "incoming.tls.min_version"),
+        "timeout": ({"incoming": {"timeout": 10}, "outgoing": {"timeout": 20}}, "incoming.timeout"),
+    },
+    "outlook": {
+        "security: starttls": ({"incoming": {"security": "starttls"}}, "incoming.security"),
+        "auth: ntlm": ({"outgoing": {"auth": "ntlm"}}, "outgoing.auth"),
+    },
+    "outlook-prf": {
+        "security: starttls": ({"incoming": {"security": "starttls"}}, "incoming.security"),
+        "timeout": ({"incoming": {"timeout": 0}}, "incoming.timeout"),
+    },
+}  # fmt: skip
+PARTIAL["neomutt"] = {**{k: v for k, v in PARTIAL["mutt"].items() if k != "auth: client-cert"}, **PARTIAL["neomutt"]}
+
+
+# --- building and rendering accounts ---------------------------------------------------------------------------
+
+
+def merged(base: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``patch`` applied: mappings merge, None deletes a key."""
+    result = copy.deepcopy(base)
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(result.get(key), dict):
+            result[key] = merged(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def model_of(account: dict[str, Any], name: str = "acct") -> Model:
+    doc = load_document("contract.yaml", json.dumps({"version": 1, "accounts": {name: account}}).encode())
+    schema = [i for i in doc.issues if i.rule in ("MC001", "MC002")]
+    assert schema == [], f"the contract's own account is invalid: {schema}"
+    return doc.model
+
+
+def render(target: Target, account: dict[str, Any]) -> Rendered | str:
+    """The rendered files and gaps, or the refusal's message."""
+    try:
+        return render_model(target, model_of(account), {})
+    except RenderError as exc:
+        return str(exc)
+
+
+def files_of(rendered: Rendered) -> tuple[tuple[str, bytes], ...]:
+    return tuple((f.name, f.content) for f in rendered.files)
+
+
+def sides(target: Target) -> dict[str, str]:
+    """The sides of an account the target renders: side -> protocol (a protocol marked no is out of scope)."""
+    caps = target.CAPABILITIES
+    found = {}
+    incoming = [p for p in ("imap", "pop3") if not caps[p].startswith("no")]
+    if incoming:
+        found["incoming"] = incoming[0]
+    if not caps["smtp"].startswith("no"):
+        found["outgoing"] = "smtp"
+    return found
+
+
+def placed(target: Target, feature: str) -> Iterator[tuple[str, dict[str, Any], list[dict[str, Any]]]]:
+    """(side, account declaring the feature, accounts declaring it differently) for each side it applies to."""
+    a, b = VARIANTS[feature]
+    others = b if isinstance(b, list) else [b]
+    for side, protocol in sides(target).items():
+        wanted = a.get("protocol", "smtp" if side == "outgoing" else protocol)
+        if feature in PROTOCOL_FEATURES and feature != (wanted if side == "incoming" else "smtp"):
+            continue
+        if side == "outgoing" and "protocol" in a:
+            continue  # a POP3-only setting
+        if side == "incoming" and target.CAPABILITIES[wanted].startswith("no"):
+            continue
+        yield side, merged(BASE, {side: a}), [merged(BASE, {side: other}) for other in others]
+
+
+def cell(target: Target, feature: str) -> str:
+    return target.CAPABILITIES[feature].split(":", 1)[0]
+
+
+# --- the checks -------------------------------------------------------------------------------------------------
+
+
+def check_capability_table(target: Target) -> list[str]:
+    caps = target.CAPABILITIES
+    failures = [f"{f}: no row" for f in FEATURES if f not in caps]
+    failures += [f"{f}: not a feature" for f in caps if f not in FEATURES]
+    failures += [f"{f}: {v!r} is not yes, no: ... or partial: ..." for f, v in caps.items()
+                 if not (v == "yes" or v.startswith(("yes: ", "no: ", "partial: ")))]  # fmt: skip
+    return failures
+
+
+def check_declared_gaps(target: Target) -> list[str]:
+    """Every feature marked no yields its gap wherever it is declared; every partial one on its case."""
+    failures = []
+    for feature in FEATURES:
+        kind = cell(target, feature)
+        if kind == "no" and feature not in PROTOCOL_FEATURES:
+            for side, account, _others in placed(target, feature):
+                failures += _gap_missing(target, feature, account, f"{side}.{SETTING[feature]}")
+        elif kind == "partial":
+            case = PARTIAL.get(target.NAME, {}).get(feature)
+            if case is None:
+                failures.append(f"{feature}: partial, but the contract has no case for its gap (add one to PARTIAL)")
+                continue
+            patch, setting = case
+            failures += _gap_missing(target, feature, merged(BASE, patch), setting)
+    return failures
+
+
+def _gap_missing(target: Target, feature: str, account: dict[str, Any], setting: str) -> list[str]:
+    rendered = render(target, account)
+    if isinstance(rendered, str):
+        return [f"{feature}: refused ({rendered})"]
+    if not any(g.account == "acct" and g.setting == setting for g in rendered.gaps):
+        return [f"{feature}: marked {cell(target, feature)}, but declaring it gives no gap on {setting} "
+                f"(gaps: {', '.join(g.setting for g in rendered.gaps) or 'none'})"]  # fmt: skip
+    return []
+
+
+def check_supported_changes(target: Target) -> list[str]:
+    """Every feature marked yes is expressed: no gap on it, and changing it changes the files; a protocol
+    marked no changes nothing."""
+    failures = []
+    for feature in FEATURES:
+        kind = cell(target, feature)
+        if kind == "no" and feature in PROTOCOL_FEATURES:
+            a, b = VARIANTS[feature]
+            assert isinstance(b, dict)
+            side = "outgoing" if feature == "smtp" else "incoming"
+            first, second = render(target, merged(BASE, {side: a})), render(target, merged(BASE, {side: b}))
+            if isinstance(first, str) or isinstance(second, str) or files_of(first) != files_of(second):
+                failures.append(f"{feature}: marked no (out of scope), but changing that server changes the output")
+            continue
+        if kind != "yes":
+            continue
+        for side, account, others in placed(target, feature):
+            first = render(target, account)
+            if isinstance(first, str):
+                failures.append(f"{feature} ({side}): refused ({first})")
+                continue
+            setting = f"{side}.{SETTING[feature]}"
+            gaps = [str(g) for g in first.gaps if g.setting == setting]
+            if gaps:
+                failures.append(f"{feature} ({side}): marked yes, but declaring it is a gap: {gaps[0]}")
+            changed = [render(target, other) for other in others]
+            if not any(not isinstance(c, str) and files_of(c) != files_of(first) for c in changed):
+                failures.append(f"{feature} ({side}): marked yes, but changing it does not change the output")
+    return failures
+
+
+def check_examples(target: Target) -> list[str]:
+    """Every example renders (its accounts that render refuses for every target left out)."""
+    failures = []
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        doc = load_document(str(path))
+        _, refusals = common_gaps(doc.model)
+        refused = {line.split(":", 1)[0].removeprefix("account ") for line in refusals}
+        model = select_accounts(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
+        try:
+            rendered = render_model(target, model, {})
+        except MailconfError as exc:
+            failures.append(f"{path.name}: {exc}")
+            continue
+        failures += [f"{path.name}: {f.name} is empty" for f in rendered.files if not f.content]
+    return failures
+
+
+def check_registered(package: ModuleType, targets: Mapping[str, Target]) -> list[str]:
+    """Every module of the package not starting with _ is a registered target, under its own NAME."""
+    registered = {id(t): name for name, t in targets.items()}
+    failures = []
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        if id(module) not in registered:
+            failures.append(f"{info.name}: not registered in TARGETS")
+    failures += [f"{name}: registered under the wrong name ({t.NAME})" for name, t in targets.items() if name != t.NAME]
+    return failures
+
+
+# --- the contract, on every registered target ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_capability_table(name: str) -> None:
+    assert check_capability_table(TARGETS[name]) == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_and_partial_features_yield_their_gap(name: str) -> None:
+    assert check_declared_gaps(TARGETS[name]) == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_supported_features_change_the_output(name: str) -> None:
+    assert check_supported_changes(TARGETS[name]) == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_example_renders(name: str) -> None:
+    assert check_examples(TARGETS[name]) == []
+
+
+def test_every_target_module_is_registered() -> None:
+    assert check_registered(mailconf.targets, TARGETS) == []
+
+
+def test_the_contract_tables_name_registered_targets_and_features() -> None:
+    assert set(PARTIAL) <= set(TARGETS)
+    assert all(set(cases) <= set(FEATURES) for cases in PARTIAL.values())
+    assert set(VARIANTS) == set(FEATURES)
+
+
+# --- it bites -----------------------------------------------------------------------------------------------
+
+
+def naive(base: Any, change: Callable[[Server], Server] | None = None, **capabilities: str) -> Target:
+    """A target that renders like ``base`` after ``change`` to every server, with some capability rows changed."""
+
+    def render_naive(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
+        if change is not None:
+            model = Model(tuple(
+                dataclasses.replace(
+                    a,
+                    incoming=None if a.incoming is None else change(a.incoming),
+                    outgoing=None if a.outgoing is None else change(a.outgoing),
+                )
+                for a in model.accounts
+            ))  # fmt: skip
+        rendered: Rendered = base.render(model, env, options)
+        return rendered
+
+    caps = {**base.CAPABILITIES, **capabilities}
+    target: Target = SimpleNamespace(
+        NAME="naive", TITLE="a naive target", CAPABILITIES=caps, OPTIONS={}, __doc__="", render=render_naive
+    )
+    return target
+
+
+def test_the_contract_bites(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deliberately naive targets fail the checks the registered ones pass."""
+    fetchmail = TARGETS["fetchmail"]
+    # tls.verify: false silently dropped (every server verified), while the table says yes: registered, it is
+    # the one target of the registry that fails (and only there)
+    drops_verify = naive(fetchmail, lambda s: dataclasses.replace(s, tls=dataclasses.replace(s.tls, verify=True)))
+    monkeypatch.setitem(TARGETS, "naive", drops_verify)
+    failing = {name: check_supported_changes(target) for name, target in TARGETS.items()}
+    assert {name: f for name, f in failing.items() if f} == {
+        "naive": ["tls.verify: false (incoming): marked yes, but changing it does not change the output"]
+    }
+    # leave_on_server written as delete, whatever the account says
+    deletes = naive(fetchmail, lambda s: dataclasses.replace(s, leave_on_server=False))
+    assert "leave_on_server (incoming): marked yes, but changing it does not change the output" in (
+        check_supported_changes(deletes)
+    )
+    # a row that says "no" while the target writes the setting without a gap
+    silent = naive(msmtp, timeout="no: msmtp has no timeout")
+    assert check_declared_gaps(silent) == [
+        "mechanisms: partial, but the contract has no case for its gap (add one to PARTIAL)",
+        "timeout: marked no, but declaring it gives no gap on outgoing.timeout (gaps: none)",
+    ]
+    # a row that says "yes" for what the target reports as a gap
+    overclaims = naive(msmtp, mechanisms="yes")
+    assert check_supported_changes(overclaims) == []  # one mechanism: expressed...
+    assert check_capability_table(naive(msmtp, timeout="maybe")) == [
+        "timeout: 'maybe' is not yes, no: ... or partial: ..."
+    ]
+    # a module nobody registered
+    package = SimpleNamespace(__name__="mailconf.targets", __path__=mailconf.targets.__path__)
+    unregistered = {n: t for n, t in TARGETS.items() if n != "fetchmail"}
+    assert check_registered(package, unregistered) == ["fetchmail: not registered in TARGETS"]  # type: ignore[arg-type]
+
+
+# --- hostile values, for every target from one place ---------------------------------------------------------
+
+#: CANARY: what a value that ran as a command would create (in the client's working directory).
+CANARY = "mailconf-canary"
+_PRINTABLE = [*"'\"\\`$();#%&|<>*?!~{}[]=,: aZ09", f"$(touch {CANARY})", f"`touch {CANARY}`", "%U", "%%", "é", "€",
+              "😀", "𝄞", "\u00a0", "\u200b"]  # fmt: skip
+#: Line breaks and control characters, as YAML escapes would carry them (the schema refuses them in most fields).
+_CONTROL = ["\n", "\r", "\t", "\x85", "\u2028"]
+
+
+def _text(alphabet: list[str]) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(alphabet), min_size=1, max_size=12).map("".join)
+
+
+def _values(alphabet: list[str]) -> st.SearchStrategy[dict[str, str]]:
+    text = _text(alphabet)
+    paths = st.lists(text.filter(lambda s: "/" not in s and s not in (".", "..")), min_size=1, max_size=2).map(
+        lambda parts: "/" + "/".join(parts)
+    )  # clients fold "//", "/./" and a trailing "/", which name the same file: none here
+    return st.fixed_dictionaries({"name": text, "org": text, "user": text, "word": text, "path": paths})
+
+
+#: Half the cases printable (rendered and read back), half with control characters too (refused, or read back).
+HOSTILE_VALUES = st.one_of(_values(_PRINTABLE), _values(_PRINTABLE + _CONTROL))
+
+
+def hostile_model(values: Mapping[str, str]) -> tuple[Model, dict[str, str]]:
+    """An account holding the hostile values, put into the model directly (as a loader bug or a future field
+    might hand them to a target: the schema would refuse the control characters first), and what each setting
+    must read back as."""
+    model = model_of(merged(BASE, {"organization": "Org"}), name="hostile")
+    account = model.accounts[0]
+    command = f"printf %s {shlex.quote(values['word'])}"  # harmless: the read-backs run it
+    path = values["path"]
+    paths = dict.fromkeys(("ca_file", "client_cert", "client_key"), path)
+
+    def server(s: Server | None) -> Server | None:
+        if s is None:
+            return None
+        tls = dataclasses.replace(s.tls, ca_file=path, client_cert=path, client_key=path)
+        return dataclasses.replace(s, username=values["user"], password_command=command, tls=tls)
+
+    hostile = dataclasses.replace(
+        account, display_name=values["name"], organization=values["org"],
+        incoming=server(account.incoming), outgoing=server(account.outgoing),
+    )  # fmt: skip
+    declared = {"display_name": values["name"], "organization": values["org"], "address": account.address}
+    for side in ("incoming", "outgoing"):
+        declared |= {f"{side}.username": values["user"], f"{side}.password_command": command,
+                     f"{side}.host": getattr(account, side).host}  # fmt: skip
+        declared |= {f"{side}.tls.{key}": value for key, value in paths.items()}
+    return Model((hostile,)), declared
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=20, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(values=HOSTILE_VALUES)
+@example(values={"name": f"Eve \"$(touch {CANARY})\" `x` 😀", "org": "a;b#c%%U", "user": f"u'\\x`touch {CANARY}`",
+                 "word": "$HOME `id`", "path": f"/é €/a b'c$(touch {CANARY})"})  # fmt: skip
+def test_hostile_values_read_back_exactly_or_are_refused(name: str, values: dict[str, str], tmp_path: Path) -> None:
+    model, declared = hostile_model(values)
+    target = TARGETS[name]
+    try:
+        rendered = render_model(target, model, {})
+    except RenderError as exc:
+        message = str(exc)
+        assert message.startswith(f"target {name}: not rendered: account hostile: ")
+        assert "\n" not in message
+        for value in values.values():
+            assert len(value) < 4 or value not in message  # never the value
+        return
+    read_back = READ_BACK.get(name)
+    if read_back is None:
+        return
+    if name in BINARIES:
+        need(BINARIES[name])
+    directory = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example: hypothesis shares tmp_path
+    gapped = {g.setting for g in rendered.gaps}
+    read = read_back(rendered, directory, "hostile")
+    assert read, "the read-back reports nothing"
+    ran = [p for p in (Path.cwd(), directory, directory / "home") if (p / CANARY).exists()]
+    assert ran == [], "a value ran as a command while the client read the file"
+    for setting, value in read.items():
+        if setting not in gapped:  # a gap says the value is not written as declared
+            assert value == declared[setting], setting
+
+
+_VALUE = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+_FIELDS = st.fixed_dictionaries(
+    {
+        "host": _VALUE,
+        "user": _VALUE,
+        "command": _VALUE,
+        "name": _VALUE,
+        "path": _VALUE,
+        "protocol": st.sampled_from(["imap", "pop3"]),
+        "security": st.sampled_from(["tls", "starttls", "none"]),
+        "auth": st.sampled_from(["password", "oauth2", "gssapi", "ntlm", "client-cert", "none"]),
+    }
+)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fields=_FIELDS)
+def test_any_text_through_the_loader_renders_or_is_refused_cleanly(name: str, fields: dict[str, str]) -> None:
+    """Any string in any field (moved here from tests/test_fuzz.py): the target renders it, or refuses it with a
+    MailconfError (one line, a documented exit code), or the schema refuses it first."""
+    server = {
+        "protocol": fields["protocol"], "host": fields["host"], "security": fields["security"],
+        "auth": fields["auth"], "username": fields["user"], "password_command": fields["command"],
+        "token_command": fields["command"], "tls": {"ca_file": fields["path"]},
+    }  # fmt: skip
+    account = {"address": "a@example.com", "display_name": fields["name"], "incoming": server,
+               "outgoing": {**server, "protocol": "smtp"}}  # fmt: skip
+    doc = load_document("fuzz.yaml", json.dumps({"version": 1, "accounts": {"fuzz": account}}).encode())
+    if not doc.model.accounts:
+        assert doc.issues  # rejected by the schema: located findings, nothing to render
+        return
+    assert not common_gaps(doc.model)[1]
+    try:
+        render_model(TARGETS[name], doc.model, {})
+    except MailconfError as exc:
+        assert "\n" not in str(exc)
