@@ -177,10 +177,7 @@ VERIFY_GAP = (
 
 
 class MbsyncAccount(NamedTuple):
-    """The four sections of one account, every value decided; ``None`` leaves the line out. The template quotes.
-
-    The template unpacks it in this field order (``{% for name, host, ... in accounts %}``): keep them in step.
-    """
+    """The four sections of one account, every value decided; ``None`` leaves the line out. The template quotes."""
 
     name: str
     host: str

@@ -22,11 +22,12 @@ import pytest
 from jinja2 import nodes
 
 from mailconf.render import environment
-from mailconf.targets import _muttlike, fetchmail, msmtp, outlook, outlook_prf, thunderbird
+from mailconf.targets import _muttlike, fetchmail, mbsync, msmtp, outlook, outlook_prf, thunderbird
 
 #: template -> {the name a NamedTuple goes by in it (a loop variable, a macro argument): its class}
 READ_BY_NAME: dict[str, dict[str, Any]] = {
     "fetchmail/fetchmailrc.j2": {"p": fetchmail.FetchmailPoll},
+    "mbsync/mbsyncrc.j2": {"a": mbsync.MbsyncAccount},
     "msmtp/msmtprc.j2": {"a": msmtp.MsmtpAccount},
     _muttlike.TEMPLATE: {"rc": _muttlike.AccountRc, "d": _muttlike.Dialect, "s": _muttlike.ServerRc},
     "outlook/outlook.reg.j2": {"key": outlook.RegKey},
