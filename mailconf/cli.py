@@ -51,12 +51,31 @@ def cli() -> None:
 )
 @click.option("--disable", multiple=True, metavar="RULE", help="Turn a rule off (id or slug); repeatable.")
 @click.option("--severity", multiple=True, metavar="RULE=LEVEL", help="Override a rule's severity; repeatable.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes in place, then report what is left.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing; exit 1 if any.")
+@click.option(
+    "--unsafe-fixes", is_flag=True, help="With --fix/--diff: also the fixes that change what the server must support."
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Hide the findings recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Record today's findings in this file; exit 0.",
+)
 def lint(files: tuple[str, ...], fmt: str | None, fail_level: str | None, config: str | None,  # noqa: PLR0917
-         disable: tuple[str, ...], severity: tuple[str, ...]) -> None:  # fmt: skip
+         disable: tuple[str, ...], severity: tuple[str, ...], fix: bool, diff: bool, unsafe_fixes: bool,
+         baseline: str | None, write_baseline: str | None) -> None:  # fmt: skip
     """Check account files against the schema and the rule catalogue."""
     from .commands import LintRequest, run_lint
 
-    sys.exit(run_lint(LintRequest(files, fmt, fail_level, config, disable, severity)))
+    sys.exit(run_lint(LintRequest(files, fmt, fail_level, config, disable, severity,
+                                  fix, diff, unsafe_fixes, baseline, write_baseline)))  # fmt: skip
 
 
 @cli.command()

@@ -16,6 +16,11 @@ class LintRequest(NamedTuple):
     config: str | None
     disable: tuple[str, ...]
     severity: tuple[str, ...]
+    fix: bool = False
+    diff: bool = False
+    unsafe_fixes: bool = False
+    baseline: str | None = None
+    write_baseline: str | None = None
 
 
 def run_lint(request: LintRequest) -> int:
@@ -25,10 +30,33 @@ def run_lint(request: LintRequest) -> int:
     from .settings import load_policy
 
     policy = load_policy(request.config).merged(request.fail_level, request.disable, request.severity)
-    results = lint_paths(request.files, policy)
     fmt = request.fmt or default_format()
+    baseline = request.baseline or policy.baseline
+    if request.fix or request.diff:  # mailconf/fix.py, imported only here (and for json/sarif)
+        from .lint_command import fix_files
+
+        results, code = fix_files(request.files, policy, unsafe=request.unsafe_fixes, diff=request.diff)
+        if request.diff:
+            return code
+    else:
+        results = lint_paths(
+            request.files, policy, keep=fmt in ("json", "sarif") or bool(baseline or request.write_baseline)
+        )
+    if request.write_baseline:
+        from .lint_command import write_baseline
+
+        return write_baseline(request.write_baseline, results)
+    if baseline:
+        from .baseline import apply_baseline
+
+        results = apply_baseline(baseline, results)
     tool = Tool("mailconf lint", RULES, color=fmt == "text" and use_color(sys.stdout))
-    output = REPORTERS[fmt]([r for r in results if r.error is None], tool)
+    shown: list[Any] = [r for r in results if r.error is None]
+    if fmt in ("json", "sarif"):
+        from .fix import with_fixes
+
+        shown = with_fixes(shown)
+    output = REPORTERS[fmt](shown, tool)
     sys.stdout.write(output)
     sys.stdout.flush()
     code = ExitCode.OK
@@ -38,6 +66,8 @@ def run_lint(request: LintRequest) -> int:
         if result.error is not None:
             print(f"mailconf: {printable(str(result.error))}", file=sys.stderr)
             code = max(code, result.error.exit_code)
+    for note in (n for r in results for n in r.not_checked):  # beside the report: not findings
+        print(f"mailconf: note: {printable(str(note))}", file=sys.stderr)
     return int(code)
 
 
@@ -50,8 +80,12 @@ def run_rules(fmt: str, probe: bool = False) -> int:
         from .rules import RULES as catalogue
 
     rules = sorted(catalogue.values(), key=lambda r: r.ID)
+    fixes = _fixes(probe)
     if fmt == "json":
-        payload = [{"id": r.ID, "slug": r.SLUG, "severity": r.SEVERITY.label, "title": r.TITLE} for r in rules]
+        payload = [
+            {"id": r.ID, "slug": r.SLUG, "severity": r.SEVERITY.label, "title": r.TITLE, "fix": fixes.get(r.ID)}
+            for r in rules
+        ]
         print(json.dumps(payload, indent=2))
         return int(ExitCode.OK)
     if fmt == "markdown":
@@ -63,8 +97,18 @@ def run_rules(fmt: str, probe: bool = False) -> int:
         return int(ExitCode.OK)
     width = max(len(r.SLUG) for r in rules)
     for r in rules:
-        print(f"{r.ID}  {r.SLUG:<{width}}  {r.SEVERITY.label:<7}  {r.TITLE}")
+        fix = f"fix:{fixes[r.ID]}" if r.ID in fixes else ""
+        print(f"{r.ID}  {r.SLUG:<{width}}  {r.SEVERITY.label:<7}  {fix:<10}  {r.TITLE}")
     return int(ExitCode.OK)
+
+
+def _fixes(probe: bool) -> dict[str, str]:
+    """Rule id -> "safe" | "unsafe", for the rules that fix what they find (lint --fix)."""
+    if probe:
+        return {}
+    from .rules import FIXES
+
+    return {rule_id: fix.safety for rule_id, fix in FIXES.items()}
 
 
 def run_explain(name: str) -> int:
@@ -82,6 +126,10 @@ def run_explain(name: str) -> int:
         )
     print(f"{rule.ID} {rule.SLUG} (default severity: {rule.SEVERITY.label})")
     print(rule.TITLE)
+    fix = getattr(rule, "FIX", None)
+    if fix is not None:
+        how = "mailconf lint --fix" if fix.safety == "safe" else "mailconf lint --fix --unsafe-fixes"
+        print(f"Automatic fix ({fix.safety}, {how}): {fix.summary}")
     print()
     print((rule.__doc__ or "").strip())
     return int(ExitCode.OK)

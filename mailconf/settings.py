@@ -12,8 +12,10 @@ Keys (the same in both files)::
     fail-level: warning          # info | warning | error
     disable: [MC704, prefer-implicit-tls]      # ids or slugs
     severity: {MC104: error, MC705: info}      # ids or slugs -> info|warning|error
+    baseline: .mailconf-baseline.json          # relative to the settings file
 
-Command-line options (``--fail-level``, ``--disable``, ``--severity``) win over the file.
+Command-line options (``--fail-level``, ``--disable``, ``--severity``, ``--baseline``) win
+over the file.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class Policy:
     disabled: frozenset[str] = frozenset()
     severity: Mapping[str, Severity] = field(default_factory=dict)
     source: str | None = None  # the file the settings came from
+    #: a baseline file (``mailconf/baseline.py``), resolved against the settings file's folder
+    baseline: str | None = None
 
     def enabled(self, rule: str) -> bool:
         return rule not in self.disabled
@@ -60,6 +64,7 @@ class Policy:
             disabled=self.disabled | {_rule_id(r, "--disable") for r in disable},
             severity=overrides,
             source=self.source,
+            baseline=self.baseline,
         )
 
 
@@ -148,12 +153,15 @@ Where = Callable[[tuple[str | int, ...], bool], str]
 
 def _policy(table: Mapping[str, Any], source: str, where: Where | None = None) -> Policy:
     at: Where = where or (lambda _path, _on_key: source)
-    unknown = sorted(set(table) - {"fail-level", "disable", "severity"}, key=str)
+    unknown = sorted(set(table) - {"fail-level", "disable", "severity", "baseline"}, key=str)
     if unknown:
         raise ConfigError(
             f"{at((unknown[0],), True)}: unknown setting(s) {', '.join(map(str, unknown))}; "
-            "allowed: fail-level, disable, severity"
+            "allowed: fail-level, disable, severity, baseline"
         )
+    baseline = table.get("baseline")
+    if baseline is not None and (not isinstance(baseline, str) or not baseline):
+        raise ConfigError(f"{at(('baseline',), False)}: `baseline` must be the path of a baseline file")
     disable = table.get("disable", [])
     if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
         raise ConfigError(f"{at(('disable',), False)}: `disable` must be a list of rule ids or slugs")
@@ -175,4 +183,5 @@ def _policy(table: Mapping[str, Any], source: str, where: Where | None = None) -
             for k, v in severity.items()
         },
         source=source,
+        baseline=str(Path(source).parent / baseline) if baseline else None,
     )

@@ -130,7 +130,7 @@ BAD_FILES = [
     (
         ".mailconf.yaml",
         "fail-level: error\ncolour: always\n",
-        ":2:1: unknown setting(s) colour; allowed: fail-level, disable, severity",
+        ":2:1: unknown setting(s) colour; allowed: fail-level, disable, severity, baseline",
     ),
     (
         ".mailconf.yaml",

@@ -15,7 +15,7 @@ from tests.conftest import lint_text
 
 ROOT = Path(__file__).resolve().parents[2]
 IDS = sorted(RULES)
-#: the catalogue of RULES.md (MC001-MC005 are the document rules mailconf adds)
+#: the catalogue of RULES.md (MC001-MC005 are the document rules mailconf adds, MC709 the baseline's)
 CATALOGUE = [
     "MC001", "MC002", "MC003", "MC004", "MC005",
     "MC101", "MC102", "MC103", "MC104", "MC105",
@@ -24,7 +24,7 @@ CATALOGUE = [
     "MC401", "MC402", "MC403",
     "MC501", "MC502", "MC503", "MC504",
     "MC601", "MC602", "MC603", "MC604",
-    "MC701", "MC702", "MC703", "MC704", "MC705", "MC706", "MC707", "MC708",
+    "MC701", "MC702", "MC703", "MC704", "MC705", "MC706", "MC707", "MC708", "MC709",
 ]  # fmt: skip
 
 
@@ -76,10 +76,12 @@ def test_explain_prints_the_docstring(capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["explain", "prefer-implicit-tls"]) == 0
     out = capsys.readouterr().out
     rule = RULES["MC104"]
-    assert (
-        out
-        == f"MC104 prefer-implicit-tls (default severity: warning)\n{rule.TITLE}\n\n{(rule.__doc__ or '').strip()}\n"
+    fix = (
+        "Automatic fix (unsafe, mailconf lint --fix --unsafe-fixes): "
+        "security: tls, and the implicit-TLS port when the port written is 143/110/587"
     )
+    head = f"MC104 prefer-implicit-tls (default severity: warning)\n{rule.TITLE}\n{fix}\n\n"
+    assert out == head + f"{(rule.__doc__ or '').strip()}\n"
 
 
 def test_explain_unknown_rule_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -114,7 +116,7 @@ def test_readme_holds_exactly_the_generated_table(capsys: pytest.CaptureFixture[
 
 #: rules whose examples are not a server or an accounts block (the document rules), or need
 #: data the shipped file does not have (MC303: tested with its own data in test_providers.py)
-NOT_A_SERVER_SNIPPET = {"MC001", "MC002", "MC003", "MC004", "MC005", "MC303"}
+NOT_A_SERVER_SNIPPET = {"MC001", "MC002", "MC003", "MC004", "MC005", "MC303", "MC709"}
 
 
 def example(doc: str, part: str) -> str:
