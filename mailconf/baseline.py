@@ -26,9 +26,11 @@ The file (JSON, UTF-8, written with stable ordering so that it diffs well)::
   path), plus ``hash``: the first 16 hex digits of the SHA-256 of the setting's
   value (canonical JSON). Never the line: moving, reordering and adding accounts
   leave the entries matching. A changed value is a new finding.
-- A mapping or list is hashed by its key names only, and a secret-carrying setting
-  (``password``, ``password_command``, ``token_command``) not at all, so the file
-  never holds anything from which a secret could be guessed.
+- A finding about a whole mapping or list (a server that lacks a key) and a
+  secret-carrying setting (``password``, ``password_command``, ``token_command``)
+  have the hash of nothing: the first so that adding a key to the server does
+  not make it new, the second so that the file never holds anything from which a
+  secret could be guessed.
 - A finding about the text rather than a setting (MC004, MC005, MC708, a duplicate
   key) has empty ``account`` and ``path``; its hash is of the message and of the
   stripped source line it points at.
@@ -87,10 +89,8 @@ def _canonical(path: Sequence[str | int], data: Any) -> str:
             node = node[step]
         except (KeyError, IndexError, TypeError):
             return ""  # a missing key (a required key that is absent): the key is the path
-    if isinstance(node, dict):
-        return json.dumps(sorted(str(k) for k in node))
-    if isinstance(node, list):
-        return json.dumps(len(node))
+    if isinstance(node, (dict, list)):
+        return ""  # about a whole server or list: adding a key to it must not make it new
     return json.dumps(node, sort_keys=True, default=str, ensure_ascii=False)
 
 
