@@ -410,3 +410,43 @@ def test_fix_changes_only_flagged_values_and_never_breaks_a_valid_file(text: str
     assert changed <= declared | lists
     # and the result is a fixed point: a second --fix changes nothing
     assert fix(outcome.after, unsafe=True).after == outcome.after
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a\n", "b\n", "c\n", "  x: 1\n", "\n"]), max_size=40),
+    st.lists(st.tuples(st.integers(0, 40), st.integers(0, 2), st.lists(st.sampled_from(["a\n", "z\n"]), max_size=2))),
+)
+def test_the_diff_alignment_is_always_a_correct_edit_script(lines: list[str], edits: Any) -> None:
+    from mailconf.fix import _opcodes
+
+    after = list(lines)
+    for at, removed, inserted in edits:
+        after[at : at + removed] = inserted
+    i = j = 0
+    rebuilt: list[str] = []
+    for tag, i1, i2, j1, j2 in _opcodes(lines, after):
+        assert (i1, j1) == (i, j)
+        if tag == "equal":
+            assert lines[i1:i2] == after[j1:j2]
+        rebuilt.extend(after[j1:j2])
+        i, j = i2, j2
+    assert (i, j, rebuilt) == (len(lines), len(after), after)
+
+
+def test_patch_applies_the_diff(tmp_path: Path) -> None:
+    from tests.conftest import need
+
+    need("patch")
+    text = "\ufeff" + (HEAD + account(CASES["MC301"][0]) + account(CASES["MC706"][0]).replace("  t:", "  u:"))
+    (tmp_path / "a.yaml").write_text(text.replace("\n", "\r\n"), encoding="utf-8")
+    import subprocess
+    import sys
+
+    # bytes, not text: universal newlines would turn the diff's CRLF lines into LF ones
+    command = [sys.executable, "-m", "mailconf", "lint", "--diff", "--unsafe-fixes", "a.yaml"]
+    diff = subprocess.run(command, cwd=tmp_path, capture_output=True, check=False).stdout
+    (tmp_path / "fixes.diff").write_bytes(diff)
+    subprocess.run(["patch", "-s", "-p0", "-i", "fixes.diff"], cwd=tmp_path, check=True)
+    expected = HEAD + account(CASES["MC301"][1]) + account(CASES["MC706"][1]).replace("  t:", "  u:")
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == expected
