@@ -450,3 +450,60 @@ def test_patch_applies_the_diff(tmp_path: Path) -> None:
     subprocess.run(["patch", "-s", "-p0", "-i", "fixes.diff"], cwd=tmp_path, check=True)
     expected = HEAD + account(CASES["MC301"][1]) + account(CASES["MC706"][1]).replace("  t:", "  u:")
     assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == expected
+
+
+# --- fixes in the reports ----------------------------------------------------------------------
+
+REPORTED = HEAD + account(CASES["MC301"][0]) + account(CASES["MC708"][0]).replace("  t:", "  u:")
+
+
+def _apply_reported(text: str, edits: list[tuple[tuple[int, int], tuple[int, int], str]]) -> str:
+    """Apply edits given by 1-based (line, column) ranges, from the end of the file backwards."""
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    offset = {
+        edit: (starts[edit[0][0] - 1] + edit[0][1] - 1, starts[edit[1][0] - 1] + edit[1][1] - 1) for edit in edits
+    }
+    for edit in sorted(set(edits), key=lambda e: offset[e], reverse=True):
+        start, end = offset[edit]
+        text = text[:start] + edit[2] + text[end:]
+    return text
+
+
+def test_json_edits_applied_give_what_fix_writes(tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "a.yaml").write_text(REPORTED, encoding="utf-8")
+    outcome = run_mailconf("lint", "--format", "json", "a.yaml", cwd=tmp_path)
+    findings = json.loads(outcome.stdout)
+    fixes = {f["rule"]: f["fix"] for f in findings if f["fix"]}
+    assert {rule: fix["safety"] for rule, fix in fixes.items()} == {"MC301": "unsafe", "MC708": "safe"}
+    edits = [
+        ((e["start"]["line"], e["start"]["column"]), (e["end"]["line"], e["end"]["column"]), e["replacement"])
+        for f in findings
+        if f["fix"]
+        for e in f["fix"]["edits"]
+    ]
+    assert _apply_reported(REPORTED, edits) == fix(REPORTED, unsafe=True).after
+
+
+def test_sarif_fixes_are_valid_against_the_official_schema(tmp_path: Path) -> None:
+    import json
+
+    from tests.test_report import sarif_validator
+
+    validator = sarif_validator()
+    (tmp_path / "a.yaml").write_text("\ufeff" + REPORTED.replace("\n", "\r\n"), encoding="utf-8")
+    log = json.loads(run_mailconf("lint", "--format", "sarif", "a.yaml", cwd=tmp_path).stdout)
+    assert [e.message for e in validator.iter_errors(log)] == []
+    by_rule: dict[str, list[Any]] = {}
+    for result in log["runs"][0]["results"]:
+        by_rule.setdefault(result["ruleId"], []).append(result.get("fixes"))
+    assert [fixes[0]["artifactChanges"][0]["replacements"] for fixes in by_rule["MC301"]] == [
+        [{"deletedRegion": {"startLine": 33, "startColumn": 1, "endLine": 34, "endColumn": 1}}],  # the item's line
+        [{"deletedRegion": {"startLine": 36, "startColumn": 53, "endLine": 36, "endColumn": 66}}],  # "digest-md5,  "
+    ]
+    (bom,) = by_rule["MC004"]
+    assert bom[0]["artifactChanges"][0]["replacements"] == [
+        {"deletedRegion": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 2}}
+    ]
+    assert bom[0]["properties"] == {"safety": "safe"}
