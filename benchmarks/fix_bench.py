@@ -8,7 +8,7 @@ Two targets, both whole processes:
   unfixed file is copied back (not timed). ``--diff`` is timed too, for reference;
 - the 2-account file: ``mailconf lint`` of this checkout starts within 10% of the
   reference checkout's (default: the merge base with ``main``, exported with
-  ``git archive`` under benchmarks/out/), so that a lint without --fix pays nothing
+  ``git archive`` into the temporary folder), so that a lint without --fix pays nothing
   for the fix machinery.
 
 Both run ``python -m mailconf`` from source (PYTHONPATH set to the checkout, .pyc files
@@ -23,6 +23,7 @@ import argparse
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -42,9 +43,12 @@ def fixable_file(count: int) -> tuple[Path, Path]:
 
 
 def reference_tree(ref: str) -> Path:
-    """The reference checkout's package, exported once (git archive) under benchmarks/out/."""
+    """The reference checkout's package, exported once (git archive) into the temporary folder.
+
+    Not under benchmarks/out/: mypy checks benchmarks/ and would find a second `mailconf`.
+    """
     sha = subprocess.run(["git", "rev-parse", ref], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-    target = OUT / f"reference-{sha[:12]}"
+    target = Path(tempfile.gettempdir()) / f"mailconf-bench-reference-{sha[:12]}"
     if not (target / "mailconf").is_dir():
         target.mkdir(parents=True, exist_ok=True)
         archive = subprocess.run(
