@@ -507,3 +507,11 @@ def test_sarif_fixes_are_valid_against_the_official_schema(tmp_path: Path) -> No
         {"deletedRegion": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 2}}
     ]
     assert bom[0]["properties"] == {"safety": "safe"}
+
+
+def test_fix_through_a_symbolic_link_rewrites_its_target_and_keeps_the_link(tmp_path: Path) -> None:
+    (tmp_path / "real.yaml").write_text(HEAD + account(CASES["MC706"][0]), encoding="utf-8")
+    (tmp_path / "link.yaml").symlink_to("real.yaml")
+    assert run_mailconf("lint", "--fix", "link.yaml", cwd=tmp_path) == (0, "", "mailconf: fixed 1 finding in 1 file\n")
+    assert (tmp_path / "link.yaml").is_symlink()
+    assert (tmp_path / "real.yaml").read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])
