@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from .document import Document, load_document, read_bytes
-from .errors import InputError
+from .errors import InputError, InternalError, MailconfError
 from .lint import Detail, FileResult, details_by_finding, lint_detailed
 from .loader import resolve_plain
 from .model import Finding
@@ -382,7 +382,7 @@ def _kept(tagged: list[tuple[Edit, int]], dropped: set[int]) -> list[tuple[Edit,
             continue
         kept.append((edit, index, False))
         last, end = edit, edit.end
-    return [k for k in kept if not k[2]] if not any(k[2] for k in kept) else kept
+    return kept
 
 
 def _expected(data: Any, changes: Iterable[Change]) -> Any:
@@ -428,13 +428,16 @@ def fix_text(path: str, raw: bytes, policy: Policy, *, unsafe: bool) -> Outcome:
         new_doc = load_document(path, new_text.encode("utf-8"))
         new_findings, new_details = _lint(new_doc, policy)
         problem = _verify(doc, new_doc, changes)
-        if problem is not None:
-            result = _result(doc, findings, details)
-            return Outcome(path, before, before, (), result, 0, problem)
+        if problem is not None:  # _verify changed doc.data: report the file as it is, read afresh
+            original = load_document(path, raw)
+            return Outcome(path, before, before, (), _result(original, *_lint(original, policy)), 0, problem)
         fixed.extend(applied)
         made.extend(changes)
         text, doc, findings, details = new_text, new_doc, new_findings, new_details
-    unsafe_left = 0 if unsafe else len(proposals(doc, findings, details, unsafe=True))
+    unsafe_left = 0
+    if not unsafe:
+        held_back = proposals(doc, findings, details, unsafe=True)
+        unsafe_left = sum(FIXES[f.rule].safety == "unsafe" for f in held_back)
     return Outcome(path, before, text, tuple(fixed), _result(doc, findings, details), unsafe_left, None, tuple(made))
 
 
@@ -459,8 +462,6 @@ def _verify(old: Document, new: Document, changes: Sequence[Change]) -> str | No
 
 def fix_paths(paths: Sequence[str], policy: Policy, *, unsafe: bool) -> list[Outcome | FileResult]:
     """Each file fixed in memory (an unreadable file gives its FileResult with the error)."""
-    from .errors import InternalError, MailconfError
-
     out: list[Outcome | FileResult] = []
     for path in paths:
         try:

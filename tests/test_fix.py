@@ -515,3 +515,23 @@ def test_fix_through_a_symbolic_link_rewrites_its_target_and_keeps_the_link(tmp_
     assert run_mailconf("lint", "--fix", "link.yaml", cwd=tmp_path) == (0, "", "mailconf: fixed 1 finding in 1 file\n")
     assert (tmp_path / "link.yaml").is_symlink()
     assert (tmp_path / "real.yaml").read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])
+
+
+def test_the_final_check_refuses_a_result_that_changed_anything_else() -> None:
+    from mailconf.fix import _verify
+
+    text = HEAD + account(CASES["MC706"][0])
+    old = load_document("a.yaml", text.encode("utf-8"))
+    path = ("accounts", "t", "outgoing", "timeout")
+    good = load_document("a.yaml", text.replace("timeout: 2,", "timeout: 30,").encode("utf-8"))
+    assert _verify(old, good, [(path, 30)]) is None
+    old = load_document("a.yaml", text.encode("utf-8"))
+    other = text.replace("timeout: 2,", "timeout: 30,").replace("port: 993\n", "port: 994\n")
+    assert _verify(old, load_document("a.yaml", other.encode("utf-8")), [(path, 30)]) == (
+        "the fixes would change other values; nothing written (please report this as a bug)"
+    )
+    old = load_document("a.yaml", text.encode("utf-8"))
+    invalid = text.replace("timeout: 2,", "timeout: soon,")
+    assert _verify(old, load_document("a.yaml", invalid.encode("utf-8")), [(path, "soon")]) == (
+        "the fixes would make the file invalid; nothing written (please report this as a bug)"
+    )
