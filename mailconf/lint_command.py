@@ -50,6 +50,8 @@ def fix_files(files: Sequence[str], policy: Policy, *, unsafe: bool, diff: bool)
     code = ExitCode.FINDINGS if diff and changed else ExitCode.OK
     for result in results:
         if result.error is not None:
+            if diff:  # --fix reports them with the findings left; --diff ends here
+                print(f"mailconf: {printable(str(result.error))}", file=sys.stderr)
             code = max(code, result.error.exit_code)
     return results, int(code)
 

@@ -535,3 +535,13 @@ def test_the_final_check_refuses_a_result_that_changed_anything_else() -> None:
     assert _verify(old, load_document("a.yaml", invalid.encode("utf-8")), [(path, "soon")]) == (
         "the fixes would make the file invalid; nothing written (please report this as a bug)"
     )
+
+
+def test_diff_names_an_unreadable_file_and_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(HEAD + account(CASES["MC706"][0]), encoding="utf-8")
+    outcome = run_mailconf("lint", "--diff", "a.yaml", "missing.yaml", cwd=tmp_path)
+    assert (outcome.code, outcome.stderr) == (
+        2,
+        "mailconf: would fix 1 finding in 1 file\nmailconf: missing.yaml: no such file; check the path\n",
+    )
+    assert outcome.stdout.startswith("--- a.yaml\n+++ a.yaml\n")
