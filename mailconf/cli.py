@@ -119,8 +119,22 @@ def policy_options(command: Callable[..., None]) -> Callable[..., None]:
 @policy_options
 @click.option("--stdin-filename", metavar="NAME", default=None,
               help="The name of standard input (PATH -) in messages, and where its settings are found.")  # fmt: skip
+@click.option("--fix", is_flag=True, help="Apply the safe fixes in place, then report what is left.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing; exit 1 if any.")
+@click.option(
+    "--unsafe-fixes", is_flag=True, help="With --fix/--diff: also the fixes that change what the server must support."
+)
+@click.option(
+    "--baseline", type=click.Path(dir_okay=False), default=None,
+    help="Hide the findings recorded in this baseline file [default: the settings' baseline].",
+)  # fmt: skip
+@click.option(
+    "--write-baseline", type=click.Path(dir_okay=False), default=None,
+    help="Record today's findings in this file; exit 0.",
+)  # fmt: skip
 def lint(paths: tuple[str, ...], report: Any, fail_level: str | None, config: str | None,  # noqa: PLR0917
-         disable: tuple[str, ...], severity: tuple[str, ...], stdin_filename: str | None) -> None:  # fmt: skip
+         disable: tuple[str, ...], severity: tuple[str, ...], stdin_filename: str | None, fix: bool, diff: bool,
+         unsafe_fixes: bool, baseline: str | None, write_baseline: str | None) -> None:  # fmt: skip
     """Check account files against the schema and the rule catalogue.
 
     PATH is a file, a directory (its account files, recursively: docs/lint.md says
@@ -128,7 +142,8 @@ def lint(paths: tuple[str, ...], report: Any, fail_level: str | None, config: st
     """
     from .commands.lint import LintRequest, run
 
-    sys.exit(run(LintRequest(paths, None, fail_level, config, disable, severity, stdin_filename, report)))
+    sys.exit(run(LintRequest(paths, None, fail_level, config, disable, severity, stdin_filename, report,
+                             fix, diff, unsafe_fixes, baseline, write_baseline)))  # fmt: skip
 
 
 @cli.command()

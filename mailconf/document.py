@@ -41,7 +41,7 @@ class Issue:
     line: int
     column: int
     message: str
-    #: the YAML path it is about, when there is one (schema problems)
+    #: the YAML path it is about (schema problems), for baseline keys and fingerprints; None for the text's own
     path: YamlPath | None = None
 
 
@@ -55,6 +55,11 @@ class Document:
     model: Model = field(default_factory=lambda: Model(()))
     #: accounts that failed the schema (not in the model)
     invalid_accounts: frozenset[str] = frozenset()
+    #: what the rules check: ``model`` plus the parts of invalid accounts that can still be
+    #: modelled (see :func:`partial_model`). Render and probe use ``model`` only.
+    lint_model: Model = field(default_factory=lambda: Model(()))
+    #: the accounts and servers the rules could not check, and why (not findings: notes)
+    not_checked: list[NotChecked] = field(default_factory=list)
 
     def locate(self, path: YamlPath, *, on_key: bool = False) -> Location:
         line, column = self.positions.locate(self.data, path, on_key=on_key)
@@ -198,9 +203,15 @@ def _load_document(path: str, raw: bytes) -> Document:
         doc.issues.append(Issue(refined.rule or SCHEMA.ID, where.line, where.column, refined.message, refined.path))
     doc.invalid_accounts = invalid
     if any(not p.path or p.path[0] != "accounts" or len(p.path) < 2 for p in problems):
-        # the document shell (version, defaults...) is wrong: no account can be trusted
-        return doc
-    doc.model = build_model(loaded.data, invalid)
+        # the document shell (version, defaults...) is wrong: render and probe trust no account
+        doc.lint_model, skipped = partial_model(loaded.data, problems, None)
+    else:
+        doc.model = doc.lint_model = build_model(loaded.data, invalid)
+        if not invalid:
+            return doc
+        partial, skipped = partial_model(loaded.data, problems, invalid)
+        doc.lint_model = Model(doc.model.accounts + partial.accounts)
+    doc.not_checked = [NotChecked(doc.locate(where, on_key=True), message) for where, message in skipped]
     return doc
 
 
@@ -213,6 +224,113 @@ def _refine(problem: schema.SchemaProblem) -> schema.SchemaProblem:
         if better is not None:
             return better
     return problem
+
+
+# --- what can be checked of an invalid file --------------------------------
+
+
+class NotChecked(NamedTuple):
+    """A part of the file the rules did not check: a note beside the findings, not a finding."""
+
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: not checked: {self.message}"
+
+
+def partial_model(
+    data: Mapping[str, Any], problems: list[schema.SchemaProblem], invalid: frozenset[str] | None
+) -> tuple[Model, list[tuple[YamlPath, str]]]:
+    """The valid servers of invalid accounts, and what was not checked (path, why).
+
+    A server is modelled when it matches the schema once keys the schema does not
+    know are set aside (a typo such as ``securty:`` is MC002 and nothing more: the
+    rest of the server means what it says). A value that is wrong is never guessed
+    at: its server is not checked. An account is modelled with its valid servers
+    when its address is text. ``defaults:`` that break the schema would change every
+    server, so then no account is checked; a wrong ``version`` or an unknown top-level
+    key changes no server, so everything else still is.
+
+    ``invalid``: the accounts to model (the others are in the full model already), or
+    None for every account.
+    """
+    accounts = data.get("accounts")
+    if not isinstance(accounts, dict) or not accounts:
+        return Model(()), []
+    if any(p.path[:1] == ("defaults",) for p in problems):
+        return Model(()), [(("defaults",), "every account: `defaults:` does not match the schema and would change "
+                            "every server; fix its MC002 findings and lint again")]  # fmt: skip
+    layered = _DefaultLayers(data.get("defaults") or {})
+    built: list[Account] = []
+    skipped: list[tuple[YamlPath, str]] = []
+    for name, raw in accounts.items():
+        if invalid is not None and name not in invalid:
+            continue  # already in the full model
+        path: YamlPath = ("accounts", name)
+        if not isinstance(raw, dict) or not isinstance(raw.get("address"), str):
+            why = f"account `{name}`: it has no `address` as text; fix the MC002 findings and lint again"
+            skipped.append((path, why))
+            continue
+        address = raw["address"]
+        servers: dict[str, Server | None] = {"incoming": None, "outgoing": None}
+        for side in servers:
+            own = raw.get(side)
+            if own is None:
+                continue
+            cleaned = _known_keys(own, side)
+            if cleaned is None or not _side_validator(side).is_valid(cleaned):
+                skipped.append(((*path, side), f"`{side}` of account `{name}`: it does not match the schema; "
+                                               "fix its MC002 findings and lint again"))  # fmt: skip
+                continue
+            try:
+                servers[side] = _server(cleaned, side, layered, path, address)
+            except (KeyError, TypeError, ValueError):  # defaults that do not fit this server
+                skipped.append(((*path, side), f"`{side}` of account `{name}`: it cannot be modelled; "
+                                               "fix the MC002 findings and lint again"))  # fmt: skip
+        if servers["incoming"] is None and servers["outgoing"] is None:
+            continue
+        display, organization = raw.get("display_name"), raw.get("organization")
+        built.append(
+            Account(
+                name=name,
+                address=address,
+                display_name=display if isinstance(display, str) else None,
+                organization=organization if isinstance(organization, str) else None,
+                incoming=servers["incoming"],
+                outgoing=servers["outgoing"],
+                path=path,
+            )
+        )
+    return Model(tuple(built)), skipped
+
+
+def _known_keys(server: Any, side: str) -> dict[str, Any] | None:
+    """The server without the keys its schema does not define (in it and in its `tls:`)."""
+    if not isinstance(server, dict):
+        return None
+    props = schema.schema()["$defs"][side]["properties"]
+    cleaned = {k: v for k, v in server.items() if k in props}
+    if cleaned.get("protocol") != "pop3":
+        cleaned.pop("leave_on_server", None)
+        cleaned.pop("leave_days", None)
+    tls = cleaned.get("tls")
+    if isinstance(tls, dict):
+        tls_props = schema.schema()["$defs"]["tls"]["properties"]
+        cleaned["tls"] = {k: v for k, v in tls.items() if k in tls_props}
+    return cleaned
+
+
+_VALIDATORS: dict[str, Any] = {}
+
+
+def _side_validator(side: str) -> Any:
+    found = _VALIDATORS.get(side)
+    if found is None:
+        found = _VALIDATORS[side] = schema.explaining_validator_class()(
+            {"$ref": f"#/$defs/{side}", "$defs": schema.schema()["$defs"]}
+        )
+    return found
 
 
 # --- the model -------------------------------------------------------------
@@ -364,4 +482,4 @@ def _enum(members: Mapping[str, _E], cls: type[_E], value: Any) -> _E:
     return cls(value) if found is None else found
 
 
-__all__ = ["Document", "Issue", "LoadProblem", "build_model", "load_document", "read_bytes"]
+__all__ = ["Document", "Issue", "LoadProblem", "NotChecked", "build_model", "load_document", "read_bytes"]

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from . import suppress
-from .document import Document, gc_paused, load_document
+from .document import Document, NotChecked, gc_paused, load_document
 from .errors import InternalError, MailconfError
 from .files import STDIN
-from .model import Finding, Location, Severity
-from .rules import RULES
+from .model import Finding, Location, Severity, YamlPath
+from .rules import RULES, Change
 from .settings import Policy, PolicyFinder
+
+
+class Detail(NamedTuple):
+    """What a finding is about beyond its location: for fixes and baselines."""
+
+    #: the YAML path of the setting (None: a finding about the text, like MC004 or MC708)
+    path: YamlPath | None
+    #: the settings the rule would change (rules with FIX); () when none or ambiguous
+    fix: tuple[Change, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -22,6 +32,11 @@ class LintedFile:
     findings: tuple[Finding, ...]
     #: set when the file could not be linted at all (unreadable: exit 2; a bug: exit 3)
     error: MailconfError | None = None
+    #: accounts and servers the rules could not check, and why
+    not_checked: tuple[NotChecked, ...] = ()
+    details: Mapping[Finding, Detail] = field(default_factory=dict)
+    #: the loaded document, kept only when asked (fixes, baselines need its text and data)
+    document: Document | None = None
     #: the fail level of the settings that apply to this file
     fail_level: Severity = Severity.ERROR
 
@@ -51,25 +66,40 @@ def refusal(doc: Document) -> tuple[Finding, ...]:
 
 
 def lint_document(doc: Document, policy: Policy) -> list[Finding]:
-    raw = document_findings(doc)
-    if doc.model.accounts:
+    return lint_detailed(doc, policy)[0]
+
+
+def lint_detailed(doc: Document, policy: Policy) -> tuple[list[Finding], dict[Finding, Detail]]:
+    """The findings, and for each its path and proposed fix.
+
+    The rules check ``doc.lint_model``: every account that validates, and the valid servers
+    of the accounts that do not (issue: every finding on the first run).
+    """
+    details: dict[Finding, Detail] = {}
+    for finding, issue in zip(document_findings(doc), doc.issues, strict=True):
+        details.setdefault(finding, Detail(issue.path))
+    if doc.lint_model.accounts:
         for rule in RULES.values():
             if not policy.enabled(rule.ID):
                 continue
-            for problem in rule.check(doc.model):
-                raw.append(
-                    Finding(
-                        rule.ID,
-                        rule.SLUG,
-                        problem.severity or rule.SEVERITY,
-                        doc.locate(problem.path, on_key=problem.on_key),
-                        problem.message,
-                        doc.subject(problem.path),
-                    )
+            for problem in rule.check(doc.lint_model):
+                finding = Finding(
+                    rule.ID,
+                    rule.SLUG,
+                    problem.severity or rule.SEVERITY,
+                    doc.locate(problem.path, on_key=problem.on_key),
+                    problem.message,
+                    doc.subject(problem.path),
                 )
-    raw = list(dict.fromkeys(raw))  # a value in `defaults:` is one finding, not one per server
-    raw = suppress.apply(raw, suppress.scan(doc.text), doc.path, policy.disabled)
-    return sorted(_with_policy(raw, policy), key=_order)
+                known = details.get(finding)
+                if known is None:
+                    details[finding] = Detail(problem.path, problem.fix)
+                elif known.fix != problem.fix:
+                    # a value in `defaults:` is one finding, not one per server; servers that
+                    # disagree on its remedy leave it without one
+                    details[finding] = known._replace(fix=())
+    raw = suppress.apply(list(details), suppress.scan(doc.text), doc.path, policy.disabled)
+    return sorted(_with_policy(raw, policy), key=_order), details
 
 
 def _with_policy(findings: Iterable[Finding], policy: Policy) -> Iterable[Finding]:
@@ -84,12 +114,34 @@ def _order(finding: Finding) -> tuple[int, int, str, str]:
     return (finding.location.line, finding.location.column, finding.rule, finding.message)
 
 
-def lint_file(path: str, policy: Policy, raw: bytes | None = None) -> LintedFile:
+def lint_file(path: str, policy: Policy, raw: bytes | None = None, *, keep: bool = False) -> LintedFile:
+    """``keep``: keep the document and the details (for fixes and baselines)."""
     with gc_paused():  # the rules make many small objects and no cycles (see gc_paused)
-        return LintedFile(path, tuple(lint_document(load_document(path, raw), policy)), fail_level=policy.fail_level)
+        doc = load_document(path, raw)
+        findings, details = lint_detailed(doc, policy)
+        if not keep:
+            return LintedFile(path, tuple(findings), not_checked=tuple(doc.not_checked), fail_level=policy.fail_level)
+        kept = details_by_finding(findings, details)
+        return LintedFile(path, tuple(findings), None, tuple(doc.not_checked), kept, doc, policy.fail_level)
 
 
-def lint_paths(paths: Sequence[str], policies: PolicyFinder, stdin_name: str | None = None) -> list[LintedFile]:
+def details_by_finding(findings: Sequence[Finding], details: Mapping[Finding, Detail]) -> dict[Finding, Detail]:
+    """Details keyed by the findings as reported (policy may have changed their severity)."""
+    out = {}
+    for finding in findings:
+        detail = details.get(finding)
+        if detail is None:
+            for severity in Severity:
+                detail = details.get(finding._replace(severity=severity))
+                if detail is not None:
+                    break
+        out[finding] = detail or Detail(None)
+    return out
+
+
+def lint_paths(
+    paths: Sequence[str], policies: PolicyFinder, stdin_name: str | None = None, *, keep: bool = False
+) -> list[LintedFile]:
     """Every file is linted even when another one fails; ``-`` is standard input, named ``stdin_name``."""
     results = []
     for path in paths:
@@ -97,7 +149,7 @@ def lint_paths(paths: Sequence[str], policies: PolicyFinder, stdin_name: str | N
         try:
             policy = policies.for_file(stdin_name or STDIN if path == STDIN else path)
             raw = read_stdin(name) if path == STDIN else None
-            results.append(lint_file(name, policy, raw))
+            results.append(lint_file(name, policy, raw, keep=keep))
         except MailconfError as exc:
             results.append(LintedFile(name, (), exc))
         except Exception as exc:  # noqa: BLE001 - one line naming the file, never a traceback

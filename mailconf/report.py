@@ -98,20 +98,41 @@ def _plural(label: str, count: int) -> str:
 
 
 def json_(results: Sequence[Result], tool: Tool) -> str:
-    payload = [
-        {
-            "path": readable(f.location.path),
-            "line": f.location.line,
-            "column": f.location.column,
-            "severity": f.severity.label,
-            "rule": f.rule,
-            "slug": f.slug,
-            "message": readable(f.message),
-        }
-        for r in results
-        for f in r.findings
-    ]
+    payload = []
+    for r in results:
+        fixes = getattr(r, "fixes", None)  # lint results carry them (mailconf/fix.py), probe's do not
+        for f in r.findings:
+            entry: dict[str, Any] = {
+                "path": readable(f.location.path),
+                "line": f.location.line,
+                "column": f.location.column,
+                "severity": f.severity.label,
+                "rule": f.rule,
+                "slug": f.slug,
+                "message": readable(f.message),
+            }
+            if fixes is not None:
+                entry["fix"] = _json_fix(fixes.get(f))
+            payload.append(entry)
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def _json_fix(fix: Any) -> dict[str, Any] | None:
+    """A fix as edits: replace from ``start`` up to, not including, ``end`` (1-based lines and columns)."""
+    if fix is None:
+        return None
+    return {
+        "safety": fix.safety,
+        "message": fix.summary,
+        "edits": [
+            {
+                "start": {"line": e.start.line, "column": e.start.column},
+                "end": {"line": e.end.line, "column": e.end.column},
+                "replacement": e.replacement,
+            }
+            for e in fix.edits
+        ],
+    }
 
 
 def github(results: Sequence[Result], tool: Tool) -> str:
@@ -164,6 +185,7 @@ def sarif(results: Sequence[Result], tool: Tool) -> str:
     sarif_results = []
     for r in results:
         seen: dict[str, int] = {}
+        fixes = getattr(r, "fixes", None) or {}
         for f in r.findings:
             fingerprint = _fingerprint(f)
             seen[fingerprint] = occurrence = seen.get(fingerprint, 0) + 1
@@ -183,6 +205,8 @@ def sarif(results: Sequence[Result], tool: Tool) -> str:
             }
             if f.rule in index:
                 entry["ruleIndex"] = index[f.rule]
+            if f in fixes:
+                entry["fixes"] = [_sarif_fix(f.location.path, fixes[f])]
             sarif_results.append(entry)
     log = {
         "$schema": SARIF_SCHEMA,
@@ -229,6 +253,29 @@ def _fingerprint(finding: Finding) -> str:
     else:
         about = json.dumps([list(finding.subject.path), finding.subject.value], ensure_ascii=True, default=str)
     return hashlib.sha256(f"{finding.rule}\0{about}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _sarif_fix(path: str, fix: Any) -> dict[str, Any]:
+    """SARIF 2.1.0 section 3.55: one artifactChange with a replacement per edit."""
+    replacements = []
+    for e in fix.edits:
+        replacement: dict[str, Any] = {
+            "deletedRegion": {
+                "startLine": e.start.line,
+                "startColumn": e.start.column,
+                "endLine": e.end.line,
+                "endColumn": e.end.column,
+            }
+        }
+        if e.replacement:
+            replacement["insertedContent"] = {"text": e.replacement}
+        replacements.append(replacement)
+    unsafe = " (unsafe: applied only with --unsafe-fixes)" if fix.safety == "unsafe" else ""
+    return {
+        "description": {"text": f"{fix.summary}{unsafe}"},
+        "artifactChanges": [{"artifactLocation": {"uri": _uri(path)}, "replacements": replacements}],
+        "properties": {"safety": fix.safety},
+    }
 
 
 def _camel(slug: str) -> str:

@@ -18,11 +18,13 @@ Keys (the same in every file)::
     severity: {MC104: error, MC805: info}      # ids or slugs -> info|warning|error
     include: ["*.yaml", "*.yml"]               # which files in a directory are account files
     exclude: ["ci/", "*.template.yaml"]        # never these (.gitignore syntax)
+    baseline: .mailconf-baseline.json          # findings to hide (lint --baseline), relative to this file
 
 ``include`` and ``exclude`` take .gitignore-style patterns relative to the directory
 of the settings file; they decide which files a directory given on the command line
 yields (:mod:`mailconf.files`). A file named on the command line is always read.
-Command-line options (``--fail-level``, ``--disable``, ``--severity``) win over the file.
+Command-line options (``--fail-level``, ``--disable``, ``--severity``, ``--baseline``) win
+over the file.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from .errors import ConfigError
 from .model import Severity
 
 CONFIG_NAMES = (".mailconf.yaml", "pyproject.toml")
-KEYS = ("fail-level", "disable", "severity", "include", "exclude")
+KEYS = ("fail-level", "disable", "severity", "include", "exclude", "baseline")
 #: which files in a directory are account files, unless the settings say otherwise
 DEFAULT_INCLUDE = ("*.yaml", "*.yml")
 
@@ -50,6 +52,8 @@ class Policy:
     source: str | None = None  # the file the settings came from
     include: tuple[str, ...] = DEFAULT_INCLUDE
     exclude: tuple[str, ...] = ()
+    #: a baseline file (``mailconf/baseline.py``), resolved against the settings file's folder
+    baseline: str | None = None
 
     def enabled(self, rule: str) -> bool:
         return rule not in self.disabled
@@ -224,6 +228,9 @@ def _policy(table: Mapping[str, Any], source: str, where: Where | None = None) -
             f"{at((unknown[0],), True)}: unknown setting(s) {', '.join(map(str, unknown))}; allowed: {', '.join(KEYS)}"
         )
     patterns = {key: _patterns(table, key, at) for key in ("include", "exclude")}
+    baseline = table.get("baseline")
+    if baseline is not None and (not isinstance(baseline, str) or not baseline):
+        raise ConfigError(f"{at(('baseline',), False)}: `baseline` must be the path of a baseline file")
     disable = table.get("disable", [])
     if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
         raise ConfigError(f"{at(('disable',), False)}: `disable` must be a list of rule ids or slugs")
@@ -247,6 +254,7 @@ def _policy(table: Mapping[str, Any], source: str, where: Where | None = None) -
         source=source,
         include=patterns["include"] if "include" in table else DEFAULT_INCLUDE,
         exclude=patterns["exclude"],
+        baseline=str(Path(source).parent / baseline) if baseline else None,
     )
 
 

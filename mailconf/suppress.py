@@ -12,8 +12,9 @@ A comment is recognised where ``#`` starts a YAML comment: at the start of a lin
 or after white space, outside a quoted value (``"pass # mailconf: ..."`` is a value).
 
 Each suppression that matched no finding is reported as MC708 (info) at the
-comment, and so is a ``# mailconf:`` comment that is not a directive (a typo such
-as ``disabel=`` would otherwise silently suppress nothing). A suppression of a rule
+comment, and so is a rule named twice in one directive and a ``# mailconf:`` comment
+that is not a directive (a typo such as ``disabel=`` would otherwise silently
+suppress nothing). A suppression of a rule
 that the settings turn off is not reported: it may matter to someone else's
 settings.
 """
@@ -112,11 +113,16 @@ def apply(
     from .catalogue import lookup
 
     resolved: list[tuple[Directive, dict[str, str]]] = []
+    repeated: list[Finding] = []
     for directive in directives:
         ids: dict[str, str] = {}
         for name in directive.rules:
             rule = lookup(name)
-            ids[rule.ID if rule else name.upper()] = name
+            rule_id = rule.ID if rule else name.upper()
+            if rule_id in ids:  # the same rule twice in one directive: the second one does nothing
+                repeated.append(_unused(path, directive, f"suppression of {name} repeats {ids[rule_id]}; remove it"))
+                continue
+            ids[rule_id] = name
         resolved.append((directive, ids))
     kept = []
     for finding in findings:
@@ -147,13 +153,9 @@ def apply(
                 continue
             known = lookup(written) is not None
             reason = "it matched no finding" if known else "no such rule"
-            kept.append(
-                Finding(
-                    UNUSED.ID,
-                    UNUSED.SLUG,
-                    UNUSED.SEVERITY,
-                    Location(path, directive.line, directive.column),
-                    f"suppression of {written} is unused ({reason}); remove it",
-                )
-            )
-    return kept
+            kept.append(_unused(path, directive, f"suppression of {written} is unused ({reason}); remove it"))
+    return kept + repeated
+
+
+def _unused(path: str, directive: Directive, message: str) -> Finding:
+    return Finding(UNUSED.ID, UNUSED.SLUG, UNUSED.SEVERITY, Location(path, directive.line, directive.column), message)

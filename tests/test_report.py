@@ -81,6 +81,11 @@ def test_json(files: Path) -> None:
             "rule": "MC101",
             "slug": "cleartext-credentials",
             "message": MC101_TEXT,
+            "fix": {
+                "safety": "unsafe",
+                "message": "security: tls (and the implicit-TLS port when the port written is 143/110/587)",
+                "edits": [{"start": {"line": 8, "column": 17}, "end": {"line": 8, "column": 21}, "replacement": "tls"}],
+            },
         }
     ]
 
@@ -192,6 +197,26 @@ def test_sarif_results_carry_rule_level_and_location(files: Path) -> None:
                         "artifactLocation": {"uri": "a.yaml"},
                         "region": {"startLine": 8, "startColumn": 17},
                     }
+                }
+            ],
+            "fixes": [
+                {
+                    "description": {
+                        "text": "security: tls (and the implicit-TLS port when the port written is 143/110/587) "
+                        "(unsafe: applied only with --unsafe-fixes)"
+                    },
+                    "artifactChanges": [
+                        {
+                            "artifactLocation": {"uri": "a.yaml"},
+                            "replacements": [
+                                {
+                                    "deletedRegion": {"startLine": 8, "startColumn": 17, "endLine": 8, "endColumn": 21},
+                                    "insertedContent": {"text": "tls"},
+                                }
+                            ],
+                        }
+                    ],
+                    "properties": {"safety": "unsafe"},
                 }
             ],
         }

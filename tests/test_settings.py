@@ -134,7 +134,7 @@ BAD_FILES = [
     (
         ".mailconf.yaml",
         "fail-level: error\ncolour: always\n",
-        ":2:1: unknown setting(s) colour; allowed: fail-level, disable, severity, include, exclude",
+        ":2:1: unknown setting(s) colour; allowed: fail-level, disable, severity, include, exclude, baseline",
     ),
     (
         ".mailconf.yaml",
@@ -144,7 +144,7 @@ BAD_FILES = [
     (
         ".mailconf.yaml",
         "- MC101\n",
-        ":1:1: settings must be a mapping (fail-level, disable, severity, include, exclude)",
+        ":1:1: settings must be a mapping (fail-level, disable, severity, include, exclude, baseline)",
     ),
     (
         "pyproject.toml",

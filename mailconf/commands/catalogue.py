@@ -21,8 +21,12 @@ def run_rules(request: RulesRequest) -> int:
     from ..catalogue import entries, is_probe_check
 
     chosen = [e for e in entries().values() if is_probe_check(e) == request.probe]
+    fixes = _fixes()
     if request.fmt == "json":
-        payload = [{"id": e.ID, "slug": e.SLUG, "severity": e.SEVERITY.label, "title": e.TITLE} for e in chosen]
+        payload = [
+            {"id": e.ID, "slug": e.SLUG, "severity": e.SEVERITY.label, "title": e.TITLE, "fix": fixes.get(e.ID)}
+            for e in chosen
+        ]
         console.out(json.dumps(payload, indent=2) + "\n")
     elif request.fmt == "markdown":
         from ..docgen import rules_table
@@ -30,8 +34,19 @@ def run_rules(request: RulesRequest) -> int:
         console.out(rules_table(chosen))
     else:
         width = max(len(e.SLUG) for e in chosen)
-        console.out("".join(f"{e.ID}  {e.SLUG:<{width}}  {e.SEVERITY.label:<7}  {e.TITLE}\n" for e in chosen))
+        lines = []
+        for e in chosen:
+            fix = f"fix:{fixes[e.ID]}" if e.ID in fixes else ""
+            lines.append(f"{e.ID}  {e.SLUG:<{width}}  {e.SEVERITY.label:<7}  {fix:<10}  {e.TITLE}\n")
+        console.out("".join(lines))
     return int(ExitCode.OK)
+
+
+def _fixes() -> dict[str, str]:
+    """Rule id -> "safe" | "unsafe", for the rules that fix what they find (lint --fix)."""
+    from ..rules import FIXES
+
+    return {rule_id: fix.safety for rule_id, fix in FIXES.items()}
 
 
 def run_explain(name: str) -> int:
@@ -48,8 +63,12 @@ def run_explain(name: str) -> int:
 
 
 def explanation(entry: Entry) -> str:
-    head = f"{entry.ID} {entry.SLUG} (default severity: {entry.SEVERITY.label})\n{entry.TITLE}\n\n"
-    return head + plain_text(entry.__doc__ or "") + "\n"
+    head = f"{entry.ID} {entry.SLUG} (default severity: {entry.SEVERITY.label})\n{entry.TITLE}\n"
+    fix = getattr(entry, "FIX", None)
+    if fix is not None:
+        how = "mailconf lint --fix" if fix.safety == "safe" else "mailconf lint --fix --unsafe-fixes"
+        head += f"Automatic fix ({fix.safety}, {how}): {fix.summary}\n"
+    return head + "\n" + plain_text(entry.__doc__ or "") + "\n"
 
 
 _LITERAL = re.compile(r"``(.+?)``")

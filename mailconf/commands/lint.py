@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..errors import ExitCode
+from ..errors import ExitCode, MailconfError, UsageError
 from . import console
 
 if TYPE_CHECKING:
+    from ..lint import LintedFile
     from ..report import Result, RuleInfo
+    from ..settings import PolicyFinder
 
 
 class ReportOptions(NamedTuple):
@@ -31,28 +33,123 @@ class LintRequest(NamedTuple):
     severity: tuple[str, ...] = ()
     stdin_filename: str | None = None
     report: ReportOptions = ReportOptions()
+    fix: bool = False
+    diff: bool = False
+    unsafe_fixes: bool = False
+    baseline: str | None = None
+    write_baseline: str | None = None
 
 
 def run(request: LintRequest) -> int:
-    from ..files import expand
+    from ..files import STDIN, expand
     from ..lint import lint_paths
+    from ..report import default_format
     from ..rules import RULES
     from ..settings import PolicyFinder
 
     policies = PolicyFinder(request.config, request.fail_level, request.disable, request.severity)
     expanded = expand(request.files, policies.for_directory)
-    results = lint_paths(expanded.files, policies, request.stdin_filename)
     report = request.report._replace(fmt=request.fmt or request.report.fmt)
-    publish([r for r in results if r.error is None], "mailconf lint", RULES, report)
+    fmt = report.fmt or default_format()
+    if (request.fix or request.diff) and STDIN in expanded.files:
+        raise UsageError("--fix and --diff change files: name them (standard input cannot be fixed in place)")
+    baselines = request.baseline is not None or any(
+        policies.for_file(path).baseline for path in expanded.files if path != STDIN
+    )
+    if request.fix or request.diff:  # mailconf/fix.py, imported only here (and for json/sarif)
+        results, code = fix_files(expanded.files, policies, unsafe=request.unsafe_fixes, diff=request.diff)
+        if request.diff:
+            return _with_errors(code, expanded.errors, ())
+    else:
+        keep = fmt in ("json", "sarif") or baselines or bool(request.write_baseline)
+        results = lint_paths(expanded.files, policies, request.stdin_filename, keep=keep)
+    if request.write_baseline:
+        return _with_errors(write_baseline(request.write_baseline, results), expanded.errors, results)
+    if baselines:
+        results = _apply_baselines(results, request.baseline, policies)
+    shown: list[Any] = [r for r in results if r.error is None]
+    if fmt in ("json", "sarif"):
+        from ..fix import with_fixes
+
+        shown = with_fixes(shown)
+    publish(shown, "mailconf lint", RULES, report)
     code = ExitCode.FINDINGS if any(r.failed for r in results) and not report.exit_zero else ExitCode.OK
-    for error in expanded.errors:
+    for note in (n for r in results for n in r.not_checked):  # beside the report: not findings
+        console.say(f"note: {note}")
+    return _with_errors(code, expanded.errors, results)
+
+
+def _with_errors(code: int, errors: Sequence[MailconfError], results: Sequence[LintedFile]) -> int:
+    """Print each file that could not be read or linted; the exit code is the worst."""
+    worst = ExitCode(code)
+    for error in [*errors, *(r.error for r in results if r.error is not None)]:
         console.say(str(error))
-        code = max(code, error.exit_code)
+        worst = max(worst, error.exit_code)
+    return int(worst)
+
+
+def _apply_baselines(results: Sequence[LintedFile], chosen: str | None, policies: PolicyFinder) -> list[LintedFile]:
+    """Each file's findings less its baseline's entries (--baseline, else the settings' ``baseline``)."""
+    from ..baseline import apply_baseline
+
+    by_baseline: dict[str | None, list[LintedFile]] = {}
     for result in results:
-        if result.error is not None:
-            console.say(str(result.error))
-            code = max(code, result.error.exit_code)
-    return int(code)
+        baseline = chosen or (policies.for_file(result.path).baseline if result.error is None else None)
+        by_baseline.setdefault(baseline, []).append(result)
+    out: list[LintedFile] = []
+    for baseline, group in by_baseline.items():
+        out.extend(apply_baseline(baseline, group) if baseline else group)
+    return out
+
+
+def fix_files(
+    files: Sequence[str], policies: PolicyFinder, *, unsafe: bool, diff: bool
+) -> tuple[list[LintedFile], int]:
+    """--fix (write) or --diff (print a unified diff, write nothing).
+
+    Returns the results after fixing (for the report) and, for --diff, the exit code:
+    1 when there is something to change.
+    """
+    from ..fix import Outcome, fix_paths, unified_diff, write_atomically
+
+    results: list[LintedFile] = []
+    changed = fixed = unsafe_left = 0
+    for item in fix_paths(files, policies, unsafe=unsafe):
+        if not isinstance(item, Outcome):
+            results.append(item)
+            continue
+        if item.refused:
+            console.say(f"{item.path}: not fixed: {item.refused}")
+        unsafe_left += item.unsafe_left
+        if item.changed and item.refused is None:
+            changed += 1
+            fixed += len(item.fixed)
+            if diff:
+                console.out(unified_diff(item))
+            else:
+                try:
+                    write_atomically(item.path, item.after)
+                except MailconfError as exc:
+                    results.append(LintedFile(item.path, (), exc))
+                    continue
+        results.append(item.result)
+    verb = "would fix" if diff else "fixed"
+    summary = f"{verb} {fixed} finding{'s' if fixed != 1 else ''} in {changed} file{'s' if changed != 1 else ''}"
+    if unsafe_left:
+        summary += f"; {unsafe_left} more with --unsafe-fixes"
+    console.say(summary)
+    return results, int(ExitCode.FINDINGS if diff and changed else ExitCode.OK)
+
+
+def write_baseline(path: str, results: Sequence[LintedFile]) -> int:
+    """--write-baseline: record today's findings (the files that could be read); exit 0."""
+    from ..baseline import record, write
+
+    entries = record(path, results)
+    write(path, entries)
+    count = sum(len(e) for e in entries.values())
+    console.say(f"wrote {count} baseline entr{'ies' if count != 1 else 'y'} to {path}")
+    return int(ExitCode.OK)
 
 
 def publish(

@@ -10,7 +10,15 @@ A rule module has:
 - ``check(model) -> Iterator[Problem]``: what is wrong and where. The engine
   attaches the id, applies severity policy and suppressions, and locates the path;
 - optionally ``refine(problem) -> SchemaProblem | None``, to explain a schema error
-  it knows better (a host written as a URL is MC703, not a bare pattern failure).
+  it knows better (a host written as a URL is MC703, not a bare pattern failure);
+- optionally ``FIX = Fixable("safe" | "unsafe", "what --fix does")`` when the rule
+  has an unambiguous remedy. A model rule then yields each problem with ``fix=``:
+  the settings to change, as ``(path, new value)`` pairs (:func:`own_fix` builds
+  them), or ``(path, DELETE)`` for a list item; the engine (``mailconf/fix.py``)
+  turns them into text edits. A rule raised before the model (MC004, MC005, MC708)
+  defines ``fix_text(text, findings)`` instead. "unsafe" is for a fix that changes
+  what the server must support (cleartext to TLS, STARTTLS to implicit TLS, a
+  mechanism dropped): shown, applied only with ``--unsafe-fixes``.
 
 Rules whose ``check`` yields nothing are raised by an earlier stage (the loader,
 the schema, the suppression scanner); their modules exist for their docs and ids.
@@ -23,14 +31,80 @@ was written (the account or ``defaults:``), else at the server's own key.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import enum
+from collections.abc import Callable, Iterator, Mapping
 from types import ModuleType
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from ..model import Model, Server, Severity, YamlPath
+from ..model import Model, Security, Server, Severity, YamlPath, default_port
+from ..schema import SECRET_KEYS, SchemaProblem
 
-if TYPE_CHECKING:  # the schema module is a stage before the rules; only its type is named here
-    from ..schema import SchemaProblem
+#: A setting to change: (its YAML path, the new value or DELETE).
+Change = tuple[YamlPath, Any]
+
+
+class _Delete:
+    def __repr__(self) -> str:
+        return "DELETE"
+
+
+#: The value of a Change that removes a list item.
+DELETE: Any = _Delete()
+
+
+class Edit(NamedTuple):
+    """Replace ``text[start:end]`` (offsets into the file's text) with ``replacement``."""
+
+    start: int
+    end: int
+    replacement: str
+
+
+class Fixable(NamedTuple):
+    """A rule's declaration that it can fix what it finds."""
+
+    safety: str  # "safe" | "unsafe"
+    summary: str  # what --fix does, one line
+
+
+def own_fix(server: Server, values: Mapping[str, Any]) -> tuple[Change, ...]:
+    """Changes to a server's own settings, or () when any of them is not the server's to change.
+
+    A field set in ``defaults:`` is shared by other servers, and a secret-carrying
+    field is never written. A field that is not written needs no change when the
+    default already gives the new value (security: tls); otherwise a key would have
+    to be added, which is not a value edit: no fix. ``values``: field -> new value
+    (``"tls.verify"`` for a TLS field).
+    """
+    changes: list[Change] = []
+    for name, value in values.items():
+        if name.rpartition(".")[2] in SECRET_KEYS:
+            return ()
+        if not server.declared(name):
+            if _current(server, name) == value:
+                continue
+            return ()
+        where = server.where(name)
+        if where[: len(server.path)] != server.path:
+            return ()  # written in defaults: would change other servers too
+        changes.append((where, value))
+    return tuple(changes)
+
+
+def to_implicit_tls(server: Server) -> tuple[Change, ...]:
+    """security: tls, and the implicit-TLS port where the port written is the protocol's other one."""
+    implicit = default_port(server.protocol, Security.TLS)
+    if not server.declared("port") or server.port == implicit:
+        return own_fix(server, {"security": "tls"})
+    if server.port == default_port(server.protocol, Security.STARTTLS):
+        return own_fix(server, {"security": "tls", "port": implicit})
+    return ()  # a port of its own: which one TLS listens on is not clear
+
+
+def _current(server: Server, name: str) -> Any:
+    head, _, tail = name.partition(".")
+    value = getattr(server.tls, tail) if head == "tls" and tail else getattr(server, name)
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 class Problem(NamedTuple):
@@ -42,11 +116,20 @@ class Problem(NamedTuple):
     #: a rule may lower or raise its own default for one case (MC102 is info on loopback);
     #: settings still win over it.
     severity: Severity | None = None
+    #: the settings that fix it (a rule with ``FIX``); () when the remedy is not clear here
+    fix: tuple[Change, ...] = ()
 
     @classmethod
-    def at(cls, server: Server, name: str, message: str, severity: Severity | None = None) -> Problem:
+    def at(
+        cls,
+        server: Server,
+        name: str,
+        message: str,
+        severity: Severity | None = None,
+        fix: tuple[Change, ...] = (),
+    ) -> Problem:
         """A problem with a server's field: at its value where written, else at the server's key."""
-        return cls(server.where(name), message, on_key=not server.declared(name), severity=severity)
+        return cls(server.where(name), message, on_key=not server.declared(name), severity=severity, fix=fix)
 
 
 class Rule(Protocol):
@@ -97,6 +180,7 @@ from . import (  # noqa: E402 - the registry needs Problem and Rule defined abov
     mc706_timeout_too_short,
     mc707_timeout_unbounded,
     mc708_unused_suppression,
+    mc709_stale_baseline_entry,
 )
 
 #: The registry, in id order: one module per rule. Adding a rule = its module, its import here, its test
@@ -139,9 +223,14 @@ _MODULES: tuple[ModuleType, ...] = (
     mc706_timeout_too_short,
     mc707_timeout_unbounded,
     mc708_unused_suppression,
+    mc709_stale_baseline_entry,
 )
 
 RULES: dict[str, Rule] = {m.ID: m for m in _MODULES}
+
+#: rule id -> its fix declaration, for the rules that have one
+FIXES: Mapping[str, Fixable] = {m.ID: m.FIX for m in _MODULES if hasattr(m, "FIX")}
+
 SCHEMA_REFINERS: tuple[Callable[[SchemaProblem], SchemaProblem | None], ...] = tuple(
     m.refine for m in _MODULES if hasattr(m, "refine")
 )

@@ -2,8 +2,10 @@
 
 Raised by the schema stage, for every error, at the key or value concerned:
 an unknown key (with a "did you mean"), a missing required key, a value of the
-wrong type or outside its allowed set, an empty file. Accounts that break the
-schema are left out of the other rules; the rest are still checked.
+wrong type or outside its allowed set, an empty file. The other rules still
+check everything that can be modelled (the valid servers of a broken account,
+a server whose only fault is an unknown key); lint names what it could not
+check in a note on standard error.
 
 Why: the schema (``mailconf schema``) is the contract shared with editors,
 render and probe; it is also the first wall against values that would inject

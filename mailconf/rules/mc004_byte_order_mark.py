@@ -19,16 +19,22 @@ Reference: YAML 1.2.2 section 5.2; Unicode FAQ on the BOM.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from ..model import Model, Severity
-from . import Problem
+from ..model import Finding, Model, Severity
+from . import Edit, Fixable, Problem
 
 ID = "MC004"
 SLUG = "byte-order-mark"
 SEVERITY = Severity.WARNING
 TITLE = "The file starts with a byte-order mark"
+FIX = Fixable("safe", "removes the byte-order mark")
 
 
 def check(model: Model) -> Iterator[Problem]:
     return iter(())
+
+
+def fix_text(text: str, findings: Sequence[Finding]) -> dict[Finding, tuple[Edit, ...]]:
+    edits = (Edit(0, 1, ""),) if text.startswith("\ufeff") else ()
+    return dict.fromkeys(findings, edits)

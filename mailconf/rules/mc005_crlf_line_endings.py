@@ -20,16 +20,23 @@ Reference: YAML 1.2.2 section 5.4 (line break characters).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 
-from ..model import Model, Severity
-from . import Problem
+from ..model import Finding, Model, Severity
+from . import Edit, Fixable, Problem
 
 ID = "MC005"
 SLUG = "crlf-line-endings"
 SEVERITY = Severity.INFO
 TITLE = "The file has CRLF line ends"
+FIX = Fixable("safe", "converts every CRLF line end to LF")
 
 
 def check(model: Model) -> Iterator[Problem]:
     return iter(())
+
+
+def fix_text(text: str, findings: Sequence[Finding]) -> dict[Finding, tuple[Edit, ...]]:
+    edits = tuple(Edit(m.start(), m.start() + 1, "") for m in re.finditer("\r\n", text))
+    return dict.fromkeys(findings, edits)

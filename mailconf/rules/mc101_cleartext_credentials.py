@@ -23,12 +23,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Auth, Model, Security, Severity, default_port
-from . import Problem
+from . import Fixable, Problem, to_implicit_tls
 
 ID = "MC101"
 SLUG = "cleartext-credentials"
 SEVERITY = Severity.ERROR
 TITLE = "Credentials sent over a connection without TLS"
+FIX = Fixable("unsafe", "security: tls (and the implicit-TLS port when the port written is 143/110/587)")
 
 
 def check(model: Model) -> Iterator[Problem]:
@@ -39,4 +40,5 @@ def check(model: Model) -> Iterator[Problem]:
                 server.where("security"),
                 f"{server.auth.value} login to {server.host} without TLS sends the credentials in cleartext; "
                 f"set security: tls (port {port})",
+                fix=to_implicit_tls(server),
             )

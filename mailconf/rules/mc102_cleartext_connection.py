@@ -27,12 +27,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Auth, Model, Security, Severity, default_port
-from . import Problem
+from . import Fixable, Problem, to_implicit_tls
 
 ID = "MC102"
 SLUG = "cleartext-connection"
 SEVERITY = Severity.WARNING
 TITLE = "Connection without TLS (info on loopback)"
+FIX = Fixable("unsafe", "security: tls (and the implicit-TLS port when the port written is 143/110/587)")
 
 
 def check(model: Model) -> Iterator[Problem]:
@@ -46,6 +47,7 @@ def check(model: Model) -> Iterator[Problem]:
                     f"{server.protocol.name} to loopback host {server.host} without TLS: the traffic stays on "
                     f"this machine; set security: tls (port {port}) if it ever points elsewhere",
                     severity=Severity.INFO,
+                    fix=to_implicit_tls(server),
                 )
             else:
                 yield Problem.at(
@@ -53,4 +55,5 @@ def check(model: Model) -> Iterator[Problem]:
                     "security",
                     f"{server.protocol.name} to {server.host} without TLS: mail can be read and changed on the way; "
                     f"set security: tls (port {port})",
+                    fix=to_implicit_tls(server),
                 )

@@ -26,12 +26,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Model, Security, Severity
-from . import Problem
+from . import Fixable, Problem, own_fix
 
 ID = "MC103"
 SLUG = "starttls-opportunistic"
 SEVERITY = Severity.ERROR
 TITLE = "STARTTLS the client may skip (starttls-optional)"
+FIX = Fixable("unsafe", "security: starttls (the upgrade becomes required)")
 
 
 def check(model: Model) -> Iterator[Problem]:
@@ -42,4 +43,5 @@ def check(model: Model) -> Iterator[Problem]:
                 "security",
                 "starttls-optional continues in cleartext when STARTTLS is missing or stripped by an attacker; "
                 "set security: tls (implicit TLS) or security: starttls",
+                fix=own_fix(server, {"security": "starttls"}),
             )

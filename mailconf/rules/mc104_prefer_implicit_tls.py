@@ -30,12 +30,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Model, Protocol, Security, Severity, default_port
-from . import Problem
+from . import Fixable, Problem, to_implicit_tls
 
 ID = "MC104"
 SLUG = "prefer-implicit-tls"
 SEVERITY = Severity.WARNING
 TITLE = "STARTTLS where implicit TLS exists (info for SMTP)"
+FIX = Fixable("unsafe", "security: tls, and the implicit-TLS port when the port written is 143/110/587")
 
 
 def check(model: Model) -> Iterator[Problem]:
@@ -48,4 +49,5 @@ def check(model: Model) -> Iterator[Problem]:
                 f"{server.protocol.name} to {server.host} uses STARTTLS; implicit TLS avoids the cleartext phase "
                 f"and its injection bugs: set security: tls and port: {implicit}",
                 severity=Severity.INFO if server.protocol is Protocol.SMTP else None,
+                fix=to_implicit_tls(server),
             )

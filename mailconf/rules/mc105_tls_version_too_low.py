@@ -25,12 +25,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Model, Severity
-from . import Problem
+from . import Fixable, Problem, own_fix
 
 ID = "MC105"
 SLUG = "tls-version-too-low"
 SEVERITY = Severity.ERROR
 TITLE = "Minimum TLS version below 1.2"
+FIX = Fixable("unsafe", 'min_version: "1.2"')
 
 _DEPRECATED = frozenset(("1.0", "1.1"))
 
@@ -43,4 +44,5 @@ def check(model: Model) -> Iterator[Problem]:
                 "tls.min_version",
                 f"min_version {server.tls.min_version} accepts TLS versions deprecated by RFC 8996; "
                 'set min_version: "1.2" or remove it',
+                fix=own_fix(server, {"tls.min_version": "1.2"}),
             )

@@ -24,12 +24,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Model, Security, Severity, default_port
-from . import Problem
+from . import Fixable, Problem, own_fix
 
 ID = "MC201"
 SLUG = "implicit-port-with-starttls"
 SEVERITY = Severity.ERROR
 TITLE = "Implicit-TLS port (993/995/465) with STARTTLS"
+FIX = Fixable("safe", "the STARTTLS port (143/110/587) for the security: declared")
 
 _IMPLICIT_PORTS = frozenset((993, 995, 465))
 _STARTTLS = frozenset((Security.STARTTLS, Security.STARTTLS_OPTIONAL))
@@ -43,4 +44,5 @@ def check(model: Model) -> Iterator[Problem]:
                 "port",
                 f"port {server.port} expects implicit TLS, not {server.security.value}; set security: tls, "
                 f"or port: {default_port(server.protocol, Security.STARTTLS)} for STARTTLS",
+                fix=own_fix(server, {"port": default_port(server.protocol, Security.STARTTLS)}),
             )

@@ -24,12 +24,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Model, Security, Severity, default_port
-from . import Problem
+from . import Fixable, Problem, own_fix
 
 ID = "MC202"
 SLUG = "cleartext-port-with-implicit-tls"
 SEVERITY = Severity.ERROR
 TITLE = "Cleartext/STARTTLS port (143/110/587/25) with implicit TLS"
+FIX = Fixable("safe", "the implicit-TLS port (993/995/465) for a security: tls written out")
 
 _CLEARTEXT_PORTS = frozenset((143, 110, 587, 25))
 
@@ -42,4 +43,8 @@ def check(model: Model) -> Iterator[Problem]:
                 "port",
                 f"port {server.port} starts in cleartext and expects STARTTLS, not implicit TLS; "
                 f"set port: {default_port(server.protocol, Security.TLS)}, or security: starttls",
+                # the intent is clear only when `security: tls` is written, not defaulted
+                fix=own_fix(server, {"port": default_port(server.protocol, Security.TLS)})
+                if server.declared("security")
+                else (),
             )

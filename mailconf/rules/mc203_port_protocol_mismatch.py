@@ -24,12 +24,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Model, Protocol, Severity, default_port
-from . import Problem
+from . import Fixable, Problem, own_fix
 
 ID = "MC203"
 SLUG = "port-protocol-mismatch"
 SEVERITY = Severity.ERROR
 TITLE = "Port registered for another mail protocol"
+FIX = Fixable("safe", "the protocol's own port for its security")
 
 _REGISTERED = {
     143: Protocol.IMAP, 993: Protocol.IMAP,
@@ -47,4 +48,5 @@ def check(model: Model) -> Iterator[Problem]:
                 "port",
                 f"port {server.port} is the {owner.name} port, but the protocol is {server.protocol.name}; "
                 f"set port: {default_port(server.protocol, server.security)}",
+                fix=own_fix(server, {"port": default_port(server.protocol, server.security)}),
             )

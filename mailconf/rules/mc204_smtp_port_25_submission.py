@@ -25,12 +25,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Model, Protocol, Severity
-from . import Problem
+from . import Fixable, Problem, own_fix
 
 ID = "MC204"
 SLUG = "smtp-port-25-submission"
 SEVERITY = Severity.WARNING
 TITLE = "Outgoing server on port 25 (relay port)"
+FIX = Fixable("unsafe", "port: 465 with security: tls")
 
 
 def check(model: Model) -> Iterator[Problem]:
@@ -40,4 +41,5 @@ def check(model: Model) -> Iterator[Problem]:
                 server,
                 "port",
                 "port 25 is for relay between servers and often blocked; submit on port: 465 with security: tls",
+                fix=own_fix(server, {"port": 465, "security": "tls"}),
             )

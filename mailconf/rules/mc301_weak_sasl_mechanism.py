@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Auth, Model, Severity
-from . import Problem
+from . import DELETE, Fixable, Problem, own_fix
 
 ID = "MC301"
 SLUG = "weak-sasl-mechanism"
@@ -36,6 +36,8 @@ SEVERITY = Severity.WARNING
 TITLE = "Weak SASL mechanism (CRAM-MD5, DIGEST-MD5, NTLM)"
 
 _WEAK = frozenset(("cram-md5", "digest-md5", "ntlm"))
+FIX = Fixable("unsafe", "drops the weak mechanism from a list that keeps a strong one")
+
 _FIX = "use scram-sha-256 where offered, else plain inside TLS"
 
 
@@ -43,9 +45,13 @@ def check(model: Model) -> Iterator[Problem]:
     for _account, server in model.servers():
         if server.auth is Auth.NTLM:
             yield Problem.at(server, "auth", f"auth: ntlm rests on MD4 and is cracked offline; {_FIX} (auth: password)")
+        # dropping is clear only when a mechanism that is not weak stays in the list
+        keeps_one = any(m not in _WEAK for m in server.mechanisms)
         for index, mechanism in enumerate(server.mechanisms):
             if mechanism in _WEAK:
+                where = own_fix(server, {"mechanisms": None}) if keeps_one else ()
                 yield Problem(
                     (*server.where("mechanisms"), index),
                     f"{mechanism.upper()} no longer protects the password and needs it stored reversibly; {_FIX}",
+                    fix=(((*where[0][0], index), DELETE),) if where else (),
                 )

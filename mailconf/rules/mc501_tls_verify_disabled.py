@@ -27,12 +27,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Model, Severity
-from . import Problem
+from . import Fixable, Problem, own_fix
 
 ID = "MC501"
 SLUG = "tls-verify-disabled"
 SEVERITY = Severity.ERROR
 TITLE = "Certificate verification turned off"
+FIX = Fixable("unsafe", "verify: true (the certificate must then be valid)")
 
 
 def check(model: Model) -> Iterator[Problem]:
@@ -43,4 +44,5 @@ def check(model: Model) -> Iterator[Problem]:
                 "tls.verify",
                 "verify: false accepts any certificate, so anyone on the path can read the session; "
                 'remove it and name the CA in ca_file, or pin the certificate with fingerprint: "sha256:..."',
+                fix=own_fix(server, {"tls.verify": True}),
             )

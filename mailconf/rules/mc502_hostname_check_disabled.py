@@ -26,12 +26,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Model, Severity
-from . import Problem
+from . import Fixable, Problem, own_fix
 
 ID = "MC502"
 SLUG = "hostname-check-disabled"
 SEVERITY = Severity.ERROR
 TITLE = "Certificate checked without its host name"
+FIX = Fixable("unsafe", "verify_hostname: true (the certificate must then name the host)")
 
 
 def check(model: Model) -> Iterator[Problem]:
@@ -43,4 +44,5 @@ def check(model: Model) -> Iterator[Problem]:
                 "tls.verify_hostname",
                 "verify_hostname: false accepts a valid certificate for any other domain; "
                 f"remove it and use the certificate's name as host (now {server.host})",
+                fix=own_fix(server, {"tls.verify_hostname": True}),
             )

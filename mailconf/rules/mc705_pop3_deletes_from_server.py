@@ -24,12 +24,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Model, Protocol, Severity
-from . import Problem
+from . import Fixable, Problem, own_fix
 
 ID = "MC705"
 SLUG = "pop3-deletes-from-server"
 SEVERITY = Severity.WARNING
 TITLE = "POP3 without leave_on_server (other devices lose mail)"
+FIX = Fixable("safe", "leave_on_server: true where it is written false")
 
 
 def check(model: Model) -> Iterator[Problem]:
@@ -41,4 +42,5 @@ def check(model: Model) -> Iterator[Problem]:
                 "leave_on_server",
                 f"{said} deletes mail from the server after download, so other devices never see it; "
                 "set leave_on_server: true (and leave_days to bound it)",
+                fix=own_fix(server, {"leave_on_server": True}) if server.leave_on_server is False else (),
             )

@@ -23,12 +23,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Model, Severity
-from . import Problem
+from . import Fixable, Problem, own_fix
 
 ID = "MC706"
 SLUG = "timeout-too-short"
 SEVERITY = Severity.WARNING
 TITLE = "Timeout under 5 seconds"
+FIX = Fixable("safe", "timeout: 30")
 
 MINIMUM = 5
 
@@ -40,4 +41,5 @@ def check(model: Model) -> Iterator[Problem]:
                 server,
                 "timeout",
                 f"a timeout of {server.timeout} s fails on slow networks and busy servers; set timeout: 30",
+                fix=own_fix(server, {"timeout": 30}),
             )

@@ -26,12 +26,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Model, Severity
-from . import Problem
+from . import Fixable, Problem, own_fix
 
 ID = "MC707"
 SLUG = "timeout-unbounded"
 SEVERITY = Severity.WARNING
 TITLE = "Timeout off (0) or over 600 seconds"
+FIX = Fixable("safe", "timeout: 30")
 
 MAXIMUM = 600
 
@@ -44,4 +45,9 @@ def check(model: Model) -> Iterator[Problem]:
             said = f"a timeout of {server.timeout} s is effectively none"
         else:
             continue
-        yield Problem.at(server, "timeout", f"{said}: a stalled server hangs the client; set timeout: 30")
+        yield Problem.at(
+            server,
+            "timeout",
+            f"{said}: a stalled server hangs the client; set timeout: 30",
+            fix=own_fix(server, {"timeout": 30}),
+        )

@@ -2,12 +2,16 @@
 
 Raised by the suppression scanner (``mailconf/suppress.py``) after all rules ran:
 for each rule named in a ``# mailconf: disable=...`` or ``disable-file=...``
-comment that suppressed no finding, or that names no rule at all.
+comment that suppressed no finding, or that names no rule at all, and for a rule
+named twice in one directive.
 
 Why: a stale suppression hides the next real finding on that line, and a typo
 in a rule id suppresses nothing while looking as if it did.
 
-Fix: remove the suppression, or correct the rule id.
+Fix: remove the suppression, or correct the rule id. ``mailconf lint --fix``
+removes an unused or repeated rule from the directive, and the whole comment when
+no rule is left (a line that held only the comment goes too); a rule id that does
+not exist is left for you to correct.
 
 Failing::
 
@@ -26,16 +30,69 @@ Reference: none (hygiene).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 
-from ..model import Model, Severity
-from . import Problem
+from ..model import Finding, Model, Severity
+from . import Edit, Fixable, Problem
 
 ID = "MC708"
 SLUG = "unused-suppression"
 SEVERITY = Severity.INFO
 TITLE = "Inline suppression that matched nothing"
+FIX = Fixable("safe", "removes the unused or repeated rule from the directive (the comment when none is left)")
 
 
 def check(model: Model) -> Iterator[Problem]:
     return iter(())  # raised by mailconf/suppress.py
+
+
+_FIXABLE = re.compile(r"suppression of (\S+) (?:is unused \(it matched no finding\)|repeats \S+);")
+
+
+def fix_text(text: str, findings: Sequence[Finding]) -> dict[Finding, tuple[Edit, ...]]:
+    """One edit per directive, shared by its findings: the rules left, or no comment at all."""
+    from ..catalogue import lookup
+    from ..suppress import _DIRECTIVE, _comment_at
+
+    groups: dict[int, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(finding.location.line, []).append(finding)
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    fixes: dict[Finding, tuple[Edit, ...]] = {}
+    for number, group in groups.items():
+        drop = {m.group(1) for m in (_FIXABLE.match(f.message) for f in group) if m}
+        if not drop or number > len(starts) - 1:
+            continue
+        line = text[starts[number - 1] : starts[number]].rstrip("\r\n")
+        comment_at = _comment_at(line)
+        match = _DIRECTIVE.search(line[comment_at:]) if comment_at is not None else None
+        if comment_at is None or match is None:
+            continue
+        unused = {(lookup(n) or n) for n in drop if "repeats" not in _message_for(group, n)}
+        kept: list[str] = []
+        seen: set[object] = set()
+        for name in (n for n in match.group(2).split(",") if n):
+            rule = lookup(name) or name.upper()
+            if rule in unused or rule in seen:
+                continue
+            seen.add(rule)
+            kept.append(name)
+        base = starts[number - 1] + comment_at
+        if kept:
+            edit = Edit(base + match.start(2), base + match.end(2), ",".join(kept))
+        elif line[:comment_at].strip() == "":
+            edit = Edit(starts[number - 1], starts[number], "")  # the line held only the comment
+        else:
+            code_end = len(line[:comment_at].rstrip())
+            edit = Edit(starts[number - 1] + code_end, starts[number - 1] + len(line), "")
+        for finding in group:
+            if _FIXABLE.match(finding.message):
+                fixes[finding] = (edit,)
+    return fixes
+
+
+def _message_for(group: Sequence[Finding], name: str) -> str:
+    return next((f.message for f in group if f.message.startswith(f"suppression of {name} ")), "")

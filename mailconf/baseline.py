@@ -1,0 +1,237 @@
+"""Baselines: adopt lint on a legacy repository, then let the findings only shrink.
+
+``mailconf lint --write-baseline FILE`` records today's findings; ``--baseline FILE``
+(or ``baseline:`` in the settings) hides them and reports only new ones. A baseline
+entry that no longer matches a finding is reported as MC709 (stale-baseline-entry),
+at its line in the baseline file, so the baseline is rewritten smaller.
+
+The file (JSON, UTF-8, written with stable ordering so that it diffs well)::
+
+    {
+      "version": 1,
+      "generator": "mailconf lint --write-baseline",
+      "files": {
+        "accounts.yaml": [
+          {"rule": "MC101", "account": "work", "path": "incoming.security", "hash": "9e1f0c3d5a7b2e44"},
+          {"rule": "MC708", "account": "", "path": "", "hash": "51c0d2aa0e9f3b17"}
+        ]
+      }
+    }
+
+- ``files`` maps each file, relative to the baseline file's folder (``/``-separated),
+  to its entries, sorted by account, path, rule and hash: one entry per line.
+- An entry is keyed by ``rule``, ``account`` (the account name, or "" outside
+  ``accounts:``) and ``path`` (the setting's YAML path inside the account, dotted:
+  ``incoming.tls.verify``; for ``defaults:`` and other top-level keys the whole
+  path), plus ``hash``: the first 16 hex digits of the SHA-256 of the setting's
+  value (canonical JSON). Never the line: moving, reordering and adding accounts
+  leave the entries matching. A changed value is a new finding.
+- A finding about a whole mapping or list (a server that lacks a key) and a
+  secret-carrying setting (``password``, ``password_command``, ``token_command``)
+  have the hash of nothing: the first so that adding a key to the server does
+  not make it new, the second so that the file never holds anything from which a
+  secret could be guessed.
+- A finding about the text rather than a setting (MC004, MC005, MC708, a duplicate
+  key) has empty ``account`` and ``path``; its hash is of the message and of the
+  stripped source line it points at.
+- The same key twice is two entries: each hides one finding.
+- ``version`` is 1; another version is refused (exit 2), not guessed at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from .errors import InputError
+from .lint import Detail, LintedFile
+from .model import Finding, Location, Severity
+from .rules import mc709_stale_baseline_entry as STALE_ENTRY
+from .schema import SECRET_KEYS
+
+VERSION = 1
+STALE = STALE_ENTRY.ID
+
+
+class Entry(NamedTuple):
+    rule: str
+    account: str
+    path: str
+    hash: str
+
+    def as_json(self) -> str:
+        return json.dumps(self._asdict(), ensure_ascii=False)
+
+
+def key(finding: Finding, detail: Detail | None, data: Any, lines: Sequence[str]) -> Entry:
+    """A finding's baseline key (see the module docstring)."""
+    path = detail.path if detail is not None else None
+    if path is None:
+        line = lines[finding.location.line - 1].strip() if 0 < finding.location.line <= len(lines) else ""
+        return Entry(finding.rule, "", "", _digest(f"{finding.message}\n{line}"))
+    in_account = len(path) >= 2 and path[0] == "accounts"
+    account = str(path[1]) if in_account else ""
+    dotted = ".".join(str(step) for step in (path[2:] if in_account else path))
+    return Entry(finding.rule, account, dotted, _digest(_canonical(path, data)))
+
+
+def _canonical(path: Sequence[str | int], data: Any) -> str:
+    if any(step in SECRET_KEYS for step in path):
+        return ""
+    node = data
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return ""  # a missing key (a required key that is absent): the key is the path
+    if isinstance(node, (dict, list)):
+        return ""  # about a whole server or list: adding a key to it must not make it new
+    return json.dumps(node, sort_keys=True, default=str, ensure_ascii=False)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _file_key(baseline: str, path: str) -> str:
+    folder = os.path.dirname(os.path.abspath(baseline))
+    return Path(os.path.relpath(os.path.abspath(path), folder)).as_posix()
+
+
+def _keys_of(result: LintedFile) -> list[tuple[Finding, Entry]]:
+    doc = result.document
+    data = doc.data if doc is not None else None
+    lines = doc.lines if doc is not None else []
+    return [(f, key(f, result.details.get(f), data, lines)) for f in result.findings if f.rule != STALE]
+
+
+def record(baseline: str, results: Sequence[LintedFile]) -> dict[str, list[Entry]]:
+    """Today's findings as baseline entries, by file (files that could not be read are left out)."""
+    files: dict[str, list[Entry]] = {}
+    for result in results:
+        if result.error is None:
+            files[_file_key(baseline, result.path)] = sorted(
+                (entry for _f, entry in _keys_of(result)), key=lambda e: (e.account, e.path, e.rule, e.hash)
+            )
+    return files
+
+
+def render(files: Mapping[str, Sequence[Entry]]) -> str:
+    out = ["{", f'  "version": {VERSION},', '  "generator": "mailconf lint --write-baseline",', '  "files": {']
+    names = sorted(files)
+    for i, name in enumerate(names):
+        entries = files[name]
+        comma = "," if i < len(names) - 1 else ""
+        if not entries:
+            out.append(f"    {json.dumps(name, ensure_ascii=False)}: []{comma}")
+            continue
+        out.append(f"    {json.dumps(name, ensure_ascii=False)}: [")
+        out.extend(f"      {e.as_json()}{',' if j < len(entries) - 1 else ''}" for j, e in enumerate(entries))
+        out.append(f"    ]{comma}")
+    out += ["  }", "}"]
+    return "\n".join(out) + "\n"
+
+
+def write(baseline: str, files: Mapping[str, Sequence[Entry]]) -> None:
+    """Atomically, keeping the mode of a file that exists."""
+    target = Path(os.path.realpath(baseline))
+    try:
+        mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(render(files))
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise InputError(f"{baseline}: cannot be written ({exc.strerror or type(exc).__name__})") from None
+
+
+class Loaded(NamedTuple):
+    files: dict[str, list[Entry]]
+    #: where each entry is written, as the writer lays it out (one per line); else line 1
+    lines: dict[str, int]
+
+
+def read(baseline: str) -> Loaded:
+    try:
+        text = Path(baseline).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{baseline}: no such baseline file; create it with --write-baseline {baseline}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"{baseline}: cannot be read ({getattr(exc, 'strerror', None) or type(exc).__name__})"
+        ) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{baseline}:{exc.lineno}:{exc.colno}: not a baseline file ({exc.msg}); "
+                         "write it again with --write-baseline") from None  # fmt: skip
+    if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("files"), dict):
+        raise InputError(
+            f"{baseline}:1:1: not a version {VERSION} mailconf baseline; write it again with --write-baseline"
+        )
+    files: dict[str, list[Entry]] = {}
+    for name, entries in data["files"].items():
+        if not isinstance(entries, list):
+            raise InputError(
+                f"{baseline}: the entries of {name!r} are not a list; write it again with --write-baseline"
+            )
+        try:
+            files[name] = [Entry(str(e["rule"]), str(e["account"]), str(e["path"]), str(e["hash"])) for e in entries]
+        except (KeyError, TypeError):
+            raise InputError(f"{baseline}: an entry of {name!r} lacks rule, account, path or hash; "
+                             "write it again with --write-baseline") from None  # fmt: skip
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        lines.setdefault(line.strip().rstrip(","), number)
+    return Loaded(files, lines)
+
+
+def apply_baseline(baseline: str, results: Sequence[LintedFile]) -> list[LintedFile]:
+    """Hide the findings the baseline records; add MC709 for its entries no longer found.
+
+    Only the files linted now are compared: a baseline may cover more files.
+    """
+    from dataclasses import replace
+
+    from .rules import RULES
+
+    loaded = read(baseline)
+    stale: list[Finding] = []
+    out: list[LintedFile] = []
+    rule = RULES[STALE]
+    for result in results:
+        if result.error is not None:
+            out.append(result)
+            continue
+        name = _file_key(baseline, result.path)
+        budget = Counter(loaded.files.get(name, ()))
+        kept = []
+        for finding, entry in _keys_of(result):
+            if budget[entry] > 0:
+                budget[entry] -= 1
+            else:
+                kept.append(finding)
+        out.append(replace(result, findings=tuple(kept)))
+        for entry, count in sorted(budget.items(), key=lambda item: (item[0].account, item[0].path, item[0].rule)):
+            for _ in range(count):
+                where = entry.account + (":" if entry.account else "") + (entry.path or "(the text)")
+                stale.append(
+                    Finding(
+                        rule.ID,
+                        rule.SLUG,
+                        Severity.INFO,
+                        Location(baseline, loaded.lines.get(entry.as_json(), 1), 1),
+                        f"{entry.rule} at {where} in {name} is no longer found; "
+                        f"remove the entry (or run --write-baseline {baseline} again)",
+                    )
+                )
+    if stale:
+        out.append(LintedFile(baseline, tuple(sorted(stale, key=lambda f: (f.location.line, f.message)))))
+    return out

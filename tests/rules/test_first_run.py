@@ -1,0 +1,96 @@
+"""Every finding on the first run: the rules check what can be modelled of an invalid file,
+and lint names what it could not check. Also MC709, the baseline's own rule."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from mailconf.baseline import apply_baseline, record, write
+from mailconf.document import load_document
+from mailconf.lint import lint_paths
+from mailconf.settings import PolicyFinder
+from tests.conftest import brief, lint_text
+from tests.test_cli import run_mailconf
+
+TYPO = textwrap.dedent("""\
+    version: 1
+    accounts:
+      work:
+        address: alice@example.com
+        incoming:
+          protocol: imap
+          host: imap.example.com
+          securty: tls
+          security: none
+          password_command: pass show work
+        outgoing:
+          host: smtp.example.com
+          port: 587
+          security: tls
+          password_command: pass show work
+    """)
+
+
+def test_a_typo_does_not_hide_the_other_findings_of_its_server_or_account() -> None:
+    assert brief(lint_text(TYPO)) == [("MC002", 8, 7), ("MC101", 9, 17), ("MC202", 13, 13)]
+
+
+def test_a_wrong_value_leaves_out_its_server_only_and_says_so(tmp_path: Path) -> None:
+    text = TYPO.replace("securty: tls", "port: [993]")
+    assert brief(lint_text(text)) == [("MC002", 8, 13), ("MC202", 13, 13)]
+    doc = load_document("accounts.yaml", text.encode("utf-8"))
+    assert [str(n) for n in doc.not_checked] == [
+        "accounts.yaml:5:5: not checked: `incoming` of account `work`: it does not match the schema; "
+        "fix its MC002 findings and lint again"
+    ]
+    assert doc.model.accounts == ()  # render and probe still refuse the account
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    outcome = run_mailconf("lint", "a.yaml", cwd=tmp_path)
+    assert outcome.stderr == (
+        "mailconf: note: a.yaml:5:5: not checked: `incoming` of account `work`: it does not match the schema; "
+        "fix its MC002 findings and lint again\n"
+    )
+
+
+def test_a_wrong_version_or_an_unknown_top_level_key_changes_no_server() -> None:
+    text = TYPO.replace("version: 1", "version: 2\nextra: 1")
+    assert brief(lint_text(text)) == [("MC002", 1, 10), ("MC002", 2, 1), ("MC002", 9, 7), ("MC101", 10, 17),
+                                      ("MC202", 14, 13)]  # fmt: skip
+
+
+def test_invalid_defaults_leave_every_account_unchecked() -> None:
+    text = TYPO.replace("accounts:\n", "defaults:\n  timeout: soon\naccounts:\n", 1)
+    doc = load_document("accounts.yaml", text.encode("utf-8"))
+    assert brief(lint_text(text)) == [("MC002", 3, 12), ("MC002", 10, 7)]  # the typo is still named
+    assert [n.message for n in doc.not_checked] == [
+        "every account: `defaults:` does not match the schema and would change every server; "
+        "fix its MC002 findings and lint again"
+    ]
+
+
+def test_an_account_without_an_address_is_not_checked() -> None:
+    text = TYPO.replace("    address: alice@example.com\n", "")
+    doc = load_document("accounts.yaml", text.encode("utf-8"))
+    assert brief(lint_text(text)) == [("MC002", 3, 3), ("MC002", 7, 7)]
+    assert [str(n) for n in doc.not_checked] == [
+        "accounts.yaml:3:3: not checked: account `work`: it has no `address` as text; "
+        "fix the MC002 findings and lint again"
+    ]
+
+
+def test_mc709_stale_baseline_entry_is_reported_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text(TYPO, encoding="utf-8")
+    baseline = str(tmp_path / "baseline.json")
+    write(baseline, record(baseline, lint_paths([str(path)], PolicyFinder(), keep=True)))
+    path.write_text(TYPO.replace("security: none", "security: tls"), encoding="utf-8")
+    results = apply_baseline(baseline, lint_paths([str(path)], PolicyFinder(), keep=True))
+    assert [(r.path, brief(list(r.findings))) for r in results] == [
+        (str(path), []),
+        (baseline, [("MC709", 6, 1)]),
+    ]
+    assert results[1].findings[0].message == (
+        "MC101 at work:incoming.security in a.yaml is no longer found; "
+        f"remove the entry (or run --write-baseline {baseline} again)"
+    )

@@ -1,0 +1,156 @@
+"""Baselines: a legacy file recorded, then edited, reordered and grown; stale entries (MC709)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.test_cli import run_mailconf
+
+LEGACY = """\
+version: 1
+accounts:
+  old:
+    address: old@example.com
+    incoming:
+      protocol: imap
+      host: imap.example.com
+      port: 143
+      security: none             # the server is in the cupboard
+      password: hunter2
+  pop:
+    address: pop@example.com
+    incoming: {protocol: pop3, host: pop.example.com, timeout: 2, password_command: pass show pop}
+"""
+
+BASELINE = """\
+{
+  "version": 1,
+  "generator": "mailconf lint --write-baseline",
+  "files": {
+    "accounts.yaml": [
+      {"rule": "MC401", "account": "old", "path": "incoming.password", "hash": "e3b0c44298fc1c14"},
+      {"rule": "MC101", "account": "old", "path": "incoming.security", "hash": "30a0924a3360be68"},
+      {"rule": "MC705", "account": "pop", "path": "incoming", "hash": "e3b0c44298fc1c14"},
+      {"rule": "MC706", "account": "pop", "path": "incoming.timeout", "hash": "d4735e3a265e16ee"}
+    ]
+  }
+}
+"""
+
+#: the legacy file edited (a comment, a display name), reordered (pop first) and grown (a new
+#: account with a new finding, and a second finding in `old`)
+GROWN = """\
+version: 1
+# reordered, edited and grown
+accounts:
+  pop:
+    display_name: The POP box
+    address: pop@example.com
+    incoming: {protocol: pop3, host: pop.example.com, timeout: 2, password_command: pass show pop}
+  new:
+    address: new@example.com
+    outgoing: {host: smtp.example.com, timeout: 0, password_command: pass show new}
+  old:
+    address: old@example.com
+
+    incoming:
+      protocol: imap
+      host: imap.example.com
+      port: 143
+      security: none             # the server is in the cupboard
+      password: hunter2
+      mechanisms: [cram-md5, plain]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "accounts.yaml") -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+
+
+def lint(tmp_path: Path, *args: str) -> tuple[int, str, str]:
+    return tuple(run_mailconf("lint", *args, "accounts.yaml", cwd=tmp_path))  # type: ignore[return-value]
+
+
+def test_write_baseline_writes_the_documented_format_byte_for_byte(tmp_path: Path) -> None:
+    write(tmp_path, LEGACY)
+    assert lint(tmp_path, "--write-baseline", "baseline.json") == (
+        0,
+        "",
+        "mailconf: wrote 4 baseline entries to baseline.json\n",
+    )
+    assert (tmp_path / "baseline.json").read_text(encoding="utf-8") == BASELINE
+    assert "hunter2" not in BASELINE  # the secret's entry has the hash of nothing (sha256 of "")
+
+
+def test_the_baseline_hides_exactly_what_it_records(tmp_path: Path) -> None:
+    write(tmp_path, LEGACY)
+    write(tmp_path, BASELINE, "baseline.json")
+    assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
+    assert lint(tmp_path)[0] == 1  # without it, the findings are back
+
+
+def test_after_edits_reordering_and_growth_only_the_new_findings_show(tmp_path: Path) -> None:
+    write(tmp_path, GROWN)
+    write(tmp_path, BASELINE, "baseline.json")
+    assert lint(tmp_path, "--baseline", "baseline.json") == (
+        0,
+        "accounts.yaml:10:49: warning MC707 timeout-unbounded: timeout: 0 means no timeout: a stalled server hangs "
+        "the client; set timeout: 30\n"
+        "accounts.yaml:20:20: warning MC301 weak-sasl-mechanism: CRAM-MD5 no longer protects the password and needs "
+        "it stored reversibly; use scram-sha-256 where offered, else plain inside TLS\n"
+        "2 warnings in 1 file\n",
+        "",
+    )
+
+
+def test_a_finding_gone_or_its_value_changed_leaves_a_stale_entry_reported_as_mc709(tmp_path: Path) -> None:
+    write(tmp_path, LEGACY.replace("timeout: 2", "timeout: 3").replace("security: none ", "security: tls  "))
+    write(tmp_path, BASELINE, "baseline.json")
+    stale = "is no longer found; remove the entry (or run --write-baseline baseline.json again)\n"
+    assert lint(tmp_path, "--baseline", "baseline.json") == (
+        1,
+        "accounts.yaml:8:13: error MC202 cleartext-port-with-implicit-tls: port 143 starts in cleartext and expects "
+        "STARTTLS, not implicit TLS; set port: 993, or security: starttls\n"
+        "accounts.yaml:13:64: warning MC706 timeout-too-short: a timeout of 3 s fails on slow networks and busy "
+        "servers; set timeout: 30\n"
+        f"baseline.json:7:1: info MC709 stale-baseline-entry: MC101 at old:incoming.security in accounts.yaml {stale}"
+        f"baseline.json:9:1: info MC709 stale-baseline-entry: MC706 at pop:incoming.timeout in accounts.yaml {stale}"
+        "1 error, 1 warning, 2 info in 2 files\n",
+        "",
+    )
+
+
+def test_only_the_files_linted_are_compared(tmp_path: Path) -> None:
+    write(tmp_path, BASELINE.replace('"accounts.yaml"', '"other.yaml"'), "baseline.json")
+    write(tmp_path, "version: 1\naccounts:\n  a: {address: a@example.com, outgoing: {host: smtp.example.com}}\n")
+    assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
+
+
+def test_the_baseline_setting_is_relative_to_the_settings_file(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    write(tmp_path, "baseline: baseline.json\n", "conf/.mailconf.yaml")
+    write(tmp_path, BASELINE.replace('"accounts.yaml"', '"../accounts.yaml"'), "conf/baseline.json")
+    write(tmp_path, LEGACY)
+    assert lint(tmp_path, "--config", "conf/.mailconf.yaml") == (0, "", "")
+    assert lint(tmp_path, "--config", "conf/.mailconf.yaml", "--baseline", "none.json") == (
+        2,
+        "",
+        "mailconf: none.json: no such baseline file; create it with --write-baseline none.json\n",
+    )
+
+
+def test_a_baseline_that_is_not_one_is_refused_with_exit_2(tmp_path: Path) -> None:
+    write(tmp_path, LEGACY)
+    write(tmp_path, BASELINE.replace('"version": 1', '"version": 2'), "v2.json")
+    write(tmp_path, '{\n  "version": 1,\n', "cut.json")
+    assert lint(tmp_path, "--baseline", "v2.json") == (
+        2,
+        "",
+        "mailconf: v2.json:1:1: not a version 1 mailconf baseline; write it again with --write-baseline\n",
+    )
+    assert lint(tmp_path, "--baseline", "cut.json") == (
+        2,
+        "",
+        "mailconf: cut.json:3:1: not a baseline file (Expecting property name enclosed in double quotes); "
+        "write it again with --write-baseline\n",
+    )

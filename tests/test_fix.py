@@ -1,0 +1,547 @@
+"""lint --fix, --diff, --unsafe-fixes: every fixable rule, byte for byte, in a file full of
+comments, anchors, flow style and odd quoting; what is never touched; the CLI."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mailconf.document import load_document
+from mailconf.fix import Outcome, fix_text
+from mailconf.rules import FIXES
+from mailconf.settings import Policy
+from tests.test_cli import run_mailconf
+
+#: No fixable finding in it: comments everywhere, an anchor with its alias and a merge key,
+#: flow mappings with odd spacing, every quoting style, a folded command, blank lines.
+HEAD = """\
+# yaml-language-server: $schema=../schemas/mailconf.schema.json
+---
+version: 1   # the only version
+
+x-tls: &strict   # shared TLS settings
+  min_version: "1.2"
+x-imap: &imap {protocol: imap,  host: imap.example.com}
+
+defaults:
+  timeout: 30      # seconds
+  incoming: { auth: password }
+
+accounts:
+  # the boss's account
+  boss:
+    address: 'boss@example.com'
+    display_name: "The \\"Boss\\""     # escaped quotes
+    incoming:
+      <<: *imap
+      port: 993
+      tls: *strict
+
+      password_command: >-
+        pass show mail/boss
+    outgoing: { host: smtp.example.com,   port: 465,  password_command: "pass show mail/boss" }
+"""
+
+
+def account(body: str) -> str:
+    """An account `t` after the others, its body at the right indentation."""
+    return "  t:  # under test\n    address: t@example.com\n" + "".join(
+        f"    {line}\n" if line else "\n" for line in body.strip("\n").split("\n")
+    )
+
+
+#: rule -> (the account's body before, after --fix [--unsafe-fixes when the fix is unsafe])
+CASES: dict[str, tuple[str, str]] = {
+    "MC101": (
+        "incoming:\n  protocol: imap\n  host: imap.example.com\n  port: 143   # old\n  security: none\n"
+        "  password_command: pass show t",
+        "incoming:\n  protocol: imap\n  host: imap.example.com\n  port: 993   # old\n  security: tls\n"
+        "  password_command: pass show t",
+    ),
+    "MC102": (
+        "outgoing: {host: relay.example.com, security: none, auth: none}",
+        "outgoing: {host: relay.example.com, security: tls, auth: none}",
+    ),
+    "MC103": (
+        'incoming: {protocol: imap, host: imap.example.com, port: 1143, security: "starttls-optional",\n'
+        "           password_command: pass show t}",
+        'incoming: {protocol: imap, host: imap.example.com, port: 1143, security: "starttls",\n'
+        "           password_command: pass show t}",
+    ),
+    "MC104": (
+        "outgoing:\n  host: smtp.example.com\n  port: 587\n  security: 'starttls'  # was\n"
+        "  password_command: pass show t",
+        "outgoing:\n  host: smtp.example.com\n  port: 465\n  security: 'tls'  # was\n  password_command: pass show t",
+    ),
+    "MC105": (
+        "incoming:\n  protocol: imap\n  host: imap.example.com\n  tls: {min_version: '1.0'}\n"
+        "  password_command: pass show t",
+        "incoming:\n  protocol: imap\n  host: imap.example.com\n  tls: {min_version: '1.2'}\n"
+        "  password_command: pass show t",
+    ),
+    "MC201": (
+        "incoming:\n  protocol: imap\n  host: imap.example.com\n  port: 993  # implicit\n  security: starttls\n"
+        "  password_command: pass show t",
+        "incoming:\n  protocol: imap\n  host: imap.example.com\n  port: 143  # implicit\n  security: starttls\n"
+        "  password_command: pass show t",
+    ),
+    "MC202": (
+        "incoming: {protocol: pop3, host: pop.example.com, port: 110, security: tls, leave_on_server: true,\n"
+        "           password_command: pass show t}",
+        "incoming: {protocol: pop3, host: pop.example.com, port: 995, security: tls, leave_on_server: true,\n"
+        "           password_command: pass show t}",
+    ),
+    "MC203": (
+        "outgoing: {host: smtp.example.com, port: 995, password_command: pass show t}",
+        "outgoing: {host: smtp.example.com, port: 465, password_command: pass show t}",
+    ),
+    "MC204": (
+        "outgoing:\n  host: smtp.example.com\n  port: 25\n  security: starttls\n  password_command: pass show t",
+        "outgoing:\n  host: smtp.example.com\n  port: 465\n  security: tls\n  password_command: pass show t",
+    ),
+    "MC301": (
+        "incoming:\n  protocol: imap\n  host: imap.example.com\n  mechanisms:\n    - scram-sha-256\n"
+        "    - cram-md5   # old server\n    - plain\n  password_command: pass show t\n"
+        "outgoing: {host: smtp.example.com, mechanisms: [digest-md5,  plain], password_command: pass show t}",
+        "incoming:\n  protocol: imap\n  host: imap.example.com\n  mechanisms:\n    - scram-sha-256\n"
+        "    - plain\n  password_command: pass show t\n"
+        "outgoing: {host: smtp.example.com, mechanisms: [plain], password_command: pass show t}",
+    ),
+    "MC501": (
+        "incoming:\n  protocol: imap\n  host: imap.example.com\n  tls:\n    verify: false  # self-signed\n"
+        "  password_command: pass show t",
+        "incoming:\n  protocol: imap\n  host: imap.example.com\n  tls:\n    verify: true  # self-signed\n"
+        "  password_command: pass show t",
+    ),
+    "MC502": (
+        "incoming:\n  protocol: imap\n  host: imap.example.com\n  tls: {verify_hostname: False}\n"
+        "  password_command: pass show t",
+        "incoming:\n  protocol: imap\n  host: imap.example.com\n  tls: {verify_hostname: True}\n"
+        "  password_command: pass show t",
+    ),
+    "MC705": (
+        "incoming:\n  protocol: pop3\n  host: pop.example.com\n  leave_on_server: false\n  leave_days: 30\n"
+        "  password_command: pass show t",
+        "incoming:\n  protocol: pop3\n  host: pop.example.com\n  leave_on_server: true\n  leave_days: 30\n"
+        "  password_command: pass show t",
+    ),
+    "MC706": (
+        "outgoing: {host: smtp.example.com, timeout: 2, password_command: pass show t}",
+        "outgoing: {host: smtp.example.com, timeout: 30, password_command: pass show t}",
+    ),
+    "MC707": (
+        "outgoing:\n  host: smtp.example.com\n  timeout: 0\n\n  password_command: pass show t",
+        "outgoing:\n  host: smtp.example.com\n  timeout: 30\n\n  password_command: pass show t",
+    ),
+    "MC708": (
+        "outgoing:\n  host: smtp.example.com  # mailconf: disable=MC104 no longer needed\n"
+        "  # mailconf: disable=MC706,mc706 repeated\n  timeout: 2\n  password_command: pass show t",
+        "outgoing:\n  host: smtp.example.com\n  # mailconf: disable=MC706 repeated\n  timeout: 2\n"
+        "  password_command: pass show t",
+    ),
+}
+
+
+def fix(text: str, *, unsafe: bool = False, policy: Policy | None = None) -> Outcome:
+    return fix_text("accounts.yaml", text.encode("utf-8"), policy or Policy(), unsafe=unsafe)
+
+
+def rules_of(text: str) -> list[str]:
+    from tests.conftest import lint_text
+
+    return sorted({f.rule for f in lint_text(text)})
+
+
+def test_the_surrounding_file_has_nothing_to_fix() -> None:
+    assert rules_of(HEAD) == []
+    outcome = fix(HEAD, unsafe=True)
+    assert (outcome.after, outcome.fixed, outcome.refused) == (HEAD, (), None)
+
+
+def test_every_fixable_rule_has_a_case() -> None:
+    assert sorted(CASES) == sorted(set(FIXES) - {"MC004", "MC005"})
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_fix_changes_exactly_the_flagged_value_byte_for_byte(rule: str) -> None:
+    before, after = (HEAD + account(body) for body in CASES[rule])
+    assert rule in rules_of(before)
+    unsafe = FIXES[rule].safety == "unsafe"
+    outcome = fix(before, unsafe=unsafe)
+    assert outcome.refused is None
+    assert outcome.after == after
+    assert rule in {f.rule for f in outcome.fixed}
+    assert rule not in [f.rule for f in outcome.result.findings]
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_the_fixed_file_is_a_passing_counter_example_and_fixing_again_changes_nothing(rule: str) -> None:
+    after = HEAD + account(CASES[rule][1])
+    assert rule not in rules_of(after) or rule == "MC708"  # MC708: the directive left is used
+    outcome = fix(after, unsafe=FIXES[rule].safety == "unsafe")
+    assert (outcome.after, outcome.fixed) == (after, ())
+
+
+@pytest.mark.parametrize("rule", sorted(r for r in CASES if FIXES[r].safety == "unsafe"))
+def test_an_unsafe_fix_is_shown_but_not_applied_without_unsafe_fixes(rule: str) -> None:
+    before = HEAD + account(CASES[rule][0])
+    outcome = fix(before)
+    assert rule not in {f.rule for f in outcome.fixed}
+    assert rule in [f.rule for f in outcome.result.findings]
+    assert outcome.unsafe_left >= 1
+
+
+def test_bom_is_removed_and_nothing_else() -> None:
+    outcome = fix("\ufeff" + HEAD)
+    assert (outcome.after, [f.rule for f in outcome.fixed]) == (HEAD, ["MC004"])
+
+
+def test_crlf_becomes_lf_everywhere_and_nothing_else() -> None:
+    outcome = fix(HEAD.replace("\n", "\r\n"))
+    assert (outcome.after, [f.rule for f in outcome.fixed]) == (HEAD, ["MC005"])
+
+
+def test_bom_crlf_and_a_value_in_one_run() -> None:
+    before = "\ufeff" + (HEAD + account(CASES["MC706"][0])).replace("\n", "\r\n")
+    outcome = fix(before)
+    assert outcome.after == HEAD + account(CASES["MC706"][1])
+    assert sorted(f.rule for f in outcome.fixed) == ["MC004", "MC005", "MC706"]
+
+
+# --- what a fix never touches ----------------------------------------------------------------
+
+
+def test_a_value_shared_through_an_anchor_or_a_merge_key_is_not_fixed() -> None:
+    shared = HEAD.replace("  timeout: 30      # seconds\n", "  timeout: 30\n") + (
+        "  t:\n    address: t@example.com\n    incoming:\n      <<: *slow\n      password_command: pass show t\n"
+    )
+    before = shared.replace(
+        "x-tls: &strict", "x-slow: &slow {protocol: imap, host: imap.example.com, timeout: 1}\nx-tls: &strict"
+    )
+    assert "MC706" in rules_of(before)
+    outcome = fix(before, unsafe=True)
+    assert outcome.after == before  # changing the anchor would change every alias
+
+
+def test_a_value_in_defaults_that_other_servers_share_is_not_fixed_by_a_port_rule() -> None:
+    before = HEAD.replace("  incoming: { auth: password }", "  incoming: { auth: password, security: starttls }") + (
+        account("incoming: {protocol: imap, host: imap.example.com, port: 993, password_command: pass show t}")
+    )
+    assert "MC201" in rules_of(before)
+    outcome = fix(before, unsafe=True)
+    # each server's own port follows the declared mode; the shared default itself is left alone
+    assert outcome.after == before.replace("port: 993", "port: 143")
+    assert "security: starttls }" in outcome.after
+
+
+def test_a_secret_is_never_written_or_shown() -> None:
+    body = "incoming: {protocol: imap, host: imap.example.com, security: none, password: hunter2}"
+    before = HEAD + account(body)
+    outcome = fix(before, unsafe=True)
+    assert outcome.after == HEAD + account(body.replace("security: none", "security: tls"))
+
+
+def test_a_file_with_a_syntax_error_is_never_touched(tmp_path: Path) -> None:
+    broken = (HEAD + account(CASES["MC706"][0])).replace("version: 1", "version: [1")
+    path = tmp_path / "accounts.yaml"
+    path.write_text(broken, encoding="utf-8")
+    outcome = run_mailconf("lint", "--fix", "accounts.yaml", cwd=tmp_path)
+    assert outcome.code == 1
+    assert (
+        "mailconf: accounts.yaml: not fixed: it has YAML syntax or encoding errors; fix those first\n" in outcome.stderr
+    )
+    assert path.read_text(encoding="utf-8") == broken
+
+
+def test_suppressed_and_disabled_findings_are_not_fixed() -> None:
+    body = "outgoing: {host: smtp.example.com, timeout: 2, password_command: pass show t}  # mailconf: disable=MC706"
+    before = HEAD + account(body)
+    assert fix(before).after == before
+    other = HEAD + account(CASES["MC706"][0])
+    assert fix(other, policy=Policy().merged(disable=["MC706"])).after == other
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def test_fix_writes_in_place_keeps_the_mode_and_reports_what_is_left(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.yaml"
+    path.write_text(HEAD + account(CASES["MC706"][0]), encoding="utf-8")
+    os.chmod(path, 0o640)
+    outcome = run_mailconf("lint", "--fix", "accounts.yaml", cwd=tmp_path)
+    assert outcome == (0, "", "mailconf: fixed 1 finding in 1 file\n")
+    assert path.read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["accounts.yaml"]  # no temporary file left
+    again = run_mailconf("lint", "--fix", "accounts.yaml", cwd=tmp_path)
+    assert again == (0, "", "mailconf: fixed 0 findings in 0 files\n")
+
+
+def test_fix_leaves_unsafe_fixes_and_says_so(tmp_path: Path) -> None:
+    text = HEAD + account(CASES["MC101"][0])
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    outcome = run_mailconf("lint", "--fix", "a.yaml", cwd=tmp_path)
+    assert outcome.code == 1
+    assert outcome.stdout.startswith("a.yaml:32:17: error MC101 cleartext-credentials: ")
+    assert outcome.stderr == "mailconf: fixed 0 findings in 0 files; 1 more with --unsafe-fixes\n"
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text
+    fixed = run_mailconf("lint", "--fix", "--unsafe-fixes", "a.yaml", cwd=tmp_path)
+    assert fixed == (0, "", "mailconf: fixed 1 finding in 1 file\n")
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == HEAD + account(CASES["MC101"][1])
+
+
+def test_diff_prints_a_unified_diff_writes_nothing_and_exits_1(tmp_path: Path) -> None:
+    text = HEAD + account(CASES["MC707"][0])
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    outcome = run_mailconf("lint", "--diff", "a.yaml", cwd=tmp_path)
+    assert outcome == (
+        1,
+        "--- a.yaml\n+++ a.yaml\n@@ -27,6 +27,6 @@\n"
+        "     address: t@example.com\n     outgoing:\n       host: smtp.example.com\n"
+        "-      timeout: 0\n+      timeout: 30\n \n       password_command: pass show t\n",
+        "mailconf: would fix 1 finding in 1 file\n",
+    )
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text
+    (tmp_path / "b.yaml").write_text(HEAD, encoding="utf-8")
+    assert run_mailconf("lint", "--diff", "b.yaml", cwd=tmp_path) == (
+        0,
+        "",
+        "mailconf: would fix 0 findings in 0 files\n",
+    )
+
+
+def test_diff_marks_a_missing_final_newline(tmp_path: Path) -> None:
+    text = (HEAD + account(CASES["MC706"][0])).rstrip("\n")
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    outcome = run_mailconf("lint", "--diff", "a.yaml", cwd=tmp_path)
+    assert outcome.stdout.endswith(
+        "-    outgoing: {host: smtp.example.com, timeout: 2, password_command: pass show t}\n"
+        "\\ No newline at end of file\n"
+        "+    outgoing: {host: smtp.example.com, timeout: 30, password_command: pass show t}\n"
+        "\\ No newline at end of file\n"
+    )
+
+
+def test_lint_without_fix_does_not_import_the_fix_machinery(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(HEAD, encoding="utf-8")
+    probe = (
+        "import sys; from mailconf.cli import main; code = main(['lint', 'a.yaml']); "
+        "print(code, sorted(m for m in ('mailconf.fix', 'mailconf.baseline') if m in sys.modules))"
+    )
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.stdout == "0 []\n"
+
+
+# --- properties ------------------------------------------------------------------------------
+
+_SECURITY = st.sampled_from(["tls", "starttls", "starttls-optional", "none", "'tls'", '"starttls"'])
+_PORT = st.sampled_from([None, 25, 110, 143, 465, 587, 993, 995, 1143])
+_TIMEOUT = st.sampled_from([None, 0, 2, 30, 900])
+_MECHANISMS = st.sampled_from([None, "[plain]", "[cram-md5, plain]", "[cram-md5]", "[digest-md5,scram-sha-256]"])
+_COMMENT = st.sampled_from(["", "  # note", "   # mailconf: disable=MC104", "  # mailconf: disable=MC706,MC706"])
+
+
+@st.composite
+def server(draw: Any, protocol: str) -> str:
+    lines = [f"protocol: {protocol}"] if protocol != "smtp" else []
+    lines.append("host: mail.example.com" + draw(_COMMENT))
+    for key, value in (("port", draw(_PORT)), ("security", draw(_SECURITY)), ("timeout", draw(_TIMEOUT))):
+        if value is not None:
+            lines.append(f"{key}: {value}" + draw(_COMMENT))
+    mechanisms = draw(_MECHANISMS)
+    if mechanisms:
+        lines.append(f"mechanisms: {mechanisms}")
+    if protocol == "pop3":
+        lines.append(f"leave_on_server: {draw(st.sampled_from(['true', 'false']))}")
+    if draw(st.booleans()):
+        lines.append("tls: {verify: " + draw(st.sampled_from(["true", "false"])) + "}")
+    lines.append("password_command: pass show x")
+    if draw(st.booleans()):
+        return "{" + ", ".join(line.split("  #")[0] for line in lines) + "}"
+    return "\n" + "".join(f"      {line}\n" for line in lines).rstrip("\n")
+
+
+@st.composite
+def account_files(draw: Any) -> str:
+    out = ["version: 1\n", "accounts:\n"]
+    for i in range(draw(st.integers(1, 3))):
+        out.append(f"  a{i}:\n    address: a{i}@example.com\n")
+        protocol = draw(st.sampled_from(["imap", "pop3"]))
+        out.append(f"    incoming: {draw(server(protocol))}\n")
+        if draw(st.booleans()):
+            out.append(f"    outgoing: {draw(server('smtp'))}\n")
+    text = "".join(out)
+    if draw(st.booleans()):
+        text = text.replace("\n", "\r\n")
+    return text
+
+
+def _leaves(data: Any, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], Any]:
+    if isinstance(data, dict):
+        return {k: v for key, item in data.items() for k, v in _leaves(item, (*path, key)).items()} or {path: {}}
+    if isinstance(data, list):
+        return {path: tuple(data)}
+    return {path: data}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(account_files())
+def test_fix_changes_only_flagged_values_and_never_breaks_a_valid_file(text: str) -> None:
+    old = load_document("accounts.yaml", text.encode("utf-8"))
+    outcome = fix(text, unsafe=True)
+    assert outcome.refused is None
+    new = load_document("accounts.yaml", outcome.after.encode("utf-8"))
+    broken = {"MC001", "MC002", "MC003"}
+    if not any(i.rule in broken for i in old.issues):
+        assert [i for i in new.issues if i.rule in broken] == []
+    before, after = _leaves(old.data), _leaves(new.data)
+    changed = {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+    declared = {tuple(path) if value is not None else () for path, value in outcome.changes}
+    lists = {path[:-1] for path, _value in outcome.changes if isinstance(path[-1], int)}
+    assert changed <= declared | lists
+    # and the result is a fixed point: a second --fix changes nothing
+    assert fix(outcome.after, unsafe=True).after == outcome.after
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a\n", "b\n", "c\n", "  x: 1\n", "\n"]), max_size=40),
+    st.lists(st.tuples(st.integers(0, 40), st.integers(0, 2), st.lists(st.sampled_from(["a\n", "z\n"]), max_size=2))),
+)
+def test_the_diff_alignment_is_always_a_correct_edit_script(lines: list[str], edits: Any) -> None:
+    from mailconf.fix import _opcodes
+
+    after = list(lines)
+    for at, removed, inserted in edits:
+        after[at : at + removed] = inserted
+    i = j = 0
+    rebuilt: list[str] = []
+    for tag, i1, i2, j1, j2 in _opcodes(lines, after):
+        assert (i1, j1) == (i, j)
+        if tag == "equal":
+            assert lines[i1:i2] == after[j1:j2]
+        rebuilt.extend(after[j1:j2])
+        i, j = i2, j2
+    assert (i, j, rebuilt) == (len(lines), len(after), after)
+
+
+def test_patch_applies_the_diff(tmp_path: Path) -> None:
+    from tests.conftest import need
+
+    need("patch")
+    text = "\ufeff" + (HEAD + account(CASES["MC301"][0]) + account(CASES["MC706"][0]).replace("  t:", "  u:"))
+    (tmp_path / "a.yaml").write_text(text.replace("\n", "\r\n"), encoding="utf-8")
+    import subprocess
+    import sys
+
+    # bytes, not text: universal newlines would turn the diff's CRLF lines into LF ones
+    command = [sys.executable, "-m", "mailconf", "lint", "--diff", "--unsafe-fixes", "a.yaml"]
+    diff = subprocess.run(command, cwd=tmp_path, capture_output=True, check=False).stdout
+    (tmp_path / "fixes.diff").write_bytes(diff)
+    subprocess.run(["patch", "-s", "-p0", "-i", "fixes.diff"], cwd=tmp_path, check=True)
+    expected = HEAD + account(CASES["MC301"][1]) + account(CASES["MC706"][1]).replace("  t:", "  u:")
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == expected
+
+
+# --- fixes in the reports ----------------------------------------------------------------------
+
+REPORTED = HEAD + account(CASES["MC301"][0]) + account(CASES["MC708"][0]).replace("  t:", "  u:")
+
+
+def _apply_reported(text: str, edits: list[tuple[tuple[int, int], tuple[int, int], str]]) -> str:
+    """Apply edits given by 1-based (line, column) ranges, from the end of the file backwards."""
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    offset = {
+        edit: (starts[edit[0][0] - 1] + edit[0][1] - 1, starts[edit[1][0] - 1] + edit[1][1] - 1) for edit in edits
+    }
+    for edit in sorted(set(edits), key=lambda e: offset[e], reverse=True):
+        start, end = offset[edit]
+        text = text[:start] + edit[2] + text[end:]
+    return text
+
+
+def test_json_edits_applied_give_what_fix_writes(tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "a.yaml").write_text(REPORTED, encoding="utf-8")
+    outcome = run_mailconf("lint", "--format", "json", "a.yaml", cwd=tmp_path)
+    findings = json.loads(outcome.stdout)
+    fixes = {f["rule"]: f["fix"] for f in findings if f["fix"]}
+    assert {rule: fix["safety"] for rule, fix in fixes.items()} == {"MC301": "unsafe", "MC708": "safe"}
+    edits = [
+        ((e["start"]["line"], e["start"]["column"]), (e["end"]["line"], e["end"]["column"]), e["replacement"])
+        for f in findings
+        if f["fix"]
+        for e in f["fix"]["edits"]
+    ]
+    assert _apply_reported(REPORTED, edits) == fix(REPORTED, unsafe=True).after
+
+
+def test_sarif_fixes_are_valid_against_the_official_schema(tmp_path: Path) -> None:
+    import json
+
+    from tests.test_report import sarif_validator
+
+    validator = sarif_validator()
+    (tmp_path / "a.yaml").write_text("\ufeff" + REPORTED.replace("\n", "\r\n"), encoding="utf-8")
+    log = json.loads(run_mailconf("lint", "--format", "sarif", "a.yaml", cwd=tmp_path).stdout)
+    assert [e.message for e in validator.iter_errors(log)] == []
+    by_rule: dict[str, list[Any]] = {}
+    for result in log["runs"][0]["results"]:
+        by_rule.setdefault(result["ruleId"], []).append(result.get("fixes"))
+    assert [fixes[0]["artifactChanges"][0]["replacements"] for fixes in by_rule["MC301"]] == [
+        [{"deletedRegion": {"startLine": 33, "startColumn": 1, "endLine": 34, "endColumn": 1}}],  # the item's line
+        [{"deletedRegion": {"startLine": 36, "startColumn": 53, "endLine": 36, "endColumn": 66}}],  # "digest-md5,  "
+    ]
+    (bom,) = by_rule["MC004"]
+    assert bom[0]["artifactChanges"][0]["replacements"] == [
+        {"deletedRegion": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 2}}
+    ]
+    assert bom[0]["properties"] == {"safety": "safe"}
+
+
+def test_fix_through_a_symbolic_link_rewrites_its_target_and_keeps_the_link(tmp_path: Path) -> None:
+    (tmp_path / "real.yaml").write_text(HEAD + account(CASES["MC706"][0]), encoding="utf-8")
+    (tmp_path / "link.yaml").symlink_to("real.yaml")
+    assert run_mailconf("lint", "--fix", "link.yaml", cwd=tmp_path) == (0, "", "mailconf: fixed 1 finding in 1 file\n")
+    assert (tmp_path / "link.yaml").is_symlink()
+    assert (tmp_path / "real.yaml").read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])
+
+
+def test_the_final_check_refuses_a_result_that_changed_anything_else() -> None:
+    from mailconf.fix import _verify
+
+    text = HEAD + account(CASES["MC706"][0])
+    old = load_document("a.yaml", text.encode("utf-8"))
+    path = ("accounts", "t", "outgoing", "timeout")
+    good = load_document("a.yaml", text.replace("timeout: 2,", "timeout: 30,").encode("utf-8"))
+    assert _verify(old, good, [(path, 30)]) is None
+    old = load_document("a.yaml", text.encode("utf-8"))
+    other = text.replace("timeout: 2,", "timeout: 30,").replace("port: 993\n", "port: 994\n")
+    assert _verify(old, load_document("a.yaml", other.encode("utf-8")), [(path, 30)]) == (
+        "the fixes would change other values; nothing written (please report this as a bug)"
+    )
+    old = load_document("a.yaml", text.encode("utf-8"))
+    invalid = text.replace("timeout: 2,", "timeout: soon,")
+    assert _verify(old, load_document("a.yaml", invalid.encode("utf-8")), [(path, "soon")]) == (
+        "the fixes would make the file invalid; nothing written (please report this as a bug)"
+    )
+
+
+def test_diff_names_an_unreadable_file_and_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(HEAD + account(CASES["MC706"][0]), encoding="utf-8")
+    outcome = run_mailconf("lint", "--diff", "a.yaml", "missing.yaml", cwd=tmp_path)
+    assert (outcome.code, outcome.stderr) == (
+        2,
+        "mailconf: would fix 1 finding in 1 file\nmailconf: missing.yaml: no such file; check the path\n",
+    )
+    assert outcome.stdout.startswith("--- a.yaml\n+++ a.yaml\n")
