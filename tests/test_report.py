@@ -482,6 +482,11 @@ def test_json_names_a_file_that_is_not_utf8_in_valid_utf8(tmp_path: Path) -> Non
             "rule": "MC101",
             "slug": "cleartext-credentials",
             "message": MC101_TEXT,
+            "fix": {
+                "safety": "unsafe",
+                "message": "security: tls (and the implicit-TLS port when the port written is 143/110/587)",
+                "edits": [{"start": {"line": 8, "column": 17}, "end": {"line": 8, "column": 21}, "replacement": "tls"}],
+            },
         }
     ]
 

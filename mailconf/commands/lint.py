@@ -59,7 +59,7 @@ def run(request: LintRequest) -> int:
     if request.fix or request.diff:  # mailconf/fix.py, imported only here (and for json/sarif)
         results, code = fix_files(expanded.files, policies, unsafe=request.unsafe_fixes, diff=request.diff)
         if request.diff:
-            return _with_errors(code, expanded.errors, ())
+            return _with_errors(code, expanded.errors, results)
     else:
         keep = fmt in ("json", "sarif") or baselines or bool(request.write_baseline)
         results = lint_paths(expanded.files, policies, request.stdin_filename, keep=keep)
