@@ -52,7 +52,7 @@ from mailconf.model import Account, Auth, Model, Protocol, Security, Server, Tls
 from mailconf.render import RenderError, common_gaps, environment, render_model, select_accounts
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, ROOT, need
-from tests.servers import Certificates, ScriptedServer, make_certificates, server_context
+from tests.servers import Certificates, KeyPair, ScriptedServer, make_certificates, server_context
 
 TARGET = TARGETS["offlineimap"]
 #: The interpreter /usr/bin/offlineimap runs with (its #! line) and where Debian keeps offlineimap3's package.
@@ -701,8 +701,11 @@ class ImapStub:
 
 
 @contextmanager
-def stub(certs: Certificates, *, implicit: bool = True, offer_starttls: bool = False) -> Iterator[ImapStub]:
-    with ImapStub(server_context(certs.good), implicit=implicit, offer_starttls=offer_starttls) as server:
+def stub(
+    certs: Certificates, *, implicit: bool = True, offer_starttls: bool = False, pair: KeyPair | None = None
+) -> Iterator[ImapStub]:
+    context = server_context(pair or certs.good)
+    with ImapStub(context, implicit=implicit, offer_starttls=offer_starttls) as server:
         yield server
 
 
@@ -764,13 +767,15 @@ def test_a_pin_alone_is_checked_with_verify_false(tmp_path: Path, certs: Certifi
     assert (mismatch in done.stderr) is not logs_in
 
 
-def test_why_starttls_is_a_gap_offlineimap_logs_in_in_clear_text_when_starttls_is_not_offered(
-    tmp_path: Path, certs: Certificates
+@pytest.mark.parametrize("offered", [False, True])
+def test_why_starttls_is_a_gap_offlineimap_skips_it_or_checks_no_certificate(
+    tmp_path: Path, certs: Certificates, offered: bool
 ) -> None:
     # The evidence for the starttls gap, on the installed offlineimap3: ssl = no with starttls = yes (what
-    # security starttls would have to become) against a server that does not offer STARTTLS, as an attacker
-    # who strips it would answer: offlineimap sends the password in clear text.
-    with stub(certs, implicit=False, offer_starttls=False) as server:
+    # security starttls would have to become), sslcacertfile naming the test CA. Against a server that does not
+    # offer STARTTLS (as an attacker who strips it would answer), offlineimap sends the password in clear text;
+    # against one that offers it with a certificate no trusted CA signed, it logs in over that TLS all the same.
+    with stub(certs, implicit=False, offer_starttls=offered, pair=certs.self_signed) as server:
         rc = tmp_path / ".offlineimaprc"
         (tmp_path / "p.py").write_text("def pw():\n    return 'secret'\n")
         rc.write_text(
@@ -781,7 +786,7 @@ def test_why_starttls_is_a_gap_offlineimap_logs_in_in_clear_text_when_starttls_i
         )
         done = offlineimap(rc, tmp_path, "--info")
     assert done.returncode == 0, done.stderr
-    assert server.seen == [Seen(False, "PLAIN", b"\0alice\0secret")]
+    assert server.seen == [Seen(offered, "PLAIN", b"\0alice\0secret")]
 
 
 # --- examples -------------------------------------------------------------------------------
@@ -802,3 +807,13 @@ def test_examples_render_and_offlineimap_reads_them(tmp_path: Path, example: Pat
     read = offlineimap_reads(rc, tmp_path, "read")
     assert read["general"]["accounts"] == ", ".join(written)
     assert [s.removeprefix("Account ") for s in read if s.startswith("Account ")] == written
+
+
+def test_the_template_unpacks_the_account_fields_in_order() -> None:
+    # the same check tests/targets/test_templates.py makes for the other targets' templates
+    from mailconf.targets.offlineimap import OfflineimapAccount
+    from tests.targets.test_templates import _loops, _misplaced
+
+    loops = _loops("offlineimap/offlineimaprc.j2", "accounts")
+    assert len(loops) == 1
+    assert _misplaced(loops[0], OfflineimapAccount._fields) == []
