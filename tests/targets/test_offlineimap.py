@@ -52,7 +52,7 @@ from mailconf.model import Account, Auth, Model, Protocol, Security, Server, Tls
 from mailconf.render import RenderError, common_gaps, environment, render_model, select_accounts
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, ROOT, need
-from tests.servers import Certificates, KeyPair, ScriptedServer, make_certificates, server_context
+from tests.servers import Certificates, KeyPair, ScriptedServer, make_certificates, never_greet, server_context
 
 TARGET = TARGETS["offlineimap"]
 #: The interpreter /usr/bin/offlineimap runs with (its #! line) and where Debian keeps offlineimap3's package.
@@ -765,6 +765,60 @@ def test_a_pin_alone_is_checked_with_verify_false(tmp_path: Path, certs: Certifi
     pin = fingerprint.removeprefix("sha256:").replace(":", "").lower()
     mismatch = f"for hostname 'localhost' does not match configured fingerprint(s) ['{pin}']."
     assert (mismatch in done.stderr) is not logs_in
+
+
+def _info(tmp_path: Path, port: int, **more: Any) -> tuple[Rendered, subprocess.CompletedProcess[str]]:
+    incoming = {"protocol": "imap", "host": "localhost", "port": port, "password_command": "echo pw", **more}
+    rendered = render({"work": {"address": "a@example.org", "incoming": incoming}})
+    return rendered, offlineimap(write(tmp_path, rendered), tmp_path, "--info")
+
+
+def test_what_the_verify_gap_says_the_system_cas_are_checked(tmp_path: Path, certs: Certificates) -> None:
+    with stub(certs) as server:  # the test CA is not among the system CAs
+        rendered, done = _info(tmp_path, server.port, tls={"verify": False})
+    assert [g.setting for g in rendered.gaps] == ["incoming.tls.verify"]
+    assert done.returncode == 1
+    assert "Got: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer" in done.stderr
+    assert server.seen == []
+
+
+def test_what_the_hostname_gap_says_the_name_is_checked(tmp_path: Path, certs: Certificates) -> None:
+    with stub(certs, pair=certs.wrong_name) as server:  # signed by the test CA, for wrong.example only
+        rendered, done = _info(tmp_path, server.port, tls={"ca_file": str(certs.ca), "verify_hostname": False})
+    assert [g.setting for g in rendered.gaps] == ["incoming.tls.verify_hostname"]
+    assert done.returncode == 1
+    assert "ssl.SSLError: ('CA Cert verifying failed:  no matching domain name found in certificate',)" in done.stderr
+    assert server.seen == []
+
+
+def test_the_timeout_is_read_from_general(tmp_path: Path) -> None:
+    with ScriptedServer(never_greet) as server:
+        rendered, done = _info(tmp_path, server.port, security="none", timeout=1)
+    assert rendered.gaps == ()
+    assert done.returncode == 1
+    assert "IMAP4 protocol error: no response after 1.0 secs" in done.stderr  # socktimeout = 1
+
+
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1:DeprecationWarning")  # the old versions are the point
+def test_offlineimap_never_negotiates_below_tls_1_2(tmp_path: Path, certs: Certificates) -> None:
+    # Why nothing is written for min_version 1.2 and lower: a server that stops at TLS 1.1 (its OpenSSL
+    # allowed to, SECLEVEL=0) is refused by offlineimap on Debian 12, while a client that allows TLS 1.1
+    # does reach it (so the server really speaks TLS 1.1).
+    context = server_context(certs.good, ssl.TLSVersion.TLSv1_1)
+    context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    context.minimum_version = ssl.TLSVersion.TLSv1
+    with ImapStub(context, implicit=True) as server:
+        client = ssl.create_default_context(cafile=str(certs.ca))
+        client.set_ciphers("DEFAULT:@SECLEVEL=0")
+        client.minimum_version = ssl.TLSVersion.TLSv1
+        raw = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        with client.wrap_socket(raw, server_hostname="localhost") as tls:
+            assert tls.version() == "TLSv1.1"
+        rendered, done = _info(tmp_path, server.port, tls={"ca_file": str(certs.ca), "min_version": "1.0"})
+    assert rendered.gaps == ()
+    assert done.returncode == 1
+    assert "Could not connect via SSL to host 'localhost'" in done.stderr
+    assert server.seen == []
 
 
 @pytest.mark.parametrize("offered", [False, True])
