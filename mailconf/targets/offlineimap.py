@@ -104,6 +104,15 @@ offlineimap3 checks the host name against the certificate's DNS names and common
 only (not IP addresses): connect by name. GSSAPI needs the python3-gssapi package.
 An OAuth2 token is fetched once per run (offlineimap cannot refresh it: run
 offlineimap once at a time, not with ``autorefresh``).
+
+How it is tested: every expressible combination, and hostile values in every field
+that reaches either file (quotes, backslashes, ``%``, ``$()``, backticks, Python
+syntax, non-BMP characters), are read back through offlineimap3's own
+``CustomConfigParser``, ``Account``, ``Repository`` and ``IMAPServer`` objects, with a
+canary file showing that loading both files runs no command; ``offlineimap --info``
+logs in to a test server with exactly the user, password and token given; and
+offlineimap syncs a Dovecot INBOX into the Maildir over TLS, with the password from the
+pythonfile and a private CA as ``sslcacertfile``.
 """
 
 from __future__ import annotations
