@@ -180,6 +180,8 @@ _DEFAULT_MECHANISMS: Mapping[Auth, str] = {
 _COMMAND_FIELD: Mapping[Auth, str] = {Auth.PASSWORD: "password_command", Auth.OAUTH2: "token_command"}
 #: The fingerprint algorithms offlineimap3 compares (imaplibutil.py: sha512, sha384, sha256, sha224, sha1).
 _FINGERPRINTS = frozenset({"sha1", "sha224", "sha256", "sha384", "sha512"})
+#: What offlineimap3 can only do opportunistically (render refuses starttls-optional before any target sees it).
+_STARTTLS = frozenset({Security.STARTTLS, Security.STARTTLS_OPTIONAL})
 #: Account names go into section names and into [general] accounts (split at ","): the schema's accountName.
 _ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -269,7 +271,7 @@ def renders(account: Account) -> bool:
     return (
         server is not None
         and server.protocol is Protocol.IMAP
-        and server.security is not Security.STARTTLS
+        and server.security not in _STARTTLS
         and server.auth in _DEFAULT_MECHANISMS
     )
 
@@ -292,7 +294,7 @@ def account_gaps(account: Account, socktimeout: int | None = None) -> list[Gap]:
         ("protocol", POP3_GAP)
         if server.protocol is not Protocol.IMAP
         else ("security", STARTTLS_GAP)
-        if server.security is Security.STARTTLS
+        if server.security in _STARTTLS
         else ("auth", AUTH_GAPS[server.auth])
         if server.auth in AUTH_GAPS
         else None

@@ -515,6 +515,13 @@ def test_a_value_offlineimap_cannot_read_stops_the_render_naming_account_and_set
     assert str(caught.value) == f"target offlineimap: not rendered: account work: {message}"
 
 
+def test_starttls_optional_is_left_out_too_when_render_did_not_refuse_it_first() -> None:
+    # render refuses starttls-optional before any target runs (common_gaps); called directly, the target
+    # still never writes it as ssl = no
+    model = Model((Account("work", "a@example.org", None, None, _server(security=Security.STARTTLS_OPTIONAL), None),))
+    assert render_model(TARGET, model, {}) == Rendered((), (Gap("work", "incoming.security", STARTTLS),))
+
+
 def test_an_account_name_that_is_not_a_section_name_is_refused() -> None:
     model = Model((Account("a]\n[b", "a@example.org", None, None, _server(), None),))
     with pytest.raises(RenderError) as caught:
