@@ -691,7 +691,13 @@ class ImapStub:
                 continue
             elif verb == "AUTHENTICATE":
                 stream.sendall(b"+ \r\n")
-                self.seen.append(Seen(secure, args[0], base64.b64decode(reader.readline(65536))))
+                answer = reader.readline(65536)
+                if not answer:  # the client hung up without answering
+                    return
+                if answer.rstrip(b"\r\n") == b"*":  # the client cancelled (RFC 9051 6.2.2)
+                    reply = f"{tag} BAD cancelled\r\n"
+                else:
+                    self.seen.append(Seen(secure, args[0], base64.b64decode(answer)))
             elif verb == "LIST":
                 reply = '* LIST () "." INBOX\r\n' + reply
             elif verb == "LOGOUT":
@@ -878,3 +884,13 @@ def test_the_template_unpacks_the_account_fields_in_order() -> None:
     loops = _loops("offlineimap/offlineimaprc.j2", "accounts")
     assert len(loops) == 1
     assert _misplaced(loops[0], OfflineimapAccount._fields) == []
+
+
+def test_a_failing_command_stops_the_account_naming_it_not_the_command(tmp_path: Path, certs: Certificates) -> None:
+    with stub(certs) as server:
+        secret_looking = "echo not-the-password; exit 3"
+        _, done = _info(tmp_path, server.port, password_command=secret_looking, tls={"ca_file": str(certs.ca)})
+    assert done.returncode == 1
+    assert "RuntimeError: mailconf: the password command of account work exited with status 3\n" in done.stderr
+    assert "not-the-password" not in done.stderr
+    assert server.seen == []
