@@ -894,3 +894,20 @@ def test_a_failing_command_stops_the_account_naming_it_not_the_command(tmp_path:
     assert "RuntimeError: mailconf: the password command of account work exited with status 3\n" in done.stderr
     assert "not-the-password" not in done.stderr
     assert server.seen == []
+
+
+@pytest.mark.parametrize("escape", ["\\L", "\\P", "\\N"])
+def test_a_yaml_line_separator_the_schema_lets_through_is_refused_naming_account_and_setting(
+    tmp_path: Path, escape: str
+) -> None:
+    # U+2028, U+2029 and U+0085 pass the schema's username pattern; offlineimap's file cannot carry them
+    source = tmp_path / "accounts.yaml"
+    source.write_text('version: 1\naccounts:\n  work:\n    address: a@example.org\n    incoming:\n'
+                      '      protocol: imap\n      host: h.example\n'
+                      f'      username: "alice{escape}[Account x]"\n')  # fmt: skip
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "mailconf", "render", "-t", "offlineimap", str(source), "-o", str(out)]
+    done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=ROOT)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == f"mailconf: target offlineimap: not rendered: account work: incoming.username: {CONTROL}\n"
+    assert not out.exists()
