@@ -283,8 +283,10 @@ def locate_unsafe(
     return refused
 
 
-from . import fetchmail, mbsync, msmtp, mutt, neomutt, outlook, outlook_prf, thunderbird  # noqa: E402
+from . import fetchmail, mbsync, msmtp, mutt, neomutt, offlineimap, outlook, outlook_prf, thunderbird  # noqa: E402
 
-_MODULES: tuple[ModuleType, ...] = (thunderbird, outlook, outlook_prf, mutt, neomutt, fetchmail, msmtp, mbsync)
+_MODULES: tuple[ModuleType, ...] = (
+    thunderbird, outlook, outlook_prf, mutt, neomutt, fetchmail, msmtp, mbsync, offlineimap,
+)  # fmt: skip
 
 TARGETS: dict[str, Target] = {m.NAME: m for m in _MODULES}

@@ -1,0 +1,109 @@
+"""offlineimap (offlineimap3 8.0.0) syncs the Dovecot INBOX into a Maildir with the rendered ~/.offlineimaprc.
+
+Both rendered files are used unchanged, rendered into a throwaway HOME (the rc names its
+pythonfile as ``~/.offlineimap-mailconf.py``), with the default ``~/Mail/<account>``; the
+password comes from the account's password_command through ``remotepasseval`` and the
+pythonfile, and the test CA is the rendered ``sslcacertfile``. Implicit TLS only: the
+target leaves STARTTLS accounts out (offlineimap3's STARTTLS is opportunistic).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import subprocess
+from pathlib import Path
+
+from tests.conftest import need
+from tests.e2e.conftest import CLIENT_TIMEOUT, client_env, deliver, imap_messages, logins, new_message, render, server
+from tests.servers import ALICE, CAROL, Certificates, Dovecot, User
+
+
+def _sync(rc: Path, home: Path, account: str) -> subprocess.CompletedProcess[str]:
+    binary = need("offlineimap")["offlineimap"]
+    return subprocess.run(
+        [binary, "-c", str(rc), "-o", "-u", "basic", "-a", account],  # -o: one sync, then exit
+        capture_output=True,
+        text=True,
+        env=client_env(home),
+        cwd=home,
+        stdin=subprocess.DEVNULL,
+        timeout=CLIENT_TIMEOUT,
+        check=False,
+    )
+
+
+def _subjects(maildir: Path) -> list[str]:
+    """The subjects of the messages in a Maildir (new/ and cur/)."""
+    found = []
+    for part in ("new", "cur"):
+        for path in sorted((maildir / part).iterdir()):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            found.append(str(message["Subject"]))
+    return found
+
+
+def _rendered(tmp_path: Path, home: Path, certs: Certificates, dovecot: Dovecot, user: User) -> Path:
+    incoming = server("imap", dovecot.ports.imaps, "tls", user, certs=certs, directory=tmp_path)
+    files = render("offlineimap", {"work": {"address": user.name, "incoming": incoming}}, tmp_path)
+    assert sorted(files) == [".offlineimap-mailconf.py", ".offlineimaprc"]
+    for name, path in files.items():  # the rc finds its pythonfile in HOME, where `render -o ~` puts both
+        (home / name).write_bytes(path.read_bytes())
+    return home / ".offlineimaprc"
+
+
+def test_offlineimap_syncs_the_inbox_into_the_maildir(
+    tmp_path: Path, home: Path, certs: Certificates, dovecot: Dovecot
+) -> None:
+    rc = _rendered(tmp_path, home, certs, dovecot, ALICE)
+    text = rc.read_text()
+    assert "\nssl = yes\n" in text
+    assert f"\nsslcacertfile = {certs.ca}\n" in text
+    assert "\nremotepasseval = mailconf_password('work')\n" in text
+    subject, message = new_message("bob@example.net", ALICE.name)
+    deliver(dovecot, ALICE, message)
+
+    done = _sync(rc, home, "work")
+
+    assert done.returncode == 0, done.stderr
+    assert _subjects(home / "Mail" / "work" / "INBOX") == [subject]
+    found = logins(dovecot, "imap-login", ALICE)
+    assert len(found) == 1 and ", TLS" in found[0], found  # one login, over TLS
+    assert imap_messages(dovecot, ALICE, certs) == 1  # nothing was deleted on the server
+
+
+def test_a_password_with_every_quoting_character_reaches_dovecot(
+    tmp_path: Path, home: Path, certs: Certificates, dovecot: Dovecot
+) -> None:
+    # CAROL's password holds every quoting character: the pythonfile returns it exactly
+    rc = _rendered(tmp_path, home, certs, dovecot, CAROL)
+    subject, message = new_message("bob@example.net", CAROL.name)
+    deliver(dovecot, CAROL, message)
+
+    done = _sync(rc, home, "work")
+
+    assert done.returncode == 0, done.stderr
+    assert _subjects(home / "Mail" / "work" / "INBOX") == [subject]
+    assert len(logins(dovecot, "imap-login", CAROL)) == 1
+
+
+def test_a_ca_file_that_did_not_sign_the_server_stops_the_sync(
+    tmp_path: Path, home: Path, certs: Certificates, dovecot: Dovecot
+) -> None:
+    incoming = server("imap", dovecot.ports.imaps, "tls", ALICE, certs=certs, directory=tmp_path)
+    incoming["tls"] = {"ca_file": str(certs.self_signed.cert)}
+    files = render("offlineimap", {"work": {"address": ALICE.name, "incoming": incoming}}, tmp_path)
+    for name, path in files.items():
+        (home / name).write_bytes(path.read_bytes())
+    deliver(dovecot, ALICE, new_message("bob@example.net", ALICE.name)[1])
+
+    done = _sync(home / ".offlineimaprc", home, "work")
+
+    assert done.returncode == 1
+    assert (
+        f"ERROR: Could not connect via SSL to host 'localhost' and non-standard ssl port {dovecot.ports.imaps} "
+        "configured. Make sure you connect to the correct port. Got: [SSL: CERTIFICATE_VERIFY_FAILED] certificate "
+        "verify failed: unable to get local issuer certificate (_ssl.c:992)\n"
+    ) in done.stdout
+    assert logins(dovecot, "imap-login", ALICE, at_least=0) == []
+    assert not (home / "Mail" / "work" / "INBOX").exists()
