@@ -22,6 +22,7 @@ user name written.
 from __future__ import annotations
 
 import re
+import string
 from urllib.parse import quote
 
 from . import UnsafeValue, register
@@ -38,6 +39,11 @@ def aerc_value(value: str) -> str:
     return f"`{value}`"
 
 
+_UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
+#: ASCII -> itself (unreserved) or %XX: str.translate encodes an ASCII user name in one C call
+_ASCII_ESCAPES = {c: chr(c) if chr(c) in _UNRESERVED else f"%{c:02X}" for c in range(128)}
+
+
 def url_user(user: str) -> str:
     """The user name percent-encoded for a URL: every byte but letters, digits and ``-._~`` (RFC 3986 unreserved).
 
@@ -45,6 +51,8 @@ def url_user(user: str) -> str:
     user name aerc logs in with is exactly this one (``@``, ``:``, ``/``, ``%``, blanks,
     non-ASCII included).
     """
+    if user.isascii():
+        return user.translate(_ASCII_ESCAPES)
     return quote(user, safe="-._~", encoding="utf-8", errors="strict")
 
 

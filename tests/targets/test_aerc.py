@@ -31,6 +31,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -39,7 +40,7 @@ from hypothesis import strategies as st
 from mailconf.cli import main
 from mailconf.document import load_document
 from mailconf.escape import UnsafeValue
-from mailconf.escape.aerc import aerc_value, url_user
+from mailconf.escape.aerc import aerc_value, rfc5322_quoted, url_user
 from mailconf.model import Account, Auth, Model, Protocol, Security, Server
 from mailconf.render import RenderError, common_gaps, render_model, select_accounts
 from mailconf.targets import TARGETS, Gap, Rendered
@@ -118,6 +119,16 @@ def test_control_characters_are_refused_without_echoing_them(bad: str) -> None:
 def test_url_user_encodes_everything_but_unreserved() -> None:
     assert url_user("a.b-c_d~e") == "a.b-c_d~e"
     assert url_user("u@x:/%#; é") == "u%40x%3A%2F%25%23%3B%20%C3%A9"
+
+
+@given(st.text())
+def test_url_user_agrees_with_urllib(user: str) -> None:
+    # the ASCII fast path (str.translate) and urllib's quote give the same encoding
+    try:
+        expected = quote(user, safe="-._~")
+    except UnicodeEncodeError:  # a lone surrogate: not UTF-8 (the schema cannot produce one)
+        return
+    assert url_user(user) == expected
 
 
 # --- what is written ------------------------------------------------------------------------
@@ -486,13 +497,16 @@ HOSTILE = _text(ASCII_HOSTILE + NON_ASCII)
 #: display_name is text: no C1 controls (\x85) or \u2028/\u2029
 HOSTILE_NAME = _text(ASCII_HOSTILE + [c for c in NON_ASCII if c not in "\x85\u2028\u2029"])
 
+#: an address's local part: no blanks or @<>()[]\\,;:" (the schema's address pattern)
+HOSTILE_LOCAL = _text([c for c in ASCII_HOSTILE if not set(c) & set(' @<>()[]\\,;:"')] + ["é", "😀", "𝄞"])
+
 EXPECTED_KEYS = ["source", "source-cred-cmd", "connection-timeout", "outgoing", "outgoing-cred-cmd", "from"]
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(user=HOSTILE, secret=HOSTILE, name=HOSTILE_NAME, outgoing_command=HOSTILE)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(user=HOSTILE, secret=HOSTILE, name=HOSTILE_NAME, local=HOSTILE_LOCAL, outgoing_command=HOSTILE)
 def test_hostile_values_read_back_exactly_and_run_nothing_else(  # noqa: PLR0917
-    tmp_path: Path, certs: Certificates, user: str, secret: str, name: str, outgoing_command: str
+    tmp_path: Path, certs: Certificates, user: str, secret: str, name: str, local: str, outgoing_command: str
 ) -> None:
     base = tmp_path / os.urandom(6).hex()
     home = base / "home"
@@ -501,7 +515,7 @@ def test_hostile_values_read_back_exactly_and_run_nothing_else(  # noqa: PLR0917
         incoming = _imap(server.port, username=user, password_command=_recording_command(base, secret), timeout=20)
         # outgoing-cred-cmd runs only when sending: a hostile one must not run while aerc loads the file
         outgoing = {"host": "localhost", "port": 1, "username": user, "password_command": outgoing_command}
-        rendered = render({"work": {"address": "a@example.org", "display_name": name,
+        rendered = render({"work": {"address": f"{local}@example.org", "display_name": name,
                                     "incoming": incoming, "outgoing": outgoing}})  # fmt: skip
         text = text_of(rendered)
         with aerc(text.encode(), home, SSL_CERT_FILE=str(certs.ca)) as client:
@@ -516,28 +530,32 @@ def test_hostile_values_read_back_exactly_and_run_nothing_else(  # noqa: PLR0917
     values = dict(keys)
     assert values["outgoing-cred-cmd"] == outgoing_command
     assert parsed_from == [values["from"]]  # what aerc read is what was written
-    assert values["from"].startswith('"') and values["from"].endswith('" <a@example.org>')
+    dot_atom = not (local.startswith(".") or local.endswith(".") or ".." in local)
+    written_local = local if dot_atom else f'"{local}"'
+    assert values["from"] == f"{rfc5322_quoted(name)} <{written_local}@example.org>"
+    assert rfc5322_quoted(name) == '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 #: (user, password, display name) sent through SMTP; the names hold no " or \ (aerc rewrites those: a gap)
 SEND_CASES = [
-    ('u@x:/%#; "q', 'p$(touch CANARY) `touch CANARY` "#;\\', "Ann #; `x` $(y) % 'z' 😀"),
-    ("ü𝄞\u2028 \x85é", ' \u00a0%41 %(source)s """ ', "Ünïcödé 𝄞 \u00a0name"),
+    ('u@x:/%#; "q', 'p$(touch CANARY) `touch CANARY` "#;\\', "Ann #; `x` $(y) % 'z' 😀", "a#$%&'*+=?^`{|}~!.b"),
+    ("ü𝄞\u2028 \x85é", ' \u00a0%41 %(source)s """ ', "Ünïcödé 𝄞 \u00a0name", "a.b"),
 ]
 
 
 @pytest.mark.parametrize(("security", "case"), [("tls", SEND_CASES[0]), ("starttls", SEND_CASES[1])])
 def test_aerc_sends_as_written(
-    tmp_path: Path, home: Path, certs: Certificates, security: str, case: tuple[str, str, str]
+    tmp_path: Path, home: Path, certs: Certificates, security: str, case: tuple[str, str, str, str]
 ) -> None:
-    user, password, name = case
+    user, password, name, local = case
+    address = f"{local}@example.org"
     implicit = security == "tls"
     with ImapStub(server_context(certs.good), implicit=True) as imap, \
          SmtpServer(certs.good, implicit=implicit, users=[User(user, _go_trim(password))]) as smtp:  # fmt: skip
         outgoing = {"host": "localhost", "port": smtp.port, "security": security, "username": user,
                     "password_command": _recording_command(tmp_path, password)}  # fmt: skip
         incoming = _imap(imap.port, username="reader", password_command="echo pw")
-        rendered = render({"work": {"address": "a.b@example.org", "display_name": name,
+        rendered = render({"work": {"address": address, "display_name": name,
                                     "incoming": incoming, "outgoing": outgoing}})  # fmt: skip
         assert rendered.gaps == ()
         with aerc(text_of(rendered).encode(), home, SSL_CERT_FILE=str(certs.ca), EDITOR="true") as client:
@@ -549,11 +567,11 @@ def test_aerc_sends_as_written(
             screen = client.wait_for("Message sent.")
     assert "Message sent." in screen, (review, screen)
     [received] = smtp.messages
-    assert (received.login, received.mail_from, received.rcpt_tos) == (user, "a.b@example.org", ("bob@example.net",))
+    assert (received.login, received.mail_from, received.rcpt_tos) == (user, address, ("bob@example.net",))
     # parsed by hand: the default policy's parser drops a no-break space from a decoded name
-    raw_name, address = email.utils.parseaddr(str(email.message_from_bytes(received.content)["From"]))
+    raw_name, sent_from = email.utils.parseaddr(str(email.message_from_bytes(received.content)["From"]))
     decoded = str(email.header.make_header(email.header.decode_header(raw_name)))
-    assert (decoded, address) == (name, "a.b@example.org")
+    assert (decoded, sent_from) == (name, address)
     assert (tmp_path / "ran").read_text("utf-8") == password  # outgoing-cred-cmd, exactly
     assert not (home / "CANARY").exists() and not (tmp_path / "CANARY").exists()
 
