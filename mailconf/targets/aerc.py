@@ -18,8 +18,8 @@ What is written, per account with an IMAP ``incoming`` server (a section ``[NAME
 - ``source``: ``imaps://USER@HOST:PORT`` (security ``tls``), ``imap://`` (``starttls``:
   aerc 0.14 always sends STARTTLS on ``imap://`` and stops when the server refuses it)
   or ``imap+insecure://`` (``none``); ``+oauthbearer`` or ``+xoauth2`` for OAuth2
-  (``XOAUTH2`` unless ``mechanisms`` prefers ``oauthbearer``); no user for ``auth:
-  none``. The user name is percent-encoded: aerc (Go's ``net/url``) logs in with
+  (``XOAUTH2`` unless ``mechanisms`` prefers ``oauthbearer``); no user for
+  ``auth: none``. The user name is percent-encoded: aerc (Go's ``net/url``) logs in with
   exactly the name in the YAML, ``@``, ``:``, ``/`` and ``%`` included. aerc logs in to
   IMAP with the ``LOGIN`` command (the password goes as it would with ``PLAIN``).
 - ``source-cred-cmd``: ``password_command`` (``token_command`` for OAuth2). **aerc 0.14
@@ -51,10 +51,11 @@ no password, and every other key is data. A value holding a control character (a
 line break would start a new key) is refused; the error names the account and the
 setting, never the value.
 
-The test CA, or a private CA: aerc 0.14 has no per-account CA setting, but Go reads
-the environment variable ``SSL_CERT_FILE`` (a PEM file of CAs trusted on top of the
-certificates in ``/etc/ssl/certs``; add ``SSL_CERT_DIR=/nonexistent`` to trust
-that file alone), for every account: ``SSL_CERT_FILE=/etc/mail/ca.pem aerc``.
+A private CA: aerc 0.14 has no CA setting, but Go (aerc's language) reads the
+environment variable ``SSL_CERT_FILE``, a PEM file of CAs that replaces the system
+bundle, for every account: ``SSL_CERT_FILE=/etc/mail/ca.pem aerc``. Go also trusts
+the certificates in the folders ``SSL_CERT_DIR`` names (``/etc/ssl/certs`` when it is
+not set); ``SSL_CERT_DIR=/nonexistent`` leaves the file alone.
 
 What aerc 0.14 cannot express (each is a warning, an error with ``--strict``):
 
@@ -76,11 +77,21 @@ What aerc 0.14 cannot express (each is a warning, an error with ``--strict``):
 - a password login without ``password_command`` (aerc 0.14 does not ask for a
   password: it would log in with an empty one), OAuth2 without ``token_command``, and
   a command the chosen ``auth`` does not use (left out);
-- the outgoing ``timeout`` (aerc 0.14 has none for SMTP) and an incoming ``timeout:
-  0`` (aerc reads ``connection-timeout`` 0 as "give up at once"; its default of 30
+- the outgoing ``timeout`` (aerc 0.14 has none for SMTP) and an incoming
+  ``timeout: 0`` (aerc reads ``connection-timeout`` 0 as "give up at once"; its default of 30
   seconds applies);
 - an IPv6 address as the host of an encrypted outgoing server (aerc 0.14 cuts it at
   the first ``:`` to check the certificate, so the check fails): use a host name.
+
+How it is tested (tests/targets/test_aerc.py, tests/e2e/test_aerc.py): aerc 0.14 itself
+reads every rendered file, in tmux with a config folder of its own. What it parsed shows
+in what it does: the ``source-cred-cmd`` it ran (the command writes a file), the user
+name and password it logs in with (an IMAP server that records them), the ``from`` it
+names in its debug log, and what an SMTP server receives when it sends (the login, the
+sender, the From header, the ``outgoing-cred-cmd`` it ran). Hostile values (quotes,
+backslashes, ``#``, ``;``, ``%``, ``$()``, backquotes, YAML's line breaks, non-BMP
+characters) read back exactly, and nothing else runs. End to end, aerc lists a message
+in the Dovecot inbox and sends through the test SMTP server, over TLS and STARTTLS.
 """
 
 from __future__ import annotations

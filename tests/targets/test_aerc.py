@@ -471,6 +471,27 @@ def test_without_the_ca_aerc_refuses_the_server(tmp_path: Path, home: Path, cert
     assert server.logins == []
 
 
+@pytest.mark.parametrize("where", ["file", "dir"])
+def test_go_trusts_the_ca_named_in_the_environment(tmp_path: Path, home: Path, certs: Certificates, where: str) -> None:
+    # what the docs advise instead of tls.ca_file: SSL_CERT_FILE (alone, the folders emptied by SSL_CERT_DIR), or
+    # a folder of CAs in SSL_CERT_DIR (the file pointing nowhere)
+    folder = tmp_path / "cas"
+    folder.mkdir()
+    (folder / "ca.pem").write_bytes(certs.ca.read_bytes())
+    env = (
+        {"SSL_CERT_FILE": str(certs.ca), "SSL_CERT_DIR": str(tmp_path / "none")}
+        if where == "file"
+        else {"SSL_CERT_FILE": str(tmp_path / "none.pem"), "SSL_CERT_DIR": str(folder)}
+    )
+    with ImapStub(server_context(certs.good), implicit=True) as server:
+        incoming = _imap(server.port, "tls", username="alice", password_command="echo pw")
+        conf = text_of(render({"work": {"address": "a@example.org", "incoming": incoming}})).encode()
+        with aerc(conf, home, **env) as client:
+            logins = server.wait_for_login()
+            screen = client.wait_for("[work] Connected")
+    assert logins == [Login(True, "LOGIN", "alice", "pw")], screen
+
+
 def test_connection_timeout_takes_effect(tmp_path: Path, home: Path) -> None:
     with ScriptedServer(never_greet) as server:
         incoming = _imap(server.port, "tls", username="alice", password_command="echo pw", timeout=1)
