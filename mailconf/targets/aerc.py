@@ -1,0 +1,362 @@
+r"""aerc (0.14): an ``accounts.conf`` with one section per account, its IMAP source and SMTP outgoing URLs.
+
+Written for aerc **0.14.0**, the version in Debian 12 (later versions read the same
+keys, and more).
+
+Where it goes: ``~/.config/aerc/accounts.conf``, mode 0600 (aerc 0.14 refuses the
+file when its group or others may read it). ``mailconf render --target aerc
+accounts.yaml -o ~/.config/aerc`` writes it (an existing file that differs is kept
+unless ``--force``, which saves a ``.bak``); aerc adds its own ``aerc.conf`` and
+``binds.conf`` next to it on first start. Then start ``aerc``: each account is a tab,
+and the status line says ``Connected.`` or the error (``work: dial tcp ...``).
+aerc has no mode that prints what it parsed and no ``--config`` option: to try a file,
+put it in a folder of its own as ``aerc/accounts.conf`` and start
+``XDG_CONFIG_HOME=FOLDER aerc``.
+
+What is written, per account with an IMAP ``incoming`` server (a section ``[NAME]``):
+
+- ``source``: ``imaps://USER@HOST:PORT`` (security ``tls``), ``imap://`` (``starttls``:
+  aerc 0.14 always sends STARTTLS on ``imap://`` and stops when the server refuses it)
+  or ``imap+insecure://`` (``none``); ``+oauthbearer`` or ``+xoauth2`` for OAuth2
+  (``XOAUTH2`` unless ``mechanisms`` prefers ``oauthbearer``); no user for
+  ``auth: none``. The user name is percent-encoded: aerc (Go's ``net/url``) logs in with
+  exactly the name in the YAML, ``@``, ``:``, ``/`` and ``%`` included. aerc logs in to
+  IMAP with the ``LOGIN`` command (the password goes as it would with ``PLAIN``).
+- ``source-cred-cmd``: ``password_command`` (``token_command`` for OAuth2). **aerc 0.14
+  runs it with** ``sh -c`` **when it loads the file** (at start), and
+  ``outgoing-cred-cmd`` each time it sends. aerc trims blanks from both ends of what
+  the command prints.
+- ``connection-timeout``: the incoming ``timeout`` in seconds (aerc's default is 30
+  seconds); it bounds the connection and each IMAP command.
+- ``outgoing``: ``smtps+AUTH://USER@HOST:PORT`` (``tls``) or ``smtp+AUTH://...``
+  with ``smtp-starttls = yes`` (``starttls``: aerc 0.14 turns STARTTLS on only for the
+  exact value ``yes``, whatever its man page says, and then refuses a server that does
+  not offer it); ``smtp+AUTH://`` alone for ``none`` (aerc 0.14 then refuses to send
+  to a server that offers STARTTLS). ``AUTH`` is ``plain`` (or ``login``, the first of
+  the two in ``mechanisms``), ``xoauth2`` or ``oauthbearer`` for OAuth2, and ``none``
+  (no user) for ``auth: none``.
+- ``outgoing-cred-cmd``: the outgoing ``password_command`` (``token_command`` for
+  OAuth2).
+- ``from``: ``"Display Name" <address>`` (the name as an RFC 5322 quoted string; the
+  address alone without ``display_name``). aerc sends from this address.
+
+aerc's own defaults stay: the ``INBOX`` folder opens first, sent mail is not copied
+to a folder (``copy-to``), ``Drafts`` and ``Archive`` are the postpone and archive
+folders.
+
+Values are written between backquotes, which aerc's go-ini parser reads raw: without
+them it would cut a value at ``#`` or ``;``, drop surrounding quotes and join a line
+ending in ``\``. Nothing but the two credential commands is ever run: the URLs carry
+no password, and every other key is data. A value holding a control character (a
+line break would start a new key) is refused; the error names the account and the
+setting, never the value.
+
+A private CA: aerc 0.14 has no CA setting, but Go (aerc's language) reads the
+environment variable ``SSL_CERT_FILE``, a PEM file of CAs that replaces the system
+bundle, for every account: ``SSL_CERT_FILE=/etc/mail/ca.pem aerc``. Go also trusts
+the certificates in the folders ``SSL_CERT_DIR`` names (``/etc/ssl/certs`` when it is
+not set); ``SSL_CERT_DIR=/nonexistent`` leaves the file alone.
+
+What aerc 0.14 cannot express (each is a warning, an error with ``--strict``):
+
+- POP3 accounts, and accounts without an incoming server (aerc needs an IMAP
+  ``source`` for every account): the account is left out (use the fetchmail and msmtp
+  targets);
+- an account named ``DEFAULT`` (go-ini's default section, which aerc skips): left out;
+- a ``display_name`` holding ``"`` or ``\``: it is written exactly, but aerc 0.14's
+  composer writes the From name back without escaping it, so a ``"`` is sent as ``'``,
+  a ``\`` is lost, and a ``\`` at the end stops sending;
+- ``tls.ca_file`` (use ``SSL_CERT_FILE`` as above), ``tls.fingerprint``,
+  ``tls.verify: false``, ``tls.verify_hostname: false``, ``tls.client_cert``: aerc
+  always verifies against the trusted CAs;
+- ``tls.min_version`` other than ``1.2``: aerc (Go 1.19) accepts TLS 1.2 and 1.3, so
+  ``1.3`` cannot be enforced and a server that speaks only 1.0 or 1.1 fails;
+- ``auth: gssapi``, ``ntlm``, ``client-cert``;
+- ``mechanisms`` of which aerc supports none (IMAP: ``plain`` or ``login`` for
+  passwords; SMTP: ``plain``, ``login``; OAuth2: ``xoauth2``, ``oauthbearer``);
+- a password login without ``password_command`` (aerc 0.14 does not ask for a
+  password: it would log in with an empty one), OAuth2 without ``token_command``, and
+  a command the chosen ``auth`` does not use (left out);
+- the outgoing ``timeout`` (aerc 0.14 has none for SMTP) and an incoming
+  ``timeout: 0`` (aerc reads ``connection-timeout`` 0 as "give up at once"; its default of 30
+  seconds applies);
+- an IPv6 address as the host of an encrypted outgoing server (aerc 0.14 cuts it at
+  the first ``:`` to check the certificate, so the check fails): use a host name.
+
+How it is tested (tests/targets/test_aerc.py, tests/e2e/test_aerc.py): aerc 0.14 itself
+reads every rendered file, in tmux with a config folder of its own. What it parsed shows
+in what it does: the ``source-cred-cmd`` it ran (the command writes a file), the user
+name and password it logs in with (an IMAP server that records them), the ``from`` it
+names in its debug log, and what an SMTP server receives when it sends (the login, the
+sender, the From header, the ``outgoing-cred-cmd`` it ran). Hostile values (quotes,
+backslashes, ``#``, ``;``, ``%``, ``$()``, backquotes, YAML's line breaks, non-BMP
+characters) read back exactly, and nothing else runs. End to end, aerc lists a message
+in the Dovecot inbox and sends through the test SMTP server, over TLS and STARTTLS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
+
+import jinja2
+
+from ..escape import UnsafeValue
+from ..escape.aerc import aerc_value, rfc5322_quoted, url_user
+from ..model import Account, Auth, Model, Protocol, Security, Server
+from . import Gap, Rendered, RenderedFile
+
+NAME = "aerc"
+TITLE = "aerc (0.14): ~/.config/aerc/accounts.conf, a source and an outgoing URL per account"
+FILE_NAME = "accounts.conf"
+OPTIONS: Mapping[str, str] = {}
+
+CAPABILITIES: Mapping[str, str] = {
+    "imap": "yes: source imaps://, imap:// or imap+insecure://",
+    "pop3": "no: aerc has no POP3 (the account is left out; use the fetchmail target)",
+    "smtp": "yes: outgoing smtps:// or smtp:// (an account also needs an IMAP incoming server)",
+    "security: tls": "yes: imaps:// and smtps://",
+    "security: starttls": "yes: imap://, and smtp:// with smtp-starttls = yes (both refuse a server without STARTTLS)",
+    "security: none": "yes: imap+insecure://, and smtp:// without smtp-starttls "
+    "(aerc 0.14 then refuses a server that offers STARTTLS)",
+    "auth: password": "yes: the user in the URL, the password from the cred command "
+    "(IMAP LOGIN; SMTP +plain or +login)",
+    "auth: oauth2": "yes: +xoauth2 or +oauthbearer, the token from the cred command",
+    "auth: gssapi": "no: aerc 0.14 has no GSSAPI",
+    "auth: ntlm": "no: aerc 0.14 has no NTLM",
+    "auth: client-cert": "no: aerc 0.14 has no client certificates",
+    "password_command": "yes: source-cred-cmd (run by sh -c when aerc starts) and outgoing-cred-cmd",
+    "token_command": "yes: source-cred-cmd and outgoing-cred-cmd (with auth oauth2)",
+    "mechanisms": "partial: SMTP plain or login, OAuth2 xoauth2 or oauthbearer (the first named); IMAP logs in "
+    "with LOGIN",
+    "tls.ca_file": "no: aerc 0.14 has no CA setting; start it with SSL_CERT_FILE=CA (every account)",
+    "tls.fingerprint": "no: aerc 0.14 has no certificate pinning",
+    "tls.verify: false": "no: aerc 0.14 always verifies the certificate and the host name",
+    "tls.min_version": "partial: aerc (Go 1.19) accepts TLS 1.2 and newer, whatever is declared",
+    "timeout": "partial: connection-timeout for IMAP (not 0); aerc 0.14 has no SMTP timeout",
+    "leave_on_server": "no: POP3 only, and aerc has no POP3",
+    "leave_days": "no: POP3 only, and aerc has no POP3",
+}
+
+#: security -> (scheme, suffix after the auth suffix): aerc 0.14 strips "+insecure" first, then "+xoauth2".
+_IMAP_SCHEME: Mapping[Security, tuple[str, str]] = {
+    Security.TLS: ("imaps", ""),
+    Security.STARTTLS: ("imap", ""),
+    Security.NONE: ("imap", "+insecure"),
+}
+
+_SMTP_SCHEME: Mapping[Security, tuple[str, str]] = {
+    Security.TLS: ("smtps", ""),
+    Security.STARTTLS: ("smtp", ""),
+    Security.NONE: ("smtp", ""),
+}
+
+#: auth -> the mechanisms aerc can use for it, on (IMAP, SMTP); the first named in ``mechanisms`` wins, else the
+#: first here. IMAP logs in with the LOGIN command, which sends the password as PLAIN or LOGIN would.
+_MECHANISMS: Mapping[Auth, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    Auth.PASSWORD: (("plain", "login"), ("plain", "login")),
+    Auth.OAUTH2: (("xoauth2", "oauthbearer"), ("xoauth2", "oauthbearer")),
+    Auth.NONE: (("none",), ("none",)),
+}
+
+#: Which command each auth runs.
+_COMMAND_FIELD: Mapping[Auth, str] = {
+    Auth.PASSWORD: "password_command",
+    Auth.OAUTH2: "token_command",
+}
+
+#: tls.min_version that aerc 0.14 enforces as declared: Go 1.19's client accepts TLS 1.2 and 1.3 only.
+_GO_MIN_VERSION = "1.2"
+
+POP3_GAP = "aerc has no POP3: the account is left out (use the fetchmail target)"
+NO_SOURCE_GAP = (
+    "aerc 0.14 needs an incoming IMAP server (source) for every account: the account is left out "
+    "(use the msmtp target to send)"
+)
+DEFAULT_GAP = "aerc skips a section named DEFAULT (go-ini's default section): the account is left out; rename it"
+NO_TOKEN_GAP = (
+    "auth oauth2 needs a token_command that prints an access token (lint: MC302); without one the client "
+    "cannot log in: add it"
+)
+DISPLAY_NAME_GAP = (
+    "aerc 0.14's composer writes the From name back without escaping it: a \" becomes ' and a \\ is lost "
+    "(a \\ at the end stops sending); leave them out of display_name"
+)
+NO_PASSWORD_GAP = "aerc 0.14 does not ask for a password: without password_command it logs in with an empty one; add it"
+
+
+class AercAccount(NamedTuple):
+    """One ``[name]`` section, every value decided; ``None`` leaves the key out. The template quotes.
+
+    The template unpacks it in this field order (``{% for name, source, ... in accounts %}``): keep them in step.
+    """
+
+    name: str
+    source: str
+    source_cred_cmd: str | None
+    connection_timeout: str | None  # "45s"
+    outgoing: str | None
+    outgoing_cred_cmd: str | None
+    smtp_starttls: bool
+    from_: str
+
+
+def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
+    gaps: list[Gap] = []
+    accounts: list[AercAccount] = []
+    for account in model.accounts:
+        gaps.extend(account_gaps(account))
+        if _written(account):
+            accounts.append(_account(account))
+    if not accounts:
+        return Rendered((), tuple(gaps))
+    text = env.get_template("aerc/accounts.conf.j2").render(accounts=accounts)
+    return Rendered((RenderedFile(FILE_NAME, text.encode("utf-8"), 0o600),), tuple(gaps))
+
+
+def _written(account: Account) -> bool:
+    incoming = account.incoming
+    return incoming is not None and incoming.protocol is Protocol.IMAP and account.name != "DEFAULT"
+
+
+def account_gaps(account: Account) -> list[Gap]:
+    """Every setting of the account that the rendered section cannot express (the one place gaps are decided)."""
+    incoming = account.incoming
+    if incoming is None:
+        return [Gap(account.name, "incoming", NO_SOURCE_GAP)]
+    if incoming.protocol is not Protocol.IMAP:
+        return [Gap(account.name, "incoming.protocol", POP3_GAP)]
+    if account.name == "DEFAULT":
+        return [Gap(account.name, "name", DEFAULT_GAP)]
+    found: list[Gap] = []
+    if account.display_name is not None and ('"' in account.display_name or "\\" in account.display_name):
+        found.append(Gap(account.name, "display_name", DISPLAY_NAME_GAP))
+    for server in account.servers:
+        outgoing = server.protocol is Protocol.SMTP
+        for setting, applies, advice in _SERVER_GAPS:
+            if applies(server, outgoing):
+                found.append(Gap(account.name, f"{server.side}.{setting}", _advice(advice, server, outgoing)))
+    return found
+
+
+def _advice(advice: str, server: Server, outgoing: bool) -> str:
+    """The advice of a gap with its {auth}, {min_version}, {can} and {advice} filled in."""
+    if "{" not in advice:
+        return advice
+    usable = _MECHANISMS.get(server.auth, ((), ()))[outgoing]
+    command = "use token_command for oauth2" if server.auth is Auth.OAUTH2 else "remove it or change auth"
+    return advice.format(
+        auth=server.auth.value, min_version=server.tls.min_version, can=" or ".join(usable), advice=command
+    )
+
+
+def _encrypted(server: Server) -> bool:
+    return server.security is not Security.NONE
+
+
+def _no_usable_mechanism(server: Server, outgoing: bool) -> bool:
+    usable = _MECHANISMS.get(server.auth)
+    return usable is not None and bool(server.mechanisms) and set(server.mechanisms).isdisjoint(usable[outgoing])
+
+
+#: (setting, does it apply to this server (and is it the outgoing one), what to do instead), in report order.
+#: The advice is formatted with {auth}, {min_version}, {can} (the usable mechanisms) and {advice}.
+_SERVER_GAPS: tuple[tuple[str, Callable[[Server, bool], bool], str], ...] = (
+    ("tls.ca_file", lambda s, o: _encrypted(s) and s.tls.ca_file is not None,
+     "aerc 0.14 has no CA setting: start aerc with SSL_CERT_FILE set to this file (Go reads it, for every "
+     "account); until then the system CAs decide"),
+    ("tls.fingerprint", lambda s, o: _encrypted(s) and s.tls.fingerprint is not None,
+     "aerc 0.14 has no certificate pinning: the certificate is checked against the trusted CAs instead"),
+    ("tls.verify", lambda s, o: _encrypted(s) and not s.tls.verify,
+     "aerc 0.14 always verifies the certificate: the connection fails where it does not verify; trust its CA "
+     "with SSL_CERT_FILE"),
+    ("tls.verify_hostname", lambda s, o: _encrypted(s) and s.tls.verify and not s.tls.verify_hostname,
+     "aerc 0.14 always checks the host name: the connection fails where the certificate does not name the host"),
+    ("tls.min_version", lambda s, o: _encrypted(s) and s.tls.min_version not in (None, _GO_MIN_VERSION),
+     "aerc 0.14 (Go 1.19) accepts TLS 1.2 and 1.3 whatever is declared: {min_version} is not enforced as written"),
+    ("tls.client_cert", lambda s, o: _encrypted(s) and (s.tls.client_cert or s.tls.client_key) is not None,
+     "aerc 0.14 has no client certificates: they are left out"),
+    ("host", lambda s, o: o and _encrypted(s) and ":" in s.host,
+     "aerc 0.14 cuts an IPv6 address at its first ':' to check the SMTP server's certificate, so the check "
+     "fails: use a host name"),
+    ("auth", lambda s, o: s.auth not in _MECHANISMS,
+     "aerc 0.14 has no {auth} authentication: the server is written without it"),
+    ("mechanisms", _no_usable_mechanism,
+     "aerc 0.14 can use only {can} here: none of the mechanisms named is used"),
+    ("token_command", lambda s, o: s.auth is Auth.OAUTH2 and s.token_command is None, NO_TOKEN_GAP),
+    ("password_command",
+     lambda s, o: s.auth is Auth.PASSWORD and s.password_command is None and not s.has_literal_password,
+     NO_PASSWORD_GAP),
+    ("password_command", lambda s, o: s.password_command is not None and s.auth is not Auth.PASSWORD,
+     "auth {auth} does not use it, so it is left out; {advice}"),
+    ("token_command", lambda s, o: s.token_command is not None and s.auth is not Auth.OAUTH2,
+     "auth {auth} does not use it, so it is left out; {advice}"),
+    ("timeout", lambda s, o: o and s.timeout is not None, "aerc 0.14 has no timeout for SMTP: it is left out"),
+    ("timeout", lambda s, o: not o and s.timeout == 0,
+     "aerc 0.14 reads connection-timeout 0 as 'give up at once': left out, so aerc's default of 30 seconds "
+     "applies; give a number of seconds"),
+)  # fmt: skip
+
+
+def _account(account: Account) -> AercAccount:
+    incoming = account.incoming
+    assert incoming is not None  # _written
+
+    def checked(setting: str, value: str | None) -> str | None:
+        """The value if go-ini can read it back; UnsafeValue naming account and setting otherwise."""
+        if value is not None:
+            try:
+                aerc_value(value)
+            except UnsafeValue as exc:
+                raise UnsafeValue(f"account {account.name}: {setting}: {exc}") from None
+        return value
+
+    outgoing = account.outgoing
+    timeout = incoming.timeout
+    return AercAccount(
+        name=account.name,
+        source=_url(_IMAP_SCHEME[incoming.security], incoming, outgoing=False),
+        source_cred_cmd=checked(f"incoming.{_command_field(incoming)}", _command(incoming)),
+        connection_timeout=f"{timeout}s" if timeout else None,
+        outgoing=_url(_SMTP_SCHEME[outgoing.security], outgoing, outgoing=True) if outgoing is not None else None,
+        outgoing_cred_cmd=(
+            checked(f"outgoing.{_command_field(outgoing)}", _command(outgoing)) if outgoing is not None else None
+        ),
+        smtp_starttls=outgoing is not None and outgoing.security is Security.STARTTLS,
+        from_=_from(checked("address", account.address) or "", checked("display_name", account.display_name)),
+    )
+
+
+def _url(scheme: tuple[str, str], server: Server, *, outgoing: bool) -> str:
+    """``scheme[+auth][+insecure]://user@host:port``: the user percent-encoded; no user (and +none on SMTP) for
+    auth none."""
+    mechanisms = _MECHANISMS.get(server.auth)
+    suffix = ""
+    if mechanisms is not None:
+        usable = mechanisms[outgoing]
+        mechanism = next((m for m in server.mechanisms if m in usable), usable[0])
+        if server.auth is Auth.OAUTH2 or outgoing:
+            suffix = f"+{mechanism}"
+    host = f"[{server.host}]" if ":" in server.host else server.host
+    user = "" if server.auth is Auth.NONE else f"{url_user(server.username)}@"
+    return f"{scheme[0]}{suffix}{scheme[1]}://{user}{host}:{server.port}"
+
+
+def _command_field(server: Server) -> str:
+    return _COMMAND_FIELD.get(server.auth, "password_command")
+
+
+def _command(server: Server) -> str | None:
+    field = _COMMAND_FIELD.get(server.auth)
+    return getattr(server, field) if field is not None else None
+
+
+def _from(address: str, display_name: str | None) -> str:
+    """``"Name" <address>`` (or the address alone), as Go's net/mail reads it back; dots that a dot-atom
+    cannot hold (leading, trailing, doubled) put the local part in quotes."""
+    local, _, domain = address.rpartition("@")
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        local = rfc5322_quoted(local)
+    if display_name is None:
+        return f"{local}@{domain}"
+    return f"{rfc5322_quoted(display_name)} <{local}@{domain}>"

@@ -1,0 +1,97 @@
+"""aerc 0.14 with the rendered accounts.conf: the Dovecot inbox on a terminal, and sending through SMTP.
+
+The rendered file is aerc's only accounts.conf (its own config folder through
+``XDG_CONFIG_HOME``; tests/targets/_aerc_client.py), unchanged. The passwords come from the
+rendered ``source-cred-cmd`` and ``outgoing-cred-cmd`` (the account's password_command). aerc
+0.14 has no CA setting: the test CA is trusted through ``SSL_CERT_FILE``, which Go reads, so
+the account file declares no ``tls.ca_file`` (that would be a gap).
+"""
+
+from __future__ import annotations
+
+import email
+import email.utils
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import deliver, imap_messages, logins, new_message, render, server
+from tests.servers import ALICE, CAROL, Certificates, Dovecot, SmtpServer, User
+from tests.targets._aerc_client import aerc
+
+#: (security of both servers, the user: carol's password holds every quoting character)
+CASES = [("tls", ALICE), ("starttls", CAROL)]
+
+
+def _server(
+    protocol: str, port: int, security: str, user: User, *, certs: Certificates, directory: Path
+) -> dict[str, Any]:
+    declared = server(protocol, port, security, user, certs=certs, directory=directory)
+    del declared["tls"]  # aerc trusts the test CA through SSL_CERT_FILE
+    return declared
+
+
+def _rendered(account: dict[str, Any], directory: Path) -> bytes:
+    files = render("aerc", {"work": account}, directory)
+    assert list(files) == ["accounts.conf"]
+    assert files["accounts.conf"].stat().st_mode & 0o777 == 0o600
+    return files["accounts.conf"].read_bytes()
+
+
+@pytest.mark.parametrize(("security", "user"), CASES)
+def test_aerc_shows_the_imap_inbox(  # noqa: PLR0917 (pytest fixtures)
+    tmp_path: Path, home: Path, certs: Certificates, dovecot: Dovecot, security: str, user: User
+) -> None:
+    port = dovecot.ports.imaps if security == "tls" else dovecot.ports.imap
+    incoming = _server("imap", port, security, user, certs=certs, directory=tmp_path)
+    conf = _rendered({"address": user.name, "incoming": incoming}, tmp_path)
+    subject, message = new_message("bob@example.net", user.name)
+    deliver(dovecot, user, message)
+
+    with aerc(conf, home, SSL_CERT_FILE=str(certs.ca)) as client:
+        screen = client.wait_for(subject)
+
+    assert subject in screen, screen  # the INBOX lists the delivered message
+    found = logins(dovecot, "imap-login", user)
+    assert found and all(", TLS" in line for line in found), found  # as the declared user, over TLS
+    assert imap_messages(dovecot, user, certs) == 1
+
+
+@pytest.mark.parametrize(("security", "user"), CASES)
+def test_aerc_sends_through_the_rendered_outgoing_url(  # noqa: PLR0917 (pytest fixtures)
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    home: Path,
+    certs: Certificates,
+    dovecot: Dovecot,
+    security: str,
+    user: User,
+) -> None:
+    smtp: SmtpServer = request.getfixturevalue("smtp_starttls" if security == "starttls" else "smtp_tls")
+    port = dovecot.ports.imaps if security == "tls" else dovecot.ports.imap
+    outgoing = _server("smtp", smtp.port, security, user, certs=certs, directory=tmp_path)
+    del outgoing["timeout"]  # aerc 0.14 has no SMTP timeout (a gap)
+    account = {
+        "address": user.name,
+        "display_name": "E2E Test",
+        "incoming": _server("imap", port, security, user, certs=certs, directory=tmp_path),
+        "outgoing": outgoing,
+    }
+    conf = _rendered(account, tmp_path)
+    assert (b"\nsmtp-starttls = yes\n" in conf) is (security == "starttls")
+
+    with aerc(conf, home, SSL_CERT_FILE=str(certs.ca), EDITOR="true") as client:
+        client.wait_for("[work] Connected")
+        client.term.keys(":compose -H To:bob@example.net -H Subject:e2e-aerc hello", "Enter")
+        review = client.wait_for("Send this email?")
+        client.term.keys("y")
+        screen = client.wait_for("Message sent.")
+
+    assert "Message sent." in screen, (review, screen)
+    [received] = smtp.messages
+    assert received.login == user.name  # the user in the URL, with the password outgoing-cred-cmd printed
+    assert (received.mail_from, received.rcpt_tos) == (user.name, ("bob@example.net",))
+    message = email.message_from_bytes(received.content)
+    assert message["Subject"] == "e2e-aerc"
+    assert email.utils.parseaddr(str(message["From"])) == ("E2E Test", user.name)

@@ -1,0 +1,182 @@
+"""Running the real aerc 0.14 on a rendered accounts.conf, and an IMAP server that records what aerc sent.
+
+aerc has no mode that prints what it parsed and runs only on a terminal. So it runs in a
+detached tmux session (tests/e2e/test_mutt.py's :class:`Terminal`) with a config folder of
+its own (``XDG_CONFIG_HOME``; aerc 0.14 has no ``--config``), and what it parsed shows in
+what it does: the command its ``source-cred-cmd`` ran (it writes a file), the user name and
+password it logs in with (:class:`ImapStub` records them), the status line (an error names
+what aerc refused), and for sending, what the SMTP server receives.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+from tests.conftest import need
+from tests.e2e.test_mutt import Terminal, terminal
+from tests.servers import ScriptedServer
+from tests.targets.test_mbsync import _read_command
+
+#: Every wait for aerc is bounded by this many seconds.
+AERC_TIMEOUT = 30.0
+
+#: What Go's strings.TrimSpace trims (unicode.IsSpace): aerc trims a cred command's output with it.
+GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+
+
+class Login(NamedTuple):
+    tls: bool  # the login came over TLS
+    command: str  # LOGIN, AUTHENTICATE XOAUTH2, AUTHENTICATE OAUTHBEARER
+    user: str
+    secret: str  # the password, or the OAuth2 token
+
+
+def _oauth(mechanism: str, blob: bytes) -> tuple[str, str]:
+    """(user, token) from an XOAUTH2 or OAUTHBEARER initial response."""
+    text = blob.decode("utf-8")
+    if mechanism == "XOAUTH2":  # user=U\x01auth=Bearer T\x01\x01
+        fields = dict(p.split("=", 1) for p in text.split("\x01") if "=" in p)
+        return fields["user"], fields["auth"].removeprefix("Bearer ")
+    header, _, rest = text.partition("\x01")  # n,a=U,\x01host=..\x01auth=Bearer T\x01\x01 (RFC 7628)
+    user = next(p[2:] for p in header.split(",") if p.startswith("a=")).replace("=2C", ",").replace("=3D", "=")
+    fields = dict(p.split("=", 1) for p in rest.split("\x01") if "=" in p)
+    return user, fields["auth"].removeprefix("Bearer ")
+
+
+class ImapStub:
+    """An IMAP server on 127.0.0.1 that accepts any login, records it, and answers the rest with an empty INBOX."""
+
+    def __init__(self, context: ssl.SSLContext | None, *, implicit: bool, offer_starttls: bool = True) -> None:
+        self.context = context
+        self.implicit = implicit
+        self.starttls = " STARTTLS" if offer_starttls else ""
+        self.logins: list[Login] = []
+        self.server = ScriptedServer(self._script)
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def _caps(self, secure: bool) -> str:
+        return "IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER SASL-IR" + ("" if secure else self.starttls)
+
+    def _script(self, conn: socket.socket, stop: threading.Event) -> None:
+        secure = self.implicit
+        stream: socket.socket = self.context.wrap_socket(conn, server_side=True) if secure and self.context else conn
+        reader = stream.makefile("rb")
+        stream.sendall(f"* OK [CAPABILITY {self._caps(secure)}] stub ready\r\n".encode())
+        while words := _read_command(reader, stream):
+            tag, verb, args = words[0], words[1].upper(), words[2:]
+            reply = f"{tag} OK done\r\n"
+            if verb == "CAPABILITY":
+                reply = f"* CAPABILITY {self._caps(secure)}\r\n" + reply
+            elif verb == "STARTTLS":
+                if secure or not self.starttls or self.context is None:
+                    stream.sendall(f"{tag} BAD STARTTLS not offered\r\n".encode())
+                    continue
+                stream.sendall(reply.encode())
+                stream = self.context.wrap_socket(conn, server_side=True)
+                reader = stream.makefile("rb")
+                secure = True
+                continue
+            elif verb == "LOGIN":
+                self.logins.append(Login(secure, "LOGIN", args[0], args[1]))
+            elif verb == "AUTHENTICATE":
+                mechanism = args[0].upper()
+                self.logins.append(
+                    Login(secure, f"AUTHENTICATE {mechanism}", *_oauth(mechanism, base64.b64decode(args[1])))
+                )
+            elif verb in ("SELECT", "EXAMINE"):
+                reply = "* 0 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 1] ok\r\n* FLAGS ()\r\n" + reply
+            elif verb == "LIST":
+                reply = '* LIST () "." INBOX\r\n' + reply
+            elif verb == "LOGOUT":
+                stream.sendall(f"* BYE\r\n{reply}".encode())
+                return
+            stream.sendall(reply.encode())
+
+    def wait_for_login(self, timeout: float = AERC_TIMEOUT) -> list[Login]:
+        deadline = time.monotonic() + timeout
+        while not self.logins and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return list(self.logins)
+
+    def __enter__(self) -> ImapStub:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+
+
+class Aerc(NamedTuple):
+    term: Terminal
+    config: Path  # XDG_CONFIG_HOME: aerc/accounts.conf is in it
+    log: Path  # aerc's debug log
+
+    def wait_for(self, text: str, timeout: float = AERC_TIMEOUT) -> str:
+        return self.term.wait_for(text, timeout)
+
+    def parsed_from(self, account: str) -> list[str]:
+        """The ``from`` values aerc read for the account: it logs each one (accounts.go) at debug level."""
+        marker = f" accounts.conf: [{account}] from = "
+        # split at \n only: a value may hold \x85 or \u2028, which str.splitlines would also split at
+        lines = self.log.read_text("utf-8").split("\n") if self.log.exists() else []
+        return [line.split(marker, 1)[1] for line in lines if marker in line]
+
+
+@contextlib.contextmanager
+def aerc(accounts_conf: bytes, home: Path, **env: str) -> Iterator[Aerc]:
+    """aerc started in tmux on this accounts.conf (mode 0600), in a config folder of its own under ``home``."""
+    binary = need("aerc", "tmux")["aerc"]
+    config = home / "config"
+    (config / "aerc").mkdir(parents=True, exist_ok=True)
+    path = config / "aerc" / "accounts.conf"
+    path.write_bytes(accounts_conf)
+    path.chmod(0o600)
+    # the test's own aerc.conf (aerc's defaults otherwise): a debug log, where aerc names the from it read
+    log = home / "aerc.log"
+    (config / "aerc" / "aerc.conf").write_text(f"[general]\nlog-file={log}\nlog-level=debug\n")
+    # aerc's Unix socket (aerc.sock) lives in XDG_RUNTIME_DIR: a short private folder (a socket path holds 107 bytes)
+    runtime = Path(tempfile.mkdtemp(prefix="mailconf-aerc-"))
+    try:
+        with terminal(home, XDG_CONFIG_HOME=str(config), XDG_RUNTIME_DIR=str(runtime), **env) as term:
+            term.start([binary], home)
+            yield Aerc(term, config, log)
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def load_failure(accounts_conf: bytes, home: Path, mode: int = 0o600) -> subprocess.CompletedProcess[str]:
+    """aerc started without a terminal on a file it cannot load: it says why on stderr and exits 1 before its
+    UI starts (a file that loads would go on to fail at the UI, panicking: use :func:`aerc` for those)."""
+    binary = need("aerc")["aerc"]
+    config = home / "config-load"
+    (config / "aerc").mkdir(parents=True, exist_ok=True)
+    path = config / "aerc" / "accounts.conf"
+    path.write_bytes(accounts_conf)
+    path.chmod(mode)
+    (config / "aerc" / "aerc.conf").write_text("")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "XDG_CONFIG_HOME": str(config), "LC_ALL": "C.UTF-8"}
+    return subprocess.run(
+        [binary],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=home,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # no controlling terminal: aerc can never take over the one running the tests
+        timeout=AERC_TIMEOUT,
+        check=False,
+    )
