@@ -91,6 +91,198 @@ FEATURES: tuple[str, ...] = (
     "leave_days",
 )
 
+#: The rows that say which servers a target configures. A protocol marked "no" is out of the target's scope
+#: (msmtp only sends): such a server is left out as the module's docstring says, not reported per account.
+PROTOCOL_FEATURES: tuple[str, ...] = ("imap", "pop3", "smtp")
+
+#: feature -> (the Server attribute read, which is also the setting a gap names after "incoming."/"outgoing.",
+#: and the value it has when the feature is not declared; for "security: X" and "auth: X", the value that
+#: declares it). Every row of FEATURES but the protocols; tests/targets/test_contract.py checks each one on
+#: every target.
+DECLARES: Mapping[str, tuple[str, object]] = {
+    **{f"security: {s.value}": ("security", s) for s in Security if s is not Security.STARTTLS_OPTIONAL},
+    **{f"auth: {a.value}": ("auth", a) for a in Auth if a is not Auth.NONE},
+    "password_command": ("password_command", None),
+    "token_command": ("token_command", None),
+    "mechanisms": ("mechanisms", ()),
+    "tls.ca_file": ("tls.ca_file", None),
+    "tls.fingerprint": ("tls.fingerprint", None),
+    "tls.verify: false": ("tls.verify", True),
+    "tls.min_version": ("tls.min_version", None),
+    "timeout": ("timeout", None),
+    "leave_on_server": ("leave_on_server", None),
+    "leave_days": ("leave_days", None),
+}
+
+#: The one message for ``auth: oauth2`` without ``token_command``, on every target that runs a token command.
+NO_TOKEN_COMMAND = (
+    "auth oauth2 needs a token_command that prints an access token (lint: MC302); without one the client "
+    "cannot log in: add it"
+)
+
+
+#: A gap's setting on each side, ("incoming.SETTING", "outgoing.SETTING") (indexed by "is it outgoing"), and
+#: its message.
+_Rule = tuple[tuple[str, str], str]
+
+
+class GapRules(NamedTuple):
+    """What a target cannot express, decided once from its capability table (see :func:`gap_rules`).
+
+    Laid out for speed: a render of 10,000 accounts asks for every server, and nearly every server declares
+    none of these, which one C-level read and tuple comparison (``values(server) == defaults``) answers.
+    """
+
+    #: (value, rule) for the "security: X" and "auth: X" features marked no
+    securities: tuple[tuple[Security, _Rule], ...]
+    auths: tuple[tuple[Auth, _Rule], ...]
+    #: the other features marked no: their fields read at once, the values that mean "not declared", a rule each
+    values: Callable[[Server], tuple[object, ...]] | None
+    defaults: tuple[object, ...]
+    value_rules: tuple[_Rule, ...]
+    #: the target runs token_command for oauth2, so oauth2 without one is a gap (NO_TOKEN_COMMAND)
+    needs_token: bool
+
+
+def _sides(setting: str) -> tuple[str, str]:
+    return f"incoming.{setting}", f"outgoing.{setting}"
+
+
+_NO_TOKEN_RULE: _Rule = (_sides("token_command"), NO_TOKEN_COMMAND)
+
+
+def gap_rules(
+    capabilities: Mapping[str, str], instead: Mapping[str, str] | None = None, own: Collection[str] = ()
+) -> GapRules:
+    """The rules behind :meth:`Gaps.unsupported`: every feature the target marks ``no`` is a gap wherever a
+    server declares it, with the target's message from ``instead`` (keyed by feature), else the capability
+    cell's own reason. ``own``: ``no`` features the target reports itself, because its message depends on
+    the server (tests/targets/test_contract.py checks that the gap comes all the same). A key of ``instead``
+    or ``own`` that is not a ``no`` feature is a mistake (ValueError)."""
+    messages = dict(instead or {})
+    unknown = {f for f in own if not capabilities.get(f, "").startswith("no")}
+    securities: list[tuple[Security, _Rule]] = []
+    auths: list[tuple[Auth, _Rule]] = []
+    fields: list[str] = []
+    defaults: list[object] = []
+    value_rules: list[_Rule] = []
+    for feature, (setting, value) in DECLARES.items():
+        cell = capabilities[feature]
+        if not cell.startswith("no") or feature in own:
+            continue
+        message = messages.pop(feature, None) or cell.partition(":")[2].strip() or f"the target has no {setting}"
+        rule = (_sides(setting), message)
+        if isinstance(value, Security):
+            securities.append((value, rule))
+        elif isinstance(value, Auth):
+            auths.append((value, rule))
+        else:
+            fields.append(setting)
+            defaults.append(value)
+            value_rules.append(rule)
+    unknown.update(messages)
+    if unknown:
+        raise ValueError(f"features that are not marked no: {', '.join(sorted(unknown))}")
+    if len(fields) == 1:  # attrgetter of one name returns the value itself, not a 1-tuple: read it twice
+        fields.append(fields[0])
+        defaults.append(defaults[0])
+    return GapRules(
+        tuple(securities),
+        tuple(auths),
+        attrgetter(*fields) if fields else None,
+        tuple(defaults),
+        tuple(value_rules),
+        not capabilities["token_command"].startswith("no"),
+    )
+
+
+class Gaps:
+    """The gaps of one render, in the order found: the one way every target reports what it cannot express.
+
+    :meth:`unsupported` adds the gaps a target's capability table implies (its ``no`` features, and
+    oauth2 without a token command); :meth:`add` and :meth:`server` add the target's own (a ``partial``
+    feature's failing case, a value that does not fit). A target returns ``Rendered(files, gaps.found)``.
+    """
+
+    __slots__ = ("found",)
+
+    def __init__(self) -> None:
+        self.found: list[Gap] = []
+
+    def add(self, account: Account, setting: str, instead: str) -> None:
+        self.found.append(Gap(account.name, setting, instead))
+
+    def server(self, account: Account, server: Server, setting: str, instead: str) -> None:
+        """A gap in one server's setting: ``incoming.SETTING`` or ``outgoing.SETTING``."""
+        self.found.append(Gap(account.name, f"{server.side}.{setting}", instead))
+
+    def unsupported(self, account: Account, server: Server, rules: GapRules) -> None:
+        """The gaps of the features this server declares and the target marks ``no``, in FEATURES order."""
+        outgoing = server.protocol is MailProtocol.SMTP
+        found = self.found
+        for security, (settings, instead) in rules.securities:
+            if server.security is security:
+                found.append(Gap(account.name, settings[outgoing], instead))
+        for auth, (settings, instead) in rules.auths:
+            if server.auth is auth:
+                found.append(Gap(account.name, settings[outgoing], instead))
+        if rules.values is not None:
+            values = rules.values(server)
+            if values != rules.defaults:
+                for v, d, (settings, instead) in zip(values, rules.defaults, rules.value_rules, strict=False):
+                    if v != d:
+                        found.append(Gap(account.name, settings[outgoing], instead))
+        if rules.needs_token and server.auth is Auth.OAUTH2 and server.token_command is None:
+            settings, instead = _NO_TOKEN_RULE
+            found.append(Gap(account.name, settings[outgoing], instead))
+
+
+def unsafe_in(account: str, setting: str, exc: UnsafeValue) -> UnsafeValue:
+    """The error for a value that cannot be written: it names the account and setting, never the value."""
+    return UnsafeValue(f"account {account}: {setting}: {exc}")
+
+
+def text_settings(account: Account) -> list[tuple[str, str | None]]:
+    """Every text an account holds, by setting name (what a template may refuse)."""
+    values: list[tuple[str, str | None]] = [
+        ("address", account.address),
+        ("display_name", account.display_name),
+        ("organization", account.organization),
+    ]
+    for server in account.servers:
+        side = server.side
+        tls = server.tls
+        values += [
+            (f"{side}.host", server.host),
+            (f"{side}.username", server.username),
+            (f"{side}.password_command", server.password_command),
+            (f"{side}.token_command", server.token_command),
+            (f"{side}.tls.ca_file", tls.ca_file),
+            (f"{side}.tls.client_cert", tls.client_cert),
+            (f"{side}.tls.client_key", tls.client_key),
+        ]
+    return values
+
+
+def locate_unsafe(
+    accounts: Iterable[Account], check: Callable[[str], object], refused: UnsafeValue, written: tuple[str, ...] = ()
+) -> UnsafeValue:
+    """A template refused a value (its escaping filter raised ``refused``): the same error, naming the first
+    account and setting whose value ``check`` (that filter) refuses, never the value. ``written``: the
+    settings (prefixes: "outgoing.") the target writes, when not all. Looked up only after a refusal, so a
+    render that succeeds pays nothing for it."""
+    for account in accounts:
+        for setting, value in text_settings(account):
+            if written and not setting.startswith(written):
+                continue
+            if value is not None and not value.isprintable():
+                try:
+                    check(value)
+                except UnsafeValue as exc:
+                    return unsafe_in(account.name, setting, exc)
+    return refused
+
+
 from . import aerc, fetchmail, mbsync, msmtp, mutt, neomutt, offlineimap, outlook, outlook_prf, thunderbird  # noqa: E402
 
 _MODULES: tuple[ModuleType, ...] = (
