@@ -13,7 +13,10 @@ accounts, what can never be rendered (``starttls-optional``, a literal
   load of the file, each into its own folder ``DIR/<target>/``; they need
   ``-o DIR``. A gap or a refusal in any target stops all of them (``--strict``);
 - ``--check`` renders in memory and compares with ``-o DIR``: exit 1 and a
-  unified diff when anything is missing or stale.
+  unified diff when anything is missing or stale;
+- ``--update`` writes what is missing or stale in ``-o DIR`` in place (mode
+  kept, no ``.bak``: for folders under version control) and exits 1 when it
+  changed something, like a formatter's ``--fix`` in pre-commit.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ class RenderRequest(NamedTuple):
     check: bool = False
     strict: bool = False
     options: tuple[str, ...] = ()
+    update: bool = False  # --update: rewrite stale files in place (mode kept, no .bak), exit 1 when any changed
 
 
 class RenderError(FindingsError):
@@ -146,12 +150,16 @@ def render_model(target: Target, model: Model, options: Mapping[str, str]) -> Re
 
 def run_render(request: RenderRequest) -> int:
     from .document import gc_paused
-    from .output import check, write_all
+    from .output import check, update, write_all
 
     targets = choose_targets(request.targets)
     options = parse_options(targets, request.options)
     if request.check and not request.output:
         raise UsageError("--check compares with files on disk: name the directory with -o DIR")
+    if request.update and (request.check or request.force):
+        raise UsageError("--update replaces stale files itself: use it without --check and --force")
+    if request.update and not request.output:
+        raise UsageError("--update rewrites files on disk: name the directory with -o DIR")
     if len(targets) > 1 and not request.output:
         raise UsageError(f"{len(targets)} targets write one folder each: name the directory with -o DIR")
     model, shared = renderable_model(request.file, request.accounts)
@@ -162,6 +170,8 @@ def run_render(request: RenderRequest) -> int:
         raise RenderError(f"{gaps} setting(s) cannot be expressed by {names} (--strict); nothing written")
     if request.check:
         return check(files, Path(request.output or "."))
+    if request.update:
+        return update(files, Path(request.output or "."))
     if request.output:
         write_all(files, Path(request.output), force=request.force)
         return int(ExitCode.OK)
