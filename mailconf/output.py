@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import difflib
 import errno
+import itertools
 import os
 import secrets
 import stat
@@ -143,7 +144,7 @@ class _Output:
             _guarded(self.base, _make_dirs, self.base)
         fd = _guarded(self.base, os.open, self.base, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _O_CLOEXEC)
         self._fds.append(fd)
-        self._folders[""] = _Folder(fd, str(self.base), _guarded(self.base, _names, fd))
+        self._folders[""] = _Folder(fd, str(self.base), frozenset())  # listed once the lock is held
         return True
 
     def folder(self, folder: str, name: str, *, create: bool = False) -> _Folder:
@@ -175,7 +176,8 @@ class _Output:
         if stat.S_ISLNK(info.st_mode):
             raise self.link_refusal(name, parent, leaf)
         if not stat.S_ISDIR(info.st_mode):
-            raise OutputError(f"{path}: is {_kind(info.st_mode)}, not a folder; remove it or choose another -o")
+            what = _kind(info.st_mode) or "a file"
+            raise OutputError(f"{path}: is {what}, not a folder; remove it or choose another -o")
         try:
             fd = os.open(leaf, _OPEN_DIR, dir_fd=parent.fd)
         except OSError as exc:
@@ -225,6 +227,8 @@ class _Output:
                 time.sleep(0.02)
             except OSError:  # a file system without flock (some network ones): link() still never replaces
                 break
+        root = self._folders[""]
+        self._folders[""] = root._replace(names=_guarded(root.path, _names, fd))  # what the previous writer left
         try:
             yield
         finally:
@@ -393,9 +397,9 @@ def _plan(out: _Output, names: Sequence[tuple[RenderedFile, str, str]], *, force
 
 def _backup_names(out: _Output, folder: _Folder, leaf: str, name: str) -> tuple[str, ...]:
     """NAME.bak, NAME.bak.1...: the first free one and a few after it (should another program take it meanwhile)."""
-    candidates = (f"{leaf}.bak", *(f"{leaf}.bak.{n}" for n in range(1, 1_000_000)))
     free: list[str] = []
-    for candidate in candidates:
+    for n in itertools.count():
+        candidate = f"{leaf}.bak.{n}" if n else f"{leaf}.bak"
         if candidate not in folder.names:
             free.append(candidate)
             if len(free) == 8:
