@@ -140,6 +140,20 @@ def test_a_planted_temporary_is_neither_followed_nor_touched(tmp_path: Path, out
     assert listing(out) == [planted.name, "work.conf"]
 
 
+@pytest.mark.parametrize("extra", [["--force"], ["--update"]])
+def test_a_hard_link_to_a_file_outside_is_replaced_never_written_into(
+    extra: list[str], tmp_path: Path, out: Path, outside: Path
+) -> None:
+    """The destination is another name of a file outside -o: mailconf moves a new file over the name (rename),
+    so the outside file keeps its bytes."""
+    os.link(outside, out / "work.conf")
+    assert run("-t", "fake", "-o", str(out), *extra, accounts_file(tmp_path, "work")) == (
+        0 if extra == ["--force"] else 1
+    )
+    assert (out / "work.conf").read_bytes() == WORK
+    assert_untouched(outside)
+
+
 def test_a_directory_where_a_file_goes_is_refused(
     tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
