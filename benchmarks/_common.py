@@ -115,8 +115,8 @@ def ensure_venv(*, rebuild: bool = False) -> Path:
     """A venv with the built mailconf wheel, check-jsonschema and yamllint, byte-compiled.
 
     All three tools run from the same interpreter with their .pyc files present,
-    as pre-commit would run them. Needs ``build`` and ``hatchling`` (or network
-    for build isolation) and pip access to the package index.
+    as pre-commit would run them. Needs pip access to the package index (for the
+    build backend, in an isolated build, and the tools).
     """
     if venv_bin("mailconf").exists() and not rebuild:
         return VENV
@@ -124,7 +124,9 @@ def ensure_venv(*, rebuild: bool = False) -> Path:
     dist = OUT / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     print("building the wheel and the benchmark venv (once; --rebuild to redo) ...", file=sys.stderr)
-    _quiet([sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", str(dist), str(ROOT)], env)
+    # pip builds the wheel in an isolated environment, fetching the build backend (hatchling) from the
+    # package index: nothing needs to be installed into the interpreter running the benchmark
+    _quiet([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist), str(ROOT)], env)
     wheel = next(dist.glob("mailconf-*.whl"))
     if not venv_bin("python").exists():
         _quiet([sys.executable, "-m", "venv", str(VENV)], env)

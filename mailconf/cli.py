@@ -204,6 +204,11 @@ def schema() -> None:
 @click.option("--check", is_flag=True, help="Compare with the files in --output; exit 1 with a diff when stale.")
 @click.option("--strict", is_flag=True, help="Treat a setting the target cannot express as an error.")
 @click.option(
+    "--update",
+    is_flag=True,
+    help="Rewrite missing or stale files in --output in place (mode kept, no .bak); exit 1 when any changed.",
+)
+@click.option(
     "--option",
     "options",
     multiple=True,
@@ -211,11 +216,11 @@ def schema() -> None:
     help="Target option (outlook: profile=NAME, account-id=N); repeatable.",
 )
 def render(file: str, targets: tuple[str, ...], accounts: tuple[str, ...], output: str | None, force: bool,  # noqa: PLR0917
-           check: bool, strict: bool, options: tuple[str, ...]) -> None:  # fmt: skip
+           check: bool, strict: bool, update: bool, options: tuple[str, ...]) -> None:  # fmt: skip
     """Render client configuration for one target, or several from one load of the file."""
     from .commands.render import RenderRequest, run
 
-    sys.exit(run(RenderRequest(file, targets, accounts, output, force, check, strict, options)))
+    sys.exit(run(RenderRequest(file, targets, accounts, output, force, check, strict, options, update)))
 
 
 @cli.command()

@@ -316,7 +316,8 @@ def test_check_fresh_stale_and_missing(tmp_path: Path, capsys: pytest.CaptureFix
         f"--- {home} (on disk)\n+++ {home} (rendered)\n@@ -0,0 +1,2 @@\n+account home\n+host imap.example.org\n"
     )
     assert stderr == (
-        f"mailconf: {home}: missing\nmailconf: rendered files are stale: run the same command without --check\n"
+        f"mailconf: {home}: missing\nmailconf: rendered files are stale: run the same command with --update "
+        "instead of --check to rewrite them\n"
     )
     assert (out / "work.conf").read_bytes() == b"account work\nhost old.example.org\n"  # --check writes nothing
     assert not home.exists()

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from ..errors import ExitCode, UsageError
-from ..targets import TARGETS, Gap
+from ..errors import ExitCode, UsageError, printable
+from ..targets import TARGETS, Gap, RenderedFile
 from . import console
 
 
@@ -21,18 +21,15 @@ class RenderRequest(NamedTuple):
     check: bool = False
     strict: bool = False
     options: tuple[str, ...] = ()
+    update: bool = False  # --update: rewrite stale files in place (mode kept, no .bak), exit 1 when any changed
 
 
 def run(request: RenderRequest) -> int:
-    from ..output import check, write_all
     from ..render import InvalidFile, NeverRendered, RenderError, choose_targets, parse_options, render_file
 
     targets = choose_targets(request.targets)
     options = parse_options(targets, request.options)
-    if request.check and not request.output:
-        raise UsageError("--check compares with files on disk: name the directory with -o DIR")
-    if len(targets) > 1 and not request.output:
-        raise UsageError(f"{len(targets)} targets write one folder each: name the directory with -o DIR")
+    _check_request(request, len(targets))
     try:
         result = render_file(request.file, targets, request.accounts, options)
     except InvalidFile as exc:
@@ -53,16 +50,73 @@ def run(request: RenderRequest) -> int:
             f"{request.file}: target {names} renders no file: no selected account has a server it can express"
             + (" (see the warnings above)" if result.gaps else "")
         )
-    if request.check:
-        return check(result.files, Path(request.output or "."))
     if request.output:
-        write_all(result.files, Path(request.output), force=request.force)
-        return int(ExitCode.OK)
+        return _to_directory(request, result.files, Path(request.output))
     if len(result.files) != 1:
         one_each = len(render_file(request.file, targets, result.accounts[:1], options).files) == 1
         raise UsageError(_several_files([f.name for f in result.files], result.accounts, one_each, request))
     console.out_bytes(result.files[0].content)
     return int(ExitCode.OK)
+
+
+def _check_request(request: RenderRequest, targets: int) -> None:
+    """Options that cannot go together, said before anything is loaded."""
+    if request.check and not request.output:
+        raise UsageError("--check compares with files on disk: name the directory with -o DIR")
+    if request.update and (request.check or request.force):
+        raise UsageError("--update replaces stale files itself: use it without --check and --force")
+    if request.update and not request.output:
+        raise UsageError("--update rewrites files on disk: name the directory with -o DIR")
+    if targets > 1 and not request.output:
+        raise UsageError(f"{targets} targets write one folder each: name the directory with -o DIR")
+
+
+def _to_directory(request: RenderRequest, files: Sequence[RenderedFile], root: Path) -> int:
+    """-o DIR: compare (--check), rewrite what is stale (--update) or write (refusing to replace without --force)."""
+    from ..output import write_all
+
+    if request.check:
+        return check(files, root)
+    if request.update:
+        changed = write_all(files, root, update=True)
+        for label in changed.created:
+            console.say(f"created {label}")
+        for label in changed.replaced:
+            console.say(f"updated {label}")
+        return int(ExitCode.FINDINGS if changed.created or changed.replaced else ExitCode.OK)
+    write_all(files, root, force=request.force)
+    return int(ExitCode.OK)
+
+
+def check(files: Sequence[RenderedFile], root: Path) -> int:
+    """``--check``: exit 0 when every file on disk is up to date, else 1 and a unified diff on standard output.
+
+    The diff shows what a file on disk holds: each line is escaped like every other line printed.
+    """
+    from ..output import compare
+
+    differences = compare(files, root)
+    for difference in differences:
+        if difference.sizes is not None:
+            on_disk, rendered = difference.sizes
+            console.say(
+                f"{difference.label}: differs (on disk {on_disk} bytes, rendered {rendered} bytes; "
+                "too large to show a diff)"
+            )
+            continue
+        console.out("".join(_diff_line(line) for line in difference.diff))
+        if difference.missing:
+            console.say(f"{difference.label}: missing")
+    if differences:
+        console.say("rendered files are stale: run the same command with --update instead of --check to rewrite them")
+        return int(ExitCode.FINDINGS)
+    return int(ExitCode.OK)
+
+
+def _diff_line(line: str) -> str:
+    """A diff line escaped like any other line printed; its own line end (LF or CRLF) kept as it is."""
+    body = line.rstrip("\r\n")
+    return printable(body) + (line[len(body) :] or "\n")
 
 
 def _several_files(files: Sequence[str], accounts: Sequence[str], one_each: bool, request: RenderRequest) -> str:

@@ -1,0 +1,535 @@
+"""How render writes into ``-o DIR`` when the directory is hostile, odd, huge, shared or on a disk.
+
+Issue 13 (4, 6, 7) and issue 8 (2, 7). In-process tests use the fake target of
+tests/test_render_core.py (one ``<account>.conf`` per account); the memory,
+concurrency and kill tests run real ``mailconf render`` processes with real targets.
+Every hostile layout checks the exact message, the exit code, and that the place a
+link points to outside ``-o`` is untouched.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mailconf import output
+from tests.conftest import ROOT
+from tests.test_cli import CLEAN
+from tests.test_render_core import accounts_file, fake_target, mode, run
+
+__all__ = ["fake_target"]  # the fake target, registered for every test here (autouse)
+
+WORK = b"account work\nhost imap.example.org\n"
+REFUSE_1 = "use --check to see the difference, --force to replace them (a .bak copy is kept)"
+
+
+def listing(directory: Path) -> list[str]:
+    return sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*"))
+
+
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    directory = tmp_path / "out"
+    directory.mkdir()
+    return directory
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A file outside -o that links inside -o point to: it must stay exactly as it is."""
+    path = tmp_path / "elsewhere" / "victim"
+    path.parent.mkdir()
+    path.write_bytes(b"not yours\n")
+    return path
+
+
+def assert_untouched(outside: Path) -> None:
+    assert outside.read_bytes() == b"not yours\n"
+    assert listing(outside.parent) == ["victim"]
+
+
+# --- issue 13 (4): nothing written outside -o ---------------------------------------------------------------
+
+
+def test_a_bak_that_is_a_link_outside_is_refused_with_force(
+    tmp_path: Path, out: Path, outside: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (out / "work.conf").write_bytes(b"my edits\n")
+    (out / "work.conf.bak").symlink_to(outside)
+    assert run("-t", "fake", "-o", str(out), "--force", accounts_file(tmp_path, "work")) == 2
+    assert capsys.readouterr().err == f"mailconf: refusing to write 'work.conf.bak' outside {out}\n"
+    assert_untouched(outside)
+    assert (out / "work.conf").read_bytes() == b"my edits\n"
+    assert listing(out) == ["work.conf", "work.conf.bak"]
+
+
+def test_a_numbered_bak_that_is_a_link_is_refused(
+    tmp_path: Path, out: Path, outside: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (out / "work.conf").write_bytes(b"my edits\n")
+    (out / "work.conf.bak").write_bytes(b"older\n")
+    (out / "work.conf.bak.1").symlink_to(outside)
+    assert run("-t", "fake", "-o", str(out), "--force", accounts_file(tmp_path, "work")) == 2
+    assert capsys.readouterr().err == f"mailconf: refusing to write 'work.conf.bak.1' outside {out}\n"
+    assert_untouched(outside)
+    assert (out / "work.conf.bak").read_bytes() == b"older\n"
+
+
+def test_a_link_inside_the_directory_is_refused_too(
+    tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (out / "mine.txt").write_bytes(b"mine\n")
+    (out / "work.conf").symlink_to("mine.txt")
+    assert run("-t", "fake", "-o", str(out), "--force", accounts_file(tmp_path, "work")) == 2
+    assert capsys.readouterr().err == (
+        f"mailconf: refusing to write 'work.conf': {out.resolve()}/work.conf is a symbolic link; "
+        "mailconf never writes through one inside -o: remove it\n"
+    )
+    assert (out / "mine.txt").read_bytes() == b"mine\n"
+
+
+def test_a_dangling_link_outside_is_refused_and_nothing_is_created_there(
+    tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "elsewhere" / "created-by-mailconf"
+    target.parent.mkdir()
+    (out / "work.conf").symlink_to(target)
+    assert run("-t", "fake", "-o", str(out), accounts_file(tmp_path, "work")) == 2
+    assert capsys.readouterr().err == f"mailconf: refusing to write 'work.conf' outside {out}\n"
+    assert listing(target.parent) == []
+
+
+def test_a_folder_that_is_a_link_outside_is_refused(
+    tmp_path: Path, out: Path, outside: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (out / "sub").symlink_to(outside.parent)
+    assert run("-t", "fake", "-o", str(out), "--option", "dir=sub/", accounts_file(tmp_path, "work")) == 2
+    assert capsys.readouterr().err == f"mailconf: refusing to write 'sub/work.conf' outside {out}\n"
+    assert_untouched(outside)
+
+
+def test_a_target_folder_that_is_a_link_outside_is_refused(
+    tmp_path: Path, out: Path, outside: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (out / "msmtp").symlink_to(outside.parent)
+    assert run("-t", "fake", "-t", "msmtp", "-o", str(out), "--force", accounts_file(tmp_path, "work")) == 2
+    assert capsys.readouterr().err == f"mailconf: refusing to write 'msmtp/.msmtprc' outside {out}\n"
+    assert_untouched(outside)
+    assert listing(out) == ["msmtp"]  # fake/ was not written either: everything is checked first
+
+
+def test_a_planted_temporary_is_neither_followed_nor_touched(tmp_path: Path, out: Path, outside: Path) -> None:
+    """The first temporary name mailconf tries is taken by a link: it picks another name, leaves the link alone."""
+    planted = out / f".work.conf.mailconf-{os.getpid()}.tmp"
+    planted.symlink_to(outside)
+    assert run("-t", "fake", "-o", str(out), accounts_file(tmp_path, "work")) == 0
+    assert (out / "work.conf").read_bytes() == WORK
+    assert_untouched(outside)
+    assert planted.is_symlink()
+    assert listing(out) == [planted.name, "work.conf"]
+
+
+@pytest.mark.parametrize("extra", [["--force"], ["--update"]])
+def test_a_hard_link_to_a_file_outside_is_replaced_never_written_into(
+    extra: list[str], tmp_path: Path, out: Path, outside: Path
+) -> None:
+    """The destination is another name of a file outside -o: mailconf moves a new file over the name (rename),
+    so the outside file keeps its bytes."""
+    os.link(outside, out / "work.conf")
+    assert run("-t", "fake", "-o", str(out), *extra, accounts_file(tmp_path, "work")) == (
+        0 if extra == ["--force"] else 1
+    )
+    assert (out / "work.conf").read_bytes() == WORK
+    assert_untouched(outside)
+
+
+def test_a_directory_where_a_file_goes_is_refused(
+    tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (out / "work.conf").mkdir()
+    for extra in ([], ["--force"], ["--update"], ["--check"]):
+        assert run("-t", "fake", "-o", str(out), *extra, accounts_file(tmp_path, "work")) == 2
+        assert capsys.readouterr().err == (
+            f"mailconf: {out.resolve()}/work.conf: is a directory, not a regular file; remove it or choose another -o\n"
+        )
+    assert listing(out) == ["work.conf"]
+
+
+def test_a_file_where_a_folder_goes_is_refused(tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (out / "sub").write_bytes(b"x\n")
+    assert run("-t", "fake", "-o", str(out), "--option", "dir=sub/", accounts_file(tmp_path, "work")) == 2
+    assert capsys.readouterr().err == (
+        f"mailconf: {out.resolve()}/sub: is a file, not a folder; remove it or choose another -o\n"
+    )
+    assert (out / "sub").read_bytes() == b"x\n"
+
+
+def test_a_name_with_dot_dot_is_refused_before_anything_is_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "new"
+    assert run("-t", "fake", "-o", str(out), "--option", "dir=a/../../", accounts_file(tmp_path, "work")) == 2
+    assert capsys.readouterr().err == f"mailconf: refusing to write 'a/../../work.conf' outside {out}\n"
+    assert not out.exists()
+
+
+def test_o_itself_may_be_a_link(tmp_path: Path, out: Path) -> None:
+    """-o is the user's own choice: a link there is followed (only links inside it are refused)."""
+    (tmp_path / "link").symlink_to(out)
+    assert run("-t", "fake", "-o", str(tmp_path / "link"), accounts_file(tmp_path, "work")) == 0
+    assert (out / "work.conf").read_bytes() == WORK
+
+
+# --- issue 13 (6): non-regular files are never opened; huge files are never read whole ------------------------
+
+
+def _fifo(path: Path) -> str:
+    os.mkfifo(path)
+    return "a FIFO (named pipe)"
+
+
+def _socket(path: Path) -> str:
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(path))
+    server.close()
+    return "a socket"
+
+
+def _device(path: Path) -> str:
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 3))  # what /dev/null is
+    except PermissionError:
+        pytest.skip("making a device node needs root (CAP_MKNOD)")
+    return "a character device"
+
+
+@pytest.mark.parametrize("make", [_fifo, _socket, _device], ids=["fifo", "socket", "device"])
+@pytest.mark.parametrize(
+    "extra", [[], ["--force"], ["--update"], ["--check"]], ids=["write", "force", "update", "check"]
+)
+def test_a_non_regular_file_where_a_file_goes_is_refused_unopened(
+    make: object, extra: list[str], tmp_path: Path, out: Path
+) -> None:
+    """A real process: a FIFO that were opened would block it (the timeout is a hang guard, not a measure)."""
+    assert callable(make)
+    kind = make(out / ".msmtprc")
+    file = tmp_path / "accounts.yaml"
+    file.write_text(CLEAN)
+    done = subprocess.run(
+        [sys.executable, "-m", "mailconf", "render", "-t", "msmtp", str(file), "-o", str(out), *extra],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"mailconf: {out.resolve()}/.msmtprc: is {kind}, not a regular file; remove it or choose another -o\n"
+    )
+    assert listing(out) == [".msmtprc"]
+
+
+BIG = 256 << 20
+
+
+_PEAK = (
+    "import sys\n"
+    "from mailconf.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "print(next(line for line in open('/proc/self/status') if line.startswith('VmHWM:')).split()[1])\n"
+    "sys.exit(code)\n"
+)
+
+
+def _render_process(argv: list[str], cwd: Path) -> tuple[int, str, int]:
+    """A real render process: exit code, stderr and its peak resident memory in KiB.
+
+    The peak is the process's own VmHWM, read by itself as it ends: the ru_maxrss of a child
+    of pytest starts at pytest's size (it is kept across exec), so it would measure pytest."""
+    if not Path("/proc/self/status").exists():
+        pytest.skip("reads the peak from /proc/self/status (Linux)")
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, "render", *argv],
+        cwd=cwd,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return done.returncode, done.stderr, int(done.stdout.splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "message"),
+    [
+        ([], 2, "mailconf: refusing to replace 1 file(s) whose content differs: {path}; " + REFUSE_1 + "\n"),
+        (
+            ["--check"],
+            1,
+            "mailconf: out/.msmtprc: differs (on disk 268435456 bytes, rendered {size} bytes; too large to show a "
+            "diff)\nmailconf: rendered files are stale: run the same command with --update instead of --check to "
+            "rewrite them\n",
+        ),
+        (["--force"], 0, ""),
+        (["--update"], 1, "mailconf: updated {path}\n"),
+    ],
+    ids=["write", "check", "force", "update"],
+)
+def test_a_256_mib_destination_is_never_read_whole(extra: list[str], code: int, message: str, tmp_path: Path) -> None:
+    (tmp_path / "accounts.yaml").write_text(CLEAN)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert _render_process(["-t", "msmtp", "accounts.yaml", "-o", "fresh"], tmp_path)[0] == 0
+    rendered = (tmp_path / "fresh" / ".msmtprc").read_bytes()
+    big = out / ".msmtprc"
+    with big.open("wb") as handle:
+        handle.truncate(BIG)  # sparse: 256 MiB to read, no disk used
+    before = big.stat()
+
+    returncode, err, peak_kib = _render_process(["-t", "msmtp", "accounts.yaml", "-o", "out", *extra], tmp_path)
+    assert (returncode, err) == (code, message.format(path=big.resolve(), size=len(rendered)))
+    assert peak_kib < 80 * 1024, f"peak RSS {peak_kib} KiB for a {BIG >> 20} MiB file"  # reading it would be 256+
+    if extra == ["--force"]:
+        assert (out / ".msmtprc.bak").stat().st_ino == before.st_ino  # the old file itself, kept as .bak (no copy)
+    if extra in (["--force"], ["--update"]):
+        assert big.read_bytes() == rendered
+    else:
+        assert big.stat().st_size == BIG
+
+
+def test_same_size_files_are_compared_chunk_by_chunk(tmp_path: Path) -> None:
+    content = bytes(range(256)) * ((3 << 20) // 256)  # 3 MiB: several chunks
+    folder = output._Folder(os.open(tmp_path, os.O_RDONLY), str(tmp_path), frozenset())
+    try:
+        for name, data, same in [
+            ("same", content, True),
+            ("last-byte", content[:-1] + b"\x00", False),
+            ("first-byte", b"\x01" + content[1:], False),
+            ("shorter", content[:-1], False),
+        ]:
+            (tmp_path / name).write_bytes(data)
+            info = os.stat(name, dir_fd=folder.fd)
+            assert output._same(folder, name, info, content) is same, name
+    finally:
+        os.close(folder.fd)
+
+
+def test_check_shows_a_diff_only_when_both_sides_are_small(
+    tmp_path: Path, out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (out / "work.conf").write_bytes(b"account work\nhost old.example.org\n")
+    monkeypatch.setattr(output, "DIFF_LIMIT", 20)
+    assert run("-t", "fake", "-o", str(out), "--check", accounts_file(tmp_path, "work")) == 1
+    assert capsys.readouterr() == (
+        "",
+        f"mailconf: {out}/work.conf: differs (on disk 34 bytes, rendered 35 bytes; too large to show a diff)\n"
+        "mailconf: rendered files are stale: run the same command with --update instead of --check to rewrite them\n",
+    )
+
+
+# --- issue 13 (7): two renders into one directory ------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_two_concurrent_renders_never_both_succeed(tmp_path: Path) -> None:
+    """20 rounds of two real processes rendering different content into the same empty folder."""
+    for name, host in (("a", "smtp.example.com"), ("b", "smtp2.example.com")):
+        (tmp_path / f"{name}.yaml").write_text(CLEAN.replace("smtp.example.com", host))
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    for round_ in range(20):
+        out = tmp_path / f"out{round_}"
+        out.mkdir()
+        procs = {
+            name: subprocess.Popen(
+                [sys.executable, "-m", "mailconf", "render", "-t", "msmtp", f"{name}.yaml", "-o", out.name],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for name in ("a", "b")
+        }
+        results = {name: (proc.wait(timeout=120), proc.communicate()[1]) for name, proc in procs.items()}
+        winners = [name for name, (code, _) in results.items() if code == 0]
+        assert len(winners) == 1, (round_, results)
+        (loser,) = set(results) - set(winners)
+        assert results[loser] == (
+            2,
+            f"mailconf: refusing to replace 1 file(s) whose content differs: {out}/.msmtprc; {REFUSE_1}\n",
+        )
+        expected = "smtp.example.com" if winners == ["a"] else "smtp2.example.com"
+        assert f'host "{expected}"\n' in (out / ".msmtprc").read_text()
+        assert listing(out) == [".msmtprc"]
+
+
+def test_a_render_waits_for_the_lock_and_gives_up_at_its_deadline(
+    tmp_path: Path, out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another render holding the folder's lock (here: this test, with the same flock) is waited for, not raced."""
+    monkeypatch.setattr(output, "LOCK_WAIT", 0.2)
+    fd = os.open(out, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        assert run("-t", "fake", "-o", str(out), accounts_file(tmp_path, "work")) == 2
+    finally:
+        os.close(fd)
+    assert capsys.readouterr().err == (
+        f"mailconf: {out.resolve()}: another mailconf render is writing here (waited 0.2 s); try again\n"
+    )
+    assert listing(out) == []
+
+
+def test_a_file_created_meanwhile_by_another_program_is_never_replaced(
+    tmp_path: Path, out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A writer that takes no lock creates home.conf after the check: link() refuses to replace it, and the files
+    this run had already created are removed again. (The other writer is simulated at that exact moment.)"""
+    real = output._write_temporaries
+
+    def then_another_program_writes(*args: object, **kwargs: object) -> list[output._Temporary]:
+        written = real(*args, **kwargs)  # type: ignore[arg-type]
+        (out / "home.conf").write_bytes(b"theirs\n")
+        return written
+
+    monkeypatch.setattr(output, "_write_temporaries", then_another_program_writes)
+    assert run("-t", "fake", "-o", str(out), accounts_file(tmp_path, "work", "home")) == 2
+    assert capsys.readouterr().err == (
+        f"mailconf: refusing to replace {out.resolve()}/home.conf: another program created it while mailconf was "
+        "writing; nothing written, run again\n"
+    )
+    assert listing(out) == ["home.conf"]
+    assert (out / "home.conf").read_bytes() == b"theirs\n"
+
+
+# --- issue 8 (2): --update -----------------------------------------------------------------------------------
+
+
+def test_update_rewrites_stale_files_in_place_and_exits_1(
+    tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = accounts_file(tmp_path, "work", "home")
+    assert run("-t", "fake", "-o", str(out), file) == 0
+    (out / "work.conf").write_bytes(b"stale\n")
+    (out / "work.conf").chmod(0o640)
+    (out / "home.conf").unlink()
+    assert run("-t", "fake", "-o", str(out), "--update", file) == 1
+    assert capsys.readouterr() == (
+        "",
+        f"mailconf: created {out.resolve()}/home.conf\nmailconf: updated {out.resolve()}/work.conf\n",
+    )
+    assert (out / "work.conf").read_bytes() == WORK
+    assert mode(out / "work.conf") == 0o640  # the mode kept
+    assert mode(out / "home.conf") == 0o600
+    assert listing(out) == ["home.conf", "work.conf"]  # no .bak
+    assert run("-t", "fake", "-o", str(out), "--update", file) == 0
+    assert capsys.readouterr() == ("", "")
+    assert run("-t", "fake", "-o", str(out), "--check", file) == 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--check"], "--update replaces stale files itself: use it without --check and --force"),
+        (["--force"], "--update replaces stale files itself: use it without --check and --force"),
+        ([], "--update rewrites files on disk: name the directory with -o DIR"),
+    ],
+)
+def test_update_usage_errors(
+    extra: list[str], message: str, tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    o = ["-o", str(out)] if extra else []
+    assert run("-t", "fake", *o, "--update", *extra, accounts_file(tmp_path, "work")) == 2
+    assert capsys.readouterr() == ("", f"mailconf: {message}\n")
+    assert listing(out) == []
+
+
+# --- issue 8 (7): durability -----------------------------------------------------------------------------------
+
+
+def test_many_files_are_made_durable_by_two_syncfs_not_one_fsync_each(
+    tmp_path: Path, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not output._syncfs_available():
+        pytest.skip("no syncfs in this libc (not Linux): per-file fsync is used")
+    real_syncfs = output._syncfs
+    calls: list[int] = []
+    fsyncs: list[int] = []
+    assert real_syncfs is not None
+
+    def syncfs(fd: int) -> int:
+        calls.append(os.fstat(fd).st_ino)
+        return real_syncfs(fd)
+
+    monkeypatch.setattr(output, "_syncfs", syncfs)
+    monkeypatch.setattr(os, "fsync", fsyncs.append)
+    names = [f"a{i:03}" for i in range(output._SYNCFS_FROM)]
+    assert run("-t", "fake", "-o", str(out), accounts_file(tmp_path, *names)) == 0
+    assert calls == [out.stat().st_ino] * 2  # before the moves and after them
+    assert fsyncs == []
+    assert listing(out) == sorted(f"{n}.conf" for n in names)
+
+    calls.clear()
+    assert run("-t", "fake", "-o", str(tmp_path / "few"), accounts_file(tmp_path, *names[:3])) == 0
+    assert calls == []
+    assert len(fsyncs) == 4  # three files and their folder
+
+
+def test_a_failing_syncfs_changes_no_file(
+    tmp_path: Path, out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if not output._syncfs_available():
+        pytest.skip("no syncfs in this libc (not Linux): per-file fsync is used")
+
+    def failing(fd: int) -> int:  # what the kernel answers when writeback failed
+        ctypes.set_errno(errno.EIO)
+        return -1
+
+    monkeypatch.setattr(output, "_syncfs", failing)
+    names = [f"a{i:03}" for i in range(output._SYNCFS_FROM)]
+    (out / "a000.conf").write_bytes(b"old\n")
+    assert run("-t", "fake", "-o", str(out), "--update", accounts_file(tmp_path, *names)) == 2
+    assert capsys.readouterr().err == f"mailconf: cannot write {out.resolve()}: Input/output error\n"
+    assert listing(out) == ["a000.conf"]
+    assert (out / "a000.conf").read_bytes() == b"old\n"
+
+
+@pytest.mark.slow
+def test_a_killed_render_never_leaves_a_partial_file_under_its_final_name(tmp_path: Path) -> None:
+    """SIGKILL at several moments of a 2,000-file render: each final name holds the whole file or is absent.
+    (Only a power cut could test the syncfs; the kill tests what a crash of mailconf itself leaves.)"""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from _common import accounts_file as many_accounts
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    (tmp_path / "accounts.yaml").write_text(many_accounts(2000))
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "mailconf", "render", "-t", "mutt", "accounts.yaml", "-o"]
+    subprocess.run([*argv, "reference"], cwd=tmp_path, env=env, check=True, capture_output=True)
+    reference = {p.name: p.read_bytes() for p in (tmp_path / "reference").iterdir()}
+    assert len(reference) == 2000
+    for attempt, delay in enumerate((0.5, 0.8, 1.1, 1.4, 1.7, 2.0)):
+        out = tmp_path / f"killed{attempt}"
+        proc = subprocess.Popen([*argv, out.name], cwd=tmp_path, env=env, stderr=subprocess.DEVNULL)
+        time.sleep(delay)  # not a measure: only spreads the kill over the run
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        for path in out.iterdir() if out.exists() else ():
+            if path.name.endswith(".tmp"):
+                assert path.name.startswith("."), path  # a killed run may leave a hidden temporary
+                continue
+            assert path.read_bytes() == reference[path.name], path
