@@ -88,8 +88,8 @@ FEATURES: tuple[str, ...] = (
     "leave_days",
 )
 
-from . import fetchmail, mbsync, msmtp, mutt, neomutt, outlook, outlook_prf, thunderbird  # noqa: E402
+from . import fetchmail, getmail, mbsync, msmtp, mutt, neomutt, outlook, outlook_prf, thunderbird  # noqa: E402
 
-_MODULES: tuple[ModuleType, ...] = (thunderbird, outlook, outlook_prf, mutt, neomutt, fetchmail, msmtp, mbsync)
+_MODULES: tuple[ModuleType, ...] = (thunderbird, outlook, outlook_prf, mutt, neomutt, fetchmail, msmtp, mbsync, getmail)
 
 TARGETS: dict[str, Target] = {m.NAME: m for m in _MODULES}
