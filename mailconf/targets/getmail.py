@@ -346,11 +346,12 @@ def maildir_root_option(options: Mapping[str, str]) -> str:
     root = options.get("maildir-root", DEFAULT_MAILDIR_ROOT)
     if not (root.startswith("/") or root == "~" or root.startswith("~/")):
         raise UsageError("--option maildir-root: write an absolute path or one starting with ~/ (like ~/Mail)")
+    stripped = root.rstrip("/")
     try:
-        getmail_path(root)
+        getmail_path(f"{stripped}/work/")  # as written: ROOT/<account>/ (account names hold no blank or $)
     except UnsafeValue as exc:
         raise UsageError(f"--option maildir-root: {exc}") from None
-    return root.rstrip("/")
+    return stripped
 
 
 def system_ca_option(options: Mapping[str, str]) -> str:
