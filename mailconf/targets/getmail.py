@@ -99,6 +99,7 @@ from . import Gap, Rendered, RenderedFile
 
 NAME = "getmail"
 TITLE = "getmail (getmail6 6.18.11): getmail/<account>.getmailrc, a retriever and a Maildir per account"
+TEMPLATE = "getmail/getmailrc.j2"
 DEFAULT_MAILDIR_ROOT = "~/Mail"
 DEFAULT_SYSTEM_CA_FILE = "/etc/ssl/certs/ca-certificates.crt"
 OPTIONS: Mapping[str, str] = {
@@ -184,7 +185,10 @@ TIMEOUT_GAP = "getmail cannot wait without a timeout (0 makes its sockets non-bl
 
 
 class GetmailAccount(NamedTuple):
-    """One rc file, every value decided; ``None`` leaves the line out. The template escapes."""
+    """One rc file, every value decided; ``None`` leaves the line out. The template escapes.
+
+    The template's macro takes these fields as its arguments, in this order: keep the two in step.
+    """
 
     name: str
     retriever: str
@@ -206,14 +210,21 @@ class GetmailAccount(NamedTuple):
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
     root = maildir_root_option(options)
     system_ca = system_ca_option(options)
-    template = env.get_template("getmail/getmailrc.j2")
+    # one template module for the whole run, its macro called once per file (no new Jinja context per file)
+    layout: jinja2.runtime.Macro = env.get_template(TEMPLATE).module.getmailrc  # type: ignore[attr-defined]
+    if tuple(layout.arguments) != GetmailAccount._fields:  # the call below passes the fields by position
+        raise jinja2.TemplateError(
+            f"{TEMPLATE}: the macro getmailrc() must take the fields of GetmailAccount, in order"
+        )
     gaps: list[Gap] = []
     files: list[RenderedFile] = []
     for account in model.accounts:
-        gaps.extend(account_gaps(account))
+        found = account_gaps(account)
+        if found:
+            gaps.extend(found)
         server = account.incoming
         if server is not None and server.security is not Security.STARTTLS:
-            text = template.render(account=_account(account, server, root, system_ca))
+            text = layout(*_account(account, server, root, system_ca))
             files.append(RenderedFile(f"getmail/{account.name}.getmailrc", text.encode("utf-8"), 0o600))
     return Rendered(tuple(files), tuple(gaps))
 
