@@ -28,7 +28,8 @@ What is written, per account with an ``incoming`` server:
   ``none``, which lint flags); ``server``, ``port``, ``username``;
   ``password_command`` (``password_command``, or ``token_command`` for OAuth2) as
   ``('/bin/sh', '-c', 'COMMAND')``: getmail runs it without a shell, so the command
-  goes to ``/bin/sh -c``, at login, never while reading the file;
+  goes to ``/bin/sh -c``, at login, never while reading the file (without one,
+  getmail asks for the password, or takes it from its keyring);
   ``use_xoauth2 = true`` (OAuth2, IMAP), ``use_kerberos = true`` (GSSAPI, IMAP;
   needs the python3-kerberos package), ``use_cram_md5 = true`` (mechanism
   ``cram-md5``, IMAP); ``ca_certs``; ``ssl_fingerprints`` (a SHA-256 pin, lower-case
@@ -53,7 +54,7 @@ Options: ``--option maildir-root=PATH`` (default ``~/Mail``; absolute or startin
 with ``~/``), ``--option system-ca-file=PATH`` (an absolute path).
 
 Values: getmail reads the file with Python's ``RawConfigParser`` (no ``%``
-interpolation) and ``eval()``\ s tuples. Strings are written as they are, and
+interpolation) and runs ``eval()`` on tuples. Strings are written as they are, and
 refused when they hold a control character or start or end with a blank;
 file paths are also refused when they hold ``$NAME`` or ``${NAME}`` (getmail expands
 variables in paths). The command tuple is a Python literal of printable ASCII
@@ -79,6 +80,17 @@ What getmail cannot express (each is a warning, an error with ``--strict``):
   OAuth2 and GSSAPI over POP3, ``tls.client_key`` without ``tls.client_cert``;
 - ``mechanisms`` getmail lacks (it logs in with LOGIN or USER/PASS, CRAM-MD5 or
   XOAUTH2 on IMAP), and a password or token command that the ``auth`` does not use.
+
+How it is tested: every rendered file is read back with ``getmail --dump`` (each setting
+compared with what was meant, hostile values included, and a canary file proving that
+nothing runs while getmail reads the file), and getmail fetches from a Dovecot over
+POP3 and IMAP with implicit TLS: POP3 keeps the mail on the server, the system CA
+bundle refuses a private CA, a SHA-256 pin replaces the CA.
+
+Rendering 10,000 accounts (10,000 files) takes 0.25 s of CPU in the target; on the
+2-core test VM, ``mailconf render --target getmail -o DIR`` onto a disk took 1.3x the
+CPU time of ``mailconf lint`` on the same file and 2.4x its wall time (each file is
+fsync'd; the mutt target, also 10,000 files, took 2.7x in the same rounds).
 
 Sending mail is not getmail's job: ``outgoing`` servers are not written (use the
 msmtp target), and accounts without an ``incoming`` server are left out.

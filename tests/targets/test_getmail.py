@@ -613,11 +613,12 @@ def test_hostile_values_read_back_exactly_and_run_nothing(  # noqa: PLR0917
     assume(not any(re.search(r"\$(\w+|\{[^}]*\})", t, re.ASCII) for t in tails))  # refused (tested above)
     base = tmp_path / os.urandom(6).hex()
     base.mkdir()
-    ca, cert, root = base / f"ca {tails[0]}.pem", base / f"c {tails[1]}.pem", base / f"m {tails[2]}"
-    ca.write_text("")
-    cert.write_text("")
+    ca, cert, key = base / f"ca {tails[0]}.pem", base / f"c {tails[1]}.pem", base / f"k {tails[1]}.pem"
+    root = base / f"m {tails[2]}"
+    for path in (ca, cert, key):
+        path.write_text("")
     incoming = {"protocol": "imap", "host": "imap.example.org", "username": user, "password_command": command,
-                "tls": {"ca_file": str(ca), "client_cert": str(cert)}}  # fmt: skip
+                "tls": {"ca_file": str(ca), "client_cert": str(cert), "client_key": str(key)}}  # fmt: skip
     rendered = render({"work": {"address": "a@example.org", "incoming": incoming}}, {"maildir-root": str(root)})
     assert rendered.gaps == ()
     rc = write(base, rendered)["work"]
@@ -625,7 +626,7 @@ def test_hostile_values_read_back_exactly_and_run_nothing(  # noqa: PLR0917
     got = dump(rc, base, cwd=base)  # a relative CANARY would land in base
     assert got.retriever == retriever_line(
         "SimpleIMAPSSLRetriever", getmaildir=rc.parent, server="imap.example.org", username=user,
-        password_command=sh(command), ca_certs=ca, certfile=cert, keyfile=cert,
+        password_command=sh(command), ca_certs=ca, certfile=cert, keyfile=key,
     )  # fmt: skip
     assert got.destination == destination_line(f"{root}/work/")
     assert got.options == options_of()
