@@ -344,7 +344,7 @@ def test_every_combination_is_read_back(tmp_path: Path, protocol: str, security:
         values["ca_certs"] = files["ca"]
         if auth == "client-cert":
             values |= {"certfile": files["cert"], "keyfile": files["key"]}
-    if protocol == "imap" and auth == "gssapi":
+    if protocol == "imap" and auth == "gssapi" and not _has_kerberos():
         # getmail needs python3-kerberos for use_kerberos: without it, it stops while reading (the flag was read)
         done = getmail(rc, tmp_path, "--dump")
         assert done.returncode == 2
@@ -358,6 +358,13 @@ def test_every_combination_is_read_back(tmp_path: Path, protocol: str, security:
     assert got.retriever == retriever_line(kind, **values)
     assert got.destination == destination_line(f"{tmp_path}/M/work/")
     assert got.options == options_of()
+
+
+def _has_kerberos() -> bool:
+    """Whether getmail's python (Debian's /usr/bin/python3) has python3-kerberos."""
+    python = Path(need("getmail")["getmail"]).read_text().splitlines()[0].removeprefix("#!").split()[0]
+    done = subprocess.run([python, "-c", "import kerberos"], capture_output=True, check=False)
+    return done.returncode == 0
 
 
 def test_starttls_is_a_gap_and_never_a_cleartext_retriever(tmp_path: Path) -> None:
