@@ -674,10 +674,11 @@ def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
     args = [sys.executable, "-m", "mailconf", "render", "--target", "getmail", str(source), "-o", str(out)]
     done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=ROOT)
     assert done.returncode == 1
-    assert f"{source}:8:17: error MC002 schema-violation:" in done.stderr.splitlines()[0]
-    assert done.stderr.splitlines()[1] == (
-        f"mailconf: {source}: not rendered: fix the errors above first (`mailconf lint {source}`)"
-    )
+    assert done.stderr.splitlines() == [
+        f"{source}:8:17: error MC002 schema-violation: `username` is not valid "
+        '(got "alice\\n[options]\\ndelete = true"): remove control characters',
+        f"mailconf: {source}: not rendered: fix the errors above first (`mailconf lint {source}`)",
+    ]
     assert not out.exists()
 
 
