@@ -283,10 +283,22 @@ def locate_unsafe(
     return refused
 
 
-from . import aerc, fetchmail, mbsync, msmtp, mutt, neomutt, offlineimap, outlook, outlook_prf, thunderbird  # noqa: E402
+from . import (  # noqa: E402 - the registry needs Gaps and the helpers above
+    aerc,
+    fetchmail,
+    getmail,
+    mbsync,
+    msmtp,
+    mutt,
+    neomutt,
+    offlineimap,
+    outlook,
+    outlook_prf,
+    thunderbird,
+)
 
 _MODULES: tuple[ModuleType, ...] = (
-    thunderbird, outlook, outlook_prf, mutt, neomutt, fetchmail, msmtp, mbsync, offlineimap, aerc,
+    thunderbird, outlook, outlook_prf, mutt, neomutt, fetchmail, msmtp, mbsync, offlineimap, aerc, getmail,
 )  # fmt: skip
 
 TARGETS: dict[str, Target] = {m.NAME: m for m in _MODULES}

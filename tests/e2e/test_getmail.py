@@ -1,0 +1,194 @@
+"""getmail (getmail6 6.18.11) fetches from the test Dovecot with the rendered rc files, into a Maildir.
+
+The rendered file is used unchanged with getmail's defaults for everything it does not set
+(``~/Mail/<account>/`` under a throwaway HOME); the password comes from the rendered
+``password_command`` (the account's password_command run by ``/bin/sh -c``), and the test CA is
+the rendered ``ca_certs``. getmail refuses to deliver mail as root: when the tests run as root,
+getmail runs as nobody (``setpriv``) in a folder that nobody owns.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import need
+from tests.e2e.conftest import (
+    CLIENT_TIMEOUT,
+    deliver,
+    imap_messages,
+    logins,
+    new_message,
+    pop3_messages,
+    render,
+    server,
+)
+from tests.servers import ALICE, CAROL, Certificates, Dovecot, User
+
+NOBODY = 65534
+
+
+@pytest.fixture
+def base() -> Iterator[Path]:
+    """A folder getmail can use whoever runs it (pytest's own folders are private to root)."""
+    path = Path(tempfile.mkdtemp(prefix="mailconf-getmail-"))
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _prepare(base: Path, certs: Certificates, protocol: str, port: int, user: User, **more: Any) -> Path:
+    """Render one account ``work`` into base; its rc file. The CA is copied where getmail can read it."""
+    ca = base / "ca.pem"
+    shutil.copyfile(certs.ca, ca)
+    incoming = server(protocol, port, "tls", user, certs=certs, directory=base, tls={"ca_file": str(ca)}) | more
+    rc = render("getmail", {"work": {"address": user.name, "incoming": incoming}}, base)["getmail"] / "work.getmailrc"
+    for part in ("cur", "new", "tmp"):
+        (base / "home" / "Mail" / "work" / part).mkdir(parents=True)  # getmail does not create the Maildir
+    return rc
+
+
+def _getmail(rc: Path, base: Path) -> subprocess.CompletedProcess[str]:
+    binary = need("getmail")["getmail"]
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # getmail refuses to deliver as root: run it as nobody, owner of everything it uses
+        prefix = [need("setpriv")["setpriv"], f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+        for path in [base, *base.rglob("*")]:
+            os.chown(path, NOBODY, NOBODY)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(base / "home"), "LC_ALL": "C.UTF-8"}
+    return subprocess.run(
+        [*prefix, binary, "--getmaildir", str(rc.parent), "--rcfile", rc.name],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=base,
+        stdin=subprocess.DEVNULL,
+        timeout=CLIENT_TIMEOUT,
+        check=False,
+    )
+
+
+def _subjects(maildir: Path) -> list[str]:
+    found = []
+    for part in ("new", "cur"):
+        for path in sorted((maildir / part).iterdir()):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            found.append(str(message["Subject"]))
+    return found
+
+
+def test_pop3_over_tls_keeps_the_mail_on_the_server(base: Path, certs: Certificates, dovecot: Dovecot) -> None:
+    # CAROL's password holds quotes, a backslash, a backtick, $ and %: it reaches Dovecot through the rendered tuple
+    rc = _prepare(base, certs, "pop3", dovecot.ports.pop3s, CAROL, leave_on_server=True)
+    text = rc.read_text()
+    assert "\ntype = SimplePOP3SSLRetriever\n" in text
+    assert f"\nca_certs = {base / 'ca.pem'}\n" in text
+    assert "\nread_all = false\ndelete = false\n" in text
+    subject, message = new_message("bob@example.net", CAROL.name)
+    deliver(dovecot, CAROL, message)
+
+    done = _getmail(rc, base)
+
+    assert done.returncode == 0, done.stderr
+    assert _subjects(base / "home" / "Mail" / "work") == [subject]
+    found = logins(dovecot, "pop3-login", CAROL)
+    assert len(found) == 1 and ", TLS" in found[0], found
+    assert pop3_messages(dovecot, CAROL, certs) == 1  # delete = false: still on the server
+
+    again = _getmail(rc, base)  # read_all = false: a message fetched before is not fetched again
+
+    assert again.returncode == 0, again.stderr
+    assert _subjects(base / "home" / "Mail" / "work") == [subject]
+    assert pop3_messages(dovecot, CAROL, certs) == 1
+
+
+def test_pop3_leave_on_server_false_deletes(base: Path, certs: Certificates, dovecot: Dovecot) -> None:
+    rc = _prepare(base, certs, "pop3", dovecot.ports.pop3s, ALICE, leave_on_server=False)
+    assert "\nread_all = false\ndelete = true\n" in rc.read_text()
+    subject, message = new_message("bob@example.net", ALICE.name)
+    deliver(dovecot, ALICE, message)
+
+    done = _getmail(rc, base)
+
+    assert done.returncode == 0, done.stderr
+    assert _subjects(base / "home" / "Mail" / "work") == [subject]
+    assert pop3_messages(dovecot, ALICE, certs) == 0
+
+
+def test_imap_over_tls_fetches_the_inbox(base: Path, certs: Certificates, dovecot: Dovecot) -> None:
+    rc = _prepare(base, certs, "imap", dovecot.ports.imaps, ALICE)
+    assert "\ntype = SimpleIMAPSSLRetriever\n" in rc.read_text()
+    subject, message = new_message("bob@example.net", ALICE.name)
+    deliver(dovecot, ALICE, message)
+
+    done = _getmail(rc, base)
+
+    assert done.returncode == 0, done.stderr
+    assert _subjects(base / "home" / "Mail" / "work") == [subject]
+    found = logins(dovecot, "imap-login", ALICE)
+    assert len(found) == 1 and ", TLS" in found[0], found
+    assert imap_messages(dovecot, ALICE, certs) == 1  # delete = false
+
+
+def test_without_a_ca_file_the_system_bundle_is_checked(base: Path, certs: Certificates, dovecot: Dovecot) -> None:
+    # getmail checks no certificate without ca_certs; the rendered system bundle does not hold the test CA,
+    # so the connection fails before the login
+    rc = _prepare(base, certs, "imap", dovecot.ports.imaps, ALICE, tls={})
+    assert "\nca_certs = /etc/ssl/certs/ca-certificates.crt\n" in rc.read_text()
+    deliver(dovecot, ALICE, new_message("bob@example.net", ALICE.name)[1])
+
+    done = _getmail(rc, base)
+
+    assert done.returncode == 127
+    assert done.stderr == (
+        "work.getmailrc: operation error (SSLError during connect ([SSL: CERTIFICATE_VERIFY_FAILED] certificate "
+        "verify failed: unable to get local issuer certificate (_ssl.c:992)))\n"
+    )
+    assert logins(dovecot, "imap-login", ALICE, at_least=0) == []
+    assert _subjects(base / "home" / "Mail" / "work") == []
+
+
+def test_verify_false_accepts_any_certificate(base: Path, certs: Certificates, dovecot: Dovecot) -> None:
+    # what getmail does without ca_certs (and why every checked account gets one): the test CA is trusted nowhere
+    rc = _prepare(base, certs, "imap", dovecot.ports.imaps, ALICE, tls={"verify": False})
+    assert "\nca_certs" not in rc.read_text()
+    subject, message = new_message("bob@example.net", ALICE.name)
+    deliver(dovecot, ALICE, message)
+
+    done = _getmail(rc, base)
+
+    assert done.returncode == 0, done.stderr
+    assert _subjects(base / "home" / "Mail" / "work") == [subject]
+
+
+@pytest.mark.parametrize("matches", [True, False])
+def test_a_sha256_pin_replaces_the_ca(base: Path, certs: Certificates, dovecot: Dovecot, matches: bool) -> None:
+    pin = certs.fingerprint(certs.good if matches else certs.self_signed)
+    rc = _prepare(base, certs, "imap", dovecot.ports.imaps, ALICE, tls={"fingerprint": pin})
+    text = rc.read_text()
+    assert "\nca_certs" not in text
+    assert f"\nssl_fingerprints = ('{pin.removeprefix('sha256:').replace(':', '').lower()}',)\n" in text
+    subject, message = new_message("bob@example.net", ALICE.name)
+    deliver(dovecot, ALICE, message)
+
+    done = _getmail(rc, base)
+
+    if matches:
+        assert done.returncode == 0, done.stderr
+        assert _subjects(base / "home" / "Mail" / "work") == [subject]
+    else:
+        good = certs.fingerprint(certs.good).removeprefix("sha256:").replace(":", "").lower()
+        assert done.returncode == 127
+        assert done.stderr == f"work.getmailrc: operation error (socket ssl_fingerprints mismatch (got {good}))\n"
+        assert logins(dovecot, "imap-login", ALICE, at_least=0) == []

@@ -1,0 +1,711 @@
+# mypy: disable-error-code="untyped-decorator"
+# (pyproject skips following hypothesis, so its decorators look untyped)
+"""Target getmail: every rendered rc file is read back by getmail6 (6.18.11) itself.
+
+``getmail --getmaildir D --rcfile F --dump`` reads the file exactly as a fetch would (RawConfigParser,
+then every retriever setting through its typed check, ``eval()`` for tuples and integers), prints
+each setting and connects nowhere. The tests compare the whole printed retriever line with the line
+the expected settings give (getmail prints ``name="value"`` for every setting, its defaults
+included, sorted by name), so a changed value, a lost one or an extra one fails. getmail needs the
+Maildir (cur, new, tmp) and every named certificate file to exist while it reads the file, so each
+test creates them. tests/e2e/test_getmail.py fetches from the real Dovecot.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import posixpath
+import re
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+from unittest import mock
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from mailconf.document import load_document
+from mailconf.errors import UsageError
+from mailconf.escape import UnsafeValue
+from mailconf.escape.getmail import (
+    BLANK_MESSAGE,
+    CONTROL_MESSAGE,
+    VARIABLE_MESSAGE,
+    getmail_path,
+    getmail_tuple,
+    getmail_value,
+    python_str,
+)
+from mailconf.model import Account, Auth, Model, Protocol, Security, Server, Tls
+from mailconf.render import RenderError, common_gaps, environment, render_model, select_accounts
+from mailconf.targets import TARGETS, Gap, Rendered
+from tests.conftest import EXAMPLES, ROOT, need
+
+TARGET = TARGETS["getmail"]
+SYSTEM_CA = "/etc/ssl/certs/ca-certificates.crt"
+
+#: What getmail --dump prints for the settings a file does not set, per retriever.
+_SSL = {"ca_certs": "None", "certfile": "None", "keyfile": "None", "ssl_cert_hostname": "None",
+        "ssl_ciphers": "None", "ssl_fingerprints": "()", "ssl_version": "None"}  # fmt: skip
+_IMAP = {"imap_on_delete": "None", "imap_search": "None", "mailboxes": "('INBOX',)", "move_on_delete": "None",
+         "record_mailbox": "True", "use_cram_md5": "False", "use_kerberos": "False", "use_peek": "True",
+         "use_xoauth2": "False", "port": "143"}  # fmt: skip
+_POP3 = {"use_apop": "False", "delete_dup_msgids": "False", "port": "110"}
+_COMMON = {"password": "*", "password_command": "()", "timeout": "180"}
+DEFAULTS: Mapping[str, Mapping[str, str]] = {
+    "SimpleIMAPSSLRetriever": _COMMON | _IMAP | _SSL | {"port": "993"},
+    "SimpleIMAPRetriever": _COMMON | _IMAP,
+    "SimplePOP3SSLRetriever": _COMMON | _POP3 | _SSL | {"port": "995"},
+    "SimplePOP3Retriever": _COMMON | _POP3,
+}
+
+
+def yaml_text(accounts: dict[str, Any]) -> str:
+    """An account file: JSON is YAML. Non-ASCII stays literal; YAML's own line breaks are written as escapes."""
+    text = json.dumps({"version": 1, "accounts": accounts}, ensure_ascii=False)
+    return text.replace("\u2028", "\\L").replace("\u2029", "\\P").replace("\x85", "\\N")
+
+
+def document(accounts: dict[str, Any]) -> Model:
+    doc = load_document("accounts.yaml", yaml_text(accounts).encode("utf-8"))
+    assert doc.issues == []
+    return doc.model
+
+
+def render(accounts: dict[str, Any], options: dict[str, str] | None = None) -> Rendered:
+    return render_model(TARGET, document(accounts), options or {})
+
+
+def write(directory: Path, rendered: Rendered) -> dict[str, Path]:
+    """The rendered files under directory (each getmail/<account>.getmailrc, 0600)."""
+    written = {}
+    for file in rendered.files:
+        assert file.mode == 0o600
+        assert file.name.startswith("getmail/") and file.name.endswith(".getmailrc")
+        path = directory / file.name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(file.content)
+        written[file.name.removeprefix("getmail/").removesuffix(".getmailrc")] = path
+    return written
+
+
+def maildir(path: Path) -> Path:
+    for part in ("cur", "new", "tmp"):
+        (path / part).mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class Dump(NamedTuple):
+    retriever: str  # the whole line after "retriever:  "
+    destination: str
+    options: dict[str, str]
+
+
+def getmail(rc: Path, home: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    binary = need("getmail")["getmail"]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LC_ALL": "C.UTF-8"}
+    return subprocess.run(
+        [binary, "--getmaildir", str(rc.parent), "--rcfile", rc.name, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd or home,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+
+
+def dump(rc: Path, home: Path, cwd: Path | None = None) -> Dump:
+    """What getmail read from the file: ``getmail --dump`` (reads, checks, prints; connects nowhere)."""
+    done = getmail(rc, home, "--dump", cwd=cwd)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr  # no warning (no unknown setting either)
+    lines = done.stdout.split("\n")  # at \n only: str.splitlines would also split at \x85 and \u2028
+    [retriever] = [line.removeprefix("  retriever:  ") for line in lines if line.startswith("  retriever:  ")]
+    [destination] = [line.removeprefix("  destination:  ") for line in lines if line.startswith("  destination:  ")]
+    start = lines.index("  options:")
+    options = dict(line.strip().split(" : ", 1) for line in lines[start + 1 :] if line.startswith("    "))
+    return Dump(retriever, destination, options)
+
+
+def retriever_line(kind: str, **values: object) -> str:
+    """The line getmail --dump prints for a retriever with these settings (its defaults for the others)."""
+    shown = dict(DEFAULTS[kind]) | {k: str(v) for k, v in values.items()}
+    return f"{kind}(" + ", ".join(f'{k}="{shown[k]}"' for k in sorted(shown)) + ")"
+
+
+def destination_line(path: Path | str) -> str:
+    return f'Maildir(filemode="384", path="{path}", user="None")'
+
+
+def options_of(delete: bool = False, delete_after: int = 0) -> dict[str, str]:
+    return {
+        "delete": str(delete), "delete_after": str(delete_after), "delete_bigger_than": "0", "delivered_to": "True",
+        "fingerprint": "False", "logfile": "None", "max_bytes_per_session": "0", "max_message_size": "0",
+        "max_messages_per_session": "0", "message_log": "None", "message_log_syslog": "False",
+        "message_log_verbose": "False", "netrc_file": "None", "read_all": "False", "received": "True",
+        "skip_imap_fetch_size": "False", "to_oldmail_on_each_mail": "False", "use_netrc": "False", "verbose": "1",
+    }  # fmt: skip
+
+
+def sh(command: str) -> tuple[str, str, str]:
+    return ("/bin/sh", "-c", command)
+
+
+# --- escaping -----------------------------------------------------------------------------
+
+#: Any text: every plane, control characters, lone surrogates excluded (a file cannot hold them in UTF-8).
+ANY_TEXT = st.text(st.characters(blacklist_categories=["Cs"]), max_size=40)
+LITERAL = re.compile(r"'(?:[ !-&(-\[\]-~]|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\U[0-9a-f]{8})*'")
+
+
+@given(value=ANY_TEXT)
+def test_python_str_is_printable_ascii_and_evaluates_to_exactly_the_value(value: str) -> None:
+    literal = python_str(value)
+    assert LITERAL.fullmatch(literal), literal  # one literal of printable ASCII: no line break, no other token
+    assert ast.literal_eval(literal) == value
+    assert eval(literal, {"__builtins__": {}}, {}) == value  # getmail's own eval: what is proven
+
+
+@given(values=st.lists(ANY_TEXT.filter(lambda v: "\0" not in v), min_size=1, max_size=4))
+def test_tuples_evaluate_to_exactly_the_strings(values: list[str]) -> None:
+    literal = getmail_tuple(values)
+    assert literal.isascii() and literal.isprintable()
+    assert eval(literal, {"__builtins__": {}}, {}) == tuple(values)
+
+
+def test_tuple_literals() -> None:
+    assert getmail_tuple(["a"]) == "('a',)"
+    assert getmail_tuple(sh("pass show 'x' \\ é😀\x85")) == (
+        "('/bin/sh', '-c', 'pass show \\x27x\\x27 \\x5c \\xe9\\U0001f600\\x85')"
+    )
+    payload = "'),(__import__('os').system('touch canary')"
+    assert getmail_tuple(sh(payload)) == (
+        "('/bin/sh', '-c', '\\x27),(__import__(\\x27os\\x27).system(\\x27touch canary\\x27)')"
+    )
+    with pytest.raises(UnsafeValue) as caught:
+        getmail_tuple(sh("a\0b"))
+    assert str(caught.value) == "a command argument cannot hold a NUL character"
+
+
+@pytest.mark.parametrize("bad", ["a\nb", "a\rb", "a\0b", "a\tb", "a\x7fb", "\n"])
+def test_values_refuse_control_characters_without_echoing_them(bad: str) -> None:
+    with pytest.raises(UnsafeValue) as caught:
+        getmail_value(bad)
+    assert str(caught.value) == CONTROL_MESSAGE
+    assert (
+        CONTROL_MESSAGE == "getmail reads one line per setting: a control character (line break, NUL) cannot be written"
+    )
+
+
+@pytest.mark.parametrize("bad", [" a", "a ", "a\u00a0", "\x85a", "a\u2028", "\u3000"])
+def test_values_refuse_blanks_that_getmail_would_strip(bad: str) -> None:
+    with pytest.raises(UnsafeValue) as caught:
+        getmail_value(bad)
+    assert str(caught.value) == BLANK_MESSAGE
+    assert bad.strip() != bad  # what RawConfigParser does to the value after "="
+
+
+class _EveryVariableSet(dict[str, str]):
+    """An environment in which every variable is set: what expandvars could replace, it replaces."""
+
+    def __getitem__(self, key: str) -> str:
+        return "<" + key + ">"
+
+
+@given(value=st.text(st.sampled_from("$ab_{}(/.9 é"), max_size=12))
+def test_paths_refuse_exactly_what_getmail_would_expand(value: str) -> None:
+    path = "/" + value + "."  # blanks at the ends are refused for another reason (tested above)
+    changed = _expand(path) != path
+    try:
+        getmail_path(path)
+        refused = False
+    except UnsafeValue as exc:
+        assert str(exc) == VARIABLE_MESSAGE
+        refused = True
+    assert refused is changed
+
+
+def _expand(path: str) -> str:
+    with mock.patch("os.environ", _EveryVariableSet()):  # posixpath.expandvars reads os.environ
+        return posixpath.expandvars(path)
+
+
+# --- what is written, read back -------------------------------------------------------------
+
+FULL = """\
+# getmail (getmail6 6.18.11) rc file for account work, written by mailconf (target getmail).
+# Edit the account file and render again rather than editing this file.
+# The Maildir must exist (cur, new, tmp) before getmail runs: getmail does not create it.
+
+[retriever]
+type = SimpleIMAPSSLRetriever
+server = imap.example.org
+port = 10993
+username = alice.login
+password_command = ('/bin/sh', '-c', 'pass show "mail" \\x5c \\x27x\\x27')
+use_cram_md5 = true
+ca_certs = {ca}
+timeout = 45
+
+[destination]
+type = Maildir
+path = {root}/work/
+
+[options]
+read_all = false
+delete = false
+"""
+
+
+def test_full_account_is_written_exactly_and_read_back(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("")  # getmail checks that it exists while reading
+    root = tmp_path / "Mail"
+    maildir(root / "work")
+    command = "pass show \"mail\" \\ 'x'"
+    incoming = {
+        "protocol": "imap", "host": "imap.example.org", "port": 10993, "username": "alice.login",
+        "password_command": command, "timeout": 45, "mechanisms": ["scram-sha-256", "cram-md5", "plain"],
+        "tls": {"ca_file": str(ca), "min_version": "1.2"},
+    }  # fmt: skip
+    outgoing = {"host": "smtp.example.org"}  # not getmail's job: not written, not a gap
+    rendered = render({"work": {"address": "a@example.org", "incoming": incoming, "outgoing": outgoing}},
+                      {"maildir-root": str(root)})  # fmt: skip
+    assert list(rendered.gaps) == [
+        Gap("work", "incoming.mechanisms", "getmail cannot use scram-sha-256 over IMAP: it logs in with CRAM-MD5")
+    ]
+    rc = write(tmp_path, rendered)["work"]
+    assert rc.read_text() == FULL.format(ca=ca, root=root)
+    got = dump(rc, tmp_path)
+    assert got.retriever == retriever_line(
+        "SimpleIMAPSSLRetriever", ca_certs=ca, getmaildir=rc.parent, port=10993, server="imap.example.org",
+        username="alice.login", password_command=sh(command), use_cram_md5=True, timeout=45,
+    )  # fmt: skip
+    assert got.destination == destination_line(f"{root}/work/")
+    assert got.options == options_of()
+
+
+_FLAGS = {"password": {}, "oauth2": {"use_xoauth2": True}, "gssapi": {"use_kerberos": True}}
+
+
+@pytest.mark.parametrize("protocol", ["imap", "pop3"])
+@pytest.mark.parametrize("security", ["tls", "none"])
+@pytest.mark.parametrize("auth", ["password", "oauth2", "gssapi", "ntlm", "client-cert", "none"])
+def test_every_combination_is_read_back(tmp_path: Path, protocol: str, security: str, auth: str) -> None:
+    files = {name: tmp_path / f"{name}.pem" for name in ("ca", "cert", "key")}
+    for path in files.values():
+        path.write_text("")
+    incoming: dict[str, Any] = {"protocol": protocol, "host": "mail.example.org", "security": security, "auth": auth,
+                                "tls": {"ca_file": str(files["ca"])}}  # fmt: skip
+    if auth == "client-cert":
+        incoming["tls"] |= {"client_cert": str(files["cert"]), "client_key": str(files["key"])}
+    if auth in ("password", "ntlm"):
+        incoming["password_command"] = "secret-tool lookup mail work"
+    if auth == "oauth2":
+        incoming["token_command"] = "oama access alice@example.org"
+    rendered = render({"work": {"address": "alice@example.org", "incoming": incoming}}, {"maildir-root": "~/M"})
+    name = protocol.upper()
+    expected_gaps = {
+        "ntlm": [Gap("work", "incoming.auth", "getmail has no NTLM: use auth password if the server offers LOGIN "
+                     "(IMAP) or USER/PASS (POP3)"),
+                 Gap("work", "incoming.password_command",
+                     f"auth ntlm over {name} does not use it with getmail, so it is left out")],
+        "client-cert": [Gap("work", "incoming.auth", "getmail has no SASL EXTERNAL: it presents the certificate and "
+                            "still logs in with a password (use auth password with a password_command)")],
+        "none": [Gap("work", "incoming.auth", "getmail always logs in: give a username and auth")],
+    }.get(auth, [])  # fmt: skip
+    if protocol == "pop3" and auth in ("oauth2", "gssapi"):
+        expected_gaps = [Gap("work", "incoming.auth", f"getmail has no {auth} over POP3: use auth password")]
+        if auth == "oauth2":
+            left_out = "auth oauth2 over POP3 does not use it with getmail, so it is left out"
+            expected_gaps.append(Gap("work", "incoming.token_command", left_out))
+    assert list(rendered.gaps) == expected_gaps
+    rc = write(tmp_path, rendered)["work"]
+    maildir(tmp_path / "M" / "work")
+    encrypted = security == "tls"
+    kind = f"Simple{name}{'SSL' if encrypted else ''}Retriever"
+    values: dict[str, object] = {"getmaildir": rc.parent, "server": "mail.example.org", "username": "alice@example.org"}
+    values["port"] = {("imap", "tls"): 993, ("imap", "none"): 143, ("pop3", "tls"): 995, ("pop3", "none"): 110}[
+        (protocol, security)
+    ]
+    if auth == "password":
+        values["password_command"] = sh("secret-tool lookup mail work")
+    if protocol == "imap" and auth == "oauth2":
+        values["password_command"] = sh("oama access alice@example.org")
+    if protocol == "imap":
+        values |= _FLAGS.get(auth, {})
+    if encrypted:
+        values["ca_certs"] = files["ca"]
+        if auth == "client-cert":
+            values |= {"certfile": files["cert"], "keyfile": files["key"]}
+    if protocol == "imap" and auth == "gssapi" and not _has_kerberos():
+        # getmail needs python3-kerberos for use_kerberos: without it, it stops while reading (the flag was read)
+        done = getmail(rc, tmp_path, "--dump")
+        assert done.returncode == 2
+        assert done.stderr == (
+            f"Configuration error: configuration file {rc} incorrect (cannot use kerberos authentication; "
+            "Python kerberos support not installed or does not support GSS)\n"
+        )
+        assert "use_kerberos = true\n" in rc.read_text()
+        return
+    got = dump(rc, tmp_path)
+    assert got.retriever == retriever_line(kind, **values)
+    assert got.destination == destination_line(f"{tmp_path}/M/work/")
+    assert got.options == options_of()
+
+
+def _has_kerberos() -> bool:
+    """Whether getmail's python (Debian's /usr/bin/python3) has python3-kerberos."""
+    python = Path(need("getmail")["getmail"]).read_text().splitlines()[0].removeprefix("#!").split()[0]
+    done = subprocess.run([python, "-c", "import kerberos"], capture_output=True, check=False)
+    return done.returncode == 0
+
+
+def test_starttls_is_a_gap_and_never_a_cleartext_retriever(tmp_path: Path) -> None:
+    accounts = {
+        "s": {"address": "s@example.org", "incoming": {"protocol": "imap", "host": "imap.example.org",
+                                                        "security": "starttls"}},
+        "p": {"address": "p@example.org", "incoming": {"protocol": "pop3", "host": "pop.example.org",
+                                                        "security": "starttls"}},
+        "t": {"address": "t@example.org", "incoming": {"protocol": "pop3", "host": "pop.example.org"}},
+        "sender": {"address": "x@example.org", "outgoing": {"host": "smtp.example.org"}},
+    }  # fmt: skip
+    rendered = render(accounts)
+    instead = (
+        "getmail 6.18.11 has no STARTTLS (it ignores use_starttls): the account is not rendered; "
+        "use security: tls (port 993 or 995) if the server offers it"
+    )
+    assert list(rendered.gaps) == [Gap("s", "incoming.security", instead), Gap("p", "incoming.security", instead)]
+    assert [f.name for f in rendered.files] == ["getmail/t.getmailrc"]
+
+
+def test_no_incoming_account_renders_no_file() -> None:
+    assert render({"s": {"address": "s@example.org", "outgoing": {"host": "smtp.example.org"}}}) == Rendered(())
+
+
+def test_output_is_deterministic() -> None:
+    accounts = {"a": {"address": "a@example.org", "incoming": {"protocol": "imap", "host": "imap.example.org"}}}
+    assert render(accounts) == render(accounts)
+
+
+@pytest.mark.parametrize(
+    ("pop3", "options"),
+    [
+        ({}, options_of(delete=False)),
+        ({"leave_on_server": True}, options_of(delete=False)),
+        ({"leave_on_server": True, "leave_days": 14}, options_of(delete=False, delete_after=14)),
+        ({"leave_on_server": False}, options_of(delete=True)),
+        ({"leave_on_server": False, "leave_days": 14}, options_of(delete=True)),  # deleted at once anyway
+    ],
+)
+def test_leave_on_server_and_leave_days_are_read_back(
+    tmp_path: Path, pop3: dict[str, Any], options: dict[str, str]
+) -> None:
+    incoming = {"protocol": "pop3", "host": "pop.example.org", "password_command": "cat /p", **pop3}
+    rendered = render({"p": {"address": "p@example.org", "incoming": incoming}}, {"maildir-root": str(tmp_path)})
+    assert rendered.gaps == ()
+    maildir(tmp_path / "p")
+    got = dump(write(tmp_path, rendered)["p"], tmp_path, cwd=tmp_path)
+    assert got.options == options
+    assert got.retriever == retriever_line(
+        "SimplePOP3SSLRetriever", getmaildir=tmp_path / "getmail", server="pop.example.org",
+        username="p@example.org", password_command=sh("cat /p"), ca_certs=SYSTEM_CA,
+    )  # fmt: skip
+
+
+# --- certificates -------------------------------------------------------------------------
+
+PIN = "sha256:" + ":".join(["A5"] * 32)
+PIN_HEX = "a5" * 32
+
+
+@pytest.mark.parametrize(
+    ("tls", "shown", "gaps"),
+    [
+        ({}, {"ca_certs": SYSTEM_CA}, []),  # getmail checks nothing without ca_certs: the system bundle
+        ({"ca_file": "CA"}, {"ca_certs": "CA"}, []),
+        ({"verify": False}, {}, []),  # no ca_certs: getmail accepts any certificate
+        ({"verify": False, "ca_file": "CA"}, {}, []),
+        ({"fingerprint": PIN}, {"ssl_fingerprints": (PIN_HEX,)}, []),  # a pin replaces CA trust
+        ({"fingerprint": PIN, "ca_file": "CA"}, {"ssl_fingerprints": (PIN_HEX,), "ca_certs": "CA"}, []),
+        ({"fingerprint": "sha1:" + ":".join(["0B"] * 20), "verify": False}, {"ca_certs": SYSTEM_CA},
+         [Gap("work", "incoming.tls.fingerprint", "getmail pins SHA-256 fingerprints only: give the sha256 "
+              "fingerprint; the certificate is checked against the CAs meanwhile")]),
+        ({"verify_hostname": False}, {"ca_certs": SYSTEM_CA},
+         [Gap("work", "incoming.tls.verify_hostname", "getmail always checks the certificate's name against the "
+              "server when it checks the certificate: the connection fails where the name does not match (pin the "
+              "certificate with a sha256 tls.fingerprint instead)")]),
+        ({"verify_hostname": False, "fingerprint": PIN}, {"ssl_fingerprints": (PIN_HEX,)}, []),
+        ({"min_version": "1.3"}, {"ca_certs": SYSTEM_CA},
+         [Gap("work", "incoming.tls.min_version", "getmail has no minimum TLS version (ssl_version allows one exact "
+              "version): on Debian 12 it accepts TLS 1.2 and newer")]),
+        ({"client_cert": "CERT"}, {"ca_certs": SYSTEM_CA, "certfile": "CERT", "keyfile": "CERT"}, []),
+        ({"client_key": "KEY"}, {"ca_certs": SYSTEM_CA},
+         [Gap("work", "incoming.tls.client_key", "getmail needs the certificate with the key: give tls.client_cert "
+              "too")]),
+    ],
+)  # fmt: skip
+def test_certificate_settings_are_read_back(
+    tmp_path: Path, tls: dict[str, Any], shown: dict[str, Any], gaps: list[Gap]
+) -> None:
+    names = {"CA": tmp_path / "ca.pem", "CERT": tmp_path / "cert.pem", "KEY": tmp_path / "key.pem"}
+    for path in names.values():
+        path.write_text("")
+    tls = {k: str(names.get(v, v)) if isinstance(v, str) else v for k, v in tls.items()}
+    incoming = {"protocol": "imap", "host": "imap.example.org", "password_command": "cat /p", "tls": tls}
+    rendered = render({"work": {"address": "a@example.org", "incoming": incoming}}, {"maildir-root": str(tmp_path)})
+    assert list(rendered.gaps) == gaps
+    maildir(tmp_path / "work")
+    rc = write(tmp_path, rendered)["work"]
+    shown = {k: names.get(v, v) if isinstance(v, str) else v for k, v in shown.items()}
+    assert dump(rc, tmp_path).retriever == retriever_line(
+        "SimpleIMAPSSLRetriever", getmaildir=rc.parent, server="imap.example.org", username="a@example.org",
+        password_command=sh("cat /p"), **shown,
+    )  # fmt: skip
+
+
+def test_a_missing_ca_file_stops_getmail_while_reading(tmp_path: Path) -> None:
+    incoming = {"protocol": "imap", "host": "imap.example.org", "tls": {"ca_file": "/nonexistent/ca.pem"}}
+    rendered = render({"work": {"address": "a@example.org", "incoming": incoming}}, {"maildir-root": str(tmp_path)})
+    maildir(tmp_path / "work")
+    rc = write(tmp_path, rendered)["work"]
+    done = getmail(rc, tmp_path, "--dump")
+    assert done.returncode == 2
+    assert done.stderr == (
+        f'Configuration error: configuration file {rc} incorrect (ca_certs: specified file "/nonexistent/ca.pem" '
+        "does not exist)\n"
+    )
+
+
+# --- gaps ---------------------------------------------------------------------------------
+
+GAPS: list[tuple[dict[str, Any], list[Gap], list[str]]] = [
+    ({"timeout": 0},
+     [Gap("work", "incoming.timeout", "getmail cannot wait without a timeout (0 makes its sockets non-blocking): "
+          "left out, getmail waits 180 s")], []),
+    ({"timeout": 7}, [], ["timeout = 7"]),
+    ({"auth": "oauth2", "password_command": "pass x", "token_command": "tok-cmd", "mechanisms": ["oauthbearer"]},
+     [Gap("work", "incoming.mechanisms", "getmail cannot use oauthbearer over IMAP: it logs in with XOAUTH2"),
+      Gap("work", "incoming.password_command",
+          "auth oauth2 over IMAP does not use it with getmail, so it is left out")],
+     ["password_command = ('/bin/sh', '-c', 'tok-cmd')", "use_xoauth2 = true"]),
+    ({"token_command": "tok-cmd"},
+     [Gap("work", "incoming.token_command", "auth password over IMAP does not use it with getmail, so it is left "
+          "out")], []),
+    ({"mechanisms": ["login", "cram-md5"], "password_command": "p"}, [], ["password_command = ('/bin/sh', '-c', 'p')"]),
+    ({"protocol": "pop3", "mechanisms": ["cram-md5", "plain"]},
+     [Gap("work", "incoming.mechanisms", "getmail cannot use cram-md5 over POP3: it logs in with USER/PASS")], []),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("server", "gaps", "auth_lines"), GAPS)
+def test_gaps_are_reported_exactly(server: dict[str, Any], gaps: list[Gap], auth_lines: list[str]) -> None:
+    incoming = {"protocol": "imap", "host": "mail.example.org", **server}
+    rendered = render({"work": {"address": "alice@example.org", "incoming": incoming}})
+    assert list(rendered.gaps) == gaps
+    lines = rendered.files[0].content.decode().splitlines()
+    wanted = ("password_command", "use_", "timeout")
+    assert [line for line in lines if line.startswith(wanted)] == auth_lines  # what remains
+
+
+def test_strict_fails_on_a_gap_and_writes_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "accounts.yaml"
+    incoming = {"protocol": "pop3", "host": "pop.example.org", "security": "starttls"}
+    source.write_text(yaml_text({"work": {"address": "a@example.org", "incoming": incoming}}))
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "mailconf", "render", "--strict", "--target", "getmail", str(source), "-o", str(out)]
+    done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=ROOT)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "mailconf: error: getmail: account work: incoming.security cannot be expressed; getmail 6.18.11 has no "
+        "STARTTLS (it ignores use_starttls): the account is not rendered; use security: tls (port 993 or 995) if "
+        "the server offers it",
+        "mailconf: 1 setting(s) cannot be expressed by getmail (--strict); nothing written",
+    ]
+    assert not out.exists()
+
+
+def _server(**changes: Any) -> Server:
+    fields: dict[str, Any] = {"protocol": Protocol.IMAP, "host": "imap.example.org", "port": 993,
+                              "security": Security.TLS, "auth": Auth.PASSWORD, "username": "alice"}  # fmt: skip
+    return Server(**(fields | changes))
+
+
+@pytest.mark.parametrize(
+    ("server", "message"),
+    [
+        (_server(username="al\nice"), f"incoming.username: {CONTROL_MESSAGE}"),
+        (_server(username=" alice"), f"incoming.username: {BLANK_MESSAGE}"),
+        (_server(password_command="pass\0x"),
+         "incoming.password_command: a command argument cannot hold a NUL character"),
+        (_server(tls=Tls(ca_file="/ca\r")), f"incoming.tls.ca_file: {CONTROL_MESSAGE}"),
+        (_server(tls=Tls(ca_file="/etc/$HOME/ca")), f"incoming.tls.ca_file: {VARIABLE_MESSAGE}"),
+        (_server(tls=Tls(client_cert="/c/${X}")), f"incoming.tls.client_cert: {VARIABLE_MESSAGE}"),
+        (_server(tls=Tls(client_cert="/c", client_key="/k\x7f")), f"incoming.tls.client_key: {CONTROL_MESSAGE}"),
+    ],
+)  # fmt: skip
+def test_a_value_getmail_cannot_read_stops_the_render_naming_account_and_setting(server: Server, message: str) -> None:
+    # The schema refuses most of these; this is the target's own guard (a Model built directly).
+    # The message names the account and the setting, never the value.
+    model = Model((Account("work", "a@example.org", None, None, server, None),))
+    with pytest.raises(RenderError) as caught:
+        render_model(TARGET, model, {})
+    assert str(caught.value) == f"target getmail: not rendered: account work: {message}"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"maildir-root": "Mail"},
+         "--option maildir-root: write an absolute path or one starting with ~/ (like ~/Mail)"),
+        ({"maildir-root": "/m\nx"}, f"--option maildir-root: {CONTROL_MESSAGE}"),
+        ({"maildir-root": "$HOME/Mail"},
+         "--option maildir-root: write an absolute path or one starting with ~/ (like ~/Mail)"),
+        ({"maildir-root": "/srv/$USER"}, f"--option maildir-root: {VARIABLE_MESSAGE}"),
+        ({"system-ca-file": "ca.pem"},
+         "--option system-ca-file: write an absolute path (like /etc/ssl/certs/ca-certificates.crt)"),
+        ({"system-ca-file": "/ca.pem "}, f"--option system-ca-file: {BLANK_MESSAGE}"),
+    ],
+)  # fmt: skip
+def test_bad_options_are_usage_errors(options: dict[str, str], message: str) -> None:
+    accounts = {"a": {"address": "a@example.org", "incoming": {"protocol": "imap", "host": "imap.example.org"}}}
+    with pytest.raises(UsageError) as caught:
+        TARGET.render(document(accounts), environment(), options)
+    assert str(caught.value) == message
+
+
+def test_options_set_the_maildir_root_and_the_system_ca_file(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle 100%.pem"
+    bundle.write_text("")
+    accounts = {"a": {"address": "a@example.org", "incoming": {"protocol": "imap", "host": "imap.example.org"}}}
+    rendered = render(accounts, {"maildir-root": "~/mail box/", "system-ca-file": str(bundle)})
+    rc = write(tmp_path, rendered)["a"]
+    maildir(tmp_path / "mail box" / "a")
+    got = dump(rc, tmp_path)
+    assert got.destination == destination_line(f"{tmp_path}/mail box/a/")  # ~ is HOME
+    assert got.retriever == retriever_line(
+        "SimpleIMAPSSLRetriever", getmaildir=rc.parent, server="imap.example.org", username="a@example.org",
+        ca_certs=bundle,
+    )  # fmt: skip
+
+
+# --- hostile values -----------------------------------------------------------------------
+
+#: Every quoting character getmail, Python, the shell or YAML can trip on, Python code, and YAML's own line breaks.
+ASCII_HOSTILE = [*" \"'\\`$();#%&|<>*?!~{}[]=,.:@-+aZ09x", "$(touch CANARY)", "`touch CANARY`", "%(x)s", "%%",
+                 "'),(__import__('os').system('touch CANARY')", "\\x27", "\\n", "'''", '"""']  # fmt: skip
+NON_ASCII = ["é", "€", "😀", "𝄞", "\u00a0", "\x85", "\u2028", "\u2029"]
+
+
+def _text(alphabet: list[str]) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(alphabet), min_size=1, max_size=12).map("".join)
+
+
+HOSTILE = _text(ASCII_HOSTILE + NON_ASCII)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(user=HOSTILE, command=HOSTILE, ca_tail=HOSTILE, cert_tail=HOSTILE, root_tail=HOSTILE)
+def test_hostile_values_read_back_exactly_and_run_nothing(  # noqa: PLR0917
+    tmp_path: Path, user: str, command: str, ca_tail: str, cert_tail: str, root_tail: str
+) -> None:
+    user = "u" + user + "u"  # blanks at either end are refused (tested above): keep them inside
+    tails = [t.replace("/", "_") for t in (ca_tail, cert_tail, root_tail)]
+    assume(not any(re.search(r"\$(\w+|\{[^}]*\})", t, re.ASCII) for t in tails))  # refused (tested above)
+    base = tmp_path / os.urandom(6).hex()
+    base.mkdir()
+    ca, cert, key = base / f"ca {tails[0]}.pem", base / f"c {tails[1]}.pem", base / f"k {tails[1]}.pem"
+    root = base / f"m {tails[2]}"
+    for path in (ca, cert, key):
+        path.write_text("")
+    incoming = {"protocol": "imap", "host": "imap.example.org", "username": user, "password_command": command,
+                "tls": {"ca_file": str(ca), "client_cert": str(cert), "client_key": str(key)}}  # fmt: skip
+    rendered = render({"work": {"address": "a@example.org", "incoming": incoming}}, {"maildir-root": str(root)})
+    assert rendered.gaps == ()
+    rc = write(base, rendered)["work"]
+    maildir(root / "work")
+    got = dump(rc, base, cwd=base)  # a relative CANARY would land in base
+    assert got.retriever == retriever_line(
+        "SimpleIMAPSSLRetriever", getmaildir=rc.parent, server="imap.example.org", username=user,
+        password_command=sh(command), ca_certs=ca, certfile=cert, keyfile=key,
+    )  # fmt: skip
+    assert got.destination == destination_line(f"{root}/work/")
+    assert got.options == options_of()
+    assert not (base / "CANARY").exists()  # nothing ran while the file was read
+    # one setting per line, each once, in three sections (split at \n only: getmail's text mode splits at \r too,
+    # and the file holds no \r)
+    text = rc.read_text("utf-8")
+    assert "\r" not in text
+    keys = [line.split(" = ", 1)[0] for line in text.split("\n") if line and line[0] != "#"]
+    assert keys == ["[retriever]", "type", "server", "port", "username", "password_command", "ca_certs", "certfile",
+                    "keyfile", "[destination]", "type", "path", "[options]", "read_all", "delete"]  # fmt: skip
+
+
+def test_python_code_in_the_command_is_never_run_while_reading(tmp_path: Path) -> None:
+    payload = "'),(__import__('os').system('touch CANARY'),'"
+    incoming = {"protocol": "pop3", "host": "pop.example.org", "password_command": payload}
+    rendered = render({"p": {"address": "p@example.org", "incoming": incoming}}, {"maildir-root": str(tmp_path)})
+    maildir(tmp_path / "p")
+    rc = write(tmp_path, rendered)["p"]
+    assert dump(rc, tmp_path, cwd=tmp_path).retriever == retriever_line(
+        "SimplePOP3SSLRetriever", getmaildir=rc.parent, server="pop.example.org", username="p@example.org",
+        password_command=sh(payload), ca_certs=SYSTEM_CA,
+    )  # fmt: skip
+    assert not (tmp_path / "CANARY").exists()
+    # the canary works: the same payload pasted into quotes unescaped (as home-manager does) runs while reading
+    naive = rc.read_text().replace(getmail_tuple(sh(payload)), f"('/bin/sh', '-c', '{payload}')")
+    rc.write_text(naive)
+    getmail(rc, tmp_path, "--dump", cwd=tmp_path)
+    assert (tmp_path / "CANARY").exists()
+
+
+def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
+    source = tmp_path / "accounts.yaml"
+    source.write_text('version: 1\naccounts:\n  work:\n    address: a@example.org\n    incoming:\n'
+                      '      protocol: imap\n      host: h.example\n'
+                      '      username: "alice\\n[options]\\ndelete = true"\n')  # fmt: skip
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "mailconf", "render", "--target", "getmail", str(source), "-o", str(out)]
+    done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=ROOT)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"{source}:8:17: error MC002 schema-violation: `username` is not valid "
+        '(got "alice\\n[options]\\ndelete = true"): remove control characters',
+        f"mailconf: {source}: not rendered: fix the errors above first (`mailconf lint {source}`)",
+    ]
+    assert not out.exists()
+
+
+# --- examples ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
+def test_examples_render_and_getmail_reads_them(tmp_path: Path, example: Path) -> None:
+    doc = load_document(str(example))
+    _, refusals = common_gaps(doc.model)
+    refused = {line.split(":", 1)[0].removeprefix("account ") for line in refusals}
+    model = select_accounts(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
+    rendered = render_model(TARGET, model, {"maildir-root": str(tmp_path / "Mail")})
+    fetching = [a for a in model.accounts if a.incoming is not None and a.incoming.security is not Security.STARTTLS]
+    written = write(tmp_path, rendered)
+    assert list(written) == [a.name for a in fetching]
+    stand_in = tmp_path / "stand-in.pem"  # getmail checks that named files exist: point them at one here
+    stand_in.write_text("")
+    for account in fetching:
+        assert account.incoming is not None
+        rc = written[account.name]
+        text = rc.read_text()
+        for path in (account.incoming.tls.ca_file, account.incoming.tls.client_cert, account.incoming.tls.client_key):
+            if path is not None:
+                text = text.replace(f" = {path}\n", f" = {stand_in}\n")
+        rc.write_text(text)
+        maildir(tmp_path / "Mail" / account.name)
+        got = dump(rc, tmp_path)
+        assert got.retriever.startswith("SimpleIMAP" if account.incoming.protocol is Protocol.IMAP else "SimplePOP3")
+        assert f'server="{account.incoming.host}"' in got.retriever
