@@ -60,3 +60,15 @@ def test_a_hostile_key_is_escaped_in_render(tmp_path: Path) -> None:
     assert out.code == 1
     no_raw_controls(out.stderr)
     assert "\\u001b[2J\\nork" in out.stderr
+
+
+def test_check_escapes_what_a_file_on_disk_holds(tmp_path: Path) -> None:
+    """render --check prints a diff of the file on disk: its control characters are escaped, line ends kept."""
+    (tmp_path / "a.yaml").write_text(CLEAN, encoding="utf-8")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    (out_dir / ".msmtprc").write_bytes(b"account work\n\x1b]2;owned\x07 host evil\n")
+    out = run_mailconf("render", "-t", "msmtp", "--check", "-o", "out", "a.yaml", cwd=tmp_path)
+    assert out.code == 1
+    no_raw_controls(out.stdout + out.stderr)
+    assert "-\\u001b]2;owned\\u0007 host evil\n" in out.stdout
