@@ -24,12 +24,13 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple
-
-import pathspec
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import InputError
 from .settings import Policy
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 STDIN = "-"
 
@@ -85,6 +86,8 @@ def _relative(path: Path, root: Path) -> str:
 
 @cache
 def _selector(include: tuple[str, ...], exclude: tuple[str, ...]) -> Callable[[str], bool]:
+    import pathspec  # only when a directory is walked: lint of named files never imports it
+
     wanted = pathspec.GitIgnoreSpec.from_lines(include)
     unwanted = pathspec.GitIgnoreSpec.from_lines(exclude)
     return lambda relative: wanted.match_file(relative) and not unwanted.match_file(relative)
@@ -96,9 +99,11 @@ def _gitignored(top: Path) -> Callable[[Path, bool], bool]:
     root = next((d for d in (start, *start.parents) if (d / ".git").exists()), None)
     if root is None:
         return lambda _path, _is_dir: False
-    specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+    import pathspec
 
-    def spec_of(directory: Path) -> pathspec.GitIgnoreSpec | None:
+    specs: dict[Path, GitIgnoreSpec | None] = {}
+
+    def spec_of(directory: Path) -> GitIgnoreSpec | None:
         if directory not in specs:
             try:
                 lines = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
