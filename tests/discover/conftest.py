@@ -34,7 +34,10 @@ from typing import Any, NamedTuple
 import pytest
 
 from tests.conftest import need
+from mailconf.cli import main
 from tests.servers import START_TIMEOUT, Dovecot, KeyPair, SmtpServer, free_port
+
+from .rig import ADDRESS, Run
 
 DNSMASQ = "/usr/sbin/dnsmasq"
 NAMES = ("example.test", "*.example.test", "hoster.test", "*.hoster.test", "ispdb.test", "*.other.test")
@@ -239,3 +242,18 @@ def rig_smtp(rig_certs: RigCerts) -> Iterator[SmtpServer]:
 def rig_smtp_starttls(rig_certs: RigCerts) -> Iterator[SmtpServer]:
     with SmtpServer(rig_certs.leaf) as server:
         yield server
+
+
+@pytest.fixture
+def discover(capfd: pytest.CaptureFixture[str], rig_certs: RigCerts) -> Any:
+    """discover(dns, *args) -> Run: `mailconf discover ADDRESS --dns-server DNS --ca-file CA ...`, in process."""
+
+    def run(dns: Dnsmasq, *args: str, address: str = ADDRESS) -> Run:
+        capfd.readouterr()
+        argv = ["discover", address, "--dns-server", dns.server, "--ca-file", str(rig_certs.ca), "--timeout", "10",
+                "--ispdb-url", "https://ispdb.test/v1.1/", *args]  # fmt: skip
+        code = main(argv)
+        out, err = capfd.readouterr()
+        return Run(code, out, err)
+
+    return run

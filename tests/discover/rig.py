@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from tests.servers import Dovecot, SmtpServer
+
 ADDRESS = "alice@example.test"
+AUTOCONFIG = "https://autoconfig.example.test/mail/config-v1.1.xml"
 #: what the probe says about the rig's Dovecot (IMAPS) and SMTP servers
 IMAPS_OK = "IMAP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN, LOGIN command"
 SMTPS_OK = "SMTP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN"
@@ -46,3 +49,14 @@ def account(name: str = "example.test", **sides: tuple[str, str]) -> str:
         lines.append(f"    {side}:  # {comment}")
         lines += [f"      {line}" for line in body.strip().splitlines()]
     return "\n".join(lines) + "\n"
+
+
+def imaps(dovecot: Dovecot, host: str = "imap.example.test", username: str = "") -> str:
+    return f"protocol: imap\nhost: {host}\nport: {dovecot.ports.imaps}\nsecurity: tls\nauth: password\n{username}"
+
+
+def smtps(smtp: SmtpServer, host: str = "smtp.example.test") -> str:
+    return f"protocol: smtp\nhost: {host}\nport: {smtp.port}\nsecurity: tls\nauth: password"
+
+
+LOCAL = ("host-record=imap.example.test,127.0.0.1", "host-record=smtp.example.test,127.0.0.1")

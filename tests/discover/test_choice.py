@@ -1,0 +1,95 @@
+"""Ranking, falling back after a failed probe, flags, --no-probe and writing -o FILE, against the real rig."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.servers import Dovecot, SmtpServer, free_port
+
+from .conftest import Dnsmasq, RigCerts, WebServer, xml
+from .rig import AUTOCONFIG, IMAPS_OK, LOCAL, SMTPS_OK, Run, account, config, imaps, server, smtps
+
+
+def test_every_source_answers_autoconfig_wins(
+    discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    """Thunderbird's order: the provider's autoconfig before the ISPDB, the MX's domain, then SRV."""
+    ours = config(server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port))
+    theirs = config(server("imap", "mail.example.test", rig_dovecot.ports.imaps), server("smtp", "mail.example.test", rig_smtp.port))
+    routes = {"/mail/config-v1.1.xml": xml(ours), "/v1.1/example.test": xml(theirs), "/v1.1/hoster.test": xml(theirs)}
+    with WebServer(routes, rig_certs.leaf) as web, Dnsmasq([
+        f"host-record=autoconfig.example.test,{web.address}",
+        f"host-record=ispdb.test,{web.address}",
+        "mx-host=example.test,mx.hoster.test,10",
+        f"srv-host=_imaps._tcp.example.test,mail.example.test,{rig_dovecot.ports.imaps},0,0",
+        "host-record=mail.example.test,127.0.0.1",
+        *LOCAL,
+    ]) as dns:
+        run = discover(dns)
+    assert run == Run(0, account(
+        incoming=(f"from autoconfig {AUTOCONFIG}; probe: {IMAPS_OK}", imaps(rig_dovecot)),
+        outgoing=(f"from autoconfig {AUTOCONFIG}; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), "")  # fmt: skip
+
+
+def test_failed_probe_takes_the_next_candidate(
+    discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    closed = free_port()
+    body = config(server("imap", "imap.example.test", closed), server("smtp", "smtp.example.test", rig_smtp.port))
+    with WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web, Dnsmasq([
+        f"host-record=autoconfig.example.test,{web.address}",
+        f"srv-host=_imaps._tcp.example.test,imap.example.test,{rig_dovecot.ports.imaps},0,0",
+        *LOCAL,
+    ]) as dns:
+        run = discover(dns)
+    assert run == Run(0, account(
+        incoming=(f"from srv example.test; probe: {IMAPS_OK}", imaps(rig_dovecot)),
+        outgoing=(f"from autoconfig {AUTOCONFIG}; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), (
+        f"mailconf: imap://imap.example.test:{closed} from autoconfig {AUTOCONFIG} failed the probe: MC802 cannot "
+        f"connect to imap.example.test port {closed} (127.0.0.1: connection refused); check host and port; "
+        "taking the next candidate\n"
+    ))  # fmt: skip
+
+
+def test_server_outside_the_domains_is_flagged(
+    discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    body = config(server("imap", "imap.other.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port))
+    with WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web, Dnsmasq([
+        f"host-record=autoconfig.example.test,{web.address}",
+        "host-record=imap.other.test,127.0.0.1",
+        "mx-host=example.test,mx.hoster.test,10",
+        *LOCAL,
+    ]) as dns:
+        run = discover(dns)
+    flag = "CHECK: imap.other.test is outside example.test and hoster.test"
+    assert run == Run(0, account(
+        incoming=(f"{flag}; from autoconfig {AUTOCONFIG}; probe: {IMAPS_OK}", imaps(rig_dovecot, host="imap.other.test")),
+        outgoing=(f"from autoconfig {AUTOCONFIG}; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), f"mailconf: warning: incoming imap.other.test: {flag}\n")  # fmt: skip
+
+
+def test_output_file_never_replaced_without_force(
+    discover: Any, tmp_path: Path, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    body = config(server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port))
+    target = tmp_path / "work.yaml"
+    target.write_text("mine\n")
+    with WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web, Dnsmasq(
+        [f"host-record=autoconfig.example.test,{web.address}", *LOCAL]
+    ) as dns:
+        refused = discover(dns, "-o", str(target), "--name", "work", "--no-probe")
+        assert web.requests == []  # refused before looking anything up
+        assert target.read_text() == "mine\n"
+        forced = discover(dns, "-o", str(target), "--name", "work", "--no-probe", "--force")
+    assert refused == Run(2, "", f"mailconf: {target} exists; use --force to replace it (a .bak copy is kept)\n")
+    assert forced == Run(0, "", f"mailconf: wrote {target}\n")
+    origin = f"from autoconfig {AUTOCONFIG}; not probed (--no-probe)"
+    assert target.read_text() == account(
+        "work", incoming=(origin, imaps(rig_dovecot)), outgoing=(origin, smtps(rig_smtp))
+    )
+    assert (tmp_path / "work.yaml.bak").read_text() == "mine\n"
+    assert target.stat().st_mode & 0o777 == 0o600
