@@ -28,7 +28,7 @@ def run(query: Query) -> Discovery:
     try:
         tls = context(query.ca_file)
     except (OSError, ssl.SSLError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a PEM certificate file"
+        why = "not a PEM certificate file" if isinstance(exc, ssl.SSLError) else exc.strerror or type(exc).__name__
         raise UsageError(
             f"--ca-file {query.ca_file}: cannot be read ({why}); give a PEM file of CA certificates"
         ) from None

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import dns.exception
+import dns.message
 import dns.name
-import dns.rdatatype
+import dns.query
+import dns.rcode
 import dns.resolver
 
 #: a lookup is given at least this long, even when the deadline is closer (dnspython needs > 0)
@@ -65,6 +67,8 @@ class Dns:
     def query(self, name: str, rdtype: str, deadline: float) -> list[object]:
         """The records of one type (empty when the name or the type does not exist)."""
         lifetime = max(deadline - time.monotonic(), _MINIMUM)
+        if self.server is not None:
+            return self._ask(self.server, name, rdtype, lifetime)
         try:
             resolver = self._resolver()
             answer = resolver.resolve(name, rdtype, lifetime=lifetime, search=False, raise_on_no_answer=False)
@@ -79,6 +83,34 @@ class Dns:
         except (dns.exception.DNSException, ValueError, OSError) as exc:
             raise DnsError(f"{rdtype} {name}: {self.label}: {_why(exc)}") from None
         return list(answer)
+
+    def _ask(self, server: tuple[str, int], name: str, rdtype: str, lifetime: float) -> list[object]:
+        """One question to one server (UDP, TCP when truncated), so that a garbled answer is an error at once.
+
+        The stub resolver would drop a garbled answer and wait for a good one until the deadline;
+        with one named server, saying that it answers garbage is the clearer message.
+        """
+        question = dns.message.make_query(name, rdtype)
+        try:
+            response, _ = dns.query.udp_with_fallback(question, server[0], timeout=lifetime, port=server[1])
+        except dns.exception.Timeout:
+            raise DnsError(f"{rdtype} {name}: no answer from {self.label} within {lifetime:.1f} s") from None
+        except (dns.exception.FormError, dns.query.BadResponse, dns.query.UnexpectedSource) as exc:
+            raise DnsError(f"{rdtype} {name}: {self.label} answered garbage ({type(exc).__name__})") from None
+        except (dns.exception.DNSException, ValueError, OSError) as exc:
+            raise DnsError(f"{rdtype} {name}: {self.label}: {_why(exc)}") from None
+        code = response.rcode()
+        if code == dns.rcode.NXDOMAIN:
+            return []
+        if code != dns.rcode.NOERROR:
+            raise DnsError(f"{rdtype} {name}: {self.label} answered {dns.rcode.to_text(code)}")
+        if not isinstance(response, dns.message.QueryMessage):
+            raise DnsError(f"{rdtype} {name}: {self.label} answered something other than a query response")
+        try:
+            answer = response.resolve_chaining().answer
+        except dns.exception.DNSException as exc:
+            raise DnsError(f"{rdtype} {name}: {self.label} answered garbage ({type(exc).__name__})") from None
+        return list(answer) if answer is not None else []
 
     def srv(self, name: str, deadline: float) -> list[Srv]:
         records = []

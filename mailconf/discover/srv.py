@@ -62,8 +62,11 @@ def lookup(env: Env, rng: random.Random | None = None) -> Config:
             server = Candidate(service.protocol, record.target.lower(), record.port, service.security)
             tls_first = service.security is not Security.TLS
             found.append((tls_first, record.priority, place, server))
+    if not found and errors:
+        more = f" (and {len(errors) - 1} more SRV lookups failed)" if len(errors) > 1 else ""
+        raise NotFound(errors[0] + more)
     if not found:
-        raise NotFound("; ".join(errors or notes or [f"no SRV record for {env.domain}"]))
+        raise NotFound("; ".join(notes or [f"no SRV record for {env.domain}"]))
     found.sort(key=lambda item: (item[0], item[1], item[3].protocol is not Protocol.IMAP, item[2]))
     return Config(f"srv {env.domain}", tuple(item[3] for item in found), notes=tuple(notes + errors))
 
