@@ -1,0 +1,107 @@
+"""The pure parts of discover: RFC 2782 order, base domains, clientConfig parsing of hostile values."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from mailconf.discover import domains
+from mailconf.discover.clientconfig import XmlError, parse
+from mailconf.discover.dns import Srv, parse_server
+from mailconf.discover.srv import order
+from mailconf.model import Auth, Protocol, Security
+from mailconf.discover.values import Candidate
+
+from .rig import config, server
+
+ADDRESS = "alice@example.test"
+
+
+def test_srv_order_priority_first_then_weight() -> None:
+    records = [Srv(20, 0, 1, "c"), Srv(10, 0, 1, "zero"), Srv(10, 100, 1, "heavy"), Srv(5, 0, 1, "a")]
+    # weight 0 is taken first only when the random number is 0: with this seed, the heavy one comes first
+    assert [r.target for r in order(records, random.Random(1))] == ["a", "heavy", "zero", "c"]
+
+
+def test_srv_order_is_weighted() -> None:
+    """Over many draws the 3:1 weights show (a property of the distribution, not a timing)."""
+    rng = random.Random(7)
+    records = [Srv(0, 30, 1, "three"), Srv(0, 10, 1, "one")]
+    firsts = [order(records, rng)[0].target for _ in range(4000)]
+    assert 0.70 < firsts.count("three") / len(firsts) < 0.80
+
+
+@pytest.mark.parametrize(
+    ("host", "base"),
+    [
+        ("mx1.eu.hoster.test", "hoster.test"),
+        ("aspmx.l.google.com", "google.com"),
+        ("mx.example.co.uk", "example.co.uk"),
+        ("hoster.test", "hoster.test"),
+    ],
+)
+def test_base_domain(host: str, base: str) -> None:
+    if not any(p.exists() for p in domains.PSL_FILES) and host.endswith(".co.uk"):
+        pytest.skip("needs the Public Suffix List (Debian: publicsuffix)")
+    assert domains.base_domain(host) == base
+
+
+def test_placeholders_and_authentication() -> None:
+    text = config(
+        server("imap", "imap.%EMAILDOMAIN%", 993, username="%EMAILLOCALPART%", auth="password-encrypted"),
+        server("pop3", "POP.example.test", 995, username="%EMAILADDRESS%", auth="OAuth2"),
+        server("smtp", "smtp.example.test", 587, socket="STARTTLS", username="u-%EMAILLOCALPART%"),
+    )
+    parsed = parse(text.encode(), ADDRESS)
+    assert parsed.servers == (
+        Candidate(Protocol.IMAP, "imap.example.test", 993, Security.TLS, Auth.PASSWORD, "alice", ("cram-md5",)),
+        Candidate(Protocol.POP3, "pop.example.test", 995, Security.TLS, Auth.OAUTH2),
+        Candidate(Protocol.SMTP, "smtp.example.test", 587, Security.STARTTLS, Auth.PASSWORD, "u-alice"),
+    )
+    assert parsed.domains == ("example.test",)
+
+
+def test_hostile_values_are_left_out_with_a_note() -> None:
+    text = config(
+        server("imap", "imap.example.test\nport: 1", 993),
+        server("imap", "imap.example.test", 70000),
+        server("imap", "imap.example.test", 993, socket="TLS1.0"),
+        server("imap", "imap.example.test", 993, auth="magic"),
+        '<incomingServer type="exchange"><hostname>ews.example.test</hostname></incomingServer>',
+        server("smtp", "smtp.example.test", 465),
+    )
+    parsed = parse(text.encode(), ADDRESS)
+    assert parsed.servers == (Candidate(Protocol.SMTP, "smtp.example.test", 465, Security.TLS),)
+    assert parsed.notes == (
+        "<incomingServer type='imap'> left out: 'imap.example.test\\nport: 1' is not a host name",
+        "<incomingServer type='imap'> imap.example.test left out: '70000' is not a port",
+        "<incomingServer type='imap'> imap.example.test left out: unknown socketType 'TLS1.0'",
+        "<incomingServer type='imap'> imap.example.test left out: unknown authentication 'magic'",
+        "<incomingServer type='exchange'> left out: mailconf holds IMAP, POP3 and SMTP servers only",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b'<!DOCTYPE c [<!ENTITY e SYSTEM "file:///etc/passwd">]><c>&e;</c>',
+         "refused: the XML has a DTD (<!DOCTYPE>) (not allowed in a configuration file)"),
+        (b"<clientConfig>", "line 1:15: not well-formed XML (no element found)"),
+        (b"<html><body>Not here</body></html>", "the document is <html>, not <clientConfig>"),
+        (b"<clientConfig/>", "no <emailProvider> in <clientConfig>"),
+    ],
+)  # fmt: skip
+def test_refused_documents(text: bytes, message: str) -> None:
+    with pytest.raises(XmlError) as caught:
+        parse(text, ADDRESS)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [("192.0.2.1", ("192.0.2.1", 53)), ("192.0.2.1:5353", ("192.0.2.1", 5353)), ("::1", ("::1", 53)),
+     ("[::1]:5353", ("::1", 5353))],
+)  # fmt: skip
+def test_dns_server_option(text: str, parsed: tuple[str, int]) -> None:
+    assert parse_server(text) == parsed
