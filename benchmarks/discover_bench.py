@@ -87,7 +87,9 @@ def main() -> int:
 
     leaf = KeyPair(work / "leaf.pem", work / "leaf.key", b"")
     body = config(server("imap", "imap.example.test", 993), server("smtp", "smtp.example.test", 465))
-    hoster = config(server("imap", "imap.hoster.test", 993), server("smtp", "smtp.hoster.test", 465), domain="hoster.test")
+    hoster = config(
+        server("imap", "imap.hoster.test", 993), server("smtp", "smtp.hoster.test", 465), domain="hoster.test"
+    )
     slowest = args.delay
     routes = {
         "/mail/config-v1.1.xml": delayed(xml(body), slowest),  # the provider's autoconfig: best-ranked, slowest

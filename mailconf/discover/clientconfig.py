@@ -102,7 +102,7 @@ def _fill(text: str, address: str) -> str:
     return text.replace("%EMAILADDRESS%", address).replace("%EMAILLOCALPART%", local).replace("%EMAILDOMAIN%", domain)
 
 
-def _server(element: Element, address: str) -> tuple[Candidate | None, str | None]:
+def _server(element: Element, address: str) -> tuple[Candidate | None, str | None]:  # noqa: PLR0911 - one return per reason
     kind = element.get("type", "")
     protocol = _PROTOCOLS.get(kind)
     what = f"<{element.tag} type={kind!r}>"

@@ -65,7 +65,9 @@ def discover(env: Env, job_list: Sequence[Job] | None = None) -> Discovery:
         for side in SIDES:
             if side in chosen:
                 continue
-            best = next(((l, c, s) for l, c, s in rank.candidates(board.answered(), side) if s.key not in failed), None)
+            best = next(
+                (found for found in rank.candidates(board.answered(), side) if found[2].key not in failed), None
+            )
             if best is not None and (board.settled(best[0].rank) or not board.can_wait()):
                 ready[side] = best[1], best[2]
             elif board.can_wait():
@@ -77,7 +79,7 @@ def discover(env: Env, job_list: Sequence[Job] | None = None) -> Discovery:
         else:
             break
     board.wait_for(lambda lookup: lookup.rank[0] == rank.MX)  # the MX's base domain, for the domain check
-    related = [l.related for l in board.answered() if l.related]
+    related = [lookup.related for lookup in board.answered() if lookup.related]
     return Discovery(board.report(), chosen, tuple(rejected), tuple(dict.fromkeys([env.domain, *related])))
 
 

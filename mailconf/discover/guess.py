@@ -38,11 +38,8 @@ def guesses(domain: str) -> list[Candidate]:
         hosts = OUTGOING_HOSTS if protocol is Protocol.SMTP else INCOMING_HOSTS
         for port in ports:
             for prefix in hosts:
-                if (
-                    protocol is Protocol.POP3
-                    and prefix == "imap."
-                    or protocol is Protocol.IMAP
-                    and prefix.startswith("pop")
+                if (protocol is Protocol.POP3 and prefix == "imap.") or (
+                    protocol is Protocol.IMAP and prefix.startswith("pop")
                 ):
                     continue
                 found.append(Candidate(protocol, prefix + domain, port, security))

@@ -94,7 +94,7 @@ def _get(url: str, deadline: float, resolver: Dns, tls: ssl.SSLContext) -> tuple
         return response.status, response.reason, location, body
     except ssl.SSLCertVerificationError as exc:
         raise FetchError(f"the certificate of {host} is not trusted ({exc.verify_message})") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise FetchError("no answer before the deadline") from None
     except ssl.SSLError as exc:
         raise FetchError(f"TLS failed ({exc.reason or type(exc).__name__})") from None

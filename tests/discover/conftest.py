@@ -27,14 +27,14 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
 
-from tests.conftest import need
 from mailconf.cli import main
+from tests.conftest import need
 from tests.servers import START_TIMEOUT, Dovecot, KeyPair, SmtpServer, free_port
 
 from .rig import ADDRESS, Run
@@ -169,7 +169,7 @@ def loopback_address(port: int) -> str:
 class WebServer:
     """HTTPS (or, with ``tls=None``, HTTP) on port 443 (80) of a loopback address of its own."""
 
-    def __init__(self, routes: dict[str, Answer | Handler], tls: KeyPair | None) -> None:
+    def __init__(self, routes: Mapping[str, Answer | Handler], tls: KeyPair | None) -> None:
         if os.geteuid() != 0:
             pytest.skip("the autoconfig URLs name no port: a web server on port 443 needs root (CI runs as root)")
         self.routes = routes
@@ -182,7 +182,7 @@ class WebServer:
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 outer.requests.append(f"{self.headers.get('Host')}{self.path}")
                 route = outer.routes.get(self.path) or outer.routes.get(self.path.partition("?")[0])
                 if route is None:

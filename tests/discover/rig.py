@@ -27,7 +27,7 @@ def config(*servers: str, domain: str = "example.test") -> str:
     )
 
 
-def server(
+def server(  # noqa: PLR0917 - the XML's fields, in its order
     kind: str,
     host: str,
     port: int,

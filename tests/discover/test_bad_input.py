@@ -38,14 +38,17 @@ def nothing_found(dns: Dnsmasq, autoconfig: str) -> str:
 
 
 def served(discover: Any, certs: RigCerts, route: Any, tls: Any = None) -> tuple[Run, Dnsmasq]:
-    with WebServer({"/mail/config-v1.1.xml": route, "/loop": redirect("/loop")}, tls or certs.leaf) as web, Dnsmasq(
-        [f"host-record=autoconfig.example.test,{web.address}", *LOCAL]
-    ) as dns:
+    with (
+        WebServer({"/mail/config-v1.1.xml": route, "/loop": redirect("/loop")}, tls or certs.leaf) as web,
+        Dnsmasq([f"host-record=autoconfig.example.test,{web.address}", *LOCAL]) as dns,
+    ):
         return discover(dns), dns
 
 
 def test_xml_with_a_dtd(discover: Any, rig_certs: RigCerts) -> None:
-    body = config(server("imap", "imap.example.test", 993)).replace("<clientConfig", '<!DOCTYPE x SYSTEM "x.dtd">\n<clientConfig', 1)
+    body = config(server("imap", "imap.example.test", 993)).replace(
+        "<clientConfig", '<!DOCTYPE x SYSTEM "x.dtd">\n<clientConfig', 1
+    )
     run, dns = served(discover, rig_certs, xml(body))
     reason = "refused: the XML has a DTD (<!DOCTYPE>) (not allowed in a configuration file)"
     assert run == Run(1, "", nothing_found(dns, reason))
@@ -55,14 +58,18 @@ def test_entity_bomb(discover: Any, rig_certs: RigCerts) -> None:
     entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(
         f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9)
     )
-    body = config(server("imap", "&j;", 993)).replace("<clientConfig", f"<!DOCTYPE clientConfig [{entities}]>\n<clientConfig", 1)
+    body = config(server("imap", "&j;", 993)).replace(
+        "<clientConfig", f"<!DOCTYPE clientConfig [{entities}]>\n<clientConfig", 1
+    )
     run, dns = served(discover, rig_certs, xml(body))
     reason = "refused: the XML has a DTD (<!DOCTYPE>) (not allowed in a configuration file)"
     assert run == Run(1, "", nothing_found(dns, reason))
 
 
 def test_not_well_formed(discover: Any, rig_certs: RigCerts) -> None:
-    run, dns = served(discover, rig_certs, xml('<?xml version="1.0"?>\n<clientConfig>\n  <emailProvider>\n</clientConfig>'))
+    run, dns = served(
+        discover, rig_certs, xml('<?xml version="1.0"?>\n<clientConfig>\n  <emailProvider>\n</clientConfig>')
+    )
     assert run == Run(1, "", nothing_found(dns, "line 4:3: not well-formed XML (mismatched tag)"))
 
 
@@ -179,11 +186,13 @@ def test_dns_server_that_answers_garbage() -> None:
     ("args", "message"),
     [
         (["alice"], "'alice' is not an e-mail address (name@domain.example)"),
-        ([ADDRESS, "--dns-server", "dns.example"], "--dns-server dns.example: 'dns.example' is not an IP address (a DNS server is given by address)"),
+        ([ADDRESS, "--dns-server", "dns.example"],
+         "--dns-server dns.example: 'dns.example' is not an IP address (a DNS server is given by address)"),
         ([ADDRESS, "--dns-server", "127.0.0.1:99999"], "--dns-server 127.0.0.1:99999: '99999' is not a port (1-65535)"),
         ([ADDRESS, "--name", "my work"], "--name 'my work': an account name is 1-64 letters, digits, '.', '_' or '-'"),
         ([ADDRESS, "--timeout", "0"], "--timeout 0: give seconds between 0 and 3600"),
-        ([ADDRESS, "--ispdb", "/nonexistent"], "--ispdb /nonexistent: not a directory (give a copy of the ispdb/ folder)"),
+        ([ADDRESS, "--ispdb", "/nonexistent"],
+         "--ispdb /nonexistent: not a directory (give a copy of the ispdb/ folder)"),
         ([ADDRESS, "--ispdb-url", "ftp://x/"], "--ispdb-url ftp://x/: give an https:// URL (the domain is appended)"),
         ([ADDRESS, "--ca-file", "/nonexistent.pem"],
          "--ca-file /nonexistent.pem: cannot be read (No such file or directory); give a PEM file of CA certificates"),
@@ -204,5 +213,7 @@ def test_ca_file_that_is_not_pem(tmp_path: Path, capfd: pytest.CaptureFixture[st
     bad.write_text("not a certificate\n")
     capfd.readouterr()
     code = main(["discover", ADDRESS, "--ca-file", str(bad)])
-    message = f"mailconf: --ca-file {bad}: cannot be read (not a PEM certificate file); give a PEM file of CA certificates\n"
+    message = (
+        f"mailconf: --ca-file {bad}: cannot be read (not a PEM certificate file); give a PEM file of CA certificates\n"
+    )
     assert (code, *capfd.readouterr()) == (2, "", message)

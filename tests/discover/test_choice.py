@@ -15,17 +15,26 @@ def test_every_source_answers_autoconfig_wins(
     discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
 ) -> None:
     """Thunderbird's order: the provider's autoconfig before the ISPDB, the MX's domain, then SRV."""
-    ours = config(server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port))
-    theirs = config(server("imap", "mail.example.test", rig_dovecot.ports.imaps), server("smtp", "mail.example.test", rig_smtp.port))
+    ours = config(
+        server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
+    )
+    theirs = config(
+        server("imap", "mail.example.test", rig_dovecot.ports.imaps), server("smtp", "mail.example.test", rig_smtp.port)
+    )
     routes = {"/mail/config-v1.1.xml": xml(ours), "/v1.1/example.test": xml(theirs), "/v1.1/hoster.test": xml(theirs)}
-    with WebServer(routes, rig_certs.leaf) as web, Dnsmasq([
-        f"host-record=autoconfig.example.test,{web.address}",
-        f"host-record=ispdb.test,{web.address}",
-        "mx-host=example.test,mx.hoster.test,10",
-        f"srv-host=_imaps._tcp.example.test,mail.example.test,{rig_dovecot.ports.imaps},0,0",
-        "host-record=mail.example.test,127.0.0.1",
-        *LOCAL,
-    ]) as dns:
+    with (
+        WebServer(routes, rig_certs.leaf) as web,
+        Dnsmasq(
+            [
+                f"host-record=autoconfig.example.test,{web.address}",
+                f"host-record=ispdb.test,{web.address}",
+                "mx-host=example.test,mx.hoster.test,10",
+                f"srv-host=_imaps._tcp.example.test,mail.example.test,{rig_dovecot.ports.imaps},0,0",
+                "host-record=mail.example.test,127.0.0.1",
+                *LOCAL,
+            ]
+        ) as dns,
+    ):
         run = discover(dns)
     assert run == Run(0, account(
         incoming=(f"from autoconfig {AUTOCONFIG}; probe: {IMAPS_OK}", imaps(rig_dovecot)),
@@ -38,11 +47,16 @@ def test_failed_probe_takes_the_next_candidate(
 ) -> None:
     closed = free_port()
     body = config(server("imap", "imap.example.test", closed), server("smtp", "smtp.example.test", rig_smtp.port))
-    with WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web, Dnsmasq([
-        f"host-record=autoconfig.example.test,{web.address}",
-        f"srv-host=_imaps._tcp.example.test,imap.example.test,{rig_dovecot.ports.imaps},0,0",
-        *LOCAL,
-    ]) as dns:
+    with (
+        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
+        Dnsmasq(
+            [
+                f"host-record=autoconfig.example.test,{web.address}",
+                f"srv-host=_imaps._tcp.example.test,imap.example.test,{rig_dovecot.ports.imaps},0,0",
+                *LOCAL,
+            ]
+        ) as dns,
+    ):
         run = discover(dns)
     assert run == Run(0, account(
         incoming=(f"from srv example.test; probe: {IMAPS_OK}", imaps(rig_dovecot)),
@@ -57,17 +71,25 @@ def test_failed_probe_takes_the_next_candidate(
 def test_server_outside_the_domains_is_flagged(
     discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
 ) -> None:
-    body = config(server("imap", "imap.other.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port))
-    with WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web, Dnsmasq([
-        f"host-record=autoconfig.example.test,{web.address}",
-        "host-record=imap.other.test,127.0.0.1",
-        "mx-host=example.test,mx.hoster.test,10",
-        *LOCAL,
-    ]) as dns:
+    body = config(
+        server("imap", "imap.other.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
+    )
+    with (
+        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
+        Dnsmasq(
+            [
+                f"host-record=autoconfig.example.test,{web.address}",
+                "host-record=imap.other.test,127.0.0.1",
+                "mx-host=example.test,mx.hoster.test,10",
+                *LOCAL,
+            ]
+        ) as dns,
+    ):
         run = discover(dns)
     flag = "CHECK: imap.other.test is outside example.test and hoster.test"
     assert run == Run(0, account(
-        incoming=(f"{flag}; from autoconfig {AUTOCONFIG}; probe: {IMAPS_OK}", imaps(rig_dovecot, host="imap.other.test")),
+        incoming=(f"{flag}; from autoconfig {AUTOCONFIG}; probe: {IMAPS_OK}",
+                  imaps(rig_dovecot, host="imap.other.test")),
         outgoing=(f"from autoconfig {AUTOCONFIG}; probe: {SMTPS_OK}", smtps(rig_smtp)),
     ), f"mailconf: warning: incoming imap.other.test: {flag}\n")  # fmt: skip
 
@@ -75,12 +97,15 @@ def test_server_outside_the_domains_is_flagged(
 def test_output_file_never_replaced_without_force(
     discover: Any, tmp_path: Path, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
 ) -> None:
-    body = config(server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port))
+    body = config(
+        server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
+    )
     target = tmp_path / "work.yaml"
     target.write_text("mine\n")
-    with WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web, Dnsmasq(
-        [f"host-record=autoconfig.example.test,{web.address}", *LOCAL]
-    ) as dns:
+    with (
+        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
+        Dnsmasq([f"host-record=autoconfig.example.test,{web.address}", *LOCAL]) as dns,
+    ):
         refused = discover(dns, "-o", str(target), "--name", "work", "--no-probe")
         assert web.requests == []  # refused before looking anything up
         assert target.read_text() == "mine\n"

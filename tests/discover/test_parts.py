@@ -10,8 +10,8 @@ from mailconf.discover import domains
 from mailconf.discover.clientconfig import XmlError, parse
 from mailconf.discover.dns import Srv, parse_server
 from mailconf.discover.srv import order
-from mailconf.model import Auth, Protocol, Security
 from mailconf.discover.values import Candidate
+from mailconf.model import Auth, Protocol, Security
 
 from .rig import config, server
 

@@ -20,9 +20,10 @@ def test_autoconfig_first_url(discover: Any, rig_certs: RigCerts, rig_dovecot: D
         server("imap", "imap.example.test", rig_dovecot.ports.imaps, username="%EMAILLOCALPART%"),
         server("smtp", "smtp.example.test", rig_smtp.port),
     )
-    with WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web, Dnsmasq(
-        [f"host-record=autoconfig.example.test,{web.address}", *LOCAL]
-    ) as dns:
+    with (
+        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
+        Dnsmasq([f"host-record=autoconfig.example.test,{web.address}", *LOCAL]) as dns,
+    ):
         run = discover(dns)
     assert run == Run(0, account(
         incoming=(f"from autoconfig {AUTOCONFIG}; probe: {IMAPS_OK}", imaps(rig_dovecot, username="username: alice")),
@@ -34,10 +35,13 @@ def test_autoconfig_first_url(discover: Any, rig_certs: RigCerts, rig_dovecot: D
 def test_well_known_when_autoconfig_host_is_missing(
     discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
 ) -> None:
-    body = config(server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port))
-    with WebServer({"/.well-known/autoconfig/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web, Dnsmasq(
-        [f"host-record=example.test,{web.address}", *LOCAL]
-    ) as dns:
+    body = config(
+        server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
+    )
+    with (
+        WebServer({"/.well-known/autoconfig/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
+        Dnsmasq([f"host-record=example.test,{web.address}", *LOCAL]) as dns,
+    ):
         run = discover(dns)
     origin = "from autoconfig https://example.test/.well-known/autoconfig/mail/config-v1.1.xml"
     assert run == Run(0, account(
@@ -49,10 +53,13 @@ def test_well_known_when_autoconfig_host_is_missing(
 def test_http_only_with_allow_http_and_flagged(
     discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
 ) -> None:
-    body = config(server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port))
-    with WebServer({"/mail/config-v1.1.xml": xml(body)}, None) as web, Dnsmasq(
-        [f"host-record=autoconfig.example.test,{web.address}", *LOCAL]
-    ) as dns:
+    body = config(
+        server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
+    )
+    with (
+        WebServer({"/mail/config-v1.1.xml": xml(body)}, None) as web,
+        Dnsmasq([f"host-record=autoconfig.example.test,{web.address}", *LOCAL]) as dns,
+    ):
         refused = discover(dns, "--no-probe")
         run = discover(dns, "--no-probe", "--allow-http")
     assert refused.code == 1
@@ -62,14 +69,18 @@ def test_http_only_with_allow_http_and_flagged(
     assert run == Run(0, account(
         incoming=(f"{flag}; {origin}", imaps(rig_dovecot)),
         outgoing=(f"{flag}; {origin}", smtps(rig_smtp)),
-    ), f"mailconf: warning: incoming imap.example.test: {flag}\nmailconf: warning: outgoing smtp.example.test: {flag}\n")  # fmt: skip
+    ), f"mailconf: warning: incoming imap.example.test: {flag}\n"
+       f"mailconf: warning: outgoing smtp.example.test: {flag}\n")  # fmt: skip
 
 
 def test_ispdb_online(discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer) -> None:
-    body = config(server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port))
-    with WebServer({"/v1.1/example.test": xml(body)}, rig_certs.leaf) as web, Dnsmasq(
-        [f"host-record=ispdb.test,{web.address}", *LOCAL]
-    ) as dns:
+    body = config(
+        server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
+    )
+    with (
+        WebServer({"/v1.1/example.test": xml(body)}, rig_certs.leaf) as web,
+        Dnsmasq([f"host-record=ispdb.test,{web.address}", *LOCAL]) as dns,
+    ):
         run = discover(dns)
     origin = "from ispdb https://ispdb.test/v1.1/example.test"
     assert run == Run(0, account(
@@ -105,13 +116,18 @@ def test_mx_base_domain(discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot
         server("smtp", "smtp.hoster.test", rig_smtp.port),
         domain="hoster.test",
     )
-    with WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web, Dnsmasq([
-        "mx-host=example.test,mx1.eu.hoster.test,10",
-        "mx-host=example.test,mx9.elsewhere.test,20",
-        f"host-record=autoconfig.hoster.test,{web.address}",
-        "host-record=imap.hoster.test,127.0.0.1",
-        "host-record=smtp.hoster.test,127.0.0.1",
-    ]) as dns:
+    with (
+        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
+        Dnsmasq(
+            [
+                "mx-host=example.test,mx1.eu.hoster.test,10",
+                "mx-host=example.test,mx9.elsewhere.test,20",
+                f"host-record=autoconfig.hoster.test,{web.address}",
+                "host-record=imap.hoster.test,127.0.0.1",
+                "host-record=smtp.hoster.test,127.0.0.1",
+            ]
+        ) as dns,
+    ):
         run = discover(dns)
     origin = "from mx mx1.eu.hoster.test -> autoconfig https://autoconfig.hoster.test/mail/config-v1.1.xml"
     assert run == Run(0, account(
@@ -124,14 +140,16 @@ def test_mx_base_domain(discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot
 def test_srv_implicit_tls_first(discover: Any, rig_dovecot: Dovecot, rig_smtp: SmtpServer) -> None:
     """RFC 6186 + 8314: _imaps before _imap whatever the priority; the lowest priority first; '.' is not offered."""
     ports = rig_dovecot.ports
-    with Dnsmasq([
-        f"srv-host=_imap._tcp.example.test,imap.example.test,{ports.imap},0,0",
-        f"srv-host=_imaps._tcp.example.test,mail.example.test,{ports.imaps},20,0",
-        f"srv-host=_imaps._tcp.example.test,imap.example.test,{ports.imaps},10,0",
-        "srv-host=_pop3._tcp.example.test",
-        f"srv-host=_submissions._tcp.example.test,smtp.example.test,{rig_smtp.port},0,0",
-        *LOCAL,
-    ]) as dns:
+    with Dnsmasq(
+        [
+            f"srv-host=_imap._tcp.example.test,imap.example.test,{ports.imap},0,0",
+            f"srv-host=_imaps._tcp.example.test,mail.example.test,{ports.imaps},20,0",
+            f"srv-host=_imaps._tcp.example.test,imap.example.test,{ports.imaps},10,0",
+            "srv-host=_pop3._tcp.example.test",
+            f"srv-host=_submissions._tcp.example.test,smtp.example.test,{rig_smtp.port},0,0",
+            *LOCAL,
+        ]
+    ) as dns:
         run = discover(dns)
     assert run == Run(0, account(
         incoming=(f"from srv example.test; probe: {IMAPS_OK}", imaps(rig_dovecot)),
