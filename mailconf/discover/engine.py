@@ -3,7 +3,8 @@
 Each lookup runs in a daemon thread (a lookup stuck in a DNS or HTTP read is
 abandoned at the deadline, never waited for). A side (incoming, outgoing)
 takes its best candidate once every lookup ranked above it has answered, as
-Thunderbird takes the highest-priority success; unless probing is off, that
+Thunderbird takes the highest-priority success, or once half the deadline has
+passed (the other half is for probing); unless probing is off, that
 candidate is probed, and if it fails the next one is taken. Whatever is still
 unanswered at the deadline is reported as such.
 """
@@ -68,7 +69,7 @@ def discover(env: Env, job_list: Sequence[Job] | None = None) -> Discovery:
             best = next(
                 (found for found in rank.candidates(board.answered(), side) if found[2].key not in failed), None
             )
-            if best is not None and (board.settled(best[0].rank) or not board.can_wait()):
+            if best is not None and (board.settled(best[0].rank) or not board.patient()):
                 ready[side] = best[1], best[2]
             elif board.can_wait():
                 waiting = True
@@ -143,9 +144,19 @@ class _Board:
     def can_wait(self) -> bool:
         return bool(self.pending()) and self.env.remaining > 0
 
+    def patient(self) -> bool:
+        """Whether a lower-ranked server still waits for better-ranked lookups: until half the deadline.
+
+        The other half is left for probing, so that one lookup that hangs (a web server that
+        accepts and never answers) does not leave the servers other lookups found unprobed.
+        """
+        return self.can_wait() and self.env.remaining > self.env.query.timeout / 2
+
     def wait(self) -> None:
-        """Until one more lookup answers, or the deadline."""
+        """Until one more lookup answers, or the end of patience (while patient), or the deadline."""
         left = self.env.remaining
+        if self.patient():
+            left -= self.env.query.timeout / 2
         if left <= 0:
             return
         try:

@@ -139,6 +139,11 @@ def endless(handler: http.server.BaseHTTPRequestHandler) -> None:
             handler.wfile.write(chunk)
 
 
+def hang(handler: http.server.BaseHTTPRequestHandler) -> None:
+    """Accept the request and never answer (until the server stops)."""
+    handler.server.stopping.wait()  # type: ignore[attr-defined]
+
+
 def redirect(location: str) -> Answer:
     return 302, {"Location": location}, b""
 
@@ -204,6 +209,8 @@ class WebServer:
 
         self.httpd = http.server.ThreadingHTTPServer((self.address, self.port), Handler)
         self.httpd.daemon_threads = True
+        self.stopping = threading.Event()
+        self.httpd.stopping = self.stopping  # type: ignore[attr-defined]
         if tls is not None:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(str(tls.cert), str(tls.key))
@@ -215,6 +222,7 @@ class WebServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(START_TIMEOUT)

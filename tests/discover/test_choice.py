@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from tests.servers import Dovecot, SmtpServer, free_port
 
-from .conftest import Dnsmasq, RigCerts, WebServer, xml
+from .conftest import Dnsmasq, RigCerts, WebServer, hang, xml
 from .rig import AUTOCONFIG, IMAPS_OK, LOCAL, SMTPS_OK, Run, account, config, imaps, server, smtps
 
 
@@ -118,3 +119,27 @@ def test_output_file_never_replaced_without_force(
     )
     assert (tmp_path / "work.yaml.bak").read_text() == "mine\n"
     assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_hanging_lookup_leaves_time_to_probe(discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot,
+                                               rig_smtp: SmtpServer) -> None:  # fmt: skip
+    """The best-ranked lookup never answers: after half the deadline the SRV servers are taken, and probed."""
+    with (
+        WebServer({"/mail/config-v1.1.xml": hang}, rig_certs.leaf) as web,
+        Dnsmasq(
+            [
+                f"host-record=autoconfig.example.test,{web.address}",
+                f"srv-host=_imaps._tcp.example.test,imap.example.test,{rig_dovecot.ports.imaps},0,0",
+                f"srv-host=_submissions._tcp.example.test,smtp.example.test,{rig_smtp.port},0,0",
+                *LOCAL,
+            ]
+        ) as dns,
+    ):
+        started = time.monotonic()
+        run = discover(dns, "--timeout", "4")
+        took = time.monotonic() - started
+    assert run == Run(0, account(
+        incoming=(f"from srv example.test; probe: {IMAPS_OK}", imaps(rig_dovecot)),
+        outgoing=(f"from srv example.test; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), "")  # fmt: skip
+    assert took < 4 + 15  # the deadline and a generous margin: a bound, not a benchmark
