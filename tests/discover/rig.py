@@ -11,6 +11,8 @@ AUTOCONFIG = "https://autoconfig.example.test/mail/config-v1.1.xml"
 #: what the probe says about the rig's Dovecot (IMAPS) and SMTP servers
 IMAPS_OK = "IMAP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN, LOGIN command"
 SMTPS_OK = "SMTP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN"
+POP3S_OK = "POP3 over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN, USER/PASS"
+SUBMISSION_OK = "SMTP over STARTTLS (TLSv1.3); login offered: LOGIN, PLAIN"
 HEADER = "# mailconf discover alice@example.test\n# add password_command (or token_command for oauth2) to each server\n"
 
 

@@ -143,3 +143,28 @@ def test_a_hanging_lookup_leaves_time_to_probe(discover: Any, rig_certs: RigCert
         outgoing=(f"from srv example.test; probe: {SMTPS_OK}", smtps(rig_smtp)),
     ), "")  # fmt: skip
     assert took < 4 + 15  # the deadline and a generous margin: a bound, not a benchmark
+
+
+def test_every_candidate_fails_the_probe(discover: Any, rig_certs: RigCerts) -> None:
+    imap_port, smtp_port = free_port(), free_port()
+    body = config(server("imap", "imap.example.test", imap_port), server("smtp", "smtp.example.test", smtp_port))
+    with (
+        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
+        Dnsmasq([f"host-record=autoconfig.example.test,{web.address}", *LOCAL]) as dns,
+    ):
+        run = discover(dns)
+    refused = "(127.0.0.1: connection refused); check host and port; taking the next candidate"
+    lines = [
+        f"imap://imap.example.test:{imap_port} from autoconfig {AUTOCONFIG} failed the probe: MC802 cannot connect "
+        f"to imap.example.test port {imap_port} {refused}",
+        f"smtp://smtp.example.test:{smtp_port} from autoconfig {AUTOCONFIG} failed the probe: MC802 cannot connect "
+        f"to smtp.example.test port {smtp_port} {refused}",
+        "no usable server found for alice@example.test:",
+        f"  autoconfig {AUTOCONFIG}: only servers that failed the probe",
+        "  autoconfig https://example.test/.well-known/autoconfig/mail/config-v1.1.xml: "
+        f"example.test has no address (the DNS server {dns.server})",
+        f"  ispdb https://ispdb.test/v1.1/example.test: ispdb.test has no address (the DNS server {dns.server})",
+        "  mx example.test: no MX record for example.test",
+        "  srv _*._tcp.example.test: no SRV record for example.test",
+    ]
+    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))

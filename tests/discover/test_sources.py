@@ -12,7 +12,20 @@ from mailconf.model import Protocol, Security
 from tests.servers import Dovecot, SmtpServer
 
 from .conftest import Dnsmasq, RigCerts, WebServer, xml
-from .rig import AUTOCONFIG, IMAPS_OK, LOCAL, SMTPS_OK, Run, account, config, imaps, server, smtps
+from .rig import (
+    AUTOCONFIG,
+    IMAPS_OK,
+    LOCAL,
+    POP3S_OK,
+    SMTPS_OK,
+    SUBMISSION_OK,
+    Run,
+    account,
+    config,
+    imaps,
+    server,
+    smtps,
+)
 
 
 def test_autoconfig_first_url(discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer) -> None:
@@ -178,4 +191,27 @@ def test_guess_checked_by_the_probe(
     assert run == Run(0, account(
         incoming=(f"from guess example.test; probe: {IMAPS_OK}", imaps(rig_dovecot)),
         outgoing=(f"from guess example.test; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), "")  # fmt: skip
+
+
+def test_srv_priority_across_imap_and_pop3(discover: Any, rig_dovecot: Dovecot, rig_smtp_starttls: SmtpServer) -> None:
+    """RFC 6186 section 3.4: among implicit-TLS services, the lower priority wins even when it is POP3."""
+    ports = rig_dovecot.ports
+    with Dnsmasq(
+        [
+            f"srv-host=_imaps._tcp.example.test,imap.example.test,{ports.imaps},10,0",
+            f"srv-host=_pop3s._tcp.example.test,pop.example.test,{ports.pop3s},5,0",
+            f"srv-host=_submission._tcp.example.test,smtp.example.test,{rig_smtp_starttls.port},0,0",
+            "host-record=pop.example.test,127.0.0.1",
+            *LOCAL,
+        ]
+    ) as dns:
+        run = discover(dns)
+    pop3 = f"protocol: pop3\nhost: pop.example.test\nport: {ports.pop3s}\nsecurity: tls\nauth: password"
+    submission = (
+        f"protocol: smtp\nhost: smtp.example.test\nport: {rig_smtp_starttls.port}\nsecurity: starttls\nauth: password"
+    )
+    assert run == Run(0, account(
+        incoming=(f"from srv example.test; probe: {POP3S_OK}", pop3),
+        outgoing=(f"from srv example.test; probe: {SUBMISSION_OK}", submission),
     ), "")  # fmt: skip
