@@ -10,7 +10,9 @@ the result into account data with a comment per server. Nothing here prints.
 from __future__ import annotations
 
 import ssl
+import tempfile
 import time
+from pathlib import Path
 
 from ..errors import UsageError
 from .dns import Dns
@@ -32,4 +34,18 @@ def run(query: Query) -> Discovery:
         raise UsageError(
             f"--ca-file {query.ca_file}: cannot be read ({why}); give a PEM file of CA certificates"
         ) from None
-    return discover(Env(query, deadline, Dns(query.dns_server), tls))
+    if query.ca_file is None:
+        return discover(Env(query, deadline, Dns(query.dns_server), tls))
+    with tempfile.TemporaryDirectory(prefix="mailconf-discover-") as directory:
+        anchors = Path(directory) / f"system-anchors-and-{Path(query.ca_file).name}"
+        anchors.write_text(bundle(tls), encoding="ascii")
+        return discover(Env(query, deadline, Dns(query.dns_server), tls, str(anchors)))
+
+
+def bundle(tls: ssl.SSLContext) -> str:
+    """Every trust anchor of ``tls`` (the system's and --ca-file's) as one PEM file, for the probe.
+
+    The probe trusts ``tls.ca_file`` *instead of* the system's anchors, as a client given
+    that setting would; --ca-file adds an anchor, so the probe gets both.
+    """
+    return "".join(ssl.DER_cert_to_PEM_cert(der) for der in tls.get_ca_certs(binary_form=True))

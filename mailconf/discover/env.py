@@ -16,6 +16,8 @@ class Env:
     deadline: float  # time.monotonic() by which everything ends
     dns: Dns
     tls: ssl.SSLContext  # for https: the system's anchors plus --ca-file
+    #: for the probe: a PEM file of the system's anchors plus --ca-file (None: the system's alone)
+    anchors: str | None = None
 
     @property
     def remaining(self) -> float:

@@ -51,7 +51,7 @@ async def _one(candidate: Candidate, env: Env) -> Verdict:
         candidate.auth,
         candidate.username or env.address,
         mechanisms=candidate.mechanisms,
-        tls=Tls(ca_file=env.query.ca_file),
+        tls=Tls(ca_file=env.anchors),
         timeout=max(1, math.ceil(left)),
     )
     resolver = resolve if env.dns.server is None else _resolver(env)

@@ -265,3 +265,11 @@ def discover(capfd: pytest.CaptureFixture[str], rig_certs: RigCerts) -> Any:
         return Run(code, out, err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def rig_dovecot_wrong_name(rig_certs: RigCerts) -> Iterator[Dovecot]:
+    """Dovecot whose certificate is for wrong.invalid only."""
+    need("dovecot")
+    with Dovecot(tls=rig_certs.wrong) as server:
+        yield server

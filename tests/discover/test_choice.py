@@ -168,3 +168,31 @@ def test_every_candidate_fails_the_probe(discover: Any, rig_certs: RigCerts) -> 
         "  srv _*._tcp.example.test: no SRV record for example.test",
     ]
     assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+
+
+def test_a_certificate_for_another_name_is_rejected(
+    discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_dovecot_wrong_name: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    wrong = rig_dovecot_wrong_name.ports.imaps
+    body = config(server("imap", "imap.example.test", wrong), server("smtp", "smtp.example.test", rig_smtp.port))
+    with (
+        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
+        Dnsmasq(
+            [
+                f"host-record=autoconfig.example.test,{web.address}",
+                f"srv-host=_imaps._tcp.example.test,imap.example.test,{rig_dovecot.ports.imaps},0,0",
+                *LOCAL,
+            ]
+        ) as dns,
+    ):
+        run = discover(dns)
+    assert run.out == account(
+        incoming=(f"from srv example.test; probe: {IMAPS_OK}", imaps(rig_dovecot)),
+        outgoing=(f"from autoconfig {AUTOCONFIG}; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    )
+    assert run.err == (
+        f"mailconf: imap://imap.example.test:{wrong} from autoconfig {AUTOCONFIG} failed the probe: MC808 the "
+        "certificate is for wrong.invalid, not imap.example.test; use a name it lists as host, or ask for a "
+        "certificate that names this host; taking the next candidate\n"
+    )
+    assert run.code == 0
