@@ -96,7 +96,7 @@ class Dns:
         except dns.exception.Timeout:
             raise DnsError(f"{rdtype} {name}: no answer from {self.label} within {lifetime:.1f} s") from None
         except (dns.exception.FormError, dns.query.BadResponse, dns.query.UnexpectedSource) as exc:
-            raise DnsError(f"{rdtype} {name}: {self.label} answered garbage ({type(exc).__name__})") from None
+            raise DnsError(f"{rdtype} {name}: {self.label} answered garbage (not a valid DNS message)") from None
         except (dns.exception.DNSException, ValueError, OSError) as exc:
             raise DnsError(f"{rdtype} {name}: {self.label}: {_why(exc)}") from None
         code = response.rcode()
@@ -109,7 +109,7 @@ class Dns:
         try:
             answer = response.resolve_chaining().answer
         except dns.exception.DNSException as exc:
-            raise DnsError(f"{rdtype} {name}: {self.label} answered garbage ({type(exc).__name__})") from None
+            raise DnsError(f"{rdtype} {name}: {self.label} answered garbage (not a valid DNS message)") from None
         return list(answer) if answer is not None else []
 
     def srv(self, name: str, deadline: float) -> list[Srv]:
