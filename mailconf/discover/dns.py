@@ -95,7 +95,7 @@ class Dns:
             response, _ = dns.query.udp_with_fallback(question, server[0], timeout=lifetime, port=server[1])
         except dns.exception.Timeout:
             raise DnsError(f"{rdtype} {name}: no answer from {self.label} within {lifetime:.1f} s") from None
-        except (dns.exception.FormError, dns.query.BadResponse, dns.query.UnexpectedSource) as exc:
+        except (dns.exception.FormError, dns.query.BadResponse, dns.query.UnexpectedSource):
             raise DnsError(f"{rdtype} {name}: {self.label} answered garbage (not a valid DNS message)") from None
         except (dns.exception.DNSException, ValueError, OSError) as exc:
             raise DnsError(f"{rdtype} {name}: {self.label}: {_why(exc)}") from None
@@ -108,7 +108,7 @@ class Dns:
             raise DnsError(f"{rdtype} {name}: {self.label} answered something other than a query response")
         try:
             answer = response.resolve_chaining().answer
-        except dns.exception.DNSException as exc:
+        except dns.exception.DNSException:
             raise DnsError(f"{rdtype} {name}: {self.label} answered garbage (not a valid DNS message)") from None
         return list(answer) if answer is not None else []
 
