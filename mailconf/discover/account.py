@@ -29,22 +29,11 @@ def account(found: Discovery, address: str, name: str) -> Account:
         chosen = found.chosen.get(side)
         if chosen is None:
             continue
-        data[side] = server_data(chosen)
+        data[side] = chosen.server.data()
         notes, flags = comment(found, chosen)
         comments[("accounts", name, side)] = "; ".join(flags + notes)
         warnings += [f"{side} {chosen.server.host}: {flag}" for flag in flags]
     return Account(data, comments, tuple(warnings))
-
-
-def server_data(chosen: Chosen) -> dict[str, Any]:
-    server = chosen.server
-    data: dict[str, Any] = {"protocol": server.protocol.value, "host": server.host, "port": server.port,
-                            "security": server.security.value, "auth": server.auth.value}  # fmt: skip
-    if server.username is not None:
-        data["username"] = server.username
-    if server.mechanisms:
-        data["mechanisms"] = list(server.mechanisms)
-    return data
 
 
 def comment(found: Discovery, chosen: Chosen) -> tuple[list[str], list[str]]:

@@ -110,6 +110,22 @@ def _take(
             rejected.append(Rejected(server, config.origin, verdict.summary))
 
 
+def _schema_valid(config: Config, address: str) -> Config:
+    """Only the servers the account file's schema accepts (what the network said is not trusted to fit)."""
+    from ..schema import account_is_valid
+
+    kept: list[Candidate] = []
+    notes = list(config.notes)
+    for server in config.servers:
+        if account_is_valid({"address": address, server.side: server.data()}):
+            kept.append(server)
+        else:
+            notes.append(f"{server.endpoint} left out: not a valid account file server (check its host and username)")
+    if not kept:
+        raise NotFound("; ".join(notes), config.related)
+    return config._replace(servers=tuple(kept), notes=tuple(notes))
+
+
 class _Board:
     """The lookups' threads and what they answered so far."""
 
@@ -123,7 +139,7 @@ class _Board:
 
     def _run(self, index: int, job: Job) -> None:
         try:
-            config = job.run()
+            config = _schema_valid(job.run(), self.env.address)
             lookup = Lookup(job.name, job.rank, config, None, config.related)
         except NotFound as exc:
             lookup = Lookup(job.name, job.rank, None, str(exc), exc.related)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..model import Auth, Protocol, Security
 
@@ -28,6 +28,16 @@ class Candidate(NamedTuple):
     @property
     def endpoint(self) -> str:
         return f"{self.protocol.value}://{self.host}:{self.port}"
+
+    def data(self) -> dict[str, Any]:
+        """The server's mapping in the account file (``username`` only when it is not the address)."""
+        data: dict[str, Any] = {"protocol": self.protocol.value, "host": self.host, "port": self.port,
+                                "security": self.security.value, "auth": self.auth.value}  # fmt: skip
+        if self.username is not None:
+            data["username"] = self.username
+        if self.mechanisms:
+            data["mechanisms"] = list(self.mechanisms)
+        return data
 
     @property
     def key(self) -> tuple[Protocol, str, int, Security]:

@@ -9,8 +9,9 @@ import pytest
 from mailconf.discover import domains
 from mailconf.discover.clientconfig import XmlError, parse
 from mailconf.discover.dns import Srv, parse_server
+from mailconf.discover.engine import _schema_valid
 from mailconf.discover.srv import order
-from mailconf.discover.values import Candidate
+from mailconf.discover.values import Candidate, Config, NotFound
 from mailconf.model import Auth, Protocol, Security
 
 from .rig import config, server
@@ -105,3 +106,22 @@ def test_refused_documents(text: bytes, message: str) -> None:
 )  # fmt: skip
 def test_dns_server_option(text: str, parsed: tuple[str, int]) -> None:
     assert parse_server(text) == parsed
+
+
+def test_servers_the_schema_refuses_are_left_out() -> None:
+    """What the network says must fit the account file: an SRV target with '_', a 257-character username."""
+    good = Candidate(Protocol.SMTP, "smtp.example.test", 465, Security.TLS)
+    found = Config("srv example.test", (
+        Candidate(Protocol.IMAP, "imap_1.example.test", 993, Security.TLS),
+        Candidate(Protocol.POP3, "pop.example.test", 995, Security.TLS, username="u" * 257),
+        good,
+    ))  # fmt: skip
+    kept = _schema_valid(found, ADDRESS)
+    assert kept.servers == (good,)
+    assert kept.notes == (
+        "imap://imap_1.example.test:993 left out: not a valid account file server (check its host and username)",
+        "pop3://pop.example.test:995 left out: not a valid account file server (check its host and username)",
+    )
+    with pytest.raises(NotFound) as caught:
+        _schema_valid(found._replace(servers=found.servers[:1]), ADDRESS)
+    assert str(caught.value) == kept.notes[0]
