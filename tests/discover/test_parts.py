@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mailconf.discover import domains
 from mailconf.discover.clientconfig import XmlError, parse
@@ -125,3 +127,41 @@ def test_servers_the_schema_refuses_are_left_out() -> None:
     with pytest.raises(NotFound) as caught:
         _schema_valid(found._replace(servers=found.servers[:1]), ADDRESS)
     assert str(caught.value) == kept.notes[0]
+
+
+_XML_TEXT = st.text(
+    st.characters(exclude_categories=["Cs"], exclude_characters="\x00\ufffe\uffff").filter(
+        lambda ch: ch in "\t\n\r" or ord(ch) >= 0x20
+    ),
+    max_size=300,
+)
+_HOSTS = st.one_of(_XML_TEXT, st.from_regex(r"[a-z0-9_.-]{1,70}", fullmatch=True))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(host=_HOSTS, username=_XML_TEXT, port=st.one_of(_XML_TEXT, st.integers(-5, 70000).map(str)),
+       socket=st.sampled_from(["SSL", "STARTTLS", "plain", "TLS"]), name=_XML_TEXT)  # fmt: skip
+def test_whatever_a_config_says_the_output_is_valid(
+    host: str, username: str, port: str, socket: str, name: str
+) -> None:
+    """Hostile values in a clientConfig: the servers kept always make a schema-valid account file."""
+    from xml.sax.saxutils import escape
+
+    from mailconf.discover.account import account
+    from mailconf.discover.engine import Chosen, Discovery
+    from mailconf.document import load_document
+    from mailconf.emit import account_file
+    from mailconf.lint import refusal
+
+    text = config(
+        server("imap", escape(host), 1, socket, escape(username)).replace("<port>1<", f"<port>{escape(port)}<")
+    )
+    text = text.replace("<domain>", f"<displayName>{escape(name)}</displayName><domain>", 1)
+    try:
+        found = _schema_valid(Config("autoconfig", parse(text.encode("utf-8"), ADDRESS).servers), ADDRESS)
+    except (NotFound, XmlError):
+        return
+    chosen = {"incoming": Chosen(found.servers[0], found, "ok")}
+    result = account(Discovery((), chosen, (), ("example.test",)), ADDRESS, "acct")
+    document = account_file({"acct": result.data}, result.comments)
+    assert refusal(load_document("out.yaml", document.encode("utf-8"))) == ()
