@@ -253,6 +253,57 @@ def probe(files: tuple[str, ...], accounts: tuple[str, ...], login: bool, allow_
                               fail_level, config, disable, severity)))  # fmt: skip
 
 
+@cli.command()
+@click.argument("address", metavar="ADDRESS")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the account file here (never replaced without --force) instead of standard output.",
+)
+@click.option("--name", metavar="NAME", default=None, help="The account's name [default: the address's domain].")
+@click.option(
+    "--timeout",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="Seconds for everything: every lookup and every probe.",
+)
+@click.option("--allow-http", is_flag=True, help="Also fetch autoconfig over http (the result is marked untrusted).")
+@click.option(
+    "--ispdb-url",
+    metavar="URL",
+    default=None,
+    help="The ISPDB to ask (the domain is appended) [default: Thunderbird's].",
+)
+@click.option(
+    "--ispdb",
+    "ispdb_dir",
+    metavar="DIR",
+    default=None,
+    help="An offline copy of the ispdb/ folder of thunderbird/autoconfig, instead of --ispdb-url.",
+)
+@click.option("--guess", is_flag=True, help="Also guess hosts and ports as Thunderbird does, each checked by a probe.")
+@click.option("--no-probe", is_flag=True, help="Do not probe the chosen servers.")
+@click.option("--dns-server", metavar="IP[:PORT]", default=None, help="Send every DNS lookup to this server.")
+@click.option(
+    "--ca-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A PEM file of CA certificates to trust too (https and the probe).",
+)
+@click.option("--force", is_flag=True, help="Replace -o FILE if it exists (a .bak copy is kept).")
+def discover(address: str, output: str | None, name: str | None, timeout: float, allow_http: bool,  # noqa: PLR0917
+             ispdb_url: str | None, ispdb_dir: str | None, guess: bool, no_probe: bool, dns_server: str | None,
+             ca_file: str | None, force: bool) -> None:  # fmt: skip
+    """Find an address's servers (autoconfig, ISPDB, MX, SRV) and print its account."""
+    from .commands.discover import DiscoverRequest, run
+
+    sys.exit(run(DiscoverRequest(address, output, name, timeout, allow_http, ispdb_url, ispdb_dir, guess,
+                                 no_probe, dns_server, ca_file, force)))  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> Any:  # noqa: PLR0911
     """The one place that turns outcomes into exit codes."""
     from .commands.console import say

@@ -1,0 +1,145 @@
+"""``mailconf discover ADDRESS``: the account's servers, found from the address alone (docs/discover.md).
+
+Exit codes: 0 found (printed, or written with ``-o``); 1 nothing usable found
+(each lookup's reason on standard error); 2 usage error, or ``-o FILE`` exists
+without ``--force``; 3 internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import NamedTuple
+
+from ..errors import ExitCode, InternalError, OutputError, UsageError
+from . import console
+
+
+class DiscoverRequest(NamedTuple):
+    address: str
+    output: str | None = None
+    name: str | None = None
+    timeout: float = 10.0
+    allow_http: bool = False
+    ispdb_url: str | None = None
+    ispdb_dir: str | None = None
+    guess: bool = False
+    no_probe: bool = False
+    dns_server: str | None = None
+    ca_file: str | None = None
+    force: bool = False
+
+
+def run(request: DiscoverRequest) -> int:
+    from ..discover import Query
+    from ..discover import run as discover
+    from ..discover.account import account
+    from ..discover.values import ISPDB_URL
+    from ..emit import account_file
+
+    query = Query(
+        _address(request.address),
+        _timeout(request.timeout),
+        request.allow_http,
+        _ispdb_url(request.ispdb_url or ISPDB_URL),
+        _directory(request.ispdb_dir),
+        request.guess,
+        not request.no_probe,
+        _dns_server(request.dns_server),
+        request.ca_file,
+    )
+    name = _name(request.name or query.domain[:64])
+    if request.output is not None and os.path.lexists(request.output) and not request.force:
+        raise OutputError(f"{request.output} exists; use --force to replace it (a .bak copy is kept)")
+    found = discover(query)
+    for rejected in found.rejected:
+        console.say(f"{rejected.server.endpoint} from {rejected.origin} failed the probe: {rejected.why}; "
+                    "taking the next candidate")  # fmt: skip
+    if not found.chosen:
+        console.say(f"no usable server found for {query.address}:")
+        for lookup in found.lookups:
+            console.say(f"  {lookup.name}: {lookup.reason or 'only servers that failed the probe'}")
+        return int(ExitCode.FINDINGS)
+    result = account(found, query.address, name)
+    for side in ("incoming", "outgoing"):
+        if side not in found.chosen:
+            console.level("warning", f"no {side} server found; add it by hand")
+    for warning in result.warnings:
+        console.level("warning", warning)
+    text = account_file({name: result.data}, result.comments)
+    _check(text)
+    if request.output is None:
+        console.out(text)
+    else:
+        _write(request.output, text, request.force)
+        console.say(f"wrote {request.output}")
+    return int(ExitCode.OK)
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    from ..schema import schema
+
+    return re.compile(schema()["$defs"][name]["pattern"])
+
+
+def _address(text: str) -> str:
+    if not _pattern("address").search(text) or len(text) > 254:
+        raise UsageError(f"{text!r} is not an e-mail address (name@domain.example)")
+    return text
+
+
+def _name(text: str) -> str:
+    if not _pattern("accountName").search(text):
+        raise UsageError(f"--name {text!r}: an account name is 1-64 letters, digits, '.', '_' or '-'")
+    return text
+
+
+def _timeout(seconds: float) -> float:
+    if not 0 < seconds <= 3600:
+        raise UsageError(f"--timeout {seconds:g}: give seconds between 0 and 3600")
+    return seconds
+
+
+def _ispdb_url(url: str) -> str:
+    if not url.startswith(("https://", "http://")):
+        raise UsageError(f"--ispdb-url {url}: give an https:// URL (the domain is appended)")
+    return url
+
+
+def _directory(path: str | None) -> str | None:
+    if path is not None and not os.path.isdir(path):
+        raise UsageError(f"--ispdb {path}: not a directory (give a copy of the ispdb/ folder)")
+    return path
+
+
+def _dns_server(text: str | None) -> tuple[str, int] | None:
+    from ..discover.dns import parse_server
+
+    if text is None:
+        return None
+    try:
+        return parse_server(text)
+    except ValueError as exc:
+        raise UsageError(f"--dns-server {text}: {exc}") from None
+
+
+def _check(text: str) -> None:
+    """The output is valid against the schema: a failure here is a bug, never a half-valid file."""
+    from ..document import load_document
+    from ..lint import refusal
+
+    problems = refusal(load_document("<discovered>", text.encode("utf-8")))
+    if problems:
+        raise InternalError(f"internal error: the discovered account is not valid ({problems[0].message}); "
+                            "please report it")  # fmt: skip
+
+
+def _write(path: str, text: str, force: bool) -> None:
+    from ..output import write_all
+    from ..targets import RenderedFile
+
+    target = Path(path)
+    if target.is_dir():
+        raise OutputError(f"{path} is a directory; give a file name")
+    write_all([RenderedFile(target.name, text.encode("utf-8"))], target.parent, force=force)

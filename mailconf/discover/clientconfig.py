@@ -1,0 +1,130 @@
+"""Thunderbird's ``clientConfig`` XML (autoconfig and the ISPDB) -> candidate servers.
+
+The XML is untrusted: it is parsed by defusedxml, which refuses a DTD, entities
+and external references (an entity bomb never expands). Servers come out in the
+file's order (its first ``incomingServer`` is the provider's preference).
+Placeholders ``%EMAILADDRESS%``, ``%EMAILLOCALPART%`` and ``%EMAILDOMAIN%`` are
+filled in; a server this file cannot describe safely (an Exchange or JMAP server,
+a host that is not a host name, a port out of range) is left out with a note.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from ..model import Auth, Protocol, Security
+from .values import Candidate
+
+
+class XmlError(Exception):
+    """The file is not a usable clientConfig: one line, with the line and column when the parser knows them."""
+
+
+#: RFC 1123 host names (a label may not start or end with '-'), as the schema allows them
+_HOST = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+_PROTOCOLS = {"imap": Protocol.IMAP, "pop3": Protocol.POP3, "smtp": Protocol.SMTP}
+_SOCKETS = {"SSL": Security.TLS, "STARTTLS": Security.STARTTLS, "plain": Security.NONE}
+#: Thunderbird's authentication names (and their old spellings) -> auth, and mechanisms when it fixes them
+_AUTH: dict[str, tuple[Auth, tuple[str, ...]]] = {
+    "password-cleartext": (Auth.PASSWORD, ()),
+    "plain": (Auth.PASSWORD, ()),
+    "password-encrypted": (Auth.PASSWORD, ("cram-md5",)),
+    "secure": (Auth.PASSWORD, ("cram-md5",)),
+    "OAuth2": (Auth.OAUTH2, ()),
+    "NTLM": (Auth.NTLM, ()),
+    "GSSAPI": (Auth.GSSAPI, ()),
+    "TLS-client-cert": (Auth.CLIENT_CERT, ()),
+    "client-IP-address": (Auth.NONE, ()),
+    "none": (Auth.NONE, ()),
+}
+
+
+class Parsed(NamedTuple):
+    servers: tuple[Candidate, ...]
+    notes: tuple[str, ...]
+    domains: tuple[str, ...]  # the <domain> elements: the domains this file is for
+
+
+def parse(data: bytes, address: str) -> Parsed:
+    """The servers of a clientConfig document, for ``address``."""
+    try:
+        root = fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise XmlError(f"refused: the XML {_defused(exc)} (not allowed in a configuration file)") from None
+    except ParseError as exc:
+        line, column = exc.position
+        raise XmlError(f"line {line}:{column + 1}: not well-formed XML ({_reason(exc)})") from None
+    if root.tag != "clientConfig":
+        raise XmlError(f"the document is <{root.tag}>, not <clientConfig>")
+    provider = root.find("emailProvider")
+    if provider is None:
+        raise XmlError("no <emailProvider> in <clientConfig>")
+    servers: list[Candidate] = []
+    notes: list[str] = []
+    for element in provider:
+        if element.tag in ("incomingServer", "outgoingServer"):
+            server, note = _server(element, address)
+            if server is not None:
+                servers.append(server)
+            if note:
+                notes.append(note)
+    domains = tuple((d.text or "").strip().lower() for d in provider.findall("domain"))
+    return Parsed(tuple(servers), tuple(notes), domains)
+
+
+def _defused(exc: DefusedXmlException) -> str:
+    name = type(exc).__name__
+    return {
+        "DTDForbidden": "has a DTD (<!DOCTYPE>)",
+        "EntitiesForbidden": "declares an entity",
+        "ExternalReferenceForbidden": "refers to an external resource",
+    }.get(name, f"uses a forbidden construct ({name})")
+
+
+def _reason(exc: ParseError) -> str:
+    return str(exc).split(":", 1)[0]
+
+
+def _text(element: Element, tag: str) -> str:
+    child = element.find(tag)
+    return (child.text or "").strip() if child is not None else ""
+
+
+def _fill(text: str, address: str) -> str:
+    local, _, domain = address.rpartition("@")
+    return text.replace("%EMAILADDRESS%", address).replace("%EMAILLOCALPART%", local).replace("%EMAILDOMAIN%", domain)
+
+
+def _server(element: Element, address: str) -> tuple[Candidate | None, str | None]:  # noqa: PLR0911 - one return per reason
+    kind = element.get("type", "")
+    protocol = _PROTOCOLS.get(kind)
+    what = f"<{element.tag} type={kind!r}>"
+    if protocol is None or (protocol is Protocol.SMTP) != (element.tag == "outgoingServer"):
+        return None, f"{what} left out: mailconf holds IMAP, POP3 and SMTP servers only"
+    host = _fill(_text(element, "hostname"), address)
+    if not _HOST.fullmatch(host):
+        return None, f"{what} left out: {host!r} is not a host name"
+    port = _text(element, "port")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        return None, f"{what} {host} left out: {port!r} is not a port"
+    socket = _text(element, "socketType")
+    if socket not in _SOCKETS:
+        return None, f"{what} {host} left out: unknown socketType {socket!r}"
+    methods = [(a.text or "").strip() for a in element.findall("authentication")]
+    known = [m for m in methods if m in _AUTH]
+    if methods and not known:
+        return None, f"{what} {host} left out: unknown authentication {', '.join(map(repr, methods))}"
+    auth, mechanisms = _AUTH[known[0]] if known else (Auth.PASSWORD, ())
+    username = _fill(_text(element, "username"), address) or None
+    if username == address:
+        username = None
+    if username is not None and not username.isprintable():
+        return None, f"{what} {host} left out: the username holds control characters"
+    return Candidate(protocol, host.lower(), int(port), _SOCKETS[socket], auth, username, mechanisms), None

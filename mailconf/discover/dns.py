@@ -1,0 +1,181 @@
+"""DNS for discover: SRV, MX and the addresses of web hosts, through dnspython.
+
+``--dns-server IP[:PORT]`` sends every lookup to that server (no search list,
+no /etc/hosts); without it SRV and MX go to the servers of /etc/resolv.conf and
+web hosts are resolved by the system (``getaddrinfo``). Every lookup is bounded
+by the run's deadline. Errors are :class:`DnsError` with one sentence saying
+what went wrong; a name that does not exist, or has no record of the type, is
+an empty answer, not an error.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import dns.exception
+import dns.message
+import dns.name
+import dns.query
+import dns.rcode
+import dns.resolver
+
+#: a lookup is given at least this long, even when the deadline is closer (dnspython needs > 0)
+_MINIMUM = 0.05
+
+
+class DnsError(Exception):
+    """A lookup that failed (no answer in time, a server failure, a garbled answer)."""
+
+
+class Srv(NamedTuple):
+    priority: int
+    weight: int
+    port: int
+    target: str  # without the final dot; "." (RFC 2782: "decidedly not available") stays "."
+
+
+class Mx(NamedTuple):
+    preference: int
+    host: str  # without the final dot
+
+
+@dataclass(frozen=True)
+class Dns:
+    """Where lookups go: ``server`` (address, port) or None for the system's resolver."""
+
+    server: tuple[str, int] | None = None
+
+    @property
+    def label(self) -> str:
+        if self.server is None:
+            return "the system's DNS resolver"
+        address, port = self.server
+        return f"the DNS server {'[' + address + ']' if ':' in address else address}:{port}"
+
+    def _resolver(self) -> dns.resolver.Resolver:
+        if self.server is None:
+            return dns.resolver.Resolver()
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = [self.server[0]]
+        resolver.port = self.server[1]
+        return resolver
+
+    def query(self, name: str, rdtype: str, deadline: float) -> list[object]:
+        """The records of one type (empty when the name or the type does not exist)."""
+        lifetime = max(deadline - time.monotonic(), _MINIMUM)
+        if self.server is not None:
+            return self._ask(self.server, name, rdtype, lifetime)
+        try:
+            resolver = self._resolver()
+            answer = resolver.resolve(name, rdtype, lifetime=lifetime, search=False, raise_on_no_answer=False)
+        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            return []
+        except dns.resolver.LifetimeTimeout:
+            raise DnsError(f"{rdtype} {name}: no answer from {self.label} within {lifetime:.1f} s") from None
+        except dns.resolver.NoNameservers as exc:
+            raise DnsError(f"{rdtype} {name}: {self.label} failed ({_why(exc)})") from None
+        except dns.resolver.NoResolverConfiguration:
+            raise DnsError(f"{rdtype} {name}: no DNS server configured (/etc/resolv.conf); use --dns-server") from None
+        except (dns.exception.DNSException, ValueError, OSError) as exc:
+            raise DnsError(f"{rdtype} {name}: {self.label}: {_why(exc)}") from None
+        return list(answer)
+
+    def _ask(self, server: tuple[str, int], name: str, rdtype: str, lifetime: float) -> list[object]:
+        """One question to one server (UDP, TCP when truncated), so that a garbled answer is an error at once.
+
+        The stub resolver would drop a garbled answer and wait for a good one until the deadline;
+        with one named server, saying that it answers garbage is the clearer message.
+        """
+        question = dns.message.make_query(name, rdtype)
+        try:
+            response, _ = dns.query.udp_with_fallback(question, server[0], timeout=lifetime, port=server[1])
+        except dns.exception.Timeout:
+            raise DnsError(f"{rdtype} {name}: no answer from {self.label} within {lifetime:.1f} s") from None
+        except (dns.exception.FormError, dns.query.BadResponse, dns.query.UnexpectedSource):
+            raise DnsError(f"{rdtype} {name}: {self.label} answered garbage (not a valid DNS message)") from None
+        except (dns.exception.DNSException, ValueError, OSError) as exc:
+            raise DnsError(f"{rdtype} {name}: {self.label}: {_why(exc)}") from None
+        code = response.rcode()
+        if code == dns.rcode.NXDOMAIN:
+            return []
+        if code != dns.rcode.NOERROR:
+            raise DnsError(f"{rdtype} {name}: {self.label} answered {dns.rcode.to_text(code)}")
+        if not isinstance(response, dns.message.QueryMessage):
+            raise DnsError(f"{rdtype} {name}: {self.label} answered something other than a query response")
+        try:
+            answer = response.resolve_chaining().answer
+        except dns.exception.DNSException:
+            raise DnsError(f"{rdtype} {name}: {self.label} answered garbage (not a valid DNS message)") from None
+        return list(answer) if answer is not None else []
+
+    def srv(self, name: str, deadline: float) -> list[Srv]:
+        records = []
+        for rdata in self.query(name, "SRV", deadline):
+            target = _host(rdata.target)  # type: ignore[attr-defined]
+            records.append(Srv(rdata.priority, rdata.weight, rdata.port, target))  # type: ignore[attr-defined]
+        return records
+
+    def mx(self, domain: str, deadline: float) -> list[Mx]:
+        return [Mx(r.preference, _host(r.exchange)) for r in self.query(domain, "MX", deadline)]  # type: ignore[attr-defined]
+
+    def addresses(self, host: str, port: int, deadline: float) -> list[str]:
+        """The IP addresses of ``host`` (IPv4 first), or of a literal address, itself."""
+        try:
+            return [str(ipaddress.ip_address(host.strip("[]")))]
+        except ValueError:
+            pass
+        if self.server is None:
+            return _system(host, port)
+        found = [str(r) for r in self.query(host, "A", deadline)]
+        found += [str(r) for r in self.query(host, "AAAA", deadline)]
+        if not found:
+            raise DnsError(f"{host} has no address ({self.label})")
+        return found
+
+
+def _host(name: object) -> str:
+    if isinstance(name, dns.name.Name) and name == dns.name.root:
+        return "."
+    return str(name).rstrip(".")
+
+
+def _system(host: str, port: int) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise DnsError(f"{host} does not resolve ({reason})") from None
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def _why(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def parse_server(text: str) -> tuple[str, int]:
+    """``IP``, ``IP:PORT`` or ``[IPv6]:PORT`` -> (address, port); ValueError with the reason."""
+    host, port = text, 53
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest:
+            if not rest.startswith(":"):
+                raise ValueError("expected [IPv6]:PORT")
+            port = _port(rest[1:])
+    elif text.count(":") == 1:
+        host, _, number = text.partition(":")
+        port = _port(number)
+    try:
+        return str(ipaddress.ip_address(host)), port
+    except ValueError:
+        raise ValueError(f"{host!r} is not an IP address (a DNS server is given by address)") from None
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise ValueError(f"{text!r} is not a port (1-65535)")
+    return int(text)

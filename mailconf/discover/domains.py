@@ -1,0 +1,69 @@
+"""Base domains (eTLD+1, as Thunderbird's forMX computes them) and whether a host lies inside a domain.
+
+The Public Suffix List is read from the system's copy (Debian's ``publicsuffix``
+package: /usr/share/publicsuffix/public_suffix_list.dat). Without it, the
+base domain is the last two labels, which is wrong only under multi-label
+suffixes such as ``co.uk``.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+PSL_FILES = (
+    Path("/usr/share/publicsuffix/public_suffix_list.dat"),
+    Path("/usr/share/publicsuffix/effective_tld_names.dat"),
+)
+
+
+@functools.cache
+def _rules() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(plain rules, wildcard rules without '*.', exception rules without '!')."""
+    for path in PSL_FILES:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        plain, wild, exceptions = set(), set(), set()
+        for line in text.splitlines():
+            rule = line.split(None, 1)[0].lower() if line.strip() else ""
+            if not rule or rule.startswith("//"):
+                continue
+            if rule.startswith("!"):
+                exceptions.add(rule[1:])
+            elif rule.startswith("*."):
+                wild.add(rule[2:])
+            else:
+                plain.add(rule)
+        return frozenset(plain), frozenset(wild), frozenset(exceptions)
+    return frozenset(), frozenset(), frozenset()
+
+
+def public_suffix_length(labels: list[str]) -> int:
+    """How many of the last labels form the public suffix (PSL algorithm; 1 when no rule matches)."""
+    plain, wild, exceptions = _rules()
+    if not plain and not wild:
+        return 1
+    best = 1
+    for n in range(1, len(labels) + 1):
+        name = ".".join(labels[-n:])
+        if name in exceptions:
+            return n - 1
+        if name in plain:
+            best = max(best, n)
+        if n < len(labels) and name in wild:
+            best = max(best, n + 1)
+    return best
+
+
+def base_domain(host: str) -> str:
+    """The registrable domain of ``host``: mx1.mail.example.co.uk -> example.co.uk."""
+    labels = host.lower().rstrip(".").split(".")
+    keep = min(public_suffix_length(labels) + 1, len(labels))
+    return ".".join(labels[-keep:])
+
+
+def inside(host: str, domains: tuple[str, ...]) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host == d or host.endswith("." + d) for d in domains if d)

@@ -1,0 +1,202 @@
+"""Run every lookup in parallel under one deadline, take candidates in rank order, probe them.
+
+Each lookup runs in a daemon thread (a lookup stuck in a DNS or HTTP read is
+abandoned at the deadline, never waited for). A side (incoming, outgoing)
+takes its best candidate once every lookup ranked above it has answered, as
+Thunderbird takes the highest-priority success, or once half the deadline has
+passed (the other half is for probing); unless probing is off, that
+candidate is probed, and if it fails the next one is taken. Whatever is still
+unanswered at the deadline is reported as such.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+from . import autoconfig, guess, ispdb, mx, probing, rank, srv
+from .domains import inside
+from .env import Env
+from .values import Candidate, Config, Job, Lookup, NotFound
+
+SIDES = ("incoming", "outgoing")
+
+
+class Chosen(NamedTuple):
+    server: Candidate
+    config: Config
+    #: the probe's summary; None when not probed (--no-probe, or no time left)
+    probe: str | None
+    #: why it was not probed, when it was not
+    unprobed: str | None = None
+
+
+class Rejected(NamedTuple):
+    server: Candidate
+    origin: str
+    why: str
+
+
+class Discovery(NamedTuple):
+    lookups: tuple[Lookup, ...]  # every lookup, in rank order, answered or not
+    chosen: dict[str, Chosen]  # by side
+    rejected: tuple[Rejected, ...]
+    domains: tuple[str, ...]  # the address's domain, and its MX's base domain when known
+
+    def outside(self, server: Candidate) -> bool:
+        return not inside(server.host, self.domains)
+
+
+def jobs(env: Env) -> list[Job]:
+    found = autoconfig.jobs(env) + ispdb.jobs(env) + mx.jobs(env) + srv.jobs(env)
+    return found + (guess.jobs(env) if env.query.guess else [])
+
+
+def discover(env: Env, job_list: Sequence[Job] | None = None) -> Discovery:
+    todo = list(job_list if job_list is not None else jobs(env))
+    board = _Board(todo, env)
+    chosen: dict[str, Chosen] = {}
+    rejected: list[Rejected] = []
+    failed: set[tuple[object, ...]] = set()
+    while len(chosen) < len(SIDES):
+        ready: dict[str, tuple[Config, Candidate]] = {}
+        waiting = False
+        for side in SIDES:
+            if side in chosen:
+                continue
+            best = next(
+                (found for found in rank.candidates(board.answered(), side) if found[2].key not in failed), None
+            )
+            if best is not None and (board.settled(best[0].rank) or not board.patient()):
+                ready[side] = best[1], best[2]
+            elif board.can_wait():
+                waiting = True
+        if ready:
+            _take(ready, env, chosen, rejected, failed)
+        elif waiting:
+            board.wait()
+        else:
+            break
+    board.wait_for(lambda lookup: lookup.rank[0] == rank.MX)  # the MX's base domain, for the domain check
+    related = [lookup.related for lookup in board.answered() if lookup.related]
+    return Discovery(board.report(), chosen, tuple(rejected), tuple(dict.fromkeys([env.domain, *related])))
+
+
+def _take(
+    ready: dict[str, tuple[Config, Candidate]],
+    env: Env,
+    chosen: dict[str, Chosen],
+    rejected: list[Rejected],
+    failed: set[tuple[object, ...]],
+) -> None:
+    to_probe = {}
+    for side, (config, server) in ready.items():
+        if server.probed is not None:
+            chosen[side] = Chosen(server, config, server.probed)
+        elif not env.query.probe:
+            chosen[side] = Chosen(server, config, None, "not probed (--no-probe)")
+        elif env.remaining <= 0:
+            chosen[side] = Chosen(server, config, None, f"not probed: the {env.query.timeout:g} s deadline had passed")
+        else:
+            to_probe[side] = config, server
+    verdicts = probing.probe([server for _, server in to_probe.values()], env)
+    for (side, (config, server)), verdict in zip(to_probe.items(), verdicts, strict=True):
+        if verdict.ok:
+            chosen[side] = Chosen(server, config, verdict.summary)
+        else:
+            failed.add(server.key)
+            rejected.append(Rejected(server, config.origin, verdict.summary))
+
+
+def _schema_valid(config: Config, address: str) -> Config:
+    """Only the servers the account file's schema accepts (what the network said is not trusted to fit)."""
+    from ..schema import account_is_valid
+
+    kept: list[Candidate] = []
+    notes = list(config.notes)
+    for server in config.servers:
+        if account_is_valid({"address": address, server.side: server.data()}):
+            kept.append(server)
+        else:
+            notes.append(f"{server.endpoint} left out: not a valid account file server (check its host and username)")
+    if not kept:
+        raise NotFound("; ".join(notes), config.related)
+    return config._replace(servers=tuple(kept), notes=tuple(notes))
+
+
+class _Board:
+    """The lookups' threads and what they answered so far."""
+
+    def __init__(self, todo: Sequence[Job], env: Env) -> None:
+        self.env = env
+        self.todo = todo
+        self.results: dict[int, Lookup] = {}
+        self.inbox: queue.Queue[tuple[int, Lookup]] = queue.Queue()
+        for index, job in enumerate(todo):
+            threading.Thread(target=self._run, args=(index, job), name=f"mailconf {job.name}", daemon=True).start()
+
+    def _run(self, index: int, job: Job) -> None:
+        try:
+            config = _schema_valid(job.run(), self.env.address)
+            lookup = Lookup(job.name, job.rank, config, None, config.related)
+        except NotFound as exc:
+            lookup = Lookup(job.name, job.rank, None, str(exc), exc.related)
+        except Exception as exc:  # noqa: BLE001 - a bug in one lookup must not hide the others
+            lookup = Lookup(job.name, job.rank, None, f"internal error ({type(exc).__name__}); please report it")
+        self.inbox.put((index, lookup))
+
+    def answered(self) -> list[Lookup]:
+        return list(self.results.values())
+
+    def pending(self) -> list[int]:
+        return [i for i in range(len(self.todo)) if i not in self.results]
+
+    def settled(self, rank_: tuple[int, ...]) -> bool:
+        """Every lookup ranked above ``rank_`` has answered."""
+        return all(self.todo[i].rank >= rank_ for i in self.pending())
+
+    def can_wait(self) -> bool:
+        return bool(self.pending()) and self.env.remaining > 0
+
+    def patient(self) -> bool:
+        """Whether a lower-ranked server still waits for better-ranked lookups: until half the deadline.
+
+        The other half is left for probing, so that one lookup that hangs (a web server that
+        accepts and never answers) does not leave the servers other lookups found unprobed.
+        """
+        return self.can_wait() and self.env.remaining > self.env.query.timeout / 2
+
+    def wait(self) -> None:
+        """Until one more lookup answers, or the end of patience (while patient), or the deadline."""
+        left = self.env.remaining
+        if self.patient():
+            left -= self.env.query.timeout / 2
+        if left <= 0:
+            return
+        try:
+            index, lookup = self.inbox.get(timeout=left)
+        except queue.Empty:
+            return
+        self.results[index] = lookup
+        while True:  # take whatever else arrived meanwhile
+            try:
+                index, lookup = self.inbox.get_nowait()
+            except queue.Empty:
+                return
+            self.results[index] = lookup
+
+    def wait_for(self, wanted: Callable[[Lookup], bool]) -> None:
+        while self.can_wait() and any(wanted(self._placeholder(i)) for i in self.pending()):
+            self.wait()
+
+    def _placeholder(self, index: int) -> Lookup:
+        job = self.todo[index]
+        if self.env.remaining > 0:
+            return Lookup(job.name, job.rank, None, "not waited for: a better-ranked answer was taken")
+        return Lookup(job.name, job.rank, None, f"no answer within the {self.env.query.timeout:g} s deadline")
+
+    def report(self) -> tuple[Lookup, ...]:
+        every = [self.results.get(i) or self._placeholder(i) for i in range(len(self.todo))]
+        return tuple(sorted(every, key=lambda lookup: lookup.rank))

@@ -1,0 +1,175 @@
+"""Fetching a configuration over HTTPS (or HTTP with ``--allow-http``), for untrusted answers.
+
+- The host is resolved by discover's own :class:`~mailconf.discover.dns.Dns`
+  (so ``--dns-server`` reaches every web host); the connection goes to that
+  address while TLS still checks the certificate against the host *name*
+  (SNI and hostname verification): :class:`_Https` replaces only
+  ``connect()`` of the standard library's client, which still parses HTTP.
+- Redirects are followed only to ``https://`` and at most :data:`MAX_REDIRECTS`
+  times; the body is read in pieces and abandoned past :data:`MAX_BYTES`;
+  every socket operation is bounded by the run's deadline.
+- ``--ca-file`` adds a trust anchor to the system's.
+
+Every failure is a :class:`FetchError` whose message says what happened in one
+line (the URL is added by the caller).
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import time
+import urllib.parse
+from typing import NamedTuple
+
+from .. import __version__
+from .dns import Dns, DnsError
+
+#: A configuration file is a few kilobytes; anything past this is refused (an endless body).
+MAX_BYTES = 1024 * 1024
+MAX_REDIRECTS = 5
+_CHUNK = 64 * 1024
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class FetchError(Exception):
+    """The fetch failed; the message is one line."""
+
+
+class Fetched(NamedTuple):
+    url: str  # after redirects
+    body: bytes
+    secure: bool  # every hop was https
+
+
+def context(ca_file: str | None) -> ssl.SSLContext:
+    """The system's trust anchors, plus ``ca_file``; OSError/SSLError when it cannot be read."""
+    ctx = ssl.create_default_context()
+    if ca_file is not None:
+        ctx.load_verify_locations(cafile=ca_file)
+    return ctx
+
+
+def fetch(url: str, deadline: float, resolver: Dns, tls: ssl.SSLContext) -> Fetched:
+    """GET ``url``, following https redirects, and return the body of the 200 answer."""
+    secure = url.startswith("https:")
+    for _ in range(MAX_REDIRECTS + 1):
+        status, reason, location, body = _get(url, deadline, resolver, tls)
+        if status in _REDIRECTS:
+            if not location:
+                raise FetchError(f"HTTP {status} {reason} without a Location")
+            target = urllib.parse.urljoin(url, location)
+            if not target.startswith("https://"):
+                raise FetchError(f"redirected to {target}: refused (redirects are followed to https:// only)")
+            url = target
+            continue
+        if status != 200:
+            raise FetchError(f"HTTP {status} {reason}")
+        return Fetched(url, body, secure)
+    raise FetchError(f"more than {MAX_REDIRECTS} redirects (a loop?); last to {url}")
+
+
+def _get(url: str, deadline: float, resolver: Dns, tls: ssl.SSLContext) -> tuple[int, str, str | None, bytes]:
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    secure = parts.scheme == "https"
+    port = parts.port or (443 if secure else 80)
+    try:
+        addresses = resolver.addresses(host, port, deadline)
+    except DnsError as exc:
+        raise FetchError(str(exc)) from None
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    conn: http.client.HTTPConnection = (
+        _Https(host, port, addresses, deadline, tls) if secure else _Http(host, port, addresses, deadline)
+    )
+    try:
+        conn.request("GET", target, headers={"User-Agent": f"mailconf/{__version__}", "Accept": "text/xml"})
+        _bound(conn, deadline)
+        response = conn.getresponse()
+        location = response.getheader("Location")
+        body = b"" if response.status in _REDIRECTS else _read(conn, response, deadline)
+        return response.status, response.reason, location, body
+    except ssl.SSLCertVerificationError as exc:
+        raise FetchError(f"the certificate of {host} is not trusted ({exc.verify_message})") from None
+    except TimeoutError:
+        raise FetchError("no answer before the deadline") from None
+    except ssl.SSLError as exc:
+        raise FetchError(f"TLS failed ({exc.reason or type(exc).__name__})") from None
+    except http.client.HTTPException as exc:
+        raise FetchError(f"not a valid HTTP answer ({type(exc).__name__})") from None
+    except OSError as exc:
+        raise FetchError(f"cannot connect to {host} port {port} ({exc.strerror or type(exc).__name__})") from None
+    finally:
+        conn.close()
+
+
+def _remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    return left
+
+
+def _bound(conn: http.client.HTTPConnection, deadline: float) -> None:
+    if conn.sock is not None:
+        conn.sock.settimeout(_remaining(deadline))
+
+
+def _read(conn: http.client.HTTPConnection, response: http.client.HTTPResponse, deadline: float) -> bytes:
+    length = response.getheader("Content-Length")
+    if length is not None and length.isdigit() and int(length) > MAX_BYTES:
+        raise FetchError(f"the answer is {int(length)} bytes, more than the {MAX_BYTES} allowed")
+    pieces: list[bytes] = []
+    size = 0
+    while True:
+        _bound(conn, deadline)
+        piece = response.read1(_CHUNK)
+        if not piece:
+            return b"".join(pieces)
+        size += len(piece)
+        if size > MAX_BYTES:
+            raise FetchError(f"the answer is longer than the {MAX_BYTES} bytes allowed; abandoned")
+        pieces.append(piece)
+
+
+def _connect(addresses: list[str], port: int, deadline: float) -> socket.socket:
+    errors: list[OSError] = []
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout=_remaining(deadline))
+        except OSError as exc:
+            errors.append(exc)
+    raise errors[-1] if errors else OSError("no address")
+
+
+class _Http(http.client.HTTPConnection):
+    """The standard client, connecting to the address discover resolved."""
+
+    def __init__(self, host: str, port: int, addresses: list[str], deadline: float) -> None:
+        super().__init__(host, port, timeout=_remaining(deadline))
+        self._addresses = addresses
+        self._deadline = deadline
+
+    def connect(self) -> None:
+        self.sock = _connect(self._addresses, self.port, self._deadline)
+
+
+class _Https(http.client.HTTPSConnection):
+    """The standard client, connecting to the resolved address; SNI and the certificate check use the name."""
+
+    def __init__(self, host: str, port: int, addresses: list[str], deadline: float, tls: ssl.SSLContext) -> None:
+        super().__init__(host, port, timeout=_remaining(deadline), context=tls)
+        self._addresses = addresses
+        self._deadline = deadline
+        self._tls = tls
+
+    def connect(self) -> None:
+        sock = _connect(self._addresses, self.port, self._deadline)
+        try:
+            self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
+        except BaseException:
+            sock.close()
+            raise

@@ -1,0 +1,49 @@
+"""The MX host's domain (Thunderbird's forMX): the lowest-preference MX host's base domain, then
+https autoconfig and the ISPDB for that domain.
+
+Mail hosted by a provider is often configured as the provider's: MX
+``mx1.hoster.example`` -> look up ``hoster.example``. As in Thunderbird, nothing
+is looked up when the base domain is the address's own domain. The base domain
+is kept (``related``) even when nothing is found there: servers in it are not
+flagged as outside the address's domains.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from . import ispdb, rank
+from .autoconfig import fetch_config
+from .dns import DnsError
+from .domains import base_domain
+from .env import Env
+from .values import Config, Job, NotFound
+
+
+def jobs(env: Env) -> list[Job]:
+    return [Job(f"mx {env.domain}", (rank.MX,), functools.partial(lookup, env))]
+
+
+def lookup(env: Env) -> Config:
+    try:
+        records = env.dns.mx(env.domain, env.deadline)
+    except DnsError as exc:
+        raise NotFound(str(exc)) from None
+    hosts = sorted((r for r in records if r.host != "."), key=lambda r: (r.preference, r.host))
+    if not hosts:
+        raise NotFound(f"no MX record for {env.domain}")
+    host = hosts[0].host
+    base = base_domain(host)
+    if base == env.domain:
+        raise NotFound(f"the MX host {host} is in {env.domain} itself", base)
+    url = f"https://autoconfig.{base}/mail/config-v1.1.xml"
+    reasons: list[str] = []
+    for label, attempt in (
+        (url, functools.partial(fetch_config, env, url, f"mx {host} -> autoconfig")),
+        (ispdb.where(env, base), functools.partial(ispdb.lookup, env, base, f"mx {host} -> ispdb")),
+    ):
+        try:
+            return attempt()._replace(related=base)
+        except NotFound as exc:
+            reasons.append(f"{label}: {exc}")
+    raise NotFound(f"MX {host}, base domain {base}: " + "; ".join(reasons), base)

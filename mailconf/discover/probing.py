@@ -1,0 +1,92 @@
+"""Checking candidate servers with the probe engine: TLS and capabilities, never a login.
+
+Each candidate becomes a :class:`~mailconf.model.Server` and goes through
+:func:`mailconf.probe.runner.probe_server` with ``Options(login=False)``: the
+same sessions, certificate checks and messages as ``mailconf probe``. Host
+names go through discover's resolver (``--dns-server``), certificates are
+checked against the system's anchors plus ``--ca-file``, and every session ends
+by the run's deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from ..model import Server, Severity, Tls
+from ..probe import checks
+from ..probe.runner import Address, Options, Outcome, in_daemon_thread, probe_server, resolve
+from .dns import DnsError
+from .env import Env
+from .values import Candidate
+
+
+class Verdict(NamedTuple):
+    ok: bool
+    summary: str  # what the probe said: the server's summary, or the first error
+
+
+def probe(candidates: Sequence[Candidate], env: Env) -> list[Verdict]:
+    """One verdict per candidate, all probed at once."""
+    if not candidates:
+        return []
+    return asyncio.run(_all(candidates, env))
+
+
+async def _all(candidates: Sequence[Candidate], env: Env) -> list[Verdict]:
+    return list(await asyncio.gather(*(_one(c, env) for c in candidates)))
+
+
+async def _one(candidate: Candidate, env: Env) -> Verdict:
+    left = env.remaining
+    if left <= 0:
+        return Verdict(False, "not probed: the deadline had passed")
+    server = Server(
+        candidate.protocol,
+        candidate.host,
+        candidate.port,
+        candidate.security,
+        candidate.auth,
+        candidate.username or env.address,
+        mechanisms=candidate.mechanisms,
+        tls=Tls(ca_file=env.anchors),
+        timeout=max(1, math.ceil(left)),
+    )
+    resolver = resolve if env.dns.server is None else _resolver(env)
+    try:
+        async with asyncio.timeout(left):
+            outcomes = await probe_server(server, Options(login=False), resolver)
+    except TimeoutError:
+        return Verdict(False, f"no verdict within the {env.query.timeout:g} s deadline")
+    return verdict(outcomes)
+
+
+def verdict(outcomes: Sequence[Outcome]) -> Verdict:
+    """Passed: the server answered (MC820) and nothing at error level was found; warnings are appended."""
+
+    def severity(o: Outcome) -> Severity:
+        return o.severity or o.check.SEVERITY
+
+    errors = [o for o in outcomes if severity(o) >= Severity.ERROR]
+    if errors:
+        return Verdict(False, f"{errors[0].check.ID} {errors[0].message}")
+    summary = next((o.message for o in outcomes if o.check is checks.SERVER_OK), None)
+    if summary is None:
+        return Verdict(False, "the server did not answer as expected")
+    warnings = [f"{o.check.ID} {o.message}" for o in outcomes if severity(o) is Severity.WARNING]
+    return Verdict(True, "; ".join([summary, *warnings]))
+
+
+def _resolver(env: Env):  # type: ignore[no-untyped-def]
+    def lookup(host: str, port: int) -> list[Address]:
+        try:
+            return [(address, port) for address in env.dns.addresses(host, port, env.deadline)]
+        except DnsError as exc:
+            raise OSError(0, str(exc)) from None
+
+    async def resolve_here(host: str, port: int) -> list[Address]:
+        return await in_daemon_thread(lookup, host.strip("[]"), port)
+
+    return resolve_here

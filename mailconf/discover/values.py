@@ -1,0 +1,108 @@
+"""The values discover passes around: a candidate server, a configuration a lookup found, a lookup's result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from ..model import Auth, Protocol, Security
+
+
+class Candidate(NamedTuple):
+    """One server a source proposes."""
+
+    protocol: Protocol
+    host: str
+    port: int
+    security: Security
+    auth: Auth = Auth.PASSWORD
+    username: str | None = None  # None: the address (the account file's default)
+    mechanisms: tuple[str, ...] = ()
+    #: the probe's summary when the source already probed it (guessing)
+    probed: str | None = None
+
+    @property
+    def side(self) -> str:
+        return "outgoing" if self.protocol is Protocol.SMTP else "incoming"
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.protocol.value}://{self.host}:{self.port}"
+
+    def data(self) -> dict[str, Any]:
+        """The server's mapping in the account file (``username`` only when it is not the address)."""
+        data: dict[str, Any] = {"protocol": self.protocol.value, "host": self.host, "port": self.port,
+                                "security": self.security.value, "auth": self.auth.value}  # fmt: skip
+        if self.username is not None:
+            data["username"] = self.username
+        if self.mechanisms:
+            data["mechanisms"] = list(self.mechanisms)
+        return data
+
+    @property
+    def key(self) -> tuple[Protocol, str, int, Security]:
+        """What makes two candidates the same server (probed once)."""
+        return self.protocol, self.host.lower(), self.port, self.security
+
+
+class Config(NamedTuple):
+    """The servers one lookup found, in the order it prefers them."""
+
+    origin: str  # "autoconfig https://autoconfig.example.com/mail/config-v1.1.xml"
+    servers: tuple[Candidate, ...]
+    #: why this configuration is not to be trusted blindly ("fetched over http"), or None
+    untrusted: str | None = None
+    #: what was left out and why (an Exchange server, an unknown authentication...)
+    notes: tuple[str, ...] = ()
+    #: the domain the configuration was found for, when not the address's (the MX host's base domain)
+    related: str | None = None
+
+
+class Lookup(NamedTuple):
+    """What one lookup returned: a configuration, or why there is none."""
+
+    name: str  # "autoconfig https://autoconfig.example.com/mail/config-v1.1.xml"
+    rank: tuple[int, ...]  # lower is preferred (see rank.py)
+    config: Config | None
+    reason: str | None = None  # why there is no configuration
+    #: a domain the address's mail belongs to, learnt on the way (the MX host's base domain)
+    related: str | None = None
+
+
+class Job(NamedTuple):
+    """A lookup to run: ``run`` returns its configuration or raises :class:`NotFound` with the reason."""
+
+    name: str
+    rank: tuple[int, ...]
+    run: Callable[[], Config]
+
+
+class NotFound(Exception):
+    """A lookup found nothing usable; the message says why, in one line."""
+
+    def __init__(self, reason: str, related: str | None = None) -> None:
+        super().__init__(reason)
+        #: a domain learnt on the way (the MX host's base domain), even though nothing was found
+        self.related = related
+
+
+#: Thunderbird's public ISPDB (mailnews.auto_config_url); the domain is appended
+ISPDB_URL = "https://live.thunderbird.net/autoconfig/v1.1/"
+
+
+class Query(NamedTuple):
+    """What to discover, and how (the command line's options)."""
+
+    address: str
+    timeout: float = 10.0
+    allow_http: bool = False
+    ispdb_url: str = ISPDB_URL
+    ispdb_dir: str | None = None
+    guess: bool = False
+    probe: bool = True
+    dns_server: tuple[str, int] | None = None
+    ca_file: str | None = None
+
+    @property
+    def domain(self) -> str:
+        return self.address.rpartition("@")[2].lower()

@@ -1,0 +1,219 @@
+"""Hostile or broken answers: one clear line each, exit 1 (nothing usable) or 2 (usage), no traceback, no wait
+past the deadline (the process is timed from outside with a generous bound: not a benchmark)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.servers import HOST
+
+from .conftest import Dnsmasq, RigCerts, WebServer, endless, redirect, xml
+from .rig import ADDRESS, AUTOCONFIG, LOCAL, Run, config, server
+
+WELL_KNOWN = "https://example.test/.well-known/autoconfig/mail/config-v1.1.xml"
+
+
+def nothing_found(dns: Dnsmasq, autoconfig: str) -> str:
+    """stderr when only autoconfig.example.test answers, with ``autoconfig`` as its reason."""
+    return "".join(f"mailconf: {line}\n" for line in (
+        f"no usable server found for {ADDRESS}:",
+        f"  autoconfig {AUTOCONFIG}: {autoconfig}",
+        f"  autoconfig {WELL_KNOWN}: example.test has no address (the DNS server {dns.server})",
+        f"  ispdb https://ispdb.test/v1.1/example.test: ispdb.test has no address (the DNS server {dns.server})",
+        "  mx example.test: no MX record for example.test",
+        "  srv _*._tcp.example.test: no SRV record for example.test",
+    ))  # fmt: skip
+
+
+def served(discover: Any, certs: RigCerts, route: Any, tls: Any = None) -> tuple[Run, Dnsmasq]:
+    with (
+        WebServer({"/mail/config-v1.1.xml": route, "/loop": redirect("/loop")}, tls or certs.leaf) as web,
+        Dnsmasq([f"host-record=autoconfig.example.test,{web.address}", *LOCAL]) as dns,
+    ):
+        return discover(dns), dns
+
+
+def test_xml_with_a_dtd(discover: Any, rig_certs: RigCerts) -> None:
+    body = config(server("imap", "imap.example.test", 993)).replace(
+        "<clientConfig", '<!DOCTYPE x SYSTEM "x.dtd">\n<clientConfig', 1
+    )
+    run, dns = served(discover, rig_certs, xml(body))
+    reason = "refused: the XML has a DTD (<!DOCTYPE>) (not allowed in a configuration file)"
+    assert run == Run(1, "", nothing_found(dns, reason))
+
+
+def test_entity_bomb(discover: Any, rig_certs: RigCerts) -> None:
+    entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9)
+    )
+    body = config(server("imap", "&j;", 993)).replace(
+        "<clientConfig", f"<!DOCTYPE clientConfig [{entities}]>\n<clientConfig", 1
+    )
+    run, dns = served(discover, rig_certs, xml(body))
+    reason = "refused: the XML has a DTD (<!DOCTYPE>) (not allowed in a configuration file)"
+    assert run == Run(1, "", nothing_found(dns, reason))
+
+
+def test_not_well_formed(discover: Any, rig_certs: RigCerts) -> None:
+    run, dns = served(
+        discover, rig_certs, xml('<?xml version="1.0"?>\n<clientConfig>\n  <emailProvider>\n</clientConfig>')
+    )
+    assert run == Run(1, "", nothing_found(dns, "line 4:3: not well-formed XML (mismatched tag)"))
+
+
+def test_wrong_certificate(discover: Any, rig_certs: RigCerts) -> None:
+    run, dns = served(discover, rig_certs, xml(config()), tls=rig_certs.wrong)
+    reason = (
+        "the certificate of autoconfig.example.test is not trusted "
+        "(Hostname mismatch, certificate is not valid for 'autoconfig.example.test'.)"
+    )
+    assert run == Run(1, "", nothing_found(dns, reason))
+
+
+def test_endless_body(discover: Any, rig_certs: RigCerts) -> None:
+    run, dns = served(discover, rig_certs, endless)
+    assert run == Run(1, "", nothing_found(dns, "the answer is longer than the 1048576 bytes allowed; abandoned"))
+
+
+def test_redirect_to_http(discover: Any, rig_certs: RigCerts) -> None:
+    run, dns = served(discover, rig_certs, redirect("http://autoconfig.example.test/mail/config-v1.1.xml"))
+    reason = (
+        "redirected to http://autoconfig.example.test/mail/config-v1.1.xml: refused "
+        "(redirects are followed to https:// only)"
+    )
+    assert run == Run(1, "", nothing_found(dns, reason))
+
+
+def test_redirect_loop(discover: Any, rig_certs: RigCerts) -> None:
+    run, dns = served(discover, rig_certs, redirect("/loop"))
+    reason = "more than 5 redirects (a loop?); last to https://autoconfig.example.test/loop"
+    assert run == Run(1, "", nothing_found(dns, reason))
+
+
+# --- DNS servers that misbehave, timed from outside ------------------------------------------
+
+
+@contextlib.contextmanager
+def udp_server(garbage: bool) -> Iterator[str]:
+    """A UDP 'DNS server' on 127.0.0.1 that answers every query with garbage, or never answers."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((HOST, 0))
+    sock.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                query, peer = sock.recvfrom(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if garbage:  # the query's id, then bytes that are no DNS message
+                sock.sendto(query[:2] + b"\x81\x80\xff\xff garbage that is not DNS", peer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"{HOST}:{sock.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(5)
+        sock.close()
+
+
+def run_process(*args: str, timeout: float) -> tuple[Run, float]:
+    """`python -m mailconf discover ...` in a process of its own; how long it took to end."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "mailconf", "discover", *args], capture_output=True, text=True, env=env,
+        timeout=timeout + 60, check=False,
+    )  # fmt: skip
+    return Run(done.returncode, done.stdout, done.stderr), time.monotonic() - started
+
+
+#: startup and teardown of a Python process on a loaded 2-core machine; generous on purpose
+MARGIN = 15.0
+
+
+def test_dns_server_that_never_answers() -> None:
+    with udp_server(garbage=False) as address:
+        run, took = run_process(ADDRESS, "--dns-server", address, "--ispdb-url", "https://ispdb.test/v1/",
+                                "--timeout", "2", timeout=2)  # fmt: skip
+    assert took < 2 + MARGIN
+    lines = [
+        f"no usable server found for {ADDRESS}:",
+        f"  autoconfig {AUTOCONFIG}: no answer within the 2 s deadline",
+        f"  autoconfig {WELL_KNOWN}: no answer within the 2 s deadline",
+        "  ispdb https://ispdb.test/v1/example.test: no answer within the 2 s deadline",
+        "  mx example.test: no answer within the 2 s deadline",
+        "  srv _*._tcp.example.test: no answer within the 2 s deadline",
+    ]
+    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+
+
+def test_dns_server_that_answers_garbage() -> None:
+    with udp_server(garbage=True) as address:
+        run, took = run_process(ADDRESS, "--dns-server", address, "--ispdb-url", "https://ispdb.test/v1/",
+                                "--timeout", "3", timeout=3)  # fmt: skip
+    assert took < 3 + MARGIN
+    garbage = f"the DNS server {address} answered garbage (not a valid DNS message)"
+    lines = [
+        f"no usable server found for {ADDRESS}:",
+        f"  autoconfig {AUTOCONFIG}: A autoconfig.example.test: {garbage}",
+        f"  autoconfig {WELL_KNOWN}: A example.test: {garbage}",
+        f"  ispdb https://ispdb.test/v1/example.test: A ispdb.test: {garbage}",
+        f"  mx example.test: MX example.test: {garbage}",
+        f"  srv _*._tcp.example.test: SRV _imaps._tcp.example.test: {garbage} (and 5 more SRV lookups failed)",
+    ]
+    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["alice"], "'alice' is not an e-mail address (name@domain.example)"),
+        ([ADDRESS, "--dns-server", "dns.example"],
+         "--dns-server dns.example: 'dns.example' is not an IP address (a DNS server is given by address)"),
+        ([ADDRESS, "--dns-server", "127.0.0.1:99999"], "--dns-server 127.0.0.1:99999: '99999' is not a port (1-65535)"),
+        ([ADDRESS, "--name", "my work"], "--name 'my work': an account name is 1-64 letters, digits, '.', '_' or '-'"),
+        ([ADDRESS, "--timeout", "0"], "--timeout 0: give seconds between 0 and 3600"),
+        ([ADDRESS, "--ispdb", "/nonexistent"],
+         "--ispdb /nonexistent: not a directory (give a copy of the ispdb/ folder)"),
+        ([ADDRESS, "--ispdb-url", "ftp://x/"], "--ispdb-url ftp://x/: give an https:// URL (the domain is appended)"),
+        ([ADDRESS, "--ca-file", "/nonexistent.pem"],
+         "--ca-file /nonexistent.pem: cannot be read (No such file or directory); give a PEM file of CA certificates"),
+    ],
+)  # fmt: skip
+def test_usage_errors(args: list[str], message: str, capfd: pytest.CaptureFixture[str]) -> None:
+    from mailconf.cli import main
+
+    capfd.readouterr()
+    code = main(["discover", *args])
+    assert (code, *capfd.readouterr()) == (2, "", f"mailconf: {message}\n")
+
+
+def test_ca_file_that_is_not_pem(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    from mailconf.cli import main
+
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate\n")
+    capfd.readouterr()
+    code = main(["discover", ADDRESS, "--ca-file", str(bad)])
+    message = (
+        f"mailconf: --ca-file {bad}: cannot be read (not a PEM certificate file); give a PEM file of CA certificates\n"
+    )
+    assert (code, *capfd.readouterr()) == (2, "", message)

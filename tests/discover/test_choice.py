@@ -1,0 +1,198 @@
+"""Ranking, falling back after a failed probe, flags, --no-probe and writing -o FILE, against the real rig."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.servers import Dovecot, SmtpServer, free_port
+
+from .conftest import Dnsmasq, RigCerts, WebServer, hang, xml
+from .rig import AUTOCONFIG, IMAPS_OK, LOCAL, SMTPS_OK, Run, account, config, imaps, server, smtps
+
+
+def test_every_source_answers_autoconfig_wins(
+    discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    """Thunderbird's order: the provider's autoconfig before the ISPDB, the MX's domain, then SRV."""
+    ours = config(
+        server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
+    )
+    theirs = config(
+        server("imap", "mail.example.test", rig_dovecot.ports.imaps), server("smtp", "mail.example.test", rig_smtp.port)
+    )
+    routes = {"/mail/config-v1.1.xml": xml(ours), "/v1.1/example.test": xml(theirs), "/v1.1/hoster.test": xml(theirs)}
+    with (
+        WebServer(routes, rig_certs.leaf) as web,
+        Dnsmasq(
+            [
+                f"host-record=autoconfig.example.test,{web.address}",
+                f"host-record=ispdb.test,{web.address}",
+                "mx-host=example.test,mx.hoster.test,10",
+                f"srv-host=_imaps._tcp.example.test,mail.example.test,{rig_dovecot.ports.imaps},0,0",
+                "host-record=mail.example.test,127.0.0.1",
+                *LOCAL,
+            ]
+        ) as dns,
+    ):
+        run = discover(dns)
+    assert run == Run(0, account(
+        incoming=(f"from autoconfig {AUTOCONFIG}; probe: {IMAPS_OK}", imaps(rig_dovecot)),
+        outgoing=(f"from autoconfig {AUTOCONFIG}; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), "")  # fmt: skip
+
+
+def test_failed_probe_takes_the_next_candidate(
+    discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    closed = free_port()
+    body = config(server("imap", "imap.example.test", closed), server("smtp", "smtp.example.test", rig_smtp.port))
+    with (
+        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
+        Dnsmasq(
+            [
+                f"host-record=autoconfig.example.test,{web.address}",
+                f"srv-host=_imaps._tcp.example.test,imap.example.test,{rig_dovecot.ports.imaps},0,0",
+                *LOCAL,
+            ]
+        ) as dns,
+    ):
+        run = discover(dns)
+    assert run == Run(0, account(
+        incoming=(f"from srv example.test; probe: {IMAPS_OK}", imaps(rig_dovecot)),
+        outgoing=(f"from autoconfig {AUTOCONFIG}; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), (
+        f"mailconf: imap://imap.example.test:{closed} from autoconfig {AUTOCONFIG} failed the probe: MC802 cannot "
+        f"connect to imap.example.test port {closed} (127.0.0.1: connection refused); check host and port; "
+        "taking the next candidate\n"
+    ))  # fmt: skip
+
+
+def test_server_outside_the_domains_is_flagged(
+    discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    body = config(
+        server("imap", "imap.other.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
+    )
+    with (
+        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
+        Dnsmasq(
+            [
+                f"host-record=autoconfig.example.test,{web.address}",
+                "host-record=imap.other.test,127.0.0.1",
+                "mx-host=example.test,mx.hoster.test,10",
+                *LOCAL,
+            ]
+        ) as dns,
+    ):
+        run = discover(dns)
+    flag = "CHECK: imap.other.test is outside example.test and hoster.test"
+    assert run == Run(0, account(
+        incoming=(f"{flag}; from autoconfig {AUTOCONFIG}; probe: {IMAPS_OK}",
+                  imaps(rig_dovecot, host="imap.other.test")),
+        outgoing=(f"from autoconfig {AUTOCONFIG}; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), f"mailconf: warning: incoming imap.other.test: {flag}\n")  # fmt: skip
+
+
+def test_output_file_never_replaced_without_force(
+    discover: Any, tmp_path: Path, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    body = config(
+        server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
+    )
+    target = tmp_path / "work.yaml"
+    target.write_text("mine\n")
+    with (
+        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
+        Dnsmasq([f"host-record=autoconfig.example.test,{web.address}", *LOCAL]) as dns,
+    ):
+        refused = discover(dns, "-o", str(target), "--name", "work", "--no-probe")
+        assert web.requests == []  # refused before looking anything up
+        assert target.read_text() == "mine\n"
+        forced = discover(dns, "-o", str(target), "--name", "work", "--no-probe", "--force")
+    assert refused == Run(2, "", f"mailconf: {target} exists; use --force to replace it (a .bak copy is kept)\n")
+    assert forced == Run(0, "", f"mailconf: wrote {target}\n")
+    origin = f"from autoconfig {AUTOCONFIG}; not probed (--no-probe)"
+    assert target.read_text() == account(
+        "work", incoming=(origin, imaps(rig_dovecot)), outgoing=(origin, smtps(rig_smtp))
+    )
+    assert (tmp_path / "work.yaml.bak").read_text() == "mine\n"
+    assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_hanging_lookup_leaves_time_to_probe(discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot,
+                                               rig_smtp: SmtpServer) -> None:  # fmt: skip
+    """The best-ranked lookup never answers: after half the deadline the SRV servers are taken, and probed."""
+    with (
+        WebServer({"/mail/config-v1.1.xml": hang}, rig_certs.leaf) as web,
+        Dnsmasq(
+            [
+                f"host-record=autoconfig.example.test,{web.address}",
+                f"srv-host=_imaps._tcp.example.test,imap.example.test,{rig_dovecot.ports.imaps},0,0",
+                f"srv-host=_submissions._tcp.example.test,smtp.example.test,{rig_smtp.port},0,0",
+                *LOCAL,
+            ]
+        ) as dns,
+    ):
+        started = time.monotonic()
+        run = discover(dns, "--timeout", "4")
+        took = time.monotonic() - started
+    assert run == Run(0, account(
+        incoming=(f"from srv example.test; probe: {IMAPS_OK}", imaps(rig_dovecot)),
+        outgoing=(f"from srv example.test; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), "")  # fmt: skip
+    assert took < 4 + 15  # the deadline and a generous margin: a bound, not a benchmark
+
+
+def test_every_candidate_fails_the_probe(discover: Any, rig_certs: RigCerts) -> None:
+    imap_port, smtp_port = free_port(), free_port()
+    body = config(server("imap", "imap.example.test", imap_port), server("smtp", "smtp.example.test", smtp_port))
+    with (
+        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
+        Dnsmasq([f"host-record=autoconfig.example.test,{web.address}", *LOCAL]) as dns,
+    ):
+        run = discover(dns)
+    refused = "(127.0.0.1: connection refused); check host and port; taking the next candidate"
+    lines = [
+        f"imap://imap.example.test:{imap_port} from autoconfig {AUTOCONFIG} failed the probe: MC802 cannot connect "
+        f"to imap.example.test port {imap_port} {refused}",
+        f"smtp://smtp.example.test:{smtp_port} from autoconfig {AUTOCONFIG} failed the probe: MC802 cannot connect "
+        f"to smtp.example.test port {smtp_port} {refused}",
+        "no usable server found for alice@example.test:",
+        f"  autoconfig {AUTOCONFIG}: only servers that failed the probe",
+        "  autoconfig https://example.test/.well-known/autoconfig/mail/config-v1.1.xml: "
+        f"example.test has no address (the DNS server {dns.server})",
+        f"  ispdb https://ispdb.test/v1.1/example.test: ispdb.test has no address (the DNS server {dns.server})",
+        "  mx example.test: no MX record for example.test",
+        "  srv _*._tcp.example.test: no SRV record for example.test",
+    ]
+    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+
+
+def test_a_certificate_for_another_name_is_rejected(
+    discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_dovecot_wrong_name: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    wrong = rig_dovecot_wrong_name.ports.imaps
+    body = config(server("imap", "imap.example.test", wrong), server("smtp", "smtp.example.test", rig_smtp.port))
+    with (
+        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
+        Dnsmasq(
+            [
+                f"host-record=autoconfig.example.test,{web.address}",
+                f"srv-host=_imaps._tcp.example.test,imap.example.test,{rig_dovecot.ports.imaps},0,0",
+                *LOCAL,
+            ]
+        ) as dns,
+    ):
+        run = discover(dns)
+    assert run.out == account(
+        incoming=(f"from srv example.test; probe: {IMAPS_OK}", imaps(rig_dovecot)),
+        outgoing=(f"from autoconfig {AUTOCONFIG}; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    )
+    assert run.err == (
+        f"mailconf: imap://imap.example.test:{wrong} from autoconfig {AUTOCONFIG} failed the probe: MC808 the "
+        "certificate is for wrong.invalid, not imap.example.test; use a name it lists as host, or ask for a "
+        "certificate that names this host; taking the next candidate\n"
+    )
+    assert run.code == 0

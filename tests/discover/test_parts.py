@@ -1,0 +1,167 @@
+"""The pure parts of discover: RFC 2782 order, base domains, clientConfig parsing of hostile values."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mailconf.discover import domains
+from mailconf.discover.clientconfig import XmlError, parse
+from mailconf.discover.dns import Srv, parse_server
+from mailconf.discover.engine import _schema_valid
+from mailconf.discover.srv import order
+from mailconf.discover.values import Candidate, Config, NotFound
+from mailconf.model import Auth, Protocol, Security
+
+from .rig import config, server
+
+ADDRESS = "alice@example.test"
+
+
+def test_srv_order_priority_first_then_weight() -> None:
+    records = [Srv(20, 0, 1, "c"), Srv(10, 0, 1, "zero"), Srv(10, 100, 1, "heavy"), Srv(5, 0, 1, "a")]
+    # weight 0 is taken first only when the random number is 0: with this seed, the heavy one comes first
+    assert [r.target for r in order(records, random.Random(1))] == ["a", "heavy", "zero", "c"]
+
+
+def test_srv_order_is_weighted() -> None:
+    """Over many draws the 3:1 weights show (a property of the distribution, not a timing)."""
+    rng = random.Random(7)
+    records = [Srv(0, 30, 1, "three"), Srv(0, 10, 1, "one")]
+    firsts = [order(records, rng)[0].target for _ in range(4000)]
+    assert 0.70 < firsts.count("three") / len(firsts) < 0.80
+
+
+@pytest.mark.parametrize(
+    ("host", "base"),
+    [
+        ("mx1.eu.hoster.test", "hoster.test"),
+        ("aspmx.l.google.com", "google.com"),
+        ("mx.example.co.uk", "example.co.uk"),
+        ("hoster.test", "hoster.test"),
+    ],
+)
+def test_base_domain(host: str, base: str) -> None:
+    if not any(p.exists() for p in domains.PSL_FILES) and host.endswith(".co.uk"):
+        pytest.skip("needs the Public Suffix List (Debian: publicsuffix)")
+    assert domains.base_domain(host) == base
+
+
+def test_placeholders_and_authentication() -> None:
+    text = config(
+        server("imap", "imap.%EMAILDOMAIN%", 993, username="%EMAILLOCALPART%", auth="password-encrypted"),
+        server("pop3", "POP.example.test", 995, username="%EMAILADDRESS%", auth="OAuth2"),
+        server("smtp", "smtp.example.test", 587, socket="STARTTLS", username="u-%EMAILLOCALPART%"),
+    )
+    parsed = parse(text.encode(), ADDRESS)
+    assert parsed.servers == (
+        Candidate(Protocol.IMAP, "imap.example.test", 993, Security.TLS, Auth.PASSWORD, "alice", ("cram-md5",)),
+        Candidate(Protocol.POP3, "pop.example.test", 995, Security.TLS, Auth.OAUTH2),
+        Candidate(Protocol.SMTP, "smtp.example.test", 587, Security.STARTTLS, Auth.PASSWORD, "u-alice"),
+    )
+    assert parsed.domains == ("example.test",)
+
+
+def test_hostile_values_are_left_out_with_a_note() -> None:
+    text = config(
+        server("imap", "imap.example.test\nport: 1", 993),
+        server("imap", "imap.example.test", 70000),
+        server("imap", "imap.example.test", 993, socket="TLS1.0"),
+        server("imap", "imap.example.test", 993, auth="magic"),
+        '<incomingServer type="exchange"><hostname>ews.example.test</hostname></incomingServer>',
+        server("smtp", "smtp.example.test", 465),
+    )
+    parsed = parse(text.encode(), ADDRESS)
+    assert parsed.servers == (Candidate(Protocol.SMTP, "smtp.example.test", 465, Security.TLS),)
+    assert parsed.notes == (
+        "<incomingServer type='imap'> left out: 'imap.example.test\\nport: 1' is not a host name",
+        "<incomingServer type='imap'> imap.example.test left out: '70000' is not a port",
+        "<incomingServer type='imap'> imap.example.test left out: unknown socketType 'TLS1.0'",
+        "<incomingServer type='imap'> imap.example.test left out: unknown authentication 'magic'",
+        "<incomingServer type='exchange'> left out: mailconf holds IMAP, POP3 and SMTP servers only",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b'<!DOCTYPE c [<!ENTITY e SYSTEM "file:///etc/passwd">]><c>&e;</c>',
+         "refused: the XML has a DTD (<!DOCTYPE>) (not allowed in a configuration file)"),
+        (b"<clientConfig>", "line 1:15: not well-formed XML (no element found)"),
+        (b"<html><body>Not here</body></html>", "the document is <html>, not <clientConfig>"),
+        (b"<clientConfig/>", "no <emailProvider> in <clientConfig>"),
+    ],
+)  # fmt: skip
+def test_refused_documents(text: bytes, message: str) -> None:
+    with pytest.raises(XmlError) as caught:
+        parse(text, ADDRESS)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [("192.0.2.1", ("192.0.2.1", 53)), ("192.0.2.1:5353", ("192.0.2.1", 5353)), ("::1", ("::1", 53)),
+     ("[::1]:5353", ("::1", 5353))],
+)  # fmt: skip
+def test_dns_server_option(text: str, parsed: tuple[str, int]) -> None:
+    assert parse_server(text) == parsed
+
+
+def test_servers_the_schema_refuses_are_left_out() -> None:
+    """What the network says must fit the account file: an SRV target with '_', a 257-character username."""
+    good = Candidate(Protocol.SMTP, "smtp.example.test", 465, Security.TLS)
+    found = Config("srv example.test", (
+        Candidate(Protocol.IMAP, "imap_1.example.test", 993, Security.TLS),
+        Candidate(Protocol.POP3, "pop.example.test", 995, Security.TLS, username="u" * 257),
+        good,
+    ))  # fmt: skip
+    kept = _schema_valid(found, ADDRESS)
+    assert kept.servers == (good,)
+    assert kept.notes == (
+        "imap://imap_1.example.test:993 left out: not a valid account file server (check its host and username)",
+        "pop3://pop.example.test:995 left out: not a valid account file server (check its host and username)",
+    )
+    with pytest.raises(NotFound) as caught:
+        _schema_valid(found._replace(servers=found.servers[:1]), ADDRESS)
+    assert str(caught.value) == kept.notes[0]
+
+
+_XML_TEXT = st.text(
+    st.characters(exclude_categories=["Cs"], exclude_characters="\x00\ufffe\uffff").filter(
+        lambda ch: ch in "\t\n\r" or ord(ch) >= 0x20
+    ),
+    max_size=300,
+)
+_HOSTS = st.one_of(_XML_TEXT, st.from_regex(r"[a-z0-9_.-]{1,70}", fullmatch=True))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(host=_HOSTS, username=_XML_TEXT, port=st.one_of(_XML_TEXT, st.integers(-5, 70000).map(str)),
+       socket=st.sampled_from(["SSL", "STARTTLS", "plain", "TLS"]), name=_XML_TEXT)  # fmt: skip
+def test_whatever_a_config_says_the_output_is_valid(
+    host: str, username: str, port: str, socket: str, name: str
+) -> None:
+    """Hostile values in a clientConfig: the servers kept always make a schema-valid account file."""
+    from xml.sax.saxutils import escape
+
+    from mailconf.discover.account import account
+    from mailconf.discover.engine import Chosen, Discovery
+    from mailconf.document import load_document
+    from mailconf.emit import account_file
+    from mailconf.lint import refusal
+
+    text = config(
+        server("imap", escape(host), 1, socket, escape(username)).replace("<port>1<", f"<port>{escape(port)}<")
+    )
+    text = text.replace("<domain>", f"<displayName>{escape(name)}</displayName><domain>", 1)
+    try:
+        found = _schema_valid(Config("autoconfig", parse(text.encode("utf-8"), ADDRESS).servers), ADDRESS)
+    except (NotFound, XmlError):
+        return
+    chosen = {"incoming": Chosen(found.servers[0], found, "ok")}
+    result = account(Discovery((), chosen, (), ("example.test",)), ADDRESS, "acct")
+    document = account_file({"acct": result.data}, result.comments)
+    assert refusal(load_document("out.yaml", document.encode("utf-8"))) == ()

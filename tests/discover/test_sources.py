@@ -1,0 +1,217 @@
+"""Each source against the real rig (dnsmasq, HTTPS, Dovecot, SMTP), with the exact YAML printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailconf.discover import guess
+from mailconf.model import Protocol, Security
+from tests.servers import Dovecot, SmtpServer
+
+from .conftest import Dnsmasq, RigCerts, WebServer, xml
+from .rig import (
+    AUTOCONFIG,
+    IMAPS_OK,
+    LOCAL,
+    POP3S_OK,
+    SMTPS_OK,
+    SUBMISSION_OK,
+    Run,
+    account,
+    config,
+    imaps,
+    server,
+    smtps,
+)
+
+
+def test_autoconfig_first_url(discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer) -> None:
+    body = config(
+        server("imap", "imap.example.test", rig_dovecot.ports.imaps, username="%EMAILLOCALPART%"),
+        server("smtp", "smtp.example.test", rig_smtp.port),
+    )
+    with (
+        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
+        Dnsmasq([f"host-record=autoconfig.example.test,{web.address}", *LOCAL]) as dns,
+    ):
+        run = discover(dns)
+    assert run == Run(0, account(
+        incoming=(f"from autoconfig {AUTOCONFIG}; probe: {IMAPS_OK}", imaps(rig_dovecot, username="username: alice")),
+        outgoing=(f"from autoconfig {AUTOCONFIG}; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), "")  # fmt: skip
+    assert web.requests == ["autoconfig.example.test/mail/config-v1.1.xml?emailaddress=alice%40example.test"]
+
+
+def test_well_known_when_autoconfig_host_is_missing(
+    discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    body = config(
+        server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
+    )
+    with (
+        WebServer({"/.well-known/autoconfig/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
+        Dnsmasq([f"host-record=example.test,{web.address}", *LOCAL]) as dns,
+    ):
+        run = discover(dns)
+    origin = "from autoconfig https://example.test/.well-known/autoconfig/mail/config-v1.1.xml"
+    assert run == Run(0, account(
+        incoming=(f"{origin}; probe: {IMAPS_OK}", imaps(rig_dovecot)),
+        outgoing=(f"{origin}; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), "")  # fmt: skip
+
+
+def test_http_only_with_allow_http_and_flagged(
+    discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    body = config(
+        server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
+    )
+    with (
+        WebServer({"/mail/config-v1.1.xml": xml(body)}, None) as web,
+        Dnsmasq([f"host-record=autoconfig.example.test,{web.address}", *LOCAL]) as dns,
+    ):
+        refused = discover(dns, "--no-probe")
+        run = discover(dns, "--no-probe", "--allow-http")
+    assert refused.code == 1
+    assert web.requests == ["autoconfig.example.test/mail/config-v1.1.xml?emailaddress=alice%40example.test"]
+    flag = "UNTRUSTED: fetched over http, anyone on the path could have written it"
+    origin = "from autoconfig http://autoconfig.example.test/mail/config-v1.1.xml; not probed (--no-probe)"
+    assert run == Run(0, account(
+        incoming=(f"{flag}; {origin}", imaps(rig_dovecot)),
+        outgoing=(f"{flag}; {origin}", smtps(rig_smtp)),
+    ), f"mailconf: warning: incoming imap.example.test: {flag}\n"
+       f"mailconf: warning: outgoing smtp.example.test: {flag}\n")  # fmt: skip
+
+
+def test_ispdb_online(discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer) -> None:
+    body = config(
+        server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
+    )
+    with (
+        WebServer({"/v1.1/example.test": xml(body)}, rig_certs.leaf) as web,
+        Dnsmasq([f"host-record=ispdb.test,{web.address}", *LOCAL]) as dns,
+    ):
+        run = discover(dns)
+    origin = "from ispdb https://ispdb.test/v1.1/example.test"
+    assert run == Run(0, account(
+        incoming=(f"{origin}; probe: {IMAPS_OK}", imaps(rig_dovecot)),
+        outgoing=(f"{origin}; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), "")  # fmt: skip
+
+
+def test_ispdb_offline_directory_by_alias(
+    discover: Any, tmp_path: Path, rig_dovecot: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    """--ispdb DIR: no file is named after the domain; the file whose <domain> lists it is used."""
+    body = config(
+        server("imap", "imap.example.test", rig_dovecot.ports.imaps, username="%EMAILLOCALPART%"),
+        server("smtp", "smtp.example.test", rig_smtp.port),
+        domain="provider.test",
+    ).replace("<domain>provider.test</domain>", "<domain>provider.test</domain><domain>example.test</domain>")
+    (tmp_path / "aaa.test.xml").write_text(config(server("imap", "wrong.test", 993), domain="aaa.test"))
+    (tmp_path / "provider.test.xml").write_text(body)
+    with Dnsmasq(list(LOCAL)) as dns:
+        run = discover(dns, "--ispdb", str(tmp_path))
+    origin = f"from ispdb {tmp_path / 'provider.test.xml'}"
+    assert run == Run(0, account(
+        incoming=(f"{origin}; probe: {IMAPS_OK}", imaps(rig_dovecot, username="username: alice")),
+        outgoing=(f"{origin}; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), "")  # fmt: skip
+
+
+def test_mx_base_domain(discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer) -> None:
+    """MX mx1.eu.hoster.test -> autoconfig.hoster.test; servers there are not flagged (the MX's base domain)."""
+    body = config(
+        server("imap", "imap.hoster.test", rig_dovecot.ports.imaps),
+        server("smtp", "smtp.hoster.test", rig_smtp.port),
+        domain="hoster.test",
+    )
+    with (
+        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
+        Dnsmasq(
+            [
+                "mx-host=example.test,mx1.eu.hoster.test,10",
+                "mx-host=example.test,mx9.elsewhere.test,20",
+                f"host-record=autoconfig.hoster.test,{web.address}",
+                "host-record=imap.hoster.test,127.0.0.1",
+                "host-record=smtp.hoster.test,127.0.0.1",
+            ]
+        ) as dns,
+    ):
+        run = discover(dns)
+    origin = "from mx mx1.eu.hoster.test -> autoconfig https://autoconfig.hoster.test/mail/config-v1.1.xml"
+    assert run == Run(0, account(
+        incoming=(f"{origin}; probe: {IMAPS_OK}", imaps(rig_dovecot, host="imap.hoster.test")),
+        outgoing=(f"{origin}; probe: {SMTPS_OK}", smtps(rig_smtp, host="smtp.hoster.test")),
+    ), "")  # fmt: skip
+    assert web.requests == ["autoconfig.hoster.test/mail/config-v1.1.xml"]
+
+
+def test_srv_implicit_tls_first(discover: Any, rig_dovecot: Dovecot, rig_smtp: SmtpServer) -> None:
+    """RFC 6186 + 8314: _imaps before _imap whatever the priority; the lowest priority first; '.' is not offered."""
+    ports = rig_dovecot.ports
+    with Dnsmasq(
+        [
+            f"srv-host=_imap._tcp.example.test,imap.example.test,{ports.imap},0,0",
+            f"srv-host=_imaps._tcp.example.test,mail.example.test,{ports.imaps},20,0",
+            f"srv-host=_imaps._tcp.example.test,imap.example.test,{ports.imaps},10,0",
+            "srv-host=_pop3._tcp.example.test",
+            f"srv-host=_submissions._tcp.example.test,smtp.example.test,{rig_smtp.port},0,0",
+            *LOCAL,
+        ]
+    ) as dns:
+        run = discover(dns)
+    assert run == Run(0, account(
+        incoming=(f"from srv example.test; probe: {IMAPS_OK}", imaps(rig_dovecot)),
+        outgoing=(f"from srv example.test; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), "")  # fmt: skip
+
+
+def test_guess_checked_by_the_probe(
+    discover: Any, monkeypatch: pytest.MonkeyPatch, rig_dovecot: Dovecot, rig_smtp: SmtpServer,
+    rig_smtp_starttls: SmtpServer,
+) -> None:  # fmt: skip
+    """--guess: the standard ports cannot be bound here, so the test points the guessed ports at its servers."""
+    ports = rig_dovecot.ports
+    monkeypatch.setattr(guess, "PORTS", {
+        (Protocol.IMAP, Security.TLS): (ports.imaps,),
+        (Protocol.IMAP, Security.STARTTLS): (ports.imap,),
+        (Protocol.POP3, Security.TLS): (ports.pop3s,),
+        (Protocol.POP3, Security.STARTTLS): (ports.pop3,),
+        (Protocol.SMTP, Security.TLS): (rig_smtp.port,),
+        (Protocol.SMTP, Security.STARTTLS): (rig_smtp_starttls.port,),
+    })  # fmt: skip
+    with Dnsmasq(["host-record=mail.example.test,127.0.0.1", *LOCAL]) as dns:
+        without = discover(dns)
+        run = discover(dns, "--guess")
+    assert without.code == 1
+    assert run == Run(0, account(
+        incoming=(f"from guess example.test; probe: {IMAPS_OK}", imaps(rig_dovecot)),
+        outgoing=(f"from guess example.test; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), "")  # fmt: skip
+
+
+def test_srv_priority_across_imap_and_pop3(discover: Any, rig_dovecot: Dovecot, rig_smtp_starttls: SmtpServer) -> None:
+    """RFC 6186 section 3.4: among implicit-TLS services, the lower priority wins even when it is POP3."""
+    ports = rig_dovecot.ports
+    with Dnsmasq(
+        [
+            f"srv-host=_imaps._tcp.example.test,imap.example.test,{ports.imaps},10,0",
+            f"srv-host=_pop3s._tcp.example.test,pop.example.test,{ports.pop3s},5,0",
+            f"srv-host=_submission._tcp.example.test,smtp.example.test,{rig_smtp_starttls.port},0,0",
+            "host-record=pop.example.test,127.0.0.1",
+            *LOCAL,
+        ]
+    ) as dns:
+        run = discover(dns)
+    pop3 = f"protocol: pop3\nhost: pop.example.test\nport: {ports.pop3s}\nsecurity: tls\nauth: password"
+    submission = (
+        f"protocol: smtp\nhost: smtp.example.test\nport: {rig_smtp_starttls.port}\nsecurity: starttls\nauth: password"
+    )
+    assert run == Run(0, account(
+        incoming=(f"from srv example.test; probe: {POP3S_OK}", pop3),
+        outgoing=(f"from srv example.test; probe: {SUBMISSION_OK}", submission),
+    ), "")  # fmt: skip
