@@ -177,7 +177,7 @@ def sarif(results: Sequence[Result], tool: Tool) -> str:
                 "shortDescription": {"text": rule.TITLE},
                 "fullDescription": {"text": doc.splitlines()[0]},
                 "help": {"text": doc},
-                "helpUri": help_uri(rule.ID),
+                "helpUri": help_uri(rule),
                 "defaultConfiguration": {"level": _SARIF_LEVELS[rule.SEVERITY]},
                 "properties": {"slug": rule.SLUG},
             }
@@ -229,11 +229,12 @@ def sarif(results: Sequence[Result], tool: Tool) -> str:
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
-def help_uri(rule_id: str) -> str:
-    """The rule's section of docs/rules.md, from the one documentation home (mailconf.DOCS_URL)."""
+def help_uri(rule: RuleInfo) -> str:
+    """The rule's section of docs/rules.md (its heading's anchor), from the one documentation home (DOCS_URL)."""
     from . import DOCS_URL
+    from .docgen import anchor
 
-    return f"{DOCS_URL}rules.md#{rule_id.lower()}"
+    return f"{DOCS_URL}rules.md#{anchor(rule)}"
 
 
 #: SARIF partialFingerprints key (versioned: a new way of fingerprinting gets a new key).

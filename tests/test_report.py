@@ -233,7 +233,7 @@ def test_sarif_describes_every_rule_with_help(files: Path) -> None:
         assert entry["help"]["text"] == (rule.__doc__ or "").strip()
         assert entry["help"]["text"], entry["id"]
         assert entry["defaultConfiguration"] == {"level": levels[rule.SEVERITY]}
-        assert entry["helpUri"] == f"{DOCS_URL}rules.md#{entry['id'].lower()}"
+        assert entry["helpUri"] == f"{DOCS_URL}rules.md#{entry['id'].lower()}-{entry['properties']['slug']}"
         assert entry["properties"] == {"slug": rule.SLUG}
 
 
@@ -248,7 +248,9 @@ def _expected_fingerprint(rule: str, subject: str, occurrence: int = 1) -> str:
 def test_doc_url_is_one_constant_and_absolute() -> None:
     """SARIF 2.1.0 section 3.49.12: helpUri is an absolute URI. DOCS_URL is the one place to change it."""
     assert DOCS_URL.startswith("https://") and DOCS_URL.endswith("/")
-    assert report.help_uri("MC101") == DOCS_URL + "rules.md#mc101"
+    assert report.help_uri(RULES["MC101"]) == DOCS_URL + "rules.md#mc101-cleartext-credentials"
+    # the anchor is the heading of the rule's section on the generated page
+    assert "\n### MC101 cleartext-credentials\n" in (Path(__file__).parent.parent / "docs" / "rules.md").read_text()
 
 
 def _fingerprints(files: Path, text: str) -> list[tuple[str, int, str]]:
