@@ -503,3 +503,52 @@ def test_targets_json_lists_titles_capabilities_and_options(capsys: pytest.Captu
         "profile": "Outlook profile name [default: Outlook]; printable ASCII without \\ [ ]",
         "account-id": "registry key of the first account, 1 to 8 hex digits [default: 00000001]",
     }
+
+
+# --- first contact (issue 8): the messages a new user met -----------------------------------------------------
+
+
+def test_several_files_of_one_account_do_not_suggest_account(capsys: pytest.CaptureFixture[str]) -> None:
+    """Thunderbird writes user.js and cert_override.txt for one account: --account cannot split them."""
+    example = str(Path(__file__).parent.parent / "examples" / "pop3-pinned.yaml")
+    for extra in ([], ["--account", "home"]):
+        assert run("-t", "thunderbird", *extra, example) == 2
+        err = capsys.readouterr().err.splitlines()
+        assert err[-1] == (
+            "mailconf: target thunderbird renders 2 files here (user.js, cert_override.txt); write them with -o DIR"
+        )
+
+
+def test_a_target_with_nothing_to_render_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """msmtp only sends: a file with no outgoing server renders nothing (exit 1), and says why."""
+    path = tmp_path / "in.yaml"
+    path.write_text(
+        json.dumps({"version": 1, "accounts": {"home": {k: v for k, v in ACCOUNT.items() if k != "outgoing"}}})
+    )
+    assert run("-t", "msmtp", str(path)) == 1
+    assert capsys.readouterr() == (
+        "",
+        f"mailconf: {path}: target msmtp renders no file: no selected account has a server it can express\n",
+    )
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_oauth2_without_token_command_is_one_gap_everywhere_it_runs_a_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str
+) -> None:
+    """One gap, one message, on every target that runs a token command; the others say why not."""
+    if target == "fake":
+        return
+    path = accounts_file(tmp_path, "work", extra={"outgoing": {"host": "smtp.example.org", "auth": "oauth2"}})
+    run("-t", target, "-o", str(tmp_path / "out"), path)
+    err = capsys.readouterr().err
+    token_cell = TARGETS[target].CAPABILITIES.get("token_command", "no")
+    smtp_cell = TARGETS[target].CAPABILITIES.get("smtp", "no")
+    if token_cell.startswith("no") or smtp_cell.startswith("no"):
+        assert "outgoing.token_command cannot be expressed; auth oauth2 needs a token_command" not in err
+    else:
+        assert (
+            f"mailconf: warning: {target}: account work: outgoing.token_command cannot be expressed; auth oauth2 "
+            "needs a token_command that prints an access token (lint: MC302); without one the client cannot log "
+            "in: add it\n"
+        ) in err
