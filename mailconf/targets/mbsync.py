@@ -81,6 +81,9 @@ Sending mail is not mbsync's job: ``outgoing`` servers are not written (use the
 msmtp target), and accounts without an ``incoming`` server are left out.
 OAuth2 (``AuthMechs XOAUTH2`` or ``OAUTHBEARER``) needs a Cyrus SASL plugin for
 it (cyrus-sasl-xoauth2), which Debian 12 does not ship.
+With the default ``AuthMechs *`` mbsync logs in with SASL PLAIN, and Cyrus SASL
+refuses a user name that starts with a blank: name ``mechanisms: [login]`` for such
+a name.
 """
 
 from __future__ import annotations

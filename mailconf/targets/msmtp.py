@@ -52,6 +52,10 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
   with no escape; ``from`` is left out (send with ``--from``).
 - A ``password_command``/``token_command`` that the chosen ``auth`` does not use.
 - ``auth: client-cert`` with ``security: none`` (a client certificate needs TLS).
+- ``tls.client_cert`` without ``tls.client_key``: msmtp reads a client certificate only with its key and
+  rejects the whole file otherwise (``tls_cert_file requires tls_key_file``), so the certificate is left
+  out. When one PEM file holds both, name it in both settings.
+- ``auth: oauth2`` without ``token_command``: msmtp would have no token to send (lint: MC302).
 - A value whose line would exceed 499 bytes (a long command: put it in a script).
 - Not msmtp's business, so not gaps: incoming servers, ``display_name``, ``organization``
   (the mail program writes the From header).

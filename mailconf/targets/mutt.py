@@ -43,7 +43,10 @@ What it writes
 
 Every value is single-quoted (``'`` written ``'\''``), so nothing in it is interpreted; the
 Organization header, which ``my_hdr`` does not read quoted, has every ASCII punctuation character
-backslash-escaped.
+backslash-escaped. A control character in a value (the schema refuses them; one could only come
+from a future field or a bug) stops the render, naming the account and the setting, never the value:
+``target mutt: not rendered: account A: incoming.username: a value holds a control character, which a
+muttrc cannot carry safely``.
 
 What it cannot express (a warning each; ``--strict`` makes them errors)
 -----------------------------------------------------------------------
