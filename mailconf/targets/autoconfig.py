@@ -10,7 +10,8 @@ What is written: ``autoconfig/DOMAIN/config-v1.1.xml`` for every mail domain of 
 file (the part of each address after ``@``, lower-cased), mode 0644 (it is public). Each
 holds one ``emailProvider`` (``id`` and ``domain`` are the mail domain; ``displayName``
 and ``displayShortName`` are the organization of the domain's accounts when those that
-name one agree, else the domain), then:
+name one agree, else the domain, cut to the 60 and 20 characters the specification
+allows), then:
 
 - an ``incomingServer`` (``type`` imap or pop3) for each different incoming server that
   the domain's accounts declare, and an ``outgoingServer`` (``type`` smtp) for each
@@ -143,9 +144,15 @@ class AutoconfigServer(NamedTuple):
     leave_days: int | None  # POP3 only
 
 
+#: The longest displayName and displayShortName the specification allows (characters; draft section 3.2.4).
+DISPLAY_NAME_MAX = 60
+DISPLAY_SHORT_NAME_MAX = 20
+
+
 class AutoconfigDomain(NamedTuple):
     domain: str
-    display_name: str
+    display_name: str  # at most DISPLAY_NAME_MAX characters
+    display_short_name: str  # at most DISPLAY_SHORT_NAME_MAX characters
     incoming: tuple[AutoconfigServer, ...]
     outgoing: tuple[AutoconfigServer, ...]
 
@@ -195,7 +202,11 @@ def decide(accounts: Sequence[Account], domain: str) -> Decided:
     organization = organizations.pop() if len(organizations) == 1 else None
     incoming = _side(accounts, domain, "incoming", gaps)
     outgoing = _side(accounts, domain, "outgoing", gaps)
-    return Decided(AutoconfigDomain(domain, organization or domain, incoming, outgoing), tuple(gaps.found))
+    name = organization or domain
+    document = AutoconfigDomain(
+        domain, name[:DISPLAY_NAME_MAX], name[:DISPLAY_SHORT_NAME_MAX], incoming, outgoing
+    )  # a longer name is cut: the specification caps both (it is only shown to the user)
+    return Decided(document, tuple(gaps.found))
 
 
 def _checked(account: Account, setting: str, value: str | None) -> None:
