@@ -77,6 +77,7 @@ def read_with_thunderbird(
 ) -> dict[str, Any]:
     """What Thunderbird's readers make of each document: ``autoconfigs`` are (document, the address whose
     placeholders are filled in); ``autodiscovers`` are responses. One headless Thunderbird for all."""
-    args = [[[doc.decode("utf-8"), address] for doc, address in autoconfigs], [d.decode("utf-8") for d in autodiscovers]]
+    documents = [[doc.decode("utf-8"), address] for doc, address in autoconfigs]
+    args = [documents, [d.decode("utf-8") for d in autodiscovers]]
     result: dict[str, Any] = run_thunderbird({}, SCRIPT, args=args)
     return result

@@ -77,16 +77,16 @@ def account(user: str, domain: str = "example.org", **servers: Any) -> dict[str,
 
 def _example_files(tmp_path: Path) -> list[Path]:
     paths = []
-    for example in sorted(EXAMPLES.glob("*.yaml")):
-        doc = load_document(str(example))
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        doc = load_document(str(path))
         _, refusals = common_gaps(doc.model)
         refused = {line.split(":", 1)[0].removeprefix("account ") for line in refusals}
         model = select_accounts(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
         for file in render_model(autoconfig, model, {}).files:
-            path = tmp_path / example.stem / file.name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(file.content)
-            paths.append(path)
+            written = tmp_path / path.stem / file.name
+            written.parent.mkdir(parents=True, exist_ok=True)
+            written.write_bytes(file.content)
+            paths.append(written)
     return paths
 
 
@@ -346,10 +346,17 @@ def test_thunderbird_reads_back_host_port_socket_type_and_username() -> None:
     assert company["filled"]["incoming"][0]["username"] == "carol"
     [incoming] = home["filled"]["incoming"]
     assert (incoming["type"], incoming["hostname"], incoming["port"], incoming["socketType"], incoming["username"]) == (
-        "pop3", "pop3.pop.example.net", 110, "alwaysSTARTTLS", "pat@pop.example.net"
+        "pop3",
+        "pop3.pop.example.net",
+        110,
+        "alwaysSTARTTLS",
+        "pat@pop.example.net",
     )
     assert (incoming["leaveMessagesOnServer"], incoming["daysToLeaveMessagesOnServer"]) == (True, 7)
     [outgoing] = home["filled"]["outgoing"]
     assert (outgoing["hostname"], outgoing["port"], outgoing["socketType"], outgoing["auth"]) == (
-        "smtp.pop.example.net", 25, "plain", "none"
+        "smtp.pop.example.net",
+        25,
+        "plain",
+        "none",
     )
