@@ -190,9 +190,10 @@ def test_username_is_the_address_placeholder_when_every_account_logs_in_with_its
 
 
 def test_username_is_the_local_part_placeholder_when_every_account_logs_in_with_it() -> None:
-    local = {"incoming": {"username": "a"}, "outgoing": {"username": "a"}}
-    result = rendered({"a": account("a", **local), "b": account("b", incoming={"username": "b"},
-                                                                    outgoing={"username": "b"})})  # fmt: skip
+    result = rendered({
+        "a": account("a", incoming={"username": "a"}, outgoing={"username": "a"}),
+        "b": account("b", incoming={"username": "b"}, outgoing={"username": "b"}),
+    })  # fmt: skip
     root = document(result, "example.org")
     assert [s["username"] for s in servers(root, "incomingServer") + servers(root, "outgoingServer")] == [
         "%EMAILLOCALPART%",
