@@ -28,7 +28,8 @@ the mail payload's UUID is the same with ``com.apple.mail.managed`` appended.
 re-render is byte-identical, and installing a new profile for the same account replaces
 the old one instead of adding a second account. ``SOURCE`` is empty unless
 ``--option source=NAME`` names the account file (give two files' profiles different
-identities with it); ``mailconf serve`` uses the same rule.
+identities with it); ``account_profile(account, source)`` is the same function for
+``mailconf serve``, which passes its own source.
 
 No Jinja template: Python's ``plistlib`` is the layout. A property list has one
 correct serialisation of a dictionary (keys sorted, types as elements, escaping of

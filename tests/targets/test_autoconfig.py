@@ -361,3 +361,14 @@ def test_thunderbird_reads_back_host_port_socket_type_and_username() -> None:
         "plain",
         "none",
     )
+
+
+@pytest.mark.parametrize("domain", ["..", "a/b", "a b", "", "ex<ample.org"])
+def test_a_domain_that_would_name_another_folder_is_refused(domain: str) -> None:
+    model = model_from({"a": account("a")})
+    hostile = Model((dataclasses.replace(model.accounts[0], address=f"a@{domain}"),))
+    with pytest.raises(RenderError) as caught:
+        render_model(autoconfig, hostile, {})
+    assert str(caught.value) == (
+        "target autoconfig: not rendered: account a: address: its domain is not a DNS name, and it names a folder"
+    )
