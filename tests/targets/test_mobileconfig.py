@@ -102,7 +102,7 @@ def profile_failures(profile: dict[str, Any]) -> list[str]:
 
 
 def model_from(accounts: dict[str, Any]) -> Model:
-    doc = load_document("provider.yaml", json.dumps({"version": 1, "accounts": accounts}).encode())
+    doc = load_document("provider.yaml", json.dumps({"version": 1, "accounts": accounts}, ensure_ascii=False).encode())
     assert [i for i in doc.issues if i.rule in ("MC001", "MC002")] == []
     return doc.model
 
@@ -323,3 +323,14 @@ def test_control_characters_are_refused_naming_account_and_setting(control: str,
         f"target mobileconfig: not rendered: account a: {where}: a control character (line break, tab, NUL) "
         "cannot be written in an XML file and read back as declared"
     )
+
+
+@pytest.mark.parametrize("local", ["o'neil&co", "a/b!#$%*+=?^{|}~", "é😀", "x&gt"])
+def test_an_address_with_metacharacters_reads_back_through_both_readers(local: str, tmp_path: Path) -> None:
+    address = f"{local}@example.org"
+    model = model_from({"a": {**account("a"), "address": address}})  # the schema admits these local parts
+    [file] = render_model(mobileconfig, model, {}).files
+    profile = plistlib.loads(file.content)
+    assert profile["PayloadContent"][0]["EmailAddress"] == address
+    assert profile["PayloadDisplayName"] == f"Mail account {address}"
+    assert plistlib.loads(plistutil_round_trip(file.content, tmp_path)) == profile
