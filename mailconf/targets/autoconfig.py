@@ -80,7 +80,7 @@ from . import Gap, Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
 from ._provider import domain_of
 
 NAME = "autoconfig"
-TITLE = "autoconfig: the provider's config-v1.1.xml, one per mail domain (Thunderbird, IETF autoconfig)"
+TITLE = "Thunderbird / IETF autoconfig, for providers: autoconfig/<domain>/config-v1.1.xml, one per mail domain"
 OPTIONS: Mapping[str, str] = {}
 TEMPLATE = "autoconfig/config-v1.1.xml.j2"
 FILE_NAME = "config-v1.1.xml"

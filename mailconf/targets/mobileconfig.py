@@ -81,7 +81,7 @@ from . import Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
 from ._provider import domain_of
 
 NAME = "mobileconfig"
-TITLE = "mobileconfig: an Apple configuration profile (com.apple.mail.managed) per account"
+TITLE = "Apple configuration profile, for providers: mobileconfig/<account>.mobileconfig (com.apple.mail.managed)"
 OPTIONS: Mapping[str, str] = {
     "source": "a stable name for the account file, mixed into the profiles' UUIDs [default: none]",
 }
