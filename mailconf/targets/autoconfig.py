@@ -29,7 +29,10 @@ allows), then:
 - ``authentication``, named as the specification names it: ``password-cleartext``
   (auth ``password``; the password travels inside the TLS connection), ``OAuth2``,
   ``GSSAPI``, ``NTLM``, ``TLS-client-cert``, and ``none`` (auth ``none``: on an
-  outgoing server, a relay that accepts mail without login).
+  outgoing server, a relay that accepts mail without login). Thunderbird 153 skips an
+  incoming server whose authentication is ``TLS-client-cert`` or ``none``, and an
+  ``OAuth2`` server unless it knows the provider's OAuth2 settings (its built-in list):
+  its user then gets the next alternative, or must set the account up by hand.
 
 Where it goes (publishing): serve the file at
 ``https://autoconfig.DOMAIN/mail/config-v1.1.xml`` (the address clients try first) and, if
@@ -96,7 +99,7 @@ CAPABILITIES: Mapping[str, str] = {
     "auth: oauth2": "yes: authentication OAuth2 (the client must know the provider's OAuth2 settings)",
     "auth: gssapi": "yes: authentication GSSAPI",
     "auth: ntlm": "yes: authentication NTLM",
-    "auth: client-cert": "yes: authentication TLS-client-cert",
+    "auth: client-cert": "yes: authentication TLS-client-cert (Thunderbird 153 skips such an incoming server)",
     "password_command": "no: a published document holds no client command; the client asks for the password",
     "token_command": "no: a published document holds no client command; the client signs in to OAuth2 itself",
     "mechanisms": "no: autoconfig names an authentication kind, not SASL mechanisms",

@@ -328,11 +328,21 @@ def test_thunderbird_reads_back_host_port_socket_type_and_username() -> None:
                                "leave_on_server": True, "leave_days": 7},
                      outgoing={"security": "none", "port": 25, "auth": "none"}),
     })  # fmt: skip
+    skipped = rendered({
+        "x": account("x", domain="cert.example", incoming={"auth": "client-cert", "host": "certs.cert.example",
+                                                           "tls": {"client_cert": "/c.pem", "client_key": "/k.pem"}}),
+        "y": account("y", domain="cert.example", incoming={"security": "starttls"}),
+    })  # fmt: skip
     read = read_with_thunderbird([
         (first.files[0].content, "carol@example.org"),
         (pop.files[0].content, "pat@pop.example.net"),
+        (skipped.files[0].content, "y@cert.example"),
     ])["autoconfig"]  # fmt: skip
-    company, home = read
+    company, home, certs = read
+    # as the docstring says: Thunderbird skips an incoming server with TLS-client-cert, and takes the next
+    assert [(s["hostname"], s["port"], s["socketType"]) for s in certs["filled"]["incoming"]] == [
+        ("imap.cert.example", 143, "alwaysSTARTTLS")
+    ]
     assert company["displayName"] == "Example & <Co>"
     assert company["domains"] == ["example.org"]
     assert [(s["type"], s["hostname"], s["port"], s["socketType"], s["username"], s["auth"])
