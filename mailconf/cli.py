@@ -61,7 +61,8 @@ def cli() -> None:
     """Mail accounts as code: lint, render and probe a YAML file of IMAP/POP3/SMTP accounts.
 
     Exit codes: 0 clean; 1 findings at or above the fail level (or stale or
-    strict render); 2 usage error or unreadable file; 3 internal error.
+    strict render, or nothing found); 2 usage error or unreadable file; 3 internal
+    error; 130/143 interrupted. The manual: docs/ (docs/exit-codes.md).
     """
 
 
