@@ -535,20 +535,23 @@ def _values(alphabet: list[str]) -> st.SearchStrategy[dict[str, str]]:
 HOSTILE_VALUES = st.one_of(_values(_PRINTABLE), _values(_PRINTABLE + _CONTROL))
 
 
-def hostile_model(values: Mapping[str, str]) -> tuple[Model, dict[str, str]]:
+def hostile_model(values: Mapping[str, str], root: Path) -> tuple[Model, dict[str, str]]:
     """An account holding the hostile values, put into the model directly (as a loader bug or a future field
     might hand them to a target: the schema would refuse the control characters first), and what each setting
-    must read back as."""
+    must read back as. Its file paths lie under ``root`` (a read-back may create them: mbsync and getmail check
+    that they exist while they read), one per setting."""
     model = model_of(merged(BASE, {"organization": "Org"}), name="hostile")
     account = model.accounts[0]
     command = f"printf %s {shlex.quote(values['word'])}"  # harmless: the read-backs run it
-    path = values["path"]
-    paths = dict.fromkeys(("ca_file", "client_cert", "client_key"), path)
+    path = f"{root}{values['path']}"
+    paths = {"ca_file": path, "client_cert": f"{path}.crt", "client_key": f"{path}.key"}
 
     def server(s: Server | None) -> Server | None:
         if s is None:
             return None
-        tls = dataclasses.replace(s.tls, ca_file=path, client_cert=path, client_key=path)
+        tls = dataclasses.replace(
+            s.tls, ca_file=paths["ca_file"], client_cert=paths["client_cert"], client_key=paths["client_key"]
+        )
         return dataclasses.replace(s, username=values["user"], password_command=command, tls=tls)
 
     hostile = dataclasses.replace(
@@ -570,7 +573,8 @@ def hostile_model(values: Mapping[str, str]) -> tuple[Model, dict[str, str]]:
 @example(values={"name": f"Eve \"$(touch {CANARY})\" `x` 😀", "org": "a;b#c%%U", "user": f"u'\\x`touch {CANARY}`",
                  "word": "$HOME `id`", "path": f"/é €/a b'c$(touch {CANARY})"})  # fmt: skip
 def test_hostile_values_read_back_exactly_or_are_refused(name: str, values: dict[str, str], tmp_path: Path) -> None:
-    model, declared = hostile_model(values)
+    directory = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example: hypothesis shares tmp_path
+    model, declared = hostile_model(values, directory / "files")
     target = TARGETS[name]
     try:
         rendered = render_model(target, model, {})
@@ -586,7 +590,6 @@ def test_hostile_values_read_back_exactly_or_are_refused(name: str, values: dict
         return
     if name in BINARIES:
         need(BINARIES[name])
-    directory = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example: hypothesis shares tmp_path
     gapped = {g.setting for g in rendered.gaps}
     read = read_back(rendered, directory, "hostile")
     assert read, "the read-back reports nothing"

@@ -73,8 +73,12 @@ glob.set_options(Options())
 config = CustomConfigParser()
 config.read(sys.argv[2])
 names = [n.lstrip() for n in config.get("general", "accounts").split(",")]
-if sys.argv[3] == "read":
-    config.getlocaleval()  # loads the pythonfile, as offlineimap does at start
+if sys.argv[3] in ("read", "commands"):
+    namespace = config.getlocaleval().namespace  # loads the pythonfile, as offlineimap does at start
+    if sys.argv[3] == "commands":  # what the pythonfile's functions would run, by account
+        print(json.dumps({"passwords": namespace.get("_PASSWORD_COMMANDS", {}),
+                          "tokens": namespace.get("_TOKEN_COMMANDS", {})}))
+        sys.exit(0)
     print(json.dumps({s: {k: config.get(s, k) for k in config.options(s)} for s in config.sections()}))
     sys.exit(0)
 from offlineimap.repository import Repository
@@ -123,7 +127,8 @@ def write(home: Path, rendered: Rendered) -> Path:
 
 
 def offlineimap_reads(rc: Path, home: Path, phase: str) -> Any:
-    """What offlineimap's reader (``read``) or its objects (``use``) take from the file, as JSON."""
+    """What offlineimap's reader (``read``), the pythonfile it loads (``commands``) or its objects (``use``) take
+    from the file, as JSON."""
     need("offlineimap")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LC_ALL": "C.UTF-8"}
     done = subprocess.run([SYSTEM_PYTHON, "-c", READER, OFFLINEIMAP_LIB, str(rc), phase], capture_output=True,
