@@ -9,11 +9,14 @@ its ``partial`` rows):
 - a feature marked ``no``: an account declaring it yields the gap (a Gap naming the
   account and the setting), on every side of the account the target renders;
 - a feature marked ``partial``: the case :data:`PARTIAL` gives for it yields its gap
-  (a partial row without a case is a failure: say when the gap comes);
+  (a partial row without a case is a failure: say when the gap comes; so is a case for a
+  row that is not partial);
 - a feature marked ``yes``: declaring it yields no gap on that setting, and changing it
   changes the rendered files (a target that drops it, or writes a constant, fails);
 - a protocol marked ``no`` (msmtp only sends) is out of scope: changing that server
   changes nothing;
+- every value of the Security and Auth enums, handed to the target directly, renders or is
+  refused in one line (``starttls-optional`` never written without a gap);
 - every example renders; every module in ``mailconf/targets/`` (not starting with ``_``)
   is registered;
 - hostile values (quotes, backslashes, ``%``, ``$()``, backticks, line breaks, non-BMP
