@@ -180,7 +180,8 @@ _DEFAULT_MECHANISMS: Mapping[Auth, str] = {
 _COMMAND_FIELD: Mapping[Auth, str] = {Auth.PASSWORD: "password_command", Auth.OAUTH2: "token_command"}
 #: The fingerprint algorithms offlineimap3 compares (imaplibutil.py: sha512, sha384, sha256, sha224, sha1).
 _FINGERPRINTS = frozenset({"sha1", "sha224", "sha256", "sha384", "sha512"})
-#: What offlineimap3 can only do opportunistically (render refuses starttls-optional before any target sees it).
+#: What offlineimap3 can only do opportunistically (starttls-optional never gets as far as the file: render, and
+#: Gaps.unsupported for a caller of this module, refuse it).
 _STARTTLS = frozenset({Security.STARTTLS, Security.STARTTLS_OPTIONAL})
 #: Account names go into section names and into [general] accounts (split at ","): the schema's accountName.
 _ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
