@@ -121,6 +121,14 @@ NO_TOKEN_COMMAND = (
 )
 
 
+#: Why a target refuses ``security: starttls-optional`` (render refuses it before any target runs, in
+#: ``common_gaps``; a target called directly refuses it the same way rather than write an upgrade that an
+#: attacker can skip).
+NEVER_RENDERED_SECURITY = (
+    "starttls-optional is never rendered (a client that may skip STARTTLS can be downgraded); use starttls or tls"
+)
+
+
 #: A gap's setting on each side, ("incoming.SETTING", "outgoing.SETTING") (indexed by "is it outgoing"), and
 #: its message.
 _Rule = tuple[tuple[str, str], str]
@@ -157,7 +165,8 @@ def gap_rules(
     """The rules behind :meth:`Gaps.unsupported`: every feature the target marks ``no`` is a gap wherever a
     server declares it, with the target's message from ``instead`` (keyed by feature), else the capability
     cell's own reason. ``own``: ``no`` features the target reports itself, because its message depends on
-    the server (tests/targets/test_contract.py checks that the gap comes all the same). A key of ``instead``
+    the server, or because it applies to some servers only (a TLS setting on a server without TLS: there is
+    no certificate to pin); tests/targets/test_contract.py checks that the gap comes all the same. A key of ``instead``
     or ``own`` that is not a ``no`` feature is a mistake (ValueError)."""
     messages = dict(instead or {})
     unknown = {f for f in own if not capabilities.get(f, "").startswith("no")}
@@ -217,7 +226,13 @@ class Gaps:
         self.found.append(Gap(account.name, f"{server.side}.{setting}", instead))
 
     def unsupported(self, account: Account, server: Server, rules: GapRules) -> None:
-        """The gaps of the features this server declares and the target marks ``no``, in FEATURES order."""
+        """The gaps of the features this server declares and the target marks ``no``, in FEATURES order.
+
+        Called for every server a target writes, before it maps the server's values: a ``starttls-optional``
+        server (which no target writes, see :data:`NEVER_RENDERED_SECURITY`) stops the render here.
+        """
+        if server.security is Security.STARTTLS_OPTIONAL:
+            raise unsafe_in(account.name, f"{server.side}.security", UnsafeValue(NEVER_RENDERED_SECURITY))
         outgoing = server.protocol is MailProtocol.SMTP
         found = self.found
         for security, (settings, instead) in rules.securities:

@@ -104,7 +104,7 @@ import jinja2
 from ..escape import UnsafeValue
 from ..escape.aerc import aerc_value, rfc5322_quoted, url_user
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import Gap, Rendered, RenderedFile
+from . import Gaps, Rendered, RenderedFile, gap_rules
 
 NAME = "aerc"
 TITLE = "aerc (0.14): ~/.config/aerc/accounts.conf, a source and an outgoing URL per account"
@@ -114,7 +114,8 @@ OPTIONS: Mapping[str, str] = {}
 CAPABILITIES: Mapping[str, str] = {
     "imap": "yes: source imaps://, imap:// or imap+insecure://",
     "pop3": "no: aerc has no POP3 (the account is left out; use the fetchmail target)",
-    "smtp": "yes: outgoing smtps:// or smtp:// (an account also needs an IMAP incoming server)",
+    "smtp": "partial: outgoing smtps:// or smtp://; an account without an IMAP incoming server is left out "
+    "(aerc needs a source)",
     "security: tls": "yes: imaps:// and smtps://",
     "security: starttls": "yes: imap://, and smtp:// with smtp-starttls = yes (both refuse a server without STARTTLS)",
     "security: none": "yes: imap+insecure://, and smtp:// without smtp-starttls "
@@ -174,22 +175,34 @@ NO_SOURCE_GAP = (
     "(use the msmtp target to send)"
 )
 DEFAULT_GAP = "aerc skips a section named DEFAULT (go-ini's default section): the account is left out; rename it"
-NO_TOKEN_GAP = (
-    "auth oauth2 needs a token_command that prints an access token (lint: MC302); without one the client "
-    "cannot log in: add it"
-)
 DISPLAY_NAME_GAP = (
     "aerc 0.14's composer writes the From name back without escaping it: a \" becomes ' and a \\ is lost "
     "(a \\ at the end stops sending); leave them out of display_name"
 )
 NO_PASSWORD_GAP = "aerc 0.14 does not ask for a password: without password_command it logs in with an empty one; add it"
+CA_FILE_GAP = (
+    "aerc 0.14 has no CA setting: start aerc with SSL_CERT_FILE set to this file (Go reads it, for every "
+    "account); until then the system CAs decide"
+)
+FINGERPRINT_GAP = "aerc 0.14 has no certificate pinning: the certificate is checked against the trusted CAs instead"
+VERIFY_GAP = (
+    "aerc 0.14 always verifies the certificate: the connection fails where it does not verify; trust its CA "
+    "with SSL_CERT_FILE"
+)
+
+#: What aerc 0.14 cannot express at all: CAPABILITIES' "no" rows, with these messages (oauth2 without a
+#: token_command is a gap too: Gaps.unsupported). The TLS ones are reported by server_gaps, and only for a server
+#: with TLS: on a cleartext connection there is no certificate to check.
+GAP_RULES = gap_rules(
+    CAPABILITIES,
+    {f"auth: {a}": f"aerc 0.14 has no {a} authentication: the server is written without it"
+     for a in ("gssapi", "ntlm", "client-cert")},
+    own=("tls.ca_file", "tls.fingerprint", "tls.verify: false"),
+)  # fmt: skip
 
 
 class AercAccount(NamedTuple):
-    """One ``[name]`` section, every value decided; ``None`` leaves the key out. The template quotes.
-
-    The template unpacks it in this field order (``{% for name, source, ... in accounts %}``): keep them in step.
-    """
+    """One ``[name]`` section, every value decided; ``None`` leaves the key out. The template quotes."""
 
     name: str
     source: str
@@ -202,41 +215,39 @@ class AercAccount(NamedTuple):
 
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
-    gaps: list[Gap] = []
+    gaps = Gaps()
     accounts: list[AercAccount] = []
     for account in model.accounts:
-        gaps.extend(account_gaps(account))
-        if _written(account):
+        if account_gaps(gaps, account):
             accounts.append(_account(account))
     if not accounts:
-        return Rendered((), tuple(gaps))
+        return Rendered((), tuple(gaps.found))
     text = env.get_template("aerc/accounts.conf.j2").render(accounts=accounts)
-    return Rendered((RenderedFile(FILE_NAME, text.encode("utf-8"), 0o600),), tuple(gaps))
+    return Rendered((RenderedFile(FILE_NAME, text.encode("utf-8"), 0o600),), tuple(gaps.found))
 
 
-def _written(account: Account) -> bool:
-    incoming = account.incoming
-    return incoming is not None and incoming.protocol is Protocol.IMAP and account.name != "DEFAULT"
-
-
-def account_gaps(account: Account) -> list[Gap]:
-    """Every setting of the account that the rendered section cannot express (the one place gaps are decided)."""
+def account_gaps(gaps: Gaps, account: Account) -> bool:
+    """Add every setting of the account that the rendered section cannot express (the one place gaps are
+    decided); whether the account is written."""
     incoming = account.incoming
     if incoming is None:
-        return [Gap(account.name, "incoming", NO_SOURCE_GAP)]
+        gaps.add(account, "incoming", NO_SOURCE_GAP)
+        return False
     if incoming.protocol is not Protocol.IMAP:
-        return [Gap(account.name, "incoming.protocol", POP3_GAP)]
+        gaps.server(account, incoming, "protocol", POP3_GAP)
+        return False
     if account.name == "DEFAULT":
-        return [Gap(account.name, "name", DEFAULT_GAP)]
-    found: list[Gap] = []
+        gaps.add(account, "name", DEFAULT_GAP)
+        return False
     if account.display_name is not None and ('"' in account.display_name or "\\" in account.display_name):
-        found.append(Gap(account.name, "display_name", DISPLAY_NAME_GAP))
+        gaps.add(account, "display_name", DISPLAY_NAME_GAP)
     for server in account.servers:
+        gaps.unsupported(account, server, GAP_RULES)
         outgoing = server.protocol is Protocol.SMTP
         for setting, applies, advice in _SERVER_GAPS:
             if applies(server, outgoing):
-                found.append(Gap(account.name, f"{server.side}.{setting}", _advice(advice, server, outgoing)))
-    return found
+                gaps.server(account, server, setting, _advice(advice, server, outgoing))
+    return True
 
 
 def _advice(advice: str, server: Server, outgoing: bool) -> str:
@@ -259,17 +270,13 @@ def _no_usable_mechanism(server: Server, outgoing: bool) -> bool:
     return usable is not None and bool(server.mechanisms) and set(server.mechanisms).isdisjoint(usable[outgoing])
 
 
-#: (setting, does it apply to this server (and is it the outgoing one), what to do instead), in report order.
+#: What the table of capabilities does not say (and its TLS rows, for a server with TLS): (setting, does it apply
+#: to this server (and is it the outgoing one), what to do instead), in report order, after GAP_RULES' gaps.
 #: The advice is formatted with {auth}, {min_version}, {can} (the usable mechanisms) and {advice}.
 _SERVER_GAPS: tuple[tuple[str, Callable[[Server, bool], bool], str], ...] = (
-    ("tls.ca_file", lambda s, o: _encrypted(s) and s.tls.ca_file is not None,
-     "aerc 0.14 has no CA setting: start aerc with SSL_CERT_FILE set to this file (Go reads it, for every "
-     "account); until then the system CAs decide"),
-    ("tls.fingerprint", lambda s, o: _encrypted(s) and s.tls.fingerprint is not None,
-     "aerc 0.14 has no certificate pinning: the certificate is checked against the trusted CAs instead"),
-    ("tls.verify", lambda s, o: _encrypted(s) and not s.tls.verify,
-     "aerc 0.14 always verifies the certificate: the connection fails where it does not verify; trust its CA "
-     "with SSL_CERT_FILE"),
+    ("tls.ca_file", lambda s, o: _encrypted(s) and s.tls.ca_file is not None, CA_FILE_GAP),
+    ("tls.fingerprint", lambda s, o: _encrypted(s) and s.tls.fingerprint is not None, FINGERPRINT_GAP),
+    ("tls.verify", lambda s, o: _encrypted(s) and not s.tls.verify, VERIFY_GAP),
     ("tls.verify_hostname", lambda s, o: _encrypted(s) and s.tls.verify and not s.tls.verify_hostname,
      "aerc 0.14 always checks the host name: the connection fails where the certificate does not name the host"),
     ("tls.min_version", lambda s, o: _encrypted(s) and s.tls.min_version not in (None, _GO_MIN_VERSION),
@@ -279,11 +286,8 @@ _SERVER_GAPS: tuple[tuple[str, Callable[[Server, bool], bool], str], ...] = (
     ("host", lambda s, o: o and _encrypted(s) and ":" in s.host,
      "aerc 0.14 cuts an IPv6 address at its first ':' to check the SMTP server's certificate, so the check "
      "fails: use a host name"),
-    ("auth", lambda s, o: s.auth not in _MECHANISMS,
-     "aerc 0.14 has no {auth} authentication: the server is written without it"),
     ("mechanisms", _no_usable_mechanism,
      "aerc 0.14 can use only {can} here: none of the mechanisms named is used"),
-    ("token_command", lambda s, o: s.auth is Auth.OAUTH2 and s.token_command is None, NO_TOKEN_GAP),
     ("password_command",
      lambda s, o: s.auth is Auth.PASSWORD and s.password_command is None and not s.has_literal_password,
      NO_PASSWORD_GAP),

@@ -165,10 +165,7 @@ _MECHANISMS: Mapping[str, str] = {
 
 
 class FetchmailPoll(NamedTuple):
-    """One entry, every value decided; ``None`` leaves it out. The template quotes.
-
-    The template unpacks it in this field order (``{% for keyword, name, ... in polls %}``): keep them in step.
-    """
+    """One entry, every value decided; ``None`` leaves it out. The template quotes."""
 
     keyword: str  # poll | skip
     name: str

@@ -106,7 +106,7 @@ from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.getmail import getmail_path, getmail_tuple, getmail_value
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import Gap, Rendered, RenderedFile
+from . import Gaps, Rendered, RenderedFile, gap_rules
 
 NAME = "getmail"
 TITLE = "getmail (getmail6 6.18.11): getmail/<account>.getmailrc, a retriever and a Maildir per account"
@@ -193,13 +193,22 @@ MIN_VERSION_GAP = (
     "on Debian 12 it accepts TLS 1.2 and newer"
 )
 TIMEOUT_GAP = "getmail cannot wait without a timeout (0 makes its sockets non-blocking): left out, getmail waits 180 s"
+NTLM_GAP = "getmail has no NTLM: use auth password if the server offers LOGIN (IMAP) or USER/PASS (POP3)"
+CLIENT_CERT_GAP = (
+    "getmail has no SASL EXTERNAL: it presents the certificate and still logs in with a password "
+    "(use auth password with a password_command)"
+)
+
+#: What getmail cannot express at all: CAPABILITIES' "no" rows, with these messages (and oauth2 without a
+#: token_command: Gaps.unsupported).
+GAP_RULES = gap_rules(
+    CAPABILITIES, {"security: starttls": STARTTLS_GAP, "auth: ntlm": NTLM_GAP, "auth: client-cert": CLIENT_CERT_GAP}
+)
 
 
 class GetmailAccount(NamedTuple):
-    """One rc file, every value decided; ``None`` leaves the line out. The template escapes.
-
-    The template's macro takes these fields as its arguments, in this order: keep the two in step.
-    """
+    """One rc file, every value decided; ``None`` leaves the line out. The template's macro takes it as its one
+    argument and reads it by field name, and escapes."""
 
     name: str
     retriever: str
@@ -223,36 +232,27 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     system_ca = system_ca_option(options)
     # one template module for the whole run, its macro called once per file (no new Jinja context per file)
     layout: jinja2.runtime.Macro = env.get_template(TEMPLATE).module.getmailrc  # type: ignore[attr-defined]
-    if tuple(layout.arguments) != GetmailAccount._fields:  # the call below passes the fields by position
-        raise jinja2.TemplateError(
-            f"{TEMPLATE}: the macro getmailrc() must take the fields of GetmailAccount, in order"
-        )
-    gaps: list[Gap] = []
+    gaps = Gaps()
     files: list[RenderedFile] = []
     for account in model.accounts:
-        found = account_gaps(account)
-        if found:
-            gaps.extend(found)
         server = account.incoming
-        if server is not None and server.security is not Security.STARTTLS:
-            text = layout(*_account(account, server, root, system_ca))
-            files.append(RenderedFile(f"getmail/{account.name}.getmailrc", text.encode("utf-8"), 0o600))
-    return Rendered(tuple(files), tuple(gaps))
+        if server is None:
+            continue  # outgoing servers are not getmail's job (capability "smtp"): not a gap
+        gaps.unsupported(account, server, GAP_RULES)
+        if server.security is Security.STARTTLS:
+            continue  # not rendered (never a cleartext retriever instead): GAP_RULES' gap says so
+        server_gaps(gaps, account, server)
+        text = layout(_account(account, server, root, system_ca))
+        files.append(RenderedFile(f"getmail/{account.name}.getmailrc", text.encode("utf-8"), 0o600))
+    return Rendered(tuple(files), tuple(gaps.found))
 
 
-def account_gaps(account: Account) -> list[Gap]:  # noqa: PLR0912 (one list of checks, kept in one place)
-    """Every setting of the account's incoming server that its rc file cannot express."""
-    server = account.incoming
-    if server is None:
-        return []  # outgoing servers are not getmail's job (capability "smtp"): not a gap
-    found: list[Gap] = []
+def server_gaps(gaps: Gaps, account: Account, server: Server) -> None:
+    """What the rc file of an incoming server cannot express (its "no" rows aside: GAP_RULES)."""
 
     def gap(setting: str, instead: str) -> None:
-        found.append(Gap(account.name, f"incoming.{setting}", instead))
+        gaps.server(account, server, setting, instead)
 
-    if server.security is Security.STARTTLS:
-        gap("security", STARTTLS_GAP)
-        return found
     tls = server.tls
     if server.security is Security.TLS:
         pinned = _sha256_pin(server) is not None
@@ -269,12 +269,7 @@ def account_gaps(account: Account) -> list[Gap]:  # noqa: PLR0912 (one list of c
     protocol = server.protocol.value.upper()
     if server.auth is Auth.NONE:
         gap("auth", "getmail always logs in: give a username and auth")
-    elif server.auth is Auth.NTLM:
-        gap("auth", "getmail has no NTLM: use auth password if the server offers LOGIN (IMAP) or USER/PASS (POP3)")
-    elif server.auth is Auth.CLIENT_CERT:
-        gap("auth", "getmail has no SASL EXTERNAL: it presents the certificate and still logs in with a password "
-            "(use auth password with a password_command)")  # fmt: skip
-    elif (server.protocol, server.auth) not in _MECHANISMS:
+    elif server.auth not in (Auth.NTLM, Auth.CLIENT_CERT) and (server.protocol, server.auth) not in _MECHANISMS:
         gap("auth", f"getmail has no {server.auth.value} over {protocol}: use auth password")
     doable = _MECHANISMS.get((server.protocol, server.auth), {})
     lacking = [m for m in server.mechanisms if m not in doable]
@@ -285,7 +280,6 @@ def account_gaps(account: Account) -> list[Gap]:  # noqa: PLR0912 (one list of c
     for field, command in (("password_command", server.password_command), ("token_command", server.token_command)):
         if command is not None and field != used:
             gap(field, f"auth {server.auth.value} over {protocol} does not use it with getmail, so it is left out")
-    return found
 
 
 def _flag(server: Server) -> str | None:

@@ -97,7 +97,7 @@ from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.mbsync import MAX_LINE_BYTES, mbsync_line, mbsync_quote
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import Gap, Rendered, RenderedFile
+from . import Gaps, Rendered, RenderedFile, gap_rules
 
 NAME = "mbsync"
 TITLE = "mbsync (isync 1.4.4): ~/.mbsyncrc, an IMAP account, two stores and a channel per account"
@@ -178,6 +178,10 @@ VERIFY_GAP = (
     "until then the connection fails where the certificate does not verify"
 )
 
+#: What mbsync cannot express at all: CAPABILITIES' "no" rows. The TLS ones are reported by server_gaps, and
+#: only for a server with TLS: on a cleartext connection there is no certificate to pin or to verify.
+GAP_RULES = gap_rules(CAPABILITIES, own=("tls.fingerprint", "tls.verify: false"))
+
 
 class MbsyncAccount(NamedTuple):
     """The four sections of one account, every value decided; ``None`` leaves the line out. The template quotes."""
@@ -201,50 +205,51 @@ class MbsyncAccount(NamedTuple):
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
     root = maildir_root_option(options)
     patterns = patterns_option(options)
-    gaps: list[Gap] = []
+    gaps = Gaps()
     accounts: list[MbsyncAccount] = []
     for account in model.accounts:
-        gaps.extend(account_gaps(account))
         server = account.incoming
-        if server is not None and server.protocol is Protocol.IMAP:
-            accounts.append(_account(account, server, root))
+        if server is None:
+            continue  # outgoing servers are not mbsync's job (capability "smtp"): not a gap
+        if server.protocol is not Protocol.IMAP:
+            gaps.server(account, server, "protocol", POP3_GAP)
+            continue
+        server_gaps(gaps, account, server)
+        accounts.append(_account(account, server, root))
     if not accounts:
-        return Rendered((), tuple(gaps))
+        return Rendered((), tuple(gaps.found))
     text = env.get_template("mbsync/mbsyncrc.j2").render(accounts=accounts, patterns=patterns)
-    return Rendered((RenderedFile(FILE_NAME, text.encode("utf-8"), 0o600),), tuple(gaps))
+    return Rendered((RenderedFile(FILE_NAME, text.encode("utf-8"), 0o600),), tuple(gaps.found))
 
 
-def account_gaps(account: Account) -> list[Gap]:
-    """Every setting of the account's incoming server that the rendered sections cannot express."""
-    server = account.incoming
-    if server is None:
-        return []  # outgoing servers are not mbsync's job (capability "smtp"): not a gap
-    found: list[Gap] = []
-
-    def gap(setting: str, instead: str) -> None:
-        found.append(Gap(account.name, f"incoming.{setting}", instead))
-
-    if server.protocol is not Protocol.IMAP:
-        gap("protocol", POP3_GAP)
-        return found
+def server_gaps(gaps: Gaps, account: Account, server: Server) -> None:
+    """Every setting of an IMAP server that the rendered sections cannot express: the "no" rows of
+    CAPABILITIES, then what the table does not list."""
+    gaps.unsupported(account, server, GAP_RULES)
     encrypted = server.security is not Security.NONE
     tls = server.tls
     if encrypted and tls.fingerprint is not None:
-        gap("tls.fingerprint", PIN_GAP)
+        gaps.server(account, server, "tls.fingerprint", PIN_GAP)
     if encrypted and not tls.verify:
-        gap("tls.verify", VERIFY_GAP)
+        gaps.server(account, server, "tls.verify", VERIFY_GAP)
     elif encrypted and not tls.verify_hostname:
-        gap("tls.verify_hostname", VERIFY_GAP)
+        gaps.server(account, server, "tls.verify_hostname", VERIFY_GAP)
     if server.auth is Auth.NONE:
-        gap("auth", "mbsync always logs in (unless the server greets with PREAUTH): give a username and auth")
+        gaps.server(
+            account,
+            server,
+            "auth",
+            "mbsync always logs in (unless the server greets with PREAUTH): give a username and auth",
+        )
     elif server.auth is Auth.CLIENT_CERT and not encrypted:
-        gap("auth", "a client certificate needs TLS: set security to tls or starttls")
+        gaps.server(account, server, "auth", "a client certificate needs TLS: set security to tls or starttls")
     used = _COMMAND_FIELD.get(server.auth)
     for field, command in (("password_command", server.password_command), ("token_command", server.token_command)):
         if command is not None and field != used:
             advice = "use token_command for oauth2" if server.auth is Auth.OAUTH2 else "remove it or change auth"
-            gap(field, f"auth {server.auth.value} does not use it, so it is left out; {advice}")
-    return found
+            gaps.server(
+                account, server, field, f"auth {server.auth.value} does not use it, so it is left out; {advice}"
+            )
 
 
 def _account(account: Account, server: Server, root: str) -> MbsyncAccount:

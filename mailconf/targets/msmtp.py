@@ -145,10 +145,7 @@ _FROM_PATTERN = re.compile(r"%[UHCM]")
 
 
 class MsmtpAccount(NamedTuple):
-    """One ``account`` block, every value decided; ``None`` leaves the line out. The template quotes.
-
-    The template unpacks it in this field order (``{% for name, host, ... in accounts %}``): keep them in step.
-    """
+    """One ``account`` block, every value decided; ``None`` leaves the line out. The template quotes."""
 
     name: str
     host: str

@@ -127,7 +127,7 @@ from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.offlineimap import offlineimap_path, offlineimap_value
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import Gap, Rendered, RenderedFile
+from . import Gaps, Rendered, RenderedFile, gap_rules
 
 NAME = "offlineimap"
 TITLE = "offlineimap (offlineimap3 8.0.0): ~/.offlineimaprc and a pythonfile for the password commands"
@@ -180,7 +180,8 @@ _DEFAULT_MECHANISMS: Mapping[Auth, str] = {
 _COMMAND_FIELD: Mapping[Auth, str] = {Auth.PASSWORD: "password_command", Auth.OAUTH2: "token_command"}
 #: The fingerprint algorithms offlineimap3 compares (imaplibutil.py: sha512, sha384, sha256, sha224, sha1).
 _FINGERPRINTS = frozenset({"sha1", "sha224", "sha256", "sha384", "sha512"})
-#: What offlineimap3 can only do opportunistically (render refuses starttls-optional before any target sees it).
+#: What offlineimap3 can only do opportunistically (starttls-optional never gets as far as the file: render, and
+#: Gaps.unsupported for a caller of this module, refuse it).
 _STARTTLS = frozenset({Security.STARTTLS, Security.STARTTLS_OPTIONAL})
 #: Account names go into section names and into [general] accounts (split at ","): the schema's accountName.
 _ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -191,12 +192,12 @@ STARTTLS_GAP = (
     "certificate, so an attacker can remove or intercept it and read the password: the account is left out; "
     "use security tls (port 993)"
 )
-AUTH_GAPS: Mapping[Auth, str] = {
-    Auth.NTLM: "offlineimap3 has no NTLM: the account is left out",
-    Auth.CLIENT_CERT: "offlineimap3 has no SASL EXTERNAL: the account is left out; log in with auth password "
-    "(tls.client_cert and tls.client_key are then presented)",
-    Auth.NONE: "offlineimap always logs in: the account is left out; give a username and auth",
-}
+NTLM_GAP = "offlineimap3 has no NTLM: the account is left out"
+CLIENT_CERT_GAP = (
+    "offlineimap3 has no SASL EXTERNAL: the account is left out; log in with auth password "
+    "(tls.client_cert and tls.client_key are then presented)"
+)
+AUTH_NONE_GAP = "offlineimap always logs in: the account is left out; give a username and auth"
 VERIFY_GAP = (
     "offlineimap3 always checks the certificate against CAs or a pin: add tls.fingerprint to trust that "
     "certificate alone; until then it is checked against the CAs and the connection fails where it does not verify"
@@ -214,12 +215,15 @@ MIN_VERSION_GAP = (
     "TLS 1.2 or newer is negotiated"
 )
 
+#: What offlineimap3 cannot express at all: CAPABILITIES' "no" rows, with these messages.
+GAP_RULES = gap_rules(
+    CAPABILITIES,
+    {"security: starttls": STARTTLS_GAP, "auth: ntlm": NTLM_GAP, "auth: client-cert": CLIENT_CERT_GAP},
+)
+
 
 class OfflineimapAccount(NamedTuple):
-    """The sections of one account, every value decided; ``None`` leaves the line out. The template escapes.
-
-    The template unpacks it in this field order (``{% for name, host, ... in accounts %}``): keep them in step.
-    """
+    """The sections of one account, every value decided; ``None`` leaves the line out. The template escapes."""
 
     name: str
     host: str
@@ -240,20 +244,30 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     root = maildir_root_option(options)
     written = [a for a in model.accounts if renders(a)]
     socktimeout = next((t for a in written if (t := _server(a).timeout) is not None), None)
-    gaps: list[Gap] = []
+    gaps = Gaps()
     accounts: list[OfflineimapAccount] = []
     passwords: list[tuple[str, str]] = []
     tokens: list[tuple[str, str]] = []
     for account in model.accounts:
-        gaps.extend(account_gaps(account, socktimeout))
-    for account in written:
-        entry = _account(account, _server(account), root)
+        server = account.incoming
+        if server is None:
+            continue  # outgoing servers are not offlineimap's job (capability "smtp"): not a gap
+        if server.protocol is not Protocol.IMAP:
+            gaps.server(account, server, "protocol", POP3_GAP)
+            continue
+        gaps.unsupported(account, server, GAP_RULES)
+        if server.auth is Auth.NONE:
+            gaps.server(account, server, "auth", AUTH_NONE_GAP)
+        if not renders(account):
+            continue  # left out: its other settings are not written either
+        server_gaps(gaps, account, server, socktimeout)
+        entry = _account(account, server, root)
         accounts.append(entry)
         command = _command(account)
         if command is not None:
             (passwords if entry.password_eval is not None else tokens).append((account.name, command))
     if not accounts:
-        return Rendered((), tuple(gaps))
+        return Rendered((), tuple(gaps.found))
     pythonfile = PYTHONFILE if passwords or tokens else None
     rc = env.get_template("offlineimap/offlineimaprc.j2").render(
         accounts=accounts, pythonfile=pythonfile, socktimeout=socktimeout
@@ -262,7 +276,7 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     if pythonfile is not None:
         helper = env.get_template("offlineimap/pythonfile.py.j2").render(passwords=passwords, tokens=tokens)
         files.append(RenderedFile(PYTHONFILE_NAME, helper.encode("ascii"), 0o600))
-    return Rendered(tuple(files), tuple(gaps))
+    return Rendered(tuple(files), tuple(gaps.found))
 
 
 def renders(account: Account) -> bool:
@@ -276,50 +290,37 @@ def renders(account: Account) -> bool:
     )
 
 
-def account_gaps(account: Account, socktimeout: int | None = None) -> list[Gap]:
-    """Every setting of the account's incoming server that the rendered file cannot express.
+def server_gaps(gaps: Gaps, account: Account, server: Server, socktimeout: int | None) -> None:
+    """What the written sections of an IMAP server cannot express (its "no" rows aside: GAP_RULES).
 
     ``socktimeout`` is the one timeout written in ``[general]`` (offlineimap3 has no other).
     """
-    server = account.incoming
-    if server is None:
-        return []  # outgoing servers are not offlineimap's job (capability "smtp"): not a gap
-    found: list[Gap] = []
-
-    def gap(setting: str, instead: str) -> None:
-        found.append(Gap(account.name, f"incoming.{setting}", instead))
-
-    # an account that is left out (renders() is False) has one gap: the first reason
-    left_out = (
-        ("protocol", POP3_GAP)
-        if server.protocol is not Protocol.IMAP
-        else ("security", STARTTLS_GAP)
-        if server.security in _STARTTLS
-        else ("auth", AUTH_GAPS[server.auth])
-        if server.auth in AUTH_GAPS
-        else None
-    )
-    if left_out is not None:
-        return [Gap(account.name, f"incoming.{left_out[0]}", left_out[1])]
     tls = server.tls
     if server.security is Security.TLS:
         pinned = _fingerprint(server) is not None
         if tls.fingerprint is not None and not pinned:
-            gap("tls.fingerprint", FINGERPRINT_GAP)
+            gaps.server(account, server, "tls.fingerprint", FINGERPRINT_GAP)
         if not tls.verify and not pinned:
-            gap("tls.verify", VERIFY_GAP)
+            gaps.server(account, server, "tls.verify", VERIFY_GAP)
         elif tls.verify and not tls.verify_hostname:
-            gap("tls.verify_hostname", HOSTNAME_GAP)
+            gaps.server(account, server, "tls.verify_hostname", HOSTNAME_GAP)
         if tls.min_version == "1.3":
-            gap("tls.min_version", MIN_VERSION_GAP)
+            gaps.server(account, server, "tls.min_version", MIN_VERSION_GAP)
     unknown = [m for m in server.mechanisms if m.upper() not in MECHANISMS]
     if unknown:
         listed = ", ".join(m.upper() for m in unknown)
         usable = _mechanisms(server) if len(unknown) < len(server.mechanisms) else None
         then = f"auth_mechanisms is {usable}" if usable else f"the default {_DEFAULT_MECHANISMS[server.auth]} is used"
-        gap("mechanisms", f"offlineimap3 knows {', '.join(MECHANISMS)} only: {listed} left out ({then})")
+        gaps.server(
+            account,
+            server,
+            "mechanisms",
+            f"offlineimap3 knows {', '.join(MECHANISMS)} only: {listed} left out ({then})",
+        )
     if server.timeout is not None and server.timeout != socktimeout:
-        gap(
+        gaps.server(
+            account,
+            server,
             "timeout",
             f"offlineimap3 reads one socktimeout for every account ([general]): {socktimeout} seconds is written "
             "(the first account's that declares one); give every account the same timeout",
@@ -328,8 +329,9 @@ def account_gaps(account: Account, socktimeout: int | None = None) -> list[Gap]:
     for field, command in (("password_command", server.password_command), ("token_command", server.token_command)):
         if command is not None and field != used:
             advice = "use token_command for oauth2" if server.auth is Auth.OAUTH2 else "remove it or change auth"
-            gap(field, f"auth {server.auth.value} does not use it, so it is left out; {advice}")
-    return found
+            gaps.server(
+                account, server, field, f"auth {server.auth.value} does not use it, so it is left out; {advice}"
+            )
 
 
 def _server(account: Account) -> Server:

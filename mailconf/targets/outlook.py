@@ -131,7 +131,7 @@ CLSID: Mapping[Protocol, str] = {
 CAPABILITIES: Mapping[str, str] = {
     "imap": "yes: clsid {ED475412-...}, IMAP Server/User/Port",
     "pop3": "yes: clsid {ED475411-...}, POP3 Server/User/Port",
-    "smtp": "yes: SMTP Server/Port/User (an account needs an incoming server)",
+    "smtp": "partial: SMTP Server/Port/User; an account without an incoming server is left out (a gap)",
     "security: tls": "yes: Use SSL 1; SMTP Secure Connection 1",
     "security: starttls": "partial: SMTP Secure Connection 2; POP3/IMAP has no known value (a gap; SSL/TLS is written)",
     "security: none": "yes: Use SSL 0; SMTP Secure Connection 0",

@@ -144,7 +144,7 @@ OPTIONS: Mapping[str, str] = {
 CAPABILITIES: Mapping[str, str] = {
     "imap": "yes: AccountN=IMAP_I_Mail",
     "pop3": "yes: AccountN=I_Mail",
-    "smtp": "yes: SMTPServer/SMTPPort/SMTPUserName (an account needs an incoming server)",
+    "smtp": "partial: SMTPServer/SMTPPort/SMTPUserName; an account without an incoming server is left out (a gap)",
     "security: tls": "yes: UseSSL 1; SMTPSecureConnection 1",
     "security: starttls": "partial: SMTPSecureConnection 2; POP3/IMAP has no known value (a gap; SSL/TLS is written)",
     "security: none": "yes: UseSSL 0; SMTPSecureConnection 0",

@@ -9,11 +9,27 @@ declared. The read-backs run the password commands (msmtp --pretend, mutt readin
 file): the accounts given to them hold harmless ``printf`` commands only.
 
 Thunderbird has none here: its read-back starts Thunderbird (Marionette, tens of
-seconds) and stays in test_thunderbird.py.
+seconds) and stays in test_thunderbird.py. Nor has aerc: aerc 0.14 has no mode that
+prints what it parsed, and its read-back (aerc in tmux, logging in to a recording
+server, tests/targets/test_aerc.py) takes seconds per file.
+
+mbsync 1.4.4 has no mode that prints what it parsed either: its parse-only run (an
+unknown channel) shows the file parses with nothing added, and the file paths are read
+back from its own complaint about each missing file (``FILE:LINE: CertificateFile 'PATH':
+No such file or directory``, the path as mbsync parsed it); then the files are created and
+the file parses. The user and
+the password command are read back by tests/targets/test_mbsync.py, logging in to a
+recording server.
+
+Files the clients need to exist while they read (getmail's certificates and Maildir,
+mbsync's certificates) are created by the read-back under the directory it is given
+(the contract puts every path there).
 """
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +37,10 @@ from mailconf.targets import Rendered
 from tests.targets import _mutt_client as mc
 from tests.targets._fetchmail_client import COMMAND_LINES, setting, verbose
 from tests.targets._msmtp_client import pretend
+from tests.targets.test_getmail import dump, maildir
+from tests.targets.test_mbsync import NO_CHANNEL, PARSED_OK
+from tests.targets.test_mbsync import mbsync as run_mbsync
+from tests.targets.test_offlineimap import offlineimap_reads
 from tests.targets.test_outlook import account_key, hive_of, parent_keys
 from tests.targets.test_outlook_prf import MAPPINGS, read_prf
 
@@ -41,6 +61,12 @@ def _write(rendered: Rendered, directory: Path) -> list[Path]:
         path.chmod(0o600)
         paths.append(path)
     return paths
+
+
+def in_order(found: list[str], allowed: tuple[str, ...]) -> bool:
+    """Whether ``found`` is ``allowed`` with some left out: nothing added, nothing twice, nothing moved."""
+    rest = iter(allowed)
+    return all(item in rest for item in found)  # each `in` consumes the iterator up to the item
 
 
 def msmtp(rendered: Rendered, directory: Path, account: str) -> dict[str, str]:
@@ -113,6 +139,100 @@ def outlook_prf(rendered: Rendered, directory: Path, account: str) -> dict[str, 
             "incoming.username": values["IMAPUserName"], "address": values["EmailAddress"]}  # fmt: skip
 
 
+#: mbsync's complaint about a file it needs while it parses, and the setting each keyword holds.
+_MBSYNC_MISSING = re.compile(r".*:\d+: (CertificateFile|ClientCertificate|ClientKey) '(.*)': No such file or directory")
+_MBSYNC_PATHS = {"CertificateFile": "incoming.tls.ca_file", "ClientCertificate": "incoming.tls.client_cert",
+                 "ClientKey": "incoming.tls.client_key"}  # fmt: skip
+#: The keywords of an .mbsyncrc as the target writes them, in order (one account).
+MBSYNC_KEYWORDS = ("IMAPAccount", "Host", "Port", "User", "PassCmd", "SSLType", "SSLVersions", "SystemCertificates",
+                   "CertificateFile", "ClientCertificate", "ClientKey", "AuthMechs", "Timeout", "IMAPStore", "Account",
+                   "MaildirStore", "Path", "Inbox", "SubFolders", "Channel", "Far", "Near", "Patterns", "Create",
+                   "SyncState")  # fmt: skip
+
+
+def mbsync(rendered: Rendered, directory: Path, account: str) -> dict[str, str]:
+    [rc] = _write(rendered, directory)
+    # split at \n only, as mbsync does: nothing added (an empty line would end a section early; one keyword each)
+    lines = rc.read_text("utf-8").split("\n")
+    keywords = [line.split(" ", 1)[0] for line in lines if line and line[0] != "#"]
+    assert in_order(keywords, MBSYNC_KEYWORDS), keywords
+    done = run_mbsync(rc, directory, NO_CHANNEL)  # mbsync names every file it misses, and stops
+    read = {}
+    missed = "" if done.stderr == PARSED_OK else done.stderr
+    for line in missed.split("\n")[:-1]:  # a value holding a line break is refused before it gets here
+        missing = _MBSYNC_MISSING.fullmatch(line)
+        assert missing is not None, done.stderr
+        keyword, path = missing.groups()
+        read[_MBSYNC_PATHS[keyword]] = path
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).touch()
+    done = run_mbsync(rc, directory, NO_CHANNEL)
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", PARSED_OK)
+    return read
+
+
+def offlineimap(rendered: Rendered, directory: Path, account: str) -> dict[str, str]:
+    rc = _write(rendered, directory)[0]
+    sections = offlineimap_reads(rc, directory, "read")  # ConfigParser, and the pythonfile loaded
+    remote = f"Repository {account}-remote"
+    assert list(sections) == ["general", f"Account {account}", f"Repository {account}-local", remote]  # none added
+    assert list(sections["general"]) == ["accounts", "pythonfile"]
+    assert list(sections[f"Account {account}"]) == ["localrepository", "remoterepository"]
+    assert list(sections[f"Repository {account}-local"]) == ["type", "localfolders"]
+    values = sections[remote]
+    assert [k for k in values if k not in ("sslcacertfile", "sslclientcert", "sslclientkey")] == [
+        "type", "remotehost", "remoteport", "remoteuser", "remotepasseval", "ssl", "auth_mechanisms", "expunge"
+    ]  # fmt: skip
+    commands = offlineimap_reads(rc, directory, "commands")
+    read = {"incoming.host": values["remotehost"], "incoming.username": values["remoteuser"],
+            "incoming.password_command": commands["passwords"][account]}  # fmt: skip
+    for key, name in (
+        ("sslcacertfile", "ca_file"),
+        ("sslclientcert", "client_cert"),
+        ("sslclientkey", "client_key"),
+    ):
+        if key in values:
+            read[f"incoming.tls.{name}"] = values[key]
+    return read
+
+
+#: The settings getmail --dump shows for a retriever, in its (sorted) order: a value ends where the next begins.
+_GETMAIL_FIELDS = ("ca_certs", "certfile", "getmaildir", "imap_on_delete", "imap_search", "keyfile", "mailboxes",
+                   "move_on_delete", "password", "password_command", "port", "record_mailbox", "server",
+                   "ssl_cert_hostname", "ssl_ciphers", "ssl_fingerprints", "ssl_version", "timeout", "use_cram_md5",
+                   "use_kerberos", "use_peek", "use_xoauth2", "username")  # fmt: skip
+_GETMAIL_SPLIT = re.compile(r'", (?=(?:' + "|".join(_GETMAIL_FIELDS) + r')=")')
+#: The lines of a getmail rc file as the target writes them, in order (one account).
+GETMAIL_KEYS = ("[retriever]", "type", "server", "port", "username", "password_command", "use_xoauth2", "use_kerberos",
+                "use_cram_md5", "ca_certs", "ssl_fingerprints", "certfile", "keyfile", "timeout", "[destination]",
+                "type", "path", "[options]", "read_all", "delete", "delete_after")  # fmt: skip
+
+
+def getmail(rendered: Rendered, directory: Path, account: str) -> dict[str, str]:
+    [rc] = _write(rendered, directory)
+    text = rc.read_text("utf-8")
+    lines = text.split("\n")  # one setting per line: getmail's reader also splits at \r, which is never written
+    assert "\r" not in text
+    keys = [line.split(" = ", 1)[0] for line in lines if line and line[0] != "#"]
+    assert in_order(keys, GETMAIL_KEYS), keys
+    for line in lines:  # getmail --dump checks that the certificate files exist
+        key, _, value = line.partition(" = ")
+        if key in ("ca_certs", "certfile", "keyfile"):
+            Path(value).parent.mkdir(parents=True, exist_ok=True)
+            Path(value).touch()
+    maildir(directory / "Mail" / account)  # the default maildir-root, ~/Mail
+    got = dump(rc, directory, cwd=directory)
+    kind, _, rest = got.retriever.partition("(")
+    assert rest.startswith('ca_certs="') and rest.endswith('")'), got.retriever
+    shown = dict(part.split('="', 1) for part in _GETMAIL_SPLIT.split(rest[:-2]))
+    assert list(shown) == [f for f in _GETMAIL_FIELDS if f in shown]
+    shell, flag, command = ast.literal_eval(shown["password_command"])
+    assert (kind, shell, flag) == ("SimpleIMAPSSLRetriever", "/bin/sh", "-c")
+    return {"incoming.host": shown["server"], "incoming.username": shown["username"],
+            "incoming.password_command": command, "incoming.tls.ca_file": shown["ca_certs"],
+            "incoming.tls.client_cert": shown["certfile"], "incoming.tls.client_key": shown["keyfile"]}  # fmt: skip
+
+
 #: target name -> its read-back. A target missing here gets the render-or-refuse check only.
 READ_BACK: dict[str, ReadBack] = {
     "msmtp": msmtp,
@@ -121,7 +241,11 @@ READ_BACK: dict[str, ReadBack] = {
     "neomutt": _mutt("neomutt"),
     "outlook": outlook,
     "outlook-prf": outlook_prf,
+    "mbsync": mbsync,
+    "offlineimap": offlineimap,
+    "getmail": getmail,
 }
 #: What each client needs installed (tests.conftest.need).
 BINARIES: dict[str, str] = {"msmtp": "msmtp", "fetchmail": "fetchmail", "mutt": "mutt", "neomutt": "neomutt",
-                            "outlook": "hivexregedit"}  # fmt: skip
+                            "outlook": "hivexregedit", "mbsync": "mbsync", "offlineimap": "offlineimap",
+                            "getmail": "getmail"}  # fmt: skip

@@ -9,11 +9,14 @@ its ``partial`` rows):
 - a feature marked ``no``: an account declaring it yields the gap (a Gap naming the
   account and the setting), on every side of the account the target renders;
 - a feature marked ``partial``: the case :data:`PARTIAL` gives for it yields its gap
-  (a partial row without a case is a failure: say when the gap comes);
+  (a partial row without a case is a failure: say when the gap comes; so is a case for a
+  row that is not partial);
 - a feature marked ``yes``: declaring it yields no gap on that setting, and changing it
   changes the rendered files (a target that drops it, or writes a constant, fails);
 - a protocol marked ``no`` (msmtp only sends) is out of scope: changing that server
   changes nothing;
+- every value of the Security and Auth enums, handed to the target directly, renders or is
+  refused in one line (``starttls-optional`` never written without a gap);
 - every example renders; every module in ``mailconf/targets/`` (not starting with ``_``)
   is registered;
 - hostile values (quotes, backslashes, ``%``, ``$()``, backticks, line breaks, non-BMP
@@ -48,7 +51,7 @@ from hypothesis import strategies as st
 import mailconf.targets
 from mailconf.document import load_document
 from mailconf.errors import MailconfError
-from mailconf.model import Model, Server
+from mailconf.model import Auth, Model, Security, Server
 from mailconf.render import RenderError, common_gaps, render_model, select_accounts
 from mailconf.targets import FEATURES, PROTOCOL_FEATURES, TARGETS, Rendered, Target, msmtp
 from tests.conftest import EXAMPLES, need
@@ -59,6 +62,7 @@ NAMES = sorted(TARGETS)
 SHA256_A = "sha256:" + ":".join(["AB"] * 32)
 SHA256_B = "sha256:" + ":".join(["CD"] * 32)
 SHA1 = "sha1:" + ":".join(["EF"] * 20)
+MD5 = "md5:" + ":".join(["12"] * 16)
 
 #: The account every check starts from: IMAP and SMTP over TLS, password login through a command.
 BASE: dict[str, Any] = {
@@ -100,8 +104,11 @@ VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any] | list[dict[str, Any]]]
 #: The setting a feature's gap names, after "incoming." / "outgoing.".
 SETTING = {f: f.split(":")[0] for f in FEATURES} | {"tls.verify: false": "tls.verify"}
 
-#: target -> partial feature -> (an account patch on which the target cannot express it, the gap's setting).
-PARTIAL: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
+#: A partial feature's case: an account patch on which the target cannot express it, the gap's setting, and (when
+#: the gap comes from what another account declares) the accounts rendered before it, as patches of BASE.
+Case = tuple[dict[str, Any], str] | tuple[dict[str, Any], str, dict[str, dict[str, Any]]]
+#: target -> partial feature -> its case.
+PARTIAL: dict[str, dict[str, Case]] = {
     "msmtp": {"mechanisms": ({"outgoing": {"mechanisms": ["plain", "login"]}}, "outgoing.mechanisms")},
     "fetchmail": {
         "mechanisms": ({"incoming": {"mechanisms": ["scram-sha-256"]}}, "incoming.mechanisms"),
@@ -138,11 +145,37 @@ PARTIAL: dict[str, dict[str, tuple[dict[str, Any], str]]] = {
         "timeout": ({"incoming": {"timeout": 10}, "outgoing": {"timeout": 20}}, "incoming.timeout"),
     },
     "outlook": {
+        "smtp": ({"incoming": None}, "outgoing"),  # Outlook has no send-only account: left out
         "security: starttls": ({"incoming": {"security": "starttls"}}, "incoming.security"),
         "auth: ntlm": ({"outgoing": {"auth": "ntlm"}}, "outgoing.auth"),
     },
     "outlook-prf": {
+        "smtp": ({"incoming": None}, "outgoing"),
         "security: starttls": ({"incoming": {"security": "starttls"}}, "incoming.security"),
+        "timeout": ({"incoming": {"timeout": 0}}, "incoming.timeout"),
+    },
+    "offlineimap": {
+        "mechanisms": ({"incoming": {"mechanisms": ["scram-sha-256"]}}, "incoming.mechanisms"),
+        "tls.fingerprint": ({"incoming": {"tls": {"fingerprint": MD5}}}, "incoming.tls.fingerprint"),
+        "tls.verify: false": ({"incoming": {"tls": {"verify": False}}}, "incoming.tls.verify"),
+        "tls.min_version": ({"incoming": {"tls": {"min_version": "1.3"}}}, "incoming.tls.min_version"),
+        # one socktimeout for every account: the first account's
+        "timeout": ({"incoming": {"timeout": 20}}, "incoming.timeout", {"first": {"incoming": {"timeout": 10}}}),
+    },
+    "aerc": {
+        "smtp": ({"incoming": None}, "incoming"),  # aerc needs a source: a send-only account is left out
+        "mechanisms": ({"incoming": {"mechanisms": ["scram-sha-256"]}}, "incoming.mechanisms"),
+        "tls.min_version": ({"outgoing": {"tls": {"min_version": "1.3"}}}, "outgoing.tls.min_version"),
+        "timeout": ({"outgoing": {"timeout": 30}}, "outgoing.timeout"),
+    },
+    "getmail": {
+        "auth: oauth2": ({"incoming": {"protocol": "pop3", **_OAUTH2}}, "incoming.auth"),
+        "auth: gssapi": ({"incoming": {"protocol": "pop3", "auth": "gssapi", "password_command": None}},
+                         "incoming.auth"),
+        "token_command": ({"incoming": {"protocol": "pop3", **_OAUTH2}}, "incoming.token_command"),
+        "mechanisms": ({"incoming": {"mechanisms": ["scram-sha-256"]}}, "incoming.mechanisms"),
+        "tls.fingerprint": ({"incoming": {"tls": {"fingerprint": SHA1}}}, "incoming.tls.fingerprint"),
+        "tls.min_version": ({"incoming": {"tls": {"min_version": "1.3"}}}, "incoming.tls.min_version"),
         "timeout": ({"incoming": {"timeout": 0}}, "incoming.timeout"),
     },
 }  # fmt: skip
@@ -165,17 +198,21 @@ def merged(base: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def model_of(account: dict[str, Any], name: str = "acct") -> Model:
-    doc = load_document("contract.yaml", json.dumps({"version": 1, "accounts": {name: account}}).encode())
+def model_of(account: dict[str, Any], name: str = "acct", before: Mapping[str, dict[str, Any]] | None = None) -> Model:
+    """The model of ``account`` (named ``name``), after the ``before`` accounts."""
+    accounts = {**(before or {}), name: account}
+    doc = load_document("contract.yaml", json.dumps({"version": 1, "accounts": accounts}).encode())
     schema = [i for i in doc.issues if i.rule in ("MC001", "MC002")]
     assert schema == [], f"the contract's own account is invalid: {schema}"
     return doc.model
 
 
-def render(target: Target, account: dict[str, Any]) -> Rendered | str:
+def render(
+    target: Target, account: dict[str, Any], before: Mapping[str, dict[str, Any]] | None = None
+) -> Rendered | str:
     """The rendered files and gaps, or the refusal's message."""
     try:
-        return render_model(target, model_of(account), {})
+        return render_model(target, model_of(account, before=before), {})
     except RenderError as exc:
         return str(exc)
 
@@ -240,13 +277,23 @@ def check_declared_gaps(target: Target) -> list[str]:
             if case is None:
                 failures.append(f"{feature}: partial, but the contract has no case for its gap (add one to PARTIAL)")
                 continue
-            patch, setting = case
-            failures += _gap_missing(target, feature, merged(BASE, patch), setting)
+            patch, setting = case[0], case[1]
+            before = {name: merged(BASE, other) for name, other in (case[2] if len(case) > 2 else {}).items()}
+            failures += _gap_missing(target, feature, merged(BASE, patch), setting, before)
+    failures += [f"{feature}: the contract has a case for its gap, but the row is marked {cell(target, feature)} "
+                 "(mark it partial, or drop the case)"
+                 for feature in PARTIAL.get(target.NAME, {}) if cell(target, feature) != "partial"]  # fmt: skip
     return failures
 
 
-def _gap_missing(target: Target, feature: str, account: dict[str, Any], setting: str) -> list[str]:
-    rendered = render(target, account)
+def _gap_missing(
+    target: Target,
+    feature: str,
+    account: dict[str, Any],
+    setting: str,
+    before: Mapping[str, dict[str, Any]] | None = None,
+) -> list[str]:
+    rendered = render(target, account, before)
     if isinstance(rendered, str):
         return [f"{feature}: refused ({rendered})"]
     if not any(g.account == "acct" and g.setting == setting for g in rendered.gaps):
@@ -283,6 +330,39 @@ def check_supported_changes(target: Target) -> list[str]:
             changed = [render(target, other) for other in others]
             if not any(not isinstance(c, str) and files_of(c) != files_of(first) for c in changed):
                 failures.append(f"{feature} ({side}): marked yes, but changing it does not change the output")
+    return failures
+
+
+def check_every_value(target: Target) -> list[str]:
+    """Every value of the Security and Auth enums, on every server the target renders, put into the model directly
+    (the schema and render's refusals bypassed, as a caller of the target's ``render`` may): the target renders
+    it or refuses it with one line, never crashes (a KeyError from a table that misses a value); and
+    ``starttls-optional``, which render never lets through (an upgrade an attacker can skip), is refused or a gap
+    on that server's security, never written as if it were another value."""
+    failures = []
+    caps = target.CAPABILITIES
+    servers = [(p, "incoming") for p in ("imap", "pop3") if not caps[p].startswith("no")]
+    servers += [("smtp", "outgoing")] if not caps["smtp"].startswith("no") else []
+    for protocol, side in servers:
+        account = model_of(merged(BASE, {"incoming": {"protocol": "pop3" if protocol == "pop3" else "imap"}}))
+        for field, values in (("security", tuple(Security)), ("auth", tuple(Auth))):
+            for value in values:
+                acct = account.accounts[0]
+                server = dataclasses.replace(getattr(acct, side), **{field: value})
+                model = Model((dataclasses.replace(acct, **{side: server}),))
+                where = f"{protocol} {field} {value.value}"
+                try:
+                    rendered = render_model(target, model, {})
+                except RenderError as exc:
+                    if "\n" in str(exc):
+                        failures.append(f"{where}: refused with more than one line")
+                    continue
+                except Exception as exc:  # noqa: BLE001 - any other exception is the failure reported
+                    failures.append(f"{where}: {type(exc).__name__}: {exc}")
+                    continue
+                security_gaps = [g for g in rendered.gaps if g.setting == f"{side}.security"]
+                if value is Security.STARTTLS_OPTIONAL and not security_gaps:
+                    failures.append(f"{where}: rendered without a gap on {side}.security")
     return failures
 
 
@@ -342,6 +422,11 @@ def test_every_example_renders(name: str) -> None:
 
 def test_every_target_module_is_registered() -> None:
     assert check_registered(mailconf.targets, TARGETS) == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_enum_value_renders_or_is_refused(name: str) -> None:
+    assert check_every_value(TARGETS[name]) == []
 
 
 def test_the_contract_tables_name_registered_targets_and_features() -> None:
@@ -404,6 +489,23 @@ def test_the_contract_bites(monkeypatch: pytest.MonkeyPatch) -> None:
     assert check_capability_table(naive(msmtp, timeout="maybe")) == [
         "timeout: 'maybe' is not yes, no: ... or partial: ..."
     ]
+    # a partial row whose case is gone stale: the row now says yes
+    monkeypatch.setitem(PARTIAL, "naive", {"mechanisms": PARTIAL["msmtp"]["mechanisms"]})
+    assert check_declared_gaps(naive(msmtp, mechanisms="yes")) == [
+        "mechanisms: the contract has a case for its gap, but the row is marked yes (mark it partial, or drop the case)"
+    ]
+    # a table of security values that misses one (the KeyError mbsync had), and starttls-optional written as starttls
+    misses = naive(msmtp, lambda s: {Security.TLS: s, Security.STARTTLS: s, Security.NONE: s}[s.security])
+    assert check_every_value(misses) == [
+        "smtp security starttls-optional: KeyError: <Security.STARTTLS_OPTIONAL: 'starttls-optional'>"
+    ]
+    upgrades = naive(
+        msmtp, lambda s: dataclasses.replace(s, security=Security.STARTTLS)
+        if s.security is Security.STARTTLS_OPTIONAL else s
+    )  # fmt: skip
+    assert check_every_value(upgrades) == [
+        "smtp security starttls-optional: rendered without a gap on outgoing.security"
+    ]
     # a module nobody registered
     package = SimpleNamespace(__name__="mailconf.targets", __path__=mailconf.targets.__path__)
     unregistered = {n: t for n, t in TARGETS.items() if n != "fetchmail"}
@@ -436,20 +538,23 @@ def _values(alphabet: list[str]) -> st.SearchStrategy[dict[str, str]]:
 HOSTILE_VALUES = st.one_of(_values(_PRINTABLE), _values(_PRINTABLE + _CONTROL))
 
 
-def hostile_model(values: Mapping[str, str]) -> tuple[Model, dict[str, str]]:
+def hostile_model(values: Mapping[str, str], root: Path) -> tuple[Model, dict[str, str]]:
     """An account holding the hostile values, put into the model directly (as a loader bug or a future field
     might hand them to a target: the schema would refuse the control characters first), and what each setting
-    must read back as."""
+    must read back as. Its file paths lie under ``root`` (a read-back may create them: mbsync and getmail check
+    that they exist while they read), one per setting."""
     model = model_of(merged(BASE, {"organization": "Org"}), name="hostile")
     account = model.accounts[0]
     command = f"printf %s {shlex.quote(values['word'])}"  # harmless: the read-backs run it
-    path = values["path"]
-    paths = dict.fromkeys(("ca_file", "client_cert", "client_key"), path)
+    path = f"{root}{values['path']}"
+    paths = {"ca_file": path, "client_cert": f"{path}.crt", "client_key": f"{path}.key"}
 
     def server(s: Server | None) -> Server | None:
         if s is None:
             return None
-        tls = dataclasses.replace(s.tls, ca_file=path, client_cert=path, client_key=path)
+        tls = dataclasses.replace(
+            s.tls, ca_file=paths["ca_file"], client_cert=paths["client_cert"], client_key=paths["client_key"]
+        )
         return dataclasses.replace(s, username=values["user"], password_command=command, tls=tls)
 
     hostile = dataclasses.replace(
@@ -471,7 +576,8 @@ def hostile_model(values: Mapping[str, str]) -> tuple[Model, dict[str, str]]:
 @example(values={"name": f"Eve \"$(touch {CANARY})\" `x` 😀", "org": "a;b#c%%U", "user": f"u'\\x`touch {CANARY}`",
                  "word": "$HOME `id`", "path": f"/é €/a b'c$(touch {CANARY})"})  # fmt: skip
 def test_hostile_values_read_back_exactly_or_are_refused(name: str, values: dict[str, str], tmp_path: Path) -> None:
-    model, declared = hostile_model(values)
+    directory = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example: hypothesis shares tmp_path
+    model, declared = hostile_model(values, directory / "files")
     target = TARGETS[name]
     try:
         rendered = render_model(target, model, {})
@@ -487,7 +593,6 @@ def test_hostile_values_read_back_exactly_or_are_refused(name: str, values: dict
         return
     if name in BINARIES:
         need(BINARIES[name])
-    directory = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example: hypothesis shares tmp_path
     gapped = {g.setting for g in rendered.gaps}
     read = read_back(rendered, directory, "hostile")
     assert read, "the read-back reports nothing"

@@ -509,7 +509,7 @@ def check_examples(client: mc.Client, tmp_path: Path) -> None:
     if not examples:
         pytest.skip("no examples/*.yaml yet")
     from mailconf.document import load_document
-    from mailconf.render import environment
+    from mailconf.render import common_gaps, environment, select_accounts
     from mailconf.targets import TARGETS
 
     tolerant = mc.Client(
@@ -519,16 +519,19 @@ def check_examples(client: mc.Client, tmp_path: Path) -> None:
     checked = 0
     for example in examples:
         doc = load_document(str(example))
-        if not doc.model.accounts:
+        # the accounts render refuses for every target (starttls-optional) left out, as render does
+        refused = {line.split(":", 1)[0].removeprefix("account ") for line in common_gaps(doc.model)[1]}
+        model = select_accounts(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
+        if not model.accounts:
             continue
-        rendered = TARGETS[client.binary].render(doc.model, environment(), {})
+        rendered = TARGETS[client.binary].render(model, environment(), {})
         directory = tmp_path / example.stem
         directory.mkdir()
         for file in rendered.files:
             mc.check_lines(file.content)
             (directory / file.name).write_bytes(file.content)
             values = tolerant.query(directory / file.name, mc.names(client.binary))
-            assert values["from"] in {a.address for a in doc.model.accounts}
+            assert values["from"] in {a.address for a in model.accounts}
             checked += 1
     assert checked > 0
 

@@ -73,8 +73,12 @@ glob.set_options(Options())
 config = CustomConfigParser()
 config.read(sys.argv[2])
 names = [n.lstrip() for n in config.get("general", "accounts").split(",")]
-if sys.argv[3] == "read":
-    config.getlocaleval()  # loads the pythonfile, as offlineimap does at start
+if sys.argv[3] in ("read", "commands"):
+    namespace = config.getlocaleval().namespace  # loads the pythonfile, as offlineimap does at start
+    if sys.argv[3] == "commands":  # what the pythonfile's functions would run, by account
+        print(json.dumps({"passwords": namespace.get("_PASSWORD_COMMANDS", {}),
+                          "tokens": namespace.get("_TOKEN_COMMANDS", {})}))
+        sys.exit(0)
     print(json.dumps({s: {k: config.get(s, k) for k in config.options(s)} for s in config.sections()}))
     sys.exit(0)
 from offlineimap.repository import Repository
@@ -123,7 +127,8 @@ def write(home: Path, rendered: Rendered) -> Path:
 
 
 def offlineimap_reads(rc: Path, home: Path, phase: str) -> Any:
-    """What offlineimap's reader (``read``) or its objects (``use``) take from the file, as JSON."""
+    """What offlineimap's reader (``read``), the pythonfile it loads (``commands``) or its objects (``use``) take
+    from the file, as JSON."""
     need("offlineimap")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LC_ALL": "C.UTF-8"}
     done = subprocess.run([SYSTEM_PYTHON, "-c", READER, OFFLINEIMAP_LIB, str(rc), phase], capture_output=True,
@@ -515,11 +520,16 @@ def test_a_value_offlineimap_cannot_read_stops_the_render_naming_account_and_set
     assert str(caught.value) == f"target offlineimap: not rendered: account work: {message}"
 
 
-def test_starttls_optional_is_left_out_too_when_render_did_not_refuse_it_first() -> None:
+def test_starttls_optional_is_refused_too_when_render_did_not_refuse_it_first() -> None:
     # render refuses starttls-optional before any target runs (common_gaps); called directly, the target
-    # still never writes it as ssl = no
+    # refuses it the same way (Gaps.unsupported, like every target), and never writes it as ssl = no
     model = Model((Account("work", "a@example.org", None, None, _server(security=Security.STARTTLS_OPTIONAL), None),))
-    assert render_model(TARGET, model, {}) == Rendered((), (Gap("work", "incoming.security", STARTTLS),))
+    with pytest.raises(RenderError) as caught:
+        render_model(TARGET, model, {})
+    assert str(caught.value) == (
+        "target offlineimap: not rendered: account work: incoming.security: starttls-optional is never rendered "
+        "(a client that may skip STARTTLS can be downgraded); use starttls or tls"
+    )
 
 
 def test_an_account_name_that_is_not_a_section_name_is_refused() -> None:
@@ -874,16 +884,6 @@ def test_examples_render_and_offlineimap_reads_them(tmp_path: Path, example: Pat
     read = offlineimap_reads(rc, tmp_path, "read")
     assert read["general"]["accounts"] == ", ".join(written)
     assert [s.removeprefix("Account ") for s in read if s.startswith("Account ")] == written
-
-
-def test_the_template_unpacks_the_account_fields_in_order() -> None:
-    # the same check tests/targets/test_templates.py makes for the other targets' templates
-    from mailconf.targets.offlineimap import OfflineimapAccount
-    from tests.targets.test_templates import _loops, _misplaced
-
-    loops = _loops("offlineimap/offlineimaprc.j2", "accounts")
-    assert len(loops) == 1
-    assert _misplaced(loops[0], OfflineimapAccount._fields) == []
 
 
 def test_a_failing_command_stops_the_account_naming_it_not_the_command(tmp_path: Path, certs: Certificates) -> None:

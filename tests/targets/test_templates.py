@@ -22,15 +22,30 @@ import pytest
 from jinja2 import nodes
 
 from mailconf.render import environment
-from mailconf.targets import _muttlike, fetchmail, mbsync, msmtp, outlook, outlook_prf, thunderbird
+from mailconf.targets import (
+    _muttlike,
+    aerc,
+    fetchmail,
+    getmail,
+    mbsync,
+    msmtp,
+    offlineimap,
+    outlook,
+    outlook_prf,
+    thunderbird,
+)
 from mailconf.targets.autoconfig import AutoconfigDomain, AutoconfigServer
 from mailconf.targets.autodiscover import PoxProtocol, PoxResponse
 
 #: template -> {the name a NamedTuple goes by in it (a loop variable, a macro argument): its class}
 READ_BY_NAME: dict[str, dict[str, Any]] = {
+    "aerc/accounts.conf.j2": {"a": aerc.AercAccount},
     "fetchmail/fetchmailrc.j2": {"p": fetchmail.FetchmailPoll},
+    "getmail/getmailrc.j2": {"a": getmail.GetmailAccount},
     "mbsync/mbsyncrc.j2": {"a": mbsync.MbsyncAccount},
     "msmtp/msmtprc.j2": {"a": msmtp.MsmtpAccount},
+    "offlineimap/offlineimaprc.j2": {"a": offlineimap.OfflineimapAccount},
+    "offlineimap/pythonfile.py.j2": {},  # (account, command) pairs only
     _muttlike.TEMPLATE: {"rc": _muttlike.AccountRc, "d": _muttlike.Dialect, "s": _muttlike.ServerRc},
     "outlook/outlook.reg.j2": {"key": outlook.RegKey},
     "outlook-prf/outlook.prf.j2": {"a": outlook_prf.PrfAccount},
@@ -42,7 +57,8 @@ READ_BY_NAME: dict[str, dict[str, Any]] = {
 }
 #: The plain pairs a template may unpack: (template, the iterable's name or attribute).
 PAIRS = {("outlook-prf/outlook.prf.j2", "values"), ("thunderbird/user.js.j2", "globals"),
-         ("thunderbird/user.js.j2", "prefs"), (_muttlike.TEMPLATE, "tls_versions")}  # fmt: skip
+         ("thunderbird/user.js.j2", "prefs"), (_muttlike.TEMPLATE, "tls_versions"),
+         ("offlineimap/pythonfile.py.j2", "passwords"), ("offlineimap/pythonfile.py.j2", "tokens")}  # fmt: skip
 
 
 def _parse(template: str) -> nodes.Template:
