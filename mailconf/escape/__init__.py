@@ -29,4 +29,4 @@ def register(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 
 # One import per format module (each registers its filters).
-from . import aerc, fetchmail, getmail, ini, mbsync, msmtp, mutt, offlineimap, prefs, reg, shell  # noqa: E402,F401
+from . import aerc, fetchmail, getmail, ini, mbsync, msmtp, mutt, offlineimap, prefs, reg, shell, xml  # noqa: E402,F401

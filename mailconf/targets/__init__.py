@@ -285,9 +285,12 @@ def locate_unsafe(
 
 from . import (  # noqa: E402 - the registry needs Gaps and the helpers above
     aerc,
+    autoconfig,
+    autodiscover,
     fetchmail,
     getmail,
     mbsync,
+    mobileconfig,
     msmtp,
     mutt,
     neomutt,
@@ -299,6 +302,7 @@ from . import (  # noqa: E402 - the registry needs Gaps and the helpers above
 
 _MODULES: tuple[ModuleType, ...] = (
     thunderbird, outlook, outlook_prf, mutt, neomutt, fetchmail, msmtp, mbsync, offlineimap, aerc, getmail,
+    autoconfig, autodiscover, mobileconfig,
 )  # fmt: skip
 
 TARGETS: dict[str, Target] = {m.NAME: m for m in _MODULES}

@@ -23,6 +23,8 @@ from jinja2 import nodes
 
 from mailconf.render import environment
 from mailconf.targets import _muttlike, fetchmail, mbsync, msmtp, outlook, outlook_prf, thunderbird
+from mailconf.targets.autoconfig import AutoconfigDomain, AutoconfigServer
+from mailconf.targets.autodiscover import PoxProtocol, PoxResponse
 
 #: template -> {the name a NamedTuple goes by in it (a loop variable, a macro argument): its class}
 READ_BY_NAME: dict[str, dict[str, Any]] = {
@@ -35,6 +37,8 @@ READ_BY_NAME: dict[str, dict[str, Any]] = {
     "thunderbird/user.js.j2": {"block": thunderbird.Block},
     "thunderbird/cert_override.txt.j2": {"o": thunderbird.Override},
     "thunderbird/import-ca.sh.j2": {"ca": thunderbird.CaImport},
+    "autoconfig/config-v1.1.xml.j2": {"d": AutoconfigDomain, "s": AutoconfigServer},
+    "autodiscover/autodiscover.xml.j2": {"r": PoxResponse, "p": PoxProtocol},
 }
 #: The plain pairs a template may unpack: (template, the iterable's name or attribute).
 PAIRS = {("outlook-prf/outlook.prf.j2", "values"), ("thunderbird/user.js.j2", "globals"),

@@ -1,0 +1,288 @@
+r"""autoconfig: the Thunderbird / IETF ``config-v1.1.xml`` that a mail provider publishes, one per mail domain.
+
+This target is for the people who run a mail domain, not for one user's client: from
+the same linted file that renders every client's configuration, it writes the document
+mail clients fetch to set themselves up (Thunderbird, K-9 / Thunderbird for Android,
+Evolution, KMail and others read it), following the autoconfig specification
+(draft-ietf-mailmaint-autoconfig, the format Thunderbird calls ``config-v1.1.xml``).
+
+What is written: ``autoconfig/DOMAIN/config-v1.1.xml`` for every mail domain of the
+file (the part of each address after ``@``, lower-cased), mode 0644 (it is public). Each
+holds one ``emailProvider`` (``id`` and ``domain`` are the mail domain; ``displayName``
+and ``displayShortName`` are the organization of the domain's accounts when those that
+name one agree, else the domain), then:
+
+- an ``incomingServer`` (``type`` imap or pop3) for each different incoming server that
+  the domain's accounts declare, and an ``outgoingServer`` (``type`` smtp) for each
+  different outgoing one, with ``hostname``, ``port``, ``socketType`` (``SSL`` for
+  security ``tls``, ``STARTTLS`` for ``starttls``, ``plain`` for ``none``),
+  ``username`` and ``authentication``; for POP3 ``pop3`` with
+  ``leaveMessagesOnServer`` and ``daysToLeaveMessagesOnServer`` when declared;
+- alternatives in preference order: implicit TLS first, then STARTTLS, then plain
+  (as ISPDB reviewers ask), in file order within each; a client uses the first it
+  supports and offers the others as alternatives.
+- ``username`` is a placeholder the client fills in for each user: ``%EMAILADDRESS%``
+  when every account of the domain logs in with its address on that side,
+  ``%EMAILLOCALPART%`` when every one logs in with the part before ``@``. A document
+  serves everyone at the domain, so it never holds one user's name;
+- ``authentication``, named as the specification names it: ``password-cleartext``
+  (auth ``password``; the password travels inside the TLS connection), ``OAuth2``,
+  ``GSSAPI``, ``NTLM``, ``TLS-client-cert``, and ``none`` (auth ``none``: on an
+  outgoing server, a relay that accepts mail without login).
+
+Where it goes (publishing): serve the file at
+``https://autoconfig.DOMAIN/mail/config-v1.1.xml`` (the address clients try first) and, if
+you can, at ``https://DOMAIN/.well-known/autoconfig/mail/config-v1.1.xml``, as
+``text/xml`` (``application/xml``); clients append ``?emailaddress=ADDRESS``, which a
+static server ignores. ``mailconf serve FILE`` answers both from the account file itself.
+``mailconf render --target autoconfig accounts.yaml -o /srv/www`` writes
+``/srv/www/autoconfig/DOMAIN/config-v1.1.xml``: point the ``autoconfig.DOMAIN``
+virtual host's ``/mail/`` at that folder.
+
+What one document per domain cannot say (each is a warning, an error with ``--strict``):
+
+- accounts of one domain that declare different servers (another host, port, security
+  or auth): the document lists each as an alternative, but a client takes the first for
+  every user; each account whose server is not the first gets a gap naming it and the
+  account whose server comes first. Make the domain's accounts agree, or give the
+  differing ones their client configuration directly;
+- a username that is neither the address nor its local part, or a domain whose accounts
+  use both forms: the document says ``%EMAILADDRESS%`` and names each account whose
+  username differs (its user must correct it in the client);
+- everything about the client rather than the server: ``password_command`` and
+  ``token_command`` (the client asks the user, or runs its own OAuth2 sign-in),
+  ``mechanisms`` (autoconfig names an authentication kind, not SASL mechanisms:
+  published as ``password-cleartext``), ``tls.ca_file``, ``tls.fingerprint``,
+  ``tls.verify: false``, ``tls.min_version`` and ``timeout``: autoconfig has no such
+  element; a published server must hold a certificate that clients trust.
+
+Values are XML-escaped (``& < > " '``); a control character is refused, naming the account
+and the setting. Tested: every document validates with ``xmllint --relaxng`` against
+mailconf's own RELAX NG transcription of the specification's element definitions
+(tests/targets/data/autoconfig.rng), and Thunderbird 153's own reader
+(``readFromXML``, run headless) reads back each host, port, socket type, username and
+authentication.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+import jinja2
+
+from ..escape import UnsafeValue
+from ..escape.xml import xml_check
+from ..model import Account, Auth, Model, Protocol, Security, Server
+from . import Gap, Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
+from ._provider import domain_of
+
+NAME = "autoconfig"
+TITLE = "autoconfig: the provider's config-v1.1.xml, one per mail domain (Thunderbird, IETF autoconfig)"
+OPTIONS: Mapping[str, str] = {}
+TEMPLATE = "autoconfig/config-v1.1.xml.j2"
+FILE_NAME = "config-v1.1.xml"
+
+CAPABILITIES: Mapping[str, str] = {
+    "imap": 'yes: incomingServer type="imap"',
+    "pop3": 'yes: incomingServer type="pop3"',
+    "smtp": 'yes: outgoingServer type="smtp"',
+    "security: tls": "yes: socketType SSL (listed first)",
+    "security: starttls": "yes: socketType STARTTLS",
+    "security: none": "yes: socketType plain",
+    "auth: password": "yes: authentication password-cleartext",
+    "auth: oauth2": "yes: authentication OAuth2 (the client must know the provider's OAuth2 settings)",
+    "auth: gssapi": "yes: authentication GSSAPI",
+    "auth: ntlm": "yes: authentication NTLM",
+    "auth: client-cert": "yes: authentication TLS-client-cert",
+    "password_command": "no: a published document holds no client command; the client asks for the password",
+    "token_command": "no: a published document holds no client command; the client signs in to OAuth2 itself",
+    "mechanisms": "no: autoconfig names an authentication kind, not SASL mechanisms",
+    "tls.ca_file": "no: autoconfig has no CA: publish a server whose certificate clients trust",
+    "tls.fingerprint": "no: autoconfig has no certificate pin",
+    "tls.verify: false": "no: autoconfig has no way to turn certificate checks off",
+    "tls.min_version": "no: autoconfig has no TLS version setting",
+    "timeout": "no: autoconfig has no timeout",
+    "leave_on_server": "yes: pop3/leaveMessagesOnServer",
+    "leave_days": "yes: pop3/daysToLeaveMessagesOnServer",
+}
+
+INSTEAD: Mapping[str, str] = {
+    "password_command": "the published document names the server only; each user's client asks for the password",
+    "token_command": "the published document names the server only; each user's client signs in to OAuth2 itself",
+    "mechanisms": "autoconfig names an authentication kind, not SASL mechanisms: published as password-cleartext",
+}
+GAP_RULES = gap_rules(CAPABILITIES, INSTEAD)
+
+SOCKET_TYPE: Mapping[Security, str] = {Security.TLS: "SSL", Security.STARTTLS: "STARTTLS", Security.NONE: "plain"}
+AUTHENTICATION: Mapping[Auth, str] = {
+    Auth.PASSWORD: "password-cleartext",
+    Auth.OAUTH2: "OAuth2",
+    Auth.GSSAPI: "GSSAPI",
+    Auth.NTLM: "NTLM",
+    Auth.CLIENT_CERT: "TLS-client-cert",
+    Auth.NONE: "none",
+}
+#: Preference order of socket types: implicit TLS first (RFC 8314), then STARTTLS, then plain.
+_RANK: Mapping[Security, int] = {Security.TLS: 0, Security.STARTTLS: 1, Security.NONE: 2}
+
+EMAILADDRESS = "%EMAILADDRESS%"
+EMAILLOCALPART = "%EMAILLOCALPART%"
+
+
+class AutoconfigServer(NamedTuple):
+    """One incomingServer or outgoingServer element, every value decided. The template escapes."""
+
+    type: str  # imap | pop3 | smtp
+    hostname: str
+    port: int
+    socket_type: str
+    username: str  # a placeholder
+    authentication: str
+    leave_on_server: bool | None  # POP3 only
+    leave_days: int | None  # POP3 only
+
+
+class AutoconfigDomain(NamedTuple):
+    domain: str
+    display_name: str
+    incoming: tuple[AutoconfigServer, ...]
+    outgoing: tuple[AutoconfigServer, ...]
+
+
+def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
+    domains: dict[str, list[Account]] = {}
+    for account in model.accounts:
+        domains.setdefault(domain_of(account.address), []).append(account)
+    files: list[RenderedFile] = []
+    gaps: list[Gap] = []
+    for domain, accounts in domains.items():
+        content, found = domain_document(accounts, domain, env)
+        files.append(RenderedFile(f"autoconfig/{domain}/{FILE_NAME}", content, 0o644))
+        gaps.extend(found)
+    return Rendered(tuple(files), tuple(gaps))
+
+
+def domain_document(
+    accounts: Sequence[Account], domain: str, env: jinja2.Environment | None = None
+) -> tuple[bytes, tuple[Gap, ...]]:
+    """The config-v1.1.xml of one mail domain (``accounts``: every account whose address is @``domain``),
+    and what it cannot express. Pure: no file is read or written. UnsafeValue (naming the account and the
+    setting) for a value XML cannot carry."""
+    if env is None:
+        from ..render import environment  # here: mailconf.render imports this package
+
+        env = environment()
+    document = decide(accounts, domain)
+    return env.get_template(TEMPLATE).render(d=document.domain_).encode("utf-8"), document.gaps
+
+
+class Decided(NamedTuple):
+    domain_: AutoconfigDomain
+    gaps: tuple[Gap, ...]
+
+
+def decide(accounts: Sequence[Account], domain: str) -> Decided:
+    """Every value of the domain's document, and its gaps (the accounts' values checked for XML)."""
+    gaps = Gaps()
+    for account in accounts:
+        for setting, value in (("address", account.address), ("organization", account.organization)):
+            _checked(account, setting, value)
+        for server in account.servers:
+            gaps.unsupported(account, server, GAP_RULES)
+            _checked(account, f"{server.side}.host", server.host)
+    organizations = {a.organization for a in accounts if a.organization}
+    organization = organizations.pop() if len(organizations) == 1 else None
+    incoming = _side(accounts, domain, "incoming", gaps)
+    outgoing = _side(accounts, domain, "outgoing", gaps)
+    return Decided(AutoconfigDomain(domain, organization or domain, incoming, outgoing), tuple(gaps.found))
+
+
+def _checked(account: Account, setting: str, value: str | None) -> None:
+    if value is None:
+        return
+    try:
+        xml_check(value)
+    except UnsafeValue as exc:
+        raise unsafe_in(account.name, setting, exc) from None
+
+
+def _server_of(account: Account, side: str) -> Server | None:
+    return account.incoming if side == "incoming" else account.outgoing
+
+
+def username_placeholder(accounts: Sequence[Account], side: str, gaps: Gaps | None = None) -> str:
+    """%EMAILLOCALPART% when every account logs in with its address's local part on this side, else
+    %EMAILADDRESS% (with a gap for each account whose username is not its address)."""
+    pairs = [(a, s) for a in accounts if (s := _server_of(a, side)) is not None]
+    if pairs and all(s.username == a.address.rpartition("@")[0] for a, s in pairs):
+        return EMAILLOCALPART
+    if gaps is not None:
+        for account, server in pairs:
+            if server.username != account.address:
+                gaps.server(
+                    account,
+                    server,
+                    "username",
+                    "autoconfig serves one document to everyone at the domain, so the username is written as "
+                    f"{EMAILADDRESS} (or {EMAILLOCALPART} when every account logs in with it); this account's "
+                    "username is neither its address nor, for all the domain's accounts, the local part: its "
+                    "user must correct the username in the client",
+                )
+    return EMAILADDRESS
+
+
+def _side(accounts: Sequence[Account], domain: str, side: str, gaps: Gaps) -> tuple[AutoconfigServer, ...]:
+    username = username_placeholder(accounts, side, gaps)
+    found: dict[AutoconfigServer, list[Account]] = {}
+    for account in accounts:
+        server = _server_of(account, side)
+        if server is None:
+            continue
+        pop3 = server.protocol is Protocol.POP3
+        element = AutoconfigServer(
+            type=server.protocol.value,
+            hostname=server.host,
+            port=server.port,
+            socket_type=SOCKET_TYPE[server.security],
+            username=username,
+            authentication=AUTHENTICATION[server.auth],
+            leave_on_server=server.leave_on_server if pop3 else None,
+            leave_days=server.leave_days if pop3 and server.leave_on_server is not False else None,
+        )
+        found.setdefault(element, []).append(account)
+    rank = {v: k for k, v in SOCKET_TYPE.items()}
+    ordered = sorted(found, key=lambda e: _RANK[rank[e.socket_type]])  # stable: file order within a rank
+    if len(ordered) > 1:
+        first = ordered[0]
+        named = found[first][0].name
+        for element in ordered[1:]:
+            for account in found[element]:
+                server = _server_of(account, side)
+                assert server is not None
+                gaps.server(
+                    account,
+                    server,
+                    _differing(first, element),
+                    f"the {domain} document lists this account's server ({element.type} {element.hostname}:"
+                    f"{element.port} {element.socket_type}) as an alternative after account {named}'s "
+                    f"({first.type} {first.hostname}:{first.port} {first.socket_type}), which clients take "
+                    "first for every user: make the domain's accounts agree, or configure this one directly",
+                )
+    return tuple(ordered)
+
+
+#: The setting a server element differs in, by field, in the order a gap names the first.
+_SETTINGS = (
+    ("type", "protocol"),
+    ("hostname", "host"),
+    ("port", "port"),
+    ("socket_type", "security"),
+    ("authentication", "auth"),
+    ("leave_on_server", "leave_on_server"),
+    ("leave_days", "leave_days"),
+)
+
+
+def _differing(first: AutoconfigServer, other: AutoconfigServer) -> str:
+    return next(setting for field, setting in _SETTINGS if getattr(first, field) != getattr(other, field))

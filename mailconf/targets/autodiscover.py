@@ -1,0 +1,172 @@
+r"""autodiscover: the Outlook Autodiscover (POX) response for each account, as a provider publishes it.
+
+Outlook (and Thunderbird, which asks Autodiscover alongside autoconfig) POSTs a request
+holding the user's address to ``https://autodiscover.DOMAIN/autodiscover/autodiscover.xml``
+(or ``https://DOMAIN/autodiscover/autodiscover.xml``) and reads the mail servers from the
+answer. This target writes that answer for each account of the file, from the same
+linted file that renders every client's configuration.
+
+What is written: ``autodiscover/ADDRESS.xml`` per account (``%`` and ``/`` in the address
+written ``%25`` and ``%2F``), mode 0644: an ``Autodiscover`` document in the namespace
+``http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006`` whose
+``Response`` is in ``http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a``
+([MS-OXDSCLI]), with ``User/DisplayName`` (the display name, when declared) and one
+``Account`` (``AccountType`` email, ``Action`` settings) holding a ``Protocol`` per server:
+
+- ``Type`` ``IMAP``, ``POP3`` or ``SMTP``; ``Server``; ``Port``;
+- ``DomainRequired`` off and ``LoginName`` the username (written whole: no domain is added);
+- ``SPA`` (Secure Password Authentication): ``on`` for auth ``ntlm`` and ``gssapi``
+  (Windows negotiates NTLM or Kerberos), ``off`` otherwise;
+- ``SSL`` and ``Encryption``: security ``tls`` is ``SSL on`` with ``Encryption SSL``
+  (implicit TLS), ``starttls`` is ``SSL on`` with ``Encryption TLS`` (in Outlook's
+  terms ``TLS`` means STARTTLS), ``none`` is ``SSL off`` with ``Encryption None``.
+  ``Encryption``, when present, overrides ``SSL`` ([MS-OXDSCLI] 2.2.4.1.1.2.6.22), so both
+  always say the same; a response that sends ``TLS`` for port 993 or 465 makes Outlook
+  try STARTTLS on an implicit-TLS port and fail;
+- ``AuthRequired`` on, or off for auth ``none``.
+
+Where it goes (publishing): a static file cannot answer Autodiscover, because the client
+POSTs its address and expects the answer for that address. ``mailconf serve FILE``
+answers ``POST /autodiscover/autodiscover.xml`` (any case of the path) with exactly these
+documents; put it behind the TLS virtual host of ``autodiscover.DOMAIN``. The rendered
+files show what it answers, and suit a server of your own that maps each address to its
+file.
+
+What the POX format cannot say (each is a warning, an error with ``--strict``):
+``auth: oauth2`` and ``auth: client-cert`` (POX has only SPA on or off: Outlook would
+try a password), ``password_command`` and ``token_command`` (Outlook asks the user),
+``mechanisms``, every ``tls.*`` setting other than the mode, ``timeout``, and POP3's
+``leave_on_server`` / ``leave_days``.
+
+Values are XML-escaped (``& < > " '``); a control character is refused, naming the
+account and the setting. Tested: Thunderbird 153's own Autodiscover reader
+(``readAutoDiscoverXML``, run headless) reads back each server's type, host, port and
+login name, and the ``SSL``/``Encryption`` pair is checked against the published
+meaning for every security mode (Thunderbird itself guesses STARTTLS or TLS from the
+port and cannot tell).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import jinja2
+
+from ..escape import UnsafeValue
+from ..escape.xml import xml_check
+from ..model import Account, Auth, Model, Protocol, Security
+from . import Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
+from ._provider import address_file_name
+
+NAME = "autodiscover"
+TITLE = "autodiscover: the Outlook Autodiscover (POX) response of each account"
+OPTIONS: Mapping[str, str] = {}
+TEMPLATE = "autodiscover/autodiscover.xml.j2"
+
+#: [MS-OXDSCLI] namespaces (the response root, and the Outlook response schema of its Response element).
+NS_ROOT = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
+NS_RESPONSE = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
+
+CAPABILITIES: Mapping[str, str] = {
+    "imap": "yes: Protocol Type IMAP",
+    "pop3": "yes: Protocol Type POP3",
+    "smtp": "yes: Protocol Type SMTP",
+    "security: tls": "yes: SSL on, Encryption SSL",
+    "security: starttls": "yes: SSL on, Encryption TLS (Outlook's name for STARTTLS)",
+    "security: none": "yes: SSL off, Encryption None",
+    "auth: password": "yes: SPA off",
+    "auth: oauth2": "no: POX has no OAuth2 (SPA on or off only)",
+    "auth: gssapi": "yes: SPA on (Windows negotiates Kerberos or NTLM)",
+    "auth: ntlm": "yes: SPA on",
+    "auth: client-cert": "no: POX has no client certificate login",
+    "password_command": "no: Outlook asks the user for the password",
+    "token_command": "no: POX has no OAuth2",
+    "mechanisms": "no: POX has SPA on or off only",
+    "tls.ca_file": "no: POX has no CA: publish a server whose certificate clients trust",
+    "tls.fingerprint": "no: POX has no certificate pin",
+    "tls.verify: false": "no: POX has no way to turn certificate checks off",
+    "tls.min_version": "no: POX has no TLS version setting",
+    "timeout": "no: POX has no timeout",
+    "leave_on_server": "no: POX has no POP3 keep setting",
+    "leave_days": "no: POX has no POP3 keep setting",
+}
+GAP_RULES = gap_rules(CAPABILITIES)
+
+#: security -> (SSL, Encryption): Encryption overrides SSL, so the two always agree.
+ENCRYPTION: Mapping[Security, tuple[str, str]] = {
+    Security.TLS: ("on", "SSL"),
+    Security.STARTTLS: ("on", "TLS"),
+    Security.NONE: ("off", "None"),
+}
+TYPE: Mapping[Protocol, str] = {Protocol.IMAP: "IMAP", Protocol.POP3: "POP3", Protocol.SMTP: "SMTP"}
+_SPA = frozenset({Auth.NTLM, Auth.GSSAPI})
+
+
+class PoxProtocol(NamedTuple):
+    """One Protocol element, every value decided. The template escapes."""
+
+    type: str
+    server: str
+    port: int
+    login_name: str
+    spa: str  # on | off
+    ssl: str  # on | off
+    encryption: str  # SSL | TLS | None
+    auth_required: str  # on | off
+
+
+class PoxResponse(NamedTuple):
+    display_name: str | None
+    protocols: tuple[PoxProtocol, ...]
+
+
+def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
+    gaps = Gaps()
+    files = []
+    for account in model.accounts:
+        for server in account.servers:
+            gaps.unsupported(account, server, GAP_RULES)
+        files.append(
+            RenderedFile(f"autodiscover/{address_file_name(account)}.xml", account_response(account, env), 0o644)
+        )
+    return Rendered(tuple(files), tuple(gaps.found))
+
+
+def decide(account: Account) -> PoxResponse:
+    """Every value of the account's response (each text checked for XML, naming the account and setting)."""
+
+    def checked(setting: str, value: str) -> str:
+        try:
+            return xml_check(value)
+        except UnsafeValue as exc:
+            raise unsafe_in(account.name, setting, exc) from None
+
+    protocols = []
+    for server in account.servers:
+        ssl, encryption = ENCRYPTION[server.security]
+        protocols.append(
+            PoxProtocol(
+                type=TYPE[server.protocol],
+                server=checked(f"{server.side}.host", server.host),
+                port=server.port,
+                login_name=checked(f"{server.side}.username", server.username),
+                spa="on" if server.auth in _SPA else "off",
+                ssl=ssl,
+                encryption=encryption,
+                auth_required="off" if server.auth is Auth.NONE else "on",
+            )
+        )
+    name = account.display_name
+    return PoxResponse(None if name is None else checked("display_name", name), tuple(protocols))
+
+
+def account_response(account: Account, env: jinja2.Environment | None = None) -> bytes:
+    """The Autodiscover POX response for one account. Pure: no file is read or written. UnsafeValue (naming
+    the account and the setting) for a value XML cannot carry."""
+    if env is None:
+        from ..render import environment  # here: mailconf.render imports this package
+
+        env = environment()
+    text = env.get_template(TEMPLATE).render(r=decide(account), ns_root=NS_ROOT, ns_response=NS_RESPONSE)
+    return text.encode("utf-8")

@@ -1,0 +1,215 @@
+r"""mobileconfig: an Apple configuration profile per account (iPhone, iPad, Mac Mail), as a provider hands it out.
+
+What is written: ``mobileconfig/ACCOUNT.mobileconfig`` per account that has both an
+incoming and an outgoing server (Apple's mail payload requires both), mode 0644: an XML
+property list holding a ``Configuration`` profile with one ``com.apple.mail.managed``
+payload (keys as Apple's published schema names them, apple/device-management
+``mdm/profiles/com.apple.mail.managed.yaml``):
+
+- ``EmailAccountType`` ``EmailTypeIMAP`` or ``EmailTypePOP``; ``EmailAccountDescription``
+  (the account's name), ``EmailAccountName`` (the display name, when declared),
+  ``EmailAddress``;
+- ``IncomingMailServerHostName``, ``…PortNumber``, ``…UseSSL``, ``…Authentication``,
+  ``…Username``, and the same ``OutgoingMailServer*`` keys;
+  ``OutgoingPasswordSameAsIncomingPassword`` true when both servers log in with the same
+  username and the same authentication (the device asks once);
+- ``Authentication``: ``EmailAuthPassword`` (auth ``password``), ``EmailAuthNTLM``
+  (``ntlm``), ``EmailAuthNone`` (``none``).
+
+**Never a password**: ``IncomingPassword`` and ``OutgoingPassword`` are never written
+(Apple allows them only in encrypted profiles; the account file holds no password
+either). The device asks for the password when the profile is installed.
+
+The payload identifiers are stable: ``PayloadUUID`` of the profile is the name-based
+UUID (version 5) of ``SOURCE``, the account's name and its address, joined by NUL
+characters, in mailconf's namespace ``uuid5(NAMESPACE_DNS, "mobileconfig.mailconf.invalid")``;
+the mail payload's UUID is the same with ``com.apple.mail.managed`` appended.
+``PayloadIdentifier`` is the reversed mail domain, ``.mailconf.`` and that UUID. So a
+re-render is byte-identical, and installing a new profile for the same account replaces
+the old one instead of adding a second account. ``SOURCE`` is empty unless
+``--option source=NAME`` names the account file (give two files' profiles different
+identities with it); ``mailconf serve`` uses the same rule.
+
+No Jinja template: Python's ``plistlib`` is the layout. A property list has one
+correct serialisation of a dictionary (keys sorted, types as elements, escaping of
+``& < >``), and plistlib writes exactly that, so a template would only re-implement it.
+
+Where it goes (publishing): serve each file as ``application/x-apple-aspen-config`` over
+HTTPS (``mailconf serve FILE`` answers ``GET /mobileconfig?emailaddress=ADDRESS``), or
+mail or AirDrop it to the user; opening it on the device offers to install the profile.
+It is unsigned: devices show it as "Not Signed". Sign it with your own certificate if you
+can: ``openssl cms -sign -nodetach -outform der -signer cert.pem -inkey key.pem -in
+work.mobileconfig -out work-signed.mobileconfig``.
+
+What the profile cannot say (each is a warning, an error with ``--strict``):
+
+- **STARTTLS**: ``UseSSL`` is one boolean, "use TLS", and the profile has no way to say
+  whether TLS starts at once or after STARTTLS. Security ``starttls`` is written as
+  ``UseSSL`` true, with a gap, rather than refused or written false: false would let the
+  device log in without TLS, and refusing would leave the user with nothing. Apple's
+  clients decide between implicit TLS and STARTTLS themselves (by port), as they do for
+  every profile that automx2 and others publish; check that the device connects;
+- ``auth: oauth2``, ``gssapi`` and ``client-cert`` (the payload has password, CRAM-MD5,
+  NTLM, HTTP-MD5 or none: written ``EmailAuthPassword``, so the device asks for a
+  password), ``mechanisms``;
+- ``password_command``, ``token_command`` (the device asks the user);
+- ``tls.ca_file`` (install the CA with a ``com.apple.security.root`` payload),
+  ``tls.fingerprint``, ``tls.verify: false``, ``tls.min_version``, ``timeout``, and
+  POP3's ``leave_on_server`` / ``leave_days``;
+- an account without an incoming or an outgoing server: no profile is written for it.
+
+A control character in any value is refused, naming the account and the setting
+(an XML property list cannot carry it). Tested: every key, type and allowed value is
+checked against Apple's published schema; the profile is converted by ``plistutil``
+(libplist) to binary and back and read back equal; a re-render is byte-identical.
+"""
+
+from __future__ import annotations
+
+import plistlib
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import jinja2
+
+from ..escape import UnsafeValue
+from ..escape.xml import xml_check
+from ..model import Account, Auth, Model, Protocol, Security, Server
+from . import Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
+from ._provider import domain_of
+
+NAME = "mobileconfig"
+TITLE = "mobileconfig: an Apple configuration profile (com.apple.mail.managed) per account"
+OPTIONS: Mapping[str, str] = {
+    "source": "a stable name for the account file, mixed into the profiles' UUIDs [default: none]",
+}
+PAYLOAD_TYPE = "com.apple.mail.managed"
+#: mailconf's namespace for the profiles' name-based UUIDs (documented: changing it changes every UUID).
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "mobileconfig.mailconf.invalid")
+
+CAPABILITIES: Mapping[str, str] = {
+    "imap": "yes: EmailAccountType EmailTypeIMAP",
+    "pop3": "yes: EmailAccountType EmailTypePOP",
+    "smtp": "yes: OutgoingMailServer* keys",
+    "security: tls": "yes: UseSSL true",
+    "security: starttls": "no: UseSSL is one boolean: written true, and the device picks STARTTLS or TLS itself",
+    "security: none": "yes: UseSSL false",
+    "auth: password": "yes: EmailAuthPassword",
+    "auth: oauth2": "no: the mail payload has no OAuth2 (written EmailAuthPassword)",
+    "auth: gssapi": "no: the mail payload has no Kerberos (written EmailAuthPassword)",
+    "auth: ntlm": "yes: EmailAuthNTLM",
+    "auth: client-cert": "no: the mail payload has no client certificate login (written EmailAuthPassword)",
+    "password_command": "no: the device asks for the password when the profile is installed",
+    "token_command": "no: the mail payload has no OAuth2",
+    "mechanisms": "no: the payload names password, CRAM-MD5, NTLM or HTTP-MD5 only",
+    "tls.ca_file": "no: install the CA with a com.apple.security.root payload",
+    "tls.fingerprint": "no: the mail payload has no certificate pin",
+    "tls.verify: false": "no: the device always verifies certificates",
+    "tls.min_version": "no: the mail payload has no TLS version setting",
+    "timeout": "no: the mail payload has no timeout",
+    "leave_on_server": "no: the mail payload has no POP3 keep setting",
+    "leave_days": "no: the mail payload has no POP3 keep setting",
+}
+INSTEAD: Mapping[str, str] = {
+    "security: starttls": "the profile's UseSSL is one boolean, so it is written true (never false: the device "
+    "would log in without TLS); the device chooses STARTTLS or implicit TLS itself: check that it connects, or "
+    "offer implicit TLS (security tls)",
+}
+GAP_RULES = gap_rules(CAPABILITIES, INSTEAD)
+
+ACCOUNT_TYPE: Mapping[Protocol, str] = {Protocol.IMAP: "EmailTypeIMAP", Protocol.POP3: "EmailTypePOP"}
+AUTHENTICATION: Mapping[Auth, str] = {
+    Auth.PASSWORD: "EmailAuthPassword",
+    Auth.NTLM: "EmailAuthNTLM",
+    Auth.NONE: "EmailAuthNone",
+    Auth.OAUTH2: "EmailAuthPassword",
+    Auth.GSSAPI: "EmailAuthPassword",
+    Auth.CLIENT_CERT: "EmailAuthPassword",
+}
+BOTH_SERVERS = "Apple's mail payload needs an incoming and an outgoing server: no profile is written for this account"
+
+
+def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
+    source = options.get("source", "")
+    gaps = Gaps()
+    files = []
+    for account in model.accounts:
+        if account.incoming is None or account.outgoing is None:
+            gaps.add(account, "outgoing" if account.outgoing is None else "incoming", BOTH_SERVERS)
+            continue
+        for server in account.servers:
+            gaps.unsupported(account, server, GAP_RULES)
+        files.append(RenderedFile(f"mobileconfig/{account.name}.mobileconfig", account_profile(account, source), 0o644))
+    return Rendered(tuple(files), tuple(gaps.found))
+
+
+def uuids(account: Account, source: str) -> tuple[str, str]:
+    """(the profile's PayloadUUID, the mail payload's): name-based, so every render gives the same."""
+    name = "\0".join((source, account.name, account.address))
+    return (
+        str(uuid.uuid5(NAMESPACE, name)).upper(),
+        str(uuid.uuid5(NAMESPACE, f"{name}\0{PAYLOAD_TYPE}")).upper(),
+    )
+
+
+def payload(account: Account) -> dict[str, Any]:
+    """The com.apple.mail.managed keys of one account (both servers present), each text checked."""
+    incoming, outgoing = account.incoming, account.outgoing
+    if incoming is None or outgoing is None:
+        raise ValueError(f"account {account.name}: {BOTH_SERVERS}")
+
+    def checked(setting: str, value: str) -> str:
+        try:
+            return xml_check(value)
+        except UnsafeValue as exc:
+            raise unsafe_in(account.name, setting, exc) from None
+
+    def server(prefix: str, s: Server) -> dict[str, Any]:
+        return {
+            f"{prefix}MailServerHostName": checked(f"{s.side}.host", s.host),
+            f"{prefix}MailServerPortNumber": s.port,
+            f"{prefix}MailServerUseSSL": s.security is not Security.NONE,
+            f"{prefix}MailServerAuthentication": AUTHENTICATION[s.auth],
+            f"{prefix}MailServerUsername": checked(f"{s.side}.username", s.username),
+        }
+
+    keys: dict[str, Any] = {
+        "EmailAccountType": ACCOUNT_TYPE[incoming.protocol],
+        "EmailAccountDescription": checked("name", account.name),
+        "EmailAddress": checked("address", account.address),
+        **server("Incoming", incoming),
+        **server("Outgoing", outgoing),
+        "OutgoingPasswordSameAsIncomingPassword": (
+            incoming.username == outgoing.username and incoming.auth is outgoing.auth
+        ),
+    }
+    if account.display_name is not None:
+        keys["EmailAccountName"] = checked("display_name", account.display_name)
+    return keys
+
+
+def account_profile(account: Account, source: str) -> bytes:
+    """The configuration profile of one account (an XML property list). Pure: no file is read or written.
+    ``source`` names the account file (any stable text); it goes into the UUIDs. ValueError when the account
+    lacks a server; UnsafeValue (naming the account and the setting) for a value a plist cannot carry."""
+    profile_uuid, payload_uuid = uuids(account, source)
+    identifier = ".".join(reversed(domain_of(account.address).split("."))) + f".mailconf.{profile_uuid}"
+    mail = {
+        **payload(account),
+        "PayloadType": PAYLOAD_TYPE,
+        "PayloadVersion": 1,
+        "PayloadIdentifier": f"{identifier}.mail",
+        "PayloadUUID": payload_uuid,
+        "PayloadDisplayName": f"Mail ({account.name})",
+    }
+    profile = {
+        "PayloadContent": [mail],
+        "PayloadDisplayName": f"Mail account {account.address}",
+        "PayloadDescription": f"Mail settings for {account.address}, written by mailconf",
+        "PayloadIdentifier": identifier,
+        "PayloadType": "Configuration",
+        "PayloadUUID": profile_uuid,
+        "PayloadVersion": 1,
+    }
+    return plistlib.dumps(profile, fmt=plistlib.FMT_XML, sort_keys=True)
