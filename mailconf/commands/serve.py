@@ -11,9 +11,11 @@ from ..errors import ExitCode, FindingsError, UsageError
 from . import console
 
 if TYPE_CHECKING:
-    from ..serve import App, Refused, Reloaded
+    from ..serve import App, Loaded, Refused
 
 DEFAULT_BIND = "127.0.0.1:8080"
+#: warnings printed at each load; the rest are counted
+MAX_WARNINGS = 20
 
 
 class ServeRequest(NamedTuple):
@@ -57,7 +59,7 @@ def run(request: ServeRequest) -> int:
         for reason in exc.reasons:
             console.level("error", reason)
         raise FindingsError(f"{request.file}: not served") from None
-    _warn(loaded.warnings)
+    _warn(loaded)
     return serve(App(request.file, loaded), request, host, port)
 
 
@@ -120,7 +122,7 @@ def serve(app: App, request: ServeRequest, host: str, port: int) -> int:
     return int(ExitCode.OK)
 
 
-def _report(app: App, outcome: Reloaded | Refused) -> None:
+def _report(app: App, outcome: Loaded | Refused) -> None:
     from ..serve import Refused
 
     if isinstance(outcome, Refused):
@@ -133,15 +135,24 @@ def _report(app: App, outcome: Reloaded | Refused) -> None:
             f"serve: {app.path}: new file refused ({outcome.reason}); still serving the file loaded at {loaded}"
         )
         return
-    _warn(outcome.warnings)
+    _warn(outcome)
     console.say(
         f"serve: {app.path}: reloaded: {outcome.site.accounts} accounts, {len(outcome.site.autoconfig)} domains"
     )
 
 
-def _warn(warnings: tuple[str, ...]) -> None:
-    for warning in warnings:
-        console.level("warning", warning)
+def _warn(loaded: Loaded) -> None:
+    """What the published forms cannot express: warnings, grouped like render's (one line per gap shared)."""
+    from .render import gap_lines
+
+    lines = [f"{scope}: {line}" for scope, line in gap_lines(loaded.gaps)] + list(loaded.notes)
+    for line in lines[:MAX_WARNINGS]:
+        console.level("warning", line)
+    if len(lines) > MAX_WARNINGS:  # a reload must not bury the access log under a thousand lines
+        more = len(lines) - MAX_WARNINGS
+        console.level(
+            "warning", f"and {more} more (`mailconf render -t autoconfig -t autodiscover -o DIR FILE` lists them)"
+        )
 
 
 def _log_line(line: str) -> None:

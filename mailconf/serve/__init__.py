@@ -8,6 +8,7 @@ access log (:mod:`.accesslog`) and reloads on SIGHUP or a change of the file (:m
 
 from __future__ import annotations
 
-from .app import App, Refused, Reloaded, create_app
+from .app import App, Refused, create_app
+from .site import Loaded
 
-__all__ = ["App", "Refused", "Reloaded", "create_app"]
+__all__ = ["App", "Loaded", "Refused", "create_app"]

@@ -48,11 +48,6 @@ _REASONS = {
 }
 
 
-class Reloaded(NamedTuple):
-    site: Site
-    warnings: tuple[str, ...]
-
-
 class Refused(NamedTuple):
     """A new file that was not served; the old one still is."""
 
@@ -73,7 +68,7 @@ class App:
         #: when the last refused reload happened (shown by /healthz), or None
         self.refused_at: float | None = None
 
-    def reload(self) -> Reloaded | Refused:
+    def reload(self) -> Loaded | Refused:
         """Build a new site from the file; swap it in only when the file loads without errors."""
         from ..render import InvalidFile, NeverRendered
 
@@ -91,7 +86,7 @@ class App:
             return Refused(str(exc))
         self.site = loaded.site  # one reference: a request sees the old site or the new one, whole
         self.refused_at = None
-        return Reloaded(loaded.site, loaded.warnings)
+        return loaded
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:  # noqa: PLR0911 - a return per route
         path = environ.get("PATH_INFO") or "/"

@@ -81,9 +81,13 @@ class Site(NamedTuple):
 
 
 class Loaded(NamedTuple):
+    """A file that can be served: its site, and the warnings that go with it (never refusals)."""
+
     site: Site
-    #: what the provider targets cannot express (autoconfig gaps), one line each: warnings, not refusals
-    warnings: tuple[str, ...]
+    #: (scope, gap): what the published forms cannot express ("all targets", "autoconfig")
+    gaps: tuple[tuple[str, Gap], ...]
+    #: accounts some form leaves out (Apple's payload needs both servers), one line each
+    notes: tuple[str, ...]
 
 
 #: Autoconfig documents describe a domain, not a person: proxies and clients may keep them for a while;
@@ -122,27 +126,34 @@ def build_site(path: str, publishers: Publishers | None = None) -> Loaded:
     by_domain: dict[str, list[Account]] = {}
     for account in model.accounts:
         by_domain.setdefault(domain_of(account.address), []).append(account)
-    warnings = [str(gap) for gap in shared]
+    gaps: list[tuple[str, Gap]] = [("all targets", gap) for gap in shared]
+    notes: list[str] = []
     autoconfig: dict[str, Response] = {}
     autodiscover: dict[str, Response] = {}
     mobileconfig: dict[str, Response] = {}
     try:
         with gc_paused():  # many small objects, no cycles (see gc_paused)
             for domain, accounts in by_domain.items():
-                document, gaps = chosen.autoconfig(accounts, domain)
+                document, domain_gaps = chosen.autoconfig(accounts, domain)
                 autoconfig[domain] = _response(document, XML, AUTOCONFIG_CACHE)
-                warnings.extend(f"autoconfig {domain}: {gap}" for gap in gaps)
+                gaps.extend(("autoconfig", gap) for gap in domain_gaps)
             for account in model.accounts:
                 key = address_key(account.address)
                 if key in autodiscover:  # the same address twice: the first account in the file answers
                     continue
                 autodiscover[key] = _response(chosen.autodiscover(account), XML, PERSONAL_CACHE)
-                profile = chosen.mobileconfig(account, source_name)
+                try:
+                    profile = chosen.mobileconfig(account, source_name)
+                except UnsafeValue:
+                    raise
+                except ValueError as exc:  # an account Apple's payload cannot describe (one server only)
+                    notes.append(f"mobileconfig: {exc}")
+                    continue
                 mobileconfig[key] = _response(profile, PROFILE, PERSONAL_CACHE, _attachment(account.address))
     except UnsafeValue as exc:  # the message names the rule and setting, never the value
         raise RenderError(f"{path}: not served: {exc}") from None
     site = Site(autoconfig, autodiscover, mobileconfig, len(model.accounts), time.time(), source)
-    return Loaded(site, tuple(warnings))
+    return Loaded(site, tuple(gaps), tuple(notes))
 
 
 def _response(body: bytes, content_type: str, cache: str, *extra: tuple[str, str]) -> Response:

@@ -5,6 +5,7 @@ The poll compares device, inode, size and modification time (nanoseconds) every
 replaces the file changes the inode. SIGHUP (:meth:`Watcher.wake`) reloads at once, even
 when nothing seems to have changed. The reload runs in this thread, never in the server's
 I/O thread, so requests go on being answered from the old site while the new one is built.
+A change is loaded once the file has stayed the same for :data:`SETTLE` seconds.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import threading
 from collections.abc import Callable
 
 from .site import FileSignature, signature
+
+#: Seconds a changed file must stay unchanged before it is loaded.
+SETTLE = 0.2
 
 
 class Watcher:
@@ -43,6 +47,17 @@ class Watcher:
             if self._stop:
                 return
             now = signature(self.path)
+            if not woken and now != self.last and not self._settled(now):
+                continue  # still being written: look again at the next poll
             if woken or now != self.last:
                 self.last = now
                 self.reload()
+
+    def _settled(self, seen: FileSignature | None) -> bool:
+        """True when the file still has the signature ``seen`` a moment later.
+
+        An editor or ``cat > file`` writing in place passes through truncated states; one
+        cut at an account boundary would even be valid, and serve fewer accounts.
+        """
+        self._wake.wait(SETTLE)
+        return signature(self.path) == seen

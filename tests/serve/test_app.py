@@ -18,7 +18,7 @@ import pytest
 
 from mailconf.errors import InputError
 from mailconf.render import InvalidFile
-from mailconf.serve import App, Refused, Reloaded, create_app
+from mailconf.serve import App, Loaded, Refused, create_app
 from mailconf.serve.accesslog import AccessLog, escape
 from mailconf.serve.app import MAX_BODY
 from mailconf.serve.parse import BadRequest, autodiscover_address, domain_from_host, host_name
@@ -258,7 +258,7 @@ def test_reload_swaps_a_whole_new_site(app: App, accounts: Path) -> None:
     old = app.site
     accounts.write_text(ACCOUNTS.replace("carol", "dave"))
     outcome = app.reload()
-    assert isinstance(outcome, Reloaded)
+    assert isinstance(outcome, Loaded)
     assert app.site is outcome.site and app.site is not old
     assert call(app, "GET", "/mobileconfig", "emailaddress=dave@other.test").status == "200 OK"
     assert call(app, "GET", "/mobileconfig", "emailaddress=carol@other.test").status == "404 Not Found"
@@ -309,7 +309,7 @@ def test_requests_during_reloads_always_see_one_whole_site(app: App, accounts: P
         thread.start()
     for i in range(6):
         accounts.write_text(versions[i % 2])
-        assert isinstance(app.reload(), Reloaded)
+        assert isinstance(app.reload(), Loaded)
     stop.set()
     for thread in threads:
         thread.join()
