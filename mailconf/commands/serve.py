@@ -60,7 +60,7 @@ def run(request: ServeRequest) -> int:
             console.level("error", reason)
         raise FindingsError(f"{request.file}: not served") from None
     _warn(loaded)
-    return serve(App(request.file, loaded), request, host, port)
+    return serve(App(request.file, loaded, isolate=True), request, host, port)
 
 
 def serve(app: App, request: ServeRequest, host: str, port: int) -> int:

@@ -22,6 +22,7 @@ from mailconf.serve import App, Loaded, Refused, create_app
 from mailconf.serve.accesslog import AccessLog, escape
 from mailconf.serve.app import MAX_BODY
 from mailconf.serve.parse import BadRequest, autodiscover_address, domain_from_host, host_name
+from mailconf.serve.site import build_site
 
 from ._fake import FAKE
 
@@ -351,3 +352,19 @@ def test_access_log_line_is_combined_log_format_and_escaped(app: App) -> None:
 
 def test_escape() -> None:
     assert escape('a"b\\c\té') == "a\\x22b\\x5Cc\\x09\\xC3\\xA9"
+
+
+def test_isolated_reload_builds_in_a_child_and_swaps(accounts: Path) -> None:
+    """What ``mailconf serve`` does: the new site is built in a spawned process and comes back whole."""
+    app = App(str(accounts), build_site(str(accounts), FAKE), FAKE, isolate=True)
+    accounts.write_text(ACCOUNTS.replace("carol", "dave"))
+    outcome = app.reload()
+    assert isinstance(outcome, Loaded)
+    assert call(app, "GET", "/mobileconfig", "emailaddress=dave@other.test").body == (
+        b"<profile account='dave' source='accounts.yaml'/>"
+    )
+    accounts.write_text("version: 1\naccounts: []\n")
+    refused = app.reload()
+    assert isinstance(refused, Refused)
+    assert refused.reason == "1 error"
+    assert call(app, "GET", "/mobileconfig", "emailaddress=dave@other.test").status == "200 OK"
