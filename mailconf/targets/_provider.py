@@ -8,8 +8,12 @@ any host, port or security mode between them is found (lint rule MC710).
 
 from __future__ import annotations
 
+import plistlib
+from typing import NamedTuple
+from xml.etree import ElementTree  # only mailconf's own output is parsed here, never a file from outside
+
 from ..escape import UnsafeValue
-from ..model import Account
+from ..model import Account, Model
 
 
 def domain_of(address: str) -> str:
@@ -24,3 +28,110 @@ def address_file_name(account: Account) -> str:
     if not address.isprintable():
         raise UnsafeValue(f"account {account.name}: address: a control character cannot be part of a file name")
     return address.replace("%", "%25").replace("/", "%2F")
+
+
+class Said(NamedTuple):
+    """What one form tells a client about one server of one account."""
+
+    protocol: str  # imap | pop3 | smtp
+    host: str
+    port: int
+    security: str  # tls | starttls | none | "tls or starttls" (a form that cannot tell them apart)
+
+    def __str__(self) -> str:
+        return f"{self.protocol} {self.host}:{self.port} {self.security}"
+
+
+#: What each form's security value means, as a mailconf security mode.
+_AUTOCONFIG_SECURITY = {"SSL": "tls", "STARTTLS": "starttls", "plain": "none"}
+_POX_SECURITY = {"SSL": "tls", "TLS": "starttls", "None": "none"}
+_POX_TYPE = {"IMAP": "imap", "POP3": "pop3", "SMTP": "smtp"}
+_APPLE_TYPE = {"EmailTypeIMAP": "imap", "EmailTypePOP": "pop3"}
+_EITHER = "tls or starttls"
+
+
+def _autoconfig_said(content: bytes) -> dict[str, Said]:
+    """The first incoming and outgoing server of a domain's document: what a client takes."""
+    root = ElementTree.fromstring(content)
+    said = {}
+    for side, tag in (("incoming", "incomingServer"), ("outgoing", "outgoingServer")):
+        element = root.find(f"emailProvider/{tag}")
+        if element is not None:
+            said[side] = Said(
+                str(element.get("type")),
+                element.findtext("hostname", ""),
+                int(element.findtext("port", "0")),
+                _AUTOCONFIG_SECURITY[element.findtext("socketType", "")],
+            )
+    return said
+
+
+def _autodiscover_said(content: bytes, namespace: str) -> dict[str, Said]:
+    said = {}
+    for element in ElementTree.fromstring(content).iter(f"{{{namespace}}}Protocol"):
+        text = {child.tag.removeprefix(f"{{{namespace}}}"): child.text or "" for child in element}
+        protocol = _POX_TYPE[text["Type"]]
+        encryption = text.get("Encryption")  # it overrides SSL ([MS-OXDSCLI] 2.2.4.1.1.2.6.22)
+        security = _POX_SECURITY[encryption] if encryption else (_EITHER if text["SSL"] == "on" else "none")
+        said["outgoing" if protocol == "smtp" else "incoming"] = Said(
+            protocol, text["Server"], int(text["Port"]), security
+        )
+    return said
+
+
+def _mobileconfig_said(content: bytes) -> dict[str, Said]:
+    [payload] = plistlib.loads(content)["PayloadContent"]
+    said = {}
+    for side, prefix, protocol in (
+        ("incoming", "Incoming", _APPLE_TYPE[payload["EmailAccountType"]]),
+        ("outgoing", "Outgoing", "smtp"),
+    ):
+        security = _EITHER if payload[f"{prefix}MailServerUseSSL"] else "none"
+        said[side] = Said(
+            protocol, payload[f"{prefix}MailServerHostName"], payload[f"{prefix}MailServerPortNumber"], security
+        )
+    return said
+
+
+def _agree(a: Said, b: Said) -> bool:
+    if (a.protocol, a.host.lower(), a.port) != (b.protocol, b.host.lower(), b.port):
+        return False
+    if _EITHER in (a.security, b.security):  # one form says only "encrypted": compare that much
+        return (a.security == "none") == (b.security == "none")
+    return a.security == b.security
+
+
+def agreement(model: Model) -> list[str]:
+    """Render the three provider forms of every account of ``model`` (autoconfig for its domain, its
+    Autodiscover response, its Apple profile), read each back, and list every server on which they
+    disagree, in host, port, protocol or security mode (as far as each form can say it: a profile says
+    only "encrypted or not"). One line per account and side, naming what each form says. An account a form
+    refuses to render (a control character) is left out: render reports it."""
+    from . import autoconfig, autodiscover, mobileconfig  # here: this module is imported by them
+
+    domains: dict[str, list[Account]] = {}
+    for account in model.accounts:
+        domains.setdefault(domain_of(account.address), []).append(account)
+    found = []
+    for domain, accounts in domains.items():
+        try:
+            published = _autoconfig_said(autoconfig.domain_document(accounts, domain)[0])
+        except UnsafeValue:
+            continue
+        for account in accounts:
+            forms: dict[str, dict[str, Said]] = {"autoconfig": published}
+            try:
+                forms["autodiscover"] = _autodiscover_said(
+                    autodiscover.account_response(account), autodiscover.NS_RESPONSE
+                )
+                if account.incoming is not None and account.outgoing is not None:
+                    forms["mobileconfig"] = _mobileconfig_said(mobileconfig.account_profile(account, ""))
+            except UnsafeValue:
+                continue
+            for server in account.servers:
+                said = {form: s[server.side] for form, s in forms.items() if server.side in s}
+                values = list(said.values())
+                if any(not _agree(values[0], other) for other in values[1:]):
+                    told = ", ".join(f"{form} says {s}" for form, s in said.items())
+                    found.append(f"account {account.name}: {server.side}: {told}")
+    return found

@@ -10,7 +10,8 @@ What is written: ``autoconfig/DOMAIN/config-v1.1.xml`` for every mail domain of 
 file (the part of each address after ``@``, lower-cased), mode 0644 (it is public). Each
 holds one ``emailProvider`` (``id`` and ``domain`` are the mail domain; ``displayName``
 and ``displayShortName`` are the organization of the domain's accounts when those that
-name one agree, else the domain), then:
+name one agree, else the domain, cut to the 60 and 20 characters the specification
+allows), then:
 
 - an ``incomingServer`` (``type`` imap or pop3) for each different incoming server that
   the domain's accounts declare, and an ``outgoingServer`` (``type`` smtp) for each
@@ -28,7 +29,10 @@ name one agree, else the domain), then:
 - ``authentication``, named as the specification names it: ``password-cleartext``
   (auth ``password``; the password travels inside the TLS connection), ``OAuth2``,
   ``GSSAPI``, ``NTLM``, ``TLS-client-cert``, and ``none`` (auth ``none``: on an
-  outgoing server, a relay that accepts mail without login).
+  outgoing server, a relay that accepts mail without login). Thunderbird 153 skips an
+  incoming server whose authentication is ``TLS-client-cert`` or ``none``, and an
+  ``OAuth2`` server unless it knows the provider's OAuth2 settings (its built-in list):
+  its user then gets the next alternative, or must set the account up by hand.
 
 Where it goes (publishing): serve the file at
 ``https://autoconfig.DOMAIN/mail/config-v1.1.xml`` (the address clients try first) and, if
@@ -66,6 +70,7 @@ authentication.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
@@ -78,7 +83,7 @@ from . import Gap, Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
 from ._provider import domain_of
 
 NAME = "autoconfig"
-TITLE = "autoconfig: the provider's config-v1.1.xml, one per mail domain (Thunderbird, IETF autoconfig)"
+TITLE = "Thunderbird / IETF autoconfig, for providers: autoconfig/<domain>/config-v1.1.xml, one per mail domain"
 OPTIONS: Mapping[str, str] = {}
 TEMPLATE = "autoconfig/config-v1.1.xml.j2"
 FILE_NAME = "config-v1.1.xml"
@@ -94,7 +99,7 @@ CAPABILITIES: Mapping[str, str] = {
     "auth: oauth2": "yes: authentication OAuth2 (the client must know the provider's OAuth2 settings)",
     "auth: gssapi": "yes: authentication GSSAPI",
     "auth: ntlm": "yes: authentication NTLM",
-    "auth: client-cert": "yes: authentication TLS-client-cert",
+    "auth: client-cert": "yes: authentication TLS-client-cert (Thunderbird 153 skips such an incoming server)",
     "password_command": "no: a published document holds no client command; the client asks for the password",
     "token_command": "no: a published document holds no client command; the client signs in to OAuth2 itself",
     "mechanisms": "no: autoconfig names an authentication kind, not SASL mechanisms",
@@ -143,17 +148,30 @@ class AutoconfigServer(NamedTuple):
     leave_days: int | None  # POP3 only
 
 
+#: The longest displayName and displayShortName the specification allows (characters; draft section 3.2.4).
+DISPLAY_NAME_MAX = 60
+DISPLAY_SHORT_NAME_MAX = 20
+
+
 class AutoconfigDomain(NamedTuple):
     domain: str
-    display_name: str
+    display_name: str  # at most DISPLAY_NAME_MAX characters
+    display_short_name: str  # at most DISPLAY_SHORT_NAME_MAX characters
     incoming: tuple[AutoconfigServer, ...]
     outgoing: tuple[AutoconfigServer, ...]
+
+
+#: A mail domain as the schema admits it (lower-cased): it names a folder, so nothing else is written.
+_DOMAIN = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
 
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
     domains: dict[str, list[Account]] = {}
     for account in model.accounts:
-        domains.setdefault(domain_of(account.address), []).append(account)
+        domain = domain_of(account.address)
+        if not _DOMAIN.fullmatch(domain):  # the schema refuses such an address: a loader bug or a future field
+            raise UnsafeValue(f"account {account.name}: address: its domain is not a DNS name, and it names a folder")
+        domains.setdefault(domain, []).append(account)
     files: list[RenderedFile] = []
     gaps: list[Gap] = []
     for domain, accounts in domains.items():
@@ -195,7 +213,11 @@ def decide(accounts: Sequence[Account], domain: str) -> Decided:
     organization = organizations.pop() if len(organizations) == 1 else None
     incoming = _side(accounts, domain, "incoming", gaps)
     outgoing = _side(accounts, domain, "outgoing", gaps)
-    return Decided(AutoconfigDomain(domain, organization or domain, incoming, outgoing), tuple(gaps.found))
+    name = organization or domain
+    document = AutoconfigDomain(
+        domain, name[:DISPLAY_NAME_MAX], name[:DISPLAY_SHORT_NAME_MAX], incoming, outgoing
+    )  # a longer name is cut: the specification caps both (it is only shown to the user)
+    return Decided(document, tuple(gaps.found))
 
 
 def _checked(account: Account, setting: str, value: str | None) -> None:

@@ -60,7 +60,7 @@ from . import Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
 from ._provider import address_file_name
 
 NAME = "autodiscover"
-TITLE = "autodiscover: the Outlook Autodiscover (POX) response of each account"
+TITLE = "Outlook Autodiscover (POX), for providers: autodiscover/<address>.xml, the response per account"
 OPTIONS: Mapping[str, str] = {}
 TEMPLATE = "autodiscover/autodiscover.xml.j2"
 

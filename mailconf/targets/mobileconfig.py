@@ -28,7 +28,8 @@ the mail payload's UUID is the same with ``com.apple.mail.managed`` appended.
 re-render is byte-identical, and installing a new profile for the same account replaces
 the old one instead of adding a second account. ``SOURCE`` is empty unless
 ``--option source=NAME`` names the account file (give two files' profiles different
-identities with it); ``mailconf serve`` uses the same rule.
+identities with it); ``account_profile(account, source)`` is the same function for
+``mailconf serve``, which passes its own source.
 
 No Jinja template: Python's ``plistlib`` is the layout. A property list has one
 correct serialisation of a dictionary (keys sorted, types as elements, escaping of
@@ -80,7 +81,7 @@ from . import Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
 from ._provider import domain_of
 
 NAME = "mobileconfig"
-TITLE = "mobileconfig: an Apple configuration profile (com.apple.mail.managed) per account"
+TITLE = "Apple configuration profile, for providers: mobileconfig/<account>.mobileconfig (com.apple.mail.managed)"
 OPTIONS: Mapping[str, str] = {
     "source": "a stable name for the account file, mixed into the profiles' UUIDs [default: none]",
 }

@@ -1,0 +1,384 @@
+# mypy: disable-error-code="untyped-decorator"
+# (pyproject skips following hypothesis, so its decorators look untyped)
+"""Target autoconfig: the documents validate against the specification's RELAX NG schema, and
+Thunderbird 153's own autoconfig reader reads back each host, port, socket type and username.
+
+tests/targets/data/autoconfig.rng is mailconf's own transcription of the element definitions of
+draft-ietf-mailmaint-autoconfig (see its header); ``xmllint --relaxng`` checks every document.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from mailconf.document import load_document
+from mailconf.model import Model
+from mailconf.render import RenderError, common_gaps, environment, render_model, select_accounts
+from mailconf.targets import Gap, Rendered, autoconfig
+from tests.conftest import EXAMPLES, need
+from tests.targets._tb_provider import read_with_thunderbird
+
+SCHEMA = Path(__file__).parent / "data" / "autoconfig.rng"
+
+
+def model_from(accounts: dict[str, Any]) -> Model:
+    doc = load_document("provider.yaml", json.dumps({"version": 1, "accounts": accounts}).encode())
+    assert [i for i in doc.issues if i.rule in ("MC001", "MC002")] == []
+    return doc.model
+
+
+def rendered(accounts: dict[str, Any]) -> Rendered:
+    return render_model(autoconfig, model_from(accounts), {})
+
+
+def document(result: Rendered, domain: str) -> ET.Element:
+    [content] = [f.content for f in result.files if f.name == f"autoconfig/{domain}/config-v1.1.xml"]
+    return ET.fromstring(content)
+
+
+def servers(root: ET.Element, kind: str) -> list[dict[str, Any]]:
+    """Each incomingServer/outgoingServer element as {child tag: text} plus its type."""
+    found = []
+    for element in root.iter(kind):
+        values: dict[str, Any] = {"type": element.get("type")}
+        values |= {child.tag: child.text for child in element if len(child) == 0}
+        found.append(values)
+    return found
+
+
+def xmllint(path: Path) -> subprocess.CompletedProcess[str]:
+    need("xmllint")
+    return subprocess.run(
+        ["xmllint", "--noout", "--relaxng", str(SCHEMA), str(path)], capture_output=True, text=True, check=False
+    )
+
+
+def account(user: str, domain: str = "example.org", **servers: Any) -> dict[str, Any]:
+    incoming = {"protocol": "imap", "host": f"imap.{domain}", "username": f"{user}@{domain}"}
+    outgoing = {"host": f"smtp.{domain}", "username": f"{user}@{domain}"}
+    return {
+        "address": f"{user}@{domain}",
+        "incoming": {**incoming, **servers.get("incoming", {})},
+        "outgoing": {**outgoing, **servers.get("outgoing", {})},
+    }
+
+
+# --- the schema ------------------------------------------------------------------------------------------------
+
+
+def _example_files(tmp_path: Path) -> list[Path]:
+    paths = []
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        doc = load_document(str(path))
+        _, refusals = common_gaps(doc.model)
+        refused = {line.split(":", 1)[0].removeprefix("account ") for line in refusals}
+        model = select_accounts(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
+        for file in render_model(autoconfig, model, {}).files:
+            written = tmp_path / path.stem / file.name
+            written.parent.mkdir(parents=True, exist_ok=True)
+            written.write_bytes(file.content)
+            paths.append(written)
+    return paths
+
+
+def test_every_example_validates_against_the_relaxng_schema(tmp_path: Path) -> None:
+    paths = _example_files(tmp_path)
+    assert len(paths) >= 3
+    for path in paths:
+        result = xmllint(path)
+        assert (result.returncode, result.stderr) == (0, f"{path} validates\n")
+
+
+@pytest.mark.parametrize(
+    ("security", "auth", "extra"),
+    [
+        (s, a, extra)
+        for s in ("tls", "starttls", "none")
+        for a, extra in (("password", {}), ("oauth2", {"token_command": "t"}), ("gssapi", {}), ("ntlm", {}),
+                         ("client-cert", {"tls": {"client_cert": "/c.pem", "client_key": "/k.pem"}}),
+                         ("none", {}))
+    ],
+)  # fmt: skip
+def test_every_security_and_auth_validates_and_is_named_as_the_spec_names_it(
+    tmp_path: Path, security: str, auth: str, extra: dict[str, Any]
+) -> None:
+    server = {"security": security, "auth": auth, **extra}
+    result = rendered({"a": account("a", incoming=server, outgoing=server)})
+    path = tmp_path / "config-v1.1.xml"
+    path.write_bytes(result.files[0].content)
+    assert xmllint(path).returncode == 0
+    socket = {"tls": "SSL", "starttls": "STARTTLS", "none": "plain"}[security]
+    name = {"password": "password-cleartext", "oauth2": "OAuth2", "gssapi": "GSSAPI", "ntlm": "NTLM",
+            "client-cert": "TLS-client-cert", "none": "none"}[auth]  # fmt: skip
+    root = document(result, "example.org")
+    for kind in ("incomingServer", "outgoingServer"):
+        [read] = servers(root, kind)
+        assert (read["socketType"], read["authentication"]) == (socket, name)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "complaint"),
+    [
+        ("<port>993</port>", "<port>abc</port>", "Type int doesn't allow value 'abc'"),
+        ("<port>993</port>", "<port>70000</port>", "Error validating datatype int"),
+        ("<socketType>SSL</socketType>", "<socketType>TLS</socketType>", "Element socketType failed to validate"),
+        ("<authentication>password-cleartext</authentication>", "<authentication>plain</authentication>",
+         "Element authentication failed to validate"),
+        ("<username>%EMAILADDRESS%</username>", "<username>%EMAILADDRESS%</username><user>x</user>",
+         "Element incomingServer failed to validate content"),
+        ("<displayName>example.org</displayName>", f"<displayName>{'x' * 61}</displayName>",
+         "element displayName: Relax-NG validity error"),
+    ],
+)  # fmt: skip
+def test_the_schema_bites(tmp_path: Path, old: str, new: str, complaint: str) -> None:
+    content = rendered({"a": account("a")}).files[0].content.decode()
+    assert old in content
+    path = tmp_path / "bad.xml"
+    path.write_text(content.replace(old, new, 1), encoding="utf-8")
+    result = xmllint(path)
+    assert result.returncode == 3
+    assert complaint in result.stderr
+
+
+# --- what the document says ------------------------------------------------------------------------------------
+
+
+def test_one_document_per_domain_with_the_domain_and_organization() -> None:
+    result = rendered({
+        "a": {**account("a"), "organization": "Example & Söhne"},
+        "b": account("b"),
+        "c": account("c", domain="Other.Example.NET"),
+    })  # fmt: skip
+    assert [(f.name, f.mode) for f in result.files] == [
+        ("autoconfig/example.org/config-v1.1.xml", 0o644),
+        ("autoconfig/other.example.net/config-v1.1.xml", 0o644),
+    ]
+    root = document(result, "example.org")
+    assert root.tag == "clientConfig" and root.get("version") == "1.1"
+    provider = root.find("emailProvider")
+    assert provider is not None and provider.get("id") == "example.org"
+    assert [e.text for e in provider.iter("domain")] == ["example.org"]
+    assert provider.findtext("displayName") == "Example & Söhne"
+    assert provider.findtext("displayShortName") == "Example & Söhne"
+    assert document(result, "other.example.net").findtext("emailProvider/displayName") == "other.example.net"
+
+
+def test_a_long_organization_is_cut_to_the_lengths_the_spec_allows() -> None:
+    result = rendered({"a": {**account("a"), "organization": "O" * 70}})
+    root = document(result, "example.org")
+    assert root.findtext("emailProvider/displayName") == "O" * 60
+    assert root.findtext("emailProvider/displayShortName") == "O" * 20
+
+
+def test_username_is_the_address_placeholder_when_every_account_logs_in_with_its_address() -> None:
+    result = rendered({"a": account("a"), "b": account("b")})
+    root = document(result, "example.org")
+    assert [s["username"] for s in servers(root, "incomingServer") + servers(root, "outgoingServer")] == [
+        "%EMAILADDRESS%",
+        "%EMAILADDRESS%",
+    ]
+    assert [g for g in result.gaps if g.setting.endswith("username")] == []
+
+
+def test_username_is_the_local_part_placeholder_when_every_account_logs_in_with_it() -> None:
+    result = rendered({
+        "a": account("a", incoming={"username": "a"}, outgoing={"username": "a"}),
+        "b": account("b", incoming={"username": "b"}, outgoing={"username": "b"}),
+    })  # fmt: skip
+    root = document(result, "example.org")
+    assert [s["username"] for s in servers(root, "incomingServer") + servers(root, "outgoingServer")] == [
+        "%EMAILLOCALPART%",
+        "%EMAILLOCALPART%",
+    ]
+
+
+def test_a_username_that_fits_no_placeholder_is_a_gap_naming_the_account() -> None:
+    result = rendered({"a": account("a"), "b": account("b", incoming={"username": "b"}),
+                       "c": account("c", incoming={"username": "carol.smith"})})  # fmt: skip
+    root = document(result, "example.org")
+    assert [s["username"] for s in servers(root, "incomingServer")] == ["%EMAILADDRESS%"]
+    message = (
+        "autoconfig serves one document to everyone at the domain, so the username is written as %EMAILADDRESS% "
+        "(or %EMAILLOCALPART% when every account logs in with it); this account's username is neither its address "
+        "nor, for all the domain's accounts, the local part: its user must correct the username in the client"
+    )
+    assert [g for g in result.gaps if g.setting == "incoming.username"] == [
+        Gap("b", "incoming.username", message),
+        Gap("c", "incoming.username", message),
+    ]
+
+
+def test_accounts_that_disagree_are_alternatives_implicit_tls_first_and_a_gap_names_them() -> None:
+    result = rendered({
+        "a": account("a", outgoing={"security": "starttls"}),
+        "b": account("b", outgoing={"security": "tls"}),
+        "c": account("c", outgoing={"security": "starttls", "port": 2525}),
+        "d": account("d", incoming={"protocol": "pop3", "host": "pop.example.org", "security": "starttls"}),
+    })  # fmt: skip
+    root = document(result, "example.org")
+    assert [(s["type"], s["hostname"], s["port"], s["socketType"]) for s in servers(root, "outgoingServer")] == [
+        ("smtp", "smtp.example.org", "465", "SSL"),
+        ("smtp", "smtp.example.org", "587", "STARTTLS"),
+        ("smtp", "smtp.example.org", "2525", "STARTTLS"),
+    ]
+    assert [(s["type"], s["hostname"], s["port"], s["socketType"]) for s in servers(root, "incomingServer")] == [
+        ("imap", "imap.example.org", "993", "SSL"),
+        ("pop3", "pop.example.org", "110", "STARTTLS"),
+    ]
+    disagreements = [g for g in result.gaps if "alternative" in g.instead]
+    assert [(g.account, g.setting) for g in disagreements] == [
+        ("d", "incoming.protocol"),
+        ("a", "outgoing.port"),
+        ("c", "outgoing.port"),
+    ]
+    assert disagreements[1].instead == (
+        "the example.org document lists this account's server (smtp smtp.example.org:587 STARTTLS) as an "
+        "alternative after account b's (smtp smtp.example.org:465 SSL), which clients take first for every user: "
+        "make the domain's accounts agree, or configure this one directly"
+    )
+
+
+def test_pop3_leave_on_server_is_written_in_thunderbirds_pop3_element() -> None:
+    pop = {"protocol": "pop3", "host": "pop.example.org", "leave_on_server": True, "leave_days": 14}
+    root = document(rendered({"a": account("a", incoming=pop)}), "example.org")
+    assert root.findtext("emailProvider/incomingServer/pop3/leaveMessagesOnServer") == "true"
+    assert root.findtext("emailProvider/incomingServer/pop3/daysToLeaveMessagesOnServer") == "14"
+
+
+def test_domain_document_is_the_rendered_file() -> None:
+    model = model_from({"a": account("a"), "b": account("b", outgoing={"security": "starttls"})})
+    result = render_model(autoconfig, model, {})
+    content, gaps = autoconfig.domain_document(model.accounts, "example.org")
+    assert content == result.files[0].content
+    assert gaps == result.gaps
+    assert autoconfig.domain_document(model.accounts, "example.org", environment()) == (content, gaps)
+
+
+# --- hostile values --------------------------------------------------------------------------------------------
+
+HOSTILE = ["<", ">", "&", '"', "'", "]]>", "&amp;", "<!--", "-->", "<![CDATA[", "😀", "𝄞", "é", "\u200b", " ", "a"]
+
+
+def hostile_model(organization: str, host: str) -> Model:
+    """An account holding the values, put into the model directly (the schema would refuse most hosts)."""
+    model = model_from({"a": account("a")})
+    a = model.accounts[0]
+    assert a.incoming is not None and a.outgoing is not None
+    return Model((dataclasses.replace(
+        a, organization=organization, incoming=dataclasses.replace(a.incoming, host=host),
+        outgoing=dataclasses.replace(a.outgoing, host=host),
+    ),))  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    organization=st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=6).map("".join),
+    host=st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=8).map("".join),
+)
+@example(organization="]]><x/>", host="a\"b'c<d>e&f]]>😀")
+def test_hostile_values_read_back_exactly(organization: str, host: str) -> None:
+    result = render_model(autoconfig, hostile_model(organization, host), {})
+    root = document(result, "example.org")  # parses: nothing broke the XML
+    assert root.findtext("emailProvider/displayName") == organization[:60]
+    assert root.findtext("emailProvider/displayShortName") == organization[:20]
+    assert [s["hostname"] for s in servers(root, "incomingServer") + servers(root, "outgoingServer")] == [host, host]
+    assert [e.tag for e in root.iter()] == [
+        "clientConfig", "emailProvider", "domain", "displayName", "displayShortName",
+        "incomingServer", "hostname", "port", "socketType", "username", "authentication",
+        "outgoingServer", "hostname", "port", "socketType", "username", "authentication",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("control", ["\n", "\r", "\t", "\x00", "\x1b", "\x7f", "\x85", "\ud800", "\ufffe"])
+@pytest.mark.parametrize("where", ["organization", "incoming.host"])
+def test_control_characters_are_refused_naming_account_and_setting(control: str, where: str) -> None:
+    value = f"x{control}y"
+    model = hostile_model(value, "mail.example.org") if where == "organization" else hostile_model("Org", value)
+    with pytest.raises(RenderError) as caught:
+        render_model(autoconfig, model, {})
+    assert str(caught.value) == (
+        f"target autoconfig: not rendered: account a: {where}: a control character (line break, tab, NUL) cannot "
+        "be written in an XML file and read back as declared"
+    )
+
+
+# --- Thunderbird reads it back ---------------------------------------------------------------------------------
+
+
+def test_thunderbird_reads_back_host_port_socket_type_and_username() -> None:
+    need("thunderbird")
+    first = rendered({
+        "a": {**account("alice", incoming={"username": "alice"}, outgoing={"username": "alice",
+                                                                            "security": "starttls"}),
+              "organization": "Example & <Co>"},
+        "b": account("bob", incoming={"username": "bob"}, outgoing={"username": "bob", "security": "tls"}),
+    })  # fmt: skip
+    pop = rendered({
+        "p": account("pat", domain="pop.example.net",
+                     incoming={"protocol": "pop3", "host": "pop3.pop.example.net", "security": "starttls",
+                               "leave_on_server": True, "leave_days": 7},
+                     outgoing={"security": "none", "port": 25, "auth": "none"}),
+    })  # fmt: skip
+    skipped = rendered({
+        "x": account("x", domain="cert.example", incoming={"auth": "client-cert", "host": "certs.cert.example",
+                                                           "tls": {"client_cert": "/c.pem", "client_key": "/k.pem"}}),
+        "y": account("y", domain="cert.example", incoming={"security": "starttls"}),
+    })  # fmt: skip
+    read = read_with_thunderbird([
+        (first.files[0].content, "carol@example.org"),
+        (pop.files[0].content, "pat@pop.example.net"),
+        (skipped.files[0].content, "y@cert.example"),
+    ])["autoconfig"]  # fmt: skip
+    company, home, certs = read
+    # as the docstring says: Thunderbird skips an incoming server with TLS-client-cert, and takes the next
+    assert [(s["hostname"], s["port"], s["socketType"]) for s in certs["filled"]["incoming"]] == [
+        ("imap.cert.example", 143, "alwaysSTARTTLS")
+    ]
+    assert company["displayName"] == "Example & <Co>"
+    assert company["domains"] == ["example.org"]
+    assert [(s["type"], s["hostname"], s["port"], s["socketType"], s["username"], s["auth"])
+            for s in company["raw"]["incoming"]] == [
+        ("imap", "imap.example.org", 993, "SSL", "%EMAILLOCALPART%", "passwordCleartext"),
+    ]  # fmt: skip
+    filled = [(s["hostname"], s["port"], s["socketType"], s["username"]) for s in company["filled"]["outgoing"]]
+    assert filled == [
+        ("smtp.example.org", 465, "SSL", "carol"),  # implicit TLS first
+        ("smtp.example.org", 587, "alwaysSTARTTLS", "%EMAILLOCALPART%"),  # TB fills in the first outgoing only
+    ]
+    assert company["filled"]["incoming"][0]["username"] == "carol"
+    [incoming] = home["filled"]["incoming"]
+    assert (incoming["type"], incoming["hostname"], incoming["port"], incoming["socketType"], incoming["username"]) == (
+        "pop3",
+        "pop3.pop.example.net",
+        110,
+        "alwaysSTARTTLS",
+        "pat@pop.example.net",
+    )
+    assert (incoming["leaveMessagesOnServer"], incoming["daysToLeaveMessagesOnServer"]) == (True, 7)
+    [outgoing] = home["filled"]["outgoing"]
+    assert (outgoing["hostname"], outgoing["port"], outgoing["socketType"], outgoing["auth"]) == (
+        "smtp.pop.example.net",
+        25,
+        "plain",
+        "none",
+    )
+
+
+@pytest.mark.parametrize("domain", ["..", "a/b", "a b", "", "ex<ample.org"])
+def test_a_domain_that_would_name_another_folder_is_refused(domain: str) -> None:
+    model = model_from({"a": account("a")})
+    hostile = Model((dataclasses.replace(model.accounts[0], address=f"a@{domain}"),))
+    with pytest.raises(RenderError) as caught:
+        render_model(autoconfig, hostile, {})
+    assert str(caught.value) == (
+        "target autoconfig: not rendered: account a: address: its domain is not a DNS name, and it names a folder"
+    )

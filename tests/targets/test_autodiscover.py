@@ -1,0 +1,221 @@
+# mypy: disable-error-code="untyped-decorator"
+# (pyproject skips following hypothesis, so its decorators look untyped)
+"""Target autodiscover: Thunderbird 153's own Autodiscover reader reads back each server's type, host,
+port and login name, and the SSL/Encryption pair is checked against its published meaning.
+
+The meaning, from [MS-OXDSCLI] (FORMATS2 A10): ``Encryption`` (None | SSL | TLS | Auto), when present,
+overrides ``SSL`` (on | off); ``SSL`` means implicit TLS and ``TLS`` means STARTTLS. Thunderbird itself
+cannot check that distinction (it guesses from the port), so :func:`outlook_mode` writes the published
+rule out independently of the target and every security mode is checked against it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from mailconf.document import load_document
+from mailconf.model import Model
+from mailconf.render import RenderError, render_model
+from mailconf.targets import Gap, Rendered, autodiscover
+from tests.conftest import need
+from tests.targets._tb_provider import read_with_thunderbird
+
+ROOT = "{http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006}"
+RESPONSE = "{http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a}"
+
+
+def model_from(accounts: dict[str, Any]) -> Model:
+    doc = load_document("provider.yaml", json.dumps({"version": 1, "accounts": accounts}).encode())
+    assert [i for i in doc.issues if i.rule in ("MC001", "MC002")] == []
+    return doc.model
+
+
+def rendered(accounts: dict[str, Any]) -> Rendered:
+    return render_model(autodiscover, model_from(accounts), {})
+
+
+def account(user: str = "alice", **servers: Any) -> dict[str, Any]:
+    return {
+        "address": f"{user}@example.org",
+        "display_name": "Alice",
+        "incoming": {"protocol": "imap", "host": "imap.example.org", **servers.get("incoming", {})},
+        "outgoing": {"host": "smtp.example.org", **servers.get("outgoing", {})},
+    }
+
+
+def protocols(content: bytes) -> list[dict[str, str | None]]:
+    """Each Protocol element of a response as {child tag without namespace: text}."""
+    root = ET.fromstring(content)
+    assert root.tag == f"{ROOT}Autodiscover"
+    found = []
+    for element in root.iter(f"{RESPONSE}Protocol"):
+        found.append({child.tag.removeprefix(RESPONSE): child.text for child in element})
+    return found
+
+
+def outlook_mode(protocol: dict[str, str | None]) -> str:
+    """What Outlook does, by [MS-OXDSCLI] 2.2.4.1.1.2.6.22: Encryption, if present, overrides SSL; SSL is
+    implicit TLS, TLS is STARTTLS, None is no encryption; without Encryption, SSL on/off decides (and says
+    nothing about STARTTLS)."""
+    encryption = protocol.get("Encryption")
+    if encryption is not None:
+        return {"SSL": "tls", "TLS": "starttls", "None": "none"}[encryption]
+    return "tls or starttls" if protocol["SSL"] == "on" else "none"
+
+
+# --- the document ---------------------------------------------------------------------------------------------
+
+
+def test_namespaces_and_structure_are_as_ms_oxdscli_says() -> None:
+    [file] = rendered({"alice": account()}).files
+    assert (file.name, file.mode) == ("autodiscover/alice@example.org.xml", 0o644)
+    root = ET.fromstring(file.content)
+    assert root.tag == f"{ROOT}Autodiscover"
+    assert [child.tag for child in root] == [f"{RESPONSE}Response"]
+    response = root[0]
+    assert [child.tag.removeprefix(RESPONSE) for child in response] == ["User", "Account"]
+    assert response.findtext(f"{RESPONSE}User/{RESPONSE}DisplayName") == "Alice"
+    account_element = response.find(f"{RESPONSE}Account")
+    assert account_element is not None
+    assert account_element.findtext(f"{RESPONSE}AccountType") == "email"
+    assert account_element.findtext(f"{RESPONSE}Action") == "settings"
+    assert protocols(file.content) == [
+        {"Type": "IMAP", "Server": "imap.example.org", "Port": "993", "DomainRequired": "off",
+         "LoginName": "alice@example.org", "SPA": "off", "SSL": "on", "Encryption": "SSL", "AuthRequired": "on"},
+        {"Type": "SMTP", "Server": "smtp.example.org", "Port": "465", "DomainRequired": "off",
+         "LoginName": "alice@example.org", "SPA": "off", "SSL": "on", "Encryption": "SSL", "AuthRequired": "on"},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls", "none"])
+@pytest.mark.parametrize("protocol", ["imap", "pop3"])
+def test_encryption_and_ssl_mean_what_the_account_declares(security: str, protocol: str) -> None:
+    """Outlook's reading of the pair (Encryption overrides SSL; TLS is STARTTLS) is the declared mode, and
+    SSL never contradicts Encryption (a client that reads only SSL gets encryption on or off right)."""
+    [file] = rendered({"a": account("a", incoming={"protocol": protocol, "security": security},
+                                     outgoing={"security": security})}).files  # fmt: skip
+    for read in protocols(file.content):
+        assert outlook_mode(read) == security
+        assert read["SSL"] == ("off" if security == "none" else "on")
+
+
+@pytest.mark.parametrize("port", [993, 465])
+def test_an_implicit_tls_port_is_never_sent_as_tls(port: int) -> None:
+    """stalwart #3248: Outlook fails when Encryption TLS (STARTTLS) is sent for 993 or 465."""
+    [file] = rendered({"a": account("a", incoming={"port": 993}, outgoing={"port": 465})}).files
+    assert [(p["Port"], p["Encryption"]) for p in protocols(file.content)] == [("993", "SSL"), ("465", "SSL")]
+
+
+@pytest.mark.parametrize(
+    ("auth", "spa", "required"),
+    [("password", "off", "on"), ("ntlm", "on", "on"), ("gssapi", "on", "on"), ("none", "off", "off")],
+)
+def test_spa_and_auth_required(auth: str, spa: str, required: str) -> None:
+    [file] = rendered({"a": account("a", outgoing={"auth": auth})}).files
+    assert [(p["SPA"], p["AuthRequired"]) for p in protocols(file.content)][1] == (spa, required)
+
+
+def test_oauth2_and_client_certificates_are_gaps() -> None:
+    result = rendered({
+        "a": account("a", incoming={"auth": "oauth2", "token_command": "t"},
+                     outgoing={"auth": "client-cert", "tls": {"client_cert": "/c.pem", "client_key": "/k.pem"}}),
+    })  # fmt: skip
+    assert [g for g in result.gaps if g.setting.endswith(".auth")] == [
+        Gap("a", "incoming.auth", "POX has no OAuth2 (SPA on or off only)"),
+        Gap("a", "outgoing.auth", "POX has no client certificate login"),
+    ]
+
+
+def test_an_address_is_one_file_name_even_with_a_slash() -> None:
+    result = rendered({"a": {**account("a"), "address": "../x/100%@example.org"}})
+    assert [f.name for f in result.files] == ["autodiscover/..%2Fx%2F100%25@example.org.xml"]
+
+
+def test_account_response_is_the_rendered_file() -> None:
+    model = model_from({"a": account("a"), "b": account("b", outgoing={"security": "starttls"})})
+    result = render_model(autodiscover, model, {})
+    assert [autodiscover.account_response(a) for a in model.accounts] == [f.content for f in result.files]
+
+
+# --- hostile values --------------------------------------------------------------------------------------------
+
+HOSTILE = ["<", ">", "&", '"', "'", "]]>", "&amp;", "<!--", "<![CDATA[", "😀", "𝄞", "é", "\u200b", " ", "a"]
+_TEXT = st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=8).map("".join)
+
+
+def hostile_model(name: str, host: str, user: str) -> Model:
+    """The values put into the model directly (the schema would refuse most of them in a host)."""
+    model = model_from({"a": account("a")})
+    a = model.accounts[0]
+    assert a.incoming is not None and a.outgoing is not None
+    return Model((dataclasses.replace(
+        a, display_name=name, incoming=dataclasses.replace(a.incoming, host=host, username=user),
+        outgoing=dataclasses.replace(a.outgoing, host=host, username=user),
+    ),))  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=_TEXT, host=_TEXT, user=_TEXT)
+@example(name="]]><x/>", host="a\"b'c<d>e&f]]>😀", user="</LoginName><SSL>off</SSL>")
+def test_hostile_values_read_back_exactly(name: str, host: str, user: str) -> None:
+    [file] = render_model(autodiscover, hostile_model(name, host, user), {}).files
+    root = ET.fromstring(file.content)
+    assert root.findtext(f"{RESPONSE}Response/{RESPONSE}User/{RESPONSE}DisplayName") == name
+    read = protocols(file.content)
+    assert [(p["Server"], p["LoginName"]) for p in read] == [(host, user), (host, user)]
+    elements = ["Type", "Server", "Port", "DomainRequired", "LoginName", "SPA", "SSL", "Encryption", "AuthRequired"]
+    assert [list(p) for p in read] == [elements, elements]  # nothing added
+
+
+@pytest.mark.parametrize("control", ["\n", "\r", "\t", "\x00", "\x1b", "\x7f", "\x85", "\ud800", "\ufffe"])
+@pytest.mark.parametrize("where", ["display_name", "incoming.host", "incoming.username"])
+def test_control_characters_are_refused_naming_account_and_setting(control: str, where: str) -> None:
+    value = f"x{control}y"
+    values = {"display_name": "Name", "incoming.host": "mail.example.org", "incoming.username": "a"} | {where: value}
+    model = hostile_model(values["display_name"], values["incoming.host"], values["incoming.username"])
+    with pytest.raises(RenderError) as caught:
+        render_model(autodiscover, model, {})
+    assert str(caught.value) == (
+        f"target autodiscover: not rendered: account a: {where}: a control character (line break, tab, NUL) "
+        "cannot be written in an XML file and read back as declared"
+    )
+
+
+# --- Thunderbird reads it back ---------------------------------------------------------------------------------
+
+
+def test_thunderbird_reads_back_types_hosts_ports_and_login_names() -> None:
+    need("thunderbird")
+    responses = [
+        rendered({"a": account("alice", incoming={"username": "alice", "security": "starttls"},
+                               outgoing={"username": "alice.smtp", "security": "starttls"})}).files[0].content,
+        rendered({"b": account("bob", incoming={"protocol": "pop3", "host": "pop.example.org"},
+                               outgoing={"security": "none", "port": 25, "auth": "ntlm"})}).files[0].content,
+        rendered({"c": account("carol", incoming={"port": 10993}, outgoing={"port": 10465})}).files[0].content,
+    ]  # fmt: skip
+    alice, bob, carol = read_with_thunderbird(autodiscovers=responses)["autodiscover"]
+
+    def fields(server: dict[str, Any]) -> tuple[Any, ...]:
+        return server["type"], server["hostname"], server["port"], server["username"], server["socketType"]
+
+    assert [fields(s) for s in alice["incoming"] + alice["outgoing"]] == [
+        ("imap", "imap.example.org", 143, "alice", "alwaysSTARTTLS"),
+        ("smtp", "smtp.example.org", 587, "alice.smtp", "alwaysSTARTTLS"),
+    ]
+    assert [fields(s) for s in bob["incoming"] + bob["outgoing"]] == [
+        ("pop3", "pop.example.org", 995, "bob@example.org", "SSL"),
+        ("smtp", "smtp.example.org", 25, "bob@example.org", "plain"),  # Encryption None: plain
+    ]
+    assert bob["outgoing"][0]["auth"] == "secure"  # SPA on
+    # a non-standard port: Thunderbird guesses implicit TLS, which is what the file says (Encryption SSL)
+    assert [fields(s) for s in carol["incoming"] + carol["outgoing"]] == [
+        ("imap", "imap.example.org", 10993, "carol@example.org", "SSL"),
+        ("smtp", "smtp.example.org", 10465, "carol@example.org", "SSL"),
+    ]

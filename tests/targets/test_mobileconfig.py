@@ -1,0 +1,336 @@
+# mypy: disable-error-code="untyped-decorator"
+# (pyproject skips following hypothesis, so its decorators look untyped)
+"""Target mobileconfig: every key, type and allowed value is Apple's, the profile survives libplist's
+XML -> binary -> XML round trip unchanged, and a re-render is byte-identical.
+
+No Apple program runs on Linux, so the profile is checked against the facts of Apple's published
+payload schema, written out below as test data (APPLE_MAIL_KEYS: from apple/device-management,
+mdm/profiles/com.apple.mail.managed.yaml; PROFILE_KEYS: the Configuration profile's own keys, from
+the same repository's TopLevel.yaml), and read back by two independent plist readers: Python's plistlib
+and libplist's ``plistutil``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import plistlib
+import re
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from mailconf.document import load_document
+from mailconf.model import Model
+from mailconf.render import RenderError, render_model
+from mailconf.targets import Gap, Rendered, mobileconfig
+from tests.conftest import EXAMPLES, need
+
+_AUTH = ("EmailAuthNone", "EmailAuthPassword", "EmailAuthCRAMMD5", "EmailAuthNTLM", "EmailAuthHTTPMD5")
+#: com.apple.mail.managed: key -> (type, allowed values or None, required). Apple's schema, as test data.
+APPLE_MAIL_KEYS: dict[str, tuple[type, tuple[Any, ...] | None, bool]] = {
+    "EmailAccountDescription": (str, None, False),
+    "EmailAccountName": (str, None, False),
+    "EmailAccountType": (str, ("EmailTypeIMAP", "EmailTypePOP"), True),
+    "EmailAddress": (str, None, False),
+    "IncomingMailServerAuthentication": (str, _AUTH, True),
+    "IncomingMailServerHostName": (str, None, True),
+    "IncomingMailServerPortNumber": (int, None, False),
+    "IncomingMailServerUseSSL": (bool, None, False),
+    "IncomingMailServerUsername": (str, None, False),
+    "IncomingPassword": (str, None, False),
+    "OutgoingPassword": (str, None, False),
+    "OutgoingPasswordSameAsIncomingPassword": (bool, None, False),
+    "OutgoingMailServerAuthentication": (str, _AUTH, True),
+    "OutgoingMailServerHostName": (str, None, True),
+    "OutgoingMailServerPortNumber": (int, None, False),
+    "OutgoingMailServerUseSSL": (bool, None, False),
+    "OutgoingMailServerUsername": (str, None, False),
+    "PreventMove": (bool, None, False),
+    "PreventAppSheet": (bool, None, False),
+    "SMIMEEnabled": (bool, None, False),
+    "IncomingMailServerIMAPPathPrefix": (str, None, False),
+    "allowMailDrop": (bool, None, False),
+    "disableMailRecentsSyncing": (bool, None, False),
+    "VPNUUID": (str, None, False),
+}
+#: Every payload's common keys (TopLevel.yaml / CommonPayloadKeys.yaml).
+PAYLOAD_KEYS: dict[str, tuple[type, tuple[Any, ...] | None, bool]] = {
+    "PayloadType": (str, None, True),
+    "PayloadVersion": (int, (1,), True),
+    "PayloadIdentifier": (str, None, True),
+    "PayloadUUID": (str, None, True),
+    "PayloadDisplayName": (str, None, False),
+    "PayloadDescription": (str, None, False),
+    "PayloadOrganization": (str, None, False),
+}
+PROFILE_KEYS = {**PAYLOAD_KEYS, "PayloadContent": (list, None, True), "PayloadRemovalDisallowed": (bool, None, False)}
+UUID = re.compile(r"^[0-9A-Za-z]{8}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{12}$")
+
+
+def schema_failures(keys: dict[str, Any], schema: dict[str, tuple[type, tuple[Any, ...] | None, bool]]) -> list[str]:
+    failures = [f"{k}: not in Apple's schema" for k in keys if k not in schema]
+    for key, (kind, allowed, required) in schema.items():
+        if key not in keys:
+            if required:
+                failures.append(f"{key}: required, missing")
+            continue
+        value = keys[key]
+        if type(value) is not kind:  # bool is an int in Python: compare exactly
+            failures.append(f"{key}: {type(value).__name__}, Apple says {kind.__name__}")
+        elif allowed is not None and value not in allowed:
+            failures.append(f"{key}: {value!r} is not one of {allowed}")
+    return failures
+
+
+def profile_failures(profile: dict[str, Any]) -> list[str]:
+    failures = schema_failures(profile, PROFILE_KEYS)
+    if profile.get("PayloadType") != "Configuration":
+        failures.append("PayloadType: not Configuration")
+    for payload in profile.get("PayloadContent", []):
+        failures += schema_failures(payload, {**APPLE_MAIL_KEYS, **PAYLOAD_KEYS})
+        if payload.get("PayloadType") != "com.apple.mail.managed":
+            failures.append("payload: not com.apple.mail.managed")
+        failures += [f"{k}: not a UUID" for k in ("PayloadUUID",) if not UUID.match(str(payload.get(k)))]
+    failures += [f"{k}: not a UUID" for k in ("PayloadUUID",) if not UUID.match(str(profile.get(k)))]
+    return failures
+
+
+def model_from(accounts: dict[str, Any]) -> Model:
+    doc = load_document("provider.yaml", json.dumps({"version": 1, "accounts": accounts}, ensure_ascii=False).encode())
+    assert [i for i in doc.issues if i.rule in ("MC001", "MC002")] == []
+    return doc.model
+
+
+def rendered(accounts: dict[str, Any], options: dict[str, str] | None = None) -> Rendered:
+    return render_model(mobileconfig, model_from(accounts), options or {})
+
+
+def account(user: str = "alice", **servers: Any) -> dict[str, Any]:
+    return {
+        "address": f"{user}@example.org",
+        "display_name": "Alice Liddell",
+        "incoming": {"protocol": "imap", "host": "imap.example.org", **servers.get("incoming", {})},
+        "outgoing": {"host": "smtp.example.org", **servers.get("outgoing", {})},
+    }
+
+
+def mail_payload(content: bytes) -> dict[str, Any]:
+    profile = plistlib.loads(content)
+    [payload] = profile["PayloadContent"]
+    assert isinstance(payload, dict)
+    return payload
+
+
+# --- Apple's schema --------------------------------------------------------------------------------------------
+
+
+def test_the_schema_check_bites() -> None:
+    good = plistlib.loads(rendered({"a": account("a")}).files[0].content)
+    assert profile_failures(good) == []
+    bad = json.loads(json.dumps(good))
+    payload = bad["PayloadContent"][0]
+    payload["IncomingMailServerUseSSL"] = "true"
+    payload["EmailAccountType"] = "EmailTypeJMAP"
+    payload["IncomingMailServerSSL"] = True
+    del payload["OutgoingMailServerHostName"]
+    assert profile_failures(bad) == [
+        "IncomingMailServerSSL: not in Apple's schema",
+        "EmailAccountType: 'EmailTypeJMAP' is not one of ('EmailTypeIMAP', 'EmailTypePOP')",
+        "IncomingMailServerUseSSL: str, Apple says bool",
+        "OutgoingMailServerHostName: required, missing",
+    ]
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls", "none"])
+@pytest.mark.parametrize("protocol", ["imap", "pop3"])
+@pytest.mark.parametrize("auth", ["password", "ntlm", "none", "oauth2", "gssapi", "client-cert"])
+def test_every_combination_keeps_apples_schema(security: str, protocol: str, auth: str) -> None:
+    extras: dict[str, Any] = {
+        "oauth2": {"token_command": "t"},
+        "client-cert": {"tls": {"client_cert": "/c.pem", "client_key": "/k.pem"}},
+    }
+    extra = extras.get(auth, {})
+    server = {"security": security, "auth": auth, **extra}
+    [file] = rendered({"a": account("a", incoming={"protocol": protocol, **server}, outgoing=server)}).files
+    assert profile_failures(plistlib.loads(file.content)) == []
+
+
+def test_every_example_keeps_apples_schema() -> None:
+    count = 0
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        doc = load_document(str(path))
+        usable = [a for a in doc.model.accounts if all(s.security.value != "starttls-optional" for s in a.servers)]
+        for file in render_model(mobileconfig, Model(tuple(usable)), {}).files:
+            assert profile_failures(plistlib.loads(file.content)) == [], file.name
+            count += 1
+    assert count >= 3
+
+
+def test_what_the_payload_says() -> None:
+    result = rendered({"work": account("alice", incoming={"username": "alice", "port": 10993},
+                                       outgoing={"username": "alice", "security": "starttls"})})  # fmt: skip
+    [file] = result.files
+    assert (file.name, file.mode) == ("mobileconfig/work.mobileconfig", 0o644)
+    payload = mail_payload(file.content)
+    assert {k: v for k, v in payload.items() if not k.startswith("Payload")} == {
+        "EmailAccountType": "EmailTypeIMAP",
+        "EmailAccountDescription": "work",
+        "EmailAccountName": "Alice Liddell",
+        "EmailAddress": "alice@example.org",
+        "IncomingMailServerHostName": "imap.example.org",
+        "IncomingMailServerPortNumber": 10993,
+        "IncomingMailServerUseSSL": True,
+        "IncomingMailServerAuthentication": "EmailAuthPassword",
+        "IncomingMailServerUsername": "alice",
+        "OutgoingMailServerHostName": "smtp.example.org",
+        "OutgoingMailServerPortNumber": 587,
+        "OutgoingMailServerUseSSL": True,  # STARTTLS: written true, with a gap
+        "OutgoingMailServerAuthentication": "EmailAuthPassword",
+        "OutgoingMailServerUsername": "alice",
+        "OutgoingPasswordSameAsIncomingPassword": True,
+    }
+    assert [g for g in result.gaps if g.setting == "outgoing.security"] == [
+        Gap("work", "outgoing.security", mobileconfig.INSTEAD["security: starttls"])
+    ]
+
+
+def test_never_a_password() -> None:
+    for auth in ("password", "ntlm"):
+        content = rendered({"a": account("a", incoming={"auth": auth})}).files[0].content
+        assert b"Password</key>" not in content.replace(b"OutgoingPasswordSameAsIncomingPassword</key>", b"")
+        assert not {"IncomingPassword", "OutgoingPassword"} & set(mail_payload(content))
+
+
+def test_plain_is_use_ssl_false_and_pop3_is_email_type_pop() -> None:
+    plain = account(
+        "a", incoming={"protocol": "pop3", "security": "none"}, outgoing={"security": "none", "auth": "none"}
+    )
+    payload = mail_payload(rendered({"a": plain}).files[0].content)
+    assert (payload["EmailAccountType"], payload["IncomingMailServerUseSSL"], payload["OutgoingMailServerUseSSL"]) == (
+        "EmailTypePOP",
+        False,
+        False,
+    )
+    assert payload["OutgoingMailServerAuthentication"] == "EmailAuthNone"
+    assert payload["OutgoingPasswordSameAsIncomingPassword"] is False
+
+
+def test_an_account_without_both_servers_gets_no_profile_and_a_gap() -> None:
+    only_out = account("a")
+    del only_out["incoming"]
+    result = rendered({"a": only_out, "b": account("b")})
+    assert [f.name for f in result.files] == ["mobileconfig/b.mobileconfig"]
+    assert [g for g in result.gaps if g.account == "a"] == [Gap("a", "incoming", mobileconfig.BOTH_SERVERS)]
+
+
+# --- stable identity -------------------------------------------------------------------------------------------
+
+
+def test_a_re_render_is_byte_identical_and_the_uuids_are_derived_as_documented() -> None:
+    accounts = {"a": account("a"), "b": account("b")}
+    first, second = rendered(accounts), rendered(accounts)
+    assert [f.content for f in first.files] == [f.content for f in second.files]
+    profile = plistlib.loads(first.files[0].content)
+    namespace = uuid.uuid5(uuid.NAMESPACE_DNS, "mobileconfig.mailconf.invalid")
+    expected = uuid.uuid5(namespace, "\0a\0a@example.org")
+    assert profile["PayloadUUID"] == str(expected).upper()
+    assert profile["PayloadIdentifier"] == f"org.example.mailconf.{str(expected).upper()}"
+    payload = profile["PayloadContent"][0]
+    assert payload["PayloadUUID"] == str(uuid.uuid5(namespace, "\0a\0a@example.org\0com.apple.mail.managed")).upper()
+    assert payload["PayloadIdentifier"] == profile["PayloadIdentifier"] + ".mail"
+    uuids = {plistlib.loads(f.content)["PayloadUUID"] for f in first.files}
+    assert len(uuids) == 2  # one identity per account
+    sourced = rendered(accounts, {"source": "/srv/accounts.yaml"})
+    assert (
+        plistlib.loads(sourced.files[0].content)["PayloadUUID"]
+        == str(uuid.uuid5(namespace, "/srv/accounts.yaml\0a\0a@example.org")).upper()
+    )
+
+
+def test_account_profile_is_the_rendered_file() -> None:
+    model = model_from({"a": account("a")})
+    [file] = render_model(mobileconfig, model, {"source": "s"}).files
+    assert mobileconfig.account_profile(model.accounts[0], "s") == file.content
+
+
+# --- libplist reads it back ------------------------------------------------------------------------------------
+
+
+def plistutil_round_trip(content: bytes, directory: Path) -> bytes:
+    """XML -> binary -> XML through libplist's plistutil."""
+    need("plistutil")
+    source, binary, back = directory / "p.xml", directory / "p.bin", directory / "back.xml"
+    source.write_bytes(content)
+    subprocess.run(["plistutil", "-i", str(source), "-o", str(binary), "-f", "bin"], check=True)
+    assert binary.read_bytes().startswith(b"bplist00")
+    subprocess.run(["plistutil", "-i", str(binary), "-o", str(back), "-f", "xml"], check=True)
+    return back.read_bytes()
+
+
+def test_plistutil_round_trip_reads_back_equal(tmp_path: Path) -> None:
+    content = rendered({"a": account("a", incoming={"protocol": "pop3", "security": "starttls"})}).files[0].content
+    back = plistutil_round_trip(content, tmp_path)
+    assert plistlib.loads(back) == plistlib.loads(content)
+    assert plistlib.loads(plistlib.dumps(plistlib.loads(back))) == plistlib.loads(content)
+
+
+HOSTILE = ["<", ">", "&", '"', "'", "]]>", "&amp;", "<!--", "<![CDATA[", "😀", "𝄞", "é", "\u200b", " ", "a"]
+_TEXT = st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=8).map("".join)
+
+
+def hostile_model(name: str, host: str, user: str) -> Model:
+    """The values put into the model directly (the schema would refuse most of them in a host)."""
+    model = model_from({"a": account("a")})
+    a = model.accounts[0]
+    assert a.incoming is not None and a.outgoing is not None
+    return Model((dataclasses.replace(
+        a, display_name=name, incoming=dataclasses.replace(a.incoming, host=host, username=user),
+        outgoing=dataclasses.replace(a.outgoing, host=host, username=user),
+    ),))  # fmt: skip
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(name=_TEXT, host=_TEXT, user=_TEXT)
+@example(name="]]><x/>", host="a\"b'c<d>e&f]]>😀", user="</string><key>IncomingPassword</key><string>x")
+def test_hostile_values_read_back_exactly_through_both_readers(name: str, host: str, user: str, tmp_path: Path) -> None:
+    [file] = render_model(mobileconfig, hostile_model(name, host, user), {}).files
+    payload = mail_payload(file.content)
+    assert (
+        payload["EmailAccountName"],
+        payload["IncomingMailServerHostName"],
+        payload["OutgoingMailServerUsername"],
+    ) == (name, host, user)
+    assert set(payload) == set(mail_payload(rendered({"a": account("a")}).files[0].content))  # nothing added
+    assert plistlib.loads(plistutil_round_trip(file.content, tmp_path)) == plistlib.loads(file.content)
+
+
+@pytest.mark.parametrize("control", ["\n", "\r", "\t", "\x00", "\x1b", "\x7f", "\x85", "\ud800", "\ufffe"])
+@pytest.mark.parametrize("where", ["display_name", "incoming.host", "incoming.username"])
+def test_control_characters_are_refused_naming_account_and_setting(control: str, where: str) -> None:
+    value = f"x{control}y"
+    values = {"display_name": "Name", "incoming.host": "mail.example.org", "incoming.username": "a"} | {where: value}
+    model = hostile_model(values["display_name"], values["incoming.host"], values["incoming.username"])
+    with pytest.raises(RenderError) as caught:
+        render_model(mobileconfig, model, {})
+    assert str(caught.value) == (
+        f"target mobileconfig: not rendered: account a: {where}: a control character (line break, tab, NUL) "
+        "cannot be written in an XML file and read back as declared"
+    )
+
+
+@pytest.mark.parametrize("local", ["o'neil&co", "a/b!#$%*+=?^{|}~", "é😀", "x&gt"])
+def test_an_address_with_metacharacters_reads_back_through_both_readers(local: str, tmp_path: Path) -> None:
+    address = f"{local}@example.org"
+    model = model_from({"a": {**account("a"), "address": address}})  # the schema admits these local parts
+    [file] = render_model(mobileconfig, model, {}).files
+    profile = plistlib.loads(file.content)
+    assert profile["PayloadContent"][0]["EmailAddress"] == address
+    assert profile["PayloadDisplayName"] == f"Mail account {address}"
+    assert plistlib.loads(plistutil_round_trip(file.content, tmp_path)) == profile
