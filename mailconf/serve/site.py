@@ -30,12 +30,27 @@ class Publishers(NamedTuple):
     autoconfig: Callable[[Sequence[Account], str], tuple[bytes, tuple[Gap, ...]]]
     autodiscover: Callable[[Account], bytes]
     mobileconfig: Callable[[Account, str], bytes]
+    #: (target name, gap) for what the per-account forms cannot express (autoconfig returns its own)
+    gaps: Callable[[Account], list[tuple[str, Gap]]]
 
 
 def real_publishers() -> Publishers:
     from ..targets import autoconfig, autodiscover, mobileconfig
 
-    return Publishers(autoconfig.domain_document, autodiscover.account_response, mobileconfig.account_profile)
+    return Publishers(autoconfig.domain_document, autodiscover.account_response, mobileconfig.account_profile, _gaps)
+
+
+def _gaps(account: Account) -> list[tuple[str, Gap]]:
+    """The Autodiscover and Apple profile gaps of one account: the targets' capability tables decide them."""
+    from ..targets import Gaps, autodiscover, mobileconfig
+
+    found: list[tuple[str, Gap]] = []
+    for module in (autodiscover, mobileconfig):
+        gaps = Gaps()
+        for server in account.servers:
+            gaps.unsupported(account, server, module.GAP_RULES)
+        found.extend((module.NAME, gap) for gap in gaps.found)
+    return found
 
 
 class Response(NamedTuple):
@@ -142,6 +157,7 @@ def build_site(path: str, publishers: Publishers | None = None) -> Loaded:
                 if key in autodiscover:  # the same address twice: the first account in the file answers
                     continue
                 autodiscover[key] = _response(chosen.autodiscover(account), XML, PERSONAL_CACHE)
+                gaps.extend(chosen.gaps(account))
                 try:
                     profile = chosen.mobileconfig(account, source_name)
                 except UnsafeValue:

@@ -27,4 +27,8 @@ def _mobileconfig(account: Account, source: str) -> bytes:
     return f"<profile account='{account.name}' source='{source}'/>".encode()
 
 
-FAKE = Publishers(_autoconfig, _autodiscover, _mobileconfig)
+def _gaps(account: Account) -> list[tuple[str, Gap]]:
+    return []
+
+
+FAKE = Publishers(_autoconfig, _autodiscover, _mobileconfig, _gaps)

@@ -234,6 +234,11 @@ def test_reload_on_file_change_and_refusal_of_a_bad_file(server: Server, account
 
 def test_reload_on_sighup(accounts: Path) -> None:
     with serving(accounts, "--poll-interval", "0") as server:  # no polling: only SIGHUP reloads
+        # what the forms cannot say is logged at load as warnings, one line per target and setting
+        assert (
+            "mailconf: warning: autodiscover: account carol: incoming.auth cannot be expressed; "
+            "POX has no OAuth2 (SPA on or off only)"
+        ) in server.lines
         accounts.write_text(accounts.read_text().replace("carol", "erin"))
         assert curl(f"{server.url}/mobileconfig?emailaddress=erin%40other.test").status == 404
         start = len(server.lines)
