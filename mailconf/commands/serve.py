@@ -89,7 +89,12 @@ def serve(app: App, request: ServeRequest, host: str, port: int) -> int:
         raise UsageError(f"--bind {request.bind}: cannot listen ({exc.strerror or type(exc).__name__})") from None
 
     def reload() -> None:
-        _report(app, app.reload())
+        try:
+            _report(app, app.reload())
+        except Exception as exc:  # noqa: BLE001 - the reload thread must live on to see the next change
+            from ..errors import InternalError
+
+            console.say(str(InternalError.wrap(app.path, "reloading", exc)))
 
     watcher = Watcher(app.path, request.poll_interval, app.site.source, reload)
     stopped: list[int] = []
