@@ -305,6 +305,37 @@ def discover(address: str, output: str | None, name: str | None, timeout: float,
                                  no_probe, dns_server, ca_file, force)))  # fmt: skip
 
 
+@cli.command()
+@click.argument("file", metavar="FILE")
+@click.option(
+    "--bind",
+    default="127.0.0.1:8080",
+    show_default=True,
+    metavar="HOST:PORT",
+    help="Address to listen on ([::1]:PORT for IPv6; port 0: any free port, printed).",
+)
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(0, 3600),
+    default=2.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How often to look for a change of FILE (0: reload on SIGHUP only).",
+)
+@click.option(
+    "--threads", type=click.IntRange(1, 256), default=8, show_default=True, help="Worker threads answering requests."
+)
+def serve(file: str, bind: str, poll_interval: float, threads: int) -> None:
+    """Publish autoconfig, Autodiscover and Apple profiles of FILE over HTTP (put TLS in front: docs/serve.md).
+
+    Reloads on SIGHUP or when FILE changes; a new file with errors is refused and the old one
+    keeps being served. Access log (Combined Log Format) on standard error.
+    """
+    from .commands.serve import ServeRequest, run
+
+    sys.exit(run(ServeRequest(file, bind, poll_interval, threads)))  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> Any:  # noqa: PLR0911
     """The one place that turns outcomes into exit codes."""
     from .commands.console import say

@@ -1,0 +1,166 @@
+"""``mailconf serve``: publish the account file over HTTP for mail clients that set themselves up."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from typing import TYPE_CHECKING, NamedTuple
+
+from ..errors import ExitCode, FindingsError, UsageError
+from . import console
+
+if TYPE_CHECKING:
+    from ..serve import App, Loaded, Refused
+
+DEFAULT_BIND = "127.0.0.1:8080"
+#: warnings printed at each load; the rest are counted
+MAX_WARNINGS = 20
+
+
+class ServeRequest(NamedTuple):
+    file: str
+    bind: str = DEFAULT_BIND
+    #: seconds between two looks at the file's signature; 0: reload on SIGHUP only
+    poll_interval: float = 2.0
+    threads: int = 8
+
+
+def parse_bind(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` or ``[IPv6]:PORT`` -> (host, port); port 0 lets the system choose."""
+    host, colon, port = text.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not colon or not host or not port.isdigit() or int(port) > 65535:
+        raise UsageError(f"--bind {text!r}: give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080")
+    return host, int(port)
+
+
+def run(request: ServeRequest) -> int:
+    import importlib.util
+
+    for module in ("waitress", "defusedxml"):
+        if importlib.util.find_spec(module) is None:
+            raise UsageError(f"mailconf serve needs {module}: pip install 'mailconf[serve]'")
+    from ..render import InvalidFile, NeverRendered
+    from ..serve import App
+    from ..serve.site import build_site
+
+    host, port = parse_bind(request.bind)
+    try:
+        loaded = build_site(request.file)
+    except InvalidFile as exc:
+        for finding in exc.findings:
+            console.finding(str(finding))
+        raise FindingsError(
+            f"{request.file}: not served: fix the errors above first (`mailconf lint {request.file}`)"
+        ) from None
+    except NeverRendered as exc:
+        for reason in exc.reasons:
+            console.level("error", reason)
+        raise FindingsError(f"{request.file}: not served") from None
+    _warn(loaded)
+    return serve(App(request.file, loaded, isolate=True), request, host, port)
+
+
+def serve(app: App, request: ServeRequest, host: str, port: int) -> int:
+    import logging
+
+    from waitress.server import create_server
+
+    from ..serve.accesslog import AccessLog
+    from ..serve.app import MAX_BODY
+    from ..serve.watch import Watcher
+
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" under load is not news
+    wsgi = AccessLog(app, _log_line)
+    try:
+        server = create_server(
+            wsgi,
+            host=host,
+            port=port,
+            threads=request.threads,
+            ident="mailconf",  # the Server header: no version to fingerprint
+            max_request_body_size=MAX_BODY,  # waitress answers 413 itself past it, before the app reads
+            max_request_header_size=64 * 1024,
+            clear_untrusted_proxy_headers=True,
+        )
+    except OSError as exc:
+        raise UsageError(f"--bind {request.bind}: cannot listen ({exc.strerror or type(exc).__name__})") from None
+
+    def reload() -> None:
+        try:
+            _report(app, app.reload())
+        except Exception as exc:  # noqa: BLE001 - the reload thread must live on to see the next change
+            from ..errors import InternalError
+
+            console.say(str(InternalError.wrap(app.path, "reloading", exc)))
+
+    watcher = Watcher(app.path, request.poll_interval, app.site.source, reload)
+    stopped: list[int] = []
+
+    def on_hup(_signum: int, _frame: object) -> None:
+        watcher.wake()
+
+    def on_stop(signum: int, _frame: object) -> None:
+        stopped.append(signum)
+        raise SystemExit(0)  # waitress's loop ends on it and shuts its workers down
+
+    signal.signal(signal.SIGHUP, on_hup)
+    signal.signal(signal.SIGTERM, on_stop)
+    watcher.start()
+    effective = server.effective_host, server.effective_port
+    shown = f"[{effective[0]}]" if ":" in str(effective[0]) else effective[0]
+    console.say(
+        f"serve: {app.path}: {app.site.accounts} accounts, {len(app.site.autoconfig)} domains; "
+        f"listening on http://{shown}:{effective[1]}/ (reload: SIGHUP"
+        + (f", or a change seen every {request.poll_interval:g} s)" if request.poll_interval else ")")
+    )
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+        server.close()
+    console.say("serve: stopped")
+    return int(ExitCode.OK)
+
+
+def _report(app: App, outcome: Loaded | Refused) -> None:
+    from ..serve import Refused
+
+    if isinstance(outcome, Refused):
+        for finding in outcome.findings:
+            console.finding(str(finding))
+        for detail in outcome.details:
+            console.level("error", detail)
+        loaded = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(app.site.loaded_at))
+        console.say(
+            f"serve: {app.path}: new file refused ({outcome.reason}); still serving the file loaded at {loaded}"
+        )
+        return
+    _warn(outcome)
+    console.say(
+        f"serve: {app.path}: reloaded: {outcome.site.accounts} accounts, {len(outcome.site.autoconfig)} domains"
+    )
+
+
+def _warn(loaded: Loaded) -> None:
+    """What the published forms cannot express: warnings, grouped like render's (one line per gap shared)."""
+    from .render import gap_lines
+
+    lines = [f"{scope}: {line}" for scope, line in gap_lines(loaded.gaps)] + list(loaded.notes)
+    for line in lines[:MAX_WARNINGS]:
+        console.level("warning", line)
+    if len(lines) > MAX_WARNINGS:  # a reload must not bury the access log under a thousand lines
+        more = len(lines) - MAX_WARNINGS
+        console.level(
+            "warning", f"and {more} more (`mailconf render -t autoconfig -t autodiscover -o DIR FILE` lists them)"
+        )
+
+
+def _log_line(line: str) -> None:
+    """An access log line, already escaped by its format (not a ``mailconf:`` message)."""
+    sys.stderr.write(line)
+    sys.stderr.flush()

@@ -1,0 +1,312 @@
+"""The WSGI application: routes, status codes, and the one reference a reload replaces.
+
+Status codes (docs/serve.md):
+
+- 200 an answer; 304 when ``If-None-Match`` names its ETag;
+- 400 a malformed request: a Host that is not a host name, a bad ``emailaddress``, a body
+  that is not well-formed XML or not an Outlook Autodiscover request, a DTD or entity
+  (billion laughs, external entities), a Content-Length that is not a number or that
+  the body falls short of;
+- 404 an unknown path, domain or address; 405 a method a path does not take (``Allow`` says
+  which); 411 an Autodiscover POST without Content-Length; 413 a body over
+  :data:`MAX_BODY` bytes (read no further).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ..errors import MailconfError
+from .parse import BadRequest, autodiscover_address, domain_from_host, email_domain, email_parameter
+from .site import Headers, Loaded, Publishers, Response, Site, address_key, build_site
+
+if TYPE_CHECKING:
+    from ..model import Finding
+
+StartResponse = Callable[[str, Headers], Any]
+Environ = dict[str, Any]
+
+#: An Autodiscover request is a few hundred bytes; nothing bigger is read.
+MAX_BODY = 64 * 1024
+
+AUTOCONFIG_PATHS = frozenset(("/mail/config-v1.1.xml", "/.well-known/autoconfig/mail/config-v1.1.xml"))
+AUTODISCOVER_PATH = "/autodiscover/autodiscover.xml"  # any case: Outlook and others vary it
+MOBILECONFIG_PATH = "/mobileconfig"
+HEALTH_PATH = "/healthz"
+_READ = ("GET", "HEAD")
+
+_REASONS = {
+    200: "200 OK",
+    304: "304 Not Modified",
+    400: "400 Bad Request",
+    404: "404 Not Found",
+    405: "405 Method Not Allowed",
+    411: "411 Length Required",
+    413: "413 Content Too Large",
+}
+
+
+class Refused(NamedTuple):
+    """A new file that was not served; the old one still is."""
+
+    reason: str
+    #: its syntax and schema errors (empty when the reason says it all: unreadable, never rendered...)
+    findings: tuple[Finding, ...] = ()
+    #: further lines (the settings that are never rendered)
+    details: tuple[str, ...] = ()
+
+
+class App:
+    """The WSGI callable. ``site`` is the only state, and a reload replaces it whole."""
+
+    def __init__(
+        self, path: str, loaded: Loaded, publishers: Publishers | None = None, *, isolate: bool = False
+    ) -> None:
+        self.path = path
+        #: build reloads in a child process (see :func:`build_in_child`)
+        self.isolate = isolate
+        self.site = loaded.site
+        self.publishers = publishers
+        #: when the last refused reload happened (shown by /healthz), or None
+        self.refused_at: float | None = None
+
+    def reload(self) -> Loaded | Refused:
+        """Build a new site from the file; swap it in only when the file loads without errors."""
+        outcome = (
+            build_in_child(self.path, self.publishers) if self.isolate else build_outcome(self.path, self.publishers)
+        )
+        if isinstance(outcome, Refused):
+            self.refused_at = time.time()
+            return outcome
+        self.site = outcome.site  # one reference: a request sees the old site or the new one, whole
+        self.refused_at = None
+        return outcome
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:  # noqa: PLR0911 - a return per route
+        path = environ.get("PATH_INFO") or "/"
+        method = environ["REQUEST_METHOD"]
+        site = self.site  # read once: a reload mid-request does not mix two files
+        try:
+            if path in AUTOCONFIG_PATHS:
+                return self._read(method, environ, start_response, self._autoconfig(site, environ, path))
+            if path.lower() == AUTODISCOVER_PATH:
+                if method != "POST":
+                    return _error(start_response, 405, "use POST", [("Allow", "POST")])
+                return _send(start_response, "POST", self._autodiscover(site, environ))
+            if path == MOBILECONFIG_PATH:
+                return self._read(method, environ, start_response, self._mobileconfig(site, environ))
+            if path == HEALTH_PATH:
+                return self._read(method, environ, start_response, self._health(site))
+        except BadRequest as exc:
+            return _error(start_response, 400, str(exc))
+        except _Status as exc:
+            return _error(start_response, exc.code, exc.message)
+        return _error(start_response, 404, "no such path")
+
+    def _read(
+        self, method: str, environ: Environ, start_response: StartResponse, answer: Callable[[], Response]
+    ) -> Iterable[bytes]:
+        if method not in _READ:
+            return _error(start_response, 405, "use GET", [("Allow", "GET, HEAD")])
+        response = answer()
+        match = environ.get("HTTP_IF_NONE_MATCH")
+        if match and response.etag and (match.strip() == "*" or response.etag in match):
+            start_response(_REASONS[304], [h for h in response.headers if h[0] in ("ETag", "Cache-Control")])
+            return []
+        return _send(start_response, method, response)
+
+    @staticmethod
+    def _autoconfig(site: Site, environ: Environ, path: str) -> Callable[[], Response]:
+        def answer() -> Response:
+            address = email_parameter(environ.get("QUERY_STRING", ""))
+            if address is not None:  # the address names the domain better than the host it was sent to
+                domain = email_domain(address)
+                found = site.autoconfig.get(domain)
+            else:
+                domain = domain_from_host(environ.get("HTTP_HOST"))
+                found = site.autoconfig.get(domain)
+                if found is None and path == "/mail/config-v1.1.xml" and domain.startswith("autoconfig."):
+                    found = site.autoconfig.get(domain[len("autoconfig.") :])  # https://autoconfig.<domain>/mail/...
+            if found is None:
+                raise _Status(404, "no accounts for this domain")
+            return found
+
+        return answer
+
+    @staticmethod
+    def _mobileconfig(site: Site, environ: Environ) -> Callable[[], Response]:
+        def answer() -> Response:
+            address = email_parameter(environ.get("QUERY_STRING", ""))
+            if address is None:
+                raise BadRequest("add ?emailaddress=local@domain")
+            email_domain(address)
+            found = site.mobileconfig.get(address_key(address.strip()))
+            if found is None:
+                raise _Status(404, "no account with this address")
+            return found
+
+        return answer
+
+    def _health(self, site: Site) -> Callable[[], Response]:
+        def answer() -> Response:
+            line = f"ok {site.accounts} accounts, loaded {_utc(site.loaded_at)}"
+            if self.refused_at is not None:
+                line += f"; a newer file was refused at {_utc(self.refused_at)}"
+            body = (line + "\n").encode()
+            headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
+                       ("Cache-Control", "no-store")]  # fmt: skip
+            return Response(body, "", headers)
+
+        return answer
+
+    @staticmethod
+    def _autodiscover(site: Site, environ: Environ) -> Response:
+        address = autodiscover_address(_body(environ))
+        found = site.autodiscover.get(address_key(address))
+        if found is None:
+            raise _Status(404, "no account with this address")
+        return found
+
+
+class _Status(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _body(environ: Environ) -> bytes:
+    """The request body: exactly CONTENT_LENGTH bytes, never more, never past MAX_BODY."""
+    length = environ.get("CONTENT_LENGTH")
+    if not length:
+        raise _Status(411, "send the body with a Content-Length")
+    if not length.isdigit():
+        raise BadRequest("Content-Length is not a number")
+    size = int(length)
+    if size > MAX_BODY:
+        raise _Status(413, f"the body is larger than {MAX_BODY} bytes")
+    stream = environ["wsgi.input"]
+    chunks: list[bytes] = []
+    left = size
+    while left > 0:
+        chunk = stream.read(left)
+        if not chunk:
+            raise BadRequest("the body is shorter than its Content-Length")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _send(start_response: StartResponse, method: str, response: Response) -> Iterable[bytes]:
+    start_response(_REASONS[200], response.headers)
+    return [] if method == "HEAD" else [response.body]
+
+
+def _error(start_response: StartResponse, code: int, message: str, extra: Headers | None = None) -> Iterable[bytes]:
+    body = f"{_REASONS[code]}: {message}\n".encode()
+    headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
+               ("Cache-Control", "no-store"), *(extra or ())]  # fmt: skip
+    start_response(_REASONS[code], headers)
+    return [body]
+
+
+def _utc(when: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
+
+
+def build_outcome(path: str, publishers: Publishers | None = None) -> Loaded | Refused:
+    """The new site, or why the file is refused (its errors, a setting never served, unreadable)."""
+    from ..render import InvalidFile, NeverRendered
+
+    try:
+        return build_site(path, publishers)
+    except InvalidFile as exc:
+        count = len(exc.findings)
+        return Refused(f"{count} error{'s' if count != 1 else ''}", exc.findings)
+    except NeverRendered as exc:
+        return Refused("a setting that is never served", details=exc.reasons)
+    except MailconfError as exc:
+        return Refused(str(exc))
+
+
+def build_in_child(path: str, publishers: Publishers | None = None) -> Loaded | Refused:
+    """:func:`build_outcome` in a fresh child process; the site comes back in small pickled pieces.
+
+    Loading and linting 10,000 accounts and building 20,000 responses is seconds of pure
+    Python. In a thread of the server it would hold the GIL against the threads answering
+    requests (measured with wrk: p99 from 185 ms to 700 ms during a reload); in a child it
+    only shares the CPU. The result is 40 MB: one ``pickle.loads`` of it held the GIL for
+    1.1 s, so it comes as pieces of :data:`PIECE` entries (at most 2 ms each, 60 ms in all
+    with the collector paused), and the request threads run in between. ``spawn``, not ``fork``: the
+    server has threads, and a forked child would inherit their locks.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from ..document import gc_paused
+    from ..errors import InternalError
+
+    try:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            pieces = pool.submit(_build_pieces, path, publishers).result()
+        if isinstance(pieces, Refused):
+            return pieces
+        with gc_paused():  # 300,000 new objects, no cycles: no collector passes over them while requests wait
+            return _assemble(pieces)
+    except Exception as exc:  # noqa: BLE001 - a crashed or killed loader refuses the file; the server goes on
+        return Refused(str(InternalError.wrap(path, "reloading", exc)))
+
+
+#: Entries per piece sent back by the reload process (a piece unpickles in a few milliseconds).
+PIECE = 200
+_MAPS = ("autoconfig", "autodiscover", "mobileconfig")
+
+
+def _build_pieces(path: str, publishers: Publishers | None) -> list[bytes] | Refused:
+    """In the child: build, then cut the site into pickled pieces (a Refused goes back whole: it is small)."""
+    import pickle
+
+    outcome = build_outcome(path, publishers)
+    if isinstance(outcome, Refused):
+        return outcome
+    site = outcome.site
+    pieces = []
+    for kind in _MAPS:
+        items = list(getattr(site, kind).items())
+        pieces += [
+            pickle.dumps((kind, items[i : i + PIECE]), pickle.HIGHEST_PROTOCOL) for i in range(0, len(items), PIECE)
+        ]
+    gaps = outcome.gaps
+    pieces += [pickle.dumps(("gaps", gaps[i : i + PIECE]), pickle.HIGHEST_PROTOCOL) for i in range(0, len(gaps), PIECE)]
+    pieces.append(pickle.dumps(("site", (site.accounts, site.loaded_at, site.source, outcome.notes))))
+    return pieces
+
+
+def _assemble(pieces: list[bytes]) -> Loaded:
+    import pickle
+
+    maps: dict[str, dict[str, Response]] = {kind: {} for kind in _MAPS}
+    gaps: list[Any] = []
+    last: Any = None
+    for piece in pieces:  # pieces written by our own child process (see _build_pieces)
+        kind, value = pickle.loads(piece)
+        if kind == "gaps":
+            gaps.extend(value)
+        elif kind == "site":
+            last = value
+        else:
+            maps[kind].update(value)
+    accounts, loaded_at, source, notes = last
+    site = Site(maps["autoconfig"], maps["autodiscover"], maps["mobileconfig"], accounts, loaded_at, source)
+    return Loaded(site, tuple(gaps), notes)
+
+
+def create_app(path: str, publishers: Publishers | None = None) -> App:
+    """The WSGI application serving ``path`` (for any WSGI server; ``mailconf serve`` adds reload and the log).
+
+    Raises like ``mailconf render`` when the file cannot be served: InvalidFile (its
+    findings), NeverRendered, InputError.
+    """
+    return App(path, build_site(path, publishers), publishers)

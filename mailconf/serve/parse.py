@@ -1,0 +1,96 @@
+"""What a request asks for: the mail domain of an autoconfig fetch, the address of an Autodiscover POST.
+
+Everything here refuses rather than guesses: a Host that is not a host name, a body
+that is not the Outlook request schema. XML is parsed with defusedxml, with DTDs
+forbidden: a billion-laughs bomb or an external entity is refused before it expands.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from urllib.parse import parse_qs
+
+#: Autodiscover (Outlook's POX protocol, [MS-OXDSCLI] 2.2.3): the request and the one response schema served.
+REQUEST_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"
+RESPONSE_SCHEMA = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
+
+
+class BadRequest(ValueError):
+    """The request cannot be answered as written: 400, with this message (it never echoes the request)."""
+
+
+#: RFC 1123 labels: letters, digits and hyphens, not starting or ending with a hyphen.
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
+
+
+def host_name(text: str) -> str | None:
+    """``text`` as a lower-case host name (one trailing dot dropped), or None when it is not one."""
+    name = text.lower()
+    if name.endswith("."):
+        name = name[:-1]
+    if not name or len(name) > 253 or not name.isascii():
+        return None
+    return name if all(_LABEL.match(label) for label in name.split(".")) else None
+
+
+def domain_from_host(host: str | None) -> str:
+    """The host name of a Host header: the port stripped, lower case, validated."""
+    if not host:
+        raise BadRequest("no Host header and no emailaddress parameter: cannot tell which domain is asked for")
+    if host.startswith("["):
+        raise BadRequest("the Host is an IP address: ask by name, or add ?emailaddress=")
+    name, _, port = host.rpartition(":") if ":" in host else (host, "", "")
+    if port and not port.isdigit():
+        raise BadRequest("the Host header is not a host name")
+    found = host_name(name)
+    if found is None:
+        raise BadRequest("the Host header is not a host name")
+    return found
+
+
+def email_domain(address: str) -> str:
+    """The domain of an address given as ``emailaddress=``, lower case and validated."""
+    local, at, domain = address.strip().rpartition("@")
+    found = host_name(domain) if at and local else None
+    if found is None:
+        raise BadRequest("emailaddress is not an address of the form local@domain")
+    return found
+
+
+def email_parameter(query: str) -> str | None:
+    """The first ``emailaddress`` of a query string (Thunderbird appends it unless told not to), or None."""
+    if not query:
+        return None
+    values = parse_qs(query, keep_blank_values=True, max_num_fields=20).get("emailaddress")
+    return values[0] if values else None
+
+
+def autodiscover_address(body: bytes) -> str:
+    """The ``EMailAddress`` of an Outlook Autodiscover request.
+
+    The request schema ([MS-OXDSCLI] 2.2.3.1): ``Autodiscover/Request/EMailAddress`` and
+    ``AcceptableResponseSchema`` in the requestschema/2006 namespace. A request for another
+    response schema (ActiveSync's mobilesync) is refused: this server only speaks Outlook's.
+    """
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        root = fromstring(body, forbid_dtd=True)
+    except DefusedXmlException:
+        raise BadRequest("a DTD or an entity declaration is refused") from None
+    except (ET.ParseError, ValueError):
+        raise BadRequest("the body is not well-formed XML") from None
+    if root.tag != f"{{{REQUEST_NS}}}Autodiscover":
+        raise BadRequest(f"the body is not an Autodiscover request ({REQUEST_NS})")
+    request = root.find(f"{{{REQUEST_NS}}}Request")
+    address = None if request is None else request.findtext(f"{{{REQUEST_NS}}}EMailAddress")
+    if not address or not address.strip():
+        raise BadRequest("the request has no EMailAddress")
+    schema = request.findtext(f"{{{REQUEST_NS}}}AcceptableResponseSchema") if request is not None else None
+    if schema is not None and schema.strip() != RESPONSE_SCHEMA:
+        raise BadRequest(f"only the response schema {RESPONSE_SCHEMA} is served")
+    found = str(address).strip()
+    email_domain(found)  # a well-formed address, or 400
+    return found

@@ -1,0 +1,194 @@
+"""What ``mailconf serve`` answers, computed once per load: every response, indexed for a lookup.
+
+A request never renders anything: the autoconfig document of each mail domain, the
+Autodiscover response and the Apple profile of each address are built when the file is
+loaded, with their headers, and a request is one dictionary lookup. A reload builds a whole
+new :class:`Site` and the application swaps one reference to it (see :mod:`.app`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+from ..model import Account
+
+if TYPE_CHECKING:
+    from ..targets import Gap
+
+#: (name, value) pairs, ready for ``start_response``.
+Headers = list[tuple[str, str]]
+
+
+class Publishers(NamedTuple):
+    """The three provider targets' entry points (tests of routing may hand in their own)."""
+
+    autoconfig: Callable[[Sequence[Account], str], tuple[bytes, tuple[Gap, ...]]]
+    autodiscover: Callable[[Account], bytes]
+    mobileconfig: Callable[[Account, str], bytes]
+    #: (target name, gap) for what the per-account forms cannot express (autoconfig returns its own)
+    gaps: Callable[[Account], list[tuple[str, Gap]]]
+
+
+def real_publishers() -> Publishers:
+    from ..targets import autoconfig, autodiscover, mobileconfig
+
+    return Publishers(autoconfig.domain_document, autodiscover.account_response, mobileconfig.account_profile, _gaps)
+
+
+def _gaps(account: Account) -> list[tuple[str, Gap]]:
+    """The Autodiscover and Apple profile gaps of one account: the targets' capability tables decide them."""
+    from ..targets import Gaps, autodiscover, mobileconfig
+
+    found: list[tuple[str, Gap]] = []
+    for module in (autodiscover, mobileconfig):
+        gaps = Gaps()
+        for server in account.servers:
+            gaps.unsupported(account, server, module.GAP_RULES)
+        found.extend((module.NAME, gap) for gap in gaps.found)
+    return found
+
+
+class Response(NamedTuple):
+    """A precomputed answer: the body and its headers (Content-Type, Content-Length, ETag, Cache-Control...)."""
+
+    body: bytes
+    etag: str
+    headers: Headers
+
+
+class FileSignature(NamedTuple):
+    """What the poller compares: a replaced file (new inode), an edit (size, mtime)."""
+
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+
+
+def signature(path: str) -> FileSignature | None:
+    """The file's signature, or None when it cannot be stat'ed (missing for a moment while an editor replaces it)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return FileSignature(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+class Site(NamedTuple):
+    """Everything one load of the file serves."""
+
+    #: mail domain (lower case) -> its autoconfig document
+    autoconfig: Mapping[str, Response]
+    #: address (domain in lower case) -> its Autodiscover response
+    autodiscover: Mapping[str, Response]
+    #: address (domain in lower case) -> its Apple configuration profile
+    mobileconfig: Mapping[str, Response]
+    accounts: int
+    #: when the file was loaded (seconds since the epoch)
+    loaded_at: float
+    #: the file's signature just before it was read
+    source: FileSignature | None
+
+
+class Loaded(NamedTuple):
+    """A file that can be served: its site, and the warnings that go with it (never refusals)."""
+
+    site: Site
+    #: (scope, gap): what the published forms cannot express ("all targets", "autoconfig")
+    gaps: tuple[tuple[str, Gap], ...]
+    #: accounts some form leaves out (Apple's payload needs both servers), one line each
+    notes: tuple[str, ...]
+
+
+#: Autoconfig documents describe a domain, not a person: proxies and clients may keep them for a while;
+#: the ETag makes revalidation after a reload cheap.
+AUTOCONFIG_CACHE = "public, max-age=300"
+#: Per-person answers: the client may keep them, a shared cache may not.
+PERSONAL_CACHE = "private, no-cache"
+XML = "application/xml; charset=utf-8"
+PROFILE = "application/x-apple-aspen-config"
+
+
+def address_key(address: str) -> str:
+    """The lookup key of an address: the domain is case-insensitive (RFC 5321 §2.4), the local part is kept."""
+    local, _, domain = address.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def domain_of(address: str) -> str:
+    return address.rpartition("@")[2].lower()
+
+
+def build_site(path: str, publishers: Publishers | None = None) -> Loaded:
+    """Load ``path`` like ``render`` does and build every response.
+
+    Raises what :func:`mailconf.render.renderable_model` raises (InvalidFile with the
+    findings, NeverRendered, InputError) and RenderError for a value a target cannot write.
+    """
+    from ..document import gc_paused
+    from ..escape import UnsafeValue
+    from ..render import RenderError, renderable_model
+
+    chosen = publishers or real_publishers()
+    source = signature(path)  # before reading: a change while loading is seen by the next poll
+    model, shared = renderable_model(path, ())
+    source_name = os.path.basename(path)  # the profiles' UUIDs derive from it; a directory is never served
+    by_domain: dict[str, list[Account]] = {}
+    for account in model.accounts:
+        by_domain.setdefault(domain_of(account.address), []).append(account)
+    gaps: list[tuple[str, Gap]] = [("all targets", gap) for gap in shared]
+    notes: list[str] = []
+    autoconfig: dict[str, Response] = {}
+    autodiscover: dict[str, Response] = {}
+    mobileconfig: dict[str, Response] = {}
+    try:
+        with gc_paused():  # many small objects, no cycles (see gc_paused)
+            for domain, accounts in by_domain.items():
+                document, domain_gaps = chosen.autoconfig(accounts, domain)
+                autoconfig[domain] = _response(document, XML, AUTOCONFIG_CACHE)
+                gaps.extend(("autoconfig", gap) for gap in domain_gaps)
+            for account in model.accounts:
+                key = address_key(account.address)
+                if key in autodiscover:  # the same address twice: the first account in the file answers
+                    continue
+                autodiscover[key] = _response(chosen.autodiscover(account), XML, PERSONAL_CACHE)
+                gaps.extend(chosen.gaps(account))
+                try:
+                    profile = chosen.mobileconfig(account, source_name)
+                except UnsafeValue:
+                    raise
+                except ValueError as exc:  # an account Apple's payload cannot describe (one server only)
+                    notes.append(f"mobileconfig: {exc}")
+                    continue
+                mobileconfig[key] = _response(profile, PROFILE, PERSONAL_CACHE, _attachment(account.address))
+    except UnsafeValue as exc:  # the message names the rule and setting, never the value
+        raise RenderError(f"{path}: not served: {exc}") from None
+    site = Site(autoconfig, autodiscover, mobileconfig, len(model.accounts), time.time(), source)
+    return Loaded(site, tuple(gaps), tuple(notes))
+
+
+def _response(body: bytes, content_type: str, cache: str, *extra: tuple[str, str]) -> Response:
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = [
+        ("Content-Type", content_type),
+        ("Content-Length", str(len(body))),
+        ("ETag", etag),
+        ("Cache-Control", cache),
+        ("X-Content-Type-Options", "nosniff"),
+        *extra,
+    ]
+    return Response(body, etag, headers)
+
+
+_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._@+-]")
+
+
+def _attachment(address: str) -> tuple[str, str]:
+    """The profile's download name: the address, with anything that could break the header replaced."""
+    name = _UNSAFE_IN_FILENAME.sub("_", address)[:200]
+    return ("Content-Disposition", f'attachment; filename="{name}.mobileconfig"')

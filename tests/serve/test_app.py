@@ -1,0 +1,370 @@
+"""The WSGI application in process: routes, status codes, body limits, the atomic reload.
+
+These call the application directly with WSGI environ dicts, and use the fake provider
+targets of tests/serve/_fake.py (the bodies name the account or domain they answer for):
+routing does not depend on what the targets write. test_server.py runs the real server
+with the real targets and real clients.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailconf.errors import InputError
+from mailconf.render import InvalidFile
+from mailconf.serve import App, Loaded, Refused, create_app
+from mailconf.serve.accesslog import AccessLog, escape
+from mailconf.serve.app import MAX_BODY
+from mailconf.serve.parse import BadRequest, autodiscover_address, domain_from_host, host_name
+from mailconf.serve.site import build_site
+
+from ._fake import FAKE
+
+ACCOUNTS = """\
+version: 1
+accounts:
+  alice:
+    address: alice@Example.com
+    incoming: {protocol: imap, host: imap.example.com, port: 993, security: tls, username: alice,
+               password_command: pass show alice}
+    outgoing: {protocol: smtp, host: smtp.example.com, port: 465, security: tls, username: alice,
+               password_command: pass show alice}
+  carol:
+    address: carol@other.test
+    incoming: {protocol: imap, host: imap.other.test, port: 993, security: tls, username: carol}
+"""
+
+REQUEST = """<?xml version="1.0" encoding="utf-8"?>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
+  <Request>
+    <EMailAddress>{address}</EMailAddress>
+    <AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema>
+  </Request>
+</Autodiscover>
+"""
+
+
+class Answer:
+    def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.status = status
+        self.headers = dict(headers)
+        self.body = body
+
+
+def call(app: Any, method: str, path: str, query: str = "", host: str | None = "example.com", *,
+         body: bytes | None = None, stream: io.BytesIO | None = None, **extra: str) -> Answer:  # fmt: skip
+    environ: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
+                               "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+                               "wsgi.input": stream or io.BytesIO(body or b"")}  # fmt: skip
+    if host is not None:
+        environ["HTTP_HOST"] = host
+    if body is not None:
+        environ["CONTENT_LENGTH"] = str(len(body))
+    environ.update(extra)
+    seen: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        seen.extend((status, headers))
+
+    out: Iterable[bytes] = app(environ, start_response)
+    return Answer(seen[0], seen[1], b"".join(out))
+
+
+@pytest.fixture
+def accounts(tmp_path: Path) -> Path:
+    path = tmp_path / "accounts.yaml"
+    path.write_text(ACCOUNTS)
+    return path
+
+
+@pytest.fixture
+def app(accounts: Path) -> App:
+    return create_app(str(accounts), FAKE)
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "host", "expected"),
+    [
+        ("/mail/config-v1.1.xml", "", "autoconfig.example.com", "example.com"),
+        ("/mail/config-v1.1.xml", "", "AUTOCONFIG.Example.COM.:8443", "example.com"),
+        ("/.well-known/autoconfig/mail/config-v1.1.xml", "", "example.com", "example.com"),
+        ("/.well-known/autoconfig/mail/config-v1.1.xml", "", "other.test:80", "other.test"),
+        # the address's domain wins over the host the request was sent to
+        ("/mail/config-v1.1.xml", "emailaddress=carol%40OTHER.test", "autoconfig.example.com", "other.test"),
+        ("/mail/config-v1.1.xml", "emailaddress=carol@other.test", None, "other.test"),
+    ],
+)
+def test_autoconfig_by_host_or_address(app: App, path: str, query: str, host: str | None, expected: str) -> None:
+    names = {"example.com": "alice", "other.test": "carol"}[expected]
+    answer = call(app, "GET", path, query, host)
+    assert (answer.status, answer.body) == ("200 OK", f"<autoconfig domain='{expected}' accounts='{names}'/>".encode())
+    assert answer.headers["Content-Type"] == "application/xml; charset=utf-8"
+    assert answer.headers["Cache-Control"] == "public, max-age=300"
+    assert answer.headers["Content-Length"] == str(len(answer.body))
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "host", "status", "message"),
+    [
+        ("GET", "/mail/config-v1.1.xml", "", "nowhere.test", "404 Not Found", "no accounts for this domain"),
+        ("GET", "/mail/config-v1.1.xml", "", "bad_host", "400 Bad Request", "the Host header is not a host name"),
+        ("GET", "/mail/config-v1.1.xml", "", "[::1]:80", "400 Bad Request",
+         "the Host is an IP address: ask by name, or add ?emailaddress="),
+        ("GET", "/mail/config-v1.1.xml", "", None, "400 Bad Request",
+         "no Host header and no emailaddress parameter: cannot tell which domain is asked for"),
+        ("GET", "/mail/config-v1.1.xml", "emailaddress=nobody", "example.com", "400 Bad Request",
+         "emailaddress is not an address of the form local@domain"),
+        ("POST", "/mail/config-v1.1.xml", "", "example.com", "405 Method Not Allowed", "use GET"),
+        ("GET", "/autodiscover/autodiscover.xml", "", "example.com", "405 Method Not Allowed", "use POST"),
+        ("GET", "/mobileconfig", "", "example.com", "400 Bad Request", "add ?emailaddress=local@domain"),
+        ("GET", "/mobileconfig", "emailaddress=mallory@example.com", "example.com", "404 Not Found",
+         "no account with this address"),
+        ("DELETE", "/healthz", "", "example.com", "405 Method Not Allowed", "use GET"),
+        ("GET", "/etc/passwd", "", "example.com", "404 Not Found", "no such path"),
+    ],
+)  # fmt: skip
+def test_status_codes(app: App, method: str, path: str, query: str, host: str | None, status: str,  # noqa: PLR0917
+                      message: str) -> None:  # fmt: skip
+    answer = call(app, method, path, query, host)
+    assert (answer.status, answer.body) == (status, f"{status}: {message}\n".encode())
+    assert answer.headers["Cache-Control"] == "no-store"
+    if status.startswith("405"):
+        assert answer.headers["Allow"] == ("POST" if "autodiscover" in path else "GET, HEAD")
+
+
+def test_mobileconfig_is_an_attachment_found_case_insensitively_on_the_domain(app: App) -> None:
+    answer = call(app, "GET", "/mobileconfig", "emailaddress=alice%40EXAMPLE.COM")
+    assert (answer.status, answer.body) == ("200 OK", b"<profile account='alice' source='accounts.yaml'/>")
+    assert answer.headers["Content-Type"] == "application/x-apple-aspen-config"
+    assert answer.headers["Content-Disposition"] == 'attachment; filename="alice_EXAMPLE.COM.mobileconfig"'.replace(
+        "_EXAMPLE.COM", "@Example.com"
+    )
+    assert answer.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_etag_gives_304_and_head_no_body(app: App) -> None:
+    first = call(app, "GET", "/mail/config-v1.1.xml", host="autoconfig.example.com")
+    again = call(app, "GET", "/mail/config-v1.1.xml", host="autoconfig.example.com",
+                 HTTP_IF_NONE_MATCH=first.headers["ETag"])  # fmt: skip
+    assert (again.status, again.body) == ("304 Not Modified", b"")
+    assert again.headers == {"ETag": first.headers["ETag"], "Cache-Control": "public, max-age=300"}
+    head = call(app, "HEAD", "/mail/config-v1.1.xml", host="autoconfig.example.com")
+    assert (head.status, head.body, head.headers["Content-Length"]) == ("200 OK", b"", str(len(first.body)))
+
+
+@pytest.mark.parametrize("path", ["/autodiscover/autodiscover.xml", "/Autodiscover/Autodiscover.xml",
+                                  "/AUTODISCOVER/AUTODISCOVER.XML"])  # fmt: skip
+def test_autodiscover_post_any_case(app: App, path: str) -> None:
+    answer = call(app, "POST", path, body=REQUEST.format(address="alice@EXAMPLE.com").encode())
+    assert (answer.status, answer.body) == ("200 OK", b"<autodiscover account='alice'/>")
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
+<Request><EMailAddress>&lol3;</EMailAddress></Request></Autodiscover>"""
+
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
+<Request><EMailAddress>&xxe;</EMailAddress></Request></Autodiscover>"""
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        (BILLION_LAUGHS, "400 Bad Request", "a DTD or an entity declaration is refused"),
+        (EXTERNAL_ENTITY, "400 Bad Request", "a DTD or an entity declaration is refused"),
+        (b"<Autodiscover", "400 Bad Request", "the body is not well-formed XML"),
+        (b"", "400 Bad Request", "the body is not well-formed XML"),
+        (b"<Autodiscover/>", "400 Bad Request", "the body is not an Autodiscover request "
+         "(http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006)"),
+        (REQUEST.format(address="").encode(), "400 Bad Request", "the request has no EMailAddress"),
+        (REQUEST.format(address="mallory@example.com").encode(), "404 Not Found", "no account with this address"),
+        (REQUEST.replace("outlook/responseschema/2006a", "mobilesync/responseschema/2006").format(
+            address="alice@example.com").encode(), "400 Bad Request",
+         "only the response schema http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a "
+         "is served"),
+    ],
+)  # fmt: skip
+def test_autodiscover_refusals(app: App, body: bytes, status: str, message: str) -> None:
+    answer = call(app, "POST", "/autodiscover/autodiscover.xml", body=body)
+    assert (answer.status, answer.body) == (status, f"{status}: {message}\n".encode())
+
+
+class CountingInput(io.BytesIO):
+    """Records how many bytes the application asked for: it must never read past the limit."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.asked = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.asked += size if size is not None and size >= 0 else 1 << 40
+        return super().read(size)
+
+
+def test_oversized_body_is_413_and_never_read(app: App) -> None:
+    stream = CountingInput(b"x" * (MAX_BODY + 1))
+    answer = call(app, "POST", "/autodiscover/autodiscover.xml", CONTENT_LENGTH=str(MAX_BODY + 1), stream=stream)
+    assert (answer.status, answer.body) == (
+        "413 Content Too Large",
+        b"413 Content Too Large: the body is larger than 65536 bytes\n",
+    )
+    assert stream.asked == 0
+
+
+def test_no_content_length_is_411(app: App) -> None:
+    answer = call(app, "POST", "/autodiscover/autodiscover.xml")
+    assert (answer.status, answer.body) == (
+        "411 Length Required",
+        b"411 Length Required: send the body with a Content-Length\n",
+    )
+
+
+def test_body_read_up_to_content_length_and_no_further(app: App) -> None:
+    body = REQUEST.format(address="alice@example.com").encode()
+    stream = CountingInput(body + b"trailing bytes of the next request")
+    answer = call(app, "POST", "/autodiscover/autodiscover.xml", CONTENT_LENGTH=str(len(body)), stream=stream)
+    assert answer.status == "200 OK"
+    assert stream.asked == len(body)
+
+
+@pytest.mark.parametrize(("length", "message"), [("12x", "Content-Length is not a number"),
+                                                 ("100", "the body is shorter than its Content-Length")])  # fmt: skip
+def test_bad_content_length(app: App, length: str, message: str) -> None:
+    answer = call(app, "POST", "/autodiscover/autodiscover.xml", CONTENT_LENGTH=length,
+                  stream=io.BytesIO(b"<short/>"))  # fmt: skip
+    assert (answer.status, answer.body) == ("400 Bad Request", f"400 Bad Request: {message}\n".encode())
+
+
+def test_health(app: App) -> None:
+    answer = call(app, "GET", "/healthz")
+    assert answer.status == "200 OK"
+    assert answer.body.decode().startswith("ok 2 accounts, loaded 20")
+    assert answer.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_reload_swaps_a_whole_new_site(app: App, accounts: Path) -> None:
+    old = app.site
+    accounts.write_text(ACCOUNTS.replace("carol", "dave"))
+    outcome = app.reload()
+    assert isinstance(outcome, Loaded)
+    assert app.site is outcome.site and app.site is not old
+    assert call(app, "GET", "/mobileconfig", "emailaddress=dave@other.test").status == "200 OK"
+    assert call(app, "GET", "/mobileconfig", "emailaddress=carol@other.test").status == "404 Not Found"
+
+
+def test_reload_refuses_a_file_with_errors_and_keeps_the_old_one(app: App, accounts: Path) -> None:
+    old = app.site
+    accounts.write_text(ACCOUNTS.replace("port: 993, security: tls, username: carol", "port: nine, username: carol"))
+    outcome = app.reload()
+    assert isinstance(outcome, Refused)
+    assert outcome.reason == "1 error"
+    assert [str(f) for f in outcome.findings] == [
+        f'{accounts}:11:61: error MC002 schema-violation: `port` must be a whole number (got "nine")'
+    ]
+    assert app.site is old
+    assert call(app, "GET", "/mobileconfig", "emailaddress=carol@other.test").status == "200 OK"
+    assert "; a newer file was refused at " in call(app, "GET", "/healthz").body.decode()
+
+
+def test_reload_of_a_vanished_file_is_refused(app: App, accounts: Path) -> None:
+    old = app.site
+    accounts.unlink()
+    assert app.reload() == Refused(f"{accounts}: no such file; check the path")
+    assert app.site is old
+
+
+def test_create_app_raises_like_render(tmp_path: Path) -> None:
+    with pytest.raises(InputError):
+        create_app(str(tmp_path / "missing.yaml"), FAKE)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\naccounts: {a: {address: 3}}\n")
+    with pytest.raises(InvalidFile):
+        create_app(str(bad), FAKE)
+
+
+def test_requests_during_reloads_always_see_one_whole_site(app: App, accounts: Path) -> None:
+    """Each answer comes from the old file or the new one, never a mix: the swap replaces one reference."""
+    versions = [ACCOUNTS, ACCOUNTS.replace("carol", "dave")]
+    seen: set[bytes] = set()
+    stop = threading.Event()
+
+    def ask() -> None:
+        while not stop.is_set():
+            seen.add(call(app, "GET", "/mail/config-v1.1.xml", host="autoconfig.other.test").body)
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for i in range(6):
+        accounts.write_text(versions[i % 2])
+        assert isinstance(app.reload(), Loaded)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert seen <= {b"<autoconfig domain='other.test' accounts='carol'/>",
+                    b"<autoconfig domain='other.test' accounts='dave'/>"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Example.COM", "example.com"), ("a.b.", "a.b"), ("-a.b", None), ("a_b.c", None), ("a..b", None),
+     ("é.test", None), ("a" * 64 + ".test", None), ("", None)],
+)  # fmt: skip
+def test_host_name(text: str, expected: str | None) -> None:
+    assert host_name(text) == expected
+
+
+def test_domain_from_host_refuses_a_bad_port() -> None:
+    with pytest.raises(BadRequest, match=r"^the Host header is not a host name$"):
+        domain_from_host("example.com:80x")
+
+
+def test_autodiscover_address_strips_whitespace() -> None:
+    assert autodiscover_address(REQUEST.format(address="\n  alice@example.com \n").encode()) == "alice@example.com"
+
+
+def test_access_log_line_is_combined_log_format_and_escaped(app: App) -> None:
+    lines: list[str] = []
+    logged = AccessLog(app, lines.append)
+    call(logged, "GET", "/mail/config-v1.1.xml", "emailaddress=carol@other.test", HTTP_USER_AGENT='evil"\n\x1b[31m',
+         HTTP_REFERER="https://example.com/")  # fmt: skip
+    call(logged, "HEAD", "/healthz")
+    first, second = lines
+    stamp = first.split("[", 1)[1].split("]", 1)[0]
+    size = len(b"<autoconfig domain='other.test' accounts='carol'/>")
+    assert first == (f'127.0.0.1 - - [{stamp}] "GET /mail/config-v1.1.xml?emailaddress=carol@other.test HTTP/1.1" '
+                     f'200 {size} "https://example.com/" "evil\\x22\\x0A\\x1B[31m"\n')  # fmt: skip
+    assert second.endswith('"HEAD /healthz HTTP/1.1" 200 - "-" "-"\n')
+
+
+def test_escape() -> None:
+    assert escape('a"b\\c\té') == "a\\x22b\\x5Cc\\x09\\xC3\\xA9"
+
+
+def test_isolated_reload_builds_in_a_child_and_swaps(accounts: Path) -> None:
+    """What ``mailconf serve`` does: the new site is built in a spawned process and comes back whole."""
+    app = App(str(accounts), build_site(str(accounts), FAKE), FAKE, isolate=True)
+    accounts.write_text(ACCOUNTS.replace("carol", "dave"))
+    outcome = app.reload()
+    assert isinstance(outcome, Loaded)
+    assert call(app, "GET", "/mobileconfig", "emailaddress=dave@other.test").body == (
+        b"<profile account='dave' source='accounts.yaml'/>"
+    )
+    accounts.write_text("version: 1\naccounts: []\n")
+    refused = app.reload()
+    assert isinstance(refused, Refused)
+    assert refused.reason == "1 error"
+    assert call(app, "GET", "/mobileconfig", "emailaddress=dave@other.test").status == "200 OK"

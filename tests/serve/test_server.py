@@ -1,0 +1,286 @@
+"""``mailconf serve`` under its real server (waitress), asked by real clients: curl, an Outlook-like POST.
+
+Every answer is compared whole with what the real provider targets write for the same
+account (mailconf.targets.autoconfig/autodiscover/mobileconfig), so the server is shown to
+serve exactly the rendered documents. After every refused request the server still
+answers /healthz.
+"""
+
+from __future__ import annotations
+
+import os
+import plistlib
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mailconf.document import load_document
+from mailconf.model import Account
+from mailconf.targets.autoconfig import domain_document
+from mailconf.targets.autodiscover import account_response
+from mailconf.targets.mobileconfig import account_profile
+from tests.conftest import need
+
+from ._server import ROOT, Server, curl, serving
+
+pytestmark = [pytest.mark.real]
+
+HERE = Path(__file__).resolve().parent
+SECRETS = ("SECRET-ALICE-COMMAND", "SECRET-BOB-LITERAL", "SECRET-CAROL-TOKEN")
+
+OUTLOOK_REQUEST = """<?xml version="1.0" encoding="utf-8"?>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
+  <Request>
+    <EMailAddress>{address}</EMailAddress>
+    <AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema>
+  </Request>
+</Autodiscover>
+"""
+#: What Outlook sends with it (Microsoft's Autodiscover POX documentation)
+OUTLOOK = (
+    "-H",
+    "Content-Type: text/xml",
+    "-A",
+    "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17928; Pro)",
+)
+
+
+@pytest.fixture(autouse=True)
+def _curl() -> None:
+    need("curl")
+
+
+@pytest.fixture
+def accounts(tmp_path: Path) -> Path:
+    path = tmp_path / "accounts.yaml"
+    shutil.copyfile(HERE / "accounts.yaml", path)
+    return path
+
+
+@pytest.fixture
+def server(accounts: Path) -> Iterator[Server]:
+    with serving(accounts, "--poll-interval", "0.2") as running:
+        yield running
+
+
+def model_accounts(path: Path) -> dict[str, Account]:
+    return {a.name: a for a in load_document(str(path)).model.accounts}
+
+
+def healthy(server: Server) -> None:
+    answer = curl(f"{server.url}/healthz")
+    assert answer.status == 200
+    assert re.fullmatch(rb"ok 3 accounts, loaded \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ(; a newer file was refused at \S+)?\n",
+                        answer.body)  # fmt: skip
+
+
+def test_autoconfig_at_both_addresses_thunderbird_fetches(server: Server, accounts: Path) -> None:
+    mine = model_accounts(accounts)
+    expected, _gaps = domain_document([mine["alice"], mine["bob"]], "example.com")
+    first = curl(
+        f"{server.url}/mail/config-v1.1.xml?emailaddress=alice%40example.com", "-H", "Host: autoconfig.example.com"
+    )
+    assert (first.status, first.body) == (200, expected)
+    assert first.headers["content-type"] == "application/xml; charset=utf-8"
+    assert first.headers["cache-control"] == "public, max-age=300"
+    assert first.headers["server"] == "mailconf"
+    well_known = curl(f"{server.url}/.well-known/autoconfig/mail/config-v1.1.xml", "-H", "Host: Example.COM:443")
+    assert (well_known.status, well_known.body) == (200, expected)
+    again = curl(f"{server.url}/mail/config-v1.1.xml", "-H", "Host: autoconfig.example.com",
+                 "-H", f"If-None-Match: {first.headers['etag']}")  # fmt: skip
+    assert (again.status, again.body) == (304, b"")
+    # the address's domain wins over the Host it was sent to
+    other = curl(
+        f"{server.url}/mail/config-v1.1.xml?emailaddress=carol%40other.test", "-H", "Host: autoconfig.example.com"
+    )
+    assert (other.status, other.body) == (200, domain_document([mine["carol"]], "other.test")[0])
+
+
+def test_autodiscover_post_like_outlook(server: Server, accounts: Path) -> None:
+    body = OUTLOOK_REQUEST.format(address="carol@OTHER.test")
+    answer = curl(f"{server.url}/Autodiscover/Autodiscover.xml", *OUTLOOK, "--data-binary", body)
+    assert (answer.status, answer.body) == (200, account_response(model_accounts(accounts)["carol"]))
+    assert answer.headers["content-type"] == "application/xml; charset=utf-8"
+    assert answer.headers["cache-control"] == "private, no-cache"
+
+
+def test_mobileconfig_download(server: Server, accounts: Path) -> None:
+    answer = curl(f"{server.url}/mobileconfig?emailaddress=alice%40example.com")
+    assert (answer.status, answer.body) == (200, account_profile(model_accounts(accounts)["alice"], "accounts.yaml"))
+    assert answer.headers["content-type"] == "application/x-apple-aspen-config"
+    assert answer.headers["content-disposition"] == 'attachment; filename="alice@example.com.mobileconfig"'
+    assert plistlib.loads(answer.body)["PayloadContent"][0]["EmailAddress"] == "alice@example.com"
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
+<Request><EMailAddress>&lol3;</EMailAddress></Request></Autodiscover>"""
+EXTERNAL_ENTITY = """<?xml version="1.0"?>
+<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
+<Request><EMailAddress>&xxe;</EMailAddress></Request></Autodiscover>"""
+AUTODISCOVER = "/autodiscover/autodiscover.xml"
+DOMAINS = ("example.com", "other.test")
+
+
+@pytest.mark.parametrize(
+    ("path", "args", "status", "body"),
+    [
+        ("/mail/config-v1.1.xml", ("-H", "Host: autoconfig.nowhere.test"), 404, b"no accounts for this domain"),
+        ("/mail/config-v1.1.xml", ("-H", "Host: bad_host"), 400, b"the Host header is not a host name"),
+        ("/mail/config-v1.1.xml", ("-X", "DELETE"), 405, b"use GET"),
+        (AUTODISCOVER, (), 405, b"use POST"),
+        (AUTODISCOVER, ("--data-binary", OUTLOOK_REQUEST.format(address="mallory@example.com")), 404,
+         b"no account with this address"),
+        (AUTODISCOVER, ("--data-binary", BILLION_LAUGHS), 400, b"a DTD or an entity declaration is refused"),
+        (AUTODISCOVER, ("--data-binary", EXTERNAL_ENTITY), 400, b"a DTD or an entity declaration is refused"),
+        (AUTODISCOVER, ("--data-binary", "<Autodiscover><Request>"), 400, b"the body is not well-formed XML"),
+        (AUTODISCOVER, ("-X", "POST", "-H", "Content-Length:"), 411, b"send the body with a Content-Length"),
+        ("/mobileconfig?emailaddress=mallory%40example.com", (), 404, b"no account with this address"),
+        ("/mobileconfig", (), 400, b"add ?emailaddress=local@domain"),
+        ("/accounts.yaml", (), 404, b"no such path"),
+    ],
+)  # fmt: skip
+def test_refusals_and_the_server_keeps_serving(server: Server, path: str, args: tuple[str, ...], status: int,
+                                               body: bytes) -> None:  # fmt: skip
+    answer = curl(f"{server.url}{path}", *args)
+    assert answer.status == status
+    reason = answer.body.split(b": ", 1)[1] if b": " in answer.body else answer.body
+    assert reason == body + b"\n"
+    healthy(server)
+
+
+def test_oversized_body_is_413_and_the_server_keeps_serving(server: Server, tmp_path: Path) -> None:
+    big = tmp_path / "big.xml"
+    big.write_bytes(OUTLOOK_REQUEST.format(address="alice@example.com" + " " * 70_000).encode())
+    answer = curl(f"{server.url}{AUTODISCOVER}", *OUTLOOK, "--data-binary", f"@{big}")
+    assert answer.status == 413
+    healthy(server)
+
+
+def test_no_secret_and_no_path_in_any_answer_or_log(server: Server, accounts: Path) -> None:
+    people = ("alice@example.com", "bob@example.com", "carol@other.test")
+    answers = [
+        *(
+            curl(f"{server.url}/mail/config-v1.1.xml", "-H", f"Host: autoconfig.{d}")
+            for d in ("example.com", "other.test")
+        ),
+        *(curl(f"{server.url}/mobileconfig?emailaddress={who}") for who in people),
+        *(curl(f"{server.url}{AUTODISCOVER}", "--data-binary", OUTLOOK_REQUEST.format(address=who)) for who in people),
+        curl(f"{server.url}/healthz"),
+    ]
+    assert [a.status for a in answers] == [200] * 9
+    directory = str(accounts.parent)
+    for answer in answers:
+        everything = answer.body + repr(answer.headers).encode()
+        for secret in (*SECRETS, directory):
+            assert secret.encode() not in everything
+    for secret in SECRETS:
+        assert not any(secret in line for line in server.lines)
+
+
+def test_access_log_in_combined_log_format(server: Server) -> None:
+    start = len(server.lines)
+    curl(
+        f"{server.url}/mobileconfig?emailaddress=alice%40example.com",
+        "-A",
+        'curl "quoted"',
+        "-e",
+        "https://example.com/",
+    )
+    line = server.wait_for(r'"GET /mobileconfig', start).string
+    size = len(account_profile(model_accounts(HERE / "accounts.yaml")["alice"], "accounts.yaml"))
+    assert re.fullmatch(
+        r"127\.0\.0\.1 - - \[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000\] "
+        rf'"GET /mobileconfig\?emailaddress=alice%40example\.com HTTP/1\.1" 200 {size} '
+        r'"https://example\.com/" "curl \\x22quoted\\x22"',
+        line,
+    )
+
+
+def test_reload_on_file_change_and_refusal_of_a_bad_file(server: Server, accounts: Path) -> None:
+    start = len(server.lines)
+    replacement = accounts.with_name("new.yaml")
+    replacement.write_text(accounts.read_text().replace("carol", "dave"))
+    os.replace(replacement, accounts)  # what editors and deploy tools do: a new inode
+    server.wait_for(rf"^mailconf: serve: {re.escape(str(accounts))}: reloaded: 3 accounts, 2 domains$", start)
+    assert curl(f"{server.url}/mobileconfig?emailaddress=dave%40other.test").status == 200
+    assert curl(f"{server.url}/mobileconfig?emailaddress=carol%40other.test").status == 404
+
+    start = len(server.lines)
+    accounts.write_text(accounts.read_text().replace("port: 143", "port: imap"))  # an edit in place
+    refused = server.wait_for(r"new file refused", start)
+    assert re.fullmatch(
+        rf"mailconf: serve: {re.escape(str(accounts))}: new file refused \(1 error\); "
+        r"still serving the file loaded at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ",
+        refused.string,
+    )
+    assert server.lines[server.lines.index(refused.string) - 1] == (
+        f'{accounts}:18:61: error MC002 schema-violation: `port` must be a whole number (got "imap")'
+    )
+    assert curl(f"{server.url}/mobileconfig?emailaddress=dave%40other.test").status == 200  # the old file still
+    assert b"; a newer file was refused at " in curl(f"{server.url}/healthz").body
+
+
+def test_reload_on_sighup(accounts: Path) -> None:
+    with serving(accounts, "--poll-interval", "0") as server:  # no polling: only SIGHUP reloads
+        # what the forms cannot say is logged at load as warnings, one line per target and setting
+        assert (
+            "mailconf: warning: autodiscover: account carol: incoming.auth cannot be expressed; "
+            "POX has no OAuth2 (SPA on or off only)"
+        ) in server.lines
+        accounts.write_text(accounts.read_text().replace("carol", "erin"))
+        assert curl(f"{server.url}/mobileconfig?emailaddress=erin%40other.test").status == 404
+        start = len(server.lines)
+        server.proc.send_signal(signal.SIGHUP)
+        server.wait_for(r": reloaded: 3 accounts, 2 domains$", start)
+        assert curl(f"{server.url}/mobileconfig?emailaddress=erin%40other.test").status == 200
+        healthy(server)
+    assert server.proc.returncode == 0
+    assert server.lines[-1] == "mailconf: serve: stopped"
+
+
+def run_serve(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mailconf", "serve", *args], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60, check=False)  # fmt: skip
+
+
+def test_a_file_with_errors_is_not_served(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\naccounts:\n  a: {address: 3}\n")
+    done = run_serve("--bind", "127.0.0.1:0", str(bad))
+    assert done.returncode == 1
+    assert (
+        done.stderr.splitlines()[-1]
+        == f"mailconf: {bad}: not served: fix the errors above first (`mailconf lint {bad}`)"
+    )
+
+
+def test_a_missing_file_and_a_bad_bind_are_usage_errors(tmp_path: Path, accounts: Path) -> None:
+    missing = run_serve(str(tmp_path / "missing.yaml"))
+    assert (missing.returncode, missing.stderr) == (
+        2,
+        f"mailconf: {tmp_path / 'missing.yaml'}: no such file; check the path\n",
+    )
+    bad = run_serve("--bind", "localhost", str(accounts))
+    assert (bad.returncode, bad.stderr) == (
+        2,
+        "mailconf: --bind 'localhost': give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080\n",
+    )
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = run_serve("--bind", f"127.0.0.1:{port}", str(accounts))
+    assert busy.returncode == 2
+    assert busy.stderr.splitlines()[-1] == f"mailconf: --bind 127.0.0.1:{port}: cannot listen (Address already in use)"
