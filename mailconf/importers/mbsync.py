@@ -1,0 +1,9 @@
+"""stub"""
+from __future__ import annotations
+from collections.abc import Sequence
+from . import Imported, ReadOptions
+NAME = "mbsync"
+TITLE = "mbsync"
+
+def read(paths: Sequence[str], options: ReadOptions) -> Imported:
+    raise NotImplementedError
