@@ -21,13 +21,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .. import emit, schema
-from ..errors import FindingsError, UsageError
+from ..errors import UsageError
 from ..model import Account, Location, Model, Server
 from . import IMPORTERS, Imported, Importer, Note, ReadOptions, Unreadable
-
-
-class NothingImported(FindingsError):
-    """Every account the files declare is invalid: each reason was given as a warning. Exit 1."""
 
 
 class ImportResult(NamedTuple):
@@ -59,11 +55,12 @@ def read(name: str, paths: Sequence[str], options: ReadOptions) -> Imported:
 
 
 def import_paths(name: str, paths: Sequence[str], options: ReadOptions = ReadOptions()) -> ImportResult:
+    """The account file for ``paths``; no text and no accounts when every account is invalid (see warnings)."""
     imported = read(name, paths, options)
     accounts, skipped = valid_accounts(imported)
     warnings = [str(note) for note in imported.warnings] + skipped
     if not accounts:
-        raise NothingImported(f"{paths[0]}: no account could be imported (the reasons are above)")
+        return ImportResult("", {}, tuple(warnings))
     comments = {path: text for path, text in imported.comments.items() if len(path) < 2 or path[1] in accounts}
     files = ", ".join(paths)
     header = f"imported by `mailconf import --from {name}` from {files}"
@@ -144,8 +141,13 @@ def compare(name: str, paths: Sequence[str], declared: Model, options: ReadOptio
             differences.append(Difference(named.name, "", file_account and named.name, yaml_account and named.name))
             continue
         mine, theirs = settings(file_account), settings(yaml_account)
-        keys = list(dict.fromkeys([*theirs, *mine])) if projected is not None else list(mine)
+        if projected is not None:
+            keys = list(dict.fromkeys([*theirs, *mine]))
+        else:  # no target to project through: only what the file states
+            keys = [k for k, v in mine.items() if v is not None]
         for key in keys:
+            if key in ("incoming", "outgoing") and mine.get(key) is not None and theirs.get(key) is not None:
+                continue  # both have the server: its settings say how they differ
             if key.split(".")[0] in ("incoming", "outgoing") and "." in key and _server_missing(key, mine, theirs):
                 continue  # the server itself differs: said once
             if mine.get(key) != theirs.get(key):
