@@ -92,6 +92,15 @@ def is_address(text: str | None) -> bool:
     return text is not None and _ADDRESS.fullmatch(text) is not None
 
 
+def guess_address(user: str | None, name: str, host: str) -> str:
+    """An address for a format that names none: the user when it is one, else USER@HOST (made valid)."""
+    if user is not None and is_address(user):
+        return user
+    local = re.sub(r"[^A-Za-z0-9._+-]+", "", user or name).strip(".") or "user"
+    domain = host.strip("[]").rstrip(".") if re.fullmatch(r"[A-Za-z0-9.-]+", host.rstrip(".")) else "localhost"
+    return f"{local[:64]}@{domain}"
+
+
 class Collector:
     """Accounts, comments and warnings, in file order; names made unique."""
 

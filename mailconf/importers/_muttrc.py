@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from ..model import Location, Protocol
 from ..targets._muttlike import Dialect
 from . import Imported, ReadOptions, Unreadable
-from ._base import LITERAL_PASSWORD, Collector, is_address, read_text
+from ._base import LITERAL_PASSWORD, Collector, guess_address, is_address, read_text
 
 
 class Word(NamedTuple):
@@ -381,14 +381,14 @@ def _account(  # noqa: PLR0912, PLR0915
         account[side] = server
         if address is None and is_address(server.get("username")):
             address = server["username"]
-    account_address = address or f"{next(iter(account.values())).get('username', 'user')}@{servers[0][1]['host']}"
+    account_address = address or guess_address(servers[0][1].get("username"), "user", servers[0][1]["host"])
     data: dict[str, Any] = {"address": account_address}
     if display is not None:
         data["display_name"] = display.value
     for value, _where in headers:
         name, colon, rest = value.partition(":")
         if colon and name.strip().lower() == "organization":
-            data["organization"] = rest.strip()
+            data["organization"] = rest[1:] if rest.startswith(" ") else rest  # "Name: value"
     data.update(account)
     stem = os.path.basename(path).removesuffix(".muttrc").removesuffix("rc")
     wanted = stem if stem.strip(".") not in ("mutt", "neomutt", "") else account_address.split("@")[0]
@@ -433,7 +433,8 @@ def _url(setting: Setting, pending: list[tuple[Location, str]]) -> tuple[dict[st
     server: dict[str, Any] = {}
     if protocol is not Protocol.SMTP:
         server["protocol"] = protocol.value
-    host = parsed.hostname or ""
+    host = parsed.netloc.rpartition("@")[2]  # as written: urlsplit's hostname is lower-cased
+    host = host[1 : host.index("]")] if host.startswith("[") and "]" in host else host.partition(":")[0]
     server["host"] = host
     server["port"] = port or _DEFAULT_PORTS[scheme]
     server["security"] = "tls" if implicit else "starttls"

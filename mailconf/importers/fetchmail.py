@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 from ..model import Location
 from ..targets.fetchmail import _SSLPROTO
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, is_address, read_text
+from ._base import Collector, guess_address, is_address, read_text
 
 NAME = "fetchmail"
 TITLE = "fetchmail: ~/.fetchmailrc (incoming servers)"
@@ -293,7 +293,7 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     folder = value("folder")
     if folder is not None and folder.upper() != "INBOX":
         lost.append((settings["folder"][1], f"folder {folder!r}: mailconf reads INBOX"))
-    address = user if is_address(user) else f"{user or entry.name}@{server['host']}"
+    address = guess_address(user, entry.name, server["host"])
     name = found.add(entry.name, {"address": address, "incoming": server}, entry.where)
     side = ("accounts", name, "incoming")
     if not is_address(user):

@@ -28,7 +28,7 @@ from typing import Any
 from ..model import Location
 from ..targets.mbsync import _SSL_VERSIONS
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, is_address, read_text
+from ._base import Collector, guess_address, is_address, read_text
 
 NAME = "mbsync"
 TITLE = "mbsync: ~/.mbsyncrc (IMAP accounts)"
@@ -39,6 +39,8 @@ _ACCOUNT_KEYS = frozenset(
     "host port user pass passcmd sslt sslversions tlstype tlsversions systemcertificates certificatefile "
     "clientcertificate clientkey authmechs timeout ssltype".split()
 )
+_DEFAULT_MECHS = {"password": ["*"], "oauth2": ["xoauth2"], "gssapi": ["gssapi"], "ntlm": ["ntlm"],
+                  "client-cert": ["external"]}  # fmt: skip
 _SECTIONS = frozenset(("imapstore", "maildirstore", "channel", "group", "imapaccount", "sync"))
 
 
@@ -137,7 +139,7 @@ def _account(wanted: str, where: Location, settings: dict[str, tuple[str, Locati
             command = command[1:]
             lost.append((settings["passcmd"][1], "PassCmd +: the command prompts on the terminal"))
         server["token_command" if server["auth"] == "oauth2" else "password_command"] = command
-    if mechs != ["*"] and mechs != ["xoauth2"] and not (server["auth"] != "password" and len(mechs) == 1):
+    if mechs != _DEFAULT_MECHS[server["auth"]]:  # what mailconf's target writes for the auth alone
         server["mechanisms"] = mechs
     tls: dict[str, Any] = {}
     versions = value("sslversions", "tlsversions")
@@ -153,7 +155,7 @@ def _account(wanted: str, where: Location, settings: dict[str, tuple[str, Locati
     timeout = value("timeout")
     if timeout is not None:
         server["timeout"] = int(timeout) if timeout.isdigit() and len(timeout) < 10 else timeout
-    address = user if is_address(user) else f"{user or wanted}@{server['host']}"
+    address = guess_address(user, wanted, server["host"])
     name = found.add(wanted, {"address": address, "incoming": server}, where)
     side = ("accounts", name, "incoming")
     if not is_address(user):

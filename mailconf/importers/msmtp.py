@@ -32,7 +32,7 @@ from typing import Any
 from ..model import Location
 from ..targets.msmtp import _PRIORITIES
 from . import Imported, ReadOptions
-from ._base import Collector, is_address, read_text
+from ._base import Collector, guess_address, is_address, read_text
 
 NAME = "msmtp"
 TITLE = "msmtp: ~/.msmtprc (outgoing servers)"
@@ -160,7 +160,7 @@ def _account(wanted: str, settings: Settings, where: Location, found: Collector)
     address = value("from")
     guessed = False
     if not address:
-        address = user if is_address(user) else f"{user or wanted}@{server['host']}"
+        address = guess_address(user, wanted, server["host"])
         guessed = not is_address(user)
     name = found.add(wanted, {"address": address, "outgoing": server}, where)
     base = ("accounts", name)
