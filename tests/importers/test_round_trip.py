@@ -198,7 +198,14 @@ def _global(model: Model, which: str) -> Any:
     return next(iter(versions)) if len(versions) == 1 else None
 
 
+def outlook(account: Account, model: Model) -> Flat | None:
+    if account.incoming is None:
+        return None  # Outlook has no send-only accounts (a gap)
+    return flat(account)
+
+
 EXPRESSES: dict[str, Callable[[Account, Model], Flat | None]] = {
+    "outlook": outlook,
     "msmtp": msmtp, "fetchmail": fetchmail, "mbsync": mbsync, "mutt": mutt, "neomutt": neomutt,
     "thunderbird": thunderbird,
 }  # fmt: skip
