@@ -6,9 +6,9 @@ The grammar (modules/libpref/parser/src/lib.rs)::
     pref         = pref-spec "(" string "," value attrs ")" ";"
     pref-spec    = "user_pref" | "pref" | "sticky_pref"
     value        = string | "true" | "false" | sign? digits      (a signed 32-bit integer)
-    attrs        = ("," ("sticky" | "locked"))*                   (not after user_pref)
+    attrs        = ("," ("sticky" | "locked"))*
     string       = '"' ... '"' | "'" ... "'"   escapes \" \' \\ \n \r \xHH \uHHHH (not 0; UTF-16 pairs)
-    comments     = "#" or "//" to the end of the line, "/* ... */"
+    comments     = "#" or "//" to the end of the line (LF, CR or NUL), "/* ... */"
 
 On an error the parser reports it and skips to the next ``;``, as libpref does; the
 prefs before and after are kept. ``tests/importers/test_prefs_oracle.py`` checks this
@@ -52,14 +52,14 @@ class _Error(Exception):
 
 _SPECS = {"pref": "default", "user_pref": "user", "sticky_pref": "default"}
 _INT_MAX = 2**31 - 1
-_BLANK = " \t\r\n"
+_BLANK = " \t\r\n\x0b\x0c"
 
 
 class _Parser:
     def __init__(self, text: str) -> None:
         # libpref reads up to the first NUL: the buffer is NUL-terminated
-        nul = text.find("\x00")
-        self.text = text if nul < 0 else text[:nul]
+        # libpref's buffer ends with a NUL: a NUL ends the input, except in a line comment, which it ends
+        self.text = text[1:] if text.startswith("\ufeff") else text  # a byte-order mark is skipped
         self.i = 0
         self.prefs: list[Pref] = []
         self.errors: list[ParseError] = []
@@ -76,11 +76,17 @@ class _Parser:
             if ch in _BLANK:
                 self.i += 1
             elif ch == "#" or text.startswith("//", self.i):
-                end = text.find("\n", self.i)
-                self.i = len(text) if end < 0 else end
+                ends = (text.find("\n", self.i), text.find("\r", self.i), text.find("\x00", self.i))
+                end = min((e for e in ends if e >= 0), default=-1)
+                self.i = len(text) if end < 0 else end + (text[end] == "\x00")
+            elif ch == "/" and not text.startswith("/*", self.i):
+                start = self.i
+                self.i += 2  # libpref's tokenizer takes the character after a lone '/' with it
+                raise _Error(start, "expected '/' or '*' after '/'")
             elif text.startswith("/*", self.i):
                 end = text.find("*/", self.i + 2)
-                if end < 0:
+                nul = text.find("\x00", self.i + 2)
+                if end < 0 or 0 <= nul < end:
                     start = self.i
                     self.i = len(text)
                     raise _Error(start, "unterminated /* comment")
@@ -89,10 +95,11 @@ class _Parser:
                 return
 
     def token(self) -> tuple[str, PrefValue, int]:
+        self.last: tuple[str, str] = ("", "")
         self.skip_blank()
         text = self.text
         at = self.i
-        if at >= len(text):
+        if at >= len(text) or text[at] == "\x00":
             return "eof", "", at
         ch = text[at]
         if ch in "\"'":
@@ -106,6 +113,7 @@ class _Parser:
         if ch in "+-" or (ch.isascii() and ch.isdigit()):
             return "int", self.integer(), at
         self.i += 1
+        self.last = ("char", ch)
         return "char", ch, at
 
     def integer(self) -> int:
@@ -126,47 +134,58 @@ class _Parser:
         return value
 
     def string(self, quote: str) -> str:
+        """A string literal. A bad escape is reported at the closing quote, as libpref does: the whole literal
+        is consumed first, so the parser goes on after it."""
         text = self.text
         start = self.i
         self.i += 1
         out: list[str] = []
+        error: _Error | None = None
         while True:
-            if self.i >= len(text):
+            if self.i >= len(text) or text[self.i] == "\x00":
                 raise _Error(start, "unterminated string literal")
             ch = text[self.i]
             if ch == quote:
                 self.i += 1
+                if error is not None:
+                    raise error
                 return "".join(out)
             if ch != "\\":
                 out.append(ch)
                 self.i += 1
                 continue
-            at = self.i
-            esc = text[self.i + 1 : self.i + 2]
-            self.i += 2
-            if esc in ("\"", "'", "\\"):
-                out.append(esc)
-            elif esc == "n":
-                out.append("\n")
-            elif esc == "r":
-                out.append("\r")
-            elif esc == "x":
-                out.append(chr(self.hex(2, at)))
-            elif esc == "u":
-                unit = self.hex(4, at)
-                if 0xD800 <= unit <= 0xDBFF:
-                    if text[self.i : self.i + 2] != "\\u":
-                        raise _Error(at, "invalid escape sequence")
-                    self.i += 2
-                    low = self.hex(4, at)
-                    if not 0xDC00 <= low <= 0xDFFF:
-                        raise _Error(at, "invalid escape sequence")
-                    unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
-                elif 0xDC00 <= unit <= 0xDFFF:
+            try:
+                out.append(self.escape())
+            except _Error as exc:
+                error = error or exc
+
+    def escape(self) -> str:
+        text = self.text
+        at = self.i
+        esc = text[self.i + 1 : self.i + 2]
+        self.i += 2 if esc else 1
+        if esc in ("\"", "'", "\\"):
+            return esc
+        if esc == "n":
+            return "\n"
+        if esc == "r":
+            return "\r"
+        if esc == "x":
+            return chr(self.hex(2, at))
+        if esc == "u":
+            unit = self.hex(4, at)
+            if 0xD800 <= unit <= 0xDBFF:
+                if text[self.i : self.i + 2] != "\\u":
                     raise _Error(at, "invalid escape sequence")
-                out.append(chr(unit))
-            else:
-                raise _Error(at, "unexpected escape sequence")
+                self.i += 2
+                low = self.hex(4, at)
+                if not 0xDC00 <= low <= 0xDFFF:
+                    raise _Error(at, "invalid escape sequence")
+                unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+            elif 0xDC00 <= unit <= 0xDFFF:
+                raise _Error(at, "invalid escape sequence")
+            return chr(unit)
+        raise _Error(at, "unexpected escape sequence")
 
     def hex(self, count: int, at: int) -> int:
         digits = self.text[self.i : self.i + count]
@@ -192,7 +211,10 @@ class _Parser:
         return Parsed(tuple(self.prefs), tuple(self.errors))
 
     def recover(self) -> bool:
-        """Skip to just after the next ``;`` (tokens, so a ';' inside a string does not count)."""
+        """Skip to just after the next ``;`` (tokens, so a ';' inside a string does not count); when the
+        token that was wrong is itself a ``;``, the parser goes on after it."""
+        if self.last == ("char", ";"):
+            return True
         while True:
             try:
                 kind, value, _ = self.token()
@@ -230,7 +252,7 @@ class _Parser:
         kind, char, at = self.token()
         while kind == "char" and char == ",":
             kind, attr, at = self.token()
-            if word == "user_pref" or kind != "kw" or attr not in ("sticky", "locked"):
+            if kind != "kw" or attr not in ("sticky", "locked"):
                 raise _Error(at, "expected pref attribute after ','")
             sticky = sticky or attr == "sticky"
             locked = locked or attr == "locked"
