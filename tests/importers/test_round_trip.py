@@ -201,7 +201,10 @@ def _global(model: Model, which: str) -> Any:
 def outlook(account: Account, model: Model) -> Flat | None:
     if account.incoming is None:
         return None  # Outlook has no send-only accounts (a gap)
-    return flat(account)
+    f = flat(account)
+    if account.outgoing is not None and account.outgoing.auth.value == "none":
+        f["outgoing.username"] = account.address  # SMTP Use Auth 0: no user is written
+    return f
 
 
 EXPRESSES: dict[str, Callable[[Account, Model], Flat | None]] = {
@@ -285,9 +288,15 @@ def server(draw: st.DrawFn, protocol: str) -> dict[str, Any]:
     s["security"] = draw(st.sampled_from(["tls", "starttls", "none"]))
     if draw(st.booleans()):
         s["port"] = draw(st.integers(1, 65535))
-    s["auth"] = draw(st.sampled_from(["password", "password", "oauth2", "gssapi", "ntlm", "client-cert", "none"]))
+    rich = draw(st.booleans())  # half the servers set only the basics: formats with many gaps still get examples
+    s["auth"] = draw(st.sampled_from(["password", "password", "oauth2", "gssapi", "ntlm", "client-cert", "none"]
+                                     if rich else ["password", "password", "ntlm", "none"]))  # fmt: skip
     if draw(st.booleans()):
         s["username"] = draw(_HOSTILE)
+    if not rich:
+        if protocol == "pop3" and draw(st.booleans()):
+            s["leave_on_server"] = draw(st.booleans())
+        return s
     if s["auth"] in ("password", "ntlm") and draw(st.booleans()):
         s["password_command"] = draw(_HOSTILE)
     if s["auth"] == "oauth2" and draw(st.booleans()):
