@@ -241,16 +241,30 @@ def _importers() -> Sequence[str]:
 
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-@click.option("--from", "fmt", type=RegistryChoice(_importers), required=True, metavar="FORMAT",
-              help="The client format: msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, outlook, autoconfig.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
-              help="Write the account file here (atomically, 0600) instead of standard output.")
+@click.option(
+    "--from",
+    "fmt",
+    type=RegistryChoice(_importers),
+    required=True,
+    metavar="FORMAT",
+    help="The client format: msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, outlook, autoconfig.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the account file here (atomically, 0600) instead of standard output.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing --output file (a .bak copy is kept).")
 @click.option("--follow-source", is_flag=True, help="mutt/neomutt: also read the files `source` names.")
-@click.option("--compare", metavar="ACCOUNTS.yaml", default=None,
-              help="Compare with this account file instead: print each difference, exit 1 when there is one.")
-@click.option("--format", "report", type=click.Choice(("text", "json")), default="text",
-              help="Output of --compare.")
+@click.option(
+    "--compare",
+    metavar="ACCOUNTS.yaml",
+    default=None,
+    help="Compare with this account file instead: print each difference, exit 1 when there is one.",
+)
+@click.option("--format", "report", type=click.Choice(("text", "json")), default="text", help="Output of --compare.")
 def import_(paths: tuple[str, ...], fmt: str, output: str | None, force: bool, follow_source: bool,  # noqa: PLR0917
             compare: str | None, report: str) -> None:  # fmt: skip
     """Read existing client configuration and write it as an account file (or compare it with one).

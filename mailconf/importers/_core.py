@@ -16,7 +16,7 @@ file states are compared.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -33,6 +33,9 @@ class ImportResult(NamedTuple):
     accounts: Mapping[str, Mapping[str, Any]]
     #: warnings in file order: what was not imported and why (never a secret)
     warnings: tuple[str, ...]
+
+
+_DEFAULT_OPTIONS = ReadOptions()
 
 
 def importer(name: str) -> Importer:
@@ -54,7 +57,7 @@ def read(name: str, paths: Sequence[str], options: ReadOptions) -> Imported:
     return imported
 
 
-def import_paths(name: str, paths: Sequence[str], options: ReadOptions = ReadOptions()) -> ImportResult:
+def import_paths(name: str, paths: Sequence[str], options: ReadOptions = _DEFAULT_OPTIONS) -> ImportResult:
     """The account file for ``paths``; no text and no accounts when every account is invalid (see warnings)."""
     imported = read(name, paths, options)
     accounts, skipped = valid_accounts(imported)
@@ -125,7 +128,7 @@ class Comparison(NamedTuple):
     warnings: tuple[str, ...]
 
 
-def compare(name: str, paths: Sequence[str], declared: Model, options: ReadOptions = ReadOptions()) -> Comparison:
+def compare(name: str, paths: Sequence[str], declared: Model, options: ReadOptions = _DEFAULT_OPTIONS) -> Comparison:
     """What the client's files say against what ``declared`` (a valid account file's model) says."""
     imported = read(name, paths, options)
     accounts, skipped = valid_accounts(imported)
@@ -157,7 +160,7 @@ def compare(name: str, paths: Sequence[str], declared: Model, options: ReadOptio
 
 
 def _server_missing(key: str, mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> bool:
-    side = key.split(".")[0]
+    side = key.split(".", maxsplit=1)[0]
     return mine.get(side) is None or theirs.get(side) is None
 
 
@@ -200,7 +203,8 @@ def _pair(found: Model, declared: Model) -> list[tuple[Account | None, Account |
     left = list(found.accounts)
     right = list(declared.accounts)
     pairs: list[tuple[Account | None, Account | None]] = []
-    for key in (lambda a: a.name, lambda a: a.address):
+    keys: tuple[Callable[[Account], str], ...] = (lambda a: a.name, lambda a: a.address)
+    for key in keys:
         for account in list(right):
             match = next((f for f in left if key(f) == key(account)), None)
             if match is not None:

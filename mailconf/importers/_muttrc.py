@@ -63,7 +63,7 @@ class _Lexer:
         text = self.text
         while self.i < len(text):
             ch = text[self.i]
-            if ch == "\n" or ch == ";":
+            if ch in {"\n", ";"}:
                 if words:
                     yield Command(tuple(words), start)
                 words = []
@@ -210,13 +210,39 @@ _TLS_VARIABLES = {"ssl_use_tlsv1": "1.0", "ssl_use_tlsv1_1": "1.1", "ssl_use_tls
 _TLS_DEFAULTS = {"1.0": False, "1.1": False, "1.2": True, "1.3": True}
 _BASE64_WRAPPER = re.compile(r"echo ([A-Za-z0-9+/=]+) \| base64 -d \| sh")
 _ACCOUNT_VARIABLES = frozenset(
-    "from realname folder spoolfile imap_user imap_pass imap_authenticators imap_oauth_refresh_command pop_host "
-    "pop_user pop_pass pop_authenticators pop_oauth_refresh_command pop_delete smtp_url smtp_user smtp_pass "
-    "smtp_authenticators smtp_oauth_refresh_command ssl_starttls ssl_force_tls ssl_ca_certificates_file "
-    "ssl_verify_host ssl_use_tlsv1 ssl_use_tlsv1_1 ssl_use_tlsv1_2 ssl_use_tlsv1_3 ssl_client_cert connect_timeout "
-    "certificate_file".split()
+    [
+        "from",
+        "realname",
+        "folder",
+        "spoolfile",
+        "imap_user",
+        "imap_pass",
+        "imap_authenticators",
+        "imap_oauth_refresh_command",
+        "pop_host",
+        "pop_user",
+        "pop_pass",
+        "pop_authenticators",
+        "pop_oauth_refresh_command",
+        "pop_delete",
+        "smtp_url",
+        "smtp_user",
+        "smtp_pass",
+        "smtp_authenticators",
+        "smtp_oauth_refresh_command",
+        "ssl_starttls",
+        "ssl_force_tls",
+        "ssl_ca_certificates_file",
+        "ssl_verify_host",
+        "ssl_use_tlsv1",
+        "ssl_use_tlsv1_1",
+        "ssl_use_tlsv1_2",
+        "ssl_use_tlsv1_3",
+        "ssl_client_cert",
+        "connect_timeout",
+        "certificate_file",
+    ]
 )
-_NOT_ACCOUNT_SETTINGS = frozenset("imap_login pop_checkinterval imap_keepalive mbox record postponed".split())
 
 
 def read(paths: Sequence[str], options: ReadOptions, dialect: Dialect) -> Imported:
@@ -229,7 +255,7 @@ def read(paths: Sequence[str], options: ReadOptions, dialect: Dialect) -> Import
     return found.result()
 
 
-def _read_file(  # noqa: PLR0913, PLR0917
+def _read_file(  # noqa: PLR0917
     path: str,
     options: ReadOptions,
     dialect: Dialect,
@@ -254,11 +280,12 @@ def _read_file(  # noqa: PLR0913, PLR0917
             other += 1
             first_other = first_other or command.location
     if first_other is not None:
-        found.warn(first_other, f"{other} command(s) that are not account settings (bind, macro, hooks ...) "
-                                "are not imported")  # fmt: skip
+        found.warn(
+            first_other, f"{other} command(s) that are not account settings (bind, macro, hooks ...) are not imported"
+        )
 
 
-def _source(  # noqa: PLR0913, PLR0917
+def _source(  # noqa: PLR0917
     path: str,
     word: Word,
     where: Location,
@@ -310,8 +337,9 @@ def _set(verb: str, args: Sequence[Word], where: Location, settings: dict[str, S
             value = "no"
             name = name[2:] if verb != "unset" and name.startswith("no") else name
         elif name.startswith("inv") or verb == "toggle":
-            found.warn(at, f"{verb} {name}: a toggled value is not imported; write set {name.removeprefix('inv')} "
-                           "= yes or no")  # fmt: skip
+            found.warn(
+                at, f"{verb} {name}: a toggled value is not imported; write set {name.removeprefix('inv')} = yes or no"
+            )
             continue
         if verb == "reset":
             settings.pop(_RENAMED.get(name, name), None)
@@ -365,7 +393,7 @@ def _account(  # noqa: PLR0912, PLR0915
     address_setting = settings.get("from")
     address = address_setting.value if address_setting else None
     display = settings.get("realname")
-    for side, server, protocol, setting in servers:
+    for side, server, protocol, _setting in servers:
         prefix = _PREFIX[protocol]
         if server["security"] != "tls":
             server["security"] = "starttls" if force and starttls else "starttls-optional" if starttls else "none"
@@ -394,8 +422,11 @@ def _account(  # noqa: PLR0912, PLR0915
     wanted = stem if stem.strip(".") not in ("mutt", "neomutt", "") else account_address.split("@")[0]
     name = found.add(wanted, data, servers[0][3].location)
     if address is None:
-        found.lost(servers[0][3].location, ("accounts", name, "address"),
-                   "the file sets no from address: this address is a guess, check it")  # fmt: skip
+        found.lost(
+            servers[0][3].location,
+            ("accounts", name, "address"),
+            "the file sets no from address: this address is a guess, check it",
+        )
     for side, notes in pending.items():
         for where, message in notes:
             found.lost(where, ("accounts", name, side), message)
@@ -406,14 +437,18 @@ def _account(  # noqa: PLR0912, PLR0915
         elif setting.word is not None and setting.word.expands and variable in _ACCOUNT_VARIABLES:
             found.lost(setting.location, path_key, f"{variable} names a variable ($...) that is not expanded")
         elif variable == "certificate_file":
-            found.lost(setting.location, path_key, "certificate_file holds certificates accepted once; "
-                                                   "pin a server with tls.fingerprint instead")  # fmt: skip
+            found.lost(
+                setting.location,
+                path_key,
+                "certificate_file holds certificates accepted once; pin a server with tls.fingerprint instead",
+            )
         elif variable == "pop_delete" and setting.value not in ("yes", "no"):
-            found.lost(setting.location, path_key, f"pop_delete {setting.value}: asks each time; "
-                                                   "leave_on_server is not set")  # fmt: skip
+            found.lost(
+                setting.location, path_key, f"pop_delete {setting.value}: asks each time; leave_on_server is not set"
+            )
     for sides in ("incoming", "outgoing"):
-        server = account.get(sides)
-        if server is not None and server["security"] == "starttls-optional":
+        declared = account.get(sides)
+        if declared is not None and declared["security"] == "starttls-optional":
             found.lost(
                 settings.get("ssl_force_tls", servers[0][3]).location,
                 ("accounts", name, sides, "security"),
@@ -452,7 +487,7 @@ def _flag(settings: Mapping[str, Setting], name: str, *, default: bool) -> bool:
     return setting.value.lower() in ("yes", "on", "true", "1")
 
 
-def _credentials(  # noqa: PLR0913, PLR0917
+def _credentials(  # noqa: PLR0912, PLR0917
     server: dict[str, Any],
     protocol: Protocol,
     prefix: str,
@@ -475,7 +510,7 @@ def _credentials(  # noqa: PLR0913, PLR0917
     authenticators = settings.get(f"{prefix}_authenticators")
     names = [m.strip().lower() for m in authenticators.value.split(":") if m.strip()] if authenticators else []
     oauth = dialect.oauth[protocol]
-    if names and set(names) <= {"oauthbearer", "xoauth2"} or (token is not None and not names):
+    if (names and set(names) <= {"oauthbearer", "xoauth2"}) or (token is not None and not names):
         server["auth"] = "oauth2"
         if names and tuple(names) != oauth:
             server["mechanisms"] = names

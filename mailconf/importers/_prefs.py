@@ -164,7 +164,7 @@ class _Parser:
         at = self.i
         esc = text[self.i + 1 : self.i + 2]
         self.i += 2 if esc else 1
-        if esc in ("\"", "'", "\\"):
+        if esc in ('"', "'", "\\"):
             return esc
         if esc == "n":
             return "\n"

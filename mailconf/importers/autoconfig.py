@@ -27,8 +27,8 @@ from collections.abc import Sequence
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped]
 
 from ..model import Location
 from . import Imported, ReadOptions, Unreadable
@@ -49,8 +49,11 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
     for path in paths:
         root = _parse(path)
         if root.tag != "clientConfig":
-            raise Unreadable(Location(path, 1, 1), f"the root element is <{root.tag}>, not <clientConfig>",
-                             "name a Thunderbird autoconfig file (config-v1.1.xml)")  # fmt: skip
+            raise Unreadable(
+                Location(path, 1, 1),
+                f"the root element is <{root.tag}>, not <clientConfig>",
+                "name a Thunderbird autoconfig file (config-v1.1.xml)",
+            )
         for provider in root.findall("emailProvider"):
             _provider(path, provider, found)
     return found.result()
@@ -93,8 +96,10 @@ def _provider(path: str, provider: Element, found: Collector) -> None:
         found.warn(where, f"emailProvider {provider.get('id')!r}: no IMAP, POP3 or SMTP server; skipped")
         return
     name = found.add(provider.get("id") or domain, account, where)
-    found.comment(("accounts", name, "address"),
-                  f"an autoconfig file describes a provider ({display or domain}): put your own address here")  # fmt: skip
+    found.comment(
+        ("accounts", name, "address"),
+        f"an autoconfig file describes a provider ({display or domain}): put your own address here",
+    )
     for side, note in notes:
         found.comment(("accounts", name, side), note)
 
@@ -114,7 +119,7 @@ def _server(element: Element, address: str) -> dict[str, Any]:
         server["mechanisms"] = ["cram-md5"]
     username = (element.findtext("username") or "%EMAILADDRESS%").strip()
     if username == "%EMAILLOCALPART%":
-        server["username"] = address.split("@")[0]
+        server["username"] = address.split("@", maxsplit=1)[0]
     elif username != "%EMAILADDRESS%":
         server["username"] = username.replace("%EMAILDOMAIN%", address.split("@")[1])
     pop3 = element.find("pop3")

@@ -39,9 +39,9 @@ NAME = "fetchmail"
 TITLE = "fetchmail: ~/.fetchmailrc (incoming servers)"
 
 _MIN_VERSION = {proto: version for version, proto in _SSLPROTO.items() if version is not None}
-_NOISE = frozenset("and with has wants options here there".split())
+_NOISE = frozenset(["and", "with", "has", "wants", "options", "here", "there"])
 #: keywords that run a command
-_COMMANDS = frozenset("mda preconnect postconnect plugin plugout bsmtp lmtp".split())
+_COMMANDS = frozenset(["mda", "preconnect", "postconnect", "plugin", "plugout", "bsmtp", "lmtp"])
 #: keywords mailconf reads, and how many arguments each takes
 _READ = {
     "via": 1, "proto": 1, "protocol": 1, "service": 1, "port": 1, "timeout": 1, "auth": 1, "authenticate": 1,
@@ -134,7 +134,7 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
     return found.result()
 
 
-def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
+def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     toks = _lex(path, read_text(path, "a fetchmail run control file (~/.fetchmailrc)"))
     defaults = _Entry("defaults", "", Location(path, 1, 1))
     entries: list[_Entry] = []
@@ -163,7 +163,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
         if word == "no":
             negated = True
             continue
-        if word in _NOISE or token.quoted and current is None:
+        if word in _NOISE or (token.quoted and current is None):
             continue
         if current is None:
             raise Unreadable(token.location, f"{token.text!r} before any poll entry", "start entries with poll NAME")
@@ -201,8 +201,11 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
         _account(entry, found)
         other.extend(entry.other)
     if other:
-        found.warn(other[0], f"{len(other)} delivery or daemon setting(s) (is ... here, smtphost, set daemon ...) "
-                             "are not account settings: not imported")  # fmt: skip
+        found.warn(
+            other[0],
+            f"{len(other)} delivery or daemon setting(s) (is ... here, smtphost, set daemon ...) "
+            "are not account settings: not imported",
+        )
 
 
 _KEYWORDS = frozenset(_READ) | frozenset(_OTHER) | _COMMANDS | {"poll", "skip", "defaults", "set", "no", "server"}
@@ -237,8 +240,12 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         protocol = "imap"
         lost.append((where, f"proto {proto.upper()}: fetchmail tries IMAP, then POP3; imported as IMAP, check it"))
     elif proto != protocol:
-        lost.append((settings["proto" if "proto" in settings else "protocol"][1], f"proto {proto.upper()} is "
-                     "imported as POP3 (its login variant is not kept)"))  # fmt: skip
+        lost.append(
+            (
+                settings["proto" if "proto" in settings else "protocol"][1],
+                f"proto {proto.upper()} is imported as POP3 (its login variant is not kept)",
+            )
+        )
     server: dict[str, Any] = {"protocol": protocol, "host": value("via") or entry.name}
     port = value("service") or value("port")
     ssl = "ssl" in settings
@@ -246,8 +253,13 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     security = "tls" if ssl else "none" if sslproto == "" else "starttls" if sslproto is not None else None
     if security is None:
         security = "starttls-optional"
-        lost.append((entry.where, "neither ssl nor sslproto: fetchmail upgrades with STARTTLS only when offered "
-                     "(starttls-optional, which render refuses); add sslproto \"auto\" to make it mandatory"))  # fmt: skip
+        lost.append(
+            (
+                entry.where,
+                "neither ssl nor sslproto: fetchmail upgrades with STARTTLS only when offered "
+                '(starttls-optional, which render refuses); add sslproto "auto" to make it mandatory',
+            )
+        )
     if port is not None:
         server["port"] = int(port) if port.isdigit() and len(port) < 10 else port
     else:
@@ -261,8 +273,12 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         server["auth"] = _AUTH[auth]
     else:
         server["auth"] = "password"
-        lost.append((settings.get("auth", settings.get("authenticate", ("", entry.where)))[1],
-                     f"auth {auth} has no place in an account file; imported as auth password"))  # fmt: skip
+        lost.append(
+            (
+                settings.get("auth", settings.get("authenticate", ("", entry.where)))[1],
+                f"auth {auth} has no place in an account file; imported as auth password",
+            )
+        )
     user = value("user") or value("username")
     if user:
         server["username"] = user
@@ -297,8 +313,9 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     name = found.add(entry.name, {"address": address, "incoming": server}, entry.where)
     side = ("accounts", name, "incoming")
     if not is_address(user):
-        found.lost(entry.where, ("accounts", name, "address"),
-                   "fetchmail names no address: this one is a guess, check it")  # fmt: skip
+        found.lost(
+            entry.where, ("accounts", name, "address"), "fetchmail names no address: this one is a guess, check it"
+        )
     if entry.keyword == "skip":
         found.comment(side, "skip in the file: fetchmail polls it only when named")
     for key in ("password", "pass"):

@@ -36,8 +36,24 @@ TITLE = "mbsync: ~/.mbsyncrc (IMAP accounts)"
 _LOWEST = {versions.split()[0]: version for version, versions in _SSL_VERSIONS.items()}
 _SECURITY = {"imaps": "tls", "starttls": "starttls", "none": "none"}
 _ACCOUNT_KEYS = frozenset(
-    "host port user pass passcmd sslt sslversions tlstype tlsversions systemcertificates certificatefile "
-    "clientcertificate clientkey authmechs timeout ssltype".split()
+    [
+        "host",
+        "port",
+        "user",
+        "pass",
+        "passcmd",
+        "sslt",
+        "sslversions",
+        "tlstype",
+        "tlsversions",
+        "systemcertificates",
+        "certificatefile",
+        "clientcertificate",
+        "clientkey",
+        "authmechs",
+        "timeout",
+        "ssltype",
+    ]
 )
 _DEFAULT_MECHS = {"password": ["*"], "oauth2": ["xoauth2"], "gssapi": ["gssapi"], "ntlm": ["ntlm"],
                   "client-cert": ["external"]}  # fmt: skip
@@ -109,7 +125,9 @@ def _read_file(path: str, found: Collector) -> None:
         _account(name, where, settings, found)
 
 
-def _account(wanted: str, where: Location, settings: dict[str, tuple[str, Location]], found: Collector) -> None:
+def _account(  # noqa: PLR0912, PLR0915
+    wanted: str, where: Location, settings: dict[str, tuple[str, Location]], found: Collector
+) -> None:
     def value(*keys: str) -> str | None:
         return next((settings[k][0] for k in keys if k in settings), None)
 
@@ -117,9 +135,9 @@ def _account(wanted: str, where: Location, settings: dict[str, tuple[str, Locati
     security = _SECURITY.get((value("ssltype", "tlstype") or "starttls").lower(), "starttls")
     server: dict[str, Any] = {"protocol": "imap", "host": value("host") or ""}
     port = value("port")
-    server["port"] = (int(port) if port.isdigit() and len(port) < 10 else port) if port else (
-        993 if security == "tls" else 143
-    )  # fmt: skip
+    server["port"] = (
+        (int(port) if port.isdigit() and len(port) < 10 else port) if port else (993 if security == "tls" else 143)
+    )
     server["security"] = security
     mechs = [m.lower() for m in (value("authmechs") or "*").split()]
     if set(mechs) <= {"xoauth2", "oauthbearer"}:
@@ -147,7 +165,11 @@ def _account(wanted: str, where: Location, settings: dict[str, tuple[str, Locati
         lowest = min(versions.split(), key=lambda v: _LOWEST.get(v, "9"))
         if lowest in _LOWEST:
             tls["min_version"] = _LOWEST[lowest]
-    for key, field in (("certificatefile", "ca_file"), ("clientcertificate", "client_cert"), ("clientkey", "client_key")):
+    for key, field in (
+        ("certificatefile", "ca_file"),
+        ("clientcertificate", "client_cert"),
+        ("clientkey", "client_key"),
+    ):
         if value(key):
             tls[field] = value(key)
     if tls and security != "none":

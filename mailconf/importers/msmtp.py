@@ -43,8 +43,25 @@ _AUTH = {"off": "none", "on": "password", "": "password", "gssapi": "gssapi", "n
 _OAUTH = ("xoauth2", "oauthbearer")
 _FINGERPRINT_BYTES = {32: "sha256", 20: "sha1", 16: "md5"}
 _READ = frozenset(
-    "host port tls tls_starttls tls_trust_file tls_fingerprint tls_certcheck tls_priorities tls_cert_file "
-    "tls_key_file auth user passwordeval password from timeout eval".split()
+    [
+        "host",
+        "port",
+        "tls",
+        "tls_starttls",
+        "tls_trust_file",
+        "tls_fingerprint",
+        "tls_certcheck",
+        "tls_priorities",
+        "tls_cert_file",
+        "tls_key_file",
+        "auth",
+        "user",
+        "passwordeval",
+        "password",
+        "from",
+        "timeout",
+        "eval",
+    ]
 )
 
 Settings = dict[str, tuple[str, Location]]
@@ -58,7 +75,7 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
     return found.result()
 
 
-def _read_file(path: str, found: Collector) -> None:
+def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
     text = read_text(path, "an msmtp configuration file (~/.msmtprc)")
     defaults: Settings = {}
     blocks: dict[str, tuple[Settings, Location]] = {}
@@ -106,7 +123,7 @@ def _argument(rest: str) -> str:
     return value
 
 
-def _account(wanted: str, settings: Settings, where: Location, found: Collector) -> None:  # noqa: PLR0912
+def _account(wanted: str, settings: Settings, where: Location, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     def value(command: str) -> str | None:
         return settings[command][0] if command in settings else None
 

@@ -44,6 +44,7 @@ TITLE = "Outlook: a .reg registry export"
 _PROTOCOLS = {clsid.upper(): protocol.value for protocol, clsid in CLSID.items()}
 _HEADERS = ("Windows Registry Editor Version 5.00", "REGEDIT4")
 _VALUE = re.compile(r'^("(?:[^"\\]|\\.)*"|@)=(.*)$', re.DOTALL)
+_PORTS = {("pop3", False): 110, ("pop3", True): 995, ("imap", False): 143, ("imap", True): 993}
 _SECURE = {0: "none", 1: "tls", 2: "starttls", 3: "starttls-optional"}
 
 Value = str | int | bytes
@@ -80,8 +81,11 @@ def _keys(path: str) -> list[tuple[str, Location, dict[str, tuple[Value, Locatio
     text = _decode(path).replace("\r\n", "\n")
     lines = text.split("\n")
     if not lines or lines[0].strip() not in _HEADERS:
-        raise Unreadable(Location(path, 1, 1), "not a registry export (the first line is not "
-                         "'Windows Registry Editor Version 5.00')", "export the key with regedit (File > Export)")  # fmt: skip
+        raise Unreadable(
+            Location(path, 1, 1),
+            "not a registry export (the first line is not 'Windows Registry Editor Version 5.00')",
+            "export the key with regedit (File > Export)",
+        )
     keys: list[tuple[str, Location, dict[str, tuple[Value, Location]]]] = []
     current: dict[str, tuple[Value, Location]] | None = None
     number = 1
@@ -148,7 +152,7 @@ def _text(value: Value) -> str | None:
     return None
 
 
-def _account(  # noqa: PLR0912, PLR0915
+def _account(  # noqa: PLR0912
     protocol: str, key: str, where: Location, raw: dict[str, tuple[Value, Location]], found: Collector
 ) -> None:
     def text(name: str) -> str | None:
@@ -161,8 +165,7 @@ def _account(  # noqa: PLR0912, PLR0915
     proto = "POP3" if protocol == "pop3" else "IMAP"
     ssl = dword(f"{proto} Use SSL") == 1
     incoming: dict[str, Any] = {"protocol": protocol, "host": text(f"{proto} Server") or ""}
-    incoming["port"] = dword(f"{proto} Port") or {("pop3", False): 110, ("pop3", True): 995,
-                                                   ("imap", False): 143, ("imap", True): 993}[(protocol, ssl)]  # fmt: skip
+    incoming["port"] = dword(f"{proto} Port") or _PORTS[(protocol, ssl)]
     incoming["security"] = "tls" if ssl else "none"
     incoming["auth"] = "ntlm" if dword(f"{proto} Use SPA") == 1 else "password"
     user = text(f"{proto} User")
@@ -186,8 +189,14 @@ def _account(  # noqa: PLR0912, PLR0915
         outgoing["port"] = dword("SMTP Port") or 25
         outgoing["security"] = security
         if security == "starttls-optional":
-            lost.append((raw["smtp secure connection"][1], "outgoing", "SMTP Secure Connection 3 (Auto): STARTTLS "
-                         "only when offered, which render refuses; choose STARTTLS or SSL/TLS in Outlook"))  # fmt: skip
+            lost.append(
+                (
+                    raw["smtp secure connection"][1],
+                    "outgoing",
+                    "SMTP Secure Connection 3 (Auto): STARTTLS "
+                    "only when offered, which render refuses; choose STARTTLS or SSL/TLS in Outlook",
+                )
+            )
         method = dword("SMTP Auth Method")
         if not dword("SMTP Use Auth"):
             outgoing["auth"] = "none"
@@ -200,14 +209,23 @@ def _account(  # noqa: PLR0912, PLR0915
             if user:
                 outgoing["username"] = user
             if method == 2:
-                lost.append((raw["smtp auth method"][1], "outgoing", "SMTP Auth Method 2 (log on to the incoming "
-                             "server first) has no place in an account file; the incoming login is used"))  # fmt: skip
+                lost.append(
+                    (
+                        raw["smtp auth method"][1],
+                        "outgoing",
+                        "SMTP Auth Method 2 (log on to the incoming "
+                        "server first) has no place in an account file; the incoming login is used",
+                    )
+                )
         account["outgoing"] = outgoing
     name = found.add(text("Account Name") or key.rsplit("\\", 1)[-1], account, where)
     for stored in (f"{proto} Password", "SMTP Password", f"{proto} Password2"):
         if stored.lower() in raw:
             side = "outgoing" if stored.startswith("SMTP") else "incoming"
-            found.lost(raw[stored.lower()][1], ("accounts", name, side),
-                       "Outlook's stored password (DPAPI-encrypted) is not imported: set password_command")  # fmt: skip
+            found.lost(
+                raw[stored.lower()][1],
+                ("accounts", name, side),
+                "Outlook's stored password (DPAPI-encrypted) is not imported: set password_command",
+            )
     for at, side, message in lost:
         found.lost(at, ("accounts", name, side), message)

@@ -71,16 +71,21 @@ def _profile_files(path: str) -> list[str]:
     if not files:
         from . import Unreadable
 
-        raise Unreadable(Location(path, 1, 1), "a directory without prefs.js or user.js",
-                         "name a Thunderbird profile directory (Help > Troubleshooting Information)")  # fmt: skip
+        raise Unreadable(
+            Location(path, 1, 1),
+            "a directory without prefs.js or user.js",
+            "name a Thunderbird profile directory (Help > Troubleshooting Information)",
+        )
     return files
 
 
 def _read_prefs(path: str, prefs: Prefs, found: Collector) -> None:
     parsed = parse(read_text(path, "a Thunderbird prefs.js, user.js or profile directory"))
     for error in parsed.errors:
-        found.warn(Location(path, error.line, error.column),
-                   f"prefs syntax error: {error.message}; Thunderbird skips to the next ';' (so does this import)")  # fmt: skip
+        found.warn(
+            Location(path, error.line, error.column),
+            f"prefs syntax error: {error.message}; Thunderbird skips to the next ';' (so does this import)",
+        )
     for pref in parsed.prefs:
         if pref.kind == "user" or pref.name not in prefs:
             prefs[pref.name] = (pref.value, Location(path, pref.line, pref.column))
@@ -106,7 +111,7 @@ def _pins(path: str, found: Collector) -> dict[str, str]:
     return pins
 
 
-def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector) -> None:
+def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector) -> None:  # noqa: PLR0912
     def get(name: str, default: PrefValue | None = None) -> Any:
         return prefs[name][0] if name in prefs else default
 
@@ -156,7 +161,7 @@ def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector
             found.warn(where(f"mail.account.{key}.server"), f"account {name}: its identity has no address")
 
 
-def _server(  # noqa: PLR0913, PLR0917
+def _server(  # noqa: PLR0917
     base: str,
     kind: str,
     get: Any,

@@ -107,8 +107,10 @@ def test_output_file_is_written_once_and_never_replaced_without_force(
     target.write_text("mine\n")
     code, out, err = run(capsys, "import", "--from", "msmtp", str(msmtprc), "-o", str(target))
     assert (code, out, err) == (
-        2, "", f"mailconf: {target}: exists; refusing to replace it (use --force: a .bak copy is kept)\n"
-    )  # fmt: skip
+        2,
+        "",
+        f"mailconf: {target}: exists; refusing to replace it (use --force: a .bak copy is kept)\n",
+    )
     assert target.read_text() == "mine\n"
     code, _, _ = run(capsys, "import", "--from", "msmtp", str(msmtprc), "-o", str(target), "--force")
     assert code == 1
@@ -132,8 +134,9 @@ def _render(capsys: pytest.CaptureFixture[str], target: str, account: str) -> st
 
 def test_compare_reports_each_difference_and_exits_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     rc = tmp_path / "msmtprc"
-    rc.write_text(_render(capsys, "msmtp", "alice").replace("port 465", "port 587").replace("tls_starttls off",
-                                                                                          "tls_starttls on"))  # fmt: skip
+    rc.write_text(
+        _render(capsys, "msmtp", "alice").replace("port 465", "port 587").replace("tls_starttls off", "tls_starttls on")
+    )
     code, out, err = run(capsys, "import", "--from", "msmtp", str(rc), "--compare", str(EXAMPLES / "company.yaml"))
     assert (code, err) == (1, "")
     assert out == (
@@ -141,8 +144,9 @@ def test_compare_reports_each_difference_and_exits_1(capsys: pytest.CaptureFixtu
         "account alice: outgoing.security: file says starttls, YAML declares tls\n"
         "account bob: in the YAML, not in the file\n"
     )
-    code, out, _ = run(capsys, "import", "--from", "msmtp", str(rc), "--compare", str(EXAMPLES / "company.yaml"),
-                       "--format", "json")  # fmt: skip
+    code, out, _ = run(
+        capsys, "import", "--from", "msmtp", str(rc), "--compare", str(EXAMPLES / "company.yaml"), "--format", "json"
+    )
     assert code == 1
     assert json.loads(out) == {
         "drift": True,
@@ -160,7 +164,7 @@ def test_compare_of_a_rendered_file_is_clean(capsys: pytest.CaptureFixture[str],
         main(["render", "-t", target, str(EXAMPLES / "company.yaml"), "-o", str(tmp_path / target)])
         capsys.readouterr()
         path = tmp_path / target if target == "thunderbird" else tmp_path / target / name
-        code, out, err = run(capsys, "import", "--from", target, str(path), "--compare", str(EXAMPLES / "company.yaml"))
+        code, out, _ = run(capsys, "import", "--from", target, str(path), "--compare", str(EXAMPLES / "company.yaml"))
         assert (target, code, out) == (target, 0, "")
 
 
@@ -178,32 +182,68 @@ def test_compare_with_an_invalid_account_file_exits_2(capsys: pytest.CaptureFixt
 @pytest.mark.parametrize(
     ("fmt", "name", "content", "message"),
     [
-        ("mutt", "muttrc", "set from = 'a@example.com'\nset imap_user = 'x\n",
-         "muttrc:2:17: unbalanced single quote; close it with ' on the same line"),
-        ("mutt", "muttrc", 'set realname = "Alice\n',
-         "muttrc:1:16: unbalanced double quote; close it with \" on the same line"),
-        ("mutt", "muttrc", 'set imap_pass = "`pass show x\n',
-         "muttrc:1:18: unbalanced backtick; close the command with ` on the same line"),
-        ("fetchmail", "fetchmailrc", 'poll "imap.example.com" proto IMAP\n  user "a" there frobnicate yes\n',
-         "fetchmailrc:2:18: unknown keyword 'frobnicate'; fetchmail itself refuses this file (syntax error): "
-         "fix or remove it"),
-        ("autoconfig", "bomb.xml", '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>\n'
-         "<clientConfig>&b;</clientConfig>\n",
-         "bomb.xml:2:1: XML with a DTD or entities (DTDForbidden) is refused; remove the <!DOCTYPE> and entity "
-         "declarations"),
-        ("autoconfig", "cut.xml", '<?xml version="1.0"?>\n<clientConfig>\n  <emailProvider id="x">\n',
-         "cut.xml:4:1: not well-formed XML; fix the XML (xmllint shows where)"),
-        ("outlook", "x.reg", "REGEDIT?\r\n[HKEY_CURRENT_USER\\x]\r\n",
-         "x.reg:1:1: not a registry export (the first line is not 'Windows Registry Editor Version 5.00'); "
-         "export the key with regedit (File > Export)"),
-        ("outlook", "latin1.reg", "Windows Registry Editor Version 5.00\r\n\"a\"=\"\xe9\"\r\n",
-         "latin1.reg:1:1: neither UTF-16LE (with a byte-order mark) nor UTF-8; export the key with regedit "
-         "(File > Export)"),
-        ("msmtp", "msmtprc", "", "msmtprc:1:1: no msmtp account found; check that the file is msmtp configuration, "
-         "or choose another --from"),
+        (
+            "mutt",
+            "muttrc",
+            "set from = 'a@example.com'\nset imap_user = 'x\n",
+            "muttrc:2:17: unbalanced single quote; close it with ' on the same line",
+        ),
+        (
+            "mutt",
+            "muttrc",
+            'set realname = "Alice\n',
+            'muttrc:1:16: unbalanced double quote; close it with " on the same line',
+        ),
+        (
+            "mutt",
+            "muttrc",
+            'set imap_pass = "`pass show x\n',
+            "muttrc:1:18: unbalanced backtick; close the command with ` on the same line",
+        ),
+        (
+            "fetchmail",
+            "fetchmailrc",
+            'poll "imap.example.com" proto IMAP\n  user "a" there frobnicate yes\n',
+            "fetchmailrc:2:18: unknown keyword 'frobnicate'; fetchmail itself refuses this file (syntax error): "
+            "fix or remove it",
+        ),
+        (
+            "autoconfig",
+            "bomb.xml",
+            '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>\n'
+            "<clientConfig>&b;</clientConfig>\n",
+            "bomb.xml:2:1: XML with a DTD or entities (DTDForbidden) is refused; remove the <!DOCTYPE> and entity "
+            "declarations",
+        ),
+        (
+            "autoconfig",
+            "cut.xml",
+            '<?xml version="1.0"?>\n<clientConfig>\n  <emailProvider id="x">\n',
+            "cut.xml:4:1: not well-formed XML; fix the XML (xmllint shows where)",
+        ),
+        (
+            "outlook",
+            "x.reg",
+            "REGEDIT?\r\n[HKEY_CURRENT_USER\\x]\r\n",
+            "x.reg:1:1: not a registry export (the first line is not 'Windows Registry Editor Version 5.00'); "
+            "export the key with regedit (File > Export)",
+        ),
+        (
+            "outlook",
+            "latin1.reg",
+            'Windows Registry Editor Version 5.00\r\n"a"="\xe9"\r\n',
+            "latin1.reg:1:1: neither UTF-16LE (with a byte-order mark) nor UTF-8; export the key with regedit "
+            "(File > Export)",
+        ),
+        (
+            "msmtp",
+            "msmtprc",
+            "",
+            "msmtprc:1:1: no msmtp account found; check that the file is msmtp configuration, or choose another --from",
+        ),
     ],
-)  # fmt: skip
-def test_bad_input_is_one_located_line_and_exit_2(
+)
+def test_bad_input_is_one_located_line_and_exit_2(  # noqa: PLR0917
     capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str, name: str, content: str, message: str
 ) -> None:
     path = tmp_path / name
@@ -224,8 +264,10 @@ def test_a_truncated_prefs_js_imports_what_parses_and_locates_the_error(
     assert code == 1
     line = text[:cut].count("\n") + 1
     column = cut - text[:cut].rfind("\n") - 1 - 9
-    assert err == (f"mailconf: warning: {prefs}:{line}:{column}: prefs syntax error: unterminated string literal; "
-                   "Thunderbird skips to the next ';' (so does this import)\n")  # fmt: skip
+    assert err == (
+        f"mailconf: warning: {prefs}:{line}:{column}: prefs syntax error: unterminated string literal; "
+        "Thunderbird skips to the next ';' (so does this import)\n"
+    )
     assert "address: alice@example.com" in out
 
 
@@ -235,21 +277,22 @@ def test_a_huge_file_is_refused_before_it_is_read(capsys: pytest.CaptureFixture[
         f.truncate(65 * 1024 * 1024)
     code, out, err = run(capsys, "import", "--from", "msmtp", str(huge))
     assert (code, out, err) == (
-        2, "", f"mailconf: {huge}:1:1: larger than 64 MiB; check the path: name an msmtp configuration file "
-        "(~/.msmtprc)\n"
-    )  # fmt: skip
+        2,
+        "",
+        f"mailconf: {huge}:1:1: larger than 64 MiB; check the path: name an msmtp configuration file (~/.msmtprc)\n",
+    )
 
 
 def test_mutt_runs_no_backtick_and_follows_source_only_when_asked(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     pwn = tmp_path / "PWN"
-    (tmp_path / "creds.muttrc").write_text(f"set imap_user = \"`touch {pwn}`\"\nset imap_pass = \"`pass show x`\"\n")
+    (tmp_path / "creds.muttrc").write_text(f'set imap_user = "`touch {pwn}`"\nset imap_pass = "`pass show x`"\n')
     main_rc = tmp_path / "work.muttrc"
     main_rc.write_text(
         "set from = 'alice@example.com'\n"
         "set folder = 'imaps://imap.example.com:993/'\n"
-        f"source \"touch {pwn}|\"\n"
+        f'source "touch {pwn}|"\n'
         "source creds.muttrc\n"
         "set ssl_force_tls = yes\n"
         "bind index g noop\n"

@@ -84,7 +84,7 @@ CORPUS = [
     'user_pref("low", "\\udc00x"); user_pref("after", 5);',
     'user_pref("short", "\\x4"); user_pref("after", 6);',
     'user_pref("inj", "a"); user_pref("test.injected", "PWN"); //");',
-    "# comment\n// another\n/* block\n */ user_pref(\"c\", 1);",
+    '# comment\n// another\n/* block\n */ user_pref("c", 1);',
     '/* unterminated user_pref("c", 1);',
     'user_pref("trunc", "abc',
     'user_pref("trunc2", ',
@@ -114,10 +114,10 @@ CORPUS = [
     # found by the generated inputs below: error recovery, NUL and CR as libpref reads them
     ';user_pref("", 0);',
     '*/;user_pref("", 0);',
-    '//\x00user_pref',
+    "//\x00user_pref",
     '//user_pref("\r", 0);',
     'user_pref("a", "x\x00y");user_pref("b",1);',
-    '/*\x00*/',
+    "/*\x00*/",
 ]
 
 

@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from mailconf import schema
 from mailconf.document import build_model, load_document
 from mailconf.importers import IMPORTERS, ReadOptions
-from mailconf.importers._core import import_paths, settings as flat
+from mailconf.importers._core import import_paths
+from mailconf.importers._core import settings as flat
 from mailconf.model import Account, Model, Security
 from mailconf.render import RenderError, render_model
 from mailconf.targets import TARGETS, Gap
@@ -184,7 +185,10 @@ def thunderbird(account: Account, model: Model) -> Flat | None:
         f[f"{side}.mechanisms"] = ["cram-md5"] if mechanisms == ["cram-md5"] else []
         if f[f"{side}.tls.fingerprint"]:
             f[f"{side}.tls.verify"] = f[f"{side}.tls.verify_hostname"] = True
-        for key, values in (("timeout", _global(model, "timeout")), ("tls.min_version", _global(model, "min")),):
+        for key, values in (
+            ("timeout", _global(model, "timeout")),
+            ("tls.min_version", _global(model, "min")),
+        ):
             f[f"{side}.{key}"] = values
     return f
 
@@ -281,7 +285,7 @@ _PIN = st.sampled_from([
 
 
 @st.composite
-def server(draw: st.DrawFn, protocol: str) -> dict[str, Any]:
+def server(draw: st.DrawFn, protocol: str) -> dict[str, Any]:  # noqa: PLR0912
     s: dict[str, Any] = {"host": draw(_HOSTS)}
     if protocol != "smtp":
         s["protocol"] = protocol
