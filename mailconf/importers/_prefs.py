@@ -88,7 +88,7 @@ class _Parser:
                 nul = text.find("\x00", self.i + 2)
                 if end < 0 or 0 <= nul < end:
                     start = self.i
-                    self.i = len(text)
+                    self.i = len(text) if nul < 0 else nul + 1  # a NUL ends the comment, and is taken with it
                     raise _Error(start, "unterminated /* comment")
                 self.i = end + 2
             else:
@@ -143,6 +143,7 @@ class _Parser:
         error: _Error | None = None
         while True:
             if self.i >= len(text) or text[self.i] == "\x00":
+                self.i += 1  # a NUL in a string is taken with it (the parser goes on after it)
                 raise _Error(start, "unterminated string literal")
             ch = text[self.i]
             if ch == quote:

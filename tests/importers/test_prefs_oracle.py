@@ -118,6 +118,8 @@ CORPUS = [
     '//user_pref("\r", 0);',
     'user_pref("a", "x\x00y");user_pref("b",1);',
     "/*\x00*/",
+    '"unterminated\x00user_pref("", 0);user_pref("", 0);',
+    '/*\x00user_pref("", 0);user_pref("", 0);',
 ]
 
 
