@@ -10,8 +10,8 @@ applied as msmtp applies them. ``account default : NAME`` only picks msmtp's def
   ``tls.fingerprint`` (sha256/sha1/md5 by length), ``tls.verify: false`` |
 | ``tls_priorities`` as mailconf writes it | ``tls.min_version`` |
 | ``tls_cert_file``, ``tls_key_file`` | ``tls.client_cert``, ``tls.client_key`` |
-| ``auth off`` / ``on`` / ``plain`` ... / ``gssapi`` / ``ntlm`` / ``external`` / ``xoauth2`` / ``oauthbearer`` |
-  ``auth: none`` / ``password`` / ``password`` + ``mechanisms: [plain]`` / ``gssapi`` / ``ntlm`` /
+| ``auth off`` / ``on`` / ``plain`` ... / ``gssapi`` / ``ntlm`` / ``external`` / ``xoauth2`` /
+  ``oauthbearer`` | ``auth: none`` / ``password`` / ``password`` + ``mechanisms: [plain]`` / ``gssapi`` / ``ntlm`` /
   ``client-cert`` / ``oauth2`` / ``oauth2`` + ``mechanisms: [oauthbearer]`` |
 | ``user``, ``passwordeval`` | ``username``, ``password_command`` (``token_command`` with oauth2) |
 | ``from`` | ``address`` (absent: ``user`` when it is an address, else a guess that the output comments) |

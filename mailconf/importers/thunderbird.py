@@ -16,8 +16,8 @@ reader goes on after the next ``;``, as Thunderbird does.
   ``tls`` |
 | ``authMethod`` 1 / 3 / 4 / 5 / 6 / 7 / 10 | ``auth: none`` / ``password`` / ``password`` + ``mechanisms:
   [cram-md5]`` / ``gssapi`` / ``ntlm`` / ``client-cert`` / ``oauth2`` |
-| ``leave_on_server``, ``delete_mail_left_on_server`` + ``num_days_to_leave_on_server`` (POP3) |
-  ``leave_on_server``, ``leave_days`` |
+| ``leave_on_server``, ``delete_mail_left_on_server`` + ``num_days_to_leave_on_server``
+  (POP3) | ``leave_on_server``, ``leave_days`` |
 | ``mail.identity.I.useremail``, ``fullName``, ``organization`` | ``address``, ``display_name``, ``organization`` |
 | the identity's ``smtpServer`` (or ``mail.smtp.defaultserver``): ``mail.smtpserver.S.*`` | ``outgoing`` |
 | ``mailnews.tcptimeout``, ``security.tls.version.min`` 1-4 | ``timeout``, ``tls.min_version`` on every server |
