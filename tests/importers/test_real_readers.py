@@ -86,7 +86,7 @@ def test_msmtp_reads_what_the_importer_reads(tmp_path: Path) -> None:
         assert {k: real[k] for k in expected} == expected, account.name
         if account.outgoing.security is not Security.NONE:  # msmtp keeps the defaults' trust file, unused
             assert real["tls_trust_file"] == account.outgoing.tls.ca_file, account.name
-    assert result.warnings == (f"{rc}:34:1: msmtp names no from address here: this address is a guess, check it",)
+    assert result.warnings == (f"{rc}:24:1: msmtp names no from address here: this address is a guess, check it",)
 
 
 FETCHMAILRC = """\
