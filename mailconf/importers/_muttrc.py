@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import email.utils
 import os
 import re
 import urllib.parse
@@ -392,7 +393,10 @@ def _account(  # noqa: PLR0912, PLR0915
     account: dict[str, Any] = {}
     address_setting = settings.get("from")
     address = address_setting.value if address_setting else None
-    display = settings.get("realname")
+    display_name = settings["realname"].value if "realname" in settings else None
+    if address is not None and "<" in address:  # from = "Name <address>": mutt reads both parts
+        phrase, address = email.utils.parseaddr(address)
+        display_name = display_name if display_name is not None else (phrase or None)
     for side, server, protocol, _setting in servers:
         prefix = _PREFIX[protocol]
         if server["security"] != "tls":
@@ -411,8 +415,8 @@ def _account(  # noqa: PLR0912, PLR0915
             address = server["username"]
     account_address = address or guess_address(servers[0][1].get("username"), "user", servers[0][1]["host"])
     data: dict[str, Any] = {"address": account_address}
-    if display is not None:
-        data["display_name"] = display.value
+    if display_name is not None:
+        data["display_name"] = display_name
     for value, _where in headers:
         name, colon, rest = value.partition(":")
         if colon and name.strip().lower() == "organization":

@@ -23,6 +23,10 @@ reader goes on after the next ``;``, as Thunderbird does.
 | ``mailnews.tcptimeout``, ``security.tls.version.min`` 1-4 | ``timeout``, ``tls.min_version`` on every server |
 | a ``cert_override.txt`` line for the server's ``host:port`` (SHA-256) | ``tls.fingerprint`` |
 
+Thunderbird writes no pref equal to its default into ``prefs.js``: without
+``security.tls.version.min`` (Thunderbird 153's default is TLS 1.2) or ``mailnews.tcptimeout``
+(100 s), the account file says nothing either, which means the client's default.
+
 Thunderbird keeps passwords in its password manager (``logins.json``), which is not read: add a
 ``password_command`` yourself. A CA imported into the profile's certificate store (``cert9.db``)
 is not read either: add ``tls.ca_file``.
