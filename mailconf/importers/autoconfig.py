@@ -27,9 +27,6 @@ from collections.abc import Sequence
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
-from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
-from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped]
-
 from ..model import Location
 from . import Imported, ReadOptions, Unreadable
 from ._base import Collector, read_bytes
@@ -60,6 +57,9 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
 
 
 def _parse(path: str) -> Element:
+    from defusedxml import DefusedXmlException  # type: ignore[import-untyped]  # only for this format
+    from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped]
+
     data = read_bytes(path, "an autoconfig XML file (config-v1.1.xml)")
     where = Location(path, 1, 1)
     try:
