@@ -23,9 +23,10 @@ reader goes on after the next ``;``, as Thunderbird does.
 | ``mailnews.tcptimeout``, ``security.tls.version.min`` 1-4 | ``timeout``, ``tls.min_version`` on every server |
 | a ``cert_override.txt`` line for the server's ``host:port`` (SHA-256) | ``tls.fingerprint`` |
 
-Thunderbird writes no pref equal to its default into ``prefs.js``: without
-``security.tls.version.min`` (Thunderbird 153's default is TLS 1.2) or ``mailnews.tcptimeout``
-(100 s), the account file says nothing either, which means the client's default.
+Thunderbird writes no pref equal to its default into ``prefs.js``, so its default and no pref
+are one case: ``security.tls.version.min`` absent or 3 (TLS 1.2, Thunderbird 153's default) and
+``mailnews.tcptimeout`` absent or 100 give no ``min_version`` and no ``timeout`` (the client's
+default); drift is then never reported for them.
 
 Thunderbird keeps passwords in its password manager (``logins.json``), which is not read: add a
 ``password_command`` yourself. A CA imported into the profile's certificate store (``cert9.db``)
@@ -49,6 +50,9 @@ TITLE = "Thunderbird: a profile directory, prefs.js or user.js"
 _SECURITY = {0: "none", 1: "starttls-optional", 2: "starttls", 3: "tls"}
 _AUTH = {1: "none", 3: "password", 4: "password", 5: "gssapi", 6: "ntlm", 7: "client-cert", 10: "oauth2"}
 _TLS_VERSION = {1: "1.0", 2: "1.1", 3: "1.2", 4: "1.3"}
+#: Thunderbird 153's defaults (mailnews.js, all.js): prefs.js never holds a pref equal to them
+_DEFAULT_TIMEOUT = 100
+_DEFAULT_TLS = "1.2"
 _SHA256_OID = "OID.2.16.840.1.101.3.4.2.1"
 _PORTS = {("imap", True): 993, ("imap", False): 143, ("pop3", True): 995, ("pop3", False): 110}
 
@@ -122,8 +126,11 @@ def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector
     def where(name: str) -> Location:
         return prefs[name][1] if name in prefs else Location(path, 1, 1)
 
+    # Thunderbird keeps no pref equal to its default in prefs.js: its default and no pref are one case
     timeout = get("mailnews.tcptimeout")
+    timeout = None if timeout == _DEFAULT_TIMEOUT else timeout
     min_version = _TLS_VERSION.get(get("security.tls.version.min", 0))
+    min_version = None if min_version == _DEFAULT_TLS else min_version
     listed = str(get("mail.accountmanager.accounts", ""))
     for key in (k.strip() for k in listed.split(",") if k.strip()):
         server_key = get(f"mail.account.{key}.server")

@@ -195,11 +195,12 @@ def thunderbird(account: Account, model: Model) -> Flat | None:
 
 def _global(model: Model, which: str) -> Any:
     """Thunderbird's one global pref: the value every declaring server agrees on, on every server."""
+    # a value equal to Thunderbird's default is the same as none (prefs.js never holds it)
     if which == "timeout":
         values = {s.timeout for _, s in model.servers() if s.timeout is not None}
-        return next(iter(values)) if len(values) == 1 and next(iter(values)) else None
+        return next(iter(values)) if len(values) == 1 and next(iter(values)) not in (0, 100) else None
     versions = {s.tls.min_version for _, s in model.servers() if s.tls.min_version is not None}
-    return next(iter(versions)) if len(versions) == 1 else None
+    return next(iter(versions)) if len(versions) == 1 and versions != {"1.2"} else None
 
 
 def outlook(account: Account, model: Model) -> Flat | None:
