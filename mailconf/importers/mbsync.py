@@ -42,7 +42,6 @@ _ACCOUNT_KEYS = frozenset(
         "user",
         "pass",
         "passcmd",
-        "sslt",
         "sslversions",
         "tlstype",
         "tlsversions",

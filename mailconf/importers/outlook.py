@@ -135,9 +135,7 @@ def _data(text: str, where: Location) -> Value:
             raw = bytes.fromhex(body.replace(",", "")) if body else b""
         except ValueError:
             raise Unreadable(where, "hex data that is not comma-separated byte pairs", "export again") from None
-        if kind.lower() in ("hex(1)", "hex(2)", "hex"):
-            return raw
-        return raw
+        return raw  # text (hex(1), hex(2), hex) is decoded where a value is read as text
     raise Unreadable(where, "a value of an unknown type", 'use "text", dword: or hex(...):')
 
 

@@ -72,6 +72,7 @@ def _upper_pin(flat_: Flat) -> None:
             flat_[key] = f"{algorithm}:{hexes.upper()}"
 
 
+_PASSWORD_MECHANISMS = ("plain", "login", "scram-sha-1", "scram-sha-256", "cram-md5", "digest-md5")
 _ONE_METHOD = {"gssapi": "gssapi", "ntlm": "ntlm", "external": "client-cert", "xoauth2": "oauth2",
                "oauthbearer": "oauth2"}  # fmt: skip
 
@@ -80,7 +81,11 @@ def msmtp(account: Account, model: Model) -> Flat | None:
     if account.outgoing is None:
         return None
     f = {"address": flat(account)["address"], **_side(flat(account), "outgoing")}
-    _fold_auth(f, "outgoing", _ONE_METHOD, lambda auth, m: auth in ("password", "oauth2") and m != ["xoauth2"])
+    declared = f["outgoing.auth"]
+    by_method = {**_ONE_METHOD, **dict.fromkeys(_PASSWORD_MECHANISMS, "password")}
+    _fold_auth(f, "outgoing", by_method, lambda auth, m: auth in ("password", "oauth2") and m != ["xoauth2"])
+    if declared == "oauth2" and f["outgoing.auth"] == "password":  # auth plain: passwordeval is read as a password
+        f["outgoing.password_command"], f["outgoing.token_command"] = f["outgoing.token_command"], None
     if f["outgoing.auth"] == "none":
         f["outgoing.username"] = account.address
     _unchecked_name(f, "outgoing")
