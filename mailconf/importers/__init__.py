@@ -42,6 +42,8 @@ class Imported(NamedTuple):
     accounts: Mapping[str, Mapping[str, Any]]
     comments: Mapping[KeyPath, str]
     warnings: tuple[Note, ...]
+    #: where each account starts in the files (for messages about a whole account)
+    where: Mapping[str, Location] = {}
 
 
 class ReadOptions(NamedTuple):

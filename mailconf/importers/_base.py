@@ -106,6 +106,7 @@ class Collector:
 
     def __init__(self) -> None:
         self.accounts: dict[str, dict[str, Any]] = {}
+        self.where: dict[str, Location] = {}
         self.comments: dict[KeyPath, str] = {}
         self.warnings: list[Note] = []
 
@@ -119,6 +120,7 @@ class Collector:
         if name != wanted:
             self.warn(where, f"account {wanted!r} is imported as {name!r} (names hold letters, digits, '.', '_', '-')")
         self.accounts[name] = data
+        self.where[name] = where
         return name
 
     def comment(self, path: KeyPath, text: str) -> None:
@@ -137,4 +139,4 @@ class Collector:
         self.lost(where, path, LITERAL_PASSWORD)
 
     def result(self) -> Imported:
-        return Imported(self.accounts, self.comments, tuple(self.warnings))
+        return Imported(self.accounts, self.comments, tuple(self.warnings), self.where)

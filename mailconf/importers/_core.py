@@ -89,11 +89,17 @@ def valid_accounts(imported: Imported) -> tuple[dict[str, Mapping[str, Any]], li
             setting = ".".join(str(p) for p in problem.path[2:]) or "account"
             reasons.setdefault(account, f"{setting}: {problem.message}")
     skipped = [
-        f"account {name}: not imported, it cannot be valid: {reasons.get(name, 'the schema refuses it')}"
+        f"{_at(imported, name)}account {name}: not imported, it cannot be valid: "
+        f"{reasons.get(name, 'the schema refuses it')}"
         for name in imported.accounts
         if name in invalid
     ]
     return {n: a for n, a in imported.accounts.items() if n not in invalid}, skipped
+
+
+def _at(imported: Imported, name: str) -> str:
+    where = imported.where.get(name)
+    return f"{where}: " if where is not None else ""
 
 
 # --- drift ------------------------------------------------------------------

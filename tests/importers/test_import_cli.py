@@ -309,3 +309,24 @@ def test_mutt_runs_no_backtick_and_follows_source_only_when_asked(
     assert "password_command: pass show x\n" in out
     assert f"{tmp_path}/creds.muttrc:1: imap_user runs a command (backticks): not run, not imported" in out
     assert not pwn.exists()
+
+
+def test_an_account_that_cannot_be_valid_is_left_out_with_its_reason(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rc = tmp_path / "msmtprc"
+    rc.write_text("account a\nhost smtp.example.com\nport abc\nfrom a@example.com\n\n"
+                  "account b\nhost smtp.example.com\nport 587\ntls on\nfrom b@example.com\n")  # fmt: skip
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(rc))
+    assert code == 1
+    assert "\n  b:\n" in out and "\n  a:\n" not in out
+    assert err == (f"mailconf: warning: {rc}:1:1: account a: not imported, it cannot be valid: outgoing.port: "
+                   '`port` must be a whole number (got "abc")\n')  # fmt: skip
+    rc.write_text("account a\nhost smtp.example.com\nport abc\nfrom a@example.com\n")
+    target = tmp_path / "out.yaml"
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(rc), "-o", str(target))
+    assert (code, out) == (1, "")
+    assert (
+        err.splitlines()[-1] == f"mailconf: {rc}: no account could be imported (the reasons are above); nothing written"
+    )
+    assert not target.exists()
