@@ -336,6 +336,52 @@ def serve(file: str, bind: str, poll_interval: float, threads: int) -> None:
     sys.exit(run(ServeRequest(file, bind, poll_interval, threads)))  # fmt: skip
 
 
+def _importers() -> Sequence[str]:
+    from .importers import IMPORTERS
+
+    return tuple(sorted(IMPORTERS))
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--from",
+    "fmt",
+    type=RegistryChoice(_importers),
+    required=True,
+    metavar="FORMAT",
+    help="The client format: msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, outlook, autoconfig.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the account file here (atomically, 0600) instead of standard output.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing --output file (a .bak copy is kept).")
+@click.option("--follow-source", is_flag=True, help="mutt/neomutt: also read the files `source` names.")
+@click.option(
+    "--compare",
+    metavar="ACCOUNTS.yaml",
+    default=None,
+    help="Compare with this account file instead: print each difference, exit 1 when there is one.",
+)
+@click.option("--format", "report", type=click.Choice(("text", "json")), default="text", help="Output of --compare.")
+def import_(paths: tuple[str, ...], fmt: str, output: str | None, force: bool, follow_source: bool,  # noqa: PLR0917
+            compare: str | None, report: str) -> None:  # fmt: skip
+    """Read existing client configuration and write it as an account file (or compare it with one).
+
+    Nothing in the files is run: password commands become password_command, a literal
+    password becomes a comment telling you to use a command. What the files say that an
+    account file cannot hold is a comment in the output and a warning naming FILE:LINE.
+    Exit 0 imported; 1 imported with warnings (--compare: drift); 2 unreadable input or usage.
+    """
+    from .commands.import_ import ImportRequest, run
+
+    sys.exit(run(ImportRequest(fmt, paths, output, force, follow_source, compare, report)))
+
+
 def main(argv: list[str] | None = None) -> Any:  # noqa: PLR0911
     """The one place that turns outcomes into exit codes."""
     from .commands.console import say

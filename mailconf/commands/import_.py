@@ -1,0 +1,101 @@
+"""``mailconf import``: client configuration -> an account file; with ``--compare``, drift against one.
+
+Exit codes (docs/exit-codes.md): 0 imported with nothing lost (``--compare``: no
+drift); 1 imported, but something the files say is not in the output (each is a
+warning on standard error and a comment in the file), or no account could be
+imported (``--compare``: drift found); 2 usage, an unreadable or malformed input
+file, an account file with errors (``--compare``), or an existing ``-o`` file
+without ``--force``; 3 internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+from ..errors import ExitCode, InputError, OutputError, printable
+from . import console
+
+
+class ImportRequest(NamedTuple):
+    fmt: str
+    paths: tuple[str, ...]
+    output: str | None = None
+    force: bool = False
+    follow_source: bool = False
+    compare: str | None = None
+    report: str = "text"  # --format of --compare: text | json
+
+
+def run(request: ImportRequest) -> int:
+    from ..importers import ReadOptions
+
+    options = ReadOptions(follow_source=request.follow_source)
+    if request.compare is not None:
+        return _compare(request, options)
+    from ..importers._core import import_paths
+
+    if request.output is not None:
+        _check_output(request.output, request.force)
+    result = import_paths(request.fmt, request.paths, options)
+    for warning in result.warnings:
+        console.level("warning", warning)
+    if not result.accounts:
+        console.say(f"{request.paths[0]}: no account could be imported (the reasons are above); nothing written")
+        return int(ExitCode.FINDINGS)
+    if request.output is None:
+        console.out(result.text)
+    else:
+        _write(request.output, result.text)
+        console.say(f"wrote {len(result.accounts)} account(s) to {request.output}; check it with `mailconf lint`")
+    return int(ExitCode.FINDINGS if result.warnings else ExitCode.OK)
+
+
+def _check_output(output: str, force: bool) -> None:
+    """Before reading anything: -o names a file that may be written (never a user's file without --force)."""
+    if output.endswith("/") or os.path.isdir(output):
+        raise OutputError(f"{output}: is a directory; -o names the account file to write")
+    if os.path.lexists(output) and not force:
+        raise OutputError(f"{output}: exists; refusing to replace it (use --force: a .bak copy is kept)")
+
+
+def _write(output: str, text: str) -> None:
+    """Atomically (a temporary beside it, fsync'd, renamed), mode 0600; a replaced file is kept as .bak."""
+    from ..output import write_all
+    from ..targets import RenderedFile
+
+    path = Path(output)
+    write_all([RenderedFile(path.name, text.encode("utf-8"), 0o600)], path.parent, force=True)
+
+
+def _compare(request: ImportRequest, options: object) -> int:
+    from ..document import load_document
+    from ..importers import ReadOptions
+    from ..importers._core import compare
+    from ..lint import refusal
+
+    assert isinstance(options, ReadOptions) and request.compare is not None
+    doc = load_document(request.compare)
+    blocking = refusal(doc)
+    if blocking:
+        for finding in blocking:
+            console.finding(str(finding))
+        raise InputError(f"{request.compare}: has errors, so drift cannot be computed; fix them (`mailconf lint`)")
+    result = compare(request.fmt, request.paths, doc.model, options)
+    for warning in result.warnings:
+        console.level("warning", warning)
+    if request.report == "json":
+        payload = {
+            "drift": bool(result.differences),
+            "differences": [
+                {"account": d.account, "setting": d.setting or None, "file": d.file, "yaml": d.yaml}
+                for d in result.differences
+            ],
+            "warnings": list(result.warnings),
+        }
+        console.out(json.dumps(payload, indent=2) + "\n")
+    else:
+        console.out("".join(printable(str(d)) + "\n" for d in result.differences))
+    return int(ExitCode.FINDINGS if result.differences else ExitCode.OK)

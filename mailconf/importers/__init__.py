@@ -1,0 +1,74 @@
+"""Importers: one module per client format, registered here explicitly.
+
+An importer module has:
+
+- ``NAME`` ("msmtp"), ``TITLE`` (one line), and a module docstring that is its
+  user documentation (what it reads, what it cannot hold);
+- ``read(paths, options) -> Imported``: the accounts the files declare, as
+  account-file data (the mappings ``mailconf.emit`` writes), comments keyed by key
+  path, and a located warning for everything the files say that an account file
+  cannot hold.
+
+An importer never executes anything a file holds (no backticks, no
+``passwordeval``, no ``eval``, no ``source "cmd|"``), never prints, and never
+puts a literal password into its result: it notes that there was one. A file it
+cannot read at all raises :class:`Unreadable` (exit 2) with ``FILE:LINE:COL``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import ModuleType
+from typing import Any, NamedTuple, Protocol
+
+from ..emit import KeyPath
+from ..errors import InputError
+from ..model import Location
+
+
+class Note(NamedTuple):
+    """A warning: where the file says something, and what became of it."""
+
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class Imported(NamedTuple):
+    """What an importer read: account name -> account-file data, comments, warnings (in file order)."""
+
+    accounts: Mapping[str, Mapping[str, Any]]
+    comments: Mapping[KeyPath, str]
+    warnings: tuple[Note, ...]
+    #: where each account starts in the files (for messages about a whole account)
+    where: Mapping[str, Location] = {}
+
+
+class ReadOptions(NamedTuple):
+    #: mutt/neomutt: read the files a ``source`` command names (never a command: ``source "cmd|"``)
+    follow_source: bool = False
+
+
+class Unreadable(InputError):
+    """A file that cannot be imported at all: ``FILE:LINE:COL: what; how to fix``. Exit 2."""
+
+    def __init__(self, location: Location, what: str, fix: str) -> None:
+        super().__init__(f"{location}: {what}; {fix}")
+        self.location = location
+
+
+class Importer(Protocol):
+    NAME: str
+    TITLE: str
+    __doc__: str | None
+
+    def read(self, paths: Sequence[str], options: ReadOptions) -> Imported: ...
+
+
+from . import autoconfig, fetchmail, mbsync, msmtp, mutt, neomutt, outlook, thunderbird  # noqa: E402
+
+_MODULES: tuple[ModuleType, ...] = (msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, outlook, autoconfig)
+
+IMPORTERS: dict[str, Importer] = {m.NAME: m for m in _MODULES}

@@ -1,0 +1,142 @@
+"""What every importer shares: reading a file safely, account names, and collecting the result."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from typing import Any
+
+from ..emit import KeyPath
+from ..model import Location
+from . import Imported, Note, Unreadable
+
+#: No client configuration comes near this; a huge file or a device named by mistake must not exhaust memory.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def read_bytes(path: str, what: str) -> bytes:
+    """The bytes of a regular file (opened without blocking, at most MAX_FILE_BYTES), or Unreadable."""
+    where = Location(path, 1, 1)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise Unreadable(where, "no such file", "check the path") from None
+    except IsADirectoryError:
+        raise Unreadable(where, "is a directory", f"name {what}") from None
+    except PermissionError:
+        raise Unreadable(where, "permission denied", "make the file readable") from None
+    except OSError as exc:
+        raise Unreadable(where, f"cannot be read ({exc.strerror or type(exc).__name__})", f"name {what}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise Unreadable(where, "is a directory", f"name {what}")
+        if not stat.S_ISREG(info.st_mode):
+            raise Unreadable(where, "not a regular file", f"name {what}")
+        if info.st_size > MAX_FILE_BYTES:
+            raise Unreadable(where, f"larger than {MAX_FILE_BYTES >> 20} MiB", f"check the path: name {what}")
+        chunks = []
+        left = MAX_FILE_BYTES + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        raise Unreadable(where, f"cannot be read ({exc.strerror or type(exc).__name__})", "check the file") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > MAX_FILE_BYTES:
+        raise Unreadable(where, f"larger than {MAX_FILE_BYTES >> 20} MiB", f"check the path: name {what}")
+    return data
+
+
+def read_text(path: str, what: str, encoding: str = "utf-8") -> str:
+    """The file's text; a byte that is not ``encoding`` is located (line, column) and reported."""
+    data = read_bytes(path, what)
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise Unreadable(
+            Location(path, line, column), f"not {encoding.upper()} text", f"save the file as {encoding.upper()}"
+        ) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+#: what the output says about a literal password (never its value)
+LITERAL_PASSWORD = (
+    "the file holds a literal password (not imported): store it in a password manager and "
+    "set password_command to the command that prints it"
+)
+
+_NAME_BAD = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def account_name(wanted: str) -> str:
+    """A name the schema accepts (letters, digits, '.', '_', '-'; 64 at most), as close to ``wanted`` as can be."""
+    name = _NAME_BAD.sub("-", wanted).lstrip("._-")[:64]
+    return name or "account"
+
+
+#: what the schema accepts as an address (a simpler test; the schema has the last word)
+_ADDRESS = re.compile(r"[^\s@<>()\[\]\\,;:\"]+@[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
+
+
+def is_address(text: str | None) -> bool:
+    return text is not None and _ADDRESS.fullmatch(text) is not None
+
+
+def guess_address(user: str | None, name: str, host: str) -> str:
+    """An address for a format that names none: the user when it is one, else USER@HOST (made valid)."""
+    if user is not None and is_address(user):
+        return user
+    local = re.sub(r"[^A-Za-z0-9._+-]+", "", user or name).strip(".") or "user"
+    domain = host.strip("[]").rstrip(".") if re.fullmatch(r"[A-Za-z0-9.-]+", host.rstrip(".")) else "localhost"
+    return f"{local[:64]}@{domain}"
+
+
+class Collector:
+    """Accounts, comments and warnings, in file order; names made unique."""
+
+    def __init__(self) -> None:
+        self.accounts: dict[str, dict[str, Any]] = {}
+        self.where: dict[str, Location] = {}
+        self.comments: dict[KeyPath, str] = {}
+        self.warnings: list[Note] = []
+
+    def add(self, wanted: str, data: dict[str, Any], where: Location) -> str:
+        """Add an account under a free name near ``wanted``; returns the name used."""
+        base = account_name(wanted)
+        name, n = base, 1
+        while name in self.accounts:
+            n += 1
+            name = f"{base[:60]}-{n}"
+        if name != wanted:
+            self.warn(where, f"account {wanted!r} is imported as {name!r} (names hold letters, digits, '.', '_', '-')")
+        self.accounts[name] = data
+        self.where[name] = where
+        return name
+
+    def comment(self, path: KeyPath, text: str) -> None:
+        self.comments[path] = f"{self.comments[path]}; {text}" if path in self.comments else text
+
+    def warn(self, where: Location, message: str) -> None:
+        self.warnings.append(Note(where, message))
+
+    def lost(self, where: Location, path: KeyPath, message: str) -> None:
+        """What the file says that the account file cannot hold: a comment at ``path`` and a warning."""
+        self.comment(path, f"{where.path}:{where.line}: {message}")
+        self.warn(where, message)
+
+    def literal_password(self, where: Location, path: KeyPath) -> None:
+        """A password written in the file: never copied, never shown; the user is told to use a command."""
+        self.lost(where, path, LITERAL_PASSWORD)
+
+    def result(self) -> Imported:
+        return Imported(self.accounts, self.comments, tuple(self.warnings), self.where)

@@ -1,0 +1,261 @@
+"""import and drift: client files -> a valid account file, or -> what differs from one. Prints nothing.
+
+:func:`import_paths` runs an importer, validates its accounts against the schema
+in-process (an account that cannot be valid is left out, with the reason) and
+writes the account file text with ``mailconf.emit``.
+
+:func:`compare` reads the client's files and the declared account file and
+lists, per account and setting, where they differ. The YAML side is what the
+client's format can say about it: the declared accounts are rendered with the
+target of the same name and read back by the importer, so a setting the format
+cannot express (an msmtprc has no incoming server) is never reported as drift.
+For a format that is not a render target (autoconfig), only the settings the
+file states are compared.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from .. import emit, schema
+from ..errors import UsageError
+from ..model import Account, Location, Model, Server
+from . import IMPORTERS, Imported, Importer, Note, ReadOptions, Unreadable
+
+
+class ImportResult(NamedTuple):
+    #: the account file (YAML), valid against the schema
+    text: str
+    #: account name -> account-file data, the accounts written
+    accounts: Mapping[str, Mapping[str, Any]]
+    #: warnings in file order: what was not imported and why (never a secret)
+    warnings: tuple[str, ...]
+
+
+_DEFAULT_OPTIONS = ReadOptions()
+
+
+def importer(name: str) -> Importer:
+    found = IMPORTERS.get(name)
+    if found is None:
+        raise UsageError(f"unknown format {name!r}; choose one of: {', '.join(sorted(IMPORTERS))}")
+    return found
+
+
+def read(name: str, paths: Sequence[str], options: ReadOptions) -> Imported:
+    """The importer's result; Unreadable when the files hold no account of that format."""
+    imported = importer(name).read(paths, options)
+    if not imported.accounts:
+        raise Unreadable(
+            Location(paths[0], 1, 1),
+            f"no {name} account found",
+            f"check that the file is {importer(name).TITLE.split(':')[0]} configuration, or choose another --from",
+        )
+    return imported
+
+
+def import_paths(name: str, paths: Sequence[str], options: ReadOptions = _DEFAULT_OPTIONS) -> ImportResult:
+    """The account file for ``paths``; no text and no accounts when every account is invalid (see warnings)."""
+    imported = read(name, paths, options)
+    accounts, skipped = valid_accounts(imported)
+    warnings = [str(note) for note in imported.warnings] + skipped
+    if not accounts:
+        return ImportResult("", {}, tuple(warnings))
+    comments = {path: text for path, text in imported.comments.items() if len(path) < 2 or path[1] in accounts}
+    files = ", ".join(paths)
+    header = f"imported by `mailconf import --from {name}` from {files}"
+    if imported.warnings:
+        header += "\nthe comments below say what the files hold that this file does not"
+    comments[()] = header
+    return ImportResult(emit.account_file(accounts, comments), accounts, tuple(warnings))
+
+
+def valid_accounts(imported: Imported) -> tuple[dict[str, Mapping[str, Any]], list[str]]:
+    """The accounts the schema accepts, and one message per account left out (its first problem)."""
+    import copy
+
+    # a deep copy: the generated validator fills in schema defaults, and the output holds only what the file says
+    data = {"version": 1, "accounts": copy.deepcopy(dict(imported.accounts))}
+    problems, invalid = schema.validate(data)
+    if not problems:
+        return dict(imported.accounts), []
+    reasons: dict[str, str] = {}
+    for problem in problems:
+        if len(problem.path) >= 2 and problem.path[0] == "accounts":
+            account = str(problem.path[1])
+            setting = ".".join(str(p) for p in problem.path[2:]) or "account"
+            reasons.setdefault(account, f"{setting}: {problem.message}")
+    skipped = [
+        f"{_at(imported, name)}account {name}: not imported, it cannot be valid: "
+        f"{reasons.get(name, 'the schema refuses it')}"
+        for name in imported.accounts
+        if name in invalid
+    ]
+    return {n: a for n, a in imported.accounts.items() if n not in invalid}, skipped
+
+
+def _at(imported: Imported, name: str) -> str:
+    where = imported.where.get(name)
+    return f"{where}: " if where is not None else ""
+
+
+# --- drift ------------------------------------------------------------------
+
+
+class Difference(NamedTuple):
+    account: str
+    setting: str  # "incoming.port"; "" for an account on one side only
+    file: Any  # what the client's file says (None: nothing)
+    yaml: Any  # what the account file declares (None: nothing)
+
+    def __str__(self) -> str:
+        if not self.setting:
+            side = "in the file, not in the YAML" if self.yaml is None else "in the YAML, not in the file"
+            return f"account {self.account}: {side}"
+        return f"account {self.account}: {self.setting}: file says {_say(self.file)}, YAML declares {_say(self.yaml)}"
+
+
+def _say(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)
+
+
+class Comparison(NamedTuple):
+    differences: tuple[Difference, ...]
+    #: the importer's warnings about the client's files
+    warnings: tuple[str, ...]
+
+
+def compare(name: str, paths: Sequence[str], declared: Model, options: ReadOptions = _DEFAULT_OPTIONS) -> Comparison:
+    """What the client's files say against what ``declared`` (a valid account file's model) says."""
+    imported = read(name, paths, options)
+    accounts, skipped = valid_accounts(imported)
+    found = _model(accounts)
+    projected = _projection(name, declared, options)
+    pairs = _pair(found, projected if projected is not None else declared)
+    differences: list[Difference] = []
+    for file_account, yaml_account in pairs:
+        if file_account is None or yaml_account is None:
+            assert (file_account or yaml_account) is not None
+            named = file_account or yaml_account
+            assert named is not None
+            differences.append(Difference(named.name, "", file_account and named.name, yaml_account and named.name))
+            continue
+        mine, theirs = settings(file_account), settings(yaml_account)
+        if projected is not None:
+            keys = list(dict.fromkeys([*theirs, *mine]))
+        else:  # no target to project through: only what the file states
+            keys = [k for k, v in mine.items() if v is not None]
+        for key in keys:
+            if key in ("incoming", "outgoing") and mine.get(key) is not None and theirs.get(key) is not None:
+                continue  # both have the server: its settings say how they differ
+            if key.split(".")[0] in ("incoming", "outgoing") and "." in key and _server_missing(key, mine, theirs):
+                continue  # the server itself differs: said once
+            if mine.get(key) != theirs.get(key):
+                differences.append(Difference(yaml_account.name, key, mine.get(key), theirs.get(key)))
+    warnings = tuple(str(note) for note in imported.warnings) + tuple(skipped)
+    return Comparison(tuple(differences), warnings)
+
+
+def _server_missing(key: str, mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> bool:
+    side = key.split(".", maxsplit=1)[0]
+    return mine.get(side) is None or theirs.get(side) is None
+
+
+def _model(accounts: Mapping[str, Mapping[str, Any]]) -> Model:
+    from ..document import build_model
+
+    return build_model({"version": 1, "accounts": dict(accounts)})
+
+
+def _projection(name: str, declared: Model, options: ReadOptions) -> Model | None:
+    """``declared`` as the format sees it: rendered with the target ``name`` and read back (None: no such target)."""
+    from ..render import render_model
+    from ..targets import TARGETS
+
+    target = TARGETS.get(name)
+    if target is None:
+        return None
+    from ..render import common_gaps
+
+    _, refusals = common_gaps(declared)
+    if refusals:
+        raise UsageError(f"{refusals[0]}; drift is computed from what render writes")
+    rendered = render_model(target, declared, {})
+    if not rendered.files:
+        return Model(())
+    with tempfile.TemporaryDirectory(prefix="mailconf-compare-") as tmp:
+        written = []
+        for file in rendered.files:
+            path = Path(tmp, file.name)
+            path.write_bytes(file.content)
+            written.append(str(path))
+        paths = [tmp] if name == "thunderbird" else [p for p in written if not p.endswith(".sh")]
+        imported = IMPORTERS[name].read(paths, options)
+    accounts, _ = valid_accounts(imported)
+    return _model(accounts)
+
+
+def _pair(found: Model, declared: Model) -> list[tuple[Account | None, Account | None]]:
+    """Accounts matched by name, then by address, then the one left on each side; the rest alone."""
+    left = list(found.accounts)
+    right = list(declared.accounts)
+    pairs: list[tuple[Account | None, Account | None]] = []
+    keys: tuple[Callable[[Account], str], ...] = (lambda a: a.name, lambda a: a.address)
+    for key in keys:
+        for account in list(right):
+            match = next((f for f in left if key(f) == key(account)), None)
+            if match is not None:
+                pairs.append((match, account))
+                left.remove(match)
+                right.remove(account)
+    if len(left) == 1 and len(right) == 1:
+        pairs.append((left.pop(), right.pop()))
+    pairs.extend((None, a) for a in right)
+    pairs.extend((a, None) for a in left)
+    order = {a.name: i for i, a in enumerate(declared.accounts)}
+    return sorted(pairs, key=lambda p: order.get(p[1].name, len(order)) if p[1] is not None else len(order))
+
+
+_FIELDS = (
+    "protocol", "host", "port", "security", "auth", "username", "password_command", "token_command",
+    "mechanisms", "timeout", "leave_on_server", "leave_days",
+)  # fmt: skip
+_TLS_FIELDS = ("verify", "verify_hostname", "ca_file", "fingerprint", "min_version", "client_cert", "client_key")
+
+
+def settings(account: Account) -> dict[str, Any]:
+    """An account as setting -> value, every default applied (the form drift compares and the round trip checks)."""
+    flat: dict[str, Any] = {
+        "address": account.address,
+        "display_name": account.display_name,
+        "organization": account.organization,
+    }
+    for side, server in (("incoming", account.incoming), ("outgoing", account.outgoing)):
+        flat[side] = None if server is None else server.endpoint
+        if server is not None:
+            flat.update(server_settings(server, side))
+    return flat
+
+
+def server_settings(server: Server, side: str) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for field in _FIELDS:
+        value = getattr(server, field)
+        if hasattr(value, "value"):  # an enum
+            value = value.value
+        flat[f"{side}.{field}"] = list(value) if isinstance(value, tuple) else value
+    for field in _TLS_FIELDS:
+        flat[f"{side}.tls.{field}"] = getattr(server.tls, field)
+    return flat
+
+
+__all__ = ["Comparison", "Difference", "ImportResult", "Note", "compare", "import_paths", "settings"]

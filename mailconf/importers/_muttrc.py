@@ -1,0 +1,550 @@
+"""What the mutt and neomutt importers share: a muttrc lexer that runs nothing, and the account it describes.
+
+The lexer follows mutt's token rules (parse.c ``mutt_extract_token``): blanks
+separate words, ``;`` ends a command and ``#`` starts a comment outside quotes,
+``'...'`` is literal, ``"..."`` and unquoted text take backslash escapes
+(``\\n``, ``\\t``, three-digit octal ...), a backslash at the end of a line
+continues it. Backticks (a command substitution) and ``$name`` are kept as
+text and marked, never run or expanded: a ``*_pass`` that is exactly one
+backtick command becomes ``password_command``; anywhere else it is reported.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email.utils
+import os
+import re
+import urllib.parse
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
+
+from ..model import Location, Protocol
+from ..targets._muttlike import Dialect
+from . import Imported, ReadOptions, Unreadable
+from ._base import LITERAL_PASSWORD, Collector, guess_address, is_address, read_text
+
+
+class Word(NamedTuple):
+    text: str
+    #: the text of each backtick command in it (not run)
+    commands: tuple[str, ...]
+    #: the whole word is one backtick command ("`cmd`" or `cmd`)
+    only_command: bool
+    #: it names a variable ($name), which mutt would expand and mailconf does not
+    expands: bool
+    column: int
+    #: where an unquoted "=" splits it (the position in text), or -1
+    equals: int
+
+
+class Command(NamedTuple):
+    words: tuple[Word, ...]
+    location: Location
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "e": "\x1b", "f": "\f"}
+
+
+class _Lexer:
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.text = text
+        self.i = 0
+        self.line = 1
+        self.line_start = 0
+
+    def where(self, at: int | None = None) -> Location:
+        return Location(self.path, self.line, (self.i if at is None else at) - self.line_start + 1)
+
+    def commands(self) -> Iterator[Command]:
+        words: list[Word] = []
+        start = self.where()
+        text = self.text
+        while self.i < len(text):
+            ch = text[self.i]
+            if ch in {"\n", ";"}:
+                if words:
+                    yield Command(tuple(words), start)
+                words = []
+                self.i += 1
+                if ch == "\n":
+                    self.line += 1
+                    self.line_start = self.i
+                start = self.where()
+            elif ch in " \t\r":
+                self.i += 1
+            elif ch == "#":
+                end = text.find("\n", self.i)
+                self.i = len(text) if end < 0 else end
+            elif ch == "\\" and text.startswith("\n", self.i + 1):
+                self.i += 2  # a continued line
+                self.line += 1
+                self.line_start = self.i
+            else:
+                if not words:
+                    start = self.where()
+                words.append(self.word())
+        if words:
+            yield Command(tuple(words), start)
+
+    def word(self) -> Word:
+        text = self.text
+        column = self.i - self.line_start + 1
+        out: list[str] = []
+        commands: list[str] = []
+        expands = False
+        equals = -1
+        pieces = 0
+        only_command = False
+        while self.i < len(text):
+            ch = text[self.i]
+            if ch in " \t\r\n;#":
+                break
+            pieces += 1
+            if ch == "'":
+                end = text.find("'", self.i + 1)
+                newline = text.find("\n", self.i + 1)
+                if end < 0 or 0 <= newline < end:
+                    raise Unreadable(self.where(), "unbalanced single quote", "close it with ' on the same line")
+                out.append(text[self.i + 1 : end])
+                self.i = end + 1
+            elif ch == '"':
+                quoted, inner, expanded = self.double()
+                out.append(quoted)
+                commands.extend(inner)
+                expands = expands or expanded
+                only_command = len(inner) == 1 and quoted == f"`{inner[0]}`"
+            elif ch == "`":
+                command = self.backtick()
+                out.append(f"`{command}`")
+                commands.append(command)
+                only_command = True
+            elif ch == "\\":
+                out.append(self.escape())
+            else:
+                if ch == "=" and equals < 0:
+                    equals = sum(len(o) for o in out)
+                if ch == "$":
+                    expands = True
+                out.append(ch)
+                self.i += 1
+        word = "".join(out)
+        return Word(word, tuple(commands), only_command and pieces == 1, expands, column, equals)
+
+    def double(self) -> tuple[str, list[str], bool]:
+        text = self.text
+        opening = self.where()
+        self.i += 1
+        out: list[str] = []
+        commands: list[str] = []
+        expands = False
+        while True:
+            if self.i >= len(text) or text[self.i] == "\n":
+                raise Unreadable(opening, "unbalanced double quote", 'close it with " on the same line')
+            ch = text[self.i]
+            if ch == '"':
+                self.i += 1
+                return "".join(out), commands, expands
+            if ch == "\\":
+                out.append(self.escape())
+            elif ch == "`":
+                command = self.backtick()
+                out.append(f"`{command}`")
+                commands.append(command)
+            else:
+                expands = expands or ch == "$"
+                out.append(ch)
+                self.i += 1
+
+    def backtick(self) -> str:
+        text = self.text
+        end = text.find("`", self.i + 1)
+        newline = text.find("\n", self.i + 1)
+        if end < 0 or 0 <= newline < end:
+            raise Unreadable(self.where(), "unbalanced backtick", "close the command with ` on the same line")
+        command = text[self.i + 1 : end]
+        self.i = end + 1
+        return command
+
+    def escape(self) -> str:
+        text = self.text
+        nxt = text[self.i + 1 : self.i + 2]
+        if not nxt or nxt == "\n":
+            self.i += 1
+            return ""
+        octal = text[self.i + 1 : self.i + 4]
+        if len(octal) == 3 and all(c in "01234567" for c in octal):
+            self.i += 4
+            return chr(int(octal, 8))
+        self.i += 2
+        if nxt in "cC" and self.i < len(text):
+            control = text[self.i]
+            self.i += 1
+            return chr(ord(control.upper()) & 0x1F)
+        return _ESCAPES.get(nxt, nxt)
+
+
+def lex(path: str, text: str) -> list[Command]:
+    return list(_Lexer(path, text).commands())
+
+
+# --- commands -> one account --------------------------------------------------------------
+
+
+class Setting(NamedTuple):
+    word: Word | None  # None: a boolean set/unset without a value
+    value: str  # the text ("yes"/"no" for a bare set/unset)
+    location: Location
+
+
+_RENAMED = {"real_name": "realname", "spool_file": "spoolfile"}
+_SCHEMES = {
+    "imap": (Protocol.IMAP, False), "imaps": (Protocol.IMAP, True), "pop": (Protocol.POP3, False),
+    "pops": (Protocol.POP3, True), "smtp": (Protocol.SMTP, False), "smtps": (Protocol.SMTP, True),
+}  # fmt: skip
+_DEFAULT_PORTS = {"imap": 143, "imaps": 993, "pop": 110, "pops": 995, "smtp": 25, "smtps": 465}
+_PREFIX = {Protocol.IMAP: "imap", Protocol.POP3: "pop", Protocol.SMTP: "smtp"}
+_TLS_VARIABLES = {"ssl_use_tlsv1": "1.0", "ssl_use_tlsv1_1": "1.1", "ssl_use_tlsv1_2": "1.2", "ssl_use_tlsv1_3": "1.3"}
+#: what mutt does when the file does not set a TLS version variable (1.0 and 1.1 off since mutt 2.0)
+_TLS_DEFAULTS = {"1.0": False, "1.1": False, "1.2": True, "1.3": True}
+_BASE64_WRAPPER = re.compile(r"echo ([A-Za-z0-9+/=]+) \| base64 -d \| sh")
+_ACCOUNT_VARIABLES = frozenset(
+    [
+        "from",
+        "realname",
+        "folder",
+        "spoolfile",
+        "imap_user",
+        "imap_pass",
+        "imap_authenticators",
+        "imap_oauth_refresh_command",
+        "pop_host",
+        "pop_user",
+        "pop_pass",
+        "pop_authenticators",
+        "pop_oauth_refresh_command",
+        "pop_delete",
+        "smtp_url",
+        "smtp_user",
+        "smtp_pass",
+        "smtp_authenticators",
+        "smtp_oauth_refresh_command",
+        "ssl_starttls",
+        "ssl_force_tls",
+        "ssl_ca_certificates_file",
+        "ssl_verify_host",
+        "ssl_use_tlsv1",
+        "ssl_use_tlsv1_1",
+        "ssl_use_tlsv1_2",
+        "ssl_use_tlsv1_3",
+        "ssl_client_cert",
+        "connect_timeout",
+        "certificate_file",
+    ]
+)
+
+
+def read(paths: Sequence[str], options: ReadOptions, dialect: Dialect) -> Imported:
+    found = Collector()
+    for path in paths:
+        settings: dict[str, Setting] = {}
+        headers: list[tuple[str, Location]] = []
+        _read_file(path, options, dialect, settings, headers, found, set())
+        _account(path, settings, headers, dialect, found)
+    return found.result()
+
+
+def _read_file(  # noqa: PLR0917
+    path: str,
+    options: ReadOptions,
+    dialect: Dialect,
+    settings: dict[str, Setting],
+    headers: list[tuple[str, Location]],
+    found: Collector,
+    seen: set[str],
+) -> None:
+    seen.add(os.path.realpath(path))
+    other = 0
+    first_other: Location | None = None
+    for command in lex(path, read_text(path, f"a {dialect.name} configuration file")):
+        verb = command.words[0].text
+        args = command.words[1:]
+        if verb in ("set", "unset", "reset", "toggle"):
+            _set(verb, args, command.location, settings, found)
+        elif verb == "my_hdr" and args:
+            headers.append((" ".join(w.text for w in args), command.location))
+        elif verb == "source" and args:
+            _source(path, args[0], command.location, options, dialect, settings, headers, found, seen)
+        else:
+            other += 1
+            first_other = first_other or command.location
+    if first_other is not None:
+        found.warn(
+            first_other, f"{other} command(s) that are not account settings (bind, macro, hooks ...) are not imported"
+        )
+
+
+def _source(  # noqa: PLR0917
+    path: str,
+    word: Word,
+    where: Location,
+    options: ReadOptions,
+    dialect: Dialect,
+    settings: dict[str, Setting],
+    headers: list[tuple[str, Location]],
+    found: Collector,
+    seen: set[str],
+) -> None:
+    target = word.text.strip()
+    if target.endswith("|") or word.commands:
+        found.warn(where, "source of a command's output: not run, not imported")
+        return
+    if not options.follow_source:
+        found.warn(where, f"source {target}: not followed (use --follow-source to read it)")
+        return
+    full = os.path.join(os.path.dirname(path), os.path.expanduser(target))
+    if os.path.realpath(full) in seen:
+        found.warn(where, f"source {target}: already read (a loop); not read again")
+        return
+    _read_file(full, options, dialect, settings, headers, found, seen)
+
+
+def _set(verb: str, args: Sequence[Word], where: Location, settings: dict[str, Setting], found: Collector) -> None:
+    i = 0
+    while i < len(args):
+        word = args[i]
+        at = Location(where.path, where.line, word.column)
+        if word.equals >= 0 or (i + 1 < len(args) and args[i + 1].text.startswith("=") and args[i + 1].equals == 0):
+            if word.equals >= 0:
+                name, rest = word.text[: word.equals].strip(), word.text[word.equals + 1 :]
+                value_word = word._replace(text=rest) if rest else (args[i + 1] if i + 1 < len(args) else None)
+                i += 1 if rest else 2
+            else:
+                name = word.text
+                rest = args[i + 1].text[1:]
+                value_word = args[i + 1]._replace(text=rest) if rest else (args[i + 2] if i + 2 < len(args) else None)
+                i += 2 if rest else 3
+            if value_word is None:
+                raise Unreadable(at, f"set {name} = has no value", "write a value after =, in quotes")
+            name = _RENAMED.get(name, name)
+            settings[name] = Setting(value_word, value_word.text, at)
+            continue
+        name = word.text
+        i += 1
+        value = "yes"
+        if verb == "unset" or name.startswith("no"):
+            value = "no"
+            name = name[2:] if verb != "unset" and name.startswith("no") else name
+        elif name.startswith("inv") or verb == "toggle":
+            found.warn(
+                at, f"{verb} {name}: a toggled value is not imported; write set {name.removeprefix('inv')} = yes or no"
+            )
+            continue
+        if verb == "reset":
+            settings.pop(_RENAMED.get(name, name), None)
+            continue
+        settings[_RENAMED.get(name, name)] = Setting(None, value, at)
+
+
+def _account(  # noqa: PLR0912, PLR0915
+    path: str,
+    settings: Mapping[str, Setting],
+    headers: Sequence[tuple[str, Location]],
+    dialect: Dialect,
+    found: Collector,
+) -> None:
+    servers: list[tuple[str, dict[str, Any], Protocol, Setting]] = []
+    #: side -> what could not be held (location, message): commented once the account has its name
+    pending: dict[str, list[tuple[Location, str]]] = {}
+    for variable, side in (("folder", "incoming"), ("pop_host", "incoming"), ("smtp_url", "outgoing")):
+        setting = settings.get(variable)
+        if setting is None or not re.match(r"(?i)(imaps?|pops?|smtps?)://", setting.value):
+            continue
+        if side == "incoming" and any(s == "incoming" for s, *_ in servers):
+            found.warn(setting.location, f"{variable}: a second incoming server; only the first is imported")
+            continue
+        server, protocol = _url(setting, pending.setdefault(side, []))
+        servers.append((side, server, protocol, setting))
+    if not servers:
+        where = Location(path, 1, 1)
+        found.warn(where, "no folder = imap(s)://..., pop_host or smtp_url: no server to import")
+        return
+    starttls = _flag(settings, "ssl_starttls", default=True)
+    force = _flag(settings, "ssl_force_tls", default=False)
+    tls: dict[str, Any] = {}
+    if "ssl_ca_certificates_file" in settings:
+        tls["ca_file"] = settings["ssl_ca_certificates_file"].value
+    if "ssl_verify_host" in settings:
+        tls["verify_hostname"] = _flag(settings, "ssl_verify_host", default=True)
+    if "ssl_client_cert" in settings:
+        tls["client_cert"] = settings["ssl_client_cert"].value
+    versions = {v: _flag(settings, var, default=_TLS_DEFAULTS[v]) for var, v in _TLS_VARIABLES.items()}
+    if any(var in settings for var in _TLS_VARIABLES):
+        lowest = next((v for v in versions if all(versions[w] for w in versions if w >= v)), None)
+        if lowest is not None:
+            tls["min_version"] = lowest
+    timeout: int | None = None
+    if "connect_timeout" in settings:
+        text = settings["connect_timeout"].value.strip()
+        if re.fullmatch(r"-?[0-9]{1,6}", text):
+            timeout = max(int(text), 0) if int(text) >= 0 else 0
+    account: dict[str, Any] = {}
+    address_setting = settings.get("from")
+    address = address_setting.value if address_setting else None
+    display_name = settings["realname"].value if "realname" in settings else None
+    if address is not None and "<" in address:  # from = "Name <address>": mutt reads both parts
+        phrase, address = email.utils.parseaddr(address)
+        display_name = display_name if display_name is not None else (phrase or None)
+    for side, server, protocol, _setting in servers:
+        prefix = _PREFIX[protocol]
+        if server["security"] != "tls":
+            server["security"] = "starttls" if force and starttls else "starttls-optional" if starttls else "none"
+        _credentials(server, protocol, prefix, settings, dialect, pending.setdefault(side, []))
+        if protocol is Protocol.POP3 and "pop_delete" in settings:
+            delete = settings["pop_delete"].value
+            if delete in ("yes", "no"):
+                server["leave_on_server"] = delete == "no"
+        if tls:
+            server["tls"] = dict(tls)
+        if timeout is not None:
+            server["timeout"] = timeout
+        account[side] = server
+        if address is None and is_address(server.get("username")):
+            address = server["username"]
+    account_address = address or guess_address(servers[0][1].get("username"), "user", servers[0][1]["host"])
+    data: dict[str, Any] = {"address": account_address}
+    if display_name is not None:
+        data["display_name"] = display_name
+    for value, _where in headers:
+        name, colon, rest = value.partition(":")
+        if colon and name.strip().lower() == "organization":
+            data["organization"] = rest[1:] if rest.startswith(" ") else rest  # "Name: value"
+    data.update(account)
+    stem = os.path.basename(path).removesuffix(".muttrc").removesuffix("rc")
+    wanted = stem if stem.strip(".") not in ("mutt", "neomutt", "") else account_address.split("@")[0]
+    name = found.add(wanted, data, servers[0][3].location)
+    if address is None:
+        found.lost(
+            servers[0][3].location,
+            ("accounts", name, "address"),
+            "the file sets no from address: this address is a guess, check it",
+        )
+    for side, notes in pending.items():
+        for where, message in notes:
+            found.lost(where, ("accounts", name, side), message)
+    for variable, setting in settings.items():
+        path_key = ("accounts", name)
+        if setting.word is not None and setting.word.commands and not variable.endswith(("_pass", "_command")):
+            found.lost(setting.location, path_key, f"{variable} runs a command (backticks): not run, not imported")
+        elif setting.word is not None and setting.word.expands and variable in _ACCOUNT_VARIABLES:
+            found.lost(setting.location, path_key, f"{variable} names a variable ($...) that is not expanded")
+        elif variable == "certificate_file":
+            found.lost(
+                setting.location,
+                path_key,
+                "certificate_file holds certificates accepted once; pin a server with tls.fingerprint instead",
+            )
+        elif variable == "pop_delete" and setting.value not in ("yes", "no"):
+            found.lost(
+                setting.location, path_key, f"pop_delete {setting.value}: asks each time; leave_on_server is not set"
+            )
+    for sides in ("incoming", "outgoing"):
+        declared = account.get(sides)
+        if declared is not None and declared["security"] == "starttls-optional":
+            found.lost(
+                settings.get("ssl_force_tls", servers[0][3]).location,
+                ("accounts", name, sides, "security"),
+                "ssl_force_tls is not set: STARTTLS is used only when offered (starttls-optional, which render "
+                "refuses); set ssl_force_tls = yes, or declare security starttls",
+            )
+
+
+def _url(setting: Setting, pending: list[tuple[Location, str]]) -> tuple[dict[str, Any], Protocol]:
+    parsed = urllib.parse.urlsplit(setting.value)
+    scheme = parsed.scheme.lower()
+    protocol, implicit = _SCHEMES[scheme]
+    try:
+        port = parsed.port
+    except ValueError:
+        raise Unreadable(setting.location, f"{setting.value!r}: the port is not a number", "write host:PORT") from None
+    server: dict[str, Any] = {}
+    if protocol is not Protocol.SMTP:
+        server["protocol"] = protocol.value
+    host = parsed.netloc.rpartition("@")[2]  # as written: urlsplit's hostname is lower-cased
+    host = host[1 : host.index("]")] if host.startswith("[") and "]" in host else host.partition(":")[0]
+    server["host"] = host
+    server["port"] = port or _DEFAULT_PORTS[scheme]
+    server["security"] = "tls" if implicit else "starttls"
+    if parsed.username:
+        server["username"] = urllib.parse.unquote(parsed.username)
+    if parsed.password:
+        pending.append((setting.location, LITERAL_PASSWORD))
+    return server, protocol
+
+
+def _flag(settings: Mapping[str, Setting], name: str, *, default: bool) -> bool:
+    setting = settings.get(name)
+    if setting is None:
+        return default
+    return setting.value.lower() in ("yes", "on", "true", "1")
+
+
+def _credentials(  # noqa: PLR0912, PLR0917
+    server: dict[str, Any],
+    protocol: Protocol,
+    prefix: str,
+    settings: Mapping[str, Setting],
+    dialect: Dialect,
+    pending: list[tuple[Location, str]],
+) -> None:
+    user = settings.get(f"{prefix}_user")
+    if user is not None:
+        server["username"] = user.value
+    password = settings.get(f"{prefix}_pass")
+    if password is not None:
+        if password.word is not None and password.word.only_command:
+            server["password_command"] = _unwrap(password.word.commands[0])
+        elif password.word is not None and password.word.commands:
+            pending.append((password.location, f"{prefix}_pass mixes text and a command: not run, not imported"))
+        elif password.value:
+            pending.append((password.location, LITERAL_PASSWORD))
+    token = settings.get(f"{prefix}_oauth_refresh_command")
+    authenticators = settings.get(f"{prefix}_authenticators")
+    names = [m.strip().lower() for m in authenticators.value.split(":") if m.strip()] if authenticators else []
+    oauth = dialect.oauth[protocol]
+    if (names and set(names) <= {"oauthbearer", "xoauth2"}) or (token is not None and not names):
+        server["auth"] = "oauth2"
+        if names and tuple(names) != oauth:
+            server["mechanisms"] = names
+    elif names == ["gssapi"]:
+        server["auth"] = "gssapi"
+    elif names == ["ntlm"]:
+        server["auth"] = "ntlm"
+    elif names == ["external"]:
+        server["auth"] = "client-cert"
+    elif names:
+        server["auth"] = "password"
+        server["mechanisms"] = names
+    else:
+        server["auth"] = "password" if protocol is not Protocol.SMTP or user or password or server.get("username") \
+            else "none"  # fmt: skip
+    if token is not None:
+        command = token.value
+        if len(command) > 1 and command[0] == " " and command[1] in dialect.command_shortcuts:
+            command = command[1:]  # mailconf's neomutt target writes such a command after one space
+        server["token_command"] = command
+        if server.get("password_command") and server["auth"] == "oauth2":
+            server.pop("password_command")
+
+
+def _unwrap(command: str) -> str:
+    """The command itself when mailconf wrapped it (``echo BASE64 | base64 -d | sh``), else the command."""
+    match = _BASE64_WRAPPER.fullmatch(command)
+    if match is None:
+        return command
+    try:
+        return base64.b64decode(match.group(1), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return command

@@ -1,0 +1,270 @@
+r"""A reader of Mozilla prefs files (``prefs.js``, ``user.js``) by libpref's grammar. Nothing is evaluated.
+
+The grammar (modules/libpref/parser/src/lib.rs)::
+
+    pref-file    = pref*
+    pref         = pref-spec "(" string "," value attrs ")" ";"
+    pref-spec    = "user_pref" | "pref" | "sticky_pref"
+    value        = string | "true" | "false" | sign? digits      (a signed 32-bit integer)
+    attrs        = ("," ("sticky" | "locked"))*
+    string       = '"' ... '"' | "'" ... "'"   escapes \" \' \\ \n \r \xHH \uHHHH (not 0; UTF-16 pairs)
+    comments     = "#" or "//" to the end of the line (LF, CR or NUL), "/* ... */"
+
+On an error the parser reports it and skips to the next ``;``, as libpref does; the
+prefs before and after are kept. ``tests/importers/test_prefs_oracle.py`` checks this
+reader against Thunderbird's own parser (``Services.prefs.parsePrefsFromBuffer``).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+PrefValue = str | int | bool
+
+
+class Pref(NamedTuple):
+    kind: str  # "user" | "default"
+    name: str
+    value: PrefValue
+    line: int
+    column: int
+    sticky: bool = False
+    locked: bool = False
+
+
+class ParseError(NamedTuple):
+    line: int
+    column: int
+    message: str
+
+
+class Parsed(NamedTuple):
+    prefs: tuple[Pref, ...]
+    errors: tuple[ParseError, ...]
+
+
+class _Error(Exception):
+    def __init__(self, at: int, message: str) -> None:
+        super().__init__(message)
+        self.at = at
+        self.message = message
+
+
+_SPECS = {"pref": "default", "user_pref": "user", "sticky_pref": "default"}
+_INT_MAX = 2**31 - 1
+_BLANK = " \t\r\n\x0b\x0c"
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        # libpref reads up to the first NUL: the buffer is NUL-terminated
+        # libpref's buffer ends with a NUL: a NUL ends the input, except in a line comment, which it ends
+        self.text = text[1:] if text.startswith("\ufeff") else text  # a byte-order mark is skipped
+        self.i = 0
+        self.prefs: list[Pref] = []
+        self.errors: list[ParseError] = []
+
+    def position(self, at: int) -> tuple[int, int]:
+        line = self.text.count("\n", 0, at) + 1
+        return line, at - (self.text.rfind("\n", 0, at) + 1) + 1
+
+    # -- tokens: ("kw", word) | ("str", text) | ("int", n) | ("char", c) | ("eof", "")
+    def skip_blank(self) -> None:
+        text = self.text
+        while self.i < len(text):
+            ch = text[self.i]
+            if ch in _BLANK:
+                self.i += 1
+            elif ch == "#" or text.startswith("//", self.i):
+                ends = (text.find("\n", self.i), text.find("\r", self.i), text.find("\x00", self.i))
+                end = min((e for e in ends if e >= 0), default=-1)
+                self.i = len(text) if end < 0 else end + (text[end] == "\x00")
+            elif ch == "/" and not text.startswith("/*", self.i):
+                start = self.i
+                self.i += 2  # libpref's tokenizer takes the character after a lone '/' with it
+                raise _Error(start, "expected '/' or '*' after '/'")
+            elif text.startswith("/*", self.i):
+                end = text.find("*/", self.i + 2)
+                nul = text.find("\x00", self.i + 2)
+                if end < 0 or 0 <= nul < end:
+                    start = self.i
+                    self.i = len(text) if nul < 0 else nul + 1  # a NUL ends the comment, and is taken with it
+                    raise _Error(start, "unterminated /* comment")
+                self.i = end + 2
+            else:
+                return
+
+    def token(self) -> tuple[str, PrefValue, int]:
+        self.last: tuple[str, str] = ("", "")
+        self.skip_blank()
+        text = self.text
+        at = self.i
+        if at >= len(text) or text[at] == "\x00":
+            return "eof", "", at
+        ch = text[at]
+        if ch in "\"'":
+            return "str", self.string(ch), at
+        if ch.isascii() and (ch.isalpha() or ch == "_"):
+            end = at
+            while end < len(text) and text[end].isascii() and (text[end].isalnum() or text[end] == "_"):
+                end += 1
+            self.i = end
+            return "kw", text[at:end], at
+        if ch in "+-" or (ch.isascii() and ch.isdigit()):
+            return "int", self.integer(), at
+        self.i += 1
+        self.last = ("char", ch)
+        return "char", ch, at
+
+    def integer(self) -> int:
+        text = self.text
+        start = self.i
+        sign = 1
+        if text[self.i] in "+-":
+            sign = -1 if text[self.i] == "-" else 1
+            self.i += 1
+        digits_start = self.i
+        while self.i < len(text) and text[self.i].isascii() and text[self.i].isdigit():
+            self.i += 1
+        if self.i == digits_start:
+            raise _Error(start, "expected integer literal after sign")
+        value = sign * int(text[digits_start : self.i])
+        if not -(2**31) <= value <= _INT_MAX:
+            raise _Error(start, "integer literal overflowed")
+        return value
+
+    def string(self, quote: str) -> str:
+        """A string literal. A bad escape is reported at the closing quote, as libpref does: the whole literal
+        is consumed first, so the parser goes on after it."""
+        text = self.text
+        start = self.i
+        self.i += 1
+        out: list[str] = []
+        error: _Error | None = None
+        while True:
+            if self.i >= len(text) or text[self.i] == "\x00":
+                self.i += 1  # a NUL in a string is taken with it (the parser goes on after it)
+                raise _Error(start, "unterminated string literal")
+            ch = text[self.i]
+            if ch == quote:
+                self.i += 1
+                if error is not None:
+                    raise error
+                return "".join(out)
+            if ch != "\\":
+                out.append(ch)
+                self.i += 1
+                continue
+            try:
+                out.append(self.escape())
+            except _Error as exc:
+                error = error or exc
+
+    def escape(self) -> str:
+        text = self.text
+        at = self.i
+        esc = text[self.i + 1 : self.i + 2]
+        self.i += 2 if esc else 1
+        if esc in ('"', "'", "\\"):
+            return esc
+        if esc == "n":
+            return "\n"
+        if esc == "r":
+            return "\r"
+        if esc == "x":
+            return chr(self.hex(2, at))
+        if esc == "u":
+            unit = self.hex(4, at)
+            if 0xD800 <= unit <= 0xDBFF:
+                if text[self.i : self.i + 2] != "\\u":
+                    raise _Error(at, "invalid escape sequence")
+                self.i += 2
+                low = self.hex(4, at)
+                if not 0xDC00 <= low <= 0xDFFF:
+                    raise _Error(at, "invalid escape sequence")
+                unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+            elif 0xDC00 <= unit <= 0xDFFF:
+                raise _Error(at, "invalid escape sequence")
+            return chr(unit)
+        raise _Error(at, "unexpected escape sequence")
+
+    def hex(self, count: int, at: int) -> int:
+        digits = self.text[self.i : self.i + count]
+        if len(digits) != count or not all(c in "0123456789abcdefABCDEF" for c in digits):
+            raise _Error(at, "malformed escape sequence")
+        self.i += count
+        value = int(digits, 16)
+        if value == 0:
+            raise _Error(at, "\\x00 and \\u0000 are not allowed")
+        return value
+
+    # -- statements
+    def parse(self) -> Parsed:
+        while True:
+            try:
+                if not self.statement():
+                    break
+            except _Error as exc:
+                line, column = self.position(exc.at)
+                self.errors.append(ParseError(line, column, exc.message))
+                if not self.recover():
+                    break
+        return Parsed(tuple(self.prefs), tuple(self.errors))
+
+    def recover(self) -> bool:
+        """Skip to just after the next ``;`` (tokens, so a ';' inside a string does not count); when the
+        token that was wrong is itself a ``;``, the parser goes on after it."""
+        if self.last == ("char", ";"):
+            return True
+        while True:
+            try:
+                kind, value, _ = self.token()
+            except _Error:
+                continue
+            if kind == "eof":
+                return False
+            if kind == "char" and value == ";":
+                return True
+
+    def expect(self, char: str) -> None:
+        kind, value, at = self.token()
+        if kind != "char" or value != char:
+            raise _Error(at, f"expected '{char}'")
+
+    def statement(self) -> bool:
+        kind, word, at = self.token()
+        start = at
+        if kind == "eof":
+            return False
+        if kind != "kw" or word not in _SPECS:
+            raise _Error(at, "expected pref specifier at start of pref definition")
+        self.expect("(")
+        kind, name, at = self.token()
+        if kind != "str":
+            raise _Error(at, "expected pref name after '('")
+        self.expect(",")
+        kind, value, at = self.token()
+        if kind == "kw" and value in ("true", "false"):
+            value = value == "true"
+        elif kind not in ("str", "int"):
+            raise _Error(at, "expected pref value after ','")
+        sticky = word == "sticky_pref"
+        locked = False
+        kind, char, at = self.token()
+        while kind == "char" and char == ",":
+            kind, attr, at = self.token()
+            if kind != "kw" or attr not in ("sticky", "locked"):
+                raise _Error(at, "expected pref attribute after ','")
+            sticky = sticky or attr == "sticky"
+            locked = locked or attr == "locked"
+            kind, char, at = self.token()
+        if kind != "char" or char != ")":
+            raise _Error(at, "expected ',' or ')' after pref value")
+        self.expect(";")
+        line, column = self.position(start)
+        self.prefs.append(Pref(_SPECS[word], str(name), value, line, column, sticky, locked))
+        return True
+
+
+def parse(text: str) -> Parsed:
+    return _Parser(text).parse()

@@ -1,0 +1,133 @@
+r"""``mailconf import --from autoconfig config-v1.1.xml`` reads a Thunderbird autoconfig file
+(clientConfig 1.1, as providers publish it and the ISPDB holds it): one account per
+``emailProvider``, from its first ``incomingServer`` and first ``outgoingServer`` (the others are
+alternatives, named in a comment).
+
+| config-v1.1.xml | account file |
+|---|---|
+| ``emailProvider id``, first ``domain`` | the account name, the address's domain |
+| ``incomingServer type="imap"``/``"pop3"``, ``outgoingServer type="smtp"`` | ``incoming``, ``outgoing`` |
+| ``hostname``, ``port`` | ``host``, ``port`` |
+| ``socketType`` SSL / STARTTLS / plain | ``security: tls`` / ``starttls`` / ``none`` |
+| ``authentication`` password-cleartext, password-encrypted / OAuth2 / GSSAPI / NTLM / TLS-client-cert / none
+  | ``auth: password`` (``mechanisms: [cram-md5]`` for password-encrypted) / ``oauth2`` / ``gssapi`` / ``ntlm``
+  / ``client-cert`` / ``none`` |
+| ``username`` ``%EMAILADDRESS%`` / ``%EMAILLOCALPART%`` / other | no ``username`` (the address) / the local part /
+  that name |
+| ``pop3/leaveMessagesOnServer``, ``daysToLeaveMessagesOnServer`` | ``leave_on_server``, ``leave_days`` |
+
+An autoconfig file describes a provider, not a person: the address is ``you@DOMAIN`` and a comment
+asks you to put yours. The XML is parsed with defusedxml: a file with a DTD or entities (an "entity
+bomb") is refused with its line and column (exit 2), like any XML that is not well-formed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+
+from ..model import Location
+from . import Imported, ReadOptions, Unreadable
+from ._base import Collector, read_bytes
+
+NAME = "autoconfig"
+TITLE = "Thunderbird autoconfig: a config-v1.1.xml file"
+
+_SECURITY = {"ssl": "tls", "tls": "tls", "starttls": "starttls", "plain": "none"}
+_AUTH = {
+    "password-cleartext": "password", "plain": "password", "password-encrypted": "password", "secure": "password",
+    "oauth2": "oauth2", "gssapi": "gssapi", "ntlm": "ntlm", "tls-client-cert": "client-cert", "none": "none",
+}  # fmt: skip
+
+
+def read(paths: Sequence[str], options: ReadOptions) -> Imported:
+    found = Collector()
+    for path in paths:
+        root = _parse(path)
+        if root.tag != "clientConfig":
+            raise Unreadable(
+                Location(path, 1, 1),
+                f"the root element is <{root.tag}>, not <clientConfig>",
+                "name a Thunderbird autoconfig file (config-v1.1.xml)",
+            )
+        for provider in root.findall("emailProvider"):
+            _provider(path, provider, found)
+    return found.result()
+
+
+def _parse(path: str) -> Element:
+    from defusedxml import DefusedXmlException  # only for this format
+    from defusedxml.ElementTree import fromstring
+
+    data = read_bytes(path, "an autoconfig XML file (config-v1.1.xml)")
+    where = Location(path, 1, 1)
+    try:
+        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)  # type: ignore[no-any-return]
+    except DefusedXmlException as exc:
+        at = max(data.find(b"<!DOCTYPE"), data.find(b"<!ENTITY") if b"<!DOCTYPE" not in data else -1, 0)
+        line = data.count(b"\n", 0, at) + 1
+        where = Location(path, line, at - (data.rfind(b"\n", 0, at) + 1) + 1)
+        raise Unreadable(where, f"XML with a DTD or entities ({type(exc).__name__}) is refused",
+                         "remove the <!DOCTYPE> and entity declarations") from None  # fmt: skip
+    except ParseError as exc:
+        line, column = exc.position
+        raise Unreadable(Location(path, line, column + 1), "not well-formed XML", "fix the XML (xmllint shows where)") \
+            from None  # fmt: skip
+
+
+def _provider(path: str, provider: Element, found: Collector) -> None:
+    where = Location(path, 1, 1)
+    domain = (provider.findtext("domain") or "example.org").strip()
+    address = f"you@{domain}"
+    account: dict[str, Any] = {"address": address}
+    display = provider.findtext("displayName")
+    notes: list[tuple[str, str]] = []
+    for side, tag in (("incoming", "incomingServer"), ("outgoing", "outgoingServer")):
+        servers = provider.findall(tag)
+        usable = [s for s in servers if s.get("type") in (("imap", "pop3") if side == "incoming" else ("smtp",))]
+        if not usable:
+            continue
+        account[side] = _server(usable[0], address)
+        if len(usable) > 1:
+            others = ", ".join(f"{s.findtext('hostname')}:{s.findtext('port')}" for s in usable[1:])
+            notes.append((side, f"alternatives in the file, not imported: {others}"))
+    if "incoming" not in account and "outgoing" not in account:
+        found.warn(where, f"emailProvider {provider.get('id')!r}: no IMAP, POP3 or SMTP server; skipped")
+        return
+    name = found.add(provider.get("id") or domain, account, where)
+    found.comment(
+        ("accounts", name, "address"),
+        f"an autoconfig file describes a provider ({display or domain}): put your own address here",
+    )
+    for side, note in notes:
+        found.comment(("accounts", name, side), note)
+
+
+def _server(element: Element, address: str) -> dict[str, Any]:
+    server: dict[str, Any] = {}
+    if element.get("type") != "smtp":
+        server["protocol"] = element.get("type")
+    server["host"] = (element.findtext("hostname") or "").strip()
+    port = (element.findtext("port") or "").strip()
+    if port:
+        server["port"] = int(port) if port.isdigit() and len(port) < 10 else port
+    server["security"] = _SECURITY.get((element.findtext("socketType") or "plain").strip().lower(), "none")
+    method = (element.findtext("authentication") or "password-cleartext").strip().lower()
+    server["auth"] = _AUTH.get(method, "password")
+    if method == "password-encrypted":
+        server["mechanisms"] = ["cram-md5"]
+    username = (element.findtext("username") or "%EMAILADDRESS%").strip()
+    if username == "%EMAILLOCALPART%":
+        server["username"] = address.split("@", maxsplit=1)[0]
+    elif username != "%EMAILADDRESS%":
+        server["username"] = username.replace("%EMAILDOMAIN%", address.split("@")[1])
+    pop3 = element.find("pop3")
+    if pop3 is not None and element.get("type") == "pop3":
+        leave = (pop3.findtext("leaveMessagesOnServer") or "").strip().lower()
+        if leave in ("true", "false"):
+            server["leave_on_server"] = leave == "true"
+        days = (pop3.findtext("daysToLeaveMessagesOnServer") or "").strip()
+        if days.isdigit() and leave == "true":
+            server["leave_days"] = int(days)
+    return server

@@ -1,0 +1,325 @@
+r"""``mailconf import --from fetchmail ~/.fetchmailrc`` reads a fetchmail 6.4 run control file: one
+account per ``poll`` (or ``skip``) entry, with a ``defaults`` entry applied to the entries after it.
+
+| .fetchmailrc | account file |
+|---|---|
+| ``poll NAME via HOST`` | the account ``NAME``, ``incoming.host`` (``HOST``, or ``NAME`` without ``via``) |
+| ``proto IMAP`` / ``POP3`` (``APOP``... are POP3), ``service``/``port``, ``timeout`` | ``protocol``, ``port``,
+  ``timeout`` |
+| ``ssl`` / ``sslproto`` without ``ssl`` / ``sslproto ""`` / neither | ``security: tls`` / ``starttls`` / ``none`` /
+  ``starttls-optional`` (fetchmail upgrades only when offered: reported) |
+| ``sslproto "TLS1.2+"`` ... | ``tls.min_version`` |
+| ``sslcertck`` (the default) / ``no sslcertck`` | ``tls.verify`` true / false (not with a pin) |
+| ``sslcertfile``, ``sslfingerprint``, ``sslcert``, ``sslkey`` | ``tls.ca_file``, ``tls.fingerprint`` (``md5:``),
+  ``tls.client_cert``, ``tls.client_key`` |
+| ``auth password`` / ``any`` / ``cram-md5`` / ``gssapi`` / ``ntlm`` / ``external`` | ``auth: password`` /
+  ``password`` / ``password`` + ``mechanisms: [cram-md5]`` / ``gssapi`` / ``ntlm`` / ``client-cert`` |
+| ``user "…" there`` | ``username``; the address too when it is one (else a guess the output comments) |
+| ``keep`` / ``no keep`` (POP3) | ``leave_on_server`` true / false |
+
+Never run: ``mda``, ``preconnect``, ``postconnect``, ``plugin`` and ``plugout`` are commands; each is
+reported and not imported, and so is a literal ``password``. Delivery and daemon settings (``is
+LOCAL here``, ``smtphost``, ``set daemon`` ...) are not account settings: one warning counts them.
+A keyword fetchmail does not know stops the import with its line and column (exit 2): fetchmail
+itself refuses such a file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from ..model import Location
+from ..targets.fetchmail import _SSLPROTO
+from . import Imported, ReadOptions, Unreadable
+from ._base import Collector, guess_address, is_address, read_text
+
+NAME = "fetchmail"
+TITLE = "fetchmail: ~/.fetchmailrc (incoming servers)"
+
+_MIN_VERSION = {proto: version for version, proto in _SSLPROTO.items() if version is not None}
+_NOISE = frozenset(["and", "with", "has", "wants", "options", "here", "there"])
+#: keywords that run a command
+_COMMANDS = frozenset(["mda", "preconnect", "postconnect", "plugin", "plugout", "bsmtp", "lmtp"])
+#: keywords mailconf reads, and how many arguments each takes
+_READ = {
+    "via": 1, "proto": 1, "protocol": 1, "service": 1, "port": 1, "timeout": 1, "auth": 1, "authenticate": 1,
+    "user": 1, "username": 1, "password": 1, "pass": 1, "ssl": 0, "sslproto": 1, "sslcertck": 0,
+    "sslcertfile": 1, "sslfingerprint": 1, "sslcert": 1, "sslkey": 1, "keep": 0, "nokeep": 0, "folder": 1,
+}  # fmt: skip
+#: fetchmail keywords that are no account setting (delivery, daemon, retrieval policy), with their arguments
+_OTHER = {
+    "daemon": 1, "postmaster": 1, "bouncemail": 0, "spambounce": 0, "softbounce": 0, "logfile": 1, "idfile": 1,
+    "pidfile": 1, "syslog": 0, "invisible": 0, "showdots": 0, "properties": 1, "interval": 1, "aka": -1,
+    "localdomains": -1, "envelope": -1, "qvirtual": 1, "principal": 1, "esmtpname": 1, "esmtppassword": 1,
+    "tracepolls": 0, "dns": 0, "checkalias": 0, "uidl": 0, "is": -1, "to": -1, "smtphost": -1,
+    "fetchdomains": -1, "smtpaddress": 1, "smtpname": 1, "antispam": -1, "flush": 0, "limitflush": 0,
+    "fetchall": 0, "rewrite": 0, "forcecr": 0, "stripcr": 0, "pass8bits": 0, "dropstatus": 0,
+    "dropdelivered": 0, "mimedecode": 0, "idle": 0, "sslcertpath": 1, "sslcommonname": 1, "fetchlimit": 1,
+    "fetchsizelimit": 1, "fastuidl": 1, "batchlimit": 1, "expunge": 1, "limit": 1, "warnings": 1,
+    "interface": 1, "monitor": 1, "badheader": 1, "retrieveerror": 1, "accept": 0, "reject": 0,
+}  # fmt: skip
+_PROTOCOLS = {"imap": "imap", "pop3": "pop3", "apop": "pop3", "rpop": "pop3", "kpop": "pop3", "sdps": "pop3"}
+_AUTH = {"password": "password", "any": "password", "gssapi": "gssapi", "ntlm": "ntlm", "external": "client-cert"}
+
+
+class Token(NamedTuple):
+    text: str
+    quoted: bool
+    location: Location
+
+
+_TOKEN = re.compile(r'"[^"]*"|\'[^\']*\'|#[^\n]*|[;,:]|[^\s"\'#;,:]+|\S', re.DOTALL)
+_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{1,2}|0[0-7]{1,3}|[0-9]{1,3}|.)", re.DOTALL)
+_SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b"}
+
+
+def _unescape(match: re.Match[str]) -> str:
+    code = match.group(1)
+    if code[0] == "x" and len(code) > 1:
+        return chr(int(code[1:], 16))
+    if code[0] == "0" and len(code) > 1:
+        return chr(int(code, 8))
+    if code.isdigit():
+        return chr(int(code))
+    return _SIMPLE.get(code, code)
+
+
+def _lex(path: str, text: str) -> list[Token]:
+    found: list[Token] = []
+    line, line_start = 1, 0
+    position = 0
+    for match in _TOKEN.finditer(text):
+        start = match.start()
+        newlines = text.count("\n", position, start)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", position, start) + 1
+        position = start
+        raw = match.group()
+        where = Location(path, line, start - line_start + 1)
+        if raw.startswith("#") or raw in (";", ",", ":"):
+            pass
+        elif raw[0] in "\"'":
+            if "\n" in raw and raw[0] == "'":
+                raise Unreadable(where, "a quoted string spans lines", "close the quote on the same line")
+            found.append(Token(_ESCAPE.sub(_unescape, raw[1:-1]), True, where))
+        elif raw in ('"', "'"):
+            raise Unreadable(where, "unbalanced quote", "close the string with a matching quote")
+        else:
+            found.append(Token(raw, False, where))
+        inside = raw.count("\n")
+        if inside:
+            line += inside
+            line_start = start + raw.rfind("\n") + 1
+            position = match.end()
+    return found
+
+
+class _Entry:
+    def __init__(self, keyword: str, name: str, where: Location) -> None:
+        self.keyword = keyword
+        self.name = name
+        self.where = where
+        self.settings: dict[str, tuple[str, Location]] = {}
+        self.lost: list[tuple[Location, str]] = []
+        self.other: list[Location] = []
+
+
+def read(paths: Sequence[str], options: ReadOptions) -> Imported:
+    found = Collector()
+    for path in paths:
+        _read_file(path, found)
+    return found.result()
+
+
+def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
+    toks = _lex(path, read_text(path, "a fetchmail run control file (~/.fetchmailrc)"))
+    defaults = _Entry("defaults", "", Location(path, 1, 1))
+    entries: list[_Entry] = []
+    current: _Entry | None = None
+    other: list[Location] = []
+    i = 0
+    negated = False
+    while i < len(toks):
+        token = toks[i]
+        word = token.text.lower() if not token.quoted else ""
+        i += 1
+        if word in ("poll", "skip", "server"):
+            if i >= len(toks):
+                raise Unreadable(token.location, f"{word} names no server", f"write {word} NAME")
+            current = _Entry(word, toks[i].text, token.location)
+            current.settings.update(defaults.settings)
+            entries.append(current)
+            i += 1
+            continue
+        if word == "defaults":
+            current = defaults
+            continue
+        if word == "set":
+            i = _skip_set(toks, i, other)
+            continue
+        if word == "no":
+            negated = True
+            continue
+        if word in _NOISE or (token.quoted and current is None):
+            continue
+        if current is None:
+            raise Unreadable(token.location, f"{token.text!r} before any poll entry", "start entries with poll NAME")
+        if token.quoted:
+            continue  # a further argument (a second local name, another folder): not an account setting
+        if word in _READ:
+            argument = ""
+            if _READ[word]:
+                if i >= len(toks):
+                    raise Unreadable(token.location, f"{word} has no value", f"write {word} VALUE")
+                argument = toks[i].text
+                i += 1
+            key = "nokeep" if word == "keep" and negated else word
+            key = "no sslcertck" if word == "sslcertck" and negated else key
+            key = "no ssl" if word == "ssl" and negated else key
+            current.settings[key] = (argument, token.location)
+        elif word in _COMMANDS:
+            i += 1
+            current.lost.append((token.location, f"{word} runs a command: not run, not imported"))
+        elif word in _OTHER:
+            arity = _OTHER[word]
+            i += max(arity, 0)
+            if arity < 0:  # a list of names: up to the next keyword
+                while i < len(toks) and (toks[i].quoted or toks[i].text.lower() not in _KEYWORDS):
+                    i += 1
+            current.other.append(token.location)
+        else:
+            raise Unreadable(
+                token.location,
+                f"unknown keyword {token.text!r}",
+                "fetchmail itself refuses this file (syntax error): fix or remove it",
+            )
+        negated = False
+    for entry in entries:
+        _account(entry, found)
+        other.extend(entry.other)
+    if other:
+        found.warn(
+            other[0],
+            f"{len(other)} delivery or daemon setting(s) (is ... here, smtphost, set daemon ...) "
+            "are not account settings: not imported",
+        )
+
+
+_KEYWORDS = frozenset(_READ) | frozenset(_OTHER) | _COMMANDS | {"poll", "skip", "defaults", "set", "no", "server"}
+
+
+def _skip_set(toks: Sequence[Token], i: int, other: list[Location]) -> int:
+    if i < len(toks) and toks[i].text.lower() == "no":
+        i += 1
+    if i >= len(toks):
+        return i
+    word = toks[i].text.lower()
+    other.append(toks[i].location)
+    if word not in _OTHER:
+        raise Unreadable(toks[i].location, f"unknown setting set {toks[i].text!r}", "fix or remove it")
+    return i + 1 + max(_OTHER[word], 0)
+
+
+def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
+    settings = entry.settings
+
+    def value(key: str) -> str | None:
+        return settings[key][0] if key in settings else None
+
+    lost = list(entry.lost)
+    proto = (value("proto") or value("protocol") or "auto").lower()
+    protocol = _PROTOCOLS.get(proto)
+    if protocol is None:
+        where = settings.get("proto", settings.get("protocol", ("", entry.where)))[1]
+        if proto in ("etrn", "odmr", "pop2"):
+            found.warn(where, f"poll {entry.name}: proto {proto.upper()} is not IMAP or POP3; not imported")
+            return
+        protocol = "imap"
+        lost.append((where, f"proto {proto.upper()}: fetchmail tries IMAP, then POP3; imported as IMAP, check it"))
+    elif proto != protocol:
+        lost.append(
+            (
+                settings["proto" if "proto" in settings else "protocol"][1],
+                f"proto {proto.upper()} is imported as POP3 (its login variant is not kept)",
+            )
+        )
+    server: dict[str, Any] = {"protocol": protocol, "host": value("via") or entry.name}
+    port = value("service") or value("port")
+    ssl = "ssl" in settings
+    sslproto = value("sslproto")
+    security = "tls" if ssl else "none" if sslproto == "" else "starttls" if sslproto is not None else None
+    if security is None:
+        security = "starttls-optional"
+        lost.append(
+            (
+                entry.where,
+                "neither ssl nor sslproto: fetchmail upgrades with STARTTLS only when offered "
+                '(starttls-optional, which render refuses); add sslproto "auto" to make it mandatory',
+            )
+        )
+    if port is not None:
+        server["port"] = int(port) if port.isdigit() and len(port) < 10 else port
+    else:
+        server["port"] = {("imap", True): 993, ("imap", False): 143, ("pop3", True): 995}.get((protocol, ssl), 110)
+    server["security"] = security
+    auth = (value("auth") or value("authenticate") or "any").lower()
+    if auth == "cram-md5":
+        server["auth"] = "password"
+        server["mechanisms"] = ["cram-md5"]
+    elif auth in _AUTH:
+        server["auth"] = _AUTH[auth]
+    else:
+        server["auth"] = "password"
+        lost.append(
+            (
+                settings.get("auth", settings.get("authenticate", ("", entry.where)))[1],
+                f"auth {auth} has no place in an account file; imported as auth password",
+            )
+        )
+    user = value("user") or value("username")
+    if user:
+        server["username"] = user
+    tls: dict[str, Any] = {}
+    if security != "none":
+        if sslproto is not None and sslproto in _MIN_VERSION:
+            tls["min_version"] = _MIN_VERSION[sslproto]
+        elif sslproto not in (None, "auto"):
+            lost.append((settings["sslproto"][1], f"sslproto {sslproto!r} is not a TLS version mailconf knows"))
+        for key, field in (("sslcertfile", "ca_file"), ("sslcert", "client_cert"), ("sslkey", "client_key")):
+            if value(key):
+                tls[field] = value(key)
+        pin = value("sslfingerprint")
+        if pin:
+            tls["fingerprint"] = f"md5:{pin.upper()}"
+        elif "no sslcertck" in settings:
+            tls["verify"] = False
+    if tls:
+        server["tls"] = tls
+    timeout = value("timeout")
+    if timeout is not None:
+        server["timeout"] = int(timeout) if timeout.isdigit() and len(timeout) < 10 else timeout
+    keep = True if "keep" in settings else False if "nokeep" in settings else None
+    if keep is not None and protocol == "pop3":
+        server["leave_on_server"] = keep
+    elif keep is not None:
+        lost.append((settings["keep" if keep else "nokeep"][1], "keep on IMAP: mailconf keeps this for POP3 only"))
+    folder = value("folder")
+    if folder is not None and folder.upper() != "INBOX":
+        lost.append((settings["folder"][1], f"folder {folder!r}: mailconf reads INBOX"))
+    address = guess_address(user, entry.name, server["host"])
+    name = found.add(entry.name, {"address": address, "incoming": server}, entry.where)
+    side = ("accounts", name, "incoming")
+    if not is_address(user):
+        found.lost(
+            entry.where, ("accounts", name, "address"), "fetchmail names no address: this one is a guess, check it"
+        )
+    if entry.keyword == "skip":
+        found.comment(side, "skip in the file: fetchmail polls it only when named")
+    for key in ("password", "pass"):
+        if key in settings:
+            found.literal_password(settings[key][1], side)
+    for where, message in lost:
+        found.lost(where, side, message)

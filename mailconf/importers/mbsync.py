@@ -1,0 +1,193 @@
+r"""``mailconf import --from mbsync ~/.mbsyncrc`` reads an isync/mbsync configuration: one account per
+``IMAPAccount`` section (keywords in any case; ``TLSType``/``TLSVersions`` of isync 1.5 read like
+``SSLType``/``SSLVersions``).
+
+| .mbsyncrc | account file |
+|---|---|
+| ``IMAPAccount NAME`` | the account ``NAME``, ``incoming.protocol: imap`` |
+| ``Host``, ``Port`` (absent: 993 with IMAPS, else 143), ``User``, ``Timeout`` | ``host``, ``port``, ``username``,
+  ``timeout`` |
+| ``SSLType IMAPS`` / ``STARTTLS`` (the default) / ``None`` | ``security: tls`` / ``starttls`` / ``none`` |
+| ``SSLVersions`` (the lowest listed) | ``tls.min_version`` |
+| ``CertificateFile``, ``ClientCertificate``, ``ClientKey`` | ``tls.ca_file``, ``tls.client_cert``, ``tls.client_key`` |
+| ``AuthMechs`` ``*`` / ``XOAUTH2`` / ``GSSAPI`` / ``NTLM`` / ``EXTERNAL`` / others | ``auth: password`` /
+  ``oauth2`` / ``gssapi`` / ``ntlm`` / ``client-cert`` / ``password`` + ``mechanisms`` |
+| ``PassCmd`` | ``password_command`` (``token_command`` with OAuth2); never run |
+
+mbsync names no address: the ``User`` is the address when it is one; otherwise a guess that
+the output comments. ``Pass`` (a literal password) and ``UserCmd``/``Tunnel`` (commands) are
+reported and not imported. ``IMAPStore``, ``MaildirStore``, ``Channel`` and ``Group`` sections
+describe the local copy, not the account, and are not imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..model import Location
+from ..targets.mbsync import _SSL_VERSIONS
+from . import Imported, ReadOptions, Unreadable
+from ._base import Collector, guess_address, is_address, read_text
+
+NAME = "mbsync"
+TITLE = "mbsync: ~/.mbsyncrc (IMAP accounts)"
+
+_LOWEST = {versions.split()[0]: version for version, versions in _SSL_VERSIONS.items()}
+_SECURITY = {"imaps": "tls", "starttls": "starttls", "none": "none"}
+_ACCOUNT_KEYS = frozenset(
+    [
+        "host",
+        "port",
+        "user",
+        "pass",
+        "passcmd",
+        "sslversions",
+        "tlstype",
+        "tlsversions",
+        "systemcertificates",
+        "certificatefile",
+        "clientcertificate",
+        "clientkey",
+        "authmechs",
+        "timeout",
+        "ssltype",
+    ]
+)
+_DEFAULT_MECHS = {"password": ["*"], "oauth2": ["xoauth2"], "gssapi": ["gssapi"], "ntlm": ["ntlm"],
+                  "client-cert": ["external"]}  # fmt: skip
+_SECTIONS = frozenset(("imapstore", "maildirstore", "channel", "group", "imapaccount", "sync"))
+
+
+def read(paths: Sequence[str], options: ReadOptions) -> Imported:
+    found = Collector()
+    for path in paths:
+        _read_file(path, found)
+    return found.result()
+
+
+def _args(line: str, where: Location) -> list[str]:
+    """mbsync's get_arg: blanks separate, '"' toggles quoting, a backslash makes the next character literal."""
+    args: list[str] = []
+    current: list[str] = []
+    quoted = started = False
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if ch == "\\" and i + 1 < len(line):
+            current.append(line[i + 1])
+            started = True
+            i += 2
+            continue
+        if ch == '"':
+            quoted = not quoted
+            started = True
+        elif ch in " \t" and not quoted:
+            if started:
+                args.append("".join(current))
+            current, started = [], False
+        else:
+            current.append(ch)
+            started = True
+        i += 1
+    if quoted:
+        raise Unreadable(where, "unbalanced double quote", 'close it with " on the same line')
+    if started:
+        args.append("".join(current))
+    return args
+
+
+def _read_file(path: str, found: Collector) -> None:
+    text = read_text(path, "an mbsync configuration file (~/.mbsyncrc)")
+    section: dict[str, tuple[str, Location]] | None = None
+    sections: list[tuple[str, Location, dict[str, tuple[str, Location]]]] = []
+    for number, raw in enumerate(text.split("\n"), 1):
+        line = raw.strip()
+        if not line:
+            section = None  # an empty line ends a section
+            continue
+        if line.startswith("#"):
+            continue
+        where = Location(path, number, len(raw) - len(raw.lstrip()) + 1)
+        words = _args(line, where)
+        keyword = words[0].lower()
+        value = " ".join(words[1:])
+        if keyword in _SECTIONS:
+            section = None
+            if keyword == "imapaccount":
+                section = {}
+                sections.append((value, where, section))
+            continue
+        if section is not None:
+            section[keyword] = (value, where)
+    for name, where, settings in sections:
+        _account(name, where, settings, found)
+
+
+def _account(  # noqa: PLR0912, PLR0915
+    wanted: str, where: Location, settings: dict[str, tuple[str, Location]], found: Collector
+) -> None:
+    def value(*keys: str) -> str | None:
+        return next((settings[k][0] for k in keys if k in settings), None)
+
+    lost: list[tuple[Location, str]] = []
+    security = _SECURITY.get((value("ssltype", "tlstype") or "starttls").lower(), "starttls")
+    server: dict[str, Any] = {"protocol": "imap", "host": value("host") or ""}
+    port = value("port")
+    server["port"] = (
+        (int(port) if port.isdigit() and len(port) < 10 else port) if port else (993 if security == "tls" else 143)
+    )
+    server["security"] = security
+    mechs = [m.lower() for m in (value("authmechs") or "*").split()]
+    if set(mechs) <= {"xoauth2", "oauthbearer"}:
+        server["auth"] = "oauth2"
+    elif mechs in (["gssapi"], ["ntlm"], ["external"]):
+        server["auth"] = {"gssapi": "gssapi", "ntlm": "ntlm", "external": "client-cert"}[mechs[0]]
+    else:
+        server["auth"] = "password"
+    user = value("user")
+    if user:
+        server["username"] = user
+    command = value("passcmd")
+    if command:
+        if command.startswith(" +"):
+            command = command[1:]  # mailconf's mbsync target writes a command starting with + after a space
+        elif command.startswith("+"):
+            command = command[1:]
+            lost.append((settings["passcmd"][1], "PassCmd +: the command prompts on the terminal"))
+        server["token_command" if server["auth"] == "oauth2" else "password_command"] = command
+    if mechs != _DEFAULT_MECHS[server["auth"]]:  # what mailconf's target writes for the auth alone
+        server["mechanisms"] = mechs
+    tls: dict[str, Any] = {}
+    versions = value("sslversions", "tlsversions")
+    if versions:
+        lowest = min(versions.split(), key=lambda v: _LOWEST.get(v, "9"))
+        if lowest in _LOWEST:
+            tls["min_version"] = _LOWEST[lowest]
+    for key, field in (
+        ("certificatefile", "ca_file"),
+        ("clientcertificate", "client_cert"),
+        ("clientkey", "client_key"),
+    ):
+        if value(key):
+            tls[field] = value(key)
+    if tls and security != "none":
+        server["tls"] = tls
+    timeout = value("timeout")
+    if timeout is not None:
+        server["timeout"] = int(timeout) if timeout.isdigit() and len(timeout) < 10 else timeout
+    address = guess_address(user, wanted, server["host"])
+    name = found.add(wanted, {"address": address, "incoming": server}, where)
+    side = ("accounts", name, "incoming")
+    if not is_address(user):
+        found.lost(where, ("accounts", name, "address"), "mbsync names no address: this one is a guess, check it")
+    if "pass" in settings:
+        found.literal_password(settings["pass"][1], side)
+    for key in ("usercmd", "tunnel"):
+        if key in settings:
+            found.lost(settings[key][1], side, f"{key} runs a command: not run, not imported")
+    for key, (_v, at) in settings.items():
+        if key not in _ACCOUNT_KEYS and key not in ("usercmd", "tunnel"):
+            found.lost(at, side, f"mbsync's {key} has no place in an account file")
+    for at, message in lost:
+        found.lost(at, side, message)

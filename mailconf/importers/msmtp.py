@@ -1,0 +1,210 @@
+r"""``mailconf import --from msmtp ~/.msmtprc`` reads an msmtp configuration: one account per
+``account`` block that names a ``host``, with ``defaults`` and ``account NAME : OTHER`` inheritance
+applied as msmtp applies them. ``account default : NAME`` only picks msmtp's default and is skipped.
+
+| msmtprc | account file |
+|---|---|
+| ``host``, ``port`` (absent: 465 with ``tls_starttls off``, else 25, as msmtp) | ``outgoing.host``, ``port`` |
+| ``tls off`` / ``tls on`` + ``tls_starttls on`` / ``off`` | ``security: none`` / ``starttls`` / ``tls`` |
+| ``tls_trust_file`` (not ``system``), ``tls_fingerprint``, ``tls_certcheck off`` | ``tls.ca_file``,
+  ``tls.fingerprint`` (sha256/sha1/md5 by length), ``tls.verify: false`` |
+| ``tls_priorities`` as mailconf writes it | ``tls.min_version`` |
+| ``tls_cert_file``, ``tls_key_file`` | ``tls.client_cert``, ``tls.client_key`` |
+| ``auth off`` / ``on`` / ``plain`` ... / ``gssapi`` / ``ntlm`` / ``external`` / ``xoauth2`` /
+  ``oauthbearer`` | ``auth: none`` / ``password`` / ``password`` + ``mechanisms: [plain]`` / ``gssapi`` / ``ntlm`` /
+  ``client-cert`` / ``oauth2`` / ``oauth2`` + ``mechanisms: [oauthbearer]`` |
+| ``user``, ``passwordeval`` | ``username``, ``password_command`` (``token_command`` with oauth2) |
+| ``from`` | ``address`` (absent: ``user`` when it is an address, else a guess that the output comments) |
+| ``timeout N`` / ``off`` | ``timeout: N`` / ``0`` |
+
+Never run: ``passwordeval`` is copied as text, ``eval`` is reported and not imported. A
+literal ``password`` is not copied (a comment and a warning tell you to use a password command).
+Everything else msmtp knows (``logfile``, ``aliases``, ``domain``, ``dsn_*`` ...) has no place
+in an account file: a comment and a warning name its line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from ..model import Location
+from ..targets.msmtp import _PRIORITIES
+from . import Imported, ReadOptions
+from ._base import Collector, guess_address, is_address, read_text
+
+NAME = "msmtp"
+TITLE = "msmtp: ~/.msmtprc (outgoing servers)"
+
+_MIN_VERSION = {priorities: version for version, priorities in _PRIORITIES.items()}
+_MECHANISMS = ("plain", "login", "scram-sha-1", "scram-sha-256", "cram-md5", "digest-md5")
+_AUTH = {"off": "none", "on": "password", "": "password", "gssapi": "gssapi", "ntlm": "ntlm", "external": "client-cert"}
+_OAUTH = ("xoauth2", "oauthbearer")
+_FINGERPRINT_BYTES = {32: "sha256", 20: "sha1", 16: "md5"}
+_READ = frozenset(
+    [
+        "host",
+        "port",
+        "tls",
+        "tls_starttls",
+        "tls_trust_file",
+        "tls_fingerprint",
+        "tls_certcheck",
+        "tls_priorities",
+        "tls_cert_file",
+        "tls_key_file",
+        "auth",
+        "user",
+        "passwordeval",
+        "password",
+        "from",
+        "timeout",
+        "eval",
+    ]
+)
+
+Settings = dict[str, tuple[str, Location]]
+_WORDS = re.compile(r"(\S+)\s*(.*)", re.DOTALL)
+
+
+def read(paths: Sequence[str], options: ReadOptions) -> Imported:
+    found = Collector()
+    for path in paths:
+        _read_file(path, found)
+    return found.result()
+
+
+def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
+    text = read_text(path, "an msmtp configuration file (~/.msmtprc)")
+    defaults: Settings = {}
+    blocks: dict[str, tuple[Settings, Location]] = {}
+    own: dict[str, int] = {}  # settings an account sets itself: `account default : work` sets none
+    current: Settings = defaults
+    for number, raw in enumerate(text.split("\n"), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        command, rest = _WORDS.fullmatch(line).groups()  # type: ignore[union-attr]  # a stripped line matches
+        argument = _argument(rest)
+        where = Location(path, number, len(raw) - len(raw.lstrip()) + 1)
+        if command == "defaults":
+            current = defaults
+        elif command == "account":
+            name, colon, parents = argument.partition(":")
+            name = name.strip()
+            current = dict(defaults)
+            for parent in (p.strip() for p in parents.split(",") if colon):
+                if parent in blocks:
+                    current.update(blocks[parent][0])
+                elif parent:
+                    found.warn(where, f"account {name}: inherits from {parent!r}, which is not defined before it")
+            blocks[name] = (current, where)
+            own[name] = 0
+        else:
+            current[command] = (argument, where)
+            if current is not defaults:
+                own[name] += 1
+    for name, (settings, where) in blocks.items():
+        if name == "default" and not own[name]:
+            continue  # only chooses msmtp's default account
+        if "host" not in settings:
+            if name != "default":
+                found.warn(where, f"account {name}: names no host; not imported")
+            continue
+        _account(name, settings, where, found)
+
+
+def _argument(rest: str) -> str:
+    """msmtp's argument: the rest of the line, trimmed, with one outer pair of double quotes removed."""
+    value = rest.strip()
+    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        return value[1:-1]
+    return value
+
+
+def _account(wanted: str, settings: Settings, where: Location, found: Collector) -> None:  # noqa: PLR0912, PLR0915
+    def value(command: str) -> str | None:
+        return settings[command][0] if command in settings else None
+
+    server: dict[str, Any] = {"host": value("host")}
+    tls = value("tls") in ("on", "")
+    starttls = value("tls_starttls") not in ("off",)
+    security = "none" if not tls else "starttls" if starttls else "tls"
+    port = value("port")
+    server["port"] = _number(port) if port is not None else (465 if security == "tls" else 25)
+    server["security"] = security
+    auth = (value("auth") or "off").lower()
+    mechanisms: list[str] = []
+    if auth in _OAUTH:
+        server["auth"] = "oauth2"
+        if auth == "oauthbearer":
+            mechanisms = [auth]
+    elif auth in _MECHANISMS:
+        server["auth"] = "password"
+        mechanisms = [auth]
+    else:
+        server["auth"] = _AUTH.get(auth, auth)
+    user = value("user")
+    if user:
+        server["username"] = user
+    command = value("passwordeval")
+    if command:
+        server["token_command" if server["auth"] == "oauth2" else "password_command"] = command
+    if mechanisms:
+        server["mechanisms"] = mechanisms
+    tls_data: dict[str, Any] = {}
+    if tls:
+        trust = value("tls_trust_file")
+        if trust and trust != "system":
+            tls_data["ca_file"] = trust
+        pin = value("tls_fingerprint")
+        if pin:
+            tls_data["fingerprint"] = _fingerprint(pin)
+        if value("tls_certcheck") == "off":
+            tls_data["verify"] = False
+        priorities = value("tls_priorities")
+        if priorities is not None and priorities in _MIN_VERSION:
+            tls_data["min_version"] = _MIN_VERSION[priorities]
+        for command, key in (("tls_cert_file", "client_cert"), ("tls_key_file", "client_key")):
+            if value(command):
+                tls_data[key] = value(command)
+    if tls_data:
+        server["tls"] = tls_data
+    timeout = value("timeout")
+    if timeout is not None:
+        server["timeout"] = 0 if timeout == "off" else _number(timeout)
+    address = value("from")
+    guessed = False
+    if not address:
+        address = guess_address(user, wanted, server["host"])
+        guessed = not is_address(user)
+    name = found.add(wanted, {"address": address, "outgoing": server}, where)
+    base = ("accounts", name)
+    if guessed:
+        found.lost(where, (*base, "address"), "msmtp names no from address here: this address is a guess, check it")
+    _unheld(settings, name, tls, found)
+
+
+def _unheld(settings: Settings, name: str, tls: bool, found: Collector) -> None:
+    """Comments and warnings for what the account file cannot hold."""
+    side = ("accounts", name, "outgoing")
+    for command, (argument, where) in settings.items():
+        if command == "password":
+            found.literal_password(where, side)
+        elif command == "eval":
+            found.lost(where, side, "eval runs a command to produce settings: not run, not imported")
+        elif command == "tls_priorities" and argument not in _MIN_VERSION and tls:
+            found.lost(where, side, f"tls_priorities {argument!r} is not a minimum TLS version mailconf knows")
+        elif command not in _READ:
+            found.lost(where, side, f"msmtp's {command} has no place in an account file")
+
+
+def _number(text: str) -> Any:
+    return int(text) if text.isdigit() and len(text) < 10 else text  # not a number: the schema says why
+
+
+def _fingerprint(text: str) -> str:
+    hexpairs = text.upper().split(":")
+    algorithm = _FINGERPRINT_BYTES.get(len(hexpairs), "sha256")
+    return f"{algorithm}:{text.upper()}"

@@ -1,0 +1,39 @@
+r"""``mailconf import --from neomutt FILE...`` reads neomutt configuration: one account per file (a file
+written by ``mailconf render --target neomutt``, or your own). With ``--follow-source``, the files that
+``source`` names are read too (relative to the file that names them); ``source "command|"`` is never run.
+
+| neomuttrc | account file |
+|---|---|
+| ``folder = 'imaps://host:993/'`` / ``pop_host`` / ``smtp_url`` | ``incoming`` IMAP / POP3, ``outgoing``: host,
+  port (absent: the scheme's, 25 for ``smtp://``), user in the URL; ``imaps``/``pops``/``smtps`` are ``security: tls`` |
+| ``ssl_starttls``, ``ssl_force_tls`` (for the other schemes) | both yes: ``starttls``; only ssl_starttls (the
+  default): ``starttls-optional`` (reported: render refuses it); both no: ``none`` |
+| ``*_user``, ``*_pass = "\`command\`"`` | ``username``, ``password_command`` (never run; mailconf's base64 wrapper is
+  unwrapped) |
+| ``*_authenticators``, ``*_oauth_refresh_command`` | ``auth`` / ``mechanisms``, ``token_command`` |
+| ``pop_delete`` | ``leave_on_server`` (no: true) |
+| ``ssl_ca_certificates_file``, ``ssl_client_cert``, ``ssl_verify_host``, ``ssl_use_tlsv*``,
+  ``connect_timeout`` | ``tls.ca_file``, ``tls.client_cert``, ``tls.verify_hostname``, ``tls.min_version``,
+  ``timeout`` (on every server: neomutt has one value for all connections) |
+| ``from``, ``realname``/``real_name``, ``my_hdr Organization:`` | ``address``, ``display_name``, ``organization`` |
+
+The account is named after the file (``work.muttrc`` gives ``work``). Nothing is run or expanded:
+a backtick command anywhere but in a ``*_pass`` or ``*_oauth_refresh_command``, a ``$variable``, and a
+literal password are reported (a comment and a warning with the line), never imported. Commands that are not
+account settings (``bind``, ``macro``, ``color``, hooks) are counted in one warning.
+An unbalanced quote or backtick stops the import with its line and column (exit 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..targets.neomutt import DIALECT
+from . import Imported, ReadOptions, _muttrc
+
+NAME = "neomutt"
+TITLE = "neomutt: muttrc files, one account each"
+
+
+def read(paths: Sequence[str], options: ReadOptions) -> Imported:
+    return _muttrc.read(paths, options, DIALECT)

@@ -1,0 +1,229 @@
+r"""``mailconf import --from outlook accounts.reg`` reads Outlook's POP3 and IMAP accounts from a
+registry export (``regedit`` > File > Export of
+``HKEY_CURRENT_USER\Software\Microsoft\Office\16.0\Outlook\Profiles``, or a file written by
+``mailconf render --target outlook``): UTF-16LE with a byte-order mark (as regedit writes it) or
+ASCII/UTF-8, starting with ``Windows Registry Editor Version 5.00`` or ``REGEDIT4``.
+
+Each key with a POP3 or IMAP ``clsid`` is an account:
+
+| registry value | account file |
+|---|---|
+| ``Account Name``, ``Display Name``, ``Email``, ``Organization`` | the account name, ``display_name``,
+  ``address``, ``organization`` |
+| ``POP3``/``IMAP Server``, ``User``, ``Port`` (absent: 110/143, 995/993 with SSL) | ``incoming`` host, username,
+  port |
+| ``POP3``/``IMAP Use SSL`` 1 / 0 | ``security: tls`` / ``none`` |
+| ``POP3``/``IMAP Use SPA`` 1 | ``auth: ntlm`` (else ``password``) |
+| ``Leave on Server`` bits 0x1, 0x2 and days << 16 | ``leave_on_server``, ``leave_days`` |
+| ``SMTP Server``, ``SMTP Port`` (absent: 25) | ``outgoing`` host, port |
+| ``SMTP Secure Connection`` 1 / 2 / 3 / 0 (or ``SMTP Use SSL``) | ``security: tls`` / ``starttls`` /
+  ``starttls-optional`` (Auto: reported) / ``none`` |
+| ``SMTP Use Auth`` 0; ``SMTP Auth Method`` 0 / 1 + ``SMTP User`` | ``auth: none``; the incoming login / ``password``
+  with that user |
+
+Text is read from ``"..."`` strings, ``hex(1):`` (REG_SZ) and ``hex:`` (REG_BINARY UTF-16LE, as Outlook
+2002-2013 wrote it). Stored passwords (``POP3 Password``...) are DPAPI-encrypted and never imported:
+a comment says to set a ``password_command``. A file that is not a registry export stops the import
+with its line (exit 2).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from ..model import Location
+from ..targets.outlook import CLSID
+from . import Imported, ReadOptions, Unreadable
+from ._base import Collector, read_bytes
+
+NAME = "outlook"
+TITLE = "Outlook: a .reg registry export"
+
+_PROTOCOLS = {clsid.upper(): protocol.value for protocol, clsid in CLSID.items()}
+_HEADERS = ("Windows Registry Editor Version 5.00", "REGEDIT4")
+_VALUE = re.compile(r'^("(?:[^"\\]|\\.)*"|@)=(.*)$', re.DOTALL)
+_PORTS = {("pop3", False): 110, ("pop3", True): 995, ("imap", False): 143, ("imap", True): 993}
+_SECURE = {0: "none", 1: "tls", 2: "starttls", 3: "starttls-optional"}
+
+Value = str | int | bytes
+
+
+def read(paths: Sequence[str], options: ReadOptions) -> Imported:
+    found = Collector()
+    for path in paths:
+        for key, where, values in _keys(path):
+            clsid = _text(values["clsid"][0]) if "clsid" in values else None
+            protocol = _PROTOCOLS.get(clsid.upper()) if clsid else None
+            if protocol is not None:
+                _account(protocol, key, where, values, found)
+    return found.result()
+
+
+def _decode(path: str) -> str:
+    data = read_bytes(path, "a .reg file exported by regedit")
+    if data.startswith(b"\xff\xfe"):
+        try:
+            return data[2:].decode("utf-16-le")
+        except UnicodeDecodeError:
+            raise Unreadable(Location(path, 1, 1), "not UTF-16LE text after its byte-order mark",
+                             "export the key again with regedit") from None  # fmt: skip
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unreadable(Location(path, 1, 1), "neither UTF-16LE (with a byte-order mark) nor UTF-8",
+                         "export the key with regedit (File > Export)") from None  # fmt: skip
+    return text.removeprefix("\ufeff")
+
+
+def _keys(path: str) -> list[tuple[str, Location, dict[str, tuple[Value, Location]]]]:
+    text = _decode(path).replace("\r\n", "\n")
+    lines = text.split("\n")
+    if not lines or lines[0].strip() not in _HEADERS:
+        raise Unreadable(
+            Location(path, 1, 1),
+            "not a registry export (the first line is not 'Windows Registry Editor Version 5.00')",
+            "export the key with regedit (File > Export)",
+        )
+    keys: list[tuple[str, Location, dict[str, tuple[Value, Location]]]] = []
+    current: dict[str, tuple[Value, Location]] | None = None
+    number = 1
+    while number < len(lines):
+        start = number + 1
+        line = lines[number]
+        number += 1
+        while line.endswith("\\") and number < len(lines):  # a wrapped hex line
+            line = line[:-1] + lines[number].strip()
+            number += 1
+        stripped = line.strip()
+        where = Location(path, start, 1)
+        if not stripped or stripped.startswith(";"):
+            continue
+        if stripped.startswith("["):
+            if not stripped.endswith("]"):
+                raise Unreadable(where, "a key line without its closing ]", "fix the line or export again")
+            current = {}
+            keys.append((stripped[1:-1], where, current))
+            continue
+        match = _VALUE.match(stripped)
+        if match is None:
+            raise Unreadable(where, "not a registry value line", 'write "name"=value, or export again')
+        if current is None:
+            raise Unreadable(where, "a value before any [key]", "export the key again")
+        name = "" if match.group(1) == "@" else _unquote(match.group(1))
+        current[name.lower()] = (_data(match.group(2), where), where)
+    return keys
+
+
+def _unquote(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text[1:-1])
+
+
+def _data(text: str, where: Location) -> Value:
+    if text.startswith('"') and text.endswith('"') and len(text) >= 2:
+        return _unquote(text)
+    if text.lower().startswith("dword:"):
+        digits = text[6:]
+        if not re.fullmatch(r"[0-9A-Fa-f]{1,8}", digits):
+            raise Unreadable(where, "a dword that is not 1-8 hex digits", "write dword:0000001e")
+        return int(digits, 16)
+    kind, colon, body = text.partition(":")
+    if colon and re.fullmatch(r"hex(\([0-9a-fA-F]+\))?", kind):
+        body = body.replace(" ", "").replace("\t", "")
+        try:
+            raw = bytes.fromhex(body.replace(",", "")) if body else b""
+        except ValueError:
+            raise Unreadable(where, "hex data that is not comma-separated byte pairs", "export again") from None
+        return raw  # text (hex(1), hex(2), hex) is decoded where a value is read as text
+    raise Unreadable(where, "a value of an unknown type", 'use "text", dword: or hex(...):')
+
+
+def _text(value: Value) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes) and len(value) % 2 == 0:
+        try:
+            return value.decode("utf-16-le").split("\x00", 1)[0]
+        except UnicodeDecodeError:
+            return None
+    return None
+
+
+def _account(  # noqa: PLR0912
+    protocol: str, key: str, where: Location, raw: dict[str, tuple[Value, Location]], found: Collector
+) -> None:
+    def text(name: str) -> str | None:
+        return _text(raw[name.lower()][0]) if name.lower() in raw else None
+
+    def dword(name: str) -> int | None:
+        value = raw[name.lower()][0] if name.lower() in raw else None
+        return value if isinstance(value, int) else None
+
+    proto = "POP3" if protocol == "pop3" else "IMAP"
+    ssl = dword(f"{proto} Use SSL") == 1
+    incoming: dict[str, Any] = {"protocol": protocol, "host": text(f"{proto} Server") or ""}
+    incoming["port"] = dword(f"{proto} Port") or _PORTS[(protocol, ssl)]
+    incoming["security"] = "tls" if ssl else "none"
+    incoming["auth"] = "ntlm" if dword(f"{proto} Use SPA") == 1 else "password"
+    user = text(f"{proto} User")
+    if user:
+        incoming["username"] = user
+    leave = dword("Leave on Server")
+    if protocol == "pop3" and leave is not None:
+        incoming["leave_on_server"] = bool(leave & 0x1)
+        if leave & 0x1 and leave & 0x2:
+            incoming["leave_days"] = leave >> 16
+    account: dict[str, Any] = {"address": text("Email") or ""}
+    for name, field in (("Display Name", "display_name"), ("Organization", "organization")):
+        if text(name):
+            account[field] = text(name)
+    account["incoming"] = incoming
+    lost: list[tuple[Location, str, str]] = []
+    if text("SMTP Server"):
+        outgoing: dict[str, Any] = {"host": text("SMTP Server")}
+        secure = dword("SMTP Secure Connection")
+        security = _SECURE.get(secure, "none") if secure is not None else ("tls" if dword("SMTP Use SSL") else "none")
+        outgoing["port"] = dword("SMTP Port") or 25
+        outgoing["security"] = security
+        if security == "starttls-optional":
+            lost.append(
+                (
+                    raw["smtp secure connection"][1],
+                    "outgoing",
+                    "SMTP Secure Connection 3 (Auto): STARTTLS "
+                    "only when offered, which render refuses; choose STARTTLS or SSL/TLS in Outlook",
+                )
+            )
+        method = dword("SMTP Auth Method")
+        if not dword("SMTP Use Auth"):
+            outgoing["auth"] = "none"
+        elif method == 1:
+            outgoing["auth"] = "password"
+            if text("SMTP User"):
+                outgoing["username"] = text("SMTP User")
+        else:
+            outgoing["auth"] = incoming["auth"]
+            if user:
+                outgoing["username"] = user
+            if method == 2:
+                lost.append(
+                    (
+                        raw["smtp auth method"][1],
+                        "outgoing",
+                        "SMTP Auth Method 2 (log on to the incoming "
+                        "server first) has no place in an account file; the incoming login is used",
+                    )
+                )
+        account["outgoing"] = outgoing
+    name = found.add(text("Account Name") or key.rsplit("\\", 1)[-1], account, where)
+    for stored in (f"{proto} Password", "SMTP Password", f"{proto} Password2"):
+        if stored.lower() in raw:
+            side = "outgoing" if stored.startswith("SMTP") else "incoming"
+            found.lost(
+                raw[stored.lower()][1],
+                ("accounts", name, side),
+                "Outlook's stored password (DPAPI-encrypted) is not imported: set password_command",
+            )
+    for at, side, message in lost:
+        found.lost(at, ("accounts", name, side), message)

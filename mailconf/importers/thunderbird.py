@@ -1,0 +1,206 @@
+r"""``mailconf import --from thunderbird PROFILE`` reads Thunderbird's accounts from a profile
+directory (its ``prefs.js``, then ``user.js``, which wins, as at Thunderbird's start), or from one
+``prefs.js`` or ``user.js`` file. ``cert_override.txt`` in the same directory gives SHA-256 pins.
+
+The files are read by a tokenizer of Mozilla's prefs grammar (nothing is evaluated), checked
+against Thunderbird's own parser. A syntax error is reported with its line and column and the
+reader goes on after the next ``;``, as Thunderbird does.
+
+| prefs | account file |
+|---|---|
+| ``mail.accountmanager.accounts``, ``mail.account.X.server`` / ``.identities`` (the first identity) | one
+  account per mail account (``imap`` and ``pop3`` servers; Local Folders, news and feeds are skipped) |
+| ``mail.server.K.name`` | the account name |
+| ``mail.server.K.type``, ``hostname``, ``port``, ``userName`` | ``incoming`` protocol, host, port, username |
+| ``socketType`` (SMTP: ``try_ssl``) 0 / 1 / 2 / 3 | ``security: none`` / ``starttls-optional`` / ``starttls`` /
+  ``tls`` |
+| ``authMethod`` 1 / 3 / 4 / 5 / 6 / 7 / 10 | ``auth: none`` / ``password`` / ``password`` + ``mechanisms:
+  [cram-md5]`` / ``gssapi`` / ``ntlm`` / ``client-cert`` / ``oauth2`` |
+| ``leave_on_server``, ``delete_mail_left_on_server`` + ``num_days_to_leave_on_server``
+  (POP3) | ``leave_on_server``, ``leave_days`` |
+| ``mail.identity.I.useremail``, ``fullName``, ``organization`` | ``address``, ``display_name``, ``organization`` |
+| the identity's ``smtpServer`` (or ``mail.smtp.defaultserver``): ``mail.smtpserver.S.*`` | ``outgoing`` |
+| ``mailnews.tcptimeout``, ``security.tls.version.min`` 1-4 | ``timeout``, ``tls.min_version`` on every server |
+| a ``cert_override.txt`` line for the server's ``host:port`` (SHA-256) | ``tls.fingerprint`` |
+
+Thunderbird writes no pref equal to its default into ``prefs.js``, so its default and no pref
+are one case: ``security.tls.version.min`` absent or 3 (TLS 1.2, Thunderbird 153's default) and
+``mailnews.tcptimeout`` absent or 100 give no ``min_version`` and no ``timeout`` (the client's
+default); drift is then never reported for them.
+
+Thunderbird keeps passwords in its password manager (``logins.json``), which is not read: add a
+``password_command`` yourself. A CA imported into the profile's certificate store (``cert9.db``)
+is not read either: add ``tls.ca_file``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..model import Location
+from . import Imported, ReadOptions
+from ._base import Collector, read_text
+from ._prefs import PrefValue, parse
+
+NAME = "thunderbird"
+TITLE = "Thunderbird: a profile directory, prefs.js or user.js"
+
+_SECURITY = {0: "none", 1: "starttls-optional", 2: "starttls", 3: "tls"}
+_AUTH = {1: "none", 3: "password", 4: "password", 5: "gssapi", 6: "ntlm", 7: "client-cert", 10: "oauth2"}
+_TLS_VERSION = {1: "1.0", 2: "1.1", 3: "1.2", 4: "1.3"}
+#: Thunderbird 153's defaults (mailnews.js, all.js): prefs.js never holds a pref equal to them
+_DEFAULT_TIMEOUT = 100
+_DEFAULT_TLS = "1.2"
+_SHA256_OID = "OID.2.16.840.1.101.3.4.2.1"
+_PORTS = {("imap", True): 993, ("imap", False): 143, ("pop3", True): 995, ("pop3", False): 110}
+
+Prefs = dict[str, tuple[PrefValue, Location]]
+
+
+def read(paths: Sequence[str], options: ReadOptions) -> Imported:
+    found = Collector()
+    for path in paths:
+        files = _profile_files(path)
+        prefs: Prefs = {}
+        for file in files:
+            _read_prefs(file, prefs, found)
+        directory = path if os.path.isdir(path) else os.path.dirname(path) or "."
+        pins = _pins(os.path.join(directory, "cert_override.txt"), found)
+        _accounts(files[0], prefs, pins, found)
+    return found.result()
+
+
+def _profile_files(path: str) -> list[str]:
+    if not os.path.isdir(path):
+        return [path]
+    files = [os.path.join(path, name) for name in ("prefs.js", "user.js") if os.path.isfile(os.path.join(path, name))]
+    if not files:
+        from . import Unreadable
+
+        raise Unreadable(
+            Location(path, 1, 1),
+            "a directory without prefs.js or user.js",
+            "name a Thunderbird profile directory (Help > Troubleshooting Information)",
+        )
+    return files
+
+
+def _read_prefs(path: str, prefs: Prefs, found: Collector) -> None:
+    parsed = parse(read_text(path, "a Thunderbird prefs.js, user.js or profile directory"))
+    for error in parsed.errors:
+        found.warn(
+            Location(path, error.line, error.column),
+            f"prefs syntax error: {error.message}; Thunderbird skips to the next ';' (so does this import)",
+        )
+    for pref in parsed.prefs:
+        if pref.kind == "user" or pref.name not in prefs:
+            prefs[pref.name] = (pref.value, Location(path, pref.line, pref.column))
+
+
+def _pins(path: str, found: Collector) -> dict[str, str]:
+    """host:port -> "sha256:AB:..." from Thunderbird's certificate-exception file."""
+    if not os.path.isfile(path):
+        return {}
+    pins: dict[str, str] = {}
+    for number, line in enumerate(read_text(path, "cert_override.txt").split("\n"), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) < 3:
+            found.warn(Location(path, number, 1), "not a certificate override line; skipped")
+            continue
+        host_port = fields[0].rstrip(":")
+        if fields[1] != _SHA256_OID:
+            found.warn(Location(path, number, 1), f"{host_port}: not a SHA-256 fingerprint; skipped")
+            continue
+        pins[host_port] = f"sha256:{fields[2].upper()}"
+    return pins
+
+
+def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector) -> None:  # noqa: PLR0912
+    def get(name: str, default: PrefValue | None = None) -> Any:
+        return prefs[name][0] if name in prefs else default
+
+    def where(name: str) -> Location:
+        return prefs[name][1] if name in prefs else Location(path, 1, 1)
+
+    # Thunderbird keeps no pref equal to its default in prefs.js: its default and no pref are one case
+    timeout = get("mailnews.tcptimeout")
+    timeout = None if timeout == _DEFAULT_TIMEOUT else timeout
+    min_version = _TLS_VERSION.get(get("security.tls.version.min", 0))
+    min_version = None if min_version == _DEFAULT_TLS else min_version
+    listed = str(get("mail.accountmanager.accounts", ""))
+    for key in (k.strip() for k in listed.split(",") if k.strip()):
+        server_key = get(f"mail.account.{key}.server")
+        if server_key is None:
+            continue
+        base = f"mail.server.{server_key}"
+        kind = get(f"{base}.type")
+        if kind not in ("imap", "pop3"):
+            if kind not in ("none", "rss", "nntp", None):
+                found.warn(where(f"{base}.type"), f"account {key}: server type {kind!r} is not IMAP or POP3; skipped")
+            continue
+        identity = str(get(f"mail.account.{key}.identities", "")).split(",")[0].strip()
+        ident = f"mail.identity.{identity}"
+        incoming = _server(base, kind, get, pins, timeout, min_version)
+        incoming["username"] = get(f"{base}.userName", "")
+        if not incoming["username"]:
+            incoming.pop("username")
+        account: dict[str, Any] = {"address": get(f"{ident}.useremail", "")}
+        if get(f"{ident}.fullName"):
+            account["display_name"] = get(f"{ident}.fullName")
+        if get(f"{ident}.organization"):
+            account["organization"] = get(f"{ident}.organization")
+        account["incoming"] = incoming
+        if kind == "pop3":
+            if get(f"{base}.leave_on_server") is not None:
+                incoming["leave_on_server"] = bool(get(f"{base}.leave_on_server"))
+            if get(f"{base}.delete_mail_left_on_server"):
+                incoming["leave_days"] = get(f"{base}.num_days_to_leave_on_server", 7)
+        smtp_key = get(f"{ident}.smtpServer") or get("mail.smtp.defaultserver")
+        if smtp_key:
+            smtp = f"mail.smtpserver.{smtp_key}"
+            if get(f"{smtp}.hostname") is not None:
+                outgoing = _server(smtp, "smtp", get, pins, timeout, min_version)
+                if get(f"{smtp}.username"):
+                    outgoing["username"] = get(f"{smtp}.username")
+                account["outgoing"] = outgoing
+        name = found.add(str(get(f"{base}.name") or key), account, where(f"{base}.type"))
+        if not get(f"{ident}.useremail"):
+            found.warn(where(f"mail.account.{key}.server"), f"account {name}: its identity has no address")
+
+
+def _server(  # noqa: PLR0917
+    base: str,
+    kind: str,
+    get: Any,
+    pins: Mapping[str, str],
+    timeout: Any,
+    min_version: str | None,
+) -> dict[str, Any]:
+    smtp = kind == "smtp"
+    socket = get(f"{base}.try_ssl" if smtp else f"{base}.socketType", 0)
+    security = _SECURITY.get(socket, "none")
+    host = str(get(f"{base}.hostname", ""))
+    port = get(f"{base}.port", 0) or (
+        (465 if security == "tls" else 587) if smtp else _PORTS[(kind, security == "tls")]
+    )
+    server: dict[str, Any] = {} if smtp else {"protocol": kind}
+    server.update(host=host, port=port, security=security)
+    method = get(f"{base}.authMethod", 3)
+    server["auth"] = _AUTH.get(method, "password")
+    if method == 4:
+        server["mechanisms"] = ["cram-md5"]
+    tls: dict[str, Any] = {}
+    if min_version is not None:
+        tls["min_version"] = min_version
+    pin = pins.get(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+    if pin is not None:
+        tls["fingerprint"] = pin
+    if tls:
+        server["tls"] = tls
+    if isinstance(timeout, int) and timeout > 0:
+        server["timeout"] = timeout
+    return server

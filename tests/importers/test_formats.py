@@ -1,0 +1,214 @@
+"""Each importer on files written by hand or by the client itself: the exact account data and warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mailconf.document import build_model
+from mailconf.importers import ReadOptions
+from mailconf.importers._core import compare, import_paths
+
+
+def imported(fmt: str, *paths: Path) -> tuple[dict[str, Any], tuple[str, ...]]:
+    result = import_paths(fmt, [str(p) for p in paths], ReadOptions())
+    return {k: dict(v) for k, v in result.accounts.items()}, result.warnings
+
+
+def test_mutt_from_with_a_name_gives_address_and_display_name(tmp_path: Path) -> None:
+    rc = tmp_path / "home.muttrc"
+    rc.write_text(
+        "set from = 'Alice \"Al\" Example <alice@example.com>'\n"
+        "set folder = 'imap://imap.example.com/'\nset ssl_force_tls = yes\n"
+        "set smtp_url = 'smtp://alice@smtp.example.com:587/'\nset smtp_pass = \"`pass show smtp`\"\n"
+    )
+    accounts, warnings = imported("mutt", rc)
+    assert warnings == ()
+    assert accounts == {
+        "home": {
+            "address": "alice@example.com",
+            "display_name": "Alice Al Example",  # mutt reads the phrase the same way (-Q from)
+            "incoming": {"protocol": "imap", "host": "imap.example.com", "port": 143, "security": "starttls",
+                         "auth": "password"},
+            "outgoing": {"host": "smtp.example.com", "port": 587, "security": "starttls", "username": "alice",
+                         "password_command": "pass show smtp", "auth": "password"},
+        }
+    }  # fmt: skip
+
+
+REG_EXPORT = (
+    "Windows Registry Editor Version 5.00\r\n\r\n"
+    "[HKEY_CURRENT_USER\\Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles\\Outlook\\"
+    "9375CFF0413111d3B88A00104B2A6676\\00000002]\r\n"
+    '"clsid"="{ED475411-B0D6-11D2-8C3B-00104B2A6676}"\r\n'
+    '"Account Name"=hex:43,00,61,00,72,00,6f,00,6c,00,00,00\r\n'
+    '"Email"="carol@example.org"\r\n'
+    '"Display Name"=hex(1):43,00,e9,00,63,00,69,00,6c,00,65,00,00,00\r\n'
+    '"POP3 Server"="pop.example.org"\r\n"POP3 User"="carol"\r\n"POP3 Port"=dword:000003e3\r\n'
+    '"POP3 Use SSL"=dword:00000001\r\n"Leave on Server"=dword:000e0003\r\n'
+    '"POP3 Password"=hex:01,00,00,00,d0,8c,9d,df\r\n'
+    '"SMTP Server"="smtp.example.org"\r\n"SMTP Port"=dword:0000024b\r\n"SMTP Use SSL"=dword:00000001\r\n'
+    '"SMTP Secure Connection"=dword:00000002\r\n"SMTP Use Auth"=dword:00000001\r\n"SMTP Auth Method"=dword:00000000\r\n'
+)
+
+
+def test_outlook_reads_a_utf16_regedit_export(tmp_path: Path) -> None:
+    reg = tmp_path / "outlook.reg"
+    reg.write_bytes(b"\xff\xfe" + REG_EXPORT.encode("utf-16-le"))
+    accounts, warnings = imported("outlook", reg)
+    assert accounts == {
+        "Carol": {
+            "address": "carol@example.org",
+            "display_name": "Cécile",
+            "incoming": {"protocol": "pop3", "host": "pop.example.org", "port": 995, "security": "tls",
+                         "auth": "password", "username": "carol", "leave_on_server": True, "leave_days": 14},
+            "outgoing": {"host": "smtp.example.org", "port": 587, "security": "starttls", "auth": "password",
+                         "username": "carol"},
+        }
+    }  # fmt: skip
+    assert warnings == (
+        f"{reg}:13:1: Outlook's stored password (DPAPI-encrypted) is not imported: set password_command",
+    )
+
+
+AUTOCONFIG = """<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1">
+  <emailProvider id="example.com">
+    <domain>example.com</domain>
+    <displayName>Example Mail</displayName>
+    <incomingServer type="pop3">
+      <hostname>pop.example.com</hostname><port>995</port><socketType>SSL</socketType>
+      <authentication>password-encrypted</authentication><username>%EMAILLOCALPART%</username>
+      <pop3><leaveMessagesOnServer>true</leaveMessagesOnServer><daysToLeaveMessagesOnServer>10</daysToLeaveMessagesOnServer></pop3>
+    </incomingServer>
+    <outgoingServer type="smtp">
+      <hostname>smtp.example.com</hostname><port>587</port><socketType>STARTTLS</socketType>
+      <authentication>OAuth2</authentication><username>%EMAILADDRESS%</username>
+    </outgoingServer>
+  </emailProvider>
+</clientConfig>
+"""
+
+
+def test_autoconfig_gives_the_provider_servers_and_asks_for_the_address(tmp_path: Path) -> None:
+    xml = tmp_path / "config-v1.1.xml"
+    xml.write_text(AUTOCONFIG)
+    result = import_paths("autoconfig", [str(xml)], ReadOptions())
+    assert result.text == (
+        f"# imported by `mailconf import --from autoconfig` from {xml}\n"
+        "version: 1\n"
+        "accounts:\n"
+        "  example.com:\n"
+        "    address: you@example.com  # an autoconfig file describes a provider (Example Mail): put your own "
+        "address here\n"
+        "    incoming:\n"
+        "      protocol: pop3\n"
+        "      host: pop.example.com\n"
+        "      port: 995\n"
+        "      security: tls\n"
+        "      auth: password\n"
+        "      mechanisms: [cram-md5]\n"
+        "      username: you\n"
+        "      leave_on_server: true\n"
+        "      leave_days: 10\n"
+        "    outgoing:\n"
+        "      host: smtp.example.com\n"
+        "      port: 587\n"
+        "      security: starttls\n"
+        "      auth: oauth2\n"
+    )
+    declared = build_model({"version": 1, "accounts": {"mine": {
+        "address": "me@example.com",
+        "incoming": {"protocol": "pop3", "host": "pop.example.com", "port": 110, "security": "starttls"},
+    }}})  # fmt: skip
+    drift = compare("autoconfig", [str(xml)], declared, ReadOptions())
+    assert [str(d) for d in drift.differences] == [
+        "account mine: address: file says you@example.com, YAML declares me@example.com",
+        "account mine: incoming.port: file says 995, YAML declares 110",
+        "account mine: incoming.security: file says tls, YAML declares starttls",
+        "account mine: incoming.username: file says you, YAML declares me@example.com",
+        "account mine: incoming.mechanisms: file says [cram-md5], YAML declares []",
+        "account mine: incoming.leave_on_server: file says true, YAML declares nothing",
+        "account mine: incoming.leave_days: file says 10, YAML declares nothing",
+        "account mine: outgoing: file says smtp://smtp.example.com:587, YAML declares nothing",
+    ]
+
+
+MBSYNCRC = """\
+IMAPAccount work
+Host imap.example.com
+User "alice@example.com"
+PassCmd "+pass show \\"mail\\""
+SSLType IMAPS
+SSLVersions TLSv1.2 TLSv1.3
+CertificateFile /etc/ssl/certs/ca-certificates.crt
+AuthMechs LOGIN PLAIN
+Pass hunter2-secret
+PipelineDepth 1
+
+IMAPStore work-remote
+Account work
+"""
+
+
+def test_mbsync_reads_an_imap_account_and_reports_what_it_cannot_hold(tmp_path: Path) -> None:
+    rc = tmp_path / "mbsyncrc"
+    rc.write_text(MBSYNCRC)
+    result = import_paths("mbsync", [str(rc)], ReadOptions())
+    assert {k: dict(v) for k, v in result.accounts.items()} == {
+        "work": {
+            "address": "alice@example.com",
+            "incoming": {"protocol": "imap", "host": "imap.example.com", "port": 993, "security": "tls",
+                         "auth": "password", "username": "alice@example.com",
+                         "password_command": 'pass show "mail"', "mechanisms": ["login", "plain"],
+                         "tls": {"min_version": "1.2", "ca_file": "/etc/ssl/certs/ca-certificates.crt"}},
+        }
+    }  # fmt: skip
+    assert result.warnings == (
+        f"{rc}:9:1: the file holds a literal password (not imported): store it in a password manager and set "
+        "password_command to the command that prints it",
+        f"{rc}:10:1: mbsync's pipelinedepth has no place in an account file",
+        f"{rc}:4:1: PassCmd +: the command prompts on the terminal",
+    )
+    assert "hunter2" not in result.text
+
+
+def test_thunderbird_profile_user_js_wins_and_pins_come_from_cert_override(tmp_path: Path) -> None:
+    (tmp_path / "prefs.js").write_text(
+        '// Mozilla User Preferences\n'
+        'user_pref("mail.accountmanager.accounts", "account1,account2");\n'
+        'user_pref("mail.account.account1.server", "server1");\n'
+        'user_pref("mail.account.account1.identities", "id1");\n'
+        'user_pref("mail.account.account2.server", "server2");\n'
+        'user_pref("mail.server.server1.type", "imap");\n'
+        'user_pref("mail.server.server1.hostname", "imap.example.com");\n'
+        'user_pref("mail.server.server1.port", 993);\n'
+        'user_pref("mail.server.server1.socketType", 3);\n'
+        'user_pref("mail.server.server1.userName", "alice");\n'
+        'user_pref("mail.server.server1.name", "Work mail");\n'
+        'user_pref("mail.server.server2.type", "none");\n'
+        'user_pref("mail.identity.id1.useremail", "alice@example.com");\n'
+        'user_pref("mail.smtp.defaultserver", "smtp1");\n'
+        'user_pref("mail.smtpserver.smtp1.hostname", "smtp.example.com");\n'
+        'user_pref("mail.smtpserver.smtp1.port", 465);\n'
+        'user_pref("mail.smtpserver.smtp1.try_ssl", 3);\n'
+        'user_pref("mail.smtpserver.smtp1.username", "alice");\n'
+    )  # fmt: skip
+    (tmp_path / "user.js").write_text('user_pref("mail.server.server1.authMethod", 10);\n')
+    (tmp_path / "cert_override.txt").write_text(
+        "# PSM Certificate Override Settings file\n"
+        "imap.example.com:993:\tOID.2.16.840.1.101.3.4.2.1\t" + ":".join(["AB"] * 32) + "\t\n"
+    )
+    accounts, warnings = imported("thunderbird", tmp_path)
+    assert warnings == (f"{tmp_path}/prefs.js:6:1: account 'Work mail' is imported as 'Work-mail' (names hold "
+                        "letters, digits, '.', '_', '-')",)  # fmt: skip
+    assert accounts == {
+        "Work-mail": {
+            "address": "alice@example.com",
+            "incoming": {"protocol": "imap", "host": "imap.example.com", "port": 993, "security": "tls",
+                         "auth": "oauth2", "tls": {"fingerprint": "sha256:" + ":".join(["AB"] * 32)},
+                         "username": "alice"},
+            "outgoing": {"host": "smtp.example.com", "port": 465, "security": "tls", "auth": "password",
+                         "username": "alice"},
+        }
+    }  # fmt: skip

@@ -1,0 +1,332 @@
+"""``mailconf import`` and ``--compare`` end to end: exact output, exact exit codes, nothing run, no secret shown."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from mailconf.cli import main
+from tests.conftest import EXAMPLES
+
+SECRET = "s3cret-Do-Not-Print-42"
+
+MSMTPRC = f"""\
+# a hand-written msmtprc
+defaults
+tls on
+timeout 30
+
+account work
+host smtp.example.com
+port 587
+user alice@example.com
+passwordeval "pass show mail/work"
+from alice@example.com
+
+account home : work
+host mail.example.net
+port 465
+tls_starttls off
+password {SECRET}
+logfile ~/.msmtp.log
+eval "touch {{pwn}}"
+
+account default : work
+"""
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def msmtprc(tmp_path: Path) -> Path:
+    path = tmp_path / "msmtprc"
+    path.write_text(MSMTPRC.replace("{pwn}", str(tmp_path / "PWN")))
+    return path
+
+
+def test_msmtp_import_writes_every_account_and_comments_what_it_cannot_hold(
+    capsys: pytest.CaptureFixture[str], msmtprc: Path, tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(msmtprc))
+    assert code == 1  # imported, with warnings
+    assert out == (
+        f"# imported by `mailconf import --from msmtp` from {msmtprc}\n"
+        "# the comments below say what the files hold that this file does not\n"
+        "version: 1\n"
+        "accounts:\n"
+        "  work:\n"
+        "    address: alice@example.com\n"
+        "    outgoing:\n"
+        "      host: smtp.example.com\n"
+        "      port: 587\n"
+        "      security: starttls\n"
+        "      auth: none\n"
+        "      username: alice@example.com\n"
+        "      password_command: pass show mail/work\n"
+        "      timeout: 30\n"
+        "  home:\n"
+        "    address: alice@example.com\n"
+        f"    outgoing:  # {msmtprc}:17: the file holds a literal password (not imported): store it in a password "
+        f"manager and set password_command to the command that prints it; {msmtprc}:18: msmtp's logfile has no "
+        f"place in an account file; {msmtprc}:19: eval runs a command to produce settings: not run, not imported\n"
+        "      host: mail.example.net\n"
+        "      port: 465\n"
+        "      security: tls\n"
+        "      auth: none\n"
+        "      username: alice@example.com\n"
+        "      password_command: pass show mail/work\n"
+        "      timeout: 30\n"
+    )
+    assert err.splitlines() == [
+        f"mailconf: warning: {msmtprc}:17:1: the file holds a literal password (not imported): store it in a "
+        "password manager and set password_command to the command that prints it",
+        f"mailconf: warning: {msmtprc}:18:1: msmtp's logfile has no place in an account file",
+        f"mailconf: warning: {msmtprc}:19:1: eval runs a command to produce settings: not run, not imported",
+    ]
+    assert SECRET not in out + err
+    assert not (tmp_path / "PWN").exists()
+
+
+def test_output_file_is_written_once_and_never_replaced_without_force(
+    capsys: pytest.CaptureFixture[str], msmtprc: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "accounts.yaml"
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(msmtprc), "-o", str(target))
+    assert (code, out) == (1, "")
+    assert err.splitlines()[-1] == f"mailconf: wrote 2 account(s) to {target}; check it with `mailconf lint`"
+    assert os.stat(target).st_mode & 0o777 == 0o600
+    written = target.read_text()
+    assert SECRET not in written
+    target.write_text("mine\n")
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(msmtprc), "-o", str(target))
+    assert (code, out, err) == (
+        2,
+        "",
+        f"mailconf: {target}: exists; refusing to replace it (use --force: a .bak copy is kept)\n",
+    )
+    assert target.read_text() == "mine\n"
+    code, _, _ = run(capsys, "import", "--from", "msmtp", str(msmtprc), "-o", str(target), "--force")
+    assert code == 1
+    assert target.read_text() == written
+    assert (tmp_path / "accounts.yaml.bak").read_text() == "mine\n"
+
+
+def test_the_written_file_lints_clean_of_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    rendered = tmp_path / "muttrc"
+    assert run(capsys, "render", "-t", "mutt", "-a", "alice", str(EXAMPLES / "company.yaml"))[0] == 0
+    rendered.write_text(capsys.readouterr().out or _render(capsys, "mutt", "alice"))
+    target = tmp_path / "out.yaml"
+    assert run(capsys, "import", "--from", "mutt", str(rendered), "-o", str(target))[0] == 0
+    assert run(capsys, "lint", str(target))[0] == 0
+
+
+def _render(capsys: pytest.CaptureFixture[str], target: str, account: str) -> str:
+    main(["render", "-t", target, "-a", account, str(EXAMPLES / "company.yaml")])
+    return capsys.readouterr().out
+
+
+def test_compare_reports_each_difference_and_exits_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    rc = tmp_path / "msmtprc"
+    rc.write_text(
+        _render(capsys, "msmtp", "alice").replace("port 465", "port 587").replace("tls_starttls off", "tls_starttls on")
+    )
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(rc), "--compare", str(EXAMPLES / "company.yaml"))
+    assert (code, err) == (1, "")
+    assert out == (
+        "account alice: outgoing.port: file says 587, YAML declares 465\n"
+        "account alice: outgoing.security: file says starttls, YAML declares tls\n"
+        "account bob: in the YAML, not in the file\n"
+    )
+    code, out, _ = run(
+        capsys, "import", "--from", "msmtp", str(rc), "--compare", str(EXAMPLES / "company.yaml"), "--format", "json"
+    )
+    assert code == 1
+    assert json.loads(out) == {
+        "drift": True,
+        "differences": [
+            {"account": "alice", "setting": "outgoing.port", "file": 587, "yaml": 465},
+            {"account": "alice", "setting": "outgoing.security", "file": "starttls", "yaml": "tls"},
+            {"account": "bob", "setting": None, "file": None, "yaml": "bob"},
+        ],
+        "warnings": [],
+    }
+
+
+def test_compare_of_a_rendered_file_is_clean(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    for target, name in (("msmtp", ".msmtprc"), ("fetchmail", ".fetchmailrc"), ("thunderbird", "user.js")):
+        main(["render", "-t", target, str(EXAMPLES / "company.yaml"), "-o", str(tmp_path / target)])
+        capsys.readouterr()
+        path = tmp_path / target if target == "thunderbird" else tmp_path / target / name
+        code, out, _ = run(capsys, "import", "--from", target, str(path), "--compare", str(EXAMPLES / "company.yaml"))
+        assert (target, code, out) == (target, 0, "")
+
+
+def test_compare_with_an_invalid_account_file_exits_2(capsys: pytest.CaptureFixture[str], msmtprc: Path,
+                                                      tmp_path: Path) -> None:  # fmt: skip
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\naccounts: {}\n")
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(msmtprc), "--compare", str(bad))
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == (
+        f"mailconf: {bad}: has errors, so drift cannot be computed; fix them (`mailconf lint`)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "content", "message"),
+    [
+        (
+            "mutt",
+            "muttrc",
+            "set from = 'a@example.com'\nset imap_user = 'x\n",
+            "muttrc:2:17: unbalanced single quote; close it with ' on the same line",
+        ),
+        (
+            "mutt",
+            "muttrc",
+            'set realname = "Alice\n',
+            'muttrc:1:16: unbalanced double quote; close it with " on the same line',
+        ),
+        (
+            "mutt",
+            "muttrc",
+            'set imap_pass = "`pass show x\n',
+            "muttrc:1:18: unbalanced backtick; close the command with ` on the same line",
+        ),
+        (
+            "fetchmail",
+            "fetchmailrc",
+            'poll "imap.example.com" proto IMAP\n  user "a" there frobnicate yes\n',
+            "fetchmailrc:2:18: unknown keyword 'frobnicate'; fetchmail itself refuses this file (syntax error): "
+            "fix or remove it",
+        ),
+        (
+            "autoconfig",
+            "bomb.xml",
+            '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>\n'
+            "<clientConfig>&b;</clientConfig>\n",
+            "bomb.xml:2:1: XML with a DTD or entities (DTDForbidden) is refused; remove the <!DOCTYPE> and entity "
+            "declarations",
+        ),
+        (
+            "autoconfig",
+            "cut.xml",
+            '<?xml version="1.0"?>\n<clientConfig>\n  <emailProvider id="x">\n',
+            "cut.xml:4:1: not well-formed XML; fix the XML (xmllint shows where)",
+        ),
+        (
+            "outlook",
+            "x.reg",
+            "REGEDIT?\r\n[HKEY_CURRENT_USER\\x]\r\n",
+            "x.reg:1:1: not a registry export (the first line is not 'Windows Registry Editor Version 5.00'); "
+            "export the key with regedit (File > Export)",
+        ),
+        (
+            "outlook",
+            "latin1.reg",
+            'Windows Registry Editor Version 5.00\r\n"a"="\xe9"\r\n',
+            "latin1.reg:1:1: neither UTF-16LE (with a byte-order mark) nor UTF-8; export the key with regedit "
+            "(File > Export)",
+        ),
+        (
+            "msmtp",
+            "msmtprc",
+            "",
+            "msmtprc:1:1: no msmtp account found; check that the file is msmtp configuration, or choose another --from",
+        ),
+    ],
+)
+def test_bad_input_is_one_located_line_and_exit_2(  # noqa: PLR0917
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str, name: str, content: str, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content.encode("latin-1") if name == "latin1.reg" else content.encode())
+    code, out, err = run(capsys, "import", "--from", fmt, str(path))
+    assert (code, out, err) == (2, "", f"mailconf: {tmp_path}/{message}\n")
+
+
+def test_a_truncated_prefs_js_imports_what_parses_and_locates_the_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    main(["render", "-t", "thunderbird", "-a", "alice", str(EXAMPLES / "company.yaml")])
+    text = capsys.readouterr().out
+    cut = text.index('user_pref("mail.identity.id1.valid"') + 20
+    prefs = tmp_path / "prefs.js"
+    prefs.write_text(text[:cut])
+    code, out, err = run(capsys, "import", "--from", "thunderbird", str(prefs))
+    assert code == 1
+    line = text[:cut].count("\n") + 1
+    column = cut - text[:cut].rfind("\n") - 1 - 9
+    assert err == (
+        f"mailconf: warning: {prefs}:{line}:{column}: prefs syntax error: unterminated string literal; "
+        "Thunderbird skips to the next ';' (so does this import)\n"
+    )
+    assert "address: alice@example.com" in out
+
+
+def test_a_huge_file_is_refused_before_it_is_read(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    huge = tmp_path / "huge"
+    with huge.open("wb") as f:
+        f.truncate(65 * 1024 * 1024)
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(huge))
+    assert (code, out, err) == (
+        2,
+        "",
+        f"mailconf: {huge}:1:1: larger than 64 MiB; check the path: name an msmtp configuration file (~/.msmtprc)\n",
+    )
+
+
+def test_mutt_runs_no_backtick_and_follows_source_only_when_asked(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    pwn = tmp_path / "PWN"
+    (tmp_path / "creds.muttrc").write_text(f'set imap_user = "`touch {pwn}`"\nset imap_pass = "`pass show x`"\n')
+    main_rc = tmp_path / "work.muttrc"
+    main_rc.write_text(
+        "set from = 'alice@example.com'\n"
+        "set folder = 'imaps://imap.example.com:993/'\n"
+        f'source "touch {pwn}|"\n'
+        "source creds.muttrc\n"
+        "set ssl_force_tls = yes\n"
+        "bind index g noop\n"
+    )
+    code, out, err = run(capsys, "import", "--from", "mutt", str(main_rc))
+    assert code == 1
+    assert err.splitlines() == [
+        f"mailconf: warning: {main_rc}:3:1: source of a command's output: not run, not imported",
+        f"mailconf: warning: {main_rc}:4:1: source creds.muttrc: not followed (use --follow-source to read it)",
+        f"mailconf: warning: {main_rc}:6:1: 1 command(s) that are not account settings (bind, macro, hooks ...) "
+        "are not imported",
+    ]
+    code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(main_rc))
+    assert "password_command: pass show x\n" in out
+    assert f"{tmp_path}/creds.muttrc:1: imap_user runs a command (backticks): not run, not imported" in out
+    assert not pwn.exists()
+
+
+def test_an_account_that_cannot_be_valid_is_left_out_with_its_reason(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rc = tmp_path / "msmtprc"
+    rc.write_text("account a\nhost smtp.example.com\nport abc\nfrom a@example.com\n\n"
+                  "account b\nhost smtp.example.com\nport 587\ntls on\nfrom b@example.com\n")  # fmt: skip
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(rc))
+    assert code == 1
+    assert "\n  b:\n" in out and "\n  a:\n" not in out
+    assert err == (f"mailconf: warning: {rc}:1:1: account a: not imported, it cannot be valid: outgoing.port: "
+                   '`port` must be a whole number (got "abc")\n')  # fmt: skip
+    rc.write_text("account a\nhost smtp.example.com\nport abc\nfrom a@example.com\n")
+    target = tmp_path / "out.yaml"
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(rc), "-o", str(target))
+    assert (code, out) == (1, "")
+    assert (
+        err.splitlines()[-1] == f"mailconf: {rc}: no account could be imported (the reasons are above); nothing written"
+    )
+    assert not target.exists()

@@ -1,0 +1,55 @@
+"""A hand-written .reg, merged into a real registry hive by hivexregedit and exported again, imports to
+the same accounts as the file itself: the importer reads "..." strings, dwords and hex(1) text as the
+registry stores them."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from mailconf.importers import ReadOptions
+from mailconf.importers._core import import_paths
+from tests.conftest import need
+from tests.targets._hive import merge_and_export
+
+PROFILES = "HKEY_CURRENT_USER\\Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles"
+ACCOUNTS = f"{PROFILES}\\Outlook\\9375CFF0413111d3B88A00104B2A6676"
+
+REG = (
+    "Windows Registry Editor Version 5.00\r\n\r\n"
+    f"[{ACCOUNTS}\\00000003]\r\n"
+    '"clsid"="{ED475412-B0D6-11D2-8C3B-00104B2A6676}"\r\n'
+    '"Account Name"="Dave \\"D\\" Example\\\\work"\r\n'
+    '"Email"="dave@example.net"\r\n'
+    '"Display Name"="Dave Example"\r\n'
+    '"IMAP Server"="imap.example.net"\r\n"IMAP User"="dave\\\\corp"\r\n"IMAP Port"=dword:000003e1\r\n'
+    '"IMAP Use SSL"=dword:00000001\r\n"IMAP Use SPA"=dword:00000001\r\n'
+    '"SMTP Server"="smtp.example.net"\r\n"SMTP Port"=dword:000001d1\r\n"SMTP Secure Connection"=dword:00000001\r\n'
+    '"SMTP Use Auth"=dword:00000001\r\n"SMTP Auth Method"=dword:00000001\r\n"SMTP User"="dave-smtp"\r\n'
+)
+
+
+def test_a_reg_file_and_its_hive_export_import_alike(tmp_path: Path) -> None:
+    need("hivexregedit")
+    original = tmp_path / "hand.reg"
+    original.write_bytes(REG.encode("ascii"))
+    merge_and_export(tmp_path, REG.encode("ascii"), ACCOUNTS, PROFILES)  # the hive accepts the file
+    exported = tmp_path / "exported.reg"
+    done = subprocess.run(
+        ["hivexregedit", "--export", "--prefix", "HKEY_CURRENT_USER", str(tmp_path / "NTUSER.DAT"),
+         PROFILES.removeprefix("HKEY_CURRENT_USER")],
+        capture_output=True, check=True,
+    )  # fmt: skip
+    exported.write_bytes(done.stdout)
+    mine = import_paths("outlook", [str(original)], ReadOptions()).accounts
+    hives = import_paths("outlook", [str(exported)], ReadOptions()).accounts
+    assert {k: dict(v) for k, v in mine.items()} == {k: dict(v) for k, v in hives.items()} == {
+        "Dave-D-Example-work": {
+            "address": "dave@example.net",
+            "display_name": "Dave Example",
+            "incoming": {"protocol": "imap", "host": "imap.example.net", "port": 993, "security": "tls",
+                         "auth": "ntlm", "username": "dave\\corp"},
+            "outgoing": {"host": "smtp.example.net", "port": 465, "security": "tls", "auth": "password",
+                         "username": "dave-smtp"},
+        }
+    }  # fmt: skip

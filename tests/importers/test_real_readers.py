@@ -1,0 +1,146 @@
+"""Hand-written client files: what the importer reads is what the real client reads.
+
+msmtp 1.8.23 (``msmtp --pretend``; every ``passwordeval`` here is a harmless ``printf``)
+and fetchmail 6.4.37 (``--configdump``) read the same files, with ``defaults``,
+inheritance and the values each client supplies when the file says nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mailconf.document import build_model
+from mailconf.importers import ReadOptions
+from mailconf.importers._core import import_paths
+from mailconf.model import Auth, Security, Server
+from tests.targets._fetchmail_client import entries
+from tests.targets._msmtp_client import pretend
+
+MSMTPRC = """\
+defaults
+tls on
+timeout 30
+tls_trust_file /etc/ssl/certs/ca-certificates.crt
+
+account work
+host smtp.example.com
+user alice@example.com
+auth on
+passwordeval "printf x"
+from alice@example.com
+
+account fast : work
+host smtps.example.com
+tls_starttls off
+auth plain
+
+account token : work
+host smtp.gmail.com
+port 587
+auth xoauth2
+tls_fingerprint 3A:91:6C:0E:5B:77:21:9B:4D:AA:10:2F:5C:61:88:E0:93:12:7D:C4:05:BE:39:F2:6A:71:0D:C8:E2:54:9A:17
+
+account plain
+host relay.example.net
+tls off
+timeout off
+auth off
+
+account default : work
+"""
+
+_AUTH = {Auth.PASSWORD: "choose", Auth.NONE: "none", Auth.OAUTH2: "XOAUTH2", Auth.GSSAPI: "GSSAPI"}
+
+
+def msmtp_view(server: Server, address: str | None) -> dict[str, str]:
+    """What ``msmtp --pretend`` prints for an imported outgoing server."""
+    encrypted = server.security is not Security.NONE
+    command = server.token_command or server.password_command
+    return {
+        "host": server.host,
+        "port": str(server.port),
+        "tls": "on" if encrypted else "off",
+        "tls_starttls": "off" if server.security is Security.TLS else "on",
+        "auth": server.mechanisms[0].upper() if server.mechanisms else _AUTH[server.auth],
+        "user": server.username if server.auth is not Auth.NONE else "(not set)",
+        "passwordeval": command or "(not set)",
+        "from": address or "(not set)",
+        "timeout": "off" if not server.timeout else f"{server.timeout} seconds",
+        "tls_fingerprint": (server.tls.fingerprint_hex or "(not set)") if encrypted else "(not set)",
+    }
+
+
+def test_msmtp_reads_what_the_importer_reads(tmp_path: Path) -> None:
+    rc = tmp_path / "msmtprc"
+    rc.write_text(MSMTPRC)
+    rc.chmod(0o600)
+    result = import_paths("msmtp", [str(rc)], ReadOptions())
+    model = build_model({"version": 1, "accounts": dict(result.accounts)})
+    assert [a.name for a in model.accounts] == ["work", "fast", "token", "plain"]
+    for account in model.accounts:
+        assert account.outgoing is not None
+        real = pretend(rc, account.name, tmp_path)
+        from_file = None if account.name == "plain" else account.address
+        expected = msmtp_view(account.outgoing, from_file)
+        assert {k: real[k] for k in expected} == expected, account.name
+        if account.outgoing.security is not Security.NONE:  # msmtp keeps the defaults' trust file, unused
+            assert real["tls_trust_file"] == account.outgoing.tls.ca_file, account.name
+    assert result.warnings == (f"{rc}:24:1: msmtp names no from address here: this address is a guess, check it",)
+
+
+FETCHMAILRC = """\
+# a hand-written fetchmailrc
+set daemon 300
+set no syslog
+
+defaults proto IMAP timeout 40 sslcertck
+
+poll "mail.example.com" with proto POP3 port 995
+    user "carol@example.com" there is "carol" here
+    options ssl keep sslcertfile "/etc/ssl/ca.pem" sslproto "TLS1.2+"
+
+poll work via "imap.example.org"
+    auth password
+    user "bob" there is bob here
+    sslproto "auto" no sslcertck
+
+poll legacy via pop.example.net proto pop3
+    user "dave@example.net" there
+    sslproto '' no keep
+"""
+
+
+def fetchmail_view(server: Server) -> dict[str, Any]:
+    """What ``fetchmail --configdump`` holds for an imported incoming server."""
+    return {
+        "protocol": server.protocol.value.upper(),
+        "timeout": server.timeout,
+        "remote": server.username,
+        "ssl": server.security is Security.TLS,
+        "sslproto": ""
+        if server.security is Security.NONE
+        else {"1.2": "TLS1.2+", None: "auto"}[server.tls.min_version],
+        "sslcertck": server.tls.verify,  # kept from defaults even without TLS, where it means nothing
+        "sslcertfile": server.tls.ca_file,
+        "keep": bool(server.leave_on_server),
+    }
+
+
+def test_fetchmail_reads_what_the_importer_reads(tmp_path: Path) -> None:
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(FETCHMAILRC)
+    rc.chmod(0o600)
+    result = import_paths("fetchmail", [str(rc)], ReadOptions())
+    model = build_model({"version": 1, "accounts": dict(result.accounts)})
+    real = entries(rc, tmp_path)
+    assert [a.name for a in model.accounts] == list(real) == ["mail.example.com", "work", "legacy"]
+    for account in model.accounts:
+        server = account.incoming
+        assert server is not None
+        entry = real[account.name]
+        assert {k: entry[k] for k in fetchmail_view(server)} == fetchmail_view(server), account.name
+        assert (entry["via"] or account.name) == server.host
+        assert server.port == (
+            int(entry["service"]) if entry["service"] else {"IMAP": 143, "POP3": 110}[entry["protocol"]]
+        )

@@ -1,0 +1,42 @@
+"""No input makes an importer crash: it imports, or says in one located line why not (a MailconfError)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mailconf.errors import MailconfError
+from mailconf.importers import IMPORTERS, ReadOptions
+from mailconf.importers._core import import_paths
+
+#: pieces of every format's syntax, so that generated text reaches deep into the readers
+PIECES = st.sampled_from([
+    "account ", "host ", "port ", "tls ", "on", "off", "from ", "defaults\n", " : ", "set ", "unset ", " = ", "'", '"',
+    "`", "\\", "$x", ";", "#", "\n", " ", "imaps://", "smtp://a@b:", "pop_host", "folder", "my_hdr ", "source ",
+    "poll ", "via ", "proto ", "IMAP", "POP3", "user ", "there", "ssl", "sslproto", "keep", "no ", "IMAPAccount ",
+    "SSLType ", "IMAPS", "PassCmd ", "user_pref(", '"mail.server.server1.type"', '"imap"', ", ", ");",
+    "mail.accountmanager.accounts", "[HKEY_CURRENT_USER\\x]\r\n", "Windows Registry Editor Version 5.00\r\n",
+    '"clsid"=', "dword:", "hex(1):41,00", "<clientConfig>", "<emailProvider>", "<incomingServer type=\"imap\">",
+    "<hostname>", "</hostname>", "99999999999", "-1", "é", "\x00", "\r",
+])  # fmt: skip
+TEXT = st.one_of(st.lists(st.one_of(PIECES, st.text(max_size=4)), max_size=30).map("".join), st.text(max_size=60))
+
+
+@pytest.mark.parametrize("fmt", sorted(IMPORTERS))
+@settings(max_examples=150, deadline=None)
+@given(text=TEXT)
+def test_any_text_imports_or_is_refused_in_one_line(fmt: str, text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "user.js" if fmt == "thunderbird" else "input")
+        path.write_text(text, encoding="utf-8")
+        try:
+            result = import_paths(fmt, [str(path)], ReadOptions())
+        except MailconfError as exc:
+            assert "\n" not in str(exc)
+            return
+        for warning in result.warnings:
+            assert str(path) in warning or warning.startswith("account ")
