@@ -20,14 +20,12 @@ isync 1.4.4 has no dump mode. Two real read-backs are used:
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 import shlex
 import socket
 import ssl
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,37 +35,34 @@ from typing import Any, NamedTuple
 import pytest
 import trustme
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from mailconf.document import load_document
 from mailconf.errors import UsageError
 from mailconf.escape import UnsafeValue
 from mailconf.escape.mbsync import MAX_LINE_BYTES, mbsync_line, mbsync_quote
-from mailconf.model import Account, Auth, Model, Protocol, Security, Server, Tls
-from mailconf.render import RenderError, common_gaps, environment, render_model, select_accounts
+from mailconf.model import Account, Auth, Protocol, Server, Tls
+from mailconf.render import environment, render_model
 from mailconf.targets import TARGETS, Gap, Rendered
-from tests.conftest import EXAMPLES, ROOT, need
+from tests.conftest import EXAMPLES, need
 from tests.servers import ScriptedServer, never_greet
+from tests.targets._common import (
+    NON_ASCII,
+    document,
+    example_model,
+    imap_server,
+    refusal,
+    render_with,
+    run_render,
+    strings,
+    yaml_text,
+)
 
 TARGET = TARGETS["mbsync"]
 NO_CHANNEL = "__mailconf_no_such_channel__"
 PARSED_OK = f"No channel or group named '{NO_CHANNEL}' defined.\nNo channel specified. Try 'mbsync -h'\n"
 
 
-def yaml_text(accounts: dict[str, Any]) -> str:
-    """An account file: JSON is YAML. Non-ASCII stays literal; YAML's own line breaks are written as escapes."""
-    text = json.dumps({"version": 1, "accounts": accounts}, ensure_ascii=False)
-    return text.replace("\u2028", "\\L").replace("\u2029", "\\P").replace("\x85", "\\N")
-
-
-def document(accounts: dict[str, Any]) -> Model:
-    doc = load_document("accounts.yaml", yaml_text(accounts).encode("utf-8"))
-    assert doc.issues == []
-    return doc.model
-
-
 def render(accounts: dict[str, Any], options: dict[str, str] | None = None) -> Rendered:
-    return render_model(TARGET, document(accounts), options or {})
+    return render_with(TARGET, accounts, options)
 
 
 def write(directory: Path, rendered: Rendered) -> Path:
@@ -370,8 +365,7 @@ def test_strict_fails_on_a_gap_and_writes_nothing(tmp_path: Path) -> None:
     incoming = {"protocol": "imap", "host": "h.example", "auth": "none"}
     source.write_text(yaml_text({"work": {"address": "a@example.org", "incoming": incoming}}))
     out = tmp_path / "out"
-    args = [sys.executable, "-m", "mailconf", "render", "--strict", "--target", "mbsync", str(source), "-o", str(out)]
-    done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=ROOT)
+    done = run_render("--strict", "--target", "mbsync", str(source), "-o", str(out))
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         "mailconf: error: mbsync: account work: incoming.auth cannot be expressed; "
@@ -381,34 +375,26 @@ def test_strict_fails_on_a_gap_and_writes_nothing(tmp_path: Path) -> None:
     assert not out.exists()
 
 
-def _server(**changes: Any) -> Server:
-    fields: dict[str, Any] = {"protocol": Protocol.IMAP, "host": "imap.example.org", "port": 993,
-                              "security": Security.TLS, "auth": Auth.PASSWORD, "username": "alice"}  # fmt: skip
-    return Server(**(fields | changes))
-
-
 CONTROL = "mbsync reads one line per setting: a control character (line break, NUL) cannot be written"
 
 
 @pytest.mark.parametrize(
     ("server", "message"),
     [
-        (_server(username="al\nice"), f"incoming.username: {CONTROL}"),
-        (_server(password_command="pass\n\nTunnel x"), f"incoming.password_command: {CONTROL}"),
-        (_server(auth=Auth.OAUTH2, token_command="tok\r"), f"incoming.token_command: {CONTROL}"),
-        (_server(tls=Tls(ca_file="/ca\0")), f"incoming.tls.ca_file: {CONTROL}"),
-        (_server(tls=Tls(client_key="/k\x7f")), f"incoming.tls.client_key: {CONTROL}"),
-        (_server(password_command="x" * 1100),
+        (imap_server(username="al\nice"), f"incoming.username: {CONTROL}"),
+        (imap_server(password_command="pass\n\nTunnel x"), f"incoming.password_command: {CONTROL}"),
+        (imap_server(auth=Auth.OAUTH2, token_command="tok\r"), f"incoming.token_command: {CONTROL}"),
+        (imap_server(tls=Tls(ca_file="/ca\0")), f"incoming.tls.ca_file: {CONTROL}"),
+        (imap_server(tls=Tls(client_key="/k\x7f")), f"incoming.tls.client_key: {CONTROL}"),
+        (imap_server(password_command="x" * 1100),
          "incoming.password_command: the PassCmd line would exceed mbsync 1.4.4's limit of 1021 bytes"),
     ],
 )  # fmt: skip
 def test_a_value_mbsync_cannot_read_stops_the_render_naming_account_and_setting(server: Server, message: str) -> None:
     # The schema already refuses control characters; this is the target's own guard (a Model built directly).
     # The message names the account and the setting, never the value.
-    model = Model((Account("work", "a@example.org", None, None, server, None),))
-    with pytest.raises(RenderError) as caught:
-        render_model(TARGET, model, {})
-    assert str(caught.value) == f"target mbsync: not rendered: account work: {message}"
+    account = Account("work", "a@example.org", None, None, server, None)
+    assert refusal(TARGET, account) == f"target mbsync: not rendered: account work: {message}"
 
 
 def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
@@ -417,8 +403,7 @@ def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
                       '      protocol: imap\n      host: h.example\n'
                       '      password_command: "pass x\\n\\nTunnel \\"touch canary\\""\n')  # fmt: skip
     out = tmp_path / "out"
-    args = [sys.executable, "-m", "mailconf", "render", "--target", "mbsync", str(source), "-o", str(out)]
-    done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=ROOT)
+    done = run_render("--target", "mbsync", str(source), "-o", str(out))
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         f"{source}:8:25: error MC002 schema-violation: `password_command` is not valid: "
@@ -645,14 +630,9 @@ def test_timeout_takes_effect(tmp_path: Path) -> None:
 
 #: Every quoting character mbsync, the shell or YAML can trip on, and YAML's own line breaks (\N \L \P).
 ASCII_HOSTILE = [*" \"'\\`$();#%&|<>*?!~{}=,.:@-+aZ09x", "$(touch CANARY)", "`touch CANARY`", '\\"', "\\n", '"\\']
-NON_ASCII = ["é", "€", "😀", "𝄞", "\u00a0", "\x85", "\u2028", "\u2029"]
 
 
-def _text(alphabet: list[str]) -> st.SearchStrategy[str]:
-    return st.lists(st.sampled_from(alphabet), min_size=1, max_size=12).map("".join)
-
-
-HOSTILE = _text(ASCII_HOSTILE + NON_ASCII)
+HOSTILE = strings(ASCII_HOSTILE + NON_ASCII)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -718,10 +698,7 @@ def test_a_hostile_password_command_runs_nothing_while_the_file_is_read(tmp_path
 
 @pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
 def test_examples_render_and_mbsync_reads_them(tmp_path: Path, example: Path) -> None:
-    doc = load_document(str(example))
-    _, refusals = common_gaps(doc.model)
-    refused = {line.split(":", 1)[0].removeprefix("account ") for line in refusals}
-    model = select_accounts(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
+    model = example_model(example)
     rendered = render_model(TARGET, model, {})
     imap = [a for a in model.accounts if a.incoming is not None and a.incoming.protocol is Protocol.IMAP]
     if not imap:
