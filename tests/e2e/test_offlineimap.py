@@ -29,9 +29,8 @@ from tests.servers import ALICE, CAROL, Certificates, Dovecot, User
 
 def _sync(rc: Path, home: Path, account: str) -> subprocess.CompletedProcess[str]:
     binary = need("offlineimap")["offlineimap"]
-    return run_client(
-        [binary, "-c", str(rc), "-o", "-u", "basic", "-a", account], client_env(home), cwd=home
-    )  # -o: one sync, then exit
+    argv = [binary, "-c", str(rc), "-o", "-u", "basic", "-a", account]  # -o: one sync, then exit
+    return run_client(argv, client_env(home), cwd=home)
 
 
 def _rendered(tmp_path: Path, home: Path, certs: Certificates, dovecot: Dovecot, user: User) -> Path:

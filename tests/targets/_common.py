@@ -71,3 +71,22 @@ NON_ASCII = ["é", "€", "😀", "𝄞", "\u00a0", "\x85", "\u2028", "\u2029"]
 def strings(alphabet: list[str]) -> st.SearchStrategy[str]:
     """1 to 12 pieces of the alphabet, joined."""
     return st.lists(st.sampled_from(alphabet), min_size=1, max_size=12).map("".join)
+
+
+#: An account file with one IMAP account ``work``; a test appends one more line of its incoming server.
+ONE_IMAP_ACCOUNT = (
+    "version: 1\naccounts:\n  work:\n    address: a@example.org\n    incoming:\n      protocol: imap\n"
+    "      host: h.example\n"
+)
+
+
+def refused_render(directory: Path, source_text: str, target: str, *options: str) -> tuple[Path, list[str]]:
+    """Write the account file, run ``mailconf render OPTIONS --target TARGET FILE -o OUT``, check that it exits 1
+    and writes nothing; the file's path and the lines of stderr."""
+    source = directory / "accounts.yaml"
+    source.write_text(source_text)
+    out = directory / "out"
+    done = run_render(*options, "--target", target, str(source), "-o", str(out))
+    assert done.returncode == 1
+    assert not out.exists()
+    return source, done.stderr.splitlines()

@@ -45,11 +45,12 @@ from tests.servers import Certificates, ScriptedServer, SmtpServer, User, make_c
 from tests.targets._aerc_client import GO_SPACE, ImapStub, Login, aerc, load_failure
 from tests.targets._common import (
     NON_ASCII,
+    ONE_IMAP_ACCOUNT,
     example_model,
     imap_server,
     refusal,
+    refused_render,
     render_with,
-    run_render,
     strings,
     yaml_text,
 )
@@ -369,18 +370,13 @@ def test_the_cli_writes_the_file_with_mode_0600(tmp_path: Path) -> None:
 
 
 def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
-    source = tmp_path / "accounts.yaml"
-    source.write_text('version: 1\naccounts:\n  work:\n    address: a@example.org\n    incoming:\n'
-                      '      protocol: imap\n      host: h.example\n'
-                      '      password_command: "pass x\\nsource-cred-cmd = touch canary"\n')  # fmt: skip
-    out = tmp_path / "out"
-    done = run_render("--target", "aerc", str(source), "-o", str(out))
-    assert done.returncode == 1
-    assert done.stderr.splitlines()[0] == (
+    source, errors = refused_render(
+        tmp_path, ONE_IMAP_ACCOUNT + '      password_command: "pass x\\nsource-cred-cmd = touch canary"\n', "aerc"
+    )
+    assert errors[0] == (
         f"{source}:8:25: error MC002 schema-violation: `password_command` is not valid: "
         "write the command on one line without control characters"
     )
-    assert not out.exists()
 
 
 # --- read back by aerc ---------------------------------------------------------------------

@@ -44,12 +44,13 @@ from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, need
 from tests.targets._common import (
     NON_ASCII,
+    ONE_IMAP_ACCOUNT,
     document,
     example_model,
     imap_server,
     refusal,
+    refused_render,
     render_with,
-    run_render,
     strings,
     yaml_text,
 )
@@ -511,19 +512,15 @@ def test_gaps_are_reported_exactly(server: dict[str, Any], gaps: list[Gap], auth
 
 
 def test_strict_fails_on_a_gap_and_writes_nothing(tmp_path: Path) -> None:
-    source = tmp_path / "accounts.yaml"
     incoming = {"protocol": "pop3", "host": "pop.example.org", "security": "starttls"}
-    source.write_text(yaml_text({"work": {"address": "a@example.org", "incoming": incoming}}))
-    out = tmp_path / "out"
-    done = run_render("--strict", "--target", "getmail", str(source), "-o", str(out))
-    assert done.returncode == 1
-    assert done.stderr.splitlines() == [
+    source_text = yaml_text({"work": {"address": "a@example.org", "incoming": incoming}})
+    _, errors = refused_render(tmp_path, source_text, "getmail", "--strict")
+    assert errors == [
         "mailconf: error: getmail: account work: incoming.security cannot be expressed; getmail 6.18.11 has no "
         "STARTTLS (it ignores use_starttls): the account is not rendered; use security: tls (port 993 or 995) if "
         "the server offers it",
         "mailconf: 1 setting(s) cannot be expressed by getmail (--strict); nothing written",
     ]
-    assert not out.exists()
 
 
 @pytest.mark.parametrize(
@@ -648,19 +645,14 @@ def test_python_code_in_the_command_is_never_run_while_reading(tmp_path: Path) -
 
 
 def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
-    source = tmp_path / "accounts.yaml"
-    source.write_text('version: 1\naccounts:\n  work:\n    address: a@example.org\n    incoming:\n'
-                      '      protocol: imap\n      host: h.example\n'
-                      '      username: "alice\\n[options]\\ndelete = true"\n')  # fmt: skip
-    out = tmp_path / "out"
-    done = run_render("--target", "getmail", str(source), "-o", str(out))
-    assert done.returncode == 1
-    assert done.stderr.splitlines() == [
+    source, errors = refused_render(
+        tmp_path, ONE_IMAP_ACCOUNT + '      username: "alice\\n[options]\\ndelete = true"\n', "getmail"
+    )
+    assert errors == [
         f"{source}:8:17: error MC002 schema-violation: `username` is not valid "
         '(got "alice\\n[options]\\ndelete = true"): remove control characters',
         f"mailconf: {source}: not rendered: fix the errors above first (`mailconf lint {source}`)",
     ]
-    assert not out.exists()
 
 
 # --- examples ------------------------------------------------------------------------------

@@ -46,12 +46,13 @@ from tests.conftest import EXAMPLES, need
 from tests.servers import ScriptedServer, never_greet
 from tests.targets._common import (
     NON_ASCII,
+    ONE_IMAP_ACCOUNT,
     document,
     example_model,
     imap_server,
     refusal,
+    refused_render,
     render_with,
-    run_render,
     strings,
     yaml_text,
 )
@@ -361,18 +362,14 @@ def test_gaps_are_reported_exactly(
 
 
 def test_strict_fails_on_a_gap_and_writes_nothing(tmp_path: Path) -> None:
-    source = tmp_path / "accounts.yaml"
     incoming = {"protocol": "imap", "host": "h.example", "auth": "none"}
-    source.write_text(yaml_text({"work": {"address": "a@example.org", "incoming": incoming}}))
-    out = tmp_path / "out"
-    done = run_render("--strict", "--target", "mbsync", str(source), "-o", str(out))
-    assert done.returncode == 1
-    assert done.stderr.splitlines() == [
+    source_text = yaml_text({"work": {"address": "a@example.org", "incoming": incoming}})
+    _, errors = refused_render(tmp_path, source_text, "mbsync", "--strict")
+    assert errors == [
         "mailconf: error: mbsync: account work: incoming.auth cannot be expressed; "
         "mbsync always logs in (unless the server greets with PREAUTH): give a username and auth",
         "mailconf: 1 setting(s) cannot be expressed by mbsync (--strict); nothing written",
     ]
-    assert not out.exists()
 
 
 CONTROL = "mbsync reads one line per setting: a control character (line break, NUL) cannot be written"
@@ -398,19 +395,14 @@ def test_a_value_mbsync_cannot_read_stops_the_render_naming_account_and_setting(
 
 
 def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
-    source = tmp_path / "accounts.yaml"
-    source.write_text('version: 1\naccounts:\n  work:\n    address: a@example.org\n    incoming:\n'
-                      '      protocol: imap\n      host: h.example\n'
-                      '      password_command: "pass x\\n\\nTunnel \\"touch canary\\""\n')  # fmt: skip
-    out = tmp_path / "out"
-    done = run_render("--target", "mbsync", str(source), "-o", str(out))
-    assert done.returncode == 1
-    assert done.stderr.splitlines() == [
+    source, errors = refused_render(
+        tmp_path, ONE_IMAP_ACCOUNT + '      password_command: "pass x\\n\\nTunnel \\"touch canary\\""\n', "mbsync"
+    )
+    assert errors == [
         f"{source}:8:25: error MC002 schema-violation: `password_command` is not valid: "
         "write the command on one line without control characters",
         f"mailconf: {source}: not rendered: fix the errors above first (`mailconf lint {source}`)",
     ]
-    assert not out.exists()
 
 
 # --- read back by mbsync talking to a server ---------------------------------------------------

@@ -52,10 +52,12 @@ from tests.conftest import EXAMPLES, need
 from tests.servers import Certificates, KeyPair, ScriptedServer, make_certificates, never_greet, server_context
 from tests.targets._common import (
     NON_ASCII,
+    ONE_IMAP_ACCOUNT,
     document,
     example_model,
     imap_server,
     refusal,
+    refused_render,
     render_with,
     run_render,
     strings,
@@ -472,17 +474,13 @@ def test_one_socktimeout_for_every_account(tmp_path: Path) -> None:
 
 
 def test_strict_fails_on_starttls_and_writes_nothing(tmp_path: Path) -> None:
-    source = tmp_path / "accounts.yaml"
     incoming = {"protocol": "imap", "host": "h.example", "security": "starttls", "password_command": "x"}
-    source.write_text(yaml_text({"work": {"address": "a@example.org", "incoming": incoming}}))
-    out = tmp_path / "out"
-    done = run_render("--strict", "-t", "offlineimap", str(source), "-o", str(out))
-    assert done.returncode == 1
-    assert done.stderr.splitlines() == [
+    source_text = yaml_text({"work": {"address": "a@example.org", "incoming": incoming}})
+    _, errors = refused_render(tmp_path, source_text, "offlineimap", "--strict")
+    assert errors == [
         f"mailconf: error: offlineimap: account work: incoming.security cannot be expressed; {STARTTLS}",
         "mailconf: 1 setting(s) cannot be expressed by offlineimap (--strict); nothing written",
     ]
-    assert not out.exists()
 
 
 @pytest.mark.parametrize(
@@ -525,17 +523,12 @@ def test_an_account_name_that_is_not_a_section_name_is_refused() -> None:
 
 
 def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
-    source = tmp_path / "accounts.yaml"
-    source.write_text('version: 1\naccounts:\n  work:\n    address: a@example.org\n    incoming:\n'
-                      '      protocol: imap\n      host: h.example\n'
-                      '      username: "alice\\n[Account evil]\\nremotepasseval = __import__(\\"os\\")"\n')  # fmt: skip
-    out = tmp_path / "out"
-    done = run_render("-t", "offlineimap", str(source), "-o", str(out))
-    assert done.returncode == 1
-    assert done.stderr.splitlines()[-1] == (
-        f"mailconf: {source}: not rendered: fix the errors above first (`mailconf lint {source}`)"
+    source, errors = refused_render(
+        tmp_path,
+        ONE_IMAP_ACCOUNT + '      username: "alice\\n[Account evil]\\nremotepasseval = __import__(\\"os\\")"\n',
+        "offlineimap",
     )
-    assert not out.exists()
+    assert errors[-1] == f"mailconf: {source}: not rendered: fix the errors above first (`mailconf lint {source}`)"
 
 
 # --- hostile values -------------------------------------------------------------------------
