@@ -21,12 +21,9 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import shlex
-import socket
 import ssl
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +41,7 @@ from mailconf.render import environment, render_model
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, need
 from tests.servers import ScriptedServer, never_greet
+from tests.targets import _imap_stub as imap_stub
 from tests.targets._common import (
     NON_ASCII,
     ONE_IMAP_ACCOUNT,
@@ -415,101 +413,25 @@ class Seen(NamedTuple):
     password: str
 
 
-class ImapStub:
-    """An IMAP server on 127.0.0.1 that accepts any login and records it (implicit TLS or STARTTLS)."""
+class ImapStub(imap_stub.ImapStub):
+    """Accepts any login and records it (implicit TLS or STARTTLS)."""
+
+    CAPABILITIES = "IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR"
 
     def __init__(self, context: ssl.SSLContext, *, implicit: bool, offer_starttls: bool = True) -> None:
-        self.context = context
-        self.implicit = implicit
-        self.starttls = " STARTTLS" if offer_starttls else ""
+        super().__init__(context, implicit=implicit, offer_starttls=offer_starttls)
         self.seen: list[Seen] = []
-        self.server = ScriptedServer(self._script)
 
-    @property
-    def port(self) -> int:
-        return self.server.port
-
-    def _script(self, conn: socket.socket, stop: threading.Event) -> None:
-        stream: socket.socket = self.context.wrap_socket(conn, server_side=True) if self.implicit else conn
-        secure = self.implicit
-        reader = stream.makefile("rb")
-        caps = "IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR" + ("" if secure else self.starttls)
-        stream.sendall(f"* OK [CAPABILITY {caps}] stub ready\r\n".encode())
-        while words := _read_command(reader, stream):
-            tag, verb, args = words[0], words[1].upper(), words[2:]
-            reply = f"{tag} OK done\r\n"
-            if verb == "CAPABILITY":
-                caps = "IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR" + ("" if secure else self.starttls)
-                reply = f"* CAPABILITY {caps}\r\n" + reply
-            elif verb == "STARTTLS" and not secure and self.starttls:
-                stream.sendall(reply.encode())
-                stream = self.context.wrap_socket(conn, server_side=True)
-                reader = stream.makefile("rb")
-                secure = True
-                continue
-            elif verb == "AUTHENTICATE":
-                _, user, password = base64.b64decode(args[1]).decode("utf-8").split("\0")
-                self.seen.append(Seen(secure, f"AUTHENTICATE {args[0]}", user, password))
-            elif verb == "LOGIN":
-                self.seen.append(Seen(secure, "LOGIN", args[0], args[1]))
-            elif verb == "NAMESPACE":
-                reply = '* NAMESPACE (("" ".")) NIL NIL\r\n' + reply
-            elif verb == "LIST":
-                reply = '* LIST () "." INBOX\r\n' + reply
-            elif verb == "LOGOUT":
-                stream.sendall(f"* BYE\r\n{reply}".encode())
-                return
-            stream.sendall(reply.encode())
-
-    def __enter__(self) -> ImapStub:
-        self.server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.stop()
-
-
-_LITERAL = re.compile(rb"\{(\d+)(\+?)\}\r\n$")
-
-
-def _read_command(reader: Any, stream: socket.socket) -> list[str]:
-    """One IMAP command as its words: atoms, quoted strings (\\ and \" unescaped) and literals ({N} or {N+})."""
-    data = b""
-    while True:
-        line = reader.readline(65536)
-        if not line:
-            return []
-        literal = _LITERAL.search(line)
-        if literal is None:
-            data += line.rstrip(b"\r\n")
-            break
-        if not literal.group(2):
-            stream.sendall(b"+ go ahead\r\n")
-        data += line[: literal.start()] + b"\0LIT" + reader.read(int(literal.group(1))) + b"\0"
-    words: list[str] = []
-    i = 0
-    while i < len(data):
-        if data[i : i + 1] == b" ":
-            i += 1
-        elif data[i : i + 4] == b"\0LIT":
-            end = data.index(b"\0", i + 4)
-            words.append(data[i + 4 : end].decode("utf-8"))
-            i = end + 1
-        elif data[i : i + 1] == b'"':
-            value, i = b"", i + 1
-            while data[i : i + 1] != b'"':
-                if data[i : i + 1] == b"\\":
-                    i += 1
-                value += data[i : i + 1]
-                i += 1
-            words.append(value.decode("utf-8"))
-            i += 1
-        else:
-            end = data.find(b" ", i)
-            end = len(data) if end < 0 else end
-            words.append(data[i:end].decode("utf-8"))
-            i = end
-    return words
+    def answer(self, connection: imap_stub.Connection, tag: str, verb: str, args: list[str]) -> str | None:
+        reply = f"{tag} OK done\r\n"
+        if verb == "AUTHENTICATE":
+            _, user, password = base64.b64decode(args[1]).decode("utf-8").split("\0")
+            self.seen.append(Seen(connection.secure, f"AUTHENTICATE {args[0]}", user, password))
+        elif verb == "LOGIN":
+            self.seen.append(Seen(connection.secure, "LOGIN", args[0], args[1]))
+        elif verb == "NAMESPACE":
+            reply = '* NAMESPACE (("" ".")) NIL NIL\r\n' + reply
+        return reply
 
 
 class TlsFiles(NamedTuple):

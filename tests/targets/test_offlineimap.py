@@ -25,7 +25,6 @@ import shlex
 import socket
 import ssl
 import subprocess
-import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,6 +49,7 @@ from mailconf.render import RenderError, environment, render_model
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, need
 from tests.servers import Certificates, KeyPair, ScriptedServer, make_certificates, never_greet, server_context
+from tests.targets import _imap_stub as imap_stub
 from tests.targets._common import (
     NON_ASCII,
     ONE_IMAP_ACCOUNT,
@@ -634,63 +634,30 @@ class Seen(NamedTuple):
     response: bytes  # the decoded SASL response
 
 
-class ImapStub:
-    """An IMAP server on 127.0.0.1 that accepts any ``AUTHENTICATE`` and records it (imaplib2 sends no initial
-    response: the stub asks with ``+``). Implicit TLS, or plain text offering STARTTLS or not."""
+class ImapStub(imap_stub.ImapStub):
+    """Accepts any ``AUTHENTICATE`` and records it (imaplib2 sends no initial response: the stub asks with
+    ``+``). Implicit TLS, or plain text offering STARTTLS or not."""
+
+    CAPABILITIES = "IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2"
 
     def __init__(self, context: ssl.SSLContext, *, implicit: bool, offer_starttls: bool = False) -> None:
-        self.context = context
-        self.implicit = implicit
-        self.offer_starttls = offer_starttls
+        super().__init__(context, implicit=implicit, offer_starttls=offer_starttls)
         self.seen: list[Seen] = []
-        self.server = ScriptedServer(self._script)
 
-    @property
-    def port(self) -> int:
-        return self.server.port
+    def read_command(self, connection: imap_stub.Connection) -> list[str]:
+        line = connection.reader.readline(65536)
+        return line.decode("utf-8").rstrip("\r\n").split(" ") if line else []
 
-    def _script(self, conn: socket.socket, stop: threading.Event) -> None:
-        stream: socket.socket = self.context.wrap_socket(conn, server_side=True) if self.implicit else conn
-        secure = self.implicit
-
-        def caps() -> str:
-            return "IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2" + (" STARTTLS" if self.offer_starttls and not secure else "")
-
-        reader = stream.makefile("rb")
-        stream.sendall(f"* OK [CAPABILITY {caps()}] stub ready\r\n".encode())
-        while line := reader.readline(65536):
-            tag, verb, *args = line.decode("utf-8").rstrip("\r\n").split(" ")
-            reply = f"{tag} OK done\r\n"
-            verb = verb.upper()
-            if verb == "CAPABILITY":
-                reply = f"* CAPABILITY {caps()}\r\n" + reply
-            elif verb == "STARTTLS" and self.offer_starttls and not secure:
-                stream.sendall(reply.encode())
-                stream = self.context.wrap_socket(conn, server_side=True)
-                reader, secure = stream.makefile("rb"), True
-                continue
-            elif verb == "AUTHENTICATE":
-                stream.sendall(b"+ \r\n")
-                answer = reader.readline(65536)
-                if not answer:  # the client hung up without answering
-                    return
-                if answer.rstrip(b"\r\n") == b"*":  # the client cancelled (RFC 9051 6.2.2)
-                    reply = f"{tag} BAD cancelled\r\n"
-                else:
-                    self.seen.append(Seen(secure, args[0], base64.b64decode(answer)))
-            elif verb == "LIST":
-                reply = '* LIST () "." INBOX\r\n' + reply
-            elif verb == "LOGOUT":
-                stream.sendall(f"* BYE\r\n{reply}".encode())
-                return
-            stream.sendall(reply.encode())
-
-    def __enter__(self) -> ImapStub:
-        self.server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.stop()
+    def answer(self, connection: imap_stub.Connection, tag: str, verb: str, args: list[str]) -> str | None:
+        if verb == "AUTHENTICATE":
+            connection.send("+ \r\n")
+            answer = connection.reader.readline(65536)
+            if not answer:  # the client hung up without answering
+                return None
+            if answer.rstrip(b"\r\n") == b"*":  # the client cancelled (RFC 9051 6.2.2)
+                return f"{tag} BAD cancelled\r\n"
+            self.seen.append(Seen(connection.secure, args[0], base64.b64decode(answer)))
+        return f"{tag} OK done\r\n"
 
 
 @contextmanager
