@@ -4,6 +4,7 @@ must render, and the building blocks of the hostile-value strategies."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -68,9 +69,24 @@ def example_model(example: Path) -> Model:
 NON_ASCII = ["é", "€", "😀", "𝄞", "\u00a0", "\x85", "\u2028", "\u2029"]
 
 
-def strings(alphabet: list[str]) -> st.SearchStrategy[str]:
-    """1 to 12 pieces of the alphabet, joined."""
-    return st.lists(st.sampled_from(alphabet), min_size=1, max_size=12).map("".join)
+def strings(alphabet: list[str], max_size: int = 12) -> st.SearchStrategy[str]:
+    """1 to ``max_size`` pieces of the alphabet, joined."""
+    return st.lists(st.sampled_from(alphabet), min_size=1, max_size=max_size).map("".join)
+
+
+#: What an XML or plist writer can trip on: markup, entities, comment and CDATA openers, non-ASCII, a zero-width space.
+XML_HOSTILE = ["<", ">", "&", '"', "'", "]]>", "&amp;", "<!--", "<![CDATA[", "😀", "𝄞", "é", "\u200b", " ", "a"]
+
+
+def put_directly(model: Model, host: str, username: str | None = None, **fields: Any) -> Model:
+    """The first account of ``model`` with ``fields`` changed and ``host`` (and ``username``) on both its servers,
+    put into the model directly: the schema would refuse most hostile values in a host."""
+    account = model.accounts[0]
+    assert account.incoming is not None and account.outgoing is not None
+    server: dict[str, Any] = {"host": host} if username is None else {"host": host, "username": username}
+    incoming = dataclasses.replace(account.incoming, **server)
+    outgoing = dataclasses.replace(account.outgoing, **server)
+    return Model((dataclasses.replace(account, **fields, incoming=incoming, outgoing=outgoing),))
 
 
 #: An account file with one IMAP account ``work``; a test appends one more line of its incoming server.

@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
 
 from mailconf.document import load_document
 from mailconf.model import Model
 from mailconf.render import RenderError, common_gaps, environment, render_model, select_accounts
 from mailconf.targets import Gap, Rendered, autoconfig
 from tests.conftest import EXAMPLES, need
+from tests.targets._common import put_directly, strings
 from tests.targets._tb_provider import read_with_thunderbird
 
 SCHEMA = Path(__file__).parent / "data" / "autoconfig.rng"
@@ -269,20 +269,13 @@ HOSTILE = ["<", ">", "&", '"', "'", "]]>", "&amp;", "<!--", "-->", "<![CDATA[", 
 
 
 def hostile_model(organization: str, host: str) -> Model:
-    """An account holding the values, put into the model directly (the schema would refuse most hosts)."""
-    model = model_from({"a": account("a")})
-    a = model.accounts[0]
-    assert a.incoming is not None and a.outgoing is not None
-    return Model((dataclasses.replace(
-        a, organization=organization, incoming=dataclasses.replace(a.incoming, host=host),
-        outgoing=dataclasses.replace(a.outgoing, host=host),
-    ),))  # fmt: skip
+    return put_directly(model_from({"a": account("a")}), host, organization=organization)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    organization=st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=6).map("".join),
-    host=st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=8).map("".join),
+    organization=strings(HOSTILE, max_size=6),
+    host=strings(HOSTILE, max_size=8),
 )
 @example(organization="]]><x/>", host="a\"b'c<d>e&f]]>😀")
 def test_hostile_values_read_back_exactly(organization: str, host: str) -> None:

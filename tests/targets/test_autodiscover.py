@@ -11,20 +11,19 @@ rule out independently of the target and every security mode is checked against 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
 
 from mailconf.document import load_document
 from mailconf.model import Model
 from mailconf.render import RenderError, render_model
 from mailconf.targets import Gap, Rendered, autodiscover
 from tests.conftest import need
+from tests.targets._common import XML_HOSTILE, put_directly, strings
 from tests.targets._tb_provider import read_with_thunderbird
 
 ROOT = "{http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006}"
@@ -146,19 +145,11 @@ def test_account_response_is_the_rendered_file() -> None:
 
 # --- hostile values --------------------------------------------------------------------------------------------
 
-HOSTILE = ["<", ">", "&", '"', "'", "]]>", "&amp;", "<!--", "<![CDATA[", "😀", "𝄞", "é", "\u200b", " ", "a"]
-_TEXT = st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=8).map("".join)
+_TEXT = strings(XML_HOSTILE, max_size=8)
 
 
 def hostile_model(name: str, host: str, user: str) -> Model:
-    """The values put into the model directly (the schema would refuse most of them in a host)."""
-    model = model_from({"a": account("a")})
-    a = model.accounts[0]
-    assert a.incoming is not None and a.outgoing is not None
-    return Model((dataclasses.replace(
-        a, display_name=name, incoming=dataclasses.replace(a.incoming, host=host, username=user),
-        outgoing=dataclasses.replace(a.outgoing, host=host, username=user),
-    ),))  # fmt: skip
+    return put_directly(model_from({"a": account("a")}), host, user, display_name=name)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
