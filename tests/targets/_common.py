@@ -77,6 +77,13 @@ def strings(alphabet: list[str], max_size: int = 12) -> st.SearchStrategy[str]:
 #: What an XML or plist writer can trip on: markup, entities, comment and CDATA openers, non-ASCII, a zero-width space.
 XML_HOSTILE = ["<", ">", "&", '"', "'", "]]>", "&amp;", "<!--", "<![CDATA[", "😀", "𝄞", "é", "\u200b", " ", "a"]
 
+#: Characters XML 1.0 cannot carry and read back as declared (C0 and C1 controls, DEL, a lone surrogate, U+FFFE).
+XML_CONTROLS = ["\n", "\r", "\t", "\x00", "\x1b", "\x7f", "\x85", "\ud800", "\ufffe"]
+#: What a provider target says about one of them.
+XML_CONTROL_MESSAGE = (
+    "a control character (line break, tab, NUL) cannot be written in an XML file and read back as declared"
+)
+
 
 def put_directly(model: Model, host: str, username: str | None = None, **fields: Any) -> Model:
     """The first account of ``model`` with ``fields`` changed and ``host`` (and ``username``) on both its servers,
