@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, example, given, settings
 
 from mailconf.document import load_document
 from mailconf.model import Model
-from mailconf.render import RenderError, common_gaps, environment, render_model, select_accounts
+from mailconf.render import RenderError, environment, render_model
 from mailconf.targets import Gap, Rendered, autoconfig
 from tests.conftest import EXAMPLES, need
-from tests.targets._common import XML_CONTROL_MESSAGE, XML_CONTROLS, put_directly, refusal, strings
+from tests.targets._common import XML_CONTROL_MESSAGE, XML_CONTROLS, example_model, put_directly, refusal, strings
 from tests.targets._tb_provider import read_with_thunderbird
 
 SCHEMA = Path(__file__).parent / "data" / "autoconfig.rng"
@@ -78,10 +78,7 @@ def account(user: str, domain: str = "example.org", **servers: Any) -> dict[str,
 def _example_files(tmp_path: Path) -> list[Path]:
     paths = []
     for path in sorted(EXAMPLES.glob("*.yaml")):
-        doc = load_document(str(path))
-        _, refusals = common_gaps(doc.model)
-        refused = {line.split(":", 1)[0].removeprefix("account ") for line in refusals}
-        model = select_accounts(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
+        model = example_model(path)
         for file in render_model(autoconfig, model, {}).files:
             written = tmp_path / path.stem / file.name
             written.parent.mkdir(parents=True, exist_ok=True)
