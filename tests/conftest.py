@@ -61,3 +61,14 @@ def lint_text(text: str, name: str = "accounts.yaml", policy: Policy | None = No
 def brief(findings: list[Finding]) -> list[tuple[str, int, int]]:
     """(rule, line, column) of each finding."""
     return [(f.rule, f.location.line, f.location.column) for f in findings]
+
+
+def all_strings(node: Any) -> list[str]:
+    """Every string in a parsed document: keys and values, at any depth."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for key, value in node.items() for s in (*all_strings(key), *all_strings(value))]
+    if isinstance(node, list):
+        return [s for item in node for s in all_strings(item)]
+    return []

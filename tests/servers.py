@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 HOST = "127.0.0.1"
 #: Every wait for a server to come up or go down is bounded by this.
@@ -197,6 +197,27 @@ CAROL = User("carol@example.org", "P'q\"r;s\\t`u$v #w%x")
 ALICE = User("alice@example.org", "alice-secret-1")
 
 
+class Daemon:
+    """A context manager over ``start()`` and ``stop()``: a start that fails half-way is stopped too, so no
+    daemon, pid file or folder is left behind."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
 @dataclass
 class DovecotPorts:
     imap: int = field(default_factory=free_port)  # cleartext, STARTTLS when ssl is on
@@ -269,7 +290,7 @@ service submission-login {{
 """
 
 
-class Dovecot:
+class Dovecot(Daemon):
     """A private Dovecot on 127.0.0.1 (never the system one, never a standard port).
 
     ``tls=None`` runs it without TLS (no STARTTLS offered, no implicit-TLS
@@ -304,7 +325,7 @@ class Dovecot:
         path = self.root / "dovecot.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def start(self) -> Dovecot:
+    def start(self) -> Self:
         binary = shutil.which("dovecot")
         if binary is None:
             raise RuntimeError("dovecot is not installed")
@@ -399,16 +420,6 @@ class Dovecot:
             _stop_process(self.pid)
             self.pid = None
         shutil.rmtree(self.root, ignore_errors=True)
-
-    def __enter__(self) -> Dovecot:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def _read_pid(path: Path) -> int:
@@ -676,6 +687,12 @@ def _asker(conn: socket.socket, reader: Any, prefix: bytes) -> Callable[[bytes],
     return ask
 
 
+def _echoed_sasl(conn: socket.socket, reader: Any, args: bytes, prefix: bytes) -> bytes:
+    """Run the SASL exchange of ``AUTH[ENTICATE] MECHANISM [INITIAL]`` (``args``); what the client sent, echoed."""
+    mechanism, _, initial = args.partition(b" ")
+    return _echo(_sasl_lines(mechanism.decode().upper(), initial or None, _asker(conn, reader, prefix)))
+
+
 def _refuse_imap(conn: socket.socket, reader: Any) -> None:
     conn.sendall(b"* OK ready\r\n")
     while raw := reader.readline(65536):
@@ -686,9 +703,7 @@ def _refuse_imap(conn: socket.socket, reader: Any) -> None:
         elif verb.upper() == b"LOGIN":
             conn.sendall(tag + b" NO [AUTHENTICATIONFAILED] you sent LOGIN " + args + b"\r\n")
         elif verb.upper() == b"AUTHENTICATE":
-            mechanism, _, initial = args.partition(b" ")
-            sent = _sasl_lines(mechanism.decode().upper(), initial or None, _asker(conn, reader, b"+ "))
-            conn.sendall(tag + b" BAD you sent " + _echo(sent) + b"\r\n")
+            conn.sendall(tag + b" BAD you sent " + _echoed_sasl(conn, reader, args, b"+ ") + b"\r\n")
         elif verb.upper() == b"LOGOUT":
             conn.sendall(b"* BYE\r\n" + tag + b" OK bye\r\n")
             return
@@ -707,9 +722,7 @@ def _refuse_pop3(conn: socket.socket, reader: Any) -> None:
         elif verb.upper() == b"PASS":
             conn.sendall(b"-ERR [AUTH] you sent PASS " + args + b"\r\n")
         elif verb.upper() == b"AUTH":
-            mechanism, _, initial = args.partition(b" ")
-            sent = _sasl_lines(mechanism.decode().upper(), initial or None, _asker(conn, reader, b"+ "))
-            conn.sendall(b"-ERR [AUTH] you sent " + _echo(sent) + b"\r\n")
+            conn.sendall(b"-ERR [AUTH] you sent " + _echoed_sasl(conn, reader, args, b"+ ") + b"\r\n")
         elif verb.upper() == b"QUIT":
             conn.sendall(b"+OK bye\r\n")
             return
@@ -724,9 +737,7 @@ def _refuse_smtp(conn: socket.socket, reader: Any) -> None:
         if verb.upper() == b"EHLO":
             conn.sendall(b"250-hello\r\n250 AUTH PLAIN LOGIN CRAM-MD5 XOAUTH2 OAUTHBEARER\r\n")
         elif verb.upper() == b"AUTH":
-            mechanism, _, initial = args.partition(b" ")
-            sent = _sasl_lines(mechanism.decode().upper(), initial or None, _asker(conn, reader, b"334 "))
-            conn.sendall(b"535 5.7.8 you sent " + _echo(sent) + b"\r\n")
+            conn.sendall(b"535 5.7.8 you sent " + _echoed_sasl(conn, reader, args, b"334 ") + b"\r\n")
         elif verb.upper() == b"QUIT":
             conn.sendall(b"221 bye\r\n")
             return

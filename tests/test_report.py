@@ -69,25 +69,28 @@ def test_text_is_empty_when_clean(files: Path) -> None:
 # --- json ------------------------------------------------------------------------
 
 
+def mc101_json(path: str) -> dict[str, object]:
+    """The one finding of INSECURE, in the file ``path``, as --format json writes it."""
+    return {
+        "path": path,
+        "line": 8,
+        "column": 17,
+        "severity": "error",
+        "rule": "MC101",
+        "slug": "cleartext-credentials",
+        "message": MC101_TEXT,
+        "fix": {
+            "safety": "unsafe",
+            "message": "security: tls (and the implicit-TLS port when the port written is 143/110/587)",
+            "edits": [{"start": {"line": 8, "column": 17}, "end": {"line": 8, "column": 21}, "replacement": "tls"}],
+        },
+    }
+
+
 def test_json(files: Path) -> None:
     outcome = run_mailconf("lint", "--format", "json", "a.yaml", "b.yaml", cwd=files)
     assert (outcome.code, outcome.stderr) == (1, "")
-    assert json.loads(outcome.stdout) == [
-        {
-            "path": "a.yaml",
-            "line": 8,
-            "column": 17,
-            "severity": "error",
-            "rule": "MC101",
-            "slug": "cleartext-credentials",
-            "message": MC101_TEXT,
-            "fix": {
-                "safety": "unsafe",
-                "message": "security: tls (and the implicit-TLS port when the port written is 143/110/587)",
-                "edits": [{"start": {"line": 8, "column": 17}, "end": {"line": 8, "column": 21}, "replacement": "tls"}],
-            },
-        }
-    ]
+    assert json.loads(outcome.stdout) == [mc101_json("a.yaml")]
 
 
 def test_json_when_clean_is_an_empty_list(files: Path) -> None:
@@ -475,22 +478,7 @@ def test_json_names_a_file_that_is_not_utf8_in_valid_utf8(tmp_path: Path) -> Non
     (tmp_path / os.fsdecode(BAD_NAME)).write_text(INSECURE, encoding="utf-8")
     code, out, err = _lint_bytes_out(tmp_path, b"--format", b"json", BAD_NAME)
     assert (code, err) == (1, b"")
-    assert json.loads(out.decode("utf-8")) == [
-        {
-            "path": "caf\\xe9.yaml",
-            "line": 8,
-            "column": 17,
-            "severity": "error",
-            "rule": "MC101",
-            "slug": "cleartext-credentials",
-            "message": MC101_TEXT,
-            "fix": {
-                "safety": "unsafe",
-                "message": "security: tls (and the implicit-TLS port when the port written is 143/110/587)",
-                "edits": [{"start": {"line": 8, "column": 17}, "end": {"line": 8, "column": 21}, "replacement": "tls"}],
-            },
-        }
-    ]
+    assert json.loads(out.decode("utf-8")) == [mc101_json("caf\\xe9.yaml")]
 
 
 def test_sarif_names_a_file_that_is_not_utf8_by_its_bytes(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 
 from mailconf import schema, schema_codegen
 from mailconf.rules import RULES
-from tests.conftest import ROOT, lint_text
+from tests.conftest import ROOT, all_strings, lint_text
 from tests.test_cli import Outcome, run_mailconf
 
 SCHEMA_FILE = ROOT / "schemas" / "mailconf.schema.json"
@@ -569,16 +569,6 @@ STOCK = Draft202012Validator(published())
 EXPLAINING = schema.explaining_validator_class()(published())
 
 
-def _strings(node: Any) -> list[str]:
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return [s for key, value in node.items() for s in (*_strings(key), *_strings(value))]
-    if isinstance(node, list):
-        return [s for item in node for s in _strings(item)]
-    return []
-
-
 @settings(max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_documents())
 def test_generated_validator_agrees_with_jsonschema(document: Any) -> None:
@@ -595,7 +585,7 @@ def test_generated_validator_agrees_with_jsonschema(document: Any) -> None:
     stock = STOCK.is_valid(document)
     if generated != stock:
         assert stock and not generated
-        assert any(s.endswith("\n") for s in _strings(document))
+        assert any(s.endswith("\n") for s in all_strings(document))
     if not generated:
         problems, _invalid = schema.validate(document)
         assert problems

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft7Validator, Draft202012Validator
 
 from mailconf import schema
-from tests.conftest import ROOT
+from tests.conftest import ROOT, all_strings
 
 SCHEMA: dict[str, Any] = json.loads((ROOT / "schemas" / "mailconf.schema.json").read_text(encoding="utf-8"))
 DEFS: dict[str, Any] = SCHEMA["$defs"]
@@ -155,16 +155,6 @@ def _object(node: dict[str, Any], depth: int) -> st.SearchStrategy[Any]:
 documents = from_schema(SCHEMA)
 
 
-def _strings(node: Any) -> list[str]:
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return [s for key, value in node.items() for s in (*_strings(key), *_strings(value))]
-    if isinstance(node, list):
-        return [s for item in node for s in _strings(item)]
-    return []
-
-
 def _judge(document: Any) -> tuple[bool, bool, bool, bool]:
     return (
         schema.document_is_valid(document),
@@ -182,7 +172,7 @@ def test_fastjsonschema_and_jsonschema_2020_12_agree_on_generated_documents(docu
     for stock in (stock_2020, stock_7):
         if stock != generated:
             assert stock and not generated
-            assert any(s.endswith("\n") for s in _strings(document))
+            assert any(s.endswith("\n") for s in all_strings(document))
     if not generated:
         problems, _invalid = schema.validate(document)
         assert problems

@@ -7,12 +7,30 @@ call these from Python too, so a value is escaped by exactly one function.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 
 class UnsafeValue(ValueError):
     """A value that cannot be written safely in this format. The message never holds the value."""
+
+
+#: C0 controls and DEL: a line break, NUL or other control that no line-based file can carry.
+CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def check_printable(value: str, message: str, refused: re.Pattern[str] = CONTROL) -> None:
+    """UnsafeValue(message) when ``value`` holds a character ``refused`` matches. ``refused`` names only characters
+    str.isprintable() is False for, so a printable value (the usual case) needs no regex search."""
+    if not value.isprintable() and refused.search(value):
+        raise UnsafeValue(message)
+
+
+def fits(line: str, max_bytes: int) -> bool:
+    """Whether ``line`` is at most ``max_bytes`` long in UTF-8. A character is at most 4 bytes: a line of at most
+    ``max_bytes // 4`` characters fits unmeasured."""
+    return len(line) <= max_bytes // 4 or len(line.encode("utf-8")) <= max_bytes
 
 
 FILTERS: dict[str, Callable[..., Any]] = {}

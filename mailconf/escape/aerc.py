@@ -25,7 +25,7 @@ import re
 import string
 from urllib.parse import quote
 
-from . import UnsafeValue, register
+from . import check_printable, register
 
 _UNWRITABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
@@ -33,9 +33,9 @@ _UNWRITABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 @register("aerc_value")
 def aerc_value(value: str) -> str:
     """```value```, which go-ini reads back exactly; a control character cannot be written."""
-    # isprintable() is False for every character _UNWRITABLE matches: a printable value needs no regex search
-    if not value.isprintable() and _UNWRITABLE.search(value):
-        raise UnsafeValue("aerc reads one line per setting: a control character (line break, NUL) cannot be written")
+    check_printable(
+        value, "aerc reads one line per setting: a control character (line break, NUL) cannot be written", _UNWRITABLE
+    )
     return f"`{value}`"
 
 

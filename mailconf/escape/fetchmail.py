@@ -11,17 +11,11 @@ are refused: an unescaped line break or quote would let a value add ``mda``,
 
 from __future__ import annotations
 
-import re
-
-from . import UnsafeValue, register
-
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
+from . import check_printable, register
 
 
 @register("fetchmail_quote")
 def fetchmail_quote(value: str) -> str:
     """``"value"`` with ``\\`` -> ``\\\\`` and ``"`` -> ``\\x22``."""
-    # isprintable() is False for every character _CONTROL matches: a printable value needs no regex search
-    if not value.isprintable() and _CONTROL.search(value):
-        raise UnsafeValue("a control character cannot be written in a fetchmail run control file")
+    check_printable(value, "a control character cannot be written in a fetchmail run control file")
     return '"' + value.replace("\\", "\\\\").replace('"', "\\x22") + '"'

@@ -27,10 +27,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from . import UnsafeValue, register
+from . import UnsafeValue, check_printable, register
 
-#: What ends a line for getmail (text mode: \r and \n) and the other control characters.
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
+# check_printable refuses what ends a line for getmail (text mode: \r and \n) and the other control characters.
+
 #: What os.path.expandvars (posixpath) replaces when the variable is set.
 _VARIABLE = re.compile(r"\$(\w+|\{[^}]*\})", re.ASCII)
 #: Characters written as themselves inside a '...' literal: printable ASCII except \ and '.
@@ -49,9 +49,7 @@ NUL_MESSAGE = "a command argument cannot hold a NUL character"
 @register("getmail_value")
 def getmail_value(value: str) -> str:
     """The value itself, when getmail reads it back unchanged after ``key = ``; UnsafeValue otherwise."""
-    # isprintable() is False for every character _CONTROL matches: a printable value needs no regex search
-    if not value.isprintable() and _CONTROL.search(value):
-        raise UnsafeValue(CONTROL_MESSAGE)
+    check_printable(value, CONTROL_MESSAGE)
     if value != value.strip():
         raise UnsafeValue(BLANK_MESSAGE)
     return value

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from . import UnsafeValue, register
+from . import check_printable, register
 
 #: Every character that ends a line for some reader (CR, LF, VT, FF, FS, GS, RS, NEL, U+2028, U+2029: the
 #: separators of str.splitlines), every other control character, and lone surrogates.
@@ -42,6 +42,5 @@ def needs_quotes(value: str) -> bool:
 @register("ini_value")
 def ini_value(value: str) -> str:
     """The text after ``Key=`` that the profile API reads back as exactly ``value``."""
-    if not value.isprintable() and _UNSAFE.search(value):  # every character _UNSAFE names is unprintable
-        raise UnsafeValue("a control character or line break cannot be written in an INI value")
+    check_printable(value, "a control character or line break cannot be written in an INI value", _UNSAFE)
     return f'"{value}"' if needs_quotes(value) else value

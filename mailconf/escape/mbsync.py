@@ -17,22 +17,16 @@ newline makes an empty line that ends the section).
 
 from __future__ import annotations
 
-import re
-
-from . import UnsafeValue, register
+from . import UnsafeValue, check_printable, fits, register
 
 #: The longest line mbsync 1.4.4 reads whole, in bytes, without its newline (buffer 1024, fgets 1023, newline 1).
 MAX_LINE_BYTES = 1021
-
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 @register("mbsync_quote")
 def mbsync_quote(value: str) -> str:
     """``"value"`` with ``\\`` -> ``\\\\`` and ``"`` -> ``\\"``; a control character cannot be written."""
-    # isprintable() is False for every character _CONTROL matches: a printable value needs no regex search
-    if not value.isprintable() and _CONTROL.search(value):
-        raise UnsafeValue("mbsync reads one line per setting: a control character (line break, NUL) cannot be written")
+    check_printable(value, "mbsync reads one line per setting: a control character (line break, NUL) cannot be written")
     if "\\" in value or '"' in value:
         value = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{value}"'
@@ -41,7 +35,6 @@ def mbsync_quote(value: str) -> str:
 def mbsync_line(keyword: str, value: str) -> str:
     """One ``Keyword "value"`` line, checked against mbsync's line limit."""
     line = f"{keyword} {mbsync_quote(value)}"
-    # a character is at most 4 bytes in UTF-8: a line of at most MAX_LINE_BYTES // 4 characters fits unmeasured
-    if len(line) > MAX_LINE_BYTES // 4 and len(line.encode("utf-8")) > MAX_LINE_BYTES:
+    if not fits(line, MAX_LINE_BYTES):
         raise UnsafeValue(f"the {keyword} line would exceed mbsync 1.4.4's limit of {MAX_LINE_BYTES} bytes")
     return line

@@ -10,30 +10,22 @@ line of 500 bytes or more ("line longer than 500 characters").
 
 from __future__ import annotations
 
-import re
-
-from . import UnsafeValue, register
+from . import UnsafeValue, check_printable, fits, register
 
 #: The longest line msmtp 1.8.23 reads, in bytes, without its newline.
 MAX_LINE_BYTES = 499
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
-
-
 @register("msmtp_quote")
 def msmtp_quote(value: str) -> str:
     """``"value"``; a control character (CR, LF, NUL...) cannot be written."""
-    # isprintable() is False for every character _CONTROL matches: a printable value needs no regex search
-    if not value.isprintable() and _CONTROL.search(value):
-        raise UnsafeValue("msmtp has no escapes: a control character (line break, NUL) cannot be written")
+    check_printable(value, "msmtp has no escapes: a control character (line break, NUL) cannot be written")
     return f'"{value}"'
 
 
 def msmtp_line(command: str, value: str) -> str:
     """One ``command "value"`` line, checked against msmtp's line limit."""
     line = f"{command} {msmtp_quote(value)}"
-    # a character is at most 4 bytes in UTF-8: a line of at most MAX_LINE_BYTES // 4 characters fits unmeasured
-    if len(line) > MAX_LINE_BYTES // 4 and len(line.encode("utf-8")) > MAX_LINE_BYTES:
+    if not fits(line, MAX_LINE_BYTES):
         raise UnsafeValue(f"the {command} line would exceed msmtp's limit of {MAX_LINE_BYTES} bytes")
     return line

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 
-from . import UnsafeValue, register
+from . import UnsafeValue, check_printable, register
 
 #: Every control character (C0, DEL, C1), U+2028/U+2029 and lone surrogates: each ends a line for some reader.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
@@ -53,8 +53,7 @@ VARIABLE = (
 @register("offlineimap_value")
 def offlineimap_value(value: str) -> str:
     """The text after ``key = `` that offlineimap3's ConfigParser reads back as exactly ``value``."""
-    if not value.isprintable() and _UNSAFE.search(value):  # every character _UNSAFE names is unprintable
-        raise UnsafeValue(CONTROL)
+    check_printable(value, CONTROL, _UNSAFE)
     if value and (value[0].isspace() or value[-1].isspace()):
         raise UnsafeValue(BLANK_END)
     return value.replace("%", "%%") if "%" in value else value

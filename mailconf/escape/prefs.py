@@ -23,11 +23,10 @@ from __future__ import annotations
 import re
 from json.encoder import encode_basestring_ascii
 
-from . import UnsafeValue, register
+from . import UnsafeValue, check_printable, register
 
-#: C0 controls and DEL: the parser rejects most of their escapes (\t, \b...). C1 controls and U+2028/9
-#: are written as \uHHHH (or \xHH) like any other non-ASCII character, and read back exactly.
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
+# check_printable refuses C0 controls and DEL: the parser rejects most of their escapes (\t, \b...). C1
+# controls and U+2028/9 are written as \uHHHH (or \xHH) like any other non-ASCII character, and read back exactly.
 _INT32 = (-(2**31), 2**31 - 1)
 _OVERRIDE_FIELD = re.compile(r"[A-Za-z0-9.:\[\]_-]+")
 
@@ -41,8 +40,7 @@ def prefs_string(value: str) -> str:
     """
     if not isinstance(value, str):
         raise UnsafeValue(f"a prefs string must be text, not {type(value).__name__}")
-    if not value.isprintable() and _CONTROL.search(value):
-        raise UnsafeValue("a control character cannot be written in a prefs file")
+    check_printable(value, "a control character cannot be written in a prefs file")
     quoted: str = encode_basestring_ascii(value)
     return quoted
 
@@ -76,8 +74,7 @@ class CharPref(str):
 @register("prefs_char_string")
 def prefs_char_string(value: str) -> str:
     """A prefs string literal read back one byte per character: ``\\xHH`` above ASCII, nothing above U+00FF."""
-    if not value.isprintable() and _CONTROL.search(value):
-        raise UnsafeValue("a control character cannot be written in a prefs file")
+    check_printable(value, "a control character cannot be written in a prefs file")
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     if escaped.isascii():
         return '"' + escaped + '"'

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from . import UnsafeValue, register
+from . import check_printable, register
 
 #: What cannot be written: every C0 and C1 control, DEL, surrogates, U+FFFE/U+FFFF.
 _REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -23,11 +23,11 @@ _ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"
 
 def xml_check(value: str) -> str:
     """``value`` unchanged if XML 1.0 can carry it exactly; UnsafeValue (without the value) otherwise."""
-    # isprintable() is False for every character _REFUSED matches: a printable value needs no regex search
-    if not value.isprintable() and _REFUSED.search(value):
-        raise UnsafeValue(
-            "a control character (line break, tab, NUL) cannot be written in an XML file and read back as declared"
-        )
+    check_printable(
+        value,
+        "a control character (line break, tab, NUL) cannot be written in an XML file and read back as declared",
+        _REFUSED,
+    )
     return value
 
 

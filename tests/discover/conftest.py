@@ -29,15 +29,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 import pytest
 
 from mailconf.cli import main
 from tests.conftest import need
-from tests.servers import START_TIMEOUT, Dovecot, KeyPair, SmtpServer, free_port
+from tests.servers import START_TIMEOUT, Daemon, Dovecot, KeyPair, SmtpServer, free_port
 
-from .rig import ADDRESS, Run
+from .rig import ADDRESS, LOCAL, Run
 
 DNSMASQ = "/usr/sbin/dnsmasq"
 NAMES = ("example.test", "*.example.test", "hoster.test", "*.hoster.test", "ispdb.test", "*.other.test")
@@ -70,7 +70,7 @@ def rig_certs(tmp_path_factory: pytest.TempPathFactory) -> RigCerts:
 # --- DNS ------------------------------------------------------------------------------------
 
 
-class Dnsmasq:
+class Dnsmasq(Daemon):
     """dnsmasq on 127.0.0.1:``port`` answering only ``records`` (dnsmasq options without the dashes)."""
 
     def __init__(self, records: Sequence[str]) -> None:
@@ -83,7 +83,7 @@ class Dnsmasq:
     def server(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def start(self) -> Dnsmasq:
+    def start(self) -> Self:
         need(DNSMASQ)
         argv = [
             DNSMASQ, "--keep-in-foreground", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
@@ -109,16 +109,6 @@ class Dnsmasq:
                 self.process.kill()
                 self.process.wait()
         shutil.rmtree(self.root, ignore_errors=True)
-
-    def __enter__(self) -> Dnsmasq:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 # --- web servers ----------------------------------------------------------------------------
@@ -226,6 +216,19 @@ class WebServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(START_TIMEOUT)
+
+
+@contextlib.contextmanager
+def web_and_dns(
+    routes: Mapping[str, Answer | Handler], tls: KeyPair | None, web_names: Sequence[str], records: Sequence[str] = ()
+) -> Iterator[tuple[WebServer, Dnsmasq]]:
+    """A web server for ``routes``, and dnsmasq answering each of ``web_names`` with its address, then ``records``
+    and LOCAL (the rig's mail servers)."""
+    with (
+        WebServer(routes, tls) as web,
+        Dnsmasq([*(f"host-record={name},{web.address}" for name in web_names), *records, *LOCAL]) as dns,
+    ):
+        yield web, dns
 
 
 # --- mail servers ---------------------------------------------------------------------------

@@ -19,8 +19,8 @@ import pytest
 from tests.conftest import ROOT
 from tests.servers import HOST
 
-from .conftest import Dnsmasq, RigCerts, WebServer, endless, redirect, xml
-from .rig import ADDRESS, AUTOCONFIG, LOCAL, Run, config, server
+from .conftest import Dnsmasq, RigCerts, endless, redirect, web_and_dns, xml
+from .rig import ADDRESS, AUTOCONFIG, Run, config, server
 
 WELL_KNOWN = "https://example.test/.well-known/autoconfig/mail/config-v1.1.xml"
 
@@ -38,10 +38,9 @@ def nothing_found(dns: Dnsmasq, autoconfig: str) -> str:
 
 
 def served(discover: Any, certs: RigCerts, route: Any, tls: Any = None) -> tuple[Run, Dnsmasq]:
-    with (
-        WebServer({"/mail/config-v1.1.xml": route, "/loop": redirect("/loop")}, tls or certs.leaf) as web,
-        Dnsmasq([f"host-record=autoconfig.example.test,{web.address}", *LOCAL]) as dns,
-    ):
+    with web_and_dns(
+        {"/mail/config-v1.1.xml": route, "/loop": redirect("/loop")}, tls or certs.leaf, ["autoconfig.example.test"]
+    ) as (_, dns):
         return discover(dns), dns
 
 

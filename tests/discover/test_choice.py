@@ -8,8 +8,8 @@ from typing import Any
 
 from tests.servers import Dovecot, SmtpServer, free_port
 
-from .conftest import Dnsmasq, RigCerts, WebServer, hang, xml
-from .rig import AUTOCONFIG, IMAPS_OK, LOCAL, SMTPS_OK, Run, account, config, imaps, server, smtps
+from .conftest import RigCerts, hang, web_and_dns, xml
+from .rig import AUTOCONFIG, IMAPS_OK, SMTPS_OK, Run, account, config, imaps, server, smtps
 
 
 def test_every_source_answers_autoconfig_wins(
@@ -23,19 +23,16 @@ def test_every_source_answers_autoconfig_wins(
         server("imap", "mail.example.test", rig_dovecot.ports.imaps), server("smtp", "mail.example.test", rig_smtp.port)
     )
     routes = {"/mail/config-v1.1.xml": xml(ours), "/v1.1/example.test": xml(theirs), "/v1.1/hoster.test": xml(theirs)}
-    with (
-        WebServer(routes, rig_certs.leaf) as web,
-        Dnsmasq(
-            [
-                f"host-record=autoconfig.example.test,{web.address}",
-                f"host-record=ispdb.test,{web.address}",
-                "mx-host=example.test,mx.hoster.test,10",
-                f"srv-host=_imaps._tcp.example.test,mail.example.test,{rig_dovecot.ports.imaps},0,0",
-                "host-record=mail.example.test,127.0.0.1",
-                *LOCAL,
-            ]
-        ) as dns,
-    ):
+    with web_and_dns(
+        routes,
+        rig_certs.leaf,
+        ["autoconfig.example.test", "ispdb.test"],
+        [
+            "mx-host=example.test,mx.hoster.test,10",
+            f"srv-host=_imaps._tcp.example.test,mail.example.test,{rig_dovecot.ports.imaps},0,0",
+            "host-record=mail.example.test,127.0.0.1",
+        ],
+    ) as (_, dns):
         run = discover(dns)
     assert run == Run(0, account(
         incoming=(f"from autoconfig {AUTOCONFIG}; probe: {IMAPS_OK}", imaps(rig_dovecot)),
@@ -48,16 +45,12 @@ def test_failed_probe_takes_the_next_candidate(
 ) -> None:
     closed = free_port()
     body = config(server("imap", "imap.example.test", closed), server("smtp", "smtp.example.test", rig_smtp.port))
-    with (
-        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
-        Dnsmasq(
-            [
-                f"host-record=autoconfig.example.test,{web.address}",
-                f"srv-host=_imaps._tcp.example.test,imap.example.test,{rig_dovecot.ports.imaps},0,0",
-                *LOCAL,
-            ]
-        ) as dns,
-    ):
+    with web_and_dns(
+        {"/mail/config-v1.1.xml": xml(body)},
+        rig_certs.leaf,
+        ["autoconfig.example.test"],
+        [f"srv-host=_imaps._tcp.example.test,imap.example.test,{rig_dovecot.ports.imaps},0,0"],
+    ) as (_, dns):
         run = discover(dns)
     assert run == Run(0, account(
         incoming=(f"from srv example.test; probe: {IMAPS_OK}", imaps(rig_dovecot)),
@@ -75,17 +68,12 @@ def test_server_outside_the_domains_is_flagged(
     body = config(
         server("imap", "imap.other.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
     )
-    with (
-        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
-        Dnsmasq(
-            [
-                f"host-record=autoconfig.example.test,{web.address}",
-                "host-record=imap.other.test,127.0.0.1",
-                "mx-host=example.test,mx.hoster.test,10",
-                *LOCAL,
-            ]
-        ) as dns,
-    ):
+    with web_and_dns(
+        {"/mail/config-v1.1.xml": xml(body)},
+        rig_certs.leaf,
+        ["autoconfig.example.test"],
+        ["host-record=imap.other.test,127.0.0.1", "mx-host=example.test,mx.hoster.test,10"],
+    ) as (_, dns):
         run = discover(dns)
     flag = "CHECK: imap.other.test is outside example.test and hoster.test"
     assert run == Run(0, account(
@@ -103,10 +91,7 @@ def test_output_file_never_replaced_without_force(
     )
     target = tmp_path / "work.yaml"
     target.write_text("mine\n")
-    with (
-        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
-        Dnsmasq([f"host-record=autoconfig.example.test,{web.address}", *LOCAL]) as dns,
-    ):
+    with web_and_dns({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf, ["autoconfig.example.test"]) as (web, dns):
         refused = discover(dns, "-o", str(target), "--name", "work", "--no-probe")
         assert web.requests == []  # refused before looking anything up
         assert target.read_text() == "mine\n"
@@ -124,17 +109,15 @@ def test_output_file_never_replaced_without_force(
 def test_a_hanging_lookup_leaves_time_to_probe(discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot,
                                                rig_smtp: SmtpServer) -> None:  # fmt: skip
     """The best-ranked lookup never answers: after half the deadline the SRV servers are taken, and probed."""
-    with (
-        WebServer({"/mail/config-v1.1.xml": hang}, rig_certs.leaf) as web,
-        Dnsmasq(
-            [
-                f"host-record=autoconfig.example.test,{web.address}",
-                f"srv-host=_imaps._tcp.example.test,imap.example.test,{rig_dovecot.ports.imaps},0,0",
-                f"srv-host=_submissions._tcp.example.test,smtp.example.test,{rig_smtp.port},0,0",
-                *LOCAL,
-            ]
-        ) as dns,
-    ):
+    with web_and_dns(
+        {"/mail/config-v1.1.xml": hang},
+        rig_certs.leaf,
+        ["autoconfig.example.test"],
+        [
+            f"srv-host=_imaps._tcp.example.test,imap.example.test,{rig_dovecot.ports.imaps},0,0",
+            f"srv-host=_submissions._tcp.example.test,smtp.example.test,{rig_smtp.port},0,0",
+        ],
+    ) as (_, dns):
         started = time.monotonic()
         run = discover(dns, "--timeout", "4")
         took = time.monotonic() - started
@@ -148,10 +131,7 @@ def test_a_hanging_lookup_leaves_time_to_probe(discover: Any, rig_certs: RigCert
 def test_every_candidate_fails_the_probe(discover: Any, rig_certs: RigCerts) -> None:
     imap_port, smtp_port = free_port(), free_port()
     body = config(server("imap", "imap.example.test", imap_port), server("smtp", "smtp.example.test", smtp_port))
-    with (
-        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
-        Dnsmasq([f"host-record=autoconfig.example.test,{web.address}", *LOCAL]) as dns,
-    ):
+    with web_and_dns({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf, ["autoconfig.example.test"]) as (_, dns):
         run = discover(dns)
     refused = "(127.0.0.1: connection refused); check host and port; taking the next candidate"
     lines = [
@@ -175,16 +155,12 @@ def test_a_certificate_for_another_name_is_rejected(
 ) -> None:
     wrong = rig_dovecot_wrong_name.ports.imaps
     body = config(server("imap", "imap.example.test", wrong), server("smtp", "smtp.example.test", rig_smtp.port))
-    with (
-        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
-        Dnsmasq(
-            [
-                f"host-record=autoconfig.example.test,{web.address}",
-                f"srv-host=_imaps._tcp.example.test,imap.example.test,{rig_dovecot.ports.imaps},0,0",
-                *LOCAL,
-            ]
-        ) as dns,
-    ):
+    with web_and_dns(
+        {"/mail/config-v1.1.xml": xml(body)},
+        rig_certs.leaf,
+        ["autoconfig.example.test"],
+        [f"srv-host=_imaps._tcp.example.test,imap.example.test,{rig_dovecot.ports.imaps},0,0"],
+    ) as (_, dns):
         run = discover(dns)
     assert run.out == account(
         incoming=(f"from srv example.test; probe: {IMAPS_OK}", imaps(rig_dovecot)),

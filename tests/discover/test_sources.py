@@ -11,7 +11,7 @@ from mailconf.discover import guess
 from mailconf.model import Protocol, Security
 from tests.servers import Dovecot, SmtpServer
 
-from .conftest import Dnsmasq, RigCerts, WebServer, xml
+from .conftest import Dnsmasq, RigCerts, WebServer, web_and_dns, xml
 from .rig import (
     AUTOCONFIG,
     IMAPS_OK,
@@ -33,10 +33,7 @@ def test_autoconfig_first_url(discover: Any, rig_certs: RigCerts, rig_dovecot: D
         server("imap", "imap.example.test", rig_dovecot.ports.imaps, username="%EMAILLOCALPART%"),
         server("smtp", "smtp.example.test", rig_smtp.port),
     )
-    with (
-        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
-        Dnsmasq([f"host-record=autoconfig.example.test,{web.address}", *LOCAL]) as dns,
-    ):
+    with web_and_dns({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf, ["autoconfig.example.test"]) as (web, dns):
         run = discover(dns)
     assert run == Run(0, account(
         incoming=(f"from autoconfig {AUTOCONFIG}; probe: {IMAPS_OK}", imaps(rig_dovecot, username="username: alice")),
@@ -51,9 +48,9 @@ def test_well_known_when_autoconfig_host_is_missing(
     body = config(
         server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
     )
-    with (
-        WebServer({"/.well-known/autoconfig/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web,
-        Dnsmasq([f"host-record=example.test,{web.address}", *LOCAL]) as dns,
+    with web_and_dns({"/.well-known/autoconfig/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf, ["example.test"]) as (
+        _,
+        dns,
     ):
         run = discover(dns)
     origin = "from autoconfig https://example.test/.well-known/autoconfig/mail/config-v1.1.xml"
@@ -69,10 +66,7 @@ def test_http_only_with_allow_http_and_flagged(
     body = config(
         server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
     )
-    with (
-        WebServer({"/mail/config-v1.1.xml": xml(body)}, None) as web,
-        Dnsmasq([f"host-record=autoconfig.example.test,{web.address}", *LOCAL]) as dns,
-    ):
+    with web_and_dns({"/mail/config-v1.1.xml": xml(body)}, None, ["autoconfig.example.test"]) as (web, dns):
         refused = discover(dns, "--no-probe")
         run = discover(dns, "--no-probe", "--allow-http")
     assert refused.code == 1
@@ -90,10 +84,7 @@ def test_ispdb_online(discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, 
     body = config(
         server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
     )
-    with (
-        WebServer({"/v1.1/example.test": xml(body)}, rig_certs.leaf) as web,
-        Dnsmasq([f"host-record=ispdb.test,{web.address}", *LOCAL]) as dns,
-    ):
+    with web_and_dns({"/v1.1/example.test": xml(body)}, rig_certs.leaf, ["ispdb.test"]) as (_, dns):
         run = discover(dns)
     origin = "from ispdb https://ispdb.test/v1.1/example.test"
     assert run == Run(0, account(

@@ -10,12 +10,15 @@ mailboxes and received messages never leak between tests.
 from __future__ import annotations
 
 import contextlib
+import email
+import email.policy
 import imaplib
 import json
 import os
 import poplib
 import shlex
 import ssl
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -82,6 +85,30 @@ def client_env(home: Path, **extra: str) -> dict[str, str]:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
     env.update(extra)
     return env
+
+
+def run_client(argv: list[str], env: Mapping[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a client to its end (no terminal, text output), bounded by CLIENT_TIMEOUT."""
+    return subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        timeout=CLIENT_TIMEOUT,
+        check=False,
+    )
+
+
+def maildir_subjects(maildir: Path) -> list[str]:
+    """The subjects of the messages in a Maildir (new/ and cur/)."""
+    found = []
+    for part in ("new", "cur"):
+        for path in sorted((maildir / part).iterdir()):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            found.append(str(message["Subject"]))
+    return found
 
 
 def password_command(directory: Path, user: User) -> str:

@@ -9,8 +9,6 @@ getmail runs as nobody (``setpriv``) in a folder that nobody owns.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import os
 import shutil
 import subprocess
@@ -23,13 +21,14 @@ import pytest
 
 from tests.conftest import need
 from tests.e2e.conftest import (
-    CLIENT_TIMEOUT,
     deliver,
     imap_messages,
     logins,
+    maildir_subjects,
     new_message,
     pop3_messages,
     render,
+    run_client,
     server,
 )
 from tests.servers import ALICE, CAROL, Certificates, Dovecot, User
@@ -67,25 +66,7 @@ def _getmail(rc: Path, base: Path) -> subprocess.CompletedProcess[str]:
         for path in [base, *base.rglob("*")]:
             os.chown(path, NOBODY, NOBODY)
     env = {"PATH": "/usr/bin:/bin", "HOME": str(base / "home"), "LC_ALL": "C.UTF-8"}
-    return subprocess.run(
-        [*prefix, binary, "--getmaildir", str(rc.parent), "--rcfile", rc.name],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=base,
-        stdin=subprocess.DEVNULL,
-        timeout=CLIENT_TIMEOUT,
-        check=False,
-    )
-
-
-def _subjects(maildir: Path) -> list[str]:
-    found = []
-    for part in ("new", "cur"):
-        for path in sorted((maildir / part).iterdir()):
-            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            found.append(str(message["Subject"]))
-    return found
+    return run_client([*prefix, binary, "--getmaildir", str(rc.parent), "--rcfile", rc.name], env, cwd=base)
 
 
 def test_pop3_over_tls_keeps_the_mail_on_the_server(base: Path, certs: Certificates, dovecot: Dovecot) -> None:
@@ -101,7 +82,7 @@ def test_pop3_over_tls_keeps_the_mail_on_the_server(base: Path, certs: Certifica
     done = _getmail(rc, base)
 
     assert done.returncode == 0, done.stderr
-    assert _subjects(base / "home" / "Mail" / "work") == [subject]
+    assert maildir_subjects(base / "home" / "Mail" / "work") == [subject]
     found = logins(dovecot, "pop3-login", CAROL)
     assert len(found) == 1 and ", TLS" in found[0], found
     assert pop3_messages(dovecot, CAROL, certs) == 1  # delete = false: still on the server
@@ -109,7 +90,7 @@ def test_pop3_over_tls_keeps_the_mail_on_the_server(base: Path, certs: Certifica
     again = _getmail(rc, base)  # read_all = false: a message fetched before is not fetched again
 
     assert again.returncode == 0, again.stderr
-    assert _subjects(base / "home" / "Mail" / "work") == [subject]
+    assert maildir_subjects(base / "home" / "Mail" / "work") == [subject]
     assert pop3_messages(dovecot, CAROL, certs) == 1
 
 
@@ -122,7 +103,7 @@ def test_pop3_leave_on_server_false_deletes(base: Path, certs: Certificates, dov
     done = _getmail(rc, base)
 
     assert done.returncode == 0, done.stderr
-    assert _subjects(base / "home" / "Mail" / "work") == [subject]
+    assert maildir_subjects(base / "home" / "Mail" / "work") == [subject]
     assert pop3_messages(dovecot, ALICE, certs) == 0
 
 
@@ -135,7 +116,7 @@ def test_imap_over_tls_fetches_the_inbox(base: Path, certs: Certificates, doveco
     done = _getmail(rc, base)
 
     assert done.returncode == 0, done.stderr
-    assert _subjects(base / "home" / "Mail" / "work") == [subject]
+    assert maildir_subjects(base / "home" / "Mail" / "work") == [subject]
     found = logins(dovecot, "imap-login", ALICE)
     assert len(found) == 1 and ", TLS" in found[0], found
     assert imap_messages(dovecot, ALICE, certs) == 1  # delete = false
@@ -156,7 +137,7 @@ def test_without_a_ca_file_the_system_bundle_is_checked(base: Path, certs: Certi
         "verify failed: unable to get local issuer certificate (_ssl.c:992)))\n"
     )
     assert logins(dovecot, "imap-login", ALICE, at_least=0) == []
-    assert _subjects(base / "home" / "Mail" / "work") == []
+    assert maildir_subjects(base / "home" / "Mail" / "work") == []
 
 
 def test_verify_false_accepts_any_certificate(base: Path, certs: Certificates, dovecot: Dovecot) -> None:
@@ -169,7 +150,7 @@ def test_verify_false_accepts_any_certificate(base: Path, certs: Certificates, d
     done = _getmail(rc, base)
 
     assert done.returncode == 0, done.stderr
-    assert _subjects(base / "home" / "Mail" / "work") == [subject]
+    assert maildir_subjects(base / "home" / "Mail" / "work") == [subject]
 
 
 @pytest.mark.parametrize("matches", [True, False])
@@ -186,7 +167,7 @@ def test_a_sha256_pin_replaces_the_ca(base: Path, certs: Certificates, dovecot: 
 
     if matches:
         assert done.returncode == 0, done.stderr
-        assert _subjects(base / "home" / "Mail" / "work") == [subject]
+        assert maildir_subjects(base / "home" / "Mail" / "work") == [subject]
     else:
         good = certs.fingerprint(certs.good).removeprefix("sha256:").replace(":", "").lower()
         assert done.returncode == 127

@@ -7,8 +7,6 @@ account's password_command), and the test CA is the rendered ``CertificateFile``
 
 from __future__ import annotations
 
-import email
-import email.policy
 import imaplib
 import ssl
 import subprocess
@@ -17,31 +15,23 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import need
-from tests.e2e.conftest import CLIENT_TIMEOUT, client_env, deliver, imap_messages, logins, new_message, render, server
+from tests.e2e.conftest import (
+    client_env,
+    deliver,
+    imap_messages,
+    logins,
+    maildir_subjects,
+    new_message,
+    render,
+    run_client,
+    server,
+)
 from tests.servers import ALICE, CAROL, HOST, Certificates, Dovecot, User
 
 
 def _sync(rc: Path, home: Path, channel: str) -> subprocess.CompletedProcess[str]:
     binary = need("mbsync")["mbsync"]
-    return subprocess.run(
-        [binary, "-c", str(rc), channel],
-        capture_output=True,
-        text=True,
-        env=client_env(home),
-        stdin=subprocess.DEVNULL,
-        timeout=CLIENT_TIMEOUT,
-        check=False,
-    )
-
-
-def _subjects(maildir: Path) -> list[str]:
-    """The subjects of the messages in a Maildir (new/ and cur/)."""
-    found = []
-    for part in ("new", "cur"):
-        for path in sorted((maildir / part).iterdir()):
-            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            found.append(str(message["Subject"]))
-    return found
+    return run_client([binary, "-c", str(rc), channel], client_env(home))
 
 
 @pytest.mark.parametrize(("security", "user"), [("tls", ALICE), ("starttls", CAROL)])
@@ -62,7 +52,7 @@ def test_mbsync_syncs_the_inbox_into_the_maildir(  # noqa: PLR0917 (pytest fixtu
     done = _sync(rc, home, "work")
 
     assert done.returncode == 0, done.stderr
-    assert _subjects(home / "Mail" / "work" / "INBOX") == [subject]
+    assert maildir_subjects(home / "Mail" / "work" / "INBOX") == [subject]
     found = logins(dovecot, "imap-login", user)
     assert len(found) == 1 and ", TLS" in found[0], found  # one login, over TLS (STARTTLS shows as TLS too)
     assert imap_messages(dovecot, user, certs) == 1  # Sync All: nothing was deleted on the server
@@ -87,8 +77,8 @@ def test_mbsync_creates_and_syncs_every_folder(
     done = _sync(rc, home, "work")
 
     assert done.returncode == 0, done.stderr
-    assert _subjects(home / "Mail" / "work" / "Archive" / "2026") == [subject]  # SubFolders Verbatim
-    assert _subjects(home / "Mail" / "work" / "INBOX") == []
+    assert maildir_subjects(home / "Mail" / "work" / "Archive" / "2026") == [subject]  # SubFolders Verbatim
+    assert maildir_subjects(home / "Mail" / "work" / "INBOX") == []
 
 
 def test_a_ca_file_that_did_not_sign_the_server_stops_the_sync(
@@ -125,4 +115,4 @@ def test_the_server_certificate_as_ca_file_is_a_pin(tmp_path: Path, home: Path, 
         done = _sync(rc, home, "work")
 
         assert done.returncode == 0, done.stderr
-        assert _subjects(home / "Mail" / "work" / "INBOX") == [subject]
+        assert maildir_subjects(home / "Mail" / "work" / "INBOX") == [subject]

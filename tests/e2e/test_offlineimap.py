@@ -9,38 +9,28 @@ target leaves STARTTLS accounts out (offlineimap3's STARTTLS is opportunistic).
 
 from __future__ import annotations
 
-import email
-import email.policy
 import subprocess
 from pathlib import Path
 
 from tests.conftest import need
-from tests.e2e.conftest import CLIENT_TIMEOUT, client_env, deliver, imap_messages, logins, new_message, render, server
+from tests.e2e.conftest import (
+    client_env,
+    deliver,
+    imap_messages,
+    logins,
+    maildir_subjects,
+    new_message,
+    render,
+    run_client,
+    server,
+)
 from tests.servers import ALICE, CAROL, Certificates, Dovecot, User
 
 
 def _sync(rc: Path, home: Path, account: str) -> subprocess.CompletedProcess[str]:
     binary = need("offlineimap")["offlineimap"]
-    return subprocess.run(
-        [binary, "-c", str(rc), "-o", "-u", "basic", "-a", account],  # -o: one sync, then exit
-        capture_output=True,
-        text=True,
-        env=client_env(home),
-        cwd=home,
-        stdin=subprocess.DEVNULL,
-        timeout=CLIENT_TIMEOUT,
-        check=False,
-    )
-
-
-def _subjects(maildir: Path) -> list[str]:
-    """The subjects of the messages in a Maildir (new/ and cur/)."""
-    found = []
-    for part in ("new", "cur"):
-        for path in sorted((maildir / part).iterdir()):
-            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            found.append(str(message["Subject"]))
-    return found
+    argv = [binary, "-c", str(rc), "-o", "-u", "basic", "-a", account]  # -o: one sync, then exit
+    return run_client(argv, client_env(home), cwd=home)
 
 
 def _rendered(tmp_path: Path, home: Path, certs: Certificates, dovecot: Dovecot, user: User) -> Path:
@@ -66,7 +56,7 @@ def test_offlineimap_syncs_the_inbox_into_the_maildir(
     done = _sync(rc, home, "work")
 
     assert done.returncode == 0, done.stderr
-    assert _subjects(home / "Mail" / "work" / "INBOX") == [subject]
+    assert maildir_subjects(home / "Mail" / "work" / "INBOX") == [subject]
     found = logins(dovecot, "imap-login", ALICE)
     assert len(found) == 1 and ", TLS" in found[0], found  # one login, over TLS
     assert imap_messages(dovecot, ALICE, certs) == 1  # nothing was deleted on the server
@@ -83,7 +73,7 @@ def test_a_password_with_every_quoting_character_reaches_dovecot(
     done = _sync(rc, home, "work")
 
     assert done.returncode == 0, done.stderr
-    assert _subjects(home / "Mail" / "work" / "INBOX") == [subject]
+    assert maildir_subjects(home / "Mail" / "work" / "INBOX") == [subject]
     assert len(logins(dovecot, "imap-login", CAROL)) == 1
 
 

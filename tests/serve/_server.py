@@ -22,6 +22,15 @@ from typing import NamedTuple
 ROOT = Path(__file__).resolve().parent.parent.parent
 #: Seconds to wait for an expected line (a deadline, not an assertion on speed).
 DEADLINE = 60.0
+#: The Autodiscover request Outlook POSTs (Microsoft's Autodiscover POX documentation); ``address`` to fill in.
+OUTLOOK_REQUEST = """<?xml version="1.0" encoding="utf-8"?>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
+  <Request>
+    <EMailAddress>{address}</EMailAddress>
+    <AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema>
+  </Request>
+</Autodiscover>
+"""
 
 
 class Server:

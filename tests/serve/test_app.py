@@ -25,6 +25,7 @@ from mailconf.serve.parse import BadRequest, autodiscover_address, domain_from_h
 from mailconf.serve.site import build_site
 
 from ._fake import FAKE
+from ._server import OUTLOOK_REQUEST as REQUEST
 
 ACCOUNTS = """\
 version: 1
@@ -38,15 +39,6 @@ accounts:
   carol:
     address: carol@other.test
     incoming: {protocol: imap, host: imap.other.test, port: 993, security: tls, username: carol}
-"""
-
-REQUEST = """<?xml version="1.0" encoding="utf-8"?>
-<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
-  <Request>
-    <EMailAddress>{address}</EMailAddress>
-    <AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema>
-  </Request>
-</Autodiscover>
 """
 
 

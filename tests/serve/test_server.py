@@ -28,21 +28,13 @@ from mailconf.targets.autodiscover import account_response
 from mailconf.targets.mobileconfig import account_profile
 from tests.conftest import need
 
-from ._server import ROOT, Server, curl, serving
+from ._server import OUTLOOK_REQUEST, ROOT, Server, curl, serving
 
 pytestmark = [pytest.mark.real]
 
 HERE = Path(__file__).resolve().parent
 SECRETS = ("SECRET-ALICE-COMMAND", "SECRET-BOB-LITERAL", "SECRET-CAROL-TOKEN")
 
-OUTLOOK_REQUEST = """<?xml version="1.0" encoding="utf-8"?>
-<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
-  <Request>
-    <EMailAddress>{address}</EMailAddress>
-    <AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema>
-  </Request>
-</Autodiscover>
-"""
 #: What Outlook sends with it (Microsoft's Autodiscover POX documentation)
 OUTLOOK = (
     "-H",

@@ -13,11 +13,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import shutil
-import socket
 import ssl
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,8 +23,7 @@ from typing import NamedTuple
 
 from tests.conftest import need
 from tests.e2e.test_mutt import Terminal, terminal
-from tests.servers import ScriptedServer
-from tests.targets.test_mbsync import _read_command
+from tests.targets import _imap_stub as imap_stub
 
 #: Every wait for aerc is bounded by this many seconds.
 AERC_TIMEOUT = 30.0
@@ -54,70 +51,33 @@ def _oauth(mechanism: str, blob: bytes) -> tuple[str, str]:
     return user, fields["auth"].removeprefix("Bearer ")
 
 
-class ImapStub:
-    """An IMAP server on 127.0.0.1 that accepts any login, records it, and answers the rest with an empty INBOX."""
+class ImapStub(imap_stub.ImapStub):
+    """Accepts any login, records it, and answers the rest with an empty INBOX."""
+
+    CAPABILITIES = "IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER SASL-IR"
+    STARTTLS_REFUSED = "BAD STARTTLS not offered"
 
     def __init__(self, context: ssl.SSLContext | None, *, implicit: bool, offer_starttls: bool = True) -> None:
-        self.context = context
-        self.implicit = implicit
-        self.starttls = " STARTTLS" if offer_starttls else ""
+        super().__init__(context, implicit=implicit, offer_starttls=offer_starttls)
         self.logins: list[Login] = []
-        self.server = ScriptedServer(self._script)
 
-    @property
-    def port(self) -> int:
-        return self.server.port
-
-    def _caps(self, secure: bool) -> str:
-        return "IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER SASL-IR" + ("" if secure else self.starttls)
-
-    def _script(self, conn: socket.socket, stop: threading.Event) -> None:
-        secure = self.implicit
-        stream: socket.socket = self.context.wrap_socket(conn, server_side=True) if secure and self.context else conn
-        reader = stream.makefile("rb")
-        stream.sendall(f"* OK [CAPABILITY {self._caps(secure)}] stub ready\r\n".encode())
-        while words := _read_command(reader, stream):
-            tag, verb, args = words[0], words[1].upper(), words[2:]
-            reply = f"{tag} OK done\r\n"
-            if verb == "CAPABILITY":
-                reply = f"* CAPABILITY {self._caps(secure)}\r\n" + reply
-            elif verb == "STARTTLS":
-                if secure or not self.starttls or self.context is None:
-                    stream.sendall(f"{tag} BAD STARTTLS not offered\r\n".encode())
-                    continue
-                stream.sendall(reply.encode())
-                stream = self.context.wrap_socket(conn, server_side=True)
-                reader = stream.makefile("rb")
-                secure = True
-                continue
-            elif verb == "LOGIN":
-                self.logins.append(Login(secure, "LOGIN", args[0], args[1]))
-            elif verb == "AUTHENTICATE":
-                mechanism = args[0].upper()
-                self.logins.append(
-                    Login(secure, f"AUTHENTICATE {mechanism}", *_oauth(mechanism, base64.b64decode(args[1])))
-                )
-            elif verb in ("SELECT", "EXAMINE"):
-                reply = "* 0 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 1] ok\r\n* FLAGS ()\r\n" + reply
-            elif verb == "LIST":
-                reply = '* LIST () "." INBOX\r\n' + reply
-            elif verb == "LOGOUT":
-                stream.sendall(f"* BYE\r\n{reply}".encode())
-                return
-            stream.sendall(reply.encode())
+    def answer(self, connection: imap_stub.Connection, tag: str, verb: str, args: list[str]) -> str | None:
+        reply = f"{tag} OK done\r\n"
+        if verb == "LOGIN":
+            self.logins.append(Login(connection.secure, "LOGIN", args[0], args[1]))
+        elif verb == "AUTHENTICATE":
+            mechanism = args[0].upper()
+            user, secret = _oauth(mechanism, base64.b64decode(args[1]))
+            self.logins.append(Login(connection.secure, f"AUTHENTICATE {mechanism}", user, secret))
+        elif verb in ("SELECT", "EXAMINE"):
+            reply = "* 0 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 1] ok\r\n* FLAGS ()\r\n" + reply
+        return reply
 
     def wait_for_login(self, timeout: float = AERC_TIMEOUT) -> list[Login]:
         deadline = time.monotonic() + timeout
         while not self.logins and time.monotonic() < deadline:
             time.sleep(0.05)
         return list(self.logins)
-
-    def __enter__(self) -> ImapStub:
-        self.server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.stop()
 
 
 class Aerc(NamedTuple):

@@ -22,12 +22,9 @@ from __future__ import annotations
 import email
 import email.header
 import email.utils
-import json
 import os
 import shlex
 import stat
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,33 +35,31 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailconf.cli import main
-from mailconf.document import load_document
 from mailconf.escape import UnsafeValue
 from mailconf.escape.aerc import aerc_value, rfc5322_quoted, url_user
-from mailconf.model import Account, Auth, Model, Protocol, Security, Server
-from mailconf.render import RenderError, common_gaps, render_model, select_accounts
+from mailconf.model import Account, Auth, Model, Protocol, Server
+from mailconf.render import render_model
 from mailconf.targets import TARGETS, Gap, Rendered
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES
 from tests.servers import Certificates, ScriptedServer, SmtpServer, User, make_certificates, never_greet, server_context
 from tests.targets._aerc_client import GO_SPACE, ImapStub, Login, aerc, load_failure
+from tests.targets._common import (
+    NON_ASCII,
+    ONE_IMAP_ACCOUNT,
+    example_model,
+    imap_server,
+    refusal,
+    refused_render,
+    render_with,
+    strings,
+    yaml_text,
+)
 
 TARGET = TARGETS["aerc"]
 
 
-def yaml_text(accounts: dict[str, Any]) -> str:
-    """An account file: JSON is YAML. Non-ASCII stays literal; YAML's own line breaks are written as escapes."""
-    text = json.dumps({"version": 1, "accounts": accounts}, ensure_ascii=False)
-    return text.replace("\u2028", "\\L").replace("\u2029", "\\P").replace("\x85", "\\N")
-
-
-def document(accounts: dict[str, Any]) -> Model:
-    doc = load_document("accounts.yaml", yaml_text(accounts).encode("utf-8"))
-    assert doc.issues == []
-    return doc.model
-
-
 def render(accounts: dict[str, Any]) -> Rendered:
-    return render_model(TARGET, document(accounts), {})
+    return render_with(TARGET, accounts)
 
 
 def text_of(rendered: Rendered) -> str:
@@ -334,38 +329,32 @@ def test_output_is_deterministic() -> None:
     assert render(accounts) == render(accounts)
 
 
-def _server(**changes: Any) -> Server:
-    fields: dict[str, Any] = {"protocol": Protocol.IMAP, "host": "imap.example.org", "port": 993,
-                              "security": Security.TLS, "auth": Auth.PASSWORD, "username": "alice"}  # fmt: skip
-    return Server(**(fields | changes))
-
-
 CONTROL = "aerc reads one line per setting: a control character (line break, NUL) cannot be written"
 
 
 @pytest.mark.parametrize(
     ("incoming", "outgoing", "display_name", "message"),
     [
-        (_server(password_command="p\nsource-cred-cmd = touch x"), None, None,
+        (imap_server(password_command="p\nsource-cred-cmd = touch x"), None, None,
          f"incoming.password_command: {CONTROL}"),
-        (_server(auth=Auth.OAUTH2, token_command="t\r"), None, None, f"incoming.token_command: {CONTROL}"),
-        (_server(), _server(protocol=Protocol.SMTP, password_command="p\0"), None,
+        (imap_server(auth=Auth.OAUTH2, token_command="t\r"), None, None, f"incoming.token_command: {CONTROL}"),
+        (imap_server(), imap_server(protocol=Protocol.SMTP, password_command="p\0"), None,
          f"outgoing.password_command: {CONTROL}"),
-        (_server(), None, "A\nsource-cred-cmd = touch x", f"display_name: {CONTROL}"),
+        (imap_server(), None, "A\nsource-cred-cmd = touch x", f"display_name: {CONTROL}"),
     ],
 )  # fmt: skip
 def test_a_value_aerc_cannot_read_stops_the_render_naming_account_and_setting(
     incoming: Server, outgoing: Server | None, display_name: str | None, message: str
 ) -> None:
     # The schema already refuses control characters; this is the target's own guard (a Model built directly).
-    model = Model((Account("work", "a@example.org", display_name, None, incoming, outgoing),))
-    with pytest.raises(RenderError) as caught:
-        render_model(TARGET, model, {})
-    assert str(caught.value) == f"target aerc: not rendered: account work: {message}"
+    account = Account("work", "a@example.org", display_name, None, incoming, outgoing)
+    assert refusal(TARGET, account) == f"target aerc: not rendered: account work: {message}"
 
 
 def test_a_user_name_with_a_line_break_is_percent_encoded() -> None:
-    model = Model((Account("work", "a@example.org", None, None, _server(username="a\nb", password_command="p"), None),))
+    model = Model(
+        (Account("work", "a@example.org", None, None, imap_server(username="a\nb", password_command="p"), None),)
+    )
     values = dict(go_ini_sections(text_of(render_model(TARGET, model, {})))[0][1])
     assert values["source"] == "imaps://a%0Ab@imap.example.org:993"
 
@@ -381,19 +370,13 @@ def test_the_cli_writes_the_file_with_mode_0600(tmp_path: Path) -> None:
 
 
 def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
-    source = tmp_path / "accounts.yaml"
-    source.write_text('version: 1\naccounts:\n  work:\n    address: a@example.org\n    incoming:\n'
-                      '      protocol: imap\n      host: h.example\n'
-                      '      password_command: "pass x\\nsource-cred-cmd = touch canary"\n')  # fmt: skip
-    out = tmp_path / "out"
-    args = [sys.executable, "-m", "mailconf", "render", "--target", "aerc", str(source), "-o", str(out)]
-    done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=ROOT)
-    assert done.returncode == 1
-    assert done.stderr.splitlines()[0] == (
+    source, errors = refused_render(
+        tmp_path, ONE_IMAP_ACCOUNT + '      password_command: "pass x\\nsource-cred-cmd = touch canary"\n', "aerc"
+    )
+    assert errors[0] == (
         f"{source}:8:25: error MC002 schema-violation: `password_command` is not valid: "
         "write the command on one line without control characters"
     )
-    assert not out.exists()
 
 
 # --- read back by aerc ---------------------------------------------------------------------
@@ -507,19 +490,14 @@ def test_connection_timeout_takes_effect(tmp_path: Path, home: Path) -> None:
 #: Every quoting character go-ini, the shell, URLs or YAML can trip on, and YAML's own line breaks (\N \L \P).
 ASCII_HOSTILE = [*" \"'\\`$();#%&|<>*?!~{}=,.:@/+-[]aZ09x", "$(touch CANARY)", "`touch CANARY`", '\\"', "\\n",
                  "%(source)s", '"""', "%41"]  # fmt: skip
-NON_ASCII = ["é", "€", "😀", "𝄞", "\u00a0", "\x85", "\u2028", "\u2029"]
 
 
-def _text(alphabet: list[str]) -> st.SearchStrategy[str]:
-    return st.lists(st.sampled_from(alphabet), min_size=1, max_size=12).map("".join)
-
-
-HOSTILE = _text(ASCII_HOSTILE + NON_ASCII)
+HOSTILE = strings(ASCII_HOSTILE + NON_ASCII)
 #: display_name is text: no C1 controls (\x85) or \u2028/\u2029
-HOSTILE_NAME = _text(ASCII_HOSTILE + [c for c in NON_ASCII if c not in "\x85\u2028\u2029"])
+HOSTILE_NAME = strings(ASCII_HOSTILE + [c for c in NON_ASCII if c not in "\x85\u2028\u2029"])
 
 #: an address's local part: no blanks or @<>()[]\\,;:" (the schema's address pattern)
-HOSTILE_LOCAL = _text([c for c in ASCII_HOSTILE if not set(c) & set(' @<>()[]\\,;:"')] + ["é", "😀", "𝄞"])
+HOSTILE_LOCAL = strings([c for c in ASCII_HOSTILE if not set(c) & set(' @<>()[]\\,;:"')] + ["é", "😀", "𝄞"])
 
 EXPECTED_KEYS = ["source", "source-cred-cmd", "connection-timeout", "outgoing", "outgoing-cred-cmd", "from"]
 
@@ -650,10 +628,7 @@ def test_aerc_refuses_a_file_others_may_read(home: Path) -> None:
 
 @pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
 def test_examples_render_and_aerc_loads_them(tmp_path: Path, home: Path, example: Path) -> None:
-    doc = load_document(str(example))
-    _, refusals = common_gaps(doc.model)
-    refused = {line.split(":", 1)[0].removeprefix("account ") for line in refusals}
-    model = select_accounts(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
+    model = example_model(example)
     rendered = render_model(TARGET, model, {})
     imap = [a.name for a in model.accounts if a.incoming is not None and a.incoming.protocol is Protocol.IMAP]
     if not imap:

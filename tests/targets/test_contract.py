@@ -52,9 +52,10 @@ import mailconf.targets
 from mailconf.document import load_document
 from mailconf.errors import MailconfError
 from mailconf.model import Auth, Model, Security, Server
-from mailconf.render import RenderError, common_gaps, render_model, select_accounts
+from mailconf.render import RenderError, common_gaps, render_model
 from mailconf.targets import FEATURES, PROTOCOL_FEATURES, TARGETS, Rendered, Target, msmtp
 from tests.conftest import EXAMPLES, need
+from tests.targets._common import example_model
 from tests.targets._readback import BINARIES, READ_BACK
 
 NAMES = sorted(TARGETS)
@@ -370,10 +371,7 @@ def check_examples(target: Target) -> list[str]:
     """Every example renders (its accounts that render refuses for every target left out)."""
     failures = []
     for path in sorted(EXAMPLES.glob("*.yaml")):
-        doc = load_document(str(path))
-        _, refusals = common_gaps(doc.model)
-        refused = {line.split(":", 1)[0].removeprefix("account ") for line in refusals}
-        model = select_accounts(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
+        model = example_model(path)
         try:
             rendered = render_model(target, model, {})
         except MailconfError as exc:

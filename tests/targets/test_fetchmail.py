@@ -23,9 +23,10 @@ from mailconf.document import load_document
 from mailconf.escape import UnsafeValue
 from mailconf.escape.fetchmail import fetchmail_quote
 from mailconf.model import Model
-from mailconf.render import common_gaps, render_model, select_accounts
+from mailconf.render import render_model
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, ROOT, need
+from tests.targets._common import example_model
 from tests.targets._fetchmail_client import COMMAND_LINES, entries, fetch, pop3_stub, setting, verbose
 
 TARGET = TARGETS["fetchmail"]
@@ -483,10 +484,7 @@ def test_hostile_user_name_goes_on_the_wire_exactly(
 @pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
 def test_examples_render_and_fetchmail_accepts_them(tmp_path: Path, example: Path) -> None:
     need("fetchmail")
-    doc = load_document(str(example))
-    _, refusals = common_gaps(doc.model)
-    refused = {line.split(":", 1)[0].removeprefix("account ") for line in refusals}
-    model = select_accounts(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
+    model = example_model(example)
     rendered = render_model(TARGET, model, {})
     readers = [a for a in model.accounts if a.incoming is not None]
     if not readers:

@@ -14,12 +14,10 @@ test creates them. tests/e2e/test_getmail.py fetches from the real Dovecot.
 from __future__ import annotations
 
 import ast
-import json
 import os
 import posixpath
 import re
 import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -29,7 +27,6 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from mailconf.document import load_document
 from mailconf.errors import UsageError
 from mailconf.escape import UnsafeValue
 from mailconf.escape.getmail import (
@@ -41,10 +38,22 @@ from mailconf.escape.getmail import (
     getmail_value,
     python_str,
 )
-from mailconf.model import Account, Auth, Model, Protocol, Security, Server, Tls
-from mailconf.render import RenderError, common_gaps, environment, render_model, select_accounts
+from mailconf.model import Account, Protocol, Security, Server, Tls
+from mailconf.render import environment, render_model
 from mailconf.targets import TARGETS, Gap, Rendered
-from tests.conftest import EXAMPLES, ROOT, need
+from tests.conftest import EXAMPLES, need
+from tests.targets._common import (
+    NON_ASCII,
+    ONE_IMAP_ACCOUNT,
+    document,
+    example_model,
+    imap_server,
+    refusal,
+    refused_render,
+    render_with,
+    strings,
+    yaml_text,
+)
 
 TARGET = TARGETS["getmail"]
 SYSTEM_CA = "/etc/ssl/certs/ca-certificates.crt"
@@ -65,20 +74,8 @@ DEFAULTS: Mapping[str, Mapping[str, str]] = {
 }
 
 
-def yaml_text(accounts: dict[str, Any]) -> str:
-    """An account file: JSON is YAML. Non-ASCII stays literal; YAML's own line breaks are written as escapes."""
-    text = json.dumps({"version": 1, "accounts": accounts}, ensure_ascii=False)
-    return text.replace("\u2028", "\\L").replace("\u2029", "\\P").replace("\x85", "\\N")
-
-
-def document(accounts: dict[str, Any]) -> Model:
-    doc = load_document("accounts.yaml", yaml_text(accounts).encode("utf-8"))
-    assert doc.issues == []
-    return doc.model
-
-
 def render(accounts: dict[str, Any], options: dict[str, str] | None = None) -> Rendered:
-    return render_model(TARGET, document(accounts), options or {})
+    return render_with(TARGET, accounts, options)
 
 
 def write(directory: Path, rendered: Rendered) -> dict[str, Path]:
@@ -515,48 +512,35 @@ def test_gaps_are_reported_exactly(server: dict[str, Any], gaps: list[Gap], auth
 
 
 def test_strict_fails_on_a_gap_and_writes_nothing(tmp_path: Path) -> None:
-    source = tmp_path / "accounts.yaml"
     incoming = {"protocol": "pop3", "host": "pop.example.org", "security": "starttls"}
-    source.write_text(yaml_text({"work": {"address": "a@example.org", "incoming": incoming}}))
-    out = tmp_path / "out"
-    args = [sys.executable, "-m", "mailconf", "render", "--strict", "--target", "getmail", str(source), "-o", str(out)]
-    done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=ROOT)
-    assert done.returncode == 1
-    assert done.stderr.splitlines() == [
+    source_text = yaml_text({"work": {"address": "a@example.org", "incoming": incoming}})
+    _, errors = refused_render(tmp_path, source_text, "getmail", "--strict")
+    assert errors == [
         "mailconf: error: getmail: account work: incoming.security cannot be expressed; getmail 6.18.11 has no "
         "STARTTLS (it ignores use_starttls): the account is not rendered; use security: tls (port 993 or 995) if "
         "the server offers it",
         "mailconf: 1 setting(s) cannot be expressed by getmail (--strict); nothing written",
     ]
-    assert not out.exists()
-
-
-def _server(**changes: Any) -> Server:
-    fields: dict[str, Any] = {"protocol": Protocol.IMAP, "host": "imap.example.org", "port": 993,
-                              "security": Security.TLS, "auth": Auth.PASSWORD, "username": "alice"}  # fmt: skip
-    return Server(**(fields | changes))
 
 
 @pytest.mark.parametrize(
     ("server", "message"),
     [
-        (_server(username="al\nice"), f"incoming.username: {CONTROL_MESSAGE}"),
-        (_server(username=" alice"), f"incoming.username: {BLANK_MESSAGE}"),
-        (_server(password_command="pass\0x"),
+        (imap_server(username="al\nice"), f"incoming.username: {CONTROL_MESSAGE}"),
+        (imap_server(username=" alice"), f"incoming.username: {BLANK_MESSAGE}"),
+        (imap_server(password_command="pass\0x"),
          "incoming.password_command: a command argument cannot hold a NUL character"),
-        (_server(tls=Tls(ca_file="/ca\r")), f"incoming.tls.ca_file: {CONTROL_MESSAGE}"),
-        (_server(tls=Tls(ca_file="/etc/$HOME/ca")), f"incoming.tls.ca_file: {VARIABLE_MESSAGE}"),
-        (_server(tls=Tls(client_cert="/c/${X}")), f"incoming.tls.client_cert: {VARIABLE_MESSAGE}"),
-        (_server(tls=Tls(client_cert="/c", client_key="/k\x7f")), f"incoming.tls.client_key: {CONTROL_MESSAGE}"),
+        (imap_server(tls=Tls(ca_file="/ca\r")), f"incoming.tls.ca_file: {CONTROL_MESSAGE}"),
+        (imap_server(tls=Tls(ca_file="/etc/$HOME/ca")), f"incoming.tls.ca_file: {VARIABLE_MESSAGE}"),
+        (imap_server(tls=Tls(client_cert="/c/${X}")), f"incoming.tls.client_cert: {VARIABLE_MESSAGE}"),
+        (imap_server(tls=Tls(client_cert="/c", client_key="/k\x7f")), f"incoming.tls.client_key: {CONTROL_MESSAGE}"),
     ],
 )  # fmt: skip
 def test_a_value_getmail_cannot_read_stops_the_render_naming_account_and_setting(server: Server, message: str) -> None:
     # The schema refuses most of these; this is the target's own guard (a Model built directly).
     # The message names the account and the setting, never the value.
-    model = Model((Account("work", "a@example.org", None, None, server, None),))
-    with pytest.raises(RenderError) as caught:
-        render_model(TARGET, model, {})
-    assert str(caught.value) == f"target getmail: not rendered: account work: {message}"
+    account = Account("work", "a@example.org", None, None, server, None)
+    assert refusal(TARGET, account) == f"target getmail: not rendered: account work: {message}"
 
 
 @pytest.mark.parametrize(
@@ -600,14 +584,9 @@ def test_options_set_the_maildir_root_and_the_system_ca_file(tmp_path: Path) -> 
 #: Every quoting character getmail, Python, the shell or YAML can trip on, Python code, and YAML's own line breaks.
 ASCII_HOSTILE = [*" \"'\\`$();#%&|<>*?!~{}[]=,.:@-+aZ09x", "$(touch CANARY)", "`touch CANARY`", "%(x)s", "%%",
                  "'),(__import__('os').system('touch CANARY')", "\\x27", "\\n", "'''", '"""']  # fmt: skip
-NON_ASCII = ["é", "€", "😀", "𝄞", "\u00a0", "\x85", "\u2028", "\u2029"]
 
 
-def _text(alphabet: list[str]) -> st.SearchStrategy[str]:
-    return st.lists(st.sampled_from(alphabet), min_size=1, max_size=12).map("".join)
-
-
-HOSTILE = _text(ASCII_HOSTILE + NON_ASCII)
+HOSTILE = strings(ASCII_HOSTILE + NON_ASCII)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -666,20 +645,14 @@ def test_python_code_in_the_command_is_never_run_while_reading(tmp_path: Path) -
 
 
 def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
-    source = tmp_path / "accounts.yaml"
-    source.write_text('version: 1\naccounts:\n  work:\n    address: a@example.org\n    incoming:\n'
-                      '      protocol: imap\n      host: h.example\n'
-                      '      username: "alice\\n[options]\\ndelete = true"\n')  # fmt: skip
-    out = tmp_path / "out"
-    args = [sys.executable, "-m", "mailconf", "render", "--target", "getmail", str(source), "-o", str(out)]
-    done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=ROOT)
-    assert done.returncode == 1
-    assert done.stderr.splitlines() == [
+    source, errors = refused_render(
+        tmp_path, ONE_IMAP_ACCOUNT + '      username: "alice\\n[options]\\ndelete = true"\n', "getmail"
+    )
+    assert errors == [
         f"{source}:8:17: error MC002 schema-violation: `username` is not valid "
         '(got "alice\\n[options]\\ndelete = true"): remove control characters',
         f"mailconf: {source}: not rendered: fix the errors above first (`mailconf lint {source}`)",
     ]
-    assert not out.exists()
 
 
 # --- examples ------------------------------------------------------------------------------
@@ -687,10 +660,7 @@ def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
 def test_examples_render_and_getmail_reads_them(tmp_path: Path, example: Path) -> None:
-    doc = load_document(str(example))
-    _, refusals = common_gaps(doc.model)
-    refused = {line.split(":", 1)[0].removeprefix("account ") for line in refusals}
-    model = select_accounts(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
+    model = example_model(example)
     rendered = render_model(TARGET, model, {"maildir-root": str(tmp_path / "Mail")})
     fetching = [a for a in model.accounts if a.incoming is not None and a.incoming.security is not Security.STARTTLS]
     written = write(tmp_path, rendered)

@@ -20,15 +20,10 @@ isync 1.4.4 has no dump mode. Two real read-backs are used:
 from __future__ import annotations
 
 import base64
-import json
 import os
-import re
 import shlex
-import socket
 import ssl
 import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,37 +32,36 @@ from typing import Any, NamedTuple
 import pytest
 import trustme
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from mailconf.document import load_document
 from mailconf.errors import UsageError
 from mailconf.escape import UnsafeValue
 from mailconf.escape.mbsync import MAX_LINE_BYTES, mbsync_line, mbsync_quote
-from mailconf.model import Account, Auth, Model, Protocol, Security, Server, Tls
-from mailconf.render import RenderError, common_gaps, environment, render_model, select_accounts
+from mailconf.model import Account, Auth, Protocol, Server, Tls
+from mailconf.render import environment, render_model
 from mailconf.targets import TARGETS, Gap, Rendered
-from tests.conftest import EXAMPLES, ROOT, need
+from tests.conftest import EXAMPLES, need
 from tests.servers import ScriptedServer, never_greet
+from tests.targets import _imap_stub as imap_stub
+from tests.targets._common import (
+    NON_ASCII,
+    ONE_IMAP_ACCOUNT,
+    document,
+    example_model,
+    imap_server,
+    refusal,
+    refused_render,
+    render_with,
+    strings,
+    yaml_text,
+)
 
 TARGET = TARGETS["mbsync"]
 NO_CHANNEL = "__mailconf_no_such_channel__"
 PARSED_OK = f"No channel or group named '{NO_CHANNEL}' defined.\nNo channel specified. Try 'mbsync -h'\n"
 
 
-def yaml_text(accounts: dict[str, Any]) -> str:
-    """An account file: JSON is YAML. Non-ASCII stays literal; YAML's own line breaks are written as escapes."""
-    text = json.dumps({"version": 1, "accounts": accounts}, ensure_ascii=False)
-    return text.replace("\u2028", "\\L").replace("\u2029", "\\P").replace("\x85", "\\N")
-
-
-def document(accounts: dict[str, Any]) -> Model:
-    doc = load_document("accounts.yaml", yaml_text(accounts).encode("utf-8"))
-    assert doc.issues == []
-    return doc.model
-
-
 def render(accounts: dict[str, Any], options: dict[str, str] | None = None) -> Rendered:
-    return render_model(TARGET, document(accounts), options or {})
+    return render_with(TARGET, accounts, options)
 
 
 def write(directory: Path, rendered: Rendered) -> Path:
@@ -366,25 +360,14 @@ def test_gaps_are_reported_exactly(
 
 
 def test_strict_fails_on_a_gap_and_writes_nothing(tmp_path: Path) -> None:
-    source = tmp_path / "accounts.yaml"
     incoming = {"protocol": "imap", "host": "h.example", "auth": "none"}
-    source.write_text(yaml_text({"work": {"address": "a@example.org", "incoming": incoming}}))
-    out = tmp_path / "out"
-    args = [sys.executable, "-m", "mailconf", "render", "--strict", "--target", "mbsync", str(source), "-o", str(out)]
-    done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=ROOT)
-    assert done.returncode == 1
-    assert done.stderr.splitlines() == [
+    source_text = yaml_text({"work": {"address": "a@example.org", "incoming": incoming}})
+    _, errors = refused_render(tmp_path, source_text, "mbsync", "--strict")
+    assert errors == [
         "mailconf: error: mbsync: account work: incoming.auth cannot be expressed; "
         "mbsync always logs in (unless the server greets with PREAUTH): give a username and auth",
         "mailconf: 1 setting(s) cannot be expressed by mbsync (--strict); nothing written",
     ]
-    assert not out.exists()
-
-
-def _server(**changes: Any) -> Server:
-    fields: dict[str, Any] = {"protocol": Protocol.IMAP, "host": "imap.example.org", "port": 993,
-                              "security": Security.TLS, "auth": Auth.PASSWORD, "username": "alice"}  # fmt: skip
-    return Server(**(fields | changes))
 
 
 CONTROL = "mbsync reads one line per setting: a control character (line break, NUL) cannot be written"
@@ -393,39 +376,31 @@ CONTROL = "mbsync reads one line per setting: a control character (line break, N
 @pytest.mark.parametrize(
     ("server", "message"),
     [
-        (_server(username="al\nice"), f"incoming.username: {CONTROL}"),
-        (_server(password_command="pass\n\nTunnel x"), f"incoming.password_command: {CONTROL}"),
-        (_server(auth=Auth.OAUTH2, token_command="tok\r"), f"incoming.token_command: {CONTROL}"),
-        (_server(tls=Tls(ca_file="/ca\0")), f"incoming.tls.ca_file: {CONTROL}"),
-        (_server(tls=Tls(client_key="/k\x7f")), f"incoming.tls.client_key: {CONTROL}"),
-        (_server(password_command="x" * 1100),
+        (imap_server(username="al\nice"), f"incoming.username: {CONTROL}"),
+        (imap_server(password_command="pass\n\nTunnel x"), f"incoming.password_command: {CONTROL}"),
+        (imap_server(auth=Auth.OAUTH2, token_command="tok\r"), f"incoming.token_command: {CONTROL}"),
+        (imap_server(tls=Tls(ca_file="/ca\0")), f"incoming.tls.ca_file: {CONTROL}"),
+        (imap_server(tls=Tls(client_key="/k\x7f")), f"incoming.tls.client_key: {CONTROL}"),
+        (imap_server(password_command="x" * 1100),
          "incoming.password_command: the PassCmd line would exceed mbsync 1.4.4's limit of 1021 bytes"),
     ],
 )  # fmt: skip
 def test_a_value_mbsync_cannot_read_stops_the_render_naming_account_and_setting(server: Server, message: str) -> None:
     # The schema already refuses control characters; this is the target's own guard (a Model built directly).
     # The message names the account and the setting, never the value.
-    model = Model((Account("work", "a@example.org", None, None, server, None),))
-    with pytest.raises(RenderError) as caught:
-        render_model(TARGET, model, {})
-    assert str(caught.value) == f"target mbsync: not rendered: account work: {message}"
+    account = Account("work", "a@example.org", None, None, server, None)
+    assert refusal(TARGET, account) == f"target mbsync: not rendered: account work: {message}"
 
 
 def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
-    source = tmp_path / "accounts.yaml"
-    source.write_text('version: 1\naccounts:\n  work:\n    address: a@example.org\n    incoming:\n'
-                      '      protocol: imap\n      host: h.example\n'
-                      '      password_command: "pass x\\n\\nTunnel \\"touch canary\\""\n')  # fmt: skip
-    out = tmp_path / "out"
-    args = [sys.executable, "-m", "mailconf", "render", "--target", "mbsync", str(source), "-o", str(out)]
-    done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=ROOT)
-    assert done.returncode == 1
-    assert done.stderr.splitlines() == [
+    source, errors = refused_render(
+        tmp_path, ONE_IMAP_ACCOUNT + '      password_command: "pass x\\n\\nTunnel \\"touch canary\\""\n', "mbsync"
+    )
+    assert errors == [
         f"{source}:8:25: error MC002 schema-violation: `password_command` is not valid: "
         "write the command on one line without control characters",
         f"mailconf: {source}: not rendered: fix the errors above first (`mailconf lint {source}`)",
     ]
-    assert not out.exists()
 
 
 # --- read back by mbsync talking to a server ---------------------------------------------------
@@ -438,101 +413,25 @@ class Seen(NamedTuple):
     password: str
 
 
-class ImapStub:
-    """An IMAP server on 127.0.0.1 that accepts any login and records it (implicit TLS or STARTTLS)."""
+class ImapStub(imap_stub.ImapStub):
+    """Accepts any login and records it (implicit TLS or STARTTLS)."""
+
+    CAPABILITIES = "IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR"
 
     def __init__(self, context: ssl.SSLContext, *, implicit: bool, offer_starttls: bool = True) -> None:
-        self.context = context
-        self.implicit = implicit
-        self.starttls = " STARTTLS" if offer_starttls else ""
+        super().__init__(context, implicit=implicit, offer_starttls=offer_starttls)
         self.seen: list[Seen] = []
-        self.server = ScriptedServer(self._script)
 
-    @property
-    def port(self) -> int:
-        return self.server.port
-
-    def _script(self, conn: socket.socket, stop: threading.Event) -> None:
-        stream: socket.socket = self.context.wrap_socket(conn, server_side=True) if self.implicit else conn
-        secure = self.implicit
-        reader = stream.makefile("rb")
-        caps = "IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR" + ("" if secure else self.starttls)
-        stream.sendall(f"* OK [CAPABILITY {caps}] stub ready\r\n".encode())
-        while words := _read_command(reader, stream):
-            tag, verb, args = words[0], words[1].upper(), words[2:]
-            reply = f"{tag} OK done\r\n"
-            if verb == "CAPABILITY":
-                caps = "IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR" + ("" if secure else self.starttls)
-                reply = f"* CAPABILITY {caps}\r\n" + reply
-            elif verb == "STARTTLS" and not secure and self.starttls:
-                stream.sendall(reply.encode())
-                stream = self.context.wrap_socket(conn, server_side=True)
-                reader = stream.makefile("rb")
-                secure = True
-                continue
-            elif verb == "AUTHENTICATE":
-                _, user, password = base64.b64decode(args[1]).decode("utf-8").split("\0")
-                self.seen.append(Seen(secure, f"AUTHENTICATE {args[0]}", user, password))
-            elif verb == "LOGIN":
-                self.seen.append(Seen(secure, "LOGIN", args[0], args[1]))
-            elif verb == "NAMESPACE":
-                reply = '* NAMESPACE (("" ".")) NIL NIL\r\n' + reply
-            elif verb == "LIST":
-                reply = '* LIST () "." INBOX\r\n' + reply
-            elif verb == "LOGOUT":
-                stream.sendall(f"* BYE\r\n{reply}".encode())
-                return
-            stream.sendall(reply.encode())
-
-    def __enter__(self) -> ImapStub:
-        self.server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.stop()
-
-
-_LITERAL = re.compile(rb"\{(\d+)(\+?)\}\r\n$")
-
-
-def _read_command(reader: Any, stream: socket.socket) -> list[str]:
-    """One IMAP command as its words: atoms, quoted strings (\\ and \" unescaped) and literals ({N} or {N+})."""
-    data = b""
-    while True:
-        line = reader.readline(65536)
-        if not line:
-            return []
-        literal = _LITERAL.search(line)
-        if literal is None:
-            data += line.rstrip(b"\r\n")
-            break
-        if not literal.group(2):
-            stream.sendall(b"+ go ahead\r\n")
-        data += line[: literal.start()] + b"\0LIT" + reader.read(int(literal.group(1))) + b"\0"
-    words: list[str] = []
-    i = 0
-    while i < len(data):
-        if data[i : i + 1] == b" ":
-            i += 1
-        elif data[i : i + 4] == b"\0LIT":
-            end = data.index(b"\0", i + 4)
-            words.append(data[i + 4 : end].decode("utf-8"))
-            i = end + 1
-        elif data[i : i + 1] == b'"':
-            value, i = b"", i + 1
-            while data[i : i + 1] != b'"':
-                if data[i : i + 1] == b"\\":
-                    i += 1
-                value += data[i : i + 1]
-                i += 1
-            words.append(value.decode("utf-8"))
-            i += 1
-        else:
-            end = data.find(b" ", i)
-            end = len(data) if end < 0 else end
-            words.append(data[i:end].decode("utf-8"))
-            i = end
-    return words
+    def answer(self, connection: imap_stub.Connection, tag: str, verb: str, args: list[str]) -> str | None:
+        reply = f"{tag} OK done\r\n"
+        if verb == "AUTHENTICATE":
+            _, user, password = base64.b64decode(args[1]).decode("utf-8").split("\0")
+            self.seen.append(Seen(connection.secure, f"AUTHENTICATE {args[0]}", user, password))
+        elif verb == "LOGIN":
+            self.seen.append(Seen(connection.secure, "LOGIN", args[0], args[1]))
+        elif verb == "NAMESPACE":
+            reply = '* NAMESPACE (("" ".")) NIL NIL\r\n' + reply
+        return reply
 
 
 class TlsFiles(NamedTuple):
@@ -645,14 +544,9 @@ def test_timeout_takes_effect(tmp_path: Path) -> None:
 
 #: Every quoting character mbsync, the shell or YAML can trip on, and YAML's own line breaks (\N \L \P).
 ASCII_HOSTILE = [*" \"'\\`$();#%&|<>*?!~{}=,.:@-+aZ09x", "$(touch CANARY)", "`touch CANARY`", '\\"', "\\n", '"\\']
-NON_ASCII = ["é", "€", "😀", "𝄞", "\u00a0", "\x85", "\u2028", "\u2029"]
 
 
-def _text(alphabet: list[str]) -> st.SearchStrategy[str]:
-    return st.lists(st.sampled_from(alphabet), min_size=1, max_size=12).map("".join)
-
-
-HOSTILE = _text(ASCII_HOSTILE + NON_ASCII)
+HOSTILE = strings(ASCII_HOSTILE + NON_ASCII)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -718,10 +612,7 @@ def test_a_hostile_password_command_runs_nothing_while_the_file_is_read(tmp_path
 
 @pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
 def test_examples_render_and_mbsync_reads_them(tmp_path: Path, example: Path) -> None:
-    doc = load_document(str(example))
-    _, refusals = common_gaps(doc.model)
-    refused = {line.split(":", 1)[0].removeprefix("account ") for line in refusals}
-    model = select_accounts(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
+    model = example_model(example)
     rendered = render_model(TARGET, model, {})
     imap = [a for a in model.accounts if a.incoming is not None and a.incoming.protocol is Protocol.IMAP]
     if not imap:

@@ -12,7 +12,6 @@ and libplist's ``plistutil``.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import plistlib
 import re
@@ -23,13 +22,13 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
 
 from mailconf.document import load_document
 from mailconf.model import Model
-from mailconf.render import RenderError, render_model
+from mailconf.render import render_model
 from mailconf.targets import Gap, Rendered, mobileconfig
 from tests.conftest import EXAMPLES, need
+from tests.targets._common import XML_CONTROL_MESSAGE, XML_CONTROLS, XML_HOSTILE, put_directly, refusal, strings
 
 _AUTH = ("EmailAuthNone", "EmailAuthPassword", "EmailAuthCRAMMD5", "EmailAuthNTLM", "EmailAuthHTTPMD5")
 #: com.apple.mail.managed: key -> (type, allowed values or None, required). Apple's schema, as test data.
@@ -280,19 +279,11 @@ def test_plistutil_round_trip_reads_back_equal(tmp_path: Path) -> None:
     assert plistlib.loads(plistlib.dumps(plistlib.loads(back))) == plistlib.loads(content)
 
 
-HOSTILE = ["<", ">", "&", '"', "'", "]]>", "&amp;", "<!--", "<![CDATA[", "😀", "𝄞", "é", "\u200b", " ", "a"]
-_TEXT = st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=8).map("".join)
+_TEXT = strings(XML_HOSTILE, max_size=8)
 
 
 def hostile_model(name: str, host: str, user: str) -> Model:
-    """The values put into the model directly (the schema would refuse most of them in a host)."""
-    model = model_from({"a": account("a")})
-    a = model.accounts[0]
-    assert a.incoming is not None and a.outgoing is not None
-    return Model((dataclasses.replace(
-        a, display_name=name, incoming=dataclasses.replace(a.incoming, host=host, username=user),
-        outgoing=dataclasses.replace(a.outgoing, host=host, username=user),
-    ),))  # fmt: skip
+    return put_directly(model_from({"a": account("a")}), host, user, display_name=name)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
@@ -311,18 +302,14 @@ def test_hostile_values_read_back_exactly_through_both_readers(name: str, host: 
     assert plistlib.loads(plistutil_round_trip(file.content, tmp_path)) == plistlib.loads(file.content)
 
 
-@pytest.mark.parametrize("control", ["\n", "\r", "\t", "\x00", "\x1b", "\x7f", "\x85", "\ud800", "\ufffe"])
+@pytest.mark.parametrize("control", XML_CONTROLS)
 @pytest.mark.parametrize("where", ["display_name", "incoming.host", "incoming.username"])
 def test_control_characters_are_refused_naming_account_and_setting(control: str, where: str) -> None:
     value = f"x{control}y"
     values = {"display_name": "Name", "incoming.host": "mail.example.org", "incoming.username": "a"} | {where: value}
     model = hostile_model(values["display_name"], values["incoming.host"], values["incoming.username"])
-    with pytest.raises(RenderError) as caught:
-        render_model(mobileconfig, model, {})
-    assert str(caught.value) == (
-        f"target mobileconfig: not rendered: account a: {where}: a control character (line break, tab, NUL) "
-        "cannot be written in an XML file and read back as declared"
-    )
+    expected = f"target mobileconfig: not rendered: account a: {where}: {XML_CONTROL_MESSAGE}"
+    assert refusal(mobileconfig, model.accounts[0]) == expected
 
 
 @pytest.mark.parametrize("local", ["o'neil&co", "a/b!#$%*+=?^{|}~", "é😀", "x&gt"])

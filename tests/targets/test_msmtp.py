@@ -29,9 +29,10 @@ from mailconf.document import load_document
 from mailconf.escape import UnsafeValue
 from mailconf.escape.msmtp import msmtp_line, msmtp_quote
 from mailconf.model import Model
-from mailconf.render import common_gaps, render_model, select_accounts
+from mailconf.render import render_model
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, ROOT, need
+from tests.targets._common import example_model
 from tests.targets._msmtp_client import MsmtpError, expect, pretend, send, serverinfo, smtp_stub
 
 TARGET = TARGETS["msmtp"]
@@ -507,10 +508,7 @@ def _harmless(model: Model) -> Model:
 @pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
 def test_examples_render_and_msmtp_accepts_them(tmp_path: Path, example: Path) -> None:
     need("msmtp")
-    doc = load_document(str(example))
-    _, refusals = common_gaps(doc.model)
-    refused = {line.split(":", 1)[0].removeprefix("account ") for line in refusals}
-    model = select_accounts(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
+    model = example_model(example)
     rendered = render_model(TARGET, _harmless(model), {})
     senders = [a for a in model.accounts if a.outgoing is not None]
     if not senders:

@@ -27,6 +27,7 @@ from mailconf.render import RenderError, render_model
 from mailconf.targets import TARGETS
 from tests.conftest import EXAMPLES, need
 from tests.targets import _mutt_client as mc
+from tests.targets._common import example_model
 
 BINARY = "mutt"
 ROOT = Path(__file__).resolve().parents[2]
@@ -508,8 +509,7 @@ def check_examples(client: mc.Client, tmp_path: Path) -> None:
     examples = sorted(EXAMPLES.glob("*.yaml"))
     if not examples:
         pytest.skip("no examples/*.yaml yet")
-    from mailconf.document import load_document
-    from mailconf.render import common_gaps, environment, select_accounts
+    from mailconf.render import environment
     from mailconf.targets import TARGETS
 
     tolerant = mc.Client(
@@ -518,10 +518,7 @@ def check_examples(client: mc.Client, tmp_path: Path) -> None:
     (client.home / "no-commands").mkdir(exist_ok=True)
     checked = 0
     for example in examples:
-        doc = load_document(str(example))
-        # the accounts render refuses for every target (starttls-optional) left out, as render does
-        refused = {line.split(":", 1)[0].removeprefix("account ") for line in common_gaps(doc.model)[1]}
-        model = select_accounts(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
+        model = example_model(example)
         if not model.accounts:
             continue
         rendered = TARGETS[client.binary].render(model, environment(), {})

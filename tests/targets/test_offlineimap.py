@@ -25,8 +25,6 @@ import shlex
 import socket
 import ssl
 import subprocess
-import sys
-import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,9 +33,7 @@ from typing import Any, NamedTuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from mailconf.document import load_document
 from mailconf.errors import UsageError
 from mailconf.escape import UnsafeValue
 from mailconf.escape.offlineimap import (
@@ -48,11 +44,25 @@ from mailconf.escape.offlineimap import (
     offlineimap_value,
     python_literal,
 )
-from mailconf.model import Account, Auth, Model, Protocol, Security, Server, Tls
-from mailconf.render import RenderError, common_gaps, environment, render_model, select_accounts
+from mailconf.model import Account, Model, Security, Server, Tls
+from mailconf.render import RenderError, environment, render_model
 from mailconf.targets import TARGETS, Gap, Rendered
-from tests.conftest import EXAMPLES, ROOT, need
+from tests.conftest import EXAMPLES, need
 from tests.servers import Certificates, KeyPair, ScriptedServer, make_certificates, never_greet, server_context
+from tests.targets import _imap_stub as imap_stub
+from tests.targets._common import (
+    NON_ASCII,
+    ONE_IMAP_ACCOUNT,
+    document,
+    example_model,
+    imap_server,
+    refusal,
+    refused_render,
+    render_with,
+    run_render,
+    strings,
+    yaml_text,
+)
 
 TARGET = TARGETS["offlineimap"]
 #: The interpreter /usr/bin/offlineimap runs with (its #! line) and where Debian keeps offlineimap3's package.
@@ -101,20 +111,8 @@ print(json.dumps(out))
 """
 
 
-def yaml_text(accounts: dict[str, Any]) -> str:
-    """An account file: JSON is YAML. Non-ASCII stays literal; YAML's own line breaks are written as escapes."""
-    text = json.dumps({"version": 1, "accounts": accounts}, ensure_ascii=False)
-    return text.replace("\u2028", "\\L").replace("\u2029", "\\P").replace("\x85", "\\N")
-
-
-def document(accounts: dict[str, Any]) -> Model:
-    doc = load_document("accounts.yaml", yaml_text(accounts).encode("utf-8"))
-    assert doc.issues == []
-    return doc.model
-
-
 def render(accounts: dict[str, Any], options: dict[str, str] | None = None) -> Rendered:
-    return render_model(TARGET, document(accounts), options or {})
+    return render_with(TARGET, accounts, options)
 
 
 def write(home: Path, rendered: Rendered) -> Path:
@@ -476,37 +474,26 @@ def test_one_socktimeout_for_every_account(tmp_path: Path) -> None:
 
 
 def test_strict_fails_on_starttls_and_writes_nothing(tmp_path: Path) -> None:
-    source = tmp_path / "accounts.yaml"
     incoming = {"protocol": "imap", "host": "h.example", "security": "starttls", "password_command": "x"}
-    source.write_text(yaml_text({"work": {"address": "a@example.org", "incoming": incoming}}))
-    out = tmp_path / "out"
-    args = [sys.executable, "-m", "mailconf", "render", "--strict", "-t", "offlineimap", str(source), "-o", str(out)]
-    done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=ROOT)
-    assert done.returncode == 1
-    assert done.stderr.splitlines() == [
+    source_text = yaml_text({"work": {"address": "a@example.org", "incoming": incoming}})
+    _, errors = refused_render(tmp_path, source_text, "offlineimap", "--strict")
+    assert errors == [
         f"mailconf: error: offlineimap: account work: incoming.security cannot be expressed; {STARTTLS}",
         "mailconf: 1 setting(s) cannot be expressed by offlineimap (--strict); nothing written",
     ]
-    assert not out.exists()
-
-
-def _server(**changes: Any) -> Server:
-    fields: dict[str, Any] = {"protocol": Protocol.IMAP, "host": "imap.example.org", "port": 993,
-                              "security": Security.TLS, "auth": Auth.PASSWORD, "username": "alice"}  # fmt: skip
-    return Server(**(fields | changes))
 
 
 @pytest.mark.parametrize(
     ("server", "message"),
     [
-        (_server(username="al\nice"), f"incoming.username: {CONTROL}"),
-        (_server(username="alice\u2028"), f"incoming.username: {CONTROL}"),
-        (_server(username=" alice"), f"incoming.username: {BLANK_END}"),
-        (_server(host="h\n[x]"), f"incoming.host: {CONTROL}"),
-        (_server(tls=Tls(ca_file="/ca\0")), f"incoming.tls.ca_file: {CONTROL}"),
-        (_server(tls=Tls(ca_file="/$HOME/ca")), f"incoming.tls.ca_file: {VARIABLE}"),
-        (_server(tls=Tls(client_cert="/c\x85")), f"incoming.tls.client_cert: {CONTROL}"),
-        (_server(tls=Tls(client_key="/k ")), f"incoming.tls.client_key: {BLANK_END}"),
+        (imap_server(username="al\nice"), f"incoming.username: {CONTROL}"),
+        (imap_server(username="alice\u2028"), f"incoming.username: {CONTROL}"),
+        (imap_server(username=" alice"), f"incoming.username: {BLANK_END}"),
+        (imap_server(host="h\n[x]"), f"incoming.host: {CONTROL}"),
+        (imap_server(tls=Tls(ca_file="/ca\0")), f"incoming.tls.ca_file: {CONTROL}"),
+        (imap_server(tls=Tls(ca_file="/$HOME/ca")), f"incoming.tls.ca_file: {VARIABLE}"),
+        (imap_server(tls=Tls(client_cert="/c\x85")), f"incoming.tls.client_cert: {CONTROL}"),
+        (imap_server(tls=Tls(client_key="/k ")), f"incoming.tls.client_key: {BLANK_END}"),
     ],
 )  # fmt: skip
 def test_a_value_offlineimap_cannot_read_stops_the_render_naming_account_and_setting(
@@ -514,46 +501,34 @@ def test_a_value_offlineimap_cannot_read_stops_the_render_naming_account_and_set
 ) -> None:
     # The schema already refuses most of these; this is the target's own guard (a Model built directly).
     # The message names the account and the setting, never the value.
-    model = Model((Account("work", "a@example.org", None, None, server, None),))
-    with pytest.raises(RenderError) as caught:
-        render_model(TARGET, model, {})
-    assert str(caught.value) == f"target offlineimap: not rendered: account work: {message}"
+    account = Account("work", "a@example.org", None, None, server, None)
+    assert refusal(TARGET, account) == f"target offlineimap: not rendered: account work: {message}"
 
 
 def test_starttls_optional_is_refused_too_when_render_did_not_refuse_it_first() -> None:
     # render refuses starttls-optional before any target runs (common_gaps); called directly, the target
     # refuses it the same way (Gaps.unsupported, like every target), and never writes it as ssl = no
-    model = Model((Account("work", "a@example.org", None, None, _server(security=Security.STARTTLS_OPTIONAL), None),))
-    with pytest.raises(RenderError) as caught:
-        render_model(TARGET, model, {})
-    assert str(caught.value) == (
+    account = Account("work", "a@example.org", None, None, imap_server(security=Security.STARTTLS_OPTIONAL), None)
+    assert refusal(TARGET, account) == (
         "target offlineimap: not rendered: account work: incoming.security: starttls-optional is never rendered "
         "(a client that may skip STARTTLS can be downgraded); use starttls or tls"
     )
 
 
 def test_an_account_name_that_is_not_a_section_name_is_refused() -> None:
-    model = Model((Account("a]\n[b", "a@example.org", None, None, _server(), None),))
-    with pytest.raises(RenderError) as caught:
-        render_model(TARGET, model, {})
-    assert str(caught.value) == (
+    account = Account("a]\n[b", "a@example.org", None, None, imap_server(), None)
+    assert refusal(TARGET, account) == (
         "target offlineimap: not rendered: account 'a]\\n[b': an account name offlineimap cannot use as a section name"
     )
 
 
 def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
-    source = tmp_path / "accounts.yaml"
-    source.write_text('version: 1\naccounts:\n  work:\n    address: a@example.org\n    incoming:\n'
-                      '      protocol: imap\n      host: h.example\n'
-                      '      username: "alice\\n[Account evil]\\nremotepasseval = __import__(\\"os\\")"\n')  # fmt: skip
-    out = tmp_path / "out"
-    args = [sys.executable, "-m", "mailconf", "render", "-t", "offlineimap", str(source), "-o", str(out)]
-    done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=ROOT)
-    assert done.returncode == 1
-    assert done.stderr.splitlines()[-1] == (
-        f"mailconf: {source}: not rendered: fix the errors above first (`mailconf lint {source}`)"
+    source, errors = refused_render(
+        tmp_path,
+        ONE_IMAP_ACCOUNT + '      username: "alice\\n[Account evil]\\nremotepasseval = __import__(\\"os\\")"\n',
+        "offlineimap",
     )
-    assert not out.exists()
+    assert errors[-1] == f"mailconf: {source}: not rendered: fix the errors above first (`mailconf lint {source}`)"
 
 
 # --- hostile values -------------------------------------------------------------------------
@@ -562,13 +537,8 @@ def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
 ASCII_HOSTILE = [*" \"'\\`$();#%&|<>*?!~{}[]=,.:@-+aZ09x", "$(touch CANARY)", "`touch CANARY`", '\\"', "\\n",
                  '"\\', "%(x)s", "%%", "')", '")', "__import__('os').system('touch CANARY')", "\\x00", "\\u2028",
                  "'''", '"""', "\n[general]\n", "\r"]  # fmt: skip
-NON_ASCII = ["é", "€", "😀", "𝄞", "\u00a0", "\x85", "\u2028", "\u2029"]
 #: What offlineimap refuses in the .offlineimaprc (and the schema lets through): C1 controls and line separators.
 LINE_BREAKING = frozenset("\x85\u2028\u2029\n\r")
-
-
-def _text(alphabet: list[str]) -> st.SearchStrategy[str]:
-    return st.lists(st.sampled_from(alphabet), min_size=1, max_size=12).map("".join)
 
 
 def _written(value: str) -> bool:
@@ -584,9 +554,9 @@ def _path(value: str) -> bool:
 
 
 #: A command may hold anything the schema allows: it goes to the pythonfile as a Python literal.
-COMMAND = _text([c for c in ASCII_HOSTILE + NON_ASCII if "\n" not in c and "\r" not in c])
+COMMAND = strings([c for c in ASCII_HOSTILE + NON_ASCII if "\n" not in c and "\r" not in c])
 #: A value of the .offlineimaprc that can be written (the refusals are tested below).
-RC_VALUE = _text([c for c in ASCII_HOSTILE + NON_ASCII if not LINE_BREAKING.intersection(c)]).filter(_written)
+RC_VALUE = strings([c for c in ASCII_HOSTILE + NON_ASCII if not LINE_BREAKING.intersection(c)]).filter(_written)
 PATH_TAIL = RC_VALUE.map(lambda v: v.replace("/", "_")).filter(_path)
 
 
@@ -642,9 +612,9 @@ def test_hostile_values_read_back_exactly_and_run_nothing_while_read(  # noqa: P
 
 
 @settings(max_examples=40, deadline=None)
-@given(user=_text(ASCII_HOSTILE + NON_ASCII))
+@given(user=strings(ASCII_HOSTILE + NON_ASCII))
 def test_a_hostile_user_name_is_written_exactly_or_refused_naming_the_setting(user: str) -> None:
-    model = Model((Account("work", "a@example.org", None, None, _server(username=user), None),))
+    model = Model((Account("work", "a@example.org", None, None, imap_server(username=user), None),))
     if not _written(user):
         with pytest.raises(RenderError) as caught:
             render_model(TARGET, model, {})
@@ -664,63 +634,30 @@ class Seen(NamedTuple):
     response: bytes  # the decoded SASL response
 
 
-class ImapStub:
-    """An IMAP server on 127.0.0.1 that accepts any ``AUTHENTICATE`` and records it (imaplib2 sends no initial
-    response: the stub asks with ``+``). Implicit TLS, or plain text offering STARTTLS or not."""
+class ImapStub(imap_stub.ImapStub):
+    """Accepts any ``AUTHENTICATE`` and records it (imaplib2 sends no initial response: the stub asks with
+    ``+``). Implicit TLS, or plain text offering STARTTLS or not."""
+
+    CAPABILITIES = "IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2"
 
     def __init__(self, context: ssl.SSLContext, *, implicit: bool, offer_starttls: bool = False) -> None:
-        self.context = context
-        self.implicit = implicit
-        self.offer_starttls = offer_starttls
+        super().__init__(context, implicit=implicit, offer_starttls=offer_starttls)
         self.seen: list[Seen] = []
-        self.server = ScriptedServer(self._script)
 
-    @property
-    def port(self) -> int:
-        return self.server.port
+    def read_command(self, connection: imap_stub.Connection) -> list[str]:
+        line = connection.reader.readline(65536)
+        return line.decode("utf-8").rstrip("\r\n").split(" ") if line else []
 
-    def _script(self, conn: socket.socket, stop: threading.Event) -> None:
-        stream: socket.socket = self.context.wrap_socket(conn, server_side=True) if self.implicit else conn
-        secure = self.implicit
-
-        def caps() -> str:
-            return "IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2" + (" STARTTLS" if self.offer_starttls and not secure else "")
-
-        reader = stream.makefile("rb")
-        stream.sendall(f"* OK [CAPABILITY {caps()}] stub ready\r\n".encode())
-        while line := reader.readline(65536):
-            tag, verb, *args = line.decode("utf-8").rstrip("\r\n").split(" ")
-            reply = f"{tag} OK done\r\n"
-            verb = verb.upper()
-            if verb == "CAPABILITY":
-                reply = f"* CAPABILITY {caps()}\r\n" + reply
-            elif verb == "STARTTLS" and self.offer_starttls and not secure:
-                stream.sendall(reply.encode())
-                stream = self.context.wrap_socket(conn, server_side=True)
-                reader, secure = stream.makefile("rb"), True
-                continue
-            elif verb == "AUTHENTICATE":
-                stream.sendall(b"+ \r\n")
-                answer = reader.readline(65536)
-                if not answer:  # the client hung up without answering
-                    return
-                if answer.rstrip(b"\r\n") == b"*":  # the client cancelled (RFC 9051 6.2.2)
-                    reply = f"{tag} BAD cancelled\r\n"
-                else:
-                    self.seen.append(Seen(secure, args[0], base64.b64decode(answer)))
-            elif verb == "LIST":
-                reply = '* LIST () "." INBOX\r\n' + reply
-            elif verb == "LOGOUT":
-                stream.sendall(f"* BYE\r\n{reply}".encode())
-                return
-            stream.sendall(reply.encode())
-
-    def __enter__(self) -> ImapStub:
-        self.server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.stop()
+    def answer(self, connection: imap_stub.Connection, tag: str, verb: str, args: list[str]) -> str | None:
+        if verb == "AUTHENTICATE":
+            connection.send("+ \r\n")
+            answer = connection.reader.readline(65536)
+            if not answer:  # the client hung up without answering
+                return None
+            if answer.rstrip(b"\r\n") == b"*":  # the client cancelled (RFC 9051 6.2.2)
+                return f"{tag} BAD cancelled\r\n"
+            self.seen.append(Seen(connection.secure, args[0], base64.b64decode(answer)))
+        return f"{tag} OK done\r\n"
 
 
 @contextmanager
@@ -871,10 +808,7 @@ def test_why_starttls_is_a_gap_offlineimap_skips_it_or_checks_no_certificate(
 
 @pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
 def test_examples_render_and_offlineimap_reads_them(tmp_path: Path, example: Path) -> None:
-    doc = load_document(str(example))
-    _, refusals = common_gaps(doc.model)
-    refused = {line.split(":", 1)[0].removeprefix("account ") for line in refusals}
-    model = select_accounts(doc.model, [a.name for a in doc.model.accounts if a.name not in refused])
+    model = example_model(example)
     rendered = render_model(TARGET, model, {})
     written = [a.name for a in model.accounts if TARGET.renders(a)]  # type: ignore[attr-defined]
     if not written:
@@ -906,8 +840,7 @@ def test_a_yaml_line_separator_the_schema_lets_through_is_refused_naming_account
                       '      protocol: imap\n      host: h.example\n'
                       f'      username: "alice{escape}[Account x]"\n')  # fmt: skip
     out = tmp_path / "out"
-    args = [sys.executable, "-m", "mailconf", "render", "-t", "offlineimap", str(source), "-o", str(out)]
-    done = subprocess.run(args, capture_output=True, text=True, check=False, cwd=ROOT)
+    done = run_render("-t", "offlineimap", str(source), "-o", str(out))
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == f"mailconf: target offlineimap: not rendered: account work: incoming.username: {CONTROL}\n"
     assert not out.exists()
