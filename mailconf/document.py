@@ -79,20 +79,10 @@ class Document:
         brute-forced). A container gives no value, so an edit elsewhere in an account
         keeps the account's findings the same.
         """
-        value = _value_at(self.data, path)
+        value = schema.value_at(self.data, path)
         if isinstance(value, (dict, list)) or (path and path[-1] in schema.SECRET_KEYS):
             value = None
         return Subject(path, value)
-
-
-def _value_at(data: Any, path: YamlPath) -> Any:
-    node = data
-    for step in path:
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return node
 
 
 #: No account file comes near this (10,000 accounts take about 3 MB); /dev/zero or a

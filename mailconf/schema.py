@@ -199,7 +199,7 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
             yield SchemaProblem((*path, extra), f"unknown key `{extra}`; {fix}", on_key=True)
     elif kind is None or error.schema is False:
         # jsonschema reports a `false` subschema at the parent: name the keys it forbids
-        container = _resolve(root, tuple(error.absolute_path))
+        container = value_at(root, tuple(error.absolute_path))
         pop3_only = [k for k in ("leave_on_server", "leave_days") if isinstance(container, dict) and k in container]
         for prop in pop3_only:
             yield SchemaProblem((*path, prop), f"`{prop}` is only valid for protocol pop3; remove it", on_key=True)
@@ -246,7 +246,8 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
         yield SchemaProblem(path, f"{name}: {error.message if scalar else f'invalid value ({kind})'}")
 
 
-def _resolve(root: Any, path: YamlPath) -> Any:
+def value_at(root: Any, path: YamlPath) -> Any:
+    """The value at ``path`` in loaded data, or None where the path leads nowhere."""
     node = root
     for step in path:
         try:
