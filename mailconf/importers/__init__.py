@@ -67,8 +67,28 @@ class Importer(Protocol):
     def read(self, paths: Sequence[str], options: ReadOptions) -> Imported: ...
 
 
-from . import autoconfig, fetchmail, mbsync, msmtp, mutt, neomutt, outlook, thunderbird  # noqa: E402
+from . import (  # noqa: E402
+    autoconfig,
+    fetchmail,
+    mbsync,
+    msmtp,
+    mutt,
+    neomutt,
+    offlineimap,
+    outlook,
+    thunderbird,
+)
 
-_MODULES: tuple[ModuleType, ...] = (msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, outlook, autoconfig)
+_MODULES: tuple[ModuleType, ...] = (
+    msmtp,
+    mutt,
+    neomutt,
+    fetchmail,
+    thunderbird,
+    mbsync,
+    outlook,
+    autoconfig,
+    offlineimap,
+)
 
 IMPORTERS: dict[str, Importer] = {m.NAME: m for m in _MODULES}
