@@ -288,3 +288,32 @@ def test_a_literal_password_is_never_shown(hand_written: Path, capsys: pytest.Ca
     assert code == 1
     assert SECRET not in out + err
     assert "literal password" in out and "literal password" in err
+
+
+ACCOUNTS = """\
+version: 1
+accounts:
+  work:
+    address: alice@example.com
+    incoming: {protocol: imap, host: imap.example.com, security: tls, password_command: "pass show 'work'",
+               timeout: 30}
+"""
+
+
+def test_compare_renders_the_yaml_as_offlineimap_files_and_reports_drift(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    declared = tmp_path / "accounts.yaml"
+    declared.write_text(ACCOUNTS)
+    assert main(["render", "--target", "offlineimap", str(declared), "-o", str(tmp_path)]) == 0
+    rc, helper = tmp_path / ".offlineimaprc", tmp_path / ".offlineimap-mailconf.py"
+    capsys.readouterr()
+    assert main(["import", "--from", "offlineimap", str(rc), str(helper), "--compare", str(declared)]) == 0
+    assert capsys.readouterr().out == ""
+    helper.write_text(helper.read_text().replace("pass show", "pass  show"))
+    rc.write_text(rc.read_text().replace("socktimeout = 30", "socktimeout = 60"))
+    assert main(["import", "--from", "offlineimap", str(rc), str(helper), "--compare", str(declared)]) == 1
+    assert capsys.readouterr().out == (
+        "account work: incoming.password_command: file says pass  show 'work', YAML declares pass show 'work'\n"
+        "account work: incoming.timeout: file says 60, YAML declares 30\n"
+    )
