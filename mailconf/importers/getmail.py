@@ -72,12 +72,13 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
 
 
 def _name(path: str) -> str:
+    """NAME.getmailrc (what the target writes), else getmailrc-NAME, else the file name."""
     base = posixpath.basename(path)
+    if base.endswith(".getmailrc") and len(base) > len(".getmailrc"):
+        return base[: -len(".getmailrc")]
     for prefix in ("getmailrc-", "getmailrc_", "getmailrc."):
-        if base.startswith(prefix):
-            base = base[len(prefix) :]
-    if base.endswith(".getmailrc"):
-        base = base[: -len(".getmailrc")]
+        if base.startswith(prefix) and len(base) > len(prefix):
+            return base[len(prefix) :]
     return base.lstrip(".") or "getmail"
 
 

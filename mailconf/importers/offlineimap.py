@@ -4,8 +4,8 @@ configuration (and the ``pythonfile`` mailconf writes beside it): one account pe
 
 The file is read by Python's ``ConfigParser``, as offlineimap3 reads it: ``%%`` is a percent sign,
 ``%(name)s`` takes another setting of the section or of ``[DEFAULT]``, an indented line continues
-the value above. Name the pythonfile after the ``.offlineimaprc`` (a file ending in ``.py``);
-otherwise the one that ``pythonfile`` in ``[general]`` names is read.
+the value above. Give the pythonfile on the command line too (a path ending in ``.py``); without
+one, the file that ``pythonfile`` in ``[general]`` names is read.
 
 | .offlineimaprc | account file |
 |---|---|
@@ -247,7 +247,7 @@ def _account(  # noqa: PLR0912, PLR0915
             tls["fingerprint"] = pin
             if ca is None:
                 tls["verify"] = False  # no CAs: offlineimap checks the pin alone
-        elif ca is None:
+        elif ca is None and not pins:
             lost.append((ini.at(repository, "ssl"), "ssl without sslcacertfile or cert_fingerprint: offlineimap3 "
                          "refuses to connect; imported as checking the system CAs"))  # fmt: skip
         for key, field in (("sslclientcert", "client_cert"), ("sslclientkey", "client_key")):
@@ -351,7 +351,7 @@ def _pythonfile(ini: Ini, rc: str, given: list[str]) -> _Commands:
         chosen = expanded
     if chosen is None:
         at = ini.at("general", "pythonfile") if named else Location(rc, 1, 1)
-        return _Commands(None, None, (at, "not found: name it after the .offlineimaprc"))
+        return _Commands(None, None, (at, "not found: give it after the .offlineimaprc"))
     return _parse_pythonfile(chosen)
 
 

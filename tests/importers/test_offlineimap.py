@@ -240,7 +240,7 @@ def test_no_command_for_the_account_and_no_pythonfile_are_reported(tmp_path: Pat
     rc.write_text(RC.replace("~/.offlineimap-mailconf.py", str(tmp_path / "absent.py")))
     _, warnings = imported(rc)
     assert warnings == (
-        f"{rc}:17:1: remotepasseval: the command is in the pythonfile (not found: name it after the "
+        f"{rc}:17:1: remotepasseval: the command is in the pythonfile (not found: give it after the "
         ".offlineimaprc): not imported; set password_command",
     )
 
@@ -317,3 +317,22 @@ def test_compare_renders_the_yaml_as_offlineimap_files_and_reports_drift(
         "account work: incoming.password_command: file says pass  show 'work', YAML declares pass show 'work'\n"
         "account work: incoming.timeout: file says 60, YAML declares 30\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("tls", "expected", "message"),
+    [
+        ("cert_fingerprint = " + "ab" * 64, {"verify": True},  # sha512: offlineimap checks it, an account file cannot
+         "17:1: cert_fingerprint: only a sha1 or sha256 fingerprint can be imported (the pin is left out)"),
+        ("", {"verify": True}, "13:1: ssl without sslcacertfile or cert_fingerprint: offlineimap3 refuses to "
+         "connect; imported as checking the system CAs"),
+        ("cert_fingerprint = " + "AB:" * 31 + "AB", {"verify": False, "fingerprint": "sha256:" + ":".join(["AB"] * 32)},
+         None),
+    ],
+)  # fmt: skip
+def test_pins_and_cas(tls: str, expected: dict[str, Any], message: str | None, tmp_path: Path) -> None:
+    rc = tmp_path / "offlineimaprc"
+    rc.write_text(RC.replace("remotepasseval = mailconf_password('work')\nsslcacertfile = OS-DEFAULT\n", f"{tls}\n"))
+    accounts, warnings = imported(rc)
+    assert accounts["work"]["incoming"].get("tls", {"verify": True}) == expected
+    assert warnings == ((f"{rc}:{message}",) if message else ())
