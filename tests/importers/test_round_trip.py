@@ -221,10 +221,89 @@ def outlook(account: Account, model: Model) -> Flat | None:
     return f
 
 
+def offlineimap(account: Account, model: Model) -> Flat | None:
+    from mailconf.targets.offlineimap import MECHANISMS, renders
+
+    if not renders(account):
+        return None  # POP3, STARTTLS, ntlm, client-cert, auth none: left out (gaps)
+    server = account.incoming
+    assert server is not None
+    f = {"address": account.address, **_side(flat(account), "incoming")}
+    _address_only_when_user(account, f)
+    # one socktimeout in [general]: the first written account's timeout, on every account
+    written = [a.incoming for a in model.accounts if renders(a) and a.incoming is not None]
+    f["incoming.timeout"] = next((s.timeout for s in written if s.timeout is not None), None)
+    # auth_mechanisms and the eval the target writes, read back: a token or a password eval decides the auth
+    defaults = {"password": ["cram-md5", "plain", "login"], "oauth2": ["xoauth2"], "gssapi": ["gssapi"]}
+    mechanisms = [m for m in server.mechanisms if m.upper() in MECHANISMS] or defaults[server.auth.value]
+    password = server.password_command if server.auth.value == "password" else None
+    token = server.token_command if server.auth.value == "oauth2" else None
+    if token:
+        auth = "oauth2"
+    elif password:
+        auth = "password"
+    else:
+        auth = {"gssapi": "gssapi", "xoauth2": "oauth2"}.get(mechanisms[0], "password") if len(mechanisms) == 1 \
+            else "password"  # fmt: skip
+    f["incoming.auth"] = auth
+    f["incoming.mechanisms"] = [] if mechanisms == defaults[auth] else mechanisms
+    f["incoming.password_command"], f["incoming.token_command"] = password, token
+    if f["incoming.tls.min_version"] in ("1.0", "1.1", "1.2"):
+        f["incoming.tls.min_version"] = None  # offlineimap never negotiates below 1.2 here: nothing is written
+    if f["incoming.tls.fingerprint"] and not f["incoming.tls.verify"]:
+        f["incoming.tls.ca_file"] = None  # the pin alone is checked: no CAs are written
+    _unchecked_name(f, "incoming")
+    _no_tls_without_encryption(f, "incoming")
+    return f
+
+
+def getmail(account: Account, model: Model) -> Flat | None:
+    server = account.incoming
+    if server is None or server.security.value in ("starttls", "starttls-optional"):
+        return None  # outgoing only, or not rendered (getmail has no STARTTLS: a gap)
+    f = {"address": account.address, **_side(flat(account), "incoming")}
+    _address_only_when_user(account, f)
+    # the login flag getmail writes: the first usable mechanism's, else the auth's
+    flags: dict[tuple[str, str], dict[str, str | None]] = {
+        ("imap", "password"): {"plain": None, "login": None, "cram-md5": "cram"},
+        ("pop3", "password"): {"plain": None, "login": None},
+        ("imap", "oauth2"): {"xoauth2": "oauth2"},
+        ("imap", "gssapi"): {"gssapi": "gssapi"},
+    }
+    doable = flags.get((server.protocol.value, server.auth.value), {})
+    chosen = [doable[m] for m in server.mechanisms if m in doable]
+    flag = chosen[0] if chosen else {"oauth2": "oauth2", "gssapi": "gssapi"}.get(server.auth.value)
+    f["incoming.auth"] = {"oauth2": "oauth2", "gssapi": "gssapi"}.get(flag or "", "password")
+    f["incoming.mechanisms"] = ["cram-md5"] if flag == "cram" else []
+    if f["incoming.auth"] == "oauth2":
+        f["incoming.password_command"] = None
+    if f["incoming.auth"] == "gssapi":
+        f["incoming.password_command"] = f["incoming.token_command"] = None
+    if f["incoming.tls.min_version"] == "1.2":
+        f["incoming.tls.min_version"] = None  # getmail's own floor on Debian 12: nothing is written
+    if f["incoming.tls.ca_file"] == "/etc/ssl/certs/ca-certificates.crt":
+        f["incoming.tls.ca_file"] = None  # the system CA bundle, written when no ca_file is declared
+    if f["incoming.tls.fingerprint"]:
+        if not f["incoming.tls.verify"]:
+            f["incoming.tls.ca_file"] = None  # the pin alone is written
+        f["incoming.tls.verify"] = True  # a pin is a check: getmail compares the certificate with it
+    if f["incoming.tls.client_key"] == f["incoming.tls.client_cert"]:
+        f["incoming.tls.client_key"] = None  # keyfile = certfile: the key is in the certificate file
+    if server.protocol.value == "pop3":
+        f["incoming.leave_on_server"] = server.leave_on_server is not False  # delete = false, getmail's default
+        if server.leave_on_server is False:
+            f["incoming.leave_days"] = None
+    _unchecked_name(f, "incoming")
+    _no_tls_without_encryption(f, "incoming")
+    return f
+
+
 EXPRESSES: dict[str, Callable[[Account, Model], Flat | None]] = {
     "outlook": outlook,
     "msmtp": msmtp, "fetchmail": fetchmail, "mbsync": mbsync, "mutt": mutt, "neomutt": neomutt,
     "thunderbird": thunderbird,
+    "offlineimap": offlineimap,
+    "getmail": getmail,
 }  # fmt: skip
 
 
@@ -240,6 +319,7 @@ def round_trip(fmt: str, model: Model, tmp: Path) -> tuple[dict[str, Flat], tupl
     paths = []
     for file in rendered.files:
         path = tmp / file.name
+        path.parent.mkdir(parents=True, exist_ok=True)  # getmail/<account>.getmailrc
         path.write_bytes(file.content)
         if not file.name.endswith(".sh"):
             paths.append(str(path))
@@ -281,7 +361,7 @@ def test_every_example_comes_back(fmt: str, example: str, tmp_path: Path) -> Non
         assert differing == {}, "setting: (imported, declared)"
         compared += 1
     if fmt not in ("msmtp",) or example != "pop3-pinned.yaml":
-        assert compared or not model.accounts or fmt in ("mbsync", "fetchmail", "msmtp")
+        assert compared or not model.accounts or fmt in ("mbsync", "fetchmail", "msmtp", "offlineimap", "getmail")
 
 
 # --- hypothesis ------------------------------------------------------------------------------------------
