@@ -350,7 +350,8 @@ def _importers() -> Sequence[str]:
     type=RegistryChoice(_importers),
     required=True,
     metavar="FORMAT",
-    help="The client format: msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, outlook, autoconfig, aerc.",
+    help="The client format: msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, outlook, autoconfig, aerc, "
+    "mobileconfig.",
 )
 @click.option(
     "--output",

@@ -67,8 +67,19 @@ class Importer(Protocol):
     def read(self, paths: Sequence[str], options: ReadOptions) -> Imported: ...
 
 
-from . import aerc, autoconfig, fetchmail, mbsync, msmtp, mutt, neomutt, outlook, thunderbird  # noqa: E402
+from . import aerc, autoconfig, fetchmail, mbsync, mobileconfig, msmtp, mutt, neomutt, outlook, thunderbird  # noqa: E402
 
-_MODULES: tuple[ModuleType, ...] = (msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, outlook, autoconfig, aerc)
+_MODULES: tuple[ModuleType, ...] = (
+    msmtp,
+    mutt,
+    neomutt,
+    fetchmail,
+    thunderbird,
+    mbsync,
+    outlook,
+    autoconfig,
+    aerc,
+    mobileconfig,
+)
 
 IMPORTERS: dict[str, Importer] = {m.NAME: m for m in _MODULES}

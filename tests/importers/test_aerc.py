@@ -23,6 +23,7 @@ from mailconf.importers._core import import_paths
 from mailconf.importers._core import settings as flat
 from mailconf.render import RenderError, render_model
 from mailconf.targets import TARGETS
+from tests.conftest import EXAMPLES
 from tests.importers.test_round_trip import EXPRESSES, account_files, round_trip
 
 SECRET = "s3cret-Do-Not-Print-42"
@@ -271,3 +272,11 @@ def test_generated_files_come_back_exactly(data: dict[str, Any], tmp_path_factor
         if got.get(name, {}).get(k) != v
     }  # fmt: skip
     assert differing == {}, "(account, setting): (imported, declared)"
+
+
+def test_compare_of_a_rendered_file_is_clean(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    for example in ("company.yaml", "personal-oauth2.yaml"):
+        main(["render", "-t", "aerc", str(EXAMPLES / example), "-o", str(tmp_path / example)])
+        capsys.readouterr()
+        conf = str(tmp_path / example / "accounts.conf")
+        assert run(capsys, "import", "--from", "aerc", conf, "--compare", str(EXAMPLES / example))[:2] == (0, "")

@@ -238,8 +238,24 @@ def aerc(account: Account, model: Model) -> Flat | None:
     return f
 
 
+def mobileconfig(account: Account, model: Model) -> Flat | None:
+    if account.incoming is None or account.outgoing is None:
+        return None  # no profile (a gap)
+    f = flat(account)
+    f["organization"] = None  # the payload has no organization
+    for server in account.servers:
+        # UseSSL is one boolean: on the protocol's STARTTLS port it is read as starttls
+        if (
+            server.security is Security.TLS
+            and server.port in {"imap": (143,), "pop3": (110,), "smtp": (587, 25)}[server.protocol.value]
+        ):
+            f[f"{server.side}.security"] = "starttls"
+    return f
+
+
 EXPRESSES: dict[str, Callable[[Account, Model], Flat | None]] = {
     "aerc": aerc,
+    "mobileconfig": mobileconfig,
     "outlook": outlook,
     "msmtp": msmtp, "fetchmail": fetchmail, "mbsync": mbsync, "mutt": mutt, "neomutt": neomutt,
     "thunderbird": thunderbird,
@@ -258,6 +274,7 @@ def round_trip(fmt: str, model: Model, tmp: Path) -> tuple[dict[str, Flat], tupl
     paths = []
     for file in rendered.files:
         path = tmp / file.name
+        path.parent.mkdir(parents=True, exist_ok=True)  # mobileconfig/NAME.mobileconfig
         path.write_bytes(file.content)
         if not file.name.endswith(".sh"):
             paths.append(str(path))
