@@ -23,8 +23,11 @@ from mailconf.importers._core import import_paths
 from mailconf.importers._core import settings as flat
 from mailconf.render import RenderError, render_model
 from mailconf.targets import TARGETS
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, need
 from tests.importers.test_round_trip import EXPRESSES, account_files, round_trip
+from tests.servers import make_certificates, server_context
+from tests.targets._aerc_client import ImapStub, Login
+from tests.targets._aerc_client import aerc as aerc_client
 
 SECRET = "s3cret-Do-Not-Print-42"
 
@@ -280,3 +283,35 @@ def test_compare_of_a_rendered_file_is_clean(capsys: pytest.CaptureFixture[str],
         capsys.readouterr()
         conf = str(tmp_path / example / "accounts.conf")
         assert run(capsys, "import", "--from", "aerc", conf, "--compare", str(EXAMPLES / example))[:2] == (0, "")
+
+
+def test_aerc_reads_a_hand_written_file_as_the_importer_does(tmp_path: Path) -> None:
+    """aerc 0.14 itself on a file that is not backquoted (go-ini's comments, ':' delimiter, surrounding
+    quotes, a percent-encoded user): the user it logs in as, the command it ran and the from it read are
+    what the importer reads. aerc prints nothing it parsed: the IMAP stub records its login, the command
+    writes a file, and aerc's debug log names the from (tests/targets/_aerc_client.py)."""
+    need("aerc", "tmux")
+    certs = make_certificates(tmp_path / "certs")
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    with ImapStub(server_context(certs.good), implicit=True) as server:
+        conf = (
+            "# written by hand\n[work]\n"
+            f"source: imaps://al%40ice%3A1@localhost:{server.port}   ; a comment\n"
+            f"source-cred-cmd = cd {tmp_path} && printf s3cret | tee ran  # printed, not run by import\n"
+            "from = 'Al \"the\" Ice <al.ice@example.org>'\n"
+        )
+        (tmp_path / "accounts.conf").write_text(conf)
+        accounts, _ = imported(tmp_path / "accounts.conf")
+        with aerc_client(conf.encode(), home, SSL_CERT_FILE=str(certs.ca)) as client:
+            logins = server.wait_for_login()
+            client.wait_for("[work] Connected")
+            parsed_from = client.parsed_from("work")
+    assert accounts["work"]["incoming"]["username"] == "al@ice:1"
+    assert accounts["work"]["incoming"]["password_command"] == f"cd {tmp_path} && printf s3cret | tee ran"
+    assert logins == [Login(True, "LOGIN", "al@ice:1", "s3cret")]
+    assert (tmp_path / "ran").read_text() == "s3cret"
+    assert parsed_from == ['Al "the" Ice <al.ice@example.org>']
+    sections = aerc.parse_ini(conf, "accounts.conf")
+    assert sections[1].keys["from"].text == parsed_from[0]
+    assert (accounts["work"]["display_name"], accounts["work"]["address"]) == ("Al the Ice", "al.ice@example.org")
