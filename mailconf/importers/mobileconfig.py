@@ -20,6 +20,9 @@ port is the protocol's STARTTLS port (IMAP 143, POP3 110, SMTP 587 or 25) and as
 other port (993, 995, 465, or a port of the provider's own). A port left out is the protocol's
 usual one: 993 / 995 with ``UseSSL`` (143 / 110 without), and 587 for SMTP.
 
+Another ``Authentication`` (``EmailAuthHTTPMD5``) is read as ``auth: password``, with a warning.
+``OutgoingPasswordSameAsIncomingPassword`` only tells the device to ask once: it is not imported.
+
 A password in the profile (``IncomingPassword``, ``OutgoingPassword``) is never copied and
 never shown: a comment and a warning ask for a ``password_command``. Other payloads
 (certificates, Wi-Fi ...) and the mail payload's other keys (``SMIME…``, ``PreventMove`` ...)

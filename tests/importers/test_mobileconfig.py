@@ -209,3 +209,15 @@ def test_compare_of_a_rendered_profile_is_clean_and_a_changed_port_is_drift(
     alice.write_bytes(plistlib.dumps(data))
     code, out, _ = run(capsys, "import", "--from", "mobileconfig", *map(str, alice.parent.iterdir()), "--compare", yaml)
     assert (code, out) == (1, "account alice: incoming.port: file says 1993, YAML declares 993\n")
+
+
+def test_http_md5_is_read_as_a_password_login_with_a_warning_and_a_binary_profile_names_the_file(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "b.mobileconfig"
+    payload = {**POP, "EmailAccountType": "EmailTypeIMAP", "IncomingMailServerAuthentication": "EmailAuthHTTPMD5"}
+    del payload["IncomingPassword"], payload["PreventMove"]
+    path.write_bytes(plistlib.dumps(profile(payload), fmt=plistlib.FMT_BINARY))
+    accounts, warnings = imported(path)
+    assert (accounts["home"]["incoming"]["auth"], "mechanisms" in accounts["home"]["incoming"]) == ("password", False)
+    assert warnings == (f"{path}:1:1: EmailAuthHTTPMD5 has no place in an account file: read as auth password",)
