@@ -351,7 +351,7 @@ def _importers() -> Sequence[str]:
     required=True,
     metavar="FORMAT",
     help="The client format: msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, offlineimap, getmail, "
-    "outlook, autoconfig.",
+    "aerc, outlook, autoconfig, mobileconfig.",
 )
 @click.option(
     "--output",

@@ -67,9 +67,23 @@ class Importer(Protocol):
     def read(self, paths: Sequence[str], options: ReadOptions) -> Imported: ...
 
 
-from . import autoconfig, fetchmail, getmail, mbsync, msmtp, mutt, neomutt, offlineimap, outlook, thunderbird  # noqa: E402
+from . import (  # noqa: E402 - the registry needs the types above
+    aerc,
+    autoconfig,
+    fetchmail,
+    getmail,
+    mbsync,
+    mobileconfig,
+    msmtp,
+    mutt,
+    neomutt,
+    offlineimap,
+    outlook,
+    thunderbird,
+)
 
-_MODULES: tuple[ModuleType, ...] = (msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, outlook, autoconfig)
-_MODULES += (offlineimap, getmail)
+_MODULES: tuple[ModuleType, ...] = (
+    msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, offlineimap, getmail, aerc, outlook, autoconfig, mobileconfig,
+)  # fmt: skip
 
 IMPORTERS: dict[str, Importer] = {m.NAME: m for m in _MODULES}

@@ -298,7 +298,45 @@ def getmail(account: Account, model: Model) -> Flat | None:
     return f
 
 
+def aerc(account: Account, model: Model) -> Flat | None:
+    if account.incoming is None or account.incoming.protocol.value != "imap" or account.name == "DEFAULT":
+        return None  # left out (a gap)
+    f = flat(account)
+    f["organization"] = None  # aerc has no organization
+    for server in account.servers:
+        side, outgoing = server.side, server.protocol.value == "smtp"
+        # the URL names one method: the first usable one named, else plain (SMTP) / LOGIN (IMAP) / xoauth2
+        usable = {"password": ("plain", "login"), "oauth2": ("xoauth2", "oauthbearer")}.get(server.auth.value, ())
+        chosen = next((m for m in server.mechanisms if m in usable), None)
+        if server.auth.value == "password" and not outgoing:
+            chosen = None  # aerc logs in to IMAP with LOGIN, whatever is named
+        f[f"{side}.mechanisms"] = [chosen] if chosen in ("login", "oauthbearer") else []
+        if server.auth.value == "none":
+            f[f"{side}.username"] = account.address  # no user in the URL
+        if server.tls.min_version == "1.2":
+            f[f"{side}.tls.min_version"] = None  # what Go does anyway: not written
+        _no_tls_without_encryption(f, side)
+    return f
+
+
+def mobileconfig(account: Account, model: Model) -> Flat | None:
+    if account.incoming is None or account.outgoing is None:
+        return None  # no profile (a gap)
+    f = flat(account)
+    f["organization"] = None  # the payload has no organization
+    for server in account.servers:
+        # UseSSL is one boolean: on the protocol's STARTTLS port it is read as starttls
+        if (
+            server.security is Security.TLS
+            and server.port in {"imap": (143,), "pop3": (110,), "smtp": (587, 25)}[server.protocol.value]
+        ):
+            f[f"{server.side}.security"] = "starttls"
+    return f
+
+
 EXPRESSES: dict[str, Callable[[Account, Model], Flat | None]] = {
+    "aerc": aerc,
+    "mobileconfig": mobileconfig,
     "outlook": outlook,
     "msmtp": msmtp, "fetchmail": fetchmail, "mbsync": mbsync, "mutt": mutt, "neomutt": neomutt,
     "thunderbird": thunderbird,
@@ -361,7 +399,9 @@ def test_every_example_comes_back(fmt: str, example: str, tmp_path: Path) -> Non
         assert differing == {}, "setting: (imported, declared)"
         compared += 1
     if fmt not in ("msmtp",) or example != "pop3-pinned.yaml":
-        assert compared or not model.accounts or fmt in ("mbsync", "fetchmail", "msmtp", "offlineimap", "getmail")
+        assert (
+            compared or not model.accounts or fmt in ("mbsync", "fetchmail", "msmtp", "offlineimap", "getmail", "aerc")
+        )
 
 
 # --- hypothesis ------------------------------------------------------------------------------------------
@@ -435,7 +475,12 @@ def account_files(draw: st.DrawFn) -> dict[str, Any]:
     return {"version": 1, "accounts": accounts}
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+#: formats whose generated files almost never come without a gap: their module runs this test over the same
+#: generated files adapted to what the format expresses (test_aerc.py: aercable)
+OWN_GENERATED_ROUND_TRIP = frozenset({"aerc"})
+
+
+@pytest.mark.parametrize("fmt", sorted(set(FORMATS) - OWN_GENERATED_ROUND_TRIP))
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(data=account_files())

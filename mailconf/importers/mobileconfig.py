@@ -1,0 +1,227 @@
+r"""``mailconf import --from mobileconfig work.mobileconfig`` reads an Apple configuration profile (iPhone,
+iPad, Mac Mail), as a provider hands it out or ``mailconf render --target mobileconfig`` writes it:
+one account per ``com.apple.mail.managed`` payload. The profile may be an XML or a binary
+property list (both read by Python's ``plistlib``, which refuses entity declarations).
+
+| com.apple.mail.managed | account file |
+|---|---|
+| ``EmailAccountDescription``, ``EmailAccountName``, ``EmailAddress`` | the account name, ``display_name``,
+  ``address`` |
+| ``EmailAccountType`` ``EmailTypeIMAP`` / ``EmailTypePOP`` | ``incoming.protocol: imap`` / ``pop3`` |
+| ``IncomingMailServerHostName``, ``…PortNumber``, ``…Username`` (and ``OutgoingMailServer*``) | ``host``,
+  ``port``, ``username`` |
+| ``…UseSSL`` false / true | ``security: none`` / ``tls``, but ``starttls`` on the protocol's STARTTLS port |
+| ``…Authentication`` ``EmailAuthPassword`` / ``EmailAuthCRAMMD5`` / ``EmailAuthNTLM`` / ``EmailAuthNone`` |
+  ``auth: password`` / ``password`` + ``mechanisms: [cram-md5]`` / ``ntlm`` / ``none`` |
+
+``UseSSL`` is one boolean: "use TLS", without saying whether TLS starts at once or after
+STARTTLS, and Apple's clients decide by port. So ``UseSSL`` true is read as ``starttls`` when the
+port is the protocol's STARTTLS port (IMAP 143, POP3 110, SMTP 587 or 25) and as ``tls`` on any
+other port (993, 995, 465, or a port of the provider's own). A port left out is the protocol's
+usual one: 993 / 995 with ``UseSSL`` (143 / 110 without), and 587 for SMTP.
+
+Another ``Authentication`` (``EmailAuthHTTPMD5``) is read as ``auth: password``, with a warning.
+``OutgoingPasswordSameAsIncomingPassword`` only tells the device to ask once: it is not imported.
+
+A password in the profile (``IncomingPassword``, ``OutgoingPassword``) is never copied and
+never shown: a comment and a warning ask for a ``password_command``. Other payloads
+(certificates, Wi-Fi ...) and the mail payload's other keys (``SMIME…``, ``PreventMove`` ...)
+are reported and not imported. A signed profile (CMS, DER) is refused in one line: give the
+unsigned one (``openssl smime -verify -noverify -inform der -in signed.mobileconfig -out
+work.mobileconfig`` extracts it). An XML profile's warnings name the line of the key; a binary
+one's name the file.
+"""
+
+from __future__ import annotations
+
+import plistlib
+import re
+from collections.abc import Sequence
+from typing import Any
+from xml.parsers.expat import ExpatError
+
+from ..model import Location
+from . import Imported, ReadOptions, Unreadable
+from ._base import Collector, guess_address, is_address, read_bytes
+
+NAME = "mobileconfig"
+TITLE = "mobileconfig: an Apple configuration profile (com.apple.mail.managed payloads)"
+
+PAYLOAD_TYPE = "com.apple.mail.managed"
+#: pkcs7-signedData (1.2.840.113549.1.7.2), DER-encoded: what a signed profile starts with, after its SEQUENCE
+_SIGNED_DATA = bytes.fromhex("06092a864886f70d010702")
+_PROTOCOL = {"EmailTypeIMAP": "imap", "EmailTypePOP": "pop3"}
+#: the port a client uses when the profile names none: (without UseSSL, with UseSSL)
+_DEFAULT_PORT = {"imap": (143, 993), "pop3": (110, 995), "smtp": (587, 587)}
+#: the ports on which UseSSL true means STARTTLS
+STARTTLS_PORTS = {"imap": (143,), "pop3": (110,), "smtp": (587, 25)}
+_AUTH: dict[str, tuple[str, list[str] | None]] = {
+    "EmailAuthPassword": ("password", None),
+    "EmailAuthCRAMMD5": ("password", ["cram-md5"]),
+    "EmailAuthNTLM": ("ntlm", None),
+    "EmailAuthNone": ("none", None),
+}
+_SERVER_KEYS = ("HostName", "PortNumber", "UseSSL", "Authentication", "Username", "Password")
+#: read into the account, or derived from what is (the device asks once when the logins are the same)
+_READ = frozenset(
+    ["EmailAccountType", "EmailAccountDescription", "EmailAccountName", "EmailAddress",
+     "OutgoingPasswordSameAsIncomingPassword"]
+    + [f"{side}MailServer{key}" for side in ("Incoming", "Outgoing") for key in _SERVER_KEYS]
+    + ["IncomingPassword", "OutgoingPassword"]
+)  # fmt: skip
+
+
+def read(paths: Sequence[str], options: ReadOptions) -> Imported:
+    found = Collector()
+    for path in paths:
+        data = read_bytes(path, "an Apple configuration profile (.mobileconfig)")
+        profile = _load(path, data)
+        keys = _KeyLines(path, data)
+        for index, payload in enumerate(_payloads(path, profile)):
+            if payload.get("PayloadType") != PAYLOAD_TYPE:
+                found.warn(
+                    keys.at("PayloadType", index),
+                    f"a {str(payload.get('PayloadType', 'untyped'))[:80]} payload is not a mail account: not imported",
+                )
+                continue
+            _account(payload, keys, found)
+    return found.result()
+
+
+def _load(path: str, data: bytes) -> Any:
+    where = Location(path, 1, 1)
+    if data[:1] == b"\x30" and _SIGNED_DATA in data[:64]:
+        raise Unreadable(
+            where,
+            "a signed profile (CMS) cannot be read",
+            "give the unsigned .mobileconfig (openssl smime -verify -noverify -inform der -in FILE -out "
+            "unsigned.mobileconfig extracts it)",
+        )
+    try:
+        return plistlib.loads(data)
+    except ExpatError as exc:
+        raise Unreadable(
+            Location(path, exc.lineno, exc.offset + 1), "not a well-formed XML property list", "fix the XML"
+        ) from None
+    except (plistlib.InvalidFileException, ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+        what = str(exc).split("\n")[0][:100] if isinstance(exc, plistlib.InvalidFileException) else "malformed"
+        entity = data.find(b"<!ENTITY")
+        if "entity" in what and entity > -1:  # plistlib refuses entities (no billion laughs): say where
+            line = data.count(b"\n", 0, entity) + 1
+            where = Location(path, line, entity - (data.rfind(b"\n", 0, entity) + 1) + 1)
+            return_fix = "remove the <!ENTITY> declarations"
+        else:
+            return_fix = "give the profile as an XML or binary property list"
+        raise Unreadable(where, f"not a property list ({what})", return_fix) from None
+
+
+def _payloads(path: str, profile: Any) -> list[dict[str, Any]]:
+    if isinstance(profile, dict) and profile.get("PayloadType") == PAYLOAD_TYPE:
+        return [profile]  # a bare mail payload
+    content = profile.get("PayloadContent") if isinstance(profile, dict) else None
+    if not isinstance(content, list):
+        raise Unreadable(
+            Location(path, 1, 1),
+            "not a configuration profile (no PayloadContent list)",
+            "give the .mobileconfig file the provider hands out",
+        )
+    return [p for p in content if isinstance(p, dict)]
+
+
+class _KeyLines:
+    """Where each ``<key>`` is in an XML profile: the n-th mail payload's key is the n-th such key in the file."""
+
+    def __init__(self, path: str, data: bytes) -> None:
+        self.path = path
+        self.lines: dict[str, list[int]] = {}
+        self.seen: dict[str, int] = {}
+        if data.lstrip()[:1] == b"<":
+            text = data.decode("utf-8", errors="replace")
+            for match in re.finditer(r"<key>([^<]*)</key>", text):
+                self.lines.setdefault(match.group(1), []).append(text.count("\n", 0, match.start()) + 1)
+
+    def at(self, key: str, index: int | None = None) -> Location:
+        lines = self.lines.get(key, [])
+        n = index if index is not None else self.seen.get(key, 0)
+        if index is None:
+            self.seen[key] = n + 1
+        return Location(self.path, lines[n], 1) if n < len(lines) else Location(self.path, 1, 1)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _account(payload: dict[str, Any], keys: _KeyLines, found: Collector) -> None:
+    where = {key: keys.at(key) for key in payload}  # every key located once, in payload order
+    start = where.get("EmailAccountType", where.get("PayloadType", Location(keys.path, 1, 1)))
+    protocol = _PROTOCOL.get(str(payload.get("EmailAccountType")))
+    if protocol is None:
+        found.warn(start, "EmailAccountType is neither EmailTypeIMAP nor EmailTypePOP: not imported")
+        return
+    lost: list[tuple[Location, str, str]] = []
+    data: dict[str, Any] = {"address": _text(payload.get("EmailAddress")) or ""}
+    display_name = _text(payload.get("EmailAccountName"))
+    if display_name is not None:
+        data["display_name"] = display_name
+    for side, prefix, proto in (("incoming", "Incoming", protocol), ("outgoing", "Outgoing", "smtp")):
+        server = _server(payload, prefix, proto, where, lost)
+        if server is not None:
+            data[side] = server
+    wanted = _text(payload.get("EmailAccountDescription")) or data["address"].partition("@")[0] or "account"
+    guessed = not is_address(data["address"])
+    if guessed:
+        incoming = data.get("incoming") or data.get("outgoing") or {"host": "localhost"}
+        data["address"] = guess_address(incoming.get("username"), wanted, incoming["host"])
+    name = found.add(wanted, data, start)
+    account = ("accounts", name)
+    if guessed:
+        found.lost(where.get("EmailAddress", start), (*account, "address"),
+                   "the profile names no address: this one is a guess, check it")  # fmt: skip
+    for at, side, message in lost:
+        if message == "":
+            found.literal_password(at, (*account, side))
+        else:
+            found.lost(at, (*account, side), message)
+    for key, at in where.items():
+        if key not in _READ and not key.startswith("Payload"):
+            found.lost(at, account, f"the mail payload's {key[:80]} has no place in an account file")
+
+
+def _server(
+    payload: dict[str, Any],
+    prefix: str,
+    protocol: str,
+    where: dict[str, Location],
+    lost: list[tuple[Location, str, str]],
+) -> dict[str, Any] | None:
+    def get(key: str) -> Any:
+        return payload.get(f"{prefix}MailServer{key}")
+
+    side = "incoming" if prefix == "Incoming" else "outgoing"
+    host = _text(get("HostName"))
+    if f"{prefix}Password" in payload:
+        lost.append((where[f"{prefix}Password"], side, ""))
+    if host is None:
+        return None
+    server: dict[str, Any] = {"protocol": protocol} if protocol != "smtp" else {}
+    use_ssl = get("UseSSL") is True
+    port = get("PortNumber")
+    if not isinstance(port, int) or isinstance(port, bool):
+        port = _DEFAULT_PORT[protocol][use_ssl]
+    server["host"] = host
+    server["port"] = port
+    server["security"] = ("starttls" if port in STARTTLS_PORTS[protocol] else "tls") if use_ssl else "none"
+    method = str(get("Authentication") or "EmailAuthPassword")
+    auth, mechanisms = _AUTH.get(method, ("password", None))
+    if method not in _AUTH:
+        at = where.get(f"{prefix}MailServerAuthentication", where.get(f"{prefix}MailServerHostName"))
+        assert at is not None
+        lost.append((at, side, f"{method[:40]} has no place in an account file: read as auth password"))
+    server["auth"] = auth
+    username = _text(get("Username"))
+    if username is not None:
+        server["username"] = username
+    if mechanisms is not None:
+        server["mechanisms"] = mechanisms
+    return server

@@ -1,0 +1,317 @@
+"""The aerc importer: go-ini's reading of accounts.conf, aerc 0.14's URLs, nothing run, no secret shown.
+
+The round trip over every example runs in test_round_trip.py. Its generated files almost never
+suit aerc (POP3, send-only accounts, a password login without a command are all gaps), so the
+hypothesis round trip runs here, over the same generated files made into what aerc expresses:
+the hostile values stay as generated.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+
+from mailconf import schema
+from mailconf.cli import main
+from mailconf.document import build_model
+from mailconf.importers import ReadOptions, aerc
+from mailconf.importers._core import import_paths
+from mailconf.importers._core import settings as flat
+from mailconf.render import RenderError, render_model
+from mailconf.targets import TARGETS
+from tests.conftest import EXAMPLES, need
+from tests.importers.test_round_trip import EXPRESSES, account_files, round_trip
+from tests.servers import make_certificates, server_context
+from tests.targets._aerc_client import ImapStub, Login
+from tests.targets._aerc_client import aerc as aerc_client
+
+SECRET = "s3cret-Do-Not-Print-42"
+
+
+def imported(path: Path) -> tuple[dict[str, Any], tuple[str, ...]]:
+    result = import_paths("aerc", [str(path)], ReadOptions())
+    return {k: dict(v) for k, v in result.accounts.items()}, result.warnings
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_values_are_read_as_go_ini_reads_them(tmp_path: Path) -> None:
+    conf = tmp_path / "accounts.conf"
+    conf.write_text(
+        "# a comment\n"
+        "[work]\n"
+        "source = imaps://j%40doe%3Ax@imap.example.com  # cut here\n"  # no port: 993; # starts a comment
+        "source-cred-cmd: pass show 'work'; echo no\n"  # ':' is a delimiter too; ';' starts a comment
+        "from = '\"Doe, J\" <j.doe@example.com>'\n"  # one pair of surrounding quotes is removed
+        "outgoing = smtp+login://j@smtp.example.com:587\n"
+        'outgoing-cred-cmd = `pass show "#work"; true`\n'  # backquotes: raw
+        "smtp-starttls = yes\n"
+        "connection-timeout = 1m30s\n"
+        "copy-to = Sent\n"
+        "\n"
+        "[home]\n"
+        "source = imap+insecure://mail.example.org:1143\n"
+        "from = carol@example.org\n"
+        "outgoing = smtp+none://mail.example.org:25\n"
+    )
+    accounts, warnings = imported(conf)
+    assert accounts == {
+        "work": {
+            "address": "j.doe@example.com",
+            "display_name": "Doe, J",
+            "incoming": {"protocol": "imap", "host": "imap.example.com", "port": 993, "security": "tls",
+                         "auth": "password", "username": "j@doe:x", "password_command": "pass show 'work'",
+                         "timeout": 90},
+            "outgoing": {"host": "smtp.example.com", "port": 587, "security": "starttls", "auth": "password",
+                         "username": "j", "password_command": 'pass show "#work"; true', "mechanisms": ["login"]},
+        },
+        "home": {
+            "address": "carol@example.org",
+            "incoming": {"protocol": "imap", "host": "mail.example.org", "port": 1143, "security": "none",
+                         "auth": "none"},
+            "outgoing": {"host": "mail.example.org", "port": 25, "security": "none", "auth": "none"},
+        },
+    }  # fmt: skip
+    assert warnings == (f"{conf}:10:1: aerc's copy-to has no place in an account file",)
+
+
+def test_a_value_ending_in_a_backslash_goes_on_and_triple_quotes_span_lines(tmp_path: Path) -> None:
+    conf = tmp_path / "accounts.conf"
+    conf.write_text(
+        "[a]\nsource = imaps://u@h.example.org:9\\\n  93\n"
+        'folders = """INBOX,\nSent"""\n'
+        'source-cred-cmd = """pass "x" show"""\n'
+        "from = a@example.org\n"
+    )
+    accounts, warnings = imported(conf)
+    assert accounts["a"]["incoming"]["port"] == 993
+    assert accounts["a"]["incoming"]["password_command"] == 'pass "x" show'
+    assert warnings == (f"{conf}:4:1: aerc's folders has no place in an account file",)
+
+
+def test_oauth2_schemes_and_the_starttls_value_aerc_ignores(tmp_path: Path) -> None:
+    conf = tmp_path / "accounts.conf"
+    conf.write_text(
+        "[o]\n"
+        "source = imaps+oauthbearer://me%2B1@imap.example.org:993?token_endpoint=https://x&client_secret="
+        + SECRET
+        + "\nsource-cred-cmd = oauth2-token me\n"
+        "outgoing = smtp+xoauth2://me@smtp.example.org\n"
+        "outgoing-cred-cmd = oauth2-token me\n"
+        "smtp-starttls = true\n"
+        "from = Me <me@example.org>\n"
+    )
+    accounts, warnings = imported(conf)
+    assert accounts["o"] == {
+        "address": "me@example.org",
+        "display_name": "Me",
+        "incoming": {"protocol": "imap", "host": "imap.example.org", "port": 993, "security": "tls", "auth": "oauth2",
+                     "username": "me+1", "token_command": "oauth2-token me", "mechanisms": ["oauthbearer"]},
+        "outgoing": {"host": "smtp.example.org", "port": 587, "security": "none", "auth": "oauth2", "username": "me",
+                     "token_command": "oauth2-token me"},
+    }  # fmt: skip
+    assert warnings == (
+        f"{conf}:2:1: the source URL's query (OAuth2 token exchange) is not imported",
+        f"{conf}:6:1: aerc 0.14 turns STARTTLS on only for smtp-starttls = yes: this value leaves it off "
+        "(security none)",
+    )
+
+
+def test_a_literal_password_is_never_shown_and_no_command_is_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    canary = tmp_path / "ran"
+    conf = tmp_path / "accounts.conf"
+    conf.write_text(
+        f"[a]\nsource = imaps://alice:{SECRET}@imap.example.org:993\n"
+        f"source-cred-cmd = touch {canary}\n"
+        f"outgoing = smtps+plain://alice@smtp.example.org:465\n"
+        f"outgoing-cred-cmd = `touch {canary}`\n"
+        "from = alice@example.org\n"
+    )
+    code, out, err = run(capsys, "import", "--from", "aerc", str(conf))
+    assert code == 1
+    assert SECRET not in out + err
+    assert not canary.exists()
+    assert err.splitlines() == [
+        f"mailconf: warning: {conf}:2:1: the file holds a literal password (not imported): store it in a password "
+        "manager and set password_command to the command that prints it",
+        f"mailconf: warning: {conf}:3:1: source-cred-cmd is ignored by aerc when the URL holds a password: not "
+        "imported",
+    ]
+    assert f"password_command: touch {canary}\n" in out  # the outgoing one: copied as text, not run
+
+
+def test_what_aerc_cannot_share_with_an_account_file_is_reported(tmp_path: Path) -> None:
+    conf = tmp_path / "accounts.conf"
+    conf.write_text(
+        "default = INBOX\n"
+        "[local]\nsource = maildir://~/mail\nfrom = a@example.org\n"
+        "[w]\nsource = imaps://w@imap.example.org:993\nfrom = W <w@example.org>\noutgoing = /usr/bin/msmtp -a w\n"
+        "[w.sub]\nsource = imaps://s@imap.example.org:993\n"  # go-ini's MapTo takes from from [w]
+        "[nosource]\nfrom = x@example.org\n"
+    )
+    accounts, warnings = imported(conf)
+    assert sorted(accounts) == ["w", "w.sub"]
+    assert "outgoing" not in accounts["w"]
+    assert (accounts["w.sub"]["address"], accounts["w.sub"]["display_name"]) == ("w@example.org", "W")
+    assert warnings == (
+        f"{conf}:1:1: aerc skips the DEFAULT section (keys before the first [account]): not imported",
+        f"{conf}:3:1: [local]: source is not an IMAP server (maildir): an account file holds IMAP and POP3 servers; "
+        "not imported",
+        f"{conf}:8:1: outgoing is a sendmail command (aerc runs it to send): not run, not imported",
+        f"{conf}:11:1: [nosource] has no source: aerc 0.14 refuses it; not imported",
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[a\nsource = imaps://h\n", "accounts.conf:1:1: unclosed section header; end it with ] on the same line"),
+        ("[]\n", "accounts.conf:1:1: empty section name; name the account between [ and ]"),
+        (
+            "[a]\n  just words\n",
+            "accounts.conf:2:3: a line without '=' (go-ini refuses the file, and aerc ignores it); write KEY = VALUE",
+        ),
+        (
+            "[a]\nsource = `imaps://h\nfrom = x\n",
+            "accounts.conf:2:1: a value opened with ` is never closed; close it with `",
+        ),
+        (
+            "[a]\nsource = imaps://a b@h:993\n",
+            "accounts.conf:2:1: source: the user name holds a character that is not "
+            "percent-encoded, aerc cannot use it; write SCHEME://USER@HOST:PORT",
+        ),
+        (
+            "[a]\nsource = imaps://h:99x\n",
+            "accounts.conf:2:1: source: the port is not a number, aerc cannot use it; write SCHEME://USER@HOST:PORT",
+        ),
+        (
+            "",
+            "accounts.conf:1:1: no aerc account found; check that the file is aerc configuration, or choose another "
+            "--from",
+        ),
+    ],
+)
+def test_bad_input_is_one_located_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "accounts.conf"
+    path.write_text(content)
+    assert run(capsys, "import", "--from", "aerc", str(path)) == (2, "", f"mailconf: {tmp_path}/{message}\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("45s", 45), ("1m30s", 90), ("1.5h", 5400), ("0", 0), ("-2s", -2), ("500ms", 0.5), ("2", None), ("s", None),
+     ("", None), ("1x", None), (".s", None)],
+)  # fmt: skip
+def test_durations_read_as_go_reads_them(text: str, seconds: float | None) -> None:
+    assert aerc.go_duration(text) == seconds
+
+
+# --- the round trip over generated files ---------------------------------------------------------------------
+
+
+def aercable(data: dict[str, Any]) -> dict[str, Any]:
+    """The generated file made into what aerc expresses: IMAP incoming servers, a command for every login,
+    only the TLS settings Go can honour; every hostile value kept."""
+    for account in data["accounts"].values():
+        incoming = account.setdefault("incoming", {"host": "imap.example.org"})
+        incoming["protocol"] = "imap"
+        for key in ("leave_on_server", "leave_days"):
+            incoming.pop(key, None)
+        if incoming.get("timeout") == 0:
+            incoming.pop("timeout")
+        account.get("outgoing", {}).pop("timeout", None)
+        if account.get("display_name"):
+            account["display_name"] = account["display_name"].replace('"', "'").replace("\\", "/")
+        for server in (s for s in (incoming, account.get("outgoing")) if s is not None):
+            if server.get("auth", "password") not in ("password", "oauth2", "none"):
+                server["auth"] = "password"
+            field = "token_command" if server.get("auth") == "oauth2" else "password_command"
+            other = "password_command" if field == "token_command" else "token_command"
+            command = server.pop(other, None) or server.get(field) or "pass show mail"
+            if server.get("auth", "password") != "none":
+                server[field] = command
+            server.pop("mechanisms", None)
+            tls = server.pop("tls", {})
+            if tls.get("min_version") == "1.2":
+                server["tls"] = {"min_version": "1.2"}
+    return data
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(data=account_files().map(aercable))
+def test_generated_files_come_back_exactly(data: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> None:
+    problems, _ = schema.validate(copy.deepcopy(data))
+    assume(not problems)
+    model = build_model(data)
+    try:
+        rendered = render_model(TARGETS["aerc"], model, {})
+    except RenderError:  # a value the target refuses to write (a control character): nothing to import
+        assume(False)
+        raise
+    assert rendered.gaps == ()
+    expected = {}
+    for account in model.accounts:
+        f = EXPRESSES["aerc"](account, model)
+        assert f is not None
+        if f != {k: flat(account).get(k) for k in f}:  # not canonical: tls.min_version 1.2, auth none's username
+            continue
+        expected[account.name] = f
+    got, _, _ = round_trip("aerc", model, tmp_path_factory.mktemp("aerc"))
+    differing = {
+        (name, k): (got.get(name, {}).get(k), v) for name, f in expected.items() for k, v in f.items()
+        if got.get(name, {}).get(k) != v
+    }  # fmt: skip
+    assert differing == {}, "(account, setting): (imported, declared)"
+
+
+def test_compare_of_a_rendered_file_is_clean(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    for example in ("company.yaml", "personal-oauth2.yaml"):
+        main(["render", "-t", "aerc", str(EXAMPLES / example), "-o", str(tmp_path / example)])
+        capsys.readouterr()
+        conf = str(tmp_path / example / "accounts.conf")
+        assert run(capsys, "import", "--from", "aerc", conf, "--compare", str(EXAMPLES / example))[:2] == (0, "")
+
+
+def test_aerc_reads_a_hand_written_file_as_the_importer_does(tmp_path: Path) -> None:
+    """aerc 0.14 itself on a file that is not backquoted (go-ini's comments, ':' delimiter, surrounding
+    quotes, a percent-encoded user): the user it logs in as, the command it ran and the from it read are
+    what the importer reads. aerc prints nothing it parsed: the IMAP stub records its login, the command
+    writes a file, and aerc's debug log names the from (tests/targets/_aerc_client.py)."""
+    need("aerc", "tmux")
+    certs = make_certificates(tmp_path / "certs")
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    with ImapStub(server_context(certs.good), implicit=True) as server:
+        conf = (
+            "# written by hand\n[work]\n"
+            f"source: imaps://al%40ice%3A1@localhost:{server.port}   ; a comment\n"
+            f"source-cred-cmd = cd {tmp_path} && printf s3cret | tee ran  # printed, not run by import\n"
+            "from = 'Al \"the\" Ice <al.ice@example.org>'\n"
+        )
+        (tmp_path / "accounts.conf").write_text(conf)
+        accounts, _ = imported(tmp_path / "accounts.conf")
+        with aerc_client(conf.encode(), home, SSL_CERT_FILE=str(certs.ca)) as client:
+            logins = server.wait_for_login()
+            client.wait_for("[work] Connected")
+            parsed_from = client.parsed_from("work")
+    assert accounts["work"]["incoming"]["username"] == "al@ice:1"
+    assert accounts["work"]["incoming"]["password_command"] == f"cd {tmp_path} && printf s3cret | tee ran"
+    assert logins == [Login(True, "LOGIN", "al@ice:1", "s3cret")]
+    assert (tmp_path / "ran").read_text() == "s3cret"
+    assert parsed_from == ['Al "the" Ice <al.ice@example.org>']
+    sections = aerc.parse_ini(conf, "accounts.conf")
+    assert sections[1].keys["from"].text == parsed_from[0]
+    assert (accounts["work"]["display_name"], accounts["work"]["address"]) == ("Al the Ice", "al.ice@example.org")

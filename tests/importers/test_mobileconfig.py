@@ -1,0 +1,223 @@
+"""The mobileconfig importer: XML and binary profiles, UseSSL by port, no password copied, signed profiles refused.
+
+The round trip (render --target mobileconfig, import back) over every example and generated
+files runs in test_round_trip.py.
+"""
+
+from __future__ import annotations
+
+import plistlib
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailconf.cli import main
+from mailconf.importers import ReadOptions
+from mailconf.importers._core import import_paths
+from tests.conftest import EXAMPLES, need
+
+SECRET = "s3cret-Do-Not-Print-42"
+
+
+def imported(*paths: Path) -> tuple[dict[str, Any], tuple[str, ...]]:
+    result = import_paths("mobileconfig", [str(p) for p in paths], ReadOptions())
+    return {k: dict(v) for k, v in result.accounts.items()}, result.warnings
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def profile(*payloads: dict[str, Any]) -> dict[str, Any]:
+    return {"PayloadContent": list(payloads), "PayloadType": "Configuration", "PayloadVersion": 1,
+            "PayloadIdentifier": "org.example", "PayloadUUID": "0"}  # fmt: skip
+
+
+POP = {
+    "PayloadType": "com.apple.mail.managed",
+    "EmailAccountType": "EmailTypePOP",
+    "EmailAccountDescription": "home",
+    "EmailAccountName": "Carol Example",
+    "EmailAddress": "carol@example.org",
+    "IncomingMailServerHostName": "pop.example.org",
+    "IncomingMailServerPortNumber": 110,
+    "IncomingMailServerUseSSL": True,
+    "IncomingMailServerAuthentication": "EmailAuthCRAMMD5",
+    "IncomingMailServerUsername": "carol",
+    "IncomingPassword": SECRET,
+    "OutgoingMailServerHostName": "smtp.example.org",
+    "OutgoingMailServerUseSSL": True,
+    "OutgoingMailServerAuthentication": "EmailAuthNone",
+    "PreventMove": True,
+}
+
+
+def test_use_ssl_is_starttls_on_the_starttls_port_and_the_password_is_never_copied(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "home.mobileconfig"
+    path.write_bytes(plistlib.dumps(profile({"PayloadType": "com.apple.security.root"}, POP), sort_keys=True))
+    lines = path.read_text().splitlines()
+    line = {key: lines.index(f"\t\t\t<key>{key}</key>") + 1 for key in ("IncomingPassword", "PreventMove")}
+    code, out, err = run(capsys, "import", "--from", "mobileconfig", str(path))
+    assert code == 1
+    assert SECRET not in out + err
+    assert err.splitlines() == [
+        f"mailconf: warning: {path}:{lines.index('			<key>PayloadType</key>') + 1}:1: a com.apple.security.root "
+        "payload is not a mail account: not imported",
+        f"mailconf: warning: {path}:{line['IncomingPassword']}:1: the file holds a literal password (not imported): "
+        "store it in a password manager and set password_command to the command that prints it",
+        f"mailconf: warning: {path}:{line['PreventMove']}:1: the mail payload's PreventMove has no place in an "
+        "account file",
+    ]
+    accounts, _ = imported(path)
+    assert accounts == {
+        "home": {
+            "address": "carol@example.org",
+            "display_name": "Carol Example",
+            "incoming": {"protocol": "pop3", "host": "pop.example.org", "port": 110, "security": "starttls",
+                         "auth": "password", "username": "carol", "mechanisms": ["cram-md5"]},
+            "outgoing": {"host": "smtp.example.org", "port": 587, "security": "starttls", "auth": "none"},
+        }
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("protocol", "port", "use_ssl", "security"),
+    [("EmailTypeIMAP", 993, True, "tls"), ("EmailTypeIMAP", 143, True, "starttls"), ("EmailTypeIMAP", 143, False,
+     "none"), ("EmailTypeIMAP", 1993, True, "tls"), ("EmailTypePOP", 995, True, "tls"), ("EmailTypePOP", None, True,
+     "tls"), ("EmailTypeIMAP", None, False, "none")],
+)  # fmt: skip
+def test_incoming_security_follows_use_ssl_and_the_port(
+    tmp_path: Path, protocol: str, port: int | None, use_ssl: bool, security: str
+) -> None:
+    payload = {**POP, "EmailAccountType": protocol, "IncomingMailServerUseSSL": use_ssl}
+    if port is None:
+        del payload["IncomingMailServerPortNumber"]
+    else:
+        payload["IncomingMailServerPortNumber"] = port
+    path = tmp_path / "p.mobileconfig"
+    path.write_bytes(plistlib.dumps(profile(payload)))
+    incoming = imported(path)[0]["home"]["incoming"]
+    default = {"EmailTypeIMAP": (143, 993), "EmailTypePOP": (110, 995)}[protocol][use_ssl]
+    assert (incoming["port"], incoming["security"]) == (port or default, security)
+
+
+@pytest.mark.parametrize("port", [465, 587, 25])
+def test_outgoing_security_follows_the_port(tmp_path: Path, port: int) -> None:
+    path = tmp_path / "p.mobileconfig"
+    path.write_bytes(plistlib.dumps(profile({**POP, "OutgoingMailServerPortNumber": port})))
+    assert imported(path)[0]["home"]["outgoing"]["security"] == ("tls" if port == 465 else "starttls")
+
+
+def test_a_binary_profile_made_by_plistutil_imports_like_the_xml_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    need("plistutil")
+    assert main(["render", "-t", "mobileconfig", str(EXAMPLES / "company.yaml"), "-o", str(tmp_path)]) in (0, 1)
+    capsys.readouterr()
+    xml = tmp_path / "mobileconfig" / "alice.mobileconfig"
+    binary = tmp_path / "alice.plist"
+    subprocess.run(["plistutil", "-i", str(xml), "-o", str(binary), "-f", "bin"], check=True, timeout=30)
+    assert binary.read_bytes().startswith(b"bplist00")
+    assert imported(binary) == imported(xml)
+    assert imported(xml)[0]["alice"]["incoming"]["host"] == "imap.example.com"
+
+
+def test_a_signed_profile_is_refused_in_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    need("openssl")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    unsigned = tmp_path / "work.mobileconfig"
+    unsigned.write_bytes(plistlib.dumps(profile(POP)))
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-subj", "/CN=profile signer", "-days", "2"], check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    signed = tmp_path / "signed.mobileconfig"
+    subprocess.run(
+        ["openssl", "smime", "-sign", "-nodetach", "-outform", "der", "-signer", str(cert), "-inkey", str(key),
+         "-in", str(unsigned), "-out", str(signed)], check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    assert run(capsys, "import", "--from", "mobileconfig", str(signed)) == (
+        2,
+        "",
+        f"mailconf: {signed}:1:1: a signed profile (CMS) cannot be read; give the unsigned .mobileconfig (openssl "
+        "smime -verify -noverify -inform der -in FILE -out unsigned.mobileconfig extracts it)\n",
+    )
+    # the command the message names gives back the profile, which imports
+    extracted = tmp_path / "unsigned.mobileconfig"
+    subprocess.run(["openssl", "smime", "-verify", "-noverify", "-inform", "der", "-in", str(signed), "-out",
+                    str(extracted)], check=True, capture_output=True, timeout=60)  # fmt: skip
+    assert sorted(imported(extracted)[0]) == ["home"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b"hello\n",
+            "p.mobileconfig:1:1: not a property list (Invalid file); give the profile as an XML or binary "
+            "property list",
+        ),
+        (
+            b'<?xml version="1.0"?>\n<!DOCTYPE plist [<!ENTITY a "aaaa">]>\n<plist version="1.0"><dict><key>a</key>'
+            b"<string>&a;</string></dict></plist>\n",
+            "p.mobileconfig:2:18: not a property list (XML entity declarations are not supported in plist files); "
+            "remove the <!ENTITY> declarations",
+        ),
+        (
+            b'<?xml version="1.0"?>\n<plist version="1.0">\n<dict>\n<key>PayloadContent</key>\n<array>\n',
+            "p.mobileconfig:6:1: not a well-formed XML property list; fix the XML",
+        ),
+        (
+            b'<?xml version="1.0"?>\n<plist version="1.0"><array/></plist>\n',
+            "p.mobileconfig:1:1: not a configuration profile (no PayloadContent list); give the .mobileconfig file the "
+            "provider hands out",
+        ),
+        (
+            plistlib.dumps(profile({"PayloadType": "com.apple.wifi.managed"})),
+            "p.mobileconfig:1:1: no mobileconfig account found; check that the file is mobileconfig configuration, or "
+            "choose another --from",
+        ),
+    ],
+)
+def test_bad_input_is_one_located_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "p.mobileconfig"
+    path.write_bytes(content)
+    code, out, err = run(capsys, "import", "--from", "mobileconfig", str(path))
+    assert (code, out, err.splitlines()[-1]) == (2, "", f"mailconf: {tmp_path}/{message}")
+
+
+def test_compare_of_a_rendered_profile_is_clean_and_a_changed_port_is_drift(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--compare renders the YAML with the target (into a mobileconfig/ folder) and reads it back."""
+    main(["render", "-t", "mobileconfig", str(EXAMPLES / "company.yaml"), "-o", str(tmp_path)])
+    capsys.readouterr()
+    alice = tmp_path / "mobileconfig" / "alice.mobileconfig"
+    yaml = str(EXAMPLES / "company.yaml")
+    code, out, _ = run(capsys, "import", "--from", "mobileconfig", *map(str, alice.parent.iterdir()), "--compare", yaml)
+    assert (code, out) == (0, "")
+    data = plistlib.loads(alice.read_bytes())
+    data["PayloadContent"][0]["IncomingMailServerPortNumber"] = 1993
+    alice.write_bytes(plistlib.dumps(data))
+    code, out, _ = run(capsys, "import", "--from", "mobileconfig", *map(str, alice.parent.iterdir()), "--compare", yaml)
+    assert (code, out) == (1, "account alice: incoming.port: file says 1993, YAML declares 993\n")
+
+
+def test_http_md5_is_read_as_a_password_login_with_a_warning_and_a_binary_profile_names_the_file(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "b.mobileconfig"
+    payload = {**POP, "EmailAccountType": "EmailTypeIMAP", "IncomingMailServerAuthentication": "EmailAuthHTTPMD5"}
+    del payload["IncomingPassword"], payload["PreventMove"]
+    path.write_bytes(plistlib.dumps(profile(payload), fmt=plistlib.FMT_BINARY))
+    accounts, warnings = imported(path)
+    assert (accounts["home"]["incoming"]["auth"], "mechanisms" in accounts["home"]["incoming"]) == ("password", False)
+    assert warnings == (f"{path}:1:1: EmailAuthHTTPMD5 has no place in an account file: read as auth password",)
