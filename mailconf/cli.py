@@ -350,7 +350,7 @@ def _importers() -> Sequence[str]:
     type=RegistryChoice(_importers),
     required=True,
     metavar="FORMAT",
-    help="The client format: msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, outlook, autoconfig.",
+    help="The client format: msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, outlook, autoconfig, autodiscover.",
 )
 @click.option(
     "--output",

@@ -67,8 +67,9 @@ class Importer(Protocol):
     def read(self, paths: Sequence[str], options: ReadOptions) -> Imported: ...
 
 
-from . import autoconfig, fetchmail, mbsync, msmtp, mutt, neomutt, outlook, thunderbird  # noqa: E402
+from . import autoconfig, autodiscover, fetchmail, mbsync, msmtp, mutt, neomutt, outlook, thunderbird  # noqa: E402
 
 _MODULES: tuple[ModuleType, ...] = (msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, outlook, autoconfig)
+_MODULES += (autodiscover,)  # the provider formats, each on its own line
 
 IMPORTERS: dict[str, Importer] = {m.NAME: m for m in _MODULES}

@@ -9,7 +9,7 @@ lists, per account and setting, where they differ. The YAML side is what the
 client's format can say about it: the declared accounts are rendered with the
 target of the same name and read back by the importer, so a setting the format
 cannot express (an msmtprc has no incoming server) is never reported as drift.
-For a format that is not a render target (autoconfig), only the settings the
+For a format that is not a render target, only the settings the
 file states are compared.
 """
 
@@ -196,6 +196,7 @@ def _projection(name: str, declared: Model, options: ReadOptions) -> Model | Non
         written = []
         for file in rendered.files:
             path = Path(tmp, file.name)
+            path.parent.mkdir(parents=True, exist_ok=True)  # autoconfig/DOMAIN/, autodiscover/: a folder per kind
             path.write_bytes(file.content)
             written.append(str(path))
         paths = [tmp] if name == "thunderbird" else [p for p in written if not p.endswith(".sh")]

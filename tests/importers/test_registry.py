@@ -12,7 +12,7 @@ def test_every_importer_module_is_registered() -> None:
     modules = {m.name for m in pkgutil.iter_modules(mailconf.importers.__path__) if not m.name.startswith("_")}
     assert modules == {getattr(importer, "__name__", "").rsplit(".", 1)[1] for importer in IMPORTERS.values()}
     assert sorted(IMPORTERS) == [
-        "autoconfig", "fetchmail", "mbsync", "msmtp", "mutt", "neomutt", "outlook", "thunderbird",
+        "autoconfig", "autodiscover", "fetchmail", "mbsync", "msmtp", "mutt", "neomutt", "outlook", "thunderbird",
     ]  # fmt: skip
 
 

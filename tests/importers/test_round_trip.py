@@ -217,11 +217,93 @@ def outlook(account: Account, model: Model) -> Flat | None:
     return f
 
 
+def _not_expressed_by_providers(f: Flat, account: Account) -> None:
+    """What no provider form holds and its target drops without a gap (not a FEATURES row)."""
+    f.pop("organization")
+    for server in account.servers:
+        f[f"{server.side}.tls.verify_hostname"] = True
+        f[f"{server.side}.tls.client_cert"] = f[f"{server.side}.tls.client_key"] = None
+
+
+def autodiscover(account: Account, model: Model) -> Flat | None:
+    if sum(a.address == account.address for a in model.accounts) > 1:
+        return None  # one response per address: render refuses to write two files of one name
+    f = flat(account)
+    _not_expressed_by_providers(f, account)
+    for server in account.servers:
+        if server.auth.value == "gssapi":  # SPA on: NTLM, or Kerberos that Windows negotiates
+            f[f"{server.side}.auth"] = "ntlm"
+    return f
+
+
+#: the settings of a server element of the autoconfig document: a gap naming one means that the account's
+#: server is listed as an alternative after another account's (the client, and the importer, take the first)
+_AUTOCONFIG_SERVER = ("protocol", "host", "port", "security", "auth", "leave_on_server", "leave_days")
+
+
+def autoconfig(account: Account, model: Model) -> Flat | None:
+    from mailconf.targets import autoconfig as target
+    from mailconf.targets._provider import domain_of
+
+    domain = domain_of(account.address)
+    gaps = target.decide([a for a in model.accounts if domain_of(a.address) == domain], domain).gaps
+    f = flat(account)
+    _not_expressed_by_providers(f, account)
+    f.pop("display_name")  # displayName is the provider's (the organization), not the user's
+    for side in ("incoming", "outgoing"):
+        if f[side] is None:
+            f.pop(side)  # the document offers every user the domain's server of that side (another account's)
+    for server in account.servers:
+        side = server.side
+        if any(g.account == account.name and g.setting in {f"{side}.{k}" for k in _AUTOCONFIG_SERVER} for g in gaps):
+            for key in [k for k in f if k.startswith(f"{side}.")]:
+                f.pop(key)  # another account's server comes first for everyone at the domain
+            continue
+        if server.leave_on_server is not True:
+            f[f"{side}.leave_days"] = None  # days are read only after leaveMessagesOnServer true
+    return f
+
+
 EXPRESSES: dict[str, Callable[[Account, Model], Flat | None]] = {
     "outlook": outlook,
     "msmtp": msmtp, "fetchmail": fetchmail, "mbsync": mbsync, "mutt": mutt, "neomutt": neomutt,
     "thunderbird": thunderbird,
+    "autodiscover": autodiscover,
+    "autoconfig": autoconfig,
 }  # fmt: skip
+
+
+def _by_address(got: dict[str, Flat], model: Model) -> dict[str, Flat]:
+    """An Autodiscover response names no account: the account with the same address."""
+    found = {f["address"]: f for f in got.values()}
+    return {a.name: found[a.address] for a in model.accounts if a.address in found}
+
+
+def _as_the_user(got: dict[str, Flat], model: Model) -> dict[str, Flat]:
+    """An autoconfig document serves a domain (you@DOMAIN): each account of the domain, its user having put
+    their own address in, as the output's comment asks (the username placeholder then resolves to theirs)."""
+    found = {f["address"].rpartition("@")[2]: f for f in got.values()}
+    mine: dict[str, Flat] = {}
+    for account in model.accounts:
+        f = found.get(account.address.rpartition("@")[2].lower())
+        if f is None:
+            continue
+        you = f["address"]
+        f = dict(f, address=account.address)
+        for side in ("incoming", "outgoing"):
+            if f.get(f"{side}.username") == you:
+                f[f"{side}.username"] = account.address
+            elif f.get(f"{side}.username") == you.partition("@")[0]:
+                f[f"{side}.username"] = account.address.rpartition("@")[0]
+        mine[account.name] = f
+    return mine
+
+
+#: formats whose files do not keep account names: how the imported accounts are matched to the declared ones
+MATCHED: dict[str, Callable[[dict[str, Flat], Model], dict[str, Flat]]] = {
+    "autodiscover": _by_address,
+    "autoconfig": _as_the_user,
+}
 
 
 def test_every_format_with_a_target_says_what_it_expresses() -> None:
@@ -236,6 +318,7 @@ def round_trip(fmt: str, model: Model, tmp: Path) -> tuple[dict[str, Flat], tupl
     paths = []
     for file in rendered.files:
         path = tmp / file.name
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(file.content)
         if not file.name.endswith(".sh"):
             paths.append(str(path))
@@ -245,6 +328,8 @@ def round_trip(fmt: str, model: Model, tmp: Path) -> tuple[dict[str, Flat], tupl
         return {}, rendered.gaps, ()
     result = import_paths(fmt, paths, ReadOptions())
     got = {a.name: flat(a) for a in build_model({"version": 1, "accounts": dict(result.accounts)}).accounts}
+    if fmt in MATCHED:
+        got = MATCHED[fmt](got, model)
     return got, rendered.gaps, result.warnings
 
 
