@@ -202,7 +202,25 @@ def _projection(name: str, declared: Model, options: ReadOptions) -> Model | Non
         paths = [tmp] if name == "thunderbird" else [p for p in written if not p.endswith(".sh")]
         imported = IMPORTERS[name].read(paths, options)
     accounts, _ = valid_accounts(imported)
-    return _model(accounts)
+    return _declared_names(_model(accounts), declared)
+
+
+def _declared_names(projected: Model, declared: Model) -> Model:
+    """A format that keeps no account names (an Autodiscover response is named by its address) reads each
+    account back under another name: give it the declared account's, found by its address, so that drift
+    names the account of the YAML."""
+    import dataclasses
+
+    names = {a.name for a in declared.accounts}
+    owners: dict[str, list[str]] = {}
+    for account in declared.accounts:
+        owners.setdefault(account.address, []).append(account.name)
+    renamed = []
+    for account in projected.accounts:
+        owner = owners.get(account.address, [])
+        keep = account.name in names or len(owner) != 1
+        renamed.append(account if keep else dataclasses.replace(account, name=owner[0]))
+    return Model(tuple(renamed))
 
 
 def _pair(found: Model, declared: Model) -> list[tuple[Account | None, Account | None]]:

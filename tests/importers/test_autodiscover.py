@@ -234,3 +234,26 @@ def test_what_the_target_writes_comes_back_for_an_address_with_slash_and_percent
                      "auth": "ntlm", "username": "a/b%c@example.org"},
     }}  # fmt: skip
     assert result.warnings == ()
+
+
+def test_drift_names_the_yaml_account_and_compares_what_a_response_can_say(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "alice@example.com.xml"
+    path.write_text(response(
+        protocol("IMAP", "imap.example.com", "993", "<LoginName>alice</LoginName>", "<Encryption>SSL</Encryption>")
+    ))  # fmt: skip
+    declared = tmp_path / "accounts.yaml"
+    declared.write_text(
+        "version: 1\naccounts:\n  work:\n    address: alice@example.com\n"
+        "    incoming: {protocol: imap, host: imap.example.com, port: 143, security: starttls, username: alice,\n"
+        "               password_command: pass mail, timeout: 30}\n"
+    )
+    code, out, err = run(capsys, "import", "--from", "autodiscover", str(path), "--compare", str(declared))
+    # the password command and the timeout are not compared: a response cannot say them
+    assert (code, out, err) == (
+        1,
+        "account work: incoming.port: file says 993, YAML declares 143\n"
+        "account work: incoming.security: file says tls, YAML declares starttls\n",
+        "",
+    )
