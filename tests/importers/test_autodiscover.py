@@ -10,6 +10,7 @@ import pytest
 from mailconf.cli import main
 from mailconf.importers import ReadOptions
 from mailconf.importers._core import import_paths
+from tests.conftest import need
 
 ROOT = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
 OUTLOOK = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
@@ -257,3 +258,41 @@ def test_drift_names_the_yaml_account_and_compares_what_a_response_can_say(
         "account work: incoming.security: file says tls, YAML declares starttls\n",
         "",
     )
+
+
+def test_where_a_response_leaves_it_open_the_reader_decides_as_thunderbird(tmp_path: Path) -> None:
+    """Thunderbird 153's own readAutoDiscoverXML, run headless on the same hand-written responses: each
+    server's type, host, port, login and plain/STARTTLS/TLS, for responses without Encryption (where the
+    importer follows Thunderbird's port rule; with Encryption, it follows [MS-OXDSCLI], which Thunderbird
+    does not read)."""
+    need("thunderbird")
+    from tests.targets._tb_provider import read_with_thunderbird
+
+    files = {
+        "a@example.org.xml": response(
+            protocol("IMAP", "imap.example.org", "143", "<LoginName>a.imap</LoginName>", "<SSL>on</SSL>")
+            + protocol("SMTP", "smtp.example.org", "587", "<LoginName>a</LoginName>", "<SSL>on</SSL>",
+                       "<SPA>on</SPA>")
+        ),
+        "b@example.org.xml": response(
+            protocol("POP3", "pop.example.org", "995", "<LoginName>b</LoginName>", "<SSL>on</SSL>")
+            + protocol("SMTP", "smtp.example.org", "25", "<LoginName>b</LoginName>", "<SSL>off</SSL>")
+        ),
+        "c@example.org.xml": response(
+            protocol("IMAP", "imap.example.org", "10993", "<LoginName>c</LoginName>", "<SSL>on</SSL>")
+            + protocol("SMTP", "smtp.example.org", "465", "<LoginName>c</LoginName>", "<Encryption>None</Encryption>")
+        ),
+    }  # fmt: skip
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    mine = import_paths("autodiscover", [str(tmp_path / n) for n in files], ReadOptions()).accounts
+    theirs = read_with_thunderbird(autodiscovers=[t.encode() for t in files.values()])["autodiscover"]
+    socket = {"alwaysSTARTTLS": "starttls", "SSL": "tls", "plain": "none"}
+    for account, read in zip(mine.values(), theirs, strict=True):
+        assert [
+            (s.get("protocol", "smtp"), s["host"], s["port"], s["username"], s["security"])
+            for s in (account["incoming"], account["outgoing"])
+        ] == [
+            (s["type"], s["hostname"], s["port"], s["username"], socket[s["socketType"]])
+            for s in (read["incoming"][0], read["outgoing"][0])
+        ]
