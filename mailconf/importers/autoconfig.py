@@ -92,7 +92,7 @@ def _server(element: Element, address: str) -> dict[str, Any]:
     server["host"] = (element.findtext("hostname") or "").strip()
     port = (element.findtext("port") or "").strip()
     if port:
-        server["port"] = int(port) if port.isdigit() and len(port) < 10 else port
+        server["port"] = int(port) if port.isascii() and port.isdigit() and len(port) < 10 else port  # not "²"
     server["security"] = _SECURITY.get((element.findtext("socketType") or "plain").strip().lower(), "none")
     method = (element.findtext("authentication") or "password-cleartext").strip().lower()
     server["auth"] = _AUTH.get(method, "password")
@@ -109,6 +109,6 @@ def _server(element: Element, address: str) -> dict[str, Any]:
         if leave in ("true", "false"):
             server["leave_on_server"] = leave == "true"
         days = (pop3.findtext("daysToLeaveMessagesOnServer") or "").strip()
-        if days.isdigit() and leave == "true":
+        if days.isascii() and days.isdigit() and leave == "true":
             server["leave_days"] = int(days)
     return server

@@ -177,7 +177,7 @@ def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> d
     port_text = text("Port")
     port: int | None = None
     if port_text:
-        port = int(port_text) if port_text.isdigit() and len(port_text) < 10 else None
+        port = int(port_text) if _is_number(port_text) else None
         server["port"] = port if port is not None else port_text  # not a number: the schema says why
     encryption = (text("Encryption") or "").lower()
     if encryption in _ENCRYPTION:
@@ -202,6 +202,11 @@ def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> d
     if login:
         server["username"] = login
     return server
+
+
+def _is_number(text: str) -> bool:
+    """ASCII digits only: str.isdigit() holds for "²", which int() refuses."""
+    return text.isascii() and text.isdigit() and len(text) < 10
 
 
 def _address(parsed: Parsed, response: Element, account: dict[str, Any]) -> tuple[str, str]:

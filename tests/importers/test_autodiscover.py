@@ -4,10 +4,14 @@ does), exact output and warnings, and bad input as one located line with exit 2.
 from __future__ import annotations
 
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mailconf.cli import main
+from mailconf.errors import MailconfError
 from mailconf.importers import ReadOptions
 from mailconf.importers._core import import_paths
 from tests.conftest import need
@@ -296,3 +300,53 @@ def test_where_a_response_leaves_it_open_the_reader_decides_as_thunderbird(tmp_p
             (s["type"], s["hostname"], s["port"], s["username"], socket[s["socketType"]])
             for s in (read["incoming"][0], read["outgoing"][0])
         ]
+
+
+_VALUES = st.one_of(
+    st.sampled_from(["IMAP", "POP3", "SMTP", "EXCH", "imap", "on", "off", "On", "SSL", "TLS", "None", "Auto", "993",
+                     "0", "65536", "-1", "²", "", " ", "a@b.example", "imap.example.org", "x y"]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=8),
+)  # fmt: skip
+_TAGS = st.sampled_from(["Type", "Server", "Port", "LoginName", "SPA", "SSL", "Encryption", "AuthRequired", "X"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(protocols=st.lists(st.lists(st.tuples(_TAGS, _VALUES), max_size=8), max_size=4), display=_VALUES)
+def test_any_well_formed_response_imports_or_is_refused_in_one_line(
+    tmp_path: Path, protocols: list[list[tuple[str, str]]], display: str
+) -> None:
+    body = "".join(
+        "      <Protocol>" + "".join(f"<{t}>{escape(v)}</{t}>" for t, v in children) + "</Protocol>\n"
+        for children in protocols
+    )
+    path = tmp_path / "x@example.org.xml"
+    path.write_text(response(body, user=f"    <User><DisplayName>{escape(display)}</DisplayName></User>\n"))
+    try:
+        result = import_paths("autodiscover", [str(path)], ReadOptions())
+    except MailconfError as exc:
+        assert "\n" not in str(exc)
+        assert str(exc).startswith(f"{path}:")
+        return
+    for warning in result.warnings:
+        assert warning.startswith(f"{path}:") or warning.startswith("account ")
+
+
+def test_a_port_in_digits_that_are_not_ascii_is_refused_by_the_schema_not_a_crash(tmp_path: Path) -> None:
+    # "²".isdigit() is true and int("²") raises: both provider readers once stopped with an internal error
+    path = tmp_path / "x@example.org.xml"
+    path.write_text(response(protocol("IMAP", "imap.example.org", "²", "<Encryption>SSL</Encryption>")))
+    config = tmp_path / "config-v1.1.xml"
+    config.write_text(
+        '<clientConfig version="1.1"><emailProvider id="example.org"><domain>example.org</domain>'
+        '<incomingServer type="pop3"><hostname>pop.example.org</hostname><port>²</port><socketType>SSL</socketType>'
+        "<pop3><leaveMessagesOnServer>true</leaveMessagesOnServer><daysToLeaveMessagesOnServer>³"
+        "</daysToLeaveMessagesOnServer></pop3></incomingServer></emailProvider></clientConfig>"
+    )
+    for fmt, where, name in (("autodiscover", f"{path}:2:1", "x-example.org"),
+                             ("autoconfig", f"{config}:1:1", "example.org")):  # fmt: skip
+        result = import_paths(fmt, [where.split(":")[0]], ReadOptions())
+        assert result.accounts == {}
+        assert result.warnings == (
+            f"{where}: account {name}: not imported, it cannot be valid: incoming.port: `port` must be a whole "
+            'number (got "\\u00b2") (remove the quotes)',
+        )
