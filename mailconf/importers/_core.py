@@ -196,7 +196,7 @@ def _projection(name: str, declared: Model, options: ReadOptions) -> Model | Non
         written = []
         for file in rendered.files:
             path = Path(tmp, file.name)
-            path.parent.mkdir(parents=True, exist_ok=True)  # autoconfig/DOMAIN/, autodiscover/: a folder per kind
+            path.parent.mkdir(parents=True, exist_ok=True)  # autoconfig/<domain>/, getmail/ ...
             path.write_bytes(file.content)
             written.append(str(path))
         paths = [tmp] if name == "thunderbird" else [p for p in written if not p.endswith(".sh")]

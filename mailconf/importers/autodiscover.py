@@ -34,7 +34,9 @@ one; else from the first ``LoginName`` that is an address. When none is, the acc
 warning ask you to put yours. (No option names it: rename the file, or edit the result.)
 
 What a response cannot say, an imported account does not have: no password or token command
-(Outlook asks the user), no CA, pin, TLS version or timeout, no POP3 keep setting. The XML is
+(Outlook asks the user), no CA, pin, TLS version or timeout, no POP3 keep setting; ``--compare``
+leaves those out too (the account file is compared as the responses it renders), and names each
+account as the account file does, found by its address. The XML is
 parsed with defusedxml: a file with a DTD or entities (an "entity bomb") is refused with its line
 and column (exit 2), like XML that is not well-formed, a root element that is not an Autodiscover
 response, and a ``Protocol`` without a ``Server``.

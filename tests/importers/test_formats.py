@@ -122,7 +122,7 @@ def test_autoconfig_gives_the_provider_servers_and_asks_for_the_address(tmp_path
         "incoming": {"protocol": "pop3", "host": "pop.example.com", "port": 110, "security": "starttls"},
     }}})  # fmt: skip
     drift = compare("autoconfig", [str(xml)], declared, ReadOptions())
-    # autoconfig is a render target: the YAML is compared as the document it would publish for the domain
+    # the YAML is compared as the autoconfig target writes it: one document per mail domain, named after it
     assert [str(d) for d in drift.differences] == [
         "account example.com: incoming.port: file says 995, YAML declares 110",
         "account example.com: incoming.security: file says tls, YAML declares starttls",
