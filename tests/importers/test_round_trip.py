@@ -272,7 +272,7 @@ def round_trip(fmt: str, model: Model, tmp: Path) -> tuple[dict[str, Flat], tupl
     paths = []
     for file in rendered.files:
         path = tmp / file.name
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)  # getmail/<account>.getmailrc
         path.write_bytes(file.content)
         if not file.name.endswith(".sh"):
             paths.append(str(path))
