@@ -351,7 +351,7 @@ def _importers() -> Sequence[str]:
     required=True,
     metavar="FORMAT",
     help="The client format: msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, offlineimap, getmail, "
-    "aerc, outlook, autoconfig, mobileconfig.",
+    "aerc, outlook, autoconfig, autodiscover, mobileconfig.",
 )
 @click.option(
     "--output",

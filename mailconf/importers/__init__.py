@@ -70,6 +70,7 @@ class Importer(Protocol):
 from . import (  # noqa: E402 - the registry needs the types above
     aerc,
     autoconfig,
+    autodiscover,
     fetchmail,
     getmail,
     mbsync,
@@ -83,7 +84,8 @@ from . import (  # noqa: E402 - the registry needs the types above
 )
 
 _MODULES: tuple[ModuleType, ...] = (
-    msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, offlineimap, getmail, aerc, outlook, autoconfig, mobileconfig,
+    msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, offlineimap, getmail, aerc, outlook, autoconfig, autodiscover,
+    mobileconfig,
 )  # fmt: skip
 
 IMPORTERS: dict[str, Importer] = {m.NAME: m for m in _MODULES}

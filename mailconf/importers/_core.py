@@ -9,7 +9,7 @@ lists, per account and setting, where they differ. The YAML side is what the
 client's format can say about it: the declared accounts are rendered with the
 target of the same name and read back by the importer, so a setting the format
 cannot express (an msmtprc has no incoming server) is never reported as drift.
-For a format that is not a render target (autoconfig), only the settings the
+For a format that is not a render target, only the settings the
 file states are compared.
 """
 
@@ -202,7 +202,25 @@ def _projection(name: str, declared: Model, options: ReadOptions) -> Model | Non
         paths = [tmp] if name == "thunderbird" else [p for p in written if not p.endswith(".sh")]
         imported = IMPORTERS[name].read(paths, options)
     accounts, _ = valid_accounts(imported)
-    return _model(accounts)
+    return _declared_names(_model(accounts), declared)
+
+
+def _declared_names(projected: Model, declared: Model) -> Model:
+    """A format that keeps no account names (an Autodiscover response is named by its address) reads each
+    account back under another name: give it the declared account's, found by its address, so that drift
+    names the account of the YAML."""
+    import dataclasses
+
+    names = {a.name for a in declared.accounts}
+    owners: dict[str, list[str]] = {}
+    for account in declared.accounts:
+        owners.setdefault(account.address, []).append(account.name)
+    renamed = []
+    for account in projected.accounts:
+        owner = owners.get(account.address, [])
+        keep = account.name in names or len(owner) != 1
+        renamed.append(account if keep else dataclasses.replace(account, name=owner[0]))
+    return Model(tuple(renamed))
 
 
 def _pair(found: Model, declared: Model) -> list[tuple[Account | None, Account | None]]:

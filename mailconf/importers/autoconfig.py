@@ -25,11 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element
 
 from ..model import Location
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, read_bytes
+from ._base import Collector
+from ._xml import parse
 
 NAME = "autoconfig"
 TITLE = "Thunderbird autoconfig: a config-v1.1.xml file"
@@ -44,7 +45,7 @@ _AUTH = {
 def read(paths: Sequence[str], options: ReadOptions) -> Imported:
     found = Collector()
     for path in paths:
-        root = _parse(path)
+        root = parse(path, "an autoconfig XML file (config-v1.1.xml)").root
         if root.tag != "clientConfig":
             raise Unreadable(
                 Location(path, 1, 1),
@@ -54,26 +55,6 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
         for provider in root.findall("emailProvider"):
             _provider(path, provider, found)
     return found.result()
-
-
-def _parse(path: str) -> Element:
-    from defusedxml import DefusedXmlException  # only for this format
-    from defusedxml.ElementTree import fromstring
-
-    data = read_bytes(path, "an autoconfig XML file (config-v1.1.xml)")
-    where = Location(path, 1, 1)
-    try:
-        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)  # type: ignore[no-any-return]
-    except DefusedXmlException as exc:
-        at = max(data.find(b"<!DOCTYPE"), data.find(b"<!ENTITY") if b"<!DOCTYPE" not in data else -1, 0)
-        line = data.count(b"\n", 0, at) + 1
-        where = Location(path, line, at - (data.rfind(b"\n", 0, at) + 1) + 1)
-        raise Unreadable(where, f"XML with a DTD or entities ({type(exc).__name__}) is refused",
-                         "remove the <!DOCTYPE> and entity declarations") from None  # fmt: skip
-    except ParseError as exc:
-        line, column = exc.position
-        raise Unreadable(Location(path, line, column + 1), "not well-formed XML", "fix the XML (xmllint shows where)") \
-            from None  # fmt: skip
 
 
 def _provider(path: str, provider: Element, found: Collector) -> None:
@@ -111,7 +92,7 @@ def _server(element: Element, address: str) -> dict[str, Any]:
     server["host"] = (element.findtext("hostname") or "").strip()
     port = (element.findtext("port") or "").strip()
     if port:
-        server["port"] = int(port) if port.isdigit() and len(port) < 10 else port
+        server["port"] = int(port) if port.isascii() and port.isdigit() and len(port) < 10 else port  # not "²"
     server["security"] = _SECURITY.get((element.findtext("socketType") or "plain").strip().lower(), "none")
     method = (element.findtext("authentication") or "password-cleartext").strip().lower()
     server["auth"] = _AUTH.get(method, "password")
@@ -128,6 +109,6 @@ def _server(element: Element, address: str) -> dict[str, Any]:
         if leave in ("true", "false"):
             server["leave_on_server"] = leave == "true"
         days = (pop3.findtext("daysToLeaveMessagesOnServer") or "").strip()
-        if days.isdigit() and leave == "true":
+        if days.isascii() and days.isdigit() and leave == "true":
             server["leave_days"] = int(days)
     return server

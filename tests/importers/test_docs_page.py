@@ -12,5 +12,15 @@ def test_the_format_sections_of_docs_import_md_are_current() -> None:
 
 def test_every_importer_has_its_section() -> None:
     region = _docs.region()
-    for name in ("msmtp", "mutt", "neomutt", "fetchmail", "thunderbird", "mbsync", "outlook", "autoconfig"):
+    for name in (
+        "msmtp",
+        "mutt",
+        "neomutt",
+        "fetchmail",
+        "thunderbird",
+        "mbsync",
+        "outlook",
+        "autoconfig",
+        "autodiscover",
+    ):
         assert f"\n### {name}\n\n" in region

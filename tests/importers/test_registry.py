@@ -12,9 +12,8 @@ def test_every_importer_module_is_registered() -> None:
     modules = {m.name for m in pkgutil.iter_modules(mailconf.importers.__path__) if not m.name.startswith("_")}
     assert modules == {getattr(importer, "__name__", "").rsplit(".", 1)[1] for importer in IMPORTERS.values()}
     assert sorted(IMPORTERS) == [
-        "aerc", "autoconfig", "fetchmail", "getmail", "mbsync", "mobileconfig", "msmtp", "mutt", "neomutt",
-        "offlineimap", "outlook",
-        "thunderbird",
+        "aerc", "autoconfig", "autodiscover", "fetchmail", "getmail", "mbsync", "mobileconfig", "msmtp", "mutt",
+        "neomutt", "offlineimap", "outlook", "thunderbird",
     ]  # fmt: skip
 
 

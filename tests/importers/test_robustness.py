@@ -22,6 +22,10 @@ PIECES = st.sampled_from([
     "mail.accountmanager.accounts", "[HKEY_CURRENT_USER\\x]\r\n", "Windows Registry Editor Version 5.00\r\n",
     '"clsid"=', "dword:", "hex(1):41,00", "<clientConfig>", "<emailProvider>", "<incomingServer type=\"imap\">",
     "<hostname>", "</hostname>", "99999999999", "-1", "é", "\x00", "\r",
+    '<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">',
+    '<Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">',
+    "<Account>", "<Protocol>", "</Protocol>", "<Type>IMAP</Type>", "<Type>SMTP</Type>", "<Server>", "</Server>",
+    "<Port>", "</Port>", "<SSL>on</SSL>", "<Encryption>", "</Encryption>", "<LoginName>", "<SPA>on</SPA>",
 ])  # fmt: skip
 TEXT = st.one_of(st.lists(st.one_of(PIECES, st.text(max_size=4)), max_size=30).map("".join), st.text(max_size=60))
 

@@ -323,6 +323,7 @@ def mobileconfig(account: Account, model: Model) -> Flat | None:
     if account.incoming is None or account.outgoing is None:
         return None  # no profile (a gap)
     f = flat(account)
+    _not_expressed_by_providers(f, account)
     f["organization"] = None  # the payload has no organization
     for server in account.servers:
         # UseSSL is one boolean: on the protocol's STARTTLS port it is read as starttls
@@ -334,6 +335,25 @@ def mobileconfig(account: Account, model: Model) -> Flat | None:
     return f
 
 
+def _not_expressed_by_providers(f: Flat, account: Account) -> None:
+    """What no provider form holds and its target drops without a gap (not a FEATURES row)."""
+    f.pop("organization")
+    for server in account.servers:
+        f[f"{server.side}.tls.verify_hostname"] = True
+        f[f"{server.side}.tls.client_cert"] = f[f"{server.side}.tls.client_key"] = None
+
+
+def autodiscover(account: Account, model: Model) -> Flat | None:
+    if sum(a.address == account.address for a in model.accounts) > 1:
+        return None  # one response per address: render refuses to write two files of one name
+    f = flat(account)
+    _not_expressed_by_providers(f, account)
+    for server in account.servers:
+        if server.auth.value == "gssapi":  # SPA on: NTLM, or Kerberos that Windows negotiates
+            f[f"{server.side}.auth"] = "ntlm"
+    return f
+
+
 EXPRESSES: dict[str, Callable[[Account, Model], Flat | None]] = {
     "aerc": aerc,
     "mobileconfig": mobileconfig,
@@ -342,7 +362,20 @@ EXPRESSES: dict[str, Callable[[Account, Model], Flat | None]] = {
     "thunderbird": thunderbird,
     "offlineimap": offlineimap,
     "getmail": getmail,
+    "autodiscover": autodiscover,
 }  # fmt: skip
+
+
+def _by_address(got: dict[str, Flat], model: Model) -> dict[str, Flat]:
+    """An Autodiscover response names no account: the account with the same address."""
+    found = {f["address"]: f for f in got.values()}
+    return {a.name: found[a.address] for a in model.accounts if a.address in found}
+
+
+#: formats whose files do not keep account names: how the imported accounts are matched to the declared ones
+MATCHED: dict[str, Callable[[dict[str, Flat], Model], dict[str, Flat]]] = {
+    "autodiscover": _by_address,
+}
 
 
 def test_every_format_with_a_target_says_what_it_expresses() -> None:
@@ -367,6 +400,8 @@ def round_trip(fmt: str, model: Model, tmp: Path) -> tuple[dict[str, Flat], tupl
         return {}, rendered.gaps, ()
     result = import_paths(fmt, paths, ReadOptions())
     got = {a.name: flat(a) for a in build_model({"version": 1, "accounts": dict(result.accounts)}).accounts}
+    if fmt in MATCHED:
+        got = MATCHED[fmt](got, model)
     return got, rendered.gaps, result.warnings
 
 

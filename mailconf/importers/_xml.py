@@ -1,0 +1,79 @@
+"""Untrusted XML for the provider formats (autoconfig, autodiscover): defusedxml only, every element located.
+
+A file with a DTD (and so any entity declaration: an "entity bomb", an external entity) is
+refused at the ``<!DOCTYPE`` that starts it; XML that is not well-formed at expat's position.
+Each element's line and column are kept, so that a warning or an error can name them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder
+
+from ..model import Location
+from . import Unreadable
+from ._base import read_bytes
+
+
+class Parsed:
+    """The root element of a file, and where each element starts in it."""
+
+    def __init__(self, path: str, root: Element, starts: dict[int, tuple[int, int]]) -> None:
+        self.path = path
+        self.root = root
+        self._starts = starts
+
+    def at(self, element: Element) -> Location:
+        line, column = self._starts.get(id(element), (1, 0))
+        return Location(self.path, line, column + 1)
+
+
+class _Located:
+    """A TreeBuilder that notes where expat is when each element starts (expat's position is its ``<``)."""
+
+    def __init__(self) -> None:
+        self.builder = TreeBuilder()
+        self.starts: dict[int, tuple[int, int]] = {}
+        self.expat: Any = None
+
+    def start(self, tag: str, attrib: dict[str, str]) -> Element:
+        element = self.builder.start(tag, attrib)
+        self.starts[id(element)] = (self.expat.CurrentLineNumber, self.expat.CurrentColumnNumber)
+        return element
+
+    def end(self, tag: str) -> Element:
+        return self.builder.end(tag)
+
+    def data(self, data: str) -> None:
+        self.builder.data(data)
+
+    def close(self) -> Element:
+        return self.builder.close()
+
+
+def parse(path: str, what: str) -> Parsed:
+    """The file's XML tree (read bounded), or Unreadable naming the line and column of what is refused."""
+    from defusedxml import DefusedXmlException  # only for the XML formats
+    from defusedxml.ElementTree import DefusedXMLParser
+
+    data = read_bytes(path, what)
+    target = _Located()
+    parser = DefusedXMLParser(target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    target.expat = parser.parser
+    try:
+        parser.feed(data)
+        root = parser.close()
+    except DefusedXmlException as exc:
+        # expat calls the DTD handler at the end of "<!DOCTYPE name": point at the "<!DOCTYPE" on that line
+        line, column = target.expat.CurrentLineNumber, target.expat.CurrentColumnNumber
+        lines = data.split(b"\n")
+        text = lines[line - 1] if line <= len(lines) else b""
+        found = text.rfind(b"<!DOCTYPE", 0, column + 1)
+        where = Location(path, line, (found if found >= 0 else column) + 1)
+        raise Unreadable(where, f"XML with a DTD or entities ({type(exc).__name__}) is refused",
+                         "remove the <!DOCTYPE> and entity declarations") from None  # fmt: skip
+    except ParseError as exc:
+        line, column = exc.position
+        raise Unreadable(Location(path, line, column + 1), "not well-formed XML", "fix the XML (xmllint shows where)") \
+            from None  # fmt: skip
+    return Parsed(path, root, target.starts)

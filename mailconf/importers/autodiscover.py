@@ -1,0 +1,229 @@
+r"""``mailconf import --from autodiscover autodiscover/alice@example.org.xml`` reads Outlook
+Autodiscover (POX) responses, as a provider serves them and as ``mailconf render --target
+autodiscover`` writes them: one account per file, from the ``Protocol`` elements of its
+``Response/Account`` ([MS-OXDSCLI]; the ``Autodiscover`` root in
+``http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006``, the ``Response`` in
+``http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a``).
+
+| Autodiscover response | account file |
+|---|---|
+| the file name ``ADDRESS.xml`` (``%25`` and ``%2F`` decoded, as the target writes them) | ``address``, and the
+  account name (the address with ``@`` made ``-``) |
+| ``User/DisplayName`` | ``display_name`` |
+| the first ``Protocol`` of ``Type`` ``IMAP`` or ``POP3`` / ``SMTP`` | ``incoming`` (``protocol``) / ``outgoing``
+  (the others are alternatives, named in a comment) |
+| ``Server``, ``Port`` | ``host``, ``port`` (no ``Port``: the default for the protocol and security) |
+| ``Encryption`` ``SSL`` / ``TLS`` / ``None`` | ``security: tls`` / ``starttls`` (``TLS`` is Outlook's name for
+  STARTTLS) / ``none`` |
+| no ``Encryption`` (or ``Auto``): ``SSL`` ``off`` / ``on`` | ``security: none`` / read from the port as
+  Thunderbird reads it: ``starttls`` on 143, 110, 25 and 587, else ``tls`` (a warning says so) |
+| ``AuthRequired`` ``off`` / ``SPA`` ``on`` / else | ``auth: none`` / ``auth: ntlm`` (Secure Password
+  Authentication is NTLM, or Kerberos that Windows negotiates) / ``auth: password`` |
+| ``LoginName`` | ``username`` (absent or empty: the address) |
+
+``Encryption``, when present, overrides ``SSL`` ([MS-OXDSCLI] 2.2.4.1.1.2.6.22). A response that
+redirects (``Action`` ``redirectAddr`` or ``redirectUrl``) is not followed: a warning names the
+address or URL it points to. ``Protocol`` types other than IMAP, POP3 and SMTP (``EXCH``,
+``EXPR``, ``WEB``: Exchange) are not imported, with a warning.
+
+The address: a response holds no address of its own that every server writes, so it is taken
+from the file name when that is an address (``autodiscover/alice@example.org.xml``, the name the
+target gives each response); else from ``User/AutoDiscoverSMTPAddress`` when the response has
+one; else from the first ``LoginName`` that is an address. When none is, the account is named
+``autodiscover``, its address is a guess from the login and the server, and a comment and a
+warning ask you to put yours. (No option names it: rename the file, or edit the result.)
+
+What a response cannot say, an imported account does not have: no password or token command
+(Outlook asks the user), no CA, pin, TLS version or timeout, no POP3 keep setting; ``--compare``
+leaves those out too (the account file is compared as the responses it renders), and names each
+account as the account file does, found by its address. The XML is
+parsed with defusedxml: a file with a DTD or entities (an "entity bomb") is refused with its line
+and column (exit 2), like XML that is not well-formed, a root element that is not an Autodiscover
+response, and a ``Protocol`` without a ``Server``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import PurePath
+from typing import Any
+from xml.etree.ElementTree import Element
+
+from . import Imported, ReadOptions, Unreadable
+from ._base import Collector, account_name, guess_address, is_address
+from ._xml import Parsed, parse
+
+NAME = "autodiscover"
+TITLE = "Outlook Autodiscover (POX): a response file (autodiscover/<address>.xml)"
+
+#: [MS-OXDSCLI]: the response root, and the Outlook response schema of its Response element
+NS_ROOT = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"
+NS_RESPONSE = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
+_ROOT = f"{{{NS_ROOT}}}Autodiscover"
+
+_TYPES = {"IMAP": "imap", "POP3": "pop3", "SMTP": "smtp"}
+#: Encryption (case as Outlook writes it is not guaranteed: compared lower-cased); "starttls" is not in
+#: [MS-OXDSCLI] but some providers send it, meaning what it says
+_ENCRYPTION = {"ssl": "tls", "tls": "starttls", "none": "none", "starttls": "starttls"}
+#: the ports on which Thunderbird reads "SSL on" as STARTTLS (ExchangeAutoDiscover.sys.mjs, readAutoDiscoverXML)
+_STARTTLS_PORTS = frozenset({143, 110, 25, 587})
+_DECODE = re.compile(r"%(25|2F)", re.IGNORECASE)
+
+
+def read(paths: Sequence[str], options: ReadOptions) -> Imported:
+    found = Collector()
+    for path in paths:
+        parsed = parse(path, "an Autodiscover response (autodiscover/ADDRESS.xml)")
+        root = parsed.root
+        if root.tag != _ROOT:
+            raise Unreadable(
+                parsed.at(root),
+                f"the root element is <{_local(root.tag)}>{_in(root.tag)}, not an Autodiscover response "
+                f'(<Autodiscover xmlns="{NS_ROOT}">)',
+                "name an Outlook Autodiscover (POX) response file",
+            )
+        _response(parsed, found)
+    return found.result()
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _in(tag: str) -> str:
+    return f" in {tag[1:].partition('}')[0]}" if tag.startswith("{") else " (no namespace)"
+
+
+def _account(parsed: Parsed) -> tuple[Element, Element]:
+    """The Outlook Response and its Account, or Unreadable saying what the response is instead."""
+    response = parsed.root.find(f"{{{NS_RESPONSE}}}Response")
+    if response is None:
+        error = parsed.root.find(f"{{{NS_ROOT}}}Response/{{{NS_ROOT}}}Error")
+        if error is not None:
+            code = (error.findtext(f"{{{NS_ROOT}}}ErrorCode") or "").strip()
+            message = (error.findtext(f"{{{NS_ROOT}}}Message") or "").strip()
+            said = " ".join(t for t in (code, message) if t) or "no code"
+            raise Unreadable(parsed.at(error), f"the response is an error ({said})",
+                             "save a response that holds the account's settings")  # fmt: skip
+        raise Unreadable(
+            parsed.at(parsed.root),
+            f'no <Response xmlns="{NS_RESPONSE}"> (an Outlook response)',
+            "save the response Outlook gets (the request's AcceptableResponseSchema is the Outlook one)",
+        )
+    account_x = response.find(_r("Account"))
+    if account_x is None:
+        raise Unreadable(parsed.at(response), "the Response has no <Account>", "save a response that holds one")
+    return response, account_x
+
+
+def _response(parsed: Parsed, found: Collector) -> None:
+    response, account_x = _account(parsed)
+    action = (account_x.findtext(_r("Action")) or "settings").strip()
+    if action.lower() in ("redirectaddr", "redirecturl"):
+        target = (account_x.findtext(_r("RedirectAddr")) or account_x.findtext(_r("RedirectUrl")) or "").strip()
+        where = account_x.find(_r("Action"))
+        found.warn(parsed.at(where if where is not None else account_x),
+                   f"the response redirects ({action}) to {target or 'nothing'}: not followed; import the response "
+                   "for that address instead")  # fmt: skip
+    account: dict[str, Any] = {}
+    display = response.findtext(f"{_r('User')}/{_r('DisplayName')}")
+    if display:
+        account["display_name"] = display
+    sides: dict[str, list[tuple[dict[str, Any], Element]]] = {"incoming": [], "outgoing": []}
+    for protocol in account_x.findall(_r("Protocol")):
+        kind = (protocol.findtext(_r("Type")) or "").strip()
+        if kind.upper() not in _TYPES:
+            found.warn(parsed.at(protocol), f"Protocol Type {kind or '(none)'} is not imported: mailconf holds "
+                       "IMAP, POP3 and SMTP servers")  # fmt: skip
+            continue
+        server = _server(parsed, protocol, _TYPES[kind.upper()], found)
+        sides["outgoing" if kind.upper() == "SMTP" else "incoming"].append((server, protocol))
+    for side, servers in sides.items():
+        if servers:
+            account[side] = servers[0][0]
+    if "incoming" not in account and "outgoing" not in account:
+        found.warn(parsed.at(account_x), "no IMAP, POP3 or SMTP Protocol; nothing imported from this file")
+        return
+    address, how = _address(parsed, response, account)
+    name = found.add("autodiscover" if how == "guess" else account_name(address), {"address": address, **account},
+                     parsed.at(parsed.root))  # fmt: skip
+    if how == "guess":
+        found.lost(parsed.at(parsed.root), ("accounts", name, "address"),
+                   f"neither the file name nor the response holds an address: {address} is a guess, put your own "
+                   "address here")  # fmt: skip
+    for side, servers in sides.items():
+        if len(servers) > 1:
+            others = ", ".join(f"{s['host']}:{s.get('port', '')}".rstrip(":") for s, _ in servers[1:])
+            found.lost(parsed.at(servers[1][1]), ("accounts", name, side),
+                       f"alternatives in the file, not imported: {others}")  # fmt: skip
+
+
+def _r(tag: str) -> str:
+    return f"{{{NS_RESPONSE}}}{tag}"
+
+
+def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> dict[str, Any]:
+    def text(tag: str) -> str | None:
+        value = protocol.findtext(_r(tag))
+        return None if value is None else value.strip()
+
+    host = text("Server")
+    if not host:
+        raise Unreadable(parsed.at(protocol), f"the {kind.upper()} Protocol has no <Server>",
+                         "write the server's host name in <Server>, or remove the Protocol")  # fmt: skip
+    server: dict[str, Any] = {}
+    if kind != "smtp":
+        server["protocol"] = kind
+    server["host"] = host
+    port_text = text("Port")
+    port: int | None = None
+    if port_text:
+        port = int(port_text) if _is_number(port_text) else None
+        server["port"] = port if port is not None else port_text  # not a number: the schema says why
+    encryption = (text("Encryption") or "").lower()
+    if encryption in _ENCRYPTION:
+        server["security"] = _ENCRYPTION[encryption]
+    elif (text("SSL") or "on").lower() == "off":
+        server["security"] = "none"
+    else:
+        server["security"] = "starttls" if port in _STARTTLS_PORTS else "tls"
+        said = f"Encryption {text('Encryption')}" if encryption else "no Encryption"
+        found.warn(
+            parsed.at(protocol),
+            f"{kind.upper()} {host}: {said} with SSL on does not say implicit TLS or STARTTLS: read as "
+            f"{server['security']} from the port, as Thunderbird does; check it",
+        )
+    if (text("AuthRequired") or "on").lower() == "off":
+        server["auth"] = "none"
+    elif (text("SPA") or "off").lower() == "on":
+        server["auth"] = "ntlm"
+    else:
+        server["auth"] = "password"
+    login = protocol.findtext(_r("LoginName"))  # not stripped: a user name is taken as written
+    if login:
+        server["username"] = login
+    return server
+
+
+def _is_number(text: str) -> bool:
+    """ASCII digits only: str.isdigit() holds for "²", which int() refuses."""
+    return text.isascii() and text.isdigit() and len(text) < 10
+
+
+def _address(parsed: Parsed, response: Element, account: dict[str, Any]) -> tuple[str, str]:
+    """The account's address and where it came from: "file" (its name), "response", "login" or "guess"."""
+    stem = PurePath(parsed.path).name
+    stem = stem[: -len(".xml")] if stem.lower().endswith(".xml") else stem
+    decoded = _DECODE.sub(lambda m: "%" if m.group(1) == "25" else "/", stem)
+    if is_address(decoded):
+        return decoded, "file"
+    smtp_address = (response.findtext(f"{_r('User')}/{_r('AutoDiscoverSMTPAddress')}") or "").strip()
+    if is_address(smtp_address):
+        return smtp_address, "response"
+    servers = [account[side] for side in ("incoming", "outgoing") if side in account]
+    for server in servers:
+        if is_address(server.get("username")):
+            return str(server["username"]), "login"
+    first = servers[0]
+    return guess_address(first.get("username"), "autodiscover", first["host"]), "guess"
