@@ -140,3 +140,9 @@ class Collector:
 
     def result(self) -> Imported:
         return Imported(self.accounts, self.comments, tuple(self.warnings), self.where)
+
+
+def whole_number(text: str) -> Any:
+    """``text`` as an int when it is ASCII digits (``"²".isdigit()`` holds, and int() refuses it), else as it is:
+    the schema then says, at the account's line, why it is not a port or a timeout."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else text

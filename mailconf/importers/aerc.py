@@ -218,7 +218,7 @@ def parse_url(value: Value, key: str) -> Url | None:
         port_text = port_text[1:]
     else:
         host, _, port_text = hostport.rpartition(":") if ":" in hostport else (hostport, "", "")
-    if port_text and not port_text.isdigit():
+    if port_text and not (port_text.isascii() and port_text.isdigit()):
         raise bad("the port is not a number")
     return Url(parts.scheme, user, password, host, int(port_text[:9]) if port_text else None, bool(parts.query))
 

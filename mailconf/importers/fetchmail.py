@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 from ..model import Location
 from ..targets.fetchmail import _SSLPROTO
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, guess_address, is_address, read_text
+from ._base import Collector, guess_address, is_address, read_text, whole_number
 
 NAME = "fetchmail"
 TITLE = "fetchmail: ~/.fetchmailrc (incoming servers)"
@@ -261,7 +261,7 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             )
         )
     if port is not None:
-        server["port"] = int(port) if port.isdigit() and len(port) < 10 else port
+        server["port"] = whole_number(port)
     else:
         server["port"] = {("imap", True): 993, ("imap", False): 143, ("pop3", True): 995}.get((protocol, ssl), 110)
     server["security"] = security
@@ -300,7 +300,7 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         server["tls"] = tls
     timeout = value("timeout")
     if timeout is not None:
-        server["timeout"] = int(timeout) if timeout.isdigit() and len(timeout) < 10 else timeout
+        server["timeout"] = whole_number(timeout)
     keep = True if "keep" in settings else False if "nokeep" in settings else None
     if keep is not None and protocol == "pop3":
         server["leave_on_server"] = keep

@@ -28,7 +28,7 @@ from typing import Any
 from ..model import Location
 from ..targets.mbsync import _SSL_VERSIONS
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, guess_address, is_address, read_text
+from ._base import Collector, guess_address, is_address, read_text, whole_number
 
 NAME = "mbsync"
 TITLE = "mbsync: ~/.mbsyncrc (IMAP accounts)"
@@ -134,9 +134,7 @@ def _account(  # noqa: PLR0912, PLR0915
     security = _SECURITY.get((value("ssltype", "tlstype") or "starttls").lower(), "starttls")
     server: dict[str, Any] = {"protocol": "imap", "host": value("host") or ""}
     port = value("port")
-    server["port"] = (
-        (int(port) if port.isdigit() and len(port) < 10 else port) if port else (993 if security == "tls" else 143)
-    )
+    server["port"] = whole_number(port) if port else (993 if security == "tls" else 143)
     server["security"] = security
     mechs = [m.lower() for m in (value("authmechs") or "*").split()]
     if set(mechs) <= {"xoauth2", "oauthbearer"}:
@@ -175,7 +173,7 @@ def _account(  # noqa: PLR0912, PLR0915
         server["tls"] = tls
     timeout = value("timeout")
     if timeout is not None:
-        server["timeout"] = int(timeout) if timeout.isdigit() and len(timeout) < 10 else timeout
+        server["timeout"] = whole_number(timeout)
     address = guess_address(user, wanted, server["host"])
     name = found.add(wanted, {"address": address, "incoming": server}, where)
     side = ("accounts", name, "incoming")

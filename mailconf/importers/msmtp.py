@@ -32,7 +32,7 @@ from typing import Any
 from ..model import Location
 from ..targets.msmtp import _PRIORITIES
 from . import Imported, ReadOptions
-from ._base import Collector, guess_address, is_address, read_text
+from ._base import Collector, guess_address, is_address, read_text, whole_number
 
 NAME = "msmtp"
 TITLE = "msmtp: ~/.msmtprc (outgoing servers)"
@@ -201,7 +201,7 @@ def _unheld(settings: Settings, name: str, tls: bool, found: Collector) -> None:
 
 
 def _number(text: str) -> Any:
-    return int(text) if text.isdigit() and len(text) < 10 else text  # not a number: the schema says why
+    return whole_number(text)  # not a number: the schema says why
 
 
 def _fingerprint(text: str) -> str:

@@ -44,3 +44,25 @@ def test_any_text_imports_or_is_refused_in_one_line(fmt: str, text: str) -> None
             return
         for warning in result.warnings:
             assert str(path) in warning or warning.startswith("account ")
+
+
+#: a port or timeout written with a digit that is not ASCII: str.isdigit() holds for it and int() refuses it
+NOT_ASCII_DIGITS = {
+    "msmtp": "account a\nhost h.example.org\nport \u00b2\nfrom a@example.org\n",
+    "mbsync": "IMAPAccount a\nHost h.example.org\nPort \u00b2\nUser a\nTimeout \u0663\n",
+    "fetchmail": "poll h.example.org port \u00b2 timeout \u0663 protocol imap user a\n",
+    "aerc": "[a]\nsource = imaps://a@h.example.org:\u00b2\nfrom = a@example.org\n",
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(NOT_ASCII_DIGITS))
+def test_a_digit_that_is_not_ascii_is_reported_not_a_crash(fmt: str, tmp_path: Path) -> None:
+    path = tmp_path / "input"
+    path.write_text(NOT_ASCII_DIGITS[fmt], encoding="utf-8")
+    try:
+        result = import_paths(fmt, [str(path)], ReadOptions())
+    except MailconfError as exc:  # refused in one line (aerc: the URL)
+        assert "\n" not in str(exc)
+        return
+    assert result.accounts == {}  # the schema refused the account; the warning says why, at its line
+    assert any("port" in str(w) for w in result.warnings)
