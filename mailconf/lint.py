@@ -119,10 +119,14 @@ def lint_file(path: str, policy: Policy, raw: bytes | None = None, *, keep: bool
     with gc_paused():  # the rules make many small objects and no cycles (see gc_paused)
         doc = load_document(path, raw)
         findings, details = lint_detailed(doc, policy)
-        if not keep:
-            return LintedFile(path, tuple(findings), not_checked=tuple(doc.not_checked), fail_level=policy.fail_level)
-        kept = details_by_finding(findings, details)
-        return LintedFile(path, tuple(findings), None, tuple(doc.not_checked), kept, doc, policy.fail_level)
+        if keep:
+            kept = details_by_finding(findings, details)
+            return LintedFile(path, tuple(findings), None, tuple(doc.not_checked), kept, doc, policy.fail_level)
+        not_checked = tuple(doc.not_checked)
+        # Freed while the collector is still paused: re-enabled with the document alive, its first
+        # collection walks every container of it (0.1-0.2 s of CPU on 10,000 accounts, 10% of a lint).
+        del doc, details
+    return LintedFile(path, tuple(findings), not_checked=not_checked, fail_level=policy.fail_level)
 
 
 def details_by_finding(findings: Sequence[Finding], details: Mapping[Finding, Detail]) -> dict[Finding, Detail]:

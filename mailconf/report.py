@@ -12,7 +12,6 @@ UTF-8 reaches Python with its undecodable bytes as lone surrogates
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -249,6 +248,8 @@ def _fingerprint(finding: Finding) -> str:
     message stands in. Equal fingerprints in one file are told apart by their order
     (``:1``, ``:2``, as GitHub's own fingerprints are).
     """
+    import hashlib  # SARIF only: 2.5 ms of OpenSSL loading that a text-format lint does not pay
+
     if finding.subject is None:
         about = "message:" + finding.message
     else:
