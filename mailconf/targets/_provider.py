@@ -8,9 +8,7 @@ any host, port or security mode between them is found (lint rule MC710).
 
 from __future__ import annotations
 
-import plistlib
 from typing import NamedTuple
-from xml.etree import ElementTree  # only mailconf's own output is parsed here, never a file from outside
 
 from ..escape import UnsafeValue
 from ..model import Account, Model
@@ -52,6 +50,8 @@ _EITHER = "tls or starttls"
 
 def _autoconfig_said(content: bytes) -> dict[str, Said]:
     """The first incoming and outgoing server of a domain's document: what a client takes."""
+    from xml.etree import ElementTree  # only mailconf's own output, never a file from outside; not on render's path
+
     root = ElementTree.fromstring(content)
     said = {}
     for side, tag in (("incoming", "incomingServer"), ("outgoing", "outgoingServer")):
@@ -67,6 +67,8 @@ def _autoconfig_said(content: bytes) -> dict[str, Said]:
 
 
 def _autodiscover_said(content: bytes, namespace: str) -> dict[str, Said]:
+    from xml.etree import ElementTree  # mailconf's own output
+
     said = {}
     for element in ElementTree.fromstring(content).iter(f"{{{namespace}}}Protocol"):
         text = {child.tag.removeprefix(f"{{{namespace}}}"): child.text or "" for child in element}
@@ -80,6 +82,8 @@ def _autodiscover_said(content: bytes, namespace: str) -> dict[str, Said]:
 
 
 def _mobileconfig_said(content: bytes) -> dict[str, Said]:
+    import plistlib
+
     [payload] = plistlib.loads(content)["PayloadContent"]
     said = {}
     for side, prefix, protocol in (

@@ -67,7 +67,6 @@ checked against Apple's published schema; the profile is converted by ``plistuti
 
 from __future__ import annotations
 
-import plistlib
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -213,4 +212,6 @@ def account_profile(account: Account, source: str) -> bytes:
         "PayloadUUID": profile_uuid,
         "PayloadVersion": 1,
     }
+    import plistlib  # only when a profile is written: every render imports every target module
+
     return plistlib.dumps(profile, fmt=plistlib.FMT_XML, sort_keys=True)
