@@ -273,6 +273,9 @@ def _syntax(exc: YAMLError, text: str = "") -> LoadProblem:
 
 _YAML11_BREAKS = "\x85\u2028\u2029"
 
+#: the key "<<" written quoted or tagged: equal to "<<", but not the merge key (told apart by identity)
+_QUOTED_MERGE_KEY = "".join(("<", "<"))
+
 
 def _yaml12_text(text: str) -> tuple[str, dict[int, str] | None]:
     """``text`` for libyaml, and the translation that restores the scalars (None: nothing to do)."""
@@ -391,7 +394,8 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
             if tag is not None and tag != "!" and tag not in scalar_tags:
                 raise LoadAbort(_bad_tag(tag, mark.line + 1, mark.column + 1))
             if key is no_key and is_map:  # a key: stays as written
-                key = text
+                # only a plain << is YAML's merge key; a quoted or tagged "<<" is a key like any other
+                key = _QUOTED_MERGE_KEY if text == "<<" and (style or tag is not None) else text
                 key_line = mark.line + 1
                 key_col = mark.column + 1
                 if anchor is not None:
@@ -504,7 +508,7 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
             continue
         # place `value`, which starts at (line, col), into the open container
         if is_map:
-            if key == "<<":
+            if key == "<<" and key is not _QUOTED_MERGE_KEY:
                 if merges is None:
                     merges = []
                 merges.append((value, key_line, key_col))

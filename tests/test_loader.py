@@ -396,3 +396,11 @@ def test_a_suppression_below_a_line_separator_in_a_comment_still_applies(tmp_pat
         "security: none\n", "security: none  # mailconf: disable=MC101 a test box on the LAN\n", 1
     )
     assert lint_bytes(tmp_path, text.encode()) == Outcome(0, "", "")
+
+
+def test_only_a_plain_double_angle_is_the_merge_key() -> None:
+    """YAML's merge key is the plain scalar <<; a quoted "<<" is an ordinary key (hypothesis found emit's
+    quoted "<<" read back as a merge)."""
+    assert loader.load(b'"<<": {}\n').data == {"<<": {}}
+    assert loader.load(b"'<<': 1\nx: 2\n").data == {"<<": 1, "x": 2}
+    assert loader.load(b"a: &a {x: 1}\nb:\n  <<: *a\n  y: 2\n").data == {"a": {"x": 1}, "b": {"y": 2, "x": 1}}
