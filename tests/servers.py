@@ -833,8 +833,14 @@ class ScriptedServer:
             thread.start()
 
     def _run(self, conn: socket.socket) -> None:
-        with contextlib.suppress(OSError), conn:
-            self.script(conn, self._stop)
+        try:
+            with contextlib.suppress(OSError), conn:
+                self.script(conn, self._stop)
+        finally:
+            # A script's makefile() readers keep the descriptor open after close(): shut the connection down so
+            # the client sees the end at once instead of waiting for its own timeout.
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
 
     def start(self) -> ScriptedServer:
         self._listener.listen(16)

@@ -68,7 +68,14 @@ class ImapStub:
         secure = self.implicit
         stream = self.context.wrap_socket(conn, server_side=True) if secure and self.context is not None else conn
         connection = Connection(conn, stream, secure)
-        connection.send(f"* OK [CAPABILITY {self.capabilities(secure)}] stub ready\r\n")
+        try:
+            self._dialogue(connection)
+        finally:  # the reader holds the descriptor open: close both, so the client sees the end at once
+            connection.reader.close()
+            connection.stream.close()
+
+    def _dialogue(self, connection: Connection) -> None:
+        connection.send(f"* OK [CAPABILITY {self.capabilities(connection.secure)}] stub ready\r\n")
         while words := self.read_command(connection):
             tag, verb, args = words[0], words[1].upper(), words[2:]
             ok = f"{tag} OK done\r\n"
