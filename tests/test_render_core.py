@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,6 +25,7 @@ import mailconf.render
 from mailconf.cli import main
 from mailconf.model import Model
 from mailconf.targets import TARGETS, Gap, Rendered, RenderedFile
+from tests.conftest import EXAMPLES
 
 ACCOUNT: dict[str, Any] = {"address": "a@example.org", "incoming": {"protocol": "imap", "host": "imap.example.org"},
            "outgoing": {"host": "smtp.example.org"}}  # fmt: skip
@@ -552,3 +555,31 @@ def test_oauth2_without_token_command_is_one_gap_everywhere_it_runs_a_command(
             "needs a token_command that prints an access token (lint: MC302); without one the client cannot log "
             "in: add it\n"
         ) in err
+
+
+# --- what a render imports ------------------------------------------------------------------------------------
+
+IMPORTED = """
+import runpy, sys
+sys.argv = ["mailconf", "render", "-t", sys.argv[1], sys.argv[2], "-o", sys.argv[3]]
+try:
+    runpy.run_module("mailconf", run_name="__main__")
+except SystemExit as exit:
+    code = exit.code
+print(code, sorted(m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("mailconf.targets.")))
+"""
+
+#: The modules a target's module shares with others (outlook-prf reuses outlook's decisions); no other is imported.
+SHARED = {"mutt": {"_muttlike"}, "neomutt": {"_muttlike"}, "autoconfig": {"_provider"},
+          "autodiscover": {"_provider"}, "mobileconfig": {"_provider"}, "outlook-prf": {"outlook"}}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(set(TARGETS) - {"fake"}))
+def test_rendering_one_target_imports_only_its_module(name: str, tmp_path: Path) -> None:
+    # TARGETS imports a target's module when it is looked up: a render pays for its own target only
+    module = name.replace("-", "_")
+    done = subprocess.run([sys.executable, "-c", IMPORTED, name, str(EXAMPLES / "company.yaml"), str(tmp_path / "out")],
+                          capture_output=True, text=True, check=True, timeout=60)  # fmt: skip
+    code, modules = done.stdout.rstrip("\n").split(" ", 1)
+    assert code == "0", done.stderr
+    assert modules == str(sorted({module} | SHARED.get(name, set())))

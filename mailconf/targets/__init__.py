@@ -18,10 +18,10 @@ A target never writes files and never prints: it returns files and gaps.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+import importlib
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping
 from operator import attrgetter
-from types import ModuleType
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, cast
 
 import jinja2
 
@@ -298,26 +298,59 @@ def locate_unsafe(
     return refused
 
 
-from . import (  # noqa: E402 - the registry needs Gaps and the helpers above
-    aerc,
-    autoconfig,
-    autodiscover,
-    fetchmail,
-    getmail,
-    mbsync,
-    mobileconfig,
-    msmtp,
-    mutt,
-    neomutt,
-    offlineimap,
-    outlook,
-    outlook_prf,
-    thunderbird,
-)
+class _Registry(MutableMapping[str, "Target"]):
+    """:data:`TARGETS`: every target by NAME, its module imported the first time it is looked up.
 
-_MODULES: tuple[ModuleType, ...] = (
-    thunderbird, outlook, outlook_prf, mutt, neomutt, fetchmail, msmtp, mbsync, offlineimap, aerc, getmail,
-    autoconfig, autodiscover, mobileconfig,
-)  # fmt: skip
+    A render imports only the targets it renders (with fourteen modules, importing all of them was a fifth of
+    a 1,000-account ``render -t mutt``; benchmarks/README.md). The names are listed explicitly in
+    :data:`_MODULES`; tests/targets/test_contract.py checks that every module of this package is listed, under
+    its own NAME. Mutable like the dict it replaces, so that a test can register a target of its own.
+    """
 
-TARGETS: dict[str, Target] = {m.NAME: m for m in _MODULES}
+    __slots__ = ("_entries",)
+
+    def __init__(self, modules: Mapping[str, str]) -> None:
+        #: NAME -> the target, or the name of its module while it is not imported yet
+        self._entries: dict[str, Target | str] = dict(modules)
+
+    def __getitem__(self, name: str) -> Target:
+        entry = self._entries[name]  # KeyError: not a target
+        if isinstance(entry, str):
+            entry = self._entries[name] = cast("Target", importlib.import_module(f"{__name__}.{entry}"))
+        return entry
+
+    def __setitem__(self, name: str, target: Target) -> None:
+        self._entries[name] = target
+
+    def __delitem__(self, name: str) -> None:
+        del self._entries[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+
+#: Every target: NAME -> its module in this package (the order: clients, then what a provider publishes).
+_MODULES: dict[str, str] = {
+    "thunderbird": "thunderbird",
+    "outlook": "outlook",
+    "outlook-prf": "outlook_prf",
+    "mutt": "mutt",
+    "neomutt": "neomutt",
+    "fetchmail": "fetchmail",
+    "msmtp": "msmtp",
+    "mbsync": "mbsync",
+    "offlineimap": "offlineimap",
+    "aerc": "aerc",
+    "getmail": "getmail",
+    "autoconfig": "autoconfig",
+    "autodiscover": "autodiscover",
+    "mobileconfig": "mobileconfig",
+}
+
+TARGETS: MutableMapping[str, Target] = _Registry(_MODULES)
