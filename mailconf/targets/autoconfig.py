@@ -172,10 +172,11 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
         if not _DOMAIN.fullmatch(domain):  # the schema refuses such an address: a loader bug or a future field
             raise UnsafeValue(f"account {account.name}: address: its domain is not a DNS name, and it names a folder")
         domains.setdefault(domain, []).append(account)
+    layout = _layout(env)  # fetched once: the macro is called per domain, no Jinja context per document
     files: list[RenderedFile] = []
     gaps: list[Gap] = []
     for domain, accounts in domains.items():
-        content, found = domain_document(accounts, domain, env)
+        content, found = _document(accounts, domain, layout)
         files.append(RenderedFile(f"autoconfig/{domain}/{FILE_NAME}", content, 0o644))
         gaps.extend(found)
     return Rendered(tuple(files), tuple(gaps))
@@ -191,8 +192,18 @@ def domain_document(
         from ..render import environment  # here: mailconf.render imports this package
 
         env = environment()
-    document = decide(accounts, domain)
-    return env.get_template(TEMPLATE).render(d=document.domain_).encode("utf-8"), document.gaps
+    return _document(accounts, domain, _layout(env))
+
+
+def _layout(env: jinja2.Environment) -> jinja2.runtime.Macro:
+    """The template's macro ``document(d)`` (the module is built once per template)."""
+    return env.get_template(TEMPLATE).module.document  # type: ignore[attr-defined, no-any-return]
+
+
+def _document(accounts: Sequence[Account], domain: str, layout: jinja2.runtime.Macro) -> tuple[bytes, tuple[Gap, ...]]:
+    decided = decide(accounts, domain)
+    text: str = layout(decided.domain_)
+    return text.encode("utf-8"), decided.gaps
 
 
 class Decided(NamedTuple):
@@ -204,11 +215,12 @@ def decide(accounts: Sequence[Account], domain: str) -> Decided:
     """Every value of the domain's document, and its gaps (the accounts' values checked for XML)."""
     gaps = Gaps()
     for account in accounts:
-        for setting, value in (("address", account.address), ("organization", account.organization)):
-            _checked(account, setting, value)
+        _checked(account, "address", account.address)
+        _checked(account, "organization", account.organization)
         for server in account.servers:
             gaps.unsupported(account, server, GAP_RULES)
-            _checked(account, f"{server.side}.host", server.host)
+            if not server.host.isprintable():  # the setting's name is built only for a text _checked may refuse
+                _checked(account, f"{server.side}.host", server.host)
     organizations = {a.organization for a in accounts if a.organization}
     organization = organizations.pop() if len(organizations) == 1 else None
     incoming = _side(accounts, domain, "incoming", gaps)
@@ -221,7 +233,7 @@ def decide(accounts: Sequence[Account], domain: str) -> Decided:
 
 
 def _checked(account: Account, setting: str, value: str | None) -> None:
-    if value is None:
+    if value is None or value.isprintable():  # xml_check refuses only characters str.isprintable() is False for
         return
     try:
         xml_check(value)

@@ -122,43 +122,38 @@ class PoxResponse(NamedTuple):
 
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
+    """One response per account, laid out by the template's macro ``response``, fetched once and called here
+    per account (one template module for the whole run: no Jinja context per file)."""
+    layout = _layout(env)
     gaps = Gaps()
     files = []
     for account in model.accounts:
         for server in account.servers:
             gaps.unsupported(account, server, GAP_RULES)
-        files.append(
-            RenderedFile(f"autodiscover/{address_file_name(account)}.xml", account_response(account, env), 0o644)
-        )
+        files.append(RenderedFile(f"autodiscover/{address_file_name(account)}.xml", _respond(account, layout), 0o644))
     return Rendered(tuple(files), tuple(gaps.found))
 
 
 def decide(account: Account) -> PoxResponse:
-    """Every value of the account's response (each text checked for XML, naming the account and setting)."""
-
-    def checked(setting: str, value: str) -> str:
-        try:
-            return xml_check(value)
-        except UnsafeValue as exc:
-            raise unsafe_in(account.name, setting, exc) from None
-
+    """Every value of the account's response. The template's xml filter refuses a text XML cannot carry
+    (:func:`account_response` then names the account and the setting)."""
     protocols = []
     for server in account.servers:
         ssl, encryption = ENCRYPTION[server.security]
+        auth = server.auth
         protocols.append(
             PoxProtocol(
                 type=TYPE[server.protocol],
-                server=checked(f"{server.side}.host", server.host),
+                server=server.host,
                 port=server.port,
-                login_name=checked(f"{server.side}.username", server.username),
-                spa="on" if server.auth in _SPA else "off",
+                login_name=server.username,
+                spa="on" if auth in _SPA else "off",
                 ssl=ssl,
                 encryption=encryption,
-                auth_required="off" if server.auth is Auth.NONE else "on",
+                auth_required="off" if auth is Auth.NONE else "on",
             )
         )
-    name = account.display_name
-    return PoxResponse(None if name is None else checked("display_name", name), tuple(protocols))
+    return PoxResponse(account.display_name, tuple(protocols))
 
 
 def account_response(account: Account, env: jinja2.Environment | None = None) -> bytes:
@@ -168,5 +163,30 @@ def account_response(account: Account, env: jinja2.Environment | None = None) ->
         from ..render import environment  # here: mailconf.render imports this package
 
         env = environment()
-    text = env.get_template(TEMPLATE).render(r=decide(account), ns_root=NS_ROOT, ns_response=NS_RESPONSE)
+    return _respond(account, _layout(env))
+
+
+def _layout(env: jinja2.Environment) -> jinja2.runtime.Macro:
+    """The template's macro ``response(r, ns_root, ns_response)`` (the module is built once per template)."""
+    return env.get_template(TEMPLATE).module.response  # type: ignore[attr-defined, no-any-return]
+
+
+def _respond(account: Account, layout: jinja2.runtime.Macro) -> bytes:
+    try:
+        text: str = layout(decide(account), NS_ROOT, NS_RESPONSE)
+    except UnsafeValue as exc:  # the xml filter refused a text: name the first the account holds
+        raise _refused(account, exc) from None
     return text.encode("utf-8")
+
+
+def _refused(account: Account, refused: UnsafeValue) -> UnsafeValue:
+    """The error naming the account and the first setting (each server's host and username, then the display
+    name) whose value XML cannot carry. Looked up only after a refusal: a response that renders pays nothing."""
+    settings = [(f"{s.side}.{n}", v) for s in account.servers for n, v in (("host", s.host), ("username", s.username))]
+    for setting, value in [*settings, ("display_name", account.display_name)]:
+        if value is not None:
+            try:
+                xml_check(value)
+            except UnsafeValue as exc:
+                return unsafe_in(account.name, setting, exc)
+    return refused

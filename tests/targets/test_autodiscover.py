@@ -11,6 +11,7 @@ rule out independently of the target and every security mode is checked against 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 
 from mailconf.document import load_document
+from mailconf.escape import UnsafeValue
 from mailconf.model import Model
 from mailconf.render import render_model
 from mailconf.targets import Gap, Rendered, autodiscover
@@ -173,6 +175,22 @@ def test_control_characters_are_refused_naming_account_and_setting(control: str,
     model = hostile_model(values["display_name"], values["incoming.host"], values["incoming.username"])
     expected = f"target autodiscover: not rendered: account a: {where}: {XML_CONTROL_MESSAGE}"
     assert refusal(autodiscover, model.accounts[0]) == expected
+
+
+def test_the_first_refused_setting_is_named_servers_before_the_display_name() -> None:
+    """The template's xml filter refuses; the error names the first refused setting in the order each server's
+    host and username, then the display name, whichever path renders (render, or serve's account_response)."""
+    model = put_directly(model_from({"a": account("a")}), "x\ty", "a", display_name="x\ty")
+    expected = f"account a: incoming.host: {XML_CONTROL_MESSAGE}"
+    assert refusal(autodiscover, model.accounts[0]) == f"target autodiscover: not rendered: {expected}"
+    with pytest.raises(UnsafeValue) as caught:
+        autodiscover.account_response(model.accounts[0])
+    assert str(caught.value) == expected
+    [only] = put_directly(model_from({"a": account("a")}), "mail.example.org", "a").accounts
+    assert only.outgoing is not None
+    bad = dataclasses.replace(only, outgoing=dataclasses.replace(only.outgoing, username="a\x00b"))
+    expected = f"account a: outgoing.username: {XML_CONTROL_MESSAGE}"
+    assert refusal(autodiscover, bad) == f"target autodiscover: not rendered: {expected}"
 
 
 # --- Thunderbird reads it back ---------------------------------------------------------------------------------
