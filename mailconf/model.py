@@ -66,20 +66,28 @@ class Finding(NamedTuple):
         return f"{self.location}: {self.severity.label} {self.rule} {self.slug}: {self.message}"
 
 
-class Protocol(enum.Enum):
+class _Member(enum.Enum):
+    """An enum whose members hash by identity: the same dict and set behaviour as Enum's (members compare by
+    identity), without Enum's ``__hash__``, which is Python code. Targets look servers' enums up in mappings
+    about twelve times per account: for 10,000 accounts that hash was a tenth of getmail's render time."""
+
+    __hash__ = object.__hash__
+
+
+class Protocol(_Member):
     IMAP = "imap"
     POP3 = "pop3"
     SMTP = "smtp"
 
 
-class Security(enum.Enum):
+class Security(_Member):
     TLS = "tls"  # implicit TLS from the first byte (RFC 8314)
     STARTTLS = "starttls"  # required STARTTLS upgrade
     STARTTLS_OPTIONAL = "starttls-optional"  # upgrade only if offered: lint flags it (MC103)
     NONE = "none"
 
 
-class Auth(enum.Enum):
+class Auth(_Member):
     PASSWORD = "password"
     OAUTH2 = "oauth2"
     GSSAPI = "gssapi"

@@ -23,7 +23,7 @@ import pytest
 
 import mailconf.render
 from mailconf.cli import main
-from mailconf.model import Model
+from mailconf.model import Auth, Model, Protocol, Security
 from mailconf.targets import TARGETS, Gap, Rendered, RenderedFile
 from tests.conftest import EXAMPLES
 
@@ -583,3 +583,12 @@ def test_rendering_one_target_imports_only_its_module(name: str, tmp_path: Path)
     code, modules = done.stdout.rstrip("\n").split(" ", 1)
     assert code == "0", done.stderr
     assert modules == str(sorted({module} | SHARED.get(name, set())))
+
+
+@pytest.mark.parametrize("enum", [Protocol, Security, Auth], ids=lambda e: e.__name__)
+def test_the_model_enums_hash_by_identity(enum: type[Protocol | Security | Auth]) -> None:
+    # every target looks these up in mappings, ~12 times per account: Enum's own __hash__ is Python code
+    assert enum.__hash__ is object.__hash__
+    table = {member: member.value for member in enum}
+    assert [table[enum(member.value)] for member in enum] == [member.value for member in enum]
+    assert all(member.value not in table for member in enum)  # a member is not its value
