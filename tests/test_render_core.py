@@ -588,7 +588,8 @@ def test_rendering_one_target_imports_only_its_module(name: str, tmp_path: Path)
 @pytest.mark.parametrize("enum", [Protocol, Security, Auth], ids=lambda e: e.__name__)
 def test_the_model_enums_hash_by_identity(enum: type[Protocol | Security | Auth]) -> None:
     # every target looks these up in mappings, ~12 times per account: Enum's own __hash__ is Python code
-    assert enum.__hash__ is object.__hash__
+    hashing: object = enum.__hash__
+    assert hashing is object.__hash__
     table = {member: member.value for member in enum}
     assert [table[enum(member.value)] for member in enum] == [member.value for member in enum]
     assert all(member.value not in table for member in enum)  # a member is not its value
