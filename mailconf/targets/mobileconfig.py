@@ -81,7 +81,7 @@ import jinja2
 
 from ..escape import UnsafeValue
 from ..escape.xml import xml_check
-from ..model import Account, Auth, Model, Protocol, Security, Server
+from ..model import Account, Auth, Model, Protocol, Security
 from . import Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
 from ._provider import domain_of
 
@@ -140,6 +140,17 @@ AUTHENTICATION: Mapping[Auth, str] = {
 }
 #: The property list layout of each shape of profile seen (keys of the mail payload -> layout): at most two.
 _LAYOUTS: dict[tuple[str, ...], Layout] = {}
+#: A server's keys, in the order payload() fills them: made once, not with 10 f-strings per account.
+SERVER_KEYS: Mapping[str, tuple[str, str, str, str, str]] = {
+    side: (
+        f"{side.capitalize()}MailServerHostName",
+        f"{side.capitalize()}MailServerPortNumber",
+        f"{side.capitalize()}MailServerUseSSL",
+        f"{side.capitalize()}MailServerAuthentication",
+        f"{side.capitalize()}MailServerUsername",
+    )
+    for side in ("incoming", "outgoing")
+}
 BOTH_SERVERS = "Apple's mail payload needs an incoming and an outgoing server: no profile is written for this account"
 
 
@@ -190,25 +201,21 @@ def payload(account: Account) -> dict[str, Any]:
         except UnsafeValue as exc:
             raise unsafe_in(account.name, setting, exc) from None
 
-    def server(prefix: str, s: Server) -> dict[str, Any]:
-        return {
-            f"{prefix}MailServerHostName": checked(f"{s.side}.host", s.host),
-            f"{prefix}MailServerPortNumber": s.port,
-            f"{prefix}MailServerUseSSL": s.security is not Security.NONE,
-            f"{prefix}MailServerAuthentication": AUTHENTICATION[s.auth],
-            f"{prefix}MailServerUsername": checked(f"{s.side}.username", s.username),
-        }
-
     keys: dict[str, Any] = {
         "EmailAccountType": ACCOUNT_TYPE[incoming.protocol],
         "EmailAccountDescription": checked("name", account.name),
         "EmailAddress": checked("address", account.address),
-        **server("Incoming", incoming),
-        **server("Outgoing", outgoing),
-        "OutgoingPasswordSameAsIncomingPassword": (
-            incoming.username == outgoing.username and incoming.auth is outgoing.auth
-        ),
     }
+    for side, server in (("incoming", incoming), ("outgoing", outgoing)):
+        host, port, use_ssl, authentication, username = SERVER_KEYS[side]
+        keys[host] = checked(f"{side}.host", server.host)
+        keys[port] = server.port
+        keys[use_ssl] = server.security is not Security.NONE
+        keys[authentication] = AUTHENTICATION[server.auth]
+        keys[username] = checked(f"{side}.username", server.username)
+    keys["OutgoingPasswordSameAsIncomingPassword"] = (
+        incoming.username == outgoing.username and incoming.auth is outgoing.auth
+    )
     if account.display_name is not None:
         keys["EmailAccountName"] = checked("display_name", account.display_name)
     return keys
@@ -220,14 +227,12 @@ def account_profile(account: Account, source: str) -> bytes:
     lacks a server; UnsafeValue (naming the account and the setting) for a value a plist cannot carry."""
     profile_uuid, payload_uuid = uuids(account, source)
     identifier = ".".join(reversed(domain_of(account.address).split("."))) + f".mailconf.{profile_uuid}"
-    mail = {
-        **payload(account),
-        "PayloadType": PAYLOAD_TYPE,
-        "PayloadVersion": 1,
-        "PayloadIdentifier": f"{identifier}.mail",
-        "PayloadUUID": payload_uuid,
-        "PayloadDisplayName": f"Mail ({account.name})",
-    }
+    mail = payload(account)  # a new dict: completed in place
+    mail["PayloadType"] = PAYLOAD_TYPE
+    mail["PayloadVersion"] = 1
+    mail["PayloadIdentifier"] = f"{identifier}.mail"
+    mail["PayloadUUID"] = payload_uuid
+    mail["PayloadDisplayName"] = f"Mail ({account.name})"
     profile = {
         "PayloadContent": [mail],
         "PayloadDisplayName": f"Mail account {account.address}",
