@@ -68,7 +68,8 @@ What the profile cannot say (each is a warning, an error with ``--strict``):
 A control character in any value is refused, naming the account and the setting
 (an XML property list cannot carry it). Tested: every key, type and allowed value is
 checked against Apple's published schema; the profile is converted by ``plistutil``
-(libplist) to binary and back and read back equal; a re-render is byte-identical.
+(libplist) to binary and back and read back equal; every profile is byte for byte what
+``plistlib`` writes for it; a re-render is byte-identical.
 """
 
 from __future__ import annotations
