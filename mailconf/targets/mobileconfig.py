@@ -76,6 +76,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from hashlib import sha1  # loaded anyway: jinja2 imports hashlib (its bytecode cache)
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -139,8 +140,8 @@ AUTHENTICATION: Mapping[Auth, str] = {
     Auth.GSSAPI: "EmailAuthPassword",
     Auth.CLIENT_CERT: "EmailAuthPassword",
 }
-#: The property list layout of each shape of profile seen (keys of the mail payload -> layout): at most two.
-_LAYOUTS: dict[tuple[str, ...], Layout] = {}
+#: The property list layout of a profile, by whether it has EmailAccountName.
+_LAYOUTS: dict[bool, Layout] = {}
 #: A server's keys, in the order payload() fills them: made once, not with 10 f-strings per account.
 SERVER_KEYS: Mapping[str, tuple[str, str, str, str, str]] = {
     side: (
@@ -175,8 +176,6 @@ def uuids(account: Account, source: str) -> tuple[str, str]:
     ``str(uuid.uuid5(NAMESPACE, name)).upper()`` and the same of ``name + "\\0" + PAYLOAD_TYPE``, without making
     UUID objects (uuid.uuid5 took 1/8 of the target's time): SHA-1 of the namespace and the name, the version and
     variant bits set as uuid.UUID sets them. The tests compare it with uuid.uuid5."""
-    from hashlib import sha1  # only when a profile is written: a render of any other target loads no OpenSSL
-
     profile = sha1(_NAMESPACE_BYTES + "\0".join((source, account.name, account.address)).encode("utf-8"))
     mail = profile.copy()
     mail.update(_PAYLOAD_SUFFIX)
@@ -243,10 +242,10 @@ def account_profile(account: Account, source: str) -> bytes:
         "PayloadUUID": profile_uuid,
         "PayloadVersion": 1,
     }
-    shape = tuple(mail)  # the keys decide the layout: two shapes, with and without EmailAccountName
+    shape = account.display_name is not None  # the one key that comes and goes: EmailAccountName
     layout = _LAYOUTS.get(shape)
     if layout is None:
         from ._plist import Layout  # only when a profile is written: every render imports every target module
 
-        layout = _LAYOUTS[shape] = Layout(profile)
+        layout = _LAYOUTS[shape] = Layout(profile)  # a profile of another shape would be written by dumps()
     return layout.dumps(profile)
