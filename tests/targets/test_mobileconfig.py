@@ -12,21 +12,24 @@ and libplist's ``plistutil``.
 
 from __future__ import annotations
 
+import datetime
 import json
 import plistlib
 import re
 import subprocess
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from mailconf.document import load_document
 from mailconf.model import Model
 from mailconf.render import render_model
-from mailconf.targets import Gap, Rendered, mobileconfig
+from mailconf.targets import Gap, Rendered, _plist, mobileconfig
 from tests.conftest import EXAMPLES, need
 from tests.targets._common import XML_CONTROL_MESSAGE, XML_CONTROLS, XML_HOSTILE, put_directly, refusal, strings
 
@@ -321,3 +324,161 @@ def test_an_address_with_metacharacters_reads_back_through_both_readers(local: s
     assert profile["PayloadContent"][0]["EmailAddress"] == address
     assert profile["PayloadDisplayName"] == f"Mail account {address}"
     assert plistlib.loads(plistutil_round_trip(file.content, tmp_path)) == profile
+
+
+# --- the property list writer equals plistlib's, byte for byte -------------------------------------------------
+# mailconf/targets/_plist.py writes the profile (plistlib's writer was ~80% of the target's time); plistlib's
+# writer is the oracle: same bytes for every value of the types a profile holds, same kind of refusal otherwise.
+
+
+def plistlib_says(value: Any) -> bytes | type[BaseException]:
+    try:
+        return plistlib.dumps(value, fmt=plistlib.FMT_XML, sort_keys=True)
+    except (ValueError, TypeError, OverflowError) as exc:  # its refusals (UnicodeEncodeError is a ValueError)
+        return type(exc)
+
+
+def ours_says(write: Callable[[object], bytes], value: object) -> bytes | type[BaseException]:
+    try:
+        return write(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        return type(exc)
+
+
+#: C0 controls plistlib refuses (it writes tab, LF and CR, the last as LF).
+PLIST_CONTROLS = [chr(c) for c in range(32) if chr(c) not in "\t\n\r"]
+_PIECES = ["&", "<", ">", "]]>", '"', "'", "&amp;", "é", "😀", "𝄞", "\u200b", "\t", "\n", "\r", "\r\n", "%s", "%d", " "]
+#: Texts plistlib writes: any text but a refused control or a lone surrogate, with the hostile pieces mixed in.
+_GOOD_TEXT = st.one_of(
+    st.text(st.characters(exclude_categories=["Cs"], exclude_characters=PLIST_CONTROLS), max_size=12),
+    strings(_PIECES, max_size=6),
+    st.sampled_from(["", "a", "EmailAddress", "imap.example.org"]),
+)
+_GOOD_INT = st.one_of(st.integers(min_value=-(1 << 63), max_value=(1 << 64) - 1), st.sampled_from([0, 1, -1, 993]))
+_GOOD_LEAF = st.one_of(_GOOD_TEXT, _GOOD_INT, st.booleans())
+#: And what it refuses: a text with a control or a lone surrogate, an integer out of its range.
+_BAD_TEXT = st.builds("{}{}{}".format, _GOOD_TEXT, st.sampled_from([*PLIST_CONTROLS, "\ud800", "\udfff"]), _GOOD_TEXT)
+_BAD_LEAF = st.one_of(_BAD_TEXT, st.sampled_from([1 << 64, -(1 << 63) - 1, 1 << 70]))
+
+
+def nested(leaves: st.SearchStrategy[Any], keys: st.SearchStrategy[str] = _GOOD_TEXT) -> st.SearchStrategy[Any]:
+    return st.recursive(
+        leaves,
+        lambda children: st.lists(children, max_size=4) | st.dictionaries(keys, children, max_size=5),
+        max_leaves=25,
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=nested(_GOOD_LEAF))
+@example(value={})
+@example(value=[])
+@example(value={"a": {}, "b": [], "c": [{}, []], "": ""})
+@example(value={"k&<>]]>": "v&<>]]>\"'", "é": "😀𝄞", "\r\n": "a\r\nb\rc\n\td"})
+@example(value=[True, False, 0, 1, -1, -(1 << 63), (1 << 64) - 1, "", "%s%d"])
+def test_the_writer_is_plistlib_byte_for_byte(value: Any) -> None:
+    expected = plistlib.dumps(value, fmt=plistlib.FMT_XML, sort_keys=True)
+    assert _plist.dumps(value) == expected
+    assert _plist.Layout(value).dumps(value) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=nested(st.one_of(_GOOD_LEAF, _BAD_LEAF), st.one_of(_GOOD_TEXT, _BAD_TEXT)))
+@example(value={"a": "x\x00y"})
+@example(value={"a\x1b": "x"})
+@example(value=["\ud800"])
+@example(value={"a": 1 << 64, "b": "\x00"})  # plistlib stops at the first error in the order it writes
+@example(value={"a": "\x00", "b": 1 << 64})
+@example(value={"a": "\ud800", "b": 1 << 64})
+@example(value={"a": [{"b": 1 << 64}], "c": "\x00"})
+def test_what_plistlib_refuses_the_writer_refuses_the_same_way(value: Any) -> None:
+    said = plistlib_says(value)
+    assert ours_says(_plist.dumps, value) == said
+    assert ours_says(_plist.Layout({}).dumps, value) == said
+
+
+@pytest.mark.parametrize("control", PLIST_CONTROLS)
+def test_a_control_character_is_refused_with_plistlibs_message(control: str) -> None:
+    for value in ([f"a{control}b"], {f"a{control}": 1}):
+        with pytest.raises(ValueError) as theirs:
+            plistlib.dumps(value)
+        with pytest.raises(ValueError) as ours:
+            _plist.dumps(value)
+        assert str(ours.value) == str(theirs.value) == "strings can't contain control characters; use bytes instead"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [1.5, b"x", bytearray(b"x"), None, ("a", "b"), datetime.datetime(2026, 1, 1), {"a": 0.0}, {"a": [None]}, {1: "x"}],
+    ids=["float", "bytes", "bytearray", "None", "tuple", "datetime", "a float in a text's place", "nested", "int key"],
+)
+def test_a_type_the_profile_never_holds_is_a_type_error(value: object) -> None:
+    with pytest.raises(TypeError):
+        _plist.dumps(value)
+    with pytest.raises(TypeError):
+        _plist.Layout({"a": "b"}).dumps(value)
+
+
+def reshaped(data: st.DataObject, value: Any, leaves: st.SearchStrategy[Any]) -> Any:
+    """``value`` with every leaf drawn anew (of any type), and now and then a key renamed or a container changed."""
+    if isinstance(value, dict):
+        out = {k: reshaped(data, v, leaves) for k, v in value.items()}
+        if out and data.draw(st.integers(0, 9)) == 0:
+            out[data.draw(_GOOD_TEXT)] = out.pop(next(iter(out)))
+        return out
+    if isinstance(value, list):
+        return [reshaped(data, v, leaves) for v in value]
+    return data.draw(st.one_of(leaves, nested(leaves)) if data.draw(st.integers(0, 19)) == 0 else leaves)
+
+
+@settings(max_examples=300, deadline=None)
+@given(example=nested(_GOOD_LEAF), data=st.data())
+def test_a_layout_writes_any_value_as_plistlib_does(example: Any, data: st.DataObject) -> None:
+    layout = _plist.Layout(example)
+    for leaves in (_GOOD_LEAF, st.one_of(_GOOD_LEAF, _BAD_LEAF)):
+        value = reshaped(data, example, leaves)
+        assert ours_says(layout.dumps, value) == plistlib_says(value)
+
+
+def test_a_layout_writes_its_shape_without_the_general_writer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path is taken, and is right, for a profile with new leaves (not only the general writer)."""
+    model = model_from({"a": account("a"), "b": account("b", incoming={"protocol": "pop3", "security": "none"})})
+    first, second = (plistlib.loads(f.content) for f in render_model(mobileconfig, model, {}).files)
+    layout = _plist.Layout(first)
+
+    def refuse(value: object) -> bytes:
+        raise AssertionError("the general writer was called")
+
+    monkeypatch.setattr(_plist, "dumps", refuse)
+    assert layout.dumps(second) == plistlib.dumps(second)
+    assert b"<false/>" in layout.dumps(second) and b"EmailTypePOP" in layout.dumps(second)
+
+
+def test_every_profile_is_what_plistlib_writes() -> None:
+    """Every example's profiles, and the accounts of these tests': plistlib writes the same bytes for what it reads
+    back (the profile's texts hold no CR, the one thing plistlib does not read back as written)."""
+    count = 0
+    models = [Model(tuple(a for a in load_document(str(path)).model.accounts
+                          if all(s.security.value != "starttls-optional" for s in a.servers)))
+              for path in sorted(EXAMPLES.glob("*.yaml"))]  # fmt: skip
+    models.append(model_from({"a": account("a"), "b": {**account("b"), "address": "o'neil&co@example.org"}}))
+    models.append(hostile_model("]]><x/>", "a\"b'c<d>e&f]]>😀", "</string><key>IncomingPassword</key><string>x"))
+    for model in models:
+        for options in ({}, {"source": "/srv/a&b<c>.yaml"}):
+            for file in render_model(mobileconfig, model, options).files:
+                assert plistlib.dumps(plistlib.loads(file.content)) == file.content, file.name
+                count += 1
+    assert count >= 10
+
+
+@settings(max_examples=200, deadline=None)
+@given(source=st.text(st.characters(exclude_categories=["Cs"])), name=_TEXT, address=_TEXT)
+def test_the_uuids_are_uuid5s(source: str, name: str, address: str) -> None:
+    acct = put_directly(model_from({"a": account("a")}), "imap.example.org", "a", name=name, address=address).accounts[
+        0
+    ]
+    key = "\0".join((source, name, address))
+    assert mobileconfig.uuids(acct, source) == (
+        str(uuid.uuid5(mobileconfig.NAMESPACE, key)).upper(),
+        str(uuid.uuid5(mobileconfig.NAMESPACE, f"{key}\0com.apple.mail.managed")).upper(),
+    )
