@@ -40,18 +40,19 @@ import difflib
 import errno
 import itertools
 import os
-import secrets
 import stat
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from .errors import OutputError
 from .targets import RenderedFile
+
+if TYPE_CHECKING:  # imported where used: most renders write more than _SYNCFS_FROM files or one file
+    from concurrent.futures import ThreadPoolExecutor
 
 _BATCH = 64  # files open at once while their fsyncs overlap (well below any descriptor limit)
 _SYNC_THREADS = 4
@@ -484,6 +485,8 @@ def _open_temporary(folder: _Folder, leaf: str, mode: int) -> tuple[int, str]:
             fd = os.open(name, _CREATE, 0o600, dir_fd=folder.fd)
             break
         except FileExistsError:  # left by a run that was killed, or planted: not touched, another name
+            import secrets
+
             name = f".{leaf}.mailconf-{secrets.token_hex(6)}.tmp"
     try:
         os.fchmod(fd, mode)
@@ -509,7 +512,11 @@ class _Temporary(NamedTuple):
 def _write_temporaries(out: _Output, plan: Sequence[_Planned], *, sync_each: bool) -> list[_Temporary]:
     """Step 1 (and 2 when ``sync_each``): every file as a temporary; on any failure, every temporary is removed."""
     written: list[_Temporary] = []
-    pool = ThreadPoolExecutor(max_workers=_SYNC_THREADS) if sync_each and len(plan) > _SYNC_THREADS else None
+    pool = None
+    if sync_each and len(plan) > _SYNC_THREADS:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=_SYNC_THREADS)
     try:
         for start in range(0, len(plan), _BATCH):
             batch: list[tuple[int, str]] = []
