@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..escape import UnsafeValue
-from ..model import Account, Model
+from ..model import Account, Model, Server
+from . import Gaps
 
 
 def domain_of(address: str) -> str:
@@ -26,6 +27,19 @@ def address_file_name(account: Account) -> str:
     if not address.isprintable():
         raise UnsafeValue(f"account {account.name}: address: a control character cannot be part of a file name")
     return address.replace("%", "%25").replace("/", "%2F")
+
+
+def tls_gaps(gaps: Gaps, account: Account, server: Server, *, hostname: str, client_cert: str) -> None:
+    """The TLS settings no published form carries, which the capability table has no row for:
+    ``tls.verify_hostname: false`` (``hostname``: what to do instead) and a client certificate and key
+    (``client_cert``). Reported, never dropped in silence: the published document cannot tell a client."""
+    tls = server.tls
+    if not tls.verify_hostname:
+        gaps.server(account, server, "tls.verify_hostname", hostname)
+    if tls.client_cert is not None:
+        gaps.server(account, server, "tls.client_cert", client_cert)
+    if tls.client_key is not None:
+        gaps.server(account, server, "tls.client_key", client_cert)
 
 
 class Said(NamedTuple):

@@ -57,8 +57,9 @@ What one document per domain cannot say (each is a warning, an error with ``--st
   ``token_command`` (the client asks the user, or runs its own OAuth2 sign-in),
   ``mechanisms`` (autoconfig names an authentication kind, not SASL mechanisms:
   published as ``password-cleartext``), ``tls.ca_file``, ``tls.fingerprint``,
-  ``tls.verify: false``, ``tls.min_version`` and ``timeout``: autoconfig has no such
-  element; a published server must hold a certificate that clients trust.
+  ``tls.verify: false``, ``tls.verify_hostname: false``, ``tls.client_cert`` /
+  ``client_key``, ``tls.min_version`` and ``timeout``: autoconfig has no such element; a
+  published server must hold a certificate that clients trust.
 
 Values are XML-escaped (``& < > " '``); a control character is refused, naming the account
 and the setting. Tested: every document validates with ``xmllint --relaxng`` against
@@ -80,7 +81,7 @@ from ..escape import UnsafeValue
 from ..escape.xml import xml_check
 from ..model import Account, Auth, Model, Protocol, Security, Server
 from . import Gap, Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
-from ._provider import domain_of
+from ._provider import domain_of, tls_gaps
 
 NAME = "autoconfig"
 TITLE = "Thunderbird / IETF autoconfig, for providers: autoconfig/<domain>/config-v1.1.xml, one per mail domain"
@@ -117,6 +118,11 @@ INSTEAD: Mapping[str, str] = {
     "token_command": "the published document names the server only; each user's client signs in to OAuth2 itself",
     "mechanisms": "autoconfig names an authentication kind, not SASL mechanisms: published as password-cleartext",
 }
+#: tls.verify_hostname: false and a client certificate: no row of the capability table, reported all the same
+HOSTNAME_GAP = (
+    "autoconfig has no such setting: clients check the host name; publish a server whose certificate holds it"
+)
+CLIENT_CERT_GAP = "autoconfig cannot hand out a client certificate: install it in each user's client"
 GAP_RULES = gap_rules(CAPABILITIES, INSTEAD)
 
 SOCKET_TYPE: Mapping[Security, str] = {Security.TLS: "SSL", Security.STARTTLS: "STARTTLS", Security.NONE: "plain"}
@@ -219,6 +225,7 @@ def decide(accounts: Sequence[Account], domain: str) -> Decided:
         _checked(account, "organization", account.organization)
         for server in account.servers:
             gaps.unsupported(account, server, GAP_RULES)
+            tls_gaps(gaps, account, server, hostname=HOSTNAME_GAP, client_cert=CLIENT_CERT_GAP)
             if not server.host.isprintable():  # the setting's name is built only for a text _checked may refuse
                 _checked(account, f"{server.side}.host", server.host)
     organizations = {a.organization for a in accounts if a.organization}

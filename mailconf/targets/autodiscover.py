@@ -57,7 +57,7 @@ from ..escape import UnsafeValue
 from ..escape.xml import xml_check
 from ..model import Account, Auth, Model, Protocol, Security
 from . import Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
-from ._provider import address_file_name
+from ._provider import address_file_name, tls_gaps
 
 NAME = "autodiscover"
 TITLE = "Outlook Autodiscover (POX), for providers: autodiscover/<address>.xml, the response per account"
@@ -91,6 +91,9 @@ CAPABILITIES: Mapping[str, str] = {
     "leave_on_server": "no: POX has no POP3 keep setting",
     "leave_days": "no: POX has no POP3 keep setting",
 }
+#: tls.verify_hostname: false and a client certificate: no row of the capability table, reported all the same
+HOSTNAME_GAP = "POX has no such setting: Outlook checks the host name; publish a server whose certificate holds it"
+CLIENT_CERT_GAP = "POX cannot hand out a client certificate: install it on each user's machine"
 GAP_RULES = gap_rules(CAPABILITIES)
 
 #: security -> (SSL, Encryption): Encryption overrides SSL, so the two always agree.
@@ -130,6 +133,7 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     for account in model.accounts:
         for server in account.servers:
             gaps.unsupported(account, server, GAP_RULES)
+            tls_gaps(gaps, account, server, hostname=HOSTNAME_GAP, client_cert=CLIENT_CERT_GAP)
         files.append(RenderedFile(f"autodiscover/{address_file_name(account)}.xml", _respond(account, layout), 0o644))
     return Rendered(tuple(files), tuple(gaps.found))
 

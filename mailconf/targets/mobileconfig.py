@@ -61,8 +61,9 @@ What the profile cannot say (each is a warning, an error with ``--strict``):
   password), ``mechanisms``;
 - ``password_command``, ``token_command`` (the device asks the user);
 - ``tls.ca_file`` (install the CA with a ``com.apple.security.root`` payload),
-  ``tls.fingerprint``, ``tls.verify: false``, ``tls.min_version``, ``timeout``, and
-  POP3's ``leave_on_server`` / ``leave_days``;
+  ``tls.fingerprint``, ``tls.verify: false``, ``tls.verify_hostname: false``,
+  ``tls.client_cert`` / ``client_key`` (the mail payload has no client certificate),
+  ``tls.min_version``, ``timeout``, and POP3's ``leave_on_server`` / ``leave_days``;
 - an account without an incoming or an outgoing server: no profile is written for it.
 
 A control character in any value is refused, naming the account and the setting
@@ -85,7 +86,7 @@ from ..escape import UnsafeValue
 from ..escape.xml import xml_check
 from ..model import Account, Auth, Model, Protocol, Security
 from . import Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
-from ._provider import domain_of
+from ._provider import domain_of, tls_gaps
 
 if TYPE_CHECKING:
     from ._plist import Layout
@@ -129,6 +130,11 @@ INSTEAD: Mapping[str, str] = {
     "would log in without TLS); the device chooses STARTTLS or implicit TLS itself: check that it connects, or "
     "offer implicit TLS (security tls)",
 }
+#: tls.verify_hostname: false and a client certificate: no row of the capability table, reported all the same
+HOSTNAME_GAP = (
+    "the mail payload has no such setting: the device checks the host name; use the name the certificate holds"
+)
+CLIENT_CERT_GAP = "the mail payload has no client certificate for IMAP, POP3 or SMTP: install it on the device yourself"
 GAP_RULES = gap_rules(CAPABILITIES, INSTEAD)
 
 ACCOUNT_TYPE: Mapping[Protocol, str] = {Protocol.IMAP: "EmailTypeIMAP", Protocol.POP3: "EmailTypePOP"}
@@ -166,6 +172,7 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
             continue
         for server in account.servers:
             gaps.unsupported(account, server, GAP_RULES)
+            tls_gaps(gaps, account, server, hostname=HOSTNAME_GAP, client_cert=CLIENT_CERT_GAP)
         files.append(RenderedFile(f"mobileconfig/{account.name}.mobileconfig", account_profile(account, source), 0o644))
     return Rendered(tuple(files), tuple(gaps.found))
 

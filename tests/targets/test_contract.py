@@ -334,6 +334,32 @@ def check_supported_changes(target: Target) -> list[str]:
     return failures
 
 
+#: Settings the capability table has no row for: each is written, or a gap on exactly that setting. Not here:
+#: display_name and organization, which only programs that write messages can use (docs/render.md).
+UNLISTED: dict[str, dict[str, Any]] = {
+    "tls.verify_hostname": {"tls": {"verify_hostname": False}},
+    "tls.client_cert": {"tls": _CERT},
+}
+
+
+def check_unlisted_settings(target: Target) -> list[str]:
+    """A declared setting with no row in FEATURES is never dropped in silence: on every side the target renders,
+    declaring it changes the files, or the render reports a gap on that setting."""
+    failures = []
+    for side, protocol in sides(target).items():
+        server = {"protocol": protocol} if side == "incoming" else {}
+        base = render(target, merged(BASE, {side: server}))
+        for setting, declared in UNLISTED.items():
+            rendered = render(target, merged(BASE, {side: {**server, **declared}}))
+            if isinstance(base, str) or isinstance(rendered, str):
+                continue  # a refusal says so in one line: not silent
+            expressed = files_of(rendered) != files_of(base)
+            reported = any(g.setting == f"{side}.{setting}" for g in rendered.gaps)
+            if not expressed and not reported:
+                failures.append(f"{side}.{setting}: declared, but neither written nor reported as a gap")
+    return failures
+
+
 def check_every_value(target: Target) -> list[str]:
     """Every value of the Security and Auth enums, on every server the target renders, put into the model directly
     (the schema and render's refusals bypassed, as a caller of the target's ``render`` may): the target renders
@@ -425,6 +451,11 @@ def test_every_target_module_is_registered() -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_every_enum_value_renders_or_is_refused(name: str) -> None:
     assert check_every_value(TARGETS[name]) == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_setting_without_a_feature_row_is_written_or_reported(name: str) -> None:
+    assert check_unlisted_settings(TARGETS[name]) == []
 
 
 def test_the_contract_tables_name_registered_targets_and_features() -> None:
