@@ -51,6 +51,12 @@ def environment() -> jinja2.Environment:
         auto_reload=False,  # templates do not change during a run: no stat() per include
     )
     env.filters.update(escape.FILTERS)
+    # Templates read NamedTuple fields by name ({{ p.host }}; tests/targets/test_templates.py checks that every
+    # field a template reads exists). Jinja compiles each read to environment.getattr(p, "host"), a Python
+    # function whose fallback (item access, then Undefined) no template needs; the builtin does the same reads
+    # at C speed: rendering mutt for 10,000 accounts reads 401,286 fields, 0.34 -> 0.24 s of CPU. A field
+    # that does not exist raises AttributeError, which render_model reports as a template error in one line.
+    env.getattr = getattr  # type: ignore[method-assign, assignment]
     return env
 
 
@@ -130,6 +136,19 @@ def render_model(target: Target, model: Model, options: Mapping[str, str]) -> Re
         raise RenderError(f"target {target.NAME}: template error: {exc.message}") from None
     except jinja2.TemplateError as exc:
         raise RenderError(f"target {target.NAME}: template error: {type(exc).__name__}") from None
+    except AttributeError as exc:
+        if not _raised_in_template(exc):
+            raise
+        # "'PoxProtocol' object has no attribute 'hots'": the type and the name, never a value
+        raise RenderError(f"target {target.NAME}: template error: {exc}") from None
+
+
+def _raised_in_template(exc: BaseException) -> bool:
+    """Whether the innermost frame of ``exc`` is a template's code (Jinja names it after the template file)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_filename.endswith(".j2")
 
 
 class RenderResult(NamedTuple):

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 import pytest
@@ -492,6 +492,43 @@ def test_an_undefined_template_variable_is_one_line(template: str, message: str,
     out, err = capsys.readouterr()
     assert out == ""
     assert err == f"mailconf: target fake: template error: {message}\n"
+
+
+class Poll(NamedTuple):
+    host: str
+    command: str
+
+
+def test_mailconfs_environment_reads_fields_with_the_builtin_and_a_missing_one_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # render's environment reads {{ p.host }} with the builtin getattr (C speed); a field the NamedTuple does not
+    # have is the same one-line template error as an undefined variable, naming the type and the field only
+    env = mailconf.render.environment()
+    assert env.getattr is getattr
+    (tmp_path / "fake").mkdir()
+    (tmp_path / "fake" / "broken.j2").write_text("host {{ p.host }}\n{{ p.hots }}\n")
+    env.loader = jinja2.FileSystemLoader(str(tmp_path))
+    monkeypatch.setattr(mailconf.render, "environment", lambda: env)
+
+    def broken_render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
+        text = env.get_template("fake/broken.j2").render(p=Poll("imap.example.org", "pass show SECRET-TOKEN"))
+        return Rendered((RenderedFile("x", text.encode()),))
+
+    monkeypatch.setattr(FAKE, "render", broken_render)
+    assert run("-t", "fake", accounts_file(tmp_path, "work")) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == "mailconf: target fake: template error: 'Poll' object has no attribute 'hots'\n"
+
+
+def test_an_attribute_error_outside_a_template_is_not_called_a_template_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def buggy_render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
+        return Poll("h", "c").hots  # type: ignore[attr-defined, no-any-return]
+
+    monkeypatch.setattr(FAKE, "render", buggy_render)
+    with pytest.raises(AttributeError):
+        mailconf.render.render_model(FAKE, Model(()), {})
 
 
 def test_targets_json_lists_titles_capabilities_and_options(capsys: pytest.CaptureFixture[str]) -> None:
