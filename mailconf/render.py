@@ -54,8 +54,9 @@ def environment() -> jinja2.Environment:
     # Templates read NamedTuple fields by name ({{ p.host }}; tests/targets/test_templates.py checks that every
     # field a template reads exists). Jinja compiles each read to environment.getattr(p, "host"), a Python
     # function whose fallback (item access, then Undefined) no template needs; the builtin does the same reads
-    # at C speed: rendering mutt for 10,000 accounts reads 401,286 fields, 0.34 -> 0.24 s of CPU. A field
-    # that does not exist raises AttributeError, which render_model reports as a template error in one line.
+    # at C speed: rendering mutt for 10,000 accounts reads 401,286 fields (CPU 0.259 -> 0.245 s; -3% over nine
+    # targets, best of 4; benchmarks/README.md). A field that does not exist raises AttributeError, which
+    # render_model reports as a template error in one line.
     env.getattr = getattr  # type: ignore[method-assign, assignment]
     return env
 
