@@ -114,17 +114,16 @@ def in_process(path: str) -> dict[str, Any]:
     return {"load": load, "rules": rules, "findings": len(findings), "render": renders}
 
 
-def measure_in_process(path: Path) -> dict[str, Any]:
+def in_venv(*args: str) -> Any:
+    """This script re-run under the benchmark venv's python with ``args``: the JSON it prints."""
     import subprocess
 
-    out = subprocess.run(
-        [str(venv_bin("python")), __file__, "--in-process", str(path)],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=bench_env(),
-    ).stdout
-    result: dict[str, Any] = json.loads(out)
+    argv = [str(venv_bin("python")), __file__, *args]
+    return json.loads(subprocess.run(argv, check=True, capture_output=True, text=True, env=bench_env()).stdout)
+
+
+def measure_in_process(path: Path) -> dict[str, Any]:
+    result: dict[str, Any] = in_venv("--in-process", str(path))
     return result
 
 
@@ -325,16 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0912, PLR0915
 
 
 def measure_sync_choices(path: Path, root: Path) -> dict[str, float]:
-    import subprocess
-
-    out = subprocess.run(
-        [str(venv_bin("python")), __file__, "--sync-choices", str(path), str(root)],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=bench_env(),
-    ).stdout
-    result: dict[str, float] = json.loads(out)
+    result: dict[str, float] = in_venv("--sync-choices", str(path), str(root))
     return result
 
 
