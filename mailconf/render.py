@@ -18,11 +18,14 @@ accounts, what can never be rendered (``starttls-optional``, a literal
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import NamedTuple
 
 import jinja2
+import jinja2.compiler
+import jinja2.nodes
 
 from .errors import FindingsError, UsageError
 from .model import Finding, Model, Security
@@ -50,15 +53,29 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=False,  # templates do not change during a run: no stat() per include
     )
+    env.code_generator_class = _FieldReads
     env.filters.update(escape.FILTERS)
-    # Templates read NamedTuple fields by name ({{ p.host }}; tests/targets/test_templates.py checks that every
-    # field a template reads exists). Jinja compiles each read to environment.getattr(p, "host"), a Python
-    # function whose fallback (item access, then Undefined) no template needs; the builtin does the same reads
-    # at C speed: rendering mutt for 10,000 accounts reads 401,286 fields (CPU 0.259 -> 0.245 s; -3% over nine
-    # targets, best of 4; benchmarks/README.md). A field that does not exist raises AttributeError, which
-    # render_model reports as a template error in one line.
-    env.getattr = getattr  # type: ignore[method-assign, assignment]
     return env
+
+
+class _FieldReads(jinja2.compiler.CodeGenerator):
+    """Compiles ``{{ p.host }}`` to the Python attribute read ``(p).host``.
+
+    Templates read NamedTuple fields by name (tests/targets/test_templates.py checks that every field a template
+    reads exists). Jinja compiles each read to ``environment.getattr(p, "host")``: a Python function whose fallback
+    (item access, then Undefined) no template needs, called 401,286 times to render mutt for 10,000 accounts. The
+    plain attribute read costs what unpacking the tuple by position cost before the design pass (benchmarks/README.md,
+    issue 14). A field that does not exist raises AttributeError in the template's frame, which render_model reports
+    as a template error in one line; an undefined variable stays StrictUndefined's UndefinedError.
+    """
+
+    def visit_Getattr(self, node: jinja2.nodes.Getattr, frame: jinja2.compiler.Frame) -> None:
+        if self.environment.is_async or not node.attr.isidentifier() or keyword.iskeyword(node.attr):
+            super().visit_Getattr(node, frame)  # not a name Python can read as .attr: Jinja's own lookup
+            return
+        self.write("(")
+        self.visit(node.node, frame)
+        self.write(f").{node.attr}")
 
 
 def choose_targets(names: Sequence[str]) -> tuple[Target, ...]:

@@ -94,3 +94,33 @@ def test_a_fix_walks_its_documents_once_at_most(young_at_collection: list[int]) 
     assert outcome.after == accounts(ACCOUNTS)
     # the kept document may be walked once when the collector is re-enabled; never during the passes
     assert len(young_at_collection) <= 1, young_at_collection
+
+
+def test_a_render_command_writes_its_files_before_the_collector_runs_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the result of a render (every file and gap) is young: resumed before the files are written, the collector
+    # would walk it once per generation (0.11 s of CPU for seven targets at 10,000 accounts); the command keeps it
+    # paused until the files are written, and resumes it when it returns
+    import mailconf.output
+    from mailconf.cli import main
+
+    enabled_while_writing: list[bool] = []
+    write_all = mailconf.output.write_all
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        enabled_while_writing.append(gc.isenabled())
+        return write_all(*args, **kwargs)
+
+    monkeypatch.setattr(mailconf.output, "write_all", spy)
+    path = tmp_path / "accounts.yaml"
+    path.write_text(accounts(3), encoding="utf-8")
+    gc.enable()
+    assert main(["render", "-t", "mutt", "-t", "fetchmail", str(path), "-o", str(tmp_path / "out")]) == 0
+    assert enabled_while_writing == [False]
+    assert gc.isenabled()
+    assert sorted(p.name for p in (tmp_path / "out" / "mutt").iterdir()) == [
+        "user0.muttrc",
+        "user1.muttrc",
+        "user2.muttrc",
+    ]

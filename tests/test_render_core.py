@@ -499,14 +499,19 @@ class Poll(NamedTuple):
     command: str
 
 
-def test_mailconfs_environment_reads_fields_with_the_builtin_and_a_missing_one_is_one_line(
+def test_mailconfs_environment_compiles_field_reads_to_attribute_reads_and_a_missing_one_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # render's environment reads {{ p.host }} with the builtin getattr (C speed); a field the NamedTuple does not
-    # have is the same one-line template error as an undefined variable, naming the type and the field only
-    assert mailconf.render.environment().getattr is getattr
+    # render's environment compiles {{ p.host }} to the Python read (p).host, not environment.getattr(p, 'host')
+    # (a Python function per read); a field the NamedTuple does not have is the same one-line template error as an
+    # undefined variable, naming the type and the field only
     env = mailconf.render.environment.__wrapped__()  # a new one: the shared environment keeps its loader
-    assert env.getattr is getattr
+    source = env.compile("{{ p.host }} {{ p['port'] }} {{ p.class }}", raw=True)
+    p = "(undefined(name='p') if l_0_p is missing else l_0_p)"
+    assert f"str(({p}).host)" in source
+    assert f"environment.getitem({p}, 'port')" in source  # only attribute reads change
+    assert f"environment.getattr({p}, 'class')" in source  # a Python keyword cannot be read as .class
+    assert mailconf.render.environment().code_generator_class is env.code_generator_class
     (tmp_path / "fake").mkdir()
     (tmp_path / "fake" / "broken.j2").write_text("host {{ p.host }}\n{{ p.hots }}\n")
     env.loader = jinja2.FileSystemLoader(str(tmp_path))

@@ -25,6 +25,17 @@ class RenderRequest(NamedTuple):
 
 
 def run(request: RenderRequest) -> int:
+    from ..document import gc_paused
+
+    # The collector stays paused until the files are written, not only while they are rendered: resumed in
+    # between, its first three collections would walk every object of the result (files and gaps) once per
+    # generation, and nothing here makes cycles. `-t fetchmail -t msmtp -t mutt -t neomutt -t outlook
+    # -t outlook-prf -t thunderbird`, 10,000 accounts: 0.126 -> 0.015 s of collections (benchmarks/README.md).
+    with gc_paused():
+        return _run(request)
+
+
+def _run(request: RenderRequest) -> int:
     from ..render import InvalidFile, NeverRendered, RenderError, choose_targets, parse_options, render_file
 
     targets = choose_targets(request.targets)

@@ -22,7 +22,8 @@ CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 def check_printable(value: str, message: str, refused: re.Pattern[str] = CONTROL) -> None:
     """UnsafeValue(message) when ``value`` holds a character ``refused`` matches. ``refused`` names only characters
-    str.isprintable() is False for, so a printable value (the usual case) needs no regex search."""
+    str.isprintable() is False for, so a printable value (the usual case) needs no regex search; the hottest escapers
+    test ``value.isprintable()`` themselves before calling (10-15% of a filter's time is the call)."""
     if not value.isprintable() and refused.search(value):
         raise UnsafeValue(message)
 

@@ -42,5 +42,6 @@ def needs_quotes(value: str) -> bool:
 @register("ini_value")
 def ini_value(value: str) -> str:
     """The text after ``Key=`` that the profile API reads back as exactly ``value``."""
-    check_printable(value, "a control character or line break cannot be written in an INI value", _UNSAFE)
+    if not value.isprintable():  # a printable value (nearly all) skips the call
+        check_printable(value, "a control character or line break cannot be written in an INI value", _UNSAFE)
     return f'"{value}"' if needs_quotes(value) else value

@@ -26,7 +26,10 @@ MAX_LINE_BYTES = 1021
 @register("mbsync_quote")
 def mbsync_quote(value: str) -> str:
     """``"value"`` with ``\\`` -> ``\\\\`` and ``"`` -> ``\\"``; a control character cannot be written."""
-    check_printable(value, "mbsync reads one line per setting: a control character (line break, NUL) cannot be written")
+    if not value.isprintable():  # a printable value (nearly all) skips the call
+        check_printable(
+            value, "mbsync reads one line per setting: a control character (line break, NUL) cannot be written"
+        )
     if "\\" in value or '"' in value:
         value = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{value}"'

@@ -40,7 +40,8 @@ def prefs_string(value: str) -> str:
     """
     if not isinstance(value, str):
         raise UnsafeValue(f"a prefs string must be text, not {type(value).__name__}")
-    check_printable(value, "a control character cannot be written in a prefs file")
+    if not value.isprintable():  # a printable value (nearly all) skips the call
+        check_printable(value, "a control character cannot be written in a prefs file")
     quoted: str = encode_basestring_ascii(value)
     return quoted
 
@@ -74,7 +75,8 @@ class CharPref(str):
 @register("prefs_char_string")
 def prefs_char_string(value: str) -> str:
     """A prefs string literal read back one byte per character: ``\\xHH`` above ASCII, nothing above U+00FF."""
-    check_printable(value, "a control character cannot be written in a prefs file")
+    if not value.isprintable():  # a printable value (nearly all) skips the call
+        check_printable(value, "a control character cannot be written in a prefs file")
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     if escaped.isascii():
         return '"' + escaped + '"'
