@@ -2,8 +2,9 @@
 
 The workers are forked after the account file is loaded, so they inherit the model
 and the Jinja environment as they are: nothing is sent to them but a task's number.
-Each task's result (a value, or the MailconfError it raised) comes back pickled through
-a pipe. Plain ``os.fork`` and pipes rather than ``multiprocessing``: a Pool starts
+Each task's result (a value, or the MailconfError it raised) comes back pickled, in a
+memory file (memfd) announced through a pipe. The parent renders tasks too. Plain
+``os.fork`` and pipes rather than ``multiprocessing``: a Pool starts
 threads in the parent and prints a worker's KeyboardInterrupt with a traceback, and
 here every byte a child prints, every signal and every child's end must be decided.
 
@@ -28,11 +29,14 @@ from typing import NamedTuple, TypeVar, cast
 from .errors import InternalError, MailconfError
 
 _TASK = struct.Struct("=I")  # parent -> worker: the task's number
-_FRAME = struct.Struct("=Q")  # worker -> parent: the length of the pickled reply that follows
-_READ = 1 << 20
+_FRAME = struct.Struct("=QQ")  # worker -> parent: where its pickled reply is in its reply file (offset, size)
 _T = TypeVar("_T")
 
 _HELD = {signal.SIGINT, signal.SIGTERM}
+
+#: Tasks queued at each worker: with one, a worker that finishes while this process renders a task of its own
+#: waits for it (up to the slowest target); with two it starts its next one at once.
+AHEAD = 2
 
 #: The exit status after SIGTERM during a parallel render, as a shell reports it (128 + 15), like probe's.
 TERMINATED = 143
@@ -57,12 +61,15 @@ class _Reply(NamedTuple):
 
 
 class _Worker:
-    def __init__(self, pid: int, tasks: int, replies: int) -> None:
+    def __init__(self, pid: int, tasks: int, frames: int, replies: int) -> None:
         self.pid = pid
-        self.tasks = tasks  # write end: task numbers
-        self.replies = replies  # read end: framed pickled replies
-        self.buffer = bytearray()
-        self.busy: int | None = None  # the task it is working on
+        self.tasks = tasks  # pipe, write end: task numbers
+        self.frames = frames  # pipe, read end: (offset, size) of each reply
+        # A memory file (memfd) the worker appends its pickled replies to. Through the pipe itself, a worker
+        # would wait, with a 25 MB reply, until this process reads it, which it does only between its own tasks.
+        self.replies = replies
+        self.buffer = b""
+        self.busy: list[int] = []  # the tasks handed to it and not answered yet, in its order
 
     def close_tasks(self) -> None:
         if self.tasks >= 0:
@@ -77,16 +84,17 @@ def run(
     order: Sequence[int],
     describe: Callable[[int], str],
 ) -> list[_T]:
-    """``[work(0), ..., work(count - 1)]`` computed by ``jobs`` forked workers, one task at a time each.
+    """``[work(0), ..., work(count - 1)]`` computed by ``jobs`` processes: this one and ``jobs - 1`` forked workers.
 
-    Tasks are handed out in ``order`` (the longest first balances the workers) as
-    workers become free. When a task raises a MailconfError, the error of the LOWEST
-    failing task is raised once every task before it has answered: exactly the error a
-    loop over ``range(count)`` would raise. Tasks after a failure are not started. An
-    exception that is not a MailconfError (a bug) is reported like the serial path
-    reports it (``internal error (TypeError) ...``); a worker that dies raises
-    WorkerDied naming ``describe(task)``. Every worker has ended when this returns or
-    raises (SIGINT, SIGTERM and errors included): none is left behind.
+    Tasks are handed out in ``order`` (the longest first balances the processes) as each
+    becomes free; the workers are served first, and this process renders tasks too (it
+    would otherwise wait idle, and its own tasks cost no copied memory and no pickling).
+    When a task raises, the error of the LOWEST failing task is raised once every task
+    before it is done: exactly the error a loop over ``range(count)`` would raise; tasks
+    after a failure are not started. A worker's exception that is not a MailconfError (a
+    bug) comes back as itself (main() prints its type's name, as for this process); a
+    worker that dies raises WorkerDied naming ``describe(task)``. Every worker has ended
+    when this returns or raises (SIGINT, SIGTERM and errors included): none is left behind.
     """
     for stream in (sys.stdout, sys.stderr):  # a child must not inherit unwritten output (it never flushes it)
         with contextlib.suppress(Exception):
@@ -95,58 +103,85 @@ def run(
     failures: dict[int, BaseException] = {}
     pending = list(order)
     workers: list[_Worker] = []
+
+    def next_task() -> int | None:
+        limit = min(failures, default=count)
+        pending[:] = [task for task in pending if task < limit]  # after a failure: never started, as in the loop
+        return pending.pop(0) if pending else None
+
+    def hand_out(worker: _Worker) -> None:
+        """Keep AHEAD tasks queued at the worker (it starts the next at once, while this process may be busy),
+        but a second one only while another is left for this process."""
+        while worker.tasks >= 0 and len(worker.busy) < AHEAD:
+            if worker.busy and len(pending) < 2:
+                return
+            task = next_task()
+            if task is None:
+                if not worker.busy:
+                    worker.close_tasks()  # EOF: the worker exits
+                return
+            worker.busy.append(task)
+            os.write(worker.tasks, _TASK.pack(task))
+
     with _terminate_raises(), contextlib.ExitStack() as stack:
         stack.callback(_end, workers)
         selector = stack.enter_context(selectors.DefaultSelector())
-        for _ in range(min(jobs, count)):
+        for _ in range(min(jobs, count) - 1):
             worker = _fork(work, workers)
-            selector.register(worker.replies, selectors.EVENT_READ, worker)
-
-        def hand_out(worker: _Worker) -> None:
-            limit = min(failures, default=count)
-            pending[:] = [task for task in pending if task < limit]  # after a failure: never started, as in the loop
-            if not pending:
-                worker.close_tasks()  # EOF: the worker exits
-                return
-            worker.busy = pending.pop(0)
-            os.write(worker.tasks, _TASK.pack(worker.busy))
-
-        for worker in workers:
+            selector.register(worker.frames, selectors.EVENT_READ, worker)
             hand_out(worker)
-        while any(w.busy is not None for w in workers):
-            for key, _events in selector.select():
+        while True:
+            own = next_task()
+            if own is None and not any(w.busy for w in workers):
+                break
+            for key, _events in selector.select(0 if own is not None else None):
                 worker = key.data
                 for reply in _receive(worker, describe):
-                    worker.busy = None
                     if reply.error is None:
                         results[reply.task] = reply.value
                     else:
                         failures[reply.task] = reply.error
                     hand_out(worker)
-                if worker.busy is None and worker.tasks < 0:
-                    selector.unregister(worker.replies)
+                if not worker.busy:
+                    selector.unregister(worker.frames)
+            if own is not None:
+                try:
+                    results[own] = work(own)
+                except Exception as exc:  # noqa: BLE001 - raised below, after the tasks before it, as in the loop
+                    failures[own] = exc
     if failures:
         raise failures[min(failures)]
     return [cast(_T, results[i]) for i in range(count)]
 
 
 def _receive(worker: _Worker, describe: Callable[[int], str]) -> Iterator[_Reply]:
-    """The replies complete in what the worker's pipe holds now; WorkerDied when it ended without one."""
-    chunk = os.read(worker.replies, _READ)
+    """The replies the worker has announced; WorkerDied when it ended without answering."""
+    chunk = os.read(worker.frames, 1 << 16)
     if not chunk:
-        if worker.busy is None:
+        if not worker.busy:
             return
-        raise WorkerDied(f"render: {_death(worker.pid)} while rendering {describe(worker.busy)}; "
+        raise WorkerDied(f"render: {_death(worker.pid)} while rendering {describe(worker.busy[0])}; "
                          "nothing written (run again; --jobs 1 renders without worker processes)")  # fmt: skip
     worker.buffer += chunk
     while len(worker.buffer) >= _FRAME.size:
-        (size,) = _FRAME.unpack_from(worker.buffer)
-        if len(worker.buffer) < _FRAME.size + size:
-            return
-        reply = pickle.loads(worker.buffer[_FRAME.size : _FRAME.size + size])  # our own worker wrote it
-        del worker.buffer[: _FRAME.size + size]
+        offset, size = _FRAME.unpack_from(worker.buffer)
+        worker.buffer = worker.buffer[_FRAME.size :]
+        reply = pickle.loads(_read_at(worker.replies, offset, size))  # our own worker wrote it
         assert isinstance(reply, _Reply)
+        worker.busy.remove(reply.task)
         yield reply
+
+
+def _read_at(fd: int, offset: int, size: int) -> bytes:
+    parts = []
+    while size:
+        part = os.pread(fd, size, offset)
+        if not part:
+            raise InternalError("render: a worker's reply is shorter than announced; please report it")
+        parts.append(part)
+        offset += len(part)
+        size -= len(part)
+    return b"".join(parts)
 
 
 def _death(pid: int) -> str:
@@ -167,15 +202,15 @@ def _death(pid: int) -> str:
 
 def _fork(work: Callable[[int], object], workers: list[_Worker]) -> _Worker:
     task_r, task_w = os.pipe()
-    reply_r, reply_w = os.pipe()
-    _widen(reply_w)
-    # Signals held off until the child is known (listed by the caller) and has its own handlers.
+    frame_r, frame_w = os.pipe()
+    replies = os.memfd_create("mailconf-render-replies", os.MFD_CLOEXEC)
+    # Signals held off until the child is listed (so that _end ends it) and has its own handlers.
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     try:
         pid = os.fork()
     except BaseException:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-        for fd in (task_r, task_w, reply_r, reply_w):
+        for fd in (task_r, task_w, frame_r, frame_w, replies):
             os.close(fd)
         raise
     if pid == 0:  # the child: never returns
@@ -186,31 +221,26 @@ def _fork(work: Callable[[int], object], workers: list[_Worker]) -> _Worker:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
             # The parent's ends, and every earlier worker's: a worker holding another's task pipe open
             # would keep that one from ever reading its end.
-            for fd in (task_w, reply_r, *(f for w in workers for f in (w.tasks, w.replies) if f >= 0)):
+            for fd in (task_w, frame_r, *(f for w in workers for f in (w.tasks, w.frames, w.replies) if f >= 0)):
                 os.close(fd)
-            _serve(work, task_r, reply_w)
+            _serve(work, task_r, frame_w, replies)
             status = 0
         finally:
             os._exit(status)
     os.close(task_r)
-    os.close(reply_w)
-    worker = _Worker(pid, task_w, reply_r)
+    os.close(frame_w)
+    worker = _Worker(pid, task_w, frame_r, replies)
     workers.append(worker)  # from here on _end ends it, whatever happens
     signal.pthread_sigmask(signal.SIG_SETMASK, previous)
     return worker
 
 
-def _widen(fd: int) -> None:
-    """A 1 MiB pipe instead of 64 KiB (Linux; the unprivileged maximum): a target's files (up to 25 MB for
-    10,000 accounts) then cross in 16 times fewer turns of the worker waiting for the parent to read."""
-    import fcntl
+def _serve(work: Callable[[int], object], tasks: int, frames: int, replies: int) -> None:
+    """The worker's loop: a task number in, its reply appended to ``replies`` and announced on ``frames``.
 
-    with contextlib.suppress(OSError, AttributeError):
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _READ)
-
-
-def _serve(work: Callable[[int], object], tasks: int, replies: int) -> None:
-    """The worker's loop: a task number in, its framed reply out, until the parent closes the task pipe."""
+    Ends when the parent closes the task pipe.
+    """
+    offset = 0
     while True:
         header = _read_exactly(tasks, _TASK.size)
         if not header:
@@ -223,7 +253,9 @@ def _serve(work: Callable[[int], object], tasks: int, replies: int) -> None:
         except BaseException as exc:  # noqa: BLE001 - a bug: reported by the parent in one line, like the serial path
             reply = _Reply(task, error=_bug(exc))
         data = _dumps(reply)
-        _write_fully(replies, _FRAME.pack(len(data)) + data)
+        _write_fully(replies, data)
+        _write_fully(frames, _FRAME.pack(offset, len(data)))
+        offset += len(data)
 
 
 def _bug(exc: BaseException) -> BaseException:
@@ -289,12 +321,13 @@ def _end(workers: Sequence[_Worker]) -> None:
     try:
         for worker in workers:
             worker.close_tasks()
-            if worker.busy is not None:
+            if worker.busy:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(worker.pid, signal.SIGKILL)
         for worker in workers:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(worker.pid, 0)
+            os.close(worker.frames)
             os.close(worker.replies)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)

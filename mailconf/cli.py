@@ -52,7 +52,7 @@ def _targets() -> Sequence[str]:
 
 
 class Jobs(click.ParamType):  # type: ignore[type-arg]
-    """``--jobs``: a number of worker processes (1: none), or ``auto`` (None: render decides)."""
+    """``--jobs``: a number of processes (1: this one alone), or ``auto`` (None: render decides)."""
 
     name = "jobs"
 
@@ -242,7 +242,7 @@ def schema() -> None:
     default="auto",
     show_default=True,
     metavar="N|auto",
-    help="Several targets: render them in N worker processes (1: none); auto: one per CPU for large files.",
+    help="Several targets: N processes render them at once (1: one after the other); auto: one per CPU, large files.",
 )
 def render(file: str, targets: tuple[str, ...], accounts: tuple[str, ...], output: str | None, force: bool,  # noqa: PLR0917
            check: bool, strict: bool, update: bool, options: tuple[str, ...], jobs: int | None) -> None:  # fmt: skip

@@ -227,8 +227,8 @@ def render_targets(
 ) -> RenderResult:
     """Every target's files (under ``<target>/`` when there are several) and every gap, in order.
 
-    ``jobs``: worker processes (1: none; None: decided by :func:`workers`). The result,
-    the gaps' order and the error raised (the first failing target's) are the same either way.
+    ``jobs``: processes rendering targets at once (1: this one only; None: decided by :func:`workers`).
+    The result, the gaps' order and the error raised (the first failing target's) are the same either way.
     """
     several = len(targets) > 1
     scope = ALL_SCOPE if several else targets[0].NAME
@@ -240,10 +240,13 @@ def render_targets(
     return RenderResult(tuple(files), tuple(gaps), tuple(a.name for a in model.accounts))
 
 
-#: Render in worker processes only from this many accounts x targets on. Measured (benchmarks/render_bench.py
-#: figures in the h/parallel report): forking the workers and pickling the files back costs about as much as
-#: rendering ~FIXME account-targets; below it (the examples, a household's file) one process is as fast.
-PARALLEL_FROM = 5_000
+#: ``--jobs auto`` forks only from this many accounts x targets on (``-t all``: from 715 accounts). A worker
+#: costs CPU that one process does not spend: each page of the model it touches is copied (copy-on-write;
+#: CPython's reference counts write to every object read) and its files are pickled back: +20-30% CPU for
+#: the targets it renders (measured at 400 to 10,000 accounts). With two idle CPUs the render of the targets
+#: took ~30% less time at 4,000 accounts and saved nothing at 400 (the examples, a household's file): it
+#: pays from a few hundred milliseconds of rendering, ~10,000 account-targets.
+PARALLEL_FROM = 10_000
 
 #: Seconds of CPU per target for 10,000 accounts (measured; only their order matters): the workers take the
 #: costliest targets first, so no worker is left alone with the slowest one at the end. Unlisted: the middle.
@@ -255,12 +258,12 @@ _COST = {
 
 
 def workers(targets: int, accounts: int, jobs: int | None = None) -> int:
-    """How many worker processes render ``targets`` targets of ``accounts`` accounts (0 or 1: none, in this one).
+    """How many processes render ``targets`` targets of ``accounts`` accounts: this one and N - 1 forked workers.
 
     ``jobs`` (``--jobs N``) is used as given (never more than the targets). None (``--jobs auto``)
-    renders in workers only where it pays: two targets or more, two usable CPUs or more, and at
-    least PARALLEL_FROM accounts x targets; then one worker per usable CPU (at most one per target).
-    Only where fork is safe (:func:`_can_fork`); elsewhere always in this process.
+    forks only where it pays: two targets or more, two usable CPUs or more, and at least
+    PARALLEL_FROM accounts x targets; then one process per usable CPU (at most one per target).
+    Only where fork is safe (:func:`_can_fork`); elsewhere 1, this process alone.
     """
     if jobs is None:
         if targets * accounts < PARALLEL_FROM:
@@ -285,7 +288,7 @@ def _can_fork() -> bool:
     (macOS even refuses some system calls after fork: Python defaults to spawn there).
     Nothing in render starts a thread before the targets are rendered (mailconf.output's
     fsync pool comes after, when the files are written), so from the command line this
-    holds; a program calling render_targets from a thread (serve's) renders serially.
+    holds; a program calling render_targets while it runs threads renders in one process.
     The SIGTERM handler the workers need can be installed from the main thread only.
     """
     import threading
