@@ -203,7 +203,7 @@ def _death(pid: int) -> str:
 def _fork(work: Callable[[int], object], workers: list[_Worker]) -> _Worker:
     task_r, task_w = os.pipe()
     frame_r, frame_w = os.pipe()
-    replies = os.memfd_create("mailconf-render-replies", os.MFD_CLOEXEC)
+    replies = _memory_file()
     # Signals held off until the child is listed (so that _end ends it) and has its own handlers.
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     try:
@@ -235,6 +235,17 @@ def _fork(work: Callable[[int], object], workers: list[_Worker]) -> _Worker:
     return worker
 
 
+def _memory_file() -> int:
+    """An anonymous file in memory (memfd, Linux 3.17+), or else an unlinked temporary file."""
+    try:
+        return os.memfd_create("mailconf-render-replies", os.MFD_CLOEXEC)
+    except OSError:
+        import tempfile
+
+        with tempfile.TemporaryFile() as temporary:
+            return os.dup(temporary.fileno())
+
+
 def _serve(work: Callable[[int], object], tasks: int, frames: int, replies: int) -> None:
     """The worker's loop: a task number in, its reply appended to ``replies`` and announced on ``frames``.
 
@@ -252,7 +263,10 @@ def _serve(work: Callable[[int], object], tasks: int, frames: int, replies: int)
             reply = _Reply(task, error=exc)
         except BaseException as exc:  # noqa: BLE001 - a bug: reported by the parent in one line, like the serial path
             reply = _Reply(task, error=_bug(exc))
-        data = _dumps(reply)
+        try:
+            data = _dumps(reply)
+        except Exception as exc:  # noqa: BLE001 - a value pickle cannot carry is a bug, said like any other
+            data = _dumps(_Reply(task, error=_bug(exc)))
         _write_fully(replies, data)
         _write_fully(frames, _FRAME.pack(offset, len(data)))
         offset += len(data)

@@ -4,8 +4,9 @@ tests/test_render_parallel.py runs it as a real process (real fork, real pipes, 
 signals). The hooks only observe or inject; every line printed and the exit code come
 from mailconf.cli.main unchanged:
 
-- PARALLEL_RECORD=FILE: each worker's pid is appended to FILE as it is forked, and
-  ``jobs N`` when mailconf._workers.run starts N workers;
+- PARALLEL_RECORD=FILE: each worker's pid is appended to FILE as it is forked,
+  ``jobs N`` when mailconf._workers.run renders in N processes, and
+  ``rendering TARGET in PID`` when a misbehaving target starts;
 - PARALLEL_FROM=N: mailconf.render.PARALLEL_FROM for ``--jobs auto``;
 - MISBEHAVE=TARGET:ACTION[,TARGET:ACTION...]: that target's render(), in whatever
   process renders it, misbehaves. Nothing real can make a worker die or hang on
@@ -36,6 +37,9 @@ from mailconf.targets import TARGETS, Rendered
 
 def _misbehaving(name: str, action: str, render: Callable[..., Rendered]) -> Callable[..., Rendered]:
     def misbehave(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
+        if "PARALLEL_RECORD" in os.environ:
+            with open(os.environ["PARALLEL_RECORD"], "a", encoding="ascii") as out:
+                out.write(f"rendering {name} in {os.getpid()}\n")
         if action == "hang":
             with open(os.environ["MISBEHAVE_READY"], "a", encoding="ascii") as ready:
                 ready.write(f"{os.getpid()}\n")

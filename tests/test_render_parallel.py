@@ -223,10 +223,12 @@ def test_a_later_target_failing_first_is_not_the_error_reported(tmp_path: Path) 
 
 
 @needs_fork
-def test_a_bug_in_a_worker_is_one_line_like_in_one_process_never_a_traceback(tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["msmtp", "fetchmail"], ids=["in the worker", "in this process"])
+def test_a_bug_is_one_line_like_in_one_process_never_a_traceback(tmp_path: Path, where: str) -> None:
+    # msmtp, the costlier of the two, goes to the worker; this process renders fetchmail
     args = ("-t", "msmtp", "-t", "fetchmail", str(EXAMPLES / "company.yaml"), "-o")
-    serial = render(tmp_path, *args, str(tmp_path / "serial"), "-j", "1", env={"MISBEHAVE": "fetchmail:bug"})
-    forked = render(tmp_path, *args, str(tmp_path / "forked"), "-j", "2", env={"MISBEHAVE": "fetchmail:bug"})
+    serial = render(tmp_path, *args, str(tmp_path / "serial"), "-j", "1", env={"MISBEHAVE": f"{where}:bug"})
+    forked = render(tmp_path, *args, str(tmp_path / "forked"), "-j", "2", env={"MISBEHAVE": f"{where}:bug"})
     assert jobs_of(forked[3]) == ["jobs 2"]
     expected = (
         "mailconf: internal error (KeyError) while running `mailconf render`; "
@@ -234,7 +236,10 @@ def test_a_bug_in_a_worker_is_one_line_like_in_one_process_never_a_traceback(tmp
     )
     assert serial[:3] == forked[:3] == (3, "", expected)
     assert not (tmp_path / "forked").exists()
-    assert all(gone(pid) for pid in pids_of(forked[3]))
+    [worker] = pids_of(forked[3])
+    [rendering] = [line for line in forked[3] if line.startswith("rendering ")]
+    assert (rendering == f"rendering {where} in {worker}") is (where == "msmtp")
+    assert gone(worker)
 
 
 @needs_fork
