@@ -144,7 +144,7 @@ def run(
                     hand_out(worker)
                 if not worker.busy:
                     selector.unregister(worker.frames)
-            if own is not None:
+            if own is not None and own < min(failures, default=count):  # a failure before it may have come in
                 try:
                     results[own] = work(own)
                 except Exception as exc:  # noqa: BLE001 - raised below, after the tasks before it, as in the loop
