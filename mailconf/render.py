@@ -242,10 +242,12 @@ def render_targets(
 
 #: ``--jobs auto`` forks only from this many accounts x targets on (``-t all``: from 715 accounts). A worker
 #: costs CPU that one process does not spend: each page of the model it touches is copied (copy-on-write;
-#: CPython's reference counts write to every object read) and its files are pickled back: +20-30% CPU for
-#: the targets it renders (measured at 400 to 10,000 accounts). With two idle CPUs the render of the targets
-#: took ~30% less time at 4,000 accounts and saved nothing at 400 (the examples, a household's file): it
-#: pays from a few hundred milliseconds of rendering, ~10,000 account-targets.
+#: CPython's reference counts write to every object read: 70,000 page faults at 10,000 accounts) and its
+#: files are pickled back; the whole command spent up to 12% more CPU. Measured with two idle CPUs, whole
+#: ``render -t all -o /dev/shm/X`` processes, --jobs 1 -> 2: 200 accounts 0.39 -> 0.36 s, 400 0.46 -> 0.43 s,
+#: 700 0.57 -> 0.51 s, 1,000 0.67-0.77 -> 0.56-0.62 s, 10,000 4.1-5.0 -> 3.3-4.1 s. Below ~700 accounts the
+#: gain is a few hundredths of a second, and on a machine whose other CPU is busy it turns into a loss (the
+#: extra CPU, nothing in parallel): there one process is kept.
 PARALLEL_FROM = 10_000
 
 #: Seconds of CPU per target for 10,000 accounts (measured; only their order matters): the workers take the
