@@ -51,6 +51,25 @@ def _targets() -> Sequence[str]:
     return (*sorted(TARGETS), ALL)
 
 
+class Jobs(click.ParamType):  # type: ignore[type-arg]
+    """``--jobs``: a number of processes (1: this one alone), or ``auto`` (None: render decides)."""
+
+    name = "jobs"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int | None:
+        if value is None or isinstance(value, int):
+            return value
+        if str(value).strip().lower() == "auto":
+            return None
+        try:
+            number = int(str(value), 10)
+        except ValueError:
+            number = 0
+        if number < 1:
+            self.fail(f"{value!r} is not a number of processes: use 1 or more (1: none), or auto", param, ctx)
+        return number
+
+
 FORMATS = RegistryChoice(_formats)
 COLOR_MODES = ("auto", "always", "never")
 
@@ -216,12 +235,21 @@ def schema() -> None:
     metavar="KEY=VALUE",
     help="Target option (outlook: profile=NAME, account-id=N); repeatable.",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=Jobs(),
+    default="auto",
+    show_default=True,
+    metavar="N|auto",
+    help="Several targets: N processes render them at once (1: one after the other); auto: one per CPU, large files.",
+)
 def render(file: str, targets: tuple[str, ...], accounts: tuple[str, ...], output: str | None, force: bool,  # noqa: PLR0917
-           check: bool, strict: bool, update: bool, options: tuple[str, ...]) -> None:  # fmt: skip
+           check: bool, strict: bool, update: bool, options: tuple[str, ...], jobs: int | None) -> None:  # fmt: skip
     """Render client configuration for one target, or several from one load of the file."""
     from .commands.render import RenderRequest, run
 
-    sys.exit(run(RenderRequest(file, targets, accounts, output, force, check, strict, options, update)))
+    sys.exit(run(RenderRequest(file, targets, accounts, output, force, check, strict, options, update, jobs)))
 
 
 @cli.command()

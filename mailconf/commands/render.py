@@ -22,6 +22,7 @@ class RenderRequest(NamedTuple):
     strict: bool = False
     options: tuple[str, ...] = ()
     update: bool = False  # --update: rewrite stale files in place (mode kept, no .bak), exit 1 when any changed
+    jobs: int | None = None  # --jobs: worker processes for several targets (1: none); None: auto (render decides)
 
 
 def run(request: RenderRequest) -> int:
@@ -42,7 +43,7 @@ def _run(request: RenderRequest) -> int:
     options = parse_options(targets, request.options)
     _check_request(request, len(targets))
     try:
-        result = render_file(request.file, targets, request.accounts, options)
+        result = render_file(request.file, targets, request.accounts, options, request.jobs)
     except InvalidFile as exc:
         _print_findings(exc.findings)
         raise

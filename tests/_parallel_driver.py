@@ -1,0 +1,91 @@
+"""``python -m tests._parallel_driver ARGS``: ``mailconf ARGS`` in a fresh interpreter, as a user runs it, with hooks.
+
+tests/test_render_parallel.py runs it as a real process (real fork, real pipes, real
+signals). The hooks only observe or inject; every line printed and the exit code come
+from mailconf.cli.main unchanged:
+
+- PARALLEL_RECORD=FILE: each worker's pid is appended to FILE as it is forked,
+  ``jobs N`` when mailconf._workers.run renders in N processes, and
+  ``rendering TARGET in PID`` when a misbehaving target starts;
+- PARALLEL_FROM=N: mailconf.render.PARALLEL_FROM for ``--jobs auto``;
+- MISBEHAVE=TARGET:ACTION[,TARGET:ACTION...]: that target's render(), in whatever
+  process renders it, misbehaves. Nothing real can make a worker die or hang on
+  demand, so this is the one fake here: ``hang`` writes ``<pid>`` to
+  MISBEHAVE_READY then sleeps; ``exit`` is os._exit(7); ``kill`` is SIGKILL to itself;
+  ``bug`` raises KeyError (text that must never be printed); ``refuse`` raises the
+  RenderError an unsafe value gives; ``slow-refuse`` renders first (to finish after the
+  others), then refuses.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jinja2
+
+import mailconf._workers
+import mailconf.render
+from mailconf.cli import main
+from mailconf.model import Model
+from mailconf.targets import TARGETS, Rendered
+
+
+def _misbehaving(name: str, action: str, render: Callable[..., Rendered]) -> Callable[..., Rendered]:
+    def misbehave(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
+        if "PARALLEL_RECORD" in os.environ:
+            with open(os.environ["PARALLEL_RECORD"], "a", encoding="ascii") as out:
+                out.write(f"rendering {name} in {os.getpid()}\n")
+        if action == "hang":
+            with open(os.environ["MISBEHAVE_READY"], "a", encoding="ascii") as ready:
+                ready.write(f"{os.getpid()}\n")
+            time.sleep(3600)
+        elif action == "exit":
+            os._exit(7)
+        elif action == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        elif action == "bug":
+            raise KeyError("the text of a bug, never printed")
+        elif action in {"refuse", "slow-refuse"}:
+            if action == "slow-refuse":
+                for _ in range(3):
+                    render(model, env, options)
+            raise mailconf.render.RenderError(f"target {name}: not rendered: a test refusal")
+        return render(model, env, options)
+
+    return misbehave
+
+
+def _install() -> None:
+    record = os.environ.get("PARALLEL_RECORD")
+    if record:
+        run, fork = mailconf._workers.run, mailconf._workers._fork
+
+        def recorded_run(*args: Any) -> Any:
+            with open(record, "a", encoding="ascii") as out:
+                out.write(f"jobs {args[2]}\n")
+            return run(*args)
+
+        def recorded_fork(*args: Any) -> Any:
+            worker = fork(*args)
+            with open(record, "a", encoding="ascii") as out:
+                out.write(f"{worker.pid}\n")
+            return worker
+
+        mailconf._workers.run = recorded_run  # type: ignore[assignment]
+        mailconf._workers._fork = recorded_fork  # type: ignore[assignment]
+    if "PARALLEL_FROM" in os.environ:
+        mailconf.render.PARALLEL_FROM = int(os.environ["PARALLEL_FROM"])
+    for item in filter(None, os.environ.get("MISBEHAVE", "").split(",")):
+        name, _, action = item.partition(":")
+        target: Any = TARGETS[name]
+        target.render = _misbehaving(name, action, target.render)
+
+
+if __name__ == "__main__":
+    _install()
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,405 @@
+"""Several targets rendered in forked worker processes: the same output, gaps and errors as one process.
+
+Every test here runs mailconf in a fresh interpreter (``python -m mailconf``, or
+``python -m tests._parallel_driver``, which is mailconf.cli.main with hooks to record
+the workers' pids and to make one target hang, die or fail): real fork, real pipes,
+real signals, and no thread of pytest's in the process that forks.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+import mailconf.render
+from mailconf.render import workers
+from tests.conftest import EXAMPLES, ROOT
+
+EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
+INTERRUPTED = "\nmailconf: interrupted\n"  # click closes the terminal's ^C echo with a blank line, as for lint
+WAIT = 120  # seconds: a bound against a hang, never a measure
+
+
+def many_accounts(count: int) -> str:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from _common import accounts_file
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    return accounts_file(count)
+
+
+@pytest.fixture(scope="module")
+def three_hundred(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("many") / "accounts-300.yaml"
+    path.write_text(many_accounts(300), encoding="utf-8")
+    return path
+
+
+def driver(*args: str, record: Path | None = None, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    extra = {"PARALLEL_RECORD": str(record)} if record else {}
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests._parallel_driver", *args],
+        cwd=ROOT,
+        env=os.environ | {"PYTHONPATH": str(ROOT)} | extra | (env or {}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
+    try:
+        out, err = process.communicate(timeout=WAIT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    return process.returncode, out, err
+
+
+def render(tmp: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str, list[str]]:
+    """``mailconf render ARGS``: exit code, stdout, stderr and what the driver recorded (``jobs N`` and pids)."""
+    record = tmp / f"record-{len(list(tmp.glob('record-*')))}"
+    code, out, err = finish(driver("render", *args, record=record, env=env))
+    return code, out, err, record.read_text().split("\n")[:-1] if record.exists() else []
+
+
+def tree(root: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file and folder under ``root``: relative name -> (mode, bytes)."""
+    return {
+        str(p.relative_to(root)): (stat.S_IMODE(p.lstat().st_mode), b"" if p.is_dir() else p.read_bytes())
+        for p in sorted(root.rglob("*"))
+    }
+
+
+def jobs_of(record: Sequence[str]) -> list[str]:
+    return [line for line in record if line.startswith("jobs ")]
+
+
+def pids_of(record: Sequence[str]) -> list[int]:
+    return [int(line) for line in record if line.isdigit()]
+
+
+def gone(pid: int) -> bool:
+    """No process ``pid`` (reaped), not even a zombie."""
+    return not Path(f"/proc/{pid}").exists()
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (a /proc scan: no psutil)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def wait_for_lines(path: Path, count: int, process: subprocess.Popen[str]) -> list[int]:
+    """The first ``count`` pids in ``path`` once written (the process must still run meanwhile)."""
+    import time
+
+    while True:
+        if path.exists():
+            lines = path.read_text().split("\n")[:-1]
+            if len(lines) >= count:
+                return [int(line) for line in lines[:count]]
+        assert process.poll() is None, finish(process)
+        time.sleep(0.02)
+
+
+needs_fork = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+
+
+# --- the same output ------------------------------------------------------------------------------------------
+
+
+@needs_fork
+@pytest.mark.parametrize("source", [*EXAMPLE_FILES, "300 accounts"], ids=lambda s: getattr(s, "name", s))
+def test_workers_write_the_same_tree_and_say_the_same_as_one_process(
+    source: Path | str, three_hundred: Path, tmp_path: Path
+) -> None:
+    path = three_hundred if isinstance(source, str) else source
+    serial = render(tmp_path, "-t", "all", "--jobs", "1", str(path), "-o", str(tmp_path / "serial"))
+    forked = render(tmp_path, "-t", "all", "--jobs", "2", str(path), "-o", str(tmp_path / "forked"))
+    assert forked[:3] == serial[:3]  # exit code, stdout, stderr: the gaps' warnings in the same order
+    assert jobs_of(serial[3]) == []
+    if path.name == "insecure.yaml":  # starttls-optional: refused before any target is rendered, nothing forked
+        assert (serial[0], jobs_of(forked[3]), (tmp_path / "forked").exists()) == (1, [], False)
+        return
+    assert serial[0] == 0
+    assert (jobs_of(forked[3]), len(pids_of(forked[3]))) == (["jobs 2"], 1)  # this process and one worker
+    assert tree(tmp_path / "forked") == tree(tmp_path / "serial")
+    assert len(tree(tmp_path / "serial")) > 14
+
+
+@needs_fork
+def test_more_jobs_than_targets_renders_one_target_per_process(three_hundred: Path, tmp_path: Path) -> None:
+    serial = render(tmp_path, "-t", "mutt", "-t", "msmtp", "-j", "1", str(three_hundred), "-o", str(tmp_path / "a"))
+    forked = render(tmp_path, "-t", "mutt", "-t", "msmtp", "-j", "8", str(three_hundred), "-o", str(tmp_path / "b"))
+    assert (jobs_of(forked[3]), len(pids_of(forked[3]))) == (["jobs 2"], 1)
+    assert forked[:3] == serial[:3]
+    assert tree(tmp_path / "b") == tree(tmp_path / "a")
+
+
+@needs_fork
+def test_check_and_update_go_through_the_workers_too(three_hundred: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert render(tmp_path, "-t", "all", "-j", "1", str(three_hundred), "-o", str(out))[0] == 0
+    (out / "msmtp" / ".msmtprc").write_bytes(b"stale\n")
+    code, stdout, err, record = render(tmp_path, "-t", "all", "-j", "2", "--check", str(three_hundred), "-o", str(out))
+    assert (code, jobs_of(record)) == (1, ["jobs 2"])
+    assert stdout.startswith(f"--- {out / 'msmtp' / '.msmtprc'} (on disk)\n")
+    code, _, err, record = render(tmp_path, "-t", "all", "-j", "2", "--update", str(three_hundred), "-o", str(out))
+    assert (code, jobs_of(record)) == (1, ["jobs 2"])
+    assert err.endswith(f"mailconf: updated {out / 'msmtp' / '.msmtprc'}\n")
+
+
+@needs_fork
+def test_auto_forks_above_the_threshold_only(three_hundred: Path, tmp_path: Path) -> None:
+    args = ("-t", "mutt", "-t", "msmtp", str(three_hundred), "-o")
+    at = {"PARALLEL_FROM": str(2 * 300)}
+    above = {"PARALLEL_FROM": str(2 * 300 + 1)}
+    cpus = len(os.sched_getaffinity(0))
+    assert jobs_of(render(tmp_path, *args, str(tmp_path / "a"), env=at)[3]) == (
+        [f"jobs {min(2, cpus)}"] if cpus > 1 else []
+    )
+    assert jobs_of(render(tmp_path, *args, str(tmp_path / "b"), env=above)[3]) == []
+    # the default threshold keeps the examples and a few hundred accounts in one process
+    assert jobs_of(render(tmp_path, "-t", "all", str(three_hundred), "-o", str(tmp_path / "c"))[3]) == []
+
+
+@needs_fork
+def test_standard_output_never_forks(tmp_path: Path) -> None:
+    code, out, err, record = render(tmp_path, "-t", "msmtp", "-j", "4", str(EXAMPLES / "company.yaml"))
+    assert (code, err, record) == (0, "", [])
+    assert out.startswith("# msmtp")
+
+
+# --- errors: the same as one process ---------------------------------------------------------------------------
+
+
+@needs_fork
+def test_an_unsafe_value_gives_the_first_failing_targets_error_and_writes_nothing(tmp_path: Path) -> None:
+    # U+2028 passes the schema's username pattern; several targets refuse it: the first in order is named
+    source = tmp_path / "accounts.yaml"
+    source.write_text('version: 1\naccounts:\n  work:\n    address: a@example.org\n    incoming:\n'
+                      '      protocol: imap\n      host: h.example\n'
+                      '      username: "alice\\L[Account x]"\n')  # fmt: skip
+    serial = render(tmp_path, "-t", "all", "-j", "1", str(source), "-o", str(tmp_path / "serial"))
+    forked = render(tmp_path, "-t", "all", "-j", "2", str(source), "-o", str(tmp_path / "forked"))
+    assert jobs_of(forked[3]) == ["jobs 2"]
+    assert forked[:3] == serial[:3]
+    assert serial[0] == 1
+    assert serial[2].splitlines()[-1].startswith("mailconf: target ")
+    assert ": not rendered: account work: incoming.username: " in serial[2]
+    assert not (tmp_path / "serial").exists()
+    assert not (tmp_path / "forked").exists()
+
+
+@needs_fork
+def test_a_later_target_failing_first_is_not_the_error_reported(tmp_path: Path) -> None:
+    # thunderbird is handed out first and refuses at once; aerc (first in order) refuses later: aerc is reported
+    args = ("-t", "all", str(EXAMPLES / "company.yaml"), "-o")
+    misbehave = {"MISBEHAVE": "aerc:slow-refuse,thunderbird:refuse,msmtp:refuse"}
+    serial = render(tmp_path, *args, str(tmp_path / "serial"), "-j", "1", env=misbehave)
+    forked = render(tmp_path, *args, str(tmp_path / "forked"), "-j", "2", env=misbehave)
+    assert jobs_of(forked[3]) == ["jobs 2"]
+    assert serial[:3] == forked[:3] == (1, "", "mailconf: target aerc: not rendered: a test refusal\n")
+    assert not (tmp_path / "forked").exists()
+
+
+@needs_fork
+@pytest.mark.parametrize("where", ["msmtp", "fetchmail"], ids=["in the worker", "in this process"])
+def test_a_bug_is_one_line_like_in_one_process_never_a_traceback(tmp_path: Path, where: str) -> None:
+    # msmtp, the costlier of the two, goes to the worker; this process renders fetchmail
+    args = ("-t", "msmtp", "-t", "fetchmail", str(EXAMPLES / "company.yaml"), "-o")
+    serial = render(tmp_path, *args, str(tmp_path / "serial"), "-j", "1", env={"MISBEHAVE": f"{where}:bug"})
+    forked = render(tmp_path, *args, str(tmp_path / "forked"), "-j", "2", env={"MISBEHAVE": f"{where}:bug"})
+    assert jobs_of(forked[3]) == ["jobs 2"]
+    expected = (
+        "mailconf: internal error (KeyError) while running `mailconf render`; "
+        "please report it (MAILCONF_DEBUG=1 shows the traceback)\n"
+    )
+    assert serial[:3] == forked[:3] == (3, "", expected)
+    assert not (tmp_path / "forked").exists()
+    [worker] = pids_of(forked[3])
+    [rendering] = [line for line in forked[3] if line.startswith("rendering ")]
+    assert (rendering == f"rendering {where} in {worker}") is (where == "msmtp")
+    assert gone(worker)
+
+
+@needs_fork
+@pytest.mark.parametrize(
+    ("action", "how"), [("exit", "exited with status 7"), ("kill", "was killed by signal 9 (SIGKILL)")]
+)
+def test_a_worker_that_dies_is_one_line_exit_3_and_nothing_written(tmp_path: Path, action: str, how: str) -> None:
+    # mutt, the costlier of the two, goes to the worker; this process renders msmtp
+    out = tmp_path / "out"
+    code, stdout, err, record = render(tmp_path, "-t", "mutt", "-t", "msmtp", "-j", "2", str(EXAMPLES / "company.yaml"),
+                                       "-o", str(out), env={"MISBEHAVE": f"mutt:{action}"})  # fmt: skip
+    assert (code, stdout) == (3, "")
+    assert err == (
+        f"mailconf: render: the worker process {how} while rendering target mutt; "
+        "nothing written (run again; --jobs 1 renders without worker processes)\n"
+    )
+    assert not out.exists()
+    assert len(pids_of(record)) == 1
+    assert all(gone(pid) for pid in pids_of(record))
+
+
+@needs_fork
+def test_a_worker_killed_from_outside_is_reported_and_the_other_ended(tmp_path: Path) -> None:
+    ready, out = tmp_path / "ready", tmp_path / "out"
+    process = driver("render", "-t", "all", "-j", "2", str(EXAMPLES / "company.yaml"), "-o", str(out),
+                     env={"MISBEHAVE": "thunderbird:hang", "MISBEHAVE_READY": str(ready)})  # fmt: skip
+    [hung] = wait_for_lines(ready, 1, process)
+    others = [pid for pid in children(process.pid) if pid != hung]
+    os.kill(hung, signal.SIGKILL)
+    code, stdout, err = finish(process)
+    assert (code, stdout) == (3, "")
+    assert err == (
+        "mailconf: render: the worker process was killed by signal 9 (SIGKILL) while rendering target thunderbird; "
+        "nothing written (run again; --jobs 1 renders without worker processes)\n"
+    )
+    assert not out.exists()
+    assert all(gone(pid) for pid in [hung, *others])
+
+
+# --- signals ---------------------------------------------------------------------------------------------------
+
+
+@needs_fork
+@pytest.mark.parametrize(
+    ("signum", "status", "message"), [(signal.SIGINT, 130, INTERRUPTED), (signal.SIGTERM, 143, "")]
+)
+def test_a_signal_ends_every_worker_and_exits_like_one_process(
+    tmp_path: Path, signum: signal.Signals, status: int, message: str
+) -> None:
+    ready, out, record = tmp_path / "ready", tmp_path / "out", tmp_path / "record"
+    # the worker hangs in mutt, this process in msmtp: the signal comes while both are busy
+    process = driver("render", "-t", "mutt", "-t", "msmtp", "-j", "2", str(EXAMPLES / "company.yaml"), "-o",
+                     str(out), record=record,
+                     env={"MISBEHAVE": "mutt:hang,msmtp:hang", "MISBEHAVE_READY": str(ready)})  # fmt: skip
+    hung = wait_for_lines(ready, 2, process)
+    assert sorted(hung) == sorted([process.pid, *children(process.pid)])
+    process.send_signal(signum)
+    assert finish(process) == (status, "", message)
+    assert not out.exists()
+    assert all(gone(pid) for pid in hung)
+
+
+@needs_fork
+def test_ctrl_c_reaching_the_whole_process_group_prints_no_worker_traceback(tmp_path: Path) -> None:
+    # a terminal's Ctrl-C signals every process of the foreground group: the workers ignore it, the parent decides
+    ready, out = tmp_path / "ready", tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests._parallel_driver", "render", "-t", "mutt", "-t", "msmtp", "-j", "2",
+         str(EXAMPLES / "company.yaml"), "-o", str(out)],
+        cwd=ROOT, env=os.environ | {"PYTHONPATH": str(ROOT), "MISBEHAVE": "mutt:hang,msmtp:hang",
+                                    "MISBEHAVE_READY": str(ready)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    hung = wait_for_lines(ready, 2, process)
+    os.killpg(process.pid, signal.SIGINT)
+    assert finish(process) == (130, "", INTERRUPTED)
+    assert all(gone(pid) for pid in hung)
+
+
+# --- --jobs ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "x", "2.5", ""])
+def test_jobs_must_be_a_number_of_processes_or_auto(tmp_path: Path, value: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mailconf", "render", "-t", "all", "--jobs", value, str(EXAMPLES / "company.yaml"),
+         "-o", str(tmp_path / "out")],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "Usage: mailconf render [OPTIONS] FILE\nTry 'mailconf render --help' for help.\n\n"
+        f"Error: Invalid value for '--jobs' / '-j': {value!r} is not a number of processes: "
+        "use 1 or more (1: none), or auto\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("value", "jobs"), [("auto", None), ("AUTO", None), ("1", 1), ("3", 3), ("007", 7)])
+def test_jobs_reaches_the_request(monkeypatch: pytest.MonkeyPatch, value: str, jobs: int | None) -> None:
+    import mailconf.commands.render
+    from mailconf.cli import main
+
+    seen: list[int | None] = []
+
+    def run(request: mailconf.commands.render.RenderRequest) -> int:
+        seen.append(request.jobs)
+        return 0
+
+    monkeypatch.setattr(mailconf.commands.render, "run", run)
+    assert main(["render", "-t", "msmtp", "--jobs", value, "accounts.yaml"]) == 0
+    assert main(["render", "-t", "msmtp", "-j", value, "accounts.yaml"]) == 0
+    assert seen == [jobs, jobs]
+
+
+# --- how many workers ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def four_cpus(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(mailconf.render, "_usable_cpus", lambda: 4)
+    monkeypatch.setattr(mailconf.render, "_can_fork", lambda: True)
+    yield
+
+
+@pytest.mark.usefixtures("four_cpus")
+@pytest.mark.parametrize(
+    ("targets", "accounts", "jobs", "expected"),
+    [
+        (14, 10_000, None, 4),  # auto: one per usable CPU
+        (3, 10_000, None, 3),  # never more than the targets
+        (1, 10_000, None, 1),  # one target: in this process
+        (14, 1, None, 1),  # small: in this process
+        (14, mailconf.render.PARALLEL_FROM // 14 - 1, None, 1),
+        (14, -(-mailconf.render.PARALLEL_FROM // 14), None, 4),
+        (14, 1, 1, 1),  # --jobs 1
+        (14, 1, 8, 8),  # --jobs N is used as given, small file or not, more than the CPUs or not
+        (2, 1, 8, 2),
+    ],
+)
+def test_how_many_workers(targets: int, accounts: int, jobs: int | None, expected: int) -> None:
+    assert workers(targets, accounts, jobs) == expected
+
+
+def test_one_usable_cpu_renders_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mailconf.render, "_usable_cpus", lambda: 1)
+    monkeypatch.setattr(mailconf.render, "_can_fork", lambda: True)
+    assert workers(14, 10_000, None) == 1
+    assert workers(14, 10_000, 2) == 2  # asked for
+
+
+def test_no_fork_while_another_thread_runs_or_off_linux(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mailconf.render, "_usable_cpus", lambda: 4)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert workers(14, 10_000, 4) == 1
+    finally:
+        stop.set()
+        thread.join()
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert workers(14, 10_000, 4) == 1
