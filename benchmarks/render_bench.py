@@ -22,6 +22,8 @@ together they can never come near 2x one lint. Printed for reference, not judged
 one command that renders every target from one load (``--target all``, added later),
 and, in one process, one load plus every target's rendering against one load plus the
 rules.
+``--target all`` runs twice: as it is (``--jobs auto``: worker processes where there are two CPUs or
+more) and with ``--jobs 1`` (one process), so the figures show what the workers save.
 Target (issue 8): ``render --target all`` of 10,000 accounts into a disk-backed
 folder takes at most 2x one ``mailconf lint`` of the same file, durability kept.
 Target (issue 11, applied to every target): ``render --target T`` of 10,000 accounts into a
@@ -241,6 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0912, PLR0915
             renders: dict[str, list[str]] = {}
             if not args.target or ALL_TARGETS in args.target:
                 renders["render --target all"] = [mailconf, "render", "--target", ALL_TARGETS, str(path), "-o"]
+                # the same in one process (no worker processes): what the workers of --jobs auto save
+                renders["render --target all --jobs 1"] = [*renders["render --target all"][:-1], "--jobs", "1", "-o"]
             timed = [n for n in working if not args.target or n in args.target]
             for name in timed:
                 renders[f"render {name}"] = [mailconf, "render", "--target", name, str(path), "-o"]
