@@ -26,7 +26,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple, TypeVar, cast
 
-from .errors import InternalError, MailconfError
+from .errors import InternalError, MailconfError, sigterm_exits
 
 _TASK = struct.Struct("=I")  # parent -> worker: the task's number
 _FRAME = struct.Struct("=QQ")  # worker -> parent: where its pickled reply is in its reply file (offset, size)
@@ -37,9 +37,6 @@ _HELD = {signal.SIGINT, signal.SIGTERM}
 #: Tasks queued at each worker: with one, a worker that finishes while this process renders a task of its own
 #: waits for it (up to the slowest target); with two it starts its next one at once.
 AHEAD = 2
-
-#: The exit status after SIGTERM during a parallel render, as a shell reports it (128 + 15), like probe's.
-TERMINATED = 143
 
 
 class WorkerDied(InternalError):
@@ -123,7 +120,7 @@ def run(
             worker.busy.append(task)
             os.write(worker.tasks, _TASK.pack(task))
 
-    with _terminate_raises(), contextlib.ExitStack() as stack:
+    with sigterm_exits(), contextlib.ExitStack() as stack:
         stack.callback(_end, workers)
         selector = stack.enter_context(selectors.DefaultSelector())
         for _ in range(min(jobs, count) - 1):
@@ -345,17 +342,3 @@ def _end(workers: Sequence[_Worker]) -> None:
             os.close(worker.replies)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-@contextlib.contextmanager
-def _terminate_raises() -> Iterator[None]:
-    """While workers run, SIGTERM exits 143 (SystemExit, like probe) after they are ended, instead of orphaning them."""
-
-    def terminate(_signum: int, _frame: object) -> None:
-        raise SystemExit(TERMINATED)
-
-    previous = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import ExitCode, MailconfError
+from .errors import ExitCode, MailconfError, sigterm_exits
 
 LEVELS = ("info", "warning", "error")
 
@@ -416,7 +416,8 @@ def main(argv: list[str] | None = None) -> Any:  # noqa: PLR0911
     from .commands.console import say
 
     try:
-        cli.main(args=argv, prog_name="mailconf", standalone_mode=False)
+        with sigterm_exits():  # SIGTERM unwinds like Ctrl-C (no file half-written) and exits 143
+            cli.main(args=argv, prog_name="mailconf", standalone_mode=False)
     except MailconfError as exc:
         say(str(exc))
         return int(exc.exit_code)

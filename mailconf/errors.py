@@ -13,7 +13,10 @@ Exit codes (documented in the README, tested in tests/test_cli.py):
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import signal
+from collections.abc import Iterator
 
 
 def printable(text: str) -> str:
@@ -39,6 +42,31 @@ class ExitCode(enum.IntEnum):
     FINDINGS = 1
     USAGE = 2
     INTERNAL = 3
+
+
+#: The exit status after SIGTERM, as a shell reports a process the signal ended (128 + 15); Ctrl-C is 130.
+TERMINATED = 143
+
+
+@contextlib.contextmanager
+def sigterm_exits() -> Iterator[None]:
+    """While a command runs, SIGTERM raises SystemExit(143) where the command is, as Ctrl-C raises
+    KeyboardInterrupt: what it was doing unwinds (a render's temporaries removed, its workers ended, nothing
+    half-written left behind) instead of the process dying mid-write. Only the main thread can set a handler;
+    elsewhere (a program calling mailconf from a thread) SIGTERM keeps its own."""
+
+    def terminate(_signum: int, _frame: object) -> None:
+        raise SystemExit(TERMINATED)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class MailconfError(Exception):

@@ -15,6 +15,8 @@ from mailconf.cli.main unchanged:
   ``bug`` raises KeyError (text that must never be printed); ``refuse`` raises the
   RenderError an unsafe value gives; ``slow-refuse`` renders first (to finish after the
   others), then refuses.
+- HANG_WRITING=N: once mailconf.output has written N temporaries, the process writing them
+  writes ``<pid>`` to MISBEHAVE_READY and sleeps (a signal then comes while files are half done).
 """
 
 from __future__ import annotations
@@ -80,6 +82,20 @@ def _install() -> None:
         mailconf._workers._fork = recorded_fork  # type: ignore[assignment]
     if "PARALLEL_FROM" in os.environ:
         mailconf.render.PARALLEL_FROM = int(os.environ["PARALLEL_FROM"])
+    if "HANG_WRITING" in os.environ:
+        from mailconf import output
+
+        write_fully, written = output._write_fully, [0]
+
+        def hanging_write(fd: int, content: bytes) -> None:
+            write_fully(fd, content)
+            written[0] += 1
+            if written[0] == int(os.environ["HANG_WRITING"]):
+                with open(os.environ["MISBEHAVE_READY"], "a", encoding="ascii") as ready:
+                    ready.write(f"{os.getpid()}\n")
+                time.sleep(3600)
+
+        output._write_fully = hanging_write
     for item in filter(None, os.environ.get("MISBEHAVE", "").split(",")):
         name, _, action = item.partition(":")
         target: Any = TARGETS[name]

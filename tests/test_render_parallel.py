@@ -302,6 +302,24 @@ def test_a_signal_ends_every_worker_and_exits_like_one_process(
     assert all(gone(pid) for pid in hung)
 
 
+@pytest.mark.parametrize(
+    ("signum", "status", "message"), [(signal.SIGINT, 130, INTERRUPTED), (signal.SIGTERM, 143, "")]
+)
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_signal_while_files_are_written_leaves_no_file_behind(
+    tmp_path: Path, signum: signal.Signals, status: int, message: str, jobs: str
+) -> None:
+    # half the temporaries written when the signal comes: they are removed, no file gets its final name
+    ready, out = tmp_path / "ready", tmp_path / "out"
+    process = driver("render", "-t", "mutt", "-t", "msmtp", "-j", jobs, str(EXAMPLES / "company.yaml"), "-o",
+                     str(out), env={"HANG_WRITING": "2", "MISBEHAVE_READY": str(ready)})  # fmt: skip
+    assert wait_for_lines(ready, 1, process) == [process.pid]
+    assert [p.name for p in out.rglob("*") if p.is_file()] != []  # the temporaries, before the signal
+    process.send_signal(signum)
+    assert finish(process) == (status, "", message)
+    assert [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()] == []
+
+
 @needs_fork
 def test_ctrl_c_reaching_the_whole_process_group_prints_no_worker_traceback(tmp_path: Path) -> None:
     # a terminal's Ctrl-C signals every process of the foreground group: the workers ignore it, the parent decides
