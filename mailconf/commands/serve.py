@@ -70,6 +70,7 @@ def serve(app: App, request: ServeRequest, host: str, port: int) -> int:
 
     from ..serve.accesslog import AccessLog
     from ..serve.app import MAX_BODY
+    from ..serve.loop import install, run_until
     from ..serve.watch import Watcher
 
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" under load is not news
@@ -87,6 +88,7 @@ def serve(app: App, request: ServeRequest, host: str, port: int) -> int:
         )
     except OSError as exc:
         raise UsageError(f"--bind {request.bind}: cannot listen ({exc.strerror or type(exc).__name__})") from None
+    install(server)  # connections that do not spin waitress's loop (mailconf/serve/loop.py)
 
     def reload() -> None:
         try:
@@ -103,11 +105,13 @@ def serve(app: App, request: ServeRequest, host: str, port: int) -> int:
         watcher.wake()
 
     def on_stop(signum: int, _frame: object) -> None:
+        # a flag only, which run_until reads between two turns of waitress's loop: an exception raised here could
+        # be swallowed by waitress (mailconf/serve/loop.py)
         stopped.append(signum)
-        raise SystemExit(0)  # waitress's loop ends on it and shuts its workers down
 
     signal.signal(signal.SIGHUP, on_hup)
     signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
     watcher.start()
     effective = server.effective_host, server.effective_port
     shown = f"[{effective[0]}]" if ":" in str(effective[0]) else effective[0]
@@ -117,9 +121,7 @@ def serve(app: App, request: ServeRequest, host: str, port: int) -> int:
         + (f", or a change seen every {request.poll_interval:g} s)" if request.poll_interval else ")")
     )
     try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
+        run_until(server, stopped)
     finally:
         watcher.stop()
         server.close()

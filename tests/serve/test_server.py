@@ -276,3 +276,45 @@ def test_a_missing_file_and_a_bad_bind_are_usage_errors(tmp_path: Path, accounts
         busy = run_serve("--bind", f"127.0.0.1:{port}", str(accounts))
     assert busy.returncode == 2
     assert busy.stderr.splitlines()[-1] == f"mailconf: --bind 127.0.0.1:{port}: cannot listen (Address already in use)"
+
+
+#: serve in a real process whose first turn of waitress's loop runs a trigger thunk (inside waitress's bare
+#: `except:`) that sends the process SIGTERM: the place where a handler raising SystemExit was swallowed
+SIGTERM_IN_A_THUNK = """
+import os, signal, sys
+import waitress.server
+create_server = waitress.server.create_server
+
+def create(*args, **kwargs):
+    server = create_server(*args, **kwargs)
+    def stop():
+        print(server.channel_class.__module__, server.channel_class.__name__)  # installed by then
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    server.trigger.pull_trigger(stop)
+    return server
+
+waitress.server.create_server = create
+from mailconf.cli import main
+sys.exit(main(["serve", "--bind", "127.0.0.1:0", "--poll-interval", "0", sys.argv[1]]))
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_is_never_lost_wherever_waitress_is(accounts: Path, signum: signal.Signals) -> None:
+    # the handler only sets a flag: a SystemExit raised inside one of waitress's bare `except:` was swallowed and
+    # the server went on serving (seen under load: a SIGTERM ignored)
+    script = SIGTERM_IN_A_THUNK.replace("signal.SIGTERM", f"signal.{signum.name}")
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(accounts)],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert done.returncode == 0
+    assert done.stderr.splitlines()[-1] == "mailconf: serve: stopped"
+    assert "exception in trigger thunk" not in done.stdout
+    assert done.stdout.splitlines()[0] == "mailconf.serve.loop Channel"  # mailconf/serve/loop.py's connections

@@ -1,0 +1,56 @@
+"""How ``mailconf serve`` runs waitress: its loop until a stop signal, with a channel that does not spin.
+
+Both reach past waitress's documented options (waitress 3.0; ``pyproject.toml``'s ``[serve]`` extra):
+``tests/serve/test_loop.py`` checks each against the waitress installed.
+
+**The spin.** waitress's main thread selects a connection for writing whenever output is waiting
+in its buffer (``HTTPChannel.writable``). While a worker thread is answering on that connection,
+the worker sends what it writes itself (``write_soon`` flushes, under the buffer's lock), so the
+main thread's turn finds the lock taken, does nothing, and selects again at once: a busy loop
+holding the GIL, which the worker needs to finish. With 32 connections on two CPUs the server
+fell into that state and stayed there: 70-100 answers per second instead of 6,500-7,000
+(benchmarks/README.md). :class:`Channel` is not selected for writing while a worker answers on it,
+unless the connection is closing or its output passes the high watermark (the worker then waits
+for the main thread to drain it); once the answer is done, waitress pulls its trigger and the main
+thread sends whatever is left.
+
+**The stop.** waitress's ``run()`` expects a signal handler to raise SystemExit. The handler runs
+wherever the main thread is, and one of waitress's bare ``except:`` (the trigger's thunks)
+swallowed it: the server ignored a SIGTERM. :func:`run_until` turns waitress's loop one select at
+a time (each waits at most ``asyncore_loop_timeout``, 1 s) until a handler has set a flag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer
+
+
+class Channel(HTTPChannel):  # type: ignore[misc]  # waitress has no type hints
+    def writable(self) -> bool:
+        answering = bool(self.requests) and not (self.will_close or self.close_when_flushed)
+        if answering and self.total_outbufs_len < self.adj.outbuf_high_watermark:
+            return False  # the worker sends it (see the module's docstring)
+        return bool(super().writable())
+
+
+def install(server: Any) -> None:
+    """Every listening socket of ``server`` (one, or several for a host name with IPv4 and IPv6 addresses) makes
+    its connections :class:`Channel`."""
+    listeners = [server] if isinstance(server, BaseWSGIServer) else list(server.map.values())
+    for listener in listeners:
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = Channel
+
+
+def run_until(server: Any, stopped: Sequence[int]) -> None:
+    """waitress's ``run()``, one select at a time, until ``stopped`` holds a signal; then its workers end."""
+    sockets = server._map if isinstance(server, BaseWSGIServer) else server.map  # what run() uses
+    while not stopped:
+        server.asyncore.loop(
+            timeout=server.adj.asyncore_loop_timeout, map=sockets, use_poll=server.adj.asyncore_use_poll, count=1
+        )
+    server.task_dispatcher.shutdown()
