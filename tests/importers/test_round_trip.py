@@ -511,8 +511,9 @@ def account_files(draw: st.DrawFn) -> dict[str, Any]:
 
 
 #: formats whose generated files almost never come without a gap: their module runs this test over the same
-#: generated files adapted to what the format expresses (test_aerc.py: aercable)
-OWN_GENERATED_ROUND_TRIP = frozenset({"aerc"})
+#: generated files adapted to what the format expresses (test_aerc.py: aercable; test_mobileconfig.py:
+#: profileable, which 6 generated files in 400 needed no adapting for: 1 seed in 6 found none in 459 tries)
+OWN_GENERATED_ROUND_TRIP = frozenset({"aerc", "mobileconfig"})
 
 
 @pytest.mark.parametrize("fmt", sorted(set(FORMATS) - OWN_GENERATED_ROUND_TRIP))
