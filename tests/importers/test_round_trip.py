@@ -283,9 +283,9 @@ def getmail(account: Account, model: Model) -> Flat | None:
         f["incoming.tls.min_version"] = None  # getmail's own floor on Debian 12: nothing is written
     if f["incoming.tls.ca_file"] == "/etc/ssl/certs/ca-certificates.crt":
         f["incoming.tls.ca_file"] = None  # the system CA bundle, written when no ca_file is declared
+    if not f["incoming.tls.verify"]:
+        f["incoming.tls.ca_file"] = None  # verify false leaves ca_certs out (with a pin, the pin alone is written)
     if f["incoming.tls.fingerprint"]:
-        if not f["incoming.tls.verify"]:
-            f["incoming.tls.ca_file"] = None  # the pin alone is written
         f["incoming.tls.verify"] = True  # a pin is a check: getmail compares the certificate with it
     if f["incoming.tls.client_key"] == f["incoming.tls.client_cert"]:
         f["incoming.tls.client_key"] = None  # keyfile = certfile: the key is in the certificate file
