@@ -34,6 +34,21 @@ The control, in the same rounds: a process that creates N bare files (no mailcon
 sync) on each file system. On the disk it is what the file system alone charges for the
 files of a per-account target: read a disk figure next to it.
 
+The disk and deleted files. On ext4 without a journal (this VM's root file system) the kernel
+does not reuse an inode number freed in the last 60 seconds, or 360 while its inode-table
+block is dirty (which creating files next to it makes it): every create scans the free
+inode numbers of its block group from the first, one buffer-cache lookup for each recently
+freed one (``recently_deleted()`` in ``find_inode_bit()``, fs/ext4/ialloc.c). Until
+2026-12-05 this script removed each run's 51,007 files right before the next run, in the
+same block groups: every create of the next run scanned past them, 30-150 us of kernel CPU
+instead of about 10 (``perf`` shows ``recently_deleted``), the "phases" earlier figures
+blamed on the disk. So, on the disk: the scratch folder is marked ``chattr +T`` (each run's
+folder is placed like a top-level one, in block groups of its own) and every run's output
+stays until the benchmark ends (``--delete-between`` restores the old way, to see the
+effect). A user's render into a folder is not timed right after 51,007 deletions next to
+it, so neither is the benchmark's; the control shows what creating files costs there.
+tmpfs has no such rule: its outputs are removed after each run.
+
 Targets whose render raises NotImplementedError are skipped and listed.
 
     python3 benchmarks/render_bench.py [--repeat 3] [--rebuild] [--accounts N ...] [--target T ...]
@@ -72,8 +87,8 @@ ALL_TARGETS = "all"
 
 #: The control, timed in the same rounds as the renders: a process creating N files of 600 bytes in a fresh
 #: folder, each opened O_CREAT|O_EXCL, written and closed; no mailconf, no sync. On the disk it shows what the
-#: file system charges for creating the files of a per-account target (on this VM 10-300 us of kernel CPU per
-#: create, changing from one quarter of an hour to the next: benchmarks/README.md).
+#: file system charges for creating the files of a per-account target (on this VM about 10 us of kernel CPU per
+#: create; 10-300 us within a minute of deleting many files: the module's docstring).
 FLOOR = "floor: N bare creates"
 BARE_CREATES = """
 import os, sys
@@ -137,8 +152,9 @@ def file_system(path: Path) -> str:
     return done.stdout.strip() or "?"
 
 
-def scratch_roots() -> dict[str, Path]:
-    """Where render writes: tmpfs (/dev/shm) and a disk-backed file system (benchmarks/out), each checked."""
+def scratch_roots(*, top: bool) -> dict[str, Path]:
+    """Where render writes: tmpfs (/dev/shm) and a disk-backed file system (benchmarks/out), each checked;
+    with ``top``, the disk's folder marked a top directory (``top_directory``)."""
     roots: dict[str, Path] = {}
     shm = Path("/dev/shm")
     if shm.is_dir() and file_system(shm) == "tmpfs":
@@ -146,7 +162,30 @@ def scratch_roots() -> dict[str, Path]:
     OUT.mkdir(parents=True, exist_ok=True)
     if file_system(OUT) not in ("tmpfs", "ramfs"):
         roots["disk"] = Path(tempfile.mkdtemp(prefix="scratch-", dir=OUT))
+        if top:
+            top_directory(roots["disk"])
     return roots
+
+
+def attributes(folder: Path) -> str:
+    """What ``lsattr -d`` prints of ``folder``'s flags, or why nothing."""
+    import subprocess
+
+    if shutil.which("lsattr") is None:
+        return "no lsattr"
+    done = subprocess.run(["lsattr", "-d", str(folder)], capture_output=True, text=True, check=False)
+    return (done.stdout.split() or ["?"])[0] if done.returncode == 0 else "unsupported here"
+
+
+def top_directory(folder: Path) -> None:
+    """ext2/3/4: mark ``folder`` a top of a directory hierarchy (``chattr +T``), so that each run's output folder
+    made in it is placed like a top-level one, in a block group of its own, not next to the files the benchmark
+    (or anything else) deleted in the last minutes. See the module's docstring; elsewhere, nothing."""
+    import subprocess
+
+    if shutil.which("chattr") is None:
+        return
+    subprocess.run(["chattr", "+T", str(folder)], capture_output=True, check=False)
 
 
 def sync_choices(path: str, directory: str) -> dict[str, float]:
@@ -171,6 +210,7 @@ def sync_choices(path: str, directory: str) -> dict[str, float]:
         "no sync at all (not durable: the floor)": (none, none, 0),
     }
     times: dict[str, float] = {}
+    written: list[str] = []
     for _round in range(2):
         for name, (fsync, syncfs, threshold) in choices.items():
             os.fsync, output._syncfs, output._SYNCFS_FROM = fsync, syncfs, threshold  # type: ignore[assignment]
@@ -179,8 +219,9 @@ def sync_choices(path: str, directory: str) -> dict[str, float]:
             start = time.perf_counter()
             output.write_all(files, Path(target))
             times[name] = min(times.get(name, float("inf")), time.perf_counter() - start)
-            shutil.rmtree(target)
-            os.sync()
+            written.append(target)  # removed at the end, not before the next choice (the module's docstring)
+    for target in written:
+        shutil.rmtree(target)
     os.fsync, output._syncfs, output._SYNCFS_FROM = real_fsync, real_syncfs, real_threshold
     times["files"] = float(len(files))
     return times
@@ -194,6 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0912, PLR0915
                         help=f"account counts to run, repeatable [{', '.join(map(str, COUNTS))}]")  # fmt: skip
     parser.add_argument("--target", action="append", metavar="T",
                         help="time only these targets' processes, repeatable [every registered target]")  # fmt: skip
+    parser.add_argument("--delete-between", action="store_true",
+                        help="on the disk too, remove each output right after its run (see the docstring)")  # fmt: skip
     parser.add_argument("--in-process", metavar="FILE", help=argparse.SUPPRESS)
     parser.add_argument("--sync-choices", nargs=2, metavar=("FILE", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -211,8 +254,12 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0912, PLR0915
     per_count: dict[int, dict[str, float]] = {}
     per_count_inproc: dict[int, dict[str, float]] = {}
     skipped: set[str] = set()
-    roots = scratch_roots()
+    roots = scratch_roots(top=not args.delete_between)
     print("writing into: " + ", ".join(f"{kind} ({root}, {file_system(root)})" for kind, root in roots.items()))
+    if "disk" in roots:
+        print("on the disk, each run's output " + ("is removed right after it (--delete-between)" if args.delete_between
+              else "stays until the benchmark ends (see the docstring: ext4 and recently deleted inodes)"))  # fmt: skip
+        print(f"disk scratch folder flags (lsattr): {attributes(roots['disk'])}")
     try:
         counts = tuple(args.accounts or COUNTS)
         for count in counts:
@@ -255,7 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0912, PLR0915
             for kind, root in roots.items():
                 commands[f"{FLOOR} [{kind}]"] = ([str(venv_bin("python")), "-c", BARE_CREATES, str(count)], root)
             # each render run needs a fresh output directory: time them one by one, interleaved with lint
-            results = interleaved_fresh(commands, args.repeat, env)
+            keep = () if args.delete_between else tuple(root for kind, root in roots.items() if kind == "disk")
+            results = interleaved_fresh(commands, args.repeat, env, keep=keep)
             print(f"  whole processes, {args.repeat} rounds:")
             for summary in results.values():
                 print(show(summary))
@@ -333,8 +381,9 @@ def measure_sync_choices(path: Path, root: Path) -> dict[str, float]:
 
 
 def interleaved_fresh(commands: dict[str, tuple[list[str], Path | None]], repeat: int,
-                      env: dict[str, str]) -> dict[str, Summary]:  # fmt: skip
-    """Like _common.interleaved, but each render run writes into a new directory under its root (removed after)."""
+                      env: dict[str, str], *, keep: Sequence[Path] = ()) -> dict[str, Summary]:  # fmt: skip
+    """Like _common.interleaved, but each render run writes into a new directory under its root. The directory
+    is removed after the run, except under a root in ``keep`` (the disk: see the module's docstring)."""
 
     def once(argv: list[str], root: Path | None) -> Run:
         if root is None:
@@ -343,8 +392,9 @@ def interleaved_fresh(commands: dict[str, tuple[list[str], Path | None]], repeat
         try:
             return run_once([*argv, target], env)
         finally:
-            shutil.rmtree(target, ignore_errors=True)
-            # the removal is the benchmark's, not render's: flushed now, not by the next run's syncfs
+            if root not in keep:
+                shutil.rmtree(target, ignore_errors=True)
+            # what the run left in the page cache is the benchmark's, not the next run's to flush
             os.sync()
 
     for argv, root in commands.values():  # warm-up
