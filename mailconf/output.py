@@ -29,6 +29,16 @@ nothing is written outside ``DIR``.
   ``syncfs()`` per file system before the moves and one after: on a disk, 20,005
   fsyncs cost more than flushing the file system twice (see benchmarks/README.md).
   Where there is no ``syncfs`` (not Linux), per-file fsync.
+- A new folder, staged: with ``syncfs``, a folder directly in ``DIR`` that did not
+  exist (``DIR/getmail`` of ``-t all``, ``DIR/autodiscover``) is written whole as a
+  hidden folder ``DIR/.NAME.mailconf-PID.tmp`` holding every file under its final
+  name, made durable, then renamed into place in one step that never replaces
+  (``renameat2(RENAME_NOREPLACE)``; where the file system lacks it, ``rename()``,
+  which never replaces a folder that holds anything). One create per file instead
+  of a temporary, a ``link()`` and an ``unlink()``: writing the 51,007 files of
+  ``-t all`` into a new folder takes 1.03 s instead of 1.31 on ext4 on a disk, 0.52
+  instead of 0.75 on tmpfs. A crash leaves at most that hidden folder, never a file
+  under its final name.
 
 ``check`` is ``--check``: compare, write nothing, print a unified diff (when both
 sides are small enough to diff; else the sizes).
@@ -43,7 +53,7 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
@@ -187,6 +197,10 @@ class _Output:
             raise OutputError(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
         self._fds.append(fd)
         return _Folder(fd, path, _guarded(path, _names, fd))
+
+    def folders_in(self, name: str) -> list[str]:
+        """The names of the folders opened inside folder ``name`` (not ``name`` itself)."""
+        return [folder for folder in self._folders if folder.startswith(name + "/") and self._folders[folder].fd >= 0]
 
     def lstat(self, folder: _Folder, leaf: str, name: str) -> os.stat_result:
         return _guarded(f"{folder.path}/{leaf}", os.stat, leaf, dir_fd=folder.fd, follow_symlinks=False)
@@ -400,24 +414,30 @@ def _backup_names(out: _Output, folder: _Folder, leaf: str, name: str) -> tuple[
 
 
 def _write(out: _Output, plan: Sequence[_Planned]) -> None:
-    for item in plan:  # missing folders first, each opened without following a link
-        out.folder(item.folder, item.file.name, create=True)
-    for item in plan:
-        if item.backups:
-            _guarded(item.label, _backup, out.folder(item.folder, item.file.name), item)
     many = len(plan) >= _SYNCFS_FROM and _syncfs_available()
-    temporaries = _write_temporaries(out, plan, sync_each=not many)
+    staged = _stage(out, plan) if many else {}
+    try:
+        for item in plan:  # missing folders first, each opened without following a link (in its staging folder)
+            out.folder(_where(item, staged), item.file.name, create=True)
+        for item in plan:
+            if item.backups:
+                _guarded(item.label, _backup, out.folder(item.folder, item.file.name), item)
+        temporaries = _write_temporaries(out, plan, staged, sync_each=not many)
+    except BaseException:
+        _unstage(out, staged, moved=0)
+        raise
     try:
         if many:
-            _sync_file_systems(out, plan)
+            _sync_file_systems(out, temporaries)
     except BaseException:
         _remove(out, temporaries)
+        _unstage(out, staged, moved=0)
         raise
-    _move_into_place(out, temporaries)
+    _move_into_place(out, temporaries, staged)
     if many:
-        _sync_file_systems(out, plan)
+        _sync_file_systems(out, temporaries)
     else:
-        for folder in (out.folder(name, "") for name in dict.fromkeys(item.folder for item in plan)):
+        for folder in dict.fromkeys(temporary.folder for temporary in temporaries):
             _guarded(folder.path, _sync_directory, folder.fd)
 
 
@@ -505,12 +525,16 @@ def _write_fully(fd: int, content: bytes) -> None:
 
 class _Temporary(NamedTuple):
     folder: _Folder
-    name: str
+    name: str  # in a staging folder: the file's own name
     item: _Planned
+    staged: bool = False
 
 
-def _write_temporaries(out: _Output, plan: Sequence[_Planned], *, sync_each: bool) -> list[_Temporary]:
-    """Step 1 (and 2 when ``sync_each``): every file as a temporary; on any failure, every temporary is removed."""
+def _write_temporaries(
+    out: _Output, plan: Sequence[_Planned], staged: Mapping[str, str], *, sync_each: bool
+) -> list[_Temporary]:
+    """Step 1 (and 2 when ``sync_each``): every file as a temporary, or under its own name in its staging folder;
+    on any failure, every file written is removed."""
     written: list[_Temporary] = []
     pool = None
     if sync_each and len(plan) > _SYNC_THREADS:
@@ -522,10 +546,15 @@ def _write_temporaries(out: _Output, plan: Sequence[_Planned], *, sync_each: boo
             batch: list[tuple[int, str]] = []
             try:
                 for item in plan[start : start + _BATCH]:
-                    folder = out.folder(item.folder, item.file.name)
-                    fd, name = _guarded(item.label, _open_temporary, folder, item.leaf, item.mode)
+                    in_new_folder = _top(item.folder) in staged  # the file's own name: nobody else's folder
+                    if in_new_folder:
+                        folder = out.folder(_where(item, staged), item.file.name)
+                        fd, name = _guarded(item.label, _open_staged, folder, item.leaf, item.mode), item.leaf
+                    else:
+                        folder = out.folder(item.folder, item.file.name)
+                        fd, name = _guarded(item.label, _open_temporary, folder, item.leaf, item.mode)
                     batch.append((fd, item.label))
-                    written.append(_Temporary(folder, name, item))
+                    written.append(_Temporary(folder, name, item, in_new_folder))
                     _guarded(item.label, _write_fully, fd, item.file.content)
                 if sync_each:
                     _sync(batch, pool)
@@ -561,13 +590,18 @@ def _sync(batch: Sequence[tuple[int, str]], pool: ThreadPoolExecutor | None) -> 
         pass
 
 
-def _move_into_place(out: _Output, temporaries: Sequence[_Temporary]) -> None:
-    """Step 3. New files first, with link(), which never replaces: should another program have created one
-    meanwhile, the files this run created are removed again and nothing is replaced. Then the replacements."""
+def _move_into_place(out: _Output, temporaries: Sequence[_Temporary], staged: Mapping[str, str]) -> None:
+    """Step 3. New folders first, each renamed into place whole; then new files, with link(); neither ever
+    replaces: should another program have created one meanwhile, what this run created is removed again and
+    nothing is replaced. Then the replacements."""
     created: list[_Temporary] = []
+    moved = 0
     try:
+        for top, name in staged.items():
+            _rename_new_folder(out, name, top)
+            moved += 1
         for temporary in temporaries:
-            if not temporary.item.existing:
+            if not temporary.item.existing and not temporary.staged:
                 _create(temporary)
                 created.append(temporary)
     except BaseException:
@@ -575,6 +609,7 @@ def _move_into_place(out: _Output, temporaries: Sequence[_Temporary]) -> None:
             with suppress(OSError):
                 os.unlink(done.item.leaf, dir_fd=done.folder.fd)
         _remove(out, temporaries)
+        _unstage(out, staged, moved=moved)
         raise
     for index, temporary in enumerate(temporaries):
         if not temporary.item.existing:
@@ -611,6 +646,122 @@ def _create(temporary: _Temporary) -> None:
         os.unlink(temporary.name, dir_fd=fd)
 
 
+# --- new folders, staged ---------------------------------------------------------------------------------------
+
+
+def _top(folder: str) -> str:
+    """The folder directly in DIR that ``folder`` is in ("" for DIR itself)."""
+    return folder.partition("/")[0]
+
+
+def _where(item: _Planned, staged: Mapping[str, str]) -> str:
+    """The folder ``item`` is written into now: its own, or the same place inside its top folder's staging folder."""
+    top, slash, rest = item.folder.partition("/")
+    name = staged.get(top) if top else None
+    return item.folder if name is None else name + slash + rest
+
+
+def _stage(out: _Output, plan: Sequence[_Planned]) -> dict[str, str]:
+    """Each top folder of ``plan`` that does not exist yet -> the hidden folder made in DIR to write it in."""
+    root = out.folder("", "")
+    staged: dict[str, str] = {}
+    try:
+        for top in dict.fromkeys(_top(item.folder) for item in plan):
+            if top and top not in root.names:
+                staged[top] = _guarded(f"{root.path}/{top}", _make_staging_folder, root, top)
+    except BaseException:
+        _unstage(out, staged, moved=0)
+        raise
+    return staged
+
+
+def _make_staging_folder(root: _Folder, top: str) -> str:
+    name = f".{top}.mailconf-{os.getpid()}.tmp"
+    while True:
+        try:
+            os.mkdir(name, 0o700, dir_fd=root.fd)
+            return name
+        except FileExistsError:  # left by a run that was killed, or planted: not touched, another name
+            import secrets
+
+            name = f".{top}.mailconf-{secrets.token_hex(6)}.tmp"
+
+
+def _open_staged(folder: _Folder, leaf: str, mode: int) -> int:
+    """A new, empty file in a staging folder, with exactly ``mode`` (the umask does not apply)."""
+    fd = os.open(leaf, _CREATE, 0o600, dir_fd=folder.fd)
+    try:
+        os.fchmod(fd, mode)
+    except BaseException:
+        os.close(fd)
+        os.unlink(leaf, dir_fd=folder.fd)
+        raise
+    return fd
+
+
+_RENAME_NOREPLACE = 1  # linux/fs.h
+
+
+def _rename_new_folder(out: _Output, name: str, top: str) -> None:
+    """Rename the staging folder ``name`` to ``top`` in DIR, never replacing anything there."""
+    root = out.folder("", "")
+    label = f"{root.path}/{top}"
+    try:
+        if not _renameat2(root.fd, name, top):
+            # no RENAME_NOREPLACE here: rename() never replaces a folder that holds anything, nor a file or a
+            # link with a folder; one more look for the empty folder it would replace (the lock keeps renders out)
+            if top in _names(root.fd):
+                raise FileExistsError(errno.EEXIST, "exists")
+            os.rename(name, top, src_dir_fd=root.fd, dst_dir_fd=root.fd)
+    except (FileExistsError, IsADirectoryError, NotADirectoryError) as exc:
+        raise OutputError(
+            f"refusing to replace {label}: another program created it while mailconf was writing; "
+            "nothing written, run again"
+        ) from exc
+    except OSError as exc:
+        if exc.errno == errno.ENOTEMPTY:
+            raise OutputError(
+                f"refusing to replace {label}: another program created it while mailconf was writing; "
+                "nothing written, run again"
+            ) from None
+        raise OutputError(f"cannot write {label}: {exc.strerror or type(exc).__name__}") from None
+
+
+_renameat2_function: Callable[..., int] | None = None
+
+
+def _renameat2(fd: int, source: str, destination: str) -> bool:
+    """renameat2(RENAME_NOREPLACE) (Linux; Python has no wrapper): True when done, False when unavailable here;
+    FileExistsError when ``destination`` exists."""
+    import ctypes
+
+    global _renameat2_function  # noqa: PLW0603 - looked up once per process
+    if _renameat2_function is None:
+        try:
+            _renameat2_function = ctypes.CDLL(None, use_errno=True).renameat2
+        except (AttributeError, OSError):  # glibc < 2.28, musl < 1.2.2: rename() instead
+            return False
+    if _renameat2_function(fd, os.fsencode(source), fd, os.fsencode(destination), _RENAME_NOREPLACE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):  # kernel or file system lacks it
+        return False
+    raise OSError(code, os.strerror(code))
+
+
+def _unstage(out: _Output, staged: Mapping[str, str], *, moved: int) -> None:
+    """Remove the staging folders (the first ``moved`` already renamed into place) with every folder this run
+    made in them; their files were removed before (``_remove``). A folder that holds anything else is left."""
+    for index, (top, name) in enumerate(staged.items()):
+        inside = sorted(out.folders_in(name), key=lambda f: -f.count("/"))
+        for folder in inside:
+            parent, _, leaf = folder.rpartition("/")
+            with suppress(OSError):
+                os.rmdir(leaf, dir_fd=out.folder(parent, "").fd)
+        with suppress(OSError):
+            os.rmdir(top if index < moved else name, dir_fd=out.folder("", "").fd)
+
+
 def _sync_directory(fd: int) -> None:
     """Make the moves durable. Some file systems cannot fsync a directory; that is not an error."""
     try:
@@ -641,14 +792,16 @@ def _syncfs_available() -> bool:
     return _syncfs is not None
 
 
-def _sync_file_systems(out: _Output, plan: Sequence[_Planned]) -> None:
+def _sync_file_systems(out: _Output, temporaries: Sequence[_Temporary]) -> None:
     """One syncfs per file system the files are on (a folder inside -o may be another mount)."""
     import ctypes
 
     assert _syncfs is not None
-    seen: set[int] = set()
-    for folder_name in dict.fromkeys(item.folder for item in plan):
-        folder = out.folder(folder_name, "")
+    seen: set[int] = {os.fstat(out.folder("", "").fd).st_dev}
+    if _syncfs(out.folder("", "").fd) != 0:  # DIR's own file system: where new folders are renamed
+        code = ctypes.get_errno()
+        raise OutputError(f"cannot write {out.folder('', '').path}: {os.strerror(code)}")
+    for folder in dict.fromkeys(temporary.folder for temporary in temporaries):
         device = os.fstat(folder.fd).st_dev
         if device in seen:
             continue

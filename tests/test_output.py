@@ -24,6 +24,8 @@ from pathlib import Path
 import pytest
 
 from mailconf import output
+from mailconf.errors import OutputError
+from mailconf.targets import RenderedFile
 from tests.conftest import ROOT
 from tests.test_cli import CLEAN
 from tests.test_render_core import accounts_file, fake_target, mode, run
@@ -508,7 +510,8 @@ def test_a_failing_syncfs_changes_no_file(
 
 
 @pytest.mark.slow
-def test_a_killed_render_never_leaves_a_partial_file_under_its_final_name(tmp_path: Path) -> None:
+@pytest.mark.parametrize("target", ["mutt", "getmail"])  # files in -o itself; in a new folder -o/getmail (staged)
+def test_a_killed_render_never_leaves_a_partial_file_under_its_final_name(tmp_path: Path, target: str) -> None:
     """SIGKILL at several moments of a 2,000-file render: each final name holds the whole file or is absent.
     (Only a power cut could test the syncfs; the kill tests what a crash of mailconf itself leaves.)"""
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -518,9 +521,10 @@ def test_a_killed_render_never_leaves_a_partial_file_under_its_final_name(tmp_pa
         sys.path.remove(str(ROOT / "benchmarks"))
     (tmp_path / "accounts.yaml").write_text(many_accounts(2000))
     env = os.environ | {"PYTHONPATH": str(ROOT)}
-    argv = [sys.executable, "-m", "mailconf", "render", "-t", "mutt", "accounts.yaml", "-o"]
+    argv = [sys.executable, "-m", "mailconf", "render", "-t", target, "accounts.yaml", "-o"]
     subprocess.run([*argv, "reference"], cwd=tmp_path, env=env, check=True, capture_output=True)
-    reference = {p.name: p.read_bytes() for p in (tmp_path / "reference").iterdir()}
+    reference = {p.relative_to(tmp_path / "reference").as_posix(): p.read_bytes()
+                 for p in (tmp_path / "reference").rglob("*") if p.is_file()}  # fmt: skip
     assert len(reference) == 2000
     for attempt, delay in enumerate((0.5, 0.8, 1.1, 1.4, 1.7, 2.0)):
         out = tmp_path / f"killed{attempt}"
@@ -530,6 +534,132 @@ def test_a_killed_render_never_leaves_a_partial_file_under_its_final_name(tmp_pa
         proc.wait()
         for path in out.iterdir() if out.exists() else ():
             if path.name.endswith(".tmp"):
-                assert path.name.startswith("."), path  # a killed run may leave a hidden temporary
+                assert path.name.startswith("."), path  # a killed run may leave a hidden temporary or staging folder
                 continue
-            assert path.read_bytes() == reference[path.name], path
+            for file in [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]:
+                assert file.read_bytes() == reference[file.relative_to(out).as_posix()], file
+            if path.is_dir():  # a folder under its final name is there whole
+                assert len([p for p in path.rglob("*") if p.is_file()]) == 2000, path
+
+
+# --- issue 8 (7): a new folder is written whole, then renamed into place --------------------------------------
+
+NEW = [RenderedFile(f"new/sub/f{i:03}.conf", f"file {i}\n".encode(), 0o640) for i in range(output._SYNCFS_FROM)]
+OLD = [RenderedFile("old/kept.conf", b"kept\n")]
+
+
+def staged_write(out: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[str]]:
+    """write_all of NEW (a folder that does not exist) and OLD (one that does): the link() and renameat2() calls."""
+    if not output._syncfs_available():
+        pytest.skip("no syncfs in this libc (not Linux): every file is written as a temporary")
+    links: list[str] = []
+    renames: list[str] = []
+    real_link, real_rename = os.link, output._renameat2
+
+    def link(source: str, destination: str, **kwargs: object) -> None:
+        links.append(destination)
+        real_link(source, destination, **kwargs)  # type: ignore[arg-type]
+
+    def renameat2(fd: int, source: str, destination: str) -> bool:
+        renames.append(f"{source} -> {destination}")
+        return real_rename(fd, source, destination)
+
+    monkeypatch.setattr(os, "link", link)
+    monkeypatch.setattr(output, "_renameat2", renameat2)
+    (out / "old").mkdir()
+    output.write_all([*NEW, *OLD], out)
+    return links, renames
+
+
+def test_a_new_folder_is_staged_whole_and_renamed_into_place_once(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    links, renames = staged_write(out, monkeypatch)
+    assert renames == [f".new.mailconf-{os.getpid()}.tmp -> new"]
+    assert links == ["kept.conf"]  # only the file in the folder that existed went through a temporary
+    assert listing(out) == ["new", "new/sub", *(f"new/sub/f{i:03}.conf" for i in range(len(NEW))), "old",
+                            "old/kept.conf"]  # fmt: skip
+    assert (out / "new/sub/f007.conf").read_bytes() == b"file 7\n"
+    assert {mode(p) for p in (out / "new/sub").iterdir()} == {0o640}
+    assert mode(out / "new") == mode(out / "new/sub") == 0o700  # as a folder made in place would be
+
+
+@pytest.mark.parametrize("theirs", ["folder with a file", "empty folder", "file", "link outside"])
+@pytest.mark.parametrize("noreplace", [True, False], ids=["renameat2", "rename"])
+def test_a_folder_created_meanwhile_by_another_program_is_never_replaced(  # noqa: PLR0917
+    tmp_path: Path, out: Path, outside: Path, monkeypatch: pytest.MonkeyPatch, theirs: str, noreplace: bool
+) -> None:
+    """Another program makes DIR/new after the check: the staged folder is not renamed over it, and everything
+    this run wrote (the staging folder, the file of the folder that existed) is removed again."""
+    if not output._syncfs_available():
+        pytest.skip("no syncfs in this libc (not Linux): every file is written as a temporary")
+    real = output._write_temporaries
+
+    def then_another_program_writes(*args: object, **kwargs: object) -> list[output._Temporary]:
+        written = real(*args, **kwargs)  # type: ignore[arg-type]
+        if theirs == "file":
+            (out / "new").write_bytes(b"theirs\n")
+        elif theirs == "link outside":
+            (out / "new").symlink_to(outside.parent)
+        else:
+            (out / "new").mkdir()
+            if theirs == "folder with a file":
+                (out / "new/theirs").write_bytes(b"theirs\n")
+        return written
+
+    monkeypatch.setattr(output, "_write_temporaries", then_another_program_writes)
+    if not noreplace:  # a kernel or file system without RENAME_NOREPLACE
+        monkeypatch.setattr(output, "_renameat2", lambda fd, source, destination: False)
+    (out / "old").mkdir()
+    with pytest.raises(OutputError) as refused:
+        output.write_all([*NEW, *OLD], out)
+    assert str(refused.value) == (
+        f"refusing to replace {out.resolve()}/new: another program created it while mailconf was writing; "
+        "nothing written, run again"
+    )
+    expected = {"folder with a file": ["new", "new/theirs"], "empty folder": ["new"], "file": ["new"],
+                "link outside": ["new"]}[theirs]  # fmt: skip
+    assert listing(out) == [*expected, "old"]
+    assert_untouched(outside)
+
+
+def test_a_failed_write_removes_the_staging_folder(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not output._syncfs_available():
+        pytest.skip("no syncfs in this libc (not Linux): every file is written as a temporary")
+    real, written = output._write_fully, [0]
+
+    def full_disk_at_the_100th(fd: int, content: bytes) -> None:
+        written[0] += 1
+        if written[0] == 100:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(fd, content)
+
+    monkeypatch.setattr(output, "_write_fully", full_disk_at_the_100th)
+    with pytest.raises(OutputError) as failed:
+        output.write_all(NEW, out)
+    assert str(failed.value) == f"cannot write {out.resolve()}/new/sub/f099.conf: No space left on device"
+    assert listing(out) == []
+
+
+def test_a_failing_syncfs_removes_the_staging_folder(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not output._syncfs_available():
+        pytest.skip("no syncfs in this libc (not Linux): every file is written as a temporary")
+
+    def failing(fd: int) -> int:
+        ctypes.set_errno(errno.EIO)
+        return -1
+
+    monkeypatch.setattr(output, "_syncfs", failing)
+    with pytest.raises(OutputError, match=r"^cannot write .*: Input/output error$"):
+        output.write_all(NEW, out)
+    assert listing(out) == []
+
+
+def test_a_planted_staging_folder_is_neither_used_nor_touched(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder with the staging name (left by a killed run, or planted): another name is taken; it stays as it is."""
+    planted = out / f".new.mailconf-{os.getpid()}.tmp"
+    (planted / "sub").mkdir(parents=True)
+    (planted / "sub/f000.conf").write_bytes(b"planted\n")
+    _links, renames = staged_write(out, monkeypatch)
+    assert len(renames) == 1
+    assert renames[0].startswith(".new.mailconf-") and not renames[0].startswith(planted.name)
+    assert (planted / "sub/f000.conf").read_bytes() == b"planted\n"
+    assert (out / "new/sub/f000.conf").read_bytes() == b"file 0\n"

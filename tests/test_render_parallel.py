@@ -306,18 +306,27 @@ def test_a_signal_ends_every_worker_and_exits_like_one_process(
     ("signum", "status", "message"), [(signal.SIGINT, 130, INTERRUPTED), (signal.SIGTERM, 143, "")]
 )
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_signal_while_files_are_written_leaves_no_file_behind(
-    tmp_path: Path, signum: signal.Signals, status: int, message: str, jobs: str
+@pytest.mark.parametrize("many", [False, True], ids=["temporaries", "staged"])
+def test_a_signal_while_files_are_written_leaves_no_file_behind(  # noqa: PLR0917
+    tmp_path: Path, signum: signal.Signals, status: int, message: str, jobs: str, many: bool, three_hundred: Path
 ) -> None:
-    # half the temporaries written when the signal comes: they are removed, no file gets its final name
+    # half the temporaries written when the signal comes: they are removed, no file gets its final name;
+    # with 301 files, mutt/ and msmtp/ are new folders written whole in hidden staging folders: removed too
     ready, out = tmp_path / "ready", tmp_path / "out"
-    process = driver("render", "-t", "mutt", "-t", "msmtp", "-j", jobs, str(EXAMPLES / "company.yaml"), "-o",
+    accounts = three_hundred if many else EXAMPLES / "company.yaml"
+    process = driver("render", "-t", "mutt", "-t", "msmtp", "-j", jobs, str(accounts), "-o",
                      str(out), env={"HANG_WRITING": "2", "MISBEHAVE_READY": str(ready)})  # fmt: skip
     assert wait_for_lines(ready, 1, process) == [process.pid]
     assert [p.name for p in out.rglob("*") if p.is_file()] != []  # the temporaries, before the signal
+    staging = sorted(p.name for p in out.iterdir() if p.name.endswith(".tmp"))
+    assert staging == ([f".msmtp.mailconf-{process.pid}.tmp", f".mutt.mailconf-{process.pid}.tmp"] if many else [])
     process.send_signal(signum)
-    assert finish(process) == (status, "", message)
-    assert [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()] == []
+    code, stdout, stderr = finish(process)
+    warnings = stderr.removesuffix(message)  # the 300 accounts' POP3 leave_days gap, said before the writing
+    assert (code, stdout, stderr) == (status, "", warnings + message)
+    assert warnings.splitlines() == ([] if not many else [line for line in warnings.splitlines()
+                                                          if line.startswith("mailconf: warning: mutt: ")])  # fmt: skip
+    assert [p.relative_to(out).as_posix() for p in out.rglob("*") if many or p.is_file()] == []
 
 
 @needs_fork
