@@ -61,6 +61,8 @@ def parse(data: bytes, address: str) -> Parsed:
     except ParseError as exc:
         line, column = exc.position
         raise XmlError(f"line {line}:{column + 1}: not well-formed XML ({_reason(exc)})") from None
+    except (LookupError, ValueError) as exc:  # expat on the declared encoding: unknown (LookupError) or multi-byte
+        raise XmlError(f"the XML declares an encoding that cannot be read ({exc}); UTF-8 is expected") from None
     if root.tag != "clientConfig":
         raise XmlError(f"the document is <{root.tag}>, not <clientConfig>")
     provider = root.find("emailProvider")

@@ -72,6 +72,20 @@ def test_not_well_formed(discover: Any, rig_certs: RigCerts) -> None:
     assert run == Run(1, "", nothing_found(dns, "line 4:3: not well-formed XML (mismatched tag)"))
 
 
+@pytest.mark.parametrize(
+    ("declared", "why"),
+    [("bogus", "unknown encoding: bogus"), ("utf-32", "multi-byte encodings are not supported"),
+     ("shift_jis", "multi-byte encodings are not supported")],
+)  # fmt: skip
+def test_xml_in_an_encoding_that_cannot_be_read(declared: str, why: str, discover: Any, rig_certs: RigCerts) -> None:
+    body = config(server("imap", "imap.example.test", 993)).replace(
+        'version="1.0"', f'version="1.0" encoding="{declared}"'
+    )
+    run, dns = served(discover, rig_certs, xml(body))
+    reason = f"the XML declares an encoding that cannot be read ({why}); UTF-8 is expected"
+    assert run == Run(1, "", nothing_found(dns, reason))
+
+
 def test_wrong_certificate(discover: Any, rig_certs: RigCerts) -> None:
     run, dns = served(discover, rig_certs, xml(config()), tls=rig_certs.wrong)
     reason = (
