@@ -114,7 +114,7 @@ def _server(element: Element, address: str) -> tuple[Candidate | None, str | Non
     if not _HOST.fullmatch(host):
         return None, f"{what} left out: {host!r} is not a host name"
     port = _text(element, "port")
-    if not port.isdigit() or not 0 < int(port) < 65536:
+    if not (port.isascii() and port.isdigit() and len(port) <= 5) or not 0 < int(port) < 65536:  # not "²"
         return None, f"{what} {host} left out: {port!r} is not a port"
     socket = _text(element, "socketType")
     if socket not in _SOCKETS:

@@ -86,6 +86,15 @@ def test_xml_in_an_encoding_that_cannot_be_read(declared: str, why: str, discove
     assert run == Run(1, "", nothing_found(dns, reason))
 
 
+@pytest.mark.parametrize(
+    "port", ["\u00b2", "\u0669\u0669\u0663", "9" * 5000], ids=["superscript-2", "arabic-indic-993", "5000-digits"]
+)
+def test_port_that_is_not_ascii_digits(port: str, discover: Any, rig_certs: RigCerts) -> None:
+    run, dns = served(discover, rig_certs, xml(config(server("imap", "imap.example.test", port))))  # type: ignore[arg-type]
+    note = f"<incomingServer type='imap'> imap.example.test left out: {port!r} is not a port"
+    assert run == Run(1, "", nothing_found(dns, f"no IMAP, POP3 or SMTP server in it; {note}"))
+
+
 def test_wrong_certificate(discover: Any, rig_certs: RigCerts) -> None:
     run, dns = served(discover, rig_certs, xml(config()), tls=rig_certs.wrong)
     reason = (
