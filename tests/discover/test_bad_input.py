@@ -109,6 +109,27 @@ def test_endless_body(discover: Any, rig_certs: RigCerts) -> None:
     assert run == Run(1, "", nothing_found(dns, "the answer is longer than the 1048576 bytes allowed; abandoned"))
 
 
+def content_length(value: str) -> Any:
+    """A short clientConfig with ``value`` as its Content-Length header."""
+
+    def answer(handler: Any) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/xml")
+        handler.send_header("Content-Length", value)
+        handler.end_headers()
+        handler.wfile.write(b"<clientConfig/>")
+        handler.close_connection = True
+
+    return answer
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "9" * 5000], ids=["superscript-2", "5000-digits"])
+def test_content_length_that_is_not_a_number(value: str, discover: Any, rig_certs: RigCerts) -> None:
+    """Ignored, as the standard library does: the body is read to its end, bounded as ever."""
+    run, dns = served(discover, rig_certs, content_length(value))
+    assert run == Run(1, "", nothing_found(dns, "no <emailProvider> in <clientConfig>"))
+
+
 def test_redirect_to_http(discover: Any, rig_certs: RigCerts) -> None:
     run, dns = served(discover, rig_certs, redirect("http://autoconfig.example.test/mail/config-v1.1.xml"))
     reason = (
