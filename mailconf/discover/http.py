@@ -59,7 +59,7 @@ def fetch(url: str, deadline: float, resolver: Dns, tls: ssl.SSLContext) -> Fetc
         if status in _REDIRECTS:
             if not location:
                 raise FetchError(f"HTTP {status} {reason} without a Location")
-            target = urllib.parse.urljoin(url, location)
+            target = _target(url, location)
             if not target.startswith("https://"):
                 raise FetchError(f"redirected to {target}: refused (redirects are followed to https:// only)")
             url = target
@@ -68,6 +68,19 @@ def fetch(url: str, deadline: float, resolver: Dns, tls: ssl.SSLContext) -> Fetc
             raise FetchError(f"HTTP {status} {reason}")
         return Fetched(url, body, secure)
     raise FetchError(f"more than {MAX_REDIRECTS} redirects (a loop?); last to {url}")
+
+
+def _target(url: str, location: str) -> str:
+    """Where a redirect to ``location`` goes; FetchError when it is no URL to ask for."""
+    try:
+        target = urllib.parse.urljoin(url, location)
+        parts = urllib.parse.urlsplit(target)
+        parts.port  # noqa: B018 - ValueError when the port is not a number or out of range
+    except ValueError as exc:
+        raise FetchError(f"redirected to {location}: not a valid URL ({exc})") from None
+    if not (parts.path + parts.query).isascii():  # http.client sends the request line as ASCII
+        raise FetchError(f"redirected to {target}: refused (its path is not ASCII)")
+    return target
 
 
 def _get(url: str, deadline: float, resolver: Dns, tls: ssl.SSLContext) -> tuple[int, str, str | None, bytes]:

@@ -139,6 +139,22 @@ def test_redirect_to_http(discover: Any, rig_certs: RigCerts) -> None:
     assert run == Run(1, "", nothing_found(dns, reason))
 
 
+@pytest.mark.parametrize(
+    ("location", "reason"),
+    [("https://[::1/x", "redirected to https://[::1/x: not a valid URL (Invalid IPv6 URL)"),
+     ("https://autoconfig.example.test:99999/",
+      "redirected to https://autoconfig.example.test:99999/: not a valid URL (Port out of range 0-65535)"),
+     ("https://autoconfig.example.test:x/",
+      "redirected to https://autoconfig.example.test:x/: not a valid URL "
+      "(Port could not be cast to integer value as 'x')"),
+     ("/caf\u00e9", "redirected to https://autoconfig.example.test/caf\u00e9: refused (its path is not ASCII)")],
+    ids=["bad-ipv6", "port-out-of-range", "port-not-a-number", "non-ascii-path"],
+)  # fmt: skip
+def test_redirect_to_no_valid_url(location: str, reason: str, discover: Any, rig_certs: RigCerts) -> None:
+    run, dns = served(discover, rig_certs, redirect(location))
+    assert run == Run(1, "", nothing_found(dns, reason))
+
+
 def test_redirect_loop(discover: Any, rig_certs: RigCerts) -> None:
     run, dns = served(discover, rig_certs, redirect("/loop"))
     reason = "more than 5 redirects (a loop?); last to https://autoconfig.example.test/loop"
