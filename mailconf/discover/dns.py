@@ -90,7 +90,10 @@ class Dns:
         The stub resolver would drop a garbled answer and wait for a good one until the deadline;
         with one named server, saying that it answers garbage is the clearer message.
         """
-        question = dns.message.make_query(name, rdtype)
+        try:
+            question = dns.message.make_query(name, rdtype)
+        except dns.exception.DNSException as exc:  # an empty label, one over 63 octets, a name over 255
+            raise DnsError(f"{rdtype} {name}: not a valid DNS name ({_why(exc)})") from None
         try:
             response, _ = dns.query.udp_with_fallback(question, server[0], timeout=lifetime, port=server[1])
         except dns.exception.Timeout:

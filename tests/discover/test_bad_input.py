@@ -155,6 +155,16 @@ def test_redirect_to_no_valid_url(location: str, reason: str, discover: Any, rig
     assert run == Run(1, "", nothing_found(dns, reason))
 
 
+@pytest.mark.parametrize(
+    ("host", "why"),
+    [("a..example.test", "A DNS label is empty."), ("a" * 64 + ".test", "A DNS label is > 63 octets long.")],
+    ids=["empty-label", "64-character-label"],
+)
+def test_redirect_to_a_host_that_is_no_dns_name(host: str, why: str, discover: Any, rig_certs: RigCerts) -> None:
+    run, dns = served(discover, rig_certs, redirect(f"https://{host}/mail/config-v1.1.xml"))
+    assert run == Run(1, "", nothing_found(dns, f"A {host}: not a valid DNS name ({why})"))
+
+
 def test_redirect_loop(discover: Any, rig_certs: RigCerts) -> None:
     run, dns = served(discover, rig_certs, redirect("/loop"))
     reason = "more than 5 redirects (a loop?); last to https://autoconfig.example.test/loop"
