@@ -3,8 +3,8 @@
 Status codes (docs/serve.md):
 
 - 200 an answer; 304 when ``If-None-Match`` names its ETag;
-- 400 a malformed request: a Host that is not a host name, a bad ``emailaddress``, a body
-  that is not well-formed XML or not an Outlook Autodiscover request, a DTD or entity
+- 400 a malformed request: a Host that is not a host name, a bad ``emailaddress``, more than
+  20 query parameters, a body that is not well-formed XML or not an Outlook Autodiscover request, a DTD or entity
   (billion laughs, external entities), a Content-Length that is not a number or that
   the body falls short of;
 - 404 an unknown path, domain or address; 405 a method a path does not take (``Allow`` says

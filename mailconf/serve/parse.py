@@ -20,6 +20,9 @@ class BadRequest(ValueError):
     """The request cannot be answered as written: 400, with this message (it never echoes the request)."""
 
 
+#: Parameters a query string may have (Thunderbird sends one, emailaddress); more is refused before parsing.
+MAX_FIELDS = 20
+
 #: RFC 1123 labels: letters, digits and hyphens, not starting or ending with a hyphen.
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
 
@@ -62,7 +65,10 @@ def email_parameter(query: str) -> str | None:
     """The first ``emailaddress`` of a query string (Thunderbird appends it unless told not to), or None."""
     if not query:
         return None
-    values = parse_qs(query, keep_blank_values=True, max_num_fields=20).get("emailaddress")
+    try:
+        values = parse_qs(query, keep_blank_values=True, max_num_fields=MAX_FIELDS).get("emailaddress")
+    except ValueError:  # parse_qs refuses more than max_num_fields
+        raise BadRequest(f"the query string has more than {MAX_FIELDS} parameters") from None
     return values[0] if values else None
 
 

@@ -119,6 +119,10 @@ def test_autoconfig_by_host_or_address(app: App, path: str, query: str, host: st
          "no account with this address"),
         ("DELETE", "/healthz", "", "example.com", "405 Method Not Allowed", "use GET"),
         ("GET", "/etc/passwd", "", "example.com", "404 Not Found", "no such path"),
+        ("GET", "/mail/config-v1.1.xml", "&".join(["a=1"] * 21), "example.com", "400 Bad Request",
+         "the query string has more than 20 parameters"),
+        ("GET", "/mobileconfig", "x&" * 20 + "emailaddress=alice@example.com", "example.com", "400 Bad Request",
+         "the query string has more than 20 parameters"),
     ],
 )  # fmt: skip
 def test_status_codes(app: App, method: str, path: str, query: str, host: str | None, status: str,  # noqa: PLR0917
