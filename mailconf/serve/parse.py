@@ -86,7 +86,7 @@ def autodiscover_address(body: bytes) -> str:
         root = fromstring(body, forbid_dtd=True)
     except DefusedXmlException:
         raise BadRequest("a DTD or an entity declaration is refused") from None
-    except (ET.ParseError, ValueError):
+    except (ET.ParseError, ValueError, LookupError):  # expat on a declared encoding: multi-byte, or unknown
         raise BadRequest("the body is not well-formed XML") from None
     if root.tag != f"{{{REQUEST_NS}}}Autodiscover":
         raise BadRequest(f"the body is not an Autodiscover request ({REQUEST_NS})")

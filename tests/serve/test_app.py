@@ -183,6 +183,10 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
         (EXTERNAL_ENTITY, "400 Bad Request", "a DTD or an entity declaration is refused"),
         (b"<Autodiscover", "400 Bad Request", "the body is not well-formed XML"),
         (b"", "400 Bad Request", "the body is not well-formed XML"),
+        (REQUEST.replace("utf-8", "bogus").format(address="alice@example.com").encode(), "400 Bad Request",
+         "the body is not well-formed XML"),  # expat: LookupError (unknown encoding)
+        (REQUEST.replace("utf-8", "utf-32").format(address="alice@example.com").encode(), "400 Bad Request",
+         "the body is not well-formed XML"),  # expat: ValueError (multi-byte encodings are not supported)
         (b"<Autodiscover/>", "400 Bad Request", "the body is not an Autodiscover request "
          "(http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006)"),
         (REQUEST.format(address="").encode(), "400 Bad Request", "the request has no EMailAddress"),
