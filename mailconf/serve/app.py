@@ -182,11 +182,12 @@ def _body(environ: Environ) -> bytes:
     length = environ.get("CONTENT_LENGTH")
     if not length:
         raise _Status(411, "send the body with a Content-Length")
-    if not length.isdigit():
+    if not (length.isascii() and length.isdigit()):  # "²".isdigit() holds, and int() refuses it
         raise BadRequest("Content-Length is not a number")
-    size = int(length)
-    if size > MAX_BODY:
+    digits = length.lstrip("0")
+    if len(digits) > len(str(MAX_BODY)) or int(digits or "0") > MAX_BODY:  # int() refuses over 4300 digits
         raise _Status(413, f"the body is larger than {MAX_BODY} bytes")
+    size = int(digits or "0")
     stream = environ["wsgi.input"]
     chunks: list[bytes] = []
     left = size

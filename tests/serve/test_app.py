@@ -224,6 +224,17 @@ def test_oversized_body_is_413_and_never_read(app: App) -> None:
     assert stream.asked == 0
 
 
+def test_content_length_of_thousands_of_digits_is_413(app: App) -> None:
+    """int() refuses more than 4300 digits: the length is judged by its digits first."""
+    stream = CountingInput(b"<short/>")
+    answer = call(app, "POST", "/autodiscover/autodiscover.xml", CONTENT_LENGTH="9" * 5000, stream=stream)
+    assert (answer.status, answer.body) == (
+        "413 Content Too Large",
+        b"413 Content Too Large: the body is larger than 65536 bytes\n",
+    )
+    assert stream.asked == 0
+
+
 def test_no_content_length_is_411(app: App) -> None:
     answer = call(app, "POST", "/autodiscover/autodiscover.xml")
     assert (answer.status, answer.body) == (
@@ -241,6 +252,7 @@ def test_body_read_up_to_content_length_and_no_further(app: App) -> None:
 
 
 @pytest.mark.parametrize(("length", "message"), [("12x", "Content-Length is not a number"),
+                                                 ("\u00b2", "Content-Length is not a number"),  # "²".isdigit()
                                                  ("100", "the body is shorter than its Content-Length")])  # fmt: skip
 def test_bad_content_length(app: App, length: str, message: str) -> None:
     answer = call(app, "POST", "/autodiscover/autodiscover.xml", CONTENT_LENGTH=length,
