@@ -102,8 +102,18 @@ def _timeout(seconds: float) -> float:
 
 
 def _ispdb_url(url: str) -> str:
+    import urllib.parse
+
     if not url.startswith(("https://", "http://")):
         raise UsageError(f"--ispdb-url {url}: give an https:// URL (the domain is appended)")
+    try:
+        urllib.parse.urlsplit(url).port  # noqa: B018 - ValueError: a bad [IPv6] or port
+    except ValueError as exc:
+        raise UsageError(f"--ispdb-url {url}: not a valid URL ({exc})") from None
+    if not url.isascii() or not url.isprintable() or " " in url:  # http.client sends the request line as ASCII
+        raise UsageError(
+            f"--ispdb-url {url}: not a valid URL (a space or a character that is not ASCII; percent-encode it)"
+        )
     return url
 
 
