@@ -150,7 +150,8 @@ class _Scram:
             return b""
         if not {"r", "s", "i"} <= fields.keys():
             raise SaslError("the server's SCRAM challenge is malformed")
-        if not fields["i"].isdigit() or not 0 < int(fields["i"]) <= self.MAX_ITERATIONS:
+        count = fields["i"]  # ASCII digits only: "²".isdigit() holds, and int() refuses it (and 4300 digits)
+        if not (count.isascii() and count.isdigit() and len(count) <= 7) or not 0 < int(count) <= self.MAX_ITERATIONS:
             raise SaslError("the server's SCRAM challenge is invalid (nonce or iteration count)")
         try:
             self.client.set_server_first(text)

@@ -198,6 +198,16 @@ def test_scram_refuses_hostile_challenges(challenge: str) -> None:
         exchange.respond(challenge.format(nonce=nonce).encode())
 
 
+@pytest.mark.parametrize("count", ["\u00b2", "9" * 5000], ids=["superscript-2", "5000-digits"])
+def test_scram_refuses_an_iteration_count_int_cannot_read(count: str) -> None:
+    """str.isdigit() holds for "²", and int() refuses it, as it refuses more than 4300 digits."""
+    exchange = MECHANISMS["SCRAM-SHA-256"](Credentials("user", "pencil", "h", 1))
+    nonce = (exchange.initial() or b"").decode().split("r=", 1)[1]
+    with pytest.raises(SaslError) as caught:
+        exchange.respond(f"r={nonce}x,s=c2FsdHNhbHRzYWx0c2FsdA==,i={count}".encode())
+    assert str(caught.value) == "the server's SCRAM challenge is invalid (nonce or iteration count)"
+
+
 def test_scram_refuses_a_malformed_server_signature() -> None:
     exchange = MECHANISMS["SCRAM-SHA-256"](Credentials("user", "pencil", "h", 1))
     nonce = (exchange.initial() or b"").decode().split("r=", 1)[1]
