@@ -21,7 +21,7 @@ class Smtp:
         texts: list[str] = []
         for _ in range(MAX_LINES):
             line = await conn.readline()
-            if len(line) < 3 or not line[:3].isdigit() or line[3:4] not in ("", " ", "-"):
+            if len(line) < 3 or not _is_code(line[:3]) or line[3:4] not in ("", " ", "-"):
                 raise ProbeError(checks.PROTOCOL_ERROR, f"expected an SMTP reply, got {conn.quote(line)!r}")
             texts.append(line[4:])
             if line[3:4] != "-":
@@ -77,7 +77,7 @@ class Smtp:
             pending.clear()
             if line.startswith("334"):
                 return "challenge", line[4:]
-            if line[:3].isdigit():
+            if _is_code(line[:3]):
                 return ("ok" if line.startswith("235") else "fail"), first
             raise ProbeError(checks.PROTOCOL_ERROR, f"expected an SMTP reply, got {conn.quote(line)!r}")
 
@@ -85,3 +85,8 @@ class Smtp:
 
     async def quit(self, conn: Connection) -> None:
         await conn.send("QUIT")
+
+
+def _is_code(text: str) -> bool:
+    """Three ASCII digits: str.isdigit() holds for "²", which int() refuses."""
+    return text.isascii() and text.isdigit()

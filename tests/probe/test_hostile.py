@@ -77,6 +77,20 @@ def test_hostile_imap_server(probe: Any, name: str, script: Any, message: str) -
     assert run.code == 1
 
 
+@pytest.mark.parametrize(
+    "greeting", ["\u00b2\u00b2\u00b2 hi", "22\u00b2 hi"], ids=["superscript-codes", "one-superscript"]
+)
+def test_smtp_reply_code_of_non_ascii_digits(probe: Any, greeting: str) -> None:
+    """str.isdigit() holds for "²", and int() refuses it: not a reply code, as "2x0" is not."""
+    with ScriptedServer(sends(greeting.encode() + b"\r\n")) as server:
+        run = probe(
+            outgoing={"protocol": "smtp", "host": "127.0.0.1", "port": server.port, "security": "none", "auth": "none",
+                      "timeout": 2}
+        )  # fmt: skip
+    assert run.findings == [Found(5, "MC818", "error", f"expected an SMTP reply, got {greeting!r}")]
+    assert run.code == 1
+
+
 def test_tls_garbage_after_starttls(probe: Any) -> None:
     def script(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(b"220 hi\r\n")
