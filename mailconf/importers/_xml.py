@@ -1,7 +1,8 @@
 """Untrusted XML for the provider formats (autoconfig, autodiscover): defusedxml only, every element located.
 
 A file with a DTD (and so any entity declaration: an "entity bomb", an external entity) is
-refused at the ``<!DOCTYPE`` that starts it; XML that is not well-formed at expat's position.
+refused at the ``<!DOCTYPE`` that starts it; XML that is not well-formed at expat's position, and an encoding
+declaration expat cannot read (an unknown or a multi-byte codec) at its value.
 Each element's line and column are kept, so that a warning or an error can name them.
 """
 
@@ -72,6 +73,10 @@ def parse(path: str, what: str) -> Parsed:
         where = Location(path, line, (found if found >= 0 else column) + 1)
         raise Unreadable(where, f"XML with a DTD or entities ({type(exc).__name__}) is refused",
                          "remove the <!DOCTYPE> and entity declarations") from None  # fmt: skip
+    except (LookupError, ValueError):  # expat asks Python for the declared encoding: unknown, or multi-byte
+        where = Location(path, target.expat.CurrentLineNumber, target.expat.CurrentColumnNumber + 1)
+        raise Unreadable(where, "the XML declaration names an encoding that cannot be read",
+                         'save the file as UTF-8 and declare encoding="UTF-8"') from None  # fmt: skip
     except ParseError as exc:
         line, column = exc.position
         raise Unreadable(Location(path, line, column + 1), "not well-formed XML", "fix the XML (xmllint shows where)") \

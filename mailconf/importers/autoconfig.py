@@ -18,7 +18,8 @@ alternatives, named in a comment).
 
 An autoconfig file describes a provider, not a person: the address is ``you@DOMAIN`` and a comment
 asks you to put yours. The XML is parsed with defusedxml: a file with a DTD or entities (an "entity
-bomb") is refused with its line and column (exit 2), like any XML that is not well-formed.
+bomb") is refused with its line and column (exit 2), like any XML that is not well-formed, or that
+declares an encoding it cannot be read in (``UTF-32``, an unknown name: save it as UTF-8).
 """
 
 from __future__ import annotations

@@ -38,8 +38,9 @@ What a response cannot say, an imported account does not have: no password or to
 leaves those out too (the account file is compared as the responses it renders), and names each
 account as the account file does, found by its address. The XML is
 parsed with defusedxml: a file with a DTD or entities (an "entity bomb") is refused with its line
-and column (exit 2), like XML that is not well-formed, a root element that is not an Autodiscover
-response, and a ``Protocol`` without a ``Server``.
+and column (exit 2), like XML that is not well-formed or declares an encoding it cannot be read in
+(``UTF-32``, an unknown name), a root element that is not an Autodiscover response, and a ``Protocol``
+without a ``Server``.
 """
 
 from __future__ import annotations

@@ -222,6 +222,20 @@ def test_compare_with_an_invalid_account_file_exits_2(capsys: pytest.CaptureFixt
             "cut.xml:4:1: not well-formed XML; fix the XML (xmllint shows where)",
         ),
         (
+            "autoconfig",
+            "enc.xml",
+            '<?xml version="1.0" encoding="no-such-codec"?>\n<clientConfig/>\n',
+            "enc.xml:1:31: the XML declaration names an encoding that cannot be read; save the file as UTF-8 and "
+            'declare encoding="UTF-8"',
+        ),
+        (
+            "autodiscover",
+            "wide.xml",
+            '<?xml version="1.0" encoding="UTF-32"?>\n<Autodiscover/>\n',
+            "wide.xml:1:31: the XML declaration names an encoding that cannot be read; save the file as UTF-8 and "
+            'declare encoding="UTF-8"',
+        ),
+        (
             "outlook",
             "x.reg",
             "REGEDIT?\r\n[HKEY_CURRENT_USER\\x]\r\n",
