@@ -103,7 +103,7 @@ def _load(path: str, data: bytes) -> Any:
         raise Unreadable(
             Location(path, exc.lineno, exc.offset + 1), "not a well-formed XML property list", "fix the XML"
         ) from None
-    except (plistlib.InvalidFileException, ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+    except (plistlib.InvalidFileException, ValueError, TypeError, LookupError, OverflowError) as exc:
         what = str(exc).split("\n")[0][:100] if isinstance(exc, plistlib.InvalidFileException) else "malformed"
         entity = data.find(b"<!ENTITY")
         if "entity" in what and entity > -1:  # plistlib refuses entities (no billion laughs): say where

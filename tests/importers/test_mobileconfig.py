@@ -176,6 +176,10 @@ def test_a_signed_profile_is_refused_in_one_line(capsys: pytest.CaptureFixture[s
             "p.mobileconfig:6:1: not a well-formed XML property list; fix the XML",
         ),
         (
+            b'<?xml version="1.0" encoding="no-such-codec"?>\n<plist version="1.0"><dict/></plist>\n',
+            "p.mobileconfig:1:1: not a property list (malformed); give the profile as an XML or binary property list",
+        ),
+        (
             b'<?xml version="1.0"?>\n<plist version="1.0"><array/></plist>\n',
             "p.mobileconfig:1:1: not a configuration profile (no PayloadContent list); give the .mobileconfig file the "
             "provider hands out",
