@@ -365,7 +365,7 @@ def _account(  # noqa: PLR0912, PLR0915
         if side == "incoming" and any(s == "incoming" for s, *_ in servers):
             found.warn(setting.location, f"{variable}: a second incoming server; only the first is imported")
             continue
-        server, protocol = _url(setting, pending.setdefault(side, []))
+        server, protocol = _url(variable, setting, pending.setdefault(side, []))
         servers.append((side, server, protocol, setting))
     if not servers:
         where = Location(path, 1, 1)
@@ -461,14 +461,15 @@ def _account(  # noqa: PLR0912, PLR0915
             )
 
 
-def _url(setting: Setting, pending: list[tuple[Location, str]]) -> tuple[dict[str, Any], Protocol]:
+def _url(variable: str, setting: Setting, pending: list[tuple[Location, str]]) -> tuple[dict[str, Any], Protocol]:
+    # the URL is never quoted in a message: it may hold a password (imaps://user:secret@host/)
     parsed = urllib.parse.urlsplit(setting.value)
     scheme = parsed.scheme.lower()
     protocol, implicit = _SCHEMES[scheme]
     try:
         port = parsed.port
     except ValueError:
-        raise Unreadable(setting.location, f"{setting.value!r}: the port is not a number", "write host:PORT") from None
+        raise Unreadable(setting.location, f"{variable}: the port is not a number", "write HOST:PORT") from None
     server: dict[str, Any] = {}
     if protocol is not Protocol.SMTP:
         server["protocol"] = protocol.value

@@ -201,6 +201,12 @@ def test_compare_with_an_invalid_account_file_exits_2(capsys: pytest.CaptureFixt
             "muttrc:1:18: unbalanced backtick; close the command with ` on the same line",
         ),
         (
+            "mutt",
+            "muttrc",
+            f"set folder = 'imaps://alice:{SECRET}@imap.example.com:99x/'\n",
+            "muttrc:1:5: folder: the port is not a number; write HOST:PORT",  # never the URL: it holds a password
+        ),
+        (
             "fetchmail",
             "fetchmailrc",
             'poll "imap.example.com" proto IMAP\n  user "a" there frobnicate yes\n',
