@@ -463,7 +463,10 @@ def _account(  # noqa: PLR0912, PLR0915
 
 def _url(variable: str, setting: Setting, pending: list[tuple[Location, str]]) -> tuple[dict[str, Any], Protocol]:
     # the URL is never quoted in a message: it may hold a password (imaps://user:secret@host/)
-    parsed = urllib.parse.urlsplit(setting.value)
+    try:
+        parsed = urllib.parse.urlsplit(setting.value)
+    except ValueError:  # a "[" without its "]"
+        raise Unreadable(setting.location, f"{variable}: not a URL", "write SCHEME://USER@HOST:PORT/") from None
     scheme = parsed.scheme.lower()
     protocol, implicit = _SCHEMES[scheme]
     try:

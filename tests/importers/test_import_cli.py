@@ -207,6 +207,12 @@ def test_compare_with_an_invalid_account_file_exits_2(capsys: pytest.CaptureFixt
             "muttrc:1:5: folder: the port is not a number; write HOST:PORT",  # never the URL: it holds a password
         ),
         (
+            "neomutt",
+            "muttrc",
+            "set smtp_url = 'smtps://alice@[::1/'\n",
+            "muttrc:1:5: smtp_url: not a URL; write SCHEME://USER@HOST:PORT/",
+        ),
+        (
             "fetchmail",
             "fetchmailrc",
             'poll "imap.example.com" proto IMAP\n  user "a" there frobnicate yes\n',
