@@ -214,9 +214,13 @@ class _Locator:
         return node, line, column
 
 
+#: YAML's line breaks, as the parser counts lines (a lone CR too); not NEL, LS or PS (YAML 1.2)
+_LINE_BREAK = re.compile("\r\n|\r|\n")
+
+
 def line_starts(text: str) -> list[int]:
     starts = [0]
-    starts.extend(m.end() for m in re.finditer("\n", text))
+    starts.extend(m.end() for m in _LINE_BREAK.finditer(text))
     return starts
 
 

@@ -207,6 +207,24 @@ def test_crlf_becomes_lf_everywhere_and_nothing_else() -> None:
     assert (outcome.after, [f.rule for f in outcome.fixed]) == (HEAD, ["MC005"])
 
 
+def test_lone_cr_line_ends_count_as_lines_where_a_value_is_fixed(tmp_path: Path) -> None:
+    # the parser counts a lone CR (old Mac line ends) as a line break: the fix must find the value there too
+    before = (HEAD + account(CASES["MC201"][0])).replace("\n", "\r")
+    outcome = fix(before)
+    assert (outcome.after, [f.rule for f in outcome.fixed]) == (
+        (HEAD + account(CASES["MC201"][1])).replace("\n", "\r"),
+        ["MC201"],
+    )
+    (tmp_path / "a.yaml").write_text(before, encoding="utf-8", newline="")
+    assert run_mailconf("lint", "--fix", "a.yaml", cwd=tmp_path) == (
+        0,
+        "a.yaml:32:17: warning MC104 prefer-implicit-tls: IMAP to imap.example.com uses STARTTLS; implicit TLS avoids "
+        "the cleartext phase and its injection bugs: set security: tls and port: 993\n1 warning in 1 file\n",
+        "mailconf: fixed 1 finding in 1 file; 1 more with --unsafe-fixes\n",
+    )
+    assert (tmp_path / "a.yaml").read_bytes() == outcome.after.encode()
+
+
 def test_bom_crlf_and_a_value_in_one_run() -> None:
     before = "\ufeff" + (HEAD + account(CASES["MC706"][0])).replace("\n", "\r\n")
     outcome = fix(before)
