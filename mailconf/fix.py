@@ -514,8 +514,7 @@ def unified_diff(outcome: Outcome, context: int = 3) -> str:
     quadratic on a large file whose lines repeat (10,000 accounts: minutes, not
     milliseconds). difflib only groups the hunks.
     """
-    before = outcome.before.splitlines(keepends=True)
-    after = outcome.after.splitlines(keepends=True)
+    before, after = _patch_lines(outcome.before), _patch_lines(outcome.after)
     groups = list(_KnownOpcodes(_opcodes(before, after)).get_grouped_opcodes(context))
     if not groups:
         return ""
@@ -530,6 +529,13 @@ def unified_diff(outcome: Outcome, context: int = 3) -> str:
             out.extend("-" + line for line in before[i1:i2])
             out.extend("+" + line for line in after[j1:j2])
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in out)
+
+
+def _patch_lines(text: str) -> list[str]:
+    """The lines as patch and git count them: ended by \\n only (str.splitlines also ends one at a CR, a NEL,
+    LS or PS, which YAML 1.2 keeps in comments and scalars: the hunk would not apply)."""
+    lines = text.split("\n")
+    return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
 def _range(start: int, stop: int) -> str:

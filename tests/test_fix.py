@@ -471,6 +471,28 @@ def test_patch_applies_the_diff(tmp_path: Path) -> None:
     assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == expected
 
 
+def test_the_diff_counts_lines_as_patch_does_past_a_line_separator_in_a_comment(tmp_path: Path) -> None:
+    from tests.conftest import need
+
+    need("patch")
+    # YAML 1.2 keeps NEL and LS in a comment: one line for the parser, for patch and for git
+    text = "version: 1  # \x85\naccounts:\n" + account(CASES["MC201"][0].replace("# implicit", "# implicit\u2028TLS"))
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    outcome = run_mailconf("lint", "--diff", "a.yaml", cwd=tmp_path)
+    assert outcome == (
+        1,
+        "--- a.yaml\n+++ a.yaml\n@@ -5,6 +5,6 @@\n     incoming:\n       protocol: imap\n"
+        "       host: imap.example.com\n-      port: 993  # implicit\u2028TLS\n+      port: 143  # implicit\u2028TLS\n"
+        "       security: starttls\n       password_command: pass show t\n",
+        "mailconf: would fix 1 finding in 1 file; 1 more with --unsafe-fixes\n",
+    )
+    import subprocess
+
+    (tmp_path / "fixes.diff").write_text(outcome.stdout, encoding="utf-8")
+    subprocess.run(["patch", "-s", "-p0", "-i", "fixes.diff"], cwd=tmp_path, check=True)
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text.replace("993", "143")
+
+
 # --- fixes in the reports ----------------------------------------------------------------------
 
 REPORTED = HEAD + account(CASES["MC301"][0]) + account(CASES["MC708"][0]).replace("  t:", "  u:")
