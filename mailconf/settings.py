@@ -174,7 +174,10 @@ def _pyproject_table(path: Path) -> dict[str, Any] | None:
         raise ConfigError(f"{path}: is not UTF-8; save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML ({exc}); fix the file") from None
-    table = data.get("tool", {}).get("mailconf")
+    except RecursionError:  # tomllib has no depth limit: arrays or tables nested thousands deep
+        raise ConfigError(f"{path}: invalid TOML (nested too deeply); fix the file") from None
+    tool = data.get("tool")
+    table = tool.get("mailconf") if isinstance(tool, dict) else None
     return table if isinstance(table, dict) else None
 
 

@@ -51,8 +51,9 @@ def test_fail_level_from_settings(project: Path) -> None:
     assert lint(project) == Outcome(1, MC101.format(level="warning") + "1 warning in 1 file\n", "")
 
 
-def test_pyproject_without_the_table_is_passed_over(project: Path) -> None:
-    (project / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
+@pytest.mark.parametrize("text", ['[project]\nname = "x"\n', "tool = 5\n"])
+def test_pyproject_without_the_table_is_passed_over(project: Path, text: str) -> None:
+    (project / "pyproject.toml").write_text(text, encoding="utf-8")
     (project.parent / ".mailconf.yaml").write_text("disable: [MC101]\n", encoding="utf-8")
     assert discover(project) == project.parent / ".mailconf.yaml"
     assert lint(project) == Outcome(0, "", "")
@@ -153,13 +154,18 @@ BAD_FILES = [
     ),
     (
         "pyproject.toml",
+        "a = " + "[" * 5000 + "]" * 5000 + "\n",  # tomllib has no depth limit of its own
+        ": invalid TOML (nested too deeply); fix the file",
+    ),
+    (
+        "pyproject.toml",
         '[tool.mailconf]\nfail-level = "loud"\n',
         ": fail-level: unknown severity 'loud': use info, warning or error",
     ),
 ]
 
 
-@pytest.mark.parametrize(("name", "text", "error"), BAD_FILES, ids=[f"{n}:{t.strip()}" for n, t, _ in BAD_FILES])
+@pytest.mark.parametrize(("name", "text", "error"), BAD_FILES, ids=[f"{n}:{t.strip()[:40]}" for n, t, _ in BAD_FILES])
 def test_bad_settings_file_exits_2_with_one_line(project: Path, name: str, text: str, error: str) -> None:
     (project / name).write_text(text, encoding="utf-8")
     assert lint(project) == Outcome(2, "", f"mailconf: {project / name}{error}\n")
