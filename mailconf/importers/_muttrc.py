@@ -264,6 +264,7 @@ def _read_file(  # noqa: PLR0917
     headers: list[tuple[str, Location]],
     found: Collector,
     seen: set[str],
+    depth: int = 0,
 ) -> None:
     seen.add(os.path.realpath(path))
     other = 0
@@ -276,7 +277,7 @@ def _read_file(  # noqa: PLR0917
         elif verb == "my_hdr" and args:
             headers.append((" ".join(w.text for w in args), command.location))
         elif verb == "source" and args:
-            _source(path, args[0], command.location, options, dialect, settings, headers, found, seen)
+            _source(path, args[0], command.location, options, dialect, settings, headers, found, seen, depth)
         else:
             other += 1
             first_other = first_other or command.location
@@ -284,6 +285,10 @@ def _read_file(  # noqa: PLR0917
         found.warn(
             first_other, f"{other} command(s) that are not account settings (bind, macro, hooks ...) are not imported"
         )
+
+
+#: how many files deep ``source`` is followed (each file read is a stack frame; real configurations nest two or three)
+MAX_SOURCE_DEPTH = 64
 
 
 def _source(  # noqa: PLR0917
@@ -296,6 +301,7 @@ def _source(  # noqa: PLR0917
     headers: list[tuple[str, Location]],
     found: Collector,
     seen: set[str],
+    depth: int,
 ) -> None:
     target = word.text.strip()
     if target.endswith("|") or word.commands:
@@ -308,7 +314,10 @@ def _source(  # noqa: PLR0917
     if os.path.realpath(full) in seen:
         found.warn(where, f"source {target}: already read (a loop); not read again")
         return
-    _read_file(full, options, dialect, settings, headers, found, seen)
+    if depth >= MAX_SOURCE_DEPTH:
+        found.warn(where, f"source {target}: more than {MAX_SOURCE_DEPTH} files sourced in a chain; not read")
+        return
+    _read_file(full, options, dialect, settings, headers, found, seen, depth + 1)
 
 
 def _set(verb: str, args: Sequence[Word], where: Location, settings: dict[str, Setting], found: Collector) -> None:

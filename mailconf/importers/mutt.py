@@ -1,6 +1,7 @@
 r"""``mailconf import --from mutt FILE...`` reads mutt configuration: one account per file (a file
 written by ``mailconf render --target mutt``, or your own). With ``--follow-source``, the files that
-``source`` names are read too (relative to the file that names them); ``source "command|"`` is never run.
+``source`` names are read too (relative to the file that names them; a loop, or a chain of more than 64
+files, is not followed: a warning says where); ``source "command|"`` is never run.
 
 | muttrc | account file |
 |---|---|

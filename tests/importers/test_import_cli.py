@@ -337,6 +337,20 @@ def test_mutt_runs_no_backtick_and_follows_source_only_when_asked(
     assert not pwn.exists()
 
 
+def test_a_source_chain_deeper_than_64_files_is_cut_with_a_warning(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    for n in range(1000):  # each file sources the next: followed without a limit, the stack overflowed (exit 3)
+        (tmp_path / f"f{n}").write_text(f"source f{n + 1}\n")
+    (tmp_path / "f0").write_text("source f1\nset from = 'a@example.com'\nset folder = 'imaps://imap.example.com/'\n")
+    code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(tmp_path / "f0"))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {tmp_path}/f64:1:1: source f65: more than 64 files sourced in a chain; not read\n",
+    )
+    assert "host: imap.example.com\n" in out
+
+
 def test_an_account_that_cannot_be_valid_is_left_out_with_its_reason(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
