@@ -105,8 +105,7 @@ class _Lexer:
             pieces += 1
             if ch == "'":
                 end = text.find("'", self.i + 1)
-                newline = text.find("\n", self.i + 1)
-                if end < 0 or 0 <= newline < end:
+                if end < 0 or text.find("\n", self.i + 1, end) >= 0:  # bounded: a line of quotes stays linear
                     raise Unreadable(self.where(), "unbalanced single quote", "close it with ' on the same line")
                 out.append(text[self.i + 1 : end])
                 self.i = end + 1
@@ -161,8 +160,7 @@ class _Lexer:
     def backtick(self) -> str:
         text = self.text
         end = text.find("`", self.i + 1)
-        newline = text.find("\n", self.i + 1)
-        if end < 0 or 0 <= newline < end:
+        if end < 0 or text.find("\n", self.i + 1, end) >= 0:  # bounded: a line of commands stays linear
             raise Unreadable(self.where(), "unbalanced backtick", "close the command with ` on the same line")
         command = text[self.i + 1 : end]
         self.i = end + 1

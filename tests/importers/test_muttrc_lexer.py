@@ -7,12 +7,13 @@ never does (tests/importers/test_import_cli.py checks that nothing is run).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mailconf.importers import ReadOptions
 from mailconf.importers._base import Collector
-from mailconf.importers._muttrc import Setting, _read_file
+from mailconf.importers._muttrc import Setting, _read_file, lex
 from mailconf.targets.mutt import DIALECT
 from tests.conftest import need
 from tests.targets._mutt_client import Client
@@ -48,3 +49,23 @@ def test_the_lexer_reads_values_as_the_client_does(binary: str, tmp_path: Path) 
     ours = {name: settings[name].value for name in VARIABLES}
     assert ours == real
     assert settings["realname"].value == "O'Brien"
+
+
+class _Scanned(str):
+    """A text that counts how many characters its find() calls look at."""
+
+    looked_at = 0
+
+    def find(self, sub: str, start: Any = None, end: Any = None, /) -> int:
+        found = super().find(sub, start, end)
+        _Scanned.looked_at += (found + len(sub) if found >= 0 else len(self) if end is None else end) - (start or 0)
+        return found
+
+
+@pytest.mark.parametrize("line", ["set from = " + "'x'" * 20_000, 'set from = "' + "`x`" * 20_000 + '"'])
+def test_a_line_of_many_quotes_or_commands_is_read_in_linear_time(line: str) -> None:
+    # each quote or backtick once looked for a newline up to the end of the line: 1.6 million backticks took 89 s
+    _Scanned.looked_at = 0
+    commands = lex("muttrc", _Scanned(line + "\nset realname = x\n"))
+    assert [c.words[0].text for c in commands] == ["set", "set"]
+    assert _Scanned.looked_at < 10 * len(line)
