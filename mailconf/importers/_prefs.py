@@ -63,10 +63,18 @@ class _Parser:
         self.i = 0
         self.prefs: list[Pref] = []
         self.errors: list[ParseError] = []
+        # position() counts lines on from where it last counted: a pref or an error each, in file order
+        self._counted = self._lines = self._line_start = 0
 
     def position(self, at: int) -> tuple[int, int]:
-        line = self.text.count("\n", 0, at) + 1
-        return line, at - (self.text.rfind("\n", 0, at) + 1) + 1
+        if at < self._counted:  # not asked in file order: count again from the start
+            self._counted = self._lines = self._line_start = 0
+        self._lines += self.text.count("\n", self._counted, at)
+        newline = self.text.rfind("\n", self._counted, at)
+        if newline >= 0:
+            self._line_start = newline + 1
+        self._counted = at
+        return self._lines + 1, at - self._line_start + 1
 
     # -- tokens: ("kw", word) | ("str", text) | ("int", n) | ("char", c) | ("eof", "")
     def skip_blank(self) -> None:

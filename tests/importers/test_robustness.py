@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from mailconf.errors import MailconfError
 from mailconf.importers import IMPORTERS, ReadOptions
 from mailconf.importers._core import import_paths
+from mailconf.importers._prefs import parse
 
 #: pieces of every format's syntax, so that generated text reaches deep into the readers
 PIECES = st.sampled_from([
@@ -66,3 +68,28 @@ def test_a_digit_that_is_not_ascii_is_reported_not_a_crash(fmt: str, tmp_path: P
         return
     assert result.accounts == {}  # the schema refused the account; the warning says why, at its line
     assert any("port" in str(w) for w in result.warnings)
+
+
+class _Counted(str):
+    """A text that counts how many characters its count() and rfind() calls look at."""
+
+    looked_at = 0
+
+    def count(self, sub: str, start: Any = None, end: Any = None, /) -> int:
+        _Counted.looked_at += (len(self) if end is None else end) - (start or 0)
+        return super().count(sub, start, end)
+
+    def rfind(self, sub: str, start: Any = None, end: Any = None, /) -> int:
+        _Counted.looked_at += (len(self) if end is None else end) - (start or 0)
+        return super().rfind(sub, start, end)
+
+
+def test_prefs_positions_are_exact_and_counted_once() -> None:
+    # each pref and each error counted the lines from the start of the file: 80,000 errors on one line took 5 s
+    text = 'user_pref("a", 1);\n' * 2000 + 'user_pref("b", ' + "&x;" * 2000 + "\n"
+    _Counted.looked_at = 0
+    parsed = parse(_Counted(text))
+    assert _Counted.looked_at < 4 * len(text)
+    assert [(p.line, p.column) for p in parsed.prefs[::1999]] == [(1, 1), (2000, 1)]
+    assert [(e.line, e.column) for e in parsed.errors[:2]] == [(2001, 16), (2001, 19)]
+    assert len(parsed.errors) == 2000
