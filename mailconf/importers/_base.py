@@ -107,7 +107,8 @@ class Collector:
     def __init__(self) -> None:
         self.accounts: dict[str, dict[str, Any]] = {}
         self.where: dict[str, Location] = {}
-        self.comments: dict[KeyPath, str] = {}
+        #: the comments at each key path, joined with "; " by result() (joined here, many were quadratic)
+        self.comments: dict[KeyPath, list[str]] = {}
         self.warnings: list[Note] = []
 
     def add(self, wanted: str, data: dict[str, Any], where: Location) -> str:
@@ -124,7 +125,7 @@ class Collector:
         return name
 
     def comment(self, path: KeyPath, text: str) -> None:
-        self.comments[path] = f"{self.comments[path]}; {text}" if path in self.comments else text
+        self.comments.setdefault(path, []).append(text)
 
     def warn(self, where: Location, message: str) -> None:
         self.warnings.append(Note(where, message))
@@ -139,7 +140,8 @@ class Collector:
         self.lost(where, path, LITERAL_PASSWORD)
 
     def result(self) -> Imported:
-        return Imported(self.accounts, self.comments, tuple(self.warnings), self.where)
+        comments = {path: "; ".join(texts) for path, texts in self.comments.items()}
+        return Imported(self.accounts, comments, tuple(self.warnings), self.where)
 
 
 def whole_number(text: str) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from mailconf.errors import MailconfError
 from mailconf.importers import IMPORTERS, ReadOptions
+from mailconf.importers._base import Collector
 from mailconf.importers._core import import_paths
 from mailconf.importers._prefs import parse
 
@@ -93,3 +95,14 @@ def test_prefs_positions_are_exact_and_counted_once() -> None:
     assert [(p.line, p.column) for p in parsed.prefs[::1999]] == [(1, 1), (2000, 1)]
     assert [(e.line, e.column) for e in parsed.errors[:2]] == [(2001, 16), (2001, 19)]
     assert len(parsed.errors) == 2000
+
+
+def test_many_notes_on_one_setting_are_joined_once() -> None:
+    # each note was joined onto all the ones before it: 20,000 unknown keys in a mobileconfig took 3.4 s, 80,000 55 s
+    found = Collector()
+    started = time.perf_counter()
+    for n in range(100_000):
+        found.comment(("accounts", "a"), f"note {n}")
+    comments = found.result().comments
+    assert time.perf_counter() - started < 2  # 0.05 s joined once; 9.6 s joined onto the ones before
+    assert comments == {("accounts", "a"): "; ".join(f"note {n}" for n in range(100_000))}
