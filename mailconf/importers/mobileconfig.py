@@ -137,8 +137,12 @@ class _KeyLines:
         self.seen: dict[str, int] = {}
         if data.lstrip()[:1] == b"<":
             text = data.decode("utf-8", errors="replace")
+            line = 1
+            counted = 0  # lines counted on from the previous key: from the start for each, many keys were quadratic
             for match in re.finditer(r"<key>([^<]*)</key>", text):
-                self.lines.setdefault(match.group(1), []).append(text.count("\n", 0, match.start()) + 1)
+                line += text.count("\n", counted, match.start())
+                counted = match.start()
+                self.lines.setdefault(match.group(1), []).append(line)
 
     def at(self, key: str, index: int | None = None) -> Location:
         lines = self.lines.get(key, [])
