@@ -453,6 +453,38 @@ def test_the_diff_alignment_is_always_a_correct_edit_script(lines: list[str], ed
     assert (i, j, rebuilt) == (len(lines), len(after), after)
 
 
+def test_fixes_a_line_or_two_apart_are_aligned_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a fix on every third line never leaves 3 lines alike: the rest of the file went to difflib, quadratic on
+    # lines that repeat (2,000 accounts with a flow-style server each: 200 s for --diff)
+    import difflib
+
+    from mailconf.fix import unified_diff
+
+    text = "version: 1\naccounts:\n" + "".join(
+        f"  a{n}:\n    address: a@example.com\n    incoming: {{protocol: imap, host: imap.example.com, port: 993, "
+        "security: starttls, password_command: pass x}\n"
+        for n in range(2000)
+    )
+    outcome = fix(text)
+    monkeypatch.setattr(difflib, "SequenceMatcher", None)  # _KnownOpcodes only groups the hunks
+    diff = unified_diff(outcome).splitlines()
+    server = (
+        "    incoming: {protocol: imap, host: imap.example.com, port: %d, security: starttls, password_command: pass x}"
+    )
+    assert diff[:9] == [
+        "--- accounts.yaml",
+        "+++ accounts.yaml",
+        "@@ -2,6001 +2,6001 @@",
+        " accounts:",
+        "   a0:",
+        "     address: a@example.com",
+        "-" + server % 993,
+        "+" + server % 143,
+        "   a1:",
+    ]
+    assert (len(diff), diff.count("-" + server % 993), diff.count("+" + server % 143)) == (8006, 2000, 2000)
+
+
 def test_patch_applies_the_diff(tmp_path: Path) -> None:
     from tests.conftest import need
 
