@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +143,21 @@ def test_a_directive_after_a_quoted_value_with_a_hash() -> None:
     assert found(text) == []
     text = INSECURE.replace("      security: none\n", "      security: 'none'  # mailconf: disable=MC101 it''s fine\n")
     assert found(text) == []
+
+
+def test_a_suppression_per_account_is_matched_without_trying_each_one() -> None:
+    # every finding was tried against every directive: 6,000 accounts with a suppression each took 5 s to lint
+    from tests.conftest import lint_text
+
+    text = "version: 1\naccounts:\n" + "".join(
+        f"  a{n}:\n    address: a@example.com\n    incoming: {{protocol: imap, host: imap{n}.example.com, port: 993, "
+        "security: starttls, password_command: pass x}  # mailconf: disable=MC201 lab\n"
+        for n in range(6000)
+    )
+    text += "# mailconf: disable-file=MC999 an unknown rule\n"
+    started = time.perf_counter()
+    findings = lint_text(text)
+    assert time.perf_counter() - started < 2  # 0.2 s looked up; 5 s tried one by one
+    assert [(f.rule, f.location.line, f.message) for f in findings] == [
+        ("MC708", 18003, "suppression of MC999 is unused (no such rule); remove it")
+    ]
