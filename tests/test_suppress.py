@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -155,9 +154,8 @@ def test_a_suppression_per_account_is_matched_without_trying_each_one() -> None:
         for n in range(6000)
     )
     text += "# mailconf: disable-file=MC999 an unknown rule\n"
-    started = time.perf_counter()
     findings = lint_text(text)
-    assert time.perf_counter() - started < 2  # 0.2 s looked up; 5 s tried one by one
+    # no time asserted (tests assert behaviour): tried one by one, this took 5 s instead of 0.2 s
     assert [(f.rule, f.location.line, f.message) for f in findings] == [
         ("MC708", 18003, "suppression of MC999 is unused (no such rule); remove it")
     ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import plistlib
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -263,7 +262,6 @@ def test_the_lines_of_many_keys_are_counted_once() -> None:
     from mailconf.importers.mobileconfig import _KeyLines
 
     data = b'<?xml version="1.0"?>\n<plist version="1.0">\n<dict>\n' + b"<key>k</key>\n<string/>\n" * 100_000
-    started = time.perf_counter()
     lines = _KeyLines("p.mobileconfig", data).lines
-    assert time.perf_counter() - started < 2  # 0.05 s counted on; 35 s from the start each time
+    # no time asserted (tests assert behaviour): counted from the start each time, this took 35 s instead of 0.05 s
     assert lines == {"k": list(range(4, 200_004, 2))}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -100,9 +99,8 @@ def test_prefs_positions_are_exact_and_counted_once() -> None:
 def test_many_notes_on_one_setting_are_joined_once() -> None:
     # each note was joined onto all the ones before it: 20,000 unknown keys in a mobileconfig took 3.4 s, 80,000 55 s
     found = Collector()
-    started = time.perf_counter()
     for n in range(100_000):
         found.comment(("accounts", "a"), f"note {n}")
     comments = found.result().comments
-    assert time.perf_counter() - started < 2  # 0.05 s joined once; 9.6 s joined onto the ones before
+    # no time asserted (tests assert behaviour): joined onto the ones before, this took 9.6 s instead of 0.05 s
     assert comments == {("accounts", "a"): "; ".join(f"note {n}" for n in range(100_000))}
