@@ -195,6 +195,7 @@ def load_policy(config: str | None = None, *, search: bool = True) -> Policy:
         return _policy(table, str(path))
     from .loader import load
     from .rules import mc002_schema_violation as SCHEMA
+    from .rules import mc701_duplicate_account as DUPLICATE
 
     try:
         raw = path.read_bytes()
@@ -206,6 +207,11 @@ def load_policy(config: str | None = None, *, search: bool = True) -> Policy:
     if loaded.problems and loaded.data is None:
         problem = loaded.problems[0]
         raise ConfigError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
+    # a key given twice: YAML keeps one, so the other setting would be dropped without a word (a BOM or CRLF
+    # line ends, the other problems a parsed file can have, change nothing here)
+    for problem in loaded.problems:
+        if problem.rule == DUPLICATE.ID:
+            raise ConfigError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
     if loaded.data is None:
         return Policy(source=str(path))
     if not isinstance(loaded.data, dict):

@@ -134,6 +134,16 @@ BAD_FILES = [
     (".mailconf.yaml", "severity: [MC101]\n", ":1:11: `severity` must map rule ids or slugs to info, warning or error"),
     (
         ".mailconf.yaml",
+        "disable: [MC101]\nfail-level: warning\ndisable: [MC104]\n",
+        ":3:1: duplicate key 'disable' (first defined at line 1); YAML keeps only one: remove or rename one",
+    ),
+    (
+        ".mailconf.yaml",
+        "severity:\n  MC101: info\n  MC101: error\n",
+        ":3:3: duplicate key 'MC101' (first defined at line 2); YAML keeps only one: remove or rename one",
+    ),
+    (
+        ".mailconf.yaml",
         "fail-level: error\ncolour: always\n",
         ":2:1: unknown setting(s) colour; allowed: fail-level, disable, severity, include, exclude, baseline",
     ),
