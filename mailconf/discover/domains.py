@@ -57,6 +57,12 @@ def public_suffix_length(labels: list[str]) -> int:
     return best
 
 
+def is_public_suffix(host: str) -> bool:
+    """Whether ``host`` is itself a public suffix (``com``, ``co.uk``; any single label without the list)."""
+    labels = host.lower().rstrip(".").split(".")
+    return public_suffix_length(labels) >= len(labels)
+
+
 def base_domain(host: str) -> str:
     """The registrable domain of ``host``: mx1.mail.example.co.uk -> example.co.uk."""
     labels = host.lower().rstrip(".").split(".")

@@ -5,7 +5,9 @@ Mail hosted by a provider is often configured as the provider's: MX
 ``mx1.hoster.example`` -> look up ``hoster.example``. As in Thunderbird, nothing
 is looked up when the base domain is the address's own domain. The base domain
 is kept (``related``) even when nothing is found there: servers in it are not
-flagged as outside the address's domains.
+flagged as outside the address's domains. An MX host that is itself a public suffix
+(``com``, ``co.uk``: a broken or hostile record) is passed over, as Thunderbird does:
+its "base domain" would make every host under ``.com`` look related.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import functools
 from . import ispdb, rank
 from .autoconfig import fetch_config
 from .dns import DnsError
-from .domains import base_domain
+from .domains import base_domain, is_public_suffix
 from .env import Env
 from .values import Config, Job, NotFound
 
@@ -33,6 +35,8 @@ def lookup(env: Env) -> Config:
     if not hosts:
         raise NotFound(f"no MX record for {env.domain}")
     host = hosts[0].host
+    if is_public_suffix(host):  # "com.", "co.uk.": no provider's name, and every host under it would pass as related
+        raise NotFound(f"the MX host {host} is a public suffix, not a mail server's name")
     base = base_domain(host)
     if base == env.domain:
         raise NotFound(f"the MX host {host} is in {env.domain} itself", base)

@@ -83,6 +83,29 @@ def test_server_outside_the_domains_is_flagged(
     ), f"mailconf: warning: incoming imap.other.test: {flag}\n")  # fmt: skip
 
 
+def test_an_mx_host_that_is_a_public_suffix_relates_no_domain(
+    discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    """MX "test" (a TLD, like "com."): passed over, as Thunderbird does, so *.test is not taken as the MX's domain
+    and a server outside example.test is still flagged."""
+    body = config(
+        server("imap", "imap.other.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
+    )
+    with web_and_dns(
+        {"/mail/config-v1.1.xml": xml(body)},
+        rig_certs.leaf,
+        ["autoconfig.example.test"],
+        ["host-record=imap.other.test,127.0.0.1", "mx-host=example.test,test,10"],
+    ) as (_, dns):
+        run = discover(dns)
+    flag = "CHECK: imap.other.test is outside example.test"
+    assert run == Run(0, account(
+        incoming=(f"{flag}; from autoconfig {AUTOCONFIG}; probe: {IMAPS_OK}",
+                  imaps(rig_dovecot, host="imap.other.test")),
+        outgoing=(f"from autoconfig {AUTOCONFIG}; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), f"mailconf: warning: incoming imap.other.test: {flag}\n")  # fmt: skip
+
+
 def test_output_file_never_replaced_without_force(
     discover: Any, tmp_path: Path, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
 ) -> None:

@@ -50,6 +50,14 @@ def test_base_domain(host: str, base: str) -> None:
     assert domains.base_domain(host) == base
 
 
+@pytest.mark.parametrize(("host", "suffix"), [("com", True), ("co.uk", True), ("test", True), ("example.co.uk", False),
+                                              ("mx.hoster.test", False)])  # fmt: skip
+def test_is_public_suffix(host: str, suffix: bool) -> None:
+    if not any(p.exists() for p in domains.PSL_FILES) and host.endswith("co.uk"):
+        pytest.skip("needs the Public Suffix List (Debian: publicsuffix)")
+    assert domains.is_public_suffix(host) is suffix
+
+
 def test_placeholders_and_authentication() -> None:
     text = config(
         server("imap", "imap.%EMAILDOMAIN%", 993, username="%EMAILLOCALPART%", auth="password-encrypted"),
