@@ -78,8 +78,13 @@ def _target(url: str, location: str) -> str:
         parts.port  # noqa: B018 - ValueError when the port is not a number or out of range
     except ValueError as exc:
         raise FetchError(f"redirected to {location}: not a valid URL ({exc})") from None
-    if not (parts.path + parts.query).isascii():  # http.client sends the request line as ASCII
+    if parts.port == 0:  # urllib would take it for no port at all (443)
+        raise FetchError(f"redirected to {target}: not a valid URL (port 0)")
+    request = parts.path + parts.query
+    if not request.isascii():  # http.client sends the request line as ASCII
         raise FetchError(f"redirected to {target}: refused (its path is not ASCII)")
+    if not request.isprintable() or " " in request:  # it would split or end the request line
+        raise FetchError(f"redirected to {target!r}: refused (its path has a space or a control character)")
     return target
 
 

@@ -147,8 +147,12 @@ def test_redirect_to_http(discover: Any, rig_certs: RigCerts) -> None:
      ("https://autoconfig.example.test:x/",
       "redirected to https://autoconfig.example.test:x/: not a valid URL "
       "(Port could not be cast to integer value as 'x')"),
-     ("/caf\u00e9", "redirected to https://autoconfig.example.test/caf\u00e9: refused (its path is not ASCII)")],
-    ids=["bad-ipv6", "port-out-of-range", "port-not-a-number", "non-ascii-path"],
+     ("/caf\u00e9", "redirected to https://autoconfig.example.test/caf\u00e9: refused (its path is not ASCII)"),
+     ("https://autoconfig.example.test:0/x",
+      "redirected to https://autoconfig.example.test:0/x: not a valid URL (port 0)"),
+     ("/a b", "redirected to 'https://autoconfig.example.test/a b': refused (its path has a space or a control "
+      "character)")],  # a tab or a newline never gets here: urllib removes them from URLs
+    ids=["bad-ipv6", "port-out-of-range", "port-not-a-number", "non-ascii-path", "port-0", "space"],
 )  # fmt: skip
 def test_redirect_to_no_valid_url(location: str, reason: str, discover: Any, rig_certs: RigCerts) -> None:
     run, dns = served(discover, rig_certs, redirect(location))
