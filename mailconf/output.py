@@ -502,19 +502,23 @@ def _open_temporary(folder: _Folder, leaf: str, mode: int) -> tuple[int, str]:
     name = f".{leaf}.mailconf-{os.getpid()}.tmp"
     while True:
         try:
-            fd = os.open(name, _CREATE, 0o600, dir_fd=folder.fd)
-            break
+            return _create_exactly(folder, name, mode), name
         except FileExistsError:  # left by a run that was killed, or planted: not touched, another name
             import secrets
 
             name = f".{leaf}.mailconf-{secrets.token_hex(6)}.tmp"
+
+
+def _create_exactly(folder: _Folder, name: str, mode: int) -> int:
+    """A new, empty file ``name`` with exactly ``mode`` (the umask does not apply); FileExistsError if taken."""
+    fd = os.open(name, _CREATE, 0o600, dir_fd=folder.fd)
     try:
         os.fchmod(fd, mode)
     except BaseException:
         os.close(fd)
         os.unlink(name, dir_fd=folder.fd)
         raise
-    return fd, name
+    return fd
 
 
 def _write_fully(fd: int, content: bytes) -> None:
@@ -549,7 +553,7 @@ def _write_temporaries(
                     in_new_folder = _top(item.folder) in staged  # the file's own name: nobody else's folder
                     if in_new_folder:
                         folder = out.folder(_where(item, staged), item.file.name)
-                        fd, name = _guarded(item.label, _open_staged, folder, item.leaf, item.mode), item.leaf
+                        fd, name = _guarded(item.label, _create_exactly, folder, item.leaf, item.mode), item.leaf
                     else:
                         folder = out.folder(item.folder, item.file.name)
                         fd, name = _guarded(item.label, _open_temporary, folder, item.leaf, item.mode)
@@ -685,18 +689,6 @@ def _make_staging_folder(root: _Folder, top: str) -> str:
             import secrets
 
             name = f".{top}.mailconf-{secrets.token_hex(6)}.tmp"
-
-
-def _open_staged(folder: _Folder, leaf: str, mode: int) -> int:
-    """A new, empty file in a staging folder, with exactly ``mode`` (the umask does not apply)."""
-    fd = os.open(leaf, _CREATE, 0o600, dir_fd=folder.fd)
-    try:
-        os.fchmod(fd, mode)
-    except BaseException:
-        os.close(fd)
-        os.unlink(leaf, dir_fd=folder.fd)
-        raise
-    return fd
 
 
 _RENAME_NOREPLACE = 1  # linux/fs.h
