@@ -39,7 +39,9 @@ try a password), ``password_command`` and ``token_command`` (Outlook asks the us
 ``leave_on_server`` / ``leave_days``.
 
 Values are XML-escaped (``& < > " '``); a control character is refused, naming the
-account and the setting. Tested: Thunderbird 153's own Autodiscover reader
+account and the setting. Two accounts with the same address (``a@example.org`` and
+``a@Example.ORG`` are the same) are refused too (exit 1), naming both: each would need
+the one response file of that address. Tested: Thunderbird 153's own Autodiscover reader
 (``readAutoDiscoverXML``, run headless) reads back each server's type, host, port and
 login name, and the ``SSL``/``Encryption`` pair is checked against the published
 meaning for every security mode (Thunderbird itself guesses STARTTLS or TLS from the
@@ -95,6 +97,10 @@ CAPABILITIES: Mapping[str, str] = {
 HOSTNAME_GAP = "POX has no such setting: Outlook checks the host name; publish a server whose certificate holds it"
 CLIENT_CERT_GAP = "POX cannot hand out a client certificate: install it on each user's machine"
 GAP_RULES = gap_rules(CAPABILITIES)
+SAME_ADDRESS = (
+    "Autodiscover answers one response per address (the domain's case aside): give each account its own address, "
+    "or render one of them with --account"
+)
 
 #: security -> (SSL, Encryption): Encryption overrides SSL, so the two always agree.
 ENCRYPTION: Mapping[Security, tuple[str, str]] = {
@@ -130,7 +136,12 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     layout = _layout(env)
     gaps = Gaps()
     files = []
+    owners: dict[str, str] = {}  # address, domain in lower case -> the account that has it
     for account in model.accounts:
+        local, _, domain = account.address.rpartition("@")
+        first = owners.setdefault(f"{local}@{domain.lower()}", account.name)
+        if first != account.name:  # one response per address: the second would replace the first's file
+            raise UnsafeValue(f"account {account.name}: address: account {first} has the same address; {SAME_ADDRESS}")
         for server in account.servers:
             gaps.unsupported(account, server, GAP_RULES)
             tls_gaps(gaps, account, server, hostname=HOSTNAME_GAP, client_cert=CLIENT_CERT_GAP)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +26,16 @@ from mailconf.model import Model
 from mailconf.render import render_model
 from mailconf.targets import Gap, Rendered, autodiscover
 from tests.conftest import need
-from tests.targets._common import XML_CONTROL_MESSAGE, XML_CONTROLS, XML_HOSTILE, put_directly, refusal, strings
+from tests.targets._common import (
+    XML_CONTROL_MESSAGE,
+    XML_CONTROLS,
+    XML_HOSTILE,
+    put_directly,
+    refusal,
+    run_render,
+    strings,
+    yaml_text,
+)
 from tests.targets._tb_provider import read_with_thunderbird
 
 ROOT = "{http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006}"
@@ -137,6 +147,25 @@ def test_oauth2_and_client_certificates_are_gaps() -> None:
 def test_an_address_is_one_file_name_even_with_a_slash() -> None:
     result = rendered({"a": {**account("a"), "address": "../x/100%@example.org"}})
     assert [f.name for f in result.files] == ["autodiscover/..%2Fx%2F100%25@example.org.xml"]
+
+
+@pytest.mark.parametrize("second", ["alice@example.org", "alice@EXAMPLE.org"])
+def test_two_accounts_with_one_address_are_refused_naming_both(second: str, tmp_path: Path) -> None:
+    """Both would be autodiscover/alice@example.org.xml (or one answer, serve's key): before, the second file
+    failed to write with exit 2, "another program created it while mailconf was writing; ... run again"."""
+    accounts = {
+        "a": account(),
+        "b": {**account(), "address": second, "incoming": {"protocol": "pop3", "host": "x.org"}},
+    }
+    source = tmp_path / "accounts.yaml"
+    source.write_text(yaml_text(accounts))
+    done = run_render("-t", "autodiscover", str(source), "-o", str(tmp_path / "out"))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.splitlines()[-1] == (
+        "mailconf: target autodiscover: not rendered: account b: address: account a has the same address; "
+        f"{autodiscover.SAME_ADDRESS}"
+    )
+    assert not (tmp_path / "out").exists()
 
 
 def test_account_response_is_the_rendered_file() -> None:
