@@ -102,6 +102,11 @@ def parse_options(targets: Sequence[Target], pairs: Sequence[str]) -> dict[str, 
         key, sep, value = pair.partition("=")
         if not sep:
             raise UsageError(f"--option {pair}: write KEY=VALUE")
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # a byte of another encoding: Python hands it over as a lone surrogate
+                raise UsageError(f"--option {key}: the value is not UTF-8 text; write it in UTF-8") from None
         takers = [t for t in targets if key in t.OPTIONS]
         if not takers:
             known = ", ".join(sorted({k for t in targets for k in t.OPTIONS})) or "none"

@@ -403,6 +403,18 @@ def test_usage_errors_exit_2(args: list[str], message: str, tmp_path: Path,
         assert err.splitlines()[-1] == f"{message}{names}."
 
 
+@pytest.mark.parametrize("option", ["patterns", "maildir-root"])
+def test_an_option_value_that_is_not_utf8_exits_2(option: str, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """A byte of another encoding on the command line (``--option patterns=$'\\xe4'``) reaches Python as a lone
+    surrogate: before, writing it out was an internal error (exit 3, UnicodeEncodeError)."""
+    path = tmp_path / "accounts.yaml"
+    path.write_text((EXAMPLES / "company.yaml").read_text())
+    assert run("-t", "mbsync", "--option", f"{option}=/M\udce4il", "-o", str(tmp_path / "out"), str(path)) == 2
+    assert capsys.readouterr() == ("", f"mailconf: --option {option}: the value is not UTF-8 text; write it in UTF-8\n")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run("-t", "fake", str(tmp_path / "none.yaml")) == 2
     assert capsys.readouterr().err == f"mailconf: {tmp_path / 'none.yaml'}: no such file; check the path\n"
