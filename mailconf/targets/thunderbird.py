@@ -304,7 +304,8 @@ def url_host_ok(host: str) -> bool:
 
 def first_key(options: Mapping[str, str]) -> int:
     text = options.get("first", "1")
-    if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
+    # ASCII digits only: "²".isdigit() holds and int() refuses it (as it refuses 4,301 digits and more)
+    if not (text.isascii() and text.isdigit() and len(text) <= 7) or not 1 <= int(text) <= 1_000_000:
         raise UsageError("--option first: write a whole number from 1 to 1000000")
     return int(text)
 

@@ -676,7 +676,8 @@ def test_first_option_numbers_keys_and_bad_values_are_usage_errors(tmp_path: Pat
     source.write_text(
         json.dumps({"version": 1, "accounts": {"w": {"address": "w@example.org", "outgoing": {"host": "h.example"}}}})
     )
-    for bad in ("0", "x", "-1", "1e3"):
+    # "²", "٣" and 5,000 digits: str.isdigit() holds; int() refused the first and the last (exit 3 before)
+    for bad in ("0", "x", "-1", "1e3", "²", "1²", "٣", "1" * 5000):
         proc = mailconf("render", "-t", "thunderbird", "--option", f"first={bad}", str(source))
         assert (proc.returncode, proc.stderr) == (
             2,
