@@ -415,6 +415,16 @@ def test_an_option_value_that_is_not_utf8_exits_2(option: str, tmp_path: Path,
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("extra", [[], ["--force"], ["--update"], ["--check"]])
+def test_an_empty_output_directory_exits_2(extra: list[str], tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    """``-o "$DIR"`` with DIR unset: before, the file went to standard output (exit 0), or --check and --update
+    asked for the -o that was given."""
+    assert run("-t", "fake", "-o", "", *extra, accounts_file(tmp_path, "work")) == 2
+    message = "mailconf: -o '': an empty path is not a directory; -o names the directory to write into\n"
+    assert capsys.readouterr() == ("", message)
+
+
 def test_a_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run("-t", "fake", str(tmp_path / "none.yaml")) == 2
     assert capsys.readouterr().err == f"mailconf: {tmp_path / 'none.yaml'}: no such file; check the path\n"

@@ -73,6 +73,8 @@ def _run(request: RenderRequest) -> int:
 
 def _check_request(request: RenderRequest, targets: int) -> None:
     """Options that cannot go together, said before anything is loaded."""
+    if request.output == "":  # -o "$DIR" with DIR unset: never standard output instead
+        raise UsageError("-o '': an empty path is not a directory; -o names the directory to write into")
     if request.check and not request.output:
         raise UsageError("--check compares with files on disk: name the directory with -o DIR")
     if request.update and (request.check or request.force):
