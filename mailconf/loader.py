@@ -46,6 +46,7 @@ from .rules import mc003_file_encoding as ENCODING
 from .rules import mc004_byte_order_mark as BOM
 from .rules import mc005_crlf_line_endings as CRLF
 from .rules import mc701_duplicate_account as DUPLICATE
+from .schema import SECRET_KEYS
 
 MAX_DEPTH = 64
 MAX_ALIAS_EXPANSION = 1_000_000
@@ -392,7 +393,7 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
             _, text, style, tag, anchor, mark = event
             nodes += 1
             if tag is not None and tag != "!" and tag not in scalar_tags:
-                raise LoadAbort(_bad_tag(tag, mark.line + 1, mark.column + 1))
+                raise LoadAbort(_bad_tag(tag, mark.line + 1, mark.column + 1, _secret(key) if is_map else None))
             if key is no_key and is_map:  # a key: stays as written
                 # only a plain << is YAML's merge key; a quoted or tagged "<<" is a key like any other
                 key = _QUOTED_MERGE_KEY if text == "<<" and (style or tag is not None) else text
@@ -413,8 +414,10 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
                     try:
                         value = _resolve_tagged(tag, text)
                     except ValueError as exc:
+                        secret = _secret(key) if is_map else None
+                        what = f"`{secret}` is not a valid {_tag_name(tag)}" if secret else str(exc)
                         raise LoadAbort(
-                            LoadProblem(SYNTAX.ID, line, col, f"{exc}; remove the tag or fix the value")
+                            LoadProblem(SYNTAX.ID, line, col, f"{what}; remove the tag or fix the value")
                         ) from None
             except NumberTooLong as exc:
                 raise LoadAbort(_too_long(exc.digits, key if is_map else no_key, line, col)) from None
@@ -471,7 +474,14 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
             col = mark.column + 1
             target = anchors.get(anchor)
             if target is None:
-                raise LoadAbort(LoadProblem(SYNTAX.ID, line, col, f"unknown alias *{anchor}"))
+                secret = _secret(key) if is_map else None
+                message = (
+                    f"`{secret}` is an alias (a value starting with *), and no anchor of its name is defined before "
+                    "it; quote the value"
+                    if secret
+                    else f"unknown alias *{anchor}"
+                )
+                raise LoadAbort(LoadProblem(SYNTAX.ID, line, col, message))
             if is_map and key is no_key:
                 raise LoadAbort(LoadProblem(SYNTAX.ID, line, col, "an alias cannot be used as a mapping key"))
             value, size = target
@@ -544,13 +554,31 @@ def _too_long(digits: int, key: Any, line: int, col: int) -> LoadProblem:
     )
 
 
-def _bad_tag(tag: str, line: int, col: int) -> LoadProblem:
-    shown = "!!" + tag[len(TAG_PREFIX) :] if tag.startswith(TAG_PREFIX) else tag
+def _tag_name(tag: str) -> str:
+    return "!!" + tag[len(TAG_PREFIX) :] if tag.startswith(TAG_PREFIX) else tag
+
+
+def _secret(key: Any) -> str | None:
+    """The key, when its value may hold a secret: an error about that value never shows what is written there
+    (``password: !Hunter2`` is a tag, ``password: *Hunter2`` an alias, in YAML)."""
+    return key if isinstance(key, str) and key in SECRET_KEYS else None
+
+
+def _bad_tag(tag: str, line: int, col: int, secret: str | None = None) -> LoadProblem:
+    if secret:
+        return LoadProblem(
+            SYNTAX.ID,
+            line,
+            col,
+            f"`{secret}` has a tag (a value starting with !), which is not allowed (mailconf reads only standard "
+            "YAML types and never constructs objects); quote the value",
+        )
     return LoadProblem(
         SYNTAX.ID,
         line,
         col,
-        f"tag {shown} is not allowed (mailconf reads only standard YAML types and never constructs objects); remove it",
+        f"tag {_tag_name(tag)} is not allowed (mailconf reads only standard YAML types and never constructs objects); "
+        "remove it",
     )
 
 

@@ -293,6 +293,30 @@ def test_bad_input_gives_one_located_line(tmp_path: Path, data: bytes, lines: li
     assert all(line.startswith("mailconf: note: accounts.yaml:") for line in outcome.stderr.splitlines())
 
 
+_SECRET_VALUE = {
+    "*Hunter2": "`{key}` is an alias (a value starting with *), and no anchor of its name is defined before it; "
+    "quote the value",
+    "!Hunter2": "`{key}` has a tag (a value starting with !), which is not allowed (mailconf reads only standard "
+    "YAML types and never constructs objects); quote the value",
+    "!!int Hunter2": "`{key}` is not a valid !!int; remove the tag or fix the value",
+}
+
+
+@pytest.mark.parametrize("value", list(_SECRET_VALUE))
+@pytest.mark.parametrize("key", ["password", "password_command", "token_command"])
+def test_a_secret_read_as_an_alias_or_a_tag_is_never_shown(tmp_path: Path, key: str, value: str) -> None:
+    """An unquoted password starting with * or ! is YAML syntax: before, the error quoted it ("unknown alias
+    *Hunter2", "tag !Hunter2 is not allowed", "'Hunter2' is not a valid !!int") in lint and render output."""
+    data = f"version: 1\naccounts:\n  work:\n    address: a@example.com\n    incoming:\n      {key}: {value}\n"
+    outcome = lint_bytes(tmp_path, data.encode())
+    message = _SECRET_VALUE[value].format(key=key)
+    assert (outcome.code, outcome.stdout) == (1, f"accounts.yaml:6:{9 + len(key)}: error MC001 yaml-syntax: "
+                                                 f"{message}\n1 error in 1 file\n")  # fmt: skip
+    rendered = run_mailconf("render", "-t", "msmtp", "accounts.yaml", cwd=tmp_path)
+    assert rendered.code == 1
+    assert "Hunter2" not in outcome.stderr + rendered.stdout + rendered.stderr
+
+
 def test_python_tag_constructs_nothing(tmp_path: Path) -> None:
     """A tag that would run `touch` if constructed: the finding, and the file is never created."""
     victim = tmp_path / "PWNED"
