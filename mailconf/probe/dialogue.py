@@ -91,6 +91,12 @@ async def sasl_exchange(
         kind, payload = classify(await conn.readline())
         if kind == "skip":
             continue
+        if kind == "ok" and not exchange.complete:
+            raise ProbeError(
+                checks.LOGIN_FAILED,
+                f"{mechanism}: the server accepted the login without its SCRAM signature: it did not prove "
+                "that it knows the password",
+            )
         if kind != "challenge":
             return LoginReply(kind == "ok", conn.quote(payload))
         if step >= MAX_STEPS:

@@ -31,12 +31,17 @@ class Exchange(Protocol):
     #: every response made from the secret so far, and the parts of one a server might quote on their
     #: own (a CRAM-MD5 digest, a SCRAM proof): the caller registers them for redaction before sending
     pieces: list[bytes]
+    #: the exchange reached its end on the client's side: False while a SCRAM server has not yet
+    #: proved with its signature that it knows the password (a success before that is refused)
+    complete: bool
 
     def initial(self) -> bytes | None: ...
     def respond(self, challenge: bytes) -> bytes: ...
 
 
 class _Plain:
+    complete = True
+
     def __init__(self, c: Credentials) -> None:
         self.response = b"\0" + c.username.encode() + b"\0" + c.secret.encode()
         self.pieces: list[bytes] = [self.response, c.secret.encode()]
@@ -49,6 +54,8 @@ class _Plain:
 
 
 class _Login:
+    complete = True
+
     def __init__(self, c: Credentials) -> None:
         self.c = c
         self.step = 0
@@ -67,6 +74,8 @@ class _Login:
 
 
 class _CramMd5:
+    complete = True
+
     def __init__(self, c: Credentials) -> None:
         self.c = c
         self.pieces: list[bytes] = []
@@ -83,6 +92,8 @@ class _CramMd5:
 
 class _Bearer:
     """XOAUTH2 and OAUTHBEARER (RFC 7628): after a failure the server sends an error challenge to acknowledge."""
+
+    complete = True
 
     def __init__(self, response: bytes, acknowledge: bytes, token: str) -> None:
         self.response = response
@@ -130,6 +141,7 @@ class _Scram:
             raise SaslError("the user name or password cannot be prepared for SCRAM (SASLprep)") from None
         self.pieces: list[bytes] = []
         self.answered_first = False
+        self.complete = False
 
     def initial(self) -> bytes | None:
         return str(self.client.get_client_first()).encode()
@@ -147,6 +159,7 @@ class _Scram:
                 self.client.set_server_final(text)
             except scramp.ScramException:
                 raise SaslError("the server's SCRAM signature is wrong: it does not know the password") from None
+            self.complete = True
             return b""
         if not {"r", "s", "i"} <= fields.keys():
             raise SaslError("the server's SCRAM challenge is malformed")

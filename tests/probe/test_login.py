@@ -286,6 +286,40 @@ def test_scram_server_that_does_not_know_the_password(probe: Any, tmp_path: Path
     )
 
 
+@pytest.mark.parametrize("when", ["before-the-challenge", "after-the-proof"])
+def test_scram_success_without_the_server_signature(probe: Any, tmp_path: Path, when: str) -> None:
+    """A server that says OK without sending its signature has not proved it knows the password."""
+
+    def impostor(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"* OK ready\r\n")
+        reader = conn.makefile("rb")
+        tag = reader.readline().split()[0]
+        conn.sendall(b"* CAPABILITY IMAP4rev1 SASL-IR AUTH=SCRAM-SHA-256\r\n" + tag + b" OK done\r\n")
+        words = reader.readline().split()
+        if when == "after-the-proof":
+            nonce = base64.b64decode(words[3]).decode().split("r=", 1)[1]
+            challenge = f"r={nonce}server,s={base64.b64encode(b'salt' * 4).decode()},i=4096"
+            conn.sendall(b"+ " + base64.b64encode(challenge.encode()) + b"\r\n")
+            reader.readline()
+        conn.sendall(words[0] + b" OK welcome\r\n")
+        stop.wait()
+
+    command = secret_file(tmp_path, ALICE.password)
+    with ScriptedServer(impostor) as imap:
+        run = probe(
+            incoming=server("imap", imap.port, "none", None, password_command=command),
+            args=("--login", "--allow-cleartext"),
+        )
+    assert run.findings[-1] == Found(
+        5,
+        "MC815",
+        "error",
+        "SCRAM-SHA-256: the server accepted the login without its SCRAM signature: it did not prove that it knows "
+        "the password",
+    )
+    assert run.code == 1
+
+
 def test_login_with_sasl_login(probe: Any, dovecot: Dovecot, certs: Certificates, tmp_path: Path) -> None:
     command = secret_file(tmp_path, ALICE.password)
     run = probe(
