@@ -119,7 +119,7 @@ def summary_table(servers: Sequence[ServerReport]) -> str:
     for s in shown:
         verdict = "ok" if s.verdict is None or s.verdict.label == "info" else s.verdict.label
         expires = s.facts.expires.date().isoformat() if s.facts.expires else "-"
-        auth = ", ".join(s.facts.auth) or "-"
+        auth = printable(", ".join(s.facts.auth)) or "-"  # mechanism names are the server's text
         rows.append((printable(s.label), verdict, s.facts.tls_version or "-", expires, auth))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [

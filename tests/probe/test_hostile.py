@@ -6,13 +6,15 @@ import random
 import socket
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mailconf.cli import main
 from mailconf.probe.sasl import MECHANISMS, Credentials, SaslError, _Scram
 from mailconf.probe.x509 import summarise, try_summarise
-from tests.probe.conftest import Found
+from tests.probe.conftest import Found, write_accounts
 from tests.servers import Certificates, ScriptedServer
 
 
@@ -89,6 +91,30 @@ def test_smtp_reply_code_of_non_ascii_digits(probe: Any, greeting: str) -> None:
         )  # fmt: skip
     assert run.findings == [Found(5, "MC818", "error", f"expected an SMTP reply, got {greeting!r}")]
     assert run.code == 1
+
+
+def test_summary_table_escapes_the_mechanisms_a_server_names(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """The authentication column is the server's text: an ANSI escape in it must not reach the terminal."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"* OK ready\r\n")
+        tag = conn.makefile("rb").readline().split()[0]
+        conn.sendall(b"* CAPABILITY IMAP4rev1 AUTH=\x1b[2J\x1b]0;OWNED\x07 AUTH=PLAIN\r\n" + tag + b" OK done\r\n")
+        stop.wait()
+
+    with ScriptedServer(script) as server:
+        path = write_accounts(
+            tmp_path / "a.yaml",
+            {"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "none", "auth": "password",
+             "timeout": 2},
+        )  # fmt: skip
+        capfd.readouterr()
+        code = main(["probe", "--format", "text", str(path)])
+    out, err = capfd.readouterr()
+    assert "\x1b" not in out and "\x07" not in out
+    row = out.splitlines()[-1]
+    assert row.endswith("  \\u001b[2J\\u001b]0;OWNED\\u0007, PLAIN, LOGIN command")
+    assert (code, err) == (0, "")
 
 
 def test_tls_garbage_after_starttls(probe: Any) -> None:
