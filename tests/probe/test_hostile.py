@@ -117,6 +117,26 @@ def test_summary_table_escapes_the_mechanisms_a_server_names(tmp_path: Path, cap
     assert (code, err) == (0, "")
 
 
+def test_a_thousand_mechanisms_are_named_twenty_and_counted(probe: Any) -> None:
+    """A CAPABILITY list of a thousand mechanisms (one 100 characters long) is one short finding, not 8 KB."""
+    offered = b" ".join([b"AUTH=" + b"A" * 100, *(b"AUTH=M%03d" % i for i in range(1000))])
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"* OK ready\r\n")
+        tag = conn.makefile("rb").readline().split()[0]
+        conn.sendall(b"* CAPABILITY IMAP4rev1 " + offered + b"\r\n" + tag + b" OK done\r\n")
+        stop.wait()
+
+    with ScriptedServer(script) as server:
+        run = probe(
+            incoming={"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "none",
+                      "auth": "password", "timeout": 2}
+        )  # fmt: skip
+    names = ["A" * 37 + "...", *(f"M{i:03}" for i in range(19)), "and 982 more"]
+    assert run.findings == [Found(5, "MC820", "info", f"IMAP over no TLS; login offered: {', '.join(names)}")]
+    assert run.code == 0
+
+
 def test_tls_garbage_after_starttls(probe: Any) -> None:
     def script(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(b"220 hi\r\n")
