@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from . import checks
@@ -25,6 +25,9 @@ from .redact import Redactor
 MAX_LINE = 16384
 #: The most lines one response may have (CAPABILITY, CAPA, EHLO lists are short).
 MAX_LINES = 1000
+
+#: The most names (mechanisms, certificate names) one message lists: a server may send thousands.
+MAX_NAMED = 20
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -41,6 +44,12 @@ class ProbeError(Exception):
 def cap(text: str, limit: int = 160) -> str:
     """Server text no longer than ``limit`` (a hostile server may send 16 KiB lines)."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def named(names: Sequence[str], limit: int = 40) -> list[str]:
+    """The first :data:`MAX_NAMED` names, each capped at ``limit`` characters, then how many more."""
+    shown = [cap(name, limit) for name in names[:MAX_NAMED]]
+    return shown + ([f"and {len(names) - MAX_NAMED} more"] if len(names) > MAX_NAMED else [])
 
 
 def escape_controls(text: str) -> str:

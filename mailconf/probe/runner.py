@@ -27,7 +27,7 @@ from typing import NamedTuple
 from ..model import Auth, Protocol, Security, Server, Severity
 from . import checks
 from .checks import Check
-from .conn import MAX_LINE, Connection, ProbeError, Progress, cap, describe_os_error, escape_controls
+from .conn import MAX_LINE, Connection, ProbeError, Progress, describe_os_error, escape_controls, named
 from .credentials import kill_running, read_secret
 from .dialogue import Capabilities, Dialogue
 from .imap import Imap
@@ -42,9 +42,6 @@ from .x509 import try_summarise
 DEFAULT_TIMEOUT = 30
 
 DIALOGUES: dict[Protocol, Callable[[], Dialogue]] = {Protocol.IMAP: Imap, Protocol.POP3: Pop3, Protocol.SMTP: Smtp}
-
-#: The most mechanism names a message or the summary table lists (a hostile server may offer a million).
-MAX_NAMED = 20
 
 _STRONG = frozenset({"PLAIN", "LOGIN", "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256-PLUS"})
 _WEAK = frozenset({"CRAM-MD5", "DIGEST-MD5", "NTLM"})
@@ -432,12 +429,6 @@ class Session:
                 checks.LOGIN_FAILED,
                 f"the server refused the credentials of {server.username} ({label}): {reply.text!r}",
             )
-
-
-def named(names: list[str]) -> list[str]:
-    """The first :data:`MAX_NAMED` names, each capped (RFC 4422 names have 20 characters), then a count."""
-    shown = [cap(name, 40) for name in names[:MAX_NAMED]]
-    return shown + ([f"and {len(names) - MAX_NAMED} more"] if len(names) > MAX_NAMED else [])
 
 
 def choose_method(server: Server, caps: Capabilities) -> str | None:

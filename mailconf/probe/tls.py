@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from ..model import Server
 from . import checks
 from .checks import Check
+from .conn import cap, named
 from .x509 import CertificateSummary, try_summarise
 
 #: A certificate expiring sooner than this is a warning (MC810).
@@ -155,7 +156,7 @@ def _when(moment: dt.datetime) -> str:
 def _names(summary: CertificateSummary | None) -> str:
     if summary is None or not summary.names:
         return "no host name (it has no subjectAltName)"
-    return ", ".join(summary.names)
+    return ", ".join(named(summary.names, 255))  # a DNS name has at most 253 characters
 
 
 Outcome = tuple[Check, str]
@@ -241,10 +242,8 @@ def describe_chain(tls: Negotiated) -> list[str]:
         if summary is None:
             lines.append(f"{head}; (its contents could not be parsed)")
         else:
-            lines.append(
-                f"{head}; subject {summary.subject or '(empty)'}; issuer {summary.issuer or '(empty)'}; "
-                f"not after {_when(summary.not_after)}"
-            )
+            subject, issuer = (cap(name or "(empty)", 400) for name in (summary.subject, summary.issuer))
+            lines.append(f"{head}; subject {subject}; issuer {issuer}; not after {_when(summary.not_after)}")
     if lines and not tls.whole_chain:
         lines[-1] += " (this Python shows only the server's own certificate, not the rest of the chain)"
     return lines

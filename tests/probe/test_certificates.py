@@ -307,3 +307,54 @@ def test_validity_around_2050(probe: Any, tmp_path: Path, not_after: dt.datetime
         Found(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN"),
     ]
     assert run.code == 0
+
+
+# --- a hostile certificate: thousands of names, a subject of many attributes -----------------------------
+
+
+def test_a_certificate_with_thirty_names_and_a_long_subject(probe: Any, tmp_path: Path) -> None:
+    """MC808 names 20 of the subjectAltNames and counts the rest; --show-cert cuts subject and issuer at 400.
+
+    Before, a certificate with 3000 names made a 60 KB MC808 line (a server chooses its certificate).
+    """
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"{i:02}" + "u" * 58) for i in range(10)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=100))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(f"h{i}.wrong.example") for i in range(30)]), False)
+        .sign(key, hashes.SHA256())
+    )
+    pem = tmp_path / "many.pem"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "many.key").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    pair = KeyPair(pem, tmp_path / "many.key", cert.public_bytes(serialization.Encoding.DER))
+    with SmtpServer(pair, implicit=True) as smtp:
+        outgoing = {"protocol": "smtp", "host": "127.0.0.1", "port": smtp.port, "security": "tls", "timeout": 2,
+                    "tls": {"ca_file": str(pem)}}  # fmt: skip
+        run = probe(outgoing=outgoing, args=("--show-cert",))
+    names = ", ".join(f"h{i}.wrong.example" for i in range(20))
+    assert run.findings[0] == Found(
+        5,
+        "MC808",
+        "error",
+        f"the certificate is for {names}, and 10 more, not 127.0.0.1; use a name it lists as host, "
+        "or ask for a certificate that names this host",
+    )
+    shown = ", ".join(f"OU={i:02}" + "u" * 58 for i in reversed(range(10)))[:397] + "..."
+    assert run.findings[1].rule == "MC822"
+    assert f"; subject {shown}; issuer {shown}; not after " in run.findings[1].message
+    assert run.code == 1
