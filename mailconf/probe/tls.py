@@ -172,6 +172,9 @@ def assess(
     if trust.problem is not None:
         found.append((checks.UNTRUSTED, f"{trust.problem}; the certificate could not be verified"))
         trusted = False
+    elif trust.pinned and tls.leaf is None:  # nothing to compare (an anonymous cipher): never trusted
+        found.append((checks.PIN_MISMATCH, "the server presented no certificate to compare with tls.fingerprint"))
+        trusted = False
     elif trust.pinned and tls.leaf is not None:
         algorithm = server.tls.fingerprint_algorithm or "sha256"
         actual = fingerprint(tls.leaf, algorithm)

@@ -358,3 +358,16 @@ def test_a_certificate_with_thirty_names_and_a_long_subject(probe: Any, tmp_path
     assert run.findings[1].rule == "MC822"
     assert f"; subject {shown}; issuer {shown}; not after " in run.findings[1].message
     assert run.code == 1
+
+
+def test_a_pinned_server_that_presents_no_certificate_is_not_trusted() -> None:
+    """Without a certificate there is nothing to match the pin: before, that counted as trusted (--login sent)."""
+    from mailconf.model import Auth, Protocol, Security, Server, Tls
+    from mailconf.probe import checks
+    from mailconf.probe.tls import Negotiated, assess, trust_for
+
+    pin = "sha256:" + ":".join(["AB"] * 32)
+    server = Server(Protocol.IMAP, "127.0.0.1", 993, Security.TLS, Auth.PASSWORD, "a", tls=Tls(fingerprint=pin))
+    found, trusted = assess(server, trust_for(server), Negotiated("TLSv1.2", ()), None, dt.datetime.now(dt.UTC))
+    assert found == [(checks.PIN_MISMATCH, "the server presented no certificate to compare with tls.fingerprint")]
+    assert trusted is False
