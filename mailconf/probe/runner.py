@@ -2,11 +2,12 @@
 
 A session is one connection: resolve, connect, (implicit TLS,) greeting,
 capabilities, (STARTTLS, handshake, capabilities again,) certificate and
-authentication checks, and with ``--login`` the login itself. The whole session
-runs under the server's timeout (:data:`DEFAULT_TIMEOUT` when none is declared or
-it is 0), so a server that stalls anywhere costs at most that; the finding names
-the step it stalled in. A certificate the handshake rejects is reported and the
-session repeated once without verification (see :mod:`mailconf.probe.tls`).
+authentication checks, and with ``--login`` the login itself. The lookup and the
+session run under one deadline, the server's timeout (:data:`DEFAULT_TIMEOUT` when
+none is declared or it is 0), so a server that stalls anywhere costs at most that;
+the finding names the step it stalled in. A certificate the handshake rejects is
+reported and the session repeated once without verification (see
+:mod:`mailconf.probe.tls`), within what is left of the same deadline.
 """
 
 from __future__ import annotations
@@ -35,7 +36,17 @@ from .pop3 import Pop3
 from .redact import Redactor
 from .sasl import MECHANISMS, Credentials
 from .smtp import Smtp
-from .tls import Negotiated, Rejection, Trust, assess, describe_chain, negotiated, trust_for, unverified_context
+from .tls import (
+    Negotiated,
+    Rejection,
+    Trust,
+    assess,
+    describe_chain,
+    negotiated,
+    trust_for,
+    unseen,
+    unverified_context,
+)
 from .x509 import try_summarise
 
 #: Seconds a session may take when the server declares no timeout (or 0, "none").
@@ -153,10 +164,13 @@ async def probe_server(
     """Every finding about one server, in the order found (its step and facts kept on ``board``)."""
     found: list[Outcome] = []
     timeout = timeout_of(server)
+    # one deadline for the lookup and both connections: a server that stalls the first session, then
+    # has its certificate rejected, must not get a second full timeout for the repeat
+    deadline = asyncio.get_running_loop().time() + timeout
     if board is not None:
         board.steps[index] = "resolving"
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout_at(deadline):
             addresses = await resolver(server.host, server.port)
     except TimeoutError:
         return [Outcome(checks.DNS_FAILED, f"resolving {server.host} took longer than {timeout} s")]
@@ -165,12 +179,14 @@ async def probe_server(
         return [Outcome(checks.DNS_FAILED, f"{server.host} does not resolve ({reason}); check host")]
     if not addresses:
         return [Outcome(checks.DNS_FAILED, f"{server.host} has no address; check host")]
-    session = Session(server, options, trust_for(server), addresses, found)
+    session = Session(server, options, trust_for(server), addresses, found, deadline=deadline)
     if board is not None:
         session.board_slot = (board, index)
     rejection = await session.run(session.trust.context, None)
     if rejection is not None:
         await session.run(unverified_context(), rejection)
+        if not session.assessed:  # the repeat ended before its handshake (the deadline, an error): say why
+            session.add(*unseen(server, session.trust, rejection))
     return found
 
 
@@ -178,7 +194,14 @@ class Session:
     """The state of probing one server: what it is, how it is trusted, what was found so far."""
 
     def __init__(
-        self, server: Server, options: Options, trust: Trust, addresses: Sequence[Address], found: list[Outcome]
+        self,
+        server: Server,
+        options: Options,
+        trust: Trust,
+        addresses: Sequence[Address],
+        found: list[Outcome],
+        *,
+        deadline: float,
     ) -> None:
         self.server = server
         self.options = options
@@ -186,10 +209,14 @@ class Session:
         self.addresses = addresses
         self.found = found
         self.timeout = timeout_of(server)
+        #: the event loop's time by which every connection of the session has ended
+        self.deadline = deadline
         #: the TLS session of the current connection (None while, or when, there is none)
         self.tls: Negotiated | None = None
         #: every form of the secret produced in this session (the connections register them)
         self.redactor = Redactor()
+        #: the certificate of a connection has been checked (the repeat after a rejection may not get there)
+        self.assessed = False
         #: where this server's steps and facts are shown while probing, if anywhere
         self.board_slot: tuple[Board, int] | None = None
 
@@ -218,7 +245,7 @@ class Session:
         progress = Progress(on_step=self._step)
         conn: Connection | None = None
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout_at(self.deadline):
                 conn = await self._connect(progress)
                 await self._dialogue(conn, context, rejection)
         except ssl.SSLCertVerificationError as exc:
@@ -266,6 +293,7 @@ class Session:
             raise ProbeError(checks.TLS_FAILED, "the TLS handshake produced no TLS session")
         tls = negotiated(ssl_object)
         found, trusted = assess(self.server, self.trust, tls, rejection, dt.datetime.now(dt.UTC))
+        self.assessed = True
         for check, message in found:
             self.add(check, message)
         if self.options.show_cert:

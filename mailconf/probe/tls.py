@@ -201,6 +201,14 @@ def assess(
     return found, trusted
 
 
+def unseen(server: Server, trust: Trust, rejection: Rejection) -> Outcome:
+    """Why the handshake rejected the certificate, when the repeat without verification never got to see it."""
+    if rejection.code in (_HOSTNAME_MISMATCH, _IP_MISMATCH, _EXPIRED, _NOT_YET_VALID):
+        check = checks.EXPIRED if rejection.code in (_EXPIRED, _NOT_YET_VALID) else checks.WRONG_NAME
+        return check, f"the TLS handshake rejected the certificate: {rejection.reason}"
+    return _rejected(server, trust, rejection, None)
+
+
 def _rejected(server: Server, trust: Trust, rejection: Rejection, summary: CertificateSummary | None) -> Outcome:
     if rejection.code in (_HOSTNAME_MISMATCH, _IP_MISMATCH):
         return (

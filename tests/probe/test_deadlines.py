@@ -19,11 +19,20 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.probe.conftest import write_accounts
-from tests.servers import ALICE, START_TIMEOUT, ScriptedServer, _alive, refuse_and_echo
+from tests.probe.conftest import Found, write_accounts
+from tests.servers import (
+    ALICE,
+    START_TIMEOUT,
+    Certificates,
+    ScriptedServer,
+    _alive,
+    refuse_and_echo,
+    server_context,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -205,3 +214,63 @@ def test_a_dns_server_that_never_answers_costs_the_timeout_not_more(tmp_path: Pa
     assert [(f["rule"], f["message"]) for f in json.loads(out)] == [
         ("MC801", f"resolving mail.example.test took longer than {timeout} s")
     ]
+
+
+def test_the_repeat_after_a_rejected_certificate_shares_the_deadline(probe: Any, certs: Certificates) -> None:
+    """The lookup and both connections (the repeat without verification too) run under one timeout.
+
+    Each connection greets 2 s late, with a timeout of 3 s: the first then has its self-signed
+    certificate rejected, and the repeat has 1 s left for a greeting that comes after 2 s.
+    Before, the repeat got 3 s of its own, greeted, and the run took twice the timeout. The
+    rejection is still reported, after the stall. The margins (1 s either way) decide the
+    outcome; no time is measured.
+    """
+    context = server_context(certs.self_signed)
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        if stop.wait(2):
+            return
+        conn.sendall(b"* OK ready\r\n")
+        reader = conn.makefile("rb")
+        tag = reader.readline().split()[0]
+        conn.sendall(b"* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n" + tag + b" OK done\r\n")
+        tag = reader.readline().split()[0]
+        conn.sendall(tag + b" OK begin TLS\r\n")
+        tls = context.wrap_socket(conn, server_side=True)
+        tag = tls.makefile("rb").readline().split()[0]
+        tls.sendall(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n" + tag + b" OK done\r\n")
+        stop.wait()
+
+    with ScriptedServer(script) as server:
+        run = probe(
+            incoming={"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "starttls",
+                      "auth": "none", "timeout": 3}
+        )  # fmt: skip
+    assert run.findings == [
+        Found(5, "MC803", "error", "no answer within 3 s while waiting for the IMAP greeting"),
+        Found(
+            5,
+            "MC807",
+            "error",
+            "the certificate is not trusted by the system store: self-signed certificate; "
+            "name its CA in tls.ca_file, or pin it with tls.fingerprint (--show-cert prints the pin)",
+        ),
+    ]
+    assert run.code == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "reason", "rule"),
+    [
+        (62, "Hostname mismatch, certificate is not valid for '127.0.0.1'.", "MC808"),
+        (10, "certificate has expired", "MC809"),
+    ],
+)
+def test_a_rejection_the_repeat_never_saw_keeps_its_rule(code: int, reason: str, rule: str) -> None:
+    """The repeat ran out of time before its handshake: the rejection alone names the check, not MC807."""
+    from mailconf.model import Auth, Protocol, Security, Server
+    from mailconf.probe.tls import Rejection, trust_for, unseen
+
+    server = Server(Protocol.IMAP, "127.0.0.1", 993, Security.TLS, Auth.PASSWORD, "a")
+    check, message = unseen(server, trust_for(server), Rejection(code, reason))
+    assert (check.ID, message) == (rule, f"the TLS handshake rejected the certificate: {reason}")
