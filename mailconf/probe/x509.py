@@ -10,6 +10,7 @@ hostile: anything the library refuses raises :class:`CertificateParseError`.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -75,7 +76,11 @@ def _alt_names(certificate: x509.Certificate) -> tuple[str, ...]:
 def summarise(der: bytes) -> CertificateSummary:
     """Subject, issuer, validity and subjectAltName of one DER certificate."""
     try:
-        certificate = x509.load_der_x509_certificate(der)
+        # the library warns about what it will refuse one day (a serial number that is not positive):
+        # printed, that is two lines of Python on standard error, chosen by the server
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            certificate = x509.load_der_x509_certificate(der)
         return CertificateSummary(
             subject=_name(certificate.subject),
             issuer=_name(certificate.issuer),

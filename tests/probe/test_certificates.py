@@ -371,3 +371,44 @@ def test_a_pinned_server_that_presents_no_certificate_is_not_trusted() -> None:
     found, trusted = assess(server, trust_for(server), Negotiated("TLSv1.2", ()), None, dt.datetime.now(dt.UTC))
     assert found == [(checks.PIN_MISMATCH, "the server presented no certificate to compare with tls.fingerprint")]
     assert trusted is False
+
+
+def test_a_certificate_the_library_warns_about_prints_no_warning(
+    probe: Any, tmp_path: Path, recwarn: pytest.WarningsRecorder
+) -> None:
+    """A negative serial number (RFC 5280 forbids it): cryptography warns, and the warning went to stderr.
+
+    Before, ``mailconf probe`` printed a CryptographyDeprecationWarning (two lines naming x509.py) for
+    the server's certificate; the certificate is read as before, and nothing is printed besides.
+    """
+    import ssl as ssl_module
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "negative.test")])
+    now = dt.datetime.now(dt.UTC)
+    builder = x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+    cert = (
+        builder.serial_number(0x7ABCDE)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=100))
+        .sign(key, hashes.SHA256())
+    )
+    der = cert.public_bytes(serialization.Encoding.DER).replace(b"\x02\x03\x7a\xbc\xde", b"\x02\x03\xfa\xbc\xde", 1)
+    pem, private = tmp_path / "negative.pem", tmp_path / "negative.key"
+    pem.write_text(ssl_module.DER_cert_to_PEM_cert(der))
+    private.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    pin = "sha256:" + ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
+    with SmtpServer(KeyPair(pem, private, der), implicit=True) as smtp:
+        outgoing = {"protocol": "smtp", "host": "127.0.0.1", "port": smtp.port, "security": "tls", "timeout": 2,
+                    "tls": {"fingerprint": pin}}  # fmt: skip
+        run = probe(outgoing=outgoing, args=("--show-cert",))
+    assert [str(w.message) for w in recwarn] == []
+    assert run.findings[0].rule == "MC822"
+    assert f"tls.fingerprint: {pin}; subject CN=negative.test; issuer CN=negative.test; " in run.findings[0].message
+    assert (run.code, run.err) == (0, "")
