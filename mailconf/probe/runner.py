@@ -280,7 +280,8 @@ class Session:
             return Connection(reader, writer, progress, self.redactor)
         raise ProbeError(
             checks.CONNECT_FAILED,
-            f"cannot connect to {self.server.host} port {self.server.port} ({'; '.join(errors)}); check host and port",
+            f"cannot connect to {self.server.host} port {self.server.port} ({'; '.join(named(errors, 80))}); "
+            "check host and port",
         )
 
     async def _handshake(

@@ -165,3 +165,21 @@ def test_implicit_tls_declared_on_a_cleartext_port(probe: Any, dovecot: Dovecot)
     assert run.findings == [
         Found(5, "MC804", "error", "the TLS handshake failed: WRONG_VERSION_NUMBER; check security and port")
     ]
+
+
+def test_a_name_with_thirty_refusing_addresses_is_one_short_finding() -> None:
+    """DNS is the network too: a name with thousands of addresses made an MC802 line naming every one."""
+    port = free_port()
+    server = Server(Protocol.IMAP, "many.example.test", port, Security.TLS, Auth.PASSWORD, "alice", timeout=2)
+
+    async def thirty(host: str, port: int) -> list[tuple[str, int]]:
+        return [(f"127.0.0.{i}", port) for i in range(1, 31)]
+
+    outcomes = asyncio.run(probe_server(server, Options(), thirty))
+    refused = "; ".join(f"127.0.0.{i}: connection refused" for i in range(1, 21))
+    assert outcomes == [
+        Outcome(
+            checks.CONNECT_FAILED,
+            f"cannot connect to many.example.test port {port} ({refused}; and 10 more); check host and port",
+        )
+    ]
