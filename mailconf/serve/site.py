@@ -152,9 +152,15 @@ def build_site(path: str, publishers: Publishers | None = None) -> Loaded:
                 document, domain_gaps = chosen.autoconfig(accounts, domain)
                 autoconfig[domain] = _response(document, XML, AUTOCONFIG_CACHE)
                 gaps.extend(("autoconfig", gap) for gap in domain_gaps)
+            answering: dict[str, str] = {}  # address key -> the account that answers for it
             for account in model.accounts:
                 key = address_key(account.address)
-                if key in autodiscover:  # the same address twice: the first account in the file answers
+                first = answering.setdefault(key, account.name)
+                if first != account.name:  # the same address twice: the first account in the file answers
+                    notes.append(
+                        f"autodiscover, mobileconfig: accounts {first} and {account.name} have the same address "
+                        f"{account.address}: {first} answers for it (give each account its own address)"
+                    )
                     continue
                 autodiscover[key] = _response(chosen.autodiscover(account), XML, PERSONAL_CACHE)
                 gaps.extend(chosen.gaps(account))

@@ -380,3 +380,16 @@ def test_isolated_reload_builds_in_a_child_and_swaps(accounts: Path) -> None:
     assert isinstance(refused, Refused)
     assert refused.reason == "1 error"
     assert call(app, "GET", "/mobileconfig", "emailaddress=dave@other.test").status == "200 OK"
+
+
+def test_two_accounts_with_one_address_the_first_answers_with_a_warning(tmp_path: Path) -> None:
+    # render refuses them (autodiscover needs one file per address); serve answers with the first, and says so
+    text = (Path(__file__).parent / "accounts.yaml").read_text()
+    text += text[text.index("  bob:") : text.index("  carol:")].replace("  bob:", "  bob2:", 1)
+    text = text.replace("bob2:\n    address: bob@example.com", "bob2:\n    address: bob@EXAMPLE.com")
+    (tmp_path / "accounts.yaml").write_text(text)
+    loaded = build_site(str(tmp_path / "accounts.yaml"))
+    assert loaded.notes == (
+        "autodiscover, mobileconfig: accounts bob and bob2 have the same address bob@EXAMPLE.com: bob answers for it "
+        "(give each account its own address)",
+    )
