@@ -115,6 +115,22 @@ def test_output_file_exit_zero_and_quiet(repo: Path) -> None:
     assert out == Outcome(2, "", "mailconf: missing/dir/r.txt: cannot write the report (No such file or directory)\n")
 
 
+def test_output_file_writes_through_links_and_into_streams(repo: Path) -> None:
+    """A link's file is replaced (its mode kept), the link kept; a stream (here a link to /proc/self/fd/1,
+    as /dev/stdout is) is written to, never replaced by a regular file."""
+    report = finding("accounts.yaml") + "1 error in 1 file\n"
+    (repo / "kept.txt").write_text("old\n")
+    (repo / "kept.txt").chmod(0o640)
+    (repo / "link.txt").symlink_to("kept.txt")
+    assert run_mailconf("lint", "-O", "link.txt", "accounts.yaml", cwd=repo) == Outcome(1, "", "")
+    assert (repo / "link.txt").is_symlink()
+    assert (repo / "kept.txt").read_text() == report
+    assert (repo / "kept.txt").stat().st_mode & 0o777 == 0o640
+    (repo / "stdout").symlink_to("/proc/self/fd/1")
+    assert run_mailconf("lint", "-O", "stdout", "accounts.yaml", cwd=repo) == Outcome(1, report, "")
+    assert (repo / "stdout").is_symlink()
+
+
 def test_exit_zero_still_reports_an_unreadable_file(repo: Path) -> None:
     out = run_mailconf("lint", "--exit-zero", "none.yaml", cwd=repo)
     assert out == Outcome(2, "", "mailconf: none.yaml: no such file; check the path\n")

@@ -44,21 +44,51 @@ def out_bytes(data: bytes) -> None:
 
 
 def write_report(path: str, text: str) -> None:
-    """``--output-file``: the whole report, written to a temporary beside it and renamed into place."""
+    """``--output-file``: the whole report, written to a temporary beside it and renamed into place.
+
+    A symbolic link is followed (the file it names is replaced, its mode kept). What is not a
+    regular file (``/dev/null``, a FIFO, a terminal), and ``/dev/stdout`` or any other path
+    through ``/dev`` or ``/proc`` whatever it leads to (``>> log`` stays an append), is written
+    to as it is, never replaced.
+    """
     import os
+    import stat
     import tempfile
 
     from ..errors import OutputError
 
-    directory = os.path.dirname(os.path.abspath(path))
     try:
-        fd, temporary = tempfile.mkstemp(prefix=".mailconf-report-", dir=directory)
+        try:
+            mode: int | None = os.stat(path).st_mode
+        except FileNotFoundError:
+            mode = None
+        if mode is not None and (not stat.S_ISREG(mode) or _a_stream(path)):
+            with open(path, "a", encoding="utf-8", errors="surrogateescape") as handle:
+                handle.write(text)
+            return
+        target = os.path.realpath(path)
+        fd, temporary = tempfile.mkstemp(prefix=".mailconf-report-", dir=os.path.dirname(target))
         try:
             with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
                 handle.write(text)
-            os.replace(temporary, path)
+            os.chmod(temporary, stat.S_IMODE(mode) if mode is not None else 0o644)
+            os.replace(temporary, target)
         except BaseException:
             os.unlink(temporary)
             raise
     except OSError as exc:
         raise OutputError(f"{path}: cannot write the report ({exc.strerror or type(exc).__name__})") from None
+
+
+def _a_stream(path: str) -> bool:
+    """Whether ``path`` or a symbolic link on the way to its file is in ``/dev`` or ``/proc`` (``/dev/stdout``)."""
+    import os
+
+    for _ in range(40):  # the kernel's own limit on links followed
+        absolute = os.path.abspath(path)
+        if absolute.startswith(("/dev/", "/proc/")):
+            return True
+        if not os.path.islink(absolute):
+            return False
+        path = os.path.join(os.path.dirname(absolute), os.readlink(absolute))
+    return False
