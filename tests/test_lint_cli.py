@@ -131,6 +131,22 @@ def test_output_file_writes_through_links_and_into_streams(repo: Path) -> None:
     assert (repo / "stdout").is_symlink()
 
 
+@pytest.mark.parametrize("option", ["--output-file", "--write-baseline"])
+def test_an_output_that_is_a_file_being_linted_is_refused(repo: Path, option: str) -> None:
+    """Neither the report nor a baseline ever replaces an account file, named or found in a folder, or linked."""
+    (repo / "link.txt").symlink_to("team/b.yml")
+    for output, paths, named in (
+        ("accounts.yaml", ("accounts.yaml",), "accounts.yaml"),
+        ("link.txt", ("team",), "team/b.yml"),
+    ):
+        out = run_mailconf("lint", option, output, *paths, cwd=repo)
+        assert out == Outcome(
+            2, "", f"mailconf: {output}: {option} names {named}, a file being checked; choose another file\n"
+        )
+    assert (repo / "accounts.yaml").read_text() == INSECURE
+    assert (repo / "team/b.yml").read_text() == INSECURE
+
+
 def test_exit_zero_still_reports_an_unreadable_file(repo: Path) -> None:
     out = run_mailconf("lint", "--exit-zero", "none.yaml", cwd=repo)
     assert out == Outcome(2, "", "mailconf: none.yaml: no such file; check the path\n")

@@ -51,6 +51,9 @@ def run(request: LintRequest) -> int:
     expanded = expand(request.files, policies.for_directory)
     report = request.report._replace(fmt=request.fmt or request.report.fmt)
     fmt = report.fmt or default_format()
+    refuse_overwriting(
+        expanded.files, ("--output-file", report.output_file), ("--write-baseline", request.write_baseline)
+    )
     if (request.fix or request.diff) and STDIN in expanded.files:
         raise UsageError("--fix and --diff change files: name them (standard input cannot be fixed in place)")
     baselines = request.baseline is not None or any(
@@ -77,6 +80,29 @@ def run(request: LintRequest) -> int:
     for note in (n for r in results for n in r.not_checked):  # beside the report: not findings
         console.say(f"note: {note}")
     return _with_errors(code, expanded.errors, results)
+
+
+def refuse_overwriting(files: Sequence[str], *outputs: tuple[str, str | None]) -> None:
+    """An output (``--output-file``, ``--write-baseline``) that is one of the files read is a usage error."""
+    import os
+    import stat
+
+    from ..files import STDIN
+
+    for option, output in outputs:
+        try:
+            info = os.stat(output) if output is not None else None
+        except OSError:
+            continue  # not there yet: it cannot be one of them
+        if info is None or not stat.S_ISREG(info.st_mode):
+            continue
+        for path in files:
+            try:
+                same = path != STDIN and os.path.samestat(info, os.stat(path))
+            except OSError:
+                continue
+            if same:
+                raise UsageError(f"{output}: {option} names {path}, a file being checked; choose another file")
 
 
 def _with_errors(code: int, errors: Sequence[MailconfError], results: Sequence[LintedFile]) -> int:

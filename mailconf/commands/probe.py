@@ -19,7 +19,7 @@ from . import console
 if TYPE_CHECKING:
     from ..probe import ServerReport
     from ..probe.runner import Board
-from .lint import ReportOptions, publish
+from .lint import ReportOptions, publish, refuse_overwriting
 
 
 class ProbeRequest(NamedTuple):
@@ -47,6 +47,7 @@ def run(request: ProbeRequest) -> int:
     policies = PolicyFinder(request.config, request.fail_level, request.disable, request.severity)
     options = Options(request.login, request.allow_cleartext, request.show_cert)
     expanded = expand(request.files, policies.for_directory)
+    refuse_overwriting(expanded.files, ("--output-file", request.report.output_file))
     watch = None if request.report.quiet or not sys.stderr.isatty() else ProgressLine()
     results = probe_files(
         expanded.files, request.accounts, options, policies, concurrency=request.concurrency, watch=watch
