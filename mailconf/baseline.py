@@ -172,6 +172,9 @@ def read(baseline: str) -> Loaded:
     except json.JSONDecodeError as exc:
         raise InputError(f"{baseline}:{exc.lineno}:{exc.colno}: not a baseline file ({exc.msg}); "
                          "write it again with --write-baseline") from None  # fmt: skip
+    except RecursionError:  # arrays or objects nested thousands deep: no baseline is
+        raise InputError(f"{baseline}:1:1: not a baseline file (nested too deeply); "
+                         "write it again with --write-baseline") from None  # fmt: skip
     if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("files"), dict):
         raise InputError(
             f"{baseline}:1:1: not a version {VERSION} mailconf baseline; write it again with --write-baseline"

@@ -154,3 +154,13 @@ def test_a_baseline_that_is_not_one_is_refused_with_exit_2(tmp_path: Path) -> No
         "mailconf: cut.json:3:1: not a baseline file (Expecting property name enclosed in double quotes); "
         "write it again with --write-baseline\n",
     )
+
+
+def test_a_baseline_nested_too_deeply_is_exit_2_not_an_internal_error(tmp_path: Path) -> None:
+    write(tmp_path, LEGACY)
+    write(tmp_path, "[" * 100_000, "deep.json")
+    assert lint(tmp_path, "--baseline", "deep.json") == (
+        2,
+        "",
+        "mailconf: deep.json:1:1: not a baseline file (nested too deeply); write it again with --write-baseline\n",
+    )
