@@ -79,7 +79,11 @@ def _walk(top: Path, policy_for: Callable[[Path], Policy]) -> Iterator[str]:
 
 def _relative(path: Path, root: Path) -> str:
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a link loop (RuntimeError before Python 3.13): read, and refused, later
+        resolved = path.parent.resolve() / path.name
+    try:
+        return resolved.relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.name  # outside the settings' directory (--config elsewhere): match the name alone
 

@@ -51,6 +51,14 @@ def test_a_directory_yields_its_account_files_recursively(repo: Path) -> None:
     assert run_mailconf("lint", "team", cwd=repo) == Outcome(1, finding("team/b.yml") + "1 error in 2 files\n", "")
 
 
+def test_a_link_loop_in_a_walked_directory_is_one_line_and_the_rest_is_linted(repo: Path) -> None:
+    (repo / "loop.yaml").symlink_to("loop.yaml")
+    expected = finding("accounts.yaml") + finding("team/b.yml") + "2 errors in 3 files\n"
+    assert run_mailconf("lint", ".", cwd=repo) == Outcome(
+        2, expected, "mailconf: loop.yaml: cannot be read (Too many levels of symbolic links)\n"
+    )
+
+
 def test_a_named_file_is_always_read(repo: Path) -> None:
     out = run_mailconf("lint", "build/generated.yaml", "team/notes.txt", cwd=repo)
     assert out == Outcome(1, finding("build/generated.yaml") + finding("team/notes.txt") + "2 errors in 2 files\n", "")
