@@ -103,8 +103,6 @@ def _gitignored(top: Path) -> Callable[[Path, bool], bool]:
     root = next((d for d in (start, *start.parents) if (d / ".git").exists()), None)
     if root is None:
         return lambda _path, _is_dir: False
-    import pathspec
-
     specs: dict[Path, GitIgnoreSpec | None] = {}
 
     def spec_of(directory: Path) -> GitIgnoreSpec | None:
@@ -113,7 +111,7 @@ def _gitignored(top: Path) -> Callable[[Path, bool], bool]:
                 lines = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
             except OSError:
                 lines = []
-            specs[directory] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+            specs[directory] = _lenient_spec(lines) if lines else None
         return specs[directory]
 
     def ignored(path: Path, is_dir: bool) -> bool:
@@ -129,3 +127,29 @@ def _gitignored(top: Path) -> Callable[[Path, bool], bool]:
         return False
 
     return ignored
+
+
+def _lenient_spec(lines: list[str]) -> GitIgnoreSpec:
+    """A ``.gitignore``'s patterns, less those that are not valid (a trailing ``\\``, a lone ``!``, ``[z-a]``):
+    git passes over them, matching nothing, and so does mailconf (they are the repository's, not mailconf's)."""
+    import re
+    import warnings
+
+    import pathspec
+
+    def spec(patterns: list[str]) -> GitIgnoreSpec:
+        with warnings.catch_warnings():  # re's FutureWarning on "[[:alpha:]]" is not the user's concern
+            warnings.simplefilter("ignore")
+            return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+    def valid(line: str) -> bool:
+        try:
+            spec([line])
+        except (ValueError, re.error):
+            return False
+        return True
+
+    try:
+        return spec(lines)
+    except (ValueError, re.error):
+        return spec([line for line in lines if valid(line)])

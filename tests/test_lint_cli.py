@@ -59,6 +59,13 @@ def test_a_link_loop_in_a_walked_directory_is_one_line_and_the_rest_is_linted(re
     )
 
 
+def test_a_gitignore_pattern_that_is_not_valid_is_passed_over_as_git_does(repo: Path) -> None:
+    """A trailing backslash, a lone ``!``, a reversed range match nothing; the valid patterns still apply."""
+    (repo / ".gitignore").write_text("\\\n!\n[z-a]\n[[:alpha:]]\nbuild/\n", encoding="utf-8")
+    expected = finding("accounts.yaml") + finding("team/b.yml") + "2 errors in 3 files\n"
+    assert run_mailconf("lint", ".", cwd=repo) == Outcome(1, expected, "")
+
+
 def test_a_named_file_is_always_read(repo: Path) -> None:
     out = run_mailconf("lint", "build/generated.yaml", "team/notes.txt", cwd=repo)
     assert out == Outcome(1, finding("build/generated.yaml") + finding("team/notes.txt") + "2 errors in 2 files\n", "")
