@@ -21,12 +21,14 @@ standard input and is passed through.
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .settings import Policy
 
 if TYPE_CHECKING:
@@ -67,7 +69,10 @@ def _walk(top: Path, policy_for: Callable[[Path], Policy]) -> Iterator[str]:
             d for d in dirnames if not d.startswith(".") and not (here / d).is_symlink() and not ignored(here / d, True)
         )
         policy = policy_for(here)
-        selected = _selector(policy.include, policy.exclude)
+        try:
+            selected = _selector(policy.include, policy.exclude)
+        except (ValueError, re.error):
+            raise _bad_pattern(policy) from None
         root = policy.root or top
         for name in sorted(filenames):
             path = here / name
@@ -92,9 +97,28 @@ def _relative(path: Path, root: Path) -> str:
 def _selector(include: tuple[str, ...], exclude: tuple[str, ...]) -> Callable[[str], bool]:
     import pathspec  # only when a directory is walked: lint of named files never imports it
 
-    wanted = pathspec.GitIgnoreSpec.from_lines(include)
-    unwanted = pathspec.GitIgnoreSpec.from_lines(exclude)
+    with warnings.catch_warnings():  # re's FutureWarning on "[[:alpha:]]" is not a line to print
+        warnings.simplefilter("ignore")
+        wanted = pathspec.GitIgnoreSpec.from_lines(include)
+        unwanted = pathspec.GitIgnoreSpec.from_lines(exclude)
     return lambda relative: wanted.match_file(relative) and not unwanted.match_file(relative)
+
+
+def _bad_pattern(policy: Policy) -> ConfigError:
+    """The settings' first ``include`` or ``exclude`` pattern that pathspec cannot compile, by its place."""
+    import pathspec
+
+    for key, patterns in (("include", policy.include), ("exclude", policy.exclude)):
+        for i, pattern in enumerate(patterns):
+            try:
+                pathspec.GitIgnoreSpec.from_lines([pattern])
+            except (ValueError, re.error):
+                where = policy.patterns_at.get((key, i)) or policy.source or key
+                return ConfigError(
+                    f"{where}: {key}: `{pattern}` is not a valid .gitignore-style pattern; "
+                    "fix it (a literal [ or a trailing \\ is written \\[ or \\\\) or remove it"
+                )
+    return ConfigError(f"{policy.source}: include and exclude do not compile together; simplify them")
 
 
 def _gitignored(top: Path) -> Callable[[Path, bool], bool]:

@@ -54,6 +54,8 @@ class Policy:
     exclude: tuple[str, ...] = ()
     #: a baseline file (``mailconf/baseline.py``), resolved against the settings file's folder
     baseline: str | None = None
+    #: where each pattern is written, ("include", 0) -> "file:line:col": checked only when a folder is walked
+    patterns_at: Mapping[tuple[str, int], str] = field(default_factory=dict, compare=False)
 
     def enabled(self, rule: str) -> bool:
         return rule not in self.disabled
@@ -264,6 +266,7 @@ def _policy(table: Mapping[str, Any], source: str, where: Where | None = None) -
         include=patterns["include"] if "include" in table else DEFAULT_INCLUDE,
         exclude=patterns["exclude"],
         baseline=str(Path(source).parent / baseline) if baseline else None,
+        patterns_at={(key, i): at((key, i), False) for key, values in patterns.items() for i in range(len(values))},
     )
 
 

@@ -85,6 +85,19 @@ def test_bad_include_is_one_line(repo: Path) -> None:
     )  # fmt: skip
 
 
+def test_an_include_or_exclude_pattern_that_is_not_valid_is_one_line_with_its_place(repo: Path) -> None:
+    """pathspec cannot compile a reversed range or a trailing backslash: exit 2 naming it, when a folder is walked."""
+    (repo / ".mailconf.yaml").write_text("exclude:\n  - build/\n  - 'team/\\'\n")
+    assert run_mailconf("lint", ".", cwd=repo) == Outcome(
+        2, "", f"mailconf: {repo / '.mailconf.yaml'}:3:5: exclude: `team/\\` is not a valid .gitignore-style pattern; "
+        "fix it (a literal [ or a trailing \\ is written \\[ or \\\\) or remove it\n",
+    )  # fmt: skip
+    (repo / ".mailconf.yaml").write_text('include: ["*.yaml", "[z-a]"]\n')
+    out = run_mailconf("lint", ".", cwd=repo)
+    assert out.code == 2
+    assert out.stderr.startswith(f"mailconf: {repo / '.mailconf.yaml'}:1:21: include: `[z-a]` is not a valid")
+
+
 def test_standard_input_with_a_name_and_its_settings(repo: Path) -> None:
     (repo / "team" / ".mailconf.yaml").write_text("severity: {MC101: warning}\n")
     text = INSECURE
