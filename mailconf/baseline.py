@@ -43,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -142,7 +143,12 @@ def write(baseline: str, files: Mapping[str, Sequence[Entry]]) -> None:
     """Atomically, keeping the mode of a file that exists."""
     target = Path(os.path.realpath(baseline))
     try:
-        mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644
+        info = target.stat() if target.exists() else None
+        if info is not None and not stat.S_ISREG(info.st_mode):  # /dev/null, a FIFO: never replaced by a file
+            raise InputError(
+                f"{baseline}: not a regular file (it is {_kind(info.st_mode)}); name a file for the baseline"
+            )
+        mode = info.st_mode & 0o7777 if info is not None else 0o644
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(render(files))
@@ -150,6 +156,12 @@ def write(baseline: str, files: Mapping[str, Sequence[Entry]]) -> None:
         os.replace(temporary, target)
     except OSError as exc:
         raise InputError(f"{baseline}: cannot be written ({exc.strerror or type(exc).__name__})") from None
+
+
+def _kind(mode: int) -> str:
+    kinds = ((stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISFIFO, "a named pipe"),
+             (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))  # fmt: skip
+    return next((kind for test, kind in kinds if test(mode)), "not a file")
 
 
 class Loaded(NamedTuple):

@@ -164,3 +164,17 @@ def test_a_baseline_nested_too_deeply_is_exit_2_not_an_internal_error(tmp_path: 
         "",
         "mailconf: deep.json:1:1: not a baseline file (nested too deeply); write it again with --write-baseline\n",
     )
+
+
+def test_write_baseline_never_replaces_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    """A FIFO (as /dev/null, a device) stays what it is: exit 2, nothing written."""
+    import os
+
+    write(tmp_path, LEGACY)
+    os.mkfifo(tmp_path / "pipe")
+    assert lint(tmp_path, "--write-baseline", "pipe") == (
+        2,
+        "",
+        "mailconf: pipe: not a regular file (it is a named pipe); name a file for the baseline\n",
+    )
+    assert (tmp_path / "pipe").is_fifo()
