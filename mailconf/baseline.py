@@ -170,15 +170,37 @@ class Loaded(NamedTuple):
     lines: dict[str, int]
 
 
-def read(baseline: str) -> Loaded:
+def _read_text(baseline: str) -> str:
+    """The baseline's text: a regular file only (a FIFO is not waited on), at most MAX_FILE_BYTES read."""
+    from .document import MAX_FILE_BYTES, _read_at_most
+
     try:
-        text = Path(baseline).read_text(encoding="utf-8")
+        fd = os.open(baseline, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         raise InputError(f"{baseline}: no such baseline file; create it with --write-baseline {baseline}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise InputError(f"{baseline}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{baseline}: not a regular file (it is {_kind(info.st_mode)}); name the baseline file")
+        data = _read_at_most(fd, MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{baseline}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
         raise InputError(
-            f"{baseline}: cannot be read ({getattr(exc, 'strerror', None) or type(exc).__name__})"
-        ) from None
+            f"{baseline}: larger than {MAX_FILE_BYTES >> 20} MiB, too large for a baseline; check the path"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{baseline}: cannot be read (UnicodeDecodeError)") from None
+
+
+def read(baseline: str) -> Loaded:
+    text = _read_text(baseline)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

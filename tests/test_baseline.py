@@ -178,3 +178,16 @@ def test_write_baseline_never_replaces_what_is_not_a_regular_file(tmp_path: Path
         "mailconf: pipe: not a regular file (it is a named pipe); name a file for the baseline\n",
     )
     assert (tmp_path / "pipe").is_fifo()
+
+
+def test_a_baseline_that_is_a_fifo_is_exit_2_not_waited_on(tmp_path: Path) -> None:
+    """Opened without blocking, as account files are: a FIFO with no writer (or /dev/zero) is one line."""
+    import os
+
+    write(tmp_path, LEGACY)
+    os.mkfifo(tmp_path / "pipe.json")
+    assert lint(tmp_path, "--baseline", "pipe.json") == (
+        2,
+        "",
+        "mailconf: pipe.json: not a regular file (it is a named pipe); name the baseline file\n",
+    )
