@@ -101,8 +101,11 @@ def _digest(text: str) -> str:
 
 
 def _file_key(baseline: str, path: str) -> str:
+    """The file's name relative to the baseline's folder; an undecodable byte of it as ``\\xFF`` (UTF-8 JSON)."""
+    from .report import readable
+
     folder = os.path.dirname(os.path.abspath(baseline))
-    return Path(os.path.relpath(os.path.abspath(path), folder)).as_posix()
+    return readable(Path(os.path.relpath(os.path.abspath(path), folder)).as_posix())
 
 
 def _keys_of(result: LintedFile) -> list[tuple[Finding, Entry]]:
@@ -150,10 +153,14 @@ def write(baseline: str, files: Mapping[str, Sequence[Entry]]) -> None:
             )
         mode = info.st_mode & 0o7777 if info is not None else 0o644
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(render(files))
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(render(files))
+            os.chmod(temporary, mode)
+            os.replace(temporary, target)
+        except BaseException:  # a full disk, Ctrl-C: no temporary left beside the baseline
+            os.unlink(temporary)
+            raise
     except OSError as exc:
         raise InputError(f"{baseline}: cannot be written ({exc.strerror or type(exc).__name__})") from None
 

@@ -191,3 +191,16 @@ def test_a_baseline_that_is_a_fifo_is_exit_2_not_waited_on(tmp_path: Path) -> No
         "",
         "mailconf: pipe.json: not a regular file (it is a named pipe); name the baseline file\n",
     )
+
+
+def test_a_file_name_that_is_not_utf8_is_recorded_readably_and_matched(tmp_path: Path) -> None:
+    """The name's undecodable byte is written as \\xff (the baseline is UTF-8 JSON) and matches again."""
+    import os
+
+    name = os.fsdecode(b"\xffaccounts.yaml")
+    write(tmp_path, LEGACY, name)
+    written = run_mailconf("lint", "--write-baseline", "base.json", name, cwd=tmp_path)
+    assert tuple(written) == (0, "", "mailconf: wrote 4 baseline entries to base.json\n")
+    assert '    "\\\\xffaccounts.yaml": [\n' in (tmp_path / "base.json").read_text(encoding="utf-8")
+    assert tuple(run_mailconf("lint", "--baseline", "base.json", name, cwd=tmp_path)) == (0, "", "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["base.json", name]
