@@ -217,6 +217,21 @@ def test_explain_unknown_rule_exits_2(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [("rules",), ("schema",), ("explain", "MC101"), ("lint", "accounts.yaml")])
+def test_standard_output_that_cannot_be_written_exits_2_with_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
+    write(tmp_path, "accounts.yaml", INSECURE)
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "mailconf", *args], cwd=tmp_path, stdout=full, stderr=subprocess.PIPE,
+            text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert (done.returncode, done.stderr) == (
+        2,
+        "mailconf: standard output: cannot be written (No space left on device)\n",
+    )
+
+
 def test_explain_prints_the_rule_docstring(tmp_path: Path) -> None:
     outcome = run_mailconf("explain", "cleartext-credentials", cwd=tmp_path)
     assert outcome.code == 0

@@ -33,14 +33,42 @@ def level(severity: str, message: str) -> None:
 
 def out(text: str) -> None:
     """A report on standard output (its reporter escaped every field that came from a file)."""
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        raise _unwritable(exc) from None
 
 
 def out_bytes(data: bytes) -> None:
     """A rendered file on standard output, byte for byte."""
-    sys.stdout.buffer.write(data)
-    sys.stdout.flush()
+    try:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    except OSError as exc:
+        raise _unwritable(exc) from None
+
+
+def _unwritable(exc: OSError) -> Exception:
+    """Standard output that cannot take the text (a full disk, ``> /dev/full``): exit 2, one line.
+
+    A closed pipe (``| head``) is left to click, which ends quietly. Otherwise what is still
+    buffered goes to /dev/null, so the flush at exit cannot add a second error.
+    """
+    import errno
+    import os
+
+    from ..errors import OutputError
+
+    if exc.errno == errno.EPIPE:
+        return exc
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    return OutputError(f"standard output: cannot be written ({exc.strerror or type(exc).__name__})")
 
 
 def write_report(path: str, text: str) -> None:
