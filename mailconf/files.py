@@ -57,8 +57,15 @@ def expand(paths: Sequence[str], policy_for: Callable[[Path], Policy]) -> Expand
             files.extend(found)
         else:
             files.append(path)
-    # a file named twice (or named and found in a directory) is read once
-    return Expanded(tuple(dict.fromkeys(files)), tuple(errors))
+    # a file named twice (or named and found in a directory), however spelt (a.yaml, ./a.yaml, /abs/a.yaml),
+    # is read once, under the name it was first given; one path cannot name a file twice
+    if len(paths) == 1:
+        return Expanded(tuple(files), tuple(errors))
+    unique: dict[str, str] = {}
+    cwd = os.getcwd()
+    for file in files:
+        unique.setdefault(file if file == STDIN else os.path.normpath(os.path.join(cwd, file)), file)
+    return Expanded(tuple(unique.values()), tuple(errors))
 
 
 def _walk(top: Path, policy_for: Callable[[Path], Policy]) -> Iterator[str]:

@@ -66,6 +66,11 @@ def test_a_gitignore_pattern_that_is_not_valid_is_passed_over_as_git_does(repo: 
     assert run_mailconf("lint", ".", cwd=repo) == Outcome(1, expected, "")
 
 
+def test_a_file_named_twice_however_spelt_is_linted_once(repo: Path) -> None:
+    out = run_mailconf("lint", "team", "./team/b.yml", "accounts.yaml", str(repo / "accounts.yaml"), "team/", cwd=repo)
+    assert out == Outcome(1, finding("team/b.yml") + finding("accounts.yaml") + "2 errors in 3 files\n", "")
+
+
 def test_a_named_file_is_always_read(repo: Path) -> None:
     out = run_mailconf("lint", "build/generated.yaml", "team/notes.txt", cwd=repo)
     assert out == Outcome(1, finding("build/generated.yaml") + finding("team/notes.txt") + "2 errors in 2 files\n", "")
