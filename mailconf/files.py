@@ -70,7 +70,7 @@ def expand(paths: Sequence[str], policy_for: Callable[[Path], Policy]) -> Expand
 
 def _walk(top: Path, policy_for: Callable[[Path], Policy]) -> Iterator[str]:
     ignored = _gitignored(top)
-    for directory, dirnames, filenames in os.walk(top):
+    for directory, dirnames, filenames in _top_down(top):
         here = Path(directory)
         dirnames[:] = sorted(
             d for d in dirnames if not d.startswith(".") and not (here / d).is_symlink() and not ignored(here / d, True)
@@ -87,6 +87,29 @@ def _walk(top: Path, policy_for: Callable[[Path], Policy]) -> Iterator[str]:
                 continue
             if selected(_relative(path, root)):
                 yield str(path)
+
+
+def _top_down(top: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk(top)`` without recursion (Python 3.11's recurses, so a tree 1,000 folders deep
+    overflowed the stack); the caller prunes ``dirnames`` in place, as with os.walk."""
+    stack = [os.fspath(top)]
+    while stack:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as entries:
+                listed = list(entries)
+        except OSError:
+            continue  # as os.walk: a folder that cannot be listed is passed over
+        dirnames: list[str] = []
+        filenames: list[str] = []
+        for entry in listed:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            (dirnames if is_dir else filenames).append(entry.name)
+        yield directory, dirnames, filenames
+        stack.extend(os.path.join(directory, name) for name in reversed(dirnames))
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -112,16 +112,20 @@ def discover(start: Path | None = None) -> Path | None:
 
 
 def _discover_in(directory: Path) -> Path | None:
-    """The nearest project settings file, from ``directory`` up to the repository root."""
-    candidate = directory / ".mailconf.yaml"
-    if candidate.is_file():
-        return candidate
-    pyproject = directory / "pyproject.toml"
-    if pyproject.is_file() and _pyproject_table(pyproject) is not None:
-        return pyproject
-    if (directory / ".git").exists() or directory.parent == directory:
-        return None  # the repository root, or the file system's: settings above it are someone else's
-    return _discover_in(directory.parent)
+    """The nearest project settings file, from ``directory`` up to the repository root.
+
+    A loop, not recursion: a folder 1,000 levels deep is still a folder.
+    """
+    while True:
+        candidate = directory / ".mailconf.yaml"
+        if candidate.is_file():
+            return candidate
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and _pyproject_table(pyproject) is not None:
+            return pyproject
+        if (directory / ".git").exists() or directory.parent == directory:
+            return None  # the repository root, or the file system's: settings above it are someone else's
+        directory = directory.parent
 
 
 def user_settings(environ: Mapping[str, str] | None = None) -> Path | None:

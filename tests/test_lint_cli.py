@@ -71,6 +71,24 @@ def test_a_file_named_twice_however_spelt_is_linted_once(repo: Path) -> None:
     assert out == Outcome(1, finding("team/b.yml") + finding("accounts.yaml") + "2 errors in 3 files\n", "")
 
 
+def test_a_tree_deeper_than_the_recursion_limit_is_walked_and_its_settings_found(repo: Path) -> None:
+    """The walk and the settings search are loops. The limit is lowered to 200 (from 1,000) in the
+    subprocess, so that a tree 300 folders deep stands for one of 1,100 at a small cost."""
+    import subprocess
+    import sys
+
+    deep = Path("deep", *["a"] * 300)
+    (repo / deep).mkdir(parents=True)
+    (repo / deep / "x.yaml").write_text(INSECURE, encoding="utf-8")
+    code = "import sys; sys.setrecursionlimit(200); from mailconf.cli import main; sys.exit(main(sys.argv[1:]))"
+    for path in ("deep", f"{deep}/x.yaml"):
+        done = subprocess.run(
+            [sys.executable, "-c", code, "lint", "-q", path], cwd=repo, capture_output=True, text=True,
+            timeout=120, check=False,
+        )  # fmt: skip
+        assert Outcome(done.returncode, done.stdout, done.stderr) == Outcome(1, finding(f"{deep}/x.yaml"), "")
+
+
 def test_a_named_file_is_always_read(repo: Path) -> None:
     out = run_mailconf("lint", "build/generated.yaml", "team/notes.txt", cwd=repo)
     assert out == Outcome(1, finding("build/generated.yaml") + finding("team/notes.txt") + "2 errors in 2 files\n", "")
