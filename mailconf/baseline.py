@@ -216,7 +216,9 @@ def read(baseline: str) -> Loaded:
     except RecursionError:  # arrays or objects nested thousands deep: no baseline is
         raise InputError(f"{baseline}:1:1: not a baseline file (nested too deeply); "
                          "write it again with --write-baseline") from None  # fmt: skip
-    if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("files"), dict):
+    version = data.get("version") if isinstance(data, dict) else None
+    # JSON true is Python's True, which == 1: the version must be the number itself
+    if type(version) is not int or version != VERSION or not isinstance(data.get("files"), dict):
         raise InputError(
             f"{baseline}:1:1: not a version {VERSION} mailconf baseline; write it again with --write-baseline"
         )

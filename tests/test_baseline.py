@@ -148,6 +148,13 @@ def test_a_baseline_that_is_not_one_is_refused_with_exit_2(tmp_path: Path) -> No
         "",
         "mailconf: v2.json:1:1: not a version 1 mailconf baseline; write it again with --write-baseline\n",
     )
+    for version in ("true", "1.0"):  # JSON true == 1 and 1.0 == 1 in Python: neither is version 1
+        write(tmp_path, BASELINE.replace('"version": 1', f'"version": {version}'), "odd.json")
+        assert lint(tmp_path, "--baseline", "odd.json") == (
+            2,
+            "",
+            "mailconf: odd.json:1:1: not a version 1 mailconf baseline; write it again with --write-baseline\n",
+        )
     assert lint(tmp_path, "--baseline", "cut.json") == (
         2,
         "",
