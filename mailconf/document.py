@@ -98,6 +98,8 @@ def read_bytes(path: str) -> bytes:
     checked with fstat on the open descriptor, so what is read is what was
     checked. At most MAX_FILE_BYTES are read, even from a file that grows.
     """
+    if not path:  # `mailconf lint "$FILE"` with FILE unset
+        raise InputError("'': an empty path names no file (an unset variable?); name a YAML file")
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:

@@ -97,6 +97,14 @@ def test_missing_file_exits_2_with_one_line(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("command", [("lint",), ("probe",), ("render", "-t", "msmtp")])
+def test_an_empty_path_exits_2_with_one_line(tmp_path: Path, command: tuple[str, ...]) -> None:
+    # `mailconf lint "$FILE"` with FILE unset: not ": no such file"
+    assert run_mailconf(*command, "", cwd=tmp_path) == Outcome(
+        2, "", "mailconf: '': an empty path names no file (an unset variable?); name a YAML file\n"
+    )
+
+
 def test_a_directory_without_account_files_exits_2_with_one_line(tmp_path: Path) -> None:
     (tmp_path / "conf.d").mkdir()
     (tmp_path / "conf.d" / "notes.txt").write_text(INSECURE)
