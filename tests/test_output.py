@@ -459,6 +459,13 @@ def test_update_usage_errors(
     assert listing(out) == []
 
 
+def test_check_with_force_is_a_usage_error(tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the synopsis offers them as alternatives: --force was accepted and ignored
+    assert run("-t", "fake", "-o", str(out), "--check", "--force", accounts_file(tmp_path, "work")) == 2
+    assert capsys.readouterr() == ("", "mailconf: --check writes nothing: use it without --force\n")
+    assert listing(out) == []
+
+
 # --- issue 8 (7): durability -----------------------------------------------------------------------------------
 
 

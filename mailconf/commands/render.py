@@ -79,6 +79,8 @@ def _check_request(request: RenderRequest, targets: int) -> None:
         raise UsageError("--check compares with files on disk: name the directory with -o DIR")
     if request.update and (request.check or request.force):
         raise UsageError("--update replaces stale files itself: use it without --check and --force")
+    if request.check and request.force:  # --force is about replacing files; --check replaces nothing
+        raise UsageError("--check writes nothing: use it without --force")
     if request.update and not request.output:
         raise UsageError("--update rewrites files on disk: name the directory with -o DIR")
     if targets > 1 and not request.output:
