@@ -193,6 +193,8 @@ def load_policy(config: str | None = None, *, search: bool = True) -> Policy:
     if path is None:
         return Policy()
     if not path.is_file():
+        if path.exists():  # a FIFO (never opened: it would wait for a writer), a device, a folder
+            raise ConfigError(f"{path}: not a regular file; --config names a .mailconf.yaml or a pyproject.toml")
         raise ConfigError(f"{path}: no such configuration file; check --config")
     if path.name == "pyproject.toml" or path.suffix == ".toml":
         table = _pyproject_table(path)

@@ -185,6 +185,10 @@ def test_bad_settings_file_exits_2_with_one_line(project: Path, name: str, text:
     ("options", "error"),
     [
         (("--config", "nope.yaml"), "mailconf: nope.yaml: no such configuration file; check --config\n"),
+        (
+            ("--config", "/dev/null"),
+            "mailconf: /dev/null: not a regular file; --config names a .mailconf.yaml or a pyproject.toml\n",
+        ),
         (("--severity", "MC101"), "mailconf: --severity MC101: write RULE=LEVEL, like MC104=error\n"),
         (("--severity", "MC101=loud"), "mailconf: --severity: unknown severity 'loud': use info, warning or error\n"),
         (
