@@ -29,17 +29,21 @@ _KEYWORDS = re.compile(
 )
 
 
-def scalar(value: Any) -> str:
-    """One value as a YAML scalar (or flow sequence) that reads back as exactly ``value``."""
+def scalar(value: Any, *, flow: bool = False) -> str:
+    """One value as a YAML scalar (or flow sequence) that reads back as exactly ``value``.
+
+    ``flow``: an item of a flow sequence, where libyaml (YAML 1.1, the loader's parser) refuses a
+    ``:`` anywhere in a plain scalar (``[host:imap]``), so such an item is quoted.
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
         plain = _PLAIN.fullmatch(value) and not _KEYWORDS.fullmatch(value) and ": " not in value
-        return value if plain else quoted(value)
+        return value if plain and not (flow and ":" in value) else quoted(value)
     if isinstance(value, Sequence):
-        return "[" + ", ".join(scalar(item) for item in value) + "]"
+        return "[" + ", ".join(scalar(item, flow=True) for item in value) + "]"
     raise TypeError(f"cannot write a {type(value).__name__} into an account file")
 
 

@@ -55,6 +55,14 @@ def test_comments_follow_their_key_and_cannot_break_the_line() -> None:
     }
 
 
+def test_a_colon_in_a_list_item_is_quoted() -> None:
+    # libyaml refuses `[host:imap]` ("found unexpected ':'"): an argv such as secret-tool's was written unreadable
+    data = {"password_command": ["secret-tool", "lookup", "host:imap", "0:@"], "host": "a:b"}
+    text = emit.dump(data)
+    assert text == 'password_command: [secret-tool, lookup, "host:imap", "0:@"]\nhost: a:b\n'
+    assert load(text.encode()).data == data
+
+
 values = st.recursive(
     st.one_of(st.text(), st.integers(-(10**6), 10**6), st.booleans(), st.lists(st.text(), max_size=3)),
     lambda children: st.dictionaries(st.text(min_size=1, max_size=8), children, max_size=4),
