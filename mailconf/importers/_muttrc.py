@@ -429,7 +429,8 @@ def _account(  # noqa: PLR0912, PLR0915
         if colon and name.strip().lower() == "organization":
             data["organization"] = rest[1:] if rest.startswith(" ") else rest  # "Name: value"
     data.update(account)
-    stem = os.path.basename(path).removesuffix(".muttrc").removesuffix("rc")
+    base = os.path.basename(path)  # work.muttrc -> work (src.muttrc -> src); muttrc, .neomuttrc -> the address
+    stem = base.removesuffix(".muttrc") if base.endswith(".muttrc") else base.removesuffix("rc")
     wanted = stem if stem.strip(".") not in ("mutt", "neomutt", "") else account_address.split("@")[0]
     name = found.add(wanted, data, servers[0][3].location)
     if address is None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from mailconf.document import build_model
 from mailconf.importers import ReadOptions
 from mailconf.importers._core import compare, import_paths
@@ -34,6 +36,19 @@ def test_mutt_from_with_a_name_gives_address_and_display_name(tmp_path: Path) ->
                          "password_command": "pass show smtp", "auth": "password"},
         }
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("file", "name"),
+    [("rc.muttrc", "rc"), ("src.muttrc", "src"), ("work.muttrc", "work"), (".muttrc", "alice"), ("muttrc", "alice"),
+     (".neomuttrc", "alice"), ("neomuttrc", "alice")],
+)  # fmt: skip
+def test_a_muttrc_names_its_account_after_the_file(tmp_path: Path, file: str, name: str) -> None:
+    # the "rc" of muttrc was also cut from names ending in it: src.muttrc gave "s", rc.muttrc the address
+    rc = tmp_path / file
+    rc.write_text("set from = 'alice@example.com'\nset folder = 'imaps://imap.example.com/'\n")
+    accounts, _ = imported("mutt", rc)
+    assert list(accounts) == [name]
 
 
 REG_EXPORT = (
