@@ -3,7 +3,8 @@
 The workers are forked after the account file is loaded, so they inherit the model
 and the Jinja environment as they are: nothing is sent to them but a task's number.
 Each task's result (a value, or the MailconfError it raised) comes back pickled, in a
-memory file (memfd) announced through a pipe. The parent renders tasks too. Plain
+memory file (memfd) announced through a pipe (a target whose new folder the worker wrote
+itself, mailconf.output.NewFolders, comes back as its gaps and file names only). The parent renders tasks too. Plain
 ``os.fork`` and pipes rather than ``multiprocessing``: a Pool starts
 threads in the parent and prints a worker's KeyboardInterrupt with a traceback, and
 here every byte a child prints, every signal and every child's end must be decided.

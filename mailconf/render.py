@@ -22,7 +22,7 @@ import keyword
 import sys
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import jinja2
 import jinja2.compiler
@@ -183,6 +183,23 @@ class RenderResult(NamedTuple):
     gaps: tuple[tuple[str, Gap], ...]
     #: the accounts rendered, in file order
     accounts: tuple[str, ...] = ()
+    #: files already written by the process that rendered them, through the Sink (``TARGET/NAME``): not in files
+    written: tuple[str, ...] = ()
+
+
+class Sink(Protocol):
+    """Where worker processes write the targets they render (mailconf.output.NewFolders), one folder per target.
+
+    ``prepare`` runs in this process before the workers are forked, with every target's folder name;
+    ``write`` runs in whichever process rendered a target, with its files (named relative to its
+    folder), and says whether it wrote them: written files come back as names only
+    (``RenderResult.written``), never as bytes. Used only when several targets render in several
+    processes (:func:`render_targets`).
+    """
+
+    def prepare(self, folders: Sequence[str]) -> None: ...
+
+    def write(self, folder: str, files: Sequence[RenderedFile]) -> bool: ...
 
 
 class InvalidFile(RenderError):
@@ -207,8 +224,10 @@ def render_file(
     accounts: Sequence[str],
     options: Mapping[str, Mapping[str, str]],
     jobs: int | None = None,
+    *,
+    sink: Sink | None = None,
 ) -> RenderResult:
-    """Load ``path`` once and render every target from it (``jobs``: see render_targets). Prints nothing.
+    """Load ``path`` once and render every target from it (``jobs``, ``sink``: see render_targets). Prints nothing.
 
     InvalidFile when the file cannot be modelled; RenderError when a setting is never
     rendered or a value cannot be written safely; UsageError for an unknown account.
@@ -217,7 +236,7 @@ def render_file(
 
     with gc_paused():  # the targets make many objects and no cycles that matter (see gc_paused): 15-20% faster
         model, shared = renderable_model(path, accounts)
-        result = render_targets(targets, model, shared, options, jobs)
+        result = render_targets(targets, model, shared, options, jobs, sink=sink)
         # Freed while the collector is still paused: re-enabled with the document or the model alive,
         # its first collection walks every container of them (0.1 s of CPU on 10,000 accounts).
         del model, shared
@@ -246,20 +265,27 @@ def render_targets(
     shared: Sequence[Gap],
     options: Mapping[str, Mapping[str, str]],
     jobs: int | None = None,
+    *,
+    sink: Sink | None = None,
 ) -> RenderResult:
     """Every target's files (under ``<target>/`` when there are several) and every gap, in order.
 
     ``jobs``: processes rendering targets at once (1: this one only; None: decided by :func:`workers`).
     The result, the gaps' order and the error raised (the first failing target's) are the same either way.
+    ``sink``: with several targets rendered in several processes, each process hands the targets it
+    renders to ``sink`` (their files are then in ``written``, by name, not in ``files``); else unused.
     """
     several = len(targets) > 1
     scope = ALL_SCOPE if several else targets[0].NAME
     gaps: list[tuple[str, Gap]] = [(scope, gap) for gap in shared]  # the same for every target: said once
     files: list[RenderedFile] = []
-    for target, rendered in zip(targets, _render_each(targets, model, options, jobs), strict=True):
+    written: list[str] = []
+    each = _render_each(targets, model, options, jobs, sink if several else None)
+    for target, (rendered, names) in zip(targets, each, strict=True):
         gaps.extend((target.NAME, gap) for gap in rendered.gaps)
         files.extend(f._replace(name=f"{target.NAME}/{f.name}") if several else f for f in rendered.files)
-    return RenderResult(tuple(files), tuple(gaps), tuple(a.name for a in model.accounts))
+        written.extend(f"{target.NAME}/{name}" for name in names)
+    return RenderResult(tuple(files), tuple(gaps), tuple(a.name for a in model.accounts), tuple(written))
 
 
 #: ``--jobs auto`` forks only from this many accounts x targets on (``-t all``: from 715 accounts). A worker
@@ -325,24 +351,33 @@ def _can_fork() -> bool:
 
 
 def _render_each(
-    targets: Sequence[Target], model: Model, options: Mapping[str, Mapping[str, str]], jobs: int | None
-) -> list[Rendered]:
-    """Each target's Rendered, in order: in this process, or in forked workers (mailconf._workers)."""
+    targets: Sequence[Target],
+    model: Model,
+    options: Mapping[str, Mapping[str, str]],
+    jobs: int | None,
+    sink: Sink | None,
+) -> list[tuple[Rendered, tuple[str, ...]]]:
+    """Each target's Rendered and the names of the files ``sink`` wrote (then not in it), in order: in this
+    process (the sink unused), or in forked workers (mailconf._workers), each handing its targets to the sink."""
     count = workers(len(targets), len(model.accounts), jobs)
     if count <= 1:
-        return [render_model(target, model, options[target.NAME]) for target in targets]
+        return [(render_model(target, model, options[target.NAME]), ()) for target in targets]
     from . import _workers
 
     median = sorted(_COST.values())[len(_COST) // 2]
     order = sorted(range(len(targets)), key=lambda i: -_COST.get(targets[i].NAME, median))
     environment()  # made once, before the fork: the workers share it instead of each loading the templates
-    return _workers.run(
-        lambda i: render_model(targets[i], model, options[targets[i].NAME]),
-        len(targets),
-        count,
-        order,
-        lambda i: f"target {targets[i].NAME}",
-    )
+    if sink is not None:
+        sink.prepare([target.NAME for target in targets])
+
+    def task(i: int) -> tuple[Rendered, tuple[str, ...]]:
+        target = targets[i]
+        rendered = render_model(target, model, options[target.NAME])
+        if sink is None or not sink.write(target.NAME, rendered.files):
+            return rendered, ()
+        return rendered._replace(files=()), tuple(f.name for f in rendered.files)
+
+    return _workers.run(task, len(targets), count, order, lambda i: f"target {targets[i].NAME}")
 
 
 #: The scope of a gap every chosen target shares, when several are rendered.

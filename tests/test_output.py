@@ -670,3 +670,185 @@ def test_a_planted_staging_folder_is_neither_used_nor_touched(out: Path, monkeyp
     assert renames[0].startswith(".new.mailconf-") and not renames[0].startswith(planted.name)
     assert (planted / "sub/f000.conf").read_bytes() == b"planted\n"
     assert (out / "new/sub/f000.conf").read_bytes() == b"file 0\n"
+
+
+# --- issue 8 (7): new target folders written by the process that renders them (render --jobs) -----------------
+
+MUTT = [RenderedFile(f"sub/f{i}.conf", f"mutt {i}\n".encode(), 0o640) for i in range(3)]
+MSMTP = [RenderedFile("msmtprc", b"msmtp\n")]
+WRITTEN = ["mutt/sub/f0.conf", "mutt/sub/f1.conf", "mutt/sub/f2.conf", "msmtp/msmtprc"]
+
+
+def needs_syncfs() -> None:
+    if not output._syncfs_available():
+        pytest.skip("no syncfs in this libc (not Linux): NewFolders writes nothing, write_all writes every file")
+
+
+def prepared(new: output.NewFolders) -> None:
+    """What render does: staging folders before the fork, then each target written by its renderer."""
+    new.prepare(["mutt", "msmtp", "aerc", "old"])
+    assert new.write("mutt", MUTT) is True
+    assert new.write("msmtp", MSMTP) is True
+    assert new.write("aerc", []) is False  # a target with no file: its folder is never made
+
+
+def test_new_folders_are_written_by_their_renderer_and_renamed_into_place(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    needs_syncfs()
+    renames: list[str] = []
+    real = output._renameat2
+
+    def renameat2(fd: int, source: str, destination: str) -> bool:
+        renames.append(f"{source} -> {destination}")
+        return real(fd, source, destination)
+
+    monkeypatch.setattr(output, "_renameat2", renameat2)
+    (out / "old").mkdir()
+    with output.NewFolders(out) as new:
+        prepared(new)
+        pid = os.getpid()
+        assert listing(out) == [f".aerc.mailconf-{pid}.tmp", f".msmtp.mailconf-{pid}.tmp",
+                                f".msmtp.mailconf-{pid}.tmp/msmtprc", f".mutt.mailconf-{pid}.tmp",
+                                f".mutt.mailconf-{pid}.tmp/sub", *(f".mutt.mailconf-{pid}.tmp/sub/f{i}.conf"
+                                                                   for i in range(3)), "old"]  # fmt: skip
+        changed = output.write_all(OLD, out, new=new, written=WRITTEN)
+    assert renames == [f".mutt.mailconf-{pid}.tmp -> mutt", f".msmtp.mailconf-{pid}.tmp -> msmtp"]
+    base = out.resolve()
+    assert changed == output.Changed((f"{base}/old/kept.conf", *(f"{base}/{name}" for name in WRITTEN)), ())
+    assert listing(out) == ["msmtp", "msmtp/msmtprc", "mutt", "mutt/sub", "mutt/sub/f0.conf", "mutt/sub/f1.conf",
+                            "mutt/sub/f2.conf", "old", "old/kept.conf"]  # fmt: skip
+    assert (out / "mutt/sub/f2.conf").read_bytes() == b"mutt 2\n"
+    assert (mode(out / "mutt/sub/f2.conf"), mode(out / "msmtp/msmtprc"), mode(out / "mutt/sub")) == (
+        0o640,
+        0o600,
+        0o700,
+    )
+
+
+@pytest.mark.parametrize("how", ["an error", "Ctrl-C"])
+def test_leaving_before_write_all_removes_every_staging_folder_and_the_dir_it_made(tmp_path: Path, how: str) -> None:
+    needs_syncfs()
+    deep = tmp_path / "made" / "by" / "render"
+    error = OutputError("refused") if how == "an error" else KeyboardInterrupt()
+    with pytest.raises(type(error)), output.NewFolders(deep) as new:
+        prepared(new)
+        assert deep.is_dir()
+        raise error
+    assert listing(tmp_path) == []
+
+
+def test_leaving_before_write_all_keeps_a_dir_that_was_there(out: Path) -> None:
+    needs_syncfs()
+    (out / "theirs").write_bytes(b"theirs\n")
+    with pytest.raises(OutputError), output.NewFolders(out) as new:
+        prepared(new)
+        raise OutputError("refused")
+    assert listing(out) == ["theirs"]
+
+
+def test_a_write_error_in_a_new_folder_names_the_file_and_leaves_nothing(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    needs_syncfs()
+    real, written = output._write_fully, [0]
+
+    def full_disk_at_the_second(fd: int, content: bytes) -> None:
+        written[0] += 1
+        if written[0] == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(fd, content)
+
+    monkeypatch.setattr(output, "_write_fully", full_disk_at_the_second)
+    with pytest.raises(OutputError) as failed, output.NewFolders(out) as new:
+        new.prepare(["mutt"])
+        new.write("mutt", MUTT)
+    assert str(failed.value) == f"cannot write {out.resolve()}/mutt/sub/f1.conf: No space left on device"
+    assert listing(out) == []
+
+
+@pytest.mark.parametrize(
+    ("theirs", "code"), [("the same file", 0), ("an empty folder", 0), ("another file", 2)], ids=str
+)
+def test_a_new_folder_another_program_made_before_the_lock_is_written_into_like_any(
+    out: Path, theirs: str, code: int
+) -> None:
+    """Made after prepare() but before write_all's lock (another render that held it): the files are read back
+    from the staging folder and written like any file (compared first, refused when different), as before."""
+    needs_syncfs()
+    with output.NewFolders(out) as new:
+        prepared(new)
+        (out / "mutt").mkdir()
+        if theirs != "an empty folder":
+            (out / "mutt/sub").mkdir()
+            (out / "mutt/sub/f1.conf").write_bytes(b"mutt 1\n" if theirs == "the same file" else b"theirs\n")
+        try:
+            output.write_all([], out, new=new, written=WRITTEN)
+        except OutputError as exc:
+            assert (code, str(exc)) == (2, f"refusing to replace 1 file(s) whose content differs: "
+                                           f"{out.resolve()}/mutt/sub/f1.conf; {REFUSE_1}")  # fmt: skip
+        else:
+            assert code == 0
+    if code:
+        assert listing(out) == ["mutt", "mutt/sub", "mutt/sub/f1.conf"]
+        assert (out / "mutt/sub/f1.conf").read_bytes() == b"theirs\n"
+        return
+    assert listing(out) == ["msmtp", "msmtp/msmtprc", "mutt", "mutt/sub", "mutt/sub/f0.conf", "mutt/sub/f1.conf",
+                            "mutt/sub/f2.conf"]  # fmt: skip
+    assert [(out / f"mutt/sub/f{i}.conf").read_bytes() for i in range(3)] == [b"mutt 0\n", b"mutt 1\n", b"mutt 2\n"]
+    assert mode(out / "mutt/sub/f2.conf") == 0o640
+
+
+@pytest.mark.parametrize("noreplace", [True, False], ids=["renameat2", "rename"])
+def test_a_new_folder_another_program_made_under_the_lock_is_never_replaced(
+    out: Path, monkeypatch: pytest.MonkeyPatch, noreplace: bool
+) -> None:
+    """A program that takes no lock makes DIR/msmtp after the check: mutt/, already renamed into place, goes back
+    under its hidden name and is removed; nothing of this run is left, theirs is untouched."""
+    needs_syncfs()
+    real = output._sync_file_systems
+
+    def then_another_program_writes(*args: object) -> None:
+        real(*args)  # type: ignore[arg-type]
+        if not (out / "msmtp").exists():
+            (out / "msmtp").mkdir()
+            (out / "msmtp/theirs").write_bytes(b"theirs\n")
+
+    monkeypatch.setattr(output, "_sync_file_systems", then_another_program_writes)
+    if not noreplace:
+        monkeypatch.setattr(output, "_renameat2", lambda fd, source, destination: False)
+    with pytest.raises(OutputError) as refused, output.NewFolders(out) as new:
+        prepared(new)
+        output.write_all([], out, new=new, written=WRITTEN)
+    assert str(refused.value) == (
+        f"refusing to replace {out.resolve()}/msmtp: another program created it while mailconf was writing; "
+        "nothing written, run again"
+    )
+    assert listing(out) == ["msmtp", "msmtp/theirs"]
+
+
+def test_without_syncfs_every_file_goes_through_write_all(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(output, "_syncfs_available", lambda: False)
+    with output.NewFolders(out) as new:
+        new.prepare(["mutt"])
+        assert new.write("mutt", MUTT) is False
+        assert listing(out) == []
+        output.write_all([f._replace(name=f"mutt/{f.name}") for f in MUTT], out, new=new)
+    assert listing(out) == ["mutt", "mutt/sub", "mutt/sub/f0.conf", "mutt/sub/f1.conf", "mutt/sub/f2.conf"]
+
+
+def test_a_dir_that_cannot_be_prepared_is_left_for_write_all_to_refuse(tmp_path: Path) -> None:
+    """-o is a file: prepare() stages nothing and makes nothing; write_all then refuses with the message it gives
+    without workers, after the rendering (its warnings said first)."""
+    needs_syncfs()
+    target = tmp_path / "out"
+    target.write_bytes(b"a file\n")
+    with output.NewFolders(target) as new:
+        new.prepare(["mutt"])
+        assert new.staged == {}
+        assert new.write("mutt", MUTT) is False
+        with pytest.raises(OutputError) as refused:
+            output.write_all([f._replace(name=f"mutt/{f.name}") for f in MUTT], target, new=new)
+    assert str(refused.value) == f"{target.resolve()} is not a directory; -o names the directory to write into"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert target.read_bytes() == b"a file\n"

@@ -14,6 +14,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -310,23 +311,69 @@ def test_a_signal_ends_every_worker_and_exits_like_one_process(
 def test_a_signal_while_files_are_written_leaves_no_file_behind(  # noqa: PLR0917
     tmp_path: Path, signum: signal.Signals, status: int, message: str, jobs: str, many: bool, three_hundred: Path
 ) -> None:
-    # half the temporaries written when the signal comes: they are removed, no file gets its final name;
-    # with 301 files, mutt/ and msmtp/ are new folders written whole in hidden staging folders: removed too
+    # half the files written when the signal comes: they are removed, no file gets its final name. With 301
+    # files, mutt/ and msmtp/ are new folders written whole in hidden staging folders: removed too. With workers,
+    # those staging folders are made before the fork, whatever the number of files, and the process that renders
+    # a target writes it (mailconf.output.NewFolders): the worker hangs writing mutt's, this process waits for it;
+    # then the -o folder this run created is removed as well
     ready, out = tmp_path / "ready", tmp_path / "out"
     accounts = three_hundred if many else EXAMPLES / "company.yaml"
     process = driver("render", "-t", "mutt", "-t", "msmtp", "-j", jobs, str(accounts), "-o",
                      str(out), env={"HANG_WRITING": "2", "MISBEHAVE_READY": str(ready)})  # fmt: skip
-    assert wait_for_lines(ready, 1, process) == [process.pid]
+    (writer,) = wait_for_lines(ready, 1, process)
+    assert writer == process.pid if jobs == "1" else writer in children(process.pid)
     assert [p.name for p in out.rglob("*") if p.is_file()] != []  # the temporaries, before the signal
     staging = sorted(p.name for p in out.iterdir() if p.name.endswith(".tmp"))
-    assert staging == ([f".msmtp.mailconf-{process.pid}.tmp", f".mutt.mailconf-{process.pid}.tmp"] if many else [])
+    staged = many or jobs == "2"
+    assert staging == ([f".msmtp.mailconf-{process.pid}.tmp", f".mutt.mailconf-{process.pid}.tmp"] if staged else [])
     process.send_signal(signum)
     code, stdout, stderr = finish(process)
-    warnings = stderr.removesuffix(message)  # the 300 accounts' POP3 leave_days gap, said before the writing
+    warnings = stderr.removesuffix(message)  # the 300 accounts' POP3 leave_days gap, said once rendering is done
     assert (code, stdout, stderr) == (status, "", warnings + message)
-    assert warnings.splitlines() == ([] if not many else [line for line in warnings.splitlines()
+    assert warnings.splitlines() == ([] if not many or jobs == "2" else [line for line in warnings.splitlines()
                                                           if line.startswith("mailconf: warning: mutt: ")])  # fmt: skip
     assert [p.relative_to(out).as_posix() for p in out.rglob("*") if many or p.is_file()] == []
+    assert out.exists() == (jobs == "1")
+    assert writer == process.pid or gone(writer)
+
+
+@needs_fork
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_each_process_writes_the_new_folders_of_the_targets_it_renders(
+    tmp_path: Path, three_hundred: Path, signum: signal.Signals, status: int
+) -> None:
+    """The worker renders mutt and writes its 300 files into mutt's staging folder while this process is still
+    rendering msmtp (their bytes never come back through a pipe); a signal then removes all of it, and -o too."""
+    ready, out = tmp_path / "ready", tmp_path / "out"
+    process = driver("render", "-t", "mutt", "-t", "msmtp", "-j", "2", str(three_hundred), "-o", str(out),
+                     env={"MISBEHAVE": "msmtp:hang", "MISBEHAVE_READY": str(ready)})  # fmt: skip
+    assert wait_for_lines(ready, 1, process) == [process.pid]  # msmtp, the cheaper, is this process's
+    staging = out / f".mutt.mailconf-{process.pid}.tmp"
+    deadline = time.monotonic() + WAIT  # a bound against a hang, never a measure
+    while len(list(staging.glob("*.muttrc"))) < 300:
+        assert time.monotonic() < deadline and process.poll() is None, finish(process)
+        time.sleep(0.02)
+    assert sorted(p.name for p in out.iterdir()) == [f".msmtp.mailconf-{process.pid}.tmp", staging.name]
+    assert (staging / "user00001.muttrc").read_bytes().startswith(b"# mailconf: account user00001 for mutt ")
+    process.send_signal(signum)
+    assert finish(process)[0] == status
+    assert not out.exists()
+
+
+@needs_fork
+def test_strict_gaps_leave_nothing_the_workers_wrote(tmp_path: Path, three_hundred: Path) -> None:
+    # the 300 accounts' POP3 leave_days is a gap for mutt: --strict writes nothing, with workers as without
+    args = ("-t", "mutt", "-t", "msmtp", "--strict", str(three_hundred), "-o")
+    serial = render(tmp_path, *args, str(tmp_path / "serial"), "-j", "1")
+    forked = render(tmp_path, *args, str(tmp_path / "forked"), "-j", "2")
+    assert jobs_of(forked[3]) == ["jobs 2"]
+    assert forked[:3] == serial[:3]
+    assert serial[0] == 1
+    assert serial[2].splitlines()[-1] == (
+        "mailconf: 30 setting(s) cannot be expressed by mutt, msmtp (--strict); nothing written"
+    )
+    assert not (tmp_path / "serial").exists()
+    assert not (tmp_path / "forked").exists()
 
 
 @needs_fork

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import ExitCode, UsageError, printable
-from ..targets import TARGETS, Gap, RenderedFile
+from ..targets import TARGETS, Gap, RenderedFile, Target
 from . import console
+
+if TYPE_CHECKING:
+    from ..output import NewFolders
+    from ..render import RenderResult
 
 
 class RenderRequest(NamedTuple):
@@ -37,13 +42,26 @@ def run(request: RenderRequest) -> int:
 
 
 def _run(request: RenderRequest) -> int:
-    from ..render import InvalidFile, NeverRendered, RenderError, choose_targets, parse_options, render_file
+    from ..output import NewFolders
+    from ..render import choose_targets, parse_options
 
     targets = choose_targets(request.targets)
     options = parse_options(targets, request.options)
     _check_request(request, len(targets))
+    # Several targets into -o DIR: with workers, each process writes the new target folders it renders
+    # (mailconf.output.NewFolders); leaving this block without write_all placing them removes them.
+    early = bool(request.output) and not (request.check or request.update) and len(targets) > 1
+    with NewFolders(Path(request.output or ".")) if early else nullcontext() as new:
+        return _render(request, targets, options, new)
+
+
+def _render(
+    request: RenderRequest, targets: Sequence[Target], options: Mapping[str, Mapping[str, str]], new: NewFolders | None
+) -> int:
+    from ..render import InvalidFile, NeverRendered, RenderError, render_file
+
     try:
-        result = render_file(request.file, targets, request.accounts, options, request.jobs)
+        result = render_file(request.file, targets, request.accounts, options, request.jobs, sink=new)
     except InvalidFile as exc:
         _print_findings(exc.findings)
         raise
@@ -57,13 +75,13 @@ def _run(request: RenderRequest) -> int:
     names = ", ".join(t.NAME for t in targets)
     if result.gaps and request.strict:
         raise RenderError(f"{len(result.gaps)} setting(s) cannot be expressed by {names} (--strict); nothing written")
-    if not result.files:
+    if not result.files and not result.written:
         raise RenderError(
             f"{request.file}: target {names} renders no file: no selected account has a server it can express"
             + (" (see the warnings above)" if result.gaps else "")
         )
     if request.output:
-        return _to_directory(request, result.files, Path(request.output))
+        return _to_directory(request, result, Path(request.output), new)
     if len(result.files) != 1:
         one_each = len(render_file(request.file, targets, result.accounts[:1], options).files) == 1
         raise UsageError(_several_files([f.name for f in result.files], result.accounts, one_each, request))
@@ -87,10 +105,11 @@ def _check_request(request: RenderRequest, targets: int) -> None:
         raise UsageError(f"{targets} targets write one folder each: name the directory with -o DIR")
 
 
-def _to_directory(request: RenderRequest, files: Sequence[RenderedFile], root: Path) -> int:
+def _to_directory(request: RenderRequest, result: RenderResult, root: Path, new: NewFolders | None) -> int:
     """-o DIR: compare (--check), rewrite what is stale (--update) or write (refusing to replace without --force)."""
     from ..output import write_all
 
+    files = result.files
     if request.check:
         return check(files, root)
     if request.update:
@@ -100,7 +119,7 @@ def _to_directory(request: RenderRequest, files: Sequence[RenderedFile], root: P
         for label in changed.replaced:
             console.say(f"updated {label}")
         return int(ExitCode.FINDINGS if changed.created or changed.replaced else ExitCode.OK)
-    write_all(files, root, force=request.force)
+    write_all(files, root, force=request.force, new=new, written=result.written)
     return int(ExitCode.OK)
 
 
