@@ -47,7 +47,10 @@ Key numbering
 The N-th account of the file (N counts from ``first``, default 1) becomes ``accountN`` with incoming
 server ``serverN`` and identity ``idN``; its SMTP server is ``smtpN``. The first account is the default
 account and the first SMTP server the default SMTP server. An account with only an ``outgoing:``
-server gets ``smtpN`` and nothing else (see the gaps). The same input always gives the same bytes.
+server gets ``smtpN`` and nothing else (see the gaps). An account with only an ``incoming:`` server
+gets an identity without an SMTP server, which Thunderbird reads as "use the default server": its
+mail would leave through another account's server, so when the file has one that is a gap
+(``outgoing``), said with the server and its account. The same input always gives the same bytes.
 
 What it writes
 --------------
@@ -338,6 +341,9 @@ INSTEAD: Mapping[str, str] = {
     "character above U+00FF arrives garbled: use a login name without them",
     "address": "Thunderbird keeps an address only in the identity of an account with an incoming server: only "
     "the SMTP server ({smtp}) is written; choose it as the Outgoing Server of an identity",
+    "outgoing": "Thunderbird sends the mail of an account without an outgoing server through the default SMTP "
+    "server ({smtp}, account {account}'s): declare the outgoing server this account should send through, or "
+    "choose it in Account Settings > Outgoing Server (SMTP)",
     "timeout": "Thunderbird has one timeout for all accounts ({pref}, seconds, never 0) and the servers here ask "
     "for {values}: set the one you want in Settings > Config Editor",
     "tls.min_version": "Thunderbird has one lowest TLS version for all accounts ({pref}) and the servers here ask "
@@ -502,7 +508,10 @@ class Collected(NamedTuple):
     imports: dict[str, CaImport]
 
 
-def account_prefs(account: Account, keys: Keys, collected: Collected, gaps: Gaps) -> list[Pref]:
+def account_prefs(
+    account: Account, keys: Keys, collected: Collected, gaps: Gaps, default_smtp: tuple[str, str] | None
+) -> list[Pref]:
+    """``default_smtp``: (key, account name) of the default SMTP server, the first account's that has one."""
     prefs: list[Pref] = []
     if account.incoming is not None:
         server_name, identities_name = ACCOUNT_NAMES(f"mail.account.{keys.account}")
@@ -524,6 +533,9 @@ def account_prefs(account: Account, keys: Keys, collected: Collected, gaps: Gaps
             prefs += incoming_prefs(account, server, keys.server, method)
     if account.incoming is not None:
         prefs += identity_prefs(account, keys.identity, keys.smtp if account.outgoing is not None else None, gaps)
+        if account.outgoing is None and default_smtp is not None:  # an identity without smtpServer: the default's
+            smtp, owner = default_smtp
+            gaps.add(account, "outgoing", INSTEAD["outgoing"].format(smtp=smtp, account=owner))
     else:
         gaps.add(account, "address", INSTEAD["address"].format(smtp=keys.smtp))
     return prefs
@@ -572,9 +584,12 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     decided: list[Decided] = []
     accounts: list[str] = []
     smtps: list[str] = []
+    default_smtp = next(
+        ((f"smtp{n}", a.name) for n, a in enumerate(model.accounts, start) if a.outgoing is not None), None
+    )
     for n, account in enumerate(model.accounts, start):
         keys = Keys(f"account{n}", f"server{n}", f"id{n}", f"smtp{n}")
-        decided.append(Decided(account.name, account_prefs(account, keys, collected, gaps)))
+        decided.append(Decided(account.name, account_prefs(account, keys, collected, gaps, default_smtp)))
         if account.incoming is not None:
             accounts.append(keys.account)
         if account.outgoing is not None:

@@ -125,6 +125,8 @@ def expected_manager(model: Model, first: int = 1) -> dict[str, Any]:
     """What Thunderbird's account manager must report for this model."""
     accounts = []
     smtp = []
+    # an identity without an SMTP server sends through the default one: the first account's that has one
+    default = next((f"smtp{n}" for n, a in enumerate(model.accounts, first) if a.outgoing is not None), None)
     for n, account in enumerate(model.accounts, first):
         incoming, outgoing = account.incoming, account.outgoing
         if incoming is not None:
@@ -150,6 +152,7 @@ def expected_manager(model: Model, first: int = 1) -> dict[str, Any]:
                 "organization": account.organization or "",
                 "smtpServerKey": f"smtp{n}" if outgoing is not None else None,
                 "valid": True,
+                "sendsThrough": f"smtp{n}" if outgoing is not None else default,
             }
             accounts.append({"key": f"account{n}", "server": server, "identities": [identity]})
         if outgoing is not None:
@@ -195,7 +198,8 @@ const accounts = MailServices.accounts.accounts
       server.daysToLeave = p.numDaysToLeaveOnServer;
     }
     const identities = a.identities.map(i => ({key: i.key, fullName: i.fullName, email: i.email,
-      organization: i.organization, smtpServerKey: i.smtpServerKey || null, valid: i.valid}));
+      organization: i.organization, smtpServerKey: i.smtpServerKey || null, valid: i.valid,
+      sendsThrough: MailServices.outgoingServer.getServerByIdentity(i)?.key ?? null}));
     return {key: a.key, server, identities};
   });
 const smtp = [...MailServices.outgoingServer.servers].map(o => {
@@ -390,9 +394,12 @@ def test_every_combination_is_read_back_by_thunderbird(tmp_path: Path) -> None:
         ("import-ca.sh", 0o700),
     ]
     assert [str(g) for g in rendered.gaps] == [
+        "account acct2: outgoing cannot be expressed; Thunderbird sends the mail of an account without an outgoing "
+        "server through the default SMTP server (smtp1, account acct0's): declare the outgoing server this account "
+        "should send through, or choose it in Account Settings > Outgoing Server (SMTP)",
         "account acct3: address cannot be expressed; Thunderbird keeps an address only in the identity of an "
         "account with an incoming server: only the SMTP server (smtp4) is written; choose it as the Outgoing "
-        "Server of an identity"
+        "Server of an identity",
     ]
     result = ask_thunderbird(rendered, OAUTH_HOSTS, ca_files=True)
     assert_read_back(result, model)
@@ -585,6 +592,9 @@ EXPECTED_GAPS = [
     "account cert: incoming.tls.client_key cannot be expressed; Thunderbird takes client certificates from its "
     "own store: make a .p12 (openssl pkcs12 -export -in CERT -inkey KEY -out cert.p12) and import it (pk12util -d "
     "sql:PROFILE -i cert.p12); Thunderbird asks which one to use",
+    "account cert: outgoing cannot be expressed; Thunderbird sends the mail of an account without an outgoing "
+    "server through the default SMTP server (smtp1, account cmd's): declare the outgoing server this account "
+    "should send through, or choose it in Account Settings > Outgoing Server (SMTP)",
     "account pinned: address cannot be expressed; Thunderbird keeps an address only in the identity of an account "
     "with an incoming server: only the SMTP server (smtp3) is written; choose it as the Outgoing Server of an "
     "identity",
@@ -792,11 +802,14 @@ def test_hostile_values_are_read_back_exactly(tmp_path: Path, case: tuple[dict[s
     model = model_of(data)
     rendered = render(model, first=str(first))
     expected_gaps = []
+    sends = any(a.outgoing is not None for a in model.accounts)  # a default SMTP server exists
     for account in model.accounts:
         if account.outgoing is not None and not latin1(account.outgoing.username):
             expected_gaps.append((account.name, "outgoing.username"))
         if account.incoming is None or not latin1(account.address):
             expected_gaps.append((account.name, "address"))
+        if account.incoming is not None and account.outgoing is None and sends:
+            expected_gaps.append((account.name, "outgoing"))
     assert sorted((g.account, g.setting) for g in rendered.gaps) == sorted(expected_gaps)
     result = ask_thunderbird(rendered)
     assert_read_back(result, model, first)
