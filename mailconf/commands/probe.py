@@ -68,6 +68,9 @@ def run(request: ProbeRequest) -> int:
         if result.error is not None:
             console.say(str(result.error))
             code = max(code, result.error.exit_code)
+        if result.crash is not None:
+            console.say(str(result.crash))
+            code = max(code, result.crash.exit_code)
     return int(code)
 
 

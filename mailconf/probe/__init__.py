@@ -29,7 +29,10 @@ class ProbedFile:
     findings: tuple[Finding, ...]
     #: the file was not probed: it has syntax or schema errors (its findings say which)
     refused: bool = False
+    #: the file could not be read: nothing of it is reported but this
     error: MailconfError | None = None
+    #: a bug while probing one of its servers (the first); the other servers' findings are still reported
+    crash: InternalError | None = None
     #: the fail level of the settings that apply to this file
     fail_level: Severity = Severity.ERROR
     #: one line per probed server, for the summary table
@@ -104,8 +107,14 @@ def probe_files(
     found: dict[int, list[Finding]] = {}
     reports: dict[int, list[ServerReport]] = {}
     for number, (server, server_outcomes) in enumerate(zip(servers, outcomes, strict=True)):
-        policy = policies.for_file(results[server.file].path)
+        path = results[server.file].path
         mine = found.setdefault(server.file, [])
+        if isinstance(server_outcomes, Exception):
+            if results[server.file].crash is None:
+                crash = InternalError.wrap(path, f"probing {server.label}", server_outcomes)
+                results[server.file] = replace(results[server.file], crash=crash)
+            continue
+        policy = policies.for_file(path)
         before = len(mine)
         for outcome in server_outcomes:
             check = outcome.check
@@ -116,13 +125,13 @@ def probe_files(
         verdict = max((f.severity for f in mine[before:]), default=None)
         reports.setdefault(server.file, []).append(ServerReport(server.label, verdict, board.facts[number]))
     for index, located in found.items():
-        results[index] = replace(results[index], findings=tuple(located), servers=tuple(reports[index]))
+        results[index] = replace(results[index], findings=tuple(located), servers=tuple(reports.get(index, ())))
     return results
 
 
 async def _probe_watched(
     servers: Sequence[ServerToProbe], options: Options, concurrency: int, board: Board, watch: Watcher | None
-) -> list[list[Outcome]]:
+) -> list[list[Outcome] | Exception]:
     task = asyncio.ensure_future(probe_all([s.server for s in servers], options, concurrency, board=board))
     labels = [s.label for s in servers]
     while watch is not None and not task.done():

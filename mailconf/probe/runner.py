@@ -15,13 +15,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import os
 import signal
 import socket
 import ssl
 import threading
 import time
-import traceback
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import NamedTuple
 
@@ -484,24 +482,22 @@ async def probe_all(
     concurrency: int,
     resolver: Resolver = resolve,
     board: Board | None = None,
-) -> list[list[Outcome]]:
-    """Every server at once, at most ``concurrency`` in flight; results in the order given."""
+) -> list[list[Outcome] | Exception]:
+    """Every server at once, at most ``concurrency`` in flight; results in the order given.
+
+    A bug while probing one server is that server's result, the exception itself, so the others
+    are still reported; the command turns it into an internal error (exit 3), never a finding.
+    """
     gate = asyncio.Semaphore(concurrency)
 
-    async def one(index: int, server: Server) -> list[Outcome]:
+    async def one(index: int, server: Server) -> list[Outcome] | Exception:
         async with gate:
             if board is not None:
                 board.started[index] = time.monotonic()
             try:
                 return await probe_server(server, options, resolver, board, index)
             except Exception as exc:  # noqa: BLE001 - a bug must not hide the other servers' results
-                if os.environ.get("MAILCONF_DEBUG"):
-                    traceback.print_exception(exc)
-                message = (
-                    f"internal error ({type(exc).__name__}) while probing this server; "
-                    "please report it (MAILCONF_DEBUG=1 shows the traceback)"
-                )
-                return [Outcome(checks.PROTOCOL_ERROR, message)]
+                return exc
             finally:
                 if board is not None:
                     board.done[index] = True

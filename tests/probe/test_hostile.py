@@ -274,3 +274,30 @@ def test_scram_refuses_a_malformed_server_signature() -> None:
     exchange.respond(f"r={nonce}x,s=c2FsdHNhbHRzYWx0c2FsdA==,i=4096".encode())
     with pytest.raises(SaslError):
         exchange.respond(b"v=not base64!")
+
+
+def test_a_crash_while_probing_is_an_internal_error_not_a_finding(
+    probe: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A bug inside probing (here: reading SMTP capabilities raises) exits 3 with one line naming the file,
+    the server and the exception type, never its text (it may hold a secret), and no MC818 finding
+    that would blame the server; the other server's findings are still reported."""
+    from mailconf.probe.smtp import Smtp
+
+    async def explode(self: Smtp, conn: object) -> object:
+        raise RuntimeError("password hunter2 leaked")
+
+    monkeypatch.setattr(Smtp, "capabilities", explode)
+    monkeypatch.delenv("MAILCONF_DEBUG", raising=False)
+    with ScriptedServer(sends(b"* BYE go away\r\n")) as imap, ScriptedServer(sends(b"220 ready\r\n")) as smtp:
+        server = {"host": "127.0.0.1", "security": "none", "auth": "none", "timeout": 2}
+        run = probe(
+            incoming={"protocol": "imap", "port": imap.port, **server},
+            outgoing={"protocol": "smtp", "port": smtp.port, **server},
+        )
+    assert run.findings == [Found(5, "MC818", "error", "the server refused the connection: '* BYE go away'")]
+    assert run.err == (
+        f"mailconf: {tmp_path / 'accounts.yaml'}: internal error (RuntimeError) while probing "
+        f"test outgoing smtp://127.0.0.1:{smtp.port}; please report it (MAILCONF_DEBUG=1 shows the traceback)\n"
+    )
+    assert run.code == 3
