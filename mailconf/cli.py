@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import ExitCode, MailconfError, sigterm_exits
+from .errors import BROKEN_PIPE, ExitCode, MailconfError, StdoutClosed, sigterm_exits
 
 LEVELS = ("info", "warning", "error")
 
@@ -81,7 +81,7 @@ def cli() -> None:
 
     Exit codes: 0 clean; 1 findings at or above the fail level (or stale or
     strict render, or nothing found); 2 usage error or unreadable file; 3 internal
-    error; 130/143 interrupted. The manual: docs/ (docs/exit-codes.md).
+    error; 141 standard output closed (| head); 130/143 interrupted. The manual: docs/ (docs/exit-codes.md).
     """
 
 
@@ -418,6 +418,8 @@ def main(argv: list[str] | None = None) -> Any:  # noqa: PLR0911
     try:
         with sigterm_exits():  # SIGTERM unwinds like Ctrl-C (no file half-written) and exits 143
             cli.main(args=argv, prog_name="mailconf", standalone_mode=False)
+    except StdoutClosed:  # `mailconf lint | head -1`: the reader has gone, nothing is wrong, nothing to say
+        return BROKEN_PIPE
     except MailconfError as exc:
         say(str(exc))
         return int(exc.exit_code)

@@ -9,6 +9,7 @@ Exit codes (documented in the README, tested in tests/test_cli.py):
   overwrite a file.
 - 3: an unexpected internal error (one line naming the file; MAILCONF_DEBUG=1
   shows the traceback).
+- 141: standard output is a pipe whose reader has gone (``| head -1``); nothing printed.
 """
 
 from __future__ import annotations
@@ -46,6 +47,17 @@ class ExitCode(enum.IntEnum):
 
 #: The exit status after SIGTERM, as a shell reports a process the signal ended (128 + 15); Ctrl-C is 130.
 TERMINATED = 143
+
+#: The exit status when the reader of standard output has gone (``| head -1``), as a shell reports a
+#: process SIGPIPE ended (128 + 13), like ``cat`` or ``grep`` in the same place.
+BROKEN_PIPE = 141
+
+
+class StdoutClosed(Exception):
+    """Standard output is a pipe whose reader has gone: the command stops quietly with :data:`BROKEN_PIPE`.
+
+    Not a :class:`MailconfError` (which prints a line): the reader chose to stop reading, nothing is wrong.
+    """
 
 
 @contextlib.contextmanager

@@ -240,6 +240,54 @@ def test_standard_output_that_cannot_be_written_exits_2_with_one_line(tmp_path: 
     )
 
 
+def _accounts(count: int, security: str) -> str:
+    """``count`` accounts with one outgoing server each: ``security: none`` gives one MC101 finding per account."""
+    account = (
+        "  a{i}:\n    address: a{i}@example.com\n    outgoing:\n      host: smtp.example.com\n"
+        f"      security: {security}\n      auth: password\n      password_command: pass show work\n"
+    )
+    return "version: 1\naccounts:\n" + "".join(account.format(i=i) for i in range(count))
+
+
+MC101_LINE = (
+    b"insecure.yaml:7:17: error MC101 cleartext-credentials: password login to smtp.example.com without TLS "
+    b"sends the credentials in cleartext; set security: tls (port 465)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "first_line"),
+    [
+        (("lint", "--exit-zero", "insecure.yaml"), MC101_LINE),  # would exit 0
+        (("lint", "insecure.yaml"), MC101_LINE),  # would exit 1: the reader saw no verdict, so 141 all the same
+        (("render", "-t", "msmtp", "secure.yaml"), b"# msmtp configuration written by mailconf (target msmtp).\n"),
+    ],
+)
+def test_a_reader_that_stops_early_ends_the_command_quietly_with_141(
+    tmp_path: Path, args: tuple[str, ...], first_line: bytes
+) -> None:
+    """``mailconf lint big.yaml | head -1``: exit 141 (128 + SIGPIPE, as ``cat`` would), never 1, and nothing on
+    standard error: no traceback, no "Exception ignored" when Python flushes standard output at exit.
+
+    The output (over 300 kB) is far more than a pipe holds, so mailconf is still writing when the
+    reader closes its end. PYTHONUNBUFFERED is cleared: with it, CPython's text layer drops the rest of a
+    partly written report without an error, and there is no closed pipe to see.
+    """
+    write(tmp_path, "insecure.yaml", _accounts(2000, "none"))
+    write(tmp_path, "secure.yaml", _accounts(2000, "tls"))
+    environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONUNBUFFERED", "MAILCONF_DEBUG")}
+    with subprocess.Popen(
+        [sys.executable, "-m", "mailconf", *args], cwd=tmp_path, env=environ, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:  # fmt: skip
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()
+        process.stdout.close()  # `head -1` exits
+        stderr = process.stderr.read()
+        code = process.wait(timeout=120)
+    assert (first, code, stderr) == (first_line, 141, b"")
+
+
 def test_explain_prints_the_rule_docstring(tmp_path: Path) -> None:
     outcome = run_mailconf("explain", "cleartext-credentials", cwd=tmp_path)
     assert outcome.code == 0

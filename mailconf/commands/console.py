@@ -50,24 +50,26 @@ def out_bytes(data: bytes) -> None:
 
 
 def _unwritable(exc: OSError) -> Exception:
-    """Standard output that cannot take the text (a full disk, ``> /dev/full``): exit 2, one line.
+    """Standard output that cannot take the text: a closed pipe (``| head -1``) stops the command quietly
+    (:class:`~mailconf.errors.StdoutClosed`, exit 141); anything else (a full disk, ``> /dev/full``) is exit 2,
+    one line.
 
-    A closed pipe (``| head``) is left to click, which ends quietly. Otherwise what is still
-    buffered goes to /dev/null, so the flush at exit cannot add a second error.
+    Either way what is still buffered goes to /dev/null, so the flush at exit cannot add a second error
+    (or Python's "Exception ignored" message).
     """
     import errno
     import os
 
-    from ..errors import OutputError
+    from ..errors import OutputError, StdoutClosed
 
-    if exc.errno == errno.EPIPE:
-        return exc
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
     except (OSError, ValueError):
         pass
+    if exc.errno == errno.EPIPE:
+        return StdoutClosed()
     return OutputError(f"standard output: cannot be written ({exc.strerror or type(exc).__name__})")
 
 
