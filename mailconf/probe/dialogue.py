@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, Protocol
 
@@ -28,6 +28,12 @@ class Capabilities:
         """What would take a password as it is: the login command, PLAIN, LOGIN."""
         found = [m for m in ("PLAIN", "LOGIN") if m in self.mechanisms]
         return (*(("command",) if self.login_command else ()), *found)
+
+
+def mechanism_names(names: Iterable[str]) -> frozenset[str]:
+    """The SASL mechanisms a server named: an empty name (IMAP ``AUTH=``, SMTP ``AUTH=`` with nothing after
+    it) is no mechanism, and would otherwise show as a blank entry in "login offered: ..."."""
+    return frozenset(name for name in names if name)
 
 
 class LoginReply(NamedTuple):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import checks
 from .conn import MAX_LINES, Connection, ProbeError
-from .dialogue import Capabilities, Kind, LoginReply, sasl_exchange
+from .dialogue import Capabilities, Kind, LoginReply, mechanism_names, sasl_exchange
 from .sasl import Credentials
 
 
@@ -59,7 +59,7 @@ class Imap:
                 words.update(w.upper() for w in line.split()[2:])
         return Capabilities(
             starttls="STARTTLS" in words,
-            mechanisms=frozenset(w[5:] for w in words if w.startswith("AUTH=")),
+            mechanisms=mechanism_names(w[5:] for w in words if w.startswith("AUTH=")),
             login_command="LOGINDISABLED" not in words,
             initial_response="SASL-IR" in words,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import checks
 from .conn import MAX_LINES, Connection, ProbeError
-from .dialogue import Capabilities, Kind, LoginReply, sasl_exchange
+from .dialogue import Capabilities, Kind, LoginReply, mechanism_names, sasl_exchange
 from .sasl import Credentials
 
 
@@ -41,7 +41,7 @@ class Pop3:
         mechanisms = {m for line in lines if line.startswith("SASL") for m in line.split()[1:]}
         return Capabilities(
             starttls="STLS" in lines,
-            mechanisms=frozenset(mechanisms),
+            mechanisms=mechanism_names(mechanisms),
             login_command="USER" in lines,
         )
 

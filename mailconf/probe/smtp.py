@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import checks
 from .conn import MAX_LINES, Connection, ProbeError
-from .dialogue import Capabilities, Kind, LoginReply, sasl_exchange
+from .dialogue import Capabilities, Kind, LoginReply, mechanism_names, sasl_exchange
 from .sasl import Credentials
 
 #: The EHLO name: it names no local host (RFC 5321 section 4.1.4 allows an address literal).
@@ -47,7 +47,7 @@ class Smtp:
         mechanisms |= {m for words in keywords if words[0].startswith("AUTH=") for m in (words[0][5:], *words[1:])}
         return Capabilities(
             starttls=any(words[0] == "STARTTLS" for words in keywords),
-            mechanisms=frozenset(mechanisms),
+            mechanisms=mechanism_names(mechanisms),
             login_command=False,
         )
 

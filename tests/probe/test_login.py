@@ -555,3 +555,44 @@ def test_scram_plus_alone_is_no_mechanism_probe_can_use(probe: Any, tmp_path: Pa
         "no mechanism probe can log in with is offered for auth password (the server offers SCRAM-SHA-256-PLUS)",
     )
     assert not marker.exists()
+
+
+def _offers_empty_mechanisms(protocol: str) -> Any:
+    """A scripted server whose capabilities name an empty mechanism: IMAP ``AUTH=``, SMTP ``AUTH=`` and an
+    ``AUTH`` line with trailing spaces (Dovecot and aiosmtpd never send these, so a script does)."""
+
+    def imap(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"* OK ready\r\n")
+        for raw in conn.makefile("rb"):
+            tag, _, command = raw.decode().strip().partition(" ")
+            if command.upper() == "CAPABILITY":
+                conn.sendall(f"* CAPABILITY IMAP4rev1 AUTH= AUTH=PLAIN\r\n{tag} OK done\r\n".encode())
+            else:
+                conn.sendall(f"* BYE\r\n{tag} OK bye\r\n".encode())
+                return
+
+    def smtp(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"220 ready\r\n")
+        for raw in conn.makefile("rb"):
+            if raw.upper().startswith(b"EHLO"):
+                conn.sendall(b"250-localhost\r\n250-AUTH=\r\n250-AUTH   \r\n250 AUTH LOGIN  \r\n")
+            else:
+                conn.sendall(b"221 bye\r\n")
+                return
+
+    return imap if protocol == "imap" else smtp
+
+
+@pytest.mark.parametrize(
+    ("protocol", "summary"),
+    [
+        ("imap", "IMAP over no TLS; login offered: PLAIN, LOGIN command"),
+        ("smtp", "SMTP over no TLS; login offered: LOGIN"),
+    ],
+)
+def test_an_empty_mechanism_name_is_not_offered(probe: Any, protocol: str, summary: str) -> None:
+    with ScriptedServer(_offers_empty_mechanisms(protocol)) as server:
+        declared = {"protocol": protocol, "host": "127.0.0.1", "port": server.port, "security": "none", "auth": "none"}
+        run = probe(**{"incoming" if protocol == "imap" else "outgoing": {**declared, "timeout": 2}})
+    assert run.findings == [Found(5, "MC820", "info", summary)]
+    assert run.code == 0
