@@ -15,11 +15,18 @@ with ``!r``, which doubles backslashes and escapes quotes), and a byte string
 also as base64 at each of the three alignments it can take inside a longer
 base64 text (a server that echoes one piece of a response, or a longer blob
 holding it).
+
+Every form is matched in any letter case: a server may upper-case what it quotes back (or
+lower-case it, or show a hex digest in the other case); masking a little more is safe. The
+secret is also registered percent-encoded (``%20`` and ``+`` for a space, the hex digits in
+either case), as a server that logs URL-style would show it.
 """
 
 from __future__ import annotations
 
 import base64
+import re
+from urllib.parse import quote, quote_plus
 
 #: What a redacted form reads as.
 MASK = "***"
@@ -57,14 +64,15 @@ class Redactor:
     def __init__(self) -> None:
         self._forms: set[str] = set()
         #: longest first, so that a form inside a longer one never leaves the rest of the longer one
-        self._ordered: tuple[str, ...] = ()
+        self._ordered: tuple[re.Pattern[str], ...] = ()
 
     def form(self, text: str) -> None:
         """A text mailconf derived from a secret (an IMAP quoted string, a digest)."""
         new = {shown for shown in _shown(text) if shown} - self._forms
         if new:
             self._forms |= new
-            self._ordered = tuple(sorted(self._forms, key=len, reverse=True))
+            ordered = sorted(self._forms, key=len, reverse=True)
+            self._ordered = tuple(re.compile(re.escape(form), re.IGNORECASE) for form in ordered)
 
     def sent(self, data: bytes) -> None:
         """Bytes derived from a secret, sent to the server: as text, and as base64 (whole and fragments)."""
@@ -73,11 +81,12 @@ class Redactor:
             self.form(fragment)
 
     def secret(self, secret: str) -> None:
-        """The secret itself, as the command printed it."""
+        """The secret itself, as the command printed it (and percent-encoded)."""
         self.sent(secret.encode("utf-8"))
+        self.form(quote(secret, safe=""))
+        self.form(quote_plus(secret, safe=""))
 
     def redact(self, text: str) -> str:
         for form in self._ordered:
-            if form in text:
-                text = text.replace(form, MASK)
+            text = form.sub(MASK, text)
         return text

@@ -11,6 +11,9 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -143,3 +146,54 @@ def test_the_user_name_is_never_taken_for_a_secret() -> None:
     redactor.secret("hunter22")
     redactor.sent(b"\0" + USER.encode() + b"\0hunter22")
     assert redactor.redact(f"the credentials of {USER}: 'NO hunter22'") == f"the credentials of {USER}: 'NO ***'"
+
+
+def _echoes_login_in(case: Callable[[str], str]) -> Callable[[socket.socket, threading.Event], None]:
+    """An IMAP server that refuses LOGIN and quotes back what it received with its letters changed by ``case``."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"* OK ready\r\n")
+        reader = conn.makefile("rb")
+        while raw := reader.readline(65536):
+            tag, _, rest = raw.decode().rstrip("\r\n").partition(" ")
+            verb, _, args = rest.partition(" ")
+            if verb.upper() == "CAPABILITY":
+                conn.sendall(f"* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n".encode())
+            elif verb.upper() == "LOGIN":
+                conn.sendall(f"{tag} NO you sent LOGIN {case(args)}\r\n".encode())
+            else:
+                conn.sendall(f"* BYE\r\n{tag} OK bye\r\n".encode())
+                return
+
+    return script
+
+
+@pytest.mark.parametrize("case", [str.upper, str.lower, str.swapcase], ids=["upper", "lower", "swapcase"])
+def test_a_server_quoting_the_password_back_in_another_letter_case_never_shows_it(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], case: Callable[[str], str]
+) -> None:
+    with ScriptedServer(_echoes_login_in(case)) as server:
+        entry = {
+            "protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "none", "timeout": 2,
+            "username": USER, "auth": "password", "password_command": secret_file(tmp_path, SECRET),
+        }  # fmt: skip
+        path = write_accounts(tmp_path / "accounts.yaml", incoming=entry)
+        capfd.readouterr()
+        code = main(["probe", "--format", "json", "--login", "--allow-cleartext", str(path)])
+    out, err = capfd.readouterr()
+    user = case(f'"{USER}"')  # the user name is no secret: quoted back as the server changed it
+    answer = f'NO you sent LOGIN {user} "{MASK}"'
+    assert (code, err) == (1, "")
+    assert [(f["rule"], f["message"]) for f in json.loads(out)][-1] == (
+        "MC815",
+        f"the server refused the credentials of {USER} (LOGIN command): {answer!r}",
+    )
+    assert case(SECRET) not in out
+
+
+def test_the_secret_percent_encoded_is_masked_in_any_letter_case() -> None:
+    redactor = Redactor()
+    redactor.secret(SECRET)  # a space, quotes, a backslash, % and é: all percent-encoded
+    encoded = "P%27q%22r%3Bs%5Ct%60u%24v%20%23w%25x%C3%A9"
+    for shown in (encoded, encoded.lower(), encoded.replace("%20", "+")):
+        assert redactor.redact(f"GET /login?password={shown}&x=1") == f"GET /login?password={MASK}&x=1"
