@@ -111,21 +111,35 @@ def discover(start: Path | None = None) -> Path | None:
     return _discover_in(here) or user_settings()
 
 
-def _discover_in(directory: Path) -> Path | None:
+def _discover_in(directory: Path, known: dict[Path, Path | None] | None = None) -> Path | None:
     """The nearest project settings file, from ``directory`` up to the repository root.
 
-    A loop, not recursion: a folder 1,000 levels deep is still a folder.
+    A loop, not recursion: a folder 1,000 levels deep is still a folder. ``known`` remembers the
+    answer for every folder passed on the way up, and the walk stops at the first folder it holds:
+    over every folder of a deep tree, each folder is looked at once, not once per folder below it.
     """
+    known = {} if known is None else known
+    passed: list[Path] = []
+    found: Path | None = None
     while True:
+        if directory in known:
+            found = known[directory]
+            break
+        passed.append(directory)
         candidate = directory / ".mailconf.yaml"
         if candidate.is_file():
-            return candidate
+            found = candidate
+            break
         pyproject = directory / "pyproject.toml"
         if pyproject.is_file() and _pyproject_table(pyproject) is not None:
-            return pyproject
+            found = pyproject
+            break
         if (directory / ".git").exists() or directory.parent == directory:
-            return None  # the repository root, or the file system's: settings above it are someone else's
+            break  # the repository root, or the file system's: settings above it are someone else's
         directory = directory.parent
+    for folder in passed:
+        known[folder] = found
+    return found
 
 
 def user_settings(environ: Mapping[str, str] | None = None) -> Path | None:
@@ -149,6 +163,9 @@ class PolicyFinder:
         self._options = (fail_level, tuple(disable), tuple(severity))
         self._by_source: dict[Path | None, Policy] = {}
         self._by_directory: dict[Path, Policy] = {}
+        #: each folder as given -> resolved, and each resolved folder -> its project settings file (or None)
+        self._resolved: dict[Path, Path] = {}
+        self._found: dict[Path, Path | None] = {}
 
     def for_directory(self, directory: Path) -> Policy:
         known = self._by_directory.get(directory)
@@ -157,13 +174,28 @@ class PolicyFinder:
         return known
 
     def _policy(self, directory: Path) -> Policy:
-        source = Path(self._config) if self._config else discover(directory)
+        source = Path(self._config) if self._config else self._discover(directory)
         policy = self._by_source.get(source)
         if policy is None:
             fail_level, disable, severity = self._options
             policy = load_policy(str(source) if source else None, search=False).merged(fail_level, disable, severity)
             self._by_source[source] = policy
         return policy
+
+    def _discover(self, directory: Path) -> Path | None:
+        """:func:`discover`, remembering what every folder resolves to and which settings apply in it."""
+        return _discover_in(self._resolve(directory), self._found) or user_settings()
+
+    def _resolve(self, directory: Path) -> Path:
+        """``directory.resolve()``, from its parent's when that is known and it is no link: resolving every
+        folder of a deep tree from the root again made a walk quadratic in the tree's depth."""
+        parent = self._resolved.get(directory.parent)
+        if parent is not None and directory.name not in ("", ".", "..") and not directory.is_symlink():
+            resolved = parent / directory.name
+        else:
+            resolved = directory.resolve()
+        self._resolved[directory] = resolved
+        return resolved
 
     def for_file(self, path: str) -> Policy:
         return self.for_directory(Path(path).parent if path not in ("", "-") else Path.cwd())

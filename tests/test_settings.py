@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import collections
 from pathlib import Path
 
 import pytest
 
 from mailconf.errors import ConfigError
 from mailconf.model import Severity
-from mailconf.settings import Policy, discover, load_policy
+from mailconf.settings import Policy, PolicyFinder, discover, load_policy
 from tests.test_cli import INSECURE, Outcome, run_mailconf
 
 MC101 = (
@@ -227,3 +228,43 @@ def test_load_policy_raises_config_error(project: Path) -> None:
     assert str(raised.value) == (
         f"{project / '.mailconf.yaml'}:1:13: fail-level: unknown severity '3': use info, warning or error"
     )
+
+
+def test_a_deep_tree_looks_at_each_folder_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nested folders walked top-down, as lint walks a directory: each folder's settings are looked for once,
+    not again for every folder below it (quadratic in the depth: 1,100 levels took about 50 s), and only the
+    top is resolved from the root. The nearest settings file still wins: level 150's below it, the top's
+    above. 300 levels stand for 1,100 (deeper, pytest's clean-up of old temporary folders overflows the
+    stack), and what is counted is looks, not seconds."""
+    top = tmp_path / "repo"
+    folders = [top]
+    for _ in range(300):
+        folders.append(folders[-1] / "d")
+    for folder in folders:
+        folder.mkdir()
+    (top / ".mailconf.yaml").write_text("disable: [MC101]\n", encoding="utf-8")
+    (folders[150] / ".mailconf.yaml").write_text("severity: {MC101: warning}\n", encoding="utf-8")
+    looked_in: collections.Counter[Path] = collections.Counter()
+    resolved: list[Path] = []
+    is_file, resolve = Path.is_file, Path.resolve
+
+    def counting_is_file(self: Path) -> bool:
+        if self.name == ".mailconf.yaml":
+            looked_in[self.parent] += 1
+        return is_file(self)
+
+    def counting_resolve(self: Path, strict: bool = False) -> Path:
+        resolved.append(self)
+        return resolve(self, strict)
+
+    monkeypatch.setattr(Path, "is_file", counting_is_file)
+    monkeypatch.setattr(Path, "resolve", counting_resolve)
+    finder = PolicyFinder()
+    policies = [finder.for_directory(folder) for folder in folders]
+    monkeypatch.undo()
+    read = collections.Counter({top: 1, folders[150]: 1})  # load_policy checks each file it reads once more
+    assert looked_in == collections.Counter(folders) + read
+    assert resolved == [top]
+    assert {p.source for p in policies[:150]} == {str(top / ".mailconf.yaml")}
+    assert {p.source for p in policies[150:]} == {str(folders[150] / ".mailconf.yaml")}
+    assert (policies[0].disabled, policies[-1].severity) == (frozenset({"MC101"}), {"MC101": Severity.WARNING})
