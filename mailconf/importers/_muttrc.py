@@ -400,7 +400,9 @@ def _account(  # noqa: PLR0912, PLR0915
     account: dict[str, Any] = {}
     address_setting = settings.get("from")
     address = address_setting.value if address_setting else None
-    display_name = settings["realname"].value if "realname" in settings else None
+    real_name = settings["realname"].value if "realname" in settings else None
+    # blank is no name: what `mailconf render` writes for an account without one (neomutt: one space)
+    display_name = real_name if real_name is not None and real_name.strip() else None
     if address is not None and "<" in address:  # from = "Name <address>": mutt reads both parts
         phrase, address = email.utils.parseaddr(address)
         display_name = display_name if display_name is not None else (phrase or None)

@@ -16,7 +16,8 @@ files, is not followed: a warning says where); ``source "command|"`` is never ru
 | ``ssl_ca_certificates_file``, ``ssl_client_cert``, ``ssl_verify_host``, ``ssl_use_tlsv*``,
   ``connect_timeout`` | ``tls.ca_file``, ``tls.client_cert``, ``tls.verify_hostname``, ``tls.min_version``,
   ``timeout`` (on every server: neomutt has one value for all connections) |
-| ``from``, ``realname``/``real_name``, ``my_hdr Organization:`` | ``address``, ``display_name``, ``organization`` |
+| ``from``, ``realname``/``real_name``, ``my_hdr Organization:`` | ``address``, ``display_name`` (blank: none),
+  ``organization`` |
 
 The account is named after the file (``work.muttrc`` gives ``work``). Nothing is run or expanded:
 a backtick command anywhere but in a ``*_pass`` or ``*_oauth_refresh_command``, a ``$variable``, and a

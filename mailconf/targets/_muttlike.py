@@ -50,6 +50,9 @@ class Dialect(NamedTuple):
     spool_file_variable: str = "spoolfile"
     #: whether the client has smtp_user (mutt has not: the user is in smtp_url)
     smtp_user: bool = False
+    #: the real name written for an account without ``display_name``: the variable is always set, because
+    #: left unset (or, in neomutt, empty) the client puts the name from /etc/passwd (GECOS) in From:
+    no_real_name: str = ""
 
 
 class ServerRc(NamedTuple):
@@ -69,7 +72,7 @@ class AccountRc(NamedTuple):
 
     name: str
     address: str
-    real_name: str | None
+    real_name: str  # always written: see Dialect.no_real_name
     organization: str | None  # the whole header line "Organization: ..."
     servers: tuple[ServerRc, ...]  # the incoming server first, then the outgoing one (prefix smtp)
     starttls: str  # ssl_starttls: "yes" | "no"
@@ -150,7 +153,7 @@ def decide(account: Account, dialect: Dialect, rules: GapRules, found: Gaps) -> 
     return AccountRc(
         name=account.name,
         address=account.address,
-        real_name=account.display_name,
+        real_name=account.display_name or dialect.no_real_name,
         organization=None if account.organization is None else f"Organization: {account.organization}",
         servers=server_rcs,
         starttls=starttls,

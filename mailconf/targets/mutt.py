@@ -19,7 +19,9 @@ What it writes
 
 | YAML | muttrc |
 |---|---|
-| ``address``, ``display_name``, ``organization`` | ``from``, ``realname``, ``my_hdr Organization: ...`` |
+| ``address``, ``display_name``, ``organization`` | ``from``, ``realname``, ``my_hdr Organization: ...``; without
+  ``display_name``, ``realname = ''``: empty, not left out: unset, mutt puts your name from /etc/passwd (GECOS) in
+  From: |
 | IMAP | ``folder = 'imaps://host:993/'``, ``spoolfile = '+INBOX'``, ``imap_user``, ``imap_pass`` |
 | POP3 | ``pop_host = 'pops://host:995/'``, ``pop_user``, ``pop_pass``, ``pop_delete`` (``leave_on_server``):
   fetch-mail (``G``) moves the messages into your local ``spoolfile``, then keeps or deletes them on the server

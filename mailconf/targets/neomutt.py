@@ -19,7 +19,9 @@ What it writes
 
 | YAML | muttrc |
 |---|---|
-| ``address``, ``display_name``, ``organization`` | ``from``, ``real_name``, ``my_hdr Organization: ...`` |
+| ``address``, ``display_name``, ``organization`` | ``from``, ``real_name``, ``my_hdr Organization: ...``; without
+  ``display_name``, ``real_name = ' '``: one space: NeoMutt takes an empty real_name as unset and puts your name from
+  /etc/passwd (GECOS) in From:; a space shows as no name, ``From:   <a@example.org>`` |
 | IMAP | ``folder = 'imaps://host:993/'``, ``spool_file = '+INBOX'``, ``imap_user``, ``imap_pass`` |
 | POP3 | ``pop_host = 'pops://host:995/'``, ``pop_user``, ``pop_pass``, ``pop_delete`` (``leave_on_server``):
   fetch-mail (``G``) moves the messages into your local ``spool_file``, then keeps or deletes them on the server
@@ -120,6 +122,10 @@ DIALECT = _muttlike.Dialect(
     real_name_variable="real_name",
     spool_file_variable="spool_file",
     smtp_user=True,
+    # NeoMutt 20220429 takes an empty real_name as unset, and after reading its configuration sets it from
+    # /etc/passwd (GECOS): `From: root <a@example.org>`. A single space is kept, and written as nothing:
+    # `From:   <a@example.org>`, an address without a display name (RFC 5322 angle-addr with leading space).
+    no_real_name=" ",
 )
 
 CAPABILITIES: Mapping[str, str] = _muttlike.capabilities(

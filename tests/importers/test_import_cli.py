@@ -370,3 +370,22 @@ def test_an_account_that_cannot_be_valid_is_left_out_with_its_reason(
         err.splitlines()[-1] == f"mailconf: {rc}: no account could be imported (the reasons are above); nothing written"
     )
     assert not target.exists()
+
+
+@pytest.mark.parametrize(("fmt", "line"), [("mutt", "set realname = ''"), ("neomutt", "set real_name = ' '")])
+def test_a_blank_real_name_is_no_display_name(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str, line: str
+) -> None:
+    """What `mailconf render` writes for an account without display_name (so that the client does not take the
+    name from /etc/passwd) comes back as no display_name, not `display_name: " "`."""
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(f"set from = 'alice@example.com'\n{line}\nset folder = 'imaps://imap.example.com:993/'\n")
+    code, out, err = run(capsys, "import", "--from", fmt, str(rc))
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1:6] == [
+        "version: 1",
+        "accounts:",
+        "  work:",
+        "    address: alice@example.com",
+        "    incoming:",
+    ]

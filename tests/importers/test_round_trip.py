@@ -145,6 +145,8 @@ _MUTT_GLOBAL = ("tls.ca_file", "tls.client_cert", "timeout", "tls.min_version")
 
 def mutt(account: Account, model: Model) -> Flat | None:
     f = flat(account)
+    if f["display_name"] is not None and not f["display_name"].strip():
+        f["display_name"] = None  # a blank real name is none: the client sends none, and it is how none is written
     for key in _MUTT_GLOBAL:
         declared = [f[f"{s.side}.{key}"] for s in account.servers if f[f"{s.side}.{key}"] is not None]
         if declared:

@@ -137,6 +137,24 @@ def test_imap_smtp_account_file(client: mc.Client, tmp_path: Path) -> None:
     assert (str(message["From"]), str(message["Organization"])) == ("Alice Example <alice@example.org>", "Example Ltd")
 
 
+def test_without_a_display_name_no_name_comes_from_the_password_file(client: mc.Client, tmp_path: Path) -> None:
+    """No display_name: the file still sets the real name, so the client does not put the user's name from
+    /etc/passwd (GECOS) in From:. mutt takes an empty realname; NeoMutt 20220429 takes an empty real_name as
+    unset and falls back to GECOS after reading the file, so it gets one space, which From: shows as nothing."""
+    account = {"address": "alice@example.org", "outgoing": {"host": "smtp.example.org", "password_command": "true"}}
+    rendered = mc.render(client.binary, mc.yaml_bytes({"work": account}))
+    rc = tmp_path / "work.muttrc"
+    rc.write_bytes(rendered.files[0].content)
+    message = client.sent_headers(rc, tmp_path / "sent.eml")
+    assert [(a.display_name, a.addr_spec) for a in message["From"].addresses] == [("", "alice@example.org")]
+    name, value = ("realname", "") if client.binary == "mutt" else ("real_name", " ")
+    assert client.query(rc, [name]) == {name: value}
+    assert rendered.files[0].content.decode().splitlines()[1:3] == [
+        "set from = 'alice@example.org'",
+        f"set {name} = '{value}'",
+    ]
+
+
 def test_render_is_deterministic_and_stdout_needs_one_file(tmp_path: Path) -> None:
     accounts = {
         "a": combination_account("imap", "tls", "password", 0),

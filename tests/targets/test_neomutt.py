@@ -29,6 +29,9 @@ from tests.targets.test_mutt import test_imap_smtp_account_file as _account_file
 from tests.targets.test_mutt import test_reads_mail_from_dovecot as _reads
 from tests.targets.test_mutt import test_sends_through_a_real_smtp_server as _sends
 from tests.targets.test_mutt import test_server_without_starttls as _without_starttls
+from tests.targets.test_mutt import (
+    test_without_a_display_name_no_name_comes_from_the_password_file as _no_display_name,
+)
 
 BINARY = "neomutt"
 
@@ -54,6 +57,10 @@ def test_every_combination_is_read_back(client: mc.Client, tmp_path: Path) -> No
 
 def test_imap_smtp_account_file(client: mc.Client, tmp_path: Path) -> None:
     _account_file(client, tmp_path)
+
+
+def test_without_a_display_name_no_name_comes_from_the_password_file(client: mc.Client, tmp_path: Path) -> None:
+    _no_display_name(client, tmp_path)
 
 
 @pytest.mark.parametrize(("security", "sent"), [("starttls", False), ("none", True)])
