@@ -42,7 +42,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple, Self
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 HOST = "127.0.0.1"
 #: Every wait for a server to come up or go down is bounded by this.
@@ -142,9 +145,24 @@ def _self_signed(directory: Path, host: str) -> KeyPair:
     return self_signed(directory, "self-signed", host, now - dt.timedelta(days=1), now + dt.timedelta(days=365))
 
 
-def self_signed(directory: Path, name: str, host: str, not_before: dt.datetime, not_after: dt.datetime) -> KeyPair:
-    """A self-signed certificate for ``host`` (an IP address), valid between the two moments.
+def self_signed(
+    directory: Path,
+    name: str,
+    host: str | None,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    *,
+    subject: x509.Name | None = None,
+    alt_names: Sequence[x509.GeneralName] = (),
+    ca: bool = False,
+    serial: int | None = None,
+) -> KeyPair:
+    """A self-signed certificate (EC P-256, SHA-256) valid between the two moments, written to ``NAME.pem``
+    and ``NAME.key`` in ``directory``.
 
+    By default its subject is ``CN=NAME.test`` and its one subjectAltName ``host`` (an IP address);
+    ``subject``, ``alt_names`` (instead of ``host``: pass None), ``ca`` (basicConstraints CA:TRUE,
+    critical) and ``serial`` (default: random) make the certificates a test needs.
     cryptography writes a year before 2050 as UTCTime (two digits, RFC 5280 section 4.1.2.5.1)
     and 2050 on as GeneralizedTime, as RFC 5280 requires.
     """
@@ -156,18 +174,22 @@ def self_signed(directory: Path, name: str, host: str, not_before: dt.datetime, 
     from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{name}.test")])
-    cert = (
+    subject = subject or x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{name}.test")])
+    names = [*alt_names, *([x509.IPAddress(ipaddress.ip_address(host))] if host is not None else [])]
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(subject)
         .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
+        .serial_number(x509.random_serial_number() if serial is None else serial)
         .not_valid_before(not_before)
         .not_valid_after(not_after)
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]), critical=False)
-        .sign(key, hashes.SHA256())
     )
+    if ca:
+        builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+    if names:
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    cert = builder.sign(key, hashes.SHA256())
     cert_path, key_path = directory / f"{name}.pem", directory / f"{name}.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(

@@ -317,31 +317,15 @@ def test_a_certificate_with_thirty_names_and_a_long_subject(probe: Any, tmp_path
 
     Before, a certificate with 3000 names made a 60 KB MC808 line (a server chooses its certificate).
     """
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
-    key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"{i:02}" + "u" * 58) for i in range(10)])
     now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=100))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(f"h{i}.wrong.example") for i in range(30)]), False)
-        .sign(key, hashes.SHA256())
-    )
-    pem = tmp_path / "many.pem"
-    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "many.key").write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    pair = KeyPair(pem, tmp_path / "many.key", cert.public_bytes(serialization.Encoding.DER))
+    pair = self_signed(
+        tmp_path, "many", None, now - dt.timedelta(days=1), now + dt.timedelta(days=100), subject=subject,
+        alt_names=[x509.DNSName(f"h{i}.wrong.example") for i in range(30)], ca=True,
+    )  # fmt: skip
+    pem = pair.cert
     with SmtpServer(pair, implicit=True) as smtp:
         outgoing = {"protocol": "smtp", "host": "127.0.0.1", "port": smtp.port, "security": "tls", "timeout": 2,
                     "tls": {"ca_file": str(pem)}}  # fmt: skip
@@ -383,28 +367,13 @@ def test_a_certificate_the_library_warns_about_prints_no_warning(
     """
     import ssl as ssl_module
 
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "negative.test")])
     now = dt.datetime.now(dt.UTC)
-    builder = x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-    cert = (
-        builder.serial_number(0x7ABCDE)
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=100))
-        .sign(key, hashes.SHA256())
-    )
-    der = cert.public_bytes(serialization.Encoding.DER).replace(b"\x02\x03\x7a\xbc\xde", b"\x02\x03\xfa\xbc\xde", 1)
-    pem, private = tmp_path / "negative.pem", tmp_path / "negative.key"
-    pem.write_text(ssl_module.DER_cert_to_PEM_cert(der))
-    private.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
+    pair = self_signed(tmp_path, "negative", None, now - dt.timedelta(days=1), now + dt.timedelta(days=100),
+                       serial=0x7ABCDE)  # fmt: skip
+    der = pair.der.replace(b"\x02\x03\x7a\xbc\xde", b"\x02\x03\xfa\xbc\xde", 1)  # the serial, negative
+    pair.cert.write_text(ssl_module.DER_cert_to_PEM_cert(der))
     pin = "sha256:" + ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
-    with SmtpServer(KeyPair(pem, private, der), implicit=True) as smtp:
+    with SmtpServer(pair._replace(der=der), implicit=True) as smtp:
         outgoing = {"protocol": "smtp", "host": "127.0.0.1", "port": smtp.port, "security": "tls", "timeout": 2,
                     "tls": {"fingerprint": pin}}  # fmt: skip
         run = probe(outgoing=outgoing, args=("--show-cert",))
