@@ -84,7 +84,13 @@ class App:
         self.refused_at = None
         return outcome
 
-    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:  # noqa: PLR0911 - a return per route
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        body = self._answer(environ, start_response)
+        # a HEAD answer has the headers of the GET, no body (waitress sends what it is given): an error's body
+        # sent after a HEAD is read by the client as the start of its next answer on the connection
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else body
+
+    def _answer(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:  # noqa: PLR0911 - a return per route
         path = environ.get("PATH_INFO") or "/"
         method = environ["REQUEST_METHOD"]
         site = self.site  # read once: a reload mid-request does not mix two files
@@ -94,7 +100,7 @@ class App:
             if path.lower() == AUTODISCOVER_PATH:
                 if method != "POST":
                     return _error(start_response, 405, "use POST", [("Allow", "POST")])
-                return _send(start_response, "POST", self._autodiscover(site, environ))
+                return _send(start_response, self._autodiscover(site, environ))
             if path == MOBILECONFIG_PATH:
                 return self._read(method, environ, start_response, self._mobileconfig(site, environ))
             if path == HEALTH_PATH:
@@ -115,7 +121,7 @@ class App:
         if match and response.etag and (match.strip() == "*" or response.etag in match):
             start_response(_REASONS[304], [h for h in response.headers if h[0] in ("ETag", "Cache-Control")])
             return []
-        return _send(start_response, method, response)
+        return _send(start_response, response)
 
     @staticmethod
     def _autoconfig(site: Site, environ: Environ, path: str) -> Callable[[], Response]:
@@ -200,9 +206,9 @@ def _body(environ: Environ) -> bytes:
     return b"".join(chunks)
 
 
-def _send(start_response: StartResponse, method: str, response: Response) -> Iterable[bytes]:
+def _send(start_response: StartResponse, response: Response) -> Iterable[bytes]:
     start_response(_REASONS[200], response.headers)
-    return [] if method == "HEAD" else [response.body]
+    return [response.body]
 
 
 def _error(start_response: StartResponse, code: int, message: str, extra: Headers | None = None) -> Iterable[bytes]:

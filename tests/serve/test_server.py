@@ -318,3 +318,36 @@ def test_a_stop_signal_is_never_lost_wherever_waitress_is(accounts: Path, signum
     assert done.stderr.splitlines()[-1] == "mailconf: serve: stopped"
     assert "exception in trigger thunk" not in done.stdout
     assert done.stdout.splitlines()[0] == "mailconf.serve.loop Channel"  # mailconf/serve/loop.py's connections
+
+
+def exchange(server: Server, data: bytes) -> bytes:
+    """Everything the server sends back for ``data`` written as it is on one connection, until it closes it."""
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(data)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    return received
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        (AUTODISCOVER, b"405 Method Not Allowed"),
+        ("/mobileconfig", b"400 Bad Request"),
+        ("/accounts.yaml", b"404 Not Found"),
+    ],
+)
+def test_head_of_an_error_has_no_body_and_the_next_answer_follows_it(server: Server, path: str,
+                                                                       status: bytes) -> None:  # fmt: skip
+    # HEAD, then GET on the same connection: a body sent after the HEAD answer would be read by the client as the
+    # start of the answer to its GET
+    both = (f"HEAD {path} HTTP/1.1\r\nHost: example.com\r\n\r\n"
+            "GET /healthz HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n").encode()  # fmt: skip
+    head, _, after = exchange(server, both).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 " + status + b"\r\n")
+    get = curl(f"{server.url}{path}", "-H", "Host: example.com")
+    assert f"\r\nContent-Length: {len(get.body)}\r\n".encode() in head  # the GET's length, as HEAD should say
+    assert after.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert after.endswith(b"\r\n\r\n" + curl(f"{server.url}/healthz").body)
