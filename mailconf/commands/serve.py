@@ -93,6 +93,8 @@ def serve(app: App, request: ServeRequest, host: str, port: int) -> int:
     def reload() -> None:
         try:
             _report(app, app.reload())
+        except OSError as exc:  # only the report raises it: standard error failed (see _log_line); the reload is done
+            _unwritten(exc)
         except Exception as exc:  # noqa: BLE001 - the reload thread must live on to see the next change
             from ..errors import InternalError
 
@@ -163,6 +165,30 @@ def _warn(loaded: Loaded) -> None:
 
 
 def _log_line(line: str) -> None:
-    """An access log line, already escaped by its format (not a ``mailconf:`` message)."""
-    sys.stderr.write(line)
-    sys.stderr.flush()
+    """An access log line, already escaped by its format (not a ``mailconf:`` message).
+
+    A line standard error cannot take must not fail the request it logs: the answer matters more.
+    """
+    try:
+        sys.stderr.write(line)
+        sys.stderr.flush()
+    except OSError as exc:
+        _unwritten(exc)
+
+
+def _unwritten(exc: OSError) -> None:
+    """A line standard error did not take is dropped. A pipe whose reader is gone (EPIPE: closed, journald
+    restarted) never takes another: file descriptor 2 becomes /dev/null, so every later line (the access log's,
+    the reload's, waitress's own) is dropped instead of failing again. A full disk or a full non-blocking pipe may
+    take the next one."""
+    import errno
+    import os
+
+    if exc.errno != errno.EPIPE:
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stderr.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

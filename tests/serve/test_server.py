@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from mailconf.targets.autodiscover import account_response
 from mailconf.targets.mobileconfig import account_profile
 from tests.conftest import need
 
-from ._server import OUTLOOK_REQUEST, ROOT, Server, curl, serving
+from ._server import DEADLINE, OUTLOOK_REQUEST, ROOT, Server, curl, serving, start
 
 pytestmark = [pytest.mark.real]
 
@@ -351,3 +352,41 @@ def test_head_of_an_error_has_no_body_and_the_next_answer_follows_it(server: Ser
     assert f"\r\nContent-Length: {len(get.body)}\r\n".encode() in head  # the GET's length, as HEAD should say
     assert after.startswith(b"HTTP/1.1 200 OK\r\n")
     assert after.endswith(b"\r\n\r\n" + curl(f"{server.url}/healthz").body)
+
+
+def profile_address(url: str) -> str:
+    """The address in the profile at ``url`` once it is no longer 404 (a reload is under way); never a 500."""
+    deadline = time.monotonic() + DEADLINE  # only so that a reload that never comes fails instead of hanging
+    while True:
+        answer = curl(url)
+        assert answer.status in {200, 404}, answer
+        if answer.status == 200 or time.monotonic() > deadline:
+            return str(plistlib.loads(answer.body)["PayloadContent"][0]["EmailAddress"])
+        time.sleep(0.1)
+
+
+def test_a_standard_error_nobody_reads_fails_no_request_and_stops_no_reload(accounts: Path) -> None:
+    # its reader gone (a closed pipe, journald restarted): every request was answered 500 (the access log line
+    # raised BrokenPipeError), and a reload's report killed the reload thread: no later change was ever loaded
+    proc = start(accounts, "--poll-interval", "0")
+    try:
+        assert proc.stderr is not None
+        url = next(found.group(1) for line in proc.stderr if (found := re.search(r"listening on (\S+)/", line)))
+        proc.stderr.close()
+        accounts.write_text(accounts.read_text().replace("carol", "dave"))
+        proc.send_signal(signal.SIGHUP)  # before any request: the reload's report is the first line that fails
+        stderr = Path(f"/proc/{proc.pid}/fd/2")
+        deadline = time.monotonic() + DEADLINE  # only so that a failure ends instead of hanging
+        while os.readlink(stderr) != os.devnull and time.monotonic() < deadline:  # its output is dropped from now on
+            time.sleep(0.1)
+        assert os.readlink(stderr) == os.devnull
+        assert profile_address(f"{url}/mobileconfig?emailaddress=dave%40other.test") == "dave@other.test"
+        accounts.write_text(accounts.read_text().replace("dave", "erin"))  # and the reload thread lives on
+        proc.send_signal(signal.SIGHUP)
+        assert profile_address(f"{url}/mobileconfig?emailaddress=erin%40other.test") == "erin@other.test"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=DEADLINE) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
