@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import MailconfError
-from .parse import BadRequest, autodiscover_address, domain_from_host, email_domain, email_parameter
+from .parse import BadRequest, autodiscover_address, domain_from_host, email_domain, email_parameter, target_host
 from .site import Headers, Loaded, Publishers, Response, Site, address_key, build_site
 
 if TYPE_CHECKING:
@@ -131,7 +131,8 @@ class App:
                 domain = email_domain(address)
                 found = site.autoconfig.get(domain)
             else:
-                domain = domain_from_host(environ.get("HTTP_HOST"))
+                host = target_host(environ.get("REQUEST_URI") or "")  # waitress: the target as it was sent
+                domain = domain_from_host(environ.get("HTTP_HOST") if host is None else host)
                 found = site.autoconfig.get(domain)
                 if found is None and path == "/mail/config-v1.1.xml" and domain.startswith("autoconfig."):
                     found = site.autoconfig.get(domain[len("autoconfig.") :])  # https://autoconfig.<domain>/mail/...

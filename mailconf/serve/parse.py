@@ -37,6 +37,17 @@ def host_name(text: str) -> str | None:
     return name if all(_LABEL.match(label) for label in name.split(".")) else None
 
 
+def target_host(target: str) -> str | None:
+    """The host of an absolute-form request target (``GET http://example.com/mail/...``), or None for another form.
+
+    RFC 9112 §3.2.2: a server that receives one must ignore the Host header and use the target's host.
+    """
+    scheme, sep, rest = target.partition("://")
+    if not sep or scheme.lower() not in {"http", "https"}:
+        return None
+    return re.split(r"[/?#]", rest, maxsplit=1)[0]
+
+
 def domain_from_host(host: str | None) -> str:
     """The host name of a Host header: the port stripped, lower case, validated."""
     if not host:

@@ -96,6 +96,20 @@ def test_autoconfig_at_both_addresses_thunderbird_fetches(server: Server, accoun
     assert (other.status, other.body) == (200, domain_document([mine["carol"]], "other.test")[0])
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://other.test/.well-known/autoconfig/mail/config-v1.1.xml",
+        "HTTP://AUTOCONFIG.other.test:8080/mail/config-v1.1.xml",
+    ],
+)
+def test_an_absolute_form_target_names_the_domain_not_the_host_header(server: Server, accounts: Path,
+                                                                      target: str) -> None:  # fmt: skip
+    # RFC 9112 3.2.2: the target's host wins over Host; the answer was example.com's, the domain Host named
+    answer = curl(server.url, "--request-target", target, "-H", "Host: autoconfig.example.com")
+    assert (answer.status, answer.body) == (200, domain_document([model_accounts(accounts)["carol"]], "other.test")[0])
+
+
 def test_autodiscover_post_like_outlook(server: Server, accounts: Path) -> None:
     body = OUTLOOK_REQUEST.format(address="carol@OTHER.test")
     answer = curl(f"{server.url}/Autodiscover/Autodiscover.xml", *OUTLOOK, "--data-binary", body)
