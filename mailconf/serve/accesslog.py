@@ -20,11 +20,19 @@ _PLAIN = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
 
 
 def escape(text: str) -> str:
+    """``text`` from the WSGI environ, each byte the client sent outside printable ASCII as ``\\xHH``.
+
+    A WSGI server gives each byte of a header as one character (PEP 3333: the bytes decoded as
+    Latin-1), so the byte is the character's Latin-1 code: ``é`` was one byte E9, and a client's UTF-8
+    ``é`` arrives as the two characters ``Ã©``. Only text that is not from a WSGI server can hold more.
+    """
     if _PLAIN.issuperset(text):
         return text
-    return "".join(
-        ch if ch in _PLAIN else "".join(f"\\x{b:02X}" for b in ch.encode("utf-8", "surrogateescape")) for ch in text
-    )
+    return "".join(ch if ch in _PLAIN else "".join(f"\\x{b:02X}" for b in _bytes(ch)) for ch in text)
+
+
+def _bytes(ch: str) -> bytes:
+    return ch.encode("latin-1") if ord(ch) < 0x100 else ch.encode("utf-8", "surrogateescape")
 
 
 class AccessLog:

@@ -363,7 +363,9 @@ def test_access_log_line_is_combined_log_format_and_escaped(app: App) -> None:
 
 
 def test_escape() -> None:
-    assert escape('a"b\\c\té') == "a\\x22b\\x5Cc\\x09\\xC3\\xA9"
+    # WSGI strings are the bytes sent, decoded as Latin-1 (PEP 3333): "é" was the byte E9, "Ã©" a UTF-8 "é"
+    assert escape('a"b\\c\té Ã©') == "a\\x22b\\x5Cc\\x09\\xE9 \\xC3\\xA9"
+    assert escape("\u20ac\udcff") == "\\xE2\\x82\\xAC\\xFF"  # not from a WSGI server: its UTF-8 bytes
 
 
 def test_isolated_reload_builds_in_a_child_and_swaps(accounts: Path) -> None:

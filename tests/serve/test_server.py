@@ -215,6 +215,17 @@ def test_access_log_in_combined_log_format(server: Server) -> None:
     )
 
 
+def test_access_log_shows_the_bytes_the_client_sent(server: Server) -> None:
+    # the User-Agent's UTF-8 "é" (C3 A9) was logged as \xC3\x83\xC2\xA9 and its Latin-1 "é" (E9) as \xC3\xA9: the
+    # characters waitress decoded as Latin-1 were escaped as UTF-8
+    start = len(server.lines)
+    agent = b"caf\xc3\xa9 caf\xe9\tx"
+    exchange(server, b"GET /healthz HTTP/1.1\r\nHost: x\r\nUser-Agent: " + agent + b"\r\nConnection: close\r\n\r\n")
+    line = server.wait_for(r'"GET /healthz HTTP/1\.1"', start).string
+    tail = re.escape('"GET /healthz HTTP/1.1" 200 43 "-" "caf\\xC3\\xA9 caf\\xE9\\x09x"')
+    assert re.fullmatch(r"127\.0\.0\.1 - - \[[^]]+\] " + tail, line)
+
+
 def test_reload_on_file_change_and_refusal_of_a_bad_file(server: Server, accounts: Path) -> None:
     start = len(server.lines)
     replacement = accounts.with_name("new.yaml")
