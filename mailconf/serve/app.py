@@ -251,6 +251,7 @@ def build_in_child(path: str, publishers: Publishers | None = None) -> Loaded | 
     server has threads, and a forked child would inherit their locks.
     """
     import multiprocessing
+    import signal
     from concurrent.futures import ProcessPoolExecutor
 
     from ..document import gc_paused
@@ -258,7 +259,15 @@ def build_in_child(path: str, publishers: Publishers | None = None) -> Loaded | 
 
     try:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            pieces = pool.submit(_build_pieces, path, publishers).result()
+            # Ctrl-C and a hang-up reach the terminal's whole process group: they are for the server, which decides
+            # (stop, reload). A KeyboardInterrupt in the child came back here as its result, which no one caught: a
+            # traceback, and the reload thread ended. The child, spawned from this thread, inherits its signal mask.
+            masked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGHUP})
+            try:
+                future = pool.submit(_build_pieces, path, publishers)  # starts the child
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, masked)
+            pieces = future.result()
         if isinstance(pieces, Refused):
             return pieces
         with gc_paused():  # 300,000 new objects, no cycles: no collector passes over them while requests wait

@@ -415,3 +415,42 @@ def test_a_standard_error_nobody_reads_fails_no_request_and_stops_no_reload(acco
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def accounts_in_one_domain(path: Path, count: int) -> Path:
+    def server(protocol: str, port: int, i: int) -> str:
+        return f"{{protocol: {protocol}, host: {protocol}.example.com, port: {port}, security: tls, username: u{i}}}"
+
+    path.write_text("version: 1\naccounts:\n" + "".join(
+        f"  u{i}:\n    address: u{i}@example.com\n    incoming: {server('imap', 993, i)}\n"
+        f"    outgoing: {server('smtp', 465, i)}\n" for i in range(count)))  # fmt: skip
+    return path
+
+
+def reload_process(server: int) -> int:
+    """The process a reload of ``server`` builds in (multiprocessing's spawn), once it is there."""
+    deadline = time.monotonic() + DEADLINE  # only so that a failure ends instead of hanging
+    while time.monotonic() < deadline:
+        for task in Path(f"/proc/{server}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    return int(child)
+        time.sleep(0.01)
+    raise AssertionError(f"no reload process under {server} within {DEADLINE} s")
+
+
+def test_ctrl_c_reaching_the_reload_process_ends_neither_the_reload_nor_reloading(tmp_path: Path) -> None:
+    # Ctrl-C reaches the terminal's whole process group, the reload process with the server: its KeyboardInterrupt
+    # came back to the reload thread as the build's result, uncaught (a traceback, and the thread ended: nothing
+    # was reloaded again), or it ended the process while it started ("internal error (BrokenProcessPool)")
+    path = accounts_in_one_domain(tmp_path / "accounts.yaml", 500)
+    reloaded = f"mailconf: serve: {path}: reloaded: 500 accounts, 1 domains"
+    with serving(path, "--poll-interval", "0") as server:
+        start = len(server.lines)
+        server.proc.send_signal(signal.SIGHUP)
+        os.kill(reload_process(server.proc.pid), signal.SIGINT)
+        assert server.wait_for(r"^mailconf: serve: .*: (reloaded|new file refused)", start).string == reloaded
+        start = len(server.lines)
+        server.proc.send_signal(signal.SIGHUP)  # and the reload thread lives on
+        server.wait_for(f"^{re.escape(reloaded)}$", start)
+    assert [line for line in server.lines if "Traceback" in line] == []
