@@ -48,18 +48,23 @@ def target_host(target: str) -> str | None:
     return re.split(r"[/?#]", rest, maxsplit=1)[0]
 
 
+_IP_HOST = "the Host is an IP address: ask by name, or add ?emailaddress="
+
+
 def domain_from_host(host: str | None) -> str:
     """The host name of a Host header: the port stripped, lower case, validated."""
     if not host:
         raise BadRequest("no Host header and no emailaddress parameter: cannot tell which domain is asked for")
     if host.startswith("["):
-        raise BadRequest("the Host is an IP address: ask by name, or add ?emailaddress=")
+        raise BadRequest(_IP_HOST)
     name, _, port = host.rpartition(":") if ":" in host else (host, "", "")
     if port and not port.isdigit():
         raise BadRequest("the Host header is not a host name")
     found = host_name(name)
     if found is None:
         raise BadRequest("the Host header is not a host name")
+    if found.rpartition(".")[2].isdigit():  # no top-level domain is all digits (RFC 3696 2): an IPv4 address
+        raise BadRequest(_IP_HOST)
     return found
 
 

@@ -145,6 +145,10 @@ DOMAINS = ("example.com", "other.test")
     [
         ("/mail/config-v1.1.xml", ("-H", "Host: autoconfig.nowhere.test"), 404, b"no accounts for this domain"),
         ("/mail/config-v1.1.xml", ("-H", "Host: bad_host"), 400, b"the Host header is not a host name"),
+        # curl's own Host, 127.0.0.1:PORT: 404 "no accounts for this domain", as if 127.0.0.1 were a mail domain
+        ("/mail/config-v1.1.xml", (), 400, b"the Host is an IP address: ask by name, or add ?emailaddress="),
+        ("/.well-known/autoconfig/mail/config-v1.1.xml", ("-H", "Host: 192.0.2.1."), 400,
+         b"the Host is an IP address: ask by name, or add ?emailaddress="),
         ("/mail/config-v1.1.xml", ("-X", "DELETE"), 405, b"use GET"),
         (AUTODISCOVER, (), 405, b"use POST"),
         (AUTODISCOVER, ("--data-binary", OUTLOOK_REQUEST.format(address="mallory@example.com")), 404,
