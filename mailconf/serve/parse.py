@@ -58,7 +58,7 @@ def domain_from_host(host: str | None) -> str:
     if host.startswith("["):
         raise BadRequest(_IP_HOST)
     name, _, port = host.rpartition(":") if ":" in host else (host, "", "")
-    if port and not port.isdigit():
+    if port and not (port.isascii() and port.isdigit()):  # "²".isdigit() holds, and waitress passes Latin-1
         raise BadRequest("the Host header is not a host name")
     found = host_name(name)
     if found is None:

@@ -171,6 +171,14 @@ def test_refusals_and_the_server_keeps_serving(server: Server, path: str, args: 
     healthy(server)
 
 
+@pytest.mark.parametrize("port", [b"\xb2", b"\xb9\xb3"])  # Latin-1 superscripts: str.isdigit() says they are digits
+def test_a_host_port_of_other_digits_than_ascii_is_refused(server: Server, port: bytes) -> None:
+    request = b"GET /mail/config-v1.1.xml HTTP/1.1\r\nHost: example.com:" + port + b"\r\nConnection: close\r\n\r\n"
+    answer = exchange(server, request)
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert answer.endswith(b"\r\n\r\n400 Bad Request: the Host header is not a host name\n")
+
+
 def test_oversized_body_is_413_and_the_server_keeps_serving(server: Server, tmp_path: Path) -> None:
     big = tmp_path / "big.xml"
     big.write_bytes(OUTLOOK_REQUEST.format(address="alice@example.com" + " " * 70_000).encode())
