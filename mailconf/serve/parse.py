@@ -107,7 +107,10 @@ def autodiscover_address(body: bytes) -> str:
     if root.tag != f"{{{REQUEST_NS}}}Autodiscover":
         raise BadRequest(f"the body is not an Autodiscover request ({REQUEST_NS})")
     request = root.find(f"{{{REQUEST_NS}}}Request")
-    address = None if request is None else request.findtext(f"{{{REQUEST_NS}}}EMailAddress")
+    element = None if request is None else request.find(f"{{{REQUEST_NS}}}EMailAddress")
+    if element is not None and len(element):  # a string in the schema; its text stops at the first child element
+        raise BadRequest("the request's EMailAddress holds elements: send the address alone")
+    address = None if element is None else element.text
     if not address or not address.strip():
         raise BadRequest("the request has no EMailAddress")
     schema = request.findtext(f"{{{REQUEST_NS}}}AcceptableResponseSchema") if request is not None else None

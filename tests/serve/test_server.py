@@ -156,6 +156,9 @@ DOMAINS = ("example.com", "other.test")
         (AUTODISCOVER, ("--data-binary", BILLION_LAUGHS), 400, b"a DTD or an entity declaration is refused"),
         (AUTODISCOVER, ("--data-binary", EXTERNAL_ENTITY), 400, b"a DTD or an entity declaration is refused"),
         (AUTODISCOVER, ("--data-binary", "<Autodiscover><Request>"), 400, b"the body is not well-formed XML"),
+        # read as alice@example.com: the text up to the first child element
+        (AUTODISCOVER, ("--data-binary", OUTLOOK_REQUEST.format(address="alice@example.com<x/>@other.test")), 400,
+         b"the request's EMailAddress holds elements: send the address alone"),
         (AUTODISCOVER, ("-X", "POST", "-H", "Content-Length:"), 411, b"send the body with a Content-Length"),
         ("/mobileconfig?emailaddress=mallory%40example.com", (), 404, b"no account with this address"),
         ("/mobileconfig", (), 400, b"add ?emailaddress=local@domain"),
