@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from ..serve import App, Loaded, Refused
 
 DEFAULT_BIND = "127.0.0.1:8080"
-#: warnings printed at each load; the rest are counted
+#: warnings printed at each load, errors at each refused reload; the rest are counted
 MAX_WARNINGS = 20
 
 
@@ -135,10 +135,14 @@ def _report(app: App, outcome: Loaded | Refused) -> None:
     from ..serve import Refused
 
     if isinstance(outcome, Refused):
-        for finding in outcome.findings:
+        shown = MAX_WARNINGS  # like the warnings: a file with an error in each of 10,000 accounts, 20 lines
+        for finding in outcome.findings[:shown]:
             console.finding(str(finding))
-        for detail in outcome.details:
+        for detail in outcome.details[: max(shown - len(outcome.findings), 0)]:
             console.level("error", detail)
+        more = len(outcome.findings) + len(outcome.details) - shown
+        if more > 0:
+            console.level("error", f"and {more} more (`mailconf lint {app.path}` lists them)")
         loaded = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(app.site.loaded_at))
         console.say(
             f"serve: {app.path}: new file refused ({outcome.reason}); still serving the file loaded at {loaded}"

@@ -469,3 +469,22 @@ def test_ctrl_c_reaching_the_reload_process_ends_neither_the_reload_nor_reloadin
         server.proc.send_signal(signal.SIGHUP)  # and the reload thread lives on
         server.wait_for(f"^{re.escape(reloaded)}$", start)
     assert [line for line in server.lines if "Traceback" in line] == []
+
+
+def test_a_refused_reload_shows_its_first_20_errors_and_counts_the_rest(tmp_path: Path) -> None:
+    # an error in each of 500 accounts printed 500 lines at each refused reload, burying the access log (the
+    # warnings were already cut at 20)
+    path = accounts_in_one_domain(tmp_path / "accounts.yaml", 500)
+    with serving(path, "--poll-interval", "0") as server:
+        start = len(server.lines)
+        path.write_text(path.read_text().replace("port: 993", "port: imap"))
+        server.proc.send_signal(signal.SIGHUP)
+        refused = server.wait_for(r"new file refused", start).string
+        shown = server.lines[start : server.lines.index(refused)]
+    lines = path.read_text().split("\n")
+    assert shown == [
+        *(f'{path}:{5 + 4 * i}:{lines[4 + 4 * i].index("port: imap") + 7}: error MC002 schema-violation: '
+          '`port` must be a whole number (got "imap")' for i in range(20)),
+        f"mailconf: error: and 480 more (`mailconf lint {path}` lists them)",
+    ]  # fmt: skip
+    assert refused.startswith(f"mailconf: serve: {path}: new file refused (500 errors); still serving the file loaded")
