@@ -39,6 +39,11 @@ def parse_bind(text: str) -> tuple[str, int]:
 def run(request: ServeRequest) -> int:
     import importlib.util
 
+    # SIGHUP from here on: loading 10,000 accounts takes a second or two, and a SIGHUP meanwhile
+    # (`systemctl reload` right after `start`) would end the process (its default action). One is kept,
+    # and answered with a reload once serving starts: the file may have changed after it was read.
+    early: list[int] = []
+    signal.signal(signal.SIGHUP, lambda signum, _frame: early.append(signum))
     for module in ("waitress", "defusedxml"):
         if importlib.util.find_spec(module) is None:
             raise UsageError(f"mailconf serve needs {module}: pip install 'mailconf[serve]'")
@@ -60,10 +65,11 @@ def run(request: ServeRequest) -> int:
             console.level("error", reason)
         raise FindingsError(f"{request.file}: not served") from None
     _warn(loaded)
-    return serve(App(request.file, loaded, isolate=True), request, host, port)
+    return serve(App(request.file, loaded, isolate=True), request, host, port, early)
 
 
-def serve(app: App, request: ServeRequest, host: str, port: int) -> int:
+def serve(app: App, request: ServeRequest, host: str, port: int, early: list[int] | None = None) -> int:
+    """Serve ``app`` until SIGTERM or Ctrl-C; ``early``: SIGHUPs received while it was loaded (one reload)."""
     import logging
 
     from waitress.server import create_server
@@ -115,6 +121,8 @@ def serve(app: App, request: ServeRequest, host: str, port: int) -> int:
     signal.signal(signal.SIGTERM, on_stop)
     signal.signal(signal.SIGINT, on_stop)
     watcher.start()
+    if early:
+        watcher.wake()
     effective = server.effective_host, server.effective_port
     shown = f"[{effective[0]}]" if ":" in str(effective[0]) else effective[0]
     console.say(

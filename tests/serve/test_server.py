@@ -471,6 +471,45 @@ def test_ctrl_c_reaching_the_reload_process_ends_neither_the_reload_nor_reloadin
     assert [line for line in server.lines if "Traceback" in line] == []
 
 
+def _catches(pid: int, signum: int) -> bool:
+    """Whether process ``pid`` has a handler for ``signum`` (the SigCgt mask of /proc/PID/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    return False
+
+
+def _sockets(pid: int) -> int:
+    return sum(1 for fd in Path(f"/proc/{pid}/fd").iterdir() if os.readlink(fd).startswith("socket:"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_a_sighup_while_the_file_is_first_loaded_is_kept_and_reloads_once_serving(tmp_path: Path) -> None:
+    """`systemctl reload` right after `start`: SIGHUP's default action would end the process. The handler is
+    there from the start, before the file is read and before anything listens; the SIGHUP then reloads."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from _common import accounts_file
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    big = tmp_path / "accounts.yaml"
+    big.write_text(accounts_file(3000), encoding="utf-8")
+    server = Server(start(big, "--poll-interval", "0"))
+    try:
+        deadline = time.monotonic() + DEADLINE  # a bound against a hang, never a measure
+        while not _catches(server.proc.pid, signal.SIGHUP):
+            assert time.monotonic() < deadline and server.proc.poll() is None, server.lines
+            time.sleep(0.002)
+        assert _sockets(server.proc.pid) == 0  # nothing listens yet: the file is still being loaded
+        server.proc.send_signal(signal.SIGHUP)
+        found = server.wait_for(r"listening on (http://127\.0\.0\.1:\d+)/")
+        server.wait_for(r": reloaded: 3000 accounts, 997 domains$")
+        assert curl(f"{found.group(1)}/healthz").status == 200
+    finally:
+        assert server.stop() == 0
+    assert server.lines[-1] == "mailconf: serve: stopped"
+
+
 def test_a_refused_reload_shows_its_first_20_errors_and_counts_the_rest(tmp_path: Path) -> None:
     # an error in each of 500 accounts printed 500 lines at each refused reload, burying the access log (the
     # warnings were already cut at 20)
