@@ -243,12 +243,13 @@ def render_file(
     return result
 
 
-def renderable_model(path: str, accounts: Sequence[str]) -> tuple[Model, list[Gap]]:
-    """Load and validate like lint: the model and the gaps every target shares."""
+def renderable_model(path: str, accounts: Sequence[str], raw: bytes | None = None) -> tuple[Model, list[Gap]]:
+    """Load and validate like lint: the model and the gaps every target shares (``raw``: the file's bytes, when
+    already read)."""
     from .document import load_document
     from .lint import refusal
 
-    doc = load_document(path)
+    doc = load_document(path, raw)
     blocking = refusal(doc)
     if blocking:
         raise InvalidFile(doc.path, blocking)

@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from ..document import read_bytes
+from ..errors import InputError
 from ..model import Account
 
 if TYPE_CHECKING:
@@ -124,6 +126,31 @@ def domain_of(address: str) -> str:
     return address.rpartition("@")[2].lower()
 
 
+#: Reads of a file that keeps changing while it is read, before it is refused (:func:`read_whole`).
+READ_ATTEMPTS = 3
+#: Seconds between two of those reads (the watcher's settle time).
+READ_PAUSE = 0.2
+
+
+class FileChanging(InputError):
+    """The file changed each time it was read: what was read may be half of an edit."""
+
+
+def read_whole(path: str) -> tuple[FileSignature | None, bytes]:
+    """The file's signature and bytes, read while nothing changed it: the signature is taken before and after
+    the read, and a read during which it changed (a writer in the middle of an edit: what was read may be cut
+    anywhere, even at an account's boundary, and still load) is thrown away and done again, after a pause, up to
+    READ_ATTEMPTS times; then FileChanging. The signature is the one the watcher compares with."""
+    for attempt in range(READ_ATTEMPTS):
+        if attempt:
+            time.sleep(READ_PAUSE)
+        before = signature(path)
+        raw = read_bytes(path)
+        if signature(path) == before:
+            return before, raw
+    raise FileChanging(f"{path}: changed each time it was read ({READ_ATTEMPTS} times): still being written?")
+
+
 def build_site(path: str, publishers: Publishers | None = None) -> Loaded:
     """Load ``path`` like ``render`` does and build every response.
 
@@ -135,8 +162,8 @@ def build_site(path: str, publishers: Publishers | None = None) -> Loaded:
     from ..render import RenderError, renderable_model
 
     chosen = publishers or real_publishers()
-    source = signature(path)  # before reading: a change while loading is seen by the next poll
-    model, shared = renderable_model(path, ())
+    source, raw = read_whole(path)
+    model, shared = renderable_model(path, (), raw)
     source_name = os.path.basename(path)  # the profiles' UUIDs derive from it; a directory is never served
     by_domain: dict[str, list[Account]] = {}
     for account in model.accounts:

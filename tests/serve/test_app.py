@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from mailconf.document import read_bytes
 from mailconf.errors import InputError
 from mailconf.render import InvalidFile
 from mailconf.serve import App, Loaded, Refused, create_app
@@ -395,3 +396,62 @@ def test_two_accounts_with_one_address_the_first_answers_with_a_warning(tmp_path
         "autodiscover, mobileconfig: accounts bob and bob2 have the same address bob@EXAMPLE.com: bob answers for it "
         "(give each account its own address)",
     )
+
+
+# --- a file read while it is being written ------------------------------------------------------------------------
+
+DAVE = """  dave:
+    address: dave@example.com
+    incoming: {protocol: imap, host: imap.example.com, username: dave@example.com}
+"""
+
+
+def test_a_read_during_which_the_file_changed_is_thrown_away_and_done_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer in the middle of an edit while serve reads the file: what was read may be cut anywhere (even at
+    an account's boundary, and still load), so it is never served. Nothing real can be made to write at that
+    exact moment: the edit is made by a wrapper around the read, right after it (the file's signature changes)."""
+    from mailconf.serve import site
+
+    path = tmp_path / "accounts.yaml"
+    text = (Path(__file__).parent / "accounts.yaml").read_text()
+    path.write_text(text)
+    real, reads = read_bytes, []
+
+    def read_then_edit(name: str) -> bytes:
+        data = real(name)
+        reads.append(len(data))
+        if len(reads) == 1:
+            path.write_text(text + DAVE)  # the writer finishes its edit while the first read is under way
+        return data
+
+    monkeypatch.setattr(site, "read_bytes", read_then_edit)
+    monkeypatch.setattr(site, "READ_PAUSE", 0.0)
+    loaded = build_site(str(path))
+    assert reads == [len(text), len(text + DAVE)]
+    assert loaded.site.accounts == 4  # the whole edit, from the second read
+    assert loaded.site.source == site.signature(str(path))
+
+
+def test_a_file_that_changes_at_every_read_is_refused_and_the_old_one_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mailconf.serve import site
+
+    path = tmp_path / "accounts.yaml"
+    text = (Path(__file__).parent / "accounts.yaml").read_text()
+    path.write_text(text)
+    app = App(str(path), build_site(str(path)))
+    real = read_bytes
+
+    def read_then_edit(name: str) -> bytes:
+        data = real(name)
+        path.write_text(path.read_text() + "# more\n")  # a writer that never stops
+        return data
+
+    monkeypatch.setattr(site, "read_bytes", read_then_edit)
+    monkeypatch.setattr(site, "READ_PAUSE", 0.0)
+    outcome = app.reload()
+    assert outcome == Refused(f"{path}: changed each time it was read (3 times): still being written?")
+    assert app.site.accounts == 3
