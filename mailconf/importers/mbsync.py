@@ -67,13 +67,16 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
 
 
 def _args(line: str, where: Location) -> list[str]:
-    """mbsync's get_arg: blanks separate, '"' toggles quoting, a backslash makes the next character literal."""
+    """mbsync's get_arg: blanks separate, '"' toggles quoting, a backslash makes the next character literal,
+    and a '#' where an argument would start ends the line (``Host imap.example.org # work``)."""
     args: list[str] = []
     current: list[str] = []
     quoted = started = False
     i = 0
     while i < len(line):
         ch = line[i]
+        if ch == "#" and not started and not quoted:
+            break
         if ch == "\\" and i + 1 < len(line):
             current.append(line[i + 1])
             started = True
