@@ -18,12 +18,18 @@ mbsync names no address: the ``User`` is the address when it is one; otherwise a
 the output comments. ``Pass`` (a literal password) and ``UserCmd``/``Tunnel`` (commands) are
 reported and not imported. ``IMAPStore``, ``MaildirStore``, ``Channel`` and ``Group`` sections
 describe the local copy, not the account, and are not imported.
+
+Each line is split as mbsync splits it: blanks (a carriage return too: mbsync ends a line
+only at a line feed) separate values, ``"..."`` quotes, a backslash escapes, and a ``#``
+where a value would start begins a comment. A line mbsync refuses (a second value after a
+keyword that takes one, as a file saved with carriage-return line ends gives; an unclosed
+quote; a backslash at the end) stops the import with its line and column (exit 2).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..model import Location
 from ..targets.mbsync import _SSL_VERSIONS
@@ -66,38 +72,76 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
     return found.result()
 
 
-def _args(line: str, where: Location) -> list[str]:
-    """mbsync's get_arg: blanks separate, '"' toggles quoting, a backslash makes the next character literal,
-    and a '#' where an argument would start ends the line (``Host imap.example.org # work``)."""
-    args: list[str] = []
-    current: list[str] = []
-    quoted = started = False
-    i = 0
-    while i < len(line):
-        ch = line[i]
-        if ch == "#" and not started and not quoted:
-            break
-        if ch == "\\" and i + 1 < len(line):
-            current.append(line[i + 1])
-            started = True
-            i += 2
-            continue
-        if ch == '"':
-            quoted = not quoted
-            started = True
-        elif ch in " \t" and not quoted:
-            if started:
-                args.append("".join(current))
-            current, started = [], False
-        else:
-            current.append(ch)
-            started = True
-        i += 1
-    if quoted:
-        raise Unreadable(where, "unbalanced double quote", 'close it with " on the same line')
-    if started:
-        args.append("".join(current))
-    return args
+#: C's isspace() in mbsync's get_arg: a carriage return separates values like a blank (mbsync ends lines at \n only)
+_BLANKS = " \t\n\v\f\r"
+#: IMAPAccount keywords that take several values; any other keyword given two is mbsync's "excess token" error
+_LISTS = frozenset(("authmechs", "sslversions", "tlsversions", "disableextension", "disableextensions"))
+
+
+class _Arg(NamedTuple):
+    text: str
+    column: int
+    #: the blanks before it hold a carriage return
+    after_cr: bool
+
+
+def _args(line: str, path: str, number: int) -> list[_Arg]:
+    """mbsync's get_arg: blanks (isspace) separate, '"' toggles quoting, a backslash makes the next character
+    literal, and a '#' where an argument would start ends the line."""
+    args: list[_Arg] = []
+    i, end = 0, len(line)
+    while True:
+        start = i
+        while i < end and line[i] in _BLANKS:
+            i += 1
+        if i == end or line[i] == "#":
+            return args
+        column, after_cr = i + 1, "\r" in line[start:i]
+        current: list[str] = []
+        escaped = quoted = False
+        slash = 0
+        while i < end:
+            ch = line[i]
+            i += 1
+            if escaped and ch >= " ":
+                escaped = False
+                current.append(ch)
+            elif ch == "\\":
+                escaped, slash = True, i
+            elif ch == '"':
+                quoted = not quoted
+            elif not quoted and ch in _BLANKS:
+                i -= 1  # the blank is looked at again: is it a carriage return?
+                break
+            else:
+                current.append(ch)
+        if escaped:
+            raise Unreadable(Location(path, number, slash), "a backslash escapes nothing", "remove it, or write \\\\")
+        if quoted:
+            raise Unreadable(
+                Location(path, number, column), "unbalanced double quote", 'close it with " on the same line'
+            )
+        args.append(_Arg("".join(current), column, after_cr))
+
+
+def _one_value(keyword: str, words: list[_Arg], path: str, number: int) -> None:
+    """mbsync refuses a second value after a keyword that takes one ("excess token"); never say the value."""
+    if len(words) <= 2 or keyword in _LISTS:
+        return
+    extra = words[2]
+    where = Location(path, number, extra.column)
+    if extra.after_cr:
+        raise Unreadable(
+            where,
+            f"a carriage return is no line end for mbsync: what follows it is a second value after {words[0].text}, "
+            "and mbsync refuses the file (excess token)",
+            "save the file with Unix (LF) line ends, or remove the carriage return",
+        )
+    raise Unreadable(
+        where,
+        f"a second value after {words[0].text}: mbsync refuses the file (excess token)",
+        'put each setting on a line of its own, and a value holding blanks in double quotes ("...")',
+    )
 
 
 def _read_file(path: str, found: Collector) -> None:
@@ -105,23 +149,23 @@ def _read_file(path: str, found: Collector) -> None:
     section: dict[str, tuple[str, Location]] | None = None
     sections: list[tuple[str, Location, dict[str, tuple[str, Location]]]] = []
     for number, raw in enumerate(text.split("\n"), 1):
-        line = raw.strip()
-        if not line:
-            section = None  # an empty line ends a section
+        words = _args(raw, path, number)
+        if not words:
+            if raw.lstrip(_BLANKS)[:1] != "#":
+                section = None  # an empty line ends a section (a comment does not)
             continue
-        if line.startswith("#"):
-            continue
-        where = Location(path, number, len(raw) - len(raw.lstrip()) + 1)
-        words = _args(line, where)
-        keyword = words[0].lower()
-        value = " ".join(words[1:])
+        where = Location(path, number, words[0].column)
+        keyword = words[0].text.lower()
+        value = " ".join(w.text for w in words[1:])
         if keyword in _SECTIONS:
             section = None
             if keyword == "imapaccount":
+                _one_value(keyword, words, path, number)
                 section = {}
                 sections.append((value, where, section))
             continue
         if section is not None:
+            _one_value(keyword, words, path, number)
             section[keyword] = (value, where)
     for name, where, settings in sections:
         _account(name, where, settings, found)
