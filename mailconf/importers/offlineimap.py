@@ -124,6 +124,7 @@ def _read_file(path: str, pythonfiles: list[str], found: Collector) -> None:
                 f"offlineimap's program settings ({', '.join(program)}) are not account settings: not imported",
             )
     commands: _Commands | None = None
+    uses_pythonfile = _uses_pythonfile(ini)  # once: it looks at every section (per account, it was quadratic)
     names = [s[len("Account ") :].lstrip() for s in ini.sections() if s.startswith("Account ")]
     for name in listed or []:
         if name and name not in names:
@@ -133,7 +134,7 @@ def _read_file(path: str, pythonfiles: list[str], found: Collector) -> None:
         if not section.startswith("Account "):
             continue
         name = section[len("Account ") :].lstrip()
-        if commands is None and _uses_pythonfile(ini):
+        if commands is None and uses_pythonfile:
             commands = _pythonfile(ini, path, pythonfiles)
         _account(ini, section, name, listed=listed, timeout=timeout, commands=commands, found=found)
 
