@@ -110,14 +110,18 @@ class Collector:
         #: the comments at each key path, joined with "; " by result() (joined here, many were quadratic)
         self.comments: dict[KeyPath, list[str]] = {}
         self.warnings: list[Note] = []
+        #: the last number given to each name taken twice (counted from 1 every time, N same names were quadratic)
+        self._numbered: dict[str, int] = {}
 
     def add(self, wanted: str, data: dict[str, Any], where: Location) -> str:
         """Add an account under a free name near ``wanted``; returns the name used."""
         base = account_name(wanted)
-        name, n = base, 1
+        name, n = base, self._numbered.get(base, 1)
         while name in self.accounts:
             n += 1
             name = f"{base[:60]}-{n}"
+        if n > 1:
+            self._numbered[base] = n
         if name != wanted:
             self.warn(where, f"account {wanted!r} is imported as {name!r} (names hold letters, digits, '.', '_', '-')")
         self.accounts[name] = data

@@ -11,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailconf.errors import MailconfError
-from mailconf.importers import IMPORTERS, ReadOptions
+from mailconf.importers import IMPORTERS, Note, ReadOptions
 from mailconf.importers._base import Collector
 from mailconf.importers._core import import_paths
 from mailconf.importers._prefs import parse
+from mailconf.model import Location
 
 #: pieces of every format's syntax, so that generated text reaches deep into the readers
 PIECES = st.sampled_from([
@@ -118,4 +119,16 @@ def test_configparser_stops_at_the_first_bad_line(fmt: str, section: str, tmp_pa
     assert str(raised.value) == (
         f"{path}:3:1: not a setting (NAME = VALUE), a [section] or a comment; fix or remove the line (a value that "
         "continues is indented)"
+    )
+
+
+def test_many_accounts_of_one_name_are_numbered_once_each() -> None:
+    # each account named like the ones before it tried every number from 2 again: 50,000 `IMAPAccount a` did not
+    # end in a minute (no time asserted); the names are the same as before
+    found = Collector()
+    where = Location("rc", 1, 1)
+    names = [found.add(wanted, {}, where) for wanted in ["a", "a-3", *["a"] * 50_000, "a b"]]
+    assert names == ["a", "a-3", "a-2", *(f"a-{n}" for n in range(4, 50_003)), "a-b"]
+    assert found.result().warnings[-1] == Note(
+        where, "account 'a b' is imported as 'a-b' (names hold letters, digits, '.', '_', '-')"
     )
