@@ -16,6 +16,7 @@ file states are compared.
 from __future__ import annotations
 
 import tempfile
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -230,12 +231,21 @@ def _pair(found: Model, declared: Model) -> list[tuple[Account | None, Account |
     pairs: list[tuple[Account | None, Account | None]] = []
     keys: tuple[Callable[[Account], str], ...] = (lambda a: a.name, lambda a: a.address)
     for key in keys:
-        for account in list(right):
-            match = next((f for f in left if key(f) == key(account)), None)
-            if match is not None:
-                pairs.append((match, account))
-                left.remove(match)
-                right.remove(account)
+        # each declared account takes the first account of the files with its key that is not taken yet
+        # (an index per key: searching the list for each one was quadratic)
+        waiting: dict[str, deque[Account]] = {}
+        for account in left:
+            waiting.setdefault(key(account), deque()).append(account)
+        unmatched = []
+        for account in right:
+            same = waiting.get(key(account))
+            if same:
+                pairs.append((same.popleft(), account))
+            else:
+                unmatched.append(account)
+        taken = {id(match) for match, _ in pairs}
+        left = [account for account in left if id(account) not in taken]
+        right = unmatched
     if len(left) == 1 and len(right) == 1:
         pairs.append((left.pop(), right.pop()))
     pairs.extend((None, a) for a in right)

@@ -168,6 +168,29 @@ def test_compare_of_a_rendered_file_is_clean(capsys: pytest.CaptureFixture[str],
         assert (target, code, out) == (target, 0, "")
 
 
+def test_compare_pairs_many_accounts_by_address_in_any_order(capsys: pytest.CaptureFixture[str],
+                                                             tmp_path: Path) -> None:  # fmt: skip
+    # each declared account searched the file's accounts from the start, once by name and once by address:
+    # quadratic, 5,000 accounts named otherwise and in reverse order took 5 s (no time asserted)
+    declared = tmp_path / "accounts.yaml"
+    declared.write_text("version: 1\naccounts:\n" + "".join(
+        f"  a{n}:\n    address: a{n}@example.org\n    outgoing: {{host: smtp{n}.example.org, security: tls, "
+        f"password_command: pass a{n}}}\n"
+        for n in range(3000)
+    ))  # fmt: skip
+    main(["render", "-t", "msmtp", str(declared)])
+    blocks = capsys.readouterr().out.split("\n\naccount ")[1:-1]  # without the header and `account default`
+    rc = tmp_path / "msmtprc"
+    rc.write_text("".join(f"account x{block}\n\n" for block in reversed(blocks)).replace("smtp0.", "smtp.", 1)
+                  .replace("from \"a1@", "from \"b1@"))  # fmt: skip
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(rc), "--compare", str(declared))
+    assert (code, err) == (1, "")
+    assert out == (
+        "account a0: outgoing.host: file says smtp.example.org, YAML declares smtp0.example.org\n"
+        "account a1: address: file says b1@example.org, YAML declares a1@example.org\n"  # the one left on each side
+    )
+
+
 def test_compare_with_an_invalid_account_file_exits_2(capsys: pytest.CaptureFixture[str], msmtprc: Path,
                                                       tmp_path: Path) -> None:  # fmt: skip
     bad = tmp_path / "bad.yaml"
