@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 from typing import NamedTuple
 
-from ..errors import ExitCode, InputError, OutputError, printable
+from ..errors import ExitCode, InputError, OutputError, UsageError, printable
 from . import console
 
 
@@ -38,7 +39,7 @@ def run(request: ImportRequest) -> int:
     from ..importers._core import import_paths
 
     if request.output is not None:
-        _check_output(request.output, request.force)
+        _check_output(request.output, request.force, request.paths)
     result = import_paths(request.fmt, request.paths, options)
     for warning in result.warnings:
         console.level("warning", warning)
@@ -53,12 +54,29 @@ def run(request: ImportRequest) -> int:
     return int(ExitCode.FINDINGS if result.warnings else ExitCode.OK)
 
 
-def _check_output(output: str, force: bool) -> None:
-    """Before reading anything: -o names a file that may be written (never a user's file without --force)."""
+def _check_output(output: str, force: bool, paths: tuple[str, ...]) -> None:
+    """Before reading anything: -o names a file that may be written (never a user's file without --force, and
+    never, even with --force, a file being imported: the client's own configuration would become YAML)."""
     if output.endswith("/") or os.path.isdir(output):
         raise OutputError(f"{output}: is a directory; -o names the account file to write")
     if os.path.lexists(output) and not force:
         raise OutputError(f"{output}: exists; refusing to replace it (use --force: a .bak copy is kept)")
+    try:
+        info = os.stat(output)
+    except OSError:
+        return  # not there yet: it cannot be one of them
+    folder = os.stat(os.path.dirname(os.path.realpath(output)))
+    for path in paths:
+        try:
+            given = os.stat(path)
+        except OSError:
+            continue
+        if os.path.samestat(info, given):
+            raise UsageError(f"{output}: -o names {path}, a file being imported; choose another file")
+        if stat.S_ISDIR(given.st_mode) and os.path.samestat(folder, given):  # a Thunderbird profile's prefs.js
+            raise UsageError(
+                f"{output}: -o names a file in {path}, a directory being imported; choose a file outside it"
+            )
 
 
 def _write(output: str, text: str) -> None:

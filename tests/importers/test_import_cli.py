@@ -118,6 +118,32 @@ def test_output_file_is_written_once_and_never_replaced_without_force(
     assert (tmp_path / "accounts.yaml.bak").read_text() == "mine\n"
 
 
+def test_output_never_replaces_a_file_being_imported(capsys: pytest.CaptureFixture[str], msmtprc: Path,
+                                                      tmp_path: Path) -> None:  # fmt: skip
+    # with --force, `import --from msmtp ~/.msmtprc -o ~/.msmtprc` replaced the client's own file with YAML
+    link = tmp_path / "link"
+    link.symlink_to(msmtprc)
+    before = msmtprc.read_text()
+    for given, output in ((msmtprc, msmtprc), (link, msmtprc), (msmtprc, link)):
+        code, out, err = run(capsys, "import", "--from", "msmtp", str(given), "-o", str(output), "--force")
+        assert (code, out, err) == (
+            2, "", f"mailconf: {output}: -o names {given}, a file being imported; choose another file\n"
+        )  # fmt: skip
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    prefs = profile / "prefs.js"
+    prefs.write_text(_render(capsys, "thunderbird", "alice"))
+    code, out, err = run(capsys, "import", "--from", "thunderbird", str(profile), "-o", str(prefs), "--force")
+    assert (code, out, err) == (
+        2, "", f"mailconf: {prefs}: -o names a file in {profile}, a directory being imported; choose a file outside "
+        "it\n"
+    )  # fmt: skip
+    assert msmtprc.read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "msmtprc", "profile"]  # no .bak either
+    assert [p.name for p in profile.iterdir()] == ["prefs.js"]
+    assert prefs.read_text() == _render(capsys, "thunderbird", "alice")
+
+
 def test_the_written_file_lints_clean_of_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     rendered = tmp_path / "muttrc"
     assert run(capsys, "render", "-t", "mutt", "-a", "alice", str(EXAMPLES / "company.yaml"))[0] == 0
