@@ -34,6 +34,7 @@ def run(request: ImportRequest) -> int:
     from ..importers import ReadOptions
 
     options = ReadOptions(follow_source=request.follow_source)
+    _check_options(request)
     if request.compare is not None:
         return _compare(request, options)
     from ..importers._core import import_paths
@@ -52,6 +53,14 @@ def run(request: ImportRequest) -> int:
         _write(request.output, result.text)
         console.say(f"wrote {len(result.accounts)} account(s) to {request.output}; check it with `mailconf lint`")
     return int(ExitCode.FINDINGS if result.warnings else ExitCode.OK)
+
+
+def _check_options(request: ImportRequest) -> None:
+    """An option that would do nothing in this mode is a usage error, not silently ignored."""
+    if request.compare is not None and (request.output is not None or request.force):
+        raise UsageError("--compare writes nothing: use it without -o and --force")
+    if request.compare is None and request.report != "text":
+        raise UsageError("--format is the output of --compare: use it with --compare ACCOUNTS.yaml")
 
 
 def _check_output(output: str, force: bool, paths: tuple[str, ...]) -> None:

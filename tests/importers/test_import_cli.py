@@ -144,6 +144,26 @@ def test_output_never_replaces_a_file_being_imported(capsys: pytest.CaptureFixtu
     assert prefs.read_text() == _render(capsys, "thunderbird", "alice")
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--compare", str(EXAMPLES / "company.yaml"), "-o", "OUT"],
+         "--compare writes nothing: use it without -o and --force"),
+        (["--compare", str(EXAMPLES / "company.yaml"), "--force"],
+         "--compare writes nothing: use it without -o and --force"),
+        (["--format", "json"], "--format is the output of --compare: use it with --compare ACCOUNTS.yaml"),
+    ],
+)  # fmt: skip
+def test_an_option_that_would_do_nothing_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], msmtprc: Path, tmp_path: Path, options: list[str], message: str
+) -> None:
+    # -o with --compare wrote no file, and --format json without --compare printed YAML: both silently
+    options = [str(tmp_path / "out.yaml") if o == "OUT" else o for o in options]
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(msmtprc), *options)
+    assert (code, out, err) == (2, "", f"mailconf: {message}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["msmtprc"]
+
+
 def test_the_written_file_lints_clean_of_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     rendered = tmp_path / "muttrc"
     assert run(capsys, "render", "-t", "mutt", "-a", "alice", str(EXAMPLES / "company.yaml"))[0] == 0
