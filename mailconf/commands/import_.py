@@ -100,7 +100,7 @@ def _write(output: str, text: str) -> None:
 def _compare(request: ImportRequest, options: object) -> int:
     from ..document import load_document
     from ..importers import ReadOptions
-    from ..importers._core import compare
+    from ..importers._core import Unrenderable, compare
     from ..lint import refusal
 
     assert isinstance(options, ReadOptions) and request.compare is not None
@@ -110,7 +110,10 @@ def _compare(request: ImportRequest, options: object) -> int:
         for finding in blocking:
             console.finding(str(finding))
         raise InputError(f"{request.compare}: has errors, so drift cannot be computed; fix them (`mailconf lint`)")
-    result = compare(request.fmt, request.paths, doc.model, options)
+    try:
+        result = compare(request.fmt, request.paths, doc.model, options)
+    except Unrenderable as exc:
+        raise UsageError(f"{request.compare}: {exc}") from None
     for warning in result.warnings:
         console.level("warning", warning)
     if request.report == "json":

@@ -129,6 +129,10 @@ def _say(value: Any) -> str:
     return str(value)
 
 
+class Unrenderable(UsageError):
+    """The account file cannot be rendered in the client's format, so drift cannot be computed (exit 2)."""
+
+
 class Comparison(NamedTuple):
     differences: tuple[Difference, ...]
     #: the importer's warnings about the client's files
@@ -185,12 +189,15 @@ def _projection(name: str, declared: Model, options: ReadOptions) -> Model | Non
     target = TARGETS.get(name)
     if target is None:
         return None
-    from ..render import common_gaps
+    from ..render import RenderError, common_gaps
 
     _, refusals = common_gaps(declared)
     if refusals:
-        raise UsageError(f"{refusals[0]}; drift is computed from what render writes")
-    rendered = render_model(target, declared, {})
+        raise Unrenderable(f"{refusals[0]}; drift is computed from what render writes")
+    try:
+        rendered = render_model(target, declared, {})
+    except RenderError as exc:  # a value the format cannot carry: it would be exit 1, which says "drift"
+        raise Unrenderable(f"{exc}; drift is computed from what render writes") from None
     if not rendered.files:
         return Model(())
     with tempfile.TemporaryDirectory(prefix="mailconf-compare-") as tmp:

@@ -248,6 +248,31 @@ def test_compare_with_an_invalid_account_file_exits_2(capsys: pytest.CaptureFixt
     )
 
 
+def test_compare_with_an_account_file_the_format_cannot_render_exits_2(capsys: pytest.CaptureFixture[str],
+                                                                       tmp_path: Path) -> None:  # fmt: skip
+    # render refused the PassCmd line (over mbsync's 1021 bytes) with exit 1: --compare said "drift" (exit 1)
+    # without computing any, and the message did not name the account file
+    rc = tmp_path / "mbsyncrc"
+    rc.write_text("IMAPAccount a\nHost imap.example.org\nSSLType IMAPS\nUser a@example.org\n")
+    declared = tmp_path / "accounts.yaml"
+    declared.write_text(
+        "version: 1\naccounts:\n  a:\n    address: a@example.org\n    incoming: {protocol: imap, host: "
+        f"imap.example.org, security: tls, password_command: echo {'x' * 1100}}}\n"
+    )
+    code, out, err = run(capsys, "import", "--from", "mbsync", str(rc), "--compare", str(declared))
+    assert (code, out, err) == (
+        2, "", f"mailconf: {declared}: target mbsync: not rendered: account a: incoming.password_command: the "
+        "PassCmd line would exceed mbsync 1.4.4's limit of 1021 bytes; drift is computed from what render writes\n"
+    )  # fmt: skip
+    insecure = EXAMPLES / "insecure.yaml"
+    code, out, err = run(capsys, "import", "--from", "mbsync", str(rc), "--compare", str(insecure))
+    assert (code, out, err) == (
+        2, "", f"mailconf: {insecure}: account office: outgoing.security starttls-optional is never rendered (a "
+        "client that may skip STARTTLS can be downgraded); use starttls or tls; drift is computed from what render "
+        "writes\n"
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("fmt", "name", "content", "message"),
     [
