@@ -86,6 +86,21 @@ def test_outlook_reads_a_utf16_regedit_export(tmp_path: Path) -> None:
     )
 
 
+def test_outlook_joins_wrapped_hex_lines(tmp_path: Path) -> None:
+    # regedit wraps a long hex value over lines ending in a backslash; they were joined one by one onto the
+    # whole value so far: quadratic, 400,000 wrapped lines took 17 s (no time asserted)
+    wrapped = "hex(1):" + ",\\\r\n  ".join(["43,00,e9,00", "63,00,69,00,6c,00", "65,00,00,00"])
+    blob = "hex:" + "00,\\\r\n  " * 200_000 + "00"  # the values Outlook keeps beside the account, not read
+    reg = tmp_path / "outlook.reg"
+    reg.write_text(REG_EXPORT.replace("hex(1):43,00,e9,00,63,00,69,00,6c,00,65,00,00,00", wrapped)
+                   + f'"Unread"={blob}\r\n', newline="")  # fmt: skip
+    accounts, warnings = imported("outlook", reg)
+    assert accounts["Carol"]["display_name"] == "Cécile"
+    assert warnings == (
+        f"{reg}:15:1: Outlook's stored password (DPAPI-encrypted) is not imported: set password_command",
+    )
+
+
 AUTOCONFIG = """<?xml version="1.0" encoding="UTF-8"?>
 <clientConfig version="1.1">
   <emailProvider id="example.com">
