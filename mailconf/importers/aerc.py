@@ -151,17 +151,17 @@ def _value(text: str, where: Location, lines: list[str], i: int) -> tuple[str, i
             value += following
     line = line.strip(_GO_SPACE)
     if line.endswith("\\"):  # continuation lines are joined, trimmed, and neither cut at # nor unquoted
-        value = line[:-1]
+        pieces = [line[:-1]]  # joined once: taking the backslash off the whole value each time was quadratic
         while i <= last:
             following = lines[i].strip(_GO_SPACE)
             i += 1
             if not following:
                 break
-            value += following
-            if not value.endswith("\\"):
+            if not following.endswith("\\"):
+                pieces.append(following)
                 break
-            value = value[:-1]
-        return value, i
+            pieces.append(following[:-1])
+        return "".join(pieces), i
     comment = re.search("[#;]", line)
     if comment is not None:
         line = line[: comment.start()].strip(_GO_SPACE)
