@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from .. import emit, schema
 from ..errors import UsageError
+from ..loader import MAX_NUMBER_DIGITS
 from ..model import Account, Location, Model, Server
 from . import IMPORTERS, Imported, Importer, Note, ReadOptions, Unreadable
 
@@ -78,12 +79,19 @@ def valid_accounts(imported: Imported) -> tuple[dict[str, Mapping[str, Any]], li
     """The accounts the schema accepts, and one message per account left out (its first problem)."""
     import copy
 
-    # a deep copy: the generated validator fills in schema defaults, and the output holds only what the file says
-    data = {"version": 1, "accounts": copy.deepcopy(dict(imported.accounts))}
-    problems, invalid = schema.validate(data)
-    if not problems:
-        return dict(imported.accounts), []
     reasons: dict[str, str] = {}
+    for name, data in imported.accounts.items():
+        setting = _huge_number(data)
+        if setting is not None:  # the schema's message would quote it: str() of such an int can raise
+            reasons[name] = (
+                f"{setting}: a number of more than {MAX_NUMBER_DIGITS} digits, far too large for any setting"
+            )
+    checked = {name: data for name, data in imported.accounts.items() if name not in reasons}
+    # a deep copy: the generated validator fills in schema defaults, and the output holds only what the file says
+    problems, refused = schema.validate({"version": 1, "accounts": copy.deepcopy(checked)})
+    invalid = {*refused, *reasons}
+    if not invalid:
+        return checked, []
     for problem in problems:
         if len(problem.path) >= 2 and problem.path[0] == "accounts":
             account = str(problem.path[1])
@@ -96,6 +104,22 @@ def valid_accounts(imported: Imported) -> tuple[dict[str, Mapping[str, Any]], li
         if name in invalid
     ]
     return {n: a for n, a in imported.accounts.items() if n not in invalid}, skipped
+
+
+#: a number no setting takes, as the loader refuses it in an account file (str() of an int over 4,300 digits raises)
+_HUGE = 10**MAX_NUMBER_DIGITS
+
+
+def _huge_number(value: Any, at: str = "") -> str | None:
+    """The first setting (``incoming.port``) holding a whole number of more than MAX_NUMBER_DIGITS digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (at or "account") if abs(value) >= _HUGE else None
+    children = value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        found = _huge_number(child, f"{at}.{key}" if at else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def _at(imported: Imported, name: str) -> str:

@@ -188,6 +188,26 @@ def test_bad_input_is_one_located_line_and_exit_2(
     assert not (tmp_path / "PWN").exists()
 
 
+@pytest.mark.parametrize("number", ["0x" + "f" * 5000, "0o" + "7" * 6000, "-0b" + "1" * 20000, "1" + "0" * 100])
+def test_a_number_too_large_for_any_setting_leaves_the_account_out(
+    number: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # getmail eval()s the port; a hex literal has no digit limit, and the schema's message about it called
+    # repr() of an int of over 4,300 digits, which raises: an internal error (exit 3)
+    rc = tmp_path / "home.getmailrc"
+    rc.write_text(
+        f"[retriever]\ntype = SimpleIMAPSSLRetriever\nserver = h.example.org\nusername = u\nport = {number}\n"
+    )
+    code = main(["import", "--from", "getmail", str(rc)])
+    out, err = capsys.readouterr()
+    assert (code, out, err) == (1, "", (
+        f"mailconf: warning: {rc}:1:1: getmail names no address: this one is a guess, check it\n"
+        f"mailconf: warning: {rc}:1:1: account home: not imported, it cannot be valid: incoming.port: a number "
+        "of more than 100 digits, far too large for any setting\n"
+        f"mailconf: {rc}: no account could be imported (the reasons are above); nothing written\n"
+    ))  # fmt: skip
+
+
 ACCOUNTS = """\
 version: 1
 accounts:
