@@ -136,8 +136,10 @@ class _Parser:
             self.i += 1
         if self.i == digits_start:
             raise _Error(start, "expected integer literal after sign")
-        value = sign * int(text[digits_start : self.i])
-        if not -(2**31) <= value <= _INT_MAX:
+        digits = text[digits_start : self.i].lstrip("0") or "0"
+        # int() refuses more than 4,300 digits (a ValueError); eleven already overflow, as libpref finds digit by digit
+        value = sign * int(digits) if len(digits) <= 10 else None
+        if value is None or not -(2**31) <= value <= _INT_MAX:
             raise _Error(start, "integer literal overflowed")
         return value
 

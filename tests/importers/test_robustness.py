@@ -14,7 +14,7 @@ from mailconf.errors import MailconfError
 from mailconf.importers import IMPORTERS, Note, ReadOptions
 from mailconf.importers._base import Collector
 from mailconf.importers._core import import_paths
-from mailconf.importers._prefs import parse
+from mailconf.importers._prefs import ParseError, Pref, parse
 from mailconf.model import Location
 
 #: pieces of every format's syntax, so that generated text reaches deep into the readers
@@ -131,4 +131,17 @@ def test_many_accounts_of_one_name_are_numbered_once_each() -> None:
     assert names == ["a", "a-3", "a-2", *(f"a-{n}" for n in range(4, 50_003)), "a-b"]
     assert found.result().warnings[-1] == Note(
         where, "account 'a b' is imported as 'a-b' (names hold letters, digits, '.', '_', '-')"
+    )
+
+
+def test_a_prefs_integer_of_any_length_overflows_or_is_read() -> None:
+    # int() of more than 4,300 digits raises ValueError: a user.js with such a value was an internal error (exit 3)
+    parsed = parse(
+        f'user_pref("a", {"9" * 5000});\nuser_pref("b", -{"0" * 5000}2147483648);\nuser_pref("c", 99999999999);\n'
+        'user_pref("d", 2147483647);\n'
+    )
+    assert parsed.prefs == (Pref("user", "b", -(2**31), 2, 1), Pref("user", "d", 2**31 - 1, 4, 1))
+    assert parsed.errors == (
+        ParseError(1, 16, "integer literal overflowed"),
+        ParseError(3, 16, "integer literal overflowed"),
     )
