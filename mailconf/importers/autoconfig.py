@@ -30,7 +30,7 @@ from xml.etree.ElementTree import Element
 
 from ..model import Location
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector
+from ._base import Collector, whole_number
 from ._xml import parse
 
 NAME = "autoconfig"
@@ -93,7 +93,7 @@ def _server(element: Element, address: str) -> dict[str, Any]:
     server["host"] = (element.findtext("hostname") or "").strip()
     port = (element.findtext("port") or "").strip()
     if port:
-        server["port"] = int(port) if port.isascii() and port.isdigit() and len(port) < 10 else port  # not "²"
+        server["port"] = whole_number(port)  # not "²"
     server["security"] = _SECURITY.get((element.findtext("socketType") or "plain").strip().lower(), "none")
     method = (element.findtext("authentication") or "password-cleartext").strip().lower()
     server["auth"] = _AUTH.get(method, "password")
@@ -111,5 +111,5 @@ def _server(element: Element, address: str) -> dict[str, Any]:
             server["leave_on_server"] = leave == "true"
         days = (pop3.findtext("daysToLeaveMessagesOnServer") or "").strip()
         if days.isascii() and days.isdigit() and leave == "true":
-            server["leave_days"] = int(days)
+            server["leave_days"] = whole_number(days)  # int() of over 4,300 digits raises
     return server

@@ -120,6 +120,17 @@ AUTOCONFIG = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+def test_autoconfig_days_of_thousands_of_digits_leave_the_account_out(tmp_path: Path) -> None:
+    # int() of more than 4,300 digits raises ValueError: such a daysToLeaveMessagesOnServer was an internal error
+    xml = tmp_path / "config-v1.1.xml"
+    xml.write_text(AUTOCONFIG.replace(">10<", f">{'9' * 5000}<"))
+    result = import_paths("autoconfig", [str(xml)], ReadOptions())
+    assert (result.accounts, result.warnings) == ({}, (
+        f"{xml}:1:1: account example.com: not imported, it cannot be valid: incoming.leave_days: `leave_days` must "
+        f'be a whole number (got "{"9" * 56}...) (remove the quotes)',
+    ))  # fmt: skip
+
+
 def test_autoconfig_gives_the_provider_servers_and_asks_for_the_address(tmp_path: Path) -> None:
     xml = tmp_path / "config-v1.1.xml"
     xml.write_text(AUTOCONFIG)
