@@ -443,6 +443,8 @@ def _outgoing(value: Value, keys: dict[str, Value], lost: list[tuple[Location, s
 
 _DURATION = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
 _UNIT = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+#: a Duration is an int64 of nanoseconds: ParseDuration refuses a longer one ("invalid duration")
+_MAX_SECONDS = (2**63 - 1) / 1e9
 
 
 def go_duration(text: str) -> float | None:
@@ -460,4 +462,4 @@ def go_duration(text: str) -> float | None:
             return None
         total += float(match.group(1)) * _UNIT[match.group(2)]
         pos = match.end()
-    return sign * total
+    return sign * total if total <= _MAX_SECONDS else None  # also inf, from hundreds of digits

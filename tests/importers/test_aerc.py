@@ -220,10 +220,24 @@ def test_bad_input_is_one_located_line_and_exit_2(
 @pytest.mark.parametrize(
     ("text", "seconds"),
     [("45s", 45), ("1m30s", 90), ("1.5h", 5400), ("0", 0), ("-2s", -2), ("500ms", 0.5), ("2", None), ("s", None),
-     ("", None), ("1x", None), (".s", None)],
+     ("", None), ("1x", None), (".s", None),
+     # a Duration is int64 nanoseconds: Go refuses more ("invalid duration"); 400 digits were inf, and the
+     # timeout rounded up from it an internal error (OverflowError)
+     ("2562047h", 9223369200), ("2562048h", None), ("9223372037s", None), ("9" * 400 + "s", None)],
 )  # fmt: skip
 def test_durations_read_as_go_reads_them(text: str, seconds: float | None) -> None:
     assert aerc.go_duration(text) == seconds
+
+
+def test_a_timeout_of_hundreds_of_digits_is_not_a_duration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "accounts.conf"
+    path.write_text(
+        f"[a]\nsource = imaps://u@imap.example.org\nfrom = a@example.org\nconnection-timeout = {'9' * 400}s\n"
+    )
+    code, out, err = run(capsys, "import", "--from", "aerc", str(path))
+    assert (code, err) == (1, f"mailconf: warning: {path}:4:1: connection-timeout is not a duration aerc accepts: not "
+                              "imported\n")  # fmt: skip
+    assert "timeout:" not in out
 
 
 # --- the round trip over generated files ---------------------------------------------------------------------
