@@ -57,6 +57,8 @@ class Unreadable(InputError):
     def __init__(self, location: Location, what: str, fix: str) -> None:
         super().__init__(f"{location}: {what}; {fix}")
         self.location = location
+        self.what = what
+        self.fix = fix
 
 
 class Importer(Protocol):

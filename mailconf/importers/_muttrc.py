@@ -254,6 +254,10 @@ def read(paths: Sequence[str], options: ReadOptions, dialect: Dialect) -> Import
     return found.result()
 
 
+def _what(dialect: Dialect) -> str:
+    return f"a {dialect.name} configuration file"
+
+
 def _read_file(  # noqa: PLR0917
     path: str,
     options: ReadOptions,
@@ -263,11 +267,15 @@ def _read_file(  # noqa: PLR0917
     found: Collector,
     seen: set[str],
     depth: int = 0,
+    text: str | None = None,
 ) -> None:
+    """Read ``path`` (or its ``text``, when the source command that names it has read it)."""
+    if text is None:
+        text = read_text(path, _what(dialect))
     seen.add(os.path.realpath(path))
     other = 0
     first_other: Location | None = None
-    for command in lex(path, read_text(path, f"a {dialect.name} configuration file")):
+    for command in lex(path, text):
         verb = command.words[0].text
         args = command.words[1:]
         if verb in ("set", "unset", "reset", "toggle"):
@@ -315,7 +323,14 @@ def _source(  # noqa: PLR0917
     if depth >= MAX_SOURCE_DEPTH:
         found.warn(where, f"source {target}: more than {MAX_SOURCE_DEPTH} files sourced in a chain; not read")
         return
-    _read_file(full, options, dialect, settings, headers, found, seen, depth + 1)
+    try:
+        text = read_text(full, _what(dialect))
+    except Unreadable as exc:
+        if exc.location != Location(full, 1, 1):
+            raise  # a byte inside it that is not UTF-8: located there
+        # said at the source command: the file named on the command line is the one the user knows
+        raise Unreadable(where, f"source {target}: {exc.what}", exc.fix) from None
+    _read_file(full, options, dialect, settings, headers, found, seen, depth + 1, text)
 
 
 def _set(verb: str, args: Sequence[Word], where: Location, settings: dict[str, Setting], found: Collector) -> None:

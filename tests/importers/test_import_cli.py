@@ -445,6 +445,31 @@ def test_a_source_chain_deeper_than_64_files_is_cut_with_a_warning(
     assert "host: imap.example.com\n" in out
 
 
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("absent.rc", "source absent.rc: no such file; check the path"),
+        ("sub", "source sub: is a directory; name a mutt configuration file"),
+        ("fifo", "source fifo: not a regular file; name a mutt configuration file"),
+    ],
+)
+def test_a_sourced_file_that_cannot_be_read_is_named_at_its_source_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, target: str, message: str
+) -> None:
+    # the error named only the sourced file ("mailconf: /home/a/absent.rc:1:1: no such file"), not the file and
+    # line that source it: the user looked for a file they never named
+    (tmp_path / "sub").mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(f"set from = 'a@example.com'\n  source {target}\n")
+    code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))
+    assert (code, out, err) == (2, "", f"mailconf: {rc}:2:3: {message}\n")
+    (tmp_path / "latin1.rc").write_bytes(b"set realname = '\xe9'\n")  # inside the file: located there, as before
+    rc.write_text("source latin1.rc\n")
+    code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))
+    assert (code, out, err) == (2, "", f"mailconf: {tmp_path}/latin1.rc:1:17: not UTF-8 text; save the file as UTF-8\n")
+
+
 def test_an_account_that_cannot_be_valid_is_left_out_with_its_reason(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
