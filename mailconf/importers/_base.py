@@ -8,6 +8,7 @@ import stat
 from typing import Any
 
 from ..emit import KeyPath
+from ..loader import MAX_NUMBER_DIGITS
 from ..model import Location
 from . import Imported, Note, Unreadable
 
@@ -150,5 +151,12 @@ class Collector:
 
 def whole_number(text: str) -> Any:
     """``text`` as an int when it is ASCII digits (``"²".isdigit()`` holds, and int() refuses it), else as it is:
-    the schema then says, at the account's line, why it is not a port or a timeout."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else text
+    the schema then says, at the account's line, why it is not a port or a timeout ("must be between 1 and 65535
+    (got 99999999999)"; digits kept as text got "must be a whole number ... (remove the quotes)").
+
+    More than MAX_NUMBER_DIGITS digits (int() refuses 4,300) give 10**MAX_NUMBER_DIGITS, which no setting takes:
+    the account is left out as "a number of more than 100 digits"."""
+    if not (text.isascii() and text.isdigit()):
+        return text
+    digits = text.lstrip("0") or "0"
+    return int(digits) if len(digits) <= MAX_NUMBER_DIGITS else 10**MAX_NUMBER_DIGITS

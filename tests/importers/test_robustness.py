@@ -72,6 +72,31 @@ def test_a_digit_that_is_not_ascii_is_reported_not_a_crash(fmt: str, tmp_path: P
     assert any("port" in str(w) for w in result.warnings)
 
 
+#: a number out of range, written in each format, and the reason the schema gives (its line is the account's)
+TOO_LARGE = {
+    "msmtp": ("account a\nhost h.example.org\nport 99999999999\nfrom a@example.org\n",
+              "1:1: account a: not imported, it cannot be valid: outgoing.port: `port` must be between 1 and 65535 "
+              "(got 99999999999)"),
+    "mbsync": ("IMAPAccount a\nHost h.example.org\nUser a@example.org\nTimeout 0000099999999999\n",
+               "1:1: account a: not imported, it cannot be valid: incoming.timeout: `timeout` must be between 0 and "
+               "86400 (got 99999999999)"),
+    "fetchmail": ("poll h.example.org port 1234567890123 protocol imap user a@example.org\n",
+                  "1:1: account h.example.org: not imported, it cannot be valid: incoming.port: `port` must be "
+                  "between 1 and 65535 (got 1234567890123)"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", sorted(TOO_LARGE))
+def test_a_number_out_of_range_is_said_to_be_out_of_range(fmt: str, tmp_path: Path) -> None:
+    # ten digits or more were kept as text: "`port` must be a whole number (got "99999999999") (remove the
+    # quotes)", though nothing was quoted
+    text, message = TOO_LARGE[fmt]
+    path = tmp_path / "input"
+    path.write_text(text)
+    result = import_paths(fmt, [str(path)], ReadOptions())
+    assert (result.accounts, result.warnings[-1]) == ({}, f"{path}:{message}")
+
+
 class _Counted(str):
     """A text that counts how many characters its count() and rfind() calls look at."""
 
