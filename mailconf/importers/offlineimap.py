@@ -321,7 +321,7 @@ def _command(text: str, key: str, commands: _Commands | None, table: int) -> str
     advice = "set password_command" if table == 0 else "set token_command"
     try:
         call = ast.parse(text.strip(), mode="eval").body
-    except SyntaxError:
+    except (SyntaxError, MemoryError, RecursionError):  # not Python, or nested thousands deep
         call = None
     if not (
         isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == function
@@ -364,10 +364,17 @@ def _parse_pythonfile(path: str) -> _Commands:
     text = read_text(path, "the pythonfile mailconf writes (~/.offlineimap-mailconf.py)")
     try:
         tree = ast.parse(text, filename=path)
+        shape = _shape(tree)  # ast.dump recurses too
     except SyntaxError as exc:
         raise Unreadable(
             Location(path, exc.lineno or 1, exc.offset or 1),
             f"not Python ({exc.msg})",
+            "render it again with mailconf render --target offlineimap",
+        ) from None
+    except (MemoryError, RecursionError):  # an expression nested thousands deep ("-----1", "a.a.a...")
+        raise Unreadable(
+            Location(path, 1, 1),
+            "Python nested too deeply to be read",
             "render it again with mailconf render --target offlineimap",
         ) from None
     tables: dict[str, ast.Dict] = {}
@@ -378,7 +385,7 @@ def _parse_pythonfile(path: str) -> _Commands:
             and isinstance(statement.value, ast.Dict)
         ):  # fmt: skip
             tables[statement.targets[0].id] = statement.value
-    if _shape(tree) != _shape(ast.parse(_template())):
+    if shape != _shape(ast.parse(_template())):
         return _Commands(None, None, (Location(path, 1, 1), "its code is not the code mailconf writes"))
     found: list[dict[str, str]] = []
     for table in _TABLES:

@@ -230,6 +230,24 @@ def test_a_pythonfile_that_is_not_python_is_a_located_error(tmp_path: Path) -> N
     )
 
 
+@pytest.mark.parametrize("nested", ["-" * 100_000 + "1", "a." * 100_000 + "b", "not " * 100_000 + "x"])
+def test_python_nested_thousands_deep_is_refused_or_reported_not_a_crash(nested: str, tmp_path: Path) -> None:
+    # ast.parse raises MemoryError or RecursionError (not SyntaxError) on such expressions: an internal error
+    rc, helper = write(tmp_path, pythonfile([("work", "pass show work")]) + f"x = {nested}\n")
+    with pytest.raises(Unreadable) as caught:
+        imported(rc, helper)
+    assert str(caught.value) == (
+        f"{helper}:1:1: Python nested too deeply to be read; render it again with mailconf render --target offlineimap"
+    )
+    rc, _ = write(tmp_path, "", RC.replace("mailconf_password('work')", nested))
+    accounts, warnings = imported(rc)
+    assert "password_command" not in accounts["work"]["incoming"]
+    assert warnings == (
+        f"{rc}:17:1: remotepasseval is Python that offlineimap evaluates: not run, not imported; set "
+        "password_command to a command that prints the password",
+    )
+
+
 def test_no_command_for_the_account_and_no_pythonfile_are_reported(tmp_path: Path) -> None:
     rc, helper = write(tmp_path, pythonfile([("other", "pass show other")]))
     accounts, warnings = imported(rc, helper)
