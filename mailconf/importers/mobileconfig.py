@@ -103,6 +103,9 @@ def _load(path: str, data: bytes) -> Any:
         raise Unreadable(
             Location(path, exc.lineno, exc.offset + 1), "not a well-formed XML property list", "fix the XML"
         ) from None
+    except RecursionError:  # plistlib reads a binary list thousands deep recursively
+        raise Unreadable(where, "not a property list (nested too deeply)", "give the profile as mailconf or Apple "
+                         "Configurator writes it") from None  # fmt: skip
     except (plistlib.InvalidFileException, ValueError, TypeError, LookupError, OverflowError) as exc:
         what = str(exc).split("\n")[0][:100] if isinstance(exc, plistlib.InvalidFileException) else "malformed"
         entity = data.find(b"<!ENTITY")

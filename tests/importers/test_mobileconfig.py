@@ -200,6 +200,25 @@ def test_bad_input_is_one_located_line_and_exit_2(
     assert (code, out, err.splitlines()[-1]) == (2, "", f"mailconf: {tmp_path}/{message}")
 
 
+def test_a_binary_profile_nested_thousands_deep_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # plistlib reads a binary list recursively: RecursionError, an internal error (exit 3); written by hand, as
+    # plistlib cannot write it either. Object n is a one-element array of object n + 1; the last is empty.
+    depth = 5000
+    objects = [bytes([0xA1]) + (n + 1).to_bytes(2, "big") for n in range(depth)] + [bytes([0xA0])]
+    offsets = [8 + 3 * n for n in range(len(objects))]
+    table = b"".join(o.to_bytes(4, "big") for o in offsets)
+    trailer = (
+        bytes(6) + bytes([4, 2]) + len(objects).to_bytes(8, "big") + bytes(8) + (8 + 3 * depth + 1).to_bytes(8, "big")
+    )
+    path = tmp_path / "deep.mobileconfig"
+    path.write_bytes(b"bplist00" + b"".join(objects) + table + trailer)
+    code, out, err = run(capsys, "import", "--from", "mobileconfig", str(path))
+    assert (code, out, err) == (2, "", f"mailconf: {path}:1:1: not a property list (nested too deeply); give the "
+                                       "profile as mailconf or Apple Configurator writes it\n")  # fmt: skip
+
+
 def test_compare_of_a_rendered_profile_is_clean_and_a_changed_port_is_drift(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
