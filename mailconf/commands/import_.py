@@ -66,6 +66,8 @@ def _check_options(request: ImportRequest) -> None:
 def _check_output(output: str, force: bool, paths: tuple[str, ...]) -> None:
     """Before reading anything: -o names a file that may be written (never a user's file without --force, and
     never, even with --force, a file being imported: the client's own configuration would become YAML)."""
+    if not output:
+        raise UsageError('-o "": names no file; -o names the account file to write')
     if output.endswith("/") or os.path.isdir(output):
         raise OutputError(f"{output}: is a directory; -o names the account file to write")
     if os.path.lexists(output) and not force:

@@ -152,6 +152,7 @@ def test_output_never_replaces_a_file_being_imported(capsys: pytest.CaptureFixtu
         (["--compare", str(EXAMPLES / "company.yaml"), "--force"],
          "--compare writes nothing: use it without -o and --force"),
         (["--format", "json"], "--format is the output of --compare: use it with --compare ACCOUNTS.yaml"),
+        (["-o", ""], '-o "": names no file; -o names the account file to write'),  # was: refusing to write '' outside .
     ],
 )  # fmt: skip
 def test_an_option_that_would_do_nothing_is_a_usage_error(
