@@ -50,7 +50,7 @@ def run(request: ImportRequest) -> int:
     if request.output is None:
         console.out(result.text)
     else:
-        _write(request.output, result.text)
+        _write(request.output, result.text, request.force)
         console.say(f"wrote {len(result.accounts)} account(s) to {request.output}; check it with `mailconf lint`")
     return int(ExitCode.FINDINGS if result.warnings else ExitCode.OK)
 
@@ -90,13 +90,24 @@ def _check_output(output: str, force: bool, paths: tuple[str, ...]) -> None:
             )
 
 
-def _write(output: str, text: str) -> None:
-    """Atomically (a temporary beside it, fsync'd, renamed), mode 0600; a replaced file is kept as .bak."""
+def _write(output: str, text: str, force: bool) -> None:
+    """Atomically (a temporary beside it, fsync'd, renamed), mode 0600; a replaced file is kept as .bak.
+
+    Without --force the writer refuses a file that appeared since _check_output (another program, or a second
+    import, wrote it while the files were read): it is never replaced."""
     from ..output import write_all
     from ..targets import RenderedFile
 
     path = Path(output)
-    write_all([RenderedFile(path.name, text.encode("utf-8"), 0o600)], path.parent, force=True)
+    try:
+        write_all([RenderedFile(path.name, text.encode("utf-8"), 0o600)], path.parent, force=force)
+    except OutputError:
+        if force or not os.path.lexists(output):
+            raise
+        raise OutputError(
+            f"{output}: exists (written while the files were read); refusing to replace it (use --force: a .bak "
+            "copy is kept)"
+        ) from None
 
 
 def _compare(request: ImportRequest, options: object) -> int:

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from mailconf.cli import main
+from mailconf.commands.import_ import _write
+from mailconf.errors import OutputError
 from tests.conftest import EXAMPLES
 
 SECRET = "s3cret-Do-Not-Print-42"
@@ -116,6 +118,23 @@ def test_output_file_is_written_once_and_never_replaced_without_force(
     assert code == 1
     assert target.read_text() == written
     assert (tmp_path / "accounts.yaml.bak").read_text() == "mine\n"
+
+
+def test_an_output_file_written_meanwhile_is_not_replaced_without_force(tmp_path: Path) -> None:
+    # -o was checked before the files were read, then written with force: a file that another program (or a
+    # second import) wrote meanwhile was replaced, though --force was not given
+    target = tmp_path / "accounts.yaml"
+    target.write_text("mine\n")
+    with pytest.raises(OutputError) as raised:
+        _write(str(target), "version: 1\n", force=False)
+    assert str(raised.value) == (
+        f"{target}: exists (written while the files were read); refusing to replace it (use --force: a .bak copy "
+        "is kept)"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["accounts.yaml"]
+    assert target.read_text() == "mine\n"
+    _write(str(target), "version: 1\n", force=True)
+    assert (target.read_text(), (tmp_path / "accounts.yaml.bak").read_text()) == ("version: 1\n", "mine\n")
 
 
 def test_output_never_replaces_a_file_being_imported(capsys: pytest.CaptureFixture[str], msmtprc: Path,
