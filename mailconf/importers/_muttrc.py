@@ -333,11 +333,20 @@ def _source(  # noqa: PLR0917
     _read_file(full, options, dialect, settings, headers, found, seen, depth + 1, text)
 
 
+#: never a variable: mutt stops a set command at one ("unknown variable") and sets nothing after it on the line
+_VERBS = frozenset(("set", "unset", "reset", "toggle"))
+
+
 def _set(verb: str, args: Sequence[Word], where: Location, settings: dict[str, Setting], found: Collector) -> None:
     i = 0
     while i < len(args):
         word = args[i]
         at = Location(where.path, where.line, word.column)
+        if word.text.partition("=")[0].strip() in _VERBS:
+            found.warn(at, f"{verb}: {word.text.partition('=')[0].strip()} is no variable: mutt stops the command "
+                       "here (unknown variable), and sets nothing after it on this line; begin a new line (a "
+                       "carriage return does not)")  # fmt: skip
+            return
         if word.equals >= 0 or (i + 1 < len(args) and args[i + 1].text.startswith("=") and args[i + 1].equals == 0):
             if word.equals >= 0:
                 name, rest = word.text[: word.equals].strip(), word.text[word.equals + 1 :]

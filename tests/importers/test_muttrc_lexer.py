@@ -16,7 +16,7 @@ from mailconf.importers._base import Collector
 from mailconf.importers._muttrc import Setting, _read_file, lex
 from mailconf.targets.mutt import DIALECT
 from tests.conftest import need
-from tests.targets._mutt_client import Client
+from tests.targets._mutt_client import Client, parse
 
 MUTTRC = r"""# quoting as people write it
 set from = "alice@example.com" hostname="mail\"example\".com"
@@ -49,6 +49,32 @@ def test_the_lexer_reads_values_as_the_client_does(binary: str, tmp_path: Path) 
     ours = {name: settings[name].value for name in VARIABLES}
     assert ours == real
     assert settings["realname"].value == "O'Brien"
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_a_set_command_stops_where_the_client_stops_it(binary: str, tmp_path: Path) -> None:
+    # "set", "unset"... is no variable: the client stops the command there ("set: unknown variable") and sets
+    # nothing after it on the line. A file saved with CR line ends is one such line: the importer set them all
+    need(binary)
+    rc = tmp_path / "muttrc"
+    rc.write_bytes(
+        b"set folder='imaps://imap.example.org/'\rset imap_user='alice'\rset from='a@example.org'\r\n"
+        b"set pop_user='bob' unset smtp_url='smtp://smtp.example.org/'\n"
+    )
+    names = ("folder", "imap_user", "from", "pop_user", "smtp_url")
+    proc = Client(binary, tmp_path).run(rc, *(a for n in names for a in ("-Q", n)))
+    real = parse(binary, proc.stdout.decode("utf-8"))
+    settings: dict[str, Setting] = {}
+    found = Collector()
+    _read_file(str(rc), ReadOptions(), DIALECT, settings, [], found, set())
+    assert {name: settings[name].value if name in settings else "" for name in names} == real
+    assert real["folder"] == "imaps://imap.example.org/" and real["pop_user"] == "bob"
+    assert [str(note) for note in found.result().warnings] == [
+        f"{rc}:1:40: set: set is no variable: mutt stops the command here (unknown variable), and sets nothing "
+        "after it on this line; begin a new line (a carriage return does not)",
+        f"{rc}:2:20: set: unset is no variable: mutt stops the command here (unknown variable), and sets nothing "
+        "after it on this line; begin a new line (a carriage return does not)",
+    ]
 
 
 class _Scanned(str):
