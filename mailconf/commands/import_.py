@@ -61,6 +61,8 @@ def _check_options(request: ImportRequest) -> None:
         raise UsageError("--compare writes nothing: use it without -o and --force")
     if request.compare is None and request.report != "text":
         raise UsageError("--format is the output of --compare: use it with --compare ACCOUNTS.yaml")
+    if request.paths.count("-") > 1:
+        raise UsageError("- (standard input) is named more than once: it can be read only once")
 
 
 def _check_output(output: str, force: bool, paths: tuple[str, ...]) -> None:

@@ -16,9 +16,20 @@ from . import Imported, Note, Unreadable
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
+#: The path that names standard input (``mailconf import --from msmtp -``), shown as it is in messages, as lint does.
+STDIN = "-"
+
+
 def read_bytes(path: str, what: str) -> bytes:
-    """The bytes of a regular file (opened without blocking, at most MAX_FILE_BYTES), or Unreadable."""
+    """The bytes of a regular file (opened without blocking, at most MAX_FILE_BYTES), or of standard input for
+    ``-`` (at most MAX_FILE_BYTES too), or Unreadable."""
     where = Location(path, 1, 1)
+    if path == STDIN:
+        return _read_stdin(where, what)
+    return _read_file(path, where, what)
+
+
+def _read_file(path: str, where: Location, what: str) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
@@ -53,6 +64,21 @@ def read_bytes(path: str, what: str) -> bytes:
     if len(data) > MAX_FILE_BYTES:
         raise Unreadable(where, f"larger than {MAX_FILE_BYTES >> 20} MiB", f"check the path: name {what}")
     return data
+
+
+def _read_stdin(where: Location, what: str) -> bytes:
+    import sys
+
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # no standard input at all (closed, or a program's own stream without bytes)
+        raise Unreadable(where, "standard input cannot be read", f"name {what}")
+    try:
+        data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise Unreadable(where, f"cannot be read ({exc.strerror or type(exc).__name__})", f"name {what}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise Unreadable(where, f"larger than {MAX_FILE_BYTES >> 20} MiB", f"name {what}")
+    return bytes(data)
 
 
 def read_text(path: str, what: str, encoding: str = "utf-8") -> str:

@@ -26,6 +26,7 @@ from ..errors import UsageError
 from ..loader import MAX_NUMBER_DIGITS
 from ..model import Account, Location, Model, Server
 from . import IMPORTERS, Imported, Importer, Note, ReadOptions, Unreadable
+from ._base import STDIN
 
 
 class ImportResult(NamedTuple):
@@ -67,7 +68,7 @@ def import_paths(name: str, paths: Sequence[str], options: ReadOptions = _DEFAUL
     if not accounts:
         return ImportResult("", {}, tuple(warnings))
     comments = {path: text for path, text in imported.comments.items() if len(path) < 2 or path[1] in accounts}
-    files = ", ".join(paths)
+    files = ", ".join("standard input" if path == STDIN else path for path in paths)
     header = f"imported by `mailconf import --from {name}` from {files}"
     if imported.warnings:
         header += "\nthe comments below say what the files hold that this file does not"

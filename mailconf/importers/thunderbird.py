@@ -41,7 +41,7 @@ from typing import Any
 
 from ..model import Location
 from . import Imported, ReadOptions
-from ._base import Collector, read_text
+from ._base import STDIN, Collector, read_text
 from ._prefs import PrefValue, parse
 
 NAME = "thunderbird"
@@ -66,8 +66,11 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
         prefs: Prefs = {}
         for file in files:
             _read_prefs(file, prefs, found)
-        directory = path if os.path.isdir(path) else os.path.dirname(path) or "."
-        pins = _pins(os.path.join(directory, "cert_override.txt"), found)
+        if path == STDIN:  # prefs.js on standard input: no profile directory, so no cert_override.txt beside it
+            pins: dict[str, str] = {}
+        else:
+            directory = path if os.path.isdir(path) else os.path.dirname(path) or "."
+            pins = _pins(os.path.join(directory, "cert_override.txt"), found)
         _accounts(files[0], prefs, pins, found)
     return found.result()
 

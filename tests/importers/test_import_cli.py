@@ -528,3 +528,66 @@ def test_a_blank_real_name_is_no_display_name(
         "    address: alice@example.com",
         "    incoming:",
     ]
+
+
+def _import_stdin(cwd: Path, data: bytes, *args: str) -> tuple[int, str, str]:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    done = subprocess.run([sys.executable, "-m", "mailconf", "import", *args], input=data, capture_output=True,
+                          cwd=cwd, env=os.environ | {"PYTHONPATH": str(ROOT)}, timeout=60, check=False)  # fmt: skip
+    return done.returncode, done.stdout.decode(), done.stderr.decode()
+
+
+def test_dash_reads_standard_input_like_a_file(
+    capsys: pytest.CaptureFixture[str], msmtprc: Path, tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(msmtprc))
+    piped = _import_stdin(tmp_path, msmtprc.read_bytes(), "--from", "msmtp", "-")
+    assert piped == (
+        code,
+        out.replace(f"from {msmtprc}\n", "from standard input\n").replace(f"{msmtprc}:", "-:"),
+        err.replace(f"{msmtprc}:", "-:"),
+    )
+    assert "from standard input\n" in piped[1]
+    assert SECRET not in piped[1] + piped[2]
+
+
+def test_dash_twice_is_a_usage_error(tmp_path: Path) -> None:
+    assert _import_stdin(tmp_path, b"", "--from", "msmtp", "-", "-") == (
+        2,
+        "",
+        "mailconf: - (standard input) is named more than once: it can be read only once\n",
+    )
+
+
+def test_empty_standard_input_holds_no_account(tmp_path: Path) -> None:
+    assert _import_stdin(tmp_path, b"", "--from", "msmtp", "-") == (
+        2,
+        "",
+        "mailconf: -:1:1: no msmtp account found; check that the file is msmtp configuration, or choose another "
+        "--from\n",
+    )
+
+
+def test_thunderbird_prefs_on_standard_input_take_no_pin_from_the_current_folder(tmp_path: Path) -> None:
+    prefs = (
+        b'user_pref("mail.accountmanager.accounts", "account1");\n'
+        b'user_pref("mail.account.account1.server", "server1");\n'
+        b'user_pref("mail.account.account1.identities", "id1");\n'
+        b'user_pref("mail.server.server1.type", "imap");\n'
+        b'user_pref("mail.server.server1.hostname", "imap.example.org");\n'
+        b'user_pref("mail.server.server1.port", 993);\n'
+        b'user_pref("mail.server.server1.socketType", 3);\n'
+        b'user_pref("mail.server.server1.userName", "alice");\n'
+        b'user_pref("mail.identity.id1.useremail", "alice@example.org");\n'
+    )
+    (tmp_path / "cert_override.txt").write_text(
+        "imap.example.org:993:\tOID.2.16.840.1.101.3.4.2.1\t" + ":".join(["AB"] * 32) + "\t\n"
+    )
+    code, out, err = _import_stdin(tmp_path, prefs, "--from", "thunderbird", "-")
+    assert (code, err) == (0, "")
+    assert "fingerprint" not in out
+    assert "host: imap.example.org\n" in out
