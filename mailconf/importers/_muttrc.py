@@ -570,8 +570,8 @@ def _credentials(  # noqa: PLR0912, PLR0917
             else "none"  # fmt: skip
     if token is not None:
         command = token.value
-        if len(command) > 1 and command[0] == " " and command[1] in dialect.command_shortcuts:
-            command = command[1:]  # mailconf's neomutt target writes such a command after one space
+        if command[:1] == " " and command.lstrip(" ")[:1] in tuple(dialect.command_shortcuts):
+            command = command[1:]  # mailconf's neomutt target writes such a command after one more space
         server["token_command"] = command
         if server.get("password_command") and server["auth"] == "oauth2":
             server.pop("password_command")

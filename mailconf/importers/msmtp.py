@@ -20,7 +20,10 @@ applied as msmtp applies them. ``account default : NAME`` only picks msmtp's def
 Never run: ``passwordeval`` is copied as text, ``eval`` is reported and not imported. A
 literal ``password`` is not copied (a comment and a warning tell you to use a password command).
 Everything else msmtp knows (``logfile``, ``aliases``, ``domain``, ``dsn_*`` ...) has no place
-in an account file: a comment and a warning name its line.
+in an account file: a comment and a warning name its line. msmtp ends lines at LF only (a CR
+before it is a blank): a carriage return inside a line, as a file saved with carriage-return
+line ends has, is refused at its place (exit 2), since msmtp would read what follows it (a
+password, say) as part of the value.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 
 from ..model import Location
 from ..targets.msmtp import _PRIORITIES
-from . import Imported, ReadOptions
+from . import Imported, ReadOptions, Unreadable
 from ._base import Collector, guess_address, is_address, read_text, whole_number
 
 NAME = "msmtp"
@@ -85,6 +88,12 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
+        if "\r" in line:  # msmtp ends lines at LF only: a CR inside one is part of the value (never shown here)
+            raise Unreadable(
+                Location(path, number, raw.index("\r", len(raw) - len(raw.lstrip())) + 1),
+                "a carriage return inside a line: msmtp reads it as part of the value, not as a line end",
+                "save the file with Unix (LF) line ends",
+            )
         command, rest = _WORDS.fullmatch(line).groups()  # type: ignore[union-attr]  # a stripped line matches
         argument = _argument(rest)
         where = Location(path, number, len(raw) - len(raw.lstrip()) + 1)

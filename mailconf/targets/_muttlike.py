@@ -207,7 +207,10 @@ def _server(server: Server, dialect: Dialect, gap: GapSink) -> ServerRc:
         gap(server, "password_command", f"not used with auth {auth.value}: remove it, or use auth password")
     token = server.token_command
     oauth = token if auth is Auth.OAUTH2 else None
-    if oauth and oauth[0] in dialect.command_shortcuts:
+    if oauth and oauth.lstrip(" ")[:1] in tuple(dialect.command_shortcuts):
+        # neomutt expands a path shortcut at the start of a command variable: one more space stops it (the shell
+        # ignores it), also before a command that starts with spaces, so that the importer, which removes exactly
+        # that one space before a shortcut, gives back the command as declared
         oauth = " " + oauth
     if token and oauth is None:
         gap(server, "token_command", "used only with auth oauth2: remove it, or use auth oauth2")

@@ -381,6 +381,13 @@ def test_compare_with_an_account_file_the_format_cannot_render_exits_2(capsys: p
             "",
             "msmtprc:1:1: no msmtp account found; check that the file is msmtp configuration, or choose another --from",
         ),
+        (  # carriage-return line ends: msmtp would read the password into the account's name; never shown
+            "msmtp",
+            "cr.msmtprc",
+            "# mine\n  account a\rhost smtp.example.org\rpassword Hunter2-secret\r\n",
+            "cr.msmtprc:2:12: a carriage return inside a line: msmtp reads it as part of the value, not as a line "
+            "end; save the file with Unix (LF) line ends",
+        ),
     ],
 )
 def test_bad_input_is_one_located_line_and_exit_2(  # noqa: PLR0917

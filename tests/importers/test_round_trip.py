@@ -601,3 +601,13 @@ def test_autoconfig_comes_back_per_domain(example: str, tmp_path: Path) -> None:
             assert got.auth is want.auth
             compared += 1
     assert compared or not model.accounts
+
+
+@pytest.mark.parametrize("command", ["<", " <", "  ~/bin/token", " x", "x <"])
+def test_a_token_command_comes_back_from_neomutt_with_its_spaces(command: str, tmp_path: Path) -> None:
+    """The neomutt target writes a command whose first character other than a space is a path shortcut after one
+    more space (neomutt would expand it); the importer removes exactly that space (hypothesis found ' <' coming back
+    as '<')."""
+    incoming = {"protocol": "imap", "host": "imap.example.org", "auth": "oauth2", "token_command": command}
+    account = {"address": "a@example.org", "incoming": incoming}
+    comes_back_exactly("neomutt", {"version": 1, "accounts": {"a": account}}, tmp_path)

@@ -292,8 +292,9 @@ def expected_view(binary: str, account: Mapping[str, Any], password: Mapping[str
 
 
 def _oauth_command(binary: str, command: str) -> str:
-    """neomutt expands a leading mailbox shortcut in a command: the target writes such a command after a space."""
-    return " " + command if binary == "neomutt" and command[:1] in tuple("~=+@<>!-^") else command
+    """neomutt expands a leading mailbox shortcut in a command: the target writes a command whose first character
+    other than a space is one after one more space."""
+    return " " + command if binary == "neomutt" and command.lstrip(" ")[:1] in tuple("~=+@<>!-^") else command
 
 
 def read_rendered(client: Client, rendered: Rendered, directory: Path) -> dict[str, dict[str, Any]]:
