@@ -10,6 +10,7 @@ their own fields) and rendered files (bytes, written as they are).
 from __future__ import annotations
 
 import sys
+from typing import TextIO
 
 from ..errors import printable
 
@@ -58,19 +59,26 @@ def _unwritable(exc: OSError) -> Exception:
     (or Python's "Exception ignored" message).
     """
     import errno
-    import os
 
     from ..errors import OutputError, StdoutClosed
 
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        pass
+    to_devnull(sys.stdout)
     if exc.errno == errno.EPIPE:
         return StdoutClosed()
     return OutputError(f"standard output: cannot be written ({exc.strerror or type(exc).__name__})")
+
+
+def to_devnull(stream: TextIO) -> None:
+    """Point the file descriptor under ``stream`` at /dev/null: what is still buffered, and every later write,
+    goes nowhere instead of failing again (at exit: no "Exception ignored" message). Nothing when it cannot."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def write_report(path: str, text: str) -> None:

@@ -194,13 +194,6 @@ def _unwritten(exc: OSError) -> None:
     the reload's, waitress's own) is dropped instead of failing again. A full disk or a full non-blocking pipe may
     take the next one."""
     import errno
-    import os
 
-    if exc.errno != errno.EPIPE:
-        return
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stderr.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        pass
+    if exc.errno == errno.EPIPE:
+        console.to_devnull(sys.stderr)
