@@ -203,6 +203,14 @@ def test_unknown_account_is_a_usage_error(tmp_path: Path, capfd: pytest.CaptureF
     assert (code, out, err) == (2, "", f"mailconf: no account named nobody in {path}\n")
 
 
+def test_json_findings_have_lints_keys_but_no_fix(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """docs/probe.md: a probe finding has no fix, so its json has no "fix" key (lint's always has one)."""
+    path = write_accounts(tmp_path / "a.yaml", outgoing=refused_port())
+    assert main(["probe", "--format", "json", str(path)]) == 1
+    [finding] = json.loads(capfd.readouterr().out)
+    assert list(finding) == ["path", "line", "column", "severity", "rule", "slug", "message"]
+
+
 def test_catalogue_is_complete() -> None:
     assert list(CHECKS) == [f"MC{n}" for n in range(801, 823)]
     assert len({c.SLUG for c in CHECKS.values()}) == len(CHECKS)
