@@ -18,6 +18,13 @@ thread sends whatever is left.
 wherever the main thread is, and one of waitress's bare ``except:`` (the trigger's thunks)
 swallowed it: the server ignored a SIGTERM. :func:`run_until` turns waitress's loop one select at
 a time (each waits at most ``asyncore_loop_timeout``, 1 s) until a handler has set a flag.
+
+**waitress's own refusals.** waitress answers a request it cannot parse (400), a body past
+``max_request_body_size`` (413), headers past their limit (431) or a Transfer-Encoding it does not
+know (501) itself, before the application sees it, with a body of several lines that quotes a
+malformed method or header line back (``Malformed HTTP method "..."``). :class:`Refusal` answers
+them as the application answers its errors (docs/serve.md): one line that repeats nothing the
+request sent, ``Cache-Control: no-store``.
 """
 
 from __future__ import annotations
@@ -27,9 +34,35 @@ from typing import Any
 
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
+from waitress.task import ErrorTask
+
+from .app import MAX_BODY
+
+#: what a request that waitress refuses by itself is told, by status code
+REFUSALS = {
+    400: "400 Bad Request: the request is not well-formed HTTP/1.1",
+    413: f"413 Content Too Large: the body is larger than {MAX_BODY} bytes",
+    431: "431 Request Header Fields Too Large: the request's header fields are too large",
+    500: "500 Internal Server Error: see the server's log",
+    501: "501 Not Implemented: the only Transfer-Encoding accepted is chunked",
+}
+
+
+class Refusal(ErrorTask):  # type: ignore[misc]  # waitress has no type hints
+    def execute(self) -> None:
+        error = self.request.error
+        line = REFUSALS.get(error.code, f"{error.code} {error.reason}")  # waitress's reason: its own constant
+        body = f"{line}\n".encode()
+        self.status = line.partition(":")[0]
+        self.response_headers.extend([("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")])
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
 
 
 class Channel(HTTPChannel):  # type: ignore[misc]  # waitress has no type hints
+    error_task_class = Refusal
+
     def writable(self) -> bool:
         answering = bool(self.requests) and not (self.will_close or self.close_when_flushed)
         if answering and self.total_outbufs_len < self.adj.outbuf_high_watermark:

@@ -190,6 +190,32 @@ def test_oversized_body_is_413_and_the_server_keeps_serving(server: Server, tmp_
     healthy(server)
 
 
+BAD_HTTP = "400 Bad Request: the request is not well-formed HTTP/1.1"
+
+
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        (b"getSECRET / HTTP/1.1\r\nHost: x\r\n\r\n", BAD_HTTP),  # waitress quoted a method back
+        (b"GET / HTTP/1.1\r\n\tSECRET folded\r\nHost: x\r\n\r\n", BAD_HTTP),  # ... and a header line
+        (b"POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: x\r\nContent-Length: SECRET\r\n\r\n", BAD_HTTP),
+        (b"POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n",
+         "413 Content Too Large: the body is larger than 65536 bytes"),
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: SECRET\r\n\r\n",
+         "501 Not Implemented: the only Transfer-Encoding accepted is chunked"),
+    ],
+)  # fmt: skip
+def test_what_waitress_refuses_itself_is_one_line_that_repeats_nothing(server: Server, data: bytes, line: str) -> None:
+    """docs/serve.md: every error body is one line and never repeats what the request sent, also those that
+    waitress answers before the application sees the request."""
+    head, _, body = exchange(server, data).partition(b"\r\n\r\n")
+    status, *headers = head.decode().split("\r\n")
+    assert (status.split(" ", 1)[1], body.decode()) == (line.partition(":")[0], f"{line}\n")
+    assert "Cache-Control: no-store" in headers
+    assert b"SECRET" not in head
+    healthy(server)
+
+
 def test_no_secret_and_no_path_in_any_answer_or_log(server: Server, accounts: Path) -> None:
     people = ("alice@example.com", "bob@example.com", "carol@other.test")
     answers = [
