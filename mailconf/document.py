@@ -188,11 +188,11 @@ def _load_document(path: str, raw: bytes) -> Document:
             Issue(SCHEMA.ID, *loaded.positions.root, "the file must be a mapping with `version: 1` and `accounts:`")
         )
         return doc
-    problems, invalid = schema.validate(loaded.data)
+    found, invalid = schema.validate(loaded.data)
+    problems = [_refine(problem) for problem in found]
     for problem in problems:
-        refined = _refine(problem)
-        where = doc.locate(refined.path, on_key=refined.on_key)
-        doc.issues.append(Issue(refined.rule or SCHEMA.ID, where.line, where.column, refined.message, refined.path))
+        where = doc.locate(problem.path, on_key=problem.on_key)
+        doc.issues.append(Issue(problem.rule or SCHEMA.ID, where.line, where.column, problem.message, problem.path))
     doc.invalid_accounts = invalid
     if any(not p.path or p.path[0] != "accounts" or len(p.path) < 2 for p in problems):
         # the document shell (version, defaults...) is wrong: render and probe trust no account
@@ -251,8 +251,9 @@ def partial_model(
     if not isinstance(accounts, dict) or not accounts:
         return Model(()), []
     if any(p.path[:1] == ("defaults",) for p in problems):
+        fix = _rules_at(problems, ("defaults",))
         return Model(()), [(("defaults",), "every account: `defaults:` does not match the schema and would change "
-                            "every server; fix its MC002 findings and lint again")]  # fmt: skip
+                            f"every server; fix its {fix} findings and lint again")]  # fmt: skip
     layered = _DefaultLayers(data.get("defaults") or {})
     built: list[Account] = []
     skipped: list[tuple[YamlPath, str]] = []
@@ -261,7 +262,8 @@ def partial_model(
             continue  # already in the full model
         path: YamlPath = ("accounts", name)
         if not isinstance(raw, dict) or not isinstance(raw.get("address"), str):
-            why = f"account `{name}`: it has no `address` as text; fix the MC002 findings and lint again"
+            why = f"account `{name}`: it has no `address` as text; fix the {_rules_at(problems, path)} findings"
+            why += " and lint again"
             skipped.append((path, why))
             continue
         address = raw["address"]
@@ -272,14 +274,16 @@ def partial_model(
                 continue
             cleaned = _known_keys(own, side)
             if cleaned is None or not _side_validator(side).is_valid(cleaned):
+                fix = _rules_at(problems, (*path, side))
                 skipped.append(((*path, side), f"`{side}` of account `{name}`: it does not match the schema; "
-                                               "fix its MC002 findings and lint again"))  # fmt: skip
+                                               f"fix its {fix} findings and lint again"))  # fmt: skip
                 continue
             try:
                 servers[side] = _server(cleaned, side, layered, path, address)
             except (KeyError, TypeError, ValueError):  # defaults that do not fit this server
+                fix = _rules_at(problems, path)
                 skipped.append(((*path, side), f"`{side}` of account `{name}`: it cannot be modelled; "
-                                               "fix the MC002 findings and lint again"))  # fmt: skip
+                                               f"fix the {fix} findings and lint again"))  # fmt: skip
         if servers["incoming"] is None and servers["outgoing"] is None:
             continue
         display, organization = raw.get("display_name"), raw.get("organization")
@@ -295,6 +299,13 @@ def partial_model(
             )
         )
     return Model(tuple(built)), skipped
+
+
+def _rules_at(problems: list[schema.SchemaProblem], prefix: YamlPath) -> str:
+    """The rules that reported the schema problems under ``prefix`` (MC703 for a bad host, not only MC002), as a
+    note names them."""
+    rules = sorted({p.rule or SCHEMA.ID for p in problems if p.path[: len(prefix)] == prefix} or {SCHEMA.ID})
+    return " and ".join(rules)
 
 
 def _known_keys(server: Any, side: str) -> dict[str, Any] | None:

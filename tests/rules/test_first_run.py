@@ -53,6 +53,25 @@ def test_a_wrong_value_leaves_out_its_server_only_and_says_so(tmp_path: Path) ->
     )
 
 
+def test_the_note_names_the_rules_that_reported_the_server_not_always_mc002() -> None:
+    """A bad host is MC703 and credentials in it MC403 (rules that explain a schema error better):
+    the note must send the reader to those findings, not to MC002 findings that are not there."""
+    text = TYPO.replace("host: imap.example.com", 'host: "127.1"\n      port: "x"')
+    text = text.replace("host: smtp.example.com", 'host: "alice:pw@smtp.example.com"')
+    assert brief(lint_text(text)) == [("MC703", 7, 13), ("MC002", 8, 13), ("MC002", 9, 7), ("MC403", 13, 13)]
+    doc = load_document("accounts.yaml", text.encode("utf-8"))
+    assert [str(n) for n in doc.not_checked] == [
+        "accounts.yaml:5:5: not checked: `incoming` of account `work`: it does not match the schema; "
+        "fix its MC002 and MC703 findings and lint again",
+        "accounts.yaml:12:5: not checked: `outgoing` of account `work`: it does not match the schema; "
+        "fix its MC403 findings and lint again",
+    ]
+    only_host = TYPO.replace("host: imap.example.com", 'host: "127.1"').replace("      securty: tls\n", "")
+    assert [n.message for n in load_document("a.yaml", only_host.encode("utf-8")).not_checked] == [
+        "`incoming` of account `work`: it does not match the schema; fix its MC703 findings and lint again"
+    ]
+
+
 def test_a_wrong_version_or_an_unknown_top_level_key_changes_no_server() -> None:
     text = TYPO.replace("version: 1", "version: 2\nextra: 1")
     assert brief(lint_text(text)) == [("MC002", 1, 10), ("MC002", 2, 1), ("MC002", 9, 7), ("MC101", 10, 17),
