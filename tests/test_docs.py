@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -80,6 +81,22 @@ def test_render_page_names_every_option_of_every_target() -> None:
 def test_render_page_without_its_markers_is_an_error() -> None:
     with pytest.raises(ValueError, match="lost its markers"):
         docgen.render_page("# Render\n")
+
+
+def test_the_suppression_example_of_lint_md_uses_every_directive(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every directive of the example matches a finding: pasted, it lints clean, and without them it does not."""
+    text = (DOCS / "lint.md").read_text(encoding="utf-8")
+    section = text[text.index("## Suppressing a finding") :]
+    example = section[section.index("```yaml\n") + 8 : section.index("```\n", section.index("```yaml\n") + 8)]
+    (tmp_path / "suppressed.yaml").write_text(example, encoding="utf-8")
+    (tmp_path / "bare.yaml").write_text(re.sub(r" *# mailconf: .*", "", example), encoding="utf-8")
+    assert main(["lint", str(tmp_path / "suppressed.yaml")]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert main(["lint", "--format", "json", str(tmp_path / "bare.yaml")]) == 0
+    found = [(f["rule"], f["line"]) for f in json.loads(capsys.readouterr().out)]
+    assert found == [("MC704", 8), ("MC104", 10), ("MC704", 14), ("MC104", 16)]  # the comments' lines kept, blank
 
 
 # --- the docstring dialect -------------------------------------------------------------------
