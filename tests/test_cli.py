@@ -255,6 +255,7 @@ MC101_LINE = (
 )
 
 
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "PYTHONUNBUFFERED"])
 @pytest.mark.parametrize(
     ("args", "first_line"),
     [
@@ -264,18 +265,21 @@ MC101_LINE = (
     ],
 )
 def test_a_reader_that_stops_early_ends_the_command_quietly_with_141(
-    tmp_path: Path, args: tuple[str, ...], first_line: bytes
+    tmp_path: Path, args: tuple[str, ...], first_line: bytes, unbuffered: str
 ) -> None:
     """``mailconf lint big.yaml | head -1``: exit 141 (128 + SIGPIPE, as ``cat`` would), never 1, and nothing on
     standard error: no traceback, no "Exception ignored" when Python flushes standard output at exit.
 
     The output (over 300 kB) is far more than a pipe holds, so mailconf is still writing when the
-    reader closes its end. PYTHONUNBUFFERED is cleared: with it, CPython's text layer drops the rest of a
-    partly written report without an error, and there is no closed pipe to see.
+    reader closes its end. With PYTHONUNBUFFERED (many container images set it) standard output is a
+    raw file whose one write takes part of the report and returns: CPython's text layer dropped the
+    rest without an error, and mailconf exited 0 or 1 as if the reader had seen it all.
     """
     write(tmp_path, "insecure.yaml", _accounts(2000, "none"))
     write(tmp_path, "secure.yaml", _accounts(2000, "tls"))
     environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONUNBUFFERED", "MAILCONF_DEBUG")}
+    if unbuffered:
+        environ["PYTHONUNBUFFERED"] = unbuffered
     with subprocess.Popen(
         [sys.executable, "-m", "mailconf", *args], cwd=tmp_path, env=environ, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -9,8 +9,10 @@ their own fields) and rendered files (bytes, written as they are).
 
 from __future__ import annotations
 
+import io
+import select
 import sys
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from ..errors import printable
 
@@ -34,9 +36,14 @@ def level(severity: str, message: str) -> None:
 
 def out(text: str) -> None:
     """A report on standard output (its reporter escaped every field that came from a file)."""
+    stream = sys.stdout
     try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        if isinstance(getattr(stream, "buffer", None), io.RawIOBase):  # python -u: see _write_all
+            stream.flush()
+            _write_all(stream.buffer, text.encode(stream.encoding or "utf-8", stream.errors or "strict"))
+        else:
+            stream.write(text)
+            stream.flush()
     except OSError as exc:
         raise _unwritable(exc) from None
 
@@ -44,10 +51,29 @@ def out(text: str) -> None:
 def out_bytes(data: bytes) -> None:
     """A rendered file on standard output, byte for byte."""
     try:
-        sys.stdout.buffer.write(data)
         sys.stdout.flush()
+        _write_all(sys.stdout.buffer, data)
+        sys.stdout.buffer.flush()
     except OSError as exc:
         raise _unwritable(exc) from None
+
+
+def _write_all(stream: BinaryIO, data: bytes) -> None:
+    """All of ``data``, or an OSError.
+
+    With ``python -u`` or ``PYTHONUNBUFFERED`` (set in many container images) standard output is a raw
+    file, and one write may take only part of the data and say so by its count alone: a pipe whose
+    reader has gone (``| head -1``), a disk that filled up. Python's text layer drops the rest without
+    an error, so the command would end as if all was written (exit 0 under ``| head -1``, a truncated
+    ``> ~/.msmtprc``). Writing the rest makes the next write raise (EPIPE, ENOSPC).
+    """
+    view = memoryview(data)
+    while view:
+        written = stream.write(view)
+        if written is None:  # a non-blocking standard output that is full: wait until it takes more
+            select.select([], [stream], [])
+            continue
+        view = view[written:]
 
 
 def _unwritable(exc: OSError) -> Exception:
