@@ -99,6 +99,14 @@ def test_the_suppression_example_of_lint_md_uses_every_directive(
     assert found == [("MC704", 8), ("MC104", 10), ("MC704", 14), ("MC104", 16)]  # the comments' lines kept, blank
 
 
+def test_the_example_of_account_file_md_lints_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (DOCS / "account-file.md").read_text(encoding="utf-8")
+    start = text.index("```yaml\n") + len("```yaml\n")
+    (tmp_path / "accounts.yaml").write_text(text[start : text.index("```\n", start)], encoding="utf-8")
+    assert main(["lint", str(tmp_path / "accounts.yaml")]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
 # --- the docstring dialect -------------------------------------------------------------------
 
 
