@@ -107,6 +107,22 @@ def test_the_example_of_account_file_md_lints_clean(tmp_path: Path, capsys: pyte
     assert capsys.readouterr() == ("", "")
 
 
+def test_the_diff_example_of_lint_md_is_what_lint_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """lint.md's --diff example is of the README's tour file."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```yaml\n", readme.index("## A short tour")) + len("```yaml\n")
+    (tmp_path / "accounts.yaml").write_text(readme[start : readme.index("```\n", start)], encoding="utf-8")
+    text = (DOCS / "lint.md").read_text(encoding="utf-8")
+    start = text.index("```text\n", text.index("## Fixing")) + len("```text\n")
+    command, *diff, summary = text[start : text.index("```\n", start)].splitlines()
+    assert command == "$ mailconf lint --diff --unsafe-fixes accounts.yaml"
+    monkeypatch.chdir(tmp_path)
+    assert main(["lint", "--diff", "--unsafe-fixes", "accounts.yaml"]) == 1
+    assert capsys.readouterr() == ("".join(line + "\n" for line in diff), summary + "\n")
+
+
 # --- the docstring dialect -------------------------------------------------------------------
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from mailconf.cli import main
+
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -23,3 +27,20 @@ def test_readme_is_short() -> None:
 def test_readme_links_every_top_level_page_of_the_manual() -> None:
     for page in sorted((ROOT / "docs").glob("*.md")):
         assert f"](docs/{page.name})" in README, page.name
+
+
+def block(text: str, after: str, fence: str) -> str:
+    """The first code block of kind ``fence`` (```yaml, ```text) after the line ``after``."""
+    start = text.index(fence + "\n", text.index(after)) + len(fence) + 1
+    return text[start : text.index("```\n", start)]
+
+
+def test_the_tour_lints_as_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "accounts.yaml").write_text(block(README, "## A short tour", "```yaml"), encoding="utf-8")
+    command, *output, explain = block(README, "### lint", "```text").splitlines()
+    assert (command, explain.split("  ")[0]) == ("$ mailconf lint accounts.yaml", "$ mailconf explain MC104")
+    monkeypatch.chdir(tmp_path)
+    assert main(["lint", "accounts.yaml"]) == 0
+    assert capsys.readouterr() == ("".join(line + "\n" for line in output), "")
