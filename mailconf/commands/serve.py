@@ -94,7 +94,7 @@ def serve(app: App, request: ServeRequest, host: str, port: int, early: list[int
         )
     except OSError as exc:
         raise UsageError(f"--bind {request.bind}: cannot listen ({exc.strerror or type(exc).__name__})") from None
-    install(server)  # connections that do not spin waitress's loop (mailconf/serve/loop.py)
+    install(server, wsgi)  # connections that do not spin waitress's loop, waitress's refusals logged (loop.py)
 
     def reload() -> None:
         try:

@@ -64,11 +64,14 @@ class AccessLog:
         uri = environ.get("REQUEST_URI") or (
             environ.get("PATH_INFO", "") + ("?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else "")
         )
-        request = escape(f"{environ['REQUEST_METHOD']} {uri} {environ.get('SERVER_PROTOCOL', 'HTTP/1.0')}")
-        referer = escape(environ.get("HTTP_REFERER", "-"))
-        agent = escape(environ.get("HTTP_USER_AGENT", "-"))
+        request = f"{environ['REQUEST_METHOD']} {uri} {environ.get('SERVER_PROTOCOL', 'HTTP/1.0')}"
+        referer, agent = environ.get("HTTP_REFERER", "-"), environ.get("HTTP_USER_AGENT", "-")
+        return self.line(environ.get("REMOTE_ADDR", "-"), request, status, size, referer=referer, agent=agent)
+
+    def line(self, client: str, request: str, status: str, size: str, *, referer: str, agent: str) -> str:
+        """One line; ``request``, ``referer`` and ``agent`` as the client sent them (one character a byte)."""
         return (
-            f'{environ.get("REMOTE_ADDR", "-")} - - [{self._now()}] "{request}" {status} {size} "{referer}" "{agent}"\n'
+            f'{client} - - [{self._now()}] "{escape(request)}" {status} {size} "{escape(referer)}" "{escape(agent)}"\n'
         )
 
     def _now(self) -> str:

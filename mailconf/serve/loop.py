@@ -24,7 +24,8 @@ a time (each waits at most ``asyncore_loop_timeout``, 1 s) until a handler has s
 know (501) itself, before the application sees it, with a body of several lines that quotes a
 malformed method or header line back (``Malformed HTTP method "..."``). :class:`Refusal` answers
 them as the application answers its errors (docs/serve.md): one line that repeats nothing the
-request sent, ``Cache-Control: no-store``.
+request sent, ``Cache-Control: no-store``; and since the access log (a WSGI middleware) never sees
+such a request, :class:`Refusal` writes its line.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask
 
+from .accesslog import AccessLog
 from .app import MAX_BODY
 
 #: what a request that waitress refuses by itself is told, by status code
@@ -58,6 +60,14 @@ class Refusal(ErrorTask):  # type: ignore[misc]  # waitress has no type hints
         self.set_close_on_finish()
         self.content_length = len(body)
         self.write(body)
+        log = getattr(self.channel.server, "mailconf_access_log", None)  # set by install()
+        if log is not None:  # the request never reached the application, which the access log wraps: log it here
+            headers, client = self.request.headers, self.channel.addr
+            # past max_request_header_size waitress parses a made-up "GET / HTTP/1.0": what was sent is unknown
+            sent = "-" if error.code == 431 else getattr(self.request, "first_line", b"-").decode("latin-1")
+            entry = log.line(client[0] if isinstance(client, tuple) else "-", sent, str(error.code), str(len(body)),
+                             referer=headers.get("REFERER", "-"), agent=headers.get("USER_AGENT", "-"))  # fmt: skip
+            log.emit(entry)
 
 
 class Channel(HTTPChannel):  # type: ignore[misc]  # waitress has no type hints
@@ -70,13 +80,14 @@ class Channel(HTTPChannel):  # type: ignore[misc]  # waitress has no type hints
         return bool(super().writable())
 
 
-def install(server: Any) -> None:
+def install(server: Any, access_log: AccessLog | None = None) -> None:
     """Every listening socket of ``server`` (one, or several for a host name with IPv4 and IPv6 addresses) makes
-    its connections :class:`Channel`."""
+    its connections :class:`Channel`; ``access_log`` gets a line for each request :class:`Refusal` answers."""
     listeners = [server] if isinstance(server, BaseWSGIServer) else list(server.map.values())
     for listener in listeners:
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = Channel
+            listener.mailconf_access_log = access_log
 
 
 def run_until(server: Any, stopped: Sequence[int]) -> None:

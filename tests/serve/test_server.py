@@ -207,12 +207,17 @@ BAD_HTTP = "400 Bad Request: the request is not well-formed HTTP/1.1"
 )  # fmt: skip
 def test_what_waitress_refuses_itself_is_one_line_that_repeats_nothing(server: Server, data: bytes, line: str) -> None:
     """docs/serve.md: every error body is one line and never repeats what the request sent, also those that
-    waitress answers before the application sees the request."""
+    waitress answers before the application sees the request; and every request has its access log line."""
+    start = len(server.lines)
     head, _, body = exchange(server, data).partition(b"\r\n\r\n")
     status, *headers = head.decode().split("\r\n")
     assert (status.split(" ", 1)[1], body.decode()) == (line.partition(":")[0], f"{line}\n")
     assert "Cache-Control: no-store" in headers
     assert b"SECRET" not in head
+    # and, as every request, one access log line (the application, which writes the others, never saw it)
+    sent = data.split(b"\r\n", 1)[0].decode()
+    logged = server.wait_for(rf'"{re.escape(sent)}" {line[:3]} {len(line) + 1} "-" "-"$', start).string
+    assert re.fullmatch(r"127\.0\.0\.1 - - \[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000\] .*", logged)
     healthy(server)
 
 
