@@ -97,7 +97,7 @@ def _name(text: str) -> str:
 
 def _timeout(seconds: float) -> float:
     if not 0 < seconds <= 3600:
-        raise UsageError(f"--timeout {seconds:g}: give seconds between 0 and 3600")
+        raise UsageError(f"--timeout {seconds:g}: give seconds above 0, at most 3600")
     return seconds
 
 

@@ -26,6 +26,11 @@ class ServeRequest(NamedTuple):
     threads: int = 8
 
 
+def _count(number: int, noun: str) -> str:
+    """``1 domain``, ``2 domains``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def parse_bind(text: str) -> tuple[str, int]:
     """``HOST:PORT`` or ``[IPv6]:PORT`` -> (host, port); port 0 lets the system choose."""
     host, colon, port = text.rpartition(":")
@@ -126,7 +131,7 @@ def serve(app: App, request: ServeRequest, host: str, port: int, early: list[int
     effective = server.effective_host, server.effective_port
     shown = f"[{effective[0]}]" if ":" in str(effective[0]) else effective[0]
     console.say(
-        f"serve: {app.path}: {app.site.accounts} accounts, {len(app.site.autoconfig)} domains; "
+        f"serve: {app.path}: {_count(app.site.accounts, 'account')}, {_count(len(app.site.autoconfig), 'domain')}; "
         f"listening on http://{shown}:{effective[1]}/ (reload: SIGHUP"
         + (f", or a change seen every {request.poll_interval:g} s)" if request.poll_interval else ")")
     )
@@ -158,7 +163,8 @@ def _report(app: App, outcome: Loaded | Refused) -> None:
         return
     _warn(outcome)
     console.say(
-        f"serve: {app.path}: reloaded: {outcome.site.accounts} accounts, {len(outcome.site.autoconfig)} domains"
+        f"serve: {app.path}: reloaded: {_count(outcome.site.accounts, 'account')}, "
+        f"{_count(len(outcome.site.autoconfig), 'domain')}"
     )
 
 

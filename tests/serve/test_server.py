@@ -490,7 +490,7 @@ def test_ctrl_c_reaching_the_reload_process_ends_neither_the_reload_nor_reloadin
     # came back to the reload thread as the build's result, uncaught (a traceback, and the thread ended: nothing
     # was reloaded again), or it ended the process while it started ("internal error (BrokenProcessPool)")
     path = accounts_in_one_domain(tmp_path / "accounts.yaml", 500)
-    reloaded = f"mailconf: serve: {path}: reloaded: 500 accounts, 1 domains"
+    reloaded = f"mailconf: serve: {path}: reloaded: 500 accounts, 1 domain"
     with serving(path, "--poll-interval", "0") as server:
         start = len(server.lines)
         server.proc.send_signal(signal.SIGHUP)
