@@ -22,8 +22,10 @@ nothing is written outside ``DIR``.
   Then: (1) every file is written as a temporary next to its destination, with
   its exact mode; (2) the temporaries are made durable; (3) they are moved into
   place; (4) the moves are made durable. A failure in (1) or (2) (a full disk)
-  removes the temporaries and leaves every destination as it was; a reader never
-  sees a partly written file.
+  removes the temporaries and the folders it created (``DIR`` and its parents
+  too; a folder another program wrote into is left) and leaves every destination
+  as it was; a reader never sees a partly written file. A render that waited for
+  the lock on a ``DIR`` the failed one removed makes it again.
 - Durability: below ``_SYNCFS_FROM`` files, each file is fsync'd (batches overlap
   in a few threads) and then each directory. From ``_SYNCFS_FROM`` files on, one
   ``syncfs()`` per file system before the moves and one after: on a disk, 20,005
@@ -142,6 +144,8 @@ class _Output:
         self.base = root.resolve()
         self._folders: dict[str, _Folder] = {}
         self._fds: list[int] = []
+        self._made: list[tuple[int, str]] = []  # the folders this run created inside DIR: (parent's fd, name)
+        self.made_root: list[Path] = []  # DIR and the parents open_root() created, outermost first
 
     # --- opening --------------------------------------------------------------------------------------------
 
@@ -155,7 +159,7 @@ class _Output:
         if not self.base.exists():
             if not create:
                 return False
-            _guarded(self.base, _make_dirs, self.base)
+            _guarded(self.base, _make_dirs, self.base, self.made_root)
         fd = _guarded(self.base, os.open, self.base, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _O_CLOEXEC)
         self._fds.append(fd)
         self._folders[""] = _Folder(fd, str(self.base), frozenset())  # listed once the lock is held
@@ -182,6 +186,7 @@ class _Output:
                 return _Folder(-1, path, frozenset())
             try:
                 os.mkdir(leaf, 0o700, dir_fd=parent.fd)
+                self._made.append((parent.fd, leaf))
             except FileExistsError:  # made meanwhile: opened below, without following a link
                 pass
             except OSError as exc:
@@ -218,6 +223,28 @@ class _Output:
             "mailconf never writes through one inside -o: remove it"
         )
 
+    def remove_made(self) -> None:
+        """After a failure: remove the folders this run created (inside DIR, then DIR and its parents) that are
+        still empty; a folder that holds anything (another program's file) is left. Only while no other render
+        holds DIR's lock (DIR's lock is kept until close()); one that waits for it finds DIR removed and makes it
+        again (locked())."""
+        made, roots = list(self._made), self.made_root
+        self.keep_made()
+        root = self._folders.get("")
+        if root is not None and not _try_lock(root.fd):
+            return
+        for parent, leaf in reversed(made):  # made after its parent: removed before it
+            with suppress(OSError):
+                os.rmdir(leaf, dir_fd=parent)
+        for path in reversed(roots):
+            with suppress(OSError):
+                path.rmdir()
+
+    def keep_made(self) -> None:
+        """The folders created hold what this run wrote: never removed."""
+        self._made.clear()
+        self.made_root = []
+
     def close(self) -> None:
         for fd in reversed(self._fds):
             os.close(fd)
@@ -230,21 +257,17 @@ class _Output:
         """Hold a flock on DIR: writers one at a time, --check never in the middle of a write."""
         import fcntl
 
-        fd = self._folders[""].fd
-        operation = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
         deadline = time.monotonic() + LOCK_WAIT
         while True:
-            try:
-                fcntl.flock(fd, operation)
+            fd = self._folders[""].fd
+            self._lock(fd, exclusive=exclusive, deadline=deadline)
+            if not exclusive or os.fstat(fd).st_nlink > 0:
                 break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise OutputError(
-                        f"{self.base}: another mailconf render is writing here (waited {LOCK_WAIT:g} s); try again"
-                    ) from None
-                time.sleep(0.02)
-            except OSError:  # a file system without flock (some network ones): link() still never replaces
-                break
+            # DIR was removed while this run waited for it (a render that had created it failed and removed it,
+            # remove_made()): made and opened again
+            with suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            self.open_root(create=True)
         root = self._folders[""]
         self._folders[""] = root._replace(names=_guarded(root.path, _names, fd))  # what the previous writer left
         try:
@@ -252,6 +275,23 @@ class _Output:
         finally:
             with suppress(OSError):
                 fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _lock(self, fd: int, *, exclusive: bool, deadline: float) -> None:
+        import fcntl
+
+        operation = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
+        while True:
+            try:
+                fcntl.flock(fd, operation)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise OutputError(
+                        f"{self.base}: another mailconf render is writing here (waited {LOCK_WAIT:g} s); try again"
+                    ) from None
+                time.sleep(0.02)
+            except OSError:  # a file system without flock (some network ones): link() still never replaces
+                return
 
     # --- what is there now ----------------------------------------------------------------------------------
 
@@ -386,8 +426,13 @@ def write_all(
             names += [(file, *_split(file.name, root)) for file in reclaimed]
             plan = _plan(out, names, force=force, update=update)
             _write(out, plan, prestaged)
+            out.keep_made()
             if new is not None:
                 new.placed()
+    except BaseException:
+        if own:  # else NewFolders removes them, after its staging folders
+            out.remove_made()
+        raise
     finally:
         if own:
             out.close()
@@ -478,14 +523,32 @@ def _guarded(where: object, action: Callable[..., _T], *args: object, **kwargs: 
         raise OutputError(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
 
 
-def _make_dirs(directory: Path) -> None:
-    """Create DIR and its missing parents, each with mode 0700 (mkdir(parents=True) would use the umask for parents)."""
+def _make_dirs(directory: Path, made: list[Path]) -> None:
+    """Create DIR and its missing parents, each with mode 0700 (mkdir(parents=True) would use the umask for parents);
+    each folder created is added to ``made`` at once, outermost first."""
     missing: list[Path] = []
     while not directory.exists():
         missing.append(directory)
         directory = directory.parent
     for path in reversed(missing):
-        path.mkdir(mode=0o700, exist_ok=True)
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:  # made meanwhile by another program: not this run's
+            continue
+        made.append(path)
+
+
+def _try_lock(fd: int) -> bool:
+    """DIR's exclusive lock, if no other render holds it (or the file system has no flock)."""
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:
+        pass
+    return True
 
 
 def _backup(folder: _Folder, item: _Planned) -> str:
@@ -820,7 +883,6 @@ class NewFolders:
     def __init__(self, root: Path) -> None:
         self._root = root
         self._out: _Output | None = None
-        self._made: list[Path] = []  # DIR and the parents prepare() created, outermost first
         self.staged: dict[str, str] = {}  # folder name in DIR -> its staging folder's name in DIR
         self._claimed: dict[str, str] = {}  # the part of staged that write_all renames into place
 
@@ -838,10 +900,6 @@ class NewFolders:
             return
         out = _Output(self._root)
         self._out = out
-        path = out.base
-        while not path.exists() and path != path.parent:
-            self._made.insert(0, path)
-            path = path.parent
         try:
             out.open_root(create=True)
             root = out.folder("", "")
@@ -902,7 +960,6 @@ class NewFolders:
     def placed(self) -> None:
         """write_all has renamed every claimed folder into place: nothing of them is removed on leaving."""
         self.staged = {top: name for top, name in self.staged.items() if top not in self._claimed}
-        self._made = []
 
     def discard(self) -> None:
         """Remove every staging folder still there (with all it holds) and the DIR prepare() created."""
@@ -916,12 +973,9 @@ class NewFolders:
                     with suppress(OSError):
                         _remove_tree(root, name)
             self.staged = {}
+            out.remove_made()
         finally:
             out.close()
-        for path in reversed(self._made):
-            with suppress(OSError):
-                path.rmdir()
-        self._made = []
 
 
 def _remove_tree(parent: int, name: str) -> None:

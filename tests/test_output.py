@@ -852,3 +852,90 @@ def test_a_dir_that_cannot_be_prepared_is_left_for_write_all_to_refuse(tmp_path:
     assert str(refused.value) == f"{target.resolve()} is not a directory; -o names the directory to write into"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     assert target.read_bytes() == b"a file\n"
+
+
+# --- a write that fails leaves no folder it created ------------------------------------------------------------
+
+FEW = [RenderedFile("mutt/sub/f.conf", b"mutt\n"), RenderedFile("msmtp/msmtprc", b"msmtp\n", 0o640)]
+
+
+def full_disk_at(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """The one fake here: writing the file named ``name`` (or its temporary) fails with ENOSPC."""
+    real = output._write_fully
+
+    def no_space(fd: int, content: bytes) -> None:
+        written = os.path.basename(os.readlink(f"/proc/self/fd/{fd}"))
+        if written == name or written.startswith(f".{name}.mailconf-"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(fd, content)
+
+    monkeypatch.setattr(output, "_write_fully", no_space)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="the full disk is injected by file name (/proc)")
+@pytest.mark.parametrize("dir_was_there", [False, True], ids=["new DIR and parents", "DIR there"])
+def test_a_failed_write_removes_every_folder_it_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dir_was_there: bool
+) -> None:
+    """Below _SYNCFS_FROM files, new folders are made under their own names: a full disk (injected) removes them
+    with the temporaries, and DIR with the parents write_all made; a folder that was there stays."""
+    deep = tmp_path / "made" / "by" / "render"
+    if dir_was_there:
+        (deep / "mutt").mkdir(parents=True)
+    full_disk_at(monkeypatch, "msmtprc")
+    with pytest.raises(OutputError) as failed:
+        output.write_all(FEW, deep)
+    assert str(failed.value) == f"cannot write {deep}/msmtp/msmtprc: No space left on device"
+    assert listing(tmp_path) == (["made", "made/by", "made/by/render", "made/by/render/mutt"] if dir_was_there else [])
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="the full disk is injected by file name (/proc)")
+def test_a_failed_write_leaves_a_folder_it_created_that_another_program_wrote_into(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = output._write_temporaries
+
+    def then_another_program_writes(*args: object, **kwargs: object) -> list[output._Temporary]:
+        (tmp_path / "out/mutt/theirs").write_bytes(b"theirs\n")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(output, "_write_temporaries", then_another_program_writes)
+    full_disk_at(monkeypatch, "msmtprc")
+    with pytest.raises(OutputError):
+        output.write_all(FEW, tmp_path / "out")
+    assert listing(tmp_path) == ["out", "out/mutt", "out/mutt/theirs"]
+
+
+def test_a_render_waiting_for_a_dir_that_the_failed_render_before_it_removed_makes_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two renders into a new DIR: the first made it, holds the lock, fails and removes it; the second, which
+    opened DIR before and waited for the lock, makes DIR again and writes there (not into the removed folder)."""
+    import threading
+
+    deep = tmp_path / "new"
+    first = output._Output(deep)
+    first.open_root(create=True)
+    waiting = threading.Event()
+    real = output._Output._lock
+
+    def observed(self: output._Output, fd: int, *, exclusive: bool, deadline: float) -> None:
+        if self is not first:
+            waiting.set()
+        real(self, fd, exclusive=exclusive, deadline=deadline)
+
+    monkeypatch.setattr(output._Output, "_lock", observed)
+    done: list[object] = []
+    second = threading.Thread(target=lambda: done.append(output.write_all(FEW, deep)))
+    try:
+        with first.locked(exclusive=True):
+            second.start()
+            assert waiting.wait(30)  # a bound against a hang, never a measure
+            first.remove_made()  # what a failed write_all does
+            assert not deep.exists()
+    finally:
+        first.close()
+        second.join(30)
+    assert done == [output.Changed((f"{deep}/mutt/sub/f.conf", f"{deep}/msmtp/msmtprc"), ())]
+    assert listing(deep) == ["msmtp", "msmtp/msmtprc", "mutt", "mutt/sub", "mutt/sub/f.conf"]
+    assert (mode(deep / "msmtp/msmtprc"), (deep / "mutt/sub/f.conf").read_bytes()) == (0o640, b"mutt\n")
