@@ -873,7 +873,9 @@ class NewFolders:
     program created meanwhile is read back from its staging folder and written like any file
     (compared first, refused if different). Until write_all has placed them, leaving the ``with``
     block removes every staging folder and the DIR it created (an error, --strict, Ctrl-C,
-    SIGTERM): nothing is left behind. A killed run may leave a hidden staging folder, as write_all.
+    SIGTERM): nothing is left behind. A target that cannot be written there (a full disk) goes to
+    write_all instead, whose error then comes where and as it comes without workers. A killed run
+    may leave a hidden staging folder, as write_all.
 
     Only where ``syncfs`` is available (Linux): elsewhere :meth:`prepare` does nothing and every file
     goes through write_all. Making these folders durable is one ``syncfs`` whatever their number of
@@ -913,11 +915,24 @@ class NewFolders:
 
     def write(self, top: str, files: Sequence[RenderedFile]) -> bool:
         """Write ``files`` (named relative to ``top``) into ``top``'s staging folder; False (nothing written) when
-        ``top`` has none or there are no files. In a worker or in this process; never replaces a name."""
+        ``top`` has none or there are no files. In a worker or in this process; never replaces a name.
+
+        A file that cannot be written (a full disk, a file too large) is no error here: what was written is
+        removed and False returned, so the files go to write_all, which fails as it does without workers: after
+        the warnings, after --strict and an earlier target's error, with the same message and exit code."""
         name = self.staged.get(top)
         out = self._out
         if name is None or out is None or not files:
             return False
+        try:
+            self._write_files(out, name, top, files)
+        except OutputError:
+            with suppress(OSError):
+                _remove_inside(out.folder("", "").fd, name)  # the (empty) folder stays: write_all takes another
+            return False
+        return True
+
+    def _write_files(self, out: _Output, name: str, top: str, files: Sequence[RenderedFile]) -> None:
         base = out.folder("", "").path
         for file in files:
             folder_name, leaf = _split(f"{top}/{file.name}", self._root)
@@ -929,7 +944,6 @@ class NewFolders:
                 _guarded(label, _write_fully, fd, file.content)
             finally:
                 os.close(fd)
-        return True
 
     def output(self) -> _Output | None:
         """DIR as prepare() opened it (write_all writes through the same descriptor); None before prepare()."""
@@ -981,6 +995,12 @@ class NewFolders:
 def _remove_tree(parent: int, name: str) -> None:
     """Remove folder ``name`` in ``parent`` and all it holds, never following a link (each folder opened by
     descriptor with O_NOFOLLOW: a link inside is removed as the link it is)."""
+    _remove_inside(parent, name)
+    os.rmdir(name, dir_fd=parent)
+
+
+def _remove_inside(parent: int, name: str) -> None:
+    """Remove all folder ``name`` in ``parent`` holds (as _remove_tree), leaving it empty."""
     fd = os.open(name, _OPEN_DIR, dir_fd=parent)
     try:
         with os.scandir(fd) as entries:
@@ -991,7 +1011,6 @@ def _remove_tree(parent: int, name: str) -> None:
                     os.unlink(entry.name, dir_fd=fd)
     finally:
         os.close(fd)
-    os.rmdir(name, dir_fd=parent)
 
 
 def _sync_directory(fd: int) -> None:

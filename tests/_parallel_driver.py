@@ -17,10 +17,13 @@ from mailconf.cli.main unchanged:
   others), then refuses.
 - HANG_WRITING=N: once mailconf.output has written N temporaries, the process writing them
   writes ``<pid>`` to MISBEHAVE_READY and sleeps (a signal then comes while files are half done).
+- NO_SPACE=NAME: writing a file named NAME (under its own name, or as its temporary) fails with
+  ENOSPC, in whichever process writes it: a full disk that only that file does not fit on.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sys
@@ -96,6 +99,18 @@ def _install() -> None:
                 time.sleep(3600)
 
         output._write_fully = hanging_write
+    if "NO_SPACE" in os.environ:
+        from mailconf import output
+
+        full, write = os.environ["NO_SPACE"], output._write_fully
+
+        def no_space(fd: int, content: bytes) -> None:
+            name = os.path.basename(os.readlink(f"/proc/self/fd/{fd}"))
+            if name == full or name.startswith(f".{full}.mailconf-"):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            write(fd, content)
+
+        output._write_fully = no_space
     for item in filter(None, os.environ.get("MISBEHAVE", "").split(",")):
         name, _, action = item.partition(":")
         target: Any = TARGETS[name]

@@ -45,8 +45,18 @@ def three_hundred(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def driver(*args: str, record: Path | None = None, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def driver(
+    *args: str, record: Path | None = None, env: dict[str, str] | None = None, file_size: int | None = None
+) -> subprocess.Popen[str]:
+    """``file_size``: the largest file the process may write (RLIMIT_FSIZE; a larger one fails with EFBIG)."""
     extra = {"PARALLEL_RECORD": str(record)} if record else {}
+
+    def limit() -> None:
+        import resource
+
+        if file_size is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
     return subprocess.Popen(
         [sys.executable, "-m", "tests._parallel_driver", *args],
         cwd=ROOT,
@@ -54,6 +64,7 @@ def driver(*args: str, record: Path | None = None, env: dict[str, str] | None = 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=limit if file_size is not None else None,  # noqa: PLW1509 - pytest runs no thread here
     )
 
 
@@ -67,10 +78,12 @@ def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
     return process.returncode, out, err
 
 
-def render(tmp: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str, list[str]]:
+def render(
+    tmp: Path, *args: str, env: dict[str, str] | None = None, file_size: int | None = None
+) -> tuple[int, str, str, list[str]]:
     """``mailconf render ARGS``: exit code, stdout, stderr and what the driver recorded (``jobs N`` and pids)."""
     record = tmp / f"record-{len(list(tmp.glob('record-*')))}"
-    code, out, err = finish(driver("render", *args, record=record, env=env))
+    code, out, err = finish(driver("render", *args, record=record, env=env, file_size=file_size))
     return code, out, err, record.read_text().split("\n")[:-1] if record.exists() else []
 
 
@@ -373,6 +386,46 @@ def test_strict_gaps_leave_nothing_the_workers_wrote(tmp_path: Path, three_hundr
     )
     assert not (tmp_path / "serial").exists()
     assert not (tmp_path / "forked").exists()
+
+
+@needs_fork
+@pytest.mark.parametrize("strict", [False, True], ids=["warnings", "--strict"])
+@pytest.mark.parametrize(
+    ("targets", "full"),
+    [
+        (("mutt", "msmtp"), "limit .msmtprc"),  # msmtp, the cheaper, is this process's: a real EFBIG
+        (("mutt", "msmtp"), ".msmtprc"),
+        (("msmtp", "thunderbird"), "user.js"),  # thunderbird, the costlier, is the worker's
+    ],
+    ids=["file size limit, this process", "full disk, this process", "full disk, the worker"],
+)
+def test_a_file_that_does_not_fit_fails_as_in_one_process(
+    tmp_path: Path, three_hundred: Path, targets: tuple[str, str], full: str, strict: bool
+) -> None:
+    """A new target folder whose file cannot be written while the targets render (a real file size limit,
+    RLIMIT_FSIZE: the 83 kB .msmtprc of 300 accounts is over 20 kB; or ENOSPC injected by the driver's
+    NO_SPACE): with workers as without, the gaps' warnings are said first, --strict wins, then the same
+    message and exit code, and nothing is written."""
+    out = tmp_path / "out"
+    args = ("-t", targets[0], "-t", targets[1], *(["--strict"] if strict else []), str(three_hundred), "-o", str(out))
+    limit = 20_000 if full.startswith("limit ") else None
+    env = {} if limit else {"NO_SPACE": full}
+    serial = render(tmp_path, *args, "-j", "1", env=env, file_size=limit)
+    assert not out.exists()
+    forked = render(tmp_path, *args, "-j", "2", env=env, file_size=limit)
+    assert jobs_of(forked[3]) == ["jobs 2"]
+    assert forked[:3] == serial[:3]
+    name = full.removeprefix("limit ")
+    folder = "msmtp" if name == ".msmtprc" else "thunderbird"
+    error = "File too large" if limit else "No space left on device"
+    last = serial[2].splitlines()[-1]
+    if strict:
+        strict_line = f"cannot be expressed by {', '.join(targets)} (--strict); nothing written"
+        assert (serial[0], last.endswith(strict_line)) == (1, True)
+    else:
+        assert (serial[0], last) == (2, f"mailconf: cannot write {out}/{folder}/{name}: {error}")
+    assert serial[2].startswith("mailconf: warning: " if not strict else "mailconf: error: ")
+    assert not out.exists()
 
 
 @needs_fork
