@@ -233,6 +233,8 @@ class _Output:
         root = self._folders.get("")
         if root is not None and not _try_lock(root.fd):
             return
+        if roots and root is not None and not _names_folder(roots[-1], root.fd):
+            roots = []  # DIR was moved away or replaced: the folder there now is not this run's
         for parent, leaf in reversed(made):  # made after its parent: removed before it
             with suppress(OSError):
                 os.rmdir(leaf, dir_fd=parent)
@@ -268,13 +270,16 @@ class _Output:
             with suppress(OSError):
                 fcntl.flock(fd, fcntl.LOCK_UN)
             self.open_root(create=True)
-        root = self._folders[""]
-        self._folders[""] = root._replace(names=_guarded(root.path, _names, fd))  # what the previous writer left
+        self.list_root()  # what the previous writer left
         try:
             yield
         finally:
             with suppress(OSError):
                 fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def list_root(self) -> None:
+        root = self._folders[""]
+        self._folders[""] = root._replace(names=_guarded(root.path, _names, root.fd))
 
     def _lock(self, fd: int, *, exclusive: bool, deadline: float) -> None:
         import fcntl
@@ -536,6 +541,15 @@ def _make_dirs(directory: Path, made: list[Path]) -> None:
         except FileExistsError:  # made meanwhile by another program: not this run's
             continue
         made.append(path)
+
+
+def _names_folder(path: Path, fd: int) -> bool:
+    """Whether ``path`` (following links, as the user named it) is still the folder open as ``fd``."""
+    try:
+        named, opened = os.stat(path), os.fstat(fd)
+    except OSError:
+        return False
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino) and opened.st_nlink > 0
 
 
 def _try_lock(fd: int) -> bool:
@@ -946,29 +960,48 @@ class NewFolders:
                 os.close(fd)
 
     def output(self) -> _Output | None:
-        """DIR as prepare() opened it (write_all writes through the same descriptor); None before prepare()."""
-        return self._out
+        """DIR as prepare() opened it (write_all writes through the same descriptor); None before prepare(), or
+        when -o names another folder now (DIR moved away or removed, a link to it pointed elsewhere): write_all
+        then opens -o again, as without workers, and the files are read back from the staging folders."""
+        out = self._out
+        if out is None or not _names_folder(self._root, out.folder("", "").fd):
+            return None
+        return out
 
     def claim(self, out: _Output, written: Sequence[str]) -> tuple[dict[str, str], list[RenderedFile]]:
         """For write_all, under its lock: (folder -> staging folder) for the folders that hold files and are
-        still missing in DIR; and the files of those another program created meanwhile, read back (their
-        staging folders are then removed on leaving)."""
+        still missing in DIR; and the files of those another program created meanwhile, or of every folder when
+        ``out`` is not the DIR prepare() opened, read back (their staging folders are then removed on leaving)."""
         present = out.folder("", "").names
         tops = dict.fromkeys(_top(name.rpartition("/")[0]) for name in written)
-        claimed = {top: self.staged[top] for top in tops if top in self.staged and top not in present}
+        same = out is self._out
+        claimed = {top: self.staged[top] for top in tops if same and top in self.staged and top not in present}
         self._claimed = claimed
+        if self._out is not None and not same:
+            self._out.list_root()
         reclaimed = [
-            self._read_back(out, name)
+            self._read_back(name)
             for name in written
             if (top := _top(name.rpartition("/")[0])) in self.staged and top not in claimed
         ]
         return claimed, reclaimed
 
-    def _read_back(self, out: _Output, name: str) -> RenderedFile:
+    def _read_back(self, name: str) -> RenderedFile:
         folder_name, leaf = _split(name, self._root)
         top = _top(folder_name)
-        folder = out.folder(self.staged[top] + folder_name[len(top) :], name)
-        info = _guarded(f"{folder.path}/{leaf}", os.stat, leaf, dir_fd=folder.fd, follow_symlinks=False)
+        assert self._out is not None  # prepare() staged the folder
+        folder = self._out.folder(self.staged[top] + folder_name[len(top) :], name)
+        try:
+            if folder.fd < 0:  # its folder is not there (never an fd -1 to stat: "Bad file descriptor")
+                raise FileNotFoundError(errno.ENOENT, "removed")
+            info = os.stat(leaf, dir_fd=folder.fd, follow_symlinks=False)
+        except FileNotFoundError:
+            raise OutputError(
+                f"cannot write {self._out.base}/{name}: {self._out.base}/{self.staged[top]} was removed while "
+                "mailconf was rendering; nothing written, run again"
+            ) from None
+        except OSError as exc:
+            raise OutputError(f"cannot write {folder.path}/{leaf}: {exc.strerror or type(exc).__name__}") from None
         return RenderedFile(name, _read_small(folder, leaf, info), stat.S_IMODE(info.st_mode))
 
     def placed(self) -> None:

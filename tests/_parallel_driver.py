@@ -11,7 +11,8 @@ from mailconf.cli.main unchanged:
 - MISBEHAVE=TARGET:ACTION[,TARGET:ACTION...]: that target's render(), in whatever
   process renders it, misbehaves. Nothing real can make a worker die or hang on
   demand, so this is the one fake here: ``hang`` writes ``<pid>`` to
-  MISBEHAVE_READY then sleeps; ``exit`` is os._exit(7); ``kill`` is SIGKILL to itself;
+  MISBEHAVE_READY then sleeps; ``pause`` writes ``<pid>`` to MISBEHAVE_READY, waits until the
+  file MISBEHAVE_GO exists, then renders; ``exit`` is os._exit(7); ``kill`` is SIGKILL to itself;
   ``bug`` raises KeyError (text that must never be printed); ``refuse`` raises the
   RenderError an unsafe value gives; ``slow-refuse`` renders first (to finish after the
   others), then refuses.
@@ -49,6 +50,11 @@ def _misbehaving(name: str, action: str, render: Callable[..., Rendered]) -> Cal
             with open(os.environ["MISBEHAVE_READY"], "a", encoding="ascii") as ready:
                 ready.write(f"{os.getpid()}\n")
             time.sleep(3600)
+        elif action == "pause":
+            with open(os.environ["MISBEHAVE_READY"], "a", encoding="ascii") as ready:
+                ready.write(f"{os.getpid()}\n")
+            while not os.path.exists(os.environ["MISBEHAVE_GO"]):
+                time.sleep(0.02)
         elif action == "exit":
             os._exit(7)
         elif action == "kill":

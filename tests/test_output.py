@@ -13,6 +13,7 @@ import ctypes
 import errno
 import fcntl
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -943,3 +944,19 @@ def test_a_render_waiting_for_a_dir_that_the_failed_render_before_it_removed_mak
     assert done == [output.Changed((f"{deep}/mutt/sub/f.conf", f"{deep}/msmtp/msmtprc"), ())]
     assert listing(deep) == ["msmtp", "msmtp/msmtprc", "mutt", "mutt/sub", "mutt/sub/f.conf"]
     assert (mode(deep / "msmtp/msmtprc"), (deep / "mutt/sub/f.conf").read_bytes()) == (0o640, b"mutt\n")
+
+
+def test_files_written_before_the_dir_was_removed_are_said_lost(tmp_path: Path) -> None:
+    """-o removed (with the staging folders) while the targets rendered: write_all opens -o again, as without
+    workers, but the files written before are gone: said so, exit 2, nothing left."""
+    needs_syncfs()
+    out = tmp_path / "out"
+    with pytest.raises(OutputError) as failed, output.NewFolders(out) as new:
+        prepared(new)
+        shutil.rmtree(out)
+        output.write_all([], out, new=new, written=WRITTEN)
+    assert str(failed.value) == (
+        f"cannot write {out}/mutt/sub/f0.conf: {out}/.mutt.mailconf-{os.getpid()}.tmp was removed while mailconf "
+        "was rendering; nothing written, run again"
+    )
+    assert listing(tmp_path) == []

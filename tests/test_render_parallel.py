@@ -9,6 +9,7 @@ real signals, and no thread of pytest's in the process that forks.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -426,6 +427,47 @@ def test_a_file_that_does_not_fit_fails_as_in_one_process(
         assert (serial[0], last) == (2, f"mailconf: cannot write {out}/{folder}/{name}: {error}")
     assert serial[2].startswith("mailconf: warning: " if not strict else "mailconf: error: ")
     assert not out.exists()
+
+
+@needs_fork
+@pytest.mark.parametrize("how", ["link pointed elsewhere", "folder moved away", "folder removed"])
+def test_an_o_dir_replaced_while_rendering_is_written_where_o_names_then(tmp_path: Path, how: str) -> None:
+    """-o names another folder once the targets are rendered (a link switched, ``current -> v2``, as a deploy
+    does; DIR moved away and made again; DIR removed): the files go where -o names then, as with --jobs 1,
+    never into the folder prepared before the fork; the staging folders made there are removed. Both processes
+    wait until the folder is replaced, then render and write."""
+    ready, go, old, new = tmp_path / "ready", tmp_path / "go", tmp_path / "v1", tmp_path / "v2"
+    old.mkdir()
+    out = tmp_path / "current"
+    if how == "link pointed elsewhere":
+        out.symlink_to(old.name)
+    else:
+        out = old
+    process = driver("render", "-t", "mutt", "-t", "msmtp", "-j", "2", str(EXAMPLES / "company.yaml"), "-o",
+                     str(out), env={"MISBEHAVE": "mutt:pause,msmtp:pause", "MISBEHAVE_READY": str(ready),
+                                    "MISBEHAVE_GO": str(go)})  # fmt: skip
+    assert sorted(wait_for_lines(ready, 2, process)) == sorted([process.pid, *children(process.pid)])
+    assert sorted(p.name for p in old.iterdir()) == [f".msmtp.mailconf-{process.pid}.tmp",
+                                                    f".mutt.mailconf-{process.pid}.tmp"]  # fmt: skip
+    if how == "link pointed elsewhere":
+        new.mkdir()
+        (tmp_path / "switch").symlink_to(new.name)
+        (tmp_path / "switch").replace(out)
+        written, moved = new, old
+    elif how == "folder moved away":
+        old.rename(new)
+        old.mkdir()
+        written, moved = old, new
+    else:
+        shutil.rmtree(old)
+        written, moved = old, None
+    go.touch()
+    assert finish(process) == (0, "", "")
+    serial = render(tmp_path, "-t", "mutt", "-t", "msmtp", "-j", "1", str(EXAMPLES / "company.yaml"), "-o",
+                    str(tmp_path / "serial"))  # fmt: skip
+    assert serial[0] == 0
+    assert tree(written) == tree(tmp_path / "serial")
+    assert moved is None or tree(moved) == {}
 
 
 @needs_fork
