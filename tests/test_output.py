@@ -960,3 +960,45 @@ def test_files_written_before_the_dir_was_removed_are_said_lost(tmp_path: Path) 
         "was rendering; nothing written, run again"
     )
     assert listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("when", ["while rendering", "between the look and the rename"])
+@pytest.mark.parametrize("theirs", ["link outside", "file"])
+@pytest.mark.parametrize("noreplace", [True, False], ids=["renameat2", "rename"])
+def test_a_staging_folder_replaced_while_rendering_is_never_renamed_into_place(  # noqa: PLR0917
+    out: Path, outside: Path, monkeypatch: pytest.MonkeyPatch, when: str, theirs: str, noreplace: bool
+) -> None:
+    """Another program (the same user) puts a link to a folder outside, or a file, where mutt's staging folder was:
+    it never becomes DIR/mutt (no link under a final name, no file said created that is not there); refused,
+    and theirs is left as it is. "Between the look and the rename" is injected: the swap happens inside the
+    rename call, before the real rename."""
+    needs_syncfs()
+    staging = out / f".mutt.mailconf-{os.getpid()}.tmp"
+
+    def swap() -> None:
+        shutil.rmtree(staging)
+        if theirs == "file":
+            staging.write_bytes(b"theirs\n")
+        else:
+            staging.symlink_to(outside.parent)
+
+    real = output._renameat2
+
+    def renameat2(fd: int, source: str, destination: str) -> bool:
+        if source == staging.name and when != "while rendering":
+            swap()
+        return real(fd, source, destination) if noreplace else False
+
+    monkeypatch.setattr(output, "_renameat2", renameat2)
+    with pytest.raises(OutputError) as refused, output.NewFolders(out) as new:
+        prepared(new)
+        if when == "while rendering":
+            swap()
+        output.write_all([], out, new=new, written=WRITTEN)
+    assert str(refused.value) == (
+        f"refusing to write {out.resolve()}/mutt: {out.resolve()}/{staging.name} was replaced while mailconf was "
+        "writing; nothing written, run again"
+    )
+    assert listing(out) == [staging.name]
+    assert staging.is_symlink() if theirs != "file" else staging.read_bytes() == b"theirs\n"
+    assert_untouched(outside)
