@@ -1036,10 +1036,18 @@ class NewFolders:
         self.staged = {top: name for top, name in self.staged.items() if top not in self._claimed}
 
     def discard(self) -> None:
-        """Remove every staging folder still there (with all it holds) and the DIR prepare() created."""
+        """Remove every staging folder still there (with all it holds) and the DIR prepare() created.
+
+        Ctrl-C and SIGTERM are held off meanwhile (removing the 51,007 files of ``-t all`` takes a while): a
+        second Ctrl-C must not leave half the staging folders behind. One that came is acted on once all is
+        removed."""
         out, self._out = self._out, None
         if out is None:
             return
+        with _signals_held():
+            self._remove(out)
+
+    def _remove(self, out: _Output) -> None:
         try:
             if self.staged:  # DIR was opened (prepare() may have failed before)
                 root = out.folder("", "").fd
@@ -1050,6 +1058,23 @@ class NewFolders:
             out.remove_made()
         finally:
             out.close()
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM held off (delivered on leaving); in a thread that is not the main one, nothing to do."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # Python's handlers run in the main thread only
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _remove_tree(parent: int, name: str) -> None:

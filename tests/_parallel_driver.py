@@ -18,6 +18,9 @@ from mailconf.cli.main unchanged:
   others), then refuses.
 - HANG_WRITING=N: once mailconf.output has written N temporaries, the process writing them
   writes ``<pid>`` to MISBEHAVE_READY and sleeps (a signal then comes while files are half done).
+- HANG_REMOVING=1: the first time mailconf.output removes a staging folder (a render that ends
+  before its new folders are placed), it writes ``<pid>`` to MISBEHAVE_READY and waits until
+  the file MISBEHAVE_GO exists (a signal then comes while the staging folders are removed).
 - NO_SPACE=NAME: writing a file named NAME (under its own name, or as its temporary) fails with
   ENOSPC, in whichever process writes it: a full disk that only that file does not fit on.
 """
@@ -105,6 +108,21 @@ def _install() -> None:
                 time.sleep(3600)
 
         output._write_fully = hanging_write
+    if "HANG_REMOVING" in os.environ:
+        from mailconf import output
+
+        remove_tree, removing = output._remove_tree, [0]
+
+        def hanging_remove(parent: int, name: str) -> None:
+            removing[0] += 1
+            if removing[0] == 1:
+                with open(os.environ["MISBEHAVE_READY"], "a", encoding="ascii") as ready:
+                    ready.write(f"{os.getpid()}\n")
+                while not os.path.exists(os.environ["MISBEHAVE_GO"]):
+                    time.sleep(0.02)
+            remove_tree(parent, name)
+
+        output._remove_tree = hanging_remove
     if "NO_SPACE" in os.environ:
         from mailconf import output
 

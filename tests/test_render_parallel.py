@@ -374,6 +374,29 @@ def test_each_process_writes_the_new_folders_of_the_targets_it_renders(
 
 
 @needs_fork
+@pytest.mark.parametrize(
+    ("signum", "status", "message"), [(signal.SIGINT, 130, INTERRUPTED), (signal.SIGTERM, 143, "")]
+)
+def test_a_signal_while_the_staging_folders_are_removed_leaves_none_behind(
+    tmp_path: Path, three_hundred: Path, signum: signal.Signals, status: int, message: str
+) -> None:
+    """msmtp refuses (in this process), so the staging folders the worker filled with mutt's 300 files are
+    removed; a second Ctrl-C (or a SIGTERM) that comes meanwhile waits until they are all removed, -o too."""
+    ready, go, out = tmp_path / "ready", tmp_path / "go", tmp_path / "out"
+    process = driver("render", "-t", "mutt", "-t", "msmtp", "-j", "2", str(three_hundred), "-o", str(out),
+                     env={"MISBEHAVE": "msmtp:slow-refuse", "HANG_REMOVING": "1", "MISBEHAVE_READY": str(ready),
+                          "MISBEHAVE_GO": str(go)})  # fmt: skip
+    assert wait_for_lines(ready, 1, process) == [process.pid]
+    assert sorted(p.name for p in out.iterdir()) == [f".msmtp.mailconf-{process.pid}.tmp",
+                                                    f".mutt.mailconf-{process.pid}.tmp"]  # fmt: skip
+    assert len(list((out / f".mutt.mailconf-{process.pid}.tmp").iterdir())) == 300
+    process.send_signal(signum)
+    go.touch()
+    assert finish(process) == (status, "", message)  # the refusal's line is not said: the signal ends it
+    assert not out.exists()
+
+
+@needs_fork
 def test_strict_gaps_leave_nothing_the_workers_wrote(tmp_path: Path, three_hundred: Path) -> None:
     # the 300 accounts' POP3 leave_days is a gap for mutt: --strict writes nothing, with workers as without
     args = ("-t", "mutt", "-t", "msmtp", "--strict", str(three_hundred), "-o")
