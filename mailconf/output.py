@@ -264,10 +264,10 @@ class _Output:
         while True:
             fd = self._folders[""].fd
             self._lock(fd, exclusive=exclusive, deadline=deadline)
-            if not exclusive or os.fstat(fd).st_nlink > 0:
+            if not exclusive or _names_folder(self.base, fd):
                 break
             # DIR was removed while this run waited for it (a render that had created it failed and removed it,
-            # remove_made()): made and opened again
+            # remove_made()): made and opened again. Not st_nlink 0: some file systems say 1 or 0 for any folder
             with suppress(OSError):
                 fcntl.flock(fd, fcntl.LOCK_UN)
             self.open_root(create=True)
@@ -550,7 +550,7 @@ def _names_folder(path: Path, fd: int) -> bool:
         named, opened = os.stat(path), os.fstat(fd)
     except OSError:
         return False
-    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino) and opened.st_nlink > 0
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)  # the open fd keeps its number taken
 
 
 def _try_lock(fd: int) -> bool:

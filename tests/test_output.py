@@ -911,11 +911,13 @@ def test_a_failed_write_leaves_a_folder_it_created_that_another_program_wrote_in
     assert listing(tmp_path) == ["out", "out/mutt", "out/mutt/theirs"]
 
 
+@pytest.mark.parametrize("how", ["removed by the render before", "moved away and made again"])
 def test_a_render_waiting_for_a_dir_that_the_failed_render_before_it_removed_makes_it_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
-    """Two renders into a new DIR: the first made it, holds the lock, fails and removes it; the second, which
-    opened DIR before and waited for the lock, makes DIR again and writes there (not into the removed folder)."""
+    """Two renders into a new DIR: the first made it, holds the lock, fails and removes it (or another program
+    moves DIR away and makes a new one); the second, which opened DIR before and waited for the lock, writes
+    where -o names once it has the lock (made again), never into the removed or moved folder."""
     import threading
 
     deep = tmp_path / "new"
@@ -936,14 +938,20 @@ def test_a_render_waiting_for_a_dir_that_the_failed_render_before_it_removed_mak
         with first.locked(exclusive=True):
             second.start()
             assert waiting.wait(30)  # a bound against a hang, never a measure
-            first.remove_made()  # what a failed write_all does
-            assert not deep.exists()
+            if how == "removed by the render before":
+                first.remove_made()  # what a failed write_all does
+                assert not deep.exists()
+            else:
+                deep.rename(tmp_path / "moved")
+                deep.mkdir()
     finally:
         first.close()
         second.join(30)
     assert done == [output.Changed((f"{deep}/mutt/sub/f.conf", f"{deep}/msmtp/msmtprc"), ())]
     assert listing(deep) == ["msmtp", "msmtp/msmtprc", "mutt", "mutt/sub", "mutt/sub/f.conf"]
     assert (mode(deep / "msmtp/msmtprc"), (deep / "mutt/sub/f.conf").read_bytes()) == (0o640, b"mutt\n")
+    moved = ["moved"] if how == "moved away and made again" else []
+    assert listing(tmp_path) == [*moved, "new", *(f"new/{name}" for name in listing(deep))]
 
 
 def test_files_written_before_the_dir_was_removed_are_said_lost(tmp_path: Path) -> None:
