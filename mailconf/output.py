@@ -420,13 +420,9 @@ def write_all(
     names = [(file, *_split(file.name, root)) for file in files]  # before anything is created
     for name in written:
         _split(name, root)
-    out = new.output() if new is not None else None
-    own = out is None
-    if out is None:
-        out = _Output(root)
+    out = _Output(root)  # opened here, as -o names it now (NewFolders' staging folders: the same folder, or read back)
     try:
-        if own:
-            out.open_root(create=True)
+        out.open_root(create=True)
         with out.locked(exclusive=True):
             prestaged, reclaimed = new.claim(out, written) if new is not None else ({}, [])
             names += [(file, *_split(file.name, root)) for file in reclaimed]
@@ -436,12 +432,10 @@ def write_all(
             if new is not None:
                 new.placed()
     except BaseException:
-        if own:  # else NewFolders removes them, after its staging folders
-            out.remove_made()
+        out.remove_made()
         raise
     finally:
-        if own:
-            out.close()
+        out.close()
     base = out.folder("", "").path
     early = tuple(f"{base}/{name}" for name in written if _top(name.rpartition("/")[0]) in prestaged)
     return Changed(
@@ -551,6 +545,11 @@ def _names_folder(path: Path, fd: int) -> bool:
     except OSError:
         return False
     return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)  # the open fd keeps its number taken
+
+
+def _same_folder(one: int, other: int) -> bool:
+    first, second = os.fstat(one), os.fstat(other)
+    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
 
 
 def _try_lock(fd: int) -> bool:
@@ -986,26 +985,20 @@ class NewFolders:
             finally:
                 os.close(fd)
 
-    def output(self) -> _Output | None:
-        """DIR as prepare() opened it (write_all writes through the same descriptor); None before prepare(), or
-        when -o names another folder now (DIR moved away or removed, a link to it pointed elsewhere): write_all
-        then opens -o again, as without workers, and the files are read back from the staging folders."""
-        out = self._out
-        if out is None or not _names_folder(self._root, out.folder("", "").fd):
-            return None
-        return out
-
     def claim(self, out: _Output, written: Sequence[str]) -> tuple[dict[str, str], list[RenderedFile]]:
-        """For write_all, under its lock: (folder -> staging folder) for the folders that hold files and are
-        still missing in DIR; and the files of those another program created meanwhile, or of every folder when
-        ``out`` is not the DIR prepare() opened, read back (their staging folders are then removed on leaving)."""
+        """For write_all, under its lock on ``out`` (-o as it names it now): (folder -> staging folder) for the
+        folders that hold files and are still missing in DIR; and the files of those another program created
+        meanwhile, or of every folder when -o is not the folder prepare() opened (moved away or removed, a link to
+        it pointed elsewhere: written where -o names now, as without workers), read back (their staging folders
+        are then removed on leaving)."""
         present = out.folder("", "").names
         tops = dict.fromkeys(_top(name.rpartition("/")[0]) for name in written)
-        same = out is self._out
+        prepared = self._out
+        same = prepared is not None and _same_folder(out.folder("", "").fd, prepared.folder("", "").fd)
         claimed = {top: self.staged[top] for top in tops if same and top in self.staged and top not in present}
         self._claimed = claimed
-        if self._out is not None and not same:
-            self._out.list_root()
+        if prepared is not None and any(top in self.staged and top not in claimed for top in tops):
+            prepared.list_root()
         reclaimed = [
             self._read_back(name)
             for name in written
@@ -1034,6 +1027,8 @@ class NewFolders:
     def placed(self) -> None:
         """write_all has renamed every claimed folder into place: nothing of them is removed on leaving."""
         self.staged = {top: name for top, name in self.staged.items() if top not in self._claimed}
+        if self._out is not None:
+            self._out.keep_made()
 
     def discard(self) -> None:
         """Remove every staging folder still there (with all it holds) and the DIR prepare() created.

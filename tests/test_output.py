@@ -1010,3 +1010,43 @@ def test_a_staging_folder_replaced_while_rendering_is_never_renamed_into_place( 
     assert listing(out) == [staging.name]
     assert staging.is_symlink() if theirs != "file" else staging.read_bytes() == b"theirs\n"
     assert_untouched(outside)
+
+
+def test_new_folders_of_a_dir_moved_away_while_waiting_for_the_lock_go_where_o_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """render --jobs: the targets are rendered into staging folders, then write_all waits for another render's
+    lock, and meanwhile -o is moved away and made again: the files go to the new -o, read back from the
+    staging folders in the moved one, which are removed (the moved folder is left empty)."""
+    import threading
+
+    needs_syncfs()
+    out = tmp_path / "out"
+    waiting = threading.Event()
+    real = output._Output._lock
+    done: list[object] = []
+    with output.NewFolders(out) as new:
+        prepared(new)
+        other = output._Output(out)
+        other.open_root(create=False)
+
+        def observed(self: output._Output, fd: int, *, exclusive: bool, deadline: float) -> None:
+            if self is not other:
+                waiting.set()
+            real(self, fd, exclusive=exclusive, deadline=deadline)
+
+        monkeypatch.setattr(output._Output, "_lock", observed)
+        writer = threading.Thread(target=lambda: done.append(output.write_all([], out, new=new, written=WRITTEN)))
+        try:
+            with other.locked(exclusive=True):
+                writer.start()
+                assert waiting.wait(30)  # a bound against a hang, never a measure
+                out.rename(tmp_path / "moved")
+                out.mkdir()
+        finally:
+            other.close()
+            writer.join(30)
+    assert done == [output.Changed(tuple(f"{out}/{name}" for name in WRITTEN), ())]
+    assert listing(tmp_path) == ["moved", "out", "out/msmtp", "out/msmtp/msmtprc", "out/mutt", "out/mutt/sub",
+                                 "out/mutt/sub/f0.conf", "out/mutt/sub/f1.conf", "out/mutt/sub/f2.conf"]  # fmt: skip
+    assert (mode(out / "mutt/sub/f2.conf"), (out / "mutt/sub/f2.conf").read_bytes()) == (0o640, b"mutt 2\n")
