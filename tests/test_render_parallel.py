@@ -8,6 +8,7 @@ real signals, and no thread of pytest's in the process that forks.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -58,15 +59,40 @@ def driver(
         if file_size is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
 
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests._parallel_driver", *args],
-        cwd=ROOT,
-        env=os.environ | {"PYTHONPATH": str(ROOT)} | extra | (env or {}),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=limit if file_size is not None else None,  # noqa: PLW1509 - pytest runs no thread here
+    return started(
+        subprocess.Popen(
+            [sys.executable, "-m", "tests._parallel_driver", *args],
+            cwd=ROOT,
+            env=os.environ | {"PYTHONPATH": str(ROOT)} | extra | (env or {}),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=limit if file_size is not None else None,  # noqa: PLW1509 - pytest runs no thread here
+            start_new_session=True,  # its own process group: the driver and its workers, killed whole if left
+        )
     )
+
+
+_STARTED: list[subprocess.Popen[str]] = []
+
+
+def started(process: subprocess.Popen[str]) -> subprocess.Popen[str]:
+    _STARTED.append(process)
+    return process
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left() -> Iterator[None]:
+    """A test that fails half-way (before ``finish``: a driver hanging on purpose, its workers) leaves nothing
+    running: every driver has its own process group, killed whole when the test ends."""
+    yield
+    while _STARTED:
+        process = _STARTED.pop()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        if process.returncode is None:
+            process.kill()
+            process.communicate()
 
 
 def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
@@ -497,13 +523,13 @@ def test_an_o_dir_replaced_while_rendering_is_written_where_o_names_then(tmp_pat
 def test_ctrl_c_reaching_the_whole_process_group_prints_no_worker_traceback(tmp_path: Path) -> None:
     # a terminal's Ctrl-C signals every process of the foreground group: the workers ignore it, the parent decides
     ready, out = tmp_path / "ready", tmp_path / "out"
-    process = subprocess.Popen(
+    process = started(subprocess.Popen(
         [sys.executable, "-m", "tests._parallel_driver", "render", "-t", "mutt", "-t", "msmtp", "-j", "2",
          str(EXAMPLES / "company.yaml"), "-o", str(out)],
         cwd=ROOT, env=os.environ | {"PYTHONPATH": str(ROOT), "MISBEHAVE": "mutt:hang,msmtp:hang",
                                     "MISBEHAVE_READY": str(ready)},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-    )  # fmt: skip
+    ))  # fmt: skip
     hung = wait_for_lines(ready, 2, process)
     os.killpg(process.pid, signal.SIGINT)
     assert finish(process) == (130, "", INTERRUPTED)
