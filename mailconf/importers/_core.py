@@ -117,6 +117,8 @@ def _huge_number(value: Any, at: str = "") -> str | None:
         return (at or "account") if abs(value) >= _HUGE else None
     children = value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list) else ()
     for key, child in children:
+        if type(child) is str or (type(child) is int and -_HUGE < child < _HUGE):
+            continue  # nearly every value: no call, no path made (an import of 10,000 accounts asks 120,000 times)
         found = _huge_number(child, f"{at}.{key}" if at else str(key))
         if found is not None:
             return found
