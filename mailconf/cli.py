@@ -401,6 +401,7 @@ def import_(paths: tuple[str, ...], fmt: str, output: str | None, force: bool, f
             compare: str | None, report: str) -> None:  # fmt: skip
     """Read existing client configuration and write it as an account file (or compare it with one).
 
+    PATH is a client file (or a Thunderbird profile folder); - reads standard input.
     Nothing in the files is run: password commands become password_command, a literal
     password becomes a comment telling you to use a command. What the files say that an
     account file cannot hold is a comment in the output and a warning naming FILE:LINE.
