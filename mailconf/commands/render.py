@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import ExitCode, UsageError, printable
-from ..targets import TARGETS, Gap, RenderedFile, Target
+from ..targets import TARGETS, RenderedFile, Target
 from . import console
 
 if TYPE_CHECKING:
     from ..output import NewFolders
-    from ..render import RenderResult
+    from ..render import GapGroup, RenderResult
 
 
 class RenderRequest(NamedTuple):
@@ -74,7 +74,7 @@ def _render(
         console.level(level, f"{scope}: {line}")
     names = ", ".join(t.NAME for t in targets)
     if result.gaps and request.strict:
-        raise RenderError(f"{len(result.gaps)} setting(s) cannot be expressed by {names} (--strict); nothing written")
+        raise RenderError(f"{result.gap_count} setting(s) cannot be expressed by {names} (--strict); nothing written")
     if not result.files and not result.written:
         raise RenderError(
             f"{request.file}: target {names} renders no file: no selected account has a server it can express"
@@ -176,25 +176,21 @@ def _print_findings(findings: Sequence[object]) -> None:
 NAMED_ACCOUNTS = 5
 
 
-def gap_lines(gaps: Sequence[tuple[str, Gap]]) -> list[tuple[str, str]]:
-    """(scope, line) per gap; accounts with the very same gap (scope, setting, advice) share one line.
+def gap_lines(groups: Sequence[GapGroup]) -> list[tuple[str, str]]:
+    """(scope, line) per group: accounts with the very same gap (scope, setting, advice) share one line.
 
     With thousands of accounts, a target that cannot express a setting at all would
     otherwise repeat the same warning thousands of times:
     ``accounts a, b, c and 9997 more (10000): incoming.timeout cannot be expressed; ...``.
     """
-    groups: dict[tuple[str, str, str], list[Gap]] = {}
-    for scope, gap in gaps:
-        groups.setdefault((scope, gap.setting, gap.instead), []).append(gap)
     lines = []
-    for (scope, _setting, _instead), same in groups.items():
-        if len(same) == 1:
-            line = str(same[0])
-        elif len(same) <= NAMED_ACCOUNTS:
-            line = same[0].describe(f"accounts {', '.join(g.account for g in same)}")
+    for scope, gap, accounts in groups:
+        if len(accounts) == 1:
+            line = str(gap)
+        elif len(accounts) <= NAMED_ACCOUNTS:
+            line = gap.describe(f"accounts {', '.join(accounts)}")
         else:
-            first = ", ".join(g.account for g in same[:3])
-            line = same[0].describe(f"accounts {first} and {len(same) - 3} more ({len(same)})")
+            line = gap.describe(f"accounts {', '.join(accounts[:3])} and {len(accounts) - 3} more ({len(accounts)})")
         lines.append((scope, line))
     return lines
 

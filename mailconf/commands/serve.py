@@ -170,9 +170,10 @@ def _report(app: App, outcome: Loaded | Refused) -> None:
 
 def _warn(loaded: Loaded) -> None:
     """What the published forms cannot express: warnings, grouped like render's (one line per gap shared)."""
+    from ..render import group_gaps
     from .render import gap_lines
 
-    lines = [f"{scope}: {line}" for scope, line in gap_lines(loaded.gaps)] + list(loaded.notes)
+    lines = [f"{scope}: {line}" for scope, line in gap_lines(group_gaps(loaded.gaps))] + list(loaded.notes)
     for line in lines[:MAX_WARNINGS]:
         console.level("warning", line)
     if len(lines) > MAX_WARNINGS:  # a reload must not bury the access log under a thousand lines
