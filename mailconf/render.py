@@ -339,7 +339,9 @@ def render_targets(
 PARALLEL_FROM = 10_000
 
 #: Seconds of CPU per target for 10,000 accounts (measured; only their order matters): the workers take the
-#: costliest targets first, so no worker is left alone with the slowest one at the end. Unlisted: the middle.
+#: costliest targets first, so no worker is left alone with the slowest one at the end. Every registered target
+#: has one (tests/test_render_parallel.py): ``benchmarks/render_bench.py --accounts 10000`` prints them ("in one
+#: process (CPU time)": ``render NAME``).
 _COST = {
     "thunderbird": 0.37, "outlook": 0.30, "neomutt": 0.25, "mutt": 0.24, "outlook-prf": 0.23, "mobileconfig": 0.21,
     "autodiscover": 0.20, "aerc": 0.16, "autoconfig": 0.13, "getmail": 0.13, "offlineimap": 0.12, "mbsync": 0.12,

@@ -601,6 +601,13 @@ def test_how_many_workers(targets: int, accounts: int, jobs: int | None, expecte
     assert workers(targets, accounts, jobs) == expected
 
 
+def test_every_target_has_a_cost_for_the_workers_order() -> None:
+    """The workers take the costliest targets first; a target missing from _COST would be guessed."""
+    from mailconf.targets import TARGETS
+
+    assert sorted(mailconf.render._COST) == sorted(TARGETS)
+
+
 def test_one_usable_cpu_renders_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mailconf.render, "_usable_cpus", lambda: 1)
     monkeypatch.setattr(mailconf.render, "_can_fork", lambda: True)
