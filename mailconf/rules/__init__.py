@@ -181,6 +181,7 @@ from . import (  # noqa: E402 - the registry needs Problem and Rule defined abov
     mc707_timeout_unbounded,
     mc708_unused_suppression,
     mc709_stale_baseline_entry,
+    mc710_account_names_differ_in_case,
 )
 
 #: The registry, in id order: one module per rule. Adding a rule = its module, its import here, its test
@@ -224,6 +225,7 @@ _MODULES: tuple[ModuleType, ...] = (
     mc707_timeout_unbounded,
     mc708_unused_suppression,
     mc709_stale_baseline_entry,
+    mc710_account_names_differ_in_case,
 )
 
 RULES: dict[str, Rule] = {m.ID: m for m in _MODULES}

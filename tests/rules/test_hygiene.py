@@ -1,4 +1,4 @@
-"""MC701-MC708: hygiene and correctness."""
+"""MC701-MC710: hygiene and correctness."""
 
 from __future__ import annotations
 
@@ -174,3 +174,16 @@ def test_mc708_names_a_rule_that_does_not_exist() -> None:
     assert findings_of("MC708", STALE.replace("disable=MC104", "disable=MC999")) == [
         (7, 31, "info", "suppression of MC999 is unused (no such rule); remove it"),
     ]
+
+
+def test_mc710_account_names_that_differ_only_in_case_warn_at_the_second() -> None:
+    text = TWO_WORKS.replace("  work:\n    address: alice@", "  Work:\n    address: alice@")
+    assert findings_of("MC710", text) == [
+        (6, 3, "warning", "account `work` differs from account `Work` only in case: the files rendered for them "
+         "are one file on macOS and Windows; rename one"),
+    ]  # fmt: skip
+
+
+def test_mc710_passes_names_that_differ_in_more_than_case() -> None:
+    text = TWO_WORKS.replace("  work:\n    address: alice@", "  Work:\n    address: alice@")
+    assert findings_of("MC710", text.replace("  work:\n    address: bob@", "  work-bob:\n    address: bob@")) == []
