@@ -3,7 +3,8 @@
 The workers are forked after the account file is loaded, so they inherit the model
 and the Jinja environment as they are: nothing is sent to them but a task's number.
 Each task's result (a value, or the MailconfError it raised) comes back pickled, in a
-memory file (memfd) announced through a pipe (a target whose new folder the worker wrote
+memory file (memfd) announced through a pipe, or in the pipe itself once the memory file
+refuses it (a target whose new folder the worker wrote
 itself, mailconf.output.NewFolders, comes back as its gaps and file names only). The parent renders tasks too. Plain
 ``os.fork`` and pipes rather than ``multiprocessing``: a Pool starts
 threads in the parent and prints a worker's KeyboardInterrupt with a traceback, and
@@ -31,6 +32,8 @@ from .errors import InternalError, MailconfError, sigterm_exits
 
 _TASK = struct.Struct("=I")  # parent -> worker: the task's number
 _FRAME = struct.Struct("=QQ")  # worker -> parent: where its pickled reply is in its reply file (offset, size)
+#: A frame's offset when its reply follows it in the pipe itself (``size`` bytes), not in the reply file.
+_INLINE = (1 << 64) - 1
 _T = TypeVar("_T")
 
 _HELD = {signal.SIGINT, signal.SIGTERM}
@@ -158,16 +161,37 @@ def _receive(worker: _Worker, describe: Callable[[int], str]) -> Iterator[_Reply
     if not chunk:
         if not worker.busy:
             return
-        raise WorkerDied(f"render: {_death(worker.pid)} while rendering {describe(worker.busy[0])}; "
-                         "nothing written (run again; --jobs 1 renders without worker processes)")  # fmt: skip
+        raise _died(worker, describe)
     worker.buffer += chunk
     while len(worker.buffer) >= _FRAME.size:
         offset, size = _FRAME.unpack_from(worker.buffer)
         worker.buffer = worker.buffer[_FRAME.size :]
-        reply = pickle.loads(_read_at(worker.replies, offset, size))  # our own worker wrote it
+        if offset == _INLINE:  # read whole now: the worker is writing it, and waits until it is read
+            data, worker.buffer = _read_inline(worker, size, describe)
+        else:
+            data = _read_at(worker.replies, offset, size)
+        reply = pickle.loads(data)  # our own worker wrote it
         assert isinstance(reply, _Reply)
         worker.busy.remove(reply.task)
         yield reply
+
+
+def _died(worker: _Worker, describe: Callable[[int], str]) -> WorkerDied:
+    return WorkerDied(f"render: {_death(worker.pid)} while rendering {describe(worker.busy[0])}; "
+                      "nothing written (run again; --jobs 1 renders without worker processes)")  # fmt: skip
+
+
+def _read_inline(worker: _Worker, size: int, describe: Callable[[int], str]) -> tuple[bytes, bytes]:
+    """A reply of ``size`` bytes sent through the pipe (what the buffer holds of it first), and what follows it."""
+    parts, have = [worker.buffer], len(worker.buffer)
+    while have < size:
+        chunk = os.read(worker.frames, min(size - have, 1 << 20))
+        if not chunk:
+            raise _died(worker, describe)
+        parts.append(chunk)
+        have += len(chunk)
+    data = b"".join(parts)
+    return data[:size], data[size:]
 
 
 def _read_at(fd: int, offset: int, size: int) -> bytes:
@@ -250,6 +274,7 @@ def _serve(work: Callable[[int], object], tasks: int, frames: int, replies: int)
     Ends when the parent closes the task pipe.
     """
     offset = 0
+    inline = False
     while True:
         header = _read_exactly(tasks, _TASK.size)
         if not header:
@@ -265,9 +290,20 @@ def _serve(work: Callable[[int], object], tasks: int, frames: int, replies: int)
             data = _dumps(reply)
         except Exception as exc:  # noqa: BLE001 - a value pickle cannot carry is a bug, said like any other
             data = _dumps(_Reply(task, error=_bug(exc)))
-        _write_fully(replies, data)
-        _write_fully(frames, _FRAME.pack(offset, len(data)))
-        offset += len(data)
+        if not inline:
+            try:
+                _write_fully(replies, data)
+            except OSError:
+                # A memory file counts against the user's file size limit (``ulimit -f``, RLIMIT_FSIZE: EFBIG),
+                # and the fallback temporary file against its disk. Dying here would turn the limit into a worker's
+                # death; through the pipe instead (this worker waits until the parent reads it), this reply and
+                # the next ones reach the parent, whose write of the rendered files meets the limit as --jobs 1 does.
+                inline = True
+        if inline:
+            _write_fully(frames, _FRAME.pack(_INLINE, len(data)) + data)
+        else:
+            _write_fully(frames, _FRAME.pack(offset, len(data)))
+            offset += len(data)
 
 
 def _bug(exc: BaseException) -> BaseException:

@@ -479,6 +479,24 @@ def test_a_file_that_does_not_fit_fails_as_in_one_process(
 
 
 @needs_fork
+def test_a_file_size_limit_below_a_workers_reply_fails_as_in_one_process(tmp_path: Path, three_hundred: Path) -> None:
+    """``ulimit -f 20`` (RLIMIT_FSIZE, 20 kB): thunderbird's 300-account user.js does not fit its staging folder,
+    so the worker passes it back, in a reply over 20 kB, which the worker's memory file (a file too) refuses: the
+    reply goes through the pipe instead, and write_all meets the limit where --jobs 1 does, with its message and
+    exit code (not ``the worker process exited with status 1``, exit 3). Nothing is written."""
+    out = tmp_path / "out"
+    args = ("-t", "all", str(three_hundred), "-o", str(out))
+    serial = render(tmp_path, *args, "-j", "1", file_size=20_000)
+    assert not out.exists()
+    forked = render(tmp_path, *args, "-j", "2", file_size=20_000)
+    assert jobs_of(forked[3]) == ["jobs 2"]
+    assert forked[:3] == serial[:3]
+    last = serial[2].splitlines()[-1]
+    assert (serial[0], last) == (2, f"mailconf: cannot write {out}/aerc/accounts.conf: File too large")
+    assert not out.exists()
+
+
+@needs_fork
 @pytest.mark.parametrize("how", ["link pointed elsewhere", "folder moved away", "folder removed"])
 def test_an_o_dir_replaced_while_rendering_is_written_where_o_names_then(tmp_path: Path, how: str) -> None:
     """-o names another folder once the targets are rendered (a link switched, ``current -> v2``, as a deploy
