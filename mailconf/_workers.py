@@ -34,7 +34,12 @@ _TASK = struct.Struct("=I")  # parent -> worker: the task's number
 _FRAME = struct.Struct("=QQ")  # worker -> parent: where its pickled reply is in its reply file (offset, size)
 #: A frame's offset when its reply follows it in the pipe itself (``size`` bytes), not in the reply file.
 _INLINE = (1 << 64) - 1
+#: A frame's offset when the worker starts writing its task's files (:func:`writing`): no reply follows.
+_WRITING = (1 << 64) - 2
 _T = TypeVar("_T")
+
+#: In a worker, its end of the pipe its frames go through (:func:`writing`); -1 in the process that forks.
+_frames = -1
 
 _HELD = {signal.SIGINT, signal.SIGTERM}
 
@@ -71,6 +76,7 @@ class _Worker:
         self.replies = replies
         self.buffer = b""
         self.busy: list[int] = []  # the tasks handed to it and not answered yet, in its order
+        self.writing = False  # its current task (busy[0]) writes its files now (writing())
 
     def close_tasks(self) -> None:
         if self.tasks >= 0:
@@ -94,7 +100,8 @@ def run(
     before it is done: exactly the error a loop over ``range(count)`` would raise; tasks
     after a failure are not started. A worker's exception that is not a MailconfError (a
     bug) comes back as itself (main() prints its type's name, as for this process); a
-    worker that dies raises WorkerDied naming ``describe(task)``. Every worker has ended
+    worker that dies raises WorkerDied naming ``describe(task)`` and whether it was
+    rendering it or writing its files (:func:`writing`). Every worker has ended
     when this returns or raises (SIGINT, SIGTERM and errors included): none is left behind.
     """
     for stream in (sys.stdout, sys.stderr):  # a child must not inherit unwritten output (it never flushes it)
@@ -166,6 +173,9 @@ def _receive(worker: _Worker, describe: Callable[[int], str]) -> Iterator[_Reply
     while len(worker.buffer) >= _FRAME.size:
         offset, size = _FRAME.unpack_from(worker.buffer)
         worker.buffer = worker.buffer[_FRAME.size :]
+        if offset == _WRITING:
+            worker.writing = True
+            continue
         if offset == _INLINE:  # read whole now: the worker is writing it, and waits until it is read
             data, worker.buffer = _read_inline(worker, size, describe)
         else:
@@ -173,12 +183,24 @@ def _receive(worker: _Worker, describe: Callable[[int], str]) -> Iterator[_Reply
         reply = pickle.loads(data)  # our own worker wrote it
         assert isinstance(reply, _Reply)
         worker.busy.remove(reply.task)
+        worker.writing = False
         yield reply
 
 
 def _died(worker: _Worker, describe: Callable[[int], str]) -> WorkerDied:
-    return WorkerDied(f"render: {_death(worker.pid)} while rendering {describe(worker.busy[0])}; "
+    """The error for a worker that ended without answering, saying what it was doing: rendering its current task,
+    or writing its files (its new folders, written in the worker: mailconf.output.NewFolders)."""
+    doing = "writing the files of" if worker.writing else "rendering"
+    return WorkerDied(f"render: {_death(worker.pid)} while {doing} {describe(worker.busy[0])}; "
                       "nothing written (run again; --jobs 1 renders without worker processes)")  # fmt: skip
+
+
+def writing() -> None:
+    """Called by a task that now writes its files: in a worker, the parent is told, and says so should the worker
+    die (``while writing the files of target mutt``, not ``while rendering``). Nothing to do in the process that
+    forks (its own tasks never die apart from it)."""
+    if _frames >= 0:
+        _write_fully(_frames, _FRAME.pack(_WRITING, 0))
 
 
 def _read_inline(worker: _Worker, size: int, describe: Callable[[int], str]) -> tuple[bytes, bytes]:
@@ -273,6 +295,8 @@ def _serve(work: Callable[[int], object], tasks: int, frames: int, replies: int)
 
     Ends when the parent closes the task pipe.
     """
+    global _frames  # noqa: PLW0603 - this worker's own, set once: writing() announces through it
+    _frames = frames
     offset = 0
     inline = False
     while True:

@@ -964,6 +964,9 @@ class NewFolders:
         out = self._out
         if name is None or out is None or not files:
             return False
+        from . import _workers
+
+        _workers.writing()  # a worker that dies from here on is said to have died writing, not rendering
         try:
             self._write_files(out, name, top, files)
         except OutputError:

@@ -320,6 +320,31 @@ def test_a_worker_killed_from_outside_is_reported_and_the_other_ended(tmp_path: 
     assert all(gone(pid) for pid in [hung, *others])
 
 
+@needs_fork
+@pytest.mark.parametrize(
+    ("stage", "env"),
+    [("rendering", {"MISBEHAVE": "mutt:hang"}), ("writing the files of", {"HANG_WRITING": "2"})],
+    ids=["rendering", "writing"],
+)
+def test_a_worker_killed_says_whether_it_was_rendering_or_writing(
+    tmp_path: Path, stage: str, env: dict[str, str]
+) -> None:
+    """The worker renders mutt (the costlier), then writes its files into mutt's staging folder itself: killed in
+    either stage, the line says which (not "rendering" for a worker that died writing)."""
+    ready, out = tmp_path / "ready", tmp_path / "out"
+    process = driver("render", "-t", "mutt", "-t", "msmtp", "-j", "2", str(EXAMPLES / "company.yaml"), "-o",
+                     str(out), env=env | {"MISBEHAVE_READY": str(ready)})  # fmt: skip
+    [hung] = wait_for_lines(ready, 1, process)
+    assert hung in children(process.pid)
+    os.kill(hung, signal.SIGKILL)
+    assert finish(process) == (3, "", (
+        f"mailconf: render: the worker process was killed by signal 9 (SIGKILL) while {stage} target mutt; "
+        "nothing written (run again; --jobs 1 renders without worker processes)\n"
+    ))  # fmt: skip
+    assert not out.exists()
+    assert gone(hung)
+
+
 # --- signals ---------------------------------------------------------------------------------------------------
 
 
