@@ -28,7 +28,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple, TypeVar, cast
 
-from .errors import InternalError, MailconfError, sigterm_exits
+from .errors import InternalError, MailconfError, signals_held, sigterm_exits
 
 _TASK = struct.Struct("=I")  # parent -> worker: the task's number
 _FRAME = struct.Struct("=QQ")  # worker -> parent: where its pickled reply is in its reply file (offset, size)
@@ -40,8 +40,6 @@ _T = TypeVar("_T")
 
 #: In a worker, its end of the pipe its frames go through (:func:`writing`); -1 in the process that forks.
 _frames = -1
-
-_HELD = {signal.SIGINT, signal.SIGTERM}
 
 #: Tasks queued at each worker: with one, a worker that finishes while this process renders a task of its own
 #: waits for it (up to the slowest target); with two it starts its next one at once.
@@ -249,33 +247,31 @@ def _fork(work: Callable[[int], object], workers: list[_Worker]) -> _Worker:
     frame_r, frame_w = os.pipe()
     replies = _memory_file()
     # Signals held off until the child is listed (so that _end ends it) and has its own handlers.
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
-    try:
-        pid = os.fork()
-    except BaseException:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-        for fd in (task_r, task_w, frame_r, frame_w, replies):
-            os.close(fd)
-        raise
-    if pid == 0:  # the child: never returns
-        status = 1
+    with signals_held() as previous:
         try:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-            # The parent's ends, and every earlier worker's: a worker holding another's task pipe open
-            # would keep that one from ever reading its end.
-            for fd in (task_w, frame_r, *(f for w in workers for f in (w.tasks, w.frames, w.replies) if f >= 0)):
+            pid = os.fork()
+        except BaseException:
+            for fd in (task_r, task_w, frame_r, frame_w, replies):
                 os.close(fd)
-            _serve(work, task_r, frame_w, replies)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(task_r)
-    os.close(frame_w)
-    worker = _Worker(pid, task_w, frame_r, replies)
-    workers.append(worker)  # from here on _end ends it, whatever happens
-    signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+            raise
+        if pid == 0:  # the child: never returns, so never leaves the block; sets the mask back itself
+            status = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+                # The parent's ends, and every earlier worker's: a worker holding another's task pipe open
+                # would keep that one from ever reading its end.
+                for fd in (task_w, frame_r, *(f for w in workers for f in (w.tasks, w.frames, w.replies) if f >= 0)):
+                    os.close(fd)
+                _serve(work, task_r, frame_w, replies)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(task_r)
+        os.close(frame_w)
+        worker = _Worker(pid, task_w, frame_r, replies)
+        workers.append(worker)  # from here on _end ends it, whatever happens
     return worker
 
 
@@ -389,8 +385,7 @@ def _end(workers: Sequence[_Worker]) -> None:
 
     Signals are held off meanwhile: a second Ctrl-C must not leave a worker unreaped.
     """
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
-    try:
+    with signals_held():
         for worker in workers:
             worker.close_tasks()
             if worker.busy:
@@ -401,5 +396,3 @@ def _end(workers: Sequence[_Worker]) -> None:
                 os.waitpid(worker.pid, 0)
             os.close(worker.frames)
             os.close(worker.replies)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -81,6 +81,25 @@ def sigterm_exits() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextlib.contextmanager
+def signals_held() -> Iterator[set[int | signal.Signals]]:
+    """SIGINT and SIGTERM held off while the block runs, delivered on leaving it: what must not stop half-way
+    (removing a render's temporaries or staging folders, listing and ending its workers) is not cut short by a
+    second Ctrl-C or a SIGTERM, which is acted on once it is done. Yields the signal mask from before (a forked
+    child, which never leaves the block, sets it back itself). In a thread that is not the main one, nothing is
+    held: Python runs signal handlers in the main thread only."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield signal.pthread_sigmask(signal.SIG_BLOCK, ())  # the mask as it is, unchanged
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield previous
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 class MailconfError(Exception):
     """A problem that ends the command with one clear line and an exit code.
 

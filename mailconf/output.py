@@ -64,7 +64,7 @@ from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
-from .errors import OutputError
+from .errors import OutputError, signals_held
 from .targets import RenderedFile
 
 if TYPE_CHECKING:  # imported where used: most renders write more than _SYNCFS_FROM files or one file
@@ -1042,7 +1042,7 @@ class NewFolders:
         out, self._out = self._out, None
         if out is None:
             return
-        with _signals_held():
+        with signals_held():
             self._remove(out)
 
     def _remove(self, out: _Output) -> None:
@@ -1056,23 +1056,6 @@ class NewFolders:
             out.remove_made()
         finally:
             out.close()
-
-
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """SIGINT and SIGTERM held off (delivered on leaving); in a thread that is not the main one, nothing to do."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():  # Python's handlers run in the main thread only
-        yield
-        return
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _remove_tree(parent: int, name: str) -> None:

@@ -521,6 +521,21 @@ def test_a_file_size_limit_below_a_workers_reply_fails_as_in_one_process(tmp_pat
     assert not out.exists()
 
 
+def test_signals_held_delivers_a_signal_once_the_block_is_done() -> None:
+    """The one way render holds off Ctrl-C and SIGTERM (forking a worker, ending the workers, removing staging
+    folders and temporaries): a signal that comes inside the block is acted on when it is left, not before."""
+    from mailconf.errors import signals_held, sigterm_exits
+
+    done = []
+    with sigterm_exits(), pytest.raises(SystemExit) as exited:
+        with signals_held():
+            os.kill(os.getpid(), signal.SIGTERM)
+            done.append("the whole block")
+        done.append("after the block")  # never: the signal is acted on as the block is left
+    assert (exited.value.code, done) == (143, ["the whole block"])
+    assert signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, ())  # the mask is as it was
+
+
 @needs_fork
 @pytest.mark.parametrize("how", ["link pointed elsewhere", "folder moved away", "folder removed"])
 def test_an_o_dir_replaced_while_rendering_is_written_where_o_names_then(tmp_path: Path, how: str) -> None:
