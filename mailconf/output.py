@@ -24,7 +24,8 @@ nothing is written outside ``DIR``.
   place; (4) the moves are made durable. A failure in (1) or (2) (a full disk)
   removes the temporaries and the folders it created (``DIR`` and its parents
   too; a folder another program wrote into is left) and leaves every destination
-  as it was; a reader never sees a partly written file. A render that waited for
+  as it was, with SIGINT and SIGTERM held off meanwhile (a second Ctrl-C is acted
+  on once all is removed); a reader never sees a partly written file. A render that waited for
   the lock on a ``DIR`` the failed one removed makes it again.
 - Durability: below ``_SYNCFS_FROM`` files, each file is fsync'd (batches overlap
   in a few threads) and then each directory. From ``_SYNCFS_FROM`` files on, one
@@ -432,7 +433,8 @@ def write_all(
             if new is not None:
                 new.placed()
     except BaseException:
-        out.remove_made()
+        with signals_held():  # as every cleanup after a failure: a second Ctrl-C must not cut it short
+            out.remove_made()
         raise
     finally:
         out.close()
@@ -498,14 +500,16 @@ def _write(out: _Output, plan: Sequence[_Planned], prestaged: Mapping[str, str])
                 _guarded(item.label, _backup, out.folder(item.folder, item.file.name), item)
         temporaries = _write_temporaries(out, plan, staged, sync_each=not many)
     except BaseException:
-        _unstage(out, staged, moved=0)
+        with signals_held():
+            _unstage(out, staged, moved=0)
         raise
     try:
         if many:
             _sync_file_systems(out, temporaries)
     except BaseException:
-        _remove(out, temporaries)
-        _unstage(out, staged, moved=0)
+        with signals_held():
+            _remove(out, temporaries)
+            _unstage(out, staged, moved=0)
         raise
     _move_into_place(out, temporaries, staged, prestaged)
     if many:
@@ -672,7 +676,8 @@ def _write_temporaries(
                 for fd, _label in batch:
                     os.close(fd)
     except BaseException:
-        _remove(out, written)
+        with signals_held():  # a second Ctrl-C meanwhile would leave the temporaries not yet removed
+            _remove(out, written)
         raise
     finally:
         if pool is not None:
@@ -722,16 +727,8 @@ def _move_into_place(
                 _create(temporary)
                 created.append(temporary)
     except BaseException:
-        for done in created:
-            with suppress(OSError):
-                os.unlink(done.item.leaf, dir_fd=done.folder.fd)
-        _remove(out, temporaries)
-        _unstage(out, staged, moved=moved)
-        root = out.folder("", "").fd
-        for top, name in early:  # back under its hidden name, never replacing: NewFolders removes it
-            with suppress(OSError):
-                if not _renameat2(root, top, name):
-                    os.rename(top, name, src_dir_fd=root, dst_dir_fd=root)
+        with signals_held():
+            _undo_moves(out, temporaries, staged, created=created, moved=moved, early=early)
         raise
     for index, temporary in enumerate(temporaries):
         if not temporary.item.existing:
@@ -740,8 +737,32 @@ def _move_into_place(
             os.replace(temporary.name, temporary.item.leaf, src_dir_fd=temporary.folder.fd,
                        dst_dir_fd=temporary.folder.fd)  # fmt: skip
         except OSError as exc:
-            _remove(out, temporaries[index:])
+            with signals_held():
+                _remove(out, temporaries[index:])
             raise OutputError(f"cannot write {temporary.item.label}: {exc.strerror or type(exc).__name__}") from None
+
+
+def _undo_moves(
+    out: _Output,
+    temporaries: Sequence[_Temporary],
+    staged: Mapping[str, str],
+    *,
+    created: Sequence[_Temporary],
+    moved: int,
+    early: Sequence[tuple[str, str]],
+) -> None:
+    """After a failed step 3: the files created removed, the temporaries and staging folders too, and the folders
+    NewFolders wrote back under their hidden names."""
+    for done in created:
+        with suppress(OSError):
+            os.unlink(done.item.leaf, dir_fd=done.folder.fd)
+    _remove(out, temporaries)
+    _unstage(out, staged, moved=moved)
+    root = out.folder("", "").fd
+    for top, name in early:  # back under its hidden name, never replacing: NewFolders removes it
+        with suppress(OSError):
+            if not _renameat2(root, top, name):
+                os.rename(top, name, src_dir_fd=root, dst_dir_fd=root)
 
 
 def _create(temporary: _Temporary) -> None:
@@ -792,7 +813,8 @@ def _stage(out: _Output, plan: Sequence[_Planned]) -> dict[str, str]:
             if top and top not in root.names:
                 staged[top] = _guarded(f"{root.path}/{top}", _make_staging_folder, root, top)
     except BaseException:
-        _unstage(out, staged, moved=0)
+        with signals_held():
+            _unstage(out, staged, moved=0)
         raise
     return staged
 

@@ -21,6 +21,9 @@ from mailconf.cli.main unchanged:
 - HANG_REMOVING=1: the first time mailconf.output removes a staging folder (a render that ends
   before its new folders are placed), it writes ``<pid>`` to MISBEHAVE_READY and waits until
   the file MISBEHAVE_GO exists (a signal then comes while the staging folders are removed).
+- HANG_UNDOING=1: the first time mailconf.output removes the temporaries of a write that failed
+  (write_all's cleanup), it writes ``<pid>`` to MISBEHAVE_READY and waits until the file
+  MISBEHAVE_GO exists (a signal then comes while that cleanup runs).
 - NO_SPACE=NAME: writing a file named NAME (under its own name, or as its temporary) fails with
   ENOSPC, in whichever process writes it: a full disk that only that file does not fit on.
 """
@@ -123,22 +126,45 @@ def _install() -> None:
             remove_tree(parent, name)
 
         output._remove_tree = hanging_remove
+    if "HANG_UNDOING" in os.environ:
+        _hang_undoing()
     if "NO_SPACE" in os.environ:
-        from mailconf import output
-
-        full, write = os.environ["NO_SPACE"], output._write_fully
-
-        def no_space(fd: int, content: bytes) -> None:
-            name = os.path.basename(os.readlink(f"/proc/self/fd/{fd}"))
-            if name == full or name.startswith(f".{full}.mailconf-"):
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-            write(fd, content)
-
-        output._write_fully = no_space
+        _no_space(os.environ["NO_SPACE"])
     for item in filter(None, os.environ.get("MISBEHAVE", "").split(",")):
         name, _, action = item.partition(":")
         target: Any = TARGETS[name]
         target.render = _misbehaving(name, action, target.render)
+
+
+def _no_space(full: str) -> None:
+    from mailconf import output
+
+    write = output._write_fully
+
+    def no_space(fd: int, content: bytes) -> None:
+        name = os.path.basename(os.readlink(f"/proc/self/fd/{fd}"))
+        if name == full or name.startswith(f".{full}.mailconf-"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        write(fd, content)
+
+    output._write_fully = no_space
+
+
+def _hang_undoing() -> None:
+    from mailconf import output
+
+    remove, undoing = output._remove, [0]
+
+    def hanging_undo(out: Any, temporaries: Any) -> None:
+        undoing[0] += 1
+        if undoing[0] == 1:
+            with open(os.environ["MISBEHAVE_READY"], "a", encoding="ascii") as ready:
+                ready.write(f"{os.getpid()}\n")
+            while not os.path.exists(os.environ["MISBEHAVE_GO"]):
+                time.sleep(0.02)
+        remove(out, temporaries)
+
+    output._remove = hanging_undo
 
 
 if __name__ == "__main__":

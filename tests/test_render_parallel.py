@@ -401,6 +401,43 @@ def test_a_signal_while_files_are_written_leaves_no_file_behind(  # noqa: PLR091
     assert writer == process.pid or gone(writer)
 
 
+@pytest.mark.parametrize(
+    ("signum", "status", "message"), [(signal.SIGINT, 130, INTERRUPTED), (signal.SIGTERM, 143, "")]
+)
+@pytest.mark.parametrize("many", [False, True], ids=["temporaries", "staged"])
+def test_a_signal_while_a_failed_write_is_undone_leaves_no_temporary_behind(  # noqa: PLR0917
+    tmp_path: Path, signum: signal.Signals, status: int, message: str, many: bool, three_hundred: Path
+) -> None:
+    """.msmtprc does not fit (NO_SPACE) once mutt's files are written (as temporaries next to their names, or with
+    300 accounts in a staging folder): write_all removes them. A Ctrl-C (or SIGTERM) that comes while it does is
+    acted on once they are all removed, with the folders this run made, -o included; not half-way, which would
+    leave mutt's files behind under hidden names."""
+    ready, go, out = tmp_path / "ready", tmp_path / "go", tmp_path / "out"
+    accounts = three_hundred if many else EXAMPLES / "company.yaml"
+    process = driver("render", "-t", "mutt", "-t", "msmtp", "-j", "1", str(accounts), "-o", str(out),
+                     env={"NO_SPACE": ".msmtprc", "HANG_UNDOING": "1", "MISBEHAVE_READY": str(ready),
+                          "MISBEHAVE_GO": str(go)})  # fmt: skip
+    assert wait_for_lines(ready, 1, process) == [process.pid]
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())  # before the cleanup
+    if many:  # .msmtprc: created, empty
+        staging = (f".msmtp.mailconf-{process.pid}.tmp", f".mutt.mailconf-{process.pid}.tmp")
+        assert (len(written), written[:2]) == (301, [f"{staging[0]}/.msmtprc", f"{staging[1]}/user00001.muttrc"])
+    else:
+        temporary = ".{}.mailconf-" + str(process.pid) + ".tmp"
+        names = [
+            "msmtp/" + temporary.format(".msmtprc"),
+            *("mutt/" + temporary.format(f"{n}.muttrc") for n in ("alice", "bob")),
+        ]
+        assert written == names
+    process.send_signal(signum)
+    go.touch()
+    code, stdout, stderr = finish(process)
+    warnings = stderr.removesuffix(message)  # the 300 accounts' POP3 leave_days gap, said before the write
+    assert (code, stdout, stderr) == (status, "", warnings + message)  # the ENOSPC line is not said: the signal wins
+    assert all(line.startswith("mailconf: warning: mutt: ") for line in warnings.splitlines())
+    assert not out.exists()
+
+
 @needs_fork
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_each_process_writes_the_new_folders_of_the_targets_it_renders(
