@@ -81,6 +81,9 @@ _CHUNK = 1 << 20  # bytes read at a time when comparing or copying an existing f
 DIFF_LIMIT = 1 << 20
 #: How long a render waits for another one writing into the same folder.
 LOCK_WAIT = 30.0
+#: How many times a render takes DIR's lock, each time on the folder -o names then, when DIR is replaced while it
+#: waits (see locked()); replaced every time means something keeps replacing it: refused instead of looping on.
+LOCK_ATTEMPTS = 4
 _T = TypeVar("_T")
 
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -262,7 +265,7 @@ class _Output:
         import fcntl
 
         deadline = time.monotonic() + LOCK_WAIT
-        while True:
+        for attempt in itertools.count(1):
             fd = self._folders[""].fd
             self._lock(fd, exclusive=exclusive, deadline=deadline)
             if not exclusive or _names_folder(self.base, fd):
@@ -271,6 +274,11 @@ class _Output:
             # remove_made()): made and opened again. Not st_nlink 0: some file systems say 1 or 0 for any folder
             with suppress(OSError):
                 fcntl.flock(fd, fcntl.LOCK_UN)
+            if attempt == LOCK_ATTEMPTS:
+                raise OutputError(
+                    f"{self.base}: moved away or removed {attempt} times while mailconf waited to write there; "
+                    "nothing written: run again once nothing else replaces it"
+                )
             self.open_root(create=True)
         self.list_root()  # what the previous writer left
         try:

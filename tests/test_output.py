@@ -954,6 +954,31 @@ def test_a_render_waiting_for_a_dir_that_the_failed_render_before_it_removed_mak
     assert listing(tmp_path) == [*moved, "new", *(f"new/{name}" for name in listing(deep))]
 
 
+def test_a_dir_replaced_on_every_attempt_is_refused_after_a_few(
+    tmp_path: Path, out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-o is moved away and made again each time this render takes its lock (another program that keeps replacing
+    it): opened again where -o names then a few times, never without end; then one line, exit 2, nothing written
+    in any of the folders."""
+    real = output._Output._lock
+    moved: list[Path] = []
+
+    def replaced(self: output._Output, fd: int, *, exclusive: bool, deadline: float) -> None:
+        real(self, fd, exclusive=exclusive, deadline=deadline)
+        if len(moved) < 50:  # a bound for this test only: without one in render, it would never stop
+            moved.append(out.rename(tmp_path / f"moved{len(moved)}"))
+            out.mkdir()
+
+    monkeypatch.setattr(output._Output, "_lock", replaced)
+    assert run("-t", "fake", "-o", str(out), accounts_file(tmp_path, "work")) == 2
+    assert capsys.readouterr().err == (
+        f"mailconf: {out}: moved away or removed 4 times while mailconf waited to write there; "
+        "nothing written: run again once nothing else replaces it\n"
+    )
+    assert len(moved) == output.LOCK_ATTEMPTS == 4
+    assert [listing(folder) for folder in (out, *moved)] == [[]] * 5
+
+
 def test_files_written_before_the_dir_was_removed_are_said_lost(tmp_path: Path) -> None:
     """-o removed (with the staging folders) while the targets rendered: write_all opens -o again, as without
     workers, but the files written before are gone: said so, exit 2, nothing left."""
