@@ -46,14 +46,16 @@ def repo(tmp_path: Path) -> Path:
 
 def test_a_directory_yields_its_account_files_recursively(repo: Path) -> None:
     """*.yaml and *.yml, sorted; hidden files and folders and what .gitignore ignores are passed over."""
-    expected = finding("accounts.yaml") + finding("team/b.yml") + "2 errors in 3 files\n"
+    expected = finding("accounts.yaml") + finding("team/b.yml") + "2 errors in 2 files (3 files checked)\n"
     assert run_mailconf("lint", ".", cwd=repo) == Outcome(1, expected, "")
-    assert run_mailconf("lint", "team", cwd=repo) == Outcome(1, finding("team/b.yml") + "1 error in 2 files\n", "")
+    assert run_mailconf("lint", "team", cwd=repo) == Outcome(
+        1, finding("team/b.yml") + "1 error in 1 file (2 files checked)\n", ""
+    )
 
 
 def test_a_link_loop_in_a_walked_directory_is_one_line_and_the_rest_is_linted(repo: Path) -> None:
     (repo / "loop.yaml").symlink_to("loop.yaml")
-    expected = finding("accounts.yaml") + finding("team/b.yml") + "2 errors in 3 files\n"
+    expected = finding("accounts.yaml") + finding("team/b.yml") + "2 errors in 2 files (3 files checked)\n"
     assert run_mailconf("lint", ".", cwd=repo) == Outcome(
         2, expected, "mailconf: loop.yaml: cannot be read (Too many levels of symbolic links)\n"
     )
@@ -62,13 +64,15 @@ def test_a_link_loop_in_a_walked_directory_is_one_line_and_the_rest_is_linted(re
 def test_a_gitignore_pattern_that_is_not_valid_is_passed_over_as_git_does(repo: Path) -> None:
     """A trailing backslash, a lone ``!``, a reversed range match nothing; the valid patterns still apply."""
     (repo / ".gitignore").write_text("\\\n!\n[z-a]\n[[:alpha:]]\nbuild/\n", encoding="utf-8")
-    expected = finding("accounts.yaml") + finding("team/b.yml") + "2 errors in 3 files\n"
+    expected = finding("accounts.yaml") + finding("team/b.yml") + "2 errors in 2 files (3 files checked)\n"
     assert run_mailconf("lint", ".", cwd=repo) == Outcome(1, expected, "")
 
 
 def test_a_file_named_twice_however_spelt_is_linted_once(repo: Path) -> None:
     out = run_mailconf("lint", "team", "./team/b.yml", "accounts.yaml", str(repo / "accounts.yaml"), "team/", cwd=repo)
-    assert out == Outcome(1, finding("team/b.yml") + finding("accounts.yaml") + "2 errors in 3 files\n", "")
+    assert out == Outcome(
+        1, finding("team/b.yml") + finding("accounts.yaml") + "2 errors in 2 files (3 files checked)\n", ""
+    )
 
 
 def test_a_tree_deeper_than_the_recursion_limit_is_walked_and_its_settings_found(repo: Path) -> None:
@@ -91,13 +95,17 @@ def test_a_tree_deeper_than_the_recursion_limit_is_walked_and_its_settings_found
 
 def test_a_named_file_is_always_read(repo: Path) -> None:
     out = run_mailconf("lint", "build/generated.yaml", "team/notes.txt", cwd=repo)
-    assert out == Outcome(1, finding("build/generated.yaml") + finding("team/notes.txt") + "2 errors in 2 files\n", "")
+    assert out == Outcome(
+        1, finding("build/generated.yaml") + finding("team/notes.txt") + "2 errors in 2 files (2 files checked)\n", ""
+    )
 
 
 def test_include_and_exclude_in_the_settings(repo: Path) -> None:
     (repo / ".mailconf.yaml").write_text('include: ["*.txt", "accounts.yaml"]\nexclude: ["team/b.yml"]\n')
     out = run_mailconf("lint", ".", cwd=repo)
-    assert out == Outcome(1, finding("accounts.yaml") + finding("team/notes.txt") + "2 errors in 2 files\n", "")
+    assert out == Outcome(
+        1, finding("accounts.yaml") + finding("team/notes.txt") + "2 errors in 2 files (2 files checked)\n", ""
+    )
 
 
 def test_bad_include_is_one_line(repo: Path) -> None:
@@ -124,16 +132,22 @@ def test_an_include_or_exclude_pattern_that_is_not_valid_is_one_line_with_its_pl
 def test_standard_input_with_a_name_and_its_settings(repo: Path) -> None:
     (repo / "team" / ".mailconf.yaml").write_text("severity: {MC101: warning}\n")
     text = INSECURE
-    assert run_mailconf("lint", "-", cwd=repo, stdin=text) == Outcome(1, finding("-") + "1 error in 1 file\n", "")
+    assert run_mailconf("lint", "-", cwd=repo, stdin=text) == Outcome(
+        1, finding("-") + "1 error in 1 file (1 file checked)\n", ""
+    )
     out = run_mailconf("lint", "-", "--stdin-filename", "team/new.yaml", cwd=repo, stdin=text)
-    assert out == Outcome(0, finding("team/new.yaml", "warning") + "1 warning in 1 file\n", "")
+    assert out == Outcome(0, finding("team/new.yaml", "warning") + "1 warning in 1 file (1 file checked)\n", "")
 
 
 def test_settings_are_found_from_each_file_upward(repo: Path) -> None:
     (repo / "team" / ".mailconf.yaml").write_text("severity: {MC101: warning}\n")
     out = run_mailconf("lint", "accounts.yaml", "team/b.yml", cwd=repo)
     assert out == Outcome(
-        1, finding("accounts.yaml") + finding("team/b.yml", "warning") + "1 error, 1 warning in 2 files\n", ""
+        1,
+        finding("accounts.yaml")
+        + finding("team/b.yml", "warning")
+        + "1 error, 1 warning in 2 files (2 files checked)\n",
+        "",
     )
 
 
@@ -150,7 +164,7 @@ def test_the_users_own_settings_apply_where_a_project_has_none(repo: Path, tmp_p
     (user / "mailconf" / "config.yaml").write_text("severity: {MC101: info}\n")
     env = {"XDG_CONFIG_HOME": str(user)}
     assert run_mailconf("lint", "accounts.yaml", cwd=repo, env=env) == Outcome(
-        0, finding("accounts.yaml", "info") + "1 info in 1 file\n", ""
+        0, finding("accounts.yaml", "info") + "1 info in 1 file (1 file checked)\n", ""
     )
     (repo / "pyproject.toml").write_text("[tool.mailconf]\nfail-level = 'error'\n")
     assert run_mailconf("lint", "accounts.yaml", cwd=repo, env=env).code == 1  # the project's settings win
@@ -161,7 +175,7 @@ def test_output_file_exit_zero_and_quiet(repo: Path) -> None:
     assert run_mailconf("lint", "--exit-zero", "--output-file", "report.txt", "accounts.yaml", cwd=repo) == Outcome(
         0, "", ""
     )
-    assert (repo / "report.txt").read_text() == finding("accounts.yaml") + "1 error in 1 file\n"
+    assert (repo / "report.txt").read_text() == finding("accounts.yaml") + "1 error in 1 file (1 file checked)\n"
     out = run_mailconf("lint", "--exit-zero", "-O", "missing/dir/r.txt", "accounts.yaml", cwd=repo)
     assert out == Outcome(2, "", "mailconf: missing/dir/r.txt: cannot write the report (No such file or directory)\n")
 
@@ -169,7 +183,7 @@ def test_output_file_exit_zero_and_quiet(repo: Path) -> None:
 def test_output_file_writes_through_links_and_into_streams(repo: Path) -> None:
     """A link's file is replaced (its mode kept), the link kept; a stream (here a link to /proc/self/fd/1,
     as /dev/stdout is) is written to, never replaced by a regular file."""
-    report = finding("accounts.yaml") + "1 error in 1 file\n"
+    report = finding("accounts.yaml") + "1 error in 1 file (1 file checked)\n"
     (repo / "kept.txt").write_text("old\n")
     (repo / "kept.txt").chmod(0o640)
     (repo / "link.txt").symlink_to("kept.txt")

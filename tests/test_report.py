@@ -57,7 +57,7 @@ def test_text_lines_and_summary(files: Path) -> None:
         "save it as UTF-8 without a BOM\n"
         "c.yaml:1:11: info MC005 crlf-line-endings: CRLF line ends; convert the file to LF line ends\n"
         f"c.yaml:8:17: error MC101 cleartext-credentials: {MC101_TEXT}\n"
-        "2 errors, 1 warning, 1 info in 3 files\n",
+        "2 errors, 1 warning, 1 info in 2 files (3 files checked)\n",
         "",
     )
 
@@ -368,13 +368,14 @@ def _environment(**extra: str) -> dict[str, str]:
 
 def test_colour_on_a_terminal(files: Path) -> None:
     assert _on_a_terminal(["lint", "a.yaml"], files, _environment()) == (
-        f"a.yaml:8:17: \x1b[31merror\x1b[0m MC101 cleartext-credentials: {MC101_TEXT}\n1 error in 1 file\n"
+        f"a.yaml:8:17: \x1b[31merror\x1b[0m MC101 cleartext-credentials: {MC101_TEXT}\n"
+        "1 error in 1 file (1 file checked)\n"
     )
 
 
 def test_no_colour_with_no_color_set(files: Path) -> None:
     assert _on_a_terminal(["lint", "a.yaml"], files, _environment(NO_COLOR="1")) == (
-        f"a.yaml:8:17: error MC101 cleartext-credentials: {MC101_TEXT}\n1 error in 1 file\n"
+        f"a.yaml:8:17: error MC101 cleartext-credentials: {MC101_TEXT}\n1 error in 1 file (1 file checked)\n"
     )
 
 
@@ -410,7 +411,7 @@ def test_a_key_with_a_newline_cannot_forge_a_finding_line(tmp_path: Path) -> Non
         1,
         f"a.yaml:2:1: error MC002 schema-violation: unknown key {shown}; allowed here: accounts, defaults, version\n"
         "a.yaml:3:1: error MC002 schema-violation: `accounts` is empty; declare at least one account\n"
-        "2 errors in 1 file\n",
+        "2 errors in 1 file (1 file checked)\n",
         "",
     )
     github = run_mailconf("lint", "--format", "github", "a.yaml", cwd=tmp_path)
@@ -425,7 +426,7 @@ def test_a_file_name_with_a_newline_stays_on_one_line(tmp_path: Path) -> None:
     outcome = run_mailconf("lint", "a\nb.yaml", "a\nmissing.yaml", cwd=tmp_path)
     assert outcome == Outcome(
         2,
-        f"a\\nb.yaml:8:17: error MC101 cleartext-credentials: {MC101_TEXT}\n1 error in 1 file\n",
+        f"a\\nb.yaml:8:17: error MC101 cleartext-credentials: {MC101_TEXT}\n1 error in 1 file (1 file checked)\n",
         "mailconf: a\\nmissing.yaml: no such file; check the path\n",
     )
 
@@ -437,7 +438,7 @@ def test_text_summary_counts_and_plurals() -> None:
         for n, level in enumerate(levels)
     )
     out = report.text([_Result("a.yaml", findings), _Result("b.yaml", ())], report.Tool("mailconf lint", RULES))
-    assert out.splitlines()[-1] == "2 errors, 2 warnings, 2 info in 2 files"
+    assert out.splitlines()[-1] == "2 errors, 2 warnings, 2 info in 1 file (2 files checked)"
     assert out.splitlines()[0] == "a.yaml:0:1: info MC101 cleartext-credentials: m"
     assert report.text([_Result("a.yaml", ())], report.Tool("mailconf lint", RULES)) == ""
 
@@ -464,7 +465,11 @@ def _lint_bytes_out(cwd: Path, *args: bytes) -> tuple[int, bytes, bytes]:
 @pytest.mark.parametrize(
     ("fmt", "expected"),
     [
-        ("text", f"caf\\xe9.yaml:8:17: error MC101 cleartext-credentials: {MC101_TEXT}\n1 error in 1 file\n"),
+        (
+            "text",
+            f"caf\\xe9.yaml:8:17: error MC101 cleartext-credentials: {MC101_TEXT}\n"
+            "1 error in 1 file (1 file checked)\n",
+        ),
         ("github", f"::error file=caf\\xe9.yaml,line=8,col=17,title=MC101 cleartext-credentials::{MC101_TEXT}\n"),
     ],
 )
