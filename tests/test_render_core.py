@@ -316,8 +316,7 @@ def test_check_fresh_stale_and_missing(tmp_path: Path, capsys: pytest.CaptureFix
     assert stdout == (
         f"--- {work} (on disk)\n+++ {work} (rendered)\n@@ -1,2 +1,2 @@\n account work\n"
         "-host old.example.org\n+host imap.example.org\n"
-        f"--- {home} (on disk)\n+++ {home} (rendered)\n@@ -0,0 +1,2 @@\n+account home\n+host imap.example.org\n"
-    )
+    )  # a missing file: no diff from nothing, the missing line alone
     assert stderr == (
         f"mailconf: {home}: missing\nmailconf: rendered files are stale: run the same command with --update "
         "instead of --check to rewrite them\n"

@@ -124,7 +124,9 @@ def _to_directory(request: RenderRequest, result: RenderResult, root: Path, new:
 
 
 def check(files: Sequence[RenderedFile], root: Path) -> int:
-    """``--check``: exit 0 when every file on disk is up to date, else 1 and a unified diff on standard output.
+    """``--check``: exit 0 when every file on disk is up to date, else 1: a unified diff on standard output for
+    each stale file, one ``missing`` line for a file not written yet (a diff from nothing would only repeat
+    the rendered file).
 
     The diff shows what a file on disk holds: each line is escaped like every other line printed.
     """
@@ -139,9 +141,10 @@ def check(files: Sequence[RenderedFile], root: Path) -> int:
                 "too large to show a diff)"
             )
             continue
-        console.out("".join(_diff_line(line) for line in difference.diff))
         if difference.missing:
             console.say(f"{difference.label}: missing")
+            continue
+        console.out("".join(_diff_line(line) for line in difference.diff))
     if differences:
         console.say("rendered files are stale: run the same command with --update instead of --check to rewrite them")
         return int(ExitCode.FINDINGS)
