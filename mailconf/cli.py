@@ -244,12 +244,16 @@ def schema() -> None:
     metavar="N|auto",
     help="Several targets: N processes render them at once (1: one after the other); auto: one per CPU, large files.",
 )
+@click.option(
+    "--quiet", "-q", is_flag=True, help="Print the findings only (warnings, errors, --check's diffs): no closing line."
+)
 def render(file: str, targets: tuple[str, ...], accounts: tuple[str, ...], output: str | None, force: bool,  # noqa: PLR0917
-           check: bool, strict: bool, update: bool, options: tuple[str, ...], jobs: int | None) -> None:  # fmt: skip
+           check: bool, strict: bool, update: bool, options: tuple[str, ...], jobs: int | None,
+           quiet: bool) -> None:  # fmt: skip
     """Render client configuration for one target, or several from one load of the file."""
     from .commands.render import RenderRequest, run
 
-    sys.exit(run(RenderRequest(file, targets, accounts, output, force, check, strict, options, update, jobs)))
+    sys.exit(run(RenderRequest(file, targets, accounts, output, force, check, strict, options, update, jobs, quiet)))
 
 
 @cli.command()

@@ -16,3 +16,37 @@ def test_check_of_a_file_not_written_yet_is_one_missing_line_and_no_diff(tmp_pat
         1, "", "mailconf: out/.msmtprc: missing\n" + STALE
     )
     assert not (tmp_path / "out").exists()  # --check writes nothing
+
+
+def test_quiet_check_prints_the_diff_and_missing_lines_without_the_closing_line(tmp_path: Path) -> None:
+    (tmp_path / "accounts.yaml").write_text(CLEAN, encoding="utf-8")
+    args = ("render", "-t", "msmtp", "-t", "mbsync", "accounts.yaml", "-o", "out")
+    assert run_mailconf(*args, cwd=tmp_path) == Outcome(0, "", "")
+    msmtprc = tmp_path / "out" / "msmtp" / ".msmtprc"
+    msmtprc.write_text(msmtprc.read_text(encoding="utf-8").replace("port 465", "port 25"), encoding="utf-8")
+    (tmp_path / "out" / "mbsync" / ".mbsyncrc").unlink()
+    diff = (
+        "--- out/msmtp/.msmtprc (on disk)\n+++ out/msmtp/.msmtprc (rendered)\n@@ -3,7 +3,7 @@\n \n"
+        ' account work\n host "smtp.example.com"\n-port 25\n+port 465\n tls on\n tls_starttls off\n auth on\n'
+    )
+    missing = "mailconf: out/mbsync/.mbsyncrc: missing\n"
+    assert run_mailconf(*args, "--check", cwd=tmp_path) == Outcome(1, diff, missing + STALE)
+    assert run_mailconf(*args, "--check", "-q", cwd=tmp_path) == Outcome(1, diff, missing)
+    assert run_mailconf(*args, "--check", "--quiet", cwd=tmp_path) == Outcome(1, diff, missing)
+    assert run_mailconf(*args, "--update", "-q", cwd=tmp_path) == Outcome(
+        1, "", f"mailconf: created {tmp_path}/out/mbsync/.mbsyncrc\nmailconf: updated {tmp_path}/out/msmtp/.msmtprc\n"
+    )  # the files it changed are what --update reports, as lint --fix's count
+    assert run_mailconf(*args, "--check", "-q", cwd=tmp_path) == Outcome(0, "", "")
+
+
+def test_quiet_keeps_the_warnings_of_what_a_target_cannot_express(tmp_path: Path) -> None:
+    (tmp_path / "accounts.yaml").write_text(
+        CLEAN.replace("host: smtp.example.com\n", "host: smtp.example.com\n      tls:\n        verify: false\n"),
+        encoding="utf-8",
+    )
+    args = ("render", "-t", "mutt", "accounts.yaml", "-o", "out", "--check")
+    loud = run_mailconf(*args, cwd=tmp_path)
+    warning, rest = loud.stderr.split("\n", 1)
+    assert warning.startswith("mailconf: warning: mutt: account work: outgoing.tls.verify cannot be expressed; ")
+    assert (loud.code, loud.stdout, rest) == (1, "", "mailconf: out/work.muttrc: missing\n" + STALE)
+    assert run_mailconf(*args, "-q", cwd=tmp_path) == Outcome(1, "", f"{warning}\nmailconf: out/work.muttrc: missing\n")

@@ -28,6 +28,7 @@ class RenderRequest(NamedTuple):
     options: tuple[str, ...] = ()
     update: bool = False  # --update: rewrite stale files in place (mode kept, no .bak), exit 1 when any changed
     jobs: int | None = None  # --jobs: worker processes for several targets (1: none); None: auto (render decides)
+    quiet: bool = False  # -q: the findings only, as lint's -q: no closing line after --check's diffs
 
 
 def run(request: RenderRequest) -> int:
@@ -111,7 +112,7 @@ def _to_directory(request: RenderRequest, result: RenderResult, root: Path, new:
 
     files = result.files
     if request.check:
-        return check(files, root)
+        return check(files, root, quiet=request.quiet)
     if request.update:
         changed = write_all(files, root, update=True)
         for label in changed.created:
@@ -123,12 +124,13 @@ def _to_directory(request: RenderRequest, result: RenderResult, root: Path, new:
     return int(ExitCode.OK)
 
 
-def check(files: Sequence[RenderedFile], root: Path) -> int:
+def check(files: Sequence[RenderedFile], root: Path, *, quiet: bool = False) -> int:
     """``--check``: exit 0 when every file on disk is up to date, else 1: a unified diff on standard output for
     each stale file, one ``missing`` line for a file not written yet (a diff from nothing would only repeat
     the rendered file).
 
-    The diff shows what a file on disk holds: each line is escaped like every other line printed.
+    The diff shows what a file on disk holds: each line is escaped like every other line printed. ``quiet``
+    (-q): without the closing line that says how to rewrite them.
     """
     from ..output import compare
 
@@ -145,10 +147,9 @@ def check(files: Sequence[RenderedFile], root: Path) -> int:
             console.say(f"{difference.label}: missing")
             continue
         console.out("".join(_diff_line(line) for line in difference.diff))
-    if differences:
+    if differences and not quiet:
         console.say("rendered files are stale: run the same command with --update instead of --check to rewrite them")
-        return int(ExitCode.FINDINGS)
-    return int(ExitCode.OK)
+    return int(ExitCode.FINDINGS if differences else ExitCode.OK)
 
 
 def _diff_line(line: str) -> str:
