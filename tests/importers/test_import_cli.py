@@ -137,6 +137,43 @@ def test_an_output_file_written_meanwhile_is_not_replaced_without_force(tmp_path
     assert (target.read_text(), (tmp_path / "accounts.yaml.bak").read_text()) == ("version: 1\n", "mine\n")
 
 
+CLEAN_MSMTPRC = (
+    "account work\nhost smtp.example.com\nport 465\ntls on\ntls_starttls off\nauth on\nuser alice@example.com\n"
+    "passwordeval pass work\nfrom alice@example.com\n"
+)
+
+
+def _limit_file_size() -> None:
+    """In the child: no file over 64 bytes (RLIMIT_FSIZE; Python ignores SIGXFSZ, so a write fails with EFBIG)."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+
+@pytest.mark.parametrize("failing", ["the write", "the name"])
+def test_output_that_cannot_be_written_removes_the_folders_this_run_created_and_only_those(
+    tmp_path: Path, failing: str
+) -> None:
+    """-o into folders that do not exist yet: a write that fails (a file too large, here over RLIMIT_FSIZE; or a
+    name the file system refuses) exits 2 with one line and leaves none of the folders it made; a folder that
+    was there before (empty, so that it could be removed) stays."""
+    import subprocess
+    import sys
+
+    (tmp_path / "msmtprc").write_text(CLEAN_MSMTPRC)
+    (tmp_path / "kept").mkdir()
+    name = "accounts.yaml" if failing == "the write" else "a" * 300 + ".yaml"
+    target = tmp_path / "kept" / "new" / "deeper" / name
+    done = subprocess.run(
+        [sys.executable, "-m", "mailconf", "import", "--from", "msmtp", "msmtprc", "-o", str(target)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+        preexec_fn=_limit_file_size if failing == "the write" else None,  # no thread here: preexec_fn is safe
+    )  # fmt: skip
+    reason = "File too large" if failing == "the write" else "File name too long"
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"mailconf: cannot write {target}: {reason}\n")
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["kept", "msmtprc"]
+
+
 def test_output_never_replaces_a_file_being_imported(capsys: pytest.CaptureFixture[str], msmtprc: Path,
                                                       tmp_path: Path) -> None:  # fmt: skip
     # with --force, `import --from msmtp ~/.msmtprc -o ~/.msmtprc` replaced the client's own file with YAML
