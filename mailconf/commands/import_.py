@@ -135,7 +135,13 @@ def _compare(request: ImportRequest, options: object) -> int:
         payload = {
             "drift": bool(result.differences),
             "differences": [
-                {"account": d.account, "setting": d.setting or None, "file": d.file, "yaml": d.yaml}
+                {
+                    "account": d.account,
+                    "setting": d.setting or None,
+                    "file": d.file,
+                    "yaml": d.yaml,
+                    "invalid": d.invalid,
+                }
                 for d in result.differences
             ],
             "warnings": list(result.warnings),

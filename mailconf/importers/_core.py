@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -64,7 +64,7 @@ def import_paths(name: str, paths: Sequence[str], options: ReadOptions = _DEFAUL
     """The account file for ``paths``; no text and no accounts when every account is invalid (see warnings)."""
     imported = read(name, paths, options)
     accounts, skipped = valid_accounts(imported)
-    warnings = [str(note) for note in imported.warnings] + skipped
+    warnings = [str(note) for note in imported.warnings] + [str(left) for left in skipped]
     if not accounts:
         return ImportResult("", {}, tuple(warnings))
     comments = {path: text for path, text in imported.comments.items() if len(path) < 2 or path[1] in accounts}
@@ -76,8 +76,20 @@ def import_paths(name: str, paths: Sequence[str], options: ReadOptions = _DEFAUL
     return ImportResult(emit.account_file(accounts, comments), accounts, tuple(warnings))
 
 
-def valid_accounts(imported: Imported) -> tuple[dict[str, Mapping[str, Any]], list[str]]:
-    """The accounts the schema accepts, and one message per account left out (its first problem)."""
+class LeftOut(NamedTuple):
+    """An account of the files that the schema refuses: not imported, and not compared by ``--compare``."""
+
+    name: str
+    where: str  # "FILE:LINE:COL: " where the account starts, or "" where the importer does not say
+    reason: str  # its first problem: "outgoing.port: `port` must be a whole number (got \"abc\")"
+    address: object  # what the files give as its address (None, or not even text): --compare pairs by it
+
+    def __str__(self) -> str:
+        return f"{self.where}account {self.name}: not imported, it cannot be valid: {self.reason}"
+
+
+def valid_accounts(imported: Imported) -> tuple[dict[str, Mapping[str, Any]], list[LeftOut]]:
+    """The accounts the schema accepts, and each account left out with its first problem."""
     import copy
 
     reasons: dict[str, str] = {}
@@ -99,9 +111,8 @@ def valid_accounts(imported: Imported) -> tuple[dict[str, Mapping[str, Any]], li
             setting = ".".join(str(p) for p in problem.path[2:]) or "account"
             reasons.setdefault(account, f"{setting}: {problem.message}")
     skipped = [
-        f"{_at(imported, name)}account {name}: not imported, it cannot be valid: "
-        f"{reasons.get(name, 'the schema refuses it')}"
-        for name in imported.accounts
+        LeftOut(name, _at(imported, name), reasons.get(name, "the schema refuses it"), _address(data))
+        for name, data in imported.accounts.items()
         if name in invalid
     ]
     return {n: a for n, a in imported.accounts.items() if n not in invalid}, skipped
@@ -125,6 +136,10 @@ def _huge_number(value: Any, at: str = "") -> str | None:
     return None
 
 
+def _address(data: object) -> object:
+    return data.get("address") if isinstance(data, Mapping) else None
+
+
 def _at(imported: Imported, name: str) -> str:
     where = imported.where.get(name)
     return f"{where}: " if where is not None else ""
@@ -138,8 +153,13 @@ class Difference(NamedTuple):
     setting: str  # "incoming.port"; "" for an account on one side only
     file: Any  # what the client's file says (None: nothing)
     yaml: Any  # what the account file declares (None: nothing)
+    #: the account of the files paired with this one cannot be valid: where and why ("FILE:LINE:COL: setting: ...")
+    invalid: str | None = None
 
     def __str__(self) -> str:
+        if self.invalid is not None:
+            named = "" if self.file == self.account else f" (as {self.file})"
+            return f"account {self.account}: in the file{named} but invalid there: {self.invalid}"
         if not self.setting:
             side = "in the file, not in the YAML" if self.yaml is None else "in the YAML, not in the file"
             return f"account {self.account}: {side}"
@@ -172,9 +192,17 @@ def compare(name: str, paths: Sequence[str], declared: Model, options: ReadOptio
     accounts, skipped = valid_accounts(imported)
     found = _model(accounts)
     projected = _projection(name, declared, options)
-    pairs = _pair(found, projected if projected is not None else declared)
+    wanted = projected if projected is not None else declared
+    invalid = _pair_invalid(skipped, found, wanted)
+    pairs = _pair(found, wanted, aside=invalid.keys())
     differences: list[Difference] = []
     for file_account, yaml_account in pairs:
+        left = invalid.get(yaml_account.name) if yaml_account is not None else None
+        if yaml_account is not None and left is not None:
+            # said once, with its reason: not "in the YAML, not in the file" beside a warning that it is in the file
+            reason = f"{left.where}{left.reason}"
+            differences.append(Difference(yaml_account.name, "", left.name, yaml_account.name, reason))
+            continue
         if file_account is None or yaml_account is None:
             assert (file_account or yaml_account) is not None
             named = file_account or yaml_account
@@ -193,8 +221,27 @@ def compare(name: str, paths: Sequence[str], declared: Model, options: ReadOptio
                 continue  # the server itself differs: said once
             if mine.get(key) != theirs.get(key):
                 differences.append(Difference(yaml_account.name, key, mine.get(key), theirs.get(key)))
-    warnings = tuple(str(note) for note in imported.warnings) + tuple(skipped)
+    said = {left.name for left in invalid.values()}
+    warnings = tuple(str(note) for note in imported.warnings) + tuple(str(s) for s in skipped if s.name not in said)
     return Comparison(tuple(differences), warnings)
+
+
+def _pair_invalid(skipped: Sequence[LeftOut], found: Model, declared: Model) -> dict[str, LeftOut]:
+    """Declared account name -> the account of the files, left out as invalid, that stands for it: by name, then
+    by address where no valid account of the files has that account's name or address (as :func:`_pair` would
+    pair them first)."""
+    by_name = {left.name: left for left in skipped}
+    paired = {a.name: by_name.pop(a.name) for a in declared.accounts if a.name in by_name}
+    by_address: dict[object, LeftOut] = {}
+    for left in by_name.values():
+        if isinstance(left.address, str):
+            by_address.setdefault(left.address, left)
+    names, addresses = {a.name for a in found.accounts}, {a.address for a in found.accounts}
+    for account in declared.accounts:
+        taken = account.name in paired or account.name in names or account.address in addresses
+        if not taken and account.address in by_address:
+            paired[account.name] = by_address.pop(account.address)
+    return paired
 
 
 def _server_missing(key: str, mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> bool:
@@ -258,10 +305,11 @@ def _declared_names(projected: Model, declared: Model) -> Model:
     return Model(tuple(renamed))
 
 
-def _pair(found: Model, declared: Model) -> list[tuple[Account | None, Account | None]]:
-    """Accounts matched by name, then by address, then the one left on each side; the rest alone."""
+def _pair(found: Model, declared: Model, aside: Collection[str] = ()) -> list[tuple[Account | None, Account | None]]:
+    """Accounts matched by name, then by address, then the one left on each side; the rest alone (and the
+    declared accounts named in ``aside``, never matched)."""
     left = list(found.accounts)
-    right = list(declared.accounts)
+    right = [account for account in declared.accounts if account.name not in aside]
     pairs: list[tuple[Account | None, Account | None]] = []
     keys: tuple[Callable[[Account], str], ...] = (lambda a: a.name, lambda a: a.address)
     for key in keys:
@@ -283,6 +331,7 @@ def _pair(found: Model, declared: Model) -> list[tuple[Account | None, Account |
     if len(left) == 1 and len(right) == 1:
         pairs.append((left.pop(), right.pop()))
     pairs.extend((None, a) for a in right)
+    pairs.extend((None, a) for a in declared.accounts if a.name in aside)
     pairs.extend((a, None) for a in left)
     order = {a.name: i for i, a in enumerate(declared.accounts)}
     return sorted(pairs, key=lambda p: order.get(p[1].name, len(order)) if p[1] is not None else len(order))

@@ -254,9 +254,9 @@ def test_compare_reports_each_difference_and_exits_1(capsys: pytest.CaptureFixtu
     assert json.loads(out) == {
         "drift": True,
         "differences": [
-            {"account": "alice", "setting": "outgoing.port", "file": 587, "yaml": 465},
-            {"account": "alice", "setting": "outgoing.security", "file": "starttls", "yaml": "tls"},
-            {"account": "bob", "setting": None, "file": None, "yaml": "bob"},
+            {"account": "alice", "setting": "outgoing.port", "file": 587, "yaml": 465, "invalid": None},
+            {"account": "alice", "setting": "outgoing.security", "file": "starttls", "yaml": "tls", "invalid": None},
+            {"account": "bob", "setting": None, "file": None, "yaml": "bob", "invalid": None},
         ],
         "warnings": [],
     }
@@ -292,6 +292,53 @@ def test_compare_pairs_many_accounts_by_address_in_any_order(capsys: pytest.Capt
         "account a0: outgoing.host: file says smtp.example.org, YAML declares smtp0.example.org\n"
         "account a1: address: file says b1@example.org, YAML declares a1@example.org\n"  # the one left on each side
     )
+
+
+def test_compare_says_once_why_an_account_of_the_file_is_not_compared(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # it was listed as "in the YAML, not in the file", with a warning beside it saying it is in the file, invalid
+    declared = tmp_path / "accounts.yaml"
+    declared.write_text("version: 1\naccounts:\n" + "".join(
+        f"  {name}:\n    address: {name}@example.org\n    outgoing: {{host: smtp.example.org, security: tls, "
+        f"password_command: pass {name}}}\n"
+        for name in ("a", "b", "c")
+    ))  # fmt: skip
+    block = (
+        "account {}\nhost smtp.example.org\nport {}\ntls on\ntls_starttls off\nauth on\nuser {}@example.org\n"
+        'passwordeval "pass {}"\nfrom {}@example.org\n\n'
+    )
+    rc = tmp_path / "msmtprc"
+    rc.write_text(
+        block.format("a", "abc", "a", "a", "a")  # the same name
+        + block.format("old-b", "99999", "b", "b", "b")  # the same address
+        + block.format("c", "465", "c", "c", "c")  # as declared
+        + block.format("x", "abc", "x", "x", "x")  # named and addressed as no declared account: a warning, as before
+    )
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(rc), "--compare", str(declared))
+    lines = rc.read_text().splitlines()
+    a, b, x = (f"{rc}:{lines.index(f'account {name}') + 1}:1" for name in ("a", "old-b", "x"))
+    warning = (
+        f'{x}: account x: not imported, it cannot be valid: outgoing.port: `port` must be a whole number (got "abc")'
+    )
+    assert (code, out, err) == (
+        1,
+        f'account a: in the file but invalid there: {a}: outgoing.port: `port` must be a whole number (got "abc")\n'
+        f"account b: in the file (as old-b) but invalid there: {b}: outgoing.port: `port` must be between 1 and "
+        "65535 (got 99999)\n",
+        f"mailconf: warning: {warning}\n",
+    )
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(rc), "--compare", str(declared), "--format", "json")
+    assert (code, json.loads(out), err) == (1, {
+        "drift": True,
+        "differences": [
+            {"account": "a", "setting": None, "file": "a", "yaml": "a",
+             "invalid": f'{a}: outgoing.port: `port` must be a whole number (got "abc")'},
+            {"account": "b", "setting": None, "file": "old-b", "yaml": "b",
+             "invalid": f"{b}: outgoing.port: `port` must be between 1 and 65535 (got 99999)"},
+        ],
+        "warnings": [warning],
+    }, f"mailconf: warning: {warning}\n")  # fmt: skip
 
 
 def test_compare_with_an_invalid_account_file_exits_2(capsys: pytest.CaptureFixture[str], msmtprc: Path,
