@@ -68,9 +68,10 @@ def text(results: Sequence[Result], tool: Tool) -> str:
     if total and tool.summary:
         parts = [f"{counts[s]} {_plural(s.label, counts[s])}" for s in reversed(Severity) if counts[s]]
         # both counts, as mypy does ("in 1 file (checked 5 source files)"): the files checked alone would read
-        # as the files with findings
+        # as the files with findings. When every file checked has findings, one count says both.
         found, checked = sum(1 for r in results if r.findings), len(results)
-        lines.append(f"{', '.join(parts)} in {_files(found)} ({_files(checked)} checked)")
+        also = f" ({_files(checked)} checked)" if checked != found else ""
+        lines.append(f"{', '.join(parts)} in {_files(found)}{also}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 

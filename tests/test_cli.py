@@ -86,7 +86,7 @@ def test_finding_exits_1_with_the_line_and_the_summary(tmp_path: Path) -> None:
         1,
         "accounts.yaml:8:17: error MC101 cleartext-credentials: password login to imap.example.com without TLS "
         "sends the credentials in cleartext; set security: tls (port 993)\n"
-        "1 error in 1 file (1 file checked)\n",
+        "1 error in 1 file\n",
         "",
     )
 
@@ -143,7 +143,7 @@ def test_unreadable_file_does_not_stop_the_others(tmp_path: Path) -> None:
         "sends the credentials in cleartext; set security: tls (port 993)\n"
         "c.yaml:8:17: error MC101 cleartext-credentials: password login to imap.example.com without TLS "
         "sends the credentials in cleartext; set security: tls (port 993)\n"
-        "2 errors in 2 files (2 files checked)\n",
+        "2 errors in 2 files\n",
         "mailconf: missing.yaml: no such file; check the path\n",
     )
 
@@ -177,7 +177,7 @@ def test_internal_error_exits_3_naming_the_file_without_the_exception_text(
     assert out == (
         "broken.yaml:3:1: error MC001 yaml-syntax: YAML syntax error: did not find expected node content "
         "(while parsing a flow node)\n"
-        "1 error in 1 file (1 file checked)\n"
+        "1 error in 1 file\n"
     )
     assert "hunter2" not in out + err
 

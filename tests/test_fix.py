@@ -220,7 +220,7 @@ def test_lone_cr_line_ends_count_as_lines_where_a_value_is_fixed(tmp_path: Path)
         0,
         "a.yaml:32:17: warning MC104 prefer-implicit-tls: IMAP to imap.example.com uses STARTTLS; implicit TLS avoids "
         "the cleartext phase and its injection bugs: set security: tls and port: 993\n"
-        "1 warning in 1 file (1 file checked)\n",
+        "1 warning in 1 file\n",
         "mailconf: fixed 1 finding in 1 file; 1 more with --unsafe-fixes\n",
     )
     assert (tmp_path / "a.yaml").read_bytes() == outcome.after.encode()

@@ -391,7 +391,7 @@ def test_cli_prints_schema_errors_with_file_line_col(tmp_path: Path) -> None:
     assert run_mailconf("lint", "accounts.yaml", cwd=tmp_path) == Outcome(
         1,
         "accounts.yaml:9:7: error MC002 schema-violation: unknown key `securty`; did you mean `security`?\n"
-        "1 error in 1 file (1 file checked)\n",
+        "1 error in 1 file\n",
         "",
     )
 

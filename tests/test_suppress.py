@@ -123,7 +123,7 @@ def test_cli_unused_suppression_is_info_and_exits_0(tmp_path: Path) -> None:
     assert run_mailconf("lint", "accounts.yaml", cwd=tmp_path) == Outcome(
         0,
         "accounts.yaml:8:23: info MC708 unused-suppression: suppression of MC104 is unused (it matched no finding); "
-        "remove it\n1 info in 1 file (1 file checked)\n",
+        "remove it\n1 info in 1 file\n",
         "",
     )
     assert run_mailconf("lint", "--disable", "MC708", "accounts.yaml", cwd=tmp_path) == Outcome(0, "", "")
