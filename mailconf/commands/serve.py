@@ -119,8 +119,10 @@ def serve(app: App, request: ServeRequest, host: str, port: int, early: list[int
 
     def on_stop(signum: int, _frame: object) -> None:
         # a flag only, which run_until reads between two turns of waitress's loop: an exception raised here could
-        # be swallowed by waitress (mailconf/serve/loop.py)
+        # be swallowed by waitress (mailconf/serve/loop.py). The watcher is told at once (a flag too): waitress's loop
+        # may take a second to see it, and a change settling meanwhile would start a reload of a server going away
         stopped.append(signum)
+        watcher.halt()
 
     signal.signal(signal.SIGHUP, on_hup)
     signal.signal(signal.SIGTERM, on_stop)
@@ -140,6 +142,9 @@ def serve(app: App, request: ServeRequest, host: str, port: int, early: list[int
     finally:
         watcher.stop()
         server.close()
+        # a reload under way is finished and reported before "stopped": the exit would wait for its process anyway
+        # (concurrent.futures joins it), and its line, written by a daemon thread while Python shuts down, was lost
+        watcher.thread.join()
     console.say("serve: stopped")
     return int(ExitCode.OK)
 

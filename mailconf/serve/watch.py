@@ -5,7 +5,8 @@ The poll compares device, inode, size and modification time (nanoseconds) every
 replaces the file changes the inode. SIGHUP (:meth:`Watcher.wake`) reloads at once, even
 when nothing seems to have changed. The reload runs in this thread, never in the server's
 I/O thread, so requests go on being answered from the old site while the new one is built.
-A change is loaded once the file has stayed the same for :data:`SETTLE` seconds.
+A change is loaded once the file has stayed the same for :data:`SETTLE` seconds. Once the server is
+told to stop (:meth:`Watcher.halt`), no reload starts, not even of a change that was settling.
 """
 
 from __future__ import annotations
@@ -36,8 +37,13 @@ class Watcher:
         """Reload now (called from the SIGHUP handler: it only sets a flag)."""
         self._wake.set()
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Start no reload from now on (called from the SIGTERM handler: it only sets a flag, and takes no lock)."""
         self._stop = True
+
+    def stop(self) -> None:
+        """Start no reload from now on, and end the thread once a reload under way is done."""
+        self.halt()
         self._wake.set()
 
     def _run(self) -> None:
@@ -49,6 +55,8 @@ class Watcher:
             now = signature(self.path)
             if not woken and now != self.last and not self._settled(now):
                 continue  # still being written: look again at the next poll
+            if self._stop:  # a stop came while the change settled: the server is going away, a reload is wasted
+                return
             if woken or now != self.last:
                 self.last = now
                 self.reload()

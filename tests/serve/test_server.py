@@ -473,16 +473,52 @@ def accounts_in_one_domain(path: Path, count: int) -> Path:
     return path
 
 
-def reload_process(server: int) -> int:
-    """The process a reload of ``server`` builds in (multiprocessing's spawn), once it is there."""
-    deadline = time.monotonic() + DEADLINE  # only so that a failure ends instead of hanging
-    while time.monotonic() < deadline:
+def reload_processes(server: int) -> list[int]:
+    """The processes a reload of ``server`` builds in (multiprocessing's spawn) now; none once ``server`` has ended."""
+    found = []
+    try:
         for task in Path(f"/proc/{server}/task").iterdir():
             for child in (task / "children").read_text().split():
                 if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
-                    return int(child)
+                    found.append(int(child))
+    except OSError:  # the server, one of its threads or the child ended while it was looked at
+        pass
+    return found
+
+
+def reload_process(server: int) -> int:
+    """The process a reload of ``server`` builds in, once it is there."""
+    deadline = time.monotonic() + DEADLINE  # only so that a failure ends instead of hanging
+    while time.monotonic() < deadline:
+        if found := reload_processes(server):
+            return found[0]
         time.sleep(0.01)
     raise AssertionError(f"no reload process under {server} within {DEADLINE} s")
+
+
+def reloads_until_exit(proc: subprocess.Popen[str]) -> set[int]:
+    """Every reload process ``proc`` starts from now until it ends (one lives for a Python start-up: 0.3 s or more)."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + DEADLINE  # only so that a failure ends instead of hanging
+    while proc.poll() is None and time.monotonic() < deadline:
+        seen.update(reload_processes(proc.pid))
+        time.sleep(0.005)
+    return seen
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_a_sigterm_while_a_change_settles_stops_the_server_without_a_reload(accounts: Path) -> None:
+    # the poll had seen the change and was waiting 0.2 s for it to settle: the reload started anyway, while the server
+    # shut down (the stop even cut the wait short), and the exit waited for its process; its line came or was lost
+    with serving(accounts, "--poll-interval", "0.01") as server:
+        accounts.write_text(accounts.read_text().replace("carol", "dave"))
+        time.sleep(0.05)  # the next look (0.01 s) has seen the change: the SIGTERM comes inside its 0.2 s settle wait
+        start = len(server.lines)
+        server.proc.send_signal(signal.SIGTERM)
+        started = reloads_until_exit(server.proc)
+        assert server.stop() == 0
+    assert started == set()
+    assert server.lines[start:] == ["mailconf: serve: stopped"]
 
 
 def test_ctrl_c_reaching_the_reload_process_ends_neither_the_reload_nor_reloading(tmp_path: Path) -> None:
@@ -500,6 +536,22 @@ def test_ctrl_c_reaching_the_reload_process_ends_neither_the_reload_nor_reloadin
         server.proc.send_signal(signal.SIGHUP)  # and the reload thread lives on
         server.wait_for(f"^{re.escape(reloaded)}$", start)
     assert [line for line in server.lines if "Traceback" in line] == []
+
+
+def test_a_reload_under_way_at_sigterm_is_finished_and_reported_before_stopped(tmp_path: Path) -> None:
+    # the exit waited for the reload's process all the same, but its line, written by a daemon thread while Python
+    # shut down, was lost: the log did not say which file the server had last loaded
+    path = accounts_in_one_domain(tmp_path / "accounts.yaml", 500)
+    with serving(path, "--poll-interval", "0") as server:
+        start = len(server.lines)
+        server.proc.send_signal(signal.SIGHUP)
+        reload_process(server.proc.pid)  # the reload is under way
+        server.proc.send_signal(signal.SIGTERM)
+        with socket.create_connection(("127.0.0.1", int(server.url.rpartition(":")[2]))):
+            pass  # a connection ends waitress's wait for one: the stop is seen now, not up to a second later
+        assert server.stop() == 0
+    reloaded = f"mailconf: serve: {path}: reloaded: 500 accounts, 1 domain"
+    assert server.lines[start:] == [reloaded, "mailconf: serve: stopped"]
 
 
 def _catches(pid: int, signum: int) -> bool:
