@@ -2,11 +2,13 @@
 
 The poll compares device, inode, size and modification time (nanoseconds) every
 ``interval`` seconds: an edit in place changes size or mtime, an editor or ``mv`` that
-replaces the file changes the inode. SIGHUP (:meth:`Watcher.wake`) reloads at once, even
-when nothing seems to have changed. The reload runs in this thread, never in the server's
-I/O thread, so requests go on being answered from the old site while the new one is built.
-A change is loaded once the file has stayed the same for :data:`SETTLE` seconds. Once the server is
-told to stop (:meth:`Watcher.halt`), no reload starts, not even of a change that was settling.
+replaces the file changes the inode. A change is loaded once the file has stayed the same for
+:data:`SETTLE` seconds. SIGHUP (:meth:`Watcher.wake`) reloads at once, even when nothing seems
+to have changed. One SIGHUP or one change is one reload, also when they come together; a SIGHUP
+that comes while a reload is under way is answered by another (the file may have changed after it
+was read). The reload runs in this thread, never in the server's I/O thread, so requests go on
+being answered from the old site while the new one is built. Once the server is told to stop
+(:meth:`Watcher.halt`), no reload starts, not even of a change that was settling.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ class Watcher:
         self.interval = interval  # 0: no polling, SIGHUP only
         self.last = last
         self.reload = reload
-        self._wake = threading.Event()
+        self._wake = threading.Event()  # wakes the thread; what woke it is in the fields below
+        self._asked = 0  # SIGHUPs received
         self._stop = False
         self.thread = threading.Thread(target=self._run, name="mailconf-reload", daemon=True)
 
@@ -34,7 +37,8 @@ class Watcher:
         self.thread.start()
 
     def wake(self) -> None:
-        """Reload now (called from the SIGHUP handler: it only sets a flag)."""
+        """Reload now (called from the SIGHUP handler: it counts the SIGHUP and sets a flag)."""
+        self._asked += 1  # written only in the main thread, where signal handlers run
         self._wake.set()
 
     def halt(self) -> None:
@@ -47,25 +51,29 @@ class Watcher:
         self._wake.set()
 
     def _run(self) -> None:
+        answered = 0  # SIGHUPs answered: those counted before a reload started, and so before it read the file
         while True:
-            woken = self._wake.wait(self.interval or None)
-            self._wake.clear()
+            self._wake.wait(self.interval or None)
+            self._wake.clear()  # before the count is read: a SIGHUP after this sets it again, seen at the next turn
             if self._stop:
                 return
+            asked = self._asked
             now = signature(self.path)
-            if not woken and now != self.last and not self._settled(now):
-                continue  # still being written: look again at the next poll
+            if asked == answered and now != self.last:
+                # A change is loaded once it has settled: an editor or `cat > file` writing in place passes through
+                # truncated states; one cut at an account boundary would even be valid, and serve fewer accounts.
+                # A SIGHUP meanwhile ends the wait, and the one reload below answers both: the file it reads is
+                # the one the SIGHUP was about (the SIGHUP was left set, and a second, identical reload followed)
+                self._wake.wait(SETTLE)
+                self._wake.clear()
+                asked = self._asked
+                later = signature(self.path)
+                if asked == answered and later != now:
+                    continue  # still being written: look again at the next poll
+                now = later
             if self._stop:  # a stop came while the change settled: the server is going away, a reload is wasted
                 return
-            if woken or now != self.last:
+            if asked != answered or now != self.last:
+                answered = asked
                 self.last = now
                 self.reload()
-
-    def _settled(self, seen: FileSignature | None) -> bool:
-        """True when the file still has the signature ``seen`` a moment later.
-
-        An editor or ``cat > file`` writing in place passes through truncated states; one
-        cut at an account boundary would even be valid, and serve fewer accounts.
-        """
-        self._wake.wait(SETTLE)
-        return signature(self.path) == seen

@@ -538,6 +538,22 @@ def test_ctrl_c_reaching_the_reload_process_ends_neither_the_reload_nor_reloadin
     assert [line for line in server.lines if "Traceback" in line] == []
 
 
+def test_a_sighup_while_a_change_settles_is_one_reload_and_a_later_sighup_another(accounts: Path) -> None:
+    # the SIGHUP ended the 0.2 s settle wait and was left set: the change was reloaded, then again at once for nothing
+    reloaded = f"mailconf: serve: {accounts}: reloaded: 3 accounts, 2 domains"
+    with serving(accounts, "--poll-interval", "0.01") as server:
+        accounts.write_text(accounts.read_text().replace("carol", "dave"))
+        time.sleep(0.05)  # the next look (0.01 s) has seen the change: the SIGHUP comes inside its 0.2 s settle wait
+        server.proc.send_signal(signal.SIGHUP)
+        server.wait_for(f"^{re.escape(reloaded)}$")
+        start = len(server.lines)
+        server.proc.send_signal(signal.SIGHUP)  # after a reload is done, a SIGHUP reloads again
+        server.wait_for(f"^{re.escape(reloaded)}$", start)
+        assert server.stop() == 0  # a reload under way, such as a redundant third, is reported before "stopped"
+    assert [line for line in server.lines if "reloaded" in line] == [reloaded, reloaded]
+    assert server.lines[-1] == "mailconf: serve: stopped"
+
+
 def test_a_reload_under_way_at_sigterm_is_finished_and_reported_before_stopped(tmp_path: Path) -> None:
     # the exit waited for the reload's process all the same, but its line, written by a daemon thread while Python
     # shut down, was lost: the log did not say which file the server had last loaded
