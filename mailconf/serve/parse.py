@@ -78,11 +78,17 @@ def email_domain(address: str) -> str:
 
 
 def email_parameter(query: str) -> str | None:
-    """The first ``emailaddress`` of a query string (Thunderbird appends it unless told not to), or None."""
+    """The first ``emailaddress`` of a query string (Thunderbird appends it unless told not to), or None.
+
+    Percent-decoding only: a ``+`` is a plus. parse_qs reads it as a space (HTML forms encode spaces so), but an
+    address has no space and Thunderbird percent-encodes the address (``%2B``), so a raw ``+`` comes from a
+    client that does not encode, and means ``user+tag@example.com``. ``%20`` is still a space.
+    """
     if not query:
         return None
     try:
-        values = parse_qs(query, keep_blank_values=True, max_num_fields=MAX_FIELDS).get("emailaddress")
+        plus_kept = query.replace("+", "%2B")  # parse_qs then has no + to turn into a space, and decodes %2B to +
+        values = parse_qs(plus_kept, keep_blank_values=True, max_num_fields=MAX_FIELDS).get("emailaddress")
     except ValueError:  # parse_qs refuses more than max_num_fields
         raise BadRequest(f"the query string has more than {MAX_FIELDS} parameters") from None
     return values[0] if values else None

@@ -126,6 +126,26 @@ def test_mobileconfig_download(server: Server, accounts: Path) -> None:
     assert plistlib.loads(answer.body)["PayloadContent"][0]["EmailAddress"] == "alice@example.com"
 
 
+def test_a_plus_in_the_emailaddress_parameter_is_a_plus(accounts: Path) -> None:
+    # read as a space, like a form's: user+tag@example.com, sent unencoded, was "no account with this address"
+    accounts.write_text(accounts.read_text().replace("alice@example.com", "alice+tag@example.com"))
+    mine = model_accounts(accounts)
+    profile = account_profile(mine["alice"], "accounts.yaml")
+    document = domain_document([mine["alice"], mine["bob"]], "example.com")[0]
+    with serving(accounts, "--poll-interval", "0") as server:
+        for sent in ("alice+tag@example.com", "alice%2Btag%40example.com", "alice%2btag@example.com"):
+            answer = curl(f"{server.url}/mobileconfig?emailaddress={sent}")
+            assert (answer.status, answer.body) == (200, profile), sent
+            answer = curl(f"{server.url}/mail/config-v1.1.xml?emailaddress={sent}")
+            assert (answer.status, answer.body) == (200, document), sent
+        # %20 is a space, as before: no address has one (autoconfig only needs the domain)
+        answer = curl(f"{server.url}/mobileconfig?emailaddress=alice%20tag@example.com")
+        assert (answer.status, answer.body) == (404, b"404 Not Found: no account with this address\n")
+        answer = curl(f"{server.url}/mail/config-v1.1.xml?emailaddress=alice%20tag@example.com")
+        assert (answer.status, answer.body) == (200, document)
+    assert any('"GET /mobileconfig?emailaddress=alice+tag@example.com HTTP/1.1" 200 ' in line for line in server.lines)
+
+
 BILLION_LAUGHS = """<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
