@@ -95,7 +95,7 @@ def email_parameter(query: str) -> str | None:
 
 
 def autodiscover_address(body: bytes) -> str:
-    """The ``EMailAddress`` of an Outlook Autodiscover request.
+    """The one ``EMailAddress`` of an Outlook Autodiscover request.
 
     The request schema ([MS-OXDSCLI] 2.2.3.1): ``Autodiscover/Request/EMailAddress`` and
     ``AcceptableResponseSchema`` in the requestschema/2006 namespace. A request for another
@@ -113,7 +113,10 @@ def autodiscover_address(body: bytes) -> str:
     if root.tag != f"{{{REQUEST_NS}}}Autodiscover":
         raise BadRequest(f"the body is not an Autodiscover request ({REQUEST_NS})")
     request = root.find(f"{{{REQUEST_NS}}}Request")
-    element = None if request is None else request.find(f"{{{REQUEST_NS}}}EMailAddress")
+    elements = [] if request is None else request.findall(f"{{{REQUEST_NS}}}EMailAddress")
+    if len(elements) > 1:  # the request names one mailbox (Outlook sends one): answering for the first is a guess
+        raise BadRequest("the request has more than one EMailAddress: send one")
+    element = elements[0] if elements else None
     if element is not None and len(element):  # a string in the schema; its text stops at the first child element
         raise BadRequest("the request's EMailAddress holds elements: send the address alone")
     address = None if element is None else element.text

@@ -179,6 +179,10 @@ DOMAINS = ("example.com", "other.test")
         # read as alice@example.com: the text up to the first child element
         (AUTODISCOVER, ("--data-binary", OUTLOOK_REQUEST.format(address="alice@example.com<x/>@other.test")), 400,
          b"the request's EMailAddress holds elements: send the address alone"),
+        # two addresses: the first was answered for, silently
+        (AUTODISCOVER, ("--data-binary", OUTLOOK_REQUEST.format(
+            address="alice@example.com</EMailAddress><EMailAddress>carol@other.test")), 400,
+         b"the request has more than one EMailAddress: send one"),
         (AUTODISCOVER, ("-X", "POST", "-H", "Content-Length:"), 411, b"send the body with a Content-Length"),
         ("/mobileconfig?emailaddress=mallory%40example.com", (), 404, b"no account with this address"),
         ("/mobileconfig", (), 400, b"add ?emailaddress=local@domain"),
