@@ -64,12 +64,14 @@ class Response(NamedTuple):
 
 
 class FileSignature(NamedTuple):
-    """What the poller compares: a replaced file (new inode), an edit (size, mtime)."""
+    """What the poller compares: a replaced file (new inode), an edit (size, mtime), a chmod or chown (ctime)."""
 
     device: int
     inode: int
     size: int
     mtime_ns: int
+    #: the status-change time: a chmod or chown changes only it, and can make the file unreadable or readable again
+    ctime_ns: int
 
 
 def signature(path: str) -> FileSignature | None:
@@ -78,7 +80,7 @@ def signature(path: str) -> FileSignature | None:
         info = os.stat(path)
     except OSError:
         return None
-    return FileSignature(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    return FileSignature(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 class Site(NamedTuple):

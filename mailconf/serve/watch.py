@@ -1,13 +1,14 @@
 """Reload on SIGHUP or when the file changes: a thread that polls the file's signature.
 
-The poll compares device, inode, size and modification time (nanoseconds) every
-``interval`` seconds: an edit in place changes size or mtime, an editor or ``mv`` that
-replaces the file changes the inode. A change is loaded once the file has stayed the same for
-:data:`SETTLE` seconds. SIGHUP (:meth:`Watcher.wake`) reloads at once, even when nothing seems
-to have changed. One SIGHUP or one change is one reload, also when they come together; a SIGHUP
-that comes while a reload is under way is answered by another (the file may have changed after it
-was read). The reload runs in this thread, never in the server's I/O thread, so requests go on
-being answered from the old site while the new one is built. Once the server is told to stop
+The poll compares device, inode, size, modification and status-change time (nanoseconds) every
+``interval`` seconds: an edit in place changes size or mtime, an editor or ``mv`` that replaces the
+file changes the inode, a chmod or chown changes only the ctime (and can make the file unreadable,
+or readable again: a reload says which, and costs little). A change is loaded once the file has
+stayed the same for :data:`SETTLE` seconds. SIGHUP (:meth:`Watcher.wake`) reloads at once, even when
+nothing seems to have changed. One SIGHUP or one change is one reload, also when they come together;
+a SIGHUP that comes while a reload is under way is answered by another (the file may have changed
+after it was read). The reload runs in this thread, never in the server's I/O thread, so requests go
+on being answered from the old site while the new one is built. Once the server is told to stop
 (:meth:`Watcher.halt`), no reload starts, not even of a change that was settling.
 """
 

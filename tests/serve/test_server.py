@@ -320,6 +320,17 @@ def test_reload_on_file_change_and_refusal_of_a_bad_file(server: Server, account
     assert b"; a newer file was refused at " in curl(f"{server.url}/healthz").body
 
 
+def test_a_chmod_alone_is_a_change(server: Server, accounts: Path) -> None:
+    # only the status-change time moves: the poll compared inode, size and mtime, and saw it only at a SIGHUP, yet
+    # a permission change can make the file unreadable (the reload is refused and says so) or readable again
+    before = accounts.stat()
+    start = len(server.lines)
+    accounts.chmod(0o600 if before.st_mode & 0o777 != 0o600 else 0o640)
+    after = accounts.stat()
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
+    server.wait_for(rf"^mailconf: serve: {re.escape(str(accounts))}: reloaded: 3 accounts, 2 domains$", start)
+
+
 def test_reload_on_sighup(accounts: Path) -> None:
     with serving(accounts, "--poll-interval", "0") as server:  # no polling: only SIGHUP reloads
         # what the forms cannot say is logged at load as warnings, one line per target and setting
