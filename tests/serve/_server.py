@@ -83,16 +83,26 @@ class Server:
         return code
 
 
-def start(path: Path, *args: str) -> subprocess.Popen[str]:
+#: ``python -c`` that runs ``mailconf`` with the watcher's settle time (mailconf.serve.watch.SETTLE) set to argv[1]
+_SETTLING = (
+    "import sys, mailconf.serve.watch as w; w.SETTLE = float(sys.argv.pop(1)); "
+    "from mailconf.cli import main; sys.exit(main())"
+)
+
+
+def start(path: Path, *args: str, settle: float | None = None) -> subprocess.Popen[str]:
+    """``settle``: the watcher's settle time in that server, for a test that must send a signal inside it: long
+    enough that a stalled machine cannot make the signal miss it (the signal ends the wait, so it costs nothing)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "mailconf", "serve", "--bind", "127.0.0.1:0", *args, str(path)]
+    program = [sys.executable, "-m", "mailconf"] if settle is None else [sys.executable, "-c", _SETTLING, str(settle)]
+    command = [*program, "serve", "--bind", "127.0.0.1:0", *args, str(path)]
     return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env, cwd=path.parent)  # fmt: skip
 
 
 @contextmanager
-def serving(path: Path, *args: str) -> Iterator[Server]:
-    server = Server(start(path, *args))
+def serving(path: Path, *args: str, settle: float | None = None) -> Iterator[Server]:
+    server = Server(start(path, *args, settle=settle))
     try:
         found = server.wait_for(r"listening on (http://127\.0\.0\.1:\d+)/")
         server.url = found.group(1)

@@ -545,9 +545,9 @@ def reloads_until_exit(proc: subprocess.Popen[str]) -> set[int]:
 def test_a_sigterm_while_a_change_settles_stops_the_server_without_a_reload(accounts: Path) -> None:
     # the poll had seen the change and was waiting 0.2 s for it to settle: the reload started anyway, while the server
     # shut down (the stop even cut the wait short), and the exit waited for its process; its line came or was lost
-    with serving(accounts, "--poll-interval", "0.01") as server:
+    with serving(accounts, "--poll-interval", "0.01", settle=30.0) as server:
         accounts.write_text(accounts.read_text().replace("carol", "dave"))
-        time.sleep(0.05)  # the next look (0.01 s) has seen the change: the SIGTERM comes inside its 0.2 s settle wait
+        time.sleep(0.5)  # the next look (0.01 s) has seen the change: the SIGTERM comes inside its 30 s settle wait
         start = len(server.lines)
         server.proc.send_signal(signal.SIGTERM)
         started = reloads_until_exit(server.proc)
@@ -576,9 +576,9 @@ def test_ctrl_c_reaching_the_reload_process_ends_neither_the_reload_nor_reloadin
 def test_a_sighup_while_a_change_settles_is_one_reload_and_a_later_sighup_another(accounts: Path) -> None:
     # the SIGHUP ended the 0.2 s settle wait and was left set: the change was reloaded, then again at once for nothing
     reloaded = f"mailconf: serve: {accounts}: reloaded: 3 accounts, 2 domains"
-    with serving(accounts, "--poll-interval", "0.01") as server:
+    with serving(accounts, "--poll-interval", "0.01", settle=30.0) as server:
         accounts.write_text(accounts.read_text().replace("carol", "dave"))
-        time.sleep(0.05)  # the next look (0.01 s) has seen the change: the SIGHUP comes inside its 0.2 s settle wait
+        time.sleep(0.5)  # the next look (0.01 s) has seen the change: the SIGHUP comes inside its 30 s settle wait
         server.proc.send_signal(signal.SIGHUP)
         server.wait_for(f"^{re.escape(reloaded)}$")
         start = len(server.lines)
