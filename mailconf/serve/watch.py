@@ -14,13 +14,48 @@ on being answered from the old site while the new one is built. Once the server 
 
 from __future__ import annotations
 
+import os
+import select
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 
 from .site import FileSignature, signature
 
 #: Seconds a changed file must stay unchanged before it is loaded.
 SETTLE = 0.2
+
+
+class _Bell:
+    """What the signal handlers ring to wake the watcher's thread: a pipe, not a threading.Event.
+
+    A handler runs in the main thread between two bytecodes, so a second SIGHUP can run its handler inside
+    the first one's ``Event.set()``, which holds the Event's lock: the second ``set()`` then waited for that
+    lock for ever, and with it the main thread, waitress's loop and every request (20,000 SIGHUPs in a row
+    did it at once). Writing a byte to a non-blocking pipe takes no lock; a full pipe is a bell rung already.
+    Never closed: a handler may ring it until the process ends. Made before the server accepts anything, so
+    its descriptors are low numbers, as select() needs.
+    """
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(self._write, False)
+
+    def ring(self) -> None:
+        with suppress(BlockingIOError):  # full: rung already, and not heard yet
+            os.write(self._write, b"\0")
+
+    def wait(self, timeout: float | None) -> None:
+        """Until the bell is rung (now or since the last clear), or ``timeout`` seconds (None: no limit)."""
+        select.select([self._read], [], [], timeout)
+
+    def clear(self) -> None:
+        try:
+            while os.read(self._read, 4096):
+                pass
+        except BlockingIOError:  # emptied
+            pass
 
 
 class Watcher:
@@ -29,7 +64,7 @@ class Watcher:
         self.interval = interval  # 0: no polling, SIGHUP only
         self.last = last
         self.reload = reload
-        self._wake = threading.Event()  # wakes the thread; what woke it is in the fields below
+        self._wake = _Bell()  # wakes the thread; what woke it is in the fields below
         self._asked = 0  # SIGHUPs received
         self._stop = False
         self.thread = threading.Thread(target=self._run, name="mailconf-reload", daemon=True)
@@ -39,8 +74,10 @@ class Watcher:
 
     def wake(self) -> None:
         """Reload now (called from the SIGHUP handler: it counts the SIGHUP and sets a flag)."""
-        self._asked += 1  # written only in the main thread, where signal handlers run
-        self._wake.set()
+        # Written only in the main thread, where signal handlers run. A SIGHUP whose handler runs inside this one's
+        # `+=` is counted once with it: both came before the reload that answers them, and one reload is right.
+        self._asked += 1
+        self._wake.ring()
 
     def halt(self) -> None:
         """Start no reload from now on (called from the SIGTERM handler: it only sets a flag, and takes no lock)."""
@@ -49,7 +86,7 @@ class Watcher:
     def stop(self) -> None:
         """Start no reload from now on, and end the thread once a reload under way is done."""
         self.halt()
-        self._wake.set()
+        self._wake.ring()
 
     def _run(self) -> None:
         answered = 0  # SIGHUPs answered: those counted before a reload started, and so before it read the file

@@ -83,26 +83,20 @@ class Server:
         return code
 
 
-#: ``python -c`` that runs ``mailconf`` with the watcher's settle time (mailconf.serve.watch.SETTLE) set to argv[1]
-_SETTLING = (
-    "import sys, mailconf.serve.watch as w; w.SETTLE = float(sys.argv.pop(1)); "
-    "from mailconf.cli import main; sys.exit(main())"
-)
-
-
-def start(path: Path, *args: str, settle: float | None = None) -> subprocess.Popen[str]:
-    """``settle``: the watcher's settle time in that server, for a test that must send a signal inside it: long
-    enough that a stalled machine cannot make the signal miss it (the signal ends the wait, so it costs nothing)."""
+def start(path: Path, *args: str, setup: str | None = None) -> subprocess.Popen[str]:
+    """``setup``: Python run in the server's process before mailconf's command line, for a test that must set
+    one of its constants (a settle time long enough that a stalled machine cannot make a signal miss it)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    program = [sys.executable, "-m", "mailconf"] if settle is None else [sys.executable, "-c", _SETTLING, str(settle)]
+    main = "import sys; from mailconf.cli import main; sys.exit(main())"
+    program = [sys.executable, "-m", "mailconf"] if setup is None else [sys.executable, "-c", f"{setup}\n{main}"]
     command = [*program, "serve", "--bind", "127.0.0.1:0", *args, str(path)]
     return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env, cwd=path.parent)  # fmt: skip
 
 
 @contextmanager
-def serving(path: Path, *args: str, settle: float | None = None) -> Iterator[Server]:
-    server = Server(start(path, *args, settle=settle))
+def serving(path: Path, *args: str, setup: str | None = None) -> Iterator[Server]:
+    server = Server(start(path, *args, setup=setup))
     try:
         found = server.wait_for(r"listening on (http://127\.0\.0\.1:\d+)/")
         server.url = found.group(1)

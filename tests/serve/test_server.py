@@ -541,11 +541,16 @@ def reloads_until_exit(proc: subprocess.Popen[str]) -> set[int]:
     return seen
 
 
+#: the watcher's settle time made 30 s, so that a signal sent 0.5 s after a change lands inside it even on a stalled
+#: machine (the signal ends the wait: the test takes no longer)
+SETTLE_30 = "import mailconf.serve.watch; mailconf.serve.watch.SETTLE = 30.0"
+
+
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
 def test_a_sigterm_while_a_change_settles_stops_the_server_without_a_reload(accounts: Path) -> None:
     # the poll had seen the change and was waiting 0.2 s for it to settle: the reload started anyway, while the server
     # shut down (the stop even cut the wait short), and the exit waited for its process; its line came or was lost
-    with serving(accounts, "--poll-interval", "0.01", settle=30.0) as server:
+    with serving(accounts, "--poll-interval", "0.01", setup=SETTLE_30) as server:
         accounts.write_text(accounts.read_text().replace("carol", "dave"))
         time.sleep(0.5)  # the next look (0.01 s) has seen the change: the SIGTERM comes inside its 30 s settle wait
         start = len(server.lines)
@@ -576,7 +581,7 @@ def test_ctrl_c_reaching_the_reload_process_ends_neither_the_reload_nor_reloadin
 def test_a_sighup_while_a_change_settles_is_one_reload_and_a_later_sighup_another(accounts: Path) -> None:
     # the SIGHUP ended the 0.2 s settle wait and was left set: the change was reloaded, then again at once for nothing
     reloaded = f"mailconf: serve: {accounts}: reloaded: 3 accounts, 2 domains"
-    with serving(accounts, "--poll-interval", "0.01", settle=30.0) as server:
+    with serving(accounts, "--poll-interval", "0.01", setup=SETTLE_30) as server:
         accounts.write_text(accounts.read_text().replace("carol", "dave"))
         time.sleep(0.5)  # the next look (0.01 s) has seen the change: the SIGHUP comes inside its 30 s settle wait
         server.proc.send_signal(signal.SIGHUP)
@@ -586,6 +591,29 @@ def test_a_sighup_while_a_change_settles_is_one_reload_and_a_later_sighup_anothe
         server.wait_for(f"^{re.escape(reloaded)}$", start)
         assert server.stop() == 0  # a reload under way, such as a redundant third, is reported before "stopped"
     assert [line for line in server.lines if "reloaded" in line] == [reloaded, reloaded]
+    assert server.lines[-1] == "mailconf: serve: stopped"
+
+
+def test_a_storm_of_sighups_leaves_the_server_answering_and_reloading(accounts: Path) -> None:
+    # the SIGHUP handler set a threading.Event: a second SIGHUP whose handler ran inside the first one's set() waited
+    # for the lock that one held, for ever: the main thread (waitress's loop) hung, no request was answered again
+    # and SIGTERM was ignored. 20,000 SIGHUPs in a row did it at the first try here; rarer on a slower machine
+    with serving(accounts, "--poll-interval", "0") as server:
+        for _ in range(20_000):
+            os.kill(server.proc.pid, signal.SIGHUP)
+        healthy(server)
+        server.wait_for(r"^mailconf: serve: .*: reloaded: 3 accounts, 2 domains$")
+        assert server.stop() == 0
+    assert server.lines[-1] == "mailconf: serve: stopped"
+
+
+def test_sigterm_wakes_waitress_loop_instead_of_waiting_for_its_timeout(accounts: Path) -> None:
+    # the handler only set a flag, which waitress's loop read after its select timed out (1 s). With that timeout made
+    # an hour, the server would outlive the test's deadline: stop() would fail
+    forever = "import waitress.adjustments; waitress.adjustments.Adjustments.asyncore_loop_timeout = 3600"
+    with serving(accounts, "--poll-interval", "0", setup=forever) as server:
+        healthy(server)
+        assert server.stop() == 0
     assert server.lines[-1] == "mailconf: serve: stopped"
 
 
