@@ -121,8 +121,13 @@ def serve(app: App, request: ServeRequest, host: str, port: int, early: list[int
         # a flag only, which run_until reads between two turns of waitress's loop: an exception raised here could
         # be swallowed by waitress (mailconf/serve/loop.py). The watcher is told at once (a flag too): waitress's loop
         # may take a second to see it, and a change settling meanwhile would start a reload of a server going away
+        # waitress's loop is woken now through its trigger (a write to a pipe: no lock, which a handler must not take;
+        # once only, so the pipe never fills), not at its next select timeout up to a second later
+        first = not stopped
         stopped.append(signum)
         watcher.halt()
+        if first:
+            server.trigger.pull_trigger()
 
     signal.signal(signal.SIGHUP, on_hup)
     signal.signal(signal.SIGTERM, on_stop)
