@@ -303,6 +303,31 @@ def test_explain_prints_the_rule_docstring(tmp_path: Path) -> None:
     assert "Reference: RFC 8314" in outcome.stdout
 
 
+#: What only some commands need (docs/architecture.md, "Layout of the code"): the schema's explainer, the
+#: templates, and the probe engine (its connections, TLS and SASL; the check catalogue alone is light).
+HEAVY = ("jsonschema", "jinja2", "mailconf.probe.runner", "asyncio", "ssl")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--help",), ("rules",), ("rules", "--probe"), ("explain", "MC104"), ("explain", "MC805"), ("lint", "a.yaml")],
+)
+def test_commands_that_need_no_heavy_stage_do_not_import_it(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """`rules` and `explain` read the probe checks' catalogue, not the probe engine; a clean lint needs no
+    explainer and no template."""
+    write(tmp_path, "a.yaml", CLEAN)
+    probe = (
+        "import sys; from mailconf.cli import main\n"
+        "try: code = main(sys.argv[1:])\n"
+        "except SystemExit as exc: code = exc.code\n"
+        f"print(code, sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *args], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.stderr == "0 []\n"
+
+
 def test_python_dash_m_and_the_console_script_agree(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", INSECURE)
     script = Path(sys.executable).with_name("mailconf")

@@ -10,15 +10,18 @@ and exit-code contract as lint: 0 clean, 1 findings at or above the fail level
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import InternalError, MailconfError, UsageError
 from ..model import Finding, Location, Server, Severity
 from ..settings import PolicyFinder
-from .runner import Board, Facts, Options, Outcome, probe_all
+
+if TYPE_CHECKING:
+    # The engine (asyncio, ssl, the dialogues) is imported by probe_files only: `mailconf rules` and
+    # `explain` import this package for the check catalogue (probe.checks) and must not pay for it.
+    from .runner import Board, Facts, Options, Outcome
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ class ServerReport(NamedTuple):
 
 
 #: Called while probing, about every 0.2 s and once at the end: the board and each server's label.
-Watcher = Callable[[Board, Sequence[str]], None]
+Watcher = Callable[["Board", Sequence[str]], None]
 
 
 def probe_files(
@@ -82,8 +85,11 @@ def probe_files(
     The settings' policy applies as in lint: disabled checks are dropped, severities overridden.
     ``watch`` sees the progress (it must not block: it runs in the probing loop).
     """
+    import asyncio
+
     from ..document import Document, load_document
     from ..lint import refusal
+    from .runner import Board
 
     results: list[ProbedFile] = []
     docs: list[Document | None] = []
@@ -132,6 +138,10 @@ def probe_files(
 async def _probe_watched(
     servers: Sequence[ServerToProbe], options: Options, concurrency: int, board: Board, watch: Watcher | None
 ) -> list[list[Outcome] | Exception]:
+    import asyncio
+
+    from .runner import probe_all
+
     task = asyncio.ensure_future(probe_all([s.server for s in servers], options, concurrency, board=board))
     labels = [s.label for s in servers]
     while watch is not None and not task.done():
