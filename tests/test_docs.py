@@ -123,6 +123,26 @@ def test_the_diff_example_of_lint_md_is_what_lint_prints(
     assert capsys.readouterr() == ("".join(line + "\n" for line in diff), summary + "\n")
 
 
+def test_the_paths_of_publish_md_are_where_its_render_command_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """publish.md's command, run on examples/company.yaml (domain example.com, accounts alice and bob), writes
+    every file the page names under /srv/mail-publish (the nginx aliases included)."""
+    text = (DOCS / "publish.md").read_text(encoding="utf-8")
+    command = "mailconf render -t autoconfig -t autodiscover -t mobileconfig accounts.yaml -o /srv/mail-publish"
+    assert f"    {command}\n" in text
+    args = command.split()[1:]
+    args[args.index("accounts.yaml")] = str(ROOT / "examples" / "company.yaml")
+    args[-1] = str(tmp_path)
+    assert main(args) == 0
+    capsys.readouterr()
+    named = set(re.findall(r"/srv/mail-publish/([^\s`;]+)", text))
+    examples = {"example.org": "example.com", "ADDRESS": "alice@example.com", "ACCOUNT": "alice"}
+    files = {re.sub("|".join(examples), lambda m: examples[m[0]], path) for path in named}
+    assert len(files) == 3
+    assert [f for f in sorted(files) if not (tmp_path / f).is_file()] == []
+
+
 # --- the docstring dialect -------------------------------------------------------------------
 
 
