@@ -143,6 +143,25 @@ def test_the_paths_of_publish_md_are_where_its_render_command_writes(
     assert [f for f in sorted(files) if not (tmp_path / f).is_file()] == []
 
 
+def test_architecture_md_names_every_module_contract_check_and_importer() -> None:
+    """The layout block lists every module and package of mailconf/, the contract's table every check of
+    tests/targets/test_contract.py, and the Importers section every registered importer."""
+    from mailconf.importers import IMPORTERS
+
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    start = text.index("```\nmailconf/\n")
+    layout = text[start : text.index("```\n", start + 4)]
+    package = ROOT / "mailconf"
+    modules = [p.stem for p in package.glob("*.py") if not p.stem.startswith("__")]
+    modules += [f"{p.name}/" for p in package.iterdir() if (p / "__init__.py").is_file()]
+    assert [m for m in sorted(modules) if m not in layout] == []
+    contract = (ROOT / "tests" / "targets" / "test_contract.py").read_text(encoding="utf-8")
+    checks = re.findall(r"^def (check_\w+)\(", contract, flags=re.MULTILINE)
+    assert [c for c in checks if f"| `{c}` |" not in text] == []
+    importers = text[text.index("## Importers") : text.index("registered explicitly in")]
+    assert [name for name in sorted(IMPORTERS) if f"`{name}`" not in importers] == []
+
+
 # --- the docstring dialect -------------------------------------------------------------------
 
 
