@@ -49,7 +49,7 @@ def run(request: DiscoverRequest) -> int:
         _dns_server(request.dns_server),
         request.ca_file,
     )
-    name = _name(request.name or query.domain[:64])
+    name = _name(query.domain[:64] if request.name is None else request.name)  # --name '' is refused, not ignored
     if request.output is not None and os.path.lexists(request.output) and not request.force:
         raise OutputError(f"{request.output} exists; use --force to replace it (a .bak copy is kept)")
     found = discover(query)

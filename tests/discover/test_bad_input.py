@@ -263,6 +263,8 @@ def test_dns_server_that_answers_garbage() -> None:
          "--dns-server dns.example: 'dns.example' is not an IP address (a DNS server is given by address)"),
         ([ADDRESS, "--dns-server", "127.0.0.1:99999"], "--dns-server 127.0.0.1:99999: '99999' is not a port (1-65535)"),
         ([ADDRESS, "--name", "my work"], "--name 'my work': an account name is 1-64 letters, digits, '.', '_' or '-'"),
+        # empty is not "not given": it is refused too, before anything is looked up
+        ([ADDRESS, "--name", ""], "--name '': an account name is 1-64 letters, digits, '.', '_' or '-'"),
         ([ADDRESS, "--timeout", "0"], "--timeout 0: give seconds above 0, at most 3600"),
         ([ADDRESS, "--ispdb", "/nonexistent"],
          "--ispdb /nonexistent: not a directory (give a copy of the ispdb/ folder)"),
