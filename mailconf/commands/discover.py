@@ -42,7 +42,7 @@ def run(request: DiscoverRequest) -> int:
         _address(request.address),
         _timeout(request.timeout),
         request.allow_http,
-        _ispdb_url(request.ispdb_url or ISPDB_URL),
+        _ispdb_url(ISPDB_URL if request.ispdb_url is None else request.ispdb_url),  # '' is refused, not ignored
         _directory(request.ispdb_dir),
         request.guess,
         not request.no_probe,
