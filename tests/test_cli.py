@@ -105,6 +105,20 @@ def test_an_empty_path_exits_2_with_one_line(tmp_path: Path, command: tuple[str,
     )
 
 
+@pytest.mark.parametrize(
+    "args",
+    [("lint", "--config"), ("lint", "--baseline"), ("lint", "--write-baseline"), ("lint", "--output-file"),
+     ("probe", "--config"), ("probe", "--output-file")],
+)  # fmt: skip
+def test_an_empty_path_option_exits_2_before_any_file_is_read(tmp_path: Path, args: tuple[str, str]) -> None:
+    # `--config "$CFG"` with CFG unset names no file: not "no option given" (the settings found, no baseline,
+    # a plain lint instead of writing the baseline), nor an error only after every file was linted or probed
+    write(tmp_path, "a.yaml", INSECURE)
+    assert run_mailconf(*args, "", "a.yaml", cwd=tmp_path) == Outcome(
+        2, "", f"mailconf: {args[1]} '': an empty path names no file (an unset variable?); name a file\n"
+    )
+
+
 def test_a_directory_without_account_files_exits_2_with_one_line(tmp_path: Path) -> None:
     (tmp_path / "conf.d").mkdir()
     (tmp_path / "conf.d" / "notes.txt").write_text(INSECURE)

@@ -47,6 +47,8 @@ def run(request: LintRequest) -> int:
     from ..rules import RULES
     from ..settings import PolicyFinder
 
+    paths = ("--config", request.config), ("--baseline", request.baseline), ("--write-baseline", request.write_baseline)
+    refuse_empty(*paths, ("--output-file", request.report.output_file))
     policies = PolicyFinder(request.config, request.fail_level, request.disable, request.severity)
     expanded = expand(request.files, policies.for_directory)
     report = request.report._replace(fmt=request.fmt or request.report.fmt)
@@ -80,6 +82,14 @@ def run(request: LintRequest) -> int:
     for note in (n for r in results for n in r.not_checked):  # beside the report: not findings
         console.say(f"note: {note}")
     return _with_errors(code, expanded.errors, results)
+
+
+def refuse_empty(*options: tuple[str, str | None]) -> None:
+    """An option given an empty path (``--config "$CFG"`` with CFG unset) is a usage error, before any file is
+    read: taken as absent, it would silently mean another run (the settings found, no baseline, a plain lint)."""
+    for option, path in options:
+        if path == "":
+            raise UsageError(f"{option} '': an empty path names no file (an unset variable?); name a file")
 
 
 def refuse_overwriting(files: Sequence[str], *outputs: tuple[str, str | None]) -> None:

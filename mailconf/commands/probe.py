@@ -19,7 +19,7 @@ from . import console
 if TYPE_CHECKING:
     from ..probe import ServerReport
     from ..probe.runner import Board
-from .lint import ReportOptions, publish, refuse_overwriting
+from .lint import ReportOptions, publish, refuse_empty, refuse_overwriting
 
 
 class ProbeRequest(NamedTuple):
@@ -43,6 +43,7 @@ def run(request: ProbeRequest) -> int:
     from ..probe.runner import Options
     from ..settings import PolicyFinder
 
+    refuse_empty(("--config", request.config), ("--output-file", request.report.output_file))
     # the settings found from each file upward, like lint; the options win
     policies = PolicyFinder(request.config, request.fail_level, request.disable, request.severity)
     options = Options(request.login, request.allow_cleartext, request.show_cert)
