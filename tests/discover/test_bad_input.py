@@ -270,6 +270,7 @@ def test_dns_server_that_answers_garbage() -> None:
          "--ispdb /nonexistent: not a directory (give a copy of the ispdb/ folder)"),
         ([ADDRESS, "--ispdb-url", "ftp://x/"], "--ispdb-url ftp://x/: give an https:// URL (the domain is appended)"),
         ([ADDRESS, "--ispdb-url", ""], "--ispdb-url : give an https:// URL (the domain is appended)"),
+        ([ADDRESS, "-o", ""], '-o "": names no file; -o names the account file to write'),
         ([ADDRESS, "--ispdb-url", "https://[::1/"], "--ispdb-url https://[::1/: not a valid URL (Invalid IPv6 URL)"),
         ([ADDRESS, "--ispdb-url", "https://x.test:99999/"],
          "--ispdb-url https://x.test:99999/: not a valid URL (Port out of range 0-65535)"),
