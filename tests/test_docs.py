@@ -143,6 +143,45 @@ def test_the_paths_of_publish_md_are_where_its_render_command_writes(
     assert [f for f in sorted(files) if not (tmp_path / f).is_file()] == []
 
 
+#: Lines docs/exit-codes.md quotes, each with the command that prints it, the files it needs and its exit code.
+EXIT_CODE_LINES = [
+    ("mailconf: accounts.yaml: no such file; check the path", ["lint", "accounts.yaml"], {}, 2),
+    (
+        "mailconf: accounts.yaml: --output-file names accounts.yaml, a file being checked; choose another file",
+        ["lint", "accounts.yaml", "--output-file", "accounts.yaml"], {"accounts.yaml": "version: 1\n"}, 2,
+    ),
+    (
+        "mailconf: FILE: not served: fix the errors above first (`mailconf lint FILE`)",
+        ["serve", "FILE"], {"FILE": "version: 1\naccounts: [\n"}, 1,
+    ),
+    (
+        "mailconf: .msmtprc: -o names .msmtprc, a file being imported; choose another file",
+        ["import", "--from", "msmtp", ".msmtprc", "-o", ".msmtprc", "--force"],
+        {".msmtprc": "account work\nhost smtp.example.com\nfrom work@example.com\n"}, 2,
+    ),
+    (
+        "mailconf: --config '': an empty path names no file (an unset variable?); name a file",
+        ["lint", "--config", "", "accounts.yaml"], {"accounts.yaml": "version: 1\n"}, 2,
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("line", "args", "files", "code"), EXIT_CODE_LINES, ids=[a[0] for _, a, _, _ in EXIT_CODE_LINES]
+)
+def test_the_lines_exit_codes_md_quotes_are_what_mailconf_prints(  # noqa: PLR0917
+    line: str, args: list[str], files: dict[str, str], code: int, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    page = " ".join((DOCS / "exit-codes.md").read_text(encoding="utf-8").split())
+    assert f"`{line}`" in page or f"`` {line} ``" in page  # a line holding backticks is quoted in double ones
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == code
+    assert capsys.readouterr().err.splitlines()[-1] == line
+
+
 def test_architecture_md_names_every_module_contract_check_and_importer() -> None:
     """The layout block lists every module and package of mailconf/, the contract's table every check of
     tests/targets/test_contract.py, and the Importers section every registered importer."""
