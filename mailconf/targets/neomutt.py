@@ -44,9 +44,11 @@ What it writes
 | ``timeout`` | ``connect_timeout`` (connection set-up only; ``0`` is written ``-1``, wait forever) |
 
 Every value is single-quoted (``'`` written ``'\''``), so nothing in it is interpreted; the
-Organization header, which ``my_hdr`` does not read quoted, has every ASCII punctuation character
-backslash-escaped. A control character in a value (the schema refuses them; one could only come
-from a future field or a bug) stops the render, naming the account and the setting, never the value:
+Organization header, which ``my_hdr`` does not read quoted, has every ASCII character that is not a
+letter or a digit, the space included, written as a three-digit octal escape
+(``my_hdr Organization\072\040Example\040Ltd``): not ``\:``, since a value ending in ``\`` would
+continue the line into the next command. A control character in a value (the schema refuses them; one
+could only come from a future field or a bug) stops the render, naming the account and the setting, never the value:
 ``target neomutt: not rendered: account A: incoming.username: a value holds a control character, which a
 muttrc cannot carry safely``.
 
