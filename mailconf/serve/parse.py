@@ -112,7 +112,10 @@ def autodiscover_address(body: bytes) -> str:
         raise BadRequest("the body is not well-formed XML") from None
     if root.tag != f"{{{REQUEST_NS}}}Autodiscover":
         raise BadRequest(f"the body is not an Autodiscover request ({REQUEST_NS})")
-    request = root.find(f"{{{REQUEST_NS}}}Request")
+    requests = root.findall(f"{{{REQUEST_NS}}}Request")
+    if len(requests) > 1:  # as for two EMailAddress below: one request names one mailbox
+        raise BadRequest("the body has more than one Request: send one")
+    request = requests[0] if requests else None
     elements = [] if request is None else request.findall(f"{{{REQUEST_NS}}}EMailAddress")
     if len(elements) > 1:  # the request names one mailbox (Outlook sends one): answering for the first is a guess
         raise BadRequest("the request has more than one EMailAddress: send one")

@@ -183,6 +183,10 @@ DOMAINS = ("example.com", "other.test")
         (AUTODISCOVER, ("--data-binary", OUTLOOK_REQUEST.format(
             address="alice@example.com</EMailAddress><EMailAddress>carol@other.test")), 400,
          b"the request has more than one EMailAddress: send one"),
+        # two requests, one address each: the first was answered for, silently
+        (AUTODISCOVER, ("--data-binary", OUTLOOK_REQUEST.format(address="alice@example.com").replace(
+            "</Request>", "</Request><Request><EMailAddress>carol@other.test</EMailAddress></Request>")), 400,
+         b"the body has more than one Request: send one"),
         (AUTODISCOVER, ("-X", "POST", "-H", "Content-Length:"), 411, b"send the body with a Content-Length"),
         ("/mobileconfig?emailaddress=mallory%40example.com", (), 404, b"no account with this address"),
         ("/mobileconfig", (), 400, b"add ?emailaddress=local@domain"),
