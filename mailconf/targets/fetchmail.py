@@ -24,7 +24,7 @@ What it writes
 | ``security: tls`` | ``ssl`` + ``sslproto "auto"`` (or from ``tls.min_version``) |
 | ``security: starttls`` | ``sslproto "auto"`` (or from ``min_version``) without ``ssl``: STARTTLS is mandatory
   |
-| ``security: none`` | ``sslproto ""`` |
+| ``security: none`` | ``sslproto ""`` + ``no sslcertck`` (no TLS, no certificate to check) |
 | ``tls.min_version`` 1.0 / 1.1 / 1.2 / 1.3 | ``sslproto "TLS1+"`` / ``"TLS1.1+"`` / ``"TLS1.2+"`` /
   ``"TLS1.3+"`` |
 | ``tls.verify`` | ``sslcertck`` / ``no sslcertck`` |

@@ -45,8 +45,9 @@ Where it goes (publishing): serve each file as ``application/x-apple-aspen-confi
 HTTPS (``mailconf serve FILE`` answers ``GET /mobileconfig?emailaddress=ADDRESS``), or
 mail or AirDrop it to the user; opening it on the device offers to install the profile.
 It is unsigned: devices show it as "Not Signed". Sign it with your own certificate if you
-can: ``openssl cms -sign -nodetach -outform der -signer cert.pem -inkey key.pem -in
-work.mobileconfig -out work-signed.mobileconfig``.
+can: ``openssl cms -sign -binary -nodetach -outform der -signer cert.pem -inkey key.pem -in
+work.mobileconfig -out work-signed.mobileconfig`` (``-binary`` signs the file's bytes as they are;
+without it openssl turns its line ends into CRLF first).
 
 What the profile cannot say (each is a warning, an error with ``--strict``):
 
