@@ -2,8 +2,9 @@
 
 SARIF is checked against the official SARIF 2.1.0 JSON schema (sarif-2.1.0-rtm.5,
 the OASIS schema as published by Microsoft's SARIF SDK team), taken from the npm
-package ``@microsoft/jest-sarif``, which ships it. ``.ci/run`` installs that
-package globally; without it the test skips, which CI turns into a failure.
+package ``@microsoft/jest-sarif``, which ships it, found under ``npm root -g``. ``.ci/run``
+installs that package with npm's global folder set to its venv's (``NPM_CONFIG_PREFIX``);
+without it the test skips, which CI turns into a failure.
 """
 
 from __future__ import annotations
