@@ -77,7 +77,7 @@ def import_paths(name: str, paths: Sequence[str], options: ReadOptions = _DEFAUL
 
 
 class LeftOut(NamedTuple):
-    """An account of the files that the schema refuses: not imported, and not compared by ``--compare``."""
+    """An account of the files that the schema refuses: not imported; ``--compare`` names it, with why, as drift."""
 
     name: str
     where: str  # "FILE:LINE:COL: " where the account starts, or "" where the importer does not say
@@ -157,6 +157,8 @@ class Difference(NamedTuple):
     invalid: str | None = None
 
     def __str__(self) -> str:
+        if self.invalid is not None and self.yaml is None:
+            return f"account {self.account}: in the file, not in the YAML, and invalid there: {self.invalid}"
         if self.invalid is not None:
             named = "" if self.file == self.account else f" (as {self.file})"
             return f"account {self.account}: in the file{named} but invalid there: {self.invalid}"
@@ -222,8 +224,10 @@ def compare(name: str, paths: Sequence[str], declared: Model, options: ReadOptio
             if mine.get(key) != theirs.get(key):
                 differences.append(Difference(yaml_account.name, key, mine.get(key), theirs.get(key)))
     said = {left.name for left in invalid.values()}
-    warnings = tuple(str(note) for note in imported.warnings) + tuple(str(s) for s in skipped if s.name not in said)
-    return Comparison(tuple(differences), warnings)
+    for left in skipped:
+        if left.name not in said:  # an account of the files alone, as a valid one would be: drift, with its reason
+            differences.append(Difference(left.name, "", left.name, None, f"{left.where}{left.reason}"))
+    return Comparison(tuple(differences), tuple(str(note) for note in imported.warnings))
 
 
 def _pair_invalid(skipped: Sequence[LeftOut], found: Model, declared: Model) -> dict[str, LeftOut]:
