@@ -240,6 +240,9 @@ class Sink(Protocol):
 
     def write(self, folder: str, files: Sequence[RenderedFile]) -> bool: ...
 
+    def done(self) -> None:
+        """Every target is rendered and written, the workers have ended (NewFolders starts the disk on them)."""
+
 
 class InvalidFile(RenderError):
     """The file has errors that stop it being modelled: its findings are reported, nothing is rendered."""
@@ -419,7 +422,10 @@ def _render_each(
             return _done(target, rendered)
         return _done(target, rendered, written=tuple(f.name for f in rendered.files))
 
-    return _workers.run(task, len(targets), count, order, lambda i: f"target {targets[i].NAME}")
+    done = _workers.run(task, len(targets), count, order, lambda i: f"target {targets[i].NAME}")
+    if sink is not None:
+        sink.done()
+    return done
 
 
 def _done(target: Target, rendered: Rendered, written: tuple[str, ...] = ()) -> _Done:

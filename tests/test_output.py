@@ -727,6 +727,49 @@ def test_new_folders_are_written_by_their_renderer_and_renamed_into_place(
     )
 
 
+def test_done_starts_the_disk_early_and_write_all_still_syncs_before_renaming(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # done() (the workers have ended) starts a syncfs in a thread, so that the disk works while the results are
+    # gathered; write_all's own syncfs, before any rename, is what makes the files durable: it must still come
+    needs_syncfs()
+    import threading
+
+    events: list[str] = []
+    real_syncfs, real_rename = output._syncfs, output._renameat2
+    assert real_syncfs is not None
+
+    def syncfs(fd: int) -> int:
+        events.append(f"syncfs in {threading.current_thread().name}")
+        return real_syncfs(fd)
+
+    def renameat2(fd: int, source: str, destination: str) -> bool:
+        events.append(f"rename {destination}")
+        return real_rename(fd, source, destination)
+
+    monkeypatch.setattr(output, "_syncfs", syncfs)
+    monkeypatch.setattr(output, "_renameat2", renameat2)
+    with output.NewFolders(out) as new:
+        prepared(new)
+        new.done()
+        new.done()  # once is enough: no second thread
+        output.write_all([], out, new=new, written=WRITTEN)
+    early = "syncfs in mailconf-syncfs"  # when, against write_all's steps, is the thread's business
+    assert events.count(early) == 1
+    assert [e for e in events if e != early] == [
+        "syncfs in MainThread", "rename mutt", "rename msmtp", "syncfs in MainThread"
+    ]  # fmt: skip
+    assert [t.name for t in threading.enumerate() if t.name == "mailconf-syncfs"] == []  # joined on leaving
+
+
+def test_done_with_nothing_staged_starts_nothing(out: Path) -> None:
+    import threading
+
+    with output.NewFolders(out) as new:
+        new.done()  # prepare() never ran: no staging folder, nothing to start the disk on
+        assert [t.name for t in threading.enumerate() if t.name == "mailconf-syncfs"] == []
+
+
 @pytest.mark.parametrize("how", ["an error", "Ctrl-C"])
 def test_leaving_before_write_all_removes_every_staging_folder_and_the_dir_it_made(tmp_path: Path, how: str) -> None:
     needs_syncfs()
