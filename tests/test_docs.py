@@ -72,8 +72,8 @@ def test_check_mode_names_a_stale_page_and_writing_fixes_it(tmp_path: Path, caps
 def test_render_page_names_every_option_of_every_target() -> None:
     text = (DOCS / "render.md").read_text(encoding="utf-8")
     section = text[text.index("## Target options") : text.index("## Output is deterministic")]
-    listed = re.findall(r"`([a-z-]+)`: ((?:`[a-z-]+`(?:, )?)+)", " ".join(section.split()))
-    assert {target: re.findall(r"`([a-z-]+)`", names) for target, names in listed} == {
+    listed = re.findall(r"`([a-z0-9-]+)`: ((?:`[a-z0-9-]+`(?:, )?)+)", " ".join(section.split()))
+    assert {target: re.findall(r"`([a-z0-9-]+)`", names) for target, names in listed} == {
         name: list(target.OPTIONS) for name, target in TARGETS.items() if target.OPTIONS
     }
 
