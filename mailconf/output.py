@@ -1079,7 +1079,11 @@ class NewFolders:
                 os.close(fd)
 
         self._flushing = threading.Thread(target=flush, name="mailconf-syncfs", daemon=True)
-        self._flushing.start()
+        # Started with Ctrl-C and SIGTERM blocked, a mask it keeps (a thread inherits its creator's): the system hands a
+        # signal to a thread that does not block it, so while this one lived, every signals_held() of the main thread
+        # (write_all's cleanup after a failure, discard()) let the signal through it, acted on at once in the main one
+        with signals_held():
+            self._flushing.start()
 
     def placed(self) -> None:
         """write_all has renamed every claimed folder into place: nothing of them is removed on leaving."""

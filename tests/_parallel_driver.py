@@ -24,6 +24,9 @@ from mailconf.cli.main unchanged:
 - HANG_UNDOING=1: the first time mailconf.output removes the temporaries of a write that failed
   (write_all's cleanup), it writes ``<pid>`` to MISBEHAVE_READY and waits until the file
   MISBEHAVE_GO exists (a signal then comes while that cleanup runs).
+- HANG_SYNCFS=1: the early syncfs of mailconf.output.NewFolders.done(), in its thread, writes
+  ``<pid>`` to MISBEHAVE_READY and waits until the file MISBEHAVE_GO exists (the thread is alive
+  while the main thread goes on: a signal then comes while it is).
 - NO_SPACE=NAME: writing a file named NAME (under its own name, or as its temporary) fails with
   ENOSPC, in whichever process writes it: a full disk that only that file does not fit on.
 """
@@ -128,12 +131,38 @@ def _install() -> None:
         output._remove_tree = hanging_remove
     if "HANG_UNDOING" in os.environ:
         _hang_undoing()
+    if "HANG_SYNCFS" in os.environ:
+        _hang_syncfs()
     if "NO_SPACE" in os.environ:
         _no_space(os.environ["NO_SPACE"])
     for item in filter(None, os.environ.get("MISBEHAVE", "").split(",")):
         name, _, action = item.partition(":")
         target: Any = TARGETS[name]
         target.render = _misbehaving(name, action, target.render)
+
+
+def _ready() -> None:
+    with open(os.environ["MISBEHAVE_READY"], "a", encoding="ascii") as ready:
+        ready.write(f"{os.getpid()}\n")
+
+
+def _hang_syncfs() -> None:
+    import threading
+
+    from mailconf import output
+
+    assert output._syncfs_available()
+    syncfs = output._syncfs
+    assert syncfs is not None
+
+    def hanging_syncfs(fd: int) -> int:
+        if threading.current_thread().name == "mailconf-syncfs":
+            _ready()
+            while not os.path.exists(os.environ["MISBEHAVE_GO"]):
+                time.sleep(0.02)
+        return syncfs(fd)
+
+    output._syncfs = hanging_syncfs
 
 
 def _no_space(full: str) -> None:

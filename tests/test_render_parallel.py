@@ -722,3 +722,31 @@ def test_no_fork_while_another_thread_runs_or_off_linux(monkeypatch: pytest.Monk
         thread.join()
     monkeypatch.setattr(sys, "platform", "darwin")
     assert workers(14, 10_000, 4) == 1
+
+
+# --- the early syncfs's thread (NewFolders.done) ---------------------------------------------------------------
+
+
+@needs_fork
+@pytest.mark.parametrize(
+    ("signum", "status", "message"), [(signal.SIGINT, 130, INTERRUPTED), (signal.SIGTERM, 143, "")]
+)
+def test_a_signal_while_a_failed_write_is_undone_beside_the_early_syncfs_leaves_nothing_behind(
+    tmp_path: Path, three_hundred: Path, signum: signal.Signals, status: int, message: str
+) -> None:
+    """The early syncfs's thread is still busy (a slow disk) when write_all fails (.msmtprc does not fit) and
+    removes what it wrote, with Ctrl-C and SIGTERM held off in the main thread. A signal the system hands to
+    that other thread instead, as it does to a thread that does not hold it off, must be held off too: not
+    acted on half-way through the cleanup."""
+    ready, go, out = tmp_path / "ready", tmp_path / "go", tmp_path / "out"
+    process = driver("render", "-t", "mutt", "-t", "msmtp", "-j", "2", str(three_hundred), "-o", str(out),
+                     env={"NO_SPACE": ".msmtprc", "HANG_SYNCFS": "1", "HANG_UNDOING": "1",
+                          "MISBEHAVE_READY": str(ready), "MISBEHAVE_GO": str(go)})  # fmt: skip
+    assert wait_for_lines(ready, 2, process) == [process.pid, process.pid]  # the thread waits, the cleanup too
+    process.send_signal(signum)
+    go.touch()
+    code, stdout, stderr = finish(process)
+    warnings = stderr.removesuffix(message)  # the 300 accounts' POP3 leave_days gap, said before the write
+    assert (code, stdout, stderr) == (status, "", warnings + message)
+    assert all(line.startswith("mailconf: warning: mutt: ") for line in warnings.splitlines())
+    assert not out.exists()
