@@ -1096,15 +1096,14 @@ class NewFolders:
 
         Ctrl-C and SIGTERM are held off meanwhile (removing the 51,007 files of ``-t all`` takes a while): a
         second Ctrl-C must not leave half the staging folders behind. One that came is acted on once all is
-        removed."""
-        flushing, self._flushing = self._flushing, None
-        if flushing is not None:  # no thread outlives the block (a later render in this process may fork)
-            flushing.join()
-        out, self._out = self._out, None
-        if out is None:
-            return
+        removed. So is one that comes while done()'s syncfs is waited for (a slow disk): it would leave them all."""
         with signals_held():
-            self._remove(out)
+            flushing, self._flushing = self._flushing, None
+            if flushing is not None:  # no thread outlives the block (a later render in this process may fork)
+                flushing.join()
+            out, self._out = self._out, None
+            if out is not None:
+                self._remove(out)
 
     def _remove(self, out: _Output) -> None:
         try:

@@ -27,6 +27,8 @@ from mailconf.cli.main unchanged:
 - HANG_SYNCFS=1: the early syncfs of mailconf.output.NewFolders.done(), in its thread, writes
   ``<pid>`` to MISBEHAVE_READY and waits until the file MISBEHAVE_GO exists (the thread is alive
   while the main thread goes on: a signal then comes while it is).
+- SAY_DISCARDING=1: when mailconf.output.NewFolders.discard() is called (the render's block is
+  left), ``<pid>`` is written to MISBEHAVE_READY first (a signal then comes while it runs).
 - NO_SPACE=NAME: writing a file named NAME (under its own name, or as its temporary) fails with
   ENOSPC, in whichever process writes it: a full disk that only that file does not fit on.
 """
@@ -133,6 +135,8 @@ def _install() -> None:
         _hang_undoing()
     if "HANG_SYNCFS" in os.environ:
         _hang_syncfs()
+    if "SAY_DISCARDING" in os.environ:
+        _say_discarding()
     if "NO_SPACE" in os.environ:
         _no_space(os.environ["NO_SPACE"])
     for item in filter(None, os.environ.get("MISBEHAVE", "").split(",")):
@@ -163,6 +167,18 @@ def _hang_syncfs() -> None:
         return syncfs(fd)
 
     output._syncfs = hanging_syncfs
+
+
+def _say_discarding() -> None:
+    from mailconf import output
+
+    discard = output.NewFolders.discard
+
+    def said(self: output.NewFolders) -> None:
+        _ready()
+        discard(self)
+
+    output.NewFolders.discard = said  # type: ignore[method-assign]
 
 
 def _no_space(full: str) -> None:

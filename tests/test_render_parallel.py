@@ -750,3 +750,30 @@ def test_a_signal_while_a_failed_write_is_undone_beside_the_early_syncfs_leaves_
     assert (code, stdout, stderr) == (status, "", warnings + message)
     assert all(line.startswith("mailconf: warning: mutt: ") for line in warnings.splitlines())
     assert not out.exists()
+
+
+@needs_fork
+@pytest.mark.parametrize(
+    ("signum", "status", "message"), [(signal.SIGINT, 130, INTERRUPTED), (signal.SIGTERM, 143, "")]
+)
+def test_a_signal_while_the_early_syncfs_is_waited_for_leaves_no_staging_folder(
+    tmp_path: Path, three_hundred: Path, signum: signal.Signals, status: int, message: str
+) -> None:
+    """--strict refuses the gaps once the workers have written mutt's and msmtp's staging folders and the early
+    syncfs has started; leaving the block waits for that syncfs (a slow disk), then removes the staging folders.
+    A Ctrl-C (or SIGTERM) while it waits is acted on once they are removed, -o too: not at once, which left
+    them behind."""
+    ready, go, out = tmp_path / "ready", tmp_path / "go", tmp_path / "out"
+    process = driver("render", "-t", "mutt", "-t", "msmtp", "-j", "2", "--strict", str(three_hundred), "-o",
+                     str(out), env={"HANG_SYNCFS": "1", "SAY_DISCARDING": "1", "MISBEHAVE_READY": str(ready),
+                                    "MISBEHAVE_GO": str(go)})  # fmt: skip
+    assert wait_for_lines(ready, 2, process) == [process.pid, process.pid]  # the thread waits; the block is left
+    assert sorted(p.name for p in out.iterdir()) == [f".msmtp.mailconf-{process.pid}.tmp",
+                                                    f".mutt.mailconf-{process.pid}.tmp"]  # fmt: skip
+    process.send_signal(signum)
+    go.touch()
+    code, stdout, stderr = finish(process)
+    errors = stderr.removesuffix(message)  # the gaps, said as errors (--strict) before the block is left
+    assert (code, stdout, stderr) == (status, "", errors + message)  # --strict's last line is not said: the signal
+    assert all(line.startswith("mailconf: error: mutt: ") for line in errors.splitlines())
+    assert not out.exists()
