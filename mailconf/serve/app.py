@@ -262,7 +262,9 @@ def build_in_child(path: str, publishers: Publishers | None = None) -> Loaded | 
             # Ctrl-C and a hang-up reach the terminal's whole process group: they are for the server, which decides
             # (stop, reload). A KeyboardInterrupt in the child came back here as its result, which no one caught: a
             # traceback, and the reload thread ended. The child, spawned from this thread, inherits its signal mask.
-            masked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGHUP})
+            # SIGTERM too: systemd's stop sends it to every process of the service, and the child died of it ("internal
+            # error (BrokenProcessPool)" said before "stopped"); the server finishes a reload under way before it stops.
+            masked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGHUP, signal.SIGTERM})
             try:
                 future = pool.submit(_build_pieces, path, publishers)  # starts the child
             finally:

@@ -637,6 +637,22 @@ def test_a_reload_under_way_at_sigterm_is_finished_and_reported_before_stopped(t
     assert server.lines[start:] == [reloaded, "mailconf: serve: stopped"]
 
 
+def test_a_sigterm_reaching_the_reload_process_too_still_finishes_the_reload_before_stopped(tmp_path: Path) -> None:
+    # systemd's stop (KillMode=control-group, its default) sends SIGTERM to every process of the service, the reload's
+    # with the server's: the reload process died, and its end was reported before "stopped" as "new file refused
+    # (... internal error (BrokenProcessPool) while reloading; please report it ...)"
+    path = accounts_in_one_domain(tmp_path / "accounts.yaml", 500)
+    with serving(path, "--poll-interval", "0") as server:
+        start = len(server.lines)
+        server.proc.send_signal(signal.SIGHUP)
+        child = reload_process(server.proc.pid)  # the reload is under way
+        server.proc.send_signal(signal.SIGTERM)
+        os.kill(child, signal.SIGTERM)
+        assert server.stop() == 0
+    reloaded = f"mailconf: serve: {path}: reloaded: 500 accounts, 1 domain"
+    assert server.lines[start:] == [reloaded, "mailconf: serve: stopped"]
+
+
 def _catches(pid: int, signum: int) -> bool:
     """Whether process ``pid`` has a handler for ``signum`` (the SigCgt mask of /proc/PID/status)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
