@@ -710,7 +710,12 @@ def _sync(batch: Sequence[tuple[int, str]], pool: ThreadPoolExecutor | None) -> 
     if pool is None:
         run(batch)
         return
-    for _ in pool.map(run, [batch[i::_SYNC_THREADS] for i in range(_SYNC_THREADS)]):
+    # The pool starts its threads here, with Ctrl-C and SIGTERM blocked, a mask they keep: they live until the write
+    # ends, and the system hands a signal to a thread that does not block it, so write_all's cleanup after a failure
+    # (signals held off in the main thread only) was cut short through them, leaving temporaries behind
+    with signals_held():
+        parts = pool.map(run, [batch[i::_SYNC_THREADS] for i in range(_SYNC_THREADS)])
+    for _ in parts:
         pass
 
 
