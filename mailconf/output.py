@@ -1069,13 +1069,18 @@ class NewFolders:
         folders at once, by a ``syncfs`` in a thread, while this process gathers the results, prints the warnings
         and plans the rest. write_all's own ``syncfs`` still comes before anything is renamed, and makes it all
         durable; this one only has it start earlier, so that the one on the critical path finds little left
-        (``-t all`` of 10,000 accounts on a disk: 0.1-0.2 s of waiting moved off it)."""
+        (``-t all`` of 10,000 accounts on a disk: 0.1-0.2 s of waiting moved off it). Only that: where there is no
+        room for one more thread or descriptor, nothing is started, and the render goes on as without it."""
         out = self._out
         if out is None or not self.staged or _syncfs is None or self._flushing is not None:
             return
         import threading
 
-        syncfs, fd = _syncfs, os.dup(out.folder("", "").fd)  # its own descriptor: nothing closes it under the thread
+        syncfs = _syncfs
+        try:
+            fd = os.dup(out.folder("", "").fd)  # its own descriptor: nothing closes it under the thread
+        except OSError:
+            return
 
         def flush() -> None:
             try:
@@ -1083,12 +1088,17 @@ class NewFolders:
             finally:
                 os.close(fd)
 
-        self._flushing = threading.Thread(target=flush, name="mailconf-syncfs", daemon=True)
-        # Started with Ctrl-C and SIGTERM blocked, a mask it keeps (a thread inherits its creator's): the system hands a
-        # signal to a thread that does not block it, so while this one lived, every signals_held() of the main thread
-        # (write_all's cleanup after a failure, discard()) let the signal through it, acted on at once in the main one
-        with signals_held():
-            self._flushing.start()
+        thread = threading.Thread(target=flush, name="mailconf-syncfs", daemon=True)
+        try:
+            # Started with Ctrl-C and SIGTERM blocked, a mask it keeps (a thread inherits its creator's): the system
+            # hands a signal to a thread that does not block it, so while this one lived, every signals_held() of the
+            # main thread (write_all's cleanup after a failure, discard()) let the signal through it, acted on at once
+            with signals_held():
+                thread.start()
+        except RuntimeError:  # "can't start new thread" (ulimit -u, a pids limit): discard() must not join it
+            os.close(fd)
+            return
+        self._flushing = thread
 
     def placed(self) -> None:
         """write_all has renamed every claimed folder into place: nothing of them is removed on leaving."""

@@ -29,6 +29,8 @@ from mailconf.cli.main unchanged:
   while the main thread goes on: a signal then comes while it is).
 - SAY_DISCARDING=1: when mailconf.output.NewFolders.discard() is called (the render's block is
   left), ``<pid>`` is written to MISBEHAVE_READY first (a signal then comes while it runs).
+- NO_THREAD=NAME: starting a thread named NAME fails as it does when the system has no room for
+  one more (RuntimeError "can't start new thread": ``ulimit -u``, a container's pids limit).
 - NO_SPACE=NAME: writing a file named NAME (under its own name, or as its temporary) fails with
   ENOSPC, in whichever process writes it: a full disk that only that file does not fit on.
 """
@@ -137,6 +139,8 @@ def _install() -> None:
         _hang_syncfs()
     if "SAY_DISCARDING" in os.environ:
         _say_discarding()
+    if "NO_THREAD" in os.environ:
+        _no_thread(os.environ["NO_THREAD"])
     if "NO_SPACE" in os.environ:
         _no_space(os.environ["NO_SPACE"])
     for item in filter(None, os.environ.get("MISBEHAVE", "").split(",")):
@@ -179,6 +183,19 @@ def _say_discarding() -> None:
         discard(self)
 
     output.NewFolders.discard = said  # type: ignore[method-assign]
+
+
+def _no_thread(name: str) -> None:
+    import threading
+
+    start = threading.Thread.start
+
+    def no_room(self: threading.Thread) -> None:
+        if self.name == name:
+            raise RuntimeError("can't start new thread")
+        start(self)
+
+    threading.Thread.start = no_room  # type: ignore[method-assign]
 
 
 def _no_space(full: str) -> None:

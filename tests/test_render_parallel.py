@@ -803,3 +803,16 @@ def test_a_signal_while_the_early_syncfs_is_waited_for_leaves_no_staging_folder(
     assert (code, stdout, stderr) == (status, "", errors + message)  # --strict's last line is not said: the signal
     assert all(line.startswith("mailconf: error: mutt: ") for line in errors.splitlines())
     assert not out.exists()
+
+
+@needs_fork
+def test_no_room_for_the_early_syncfs_thread_writes_as_without_it(tmp_path: Path) -> None:
+    """The early syncfs only starts the disk sooner: a system with no room for one more thread (``ulimit -u``,
+    a container's pids limit) renders and writes as without it. It failed the render as an internal error,
+    exit 3, and left both staging folders in -o."""
+    args = ("-t", "mutt", "-t", "msmtp", str(EXAMPLES / "company.yaml"), "-o")
+    forked = render(tmp_path, *args, str(tmp_path / "forked"), "-j", "2", env={"NO_THREAD": "mailconf-syncfs"})
+    serial = render(tmp_path, *args, str(tmp_path / "serial"), "-j", "1")
+    assert jobs_of(forked[3]) == ["jobs 2"]
+    assert forked[:3] == serial[:3] == (0, "", "")
+    assert tree(tmp_path / "forked") == tree(tmp_path / "serial")
