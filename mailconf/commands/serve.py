@@ -81,7 +81,7 @@ def serve(app: App, request: ServeRequest, host: str, port: int, early: list[int
 
     from ..serve.accesslog import AccessLog
     from ..serve.app import MAX_BODY
-    from ..serve.loop import install, run_until
+    from ..serve.loop import addresses, install, run_until, waker
     from ..serve.watch import Watcher
 
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" under load is not news
@@ -100,6 +100,7 @@ def serve(app: App, request: ServeRequest, host: str, port: int, early: list[int
     except OSError as exc:
         raise UsageError(f"--bind {request.bind}: cannot listen ({exc.strerror or type(exc).__name__})") from None
     install(server, wsgi)  # connections that do not spin waitress's loop, waitress's refusals logged (loop.py)
+    wake = waker(server)
 
     def reload() -> None:
         try:
@@ -127,7 +128,7 @@ def serve(app: App, request: ServeRequest, host: str, port: int, early: list[int
         stopped.append(signum)
         watcher.halt()
         if first:
-            server.trigger.pull_trigger()
+            wake()
 
     signal.signal(signal.SIGHUP, on_hup)
     signal.signal(signal.SIGTERM, on_stop)
@@ -135,11 +136,10 @@ def serve(app: App, request: ServeRequest, host: str, port: int, early: list[int
     watcher.start()
     if early:
         watcher.wake()
-    effective = server.effective_host, server.effective_port
-    shown = f"[{effective[0]}]" if ":" in str(effective[0]) else effective[0]
+    urls = " and ".join(f"http://{f'[{host}]' if ':' in host else host}:{port}/" for host, port in addresses(server))
     console.say(
         f"serve: {app.path}: {_count(app.site.accounts, 'account')}, {_count(len(app.site.autoconfig), 'domain')}; "
-        f"listening on http://{shown}:{effective[1]}/ (reload: SIGHUP"
+        f"listening on {urls} (reload: SIGHUP"
         + (f", or a change seen every {request.poll_interval:g} s)" if request.poll_interval else ")")
     )
     try:

@@ -30,8 +30,8 @@ such a request, :class:`Refusal` writes its line.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
@@ -88,6 +88,24 @@ def install(server: Any, access_log: AccessLog | None = None) -> None:
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = Channel
             listener.mailconf_access_log = access_log
+
+
+def addresses(server: Any) -> list[tuple[str, int]]:
+    """Where ``server`` listens: (host, port), one per address of the ``--bind`` host (``localhost`` is both
+    127.0.0.1 and ::1 on many systems, and waitress then makes a MultiSocketServer, one socket each)."""
+    if isinstance(server, BaseWSGIServer):
+        return [(server.effective_host, server.effective_port)]
+    return [(str(host), int(port)) for host, port in server.effective_listen]
+
+
+def waker(server: Any) -> Callable[[], None]:
+    """What turns waitress's loop at once: its trigger pulled (a write to a pipe; no lock, so a signal handler
+    may call it). Every listening socket has one, in the same map; any of them wakes the loop."""
+    from waitress.trigger import trigger
+
+    sockets = server._map if isinstance(server, BaseWSGIServer) else server.map
+    found = next(dispatcher for dispatcher in sockets.values() if isinstance(dispatcher, trigger))
+    return cast("Callable[[], None]", found.pull_trigger)
 
 
 def run_until(server: Any, stopped: Sequence[int]) -> None:

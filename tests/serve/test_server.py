@@ -621,6 +621,33 @@ def test_sigterm_wakes_waitress_loop_instead_of_waiting_for_its_timeout(accounts
     assert server.lines[-1] == "mailconf: serve: stopped"
 
 
+#: in the server's process: the made-up host name two.mailconf.test resolves to two loopback addresses, as
+#: `localhost` resolves to 127.0.0.1 and ::1 on many systems
+TWO_ADDRESSES = """
+import socket
+real = socket.getaddrinfo
+def two(host, *args, **kwargs):
+    if host != "two.mailconf.test":
+        return real(host, *args, **kwargs)
+    return real("127.0.0.1", *args, **kwargs) + real("127.0.0.2", *args, **kwargs)
+socket.getaddrinfo = two
+"""
+
+
+def test_a_bind_host_with_two_addresses_listens_on_both(accounts: Path) -> None:
+    # waitress makes one socket per address (a MultiSocketServer), which has no effective_host: the server ended at
+    # start with an internal error (exit 3), for `--bind localhost:8080` wherever localhost is also ::1
+    with serving(accounts, "--bind", "two.mailconf.test:0", setup=TWO_ADDRESSES) as server:
+        line = server.wait_for(r"listening on ").string
+        urls = re.findall(r"http://127\.0\.0\.[12]:\d+/", line)
+        assert [url.split(":")[1] for url in urls] == ["//127.0.0.1", "//127.0.0.2"], line
+        assert f" listening on {urls[0]} and {urls[1]} (reload: SIGHUP" in line
+        for url in urls:
+            assert curl(f"{url}healthz").status == 200
+        assert server.stop() == 0  # SIGTERM wakes the loop through one of the two sockets' triggers
+    assert server.lines[-1] == "mailconf: serve: stopped"
+
+
 def test_a_reload_under_way_at_sigterm_is_finished_and_reported_before_stopped(tmp_path: Path) -> None:
     # the exit waited for the reload's process all the same, but its line, written by a daemon thread while Python
     # shut down, was lost: the log did not say which file the server had last loaded
