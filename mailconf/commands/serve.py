@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import ExitCode, FindingsError, UsageError
@@ -136,15 +137,13 @@ def serve(app: App, request: ServeRequest, host: str, port: int, early: list[int
     watcher.start()
     if early:
         watcher.wake()
-    urls = " and ".join(f"http://{f'[{host}]' if ':' in host else host}:{port}/" for host, port in addresses(server))
-    console.say(
-        f"serve: {app.path}: {_count(app.site.accounts, 'account')}, {_count(len(app.site.autoconfig), 'domain')}; "
-        f"listening on {urls} (reload: SIGHUP"
-        + (f", or a change seen every {request.poll_interval:g} s)" if request.poll_interval else ")")
-    )
+    console.say(_listening(app, addresses(server), request.poll_interval))
     try:
         run_until(server, stopped)
     finally:
+        # a signal from here on pulls no trigger: server.close() closes its pipe, and a write to that descriptor
+        # could land in whatever file reuses its number (run_until may also have ended by an exception)
+        stopped.append(0)
         watcher.stop()
         server.close()
         # a reload under way is finished and reported before "stopped": the exit would wait for its process anyway
@@ -152,6 +151,16 @@ def serve(app: App, request: ServeRequest, host: str, port: int, early: list[int
         watcher.thread.join()
     console.say("serve: stopped")
     return int(ExitCode.OK)
+
+
+def _listening(app: App, where: Sequence[tuple[str, int]], poll_interval: float) -> str:
+    """The start line: the file, what it serves, every address listened on, and how it reloads."""
+    urls = " and ".join(f"http://{f'[{host}]' if ':' in host else host}:{port}/" for host, port in where)
+    return (
+        f"serve: {app.path}: {_count(app.site.accounts, 'account')}, {_count(len(app.site.autoconfig), 'domain')}; "
+        f"listening on {urls} (reload: SIGHUP"
+        + (f", or a change seen every {poll_interval:g} s)" if poll_interval else ")")
+    )
 
 
 def _report(app: App, outcome: Loaded | Refused) -> None:
