@@ -60,14 +60,11 @@ def _misbehaving(name: str, action: str, render: Callable[..., Rendered]) -> Cal
             with open(os.environ["PARALLEL_RECORD"], "a", encoding="ascii") as out:
                 out.write(f"rendering {name} in {os.getpid()}\n")
         if action == "hang":
-            with open(os.environ["MISBEHAVE_READY"], "a", encoding="ascii") as ready:
-                ready.write(f"{os.getpid()}\n")
+            _ready()
             time.sleep(3600)
         elif action == "pause":
-            with open(os.environ["MISBEHAVE_READY"], "a", encoding="ascii") as ready:
-                ready.write(f"{os.getpid()}\n")
-            while not os.path.exists(os.environ["MISBEHAVE_GO"]):
-                time.sleep(0.02)
+            _ready()
+            _wait_for_go()
         elif action == "exit":
             os._exit(7)
         elif action == "kill":
@@ -113,28 +110,18 @@ def _install() -> None:
             write_fully(fd, content)
             written[0] += 1
             if written[0] == int(os.environ["HANG_WRITING"]):
-                with open(os.environ["MISBEHAVE_READY"], "a", encoding="ascii") as ready:
-                    ready.write(f"{os.getpid()}\n")
+                _ready()
                 time.sleep(3600)
 
         output._write_fully = hanging_write
-    if "HANG_REMOVING" in os.environ:
+    if "HANG_REMOVING" in os.environ:  # the first staging folder removed waits for the test
         from mailconf import output
 
-        remove_tree, removing = output._remove_tree, [0]
+        output._remove_tree = _paused_at_first_call(output._remove_tree)
+    if "HANG_UNDOING" in os.environ:  # the first cleanup of a failed write waits for the test
+        from mailconf import output
 
-        def hanging_remove(parent: int, name: str) -> None:
-            removing[0] += 1
-            if removing[0] == 1:
-                with open(os.environ["MISBEHAVE_READY"], "a", encoding="ascii") as ready:
-                    ready.write(f"{os.getpid()}\n")
-                while not os.path.exists(os.environ["MISBEHAVE_GO"]):
-                    time.sleep(0.02)
-            remove_tree(parent, name)
-
-        output._remove_tree = hanging_remove
-    if "HANG_UNDOING" in os.environ:
-        _hang_undoing()
+        output._remove = _paused_at_first_call(output._remove)
     if "HANG_SYNCFS" in os.environ:
         _hang_syncfs()
     if "SAY_DISCARDING" in os.environ:
@@ -150,8 +137,29 @@ def _install() -> None:
 
 
 def _ready() -> None:
+    """Tell the test this process has reached the point it waits for (its pid, one line)."""
     with open(os.environ["MISBEHAVE_READY"], "a", encoding="ascii") as ready:
         ready.write(f"{os.getpid()}\n")
+
+
+def _wait_for_go() -> None:
+    """Until the test creates MISBEHAVE_GO (it has done what it does at this point: a signal, a check)."""
+    while not os.path.exists(os.environ["MISBEHAVE_GO"]):
+        time.sleep(0.02)
+
+
+def _paused_at_first_call(original: Callable[..., None]) -> Callable[..., None]:
+    """``original``, whose first call says ready and waits for the test's go before it runs."""
+    calls = [0]
+
+    def paused(*args: Any) -> None:
+        calls[0] += 1
+        if calls[0] == 1:
+            _ready()
+            _wait_for_go()
+        original(*args)
+
+    return paused
 
 
 def _hang_syncfs() -> None:
@@ -166,8 +174,7 @@ def _hang_syncfs() -> None:
     def hanging_syncfs(fd: int) -> int:
         if threading.current_thread().name == "mailconf-syncfs":
             _ready()
-            while not os.path.exists(os.environ["MISBEHAVE_GO"]):
-                time.sleep(0.02)
+            _wait_for_go()
         return syncfs(fd)
 
     output._syncfs = hanging_syncfs
@@ -210,23 +217,6 @@ def _no_space(full: str) -> None:
         write(fd, content)
 
     output._write_fully = no_space
-
-
-def _hang_undoing() -> None:
-    from mailconf import output
-
-    remove, undoing = output._remove, [0]
-
-    def hanging_undo(out: Any, temporaries: Any) -> None:
-        undoing[0] += 1
-        if undoing[0] == 1:
-            with open(os.environ["MISBEHAVE_READY"], "a", encoding="ascii") as ready:
-                ready.write(f"{os.getpid()}\n")
-            while not os.path.exists(os.environ["MISBEHAVE_GO"]):
-                time.sleep(0.02)
-        remove(out, temporaries)
-
-    output._remove = hanging_undo
 
 
 if __name__ == "__main__":
