@@ -2,9 +2,9 @@
 
 SARIF is checked against the official SARIF 2.1.0 JSON schema (sarif-2.1.0-rtm.5,
 the OASIS schema as published by Microsoft's SARIF SDK team), taken from the npm
-package ``@microsoft/jest-sarif``, which ships it, found under ``npm root -g``. ``.ci/run``
-installs that package with npm's global folder set to its venv's (``NPM_CONFIG_PREFIX``);
-without it the test skips, which CI turns into a failure.
+package ``@microsoft/jest-sarif``, which ships it. ``.ci/run`` installs that package into a
+folder of its venv and names it in ``MAILCONF_NPM_ROOT``; elsewhere it is looked for under
+``npm root -g``. Without it the test skips, which CI turns into a failure.
 """
 
 from __future__ import annotations
@@ -146,6 +146,9 @@ class _Result:
 
 @cache
 def _sarif_schema_path() -> str:
+    """Where the npm package is: .ci/run's own folder (MAILCONF_NPM_ROOT), else npm's global one."""
+    if os.environ.get("MAILCONF_NPM_ROOT"):
+        return os.environ["MAILCONF_NPM_ROOT"]
     return str(Path(subprocess.run(["npm", "root", "-g"], capture_output=True, text=True, check=True).stdout.strip()))
 
 
