@@ -208,15 +208,20 @@ def _no_thread(name: str) -> None:
 def _no_space(full: str) -> None:
     from mailconf import output
 
-    write = output._write_fully
+    output._write_fully = no_space_at(full, output._write_fully)  # type: ignore[assignment]
+
+
+def no_space_at(name: str, write: Callable[[int, bytes], None]) -> Callable[[int, bytes], None]:
+    """``write`` (output._write_fully), failing with ENOSPC for the file named ``name`` or its temporary (a full
+    disk there; the test of one process patches it in with this too)."""
 
     def no_space(fd: int, content: bytes) -> None:
-        name = os.path.basename(os.readlink(f"/proc/self/fd/{fd}"))
-        if name == full or name.startswith(f".{full}.mailconf-"):
+        written = os.path.basename(os.readlink(f"/proc/self/fd/{fd}"))
+        if written == name or written.startswith(f".{name}.mailconf-"):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         write(fd, content)
 
-    output._write_fully = no_space
+    return no_space
 
 
 if __name__ == "__main__":

@@ -909,15 +909,9 @@ FEW = [RenderedFile("mutt/sub/f.conf", b"mutt\n"), RenderedFile("msmtp/msmtprc",
 
 def full_disk_at(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     """The one fake here: writing the file named ``name`` (or its temporary) fails with ENOSPC."""
-    real = output._write_fully
+    from tests._parallel_driver import no_space_at
 
-    def no_space(fd: int, content: bytes) -> None:
-        written = os.path.basename(os.readlink(f"/proc/self/fd/{fd}"))
-        if written == name or written.startswith(f".{name}.mailconf-"):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        real(fd, content)
-
-    monkeypatch.setattr(output, "_write_fully", no_space)
+    monkeypatch.setattr(output, "_write_fully", no_space_at(name, output._write_fully))
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="the full disk is injected by file name (/proc)")
