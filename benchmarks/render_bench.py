@@ -25,7 +25,8 @@ rules.
 ``--target all`` runs twice: as it is (``--jobs auto``: worker processes where there are two CPUs or
 more) and with ``--jobs 1`` (one process), so the figures show what the workers save.
 Target (issue 8): ``render --target all`` of 10,000 accounts into a disk-backed
-folder takes at most 2x one ``mailconf lint`` of the same file, durability kept.
+folder takes at most 2x one ``mailconf lint`` of the same file, durability kept. Next to it, for
+reference: the seven targets ``all`` meant when that issue was written (ISSUE_8_TARGETS, 20,005 files).
 Target (issue 11, applied to every target): ``render --target T`` of 10,000 accounts into a
 disk-backed folder takes at most 2x one ``mailconf lint``.
 The growth from 1,000 to 10,000 accounts shows the work is linear (ratio ~10).
@@ -84,6 +85,10 @@ from _common import (
 COUNTS = (1_000, 10_000)
 TARGET = 2.0
 ALL_TARGETS = "all"
+#: What ``--target all`` meant when issue 8 was written (its "20,005 files"): timed next to ``all`` for reference,
+#: not judged, so that the figure of the issue's own time is measured the same way as today's.
+ISSUE_8_TARGETS = ("fetchmail", "msmtp", "mutt", "neomutt", "outlook", "outlook-prf", "thunderbird")
+ISSUE_8_LABEL = "render the 7 targets of issue 8"
 
 #: The control, timed in the same rounds as the renders: a process creating N files of 600 bytes in a fresh
 #: folder, each opened O_CREAT|O_EXCL, written and closed; no mailconf, no sync. On the disk it shows what the
@@ -292,6 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0912, PLR0915
                 renders["render --target all"] = [mailconf, "render", "--target", ALL_TARGETS, str(path), "-o"]
                 # the same in one process (no worker processes): what the workers of --jobs auto save
                 renders["render --target all --jobs 1"] = [*renders["render --target all"][:-1], "--jobs", "1", "-o"]
+                seven = [option for name in ISSUE_8_TARGETS for option in ("--target", name)]
+                renders[ISSUE_8_LABEL] = [mailconf, "render", *seven, str(path), "-o"]
             timed = [n for n in working if not args.target or n in args.target]
             for name in timed:
                 renders[f"render {name}"] = [mailconf, "render", "--target", name, str(path), "-o"]
@@ -314,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0912, PLR0915
             for label in [*renders, FLOOR]:
                 cells = [(results[f"{label} [{kind}]"].median / lint, results[f"{label} [{kind}]"].cpu / lint_cpu)
                          for kind in roots]  # fmt: skip
-                print(f"    {label:<28}" + "".join(f"  {wall:9.2f}x  {cpu:9.2f}x" for wall, cpu in cells))
+                print(f"    {label:<32}" + "".join(f"  {wall:9.2f}x  {cpu:9.2f}x" for wall, cpu in cells))
             for kind in roots if "render --target all" in renders else ():
                 everything = results[f"render --target all [{kind}]"]
                 ratio = everything.median / lint
@@ -326,6 +333,13 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0912, PLR0915
                 if everything.returncodes != (0,):
                     met = False
                     print(f"  render --target all [{kind}] FAILED: exit codes {everything.returncodes}")
+                issue_time = results[f"{ISSUE_8_LABEL} [{kind}]"]
+                if issue_time.returncodes != (0,):
+                    met = False
+                    print(f"  {ISSUE_8_LABEL} [{kind}] FAILED: exit codes {issue_time.returncodes}")
+                elif kind == "disk":
+                    print(f"  {ISSUE_8_LABEL} ({', '.join(ISSUE_8_TARGETS)}) on disk / lint: "
+                          f"{issue_time.median / lint:.2f}x (for reference: `all` in the issue)")  # fmt: skip
             total = 0.0
             per_count[count] = {}
             first = next(iter(roots))
