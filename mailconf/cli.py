@@ -242,7 +242,10 @@ def schema() -> None:
     default="auto",
     show_default=True,
     metavar="N|auto",
-    help="Several targets: N processes render them at once (1: one after the other); auto: one per CPU, large files.",
+    help=(
+        "Several targets: N processes render them at once (1: one after the other); auto: one per CPU (a container's "
+        "CPU limit counts), large files."
+    ),
 )
 @click.option(
     "--quiet", "-q", is_flag=True, help="Print the findings only (warnings, errors, --check's diffs): no closing line."

@@ -368,12 +368,11 @@ def workers(targets: int, accounts: int, jobs: int | None = None) -> int:
 
 
 def _usable_cpus() -> int:
-    """The CPUs this process may run on (its affinity mask, e.g. under taskset or a container's cpuset)."""
-    import os
+    """The CPUs this process may use: its affinity mask (``taskset``, a container's CPU set), capped by its cgroups'
+    CPU quota (``docker run --cpus``, a Kubernetes CPU limit), mailconf.cpus."""
+    from . import cpus
 
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+    return cpus.usable()
 
 
 def _can_fork() -> bool:

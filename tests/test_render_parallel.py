@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -48,9 +48,14 @@ def three_hundred(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def driver(
-    *args: str, record: Path | None = None, env: dict[str, str] | None = None, file_size: int | None = None
+    *args: str,
+    record: Path | None = None,
+    env: dict[str, str] | None = None,
+    file_size: int | None = None,
+    cgroup: Path | None = None,
 ) -> subprocess.Popen[str]:
-    """``file_size``: the largest file the process may write (RLIMIT_FSIZE; a larger one fails with EFBIG)."""
+    """``file_size``: the largest file the process may write (RLIMIT_FSIZE; a larger one fails with EFBIG).
+    ``cgroup``: the folder of a cgroup the process runs in (from its start, before mailconf runs)."""
     extra = {"PARALLEL_RECORD": str(record)} if record else {}
 
     def limit() -> None:
@@ -58,6 +63,8 @@ def driver(
 
         if file_size is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+        if cgroup is not None:
+            (cgroup / "cgroup.procs").write_text(str(os.getpid()), encoding="ascii")
 
     return started(
         subprocess.Popen(
@@ -67,7 +74,7 @@ def driver(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            preexec_fn=limit if file_size is not None else None,  # noqa: PLW1509 - pytest runs no thread here
+            preexec_fn=limit if (file_size, cgroup) != (None, None) else None,  # noqa: PLW1509 - no pytest thread here
             start_new_session=True,  # its own process group: the driver and its workers, killed whole if left
         )
     )
@@ -106,11 +113,11 @@ def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
 
 
 def render(
-    tmp: Path, *args: str, env: dict[str, str] | None = None, file_size: int | None = None
+    tmp: Path, *args: str, env: dict[str, str] | None = None, file_size: int | None = None, cgroup: Path | None = None
 ) -> tuple[int, str, str, list[str]]:
     """``mailconf render ARGS``: exit code, stdout, stderr and what the driver recorded (``jobs N`` and pids)."""
     record = tmp / f"record-{len(list(tmp.glob('record-*')))}"
-    code, out, err = finish(driver("render", *args, record=record, env=env, file_size=file_size))
+    code, out, err = finish(driver("render", *args, record=record, env=env, file_size=file_size, cgroup=cgroup))
     return code, out, err, record.read_text().split("\n")[:-1] if record.exists() else []
 
 
@@ -748,6 +755,75 @@ def test_no_fork_while_another_thread_runs_or_off_linux(monkeypatch: pytest.Monk
         thread.join()
     monkeypatch.setattr(sys, "platform", "darwin")
     assert workers(14, 10_000, 4) == 1
+
+
+def _cpu_hierarchy() -> tuple[Path, str]:
+    """A cgroup folder this test may make children in, where the cpu controller limits them: cgroup v1's cpu
+    hierarchy, else cgroup v2 with the cpu controller given to children; or skip (CI: a failure)."""
+    from mailconf.cpus import _mount
+
+    mounts = [m for m in map(_mount, Path("/proc/self/mountinfo").read_text().splitlines()) if m is not None]
+    for root, point, kind, options in mounts:
+        if kind == "cgroup" and "cpu" in options and root == "/" and os.access(point, os.W_OK):
+            return point, "v1"
+    for root, point, kind, _ in mounts:
+        if kind == "cgroup2" and root == "/" and os.access(point, os.W_OK):
+            with contextlib.suppress(OSError):
+                if "cpu" in (point / "cgroup.controllers").read_text().split():
+                    if "cpu" not in (point / "cgroup.subtree_control").read_text().split():
+                        (point / "cgroup.subtree_control").write_text("+cpu")
+                    return point, "v2"
+    pytest.skip("needs a cgroup hierarchy with the cpu controller that this user may write (root, not in a container)")
+
+
+@pytest.fixture
+def cpu_cgroup() -> Iterator[Callable[[float | None], Path]]:
+    """Makes cgroups whose processes get at most N CPUs' worth of time (None: no limit); removed afterwards."""
+    made: list[Path] = []
+
+    def make(cpus: float | None) -> Path:
+        base, version = _cpu_hierarchy()
+        folder = base / f"mailconf-test-{os.getpid()}-{len(made)}"
+        folder.mkdir()
+        made.append(folder)
+        quota = -1 if cpus is None else int(cpus * 100_000)
+        if version == "v1":
+            (folder / "cpu.cfs_period_us").write_text("100000")
+            (folder / "cpu.cfs_quota_us").write_text(str(quota))
+        else:
+            (folder / "cpu.max").write_text(f"{'max' if quota < 0 else quota} 100000")
+        return folder
+
+    yield make
+    for folder in reversed(made):
+        for pid in (folder / "cgroup.procs").read_text().split():  # a test that failed half-way: its processes
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)
+        for _ in range(100):  # a killed process leaves its cgroup once it is reaped
+            try:
+                folder.rmdir()
+                break
+            except OSError:
+                time.sleep(0.05)
+
+
+@needs_fork
+@pytest.mark.parametrize("cpus", [0.5, 1.0, 1.5, None], ids=["half a CPU", "one CPU", "1.5 CPUs", "no limit"])
+def test_jobs_auto_forks_no_more_processes_than_the_cgroup_cpu_quota_allows(
+    cpus: float | None, cpu_cgroup: Callable[[float | None], Path], three_hundred: Path, tmp_path: Path
+) -> None:
+    """A container's CPU limit (docker --cpus, Kubernetes, systemd CPUQuota=) is a cgroup quota, not an affinity
+    mask: every CPU of the host stays visible. --jobs auto counts the quota's CPUs, rounded up; --jobs N is used as
+    given. Real cgroups, made here; the driver process is placed in one before mailconf starts."""
+    cgroup = cpu_cgroup(cpus)
+    affinity = len(os.sched_getaffinity(0))
+    expected = min(affinity, 14 if cpus is None else -(-cpus // 1))  # rounded up
+    out = tmp_path / "out"
+    auto = render(tmp_path, "-t", "all", str(three_hundred), "-o", str(out), env={"PARALLEL_FROM": "1"}, cgroup=cgroup)
+    assert (auto[0], jobs_of(auto[3])) == (0, [f"jobs {expected:.0f}"] if expected > 1 else [])
+    asked = render(tmp_path, "-t", "all", "-j", "2", str(three_hundred), "-o", str(tmp_path / "two"), cgroup=cgroup)
+    assert (asked[0], jobs_of(asked[3])) == (0, ["jobs 2"])
+    assert tree(out) == tree(tmp_path / "two")
 
 
 # --- the early syncfs's thread (NewFolders.done) ---------------------------------------------------------------
