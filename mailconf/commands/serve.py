@@ -97,6 +97,9 @@ def serve(app: App, request: ServeRequest, host: str, port: int, early: list[int
             max_request_body_size=MAX_BODY,  # waitress answers 413 itself past it, before the app reads
             max_request_header_size=64 * 1024,
             clear_untrusted_proxy_headers=True,
+            # poll(), not select(): select() cannot watch a descriptor of 1024 or more and the loop ended on the first
+            # (ValueError), with many descriptors inherited (a service manager's) or open (many connections)
+            asyncore_use_poll=True,
         )
     except OSError as exc:
         raise UsageError(f"--bind {request.bind}: cannot listen ({exc.strerror or type(exc).__name__})") from None

@@ -16,8 +16,10 @@ thread sends whatever is left.
 
 **The stop.** waitress's ``run()`` expects a signal handler to raise SystemExit. The handler runs
 wherever the main thread is, and one of waitress's bare ``except:`` (the trigger's thunks)
-swallowed it: the server ignored a SIGTERM. :func:`run_until` turns waitress's loop one select at
-a time (each waits at most ``asyncore_loop_timeout``, 1 s) until a handler has set a flag.
+swallowed it: the server ignored a SIGTERM. :func:`run_until` turns waitress's loop one poll at
+a time (each waits at most ``asyncore_loop_timeout``, 1 s) until a handler has set a flag. It polls with
+poll(), as ``asyncore_use_poll`` says (``mailconf serve`` sets it): select() cannot watch a descriptor of 1024
+or more.
 
 **waitress's own refusals.** waitress answers a request it cannot parse (400), a body past
 ``max_request_body_size`` (413), headers past their limit (431) or a Transfer-Encoding it does not
@@ -109,7 +111,7 @@ def waker(server: Any) -> Callable[[], None]:
 
 
 def run_until(server: Any, stopped: Sequence[int]) -> None:
-    """waitress's ``run()``, one select at a time, until ``stopped`` holds a signal; then its workers end."""
+    """waitress's ``run()``, one poll at a time, until ``stopped`` holds a signal; then its workers end."""
     sockets = server._map if isinstance(server, BaseWSGIServer) else server.map  # what run() uses
     while not stopped:
         server.asyncore.loop(

@@ -33,14 +33,17 @@ class _Bell:
     the first one's ``Event.set()``, which holds the Event's lock: the second ``set()`` then waited for that
     lock for ever, and with it the main thread, waitress's loop and every request (20,000 SIGHUPs in a row
     did it at once). Writing a byte to a non-blocking pipe takes no lock; a full pipe is a bell rung already.
-    Never closed: a handler may ring it until the process ends. Made before the server accepts anything, so
-    its descriptors are low numbers, as select() needs.
+    Never closed: a handler may ring it until the process ends. Waited on with poll(), not select(): select()
+    cannot watch a descriptor of 1024 or more (ValueError), and a server started with many descriptors open (a
+    service manager's LimitNOFILE, descriptors it passes) gets numbers past that for its own.
     """
 
     def __init__(self) -> None:
         self._read, self._write = os.pipe()
         os.set_blocking(self._read, False)
         os.set_blocking(self._write, False)
+        self._poll = select.poll()
+        self._poll.register(self._read, select.POLLIN)
 
     def ring(self) -> None:
         with suppress(BlockingIOError):  # full: rung already, and not heard yet
@@ -48,7 +51,7 @@ class _Bell:
 
     def wait(self, timeout: float | None) -> None:
         """Until the bell is rung (now or since the last clear), or ``timeout`` seconds (None: no limit)."""
-        select.select([self._read], [], [], timeout)
+        self._poll.poll(None if timeout is None else timeout * 1000)  # milliseconds
 
     def clear(self) -> None:
         try:

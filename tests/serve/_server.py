@@ -83,20 +83,21 @@ class Server:
         return code
 
 
-def start(path: Path, *args: str, setup: str | None = None) -> subprocess.Popen[str]:
+def start(path: Path, *args: str, setup: str | None = None, pass_fds: Sequence[int] = ()) -> subprocess.Popen[str]:
     """``setup``: Python run in the server's process before mailconf's command line, for a test that must set
-    one of its constants (a settle time long enough that a stalled machine cannot make a signal miss it)."""
+    one of its constants (a settle time long enough that a stalled machine cannot make a signal miss it).
+    ``pass_fds``: descriptors the server inherits, as from a service manager."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     main = "import sys; from mailconf.cli import main; sys.exit(main())"
     program = [sys.executable, "-m", "mailconf"] if setup is None else [sys.executable, "-c", f"{setup}\n{main}"]
     command = [*program, "serve", "--bind", "127.0.0.1:0", *args, str(path)]
     return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env, cwd=path.parent)  # fmt: skip
+                            text=True, env=env, cwd=path.parent, pass_fds=pass_fds)  # fmt: skip
 
 
 @contextmanager
-def serving(path: Path, *args: str, setup: str | None = None) -> Iterator[Server]:
-    server = Server(start(path, *args, setup=setup))
+def serving(path: Path, *args: str, setup: str | None = None, pass_fds: Sequence[int] = ()) -> Iterator[Server]:
+    server = Server(start(path, *args, setup=setup, pass_fds=pass_fds))
     try:
         found = server.wait_for(r"listening on (http://127\.0\.0\.1:\d+)/")
         server.url = found.group(1)

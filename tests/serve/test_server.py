@@ -736,3 +736,58 @@ def test_a_refused_reload_shows_its_first_20_errors_and_counts_the_rest(tmp_path
         f"mailconf: error: and 480 more (`mailconf lint {path}` lists them)",
     ]  # fmt: skip
     assert refused.startswith(f"mailconf: serve: {path}: new file refused (500 errors); still serving the file loaded")
+
+
+#: descriptors the server inherits: enough that everything it opens itself is numbered past select()'s 1023
+INHERITED = 1100
+
+
+@pytest.fixture
+def inherited() -> Iterator[list[int]]:
+    """Descriptors 3 to 3 + INHERITED, open, as a service manager with a high LimitNOFILE passes them: where this
+    process has none, /dev/null (some are pytest's own). The soft limit is raised for them (and the server, which
+    inherits it), and put back after."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = INHERITED + 512  # and room for the server's own: sockets, pipes, the reload's process
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        pytest.skip(f"the hard limit of open files is {hard}: {wanted} are needed")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
+    numbers = list(range(3, 3 + INHERITED))
+    opened: list[int] = []
+    null = os.open(os.devnull, os.O_RDONLY)
+    try:
+        for fd in numbers:
+            try:
+                os.fstat(fd)
+            except OSError:  # free: no hole, or the server's own descriptors would get the low numbers
+                opened.append(os.dup2(null, fd, inheritable=False))
+        yield numbers
+    finally:
+        for fd in [*opened, null]:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc (Linux)")
+def test_descriptors_past_1023_serve_reload_and_stop(accounts: Path, inherited: list[int]) -> None:
+    # select() cannot watch a descriptor of 1024 or more (ValueError: filedescriptor out of range): with that many
+    # inherited, waitress's loop ended at its first turn (exit 3) and the reload thread at its first wait
+    with serving(accounts, "--poll-interval", "0.2", pass_fds=inherited) as server:
+        own = [int(fd.name) for fd in Path(f"/proc/{server.proc.pid}/fd").iterdir()]
+        assert min(fd for fd in own if fd > 2 and fd not in inherited) > 1023  # every one the server opened itself
+        healthy(server)
+        mine = model_accounts(accounts)
+        answer = curl(f"{server.url}/mail/config-v1.1.xml", "-H", "Host: autoconfig.example.com")
+        assert (answer.status, answer.body) == (200, domain_document([mine["alice"], mine["bob"]], "example.com")[0])
+        start = len(server.lines)
+        server.proc.send_signal(signal.SIGHUP)
+        server.wait_for(rf"^mailconf: serve: {re.escape(str(accounts))}: reloaded: 3 accounts, 2 domains$", start)
+        start = len(server.lines)
+        accounts.write_text(accounts.read_text().replace("carol", "erin"))  # the poll sees it
+        server.wait_for(rf"^mailconf: serve: {re.escape(str(accounts))}: reloaded: 3 accounts, 2 domains$", start)
+        assert curl(f"{server.url}/mobileconfig?emailaddress=erin%40other.test").status == 200
+        assert server.stop() == 0
+    assert server.lines[-1] == "mailconf: serve: stopped"
+    assert not [line for line in server.lines if "Traceback" in line or "ValueError" in line], server.lines
