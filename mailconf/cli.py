@@ -360,7 +360,15 @@ def discover(address: str, output: str | None, name: str | None, timeout: float,
 @click.option(
     "--threads", type=click.IntRange(1, 256), default=8, show_default=True, help="Worker threads answering requests."
 )
-def serve(file: str, bind: str, poll_interval: float, threads: int) -> None:
+@click.option(
+    "--client-timeout",
+    type=click.IntRange(1, 3600),
+    default=10,
+    show_default=True,
+    metavar="SECONDS",
+    help="Close a connection silent this long; answer 408 to a request not whole this long after its first byte.",
+)
+def serve(file: str, bind: str, poll_interval: float, threads: int, client_timeout: int) -> None:
     """Publish autoconfig, Autodiscover and Apple profiles of FILE over HTTP (put TLS in front: docs/serve.md).
 
     Reloads on SIGHUP or when FILE changes; a new file with errors is refused and the old one
@@ -368,7 +376,7 @@ def serve(file: str, bind: str, poll_interval: float, threads: int) -> None:
     """
     from .commands.serve import ServeRequest, run
 
-    sys.exit(run(ServeRequest(file, bind, poll_interval, threads)))  # fmt: skip
+    sys.exit(run(ServeRequest(file, bind, poll_interval, threads, client_timeout)))  # fmt: skip
 
 
 def _importers() -> Sequence[str]:

@@ -25,6 +25,8 @@ class ServeRequest(NamedTuple):
     #: seconds between two looks at the file's signature; 0: reload on SIGHUP only
     poll_interval: float = 2.0
     threads: int = 8
+    #: seconds a connection may stay silent, and a request take to arrive whole from its first byte (408 past it)
+    client_timeout: int = 10
 
 
 def _count(number: int, noun: str) -> str:
@@ -100,6 +102,10 @@ def serve(app: App, request: ServeRequest, host: str, port: int, early: list[int
             # poll(), not select(): select() cannot watch a descriptor of 1024 or more and the loop ended on the first
             # (ValueError), with many descriptors inherited (a service manager's) or open (many connections)
             asyncore_use_poll=True,
+            # a client holds a connection, one of connection_limit, for this long at most: silent (waitress's 120 s
+            # default), or sending its request a byte at a time (slowloris; loop.py answers it 408)
+            channel_timeout=request.client_timeout,
+            cleanup_interval=1,  # when the timeouts are looked at: every second, not every 30 (waitress's default)
         )
     except OSError as exc:
         raise UsageError(f"--bind {request.bind}: cannot listen ({exc.strerror or type(exc).__name__})") from None

@@ -21,23 +21,33 @@ a time (each waits at most ``asyncore_loop_timeout``, 1 s) until a handler has s
 poll(), as ``asyncore_use_poll`` says (``mailconf serve`` sets it): select() cannot watch a descriptor of 1024
 or more.
 
+**Slow clients.** waitress closes a connection that has been silent for ``channel_timeout`` seconds, and
+only a silent one: a client that sends its request a byte at a time, each before that timeout (slowloris),
+holds its connection, and one of the ``connection_limit`` places, for as long as it likes. :class:`Channel`
+notes when the first byte of each request came, and :func:`install`'s maintenance (waitress's, which runs
+every ``cleanup_interval`` seconds) answers a request that has not arrived whole ``channel_timeout`` seconds
+after that with 408 and closes the connection, whether the client went silent or goes on trickling.
+
 **waitress's own refusals.** waitress answers a request it cannot parse (400), a body past
 ``max_request_body_size`` (413), headers past their limit (431) or a Transfer-Encoding it does not
 know (501) itself, before the application sees it, with a body of several lines that quotes a
 malformed method or header line back (``Malformed HTTP method "..."``). :class:`Refusal` answers
 them as the application answers its errors (docs/serve.md): one line that repeats nothing the
-request sent, ``Cache-Control: no-store``; and since the access log (a WSGI middleware) never sees
-such a request, :class:`Refusal` writes its line.
+request sent, ``Cache-Control: no-store`` (the 408 of a slow client too); and since the access log (a
+WSGI middleware) never sees such a request, :class:`Refusal` writes its line.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, cast
 
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask
+from waitress.utilities import Error
 
 from .accesslog import AccessLog
 from .app import MAX_BODY
@@ -52,10 +62,20 @@ REFUSALS = {
 }
 
 
+class RequestTimeout(Error):  # type: ignore[misc]  # waitress has no type hints
+    """A request that had not arrived whole ``channel_timeout`` seconds after its first byte; its body: the line."""
+
+    code = 408
+    reason = "Request Timeout"
+
+
 class Refusal(ErrorTask):  # type: ignore[misc]  # waitress has no type hints
     def execute(self) -> None:
         error = self.request.error
-        line = REFUSALS.get(error.code, f"{error.code} {error.reason}")  # waitress's reason: its own constant
+        if isinstance(error, RequestTimeout):  # its line names the timeout, which is the server's setting
+            line = str(error.body)
+        else:
+            line = REFUSALS.get(error.code, f"{error.code} {error.reason}")  # waitress's reason: its own constant
         body = f"{line}\n".encode()
         self.status = line.partition(":")[0]
         self.response_headers.extend([("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")])
@@ -75,6 +95,34 @@ class Refusal(ErrorTask):  # type: ignore[misc]  # waitress has no type hints
 class Channel(HTTPChannel):  # type: ignore[misc]  # waitress has no type hints
     error_task_class = Refusal
 
+    request: Any  # waitress's: the parser of the request being received, or None
+    #: when the first byte of the request being received came (``time.time()``, as waitress's ``last_activity``)
+    request_began: float | None = None
+
+    def received(self, data: bytes) -> bool:
+        if self.request is None and data:
+            self.request_began = time.time()
+        done = bool(super().received(data))
+        if self.request is None:  # every request in the data arrived whole
+            self.request_began = None
+        return done
+
+    def overdue(self, cutoff: float) -> None:
+        """A request begun before ``cutoff`` and still not whole is answered 408 (:class:`Refusal`), and the
+        connection closed after it. Called in the main thread, as :meth:`received` is."""
+        with self.requests_lock:  # as received() holds it: a worker pops self.requests
+            request, began = self.request, self.request_began
+            if request is None or began is None or began >= cutoff or self.will_close or self.close_when_flushed:
+                return
+            timeout = self.adj.channel_timeout
+            request.error = RequestTimeout(f"408 Request Timeout: the request did not arrive whole within {timeout} s")
+            request.completed = True
+            self.request = None
+            self.request_began = None
+            self.requests.append(request)
+            if len(self.requests) == 1:  # none was being answered: start it, as received() does
+                self.server.add_task(self)
+
     def writable(self) -> bool:
         answering = bool(self.requests) and not (self.will_close or self.close_when_flushed)
         if answering and self.total_outbufs_len < self.adj.outbuf_high_watermark:
@@ -84,12 +132,26 @@ class Channel(HTTPChannel):  # type: ignore[misc]  # waitress has no type hints
 
 def install(server: Any, access_log: AccessLog | None = None) -> None:
     """Every listening socket of ``server`` (one, or several for a host name with IPv4 and IPv6 addresses) makes
-    its connections :class:`Channel`; ``access_log`` gets a line for each request :class:`Refusal` answers."""
+    its connections :class:`Channel`, and answers a request too slow to arrive (:func:`_maintenance`);
+    ``access_log`` gets a line for each request :class:`Refusal` answers."""
     listeners = [server] if isinstance(server, BaseWSGIServer) else list(server.map.values())
     for listener in listeners:
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = Channel
             listener.mailconf_access_log = access_log
+            listener.maintenance = partial(_maintenance, listener)
+
+
+def _maintenance(listener: BaseWSGIServer, now: float) -> None:
+    """Every ``cleanup_interval`` seconds: a request still arriving ``channel_timeout`` seconds after its first
+    byte is answered 408 (the module's docstring); then waitress's own, which closes the connections silent for
+    that long (without a word: nothing was asked, or an answer was sent). First the 408s: a request that went
+    silent half-way gets its 408 too, rather than a connection closed without a word."""
+    cutoff = now - listener.adj.channel_timeout
+    for channel in list(listener.active_channels.values()):
+        if isinstance(channel, Channel):
+            channel.overdue(cutoff)
+    BaseWSGIServer.maintenance(listener, now)
 
 
 def addresses(server: Any) -> list[tuple[str, int]]:

@@ -791,3 +791,82 @@ def test_descriptors_past_1023_serve_reload_and_stop(accounts: Path, inherited: 
         assert server.stop() == 0
     assert server.lines[-1] == "mailconf: serve: stopped"
     assert not [line for line in server.lines if "Traceback" in line or "ValueError" in line], server.lines
+
+
+def _port(server: Server) -> int:
+    return int(server.url.rpartition(":")[2])
+
+
+def _until_closed(connection: socket.socket, drip: bytes = b"") -> bytes:
+    """What the server sends on ``connection`` until it closes it; meanwhile ``drip`` is sent a byte every 0.2 s
+    (a slowloris: never silent for long). Bounded by DEADLINE, so that a server that never closes fails the test."""
+    import select
+
+    deadline = time.monotonic() + DEADLINE
+    received = b""
+    for byte in [drip[i : i + 1] for i in range(len(drip))] or [b""]:
+        assert time.monotonic() < deadline, "the server never answered"
+        if select.select([connection], [], [], 0.2)[0]:
+            break  # the server speaks (or closes): stop sending
+        connection.sendall(byte)
+    connection.settimeout(max(deadline - time.monotonic(), 1))
+    while chunk := connection.recv(65536):
+        received += chunk
+    return received
+
+
+def test_a_request_sent_a_byte_at_a_time_is_answered_408_and_closed(accounts: Path) -> None:
+    # waitress closes only a silent connection (channel_timeout): a client that sends a byte now and then held its
+    # connection, one of the 100 waitress takes at once, for as long as it liked (slowloris)
+    with serving(accounts, "--poll-interval", "0", "--client-timeout", "1") as server:
+        start = len(server.lines)
+        with socket.create_connection(("127.0.0.1", _port(server)), timeout=30) as connection:
+            connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: example.com\r\nX-Slow: ")
+            answer = _until_closed(connection, drip=b"a" * 5 * int(DEADLINE))  # 5 a second, for the whole deadline
+        head, _, body = answer.partition(b"\r\n\r\n")
+        status, *headers = head.decode().split("\r\n")
+        assert (status, body) == ("HTTP/1.0 408 Request Timeout", b"408 Request Timeout: the request did not arrive "
+                                  b"whole within 1 s\n")  # fmt: skip
+        assert {"Connection: close", "Cache-Control: no-store", f"Content-Length: {len(body)}"} <= set(headers)
+        # its access log line: the request line never came whole, so it is "-", as for 431
+        logged = server.wait_for(rf' "-" 408 {len(body)} "-" "-"$', start).string
+        assert re.fullmatch(r"127\.0\.0\.1 - - \[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000\] .*", logged)
+        healthy(server)
+        assert server.stop() == 0
+
+
+def test_a_body_that_stops_half_way_is_answered_408_with_its_request_line_logged(accounts: Path) -> None:
+    with serving(accounts, "--poll-interval", "0", "--client-timeout", "1") as server:
+        start = len(server.lines)
+        with socket.create_connection(("127.0.0.1", _port(server)), timeout=30) as connection:
+            connection.sendall(b"POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: example.com\r\n"
+                               b"Content-Length: 500\r\n\r\n<?xml version=")  # fmt: skip
+            answer = _until_closed(connection)  # and silence
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+        assert body == b"408 Request Timeout: the request did not arrive whole within 1 s\n"
+        server.wait_for(rf'"POST /autodiscover/autodiscover\.xml HTTP/1\.1" 408 {len(body)} "-" "-"$', start)
+        healthy(server)
+
+
+def test_a_silent_connection_is_closed_without_a_word(accounts: Path) -> None:
+    # one that never sends a byte, and one silent after its answer (keep-alive): closed after --client-timeout (was
+    # waitress's 120 s, looked at every 30 s), with nothing sent and nothing logged
+    with serving(accounts, "--poll-interval", "0", "--client-timeout", "1") as server:
+        start = len(server.lines)
+        port = _port(server)
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as quiet, \
+                socket.create_connection(("127.0.0.1", port), timeout=30) as kept:  # fmt: skip
+            kept.sendall(b"GET /healthz HTTP/1.1\r\nHost: example.com\r\n\r\n")
+            answer = _until_closed(kept)
+            assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+            assert answer.endswith(b"\r\n\r\n" + curl(f"{server.url}/healthz").body)  # one answer, then closed
+            assert _until_closed(quiet) == b""
+        assert [line for line in server.lines[start:] if '"GET /healthz HTTP/1.1"' not in line] == []
+        assert len(server.lines[start:]) == 2  # the keep-alive's request and the curl's
+
+
+def test_client_timeout_is_ten_seconds_unless_told() -> None:
+    done = run_serve("--help")
+    assert "--client-timeout SECONDS" in done.stdout
+    assert "[default: 10; 1<=x<=3600]" in " ".join(done.stdout.split())
