@@ -368,7 +368,16 @@ def discover(address: str, output: str | None, name: str | None, timeout: float,
     metavar="SECONDS",
     help="Close a connection silent this long; answer 408 to a request not whole this long after its first byte.",
 )
-def serve(file: str, bind: str, poll_interval: float, threads: int, client_timeout: int) -> None:
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1, 1_000_000),
+    default=1000,
+    show_default=True,
+    metavar="N",
+    help="Client connections at once (more wait); the open-file limit is raised for them.",
+)
+def serve(file: str, bind: str, poll_interval: float, threads: int, client_timeout: int,  # noqa: PLR0917
+          max_connections: int) -> None:  # fmt: skip
     """Publish autoconfig, Autodiscover and Apple profiles of FILE over HTTP (put TLS in front: docs/serve.md).
 
     Reloads on SIGHUP or when FILE changes; a new file with errors is refused and the old one
@@ -376,7 +385,7 @@ def serve(file: str, bind: str, poll_interval: float, threads: int, client_timeo
     """
     from .commands.serve import ServeRequest, run
 
-    sys.exit(run(ServeRequest(file, bind, poll_interval, threads, client_timeout)))  # fmt: skip
+    sys.exit(run(ServeRequest(file, bind, poll_interval, threads, client_timeout, max_connections)))  # fmt: skip
 
 
 def _importers() -> Sequence[str]:

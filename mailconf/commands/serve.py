@@ -6,13 +6,14 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import ExitCode, FindingsError, UsageError
 from . import console
 
 if TYPE_CHECKING:
     from ..serve import App, Loaded, Refused
+    from ..serve.accesslog import AccessLog
 
 DEFAULT_BIND = "127.0.0.1:8080"
 #: warnings printed at each load, errors at each refused reload; the rest are counted
@@ -27,6 +28,8 @@ class ServeRequest(NamedTuple):
     threads: int = 8
     #: seconds a connection may stay silent, and a request take to arrive whole from its first byte (408 past it)
     client_timeout: int = 10
+    #: client connections at once (the open-file limit is raised for them, or they are cut to what fits)
+    max_connections: int = 1000
 
 
 def _count(number: int, noun: str) -> str:
@@ -80,36 +83,13 @@ def serve(app: App, request: ServeRequest, host: str, port: int, early: list[int
     """Serve ``app`` until SIGTERM or Ctrl-C; ``early``: SIGHUPs received while it was loaded (one reload)."""
     import logging
 
-    from waitress.server import create_server
-
     from ..serve.accesslog import AccessLog
-    from ..serve.app import MAX_BODY
-    from ..serve.loop import addresses, install, run_until, waker
+    from ..serve.loop import addresses, run_until, waker
     from ..serve.watch import Watcher
 
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" under load is not news
     wsgi = AccessLog(app, _log_line)
-    try:
-        server = create_server(
-            wsgi,
-            host=host,
-            port=port,
-            threads=request.threads,
-            ident="mailconf",  # the Server header: no version to fingerprint
-            max_request_body_size=MAX_BODY,  # waitress answers 413 itself past it, before the app reads
-            max_request_header_size=64 * 1024,
-            clear_untrusted_proxy_headers=True,
-            # poll(), not select(): select() cannot watch a descriptor of 1024 or more and the loop ended on the first
-            # (ValueError), with many descriptors inherited (a service manager's) or open (many connections)
-            asyncore_use_poll=True,
-            # a client holds a connection, one of connection_limit, for this long at most: silent (waitress's 120 s
-            # default), or sending its request a byte at a time (slowloris; loop.py answers it 408)
-            channel_timeout=request.client_timeout,
-            cleanup_interval=1,  # when the timeouts are looked at: every second, not every 30 (waitress's default)
-        )
-    except OSError as exc:
-        raise UsageError(f"--bind {request.bind}: cannot listen ({exc.strerror or type(exc).__name__})") from None
-    install(server, wsgi)  # connections that do not spin waitress's loop, waitress's refusals logged (loop.py)
+    server = _server(wsgi, request, host, port)
     wake = waker(server)
 
     def reload() -> None:
@@ -160,6 +140,54 @@ def serve(app: App, request: ServeRequest, host: str, port: int, early: list[int
         watcher.thread.join()
     console.say("serve: stopped")
     return int(ExitCode.OK)
+
+
+def _server(wsgi: AccessLog, request: ServeRequest, host: str, port: int) -> Any:
+    """waitress's server of ``wsgi``, listening, with mailconf's connections and limits (docs/serve.md, "Limits")."""
+    from waitress.server import create_server
+
+    from ..serve.app import MAX_BODY
+    from ..serve.loop import install, limit_connections
+
+    connections = _connections(request.max_connections)
+    try:
+        server = create_server(
+            wsgi,
+            host=host,
+            port=port,
+            threads=request.threads,
+            ident="mailconf",  # the Server header: no version to fingerprint
+            max_request_body_size=MAX_BODY,  # waitress answers 413 itself past it, before the app reads
+            max_request_header_size=64 * 1024,
+            clear_untrusted_proxy_headers=True,
+            # poll(), not select(): select() cannot watch a descriptor of 1024 or more and the loop ended on the first
+            # (ValueError), with many descriptors inherited (a service manager's) or open (many connections)
+            asyncore_use_poll=True,
+            # a client holds a connection, one of connection_limit, for this long at most: silent (waitress's 120 s
+            # default), or sending its request a byte at a time (slowloris; loop.py answers it 408)
+            channel_timeout=request.client_timeout,
+            cleanup_interval=1,  # when the timeouts are looked at: every second, not every 30 (waitress's default)
+        )
+    except OSError as exc:
+        raise UsageError(f"--bind {request.bind}: cannot listen ({exc.strerror or type(exc).__name__})") from None
+    limit_connections(server, connections)  # the others wait in the kernel's queue (backlog) for a place
+    install(server, wsgi)  # connections that do not spin waitress's loop, waitress's refusals logged (loop.py)
+    return server
+
+
+def _connections(wanted: int) -> int:
+    """The client connections at once that fit in the open-file limit (raised for them if it can be); a warning
+    when that is fewer than ``wanted``: past the limit, waitress's accept() fails at every turn of its loop."""
+    from ..serve.loop import make_room
+
+    room = make_room(wanted)
+    if room.connections < wanted:
+        console.level(
+            "warning",
+            f"serve: the open-file limit ({room.limit}) leaves room for {room.connections} connections at once, not "
+            f"{wanted}: raise it (systemd: LimitNOFILE=) or lower --max-connections",
+        )
+    return room.connections
 
 
 def _listening(app: App, where: Sequence[tuple[str, int]], poll_interval: float) -> str:

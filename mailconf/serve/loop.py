@@ -28,6 +28,12 @@ notes when the first byte of each request came, and :func:`install`'s maintenanc
 every ``cleanup_interval`` seconds) answers a request that has not arrived whole ``channel_timeout`` seconds
 after that with 408 and closes the connection, whether the client went silent or goes on trickling.
 
+**Connections at once.** waitress takes ``connection_limit`` connections at once (it counts its own
+listening sockets and triggers among them), and leaves the others waiting in the kernel's queue. Past the
+open-file limit its ``accept()`` fails (EMFILE) and it logs a traceback at every turn of its loop, as fast as it
+turns, for as long as the connections wait. :func:`make_room` raises the soft limit up to the hard one so that
+the connections asked for fit, or says how many do; :func:`limit_connections` sets waitress's count to it.
+
 **waitress's own refusals.** waitress answers a request it cannot parse (400), a body past
 ``max_request_body_size`` (413), headers past their limit (431) or a Transfer-Encoding it does not
 know (501) itself, before the application sees it, with a body of several lines that quotes a
@@ -39,10 +45,11 @@ WSGI middleware) never sees such a request, :class:`Refusal` writes its line.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
@@ -180,3 +187,54 @@ def run_until(server: Any, stopped: Sequence[int]) -> None:
             timeout=server.adj.asyncore_loop_timeout, map=sockets, use_poll=server.adj.asyncore_use_poll, count=1
         )
     server.task_dispatcher.shutdown()
+
+
+#: Descriptors kept free beside the connections: the listening sockets, waitress's trigger, the reload's bell,
+#: the reload's process and its pipes, the file being read.
+SPARE_DESCRIPTORS = 64
+
+
+class Room(NamedTuple):
+    """What :func:`make_room` found: the connections at once that fit, and the soft open-file limit."""
+
+    connections: int
+    #: the soft limit of open files (after raising it); None: no limit
+    limit: int | None
+
+
+def make_room(connections: int) -> Room:
+    """Raise the soft limit of open files (up to the hard limit) so that ``connections`` fit beside the
+    descriptors open now and :data:`SPARE_DESCRIPTORS`; how many fit (fewer when the hard limit is lower; at
+    least one: a server that takes none serves nobody)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    used = _open_descriptors()
+    wanted = used + connections + SPARE_DESCRIPTORS
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = raised
+        except (ValueError, OSError):  # refused (a system maximum below the hard limit): the soft limit stays
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return Room(connections, None)
+    return Room(max(1, min(connections, soft - used - SPARE_DESCRIPTORS)), soft)
+
+
+def _open_descriptors() -> int:
+    """How many descriptors the process has open (a new one gets the lowest free number, below the limit)."""
+    for listing in ("/proc/self/fd", "/dev/fd"):
+        try:
+            return len(os.listdir(listing)) - 1  # the listing's own descriptor is in it
+        except OSError:
+            continue
+    return 3  # no listing (a system without /dev/fd): the standard streams
+
+
+def limit_connections(server: Any, connections: int) -> None:
+    """waitress takes ``connections`` client connections at once: its count includes what its map holds at
+    start (every listening socket and its trigger), which are no clients."""
+    sockets = server._map if isinstance(server, BaseWSGIServer) else server.map
+    server.adj.connection_limit = connections + len(sockets)

@@ -870,3 +870,73 @@ def test_client_timeout_is_ten_seconds_unless_told() -> None:
     done = run_serve("--help")
     assert "--client-timeout SECONDS" in done.stdout
     assert "[default: 10; 1<=x<=3600]" in " ".join(done.stdout.split())
+
+
+def _open_files_limit(soft: int, hard: int | None = None) -> str:
+    """Python for the server's process (``setup``): the open-file limit a service manager would set."""
+    return (f"import resource\nsoft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+            f"resource.setrlimit(resource.RLIMIT_NOFILE, ({soft}, {'hard' if hard is None else hard}))")  # fmt: skip
+
+
+def _limits(pid: int) -> tuple[int, int]:
+    """The soft and hard open-file limits of process ``pid``."""
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max open files"):
+            soft, hard = line.split()[3:5]
+            return int(soft), int(hard)
+    raise AssertionError("no open-file limit")
+
+
+@pytest.mark.skipif(not Path("/proc/self/limits").exists(), reason="reads /proc (Linux)")
+def test_three_hundred_connections_at_once_with_a_soft_limit_of_256(accounts: Path) -> None:
+    # waitress took 100 at once and left the rest in the kernel's queue: 100 silent connections kept every other
+    # client waiting. The soft open-file limit (256 here, 1024 by default under systemd) is raised up to the hard one
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard != resource.RLIM_INFINITY and hard < 2000:
+        pytest.skip(f"the hard limit of open files is {hard}: 2000 are needed")
+    setup = _open_files_limit(256)
+    with serving(accounts, "--poll-interval", "0", "--client-timeout", "600", setup=setup) as server:
+        assert 1000 < _limits(server.proc.pid)[0] < 2000  # raised for 1000 connections, and the server's own
+        port = _port(server)
+        held = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(300)]
+        try:
+            healthy(server)  # the 301st
+        finally:
+            for connection in held:
+                connection.close()
+        assert not [line for line in server.lines if "warning" in line and "open-file" in line]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc (Linux)")
+def test_connections_past_the_open_file_limit_wait_instead_of_flooding_the_log(accounts: Path) -> None:
+    # with a limit of 128 (soft and hard), waitress's 100 connections did not fit: its accept() failed (EMFILE) and it
+    # logged a traceback at every turn of its loop, 145 of them in 2 s, as long as a connection waited
+    setup = _open_files_limit(128, 128)
+    with serving(accounts, "--poll-interval", "0", "--client-timeout", "600", setup=setup) as server:
+        warned = server.wait_for(r"^mailconf: warning: serve: the open-file limit \(128\) leaves room for (\d+) "
+                                 r"connections at once, not 1000: raise it \(systemd: LimitNOFILE=\) or lower "
+                                 r"--max-connections$")  # fmt: skip
+        room = int(warned.group(1))
+        assert 0 < room < 100
+        port = _port(server)
+        held = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(room + 30)]
+        try:
+            deadline = time.monotonic() + DEADLINE  # a bound against a hang, never a measure
+            while _sockets(server.proc.pid) != room + 1:  # its connections, and the listening socket
+                assert time.monotonic() < deadline, (_sockets(server.proc.pid), room)
+                time.sleep(0.05)
+        finally:
+            for connection in held:
+                connection.close()
+        healthy(server)
+        assert server.stop() == 0
+    assert not [line for line in server.lines if "accept()" in line or "Too many open files" in line]
+    assert server.lines[-1] == "mailconf: serve: stopped"
+
+
+def test_max_connections_is_a_thousand_unless_told() -> None:
+    done = run_serve("--help")
+    assert "--max-connections N" in done.stdout
+    assert "[default: 1000; 1<=x<=1000000]" in " ".join(done.stdout.split())
