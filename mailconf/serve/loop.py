@@ -151,14 +151,20 @@ def install(server: Any, access_log: AccessLog | None = None) -> None:
 
 def _maintenance(listener: BaseWSGIServer, now: float) -> None:
     """Every ``cleanup_interval`` seconds: a request still arriving ``channel_timeout`` seconds after its first
-    byte is answered 408 (the module's docstring); then waitress's own, which closes the connections silent for
-    that long (without a word: nothing was asked, or an answer was sent). First the 408s: a request that went
-    silent half-way gets its 408 too, rather than a connection closed without a word."""
+    byte is answered 408 (the module's docstring); then waitress's own, which marks the connections silent for
+    that long (nothing asked, or an answer the client does not read) to be closed without a word, and they are
+    closed now. First the 408s: a request that went silent half-way gets its 408 too, rather than a connection
+    closed without a word."""
     cutoff = now - listener.adj.channel_timeout
     for channel in list(listener.active_channels.values()):
         if isinstance(channel, Channel):
             channel.overdue(cutoff)
     BaseWSGIServer.maintenance(listener, now)
+    for channel in list(listener.active_channels.values()):
+        if channel.will_close and not channel.requests:
+            # waitress closes a connection it marked only in handle_write, which its loop calls once the socket takes
+            # more output: one whose client reads nothing (every buffer full) stayed open as long as the client liked
+            channel.handle_close()
 
 
 def addresses(server: Any) -> list[tuple[str, int]]:

@@ -8,6 +8,7 @@ answers /healthz.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import plistlib
 import re
@@ -689,7 +690,11 @@ def _catches(pid: int, signum: int) -> bool:
 
 
 def _sockets(pid: int) -> int:
-    return sum(1 for fd in Path(f"/proc/{pid}/fd").iterdir() if os.readlink(fd).startswith("socket:"))
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(FileNotFoundError):  # closed since it was listed
+            count += os.readlink(fd).startswith("socket:")
+    return count
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
@@ -870,6 +875,42 @@ def test_client_timeout_is_ten_seconds_unless_told() -> None:
     done = run_serve("--help")
     assert "--client-timeout SECONDS" in done.stdout
     assert "[default: 10; 1<=x<=3600]" in " ".join(done.stdout.split())
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc (Linux)")
+def test_a_client_that_does_not_read_its_answers_is_closed(accounts: Path) -> None:
+    # pipelined requests whose answers (tens of MB) no buffer can hold while the client reads nothing: the server
+    # waits to send, which is silence too, and closes the connection after --client-timeout (was 120 s)
+    request = b"GET /mobileconfig?emailaddress=alice@example.com HTTP/1.1\r\nHost: example.com\r\n\r\n"
+    with serving(accounts, "--poll-interval", "0", "--client-timeout", "1") as server:
+        answer = len(exchange(server, request.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")))
+        count = 64 * 1024 * 1024 // answer
+        start = len(server.lines)
+        data = memoryview(request * count)
+        with socket.socket() as connection:
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
+            connection.connect(("127.0.0.1", _port(server)))
+            connection.setblocking(False)
+            deadline = time.monotonic() + DEADLINE  # a bound against a hang, never a measure
+            accepted = False
+            while True:
+                sockets = _sockets(server.proc.pid)  # the listening socket, and this connection while it is open
+                accepted = accepted or sockets > 1
+                if accepted and sockets == 1:
+                    break
+                assert time.monotonic() < deadline, "the server kept the connection"
+                try:
+                    data = data[connection.send(data) :]
+                    if not data:  # all sent (the server's receive buffer took what it did not read)
+                        time.sleep(0.05)
+                except BlockingIOError:  # every buffer is full
+                    time.sleep(0.05)
+                except OSError:  # reset: the server closed it with requests unread
+                    break
+        healthy(server)
+        sent = '"GET /mobileconfig?emailaddress=alice@example.com HTTP/1.1" 200'
+        answered = [line for line in server.lines[start:] if sent in line]
+        assert 0 < len(answered) < count  # closed with requests it never answered
 
 
 def _open_files_limit(soft: int, hard: int | None = None) -> str:
