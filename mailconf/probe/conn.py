@@ -29,6 +29,11 @@ MAX_LINES = 1000
 #: The most names (mechanisms, certificate names) one message lists: a server may send thousands.
 MAX_NAMED = 20
 
+#: What asyncio is told a TLS handshake may take: longer than any server's deadline (a timeout is at most
+#: 86400 s), so that the deadline decides. asyncio's own limit, 60 s, ended the handshake of a server with a
+#: longer timeout as a ConnectionAbortedError: an MC804 "closed the connection" from a server that had stalled.
+HANDSHAKE_LIMIT = 2 * 86400.0
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -144,7 +149,7 @@ class Connection:
                 "encrypted (STARTTLS injection), so the session was ended",
             )
         try:
-            await self.writer.start_tls(context, server_hostname=server_hostname)
+            await self.writer.start_tls(context, server_hostname=server_hostname, ssl_handshake_timeout=HANDSHAKE_LIMIT)
         except ssl.SSLCertVerificationError:
             raise
         except ssl.SSLError as exc:

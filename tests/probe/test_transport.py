@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import asyncio.constants
 import socket
 from typing import Any
+
+import pytest
 
 from mailconf.model import Auth, Protocol, Security, Server
 from mailconf.probe import checks
@@ -40,6 +43,22 @@ def test_server_that_never_greets_costs_its_timeout(probe: Any, silent: Scripted
 def test_implicit_tls_to_a_server_that_never_answers(probe: Any, silent: ScriptedServer) -> None:
     run = probe(outgoing={"protocol": "smtp", "host": "127.0.0.1", "port": silent.port, "timeout": 2})
     assert run.findings == [Found(5, "MC803", "error", "no answer within 2 s while doing the TLS handshake")]
+
+
+def test_a_handshake_that_stalls_is_bounded_by_the_server_timeout_not_asyncios(
+    probe: Any, silent: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """asyncio ends a TLS handshake after 60 s of its own (SSL_HANDSHAKE_TIMEOUT), as a ConnectionAbortedError.
+
+    A server with a longer timeout that stalls in the handshake was reported at 60 s as MC804 "the server
+    closed the connection during the TLS handshake (ConnectionAbortedError)": the wrong check, a close
+    that never happened, and not the declared deadline. asyncio's limit is lowered to 1 s here so that
+    the test does not wait a minute; the server's 3 s must still govern.
+    """
+    monkeypatch.setattr(asyncio.constants, "SSL_HANDSHAKE_TIMEOUT", 1.0)
+    run = probe(outgoing={"protocol": "smtp", "host": "127.0.0.1", "port": silent.port, "timeout": 3})
+    assert run.findings == [Found(5, "MC803", "error", "no answer within 3 s while doing the TLS handshake")]
+    assert run.code == 1
 
 
 def test_server_that_stalls_after_starttls(probe: Any, stalls_after_starttls: ScriptedServer) -> None:
