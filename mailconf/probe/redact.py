@@ -17,7 +17,9 @@ base64 text (a server that echoes one piece of a response, or a longer blob
 holding it).
 
 Every form is matched in any letter case: a server may upper-case what it quotes back (or
-lower-case it, or show a hex digest in the other case); masking a little more is safe. The
+lower-case it, or show a hex digest in the other case); masking a little more is safe. Where
+changing the case changes the length (``Straße`` upper-cased is ``STRASSE``), that spelling is
+registered too, since a case-insensitive match compares one character with one. The
 secret is also registered percent-encoded (``%20`` and ``+`` for a space, the hex digits in
 either case), as a server that logs URL-style would show it.
 """
@@ -40,6 +42,17 @@ def _shown(text: str) -> set[str]:
     forms = {text, repr(text)[1:-1]}
     forms.add(repr(text + '"')[1:-2])  # the text inside a repr that had to use '...' and escape '
     return forms
+
+
+def _cased(text: str) -> set[str]:
+    """The text, and each way a server may change its letter case that a case-insensitive match does not follow.
+
+    ``re.IGNORECASE`` compares one character with one character; ``str.upper()`` and ``casefold()``
+    may change the length (``ß``: ``SS``, ``ss``; ``ﬁ``: ``FI``), and ``str.lower()`` may too (``İ``:
+    ``i`` and a combining dot): those spellings are forms of their own.
+    """
+    same = re.compile(re.escape(text), re.IGNORECASE)
+    return {text} | {cased for cased in (text.upper(), text.lower(), text.casefold()) if not same.fullmatch(cased)}
 
 
 def _base64_fragments(data: bytes) -> set[str]:
@@ -68,7 +81,7 @@ class Redactor:
 
     def form(self, text: str) -> None:
         """A text mailconf derived from a secret (an IMAP quoted string, a digest)."""
-        new = {shown for shown in _shown(text) if shown} - self._forms
+        new = {shown for cased in _cased(text) for shown in _shown(cased) if shown} - self._forms
         if new:
             self._forms |= new
             ordered = sorted(self._forms, key=len, reverse=True)
