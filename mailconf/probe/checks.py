@@ -325,8 +325,8 @@ PROTOCOL_ERROR = _check(
     """
 The server's answers are not what the declared protocol expects: a wrong
 greeting (another service on the port, a protocol mismatch such as POP3 on an
-IMAP port), a refusal (IMAP ``BYE``, POP3 ``-ERR``, SMTP 554), an overlong line,
-or a closed connection.
+IMAP port), a refusal (IMAP ``BYE``, POP3 ``-ERR``, SMTP 554), an overlong line
+or answer (more than 64 KiB), or a closed connection.
 
 Fix: check ``protocol`` and ``port``.
 """,

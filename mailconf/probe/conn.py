@@ -1,7 +1,7 @@
 """One line-oriented connection to a mail server, hardened against what a server may send.
 
-Every read is bounded in length (:data:`MAX_LINE`) and, through the session's
-deadline, in time. Whatever goes wrong ends the session with a
+Every read is bounded in length (:data:`MAX_LINE`, and :data:`MAX_RESPONSE` for
+all the lines of one response) and, through the session's deadline, in time. Whatever goes wrong ends the session with a
 :class:`ProbeError`: one finding, never a traceback. Server text that makes it
 into a message passes through :meth:`Connection.quote` (secrets redacted
 *before* the length is capped, so that no cut form survives; see
@@ -25,6 +25,9 @@ from .redact import Redactor
 MAX_LINE = 16384
 #: The most lines one response may have (CAPABILITY, CAPA, EHLO lists are short).
 MAX_LINES = 1000
+#: The most bytes one response may have, all its lines together (a real server's lists take a few hundred):
+#: 1000 lines just short of MAX_LINE, 16 MB of short mechanism names, held 420 MB of memory as strings.
+MAX_RESPONSE = 65536
 
 #: The most names (mechanisms, certificate names) one message lists: a server may send thousands.
 MAX_NAMED = 20
@@ -93,6 +96,8 @@ class Connection:
         self.progress = progress
         #: every form of the secret produced so far: masked in anything quoted back
         self.redactor = redactor if redactor is not None else Redactor()
+        #: bytes read since the last command was sent: one response (or the greeting)
+        self.received = 0
 
     async def readline(self) -> str:
         try:
@@ -112,9 +117,16 @@ class Connection:
             raise ProbeError(
                 checks.PROTOCOL_ERROR, f"the connection failed while {self.progress.step} ({describe_os_error(exc)})"
             ) from None
+        self.received += len(raw)
+        if self.received > MAX_RESPONSE:
+            raise ProbeError(
+                checks.PROTOCOL_ERROR,
+                f"the server sent more than {MAX_RESPONSE} bytes in one answer while {self.progress.step}",
+            )
         return raw.decode("utf-8", "replace").rstrip("\r\n")
 
     async def send(self, line: str) -> None:
+        self.received = 0
         self.writer.write(line.encode("utf-8") + b"\r\n")
         try:
             await self.writer.drain()

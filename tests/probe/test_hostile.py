@@ -137,6 +137,44 @@ def test_a_thousand_mechanisms_are_named_twenty_and_counted(probe: Any) -> None:
     assert run.code == 0
 
 
+#: per protocol: the greeting, one line of mechanisms (%s: the names), the end of the answer
+LISTS = {
+    "imap": (b"* OK ready\r\n", b"* CAPABILITY IMAP4rev1 %s\r\n", b"m1 OK done\r\n"),
+    "pop3": (b"+OK ready\r\n", b"SASL %s\r\n", b".\r\n"),
+    "smtp": (b"220 ready\r\n", b"250-AUTH %s\r\n", b"250 OK\r\n"),
+}
+
+
+@pytest.mark.parametrize("protocol", list(LISTS))
+def test_an_answer_of_many_long_lines_is_refused(probe: Any, protocol: str) -> None:
+    """Six lines of 15 KB, each short of the line limit, in one answer: 90 KB of short mechanism names.
+
+    Each line was accepted (up to 1000 of them, 16 MB), and each name became a string in a set: one server
+    held 420 MB of memory for the 16 MB it sent. One answer is now at most 64 KiB, whatever its lines.
+    """
+    greeting, line, end = LISTS[protocol]
+    prefix = b"AUTH=" if protocol == "imap" else b""
+    per_line = 15000 // len(prefix + b"M00000 ")
+    lines = [line % b" ".join(prefix + b"M%05d" % (n * per_line + i) for i in range(per_line)) for n in range(6)]
+    assert all(len(one) < 16384 for one in lines) and len(b"".join(lines)) > 65536
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(greeting)
+        conn.makefile("rb").readline()  # CAPABILITY, CAPA or EHLO
+        head = {"imap": b"", "pop3": b"+OK\r\n", "smtp": b"250-hello\r\n"}[protocol]
+        conn.sendall(head + b"".join(lines) + end)
+        stop.wait()
+
+    server = {"protocol": protocol, "host": "127.0.0.1", "security": "none", "auth": "password", "timeout": 2}
+    with ScriptedServer(script) as scripted:
+        side = "outgoing" if protocol == "smtp" else "incoming"
+        run = probe(**{side: {**server, "port": scripted.port}})
+    step = {"imap": "the CAPABILITY response", "pop3": "the CAPA response", "smtp": "the answer to EHLO"}[protocol]
+    message = f"the server sent more than 65536 bytes in one answer while waiting for {step}"
+    assert run.findings == [Found(5, "MC818", "error", message)]
+    assert run.code == 1
+
+
 def test_tls_garbage_after_starttls(probe: Any) -> None:
     def script(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(b"220 hi\r\n")
