@@ -86,10 +86,13 @@ The TLS handshake failed for a reason other than the certificate.
 
 Condition: the handshake is aborted: the port does not speak TLS (a cleartext
 port declared ``security: tls``), no protocol version or cipher in common, or
-the server closed the connection.
+the server closed the connection. Also a TLS session that fails later: an alert
+(in TLS 1.3 a server that requires a client certificate says so at the first
+read, ``TLSV13_ALERT_CERTIFICATE_REQUIRED``) or a record that does not decrypt.
 
 Fix: match ``security`` to the port (implicit TLS on 993/995/465); if the
-server only speaks TLS 1.0/1.1, it must be upgraded (RFC 8996).
+server only speaks TLS 1.0/1.1, it must be upgraded (RFC 8996); probe sends no
+client certificate.
 """,
 )
 

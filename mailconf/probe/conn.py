@@ -113,10 +113,8 @@ class Connection:
             raise ProbeError(
                 checks.PROTOCOL_ERROR, f"the server sent a line longer than {MAX_LINE} bytes while {self.progress.step}"
             ) from None
-        except (ConnectionError, ssl.SSLError, OSError) as exc:
-            raise ProbeError(
-                checks.PROTOCOL_ERROR, f"the connection failed while {self.progress.step} ({describe_os_error(exc)})"
-            ) from None
+        except OSError as exc:
+            raise self._failed(exc) from None
         self.received += len(raw)
         if self.received > MAX_RESPONSE:
             raise ProbeError(
@@ -130,10 +128,20 @@ class Connection:
         self.writer.write(line.encode("utf-8") + b"\r\n")
         try:
             await self.writer.drain()
-        except (ConnectionError, OSError) as exc:
-            raise ProbeError(
-                checks.PROTOCOL_ERROR, f"the connection failed while {self.progress.step} ({describe_os_error(exc)})"
-            ) from None
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def _failed(self, exc: OSError) -> ProbeError:
+        """The connection broke while reading or writing."""
+        if isinstance(exc, ssl.SSLError):
+            # an alert after the handshake (TLS 1.3 refuses a missing client certificate only then), a record
+            # that does not decrypt: a TLS failure, named by its reason as a failed handshake is (the error's
+            # own text is OpenSSL's, with a place in CPython's source: "(_ssl.c:2580)")
+            reason = exc.reason or type(exc).__name__
+            return ProbeError(checks.TLS_FAILED, f"the TLS session failed while {self.progress.step}: {reason}")
+        return ProbeError(
+            checks.PROTOCOL_ERROR, f"the connection failed while {self.progress.step} ({describe_os_error(exc)})"
+        )
 
     def quote(self, text: str) -> str:
         """Server text for a message, to be shown with ``!r``: the secret's forms masked, then capped."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -205,6 +206,36 @@ def test_tls_garbage_after_starttls(probe: Any) -> None:
             "the TLS handshake after STARTTLS failed: WRONG_VERSION_NUMBER; check security and port",
         )
     ]
+
+
+def test_a_tls_alert_after_the_handshake_is_a_tls_failure(probe: Any, certs: Certificates) -> None:
+    """In TLS 1.3 a server that wants a client certificate says so after the client's side of the handshake:
+    the alert arrives at the first read. It was MC818 ("does not speak the declared protocol; check protocol
+    and port") with OpenSSL's lower-cased text and the place in CPython's source, "(_ssl.c:2580)"; it is a
+    TLS failure, named by its reason as a failed handshake is."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(certs.good.cert), str(certs.good.key))
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.load_verify_locations(str(certs.ca))
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        with context.wrap_socket(conn, server_side=True) as tls:  # raises: the client sends no certificate
+            tls.sendall(b"* OK ready\r\n")
+
+    with ScriptedServer(script) as server:
+        run = probe(
+            incoming={"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "tls",
+                      "auth": "client-cert", "timeout": 2, "tls": {"ca_file": str(certs.ca)}}
+        )  # fmt: skip
+    assert run.findings == [
+        Found(
+            5,
+            "MC804",
+            "error",
+            "the TLS session failed while waiting for the IMAP greeting: TLSV13_ALERT_CERTIFICATE_REQUIRED",
+        )
+    ]
+    assert run.code == 1
 
 
 def test_starttls_injection_is_refused(probe: Any) -> None:
