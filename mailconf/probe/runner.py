@@ -157,9 +157,18 @@ async def in_daemon_thread(function: Callable[[str, int], list[Address]], host: 
 
 
 async def probe_server(
-    server: Server, options: Options, resolver: Resolver = resolve, board: Board | None = None, index: int = 0
+    server: Server,
+    options: Options,
+    resolver: Resolver = resolve,
+    board: Board | None = None,
+    index: int = 0,
+    *,
+    redactor: Redactor | None = None,
 ) -> list[Outcome]:
-    """Every finding about one server, in the order found (its step and facts kept on ``board``)."""
+    """Every finding about one server, in the order found (its step and facts kept on ``board``).
+
+    ``redactor``, shared by the servers of a run, gathers the forms of every secret they send.
+    """
     found: list[Outcome] = []
     timeout = timeout_of(server)
     # one deadline for the lookup and both connections: a server that stalls the first session, then
@@ -177,7 +186,7 @@ async def probe_server(
         return [Outcome(checks.DNS_FAILED, f"{server.host} does not resolve ({reason}); check host")]
     if not addresses:
         return [Outcome(checks.DNS_FAILED, f"{server.host} has no address; check host")]
-    session = Session(server, options, trust_for(server), addresses, found, deadline=deadline)
+    session = Session(server, options, trust_for(server), addresses, found, deadline=deadline, redactor=redactor)
     if board is not None:
         session.board_slot = (board, index)
     rejection = await session.run(session.trust.context, None)
@@ -200,6 +209,7 @@ class Session:
         found: list[Outcome],
         *,
         deadline: float,
+        redactor: Redactor | None = None,
     ) -> None:
         self.server = server
         self.options = options
@@ -211,8 +221,9 @@ class Session:
         self.deadline = deadline
         #: the TLS session of the current connection (None while, or when, there is none)
         self.tls: Negotiated | None = None
-        #: every form of the secret produced in this session (the connections register them)
-        self.redactor = Redactor()
+        #: every form of the secrets produced in this session (the connections register them), and in the
+        #: other sessions of the run when the redactor is shared
+        self.redactor = redactor if redactor is not None else Redactor()
         #: the certificate of a connection has been checked (the repeat after a rejection may not get there)
         self.assessed = False
         #: where this server's steps and facts are shown while probing, if anywhere
@@ -487,15 +498,21 @@ async def probe_all(
 
     A bug while probing one server is that server's result, the exception itself, so the others
     are still reported; the command turns it into an internal error (exit 3), never a finding.
+
+    One redactor serves every session, and every message (and mechanism name on ``board``) passes it
+    again once all have ended: a finding is masked when it is made, with the forms known then, and a
+    server may quote a password another server of the run received later (the same account's IMAP
+    and SMTP hosts), or its own before its login.
     """
     gate = asyncio.Semaphore(concurrency)
+    redactor = Redactor()
 
     async def one(index: int, server: Server) -> list[Outcome] | Exception:
         async with gate:
             if board is not None:
                 board.started[index] = time.monotonic()
             try:
-                return await probe_server(server, options, resolver, board, index)
+                return await probe_server(server, options, resolver, board, index, redactor=redactor)
             except Exception as exc:  # noqa: BLE001 - a bug must not hide the other servers' results
                 return exc
             finally:
@@ -503,7 +520,13 @@ async def probe_all(
                     board.done[index] = True
 
     with _signals_end_commands():
-        return list(await asyncio.gather(*(one(i, s) for i, s in enumerate(servers))))
+        results = await asyncio.gather(*(one(i, s) for i, s in enumerate(servers)))
+    if board is not None:  # the mechanism names of the summary table are the server's text too
+        board.facts = [f._replace(auth=tuple(redactor.redact(name) for name in f.auth)) for f in board.facts]
+    return [
+        result if isinstance(result, Exception) else [o._replace(message=redactor.redact(o.message)) for o in result]
+        for result in results
+    ]
 
 
 #: The exit status after a signal, as a shell reports it (128 + the signal number).

@@ -204,3 +204,69 @@ def test_the_secret_percent_encoded_is_masked_in_any_letter_case() -> None:
     encoded = "P%27q%22r%3Bs%5Ct%60u%24v%20%23w%25x%C3%A9"
     for shown in (encoded, encoded.lower(), encoded.replace("%20", "+")):
         assert redactor.redact(f"GET /login?password={shown}&x=1") == f"GET /login?password={MASK}&x=1"
+
+
+def test_a_secret_one_server_received_is_masked_in_what_another_server_says(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Each server's session masked only the forms of its own login: the SMTP server of the same account,
+    answering EHLO once the IMAP server had the password, could name it as a mechanism, and it was printed
+    in the findings and in the summary table. Every secret of the run is masked in everything shown.
+    """
+    received: list[str] = []
+    logged_in = threading.Event()
+
+    def imap(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"* OK ready\r\n")
+        reader = conn.makefile("rb")
+        while raw := reader.readline(65536):
+            tag, _, rest = raw.decode().rstrip("\r\n").partition(" ")
+            verb, _, args = rest.partition(" ")
+            if verb.upper() == "CAPABILITY":
+                conn.sendall(f"* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n".encode())
+            elif verb.upper() == "LOGIN":
+                received.append(args.split(" ", 1)[1][1:-1])  # the quoted password, as it came
+                logged_in.set()
+                conn.sendall(f"{tag} NO wrong\r\n".encode())
+            else:
+                conn.sendall(f"* BYE\r\n{tag} OK bye\r\n".encode())
+                return
+
+    def smtp(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"220 ready\r\n")
+        conn.makefile("rb").readline()  # EHLO
+        logged_in.wait(5)
+        conn.sendall(f"250-hello\r\n250 AUTH PLAIN {received[0] if received else 'nothing'}\r\n".encode())
+        stop.wait()
+
+    secret = "hunter2-of-the-run"
+    command = secret_file(tmp_path, secret)
+    common = {"host": "127.0.0.1", "security": "none", "timeout": 5, "username": USER, "auth": "password",
+              "password_command": command}  # fmt: skip
+    with ScriptedServer(imap) as imap_server, ScriptedServer(smtp) as smtp_server:
+        path = write_accounts(
+            tmp_path / "accounts.yaml",
+            incoming={"protocol": "imap", "port": imap_server.port, **common},
+            outgoing={"protocol": "smtp", "port": smtp_server.port, **common, "mechanisms": ["login"]},
+        )
+        capfd.readouterr()
+        code = main(["probe", "--format", "text", "--login", "--allow-cleartext", str(path)])
+    out, err = capfd.readouterr()
+    assert received == [secret]
+    at = f"{path}:{{}}:5:"
+    offers = f"the server offers {MASK}, PLAIN"
+    assert out.splitlines() == [
+        f"{at.format(5)} info MC820 server-ok: IMAP over no TLS; login offered: LOGIN command",
+        f"{at.format(5)} error MC815 login-failed: the server refused the credentials of {USER} (LOGIN command): "
+        "'NO wrong'",
+        f"{at.format(6)} error MC813 auth-not-offered: none of the declared mechanisms (LOGIN) is offered; {offers}",
+        f"{at.format(6)} info MC820 server-ok: SMTP over no TLS; login offered: {MASK}, PLAIN",
+        f"{at.format(6)} error MC816 login-not-attempted: no mechanism probe can log in with is offered for auth "
+        f"password ({offers})",
+        "3 errors, 2 info in 1 file",
+        "",
+        "server                                verdict  TLS  certificate expires  authentication",
+        f"test incoming imap://127.0.0.1:{imap_server.port}  error    -    -                    LOGIN command",
+        f"test outgoing smtp://127.0.0.1:{smtp_server.port}  error    -    -                    {MASK}, PLAIN",
+    ]
+    assert (code, err) == (1, "")
