@@ -616,18 +616,6 @@ def _copy(folder: _Folder, leaf: str, candidate: str) -> None:
         os.close(source)
 
 
-def _open_temporary(folder: _Folder, leaf: str, mode: int) -> tuple[int, str]:
-    """A new, empty temporary file next to the destination, with exactly ``mode`` (the umask does not apply)."""
-    name = f".{leaf}.mailconf-{os.getpid()}.tmp"
-    while True:
-        try:
-            return _create_exactly(folder, name, mode), name
-        except FileExistsError:  # left by a run that was killed, or planted: not touched, another name
-            import secrets
-
-            name = f".{leaf}.mailconf-{secrets.token_hex(6)}.tmp"
-
-
 def _create_exactly(folder: _Folder, name: str, mode: int) -> int:
     """A new, empty file ``name`` with exactly ``mode`` (the umask does not apply); FileExistsError if taken."""
     fd = os.open(name, _CREATE, 0o600, dir_fd=folder.fd)
@@ -669,15 +657,10 @@ def _write_temporaries(
             batch: list[tuple[int, str]] = []
             try:
                 for item in plan[start : start + _BATCH]:
-                    in_new_folder = _top(item.folder) in staged  # the file's own name: nobody else's folder
-                    if in_new_folder:
-                        folder = out.folder(_where(item, staged), item.file.name)
-                        fd, name = _guarded(item.label, _create_exactly, folder, item.leaf, item.mode), item.leaf
-                    else:
-                        folder = out.folder(item.folder, item.file.name)
-                        fd, name = _guarded(item.label, _open_temporary, folder, item.leaf, item.mode)
+                    in_new_folder = _top(item.folder) in staged
+                    folder = out.folder(_where(item, staged) if in_new_folder else item.folder, item.file.name)
+                    fd = _guarded(item.label, _create_listed, written, folder, item, in_new_folder)
                     batch.append((fd, item.label))
-                    written.append(_Temporary(folder, name, item, in_new_folder))
                     _guarded(item.label, _write_fully, fd, item.file.content)
                 if sync_each:
                     _sync(batch, pool)
@@ -692,6 +675,31 @@ def _write_temporaries(
         if pool is not None:
             pool.shutdown()
     return written
+
+
+def _create_listed(written: list[_Temporary], folder: _Folder, item: _Planned, in_new_folder: bool) -> int:
+    """``item``'s file, created empty with its mode and added to ``written`` BEFORE it is created: a Ctrl-C or
+    SIGTERM that came once it existed and before it was added (a signal handler runs between any two bytecodes)
+    left it behind, unknown to the cleanup. Added first, it costs nothing: a name added but not created yet is
+    not there to remove. A name another program holds is never added: one its folder listed is skipped, one
+    O_EXCL finds taken is taken out again at once.
+
+    In a new folder's staging folder, the file's own name (nobody else's folder); elsewhere a temporary next to
+    it, ``.NAME.mailconf-PID.tmp``, or a random one where that is taken (left by a run that was killed, or
+    planted: not touched)."""
+    name = item.leaf if in_new_folder else f".{item.leaf}.mailconf-{os.getpid()}.tmp"
+    while True:
+        if in_new_folder or name not in folder.names:
+            written.append(_Temporary(folder, name, item, in_new_folder))
+            try:
+                return _create_exactly(folder, name, item.mode)
+            except FileExistsError:
+                written.pop()  # another program's (created since its folder was listed): never removed
+                if in_new_folder:
+                    raise
+        import secrets
+
+        name = f".{item.leaf}.mailconf-{secrets.token_hex(6)}.tmp"
 
 
 def _remove(out: _Output, temporaries: Sequence[_Temporary]) -> None:

@@ -33,6 +33,10 @@ from mailconf.cli.main unchanged:
   one more (RuntimeError "can't start new thread": ``ulimit -u``, a container's pids limit).
 - NO_SPACE=NAME: writing a file named NAME (under its own name, or as its temporary) fails with
   ENOSPC, in whichever process writes it: a full disk that only that file does not fit on.
+- SIGNAL_CREATED=N:SIGNAL: once mailconf.output has created its Nth file (a temporary, or a file under its
+  own name in a staging folder), the process sends itself SIGNAL (INT or TERM) before the descriptor is
+  handed back: the signal comes between the create and whatever records the file (the window is a
+  few bytecodes wide; a real Ctrl-C hits it only by chance).
 """
 
 from __future__ import annotations
@@ -130,6 +134,8 @@ def _install() -> None:
         _no_thread(os.environ["NO_THREAD"])
     if "NO_SPACE" in os.environ:
         _no_space(os.environ["NO_SPACE"])
+    if "SIGNAL_CREATED" in os.environ:
+        _signal_created(os.environ["SIGNAL_CREATED"])
     for item in filter(None, os.environ.get("MISBEHAVE", "").split(",")):
         name, _, action = item.partition(":")
         target: Any = TARGETS[name]
@@ -209,6 +215,22 @@ def _no_space(full: str) -> None:
     from mailconf import output
 
     output._write_fully = no_space_at(full, output._write_fully)  # type: ignore[assignment]
+
+
+def _signal_created(setting: str) -> None:
+    from mailconf import output
+
+    count, _, signame = setting.partition(":")
+    create, created = output._create_exactly, [0]
+
+    def signalled(folder: output._Folder, name: str, mode: int) -> int:
+        fd = create(folder, name, mode)
+        created[0] += 1
+        if created[0] == int(count):
+            os.kill(os.getpid(), signal.Signals[f"SIG{signame}"])  # acted on by the next bytecodes: these, here
+        return fd
+
+    output._create_exactly = signalled
 
 
 def no_space_at(name: str, write: Callable[[int, bytes], None]) -> Callable[[int, bytes], None]:
