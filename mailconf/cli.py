@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import BROKEN_PIPE, ExitCode, MailconfError, StdoutClosed, sigterm_exits
+from .errors import BROKEN_PIPE, ExitCode, MailconfError, StdoutClosed, ctrl_c_ignored, sigterm_exits
 
 LEVELS = ("info", "warning", "error")
 
@@ -436,36 +436,59 @@ def import_(paths: tuple[str, ...], fmt: str, output: str | None, force: bool, f
     sys.exit(run(ImportRequest(fmt, paths, output, force, follow_source, compare, report)))
 
 
-def main(argv: list[str] | None = None) -> Any:  # noqa: PLR0911
-    """The one place that turns outcomes into exit codes."""
-    from .commands.console import say
+def main(argv: list[str] | None = None) -> Any:
+    """The one place that turns outcomes into exit codes.
 
+    Without ``argv`` (the console script, ``python -m mailconf``), mailconf is the program: once the outcome is
+    known, Ctrl-C is ignored until the process has exited (:func:`~mailconf.errors.ctrl_c_ignored`). A caller
+    that passes ``argv`` keeps its own Ctrl-C.
+    """
+    outcome: BaseException | None = None
     try:
         with sigterm_exits():  # SIGTERM unwinds like Ctrl-C (no file half-written) and exits 143
             cli.main(args=argv, prog_name="mailconf", standalone_mode=False)
-    except StdoutClosed:  # `mailconf lint | head -1`: the reader has gone, nothing is wrong, nothing to say
+    except BaseException as exc:  # noqa: BLE001 - each one's exit code is decided below
+        # Kept until Ctrl-C is ignored: its traceback holds what the command built (a render's accounts and files),
+        # freed only then, in C, where a Ctrl-C is not acted on until Python code runs next (threading's shutdown)
+        outcome = exc
+    while argv is None:  # no call before the try: a KeyboardInterrupt is raised where a function starts
+        try:
+            ctrl_c_ignored()
+            break
+        except KeyboardInterrupt:  # a Ctrl-C that came a moment before: the outcome was known, nothing to stop
+            pass
+    return _exit_code(outcome, argv)
+
+
+def _exit_code(outcome: BaseException | None, argv: list[str] | None) -> Any:  # noqa: PLR0911
+    """The exit code of how the command ended (None: it returned), and its one line, if any."""
+    from .commands.console import say
+
+    if outcome is None:
+        return int(ExitCode.OK)
+    if isinstance(outcome, StdoutClosed):  # `mailconf lint | head -1`: the reader has gone, nothing to say
         return BROKEN_PIPE
-    except MailconfError as exc:
-        say(str(exc))
-        return int(exc.exit_code)
-    except click.exceptions.Abort as exc:
-        if isinstance(exc.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+    if isinstance(outcome, MailconfError):
+        say(str(outcome))
+        return int(outcome.exit_code)
+    if isinstance(outcome, click.exceptions.Abort):
+        if isinstance(outcome.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
             say("interrupted")
             return 130
         say("aborted")
         return int(ExitCode.USAGE)
-    except click.ClickException as exc:
-        exc.show()
+    if isinstance(outcome, click.ClickException):
+        outcome.show()
         return int(ExitCode.USAGE)
-    except SystemExit as exc:
-        return exc.code
-    except KeyboardInterrupt:
+    if isinstance(outcome, SystemExit):
+        return outcome.code
+    if isinstance(outcome, KeyboardInterrupt):
         return 130
-    except Exception as exc:  # noqa: BLE001 - one line, never a traceback
-        from .errors import InternalError
+    if not isinstance(outcome, Exception):  # GeneratorExit and the like: not an outcome, raised on as before
+        raise outcome
+    from .errors import InternalError  # one line, never a traceback
 
-        words = argv if argv is not None else sys.argv[1:]
-        command = f"`mailconf {words[0]}`" if words else "mailconf"
-        say(str(InternalError.wrap(None, f"running {command}", exc)))
-        return int(ExitCode.INTERNAL)
-    return int(ExitCode.OK)
+    words = argv if argv is not None else sys.argv[1:]
+    command = f"`mailconf {words[0]}`" if words else "mailconf"
+    say(str(InternalError.wrap(None, f"running {command}", outcome)))
+    return int(ExitCode.INTERNAL)

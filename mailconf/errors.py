@@ -100,6 +100,22 @@ def signals_held() -> Iterator[set[int | signal.Signals]]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def ctrl_c_ignored() -> None:
+    """Ctrl-C ignored by this process from here on: for the program's main() once its exit status is known, when
+    all that is left is Python ending (freeing a 10,000-account render takes tens of ms; threads are joined). A
+    Ctrl-C then printed a traceback from threading's shutdown (``Exception ignored in: <module 'threading' ...>``)
+    or ended the process by the signal, the status it had not exited with yet. SIGINT is blocked first, then
+    ignored: one that comes between the two is dropped by the system, never half taken by Python (``Signal 2
+    ignored due to race condition``). One that came before is raised here as KeyboardInterrupt, for the caller to
+    drop. Only the main thread can set a handler; elsewhere, nothing changes."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class MailconfError(Exception):
     """A problem that ends the command with one clear line and an exit code.
 

@@ -33,6 +33,9 @@ from mailconf.cli.main unchanged:
   one more (RuntimeError "can't start new thread": ``ulimit -u``, a container's pids limit).
 - NO_SPACE=NAME: writing a file named NAME (under its own name, or as its temporary) fails with
   ENOSPC, in whichever process writes it: a full disk that only that file does not fit on.
+- HANG_EXITING=1: once mailconf.cli.main has returned, a thread that Python waits for as it ends (as it
+  does for a pool's threads) writes ``<pid>`` to MISBEHAVE_READY and waits until the file MISBEHAVE_GO
+  exists (a signal then comes while Python shuts down). main() is called as the console script calls it.
 - SIGNAL_CREATED=N:SIGNAL: once mailconf.output has created its Nth file (a temporary, or a file under its
   own name in a staging folder), the process sends itself SIGNAL (INT or TERM) before the descriptor is
   handed back: the signal comes between the create and whatever records the file (the window is a
@@ -246,6 +249,19 @@ def no_space_at(name: str, write: Callable[[int, bytes], None]) -> Callable[[int
     return no_space
 
 
+def _hang_exiting() -> None:
+    import threading
+
+    def hold() -> None:
+        _ready()
+        _wait_for_go()
+
+    threading.Thread(target=hold, name="test-exiting").start()  # not a daemon: Python's shutdown joins it
+
+
 if __name__ == "__main__":
     _install()
-    sys.exit(main(sys.argv[1:]))
+    status = main()  # as the console script and python -m mailconf: the arguments from sys.argv
+    if "HANG_EXITING" in os.environ:
+        _hang_exiting()
+    sys.exit(status)

@@ -668,6 +668,36 @@ def test_an_o_dir_replaced_while_rendering_is_written_where_o_names_then(tmp_pat
     assert moved is None or tree(moved) == {}
 
 
+@pytest.mark.parametrize(
+    ("first", "status", "message"),
+    [(None, 0, ""), (signal.SIGINT, 130, INTERRUPTED), (signal.SIGTERM, 143, "")],
+    ids=["written", "interrupted", "terminated"],
+)
+def test_a_ctrl_c_while_mailconf_exits_changes_nothing(
+    tmp_path: Path, first: signal.Signals | None, status: int, message: str
+) -> None:
+    """Once mailconf has its exit status (the files written; or a first Ctrl-C or SIGTERM acted on, the one line
+    said), a Ctrl-C while Python shuts down (freeing 10,000 accounts' render, joining threads: tens of ms) is
+    ignored: the same status, nothing more said. It printed a traceback, ``Exception ignored in: <module
+    'threading' ...> ... KeyboardInterrupt``, or ended the process by the signal. HANG_EXITING holds Python's
+    shutdown on a thread it waits for, so the Ctrl-C comes right there."""
+    ready, go, out = tmp_path / "ready", tmp_path / "go", tmp_path / "out"
+    hang = {"MISBEHAVE": "msmtp:hang"} if first is not None else {}
+    process = driver("render", "-t", "mutt", "-t", "msmtp", "-j", "1", str(EXAMPLES / "company.yaml"), "-o",
+                     str(out), env={"HANG_EXITING": "1", "MISBEHAVE_READY": str(ready), "MISBEHAVE_GO": str(go),
+                                    **hang})  # fmt: skip
+    if first is not None:
+        wait_for_lines(ready, 1, process)  # rendering msmtp
+        process.send_signal(first)
+    assert wait_for_lines(ready, 2 if first is not None else 1, process)[-1] == process.pid  # exiting
+    process.send_signal(signal.SIGINT)
+    go.touch()
+    assert finish(process) == (status, "", message)
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == (
+        ["msmtp", "msmtp/.msmtprc", "mutt", "mutt/alice.muttrc", "mutt/bob.muttrc"] if first is None else []
+    )
+
+
 @needs_fork
 def test_ctrl_c_reaching_the_whole_process_group_prints_no_worker_traceback(tmp_path: Path) -> None:
     # a terminal's Ctrl-C signals every process of the foreground group: the workers ignore it, the parent decides
