@@ -25,8 +25,11 @@ nothing is written outside ``DIR``.
   removes the temporaries and the folders it created (``DIR`` and its parents
   too; a folder another program wrote into is left) and leaves every destination
   as it was, with SIGINT and SIGTERM held off meanwhile (a second Ctrl-C is acted
-  on once all is removed); a reader never sees a partly written file. A render that waited for
-  the lock on a ``DIR`` the failed one removed makes it again.
+  on once all is removed); a reader never sees a partly written file. In (3), a
+  failure or a signal removes the files created, until the replacements start: a
+  signal then is acted on once they are all done (a replaced file's old content is
+  gone). A render that waited for the lock on a ``DIR`` the failed one removed
+  makes it again.
 - Durability: below ``_SYNCFS_FROM`` files, each file is fsync'd (batches overlap
   in a few threads) and then each directory. From ``_SYNCFS_FROM`` files on, one
   ``syncfs()`` per file system before the moves and one after: on a disk, 20,005
@@ -61,7 +64,7 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
@@ -731,27 +734,37 @@ def _move_into_place(
     out: _Output, temporaries: Sequence[_Temporary], staged: Mapping[str, str], prestaged: Mapping[str, str]
 ) -> None:
     """Step 3. New folders first, each renamed into place whole; then new files, with link(); neither ever
-    replaces: should another program have created one meanwhile, what this run created is removed again and
-    nothing is replaced (a folder NewFolders wrote is renamed back to its staging name, which NewFolders then
-    removes). Then the replacements."""
+    replaces: should another program have created one meanwhile, or a Ctrl-C or SIGTERM come, what this run
+    created is removed again and nothing is replaced (a folder NewFolders wrote is renamed back to its staging
+    name, which NewFolders then removes). Then the replacements, with Ctrl-C and SIGTERM held off: once a file is
+    replaced its old content is gone (but for --force's .bak), so a signal is acted on once every file is in
+    place, never half-way (which left the temporaries of the rest behind)."""
     created: list[_Temporary] = []
     moved = 0
     early: list[tuple[str, str]] = []
-    try:
-        for top, name in prestaged.items():
-            _rename_new_folder(out, name, top)
-            early.append((top, name))
-        for top, name in staged.items():
-            _rename_new_folder(out, name, top)
-            moved += 1
-        for temporary in temporaries:
-            if not temporary.item.existing and not temporary.staged:
-                _create(temporary)
-                created.append(temporary)
-    except BaseException:
-        with signals_held():
-            _undo_moves(out, temporaries, staged, created=created, moved=moved, early=early)
-        raise
+    with ExitStack() as replacing:
+        try:
+            for top, name in prestaged.items():
+                _rename_new_folder(out, name, top)
+                early.append((top, name))
+            for top, name in staged.items():
+                _rename_new_folder(out, name, top)
+                moved += 1
+            for temporary in temporaries:
+                if not temporary.item.existing and not temporary.staged:
+                    _create(temporary)
+                    created.append(temporary)
+            replacing.enter_context(signals_held())  # in the try: a signal until it holds them undoes the above
+        except BaseException:
+            with signals_held():
+                _undo_moves(out, temporaries, staged, created=created, moved=moved, early=early)
+            raise
+        _replace(out, temporaries)
+
+
+def _replace(out: _Output, temporaries: Sequence[_Temporary]) -> None:
+    """The existing files replaced by their temporaries; after a failure, the temporaries left are removed (the
+    files replaced before it stay replaced: their old content is gone)."""
     for index, temporary in enumerate(temporaries):
         if not temporary.item.existing:
             continue
@@ -759,8 +772,7 @@ def _move_into_place(
             os.replace(temporary.name, temporary.item.leaf, src_dir_fd=temporary.folder.fd,
                        dst_dir_fd=temporary.folder.fd)  # fmt: skip
         except OSError as exc:
-            with signals_held():
-                _remove(out, temporaries[index:])
+            _remove(out, temporaries[index:])  # Ctrl-C and SIGTERM are held off already
             raise OutputError(f"cannot write {temporary.item.label}: {exc.strerror or type(exc).__name__}") from None
 
 

@@ -33,6 +33,8 @@ from mailconf.cli.main unchanged:
   one more (RuntimeError "can't start new thread": ``ulimit -u``, a container's pids limit).
 - NO_SPACE=NAME: writing a file named NAME (under its own name, or as its temporary) fails with
   ENOSPC, in whichever process writes it: a full disk that only that file does not fit on.
+- SIGNAL_REPLACED=N:SIGNAL: once mailconf.output has replaced its Nth existing file (``--force``, ``--update``),
+  the process sends itself SIGNAL (INT or TERM): the signal comes while the files are moved into place.
 - HANG_EXITING=1: once mailconf.cli.main has returned, a thread that Python waits for as it ends (as it
   does for a pool's threads) writes ``<pid>`` to MISBEHAVE_READY and waits until the file MISBEHAVE_GO
   exists (a signal then comes while Python shuts down). main() is called as the console script calls it.
@@ -139,6 +141,8 @@ def _install() -> None:
         _no_space(os.environ["NO_SPACE"])
     if "SIGNAL_CREATED" in os.environ:
         _signal_created(os.environ["SIGNAL_CREATED"])
+    if "SIGNAL_REPLACED" in os.environ:
+        _signal_replaced(os.environ["SIGNAL_REPLACED"])
     for item in filter(None, os.environ.get("MISBEHAVE", "").split(",")):
         name, _, action = item.partition(":")
         target: Any = TARGETS[name]
@@ -234,6 +238,20 @@ def _signal_created(setting: str) -> None:
         return fd
 
     output._create_exactly = signalled
+
+
+def _signal_replaced(setting: str) -> None:
+    count, _, signame = setting.partition(":")
+    replace, replaced = os.replace, [0]
+
+    def signalled(source: str, destination: str, **fds: int) -> None:
+        replace(source, destination, **fds)
+        if ".mailconf-" in source:  # a temporary moved into place (not another program's rename)
+            replaced[0] += 1
+            if replaced[0] == int(count):
+                os.kill(os.getpid(), signal.Signals[f"SIG{signame}"])
+
+    os.replace = signalled  # type: ignore[assignment]  # mailconf.output calls it as os.replace
 
 
 def no_space_at(name: str, write: Callable[[int, bytes], None]) -> Callable[[int, bytes], None]:

@@ -429,6 +429,30 @@ def test_a_signal_right_after_a_file_is_created_leaves_no_file_behind(  # noqa: 
     assert not out.exists()
 
 
+@pytest.mark.parametrize(("name", "status", "message"), [("INT", 130, INTERRUPTED), ("TERM", 143, "")])
+@pytest.mark.parametrize("new", [False, True], ids=["replacing", "creating-and-replacing"])
+def test_a_signal_while_files_are_replaced_is_acted_on_once_all_are_in_place(
+    tmp_path: Path, name: str, status: int, message: str, new: bool
+) -> None:
+    """--force over files that differ: once the first one is replaced (its old content is gone, kept as .bak), a
+    Ctrl-C (or SIGTERM) is acted on when every file is in place, never half-way, which left the temporaries of
+    the rest behind. Files created by the same render stay too (with mutt/bob.muttrc new)."""
+    out = tmp_path / "out"
+    present = ["mutt/alice.muttrc", "msmtp/.msmtprc", *([] if new else ["mutt/bob.muttrc"])]
+    for file in present:
+        for folder in (out, (out / file).parent):
+            folder.mkdir(mode=0o700, exist_ok=True)  # as mailconf makes them
+        (out / file).write_text("old\n", encoding="utf-8")
+    args = ("-t", "mutt", "-t", "msmtp", "-j", "1", "--force", str(EXAMPLES / "company.yaml"), "-o")
+    code, stdout, stderr, _ = render(tmp_path, *args, str(out), env={"SIGNAL_REPLACED": f"1:{name}"})
+    assert (code, stdout, stderr) == (status, "", message)
+    clean = tmp_path / "clean"
+    assert render(tmp_path, *args, str(clean))[:3] == (0, "", "")
+    written = tree(out)
+    assert {file: written.pop(f"{file}.bak") for file in present} == dict.fromkeys(present, (0o644, b"old\n"))
+    assert written == tree(clean)  # every file in place; no temporary left
+
+
 @pytest.mark.parametrize(
     ("signum", "status", "message"), [(signal.SIGINT, 130, INTERRUPTED), (signal.SIGTERM, 143, "")]
 )
