@@ -787,7 +787,10 @@ def _undo_moves(
 ) -> None:
     """After a failed step 3: the files created removed, the temporaries and staging folders too, and the folders
     NewFolders wrote back under their hidden names."""
-    for done in created:
+    new = [temporary for temporary in temporaries if not temporary.item.existing and not temporary.staged]
+    # the one _create() was at: linked too when the signal came after its link() and before it was recorded
+    current = new[len(created) : len(created) + 1]
+    for done in [*created, *(temporary for temporary in current if _linked(temporary))]:
         with suppress(OSError):
             os.unlink(done.item.leaf, dir_fd=done.folder.fd)
     _remove(out, temporaries)
@@ -797,6 +800,22 @@ def _undo_moves(
         with suppress(OSError):
             if not _renameat2(root, top, name):
                 os.rename(top, name, src_dir_fd=root, dst_dir_fd=root)
+
+
+def _linked(temporary: _Temporary) -> bool:
+    """Whether _create() has put ``temporary`` under its final name: its temporary is gone (link() then unlink(),
+    or rename()) while the name is there, or both are one file. Never when the name is another program's (link()
+    refused it: the temporary is still there, another file)."""
+    fd = temporary.folder.fd
+    try:
+        final = os.stat(temporary.item.leaf, dir_fd=fd, follow_symlinks=False)
+        try:
+            mine = os.stat(temporary.name, dir_fd=fd, follow_symlinks=False)
+        except FileNotFoundError:
+            return True
+    except OSError:
+        return False
+    return (mine.st_dev, mine.st_ino) == (final.st_dev, final.st_ino)
 
 
 def _create(temporary: _Temporary) -> None:

@@ -33,6 +33,8 @@ from mailconf.cli.main unchanged:
   one more (RuntimeError "can't start new thread": ``ulimit -u``, a container's pids limit).
 - NO_SPACE=NAME: writing a file named NAME (under its own name, or as its temporary) fails with
   ENOSPC, in whichever process writes it: a full disk that only that file does not fit on.
+- SIGNAL_LINKED=N:SIGNAL: once mailconf.output has linked its Nth new file to its final name, the process
+  sends itself SIGNAL (INT or TERM) before that is recorded (a window of a few bytecodes, as SIGNAL_CREATED).
 - SIGNAL_REPLACED=N:SIGNAL: once mailconf.output has replaced its Nth existing file (``--force``, ``--update``),
   the process sends itself SIGNAL (INT or TERM): the signal comes while the files are moved into place.
 - HANG_EXITING=1: once mailconf.cli.main has returned, a thread that Python waits for as it ends (as it
@@ -139,10 +141,14 @@ def _install() -> None:
         _no_thread(os.environ["NO_THREAD"])
     if "NO_SPACE" in os.environ:
         _no_space(os.environ["NO_SPACE"])
-    if "SIGNAL_CREATED" in os.environ:
-        _signal_created(os.environ["SIGNAL_CREATED"])
-    if "SIGNAL_REPLACED" in os.environ:
-        _signal_replaced(os.environ["SIGNAL_REPLACED"])
+    signalled = {
+        "SIGNAL_CREATED": _signal_created,
+        "SIGNAL_LINKED": _signal_linked,
+        "SIGNAL_REPLACED": _signal_replaced,
+    }
+    for variable, install in signalled.items():
+        if variable in os.environ:
+            install(os.environ[variable])
     for item in filter(None, os.environ.get("MISBEHAVE", "").split(",")):
         name, _, action = item.partition(":")
         target: Any = TARGETS[name]
@@ -224,34 +230,37 @@ def _no_space(full: str) -> None:
     output._write_fully = no_space_at(full, output._write_fully)  # type: ignore[assignment]
 
 
+def _signal_after(setting: str, owner: Any, attribute: str, counted: Callable[..., bool] = lambda *_: True) -> None:
+    """``owner.attribute`` wrapped: once its Nth counted call has returned (``setting`` is ``N:SIGNAL``), the process
+    sends itself SIGNAL, acted on by the next bytecodes: before the caller goes on."""
+    count, _, signame = setting.partition(":")
+    original, calls = getattr(owner, attribute), [0]
+
+    def signalled(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        calls[0] += counted(*args)
+        if calls[0] == int(count):
+            os.kill(os.getpid(), signal.Signals[f"SIG{signame}"])
+        return result
+
+    setattr(owner, attribute, signalled)
+
+
 def _signal_created(setting: str) -> None:
     from mailconf import output
 
-    count, _, signame = setting.partition(":")
-    create, created = output._create_exactly, [0]
+    _signal_after(setting, output, "_create_exactly")
 
-    def signalled(folder: output._Folder, name: str, mode: int) -> int:
-        fd = create(folder, name, mode)
-        created[0] += 1
-        if created[0] == int(count):
-            os.kill(os.getpid(), signal.Signals[f"SIG{signame}"])  # acted on by the next bytecodes: these, here
-        return fd
 
-    output._create_exactly = signalled
+def _signal_linked(setting: str) -> None:
+    from mailconf import output
+
+    _signal_after(setting, output, "_create")
 
 
 def _signal_replaced(setting: str) -> None:
-    count, _, signame = setting.partition(":")
-    replace, replaced = os.replace, [0]
-
-    def signalled(source: str, destination: str, **fds: int) -> None:
-        replace(source, destination, **fds)
-        if ".mailconf-" in source:  # a temporary moved into place (not another program's rename)
-            replaced[0] += 1
-            if replaced[0] == int(count):
-                os.kill(os.getpid(), signal.Signals[f"SIG{signame}"])
-
-    os.replace = signalled  # type: ignore[assignment]  # mailconf.output calls it as os.replace
+    # mailconf.output calls os.replace; a temporary moved into place, not another program's rename
+    _signal_after(setting, os, "replace", lambda source, *_: ".mailconf-" in source)
 
 
 def no_space_at(name: str, write: Callable[[int, bytes], None]) -> Callable[[int, bytes], None]:

@@ -430,6 +430,21 @@ def test_a_signal_right_after_a_file_is_created_leaves_no_file_behind(  # noqa: 
 
 
 @pytest.mark.parametrize(("name", "status", "message"), [("INT", 130, INTERRUPTED), ("TERM", 143, "")])
+def test_a_signal_right_after_a_file_is_linked_into_place_leaves_no_file_behind(
+    tmp_path: Path, name: str, status: int, message: str
+) -> None:
+    """A Ctrl-C (or SIGTERM) that lands once a new file is linked to its final name and before write_all has it
+    recorded: that file is removed with the others, as for any signal before the replacements; it was left
+    under its final name, alone. SIGNAL_LINKED sends the signal right there, after the second link."""
+    out = tmp_path / "out"
+    code, stdout, stderr, _ = render(tmp_path, "-t", "mutt", "-t", "msmtp", "-j", "1", str(EXAMPLES / "company.yaml"),
+                                     "-o", str(out), env={"SIGNAL_LINKED": f"2:{name}"})  # fmt: skip
+    assert (code, stdout, stderr) == (status, "", message)
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == []  # names what is left, if anything
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("name", "status", "message"), [("INT", 130, INTERRUPTED), ("TERM", 143, "")])
 @pytest.mark.parametrize("new", [False, True], ids=["replacing", "creating-and-replacing"])
 def test_a_signal_while_files_are_replaced_is_acted_on_once_all_are_in_place(
     tmp_path: Path, name: str, status: int, message: str, new: bool
