@@ -193,11 +193,13 @@ class _Output:
         if leaf not in parent.names or create:
             if not create:
                 return _Folder(-1, path, frozenset())
+            # recorded before it is made: a Ctrl-C or SIGTERM right after mkdir() must not leave it behind (one per
+            # folder held off instead would cost two system calls per folder; a folder not made is not removed)
+            self._made.append((parent.fd, leaf))
             try:
                 os.mkdir(leaf, 0o700, dir_fd=parent.fd)
-                self._made.append((parent.fd, leaf))
-            except FileExistsError:  # made meanwhile: opened below, without following a link
-                pass
+            except FileExistsError:  # made meanwhile, not this run's: opened below, without following a link
+                self._made.pop()
             except OSError as exc:
                 raise OutputError(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
         info = self.lstat(parent, leaf, name)
@@ -547,11 +549,12 @@ def _make_dirs(directory: Path, made: list[Path]) -> None:
         missing.append(directory)
         directory = directory.parent
     for path in reversed(missing):
-        try:
-            path.mkdir(mode=0o700)
-        except FileExistsError:  # made meanwhile by another program: not this run's
-            continue
-        made.append(path)
+        with signals_held():  # made and recorded as one step: a signal between them would leave it behind
+            try:
+                path.mkdir(mode=0o700)
+            except FileExistsError:  # made meanwhile by another program: not this run's
+                continue
+            made.append(path)
 
 
 def _names_folder(path: Path, fd: int) -> bool:
@@ -864,7 +867,8 @@ def _stage(out: _Output, plan: Sequence[_Planned]) -> dict[str, str]:
     try:
         for top in dict.fromkeys(_top(item.folder) for item in plan):
             if top and top not in root.names:
-                staged[top] = _guarded(f"{root.path}/{top}", _make_staging_folder, root, top)
+                with signals_held():  # made and recorded as one step: a signal between them would leave it behind
+                    staged[top] = _guarded(f"{root.path}/{top}", _make_staging_folder, root, top)
     except BaseException:
         with signals_held():
             _unstage(out, staged, moved=0)
@@ -962,15 +966,22 @@ def _renameat2(fd: int, source: str, destination: str) -> bool:
 
 def _unstage(out: _Output, staged: Mapping[str, str], *, moved: int) -> None:
     """Remove the staging folders (the first ``moved`` already renamed into place) with every folder this run
-    made in them; their files were removed before (``_remove``). A folder that holds anything else is left."""
+    made in them; their files were removed before (``_remove``). One not renamed yet goes whole: this run made it
+    (hidden, 0700, under DIR's lock), so all it holds is this run's, also a file or folder made just before a
+    Ctrl-C or SIGTERM and not recorded yet. One renamed into place is left holding what another program put in."""
+    root = out.folder("", "").fd
     for index, (top, name) in enumerate(staged.items()):
+        if index >= moved:
+            with suppress(OSError):
+                _remove_tree(root, name)
+            continue
         inside = sorted(out.folders_in(name), key=lambda f: -f.count("/"))
         for folder in inside:
             parent, _, leaf = folder.rpartition("/")
             with suppress(OSError):
                 os.rmdir(leaf, dir_fd=out.folder(parent, "").fd)
         with suppress(OSError):
-            os.rmdir(top if index < moved else name, dir_fd=out.folder("", "").fd)
+            os.rmdir(top, dir_fd=root)
 
 
 class NewFolders:
@@ -1025,7 +1036,8 @@ class NewFolders:
             for top in tops:
                 _split(top, self._root)
                 if top not in present:
-                    self.staged[top] = _guarded(f"{root.path}/{top}", _make_staging_folder, root, top)
+                    with signals_held():  # made and recorded as one step: a signal between them would leave it
+                        self.staged[top] = _guarded(f"{root.path}/{top}", _make_staging_folder, root, top)
         except OutputError:
             self.discard()
 

@@ -430,6 +430,26 @@ def test_a_signal_right_after_a_file_is_created_leaves_no_file_behind(  # noqa: 
 
 
 @pytest.mark.parametrize(("name", "status", "message"), [("INT", 130, INTERRUPTED), ("TERM", 143, "")])
+@pytest.mark.parametrize(("many", "jobs"), [(False, "1"), (True, "1"), (True, "2")], ids=["folders", "staged", "jobs"])
+@pytest.mark.parametrize("nth", [1, 2, 3, 4, 5])
+def test_a_signal_right_after_a_folder_is_made_leaves_no_folder_behind(  # noqa: PLR0917
+    tmp_path: Path, name: str, status: int, message: str, many: bool, jobs: str, nth: int, three_hundred: Path
+) -> None:
+    """A Ctrl-C (or SIGTERM) that lands once a folder is made and before it is recorded for the cleanup: -o's
+    parents a/b, -o itself, then mutt/ and msmtp/ (with 300 accounts, their staging folders, made by write_all,
+    or before the fork with --jobs 2). Each is removed with the rest; they were left behind, and with them every
+    folder above. SIGNAL_MKDIR sends the signal right after the Nth mkdir."""
+    out = tmp_path / "a" / "b" / "out"
+    accounts = three_hundred if many else EXAMPLES / "company.yaml"
+    code, stdout, stderr, _ = render(tmp_path, "-t", "mutt", "-t", "msmtp", "-j", jobs, str(accounts), "-o",
+                                     str(out), env={"SIGNAL_MKDIR": f"{nth}:{name}"})  # fmt: skip
+    warnings = stderr.removesuffix(message)  # the 300 accounts' POP3 leave_days gap, said before the write
+    assert (code, stdout, stderr) == (status, "", warnings + message)
+    assert all(line.startswith("mailconf: warning: mutt: ") for line in warnings.splitlines())
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("record-")) == []
+
+
+@pytest.mark.parametrize(("name", "status", "message"), [("INT", 130, INTERRUPTED), ("TERM", 143, "")])
 def test_a_signal_right_after_a_file_is_linked_into_place_leaves_no_file_behind(
     tmp_path: Path, name: str, status: int, message: str
 ) -> None:
