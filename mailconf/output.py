@@ -748,11 +748,13 @@ def _move_into_place(
     with ExitStack() as replacing:
         try:
             for top, name in prestaged.items():
-                _rename_new_folder(out, name, top)
-                early.append((top, name))
+                with signals_held():  # renamed and recorded as one step: a signal between them left it in place
+                    _rename_new_folder(out, name, top)
+                    early.append((top, name))
             for top, name in staged.items():
-                _rename_new_folder(out, name, top)
-                moved += 1
+                with signals_held():  # (one per folder: a few per render)
+                    _rename_new_folder(out, name, top)
+                    moved += 1
             for temporary in temporaries:
                 if not temporary.item.existing and not temporary.staged:
                     _create(temporary)

@@ -37,6 +37,8 @@ from mailconf.cli.main unchanged:
   sends itself SIGNAL (INT or TERM) before that is recorded (a window of a few bytecodes, as SIGNAL_CREATED).
 - SIGNAL_MKDIR=N:SIGNAL: once the process has made its Nth folder (``os.mkdir``: -o and its parents, a
   target's folder, a staging folder), it sends itself SIGNAL (INT or TERM) before that is recorded.
+- SIGNAL_PLACED=N:SIGNAL: once mailconf.output has renamed its Nth new folder into place, the process sends
+  itself SIGNAL (INT or TERM) before that is recorded.
 - SIGNAL_REPLACED=N:SIGNAL: once mailconf.output has replaced its Nth existing file (``--force``, ``--update``),
   the process sends itself SIGNAL (INT or TERM): the signal comes while the files are moved into place.
 - HANG_EXITING=1: once mailconf.cli.main has returned, a thread that Python waits for as it ends (as it
@@ -148,6 +150,7 @@ def _install() -> None:
         "SIGNAL_LINKED": _signal_linked,
         "SIGNAL_REPLACED": _signal_replaced,
         "SIGNAL_MKDIR": _signal_mkdir,
+        "SIGNAL_PLACED": _signal_placed,
     }
     for variable, install in signalled.items():
         if variable in os.environ:
@@ -263,6 +266,12 @@ def _signal_linked(setting: str) -> None:
 
 def _signal_mkdir(setting: str) -> None:
     _signal_after(setting, os, "mkdir")  # mailconf.output calls os.mkdir, and Path.mkdir does
+
+
+def _signal_placed(setting: str) -> None:
+    from mailconf import output
+
+    _signal_after(setting, output, "_rename_new_folder")
 
 
 def _signal_replaced(setting: str) -> None:

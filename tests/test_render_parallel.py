@@ -450,6 +450,26 @@ def test_a_signal_right_after_a_folder_is_made_leaves_no_folder_behind(  # noqa:
 
 
 @pytest.mark.parametrize(("name", "status", "message"), [("INT", 130, INTERRUPTED), ("TERM", 143, "")])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("nth", [1, 2])
+def test_a_signal_right_after_a_new_folder_is_renamed_into_place_leaves_nothing_behind(  # noqa: PLR0917
+    tmp_path: Path, name: str, status: int, message: str, jobs: str, nth: int, three_hundred: Path
+) -> None:
+    """300 accounts: mutt/ and msmtp/ are written whole in staging folders (by write_all, or with --jobs 2 by the
+    process that renders each, before write_all), then renamed into place. A Ctrl-C (or SIGTERM) that lands once
+    one is renamed and before that is recorded: it is put back and removed with the rest. It stayed under its
+    final name: empty, or with --jobs 2 holding all its files. SIGNAL_PLACED sends the signal after the Nth."""
+    out = tmp_path / "out"
+    code, stdout, stderr, _ = render(tmp_path, "-t", "mutt", "-t", "msmtp", "-j", jobs, str(three_hundred), "-o",
+                                     str(out), env={"SIGNAL_PLACED": f"{nth}:{name}"})  # fmt: skip
+    warnings = stderr.removesuffix(message)  # the 300 accounts' POP3 leave_days gap, said before the write
+    assert (code, stdout, stderr) == (status, "", warnings + message)
+    assert all(line.startswith("mailconf: warning: mutt: ") for line in warnings.splitlines())
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.parent == out) == []  # what is left, if any
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("name", "status", "message"), [("INT", 130, INTERRUPTED), ("TERM", 143, "")])
 def test_a_signal_right_after_a_file_is_linked_into_place_leaves_no_file_behind(
     tmp_path: Path, name: str, status: int, message: str
 ) -> None:
