@@ -1145,13 +1145,13 @@ class NewFolders:
         try:
             # Started with Ctrl-C and SIGTERM blocked, a mask it keeps (a thread inherits its creator's): the system
             # hands a signal to a thread that does not block it, so while this one lived, every signals_held() of the
-            # main thread (write_all's cleanup after a failure, discard()) let the signal through it, acted on at once
+            # main thread (write_all's cleanup after a failure, discard()) let the signal through it, acted on at once.
+            # Recorded in the block: a signal held off meanwhile is acted on as it is left, and discard() joins it
             with signals_held():
                 thread.start()
+                self._flushing = thread
         except RuntimeError:  # "can't start new thread" (ulimit -u, a pids limit): discard() must not join it
             os.close(fd)
-            return
-        self._flushing = thread
 
     def placed(self) -> None:
         """write_all has renamed every claimed folder into place: nothing of them is removed on leaving."""

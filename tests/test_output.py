@@ -762,6 +762,36 @@ def test_done_starts_the_disk_early_and_write_all_still_syncs_before_renaming(
     assert [t.name for t in threading.enumerate() if t.name == "mailconf-syncfs"] == []  # joined on leaving
 
 
+def test_a_signal_as_the_early_syncfs_starts_still_has_its_thread_joined(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """done() starts its thread with Ctrl-C held off; one that came meanwhile is acted on as that block is left.
+    The thread must be known by then, or leaving the render's block does not wait for it (no thread outlives
+    it: a later render in this process may fork). It was recorded only after the block."""
+    needs_syncfs()
+    import threading
+
+    joined: list[str] = []
+    start, join = threading.Thread.start, threading.Thread.join
+
+    def start_then_signal(self: threading.Thread) -> None:
+        start(self)
+        if self.name == "mailconf-syncfs":
+            os.kill(os.getpid(), signal.SIGINT)  # held off: acted on as done()'s block is left
+
+    def recorded_join(self: threading.Thread, timeout: float | None = None) -> None:
+        joined.append(self.name)
+        join(self, timeout)
+
+    monkeypatch.setattr(threading.Thread, "start", start_then_signal)
+    monkeypatch.setattr(threading.Thread, "join", recorded_join)
+    with pytest.raises(KeyboardInterrupt), output.NewFolders(out) as new:
+        prepared(new)
+        new.done()
+    assert "mailconf-syncfs" in joined
+    assert listing(out) == []
+
+
 def test_done_with_nothing_staged_starts_nothing(out: Path) -> None:
     import threading
 
