@@ -18,7 +18,7 @@ from typing import NamedTuple, TypeVar
 
 import jinja2
 
-from ..escape import UnsafeValue
+from ..escape import UnsafeValue, fits
 from ..escape.mutt import refuse_control
 from ..model import Account, Auth, Model, Protocol, Security, Server
 from . import FEATURES, GapRules, Gaps, Rendered, RenderedFile, gap_rules, locate_unsafe
@@ -31,6 +31,10 @@ _TLS_VARIABLES = ("ssl_use_tlsv1", "ssl_use_tlsv1_1", "ssl_use_tlsv1_2", "ssl_us
 #: What both clients use when the file says nothing: TLS 1.2 and 1.3.
 _DEFAULT_MIN_TLS = "1.2"
 _OAUTH_MECHANISMS = ("oauthbearer", "xoauth2")
+#: The longest host and user name, in UTF-8 bytes, that both clients connect and log in with whole: they copy
+#: them into 128-byte buffers (mutt's ACCOUNT, neomutt's ConnAccount: host, user, login) and cut the rest
+#: without a word (checked: a 128-byte user logs in as its first 127 bytes, a 194-byte host is looked up cut).
+MAX_ACCOUNT_BYTES = 127
 
 
 class Dialect(NamedTuple):
@@ -132,6 +136,7 @@ def decide(account: Account, dialect: Dialect, rules: GapRules, found: Gaps) -> 
 
     for server in servers:
         found.unsupported(account, server, rules)
+        _check_lengths(account, server, dialect)
     server_rcs = tuple([_server(server, dialect, gap) for server in servers])
     starttls, force_tls = _transport(servers, dialect, gap)
 
@@ -167,6 +172,23 @@ def decide(account: Account, dialect: Dialect, rules: GapRules, found: Gaps) -> 
 
 
 GapSink = Callable[[Server, str, str], None]
+
+
+def _check_lengths(account: Account, server: Server, dialect: Dialect) -> None:
+    """UnsafeValue naming the account and setting (never the value) when the client would cut the host or the
+    user name: it would connect to another name, or log in as another user."""
+    user = server.username if server.auth is not Auth.NONE else ""
+    checks = (
+        ("host", server.host, "host name", "connect to the name cut short: use a shorter name"),
+        ("username", user, "user name (UTF-8)", "log in with the name cut short: use a shorter one"),
+    )
+    for setting, value, what, effect in checks:
+        if not fits(value, MAX_ACCOUNT_BYTES):
+            raise UnsafeValue(
+                f"account {account.name}: {server.side}.{setting}: {dialect.name} keeps only the first "
+                f"{MAX_ACCOUNT_BYTES} bytes of a {what} and would {effect}"
+            )
+
 
 #: What urllib.parse.quote(..., safe="") percent-encodes in ASCII text: all but letters, digits and "_.-~".
 _URL_UNSAFE = re.compile(r"[^A-Za-z0-9_.~-]")

@@ -11,6 +11,7 @@ import re
 import shlex
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +229,36 @@ def test_auth_none_sends_without_logging_in(client: mc.Client, tmp_path: Path) -
     assert [(r.login, r.password, r.tls) for r in sink.received] == [(None, None, False)]
 
 
+#: The longest user name both clients log in with whole: 127 bytes in UTF-8 (a 2-byte character up to the cut).
+USER_127 = "é" * 63 + "u"
+
+
+@pytest.mark.parametrize("declared", [USER_127, USER_127 + "x"])
+def test_the_client_cuts_a_user_name_after_127_bytes(client: mc.Client, tmp_path: Path, declared: str) -> None:
+    """Why render refuses longer ones: the client logs in with the first 127 bytes of the user name and drops the
+    rest without a word. The file for 128 bytes is written by hand (render refuses it): the 127-byte file with
+    one more character in the user name."""
+    import trustme
+
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with mc.SmtpSink(ca, implicit=True, user=USER_127, password="pw") as sink:
+        outgoing = {"host": "127.0.0.1", "port": sink.port, "username": USER_127, "password_command": "printf %s pw",
+                    "tls": {"ca_file": str(ca_file)}, "timeout": 10}  # fmt: skip
+        text = mc.render(client.binary, mc.yaml_bytes({"u": {"address": "u@example.org", "outgoing": outgoing}}))
+        content = text.files[0].content.decode("utf-8")
+        encoded = urllib.parse.quote(USER_127, safe="")
+        assert f"{encoded}@127.0.0.1" in content
+        content = content.replace(f"{encoded}@", f"{urllib.parse.quote(declared, safe='')}@")
+        content = content.replace(f"'{USER_127}'", f"'{declared}'")  # neomutt's smtp_user
+        rc = tmp_path / "u.muttrc"
+        rc.write_text(content, "utf-8")
+        proc = client.run(rc, "-s", "hello", "rcpt@example.net", stdin=b"hi\n")
+        assert (proc.returncode, proc.stderr) == (0, b"")
+    assert [(r.login, r.password, r.tls) for r in sink.received] == [(USER_127.encode(), b"pw", True)]
+
+
 _DOVECOT_PORT = {("imap", "tls"): "imaps", ("imap", "starttls"): "imap", ("pop3", "tls"): "pop3s",
                  ("pop3", "starttls"): "pop3"}  # fmt: skip
 
@@ -281,6 +312,49 @@ def test_reads_mail_from_dovecot(
 
 _IMAP = {"protocol": "imap", "host": "imap.example.org", "password_command": "printf %s pw"}
 _SMTP = {"host": "smtp.example.org", "password_command": "printf %s pw"}
+
+
+_HOST_127 = "a" * 63 + "." + "b" * 63
+#: (the setting, the account's servers with a value one byte or more too long, the end of the message)
+_TOO_LONG = [
+    ("incoming.username", {"incoming": {**_IMAP, "username": USER_127 + "x"}},
+     "user name (UTF-8) and would log in with the name cut short: use a shorter one"),
+    ("outgoing.username", {"outgoing": {**_SMTP, "username": "é" * 64}},
+     "user name (UTF-8) and would log in with the name cut short: use a shorter one"),
+    ("incoming.host", {"incoming": {**_IMAP, "username": "u", "host": "a" * 63 + "." + "b" * 62 + ".c"}},
+     "host name and would connect to the name cut short: use a shorter name"),
+    ("outgoing.host", {"outgoing": {**_SMTP, "username": "u", "host": _HOST_127 + ".org"}},
+     "host name and would connect to the name cut short: use a shorter name"),
+]  # fmt: skip
+#: Each too long value, and the one of 127 bytes that renders.
+_FITTING = {USER_127 + "x": USER_127, "é" * 64: "é" * 63 + "u", "a" * 63 + "." + "b" * 62 + ".c": _HOST_127,
+            _HOST_127 + ".org": _HOST_127}  # fmt: skip
+
+
+@pytest.mark.parametrize("binary", [n for n, t in sorted(TARGETS.items()) if hasattr(t, "DIALECT")])
+@pytest.mark.parametrize("case", _TOO_LONG, ids=[c[0] for c in _TOO_LONG])
+def test_a_host_or_user_name_the_client_would_cut_is_refused(
+    binary: str, case: tuple[str, dict[str, Any], str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Over 127 bytes the client would connect to another host or log in as another user: exit 1, one line naming
+    the account and setting, never the value, nothing written. 127 bytes render."""
+    setting, servers, message = case
+    source = tmp_path / "accounts.yaml"
+    source.write_bytes(mc.yaml_bytes({"work": {"address": "a@example.org", **servers}}))
+    out_dir = tmp_path / "out"
+    assert cli.main(["render", "-t", binary, "-o", str(out_dir), str(source)]) == 1
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", f"mailconf: target {binary}: not rendered: account work: {setting}: {binary} keeps "
+                              f"only the first 127 bytes of a {message}\n")  # fmt: skip
+    assert not out_dir.exists()
+    text = source.read_text("utf-8")
+    for long, fitting in _FITTING.items():
+        text = text.replace(long, fitting)
+    source.write_text(text, "utf-8")
+    assert cli.main(["render", "-t", binary, "-o", str(out_dir), str(source)]) == 0
+    assert [p.name for p in out_dir.iterdir()] == ["work.muttrc"]
+
+
 _FP = "sha256:" + ":".join(["AB"] * 32)
 
 #: (name, account, the exact gap lines; {c} is the client's name)

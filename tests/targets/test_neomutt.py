@@ -17,6 +17,7 @@ from tests.targets import _mutt_client as mc
 from tests.targets.test_mutt import (
     GAPS,
     NEOMUTT_GAPS,
+    USER_127,
     check_combinations,
     check_examples,
     check_gap,
@@ -29,6 +30,7 @@ from tests.targets.test_mutt import test_imap_smtp_account_file as _account_file
 from tests.targets.test_mutt import test_reads_mail_from_dovecot as _reads
 from tests.targets.test_mutt import test_sends_through_a_real_smtp_server as _sends
 from tests.targets.test_mutt import test_server_without_starttls as _without_starttls
+from tests.targets.test_mutt import test_the_client_cuts_a_user_name_after_127_bytes as _cuts
 from tests.targets.test_mutt import (
     test_without_a_display_name_no_name_comes_from_the_password_file as _no_display_name,
 )
@@ -85,6 +87,11 @@ def test_reads_mail_from_dovecot(
 @pytest.mark.parametrize("security", ["tls", "starttls"])
 def test_sends_through_a_real_smtp_server(client: mc.Client, tmp_path: Path, security: str) -> None:
     _sends(client, tmp_path, security)
+
+
+@pytest.mark.parametrize("declared", [USER_127, USER_127 + "x"])
+def test_the_client_cuts_a_user_name_after_127_bytes(client: mc.Client, tmp_path: Path, declared: str) -> None:
+    _cuts(client, tmp_path, declared)
 
 
 @pytest.mark.parametrize(("name", "account", "lines"), GAPS + NEOMUTT_GAPS, ids=[g[0] for g in GAPS + NEOMUTT_GAPS])
