@@ -24,6 +24,8 @@ import re
 
 from . import UnsafeValue, register
 
+#: Why a blank command is refused: it would run nothing, and the password would be empty.
+EMPTY_COMMAND = "a blank command runs nothing (the password would be empty): write the command that prints it"
 #: Characters that mean something inside "`...`" to one of the two clients.
 _COMMAND_SPECIAL = frozenset("`\\$")
 
@@ -53,7 +55,7 @@ def mutt_command(command: str) -> str:
     if not command.isprintable():
         refuse_control(command, "a command")
     if not command.strip():
-        raise UnsafeValue("a command is empty")
+        raise UnsafeValue(EMPTY_COMMAND)
     if _COMMAND_SPECIAL.isdisjoint(command):
         return '"`' + command + '`"'
     encoded = base64.b64encode(command.encode("utf-8")).decode("ascii")

@@ -19,9 +19,9 @@ from typing import NamedTuple, TypeVar
 import jinja2
 
 from ..escape import UnsafeValue, fits
-from ..escape.mutt import refuse_control
+from ..escape.mutt import EMPTY_COMMAND, refuse_control
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import FEATURES, GapRules, Gaps, Rendered, RenderedFile, gap_rules, locate_unsafe
+from . import FEATURES, GapRules, Gaps, Rendered, RenderedFile, gap_rules, locate_unsafe, unsafe_in
 
 T = TypeVar("T")
 
@@ -137,7 +137,7 @@ def decide(account: Account, dialect: Dialect, rules: GapRules, found: Gaps) -> 
     for server in servers:
         found.unsupported(account, server, rules)
         _check_lengths(account, server, dialect)
-    server_rcs = tuple([_server(server, dialect, gap) for server in servers])
+    server_rcs = tuple([_server(account.name, server, dialect, gap) for server in servers])
     starttls, force_tls = _transport(servers, dialect, gap)
 
     for server in servers:
@@ -216,7 +216,7 @@ def url(server: Server, *, with_user: bool) -> str:
     return f"{scheme}://{host}:{server.port}/"
 
 
-def _server(server: Server, dialect: Dialect, gap: GapSink) -> ServerRc:
+def _server(account: str, server: Server, dialect: Dialect, gap: GapSink) -> ServerRc:
     auth = server.auth
     protocol = server.protocol
     logs_in = auth is not Auth.NONE
@@ -225,6 +225,10 @@ def _server(server: Server, dialect: Dialect, gap: GapSink) -> ServerRc:
             f"{dialect.name} always logs in to IMAP and POP3 servers (it will ask for a user name and "
             "password): declare the login the server expects")  # fmt: skip
     password = server.password_command if auth is Auth.PASSWORD or auth is Auth.NTLM else None
+    if password is not None and not password.strip():
+        # mutt_command refuses it in the template, where the setting is no longer known (it is printable, so
+        # locate_unsafe, which looks for control characters, would not find it): named here
+        raise unsafe_in(account, f"{server.side}.password_command", UnsafeValue(EMPTY_COMMAND))
     if password is None and server.password_command:
         gap(server, "password_command", f"not used with auth {auth.value}: remove it, or use auth password")
     token = server.token_command

@@ -51,6 +51,9 @@ continue the line into the next command. A control character in a value (the sch
 could only come from a future field or a bug) stops the render, naming the account and the setting, never the value:
 ``target mutt: not rendered: account A: incoming.username: a value holds a control character, which a
 muttrc cannot carry safely``.
+A blank ``password_command`` (only spaces: it would run nothing) stops it the same way: ``account A:
+incoming.password_command: a blank command runs nothing (the password would be empty): write the command that
+prints it``.
 A host or user name longer than 127 bytes (UTF-8) stops the render too: mutt copies each into a
 128-byte buffer and cuts the rest without a word, so it would connect to another name or log in as another
 user (``account A: incoming.username: mutt keeps only the first 127 bytes of a user name (UTF-8) and

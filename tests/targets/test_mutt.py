@@ -506,6 +506,30 @@ def test_a_control_character_names_the_account_and_setting(binary: str, setting:
     )
 
 
+@pytest.mark.parametrize("binary", [n for n, t in sorted(TARGETS.items()) if hasattr(t, "DIALECT")])
+@pytest.mark.parametrize("side", ["incoming", "outgoing"])
+def test_a_blank_password_command_names_the_account_and_setting(
+    binary: str, side: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The schema takes a password_command of blanks, which the client would run as nothing (an empty password):
+    exit 1, one line naming the account and setting, nothing written."""
+    servers: dict[str, dict[str, Any]] = {
+        "incoming": {**_IMAP, "username": "u"},
+        "outgoing": {**_SMTP, "username": "u"},
+    }
+    servers[side]["password_command"] = "   "
+    source = tmp_path / "accounts.yaml"
+    source.write_bytes(mc.yaml_bytes({"work": {"address": "a@example.org", **servers}}))
+    out_dir = tmp_path / "out"
+    assert cli.main(["render", "-t", binary, "-o", str(out_dir), str(source)]) == 1
+    assert capsys.readouterr() == (
+        "",
+        f"mailconf: target {binary}: not rendered: account work: {side}.password_command: a blank command runs "
+        "nothing (the password would be empty): write the command that prints it\n",
+    )
+    assert not out_dir.exists()
+
+
 _HOSTILE = st.text(
     alphabet=st.one_of(
         st.sampled_from(list("'\"\\`$();#%&| <>*?~!{}[]=:,@/.-_+^aZ09")),
