@@ -35,6 +35,9 @@ _OAUTH_MECHANISMS = ("oauthbearer", "xoauth2")
 #: them into 128-byte buffers (mutt's ACCOUNT, neomutt's ConnAccount: host, user, login) and cut the rest
 #: without a word (checked: a 128-byte user logs in as its first 127 bytes, a 194-byte host is looked up cut).
 MAX_ACCOUNT_BYTES = 127
+#: The longest From: header both clients write whole, without "From: ": the display name, RFC 2047-encoded, then
+#: " <address>", go through a 1,024-byte buffer; what does not fit is cut, the address first (checked).
+MAX_FROM_BYTES = 1023
 
 
 class Dialect(NamedTuple):
@@ -137,6 +140,7 @@ def decide(account: Account, dialect: Dialect, rules: GapRules, found: Gaps) -> 
     for server in servers:
         found.unsupported(account, server, rules)
         _check_lengths(account, server, dialect)
+    _check_from(account, dialect)
     server_rcs = tuple([_server(account.name, server, dialect, gap) for server in servers])
     starttls, force_tls = _transport(servers, dialect, gap)
 
@@ -188,6 +192,24 @@ def _check_lengths(account: Account, server: Server, dialect: Dialect) -> None:
                 f"account {account.name}: {server.side}.{setting}: {dialect.name} keeps only the first "
                 f"{MAX_ACCOUNT_BYTES} bytes of a {what} and would {effect}"
             )
+
+
+def _check_from(account: Account, dialect: Dialect) -> None:
+    """UnsafeValue naming the account and display_name when the From: header the client writes could be cut,
+    address and all. An upper bound for UTF-8, so that a $send_charset of utf-8 fits too (iso-8859-1, the
+    default's choice for Latin-1 text, is shorter): the name's bytes in base64 (4 characters per 3 bytes), in
+    encoded words of at least 36 bytes, each with 14 characters around it ("=?utf-8?B?", "?=" and a folding
+    line break; the clients' words hold about 40 to 45 bytes), then " <address>"."""
+    if not account.display_name:
+        return
+    size = len(account.display_name.encode("utf-8"))
+    encoded = 4 * -(-size // 3) + 14 * -(-size // 36)
+    if encoded + len(account.address.encode("utf-8")) + 3 > MAX_FROM_BYTES:
+        raise UnsafeValue(
+            f"account {account.name}: display_name: {dialect.name} writes the From: header in {MAX_FROM_BYTES} "
+            "bytes, and this name, encoded, with the address would not fit: it would cut the address off; use a "
+            "shorter name"
+        )
 
 
 #: What urllib.parse.quote(..., safe="") percent-encodes in ASCII text: all but letters, digits and "_.-~".

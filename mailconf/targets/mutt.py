@@ -58,6 +58,11 @@ A host or user name longer than 127 bytes (UTF-8) stops the render too: mutt cop
 128-byte buffer and cuts the rest without a word, so it would connect to another name or log in as another
 user (``account A: incoming.username: mutt keeps only the first 127 bytes of a user name (UTF-8) and
 would log in with the name cut short: use a shorter one``).
+So does a display name so long that the From: header could exceed the 1,023 bytes mutt writes it in
+(the name RFC 2047-encoded, then the address; reckoned for UTF-8, so that a ``$send_charset`` of
+utf-8 fits too): mutt
+would cut the address off. 256 ASCII characters always fit; 192 CJK characters or 144 emoji next to a
+short address.
 
 What it cannot express (a warning each; ``--strict`` makes them errors)
 -----------------------------------------------------------------------

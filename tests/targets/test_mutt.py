@@ -5,6 +5,7 @@ The neomutt tests (test_neomutt.py) run the same checks through the `client` fix
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import itertools
 import re
@@ -259,6 +260,27 @@ def test_the_client_cuts_a_user_name_after_127_bytes(client: mc.Client, tmp_path
     assert [(r.login, r.password, r.tls) for r in sink.received] == [(USER_127.encode(), b"pw", True)]
 
 
+@pytest.mark.parametrize(("count", "whole"), [(144, True), (148, True), (149, False)])
+def test_the_client_cuts_the_from_header_after_1023_bytes(
+    client: mc.Client, tmp_path: Path, count: int, whole: bool
+) -> None:
+    """Why render refuses longer display names: the client writes the encoded name and the address in 1,023 bytes
+    and cuts the rest, address first. 144 emoji render (render's bound is safe for any $send_charset); the files for
+    148 and 149 are written by hand (render refuses them): the 144-emoji file with a longer name."""
+    account = {"address": "u@example.org", "display_name": "😀" * 144, "outgoing": {**_SMTP, "username": "u"}}
+    content = mc.render(client.binary, mc.yaml_bytes({"u": account})).files[0].content.decode("utf-8")
+    assert content.count("😀" * 144) == 1
+    rc = tmp_path / "u.muttrc"
+    rc.write_text(content.replace("😀" * 144, "😀" * count), "utf-8")
+    out = tmp_path / "sent.eml"
+    client.sent_headers(rc, out)
+    header = out.read_bytes().split(b"\nFrom: ", 1)[1].split(b"\nTo: ", 1)[0]
+    assert header.endswith(b" <u@example.org>") is whole
+    if whole:  # adjacent encoded words make one text (RFC 2047 s6.2; Python's parser would add blanks)
+        words = re.findall(rb"=\?utf-8\?B\?([A-Za-z0-9+/=]+)\?=", header)
+        assert b"".join(base64.b64decode(w) for w in words).decode("utf-8") == "😀" * count
+
+
 _DOVECOT_PORT = {("imap", "tls"): "imaps", ("imap", "starttls"): "imap", ("pop3", "tls"): "pop3s",
                  ("pop3", "starttls"): "pop3"}  # fmt: skip
 
@@ -329,6 +351,36 @@ _TOO_LONG = [
 #: Each too long value, and the one of 127 bytes that renders.
 _FITTING = {USER_127 + "x": USER_127, "é" * 64: "é" * 63 + "u", "a" * 63 + "." + "b" * 62 + ".c": _HOST_127,
             _HOST_127 + ".org": _HOST_127}  # fmt: skip
+
+
+#: (display name, address) whose From: header could exceed 1,023 bytes, and the longest of the same that fits.
+_FROM_TOO_LONG = [
+    (("😀" * 145, "u@example.org"), ("😀" * 144, "u@example.org")),
+    (("中" * 193, "u@example.org"), ("中" * 192, "u@example.org")),
+    (("é" * 220, "x" * 241 + "@example.org"), ("é" * 219, "x" * 241 + "@example.org")),
+]
+
+
+@pytest.mark.parametrize("binary", [n for n, t in sorted(TARGETS.items()) if hasattr(t, "DIALECT")])
+@pytest.mark.parametrize("case", _FROM_TOO_LONG, ids=["emoji", "cjk", "latin-1 and a long address"])
+def test_a_display_name_the_from_header_could_not_hold_is_refused(
+    binary: str, case: tuple[tuple[str, str], tuple[str, str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The client would cut the address off the From: header: exit 1, one line naming the account and setting,
+    nothing written; one character less renders."""
+    source = tmp_path / "accounts.yaml"
+    out_dir = tmp_path / "out"
+    for (name, address), code in ((case[0], 1), (case[1], 0)):
+        account = {"address": address, "display_name": name, "outgoing": {**_SMTP, "username": "u"}}
+        source.write_bytes(mc.yaml_bytes({"work": account}))
+        assert cli.main(["render", "-t", binary, "-o", str(out_dir), str(source)]) == code
+        if code:
+            assert capsys.readouterr() == ("", f"mailconf: target {binary}: not rendered: account work: display_name: "
+                                               f"{binary} writes the From: header in 1023 bytes, and this name, "
+                                               "encoded, with the address would not fit: it would cut the address "
+                                               "off; use a shorter name\n")  # fmt: skip
+            assert not out_dir.exists()
+    assert [p.name for p in out_dir.iterdir()] == ["work.muttrc"]
 
 
 @pytest.mark.parametrize("binary", [n for n, t in sorted(TARGETS.items()) if hasattr(t, "DIALECT")])

@@ -31,6 +31,7 @@ from tests.targets.test_mutt import test_reads_mail_from_dovecot as _reads
 from tests.targets.test_mutt import test_sends_through_a_real_smtp_server as _sends
 from tests.targets.test_mutt import test_server_without_starttls as _without_starttls
 from tests.targets.test_mutt import test_the_client_cuts_a_user_name_after_127_bytes as _cuts
+from tests.targets.test_mutt import test_the_client_cuts_the_from_header_after_1023_bytes as _cuts_from
 from tests.targets.test_mutt import (
     test_without_a_display_name_no_name_comes_from_the_password_file as _no_display_name,
 )
@@ -92,6 +93,13 @@ def test_sends_through_a_real_smtp_server(client: mc.Client, tmp_path: Path, sec
 @pytest.mark.parametrize("declared", [USER_127, USER_127 + "x"])
 def test_the_client_cuts_a_user_name_after_127_bytes(client: mc.Client, tmp_path: Path, declared: str) -> None:
     _cuts(client, tmp_path, declared)
+
+
+@pytest.mark.parametrize(("count", "whole"), [(144, True), (148, True), (149, False)])
+def test_the_client_cuts_the_from_header_after_1023_bytes(
+    client: mc.Client, tmp_path: Path, count: int, whole: bool
+) -> None:
+    _cuts_from(client, tmp_path, count, whole)
 
 
 @pytest.mark.parametrize(("name", "account", "lines"), GAPS + NEOMUTT_GAPS, ids=[g[0] for g in GAPS + NEOMUTT_GAPS])
