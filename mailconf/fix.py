@@ -328,6 +328,9 @@ def _delete_item(text: str, start: int, end: int, starts: list[int], line: int) 
     before = text[line_start:start]
     after = text[end:line_end].rstrip("\r\n")
     if before.strip() == "-" and (after.strip() == "" or after.lstrip().startswith("#")):
+        if line_end == len(text) and not text.endswith(("\n", "\r")) and line > 1:
+            # the last line, with no line end: the line end before it goes instead, or the file would gain one
+            return Edit(starts[line - 2] + len(text[starts[line - 2] : line_start].rstrip("\r\n")), line_end, "")
         return Edit(line_start, line_end, "")  # the item's line, with the comment that is about it
     back = start - 1
     while back >= 0 and text[back] in " \t":

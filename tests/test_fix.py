@@ -4,6 +4,7 @@ comments, anchors, flow style and odd quoting; what is never touched; the CLI.""
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -619,3 +620,125 @@ def test_diff_names_an_unreadable_file_and_exits_2(tmp_path: Path) -> None:
         "mailconf: would fix 1 finding in 1 file\nmailconf: missing.yaml: no such file; check the path\n",
     )
     assert outcome.stdout.startswith("--- a.yaml\n+++ a.yaml\n")
+
+
+# --- what the user wrote is kept: line ends, the final newline, the BOM, comments ------------
+
+
+def test_removing_the_last_item_keeps_a_missing_final_newline(tmp_path: Path) -> None:
+    # the item's line was the last one and had no line end: deleting it with the line end before it keeps the
+    # file without a final newline (deleting only the line left the line before it ending the file with one)
+    text = (
+        HEAD + "  t:\n    address: t@example.com\n    incoming:\n      protocol: imap\n      host: imap.example.com\n"
+        "      password_command: pass show t\n      mechanisms:\n        - plain  # kept\n        - cram-md5  # old"
+    )
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    diff = run_mailconf("lint", "--diff", "--unsafe-fixes", "a.yaml", cwd=tmp_path)
+    assert diff == (
+        1,
+        "--- a.yaml\n+++ a.yaml\n@@ -30,5 +30,4 @@\n       host: imap.example.com\n"
+        "       password_command: pass show t\n       mechanisms:\n"
+        "-        - plain  # kept\n-        - cram-md5  # old\n\\ No newline at end of file\n"
+        "+        - plain  # kept\n\\ No newline at end of file\n",
+        "mailconf: would fix 1 finding in 1 file\n",
+    )
+    assert run_mailconf("lint", "--fix", "--unsafe-fixes", "a.yaml", cwd=tmp_path) == (
+        0,
+        "",
+        "mailconf: fixed 1 finding in 1 file\n",
+    )
+    assert (tmp_path / "a.yaml").read_bytes() == text.removesuffix("\n        - cram-md5  # old").encode()
+    for ending in ("\r\n", "\r"):
+        kept = fix(text.replace("\n", ending), unsafe=True, policy=Policy().merged(disable=["MC005"]))
+        assert kept.after == text.removesuffix("\n        - cram-md5  # old").replace("\n", ending)
+
+
+_GEN_SECURITY = st.sampled_from(["tls", "starttls", "'starttls'", '"none"', "starttls-optional"])
+_GEN_PORT = st.sampled_from(["993", "143", "587", "465", "110", "25", "1143", "0x3e1"])
+_GEN_TIMEOUT = st.sampled_from(["30", "0", "2", "900", "2.0"])
+_GEN_MECHANISMS = st.lists(st.sampled_from(["plain", "scram-sha-256", "cram-md5", "digest-md5", "ntlm"]), max_size=4)
+_GEN_GAP = st.sampled_from([" ", "\t", "  ", " \t "])  # between a value and its comment
+
+
+@st.composite
+def _hostile_files(draw: Any) -> tuple[str, frozenset[str]]:
+    """An account file in the layouts users write, and the comments a fix must keep (each `# cN` once)."""
+    comments = iter(range(10_000))
+
+    def comment() -> str:
+        return draw(_GEN_GAP) + f"# c{next(comments)}" if draw(st.booleans()) else ""
+
+    lines = ["version: 1" + comment(), "accounts:" + comment()]
+    for i in range(draw(st.integers(1, 3))):
+        lines += [f"  a{i}:" + comment(), f"    address: a{i}@example.com" + comment()]
+        for side in ("incoming", "outgoing"):
+            values = [("protocol", "imap")] if side == "incoming" else []
+            values += [("host", "mail.example.com" + "x" * draw(st.sampled_from([0, 300])))]
+            values += [("port", draw(_GEN_PORT)), ("security", draw(_GEN_SECURITY))]
+            values += [("timeout", draw(_GEN_TIMEOUT)), ("password_command", "pass show x")]
+            mechanisms = draw(_GEN_MECHANISMS)
+            if draw(st.booleans()):  # a weak one last, after a strong one: the fix removes the last line
+                mechanisms = ["plain", *mechanisms, "cram-md5"]
+            if draw(st.booleans()):  # flow: comments only after the closing brace
+                body = ", ".join(f"{k}: {v}" for k, v in values)
+                if mechanisms:
+                    body += ", mechanisms: [" + ", ".join(mechanisms) + "]"
+                lines.append(f"    {side}: {{{body}}}" + comment())
+                continue
+            lines.append(f"    {side}:" + comment())
+            lines += [f"      {k}: {v}" + comment() for k, v in values]
+            if mechanisms:
+                lines.append("      mechanisms:" + comment())
+                # a comment on an item goes with the item if a fix removes it: not one of those to keep
+                lines += [f"        - {m}" + draw(st.sampled_from(["", "  # on the item"])) for m in mechanisms]
+    ending = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    text = ending.join(lines) + draw(st.sampled_from(["", ending]))
+    if draw(st.booleans()):
+        text = "\ufeff" + text
+    return text, frozenset(re.findall(r"# c\d+", text))
+
+
+def _plain(data: Any) -> Any:
+    """ruamel.yaml's round-trip containers as plain dicts and lists."""
+    if isinstance(data, dict):
+        return {str(k): _plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_plain(v) for v in data]
+    return data
+
+
+def _rt_load(text: str) -> Any:
+    from ruamel.yaml import YAML
+
+    # tabs are only ever in the gaps before comments here; ruamel.yaml's scanner refuses some of those (after a
+    # flow mapping, on a last line without a line end) that libyaml, mailconf's reader, and YAML 1.2 accept
+    return _plain(YAML(typ="rt").load(text.removeprefix("\ufeff").replace("\t", " ")))
+
+
+@settings(
+    max_examples=120, deadline=None, database=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(_hostile_files(), st.booleans())
+def test_fix_keeps_everything_but_the_fixed_values_as_ruamel_reads_it(generated: Any, text_rules_on: bool) -> None:
+    text, comments = generated
+    # MC004/MC005 rewrite the BOM and the line ends by design: off, the fixes must keep both
+    policy = Policy() if text_rules_on else Policy().merged(disable=["MC004", "MC005"])
+    outcome = fix(text, unsafe=True, policy=policy)
+    assert outcome.refused is None
+    after = outcome.after
+    before, now = _leaves(_rt_load(text)), _leaves(_rt_load(after))
+    changed = {path for path in before.keys() | now.keys() if before.get(path) != now.get(path)}
+    declared = {tuple(path) for path, _value in outcome.changes}
+    lists = {path[:-1] for path, _value in outcome.changes if isinstance(path[-1], int)}
+    assert changed <= declared | lists
+    assert frozenset(re.findall(r"# c\d+", after)) == comments
+    assert after.endswith(("\n", "\r")) == text.endswith(("\n", "\r"))
+    if not text_rules_on:
+        assert after.startswith("\ufeff") == text.startswith("\ufeff")
+        assert line_starts_of(after) <= line_starts_of(text)  # no other kind of line end appears
+    assert fix(after, unsafe=True, policy=policy).after == after  # a second --fix changes nothing
+
+
+def line_starts_of(text: str) -> set[str]:
+    """The kinds of line end in ``text``."""
+    return set(re.findall("\r\n|\r(?!\n)|(?<!\r)\n", text))
