@@ -742,3 +742,63 @@ def test_fix_keeps_everything_but_the_fixed_values_as_ruamel_reads_it(generated:
 def line_starts_of(text: str) -> set[str]:
     """The kinds of line end in ``text``."""
     return set(re.findall("\r\n|\r(?!\n)|(?<!\r)\n", text))
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def test_a_read_only_folder_is_one_line_exit_2_and_the_file_is_left_as_it_was(tmp_path: Path) -> None:
+    # a write that failed went to a name only imported for mypy: an internal error (exit 3) instead of this line
+    from tests.test_cli import _without_file_override
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    text = HEAD + account(CASES["MC706"][0])
+    (folder / "a.yaml").write_text(text, encoding="utf-8")
+    folder.chmod(0o555)
+    try:
+        outcome = run_mailconf(
+            "lint", "--fix", "a.yaml", cwd=folder, preexec=_without_file_override if os.geteuid() == 0 else None
+        )
+    finally:
+        folder.chmod(0o755)
+    assert outcome == (
+        2,
+        "",
+        "mailconf: fixed 0 findings in 0 files\n"
+        "mailconf: a.yaml: cannot be fixed (Permission denied); nothing written\n",
+    )
+    assert sorted(p.name for p in folder.iterdir()) == ["a.yaml"]
+    assert (folder / "a.yaml").read_text(encoding="utf-8") == text
+
+
+def test_a_full_disk_leaves_the_file_whole_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the one fake: a disk that fills up for this file only. It is faked at fsync, where a file system that
+    # allocates late (ext4, XFS, NFS) reports it; an early ENOSPC (at write) takes the same way out
+    import errno
+
+    from mailconf import cli
+
+    text = HEAD + account(CASES["MC706"][0])
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(text, encoding="utf-8")
+    fsync = os.fsync
+
+    def full_for_a(fd: int) -> None:
+        if os.path.basename(os.readlink(f"/proc/self/fd/{fd}")).startswith(".a.yaml."):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", full_for_a)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["lint", "--fix", "a.yaml", "b.yaml"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        "mailconf: fixed 1 finding in 1 file\n"
+        "mailconf: a.yaml: cannot be written (No space left on device); nothing written\n",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.yaml"]
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text
+    assert (tmp_path / "b.yaml").read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])

@@ -147,6 +147,7 @@ def fix_files(
     1 when there is something to change.
     """
     from ..fix import Outcome, fix_paths, unified_diff, write_atomically
+    from ..lint import LintedFile  # at run time: a file that cannot be written is reported as one
 
     results: list[LintedFile] = []
     changed = fixed = unsafe_left = 0
@@ -158,16 +159,16 @@ def fix_files(
             console.say(f"{item.path}: not fixed: {item.refused}")
         unsafe_left += item.unsafe_left
         if item.changed and item.refused is None:
-            changed += 1
-            fixed += len(item.fixed)
             if diff:
                 console.out(unified_diff(item))
             else:
                 try:
                     write_atomically(item.path, item.after)
-                except MailconfError as exc:
+                except MailconfError as exc:  # nothing written: not counted as fixed
                     results.append(LintedFile(item.path, (), exc))
                     continue
+            changed += 1
+            fixed += len(item.fixed)
         results.append(item.result)
     verb = "would fix" if diff else "fixed"
     summary = f"{verb} {fixed} finding{'s' if fixed != 1 else ''} in {changed} file{'s' if changed != 1 else ''}"
