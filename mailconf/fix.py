@@ -32,13 +32,16 @@ too (a second ``--fix`` changes nothing), at most :data:`MAX_PASSES` times.
 
 A fix never writes a secret-carrying value (:data:`mailconf.schema.SECRET_KEYS`),
 never touches a file with YAML syntax or encoding errors (MC001, MC003), and the
-file is replaced atomically (a temporary file beside it, same mode, ``os.replace``).
+file is replaced atomically (a temporary file beside it, same mode, ``os.replace``), and only while
+it still holds the bytes read (:func:`write_atomically`).
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import difflib
+import errno
 import json
 import os
 import re
@@ -50,7 +53,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from .document import Document, gc_paused, load_document, read_bytes
+from .document import Document, _read_at_most, gc_paused, load_document, read_bytes
 from .errors import InputError, InternalError, MailconfError
 from .lint import Detail, LintedFile, details_by_finding, lint_detailed
 from .loader import resolve_plain
@@ -110,6 +113,8 @@ class Outcome(NamedTuple):
     refused: str | None = None
     #: every setting changed, over every pass (the text-only fixes change none)
     changes: tuple[Change, ...] = ()
+    #: the bytes read: the file is written only while it still holds them (see write_atomically)
+    read: bytes = b""
 
     @property
     def changed(self) -> bool:
@@ -434,7 +439,7 @@ def _fix_text(path: str, raw: bytes, policy: Policy, *, unsafe: bool) -> Outcome
         if any(i.rule in _UNREADABLE for i in doc.issues):
             result = _result(doc, findings, details)
             reason = "it has YAML syntax or encoding errors; fix those first" if not fixed else None
-            return Outcome(path, before, text, tuple(fixed), result, 0, reason, tuple(made))
+            return Outcome(path, before, text, tuple(fixed), result, 0, reason, tuple(made), raw)
         proposed = proposals(doc, findings, details, unsafe=unsafe)
         if not proposed:
             break
@@ -447,7 +452,7 @@ def _fix_text(path: str, raw: bytes, policy: Policy, *, unsafe: bool) -> Outcome
         problem = _verify(doc, new_doc, changes)
         if problem is not None:  # _verify changed doc.data: report the file as it is, read afresh
             original = load_document(path, raw)
-            return Outcome(path, before, before, (), _result(original, *_lint(original, policy)), 0, problem)
+            return Outcome(path, before, before, (), _result(original, *_lint(original, policy)), 0, problem, (), raw)
         fixed.extend(applied)
         made.extend(changes)
         text, doc, findings, details = new_text, new_doc, new_findings, new_details
@@ -455,7 +460,8 @@ def _fix_text(path: str, raw: bytes, policy: Policy, *, unsafe: bool) -> Outcome
     if not unsafe:
         held_back = proposals(doc, findings, details, unsafe=True)
         unsafe_left = sum(FIXES[f.rule].safety == "unsafe" for f in held_back)
-    return Outcome(path, before, text, tuple(fixed), _result(doc, findings, details), unsafe_left, None, tuple(made))
+    result = _result(doc, findings, details)
+    return Outcome(path, before, text, tuple(fixed), result, unsafe_left, None, tuple(made), raw)
 
 
 def _lint(doc: Document, policy: Policy) -> tuple[list[Finding], dict[Finding, Detail]]:
@@ -490,24 +496,69 @@ def fix_paths(paths: Sequence[str], policies: PolicyFinder, *, unsafe: bool) -> 
     return out
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Replace the file (the target of a symbolic link) in one step, keeping its mode."""
+def write_atomically(path: str, text: str, read: bytes) -> bool:
+    """Replace the file (the target of a symbolic link) with ``text`` in one step, keeping its mode, if it still
+    holds the bytes ``read``: an editor that saved it meanwhile is never overwritten.
+
+    Returns False, writing nothing, when it already holds ``text`` (another ``lint --fix`` wrote the same fixes).
+    The check and the rename hold an exclusive ``flock`` on the file, so two ``lint --fix`` on one file take
+    turns and the second sees the first's result; a program that takes no lock can still save in the moment
+    between the check and the rename, never before the check.
+    """
     target = Path(os.path.realpath(path))
+    new = text.encode("utf-8")
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        held, info = _locked(target)
     except OSError as exc:
         raise InputError(f"{path}: cannot be fixed ({exc.strerror or type(exc).__name__}); nothing written") from None
+    temporary = None
     try:
+        current = _read_at_most(held, max(len(read), len(new)) + 1)
+        if current != read:
+            if current == new:
+                return False
+            raise InputError(f"{path}: changed on disk while it was being fixed; nothing written, run --fix again")
+        try:
+            handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        except OSError as exc:
+            raise InputError(
+                f"{path}: cannot be fixed ({exc.strerror or type(exc).__name__}); nothing written"
+            ) from None
         with os.fdopen(handle, "wb") as stream:
-            stream.write(text.encode("utf-8"))
+            stream.write(new)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
+        os.chmod(temporary, stat.S_IMODE(info.st_mode))
         os.replace(temporary, target)
+        temporary = None
     except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
         raise InputError(f"{path}: cannot be written ({exc.strerror or type(exc).__name__}); nothing written") from None
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        os.close(held)  # the lock goes with it
+    return True
+
+
+def _locked(target: Path) -> tuple[int, os.stat_result]:
+    """The file at ``target`` opened and exclusively locked, with its status; the lock is taken again on the new
+    file when another ``lint --fix`` replaced it while this one waited (the old file's lock guards nothing)."""
+    import fcntl
+
+    while True:
+        fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+        try:
+            with contextlib.suppress(OSError):  # a file system without flock: the check still runs
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file any more")
+            if os.path.samestat(info, os.stat(target)):
+                return fd, info
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
 
 
 def unified_diff(outcome: Outcome, context: int = 3) -> str:

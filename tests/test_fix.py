@@ -802,3 +802,136 @@ def test_a_full_disk_leaves_the_file_whole_and_no_temporary(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "b.yaml"]
     assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text
     assert (tmp_path / "b.yaml").read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])
+
+
+def _fixing_with(monkeypatch: pytest.MonkeyPatch, meanwhile: Any) -> None:
+    """``meanwhile(path)`` runs after each file is read and fixed in memory, before it is written."""
+    import mailconf.fix
+
+    fix_paths = mailconf.fix.fix_paths
+
+    def then_meanwhile(paths: Any, policies: Any, *, unsafe: bool) -> Any:
+        outcomes = fix_paths(paths, policies, unsafe=unsafe)
+        for path in paths:
+            meanwhile(path)
+        return outcomes
+
+    monkeypatch.setattr(mailconf.fix, "fix_paths", then_meanwhile)
+
+
+@pytest.mark.parametrize("how", ["in place", "renamed over"])
+def test_a_file_saved_by_an_editor_while_it_is_fixed_is_not_overwritten(
+    how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the fixes were made to the text read; writing them over what the editor saved lost the editor's change
+    from mailconf import cli
+
+    path = tmp_path / "a.yaml"
+    path.write_text(HEAD + account(CASES["MC706"][0]), encoding="utf-8")
+    theirs = HEAD + account(CASES["MC706"][0].replace("smtp.example.com", "smtp2.example.com"))
+
+    def editor_saves(name: str) -> None:
+        if how == "in place":
+            path.write_text(theirs, encoding="utf-8")
+        else:
+            (tmp_path / "a.yaml~").write_text(theirs, encoding="utf-8")
+            os.replace(tmp_path / "a.yaml~", path)
+
+    _fixing_with(monkeypatch, editor_saves)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["lint", "--fix", "a.yaml"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        "mailconf: fixed 0 findings in 0 files\n"
+        "mailconf: a.yaml: changed on disk while it was being fixed; nothing written, run --fix again\n",
+    )
+    assert path.read_text(encoding="utf-8") == theirs
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
+
+
+def test_a_fix_run_meanwhile_is_not_undone_by_one_that_read_the_file_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `--fix --unsafe-fixes` in another terminal while a plain `--fix` runs: the plain one wrote its result,
+    # made from the text before the other's fixes, over them
+    from mailconf import cli
+
+    before = HEAD + account(CASES["MC101"][0]) + account(CASES["MC706"][0]).replace("  t:", "  u:")
+    unsafe = HEAD + account(CASES["MC101"][1]) + account(CASES["MC706"][1]).replace("  t:", "  u:")
+    path = tmp_path / "a.yaml"
+    path.write_text(before, encoding="utf-8")
+
+    def other_run(name: str) -> None:
+        assert run_mailconf("lint", "--fix", "--unsafe-fixes", name, cwd=tmp_path) == (
+            0,
+            "",
+            "mailconf: fixed 2 findings in 1 file\n",
+        )
+
+    _fixing_with(monkeypatch, other_run)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["lint", "--fix", "a.yaml"]) == 2
+    assert capsys.readouterr().err == (
+        "mailconf: fixed 0 findings in 0 files; 1 more with --unsafe-fixes\n"
+        "mailconf: a.yaml: changed on disk while it was being fixed; nothing written, run --fix again\n"
+    )
+    assert path.read_text(encoding="utf-8") == unsafe
+
+
+def test_the_same_fixes_written_meanwhile_by_another_run_are_not_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mailconf import cli
+
+    path = tmp_path / "a.yaml"
+    path.write_text(HEAD + account(CASES["MC706"][0]), encoding="utf-8")
+    _fixing_with(monkeypatch, lambda name: run_mailconf("lint", "--fix", name, cwd=tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["lint", "--fix", "a.yaml"]) == 0
+    assert capsys.readouterr() == ("", "mailconf: fixed 1 finding in 1 file\n")
+    assert path.read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])
+
+
+def test_two_fix_runs_take_turns_on_the_file_lock(tmp_path: Path) -> None:
+    """The test holds the file's lock as another `lint --fix` would while it writes; the real command waits for it
+    (seen in /proc/locks), then finds the other's result and leaves it."""
+    import fcntl
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "a.yaml"
+    path.write_text(HEAD + account(CASES["MC101"][0]), encoding="utf-8")
+    other = os.open(path, os.O_RDONLY)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    command = [sys.executable, "-m", "mailconf", "lint", "--fix", "--unsafe-fixes", "a.yaml"]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        inode = f":{os.fstat(other).st_ino} "
+        deadline = time.monotonic() + 60  # a hang guard: the command waits on the lock long before
+        while not any("->" in line and inode in line for line in Path("/proc/locks").read_text().splitlines()):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "mailconf never waited for the lock"
+            time.sleep(0.02)
+        theirs = HEAD + account(CASES["MC101"][0].replace("# old", "# theirs"))
+        (tmp_path / "a.yaml.new").write_text(theirs, encoding="utf-8")
+        os.replace(tmp_path / "a.yaml.new", path)
+        os.close(other)  # the lock goes with it
+        other = -1
+        out, err = process.communicate(timeout=60)
+    finally:
+        if other != -1:
+            os.close(other)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert (process.returncode, out, err) == (
+        2,
+        "",
+        "mailconf: fixed 0 findings in 0 files\n"
+        "mailconf: a.yaml: changed on disk while it was being fixed; nothing written, run --fix again\n",
+    )
+    assert path.read_text(encoding="utf-8") == theirs

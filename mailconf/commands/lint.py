@@ -163,7 +163,7 @@ def fix_files(
                 console.out(unified_diff(item))
             else:
                 try:
-                    write_atomically(item.path, item.after)
+                    write_atomically(item.path, item.after, item.read)
                 except MailconfError as exc:  # nothing written: not counted as fixed
                     results.append(LintedFile(item.path, (), exc))
                     continue
