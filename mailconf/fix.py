@@ -497,8 +497,8 @@ def fix_paths(paths: Sequence[str], policies: PolicyFinder, *, unsafe: bool) -> 
 
 
 def write_atomically(path: str, text: str, read: bytes) -> bool:
-    """Replace the file (the target of a symbolic link) with ``text`` in one step, keeping its mode, if it still
-    holds the bytes ``read``: an editor that saved it meanwhile is never overwritten.
+    """Replace the file (the target of a symbolic link) with ``text`` in one step, keeping its mode, owner and
+    group, if it still holds the bytes ``read``: an editor that saved it meanwhile is never overwritten.
 
     Returns False, writing nothing, when it already holds ``text`` (another ``lint --fix`` wrote the same fixes).
     The check and the rename hold an exclusive ``flock`` on the file, so two ``lint --fix`` on one file take
@@ -525,6 +525,7 @@ def write_atomically(path: str, text: str, read: bytes) -> bool:
                 f"{path}: cannot be fixed ({exc.strerror or type(exc).__name__}); nothing written"
             ) from None
         with os.fdopen(handle, "wb") as stream:
+            _same_owner(stream.fileno(), info, path)
             stream.write(new)
             stream.flush()
             os.fsync(stream.fileno())
@@ -538,6 +539,21 @@ def write_atomically(path: str, text: str, read: bytes) -> bool:
             Path(temporary).unlink(missing_ok=True)
         os.close(held)  # the lock goes with it
     return True
+
+
+def _same_owner(fd: int, info: os.stat_result, path: str) -> None:
+    """The new file gets the old one's owner and group: root fixing a user's file must not make it root's, and a
+    user who cannot give it them (another user's file in a folder they may write) changes nothing."""
+    made = os.fstat(fd)
+    if (made.st_uid, made.st_gid) == (info.st_uid, info.st_gid):
+        return
+    try:
+        os.fchown(fd, info.st_uid, info.st_gid)
+    except PermissionError:
+        raise InputError(
+            f"{path}: cannot be fixed keeping its owner and group ({info.st_uid}:{info.st_gid}); nothing written, "
+            "run --fix as its owner"
+        ) from None
 
 
 def _locked(target: Path) -> tuple[int, os.stat_result]:

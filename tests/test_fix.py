@@ -935,3 +935,36 @@ def test_two_fix_runs_take_turns_on_the_file_lock(tmp_path: Path) -> None:
         "mailconf: a.yaml: changed on disk while it was being fixed; nothing written, run --fix again\n",
     )
     assert path.read_text(encoding="utf-8") == theirs
+
+
+def _without_chown() -> None:
+    """Drop CAP_CHOWN from the bounding set: root then cannot give a file to another user, as any user cannot."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, cap_chown = 24, 0
+    if libc.prctl(pr_capbset_drop, cap_chown, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can make a file another user's (CI runs as root)")
+def test_the_fixed_file_keeps_its_owner_and_group_or_is_not_written(tmp_path: Path) -> None:
+    # the temporary is the fixing user's: renamed over a user's file, root's fix made the file root's
+    path = tmp_path / "a.yaml"
+    text = HEAD + account(CASES["MC706"][0])
+    path.write_text(text, encoding="utf-8")
+    os.chown(path, 65534, 65534)
+    os.chmod(path, 0o640)
+    assert run_mailconf("lint", "--fix", "a.yaml", cwd=tmp_path, preexec=_without_chown) == (
+        2,
+        "",
+        "mailconf: fixed 0 findings in 0 files\n"
+        "mailconf: a.yaml: cannot be fixed keeping its owner and group (65534:65534); nothing written, "
+        "run --fix as its owner\n",
+    )
+    assert path.read_text(encoding="utf-8") == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
+    assert run_mailconf("lint", "--fix", "a.yaml", cwd=tmp_path) == (0, "", "mailconf: fixed 1 finding in 1 file\n")
+    info = path.stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (65534, 65534, 0o640)
+    assert path.read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])
