@@ -182,7 +182,7 @@ class _Locator:
         old, line, column = found
         if isinstance(old, (dict, list)):
             return None
-        offset = self.starts[line - 1] + column - 1 + (self.bom if line == 1 else 0)
+        offset = self._offset(line, column)
         token_end = _token_end(self.text, offset)
         if token_end is None:
             return None
@@ -215,8 +215,13 @@ class _Locator:
             else:
                 return None
             node = node[step]
+            if isinstance(node, (dict, list)) and self.text.startswith("&", self._offset(line, column)):
+                return None  # inside an anchored mapping or list: its aliases and merge keys would change too
             start = (line, column)
         return node, line, column
+
+    def _offset(self, line: int, column: int) -> int:
+        return self.starts[line - 1] + column - 1 + (self.bom if line == 1 else 0)
 
 
 #: YAML's line breaks, as the parser counts lines (a lone CR too); not NEL, LS or PS (YAML 1.2)

@@ -968,3 +968,33 @@ def test_the_fixed_file_keeps_its_owner_and_group_or_is_not_written(tmp_path: Pa
     info = path.stat()
     assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (65534, 65534, 0o640)
     assert path.read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])
+
+
+SHARED = {
+    # a mapping anchored in one account and aliased in another: its timeout is both accounts' timeout
+    "alias": "  a:\n    address: a@example.com\n"
+    "    outgoing: &out {host: smtp.example.com, timeout: 2, password_command: pass show t}\n"
+    "  b:\n    address: b@example.com\n    outgoing: *out\n",
+    # merged into another server: fixing it changed that server too, and the final check refused the whole file
+    "merge key": "  a:\n    address: a@example.com\n    outgoing: &out\n      host: smtp.example.com\n"
+    "      timeout: 2\n      password_command: pass show t\n"
+    "  b:\n    address: b@example.com\n    outgoing:\n      <<: *out\n      port: 465\n",
+    "list": "  a:\n    address: a@example.com\n    outgoing:\n      host: smtp.example.com\n"
+    "      mechanisms: &m [plain, cram-md5]\n      password_command: pass show t\n"
+    "  b:\n    address: b@example.com\n"
+    "    outgoing: {host: smtp.example.com, mechanisms: *m, password_command: pass x}\n",
+}
+
+
+@pytest.mark.parametrize("layout", sorted(SHARED))
+def test_a_value_inside_an_anchored_mapping_or_list_is_not_fixed(layout: str, tmp_path: Path) -> None:
+    other = "  u:\n    address: u@example.com\n    outgoing: {host: smtp.example.com, timeout: 1, password_command: x}"
+    text = "version: 1\naccounts:\n" + SHARED[layout] + other + "\n"
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    outcome = run_mailconf("lint", "--fix", "--unsafe-fixes", "--format", "json", "a.yaml", cwd=tmp_path)
+    assert (outcome.code, outcome.stderr) == (0, "mailconf: fixed 1 finding in 1 file\n")
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text.replace("timeout: 1,", "timeout: 30,")
+    import json
+
+    left = json.loads(outcome.stdout)
+    assert [(f["rule"], f["fix"]) for f in left] == [(left[0]["rule"], None)] * 2  # both findings stay, unfixable
