@@ -518,6 +518,8 @@ def write_atomically(path: str, text: str, read: bytes) -> bool:
         raise InputError(f"{path}: cannot be fixed ({exc.strerror or type(exc).__name__}); nothing written") from None
     temporary = None
     try:
+        if not os.access(target, os.W_OK):  # the rename would replace it anyway: its folder is what rename asks
+            raise InputError(f"{path}: is read-only; nothing written, make it writable to fix it")
         current = _read_at_most(held, max(len(read), len(new)) + 1)
         if current != read:
             if current == new:

@@ -998,3 +998,24 @@ def test_a_value_inside_an_anchored_mapping_or_list_is_not_fixed(layout: str, tm
 
     left = json.loads(outcome.stdout)
     assert [(f["rule"], f["fix"]) for f in left] == [(left[0]["rule"], None)] * 2  # both findings stay, unfixable
+
+
+def test_a_read_only_file_is_not_replaced(tmp_path: Path) -> None:
+    # rename() asks only the folder: a file its owner made read-only (chmod a-w) was replaced by its fixed text
+    from tests.test_cli import _without_file_override
+
+    path = tmp_path / "a.yaml"
+    text = HEAD + account(CASES["MC706"][0])
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o444)
+    outcome = run_mailconf(
+        "lint", "--fix", "a.yaml", cwd=tmp_path, preexec=_without_file_override if os.geteuid() == 0 else None
+    )
+    assert outcome == (
+        2,
+        "",
+        "mailconf: fixed 0 findings in 0 files\nmailconf: a.yaml: is read-only; nothing written, make it writable "
+        "to fix it\n",
+    )
+    assert (path.read_text(encoding="utf-8"), stat.S_IMODE(path.stat().st_mode)) == (text, 0o444)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
