@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from .document import Document, _read_at_most, gc_paused, load_document, read_bytes
-from .errors import InputError, InternalError, MailconfError
+from .errors import InputError, InternalError, MailconfError, signals_held
 from .lint import Detail, LintedFile, details_by_finding, lint_detailed
 from .loader import resolve_plain
 from .model import Finding
@@ -542,8 +542,9 @@ def write_atomically(path: str, text: str, read: bytes) -> bool:
     except OSError as exc:
         raise InputError(f"{path}: cannot be written ({exc.strerror or type(exc).__name__}); nothing written") from None
     finally:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
+        if temporary is not None:  # also after Ctrl-C or SIGTERM: no half-written temporary stays beside the file
+            with signals_held():  # a second one meanwhile is acted on once it is removed
+                Path(temporary).unlink(missing_ok=True)
         os.close(held)  # the lock goes with it
     return True
 

@@ -1019,3 +1019,29 @@ def test_a_read_only_file_is_not_replaced(tmp_path: Path) -> None:
     )
     assert (path.read_text(encoding="utf-8"), stat.S_IMODE(path.stat().st_mode)) == (text, 0o444)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
+
+
+@pytest.mark.parametrize(("interruption", "code"), [(KeyboardInterrupt, 130), (SystemExit(143), 143)])
+def test_an_interrupted_write_leaves_the_file_whole_and_no_temporary(
+    interruption: BaseException | type[BaseException],
+    code: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Ctrl-C, or SIGTERM (which mailconf.errors.sigterm_exits turns into SystemExit(143)), while the temporary is
+    # written: only an OSError removed it, so `.a.yaml.XXXX.tmp` stayed beside the file, half written
+    from mailconf import cli
+
+    text = HEAD + account(CASES["MC706"][0])
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+
+    def interrupted(fd: int) -> None:
+        raise interruption
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["lint", "--fix", "a.yaml"]) == code
+    assert capsys.readouterr().out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text
