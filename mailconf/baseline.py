@@ -44,7 +44,6 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -143,7 +142,10 @@ def render(files: Mapping[str, Sequence[Entry]]) -> str:
 
 
 def write(baseline: str, files: Mapping[str, Sequence[Entry]]) -> None:
-    """Atomically, keeping the mode of a file that exists."""
+    """Replace the baseline whole (:mod:`mailconf.replace`: its mode, owner and group kept; a read-only one not
+    replaced)."""
+    from .replace import ReadOnly, Refused, replace
+
     target = Path(os.path.realpath(baseline))
     try:
         info = target.stat() if target.exists() else None
@@ -151,16 +153,10 @@ def write(baseline: str, files: Mapping[str, Sequence[Entry]]) -> None:
             raise InputError(
                 f"{baseline}: not a regular file (it is {_kind(info.st_mode)}); name a file for the baseline"
             )
-        mode = info.st_mode & 0o7777 if info is not None else 0o644
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(render(files))
-            os.chmod(temporary, mode)
-            os.replace(temporary, target)
-        except BaseException:  # a full disk, Ctrl-C: no temporary left beside the baseline
-            os.unlink(temporary)
-            raise
+        replace(target, render(files).encode("utf-8"), info)
+    except Refused as refused:
+        hint = "make it writable" if isinstance(refused, ReadOnly) else "run --write-baseline as its owner"
+        raise InputError(f"{baseline}: {refused}; nothing written, {hint}") from None
     except OSError as exc:
         raise InputError(f"{baseline}: cannot be written ({exc.strerror or type(exc).__name__})") from None
 

@@ -46,7 +46,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -54,10 +53,11 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from .document import Document, _read_at_most, gc_paused, load_document, read_bytes
-from .errors import InputError, InternalError, MailconfError, signals_held
+from .errors import InputError, InternalError, MailconfError
 from .lint import Detail, LintedFile, details_by_finding, lint_detailed
 from .loader import resolve_plain
 from .model import Finding
+from .replace import ReadOnly, Refused, replace
 from .rules import DELETE, FIXES, RULES, Change, Edit
 from .rules import mc001_yaml_syntax as SYNTAX
 from .rules import mc002_schema_violation as SCHEMA
@@ -516,52 +516,21 @@ def write_atomically(path: str, text: str, read: bytes) -> bool:
         held, info = _locked(target)
     except OSError as exc:
         raise InputError(f"{path}: cannot be fixed ({exc.strerror or type(exc).__name__}); nothing written") from None
-    temporary = None
     try:
-        if not os.access(target, os.W_OK):  # the rename would replace it anyway: its folder is what rename asks
-            raise InputError(f"{path}: is read-only; nothing written, make it writable to fix it")
         current = _read_at_most(held, max(len(read), len(new)) + 1)
         if current != read:
             if current == new:
                 return False
             raise InputError(f"{path}: changed on disk while it was being fixed; nothing written, run --fix again")
-        try:
-            handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        except OSError as exc:
-            raise InputError(
-                f"{path}: cannot be fixed ({exc.strerror or type(exc).__name__}); nothing written"
-            ) from None
-        with os.fdopen(handle, "wb") as stream:
-            _same_owner(stream.fileno(), info, path)
-            stream.write(new)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, stat.S_IMODE(info.st_mode))
-        os.replace(temporary, target)
-        temporary = None
+        replace(target, new, info)
+    except Refused as refused:
+        hint = "make it writable to fix it" if isinstance(refused, ReadOnly) else "run --fix as its owner"
+        raise InputError(f"{path}: {refused}; nothing written, {hint}") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot be written ({exc.strerror or type(exc).__name__}); nothing written") from None
     finally:
-        if temporary is not None:  # also after Ctrl-C or SIGTERM: no half-written temporary stays beside the file
-            with signals_held():  # a second one meanwhile is acted on once it is removed
-                Path(temporary).unlink(missing_ok=True)
         os.close(held)  # the lock goes with it
     return True
-
-
-def _same_owner(fd: int, info: os.stat_result, path: str) -> None:
-    """The new file gets the old one's owner and group: root fixing a user's file must not make it root's, and a
-    user who cannot give it them (another user's file in a folder they may write) changes nothing."""
-    made = os.fstat(fd)
-    if (made.st_uid, made.st_gid) == (info.st_uid, info.st_gid):
-        return
-    try:
-        os.fchown(fd, info.st_uid, info.st_gid)
-    except PermissionError:
-        raise InputError(
-            f"{path}: cannot be fixed keeping its owner and group ({info.st_uid}:{info.st_gid}); nothing written, "
-            "run --fix as its owner"
-        ) from None
 
 
 def _locked(target: Path) -> tuple[int, os.stat_result]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
+
+import pytest
 
 from tests.test_cli import run_mailconf
 
@@ -211,3 +215,46 @@ def test_a_file_name_that_is_not_utf8_is_recorded_readably_and_matched(tmp_path:
     assert '    "\\\\xffaccounts.yaml": [\n' in (tmp_path / "base.json").read_text(encoding="utf-8")
     assert tuple(run_mailconf("lint", "--baseline", "base.json", name, cwd=tmp_path)) == (0, "", "")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["base.json", name]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can make a file another user's (CI runs as root)")
+def test_write_baseline_keeps_the_baselines_owner_group_and_mode_or_writes_nothing(tmp_path: Path) -> None:
+    """Written as a temporary and renamed, the baseline became root's when root (CI) wrote it again."""
+    from tests.test_fix import _without_chown
+
+    write(tmp_path, LEGACY)
+    write(tmp_path, "{}\n", "base.json")
+    os.chown(tmp_path / "base.json", 65534, 65534)
+    os.chmod(tmp_path / "base.json", 0o640)
+    written = run_mailconf(
+        "lint", "--write-baseline", "base.json", "accounts.yaml", cwd=tmp_path, preexec=_without_chown
+    )
+    assert tuple(written) == (
+        2,
+        "",
+        "mailconf: base.json: cannot keep its owner and group (65534:65534); nothing written, "
+        "run --write-baseline as its owner\n",
+    )
+    assert (tmp_path / "base.json").read_text(encoding="utf-8") == "{}\n"
+    wrote = "mailconf: wrote 4 baseline entries to base.json\n"
+    assert lint(tmp_path, "--write-baseline", "base.json") == (0, "", wrote)
+    info = (tmp_path / "base.json").stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (65534, 65534, 0o640)
+    assert (tmp_path / "base.json").read_text(encoding="utf-8") == BASELINE
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["accounts.yaml", "base.json"]
+
+
+def test_write_baseline_does_not_replace_a_read_only_baseline(tmp_path: Path) -> None:
+    from tests.test_cli import _without_file_override
+
+    write(tmp_path, LEGACY)
+    write(tmp_path, "{}\n", "base.json")
+    os.chmod(tmp_path / "base.json", 0o444)
+    preexec = _without_file_override if os.geteuid() == 0 else None
+    written = run_mailconf("lint", "--write-baseline", "base.json", "accounts.yaml", cwd=tmp_path, preexec=preexec)
+    assert tuple(written) == (
+        2,
+        "",
+        "mailconf: base.json: is read-only; nothing written, make it writable\n",
+    )
+    assert (tmp_path / "base.json").read_text(encoding="utf-8") == "{}\n"

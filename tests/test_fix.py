@@ -766,7 +766,7 @@ def test_a_read_only_folder_is_one_line_exit_2_and_the_file_is_left_as_it_was(tm
         2,
         "",
         "mailconf: fixed 0 findings in 0 files\n"
-        "mailconf: a.yaml: cannot be fixed (Permission denied); nothing written\n",
+        "mailconf: a.yaml: cannot be written (Permission denied); nothing written\n",
     )
     assert sorted(p.name for p in folder.iterdir()) == ["a.yaml"]
     assert (folder / "a.yaml").read_text(encoding="utf-8") == text
@@ -959,8 +959,7 @@ def test_the_fixed_file_keeps_its_owner_and_group_or_is_not_written(tmp_path: Pa
         2,
         "",
         "mailconf: fixed 0 findings in 0 files\n"
-        "mailconf: a.yaml: cannot be fixed keeping its owner and group (65534:65534); nothing written, "
-        "run --fix as its owner\n",
+        "mailconf: a.yaml: cannot keep its owner and group (65534:65534); nothing written, run --fix as its owner\n",
     )
     assert path.read_text(encoding="utf-8") == text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
