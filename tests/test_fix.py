@@ -592,6 +592,16 @@ def test_fix_through_a_symbolic_link_rewrites_its_target_and_keeps_the_link(tmp_
     assert (tmp_path / "real.yaml").read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])
 
 
+def test_fix_through_a_hard_link_replaces_that_name_only(tmp_path: Path) -> None:
+    # as lint.md says: the rename gives the name a new file, the other name keeps the old text (never half of it)
+    (tmp_path / "a.yaml").write_text(HEAD + account(CASES["MC706"][0]), encoding="utf-8")
+    os.link(tmp_path / "a.yaml", tmp_path / "b.yaml")
+    assert run_mailconf("lint", "--fix", "a.yaml", cwd=tmp_path) == (0, "", "mailconf: fixed 1 finding in 1 file\n")
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])
+    assert (tmp_path / "b.yaml").read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][0])
+    assert ((tmp_path / "a.yaml").stat().st_nlink, (tmp_path / "b.yaml").stat().st_nlink) == (1, 1)
+
+
 def test_the_final_check_refuses_a_result_that_changed_anything_else() -> None:
     from mailconf.fix import _verify
 
