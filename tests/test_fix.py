@@ -592,6 +592,19 @@ def test_fix_through_a_symbolic_link_rewrites_its_target_and_keeps_the_link(tmp_
     assert (tmp_path / "real.yaml").read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])
 
 
+def test_a_file_named_twice_through_a_link_is_fixed_and_counted_once(tmp_path: Path) -> None:
+    # both names are read before either is written: the second found the first's fixes there and was counted again
+    (tmp_path / "a.yaml").write_text(HEAD + account(CASES["MC706"][0]), encoding="utf-8")
+    (tmp_path / "link.yaml").symlink_to("a.yaml")
+    assert run_mailconf("lint", "--fix", "a.yaml", "link.yaml", cwd=tmp_path) == (
+        0,
+        "",
+        "mailconf: fixed 1 finding in 1 file\n",
+    )
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])
+    assert (tmp_path / "link.yaml").is_symlink()
+
+
 def test_fix_through_a_hard_link_replaces_that_name_only(tmp_path: Path) -> None:
     # as lint.md says: the rename gives the name a new file, the other name keeps the old text (never half of it)
     (tmp_path / "a.yaml").write_text(HEAD + account(CASES["MC706"][0]), encoding="utf-8")
@@ -898,7 +911,7 @@ def test_the_same_fixes_written_meanwhile_by_another_run_are_not_an_error(
     _fixing_with(monkeypatch, lambda name: run_mailconf("lint", "--fix", name, cwd=tmp_path))
     monkeypatch.chdir(tmp_path)
     assert cli.main(["lint", "--fix", "a.yaml"]) == 0
-    assert capsys.readouterr() == ("", "mailconf: fixed 1 finding in 1 file\n")
+    assert capsys.readouterr() == ("", "mailconf: fixed 0 findings in 0 files\n")  # the other run fixed them
     assert path.read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])
 
 

@@ -163,9 +163,12 @@ def fix_files(
                 console.out(unified_diff(item))
             else:
                 try:
-                    write_atomically(item.path, item.after, item.read)
+                    wrote = write_atomically(item.path, item.after, item.read)
                 except MailconfError as exc:  # nothing written: not counted as fixed
                     results.append(LintedFile(item.path, (), exc))
+                    continue
+                if not wrote:  # it held these fixes already: written by another run, or named twice (a link)
+                    results.append(item.result)
                     continue
             changed += 1
             fixed += len(item.fixed)
