@@ -565,7 +565,8 @@ def unified_diff(outcome: Outcome, context: int = 3) -> str:
     groups = list(_KnownOpcodes(_opcodes(before, after)).get_grouped_opcodes(context))
     if not groups:
         return ""
-    out = [f"--- {outcome.path}\n", f"+++ {outcome.path}\n"]
+    name = _header_name(outcome.path)
+    out = [f"--- {name}\n", f"+++ {name}\n"]
     for group in groups:
         first, last = group[0], group[-1]
         out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
@@ -576,6 +577,23 @@ def unified_diff(outcome: Outcome, context: int = 3) -> str:
             out.extend("-" + line for line in before[i1:i2])
             out.extend("+" + line for line in after[j1:j2])
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in out)
+
+
+_C_ESCAPES = {ord("\\"): "\\\\", ord('"'): '\\"', ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"): "\\r"}
+
+
+def _header_name(path: str) -> str:
+    """The file's name in the ``---``/``+++`` lines, as GNU patch and ``git apply`` read it (and git writes it).
+
+    As it is, but for a space (patch ends the name there unless a tab follows it) and for what would end the line or
+    be taken for quoting: a line break or other control character, a quote or a backslash. Then the name is
+    C-quoted, each byte that is not printable ASCII as an octal escape (``"a\\nb.yaml"``).
+    """
+    raw = os.fsencode(path)
+    if not any(byte < 0x20 or byte == 0x7F or byte in b'"\\' for byte in raw):
+        return path + "\t" if " " in path else path
+    quoted = "".join(_C_ESCAPES.get(byte) or (chr(byte) if 0x20 <= byte < 0x7F else f"\\{byte:03o}") for byte in raw)
+    return f'"{quoted}"'
 
 
 def _patch_lines(text: str) -> list[str]:

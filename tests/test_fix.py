@@ -505,6 +505,31 @@ def test_patch_applies_the_diff(tmp_path: Path) -> None:
     assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == expected
 
 
+@pytest.mark.parametrize(
+    ("name", "header"),
+    [
+        ("my accounts.yaml", "my accounts.yaml\t"),  # patch ends a name at a space unless a tab follows it
+        ("a\nb.yaml", '"a\\nb.yaml"'),  # a line break ended the header line: patch found no file
+        ('q"x\\y.yaml', '"q\\"x\\\\y.yaml"'),
+        ("caf\u00e9 \u00e0.yaml", "caf\u00e9 \u00e0.yaml\t"),
+    ],
+)
+def test_patch_applies_the_diff_of_a_file_whose_name_has_a_space_a_line_break_or_a_quote(
+    name: str, header: str, tmp_path: Path
+) -> None:
+    from tests.conftest import need
+
+    need("patch")
+    import subprocess
+
+    (tmp_path / name).write_text(HEAD + account(CASES["MC706"][0]), encoding="utf-8")
+    outcome = run_mailconf("lint", "--diff", name, cwd=tmp_path)
+    assert (outcome.code, outcome.stdout.split("@@")[0]) == (1, f"--- {header}\n+++ {header}\n")
+    (tmp_path / "fixes.diff").write_text(outcome.stdout, encoding="utf-8")
+    subprocess.run(["patch", "-s", "-p0", "-i", "fixes.diff"], cwd=tmp_path, check=True)
+    assert (tmp_path / name).read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])
+
+
 def test_the_diff_counts_lines_as_patch_does_past_a_line_separator_in_a_comment(tmp_path: Path) -> None:
     from tests.conftest import need
 
