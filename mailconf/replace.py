@@ -2,9 +2,9 @@
 over it, so a reader sees the old file or the new one, never a part.
 
 What the user set on a file they had stays: its mode, its owner and group (root fixing a user's file must not
-make it root's), and a file they made read-only is not replaced (``rename()`` asks only the folder). The bytes
-are on disk before the rename, so a crash leaves one whole file; a temporary never stays beside it, even after
-Ctrl-C or SIGTERM.
+make it root's) and its extended attributes (an access control list, ``user.*`` notes); a file they made
+read-only is not replaced (``rename()`` asks only the folder). The bytes are on disk before the rename, so a
+crash leaves one whole file; a temporary never stays beside it, even after Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ class ReadOnly(Refused):
     """The file's mode says its owner does not want it written."""
 
 
-class OwnerNotKept(Refused):
-    """The new file cannot be given the old one's owner and group (another user's file)."""
+class NotKept(Refused):
+    """The new file cannot be given the old one's owner and group (another user's file), or an extended attribute."""
 
 
 def replace(target: Path, content: bytes, kept: os.stat_result | None) -> None:
@@ -43,6 +43,7 @@ def replace(target: Path, content: bytes, kept: os.stat_result | None) -> None:
         with os.fdopen(handle, "wb") as stream:
             if kept is not None:
                 _keep_owner(stream.fileno(), kept)
+                _keep_extended_attributes(target, stream.fileno())
             stream.write(content)
             stream.flush()
             os.fsync(stream.fileno())
@@ -62,4 +63,21 @@ def _keep_owner(fd: int, kept: os.stat_result) -> None:
     try:
         os.fchown(fd, kept.st_uid, kept.st_gid)
     except PermissionError:  # another user's file, in a folder this user may write
-        raise OwnerNotKept(f"cannot keep its owner and group ({kept.st_uid}:{kept.st_gid})") from None
+        raise NotKept(f"cannot keep its owner and group ({kept.st_uid}:{kept.st_gid})") from None
+
+
+def _keep_extended_attributes(target: Path, fd: int) -> None:
+    """Copy the file's extended attributes: a POSIX access control list (``system.posix_acl_access``) that lets a
+    colleague edit it, ``user.*`` attributes. ``security.*`` (an SELinux label) is the system's to set: the new file
+    has its folder's, as any file an editor saves there."""
+    try:
+        names = os.listxattr(target)
+    except OSError:  # a file system without them (or the platform: not Linux) has none to keep
+        return
+    for name in names:
+        if name.startswith("security."):
+            continue
+        try:
+            os.setxattr(fd, name, os.getxattr(target, name))
+        except OSError as exc:
+            raise NotKept(f"cannot keep its extended attribute {name} ({exc.strerror or type(exc).__name__})") from None

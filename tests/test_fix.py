@@ -1092,3 +1092,17 @@ def test_an_interrupted_write_leaves_the_file_whole_and_no_temporary(
     assert capsys.readouterr().out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
     assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text
+
+
+def test_the_fixed_file_keeps_its_extended_attributes(tmp_path: Path) -> None:
+    # the renamed temporary had none: an access control list (system.posix_acl_access) that let a colleague edit
+    # the file was gone after a fix, and so was any user.* attribute; a user.* one stands for both here
+    path = tmp_path / "a.yaml"
+    path.write_text(HEAD + account(CASES["MC706"][0]), encoding="utf-8")
+    try:
+        os.setxattr(path, "user.mailconf-test", b"reviewed by ops")
+    except OSError as exc:
+        pytest.skip(f"no user extended attributes on this file system ({exc.strerror})")
+    assert run_mailconf("lint", "--fix", "a.yaml", cwd=tmp_path) == (0, "", "mailconf: fixed 1 finding in 1 file\n")
+    assert path.read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])
+    assert os.getxattr(path, "user.mailconf-test") == b"reviewed by ops"
