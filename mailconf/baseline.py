@@ -142,8 +142,8 @@ def render(files: Mapping[str, Sequence[Entry]]) -> str:
 
 
 def write(baseline: str, files: Mapping[str, Sequence[Entry]]) -> None:
-    """Replace the baseline whole (:mod:`mailconf.replace`: its mode, owner and group kept; a read-only one not
-    replaced)."""
+    """Replace the baseline whole (:mod:`mailconf.replace`: its mode, owner, group and extended attributes kept; a
+    read-only one not replaced)."""
     from .replace import ReadOnly, Refused, replace
 
     target = Path(os.path.realpath(baseline))

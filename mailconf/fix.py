@@ -502,8 +502,9 @@ def fix_paths(paths: Sequence[str], policies: PolicyFinder, *, unsafe: bool) -> 
 
 
 def write_atomically(path: str, text: str, read: bytes) -> bool:
-    """Replace the file (the target of a symbolic link) with ``text`` in one step, keeping its mode, owner and
-    group, if it still holds the bytes ``read``: an editor that saved it meanwhile is never overwritten.
+    """Replace the file (the target of a symbolic link) with ``text`` in one step (:func:`mailconf.replace.replace`:
+    what the user set on it is kept), if it still holds the bytes ``read``: an editor that saved it meanwhile is
+    never overwritten.
 
     Returns False, writing nothing, when it already holds ``text`` (another ``lint --fix`` wrote the same fixes).
     The check and the rename hold an exclusive ``flock`` on the file, so two ``lint --fix`` on one file take
