@@ -51,6 +51,29 @@ no password, and every other key is data. A value holding a control character (a
 line break would start a new key) is refused; the error names the account and the
 setting, never the value.
 
+Account names with a dot: ``work`` and ``work.home`` (or ``a`` and ``a.b.c``) are refused
+together, naming both (exit 1); rename one of them. go-ini, aerc's INI reader, takes a dot
+in a section name for a subsection: ``Section.GetKey`` looks a key that ``[work.home]``
+lacks up in ``[work]`` (go-ini v1.63.2 and v1.67.0, ``section.go`` lines 120-133; the
+dot is ``LoadOptions.ChildSectionDelimiter``'s default, ``file.go`` lines 58-59, an
+option of the program, so nothing in the file turns it off). aerc 0.14 (go-ini v1.63.2)
+reads ``source-cred-cmd``, ``outgoing`` and ``outgoing-cred-cmd`` among the section's own
+keys (``KeysHash``, ``config/accounts.go`` lines 149-166), but ``MapTo`` fills ``source``,
+``from`` and its other fields with ``GetKey`` (go-ini ``struct.go`` line 350): aerc 0.14
+itself starts a ``[work.home]`` without ``from`` with ``[work]``'s. From 0.15.0 (go-ini
+v1.67.0, the same code) every field is read with ``GetKey`` (``config/parse.go`` line 35),
+``outgoing`` among them, and so are ``source-cred-cmd`` and ``outgoing-cred-cmd``
+(``config/accounts.go`` lines 206 and 215 in 0.15.0, 320 and 329 in 0.20.1): a
+``work.home`` without a password command would run ``work``'s and send its password to
+``work.home``'s server, and one without an outgoing server would send through
+``work``'s. Writing every key in every section instead would rest on what each aerc
+version makes of an empty value, key by key (an empty ``connection-timeout`` is an error
+in aerc 0.14, ``worker/imap/configure.go`` line 104), for the keys it reads this way now
+and later; the refusal does not. ``work-home``, and siblings
+like ``work.home`` and ``work.office``, are written: go-ini looks only at what comes
+before a dot, and its section names are case-sensitive (``Work`` is not ``work.home``'s
+parent).
+
 A private CA: aerc 0.14 has no CA setting, but Go (aerc's language) reads the
 environment variable ``SSL_CERT_FILE``, a PEM file of CAs that replaces the system
 bundle, for every account: ``SSL_CERT_FILE=/etc/mail/ca.pem aerc``. Go also trusts
@@ -90,13 +113,15 @@ name and password it logs in with (an IMAP server that records them), the ``from
 names in its debug log, and what an SMTP server receives when it sends (the login, the
 sender, the From header, the ``outgoing-cred-cmd`` it ran). Hostile values (quotes,
 backslashes, ``#``, ``;``, ``%``, ``$()``, backquotes, YAML's line breaks, non-BMP
-characters) read back exactly, and nothing else runs. End to end, aerc lists a message
+characters) read back exactly, and nothing else runs. A ``[work.home]`` written without
+``from`` next to ``[work]`` is logged with ``[work]``'s (the refusal above; Go is not
+installed here, so go-ini runs only inside aerc). End to end, aerc lists a message
 in the Dovecot inbox and sends through the test SMTP server, over TLS and STARTTLS.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import NamedTuple
 
 import jinja2
@@ -185,6 +210,13 @@ CA_FILE_GAP = (
     "account); until then the system CAs decide"
 )
 FINGERPRINT_GAP = "aerc 0.14 has no certificate pinning: the certificate is checked against the trusted CAs instead"
+#: Why ``[work]`` and ``[work.home]`` are never written together: aerc 0.15 and later read a key missing from a
+#: section with go-ini's Section.GetKey, which then reads the dotted parent section's (the module docstring).
+INHERITED_NAME = (
+    "aerc 0.15 and later read each setting missing from [{child}] in [{parent}] (go-ini reads the dot as a "
+    "subsection), so account {parent}'s password command or outgoing server could serve {child}; rename one "
+    "of the two accounts"
+)
 VERIFY_GAP = (
     "aerc 0.14 always verifies the certificate: the connection fails where it does not verify; trust its CA "
     "with SSL_CERT_FILE"
@@ -220,10 +252,26 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     for account in model.accounts:
         if account_gaps(gaps, account):
             accounts.append(_account(account))
+    names = {a.name for a in accounts}
+    for a in accounts:
+        parent = _parent_section(a.name, names)
+        if parent is not None:
+            raise UnsafeValue(f"account {a.name}: name: {INHERITED_NAME.format(child=a.name, parent=parent)}")
     if not accounts:
         return Rendered((), tuple(gaps.found))
     text = env.get_template("aerc/accounts.conf.j2").render(accounts=accounts)
     return Rendered((RenderedFile(FILE_NAME, text.encode("utf-8"), 0o600),), tuple(gaps.found))
+
+
+def _parent_section(name: str, sections: Collection[str]) -> str | None:
+    """The section among ``sections`` where go-ini looks up a key that ``[name]`` lacks: the longest part of the
+    name before a dot that names one (Section.GetKey walks to ``[a.b]``, then ``[a]``, for ``[a.b.c]``)."""
+    parts = name.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        parent = ".".join(parts[:end])
+        if parent in sections:
+            return parent
+    return None
 
 
 def account_gaps(gaps: Gaps, account: Account) -> bool:

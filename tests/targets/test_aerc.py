@@ -38,7 +38,7 @@ from mailconf.cli import main
 from mailconf.escape import UnsafeValue
 from mailconf.escape.aerc import aerc_value, rfc5322_quoted, url_user
 from mailconf.model import Account, Auth, Model, Protocol, Server
-from mailconf.render import render_model
+from mailconf.render import RenderError, render_model
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES
 from tests.servers import Certificates, ScriptedServer, SmtpServer, User, make_certificates, never_greet, server_context
@@ -324,6 +324,65 @@ def test_an_account_named_default_is_left_out() -> None:
                                          "section): the account is left out; rename it"),))  # fmt: skip
 
 
+#: render's one line for two accounts [PARENT] and [PARENT.more], exactly.
+INHERITED = (
+    "target aerc: not rendered: account {child}: name: aerc 0.15 and later read each setting missing from "
+    "[{child}] in [{parent}] (go-ini reads the dot as a subsection), so account {parent}'s password command or "
+    "outgoing server could serve {child}; rename one of the two accounts"
+)
+IMAP_NONE = {"protocol": "imap", "host": "imap.example.org", "auth": "none"}
+
+
+@pytest.mark.parametrize(
+    ("names", "child", "parent"),
+    [
+        (["work", "work.home"], "work.home", "work"),
+        (["work.home", "work"], "work.home", "work"),  # whatever the order in the file
+        (["a", "a.b.c"], "a.b.c", "a"),  # GetKey skips a missing [a.b] and goes on to [a]
+        (["a.b.c", "a.b", "a"], "a.b.c", "a.b"),  # the nearest, which GetKey reads first
+        (["a", "a..b"], "a..b", "a"),  # [a.] is missing, [a] is not
+    ],
+)
+def test_an_account_named_after_another_and_a_dot_is_refused_naming_both(
+    names: list[str], child: str, parent: str
+) -> None:
+    # aerc 0.15+ would read [work.home]'s missing source-cred-cmd or outgoing in [work] (the module docstring)
+    with pytest.raises(RenderError) as caught:
+        render({name: {"address": "a@example.org", "incoming": IMAP_NONE} for name in names})
+    assert str(caught.value) == INHERITED.format(child=child, parent=parent)
+
+
+@pytest.mark.parametrize(
+    "names",
+    [["work", "work-home"], ["work", "work_home"], ["work.home", "work.office"], ["Work", "work.home"],
+     ["work.home"], ["home", "work.home"], ["work.home", "home.work"]],
+)  # fmt: skip
+def test_names_go_ini_does_not_nest_are_written(names: list[str]) -> None:
+    rendered = render({name: {"address": "a@example.org", "incoming": IMAP_NONE} for name in names})
+    assert [name for name, _ in go_ini_sections(text_of(rendered))] == names
+
+
+def test_a_parent_that_is_left_out_does_not_refuse_its_child() -> None:
+    # no [work] section is written, so [work.home] has no parent to read from
+    pop3 = {"protocol": "pop3", "host": "pop.example.org", "leave_on_server": True}
+    rendered = render({"work": {"address": "a@example.org", "incoming": pop3},
+                       "work.home": {"address": "h@example.org", "incoming": IMAP_NONE}})  # fmt: skip
+    assert list(rendered.gaps) == [Gap("work", "incoming.protocol", "aerc has no POP3: the account is left out "
+                                                                    "(use the fetchmail target)")]  # fmt: skip
+    assert [name for name, _ in go_ini_sections(text_of(rendered))] == ["work.home"]
+
+
+def test_the_cli_refuses_a_dotted_child_in_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    accounts = {"work": {"address": "a@example.org", "incoming": IMAP_NONE},
+                "work.home": {"address": "h@example.org", "incoming": IMAP_NONE}}  # fmt: skip
+    _, errors = refused_render(tmp_path, yaml_text(accounts), "aerc")
+    assert errors == [
+        "mailconf: target aerc: not rendered: account work.home: name: aerc 0.15 and later read each setting missing "
+        "from [work.home] in [work] (go-ini reads the dot as a subsection), so account work's password command or "
+        "outgoing server could serve work.home; rename one of the two accounts"
+    ]
+
+
 def test_output_is_deterministic() -> None:
     accounts = {"a": {"address": "a@example.org", "incoming": {"protocol": "imap", "host": "imap.example.org"}}}
     assert render(accounts) == render(accounts)
@@ -607,6 +666,30 @@ def test_go_ini_cuts_an_unquoted_value_at_a_hash(tmp_path: Path, home: Path) -> 
         "Failed to load config: Invalid source credentials for work: failed to read password: exit status 2\n"
     )
     assert not (tmp_path / "ran").exists()
+
+
+def test_go_ini_reads_a_key_missing_from_a_dotted_section_in_its_parent(home: Path) -> None:
+    # Why [work] and [work.home] are refused together: aerc's go-ini (v1.63.2 in aerc 0.14) looks a key that
+    # [work.home] lacks up in [work] (Section.GetKey). aerc 0.14 does so for from (MapTo); 0.15 and later for
+    # source-cred-cmd and outgoing too, through the same GetKey. No Go here to run go-ini alone: aerc runs it.
+    conf = text_of(render({"work": {"address": "w@example.org", "incoming": _imap(1, auth="none")},
+                           "home": {"address": "h@example.org", "incoming": _imap(1, auth="none")}}))  # fmt: skip
+    child = conf.replace("[home]", "[work.home]").replace("from = `h@example.org`\n", "")
+    assert [(name, [k for k, _ in keys]) for name, keys in go_ini_sections(child)] == [
+        ("work", ["source", "from"]),
+        ("work.home", ["source"]),
+    ]
+    with aerc(child.encode(), home) as client:
+        client.wait_for("work.home")
+        parsed_from = client.parsed_from("work.home")
+    assert parsed_from == ["w@example.org"]  # [work]'s
+    # without [work], aerc refuses the same section for want of a from
+    alone = child[child.index("[work.home]") :].encode()
+    done = load_failure(alone, home)
+    assert (done.returncode, done.stderr.splitlines()[-1]) == (
+        1,
+        "Failed to load config: Expected from for account work.home",
+    )
 
 
 def test_aerc_refuses_a_file_others_may_read(home: Path) -> None:
