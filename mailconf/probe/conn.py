@@ -3,10 +3,9 @@
 Every read is bounded in length (:data:`MAX_LINE`, and :data:`MAX_RESPONSE` for
 all the lines of one response) and, through the session's deadline, in time. Whatever goes wrong ends the session with a
 :class:`ProbeError`: one finding, never a traceback. Server text that makes it
-into a message passes through :meth:`Connection.quote` (secrets redacted
-*before* the length is capped, so that no cut form survives; see
-:mod:`mailconf.probe.redact`) and is shown with ``!r``; every message finally passes
-:func:`escape_controls`.
+into a message is a :class:`Quoted` part (mechanism names a :class:`Names` part): it stays
+whole in the message until :func:`render` masks every secret of the run in it, and only then is
+it cut and shown (with ``repr`` quotes); every message finally passes :func:`escape_controls`.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ import re
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from . import checks
 from .checks import Check
@@ -40,10 +40,58 @@ HANDSHAKE_LIMIT = 2 * 86400.0
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+@dataclass(frozen=True)
+class Quoted:
+    """A server's text in a message, kept whole (one answer holds at most :data:`MAX_RESPONSE` bytes)
+    until :func:`render` has masked every secret of the run in it, and cut to ``limit`` only then.
+
+    Cut earlier, a server that pads its text so that the cut falls inside a secret (its own, or one
+    another server of the run received later) would show the part before the cut: no redaction
+    recognises a part.
+    """
+
+    text: str
+    limit: int = 160
+    #: shown as ``repr`` shows it, in quotes with escapes (a reply); else as it is (a certificate's subject)
+    as_repr: bool = True
+
+
+@dataclass(frozen=True)
+class Names:
+    """Names a server chose (mechanisms, a certificate's host names): listed by :func:`named` once masked."""
+
+    names: tuple[str, ...]
+    limit: int = 40
+
+
+#: A finding's message as the session makes it: mailconf's own text, and the server's, still whole.
+Message: TypeAlias = str | tuple[str | Quoted | Names, ...]
+
+
+def render(message: Message, redact: Callable[[str], str]) -> str:
+    """The message as shown: each server text masked whole, then cut; then the whole masked again.
+
+    The second pass catches a form that only the ``repr`` quoting made; the last guard,
+    :func:`escape_controls`, comes after it.
+    """
+    if isinstance(message, str):
+        return escape_controls(redact(message))
+    shown: list[str] = []
+    for part in message:
+        if isinstance(part, Quoted):
+            text = cap(redact(part.text), part.limit)
+            shown.append(repr(text) if part.as_repr else text)
+        elif isinstance(part, Names):
+            shown.append(", ".join(named(part.names, part.limit, redact)))
+        else:
+            shown.append(part)
+    return escape_controls(redact("".join(shown)))
+
+
 class ProbeError(Exception):
     """Ends one session with one finding."""
 
-    def __init__(self, check: Check, message: str) -> None:
+    def __init__(self, check: Check, message: Message) -> None:
         super().__init__(message)
         self.check = check
         self.message = message
@@ -54,9 +102,10 @@ def cap(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def named(names: Sequence[str], limit: int = 40) -> list[str]:
-    """The first :data:`MAX_NAMED` names, each capped at ``limit`` characters, then how many more."""
-    shown = [cap(name, limit) for name in names[:MAX_NAMED]]
+def named(names: Sequence[str], limit: int = 40, mask: Callable[[str], str] = str) -> list[str]:
+    """The first :data:`MAX_NAMED` names, each masked whole and then capped at ``limit`` characters,
+    then how many more (a server may name thousands: only those shown are worth masking)."""
+    shown = [cap(mask(name), limit) for name in names[:MAX_NAMED]]
     return shown + ([f"and {len(names) - MAX_NAMED} more"] if len(names) > MAX_NAMED else [])
 
 
@@ -143,9 +192,9 @@ class Connection:
             checks.PROTOCOL_ERROR, f"the connection failed while {self.progress.step} ({describe_os_error(exc)})"
         )
 
-    def quote(self, text: str) -> str:
-        """Server text for a message, to be shown with ``!r``: the secret's forms masked, then capped."""
-        return cap(self.redactor.redact(text))
+    def quote(self, text: str) -> Quoted:
+        """Server text for a message: masked, cut and put in ``repr`` quotes when the message is rendered."""
+        return Quoted(text)
 
     @property
     def ssl_object(self) -> ssl.SSLObject | None:

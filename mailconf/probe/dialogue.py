@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple, Protocol
 
 from . import checks
-from .conn import MAX_LINES, Connection, ProbeError
+from .conn import MAX_LINES, Connection, ProbeError, Quoted
 from .sasl import MAX_STEPS, MECHANISMS, Credentials, Exchange, SaslError
 
 
@@ -38,7 +38,7 @@ def mechanism_names(names: Iterable[str]) -> frozenset[str]:
 
 class LoginReply(NamedTuple):
     accepted: bool
-    text: str  # the server's final line, already quoted (safe to show)
+    text: Quoted  # the server's final line
 
 
 class Dialogue(Protocol):
@@ -48,7 +48,7 @@ class Dialogue(Protocol):
 
     async def greet(self, conn: Connection) -> None: ...
     async def capabilities(self, conn: Connection) -> Capabilities: ...
-    async def starttls(self, conn: Connection) -> str | None:
+    async def starttls(self, conn: Connection) -> Quoted | None:
         """None when the server agreed; otherwise its answer."""
         ...
 
@@ -86,7 +86,7 @@ async def sasl_exchange(
     try:
         exchange = MECHANISMS[mechanism](creds)
     except SaslError as exc:
-        raise ProbeError(checks.LOGIN_FAILED, f"{mechanism}: {exc}") from None
+        raise ProbeError(checks.LOGIN_FAILED, (f"{mechanism}: ", *exc.parts)) from None
     initial = exchange.initial()
     if initial is not None:
         _register(conn, exchange)
@@ -118,7 +118,7 @@ async def sasl_exchange(
             try:
                 answer = exchange.respond(challenge)
             except SaslError as exc:
-                raise ProbeError(checks.LOGIN_FAILED, f"{mechanism}: {exc}") from None
+                raise ProbeError(checks.LOGIN_FAILED, (f"{mechanism}: ", *exc.parts)) from None
         _register(conn, exchange)
         await conn.send(b64(answer))
         step += 1

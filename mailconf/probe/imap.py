@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import checks
-from .conn import MAX_LINES, Connection, ProbeError
+from .conn import MAX_LINES, Connection, ProbeError, Quoted
 from .dialogue import Capabilities, Kind, LoginReply, mechanism_names, sasl_exchange
 from .sasl import Credentials
 
@@ -30,9 +30,9 @@ class Imap:
         line = await conn.readline()
         upper = line.upper()
         if upper.startswith("* BYE"):
-            raise ProbeError(checks.PROTOCOL_ERROR, f"the server refused the connection: {conn.quote(line)!r}")
+            raise ProbeError(checks.PROTOCOL_ERROR, ("the server refused the connection: ", conn.quote(line)))
         if not (upper.startswith("* OK") or upper.startswith("* PREAUTH")):
-            raise ProbeError(checks.PROTOCOL_ERROR, f"expected an IMAP greeting (* OK), got {conn.quote(line)!r}")
+            raise ProbeError(checks.PROTOCOL_ERROR, ("expected an IMAP greeting (* OK), got ", conn.quote(line)))
 
     async def _command(self, conn: Connection, command: str) -> tuple[list[str], str]:
         """Send a tagged command; return the untagged lines and the tagged status line."""
@@ -52,7 +52,7 @@ class Imap:
         conn.progress.at("waiting for the CAPABILITY response")
         untagged, status = await self._command(conn, "CAPABILITY")
         if not status.upper().startswith("OK"):
-            raise ProbeError(checks.PROTOCOL_ERROR, f"CAPABILITY failed: {conn.quote(status)!r}")
+            raise ProbeError(checks.PROTOCOL_ERROR, ("CAPABILITY failed: ", conn.quote(status)))
         words: set[str] = set()
         for line in untagged:
             if line.upper().startswith("* CAPABILITY "):
@@ -64,7 +64,7 @@ class Imap:
             initial_response="SASL-IR" in words,
         )
 
-    async def starttls(self, conn: Connection) -> str | None:
+    async def starttls(self, conn: Connection) -> Quoted | None:
         conn.progress.at("waiting for the answer to STARTTLS")
         _untagged, status = await self._command(conn, "STARTTLS")
         return None if status.upper().startswith("OK") else conn.quote(status)

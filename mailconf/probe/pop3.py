@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import checks
-from .conn import MAX_LINES, Connection, ProbeError
+from .conn import MAX_LINES, Connection, ProbeError, Quoted
 from .dialogue import Capabilities, Kind, LoginReply, mechanism_names, sasl_exchange
 from .sasl import Credentials
 
@@ -17,9 +17,9 @@ class Pop3:
         conn.progress.at("waiting for the POP3 greeting")
         line = await conn.readline()
         if line.upper().startswith("-ERR"):
-            raise ProbeError(checks.PROTOCOL_ERROR, f"the server refused the connection: {conn.quote(line)!r}")
+            raise ProbeError(checks.PROTOCOL_ERROR, ("the server refused the connection: ", conn.quote(line)))
         if not line.upper().startswith("+OK"):
-            raise ProbeError(checks.PROTOCOL_ERROR, f"expected a POP3 greeting (+OK), got {conn.quote(line)!r}")
+            raise ProbeError(checks.PROTOCOL_ERROR, ("expected a POP3 greeting (+OK), got ", conn.quote(line)))
 
     async def _status(self, conn: Connection, command: str) -> tuple[bool, str]:
         await conn.send(command)
@@ -45,7 +45,7 @@ class Pop3:
             login_command="USER" in lines,
         )
 
-    async def starttls(self, conn: Connection) -> str | None:
+    async def starttls(self, conn: Connection) -> Quoted | None:
         conn.progress.at("waiting for the answer to STLS")
         ok, line = await self._status(conn, "STLS")
         return None if ok else conn.quote(line)

@@ -7,8 +7,9 @@ alone misses all but the first. So each place that *produces* a form of the
 secret registers it here at that moment (:meth:`Redactor.secret` for the secret
 read from the command, :meth:`Redactor.sent` for a response put on the wire,
 :meth:`Redactor.form` for any other derived text), and every finding message
-of the session passes :meth:`Redactor.redact` (see ``Session.add`` in
-:mod:`mailconf.probe.runner`), whatever the output format.
+of the run passes :meth:`Redactor.redact` once every server is done, before the
+server's text in it is cut (see ``finish`` in :mod:`mailconf.probe.runner`),
+whatever the output format.
 
 Each form is also registered as ``repr`` shows it (messages quote server text
 with ``!r``, which doubles backslashes and escapes quotes), and a byte string

@@ -26,7 +26,7 @@ from typing import NamedTuple
 from ..model import Auth, Protocol, Security, Server, Severity
 from . import checks
 from .checks import Check
-from .conn import MAX_LINE, Connection, ProbeError, Progress, describe_os_error, escape_controls, named
+from .conn import MAX_LINE, Connection, Message, Names, ProbeError, Progress, describe_os_error, named, render
 from .credentials import kill_running, read_secret
 from .dialogue import Capabilities, Dialogue
 from .imap import Imap
@@ -73,7 +73,9 @@ class Facts(NamedTuple):
 
     tls_version: str | None = None  # "TLSv1.3"
     expires: dt.datetime | None = None  # the server certificate's notAfter
-    auth: tuple[str, ...] = ()  # mechanisms offered, and the LOGIN/USER command
+    #: mechanisms offered, and the LOGIN/USER command: while probing whole, as the server named them;
+    #: from probe_all masked and listed (:func:`mailconf.probe.conn.named`)
+    auth: tuple[str, ...] = ()
 
 
 class Board:
@@ -95,6 +97,27 @@ class Outcome(NamedTuple):
     message: str
     #: a case that is milder (or worse) than the check's default
     severity: Severity | None = None
+
+
+class Draft(NamedTuple):
+    """A finding as a session makes it: the server's text in its message still whole (see :func:`finish`)."""
+
+    check: Check
+    message: Message
+    severity: Severity | None = None
+
+
+def finish(drafts: Sequence[Draft], redactor: Redactor) -> list[Outcome]:
+    """The findings as shown: every message masked with every form ``redactor`` knows by now, then cut.
+
+    Only here, once no more secrets can come, is the server's text cut (:func:`mailconf.probe.conn.render`).
+    """
+    found: list[Outcome] = []
+    for draft in drafts:
+        outcome = Outcome(draft.check, render(draft.message, redactor.redact), draft.severity)
+        if outcome not in found:
+            found.append(outcome)
+    return found
 
 
 Address = tuple[str, int]
@@ -162,14 +185,17 @@ async def probe_server(
     resolver: Resolver = resolve,
     board: Board | None = None,
     index: int = 0,
-    *,
-    redactor: Redactor | None = None,
 ) -> list[Outcome]:
-    """Every finding about one server, in the order found (its step and facts kept on ``board``).
+    """Every finding about one server, in the order found (its step and facts kept on ``board``)."""
+    redactor = Redactor()
+    return finish(await _drafts(server, options, resolver, board, index, redactor=redactor), redactor)
 
-    ``redactor``, shared by the servers of a run, gathers the forms of every secret they send.
-    """
-    found: list[Outcome] = []
+
+async def _drafts(
+    server: Server, options: Options, resolver: Resolver, board: Board | None, index: int, *, redactor: Redactor
+) -> list[Draft]:
+    """The findings about one server, unmasked; ``redactor`` (shared by a run) gathers every secret's forms."""
+    found: list[Draft] = []
     timeout = timeout_of(server)
     # one deadline for the lookup and both connections: a server that stalls the first session, then
     # has its certificate rejected, must not get a second full timeout for the repeat
@@ -180,12 +206,12 @@ async def probe_server(
         async with asyncio.timeout_at(deadline):
             addresses = await resolver(server.host, server.port)
     except TimeoutError:
-        return [Outcome(checks.DNS_FAILED, f"resolving {server.host} took longer than {timeout} s")]
+        return [Draft(checks.DNS_FAILED, f"resolving {server.host} took longer than {timeout} s")]
     except (OSError, UnicodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        return [Outcome(checks.DNS_FAILED, f"{server.host} does not resolve ({reason}); check host")]
+        return [Draft(checks.DNS_FAILED, f"{server.host} does not resolve ({reason}); check host")]
     if not addresses:
-        return [Outcome(checks.DNS_FAILED, f"{server.host} has no address; check host")]
+        return [Draft(checks.DNS_FAILED, f"{server.host} has no address; check host")]
     session = Session(server, options, trust_for(server), addresses, found, deadline=deadline, redactor=redactor)
     if board is not None:
         session.board_slot = (board, index)
@@ -206,10 +232,10 @@ class Session:
         options: Options,
         trust: Trust,
         addresses: Sequence[Address],
-        found: list[Outcome],
+        found: list[Draft],
         *,
         deadline: float,
-        redactor: Redactor | None = None,
+        redactor: Redactor,
     ) -> None:
         self.server = server
         self.options = options
@@ -223,7 +249,7 @@ class Session:
         self.tls: Negotiated | None = None
         #: every form of the secrets produced in this session (the connections register them), and in the
         #: other sessions of the run when the redactor is shared
-        self.redactor = redactor if redactor is not None else Redactor()
+        self.redactor = redactor
         #: the certificate of a connection has been checked (the repeat after a rejection may not get there)
         self.assessed = False
         #: where this server's steps and facts are shown while probing, if anywhere
@@ -239,15 +265,15 @@ class Session:
             return
         board, index = self.board_slot
         summary = try_summarise(self.tls.leaf) if self.tls is not None and self.tls.leaf else None
-        auth = named(sorted(caps.mechanisms) + ([dialogue.LOGIN_COMMAND] if caps.login_command else []))
+        auth = tuple(sorted(caps.mechanisms) + ([dialogue.LOGIN_COMMAND] if caps.login_command else []))
         board.facts[index] = Facts(self.tls.version if self.tls else None, summary.not_after if summary else None,
-                                   tuple(auth))  # fmt: skip
+                                   auth)  # fmt: skip
 
-    def add(self, check: Check, message: str, severity: Severity | None = None) -> None:
-        """Every finding of a session passes here: the one place where secrets are masked."""
-        outcome = Outcome(check, escape_controls(self.redactor.redact(message)), severity)
-        if outcome not in self.found:
-            self.found.append(outcome)
+    def add(self, check: Check, message: Message, severity: Severity | None = None) -> None:
+        """Every finding of a session passes here; its secrets are masked when the run is done (:func:`finish`)."""
+        draft = Draft(check, message, severity)
+        if draft not in self.found:
+            self.found.append(draft)
 
     async def run(self, context: ssl.SSLContext, rejection: Rejection | None) -> Rejection | None:
         """One connection. Returns the rejection when the handshake refused the certificate."""
@@ -341,7 +367,7 @@ class Session:
                 self._cleartext_login(dialogue, caps)
                 refusal = await dialogue.starttls(conn)
                 if refusal is not None:
-                    raise ProbeError(checks.STARTTLS_MISSING, f"the server refused {dialogue.STARTTLS}: {refusal!r}")
+                    raise ProbeError(checks.STARTTLS_MISSING, (f"the server refused {dialogue.STARTTLS}: ", refusal))
                 label = f"the TLS handshake after {dialogue.STARTTLS}"
                 trusted = await self._handshake(conn, context, rejection, label)
                 caps = await dialogue.capabilities(conn)
@@ -365,9 +391,9 @@ class Session:
             f"{dialogue.STARTTLS} would send the password in cleartext; prefer security: tls",
         )
 
-    def _offered(self, dialogue: Dialogue, caps: Capabilities) -> str:
+    def _offered(self, dialogue: Dialogue, caps: Capabilities) -> Names | str:
         names = sorted(caps.mechanisms) + ([dialogue.LOGIN_COMMAND] if caps.login_command else [])
-        return ", ".join(named(names)) or "nothing"
+        return Names(tuple(names)) if names else "nothing"
 
     def _auth_offered(self, dialogue: Dialogue, caps: Capabilities) -> None:
         server = self.server
@@ -379,8 +405,10 @@ class Session:
             if not usable:
                 self.add(
                     checks.AUTH_MISSING,
-                    f"none of the declared mechanisms ({', '.join(declared)}) is offered; "
-                    f"the server offers {self._offered(dialogue, caps)}",
+                    (
+                        f"none of the declared mechanisms ({', '.join(declared)}) is offered; the server offers ",
+                        self._offered(dialogue, caps),
+                    ),
                 )
             return
         if server.auth is Auth.PASSWORD:
@@ -396,18 +424,20 @@ class Session:
             else:
                 self.add(
                     checks.AUTH_MISSING,
-                    f"the server offers no password login (it offers {self._offered(dialogue, caps)})",
+                    ("the server offers no password login (it offers ", self._offered(dialogue, caps), ")"),
                 )
             return
         needs = _NEEDS[server.auth]
         if not caps.mechanisms & needs:
             self.add(
                 checks.AUTH_MISSING,
-                f"auth {server.auth.value} needs {' or '.join(sorted(needs))}; "
-                f"the server offers {self._offered(dialogue, caps)}",
+                (
+                    f"auth {server.auth.value} needs {' or '.join(sorted(needs))}; the server offers ",
+                    self._offered(dialogue, caps),
+                ),
             )
 
-    def _summary(self, dialogue: Dialogue, caps: Capabilities) -> str:
+    def _summary(self, dialogue: Dialogue, caps: Capabilities) -> Message:
         security = {
             Security.TLS: "implicit TLS",
             Security.STARTTLS: dialogue.STARTTLS,
@@ -415,7 +445,7 @@ class Session:
             Security.NONE: "no TLS",
         }[self.server.security]
         version = f" ({self.tls.version})" if self.tls is not None else ""
-        return f"{dialogue.NAME} over {security}{version}; login offered: {self._offered(dialogue, caps)}"
+        return (f"{dialogue.NAME} over {security}{version}; login offered: ", self._offered(dialogue, caps))
 
     async def _login(self, conn: Connection, dialogue: Dialogue, caps: Capabilities, trusted: bool) -> None:
         server = self.server
@@ -446,8 +476,11 @@ class Session:
         if method is None:
             self.add(
                 checks.LOGIN_SKIPPED,
-                f"no mechanism probe can log in with is offered for auth {server.auth.value} "
-                f"(the server offers {self._offered(dialogue, caps)})",
+                (
+                    f"no mechanism probe can log in with is offered for auth {server.auth.value} (the server offers ",
+                    self._offered(dialogue, caps),
+                    ")",
+                ),
             )
             return
         conn.progress.at(f"running {field}", checks.SECRET_FAILED)
@@ -465,7 +498,7 @@ class Session:
         else:
             self.add(
                 checks.LOGIN_FAILED,
-                f"the server refused the credentials of {server.username} ({label}): {reply.text!r}",
+                (f"the server refused the credentials of {server.username} ({label}): ", reply.text),
             )
 
 
@@ -500,19 +533,18 @@ async def probe_all(
     are still reported; the command turns it into an internal error (exit 3), never a finding.
 
     One redactor serves every session, and every message (and mechanism name on ``board``) passes it
-    again once all have ended: a finding is masked when it is made, with the forms known then, and a
-    server may quote a password another server of the run received later (the same account's IMAP
-    and SMTP hosts), or its own before its login.
+    once all have ended, only then cut to length: a server may quote a password another server of
+    the run received later (the same account's IMAP and SMTP hosts), or its own before its login.
     """
     gate = asyncio.Semaphore(concurrency)
     redactor = Redactor()
 
-    async def one(index: int, server: Server) -> list[Outcome] | Exception:
+    async def one(index: int, server: Server) -> list[Draft] | Exception:
         async with gate:
             if board is not None:
                 board.started[index] = time.monotonic()
             try:
-                return await probe_server(server, options, resolver, board, index, redactor=redactor)
+                return await _drafts(server, options, resolver, board, index, redactor=redactor)
             except Exception as exc:  # noqa: BLE001 - a bug must not hide the other servers' results
                 return exc
             finally:
@@ -521,12 +553,9 @@ async def probe_all(
 
     with _signals_end_commands():
         results = await asyncio.gather(*(one(i, s) for i, s in enumerate(servers)))
-    if board is not None:  # the mechanism names of the summary table are the server's text too
-        board.facts = [f._replace(auth=tuple(redactor.redact(name) for name in f.auth)) for f in board.facts]
-    return [
-        result if isinstance(result, Exception) else [o._replace(message=redactor.redact(o.message)) for o in result]
-        for result in results
-    ]
+    if board is not None:  # the mechanism names of the summary table are the server's text too: masked, then cut
+        board.facts = [f._replace(auth=tuple(named(f.auth, mask=redactor.redact))) for f in board.facts]
+    return [result if isinstance(result, Exception) else finish(result, redactor) for result in results]
 
 
 #: The exit status after a signal, as a shell reports it (128 + the signal number).

@@ -15,6 +15,8 @@ from typing import NamedTuple, Protocol
 
 import scramp
 
+from .conn import Quoted
+
 
 class Credentials(NamedTuple):
     username: str
@@ -25,6 +27,11 @@ class Credentials(NamedTuple):
 
 class SaslError(Exception):
     """The server's side of the exchange is wrong (a bad SCRAM challenge or signature)."""
+
+    def __init__(self, *parts: str | Quoted) -> None:
+        super().__init__("".join(p if isinstance(p, str) else repr(p.text) for p in parts))
+        #: the message, the server's text in it kept whole until the run's secrets are masked (conn.render)
+        self.parts = parts
 
 
 class Exchange(Protocol):
@@ -154,7 +161,7 @@ class _Scram:
         fields = dict(part.split("=", 1) for part in text.split(",") if "=" in part)
         if self.answered_first:
             if "e" in fields:
-                raise SaslError(f"the server refused the SCRAM proof ({fields['e'][:40]!r})")
+                raise SaslError("the server refused the SCRAM proof (", Quoted(fields["e"], 40), ")")
             try:
                 self.client.set_server_final(text)
             except scramp.ScramException:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import checks
-from .conn import MAX_LINES, Connection, ProbeError
+from .conn import MAX_LINES, Connection, ProbeError, Quoted
 from .dialogue import Capabilities, Kind, LoginReply, mechanism_names, sasl_exchange
 from .sasl import Credentials
 
@@ -22,7 +22,7 @@ class Smtp:
         for _ in range(MAX_LINES):
             line = await conn.readline()
             if len(line) < 3 or not _is_code(line[:3]) or line[3:4] not in ("", " ", "-"):
-                raise ProbeError(checks.PROTOCOL_ERROR, f"expected an SMTP reply, got {conn.quote(line)!r}")
+                raise ProbeError(checks.PROTOCOL_ERROR, ("expected an SMTP reply, got ", conn.quote(line)))
             texts.append(line[4:])
             if line[3:4] != "-":
                 return int(line[:3]), texts
@@ -33,7 +33,7 @@ class Smtp:
         code, texts = await self._reply(conn)
         if code != 220:
             raise ProbeError(
-                checks.PROTOCOL_ERROR, f"the server refused the connection: {code} {conn.quote(texts[0])!r}"
+                checks.PROTOCOL_ERROR, (f"the server refused the connection: {code} ", conn.quote(texts[0]))
             )
 
     async def capabilities(self, conn: Connection) -> Capabilities:
@@ -41,7 +41,7 @@ class Smtp:
         await conn.send(f"EHLO {EHLO_NAME}")
         code, texts = await self._reply(conn)
         if code != 250:
-            raise ProbeError(checks.PROTOCOL_ERROR, f"EHLO failed: {code} {conn.quote(texts[0])!r}")
+            raise ProbeError(checks.PROTOCOL_ERROR, (f"EHLO failed: {code} ", conn.quote(texts[0])))
         keywords = [t.upper().split() for t in texts[1:] if t.strip()]
         mechanisms = {m for words in keywords if words[0] == "AUTH" for m in words[1:]}
         mechanisms |= {m for words in keywords if words[0].startswith("AUTH=") for m in (words[0][5:], *words[1:])}
@@ -51,7 +51,7 @@ class Smtp:
             login_command=False,
         )
 
-    async def starttls(self, conn: Connection) -> str | None:
+    async def starttls(self, conn: Connection) -> Quoted | None:
         conn.progress.at("waiting for the answer to STARTTLS")
         await conn.send("STARTTLS")
         code, texts = await self._reply(conn)
@@ -79,7 +79,7 @@ class Smtp:
                 return "challenge", line[4:]
             if _is_code(line[:3]):
                 return ("ok" if line.startswith("235") else "fail"), first
-            raise ProbeError(checks.PROTOCOL_ERROR, f"expected an SMTP reply, got {conn.quote(line)!r}")
+            raise ProbeError(checks.PROTOCOL_ERROR, ("expected an SMTP reply, got ", conn.quote(line)))
 
         return await sasl_exchange(conn, mechanism, creds, command, classify, initial_response=caps.initial_response)
 

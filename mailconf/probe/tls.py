@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from ..model import Server
 from . import checks
 from .checks import Check
-from .conn import cap, named
+from .conn import Message, Names, Quoted
 from .x509 import CertificateSummary, try_summarise
 
 #: A certificate expiring sooner than this is a warning (MC810).
@@ -153,13 +153,13 @@ def _when(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _names(summary: CertificateSummary | None) -> str:
+def _names(summary: CertificateSummary | None) -> str | Names:
     if summary is None or not summary.names:
         return "no host name (it has no subjectAltName)"
-    return ", ".join(named(summary.names, 255))  # a DNS name has at most 253 characters
+    return Names(summary.names, 255)  # a DNS name has at most 253 characters
 
 
-Outcome = tuple[Check, str]
+Outcome = tuple[Check, Message]
 
 
 def assess(
@@ -213,8 +213,11 @@ def _rejected(server: Server, trust: Trust, rejection: Rejection, summary: Certi
     if rejection.code in (_HOSTNAME_MISMATCH, _IP_MISMATCH):
         return (
             checks.WRONG_NAME,
-            f"the certificate is for {_names(summary)}, not {server.host}; "
-            "use a name it lists as host, or ask for a certificate that names this host",
+            (
+                "the certificate is for ",
+                _names(summary),
+                f", not {server.host}; use a name it lists as host, or ask for a certificate that names this host",
+            ),
         )
     if rejection.code == _EXPIRED and summary is not None:
         return checks.EXPIRED, f"the certificate expired on {_when(summary.not_after)}; the server must renew it"
@@ -243,9 +246,9 @@ def _validity(summary: CertificateSummary, now: dt.datetime, already: bool) -> I
         )
 
 
-def describe_chain(tls: Negotiated) -> list[str]:
+def describe_chain(tls: Negotiated) -> list[Message]:
     """--show-cert: one line per certificate, the pin first so it can be pasted."""
-    lines = []
+    lines: list[Message] = []
     chain = tls.chain
     for index, der in enumerate(chain, start=1):
         summary = try_summarise(der)
@@ -253,8 +256,13 @@ def describe_chain(tls: Negotiated) -> list[str]:
         if summary is None:
             lines.append(f"{head}; (its contents could not be parsed)")
         else:
-            subject, issuer = (cap(name or "(empty)", 400) for name in (summary.subject, summary.issuer))
-            lines.append(f"{head}; subject {subject}; issuer {issuer}; not after {_when(summary.not_after)}")
+            # the server chose subject and issuer: cut once masked, as its other text (conn.Quoted)
+            subject, issuer = (
+                Quoted(name or "(empty)", 400, as_repr=False) for name in (summary.subject, summary.issuer)
+            )
+            lines.append((f"{head}; subject ", subject, "; issuer ", issuer, f"; not after {_when(summary.not_after)}"))
     if lines and not tls.whole_chain:
-        lines[-1] += " (this Python shows only the server's own certificate, not the rest of the chain)"
+        last = lines[-1]
+        note = " (this Python shows only the server's own certificate, not the rest of the chain)"
+        lines[-1] = last + note if isinstance(last, str) else (*last, note)
     return lines

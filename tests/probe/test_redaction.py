@@ -270,3 +270,84 @@ def test_a_secret_one_server_received_is_masked_in_what_another_server_says(
         f"test outgoing smtp://127.0.0.1:{smtp_server.port}  error    -    -                    {MASK}, PLAIN",
     ]
     assert (code, err) == (1, "")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_server_padding_its_text_so_that_the_cut_falls_inside_a_secret_never_shows_a_part_of_it(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """Server text was cut (160 characters in a message, 40 for a mechanism name) when the finding was made,
+    and the last pass over every finding, with every secret of the run, saw only the cut text: a server
+    that knows the password and answers before probe has read it shows the part before the cut, which no
+    redaction recognises. Here the SMTP server of the account pads its EHLO refusal, and the IMAP server
+    its mechanism name, so that the cut falls inside the password the IMAP server receives afterwards.
+    The text is masked whole, then cut: nothing of the password is shown, in any format or in the table.
+    """
+    secret = "z9secret-of-the-whole-run"
+    smtp_done = threading.Event()
+    reply = "x" * 150 + secret  # the cut at 157 characters kept "z9secre" of it
+    mechanism = "Y" * 30 + secret.upper()  # the cut at 37 kept "Z9SECRE"
+
+    def smtp(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"220 ready\r\n")
+        reader = conn.makefile("rb")
+        reader.readline()  # EHLO
+        conn.sendall(f"550 {reply}\r\n".encode())
+        reader.readline()  # probe has made its finding when it closes the connection
+        smtp_done.set()
+
+    def imap(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"* OK ready\r\n")
+        reader = conn.makefile("rb")
+        while raw := reader.readline(65536):
+            tag, _, rest = raw.decode().rstrip("\r\n").partition(" ")
+            verb = rest.partition(" ")[0].upper()
+            if verb == "CAPABILITY":  # only once the SMTP finding is made: probe learns the password after this
+                smtp_done.wait(5)
+                conn.sendall(f"* CAPABILITY IMAP4rev1 AUTH={mechanism}\r\n{tag} OK done\r\n".encode())
+            elif verb == "LOGIN":
+                conn.sendall(f"{tag} NO wrong\r\n".encode())
+            else:
+                conn.sendall(f"* BYE\r\n{tag} OK bye\r\n".encode())
+                return
+
+    common = {"host": "127.0.0.1", "security": "none", "timeout": 5, "username": USER, "auth": "password",
+              "password_command": secret_file(tmp_path, secret)}  # fmt: skip
+    with ScriptedServer(imap) as imap_server, ScriptedServer(smtp) as smtp_server:
+        path = write_accounts(
+            tmp_path / "accounts.yaml",
+            incoming={"protocol": "imap", "port": imap_server.port, **common},
+            outgoing={"protocol": "smtp", "port": smtp_server.port, **common},
+        )
+        capfd.readouterr()
+        code = main(["probe", "--format", fmt, "--login", "--allow-cleartext", str(path)])
+    out, err = capfd.readouterr()
+    assert smtp_done.is_set()
+    offered = f"{'Y' * 30}{MASK}, LOGIN command"
+    messages = [
+        ("MC820", f"IMAP over no TLS; login offered: {offered}"),
+        ("MC815", f"the server refused the credentials of {USER} (LOGIN command): 'NO wrong'"),
+        ("MC818", f"EHLO failed: 550 '{'x' * 150}{MASK}'"),
+    ]
+    if fmt == "text":
+        at = f"{path}:{{}}:5:"
+        assert out.splitlines() == [
+            f"{at.format(5)} info MC820 server-ok: {messages[0][1]}",
+            f"{at.format(5)} error MC815 login-failed: {messages[1][1]}",
+            f"{at.format(6)} error MC818 protocol-error: {messages[2][1]}",
+            "2 errors, 1 info in 1 file",
+            "",
+            "server                                verdict  TLS  certificate expires  authentication",
+            f"test incoming imap://127.0.0.1:{imap_server.port}  error    -    -                    {offered}",
+            f"test outgoing smtp://127.0.0.1:{smtp_server.port}  error    -    -                    -",
+        ]
+    elif fmt == "json":
+        assert [(f["rule"], f["message"]) for f in json.loads(out)] == messages
+    elif fmt == "sarif":
+        results = json.loads(out)["runs"][0]["results"]
+        assert [(r["ruleId"], r["message"]["text"]) for r in results] == messages
+    else:
+        assert [line.rpartition(" login-failed::")[2] if "MC815" in line else line.rpartition("::")[2]
+                for line in out.splitlines()] == [m for _, m in messages]  # fmt: skip
+    assert secret[:7] not in (out + err).lower()
+    assert (code, err) == (1, "")
