@@ -180,7 +180,9 @@ EXPIRED = _check(
 The server's certificate is outside its validity period.
 
 Condition: now is after its notAfter (or before its notBefore). Checked with
-a pin too: a pinned certificate still expires.
+a pin too: a pinned certificate still expires. A certificate whose dates
+cannot be read, when no verification checked them either (a pin,
+``tls.verify: false``), gives a warning that the expiry was not checked.
 
 Fix: the server administrator must renew it; a pinned certificate then needs
 a new ``tls.fingerprint``.

@@ -330,8 +330,8 @@ class Session:
         tls = negotiated(ssl_object)
         found, trusted = assess(self.server, self.trust, tls, rejection, dt.datetime.now(dt.UTC))
         self.assessed = True
-        for check, message in found:
-            self.add(check, message)
+        for outcome in found:
+            self.add(*outcome)
         if self.options.show_cert:
             for line in describe_chain(tls):
                 self.add(checks.CERTIFICATE, line)

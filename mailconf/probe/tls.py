@@ -25,12 +25,13 @@ import hashlib
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from ..model import Server
+from ..model import Server, Severity
 from . import checks
 from .checks import Check
 from .conn import Message, Names, Quoted
-from .x509 import CertificateSummary, try_summarise
+from .x509 import CertificateParseError, CertificateSummary, summarise, try_summarise
 
 #: A certificate expiring sooner than this is a warning (MC810).
 EXPIRY_WARNING = dt.timedelta(days=14)
@@ -154,12 +155,22 @@ def _when(moment: dt.datetime) -> str:
 
 
 def _names(summary: CertificateSummary | None) -> str | Names:
-    if summary is None or not summary.names:
-        return "no host name (it has no subjectAltName)"
-    return Names(summary.names, 255)  # a DNS name has at most 253 characters
+    if summary is None:
+        return "no host name that could be read (the certificate could not be parsed)"
+    if summary.names:
+        return Names(summary.names, 255)  # a DNS name has at most 253 characters
+    return {
+        "absent": "no host name (it has no subjectAltName)",
+        "unreadable": "no host name that could be read (its subjectAltName could not be parsed)",
+        "listed": "no host name (its subjectAltName has no DNS name or IP address)",
+    }[summary.alt_name]
 
 
-Outcome = tuple[Check, Message]
+class Outcome(NamedTuple):
+    check: Check
+    message: Message
+    #: a case milder than the check's default
+    severity: Severity | None = None
 
 
 def assess(
@@ -167,20 +178,26 @@ def assess(
 ) -> tuple[list[Outcome], bool]:
     """Findings about the certificate and the TLS version; and whether credentials may be sent."""
     found: list[Outcome] = []
-    summary = try_summarise(tls.leaf) if tls.leaf else None
+    unread: CertificateParseError | None = None
+    try:
+        summary = summarise(tls.leaf) if tls.leaf else None
+    except CertificateParseError as exc:
+        summary, unread = None, exc
     trusted = True
     if trust.problem is not None:
-        found.append((checks.UNTRUSTED, f"{trust.problem}; the certificate could not be verified"))
+        found.append(Outcome(checks.UNTRUSTED, f"{trust.problem}; the certificate could not be verified"))
         trusted = False
     elif trust.pinned and tls.leaf is None:  # nothing to compare (an anonymous cipher): never trusted
-        found.append((checks.PIN_MISMATCH, "the server presented no certificate to compare with tls.fingerprint"))
+        found.append(
+            Outcome(checks.PIN_MISMATCH, "the server presented no certificate to compare with tls.fingerprint")
+        )
         trusted = False
     elif trust.pinned and tls.leaf is not None:
         algorithm = server.tls.fingerprint_algorithm or "sha256"
         actual = fingerprint(tls.leaf, algorithm)
         if actual.upper() != (server.tls.fingerprint_hex or "").upper():
             found.append(
-                (
+                Outcome(
                     checks.PIN_MISMATCH,
                     f"the server's certificate is {algorithm}:{actual}, not the pinned tls.fingerprint; "
                     "if the certificate was replaced on purpose, confirm the new one with the administrator "
@@ -191,12 +208,23 @@ def assess(
     elif rejection is not None:
         found.append(_rejected(server, trust, rejection, summary))
         trusted = False
+    already = any(f.check is checks.EXPIRED for f in found)
     if summary is not None:
-        found.extend(_validity(summary, now, already=any(c is checks.EXPIRED for c, _ in found)))
+        found.extend(_validity(summary, now, already))
+    elif unread is not None and not already and (rejection is not None or not trust.verifying):
+        # no verification checked the dates either (a pin, tls.verify: false, a rejected chain): say so
+        found.append(
+            Outcome(
+                checks.EXPIRED,
+                f"the certificate's validity could not be read ({unread}), so whether it has expired was not "
+                "checked; ask the administrator for a certificate that follows RFC 5280",
+                Severity.WARNING,
+            )
+        )
     minimum = server.tls.min_version or DEFAULT_MIN_VERSION
     if _version_number(tls.version) < _version_number(minimum):
         declared = "tls.min_version" if server.tls.min_version else "the default minimum (RFC 8996)"
-        found.append((checks.OLD_TLS, f"the server negotiated {tls.version}, below {declared} {minimum}"))
+        found.append(Outcome(checks.OLD_TLS, f"the server negotiated {tls.version}, below {declared} {minimum}"))
         trusted = False
     return found, trusted
 
@@ -205,13 +233,13 @@ def unseen(server: Server, trust: Trust, rejection: Rejection) -> Outcome:
     """Why the handshake rejected the certificate, when the repeat without verification never got to see it."""
     if rejection.code in (_HOSTNAME_MISMATCH, _IP_MISMATCH, _EXPIRED, _NOT_YET_VALID):
         check = checks.EXPIRED if rejection.code in (_EXPIRED, _NOT_YET_VALID) else checks.WRONG_NAME
-        return check, f"the TLS handshake rejected the certificate: {rejection.reason}"
+        return Outcome(check, f"the TLS handshake rejected the certificate: {rejection.reason}")
     return _rejected(server, trust, rejection, None)
 
 
 def _rejected(server: Server, trust: Trust, rejection: Rejection, summary: CertificateSummary | None) -> Outcome:
     if rejection.code in (_HOSTNAME_MISMATCH, _IP_MISMATCH):
-        return (
+        return Outcome(
             checks.WRONG_NAME,
             (
                 "the certificate is for ",
@@ -220,10 +248,14 @@ def _rejected(server: Server, trust: Trust, rejection: Rejection, summary: Certi
             ),
         )
     if rejection.code == _EXPIRED and summary is not None:
-        return checks.EXPIRED, f"the certificate expired on {_when(summary.not_after)}; the server must renew it"
+        return Outcome(
+            checks.EXPIRED, f"the certificate expired on {_when(summary.not_after)}; the server must renew it"
+        )
     if rejection.code == _NOT_YET_VALID and summary is not None:
-        return checks.EXPIRED, f"the certificate is not valid before {_when(summary.not_before)}; check the clocks"
-    return (
+        return Outcome(
+            checks.EXPIRED, f"the certificate is not valid before {_when(summary.not_before)}; check the clocks"
+        )
+    return Outcome(
         checks.UNTRUSTED,
         f"the certificate is not trusted by {trust.anchor}: {rejection.reason}; "
         "name its CA in tls.ca_file, or pin it with tls.fingerprint (--show-cert prints the pin)",
@@ -234,12 +266,16 @@ def _validity(summary: CertificateSummary, now: dt.datetime, already: bool) -> I
     if already:
         return
     if now > summary.not_after:
-        yield checks.EXPIRED, f"the certificate expired on {_when(summary.not_after)}; the server must renew it"
+        yield Outcome(
+            checks.EXPIRED, f"the certificate expired on {_when(summary.not_after)}; the server must renew it"
+        )
     elif now < summary.not_before:
-        yield checks.EXPIRED, f"the certificate is not valid before {_when(summary.not_before)}; check the clocks"
+        yield Outcome(
+            checks.EXPIRED, f"the certificate is not valid before {_when(summary.not_before)}; check the clocks"
+        )
     elif summary.not_after - now < EXPIRY_WARNING:
         days = (summary.not_after - now).days
-        yield (
+        yield Outcome(
             checks.EXPIRES_SOON,
             f"the certificate expires on {_when(summary.not_after)} (in {days} day{'s' if days != 1 else ''}); "
             "tell the server administrator",

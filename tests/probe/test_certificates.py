@@ -353,7 +353,7 @@ def test_a_pinned_server_that_presents_no_certificate_is_not_trusted() -> None:
     pin = "sha256:" + ":".join(["AB"] * 32)
     server = Server(Protocol.IMAP, "127.0.0.1", 993, Security.TLS, Auth.PASSWORD, "a", tls=Tls(fingerprint=pin))
     found, trusted = assess(server, trust_for(server), Negotiated("TLSv1.2", ()), None, dt.datetime.now(dt.UTC))
-    assert found == [(checks.PIN_MISMATCH, "the server presented no certificate to compare with tls.fingerprint")]
+    assert found == [(checks.PIN_MISMATCH, "the server presented no certificate to compare with tls.fingerprint", None)]
     assert trusted is False
 
 
@@ -381,3 +381,151 @@ def test_a_certificate_the_library_warns_about_prints_no_warning(
     assert run.findings[0].rule == "MC822"
     assert f"tls.fingerprint: {pin}; subject CN=negative.test; issuer CN=negative.test; " in run.findings[0].message
     assert (run.code, run.err) == (0, "")
+
+
+# --- a certificate the library reads only in part, or not at all -------------------------------------------
+
+
+def certificate(
+    directory: Path, name: str, not_after: dt.datetime, extension: x509.ExtensionType | None = None
+) -> KeyPair:
+    """A self-signed certificate (CN=NAME.test) valid from 2000 until ``not_after``, with ``extension`` if any."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{name}.test")])
+    builder = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(utc("2000-01-01")).not_valid_after(not_after)
+    )  # fmt: skip
+    if extension is not None:
+        builder = builder.add_extension(extension, critical=False)
+    der = builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    cert_path, key_path = directory / f"{name}.pem", directory / f"{name}.key"
+    cert_path.write_text(ssl.DER_cert_to_PEM_cert(der))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return KeyPair(cert_path, key_path, der)
+
+
+def rewritten(pair: KeyPair, old: bytes, new: bytes) -> KeyPair:
+    """The certificate with one run of its DER bytes replaced by as many others (the signature no longer
+    matches: only a client that does not verify, with a pin or tls.verify: false, takes it)."""
+    assert len(old) == len(new) and pair.der.count(old) == 1
+    der = pair.der.replace(old, new)
+    pair.cert.write_text(ssl.DER_cert_to_PEM_cert(der))
+    return pair._replace(der=der)
+
+
+def sha256_pin(der: bytes) -> str:
+    return "sha256:" + ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
+
+
+#: an issuerAltName whose contents end in the middle of its one DNS name (OpenSSL does not read it; a
+#: malformed subjectAltName it refuses to load)
+MALFORMED_EXTENSION = x509.UnrecognizedExtension(x509.oid.ExtensionOID.ISSUER_ALTERNATIVE_NAME, b"\x30\x07\x82\x05ab")
+EXPIRED_2001 = "the certificate expired on 2001-01-01 00:00 UTC; the server must renew it"
+
+
+@pytest.mark.parametrize("trust", ["pin", "no-verify"])
+def test_an_expired_certificate_with_a_malformed_extension_is_reported_expired(
+    probe: Any, tmp_path: Path, trust: str
+) -> None:
+    """A malformed extension made the whole certificate unreadable: with a pin or tls.verify: false, no
+    verification looks at the dates, and the expiry check was skipped in silence. The dates are read."""
+    pair = certificate(tmp_path, "badext", utc("2001-01-01"), MALFORMED_EXTENSION)
+    with pytest.raises(ValueError, match="issuer_alternative_name"):  # the library refuses the extensions alone
+        _ = x509.load_der_x509_certificate(pair.der).extensions
+    tls = {"fingerprint": sha256_pin(pair.der)} if trust == "pin" else {"verify": False}
+    with SmtpServer(pair, implicit=True) as smtp:
+        outgoing = {"protocol": "smtp", "host": "127.0.0.1", "port": smtp.port, "security": "tls", "timeout": 2,
+                    "tls": tls}  # fmt: skip
+        run = probe(outgoing=outgoing, args=("--show-cert",))
+    assert run.findings == [
+        Found(5, "MC809", "error", EXPIRED_2001),
+        Found(
+            5,
+            "MC822",
+            "info",
+            f"certificate 1 of 1: tls.fingerprint: {sha256_pin(pair.der)}; subject CN=badext.test; "
+            "issuer CN=badext.test; not after 2001-01-01 00:00 UTC (this Python shows only the server's own "
+            "certificate, not the rest of the chain)",
+        ),
+        Found(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN"),
+    ]
+    assert run.code == 1
+
+
+def test_a_certificate_the_library_refuses_whole_has_its_dates_read_from_the_der(probe: Any, tmp_path: Path) -> None:
+    """Version 6 (there are three): cryptography refuses the certificate, OpenSSL takes it. The validity
+    is read from the DER itself, so the expiry is still checked."""
+    pair = certificate(tmp_path, "v6", utc("2001-01-01"))
+    pair = rewritten(pair, b"\xa0\x03\x02\x01\x02", b"\xa0\x03\x02\x01\x05")
+    with pytest.raises(x509.InvalidVersion):
+        x509.load_der_x509_certificate(pair.der)
+    with SmtpServer(pair, implicit=True) as smtp:
+        outgoing = {"protocol": "smtp", "host": "127.0.0.1", "port": smtp.port, "security": "tls", "timeout": 2,
+                    "tls": {"verify": False}}  # fmt: skip
+        run = probe(outgoing=outgoing, args=("--show-cert",))
+    assert run.findings == [
+        Found(5, "MC809", "error", EXPIRED_2001),
+        Found(
+            5,
+            "MC822",
+            "info",
+            f"certificate 1 of 1: tls.fingerprint: {sha256_pin(pair.der)}; subject (could not be read); "
+            "issuer (could not be read); not after 2001-01-01 00:00 UTC (this Python shows only the server's own "
+            "certificate, not the rest of the chain)",
+        ),
+        Found(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN"),
+    ]
+    assert run.code == 1
+
+
+def test_a_certificate_whose_dates_cannot_be_read_says_its_expiry_was_not_checked(probe: Any, tmp_path: Path) -> None:
+    """notAfter in month 13: nothing can read it (OpenSSL takes the certificate without verification). The
+    expiry check was skipped in silence; now a warning says it could not be made."""
+    pair = certificate(tmp_path, "month13", utc("2001-01-01"))
+    pair = rewritten(pair, b"\x17\x0d010101000000Z", b"\x17\x0d011301000000Z")
+    with SmtpServer(pair, implicit=True) as smtp:
+        outgoing = {"protocol": "smtp", "host": "127.0.0.1", "port": smtp.port, "security": "tls", "timeout": 2,
+                    "tls": {"fingerprint": sha256_pin(pair.der)}}  # fmt: skip
+        run = probe(outgoing=outgoing)
+    assert run.findings == [
+        Found(
+            5,
+            "MC809",
+            "warning",
+            "the certificate's validity could not be read (ValueError), so whether it has expired was not checked; "
+            "ask the administrator for a certificate that follows RFC 5280",
+        ),
+        Found(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN"),
+    ]
+    assert run.code == 0
+
+
+def test_a_subject_alt_name_of_only_a_uri_and_an_email_address_names_no_host(probe: Any, tmp_path: Path) -> None:
+    """It was reported as "it has no subjectAltName": it has one, with no DNS name or IP address in it."""
+    now = dt.datetime.now(dt.UTC)
+    pair = self_signed(
+        tmp_path, "uri", None, now - dt.timedelta(days=1), now + dt.timedelta(days=100), ca=True,
+        alt_names=[x509.UniformResourceIdentifier("https://mail.example/"), x509.RFC822Name("postmaster@example")],
+    )  # fmt: skip
+    with SmtpServer(pair, implicit=True) as smtp:
+        outgoing = {"protocol": "smtp", "host": "127.0.0.1", "port": smtp.port, "security": "tls", "timeout": 2,
+                    "tls": {"ca_file": str(pair.cert)}}  # fmt: skip
+        run = probe(outgoing=outgoing)
+    assert run.findings == [
+        Found(
+            5,
+            "MC808",
+            "error",
+            "the certificate is for no host name (its subjectAltName has no DNS name or IP address), not 127.0.0.1; "
+            "use a name it lists as host, or ask for a certificate that names this host",
+        ),
+        Found(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN"),
+    ]
+    assert run.code == 1

@@ -272,5 +272,5 @@ def test_a_rejection_the_repeat_never_saw_keeps_its_rule(code: int, reason: str,
     from mailconf.probe.tls import Rejection, trust_for, unseen
 
     server = Server(Protocol.IMAP, "127.0.0.1", 993, Security.TLS, Auth.PASSWORD, "a")
-    check, message = unseen(server, trust_for(server), Rejection(code, reason))
-    assert (check.ID, message) == (rule, f"the TLS handshake rejected the certificate: {reason}")
+    found = unseen(server, trust_for(server), Rejection(code, reason))
+    assert (found.check.ID, found.message) == (rule, f"the TLS handshake rejected the certificate: {reason}")

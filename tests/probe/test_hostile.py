@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import socket
 import ssl
@@ -14,9 +15,9 @@ import pytest
 
 from mailconf.cli import main
 from mailconf.probe.sasl import MECHANISMS, Credentials, SaslError, _Scram
-from mailconf.probe.x509 import summarise, try_summarise
+from mailconf.probe.x509 import summarise, try_summarise, validity_from_der
 from tests.probe.conftest import Found, write_accounts
-from tests.servers import Certificates, ScriptedServer
+from tests.servers import Certificates, ScriptedServer, self_signed
 
 
 def sends(data: bytes) -> Callable[[socket.socket, threading.Event], None]:
@@ -282,6 +283,25 @@ def test_certificate_summary_matches_cryptography(certs: Certificates) -> None:
         names = theirs.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         assert list(ours.names) == [str(n.value) for n in names]
         assert sorted(ours.subject.split(", ")) == sorted(theirs.subject.rfc4514_string().split(","))
+
+
+@pytest.mark.parametrize(
+    ("not_before", "not_after"),
+    [("1955-01-01", "2049-12-31T23:59:59"), ("1999-12-31", "2050-01-01"), ("2000-02-29T12:34:56", "9999-12-31")],
+)
+def test_the_validity_read_from_the_der_is_what_cryptography_reads(
+    certs: Certificates, tmp_path: Path, not_before: str, not_after: str
+) -> None:
+    """The fallback for a certificate the library refuses whole: UTCTime 50-99 is 1950-1999, 2050 on is
+    GeneralizedTime, each to the second."""
+    from cryptography import x509
+
+    moments = [dt.datetime.fromisoformat(m).replace(tzinfo=dt.UTC) for m in (not_before, not_after)]
+    pair = self_signed(tmp_path, "dates", "127.0.0.1", *moments)
+    for der in (pair.der, certs.good.der, certs.expired.der):
+        theirs = x509.load_der_x509_certificate(der)
+        assert validity_from_der(der) == (theirs.not_valid_before_utc, theirs.not_valid_after_utc)
+    assert validity_from_der(pair.der) == tuple(moments)
 
 
 def test_truncated_certificates_never_raise(certs: Certificates) -> None:
