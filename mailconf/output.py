@@ -69,7 +69,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from .errors import OutputError, signals_held
-from .targets import RenderedFile
+from .targets import NAME_MAX, RenderedFile
 
 if TYPE_CHECKING:  # imported where used: most renders write more than _SYNCFS_FROM files or one file
     import threading
@@ -693,7 +693,7 @@ def _create_listed(written: list[_Temporary], folder: _Folder, item: _Planned, i
     In a new folder's staging folder, the file's own name (nobody else's folder); elsewhere a temporary next to
     it, ``.NAME.mailconf-PID.tmp``, or a random one where that is taken (left by a run that was killed, or
     planted: not touched)."""
-    name = item.leaf if in_new_folder else f".{item.leaf}.mailconf-{os.getpid()}.tmp"
+    name = item.leaf if in_new_folder else _temporary_name(item.leaf, str(os.getpid()))
     while True:
         if in_new_folder or name not in folder.names:
             written.append(_Temporary(folder, name, item, in_new_folder))
@@ -705,7 +705,16 @@ def _create_listed(written: list[_Temporary], folder: _Folder, item: _Planned, i
                     raise
         import secrets
 
-        name = f".{item.leaf}.mailconf-{secrets.token_hex(6)}.tmp"
+        name = _temporary_name(item.leaf, secrets.token_hex(6))
+
+
+def _temporary_name(leaf: str, tag: str) -> str:
+    """``.LEAF.mailconf-TAG.tmp``, LEAF cut to fit ``NAME_MAX`` bytes: a name the file system takes (up to 255
+    bytes, an address of autodiscover's) must not fail for its longer temporary. Two cut names that meet are
+    one taken name, which gets a random TAG like any other."""
+    suffix = f".mailconf-{tag}.tmp"
+    room = NAME_MAX - len(suffix) - 1  # the leading dot
+    return f".{leaf.encode()[:room].decode(errors='ignore')}{suffix}"
 
 
 def _remove(out: _Output, temporaries: Sequence[_Temporary]) -> None:
@@ -879,7 +888,7 @@ def _stage(out: _Output, plan: Sequence[_Planned]) -> dict[str, str]:
 
 
 def _make_staging_folder(root: _Folder, top: str) -> str:
-    name = f".{top}.mailconf-{os.getpid()}.tmp"
+    name = _temporary_name(top, str(os.getpid()))
     while True:
         try:
             os.mkdir(name, 0o700, dir_fd=root.fd)
@@ -887,7 +896,7 @@ def _make_staging_folder(root: _Folder, top: str) -> str:
         except FileExistsError:  # left by a run that was killed, or planted: not touched, another name
             import secrets
 
-            name = f".{top}.mailconf-{secrets.token_hex(6)}.tmp"
+            name = _temporary_name(top, secrets.token_hex(6))
 
 
 _RENAME_NOREPLACE = 1  # linux/fs.h

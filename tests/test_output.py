@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import json
 import os
 import shutil
 import signal
@@ -26,10 +27,10 @@ import pytest
 
 from mailconf import output
 from mailconf.errors import OutputError
-from mailconf.targets import RenderedFile
+from mailconf.targets import NAME_MAX, RenderedFile
 from tests.conftest import ROOT
 from tests.test_cli import CLEAN
-from tests.test_render_core import accounts_file, fake_target, mode, run
+from tests.test_render_core import ACCOUNT, accounts_file, fake_target, mode, run
 
 __all__ = ["fake_target"]  # the fake target, registered for every test here (autouse)
 
@@ -185,6 +186,22 @@ def test_a_name_with_dot_dot_is_refused_before_anything_is_created(
     assert run("-t", "fake", "-o", str(out), "--option", "dir=a/../../", accounts_file(tmp_path, "work")) == 2
     assert capsys.readouterr().err == f"mailconf: refusing to write 'a/../../work.conf' outside {out}\n"
     assert not out.exists()
+
+
+@pytest.mark.parametrize("folder", ["new", "existing"])
+def test_a_file_name_of_255_bytes_is_written_through_its_shorter_temporary(
+    folder: str, tmp_path: Path, out: Path
+) -> None:
+    """The longest name a file system takes (NAME_MAX): its temporary ``.NAME.mailconf-PID.tmp`` would be 278
+    bytes, so it is cut to fit. Before, exit 2: "cannot write <the whole path>: File name too long"."""
+    address = "a" * (251 - len("@example.org")) + "@example.org"
+    source = tmp_path / "accounts.yaml"
+    source.write_text(json.dumps({"version": 1, "accounts": {"work": ACCOUNT | {"address": address}}}))
+    if folder == "existing":
+        (out / "autodiscover").mkdir()
+    assert run("-t", "autodiscover", "-o", str(out), str(source)) == 0
+    assert listing(out) == ["autodiscover", f"autodiscover/{address}.xml"]
+    assert len(f"{address}.xml".encode()) == NAME_MAX
 
 
 def test_o_itself_may_be_a_link(tmp_path: Path, out: Path) -> None:

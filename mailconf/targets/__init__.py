@@ -45,6 +45,11 @@ class Gap(NamedTuple):
         return f"{who}: {self.setting} cannot be expressed; {self.instead}"
 
 
+#: The most bytes one file name may have: Linux's NAME_MAX, the limit of ext4, XFS, btrfs and tmpfs (APFS and
+#: NTFS count 255 characters). A target that names a file after a value refuses a longer one (autodiscover).
+NAME_MAX = 255
+
+
 class RenderedFile(NamedTuple):
     name: str  # relative path under the output directory; also shown on stdout
     content: bytes
