@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from ..escape import UnsafeValue
 from ..model import Account, Model, Server
-from . import Gaps
+from . import NAME_MAX, Gaps
 
 
 def domain_of(address: str) -> str:
@@ -20,13 +20,21 @@ def domain_of(address: str) -> str:
     return address.rpartition("@")[2].lower()
 
 
-def address_file_name(account: Account) -> str:
-    """The address as one file name: ``%`` and ``/`` are percent-encoded (a local part may hold ``/``, which
-    would otherwise name a folder, ``..`` included); a control character is refused (naming the account)."""
+def address_file_name(account: Account, suffix: str) -> str:
+    """The address and ``suffix`` as one file name: ``%`` and ``/`` are percent-encoded (a local part may hold
+    ``/``, which would otherwise name a folder, ``..`` included); a control character, or a name over
+    ``NAME_MAX`` bytes (which no file system takes), is refused naming the account, never quoting the address."""
     address = account.address
     if not address.isprintable():
         raise UnsafeValue(f"account {account.name}: address: a control character cannot be part of a file name")
-    return address.replace("%", "%25").replace("/", "%2F")
+    name = address.replace("%", "%25").replace("/", "%2F") + suffix
+    size = len(name.encode("utf-8"))
+    if size > NAME_MAX:
+        raise UnsafeValue(
+            f"account {account.name}: address: the file named after it would have {size} bytes, over the "
+            f"{NAME_MAX} a file name may have; `mailconf serve` answers it without a file"
+        )
+    return name
 
 
 def tls_gaps(gaps: Gaps, account: Account, server: Server, *, hostname: str, client_cert: str) -> None:

@@ -39,7 +39,9 @@ try a password), ``password_command`` and ``token_command`` (Outlook asks the us
 ``leave_on_server`` / ``leave_days``.
 
 Values are XML-escaped (``& < > " '``); a control character is refused, naming the
-account and the setting. Two accounts with the same address (``a@example.org`` and
+account and the setting. So is an address whose file name would be over 255 bytes (no
+file system takes it; a long local part with ``%``, ``/`` or non-ASCII letters):
+``mailconf serve`` answers it without a file. Two accounts with the same address (``a@example.org`` and
 ``a@Example.ORG`` are the same) are refused too (exit 1), naming both: each would need
 the one response file of that address. Tested: Thunderbird 153's own Autodiscover reader
 (``readAutoDiscoverXML``, run headless) reads back each server's type, host, port and
@@ -145,7 +147,9 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
         for server in account.servers:
             gaps.unsupported(account, server, GAP_RULES)
             tls_gaps(gaps, account, server, hostname=HOSTNAME_GAP, client_cert=CLIENT_CERT_GAP)
-        files.append(RenderedFile(f"autodiscover/{address_file_name(account)}.xml", _respond(account, layout), 0o644))
+        files.append(
+            RenderedFile(f"autodiscover/{address_file_name(account, '.xml')}", _respond(account, layout), 0o644)
+        )
     return Rendered(tuple(files), tuple(gaps.found))
 
 

@@ -149,6 +149,27 @@ def test_an_address_is_one_file_name_even_with_a_slash() -> None:
     assert [f.name for f in result.files] == ["autodiscover/..%2Fx%2F100%25@example.org.xml"]
 
 
+@pytest.mark.parametrize(
+    ("local", "size"),
+    [("a" * 240, 256), ("é" * 100 + "%" * 20, 276)],  # é is 2 bytes, % is written %25
+    ids=["ascii", "encoded"],
+)
+def test_an_address_whose_file_name_is_over_255_bytes_is_refused_naming_the_account(
+    local: str, size: int, tmp_path: Path
+) -> None:
+    """Before, exit 2 after the files were planned: "cannot write <-o>/autodiscover/<the address>.xml: File
+    name too long". Now refused with the others' refusals, the address never quoted (255 bytes: test_output)."""
+    source = tmp_path / "accounts.yaml"
+    source.write_text(yaml_text({"a": {**account(), "address": f"{local}@example.org"}}), encoding="utf-8")
+    done = run_render("-t", "autodiscover", str(source), "-o", str(tmp_path / "out"))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.splitlines() == [
+        f"mailconf: target autodiscover: not rendered: account a: address: the file named after it would have "
+        f"{size} bytes, over the 255 a file name may have; `mailconf serve` answers it without a file"
+    ]
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("second", ["alice@example.org", "alice@EXAMPLE.org"])
 def test_two_accounts_with_one_address_are_refused_naming_both(second: str, tmp_path: Path) -> None:
     """Both would be autodiscover/alice@example.org.xml (or one answer, serve's key): before, the second file

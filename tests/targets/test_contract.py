@@ -17,6 +17,8 @@ its ``partial`` rows):
   changes nothing;
 - every value of the Security and Auth enums, handed to the target directly, renders or is
   refused in one line (``starttls-optional`` never written without a gap);
+- the longest account name and addresses the schema takes name no file over ``NAME_MAX`` (255)
+  bytes, or are refused in one line naming the account and setting;
 - every example renders; every module in ``mailconf/targets/`` (not starting with ``_``)
   is registered;
 - hostile values (quotes, backslashes, ``%``, ``$()``, backticks, line breaks, non-BMP
@@ -53,7 +55,16 @@ from mailconf.document import load_document
 from mailconf.errors import MailconfError
 from mailconf.model import Auth, Model, Security, Server
 from mailconf.render import RenderError, common_gaps, render_model
-from mailconf.targets import FEATURES, PROTOCOL_FEATURES, TARGETS, Rendered, Target, msmtp
+from mailconf.targets import (
+    FEATURES,
+    NAME_MAX,
+    PROTOCOL_FEATURES,
+    TARGETS,
+    Rendered,
+    RenderedFile,
+    Target,
+    msmtp,
+)
 from tests.conftest import EXAMPLES, need
 from tests.targets._common import example_model
 from tests.targets._readback import BINARIES, READ_BACK
@@ -407,6 +418,35 @@ def check_examples(target: Target) -> list[str]:
     return failures
 
 
+#: The longest values that name files: a 64-character account name (the schema's most) and 254-character
+#: addresses (the schema's most) whose file names grow: ``%`` is written ``%25``, ``€`` is 3 bytes in
+#: UTF-8, a long domain names autoconfig's folder.
+_LONG_NAME = "n" * 64
+_LONG_ADDRESSES = (
+    "%" * (254 - len("@example.org")) + "@example.org",
+    "€" * (254 - len("@example.org")) + "@example.org",
+    "a@" + ".".join(["d" * 63] * 3) + "." + "d" * (254 - 2 - 3 * 64),
+)
+
+
+def check_file_names(target: Target) -> list[str]:
+    """The longest account name and addresses the schema takes: every rendered path's parts fit ``NAME_MAX`` bytes
+    (a file system takes no longer name), or the account is refused in one line naming it, never the value."""
+    failures = []
+    for address in _LONG_ADDRESSES:
+        rendered = render(target, {**BASE, "address": address}, before={_LONG_NAME: BASE})
+        where = f"address {address[:12]}...({len(address)} characters)"
+        if isinstance(rendered, str):
+            if "\n" in rendered or address in rendered or "account acct: address: " not in rendered:
+                failures.append(f"{where}: refused, but not in one line naming the account and setting: {rendered}")
+            continue
+        for file in rendered.files:
+            sizes = [len(part.encode("utf-8")) for part in file.name.split("/")]
+            if max(sizes) > NAME_MAX:
+                failures.append(f"{where}: writes a file name of {max(sizes)} bytes, over {NAME_MAX}")
+    return failures
+
+
 def check_registered(package: ModuleType, targets: Mapping[str, Target]) -> list[str]:
     """Every module of the package not starting with _ is a registered target, under its own NAME."""
     registered = {id(t): name for name, t in targets.items()}
@@ -456,6 +496,11 @@ def test_every_enum_value_renders_or_is_refused(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_a_setting_without_a_feature_row_is_written_or_reported(name: str) -> None:
     assert check_unlisted_settings(TARGETS[name]) == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_file_name_fits_a_file_system(name: str) -> None:
+    assert check_file_names(TARGETS[name]) == []
 
 
 def test_the_contract_tables_name_registered_targets_and_features() -> None:
@@ -534,6 +579,13 @@ def test_the_contract_bites(monkeypatch: pytest.MonkeyPatch) -> None:
     )  # fmt: skip
     assert check_every_value(upgrades) == [
         "smtp security starttls-optional: rendered without a gap on outgoing.security"
+    ]
+    # a file named after the address, whatever its length (autodiscover before it refused one over 255 bytes)
+    after_address = SimpleNamespace(**{**vars(naive(msmtp)), "render": lambda model, env, options: Rendered(
+        tuple(RenderedFile(f"by-address/{a.address}", b"x") for a in model.accounts)
+    )})  # fmt: skip
+    assert check_file_names(after_address) == [
+        "address €€€€€€€€€€€€...(254 characters): writes a file name of 738 bytes, over 255",
     ]
     # a module nobody registered
     package = SimpleNamespace(__name__="mailconf.targets", __path__=mailconf.targets.__path__)
