@@ -182,6 +182,7 @@ from . import (  # noqa: E402 - the registry needs Problem and Rule defined abov
     mc708_unused_suppression,
     mc709_stale_baseline_entry,
     mc710_account_names_differ_in_case,
+    mc711_account_name_reserved_on_windows,
 )
 
 #: The registry, in id order: one module per rule. Adding a rule = its module, its import here, its test
@@ -226,6 +227,7 @@ _MODULES: tuple[ModuleType, ...] = (
     mc708_unused_suppression,
     mc709_stale_baseline_entry,
     mc710_account_names_differ_in_case,
+    mc711_account_name_reserved_on_windows,
 )
 
 RULES: dict[str, Rule] = {m.ID: m for m in _MODULES}

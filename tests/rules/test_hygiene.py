@@ -187,3 +187,34 @@ def test_mc710_account_names_that_differ_only_in_case_warn_at_the_second() -> No
 def test_mc710_passes_names_that_differ_in_more_than_case() -> None:
     text = TWO_WORKS.replace("  work:\n    address: alice@", "  Work:\n    address: alice@")
     assert findings_of("MC710", text.replace("  work:\n    address: bob@", "  work-bob:\n    address: bob@")) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "device"),
+    [("CON", "CON"), ("prn", "prn"), ("AUX.1", "AUX"), ("nul", "nul"), ("Com9", "Com9"), ("lpt1.work", "lpt1")],
+)
+def test_mc711_a_name_windows_takes_for_a_device_warns_at_the_name(name: str, device: str) -> None:
+    text = TWO_WORKS.replace("  work:\n    address: bob@", f"  {name}:\n    address: bob@")
+    assert findings_of("MC711", text) == [
+        (6, 3, "warning", f"account `{name}`: Windows takes `{device}` for a device, with any extension: the files "
+         f"rendered for it (`{name}.muttrc`...) cannot be written or checked out there; rename it"),
+    ]  # fmt: skip
+
+
+def test_mc711_a_name_ending_in_a_dot_warns_at_the_name() -> None:
+    text = TWO_WORKS.replace("  work:\n    address: bob@", "  bob..:\n    address: bob@")
+    assert findings_of("MC711", text) == [
+        (6, 3, "warning", "account `bob..` ends in a dot, which Windows drops from a folder's name: its mail "
+         "folder there would be `bob`; remove the dot"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["con-mail", "console", "COM10", "nul_", "lpt", "aux-1.work", "work.1"])
+def test_mc711_passes_names_that_only_look_like_a_device(name: str) -> None:
+    assert findings_of("MC711", TWO_WORKS.replace("  work:\n    address: bob@", f"  {name}:\n    address: bob@")) == []
+
+
+def test_mc711_leaves_the_superscript_device_names_to_the_schema() -> None:
+    """COM¹ and LPT³ are reserved too; account names are ASCII, so the schema refuses them first."""
+    text = TWO_WORKS.replace("  work:\n    address: bob@", "  COM¹:\n    address: bob@")
+    assert [rule for rule in (f.rule for f in lint_text(text)) if rule in ("MC002", "MC711")] == ["MC002"]
