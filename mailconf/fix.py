@@ -22,6 +22,9 @@ So mailconf never re-emits the document. It edits the text at exact positions:
    holds, and the replacement token, written in the same quoting style, must
    read back as the new value. Tokens repeat (``993``, ``starttls``), so these
    checks are cached and cost little even for 10,000 edits;
+   A list item or a mapping key to remove goes with its whole line in a block
+   collection (a comment after it too), or with one comma in a flow one; a key
+   whose value is on a line of its own, or any other layout, is left as it is;
 3. the edits are applied in one pass, and the whole result is verified: it is
    parsed again, must have no syntax or schema problem it did not have, and its
    data must equal the old data with exactly the fixed settings changed. Anything
@@ -179,7 +182,7 @@ class _Locator:
         found = self._walk(path)
         if found is None:
             return None
-        old, line, column = found
+        old, line, column, key = found
         if isinstance(old, (dict, list)):
             return None
         offset = self._offset(line, column)
@@ -189,6 +192,8 @@ class _Locator:
         token = self.text[offset:token_end]
         if not _reads_as(token, old):
             return None
+        if value is DELETE and key is not None:
+            return _delete_key(self.text, self._offset(*key), token_end, self.starts, key[0])
         if value is DELETE:
             return _delete_item(self.text, offset, token_end, self.starts, line)
         new = _render(value, token)
@@ -196,20 +201,27 @@ class _Locator:
             return None
         return Edit(offset, token_end, new)
 
-    def _walk(self, path: tuple[str | int, ...]) -> tuple[Any, int, int] | None:
-        """The value at ``path`` and where it starts, if it is written at that very path."""
+    def _offset(self, line: int, column: int) -> int:
+        return self.starts[line - 1] + column - 1 + (self.bom if line == 1 else 0)
+
+    def _walk(self, path: tuple[str | int, ...]) -> tuple[Any, int, int, tuple[int, int] | None] | None:
+        """The value at ``path``, where it starts and where its key does (None for a list item), if it is written
+        at that very path."""
         positions = self.doc.positions
         node: Any = self.doc.data
         start = positions.root
         line = column = 0
+        key: tuple[int, int] | None = None
         for step in path:
             marks = positions.by_container.get(id(node))
             if isinstance(marks, dict) and isinstance(node, dict) and step in marks and step in node:
                 key_line, key_col, line, column = marks[step]
-                if (key_line, key_col) < start:
+                key = (key_line, key_col)
+                if key < start:
                     return None  # from a merge key or an alias: defined elsewhere, shared
             elif isinstance(marks, list) and isinstance(step, int) and 0 <= step < len(marks):
                 line, column = marks[step]
+                key = None
                 if (line, column) < start:
                     return None
             else:
@@ -218,10 +230,7 @@ class _Locator:
             if isinstance(node, (dict, list)) and self.text.startswith("&", self._offset(line, column)):
                 return None  # inside an anchored mapping or list: its aliases and merge keys would change too
             start = (line, column)
-        return node, line, column
-
-    def _offset(self, line: int, column: int) -> int:
-        return self.starts[line - 1] + column - 1 + (self.bom if line == 1 else 0)
+        return node, line, column, key
 
 
 #: YAML's line breaks, as the parser counts lines (a lone CR too); not NEL, LS or PS (YAML 1.2)
@@ -333,15 +342,29 @@ def _render(value: Any, old_token: str) -> str | None:
 
 def _delete_item(text: str, start: int, end: int, starts: list[int], line: int) -> Edit | None:
     """Remove one sequence item: its whole line in a block sequence, item and comma in a flow one."""
+    return _delete_entry(text, start, end, starts, line, lead="-")
+
+
+def _delete_key(text: str, start: int, end: int, starts: list[int], line: int) -> Edit | None:
+    """Remove one mapping key (``start``) and its value (ending at ``end``, on the key's line): the whole line in a
+    block mapping, key, value and comma in a flow one."""
+    return _delete_entry(text, start, end, starts, line, lead="")
+
+
+def _delete_entry(text: str, start: int, end: int, starts: list[int], line: int, *, lead: str) -> Edit | None:
+    """Remove what ``start:end`` holds on ``line``: the whole line when only ``lead`` (a sequence's ``-``) comes
+    before it and only a comment after it; else the entry and one comma of its flow collection."""
     line_start = starts[line - 1]
     line_end = starts[line] if line < len(starts) else len(text)
+    if end > line_end:
+        return None  # a value on a line of its own: a layout not recognised
     before = text[line_start:start]
     after = text[end:line_end].rstrip("\r\n")
-    if before.strip() == "-" and (after.strip() == "" or after.lstrip().startswith("#")):
+    if before.strip() == lead and (after.strip() == "" or after.lstrip().startswith("#")):
         if line_end == len(text) and not text.endswith(("\n", "\r")) and line > 1:
             # the last line, with no line end: the line end before it goes instead, or the file would gain one
             return Edit(starts[line - 2] + len(text[starts[line - 2] : line_start].rstrip("\r\n")), line_end, "")
-        return Edit(line_start, line_end, "")  # the item's line, with the comment that is about it
+        return Edit(line_start, line_end, "")  # the entry's line, with the comment that is about it
     back = start - 1
     while back >= 0 and text[back] in " \t":
         back -= 1
@@ -412,7 +435,9 @@ def _expected(data: Any, changes: Iterable[Change]) -> Any:
         node = data
         for step in path[:-1]:
             node = node[step]
-        if value is DELETE:
+        if value is DELETE and isinstance(node, dict):
+            node.pop(path[-1], None)
+        elif value is DELETE:
             deletions.setdefault(id(node), (node, []))[1].append(int(path[-1]))
         else:
             node[path[-1]] = value

@@ -126,6 +126,11 @@ CASES: dict[str, tuple[str, str]] = {
         "incoming:\n  protocol: imap\n  host: imap.example.com\n  tls: {verify_hostname: True}\n"
         "  password_command: pass show t",
     ),
+    "MC712": (
+        'display_name: ""   # to fill in\n'
+        "incoming: {protocol: imap, host: imap.example.com, password_command: pass show t}",
+        "incoming: {protocol: imap, host: imap.example.com, password_command: pass show t}",
+    ),
     "MC705": (
         "incoming:\n  protocol: pop3\n  host: pop.example.com\n  leave_on_server: false\n  leave_days: 30\n"
         "  password_command: pass show t",
@@ -196,6 +201,31 @@ def test_an_unsafe_fix_is_shown_but_not_applied_without_unsafe_fixes(rule: str) 
     assert rule not in {f.rule for f in outcome.fixed}
     assert rule in [f.rule for f in outcome.result.findings]
     assert outcome.unsafe_left >= 1
+
+
+def test_a_blank_key_goes_with_one_comma_of_a_flow_mapping() -> None:
+    before = HEAD + (
+        '  f: {display_name: " ", address: f@example.com, organization: "",\n'
+        "      incoming: {protocol: imap, host: imap.example.com, password_command: pass show f}}\n"
+    )
+    outcome = fix(before)
+    assert outcome.after == HEAD + (
+        "  f: {address: f@example.com,\n"
+        "      incoming: {protocol: imap, host: imap.example.com, password_command: pass show f}}\n"
+    )
+    assert [f.rule for f in outcome.fixed] == ["MC712", "MC712"]
+
+
+def test_a_blank_value_on_a_line_of_its_own_and_a_blank_login_are_left_as_they_are() -> None:
+    """A layout the key's deletion does not recognise is left, not guessed at; without username the client would
+    log in with the address, which is not the same login: the user says which one was meant."""
+    before = HEAD + account(
+        'display_name:\n  " "\nincoming: {protocol: imap, host: imap.example.com, username: " ",\n'
+        "           password_command: pass show t}"
+    )
+    outcome = fix(before, unsafe=True)
+    assert (outcome.after, outcome.fixed) == (before, ())
+    assert [(f.rule, f.location.line) for f in outcome.result.findings] == [("MC712", 29), ("MC712", 30)]
 
 
 def test_bom_is_removed_and_nothing_else() -> None:

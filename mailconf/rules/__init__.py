@@ -14,7 +14,7 @@ A rule module has:
 - optionally ``FIX = Fixable("safe" | "unsafe", "what --fix does")`` when the rule
   has an unambiguous remedy. A model rule then yields each problem with ``fix=``:
   the settings to change, as ``(path, new value)`` pairs (:func:`own_fix` builds
-  them), or ``(path, DELETE)`` for a list item; the engine (``mailconf/fix.py``)
+  them), or ``(path, DELETE)`` to remove a list item or a mapping key; the engine (``mailconf/fix.py``)
   turns them into text edits. A rule raised before the model (MC004, MC005, MC708)
   defines ``fix_text(text, findings)`` instead. "unsafe" is for a fix that changes
   what the server must support (cleartext to TLS, STARTTLS to implicit TLS, a
@@ -48,7 +48,7 @@ class _Delete:
         return "DELETE"
 
 
-#: The value of a Change that removes a list item.
+#: The value of a Change that removes a list item or a mapping key (with its value).
 DELETE: Any = _Delete()
 
 
@@ -183,6 +183,7 @@ from . import (  # noqa: E402 - the registry needs Problem and Rule defined abov
     mc709_stale_baseline_entry,
     mc710_account_names_differ_in_case,
     mc711_account_name_reserved_on_windows,
+    mc712_blank_value,
 )
 
 #: The registry, in id order: one module per rule. Adding a rule = its module, its import here, its test
@@ -228,6 +229,7 @@ _MODULES: tuple[ModuleType, ...] = (
     mc709_stale_baseline_entry,
     mc710_account_names_differ_in_case,
     mc711_account_name_reserved_on_windows,
+    mc712_blank_value,
 )
 
 RULES: dict[str, Rule] = {m.ID: m for m in _MODULES}

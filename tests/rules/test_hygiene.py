@@ -218,3 +218,38 @@ def test_mc711_leaves_the_superscript_device_names_to_the_schema() -> None:
     """COM¹ and LPT³ are reserved too; account names are ASCII, so the schema refuses them first."""
     text = TWO_WORKS.replace("  work:\n    address: bob@", "  COM¹:\n    address: bob@")
     assert [rule for rule in (f.rule for f in lint_text(text)) if rule in ("MC002", "MC711")] == ["MC002"]
+
+
+BLANKS = """\
+version: 1
+defaults:
+  outgoing: {token_command: "  "}
+accounts:
+  work:
+    address: alice@example.com
+    display_name: ""
+    organization: "\\u00a0"
+    incoming: {protocol: imap, host: imap.example.com, username: " ", password_command: " "}
+    outgoing: {host: smtp.example.com, auth: oauth2}
+"""
+
+
+def test_mc712_blank_names_warn_and_blank_logins_are_errors_where_written() -> None:
+    assert findings_of("MC712", BLANKS) == [
+        (3, 29, "error", "account `work`: outgoing.token_command is blank: it runs nothing and the token would be "
+         "empty; write the command that prints it"),
+        (7, 19, "warning", "account `work`: display_name is blank: write it, or remove the key"),
+        (8, 19, "warning", "account `work`: organization is blank: write it, or remove the key"),
+        (9, 66, "error", "account `work`: incoming.username is blank: the login would fail; write the user name, "
+         "or remove the key to log in with the address"),
+        (9, 89, "error", "account `work`: incoming.password_command is blank: it runs nothing and the password "
+         "would be empty; write the command that prints it, or remove the key to be asked"),
+    ]  # fmt: skip
+
+
+def test_mc712_passes_values_with_a_letter_and_keys_left_out() -> None:
+    text = (
+        BLANKS.replace('"  "', '"oauth2-token alice"').replace('""', '" Alice "').replace('"\\u00a0"', "Example")
+        .replace(' username: " ", password_command: " "', " password_command: pass show mail")
+    )  # fmt: skip
+    assert findings_of("MC712", text) == []
