@@ -492,6 +492,8 @@ def _backup_names(out: _Output, folder: _Folder, leaf: str, name: str) -> tuple[
     free: list[str] = []
     for n in itertools.count():
         candidate = f"{leaf}.bak.{n}" if n else f"{leaf}.bak"
+        if len(candidate.encode()) > NAME_MAX:
+            break  # no file system takes it, nor any later one
         if candidate not in folder.names:
             free.append(candidate)
             if len(free) == 8:
@@ -500,6 +502,11 @@ def _backup_names(out: _Output, folder: _Folder, leaf: str, name: str) -> tuple[
         info = out.lstat(folder, candidate, name)
         if stat.S_ISLNK(info.st_mode):
             raise out.link_refusal(name[: len(name) - len(leaf)] + candidate, folder, candidate)
+    if not free:  # said before anything is written, not as "File name too long" once the others are
+        raise OutputError(
+            f"refusing to replace {name!r}: a .bak copy of it would need a name over {NAME_MAX} bytes; use --update "
+            "to replace it without one, or move it away first"
+        )
     return tuple(free)
 
 

@@ -204,6 +204,27 @@ def test_a_file_name_of_255_bytes_is_written_through_its_shorter_temporary(
     assert len(f"{address}.xml".encode()) == NAME_MAX
 
 
+def test_force_refuses_a_file_whose_name_leaves_no_room_for_its_bak_before_writing_anything(
+    tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """NAME.bak of a 252-255 byte NAME is a name no file system takes. Before, exit 2 once the other files were
+    planned: "cannot write <the whole path>: File name too long"; --update, which keeps no copy, replaces it."""
+    address = "a" * (249 - len("@example.org")) + "@example.org"  # autodiscover/ADDRESS.xml: 253 bytes
+    source = tmp_path / "accounts.yaml"
+    source.write_text(json.dumps({"version": 1, "accounts": {"work": ACCOUNT | {"address": address}}}))
+    (out / "autodiscover").mkdir()
+    (out / "autodiscover" / f"{address}.xml").write_bytes(b"my edits\n")
+    assert run("-t", "autodiscover", "-o", str(out), "--force", str(source)) == 2
+    assert capsys.readouterr().err == (
+        f"mailconf: refusing to replace 'autodiscover/{address}.xml': a .bak copy of it would need a name over 255 "
+        "bytes; use --update to replace it without one, or move it away first\n"
+    )
+    assert listing(out) == ["autodiscover", f"autodiscover/{address}.xml"]
+    assert (out / "autodiscover" / f"{address}.xml").read_bytes() == b"my edits\n"
+    assert run("-t", "autodiscover", "-o", str(out), "--update", str(source)) == 1
+    assert (out / "autodiscover" / f"{address}.xml").read_bytes().startswith(b"<?xml")
+
+
 def test_o_itself_may_be_a_link(tmp_path: Path, out: Path) -> None:
     """-o is the user's own choice: a link there is followed (only links inside it are refused)."""
     (tmp_path / "link").symlink_to(out)
