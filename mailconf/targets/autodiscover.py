@@ -39,9 +39,10 @@ try a password), ``password_command`` and ``token_command`` (Outlook asks the us
 ``leave_on_server`` / ``leave_days``.
 
 Values are XML-escaped (``& < > " '``); a control character is refused, naming the
-account and the setting. So is an address whose file name would be over 255 bytes (no
-file system takes it; a long local part with ``%``, ``/`` or non-ASCII letters):
-``mailconf serve`` answers it without a file. Two accounts with the same address (``a@example.org`` and
+account and the setting. So is an address whose file name would be over the 255 bytes
+a file system takes (``.xml`` makes 252 characters too many; ``%`` and ``/`` are written
+in three, a non-ASCII letter in two to four): ``mailconf serve`` answers it without a
+file. Two accounts with the same address (``a@example.org`` and
 ``a@Example.ORG`` are the same) are refused too (exit 1), naming both: each would need
 the one response file of that address. Tested: Thunderbird 153's own Autodiscover reader
 (``readAutoDiscoverXML``, run headless) reads back each server's type, host, port and
