@@ -209,7 +209,11 @@ def parse_url(value: Value, key: str) -> Url | None:
         if not _USERINFO.fullmatch(userinfo.replace("%", "")) or _BAD_ESCAPE.search(userinfo):
             raise bad("the user name holds a character that is not percent-encoded")
         name, colon, _secret = userinfo.partition(":")
-        user, password = unquote(name, errors="strict"), bool(colon)
+        try:  # Go keeps the bytes of "%99" as they are; an account file holds text only
+            user = unquote(name, errors="strict")
+        except UnicodeDecodeError:
+            raise bad("the user name's percent escapes are not UTF-8 text") from None
+        password = bool(colon)
     if hostport.startswith("["):
         close = hostport.find("]")
         host, port_text = hostport[1:close], hostport[close + 1 :]

@@ -198,6 +198,11 @@ def test_what_aerc_cannot_share_with_an_account_file_is_reported(tmp_path: Path)
             "accounts.conf:2:1: source: the user name holds a character that is not "
             "percent-encoded, aerc cannot use it; write SCHEME://USER@HOST:PORT",
         ),
+        (  # "%FF" is a byte, not a character: an internal error (UnicodeDecodeError) before
+            "[a]\nsource = imaps://al%FFice@h:993\n",
+            "accounts.conf:2:1: source: the user name's percent escapes are not UTF-8 text, aerc cannot use it; "
+            "write SCHEME://USER@HOST:PORT",
+        ),
         (
             "[a]\nsource = imaps://h:99x\n",
             "accounts.conf:2:1: source: the port is not a number, aerc cannot use it; write SCHEME://USER@HOST:PORT",
