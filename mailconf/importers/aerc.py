@@ -43,7 +43,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..model import Location
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, guess_address, is_address, read_text
+from ._base import Collector, guess_address, is_address, read_text, whole_number
 
 NAME = "aerc"
 TITLE = "aerc: ~/.config/aerc/accounts.conf (IMAP source and SMTP outgoing URLs)"
@@ -224,7 +224,9 @@ def parse_url(value: Value, key: str) -> Url | None:
         host, _, port_text = hostport.rpartition(":") if ":" in hostport else (hostport, "", "")
     if port_text and not (port_text.isascii() and port_text.isdigit()):
         raise bad("the port is not a number")
-    return Url(parts.scheme, user, password, host, int(port_text[:9]) if port_text else None, bool(parts.query))
+    # Go's port is the digits' value (leading zeros and all); the first nine digits were "0000000000993" read as 0
+    port = whole_number(port_text) if port_text else None
+    return Url(parts.scheme, user, password, host, port, bool(parts.query))
 
 
 # --- aerc ----------------------------------------------------------------------------------------------

@@ -222,6 +222,14 @@ def test_bad_input_is_one_located_line_and_exit_2(
     assert run(capsys, "import", "--from", "aerc", str(path)) == (2, "", f"mailconf: {tmp_path}/{message}\n")
 
 
+def test_a_port_with_leading_zeros_is_the_port_go_reads(tmp_path: Path) -> None:
+    # Go's Dial reads "0000000000993" as 993; its first nine digits were read, 0, and the account left out
+    path = tmp_path / "accounts.conf"
+    path.write_text("[a]\nsource = imaps://a@example.org@h.example.org:0000000000993\nfrom = a@example.org\n")
+    accounts, _ = imported(path)
+    assert accounts["a"]["incoming"]["port"] == 993
+
+
 @pytest.mark.parametrize(
     ("text", "seconds"),
     [("45s", 45), ("1m30s", 90), ("1.5h", 5400), ("0", 0), ("-2s", -2), ("500ms", 0.5), ("2", None), ("s", None),

@@ -83,6 +83,10 @@ TOO_LARGE = {
     "fetchmail": ("poll h.example.org port 1234567890123 protocol imap user a@example.org\n",
                   "1:1: account h.example.org: not imported, it cannot be valid: incoming.port: `port` must be "
                   "between 1 and 65535 (got 1234567890123)"),
+    # the first nine digits were read: 0 ("got 0") here, and 993 for ...:0000000000993
+    "aerc": ("[a]\nsource = imaps://a@example.org@h.example.org:0000000099999999999\nfrom = a@example.org\n",
+             "1:1: account a: not imported, it cannot be valid: incoming.port: `port` must be between 1 and 65535 "
+             "(got 99999999999)"),
 }  # fmt: skip
 
 
