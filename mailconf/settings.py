@@ -30,6 +30,7 @@ over the file.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -214,6 +215,10 @@ def _pyproject_table(path: Path) -> dict[str, Any] | None:
         raise ConfigError(f"{path}: invalid TOML ({exc}); fix the file") from None
     except RecursionError:  # tomllib has no depth limit: arrays or tables nested thousands deep
         raise ConfigError(f"{path}: invalid TOML (nested too deeply); fix the file") from None
+    except ValueError:  # int() of an integer of more than 4,300 digits, which tomllib does not catch
+        raise ConfigError(
+            f"{path}: invalid TOML (an integer of more than {sys.get_int_max_str_digits()} digits); fix the file"
+        ) from None
     tool = data.get("tool")
     table = tool.get("mailconf") if isinstance(tool, dict) else None
     return table if isinstance(table, dict) else None

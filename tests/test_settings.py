@@ -170,6 +170,11 @@ BAD_FILES = [
     ),
     (
         "pyproject.toml",
+        "a = " + "9" * 5000 + "\n",  # int() refuses it in tomllib: an internal error (ValueError), in any project's file
+        ": invalid TOML (an integer of more than 4300 digits); fix the file",
+    ),
+    (
+        "pyproject.toml",
         '[tool.mailconf]\nfail-level = "loud"\n',
         ": fail-level: unknown severity 'loud': use info, warning or error",
     ),
