@@ -285,6 +285,8 @@ def _policy(table: Mapping[str, Any], source: str, where: Where | None = None) -
     baseline = table.get("baseline")
     if baseline is not None and (not isinstance(baseline, str) or not baseline):
         raise ConfigError(f"{at(('baseline',), False)}: `baseline` must be the path of a baseline file")
+    if baseline is not None and "\0" in baseline:  # os.open() raises ValueError: it was an internal error
+        raise ConfigError(f"{at(('baseline',), False)}: `baseline` holds a NUL character, which no path can hold")
     disable = table.get("disable", [])
     if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
         raise ConfigError(f"{at(('disable',), False)}: `disable` must be a list of rule ids or slugs")

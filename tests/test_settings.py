@@ -133,6 +133,16 @@ BAD_FILES = [
         ":1:19: severity MC101: unknown severity 'loud': use info, warning or error",
     ),
     (".mailconf.yaml", "severity: [MC101]\n", ":1:11: `severity` must map rule ids or slugs to info, warning or error"),
+    (  # os.open() raised ValueError when a file was linted: an internal error
+        ".mailconf.yaml",
+        'baseline: "known\\0.json"\n',
+        ":1:11: `baseline` holds a NUL character, which no path can hold",
+    ),
+    (
+        "pyproject.toml",
+        '[tool.mailconf]\nbaseline = "a\\u0000"\n',
+        ": `baseline` holds a NUL character, which no path can hold",
+    ),
     (
         ".mailconf.yaml",
         "disable: [MC101]\nfail-level: warning\ndisable: [MC104]\n",
@@ -170,7 +180,7 @@ BAD_FILES = [
     ),
     (
         "pyproject.toml",
-        "a = " + "9" * 5000 + "\n",  # int() refuses it in tomllib: an internal error (ValueError), in any project's file
+        "a = " + "9" * 5000 + "\n",  # int() refuses it in tomllib: an internal error (ValueError), in any pyproject
         ": invalid TOML (an integer of more than 4300 digits); fix the file",
     ),
     (
