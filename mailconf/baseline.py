@@ -44,6 +44,7 @@ import hashlib
 import json
 import os
 import stat
+import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -212,6 +213,9 @@ def read(baseline: str) -> Loaded:
     except RecursionError:  # arrays or objects nested thousands deep: no baseline is
         raise InputError(f"{baseline}:1:1: not a baseline file (nested too deeply); "
                          "write it again with --write-baseline") from None  # fmt: skip
+    except ValueError:  # int() of a number of more than 4,300 digits, which json lets out: no baseline has one
+        raise InputError(f"{baseline}:1:1: not a baseline file (a number of more than {sys.get_int_max_str_digits()} "
+                         "digits); write it again with --write-baseline") from None  # fmt: skip
     version = data.get("version") if isinstance(data, dict) else None
     # JSON true is Python's True, which == 1: the version must be the number itself
     if type(version) is not int or version != VERSION or not isinstance(data.get("files"), dict):

@@ -177,6 +177,18 @@ def test_a_baseline_nested_too_deeply_is_exit_2_not_an_internal_error(tmp_path: 
     )
 
 
+def test_a_baseline_with_a_number_of_thousands_of_digits_is_exit_2_not_an_internal_error(tmp_path: Path) -> None:
+    # json.loads lets int()'s ValueError out (more than 4300 digits): it was exit 3
+    write(tmp_path, LEGACY)
+    write(tmp_path, '{"version": 1, "files": {}, "n": ' + "9" * 5000 + "}", "long.json")
+    assert lint(tmp_path, "--baseline", "long.json") == (
+        2,
+        "",
+        "mailconf: long.json:1:1: not a baseline file (a number of more than 4300 digits); "
+        "write it again with --write-baseline\n",
+    )
+
+
 def test_write_baseline_never_replaces_what_is_not_a_regular_file(tmp_path: Path) -> None:
     """A FIFO (as /dev/null, a device) stays what it is: exit 2, nothing written."""
     import os
