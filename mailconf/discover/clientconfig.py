@@ -81,6 +81,11 @@ def parse(data: bytes, address: str) -> Parsed:
     return Parsed(tuple(servers), tuple(notes), domains)
 
 
+def is_host_name(text: str) -> bool:
+    """Whether ``text`` is a host name the account file can hold (RFC 1123)."""
+    return _HOST.fullmatch(text) is not None
+
+
 def _defused(exc: DefusedXmlException) -> str:
     name = type(exc).__name__
     return {
@@ -111,7 +116,7 @@ def _server(element: Element, address: str) -> tuple[Candidate | None, str | Non
     if protocol is None or (protocol is Protocol.SMTP) != (element.tag == "outgoingServer"):
         return None, f"{what} left out: mailconf holds IMAP, POP3 and SMTP servers only"
     host = _fill(_text(element, "hostname"), address)
-    if not _HOST.fullmatch(host):
+    if not is_host_name(host):
         return None, f"{what} left out: {host!r} is not a host name"
     port = _text(element, "port")
     if not (port.isascii() and port.isdigit() and len(port) <= 5) or not 0 < int(port) < 65536:  # not "²"

@@ -16,6 +16,7 @@ import functools
 
 from . import ispdb, rank
 from .autoconfig import fetch_config
+from .clientconfig import is_host_name
 from .dns import DnsError
 from .domains import base_domain, is_public_suffix
 from .env import Env
@@ -35,6 +36,8 @@ def lookup(env: Env) -> Config:
     if not hosts:
         raise NotFound(f"no MX record for {env.domain}")
     host = hosts[0].host
+    if not is_host_name(host):  # "mx./home/me/x.test" (DNS labels hold any byte): a path in --ispdb DIR, a URL's path
+        raise NotFound(f"the MX host {host} is not a host name")
     if is_public_suffix(host):  # "com.", "co.uk.": no provider's name, and every host under it would pass as related
         raise NotFound(f"the MX host {host} is a public suffix, not a mail server's name")
     base = base_domain(host)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -251,6 +253,31 @@ def test_dns_server_that_answers_garbage() -> None:
         f"  ispdb https://ispdb.test/v1/example.test: A ispdb.test: {garbage}",
         f"  mx example.test: MX example.test: {garbage}",
         f"  srv _*._tcp.example.test: SRV _imaps._tcp.example.test: {garbage} (and 5 more SRV lookups failed)",
+    ]
+    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+
+
+def test_an_mx_host_that_is_a_path_is_not_followed(discover: Any, tmp_path: Path) -> None:
+    """A DNS label holds any byte, '/' too: MX mx.<a path> made --ispdb DIR read that file, outside DIR, and
+    take its servers (and autoconfig.<a path> was fetched)."""
+    ispdb = tmp_path / "ispdb"
+    ispdb.mkdir()
+    outside = Path(tempfile.mkdtemp(prefix="mc-mx-", dir="/tmp"))  # a DNS label is 63 octets at most
+    try:
+        (outside / "x.test").write_text(config(server("imap", "evil.test", 993), domain="evil.test"))
+        mx = f"mx.{outside}/x.test"
+        with Dnsmasq([f"mx-host=example.test,{mx},10"]) as dns:
+            run = discover(dns, "--ispdb", str(ispdb), "--no-probe")
+    finally:
+        shutil.rmtree(outside)
+    no_address = f"has no address (the DNS server {dns.server})"
+    lines = [
+        f"no usable server found for {ADDRESS}:",
+        f"  autoconfig {AUTOCONFIG}: autoconfig.example.test {no_address}",
+        f"  autoconfig {WELL_KNOWN}: example.test {no_address}",
+        f"  ispdb {ispdb / 'example.test.xml'}: no file for example.test in {ispdb}",
+        f"  mx example.test: the MX host {mx} is not a host name",
+        "  srv _*._tcp.example.test: no SRV record for example.test",
     ]
     assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
 
