@@ -60,6 +60,8 @@ _OTHER = {
     "fetchsizelimit": 1, "fastuidl": 1, "batchlimit": 1, "expunge": 1, "limit": 1, "warnings": 1,
     "interface": 1, "monitor": 1, "badheader": 1, "retrieveerror": 1, "accept": 0, "reject": 0,
 }  # fmt: skip
+#: keywords whose value is a password: it is never shown, nor a word that follows it
+_SECRETS = frozenset(["password", "pass", "esmtppassword"])
 _PROTOCOLS = {"imap": "imap", "pop3": "pop3", "apop": "pop3", "rpop": "pop3", "kpop": "pop3", "sdps": "pop3"}
 _AUTH = {"password": "password", "any": "password", "gssapi": "gssapi", "ntlm": "ntlm", "external": "client-cert"}
 
@@ -101,12 +103,12 @@ def _lex(path: str, text: str) -> list[Token]:
         where = Location(path, line, start - line_start + 1)
         if raw.startswith("#") or raw in (";", ",", ":"):
             pass
+        elif raw in ('"', "'"):  # a quote never closed (before: an empty string, and its text a keyword)
+            raise Unreadable(where, "unbalanced quote", "close the string with a matching quote")
         elif raw[0] in "\"'":
             if "\n" in raw and raw[0] == "'":
                 raise Unreadable(where, "a quoted string spans lines", "close the quote on the same line")
             found.append(Token(_ESCAPE.sub(_unescape, raw[1:-1]), True, where))
-        elif raw in ('"', "'"):
-            raise Unreadable(where, "unbalanced quote", "close the string with a matching quote")
         else:
             found.append(Token(raw, False, where))
         inside = raw.count("\n")
@@ -142,6 +144,8 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     other: list[Location] = []
     i = 0
     negated = False
+    #: the index after a password's value: a word there may be the rest of a password holding a space
+    after_secret = -1
     while i < len(toks):
         token = toks[i]
         word = token.text.lower() if not token.quoted else ""
@@ -176,6 +180,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                     raise Unreadable(token.location, f"{word} has no value", f"write {word} VALUE")
                 argument = toks[i].text
                 i += 1
+            after_secret = i if word in _SECRETS else after_secret
             key = "nokeep" if word == "keep" and negated else word
             key = "no sslcertck" if word == "sslcertck" and negated else key
             key = "no ssl" if word == "ssl" and negated else key
@@ -190,6 +195,13 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                 while i < len(toks) and (toks[i].quoted or toks[i].text.lower() not in _KEYWORDS):
                     i += 1
             current.other.append(token.location)
+            after_secret = i if word in _SECRETS else after_secret
+        elif i - 1 == after_secret:  # "password my secret": never shown, not even in part
+            raise Unreadable(
+                token.location,
+                "a word after the password that is no keyword (not shown: it may be part of the password)",
+                'fetchmail itself refuses this file (syntax error): quote a password that holds a space, "like this"',
+            )
         else:
             raise Unreadable(
                 token.location,

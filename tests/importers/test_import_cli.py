@@ -439,6 +439,28 @@ def test_compare_with_an_account_file_the_format_cannot_render_exits_2(capsys: p
             "fetchmailrc:2:18: unknown keyword 'frobnicate'; fetchmail itself refuses this file (syntax error): "
             "fix or remove it",
         ),
+        (  # a quote never closed was an empty string, and the password after it "unknown keyword 'S3cret...'"
+            "fetchmail",
+            "fetchmailrc",
+            f'poll imap.example.com proto IMAP user a password "{SECRET}\n',
+            "fetchmailrc:1:50: unbalanced quote; close the string with a matching quote",
+        ),
+        (  # a password holding a space, unquoted: its second word was shown as an unknown keyword
+            "fetchmail",
+            "fetchmailrc",
+            f"poll imap.example.com proto IMAP user a password {SECRET} {SECRET}\n",
+            f"fetchmailrc:1:{51 + len(SECRET)}: a word after the password that is no keyword (not shown: it may be "
+            "part of the password); fetchmail itself refuses this file (syntax error): quote a password that holds a "
+            'space, "like this"',
+        ),
+        (
+            "fetchmail",
+            "fetchmailrc",
+            f"poll smtp.example.com proto IMAP user a esmtppassword x {SECRET}\n",
+            "fetchmailrc:1:57: a word after the password that is no keyword (not shown: it may be part of the "
+            "password); fetchmail itself refuses this file (syntax error): quote a password that holds a space, "
+            '"like this"',
+        ),
         (
             "autoconfig",
             "bomb.xml",
