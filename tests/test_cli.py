@@ -254,6 +254,20 @@ def test_standard_output_that_cannot_be_written_exits_2_with_one_line(tmp_path: 
     )
 
 
+@pytest.mark.parametrize(
+    "args", [("rules",), ("lint", "accounts.yaml"), ("render", "-t", "msmtp", "clean.yaml")], ids=" ".join
+)
+def test_standard_output_that_is_closed_exits_2_with_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """``mailconf lint a.yaml >&-``: Python starts with sys.stdout None; writing to it was an internal error."""
+    write(tmp_path, "accounts.yaml", INSECURE)
+    write(tmp_path, "clean.yaml", CLEAN)
+    done = subprocess.run(
+        ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "mailconf", *args], cwd=tmp_path,
+        stderr=subprocess.PIPE, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (2, "mailconf: standard output: cannot be written (it is closed)\n")
+
+
 def _accounts(count: int, security: str) -> str:
     """``count`` accounts with one outgoing server each: ``security: none`` gives one MC101 finding per account."""
     account = (

@@ -36,7 +36,7 @@ def level(severity: str, message: str) -> None:
 
 def out(text: str) -> None:
     """A report on standard output (its reporter escaped every field that came from a file)."""
-    stream = sys.stdout
+    stream = _stdout()
     try:
         if isinstance(getattr(stream, "buffer", None), io.RawIOBase):  # python -u: see _write_all
             stream.flush()
@@ -50,12 +50,22 @@ def out(text: str) -> None:
 
 def out_bytes(data: bytes) -> None:
     """A rendered file on standard output, byte for byte."""
+    stream = _stdout()
     try:
-        sys.stdout.flush()
-        _write_all(sys.stdout.buffer, data)
-        sys.stdout.buffer.flush()
+        stream.flush()
+        _write_all(stream.buffer, data)
+        stream.buffer.flush()
     except OSError as exc:
         raise _unwritable(exc) from None
+
+
+def _stdout() -> TextIO:
+    """Standard output, or exit 2 when there is none: started with it closed (``>&-``), Python sets it to None."""
+    if sys.stdout is None:
+        from ..errors import OutputError
+
+        raise OutputError("standard output: cannot be written (it is closed)")
+    return sys.stdout
 
 
 def _write_all(stream: BinaryIO, data: bytes) -> None:
