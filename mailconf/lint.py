@@ -168,7 +168,13 @@ def read_stdin(name: str) -> bytes:
     from .document import MAX_FILE_BYTES
     from .errors import InputError
 
-    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # started with standard input closed (<&-): Python sets sys.stdin to None
+        raise InputError(f"{name}: standard input cannot be read (it is closed); name a YAML file")
+    try:
+        data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{name}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     if len(data) > MAX_FILE_BYTES:
         raise InputError(f"{name}: larger than {MAX_FILE_BYTES >> 20} MiB, too large for an account file")
     return data

@@ -133,6 +133,22 @@ def test_standard_input_with_a_name_and_its_settings(repo: Path) -> None:
     assert out == Outcome(0, finding("team/new.yaml", "warning") + "1 warning in 1 file\n", "")
 
 
+def test_standard_input_that_is_closed_is_one_line_and_the_rest_is_linted(repo: Path) -> None:
+    """``mailconf lint - accounts.yaml <&-``: sys.stdin is None, which was an internal error (exit 3)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        ["sh", "-c", 'exec "$@" <&-', "sh", sys.executable, "-m", "mailconf", "lint", "-", "accounts.yaml"],
+        cwd=repo, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert Outcome(done.returncode, done.stdout, done.stderr) == Outcome(
+        2,
+        finding("accounts.yaml") + "1 error in 1 file\n",
+        "mailconf: -: standard input cannot be read (it is closed); name a YAML file\n",
+    )
+
+
 def test_settings_are_found_from_each_file_upward(repo: Path) -> None:
     (repo / "team" / ".mailconf.yaml").write_text("severity: {MC101: warning}\n")
     out = run_mailconf("lint", "accounts.yaml", "team/b.yml", cwd=repo)
