@@ -268,6 +268,27 @@ def test_standard_output_that_is_closed_exits_2_with_one_line(tmp_path: Path, ar
     assert (done.returncode, done.stderr) == (2, "mailconf: standard output: cannot be written (it is closed)\n")
 
 
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("render", "-t", "fetchmail", "clean.yaml"), 0),
+        (("lint", "missing.yaml"), 2),
+        (("explain", "MC999"), 2),
+        (("probe", "missing.yaml"), 2),  # probe asked whether standard error (None) is a terminal: exit 3
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, tuple) else str(value),
+)
+def test_standard_error_that_is_closed_keeps_the_exit_code(tmp_path: Path, args: tuple[str, ...], code: int) -> None:
+    """``mailconf render ... 2>&-`` in a cron job: the first line for standard error (a gap warning, an error) raised
+    again while main() reported it, and every run ended with Python's exit 1, success and usage errors alike."""
+    write(tmp_path, "clean.yaml", CLEAN)
+    done = subprocess.run(
+        ["sh", "-c", 'exec "$@" 2>&-', "sh", sys.executable, "-m", "mailconf", *args], cwd=tmp_path,
+        stdout=subprocess.DEVNULL, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == code
+
+
 def _accounts(count: int, security: str) -> str:
     """``count`` accounts with one outgoing server each: ``security: none`` gives one MC101 finding per account."""
     account = (

@@ -19,14 +19,26 @@ from ..errors import printable
 
 def say(message: str) -> None:
     """One line on standard error: ``mailconf: message``."""
-    sys.stderr.write(f"mailconf: {printable(message)}\n")
-    sys.stderr.flush()
+    _to_stderr(f"mailconf: {printable(message)}\n")
 
 
 def finding(line: str) -> None:
     """A finding on standard error, as lint's text format writes it (``file:line:col: error MC002 ...``)."""
-    sys.stderr.write(f"{printable(line)}\n")
-    sys.stderr.flush()
+    _to_stderr(f"{printable(line)}\n")
+
+
+def _to_stderr(text: str) -> None:
+    """Standard error that cannot take the line (closed: ``2>&-``; a reader gone; a full disk) loses it, and the
+    exit code stays the command's: the error raised here, raised again while main() reported the first one, ended
+    every run with Python's exit 1 (a missing file, a gap warning under ``2>&-``)."""
+    stream = sys.stderr
+    if stream is None:  # closed when Python started
+        return
+    try:
+        stream.write(text)
+        stream.flush()
+    except OSError:
+        to_devnull(stream)  # what is still buffered, and every later line, goes nowhere instead of failing again
 
 
 def level(severity: str, message: str) -> None:

@@ -49,7 +49,8 @@ def run(request: ProbeRequest) -> int:
     options = Options(request.login, request.allow_cleartext, request.show_cert)
     expanded = expand(request.files, policies.for_directory)
     refuse_overwriting(expanded.files, ("--output-file", request.report.output_file))
-    watch = None if request.report.quiet or not sys.stderr.isatty() else ProgressLine()
+    terminal = sys.stderr is not None and sys.stderr.isatty()  # None: started with standard error closed (2>&-)
+    watch = ProgressLine() if terminal and not request.report.quiet else None
     results = probe_files(
         expanded.files, request.accounts, options, policies, concurrency=request.concurrency, watch=watch
     )
