@@ -9,7 +9,8 @@ yields, recursively and in sorted order, the files that match the settings'
   ``.pre-commit-config.yaml``): CI workflows and tool settings are not account files;
 - what the repository's ``.gitignore`` files ignore (each file's patterns apply
   below its own directory, from the repository root down; ``.git/info/exclude`` and
-  the global excludes file are not read);
+  the global excludes file are not read; a ``.gitignore`` that is not a regular file
+  holds no pattern);
 - symbolic links to directories (a link loop cannot make the walk endless).
 
 Patterns use .gitignore syntax (the ``pathspec`` library, as yamllint and black do)
@@ -161,10 +162,7 @@ def _gitignored(top: Path) -> Callable[[Path, bool], bool]:
 
     def spec_of(directory: Path) -> GitIgnoreSpec | None:
         if directory not in specs:
-            try:
-                lines = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
-            except OSError:
-                lines = []
+            lines = _gitignore_lines(directory / ".gitignore")
             specs[directory] = _lenient_spec(lines) if lines else None
         return specs[directory]
 
@@ -181,6 +179,19 @@ def _gitignored(top: Path) -> Callable[[Path, bool], bool]:
         return False
 
     return ignored
+
+
+def _gitignore_lines(path: Path) -> list[str]:
+    """A ``.gitignore``'s lines; none when it is missing, unreadable, larger than an account file may be, or not a
+    regular file: git reads a FIFO as empty (its size is 0), and read_text() of one waited for a writer forever
+    (``mailconf lint .`` hung; a link to /dev/zero filled the memory)."""
+    from .document import read_bytes
+
+    try:
+        data = read_bytes(str(path))  # a regular file only, opened without blocking, at most MAX_FILE_BYTES
+    except InputError:
+        return []
+    return data.decode("utf-8", errors="replace").splitlines()
 
 
 def _lenient_spec(lines: list[str]) -> GitIgnoreSpec:

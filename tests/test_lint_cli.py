@@ -68,6 +68,21 @@ def test_a_gitignore_pattern_that_is_not_valid_is_passed_over_as_git_does(repo: 
     assert run_mailconf("lint", ".", cwd=repo) == Outcome(1, expected, "")
 
 
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_gitignore_that_is_not_a_regular_file_holds_no_pattern(repo: Path, kind: str) -> None:
+    """As git reads it (a FIFO's size is 0): a FIFO was read until a writer came, forever, and a link to /dev/zero
+    until the memory ran out."""
+    import os
+
+    gitignore = repo / "team" / ".gitignore"
+    if kind == "fifo":
+        os.mkfifo(gitignore)
+    else:
+        gitignore.symlink_to("/dev/zero")
+    expected = finding("accounts.yaml") + finding("team/b.yml") + "2 errors in 2 files (3 files checked)\n"
+    assert run_mailconf("lint", ".", cwd=repo) == Outcome(1, expected, "")
+
+
 def test_a_file_named_twice_however_spelt_is_linted_once(repo: Path) -> None:
     out = run_mailconf("lint", "team", "./team/b.yml", "accounts.yaml", str(repo / "accounts.yaml"), "team/", cwd=repo)
     assert out == Outcome(
