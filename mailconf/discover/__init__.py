@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from ..errors import UsageError
+from ..probe.tls import ca_file_problem
 from .dns import Dns
 from .engine import Discovery, discover
 from .env import Env
@@ -27,6 +28,9 @@ __all__ = ["Discovery", "Query", "run"]
 def run(query: Query) -> Discovery:
     """Discover ``query.address``; every lookup and probe ends by ``query.timeout`` seconds from now."""
     deadline = time.monotonic() + query.timeout
+    problem = ca_file_problem(query.ca_file) if query.ca_file is not None else None
+    if problem is not None:  # a named pipe: OpenSSL would wait for a writer past the deadline
+        raise UsageError(f"--ca-file {query.ca_file}: {problem}; give a PEM file of CA certificates")
     try:
         tls = context(query.ca_file)
     except (OSError, ssl.SSLError) as exc:

@@ -22,7 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import os
 import ssl
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -114,8 +116,24 @@ def _verifying_trust(verify_hostname: bool, ca_file: str | None) -> Trust:
     return Trust(context, anchor)
 
 
+def ca_file_problem(path: str) -> str | None:
+    """Why ``path`` cannot be a CA file, found before OpenSSL opens it: it is not a regular file. OpenSSL waits on a
+    named pipe for a writer forever, past every deadline and SIGTERM, and reads /dev/zero until memory runs out.
+    None otherwise (a missing or unreadable file: loading it says which)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    return "is a directory" if stat.S_ISDIR(mode) else "is not a regular file"
+
+
 def _load_ca_file(context: ssl.SSLContext, path: str) -> str | None:
     """None when loaded, else what is wrong with the file."""
+    problem = ca_file_problem(path)
+    if problem is not None:
+        return problem
     try:
         context.load_verify_locations(cafile=path)
     except FileNotFoundError:

@@ -316,6 +316,15 @@ def test_usage_errors(args: list[str], message: str, capfd: pytest.CaptureFixtur
     assert (code, *capfd.readouterr()) == (2, "", f"mailconf: {message}\n")
 
 
+def test_ca_file_that_is_a_named_pipe(tmp_path: Path) -> None:
+    """OpenSSL waited on the pipe for a writer forever, past --timeout (and SIGTERM). In a process of its own:
+    a regression fails at the hang guard instead of never ending."""
+    fifo = tmp_path / "ca.pem"
+    os.mkfifo(fifo)
+    run, _ = run_process(ADDRESS, "--ca-file", str(fifo), "--timeout", "2", timeout=2)
+    assert run == Run(2, "", f"mailconf: --ca-file {fifo}: is not a regular file; give a PEM file of CA certificates\n")
+
+
 def test_ca_file_that_is_not_pem(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     from mailconf.cli import main
 

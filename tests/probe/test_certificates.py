@@ -162,6 +162,27 @@ def test_missing_ca_file(probe: Any, dovecot: Dovecot, tmp_path: Any) -> None:
     )
 
 
+def test_ca_file_that_is_a_named_pipe(dovecot: Dovecot, tmp_path: Path) -> None:
+    """OpenSSL waited on the pipe for a writer forever, past every timeout and SIGTERM. In a process of its own, so
+    that a regression is a failure (killed at the hang guard), not a test run that never ends."""
+    import json
+    import os
+
+    from tests.probe.conftest import write_accounts
+    from tests.test_cli import run_mailconf
+
+    fifo = tmp_path / "ca.pem"
+    os.mkfifo(fifo)
+    path = write_accounts(tmp_path / "accounts.yaml", imaps(dovecot.ports.imaps, tls={"ca_file": str(fifo)}))
+    outcome = run_mailconf("probe", "--format", "json", str(path), cwd=tmp_path)
+    first = json.loads(outcome.stdout)[0]
+    assert (outcome.code, first["rule"], first["message"]) == (
+        1,
+        "MC807",
+        f"tls.ca_file {fifo} is not a regular file; the certificate could not be verified",
+    )
+
+
 @pytest.fixture(scope="module")
 def smtp_expiring(certs: Certificates) -> Iterator[SmtpServer]:
     with SmtpServer(certs.expiring, implicit=True) as server:
