@@ -17,6 +17,7 @@ reader against Thunderbird's own parser (``Services.prefs.parsePrefsFromBuffer``
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 PrefValue = str | int | bool
@@ -53,6 +54,10 @@ class _Error(Exception):
 _SPECS = {"pref": "default", "user_pref": "user", "sticky_pref": "default"}
 _INT_MAX = 2**31 - 1
 _BLANK = " \t\r\n\x0b\x0c"
+#: where a comment ends: the first of these from the comment on (each terminator looked for to the end of the text,
+#: for every comment, was quadratic: 10 MB of "/*/*/*..." or of "// lines" without a CR never finished)
+_LINE_END = re.compile("[\n\r\x00]")
+_COMMENT_END = re.compile("\\*/|\x00")
 
 
 class _Parser:
@@ -84,21 +89,19 @@ class _Parser:
             if ch in _BLANK:
                 self.i += 1
             elif ch == "#" or text.startswith("//", self.i):
-                ends = (text.find("\n", self.i), text.find("\r", self.i), text.find("\x00", self.i))
-                end = min((e for e in ends if e >= 0), default=-1)
-                self.i = len(text) if end < 0 else end + (text[end] == "\x00")
+                found = _LINE_END.search(text, self.i)
+                self.i = len(text) if found is None else found.start() + (found.group() == "\x00")
             elif ch == "/" and not text.startswith("/*", self.i):
                 start = self.i
                 self.i += 2  # libpref's tokenizer takes the character after a lone '/' with it
                 raise _Error(start, "expected '/' or '*' after '/'")
             elif text.startswith("/*", self.i):
-                end = text.find("*/", self.i + 2)
-                nul = text.find("\x00", self.i + 2)
-                if end < 0 or 0 <= nul < end:
+                found = _COMMENT_END.search(text, self.i + 2)
+                if found is None or found.group() == "\x00":
                     start = self.i
-                    self.i = len(text) if nul < 0 else nul + 1  # a NUL ends the comment, and is taken with it
+                    self.i = len(text) if found is None else found.end()  # a NUL ends the comment, taken with it
                     raise _Error(start, "unterminated /* comment")
-                self.i = end + 2
+                self.i = found.end()
             else:
                 return
 

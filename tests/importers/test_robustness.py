@@ -102,9 +102,13 @@ def test_a_number_out_of_range_is_said_to_be_out_of_range(fmt: str, tmp_path: Pa
 
 
 class _Counted(str):
-    """A text that counts how many characters its count() and rfind() calls look at."""
+    """A text that counts how many characters its count(), rfind() and find() calls look at."""
 
     looked_at = 0
+
+    def find(self, sub: str, start: Any = None, end: Any = None, /) -> int:
+        _Counted.looked_at += (len(self) if end is None else end) - (start or 0)
+        return super().find(sub, start, end)
 
     def count(self, sub: str, start: Any = None, end: Any = None, /) -> int:
         _Counted.looked_at += (len(self) if end is None else end) - (start or 0)
@@ -124,6 +128,17 @@ def test_prefs_positions_are_exact_and_counted_once() -> None:
     assert [(p.line, p.column) for p in parsed.prefs[::1999]] == [(1, 1), (2000, 1)]
     assert [(e.line, e.column) for e in parsed.errors[:2]] == [(2001, 16), (2001, 19)]
     assert len(parsed.errors) == 2000
+
+
+def test_prefs_comments_are_read_once() -> None:
+    # each comment looked for its end (and for \r and NUL) to the end of the text: 10 MB of "/*/*/*..." or of
+    # "// ..." lines never finished
+    text = "// line\n" * 2000 + "/* block */" * 2000 + "#\n" + 'user_pref("a", 1);\n' + "/*/" * 2000 + "*/ /* cut"
+    _Counted.looked_at = 0
+    parsed = parse(_Counted(text))
+    assert _Counted.looked_at < 4 * len(text)
+    assert parsed.prefs == (Pref("user", "a", 1, 2002, 1),)
+    assert parsed.errors == (ParseError(2003, 6001, "expected pref specifier at start of pref definition"),)
 
 
 def test_many_notes_on_one_setting_are_joined_once() -> None:
