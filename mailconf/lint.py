@@ -177,4 +177,4 @@ def read_stdin(name: str) -> bytes:
         raise InputError(f"{name}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     if len(data) > MAX_FILE_BYTES:
         raise InputError(f"{name}: larger than {MAX_FILE_BYTES >> 20} MiB, too large for an account file")
-    return data
+    return bytes(data)
