@@ -128,19 +128,36 @@ def _discover_in(directory: Path, known: dict[Path, Path | None] | None = None) 
             break
         passed.append(directory)
         candidate = directory / ".mailconf.yaml"
-        if candidate.is_file():
+        if _is_file(candidate):
             found = candidate
             break
         pyproject = directory / "pyproject.toml"
-        if pyproject.is_file() and _pyproject_table(pyproject) is not None:
+        if _is_file(pyproject) and _pyproject_table(pyproject) is not None:
             found = pyproject
             break
-        if (directory / ".git").exists() or directory.parent == directory:
+        if _exists(directory / ".git") or directory.parent == directory:
             break  # the repository root, or the file system's: settings above it are someone else's
         directory = directory.parent
     for folder in passed:
         known[folder] = found
     return found
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file(), False for a name the system refuses: Python 3.11 raises ENAMETOOLONG (a folder name over 255
+    bytes, from lint - --stdin-filename, which names no real file), and that was exit 3."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _exists(path: Path) -> bool:
+    """Path.exists(), False for a name the system refuses (see _is_file)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def user_settings(environ: Mapping[str, str] | None = None) -> Path | None:
@@ -224,15 +241,25 @@ def _pyproject_table(path: Path) -> dict[str, Any] | None:
     return table if isinstance(table, dict) else None
 
 
+def _check_regular(path: Path) -> None:
+    """A settings file that exists and is a regular file, else the ConfigError saying what it is."""
+    try:
+        if path.is_file():
+            return
+        exists = path.exists()
+    except OSError as exc:  # a name too long (ENAMETOOLONG), which Path.is_file() raises: it was exit 3
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__}); check --config") from None
+    if exists:  # a FIFO (never opened: it would wait for a writer), a device, a folder
+        raise ConfigError(f"{path}: not a regular file; --config names a .mailconf.yaml or a pyproject.toml")
+    raise ConfigError(f"{path}: no such configuration file; check --config")
+
+
 def load_policy(config: str | None = None, *, search: bool = True) -> Policy:
     """The policy of ``config``; without one, of the file found from the current directory (``search``)."""
     path = Path(config) if config else (discover() if search else None)
     if path is None:
         return Policy()
-    if not path.is_file():
-        if path.exists():  # a FIFO (never opened: it would wait for a writer), a device, a folder
-            raise ConfigError(f"{path}: not a regular file; --config names a .mailconf.yaml or a pyproject.toml")
-        raise ConfigError(f"{path}: no such configuration file; check --config")
+    _check_regular(path)
     if path.name == "pyproject.toml" or path.suffix == ".toml":
         table = _pyproject_table(path)
         if table is None:

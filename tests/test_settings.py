@@ -201,6 +201,10 @@ def test_bad_settings_file_exits_2_with_one_line(project: Path, name: str, text:
     ("options", "error"),
     [
         (("--config", "nope.yaml"), "mailconf: nope.yaml: no such configuration file; check --config\n"),
+        (  # Path.is_file() raised ENAMETOOLONG: exit 3
+            ("--config", "x" * 300 + "/c.yaml"),
+            f"mailconf: {'x' * 300}/c.yaml: cannot be read (File name too long); check --config\n",
+        ),
         (
             ("--config", "/dev/null"),
             "mailconf: /dev/null: not a regular file; --config names a .mailconf.yaml or a pyproject.toml\n",
@@ -219,6 +223,16 @@ def test_bad_settings_file_exits_2_with_one_line(project: Path, name: str, text:
 )
 def test_bad_options_exit_2_with_one_line(project: Path, options: tuple[str, ...], error: str) -> None:
     assert lint(project, *options) == Outcome(2, "", error)
+
+
+def test_a_stdin_filename_too_long_for_the_system_is_a_name(project: Path) -> None:
+    """--stdin-filename names no real file: a folder name over 255 bytes made the settings search raise
+    ENAMETOOLONG (exit 3); the search passes over what cannot exist."""
+    name = "x" * 300 + "/accounts.yaml"
+    outcome = run_mailconf("lint", "-", "--stdin-filename", name, cwd=project, stdin=INSECURE)
+    assert outcome == Outcome(
+        1, MC101.format(level="error").replace("accounts.yaml", name, 1) + "1 error in 1 file\n", ""
+    )
 
 
 def test_pyproject_named_by_config_needs_the_table(project: Path) -> None:
