@@ -161,11 +161,11 @@ class _Output:
     def open_root(self, *, create: bool) -> bool:
         """Open DIR (following a link there: the user named it); False when it does not exist and not ``create``."""
         path = self.base
-        while not path.exists():
+        while not _exists(path):
             path = path.parent
         if not path.is_dir():
             raise OutputError(f"{path} is not a directory; -o names the directory to write into")
-        if not self.base.exists():
+        if not _exists(self.base):
             if not create:
                 return False
             _guarded(self.base, _make_dirs, self.base, self.made_root)
@@ -548,11 +548,20 @@ def _guarded(where: object, action: Callable[..., _T], *args: object, **kwargs: 
         raise OutputError(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
 
 
+def _exists(path: Path) -> bool:
+    """Path.exists(), False for a name the system refuses: Python 3.11 raises ENAMETOOLONG (-o with a folder name
+    over 255 bytes was exit 3); creating it then says why, in one line (_guarded)."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
 def _make_dirs(directory: Path, made: list[Path]) -> None:
     """Create DIR and its missing parents, each with mode 0700 (mkdir(parents=True) would use the umask for parents);
     each folder created is added to ``made`` at once, outermost first."""
     missing: list[Path] = []
-    while not directory.exists():
+    while not _exists(directory):
         missing.append(directory)
         directory = directory.parent
     for path in reversed(missing):

@@ -50,3 +50,12 @@ def test_quiet_keeps_the_warnings_of_what_a_target_cannot_express(tmp_path: Path
     assert warning.startswith("mailconf: warning: mutt: account work: outgoing.tls.verify cannot be expressed; ")
     assert (loud.code, loud.stdout, rest) == (1, "", "mailconf: out/work.muttrc: missing\n" + STALE)
     assert run_mailconf(*args, "-q", cwd=tmp_path) == Outcome(1, "", f"{warning}\nmailconf: out/work.muttrc: missing\n")
+
+
+def test_an_output_folder_whose_name_is_too_long_is_one_line(tmp_path: Path) -> None:
+    """-o with a folder name over 255 bytes: Path.exists() raised ENAMETOOLONG, exit 3; nothing is created."""
+    (tmp_path / "accounts.yaml").write_text(CLEAN, encoding="utf-8")
+    folder = tmp_path / ("o" * 300)
+    outcome = run_mailconf("render", "-t", "msmtp", "accounts.yaml", "-o", str(folder / "out"), cwd=tmp_path)
+    assert outcome == Outcome(2, "", f"mailconf: cannot write {folder / 'out'}: File name too long\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["accounts.yaml"]

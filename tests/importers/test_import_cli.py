@@ -150,7 +150,7 @@ def _limit_file_size() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (64, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
 
 
-@pytest.mark.parametrize("failing", ["the write", "the name"])
+@pytest.mark.parametrize("failing", ["the write", "the name", "a folder's name"])
 def test_output_that_cannot_be_written_removes_the_folders_this_run_created_and_only_those(
     tmp_path: Path, failing: str
 ) -> None:
@@ -164,13 +164,17 @@ def test_output_that_cannot_be_written_removes_the_folders_this_run_created_and_
     (tmp_path / "kept").mkdir()
     name = "accounts.yaml" if failing == "the write" else "a" * 300 + ".yaml"
     target = tmp_path / "kept" / "new" / "deeper" / name
+    refused = target  # the path the message names
+    if failing == "a folder's name":  # Path.exists() raised ENAMETOOLONG for it: exit 3
+        target = tmp_path / "kept" / ("d" * 300) / "new" / "accounts.yaml"
+        refused = target.parent  # the folder the file goes into, as for a write that fails
     done = subprocess.run(
         [sys.executable, "-m", "mailconf", "import", "--from", "msmtp", "msmtprc", "-o", str(target)],
         cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
         preexec_fn=_limit_file_size if failing == "the write" else None,  # no thread here: preexec_fn is safe
     )  # fmt: skip
     reason = "File too large" if failing == "the write" else "File name too long"
-    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"mailconf: cannot write {target}: {reason}\n")
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"mailconf: cannot write {refused}: {reason}\n")
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["kept", "msmtprc"]
 
 
