@@ -152,6 +152,6 @@ def _write(path: str, text: str, force: bool) -> None:
     from ..targets import RenderedFile
 
     target = Path(path)
-    if target.is_dir():
+    if os.path.isdir(target):  # not Path.is_dir(): it raises for a name too long (ENAMETOOLONG), which was exit 3
         raise OutputError(f"{path} is a directory; give a file name")
     write_all([RenderedFile(target.name, text.encode("utf-8"))], target.parent, force=force)

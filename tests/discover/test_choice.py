@@ -10,7 +10,7 @@ import pytest
 
 from tests.servers import Dovecot, SmtpServer, free_port
 
-from .conftest import RigCerts, hang, web_and_dns, xml
+from .conftest import Dnsmasq, RigCerts, hang, web_and_dns, xml
 from .rig import AUTOCONFIG, IMAPS_OK, SMTPS_OK, Run, account, config, imaps, server, smtps
 
 
@@ -113,6 +113,19 @@ def test_output_file_never_replaced_without_force(
     )
     assert (tmp_path / "work.yaml.bak").read_text() == "mine\n"
     assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_an_output_folder_whose_name_is_too_long_is_one_line(discover: Any, tmp_path: Path) -> None:
+    """-o with a folder name over 255 bytes: Path.is_dir() raised ENAMETOOLONG once the account was found, exit 3."""
+    ispdb = tmp_path / "ispdb"
+    ispdb.mkdir()
+    (ispdb / "example.test.xml").write_text(config(server("imap", "imap.example.test", 993)))
+    folder = tmp_path / ("o" * 300)
+    with Dnsmasq([]) as dns:
+        run = discover(dns, "--ispdb", str(ispdb), "--no-probe", "-o", str(folder / "work.yaml"))
+    assert run == Run(2, "", f"mailconf: warning: no outgoing server found; add it by hand\n"
+                             f"mailconf: cannot write {folder}: File name too long\n")  # fmt: skip
+    assert [p.name for p in tmp_path.iterdir()] == ["ispdb"]
 
 
 def test_a_hanging_lookup_leaves_time_to_probe(discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot,
