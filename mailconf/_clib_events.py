@@ -38,14 +38,22 @@ from ruamel.yaml.events import (
 #: The event kinds, the first item of every event tuple.
 SCALAR, MAPPING, SEQUENCE, END, ALIAS, DOCUMENT, STREAM_END, OTHER = range(8)
 
-#: (SCALAR, value, style, tag, anchor, start mark) | (MAPPING or SEQUENCE, tag, anchor, start mark)
+#: (SCALAR, value, style, tag, anchor, start mark, end mark) | (MAPPING or SEQUENCE, tag, anchor, start mark)
 #: | (END,) | (ALIAS, anchor, start mark) | (DOCUMENT, start mark) | (STREAM_END,) | (OTHER,)
 Event = tuple[Any, ...]
 GetEvent = Callable[[], Event]
 _T = TypeVar("_T")
 
 _FACTORIES: dict[str, Callable[..., Event]] = {
-    "ScalarEvent": lambda anchor, tag, implicit, value, start, end, style: (SCALAR, value, style, tag, anchor, start),
+    "ScalarEvent": lambda anchor, tag, implicit, value, start, end, style: (
+        SCALAR,
+        value,
+        style,
+        tag,
+        anchor,
+        start,
+        end,
+    ),
     "MappingStartEvent": lambda anchor, tag, implicit, start, end, flow: (MAPPING, tag, anchor, start),
     "SequenceStartEvent": lambda anchor, tag, implicit, start, end, flow: (SEQUENCE, tag, anchor, start),
     "MappingEndEvent": lambda start, end: (END,),
@@ -63,7 +71,7 @@ def _as_tuple(event: Any) -> Event:  # noqa: PLR0911
     """An ordinary ruamel.yaml event -> the tuple the factories make."""
     cls = event.__class__
     if cls is ScalarEvent:
-        return (SCALAR, event.value, event.style, event.tag, event.anchor, event.start_mark)
+        return (SCALAR, event.value, event.style, event.tag, event.anchor, event.start_mark, event.end_mark)
     if cls is MappingStartEvent:
         return (MAPPING, event.tag, event.anchor, event.start_mark)
     if cls is SequenceStartEvent:

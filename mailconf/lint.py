@@ -98,7 +98,7 @@ def lint_detailed(doc: Document, policy: Policy) -> tuple[list[Finding], dict[Fi
                     # a value in `defaults:` is one finding, not one per server; servers that
                     # disagree on its remedy leave it without one
                     details[finding] = known._replace(fix=())
-    raw = suppress.apply(list(details), suppress.scan(doc.text), doc.path, policy.disabled)
+    raw = suppress.apply(list(details), suppress.scan(doc.text, doc.positions.multiline), doc.path, policy.disabled)
     return sorted(_with_policy(raw, policy), key=_order), details
 
 

@@ -73,6 +73,9 @@ class Positions:
 
     by_container: dict[int, KeyMarks | list[tuple[int, int]]] = field(default_factory=dict)
     root: tuple[int, int] = (1, 1)
+    #: every quoted or block scalar written over more than one line: (first line, last line, the column
+    #: just after it on its last line), 1-based. A ``#`` there is text, not a comment (see suppress.scan).
+    multiline: list[tuple[int, int, int]] = field(default_factory=list)
 
     def locate(self, data: Any, path: YamlPath, *, on_key: bool = False) -> tuple[int, int]:
         """Line and column of the value at ``path`` (or of its key, with ``on_key``).
@@ -323,9 +326,9 @@ def _build_restoring(
     def restore(event: Event) -> Event:
         kind = event[0]
         if kind == _SCALAR:
-            _, value, style, tag, anchor, mark = event
+            _, value, style, tag, anchor, mark, end = event
             anchor = anchor.translate(back) if anchor else anchor
-            return (_SCALAR, value.translate(back), style, tag, anchor, mark)
+            return (_SCALAR, value.translate(back), style, tag, anchor, mark, end)
         if kind in (_MAPPING, _SEQUENCE) and event[2]:
             return (kind, event[1], event[2].translate(back), event[3])
         if kind == _ALIAS:
@@ -344,6 +347,7 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
     """
     positions = Positions()
     by_container = positions.by_container
+    multiline = positions.multiline
     problems: list[LoadProblem] = []
     anchors: dict[str, tuple[Any, int]] = {}
     # (container, marks, is_map, key, key_line, key_col, merges, anchor, start, nodes_at_start)
@@ -390,8 +394,10 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
     while True:
         kind = event[0]
         if kind == SCALAR:
-            _, text, style, tag, anchor, mark = event
+            _, text, style, tag, anchor, mark, end = event
             nodes += 1
+            if style and end.line != mark.line:  # a plain scalar ends at a comment: it holds no "#" to mistake
+                multiline.append((mark.line + 1, end.line + 1, end.column + 1))
             if tag is not None and tag != "!" and tag not in scalar_tags:
                 raise LoadAbort(_bad_tag(tag, mark.line + 1, mark.column + 1, _secret(key) if is_map else None))
             if key is no_key and is_map:  # a key: stays as written

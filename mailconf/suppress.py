@@ -9,7 +9,9 @@ Syntax, in a YAML comment::
 Rules are named by id or slug, separated by commas. A comment on a line applies to
 findings on that line; a comment alone on its line applies to the next line too.
 A comment is recognised where ``#`` starts a YAML comment: at the start of a line
-or after white space, outside a quoted value (``"pass # mailconf: ..."`` is a value).
+or after white space, outside a quoted value (``"pass # mailconf: ..."`` is a value)
+and outside the lines of a quoted or block scalar written over several lines (the
+loader records where each one ends: ``Positions.multiline``).
 
 Each suppression that matched no finding is reported as MC708 (info) at the
 comment, and so is a rule named twice in one directive and a ``# mailconf:`` comment
@@ -22,7 +24,7 @@ settings.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .model import Finding, Location
@@ -43,16 +45,22 @@ class Directive:
     used: set[str] = field(default_factory=set)
 
 
-def scan(text: str) -> list[Directive]:
+def scan(text: str, multiline: Sequence[tuple[int, int, int]] = ()) -> list[Directive]:
+    """The directives in the comments of ``text``; ``multiline``: the loader's multi-line scalars
+    (``Positions.multiline``), whose lines are text even where they look like a comment."""
     if "mailconf:" not in text:  # the common case costs one search
         return []
+    resume = _outside_scalars(multiline)
     directives = []
     # YAML 1.2's line breaks only (str.splitlines would also split at NEL, LS and PS,
     # which YAML 1.2 keeps in comments, and shift every directive below them)
     for number, line in enumerate(_LINE_BREAK.split(text), start=1):
         if "mailconf:" not in line:
             continue
-        comment_at = _comment_at(line)
+        start = resume.get(number, 0)
+        if start is None:
+            continue  # the whole line is inside a scalar
+        comment_at = _comment_at(line, start)
         if comment_at is None:
             continue
         comment = line[comment_at:]
@@ -71,15 +79,27 @@ def scan(text: str) -> list[Directive]:
     return directives
 
 
+def _outside_scalars(multiline: Sequence[tuple[int, int, int]]) -> dict[int, int | None]:
+    """Line -> the 0-based column where a scalar that began on an earlier line ends on it (None: it
+    goes on past the line). A line not in it starts outside every scalar."""
+    resume: dict[int, int | None] = {}
+    for first, last, end_column in multiline:
+        for number in range(first + 1, last):
+            resume[number] = None
+        resume[last] = end_column - 1
+    return resume
+
+
 _OPENS_A_SCALAR = frozenset(":-?[{,")
 
 
-def _comment_at(line: str) -> int | None:
+def _comment_at(line: str, start: int = 0) -> int | None:
     """Where the YAML comment of ``line`` starts: a ``#`` at the start or after white space,
-    outside a quoted scalar that starts on this line. None when there is no comment."""
+    outside a quoted scalar that starts on this line, at or after ``start`` (where the scalar
+    that began on an earlier line ends). None when there is no comment."""
     quote = ""
     previous = ""  # the last character outside quotes that is not white space
-    i = 0
+    i = start
     while i < len(line):
         ch = line[i]
         if quote:

@@ -32,6 +32,7 @@ DOCUMENTS = [
     b"- &a [1]\n- *a\n- {k: v}\n",
     b"",
     "a: 1 # \u2028 and \x85 in a comment\nb: x\u2029y\nc: &\u2028k [1]\nd: *\u2028k\n".encode(),
+    b"a: \"x\n  # y\"\nb: |\n  z\n\n# c\nc: {d: 'e\n  f', g: 'h'}\n? \"j\n k\"\n: >-\n   l\n   m\nn: plain\n  more\n",
 ]
 
 
@@ -51,7 +52,7 @@ def _summary(loaded: loader.Loaded) -> tuple[Any, ...]:
         (path, loaded.positions.locate(loaded.data, path), loaded.positions.locate(loaded.data, path, on_key=True))
         for path in _paths(loaded.data)
     ]
-    return (repr(loaded.data), loaded.problems, located)
+    return (repr(loaded.data), loaded.problems, located, loaded.positions.multiline)
 
 
 @pytest.mark.parametrize("raw", DOCUMENTS)

@@ -159,3 +159,59 @@ def test_a_suppression_per_account_is_matched_without_trying_each_one() -> None:
     assert [(f.rule, f.location.line, f.message) for f in findings] == [
         ("MC708", 18003, "suppression of MC999 is unused (no such rule); remove it")
     ]
+
+
+def with_a_multiline_command(lines: str) -> str:
+    """INSECURE with a `password_command` of ``lines`` just above `security: none` (MC101 moves down)."""
+    return INSECURE.replace(SECURITY_LINE, f"      password_command: {lines}\n{SECURITY_LINE}")
+
+
+def test_a_directive_inside_a_multiline_quoted_or_block_scalar_is_text() -> None:
+    """The loader knows where a scalar written over several lines ends: a `# mailconf:` line inside it is
+    part of the value. Read as a comment, each of these hid MC101 on the next line (or in the whole file)."""
+    for scalar, line in (
+        ('"pass show work\n        # mailconf: disable=MC101 x"', 10),
+        ("'pass show work\n        # mailconf: disable=MC101 x'", 10),
+        (">-\n        pass show work\n        # mailconf: disable=MC101 x", 11),
+        ("|-\n        # mailconf: disable-file=MC101 x", 10),
+        ('"pass show work\n        # mailconf: disabel=MC101 x"', 10),
+    ):
+        text = with_a_multiline_command(scalar)
+        assert found(text) == [("MC101", line, 17, Severity.ERROR, MC101_MESSAGE)], scalar
+
+
+def test_a_directive_after_the_end_of_a_multiline_scalar_is_a_comment() -> None:
+    text = with_a_multiline_command('"pass show\n        work"  # mailconf: disable-file=MC101 x')
+    assert found(text) == []
+    text = with_a_multiline_command('"pass show\n        work"  # mailconf: disable-file=MC101,MC104 x')
+    assert found(text) == [unused(9, 16, "MC104")]
+    text = with_a_multiline_command(">-\n        pass show work\n      # mailconf: disable=MC101 x")
+    assert found(text) == []  # less indented than the block: the block ended, this is a comment
+
+
+def test_fix_leaves_a_directive_inside_a_block_scalar_alone(tmp_path: Path) -> None:
+    """Read as a directive, its unused MC104 was "fixed" inside the value: --fix refused the whole file as a bug."""
+    text = (
+        "version: 1\naccounts:\n  work:\n    address: alice@example.com\n    incoming:\n"
+        "      protocol: imap\n      host: imap.example.com\n"
+        "      password_command: >-\n        pass show work\n        # mailconf: disable=MC706,MC104 x\n"
+        "      timeout: 2\n"
+        "    outgoing:\n      host: smtp.example.com\n      password_command: pass show work\n"
+    )
+    (tmp_path / "accounts.yaml").write_text(text, encoding="utf-8")
+    assert run_mailconf("lint", "--fix", "accounts.yaml", cwd=tmp_path) == Outcome(
+        0, "", "mailconf: fixed 1 finding in 1 file\n"
+    )
+    assert (tmp_path / "accounts.yaml").read_text(encoding="utf-8") == text.replace("timeout: 2", "timeout: 30")
+
+
+def test_fix_removes_an_unused_rule_after_the_end_of_a_multiline_scalar(tmp_path: Path) -> None:
+    """The fix edits the directive the scan found, at its column: guessed again from the line's start, the
+    `'` of this last line of a double-quoted value opened a quote that hid the comment, and nothing was fixed."""
+    for scalar in ('"pass show\n        work"', '"pass show\n        \' work"'):
+        text = with_a_multiline_command(f"{scalar}  # mailconf: disable-file=MC101,MC104 x")
+        (tmp_path / "accounts.yaml").write_text(text, encoding="utf-8")
+        assert run_mailconf("lint", "--fix", "accounts.yaml", cwd=tmp_path) == Outcome(
+            0, "", "mailconf: fixed 1 finding in 1 file\n"
+        ), scalar
+        assert (tmp_path / "accounts.yaml").read_text(encoding="utf-8") == text.replace("MC101,MC104", "MC101")

@@ -53,23 +53,23 @@ _FIXABLE = re.compile(r"suppression of (\S+) (?:is unused \(it matched no findin
 def fix_text(text: str, findings: Sequence[Finding]) -> dict[Finding, tuple[Edit, ...]]:
     """One edit per directive, shared by its findings: the rules left, or no comment at all."""
     from ..catalogue import lookup
-    from ..suppress import _DIRECTIVE, _comment_at
+    from ..suppress import _DIRECTIVE, _LINE_BREAK
 
-    groups: dict[int, list[Finding]] = {}
+    # by line and column: the scan put each finding at its directive's "#", knowing where the scalars are
+    groups: dict[tuple[int, int], list[Finding]] = {}
     for finding in findings:
-        groups.setdefault(finding.location.line, []).append(finding)
-    starts = [0]
-    for line in text.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
+        groups.setdefault((finding.location.line, finding.location.column), []).append(finding)
+    starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]  # lines as the scan counts them
+    starts.append(len(text))
     fixes: dict[Finding, tuple[Edit, ...]] = {}
-    for number, group in groups.items():
+    for (number, column), group in groups.items():
         drop = {m.group(1) for m in (_FIXABLE.match(f.message) for f in group) if m}
         if not drop or number > len(starts) - 1:
             continue
         line = text[starts[number - 1] : starts[number]].rstrip("\r\n")
-        comment_at = _comment_at(line)
-        match = _DIRECTIVE.search(line[comment_at:]) if comment_at is not None else None
-        if comment_at is None or match is None:
+        comment_at = column - 1
+        match = _DIRECTIVE.match(line[comment_at:])
+        if match is None:
             continue
         unused = {(lookup(n) or n) for n in drop if "repeats" not in _message_for(group, n)}
         kept: list[str] = []
