@@ -1,5 +1,5 @@
-"""Replacing a file whole, as ``lint --fix`` and ``lint --write-baseline`` do: a temporary beside it, renamed
-over it, so a reader sees the old file or the new one, never a part.
+"""Replacing a file whole, as ``lint --fix``, ``lint --write-baseline`` and ``--output-file`` do: a temporary beside
+it, renamed over it, so a reader sees the old file or the new one, never a part.
 
 What the user set on a file they had stays: its mode, its owner and group (root fixing a user's file must not
 make it root's) and its extended attributes (an access control list, ``user.*`` notes); a file they made

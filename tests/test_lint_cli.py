@@ -6,6 +6,8 @@ directory it builds, and compares the exact output and exit code.
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 import pytest
@@ -217,6 +219,85 @@ def test_output_file_writes_through_links_and_into_streams(repo: Path) -> None:
     (repo / "stdout").symlink_to("/proc/self/fd/1")
     assert run_mailconf("lint", "-O", "stdout", "accounts.yaml", cwd=repo) == Outcome(1, report, "")
     assert (repo / "stdout").is_symlink()
+
+
+# --output-file replaces its file as --fix and --write-baseline do (mailconf.replace): it used to write a temporary
+# and rename it with nothing more, so a report took root's ownership in a user's folder, lost its ACL, replaced a
+# file its owner made read-only, and could be renamed into place before its bytes were on disk.
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_output_file_does_not_replace_a_read_only_file(repo: Path) -> None:
+    from tests.test_cli import _without_file_override
+
+    (repo / "report.txt").write_text("old\n")
+    (repo / "report.txt").chmod(0o444)
+    before = _listing(repo)
+    preexec = _without_file_override if os.geteuid() == 0 else None
+    assert run_mailconf("lint", "-O", "report.txt", "accounts.yaml", cwd=repo, preexec=preexec) == Outcome(
+        2, "", "mailconf: report.txt: is read-only; nothing written, make it writable\n"
+    )
+    assert ((repo / "report.txt").read_text(), (repo / "report.txt").stat().st_mode & 0o777) == ("old\n", 0o444)
+    assert _listing(repo) == before
+
+
+def test_output_file_keeps_the_files_extended_attributes(repo: Path) -> None:
+    path = repo / "report.txt"
+    path.write_text("old\n")
+    try:
+        os.setxattr(path, "user.mailconf-test", b"shared with ops")
+    except OSError as exc:
+        pytest.skip(f"no user extended attributes on this file system ({exc.strerror})")
+    assert run_mailconf("lint", "-O", "report.txt", "accounts.yaml", cwd=repo) == Outcome(1, "", "")
+    assert path.read_text() == finding("accounts.yaml") + "1 error in 1 file\n"
+    assert os.getxattr(path, "user.mailconf-test") == b"shared with ops"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can make a file another user's (CI runs as root)")
+def test_output_file_keeps_the_files_owner_and_group_or_writes_nothing(repo: Path) -> None:
+    from tests.test_fix import _without_chown
+
+    path = repo / "report.txt"
+    path.write_text("old\n")
+    os.chown(path, 65534, 65534)
+    os.chmod(path, 0o640)
+    before = _listing(repo)
+    assert run_mailconf("lint", "-O", "report.txt", "accounts.yaml", cwd=repo, preexec=_without_chown) == Outcome(
+        2,
+        "",
+        "mailconf: report.txt: cannot keep its owner and group (65534:65534); nothing written, "
+        "write the report as its owner\n",
+    )
+    assert path.read_text() == "old\n"
+    assert _listing(repo) == before
+    assert run_mailconf("lint", "-O", "report.txt", "accounts.yaml", cwd=repo) == Outcome(1, "", "")
+    info = path.stat()
+    assert (info.st_uid, info.st_gid, info.st_mode & 0o777) == (65534, 65534, 0o640)
+    assert path.read_text() == finding("accounts.yaml") + "1 error in 1 file\n"
+
+
+def test_output_file_is_on_disk_before_it_replaces_the_old_one(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The one fake: a disk that fills up when the report is flushed to it (fsync), as a full or failing disk does
+    for data the page cache accepted. Renamed without that flush, a crash could leave an empty report."""
+    from mailconf import cli
+
+    (repo / "report.txt").write_text("old\n")
+    before = _listing(repo)
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    monkeypatch.chdir(repo)
+    assert cli.main(["lint", "-O", "report.txt", "accounts.yaml"]) == 2
+    assert capsys.readouterr() == ("", "mailconf: report.txt: cannot write the report (No space left on device)\n")
+    assert (repo / "report.txt").read_text() == "old\n"
+    assert _listing(repo) == before
 
 
 @pytest.mark.parametrize("option", ["--output-file", "--write-baseline"])

@@ -130,38 +130,35 @@ def to_devnull(stream: TextIO) -> None:
 
 
 def write_report(path: str, text: str) -> None:
-    """``--output-file``: the whole report, written to a temporary beside it and renamed into place.
+    """``--output-file``: the whole report, replacing the file as ``lint --fix`` replaces one
+    (:func:`mailconf.replace.replace`: durable before the rename; its mode, owner, group and extended attributes
+    kept; a read-only file not replaced). A report is a file its user set up like any other (a shared folder's
+    ACL, root's CI job writing into a user's checkout), so it is kept the same way.
 
-    A symbolic link is followed (the file it names is replaced, its mode kept). What is not a
-    regular file (``/dev/null``, a FIFO, a terminal), and ``/dev/stdout`` or any other path
-    through ``/dev`` or ``/proc`` whatever it leads to (``>> log`` stays an append), is written
-    to as it is, never replaced.
+    A symbolic link is followed (the file it names is replaced). What is not a regular file (``/dev/null``,
+    a FIFO, a terminal), and ``/dev/stdout`` or any other path through ``/dev`` or ``/proc`` whatever it
+    leads to (``>> log`` stays an append), is written to as it is, never replaced.
     """
     import os
     import stat
-    import tempfile
+    from pathlib import Path
 
     from ..errors import OutputError
+    from ..replace import ReadOnly, Refused, replace
 
     try:
         try:
-            mode: int | None = os.stat(path).st_mode
+            info: os.stat_result | None = os.stat(path)
         except FileNotFoundError:
-            mode = None
-        if mode is not None and (not stat.S_ISREG(mode) or _a_stream(path)):
+            info = None
+        if info is not None and (not stat.S_ISREG(info.st_mode) or _a_stream(path)):
             with open(path, "a", encoding="utf-8", errors="surrogateescape") as handle:
                 handle.write(text)
             return
-        target = os.path.realpath(path)
-        fd, temporary = tempfile.mkstemp(prefix=".mailconf-report-", dir=os.path.dirname(target))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
-                handle.write(text)
-            os.chmod(temporary, stat.S_IMODE(mode) if mode is not None else 0o644)
-            os.replace(temporary, target)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        replace(Path(os.path.realpath(path)), text.encode("utf-8", "surrogateescape"), info)
+    except Refused as refused:
+        hint = "make it writable" if isinstance(refused, ReadOnly) else "write the report as its owner"
+        raise OutputError(f"{path}: {refused}; nothing written, {hint}") from None
     except OSError as exc:
         raise OutputError(f"{path}: cannot write the report ({exc.strerror or type(exc).__name__})") from None
 
