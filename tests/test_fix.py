@@ -1015,6 +1015,126 @@ def test_two_fix_runs_take_turns_on_the_file_lock(tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8") == theirs
 
 
+@pytest.fixture
+def flock_holder(tmp_path: Path) -> Any:
+    """``hold(path)``: the real ``flock`` command holding ``path``'s lock (``flock FILE sleep 1000``, as a script
+    would), seen held in /proc/locks before it returns; killed with its process group when the test ends."""
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import need
+
+    need("flock")
+    started: list[subprocess.Popen[bytes]] = []
+
+    def hold(path: Path) -> None:
+        process = subprocess.Popen(["flock", str(path), "sleep", "1000"], start_new_session=True)
+        started.append(process)
+        inode = f":{path.stat().st_ino} "
+        deadline = time.monotonic() + 60  # a hang guard only
+        while not any(inode in line and "->" not in line for line in Path("/proc/locks").read_text().splitlines()):
+            assert process.poll() is None, "flock ended"
+            assert time.monotonic() < deadline, "flock never took the lock"
+            time.sleep(0.02)
+
+    try:
+        yield hold
+    finally:
+        for process in started:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def test_fix_gives_up_on_a_lock_held_past_its_deadline(
+    tmp_path: Path, flock_holder: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the flock had no timeout: a script holding `flock accounts.yaml sleep 1000` made --fix hang with it
+    import mailconf.fix
+    from mailconf import cli
+
+    path = tmp_path / "a.yaml"
+    text = HEAD + account(CASES["MC706"][0])
+    path.write_text(text, encoding="utf-8")
+    flock_holder(path)
+    monkeypatch.setattr(mailconf.fix, "LOCK_WAIT", 0.5)  # 30 s as shipped
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["lint", "--fix", "a.yaml"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        "mailconf: fixed 0 findings in 0 files\n"
+        "mailconf: a.yaml: another program holds its lock (waited 0.5 s); nothing written, run --fix again\n",
+    )
+    assert path.read_text(encoding="utf-8") == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
+
+
+def test_fix_waits_for_a_lock_outside_the_main_thread_with_the_same_deadline(
+    tmp_path: Path, flock_holder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No signal handler can be set there (the main thread's timer ends the wait otherwise): it polls instead."""
+    import threading
+
+    import mailconf.fix
+    from mailconf.errors import InputError
+
+    path = tmp_path / "a.yaml"
+    path.write_text("old\n", encoding="utf-8")
+    flock_holder(path)
+    monkeypatch.setattr(mailconf.fix, "LOCK_WAIT", 0.3)
+    raised: list[BaseException] = []
+
+    def fix() -> None:
+        try:
+            mailconf.fix.write_atomically(str(path), "new\n", b"old\n")
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            raised.append(exc)
+
+    thread = threading.Thread(target=fix)
+    thread.start()
+    thread.join(60)  # a hang guard only
+    assert not thread.is_alive()
+    assert [(type(e), str(e)) for e in raised] == [
+        (InputError, f"{path}: another program holds its lock (waited 0.3 s); nothing written, run --fix again")
+    ]
+    assert path.read_text(encoding="utf-8") == "old\n"
+
+
+def test_fix_gives_up_on_a_file_that_keeps_being_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each time --fix has the lock, another program has put a new file there (simulated at that moment, at the
+    real flock): --fix took the lock again on each new file, for ever. Here the other program stops after 50."""
+    import fcntl
+
+    from mailconf import cli
+
+    path = tmp_path / "a.yaml"
+    text = HEAD + account(CASES["MC706"][0])
+    path.write_text(text, encoding="utf-8")
+    real = fcntl.flock
+    replaced: list[int] = []
+
+    def then_replaced(fd: int, operation: int) -> None:
+        real(fd, operation)
+        if len(replaced) < 50:
+            (tmp_path / "a.yaml.new").write_text(text, encoding="utf-8")
+            os.replace(tmp_path / "a.yaml.new", path)
+            replaced.append(1)
+
+    monkeypatch.setattr(fcntl, "flock", then_replaced)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["lint", "--fix", "a.yaml"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        "mailconf: fixed 0 findings in 0 files\n"
+        "mailconf: a.yaml: replaced 4 times while --fix waited for its lock; nothing written, run --fix again\n",
+    )
+    assert len(replaced) == 4
+    assert path.read_text(encoding="utf-8") == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
+
+
 def _without_chown() -> None:
     """Drop CAP_CHOWN from the bounding set: root then cannot give a file to another user, as any user cannot."""
     import ctypes
