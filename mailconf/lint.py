@@ -62,7 +62,30 @@ def refusal(doc: Document) -> tuple[Finding, ...]:
     The one place that decides it for every command. Policy cannot lower these: a file
     with syntax or schema errors has no model to work from.
     """
-    return tuple(f for f in document_findings(doc) if f.severity is Severity.ERROR)
+    return tuple(once_per_place(f for f in document_findings(doc) if f.severity is Severity.ERROR))
+
+
+def _place(finding: Finding) -> tuple[str, Severity, Location, str]:
+    """A finding as its reader sees it: everything but the subject (which setting path it was reached by)."""
+    return (finding.rule, finding.severity, finding.location, finding.message)
+
+
+def once_per_place(findings: Iterable[Finding]) -> list[Finding]:
+    """The first of the findings that say the same at the same place.
+
+    A value shared through a YAML alias or a merge key (``outgoing: *out``) is checked once for each server
+    that uses it, and each of those findings points at the one place it is written: that is one line to read
+    and one thing to fix, as ruff and yamllint report one finding per rule and location. The first one (the
+    first server in the file, whose path the baseline records) stands for all.
+    """
+    seen: set[tuple[str, Severity, Location, str]] = set()
+    out = []
+    for finding in findings:
+        place = _place(finding)
+        if place not in seen:
+            seen.add(place)
+            out.append(finding)
+    return out
 
 
 def lint_document(doc: Document, policy: Policy) -> list[Finding]:
@@ -98,8 +121,23 @@ def lint_detailed(doc: Document, policy: Policy) -> tuple[list[Finding], dict[Fi
                     # a value in `defaults:` is one finding, not one per server; servers that
                     # disagree on its remedy leave it without one
                     details[finding] = known._replace(fix=())
+    details = _once_per_place(details)
     raw = suppress.apply(list(details), suppress.scan(doc.text, doc.positions.multiline), doc.path, policy.disabled)
     return sorted(_with_policy(raw, policy), key=_order), details
+
+
+def _once_per_place(details: dict[Finding, Detail]) -> dict[Finding, Detail]:
+    """:func:`once_per_place` over the findings (in order) and their details. The one kept has no fix when the
+    others' differ: a shared value's fix, made through one of its paths, would change the other servers too."""
+    kept = {finding: details[finding] for finding in once_per_place(details)}
+    if len(kept) == len(details):  # the common case: nothing shared
+        return details
+    first = {_place(finding): finding for finding in kept}
+    for finding, detail in details.items():
+        stands_for = first[_place(finding)]
+        if kept[stands_for].fix != detail.fix:
+            kept[stands_for] = kept[stands_for]._replace(fix=())
+    return kept
 
 
 def _with_policy(findings: Iterable[Finding], policy: Policy) -> Iterable[Finding]:

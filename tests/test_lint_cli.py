@@ -7,6 +7,7 @@ directory it builds, and compares the exact output and exit code.
 from __future__ import annotations
 
 import errno
+import json
 import os
 from pathlib import Path
 
@@ -314,6 +315,48 @@ def test_an_output_that_is_a_file_being_linted_is_refused(repo: Path, option: st
         )
     assert (repo / "accounts.yaml").read_text() == INSECURE
     assert (repo / "team/b.yml").read_text() == INSECURE
+
+
+#: one outgoing server, anchored in account a, used by b through an alias and by c through a merge key
+SHARED = (
+    "version: 1\naccounts:\n"
+    "  a:\n    address: a@example.com\n"
+    "    outgoing: &out {host: smtp.example.com, timeout: 2, password_command: pass show t}\n"
+    "  b:\n    address: b@example.com\n    outgoing: *out\n"
+    "  c:\n    address: c@example.com\n    outgoing:\n      <<: *out\n      port: 465\n"
+)
+MC706 = "shared.yaml:5:54: warning MC706 timeout-too-short: a timeout of 2 s fails on slow networks and busy servers; "
+
+
+def test_a_value_shared_through_an_alias_is_one_finding_at_its_place(tmp_path: Path) -> None:
+    """Checked for each of the three servers, it was reported three times on the same line and column."""
+    (tmp_path / "shared.yaml").write_text(SHARED)
+    assert run_mailconf("lint", "shared.yaml", cwd=tmp_path) == Outcome(
+        0, MC706 + "set timeout: 30\n1 warning in 1 file\n", ""
+    )
+    out = run_mailconf("lint", "--format", "json", "--fix", "shared.yaml", cwd=tmp_path)
+    assert (out.code, out.stderr) == (0, "mailconf: fixed 0 findings in 0 files\n")  # shared: fixed by hand
+    assert [(f["rule"], f["line"], f["column"], f["fix"]) for f in json.loads(out.stdout)] == [("MC706", 5, 54, None)]
+    assert (tmp_path / "shared.yaml").read_text() == SHARED
+    assert run_mailconf("lint", "--write-baseline", "base.json", "shared.yaml", cwd=tmp_path) == Outcome(
+        0, "", "mailconf: wrote 1 baseline entry to base.json\n"
+    )
+    assert '"account": "a", "path": "outgoing.timeout"' in (tmp_path / "base.json").read_text()
+    assert run_mailconf("lint", "--baseline", "base.json", "shared.yaml", cwd=tmp_path) == Outcome(0, "", "")
+
+
+def test_a_shared_value_that_breaks_the_schema_is_one_error_for_lint_and_render(tmp_path: Path) -> None:
+    (tmp_path / "shared.yaml").write_text(SHARED.replace("timeout: 2", "timeout: -2"))
+    mc002 = "shared.yaml:5:54: error MC002 schema-violation: `timeout` must be between 0 and 86400 (got -2)\n"
+    notes = "".join(
+        f"mailconf: note: shared.yaml:{line}:5: not checked: `outgoing` of account `{name}`: it does not match the "
+        "schema; fix its MC002 findings and lint again\n"
+        for line, name in ((5, "a"), (8, "b"), (11, "c"))
+    )
+    assert run_mailconf("lint", "shared.yaml", cwd=tmp_path) == Outcome(1, mc002 + "1 error in 1 file\n", notes)
+    assert run_mailconf("render", "-t", "msmtp", "shared.yaml", cwd=tmp_path) == Outcome(
+        1, "", mc002 + "mailconf: shared.yaml: not rendered: fix the errors above first (`mailconf lint shared.yaml`)\n"
+    )
 
 
 def test_exit_zero_still_reports_an_unreadable_file(repo: Path) -> None:
