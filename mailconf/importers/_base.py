@@ -8,6 +8,7 @@ import stat
 from typing import Any
 
 from ..emit import KeyPath
+from ..errors import printable
 from ..loader import MAX_NUMBER_DIGITS
 from ..model import Location
 from . import Imported, Note, Unreadable
@@ -96,6 +97,27 @@ def read_text(path: str, what: str, encoding: str = "utf-8") -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+#: how many characters of a value read from a file a message quotes: a host name or a key fits, and a token of
+#: megabytes (a file that is not what it is said to be) stays one readable line
+QUOTE_LIMIT = 80
+
+#: a password in a URL's user info (scheme://user:PASSWORD@host), or where the quote cuts it (no @ after it)
+_URL_PASSWORD = re.compile(r"(://[^/?#@\s:]*:)[^/?#@\s]*(@|$)")
+
+
+def shown(text: object, *, quotes: bool = False) -> str:
+    """``text``, read from a file, as a message quotes it: at most QUOTE_LIMIT characters (then "…"), control
+    characters escaped, a URL's password masked; in quotes (as repr() writes them) when ``quotes``.
+
+    Every importer message that quotes what a file says goes through here, so that none can be megabytes long,
+    forge a line or show a password in a URL. A value known to be a secret is never passed at all."""
+    full = str(text)
+    head = _URL_PASSWORD.sub(r"\1***\2", full[:QUOTE_LIMIT])
+    if len(full) > QUOTE_LIMIT:
+        head += "…"
+    return repr(head) if quotes else printable(head)
+
+
 #: what the output says about a literal password (never its value)
 LITERAL_PASSWORD = (
     "the file holds a literal password (not imported): store it in a password manager and "
@@ -150,7 +172,11 @@ class Collector:
         if n > 1:
             self._numbered[base] = n
         if name != wanted:
-            self.warn(where, f"account {wanted!r} is imported as {name!r} (names hold letters, digits, '.', '_', '-')")
+            self.warn(
+                where,
+                f"account {shown(wanted, quotes=True)} is imported as {name!r} (names hold letters, "
+                "digits, '.', '_', '-')",
+            )
         self.accounts[name] = data
         self.where[name] = where
         return name

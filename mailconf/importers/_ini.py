@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 from ..model import Location
 from . import Unreadable
-from ._base import read_text
+from ._base import read_text, shown
 
 
 class _Cursor:
@@ -115,13 +115,13 @@ class Ini:
         except configparser.InterpolationMissingOptionError as exc:
             raise Unreadable(
                 self.at(section, key),
-                f"{key} refers to %({exc.reference})s, which is not set",
+                f"{shown(key)} refers to %({shown(exc.reference)})s, which is not set",
                 "set it, or write %% for a percent sign",
             ) from None
         except configparser.InterpolationError:
             raise Unreadable(
                 self.at(section, key),
-                f"{key}: a % that is not %% or %(name)s (the client stops reading the file there)",
+                f"{shown(key)}: a % that is not %% or %(name)s (the client stops reading the file there)",
                 "write %% for a percent sign",
             ) from None
 
@@ -132,7 +132,7 @@ class Ini:
             return default
         states = configparser.RawConfigParser.BOOLEAN_STATES
         if value.lower() not in states:
-            raise Unreadable(self.at(section, key), f"{key} is not a boolean", "write yes or no")
+            raise Unreadable(self.at(section, key), f"{shown(key)} is not a boolean", "write yes or no")
         return states[value.lower()]
 
     def integer(self, section: str, key: str) -> int | None:
@@ -143,7 +143,9 @@ class Ini:
         try:
             return int(value)
         except ValueError:
-            raise Unreadable(self.at(section, key), f"{key} is not a whole number", "write digits only") from None
+            raise Unreadable(
+                self.at(section, key), f"{shown(key)} is not a whole number", "write digits only"
+            ) from None
 
 
 def read_ini(path: str, what: str, *, interpolation: bool) -> Ini:
@@ -172,13 +174,13 @@ def read_ini(path: str, what: str, *, interpolation: bool) -> Ini:
     except configparser.DuplicateSectionError as exc:
         raise Unreadable(
             Location(path, exc.lineno or 1, 1),
-            f"section [{exc.section}] appears twice (the client refuses the file)",
+            f"section [{shown(exc.section)}] appears twice (the client refuses the file)",
             "merge the two sections",
         ) from None
     except configparser.DuplicateOptionError as exc:
         raise Unreadable(
             Location(path, exc.lineno or 1, 1),
-            f"{exc.option} is set twice in [{exc.section}] (the client refuses the file)",
+            f"{shown(exc.option)} is set twice in [{shown(exc.section)}] (the client refuses the file)",
             "keep one of them",
         ) from None
     except configparser.ParsingError as exc:

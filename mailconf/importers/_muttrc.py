@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from ..model import Location, Protocol
 from ..targets._muttlike import Dialect
 from . import Imported, ReadOptions, Unreadable
-from ._base import LITERAL_PASSWORD, Collector, guess_address, is_address, read_text
+from ._base import LITERAL_PASSWORD, Collector, guess_address, is_address, read_text, shown
 
 
 class Word(NamedTuple):
@@ -314,14 +314,14 @@ def _source(  # noqa: PLR0917
         found.warn(where, "source of a command's output: not run, not imported")
         return
     if not options.follow_source:
-        found.warn(where, f"source {target}: not followed (use --follow-source to read it)")
+        found.warn(where, f"source {shown(target)}: not followed (use --follow-source to read it)")
         return
     full = os.path.join(os.path.dirname(path), os.path.expanduser(target))
     if os.path.realpath(full) in seen:
-        found.warn(where, f"source {target}: already read (a loop); not read again")
+        found.warn(where, f"source {shown(target)}: already read (a loop); not read again")
         return
     if depth >= MAX_SOURCE_DEPTH:
-        found.warn(where, f"source {target}: more than {MAX_SOURCE_DEPTH} files sourced in a chain; not read")
+        found.warn(where, f"source {shown(target)}: more than {MAX_SOURCE_DEPTH} files sourced in a chain; not read")
         return
     try:
         text = read_text(full, _what(dialect))
@@ -329,7 +329,7 @@ def _source(  # noqa: PLR0917
         if exc.location != Location(full, 1, 1):
             raise  # a byte inside it that is not UTF-8: located there
         # said at the source command: the file named on the command line is the one the user knows
-        raise Unreadable(where, f"source {target}: {exc.what}", exc.fix) from None
+        raise Unreadable(where, f"source {shown(target)}: {exc.what}", exc.fix) from None
     _read_file(full, options, dialect, settings, headers, found, seen, depth + 1, text)
 
 
@@ -343,9 +343,9 @@ def _set(verb: str, args: Sequence[Word], where: Location, settings: dict[str, S
         word = args[i]
         at = Location(where.path, where.line, word.column)
         if word.text.partition("=")[0].strip() in _VERBS:
-            found.warn(at, f"{verb}: {word.text.partition('=')[0].strip()} is no variable: mutt stops the command "
-                       "here (unknown variable), and sets nothing after it on this line; begin a new line (a "
-                       "carriage return does not)")  # fmt: skip
+            found.warn(at, f"{verb}: {shown(word.text.partition('=')[0].strip())} is no variable: mutt stops "
+                       "the command here (unknown variable), and sets nothing after it on this line; begin a new "
+                       "line (a carriage return does not)")  # fmt: skip
             return
         if word.equals >= 0 or (i + 1 < len(args) and args[i + 1].text.startswith("=") and args[i + 1].equals == 0):
             if word.equals >= 0:
@@ -358,7 +358,7 @@ def _set(verb: str, args: Sequence[Word], where: Location, settings: dict[str, S
                 value_word = args[i + 1]._replace(text=rest) if rest else (args[i + 2] if i + 2 < len(args) else None)
                 i += 2 if rest else 3
             if value_word is None:
-                raise Unreadable(at, f"set {name} = has no value", "write a value after =, in quotes")
+                raise Unreadable(at, f"set {shown(name)} = has no value", "write a value after =, in quotes")
             name = _RENAMED.get(name, name)
             settings[name] = Setting(value_word, value_word.text, at)
             continue
@@ -370,7 +370,9 @@ def _set(verb: str, args: Sequence[Word], where: Location, settings: dict[str, S
             name = name[2:] if verb != "unset" and name.startswith("no") else name
         elif name.startswith("inv") or verb == "toggle":
             found.warn(
-                at, f"{verb} {name}: a toggled value is not imported; write set {name.removeprefix('inv')} = yes or no"
+                at,
+                f"{verb} {shown(name)}: a toggled value is not imported; write set "
+                f"{shown(name.removeprefix('inv'))} = yes or no",
             )
             continue
         if verb == "reset":
@@ -482,7 +484,9 @@ def _account(  # noqa: PLR0912, PLR0915
             )
         elif variable == "pop_delete" and setting.value not in ("yes", "no"):
             found.lost(
-                setting.location, path_key, f"pop_delete {setting.value}: asks each time; leave_on_server is not set"
+                setting.location,
+                path_key,
+                f"pop_delete {shown(setting.value)}: asks each time; leave_on_server is not set",
             )
     for sides in ("incoming", "outgoing"):
         declared = account.get(sides)

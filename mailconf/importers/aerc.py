@@ -43,7 +43,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..model import Location
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, guess_address, is_address, read_text, whole_number
+from ._base import Collector, guess_address, is_address, read_text, shown, whole_number
 
 NAME = "aerc"
 TITLE = "aerc: ~/.config/aerc/accounts.conf (IMAP source and SMTP outgoing URLs)"
@@ -263,21 +263,25 @@ def _account(section: Section, by_name: dict[str, Section], found: Collector) ->
     keys = section.keys
     source = keys.get("source")
     if source is None:
-        found.warn(section.where, f"[{section.name}] has no source: aerc 0.14 refuses it; not imported")
+        found.warn(section.where, f"[{shown(section.name)}] has no source: aerc 0.14 refuses it; not imported")
         return
     url = parse_url(source, "source")
     base = (url.scheme if url is not None else "").split("+")[0]
     if url is None or base not in ("imap", "imaps"):
         found.warn(
             source.where,
-            f"[{section.name}]: source is not an IMAP server ({base or 'a path'}): an account file holds IMAP and POP3 "
-            "servers; not imported",
+            f"[{shown(section.name)}]: source is not an IMAP server ({shown(base) or 'a path'}): an account file "
+            "holds IMAP and POP3 servers; not imported",
         )
         return
     lost: list[tuple[Location, str, str]] = []  # (where, side, message)
     incoming = _incoming(url, keys, lost)
     if incoming is None:
-        found.warn(source.where, f"[{section.name}]: aerc 0.14 does not know the scheme {url.scheme!r}; not imported")
+        found.warn(
+            source.where,
+            f"[{shown(section.name)}]: aerc 0.14 does not know the scheme "
+            f"{shown(url.scheme, quotes=True)}; not imported",
+        )
         return
     data: dict[str, Any] = {}
     sender = keys.get("from") or _inherited_from(section, by_name)
@@ -314,7 +318,7 @@ def _account(section: Section, by_name: dict[str, Section], found: Collector) ->
         if key == "outgoing-cred-cmd-cache":
             found.lost(value.where, (*account, "outgoing"), "outgoing-cred-cmd-cache: mailconf has no such setting")
         elif key not in _READ:
-            found.lost(value.where, account, f"aerc's {key} has no place in an account file")
+            found.lost(value.where, account, f"aerc's {shown(key)} has no place in an account file")
 
 
 _ORDER = ("protocol", "host", "port", "security", "auth", "username", "password_command", "token_command",
@@ -423,7 +427,9 @@ def _outgoing(value: Value, keys: dict[str, Value], lost: list[tuple[Location, s
     parts = url.scheme.split("+")
     auth_name = parts[1] if len(parts) == 2 else "plain"
     if len(parts) > 2 or parts[0] not in ("smtp", "smtps") or auth_name not in _SMTP_AUTH:
-        lost.append((value.where, "", f"aerc 0.14 cannot send with the scheme {url.scheme!r}: not imported"))
+        lost.append(
+            (value.where, "", f"aerc 0.14 cannot send with the scheme {shown(url.scheme, quotes=True)}: not imported")
+        )
         return None
     auth, mechanism = _SMTP_AUTH[auth_name]
     server = _server(url, auth, mechanism)

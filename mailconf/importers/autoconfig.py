@@ -30,7 +30,7 @@ from xml.etree.ElementTree import Element
 
 from ..model import Location
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, whole_number
+from ._base import Collector, shown, whole_number
 from ._xml import parse
 
 NAME = "autoconfig"
@@ -50,7 +50,7 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
         if root.tag != "clientConfig":
             raise Unreadable(
                 Location(path, 1, 1),
-                f"the root element is <{root.tag}>, not <clientConfig>",
+                f"the root element is <{shown(root.tag)}>, not <clientConfig>",
                 "name a Thunderbird autoconfig file (config-v1.1.xml)",
             )
         for provider in root.findall("emailProvider"):
@@ -72,10 +72,12 @@ def _provider(path: str, provider: Element, found: Collector) -> None:
             continue
         account[side] = _server(usable[0], address)
         if len(usable) > 1:
-            others = ", ".join(f"{s.findtext('hostname')}:{s.findtext('port')}" for s in usable[1:])
+            others = shown(", ".join(f"{s.findtext('hostname')}:{s.findtext('port')}" for s in usable[1:]))
             notes.append((side, f"alternatives in the file, not imported: {others}"))
     if "incoming" not in account and "outgoing" not in account:
-        found.warn(where, f"emailProvider {provider.get('id')!r}: no IMAP, POP3 or SMTP server; skipped")
+        found.warn(
+            where, f"emailProvider {shown(provider.get('id'), quotes=True)}: no IMAP, POP3 or SMTP server; skipped"
+        )
         return
     name = found.add(provider.get("id") or domain, account, where)
     found.comment(

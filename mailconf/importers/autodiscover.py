@@ -52,7 +52,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, account_name, guess_address, is_address
+from ._base import Collector, account_name, guess_address, is_address, shown
 from ._xml import Parsed, parse
 
 NAME = "autodiscover"
@@ -80,7 +80,7 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
         if root.tag != _ROOT:
             raise Unreadable(
                 parsed.at(root),
-                f"the root element is <{_local(root.tag)}>{_in(root.tag)}, not an Autodiscover response "
+                f"the root element is <{shown(_local(root.tag))}>{_in(root.tag)}, not an Autodiscover response "
                 f'(<Autodiscover xmlns="{NS_ROOT}">)',
                 "name an Outlook Autodiscover (POX) response file",
             )
@@ -93,7 +93,7 @@ def _local(tag: str) -> str:
 
 
 def _in(tag: str) -> str:
-    return f" in {tag[1:].partition('}')[0]}" if tag.startswith("{") else " (no namespace)"
+    return f" in {shown(tag[1:].partition('}')[0])}" if tag.startswith("{") else " (no namespace)"
 
 
 def _account(parsed: Parsed) -> tuple[Element, Element]:
@@ -105,7 +105,7 @@ def _account(parsed: Parsed) -> tuple[Element, Element]:
             code = (error.findtext(f"{{{NS_ROOT}}}ErrorCode") or "").strip()
             message = (error.findtext(f"{{{NS_ROOT}}}Message") or "").strip()
             said = " ".join(t for t in (code, message) if t) or "no code"
-            raise Unreadable(parsed.at(error), f"the response is an error ({said})",
+            raise Unreadable(parsed.at(error), f"the response is an error ({shown(said)})",
                              "save a response that holds the account's settings")  # fmt: skip
         raise Unreadable(
             parsed.at(parsed.root),
@@ -125,8 +125,8 @@ def _response(parsed: Parsed, found: Collector) -> None:
         target = (account_x.findtext(_r("RedirectAddr")) or account_x.findtext(_r("RedirectUrl")) or "").strip()
         where = account_x.find(_r("Action"))
         found.warn(parsed.at(where if where is not None else account_x),
-                   f"the response redirects ({action}) to {target or 'nothing'}: not followed; import the response "
-                   "for that address instead")  # fmt: skip
+                   f"the response redirects ({shown(action)}) to {shown(target) or 'nothing'}: not followed; import "
+                   "the response for that address instead")  # fmt: skip
     account: dict[str, Any] = {}
     display = response.findtext(f"{_r('User')}/{_r('DisplayName')}")
     if display:
@@ -151,13 +151,13 @@ def _response(parsed: Parsed, found: Collector) -> None:
                      parsed.at(parsed.root))  # fmt: skip
     if how == "guess":
         found.lost(parsed.at(parsed.root), ("accounts", name, "address"),
-                   f"neither the file name nor the response holds an address: {address} is a guess, put your own "
-                   "address here")  # fmt: skip
+                   f"neither the file name nor the response holds an address: {shown(address)} is a guess, put your "
+                   "own address here")  # fmt: skip
     for side, servers in sides.items():
         if len(servers) > 1:
             others = ", ".join(f"{s['host']}:{s.get('port', '')}".rstrip(":") for s, _ in servers[1:])
             found.lost(parsed.at(servers[1][1]), ("accounts", name, side),
-                       f"alternatives in the file, not imported: {others}")  # fmt: skip
+                       f"alternatives in the file, not imported: {shown(others)}")  # fmt: skip
 
 
 def _r(tag: str) -> str:
@@ -192,7 +192,7 @@ def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> d
         said = f"Encryption {text('Encryption')}" if encryption else "no Encryption"
         found.warn(
             parsed.at(protocol),
-            f"{kind.upper()} {host}: {said} with SSL on does not say implicit TLS or STARTTLS: read as "
+            f"{kind.upper()} {shown(host)}: {shown(said)} with SSL on does not say implicit TLS or STARTTLS: read as "
             f"{server['security']} from the port, as Thunderbird does; check it",
         )
     if (text("AuthRequired") or "on").lower() == "off":

@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 from ..model import Location
 from ..targets.fetchmail import _SSLPROTO
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, guess_address, is_address, read_text, whole_number
+from ._base import Collector, guess_address, is_address, read_text, shown, whole_number
 
 NAME = "fetchmail"
 TITLE = "fetchmail: ~/.fetchmailrc (incoming servers)"
@@ -170,7 +170,11 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         if word in _NOISE or (token.quoted and current is None):
             continue
         if current is None:
-            raise Unreadable(token.location, f"{token.text!r} before any poll entry", "start entries with poll NAME")
+            raise Unreadable(
+                token.location,
+                f"{shown(token.text, quotes=True)} before any poll entry",
+                "start entries with poll NAME",
+            )
         if token.quoted:
             continue  # a further argument (a second local name, another folder): not an account setting
         if word in _READ:
@@ -205,7 +209,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         else:
             raise Unreadable(
                 token.location,
-                f"unknown keyword {token.text!r}",
+                f"unknown keyword {shown(token.text, quotes=True)}",
                 "fetchmail itself refuses this file (syntax error): fix or remove it",
             )
         negated = False
@@ -231,7 +235,9 @@ def _skip_set(toks: Sequence[Token], i: int, other: list[Location]) -> int:
     word = toks[i].text.lower()
     other.append(toks[i].location)
     if word not in _OTHER:
-        raise Unreadable(toks[i].location, f"unknown setting set {toks[i].text!r}", "fix or remove it")
+        raise Unreadable(
+            toks[i].location, f"unknown setting set {shown(toks[i].text, quotes=True)}", "fix or remove it"
+        )
     return i + 1 + max(_OTHER[word], 0)
 
 
@@ -247,10 +253,12 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     if protocol is None:
         where = settings.get("proto", settings.get("protocol", ("", entry.where)))[1]
         if proto in ("etrn", "odmr", "pop2"):
-            found.warn(where, f"poll {entry.name}: proto {proto.upper()} is not IMAP or POP3; not imported")
+            found.warn(where, f"poll {shown(entry.name)}: proto {proto.upper()} is not IMAP or POP3; not imported")
             return
         protocol = "imap"
-        lost.append((where, f"proto {proto.upper()}: fetchmail tries IMAP, then POP3; imported as IMAP, check it"))
+        lost.append(
+            (where, f"proto {shown(proto.upper())}: fetchmail tries IMAP, then POP3; imported as IMAP, check it")
+        )
     elif proto != protocol:
         lost.append(
             (
@@ -288,7 +296,7 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         lost.append(
             (
                 settings.get("auth", settings.get("authenticate", ("", entry.where)))[1],
-                f"auth {auth} has no place in an account file; imported as auth password",
+                f"auth {shown(auth)} has no place in an account file; imported as auth password",
             )
         )
     user = value("user") or value("username")
@@ -299,7 +307,12 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         if sslproto is not None and sslproto in _MIN_VERSION:
             tls["min_version"] = _MIN_VERSION[sslproto]
         elif sslproto not in (None, "auto"):
-            lost.append((settings["sslproto"][1], f"sslproto {sslproto!r} is not a TLS version mailconf knows"))
+            lost.append(
+                (
+                    settings["sslproto"][1],
+                    f"sslproto {shown(sslproto, quotes=True)} is not a TLS version mailconf knows",
+                )
+            )
         for key, field in (("sslcertfile", "ca_file"), ("sslcert", "client_cert"), ("sslkey", "client_key")):
             if value(key):
                 tls[field] = value(key)
@@ -320,7 +333,7 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         lost.append((settings["keep" if keep else "nokeep"][1], "keep on IMAP: mailconf keeps this for POP3 only"))
     folder = value("folder")
     if folder is not None and folder.upper() != "INBOX":
-        lost.append((settings["folder"][1], f"folder {folder!r}: mailconf reads INBOX"))
+        lost.append((settings["folder"][1], f"folder {shown(folder, quotes=True)}: mailconf reads INBOX"))
     address = guess_address(user, entry.name, server["host"])
     name = found.add(entry.name, {"address": address, "incoming": server}, entry.where)
     side = ("accounts", name, "incoming")

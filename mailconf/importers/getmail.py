@@ -44,7 +44,7 @@ from typing import Any
 from ..model import Location
 from ..targets.getmail import DEFAULT_SYSTEM_CA_FILE
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, guess_address, is_address
+from ._base import Collector, guess_address, is_address, shown
 from ._ini import Ini, read_ini
 
 NAME = "getmail"
@@ -92,7 +92,7 @@ def _literal(ini: Ini, section: str, key: str) -> Any:
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         raise Unreadable(
             ini.at(section, key),
-            f"{key} is not a Python literal (getmail would eval() it: not read)",
+            f"{shown(key)} is not a Python literal (getmail would eval() it: not read)",
             "write a literal, like ('/bin/sh', '-c', 'pass show mail') or 993",
         ) from None
 
@@ -101,7 +101,7 @@ def _integer(ini: Ini, section: str, key: str) -> int | None:
     value = _literal(ini, section, key)
     if value is None or (isinstance(value, int) and not isinstance(value, bool)):
         return value
-    raise Unreadable(ini.at(section, key), f"{key} is not a whole number", "write digits only")
+    raise Unreadable(ini.at(section, key), f"{shown(key)} is not a whole number", "write digits only")
 
 
 def _strings(ini: Ini, section: str, key: str) -> tuple[str, ...] | None:
@@ -109,7 +109,7 @@ def _strings(ini: Ini, section: str, key: str) -> tuple[str, ...] | None:
         return None  # getmail: an empty value is ()
     value = _literal(ini, section, key)
     if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
-        raise Unreadable(ini.at(section, key), f"{key} is not a tuple of strings", "write ('word', 'word', ...)")
+        raise Unreadable(ini.at(section, key), f"{shown(key)} is not a tuple of strings", "write ('word', 'word', ...)")
     return value
 
 
@@ -121,7 +121,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     kind = ini.get("retriever", "type")
     if kind is None or kind not in _RETRIEVERS:
         at = ini.at("retriever", "type") if kind is not None else ini.section_at("retriever")
-        raise Unreadable(at, f"retriever type {kind!r} is not one getmail has (or not an account's)",
+        raise Unreadable(at, f"retriever type {shown(kind, quotes=True)} is not one getmail has (or not an account's)",
                          "use SimpleIMAPSSLRetriever, SimplePOP3SSLRetriever ...")  # fmt: skip
     protocol, ssl, default_port = _RETRIEVERS[kind]
     lost: list[tuple[Location, str]] = []
@@ -198,8 +198,8 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                          "run: not imported"))  # fmt: skip
         program = [k for k in ini.own("options") if k not in _OPTIONS_READ]
         if program:
-            found.warn(ini.at("options", program[0]), f"getmail's options ({', '.join(program)}) are not account "
-                       "settings: not imported")  # fmt: skip
+            found.warn(ini.at("options", program[0]), f"getmail's options ({shown(', '.join(program))}) are not "
+                       "account settings: not imported")  # fmt: skip
     elif protocol == "pop3":
         server["leave_on_server"] = True  # getmail's default: delete = false
     wanted = _name(path)
@@ -217,12 +217,12 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         if key == "use_starttls":
             message = "use_starttls: getmail 6.18.11 ignores it, the connection stays in clear text: not imported"
         else:
-            message = f"getmail's {key} has no place in an account file"
+            message = f"getmail's {shown(key)} has no place in an account file"
         found.lost(ini.at("retriever", key), side, message)
     for section in ini.sections():
         if section.lower().startswith("filter"):
-            found.lost(ini.section_at(section), side, f"[{section}] filters the mail (a filter may run a command): "
-                       "not run, not imported")  # fmt: skip
+            found.lost(ini.section_at(section), side, f"[{shown(section)}] filters the mail (a filter may run a "
+                       "command): not run, not imported")  # fmt: skip
     for at, message in lost:
         found.lost(at, side, message)
 

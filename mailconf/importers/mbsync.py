@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 from ..model import Location
 from ..targets.mbsync import _SSL_VERSIONS
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, guess_address, is_address, read_text, whole_number
+from ._base import Collector, guess_address, is_address, read_text, shown, whole_number
 
 NAME = "mbsync"
 TITLE = "mbsync: ~/.mbsyncrc (IMAP accounts)"
@@ -133,13 +133,13 @@ def _one_value(keyword: str, words: list[_Arg], path: str, number: int) -> None:
     if extra.after_cr:
         raise Unreadable(
             where,
-            f"a carriage return is no line end for mbsync: what follows it is a second value after {words[0].text}, "
-            "and mbsync refuses the file (excess token)",
+            f"a carriage return is no line end for mbsync: what follows it is a second value after "
+            f"{shown(words[0].text)}, and mbsync refuses the file (excess token)",
             "save the file with Unix (LF) line ends, or remove the carriage return",
         )
     raise Unreadable(
         where,
-        f"a second value after {words[0].text}: mbsync refuses the file (excess token)",
+        f"a second value after {shown(words[0].text)}: mbsync refuses the file (excess token)",
         'put each setting on a line of its own, and a value holding blanks in double quotes ("...")',
     )
 
@@ -233,6 +233,6 @@ def _account(  # noqa: PLR0912, PLR0915
             found.lost(settings[key][1], side, f"{key} runs a command: not run, not imported")
     for key, (_v, at) in settings.items():
         if key not in _ACCOUNT_KEYS and key not in ("usercmd", "tunnel"):
-            found.lost(at, side, f"mbsync's {key} has no place in an account file")
+            found.lost(at, side, f"mbsync's {shown(key)} has no place in an account file")
     for at, message in lost:
         found.lost(at, side, message)

@@ -42,7 +42,7 @@ from xml.parsers.expat import ExpatError
 
 from ..model import Location
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, guess_address, is_address, read_bytes
+from ._base import Collector, guess_address, is_address, read_bytes, shown
 
 NAME = "mobileconfig"
 TITLE = "mobileconfig: an Apple configuration profile (com.apple.mail.managed payloads)"
@@ -81,7 +81,7 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
             if payload.get("PayloadType") != PAYLOAD_TYPE:
                 found.warn(
                     keys.at("PayloadType", index),
-                    f"a {str(payload.get('PayloadType', 'untyped'))[:80]} payload is not a mail account: not imported",
+                    f"a {shown(payload.get('PayloadType', 'untyped'))} payload is not a mail account: not imported",
                 )
                 continue
             _account(payload, keys, found)
@@ -192,7 +192,7 @@ def _account(payload: dict[str, Any], keys: _KeyLines, found: Collector) -> None
             found.lost(at, (*account, side), message)
     for key, at in where.items():
         if key not in _READ and not key.startswith("Payload"):
-            found.lost(at, account, f"the mail payload's {key[:80]} has no place in an account file")
+            found.lost(at, account, f"the mail payload's {shown(key)} has no place in an account file")
 
 
 def _server(
@@ -224,7 +224,7 @@ def _server(
     if method not in _AUTH:
         at = where.get(f"{prefix}MailServerAuthentication", where.get(f"{prefix}MailServerHostName"))
         assert at is not None
-        lost.append((at, side, f"{method[:40]} has no place in an account file: read as auth password"))
+        lost.append((at, side, f"{shown(method)} has no place in an account file: read as auth password"))
     server["auth"] = auth
     username = _text(get("Username"))
     if username is not None:

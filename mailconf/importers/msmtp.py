@@ -35,7 +35,7 @@ from typing import Any
 from ..model import Location
 from ..targets.msmtp import _PRIORITIES
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, guess_address, is_address, read_text, whole_number
+from ._base import Collector, guess_address, is_address, read_text, shown, whole_number
 
 NAME = "msmtp"
 TITLE = "msmtp: ~/.msmtprc (outgoing servers)"
@@ -107,7 +107,11 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
                 if parent in blocks:
                     current.update(blocks[parent][0])
                 elif parent:
-                    found.warn(where, f"account {name}: inherits from {parent!r}, which is not defined before it")
+                    found.warn(
+                        where,
+                        f"account {shown(name)}: inherits from {shown(parent, quotes=True)}, which is "
+                        "not defined before it",
+                    )
             blocks[name] = (current, where)
             own[name] = 0
         else:
@@ -119,7 +123,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
             continue  # only chooses msmtp's default account
         if "host" not in settings:
             if name != "default":
-                found.warn(where, f"account {name}: names no host; not imported")
+                found.warn(where, f"account {shown(name)}: names no host; not imported")
             continue
         _account(name, settings, where, found)
 
@@ -204,9 +208,13 @@ def _unheld(settings: Settings, name: str, tls: bool, found: Collector) -> None:
         elif command == "eval":
             found.lost(where, side, "eval runs a command to produce settings: not run, not imported")
         elif command == "tls_priorities" and argument not in _MIN_VERSION and tls:
-            found.lost(where, side, f"tls_priorities {argument!r} is not a minimum TLS version mailconf knows")
+            found.lost(
+                where,
+                side,
+                f"tls_priorities {shown(argument, quotes=True)} is not a minimum TLS version mailconf knows",
+            )
         elif command not in _READ:
-            found.lost(where, side, f"msmtp's {command} has no place in an account file")
+            found.lost(where, side, f"msmtp's {shown(command)} has no place in an account file")
 
 
 def _number(text: str) -> Any:

@@ -50,7 +50,7 @@ from typing import Any, NamedTuple
 
 from ..model import Location
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, guess_address, is_address, read_text
+from ._base import Collector, guess_address, is_address, read_text, shown
 from ._ini import Ini, read_ini
 
 NAME = "offlineimap"
@@ -128,8 +128,8 @@ def _read_file(path: str, pythonfiles: list[str], found: Collector) -> None:
     names = [s[len("Account ") :].lstrip() for s in ini.sections() if s.startswith("Account ")]
     for name in listed or []:
         if name and name not in names:
-            found.warn(ini.at("general", "accounts"), f"[general] accounts names {name!r}, which has no "
-                       f"[Account {name}] section (offlineimap stops there): not imported")  # fmt: skip
+            found.warn(ini.at("general", "accounts"), f"[general] accounts names {shown(name, quotes=True)}, which "
+                       f"has no [Account {shown(name)}] section (offlineimap stops there): not imported")  # fmt: skip
     for section in ini.sections():
         if not section.startswith("Account "):
             continue
@@ -151,13 +151,14 @@ def _account(  # noqa: PLR0912, PLR0915
     remote = ini.get(section, "remoterepository")
     repository = f"Repository {remote}"
     if remote is None or not ini.parser.has_section(repository):
-        missing = "no remoterepository" if remote is None else f"no [Repository {remote}] section"
-        found.warn(where, f"account {wanted!r}: {missing} (offlineimap stops there): not imported")
+        missing = "no remoterepository" if remote is None else f"no [Repository {shown(remote)}] section"
+        found.warn(where, f"account {shown(wanted, quotes=True)}: {missing} (offlineimap stops there): not imported")
         return
     kind = (ini.get(repository, "type") or "").strip()
     if kind not in ("IMAP", "Gmail"):
-        found.warn(ini.at(repository, "type"), f"account {wanted!r}: remote repository type {kind!r} is not IMAP "
-                   "or Gmail (offlineimap refuses it): not imported")  # fmt: skip
+        found.warn(ini.at(repository, "type"), f"account {shown(wanted, quotes=True)}: remote repository type "
+                   f"{shown(kind, quotes=True)} is not IMAP or Gmail (offlineimap refuses it): "
+                   "not imported")  # fmt: skip
         return
     lost: list[tuple[Location, str]] = []
 
@@ -166,7 +167,9 @@ def _account(  # noqa: PLR0912, PLR0915
 
     host = value("remotehost") or ("imap.gmail.com" if kind == "Gmail" else None)
     if host is None:
-        found.warn(where, f"account {wanted!r}: no remotehost (offlineimap stops there): not imported")
+        found.warn(
+            where, f"account {shown(wanted, quotes=True)}: no remotehost (offlineimap stops there): not imported"
+        )
         return
     ssl = ini.boolean(repository, "ssl", True)
     starttls = ini.boolean(repository, "starttls", True)
@@ -219,7 +222,9 @@ def _account(  # noqa: PLR0912, PLR0915
         command = _command(text, key, commands, table)
         if isinstance(command, str):
             if field == "password_command" and auth != "password":
-                lost.append((ini.at(repository, key), f"{key}: a password command with auth {auth}: not imported"))
+                lost.append(
+                    (ini.at(repository, key), f"{key}: a password command with auth {shown(auth)}: not imported")
+                )
             else:
                 server[field] = command
         else:
@@ -258,10 +263,10 @@ def _account(  # noqa: PLR0912, PLR0915
         if version is not None:
             if version in _SSL_VERSIONS:
                 tls["min_version"] = _SSL_VERSIONS[version]
-                lost.append((ini.at(repository, "ssl_version"), f"ssl_version {version} allows that TLS version "
+                lost.append((ini.at(repository, "ssl_version"), f"ssl_version {shown(version)} allows that TLS version "
                              "alone; imported as the lowest accepted (tls.min_version)"))  # fmt: skip
             else:
-                lost.append((ini.at(repository, "ssl_version"), f"ssl_version {version}: not imported"))
+                lost.append((ini.at(repository, "ssl_version"), f"ssl_version {shown(version)}: not imported"))
     else:
         for key in _TLS_KEYS:
             if ini.has(repository, key):
@@ -305,7 +310,7 @@ def _unread(key: str) -> str:
         return f"{key} runs a command: not run, not imported"
     if key.endswith("eval") or key in _PYTHON:
         return f"{key} is Python that offlineimap evaluates: not run, not imported"
-    return f"offlineimap's {key} has no place in an account file"
+    return f"offlineimap's {shown(key)} has no place in an account file"
 
 
 def _pin(hexes: str) -> str | None:
@@ -336,7 +341,7 @@ def _command(text: str, key: str, commands: _Commands | None, table: int) -> str
         return (f"{key}: the command is in the pythonfile ({why}): not imported; {advice}",)
     table_ = commands.passwords if table == 0 else commands.tokens
     if table_ is None or account not in table_:
-        return (f"{key}: the pythonfile holds no command for {account!r}: not imported; {advice}",)
+        return (f"{key}: the pythonfile holds no command for {shown(account, quotes=True)}: not imported; {advice}",)
     return table_[account]
 
 

@@ -41,7 +41,7 @@ from typing import Any
 
 from ..model import Location
 from . import Imported, ReadOptions
-from ._base import STDIN, Collector, read_text
+from ._base import STDIN, Collector, read_text, shown
 from ._prefs import PrefValue, parse
 
 NAME = "thunderbird"
@@ -116,7 +116,7 @@ def _pins(path: str, found: Collector) -> dict[str, str]:
             continue
         host_port = fields[0].rstrip(":")
         if fields[1] != _SHA256_OID:
-            found.warn(Location(path, number, 1), f"{host_port}: not a SHA-256 fingerprint; skipped")
+            found.warn(Location(path, number, 1), f"{shown(host_port)}: not a SHA-256 fingerprint; skipped")
             continue
         pins[host_port] = f"sha256:{fields[2].upper()}"
     return pins
@@ -143,7 +143,10 @@ def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector
         kind = get(f"{base}.type")
         if kind not in ("imap", "pop3"):
             if kind not in ("none", "rss", "nntp", None):
-                found.warn(where(f"{base}.type"), f"account {key}: server type {kind!r} is not IMAP or POP3; skipped")
+                found.warn(
+                    where(f"{base}.type"),
+                    f"account {shown(key)}: server type {shown(kind, quotes=True)} is not IMAP or POP3; skipped",
+                )
             continue
         identity = str(get(f"mail.account.{key}.identities", "")).split(",")[0].strip()
         ident = f"mail.identity.{identity}"
@@ -172,7 +175,7 @@ def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector
                 account["outgoing"] = outgoing
         name = found.add(str(get(f"{base}.name") or key), account, where(f"{base}.type"))
         if not get(f"{ident}.useremail"):
-            found.warn(where(f"mail.account.{key}.server"), f"account {name}: its identity has no address")
+            found.warn(where(f"mail.account.{key}.server"), f"account {shown(name)}: its identity has no address")
 
 
 def _server(  # noqa: PLR0917
