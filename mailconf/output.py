@@ -130,7 +130,7 @@ class _Planned(NamedTuple):
     backups: tuple[str, ...]  # --force: names to try, in order, for the copy of the existing file
 
 
-def _kind(mode: int) -> str | None:
+def file_kind(mode: int) -> str | None:
     """What a non-regular file is ("a FIFO (named pipe)"...); None for a regular file."""
     if stat.S_ISREG(mode):
         return None
@@ -206,7 +206,7 @@ class _Output:
         if stat.S_ISLNK(info.st_mode):
             raise self.link_refusal(name, parent, leaf)
         if not stat.S_ISDIR(info.st_mode):
-            what = _kind(info.st_mode) or "a file"
+            what = file_kind(info.st_mode) or "a file"
             raise OutputError(f"{path}: is {what}, not a folder; remove it or choose another -o")
         try:
             fd = os.open(leaf, _OPEN_DIR, dir_fd=parent.fd)
@@ -328,7 +328,7 @@ class _Output:
             raise OutputError(f"{folder.path}/{leaf}: cannot be read ({exc.strerror or type(exc).__name__})") from None
         if stat.S_ISLNK(info.st_mode):
             raise self.link_refusal(name, folder, leaf)
-        kind = _kind(info.st_mode)
+        kind = file_kind(info.st_mode)
         if kind is not None:
             raise OutputError(f"{folder.path}/{leaf}: is {kind}, not a regular file; remove it or choose another -o")
         return info

@@ -1,6 +1,10 @@
 r"""``mailconf import --from thunderbird PROFILE`` reads Thunderbird's accounts from a profile
 directory (its ``prefs.js``, then ``user.js``, which wins, as at Thunderbird's start), or from one
 ``prefs.js`` or ``user.js`` file. ``cert_override.txt`` in the same directory gives SHA-256 pins.
+In a profile directory, a ``user.js`` (or any of the three) linked to ``/dev/null`` is read as the
+empty file Thunderbird sees; one that is a directory, a FIFO, a device or a link to nothing is not
+read, with a warning (exit 1: what it holds is not in the output), and when it is the only
+``prefs.js``/``user.js`` there, the import stops (exit 2).
 
 The files are read by a tokenizer of Mozilla's prefs grammar (nothing is evaluated), checked
 against Thunderbird's own parser. A syntax error is reported with its line and column and the
@@ -36,11 +40,12 @@ is not read either: add ``tls.ca_file``.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..model import Location
-from . import Imported, ReadOptions
+from . import Imported, ReadOptions, Unreadable
 from ._base import STDIN, Collector, read_text, shown
 from ._prefs import PrefValue, parse
 
@@ -62,7 +67,7 @@ Prefs = dict[str, tuple[PrefValue, Location]]
 def read(paths: Sequence[str], options: ReadOptions) -> Imported:
     found = Collector()
     for path in paths:
-        files = _profile_files(path)
+        files = _profile_files(path, found)
         prefs: Prefs = {}
         for file in files:
             _read_prefs(file, prefs, found)
@@ -71,23 +76,60 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
         else:
             directory = path if os.path.isdir(path) else os.path.dirname(path) or "."
             pins = _pins(os.path.join(directory, "cert_override.txt"), found)
-        _accounts(files[0], prefs, pins, found)
+        _accounts(files[0] if files else os.path.join(path, "prefs.js"), prefs, pins, found)
     return found.result()
 
 
-def _profile_files(path: str) -> list[str]:
+def _profile_files(path: str, found: Collector) -> list[str]:
+    """The profile's prefs.js and user.js that are files; one that is something else is said, not skipped silently."""
     if not os.path.isdir(path):
         return [path]
-    files = [os.path.join(path, name) for name in ("prefs.js", "user.js") if os.path.isfile(os.path.join(path, name))]
-    if not files:
-        from . import Unreadable
-
+    files: list[str] = []
+    empty = False
+    odd: list[tuple[Location, str]] = []  # (where, what it is instead of a file)
+    for name in ("prefs.js", "user.js"):
+        file = os.path.join(path, name)
+        kind = _not_a_file(file)
+        if kind is None:
+            files.append(file)
+        elif kind == _EMPTY:
+            empty = True
+        elif kind != _ABSENT:
+            odd.append((Location(file, 1, 1), f"{name} is {kind}, not a file"))
+    if odd and not files and not empty:
+        raise Unreadable(*odd[0], "replace it with the file Thunderbird writes")
+    for where, what in odd:  # what is lost may be every account: said, and the exit code is 1
+        found.warn(where, f"{what}: not read")
+    if not files and not empty:
         raise Unreadable(
             Location(path, 1, 1),
             "a directory without prefs.js or user.js",
             "name a Thunderbird profile directory (Help > Troubleshooting Information)",
         )
     return files
+
+
+#: what _not_a_file says of a file that is not there, and of /dev/null (a real setup: a user.js linked to it keeps
+#: a profile from being configured by one; Thunderbird reads it as an empty file, and so does this import)
+_ABSENT = "absent"
+_EMPTY = "empty"
+
+
+def _not_a_file(path: str) -> str | None:
+    """None for a regular file (through links); else what it is: _ABSENT, _EMPTY (/dev/null), or words for a
+    message (a FIFO (named pipe), a directory, a character device ...), which Thunderbird cannot read as prefs."""
+    from ..output import file_kind
+
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return "a link to nothing" if os.path.islink(path) else _ABSENT
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or type(exc).__name__})"
+    kind = file_kind(info.st_mode)
+    if kind is not None and stat.S_ISCHR(info.st_mode) and os.path.samestat(info, os.stat(os.devnull)):
+        return _EMPTY
+    return kind
 
 
 def _read_prefs(path: str, prefs: Prefs, found: Collector) -> None:
@@ -104,7 +146,11 @@ def _read_prefs(path: str, prefs: Prefs, found: Collector) -> None:
 
 def _pins(path: str, found: Collector) -> dict[str, str]:
     """host:port -> "sha256:AB:..." from Thunderbird's certificate-exception file."""
-    if not os.path.isfile(path):
+    kind = _not_a_file(path)
+    if kind in (_ABSENT, _EMPTY):
+        return {}
+    if kind is not None:
+        found.warn(Location(path, 1, 1), f"cert_override.txt is {kind}, not a file: not read (no tls.fingerprint)")
         return {}
     pins: dict[str, str] = {}
     for number, line in enumerate(read_text(path, "cert_override.txt").split("\n"), 1):

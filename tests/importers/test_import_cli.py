@@ -730,3 +730,64 @@ def test_thunderbird_prefs_on_standard_input_take_no_pin_from_the_current_folder
     assert (code, err) == (0, "")
     assert "fingerprint" not in out
     assert "host: imap.example.org\n" in out
+
+
+@pytest.fixture
+def tb_profile(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Path:
+    """A Thunderbird profile directory whose prefs.js holds alice's account (rendered)."""
+    main(["render", "-t", "thunderbird", "-a", "alice", str(EXAMPLES / "company.yaml")])
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    (profile / "prefs.js").write_text(capsys.readouterr().out)
+    return profile
+
+
+def _make(path: Path, kind: str) -> None:
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "directory":
+        path.mkdir()
+    else:  # a link to a device
+        path.symlink_to(kind)
+
+
+@pytest.mark.parametrize(
+    ("kind", "code", "said"),
+    [
+        ("/dev/null", 0, ""),  # a real setup: Thunderbird reads an empty user.js, and so does import
+        ("fifo", 1, "user.js is a FIFO (named pipe), not a file: not read"),
+        ("directory", 1, "user.js is a directory, not a file: not read"),
+        ("/dev/zero", 1, "user.js is a character device, not a file: not read"),
+    ],
+)
+def test_a_profile_user_js_that_is_not_a_file_is_said_unless_it_is_dev_null(
+    capsys: pytest.CaptureFixture[str], tb_profile: Path, kind: str, code: int, said: str
+) -> None:
+    _make(tb_profile / "user.js", kind)
+    got, out, err = run(capsys, "import", "--from", "thunderbird", str(tb_profile))
+    assert (got, err) == (code, f"mailconf: warning: {tb_profile}/user.js:1:1: {said}\n" if said else "")
+    assert "  alice:\n" in out  # prefs.js is imported all the same
+
+
+def test_a_profile_cert_override_that_is_a_fifo_is_said(capsys: pytest.CaptureFixture[str], tb_profile: Path) -> None:
+    os.mkfifo(tb_profile / "cert_override.txt")
+    code, out, err = run(capsys, "import", "--from", "thunderbird", str(tb_profile))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {tb_profile}/cert_override.txt:1:1: cert_override.txt is a FIFO (named pipe), not a "
+        "file: not read (no tls.fingerprint)\n",
+    )
+    assert "  alice:\n" in out
+
+
+def test_a_profile_whose_only_prefs_js_is_a_fifo_is_refused(
+    capsys: pytest.CaptureFixture[str], tb_profile: Path
+) -> None:
+    (tb_profile / "prefs.js").unlink()
+    os.mkfifo(tb_profile / "prefs.js")
+    assert run(capsys, "import", "--from", "thunderbird", str(tb_profile)) == (
+        2,
+        "",
+        f"mailconf: {tb_profile}/prefs.js:1:1: prefs.js is a FIFO (named pipe), not a file; replace it with the file "
+        "Thunderbird writes\n",
+    )
