@@ -5,8 +5,9 @@ separate words, ``;`` ends a command and ``#`` starts a comment outside quotes,
 ``'...'`` is literal, ``"..."`` and unquoted text take backslash escapes
 (``\\n``, ``\\t``, three-digit octal ...), a backslash at the end of a line
 continues it. Backticks (a command substitution) and ``$name`` are kept as
-text and marked, never run or expanded: a ``*_pass`` that is exactly one
-backtick command becomes ``password_command``; anywhere else it is reported.
+text and marked, never run: a ``*_pass`` that is exactly one backtick command
+becomes ``password_command``; anywhere else it is reported. ``$name`` is
+expanded from the environment in a ``source`` path only (a file to read).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class Word(NamedTuple):
     column: int
     #: where an unquoted "=" splits it (the position in text), or -1
     equals: int
+    #: each ``$name`` / ``${name}`` mutt expands (unquoted or in double quotes): (start, end) in text, and the name
+    variables: tuple[tuple[int, int, str], ...] = ()
 
 
 class Command(NamedTuple):
@@ -54,6 +57,8 @@ class _Lexer:
         self.i = 0
         self.line = 1
         self.line_start = 0
+        #: where the last ${ without a } stopped looking for it
+        self.no_brace_until = 0
 
     def where(self, at: int | None = None) -> Location:
         return Location(self.path, self.line, (self.i if at is None else at) - self.line_start + 1)
@@ -98,6 +103,8 @@ class _Lexer:
         equals = -1
         pieces = 0
         only_command = False
+        variables: list[tuple[int, int, str]] = []
+        size = 0  # the length of out's text, kept as it grows (summed at each piece, a long word was quadratic)
         while self.i < len(text):
             ch = text[self.i]
             if ch in " \t\r\n;#":
@@ -110,7 +117,8 @@ class _Lexer:
                 out.append(text[self.i + 1 : end])
                 self.i = end + 1
             elif ch == '"':
-                quoted, inner, expanded = self.double()
+                quoted, inner, expanded, found = self.double()
+                variables.extend((size + start, size + end, name) for start, end, name in found)
                 out.append(quoted)
                 commands.extend(inner)
                 expands = expands or expanded
@@ -124,28 +132,59 @@ class _Lexer:
                 out.append(self.escape())
             else:
                 if ch == "=" and equals < 0:
-                    equals = sum(len(o) for o in out)
-                if ch == "$":
-                    expands = True
-                out.append(ch)
-                self.i += 1
+                    equals = size
+                reference = self.variable(" \t\r\n;#'\"`\\") if ch == "$" else None
+                expands = expands or ch == "$"
+                if reference is not None:
+                    variables.append((size, size + len(reference[0]), reference[1]))
+                    out.append(reference[0])
+                else:
+                    out.append(ch)
+                    self.i += 1
+            size += len(out[-1])
         word = "".join(out)
-        return Word(word, tuple(commands), only_command and pieces == 1, expands, column, equals)
+        return Word(word, tuple(commands), only_command and pieces == 1, expands, column, equals, tuple(variables))
 
-    def double(self) -> tuple[str, list[str], bool]:
+    def variable(self, ends: str) -> tuple[str, str] | None:
+        """At a ``$``: the reference mutt expands (parse.c mutt_extract_token: ``$`` then a letter, or ``${...}``)
+        as (its text, the name), the lexer moved past it; None when mutt keeps the ``$`` as it is."""
+        text = self.text
+        start = self.i
+        if text.startswith("{", start + 1):
+            if start < self.no_brace_until:
+                return None  # a ${ before it found no } in the word: neither will this one (a line of ${ is linear)
+            end = start + 2
+            while end < len(text) and text[end] != "}" and text[end] not in ends:
+                end += 1
+            if end >= len(text) or text[end] != "}":
+                self.no_brace_until = end
+                return None  # no closing brace in the word: kept as text (and reported as any other $)
+            self.i = end + 1
+            return text[start : end + 1], text[start + 2 : end]
+        if not (start + 1 < len(text) and text[start + 1].isascii() and text[start + 1].isalpha()):
+            return None
+        end = start + 1
+        while end < len(text) and text[end].isascii() and (text[end].isalnum() or text[end] == "_"):
+            end += 1
+        self.i = end
+        return text[start:end], text[start + 1 : end]
+
+    def double(self) -> tuple[str, list[str], bool, list[tuple[int, int, str]]]:
         text = self.text
         opening = self.where()
         self.i += 1
         out: list[str] = []
         commands: list[str] = []
         expands = False
+        variables: list[tuple[int, int, str]] = []
+        size = 0
         while True:
             if self.i >= len(text) or text[self.i] == "\n":
                 raise Unreadable(opening, "unbalanced double quote", 'close it with " on the same line')
             ch = text[self.i]
             if ch == '"':
                 self.i += 1
-                return "".join(out), commands, expands
+                return "".join(out), commands, expands, variables
             if ch == "\\":
                 out.append(self.escape())
             elif ch == "`":
@@ -153,9 +192,15 @@ class _Lexer:
                 out.append(f"`{command}`")
                 commands.append(command)
             else:
+                reference = self.variable('"\n`\\') if ch == "$" else None
                 expands = expands or ch == "$"
-                out.append(ch)
-                self.i += 1
+                if reference is not None:
+                    variables.append((size, size + len(reference[0]), reference[1]))
+                    out.append(reference[0])
+                else:
+                    out.append(ch)
+                    self.i += 1
+            size += len(out[-1])
 
     def backtick(self) -> str:
         text = self.text
@@ -316,7 +361,15 @@ def _source(  # noqa: PLR0917
     if not options.follow_source:
         found.warn(where, f"source {shown(target)}: not followed (use --follow-source to read it)")
         return
-    full = os.path.join(os.path.dirname(path), os.path.expanduser(target))
+    expanded, unset = _environment(word)
+    if unset:
+        found.warn(where, f"source {shown(target)}: ${shown(unset)} is not set in the environment (mutt would look "
+                   "for a my_ or mutt variable of that name): not followed")  # fmt: skip
+        return
+    if expanded.strip().endswith("|"):  # the variable holds a command: mutt would run it
+        found.warn(where, "source of a command's output: not run, not imported")
+        return
+    full = os.path.join(os.path.dirname(path), os.path.expanduser(expanded.strip()))
     if os.path.realpath(full) in seen:
         found.warn(where, f"source {shown(target)}: already read (a loop); not read again")
         return
@@ -329,8 +382,23 @@ def _source(  # noqa: PLR0917
         if exc.location != Location(full, 1, 1):
             raise  # a byte inside it that is not UTF-8: located there
         # said at the source command: the file named on the command line is the one the user knows
-        raise Unreadable(where, f"source {shown(target)}: {exc.what}", exc.fix) from None
+        said = f"{shown(target)} ({shown(full)})" if word.variables else shown(target)
+        raise Unreadable(where, f"source {said}: {exc.what}", exc.fix) from None
     _read_file(full, options, dialect, settings, headers, found, seen, depth + 1, text)
+
+
+def _environment(word: Word) -> tuple[str, str]:
+    """The word as mutt reads it for ``source``: each ``$name``/``${name}`` (unquoted or in double quotes) replaced
+    by the environment variable's value; and the first name the environment does not set ("" when none)."""
+    pieces: list[str] = []
+    last = 0
+    for start, end, name in word.variables:
+        value = os.environ.get(name)
+        if value is None:
+            return "", name
+        pieces += (word.text[last:start], value)
+        last = end
+    return "".join(pieces) + word.text[last:], ""
 
 
 #: never a variable: mutt stops a set command at one ("unknown variable") and sets nothing after it on the line

@@ -1,7 +1,9 @@
 r"""``mailconf import --from mutt FILE...`` reads mutt configuration: one account per file (a file
 written by ``mailconf render --target mutt``, or your own). With ``--follow-source``, the files that
 ``source`` names are read too (relative to the file that names them; a loop, or a chain of more than 64
-files, is not followed: a warning says where); ``source "command|"`` is never run.
+files, is not followed: a warning says where); ``source "command|"`` is never run. In a ``source`` path,
+``$NAME`` and ``${NAME}`` are replaced by the environment variable, as mutt does (unquoted and in double
+quotes, not in single quotes); one the environment does not set is reported and the file not followed.
 
 | muttrc | account file |
 |---|---|
@@ -19,10 +21,10 @@ files, is not followed: a warning says where); ``source "command|"`` is never ru
 | ``from``, ``realname``/``real_name``, ``my_hdr Organization:`` | ``address``, ``display_name`` (blank: none),
   ``organization`` |
 
-The account is named after the file (``work.muttrc`` gives ``work``). Nothing is run or expanded:
-a backtick command anywhere but in a ``*_pass`` or ``*_oauth_refresh_command``, a ``$variable``, and a
-literal password are reported (a comment and a warning with the line), never imported. Commands that are not
-account settings (``bind``, ``macro``, ``color``, hooks) are counted in one warning.
+The account is named after the file (``work.muttrc`` gives ``work``). Nothing is run, nor expanded
+outside ``source``: a backtick command anywhere but in a ``*_pass`` or ``*_oauth_refresh_command``, a
+``$variable``, and a literal password are reported (a comment and a warning with the line), never
+imported. Commands that are not account settings (``bind``, ``macro``, ``color``, hooks) are counted in one warning.
 An unbalanced quote or backtick stops the import with its line and column (exit 2).
 """
 

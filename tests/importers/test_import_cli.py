@@ -791,3 +791,71 @@ def test_a_profile_whose_only_prefs_js_is_a_fifo_is_refused(
         f"mailconf: {tb_profile}/prefs.js:1:1: prefs.js is a FIFO (named pipe), not a file; replace it with the file "
         "Thunderbird writes\n",
     )
+
+
+@pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
+def test_source_expands_environment_variables_as_mutt_does(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    # mutt (parse.c mutt_extract_token) expands $NAME and ${NAME} from the environment in unquoted and
+    # double-quoted words: `source $HOME/x` was "no such file" where mutt reads the file
+    home = tmp_path / "home"
+    (home / "mail").mkdir(parents=True)
+    (home / "creds.rc").write_text("set imap_user = alice\n")
+    (home / "mail" / "name.rc").write_text("set realname = 'Alice Example'\n")
+    (home / "mail" / "tls.rc").write_text("set ssl_force_tls = yes\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("MAILCONF_TEST_MAIL", str(home / "mail"))
+    monkeypatch.delenv("MAILCONF_TEST_UNSET", raising=False)
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        "set from = 'alice@example.com'\nset folder = 'imaps://imap.example.com:993/'\n"
+        "source $HOME/creds.rc\n"
+        "source ${MAILCONF_TEST_MAIL}/name.rc\n"
+        'source "$MAILCONF_TEST_MAIL/tls.rc"\n'
+        "source $MAILCONF_TEST_UNSET/x.rc\n"
+    )
+    code, out, err = run(capsys, "import", "--from", fmt, "--follow-source", str(rc))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {rc}:6:1: source $MAILCONF_TEST_UNSET/x.rc: $MAILCONF_TEST_UNSET is not set in the "
+        "environment (mutt would look for a my_ or mutt variable of that name): not followed\n",
+    )
+    assert "    username: alice\n" in out
+    assert "  display_name: Alice Example\n" in out
+    assert "    security: tls\n" in out
+
+
+def test_source_in_single_quotes_expands_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "creds.rc").write_text("set imap_user = alice\n")
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("set from = 'alice@example.com'\nsource '$HOME/creds.rc'\n")  # mutt reads a file named $HOME
+    assert run(capsys, "import", "--from", "mutt", "--follow-source", str(rc)) == (
+        2,
+        "",
+        f"mailconf: {rc}:2:1: source $HOME/creds.rc: no such file; check the path\n",
+    )
+    rc.write_text("set from = 'alice@example.com'\nsource $HOME/absent.rc\n")  # expanded: the path it became is said
+    assert run(capsys, "import", "--from", "mutt", "--follow-source", str(rc)) == (
+        2,
+        "",
+        f"mailconf: {rc}:2:1: source $HOME/absent.rc ({tmp_path}/absent.rc): no such file; check the path\n",
+    )
+
+
+def test_source_of_a_variable_that_holds_a_command_runs_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pwn = tmp_path / "PWN"
+    monkeypatch.setenv("MAILCONF_TEST_CMD", f"touch {pwn}|")
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        "set from = 'alice@example.com'\nset folder = 'imaps://imap.example.com/'\nsource $MAILCONF_TEST_CMD\n"
+    )
+    code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))
+    assert (code, err) == (1, f"mailconf: warning: {rc}:3:1: source of a command's output: not run, not imported\n")
+    assert "host: imap.example.com\n" in out
+    assert not pwn.exists()

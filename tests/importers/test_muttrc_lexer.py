@@ -1,7 +1,8 @@
 """The muttrc lexer reads values as mutt and neomutt read them (``-Q``), for quoting a hand-written file uses.
 
 No value here holds a backtick or ``$``: ``-Q`` would run or expand them, and the lexer
-never does (tests/importers/test_import_cli.py checks that nothing is run).
+never does (tests/importers/test_import_cli.py checks that nothing is run). Only ``source``
+paths expand ``$NAME`` from the environment, as the client does (the last test).
 """
 
 from __future__ import annotations
@@ -95,3 +96,26 @@ def test_a_line_of_many_quotes_or_commands_is_read_in_linear_time(line: str) -> 
     commands = lex("muttrc", _Scanned(line + "\nset realname = x\n"))
     assert [c.words[0].text for c in commands] == ["set", "set"]
     assert _Scanned.looked_at < 10 * len(line)
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_source_paths_expand_the_environment_as_the_client_does(
+    binary: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the client reads the files these source commands name, with HOME from its environment; so does the importer
+    need(binary)
+    (tmp_path / "a.rc").write_text("set imap_user = alice\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.rc").write_text("set from = alice@example.org\n")
+    (tmp_path / "c.rc").write_text("set pop_user = bob\n")
+    rc = tmp_path / "muttrc"
+    rc.write_text('source $HOME/a.rc\nsource ${HOME}/sub/b.rc\nsource "$HOME/c.rc"\n')
+    names = ("imap_user", "from", "pop_user")
+    real = Client(binary, tmp_path).query(rc, names)
+    monkeypatch.setenv("HOME", str(tmp_path))  # the client's HOME (client_env)
+    settings: dict[str, Setting] = {}
+    found = Collector()
+    _read_file(str(rc), ReadOptions(follow_source=True), DIALECT, settings, [], found, set())
+    assert {name: settings[name].value for name in names} == real
+    assert real == {"imap_user": "alice", "from": "alice@example.org", "pop_user": "bob"}
+    assert found.result().warnings == ()
