@@ -1171,11 +1171,14 @@ class NewFolders:
             # Started with Ctrl-C and SIGTERM blocked, a mask it keeps (a thread inherits its creator's): the system
             # hands a signal to a thread that does not block it, so while this one lived, every signals_held() of the
             # main thread (write_all's cleanup after a failure, discard()) let the signal through it, acted on at once.
-            # Recorded in the block: a signal held off meanwhile is acted on as it is left, and discard() joins it
+            # Recorded in the block, and before it starts: a signal held off meanwhile is acted on as it is left, and
+            # discard() joins it. Before: where another thread of the process does not block the signal (a program
+            # calling render, pytest), Python acts on it in this thread at once, even inside the block
             with signals_held():
-                thread.start()
                 self._flushing = thread
+                thread.start()
         except RuntimeError:  # "can't start new thread" (ulimit -u, a pids limit): discard() must not join it
+            self._flushing = None
             os.close(fd)
 
     def placed(self) -> None:
@@ -1193,7 +1196,8 @@ class NewFolders:
         with signals_held():
             flushing, self._flushing = self._flushing, None
             if flushing is not None:  # no thread outlives the block (a later render in this process may fork)
-                flushing.join()
+                with suppress(RuntimeError):  # never started: start() itself was cut short by a signal
+                    flushing.join()
             out, self._out = self._out, None
             if out is not None:
                 self._remove(out)
