@@ -87,7 +87,9 @@ def signals_held() -> Iterator[set[int | signal.Signals]]:
     (removing a render's temporaries or staging folders, listing and ending its workers) is not cut short by a
     second Ctrl-C or a SIGTERM, which is acted on once it is done. Yields the signal mask from before (a forked
     child, which never leaves the block, sets it back itself). In a thread that is not the main one, nothing is
-    held: Python runs signal handlers in the main thread only."""
+    held: Python runs signal handlers in the main thread only. Held off only while every other thread of the
+    process blocks them too (mailconf's own threads start so): the system hands a signal to a thread that does not,
+    and Python then acts on it in the main thread at once, inside the block (a program calling render, pytest)."""
     import threading
 
     if threading.current_thread() is not threading.main_thread():
