@@ -103,6 +103,7 @@ class Channel(HTTPChannel):  # type: ignore[misc]  # waitress has no type hints
     error_task_class = Refusal
 
     request: Any  # waitress's: the parser of the request being received, or None
+    will_close: bool  # waitress's: close the connection at the next turn of its loop
     #: when the first byte of the request being received came (``time.time()``, as waitress's ``last_activity``)
     request_began: float | None = None
 
@@ -120,6 +121,12 @@ class Channel(HTTPChannel):  # type: ignore[misc]  # waitress has no type hints
         with self.requests_lock:  # as received() holds it: a worker pops self.requests
             request, began = self.request, self.request_began
             if request is None or began is None or began >= cutoff or self.will_close or self.close_when_flushed:
+                return
+            if not request.headers_finished and not request.header_plus.lstrip():
+                # only the empty lines a client may send after a request (RFC 9112 s2.2; waitress skips them): no
+                # request begun, a silent connection, closed without a word. A 408 here reached a keep-alive client
+                # as the answer to its next request
+                self.will_close = True
                 return
             timeout = self.adj.channel_timeout
             request.error = RequestTimeout(f"408 Request Timeout: the request did not arrive whole within {timeout} s")

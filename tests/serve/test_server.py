@@ -871,6 +871,25 @@ def test_a_silent_connection_is_closed_without_a_word(accounts: Path) -> None:
         assert len(server.lines[start:]) == 2  # the keep-alive's request and the curl's
 
 
+def test_empty_lines_after_an_answer_are_no_request_and_get_no_408(accounts: Path) -> None:
+    # a client may send an empty line after its request (RFC 9112 s2.2: a server ignores it); the connection is then
+    # silent, and closed without a word like any other, never told 408 for a request nobody sent: a keep-alive client
+    # would take that 408 for the answer to its next request. A client that sends nothing but empty lines, one
+    # after another, is still closed after --client-timeout
+    with serving(accounts, "--poll-interval", "0", "--client-timeout", "1") as server:
+        start = len(server.lines)
+        port = _port(server)
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as kept, \
+                socket.create_connection(("127.0.0.1", port), timeout=30) as blank:  # fmt: skip
+            kept.sendall(b"GET /healthz HTTP/1.1\r\nHost: example.com\r\n\r\n\r\n")
+            answer = _until_closed(kept)
+            assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+            assert answer.endswith(b"\r\n\r\n" + curl(f"{server.url}/healthz").body)  # one answer, then closed
+            assert _until_closed(blank, drip=b"\r\n" * 5 * int(DEADLINE)) == b""
+        assert [line for line in server.lines[start:] if '"GET /healthz HTTP/1.1" 200' not in line] == []
+        healthy(server)
+
+
 def test_client_timeout_is_ten_seconds_unless_told() -> None:
     done = run_serve("--help")
     assert "--client-timeout SECONDS" in done.stdout
