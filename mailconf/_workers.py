@@ -82,7 +82,7 @@ class _Worker:
             self.tasks = -1
 
 
-def run(
+def run(  # noqa: PLR0915 - ending the workers is retried inline in its finally, not in a function of its own
     work: Callable[[int], _T],
     count: int,
     jobs: int,
@@ -129,9 +129,8 @@ def run(
             worker.busy.append(task)
             os.write(worker.tasks, _TASK.pack(task))
 
-    with sigterm_exits(), contextlib.ExitStack() as stack:
-        stack.callback(_end, workers)
-        selector = stack.enter_context(selectors.DefaultSelector())
+    def drive(selector: selectors.BaseSelector) -> None:
+        """Fork the workers, then hand out the tasks and gather the results until all are done (or one failed)."""
         for _ in range(min(jobs, count) - 1):
             worker = _fork(work, workers)
             selector.register(worker.frames, selectors.EVENT_READ, worker)
@@ -155,6 +154,25 @@ def run(
                     results[own] = work(own)
                 except Exception as exc:  # noqa: BLE001 - raised below, after the tasks before it, as in the loop
                     failures[own] = exc
+
+    with sigterm_exits():
+        try:
+            with selectors.DefaultSelector() as selector:
+                drive(selector)
+        finally:
+            # Not a function of its own (nor an ExitStack callback): a second Ctrl-C or SIGTERM is acted on where a
+            # function starts, so one that came as _end began, before it held signals off, skipped it: the workers
+            # went on rendering and writing into staging folders this process was removing, and outlived it.
+            # _end is called again until it has ended every worker; the last signal is then raised
+            signalled: BaseException | None = None
+            while True:
+                try:
+                    _end(workers)
+                    break
+                except (KeyboardInterrupt, SystemExit) as exc:
+                    signalled = exc
+            if signalled is not None:
+                raise signalled
     if failures:
         raise failures[min(failures)]
     return [cast(_T, results[i]) for i in range(count)]
@@ -380,10 +398,12 @@ def _write_fully(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _end(workers: Sequence[_Worker]) -> None:
+def _end(workers: list[_Worker]) -> None:
     """Every worker ended and reaped: those still busy (an error, a signal) are killed first.
 
-    Signals are held off meanwhile: a second Ctrl-C must not leave a worker unreaped.
+    Signals are held off meanwhile: a second Ctrl-C must not leave a worker unreaped. Each worker is taken off
+    ``workers`` once reaped, so a call made again (a signal acted on as the previous one began or ended) ends only
+    those left, and never signals a process number reaped and reused since.
     """
     with signals_held():
         for worker in workers:
@@ -391,8 +411,10 @@ def _end(workers: Sequence[_Worker]) -> None:
             if worker.busy:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(worker.pid, signal.SIGKILL)
-        for worker in workers:
+        while workers:
+            worker = workers[0]
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(worker.pid, 0)
             os.close(worker.frames)
             os.close(worker.replies)
+            del workers[0]

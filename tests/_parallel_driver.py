@@ -44,6 +44,9 @@ from mailconf.cli.main unchanged:
 - HANG_EXITING=1: once mailconf.cli.main has returned, a thread that Python waits for as it ends (as it
   does for a pool's threads) writes ``<pid>`` to MISBEHAVE_READY and waits until the file MISBEHAVE_GO
   exists (a signal then comes while Python shuts down). main() is called as the console script calls it.
+- SIGNAL_ENDING=SIGNAL: the first time mailconf._workers._end is called (the workers are to be ended: a signal, an
+  error, or all done), the process sends itself SIGNAL (INT or TERM) first: a second Ctrl-C that comes as that
+  cleanup begins, acted on at its first bytecode, before it holds signals off.
 - SIGNAL_CREATED=N:SIGNAL: once mailconf.output has created its Nth file (a temporary, or a file under its
   own name in a staging folder), the process sends itself SIGNAL (INT or TERM) before the descriptor is
   handed back: the signal comes between the create and whatever records the file (the window is a
@@ -151,6 +154,7 @@ def _install() -> None:
         "SIGNAL_REPLACED": _signal_replaced,
         "SIGNAL_MKDIR": _signal_mkdir,
         "SIGNAL_PLACED": _signal_placed,
+        "SIGNAL_ENDING": _signal_ending,
     }
     for variable, install in signalled.items():
         if variable in os.environ:
@@ -250,6 +254,18 @@ def _signal_after(setting: str, owner: Any, attribute: str, counted: Callable[..
         return result
 
     setattr(owner, attribute, signalled)
+
+
+def _signal_ending(signame: str) -> None:
+    end, calls = mailconf._workers._end, [0]
+
+    def signalled(*args: Any) -> None:
+        calls[0] += 1
+        if calls[0] == 1:
+            os.kill(os.getpid(), signal.Signals[f"SIG{signame}"])  # acted on before the next call: end() below
+        end(*args)
+
+    mailconf._workers._end = signalled  # type: ignore[assignment]
 
 
 def _signal_created(setting: str) -> None:
