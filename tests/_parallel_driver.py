@@ -47,6 +47,8 @@ from mailconf.cli.main unchanged:
 - SIGNAL_ENDING=SIGNAL: the first time mailconf._workers._end is called (the workers are to be ended: a signal, an
   error, or all done), the process sends itself SIGNAL (INT or TERM) first: a second Ctrl-C that comes as that
   cleanup begins, acted on at its first bytecode, before it holds signals off.
+- SIGNAL_DISCARDING=SIGNAL: the first time mailconf.output.NewFolders.discard is called (its staging folders are to
+  be removed), the process sends itself SIGNAL (INT or TERM) first, acted on as that cleanup begins.
 - SIGNAL_CREATED=N:SIGNAL: once mailconf.output has created its Nth file (a temporary, or a file under its
   own name in a staging folder), the process sends itself SIGNAL (INT or TERM) before the descriptor is
   handed back: the signal comes between the create and whatever records the file (the window is a
@@ -155,6 +157,7 @@ def _install() -> None:
         "SIGNAL_MKDIR": _signal_mkdir,
         "SIGNAL_PLACED": _signal_placed,
         "SIGNAL_ENDING": _signal_ending,
+        "SIGNAL_DISCARDING": _signal_discarding,
     }
     for variable, install in signalled.items():
         if variable in os.environ:
@@ -266,6 +269,20 @@ def _signal_ending(signame: str) -> None:
         end(*args)
 
     mailconf._workers._end = signalled  # type: ignore[assignment]
+
+
+def _signal_discarding(signame: str) -> None:
+    from mailconf import output
+
+    discard, calls = output.NewFolders.discard, [0]
+
+    def signalled(self: output.NewFolders) -> None:
+        calls[0] += 1
+        if calls[0] == 1:
+            os.kill(os.getpid(), signal.Signals[f"SIG{signame}"])  # acted on before the next call: discard() below
+        discard(self)
+
+    output.NewFolders.discard = signalled  # type: ignore[method-assign]
 
 
 def _signal_created(setting: str) -> None:

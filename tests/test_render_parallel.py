@@ -403,6 +403,28 @@ def test_a_second_signal_as_the_workers_are_ended_still_ends_them(
     assert not out.exists()
 
 
+@needs_fork
+@pytest.mark.parametrize(
+    ("signum", "status", "message"), [(signal.SIGINT, 130, INTERRUPTED), (signal.SIGTERM, 143, "")]
+)
+def test_a_second_signal_as_the_staging_folders_are_removed_still_removes_them(
+    tmp_path: Path, signum: signal.Signals, status: int, message: str
+) -> None:
+    # the staging folders made before the fork are removed on leaving the render's block: a second signal acted on as
+    # that began (before it held signals off) skipped it, leaving them and -o, which this run had created
+    ready, out = tmp_path / "ready", tmp_path / "out"
+    process = driver("render", "-t", "mutt", "-t", "msmtp", "-j", "2", str(EXAMPLES / "company.yaml"), "-o",
+                     str(out), env={"MISBEHAVE": "mutt:hang,msmtp:hang", "MISBEHAVE_READY": str(ready),
+                                    "SIGNAL_DISCARDING": signum.name.removeprefix("SIG")})  # fmt: skip
+    hung = wait_for_lines(ready, 2, process)
+    assert sorted(p.name for p in out.iterdir()) == [f".msmtp.mailconf-{process.pid}.tmp",
+                                                     f".mutt.mailconf-{process.pid}.tmp"]  # fmt: skip
+    process.send_signal(signum)
+    assert finish(process) == (status, "", message)
+    assert not out.exists()
+    assert all(gone(pid) for pid in hung)
+
+
 @pytest.mark.parametrize(
     ("signum", "status", "message"), [(signal.SIGINT, 130, INTERRUPTED), (signal.SIGTERM, 143, "")]
 )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -52,8 +51,22 @@ def _run(request: RenderRequest) -> int:
     # Several targets into -o DIR: with workers, each process writes the new target folders it renders
     # (mailconf.output.NewFolders); leaving this block without write_all placing them removes them.
     early = bool(request.output) and not (request.check or request.update) and len(targets) > 1
-    with NewFolders(Path(request.output or ".")) if early else nullcontext() as new:
+    new = NewFolders(Path(request.output or ".")) if early else None
+    try:
         return _render(request, targets, options, new)
+    finally:
+        # Inline, not a with block's __exit__: a second Ctrl-C or SIGTERM is acted on where a function starts, so one
+        # that came as the removal began (before discard() held signals off) skipped it, leaving the staging folders
+        # and the -o this run made. discard() is called again until it has run whole; the last signal is then raised
+        signalled: BaseException | None = None
+        while new is not None:
+            try:
+                new.discard()
+                break
+            except (KeyboardInterrupt, SystemExit) as exc:
+                signalled = exc
+        if signalled is not None:
+            raise signalled
 
 
 def _render(
