@@ -74,7 +74,7 @@ def check(model: Model) -> Iterator[Problem]:
         for server in account.servers:
             for name, why in _SERVER.items():
                 value = getattr(server, name)
-                if server.declared(name) and value is not None and not value.strip():
+                if value is not None and not value.strip() and server.declared(name):  # declared(): the rare case
                     yield Problem.at(
                         server, name, f"account `{account.name}`: {server.side}.{name} is blank: {why}", Severity.ERROR
                     )
