@@ -133,17 +133,23 @@ class _Lexer:
             else:
                 if ch == "=" and equals < 0:
                     equals = size
-                reference = self.variable(" \t\r\n;#'\"`\\") if ch == "$" else None
-                expands = expands or ch == "$"
-                if reference is not None:
-                    variables.append((size, size + len(reference[0]), reference[1]))
-                    out.append(reference[0])
-                else:
-                    out.append(ch)
-                    self.i += 1
+                expands = self.character(" \t\r\n;#'\"`\\", out, variables, size) or expands
             size += len(out[-1])
         word = "".join(out)
         return Word(word, tuple(commands), only_command and pieces == 1, expands, column, equals, tuple(variables))
+
+    def character(self, ends: str, out: list[str], variables: list[tuple[int, int, str]], size: int) -> bool:
+        """The character at the cursor appended to ``out``, or the ``$`` reference it starts (:meth:`variable`, which
+        ``ends`` end), recorded in ``variables`` at ``size``, the length of ``out`` so far; whether it is a ``$``."""
+        ch = self.text[self.i]
+        reference = self.variable(ends) if ch == "$" else None
+        if reference is not None:
+            variables.append((size, size + len(reference[0]), reference[1]))
+            out.append(reference[0])
+        else:
+            out.append(ch)
+            self.i += 1
+        return ch == "$"
 
     def variable(self, ends: str) -> tuple[str, str] | None:
         """At a ``$``: the reference mutt expands (parse.c mutt_extract_token: ``$`` then a letter, or ``${...}``)
@@ -192,14 +198,7 @@ class _Lexer:
                 out.append(f"`{command}`")
                 commands.append(command)
             else:
-                reference = self.variable('"\n`\\') if ch == "$" else None
-                expands = expands or ch == "$"
-                if reference is not None:
-                    variables.append((size, size + len(reference[0]), reference[1]))
-                    out.append(reference[0])
-                else:
-                    out.append(ch)
-                    self.i += 1
+                expands = self.character('"\n`\\', out, variables, size) or expands
             size += len(out[-1])
 
     def backtick(self) -> str:
