@@ -272,24 +272,20 @@ def utc(moment: str) -> dt.datetime:
 
 
 @contextlib.contextmanager
+def presenting(pair: KeyPair, tls: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """An SMTP server over implicit TLS presenting ``pair``, and the outgoing server of an account with ``tls``."""
+    with SmtpServer(pair, implicit=True) as smtp:
+        yield {"protocol": "smtp", "host": "127.0.0.1", "port": smtp.port, "security": "tls", "timeout": 2, "tls": tls}
+
+
+@contextlib.contextmanager
 def pinned_smtp(
     tmp_path: Path, name: str, not_before: dt.datetime, not_after: dt.datetime
 ) -> Iterator[tuple[KeyPair, dict[str, Any]]]:
     """SMTP over implicit TLS presenting a new self-signed certificate, and an account that pins it."""
     pair = self_signed(tmp_path, name, "127.0.0.1", not_before, not_after)
-    with SmtpServer(pair, implicit=True) as smtp:
-        pin = "sha256:" + ":".join(f"{b:02X}" for b in hashlib.sha256(pair.der).digest())
-        yield (
-            pair,
-            {
-                "protocol": "smtp",
-                "host": "127.0.0.1",
-                "port": smtp.port,
-                "security": "tls",
-                "timeout": 2,
-                "tls": {"fingerprint": pin},
-            },
-        )
+    with presenting(pair, {"fingerprint": sha256_pin(pair.der)}) as outgoing:
+        yield pair, outgoing
 
 
 def test_a_utctime_of_1955_has_expired(probe: Any, tmp_path: Path) -> None:
@@ -347,9 +343,7 @@ def test_a_certificate_with_thirty_names_and_a_long_subject(probe: Any, tmp_path
         alt_names=[x509.DNSName(f"h{i}.wrong.example") for i in range(30)], ca=True,
     )  # fmt: skip
     pem = pair.cert
-    with SmtpServer(pair, implicit=True) as smtp:
-        outgoing = {"protocol": "smtp", "host": "127.0.0.1", "port": smtp.port, "security": "tls", "timeout": 2,
-                    "tls": {"ca_file": str(pem)}}  # fmt: skip
+    with presenting(pair, {"ca_file": str(pem)}) as outgoing:
         run = probe(outgoing=outgoing, args=("--show-cert",))
     names = ", ".join(f"h{i}.wrong.example" for i in range(20))
     assert run.findings[0] == Found(
@@ -386,17 +380,12 @@ def test_a_certificate_the_library_warns_about_prints_no_warning(
     Before, ``mailconf probe`` printed a CryptographyDeprecationWarning (two lines naming x509.py) for
     the server's certificate; the certificate is read as before, and nothing is printed besides.
     """
-    import ssl as ssl_module
-
     now = dt.datetime.now(dt.UTC)
     pair = self_signed(tmp_path, "negative", None, now - dt.timedelta(days=1), now + dt.timedelta(days=100),
                        serial=0x7ABCDE)  # fmt: skip
-    der = pair.der.replace(b"\x02\x03\x7a\xbc\xde", b"\x02\x03\xfa\xbc\xde", 1)  # the serial, negative
-    pair.cert.write_text(ssl_module.DER_cert_to_PEM_cert(der))
-    pin = "sha256:" + ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
-    with SmtpServer(pair._replace(der=der), implicit=True) as smtp:
-        outgoing = {"protocol": "smtp", "host": "127.0.0.1", "port": smtp.port, "security": "tls", "timeout": 2,
-                    "tls": {"fingerprint": pin}}  # fmt: skip
+    pair = rewritten(pair, b"\x02\x03\x7a\xbc\xde", b"\x02\x03\xfa\xbc\xde")  # the serial, negative
+    pin = sha256_pin(pair.der)
+    with presenting(pair, {"fingerprint": pin}) as outgoing:
         run = probe(outgoing=outgoing, args=("--show-cert",))
     assert [str(w.message) for w in recwarn] == []
     assert run.findings[0].rule == "MC822"
@@ -461,9 +450,7 @@ def test_an_expired_certificate_with_a_malformed_extension_is_reported_expired(
     with pytest.raises(ValueError, match="issuer_alternative_name"):  # the library refuses the extensions alone
         _ = x509.load_der_x509_certificate(pair.der).extensions
     tls = {"fingerprint": sha256_pin(pair.der)} if trust == "pin" else {"verify": False}
-    with SmtpServer(pair, implicit=True) as smtp:
-        outgoing = {"protocol": "smtp", "host": "127.0.0.1", "port": smtp.port, "security": "tls", "timeout": 2,
-                    "tls": tls}  # fmt: skip
+    with presenting(pair, tls) as outgoing:
         run = probe(outgoing=outgoing, args=("--show-cert",))
     assert run.findings == [
         Found(5, "MC809", "error", EXPIRED_2001),
@@ -487,9 +474,7 @@ def test_a_certificate_the_library_refuses_whole_has_its_dates_read_from_the_der
     pair = rewritten(pair, b"\xa0\x03\x02\x01\x02", b"\xa0\x03\x02\x01\x05")
     with pytest.raises(x509.InvalidVersion):
         x509.load_der_x509_certificate(pair.der)
-    with SmtpServer(pair, implicit=True) as smtp:
-        outgoing = {"protocol": "smtp", "host": "127.0.0.1", "port": smtp.port, "security": "tls", "timeout": 2,
-                    "tls": {"verify": False}}  # fmt: skip
+    with presenting(pair, {"verify": False}) as outgoing:
         run = probe(outgoing=outgoing, args=("--show-cert",))
     assert run.findings == [
         Found(5, "MC809", "error", EXPIRED_2001),
@@ -511,9 +496,7 @@ def test_a_certificate_whose_dates_cannot_be_read_says_its_expiry_was_not_checke
     expiry check was skipped in silence; now a warning says it could not be made."""
     pair = certificate(tmp_path, "month13", utc("2001-01-01"))
     pair = rewritten(pair, b"\x17\x0d010101000000Z", b"\x17\x0d011301000000Z")
-    with SmtpServer(pair, implicit=True) as smtp:
-        outgoing = {"protocol": "smtp", "host": "127.0.0.1", "port": smtp.port, "security": "tls", "timeout": 2,
-                    "tls": {"fingerprint": sha256_pin(pair.der)}}  # fmt: skip
+    with presenting(pair, {"fingerprint": sha256_pin(pair.der)}) as outgoing:
         run = probe(outgoing=outgoing)
     assert run.findings == [
         Found(
@@ -535,9 +518,7 @@ def test_a_subject_alt_name_of_only_a_uri_and_an_email_address_names_no_host(pro
         tmp_path, "uri", None, now - dt.timedelta(days=1), now + dt.timedelta(days=100), ca=True,
         alt_names=[x509.UniformResourceIdentifier("https://mail.example/"), x509.RFC822Name("postmaster@example")],
     )  # fmt: skip
-    with SmtpServer(pair, implicit=True) as smtp:
-        outgoing = {"protocol": "smtp", "host": "127.0.0.1", "port": smtp.port, "security": "tls", "timeout": 2,
-                    "tls": {"ca_file": str(pair.cert)}}  # fmt: skip
+    with presenting(pair, {"ca_file": str(pair.cert)}) as outgoing:
         run = probe(outgoing=outgoing)
     assert run.findings == [
         Found(
