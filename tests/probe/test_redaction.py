@@ -148,8 +148,12 @@ def test_the_user_name_is_never_taken_for_a_secret() -> None:
     assert redactor.redact(f"the credentials of {USER}: 'NO hunter22'") == f"the credentials of {USER}: 'NO ***'"
 
 
-def _echoes_login_in(case: Callable[[str], str]) -> Callable[[socket.socket, threading.Event], None]:
-    """An IMAP server that refuses LOGIN and quotes back what it received with its letters changed by ``case``."""
+Script = Callable[[socket.socket, threading.Event], None]
+
+
+def _imap_refusing_login(login: Callable[[str], str], capability: Callable[[], str] = lambda: "IMAP4rev1") -> Script:
+    """An IMAP server that answers CAPABILITY with ``capability()`` and refuses LOGIN with ``NO login(its
+    arguments)``; anything else ends the session."""
 
     def script(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(b"* OK ready\r\n")
@@ -158,14 +162,19 @@ def _echoes_login_in(case: Callable[[str], str]) -> Callable[[socket.socket, thr
             tag, _, rest = raw.decode().rstrip("\r\n").partition(" ")
             verb, _, args = rest.partition(" ")
             if verb.upper() == "CAPABILITY":
-                conn.sendall(f"* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n".encode())
+                conn.sendall(f"* CAPABILITY {capability()}\r\n{tag} OK done\r\n".encode())
             elif verb.upper() == "LOGIN":
-                conn.sendall(f"{tag} NO you sent LOGIN {case(args)}\r\n".encode())
+                conn.sendall(f"{tag} NO {login(args)}\r\n".encode())
             else:
                 conn.sendall(f"* BYE\r\n{tag} OK bye\r\n".encode())
                 return
 
     return script
+
+
+def _echoes_login_in(case: Callable[[str], str]) -> Script:
+    """An IMAP server that refuses LOGIN and quotes back what it received with its letters changed by ``case``."""
+    return _imap_refusing_login(lambda args: f"you sent LOGIN {case(args)}")
 
 
 #: Letters whose case mapping changes the length, which a case-insensitive match does not follow:
@@ -216,21 +225,12 @@ def test_a_secret_one_server_received_is_masked_in_what_another_server_says(
     received: list[str] = []
     logged_in = threading.Event()
 
-    def imap(conn: socket.socket, stop: threading.Event) -> None:
-        conn.sendall(b"* OK ready\r\n")
-        reader = conn.makefile("rb")
-        while raw := reader.readline(65536):
-            tag, _, rest = raw.decode().rstrip("\r\n").partition(" ")
-            verb, _, args = rest.partition(" ")
-            if verb.upper() == "CAPABILITY":
-                conn.sendall(f"* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n".encode())
-            elif verb.upper() == "LOGIN":
-                received.append(args.split(" ", 1)[1][1:-1])  # the quoted password, as it came
-                logged_in.set()
-                conn.sendall(f"{tag} NO wrong\r\n".encode())
-            else:
-                conn.sendall(f"* BYE\r\n{tag} OK bye\r\n".encode())
-                return
+    def login(args: str) -> str:
+        received.append(args.split(" ", 1)[1][1:-1])  # the quoted password, as it came
+        logged_in.set()
+        return "wrong"
+
+    imap = _imap_refusing_login(login)
 
     def smtp(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(b"220 ready\r\n")
@@ -296,20 +296,11 @@ def test_a_server_padding_its_text_so_that_the_cut_falls_inside_a_secret_never_s
         reader.readline()  # probe has made its finding when it closes the connection
         smtp_done.set()
 
-    def imap(conn: socket.socket, stop: threading.Event) -> None:
-        conn.sendall(b"* OK ready\r\n")
-        reader = conn.makefile("rb")
-        while raw := reader.readline(65536):
-            tag, _, rest = raw.decode().rstrip("\r\n").partition(" ")
-            verb = rest.partition(" ")[0].upper()
-            if verb == "CAPABILITY":  # only once the SMTP finding is made: probe learns the password after this
-                smtp_done.wait(5)
-                conn.sendall(f"* CAPABILITY IMAP4rev1 AUTH={mechanism}\r\n{tag} OK done\r\n".encode())
-            elif verb == "LOGIN":
-                conn.sendall(f"{tag} NO wrong\r\n".encode())
-            else:
-                conn.sendall(f"* BYE\r\n{tag} OK bye\r\n".encode())
-                return
+    def capability() -> str:  # only once the SMTP finding is made: probe learns the password after this
+        smtp_done.wait(5)
+        return f"IMAP4rev1 AUTH={mechanism}"
+
+    imap = _imap_refusing_login(lambda args: "wrong", capability)
 
     common = {"host": "127.0.0.1", "security": "none", "timeout": 5, "username": USER, "auth": "password",
               "password_command": secret_file(tmp_path, secret)}  # fmt: skip
