@@ -124,7 +124,8 @@ def policy_options(command: Callable[..., None]) -> Callable[..., None]:
             "--config", type=click.Path(dir_okay=False), default=None,
             help="A .mailconf.yaml or pyproject.toml for every file, instead of the one found from each file upward.",
         ),
-        click.option("--disable", multiple=True, metavar="RULE", help="Turn a rule or check off (id or slug)."),
+        click.option("--disable", multiple=True, metavar="RULE",
+                     help="Turn a rule or check off (id or slug); repeatable."),
         click.option("--severity", multiple=True, metavar="RULE=LEVEL",
                      help="Override a rule's or check's severity; repeatable."),
     )  # fmt: skip
@@ -170,7 +171,7 @@ def lint(paths: tuple[str, ...], report: Any, fail_level: str | None, config: st
 @click.option("--format", "fmt", type=click.Choice(("text", "json", "markdown")), default="text", help="Output format.")
 @click.option("--probe", is_flag=True, help="List the checks of `mailconf probe` (MC8xx) instead.")
 def rules(fmt: str, probe: bool) -> None:
-    """List the lint rules: id, slug, default severity, title."""
+    """List the lint rules: id, slug, default severity, what lint --fix does (safe or unsafe), title."""
     from .commands.catalogue import RulesRequest, run_rules
 
     sys.exit(run_rules(RulesRequest(fmt, probe)))
@@ -218,6 +219,7 @@ def schema() -> None:
     "-o",
     type=click.Path(),
     default=None,
+    metavar="DIR",
     help="Write files into this directory instead of standard output.",
 )
 @click.option("--force", is_flag=True, help="Replace existing files that differ (a .bak copy is kept).")
@@ -233,7 +235,10 @@ def schema() -> None:
     "options",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Target option (outlook: profile=NAME, account-id=N); repeatable.",
+    help=(
+        "Target option; repeatable. Keys: account-id, first, maildir-root, patterns, profile, source, system-ca-file "
+        "(each target's page, or `mailconf targets --format json`, says which target takes which)."
+    ),
 )
 @click.option(
     "--jobs",
@@ -260,7 +265,14 @@ def render(file: str, targets: tuple[str, ...], accounts: tuple[str, ...], outpu
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(("text", "json", "markdown")), default="text")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json", "markdown")),
+    default="text",
+    show_default=True,
+    help="Output format: json adds each target's options; markdown is the capability matrix of docs/render.md.",
+)
 def targets(fmt: str) -> None:
     """List render targets and what each can express."""
     from .commands.render import TargetsRequest, run_targets
@@ -270,12 +282,24 @@ def targets(fmt: str) -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
-@click.option("--account", "-a", "accounts", multiple=True, metavar="NAME", help="Probe only this account.")
+@click.option(
+    "--account",
+    "-a",
+    "accounts",
+    multiple=True,
+    metavar="NAME",
+    help="Probe only this account; repeatable [default: all].",
+)
 @click.option("--login", is_flag=True, help="Also log in: runs the password/token command.")
 @click.option("--allow-cleartext", is_flag=True, help="Allow --login to send credentials without TLS.")
 @click.option("--show-cert", is_flag=True, help="Print each server certificate's SHA-256 pin and chain.")
 @click.option(
-    "--concurrency", type=click.IntRange(1, 256), default=32, show_default=True, help="Servers probed at once."
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=32,
+    show_default=True,
+    metavar="N",
+    help="Servers probed at once.",
 )
 @report_options
 @policy_options
@@ -304,7 +328,8 @@ def probe(files: tuple[str, ...], accounts: tuple[str, ...], login: bool, allow_
     type=float,
     default=10.0,
     show_default=True,
-    help="Seconds for everything: every lookup and every probe.",
+    metavar="SECONDS",
+    help="One deadline for everything: every lookup and every probe.",
 )
 @click.option("--allow-http", is_flag=True, help="Also fetch autoconfig over http (the result is marked untrusted).")
 @click.option(
@@ -327,6 +352,7 @@ def probe(files: tuple[str, ...], accounts: tuple[str, ...], login: bool, allow_
     "--ca-file",
     type=click.Path(dir_okay=False),
     default=None,
+    metavar="PEM",
     help="A PEM file of CA certificates to trust too (https and the probe).",
 )
 @click.option("--force", is_flag=True, help="Replace -o FILE if it exists (a .bak copy is kept).")
@@ -358,7 +384,12 @@ def discover(address: str, output: str | None, name: str | None, timeout: float,
     help="How often to look for a change of FILE (0: reload on SIGHUP only).",
 )
 @click.option(
-    "--threads", type=click.IntRange(1, 256), default=8, show_default=True, help="Worker threads answering requests."
+    "--threads",
+    type=click.IntRange(1, 256),
+    default=8,
+    show_default=True,
+    metavar="N",
+    help="Worker threads answering requests.",
 )
 @click.option(
     "--client-timeout",

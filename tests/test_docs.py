@@ -7,10 +7,11 @@ import re
 import shutil
 from pathlib import Path
 
+import click
 import pytest
 
 from mailconf import docgen
-from mailconf.cli import main
+from mailconf.cli import cli, main
 from mailconf.targets import FEATURES, TARGETS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,6 +200,93 @@ def test_architecture_md_names_every_module_contract_check_and_importer() -> Non
     assert [c for c in checks if f"| `{c}` |" not in text] == []
     importers = text[text.index("## Importers") : text.index("registered explicitly in")]
     assert [name for name in sorted(IMPORTERS) if f"`{name}`" not in importers] == []
+
+
+# --- every command's --help and the page that documents it ----------------------------------
+
+#: The page of the manual that documents each command's options.
+COMMAND_PAGES = {
+    "lint": "lint.md", "rules": "lint.md", "explain": "lint.md", "schema": "account-file.md", "render": "render.md",
+    "targets": "render.md", "probe": "probe.md", "discover": "discover.md", "import": "import.md", "serve": "serve.md",
+}  # fmt: skip
+
+
+def options(command: click.Command) -> list[click.Option]:
+    return [p for p in command.params if isinstance(p, click.Option) and p.name != "help"]
+
+
+def test_every_command_has_its_page() -> None:
+    assert set(COMMAND_PAGES) == set(cli.commands)
+
+
+def test_every_option_has_plain_help_and_a_repeatable_one_says_so() -> None:
+    """--help is read on a terminal: no reST markup; an option that may be given several times says so."""
+    problems = []
+    for name, command in cli.commands.items():
+        for option in options(command):
+            text = option.help or ""
+            if not text:
+                problems.append(f"{name} {option.opts[0]}: no help")
+            if re.search(r"``|:[a-z]+:`", text):
+                problems.append(f"{name} {option.opts[0]}: reST markup")
+            if option.multiple and "repeatable" not in text:
+                problems.append(f"{name} {option.opts[0]}: does not say it is repeatable")
+    assert problems == []
+
+
+def test_renders_option_help_names_every_key_a_target_takes() -> None:
+    text = next(o for o in options(cli.commands["render"]) if o.name == "options").help or ""
+    keys = text[text.index("Keys: ") + len("Keys: ") : text.index(" (")].split(", ")
+    assert keys == sorted({key for target in TARGETS.values() for key in target.OPTIONS})
+
+
+def test_every_option_is_on_its_commands_page() -> None:
+    missing = []
+    for name, command in cli.commands.items():
+        page = (DOCS / COMMAND_PAGES[name]).read_text(encoding="utf-8")
+        for option in options(command):
+            if not any(re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", page) for form in option.opts):
+                missing.append(f"{name} {option.opts[0]}: not on {COMMAND_PAGES[name]}")
+    assert missing == []
+
+
+@pytest.mark.parametrize("name", ["render", "probe", "discover"])
+def test_the_synopsis_of_a_page_names_every_option_as_help_does(name: str) -> None:
+    """The usage block at the top of render.md, probe.md and discover.md: every option, with --help's metavar (a
+    choice may be written out, ``--format text|json``, or named, ``--color WHEN``)."""
+    text = (DOCS / COMMAND_PAGES[name]).read_text(encoding="utf-8")
+    start = text.index(f"```\nmailconf {name} ") + 4
+    synopsis = " ".join(text[start : text.index("```", start)].split())
+    command = cli.commands[name]
+    context = click.Context(command, info_name=name)
+    wrong = []
+    for option in options(command):
+        record = option.get_help_record(context)
+        assert record is not None
+        metavar = "" if option.is_flag else " " + record[0].rsplit(" ", 1)[1]
+        spelt = [re.escape(metavar)]
+        if isinstance(option.type, click.Choice):
+            spelt = [re.escape(" " + "|".join(map(str, option.type.choices))), " [A-Z]+"]
+        pattern = rf"(?<![\w-])(?:{'|'.join(map(re.escape, option.opts))})(?:{'|'.join(spelt)})(?![\w-])"
+        if not re.search(pattern, synopsis):
+            wrong.append(f"{option.opts[0]}{metavar}")
+    assert wrong == []
+
+
+#: ``mailconf COMMAND ...`` up to where a shell would end it (a pipe, ``;``, ``&&``, a redirection, a comment).
+COMMAND_LINE = re.compile(rf"mailconf ({'|'.join(map(re.escape, cli.commands))})\b([^`\n|;&>#]*)")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_command_line_of_the_manual_names_options_its_command_has(page: Path) -> None:
+    unknown = []
+    for match in COMMAND_LINE.finditer(page.read_text(encoding="utf-8")):
+        name, rest = match.groups()
+        known = {"-h", "--help", *(form for option in cli.commands[name].params for form in option.opts)}
+        unknown += [
+            f"mailconf {name} {t}" for t in re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", rest) if t not in known
+        ]
+    assert unknown == []
 
 
 # --- the docstring dialect -------------------------------------------------------------------
