@@ -144,6 +144,46 @@ def test_the_paths_of_publish_md_are_where_its_render_command_writes(
     assert [f for f in sorted(files) if not (tmp_path / f).is_file()] == []
 
 
+def test_the_modes_render_md_and_publish_md_state_are_those_render_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """render.md: files 0600 but the published documents' (0644) and import-ca.sh (0700); every folder 0700, which
+    publish.md tells a web server's admin to open."""
+    (tmp_path / "accounts.yaml").write_text(
+        "version: 1\naccounts:\n  work:\n    address: alice@example.com\n"
+        "    incoming: {protocol: imap, host: imap.example.com, password_command: pass mail,\n"
+        "               tls: {ca_file: /etc/ca.pem}}\n"
+        "    outgoing: {protocol: smtp, host: smtp.example.com, password_command: pass mail}\n",
+        encoding="utf-8",
+    )
+    assert main(["render", "-t", "all", str(tmp_path / "accounts.yaml"), "-o", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    written = sorted((tmp_path / "out").rglob("*"))
+    modes: dict[str, set[str]] = {}
+    for path in written:
+        kind = (
+            "folder"
+            if path.is_dir()
+            else path.name
+            if path.name == "import-ca.sh"
+            else path.relative_to(tmp_path / "out").parts[0]
+        )
+        modes.setdefault(kind, set()).add(oct(path.stat().st_mode & 0o777))
+    published = {"autoconfig", "autodiscover", "mobileconfig"}
+    assert modes.pop("folder") == {"0o700"}
+    assert modes.pop("import-ca.sh") == {"0o700"}
+    assert {t: m for t, m in modes.items() if m != {"0o600"}} == {t: {"0o644"} for t in published}
+    render_md = " ".join((DOCS / "render.md").read_text(encoding="utf-8").split())
+    assert (
+        "published (`autoconfig`, `autodiscover`, `mobileconfig`: 0644) and Thunderbird's `import-ca.sh` (0700"
+        in render_md
+    )
+    assert "Directories that `-o` creates get 0700, every level of them, for every target" in render_md
+    publish_md = (DOCS / "publish.md").read_text(encoding="utf-8")
+    assert "The folders render creates are 0700" in publish_md
+    assert "\n    chmod -R a+rX /srv/mail-publish\n" in publish_md
+
+
 #: Lines docs/exit-codes.md quotes, each with the command that prints it, the files it needs and its exit code.
 EXIT_CODE_LINES = [
     ("mailconf: accounts.yaml: no such file; check the path", ["lint", "accounts.yaml"], {}, 2),
