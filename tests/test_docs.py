@@ -184,6 +184,122 @@ def test_the_modes_render_md_and_publish_md_state_are_those_render_writes(
     assert "\n    chmod -R a+rX /srv/mail-publish\n" in publish_md
 
 
+def text_block(page: str, after: str) -> list[str]:
+    """The lines of the first fenced block after the text ``after`` of docs/``page``, less the indent of its fence
+    (a block inside a list item is indented)."""
+    text = (DOCS / page).read_text(encoding="utf-8")
+    lines = text[text.index(after) :].splitlines()
+    first = next(n for n, line in enumerate(lines) if line.lstrip().startswith("```"))
+    indent = len(lines[first]) - len(lines[first].lstrip())
+    end = next(n for n in range(first + 1, len(lines)) if lines[n].strip() == "```")
+    return [line[indent:] for line in lines[first + 1 : end]]
+
+
+#: An account file whose lint and render give the outputs lint.md and render.md show.
+STARTTLS_IMAP = """version: 1
+accounts:
+  work:
+    address: alice@example.com
+    incoming:
+      protocol: imap
+      host: imap.example.com
+      security: {security}
+      {extra}
+      password_command: pass show mail/work
+    outgoing: {{protocol: smtp, host: smtp.example.com, password_command: pass show mail/work}}
+"""
+
+#: What the pages show as a command's output: (page, the text the block follows, the account file, the command, the
+#: exit code). The block's ``$`` line, when it has one, is the command; a ``mailconf:`` line is on standard error.
+SHOWN_OUTPUTS = [
+    (
+        "lint.md", "Every finding names the file, line and column",
+        STARTTLS_IMAP.format(security="none", extra="securty: tls"), ["lint", "accounts.yaml"], 1,
+    ),
+    (
+        "lint.md", "What was left out is named on standard error",
+        "version: 1\naccounts:\n  work:\n    address: alice@example.com\n    incoming:\n      protocol: imap\n"
+        "      host: imap.example.com\n      port: \"abc\"\n      password_command: pass show mail/work\n"
+        "    outgoing:\n      protocol: smtp\n      host: smtp.example.com\n      port: 587\n      securty: tls\n"
+        "      password_command: pass show mail/work\n",
+        ["lint", "accounts.yaml"], 1,
+    ),
+    (
+        "render.md", "A target left\nwith no account to write says so",
+        STARTTLS_IMAP.format(security="starttls", extra="port: 143"),
+        ["render", "-t", "offlineimap", "accounts.yaml"], 1,
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("page", "after", "accounts", "args", "code"), SHOWN_OUTPUTS, ids=[f"{p}: {a[:30]}" for p, a, *_ in SHOWN_OUTPUTS]
+)
+def test_the_outputs_the_pages_show_are_what_mailconf_prints(  # noqa: PLR0917
+    page: str, after: str, accounts: str, args: list[str], code: int, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    shown = text_block(page, after)
+    if shown[0].startswith("$ "):
+        assert shown.pop(0) == "$ mailconf " + " ".join(args)
+    (tmp_path / "accounts.yaml").write_text(accounts, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == code
+    out, err = capsys.readouterr()
+    assert (out.splitlines(), err.splitlines()) == (
+        [line for line in shown if not line.startswith("mailconf: ")],
+        [line for line in shown if line.startswith("mailconf: ")],
+    )
+
+
+def test_the_findings_account_file_md_shows_are_what_lint_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its two examples, a shorthand IPv4 address and an unquoted min_version, in one file at their places."""
+    shown = text_block("account-file.md", "`010.0.0.1` are refused") + text_block("account-file.md", "Unquoted, YAML")
+    (tmp_path / "accounts.yaml").write_text(
+        "version: 1\naccounts:\n  work:\n    address: alice@example.com\n    incoming:\n      protocol: imap\n"
+        '      host: "127.1"\n      password_command: pass show mail/work\n      tls: {min_version: 1.2}\n',
+        encoding="utf-8",
+    )
+    assert main(["lint", str(tmp_path / "accounts.yaml")]) == 1
+    assert capsys.readouterr().out.replace(f"{tmp_path}/", "").splitlines() == [*shown, "2 errors in 1 file"]
+
+
+def test_the_gap_render_md_shows_is_what_render_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    [shown] = [
+        line
+        for line in (DOCS / "render.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("mailconf: warning: outlook-prf: ")
+    ]
+    (tmp_path / "accounts.yaml").write_text(STARTTLS_IMAP.format(security="tls", extra=""), encoding="utf-8")
+    assert main(["render", "-t", "outlook-prf", str(tmp_path / "accounts.yaml"), "-o", str(tmp_path / "out")]) == 0
+    assert shown in capsys.readouterr().err.splitlines()
+
+
+def test_the_drift_import_md_shows_is_what_compare_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command, *shown, echo, code = text_block("import.md", "## Drift")
+    assert (command, echo) == ("$ mailconf import --from msmtp ~/.msmtprc --compare accounts.yaml", "$ echo $?")
+    (tmp_path / ".msmtprc").write_text(
+        "account alice\nhost smtp.example.com\nport 587\ntls on\ntls_starttls on\nauth on\nuser alice@example.com\n"
+        "from alice@example.com\npasswordeval pass show mail/alice\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "accounts.yaml").write_text(
+        "version: 1\naccounts:\n"
+        "  alice:\n    address: alice@example.com\n"
+        "    outgoing: {protocol: smtp, host: smtp.example.com, port: 465, password_command: pass show mail/alice}\n"
+        "  bob:\n    address: bob@example.com\n"
+        "    outgoing: {protocol: smtp, host: smtp.example.com, port: 465, password_command: pass show mail/bob}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["import", "--from", "msmtp", ".msmtprc", "--compare", "accounts.yaml"]) == int(code)
+    assert capsys.readouterr() == ("".join(line + "\n" for line in shown), "")
+
+
 #: Lines docs/exit-codes.md quotes, each with the command that prints it, the files it needs and its exit code.
 EXIT_CODE_LINES = [
     ("mailconf: accounts.yaml: no such file; check the path", ["lint", "accounts.yaml"], {}, 2),
