@@ -47,7 +47,8 @@ def generated_note(source: str) -> str:
 
 # --- reST-lite docstrings -> Markdown -------------------------------------------------------
 
-_LITERAL = re.compile(r"``(.+?)``(?!`)", re.DOTALL)
+#: an inline literal, ````x````, which may be wrapped over lines (``mailconf explain`` reads it too)
+LITERAL = re.compile(r"``(.+?)``(?!`)", re.DOTALL)
 _UNDERLINE = re.compile(r"^(-{3,}|={3,})$")
 
 
@@ -127,7 +128,7 @@ def _inline(text: str) -> str:
     """````x```` -> a Markdown code span; ``<`` outside code spans escaped (Markdown would read a tag)."""
     parts: list[str] = []
     last = 0
-    for match in _LITERAL.finditer(text):
+    for match in LITERAL.finditer(text):
         parts.append(_escape(text[last : match.start()]))
         literal = match.group(1).replace("\n", " ")
         parts.append(f"`` {literal} ``" if "`" in literal else f"`{literal}`")

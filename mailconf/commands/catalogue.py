@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import NamedTuple
 
 from ..catalogue import Entry
@@ -71,12 +70,12 @@ def explanation(entry: Entry) -> str:
     return head + "\n" + plain_text(entry.__doc__ or "") + "\n"
 
 
-_LITERAL = re.compile(r"``(.+?)``")
-
-
 def plain_text(docstring: str) -> str:
-    """A rule's reST docstring as terminal text: ````x```` becomes `x`, ``Failing::`` becomes ``Failing:``."""
-    lines = [_LITERAL.sub(r"`\1`", line) for line in docstring.strip().splitlines()]
+    """A rule's reST docstring as terminal text: ````x```` becomes `x` (also wrapped over two lines, as the docstring
+    wraps it), ``Failing::`` becomes ``Failing:``."""
+    from ..docgen import LITERAL
+
+    lines = LITERAL.sub(r"`\1`", docstring.strip()).splitlines()
     return "\n".join(line[:-1] if line.endswith("::") else line for line in lines)
 
 

@@ -96,6 +96,22 @@ def test_plain_text_drops_the_rest_markup() -> None:
     )
 
 
+def test_plain_text_reads_a_literal_wrapped_over_two_lines() -> None:
+    assert plain_text("a store (``pass show x``, ``secret-tool\nlookup ...``).") == (
+        "a store (`pass show x`, `secret-tool\nlookup ...`)."
+    )
+
+
+@pytest.mark.parametrize("entry_id", sorted(entries()))
+def test_explain_shows_no_rest_markup(entry_id: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """What a terminal shows for every rule and probe check: no ````literal```` (MC401 and MC601 wrap one over two
+    lines of their docstring) and no ``::``."""
+    assert main(["explain", entry_id]) == 0
+    out = capsys.readouterr().out
+    assert "``" not in out
+    assert [line for line in out.splitlines() if line.endswith("::")] == []
+
+
 def test_explain_unknown_rule_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "MC999"]) == 2
     assert capsys.readouterr().err == (
