@@ -459,7 +459,7 @@ def import_(paths: tuple[str, ...], fmt: str, output: str | None, force: bool, f
     PATH is a client file (or a Thunderbird profile folder); - reads standard input.
     Nothing in the files is run: password commands become password_command, a literal
     password becomes a comment telling you to use a command. What the files say that an
-    account file cannot hold is a comment in the output and a warning naming FILE:LINE.
+    account file cannot hold is a comment in the output and a warning naming FILE:LINE:COL.
     Exit 0 imported; 1 imported with warnings (--compare: drift); 2 unreadable input or usage.
     """
     from .commands.import_ import ImportRequest, run

@@ -429,6 +429,16 @@ def test_the_synopsis_of_a_page_names_every_option_as_help_does(name: str) -> No
     assert wrong == []
 
 
+def test_imports_help_names_the_place_its_warnings_give(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".msmtprc").write_text("account work\nhost smtp.example.com\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["import", "--from", "msmtp", ".msmtprc"]) == 1
+    assert re.match(r"mailconf: warning: \.msmtprc:\d+:\d+: ", capsys.readouterr().err)
+    assert "a warning naming FILE:LINE:COL." in " ".join((cli.commands["import"].help or "").split())
+
+
 #: ``mailconf COMMAND ...`` up to where a shell would end it (a pipe, ``;``, ``&&``, a redirection, a comment).
 COMMAND_LINE = re.compile(rf"mailconf ({'|'.join(map(re.escape, cli.commands))})\b([^`\n|;&>#]*)")
 
