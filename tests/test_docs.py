@@ -439,6 +439,20 @@ def test_imports_help_names_the_place_its_warnings_give(
     assert "a warning naming FILE:LINE:COL." in " ".join((cli.commands["import"].help or "").split())
 
 
+def test_the_version_option_lint_md_lists_is_mailconfs_own(capsys: pytest.CaptureFixture[str]) -> None:
+    import mailconf
+
+    assert main(["-V"]) == 0
+    assert capsys.readouterr().out == f"mailconf, version {mailconf.__version__}\n"
+    assert main(["lint", "-V"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == "Error: No such option '-V'."
+    row = next(line for line in (DOCS / "lint.md").read_text(encoding="utf-8").splitlines() if "`--version`" in line)
+    assert (
+        "an option of `mailconf` itself, before the command (`mailconf -V`; "
+        "after the command, as in `lint -V`, it is a usage error" in row
+    )
+
+
 #: ``mailconf COMMAND ...`` up to where a shell would end it (a pipe, ``;``, ``&&``, a redirection, a comment).
 COMMAND_LINE = re.compile(rf"mailconf ({'|'.join(map(re.escape, cli.commands))})\b([^`\n|;&>#]*)")
 
