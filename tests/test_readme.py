@@ -44,3 +44,13 @@ def test_the_tour_lints_as_shown(
     monkeypatch.chdir(tmp_path)
     assert main(["lint", "accounts.yaml"]) == 0
     assert capsys.readouterr() == ("".join(line + "\n" for line in output), "")
+
+
+def test_the_targets_the_readme_names_are_those_mailconf_targets_lists(capsys: pytest.CaptureFixture[str]) -> None:
+    """The render paragraph names the clients, then the provider forms: every target, once."""
+    text = " ".join(README.split())
+    start = text.index("(`mailconf targets` lists ") + len("(`mailconf targets` lists ")
+    clients, _, provider = text[start : text.index(")", start)].partition(", and the provider forms ")
+    assert main(["targets"]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.split("\n\n")[0].splitlines()]
+    assert sorted([*clients.split(", "), *provider.split(", ")]) == listed
