@@ -156,23 +156,17 @@ def test_the_modes_render_md_and_publish_md_state_are_those_render_writes(
         "    outgoing: {protocol: smtp, host: smtp.example.com, password_command: pass mail}\n",
         encoding="utf-8",
     )
-    assert main(["render", "-t", "all", str(tmp_path / "accounts.yaml"), "-o", str(tmp_path / "out")]) == 0
+    out = tmp_path / "out"
+    assert main(["render", "-t", "all", str(tmp_path / "accounts.yaml"), "-o", str(out)]) == 0
     capsys.readouterr()
-    written = sorted((tmp_path / "out").rglob("*"))
-    modes: dict[str, set[str]] = {}
-    for path in written:
-        kind = (
-            "folder"
-            if path.is_dir()
-            else path.name
-            if path.name == "import-ca.sh"
-            else path.relative_to(tmp_path / "out").parts[0]
-        )
-        modes.setdefault(kind, set()).add(oct(path.stat().st_mode & 0o777))
-    published = {"autoconfig", "autodiscover", "mobileconfig"}
-    assert modes.pop("folder") == {"0o700"}
-    assert modes.pop("import-ca.sh") == {"0o700"}
-    assert {t: m for t, m in modes.items() if m != {"0o600"}} == {t: {"0o644"} for t in published}
+    modes = {p.relative_to(tmp_path).as_posix(): oct(p.stat().st_mode & 0o777) for p in [out, *out.rglob("*")]}
+    assert {name for name, mode in modes.items() if (tmp_path / name).is_dir() and mode != "0o700"} == set()
+    assert {name: mode for name, mode in modes.items() if (tmp_path / name).is_file() and mode != "0o600"} == {
+        "out/autoconfig/autoconfig/example.com/config-v1.1.xml": "0o644",
+        "out/autodiscover/autodiscover/alice@example.com.xml": "0o644",
+        "out/mobileconfig/mobileconfig/work.mobileconfig": "0o644",
+        "out/thunderbird/import-ca.sh": "0o700",
+    }
     render_md = " ".join((DOCS / "render.md").read_text(encoding="utf-8").split())
     assert (
         "published (`autoconfig`, `autodiscover`, `mobileconfig`: 0644) and Thunderbird's `import-ca.sh` (0700"
