@@ -178,6 +178,15 @@ def test_the_modes_render_md_and_publish_md_state_are_those_render_writes(
     assert "\n    chmod -R a+rX /srv/mail-publish\n" in publish_md
 
 
+def test_the_fix_table_of_lint_md_lists_every_fixing_rule_and_its_safety() -> None:
+    from mailconf.rules import FIXES, RULES
+
+    text = (DOCS / "lint.md").read_text(encoding="utf-8")
+    table = text[text.index("| rule | fix | safety |") : text.index("### Fixes in json and SARIF")]
+    rows = re.findall(r"^\| (MC\d+) ([a-z0-9-]+) \| .* \| (safe|unsafe) \|$", table, flags=re.MULTILINE)
+    assert rows == [(rule_id, RULES[rule_id].SLUG, fix.safety) for rule_id, fix in sorted(FIXES.items())]
+
+
 def text_block(page: str, after: str) -> list[str]:
     """The lines of the first fenced block after the text ``after`` of docs/``page``, less the indent of its fence
     (a block inside a list item is indented)."""
