@@ -79,9 +79,11 @@ COLOR_MODES = ("auto", "always", "never")
 def cli() -> None:
     """Mail accounts as code: lint, render and probe a YAML file of IMAP/POP3/SMTP accounts.
 
-    Exit codes: 0 clean; 1 findings at or above the fail level (or stale or
-    strict render, or nothing found); 2 usage error or unreadable file; 3 internal
-    error; 141 standard output closed (| head); 130/143 interrupted. The manual: docs/ (docs/exit-codes.md).
+    Exit codes: 0 clean; 1 findings at or above the fail level (lint --diff: something to
+    fix; render: stale, rewritten by --update, a gap under --strict, or nothing to render;
+    import: warnings, or drift with --compare; discover: nothing found; serve: a file it will
+    not serve); 2 usage error or unreadable file; 3 internal error; 141 standard output closed
+    (| head); 130/143 interrupted. The manual: docs/ (docs/exit-codes.md).
     """
 
 
