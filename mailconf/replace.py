@@ -35,7 +35,9 @@ class NotKept(Refused):
 def replace(target: Path, content: bytes, kept: os.stat_result | None) -> None:
     """Replace ``target`` (no symbolic link: the caller resolves it) with ``content``; ``kept`` is the status of the
     file there, None when there is none. OSError when it cannot be written (nothing written)."""
-    if kept is not None and not os.access(target, os.W_OK):
+    # access() answers yes to root for any file: a file with no write permission for anyone (chmod a-w) is one its
+    # owner made read-only, whoever runs mailconf (a sysadmin, as root, included)
+    if kept is not None and (not os.access(target, os.W_OK) or not kept.st_mode & 0o222):
         raise ReadOnly("is read-only")
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     placed = False

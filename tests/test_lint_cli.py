@@ -245,6 +245,27 @@ def test_output_file_does_not_replace_a_read_only_file(repo: Path) -> None:
     assert _listing(repo) == before
 
 
+def test_a_read_only_report_fixed_file_and_baseline_are_refused_as_root_too(repo: Path) -> None:
+    """lint.md: "a read-only file (chmod a-w) is not replaced". Root may write any file, and was let through: the
+    sysadmin who made a file read-only had it replaced. Run as whoever runs the suite (CI: root)."""
+    (repo / "report.txt").write_text("old\n")
+    (repo / "base.json").write_text("{}\n")
+    for name in ("report.txt", "base.json", "accounts.yaml"):
+        (repo / name).chmod(0o444)
+    before = {p.name: p.read_bytes() for p in repo.iterdir() if p.is_file()}
+    refused = "is read-only; nothing written, make it writable"
+    assert run_mailconf("lint", "-O", "report.txt", "accounts.yaml", cwd=repo) == Outcome(
+        2, "", f"mailconf: report.txt: {refused}\n"
+    )
+    assert run_mailconf("lint", "--write-baseline", "base.json", "accounts.yaml", cwd=repo) == Outcome(
+        2, "", f"mailconf: base.json: {refused}\n"
+    )
+    assert run_mailconf("lint", "--fix", "--unsafe-fixes", "accounts.yaml", cwd=repo) == Outcome(
+        2, "", f"mailconf: fixed 0 findings in 0 files\nmailconf: accounts.yaml: {refused} to fix it\n"
+    )
+    assert {p.name: p.read_bytes() for p in repo.iterdir() if p.is_file()} == before
+
+
 def test_output_file_keeps_the_files_extended_attributes(repo: Path) -> None:
     path = repo / "report.txt"
     path.write_text("old\n")
