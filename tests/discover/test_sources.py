@@ -40,6 +40,15 @@ def test_autoconfig_first_url(discover: Any, rig_certs: RigCerts, rig_dovecot: D
         outgoing=(f"from autoconfig {AUTOCONFIG}; probe: {SMTPS_OK}", smtps(rig_smtp)),
     ), "")  # fmt: skip
     assert web.requests == ["autoconfig.example.test/mail/config-v1.1.xml?emailaddress=alice%40example.test"]
+    # docs/discover.md shows this run, for example.com with its servers on the standard ports
+    page = (Path(__file__).resolve().parents[2] / "docs" / "discover.md").read_text(encoding="utf-8")
+    start = page.index("```text\n$ mailconf discover alice@example.com\n") + len("```text\n")
+    command, _, shown = page[start : page.index("```\n", start)].partition("\n")
+    assert command == "$ mailconf discover alice@example.com"
+    ports = {f"port: {rig_dovecot.ports.imaps}\n": "port: 993\n", f"port: {rig_smtp.port}\n": "port: 465\n"}
+    for ours, theirs in ports.items():
+        shown = shown.replace(theirs, ours)
+    assert run.out.replace("example.test", "example.com") == shown
 
 
 def test_well_known_when_autoconfig_host_is_missing(
