@@ -1,7 +1,13 @@
-r"""aerc (0.14): an ``accounts.conf`` with one section per account, its IMAP source and SMTP outgoing URLs.
+r"""aerc (0.14, or later): an ``accounts.conf`` with one section per account, its IMAP source and SMTP outgoing URLs.
 
-Written for aerc **0.14.0**, the version in Debian 12 (later versions read the same
-keys, and more).
+Written for aerc **0.14.0**, the version in Debian 12, unless ``--option version=0.20``
+(``MAJOR.MINOR[.PATCH]``, 0.14 or later) names a later one. The default stays 0.14
+because a file for 0.15 and later cannot send from 0.14: aerc 0.14 refuses the
+``smtp+insecure+AUTH://`` URL ("Unknown transfer protocol") and, without
+``smtp-starttls``, sends in clear text where 0.15 sends STARTTLS. aerc 0.15 changed what
+the outgoing URL means (below); the rest is written alike for every version, and was
+checked against aerc 0.14 and 0.20 (Debian 13's), which the tests run. Each gap message
+names the version the file is for.
 
 Where it goes: ``~/.config/aerc/accounts.conf``, mode 0600 (aerc 0.14 refuses the
 file when its group or others may read it). ``mailconf render --target aerc
@@ -20,8 +26,9 @@ What is written, per account with an IMAP ``incoming`` server (a section ``[NAME
   or ``imap+insecure://`` (``none``); ``+oauthbearer`` or ``+xoauth2`` for OAuth2
   (``XOAUTH2`` unless ``mechanisms`` prefers ``oauthbearer``); no user for
   ``auth: none``. The user name is percent-encoded: aerc (Go's ``net/url``) logs in with
-  exactly the name in the YAML, ``@``, ``:``, ``/`` and ``%`` included. aerc logs in to
-  IMAP with the ``LOGIN`` command (the password goes as it would with ``PLAIN``).
+  exactly the name in the YAML, ``@``, ``:``, ``/`` and ``%`` included. aerc 0.14 logs in
+  to IMAP with the ``LOGIN`` command (the password goes as it would with ``PLAIN``);
+  aerc 0.20 with ``AUTHENTICATE PLAIN`` where the server offers it, ``LOGIN`` otherwise.
 - ``source-cred-cmd``: ``password_command`` (``token_command`` for OAuth2). **aerc 0.14
   runs it with** ``sh -c`` **when it loads the file** (at start), and
   ``outgoing-cred-cmd`` each time it sends. aerc trims blanks from both ends of what
@@ -32,7 +39,11 @@ What is written, per account with an IMAP ``incoming`` server (a section ``[NAME
   with ``smtp-starttls = yes`` (``starttls``: aerc 0.14 turns STARTTLS on only for the
   exact value ``yes``, whatever its man page says, and then refuses a server that does
   not offer it); ``smtp+AUTH://`` alone for ``none`` (aerc 0.14 then refuses to send
-  to a server that offers STARTTLS). ``AUTH`` is ``plain`` (or ``login``, the first of
+  to a server that offers STARTTLS). For aerc 0.15 and later: ``smtp+AUTH://`` alone
+  for ``starttls`` (``smtp://`` always sends STARTTLS and refuses a server without it;
+  ``smtp-starttls`` is ignored, and aerc shows a popup saying it is deprecated), and
+  ``smtp+insecure+AUTH://`` for ``none`` (never STARTTLS: the URL ``smtp+AUTH://``
+  cannot reach a server without it). ``AUTH`` is ``plain`` (or ``login``, the first of
   the two in ``mechanisms``), ``xoauth2`` or ``oauthbearer`` for OAuth2, and ``none``
   (no user) for ``auth: none``.
 - ``outgoing-cred-cmd``: the outgoing ``password_command`` (``token_command`` for
@@ -85,14 +96,17 @@ What aerc 0.14 cannot express (each is a warning, an error with ``--strict``):
 - POP3 accounts, and accounts without an incoming server (aerc needs an IMAP
   ``source`` for every account): the account is left out (use the fetchmail and msmtp
   targets);
-- an account named ``DEFAULT`` (go-ini's default section, which aerc skips): left out;
+- an account named ``DEFAULT`` (go-ini's default section, which aerc skips, and from
+  0.18 on reads as settings for every account): left out;
 - a ``display_name`` holding ``"`` or ``\``: it is written exactly, but aerc 0.14's
   composer writes the From name back without escaping it, so a ``"`` is sent as ``'``,
   a ``\`` is lost, and a ``\`` at the end stops sending;
 - ``tls.ca_file`` (use ``SSL_CERT_FILE`` as above), ``tls.fingerprint``,
   ``tls.verify: false``, ``tls.verify_hostname: false``, ``tls.client_cert``: aerc
-  always verifies against the trusted CAs;
-- ``tls.min_version`` other than ``1.2``: aerc (Go 1.19) accepts TLS 1.2 and 1.3, so
+  verifies every server written against the trusted CAs (0.18 and later skip every
+  check for ``imaps+insecure://``, which is not written);
+- ``tls.min_version`` other than ``1.2``: aerc (Go 1.19 in Debian 12's, Go 1.24 in
+  Debian 13's) accepts TLS 1.2 and 1.3, so
   ``1.3`` cannot be enforced and a server that speaks only 1.0 or 1.1 fails;
 - ``auth: gssapi``, ``ntlm``, ``client-cert``;
 - ``mechanisms`` of which aerc supports none (IMAP: ``plain`` or ``login`` for
@@ -100,10 +114,10 @@ What aerc 0.14 cannot express (each is a warning, an error with ``--strict``):
 - a password login without ``password_command`` (aerc 0.14 does not ask for a
   password: it would log in with an empty one), OAuth2 without ``token_command``, and
   a command the chosen ``auth`` does not use (left out);
-- the outgoing ``timeout`` (aerc 0.14 has none for SMTP) and an incoming
+- the outgoing ``timeout`` (aerc 0.14 and 0.20 have no setting for SMTP) and an incoming
   ``timeout: 0`` (aerc reads ``connection-timeout`` 0 as "give up at once"; its default of 30
   seconds applies);
-- an IPv6 address as the host of an encrypted outgoing server (aerc 0.14 cuts it at
+- an IPv6 address as the host of an encrypted outgoing server (aerc 0.14 and 0.20 cut it at
   the first ``:`` to check the certificate, so the check fails): use a host name.
 
 How it is tested (tests/targets/test_aerc.py, tests/e2e/test_aerc.py): aerc 0.14 itself
@@ -117,49 +131,65 @@ characters) read back exactly, and nothing else runs. A ``[work.home]`` written 
 ``from`` next to ``[work]`` is logged with ``[work]``'s (the refusal above; Go is not
 installed here, so go-ini runs only inside aerc). End to end, aerc lists a message
 in the Dovecot inbox and sends through the test SMTP server, over TLS and STARTTLS.
+aerc 0.20 (Debian 13's package, which ``.ci/run`` extracts and names in
+``MAILCONF_AERC_0_20``; without it those tests skip) logs in to IMAP and sends over TLS,
+STARTTLS (no deprecation popup) and clear text (to a server without STARTTLS) from files
+written with ``--option version=0.20``.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable, Collection, Mapping
 from typing import NamedTuple
 
 import jinja2
 
+from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.aerc import aerc_value, rfc5322_quoted, url_user
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import Gaps, Rendered, RenderedFile, gap_rules
+from . import GapRules, Gaps, Rendered, RenderedFile, gap_rules
 
 NAME = "aerc"
-TITLE = "aerc (0.14): ~/.config/aerc/accounts.conf, a source and an outgoing URL per account"
+TITLE = (
+    "aerc (0.14, or later with --option version): ~/.config/aerc/accounts.conf, a source and an outgoing URL per "
+    "account"
+)
 FILE_NAME = "accounts.conf"
-OPTIONS: Mapping[str, str] = {}
+DEFAULT_VERSION = "0.14"
+OPTIONS: Mapping[str, str] = {
+    "version": "the aerc version the file is for, MAJOR.MINOR[.PATCH], 0.14 or later; from 0.15 on the outgoing URL "
+    f"says STARTTLS and cleartext the new way [default: {DEFAULT_VERSION}, Debian 12's]",
+}
 
 CAPABILITIES: Mapping[str, str] = {
     "imap": "yes: source imaps://, imap:// or imap+insecure://",
     "pop3": "no: aerc has no POP3 (the account is left out; use the fetchmail target)",
-    "smtp": "partial: outgoing smtps:// or smtp://; an account without an IMAP incoming server is left out "
-    "(aerc needs a source)",
+    "smtp": "partial: outgoing smtps://, smtp:// or smtp+insecure:// (0.15 and later); an account without an IMAP "
+    "incoming server is left out (aerc needs a source)",
     "security: tls": "yes: imaps:// and smtps://",
-    "security: starttls": "yes: imap://, and smtp:// with smtp-starttls = yes (both refuse a server without STARTTLS)",
-    "security: none": "yes: imap+insecure://, and smtp:// without smtp-starttls "
-    "(aerc 0.14 then refuses a server that offers STARTTLS)",
+    "security: starttls": "yes: imap://, and smtp:// (with smtp-starttls = yes for aerc 0.14; both refuse a server "
+    "without STARTTLS)",
+    "security: none": "yes: imap+insecure://, and smtp+insecure:// for aerc 0.15 and later, smtp:// without "
+    "smtp-starttls for 0.14 (which then refuses a server that offers STARTTLS)",
     "auth: password": "yes: the user in the URL, the password from the cred command "
-    "(IMAP LOGIN; SMTP +plain or +login)",
+    "(IMAP LOGIN, or AUTHENTICATE PLAIN in aerc 0.20; SMTP +plain or +login)",
     "auth: oauth2": "yes: +xoauth2 or +oauthbearer, the token from the cred command",
-    "auth: gssapi": "no: aerc 0.14 has no GSSAPI",
-    "auth: ntlm": "no: aerc 0.14 has no NTLM",
-    "auth: client-cert": "no: aerc 0.14 has no client certificates",
+    "auth: gssapi": "no: aerc 0.14 and 0.20 have no GSSAPI",
+    "auth: ntlm": "no: aerc 0.14 and 0.20 have no NTLM",
+    "auth: client-cert": "no: aerc 0.14 and 0.20 have no client certificates",
     "password_command": "yes: source-cred-cmd (run by sh -c when aerc starts) and outgoing-cred-cmd",
     "token_command": "yes: source-cred-cmd and outgoing-cred-cmd (with auth oauth2)",
     "mechanisms": "partial: SMTP plain or login, OAuth2 xoauth2 or oauthbearer (the first named); IMAP logs in "
-    "with LOGIN",
-    "tls.ca_file": "no: aerc 0.14 has no CA setting; start it with SSL_CERT_FILE=CA (every account)",
-    "tls.fingerprint": "no: aerc 0.14 has no certificate pinning",
-    "tls.verify: false": "no: aerc 0.14 always verifies the certificate and the host name",
-    "tls.min_version": "partial: aerc (Go 1.19) accepts TLS 1.2 and newer, whatever is declared",
-    "timeout": "partial: connection-timeout for IMAP (not 0); aerc 0.14 has no SMTP timeout",
+    "with LOGIN (aerc 0.20: AUTHENTICATE PLAIN where the server offers it)",
+    "tls.ca_file": "no: aerc 0.14 and 0.20 have no CA setting; start aerc with SSL_CERT_FILE=CA (every account)",
+    "tls.fingerprint": "no: aerc 0.14 and 0.20 have no certificate pinning",
+    "tls.verify: false": "no: aerc verifies the certificate and the host name of what is written (0.18 and later "
+    "skip both for imaps+insecure://, which is not written)",
+    "tls.min_version": "partial: aerc (Go's TLS client) accepts TLS 1.2 and newer, whatever is declared",
+    "timeout": "partial: connection-timeout for IMAP (not 0); aerc 0.14 and 0.20 have no SMTP timeout setting",
     "leave_on_server": "no: POP3 only, and aerc has no POP3",
     "leave_days": "no: POP3 only, and aerc has no POP3",
 }
@@ -171,11 +201,26 @@ _IMAP_SCHEME: Mapping[Security, tuple[str, str]] = {
     Security.NONE: ("imap", "+insecure"),
 }
 
+#: aerc 0.14: smtp:// is cleartext unless smtp-starttls = yes (written apart, AercAccount.smtp_starttls).
 _SMTP_SCHEME: Mapping[Security, tuple[str, str]] = {
     Security.TLS: ("smtps", ""),
     Security.STARTTLS: ("smtp", ""),
     Security.NONE: ("smtp", ""),
 }
+
+#: aerc 0.15 and later: smtp:// always sends STARTTLS and smtp+insecure:// never does; the auth goes last
+#: (smtp+insecure+plain: lib/send/parse.go reads the first two parts of three as the protocol).
+_SMTP_SCHEME_0_15: Mapping[Security, tuple[str, str]] = {
+    Security.TLS: ("smtps", ""),
+    Security.STARTTLS: ("smtp", ""),
+    Security.NONE: ("smtp+insecure", ""),
+}
+
+#: From this version on, smtp:// means STARTTLS and smtp-starttls is ignored, with a warning popup at start.
+_STARTTLS_BY_DEFAULT = (0, 15)
+#: From this version on, aerc copies the keys of a section named DEFAULT into every account (config/accounts.go).
+_DEFAULT_SECTION_READ = (0, 18)
+_VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))?")
 
 #: auth -> the mechanisms aerc can use for it, on (IMAP, SMTP); the first named in ``mechanisms`` wins, else the
 #: first here. IMAP logs in with the LOGIN command, which sends the password as PLAIN or LOGIN would.
@@ -191,25 +236,33 @@ _COMMAND_FIELD: Mapping[Auth, str] = {
     Auth.OAUTH2: "token_command",
 }
 
-#: tls.min_version that aerc 0.14 enforces as declared: Go 1.19's client accepts TLS 1.2 and 1.3 only.
+#: tls.min_version that aerc enforces as declared: Go's client (1.19 in aerc 0.14, 1.24 in Debian 13's 0.20)
+#: accepts TLS 1.2 and 1.3 only.
 _GO_MIN_VERSION = "1.2"
 
+# The messages below name the aerc version the file is for ({aerc}: "aerc 0.14"); each was checked against aerc
+# 0.14 and 0.20 (the binaries and their sources), which behave the same in every one of them.
 POP3_GAP = "aerc has no POP3: the account is left out (use the fetchmail target)"
 NO_SOURCE_GAP = (
-    "aerc 0.14 needs an incoming IMAP server (source) for every account: the account is left out "
+    "{aerc} needs an incoming IMAP server (source) for every account: the account is left out "
     "(use the msmtp target to send)"
 )
 DEFAULT_GAP = "aerc skips a section named DEFAULT (go-ini's default section): the account is left out; rename it"
+#: aerc 0.18 and later copy DEFAULT's keys into every account that lacks them (config/accounts.go).
+DEFAULT_GAP_0_18 = (
+    "{aerc} reads a section named DEFAULT as settings for every account (go-ini's default section): the "
+    "account is left out; rename it"
+)
 DISPLAY_NAME_GAP = (
-    "aerc 0.14's composer writes the From name back without escaping it: a \" becomes ' and a \\ is lost "
+    "{aerc}'s composer writes the From name back without escaping it: a \" becomes ' and a \\ is lost "
     "(a \\ at the end stops sending); leave them out of display_name"
 )
-NO_PASSWORD_GAP = "aerc 0.14 does not ask for a password: without password_command it logs in with an empty one; add it"
+NO_PASSWORD_GAP = "{aerc} does not ask for a password: without password_command it logs in with an empty one; add it"
 CA_FILE_GAP = (
-    "aerc 0.14 has no CA setting: start aerc with SSL_CERT_FILE set to this file (Go reads it, for every "
+    "{aerc} has no CA setting: start aerc with SSL_CERT_FILE set to this file (Go reads it, for every "
     "account); until then the system CAs decide"
 )
-FINGERPRINT_GAP = "aerc 0.14 has no certificate pinning: the certificate is checked against the trusted CAs instead"
+FINGERPRINT_GAP = "{aerc} has no certificate pinning: the certificate is checked against the trusted CAs instead"
 #: Why ``[work]`` and ``[work.home]`` are never written together: aerc 0.15 and later read a key missing from a
 #: section with go-ini's Section.GetKey, which then reads the dotted parent section's (the module docstring).
 INHERITED_NAME = (
@@ -218,19 +271,52 @@ INHERITED_NAME = (
     "of the two accounts"
 )
 VERIFY_GAP = (
-    "aerc 0.14 always verifies the certificate: the connection fails where it does not verify; trust its CA "
-    "with SSL_CERT_FILE"
+    "{aerc} verifies the certificate of every server written: the connection fails where it does not verify; "
+    "trust its CA with SSL_CERT_FILE"
 )
 
-#: What aerc 0.14 cannot express at all: CAPABILITIES' "no" rows, with these messages (oauth2 without a
-#: token_command is a gap too: Gaps.unsupported). The TLS ones are reported by server_gaps, and only for a server
-#: with TLS: on a cleartext connection there is no certificate to check.
-GAP_RULES = gap_rules(
-    CAPABILITIES,
-    {f"auth: {a}": f"aerc 0.14 has no {a} authentication: the server is written without it"
-     for a in ("gssapi", "ntlm", "client-cert")},
-    own=("tls.ca_file", "tls.fingerprint", "tls.verify: false"),
-)  # fmt: skip
+
+@functools.cache
+def _gap_rules(aerc: str) -> GapRules:
+    """What aerc cannot express at all: CAPABILITIES' "no" rows, with these messages (oauth2 without a
+    token_command is a gap too: Gaps.unsupported). The TLS ones are reported by server_gaps, and only for a
+    server with TLS: on a cleartext connection there is no certificate to check."""
+    return gap_rules(
+        CAPABILITIES,
+        {f"auth: {a}": f"{aerc} has no {a} authentication: the server is written without it"
+         for a in ("gssapi", "ntlm", "client-cert")},
+        own=("tls.ca_file", "tls.fingerprint", "tls.verify: false"),
+    )  # fmt: skip
+
+
+GAP_RULES = _gap_rules(f"aerc {DEFAULT_VERSION}")
+
+
+class AercVersion(NamedTuple):
+    """The version the file is for, from ``--option version``."""
+
+    number: tuple[int, int]  # (major, minor)
+
+    @property
+    def name(self) -> str:
+        """``0.14``: how the file's header and the gap messages name it."""
+        return f"{self.number[0]}.{self.number[1]}"
+
+    @property
+    def aerc(self) -> str:
+        return f"aerc {self.name}"
+
+
+def version_option(options: Mapping[str, str]) -> AercVersion:
+    """The version option (UsageError, exit 2, for one that is not a version or is older than 0.14)."""
+    value = options.get("version", DEFAULT_VERSION)
+    match = _VERSION.fullmatch(value)
+    if match is None:
+        raise UsageError(f"--option version: write aerc's version as MAJOR.MINOR[.PATCH] (like 0.20), not {value!r}")
+    number = (int(match[1]), int(match[2]))
+    if number < (0, 14):
+        raise UsageError(f"--option version: mailconf writes for aerc 0.14 and later (Debian 12's), not {value}")
+    return AercVersion(number)
 
 
 class AercAccount(NamedTuple):
@@ -247,11 +333,12 @@ class AercAccount(NamedTuple):
 
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:
+    version = version_option(options)
     gaps = Gaps()
     accounts: list[AercAccount] = []
     for account in model.accounts:
-        if account_gaps(gaps, account):
-            accounts.append(_account(account))
+        if account_gaps(gaps, account, version):
+            accounts.append(_account(account, version))
     names = {a.name for a in accounts}
     for a in accounts:
         parent = _parent_section(a.name, names)
@@ -259,7 +346,7 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
             raise UnsafeValue(f"account {a.name}: name: {INHERITED_NAME.format(child=a.name, parent=parent)}")
     if not accounts:
         return Rendered((), tuple(gaps.found))
-    text = env.get_template("aerc/accounts.conf.j2").render(accounts=accounts)
+    text = env.get_template("aerc/accounts.conf.j2").render(accounts=accounts, version=version.name)
     return Rendered((RenderedFile(FILE_NAME, text.encode("utf-8"), 0o600),), tuple(gaps.found))
 
 
@@ -274,38 +361,39 @@ def _parent_section(name: str, sections: Collection[str]) -> str | None:
     return None
 
 
-def account_gaps(gaps: Gaps, account: Account) -> bool:
-    """Add every setting of the account that the rendered section cannot express (the one place gaps are
-    decided); whether the account is written."""
+def account_gaps(gaps: Gaps, account: Account, version: AercVersion) -> bool:
+    """Add every setting of the account that the rendered section cannot express for this aerc version (the one
+    place gaps are decided); whether the account is written."""
+    aerc = version.aerc
     incoming = account.incoming
     if incoming is None:
-        gaps.add(account, "incoming", NO_SOURCE_GAP)
+        gaps.add(account, "incoming", NO_SOURCE_GAP.format(aerc=aerc))
         return False
     if incoming.protocol is not Protocol.IMAP:
         gaps.server(account, incoming, "protocol", POP3_GAP)
         return False
     if account.name == "DEFAULT":
-        gaps.add(account, "name", DEFAULT_GAP)
+        default_gap = DEFAULT_GAP_0_18 if version.number >= _DEFAULT_SECTION_READ else DEFAULT_GAP
+        gaps.add(account, "name", default_gap.format(aerc=aerc))
         return False
     if account.display_name is not None and ('"' in account.display_name or "\\" in account.display_name):
-        gaps.add(account, "display_name", DISPLAY_NAME_GAP)
+        gaps.add(account, "display_name", DISPLAY_NAME_GAP.format(aerc=aerc))
+    rules = _gap_rules(aerc)
     for server in account.servers:
-        gaps.unsupported(account, server, GAP_RULES)
+        gaps.unsupported(account, server, rules)
         outgoing = server.protocol is Protocol.SMTP
         for setting, applies, advice in _SERVER_GAPS:
             if applies(server, outgoing):
-                gaps.server(account, server, setting, _advice(advice, server, outgoing))
+                gaps.server(account, server, setting, _advice(advice, server, outgoing, aerc))
     return True
 
 
-def _advice(advice: str, server: Server, outgoing: bool) -> str:
-    """The advice of a gap with its {auth}, {min_version}, {can} and {advice} filled in."""
-    if "{" not in advice:
-        return advice
+def _advice(advice: str, server: Server, outgoing: bool, aerc: str) -> str:
+    """The advice of a gap with its {aerc}, {auth}, {min_version}, {can} and {advice} filled in."""
     usable = _MECHANISMS.get(server.auth, ((), ()))[outgoing]
     command = "use token_command for oauth2" if server.auth is Auth.OAUTH2 else "remove it or change auth"
     return advice.format(
-        auth=server.auth.value, min_version=server.tls.min_version, can=" or ".join(usable), advice=command
+        aerc=aerc, auth=server.auth.value, min_version=server.tls.min_version, can=" or ".join(usable), advice=command
     )
 
 
@@ -320,22 +408,25 @@ def _no_usable_mechanism(server: Server, outgoing: bool) -> bool:
 
 #: What the table of capabilities does not say (and its TLS rows, for a server with TLS): (setting, does it apply
 #: to this server (and is it the outgoing one), what to do instead), in report order, after GAP_RULES' gaps.
-#: The advice is formatted with {auth}, {min_version}, {can} (the usable mechanisms) and {advice}.
+#: The advice is formatted with {aerc} (the version's name), {auth}, {min_version}, {can} (the usable mechanisms)
+#: and {advice}.
 _SERVER_GAPS: tuple[tuple[str, Callable[[Server, bool], bool], str], ...] = (
     ("tls.ca_file", lambda s, o: _encrypted(s) and s.tls.ca_file is not None, CA_FILE_GAP),
     ("tls.fingerprint", lambda s, o: _encrypted(s) and s.tls.fingerprint is not None, FINGERPRINT_GAP),
     ("tls.verify", lambda s, o: _encrypted(s) and not s.tls.verify, VERIFY_GAP),
     ("tls.verify_hostname", lambda s, o: _encrypted(s) and s.tls.verify and not s.tls.verify_hostname,
-     "aerc 0.14 always checks the host name: the connection fails where the certificate does not name the host"),
+     "{aerc} checks the host name of every server written: the connection fails where the certificate does not "
+     "name the host"),
     ("tls.min_version", lambda s, o: _encrypted(s) and s.tls.min_version not in (None, _GO_MIN_VERSION),
-     "aerc 0.14 (Go 1.19) accepts TLS 1.2 and 1.3 whatever is declared: {min_version} is not enforced as written"),
+     "{aerc} (Go's TLS client) accepts TLS 1.2 and 1.3 whatever is declared: {min_version} is not enforced as "
+     "written"),
     ("tls.client_cert", lambda s, o: _encrypted(s) and (s.tls.client_cert or s.tls.client_key) is not None,
-     "aerc 0.14 has no client certificates: they are left out"),
+     "{aerc} has no client certificates: they are left out"),
     ("host", lambda s, o: o and _encrypted(s) and ":" in s.host,
-     "aerc 0.14 cuts an IPv6 address at its first ':' to check the SMTP server's certificate, so the check "
+     "{aerc} cuts an IPv6 address at its first ':' to check the SMTP server's certificate, so the check "
      "fails: use a host name"),
     ("mechanisms", _no_usable_mechanism,
-     "aerc 0.14 can use only {can} here: none of the mechanisms named is used"),
+     "{aerc} can use only {can} here: none of the mechanisms named is used"),
     ("password_command",
      lambda s, o: s.auth is Auth.PASSWORD and s.password_command is None and not s.has_literal_password,
      NO_PASSWORD_GAP),
@@ -343,14 +434,14 @@ _SERVER_GAPS: tuple[tuple[str, Callable[[Server, bool], bool], str], ...] = (
      "auth {auth} does not use it, so it is left out; {advice}"),
     ("token_command", lambda s, o: s.token_command is not None and s.auth is not Auth.OAUTH2,
      "auth {auth} does not use it, so it is left out; {advice}"),
-    ("timeout", lambda s, o: o and s.timeout is not None, "aerc 0.14 has no timeout for SMTP: it is left out"),
+    ("timeout", lambda s, o: o and s.timeout is not None, "{aerc} has no SMTP timeout setting: it is left out"),
     ("timeout", lambda s, o: not o and s.timeout == 0,
-     "aerc 0.14 reads connection-timeout 0 as 'give up at once': left out, so aerc's default of 30 seconds "
+     "{aerc} reads connection-timeout 0 as 'give up at once': left out, so aerc's default of 30 seconds "
      "applies; give a number of seconds"),
 )  # fmt: skip
 
 
-def _account(account: Account) -> AercAccount:
+def _account(account: Account, version: AercVersion) -> AercAccount:
     incoming = account.incoming
     assert incoming is not None  # _written
 
@@ -365,16 +456,18 @@ def _account(account: Account) -> AercAccount:
 
     outgoing = account.outgoing
     timeout = incoming.timeout
+    new_smtp = version.number >= _STARTTLS_BY_DEFAULT
+    smtp_scheme = _SMTP_SCHEME_0_15 if new_smtp else _SMTP_SCHEME
     return AercAccount(
         name=account.name,
         source=_url(_IMAP_SCHEME[incoming.security], incoming, outgoing=False),
         source_cred_cmd=checked(f"incoming.{_command_field(incoming)}", _command(incoming)),
         connection_timeout=f"{timeout}s" if timeout else None,
-        outgoing=_url(_SMTP_SCHEME[outgoing.security], outgoing, outgoing=True) if outgoing is not None else None,
+        outgoing=_url(smtp_scheme[outgoing.security], outgoing, outgoing=True) if outgoing is not None else None,
         outgoing_cred_cmd=(
             checked(f"outgoing.{_command_field(outgoing)}", _command(outgoing)) if outgoing is not None else None
         ),
-        smtp_starttls=outgoing is not None and outgoing.security is Security.STARTTLS,
+        smtp_starttls=not new_smtp and outgoing is not None and outgoing.security is Security.STARTTLS,
         from_=_from(checked("address", account.address) or "", checked("display_name", account.display_name)),
     )
 

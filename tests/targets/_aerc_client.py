@@ -1,5 +1,7 @@
-"""Running the real aerc 0.14 on a rendered accounts.conf, and an IMAP server that records what aerc sent.
+"""Running the real aerc on a rendered accounts.conf, and an IMAP server that records what aerc sent.
 
+Two aercs: 0.14 (Debian 12's ``aerc`` package, on PATH) and 0.20 (Debian 13's, extracted by .ci/run and named
+in ``MAILCONF_AERC_0_20``); 0.15 changed how the outgoing URL says STARTTLS (``--option version``).
 aerc has no mode that prints what it parsed and runs only on a terminal. So it runs in a
 detached tmux session (tests/e2e/test_mutt.py's :class:`Terminal`) with a config folder of
 its own (``XDG_CONFIG_HOME``; aerc 0.14 has no ``--config``), and what it parsed shows in
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import os
 import shutil
 import ssl
 import subprocess
@@ -28,20 +31,37 @@ from tests.targets import _imap_stub as imap_stub
 #: Every wait for aerc is bounded by this many seconds.
 AERC_TIMEOUT = 30.0
 
+#: The aerc versions the tests run, as ``--option version`` names them.
+VERSIONS = ("0.14", "0.20")
+#: The environment variable naming aerc 0.20's binary (.ci/run sets it; without it the tests of 0.20 skip).
+AERC_0_20 = "MAILCONF_AERC_0_20"
+
+
+def aerc_binary(version: str) -> str:
+    """The aerc binary of this version (``VERSIONS``), or skip naming what is missing."""
+    if version == "0.14":
+        return need("aerc")["aerc"]
+    path = os.environ.get(AERC_0_20, f"${AERC_0_20}")  # unset: the skip names the variable
+    return need(path)[path]
+
+
 #: What Go's strings.TrimSpace trims (unicode.IsSpace): aerc trims a cred command's output with it.
 GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
 
 
 class Login(NamedTuple):
     tls: bool  # the login came over TLS
-    command: str  # LOGIN, AUTHENTICATE XOAUTH2, AUTHENTICATE OAUTHBEARER
+    command: str  # LOGIN, AUTHENTICATE PLAIN (aerc 0.20), AUTHENTICATE XOAUTH2, AUTHENTICATE OAUTHBEARER
     user: str
     secret: str  # the password, or the OAuth2 token
 
 
-def _oauth(mechanism: str, blob: bytes) -> tuple[str, str]:
-    """(user, token) from an XOAUTH2 or OAUTHBEARER initial response."""
+def _sasl(mechanism: str, blob: bytes) -> tuple[str, str]:
+    """(user, password or token) from a PLAIN, XOAUTH2 or OAUTHBEARER initial response."""
     text = blob.decode("utf-8")
+    if mechanism == "PLAIN":  # authzid\0user\0password (RFC 4616)
+        _, user, password = text.split("\0")
+        return user, password
     if mechanism == "XOAUTH2":  # user=U\x01auth=Bearer T\x01\x01
         fields = dict(p.split("=", 1) for p in text.split("\x01") if "=" in p)
         return fields["user"], fields["auth"].removeprefix("Bearer ")
@@ -67,7 +87,7 @@ class ImapStub(imap_stub.ImapStub):
             self.logins.append(Login(connection.secure, "LOGIN", args[0], args[1]))
         elif verb == "AUTHENTICATE":
             mechanism = args[0].upper()
-            user, secret = _oauth(mechanism, base64.b64decode(args[1]))
+            user, secret = _sasl(mechanism, base64.b64decode(args[1]))
             self.logins.append(Login(connection.secure, f"AUTHENTICATE {mechanism}", user, secret))
         elif verb in ("SELECT", "EXAMINE"):
             reply = "* 0 EXISTS\r\n* 0 RECENT\r\n* OK [UIDVALIDITY 1] ok\r\n* FLAGS ()\r\n" + reply
@@ -97,9 +117,11 @@ class Aerc(NamedTuple):
 
 
 @contextlib.contextmanager
-def aerc(accounts_conf: bytes, home: Path, **env: str) -> Iterator[Aerc]:
-    """aerc started in tmux on this accounts.conf (mode 0600), in a config folder of its own under ``home``."""
-    binary = need("aerc", "tmux")["aerc"]
+def aerc(accounts_conf: bytes, home: Path, version: str = "0.14", **env: str) -> Iterator[Aerc]:
+    """aerc (of this version) started in tmux on this accounts.conf (mode 0600), in a config folder of its own
+    under ``home``."""
+    binary = aerc_binary(version)
+    need("tmux")
     config = home / "config"
     (config / "aerc").mkdir(parents=True, exist_ok=True)
     path = config / "aerc" / "accounts.conf"

@@ -42,7 +42,7 @@ from mailconf.render import RenderError, render_model
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES
 from tests.servers import Certificates, ScriptedServer, SmtpServer, User, make_certificates, never_greet, server_context
-from tests.targets._aerc_client import GO_SPACE, ImapStub, Login, aerc, load_failure
+from tests.targets._aerc_client import GO_SPACE, VERSIONS, ImapStub, Login, aerc, load_failure
 from tests.targets._common import (
     NON_ASCII,
     ONE_IMAP_ACCOUNT,
@@ -51,6 +51,7 @@ from tests.targets._common import (
     refusal,
     refused_render,
     render_with,
+    run_render,
     strings,
     yaml_text,
 )
@@ -208,6 +209,74 @@ def test_security_and_auth_choose_the_url_scheme(
     assert (values.get("source-cred-cmd"), values.get("outgoing-cred-cmd")) == (command, command)
 
 
+#: aerc 0.15 and later: smtp:// always sends STARTTLS, smtp+insecure:// never, the auth after it (lib/send/parse.go).
+SCHEMES_0_15 = SCHEMES | {
+    ("starttls", "password", ()): ("imap://u@h.example:143", "smtp+plain://u@h.example:587", False),
+    ("none", "password", ()): ("imap+insecure://u@h.example:143", "smtp+insecure+plain://u@h.example:587", False),
+    ("none", "oauth2", ("oauthbearer",)): (
+        "imap+oauthbearer+insecure://u@h.example:143", "smtp+insecure+oauthbearer://u@h.example:587", False),
+    ("none", "none", ()): ("imap+insecure://h.example:143", "smtp+insecure+none://h.example:587", False),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("version", ["0.15", "0.20", "0.20.1", "1.0"])
+def test_aerc_0_15_and_later_get_their_smtp_schemes(version: str) -> None:
+    for (security, auth, mechanisms), (source, outgoing, _) in SCHEMES_0_15.items():
+        server: dict[str, Any] = {"host": "h.example", "security": security, "auth": auth, "username": "u",
+                                  "password_command": "pw", "token_command": "tok"}  # fmt: skip
+        server = {k: v for k, v in server.items() if k != {"password": "token_command"}.get(auth, "password_command")}
+        if auth == "none":
+            del server["token_command"]
+        if mechanisms:
+            server["mechanisms"] = list(mechanisms)
+        rendered = render_with(
+            TARGET, {"a": {"address": "a@example.org", "incoming": server | {"protocol": "imap"}, "outgoing": server}},
+            {"version": version},
+        )  # fmt: skip
+        assert rendered.gaps == ()
+        [(_, keys)] = go_ini_sections(text_of(rendered))
+        values = dict(keys)
+        assert (values["source"], values["outgoing"], "smtp-starttls" in values) == (source, outgoing, False)
+        assert text_of(rendered).startswith(f"# aerc ({'.'.join(version.split('.')[:2])}) accounts written")
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        ("0.13", "--option version: mailconf writes for aerc 0.14 and later (Debian 12's), not 0.13"),
+        ("0.9.9", "--option version: mailconf writes for aerc 0.14 and later (Debian 12's), not 0.9.9"),
+        ("0.20.x", "--option version: write aerc's version as MAJOR.MINOR[.PATCH] (like 0.20), not '0.20.x'"),
+        ("1", "--option version: write aerc's version as MAJOR.MINOR[.PATCH] (like 0.20), not '1'"),
+        ("v0.20", "--option version: write aerc's version as MAJOR.MINOR[.PATCH] (like 0.20), not 'v0.20'"),
+        ("0.20\n", "--option version: write aerc's version as MAJOR.MINOR[.PATCH] (like 0.20), not '0.20\\n'"),
+    ],
+)
+def test_a_version_that_is_not_one_or_is_older_than_0_14_is_a_usage_error(
+    tmp_path: Path, version: str, message: str
+) -> None:
+    source = tmp_path / "accounts.yaml"
+    source.write_text(yaml_text({"a": {"address": "a@example.org", "incoming": IMAP_NONE}}))
+    out = tmp_path / "out"
+    done = run_render("--option", f"version={version}", "--target", "aerc", str(source), "-o", str(out))
+    assert (done.returncode, done.stderr, done.stdout, out.exists()) == (2, f"mailconf: {message}\n", "", False)
+
+
+def test_gaps_name_the_version_and_default_is_read_from_aerc_0_18() -> None:
+    account = {"address": "a@example.org", "incoming": _imap(993, username="a", password_command="p",
+                                                             tls={"ca_file": "/ca.pem"})}  # fmt: skip
+    assert [g.instead for g in render_with(TARGET, {"w": account}, {"version": "0.20.0"}).gaps] == [
+        "aerc 0.20 has no CA setting: start aerc with SSL_CERT_FILE set to this file (Go reads it, for every "
+        "account); until then the system CAs decide"
+    ]
+    gaps = {v: render_with(TARGET, {"DEFAULT": account}, {"version": v}).gaps for v in ("0.17", "0.18")}
+    assert gaps == {
+        "0.17": (Gap("DEFAULT", "name", "aerc skips a section named DEFAULT (go-ini's default section): the account "
+                                        "is left out; rename it"),),
+        "0.18": (Gap("DEFAULT", "name", "aerc 0.18 reads a section named DEFAULT as settings for every account "
+                                        "(go-ini's default section): the account is left out; rename it"),),
+    }  # fmt: skip
+
+
 def test_ipv6_hosts_are_bracketed() -> None:
     server = {"host": "::1", "port": 10, "security": "none", "auth": "none"}
     rendered = render(
@@ -234,21 +303,21 @@ GAPS: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
      [("outgoing.tls.fingerprint", "aerc 0.14 has no certificate pinning: the certificate is checked against the "
                                    "trusted CAs instead")]),
     ("incoming", {"tls": {"verify": False}},
-     [("incoming.tls.verify", "aerc 0.14 always verifies the certificate: the connection fails where it does not "
-                              "verify; trust its CA with SSL_CERT_FILE")]),
+     [("incoming.tls.verify", "aerc 0.14 verifies the certificate of every server written: the connection fails "
+                              "where it does not verify; trust its CA with SSL_CERT_FILE")]),
     ("outgoing", {"tls": {"verify_hostname": False}},
-     [("outgoing.tls.verify_hostname", "aerc 0.14 always checks the host name: the connection fails where the "
-                                       "certificate does not name the host")]),
+     [("outgoing.tls.verify_hostname", "aerc 0.14 checks the host name of every server written: the connection "
+                                       "fails where the certificate does not name the host")]),
     ("incoming", {"security": "none",
                   "tls": {"verify": False, "fingerprint": PIN, "ca_file": "/c", "min_version": "1.3"}},
      []),  # no TLS: nothing to verify
     ("incoming", {"tls": {"min_version": "1.2"}}, []),
     ("incoming", {"tls": {"min_version": "1.3"}},
-     [("incoming.tls.min_version", "aerc 0.14 (Go 1.19) accepts TLS 1.2 and 1.3 whatever is declared: 1.3 is not "
-                                   "enforced as written")]),
+     [("incoming.tls.min_version", "aerc 0.14 (Go's TLS client) accepts TLS 1.2 and 1.3 whatever is declared: 1.3 "
+                                   "is not enforced as written")]),
     ("outgoing", {"tls": {"min_version": "1.0"}},
-     [("outgoing.tls.min_version", "aerc 0.14 (Go 1.19) accepts TLS 1.2 and 1.3 whatever is declared: 1.0 is not "
-                                   "enforced as written")]),
+     [("outgoing.tls.min_version", "aerc 0.14 (Go's TLS client) accepts TLS 1.2 and 1.3 whatever is declared: 1.0 "
+                                   "is not enforced as written")]),
     ("incoming", {"auth": "client-cert", "password_command": None,
                   "tls": {"client_cert": "/c.pem", "client_key": "/k.pem"}},
      [("incoming.auth", "aerc 0.14 has no client-cert authentication: the server is written without it"),
@@ -274,7 +343,7 @@ GAPS: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
                                     "with an empty one; add it")]),
     ("outgoing", {"token_command": "t"},
      [("outgoing.token_command", "auth password does not use it, so it is left out; remove it or change auth")]),
-    ("outgoing", {"timeout": 30}, [("outgoing.timeout", "aerc 0.14 has no timeout for SMTP: it is left out")]),
+    ("outgoing", {"timeout": 30}, [("outgoing.timeout", "aerc 0.14 has no SMTP timeout setting: it is left out")]),
     ("incoming", {"timeout": 0},
      [("incoming.timeout", "aerc 0.14 reads connection-timeout 0 as 'give up at once': left out, so aerc's default "
                            "of 30 seconds applies; give a number of seconds")]),
@@ -461,6 +530,11 @@ def home(tmp_path: Path) -> Iterator[Path]:
     yield path
 
 
+#: How each aerc logs in with a password: 0.20 with AUTHENTICATE PLAIN, which the stub offers (LOGIN otherwise).
+PASSWORD_LOGIN = {"0.14": "LOGIN", "0.20": "AUTHENTICATE PLAIN"}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize(
     ("security", "auth", "mechanisms", "command"),
     [
@@ -473,17 +547,27 @@ def home(tmp_path: Path) -> Iterator[Path]:
     ],
 )
 def test_aerc_logs_in_as_written(  # noqa: PLR0917 (pytest fixtures)
-    tmp_path: Path, home: Path, certs: Certificates, security: str, auth: str, mechanisms: list[str], command: str
+    tmp_path: Path,
+    home: Path,
+    certs: Certificates,
+    security: str,
+    auth: str,
+    mechanisms: list[str],
+    command: str,
+    version: str,
 ) -> None:
+    if command == "LOGIN":
+        command = PASSWORD_LOGIN[version]
     field = "token_command" if auth == "oauth2" else "password_command"
     with ImapStub(server_context(certs.good), implicit=security == "tls") as server:
         incoming = _imap(server.port, security, auth=auth, username="alice@example.org",
                          **{field: _recording_command(tmp_path, "s3cret")})  # fmt: skip
         if mechanisms:
             incoming["mechanisms"] = mechanisms
-        rendered = render({"work": {"address": "a@example.org", "incoming": incoming}})
+        rendered = render_with(TARGET, {"work": {"address": "a@example.org", "incoming": incoming}},
+                               {"version": version})  # fmt: skip
         assert rendered.gaps == ()
-        with aerc(text_of(rendered).encode(), home, SSL_CERT_FILE=str(certs.ca)) as client:
+        with aerc(text_of(rendered).encode(), home, version, SSL_CERT_FILE=str(certs.ca)) as client:
             logins = server.wait_for_login()
             screen = client.wait_for("[work] Connected")
     assert logins == [Login(security != "none", command, "alice@example.org", "s3cret")], screen
@@ -601,29 +685,41 @@ SEND_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("security", "case"), [("tls", SEND_CASES[0]), ("starttls", SEND_CASES[1])])
-def test_aerc_sends_as_written(
-    tmp_path: Path, home: Path, certs: Certificates, security: str, case: tuple[str, str, str, str]
+#: What aerc 0.15 and later show at start for a file that still says smtp-starttls (a popup over the UI).
+STARTTLS_DEPRECATED = "smtp-starttls is deprecated"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize(
+    ("security", "case"), [("tls", SEND_CASES[0]), ("starttls", SEND_CASES[1]), ("none", SEND_CASES[0])]
+)
+def test_aerc_sends_as_written(  # noqa: PLR0917 (pytest fixtures)
+    tmp_path: Path, home: Path, certs: Certificates, security: str, case: tuple[str, str, str, str], version: str
 ) -> None:
+    # security none: a server without STARTTLS, which aerc 0.15 and later refuse on smtp:// (they always send it)
     user, password, name, local = case
+    if version != "0.14":  # aerc 0.15 and later replace %(source)s with the source: a name go-ini leaves as is
+        password = password.replace("%(source)s", "%(nokey)s")
     address = f"{local}@example.org"
-    implicit = security == "tls"
+    tls = None if security == "none" else certs.good
     with ImapStub(server_context(certs.good), implicit=True) as imap, \
-         SmtpServer(certs.good, implicit=implicit, users=[User(user, _go_trim(password))]) as smtp:  # fmt: skip
+         SmtpServer(tls, implicit=security == "tls", users=[User(user, _go_trim(password))]) as smtp:  # fmt: skip
         outgoing = {"host": "localhost", "port": smtp.port, "security": security, "username": user,
                     "password_command": _recording_command(tmp_path, password)}  # fmt: skip
         incoming = _imap(imap.port, username="reader", password_command="echo pw")
-        rendered = render({"work": {"address": address, "display_name": name,
-                                    "incoming": incoming, "outgoing": outgoing}})  # fmt: skip
+        rendered = render_with(TARGET, {"work": {"address": address, "display_name": name,
+                                                 "incoming": incoming, "outgoing": outgoing}},
+                               {"version": version})  # fmt: skip
         assert rendered.gaps == ()
-        with aerc(text_of(rendered).encode(), home, SSL_CERT_FILE=str(certs.ca), EDITOR="true") as client:
-            client.wait_for("[work] Connected")
+        with aerc(text_of(rendered).encode(), home, version, SSL_CERT_FILE=str(certs.ca), EDITOR="true") as client:
+            started = client.wait_for("[work] Connected")
             assert not (tmp_path / "ran").exists()  # outgoing-cred-cmd runs only when sending
             client.term.keys(":compose -H To:bob@example.net -H Subject:aerc-send hello", "Enter")
             review = client.wait_for("Send this email?")
             client.term.keys("y")
             screen = client.wait_for("Message sent.")
     assert "Message sent." in screen, (review, screen)
+    assert STARTTLS_DEPRECATED not in started + review + screen, started
     [received] = smtp.messages
     assert (received.login, received.mail_from, received.rcpt_tos) == (user, address, ("bob@example.net",))
     # parsed by hand: the default policy's parser drops a no-break space from a decoded name
