@@ -60,7 +60,12 @@ them it would cut a value at ``#`` or ``;``, drop surrounding quotes and join a 
 ending in ``\``. Nothing but the two credential commands is ever run: the URLs carry
 no password, and every other key is data. A value holding a control character (a
 line break would start a new key) is refused; the error names the account and the
-setting, never the value.
+setting, never the value. For aerc 0.15 and later, so is a password or token command or
+a ``display_name`` holding ``%(KEY)s`` where ``KEY`` is one of the keys above
+(``%(from)s``): these versions read every value with go-ini's ``Key.String``, which
+replaces it with that key's value (again inside the result), and go-ini has no escape
+for it (``key.go``, ``transformValue``). A ``%(NAME)s`` naming no key stays as it is, and
+aerc 0.14 reads the three values as written.
 
 Account names with a dot: ``work`` and ``work.home`` (or ``a`` and ``a.b.c``) are refused
 together, naming both (exit 1); rename one of them. go-ini, aerc's INI reader, takes a dot
@@ -134,7 +139,7 @@ in the Dovecot inbox and sends through the test SMTP server, over TLS and STARTT
 aerc 0.20 (Debian 13's package, which ``.ci/run`` extracts and names in
 ``MAILCONF_AERC_0_20``; without it those tests skip) logs in to IMAP and sends over TLS,
 STARTTLS (no deprecation popup) and clear text (to a server without STARTTLS) from files
-written with ``--option version=0.20``.
+written with ``--option version=0.20``, and reads ``%(from)s`` as the key's value.
 """
 
 from __future__ import annotations
@@ -220,6 +225,13 @@ _SMTP_SCHEME_0_15: Mapping[Security, tuple[str, str]] = {
 _STARTTLS_BY_DEFAULT = (0, 15)
 #: From this version on, aerc copies the keys of a section named DEFAULT into every account (config/accounts.go).
 _DEFAULT_SECTION_READ = (0, 18)
+#: From this version on, aerc reads every value with go-ini's Key.String, which replaces %(KEY)s with the value of
+#: the section's KEY (go-ini key.go transformValue, v1.67.0; no escape): aerc 0.15 reads every field through GetKey
+#: and String (config/parse.go, config/accounts.go), 0.14 read source-cred-cmd, outgoing and from raw.
+_INTERPOLATES = (0, 15)
+_INTERPOLATION = re.compile(r"%\(([^)]+)\)s")  # go-ini's varPattern
+#: Every key a section may hold (the template's): a %(KEY)s naming one of them is replaced.
+_KEYS = frozenset(("source", "source-cred-cmd", "connection-timeout", "outgoing", "outgoing-cred-cmd", "from"))
 _VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))?")
 
 #: auth -> the mechanisms aerc can use for it, on (IMAP, SMTP); the first named in ``mechanisms`` wins, else the
@@ -269,6 +281,10 @@ INHERITED_NAME = (
     "aerc 0.15 and later read each setting missing from [{child}] in [{parent}] (go-ini reads the dot as a "
     "subsection), so account {parent}'s password command or outgoing server could serve {child}; rename one "
     "of the two accounts"
+)
+INTERPOLATION = (
+    "aerc 0.15 and later replace a %(setting)s in a value with that setting's value (go-ini, which has no escape "
+    "for it): reword it"
 )
 VERIFY_GAP = (
     "{aerc} verifies the certificate of every server written: the connection fails where it does not verify; "
@@ -450,6 +466,8 @@ def _account(account: Account, version: AercVersion) -> AercAccount:
         if value is not None:
             try:
                 aerc_value(value)
+                if version.number >= _INTERPOLATES and any(m[1] in _KEYS for m in _INTERPOLATION.finditer(value)):
+                    raise UnsafeValue(INTERPOLATION)
             except UnsafeValue as exc:
                 raise UnsafeValue(f"account {account.name}: {setting}: {exc}") from None
         return value

@@ -698,7 +698,7 @@ def test_aerc_sends_as_written(  # noqa: PLR0917 (pytest fixtures)
 ) -> None:
     # security none: a server without STARTTLS, which aerc 0.15 and later refuse on smtp:// (they always send it)
     user, password, name, local = case
-    if version != "0.14":  # aerc 0.15 and later replace %(source)s with the source: a name go-ini leaves as is
+    if version != "0.14":  # %(source)s is refused for them (test_interpolation_...): a name go-ini leaves as is
         password = password.replace("%(source)s", "%(nokey)s")
     address = f"{local}@example.org"
     tls = None if security == "none" else certs.good
@@ -786,6 +786,55 @@ def test_go_ini_reads_a_key_missing_from_a_dotted_section_in_its_parent(home: Pa
         1,
         "Failed to load config: Expected from for account work.home",
     )
+
+
+def test_aerc_0_20_replaces_a_setting_named_in_a_value(tmp_path: Path, home: Path, certs: Certificates) -> None:
+    # Why %(KEY)s is refused from version 0.15: go-ini's Key.String, which aerc 0.15 and later read every value
+    # with, replaces it with KEY's value, again and again; aerc 0.14 reads these values as written
+    with ImapStub(server_context(certs.good), implicit=True) as server:
+        incoming = _imap(server.port, username="alice", password_command=_recording_command(tmp_path, "pw %(from)s"))
+        conf = text_of(render({"work": {"address": "a@example.org", "display_name": "N %(source)s",
+                                        "incoming": incoming}}))  # fmt: skip
+        with aerc(conf.encode(), home, "0.20", SSL_CERT_FILE=str(certs.ca)) as client:
+            logins = server.wait_for_login()
+            client.wait_for("[work] Connected")
+            parsed_from = client.parsed_from("work")
+    expanded = f'"N imaps://alice@localhost:{server.port}" <a@example.org>'
+    assert parsed_from == [expanded]
+    assert logins == [Login(True, "AUTHENTICATE PLAIN", "alice", f"pw {expanded}")]
+    assert (tmp_path / "ran").read_text() == f"pw {expanded}"  # the command that ran, a shell word changed
+
+
+INTERPOLATION = (
+    "target aerc: not rendered: account work: {setting}: aerc 0.15 and later replace a %(setting)s in a value "
+    "with that setting's value (go-ini, which has no escape for it): reword it"
+)
+
+
+@pytest.mark.parametrize(
+    ("changes", "setting"),
+    [
+        ({"display_name": "A %(from)s"}, "display_name"),
+        ({"incoming": _imap(1, username="a", password_command="pass %(source-cred-cmd)s")},
+         "incoming.password_command"),
+        ({"outgoing": {"host": "h.example", "username": "a", "password_command": "x %(a)s %(outgoing)s"}},
+         "outgoing.password_command"),
+    ],
+)  # fmt: skip
+def test_a_setting_named_in_a_value_is_refused_from_aerc_0_15(changes: dict[str, Any], setting: str) -> None:
+    account = {"address": "a@example.org", "incoming": _imap(1, username="a", password_command="p"), **changes}
+    for version in ("0.15", "0.20.1"):
+        with pytest.raises(RenderError) as caught:
+            render_with(TARGET, {"work": account}, {"version": version})
+        assert str(caught.value) == INTERPOLATION.format(setting=setting)
+    assert render({"work": account}).files  # aerc 0.14 reads them as written
+
+
+def test_a_name_that_is_no_setting_is_written_for_aerc_0_20() -> None:
+    # go-ini leaves %(NAME)s alone when the section has no NAME
+    incoming = _imap(1, username="a", password_command="printf '%(user)s %(Source)s'")
+    rendered = render_with(TARGET, {"work": {"address": "a@example.org", "incoming": incoming}}, {"version": "0.20"})
+    assert dict(go_ini_sections(text_of(rendered))[0][1])["source-cred-cmd"] == "printf '%(user)s %(Source)s'"
 
 
 def test_aerc_refuses_a_file_others_may_read(home: Path) -> None:
