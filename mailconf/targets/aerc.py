@@ -137,9 +137,11 @@ characters) read back exactly, and nothing else runs. A ``[work.home]`` written 
 installed here, so go-ini runs only inside aerc). End to end, aerc lists a message
 in the Dovecot inbox and sends through the test SMTP server, over TLS and STARTTLS.
 aerc 0.20 (Debian 13's package, which ``.ci/run`` extracts and names in
-``MAILCONF_AERC_0_20``; without it those tests skip) logs in to IMAP and sends over TLS,
-STARTTLS (no deprecation popup) and clear text (to a server without STARTTLS) from files
-written with ``--option version=0.20``, and reads ``%(from)s`` as the key's value.
+``MAILCONF_AERC_0_20``; without it those tests skip) runs the same tests on files
+written with ``--option version=0.20`` (logins, hostile values, the examples, the CA and
+timeout checks, end to end), and also sends in clear text to a server without STARTTLS,
+shows no deprecation popup, reads ``%(from)s`` as the key's value, and logs a
+``[work.home]`` without ``source-cred-cmd`` in with ``[work]``'s password.
 """
 
 from __future__ import annotations

@@ -137,12 +137,12 @@ def server(
     return declared
 
 
-def render(target: str, accounts: Mapping[str, Any], directory: Path) -> dict[str, Path]:
-    """Write the account file, run ``mailconf render --target TARGET FILE -o DIR``; the files it wrote."""
+def render(target: str, accounts: Mapping[str, Any], directory: Path, *options: str) -> dict[str, Path]:
+    """Write the account file, run ``mailconf render OPTIONS --target TARGET FILE -o DIR``; the files it wrote."""
     source = directory / "accounts.yaml"
     source.write_text(json.dumps({"version": 1, "accounts": dict(accounts)}, indent=1))  # JSON is YAML
     out = directory / f"rendered-{target}"
-    code = main(["render", "--target", target, str(source), "-o", str(out)])
+    code = main(["render", *options, "--target", target, str(source), "-o", str(out)])
     assert code == 0, f"mailconf render --target {target} exited {code}"
     return {path.name: path for path in sorted(out.iterdir())}
 

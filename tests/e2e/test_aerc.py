@@ -1,4 +1,7 @@
-"""aerc 0.14 with the rendered accounts.conf: the Dovecot inbox on a terminal, and sending through SMTP.
+"""aerc 0.14 and 0.20 with the rendered accounts.conf: the Dovecot inbox on a terminal, and sending through SMTP.
+
+Each runs on the file rendered for it (``--option version``); aerc 0.20 is found through
+``MAILCONF_AERC_0_20`` (tests/targets/_aerc_client.py), and its tests skip without it.
 
 The rendered file is aerc's only accounts.conf (its own config folder through
 ``XDG_CONFIG_HOME``; tests/targets/_aerc_client.py), unchanged. The passwords come from the
@@ -18,7 +21,7 @@ import pytest
 
 from tests.e2e.conftest import deliver, imap_messages, logins, new_message, render, server
 from tests.servers import ALICE, CAROL, Certificates, Dovecot, SmtpServer, User
-from tests.targets._aerc_client import aerc
+from tests.targets._aerc_client import VERSIONS, aerc
 
 #: (security of both servers, the user: carol's password holds every quoting character)
 CASES = [("tls", ALICE), ("starttls", CAROL)]
@@ -32,24 +35,25 @@ def _server(
     return declared
 
 
-def _rendered(account: dict[str, Any], directory: Path) -> bytes:
-    files = render("aerc", {"work": account}, directory)
+def _rendered(account: dict[str, Any], directory: Path, version: str) -> bytes:
+    files = render("aerc", {"work": account}, directory, "--option", f"version={version}")
     assert list(files) == ["accounts.conf"]
     assert files["accounts.conf"].stat().st_mode & 0o777 == 0o600
     return files["accounts.conf"].read_bytes()
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize(("security", "user"), CASES)
 def test_aerc_shows_the_imap_inbox(  # noqa: PLR0917 (pytest fixtures)
-    tmp_path: Path, home: Path, certs: Certificates, dovecot: Dovecot, security: str, user: User
+    tmp_path: Path, home: Path, certs: Certificates, dovecot: Dovecot, security: str, user: User, version: str
 ) -> None:
     port = dovecot.ports.imaps if security == "tls" else dovecot.ports.imap
     incoming = _server("imap", port, security, user, certs=certs, directory=tmp_path)
-    conf = _rendered({"address": user.name, "incoming": incoming}, tmp_path)
+    conf = _rendered({"address": user.name, "incoming": incoming}, tmp_path, version)
     subject, message = new_message("bob@example.net", user.name)
     deliver(dovecot, user, message)
 
-    with aerc(conf, home, SSL_CERT_FILE=str(certs.ca)) as client:
+    with aerc(conf, home, version, SSL_CERT_FILE=str(certs.ca)) as client:
         screen = client.wait_for(subject)
 
     assert subject in screen, screen  # the INBOX lists the delivered message
@@ -58,6 +62,7 @@ def test_aerc_shows_the_imap_inbox(  # noqa: PLR0917 (pytest fixtures)
     assert imap_messages(dovecot, user, certs) == 1
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize(("security", "user"), CASES)
 def test_aerc_sends_through_the_rendered_outgoing_url(  # noqa: PLR0917 (pytest fixtures)
     request: pytest.FixtureRequest,
@@ -67,28 +72,30 @@ def test_aerc_sends_through_the_rendered_outgoing_url(  # noqa: PLR0917 (pytest 
     dovecot: Dovecot,
     security: str,
     user: User,
+    version: str,
 ) -> None:
     smtp: SmtpServer = request.getfixturevalue("smtp_starttls" if security == "starttls" else "smtp_tls")
     port = dovecot.ports.imaps if security == "tls" else dovecot.ports.imap
     outgoing = _server("smtp", smtp.port, security, user, certs=certs, directory=tmp_path)
-    del outgoing["timeout"]  # aerc 0.14 has no SMTP timeout (a gap)
+    del outgoing["timeout"]  # aerc has no SMTP timeout setting (a gap)
     account = {
         "address": user.name,
         "display_name": "E2E Test",
         "incoming": _server("imap", port, security, user, certs=certs, directory=tmp_path),
         "outgoing": outgoing,
     }
-    conf = _rendered(account, tmp_path)
-    assert (b"\nsmtp-starttls = yes\n" in conf) is (security == "starttls")
+    conf = _rendered(account, tmp_path, version)
+    assert (b"\nsmtp-starttls = yes\n" in conf) is (security == "starttls" and version == "0.14")
 
-    with aerc(conf, home, SSL_CERT_FILE=str(certs.ca), EDITOR="true") as client:
-        client.wait_for("[work] Connected")
+    with aerc(conf, home, version, SSL_CERT_FILE=str(certs.ca), EDITOR="true") as client:
+        started = client.wait_for("[work] Connected")
         client.term.keys(":compose -H To:bob@example.net -H Subject:e2e-aerc hello", "Enter")
         review = client.wait_for("Send this email?")
         client.term.keys("y")
         screen = client.wait_for("Message sent.")
 
     assert "Message sent." in screen, (review, screen)
+    assert "smtp-starttls is deprecated" not in started, started
     [received] = smtp.messages
     assert received.login == user.name  # the user in the URL, with the password outgoing-cred-cmd printed
     assert (received.mail_from, received.rcpt_tos) == (user.name, ("bob@example.net",))

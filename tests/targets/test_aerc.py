@@ -1,7 +1,9 @@
 # mypy: disable-error-code="untyped-decorator"
 # (pyproject skips following hypothesis, so its decorators look untyped)
-"""Target aerc: every rendered accounts.conf is read back by aerc 0.14 itself.
+"""Target aerc: every rendered accounts.conf is read back by aerc itself: 0.14, and 0.20 where it is found.
 
+aerc 0.20 reads files rendered with ``--option version=0.20`` (MAILCONF_AERC_0_20 names it, see
+tests/targets/_aerc_client.py); the tests that run it are parametrized over ``VERSIONS``.
 aerc 0.14 has no dump mode and runs only on a terminal: it runs in tmux with the rendered
 file as its only accounts.conf (tests/targets/_aerc_client.py), and what it parsed shows in
 what it does. Its ``source-cred-cmd`` runs while the file loads and writes a file here (the
@@ -25,6 +27,7 @@ import email.utils
 import os
 import shlex
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,7 +45,7 @@ from mailconf.render import RenderError, render_model
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES
 from tests.servers import Certificates, ScriptedServer, SmtpServer, User, make_certificates, never_greet, server_context
-from tests.targets._aerc_client import GO_SPACE, VERSIONS, ImapStub, Login, aerc, load_failure
+from tests.targets._aerc_client import AERC_TIMEOUT, GO_SPACE, VERSIONS, ImapStub, Login, aerc, load_failure
 from tests.targets._common import (
     NON_ASCII,
     ONE_IMAP_ACCOUNT,
@@ -575,23 +578,26 @@ def test_aerc_logs_in_as_written(  # noqa: PLR0917 (pytest fixtures)
     assert (tmp_path / "ran").read_text() == "s3cret"
 
 
-def test_imap_starttls_is_mandatory(tmp_path: Path, home: Path, certs: Certificates) -> None:
-    # imap:// in aerc 0.14 always sends STARTTLS: a server that does not offer it never sees the login
+@pytest.mark.parametrize("version", VERSIONS)
+def test_imap_starttls_is_mandatory(tmp_path: Path, home: Path, certs: Certificates, version: str) -> None:
+    # imap:// in aerc 0.14 and 0.20 always sends STARTTLS: a server that does not offer it never sees the login
     with ImapStub(server_context(certs.good), implicit=False, offer_starttls=False) as server:
         incoming = _imap(server.port, "starttls", username="alice", password_command="echo pw")
-        with aerc(text_of(render({"work": {"address": "a@example.org", "incoming": incoming}})).encode(), home,
-                  SSL_CERT_FILE=str(certs.ca)) as client:  # fmt: skip
+        conf = render_with(TARGET, {"work": {"address": "a@example.org", "incoming": incoming}}, {"version": version})
+        with aerc(text_of(conf).encode(), home, version, SSL_CERT_FILE=str(certs.ca)) as client:
             screen = client.wait_for("work: ")
     assert server.logins == []
     assert "work: " in screen and "[work] Connected" not in screen, screen
 
 
-def test_without_the_ca_aerc_refuses_the_server(tmp_path: Path, home: Path, certs: Certificates) -> None:
-    # aerc 0.14 has no CA setting: the test CA is trusted only through SSL_CERT_FILE (the others use it)
+@pytest.mark.parametrize("version", VERSIONS)
+def test_without_the_ca_aerc_refuses_the_server(tmp_path: Path, home: Path, certs: Certificates, version: str) -> None:
+    # aerc 0.14 and 0.20 have no CA setting: the test CA is trusted only through SSL_CERT_FILE (the others use it)
     with ImapStub(server_context(certs.good), implicit=True) as server:
         incoming = _imap(server.port, "tls", username="alice", password_command="echo pw")
-        conf = text_of(render({"work": {"address": "a@example.org", "incoming": incoming}})).encode()
-        with aerc(conf, home) as client:
+        accounts = {"work": {"address": "a@example.org", "incoming": incoming}}
+        conf = text_of(render_with(TARGET, accounts, {"version": version})).encode()
+        with aerc(conf, home, version) as client:
             screen = client.wait_for("x509: certificate signed by unknown authority")
     assert "x509: certificate signed by unknown authority" in screen, screen
     assert server.logins == []
@@ -618,12 +624,14 @@ def test_go_trusts_the_ca_named_in_the_environment(tmp_path: Path, home: Path, c
     assert logins == [Login(True, "LOGIN", "alice", "pw")], screen
 
 
-def test_connection_timeout_takes_effect(tmp_path: Path, home: Path) -> None:
+@pytest.mark.parametrize("version", VERSIONS)
+def test_connection_timeout_takes_effect(tmp_path: Path, home: Path, version: str) -> None:
     with ScriptedServer(never_greet) as server:
         incoming = _imap(server.port, "tls", username="alice", password_command="echo pw", timeout=1)
-        conf = text_of(render({"work": {"address": "a@example.org", "incoming": incoming}}))
+        conf = text_of(render_with(TARGET, {"work": {"address": "a@example.org", "incoming": incoming}},
+                                   {"version": version}))  # fmt: skip
         assert "\nconnection-timeout = 1s\n" in conf
-        with aerc(conf.encode(), home) as client:
+        with aerc(conf.encode(), home, version) as client:
             screen = client.wait_for("i/o timeout")  # aerc's default, 30 s, would not show within the wait
     assert "i/o timeout" in screen, screen
 
@@ -645,11 +653,23 @@ HOSTILE_LOCAL = strings([c for c in ASCII_HOSTILE if not set(c) & set(' @<>()[]\
 EXPECTED_KEYS = ["source", "source-cred-cmd", "connection-timeout", "outgoing", "outgoing-cred-cmd", "from"]
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(user=HOSTILE, secret=HOSTILE, name=HOSTILE_NAME, local=HOSTILE_LOCAL, outgoing_command=HOSTILE)
 def test_hostile_values_read_back_exactly_and_run_nothing_else(  # noqa: PLR0917
-    tmp_path: Path, certs: Certificates, user: str, secret: str, name: str, local: str, outgoing_command: str
+    tmp_path: Path,
+    certs: Certificates,
+    user: str,
+    secret: str,
+    name: str,
+    local: str,
+    outgoing_command: str,
+    version: str,
 ) -> None:
+    if version != "0.14":  # %(source)s is refused for them (test_a_setting_named_...): a name go-ini leaves as is
+        secret, name, outgoing_command = (
+            v.replace("%(source)s", "%(nokey)s") for v in (secret, name, outgoing_command)
+        )
     base = tmp_path / os.urandom(6).hex()
     home = base / "home"
     home.mkdir(parents=True, mode=0o700)
@@ -657,25 +677,36 @@ def test_hostile_values_read_back_exactly_and_run_nothing_else(  # noqa: PLR0917
         incoming = _imap(server.port, username=user, password_command=_recording_command(base, secret), timeout=20)
         # outgoing-cred-cmd runs only when sending: a hostile one must not run while aerc loads the file
         outgoing = {"host": "localhost", "port": 1, "username": user, "password_command": outgoing_command}
-        rendered = render({"work": {"address": f"{local}@example.org", "display_name": name,
-                                    "incoming": incoming, "outgoing": outgoing}})  # fmt: skip
+        rendered = render_with(TARGET, {"work": {"address": f"{local}@example.org", "display_name": name,
+                                                 "incoming": incoming, "outgoing": outgoing}},
+                               {"version": version})  # fmt: skip
         text = text_of(rendered)
-        with aerc(text.encode(), home, SSL_CERT_FILE=str(certs.ca)) as client:
+        with aerc(text.encode(), home, version, SSL_CERT_FILE=str(certs.ca)) as client:
             logins = server.wait_for_login()
             screen = client.wait_for("[work] Connected")
             parsed_from = client.parsed_from("work")
-    assert logins == [Login(True, "LOGIN", user, _go_trim(secret))], screen
+    assert logins == [Login(True, PASSWORD_LOGIN[version], user, _go_trim(secret))], screen
     assert (base / "ran").read_text("utf-8") == secret  # source-cred-cmd, exactly
     assert not (home / "CANARY").exists() and not (base / "CANARY").exists()
     [(section, keys)] = go_ini_sections(text)
     assert (section, [k for k, _ in keys]) == ("work", EXPECTED_KEYS)
     values = dict(keys)
     assert values["outgoing-cred-cmd"] == outgoing_command
-    assert parsed_from == [values["from"]]  # what aerc read is what was written
     dot_atom = not (local.startswith(".") or local.endswith(".") or ".." in local)
     written_local = local if dot_atom else f'"{local}"'
+    if version == "0.14":
+        assert parsed_from == [values["from"]]  # what aerc read is what was written
+    else:  # aerc 0.20 logs the name and address it read, the name RFC 2047-encoded where it is not ASCII
+        assert [_name_and_address(f) for f in parsed_from] == [(name, f"{written_local}@example.org")]
     assert values["from"] == f"{rfc5322_quoted(name)} <{written_local}@example.org>"
     assert rfc5322_quoted(name) == '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _name_and_address(header: str) -> tuple[str, str]:
+    """The display name (RFC 2047 decoded) and address of a From value; parsed by hand: the default policy's
+    parser drops a no-break space from a decoded name."""
+    raw_name, address = email.utils.parseaddr(header)
+    return str(email.header.make_header(email.header.decode_header(raw_name))), address
 
 
 #: (user, password, display name) sent through SMTP; the names hold no " or \ (aerc rewrites those: a gap)
@@ -722,10 +753,7 @@ def test_aerc_sends_as_written(  # noqa: PLR0917 (pytest fixtures)
     assert STARTTLS_DEPRECATED not in started + review + screen, started
     [received] = smtp.messages
     assert (received.login, received.mail_from, received.rcpt_tos) == (user, address, ("bob@example.net",))
-    # parsed by hand: the default policy's parser drops a no-break space from a decoded name
-    raw_name, sent_from = email.utils.parseaddr(str(email.message_from_bytes(received.content)["From"]))
-    decoded = str(email.header.make_header(email.header.decode_header(raw_name)))
-    assert (decoded, sent_from) == (name, address)
+    assert _name_and_address(str(email.message_from_bytes(received.content)["From"])) == (name, address)
     assert (tmp_path / "ran").read_text("utf-8") == password  # outgoing-cred-cmd, exactly
     assert not (home / "CANARY").exists() and not (tmp_path / "CANARY").exists()
 
@@ -786,6 +814,26 @@ def test_go_ini_reads_a_key_missing_from_a_dotted_section_in_its_parent(home: Pa
         1,
         "Failed to load config: Expected from for account work.home",
     )
+
+
+@pytest.mark.parametrize(("version", "secret"), [("0.14", ""), ("0.20", "work-pw")])
+def test_a_dotted_section_without_a_password_command_runs_its_parents_from_aerc_0_15(
+    home: Path, certs: Certificates, version: str, secret: str
+) -> None:
+    # The refusal's other half: aerc 0.15 and later read source-cred-cmd with GetKey too, so [work.home] without
+    # one logs in with [work]'s password; aerc 0.14 reads it among the section's own keys (an empty password)
+    with ImapStub(server_context(certs.good), implicit=True) as server:
+        work = _imap(server.port, username="work", password_command="echo work-pw")
+        other = _imap(server.port, username="home", auth="password", password_command="echo unused")
+        accounts = {"work": {"address": "w@example.org", "incoming": work},
+                    "home": {"address": "h@example.org", "incoming": other}}  # fmt: skip
+        conf = text_of(render_with(TARGET, accounts, {"version": version}))
+        child = conf.replace("[home]", "[work.home]").replace("source-cred-cmd = `echo unused`\n", "")
+        with aerc(child.encode(), home, version, SSL_CERT_FILE=str(certs.ca)):
+            deadline = time.monotonic() + AERC_TIMEOUT  # aerc connects every account at start
+            while len(server.logins) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+    assert sorted((login.user, login.secret) for login in server.logins) == [("home", secret), ("work", "work-pw")]
 
 
 def test_aerc_0_20_replaces_a_setting_named_in_a_value(tmp_path: Path, home: Path, certs: Certificates) -> None:
@@ -854,10 +902,11 @@ def test_aerc_refuses_a_file_others_may_read(home: Path) -> None:
 # --- examples ------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
-def test_examples_render_and_aerc_loads_them(tmp_path: Path, home: Path, example: Path) -> None:
+def test_examples_render_and_aerc_loads_them(tmp_path: Path, home: Path, example: Path, version: str) -> None:
     model = example_model(example)
-    rendered = render_model(TARGET, model, {})
+    rendered = render_model(TARGET, model, {"version": version})
     imap = [a.name for a in model.accounts if a.incoming is not None and a.incoming.protocol is Protocol.IMAP]
     if not imap:
         assert rendered.files == ()
@@ -870,7 +919,7 @@ def test_examples_render_and_aerc_loads_them(tmp_path: Path, home: Path, example
         stand_in = bin_dir / command.split()[0]
         stand_in.write_text("#!/bin/sh\necho pw\n")
         stand_in.chmod(0o755)
-    with aerc(rendered.files[0].content, home, PATH=f"{bin_dir}:/usr/bin:/bin") as client:
+    with aerc(rendered.files[0].content, home, version, PATH=f"{bin_dir}:/usr/bin:/bin") as client:
         screen = client.wait_for(imap[-1])
     tabs = screen.splitlines()[0].split()
     assert tabs == imap, screen
