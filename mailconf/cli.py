@@ -238,8 +238,8 @@ def schema() -> None:
     multiple=True,
     metavar="KEY=VALUE",
     help=(
-        "Target option; repeatable. Keys: account-id, first, maildir-root, patterns, profile, source, system-ca-file "
-        "(each target's page, or `mailconf targets --format json`, says which target takes which)."
+        "Target option; repeatable. Keys: account-id, first, maildir-root, patterns, profile, source, system-ca-file, "
+        "version (each target's page, or `mailconf targets --format json`, says which target takes which)."
     ),
 )
 @click.option(
