@@ -75,15 +75,17 @@ What mbsync cannot express (each is a warning, an error with ``--strict``):
   accept;
 - ``auth: none`` (mbsync always logs in unless the server greets with PREAUTH),
   ``auth: client-cert`` without TLS, and a password or token command that the
-  chosen ``auth`` does not use (left out).
+  chosen ``auth`` does not use (left out);
+- a ``username`` that starts or ends with a blank, for ``auth: password``, ``ntlm``
+  or ``oauth2``, unless ``mechanisms`` is ``[login]``: mbsync logs in through Cyrus
+  SASL (the default ``AuthMechs *`` picks SASL PLAIN where the server offers it), and
+  Cyrus SASL drops those blanks before it sends the name; only IMAP ``LOGIN``, which
+  mbsync sends itself, keeps them.
 
 Sending mail is not mbsync's job: ``outgoing`` servers are not written (use the
 msmtp target), and accounts without an ``incoming`` server are left out.
 OAuth2 (``AuthMechs XOAUTH2`` or ``OAUTHBEARER``) needs a Cyrus SASL plugin for
 it (cyrus-sasl-xoauth2), which Debian 12 does not ship.
-With the default ``AuthMechs *`` mbsync logs in with SASL PLAIN, and Cyrus SASL
-refuses a user name that starts with a blank: name ``mechanisms: [login]`` for such
-a name.
 """
 
 from __future__ import annotations
@@ -159,6 +161,8 @@ _AUTH_MECHS: Mapping[Auth, str | None] = {
     Auth.NONE: None,
 }
 
+#: The only AuthMechs mbsync sends itself (IMAP LOGIN); every other mechanism goes through Cyrus SASL.
+LOGIN = "LOGIN"
 #: Which command each auth runs through PassCmd.
 _COMMAND_FIELD: Mapping[Auth, str] = {
     Auth.PASSWORD: "password_command",
@@ -171,6 +175,10 @@ PIN_GAP = (
     "mbsync has no fingerprint option: put the server's certificate in tls.ca_file instead "
     "(mbsync trusts a server certificate named in CertificateFile as a pin); the certificate is checked "
     "against the CAs meanwhile"
+)
+BLANK_USER_GAP = (
+    "mbsync logs in through Cyrus SASL, which drops the blanks at the start and end of the user name, so the "
+    "server gets another name; name mechanisms: [login] (IMAP LOGIN, which mbsync sends itself, keeps them)"
 )
 VERIFY_GAP = (
     "mbsync 1.4.4 always verifies the certificate and the host name: put the server's certificate in "
@@ -243,6 +251,11 @@ def server_gaps(gaps: Gaps, account: Account, server: Server) -> None:
         )
     elif server.auth is Auth.CLIENT_CERT and not encrypted:
         gaps.server(account, server, "auth", "a client certificate needs TLS: set security to tls or starttls")
+    logs_in = server.auth in _COMMAND_FIELD  # a user name and a secret (GSSAPI and EXTERNAL bring their own)
+    if logs_in and server.username != server.username.strip(" ") and _auth_mechs(server) != LOGIN:
+        # Cyrus canonicalises the name (canonusr.c: leading and trailing isspace() dropped); the schema allows no
+        # other blank that isspace() matches
+        gaps.server(account, server, "username", BLANK_USER_GAP)
     used = _COMMAND_FIELD.get(server.auth)
     for field, command in (("password_command", server.password_command), ("token_command", server.token_command)):
         if command is not None and field != used:
@@ -269,7 +282,6 @@ def _account(account: Account, server: Server, root: str) -> MbsyncAccount:
     command = getattr(server, field) if field is not None else None
     if command is not None and command.startswith("+"):
         command = " " + command  # a leading + means "prompts on the terminal" to mbsync; the shell skips the blank
-    mechanisms = " ".join(m.upper() for m in server.mechanisms) or _AUTH_MECHS[server.auth]
     path = f"{root}/{account.name}/"
     return MbsyncAccount(
         name=account.name,
@@ -282,11 +294,16 @@ def _account(account: Account, server: Server, root: str) -> MbsyncAccount:
         certificate_file=checked("tls.ca_file", "CertificateFile", tls.ca_file) if encrypted else None,
         client_certificate=checked("tls.client_cert", "ClientCertificate", tls.client_cert) if encrypted else None,
         client_key=checked("tls.client_key", "ClientKey", tls.client_key) if encrypted else None,
-        auth_mechs=mechanisms,
+        auth_mechs=_auth_mechs(server),
         timeout=server.timeout,
         path=path,
         inbox=path + "INBOX",
     )
+
+
+def _auth_mechs(server: Server) -> str | None:
+    """The AuthMechs line's value: the mechanisms named, upper-cased, or the auth's own (None: mbsync's ``*``)."""
+    return " ".join(m.upper() for m in server.mechanisms) or _AUTH_MECHS[server.auth]
 
 
 def maildir_root_option(options: Mapping[str, str]) -> str:

@@ -489,6 +489,42 @@ def test_mbsync_logs_in_as_written(
     assert server.seen == [seen]
 
 
+BLANK_USER_GAP = (
+    "mbsync logs in through Cyrus SASL, which drops the blanks at the start and end of the user name, so the "
+    "server gets another name; name mechanisms: [login] (IMAP LOGIN, which mbsync sends itself, keeps them)"
+)
+
+
+@pytest.mark.parametrize(
+    ("user", "mechanisms", "seen"),
+    [
+        (" alice", [], Seen(True, "AUTHENTICATE PLAIN", "alice", "pw")),
+        ("alice ", ["plain"], Seen(True, "AUTHENTICATE PLAIN", "alice", "pw")),
+        (" a b ", ["login", "plain"], Seen(True, "AUTHENTICATE PLAIN", "a b", "pw")),  # SASL first
+        (" a b ", ["login"], Seen(True, "LOGIN", " a b ", "pw")),  # mbsync's own LOGIN: as written, no gap
+        ("a b", [], Seen(True, "AUTHENTICATE PLAIN", "a b", "pw")),  # a blank inside is kept
+        ("\u00a0é\u0301 שלום\u00a0", [], Seen(True, "AUTHENTICATE PLAIN", "\u00a0é\u0301 שלום\u00a0", "pw")),
+    ],
+)
+def test_a_user_name_cyrus_sasl_would_trim_is_a_gap(
+    tmp_path: Path, tls_files: TlsFiles, user: str, mechanisms: list[str], seen: Seen
+) -> None:
+    # What the server receives shows why: Cyrus SASL's canonicalisation drops the ASCII blanks around the name.
+    ca = tmp_path / "ca.pem"
+    tls_files.ca.cert_pem.write_to_path(str(ca))
+    with stub(server_context(tls_files)) as server:
+        incoming = _imap(server.port, username=user, password_command="echo pw", mechanisms=mechanisms,
+                         tls={"ca_file": str(ca)})  # fmt: skip
+        rendered = render({"work": {"address": "a@example.org", "incoming": incoming}})
+        rc = write(tmp_path, rendered)
+        (tmp_path / "Mail" / "work").mkdir(parents=True)
+        done = mbsync(rc, tmp_path, "-l", "work")
+    assert done.returncode == 0, done.stderr
+    assert server.seen == [seen]
+    trimmed = seen.user != user
+    assert list(rendered.gaps) == ([Gap("work", "incoming.username", BLANK_USER_GAP)] if trimmed else [])
+
+
 def test_starttls_is_mandatory(tmp_path: Path, tls_files: TlsFiles) -> None:
     # SSLType STARTTLS: a server that does not offer STARTTLS never sees the login
     ca = tmp_path / "ca.pem"
