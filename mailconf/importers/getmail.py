@@ -12,7 +12,8 @@ with ``ast.literal_eval``: a Python literal and nothing else, never evaluated as
   ``incoming.protocol`` pop3 / imap, ``security: none`` / ``tls`` |
 | ``server``, ``port`` (absent: 110, 995, 143, 993), ``username``, ``timeout`` | ``host``, ``port``, ``username``,
   ``timeout`` |
-| ``password_command = ('/bin/sh', '-c', 'COMMAND')`` / ``('pass', 'show', 'x')`` | ``password_command: COMMAND`` /
+| ``password_command = ('/bin/sh', '-c', 'COMMAND')`` (or the getmail target's first-line script around it) /
+  ``('pass', 'show', 'x')`` | ``password_command: COMMAND`` /
   ``pass show x`` (the words quoted for the shell); ``token_command`` with ``use_xoauth2`` |
 | ``use_xoauth2`` / ``use_kerberos`` / ``use_cram_md5`` | ``auth: oauth2`` / ``gssapi`` / ``password`` +
   ``mechanisms: [cram-md5]`` |
@@ -42,7 +43,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..model import Location
-from ..targets.getmail import DEFAULT_SYSTEM_CA_FILE
+from ..targets.getmail import DEFAULT_SYSTEM_CA_FILE, FIRST_LINE, FIRST_LINE_NAME
 from . import Imported, ReadOptions, Unreadable
 from ._base import Collector, guess_address, is_address, shown
 from ._ini import Ini, read_ini
@@ -146,7 +147,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             server["mechanisms"] = ["cram-md5"]
     argv = _strings(ini, "retriever", "password_command")
     if argv:
-        command = argv[2] if len(argv) == 3 and argv[:2] == ("/bin/sh", "-c") else shlex.join(argv)
+        command = _command(argv)
         if server["auth"] == "gssapi":
             lost.append((ini.at("retriever", "password_command"), "password_command with use_kerberos: not used"))
         else:
@@ -225,6 +226,16 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                        "command): not run, not imported")  # fmt: skip
     for at, message in lost:
         found.lost(at, side, message)
+
+
+def _command(argv: tuple[str, ...]) -> str:
+    """The shell command line an argv runs: the COMMAND of ``('/bin/sh', '-c', COMMAND)`` and of the first-line
+    script the getmail target writes around it; any other argv quoted for the shell."""
+    if len(argv) == 3 and argv[:2] == ("/bin/sh", "-c"):
+        return argv[2]
+    if len(argv) == 5 and argv[:4] == ("/bin/sh", "-c", FIRST_LINE, FIRST_LINE_NAME):
+        return argv[4]
+    return shlex.join(argv)
 
 
 def _option_integer(ini: Ini, key: str) -> int | None:

@@ -27,9 +27,15 @@ What is written, per account with an ``incoming`` server:
   (security ``tls``), ``SimpleIMAPRetriever`` or ``SimplePOP3Retriever`` (security
   ``none``, which lint flags); ``server``, ``port``, ``username``;
   ``password_command`` (``password_command``, or ``token_command`` for OAuth2) as
-  ``('/bin/sh', '-c', 'COMMAND')``: getmail runs it without a shell, so the command
-  goes to ``/bin/sh -c``, at login, never while reading the file (without one,
-  getmail asks for the password, or takes it from its keyring);
+  ``('/bin/sh', '-c', SCRIPT, 'mailconf', 'COMMAND')``: getmail runs it without a
+  shell, so the command goes to ``/bin/sh -c``, at login, never while reading the
+  file (without one, getmail asks for the password, or takes it from its keyring).
+  The SCRIPT, ``out=$(/bin/sh -c "$1") || exit; printf %s "$out" | head -n 1``,
+  passes on the command's first output line only, as the account file means
+  (getmail itself takes the whole output and sends every line of it: a second line
+  reached a POP3 server as a command of its own), and stops with the command's exit
+  status. getmail drops the blanks at both ends of what it gets: a password that
+  starts or ends with a blank does not log in;
   ``use_xoauth2 = true`` (OAuth2, IMAP), ``use_kerberos = true`` (GSSAPI, IMAP;
   needs the python3-kerberos package), ``use_cram_md5 = true`` (mechanism
   ``cram-md5``, IMAP); ``ca_certs``; ``ssl_fingerprints`` (a SHA-256 pin, lower-case
@@ -85,7 +91,8 @@ How it is tested: every rendered file is read back with ``getmail --dump`` (each
 compared with what was meant, hostile values included, and a canary file proving that
 nothing runs while getmail reads the file), and getmail fetches from a Dovecot over
 POP3 and IMAP with implicit TLS: POP3 keeps the mail on the server, the system CA
-bundle refuses a private CA, a SHA-256 pin replaces the CA.
+bundle refuses a private CA, a SHA-256 pin replaces the CA, a password command that
+prints more lines logs in with its first, and one that fails stops getmail.
 
 Rendering 10,000 accounts (10,000 files) takes 0.25 s of CPU in the target; the whole
 ``mailconf render --target getmail -o DIR`` against ``mailconf lint`` is recorded in
@@ -132,7 +139,7 @@ CAPABILITIES: Mapping[str, str] = {
     "auth: gssapi": "partial: IMAP only: use_kerberos (needs python3-kerberos)",
     "auth: ntlm": "no: getmail has no NTLM",
     "auth: client-cert": "no: certfile and keyfile are presented, but getmail has no SASL EXTERNAL",
-    "password_command": "yes: password_command = ('/bin/sh', '-c', COMMAND)",
+    "password_command": "yes: password_command, run by /bin/sh -c; its first output line passed on",
     "token_command": "partial: IMAP with auth oauth2 (password_command with use_xoauth2)",
     "mechanisms": "partial: plain and login (LOGIN, USER/PASS); IMAP also cram-md5 (use_cram_md5) and xoauth2",
     "tls.ca_file": "yes: ca_certs",
@@ -150,6 +157,12 @@ _RETRIEVERS: Mapping[tuple[Protocol, bool], str] = {
     (Protocol.POP3, True): "SimplePOP3SSLRetriever",
     (Protocol.POP3, False): "SimplePOP3Retriever",
 }
+
+#: What getmail's password_command runs: the account's command (``$1``, run by ``/bin/sh -c``), passing on its first
+#: output line only (getmail takes the whole output), and exiting with its status when it fails (``|| exit``).
+FIRST_LINE = 'out=$(/bin/sh -c "$1") || exit; printf %s "$out" | head -n 1'
+#: The script's ``$0``: the name its shell gives in its own messages.
+FIRST_LINE_NAME = "mailconf"
 
 #: Which command each auth runs as getmail's password_command (IMAP; POP3 has only passwords).
 _COMMAND_FIELD: Mapping[tuple[Protocol, Auth], str] = {
@@ -325,7 +338,7 @@ def _account(account: Account, server: Server, root: str, system_ca: str) -> Get
     command = getattr(server, field) if field is not None else None
     argv = None
     if command is not None:
-        argv = ("/bin/sh", "-c", command)
+        argv = ("/bin/sh", "-c", FIRST_LINE, FIRST_LINE_NAME, command)
         try:
             getmail_tuple(argv)
         except UnsafeValue as exc:

@@ -2,7 +2,8 @@
 
 The rendered file is used unchanged with getmail's defaults for everything it does not set
 (``~/Mail/<account>/`` under a throwaway HOME); the password comes from the rendered
-``password_command`` (the account's password_command run by ``/bin/sh -c``), and the test CA is
+``password_command`` (the account's password_command run by ``/bin/sh -c``, its first output line
+passed on), and the test CA is
 the rendered ``ca_certs``. getmail refuses to deliver mail as root: when the tests run as root,
 getmail runs as nobody (``setpriv``) in a folder that nobody owns.
 """
@@ -10,6 +11,7 @@ getmail runs as nobody (``setpriv``) in a folder that nobody owns.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -173,3 +175,39 @@ def test_a_sha256_pin_replaces_the_ca(base: Path, certs: Certificates, dovecot: 
         assert done.returncode == 127
         assert done.stderr == f"work.getmailrc: operation error (socket ssl_fingerprints mismatch (got {good}))\n"
         assert logins(dovecot, "imap-login", ALICE, at_least=0) == []
+
+
+@pytest.mark.parametrize("protocol", ["pop3", "imap"])
+@pytest.mark.parametrize("more", ["printf 'login: %s\\nurl: x\\n' alice", "printf 'second line'"])
+def test_the_first_line_of_the_password_command_is_the_password(
+    base: Path, certs: Certificates, dovecot: Dovecot, protocol: str, more: str
+) -> None:
+    # `pass show` prints the password, then more lines: the account file means the first. getmail itself sends all
+    # of its output (a second line reached the POP3 server as a command; IMAP LOGIN was refused)
+    password_file = shlex.quote(str(base / f"{ALICE.name}.password"))  # written by the e2e server(), then chowned
+    port = dovecot.ports.pop3s if protocol == "pop3" else dovecot.ports.imaps
+    rc = _prepare(base, certs, protocol, port, ALICE, password_command=f"cat {password_file}; {more}")
+    subject, message = new_message("bob@example.net", ALICE.name)
+    deliver(dovecot, ALICE, message)
+
+    done = _getmail(rc, base)
+
+    assert done.returncode == 0, done.stderr
+    assert maildir_subjects(base / "home" / "Mail" / "work") == [subject]
+    assert len(logins(dovecot, f"{protocol}-login", ALICE)) == 1
+
+
+def test_a_failing_password_command_stops_getmail_with_its_status(
+    base: Path, certs: Certificates, dovecot: Dovecot
+) -> None:
+    # the first-line script passes the command's exit status on: getmail stops, it never logs in with what it printed
+    password_file = shlex.quote(str(base / f"{ALICE.name}.password"))
+    rc = _prepare(base, certs, "imap", dovecot.ports.imaps, ALICE, password_command=f"cat {password_file}; exit 3")
+    deliver(dovecot, ALICE, new_message("bob@example.net", ALICE.name)[1])
+
+    done = _getmail(rc, base)
+
+    assert done.returncode == 127
+    assert done.stderr == "work.getmailrc: operation error (External program error (/bin/sh exited with 3))\n"
+    assert logins(dovecot, "imap-login", ALICE, at_least=0) == []
+    assert maildir_subjects(base / "home" / "Mail" / "work") == []

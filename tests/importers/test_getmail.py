@@ -152,6 +152,28 @@ def test_mailconfs_own_command_tuple_and_oauth2(tmp_path: Path) -> None:
     assert warnings == ()
 
 
+_SCRIPT = 'out=$(/bin/sh -c "$1") || exit; printf %s "$out" | head -n 1'
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (("/bin/sh", "-c", _SCRIPT, "mailconf", "pass show 'x'"), "pass show 'x'"),  # the getmail target's
+        (("/bin/sh", "-c", "cat /p", "name", "arg"), "/bin/sh -c 'cat /p' name arg"),  # another script: as written
+        (("/bin/sh", "-c", _SCRIPT, "mailconf"), f"/bin/sh -c '{_SCRIPT}' mailconf"),
+    ],
+)
+def test_the_first_line_script_the_target_writes_gives_back_its_command(
+    tmp_path: Path, argv: tuple[str, ...], command: str
+) -> None:
+    rc = tmp_path / "work.getmailrc"
+    literal = "(" + ", ".join(repr(a) for a in argv) + ")"
+    rc.write_text(f"[retriever]\ntype = SimplePOP3SSLRetriever\nserver = h.example\nusername = u\n"
+                  f"password_command = {literal}\n")  # fmt: skip
+    accounts, _ = imported(rc)
+    assert accounts["work"]["incoming"]["password_command"] == command
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

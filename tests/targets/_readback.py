@@ -37,7 +37,7 @@ from mailconf.targets import Rendered
 from tests.targets import _mutt_client as mc
 from tests.targets._fetchmail_client import COMMAND_LINES, setting, verbose
 from tests.targets._msmtp_client import pretend
-from tests.targets.test_getmail import dump, maildir
+from tests.targets.test_getmail import dump, maildir, runs
 from tests.targets.test_mbsync import NO_CHANNEL, PARSED_OK
 from tests.targets.test_mbsync import mbsync as run_mbsync
 from tests.targets.test_offlineimap import offlineimap_reads
@@ -226,8 +226,8 @@ def getmail(rendered: Rendered, directory: Path, account: str) -> dict[str, str]
     assert rest.startswith('ca_certs="') and rest.endswith('")'), got.retriever
     shown = dict(part.split('="', 1) for part in _GETMAIL_SPLIT.split(rest[:-2]))
     assert list(shown) == [f for f in _GETMAIL_FIELDS if f in shown]
-    shell, flag, command = ast.literal_eval(shown["password_command"])
-    assert (kind, shell, flag) == ("SimpleIMAPSSLRetriever", "/bin/sh", "-c")
+    *script, command = ast.literal_eval(shown["password_command"])  # the command, in the first-line script
+    assert (kind, *script) == ("SimpleIMAPSSLRetriever", *runs("")[:-1])
     return {"incoming.host": shown["server"], "incoming.username": shown["username"],
             "incoming.password_command": command, "incoming.tls.ca_file": shown["ca_certs"],
             "incoming.tls.client_cert": shown["certfile"], "incoming.tls.client_key": shown["keyfile"]}  # fmt: skip

@@ -154,6 +154,16 @@ def sh(command: str) -> tuple[str, str, str]:
     return ("/bin/sh", "-c", command)
 
 
+#: The script the target runs a command in: getmail would take the command's whole output, this passes on its first
+#: line (tests/e2e/test_getmail.py logs in through it).
+FIRST_LINE = 'out=$(/bin/sh -c "$1") || exit; printf %s "$out" | head -n 1'
+
+
+def runs(command: str) -> tuple[str, ...]:
+    """The password_command tuple the target writes for a command."""
+    return ("/bin/sh", "-c", FIRST_LINE, "mailconf", command)
+
+
 # --- escaping -----------------------------------------------------------------------------
 
 #: Any text: every plane, control characters, lone surrogates excluded (a file cannot hold them in UTF-8).
@@ -235,6 +245,11 @@ def _expand(path: str) -> str:
 
 # --- what is written, read back -------------------------------------------------------------
 
+#: The command of FULL as written: the first-line script, then the command (\ and ' as escapes).
+FULL_COMMAND = (
+    """('/bin/sh', '-c', 'out=$(/bin/sh -c "$1") || exit; printf %s "$out" | head -n 1', 'mailconf', """
+    """'pass show "mail" \\x5c \\x27x\\x27')"""
+)
 FULL = """\
 # getmail (getmail6 6.18.11) rc file for account work, written by mailconf (target getmail).
 # Edit the account file and render again rather than editing this file.
@@ -245,7 +260,7 @@ type = SimpleIMAPSSLRetriever
 server = imap.example.org
 port = 10993
 username = alice.login
-password_command = ('/bin/sh', '-c', 'pass show "mail" \\x5c \\x27x\\x27')
+password_command = {password_command}
 use_cram_md5 = true
 ca_certs = {ca}
 timeout = 45
@@ -278,11 +293,11 @@ def test_full_account_is_written_exactly_and_read_back(tmp_path: Path) -> None:
         Gap("work", "incoming.mechanisms", "getmail cannot use scram-sha-256 over IMAP: it logs in with CRAM-MD5")
     ]
     rc = write(tmp_path, rendered)["work"]
-    assert rc.read_text() == FULL.format(ca=ca, root=root)
+    assert rc.read_text() == FULL.format(ca=ca, root=root, password_command=FULL_COMMAND)
     got = dump(rc, tmp_path)
     assert got.retriever == retriever_line(
         "SimpleIMAPSSLRetriever", ca_certs=ca, getmaildir=rc.parent, port=10993, server="imap.example.org",
-        username="alice.login", password_command=sh(command), use_cram_md5=True, timeout=45,
+        username="alice.login", password_command=runs(command), use_cram_md5=True, timeout=45,
     )  # fmt: skip
     assert got.destination == destination_line(f"{root}/work/")
     assert got.options == options_of()
@@ -332,9 +347,9 @@ def test_every_combination_is_read_back(tmp_path: Path, protocol: str, security:
         (protocol, security)
     ]
     if auth == "password":
-        values["password_command"] = sh("secret-tool lookup mail work")
+        values["password_command"] = runs("secret-tool lookup mail work")
     if protocol == "imap" and auth == "oauth2":
-        values["password_command"] = sh("oama access alice@example.org")
+        values["password_command"] = runs("oama access alice@example.org")
     if protocol == "imap":
         values |= _FLAGS.get(auth, {})
     if encrypted:
@@ -412,7 +427,7 @@ def test_leave_on_server_and_leave_days_are_read_back(
     assert got.options == options
     assert got.retriever == retriever_line(
         "SimplePOP3SSLRetriever", getmaildir=tmp_path / "getmail", server="pop.example.org",
-        username="p@example.org", password_command=sh("cat /p"), ca_certs=SYSTEM_CA,
+        username="p@example.org", password_command=runs("cat /p"), ca_certs=SYSTEM_CA,
     )  # fmt: skip
 
 
@@ -463,7 +478,7 @@ def test_certificate_settings_are_read_back(
     shown = {k: names.get(v, v) if isinstance(v, str) else v for k, v in shown.items()}
     assert dump(rc, tmp_path).retriever == retriever_line(
         "SimpleIMAPSSLRetriever", getmaildir=rc.parent, server="imap.example.org", username="a@example.org",
-        password_command=sh("cat /p"), **shown,
+        password_command=runs("cat /p"), **shown,
     )  # fmt: skip
 
 
@@ -491,11 +506,12 @@ GAPS: list[tuple[dict[str, Any], list[Gap], list[str]]] = [
      [Gap("work", "incoming.mechanisms", "getmail cannot use oauthbearer over IMAP: it logs in with XOAUTH2"),
       Gap("work", "incoming.password_command",
           "auth oauth2 over IMAP does not use it with getmail, so it is left out")],
-     ["password_command = ('/bin/sh', '-c', 'tok-cmd')", "use_xoauth2 = true"]),
+     [f"password_command = {getmail_tuple(runs('tok-cmd'))}", "use_xoauth2 = true"]),
     ({"token_command": "tok-cmd"},
      [Gap("work", "incoming.token_command", "auth password over IMAP does not use it with getmail, so it is left "
           "out")], []),
-    ({"mechanisms": ["login", "cram-md5"], "password_command": "p"}, [], ["password_command = ('/bin/sh', '-c', 'p')"]),
+    ({"mechanisms": ["login", "cram-md5"], "password_command": "p"}, [],
+     [f"password_command = {getmail_tuple(runs('p'))}"]),
     ({"protocol": "pop3", "mechanisms": ["cram-md5", "plain"]},
      [Gap("work", "incoming.mechanisms", "getmail cannot use cram-md5 over POP3: it logs in with USER/PASS")], []),
 ]  # fmt: skip
@@ -612,7 +628,7 @@ def test_hostile_values_read_back_exactly_and_run_nothing(  # noqa: PLR0917
     got = dump(rc, base, cwd=base)  # a relative CANARY would land in base
     assert got.retriever == retriever_line(
         "SimpleIMAPSSLRetriever", getmaildir=rc.parent, server="imap.example.org", username=user,
-        password_command=sh(command), ca_certs=ca, certfile=cert, keyfile=key,
+        password_command=runs(command), ca_certs=ca, certfile=cert, keyfile=key,
     )  # fmt: skip
     assert got.destination == destination_line(f"{root}/work/")
     assert got.options == options_of()
@@ -634,11 +650,11 @@ def test_python_code_in_the_command_is_never_run_while_reading(tmp_path: Path) -
     rc = write(tmp_path, rendered)["p"]
     assert dump(rc, tmp_path, cwd=tmp_path).retriever == retriever_line(
         "SimplePOP3SSLRetriever", getmaildir=rc.parent, server="pop.example.org", username="p@example.org",
-        password_command=sh(payload), ca_certs=SYSTEM_CA,
+        password_command=runs(payload), ca_certs=SYSTEM_CA,
     )  # fmt: skip
     assert not (tmp_path / "CANARY").exists()
     # the canary works: the same payload pasted into quotes unescaped (as home-manager does) runs while reading
-    naive = rc.read_text().replace(getmail_tuple(sh(payload)), f"('/bin/sh', '-c', '{payload}')")
+    naive = rc.read_text().replace(getmail_tuple(runs(payload)), f"('/bin/sh', '-c', '{payload}')")
     rc.write_text(naive)
     getmail(rc, tmp_path, "--dump", cwd=tmp_path)
     assert (tmp_path / "CANARY").exists()
