@@ -94,6 +94,12 @@ What offlineimap cannot express (each is a warning, an error with ``--strict``):
   ``tls1_2`` would shut out TLS 1.3;
 - ``mechanisms`` other than GSSAPI, XOAUTH2, CRAM-MD5, PLAIN and LOGIN (left out of
   ``auth_mechanisms``);
+- LOGIN for a ``username`` that is not an IMAP atom (a blank, a non-ASCII character
+  or one of ``( ) { % * " \``): offlineimap3 sends the name of an IMAP LOGIN
+  unquoted, so the server would get another name (``al ice`` logs in as ``al``
+  with the password ``ice``) or none. LOGIN is left out of ``auth_mechanisms``
+  (with only LOGIN named, ``CRAM-MD5, PLAIN`` is written); the SASL mechanisms
+  send the name as written;
 - a ``timeout`` that differs from the one written: ``socktimeout`` is read from
   ``[general]`` only, so the first account's timeout applies to every account;
 - a password or token command that the chosen ``auth`` does not use (left out).
@@ -176,6 +182,11 @@ _DEFAULT_MECHANISMS: Mapping[Auth, str] = {
     Auth.OAUTH2: "XOAUTH2",
     Auth.GSSAPI: "GSSAPI",
 }
+#: The characters of a user name that imaplib2 (offlineimap3's IMAP library) sends as written in an IMAP LOGIN: it
+#: sends the name unquoted, so only an atom reads back as the name (RFC 9051 section 9, ASTRING-CHAR: printable
+#: ASCII but SP ( ) { % * " \); any other character cuts the name (at a blank, the rest is read as the password),
+#: breaks the command, or stops imaplib2 (non-ASCII).
+_LOGIN_USER = frozenset(map(chr, range(0x21, 0x7F))) - set('(){%*"\\')
 #: Which command each auth runs through the pythonfile (GSSAPI runs none).
 _COMMAND_FIELD: Mapping[Auth, str] = {Auth.PASSWORD: "password_command", Auth.OAUTH2: "token_command"}
 #: The fingerprint algorithms offlineimap3 compares (imaplibutil.py: sha512, sha384, sha256, sha224, sha1).
@@ -196,6 +207,11 @@ NTLM_GAP = "offlineimap3 has no NTLM: the account is left out"
 CLIENT_CERT_GAP = (
     "offlineimap3 has no SASL EXTERNAL: the account is left out; log in with auth password "
     "(tls.client_cert and tls.client_key are then presented)"
+)
+LOGIN_USER_GAP = (
+    "offlineimap3 sends the user name of an IMAP LOGIN unquoted, and this one is not an IMAP atom (it holds a "
+    'blank, a non-ASCII character or one of ( ) {{ % * " \\): the server would get another name or none, so '
+    "LOGIN is left out (auth_mechanisms is {written})"
 )
 AUTH_NONE_GAP = "offlineimap always logs in: the account is left out; give a username and auth"
 VERIFY_GAP = (
@@ -310,13 +326,15 @@ def server_gaps(gaps: Gaps, account: Account, server: Server, socktimeout: int |
     if unknown:
         listed = ", ".join(m.upper() for m in unknown)
         usable = _mechanisms(server) if len(unknown) < len(server.mechanisms) else None
-        then = f"auth_mechanisms is {usable}" if usable else f"the default {_DEFAULT_MECHANISMS[server.auth]} is used"
+        then = f"auth_mechanisms is {usable}" if usable else f"the default {_mechanisms(server)} is used"
         gaps.server(
             account,
             server,
             "mechanisms",
             f"offlineimap3 knows {', '.join(MECHANISMS)} only: {listed} left out ({then})",
         )
+    if ", ".join(_named_or_default(server)) != _mechanisms(server):  # LOGIN left out for this user name
+        gaps.server(account, server, "username", LOGIN_USER_GAP.format(written=_mechanisms(server)))
     if server.timeout is not None and server.timeout != socktimeout:
         gaps.server(
             account,
@@ -353,9 +371,19 @@ def _fingerprint(server: Server) -> str | None:
     return tls.fingerprint_hex.replace(":", "").lower()
 
 
-def _mechanisms(server: Server) -> str:
+def _named_or_default(server: Server) -> list[str]:
+    """The mechanisms named that offlineimap3 knows, or the auth's default ones."""
     named = [m.upper() for m in server.mechanisms if m.upper() in MECHANISMS]
-    return ", ".join(named) if named else _DEFAULT_MECHANISMS[server.auth]
+    return named or _DEFAULT_MECHANISMS[server.auth].split(", ")
+
+
+def _mechanisms(server: Server) -> str:
+    """auth_mechanisms: LOGIN only for a user name it sends as written (then the default ones, if none is left)."""
+    mechanisms = _named_or_default(server)
+    if not set(server.username) <= _LOGIN_USER:
+        without = [m for m in mechanisms if m != "LOGIN"]
+        mechanisms = without or [m for m in _DEFAULT_MECHANISMS[server.auth].split(", ") if m != "LOGIN"]
+    return ", ".join(mechanisms)
 
 
 def _account(account: Account, server: Server, root: str) -> OfflineimapAccount:

@@ -221,7 +221,7 @@ remotepasseval = mailconf_password('work')
 ssl = yes
 sslcacertfile = {ca}
 cert_fingerprint = {pin}
-auth_mechanisms = PLAIN, LOGIN
+auth_mechanisms = PLAIN, CRAM-MD5
 expunge = no
 """
 
@@ -233,7 +233,7 @@ def test_full_account_is_written_exactly_and_read_back(tmp_path: Path) -> None:
     ca.write_text("")  # offlineimap checks that sslcacertfile is a file
     incoming = {
         "protocol": "imap", "host": "imap.example.org", "port": 10993, "username": "alice%login",
-        "password_command": 'printf "%s\\n" pw', "timeout": 45, "mechanisms": ["plain", "login"],
+        "password_command": 'printf "%s\\n" pw', "timeout": 45, "mechanisms": ["plain", "cram-md5"],
         "tls": {"ca_file": str(ca), "fingerprint": PIN, "min_version": "1.2"},
     }  # fmt: skip
     outgoing = {"host": "smtp.example.org"}  # not offlineimap's job: not written, not a gap
@@ -246,7 +246,7 @@ def test_full_account_is_written_exactly_and_read_back(tmp_path: Path) -> None:
         "socktimeout": 45,
         "repos": {"work": {
             "host": "imap.example.org", "port": 10993, "user": "alice%login", "ssl": True, "starttls": True,
-            "ca": str(ca), "fingerprint": ["ab" * 32], "cert": None, "key": None, "mechanisms": ["PLAIN", "LOGIN"],
+            "ca": str(ca), "fingerprint": ["ab" * 32], "cert": None, "key": None, "mechanisms": ["PLAIN", "CRAM-MD5"],
             "token": None, "password": "pw", "maildir": str(tmp_path / "Mail" / "work"), "ssl_version": None,
             "expunge": False,
         }},
@@ -588,7 +588,8 @@ def test_hostile_values_read_back_exactly_and_run_nothing_while_read(  # noqa: P
                                                                   "security": "none", "port": 143}},
     }  # fmt: skip
     rendered = render(accounts, {"maildir-root": str(root)})
-    assert rendered.gaps == ()
+    atom = re.fullmatch(r"[!#$&-\'+-\[\]-z|}~]+", user) is not None  # RFC 9051 ASTRING-CHARs: LOGIN sends it as is
+    assert list(rendered.gaps) == ([] if atom else [login_user_gap("CRAM-MD5, PLAIN")])  # only "work" uses LOGIN
     rc = write(home, rendered)
     read = offlineimap_reads(rc, home, "read")
     assert not canary.exists()  # loading the file and the pythonfile ran nothing
@@ -657,6 +658,8 @@ class ImapStub(imap_stub.ImapStub):
             if answer.rstrip(b"\r\n") == b"*":  # the client cancelled (RFC 9051 6.2.2)
                 return f"{tag} BAD cancelled\r\n"
             self.seen.append(Seen(connection.secure, args[0], base64.b64decode(answer)))
+        elif verb == "LOGIN":  # its arguments as sent (read_command split them at blanks)
+            self.seen.append(Seen(connection.secure, "LOGIN", " ".join(args).encode()))
         return f"{tag} OK done\r\n"
 
 
@@ -697,6 +700,41 @@ def test_offlineimap_info_logs_in_as_written(tmp_path: Path, certs: Certificates
     )
     assert server.seen == [expected]
     assert not (tmp_path / "CANARY").exists()
+
+
+def login_user_gap(written: str) -> Gap:
+    return Gap("work", "incoming.username",
+               "offlineimap3 sends the user name of an IMAP LOGIN unquoted, and this one is not an IMAP atom (it holds "
+               "a blank, a non-ASCII character or one of ( ) { % * \" \\): the server would get another name or "
+               f"none, so LOGIN is left out (auth_mechanisms is {written})")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("user", "mechanisms", "seen", "gaps"),
+    [
+        ("alice@example.org", ["login"], Seen(True, "LOGIN", b'alice@example.org "pw"'), []),
+        ("a]b~'!", ["login"], Seen(True, "LOGIN", b"a]b~'! \"pw\""), []),  # ASTRING-CHARs, ] included
+        # imaplib2 would send LOGIN al ice "pw": the server reads user al, password ice
+        ("al ice", ["login"], Seen(True, "PLAIN", b"\0al ice\0pw"), [login_user_gap("CRAM-MD5, PLAIN")]),
+        ("al ice", [], Seen(True, "PLAIN", b"\0al ice\0pw"), [login_user_gap("CRAM-MD5, PLAIN")]),
+        ('a"b\\c', ["plain", "login"], Seen(True, "PLAIN", b'\0a"b\\c\0pw'), [login_user_gap("PLAIN")]),
+        ("a(b){%*}", ["login"], Seen(True, "PLAIN", b"\0a(b){%*}\0pw"), [login_user_gap("CRAM-MD5, PLAIN")]),
+        ("é", ["login"], Seen(True, "PLAIN", "\0é\0pw".encode()), [login_user_gap("CRAM-MD5, PLAIN")]),
+    ],
+)  # fmt: skip
+def test_login_is_used_only_for_a_user_name_it_sends_as_written(  # noqa: PLR0917
+    tmp_path: Path, certs: Certificates, user: str, mechanisms: list[str], seen: Seen, gaps: list[Gap]
+) -> None:
+    with stub(certs) as server:
+        incoming = {"protocol": "imap", "host": "localhost", "port": server.port, "username": user,
+                    "password_command": "echo pw", "tls": {"ca_file": str(certs.ca)}}  # fmt: skip
+        if mechanisms:
+            incoming["mechanisms"] = mechanisms
+        rendered = render({"work": {"address": "a@example.org", "incoming": incoming}})
+        done = offlineimap(write(tmp_path, rendered), tmp_path, "--info")
+    assert done.returncode == 0, done.stderr
+    assert server.seen == [seen]
+    assert list(rendered.gaps) == gaps
 
 
 def test_a_ca_that_did_not_sign_the_server_stops_the_login(tmp_path: Path, certs: Certificates) -> None:
