@@ -290,6 +290,23 @@ def text_settings(account: Account) -> list[tuple[str, str | None]]:
     return values
 
 
+#: What Python's imaplib (getmail) and imaplib2 (offlineimap3) send as the user name of an IMAP LOGIN: the name
+#: itself, unquoted. Only an atom of these characters reads back as that name (RFC 9051 section 9: ASTRING-CHAR is
+#: printable ASCII but SP ( ) { % * " \\); a blank cuts the name (the rest is read as the password), the others break
+#: the command, and a non-ASCII character stops the library (UnicodeEncodeError).
+_IMAP_ATOM_CHARS = frozenset(map(chr, range(0x21, 0x7F))) - set('(){%*"\\')
+#: The gap both give for any other name, after "... this one is not an IMAP atom ...".
+IMAP_ATOM_GAP = (
+    "the user name of an IMAP LOGIN unquoted, and this one is not an IMAP atom (it holds a blank, a non-ASCII "
+    'character or one of ( ) { % * " \\): the server would get another name or none'
+)
+
+
+def sent_unquoted(username: str) -> bool:
+    """Whether a client that sends the user name of an IMAP LOGIN unquoted sends exactly this one."""
+    return set(username) <= _IMAP_ATOM_CHARS
+
+
 def locate_unsafe(
     accounts: Iterable[Account], check: Callable[[str], object], refused: UnsafeValue, written: tuple[str, ...] = ()
 ) -> UnsafeValue:

@@ -85,7 +85,12 @@ What getmail cannot express (each is a warning, an error with ``--strict``):
   EXTERNAL: the certificate is presented, the login still needs a password),
   OAuth2 and GSSAPI over POP3, ``tls.client_key`` without ``tls.client_cert``;
 - ``mechanisms`` getmail lacks (it logs in with LOGIN or USER/PASS, CRAM-MD5 or
-  XOAUTH2 on IMAP), and a password or token command that the ``auth`` does not use.
+  XOAUTH2 on IMAP), and a password or token command that the ``auth`` does not use;
+- an IMAP ``username`` that is not an IMAP atom (a blank, a non-ASCII character or
+  one of ``( ) { % * " \``) with a password login: Python's imaplib sends the name
+  of an IMAP LOGIN unquoted, so the server would get another name (``al ice`` logs
+  in as ``al`` with the password ``ice``) or none, and a non-ASCII name stops getmail.
+  With ``mechanisms: [cram-md5]`` the name is sent as written; POP3 sends it as written.
 
 How it is tested: every rendered file is read back with ``getmail --dump`` (each setting
 compared with what was meant, hostile values included, and a canary file proving that
@@ -113,7 +118,7 @@ from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.getmail import getmail_path, getmail_tuple, getmail_value
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import Gaps, Rendered, RenderedFile, gap_rules
+from . import IMAP_ATOM_GAP, Gaps, Rendered, RenderedFile, gap_rules, sent_unquoted
 
 NAME = "getmail"
 TITLE = "getmail (getmail6 6.18.11): getmail/<account>.getmailrc, a retriever and a Maildir per account"
@@ -207,6 +212,11 @@ MIN_VERSION_GAP = (
 )
 TIMEOUT_GAP = "getmail cannot wait without a timeout (0 makes its sockets non-blocking): left out, getmail waits 180 s"
 NTLM_GAP = "getmail has no NTLM: use auth password if the server offers LOGIN (IMAP) or USER/PASS (POP3)"
+#: Python's imaplib, which getmail logs in to IMAP with, sends the name of an IMAP LOGIN unquoted: see sent_unquoted.
+LOGIN_USER_GAP = (
+    f"getmail sends {IMAP_ATOM_GAP}; its only other login for an IMAP password is CRAM-MD5 "
+    "(mechanisms: [cram-md5]), and POP3 sends the name as written"
+)
 CLIENT_CERT_GAP = (
     "getmail has no SASL EXTERNAL: it presents the certificate and still logs in with a password "
     "(use auth password with a password_command)"
@@ -289,6 +299,9 @@ def server_gaps(gaps: Gaps, account: Account, server: Server) -> None:
     if doable and lacking:
         uses = _LOGIN_LABEL.get(_flag(server), "LOGIN" if server.protocol is Protocol.IMAP else "USER/PASS")
         gap("mechanisms", f"getmail cannot use {', '.join(lacking)} over {protocol}: it logs in with {uses}")
+    logs_in = server.protocol is Protocol.IMAP and server.auth is Auth.PASSWORD and _flag(server) is None
+    if logs_in and not sent_unquoted(server.username):  # IMAP LOGIN (the other flags log in through SASL)
+        gap("username", LOGIN_USER_GAP)
     used = _COMMAND_FIELD.get((server.protocol, server.auth))
     for field, command in (("password_command", server.password_command), ("token_command", server.token_command)):
         if command is not None and field != used:

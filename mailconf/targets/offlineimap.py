@@ -133,7 +133,7 @@ from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.offlineimap import offlineimap_path, offlineimap_value
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import Gaps, Rendered, RenderedFile, gap_rules
+from . import IMAP_ATOM_GAP, Gaps, Rendered, RenderedFile, gap_rules, sent_unquoted
 
 NAME = "offlineimap"
 TITLE = "offlineimap (offlineimap3 8.0.0): ~/.offlineimaprc and a pythonfile for the password commands"
@@ -182,11 +182,6 @@ _DEFAULT_MECHANISMS: Mapping[Auth, str] = {
     Auth.OAUTH2: "XOAUTH2",
     Auth.GSSAPI: "GSSAPI",
 }
-#: The characters of a user name that imaplib2 (offlineimap3's IMAP library) sends as written in an IMAP LOGIN: it
-#: sends the name unquoted, so only an atom reads back as the name (RFC 9051 section 9, ASTRING-CHAR: printable
-#: ASCII but SP ( ) { % * " \); any other character cuts the name (at a blank, the rest is read as the password),
-#: breaks the command, or stops imaplib2 (non-ASCII).
-_LOGIN_USER = frozenset(map(chr, range(0x21, 0x7F))) - set('(){%*"\\')
 #: Which command each auth runs through the pythonfile (GSSAPI runs none).
 _COMMAND_FIELD: Mapping[Auth, str] = {Auth.PASSWORD: "password_command", Auth.OAUTH2: "token_command"}
 #: The fingerprint algorithms offlineimap3 compares (imaplibutil.py: sha512, sha384, sha256, sha224, sha1).
@@ -208,11 +203,9 @@ CLIENT_CERT_GAP = (
     "offlineimap3 has no SASL EXTERNAL: the account is left out; log in with auth password "
     "(tls.client_cert and tls.client_key are then presented)"
 )
-LOGIN_USER_GAP = (
-    "offlineimap3 sends the user name of an IMAP LOGIN unquoted, and this one is not an IMAP atom (it holds a "
-    'blank, a non-ASCII character or one of ( ) {{ % * " \\): the server would get another name or none, so '
-    "LOGIN is left out (auth_mechanisms is {written})"
-)
+#: imaplib2 (offlineimap3's IMAP library) sends the name of an IMAP LOGIN unquoted (see sent_unquoted); then comes
+#: what auth_mechanisms is instead.
+LOGIN_USER_GAP = f"offlineimap3 sends {IMAP_ATOM_GAP}, so LOGIN is left out"
 AUTH_NONE_GAP = "offlineimap always logs in: the account is left out; give a username and auth"
 VERIFY_GAP = (
     "offlineimap3 always checks the certificate against CAs or a pin: add tls.fingerprint to trust that "
@@ -334,7 +327,7 @@ def server_gaps(gaps: Gaps, account: Account, server: Server, socktimeout: int |
             f"offlineimap3 knows {', '.join(MECHANISMS)} only: {listed} left out ({then})",
         )
     if ", ".join(_named_or_default(server)) != _mechanisms(server):  # LOGIN left out for this user name
-        gaps.server(account, server, "username", LOGIN_USER_GAP.format(written=_mechanisms(server)))
+        gaps.server(account, server, "username", f"{LOGIN_USER_GAP} (auth_mechanisms is {_mechanisms(server)})")
     if server.timeout is not None and server.timeout != socktimeout:
         gaps.server(
             account,
@@ -380,7 +373,7 @@ def _named_or_default(server: Server) -> list[str]:
 def _mechanisms(server: Server) -> str:
     """auth_mechanisms: LOGIN only for a user name it sends as written (then the default ones, if none is left)."""
     mechanisms = _named_or_default(server)
-    if not set(server.username) <= _LOGIN_USER:
+    if not sent_unquoted(server.username):
         without = [m for m in mechanisms if m != "LOGIN"]
         mechanisms = without or [m for m in _DEFAULT_MECHANISMS[server.auth].split(", ") if m != "LOGIN"]
     return ", ".join(mechanisms)

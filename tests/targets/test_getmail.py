@@ -14,9 +14,11 @@ test creates them. tests/e2e/test_getmail.py fetches from the real Dovecot.
 from __future__ import annotations
 
 import ast
+import base64
 import os
 import posixpath
 import re
+import ssl
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,6 +26,7 @@ from typing import Any, NamedTuple
 from unittest import mock
 
 import pytest
+import trustme
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -42,6 +45,7 @@ from mailconf.model import Account, Protocol, Security, Server, Tls
 from mailconf.render import environment, render_model
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, need
+from tests.targets import _imap_stub as imap_stub
 from tests.targets._common import (
     NON_ASCII,
     ONE_IMAP_ACCOUNT,
@@ -595,6 +599,71 @@ def test_options_set_the_maildir_root_and_the_system_ca_file(tmp_path: Path) -> 
     )  # fmt: skip
 
 
+# --- the user name on the wire -------------------------------------------------------------
+
+
+class ImapStub(imap_stub.ImapStub):
+    """Implicit TLS, an empty INBOX; records each login as (command, the user name it received)."""
+
+    CAPABILITIES = "IMAP4rev1 AUTH=PLAIN AUTH=CRAM-MD5"
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        super().__init__(context, implicit=True, offer_starttls=False)
+        self.seen: list[tuple[str, str]] = []
+
+    def answer(self, connection: imap_stub.Connection, tag: str, verb: str, args: list[str]) -> str | None:
+        if verb == "LOGIN":  # the arguments as the stub parsed them: "user" then "password" when sent as written
+            self.seen.append(("LOGIN", " | ".join(args)))
+        elif verb == "AUTHENTICATE":  # CRAM-MD5: the response is the user name, a blank and the digest
+            connection.send("+ PDEyMzRAZXhhbXBsZS5vcmc+\r\n")
+            response = base64.b64decode(connection.reader.readline(65536)).decode("utf-8")
+            self.seen.append((args[0], response.rsplit(" ", 1)[0]))
+        elif verb == "EXAMINE":
+            return f"* 0 EXISTS\r\n* OK [UIDVALIDITY 1] ok\r\n{tag} OK [READ-ONLY] done\r\n"
+        return f"{tag} OK done\r\n"
+
+
+#: A user name IMAP LOGIN carries unquoted (RFC 9051 ASTRING-CHARs: printable ASCII but SP ( ) { % * " \\).
+IMAP_ATOM = re.compile(r"[!#$&-\'+-\[\]-z|}~]+")
+LOGIN_USER_GAP = (
+    "getmail sends the user name of an IMAP LOGIN unquoted, and this one is not an IMAP atom (it holds a blank, a "
+    'non-ASCII character or one of ( ) { % * " \\): the server would get another name or none; its only other '
+    "login for an IMAP password is CRAM-MD5 (mechanisms: [cram-md5]), and POP3 sends the name as written"
+)
+
+
+@pytest.mark.parametrize(
+    ("user", "mechanisms", "code", "seen", "gapped"),
+    [
+        ("alice@example.org", [], 0, [("LOGIN", "alice@example.org | pw")], False),
+        ("a]b~'!", [], 0, [("LOGIN", "a]b~'! | pw")], False),  # ASTRING-CHARs, ] included: sent as written
+        ("al ice", [], 0, [("LOGIN", "al | ice | pw")], True),  # the server reads user "al", password "ice"
+        ("é", [], 4, [], True),  # imaplib cannot encode it: getmail stops before it logs in
+        ("al ice", ["cram-md5"], 0, [("CRAM-MD5", "al ice")], False),  # through SASL: as written
+        ("é", ["cram-md5"], 0, [("CRAM-MD5", "é")], False),
+    ],
+)
+def test_a_user_name_imap_login_cannot_carry_is_a_gap(  # noqa: PLR0917
+    tmp_path: Path, user: str, mechanisms: list[str], code: int, seen: list[tuple[str, str]], gapped: bool
+) -> None:
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+    with ImapStub(context) as server:
+        incoming = {"protocol": "imap", "host": "localhost", "port": server.port, "username": user,
+                    "password_command": "echo pw", "tls": {"ca_file": str(ca_file)}}  # fmt: skip
+        if mechanisms:
+            incoming["mechanisms"] = mechanisms
+        rendered = render({"work": {"address": "a@example.org", "incoming": incoming}}, {"maildir-root": str(tmp_path)})
+        maildir(tmp_path / "work")
+        done = getmail(write(tmp_path, rendered)["work"], tmp_path)
+    assert done.returncode == code, done.stderr
+    assert server.seen == seen
+    assert list(rendered.gaps) == ([Gap("work", "incoming.username", LOGIN_USER_GAP)] if gapped else [])
+
+
 # --- hostile values -----------------------------------------------------------------------
 
 #: Every quoting character getmail, Python, the shell or YAML can trip on, Python code, and YAML's own line breaks.
@@ -622,7 +691,8 @@ def test_hostile_values_read_back_exactly_and_run_nothing(  # noqa: PLR0917
     incoming = {"protocol": "imap", "host": "imap.example.org", "username": user, "password_command": command,
                 "tls": {"ca_file": str(ca), "client_cert": str(cert), "client_key": str(key)}}  # fmt: skip
     rendered = render({"work": {"address": "a@example.org", "incoming": incoming}}, {"maildir-root": str(root)})
-    assert rendered.gaps == ()
+    atom = IMAP_ATOM.fullmatch(user) is not None
+    assert list(rendered.gaps) == ([] if atom else [Gap("work", "incoming.username", LOGIN_USER_GAP)])
     rc = write(base, rendered)["work"]
     maildir(root / "work")
     got = dump(rc, base, cwd=base)  # a relative CANARY would land in base
