@@ -34,7 +34,9 @@ all named after the account):
 
 - ``IMAPAccount NAME``: ``Host``, ``Port``, ``User``, ``PassCmd``
   (``password_command``, or ``token_command`` for OAuth2; mbsync runs it with
-  ``/bin/sh -c`` at login, never while reading the file), ``SSLType IMAPS`` (security
+  ``/bin/sh -c`` at login, never while reading the file, and takes the first line it
+  prints as it is: a command that ends its lines with CR LF passes the CR on as part
+  of the password, where the other targets and probe drop it), ``SSLType IMAPS`` (security
   ``tls``), ``STARTTLS`` (``starttls``: mbsync refuses a server that does not offer
   it) or ``None``; ``SSLVersions`` (``tls.min_version`` and every newer version);
   ``SystemCertificates no`` and ``CertificateFile`` for ``tls.ca_file`` (a private CA,

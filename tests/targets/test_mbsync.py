@@ -525,6 +525,26 @@ def test_a_user_name_cyrus_sasl_would_trim_is_a_gap(
     assert list(rendered.gaps) == ([Gap("work", "incoming.username", BLANK_USER_GAP)] if trimmed else [])
 
 
+@pytest.mark.parametrize(
+    ("printed", "password"),
+    [("pw\\n", "pw"), (" p w \\nlogin: alice\\n", " p w "), ("pw", "pw"), ("pw\\r\\n", "pw\r"), ("\\npw\\n", "")],
+)  # printf formats: printf turns \n and \r into the characters (a command itself holds no control character)
+def test_the_password_is_the_first_line_the_command_prints_as_it_is(
+    tmp_path: Path, tls_files: TlsFiles, printed: str, password: str
+) -> None:
+    # what the page says: the first line, blanks kept; a CR before the line break is kept too (unlike the others)
+    ca = tmp_path / "ca.pem"
+    tls_files.ca.cert_pem.write_to_path(str(ca))
+    with stub(server_context(tls_files)) as server:
+        incoming = _imap(server.port, username="alice", password_command=f"printf {shlex.quote(printed)}",
+                         mechanisms=["login"], tls={"ca_file": str(ca)})  # fmt: skip
+        rc = write(tmp_path, render({"work": {"address": "a@example.org", "incoming": incoming}}))
+        (tmp_path / "Mail" / "work").mkdir(parents=True)
+        done = mbsync(rc, tmp_path, "-l", "work")
+    assert done.returncode == 0, done.stderr
+    assert server.seen == [Seen(True, "LOGIN", "alice", password)]
+
+
 def test_starttls_is_mandatory(tmp_path: Path, tls_files: TlsFiles) -> None:
     # SSLType STARTTLS: a server that does not offer STARTTLS never sees the login
     ca = tmp_path / "ca.pem"
