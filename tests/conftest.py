@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Generator
+import threading
+import time
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,65 @@ def _no_user_settings(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.
     """No test reads the settings of the user running it (~/.config/mailconf) or their colour wishes."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-user-config"))
     monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
+#: How long a thread a test started may take to end after the test, before it counts as left running.
+THREAD_GRACE = 2.0
+#: Threads that module and session fixtures started (servers shared by many tests): they outlive the test that first
+#: asked for the fixture, even from inside its body (``request.getfixturevalue``), and end at the fixture's teardown.
+_FIXTURE_THREADS: set[threading.Thread] = set()
+
+
+def threads_left(started: Iterable[threading.Thread]) -> list[str]:
+    """Those of ``started`` still running after a short grace for the ones that are ending (named, with what they
+    run).
+
+    A server thread left running outlives its test: it holds its port and descriptors, and a later test that blocks
+    a signal in the main thread (``signals_held()``) gets it acted on in that thread, which does not block it."""
+    deadline = time.monotonic() + THREAD_GRACE
+    left = list(started)
+    for thread in left:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    target = "_target"  # Thread keeps what it runs there until it ends: it tells which helper started it
+    return [f"{t.name} ({getattr(getattr(t, target, None), '__qualname__', '?')})" for t in left if t.is_alive()]
+
+
+class _FixtureThreads:
+    """Adds to _FIXTURE_THREADS the threads each module or session fixture's setup starts.
+
+    A plugin of its own, registered for the whole run: a hook of this conftest would be called only for the nodes
+    under tests/, and a session fixture's setup runs for the session, which is not."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef[Any]) -> Generator[None, Any, Any]:
+        if fixturedef.scope == "function":
+            return (yield)
+        before = set(threading.enumerate())
+        try:
+            return (yield)
+        finally:
+            _FIXTURE_THREADS.update(set(threading.enumerate()) - before)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_FixtureThreads(), "mailconf-fixture-threads")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_thread_outlives_its_fixture() -> Iterator[None]:
+    """A thread a module or session fixture started and its teardown left running fails the session's last test."""
+    yield
+    if left := threads_left(_FIXTURE_THREADS):
+        pytest.fail(f"fixtures left threads running after the session: {', '.join(left)}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_outlives_its_test() -> Iterator[None]:
+    """A test (with its function fixtures) that leaves a thread it started running fails, naming the thread."""
+    before = set(threading.enumerate())
+    yield
+    if left := threads_left(t for t in threading.enumerate() if t not in before and t not in _FIXTURE_THREADS):
+        pytest.fail(f"the test left threads running: {', '.join(left)}", pytrace=False)
 
 
 @pytest.hookimpl(hookwrapper=True)
