@@ -255,15 +255,27 @@ def rig_smtp_starttls(rig_certs: RigCerts) -> Iterator[SmtpServer]:
         yield server
 
 
+#: The deadline the discover fixture gives a run (a test may give a shorter one).
+RUN_TIMEOUT = 10
+
+
 @pytest.fixture
 def discover(capfd: pytest.CaptureFixture[str], rig_certs: RigCerts) -> Any:
-    """discover(dns, *args) -> Run: `mailconf discover ADDRESS --dns-server DNS --ca-file CA ...`, in process."""
+    """discover(dns, *args) -> Run: `mailconf discover ADDRESS --dns-server DNS --ca-file CA ...`, in process.
+
+    It returns once the lookups the run no longer waited for have ended too: the command leaves them to end with
+    its process, which here goes on. Each ends by the run's deadline, and sooner while the test's DNS and web
+    servers still answer it."""
 
     def run(dns: Dnsmasq, *args: str, address: str = ADDRESS) -> Run:
         capfd.readouterr()
-        argv = ["discover", address, "--dns-server", dns.server, "--ca-file", str(rig_certs.ca), "--timeout", "10",
-                "--ispdb-url", "https://ispdb.test/v1.1/", *args]  # fmt: skip
+        argv = ["discover", address, "--dns-server", dns.server, "--ca-file", str(rig_certs.ca),
+                "--timeout", str(RUN_TIMEOUT), "--ispdb-url", "https://ispdb.test/v1.1/", *args]  # fmt: skip
+        before = set(threading.enumerate())
         code = main(argv)
+        for thread in set(threading.enumerate()) - before:
+            if thread.name.startswith("mailconf"):  # mailconf's lookups; the others are the test's web servers'
+                thread.join(RUN_TIMEOUT + START_TIMEOUT)
         out, err = capfd.readouterr()
         return Run(code, out, err)
 
