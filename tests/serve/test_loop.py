@@ -73,3 +73,4 @@ def test_install_gives_every_listening_socket_the_channel() -> None:
         assert server.channel_class is Channel
     finally:
         server.close()
+        server.task_dispatcher.shutdown()  # create_server started its worker threads; close() leaves them waiting
