@@ -11,6 +11,13 @@ differ from client to client. The schema rejects these; this rule explains the
 schema error precisely. It also catches a ``host:port`` that the schema lets
 through because it looks like an IPv6 address (``192.0.2.1:993``).
 
+A name in another script (``bücher.example``) is written in its ASCII form, as
+DNS holds it; the message gives that form (``xn--bcher-kva.example``), except
+where the two IDNA standards differ (``ß``, ``ς`` and the zero-width joiners):
+there the registrar's form is the only safe one, and no guess is offered. A host
+with ``:`` that is no IPv6 address, or an IPv6 address with a zone (``%eth0``),
+which no client takes in a host setting, says so.
+
 Why: clients either fail to resolve the name or, worse, pass it to a shell or a
 config file where the extra characters mean something else.
 
@@ -64,13 +71,12 @@ def diagnose(host: str) -> str | None:  # noqa: PLR0911 - one return per diagnos
         return "host contains white space; remove it"
     if len(host) > 253:
         return f"host is {len(host)} characters long; a host name has at most 253 (RFC 1123)"
-    for label in host.rstrip(".").split("."):
-        if len(label) > 63:
-            return f"label {_show(label[:20] + '...')} is {len(label)} characters long; a label has at most 63"
-        if host and not label:
-            return "host has an empty label (a leading dot or two dots in a row); remove the extra dot"
-        if label.startswith("-") or label.endswith("-"):
-            return f"label {_show(label)} starts or ends with '-'; a label may not (RFC 1123)"
+    if wrong := _wrong_label(host):
+        return wrong
+    if ":" in host:
+        return _not_ipv6(host)
+    if not host.isascii():
+        return _not_ascii(host)
     if bad := _BAD_CHAR.search(host):
         return f"host contains {_show(bad.group())}; a host name has only letters, digits, '-' and '.' (RFC 1123)"
     if not host:
@@ -83,6 +89,50 @@ def diagnose(host: str) -> str | None:  # noqa: PLR0911 - one return per diagnos
             "write the server's name or its full address"
         )
     return None
+
+
+def _wrong_label(host: str) -> str | None:
+    """What is wrong with the first label that is too long, empty or starts or ends with '-'."""
+    for label in host.rstrip(".").split("."):
+        if len(label) > 63:
+            return f"label {_show(label[:20] + '...')} is {len(label)} characters long; a label has at most 63"
+        if host and not label:
+            return "host has an empty label (a leading dot or two dots in a row); remove the extra dot"
+        if label.startswith("-") or label.endswith("-"):
+            return f"label {_show(label)} starts or ends with '-'; a label may not (RFC 1123)"
+    return None
+
+
+#: The characters IDNA 2003 maps away and IDNA 2008 keeps (UTS #46 "deviations"): ``faß.de`` is ``fass.de`` to
+#: one and ``xn--fa-hia.de`` to the other, two different domains. Python's codec is IDNA 2003.
+_DEVIATIONS = frozenset("\u00df\u03c2\u200c\u200d")
+
+
+def _not_ascii(host: str) -> str:
+    """A name in another script: its ASCII (Punycode) form, when the IDNA standards agree on it."""
+    advice = "write the name in its ASCII form (xn--...), as the domain's registrar shows it"
+    if not _DEVIATIONS.intersection(host):
+        try:
+            ascii_form = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            ascii_form = ""
+        if ascii_form and diagnose(ascii_form) is None:
+            advice = f"write its ASCII form: host: {_show(ascii_form)}"
+    return f"host {_show(host)} is not ASCII; DNS and mail clients take a host name in ASCII: {advice}"
+
+
+def _not_ipv6(host: str) -> str:
+    """A host with ':' that is neither a URL nor host:port: an IPv6 address written wrong, or with a zone."""
+    try:
+        address = ipaddress.IPv6Address(host)
+    except ValueError:
+        return f"host {_show(host)} has ':' but is no IPv6 address; write the server's name or its full IPv6 address"
+    if address.scope_id is not None:
+        return (
+            f"host {_show(host)} is an IPv6 address with a zone (%{_show(address.scope_id)[1:-1]}), which a host "
+            f"setting cannot carry; write a global address, or the server's name"
+        )
+    return f"host {_show(host)} has ':' but is no IPv6 address; write the server's name or its full IPv6 address"
 
 
 def _is_ipv4(host: str) -> bool:

@@ -1,7 +1,8 @@
 """The host is a single-label name or a ``.local`` name.
 
 Condition: ``host`` has no dot (``mail``), or ends in ``.local``; not reported for
-``localhost``, loopback addresses or IP addresses.
+``localhost``, loopback addresses, IP addresses or a host with ``:`` (MC703 says
+what is wrong with one that is no IPv6 address).
 
 Why: a single-label name resolves through the search domain of whatever network
 the machine is on: at home, in a café or on a VPN it reaches a different host,
@@ -37,6 +38,8 @@ TITLE = "Single-label or .local host name"
 def check(model: Model) -> Iterator[Problem]:
     for _account, server in model.servers():
         host = server.host.lower().rstrip(".")
+        if ":" in host:  # an IPv6 address, or no host name at all (MC703): not a name that resolves per network
+            continue
         if "." not in host:
             why = "a single-label name resolves through the local network's search domain"
         elif host.endswith(".local"):

@@ -59,6 +59,15 @@ def host(value: str) -> str:
         ("-imap.example.com", "label \"-imap\" starts or ends with '-'; a label may not (RFC 1123)"),
         ("a" * 64 + ".example.com", 'label "aaaaaaaaaaaaaaaaaaaa..." is 64 characters long; a label has at most 63'),
         (".".join(["a" * 60] * 5), "host is 304 characters long; a host name has at most 253 (RFC 1123)"),
+        ("Bücher.example", 'host "B\\u00fccher.example" is not ASCII; DNS and mail clients take a host name in '
+         'ASCII: write its ASCII form: host: "xn--bcher-kva.example"'),
+        # IDNA 2003 (Python's codec) makes fass.de of it, IDNA 2008 xn--fa-hia.de: no guess between two domains
+        ("faß.de", 'host "fa\\u00df.de" is not ASCII; DNS and mail clients take a host name in ASCII: write the '
+         "name in its ASCII form (xn--...), as the domain's registrar shows it"),
+        ('"fe80::1%eth0"', 'host "fe80::1%eth0" is an IPv6 address with a zone (%eth0), which a host setting cannot '
+         "carry; write a global address, or the server's name"),
+        ('"2001:db8::zz"', 'host "2001:db8::zz" has \':\' but is no IPv6 address; write the server\'s name or its full '
+         "IPv6 address"),
     ],
 )  # fmt: skip
 def test_mc703_invalid_hostname_explains_the_schema_error(value: str, message: str) -> None:
@@ -93,6 +102,13 @@ def test_mc704_unqualified_hostname_informs(value: str, why: str) -> None:
 @pytest.mark.parametrize("value", ["mail.example.com", "localhost", "127.0.0.1", "::1"])
 def test_mc704_passes_full_names_and_loopback(value: str) -> None:
     assert findings_of("MC704", host(value)) == []
+
+
+def test_a_host_that_is_only_a_colon_is_one_mc703_error_not_also_an_unqualified_name() -> None:
+    findings = lint_text(host('":"'))
+    assert [(f.rule, f.location.line, f.location.column, f.message) for f in findings] == [
+        ("MC703", 7, 13, "host \":\" has ':' but is no IPv6 address; write the server's name or its full IPv6 address"),
+    ]
 
 
 POP3 = account("incoming:\n  protocol: pop3\n  host: pop.example.com\n")
