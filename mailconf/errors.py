@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 
 def printable(text: str) -> str:
@@ -100,6 +100,31 @@ def signals_held() -> Iterator[set[int | signal.Signals]]:
         yield previous
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def held_whole(cleanup: Callable[[], object]) -> None:
+    """Run ``cleanup`` (a cleanup after a failure or a signal) with SIGINT and SIGTERM held off, and run it again
+    until it has run whole; then raise the last signal that came, if any (KeyboardInterrupt, SystemExit(143)).
+
+    ``with signals_held(): cleanup()`` alone was skipped by a second Ctrl-C or SIGTERM that came as the cleanup's
+    ``except`` or ``finally`` began: Python acts on a signal where a function starts (signals_held's own frames
+    included) and after a call returns, so one that came just before the hold began raised there, and the cleanup
+    never ran (temporaries, staging folders, -o left behind). Here that signal is caught and the cleanup run again.
+    Once the cleanup has run whole, a signal held off meanwhile is raised as the hold ends: it is not run again,
+    so a cleanup runs whole once, never twice. (Called from the ``except``; the one point left where a signal
+    skips it is this function's own first bytecode, as the loop back of an inline loop is for NewFolders.discard
+    in commands/render.py.)"""
+    signalled: BaseException | None = None
+    done = False
+    while not done:
+        try:
+            with signals_held():
+                cleanup()
+                done = True  # a store: no signal is acted on between the cleanup's end and it
+        except (KeyboardInterrupt, SystemExit) as exc:
+            signalled = exc
+    if signalled is not None:
+        raise signalled
 
 
 def ctrl_c_ignored() -> None:

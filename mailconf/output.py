@@ -68,7 +68,7 @@ from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
-from .errors import OutputError, signals_held
+from .errors import OutputError, held_whole, signals_held
 from .targets import NAME_MAX, RenderedFile
 
 if TYPE_CHECKING:  # imported where used: most renders write more than _SYNCFS_FROM files or one file
@@ -447,8 +447,7 @@ def write_all(
             if new is not None:
                 new.placed()
     except BaseException:
-        with signals_held():  # as every cleanup after a failure: a second Ctrl-C must not cut it short
-            out.remove_made()
+        held_whole(out.remove_made)  # as every cleanup after a failure: a second Ctrl-C must not cut it short
         raise
     finally:
         out.close()
@@ -521,16 +520,18 @@ def _write(out: _Output, plan: Sequence[_Planned], prestaged: Mapping[str, str])
                 _guarded(item.label, _backup, out.folder(item.folder, item.file.name), item)
         temporaries = _write_temporaries(out, plan, staged, sync_each=not many)
     except BaseException:
-        with signals_held():
-            _unstage(out, staged, moved=0)
+        held_whole(lambda: _unstage(out, staged, moved=0))
         raise
     try:
         if many:
             _sync_file_systems(out, temporaries)
     except BaseException:
-        with signals_held():
+
+        def undo() -> None:
             _remove(out, temporaries)
             _unstage(out, staged, moved=0)
+
+        held_whole(undo)
         raise
     _move_into_place(out, temporaries, staged, prestaged)
     if many:
@@ -690,8 +691,7 @@ def _write_temporaries(
                 for fd, _label in batch:
                     os.close(fd)
     except BaseException:
-        with signals_held():  # a second Ctrl-C meanwhile would leave the temporaries not yet removed
-            _remove(out, written)
+        held_whole(lambda: _remove(out, written))  # a second Ctrl-C would leave the temporaries not yet removed
         raise
     finally:
         if pool is not None:
@@ -786,8 +786,7 @@ def _move_into_place(
                     created.append(temporary)
             replacing.enter_context(signals_held())  # in the try: a signal until it holds them undoes the above
         except BaseException:
-            with signals_held():
-                _undo_moves(out, temporaries, staged, created=created, moved=moved, early=early)
+            held_whole(lambda: _undo_moves(out, temporaries, staged, created=created, moved=moved, early=early))
             raise
         _replace(out, temporaries)
 
@@ -897,8 +896,7 @@ def _stage(out: _Output, plan: Sequence[_Planned]) -> dict[str, str]:
                 with signals_held():  # made and recorded as one step: a signal between them would leave it behind
                     staged[top] = _guarded(f"{root.path}/{top}", _make_staging_folder, root, top)
     except BaseException:
-        with signals_held():
-            _unstage(out, staged, moved=0)
+        held_whole(lambda: _unstage(out, staged, moved=0))
         raise
     return staged
 

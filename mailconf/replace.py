@@ -14,7 +14,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from .errors import signals_held
+from .errors import held_whole
 
 #: the mode of a file that did not exist (a new baseline)
 NEW_MODE = 0o644
@@ -54,8 +54,7 @@ def replace(target: Path, content: bytes, kept: os.stat_result | None) -> None:
         placed = True
     finally:
         if not placed:  # also after Ctrl-C or SIGTERM: no half-written temporary stays beside the file
-            with signals_held():  # a second one meanwhile is acted on once it is removed
-                Path(temporary).unlink(missing_ok=True)
+            held_whole(lambda: Path(temporary).unlink(missing_ok=True))  # a second one is acted on once it is removed
 
 
 def _keep_owner(fd: int, kept: os.stat_result) -> None:

@@ -49,6 +49,12 @@ from mailconf.cli.main unchanged:
   cleanup begins, acted on at its first bytecode, before it holds signals off.
 - SIGNAL_DISCARDING=SIGNAL: the first time mailconf.output.NewFolders.discard is called (its staging folders are to
   be removed), the process sends itself SIGNAL (INT or TERM) first, acted on as that cleanup begins.
+- SIGNAL_SYNCFS=N:SIGNAL: once mailconf.output's Nth syncfs has returned, the process sends itself SIGNAL (INT or
+  TERM): the signal comes as the files are made durable, before they are moved into place.
+- SIGNAL_CLEANUP=N:SIGNAL: once something has gone wrong (NO_SPACE's ENOSPC raised, or the signal of another
+  SIGNAL_* sent), the Nth ``signals_held()`` entered (mailconf.output's, mailconf.errors') sends SIGNAL (INT or
+  TERM) first: a second signal acted on just before a cleanup holds signals off (a window of a few bytecodes at
+  the start of an ``except``, which a real second Ctrl-C hits only by chance).
 - SIGNAL_CREATED=N:SIGNAL: once mailconf.output has created its Nth file (a temporary, or a file under its
   own name in a staging folder), the process sends itself SIGNAL (INT or TERM) before the descriptor is
   handed back: the signal comes between the create and whatever records the file (the window is a
@@ -158,6 +164,8 @@ def _install() -> None:
         "SIGNAL_PLACED": _signal_placed,
         "SIGNAL_ENDING": _signal_ending,
         "SIGNAL_DISCARDING": _signal_discarding,
+        "SIGNAL_SYNCFS": _signal_syncfs,
+        "SIGNAL_CLEANUP": _signal_cleanup,
     }
     for variable, install in signalled.items():
         if variable in os.environ:
@@ -240,7 +248,16 @@ def _no_thread(name: str) -> None:
 def _no_space(full: str) -> None:
     from mailconf import output
 
-    output._write_fully = no_space_at(full, output._write_fully)  # type: ignore[assignment]
+    full_disk = no_space_at(full, output._write_fully)
+
+    def noted(fd: int, content: bytes) -> None:
+        try:
+            full_disk(fd, content)
+        except OSError:
+            _WRONG[0] = True
+            raise
+
+    output._write_fully = noted
 
 
 def _signal_after(setting: str, owner: Any, attribute: str, counted: Callable[..., bool] = lambda *_: True) -> None:
@@ -253,6 +270,7 @@ def _signal_after(setting: str, owner: Any, attribute: str, counted: Callable[..
         result = original(*args, **kwargs)
         calls[0] += counted(*args)
         if calls[0] == int(count):
+            _WRONG[0] = True
             os.kill(os.getpid(), signal.Signals[f"SIG{signame}"])
         return result
 
@@ -283,6 +301,34 @@ def _signal_discarding(signame: str) -> None:
         discard(self)
 
     output.NewFolders.discard = signalled  # type: ignore[method-assign]
+
+
+_WRONG = [False]  # something has gone wrong (SIGNAL_CLEANUP counts the holds from there)
+
+
+def _signal_cleanup(setting: str) -> None:
+    import mailconf.errors
+    from mailconf import output
+
+    count, _, signame = setting.partition(":")
+    held, calls = mailconf.errors.signals_held, [0]
+
+    def signalled() -> Any:
+        if _WRONG[0]:
+            calls[0] += 1
+            if calls[0] == int(count):
+                os.kill(os.getpid(), signal.Signals[f"SIG{signame}"])  # acted on right here: before the hold below
+        return held()
+
+    mailconf.errors.signals_held = signalled
+    output.signals_held = signalled  # type: ignore[attr-defined]
+
+
+def _signal_syncfs(setting: str) -> None:
+    from mailconf import output
+
+    assert output._syncfs_available()
+    _signal_after(setting, output, "_syncfs")
 
 
 def _signal_created(setting: str) -> None:

@@ -1245,6 +1245,43 @@ def test_an_interrupted_write_leaves_the_file_whole_and_no_temporary(
     assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text
 
 
+@pytest.mark.parametrize(("second", "code"), [(KeyboardInterrupt, 130), (SystemExit(143), 143)])
+def test_a_second_interruption_as_the_temporary_is_removed_still_removes_it(
+    second: BaseException | type[BaseException],
+    code: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # a Ctrl-C while the temporary is written, then a second one (or SIGTERM) acted on as its removal began, before
+    # it held signals off (Python acts on a signal where a function starts: signals_held's own, here): the removal
+    # was skipped and `.a.yaml.XXXX.tmp` stayed. Raised where Python would act on it, the first time a hold begins
+    import mailconf.errors
+    from mailconf import cli, replace
+
+    text = HEAD + account(CASES["MC706"][0])
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    held, holds = mailconf.errors.signals_held, [0]
+
+    def interrupted(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    def signalled() -> object:
+        holds[0] += 1
+        if holds[0] == 1:
+            raise second
+        return held()
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    monkeypatch.setattr(mailconf.errors, "signals_held", signalled)
+    monkeypatch.setattr(replace, "signals_held", signalled, raising=False)  # where it held them off itself
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["lint", "--fix", "a.yaml"]) == code
+    assert (capsys.readouterr().out, holds[0]) == ("", 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text
+
+
 def test_the_fixed_file_keeps_its_extended_attributes(tmp_path: Path) -> None:
     # the renamed temporary had none: an access control list (system.posix_acl_access) that let a colleague edit
     # the file was gone after a fix, and so was any user.* attribute; a user.* one stands for both here

@@ -1,0 +1,87 @@
+"""A second Ctrl-C or SIGTERM, and the descriptors and threads of an interrupted render.
+
+Each test runs ``mailconf render`` in a fresh interpreter (``python -m tests._parallel_driver``, the drivers of
+tests/test_render_parallel.py): a real process, real signals, no other thread of pytest's beside the one that takes
+them. The windows a signal lands in here are a few bytecodes wide, so a real Ctrl-C hits them only by chance: the
+driver's hooks have the process send itself the signal right there (SIGNAL_CLEANUP: a second signal just before a
+cleanup holds signals off), the one thing faked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES
+from tests.test_render_parallel import (
+    INTERRUPTED,
+    _no_process_left,  # noqa: F401 - autouse: every driver's process group is ended with its test
+    many_accounts,
+    render,
+)
+
+SIGNALS = pytest.mark.parametrize(("name", "status", "message"), [("INT", 130, INTERRUPTED), ("TERM", 143, "")])
+
+
+@pytest.fixture(scope="module")
+def three_hundred(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300 accounts: 301 files for mutt and msmtp, written through staging folders (write_all's syncfs path)."""
+    path = tmp_path_factory.mktemp("many") / "accounts-300.yaml"
+    path.write_text(many_accounts(300), encoding="utf-8")
+    return path
+
+
+def _left(tmp_path: Path) -> list[str]:
+    """What the render left in ``tmp_path`` (its -o and all under it), the driver's records aside."""
+    return sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if not p.name.startswith("record-"))
+
+
+def _interrupted(tmp_path: Path, accounts: Path, env: dict[str, str], status: int, message: str) -> None:
+    """``render -t mutt -t msmtp -j 1 ACCOUNTS -o tmp_path/out`` ends by the signal, leaving nothing."""
+    out = tmp_path / "out"
+    code, stdout, stderr, _ = render(tmp_path, "-t", "mutt", "-t", "msmtp", "-j", "1", str(accounts), "-o",
+                                     str(out), env=env)  # fmt: skip
+    warnings = stderr.removesuffix(message)  # the 300 accounts' POP3 leave_days gap, said before the write
+    assert (code, stdout, stderr) == (status, "", warnings + message)  # a full disk is not said: the signal wins
+    assert all(line.startswith("mailconf: warning: mutt: ") for line in warnings.splitlines())
+    assert _left(tmp_path) == []
+
+
+@SIGNALS
+@pytest.mark.parametrize(
+    ("many", "nth"),
+    [(False, 1), (True, 2), (False, 3), (True, 3)],  # (with 300 accounts, the staging folders are removed whole)
+    ids=["temporaries-removed", "staging-removed", "folders-removed", "folders-removed-staged"],
+)
+def test_a_second_signal_as_a_failed_write_is_undone_still_undoes_it(  # noqa: PLR0917
+    tmp_path: Path, name: str, status: int, message: str, many: bool, nth: int, three_hundred: Path
+) -> None:
+    """.msmtprc does not fit (NO_SPACE) once mutt's files are written: write_all removes its temporaries (or with 300
+    accounts its staging folders), then the folders it made, -o included, each in its ``except`` with signals held
+    off. A Ctrl-C (or SIGTERM) that came as one of them began, before the hold (SIGNAL_CLEANUP: the Nth hold after
+    the failure), skipped it: mutt's files were left under hidden names, or its staging folder, or -o."""
+    accounts = three_hundred if many else EXAMPLES / "company.yaml"
+    _interrupted(tmp_path, accounts, {"NO_SPACE": ".msmtprc", "SIGNAL_CLEANUP": f"{nth}:{name}"}, status, message)
+
+
+@SIGNALS
+@pytest.mark.parametrize(
+    ("accounts", "first"),
+    [
+        ("company", "SIGNAL_LINKED=2"),  # a new file linked into place: the files created are removed again
+        ("300", "SIGNAL_MKDIR=3"),  # the second staging folder made: the first is removed again
+        ("300", "SIGNAL_SYNCFS=1"),  # the files made durable, before the moves: the staging folders are removed
+    ],
+    ids=["moving", "staging", "syncing"],
+)
+def test_a_second_signal_as_an_interrupted_write_is_undone_still_undoes_it(  # noqa: PLR0917
+    tmp_path: Path, name: str, status: int, message: str, accounts: str, first: str, three_hundred: Path
+) -> None:
+    """A first Ctrl-C (or SIGTERM) while the files are moved into place, while the staging folders are made, or
+    as the files are made durable; a second one as that step's cleanup begins, before it holds signals off
+    (SIGNAL_CLEANUP=1): the cleanup still runs whole. It was skipped, leaving mutt/alice.muttrc under its final
+    name, or the staging folders, and -o."""
+    variable, _, nth = first.partition("=")
+    env = {variable: f"{nth}:{name}", "SIGNAL_CLEANUP": f"1:{name}"}
+    _interrupted(tmp_path, three_hundred if accounts == "300" else EXAMPLES / "company.yaml", env, status, message)
