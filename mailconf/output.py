@@ -749,13 +749,23 @@ def _sync(batch: Sequence[tuple[int, str]], pool: ThreadPoolExecutor | None) -> 
     if pool is None:
         run(batch)
         return
-    # The pool starts its threads here, with Ctrl-C and SIGTERM blocked, a mask they keep: they live until the write
-    # ends, and the system hands a signal to a thread that does not block it, so write_all's cleanup after a failure
-    # (signals held off in the main thread only) was cut short through them, leaving temporaries behind
-    with signals_held():
-        parts = pool.map(run, [batch[i::_SYNC_THREADS] for i in range(_SYNC_THREADS)])
-    for _ in parts:
-        pass
+    import concurrent.futures
+
+    futures: list[concurrent.futures.Future[None]] = []
+    try:
+        # The pool starts its threads here, with Ctrl-C and SIGTERM blocked, a mask they keep: they live until the
+        # write ends, and the system hands a signal to a thread that does not block it, so write_all's cleanup after a
+        # failure (signals held off in the main thread only) was cut short through them, leaving temporaries behind
+        with signals_held():
+            futures += [pool.submit(run, batch[i::_SYNC_THREADS]) for i in range(_SYNC_THREADS)]
+        for future in futures:
+            future.result()
+    except BaseException:
+        # A signal as this thread waits, or one part's error: the other threads may still fsync the batch, which the
+        # caller closes next. A descriptor closed under a thread's fsync is EBADF, or the file the next open got
+        # its number: closed only once every thread is done with it
+        held_whole(lambda: concurrent.futures.wait(futures))
+        raise
 
 
 def _move_into_place(

@@ -55,6 +55,10 @@ from mailconf.cli.main unchanged:
   SIGNAL_* sent), the Nth ``signals_held()`` entered (mailconf.output's, mailconf.errors') sends SIGNAL (INT or
   TERM) first: a second signal acted on just before a cleanup holds signals off (a window of a few bytecodes at
   the start of an ``except``, which a real second Ctrl-C hits only by chance).
+- SIGNAL_FSYNCING=SIGNAL: the first fsync a thread of mailconf.output's fsync pool makes sends the process SIGNAL
+  (INT or TERM: the main thread, waiting for the batch, takes it), then waits until the main thread closes that
+  descriptor (``closed FD while its fsync ran`` is appended to MISBEHAVE_READY: a closed number is reused by the
+  next open) or waits for the pool (``concurrent.futures.wait``), and only then fsyncs it.
 - SIGNAL_CREATED=N:SIGNAL: once mailconf.output has created its Nth file (a temporary, or a file under its
   own name in a staging folder), the process sends itself SIGNAL (INT or TERM) before the descriptor is
   handed back: the signal comes between the create and whatever records the file (the window is a
@@ -166,6 +170,7 @@ def _install() -> None:
         "SIGNAL_DISCARDING": _signal_discarding,
         "SIGNAL_SYNCFS": _signal_syncfs,
         "SIGNAL_CLEANUP": _signal_cleanup,
+        "SIGNAL_FSYNCING": _signal_fsyncing,
     }
     for variable, install in signalled.items():
         if variable in os.environ:
@@ -322,6 +327,42 @@ def _signal_cleanup(setting: str) -> None:
 
     mailconf.errors.signals_held = signalled
     output.signals_held = signalled  # type: ignore[attr-defined]
+
+
+def _signal_fsyncing(signame: str) -> None:
+    import concurrent.futures
+    import threading
+
+    fsync, close, wait = os.fsync, os.close, concurrent.futures.wait
+    flying: list[int] = []  # the descriptor a pool thread is fsyncing
+    landed = threading.Event()  # the main thread has closed it, or waits for the pool
+
+    def held_fsync(fd: int) -> None:
+        if threading.current_thread().name.startswith("ThreadPoolExecutor") and not landed.is_set() and not flying:
+            flying.append(fd)
+            os.kill(os.getpid(), signal.Signals[f"SIG{signame}"])  # blocked here: the main thread takes it
+            landed.wait()
+            try:
+                fsync(fd)
+            finally:
+                flying.clear()
+            return
+        fsync(fd)
+
+    def watched_close(fd: int) -> None:
+        if fd in flying and threading.current_thread() is threading.main_thread():
+            with open(os.environ["MISBEHAVE_READY"], "a", encoding="ascii") as ready:
+                ready.write(f"closed {fd} while its fsync ran\n")
+            landed.set()
+        close(fd)
+
+    def waited(*args: Any, **kwargs: Any) -> Any:
+        landed.set()
+        return wait(*args, **kwargs)
+
+    os.fsync = held_fsync  # type: ignore[assignment]  # mailconf fsyncs descriptors only
+    os.close = watched_close
+    concurrent.futures.wait = waited
 
 
 def _signal_syncfs(setting: str) -> None:
