@@ -671,6 +671,7 @@ def _write_temporaries(
     on any failure, every file written is removed."""
     written: list[_Temporary] = []
     pool = None
+    start = 0  # the batch being written: written[start:]
     if sync_each and len(plan) > _SYNC_THREADS:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -691,12 +692,41 @@ def _write_temporaries(
                 for fd, _label in batch:
                     os.close(fd)
     except BaseException:
-        held_whole(lambda: _remove(out, written))  # a second Ctrl-C would leave the temporaries not yet removed
+
+        def undo() -> None:
+            _close_strays(written[start:])  # only the batch being written can have a descriptor open
+            _remove(out, written)
+
+        held_whole(undo)  # a second Ctrl-C would leave the temporaries not yet removed
         raise
     finally:
         if pool is not None:
             pool.shutdown()
     return written
+
+
+def _close_strays(temporaries: Sequence[_Temporary]) -> None:
+    """After a failure or a signal: close every descriptor still open on one of ``temporaries``. A Ctrl-C or SIGTERM
+    that came once a file was opened and before its descriptor was kept with its batch (Python acts on a signal as
+    a call returns: os.open's, _create_exactly's), or as the batch was closed, left it open for the rest of the
+    process (a program calling write_all lost one per interrupted write). Found by the file each is open on, here
+    only: nothing is added per file written. Where descriptors cannot be listed (no /proc, no /dev/fd), none."""
+    files: set[tuple[int, int]] = set()
+    for temporary in temporaries:
+        with suppress(OSError):
+            info = os.stat(temporary.name, dir_fd=temporary.folder.fd, follow_symlinks=False)
+            files.add((info.st_dev, info.st_ino))
+    opened: list[str] = []
+    for listing in ("/proc/self/fd", "/dev/fd"):
+        with suppress(OSError):
+            opened = os.listdir(listing)
+            break
+    for entry in opened if files else ():
+        with suppress(OSError, ValueError):
+            fd = int(entry)
+            info = os.fstat(fd)
+            if (info.st_dev, info.st_ino) in files:
+                os.close(fd)
 
 
 def _create_listed(written: list[_Temporary], folder: _Folder, item: _Planned, in_new_folder: bool) -> int:

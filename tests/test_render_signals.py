@@ -9,13 +9,17 @@ cleanup holds signals off), the one thing faked.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, ROOT
 from tests.test_render_parallel import (
     INTERRUPTED,
+    WAIT,
     _no_process_left,  # noqa: F401 - autouse: every driver's process group is ended with its test
     many_accounts,
     render,
@@ -94,3 +98,45 @@ def test_a_signal_while_a_batch_is_fsynced_closes_no_descriptor_a_thread_still_f
     accounts.write_text(many_accounts(100), encoding="utf-8")
     _interrupted(tmp_path, accounts, {"SIGNAL_FSYNCING": name, "MISBEHAVE_READY": str(ready)}, status, message)
     assert not ready.exists()  # no "closed FD while its fsync ran"
+
+
+_DESCRIPTORS = """
+import os, signal, sys
+from pathlib import Path
+from mailconf import output
+from mailconf.targets import RenderedFile
+
+create, calls = output._create_exactly, [0]
+
+def signalled(*args):
+    fd = create(*args)
+    calls[0] += 1
+    if calls[0] == 2:
+        os.kill(os.getpid(), signal.SIGINT)  # acted on here: before the descriptor is handed back
+    return fd
+
+output._create_exactly = signalled
+files = [RenderedFile(f"mutt/{n}.muttrc", b"set from=x\\n", 0o600) for n in range(int(sys.argv[2]))]
+before = os.listdir("/proc/self/fd")
+try:
+    output.write_all(files, Path(sys.argv[1]))
+except KeyboardInterrupt:
+    print("interrupted, descriptors left open:", len(os.listdir("/proc/self/fd")) - len(before))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="descriptors are counted in /proc/self/fd")
+@pytest.mark.parametrize("count", [3, 300], ids=["temporaries", "staged"])
+def test_a_signal_right_after_a_file_is_created_leaves_no_descriptor_open(tmp_path: Path, count: int) -> None:
+    """A Ctrl-C that lands once a file is created and before its descriptor is kept with its batch (after
+    os.open() or as the create returns: Python acts on a signal after a call returns) left that descriptor open
+    for the rest of the process: a program that calls write_all (or renders again) lost one per interrupted write.
+    In a fresh interpreter, write_all called as a program calls it; the signal sent right there (the second
+    create), its descriptors listed before and after."""
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-c", _DESCRIPTORS, str(out), str(count)], cwd=ROOT,
+        env=os.environ | {"PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=WAIT, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout, done.stderr) == (0, "interrupted, descriptors left open: 0\n", "")
+    assert not out.exists()
