@@ -95,8 +95,11 @@ def signals_held() -> Iterator[set[int | signal.Signals]]:
     if threading.current_thread() is not threading.main_thread():
         yield signal.pthread_sigmask(signal.SIG_BLOCK, ())  # the mask as it is, unchanged
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    # The mask as it is, asked first: a signal that came just before they are blocked is acted on as the call that
+    # blocks them returns, and that call in the try has the finally set the mask back (before, they stayed blocked)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ())
     try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         yield previous
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)

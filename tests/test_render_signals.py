@@ -140,3 +140,38 @@ def test_a_signal_right_after_a_file_is_created_leaves_no_descriptor_open(tmp_pa
     )  # fmt: skip
     assert (done.returncode, done.stdout, done.stderr) == (0, "interrupted, descriptors left open: 0\n", "")
     assert not out.exists()
+
+
+_MASK_LEFT = """
+import signal
+from mailconf.errors import signals_held
+
+mask, calls = signal.pthread_sigmask, [0]
+
+def taken_as_it_returns(how, signals):
+    previous = mask(how, signals)
+    if how == signal.SIG_BLOCK and signal.SIGINT in set(signals):
+        calls[0] += 1
+        if calls[0] == 1:
+            raise KeyboardInterrupt  # a Ctrl-C that came just before: acted on as the call returns, mask changed
+    return previous
+
+signal.pthread_sigmask = taken_as_it_returns
+try:
+    with signals_held():
+        print("never: the signal is acted on before the block")
+except KeyboardInterrupt:
+    print("interrupted, SIGINT blocked:", signal.SIGINT in mask(signal.SIG_BLOCK, ()))
+"""
+
+
+def test_a_signal_acted_on_as_signals_are_held_off_leaves_the_mask_as_it_was() -> None:
+    """A Ctrl-C (or SIGTERM) that came just before signals_held() blocks them is acted on as the call that blocks
+    them returns: KeyboardInterrupt there, before the block's ``try``, left SIGINT and SIGTERM blocked for the rest
+    of the process (a program calling render, then never interrupted by Ctrl-C again). In a fresh interpreter: the
+    mask is the process's own; the interruption raised where Python raises it, after the mask changed."""
+    done = subprocess.run(
+        [sys.executable, "-c", _MASK_LEFT], cwd=ROOT, env=os.environ | {"PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, timeout=WAIT, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout, done.stderr) == (0, "interrupted, SIGINT blocked: False\n", "")
