@@ -65,6 +65,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, nullcontext, suppress
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
@@ -169,8 +170,9 @@ class _Output:
             if not create:
                 return False
             _guarded(self.base, _make_dirs, self.base, self.made_root)
-        fd = _guarded(self.base, os.open, self.base, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _O_CLOEXEC)
-        self._fds.append(fd)
+        with signals_held():  # opened and kept as one step: a signal as the open returned left the descriptor open
+            fd = _guarded(self.base, os.open, self.base, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _O_CLOEXEC)
+            self._fds.append(fd)
         self._folders[""] = _Folder(fd, str(self.base), frozenset())  # listed once the lock is held
         return True
 
@@ -209,12 +211,13 @@ class _Output:
             what = file_kind(info.st_mode) or "a file"
             raise OutputError(f"{path}: is {what}, not a folder; remove it or choose another -o")
         try:
-            fd = os.open(leaf, _OPEN_DIR, dir_fd=parent.fd)
+            with signals_held():  # opened and kept as one step, as open_root's (one per folder: a few per render)
+                fd = os.open(leaf, _OPEN_DIR, dir_fd=parent.fd)
+                self._fds.append(fd)
         except OSError as exc:
             if exc.errno in (errno.ELOOP, errno.ENOTDIR):  # replaced by a link or a file since the lstat
                 raise self.link_refusal(name, parent, leaf) from None
             raise OutputError(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
-        self._fds.append(fd)
         return _Folder(fd, path, _guarded(path, _names, fd))
 
     def folders_in(self, name: str) -> list[str]:
@@ -694,7 +697,7 @@ def _write_temporaries(
     except BaseException:
 
         def undo() -> None:
-            _close_strays(written[start:])  # only the batch being written can have a descriptor open
+            _close_strays([(temporary.folder, temporary.name) for temporary in written[start:]])  # (only this batch's)
             _remove(out, written)
 
         held_whole(undo)  # a second Ctrl-C would leave the temporaries not yet removed
@@ -705,16 +708,17 @@ def _write_temporaries(
     return written
 
 
-def _close_strays(temporaries: Sequence[_Temporary]) -> None:
-    """After a failure or a signal: close every descriptor still open on one of ``temporaries``. A Ctrl-C or SIGTERM
-    that came once a file was opened and before its descriptor was kept with its batch (Python acts on a signal as
-    a call returns: os.open's, _create_exactly's), or as the batch was closed, left it open for the rest of the
-    process (a program calling write_all lost one per interrupted write). Found by the file each is open on, here
-    only: nothing is added per file written. Where descriptors cannot be listed (no /proc, no /dev/fd), none."""
+def _close_strays(created: Sequence[tuple[_Folder, str]]) -> None:
+    """After a failure or a signal: close every descriptor still open on one of the files ``created`` (folder, name:
+    files this run created, which nothing else has open). A Ctrl-C or SIGTERM that came once a file was opened and
+    before its descriptor was kept (Python acts on a signal as a call returns: os.open's, _create_exactly's), or as
+    a batch was closed, left it open for the rest of the process (a program calling write_all lost one per
+    interrupted write). Found by the file each is open on, here only: nothing is added per file written. Where
+    descriptors cannot be listed (no /proc, no /dev/fd), none."""
     files: set[tuple[int, int]] = set()
-    for temporary in temporaries:
+    for folder, name in created:
         with suppress(OSError):
-            info = os.stat(temporary.name, dir_fd=temporary.folder.fd, follow_symlinks=False)
+            info = os.stat(name, dir_fd=folder.fd, follow_symlinks=False)
             files.add((info.st_dev, info.st_ino))
     opened: list[str] = []
     for listing in ("/proc/self/fd", "/dev/fd"):
@@ -1135,7 +1139,11 @@ class NewFolders:
             label = f"{base}/{folder_name}/{leaf}"
             inside = name + folder_name[len(top) :]  # the same place in the staging folder
             folder = out.folder(inside, label, create=True)
-            fd = _guarded(label, _create_exactly, folder, leaf, file.mode)
+            try:
+                fd = _guarded(label, _create_exactly, folder, leaf, file.mode)
+            except BaseException:  # a signal as the create returned: its descriptor is open, and not ours yet
+                held_whole(partial(_close_strays, [(folder, leaf)]))
+                raise
             try:
                 _guarded(label, _write_fully, fd, file.content)
             finally:
@@ -1193,28 +1201,28 @@ class NewFolders:
         import threading
 
         syncfs = _syncfs
-        try:
-            fd = os.dup(out.folder("", "").fd)  # its own descriptor: nothing closes it under the thread
-        except OSError:
-            return
 
-        def flush() -> None:
+        def flush(fd: int) -> None:
             try:
                 syncfs(fd)  # an error is write_all's syncfs's to report
             finally:
                 os.close(fd)
 
-        thread = threading.Thread(target=flush, name="mailconf-syncfs", daemon=True)
         try:
-            # Started with Ctrl-C and SIGTERM blocked, a mask it keeps (a thread inherits its creator's): the system
-            # hands a signal to a thread that does not block it, so while this one lived, every signals_held() of the
-            # main thread (write_all's cleanup after a failure, discard()) let the signal through it, acted on at once.
-            # Recorded in the block, and before it starts: a signal held off meanwhile is acted on as it is left, and
-            # discard() joins it. Before: where another thread of the process does not block the signal (a program
-            # calling render, pytest), Python acts on it in this thread at once, even inside the block
+            # Its own descriptor, which nothing closes under the thread, duplicated in the block: a signal as os.dup()
+            # returned left it open. Started with Ctrl-C and SIGTERM blocked, a mask it keeps (a thread inherits its
+            # creator's): the system hands a signal to a thread that does not block it, so while this one lived, every
+            # signals_held() of the main thread (write_all's cleanup after a failure, discard()) let the signal through
+            # it, acted on at once. Recorded in the block, and before it starts: a signal held off meanwhile is acted
+            # on as it is left, and discard() joins it. Before: where another thread of the process does not block the
+            # signal (a program calling render, pytest), Python acts on it in this thread at once, even inside the block
             with signals_held():
+                fd = os.dup(out.folder("", "").fd)
+                thread = threading.Thread(target=flush, args=(fd,), name="mailconf-syncfs", daemon=True)
                 self._flushing = thread
                 thread.start()
+        except OSError:  # no room for one more descriptor: nothing started
+            return
         except RuntimeError:  # "can't start new thread" (ulimit -u, a pids limit): discard() must not join it
             self._flushing = None
             os.close(fd)

@@ -142,6 +142,68 @@ def test_a_signal_right_after_a_file_is_created_leaves_no_descriptor_open(tmp_pa
     assert not out.exists()
 
 
+_OPENED = """
+import os, signal, sys
+from pathlib import Path
+from mailconf import output
+from mailconf.targets import RenderedFile
+
+how, out, call, nth = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+original, calls = getattr(os, call), [0]
+
+def signalled(*args, **kwargs):
+    result = original(*args, **kwargs)
+    calls[0] += 1
+    if calls[0] == nth:
+        os.kill(os.getpid(), signal.SIGINT)  # acted on as the call returns: before the caller has the descriptor
+    return result
+
+setattr(os, call, signalled)
+files = [RenderedFile(f"{n}.muttrc", b"set from=x\\n", 0o600) for n in range(3)]
+before = os.listdir("/proc/self/fd")
+try:
+    if how == "write_all":
+        output.write_all([file._replace(name=f"mutt/{file.name}") for file in files], out)
+    else:
+        with output.NewFolders(out) as new:
+            new.prepare(["mutt"])
+            new.write("mutt", files)
+            new.done()
+    print("not interrupted")
+except KeyboardInterrupt:
+    print("interrupted, descriptors left open:", len(os.listdir("/proc/self/fd")) - len(before))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="descriptors are counted in /proc/self/fd")
+@pytest.mark.parametrize(
+    ("how", "call", "nth"),
+    [
+        ("write_all", "open", 1),  # -o
+        ("write_all", "open", 2),  # mutt/, made
+        ("new_folders", "open", 1),  # -o
+        ("new_folders", "open", 2),  # mutt's staging folder, made by prepare(), opened by write()
+        ("new_folders", "open", 3),  # the first file written there
+        ("new_folders", "dup", 1),  # done()'s own descriptor for its syncfs thread
+    ],
+    ids=str,
+)
+def test_a_signal_right_after_a_descriptor_is_opened_leaves_none_open(
+    tmp_path: Path, how: str, call: str, nth: int
+) -> None:
+    """A Ctrl-C that lands as the call that opened a folder (or a file written by NewFolders, or done()'s copy of
+    DIR's descriptor) returns, before the caller has kept the descriptor, left it open for the rest of the
+    process. In a fresh interpreter, write_all and NewFolders called as a program calls them, SIGINT sent right
+    after the Nth os.open (or os.dup), their descriptors listed before and after; -o, which they made, is gone."""
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-c", _OPENED, how, str(out), call, str(nth)], cwd=ROOT,
+        env=os.environ | {"PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=WAIT, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout, done.stderr) == (0, "interrupted, descriptors left open: 0\n", "")
+    assert not out.exists()
+
+
 _MASK_LEFT = """
 import signal
 from mailconf.errors import signals_held
