@@ -69,7 +69,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
-from .errors import OutputError, held_whole, signals_held
+from .errors import OutputError, close_left_open, held_whole, signals_held
 from .targets import NAME_MAX, RenderedFile
 
 if TYPE_CHECKING:  # imported where used: most renders write more than _SYNCFS_FROM files or one file
@@ -710,27 +710,14 @@ def _write_temporaries(
 
 def _close_strays(created: Sequence[tuple[_Folder, str]]) -> None:
     """After a failure or a signal: close every descriptor still open on one of the files ``created`` (folder, name:
-    files this run created, which nothing else has open). A Ctrl-C or SIGTERM that came once a file was opened and
-    before its descriptor was kept (Python acts on a signal as a call returns: os.open's, _create_exactly's), or as
-    a batch was closed, left it open for the rest of the process (a program calling write_all lost one per
-    interrupted write). Found by the file each is open on, here only: nothing is added per file written. Where
-    descriptors cannot be listed (no /proc, no /dev/fd), none."""
+    files this run created). A Ctrl-C or SIGTERM that came once a file was opened and before its descriptor was kept
+    (os.open's, _create_exactly's return), or as a batch was closed, left it open (errors.close_left_open)."""
     files: set[tuple[int, int]] = set()
     for folder, name in created:
         with suppress(OSError):
             info = os.stat(name, dir_fd=folder.fd, follow_symlinks=False)
             files.add((info.st_dev, info.st_ino))
-    opened: list[str] = []
-    for listing in ("/proc/self/fd", "/dev/fd"):
-        with suppress(OSError):
-            opened = os.listdir(listing)
-            break
-    for entry in opened if files else ():
-        with suppress(OSError, ValueError):
-            fd = int(entry)
-            info = os.fstat(fd)
-            if (info.st_dev, info.st_ino) in files:
-                os.close(fd)
+    close_left_open(files)
 
 
 def _create_listed(written: list[_Temporary], folder: _Folder, item: _Planned, in_new_folder: bool) -> int:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
+from contextlib import suppress
 from pathlib import Path
 
-from .errors import held_whole
+from .errors import close_left_open, held_whole
 
 #: the mode of a file that did not exist (a new baseline)
 NEW_MODE = 0o644
@@ -39,9 +39,11 @@ def replace(target: Path, content: bytes, kept: os.stat_result | None) -> None:
     # owner made read-only, whoever runs mailconf (a sysadmin, as root, included)
     if kept is not None and (not os.access(target, os.W_OK) or not kept.st_mode & 0o222):
         raise ReadOnly("is read-only")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    named: list[Path] = []  # the temporary, once named: before it is created
     placed = False
     try:
+        handle = _create_temporary(target, named)
+        temporary = named[-1]
         with os.fdopen(handle, "wb") as stream:
             if kept is not None:
                 _keep_owner(stream.fileno(), kept)
@@ -54,7 +56,33 @@ def replace(target: Path, content: bytes, kept: os.stat_result | None) -> None:
         placed = True
     finally:
         if not placed:  # also after Ctrl-C or SIGTERM: no half-written temporary stays beside the file
-            held_whole(lambda: Path(temporary).unlink(missing_ok=True))  # a second one is acted on once it is removed
+            held_whole(lambda: _discard(named))  # a second one is acted on once it is removed
+
+
+def _create_temporary(target: Path, named: list[Path]) -> int:
+    """``.NAME.XXXXXXXX.tmp`` beside ``target``, created (mode 0600, never through a link, never replacing) and added
+    to ``named`` BEFORE it is created: Python acts on a Ctrl-C or SIGTERM as a call returns, so one that came as the
+    create returned (tempfile.mkstemp's, before) raised before its name was known, and the empty temporary stayed
+    beside the file. A name added but not created is not there to remove; one taken is taken out again."""
+    import secrets
+
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        named.append(target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp"))
+        try:
+            return os.open(named[-1], flags, 0o600)
+        except FileExistsError:  # another program's: never removed
+            named.pop()
+
+
+def _discard(named: list[Path]) -> None:
+    """Remove the temporary, after closing any descriptor still open on it (one whose open returned as the signal
+    was acted on: errors.close_left_open)."""
+    for temporary in named:
+        with suppress(OSError):
+            info = os.stat(temporary, follow_symlinks=False)
+            close_left_open({(info.st_dev, info.st_ino)})
+        temporary.unlink(missing_ok=True)
 
 
 def _keep_owner(fd: int, kept: os.stat_result) -> None:

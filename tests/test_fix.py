@@ -1282,6 +1282,48 @@ def test_a_second_interruption_as_the_temporary_is_removed_still_removes_it(
     assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text
 
 
+@pytest.mark.parametrize(("interruption", "code"), [(KeyboardInterrupt, 130), (SystemExit(143), 143)])
+def test_an_interruption_as_the_temporary_is_created_leaves_neither_it_nor_its_descriptor(
+    interruption: BaseException | type[BaseException],
+    code: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Python acts on a Ctrl-C (or SIGTERM) as a call returns: one that came as the temporary's os.open() returned
+    # (inside tempfile.mkstemp) raised before its name and descriptor were known, so `.a.yaml.XXXX.tmp` stayed
+    # beside the file, empty, and open. Raised where Python would act on it, as that open returns
+    from mailconf import cli
+
+    text = HEAD + account(CASES["MC706"][0])
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    opened = os.open
+
+    def interrupted(path: str | Path, *args: Any, **kwargs: Any) -> int:
+        fd = opened(path, *args, **kwargs)
+        if str(path).endswith(".tmp"):
+            raise interruption
+        return fd
+
+    monkeypatch.setattr(os, "open", interrupted)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["lint", "--fix", "a.yaml"]) == code
+    assert capsys.readouterr().out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text
+    descriptors = Path("/proc/self/fd")
+    if descriptors.is_dir():  # none of this process's descriptors is still open on the temporary
+        left = [link for fd in descriptors.iterdir() if str(tmp_path) in (link := _link_or_empty(fd))]
+        assert left == []
+
+
+def _link_or_empty(fd: Path) -> str:
+    try:
+        return os.readlink(fd)
+    except OSError:  # closed meanwhile (the listing's own descriptor)
+        return ""
+
+
 def test_the_fixed_file_keeps_its_extended_attributes(tmp_path: Path) -> None:
     # the renamed temporary had none: an access control list (system.posix_acl_access) that let a colleague edit
     # the file was gone after a fix, and so was any user.* attribute; a user.* one stands for both here
