@@ -114,9 +114,9 @@ def held_whole(cleanup: Callable[[], object]) -> None:
     included) and after a call returns, so one that came just before the hold began raised there, and the cleanup
     never ran (temporaries, staging folders, -o left behind). Here that signal is caught and the cleanup run again.
     Once the cleanup has run whole, a signal held off meanwhile is raised as the hold ends: it is not run again,
-    so a cleanup runs whole once, never twice. (Called from the ``except``; the one point left where a signal
-    skips it is this function's own first bytecode, as the loop back of an inline loop is for NewFolders.discard
-    in commands/render.py.)"""
+    so a cleanup runs whole once, never twice. (What is left: a signal acted on at this function's own first
+    bytecode, or a third one at its loop back, as at the loop back of the inline loops in commands/render.py and
+    _workers.run.)"""
     signalled: BaseException | None = None
     done = False
     while not done:
