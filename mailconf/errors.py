@@ -130,11 +130,12 @@ def held_whole(cleanup: Callable[[], object]) -> None:
         raise signalled
 
 
-def close_left_open(files: Collection[tuple[int, int]]) -> None:
-    """Close every descriptor of this process still open on one of ``files`` (device, inode): files a run created,
-    which nothing else has open, after a Ctrl-C or SIGTERM that came as the call that opened one returned (Python
-    acts on a signal there, before the caller has the descriptor: open for the rest of the process). Called on that
-    path only: nothing is added per file. Where descriptors cannot be listed (no /proc/self/fd, no /dev/fd), none."""
+def close_left_open(files: Collection[tuple[int, int]], *, keep: Collection[int] = ()) -> None:
+    """Close every descriptor of this process still open on one of ``files`` (device, inode), but those in ``keep``:
+    files or folders a run created, which nothing else has open, after a Ctrl-C or SIGTERM that came as the call
+    that opened one returned (Python acts on a signal there, before the caller has the descriptor: open for the rest
+    of the process). Called on that path only: nothing is added per file. Where descriptors cannot be listed (no
+    /proc/self/fd, no /dev/fd), none."""
     import os
 
     opened: list[str] = []
@@ -145,6 +146,8 @@ def close_left_open(files: Collection[tuple[int, int]]) -> None:
     for entry in opened if files else ():
         with contextlib.suppress(OSError, ValueError):
             fd = int(entry)
+            if fd in keep:
+                continue
             info = os.fstat(fd)
             if (info.st_dev, info.st_ino) in files:
                 os.close(fd)

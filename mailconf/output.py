@@ -146,6 +146,11 @@ def _split(name: str, root: Path) -> tuple[str, str]:
     return "/".join(parts[:-1]), parts[-1]
 
 
+#: The folders' descriptors every _Output of this process holds (NewFolders' and write_all's may hold the same
+#: folder): never closed as one left open by a signal (_Output.close).
+_KEPT: set[int] = set()
+
+
 class _Output:
     """The output directory and its folders, each opened once relative to its parent (never through a link)."""
 
@@ -155,6 +160,7 @@ class _Output:
         self._folders: dict[str, _Folder] = {}
         self._fds: list[int] = []
         self._made: list[tuple[int, str]] = []  # the folders this run created inside DIR: (parent's fd, name)
+        self._opening: tuple[int, str] | None = None  # the folder being opened: (parent's fd, name)
         self.made_root: list[Path] = []  # DIR and the parents open_root() created, outermost first
 
     # --- opening --------------------------------------------------------------------------------------------
@@ -210,14 +216,19 @@ class _Output:
         if not stat.S_ISDIR(info.st_mode):
             what = file_kind(info.st_mode) or "a file"
             raise OutputError(f"{path}: is {what}, not a folder; remove it or choose another -o")
+        # Named before it is opened: a signal acted on as os.open() returns leaves the descriptor open, unknown, and
+        # close() closes it. Not held off instead (three system calls): autoconfig makes a folder per domain
+        self._opening = (parent.fd, leaf)
         try:
-            with signals_held():  # opened and kept as one step, as open_root's (one per folder: a few per render)
-                fd = os.open(leaf, _OPEN_DIR, dir_fd=parent.fd)
-                self._fds.append(fd)
+            fd = os.open(leaf, _OPEN_DIR, dir_fd=parent.fd)
         except OSError as exc:
+            self._opening = None
             if exc.errno in (errno.ELOOP, errno.ENOTDIR):  # replaced by a link or a file since the lstat
                 raise self.link_refusal(name, parent, leaf) from None
             raise OutputError(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
+        self._fds.append(fd)
+        _KEPT.add(fd)
+        self._opening = None
         return _Folder(fd, path, _guarded(path, _names, fd))
 
     def folders_in(self, name: str) -> list[str]:
@@ -242,6 +253,7 @@ class _Output:
         still empty; a folder that holds anything (another program's file) is left. Only while no other render
         holds DIR's lock (DIR's lock is kept until close()); one that waits for it finds DIR removed and makes it
         again (locked())."""
+        self.close_unkept()
         made, roots = list(self._made), self.made_root
         self.keep_made()
         root = self._folders.get("")
@@ -261,9 +273,21 @@ class _Output:
         self._made.clear()
         self.made_root = []
 
+    def close_unkept(self) -> None:
+        """A signal came as a folder's os.open() returned: its descriptor, open and not kept, is closed. Before the
+        folder is removed (its device and inode find the descriptor)."""
+        if self._opening is not None:
+            parent, leaf = self._opening
+            with suppress(OSError):
+                info = os.stat(leaf, dir_fd=parent, follow_symlinks=False)
+                close_left_open({(info.st_dev, info.st_ino)}, keep=_KEPT.union(self._fds))
+            self._opening = None
+
     def close(self) -> None:
+        self.close_unkept()
         for fd in reversed(self._fds):
             os.close(fd)
+            _KEPT.discard(fd)
         self._fds.clear()
 
     # --- locking --------------------------------------------------------------------------------------------
@@ -1025,6 +1049,7 @@ def _unstage(out: _Output, staged: Mapping[str, str], *, moved: int) -> None:
     made in them; their files were removed before (``_remove``). One not renamed yet goes whole: this run made it
     (hidden, 0700, under DIR's lock), so all it holds is this run's, also a file or folder made just before a
     Ctrl-C or SIGTERM and not recorded yet. One renamed into place is left holding what another program put in."""
+    out.close_unkept()
     root = out.folder("", "").fd
     for index, (top, name) in enumerate(staged.items()):
         if index >= moved:
@@ -1237,6 +1262,7 @@ class NewFolders:
 
     def _remove(self, out: _Output) -> None:
         try:
+            out.close_unkept()
             if self.staged:  # DIR was opened (prepare() may have failed before)
                 root = out.folder("", "").fd
                 for name in self.staged.values():

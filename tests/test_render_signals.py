@@ -159,10 +159,10 @@ def signalled(*args, **kwargs):
     return result
 
 setattr(os, call, signalled)
-files = [RenderedFile(f"{n}.muttrc", b"set from=x\\n", 0o600) for n in range(3)]
+files = [RenderedFile(f"{n}.muttrc", b"set from=x\\n", 0o600) for n in range(300 if how == "staged" else 3)]
 before = os.listdir("/proc/self/fd")
 try:
-    if how == "write_all":
+    if how in ("write_all", "staged"):
         output.write_all([file._replace(name=f"mutt/{file.name}") for file in files], out)
     else:
         with output.NewFolders(out) as new:
@@ -181,6 +181,7 @@ except KeyboardInterrupt:
     [
         ("write_all", "open", 1),  # -o
         ("write_all", "open", 2),  # mutt/, made
+        ("staged", "open", 2),  # write_all's staging folder for mutt/ (300 files)
         ("new_folders", "open", 1),  # -o
         ("new_folders", "open", 2),  # mutt's staging folder, made by prepare(), opened by write()
         ("new_folders", "open", 3),  # the first file written there
