@@ -261,17 +261,20 @@ def _death(pid: int) -> str:
 
 
 def _fork(work: Callable[[int], object], workers: list[_Worker]) -> _Worker:
-    task_r, task_w = os.pipe()
-    frame_r, frame_w = os.pipe()
-    replies = _memory_file()
-    # Signals held off until the child is listed (so that _end ends it) and has its own handlers.
+    # Signals held off until the child is listed (so that _end ends it) and has its own handlers; and while its pipes
+    # and memory file are made: a signal acted on as os.pipe() returned left the descriptors made so far open
     with signals_held() as previous:
+        made: list[int] = []
         try:
+            made += os.pipe()
+            made += os.pipe()
+            made.append(_memory_file())
             pid = os.fork()
-        except BaseException:
-            for fd in (task_r, task_w, frame_r, frame_w, replies):
+        except BaseException:  # an error (no room for a descriptor, a process): those made are closed
+            for fd in made:
                 os.close(fd)
             raise
+        task_r, task_w, frame_r, frame_w, replies = made
         if pid == 0:  # the child: never returns, so never leaves the block; sets the mask back itself
             status = 1
             try:

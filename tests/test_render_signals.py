@@ -22,6 +22,7 @@ from tests.test_render_parallel import (
     WAIT,
     _no_process_left,  # noqa: F401 - autouse: every driver's process group is ended with its test
     many_accounts,
+    needs_fork,
     render,
 )
 
@@ -203,6 +204,45 @@ def test_a_signal_right_after_a_descriptor_is_opened_leaves_none_open(
     )  # fmt: skip
     assert (done.returncode, done.stdout, done.stderr) == (0, "interrupted, descriptors left open: 0\n", "")
     assert not out.exists()
+
+
+_FORKED = """
+import os, signal, sys
+from mailconf import _workers
+
+call, nth = sys.argv[1], int(sys.argv[2])
+original, calls = getattr(os, call), [0]
+
+def signalled(*args, **kwargs):
+    result = original(*args, **kwargs)
+    calls[0] += 1
+    if calls[0] == nth:
+        os.kill(os.getpid(), signal.SIGINT)  # acted on as the call returns: before the caller has the descriptors
+    return result
+
+setattr(os, call, signalled)
+before = os.listdir("/proc/self/fd")
+try:
+    _workers.run(lambda task: task, 4, 3, range(4), str)
+    print("not interrupted")
+except KeyboardInterrupt:
+    print("interrupted, descriptors left open:", len(os.listdir("/proc/self/fd")) - len(before))
+"""
+
+
+@needs_fork
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="descriptors are counted in /proc/self/fd")
+@pytest.mark.parametrize(("call", "nth"), [("pipe", 1), ("pipe", 2), ("memfd_create", 1), ("pipe", 3)], ids=str)
+def test_a_signal_as_a_workers_pipes_are_made_leaves_none_open(call: str, nth: int) -> None:
+    """render --jobs: each worker gets two pipes and a memory file, made before it is forked. A Ctrl-C acted on as
+    one of those calls returned (before the first worker, or the second) left what was made so far open for the
+    rest of the process. In a fresh interpreter (a real fork, no thread of pytest's), mailconf._workers.run called
+    as render calls it, SIGINT sent as the Nth call returns, descriptors listed before and after."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FORKED, call, str(nth)], cwd=ROOT, env=os.environ | {"PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, timeout=WAIT, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout, done.stderr) == (0, "interrupted, descriptors left open: 0\n", "")
 
 
 _MASK_LEFT = """
