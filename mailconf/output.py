@@ -22,13 +22,13 @@ nothing is written outside ``DIR``.
   Then: (1) every file is written as a temporary next to its destination, with
   its exact mode; (2) the temporaries are made durable; (3) they are moved into
   place; (4) the moves are made durable. A failure in (1) or (2) (a full disk)
-  removes the temporaries and the folders it created (``DIR`` and its parents
-  too; a folder another program wrote into is left) and leaves every destination
-  as it was, with SIGINT and SIGTERM held off meanwhile (a second Ctrl-C is acted
-  on once all is removed); a reader never sees a partly written file. In (3), a
-  failure or a signal removes the files created, until the replacements start: a
-  signal then is acted on once they are all done (a replaced file's old content is
-  gone). A render that waited for the lock on a ``DIR`` the failed one removed
+  removes the temporaries, the ``.bak`` copies and the folders it created (``DIR``
+  and its parents too; a folder another program wrote into is left) and leaves every
+  destination as it was, with SIGINT and SIGTERM held off meanwhile (a second Ctrl-C
+  is acted on once all is removed); a reader never sees a partly written file. In
+  (3), a failure or a signal removes the files created (``.bak`` copies too), until
+  the replacements start: a signal then is acted on once they are all done (a
+  replaced file's old content is gone). A render that waited for the lock on a ``DIR`` the failed one removed
   makes it again.
 - Durability: below ``_SYNCFS_FROM`` files, each file is fsync'd (batches overlap
   in a few threads) and then each directory. From ``_SYNCFS_FROM`` files on, one
@@ -539,15 +539,21 @@ def _backup_names(out: _Output, folder: _Folder, leaf: str, name: str) -> tuple[
 def _write(out: _Output, plan: Sequence[_Planned], prestaged: Mapping[str, str]) -> None:
     many = bool(prestaged) or (len(plan) >= _SYNCFS_FROM and _syncfs_available())  # NewFolders only with syncfs
     staged = _stage(out, plan) if many else {}
+    backups: list[tuple[_Folder, str]] = []  # --force's NAME.bak copies made: removed until the replacements begin
     try:
         for item in plan:  # missing folders first, each opened without following a link (in its staging folder)
             out.folder(_where(item, staged), item.file.name, create=True)
         for item in plan:
             if item.backups:
-                _guarded(item.label, _backup, out.folder(item.folder, item.file.name), item)
+                _guarded(item.label, _backup, out.folder(item.folder, item.file.name), item, backups)
         temporaries = _write_temporaries(out, plan, staged, sync_each=not many)
     except BaseException:
-        held_whole(lambda: _unstage(out, staged, moved=0))
+
+        def unstage() -> None:
+            _remove_backups(backups)
+            _unstage(out, staged, moved=0)
+
+        held_whole(unstage)
         raise
     try:
         if many:
@@ -556,11 +562,12 @@ def _write(out: _Output, plan: Sequence[_Planned], prestaged: Mapping[str, str])
 
         def undo() -> None:
             _remove(out, temporaries)
+            _remove_backups(backups)
             _unstage(out, staged, moved=0)
 
         held_whole(undo)
         raise
-    _move_into_place(out, temporaries, staged, prestaged)
+    _move_into_place(out, temporaries, staged, prestaged, backups)
     if many:
         _sync_file_systems(out, temporaries)
     else:
@@ -628,24 +635,37 @@ def _try_lock(fd: int) -> bool:
     return True
 
 
-def _backup(folder: _Folder, item: _Planned) -> str:
+def _backup(folder: _Folder, item: _Planned, made: list[tuple[_Folder, str]]) -> str:
     """Keep the existing file as NAME.bak: a hard link (the same bytes, mode and times, nothing copied), or a copy
-    where the file system has no hard links. Neither ever follows a link or replaces a name."""
+    where the file system has no hard links. Neither ever follows a link or replaces a name. Added to ``made``
+    before it is made (as _create_listed's files): a write that fails, or a Ctrl-C or SIGTERM, before the
+    replacements begin changes no file, so the copies it made are removed (they were left beside the files); a
+    name taken by another program is taken out again, never removed."""
     for candidate in item.backups:
+        made.append((folder, candidate))
         try:
             os.link(item.leaf, candidate, src_dir_fd=folder.fd, dst_dir_fd=folder.fd, follow_symlinks=False)
             return candidate
         except FileExistsError:  # taken meanwhile: the next name
+            made.pop()
             continue
         except OSError as exc:
             if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.EXDEV):
+                made.pop()
                 raise
         try:
             _copy(folder, item.leaf, candidate)
             return candidate
         except FileExistsError:
+            made.pop()
             continue
     raise OSError(errno.EEXIST, f"{item.leaf}.bak and the next names are taken")
+
+
+def _remove_backups(made: Sequence[tuple[_Folder, str]]) -> None:
+    for folder, name in made:
+        with suppress(OSError):
+            os.unlink(name, dir_fd=folder.fd)
 
 
 def _copy(folder: _Folder, leaf: str, candidate: str) -> None:
@@ -814,7 +834,11 @@ def _sync(batch: Sequence[tuple[int, str]], pool: ThreadPoolExecutor | None) -> 
 
 
 def _move_into_place(
-    out: _Output, temporaries: Sequence[_Temporary], staged: Mapping[str, str], prestaged: Mapping[str, str]
+    out: _Output,
+    temporaries: Sequence[_Temporary],
+    staged: Mapping[str, str],
+    prestaged: Mapping[str, str],
+    backups: Sequence[tuple[_Folder, str]],
 ) -> None:
     """Step 3. New folders first, each renamed into place whole; then new files, with link(); neither ever
     replaces: should another program have created one meanwhile, or a Ctrl-C or SIGTERM come, what this run
@@ -841,7 +865,12 @@ def _move_into_place(
                     created.append(temporary)
             replacing.enter_context(signals_held())  # in the try: a signal until it holds them undoes the above
         except BaseException:
-            held_whole(lambda: _undo_moves(out, temporaries, staged, created=created, moved=moved, early=early))
+
+            def undo() -> None:
+                _undo_moves(out, temporaries, staged, created=created, moved=moved, early=early)
+                _remove_backups(backups)  # no file replaced yet: their old content is there, under its name
+
+            held_whole(undo)
             raise
         _replace(out, temporaries)
 

@@ -101,6 +101,49 @@ def test_a_signal_while_a_batch_is_fsynced_closes_no_descriptor_a_thread_still_f
     assert not ready.exists()  # no "closed FD while its fsync ran"
 
 
+def _old_files(out: Path) -> dict[str, bytes]:
+    """mutt/alice.muttrc and msmtp/.msmtprc with other content (--force replaces them, keeping a .bak)."""
+    old = {"mutt/alice.muttrc": b"old\n", "msmtp/.msmtprc": b"old\n"}
+    for name, content in old.items():
+        for folder in (out, (out / name).parent):
+            folder.mkdir(mode=0o700, exist_ok=True)  # as mailconf makes them
+        (out / name).write_bytes(content)
+    return old
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+@SIGNALS
+@pytest.mark.parametrize("first", ["SIGNAL_CREATED=1", "SIGNAL_LINKED=1"], ids=["writing", "moving"])
+def test_force_interrupted_before_it_replaces_anything_leaves_no_bak(
+    tmp_path: Path, name: str, status: int, message: str, first: str
+) -> None:
+    """--force keeps each file it replaces as NAME.bak, made before the temporaries are written. A Ctrl-C (or
+    SIGTERM) before the replacements begin (as the first temporary is created; as mutt/bob.muttrc, new, is linked
+    into place) changes no file: the .bak copies it made were left beside the files they copied."""
+    out = tmp_path / "out"
+    old = _old_files(out)
+    variable, _, nth = first.partition("=")
+    code, stdout, stderr, _ = render(tmp_path, "-t", "mutt", "-t", "msmtp", "-j", "1", "--force",
+                                     str(EXAMPLES / "company.yaml"), "-o", str(out),
+                                     env={variable: f"{nth}:{name}"})  # fmt: skip
+    assert (code, stdout, stderr) == (status, "", message)
+    assert _files(out) == old
+
+
+def test_force_that_fails_before_it_replaces_anything_leaves_no_bak(tmp_path: Path) -> None:
+    """The same for a write that fails (.msmtprc does not fit: NO_SPACE): exit 2, no file changed, no .bak."""
+    out = tmp_path / "out"
+    old = _old_files(out)
+    code, stdout, stderr, _ = render(tmp_path, "-t", "mutt", "-t", "msmtp", "-j", "1", "--force",
+                                     str(EXAMPLES / "company.yaml"), "-o", str(out),
+                                     env={"NO_SPACE": ".msmtprc"})  # fmt: skip
+    assert (code, stdout, stderr) == (2, "", f"mailconf: cannot write {out}/msmtp/.msmtprc: No space left on device\n")
+    assert _files(out) == old
+
+
 _DESCRIPTORS = """
 import os, signal, sys
 from pathlib import Path
