@@ -441,7 +441,7 @@ def compare(files: Sequence[RenderedFile], root: Path) -> list[Difference]:
                 diff = difflib.unified_diff(old, new, f"{label} (on disk)", f"{label} (rendered)")
                 found.append(Difference(label, info is None, tuple(diff)))
     finally:
-        out.close()
+        held_whole(out.close)  # a signal as the close began skipped it: every folder's descriptor left open
     return found
 
 
@@ -477,7 +477,7 @@ def write_all(
         held_whole(out.remove_made)  # as every cleanup after a failure: a second Ctrl-C must not cut it short
         raise
     finally:
-        out.close()
+        held_whole(out.close)  # a signal as the close began skipped it: every folder's descriptor left open
     base = out.folder("", "").path
     early = tuple(f"{base}/{name}" for name in written if _top(name.rpartition("/")[0]) in prestaged)
     return Changed(

@@ -249,6 +249,51 @@ def test_a_signal_right_after_a_descriptor_is_opened_leaves_none_open(
     assert not out.exists()
 
 
+_CLOSED = """
+import os, signal, sys
+from pathlib import Path
+from mailconf import output
+from mailconf.targets import RenderedFile
+
+close, calls = output._Output.close, [0]
+
+def signalled(self):
+    calls[0] += 1
+    if calls[0] == 1:
+        os.kill(os.getpid(), signal.SIGINT)  # acted on here: as close() begins, before its first step
+    close(self)
+
+output._Output.close = signalled
+out = Path(sys.argv[2])
+files = [RenderedFile(f"mutt/{n}.muttrc", b"set from=x\\n", 0o600) for n in range(3)]
+before = os.listdir("/proc/self/fd")
+try:
+    if sys.argv[1] == "write_all":
+        output.write_all(files, out)
+    else:
+        output.compare(files, out)
+    print("not interrupted")
+except KeyboardInterrupt:
+    print("interrupted, descriptors left open:", len(os.listdir("/proc/self/fd")) - len(before))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="descriptors are counted in /proc/self/fd")
+@pytest.mark.parametrize("how", ["write_all", "compare"])
+def test_a_signal_as_the_folders_are_closed_still_closes_them(tmp_path: Path, how: str) -> None:
+    """write_all (render) and compare (render --check) close the folders they opened in a ``finally``. A Ctrl-C
+    acted on as that began (the first of two, or one that came as the write ended) skipped it: every folder's
+    descriptor stayed open for the rest of the process. In a fresh interpreter, called as a program calls them,
+    SIGINT sent as close() begins; descriptors listed before and after."""
+    out = tmp_path / "out"
+    (out / "mutt").mkdir(parents=True)  # for compare: folders to open
+    done = subprocess.run(
+        [sys.executable, "-c", _CLOSED, how, str(out)], cwd=ROOT, env=os.environ | {"PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, timeout=WAIT, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout, done.stderr) == (0, "interrupted, descriptors left open: 0\n", "")
+
+
 _FORKED = """
 import os, signal, sys
 from mailconf import _workers
