@@ -28,8 +28,8 @@ nothing is written outside ``DIR``.
   is acted on once all is removed); a reader never sees a partly written file. In
   (3), a failure or a signal removes the files created (``.bak`` copies too), until
   the replacements start: a signal then is acted on once they are all done (a
-  replaced file's old content is gone). A render that waited for the lock on a ``DIR`` the failed one removed
-  makes it again.
+  replaced file's old content is gone). A render that waited for the lock on a
+  ``DIR`` the failed one removed makes it again.
 - Durability: below ``_SYNCFS_FROM`` files, each file is fsync'd (batches overlap
   in a few threads) and then each directory. From ``_SYNCFS_FROM`` files on, one
   ``syncfs()`` per file system before the moves and one after: on a disk, 20,005
