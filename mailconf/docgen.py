@@ -13,7 +13,9 @@ nothing and exits 1 naming the pages that are stale (``tests/test_docs.py`` does
 Docstrings are written in a small subset of reStructuredText, the same text that
 ``mailconf explain`` shows: ````literal````, a title underlined with ``---``, a paragraph
 ending in ``::`` followed by an indented literal block, ``- `` bullets, and Markdown pipe
-tables whose rows may wrap (a row ends with ``|``). :func:`markdown` turns that into Markdown.
+tables whose rows may wrap (a row ends with ``|``). :func:`markdown` turns that into Markdown,
+:func:`plain_text` into terminal text (``mailconf explain``, SARIF's ``text``), and
+:func:`rule_markdown` is a rule's documentation as rules.md and SARIF's ``markdown`` show it.
 """
 
 from __future__ import annotations
@@ -100,6 +102,13 @@ def markdown(doc: str, *, code: str = "", heading: str = "##") -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
 
 
+def plain_text(docstring: str) -> str:
+    """A rule's reST docstring as terminal text: ````x```` becomes `x` (also wrapped over two lines, as the docstring
+    wraps it), ``Failing::`` becomes ``Failing:``."""
+    lines = LITERAL.sub(r"`\1`", docstring.strip()).splitlines()
+    return "\n".join(line[:-1] if line.endswith("::") else line for line in lines)
+
+
 def _clean(doc: str) -> str:
     import inspect
 
@@ -164,9 +173,14 @@ def anchor(rule: Documented) -> str:
     return f"{rule.ID.lower()}-{rule.SLUG}"
 
 
-def _rule_section(rule: Documented) -> str:
+def rule_markdown(rule: Documented) -> str:
+    """A rule's docstring as the Markdown of its section of rules.md (below the heading): also SARIF's help."""
     body = markdown(rule.__doc__ or "", code="yaml")
-    body = re.sub(r"^(Condition|Why|Fix|Reference|Failing|Passing|Note):", r"**\1:**", body, flags=re.MULTILINE)
+    return re.sub(r"^(Condition|Why|Fix|Reference|Failing|Passing|Note):", r"**\1:**", body, flags=re.MULTILINE)
+
+
+def _rule_section(rule: Documented) -> str:
+    body = rule_markdown(rule)
     return f"### {rule.ID} {rule.SLUG}\n\n*{rule.SEVERITY.label}* by default. {_inline(rule.TITLE)}.\n\n{body}"
 
 

@@ -169,20 +169,23 @@ _SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.
 
 def sarif(results: Sequence[Result], tool: Tool) -> str:
     from . import __version__
+    from .docgen import plain_text, rule_markdown
 
     rule_ids = sorted(tool.rules)
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     rules: list[dict[str, Any]] = []
     for rule_id in rule_ids:
         rule = tool.rules[rule_id]
-        doc = (rule.__doc__ or rule.TITLE).strip()
+        # the docstring is reST-lite: a viewer shows `text` as it is and renders `markdown`, so each
+        # gets the form made for it (what `mailconf explain` prints, what rules.md shows)
+        doc = plain_text(rule.__doc__ or rule.TITLE)
         rules.append(
             {
                 "id": rule.ID,
                 "name": _camel(rule.SLUG),
                 "shortDescription": {"text": rule.TITLE},
-                "fullDescription": {"text": doc.splitlines()[0]},
-                "help": {"text": doc},
+                "fullDescription": {"text": " ".join(doc.split("\n\n")[0].split())},
+                "help": {"text": doc, "markdown": rule_markdown(rule)},
                 "helpUri": help_uri(rule),
                 "defaultConfiguration": {"level": _SARIF_LEVELS[rule.SEVERITY]},
                 "properties": {"slug": rule.SLUG},

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -237,11 +238,35 @@ def test_sarif_describes_every_rule_with_help(files: Path) -> None:
     for entry in rules:
         rule = RULES[entry["id"]]
         assert entry["shortDescription"] == {"text": rule.TITLE}
-        assert entry["help"]["text"] == (rule.__doc__ or "").strip()
         assert entry["help"]["text"], entry["id"]
+        # a viewer shows `text` as it is: none of the docstring's reST may reach it
+        assert "``" not in entry["help"]["text"] + entry["fullDescription"]["text"], entry["id"]
+        assert not re.search(r"::$", entry["help"]["text"], re.MULTILINE), entry["id"]
+        assert "\n" not in entry["fullDescription"]["text"], entry["id"]
         assert entry["defaultConfiguration"] == {"level": levels[rule.SEVERITY]}
         assert entry["helpUri"] == f"{DOCS_URL}rules.md#{entry['id'].lower()}-{entry['properties']['slug']}"
         assert entry["properties"] == {"slug": rule.SLUG}
+
+
+def test_sarif_help_is_what_explain_prints_and_what_rules_md_shows(files: Path) -> None:
+    """GitHub code scanning shows help.text raw and renders help.markdown: the text is `mailconf explain`'s,
+    the Markdown that of the rule's section of docs/rules.md (below its heading and severity line)."""
+    rules = _sarif(files, "b.yaml")["runs"][0]["tool"]["driver"]["rules"]
+    mc104 = next(r for r in rules if r["id"] == "MC104")
+    explained = run_mailconf("explain", "MC104", cwd=files)
+    assert explained.code == 0
+    assert mc104["help"]["text"] + "\n" == explained.stdout.split("\n\n", 1)[1]
+    assert mc104["fullDescription"] == {"text": "STARTTLS is chosen where implicit TLS exists."}
+    assert (
+        "\nFailing:\n\n    incoming: {protocol: imap, host: imap.example.com, port: 143, security: starttls}\n"
+        in mc104["help"]["text"]
+    )
+    page = (Path(__file__).parent.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    section = page.split("\n### MC104 prefer-implicit-tls\n\n", 1)[1].split("\n### ", 1)[0]
+    assert section.split("\n\n", 1)[1] == mc104["help"]["markdown"]
+    assert "**Failing:**\n\n```yaml\nincoming: {protocol: imap" in mc104["help"]["markdown"]
+    mc103 = next(r for r in rules if r["id"] == "MC103")
+    assert mc103["fullDescription"] == {"text": "STARTTLS that the client may skip: `security: starttls-optional`."}
 
 
 #: MC101 of INSECURE is about the `security` of work's incoming server, whose value is "none".

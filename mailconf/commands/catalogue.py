@@ -62,21 +62,14 @@ def run_explain(name: str) -> int:
 
 
 def explanation(entry: Entry) -> str:
+    from ..docgen import plain_text
+
     head = f"{entry.ID} {entry.SLUG} (default severity: {entry.SEVERITY.label})\n{entry.TITLE}\n"
     fix = getattr(entry, "FIX", None)
     if fix is not None:
         how = "mailconf lint --fix" if fix.safety == "safe" else "mailconf lint --fix --unsafe-fixes"
         head += f"Automatic fix ({fix.safety}, {how}): {fix.summary}\n"
     return head + "\n" + plain_text(entry.__doc__ or "") + "\n"
-
-
-def plain_text(docstring: str) -> str:
-    """A rule's reST docstring as terminal text: ````x```` becomes `x` (also wrapped over two lines, as the docstring
-    wraps it), ``Failing::`` becomes ``Failing:``."""
-    from ..docgen import LITERAL
-
-    lines = LITERAL.sub(r"`\1`", docstring.strip()).splitlines()
-    return "\n".join(line[:-1] if line.endswith("::") else line for line in lines)
 
 
 def run_schema() -> int:

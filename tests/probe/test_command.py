@@ -10,6 +10,7 @@ import pytest
 
 from mailconf.catalogue import lookup
 from mailconf.cli import main
+from mailconf.docgen import plain_text, rule_markdown
 from mailconf.probe.checks import CHECKS
 from tests.conftest import lint_text
 from tests.probe.conftest import write_accounts
@@ -132,7 +133,12 @@ def test_sarif_carries_the_check_catalogue(tmp_path: Path, capfd: pytest.Capture
     run = log["runs"][0]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
     assert set(CHECKS) <= set(rules)
-    assert rules["MC802"]["help"]["text"] == (CHECKS["MC802"].__doc__ or "").strip()
+    # the check's documentation as `mailconf explain` prints it, and as docs/rules.md shows it
+    assert rules["MC802"]["help"] == {
+        "text": plain_text(CHECKS["MC802"].__doc__ or ""),
+        "markdown": rule_markdown(CHECKS["MC802"]),
+    }
+    assert "check `host` and `port`" in rules["MC802"]["help"]["text"]
     assert [(r["ruleId"], r["level"]) for r in run["results"]] == [("MC802", "error")]
     region = run["results"][0]["locations"][0]["physicalLocation"]["region"]
     assert region == {"startLine": 5, "startColumn": 5}

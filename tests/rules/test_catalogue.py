@@ -10,7 +10,7 @@ import pytest
 
 from mailconf.catalogue import entries, lookup
 from mailconf.cli import main
-from mailconf.commands.catalogue import plain_text
+from mailconf.docgen import plain_text
 from mailconf.model import Severity
 from mailconf.rules import _MODULES, RULES
 from tests.conftest import lint_text
