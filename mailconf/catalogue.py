@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .model import Severity
 
@@ -54,3 +54,30 @@ def lookup(name: str) -> Entry | None:
 
 def is_probe_check(entry: Entry) -> bool:
     return entry.ID.startswith("MC8")
+
+
+class Row(NamedTuple):
+    """One rule or check as ``mailconf rules`` lists it. The fields are the columns of every format,
+    in order (text, the Markdown table of rules.md, and json, whose keys are the field names), so
+    a column added here reaches all three."""
+
+    id: str
+    slug: str
+    severity: str
+    fix: str | None  # "safe" | "unsafe" (lint --fix), None for a rule that fixes nothing
+    title: str
+
+
+#: the Markdown table's heading of each column of :class:`Row`
+HEADINGS: Mapping[str, str] = {
+    "id": "id",
+    "slug": "slug",
+    "severity": "default severity",
+    "fix": "fix",
+    "title": "title",
+}
+
+
+def row(entry: Entry) -> Row:
+    fix = getattr(entry, "FIX", None)  # a rule module's Fixable, when it fixes what it finds
+    return Row(entry.ID, entry.SLUG, entry.SEVERITY.label, None if fix is None else fix.safety, entry.TITLE)

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from .catalogue import Entry
+from .catalogue import HEADINGS, Entry, Row, row
 
 ROOT = Path(__file__).resolve().parent.parent
 REGENERATE = "python -m mailconf.docgen"
@@ -160,11 +160,12 @@ _GLOB_STAR = re.compile(r"(?<=[.\-])\*(?!\*)")
 
 
 def rules_table(rules: Iterable[Documented]) -> str:
-    """The table ``mailconf rules --format markdown`` prints (tests/rules/test_catalogue.py compares them)."""
-    lines = ["| id | slug | default severity | title |", "|---|---|---|---|"]
-    for r in sorted(rules, key=lambda r: r.ID):
-        title = r.TITLE.replace("|", "\\|")
-        lines.append(f"| {r.ID} | `{r.SLUG}` | {r.SEVERITY.label} | {title} |")
+    """The table ``mailconf rules --format markdown`` prints (tests/rules/test_catalogue.py compares them):
+    the columns of :class:`~mailconf.catalogue.Row`, as every format of ``mailconf rules`` has them."""
+    lines = ["| " + " | ".join(HEADINGS[c] for c in Row._fields) + " |", "|" + "---|" * len(Row._fields)]
+    for r in sorted(map(row, rules)):
+        cells = (r.id, f"`{r.slug}`", r.severity, r.fix or "", _cell(r.title))
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -16,36 +16,26 @@ class RulesRequest(NamedTuple):
 
 
 def run_rules(request: RulesRequest) -> int:
-    """The lint rules, or with ``probe`` the checks of ``mailconf probe`` (MC8xx)."""
-    from ..catalogue import entries, is_probe_check
+    """The lint rules, or with ``probe`` the checks of ``mailconf probe`` (MC8xx); the same columns
+    (:class:`~mailconf.catalogue.Row`) in every format."""
+    from ..catalogue import entries, is_probe_check, row
 
     chosen = [e for e in entries().values() if is_probe_check(e) == request.probe]
-    fixes = _fixes()
     if request.fmt == "json":
-        payload = [
-            {"id": e.ID, "slug": e.SLUG, "severity": e.SEVERITY.label, "title": e.TITLE, "fix": fixes.get(e.ID)}
-            for e in chosen
-        ]
-        console.out(json.dumps(payload, indent=2) + "\n")
+        console.out(json.dumps([row(e)._asdict() for e in chosen], indent=2) + "\n")
     elif request.fmt == "markdown":
         from ..docgen import rules_table
 
         console.out(rules_table(chosen))
     else:
-        width = max(len(e.SLUG) for e in chosen)
+        rows = [row(e) for e in chosen]
+        width = max(len(r.slug) for r in rows)
         lines = []
-        for e in chosen:
-            fix = f"fix:{fixes[e.ID]}" if e.ID in fixes else ""
-            lines.append(f"{e.ID}  {e.SLUG:<{width}}  {e.SEVERITY.label:<7}  {fix:<10}  {e.TITLE}\n")
+        for r in rows:
+            fix = f"fix:{r.fix}" if r.fix else ""
+            lines.append(f"{r.id}  {r.slug:<{width}}  {r.severity:<7}  {fix:<10}  {r.title}\n")
         console.out("".join(lines))
     return int(ExitCode.OK)
-
-
-def _fixes() -> dict[str, str]:
-    """Rule id -> "safe" | "unsafe", for the rules that fix what they find (lint --fix)."""
-    from ..rules import FIXES
-
-    return {rule_id: fix.safety for rule_id, fix in FIXES.items()}
 
 
 def run_explain(name: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from pathlib import Path
@@ -126,12 +127,34 @@ def markdown_table(capsys: pytest.CaptureFixture[str]) -> str:
 
 def test_rules_markdown_is_a_table_of_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
     lines = markdown_table(capsys).splitlines()
-    assert lines[:2] == ["| id | slug | default severity | title |", "|---|---|---|---|"]
+    assert lines[:2] == ["| id | slug | default severity | fix | title |", "|---|---|---|---|---|"]
     assert (
         lines[2 + IDS.index("MC703")]
-        == "| MC703 | `invalid-hostname` | error | Host is not a valid host name (RFC 1123) |"
+        == "| MC703 | `invalid-hostname` | error |  | Host is not a valid host name (RFC 1123) |"
+    )
+    assert lines[2 + IDS.index("MC004")] == (
+        "| MC004 | `byte-order-mark` | warning | safe | The file starts with a byte-order mark |"
     )
     assert len(lines) == 2 + len(IDS)
+
+
+@pytest.mark.parametrize("probe", [[], ["--probe"]], ids=["rules", "probe"])
+def test_rules_has_the_same_columns_in_every_format(probe: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """id, slug, default severity, fix, title: in text, json and markdown alike."""
+    assert main(["rules", *probe, "--format", "json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert main(["rules", *probe, "--format", "markdown"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert main(["rules", *probe]) == 0
+    text = capsys.readouterr().out.splitlines()
+    assert table[0] == "| id | slug | default severity | fix | title |"
+    assert [list(entry) for entry in listed] == [["id", "slug", "severity", "fix", "title"]] * len(listed)
+    for entry, md, line in zip(listed, table[2:], text, strict=True):
+        fix = entry["fix"] or ""
+        assert md == f"| {entry['id']} | `{entry['slug']}` | {entry['severity']} | {fix} | {entry['title']} |"
+        words = line.split(maxsplit=4 if fix else 3)
+        assert words[:3] == [entry["id"], entry["slug"], entry["severity"]]
+        assert words[3:] == ([f"fix:{fix}", entry["title"]] if fix else [entry["title"]])
 
 
 def test_rules_page_holds_exactly_the_generated_table(capsys: pytest.CaptureFixture[str]) -> None:
