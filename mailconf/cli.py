@@ -127,9 +127,10 @@ def policy_options(command: Callable[..., None]) -> Callable[..., None]:
             help="A .mailconf.yaml or pyproject.toml for every file, instead of the one found from each file upward.",
         ),
         click.option("--disable", multiple=True, metavar="RULE",
-                     help="Turn a rule or check off (id or slug); repeatable."),
+                     help="Turn a rule or check off (id or slug), even one that --severity names; repeatable."),
         click.option("--severity", multiple=True, metavar="RULE=LEVEL",
-                     help="Override a rule's or check's severity; repeatable."),
+                     help="Override a rule's or check's severity, and turn it on if the settings disable it; "
+                          "repeatable."),
     )  # fmt: skip
     for option in reversed(options):
         command = option(command)

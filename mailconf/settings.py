@@ -24,7 +24,7 @@ Keys (the same in every file)::
 of the settings file; they decide which files a directory given on the command line
 yields (:mod:`mailconf.files`). A file named on the command line is always read.
 Command-line options (``--fail-level``, ``--disable``, ``--severity``, ``--baseline``) win
-over the file.
+over the file: ``--severity`` turns on a rule the file disables (:meth:`Policy.merged`).
 """
 
 from __future__ import annotations
@@ -70,17 +70,23 @@ class Policy:
         disable: Iterable[str] = (),
         severity: Iterable[str] = (),
     ) -> Policy:
-        """Command-line options on top of the file's settings."""
+        """Command-line options on top of the file's settings: the command line wins over the file,
+        as ruff's ``--extend-select`` wins over its settings' ``ignore``, so ``--severity MC104=error``
+        turns on a rule the file disables, and ``--disable`` turns off a rule the file gives a severity.
+        On the command line itself ``--disable`` wins over ``--severity`` for the same rule."""
         overrides = dict(self.severity)
+        chosen = set()
         for item in severity:
             rule, _, level = item.partition("=")
             if not level:
                 raise ConfigError(f"--severity {item}: write RULE=LEVEL, like MC104=error")
-            overrides[_rule_id(rule, "--severity")] = _severity(level, "--severity")
+            rule_id = _rule_id(rule, "--severity")
+            overrides[rule_id] = _severity(level, "--severity")
+            chosen.add(rule_id)
         return replace(
             self,
             fail_level=_severity(fail_level, "--fail-level") if fail_level else self.fail_level,
-            disabled=self.disabled | {_rule_id(r, "--disable") for r in disable},
+            disabled=(self.disabled - chosen) | {_rule_id(r, "--disable") for r in disable},
             severity=overrides,
         )
 

@@ -97,6 +97,36 @@ def test_command_line_wins_over_the_file(project: Path) -> None:
     assert lint(project, "--disable", "mc101") == Outcome(0, "", "")
 
 
+@pytest.mark.parametrize("name", ["MC101", "cleartext-credentials"])
+def test_command_line_severity_turns_on_a_rule_the_file_disables(project: Path, name: str) -> None:
+    """As ruff's --extend-select over its settings' ignore: the command line wins over the file."""
+    (project / ".mailconf.yaml").write_text(f"disable: [{name}]\n", encoding="utf-8")
+    assert lint(project) == Outcome(0, "", "")
+    assert lint(project, "--severity", "MC101=warning") == Outcome(
+        0, MC101.format(level="warning") + "1 warning in 1 file\n", ""
+    )
+    assert lint(project, "--severity", "cleartext-credentials=error") == Outcome(
+        1, MC101.format(level="error") + "1 error in 1 file\n", ""
+    )
+
+
+def test_command_line_disable_turns_off_a_rule_the_file_gives_a_severity(project: Path) -> None:
+    (project / ".mailconf.yaml").write_text("severity: {MC101: info}\n", encoding="utf-8")
+    assert lint(project) == Outcome(0, MC101.format(level="info") + "1 info in 1 file\n", "")
+    assert lint(project, "--disable", "MC101") == Outcome(0, "", "")
+
+
+def test_on_the_command_line_disable_wins_over_severity(project: Path) -> None:
+    (project / ".mailconf.yaml").write_text("disable: [MC101]\n", encoding="utf-8")
+    assert lint(project, "--severity", "MC101=error", "--disable", "MC101") == Outcome(0, "", "")
+    assert lint(project, "--disable", "MC101", "--severity", "MC101=error") == Outcome(0, "", "")
+
+
+def test_in_one_file_disable_wins_over_severity(project: Path) -> None:
+    (project / ".mailconf.yaml").write_text("disable: [MC101]\nseverity: {MC101: error}\n", encoding="utf-8")
+    assert lint(project) == Outcome(0, "", "")
+
+
 def test_empty_settings_file_means_defaults(project: Path) -> None:
     (project / ".mailconf.yaml").write_text("# nothing yet\n", encoding="utf-8")
     assert load_policy(str(project / ".mailconf.yaml")) == Policy(source=str(project / ".mailconf.yaml"))
