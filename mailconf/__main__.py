@@ -1,4 +1,4 @@
-"""``python -m mailconf``."""
+"""``python3 -m mailconf``."""
 
 import sys
 

@@ -1,4 +1,4 @@
-"""Generated from schemas/mailconf.schema.json by `python -m mailconf.schema_codegen`. Do not edit."""
+"""Generated from schemas/mailconf.schema.json by `python3 -m mailconf.schema_codegen`. Do not edit."""
 # ruff: noqa
 # mypy: ignore-errors
 from decimal import Decimal

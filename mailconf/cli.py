@@ -473,7 +473,7 @@ def import_(paths: tuple[str, ...], fmt: str, output: str | None, force: bool, f
 def main(argv: list[str] | None = None) -> Any:
     """The one place that turns outcomes into exit codes.
 
-    Without ``argv`` (the console script, ``python -m mailconf``), mailconf is the program: once the outcome is
+    Without ``argv`` (the console script, ``python3 -m mailconf``), mailconf is the program: once the outcome is
     known, Ctrl-C is ignored until the process has exited (:func:`~mailconf.errors.ctrl_c_ignored`). A caller
     that passes ``argv`` keeps its own Ctrl-C.
     """

@@ -1,6 +1,6 @@
 """Maintainer tool: regenerate ``_schema_generated.py`` from the schema.
 
-    python -m mailconf.schema_codegen
+    python3 -m mailconf.schema_codegen
 
 tests/test_schema.py fails when the committed module is out of date.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 from . import resources
 
 TARGET = Path(__file__).with_name("_schema_generated.py")
-HEADER = '"""Generated from schemas/mailconf.schema.json by `python -m mailconf.schema_codegen`. Do not edit."""\n'
+HEADER = '"""Generated from schemas/mailconf.schema.json by `python3 -m mailconf.schema_codegen`. Do not edit."""\n'
 
 
 def generate() -> str:
@@ -40,7 +40,7 @@ def main() -> None:
     if "--check" in sys.argv:
         current = TARGET.read_text(encoding="utf-8") if TARGET.is_file() else ""
         if current != code:
-            print(f"{TARGET.name} is out of date: run `python -m mailconf.schema_codegen`", file=sys.stderr)
+            print(f"{TARGET.name} is out of date: run `python3 -m mailconf.schema_codegen`", file=sys.stderr)
             sys.exit(1)
         return
     TARGET.write_text(code, encoding="utf-8")

@@ -22,14 +22,14 @@ GENERATED = docgen.pages(ROOT)
 
 @pytest.mark.parametrize("path", sorted(GENERATED), ids=lambda p: str(p.relative_to(ROOT)))
 def test_generated_page_is_current(path: Path) -> None:
-    assert path.is_file(), f"{path} is missing: run python -m mailconf.docgen"
-    assert path.read_text(encoding="utf-8") == GENERATED[path], f"{path} is stale: run python -m mailconf.docgen"
+    assert path.is_file(), f"{path} is missing: run python3 -m mailconf.docgen"
+    assert path.read_text(encoding="utf-8") == GENERATED[path], f"{path} is stale: run python3 -m mailconf.docgen"
 
 
 def test_generated_pages_say_so_and_how_to_regenerate() -> None:
     for path, text in GENERATED.items():
         first = text.splitlines()[0]
-        assert first.startswith("<!-- ") and "python -m mailconf.docgen" in first, path
+        assert first.startswith("<!-- ") and "python3 -m mailconf.docgen" in first, path
 
 
 def test_every_target_and_every_rule_has_its_generated_page_or_section() -> None:
@@ -64,7 +64,7 @@ def test_check_mode_names_a_stale_page_and_writing_fixes_it(tmp_path: Path, caps
     shutil.copy(DOCS / "render.md", tmp_path / "docs" / "render.md")
     assert docgen.main(["--check", "--root", str(tmp_path)]) == 1
     stale = capsys.readouterr().err.splitlines()
-    assert f"{tmp_path / 'docs' / 'rules.md'}: stale; run python -m mailconf.docgen" in stale
+    assert f"{tmp_path / 'docs' / 'rules.md'}: stale; run python3 -m mailconf.docgen" in stale
     assert len(stale) == 1 + len(TARGETS)  # render.md itself is current
     assert docgen.main(["--root", str(tmp_path)]) == 0
     assert docgen.main(["--check", "--root", str(tmp_path)]) == 0
@@ -483,6 +483,60 @@ def test_every_command_line_of_the_manual_names_options_its_command_has(page: Pa
             f"mailconf {name} {t}" for t in re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", rest) if t not in known
         ]
     assert unknown == []
+
+
+#: a fenced code block, and an inline code span (one or more backticks, which may wrap over a line)
+FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.MULTILINE | re.DOTALL)
+INLINE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+#: ``python`` run as a command: Debian 12 has no ``python`` outside a venv (python3, /usr/bin/python3 are fine)
+BARE_PYTHON = re.compile(r"(?<![\w./-])python(?=[ \t]|$)", re.MULTILINE)
+
+
+def bare_python(text: str) -> list[str]:
+    """``LINE: CODE`` for each code block or inline code span of a Markdown page that runs a bare ``python``."""
+    found: list[str] = []
+
+    def check(code: str, start: int) -> None:
+        for match in BARE_PYTHON.finditer(code):
+            line = text.count("\n", 0, start + match.start()) + 1
+            end = code.find("\n", match.start())
+            found.append(f"{line}: {code[match.start() : end if end >= 0 else None]}")
+
+    prose: list[str] = []
+    last = 0
+    for block in FENCED.finditer(text):
+        check(block.group(2), block.start(2))
+        prose.append(text[last : block.start()])
+        prose.append(re.sub(r"[^\n]", " ", block.group()))  # keeps every offset of the page
+        last = block.end()
+    prose.append(text[last:])
+    for span in INLINE.finditer("".join(prose)):
+        check(span.group(2), span.start(2))
+    return found
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_page_runs_a_bare_python(page: Path) -> None:
+    """``python3 -m ...``, never ``python -m ...``: a reader on Debian 12 has no ``python`` outside a venv."""
+    assert bare_python(page.read_text(encoding="utf-8")) == []
+
+
+def test_bare_python_finds_the_command_in_blocks_and_inline_code_only() -> None:
+    page = (
+        "Run `python -m mailconf.docgen`, or ``python x.py``; in prose python is a word.\n"
+        "```sh\n"
+        "python3 -m pytest   # fine\n"
+        "/usr/bin/python3 -m venv .venv && .venv/bin/python -m pip install .\n"
+        "python -m mailconf.docgen --check\n"
+        "```\n"
+        "`python3-venv`, `python3 -m x`, a `python\n-m y` wrapped, `mypython z`.\n"
+    )
+    assert bare_python(page) == [
+        "5: python -m mailconf.docgen --check",
+        "1: python -m mailconf.docgen",
+        "1: python x.py",
+        "7: python",
+    ]
 
 
 # --- the docstring dialect -------------------------------------------------------------------

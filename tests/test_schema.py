@@ -163,7 +163,10 @@ def test_codegen_check_fails_on_a_stale_module(
     with pytest.raises(SystemExit) as exited:
         schema_codegen.main()
     assert exited.value.code == 1
-    assert capsys.readouterr() == ("", "_schema_generated.py is out of date: run `python -m mailconf.schema_codegen`\n")
+    assert capsys.readouterr() == (
+        "",
+        "_schema_generated.py is out of date: run `python3 -m mailconf.schema_codegen`\n",
+    )
 
 
 # --- located findings ----------------------------------------------------------

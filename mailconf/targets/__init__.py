@@ -8,7 +8,7 @@ A target module has:
   that ``mailconf/docgen.py`` describes);
 - ``CAPABILITIES``: feature -> what the target does with it ("yes", "no: ...",
   "partial: ..."); the capability matrix of ``docs/render.md`` and the table on each
-  target's page are generated from these (``python -m mailconf.docgen``);
+  target's page are generated from these (``python3 -m mailconf.docgen``);
 - ``render(model, env, options) -> Rendered``: Python decides every value (TLS
   mapping, codes, defaults, gaps, escaping via the filters in mailconf.escape)
   and hands a flat context to its templates under ``templates/<NAME>/``.

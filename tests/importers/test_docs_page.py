@@ -7,7 +7,7 @@ from mailconf.importers import _docs
 
 def test_the_format_sections_of_docs_import_md_are_current() -> None:
     current = _docs.PAGE.read_text(encoding="utf-8")
-    assert _docs.page(current) == current, "docs/import.md is stale: run `python -m mailconf.importers._docs`"
+    assert _docs.page(current) == current, "docs/import.md is stale: run `python3 -m mailconf.importers._docs`"
 
 
 def test_every_importer_has_its_section() -> None:

@@ -162,7 +162,7 @@ def test_rules_page_holds_exactly_the_generated_table(capsys: pytest.CaptureFixt
     docs = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     start = docs.index("| id | slug |")
     end = docs.index("\n\n", start) + 1
-    assert docs[start:end] == table, "regenerate: python -m mailconf.docgen"
+    assert docs[start:end] == table, "regenerate: python3 -m mailconf.docgen"
 
 
 #: rules whose examples are not a server or an accounts block (the document rules), or need
