@@ -119,6 +119,25 @@ def test_an_empty_path_option_exits_2_before_any_file_is_read(tmp_path: Path, ar
     )
 
 
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (("render", "-t", "msmtp", "a.yaml", "-o", ""), "no directory (an unset variable?); name the directory to "
+                                                         "write into"),
+        (("discover", "alice@example.com", "-o", ""), "no file (an unset variable?); name the account file to write"),
+        (("import", "--from", "msmtp", "msmtprc", "-o", ""), "no file (an unset variable?); name the account file "
+                                                              "to write"),
+    ],
+    ids=["render", "discover", "import"],
+)  # fmt: skip
+def test_an_empty_output_is_said_alike_by_every_command(tmp_path: Path, args: tuple[str, ...], names: str) -> None:
+    """``-o "$OUT"`` with OUT unset: the wording of --config '' (one helper), before anything is read or looked up."""
+    write(tmp_path, "a.yaml", CLEAN)
+    write(tmp_path, "msmtprc", "account a\nhost smtp.example.com\nfrom a@example.com\n")
+    assert run_mailconf(*args, cwd=tmp_path) == Outcome(2, "", f"mailconf: -o '': an empty path names {names}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "msmtprc"]
+
+
 def test_a_directory_without_account_files_exits_2_with_one_line(tmp_path: Path) -> None:
     (tmp_path / "conf.d").mkdir()
     (tmp_path / "conf.d" / "notes.txt").write_text(INSECURE)

@@ -420,7 +420,9 @@ def test_an_empty_output_directory_exits_2(extra: list[str], tmp_path: Path,
     """``-o "$DIR"`` with DIR unset: before, the file went to standard output (exit 0), or --check and --update
     asked for the -o that was given."""
     assert run("-t", "fake", "-o", "", *extra, accounts_file(tmp_path, "work")) == 2
-    message = "mailconf: -o '': an empty path is not a directory; -o names the directory to write into\n"
+    message = (
+        "mailconf: -o '': an empty path names no directory (an unset variable?); name the directory to write into\n"
+    )
     assert capsys.readouterr() == ("", message)
 
 

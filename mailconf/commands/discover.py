@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from ..errors import ExitCode, InternalError, OutputError, UsageError
 from . import console
+from .outputs import refuse_empty
 
 
 class DiscoverRequest(NamedTuple):
@@ -50,8 +51,7 @@ def run(request: DiscoverRequest) -> int:
         request.ca_file,
     )
     name = _name(query.domain[:64] if request.name is None else request.name)  # --name '' is refused, not ignored
-    if request.output == "":  # -o "$FILE" with FILE unset: refused before any lookup, as import refuses it
-        raise UsageError('-o "": names no file; -o names the account file to write')
+    refuse_empty(("-o", request.output), name="the account file to write")  # before any lookup
     if request.output is not None and os.path.lexists(request.output) and not request.force:
         raise OutputError(f"{request.output} exists; use --force to replace it (a .bak copy is kept)")
     found = discover(query)

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from ..errors import ExitCode, InputError, OutputError, UsageError, printable
 from . import console
+from .outputs import refuse_empty
 
 
 class ImportRequest(NamedTuple):
@@ -68,8 +69,7 @@ def _check_options(request: ImportRequest) -> None:
 def _check_output(output: str, force: bool, paths: tuple[str, ...]) -> None:
     """Before reading anything: -o names a file that may be written (never a user's file without --force, and
     never, even with --force, a file being imported: the client's own configuration would become YAML)."""
-    if not output:
-        raise UsageError('-o "": names no file; -o names the account file to write')
+    refuse_empty(("-o", output), name="the account file to write")
     if output.endswith("/") or os.path.isdir(output):
         raise OutputError(f"{output}: is a directory; -o names the account file to write")
     if os.path.lexists(output) and not force:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import ExitCode, MailconfError, UsageError
 from . import console
+from .outputs import refuse_empty
 
 if TYPE_CHECKING:
     from ..lint import LintedFile
@@ -82,14 +83,6 @@ def run(request: LintRequest) -> int:
     for note in (n for r in results for n in r.not_checked):  # beside the report: not findings
         console.say(f"note: {note}")
     return _with_errors(code, expanded.errors, results)
-
-
-def refuse_empty(*options: tuple[str, str | None]) -> None:
-    """An option given an empty path (``--config "$CFG"`` with CFG unset) is a usage error, before any file is
-    read: taken as absent, it would silently mean another run (the settings found, no baseline, a plain lint)."""
-    for option, path in options:
-        if path == "":
-            raise UsageError(f"{option} '': an empty path names no file (an unset variable?); name a file")
 
 
 def refuse_overwriting(files: Sequence[str], *outputs: tuple[str, str | None]) -> None:

@@ -19,7 +19,8 @@ from . import console
 if TYPE_CHECKING:
     from ..probe import ServerReport
     from ..probe.runner import Board
-from .lint import ReportOptions, publish, refuse_empty, refuse_overwriting
+from .lint import ReportOptions, publish, refuse_overwriting
+from .outputs import refuse_empty
 
 
 class ProbeRequest(NamedTuple):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..errors import ExitCode, UsageError, printable
 from ..targets import TARGETS, RenderedFile, Target
 from . import console
+from .outputs import refuse_empty
 
 if TYPE_CHECKING:
     from ..output import NewFolders
@@ -105,8 +106,8 @@ def _render(
 
 def _check_request(request: RenderRequest, targets: int) -> None:
     """Options that cannot go together, said before anything is loaded."""
-    if request.output == "":  # -o "$DIR" with DIR unset: never standard output instead
-        raise UsageError("-o '': an empty path is not a directory; -o names the directory to write into")
+    # -o "$DIR" with DIR unset: never standard output instead
+    refuse_empty(("-o", request.output), names="directory", name="the directory to write into")
     if request.check and not request.output:
         raise UsageError("--check compares with files on disk: name the directory with -o DIR")
     if request.update and (request.check or request.force):

@@ -24,6 +24,8 @@ from tests.servers import HOST
 from .conftest import Dnsmasq, RigCerts, endless, redirect, web_and_dns, xml
 from .rig import ADDRESS, AUTOCONFIG, Run, config, server
 
+#: -o "$OUT" with OUT unset (tests/test_cli.py: every command says it alike)
+EMPTY_OUTPUT = "-o '': an empty path names no file (an unset variable?); name the account file to write"
 WELL_KNOWN = "https://example.test/.well-known/autoconfig/mail/config-v1.1.xml"
 
 
@@ -297,7 +299,7 @@ def test_an_mx_host_that_is_a_path_is_not_followed(discover: Any, tmp_path: Path
          "--ispdb /nonexistent: not a directory (give a copy of the ispdb/ folder)"),
         ([ADDRESS, "--ispdb-url", "ftp://x/"], "--ispdb-url ftp://x/: give an https:// URL (the domain is appended)"),
         ([ADDRESS, "--ispdb-url", ""], "--ispdb-url : give an https:// URL (the domain is appended)"),
-        ([ADDRESS, "-o", ""], '-o "": names no file; -o names the account file to write'),
+        ([ADDRESS, "-o", ""], EMPTY_OUTPUT),
         ([ADDRESS, "--ispdb-url", "https://[::1/"], "--ispdb-url https://[::1/: not a valid URL (Invalid IPv6 URL)"),
         ([ADDRESS, "--ispdb-url", "https://x.test:99999/"],
          "--ispdb-url https://x.test:99999/: not a valid URL (Port out of range 0-65535)"),

@@ -13,6 +13,8 @@ from mailconf.commands.import_ import _write
 from mailconf.errors import OutputError
 from tests.conftest import EXAMPLES
 
+#: -o "$OUT" with OUT unset (tests/test_cli.py: every command says it alike)
+EMPTY_OUTPUT = "-o '': an empty path names no file (an unset variable?); name the account file to write"
 SECRET = "s3cret-Do-Not-Print-42"
 
 MSMTPRC = f"""\
@@ -212,7 +214,7 @@ def test_output_never_replaces_a_file_being_imported(capsys: pytest.CaptureFixtu
         (["--compare", str(EXAMPLES / "company.yaml"), "--force"],
          "--compare writes nothing: use it without -o and --force"),
         (["--format", "json"], "--format is the output of --compare: use it with --compare ACCOUNTS.yaml"),
-        (["-o", ""], '-o "": names no file; -o names the account file to write'),  # was: refusing to write '' outside .
+        (["-o", ""], EMPTY_OUTPUT),  # was: refusing to write '' outside .
     ],
 )  # fmt: skip
 def test_an_option_that_would_do_nothing_is_a_usage_error(
