@@ -106,6 +106,15 @@ _KINDS = (
 )
 
 
+class Differs(OutputError):
+    """Files that exist with other content, which only --force replaces: nothing was written. The command words
+    the refusal (mailconf.commands.outputs.refuse_replacing): only it knows its options (--check, --force)."""
+
+    def __init__(self, paths: tuple[str, ...]) -> None:
+        super().__init__(f"refusing to replace {', '.join(paths)}: other content")
+        self.paths = paths
+
+
 class Changed(NamedTuple):
     """What a write changed: the files created and the files replaced (paths as shown to the user)."""
 
@@ -506,10 +515,7 @@ def _plan(out: _Output, names: Sequence[tuple[RenderedFile, str, str]], *, force
         else:
             refused.append(label)
     if refused:
-        raise OutputError(
-            f"refusing to replace {len(refused)} file(s) whose content differs: {', '.join(refused)}; "
-            "use --check to see the difference, --force to replace them (a .bak copy is kept)"
-        )
+        raise Differs(tuple(refused))
     return plan
 
 

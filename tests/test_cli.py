@@ -138,6 +138,40 @@ def test_an_empty_output_is_said_alike_by_every_command(tmp_path: Path, args: tu
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "msmtprc"]
 
 
+def test_an_existing_output_is_said_alike_by_every_command(tmp_path: Path) -> None:
+    """-o names what exists, without --force: one wording (commands/outputs.py), render's also saying that it
+    compared the files (--check shows the difference), in the singular or the plural; nothing is replaced."""
+    write(tmp_path, "company.yaml", (Path(__file__).parent.parent / "examples" / "company.yaml").read_text())
+    write(tmp_path, "msmtprc", "account a\nhost smtp.example.com\nfrom a@example.com\n")
+    write(tmp_path, "mine.yaml", "mine\n")
+    out = tmp_path.resolve() / "out"
+    out.mkdir()
+    for name in ("alice.muttrc", "bob.muttrc"):
+        write(out, name, "mine\n")
+    tail = "use --force to replace it (a .bak copy is kept)\n"
+    assert run_mailconf("discover", "alice@example.com", "-o", "mine.yaml", cwd=tmp_path) == Outcome(
+        2, "", f"mailconf: refusing to replace mine.yaml: it exists; {tail}"
+    )
+    assert run_mailconf("import", "--from", "msmtp", "msmtprc", "-o", "mine.yaml", cwd=tmp_path) == Outcome(
+        2, "", f"mailconf: refusing to replace mine.yaml: it exists; {tail}"
+    )
+    assert run_mailconf("render", "-t", "mutt", "company.yaml", "-o", "out", cwd=tmp_path) == Outcome(
+        2,
+        "",
+        f"mailconf: refusing to replace {out}/alice.muttrc, {out}/bob.muttrc: they exist with other content; "
+        "use --check to see the difference, --force to replace them (a .bak copy is kept)\n",
+    )
+    (out / "alice.muttrc").unlink()
+    assert run_mailconf("render", "-t", "mutt", "company.yaml", "-o", "out", cwd=tmp_path) == Outcome(
+        2,
+        "",
+        f"mailconf: refusing to replace {out}/bob.muttrc: it exists with other content; "
+        "use --check to see the difference, --force to replace it (a .bak copy is kept)\n",
+    )
+    assert [p.read_text() for p in (tmp_path / "mine.yaml", out / "bob.muttrc")] == ["mine\n", "mine\n"]
+    assert sorted(p.name for p in out.iterdir()) == ["bob.muttrc"]
+
+
 def test_a_directory_without_account_files_exits_2_with_one_line(tmp_path: Path) -> None:
     (tmp_path / "conf.d").mkdir()
     (tmp_path / "conf.d" / "notes.txt").write_text(INSECURE)

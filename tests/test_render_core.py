@@ -134,8 +134,8 @@ def test_an_existing_differing_file_is_refused(tmp_path: Path, capsys: pytest.Ca
     assert run("-t", "fake", "-o", str(out), accounts_file(tmp_path, "home", "work")) == 2
     _, err = capsys.readouterr()
     assert err == (
-        f"mailconf: refusing to replace 1 file(s) whose content differs: {out.resolve() / 'work.conf'}; "
-        "use --check to see the difference, --force to replace them (a .bak copy is kept)\n"
+        f"mailconf: refusing to replace {out.resolve() / 'work.conf'}: it exists with other content; "
+        "use --check to see the difference, --force to replace it (a .bak copy is kept)\n"
     )
     assert (out / "work.conf").read_bytes() == b"my own edits\n"
     assert sorted(p.name for p in out.iterdir()) == ["work.conf"]  # home.conf was not written either

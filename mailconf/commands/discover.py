@@ -12,9 +12,9 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from ..errors import ExitCode, InternalError, OutputError, UsageError
+from ..errors import ExitCode, InternalError, UsageError
 from . import console
-from .outputs import refuse_empty
+from .outputs import refuse_directory, refuse_empty, refuse_replacing
 
 
 class DiscoverRequest(NamedTuple):
@@ -53,7 +53,7 @@ def run(request: DiscoverRequest) -> int:
     name = _name(query.domain[:64] if request.name is None else request.name)  # --name '' is refused, not ignored
     refuse_empty(("-o", request.output), name="the account file to write")  # before any lookup
     if request.output is not None and os.path.lexists(request.output) and not request.force:
-        raise OutputError(f"{request.output} exists; use --force to replace it (a .bak copy is kept)")
+        raise refuse_replacing([request.output])
     found = discover(query)
     for rejected in found.rejected:
         console.say(f"{rejected.server.endpoint} from {rejected.origin} failed the probe: {rejected.why}; "
@@ -148,10 +148,13 @@ def _check(text: str) -> None:
 
 
 def _write(path: str, text: str, force: bool) -> None:
-    from ..output import write_all
+    from ..output import Differs, write_all
     from ..targets import RenderedFile
 
     target = Path(path)
     if os.path.isdir(target):  # not Path.is_dir(): it raises for a name too long (ENAMETOOLONG), which was exit 3
-        raise OutputError(f"{path} is a directory; give a file name")
-    write_all([RenderedFile(target.name, text.encode("utf-8"))], target.parent, force=force)
+        raise refuse_directory(path)
+    try:
+        write_all([RenderedFile(target.name, text.encode("utf-8"))], target.parent, force=force)
+    except Differs:  # written by another program while discover looked the address up
+        raise refuse_replacing([path]) from None

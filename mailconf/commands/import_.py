@@ -16,9 +16,9 @@ import stat
 from pathlib import Path
 from typing import NamedTuple
 
-from ..errors import ExitCode, InputError, OutputError, UsageError, printable
+from ..errors import ExitCode, InputError, UsageError, printable
 from . import console
-from .outputs import refuse_empty
+from .outputs import refuse_directory, refuse_empty, refuse_replacing
 
 
 class ImportRequest(NamedTuple):
@@ -71,9 +71,9 @@ def _check_output(output: str, force: bool, paths: tuple[str, ...]) -> None:
     never, even with --force, a file being imported: the client's own configuration would become YAML)."""
     refuse_empty(("-o", output), name="the account file to write")
     if output.endswith("/") or os.path.isdir(output):
-        raise OutputError(f"{output}: is a directory; -o names the account file to write")
+        raise refuse_directory(output)
     if os.path.lexists(output) and not force:
-        raise OutputError(f"{output}: exists; refusing to replace it (use --force: a .bak copy is kept)")
+        raise refuse_replacing([output])
     try:
         info = os.stat(output)
     except OSError:
@@ -97,19 +97,14 @@ def _write(output: str, text: str, force: bool) -> None:
 
     Without --force the writer refuses a file that appeared since _check_output (another program, or a second
     import, wrote it while the files were read): it is never replaced."""
-    from ..output import write_all
+    from ..output import Differs, write_all
     from ..targets import RenderedFile
 
     path = Path(output)
     try:
         write_all([RenderedFile(path.name, text.encode("utf-8"), 0o600)], path.parent, force=force)
-    except OutputError:
-        if force or not os.path.lexists(output):
-            raise
-        raise OutputError(
-            f"{output}: exists (written while the files were read); refusing to replace it (use --force: a .bak "
-            "copy is kept)"
-        ) from None
+    except Differs:
+        raise refuse_replacing([output]) from None
 
 
 def _compare(request: ImportRequest, options: object) -> int:

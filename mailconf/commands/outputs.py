@@ -3,7 +3,9 @@ for one situation, whichever command meets it (render, discover, import, lint, p
 
 from __future__ import annotations
 
-from ..errors import UsageError
+from collections.abc import Sequence
+
+from ..errors import OutputError, UsageError
 
 
 def refuse_empty(*options: tuple[str, str | None], names: str = "file", name: str = "a file") -> None:
@@ -13,3 +15,21 @@ def refuse_empty(*options: tuple[str, str | None], names: str = "file", name: st
     for option, path in options:
         if path == "":
             raise UsageError(f"{option} '': an empty path names no {names} (an unset variable?); name {name}")
+
+
+def refuse_replacing(paths: Sequence[str], *, compared: bool = False) -> OutputError:
+    """Files that -o would replace, without --force. ``compared``: render compared them with what it would write
+    and refuses only those whose content differs, which its --check shows; discover and import refuse a file
+    that exists."""
+    one = len(paths) == 1
+    exists = ("it exists" if one else "they exist") + (" with other content" if compared else "")
+    use = "--check to see the difference, --force" if compared else "--force"
+    return OutputError(
+        f"refusing to replace {', '.join(paths)}: {exists}; use {use} to replace {'it' if one else 'them'} "
+        "(a .bak copy is kept)"
+    )
+
+
+def refuse_directory(path: str) -> OutputError:
+    """-o of discover or import names a directory: it names the account file to write."""
+    return OutputError(f"{path}: is a directory; -o names the account file to write")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..errors import ExitCode, UsageError, printable
 from ..targets import TARGETS, RenderedFile, Target
 from . import console
-from .outputs import refuse_empty
+from .outputs import refuse_empty, refuse_replacing
 
 if TYPE_CHECKING:
     from ..output import NewFolders
@@ -122,7 +122,7 @@ def _check_request(request: RenderRequest, targets: int) -> None:
 
 def _to_directory(request: RenderRequest, result: RenderResult, root: Path, new: NewFolders | None) -> int:
     """-o DIR: compare (--check), rewrite what is stale (--update) or write (refusing to replace without --force)."""
-    from ..output import write_all
+    from ..output import Differs, write_all
 
     files = result.files
     if request.check:
@@ -134,7 +134,10 @@ def _to_directory(request: RenderRequest, result: RenderResult, root: Path, new:
         for label in changed.replaced:
             console.say(f"updated {label}")
         return int(ExitCode.FINDINGS if changed.created or changed.replaced else ExitCode.OK)
-    write_all(files, root, force=request.force, new=new, written=result.written)
+    try:
+        write_all(files, root, force=request.force, new=new, written=result.written)
+    except Differs as refused:
+        raise refuse_replacing(refused.paths, compared=True) from None
     return int(ExitCode.OK)
 
 

@@ -13,6 +13,9 @@ from tests.servers import Dovecot, SmtpServer, free_port
 from .conftest import Dnsmasq, RigCerts, hang, web_and_dns, xml
 from .rig import AUTOCONFIG, IMAPS_OK, SMTPS_OK, Run, account, config, imaps, server, smtps
 
+#: -o FILE exists, without --force (tests/test_cli.py: discover and import say it alike)
+EXISTS = "refusing to replace {}: it exists; use --force to replace it (a .bak copy is kept)"
+
 
 def test_every_source_answers_autoconfig_wins(
     discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
@@ -105,7 +108,7 @@ def test_output_file_never_replaced_without_force(
         assert web.requests == []  # refused before looking anything up
         assert target.read_text() == "mine\n"
         forced = discover(dns, "-o", str(target), "--name", "work", "--no-probe", "--force")
-    assert refused == Run(2, "", f"mailconf: {target} exists; use --force to replace it (a .bak copy is kept)\n")
+    assert refused == Run(2, "", f"mailconf: {EXISTS.format(target)}\n")
     assert forced == Run(0, "", f"mailconf: wrote {target}\n")
     origin = f"from autoconfig {AUTOCONFIG}; not probed (--no-probe)"
     assert target.read_text() == account(

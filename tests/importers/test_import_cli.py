@@ -13,6 +13,8 @@ from mailconf.commands.import_ import _write
 from mailconf.errors import OutputError
 from tests.conftest import EXAMPLES
 
+#: -o FILE exists, without --force (tests/test_cli.py: discover and import say it alike)
+EXISTS = "refusing to replace {}: it exists; use --force to replace it (a .bak copy is kept)"
 #: -o "$OUT" with OUT unset (tests/test_cli.py: every command says it alike)
 EMPTY_OUTPUT = "-o '': an empty path names no file (an unset variable?); name the account file to write"
 SECRET = "s3cret-Do-Not-Print-42"
@@ -113,7 +115,7 @@ def test_output_file_is_written_once_and_never_replaced_without_force(
     assert (code, out, err) == (
         2,
         "",
-        f"mailconf: {target}: exists; refusing to replace it (use --force: a .bak copy is kept)\n",
+        f"mailconf: {EXISTS.format(target)}\n",
     )
     assert target.read_text() == "mine\n"
     code, _, _ = run(capsys, "import", "--from", "msmtp", str(msmtprc), "-o", str(target), "--force")
@@ -129,10 +131,7 @@ def test_an_output_file_written_meanwhile_is_not_replaced_without_force(tmp_path
     target.write_text("mine\n")
     with pytest.raises(OutputError) as raised:
         _write(str(target), "version: 1\n", force=False)
-    assert str(raised.value) == (
-        f"{target}: exists (written while the files were read); refusing to replace it (use --force: a .bak copy "
-        "is kept)"
-    )
+    assert str(raised.value) == EXISTS.format(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["accounts.yaml"]
     assert target.read_text() == "mine\n"
     _write(str(target), "version: 1\n", force=True)
