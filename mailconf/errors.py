@@ -38,6 +38,16 @@ def _code_point(ch: str) -> str:
     return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
 
 
+def plural(number: int, word: str, many: str | None = None) -> str:
+    """``word`` as ``number`` of it is written (``setting``, ``settings``): a message never says ``setting(s)``."""
+    return word if number == 1 else many or f"{word}s"
+
+
+def counted(number: int, word: str, many: str | None = None) -> str:
+    """``1 account``, ``2 accounts``."""
+    return f"{number} {plural(number, word, many)}"
+
+
 class ExitCode(enum.IntEnum):
     OK = 0
     FINDINGS = 1

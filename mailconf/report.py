@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .catalogue import Entry
-from .errors import printable
+from .errors import counted, printable
 from .model import Finding, Severity
 
 
@@ -70,8 +70,8 @@ def text(results: Sequence[Result], tool: Tool) -> str:
         # both counts, as mypy does ("in 1 file (checked 5 source files)"): the files checked alone would read
         # as the files with findings. When every file checked has findings, one count says both.
         found, checked = sum(1 for r in results if r.findings), len(results)
-        also = f" ({_files(checked)} checked)" if checked != found else ""
-        lines.append(f"{', '.join(parts)} in {_files(found)}{also}")
+        also = f" ({counted(checked, 'file')} checked)" if checked != found else ""
+        lines.append(f"{', '.join(parts)} in {counted(found, 'file')}{also}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -93,10 +93,6 @@ def readable(text: str) -> str:
 def _escape_surrogate(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
-
-
-def _files(count: int) -> str:
-    return f"{count} file{'s' if count != 1 else ''}"
 
 
 def _plural(label: str, count: int) -> str:

@@ -53,6 +53,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from . import resources
+from .errors import counted
 from .model import YamlPath
 
 #: Values of these keys never appear in a message.
@@ -233,7 +234,7 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
         yield SchemaProblem(path, f"{name} must be between {low} and {high}{_got(key, instance)}")
     elif kind in ("minLength", "maxLength"):
         low, high = schema_part.get("minLength", 0), schema_part.get("maxLength")
-        size = f"between {low} and {high} characters" if high else f"at least {low} character(s)"
+        size = f"between {low} and {high} characters" if high else f"at least {counted(low, 'character')}"
         yield SchemaProblem(path, f"{name} must be {size} long", value=None if key in SECRET_KEYS else instance)
     elif kind == "minProperties":
         yield SchemaProblem(path, f"{name} is empty; declare at least one account", on_key=True)

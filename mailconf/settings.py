@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, plural
 from .model import Severity
 
 CONFIG_NAMES = (".mailconf.yaml", "pyproject.toml")
@@ -312,7 +312,8 @@ def _policy(table: Mapping[str, Any], source: str, where: Where | None = None) -
     unknown = sorted(set(table) - set(KEYS), key=str)
     if unknown:
         raise ConfigError(
-            f"{at((unknown[0],), True)}: unknown setting(s) {', '.join(map(str, unknown))}; allowed: {', '.join(KEYS)}"
+            f"{at((unknown[0],), True)}: unknown {plural(len(unknown), 'setting')} {', '.join(map(str, unknown))}; "
+            f"allowed: {', '.join(KEYS)}"
         )
     patterns = {key: _patterns(table, key, at) for key in ("include", "exclude")}
     baseline = table.get("baseline")

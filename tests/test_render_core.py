@@ -270,7 +270,7 @@ def test_several_targets_strict_writes_nothing(tmp_path: Path, capsys: pytest.Ca
     assert run("-t", "fake", "-t", "msmtp", "-o", str(out), "--strict", accounts_file(tmp_path, "gappy")) == 1
     assert capsys.readouterr().err == (
         "mailconf: error: fake: account gappy: incoming.timeout cannot be expressed; set it by hand\n"
-        "mailconf: 1 setting(s) cannot be expressed by fake, msmtp (--strict); nothing written\n"
+        "mailconf: 1 setting cannot be expressed by fake, msmtp (--strict); nothing written\n"
     )
     assert not out.exists()
 
@@ -352,7 +352,7 @@ def test_strict_with_a_gap_exits_1_and_writes_nothing(tmp_path: Path, capsys: py
     assert run("-t", "fake", "-o", str(out), "--strict", accounts_file(tmp_path, "gappy", "work")) == 1
     assert capsys.readouterr().err == (
         "mailconf: error: fake: account gappy: incoming.timeout cannot be expressed; set it by hand\n"
-        "mailconf: 1 setting(s) cannot be expressed by fake (--strict); nothing written\n"
+        "mailconf: 1 setting cannot be expressed by fake (--strict); nothing written\n"
     )
     assert not out.exists()
 
@@ -368,7 +368,7 @@ def test_accounts_with_the_same_gap_share_one_line(tmp_path: Path, capsys: pytes
     assert capsys.readouterr().err == (
         "mailconf: error: fake: accounts gap1, gap2, gap3 and 4 more (7): incoming.timeout cannot be expressed; "
         "set it by hand\n"
-        "mailconf: 7 setting(s) cannot be expressed by fake (--strict); nothing written\n"
+        "mailconf: 7 settings cannot be expressed by fake (--strict); nothing written\n"
     )
 
 

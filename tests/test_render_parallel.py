@@ -677,7 +677,7 @@ def test_strict_gaps_leave_nothing_the_workers_wrote(tmp_path: Path, three_hundr
     assert forked[:3] == serial[:3]
     assert serial[0] == 1
     assert serial[2].splitlines()[-1] == (
-        "mailconf: 30 setting(s) cannot be expressed by mutt, msmtp (--strict); nothing written"
+        "mailconf: 30 settings cannot be expressed by mutt, msmtp (--strict); nothing written"
     )
     assert not (tmp_path / "serial").exists()
     assert not (tmp_path / "forked").exists()

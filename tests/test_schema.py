@@ -631,3 +631,16 @@ def test_containers_are_never_echoed_they_may_hold_secrets() -> None:
             "put the login in username: and the password behind password_command",
         ),
     ]
+
+
+@pytest.mark.parametrize(("low", "size"), [(1, "1 character"), (2, "2 characters")])
+def test_a_minimum_length_without_a_maximum_is_said_in_words(low: int, size: str) -> None:
+    """No string of the shipped schema has a minLength without a maxLength; a future one is explained in words,
+    never as ``character(s)``."""
+    instance = {"accounts": {"work": {"name": ""}}}
+    account = {"type": "object", "properties": {"name": {"type": "string", "minLength": low}}}
+    validator = Draft202012Validator({"properties": {"accounts": {"additionalProperties": account}}})
+    problems = [p for e in validator.iter_errors(instance) for p in schema._describe(e, (), instance)]
+    assert [(p.path, p.message) for p in problems] == [
+        (("accounts", "work", "name"), f"`name` must be at least {size} long")
+    ]

@@ -186,7 +186,12 @@ BAD_FILES = [
     (
         ".mailconf.yaml",
         "fail-level: error\ncolour: always\n",
-        ":2:1: unknown setting(s) colour; allowed: fail-level, disable, severity, include, exclude, baseline",
+        ":2:1: unknown setting colour; allowed: fail-level, disable, severity, include, exclude, baseline",
+    ),
+    (
+        ".mailconf.yaml",
+        "colour: always\nfail-level: error\nverbose: true\n",
+        ":1:1: unknown settings colour, verbose; allowed: fail-level, disable, severity, include, exclude, baseline",
     ),
     (
         ".mailconf.yaml",

@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 from typing import NamedTuple
 
-from ..errors import ExitCode, InputError, UsageError, printable
+from ..errors import ExitCode, InputError, UsageError, counted, printable
 from . import console
 from .outputs import refuse_directory, refuse_empty, refuse_replacing
 
@@ -52,7 +52,8 @@ def run(request: ImportRequest) -> int:
         console.out(result.text)
     else:
         _write(request.output, result.text, request.force)
-        console.say(f"wrote {len(result.accounts)} account(s) to {request.output}; check it with `mailconf lint`")
+        accounts = counted(len(result.accounts), "account")
+        console.say(f"wrote {accounts} to {request.output}; check it with `mailconf lint`")
     return int(ExitCode.FINDINGS if result.warnings else ExitCode.OK)
 
 

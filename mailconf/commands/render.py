@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..errors import ExitCode, UsageError, printable
+from ..errors import ExitCode, UsageError, counted, printable
 from ..targets import TARGETS, RenderedFile, Target
 from . import console
 from .outputs import refuse_empty, refuse_replacing
@@ -89,7 +89,8 @@ def _render(
         console.level(level, f"{scope}: {line}")
     names = ", ".join(t.NAME for t in targets)
     if result.gaps and request.strict:
-        raise RenderError(f"{result.gap_count} setting(s) cannot be expressed by {names} (--strict); nothing written")
+        settings = counted(result.gap_count, "setting")
+        raise RenderError(f"{settings} cannot be expressed by {names} (--strict); nothing written")
     if not result.files and not result.written:
         raise RenderError(
             f"{request.file}: target {names} renders no file: no selected account has a server it can express"

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..errors import ExitCode, FindingsError, UsageError
+from ..errors import ExitCode, FindingsError, UsageError, counted
 from . import console
 
 if TYPE_CHECKING:
@@ -30,11 +30,6 @@ class ServeRequest(NamedTuple):
     client_timeout: int = 10
     #: client connections at once (the open-file limit is raised for them, or they are cut to what fits)
     max_connections: int = 1000
-
-
-def _count(number: int, noun: str) -> str:
-    """``1 domain``, ``2 domains``."""
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def parse_bind(text: str) -> tuple[str, int]:
@@ -194,7 +189,7 @@ def _listening(app: App, where: Sequence[tuple[str, int]], poll_interval: float)
     """The start line: the file, what it serves, every address listened on, and how it reloads."""
     urls = " and ".join(f"http://{f'[{host}]' if ':' in host else host}:{port}/" for host, port in where)
     return (
-        f"serve: {app.path}: {_count(app.site.accounts, 'account')}, {_count(len(app.site.autoconfig), 'domain')}; "
+        f"serve: {app.path}: {counted(app.site.accounts, 'account')}, {counted(len(app.site.autoconfig), 'domain')}; "
         f"listening on {urls} (reload: SIGHUP"
         + (f", or a change seen every {poll_interval:g} s)" if poll_interval else ")")
     )
@@ -219,8 +214,8 @@ def _report(app: App, outcome: Loaded | Refused) -> None:
         return
     _warn(outcome)
     console.say(
-        f"serve: {app.path}: reloaded: {_count(outcome.site.accounts, 'account')}, "
-        f"{_count(len(outcome.site.autoconfig), 'domain')}"
+        f"serve: {app.path}: reloaded: {counted(outcome.site.accounts, 'account')}, "
+        f"{counted(len(outcome.site.autoconfig), 'domain')}"
     )
 
 

@@ -21,6 +21,7 @@ import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from ..errors import counted, plural
 from ..model import Location, Protocol
 from ..targets._muttlike import Dialect
 from . import Imported, ReadOptions, Unreadable
@@ -333,7 +334,9 @@ def _read_file(  # noqa: PLR0917
             first_other = first_other or command.location
     if first_other is not None:
         found.warn(
-            first_other, f"{other} command(s) that are not account settings (bind, macro, hooks ...) are not imported"
+            first_other,
+            f"{counted(other, 'command')} that {plural(other, 'is not an account setting', 'are not account settings')}"
+            f" (bind, macro, hooks ...) {plural(other, 'is', 'are')} not imported",
         )
 
 

@@ -30,6 +30,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from ..errors import counted, plural
 from ..model import Location
 from ..targets.fetchmail import _SSLPROTO
 from . import Imported, ReadOptions, Unreadable
@@ -219,8 +220,8 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     if other:
         found.warn(
             other[0],
-            f"{len(other)} delivery or daemon setting(s) (is ... here, smtphost, set daemon ...) "
-            "are not account settings: not imported",
+            f"{counted(len(other), 'delivery or daemon setting')} (is ... here, smtphost, set daemon ...) "
+            f"{plural(len(other), 'is not an account setting', 'are not account settings')}: not imported",
         )
 
 

@@ -106,7 +106,7 @@ def test_output_file_is_written_once_and_never_replaced_without_force(
     target = tmp_path / "accounts.yaml"
     code, out, err = run(capsys, "import", "--from", "msmtp", str(msmtprc), "-o", str(target))
     assert (code, out) == (1, "")
-    assert err.splitlines()[-1] == f"mailconf: wrote 2 account(s) to {target}; check it with `mailconf lint`"
+    assert err.splitlines()[-1] == f"mailconf: wrote 2 accounts to {target}; check it with `mailconf lint`"
     assert os.stat(target).st_mode & 0o777 == 0o600
     written = target.read_text()
     assert SECRET not in written
@@ -563,6 +563,48 @@ def test_a_huge_file_is_refused_before_it_is_read(capsys: pytest.CaptureFixture[
     )
 
 
+@pytest.mark.parametrize(
+    ("commands", "warning"),
+    [
+        ("bind index g noop\n", "1 command that is not an account setting (bind, macro, hooks ...) is not imported"),
+        ("bind index g noop\nmacro index x y\n",
+         "2 commands that are not account settings (bind, macro, hooks ...) are not imported"),
+    ],
+    ids=["one", "two"],
+)  # fmt: skip
+def test_mutt_counts_what_it_does_not_import_in_words(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, commands: str, warning: str
+) -> None:
+    rc = tmp_path / "muttrc"
+    rc.write_text("set from = 'alice@example.com'\nset folder = 'imaps://imap.example.com:993/'\n" + commands)
+    code, out, err = run(capsys, "import", "--from", "mutt", str(rc), "-o", str(tmp_path / "a.yaml"))
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        f"mailconf: warning: {rc}:3:1: {warning}",
+        f"mailconf: wrote 1 account to {tmp_path / 'a.yaml'}; check it with `mailconf lint`",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lines", "warning"),
+    [
+        ("set daemon 300\n", "1 delivery or daemon setting (is ... here, smtphost, set daemon ...) is not an account "
+         "setting: not imported"),
+        ("set daemon 300\nset logfile /tmp/x\n", "2 delivery or daemon settings (is ... here, smtphost, set daemon "
+         "...) are not account settings: not imported"),
+    ],
+    ids=["one", "two"],
+)  # fmt: skip
+def test_fetchmail_counts_what_it_does_not_import_in_words(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, lines: str, warning: str
+) -> None:
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(lines + "poll imap.example.com protocol imap user alice@example.com ssl\n")
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert (code, err) == (1, f"mailconf: warning: {rc}:1:5: {warning}\n")
+    assert "host: imap.example.com\n" in out
+
+
 def test_mutt_runs_no_backtick_and_follows_source_only_when_asked(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -582,8 +624,8 @@ def test_mutt_runs_no_backtick_and_follows_source_only_when_asked(
     assert err.splitlines() == [
         f"mailconf: warning: {main_rc}:3:1: source of a command's output: not run, not imported",
         f"mailconf: warning: {main_rc}:4:1: source creds.muttrc: not followed (use --follow-source to read it)",
-        f"mailconf: warning: {main_rc}:6:1: 1 command(s) that are not account settings (bind, macro, hooks ...) "
-        "are not imported",
+        f"mailconf: warning: {main_rc}:6:1: 1 command that is not an account setting (bind, macro, hooks ...) "
+        "is not imported",
     ]
     code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(main_rc))
     assert "password_command: pass show x\n" in out

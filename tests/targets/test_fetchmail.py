@@ -402,7 +402,7 @@ def test_strict_fails_on_a_gap_and_writes_nothing(tmp_path: Path) -> None:
     assert done.stderr.splitlines() == [
         "mailconf: error: fetchmail: account work: incoming.timeout cannot be expressed; "
         "fetchmail reads timeout 0 as its default (300 seconds); give a number of seconds",
-        "mailconf: 1 setting(s) cannot be expressed by fetchmail (--strict); nothing written",
+        "mailconf: 1 setting cannot be expressed by fetchmail (--strict); nothing written",
     ]
     assert not out.exists()
     without = subprocess.run(args[:4] + args[5:], capture_output=True, text=True, check=False, cwd=ROOT)

@@ -539,7 +539,7 @@ def test_strict_fails_on_a_gap_and_writes_nothing(tmp_path: Path) -> None:
         "mailconf: error: getmail: account work: incoming.security cannot be expressed; getmail 6.18.11 has no "
         "STARTTLS (it ignores use_starttls): the account is not rendered; use security: tls (port 993 or 995) if "
         "the server offers it",
-        "mailconf: 1 setting(s) cannot be expressed by getmail (--strict); nothing written",
+        "mailconf: 1 setting cannot be expressed by getmail (--strict); nothing written",
     ]
 
 

@@ -366,7 +366,7 @@ def test_strict_fails_on_a_gap_and_writes_nothing(tmp_path: Path) -> None:
     assert errors == [
         "mailconf: error: mbsync: account work: incoming.auth cannot be expressed; "
         "mbsync always logs in (unless the server greets with PREAUTH): give a username and auth",
-        "mailconf: 1 setting(s) cannot be expressed by mbsync (--strict); nothing written",
+        "mailconf: 1 setting cannot be expressed by mbsync (--strict); nothing written",
     ]
 
 

@@ -424,7 +424,7 @@ def test_strict_fails_on_a_gap_and_writes_nothing(tmp_path: Path) -> None:
     assert done.stderr.splitlines() == [
         "mailconf: error: msmtp: account work: outgoing.token_command cannot be expressed; "
         "auth gssapi does not use it, so it is left out; remove it or change auth",
-        "mailconf: 1 setting(s) cannot be expressed by msmtp (--strict); nothing written",
+        "mailconf: 1 setting cannot be expressed by msmtp (--strict); nothing written",
     ]
     assert not out.exists()
     without = subprocess.run(args[:4] + args[5:], capture_output=True, text=True, check=False, cwd=ROOT)

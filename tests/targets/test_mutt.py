@@ -503,7 +503,8 @@ def check_gap(
     errors = [e.replace(": warning: ", ": error: ") for e in expected]
     assert capsys.readouterr().err.splitlines() == [
         *errors,
-        f"mailconf: {len(lines)} setting(s) cannot be expressed by {binary} (--strict); nothing written",
+        f"mailconf: {len(lines)} {'setting' if len(lines) == 1 else 'settings'} cannot be expressed by {binary} "
+        "(--strict); nothing written",
     ]
     assert not strict_out.exists()
 

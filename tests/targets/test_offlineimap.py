@@ -479,7 +479,7 @@ def test_strict_fails_on_starttls_and_writes_nothing(tmp_path: Path) -> None:
     _, errors = refused_render(tmp_path, source_text, "offlineimap", "--strict")
     assert errors == [
         f"mailconf: error: offlineimap: account work: incoming.security cannot be expressed; {STARTTLS}",
-        "mailconf: 1 setting(s) cannot be expressed by offlineimap (--strict); nothing written",
+        "mailconf: 1 setting cannot be expressed by offlineimap (--strict); nothing written",
     ]
 
 

@@ -263,7 +263,7 @@ def test_strict_exits_1_and_writes_nothing(tmp_path: Path, capsys: pytest.Captur
     _, err = capsys.readouterr()
     assert sorted(gap_lines(err, "error", "outlook-prf")) == sorted(GAP_LINES + OTHER_GAP_LINES + PRF_GAP_LINES)
     assert (
-        err.splitlines()[-1] == "mailconf: 18 setting(s) cannot be expressed by outlook-prf (--strict); nothing written"
+        err.splitlines()[-1] == "mailconf: 18 settings cannot be expressed by outlook-prf (--strict); nothing written"
     )
     assert not out_dir.exists()
 

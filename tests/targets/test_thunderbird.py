@@ -637,7 +637,7 @@ def test_strict_fails_on_gaps_and_writes_nothing(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert proc.stderr.splitlines() == [
         *(f"mailconf: error: thunderbird: {gap}" for gap in EXPECTED_GAPS),
-        f"mailconf: {len(EXPECTED_GAPS)} setting(s) cannot be expressed by thunderbird (--strict); nothing written",
+        f"mailconf: {len(EXPECTED_GAPS)} settings cannot be expressed by thunderbird (--strict); nothing written",
     ]
     assert not out.exists()
 
