@@ -1,5 +1,6 @@
 r"""``mailconf import --from aerc ~/.config/aerc/accounts.conf`` reads aerc's accounts file (aerc 0.14, as
-go-ini v1.63.2 reads it): one account per ``[section]`` whose ``source`` is an IMAP URL.
+go-ini v1.63.2 reads it, and the outgoing URLs of aerc 0.15 and later): one account per ``[section]`` whose
+``source`` is an IMAP URL.
 
 | accounts.conf | account file |
 |---|---|
@@ -11,7 +12,9 @@ go-ini v1.63.2 reads it): one account per ``[section]`` whose ``source`` is an I
 | ``source-cred-cmd``, ``outgoing-cred-cmd`` | ``password_command`` (``token_command`` with OAuth2); never run |
 | ``connection-timeout`` (a Go duration: ``45s``, ``1m``) | ``incoming.timeout`` in seconds (a fraction rounded up) |
 | ``outgoing = smtps://`` / ``smtp://`` + ``smtp-starttls = yes`` / ``smtp://`` | ``outgoing``: ``security: tls`` /
-  ``starttls`` / ``none``; port absent: 465 / 587 |
+  ``starttls`` / ``none`` (``starttls`` in a file for aerc 0.15 and later: below); port absent: 465 / 587 |
+| ``outgoing = smtp+insecure://`` / ``smtp+insecure+AUTH://`` (aerc 0.15 and later) | ``outgoing``:
+  ``security: none``, ``AUTH`` as below; port absent: 587 |
 | ``smtp+plain`` (or no ``+``) / ``+login`` / ``+xoauth2`` / ``+oauthbearer`` / ``+none`` | ``auth: password`` /
   ``password`` + ``mechanisms: [login]`` / ``oauth2`` / ``oauth2`` + ``mechanisms: [oauthbearer]`` / ``none`` |
 | ``from = "Name" <address>`` (RFC 5322) | ``display_name``, ``address`` |
@@ -20,6 +23,23 @@ Values are read as go-ini reads them: a value in backquotes (as ``mailconf rende
 writes it) is taken raw; otherwise it is cut at ``#`` or ``;``, one pair of surrounding quotes is
 removed and a line ending in ``\`` continues on the next line. ``smtp-starttls`` is on only for
 the exact value ``yes`` (aerc 0.14 reads ``true`` as off: the output says so).
+
+aerc 0.15 changed what the outgoing URL means: ``smtp://`` always sends STARTTLS (and refuses a
+server without it), ``smtp+insecure[+AUTH]://`` never does, and ``smtp-starttls`` is ignored (a
+popup says so). aerc 0.14 refuses ``smtp+insecure`` URLs, so they are read as ``security: none``
+in any file. What ``smtp://`` means depends on the aerc the file is for:
+
+- the first line of a file ``mailconf render --target aerc`` wrote names it, from its
+  ``--option version``: ``# aerc (0.20) accounts written by mailconf (target aerc).``;
+- else a file with an ``smtp+insecure`` outgoing URL is for aerc 0.15 or later;
+- else nothing says: ``smtp://`` is read as aerc 0.14 reads it (``security: none`` without
+  ``smtp-starttls = yes``), and each such account has a warning (and a comment) saying that aerc
+  0.15 and later send STARTTLS there: for them, set ``security: starttls``. An account with
+  ``smtps://`` or ``smtp-starttls = yes`` reads the same for both and has none.
+
+In a file for aerc 0.15 and later, ``smtp://`` is ``security: starttls`` and an ``smtp-starttls``
+line is reported as the setting these versions ignore. A scheme neither version sends with
+(``smtps+insecure``, ``smtp+plain+insecure``) is reported and the outgoing server not imported.
 
 Never run: the cred commands are copied as text. A password written in a URL is never copied (a
 comment and a warning ask for a password command; aerc ignores the cred command then). A
@@ -34,6 +54,7 @@ percent-encoded, a port that is not a number): aerc cannot connect with it eithe
 
 from __future__ import annotations
 
+import enum
 import math
 import re
 from collections.abc import Sequence
@@ -42,6 +63,7 @@ from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from ..model import Location
+from ..targets.aerc import _STARTTLS_BY_DEFAULT
 from . import Imported, ReadOptions, Unreadable
 from ._base import Collector, guess_address, is_address, read_text, shown, whole_number
 
@@ -232,10 +254,27 @@ def parse_url(value: Value, key: str) -> Url | None:
 # --- aerc ----------------------------------------------------------------------------------------------
 
 
+class Reading(enum.Enum):
+    """Which aerc's meaning of ``smtp://`` a file is read with (aerc 0.15 changed it)."""
+
+    #: the file says it is for aerc 0.14 (mailconf's header): smtp:// is STARTTLS only with smtp-starttls = yes
+    AERC_0_14 = enum.auto()
+    #: the file says it is for 0.15 or later (the header, or an smtp+insecure URL): smtp:// is always STARTTLS
+    AERC_0_15 = enum.auto()
+    #: nothing says which: aerc 0.14's reading, and a warning for each account 0.15 reads otherwise
+    UNKNOWN = enum.auto()
+
+
+#: the first line of a file mailconf rendered (templates/aerc/accounts.conf.j2) names the version it is for
+_HEADER = re.compile(r"# aerc \((0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\) accounts written by mailconf \(target aerc\)\.")
+
+
 def read(paths: Sequence[str], options: ReadOptions) -> Imported:
     found = Collector()
     for path in paths:
-        sections = parse_ini(read_text(path, "aerc's accounts.conf (~/.config/aerc/accounts.conf)"), path)
+        text = read_text(path, "aerc's accounts.conf (~/.config/aerc/accounts.conf)")
+        sections = parse_ini(text, path)
+        reading = _reading(text, sections)
         by_name = {s.name: s for s in sections}
         for section in sections:
             if section.name == "DEFAULT":
@@ -243,8 +282,26 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
                     first = next(iter(section.keys.values())).where
                     found.warn(first, "aerc skips the DEFAULT section (keys before the first [account]): not imported")
                 continue
-            _account(section, by_name, found)
+            _account(section, by_name, found, reading)
     return found.result()
+
+
+def _reading(text: str, sections: list[Section]) -> Reading:
+    """The aerc the file is for: what mailconf's header says, else 0.15 and later when an outgoing URL is
+    ``smtp+insecure[+AUTH]://`` (aerc 0.14 refuses it), else unknown."""
+    header = _HEADER.fullmatch(text.partition("\n")[0].rstrip("\r"))
+    if header is not None:
+        number = (int(header[1]), int(header[2]))
+        return Reading.AERC_0_15 if number >= _STARTTLS_BY_DEFAULT else Reading.AERC_0_14
+    for section in sections:
+        outgoing = section.keys.get("outgoing")
+        try:
+            url = parse_url(outgoing, "outgoing") if outgoing is not None else None
+        except Unreadable:
+            continue  # reported when its account is read
+        if url is not None and _smtp_scheme(url.scheme)[0] == "smtp+insecure":
+            return Reading.AERC_0_15
+    return Reading.UNKNOWN
 
 
 def _inherited_from(section: Section, by_name: dict[str, Section]) -> Value | None:
@@ -259,7 +316,7 @@ def _inherited_from(section: Section, by_name: dict[str, Section]) -> Value | No
         name = name.rpartition(".")[0]
 
 
-def _account(section: Section, by_name: dict[str, Section], found: Collector) -> None:  # noqa: PLR0912
+def _account(section: Section, by_name: dict[str, Section], found: Collector, reading: Reading) -> None:  # noqa: PLR0912
     keys = section.keys
     source = keys.get("source")
     if source is None:
@@ -297,7 +354,7 @@ def _account(section: Section, by_name: dict[str, Section], found: Collector) ->
     data["incoming"] = _ordered(incoming)
     outgoing_value = keys.get("outgoing")
     if outgoing_value is not None and outgoing_value.text:
-        outgoing = _outgoing(outgoing_value, keys, lost)
+        outgoing = _outgoing(outgoing_value, keys, lost, reading)
         if outgoing is not None:
             data["outgoing"] = _ordered(outgoing)
     name = found.add(section.name, data, section.where)
@@ -317,6 +374,9 @@ def _account(section: Section, by_name: dict[str, Section], found: Collector) ->
     for key, value in keys.items():
         if key == "outgoing-cred-cmd-cache":
             found.lost(value.where, (*account, "outgoing"), "outgoing-cred-cmd-cache: mailconf has no such setting")
+        elif key == "smtp-starttls" and reading is Reading.AERC_0_15:
+            found.lost(value.where, (*account, "outgoing"), "aerc 0.15 and later ignore smtp-starttls (a popup says "
+                       "so): smtp:// always sends STARTTLS, smtp+insecure:// never does")  # fmt: skip
         elif key not in _READ:
             found.lost(value.where, account, f"aerc's {shown(key)} has no place in an account file")
 
@@ -407,7 +467,7 @@ def _incoming(url: Url, keys: dict[str, Value], lost: list[tuple[Location, str, 
     return server
 
 
-#: aerc 0.14's newSaslClient: the part after "+" in the outgoing scheme -> (auth, mechanisms)
+#: aerc's newSaslClient (0.14 and 0.20): the auth part of the outgoing scheme -> (auth, mechanisms)
 _SMTP_AUTH: dict[str, tuple[str, str | None]] = {
     "": ("none", None),
     "none": ("none", None),
@@ -418,30 +478,51 @@ _SMTP_AUTH: dict[str, tuple[str, str | None]] = {
 }
 
 
-def _outgoing(value: Value, keys: dict[str, Value], lost: list[tuple[Location, str, str]]) -> dict[str, Any] | None:
-    """aerc 0.14's commands/compose/send.go: SCHEME[+AUTH]://, auth plain when no + is given."""
+def _smtp_scheme(scheme: str) -> tuple[str, str]:
+    """(protocol, auth) as aerc 0.15 and later's lib/send/parse.go reads the outgoing scheme: ``SCHEME[+AUTH]``, or
+    ``smtp+insecure[+AUTH]``; auth plain when none is named; ("", "") when it has more parts. Where aerc 0.14
+    (commands/compose/send.go: ``SCHEME[+AUTH]``) sends at all, it reads the scheme the same way."""
+    parts = scheme.split("+")
+    if len(parts) == 3 or (len(parts) == 2 and parts[1] == "insecure"):
+        return "+".join(parts[:2]), parts[2] if len(parts) == 3 else "plain"
+    if len(parts) > 3:
+        return "", ""
+    return parts[0], parts[1] if len(parts) == 2 else "plain"
+
+
+def _outgoing(
+    value: Value, keys: dict[str, Value], lost: list[tuple[Location, str, str]], reading: Reading
+) -> dict[str, Any] | None:
+    """The outgoing URL as the aerc the file is for reads it (``reading``): smtps:// is TLS, smtp+insecure:// is
+    cleartext (0.15 and later only: 0.14 refuses it), and smtp:// is STARTTLS for 0.15 and later, STARTTLS only with
+    smtp-starttls = yes for 0.14."""
     url = parse_url(value, "outgoing")
     if url is None:
         lost.append((value.where, "", "outgoing is a sendmail command (aerc runs it to send): not run, not imported"))
         return None
-    parts = url.scheme.split("+")
-    auth_name = parts[1] if len(parts) == 2 else "plain"
-    if len(parts) > 2 or parts[0] not in ("smtp", "smtps") or auth_name not in _SMTP_AUTH:
+    protocol, auth_name = _smtp_scheme(url.scheme)
+    if protocol not in ("smtp", "smtps", "smtp+insecure") or auth_name not in _SMTP_AUTH:
+        # aerc 0.14 sends with no scheme that 0.15 and later refuse
         lost.append(
-            (value.where, "", f"aerc 0.14 cannot send with the scheme {shown(url.scheme, quotes=True)}: not imported")
+            (value.where, "", f"aerc cannot send with the scheme {shown(url.scheme, quotes=True)}: not imported")
         )
         return None
     auth, mechanism = _SMTP_AUTH[auth_name]
     server = _server(url, auth, mechanism)
-    tls = parts[0] == "smtps"
-    server["port"] = url.port if url.port is not None else 465 if tls else 587
+    server["port"] = url.port if url.port is not None else 465 if protocol == "smtps" else 587
     starttls = keys.get("smtp-starttls")
-    if tls:
+    if protocol == "smtps":
         server["security"] = "tls"
-    elif starttls is not None and starttls.text == "yes":
+    elif protocol == "smtp+insecure":
+        server["security"] = "none"
+    elif reading is Reading.AERC_0_15 or (starttls is not None and starttls.text == "yes"):
         server["security"] = "starttls"
     else:
         server["security"] = "none"
+        if reading is Reading.UNKNOWN:
+            lost.append((value.where, "outgoing", f"{shown(url.scheme)}:// without smtp-starttls = yes is read as "
+                         "aerc 0.14 reads it (security none); aerc 0.15 and later send STARTTLS there: "
+                         "if the file is for one of them, set security: starttls"))  # fmt: skip
         if starttls is not None:
             lost.append((starttls.where, "outgoing", "aerc 0.14 turns STARTTLS on only for smtp-starttls = yes: "
                                                      "this value leaves it off (security none)"))  # fmt: skip

@@ -1,4 +1,4 @@
-"""The aerc importer: go-ini's reading of accounts.conf, aerc 0.14's URLs, nothing run, no secret shown.
+"""The aerc importer: go-ini's reading of accounts.conf, aerc 0.14's and 0.15's URLs, nothing run, no secret shown.
 
 The round trip over every example runs in test_round_trip.py. Its generated files almost never
 suit aerc (POP3, send-only accounts, a password login without a command are all gaps), so the
@@ -24,6 +24,11 @@ from tests.targets._aerc_client import ImapStub, Login
 from tests.targets._aerc_client import aerc as aerc_client
 
 SECRET = "s3cret-Do-Not-Print-42"
+#: the warning for an smtp:// URL in a file that does not say which aerc it is for (0.15 changed its meaning)
+AMBIGUOUS = (
+    "{scheme}:// without smtp-starttls = yes is read as aerc 0.14 reads it (security none); aerc 0.15 and "
+    "later send STARTTLS there: if the file is for one of them, set security: starttls"
+)
 
 
 def imported(path: Path) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -74,7 +79,10 @@ def test_values_are_read_as_go_ini_reads_them(tmp_path: Path) -> None:
             "outgoing": {"host": "mail.example.org", "port": 25, "security": "none", "auth": "none"},
         },
     }  # fmt: skip
-    assert warnings == (f"{conf}:10:1: aerc's copy-to has no place in an account file",)
+    assert warnings == (
+        f"{conf}:10:1: aerc's copy-to has no place in an account file",
+        f"{conf}:15:1: {AMBIGUOUS.format(scheme='smtp+none')}",
+    )
 
 
 def test_a_value_ending_in_a_backslash_goes_on_and_triple_quotes_span_lines(tmp_path: Path) -> None:
@@ -128,9 +136,106 @@ def test_oauth2_schemes_and_the_starttls_value_aerc_ignores(tmp_path: Path) -> N
     }  # fmt: skip
     assert warnings == (
         f"{conf}:2:1: the source URL's query (OAuth2 token exchange) is not imported",
+        f"{conf}:4:1: {AMBIGUOUS.format(scheme='smtp+xoauth2')}",
         f"{conf}:6:1: aerc 0.14 turns STARTTLS on only for smtp-starttls = yes: this value leaves it off "
         "(security none)",
     )
+
+
+def _account_yaml(name: str, outgoing: str) -> str:
+    """An account of the files below as import writes it: IMAP over TLS without a login, and its outgoing server."""
+    return (
+        f"  {name}:\n    address: {name}@example.org\n    incoming:\n      protocol: imap\n"
+        "      host: imap.example.org\n      port: 993\n      security: tls\n      auth: none\n" + outgoing
+    )
+
+
+_IMPORTED = "# imported by `mailconf import --from aerc` from {conf}\n" \
+    "# the comments below say what the files hold that this file does not\nversion: 1\naccounts:\n"  # fmt: skip
+
+
+def test_a_file_that_does_not_say_its_aerc_version_is_read_as_0_14_with_a_warning_per_smtp_url(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """aerc 0.15 made smtp:// always send STARTTLS: in a file with neither mailconf's header nor an smtp+insecure
+    URL, smtp:// is read as aerc 0.14 reads it, and each account 0.15 reads otherwise says so, once."""
+    conf = tmp_path / "accounts.conf"
+    conf.write_text(
+        "[a]\nsource = imaps://imap.example.org\noutgoing = smtp+plain://me@smtp.example.org\n"
+        "outgoing-cred-cmd = pass show a\nfrom = a@example.org\n"
+        "[b]\nsource = imaps://imap.example.org\noutgoing = smtp://me@smtp.example.org\n"  # STARTTLS in both
+        "outgoing-cred-cmd = pass show b\nsmtp-starttls = yes\nfrom = b@example.org\n"
+        "[c]\nsource = imaps://imap.example.org\noutgoing = smtp+none://smtp.example.org:25\nfrom = c@example.org\n"
+        "[d]\nsource = imaps://imap.example.org\noutgoing = smtps+none://smtp.example.org\nfrom = d@example.org\n"
+    )
+    code, out, err = run(capsys, "import", "--from", "aerc", str(conf))
+    assert (code, err) == (1, f"mailconf: warning: {conf}:3:1: {AMBIGUOUS.format(scheme='smtp+plain')}\n"
+                              f"mailconf: warning: {conf}:14:1: {AMBIGUOUS.format(scheme='smtp+none')}\n")  # fmt: skip
+    assert out == _IMPORTED.format(conf=conf) + (
+        _account_yaml("a", f"    outgoing:  # {conf}:3: {AMBIGUOUS.format(scheme='smtp+plain')}\n"
+                      "      host: smtp.example.org\n      port: 587\n      security: none\n      auth: password\n"
+                      "      username: me\n      password_command: pass show a\n")
+        + _account_yaml("b", "    outgoing:\n      host: smtp.example.org\n      port: 587\n      security: starttls\n"
+                        "      auth: password\n      username: me\n      password_command: pass show b\n")
+        + _account_yaml("c", f"    outgoing:  # {conf}:14: {AMBIGUOUS.format(scheme='smtp+none')}\n"
+                        "      host: smtp.example.org\n      port: 25\n      security: none\n      auth: none\n")
+        + _account_yaml("d", "    outgoing:\n      host: smtp.example.org\n      port: 465\n      security: tls\n"
+                        "      auth: none\n")
+    )  # fmt: skip
+
+
+def test_a_hand_written_file_for_aerc_0_15_and_later(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """An smtp+insecure[+AUTH] URL, which aerc 0.14 refuses, says the file is for 0.15 or later: smtp:// is STARTTLS
+    there, with no warning, smtp-starttls is reported as the setting 0.15 ignores, and smtps+insecure is a scheme
+    no aerc sends with."""
+    conf = tmp_path / "accounts.conf"
+    conf.write_text(
+        "[a]\nsource = imaps://imap.example.org\noutgoing = smtp://me@smtp.example.org\n"
+        "outgoing-cred-cmd = pass show a\nfrom = a@example.org\n"
+        "[b]\nsource = imaps://imap.example.org\noutgoing = smtp+insecure://me@localhost:2525\n"
+        "outgoing-cred-cmd = pass show b\nfrom = b@example.org\n"
+        "[c]\nsource = imaps://imap.example.org\noutgoing = smtp+insecure+none://smtp.example.org:25\n"
+        "smtp-starttls = yes\nfrom = c@example.org\n"
+        "[d]\nsource = imaps://imap.example.org\noutgoing = smtps+insecure://me@smtp.example.org\n"
+        "from = d@example.org\n"
+    )
+    ignored = ("aerc 0.15 and later ignore smtp-starttls (a popup says so): smtp:// always sends STARTTLS, "
+               "smtp+insecure:// never does")  # fmt: skip
+    refused = "aerc cannot send with the scheme 'smtps+insecure': not imported"
+    code, out, err = run(capsys, "import", "--from", "aerc", str(conf))
+    assert (code, err) == (1, f"mailconf: warning: {conf}:14:1: {ignored}\nmailconf: warning: {conf}:18:1: {refused}\n")
+    assert out == _IMPORTED.format(conf=conf) + (
+        _account_yaml("a", "    outgoing:\n      host: smtp.example.org\n      port: 587\n      security: starttls\n"
+                      "      auth: password\n      username: me\n      password_command: pass show a\n")
+        + _account_yaml("b", "    outgoing:\n      host: localhost\n      port: 2525\n      security: none\n"
+                        "      auth: password\n      username: me\n      password_command: pass show b\n")
+        + _account_yaml("c", f"    outgoing:  # {conf}:14: {ignored}\n      host: smtp.example.org\n      port: 25\n"
+                        "      security: none\n      auth: none\n")
+        + _account_yaml("d", "").replace("  d:\n", f"  d:  # {conf}:18: {refused}\n")
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("first_lines", "security", "warned"),
+    [
+        ("# aerc (0.20) accounts written by mailconf (target aerc).\n", "starttls", False),
+        ("# aerc (0.15) accounts written by mailconf (target aerc).\n", "starttls", False),
+        ("# aerc (0.14) accounts written by mailconf (target aerc).\n", "none", False),
+        ("# aerc (1.0) accounts written by mailconf (target aerc).\n", "starttls", False),
+        ("\n# aerc (0.20) accounts written by mailconf (target aerc).\n", "none", True),  # not the first line
+        ("# aerc (0.20) accounts written by hand.\n", "none", True),
+    ],
+)
+def test_the_aerc_version_mailconf_wrote_the_file_for_decides_what_smtp_means(
+    tmp_path: Path, first_lines: str, security: str, warned: bool
+) -> None:
+    conf = tmp_path / "accounts.conf"
+    conf.write_text(first_lines + "[a]\nsource = imaps://imap.example.org\noutgoing = smtp+none://smtp.example.org\n"
+                    "from = a@example.org\n")  # fmt: skip
+    accounts, warnings = imported(conf)
+    assert accounts["a"]["outgoing"]["security"] == security
+    line = first_lines.count("\n") + 3
+    assert warnings == ((f"{conf}:{line}:1: {AMBIGUOUS.format(scheme='smtp+none')}",) if warned else ())
 
 
 def test_a_literal_password_is_never_shown_and_no_command_is_run(
@@ -287,9 +392,13 @@ def aercable(data: dict[str, Any]) -> dict[str, Any]:
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(data=account_files().map(aercable))
-def test_generated_files_come_back_exactly(data: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> None:
+@pytest.mark.parametrize("version", ["0.14", "0.20"])  # 0.15 changed the outgoing URL
+def test_generated_files_come_back_exactly(
+    version: str, data: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     # not canonical, so skipped: tls.min_version 1.2, auth none's username
-    comes_back_exactly("aerc", data, tmp_path_factory.mktemp("aerc"), adapted=True, non_canonical="skip")
+    comes_back_exactly("aerc", data, tmp_path_factory.mktemp("aerc"), adapted=True, non_canonical="skip",
+                       options={"version": version})  # fmt: skip
 
 
 def test_compare_of_a_rendered_file_is_clean(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

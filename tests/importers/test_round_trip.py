@@ -387,8 +387,12 @@ def test_every_format_with_a_target_says_what_it_expresses() -> None:
 # --- the round trip -----------------------------------------------------------------------------------
 
 
-def round_trip(fmt: str, model: Model, tmp: Path) -> tuple[dict[str, Flat], tuple[Gap, ...], tuple[str, ...]]:
-    rendered = render_model(TARGETS[fmt], model, {})
+def round_trip(
+    fmt: str, model: Model, tmp: Path, options: dict[str, str] | None = None
+) -> tuple[dict[str, Flat], tuple[Gap, ...], tuple[str, ...]]:
+    """Render ``model`` with the target ``fmt`` (and its ``--option``s), import the files back: (the accounts
+    imported, the render's gaps, the import's warnings)."""
+    rendered = render_model(TARGETS[fmt], model, options or {})
     paths = []
     for file in rendered.files:
         path = tmp / file.name
@@ -439,6 +443,42 @@ def test_every_example_comes_back(fmt: str, example: str, tmp_path: Path) -> Non
         assert (
             compared or not model.accounts or fmt in ("mbsync", "fetchmail", "msmtp", "offlineimap", "getmail", "aerc")
         )
+
+
+#: (auth, mechanisms) -> what the aerc target writes in the outgoing URL: every SMTP login it can write
+_AERC_AUTHS = {("password", ()): "plain", ("password", ("login",)): "login", ("oauth2", ()): "xoauth2",
+               ("oauth2", ("oauthbearer",)): "oauthbearer", ("none", ()): "none"}  # fmt: skip
+
+
+@pytest.mark.parametrize("version", ["0.14", "0.15", "0.20"])
+def test_aerc_outgoing_servers_come_back_for_each_version(version: str, tmp_path: Path) -> None:
+    """aerc 0.15 changed what smtp:// means (STARTTLS always; smtp+insecure+AUTH:// for cleartext): a file rendered
+    with --option version comes back, for each security and each login aerc sends with, with no warning (the
+    file's first line says the version it is for)."""
+    accounts: dict[str, Any] = {}
+    for security in ("tls", "starttls", "none"):
+        for (auth, mechanisms), scheme_auth in _AERC_AUTHS.items():
+            outgoing: dict[str, Any] = {"host": "smtp.example.org", "security": security, "auth": auth}
+            if auth != "none":
+                outgoing |= {"username": "me@example.org", f"{'token' if auth == 'oauth2' else 'password'}_command":
+                             "pass show mail", "mechanisms": list(mechanisms)}  # fmt: skip
+            accounts[f"{security}-{scheme_auth}"] = {
+                "address": "me@example.org",
+                "incoming": {"protocol": "imap", "host": "imap.example.org", "username": "me@example.org",
+                             "password_command": "pass show mail"},
+                "outgoing": outgoing,
+            }  # fmt: skip
+    model = build_model({"version": 1, "accounts": accounts})
+    got, gaps, warnings = round_trip("aerc", model, tmp_path, {"version": version})
+    assert (gaps, warnings) == ((), ())
+    assert len(got) == 15
+    differing = {
+        (account.name, k): (got[account.name].get(k), v)
+        for account in model.accounts
+        for k, v in (aerc(account, model) or {}).items()
+        if got[account.name].get(k) != v
+    }
+    assert differing == {}, "(account, setting): (imported, declared)"
 
 
 # --- hypothesis ------------------------------------------------------------------------------------------
@@ -528,18 +568,25 @@ def test_generated_files_come_back_exactly(fmt: str, data: dict[str, Any], tmp_p
 
 
 def comes_back_exactly(
-    fmt: str, data: dict[str, Any], directory: Path, *, adapted: bool = False, non_canonical: str = "assume"
+    fmt: str,
+    data: dict[str, Any],
+    directory: Path,
+    *,
+    adapted: bool = False,
+    non_canonical: str = "assume",
+    options: dict[str, str] | None = None,
 ) -> None:
     """Render the generated ``data`` with the target ``fmt``, import it back from ``directory``: every setting the
     format expresses comes back as declared. ``adapted``: the file was made into what the format expresses
     (test_aerc.py, test_mobileconfig.py), so a gap is a failure, not a file to skip. ``non_canonical``: an
     account not in the format's canonical form is skipped (``"skip"``: it may come back with the importer's
-    warnings) or the whole file is (``"assume"``: the import has no warning)."""
+    warnings) or the whole file is (``"assume"``: the import has no warning). ``options``: the target's
+    ``--option``s."""
     problems, _ = schema.validate(copy.deepcopy(data))
     assume(not problems)
     model = build_model(data)
     try:
-        rendered = render_model(TARGETS[fmt], model, {})
+        rendered = render_model(TARGETS[fmt], model, options or {})
     except RenderError:  # a value the target refuses to write (an empty command, a control character...)
         assume(False)
         raise
@@ -559,7 +606,7 @@ def comes_back_exactly(
             continue
         assume(canonical)
         expected[account.name] = f
-    got, gaps, _ = round_trip(fmt, model, directory)
+    got, gaps, _ = round_trip(fmt, model, directory, options)
     if non_canonical == "assume":
         assert not gaps
     differing = {
