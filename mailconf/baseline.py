@@ -35,6 +35,8 @@ The file (JSON, UTF-8, written with stable ordering so that it diffs well)::
   key) has empty ``account`` and ``path``; its hash is of the message and of the
   stripped source line it points at.
 - The same key twice is two entries: each hides one finding.
+- A value shared through an alias or a merge key is one finding (``lint.once_per_place``), so
+  one entry; the entries an older baseline holds for the other accounts using it match it too.
 - ``version`` is 1; another version is refused (exit 2), not guessed at.
 """
 
@@ -108,11 +110,24 @@ def _file_key(baseline: str, path: str) -> str:
     return readable(Path(os.path.relpath(os.path.abspath(path), folder)).as_posix())
 
 
-def _keys_of(result: LintedFile) -> list[tuple[Finding, Entry]]:
+class Keyed(NamedTuple):
+    finding: Finding
+    entry: Entry
+    #: the entries an older baseline (written before a shared value was one finding) holds for it besides
+    #: ``entry``: one for each other server that uses the value through an alias or a merge key
+    shared: tuple[Entry, ...]
+
+
+def _keys_of(result: LintedFile) -> list[Keyed]:
     doc = result.document
     data = doc.data if doc is not None else None
     lines = doc.lines if doc is not None else []
-    return [(f, key(f, result.details.get(f), data, lines)) for f in result.findings if f.rule != STALE]
+    keyed = []
+    for finding in (f for f in result.findings if f.rule != STALE):
+        detail = result.details.get(finding)
+        shared = () if detail is None else tuple(key(finding, Detail(path), data, lines) for path in detail.shared)
+        keyed.append(Keyed(finding, key(finding, detail, data, lines), shared))
+    return keyed
 
 
 def record(baseline: str, results: Sequence[LintedFile]) -> dict[str, list[Entry]]:
@@ -121,7 +136,7 @@ def record(baseline: str, results: Sequence[LintedFile]) -> dict[str, list[Entry
     for result in results:
         if result.error is None:
             files[_file_key(baseline, result.path)] = sorted(
-                (entry for _f, entry in _keys_of(result)), key=lambda e: (e.account, e.path, e.rule, e.hash)
+                (keyed.entry for keyed in _keys_of(result)), key=lambda e: (e.account, e.path, e.rule, e.hash)
             )
     return files
 
@@ -258,13 +273,15 @@ def apply_baseline(baseline: str, results: Sequence[LintedFile]) -> list[LintedF
             continue
         name = _file_key(baseline, result.path)
         budget = Counter(loaded.files.get(name, ()))
-        kept = []
-        for finding, entry in _keys_of(result):
-            if budget[entry] > 0:
-                budget[entry] -= 1
-            else:
-                kept.append(finding)
-        out.append(replace(result, findings=tuple(kept)))
+        keyed = _keys_of(result)
+        hidden = [_spend(budget, k.entry) for k in keyed]
+        # then the entries an older baseline holds for the other servers sharing a value: they match the same
+        # finding (no MC709 for them), and --write-baseline writes the one entry of today's form instead
+        for i, k in enumerate(keyed):
+            for entry in k.shared:
+                hidden[i] = _spend(budget, entry) or hidden[i]
+        shown = tuple(k.finding for k, gone in zip(keyed, hidden, strict=True) if not gone)
+        out.append(replace(result, findings=shown))
         for entry, count in sorted(budget.items(), key=lambda item: (item[0].account, item[0].path, item[0].rule)):
             for _ in range(count):
                 where = entry.account + (":" if entry.account else "") + (entry.path or "(the text)")
@@ -281,3 +298,11 @@ def apply_baseline(baseline: str, results: Sequence[LintedFile]) -> list[LintedF
     if stale:
         out.append(LintedFile(baseline, tuple(sorted(stale, key=lambda f: (f.location.line, f.message)))))
     return out
+
+
+def _spend(budget: Counter[Entry], entry: Entry) -> bool:
+    """Use one of the baseline's entries equal to ``entry``, if one is left."""
+    if budget[entry] <= 0:
+        return False
+    budget[entry] -= 1
+    return True

@@ -22,6 +22,9 @@ class Detail(NamedTuple):
     path: YamlPath | None
     #: the settings the rule would change (rules with FIX); () when none or ambiguous
     fix: tuple[Change, ...] = ()
+    #: the paths of the findings this one stands for (the same value reached through an alias or a merge
+    #: key, :func:`once_per_place`): a baseline written before they were one finding has an entry for each
+    shared: tuple[YamlPath, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,15 +131,19 @@ def lint_detailed(doc: Document, policy: Policy) -> tuple[list[Finding], dict[Fi
 
 def _once_per_place(details: dict[Finding, Detail]) -> dict[Finding, Detail]:
     """:func:`once_per_place` over the findings (in order) and their details. The one kept has no fix when the
-    others' differ: a shared value's fix, made through one of its paths, would change the other servers too."""
+    others' differ: a shared value's fix, made through one of its paths, would change the other servers too;
+    it records the others' paths (``shared``), which older baselines hold entries for."""
     kept = {finding: details[finding] for finding in once_per_place(details)}
     if len(kept) == len(details):  # the common case: nothing shared
         return details
     first = {_place(finding): finding for finding in kept}
     for finding, detail in details.items():
         stands_for = first[_place(finding)]
-        if kept[stands_for].fix != detail.fix:
-            kept[stands_for] = kept[stands_for]._replace(fix=())
+        if stands_for == finding:
+            continue
+        known = kept[stands_for]
+        shared = known.shared if detail.path is None else (*known.shared, detail.path)
+        kept[stands_for] = known._replace(fix=known.fix if known.fix == detail.fix else (), shared=shared)
     return kept
 
 

@@ -270,3 +270,63 @@ def test_write_baseline_does_not_replace_a_read_only_baseline(tmp_path: Path) ->
         "mailconf: base.json: is read-only; nothing written, make it writable\n",
     )
     assert (tmp_path / "base.json").read_text(encoding="utf-8") == "{}\n"
+
+
+#: what mailconf wrote for tests.test_lint_cli.SHARED before a value shared through an alias or a merge key was
+#: one finding (commit 7300e5f): an entry for each of the three servers using it
+OLD_SHARED_BASELINE = """\
+{
+  "version": 1,
+  "generator": "mailconf lint --write-baseline",
+  "files": {
+    "shared.yaml": [
+      {"rule": "MC706", "account": "a", "path": "outgoing.timeout", "hash": "d4735e3a265e16ee"},
+      {"rule": "MC706", "account": "b", "path": "outgoing.timeout", "hash": "d4735e3a265e16ee"},
+      {"rule": "MC706", "account": "c", "path": "outgoing.timeout", "hash": "d4735e3a265e16ee"}
+    ]
+  }
+}
+"""
+
+
+def test_an_older_baseline_with_an_entry_per_server_sharing_a_value_still_matches(tmp_path: Path) -> None:
+    """Its entries for b and c (alias, merge key) were reported as stale MC709 though the finding is still there."""
+    from tests.test_lint_cli import SHARED
+
+    write(tmp_path, SHARED, "shared.yaml")
+    write(tmp_path, OLD_SHARED_BASELINE, "base.json")
+    assert tuple(run_mailconf("lint", "--baseline", "base.json", "shared.yaml", cwd=tmp_path)) == (0, "", "")
+    # an entry of a server that uses the value (a's own removed) hides the one finding too
+    write(tmp_path, OLD_SHARED_BASELINE.replace(OLD_SHARED_BASELINE.splitlines()[5] + "\n", ""), "base.json")
+    assert tuple(run_mailconf("lint", "--baseline", "base.json", "shared.yaml", cwd=tmp_path)) == (0, "", "")
+    # --write-baseline rewrites it in today's form: the one finding's entry, the first server's
+    write(tmp_path, OLD_SHARED_BASELINE, "base.json")
+    assert tuple(run_mailconf("lint", "--write-baseline", "base.json", "shared.yaml", cwd=tmp_path)) == (
+        0,
+        "",
+        "mailconf: wrote 1 baseline entry to base.json\n",
+    )
+    head, a_only = OLD_SHARED_BASELINE.splitlines(keepends=True)[:5], OLD_SHARED_BASELINE.splitlines()[5]
+    assert (tmp_path / "base.json").read_text(encoding="utf-8") == "".join(head) + a_only.rstrip(",") + (
+        "\n    ]\n  }\n}\n"
+    )
+
+
+def test_an_older_baselines_entries_for_a_shared_value_that_changed_are_all_stale(tmp_path: Path) -> None:
+    from tests.test_lint_cli import SHARED
+
+    write(tmp_path, SHARED.replace("timeout: 2", "timeout: 3"), "shared.yaml")
+    write(tmp_path, OLD_SHARED_BASELINE, "base.json")
+    stale = "is no longer found; remove the entry (or run --write-baseline base.json again)\n"
+    assert tuple(run_mailconf("lint", "--baseline", "base.json", "shared.yaml", cwd=tmp_path)) == (
+        0,
+        "shared.yaml:5:54: warning MC706 timeout-too-short: a timeout of 3 s fails on slow networks and busy servers; "
+        "set timeout: 30\n"
+        + "".join(
+            f"base.json:{line}:1: info MC709 stale-baseline-entry: MC706 at {name}:outgoing.timeout in shared.yaml "
+            + stale
+            for line, name in ((6, "a"), (7, "b"), (8, "c"))
+        )
+        + "1 warning, 3 info in 2 files\n",
+        "",
+    )
