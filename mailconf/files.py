@@ -8,7 +8,8 @@ yields, recursively and in sorted order, the files that match the settings'
 - hidden files and directories (``.git``, ``.github``, ``.mailconf.yaml``,
   ``.pre-commit-config.yaml``): CI workflows and tool settings are not account files;
 - what the repository's ``.gitignore`` files ignore (each file's patterns apply
-  below its own directory, from the repository root down; ``.git/info/exclude`` and
+  below its own directory, from the repository root down, and a deeper file's
+  ``!pattern`` re-includes what one above ignores; ``.git/info/exclude`` and
   the global excludes file are not read; a ``.gitignore`` that is not a regular file
   holds no pattern);
 - symbolic links to directories (a link loop cannot make the walk endless).
@@ -174,11 +175,19 @@ def _gitignored(top: Path) -> Callable[[Path, bool], bool]:
                 relative = full.relative_to(directory).as_posix() + ("/" if is_dir else "")
                 if spec.match_file(relative):
                     return True
+                if _negated(spec, relative):  # `!name` in a deeper .gitignore wins over the folders' above, as in git
+                    return False
             if directory == root:
                 break
         return False
 
     return ignored
+
+
+def _negated(spec: GitIgnoreSpec, relative: str) -> bool:
+    """Whether a ``!pattern`` of ``spec`` matches ``relative``: when the spec does not ignore it, the last pattern
+    that matches it is then a negation, so this .gitignore decides it is not ignored."""
+    return any(pattern.include is False and pattern.match_file(relative) is not None for pattern in spec.patterns)
 
 
 def _gitignore_lines(path: Path) -> list[str]:

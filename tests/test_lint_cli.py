@@ -71,6 +71,18 @@ def test_a_gitignore_pattern_that_is_not_valid_is_passed_over_as_git_does(repo: 
     assert run_mailconf("lint", ".", cwd=repo) == Outcome(1, expected, "")
 
 
+def test_a_deeper_gitignores_negation_re_includes_what_one_above_ignores(repo: Path) -> None:
+    """As `git status --ignored` sees it: team/.gitignore's `!b.yml` wins over the root's `*.yml`, in team/ and
+    below it; a file that no negation names stays ignored. Any match above used to ignore it."""
+    (repo / ".gitignore").write_text("build/\n*.yml\n", encoding="utf-8")
+    (repo / "team/.gitignore").write_text("!b.yml\n", encoding="utf-8")
+    (repo / "team/deep").mkdir()
+    (repo / "team/deep/b.yml").write_text(INSECURE, encoding="utf-8")
+    (repo / "team/deep/c.yml").write_text(INSECURE, encoding="utf-8")
+    expected = finding("accounts.yaml") + finding("team/b.yml") + finding("team/deep/b.yml")
+    assert run_mailconf("lint", ".", cwd=repo) == Outcome(1, expected + "3 errors in 3 files (4 files checked)\n", "")
+
+
 @pytest.mark.parametrize("kind", ["fifo", "device"])
 def test_a_gitignore_that_is_not_a_regular_file_holds_no_pattern(repo: Path, kind: str) -> None:
     """As git reads it (a FIFO's size is 0): a FIFO was read until a writer came, forever, and a link to /dev/zero
