@@ -164,7 +164,10 @@ def write(baseline: str, files: Mapping[str, Sequence[Entry]]) -> None:
 
     target = Path(os.path.realpath(baseline))
     try:
-        info = target.stat() if target.exists() else None
+        try:
+            info: os.stat_result | None = target.stat()
+        except FileNotFoundError:
+            info = None  # a new baseline (or a link to one); a link loop is an OSError, never replaced by a file
         if info is not None and not stat.S_ISREG(info.st_mode):  # /dev/null, a FIFO: never replaced by a file
             raise InputError(
                 f"{baseline}: not a regular file (it is {_kind(info.st_mode)}); name a file for the baseline"

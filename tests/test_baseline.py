@@ -203,6 +203,20 @@ def test_write_baseline_never_replaces_what_is_not_a_regular_file(tmp_path: Path
     assert (tmp_path / "pipe").is_fifo()
 
 
+def test_write_baseline_through_a_link_loop_writes_nothing(tmp_path: Path) -> None:
+    """Path.exists() said False for the loop, so the link was replaced by a file and the run said it wrote it."""
+    write(tmp_path, LEGACY)
+    (tmp_path / "a.json").symlink_to("b.json")
+    (tmp_path / "b.json").symlink_to("a.json")
+    assert lint(tmp_path, "--write-baseline", "a.json") == (
+        2,
+        "",
+        "mailconf: a.json: cannot be written (Too many levels of symbolic links)\n",
+    )
+    assert [os.readlink(tmp_path / name) for name in ("a.json", "b.json")] == ["b.json", "a.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "accounts.yaml", "b.json"]
+
+
 def test_a_baseline_that_is_a_fifo_is_exit_2_not_waited_on(tmp_path: Path) -> None:
     """Opened without blocking, as account files are: a FIFO with no writer (or /dev/zero) is one line."""
     import os
