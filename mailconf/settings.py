@@ -167,9 +167,14 @@ def _exists(path: Path) -> bool:
 
 
 def user_settings(environ: Mapping[str, str] | None = None) -> Path | None:
-    """``$XDG_CONFIG_HOME/mailconf/config.yaml`` (default ``~/.config/...``) when it exists."""
+    """``$XDG_CONFIG_HOME/mailconf/config.yaml`` (default ``~/.config/...``) when it exists.
+
+    An XDG_CONFIG_HOME that is empty or relative is passed over for the default, as the XDG Base Directory
+    specification asks: relative, it named a different file in every folder mailconf was started from.
+    """
     env = os.environ if environ is None else environ
-    base = Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else Path.home() / ".config"
+    xdg = env.get("XDG_CONFIG_HOME", "")
+    base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".config"
     path = base / "mailconf" / "config.yaml"
     return path if path.is_file() else None
 

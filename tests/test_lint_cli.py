@@ -208,6 +208,21 @@ def test_the_users_own_settings_apply_where_a_project_has_none(repo: Path, tmp_p
     assert run_mailconf("lint", "accounts.yaml", cwd=repo, env=env).code == 1  # the project's settings win
 
 
+def test_a_relative_xdg_config_home_is_passed_over_for_the_default(repo: Path, tmp_path: Path) -> None:
+    """XDG Base Directory: a relative path is invalid and ignored. It was read relative to the current folder, so
+    the user's settings changed with the folder mailconf was started from (here: the repository's team/)."""
+    (repo / "team" / "mailconf").mkdir()
+    (repo / "team" / "mailconf" / "config.yaml").write_text("disable: [MC101]\n")
+    home = tmp_path / "home"
+    (home / ".config" / "mailconf").mkdir(parents=True)
+    (home / ".config" / "mailconf" / "config.yaml").write_text("severity: {MC101: info}\n")
+    for xdg in ("team", "./team", ""):
+        env = {"XDG_CONFIG_HOME": xdg, "HOME": str(home)}
+        assert run_mailconf("lint", "accounts.yaml", cwd=repo, env=env) == Outcome(
+            0, finding("accounts.yaml", "info") + "1 info in 1 file\n", ""
+        )
+
+
 def test_output_file_exit_zero_and_quiet(repo: Path) -> None:
     assert run_mailconf("lint", "-q", "accounts.yaml", cwd=repo) == Outcome(1, finding("accounts.yaml"), "")
     assert run_mailconf("lint", "--exit-zero", "--output-file", "report.txt", "accounts.yaml", cwd=repo) == Outcome(
