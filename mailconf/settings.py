@@ -340,18 +340,28 @@ def _policy(table: Mapping[str, Any], source: str, where: Where | None = None) -
         if fail_level is not None
         else Severity.ERROR,
         disabled=frozenset(_rule_id(d, f"{at(('disable', i), False)}: disable") for i, d in enumerate(disable)),
-        severity={
-            _rule_id(str(k), f"{at(('severity', k), True)}: severity"): _severity(
-                v, f"{at(('severity', k), False)}: severity {k}"
-            )
-            for k, v in severity.items()
-        },
+        severity=_severities(severity, at),
         source=source,
         include=patterns["include"] if "include" in table else DEFAULT_INCLUDE,
         exclude=patterns["exclude"],
         baseline=str(Path(source).parent / baseline) if baseline else None,
         patterns_at={(key, i): at((key, i), False) for key, values in patterns.items() for i in range(len(values))},
     )
+
+
+def _severities(table: Mapping[Any, Any], at: Where) -> dict[str, Severity]:
+    """``severity``'s rules and levels. One rule named twice (``MC101`` and ``cleartext-credentials``) is refused as
+    a key written twice is: one of the two levels would be dropped without a word."""
+    out: dict[str, Severity] = {}
+    named: dict[str, Any] = {}
+    for key, level in table.items():
+        rule = _rule_id(str(key), f"{at(('severity', key), True)}: severity")
+        if rule in named:
+            raise ConfigError(f"{at(('severity', key), True)}: severity: {str(key)!r} names {rule} again (as "
+                              f"{str(named[rule])!r} above); give each rule one severity")  # fmt: skip
+        named[rule] = key
+        out[rule] = _severity(level, f"{at(('severity', key), False)}: severity {key}")
+    return out
 
 
 def _patterns(table: Mapping[str, Any], key: str, at: Where) -> tuple[str, ...]:

@@ -183,6 +183,16 @@ BAD_FILES = [
         "severity:\n  MC101: info\n  MC101: error\n",
         ":3:3: duplicate key 'MC101' (first defined at line 2); YAML keeps only one: remove or rename one",
     ),
+    (  # the same rule by its id and its slug: one of the two levels was dropped without a word
+        ".mailconf.yaml",
+        "severity:\n  MC101: info\n  cleartext-credentials: error\n",
+        ":3:3: severity: 'cleartext-credentials' names MC101 again (as 'MC101' above); give each rule one severity",
+    ),
+    (
+        "pyproject.toml",
+        '[tool.mailconf]\nseverity = {cleartext-credentials = "info", mc101 = "error"}\n',
+        ": severity: 'mc101' names MC101 again (as 'cleartext-credentials' above); give each rule one severity",
+    ),
     (
         ".mailconf.yaml",
         "fail-level: error\ncolour: always\n",
