@@ -37,7 +37,8 @@ The file (JSON, UTF-8, written with stable ordering so that it diffs well)::
 - The same key twice is two entries: each hides one finding.
 - A value shared through an alias or a merge key is one finding (``lint.once_per_place``), so
   one entry; the entries an older baseline holds for the other accounts using it match it too.
-- ``version`` is 1; another version is refused (exit 2), not guessed at.
+- ``version`` is 1; another version is refused (exit 2), not guessed at; so are an entry that is
+  not four strings and a key written twice, at their line and column.
 """
 
 from __future__ import annotations
@@ -223,38 +224,80 @@ def _read_text(baseline: str) -> str:
 
 def read(baseline: str) -> Loaded:
     text = _read_text(baseline)
+    again = "write it again with --write-baseline"
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_no_key_twice)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{baseline}:{exc.lineno}:{exc.colno}: not a baseline file ({exc.msg}); "
-                         "write it again with --write-baseline") from None  # fmt: skip
+        raise InputError(f"{baseline}:{exc.lineno}:{exc.colno}: not a baseline file ({exc.msg}); {again}") from None
+    except _KeyTwice as twice:  # json keeps the last: the entries of the first would be dropped without a word
+        raise InputError(f"{baseline}{_twice_at(text, twice.key)}: not a baseline file (the key {twice.key!r} "
+                         f"is written twice); {again}") from None  # fmt: skip
     except RecursionError:  # arrays or objects nested thousands deep: no baseline is
-        raise InputError(f"{baseline}:1:1: not a baseline file (nested too deeply); "
-                         "write it again with --write-baseline") from None  # fmt: skip
+        raise InputError(f"{baseline}:1:1: not a baseline file (nested too deeply); {again}") from None
     except ValueError:  # int() of a number of more than 4,300 digits, which json lets out: no baseline has one
         raise InputError(f"{baseline}:1:1: not a baseline file (a number of more than {sys.get_int_max_str_digits()} "
-                         "digits); write it again with --write-baseline") from None  # fmt: skip
+                         f"digits); {again}") from None  # fmt: skip
     version = data.get("version") if isinstance(data, dict) else None
     # JSON true is Python's True, which == 1: the version must be the number itself
     if type(version) is not int or version != VERSION or not isinstance(data.get("files"), dict):
-        raise InputError(
-            f"{baseline}:1:1: not a version {VERSION} mailconf baseline; write it again with --write-baseline"
-        )
+        raise InputError(f"{baseline}:1:1: not a version {VERSION} mailconf baseline; {again}")
     files: dict[str, list[Entry]] = {}
     for name, entries in data["files"].items():
         if not isinstance(entries, list):
-            raise InputError(
-                f"{baseline}: the entries of {name!r} are not a list; write it again with --write-baseline"
-            )
-        try:
-            files[name] = [Entry(str(e["rule"]), str(e["account"]), str(e["path"]), str(e["hash"])) for e in entries]
-        except (KeyError, TypeError):
-            raise InputError(f"{baseline}: an entry of {name!r} lacks rule, account, path or hash; "
-                             "write it again with --write-baseline") from None  # fmt: skip
+            where = _where(text, ("files", name))
+            raise InputError(f"{baseline}{where}: the entries of {name!r} are not a list; {again}")
+        files[name] = []
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in Entry._fields):
+                # str() made an entry of `"account": null` or `"rule": 1`: it matched nothing and was reported
+                # as a stale entry of "None", as if it were one mailconf wrote
+                where = _where(text, ("files", name, i))
+                raise InputError(f"{baseline}{where}: an entry of {name!r} is not rule, account, path and hash, "
+                                 f"each a string; {again}")  # fmt: skip
+            files[name].append(Entry(*(entry[k] for k in Entry._fields)))
     lines: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         lines.setdefault(line.strip().rstrip(","), number)
     return Loaded(files, lines)
+
+
+class _KeyTwice(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _no_key_twice(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json's object hook: a key written twice in one object is refused (json would keep the last)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _KeyTwice(key)
+        out[key] = value
+    return out
+
+
+def _twice_at(text: str, key: str) -> str:
+    """``:line:col`` of the second ``key`` (see :func:`_where`), or ""."""
+    from .loader import load
+    from .rules import mc701_duplicate_account as DUPLICATE
+
+    said = f"duplicate key {key!r} "
+    for problem in load(text.encode("utf-8")).problems:
+        if problem.rule == DUPLICATE.ID and problem.message.startswith(said):
+            return f":{problem.line}:{problem.column}"
+    return ""
+
+
+def _where(text: str, path: tuple[str | int, ...]) -> str:
+    """``:line:col`` of ``path`` in the baseline's text, or "" when it cannot be told (the error path only: the
+    text is parsed again with positions, by the YAML loader, of which JSON is a subset)."""
+    from .loader import load
+
+    loaded = load(text.encode("utf-8"))
+    if loaded.data is None:
+        return ""
+    line, column = loaded.positions.locate(loaded.data, path)
+    return f":{line}:{column}"
 
 
 def apply_baseline(baseline: str, results: Sequence[LintedFile]) -> list[LintedFile]:

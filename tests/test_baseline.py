@@ -167,6 +167,42 @@ def test_a_baseline_that_is_not_one_is_refused_with_exit_2(tmp_path: Path) -> No
     )
 
 
+ENTRY = '{"rule": "MC706", "account": "pop", "path": "incoming.timeout", "hash": "d4735e3a265e16ee"}'
+# (what the baseline holds, the error after "mailconf: base.json")
+MALFORMED = [
+    (  # str(None) and str(1) made an entry that matched nothing: reported as a stale entry of "None" (MC709)
+        '{\n  "version": 1,\n  "files": {\n    "accounts.yaml": [\n      ' + ENTRY + ",\n"
+        '      {"rule": 1, "account": null, "path": [], "hash": {}}\n    ]\n  }\n}\n',
+        ":6:7: an entry of 'accounts.yaml' is not rule, account, path and hash, each a string",
+    ),
+    (
+        '{"version": 1, "files": {"accounts.yaml": ["MC706"]}}',
+        ":1:44: an entry of 'accounts.yaml' is not rule, account, path and hash, each a string",
+    ),
+    ('{"version": 1, "files": {"accounts.yaml": {}}}', ":1:43: the entries of 'accounts.yaml' are not a list"),
+    (  # json keeps the last of a key written twice: the entries of the first were dropped without a word
+        '{\n  "version": 1,\n  "files": {\n    "accounts.yaml": [\n      ' + ENTRY + "\n    ],\n"
+        '    "accounts.yaml": []\n  }\n}\n',
+        ":7:5: not a baseline file (the key 'accounts.yaml' is written twice)",
+    ),
+    (
+        '{"version": 1, "files": {"accounts.yaml": [' + ENTRY[:-1] + ', "hash": "0"}]}}',
+        ":1:136: not a baseline file (the key 'hash' is written twice)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "error"), MALFORMED)
+def test_a_malformed_baseline_is_one_line_at_its_place_exit_2(tmp_path: Path, text: str, error: str) -> None:
+    write(tmp_path, LEGACY)
+    write(tmp_path, text, "base.json")
+    assert lint(tmp_path, "--baseline", "base.json") == (
+        2,
+        "",
+        f"mailconf: base.json{error}; write it again with --write-baseline\n",
+    )
+
+
 def test_a_baseline_nested_too_deeply_is_exit_2_not_an_internal_error(tmp_path: Path) -> None:
     write(tmp_path, LEGACY)
     write(tmp_path, "[" * 100_000, "deep.json")
