@@ -218,8 +218,11 @@ def _read_text(baseline: str) -> str:
         )
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{baseline}: cannot be read (UnicodeDecodeError)") from None
+    except UnicodeDecodeError as exc:  # named by its place, as a JSON syntax error is (it named the exception)
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        line, column = data.count(b"\n", 0, start) + 1, len(data[start : exc.start].decode("utf-8")) + 1
+        raise InputError(f"{baseline}:{line}:{column}: not UTF-8 (byte 0x{data[exc.start]:02x}); the baseline is "
+                         "UTF-8 JSON: write it again with --write-baseline") from None  # fmt: skip
 
 
 def read(baseline: str) -> Loaded:

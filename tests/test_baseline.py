@@ -192,6 +192,20 @@ MALFORMED = [
 ]
 
 
+def test_a_baseline_that_is_not_utf8_is_refused_at_the_byte(tmp_path: Path) -> None:
+    """It said `cannot be read (UnicodeDecodeError)`: a Python exception's name and no place."""
+    write(tmp_path, LEGACY)
+    # the account "éld", its é written in UTF-8 (one column), then a Latin-1 é: the byte at line 6, column 39
+    latin1 = BASELINE.encode().replace(b'"account": "old"', b'"account": "\xc3\xa9l\xe9"', 1)
+    (tmp_path / "base.json").write_bytes(latin1)
+    assert lint(tmp_path, "--baseline", "base.json") == (
+        2,
+        "",
+        "mailconf: base.json:6:39: not UTF-8 (byte 0xe9); the baseline is UTF-8 JSON: write it again with "
+        "--write-baseline\n",
+    )
+
+
 @pytest.mark.parametrize(("text", "error"), MALFORMED)
 def test_a_malformed_baseline_is_one_line_at_its_place_exit_2(tmp_path: Path, text: str, error: str) -> None:
     write(tmp_path, LEGACY)
