@@ -217,7 +217,9 @@ def _read_text(baseline: str) -> str:
             f"{baseline}: larger than {MAX_FILE_BYTES >> 20} MiB, too large for a baseline; check the path"
         )
     try:
-        return data.decode("utf-8")
+        # a byte-order mark (Windows editors add one) is passed over, as RFC 8259 section 8.1 allows: json.loads
+        # refused it with "Unexpected UTF-8 BOM (decode using utf-8-sig)", advice for Python programmers
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:  # named by its place, as a JSON syntax error is (it named the exception)
         start = data.rfind(b"\n", 0, exc.start) + 1
         line, column = data.count(b"\n", 0, start) + 1, len(data[start : exc.start].decode("utf-8")) + 1

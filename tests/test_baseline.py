@@ -192,6 +192,20 @@ MALFORMED = [
 ]
 
 
+def test_a_baseline_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """RFC 8259 lets a parser ignore it; it was refused (exit 2) with Python's advice to decode with utf-8-sig."""
+    write(tmp_path, LEGACY)
+    (tmp_path / "base.json").write_bytes(b"\xef\xbb\xbf" + BASELINE.encode())
+    assert lint(tmp_path, "--baseline", "base.json") == (0, "", "")
+    stale = BASELINE.replace('"MC401"', '"MC402"')
+    (tmp_path / "base.json").write_bytes(b"\xef\xbb\xbf" + stale.encode())
+    assert lint(tmp_path, "--baseline", "base.json", "--fail-level", "info")[1].splitlines()[-2:] == [
+        "base.json:6:1: info MC709 stale-baseline-entry: MC402 at old:incoming.password in accounts.yaml is no "
+        "longer found; remove the entry (or run --write-baseline base.json again)",
+        "1 error, 1 info in 2 files",
+    ]
+
+
 def test_a_baseline_that_is_not_utf8_is_refused_at_the_byte(tmp_path: Path) -> None:
     """It said `cannot be read (UnicodeDecodeError)`: a Python exception's name and no place."""
     write(tmp_path, LEGACY)
