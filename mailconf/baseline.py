@@ -196,6 +196,7 @@ class Loaded(NamedTuple):
 def _read_text(baseline: str) -> str:
     """The baseline's text: a regular file only (a FIFO is not waited on), at most MAX_FILE_BYTES read."""
     from .document import MAX_FILE_BYTES, _read_at_most
+    from .loader import LoadAbort, decode
 
     try:
         fd = os.open(baseline, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
@@ -219,12 +220,10 @@ def _read_text(baseline: str) -> str:
     try:
         # a byte-order mark (Windows editors add one) is passed over, as RFC 8259 section 8.1 allows: json.loads
         # refused it with "Unexpected UTF-8 BOM (decode using utf-8-sig)", advice for Python programmers
-        return data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:  # named by its place, as a JSON syntax error is (it named the exception)
-        start = data.rfind(b"\n", 0, exc.start) + 1
-        line, column = data.count(b"\n", 0, start) + 1, len(data[start : exc.start].decode("utf-8")) + 1
-        raise InputError(f"{baseline}:{line}:{column}: not UTF-8 (byte 0x{data[exc.start]:02x}); the baseline is "
-                         "UTF-8 JSON: write it again with --write-baseline") from None  # fmt: skip
+        return decode(data)[0]
+    except LoadAbort as abort:  # UTF-16 (PowerShell's `>`), bytes that are not UTF-8: at their place
+        problem = abort.problem
+        raise InputError(f"{baseline}:{problem.line}:{problem.column}: {problem.message}") from None
 
 
 def read(baseline: str) -> Loaded:

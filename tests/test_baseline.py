@@ -215,8 +215,13 @@ def test_a_baseline_that_is_not_utf8_is_refused_at_the_byte(tmp_path: Path) -> N
     assert lint(tmp_path, "--baseline", "base.json") == (
         2,
         "",
-        "mailconf: base.json:6:39: not UTF-8 (byte 0xe9); the baseline is UTF-8 JSON: write it again with "
-        "--write-baseline\n",
+        "mailconf: base.json:6:39: file is not valid UTF-8 (byte 0xE9); save it as UTF-8\n",
+    )
+    (tmp_path / "base.json").write_bytes(BASELINE.encode("utf-16"))  # as PowerShell's `>` writes it
+    assert lint(tmp_path, "--baseline", "base.json") == (
+        2,
+        "",
+        "mailconf: base.json:1:1: file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8\n",
     )
 
 
