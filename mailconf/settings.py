@@ -30,6 +30,7 @@ over the file: ``--severity`` turns on a rule the file disables (:meth:`Policy.m
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -233,14 +234,17 @@ class PolicyFinder:
 def _pyproject_table(path: Path) -> dict[str, Any] | None:
     import tomllib
 
+    from .loader import LoadAbort, decode
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = decode(path.read_bytes())[0]
+        data = tomllib.loads(text)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: is not UTF-8; save it as UTF-8") from None
+    except LoadAbort as abort:  # bytes that are not UTF-8, UTF-16: at their place, as in a .mailconf.yaml
+        raise ConfigError(f"{path}:{abort.problem.line}:{abort.problem.column}: {abort.problem.message}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML ({exc}); fix the file") from None
+        raise ConfigError(f"{path}{_toml_error(str(exc), text)}; fix the file") from None
     except RecursionError:  # tomllib has no depth limit: arrays or tables nested thousands deep
         raise ConfigError(f"{path}: invalid TOML (nested too deeply); fix the file") from None
     except ValueError:  # int() of an integer of more than 4,300 digits, which tomllib does not catch
@@ -250,6 +254,21 @@ def _pyproject_table(path: Path) -> dict[str, Any] | None:
     tool = data.get("tool")
     table = tool.get("mailconf") if isinstance(tool, dict) else None
     return table if isinstance(table, dict) else None
+
+
+#: tomllib's place at the end of its messages ("what (at line L, column C)", "what (at end of document)")
+_TOML_PLACE = re.compile(r"(?P<what>.*) \((?:at line (?P<line>\d+), column (?P<column>\d+)|at end of document)\)", re.S)
+
+
+def _toml_error(message: str, text: str) -> str:
+    """``:L:C: invalid TOML (what)``: the place where every other settings error has it, not inside the words."""
+    found = _TOML_PLACE.fullmatch(message)
+    if found is None:
+        return f": invalid TOML ({message})"
+    line, column = found["line"], found["column"]
+    if line is None:  # the end of the document: its last line, after its last character
+        line, column = str(text.count("\n") + 1), str(len(text) - text.rfind("\n"))
+    return f":{line}:{column}: invalid TOML ({found['what']})"
 
 
 def _check_regular(path: Path) -> None:

@@ -216,7 +216,17 @@ BAD_FILES = [
     (
         "pyproject.toml",
         "[tool.mailconf\n",
-        ": invalid TOML (Expected ']' at the end of a table declaration (at line 1, column 15)); fix the file",
+        ":1:15: invalid TOML (Expected ']' at the end of a table declaration); fix the file",
+    ),
+    (
+        "pyproject.toml",
+        '[tool.mailconf]\nfail-level = "warning',  # "at end of document": after its last character
+        ":2:22: invalid TOML (Unterminated string); fix the file",
+    ),
+    (
+        "pyproject.toml",
+        '[tool.mailconf]\nfail-level = "warning"\nfail-level = "error"\n',
+        ":3:21: invalid TOML (Cannot overwrite a value); fix the file",
     ),
     (
         "pyproject.toml",
@@ -234,6 +244,14 @@ BAD_FILES = [
         ": fail-level: unknown severity 'loud': use info, warning or error",
     ),
 ]
+
+
+def test_a_pyproject_that_is_not_utf8_is_refused_at_the_byte(project: Path) -> None:
+    """As a .mailconf.yaml is: it said `is not UTF-8`, with no place."""
+    (project / "pyproject.toml").write_bytes(b'[tool.mailconf]\n# caf\xe9\nfail-level = "info"\n')
+    assert lint(project) == Outcome(
+        2, "", f"mailconf: {project / 'pyproject.toml'}:2:6: file is not valid UTF-8 (byte 0xE9); save it as UTF-8\n"
+    )
 
 
 @pytest.mark.parametrize(("name", "text", "error"), BAD_FILES, ids=[f"{n}:{t.strip()[:40]}" for n, t, _ in BAD_FILES])
