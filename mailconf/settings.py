@@ -253,7 +253,9 @@ def _pyproject_table(path: Path) -> dict[str, Any] | None:
         ) from None
     tool = data.get("tool")
     table = tool.get("mailconf") if isinstance(tool, dict) else None
-    return table if isinstance(table, dict) else None
+    if table is not None and not isinstance(table, dict):  # `mailconf = "..."` under [tool]: ours, but no settings
+        raise ConfigError(f"{path}: `tool.mailconf` must be a table of settings ([tool.mailconf]); fix the file")
+    return table
 
 
 #: tomllib's place at the end of its messages ("what (at line L, column C)", "what (at end of document)")

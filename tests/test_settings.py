@@ -238,6 +238,11 @@ BAD_FILES = [
         "a = " + "9" * 5000 + "\n",  # int() refuses it in tomllib: an internal error (ValueError), in any pyproject
         ": invalid TOML (an integer of more than 4300 digits); fix the file",
     ),
+    (  # it was passed over as "no [tool.mailconf] table": the walk went on up and other settings applied
+        "pyproject.toml",
+        '[tool]\nmailconf = "fail-level = warning"\n',
+        ": `tool.mailconf` must be a table of settings ([tool.mailconf]); fix the file",
+    ),
     (
         "pyproject.toml",
         '[tool.mailconf]\nfail-level = "loud"\n',
