@@ -115,10 +115,10 @@ def _top_down(top: Path) -> Iterator[tuple[str, list[str], list[str]]]:
 
 
 def _relative(path: Path, root: Path) -> str:
-    try:
-        resolved = path.resolve()
-    except (OSError, RuntimeError):  # a link loop (RuntimeError before Python 3.13): read, and refused, later
-        resolved = path.parent.resolve() / path.name
+    """``path`` relative to ``root``, by the name it has in its folder: a symbolic link is matched by its own name,
+    as git matches it, not by the file it names (`accounts.yaml -> shared/acc.txt` was passed over by "*.yaml",
+    and `notes.txt -> real.yaml` linted as an account file)."""
+    resolved = path.parent.resolve() / path.name
     try:
         return resolved.relative_to(root.resolve()).as_posix()
     except ValueError:

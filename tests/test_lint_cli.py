@@ -64,6 +64,15 @@ def test_a_link_loop_in_a_walked_directory_is_one_line_and_the_rest_is_linted(re
     )
 
 
+def test_a_link_in_a_walked_directory_is_selected_by_its_own_name(repo: Path) -> None:
+    """As git matches it: by the link's name, not the name of the file it points to."""
+    (repo / "team" / "notes.txt").rename(repo / "team" / "insecure.txt")
+    (repo / "linked.yaml").symlink_to("team/insecure.txt")
+    (repo / "notes.txt").symlink_to("team/b.yml")
+    expected = finding("accounts.yaml") + finding("linked.yaml") + finding("team/b.yml")
+    assert run_mailconf("lint", ".", cwd=repo) == Outcome(1, expected + "3 errors in 3 files (4 files checked)\n", "")
+
+
 def test_a_gitignore_pattern_that_is_not_valid_is_passed_over_as_git_does(repo: Path) -> None:
     """A trailing backslash, a lone ``!``, a reversed range match nothing; the valid patterns still apply."""
     (repo / ".gitignore").write_text("\\\n!\n[z-a]\n[[:alpha:]]\nbuild/\n", encoding="utf-8")
