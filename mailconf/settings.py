@@ -389,4 +389,9 @@ def _patterns(table: Mapping[str, Any], key: str, at: Where) -> tuple[str, ...]:
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ConfigError(f'{at((key,), False)}: `{key}` must be a list of .gitignore-style patterns, like "*.yaml"')
+    for i, pattern in enumerate(value):
+        if ".." in pattern.lstrip("!").split("/"):  # matched against paths below this folder, which hold no `..`
+            raise ConfigError(f"{at((key, i), False)}: {key}: `{pattern}` matches nothing: patterns are matched "
+                              "against the paths below the settings file's folder, which hold no `..`; write it "
+                              "without `..`")  # fmt: skip
     return tuple(value)

@@ -193,6 +193,18 @@ BAD_FILES = [
         '[tool.mailconf]\nseverity = {cleartext-credentials = "info", mc101 = "error"}\n',
         ": severity: 'mc101' names MC101 again (as 'cleartext-credentials' above); give each rule one severity",
     ),
+    (  # never matched anything (the paths matched are below the folder): files were silently left out
+        ".mailconf.yaml",
+        'include: ["*.yaml", "../shared/*.yaml"]\n',
+        ":1:21: include: `../shared/*.yaml` matches nothing: patterns are matched against the paths below the "
+        "settings file's folder, which hold no `..`; write it without `..`",
+    ),
+    (
+        "pyproject.toml",
+        '[tool.mailconf]\nexclude = ["!ci/../old.yaml"]\n',
+        ": exclude: `!ci/../old.yaml` matches nothing: patterns are matched against the paths below the "
+        "settings file's folder, which hold no `..`; write it without `..`",
+    ),
     (
         ".mailconf.yaml",
         "fail-level: error\ncolour: always\n",
