@@ -53,7 +53,7 @@ def expand(paths: Sequence[str], policy_for: Callable[[Path], Policy]) -> Expand
         if path != STDIN and os.path.isdir(path):
             found = list(_walk(Path(path), policy_for))
             if not found:
-                patterns = ", ".join(policy_for(Path(path)).include)
+                patterns = ", ".join(policy_for(Path(path)).include) or "[], which selects none"
                 errors.append(InputError(f"{path}: no account files here (include: {patterns}); name a file, "
                                          "or set include in the settings"))  # fmt: skip
             files.extend(found)

@@ -263,6 +263,18 @@ BAD_FILES = [
 ]
 
 
+def test_an_empty_include_says_so_when_a_folder_yields_nothing(project: Path) -> None:
+    """The patterns were joined into `(include: )`."""
+    (project / ".mailconf.yaml").write_text("include: []\n", encoding="utf-8")
+    assert run_mailconf("lint", ".", cwd=project) == Outcome(
+        2,
+        "",
+        "mailconf: .: no account files here (include: [], which selects none); name a file, or set include "
+        "in the settings\n",
+    )
+    assert lint(project).code == 1  # a file named is read whatever include says
+
+
 def test_a_pyproject_that_is_not_utf8_is_refused_at_the_byte(project: Path) -> None:
     """As a .mailconf.yaml is: it said `is not UTF-8`, with no place."""
     (project / "pyproject.toml").write_bytes(b'[tool.mailconf]\n# caf\xe9\nfail-level = "info"\n')
