@@ -177,7 +177,7 @@ def user_settings(environ: Mapping[str, str] | None = None) -> Path | None:
     xdg = env.get("XDG_CONFIG_HOME", "")
     base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".config"
     path = base / "mailconf" / "config.yaml"
-    return path if path.is_file() else None
+    return path if _is_file(path) else None  # an XDG_CONFIG_HOME with a name over 255 bytes was exit 3
 
 
 class PolicyFinder:

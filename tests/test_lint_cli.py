@@ -232,6 +232,14 @@ def test_a_relative_xdg_config_home_is_passed_over_for_the_default(repo: Path, t
         )
 
 
+def test_an_xdg_config_home_the_system_refuses_is_passed_over(repo: Path, tmp_path: Path) -> None:
+    """A folder name over 255 bytes: Path.is_file() raised ENAMETOOLONG, an internal error (exit 3)."""
+    env = {"XDG_CONFIG_HOME": str(tmp_path / ("x" * 300))}
+    assert run_mailconf("lint", "accounts.yaml", cwd=repo, env=env) == Outcome(
+        1, finding("accounts.yaml") + "1 error in 1 file\n", ""
+    )
+
+
 def test_output_file_exit_zero_and_quiet(repo: Path) -> None:
     assert run_mailconf("lint", "-q", "accounts.yaml", cwd=repo) == Outcome(1, finding("accounts.yaml"), "")
     assert run_mailconf("lint", "--exit-zero", "--output-file", "report.txt", "accounts.yaml", cwd=repo) == Outcome(
