@@ -136,11 +136,15 @@ def apply(
     repeated: list[Finding] = []
     for directive in directives:
         ids: dict[str, str] = {}
+        said: set[str] = set()
         for name in directive.rules:
             rule = lookup(name)
             rule_id = rule.ID if rule else name.upper()
             if rule_id in ids:  # the same rule twice in one directive: the second one does nothing
-                repeated.append(_unused(path, directive, f"suppression of {name} repeats {ids[rule_id]}; remove it"))
+                message = f"suppression of {name} repeats {ids[rule_id]}; remove it"
+                if message not in said:  # a name written 3,000 times is one line to read (--fix drops every one)
+                    said.add(message)
+                    repeated.append(_unused(path, directive, message))
                 continue
             ids[rule_id] = name
         resolved.append((directive, ids))

@@ -215,3 +215,18 @@ def test_fix_removes_an_unused_rule_after_the_end_of_a_multiline_scalar(tmp_path
             0, "", "mailconf: fixed 1 finding in 1 file\n"
         ), scalar
         assert (tmp_path / "accounts.yaml").read_text(encoding="utf-8") == text.replace("MC101,MC104", "MC101")
+
+
+def test_a_rule_repeated_in_a_directive_is_one_finding_per_spelling_and_fix_drops_every_repeat(tmp_path: Path) -> None:
+    """Each repeat was its own finding, all on the same line and column with the same words: a directive naming
+    MC101 3,000 times printed 2,999 identical lines."""
+    names = ",".join(["MC101"] * 3000 + ["cleartext-credentials", "MC101"])
+    (tmp_path / "a.yaml").write_text(on_security_line(f"# mailconf: disable={names} the box in the cupboard"))
+    repeats = "a.yaml:8:23: info MC708 unused-suppression: suppression of {} repeats MC101; remove it\n"
+    assert run_mailconf("lint", "a.yaml", cwd=tmp_path) == Outcome(
+        0, repeats.format("MC101") + repeats.format("cleartext-credentials") + "2 info in 1 file\n", ""
+    )
+    assert run_mailconf("lint", "--fix", "a.yaml", cwd=tmp_path) == Outcome(
+        0, "", "mailconf: fixed 2 findings in 1 file\n"
+    )
+    assert (tmp_path / "a.yaml").read_text() == on_security_line("# mailconf: disable=MC101 the box in the cupboard")
