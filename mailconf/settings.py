@@ -275,15 +275,16 @@ def _toml_error(message: str, text: str) -> str:
 
 def _check_regular(path: Path) -> None:
     """A settings file that exists and is a regular file, else the ConfigError saying what it is."""
+    import stat
+
     try:
-        if path.is_file():
-            return
-        exists = path.exists()
-    except OSError as exc:  # a name too long (ENAMETOOLONG), which Path.is_file() raises: it was exit 3
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise ConfigError(f"{path}: no such configuration file; check --config") from None
+    except OSError as exc:  # a name too long (Path.is_file() raised it: exit 3), a loop of links ("no such file")
         raise ConfigError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__}); check --config") from None
-    if exists:  # a FIFO (never opened: it would wait for a writer), a device, a folder
+    if not stat.S_ISREG(mode):  # a FIFO (never opened: it would wait for a writer), a device, a folder
         raise ConfigError(f"{path}: not a regular file; --config names a .mailconf.yaml or a pyproject.toml")
-    raise ConfigError(f"{path}: no such configuration file; check --config")
 
 
 def load_policy(config: str | None = None, *, search: bool = True) -> Policy:
