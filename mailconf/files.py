@@ -14,7 +14,8 @@ yields, recursively and in sorted order, the files that match the settings'
   holds no pattern);
 - symbolic links to directories (a link loop cannot make the walk endless).
 
-Patterns use .gitignore syntax (the ``pathspec`` library, as yamllint and black do)
+Patterns use .gitignore syntax (the ``pathspec`` library, as yamllint and black do; its
+expressions rewritten by :mod:`mailconf._globs` so that no pattern can make a walk hang)
 and are matched against the path relative to the directory of the settings file
 that holds them (the walked directory when the defaults apply). ``-`` stands for
 standard input and is passed through.
@@ -129,10 +130,12 @@ def _relative(path: Path, root: Path) -> str:
 def _selector(include: tuple[str, ...], exclude: tuple[str, ...]) -> Callable[[str], bool]:
     import pathspec  # only when a directory is walked: lint of named files never imports it
 
+    from ._globs import linear_spec
+
     with warnings.catch_warnings():  # re's FutureWarning on "[[:alpha:]]" is not a line to print
         warnings.simplefilter("ignore")
-        wanted = pathspec.GitIgnoreSpec.from_lines(include)
-        unwanted = pathspec.GitIgnoreSpec.from_lines(exclude)
+        wanted = linear_spec(pathspec.GitIgnoreSpec.from_lines(include))
+        unwanted = linear_spec(pathspec.GitIgnoreSpec.from_lines(exclude))
     return lambda relative: wanted.match_file(relative) and not unwanted.match_file(relative)
 
 
@@ -211,10 +214,12 @@ def _lenient_spec(lines: list[str]) -> GitIgnoreSpec:
 
     import pathspec
 
+    from ._globs import linear_spec
+
     def spec(patterns: list[str]) -> GitIgnoreSpec:
         with warnings.catch_warnings():  # re's FutureWarning on "[[:alpha:]]" is not the user's concern
             warnings.simplefilter("ignore")
-            return pathspec.GitIgnoreSpec.from_lines(patterns)
+            return linear_spec(pathspec.GitIgnoreSpec.from_lines(patterns))
 
     def valid(line: str) -> bool:
         try:
