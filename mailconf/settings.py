@@ -138,6 +138,8 @@ def _discover_in(directory: Path, known: dict[Path, Path | None] | None = None) 
         if _is_file(candidate):
             found = candidate
             break
+        if os.path.lexists(candidate):  # ours, but unreadable: it was passed over for the settings further up
+            _check_regular(candidate, found=True)
         pyproject = directory / "pyproject.toml"
         if _is_file(pyproject) and _pyproject_table(pyproject) is not None:
             found = pyproject
@@ -273,18 +275,24 @@ def _toml_error(message: str, text: str) -> str:
     return f":{line}:{column}: invalid TOML ({found['what']})"
 
 
-def _check_regular(path: Path) -> None:
-    """A settings file that exists and is a regular file, else the ConfigError saying what it is."""
+def _check_regular(path: Path, *, found: bool = False) -> None:
+    """A settings file that exists and is a regular file, else the ConfigError saying what it is.
+
+    ``found``: a ``.mailconf.yaml`` met on the way up rather than named by ``--config``.
+    """
     import stat
 
+    fix = "fix or remove it" if found else "check --config"
     try:
         mode = path.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
-        raise ConfigError(f"{path}: no such configuration file; check --config") from None
+        what = "a link to a missing file" if os.path.islink(path) else "no such configuration file"
+        raise ConfigError(f"{path}: {what}; {fix}") from None
     except OSError as exc:  # a name too long (Path.is_file() raised it: exit 3), a loop of links ("no such file")
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__}); check --config") from None
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__}); {fix}") from None
     if not stat.S_ISREG(mode):  # a FIFO (never opened: it would wait for a writer), a device, a folder
-        raise ConfigError(f"{path}: not a regular file; --config names a .mailconf.yaml or a pyproject.toml")
+        hint = fix if found else "--config names a .mailconf.yaml or a pyproject.toml"
+        raise ConfigError(f"{path}: not a regular file; {hint}")
 
 
 def load_policy(config: str | None = None, *, search: bool = True) -> Policy:

@@ -275,6 +275,31 @@ def test_an_empty_include_says_so_when_a_folder_yields_nothing(project: Path) ->
     assert lint(project).code == 1  # a file named is read whatever include says
 
 
+@pytest.mark.parametrize("kind", ["dangling", "loop", "fifo", "folder"])
+def test_a_mailconf_yaml_found_that_cannot_be_read_is_refused(project: Path, kind: str) -> None:
+    """It was passed over as if absent, and the settings further up (or the defaults) applied without a word: a
+    link to a shared settings file missing in CI linted with the wrong fail level."""
+    import os
+
+    (project.parent / ".mailconf.yaml").write_text("disable: [MC101]\n", encoding="utf-8")
+    settings = project / ".mailconf.yaml"
+    if kind == "dangling":
+        settings.symlink_to("../shared/mailconf.yaml")
+    elif kind == "loop":
+        settings.symlink_to(".mailconf.yaml")
+    elif kind == "fifo":
+        os.mkfifo(settings)
+    else:
+        settings.mkdir()
+    why = {
+        "dangling": "a link to a missing file",
+        "loop": "cannot be read (Too many levels of symbolic links)",
+        "fifo": "not a regular file",
+        "folder": "not a regular file",
+    }[kind]
+    assert lint(project) == Outcome(2, "", f"mailconf: {settings}: {why}; fix or remove it\n")
+
+
 def test_a_pyproject_that_is_not_utf8_is_refused_at_the_byte(project: Path) -> None:
     """As a .mailconf.yaml is: it said `is not UTF-8`, with no place."""
     (project / "pyproject.toml").write_bytes(b'[tool.mailconf]\n# caf\xe9\nfail-level = "info"\n')
