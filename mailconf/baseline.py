@@ -49,7 +49,7 @@ import os
 import stat
 import sys
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -189,8 +189,10 @@ def _kind(mode: int) -> str:
 
 class Loaded(NamedTuple):
     files: dict[str, list[Entry]]
-    #: where each entry is written, as the writer lays it out (one per line); else line 1
+    #: where each entry is written, as the writer lays it out (one per line)
     lines: dict[str, int]
+    #: the text, for the place of an entry laid out otherwise (by hand, by a JSON formatter)
+    text: str
 
 
 def _read_text(baseline: str) -> str:
@@ -262,7 +264,7 @@ def read(baseline: str) -> Loaded:
     lines: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         lines.setdefault(line.strip().rstrip(","), number)
-    return Loaded(files, lines)
+    return Loaded(files, lines, text)
 
 
 class _KeyTwice(Exception):
@@ -293,15 +295,20 @@ def _twice_at(text: str, key: str) -> str:
 
 
 def _where(text: str, path: tuple[str | int, ...]) -> str:
-    """``:line:col`` of ``path`` in the baseline's text, or "" when it cannot be told (the error path only: the
-    text is parsed again with positions, by the YAML loader, of which JSON is a subset)."""
+    """``:line:col`` of ``path`` in the baseline's text, or "" when it cannot be told."""
+    place = _places(text)(path)
+    return "" if place is None else f":{place[0]}:{place[1]}"
+
+
+def _places(text: str) -> Callable[[tuple[str | int, ...]], tuple[int, int] | None]:
+    """Where each path of the baseline's JSON is, by parsing it again with positions, by the YAML loader (JSON is
+    YAML): for an error, or an entry not laid out as the writer does, only."""
     from .loader import load
 
     loaded = load(text.encode("utf-8"))
     if loaded.data is None:
-        return ""
-    line, column = loaded.positions.locate(loaded.data, path)
-    return f":{line}:{column}"
+        return lambda _path: None
+    return lambda path: loaded.positions.locate(loaded.data, path)
 
 
 def apply_baseline(baseline: str, results: Sequence[LintedFile]) -> list[LintedFile]:
@@ -314,6 +321,7 @@ def apply_baseline(baseline: str, results: Sequence[LintedFile]) -> list[LintedF
     from .rules import RULES
 
     loaded = read(baseline)
+    places: Callable[[tuple[str | int, ...]], tuple[int, int] | None] | None = None
     stale: list[Finding] = []
     out: list[LintedFile] = []
     rule = RULES[STALE]
@@ -335,12 +343,16 @@ def apply_baseline(baseline: str, results: Sequence[LintedFile]) -> list[LintedF
         for entry, count in sorted(budget.items(), key=lambda item: (item[0].account, item[0].path, item[0].rule)):
             for _ in range(count):
                 where = entry.account + (":" if entry.account else "") + (entry.path or "(the text)")
+                line, column = loaded.lines.get(entry.as_json(), 0), 1
+                if not line:  # laid out otherwise: it was reported at 1:1, wherever it is
+                    places = places or _places(loaded.text)
+                    line, column = places(("files", name, loaded.files[name].index(entry))) or (1, 1)
                 stale.append(
                     Finding(
                         rule.ID,
                         rule.SLUG,
                         Severity.INFO,
-                        Location(baseline, loaded.lines.get(entry.as_json(), 1), 1),
+                        Location(baseline, line, column),
                         f"{entry.rule} at {where} in {name} is no longer found; "
                         f"remove the entry (or run --write-baseline {baseline} again)",
                     )

@@ -124,6 +124,19 @@ def test_a_finding_gone_or_its_value_changed_leaves_a_stale_entry_reported_as_mc
     )
 
 
+def test_a_stale_entry_laid_out_by_a_json_formatter_is_reported_at_its_line(tmp_path: Path) -> None:
+    """One key a line (`python -m json.tool`, an editor's formatter): it was reported at 1:1, wherever it was."""
+    import json
+
+    write(tmp_path, LEGACY.replace("timeout: 2", "timeout: 3"))
+    write(tmp_path, json.dumps(json.loads(BASELINE), indent=2) + "\n", "baseline.json")
+    assert lint(tmp_path, "--baseline", "baseline.json")[1].splitlines()[1:] == [
+        "baseline.json:24:7: info MC709 stale-baseline-entry: MC706 at pop:incoming.timeout in accounts.yaml is no "
+        "longer found; remove the entry (or run --write-baseline baseline.json again)",
+        "1 warning, 1 info in 2 files",
+    ]
+
+
 def test_only_the_files_linted_are_compared(tmp_path: Path) -> None:
     write(tmp_path, BASELINE.replace('"accounts.yaml"', '"other.yaml"'), "baseline.json")
     write(tmp_path, "version: 1\naccounts:\n  a: {address: a@example.com, outgoing: {host: smtp.example.com}}\n")
