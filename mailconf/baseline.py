@@ -1,6 +1,7 @@
 """Baselines: adopt lint on a legacy repository, then let the findings only shrink.
 
-``mailconf lint --write-baseline FILE`` records today's findings; ``--baseline FILE``
+``mailconf lint --write-baseline FILE`` records today's findings (keeping FILE's entries of
+the other files that still exist); ``--baseline FILE``
 (or ``baseline:`` in the settings) hides them and reports only new ones. A baseline
 entry that no longer matches a finding is reported as MC709 (stale-baseline-entry),
 at its line in the baseline file, so the baseline is rewritten smaller.
@@ -140,6 +141,25 @@ def record(baseline: str, results: Sequence[LintedFile]) -> dict[str, list[Entry
                 (keyed.entry for keyed in _keys_of(result)), key=lambda e: (e.account, e.path, e.rule, e.hash)
             )
     return files
+
+
+def with_other_files(baseline: str, files: dict[str, list[Entry]]) -> tuple[dict[str, list[Entry]], int]:
+    """Today's entries, and the baseline's own entries of the files not linted now that still exist (how many).
+
+    A baseline covers a repository while pre-commit lints a few files: writing it again for one file must not
+    drop the others' entries. Those of a file that is gone are dropped; a baseline that cannot be read (none yet,
+    or not one) is written whole.
+    """
+    try:
+        old = read(baseline)
+    except InputError:
+        return files, 0
+    folder = os.path.dirname(os.path.abspath(baseline))
+    merged = dict(files)
+    for name, entries in old.files.items():
+        if name not in merged and os.path.exists(os.path.join(folder, name)):
+            merged[name] = sorted(entries, key=lambda e: (e.account, e.path, e.rule, e.hash))
+    return merged, sum(len(entries) for name, entries in merged.items() if name not in files)
 
 
 def render(files: Mapping[str, Sequence[Entry]]) -> str:

@@ -154,7 +154,7 @@ def policy_options(command: Callable[..., None]) -> Callable[..., None]:
 )  # fmt: skip
 @click.option(
     "--write-baseline", type=click.Path(dir_okay=False), default=None,
-    help="Record today's findings in this file; exit 0.",
+    help="Record today's findings in this file (its entries of other files are kept); exit 0.",
 )  # fmt: skip
 def lint(paths: tuple[str, ...], report: Any, fail_level: str | None, config: str | None,  # noqa: PLR0917
          disable: tuple[str, ...], severity: tuple[str, ...], stdin_filename: str | None, fix: bool, diff: bool,

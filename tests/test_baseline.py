@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import run_mailconf
+from tests.test_cli import Outcome, run_mailconf
 
 LEGACY = """\
 version: 1
@@ -135,6 +135,34 @@ def test_a_stale_entry_laid_out_by_a_json_formatter_is_reported_at_its_line(tmp_
         "longer found; remove the entry (or run --write-baseline baseline.json again)",
         "1 warning, 1 info in 2 files",
     ]
+
+
+def test_write_baseline_for_some_files_keeps_the_entries_of_the_others_that_still_exist(tmp_path: Path) -> None:
+    """Written again for one file (the one just edited), the baseline lost every other file's entries and their
+    findings all came back at the next full lint."""
+    write(tmp_path, LEGACY)
+    write(tmp_path, LEGACY, "other.yaml")
+    both = ("accounts.yaml", "other.yaml")
+    assert run_mailconf("lint", "--write-baseline", "base.json", *both, cwd=tmp_path) == Outcome(
+        0, "", "mailconf: wrote 8 baseline entries to base.json\n"
+    )
+    write(tmp_path, LEGACY.replace("timeout: 2", "timeout: 3"))
+    assert lint(tmp_path, "--write-baseline", "base.json") == (
+        0,
+        "",
+        "mailconf: wrote 4 baseline entries to base.json; kept 4 of files not linted now\n",
+    )
+    assert run_mailconf("lint", "--baseline", "base.json", *both, cwd=tmp_path) == Outcome(0, "", "")
+    # the same file as written for both at once
+    assert run_mailconf("lint", "--write-baseline", "fresh.json", *both, cwd=tmp_path).code == 0
+    assert (tmp_path / "base.json").read_text(encoding="utf-8") == (tmp_path / "fresh.json").read_text(encoding="utf-8")
+    (tmp_path / "other.yaml").unlink()  # gone: its entries go too
+    assert lint(tmp_path, "--write-baseline", "base.json") == (
+        0,
+        "",
+        "mailconf: wrote 4 baseline entries to base.json\n",
+    )
+    assert "other.yaml" not in (tmp_path / "base.json").read_text(encoding="utf-8")
 
 
 def test_only_the_files_linted_are_compared(tmp_path: Path) -> None:

@@ -175,13 +175,15 @@ def fix_files(
 
 
 def write_baseline(path: str, results: Sequence[LintedFile]) -> int:
-    """--write-baseline: record today's findings (the files that could be read); exit 0."""
-    from ..baseline import record, write
+    """--write-baseline: record today's findings (the files that could be read), keep the other files'; exit 0."""
+    from ..baseline import record, with_other_files, write
 
-    entries = record(path, results)
+    today = record(path, results)
+    entries, kept = with_other_files(path, today)
     write(path, entries)
-    count = sum(len(e) for e in entries.values())
-    console.say(f"wrote {count} baseline entr{'ies' if count != 1 else 'y'} to {path}")
+    count = sum(len(e) for e in today.values())
+    others = f"; kept {kept} of files not linted now" if kept else ""
+    console.say(f"wrote {count} baseline entr{'ies' if count != 1 else 'y'} to {path}{others}")
     return int(ExitCode.OK)
 
 
