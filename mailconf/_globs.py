@@ -10,7 +10,8 @@ at most about the path's length times the pattern's (both cases above: under a m
 - inside a name, ``*`` followed by fixed text and another ``*`` takes the first place that text
   occurs (an atomic group): the next ``*`` takes whatever lies between, so no match is lost;
 - ``**/`` and ``/**/`` followed by whole names and another ``**`` take the first folder where
-  those names occur, for the same reason;
+  those names occur whole, for the same reason (``(?=/)``: ``*x`` must not stop inside the name
+  ``xb``, or ``a/**/*x/**/c`` would miss ``a/xb/zx/c``);
 - the last ``*`` of a name and the last ``**`` stay as they were: what follows them is anchored
   (the end of the name, the end of the path or the folder mark pathspec's priority rules read);
 - a bracket expression never matches ``/``, as in git (pathspec's ``a[!b]c`` matched ``a/c``),
@@ -61,9 +62,9 @@ def linear(regex: str) -> str | None:
         if i == len(blocks) - 1:  # the last: what follows is anchored
             out += (_LEAD if lead and i == 0 else _MID if i else "") + names
         elif i == 0:
-            out += f"(?>(?:.+?/)??{names})" if lead else names
+            out += f"(?>(?:.+?/)??{names}(?=/))" if lead else names
         else:
-            out += f"(?>(?:/.+?)??{names})"
+            out += f"(?>(?:/.+?)??{names}(?=/))"
     return out + tail
 
 

@@ -55,8 +55,8 @@ def test_the_rewritten_patterns_decide_as_pathspecs_own() -> None:
     [
         ("*.yaml", "^(?:.+/)?[^/]*\\.yaml(?:(?P<ps_d>/)|$)"),  # one `*`: as pathspec made it
         ("*a*a*b", "^(?:.+/)?(?>[^/]*?a)(?>[^/]*?a)[^/]*b(?:(?P<ps_d>/)|$)"),
-        ("a/**/b/**/c", "^a(?>(?:/.+?)??/b)(?:/.+)?/c(?:(?P<ps_d>/)|$)"),
-        ("**/ci/**/x", "^(?>(?:.+?/)??ci)(?:/.+)?/x(?:(?P<ps_d>/)|$)"),
+        ("a/**/b/**/c", "^a(?>(?:/.+?)??/b(?=/))(?:/.+)?/c(?:(?P<ps_d>/)|$)"),
+        ("**/ci/**/x", "^(?>(?:.+?/)??ci(?=/))(?:/.+)?/x(?:(?P<ps_d>/)|$)"),
         ("a[!b]c", "^(?:.+/)?a(?:(?!/)[^b])c(?:(?P<ps_d>/)|$)"),
     ],
 )
@@ -64,6 +64,28 @@ def test_what_a_pattern_becomes(glob: str, expected: str) -> None:
     regex = pathspec.GitIgnoreSpec.from_lines([glob]).patterns[0].regex
     assert regex is not None
     assert linear(regex.pattern) == expected
+
+
+def test_a_folder_between_two_double_stars_is_matched_whole_in_every_path() -> None:
+    """Every pattern X/**/Y/**/Z (and **/Y/**/Z) with Y a glob of one or two names, against every path of up to five
+    names over a, b and x: the same verdict as pathspec's own expression. Y stopping inside a name (`*x` taking
+    the `x` of `xb`) made the rewritten one miss a/xb/zx/c."""
+    from itertools import product
+
+    names = ["a", "x", "xb", "bx", "ax"]
+    paths = ["/".join(p) for n in range(1, 6) for p in product(names, repeat=n)]
+    middles = ["*x", "x*", "x?", "?x", "*x*", "[ab]x", "x/*", "*/x", "*x/b*"]
+    compared = rewritten = 0
+    for middle in middles:
+        for pattern in (f"a/**/{middle}/**/x", f"**/{middle}/**/x", f"a/**/{middle}/**/x*"):
+            theirs = pathspec.GitIgnoreSpec.from_lines([pattern])
+            ours = linear_spec(pathspec.GitIgnoreSpec.from_lines([pattern]))
+            rewritten += ours.patterns[0].regex is not theirs.patterns[0].regex
+            for path in paths:
+                assert ours.match_file(path) == theirs.match_file(path), (pattern, path)
+                compared += 1
+    assert compared == len(paths) * len(middles) * 3
+    assert rewritten >= 20  # of 27: the comparison is of rewritten patterns, not of pathspec with itself
 
 
 def test_a_shape_not_known_is_left_as_pathspec_made_it() -> None:
