@@ -23,7 +23,8 @@ What is written, per account with an IMAP ``incoming`` server (a section ``[NAME
 
 - ``source``: ``imaps://USER@HOST:PORT`` (security ``tls``), ``imap://`` (``starttls``:
   aerc 0.14 always sends STARTTLS on ``imap://`` and stops when the server refuses it)
-  or ``imap+insecure://`` (``none``); ``+oauthbearer`` or ``+xoauth2`` for OAuth2
+  or ``imap+insecure://`` (``none``); ``imaps+insecure://`` for ``tls`` with ``tls.verify: false`` for
+  aerc 0.18 and later (below); ``+oauthbearer`` or ``+xoauth2`` for OAuth2
   (``XOAUTH2`` unless ``mechanisms`` prefers ``oauthbearer``); no user for
   ``auth: none``. The user name is percent-encoded: aerc (Go's ``net/url``) logs in with
   exactly the name in the YAML, ``@``, ``:``, ``/`` and ``%`` included. aerc 0.14 logs in
@@ -108,8 +109,15 @@ What aerc 0.14 cannot express (each is a warning, an error with ``--strict``):
   a ``\`` is lost, and a ``\`` at the end stops sending;
 - ``tls.ca_file`` (use ``SSL_CERT_FILE`` as above), ``tls.fingerprint``,
   ``tls.verify: false``, ``tls.verify_hostname: false``, ``tls.client_cert``: aerc
-  verifies every server written against the trusted CAs (0.18 and later skip every
-  check for ``imaps+insecure://``, which is not written);
+  verifies every server written against the trusted CAs. The one exception: from aerc
+  0.18 (commit 7b4c8f67, ``worker/imap/connect.go``), ``imaps+insecure://`` skips every
+  check, the certificate's and the host name's; for ``--option version=0.18`` or later an
+  IMAP server with ``security: tls`` and ``tls.verify: false`` (the explicit ask, which
+  ``lint`` warns about, MC501) is written so, without a gap. Not with ``tls.fingerprint``
+  (the pin would go unchecked: both stay gaps), nor for ``tls.verify_hostname: false``
+  alone (it would drop the certificate check too), STARTTLS (``imap+insecure://`` is
+  cleartext) or SMTP, where no aerc skips the checks (aerc 0.14 to 0.17 verify
+  ``imaps+insecure://`` all the same);
 - ``tls.min_version`` other than ``1.2``: aerc (Go 1.19 in Debian 12's, Go 1.24 in
   Debian 13's) accepts TLS 1.2 and 1.3, so
   ``1.3`` cannot be enforced and a server that speaks only 1.0 or 1.1 fails;
@@ -140,8 +148,10 @@ aerc 0.20 (Debian 13's package, which ``.ci/run`` extracts and names in
 ``MAILCONF_AERC_0_20``; without it those tests skip) runs the same tests on files
 written with ``--option version=0.20`` (logins, hostile values, the examples, the CA and
 timeout checks, end to end), and also sends in clear text to a server without STARTTLS,
-shows no deprecation popup, reads ``%(from)s`` as the key's value, and logs a
-``[work.home]`` without ``source-cred-cmd`` in with ``[work]``'s password.
+shows no deprecation popup, reads ``%(from)s`` as the key's value, logs a
+``[work.home]`` without ``source-cred-cmd`` in with ``[work]``'s password, and logs in to
+an IMAP server whose certificate it cannot verify (another CA's, another host name's)
+only when ``tls.verify: false`` is declared.
 """
 
 from __future__ import annotations
@@ -193,8 +203,8 @@ CAPABILITIES: Mapping[str, str] = {
     "with LOGIN (aerc 0.20: AUTHENTICATE PLAIN where the server offers it)",
     "tls.ca_file": "no: aerc 0.14 and 0.20 have no CA setting; start aerc with SSL_CERT_FILE=CA (every account)",
     "tls.fingerprint": "no: aerc 0.14 and 0.20 have no certificate pinning",
-    "tls.verify: false": "no: aerc verifies the certificate and the host name of what is written (0.18 and later "
-    "skip both for imaps+insecure://, which is not written)",
+    "tls.verify: false": "partial: imaps+insecure:// (no certificate or host name check) for IMAP with security tls, "
+    "aerc 0.18 and later; aerc verifies every other server written (SMTP, STARTTLS, older versions)",
     "tls.min_version": "partial: aerc (Go's TLS client) accepts TLS 1.2 and newer, whatever is declared",
     "timeout": "partial: connection-timeout for IMAP (not 0); aerc 0.14 and 0.20 have no SMTP timeout setting",
     "leave_on_server": "no: POP3 only, and aerc has no POP3",
@@ -225,6 +235,9 @@ _SMTP_SCHEME_0_15: Mapping[Security, tuple[str, str]] = {
 
 #: From this version on, smtp:// means STARTTLS and smtp-starttls is ignored, with a warning popup at start.
 _STARTTLS_BY_DEFAULT = (0, 15)
+#: From this version on, aerc skips every certificate check (InsecureSkipVerify) for imaps+insecure:// (commit
+#: 7b4c8f67, worker/imap/connect.go); older versions verify imaps whatever the URL says, and SMTP never skips.
+_INSECURE_IMAPS = (0, 18)
 #: From this version on, aerc copies the keys of a section named DEFAULT into every account (config/accounts.go).
 _DEFAULT_SECTION_READ = (0, 18)
 #: From this version on, aerc reads every value with go-ini's Key.String, which replaces %(KEY)s with the value of
@@ -292,6 +305,12 @@ VERIFY_GAP = (
     "{aerc} verifies the certificate of every server written: the connection fails where it does not verify; "
     "trust its CA with SSL_CERT_FILE"
 )
+#: aerc 0.18 and later skip the checks for IMAP over TLS only (imaps+insecure://), and never for a pinned server.
+VERIFY_GAP_0_18 = (
+    "{aerc} skips certificate checks only for IMAP with security tls (imaps+insecure://, never written with "
+    "tls.fingerprint): this server is verified, and the connection fails where it does not verify; trust its CA "
+    "with SSL_CERT_FILE"
+)
 
 
 @functools.cache
@@ -303,7 +322,7 @@ def _gap_rules(aerc: str) -> GapRules:
         CAPABILITIES,
         {f"auth: {a}": f"{aerc} has no {a} authentication: the server is written without it"
          for a in ("gssapi", "ntlm", "client-cert")},
-        own=("tls.ca_file", "tls.fingerprint", "tls.verify: false"),
+        own=("tls.ca_file", "tls.fingerprint"),
     )  # fmt: skip
 
 
@@ -401,8 +420,13 @@ def account_gaps(gaps: Gaps, account: Account, version: AercVersion) -> bool:
         gaps.unsupported(account, server, rules)
         outgoing = server.protocol is Protocol.SMTP
         for setting, applies, advice in _SERVER_GAPS:
+            message = advice
+            if setting == "tls.verify" and version.number >= _INSECURE_IMAPS:
+                if _skips_verification(server, outgoing, version):
+                    continue
+                message = VERIFY_GAP_0_18
             if applies(server, outgoing):
-                gaps.server(account, server, setting, _advice(advice, server, outgoing, aerc))
+                gaps.server(account, server, setting, _advice(message, server, outgoing, aerc))
     return True
 
 
@@ -412,6 +436,18 @@ def _advice(advice: str, server: Server, outgoing: bool, aerc: str) -> str:
     command = "use token_command for oauth2" if server.auth is Auth.OAUTH2 else "remove it or change auth"
     return advice.format(
         aerc=aerc, auth=server.auth.value, min_version=server.tls.min_version, can=" or ".join(usable), advice=command
+    )
+
+
+def _skips_verification(server: Server, outgoing: bool, version: AercVersion) -> bool:
+    """Whether the server is written with imaps+insecure://: IMAP over TLS declared with ``tls.verify: false`` (and
+    no pin, which it would drop unchecked), for an aerc that honours it."""
+    return (
+        not outgoing
+        and server.security is Security.TLS
+        and not server.tls.verify
+        and server.tls.fingerprint is None
+        and version.number >= _INSECURE_IMAPS
     )
 
 
@@ -480,7 +516,13 @@ def _account(account: Account, version: AercVersion) -> AercAccount:
     smtp_scheme = _SMTP_SCHEME_0_15 if new_smtp else _SMTP_SCHEME
     return AercAccount(
         name=account.name,
-        source=_url(_IMAP_SCHEME[incoming.security], incoming, outgoing=False),
+        source=_url(
+            ("imaps", "+insecure")
+            if _skips_verification(incoming, False, version)
+            else _IMAP_SCHEME[incoming.security],
+            incoming,
+            outgoing=False,
+        ),
         source_cred_cmd=checked(f"incoming.{_command_field(incoming)}", _command(incoming)),
         connection_timeout=f"{timeout}s" if timeout else None,
         outgoing=_url(smtp_scheme[outgoing.security], outgoing, outgoing=True) if outgoing is not None else None,

@@ -371,6 +371,53 @@ def test_gaps_are_reported_exactly(side: str, changes: dict[str, Any], gaps: lis
     assert name == "work"
 
 
+#: The gap of tls.verify: false on a server aerc 0.18 and later still verify (SMTP, STARTTLS, a pinned server).
+VERIFY_0_18 = (
+    "aerc 0.20 skips certificate checks only for IMAP with security tls (imaps+insecure://, never written with "
+    "tls.fingerprint): this server is verified, and the connection fails where it does not verify; trust its CA "
+    "with SSL_CERT_FILE"
+)
+
+
+@pytest.mark.parametrize(
+    ("version", "incoming", "source", "gaps"),
+    [
+        ("0.17", {"tls": {"verify": False}}, "imaps://u@h.example:993",
+         [("incoming.tls.verify", "aerc 0.17 verifies the certificate of every server written: the connection fails "
+                                  "where it does not verify; trust its CA with SSL_CERT_FILE")]),
+        ("0.18", {"tls": {"verify": False}}, "imaps+insecure://u@h.example:993", []),
+        ("0.20", {"tls": {"verify": False}}, "imaps+insecure://u@h.example:993", []),
+        ("0.20", {"tls": {"verify": False, "verify_hostname": False}}, "imaps+insecure://u@h.example:993", []),
+        ("0.20", {"auth": "oauth2", "token_command": "t", "password_command": None, "tls": {"verify": False}},
+         "imaps+xoauth2+insecure://u@h.example:993", []),
+        ("0.20", {"tls": {"verify_hostname": False}}, "imaps://u@h.example:993",
+         [("incoming.tls.verify_hostname", "aerc 0.20 checks the host name of every server written: the connection "
+                                           "fails where the certificate does not name the host")]),
+        ("0.20", {"security": "starttls", "tls": {"verify": False}}, "imap://u@h.example:143",
+         [("incoming.tls.verify", VERIFY_0_18)]),
+        ("0.20", {"tls": {"verify": False, "fingerprint": PIN}}, "imaps://u@h.example:993",
+         [("incoming.tls.fingerprint", "aerc 0.20 has no certificate pinning: the certificate is checked against the "
+                                       "trusted CAs instead"),
+          ("incoming.tls.verify", VERIFY_0_18)]),
+    ],
+)  # fmt: skip
+def test_aerc_0_18_and_later_skip_imaps_checks_where_verify_is_false(
+    version: str, incoming: dict[str, Any], source: str, gaps: list[tuple[str, str]]
+) -> None:
+    server = {"protocol": "imap", "host": "h.example", "username": "u", "password_command": "p"} | incoming
+    server = {k: v for k, v in server.items() if v is not None}
+    outgoing = {"host": "h.example", "username": "u", "password_command": "p", "tls": {"verify": False}}
+    rendered = render_with(TARGET, {"a": {"address": "a@example.org", "incoming": server, "outgoing": outgoing}},
+                           {"version": version})  # fmt: skip
+    # SMTP: no aerc skips the checks (lib/send has no InsecureSkipVerify)
+    smtp_gap = ("outgoing.tls.verify", VERIFY_0_18.replace("0.20", version)) if version >= "0.18" else (
+        "outgoing.tls.verify", f"aerc {version} verifies the certificate of every server written: the connection "
+        "fails where it does not verify; trust its CA with SSL_CERT_FILE")  # fmt: skip
+    assert [(g.setting, g.instead) for g in rendered.gaps] == [*gaps, smtp_gap]
+    values = dict(go_ini_sections(text_of(rendered))[0][1])
+    assert (values["source"], values["outgoing"]) == (source, "smtps+plain://u@h.example:465")
+
+
 @pytest.mark.parametrize(
     ("account", "gap"),
     [
@@ -601,6 +648,26 @@ def test_without_the_ca_aerc_refuses_the_server(tmp_path: Path, home: Path, cert
             screen = client.wait_for("x509: certificate signed by unknown authority")
     assert "x509: certificate signed by unknown authority" in screen, screen
     assert server.logins == []
+
+
+@pytest.mark.parametrize("verify", [False, True])
+def test_aerc_0_20_skips_the_imaps_checks_only_where_verify_is_false(
+    tmp_path: Path, home: Path, certs: Certificates, verify: bool
+) -> None:
+    # a certificate aerc cannot verify: its own issuer (no SSL_CERT_FILE either), and not localhost's name
+    with ImapStub(server_context(certs.self_signed), implicit=True) as server:
+        incoming = _imap(server.port, "tls", username="alice", password_command="echo pw", tls={"verify": verify})
+        accounts = {"work": {"address": "a@example.org", "incoming": incoming}}
+        rendered = render_with(TARGET, accounts, {"version": "0.20"})
+        with aerc(text_of(rendered).encode(), home, "0.20") as client:
+            screen = client.wait_for("x509: " if verify else "[work] Connected")
+            logins = server.wait_for_login(0.5) if verify else server.logins  # refused: a short wait shows none came
+    if verify:
+        assert "x509: " in screen and "[work] Connected" not in screen, screen
+        assert logins == []
+    else:
+        assert "[work] Connected" in screen, screen
+        assert logins == [Login(True, "AUTHENTICATE PLAIN", "alice", "pw")]
 
 
 @pytest.mark.parametrize("where", ["file", "dir"])

@@ -179,6 +179,8 @@ PARTIAL: dict[str, dict[str, Case]] = {
         "mechanisms": ({"incoming": {"mechanisms": ["scram-sha-256"]}}, "incoming.mechanisms"),
         "tls.min_version": ({"outgoing": {"tls": {"min_version": "1.3"}}}, "outgoing.tls.min_version"),
         "timeout": ({"outgoing": {"timeout": 30}}, "outgoing.timeout"),
+        # aerc 0.14 (the default version) verifies every server; 0.18 and later skip the checks for imaps only
+        "tls.verify: false": ({"outgoing": {"tls": {"verify": False}}}, "outgoing.tls.verify"),
     },
     "getmail": {
         "auth: oauth2": ({"incoming": {"protocol": "pop3", **_OAUTH2}}, "incoming.auth"),
