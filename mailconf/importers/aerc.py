@@ -1,12 +1,14 @@
 r"""``mailconf import --from aerc ~/.config/aerc/accounts.conf`` reads aerc's accounts file (aerc 0.14, as
-go-ini v1.63.2 reads it, and the outgoing URLs of aerc 0.15 and later): one account per ``[section]`` whose
-``source`` is an IMAP URL.
+go-ini v1.63.2 reads it, and what aerc 0.15, 0.18 and later read otherwise, below): one account per
+``[section]`` whose ``source`` is an IMAP URL.
 
 | accounts.conf | account file |
 |---|---|
-| ``[NAME]`` | the account ``NAME`` (``[DEFAULT]`` and keys before the first section: skipped, as aerc does) |
+| ``[NAME]`` | the account ``NAME`` (``[DEFAULT]`` and keys before the first section: skipped, as aerc before
+  0.18 does; below) |
 | ``source = imaps://`` / ``imap://`` / ``imap+insecure://`` | ``incoming``: ``security: tls`` / ``starttls`` /
   ``none``; host, port (absent: 993 / 143) |
+| ``source = imaps+insecure://`` | ``security: tls``; from aerc 0.18 on (below) also ``tls: {verify: false}`` |
 | ``source``'s user (percent-decoded) / no user | ``username``, ``auth: password`` / ``auth: none`` |
 | ``+xoauth2`` / ``+oauthbearer`` in the scheme | ``auth: oauth2`` / ``oauth2`` + ``mechanisms: [oauthbearer]`` |
 | ``source-cred-cmd``, ``outgoing-cred-cmd`` | ``password_command`` (``token_command`` with OAuth2); never run |
@@ -41,6 +43,29 @@ In a file for aerc 0.15 and later, ``smtp://`` is ``security: starttls`` and an 
 line is reported as the setting these versions ignore. A scheme neither version sends with
 (``smtps+insecure``, ``smtp+plain+insecure``) is reported and the outgoing server not imported.
 
+The version also decides the rest of what aerc reads, and the importer reads what that aerc
+reads (the aerc source and go-ini v1.67.0, which aerc 0.15 and later use; the tests run aerc 0.20):
+
+- aerc 0.15 and later read ``source``, ``source-cred-cmd``, ``outgoing``, ``outgoing-cred-cmd``
+  and ``from`` with go-ini's ``GetKey``: a key that ``[a.b]`` lacks comes from ``[a]`` (aerc 0.14
+  does so for ``from`` only). They read these values with ``Key.String``, which replaces
+  ``%(NAME)s`` with NAME's raw value, looked up in the section the value comes from (and its
+  parents), else in ``DEFAULT``: up to 99 times, the first ``%(NAME)s`` everywhere, and the first
+  NAME found nowhere stops it (go-ini's ``key.go``, ``transformValue``). aerc 0.14 reads them as
+  written. ``connection-timeout`` and ``smtp-starttls`` are each section's own, raw, in every
+  version.
+- aerc 0.18 and later copy each key of ``DEFAULT`` (the keys before the first section) into every
+  account that cannot find it (in the section or its parents, in file order); aerc 0.14 to 0.17
+  skip them (one warning).
+- ``imaps+insecure://``: aerc 0.18 and later skip every certificate and host name check
+  (``tls: {verify: false}``); aerc 0.14 to 0.17 verify as for ``imaps://``.
+
+A file that does not say its version (or says 0.15 or later, by an ``smtp+insecure`` URL, where
+0.18 matters) is read as the oldest aerc it may be for reads it, with one warning, at the line
+(``FILE:LINE:COL``), for each value a later aerc reads otherwise: a ``%(NAME)s`` it replaces, a key
+it takes from the section before the dot, the ``DEFAULT`` keys it copies, an ``imaps+insecure``
+URL it does not verify.
+
 Never run: the cred commands are copied as text. A password written in a URL is never copied (a
 comment and a warning ask for a password command; aerc ignores the cred command then). A
 ``source`` that is not IMAP (``maildir://``, ``notmuch://``, ``mbox://``) and an ``outgoing``
@@ -54,7 +79,6 @@ percent-encoded, a port that is not a number): aerc cannot connect with it eithe
 
 from __future__ import annotations
 
-import enum
 import math
 import re
 from collections.abc import Sequence
@@ -63,7 +87,7 @@ from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from ..model import Location
-from ..targets.aerc import _STARTTLS_BY_DEFAULT
+from ..targets.aerc import _DEFAULT_SECTION_READ, _INSECURE_IMAPS, _INTERPOLATES, _STARTTLS_BY_DEFAULT
 from . import Imported, ReadOptions, Unreadable
 from ._base import Collector, guess_address, is_address, read_text, shown, whole_number
 
@@ -254,15 +278,21 @@ def parse_url(value: Value, key: str) -> Url | None:
 # --- aerc ----------------------------------------------------------------------------------------------
 
 
-class Reading(enum.Enum):
-    """Which aerc's meaning of ``smtp://`` a file is read with (aerc 0.15 changed it)."""
+class Reading(NamedTuple):
+    """The aerc versions the file may be for, ``lowest`` to ``highest`` (None: any later one): mailconf's header
+    names one, an smtp+insecure URL says 0.15 or later, else any from 0.14 on."""
 
-    #: the file says it is for aerc 0.14 (mailconf's header): smtp:// is STARTTLS only with smtp-starttls = yes
-    AERC_0_14 = enum.auto()
-    #: the file says it is for 0.15 or later (the header, or an smtp+insecure URL): smtp:// is always STARTTLS
-    AERC_0_15 = enum.auto()
-    #: nothing says which: aerc 0.14's reading, and a warning for each account 0.15 reads otherwise
-    UNKNOWN = enum.auto()
+    lowest: tuple[int, int]
+    highest: tuple[int, int] | None
+
+    def since(self, version: tuple[int, int]) -> bool | None:
+        """Whether the file is for ``version`` or later: True, False, or None when it may be either (then it is
+        read as the older versions read it, with a warning where the newer ones read it otherwise)."""
+        if self.lowest >= version:
+            return True
+        if self.highest is not None and self.highest < version:
+            return False
+        return None
 
 
 #: the first line of a file mailconf rendered (templates/aerc/accounts.conf.j2) names the version it is for
@@ -275,15 +305,94 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
         text = read_text(path, "aerc's accounts.conf (~/.config/aerc/accounts.conf)")
         sections = parse_ini(text, path)
         reading = _reading(text, sections)
+        default = sections[0]  # parse_ini's first: keys before the first [section], and every [DEFAULT]
+        copied = reading.since(_DEFAULT_SECTION_READ)
+        if default.keys and not copied:
+            first = next(iter(default.keys.values())).where
+            found.warn(first, "aerc skips the DEFAULT section (keys before the first [account]): not imported"
+                       if copied is False else "aerc 0.14 to 0.17 skip the DEFAULT section (keys before the first "
+                       "[account]), 0.18 and later copy its keys into every account: the file does not say which "
+                       "aerc it is for; not imported")  # fmt: skip
         by_name = {s.name: s for s in sections}
-        for section in sections:
-            if section.name == "DEFAULT":
-                if section.keys:
-                    first = next(iter(section.keys.values())).where
-                    found.warn(first, "aerc skips the DEFAULT section (keys before the first [account]): not imported")
-                continue
+        for section in sections[1:]:
+            if copied:  # aerc 0.18+: each key DEFAULT has and the section cannot find (HasKey), in file order
+                for key, value in default.keys.items():
+                    if _get_key(section, key, by_name) is None:
+                        section.keys[key] = value
             _account(section, by_name, found, reading)
     return found.result()
+
+
+def _get_key(section: Section, key: str, by_name: dict[str, Section]) -> tuple[Section, Value] | None:
+    """go-ini's Section.GetKey: the section's own key, else the nearest section named by the part of the name
+    before a dot that holds it (``[a.b.c]``: ``[a.b]``, then ``[a]``); with the section it was found in."""
+    name = section.name
+    while True:
+        here = by_name.get(name)
+        if here is not None and key in here.keys:
+            return here, here.keys[key]
+        if "." not in name:
+            return None
+        name = name.rpartition(".")[0]
+
+
+_VARIABLE = re.compile(r"%\(([^)]+)\)s")  # go-ini's varPattern
+_DEPTH = 99  # go-ini's depthValues
+
+
+def _transformed(owner: Section, key: str, value: Value, by_name: dict[str, Section]) -> str:
+    """go-ini v1.67.0's Key.String (key.go, transformValue): up to 99 times, the first ``%(NAME)s`` is replaced
+    everywhere by NAME's raw value, looked up from the key's own section (GetKey), or in DEFAULT when it is not
+    found there or is the key itself; the first NAME found nowhere stops it."""
+    text = value.text
+    for _ in range(_DEPTH):
+        match = _VARIABLE.search(text)
+        if match is None:
+            break
+        found = _get_key(owner, match[1], by_name)
+        if found is None or (found[0] is owner and match[1] == key):
+            default = by_name["DEFAULT"].keys.get(match[1])
+            if default is None:
+                break
+            replacement = default.text
+        else:
+            replacement = found[1].text
+        text = text.replace(match[0], replacement)
+    return text
+
+
+#: the keys aerc 0.15 and later read with GetKey and Key.String (config/parse.go, config/accounts.go): a parent
+#: section's when the section lacks them, every %(NAME)s replaced. The others (connection-timeout, smtp-starttls)
+#: are the section's own, raw (KeysHash), as in aerc 0.14.
+_LOOKED_UP = ("source", "source-cred-cmd", "outgoing", "outgoing-cred-cmd", "from")
+
+
+def _keys(section: Section, by_name: dict[str, Section], found: Collector, reading: Reading) -> dict[str, Value]:
+    """The values aerc reads for the section: aerc 0.14's (its own raw keys, and ``from`` from a parent section
+    when it has none: go-ini's MapTo), aerc 0.15 and later's (``_LOOKED_UP``). When the file may be for either and
+    a value differs, aerc 0.14's, with a warning at the line 0.15 reads it from."""
+    old = dict(section.keys)
+    inherited = _get_key(section, "from", by_name)
+    if "from" not in old and inherited is not None:
+        old["from"] = inherited[1]
+    newer = reading.since(_INTERPOLATES)
+    if newer is False:
+        return old
+    new = dict(section.keys)
+    for key in _LOOKED_UP:
+        got = _get_key(section, key, by_name)
+        if got is not None:
+            owner, value = got
+            new[key] = Value(_transformed(owner, key, value, by_name), value.where)
+    if newer:
+        return new
+    for key in _LOOKED_UP:
+        later = new.get(key)
+        if later is not None and later.text != (old[key].text if key in old else None):
+            found.warn(later.where, f"[{shown(section.name)}] {key}: aerc 0.15 and later read another value than "
+                       "0.14 here (a %(NAME)s replaced, or the key taken from the section named before the dot); "
+                       "the file does not say which aerc it is for: read as aerc 0.14 reads it")  # fmt: skip
+    return old
 
 
 def _reading(text: str, sections: list[Section]) -> Reading:
@@ -292,7 +401,7 @@ def _reading(text: str, sections: list[Section]) -> Reading:
     header = _HEADER.fullmatch(text.partition("\n")[0].rstrip("\r"))
     if header is not None:
         number = (int(header[1]), int(header[2]))
-        return Reading.AERC_0_15 if number >= _STARTTLS_BY_DEFAULT else Reading.AERC_0_14
+        return Reading(number, number)
     for section in sections:
         outgoing = section.keys.get("outgoing")
         try:
@@ -300,24 +409,12 @@ def _reading(text: str, sections: list[Section]) -> Reading:
         except Unreadable:
             continue  # reported when its account is read
         if url is not None and _smtp_scheme(url.scheme)[0] == "smtp+insecure":
-            return Reading.AERC_0_15
-    return Reading.UNKNOWN
-
-
-def _inherited_from(section: Section, by_name: dict[str, Section]) -> Value | None:
-    """``from``, or a parent section's (go-ini's MapTo looks up ``[a.b]``'s missing keys in ``[a]``)."""
-    name = section.name
-    while True:
-        here = by_name.get(name)
-        if here is not None and "from" in here.keys:
-            return here.keys["from"]
-        if "." not in name:
-            return None
-        name = name.rpartition(".")[0]
+            return Reading(_STARTTLS_BY_DEFAULT, None)
+    return Reading((0, 14), None)
 
 
 def _account(section: Section, by_name: dict[str, Section], found: Collector, reading: Reading) -> None:  # noqa: PLR0912
-    keys = section.keys
+    keys = _keys(section, by_name, found, reading)
     source = keys.get("source")
     if source is None:
         found.warn(section.where, f"[{shown(section.name)}] has no source: aerc 0.14 refuses it; not imported")
@@ -332,7 +429,7 @@ def _account(section: Section, by_name: dict[str, Section], found: Collector, re
         )
         return
     lost: list[tuple[Location, str, str]] = []  # (where, side, message)
-    incoming = _incoming(url, keys, lost)
+    incoming = _incoming(url, keys, lost, reading)
     if incoming is None:
         found.warn(
             source.where,
@@ -341,7 +438,7 @@ def _account(section: Section, by_name: dict[str, Section], found: Collector, re
         )
         return
     data: dict[str, Any] = {}
-    sender = keys.get("from") or _inherited_from(section, by_name)
+    sender = keys.get("from")
     display_name, address = parseaddr(sender.text) if sender is not None else ("", "")
     local, at, domain = address.rpartition("@")
     if at and len(local) >= 2 and local[0] == local[-1] == '"':  # "a..b"@example.org: the quotes are syntax
@@ -371,10 +468,10 @@ def _account(section: Section, by_name: dict[str, Section], found: Collector, re
             found.literal_password(where, path)
         else:
             found.lost(where, path, message)
-    for key, value in keys.items():
+    for key, value in section.keys.items():
         if key == "outgoing-cred-cmd-cache":
             found.lost(value.where, (*account, "outgoing"), "outgoing-cred-cmd-cache: mailconf has no such setting")
-        elif key == "smtp-starttls" and reading is Reading.AERC_0_15:
+        elif key == "smtp-starttls" and reading.since(_STARTTLS_BY_DEFAULT):
             found.lost(value.where, (*account, "outgoing"), "aerc 0.15 and later ignore smtp-starttls (a popup says "
                        "so): smtp:// always sends STARTTLS, smtp+insecure:// never does")  # fmt: skip
         elif key not in _READ:
@@ -382,7 +479,7 @@ def _account(section: Section, by_name: dict[str, Section], found: Collector, re
 
 
 _ORDER = ("protocol", "host", "port", "security", "auth", "username", "password_command", "token_command",
-          "mechanisms", "timeout")  # fmt: skip
+          "mechanisms", "timeout", "tls")  # fmt: skip
 
 
 def _ordered(server: dict[str, Any]) -> dict[str, Any]:
@@ -428,8 +525,11 @@ def _credentials(  # noqa: PLR0917
     server["token_command" if server["auth"] == "oauth2" else "password_command"] = command.text
 
 
-def _incoming(url: Url, keys: dict[str, Value], lost: list[tuple[Location, str, str]]) -> dict[str, Any] | None:
-    """aerc 0.14's worker/imap/configure.go: +insecure, then +oauthbearer, then +xoauth2 are cut from the scheme."""
+def _incoming(
+    url: Url, keys: dict[str, Value], lost: list[tuple[Location, str, str]], reading: Reading
+) -> dict[str, Any] | None:
+    """aerc 0.14's worker/imap/configure.go: +insecure, then +oauthbearer, then +xoauth2 are cut from the scheme;
+    +insecure on imaps skips the certificate checks from aerc 0.18 on (worker/imap/connect.go)."""
     scheme = url.scheme
     insecure = scheme.endswith("+insecure")
     scheme = scheme.removesuffix("+insecure")
@@ -448,8 +548,10 @@ def _incoming(url: Url, keys: dict[str, Value], lost: list[tuple[Location, str, 
         auth, mechanism = "password", None
     server = {"protocol": "imap", **_server(url, auth, mechanism)}
     server["port"] = url.port if url.port is not None else 993 if scheme == "imaps" else 143
-    # imaps ignores +insecure: the connection is TLS from the start
+    # imaps+insecure is TLS all the same: aerc 0.14 to 0.17 ignore the +insecure, 0.18 and later skip the checks
     server["security"] = "tls" if scheme == "imaps" else "none" if insecure else "starttls"
+    if scheme == "imaps" and insecure:
+        _unverified(server, url, source, lost, reading)
     _credentials(server, url, source.where, keys.get("source-cred-cmd"), "source-cred-cmd", lost)
     if url.has_query:
         lost.append((source.where, "incoming", "the source URL's query (OAuth2 token exchange) is not imported"))
@@ -465,6 +567,20 @@ def _incoming(url: Url, keys: dict[str, Value], lost: list[tuple[Location, str, 
             if server["timeout"] != seconds:
                 lost.append((timeout.where, "incoming", "connection-timeout rounded up to whole seconds"))
     return server
+
+
+def _unverified(
+    server: dict[str, Any], url: Url, source: Value, lost: list[tuple[Location, str, str]], reading: Reading
+) -> None:
+    """imaps+insecure://: no certificate or host name check from aerc 0.18 on (InsecureSkipVerify), verified by
+    0.14 to 0.17; a warning where the file may be for either."""
+    skips = reading.since(_INSECURE_IMAPS)
+    if skips:
+        server["tls"] = {"verify": False}
+    elif skips is None:
+        lost.append((source.where, "incoming", f"{shown(url.scheme)}:// is read as aerc 0.14 to 0.17 read it "
+                     "(the certificate verified); aerc 0.18 and later skip every certificate check there: if "
+                     "the file is for one of them, set tls: {verify: false}"))  # fmt: skip
 
 
 #: aerc's newSaslClient (0.14 and 0.20): the auth part of the outgoing scheme -> (auth, mechanisms)
@@ -515,11 +631,11 @@ def _outgoing(
         server["security"] = "tls"
     elif protocol == "smtp+insecure":
         server["security"] = "none"
-    elif reading is Reading.AERC_0_15 or (starttls is not None and starttls.text == "yes"):
+    elif reading.since(_STARTTLS_BY_DEFAULT) or (starttls is not None and starttls.text == "yes"):
         server["security"] = "starttls"
     else:
         server["security"] = "none"
-        if reading is Reading.UNKNOWN:
+        if reading.since(_STARTTLS_BY_DEFAULT) is None:
             lost.append((value.where, "outgoing", f"{shown(url.scheme)}:// without smtp-starttls = yes is read as "
                          "aerc 0.14 reads it (security none); aerc 0.15 and later send STARTTLS there: "
                          "if the file is for one of them, set security: starttls"))  # fmt: skip

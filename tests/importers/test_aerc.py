@@ -8,6 +8,7 @@ the hostile values stay as generated.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from mailconf.importers._core import import_paths
 from tests.conftest import EXAMPLES, need
 from tests.importers.test_round_trip import account_files, comes_back_exactly
 from tests.servers import make_certificates, server_context
-from tests.targets._aerc_client import ImapStub, Login
+from tests.targets._aerc_client import AERC_TIMEOUT, ImapStub, Login, aerc_binary
 from tests.targets._aerc_client import aerc as aerc_client
 
 SECRET = "s3cret-Do-Not-Print-42"
@@ -28,6 +29,22 @@ SECRET = "s3cret-Do-Not-Print-42"
 AMBIGUOUS = (
     "{scheme}:// without smtp-starttls = yes is read as aerc 0.14 reads it (security none); aerc 0.15 and "
     "later send STARTTLS there: if the file is for one of them, set security: starttls"
+)
+
+
+#: the warnings for what aerc 0.15 or 0.18 and later read otherwise, in a file that does not say its aerc version
+DEFAULT_UNKNOWN = (
+    "aerc 0.14 to 0.17 skip the DEFAULT section (keys before the first [account]), 0.18 and later copy its keys "
+    "into every account: the file does not say which aerc it is for; not imported"
+)
+READ_OTHERWISE = (
+    "[{section}] {key}: aerc 0.15 and later read another value than 0.14 here (a %(NAME)s replaced, or the key "
+    "taken from the section named before the dot); the file does not say which aerc it is for: read as aerc 0.14 "
+    "reads it"
+)
+IMAPS_INSECURE = (
+    "imaps+insecure:// is read as aerc 0.14 to 0.17 read it (the certificate verified); aerc 0.18 and later skip "
+    "every certificate check there: if the file is for one of them, set tls: {verify: false}"
 )
 
 
@@ -277,11 +294,82 @@ def test_what_aerc_cannot_share_with_an_account_file_is_reported(tmp_path: Path)
     assert "outgoing" not in accounts["w"]
     assert (accounts["w.sub"]["address"], accounts["w.sub"]["display_name"]) == ("w@example.org", "W")
     assert warnings == (
-        f"{conf}:1:1: aerc skips the DEFAULT section (keys before the first [account]): not imported",
+        f"{conf}:1:1: {DEFAULT_UNKNOWN}",
         f"{conf}:3:1: [local]: source is not an IMAP server (maildir): an account file holds IMAP and POP3 servers; "
         "not imported",
         f"{conf}:8:1: outgoing is a sendmail command (aerc runs it to send): not run, not imported",
+        f"{conf}:8:1: {READ_OTHERWISE.format(section='w.sub', key='outgoing')}",  # 0.15 and later send through [w]'s
         f"{conf}:11:1: [nosource] has no source: aerc 0.14 refuses it; not imported",
+    )
+
+
+HEADER = "# aerc ({}) accounts written by mailconf (target aerc).\n"
+#: a file that uses what aerc 0.15 and later (go-ini v1.67.0 read with GetKey and Key.String) and 0.18 and later
+#: (DEFAULT's keys copied into each account) read otherwise than aerc 0.14
+LATER = (
+    "source-cred-cmd = pass %(user)s\n"  # DEFAULT: aerc 0.18 and later copy it into [a], not [b] nor [b.c]
+    "user = carol\n"
+    "[a]\nsource = imaps+insecure://a@imap.example.org\nuser = alice\nfrom = A <a@example.org>\n"  # %(user)s: alice
+    "[b]\nsource = imap://b@imap.example.org\nsource-cred-cmd = pass b\nfrom = b@example.org\n"
+    "outgoing = smtps://b@smtp.example.org\noutgoing-cred-cmd = %(source-cred-cmd)s --smtp %(nothing)s\n"
+    "[b.c]\nsource = imaps://c@imap.example.org\n"  # from, its command, outgoing and its command: [b]'s
+)
+
+
+def test_a_file_for_aerc_0_20_is_read_as_it_reads_it(tmp_path: Path) -> None:
+    conf = tmp_path / "accounts.conf"
+    conf.write_text(HEADER.format("0.20") + LATER)
+    accounts, warnings = imported(conf)
+    imap = {"protocol": "imap", "host": "imap.example.org", "port": 993, "security": "tls", "auth": "password"}
+    b_outgoing = {
+        "host": "smtp.example.org",
+        "port": 465,
+        "security": "tls",
+        "auth": "password",
+        "username": "b",
+        "password_command": "pass b --smtp %(nothing)s",
+    }  # the first %(NAME)s found nowhere stops go-ini
+    assert accounts == {
+        "a": {"address": "a@example.org", "display_name": "A",
+              "incoming": imap | {"username": "a", "password_command": "pass alice", "tls": {"verify": False}}},
+        "b": {"address": "b@example.org",
+              "incoming": imap | {"port": 143, "security": "starttls", "username": "b", "password_command": "pass b"},
+              "outgoing": b_outgoing},
+        "b.c": {"address": "b@example.org", "incoming": imap | {"username": "c", "password_command": "pass b"},
+                "outgoing": b_outgoing},
+    }  # fmt: skip
+    # [a]'s own user, and DEFAULT's copied into [b] only ([b.c] finds [b]'s)
+    assert warnings == (f"{conf}:6:1: aerc's user has no place in an account file",
+                        f"{conf}:3:1: aerc's user has no place in an account file")  # fmt: skip
+
+
+@pytest.mark.parametrize("version", ["0.14", "0.17", ""])
+def test_before_aerc_0_18_default_is_skipped_and_imaps_insecure_verified(tmp_path: Path, version: str) -> None:
+    """aerc 0.15 to 0.17 read parents' keys and %(NAME)s (as 0.20 does); 0.14 reads the values as written, and so
+    does a file that does not say its version, with a warning for each value aerc 0.15 and later read otherwise."""
+    conf = tmp_path / "accounts.conf"
+    conf.write_text((HEADER.format(version) if version else "\n") + LATER)
+    accounts, warnings = imported(conf)
+    imap = {"protocol": "imap", "host": "imap.example.org", "port": 993, "security": "tls", "auth": "password"}
+    b_command = "pass b --smtp %(nothing)s" if version == "0.17" else "%(source-cred-cmd)s --smtp %(nothing)s"
+    assert accounts["a"]["incoming"] == imap | {"username": "a"}
+    assert accounts["b"]["outgoing"]["password_command"] == b_command
+    assert (accounts["b.c"]["incoming"].get("password_command"), accounts["b.c"]["address"]) == (
+        "pass b" if version == "0.17" else None, "b@example.org")  # fmt: skip
+    if version:
+        assert warnings == (
+            f"{conf}:2:1: aerc skips the DEFAULT section (keys before the first [account]): not imported",
+            f"{conf}:6:1: aerc's user has no place in an account file",
+        )
+        return
+    assert warnings == (
+        f"{conf}:2:1: {DEFAULT_UNKNOWN}",
+        f"{conf}:5:1: {IMAPS_INSECURE}",
+        f"{conf}:6:1: aerc's user has no place in an account file",
+        f"{conf}:13:1: {READ_OTHERWISE.format(section='b', key='outgoing-cred-cmd')}",
+        f"{conf}:10:1: {READ_OTHERWISE.format(section='b.c', key='source-cred-cmd')}",
+        f"{conf}:12:1: {READ_OTHERWISE.format(section='b.c', key='outgoing')}",
+        f"{conf}:13:1: {READ_OTHERWISE.format(section='b.c', key='outgoing-cred-cmd')}",
     )
 
 
@@ -439,3 +527,36 @@ def test_aerc_reads_a_hand_written_file_as_the_importer_does(tmp_path: Path) -> 
     sections = aerc.parse_ini(conf, "accounts.conf")
     assert sections[1].keys["from"].text == parsed_from[0]
     assert (accounts["work"]["display_name"], accounts["work"]["address"]) == ("Al the Ice", "al.ice@example.org")
+
+
+def test_aerc_0_20_reads_default_parents_and_interpolation_as_the_importer_does(tmp_path: Path) -> None:
+    """aerc 0.20 itself: DEFAULT's command is copied into [a] and [b] (aerc 0.18), read with each one's %(user)s
+    (go-ini's Key.String); [b.c] has none of its own, so aerc 0.15 and later run [b]'s, read in [b] (bob), not
+    with [b.c]'s user; imaps+insecure:// logs in to a server whose certificate it cannot verify (aerc 0.18)."""
+    aerc_binary("0.20")  # or skip, naming what is missing
+    need("tmux")
+    certs = make_certificates(tmp_path / "certs")
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    with ImapStub(server_context(certs.self_signed), implicit=True) as server:
+        url = f"imaps+insecure://{{}}@localhost:{server.port}"
+        conf = (
+            HEADER.format("0.20") + "source-cred-cmd = printf %(user)s-pw\nuser = carol\n"
+            f"[a]\nsource = {url.format('a')}\nuser = alice\nfrom = a@example.org\n"
+            f"[b]\nsource = {url.format('b')}\nuser = bob\nfrom = b@example.org\n"
+            f"[b.c]\nsource = {url.format('c')}\nuser = cy\n"
+        )
+        (tmp_path / "accounts.conf").write_text(conf)
+        accounts, _ = imported(tmp_path / "accounts.conf")
+        with aerc_client(conf.encode(), home, "0.20"):
+            deadline = time.monotonic() + AERC_TIMEOUT
+            while len(server.logins) < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)
+    assert sorted(server.logins) == [Login(True, "AUTHENTICATE PLAIN", "a", "alice-pw"),
+                                     Login(True, "AUTHENTICATE PLAIN", "b", "bob-pw"),
+                                     Login(True, "AUTHENTICATE PLAIN", "c", "bob-pw")]  # fmt: skip
+    assert {n: (a["incoming"]["password_command"], a["incoming"]["tls"]) for n, a in accounts.items()} == {
+        "a": ("printf alice-pw", {"verify": False}),
+        "b": ("printf bob-pw", {"verify": False}),
+        "b.c": ("printf bob-pw", {"verify": False}),
+    }

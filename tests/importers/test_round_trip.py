@@ -481,6 +481,34 @@ def test_aerc_outgoing_servers_come_back_for_each_version(version: str, tmp_path
     assert differing == {}, "(account, setting): (imported, declared)"
 
 
+@pytest.mark.parametrize("version", ["0.18", "0.20"])
+def test_aerc_imaps_without_verification_comes_back_from_aerc_0_18(version: str, tmp_path: Path) -> None:
+    """aerc 0.18 skips the certificate checks for imaps+insecure://: an IMAP server over TLS with tls.verify: false is
+    written so for --option version=0.18 and later, and comes back with it, with no gap and no warning (the file's
+    first line says the version it is for)."""
+    accounts: dict[str, Any] = {}
+    for auth, command in (("password", "password_command"), ("oauth2", "token_command")):
+        for verify in (False, True):
+            accounts[f"{auth}-{verify}"] = {
+                "address": "me@example.org",
+                "incoming": {"protocol": "imap", "host": "imap.example.org", "auth": auth, "username": "me",
+                             command: "pass show mail", "tls": {"verify": verify}},
+            }  # fmt: skip
+    model = build_model({"version": 1, "accounts": accounts})
+    got, gaps, warnings = round_trip("aerc", model, tmp_path, {"version": version})
+    assert (gaps, warnings) == ((), ())
+    assert {name: got[name].get("incoming.tls.verify") for name in got} == {
+        "password-False": False, "password-True": True, "oauth2-False": False, "oauth2-True": True
+    }  # fmt: skip
+    differing = {
+        (account.name, k): (got[account.name].get(k), v)
+        for account in model.accounts
+        for k, v in (aerc(account, model) or {}).items()
+        if got[account.name].get(k) != v
+    }
+    assert differing == {}, "(account, setting): (imported, declared)"
+
+
 # --- hypothesis ------------------------------------------------------------------------------------------
 
 _HOSTILE = st.text(alphabet=st.sampled_from(list("aZ09 '\"\\`$#;%&|<>=!~+-_./:@,é\u00ff中😀")), min_size=1, max_size=12)
