@@ -57,14 +57,17 @@ reads (the aerc source and go-ini v1.67.0, which aerc 0.15 and later use; the te
 - aerc 0.18 and later copy each key of ``DEFAULT`` (the keys before the first section) into every
   account that cannot find it (in the section or its parents, in file order); aerc 0.14 to 0.17
   skip them (one warning).
+- aerc 0.15 and later take only ``=`` between a key and its value (``KeyValueDelimiters``): a
+  line ``key: value`` stops the import with its line (exit 2), as it makes aerc refuse the file,
+  and ``key: a=b`` is the key ``key: a``; aerc 0.14 reads a ``:`` as ``=``.
 - ``imaps+insecure://``: aerc 0.18 and later skip every certificate and host name check
   (``tls: {verify: false}``); aerc 0.14 to 0.17 verify as for ``imaps://``.
 
 A file that does not say its version (or says 0.15 or later, by an ``smtp+insecure`` URL, where
 0.18 matters) is read as the oldest aerc it may be for reads it, with one warning, at the line
 (``FILE:LINE:COL``), for each value a later aerc reads otherwise: a ``%(NAME)s`` it replaces, a key
-it takes from the section before the dot, the ``DEFAULT`` keys it copies, an ``imaps+insecure``
-URL it does not verify.
+it takes from the section before the dot, the ``DEFAULT`` keys it copies, a key it does not end
+at a ``:``, an ``imaps+insecure`` URL it does not verify.
 
 Never run: the cred commands are copied as text. A password written in a URL is never copied (a
 comment and a warning ask for a password command; aerc ignores the cred command then). A
@@ -106,6 +109,7 @@ _READ = frozenset(
 class Value(NamedTuple):
     text: str
     where: Location
+    colon: bool = False  # the key ends at a ':' (go-ini's default delimiters): aerc 0.15 and later take '=' only
 
 
 class Section(NamedTuple):
@@ -117,8 +121,9 @@ class Section(NamedTuple):
 # --- go-ini ----------------------------------------------------------------------------------------
 
 
-def parse_ini(text: str, path: str) -> list[Section]:
-    """The sections of ``text`` as go-ini v1.63.2's ``ini.Load`` reads them (parser.go), in file order.
+def parse_ini(text: str, path: str, delimiters: str = "=:") -> list[Section]:
+    """The sections of ``text`` as go-ini v1.63.2's ``ini.Load`` reads them (parser.go), in file order; aerc 0.15
+    and later load with ``KeyValueDelimiters: "="`` (config/accounts.go), which ``delimiters`` says.
 
     A section named twice is one section (later keys win), as go-ini merges them. Keys before the
     first section belong to ``DEFAULT``. A line go-ini refuses raises Unreadable.
@@ -144,25 +149,25 @@ def parse_ini(text: str, path: str) -> list[Section]:
                 raise Unreadable(where, "empty section name", "name the account between [ and ]")
             current = sections.setdefault(name, Section(name, where, {}))
             continue
-        key, offset = _key_name(line, where)
+        key, offset = _key_name(line, where, delimiters)
         value, i = _value(line[offset:] + ("\n" if i <= last else ""), where, lines, i)
-        current.keys[key] = Value(value, where)
+        current.keys[key] = Value(value, where, line[offset - 1] == ":")
     return list(sections.values())
 
 
-def _key_name(line: str, where: Location) -> tuple[str, int]:
-    """go-ini's readKeyName with the delimiters ``=:``: (name, offset of the value)."""
+def _key_name(line: str, where: Location, delimiters: str) -> tuple[str, int]:
+    """go-ini's readKeyName with these delimiters (``=:``, or ``=``): (name, offset of the value)."""
     quote = '"""' if line.startswith('"""') and len(line) > 6 else line[0] if line[0] in '"`' else ""
     if quote:
         pos = line.find(quote, len(quote))
         if pos == -1:
             raise Unreadable(where, "a key name in quotes is never closed", f"close it with {quote}")
-        delimiter = re.search("[=:]", line[pos + len(quote) :])
+        delimiter = re.search(f"[{delimiters}]", line[pos + len(quote) :])
         if delimiter is None:
             raise Unreadable(where, "no '=' after the key name", "write KEY = VALUE")
         name, offset = line[len(quote) : pos].strip(_GO_SPACE), pos + len(quote) + delimiter.start() + 1
     else:
-        delimiter = re.search("[=:]", line)
+        delimiter = re.search(f"[{delimiters}]", line)
         if delimiter is None:
             raise Unreadable(
                 where, "a line without '=' (go-ini refuses the file, and aerc ignores it)", "write KEY = VALUE"
@@ -295,6 +300,14 @@ class Reading(NamedTuple):
         return None
 
 
+#: From this version on, aerc loads accounts.conf with KeyValueDelimiters "=" (config/accounts.go): a ':' is part of
+#: the key, and a line without '=' makes go-ini refuse the file.
+_EQUALS_ONLY = (0, 15)
+COLON = (
+    "a ':' ends this key: aerc 0.14 reads it as '=', aerc 0.15 and later do not (they refuse a line without '=', "
+    "and cut the others at the '='); the file does not say which aerc it is for: read as aerc 0.14 reads it"
+)
+
 #: the first line of a file mailconf rendered (templates/aerc/accounts.conf.j2) names the version it is for
 _HEADER = re.compile(r"# aerc \((0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\) accounts written by mailconf \(target aerc\)\.")
 
@@ -305,6 +318,12 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
         text = read_text(path, "aerc's accounts.conf (~/.config/aerc/accounts.conf)")
         sections = parse_ini(text, path)
         reading = _reading(text, sections)
+        equals_only = reading.since(_EQUALS_ONLY)
+        if equals_only:
+            sections = parse_ini(text, path, "=")
+        elif equals_only is None:
+            for value in (v for section in sections for v in section.keys.values() if v.colon):
+                found.warn(value.where, COLON)
         default = sections[0]  # parse_ini's first: keys before the first [section], and every [DEFAULT]
         copied = reading.since(_DEFAULT_SECTION_READ)
         if default.keys and not copied:

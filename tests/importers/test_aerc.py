@@ -21,7 +21,7 @@ from mailconf.importers._core import import_paths
 from tests.conftest import EXAMPLES, need
 from tests.importers.test_round_trip import account_files, comes_back_exactly
 from tests.servers import make_certificates, server_context
-from tests.targets._aerc_client import AERC_TIMEOUT, ImapStub, Login, aerc_binary
+from tests.targets._aerc_client import AERC_TIMEOUT, ImapStub, Login, aerc_binary, load_failure
 from tests.targets._aerc_client import aerc as aerc_client
 
 SECRET = "s3cret-Do-Not-Print-42"
@@ -97,9 +97,37 @@ def test_values_are_read_as_go_ini_reads_them(tmp_path: Path) -> None:
         },
     }  # fmt: skip
     assert warnings == (
+        f"{conf}:4:1: {aerc.COLON}",  # aerc 0.15 and later refuse the line
         f"{conf}:10:1: aerc's copy-to has no place in an account file",
         f"{conf}:15:1: {AMBIGUOUS.format(scheme='smtp+none')}",
     )
+
+
+@pytest.mark.parametrize("version", ["0.14", "0.15", "0.20"])
+def test_aerc_0_15_and_later_take_only_equals_between_key_and_value(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, version: str
+) -> None:
+    conf = tmp_path / "accounts.conf"
+    body = "[a]\nsource = imaps://a@imap.example.org\nfrom = a@example.org\nsource-cred-cmd: pass a=b\n"
+    conf.write_text(HEADER.format(version) + body)
+    accounts, warnings = imported(conf)
+    # go-ini with KeyValueDelimiters "=": the key is "source-cred-cmd: pass a", reported, and its value "b"
+    assert (accounts["a"]["incoming"].get("password_command"), warnings) == (
+        ("pass a=b", ()) if version == "0.14"
+        else (None, (f"{conf}:5:1: aerc's source-cred-cmd: pass a has no place in an account file",))
+    )  # fmt: skip
+    conf.write_text(HEADER.format(version) + body.replace("a=b", "a"))  # no '=': refused, as aerc refuses the file
+    code, out, err = run(capsys, "import", "--from", "aerc", str(conf))
+    assert (code, out, err) == (
+        (0 if version == "0.14" else 2, out, "" if version == "0.14" else f"mailconf: {conf}:5:1: a line without "
+         "'=' (go-ini refuses the file, and aerc ignores it); write KEY = VALUE\n")
+    )  # fmt: skip
+    if version == "0.20":  # aerc 0.20 itself refuses it
+        home = tmp_path / "home"
+        home.mkdir(mode=0o700)
+        done = load_failure(conf.read_bytes(), home, version="0.20")
+        refused = f"{home}/config-load/aerc/accounts.conf: key-value delimiter not found: source-cred-cmd: pass a"
+        assert (done.returncode, done.stderr.rstrip("\n").rpartition("error: ")[2]) == (1, refused), done.stderr
 
 
 def test_a_value_ending_in_a_backslash_goes_on_and_triple_quotes_span_lines(tmp_path: Path) -> None:

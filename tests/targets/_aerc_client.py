@@ -140,10 +140,12 @@ def aerc(accounts_conf: bytes, home: Path, version: str = "0.14", **env: str) ->
         shutil.rmtree(runtime, ignore_errors=True)
 
 
-def load_failure(accounts_conf: bytes, home: Path, mode: int = 0o600) -> subprocess.CompletedProcess[str]:
-    """aerc started without a terminal on a file it cannot load: it says why on stderr and exits 1 before its
-    UI starts (a file that loads would go on to fail at the UI, panicking: use :func:`aerc` for those)."""
-    binary = need("aerc")["aerc"]
+def load_failure(
+    accounts_conf: bytes, home: Path, mode: int = 0o600, version: str = "0.14"
+) -> subprocess.CompletedProcess[str]:
+    """aerc (of this version) started without a terminal on a file it cannot load: it says why on stderr and exits 1
+    before its UI starts (a file that loads would go on to fail at the UI, panicking: use :func:`aerc` for those)."""
+    binary = aerc_binary(version)
     config = home / "config-load"
     (config / "aerc").mkdir(parents=True, exist_ok=True)
     path = config / "aerc" / "accounts.conf"
