@@ -234,6 +234,11 @@ class PolicyFinder:
 
 
 def _pyproject_table(path: Path) -> dict[str, Any] | None:
+    return _read_pyproject(path)[1]
+
+
+def _read_pyproject(path: Path) -> tuple[str, dict[str, Any] | None]:
+    """The text of a ``pyproject.toml`` and its ``[tool.mailconf]`` table (None: it has none)."""
     import tomllib
 
     from .loader import LoadAbort, decode
@@ -257,7 +262,7 @@ def _pyproject_table(path: Path) -> dict[str, Any] | None:
     table = tool.get("mailconf") if isinstance(tool, dict) else None
     if table is not None and not isinstance(table, dict):  # `mailconf = "..."` under [tool]: ours, but no settings
         raise ConfigError(f"{path}: `tool.mailconf` must be a table of settings ([tool.mailconf]); fix the file")
-    return table
+    return text, table
 
 
 #: tomllib's place at the end of its messages ("what (at line L, column C)", "what (at end of document)")
@@ -273,6 +278,105 @@ def _toml_error(message: str, text: str) -> str:
     if line is None:  # the end of the document: its last line, after its last character
         line, column = str(text.count("\n") + 1), str(len(text) - text.rfind("\n"))
     return f":{line}:{column}: invalid TOML ({found['what']})"
+
+
+#: a TOML key: bare, "basic" or 'literal'; dotted; at the start of a line, as a [table] header or before `=`
+_TOML_KEY = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
+_TOML_DOTTED = rf"{_TOML_KEY}(?:[ \t]*\.[ \t]*{_TOML_KEY})*"
+_TOML_HEADER = re.compile(rf"[ \t]*\[\[?[ \t]*(?P<key>{_TOML_DOTTED})[ \t]*\]")
+_TOML_ASSIGN = re.compile(rf"[ \t]*(?P<key>{_TOML_DOTTED})[ \t]*=[ \t]*")
+_TOML_PART = re.compile(_TOML_KEY)
+#: what may open a multi-line string in the rest of a line (a one-line string or a comment is passed over whole)
+_TOML_TOKEN = re.compile("|".join((r'"""', r"'''", r'"(?:[^"\\\n]|\\.)*"', r"'[^'\n]*'", "#")))
+#: the rest of a multi-line string, up to its closing delimiter (a """ string's backslash escapes a quote)
+_TOML_CLOSE = {'"""': re.compile(r'(?:[^"\\]|\\.?|"(?!""))*"""+'), "'''": re.compile(r"(?:[^']|'(?!''))*'''+")}
+
+#: a key's full path -> (line, column of the key, column of its value), 1-based; a [table]'s value is its header
+TomlPlaces = dict[tuple[str, ...], tuple[int, int, int]]
+
+
+def _toml_where(path: Path, text: str) -> Where:
+    """``file:line:col`` of a setting in a ``pyproject.toml``, as a ``.mailconf.yaml`` has it: tomllib gives no
+    places, so the text is scanned for the keys' lines (once, at the first call). A setting whose own place is
+    not found (an element of an array) is placed at its nearest enclosing key's value; none found: the file."""
+    places: list[TomlPlaces] = []
+
+    def where(key_path: tuple[str | int, ...], on_key: bool) -> str:
+        if not places:
+            places.append(_toml_places(text))
+        found = _toml_place(places[0], text, key_path, on_key)
+        return f"{path}:{found[0]}:{found[1]}" if found else str(path)
+
+    return where
+
+
+def _toml_place(places: TomlPlaces, text: str, key_path: tuple[str | int, ...], on_key: bool) -> tuple[int, int] | None:
+    """(line, column) of ``[tool.mailconf]``'s ``key_path``: the key itself, or the nearest enclosing key found."""
+    wanted = ("tool", "mailconf", *(str(k) for k in key_path))
+    for length in range(len(wanted), 1, -1):
+        place = places.get(wanted[:length])
+        if place is None:
+            continue
+        line, key_column, value_column = place
+        rest = key_path[length - 2 :]
+        if rest and isinstance(rest[0], str) and key_column != value_column:  # severity = {MC101 = "info"}
+            inline = _inline_key(text.split("\n")[line - 1], value_column, rest[0])
+            if inline is not None:
+                return line, inline[0] if on_key else inline[1]
+        return line, key_column if on_key and not rest else value_column
+    return None
+
+
+def _inline_key(line: str, start: int, key: str) -> tuple[int, int] | None:
+    """(column of the key, column of its value) of ``key`` in the inline table ``line`` holds from ``start``."""
+    spelt = "|".join(re.escape(form) for form in (key, f'"{key}"', f"'{key}'"))
+    found = re.compile(rf"[{{,][ \t]*(?P<key>{spelt})[ \t]*=[ \t]*").search(line, start - 1)
+    return (found.start("key") + 1, found.end() + 1) if found else None
+
+
+def _toml_places(text: str) -> TomlPlaces:
+    """Where each key and [table] of a TOML text is written (see :data:`TomlPlaces`)."""
+    places: TomlPlaces = {}
+    table: tuple[str, ...] = ()
+    closing: str | None = None  # the delimiter of the multi-line string the line starts inside
+    for number, line in enumerate(text.split("\n"), 1):
+        start = 0
+        if closing is not None:
+            end = _TOML_CLOSE[closing].match(line)
+            if end is None:
+                continue
+            start, closing = end.end(), None
+        elif header := _TOML_HEADER.match(line):
+            table, start = _toml_key(header["key"]), header.end()
+            bracket = line.index("[") + 1
+            places.setdefault(table, (number, bracket, bracket))  # the same column twice: a header, not a key
+        elif assign := _TOML_ASSIGN.match(line):
+            start = assign.end()
+            places.setdefault((*table, *_toml_key(assign["key"])), (number, assign.start("key") + 1, start + 1))
+        closing = _opened(line, start)
+    return places
+
+
+def _toml_key(dotted: str) -> tuple[str, ...]:
+    """``tool."mailconf".x`` -> ("tool", "mailconf", "x")."""
+    import tomllib
+
+    return tuple(tomllib.loads(f"k = {part}")["k"] if part[0] in "\"'" else part for part in _TOML_PART.findall(dotted))
+
+
+def _opened(line: str, start: int) -> str | None:
+    """The delimiter of a multi-line string that opens in ``line`` after ``start`` and does not close in it."""
+    position = start
+    while token := _TOML_TOKEN.search(line, position):
+        if token.group() == "#":
+            return None
+        position = token.end()
+        if token.group() in _TOML_CLOSE:
+            end = _TOML_CLOSE[token.group()].match(line, position)
+            if end is None:
+                return token.group()
+            position = end.end()
+    return None
 
 
 def _check_regular(path: Path, *, found: bool = False) -> None:
@@ -302,10 +406,10 @@ def load_policy(config: str | None = None, *, search: bool = True) -> Policy:
         return Policy()
     _check_regular(path)
     if path.name == "pyproject.toml" or path.suffix == ".toml":
-        table = _pyproject_table(path)
+        text, table = _read_pyproject(path)
         if table is None:
             raise ConfigError(f"{path}: has no [tool.mailconf] table; add one or name another file")
-        return _policy(table, str(path))
+        return _policy(table, str(path), _toml_where(path, text))
     from .loader import load
     from .rules import mc002_schema_violation as SCHEMA
     from .rules import mc701_duplicate_account as DUPLICATE

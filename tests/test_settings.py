@@ -171,7 +171,7 @@ BAD_FILES = [
     (
         "pyproject.toml",
         '[tool.mailconf]\nbaseline = "a\\u0000"\n',
-        ": `baseline` holds a NUL character, which no path can hold",
+        ":2:12: `baseline` holds a NUL character, which no path can hold",
     ),
     (
         ".mailconf.yaml",
@@ -191,7 +191,7 @@ BAD_FILES = [
     (
         "pyproject.toml",
         '[tool.mailconf]\nseverity = {cleartext-credentials = "info", mc101 = "error"}\n',
-        ": severity: 'mc101' names MC101 again (as 'cleartext-credentials' above); give each rule one severity",
+        ":2:45: severity: 'mc101' names MC101 again (as 'cleartext-credentials' above); give each rule one severity",
     ),
     (  # never matched anything (the paths matched are below the folder): files were silently left out
         ".mailconf.yaml",
@@ -202,7 +202,7 @@ BAD_FILES = [
     (
         "pyproject.toml",
         '[tool.mailconf]\nexclude = ["!ci/../old.yaml"]\n',
-        ": exclude: `!ci/../old.yaml` matches nothing: patterns are matched against the paths below the "
+        ":2:11: exclude: `!ci/../old.yaml` matches nothing: patterns are matched against the paths below the "
         "settings file's folder, which hold no `..`; write it without `..`",
     ),
     (
@@ -258,7 +258,49 @@ BAD_FILES = [
     (
         "pyproject.toml",
         '[tool.mailconf]\nfail-level = "loud"\n',
-        ": fail-level: unknown severity 'loud': use info, warning or error",
+        ":2:14: fail-level: unknown severity 'loud': use info, warning or error",
+    ),
+    # a pyproject.toml's settings by their place too (tomllib gives none: it named the file alone)
+    ("pyproject.toml", '[tool.mailconf]\ndisable = "MC101"\n', ":2:11: `disable` must be a list of rule ids or slugs"),
+    (
+        "pyproject.toml",
+        '[project]\nname = "x"\n\n[tool.mailconf]\nfail-level = "info"\nseverity = 3\n',
+        ":6:12: `severity` must map rule ids or slugs to info, warning or error",
+    ),
+    (
+        "pyproject.toml",
+        "[tool.mailconf]\ninclude = 1\n",
+        ':2:11: `include` must be a list of .gitignore-style patterns, like "*.yaml"',
+    ),
+    (
+        "pyproject.toml",
+        '[tool.mailconf]\nfail-level = "info"\ncolour = "always"\n',
+        ":3:1: unknown setting colour; allowed: fail-level, disable, severity, include, exclude, baseline",
+    ),
+    (  # a subtable, dotted and quoted keys: the key's own place
+        "pyproject.toml",
+        '[tool.mailconf.severity]\n"MC101" = "loud"\n',
+        ":2:11: severity MC101: unknown severity 'loud': use info, warning or error",
+    ),
+    (
+        "pyproject.toml",
+        '[tool]\nmailconf.disable = ["MC101", "MC999"]\n',
+        ":2:20: disable: unknown rule 'MC999'; `mailconf rules [--probe]` lists them",
+    ),
+    (
+        "pyproject.toml",
+        "[tool.mailconf]\nseverity = { 'MC101' = 'info', nope = 'info' }\n",
+        ":2:32: severity: unknown rule 'nope'; `mailconf rules [--probe]` lists them",
+    ),
+    (  # a key-like line inside a multi-line string is text, not a key
+        "pyproject.toml",
+        '[project]\ndescription = """\n[tool.mailconf]\ndisable = 1\n"""\n[tool.mailconf]\ndisable = 1\n',
+        ":7:11: `disable` must be a list of rule ids or slugs",
+    ),
+    (  # written inside another inline table: no place of its own, the nearest one that is found
+        "pyproject.toml",
+        "tool = { mailconf = { disable = 1 } }\n",
+        ": `disable` must be a list of rule ids or slugs",
     ),
 ]
 
