@@ -70,6 +70,28 @@ class Jobs(click.ParamType):  # type: ignore[type-arg]
         return number
 
 
+class FilePath(click.Path):
+    """A file to read or write (``--config``, ``--baseline``, ``-o FILE``...): given a directory, mailconf's one line
+    (``--baseline DIR: is a directory; name a file``, exit 2) rather than click's three-line usage error.
+
+    ``name`` is what to give the option instead. The option is named as it is first declared (``-o`` first for
+    discover's and import's, as their other refusals of ``-o`` name it).
+    """
+
+    def __init__(self, name: str = "a file") -> None:
+        super().__init__(dir_okay=False)
+        self._name = name
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import os
+
+        if isinstance(value, str) and os.path.isdir(value):
+            from .commands.outputs import refuse_directory
+
+            raise refuse_directory(param.opts[0] if param else "", value, self._name)
+        return super().convert(value, param, ctx)
+
+
 FORMATS = RegistryChoice(_formats)
 COLOR_MODES = ("auto", "always", "never")
 
@@ -103,7 +125,7 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
             "--format", "fmt", type=FORMATS, default=None,
             help="Output format [default: github when GITHUB_ACTIONS=true, else text].",
         ),
-        click.option("--output-file", "-O", type=click.Path(dir_okay=False), default=None,
+        click.option("--output-file", "-O", type=FilePath(), default=None,
                      help="Write the report to this file instead of standard output."),
         click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings reach the fail level."),
         click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary, no progress."),
@@ -123,7 +145,7 @@ def policy_options(command: Callable[..., None]) -> Callable[..., None]:
             help="Exit 1 when a finding is at least this severe [default: error, or the settings'].",
         ),
         click.option(
-            "--config", type=click.Path(dir_okay=False), default=None,
+            "--config", type=FilePath("a .mailconf.yaml or a pyproject.toml"), default=None,
             help="A .mailconf.yaml or pyproject.toml for every file, instead of the one found from each file upward.",
         ),
         click.option("--disable", multiple=True, metavar="RULE",
@@ -149,11 +171,11 @@ def policy_options(command: Callable[..., None]) -> Callable[..., None]:
     "--unsafe-fixes", is_flag=True, help="With --fix/--diff: also the fixes that change what the server must support."
 )
 @click.option(
-    "--baseline", type=click.Path(dir_okay=False), default=None,
+    "--baseline", type=FilePath("a baseline file"), default=None,
     help="Hide the findings recorded in this baseline file [default: the settings' baseline].",
 )  # fmt: skip
 @click.option(
-    "--write-baseline", type=click.Path(dir_okay=False), default=None,
+    "--write-baseline", type=FilePath("the baseline file to write"), default=None,
     help="Record today's findings in this file (its entries of other files are kept); exit 0.",
 )  # fmt: skip
 def lint(paths: tuple[str, ...], report: Any, fail_level: str | None, config: str | None,  # noqa: PLR0917
@@ -319,9 +341,9 @@ def probe(files: tuple[str, ...], accounts: tuple[str, ...], login: bool, allow_
 @cli.command()
 @click.argument("address", metavar="ADDRESS")
 @click.option(
-    "--output",
     "-o",
-    type=click.Path(dir_okay=False),
+    "--output",
+    type=FilePath("the account file to write"),
     default=None,
     help="Write the account file here (never replaced without --force) instead of standard output.",
 )
@@ -353,7 +375,7 @@ def probe(files: tuple[str, ...], accounts: tuple[str, ...], login: bool, allow_
 @click.option("--dns-server", metavar="IP[:PORT]", default=None, help="Send every DNS lookup to this server.")
 @click.option(
     "--ca-file",
-    type=click.Path(dir_okay=False),
+    type=FilePath("a PEM file of CA certificates"),
     default=None,
     metavar="PEM",
     help="A PEM file of CA certificates to trust too (https and the probe).",
@@ -440,9 +462,9 @@ def _importers() -> Sequence[str]:
     "aerc, outlook, autoconfig, autodiscover, mobileconfig.",
 )
 @click.option(
-    "--output",
     "-o",
-    type=click.Path(dir_okay=False),
+    "--output",
+    type=FilePath("the account file to write"),
     default=None,
     help="Write the account file here (atomically, 0600) instead of standard output.",
 )

@@ -120,6 +120,37 @@ def test_an_empty_path_option_exits_2_before_any_file_is_read(tmp_path: Path, ar
 
 
 @pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (("lint", "a.yaml", "--config"), "a .mailconf.yaml or a pyproject.toml"),
+        (("lint", "a.yaml", "--baseline"), "a baseline file"),
+        (("lint", "a.yaml", "--write-baseline"), "the baseline file to write"),
+        (("lint", "a.yaml", "--output-file"), "a file"),
+        (("probe", "a.yaml", "--config"), "a .mailconf.yaml or a pyproject.toml"),
+        (("probe", "a.yaml", "--output-file"), "a file"),
+        (("discover", "alice@example.com", "-o"), "the account file to write"),
+        (("discover", "alice@example.com", "--ca-file"), "a PEM file of CA certificates"),
+        (("import", "--from", "msmtp", "msmtprc", "-o"), "the account file to write"),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, tuple) else None,
+)
+@pytest.mark.parametrize("folder", ["DIR", "LINK"])
+def test_a_directory_where_a_file_is_named_exits_2_with_one_line(
+    tmp_path: Path, args: tuple[str, ...], name: str, folder: str
+) -> None:
+    """click's three-line usage error (`Error: Invalid value for '--baseline': File 'DIR' is a directory.`) was the
+    only one of mailconf's refusals not in its own words; a link to a directory is one too."""
+    write(tmp_path, "a.yaml", INSECURE)
+    write(tmp_path, "msmtprc", "account a\nhost smtp.example.com\nfrom a@example.com\n")
+    (tmp_path / "DIR").mkdir()
+    (tmp_path / "LINK").symlink_to("DIR")
+    assert run_mailconf(*args, folder, cwd=tmp_path) == Outcome(
+        2, "", f"mailconf: {args[-1]} {folder}: is a directory; name {name}\n"
+    )
+    assert sorted(p.name for p in (tmp_path / "DIR").iterdir()) == []
+
+
+@pytest.mark.parametrize(
     ("args", "names"),
     [
         (("render", "-t", "msmtp", "a.yaml", "-o", ""), "no directory (an unset variable?); name the directory to "

@@ -153,7 +153,7 @@ def _write(path: str, text: str, force: bool) -> None:
 
     target = Path(path)
     if os.path.isdir(target):  # not Path.is_dir(): it raises for a name too long (ENAMETOOLONG), which was exit 3
-        raise refuse_directory(path)
+        raise refuse_directory("-o", path, "the account file to write")
     try:
         write_all([RenderedFile(target.name, text.encode("utf-8"))], target.parent, force=force)
     except Differs:  # written by another program while discover looked the address up

@@ -72,7 +72,7 @@ def _check_output(output: str, force: bool, paths: tuple[str, ...]) -> None:
     never, even with --force, a file being imported: the client's own configuration would become YAML)."""
     refuse_empty(("-o", output), name="the account file to write")
     if output.endswith("/") or os.path.isdir(output):
-        raise refuse_directory(output)
+        raise refuse_directory("-o", output, "the account file to write")
     if os.path.lexists(output) and not force:
         raise refuse_replacing([output])
     try:

@@ -30,6 +30,7 @@ def refuse_replacing(paths: Sequence[str], *, compared: bool = False) -> OutputE
     )
 
 
-def refuse_directory(path: str) -> OutputError:
-    """-o of discover or import names a directory: it names the account file to write."""
-    return OutputError(f"{path}: is a directory; -o names the account file to write")
+def refuse_directory(option: str, path: str, name: str = "a file") -> UsageError:
+    """An option that names a file (``--config``, ``--baseline``, ``-o`` of discover or import...) was given a
+    directory: the wording of :func:`refuse_empty`, ``name`` what to give it instead."""
+    return UsageError(f"{option} {path}: is a directory; name {name}")
