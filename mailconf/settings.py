@@ -8,7 +8,7 @@ Where they come from, for each file linted or probed, first found wins:
    first directory that holds ``.git``): in each directory a ``.mailconf.yaml``, then
    a ``pyproject.toml`` that has a ``[tool.mailconf]`` table;
 3. the user's own file, ``$XDG_CONFIG_HOME/mailconf/config.yaml`` (by default
-   ``~/.config/mailconf/config.yaml``);
+   ``~/.config/mailconf/config.yaml``; none without a home directory);
 4. built-in defaults (every rule on at its default severity, fail level ``error``).
 
 Keys (the same in every file)::
@@ -170,14 +170,20 @@ def _exists(path: Path) -> bool:
 
 
 def user_settings(environ: Mapping[str, str] | None = None) -> Path | None:
-    """``$XDG_CONFIG_HOME/mailconf/config.yaml`` (default ``~/.config/...``) when it exists.
+    """``$XDG_CONFIG_HOME/mailconf/config.yaml`` (default ``~/.config/...``) when it exists; without either, none.
 
     An XDG_CONFIG_HOME that is empty or relative is passed over for the default, as the XDG Base Directory
     specification asks: relative, it named a different file in every folder mailconf was started from.
     """
     env = os.environ if environ is None else environ
     xdg = env.get("XDG_CONFIG_HOME", "")
-    base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".config"
+    if os.path.isabs(xdg):
+        base = Path(xdg)
+    else:
+        try:
+            base = Path.home() / ".config"
+        except RuntimeError:  # no HOME and no passwd entry (a container's random uid): no user file, as none is set
+            return None  # (it was an internal error, exit 3)
     path = base / "mailconf" / "config.yaml"
     return path if _is_file(path) else None  # an XDG_CONFIG_HOME with a name over 255 bytes was exit 3
 

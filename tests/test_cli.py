@@ -44,18 +44,37 @@ class Outcome(NamedTuple):
     stderr: str
 
 
+#: ``python -c`` running mailconf as a user the passwd database does not know (a container's random uid): with HOME
+#: unset too, Path.home() raises and expanduser() leaves ``~`` as it is. The lookup is taken away rather than the
+#: process given another uid, because the interpreter may live where no other uid may run it (/root/.pyenv).
+NO_PASSWD_ENTRY = """
+import pwd, sys
+
+def getpwuid(uid):
+    raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+pwd.getpwuid = getpwuid
+from mailconf.cli import main
+
+sys.exit(main())
+"""
+
+
 def run_mailconf(
     *args: str,
     cwd: Path,
     env: Mapping[str, str] | None = None,
     preexec: Callable[[], None] | None = None,
     stdin: str = "",
+    homeless: bool = False,
 ) -> Outcome:
-    """``python -m mailconf ARGS`` in ``cwd``, with NO_COLOR/GITHUB_ACTIONS cleared unless ``env`` sets them."""
-    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "GITHUB_ACTIONS", "MAILCONF_DEBUG")}
+    """``python -m mailconf ARGS`` in ``cwd``, with NO_COLOR/GITHUB_ACTIONS cleared unless ``env`` sets them.
+    ``homeless``: with HOME and XDG_CONFIG_HOME unset (unless ``env`` sets them), as a user without a passwd entry."""
+    cleared = ("NO_COLOR", "GITHUB_ACTIONS", "MAILCONF_DEBUG", *(("HOME", "XDG_CONFIG_HOME") if homeless else ()))
+    environ = {k: v for k, v in os.environ.items() if k not in cleared}
     environ.update(env or {})
     done = subprocess.run(
-        [sys.executable, "-m", "mailconf", *args],
+        [sys.executable, *(("-c", NO_PASSWD_ENTRY) if homeless else ("-m", "mailconf")), *args],
         cwd=cwd,
         env=environ,
         capture_output=True,

@@ -36,6 +36,20 @@ def test_defaults_without_any_settings_file(project: Path) -> None:
     assert lint(project) == Outcome(1, MC101.format(level="error") + "1 error in 1 file\n", "")
 
 
+def test_without_a_home_there_is_no_user_settings_file(project: Path, tmp_path: Path) -> None:
+    """HOME unset and no passwd entry (a container's random uid): Path.home() raised, and lint was an internal
+    error (exit 3). There is no ~/.config then, as there is no user file when nothing names one."""
+    assert lint_homeless(project) == Outcome(1, MC101.format(level="error") + "1 error in 1 file\n", "")
+    config = tmp_path / "xdg" / "mailconf"
+    config.mkdir(parents=True)
+    (config / "config.yaml").write_text("disable: [MC101]\n", encoding="utf-8")
+    assert lint_homeless(project, XDG_CONFIG_HOME=str(tmp_path / "xdg")) == Outcome(0, "", "")
+
+
+def lint_homeless(cwd: Path, **env: str) -> Outcome:
+    return run_mailconf("lint", "accounts.yaml", cwd=cwd, env=env, homeless=True)
+
+
 def test_pyproject_table_found_upward(project: Path) -> None:
     (project.parent / "pyproject.toml").write_text(
         '[project]\nname = "x"\n\n[tool.mailconf]\nseverity = {cleartext-credentials = "warning"}\n',

@@ -21,6 +21,21 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 STDIN = "-"
 
 
+def expand_home(path: str) -> str | None:
+    """``os.path.expanduser(path)``; None where its leading ``~`` names no home directory: HOME unset and the user
+    without a passwd entry (a container's random uid), or ``~name`` of no user. expanduser leaves those as they are,
+    and ``~/x`` would have been read as a folder named ``~`` in the current one. :func:`no_home` says why."""
+    expanded = os.path.expanduser(path)
+    return None if expanded == path and path.startswith("~") else expanded
+
+
+def no_home(path: str) -> str:
+    """Why :func:`expand_home` gave None for ``path``."""
+    tilde = path.split("/", 1)[0]
+    why = "HOME is not set and the user has no passwd entry" if tilde == "~" else "no such user"
+    return f"{shown(tilde)} names no home directory here ({why})"
+
+
 def read_bytes(path: str, what: str) -> bytes:
     """The bytes of a regular file (opened without blocking, at most MAX_FILE_BYTES), or of standard input for
     ``-`` (at most MAX_FILE_BYTES too), or Unreadable."""

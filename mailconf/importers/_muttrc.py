@@ -25,7 +25,7 @@ from ..errors import counted, plural
 from ..model import Location, Protocol
 from ..targets._muttlike import Dialect
 from . import Imported, ReadOptions, Unreadable
-from ._base import LITERAL_PASSWORD, Collector, guess_address, is_address, read_text, shown
+from ._base import LITERAL_PASSWORD, Collector, expand_home, guess_address, is_address, no_home, read_text, shown
 
 
 class Word(NamedTuple):
@@ -364,14 +364,16 @@ def _source(  # noqa: PLR0917
         found.warn(where, f"source {shown(target)}: not followed (use --follow-source to read it)")
         return
     expanded, unset = _environment(word)
-    if unset:
-        found.warn(where, f"source {shown(target)}: ${shown(unset)} is not set in the environment (mutt would look "
-                   "for a my_ or mutt variable of that name): not followed")  # fmt: skip
+    home = expand_home(expanded.strip())
+    if unset or home is None:  # not the file mutt would read: ~/x was read as a folder named ~ here
+        why = (f"${shown(unset)} is not set in the environment (mutt would look for a my_ or mutt variable of that "
+               "name)") if unset else no_home(expanded.strip())  # fmt: skip
+        found.warn(where, f"source {shown(target)}: {why}: not followed")
         return
     if expanded.strip().endswith("|"):  # the variable holds a command: mutt would run it
         found.warn(where, "source of a command's output: not run, not imported")
         return
-    full = os.path.join(os.path.dirname(path), os.path.expanduser(expanded.strip()))
+    full = os.path.join(os.path.dirname(path), home)
     if os.path.realpath(full) in seen:
         found.warn(where, f"source {shown(target)}: already read (a loop); not read again")
         return

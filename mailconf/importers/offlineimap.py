@@ -5,7 +5,8 @@ configuration (and the ``pythonfile`` mailconf writes beside it): one account pe
 The file is read by Python's ``ConfigParser``, as offlineimap3 reads it: ``%%`` is a percent sign,
 ``%(name)s`` takes another setting of the section or of ``[DEFAULT]``, an indented line continues
 the value above. Give the pythonfile on the command line too (a path ending in ``.py``); without
-one, the file that ``pythonfile`` in ``[general]`` names is read.
+one, the file that ``pythonfile`` in ``[general]`` names is read (not one whose leading ``~`` names
+no home directory, HOME being unset and the user without a passwd entry: that is reported).
 
 | .offlineimaprc | account file |
 |---|---|
@@ -50,7 +51,7 @@ from typing import Any, NamedTuple
 
 from ..model import Location
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, guess_address, is_address, read_text, shown
+from ._base import Collector, expand_home, guess_address, is_address, no_home, read_text, shown
 from ._ini import Ini, read_ini
 
 NAME = "offlineimap"
@@ -348,7 +349,8 @@ def _command(text: str, key: str, commands: _Commands | None, table: int) -> str
 def _pythonfile(ini: Ini, rc: str, given: list[str]) -> _Commands:
     """The commands of the pythonfile: one named on the command line, else the one ``pythonfile`` names."""
     named = ini.get("general", "pythonfile")
-    expanded = os.path.expandvars(os.path.expanduser(named)) if named else None
+    home = expand_home(named) if named else None
+    expanded = os.path.expandvars(home) if home else None
     chosen = None
     if given:
         same = [p for p in given if expanded and posixpath.basename(p) == posixpath.basename(expanded)]
@@ -357,7 +359,8 @@ def _pythonfile(ini: Ini, rc: str, given: list[str]) -> _Commands:
         chosen = expanded
     if chosen is None:
         at = ini.at("general", "pythonfile") if named else Location(rc, 1, 1)
-        return _Commands(None, None, (at, "not found: give it after the .offlineimaprc"))
+        why = no_home(named) if named and home is None else "not found"
+        return _Commands(None, None, (at, f"{why}: give it after the .offlineimaprc"))
     return _parse_pythonfile(chosen)
 
 

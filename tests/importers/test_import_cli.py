@@ -12,6 +12,7 @@ from mailconf.cli import main
 from mailconf.commands.import_ import _write
 from mailconf.errors import OutputError
 from tests.conftest import EXAMPLES
+from tests.test_cli import run_mailconf
 
 #: -o FILE exists, without --force (tests/test_cli.py: discover and import say it alike)
 EXISTS = "refusing to replace {}: it exists; use --force to replace it (a .bak copy is kept)"
@@ -867,6 +868,26 @@ def test_source_expands_environment_variables_as_mutt_does(
     assert "    username: alice\n" in out
     assert "  display_name: Alice Example\n" in out
     assert "    security: tls\n" in out
+
+
+@pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
+def test_source_of_tilde_without_a_home_is_not_followed(tmp_path: Path, fmt: str) -> None:
+    """HOME unset and no passwd entry (a container's random uid): expanduser() left ~/creds.rc as it was, and the
+    file of a folder named ~ beside the muttrc was read as the user's. ~name of no user is said alike."""
+    (tmp_path / "~").mkdir()
+    (tmp_path / "~" / "creds.rc").write_text("set imap_user = mallory\n")
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("set from = 'alice@example.com'\nset folder = 'imaps://imap.example.com:993/'\n"
+                  "source ~/creds.rc\nsource ~nobody-here/creds.rc\n")  # fmt: skip
+    outcome = run_mailconf("import", "--from", fmt, "--follow-source", str(rc), cwd=tmp_path, homeless=True)
+    assert (outcome.code, outcome.stderr) == (
+        1,
+        f"mailconf: warning: {rc}:3:1: source ~/creds.rc: ~ names no home directory here (HOME is not set and the "
+        "user has no passwd entry): not followed\n"
+        f"mailconf: warning: {rc}:4:1: source ~nobody-here/creds.rc: ~nobody-here names no home directory here (no "
+        "such user): not followed\n",
+    )
+    assert "mallory" not in outcome.stdout
 
 
 def test_source_in_single_quotes_expands_nothing(

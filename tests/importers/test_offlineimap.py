@@ -16,6 +16,7 @@ from mailconf.importers import ReadOptions, Unreadable
 from mailconf.importers._core import import_paths
 from mailconf.render import environment
 from tests.targets.test_offlineimap import offlineimap_reads
+from tests.test_cli import run_mailconf
 
 SECRET = "s3cret-Do-Not-Print-42"
 
@@ -261,6 +262,22 @@ def test_no_command_for_the_account_and_no_pythonfile_are_reported(tmp_path: Pat
         f"{rc}:17:1: remotepasseval: the command is in the pythonfile (not found: give it after the "
         ".offlineimaprc): not imported; set password_command",
     )
+
+
+def test_without_a_home_a_pythonfile_under_tilde_is_not_looked_for_in_a_folder_named_tilde(tmp_path: Path) -> None:
+    """HOME unset and no passwd entry (a container's random uid): expanduser() left ~/.offlineimap-mailconf.py as
+    it was, and the pythonfile of a folder named ~ in the current one was read as the user's."""
+    rc, _ = write(tmp_path, "")
+    (tmp_path / "~").mkdir()
+    (tmp_path / "~" / ".offlineimap-mailconf.py").write_text(pythonfile([("work", "pass show mallory")]))
+    outcome = run_mailconf("import", "--from", "offlineimap", str(rc), cwd=tmp_path, homeless=True)
+    assert (outcome.code, outcome.stderr) == (
+        1,
+        f"mailconf: warning: {rc}:17:1: remotepasseval: the command is in the pythonfile (~ names no home directory "
+        "here (HOME is not set and the user has no passwd entry): give it after the .offlineimaprc): not imported; "
+        "set password_command\n",
+    )
+    assert "mallory" not in outcome.stdout
 
 
 def test_many_accounts_are_each_imported(tmp_path: Path) -> None:
