@@ -14,7 +14,6 @@ The file must be mode 0600 (or 0700) and owned by the user, or fetchmail exits 6
 from __future__ import annotations
 
 import ast
-import contextlib
 import io
 import os
 import socket
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import need
+from tests.servers import ScriptedServer
 
 #: -V lines that would show a shell command or a plugin added to an entry.
 COMMAND_LINES = (
@@ -124,31 +124,21 @@ def setting(lines: list[str], label: str) -> str | None:
 
 @contextmanager
 def pop3_stub(context: ssl.SSLContext, *, implicit: bool, offer_stls: bool = True) -> Iterator[tuple[int, list[str]]]:
-    """A one-connection POP3 server on 127.0.0.1 with an empty mailbox; yields (port, commands).
+    """A POP3 server on 127.0.0.1 with an empty mailbox; yields (port, commands).
 
-    Each command is recorded as "tls: LINE" or "plain: LINE", so a test sees whether the
-    login went over TLS.
+    Each command (of every connection: fetchmail makes one) is recorded as "tls: LINE" or "plain: LINE", so a
+    test sees whether the login went over TLS.
     """
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(30)
     commands: list[str] = []
 
-    def serve() -> None:
-        try:
-            conn, _ = listener.accept()
-        except OSError:
-            return
-        # the client may give up (a refused certificate, a version mismatch)
-        with conn, contextlib.suppress(OSError, ssl.SSLError):
-            _pop3_dialogue(conn, context, commands, implicit=implicit, offer_stls=offer_stls)
+    def script(conn: socket.socket, _stop: threading.Event) -> None:
+        # the client may give up (a refused certificate, a version mismatch): ScriptedServer passes over its OSError
+        _pop3_dialogue(conn, context, commands, implicit=implicit, offer_stls=offer_stls)
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1], commands
-    finally:
-        listener.close()
-        thread.join(timeout=30)
+    # ScriptedServer, not a listener of its own closed at the end: close() does not wake a thread blocked in
+    # accept() on Linux, so stopping where no client came waited for the accept's 30 s timeout
+    with ScriptedServer(script) as server:
+        yield server.port, commands
 
 
 def _pop3_dialogue(

@@ -7,7 +7,6 @@ passwordeval (and any eval line): feed it harmless commands only.
 from __future__ import annotations
 
 import base64
-import contextlib
 import os
 import socket
 import ssl
@@ -18,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.conftest import need
+from tests.servers import ScriptedServer
 
 #: What msmtp 1.8.23 prints for an account that sets nothing else.
 DEFAULTS: dict[str, str] = {
@@ -104,31 +104,21 @@ def expect(**changes: str) -> dict[str, str]:
 
 @contextmanager
 def smtp_stub(context: ssl.SSLContext, *, implicit: bool) -> Iterator[tuple[int, list[str]]]:
-    """A one-connection SMTP server on 127.0.0.1 (implicit TLS, or STARTTLS); yields (port, commands).
+    """An SMTP server on 127.0.0.1 (implicit TLS, or STARTTLS); yields (port, commands).
 
-    It offers AUTH PLAIN once TLS is up and accepts any message. Each command is recorded as
-    "tls: LINE" or "plain: LINE"; AUTH PLAIN decoded, as "AUTH PLAIN authzid|user|password".
+    It offers AUTH PLAIN once TLS is up and accepts any message. Each command (of every connection: msmtp makes
+    one) is recorded as "tls: LINE" or "plain: LINE"; AUTH PLAIN decoded, as "AUTH PLAIN authzid|user|password".
     """
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(30)
     commands: list[str] = []
 
-    def serve() -> None:
-        try:
-            conn, _ = listener.accept()
-        except OSError:
-            return
-        # the client may give up (a refused certificate, a version mismatch)
-        with conn, contextlib.suppress(OSError, ssl.SSLError):
-            _dialogue(conn, context, commands, implicit=implicit)
+    def script(conn: socket.socket, _stop: threading.Event) -> None:
+        # the client may give up (a refused certificate, a version mismatch): ScriptedServer passes over its OSError
+        _dialogue(conn, context, commands, implicit=implicit)
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1], commands
-    finally:
-        listener.close()
-        thread.join(timeout=30)
+    # ScriptedServer, not a listener of its own closed at the end: close() does not wake a thread blocked in
+    # accept() on Linux, so stopping where no client came waited for the accept's 30 s timeout
+    with ScriptedServer(script) as server:
+        yield server.port, commands
 
 
 def _dialogue(conn: socket.socket, context: ssl.SSLContext, commands: list[str], *, implicit: bool) -> None:
