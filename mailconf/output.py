@@ -380,7 +380,7 @@ def _names(fd: int) -> frozenset[str]:
 def _open_existing(folder: _Folder, leaf: str, info: os.stat_result) -> Iterator[int]:
     """The existing regular file, opened without following a link; refused if it changed since it was looked at."""
     label = f"{folder.path}/{leaf}"
-    fd = _guarded(label, os.open, leaf, _OPEN_READ, dir_fd=folder.fd)
+    fd = _guarded(label, _open_at, folder, leaf, _OPEN_READ)
     try:
         now = os.fstat(fd)
         if (now.st_dev, now.st_ino) != (info.st_dev, info.st_ino) or not stat.S_ISREG(now.st_mode):
@@ -388,6 +388,20 @@ def _open_existing(folder: _Folder, leaf: str, info: os.stat_result) -> Iterator
         yield fd
     finally:
         os.close(fd)
+
+
+def _open_at(folder: _Folder, name: str, flags: int, mode: int = 0o777) -> int:
+    """``os.open(name, flags, mode, dir_fd=folder.fd)``. A Ctrl-C or SIGTERM acted on as it returns, before the caller
+    has the descriptor, left it open for the rest of the process: on that path only, the file is found by its device
+    and inode and its descriptor closed, as _Output.close_unkept does for a folder. Not held off instead (three
+    system calls): --check and every render of files that exist open each one to compare it."""
+    try:
+        return os.open(name, flags, mode, dir_fd=folder.fd)
+    except (KeyboardInterrupt, SystemExit):
+        with suppress(OSError):
+            info = os.stat(name, dir_fd=folder.fd, follow_symlinks=False)
+            close_left_open({(info.st_dev, info.st_ino)}, keep=_KEPT)
+        raise
 
 
 def _same(folder: _Folder, leaf: str, info: os.stat_result, content: bytes) -> bool:
@@ -675,12 +689,12 @@ def _remove_backups(made: Sequence[tuple[_Folder, str]]) -> None:
 
 
 def _copy(folder: _Folder, leaf: str, candidate: str) -> None:
-    source = os.open(leaf, _OPEN_READ, dir_fd=folder.fd)
+    source = _open_at(folder, leaf, _OPEN_READ)
     try:
         info = os.fstat(source)
         if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
-        target = os.open(candidate, _CREATE, 0o600, dir_fd=folder.fd)
+        target = _open_at(folder, candidate, _CREATE, 0o600)
         try:
             while chunk := os.read(source, _CHUNK):
                 _write_fully(target, chunk)

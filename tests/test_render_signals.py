@@ -249,6 +249,70 @@ def test_a_signal_right_after_a_descriptor_is_opened_leaves_none_open(
     assert not out.exists()
 
 
+_EXISTING = """
+import errno, os, signal, sys
+from pathlib import Path
+from mailconf import output
+from mailconf.targets import RenderedFile
+
+how, out, name = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+(out / "mutt").mkdir(parents=True)
+for n in range(3):  # --force: other bytes of another size (no compare); --check: the same bytes
+    (out / "mutt" / f"{n}.muttrc").write_bytes(b"set from=someone-else\\n" if how == "force" else b"set from=x\\n")
+original = os.open
+
+def signalled(path, *args, **kwargs):
+    result = original(path, *args, **kwargs)
+    if path == name:
+        os.kill(os.getpid(), signal.SIGINT)  # acted on as the call returns: before the caller has the descriptor
+    return result
+
+def no_hard_links(*args, **kwargs):
+    raise OSError(errno.EPERM, "Operation not permitted")  # a file system without hard links: the .bak is copied
+
+os.open, os.link = signalled, no_hard_links
+files = [RenderedFile(f"mutt/{n}.muttrc", b"set from=x\\n", 0o600) for n in range(3)]
+before = os.listdir("/proc/self/fd")
+try:
+    if how == "check":
+        output.compare(files, out)
+    else:
+        output.write_all(files, out, force=True)
+    print("not interrupted")
+except KeyboardInterrupt:
+    print("interrupted, descriptors left open:", len(os.listdir("/proc/self/fd")) - len(before))
+print(*sorted(p.name for p in (out / "mutt").iterdir()))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="descriptors are counted in /proc/self/fd")
+@pytest.mark.parametrize(
+    ("how", "name"),
+    [
+        ("check", "0.muttrc"),  # _open_existing: a file compared with what render would write
+        ("force", "0.muttrc"),  # _copy: the file a .bak copy is made of
+        ("force", "0.muttrc.bak"),  # _copy: the .bak copy, created
+    ],
+    ids=str,
+)
+def test_a_signal_right_after_an_existing_file_or_its_copy_is_opened_leaves_none_open(
+    tmp_path: Path, how: str, name: str
+) -> None:
+    """A Ctrl-C that lands as the os.open() of a file that exists (compared, or copied to NAME.bak where the file
+    system has no hard links) or of its copy returns, before the caller has the descriptor, left it open for the
+    rest of the process. In a fresh interpreter, compare and write_all --force called as a program calls them,
+    SIGINT sent right after that os.open; descriptors listed before and after; the files are as they were."""
+    done = subprocess.run(
+        [sys.executable, "-c", _EXISTING, how, str(tmp_path / "out"), name], cwd=ROOT,
+        env=os.environ | {"PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=WAIT, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout, done.stderr) == (
+        0,
+        "interrupted, descriptors left open: 0\n0.muttrc 1.muttrc 2.muttrc\n",
+        "",
+    )
+
+
 _CLOSED = """
 import os, signal, sys
 from pathlib import Path
