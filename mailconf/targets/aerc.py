@@ -289,6 +289,11 @@ CA_FILE_GAP = (
     "{aerc} has no CA setting: start aerc with SSL_CERT_FILE set to this file (Go reads it, for every "
     "account); until then the system CAs decide"
 )
+#: tls.ca_file on a server written with imaps+insecure:// (tls.verify: false, aerc 0.18 and later): no CA is asked.
+CA_FILE_UNUSED_GAP = (
+    "{aerc} checks no certificate of this server (imaps+insecure://, written for tls.verify: false): the CA file "
+    "is not used"
+)
 FINGERPRINT_GAP = "{aerc} has no certificate pinning: the certificate is checked against the trusted CAs instead"
 #: Why ``[work]`` and ``[work.home]`` are never written together: aerc 0.15 and later read a key missing from a
 #: section with go-ini's Section.GetKey, which then reads the dotted parent section's (the module docstring).
@@ -425,6 +430,8 @@ def account_gaps(gaps: Gaps, account: Account, version: AercVersion) -> bool:
                 if _skips_verification(server, outgoing, version):
                     continue
                 message = VERIFY_GAP_0_18
+            elif setting == "tls.ca_file" and _skips_verification(server, outgoing, version):
+                message = CA_FILE_UNUSED_GAP
             if applies(server, outgoing):
                 gaps.server(account, server, setting, _advice(message, server, outgoing, aerc))
     return True

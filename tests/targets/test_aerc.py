@@ -388,6 +388,14 @@ VERIFY_0_18 = (
         ("0.18", {"tls": {"verify": False}}, "imaps+insecure://u@h.example:993", []),
         ("0.20", {"tls": {"verify": False}}, "imaps+insecure://u@h.example:993", []),
         ("0.20", {"tls": {"verify": False, "verify_hostname": False}}, "imaps+insecure://u@h.example:993", []),
+        ("0.20", {"tls": {"verify": False, "ca_file": "/ca.pem"}}, "imaps+insecure://u@h.example:993",
+         [("incoming.tls.ca_file", "aerc 0.20 checks no certificate of this server (imaps+insecure://, written for "
+                                   "tls.verify: false): the CA file is not used")]),
+        ("0.17", {"tls": {"verify": False, "ca_file": "/ca.pem"}}, "imaps://u@h.example:993",
+         [("incoming.tls.ca_file", "aerc 0.17 has no CA setting: start aerc with SSL_CERT_FILE set to this file (Go "
+                                   "reads it, for every account); until then the system CAs decide"),
+          ("incoming.tls.verify", "aerc 0.17 verifies the certificate of every server written: the connection fails "
+                                  "where it does not verify; trust its CA with SSL_CERT_FILE")]),
         ("0.20", {"auth": "oauth2", "token_command": "t", "password_command": None, "tls": {"verify": False}},
          "imaps+xoauth2+insecure://u@h.example:993", []),
         ("0.20", {"tls": {"verify_hostname": False}}, "imaps://u@h.example:993",
