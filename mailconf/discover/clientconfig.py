@@ -86,6 +86,15 @@ def is_host_name(text: str) -> bool:
     return _HOST.fullmatch(text) is not None
 
 
+def is_dns_host(name: str) -> bool:
+    """Whether a name DNS gave as a host (an SRV target, an MX host) is a host name, not what passes for an address.
+
+    A DNS label holds any byte: ``dead:beef.`` or ``192.0.2.1.`` is a name there, yet the account file (and a
+    client) would read it as an IP address and connect straight to it; no top-level domain is all digits.
+    """
+    return is_host_name(name) and not name.rpartition(".")[2].isdigit()
+
+
 def _defused(exc: DefusedXmlException) -> str:
     name = type(exc).__name__
     return {

@@ -6,7 +6,8 @@ service, records are ordered as RFC 2782 says (lowest priority first, then a
 weighted random choice among equal priorities). Across services, implicit TLS
 comes first (RFC 8314), then priority across IMAP and POP3 (RFC 6186 section
 3.4), IMAP before POP3 on a tie. A target of ``.`` means the service is
-decidedly not offered. The username is the address (RFC 6186 section 4).
+decidedly not offered; a target that is not a host name, or port 0, leaves
+that record out with a note. The username is the address (RFC 6186 section 4).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import NamedTuple
 
 from ..model import Protocol, Security
 from . import rank
+from .clientconfig import is_dns_host
 from .dns import DnsError, Srv
 from .env import Env
 from .values import Candidate, Config, Job, NotFound
@@ -59,6 +61,12 @@ def lookup(env: Env, rng: random.Random | None = None) -> Config:
             notes.append(f"{name}: target '.', not offered")
             continue
         for place, record in enumerate(order(records, chooser)):
+            if not is_dns_host(record.target):  # a DNS label holds any byte: "dead:beef", "192.0.2.1", "a b"
+                notes.append(f"{name}: target {record.target!r} left out: not a host name")
+                continue
+            if record.port == 0:
+                notes.append(f"{name}: target {record.target} left out: port 0 is not a port")
+                continue
             server = Candidate(service.protocol, record.target.lower(), record.port, service.security)
             tls_first = service.security is not Security.TLS
             found.append((tls_first, record.priority, place, server))

@@ -338,3 +338,29 @@ def test_ca_file_that_is_not_pem(tmp_path: Path, capfd: pytest.CaptureFixture[st
         f"mailconf: --ca-file {bad}: cannot be read (not a PEM certificate file); give a PEM file of CA certificates\n"
     )
     assert (code, *capfd.readouterr()) == (2, "", message)
+
+
+def test_srv_targets_that_are_no_host_names_are_left_out(discover: Any) -> None:
+    """A DNS label holds any byte: SRV targets "dead:beef." and "192.0.2.1." were written as hosts, which the
+    account file (and every client) reads as IP addresses; port 0 was left out with a note about the username."""
+    with Dnsmasq([
+        "srv-host=_imaps._tcp.example.test,dead:beef,993",
+        "srv-host=_imap._tcp.example.test,imap.example.test,0",
+        "srv-host=_submissions._tcp.example.test,192.0.2.1,465",
+    ]) as dns:  # fmt: skip
+        run = discover(dns, "--no-probe")
+    no_address = f"has no address (the DNS server {dns.server})"
+    srv = (
+        "_imaps._tcp.example.test: target 'dead:beef' left out: not a host name; "
+        "_imap._tcp.example.test: target imap.example.test left out: port 0 is not a port; "
+        "_submissions._tcp.example.test: target '192.0.2.1' left out: not a host name"
+    )
+    lines = [
+        f"no usable server found for {ADDRESS}:",
+        f"  autoconfig {AUTOCONFIG}: autoconfig.example.test {no_address}",
+        f"  autoconfig {WELL_KNOWN}: example.test {no_address}",
+        f"  ispdb https://ispdb.test/v1.1/example.test: ispdb.test {no_address}",
+        "  mx example.test: no MX record for example.test",
+        f"  srv _*._tcp.example.test: {srv}",
+    ]
+    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
