@@ -7,7 +7,8 @@ is looked up when the base domain is the address's own domain. The base domain
 is kept (``related``) even when nothing is found there: servers in it are not
 flagged as outside the address's domains. An MX host that is itself a public suffix
 (``com``, ``co.uk``: a broken or hostile record) is passed over, as Thunderbird does:
-its "base domain" would make every host under ``.com`` look related.
+its "base domain" would make every host under ``.com`` look related; so is an MX that is an IP
+address (``192.0.2.1.``), whose "base domain" ``2.1`` is nobody's.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import functools
 
 from . import ispdb, rank
 from .autoconfig import fetch_config
-from .clientconfig import is_host_name
+from .clientconfig import is_dns_host, is_host_name
 from .dns import DnsError
 from .domains import base_domain, is_public_suffix
 from .env import Env
@@ -38,6 +39,8 @@ def lookup(env: Env) -> Config:
     host = hosts[0].host
     if not is_host_name(host):  # "mx./home/me/x.test" (DNS labels hold any byte): a path in --ispdb DIR, a URL's path
         raise NotFound(f"the MX host {host} is not a host name")
+    if not is_dns_host(host):  # "192.0.2.1.": its "base domain" 2.1 would be looked up, and count as related
+        raise NotFound(f"the MX host {host} is an IP address, not a host name (RFC 5321 section 5.1)")
     if is_public_suffix(host):  # "com.", "co.uk.": no provider's name, and every host under it would pass as related
         raise NotFound(f"the MX host {host} is a public suffix, not a mail server's name")
     base = base_domain(host)

@@ -364,3 +364,20 @@ def test_srv_targets_that_are_no_host_names_are_left_out(discover: Any) -> None:
         f"  srv _*._tcp.example.test: {srv}",
     ]
     assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+
+
+def test_an_mx_that_is_an_ip_address_is_not_followed(discover: Any) -> None:
+    """MX 192.0.2.1. (a common mistake, or a hostile answer): its "base domain" 2.1 was looked up (autoconfig.2.1
+    and the ISPDB for 2.1), and servers under it would have passed as the MX's domain, unflagged."""
+    with Dnsmasq(["mx-host=example.test,192.0.2.1,10"]) as dns:
+        run = discover(dns, "--no-probe")
+    no_address = f"has no address (the DNS server {dns.server})"
+    lines = [
+        f"no usable server found for {ADDRESS}:",
+        f"  autoconfig {AUTOCONFIG}: autoconfig.example.test {no_address}",
+        f"  autoconfig {WELL_KNOWN}: example.test {no_address}",
+        f"  ispdb https://ispdb.test/v1.1/example.test: ispdb.test {no_address}",
+        "  mx example.test: the MX host 192.0.2.1 is an IP address, not a host name (RFC 5321 section 5.1)",
+        "  srv _*._tcp.example.test: no SRV record for example.test",
+    ]
+    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
