@@ -113,9 +113,14 @@ def _text(element: Element, tag: str) -> str:
     return (child.text or "").strip() if child is not None else ""
 
 
+_PLACEHOLDER = re.compile("%(EMAILADDRESS|EMAILLOCALPART|EMAILDOMAIN)%")
+
+
 def _fill(text: str, address: str) -> str:
+    """The placeholders filled in, in one pass: a local part may hold '%' ("a%EMAILDOMAIN%"), kept as it is."""
     local, _, domain = address.rpartition("@")
-    return text.replace("%EMAILADDRESS%", address).replace("%EMAILLOCALPART%", local).replace("%EMAILDOMAIN%", domain)
+    values = {"EMAILADDRESS": address, "EMAILLOCALPART": local, "EMAILDOMAIN": domain}
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
 
 
 def _server(element: Element, address: str) -> tuple[Candidate | None, str | None]:  # noqa: PLR0911 - one return per reason

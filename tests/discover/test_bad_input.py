@@ -381,3 +381,26 @@ def test_an_mx_that_is_an_ip_address_is_not_followed(discover: Any) -> None:
         "  srv _*._tcp.example.test: no SRV record for example.test",
     ]
     assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+
+
+def test_a_local_part_with_a_placeholder_is_not_filled_in_again(discover: Any, rig_certs: RigCerts) -> None:
+    """'%' is allowed in a local part: %EMAILLOCALPART% gave 'a%EMAILDOMAIN%', which the next placeholder's pass
+    turned into 'aexample.test', a username the server never said."""
+    body = config(server("imap", "imap.example.test", 993, username="%EMAILLOCALPART%"))
+    with web_and_dns({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf, ["autoconfig.example.test"]) as (_, dns):
+        run = discover(dns, "--no-probe", address="a%EMAILDOMAIN%@example.test")
+    assert run == Run(0, "\n".join([
+        "# mailconf discover a%EMAILDOMAIN%@example.test",
+        "# add password_command (or token_command for oauth2) to each server",
+        "version: 1",
+        "accounts:",
+        "  example.test:",
+        '    address: "a%EMAILDOMAIN%@example.test"',
+        f"    incoming:  # from autoconfig {AUTOCONFIG}; not probed (--no-probe)",
+        "      protocol: imap",
+        "      host: imap.example.test",
+        "      port: 993",
+        "      security: tls",
+        "      auth: password",
+        '      username: "a%EMAILDOMAIN%"',  # '%' is no plain-scalar character to emit.py
+    ]) + "\n", "mailconf: warning: no outgoing server found; add it by hand\n")  # fmt: skip
