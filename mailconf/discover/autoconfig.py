@@ -15,7 +15,7 @@ from . import rank
 from .clientconfig import XmlError, parse
 from .env import Env
 from .http import FetchError, fetch
-from .values import Config, Job, NotFound
+from .values import Config, Job, NotFound, joined
 
 
 def urls(domain: str, address: str, allow_http: bool) -> list[str]:
@@ -54,7 +54,8 @@ def from_xml(data: bytes, address: str, origin: str, secure: bool) -> Config:
     except XmlError as exc:
         raise NotFound(str(exc)) from None
     if not parsed.servers:
-        raise NotFound("no IMAP, POP3 or SMTP server in it" + "".join(f"; {note}" for note in parsed.notes))
+        reason = "no IMAP, POP3 or SMTP server in it"
+        raise NotFound(f"{reason}; {joined(parsed.notes)}" if parsed.notes else reason)
     return Config(origin, parsed.servers, None if secure else "fetched over http", parsed.notes)
 
 

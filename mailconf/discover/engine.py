@@ -19,7 +19,7 @@ from typing import NamedTuple
 from . import autoconfig, guess, ispdb, mx, probing, rank, srv
 from .domains import inside
 from .env import Env
-from .values import Candidate, Config, Job, Lookup, NotFound
+from .values import Candidate, Config, Job, Lookup, NotFound, joined
 
 SIDES = ("incoming", "outgoing")
 
@@ -122,7 +122,7 @@ def _schema_valid(config: Config, address: str) -> Config:
         else:
             notes.append(f"{server.endpoint} left out: not a valid account file server (check its host and username)")
     if not kept:
-        raise NotFound("; ".join(notes), config.related)
+        raise NotFound(joined(notes), config.related)
     return config._replace(servers=tuple(kept), notes=tuple(notes))
 
 

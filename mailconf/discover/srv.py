@@ -22,7 +22,7 @@ from . import rank
 from .clientconfig import is_dns_host
 from .dns import DnsError, Srv
 from .env import Env
-from .values import Candidate, Config, Job, NotFound
+from .values import Candidate, Config, Job, NotFound, joined
 
 
 class Service(NamedTuple):
@@ -74,7 +74,7 @@ def lookup(env: Env, rng: random.Random | None = None) -> Config:
         more = f" (and {len(errors) - 1} more SRV lookups failed)" if len(errors) > 1 else ""
         raise NotFound(errors[0] + more)
     if not found:
-        raise NotFound("; ".join(notes or [f"no SRV record for {env.domain}"]))
+        raise NotFound(joined(notes or [f"no SRV record for {env.domain}"]))
     found.sort(key=lambda item: (item[0], item[1], item[3].protocol is not Protocol.IMAP, item[2]))
     return Config(f"srv {env.domain}", tuple(item[3] for item in found), notes=tuple(notes + errors))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from ..model import Auth, Protocol, Security
@@ -43,6 +43,16 @@ class Candidate(NamedTuple):
     def key(self) -> tuple[Protocol, str, int, Security]:
         """What makes two candidates the same server (probed once)."""
         return self.protocol, self.host.lower(), self.port, self.security
+
+
+#: how many notes a reason shows (a hostile file can hold thousands of servers left out, each with a note)
+MAX_NOTES = 5
+
+
+def joined(notes: Sequence[str]) -> str:
+    """Notes as part of one reason line: the first :data:`MAX_NOTES`, then how many more there are."""
+    more = len(notes) - MAX_NOTES
+    return "; ".join(notes[:MAX_NOTES]) + (f"; and {more} more" if more > 0 else "")
 
 
 class Config(NamedTuple):

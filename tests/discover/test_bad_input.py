@@ -404,3 +404,12 @@ def test_a_local_part_with_a_placeholder_is_not_filled_in_again(discover: Any, r
         "      auth: password",
         '      username: "a%EMAILDOMAIN%"',  # '%' is no plain-scalar character to emit.py
     ]) + "\n", "mailconf: warning: no outgoing server found; add it by hand\n")  # fmt: skip
+
+
+def test_thousands_of_servers_left_out_are_one_short_line(discover: Any, rig_certs: RigCerts) -> None:
+    """Each server left out has a note: 30000 Exchange entries (840 kB) made one reason line of 2.6 MB."""
+    body = config('<incomingServer type="exchange"/>' * 30000)
+    run, dns = served(discover, rig_certs, xml(body))
+    note = "<incomingServer type='exchange'> left out: mailconf holds IMAP, POP3 and SMTP servers only"
+    reason = "; ".join(["no IMAP, POP3 or SMTP server in it", *[note] * 5, "and 29995 more"])
+    assert run == Run(1, "", nothing_found(dns, reason))
