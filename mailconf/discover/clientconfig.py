@@ -18,7 +18,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from ..model import Auth, Protocol, Security
-from .values import Candidate
+from .values import Candidate, shown
 
 
 class XmlError(Exception):
@@ -126,22 +126,24 @@ def _fill(text: str, address: str) -> str:
 def _server(element: Element, address: str) -> tuple[Candidate | None, str | None]:  # noqa: PLR0911 - one return per reason
     kind = element.get("type", "")
     protocol = _PROTOCOLS.get(kind)
-    what = f"<{element.tag} type={kind!r}>"
+    what = f"<{element.tag} type={shown(kind)}>"
     if protocol is None or (protocol is Protocol.SMTP) != (element.tag == "outgoingServer"):
         return None, f"{what} left out: mailconf holds IMAP, POP3 and SMTP servers only"
     host = _fill(_text(element, "hostname"), address)
     if not is_host_name(host):
-        return None, f"{what} left out: {host!r} is not a host name"
+        return None, f"{what} left out: {shown(host)} is not a host name"
     port = _text(element, "port")
     if not (port.isascii() and port.isdigit() and len(port) <= 5) or not 0 < int(port) < 65536:  # not "²"
-        return None, f"{what} {host} left out: {port!r} is not a port"
+        return None, f"{what} {host} left out: {shown(port)} is not a port"
     socket = _text(element, "socketType")
     if socket not in _SOCKETS:
-        return None, f"{what} {host} left out: unknown socketType {socket!r}"
+        return None, f"{what} {host} left out: unknown socketType {shown(socket)}"
     methods = [(a.text or "").strip() for a in element.findall("authentication")]
     known = [m for m in methods if m in _AUTH]
     if methods and not known:
-        return None, f"{what} {host} left out: unknown authentication {', '.join(map(repr, methods))}"
+        return None, f"{what} {host} left out: unknown authentication {', '.join(map(shown, methods[:5]))}" + (
+            f" and {len(methods) - 5} more" if len(methods) > 5 else ""
+        )
     auth, mechanisms = _AUTH[known[0]] if known else (Auth.PASSWORD, ())
     username = _fill(_text(element, "username"), address) or None
     if username == address:

@@ -55,6 +55,17 @@ def joined(notes: Sequence[str]) -> str:
     return "; ".join(notes[:MAX_NOTES]) + (f"; and {more} more" if more > 0 else "")
 
 
+#: how much of a value from the network a note shows (a host name of a megabyte is still a short line)
+MAX_SHOWN = 64
+
+
+def shown(value: str) -> str:
+    """A value from the network as a note shows it: quoted, control characters escaped, cut past :data:`MAX_SHOWN`."""
+    if len(value) <= MAX_SHOWN:
+        return repr(value)
+    return f"{value[:MAX_SHOWN]!r}... ({len(value)} characters)"
+
+
 class Config(NamedTuple):
     """The servers one lookup found, in the order it prefers them."""
 

@@ -91,11 +91,14 @@ def test_xml_in_an_encoding_that_cannot_be_read(declared: str, why: str, discove
 
 
 @pytest.mark.parametrize(
-    "port", ["\u00b2", "\u0669\u0669\u0663", "9" * 5000], ids=["superscript-2", "arabic-indic-993", "5000-digits"]
-)
-def test_port_that_is_not_ascii_digits(port: str, discover: Any, rig_certs: RigCerts) -> None:
+    ("port", "shown"),
+    [("\u00b2", "'\u00b2'"), ("\u0669\u0669\u0663", "'\u0669\u0669\u0663'"),
+     ("9" * 5000, f"'{'9' * 64}'... (5000 characters)")],  # a note shows 64 characters of a value at most
+    ids=["superscript-2", "arabic-indic-993", "5000-digits"],
+)  # fmt: skip
+def test_port_that_is_not_ascii_digits(port: str, shown: str, discover: Any, rig_certs: RigCerts) -> None:
     run, dns = served(discover, rig_certs, xml(config(server("imap", "imap.example.test", port))))  # type: ignore[arg-type]
-    note = f"<incomingServer type='imap'> imap.example.test left out: {port!r} is not a port"
+    note = f"<incomingServer type='imap'> imap.example.test left out: {shown} is not a port"
     assert run == Run(1, "", nothing_found(dns, f"no IMAP, POP3 or SMTP server in it; {note}"))
 
 
@@ -413,3 +416,15 @@ def test_thousands_of_servers_left_out_are_one_short_line(discover: Any, rig_cer
     note = "<incomingServer type='exchange'> left out: mailconf holds IMAP, POP3 and SMTP servers only"
     reason = "; ".join(["no IMAP, POP3 or SMTP server in it", *[note] * 5, "and 29995 more"])
     assert run == Run(1, "", nothing_found(dns, reason))
+
+
+def test_a_huge_host_name_is_shown_cut(discover: Any, rig_certs: RigCerts) -> None:
+    """A 900 kB <hostname> (and an <authentication> list as long) was repeated whole in the reason line."""
+    host = "\u202e" + "a" * 900_000  # a right-to-left override first: escaped, as every control character
+    run, dns = served(discover, rig_certs, xml(config(server("imap", host, 993))))
+    note = f"<incomingServer type='imap'> left out: '\\u202e{'a' * 63}'... (900001 characters) is not a host name"
+    assert run == Run(1, "", nothing_found(dns, f"no IMAP, POP3 or SMTP server in it; {note}"))
+    many = "</authentication><authentication>".join(["x"] * 20_000)
+    run, dns = served(discover, rig_certs, xml(config(server("imap", "imap.example.test", 993, auth=many))))
+    note = "<incomingServer type='imap'> imap.example.test left out: unknown authentication " + ", ".join(["'x'"] * 5)
+    assert run == Run(1, "", nothing_found(dns, f"no IMAP, POP3 or SMTP server in it; {note} and 19995 more"))
