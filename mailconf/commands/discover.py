@@ -86,9 +86,17 @@ def _pattern(name: str) -> re.Pattern[str]:
 
 
 def _address(text: str) -> str:
-    if not _pattern("address").search(text) or len(text) > 254:
-        raise UsageError(f"{text!r} is not an e-mail address (name@domain.example)")
-    return text
+    if _pattern("address").search(text) and len(text) <= 254:
+        return text
+    local, _, domain = text.rpartition("@")
+    # addresses RFC 6531 and 5322 allow but the account file cannot hold: say so, not "not an address"
+    if local and domain and not domain.isascii():  # the A-label is not guessed: IDNA 2003 and 2008 differ (ß)
+        raise UsageError(
+            f"{text!r}: the domain is not ASCII; give its IDNA form (xn--...), as the account file holds it"
+        )
+    if local.startswith('"') and local.endswith('"') and len(local) > 1:
+        raise UsageError(f"{text!r}: a quoted local part cannot be written into an account file (name@domain.example)")
+    raise UsageError(f"{text!r} is not an e-mail address (name@domain.example)")
 
 
 def _name(text: str) -> str:

@@ -291,6 +291,12 @@ def test_an_mx_host_that_is_a_path_is_not_followed(discover: Any, tmp_path: Path
     ("args", "message"),
     [
         (["alice"], "'alice' is not an e-mail address (name@domain.example)"),
+        (["alice@b\u00fccher.example"],
+         "'alice@b\u00fccher.example': the domain is not ASCII; give its IDNA form (xn--...), as the account file "
+         "holds it"),
+        (['"john doe"@example.test'],
+         "'\"john doe\"@example.test': a quoted local part cannot be written into an account file "
+         "(name@domain.example)"),
         ([ADDRESS, "--dns-server", "dns.example"],
          "--dns-server dns.example: 'dns.example' is not an IP address (a DNS server is given by address)"),
         ([ADDRESS, "--dns-server", "127.0.0.1:99999"], "--dns-server 127.0.0.1:99999: '99999' is not a port (1-65535)"),
