@@ -36,7 +36,7 @@ def run(request: DiscoverRequest) -> int:
     from ..discover import Query
     from ..discover import run as discover
     from ..discover.account import account
-    from ..discover.values import ISPDB_URL
+    from ..discover.values import ISPDB_URL, MAX_NOTES
     from ..emit import account_file
 
     query = Query(
@@ -55,9 +55,12 @@ def run(request: DiscoverRequest) -> int:
     if request.output is not None and os.path.lexists(request.output) and not request.force:
         raise refuse_replacing([request.output])
     found = discover(query)
-    for rejected in found.rejected:
+    # the best-ranked few: a hostile configuration can list thousands of servers that fail, one line each
+    for rejected in found.rejected[:MAX_NOTES]:
         console.say(f"{rejected.server.endpoint} from {rejected.origin} failed the probe: {rejected.why}; "
                     "taking the next candidate")  # fmt: skip
+    if len(found.rejected) > MAX_NOTES:
+        console.say(f"and {len(found.rejected) - MAX_NOTES} more candidates failed the probe")
     if not found.chosen:
         console.say(f"no usable server found for {query.address}:")
         for lookup in found.lookups:

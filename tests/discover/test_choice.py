@@ -197,3 +197,26 @@ def test_a_certificate_for_another_name_is_rejected(
         "certificate that names this host; taking the next candidate\n"
     )
     assert run.code == 0
+
+
+def test_many_candidates_that_fail_the_probe_are_a_few_lines(discover: Any, rig_certs: RigCerts) -> None:
+    """A configuration listing thousands of servers that fail the probe made as many lines on standard error
+    (1460 in a 5 s run): the first 5 are shown, then how many more."""
+    ports = list(dict.fromkeys(free_port() for _ in range(8)))
+    body = config(*(server("imap", "imap.example.test", port) for port in ports))
+    with web_and_dns({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf, ["autoconfig.example.test"]) as (_, dns):
+        run = discover(dns)
+    refused = "(127.0.0.1: connection refused); check host and port; taking the next candidate"
+    lines = [
+        *(f"imap://imap.example.test:{port} from autoconfig {AUTOCONFIG} failed the probe: MC802 cannot connect "
+          f"to imap.example.test port {port} {refused}" for port in ports[:5]),
+        f"and {len(ports) - 5} more candidates failed the probe",
+        "no usable server found for alice@example.test:",
+        f"  autoconfig {AUTOCONFIG}: only servers that failed the probe",
+        "  autoconfig https://example.test/.well-known/autoconfig/mail/config-v1.1.xml: "
+        f"example.test has no address (the DNS server {dns.server})",
+        f"  ispdb https://ispdb.test/v1.1/example.test: ispdb.test has no address (the DNS server {dns.server})",
+        "  mx example.test: no MX record for example.test",
+        "  srv _*._tcp.example.test: no SRV record for example.test",
+    ]  # fmt: skip
+    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
