@@ -34,6 +34,8 @@ def lookup(env: Env) -> Config:
     except DnsError as exc:
         raise NotFound(str(exc)) from None
     hosts = sorted((r for r in records if r.host != "."), key=lambda r: (r.preference, r.host))
+    if records and not hosts:  # "MX 0 ." says there is no mail server at all, not that none is published
+        raise NotFound(f"{env.domain} has a null MX (RFC 7505): it receives no mail")
     if not hosts:
         raise NotFound(f"no MX record for {env.domain}")
     host = hosts[0].host

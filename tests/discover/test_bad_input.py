@@ -434,3 +434,19 @@ def test_a_huge_host_name_is_shown_cut(discover: Any, rig_certs: RigCerts) -> No
     run, dns = served(discover, rig_certs, xml(config(server("imap", "imap.example.test", 993, auth=many))))
     note = "<incomingServer type='imap'> imap.example.test left out: unknown authentication " + ", ".join(["'x'"] * 5)
     assert run == Run(1, "", nothing_found(dns, f"no IMAP, POP3 or SMTP server in it; {note} and 19995 more"))
+
+
+def test_a_null_mx_is_named(discover: Any) -> None:
+    """MX 0 . (RFC 7505) says the domain receives no mail at all; it was reported as no MX record."""
+    with Dnsmasq(["mx-host=example.test,.,0"]) as dns:
+        run = discover(dns, "--no-probe")
+    no_address = f"has no address (the DNS server {dns.server})"
+    lines = [
+        f"no usable server found for {ADDRESS}:",
+        f"  autoconfig {AUTOCONFIG}: autoconfig.example.test {no_address}",
+        f"  autoconfig {WELL_KNOWN}: example.test {no_address}",
+        f"  ispdb https://ispdb.test/v1.1/example.test: ispdb.test {no_address}",
+        "  mx example.test: example.test has a null MX (RFC 7505): it receives no mail",
+        "  srv _*._tcp.example.test: no SRV record for example.test",
+    ]
+    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
