@@ -42,7 +42,7 @@ def lookup(env: Env) -> Config:
     if not is_host_name(host):  # "mx./home/me/x.test" (DNS labels hold any byte): a path in --ispdb DIR, a URL's path
         raise NotFound(f"the MX host {host} is not a host name")
     if not is_dns_host(host):  # "192.0.2.1.": its "base domain" 2.1 would be looked up, and count as related
-        raise NotFound(f"the MX host {host} is an IP address, not a host name (RFC 5321 section 5.1)")
+        raise NotFound(f"the MX host {host} looks like an IP address, not a host name (RFC 5321 section 5.1)")
     if is_public_suffix(host):  # "com.", "co.uk.": no provider's name, and every host under it would pass as related
         raise NotFound(f"the MX host {host} is a public suffix, not a mail server's name")
     base = base_domain(host)

@@ -386,7 +386,7 @@ def test_an_mx_that_is_an_ip_address_is_not_followed(discover: Any) -> None:
         f"  autoconfig {AUTOCONFIG}: autoconfig.example.test {no_address}",
         f"  autoconfig {WELL_KNOWN}: example.test {no_address}",
         f"  ispdb https://ispdb.test/v1.1/example.test: ispdb.test {no_address}",
-        "  mx example.test: the MX host 192.0.2.1 is an IP address, not a host name (RFC 5321 section 5.1)",
+        "  mx example.test: the MX host 192.0.2.1 looks like an IP address, not a host name (RFC 5321 section 5.1)",
         "  srv _*._tcp.example.test: no SRV record for example.test",
     ]
     assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
