@@ -18,7 +18,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from ..model import Auth, Protocol, Security
-from .values import Candidate, shown
+from .values import MAX_NOTES, Candidate, shown
 
 
 class XmlError(Exception):
@@ -141,9 +141,9 @@ def _server(element: Element, address: str) -> tuple[Candidate | None, str | Non
     methods = [(a.text or "").strip() for a in element.findall("authentication")]
     known = [m for m in methods if m in _AUTH]
     if methods and not known:
-        return None, f"{what} {host} left out: unknown authentication {', '.join(map(shown, methods[:5]))}" + (
-            f" and {len(methods) - 5} more" if len(methods) > 5 else ""
-        )
+        listed = ", ".join(map(shown, methods[:MAX_NOTES]))
+        more = f" and {len(methods) - MAX_NOTES} more" if len(methods) > MAX_NOTES else ""
+        return None, f"{what} {host} left out: unknown authentication {listed}{more}"
     auth, mechanisms = _AUTH[known[0]] if known else (Auth.PASSWORD, ())
     username = _fill(_text(element, "username"), address) or None
     if username == address:
