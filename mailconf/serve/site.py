@@ -43,14 +43,13 @@ def real_publishers() -> Publishers:
 
 
 def _gaps(account: Account) -> list[tuple[str, Gap]]:
-    """The Autodiscover and Apple profile gaps of one account: the targets' capability tables decide them."""
+    """The Autodiscover and Apple profile gaps of one account: each target's own, the ones ``render`` reports."""
     from ..targets import Gaps, autodiscover, mobileconfig
 
     found: list[tuple[str, Gap]] = []
     for module in (autodiscover, mobileconfig):
         gaps = Gaps()
-        for server in account.servers:
-            gaps.unsupported(account, server, module.GAP_RULES)
+        module.account_gaps(gaps, account)
         found.extend((module.NAME, gap) for gap in gaps.found)
     return found
 

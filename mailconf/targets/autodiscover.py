@@ -145,13 +145,18 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
         first = owners.setdefault(f"{local}@{domain.lower()}", account.name)
         if first != account.name:  # one response per address: the second would replace the first's file
             raise UnsafeValue(f"account {account.name}: address: account {first} has the same address; {SAME_ADDRESS}")
-        for server in account.servers:
-            gaps.unsupported(account, server, GAP_RULES)
-            tls_gaps(gaps, account, server, hostname=HOSTNAME_GAP, client_cert=CLIENT_CERT_GAP)
+        account_gaps(gaps, account)
         files.append(
             RenderedFile(f"autodiscover/{address_file_name(account, '.xml')}", _respond(account, layout), 0o644)
         )
     return Rendered(tuple(files), tuple(gaps.found))
+
+
+def account_gaps(gaps: Gaps, account: Account) -> None:
+    """What the account's response cannot say, added to ``gaps``: ``render`` and ``mailconf serve`` both report it."""
+    for server in account.servers:
+        gaps.unsupported(account, server, GAP_RULES)
+        tls_gaps(gaps, account, server, hostname=HOSTNAME_GAP, client_cert=CLIENT_CERT_GAP)
 
 
 def decide(account: Account) -> PoxResponse:

@@ -171,11 +171,16 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
         if account.incoming is None or account.outgoing is None:
             gaps.add(account, "outgoing" if account.outgoing is None else "incoming", BOTH_SERVERS)
             continue
-        for server in account.servers:
-            gaps.unsupported(account, server, GAP_RULES)
-            tls_gaps(gaps, account, server, hostname=HOSTNAME_GAP, client_cert=CLIENT_CERT_GAP)
+        account_gaps(gaps, account)
         files.append(RenderedFile(f"mobileconfig/{account.name}.mobileconfig", account_profile(account, source), 0o644))
     return Rendered(tuple(files), tuple(gaps.found))
+
+
+def account_gaps(gaps: Gaps, account: Account) -> None:
+    """What the account's profile cannot say, added to ``gaps``: ``render`` and ``mailconf serve`` both report it."""
+    for server in account.servers:
+        gaps.unsupported(account, server, GAP_RULES)
+        tls_gaps(gaps, account, server, hostname=HOSTNAME_GAP, client_cert=CLIENT_CERT_GAP)
 
 
 def uuids(account: Account, source: str) -> tuple[str, str]:

@@ -1000,3 +1000,31 @@ def test_max_connections_is_a_thousand_unless_told() -> None:
     done = run_serve("--help")
     assert "--max-connections N" in done.stdout
     assert "[default: 1000; 1<=x<=1000000]" in " ".join(done.stdout.split())
+
+
+def test_serve_warns_of_every_gap_render_warns_of(tmp_path: Path) -> None:
+    # a setting no published form carries, without a row in the capability tables (tls.verify_hostname: false,
+    # a client certificate): render warned of it for each target, serve only for autoconfig
+    path = tmp_path / "accounts.yaml"
+    path.write_text(
+        "version: 1\naccounts:\n  dave:\n    address: dave@example.com\n"
+        "    incoming: {protocol: imap, host: imap.example.com, port: 993, security: tls, auth: password,\n"
+        "               username: dave@example.com, tls: {verify_hostname: false}}\n"
+        "    outgoing: {protocol: smtp, host: smtp.example.com, port: 465, security: tls, auth: password,\n"
+        "               username: dave@example.com, tls: {client_cert: /etc/dave.pem, client_key: /etc/dave.key}}\n"
+    )
+    rendered = []
+    for target in ("autoconfig", "autodiscover", "mobileconfig"):
+        done = subprocess.run([sys.executable, "-m", "mailconf", "render", "--target", target, str(path), "-o",
+                               str(tmp_path / target)], capture_output=True, text=True, timeout=60, check=False,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        rendered += done.stderr.splitlines()
+    assert len(rendered) == 9  # three settings, three targets
+    assert (
+        "mailconf: warning: autodiscover: account dave: incoming.tls.verify_hostname cannot be expressed; POX has no "
+        "such setting: Outlook checks the host name; publish a server whose certificate holds it"
+    ) in rendered
+    with serving(path, "--poll-interval", "0") as server:
+        server.wait_for(r"listening on")
+        assert [line for line in server.lines if line.startswith("mailconf: warning: ")] == rendered
