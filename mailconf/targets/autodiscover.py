@@ -36,7 +36,9 @@ What the POX format cannot say (each is a warning, an error with ``--strict``):
 ``auth: oauth2`` and ``auth: client-cert`` (POX has only SPA on or off: Outlook would
 try a password), ``password_command`` and ``token_command`` (Outlook asks the user),
 ``mechanisms``, every ``tls.*`` setting other than the mode, ``timeout``, and POP3's
-``leave_on_server`` / ``leave_days``.
+``leave_on_server`` / ``leave_days``. A username holding ``%EMAILADDRESS%``,
+``%EMAILLOCALPART%``, ``%EMAILDOMAIN%`` or ``%REALNAME%`` is written as declared, with a
+warning: Thunderbird replaces those in the login name it reads with its user's own.
 
 Values are XML-escaped (``& < > " '``); a control character is refused, naming the
 account and the setting. So is an address whose file name would be over the 255 bytes
@@ -100,6 +102,14 @@ CAPABILITIES: Mapping[str, str] = {
 HOSTNAME_GAP = "POX has no such setting: Outlook checks the host name; publish a server whose certificate holds it"
 CLIENT_CERT_GAP = "POX cannot hand out a client certificate: install it on each user's machine"
 GAP_RULES = gap_rules(CAPABILITIES)
+#: What Thunderbird replaces in every username it finds, an Autodiscover LoginName included (AccountConfig's
+#: replaceVariables, run by its account wizard on each configuration found): a login name holding one is changed.
+THUNDERBIRD_PLACEHOLDERS = ("%EMAILADDRESS%", "%EMAILLOCALPART%", "%EMAILDOMAIN%", "%REALNAME%")
+PLACEHOLDER_GAP = (
+    "the LoginName is written as declared, but Thunderbird, which reads Autodiscover too, replaces %EMAILADDRESS%, "
+    "%EMAILLOCALPART%, %EMAILDOMAIN% and %REALNAME% in it with its user's own, and XML has no escape for them: "
+    "a Thunderbird user must correct the username by hand"
+)
 SAME_ADDRESS = (
     "Autodiscover answers one response per address (the domain's case aside): give each account its own address, "
     "or render one of them with --account"
@@ -157,6 +167,8 @@ def account_gaps(gaps: Gaps, account: Account) -> None:
     for server in account.servers:
         gaps.unsupported(account, server, GAP_RULES)
         tls_gaps(gaps, account, server, hostname=HOSTNAME_GAP, client_cert=CLIENT_CERT_GAP)
+        if "%" in server.username and any(p in server.username for p in THUNDERBIRD_PLACEHOLDERS):
+            gaps.server(account, server, "username", PLACEHOLDER_GAP)
 
 
 def decide(account: Account) -> PoxResponse:

@@ -65,19 +65,29 @@ sandbox.lazy = {AccountConfig, InputSanitizer, l10n: {formatValueSync: id => id}
 sandbox.Ci = Ci;
 sandbox.console = console;
 Cu.evalInSandbox(source.slice(start, end) + "\nthis.readAutoDiscoverXML = readAutoDiscoverXML;", sandbox);
-for (const text of autodiscovers) {
-  out.autodiscover.push(servers(sandbox.readAutoDiscoverXML(parse(text), null)));
+for (const [text, address] of autodiscovers) {
+  const c = sandbox.readAutoDiscoverXML(parse(text), null);
+  const read = servers(c);
+  if (address) {  // as the account wizard does with every configuration it finds, Autodiscover's included
+    AccountConfig.replaceVariables(c, "Real Name", address, null);
+    read.filled = servers(c);
+  }
+  out.autodiscover.push(read);
 }
 return out;
 """
 
 
 def read_with_thunderbird(
-    autoconfigs: Sequence[tuple[bytes, str]] = (), autodiscovers: Sequence[bytes] = ()
+    autoconfigs: Sequence[tuple[bytes, str]] = (), autodiscovers: Sequence[bytes | tuple[bytes, str]] = ()
 ) -> dict[str, Any]:
     """What Thunderbird's readers make of each document: ``autoconfigs`` are (document, the address whose
-    placeholders are filled in); ``autodiscovers`` are responses. One headless Thunderbird for all."""
+    placeholders are filled in); ``autodiscovers`` are responses, or (response, address): then ``filled`` says
+    what the servers are once the wizard has filled in that address. One headless Thunderbird for all."""
     documents = [[doc.decode("utf-8"), address] for doc, address in autoconfigs]
-    args = [documents, [d.decode("utf-8") for d in autodiscovers]]
+    responses = [
+        [d.decode("utf-8"), None] if isinstance(d, bytes) else [d[0].decode("utf-8"), d[1]] for d in autodiscovers
+    ]
+    args = [documents, responses]
     result: dict[str, Any] = run_thunderbird({}, SCRIPT, args=args)
     return result

@@ -274,3 +274,20 @@ def test_thunderbird_reads_back_types_hosts_ports_and_login_names() -> None:
         ("imap", "imap.example.org", 10993, "carol@example.org", "SSL"),
         ("smtp", "smtp.example.org", 10465, "carol@example.org", "SSL"),
     ]
+
+
+def test_a_login_name_holding_a_thunderbird_placeholder_is_a_gap_because_thunderbird_replaces_it() -> None:
+    need("thunderbird")
+    result = rendered({"a": account("a", incoming={"username": "%EMAILLOCALPART%.imap"},
+                                    outgoing={"username": "a%EMAILDOMAIN"})})  # fmt: skip
+    [file] = result.files
+    assert [p["LoginName"] for p in protocols(file.content)] == ["%EMAILLOCALPART%.imap", "a%EMAILDOMAIN"]
+    assert [g for g in result.gaps if g.setting.endswith(".username")] == [
+        Gap("a", "incoming.username", autodiscover.PLACEHOLDER_GAP)
+    ]
+    [read] = read_with_thunderbird(autodiscovers=[(file.content, "Zed@example.org")])["autodiscover"]
+    # what the account wizard makes of it: the declared login name is gone; a lone % is left alone
+    assert [s["username"] for s in read["filled"]["incoming"] + read["filled"]["outgoing"]] == [
+        "Zed.imap",
+        "a%EMAILDOMAIN",
+    ]
