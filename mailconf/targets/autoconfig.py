@@ -59,7 +59,10 @@ What one document per domain cannot say (each is a warning, an error with ``--st
   published as ``password-cleartext``), ``tls.ca_file``, ``tls.fingerprint``,
   ``tls.verify: false``, ``tls.verify_hostname: false``, ``tls.client_cert`` /
   ``client_key``, ``tls.min_version`` and ``timeout``: autoconfig has no such element; a
-  published server must hold a certificate that clients trust.
+  published server must hold a certificate that clients trust;
+- an incoming ``host`` that is an IPv6 address or ends in a number without being an IPv4
+  address (``mail.1``): it is published, but Thunderbird 153 cannot create the account
+  (its server URL does not parse); publish a host name.
 
 Values are XML-escaped (``& < > " '``); a control character is refused, naming the account
 and the setting. Tested: every document validates with ``xmllint --relaxng`` against
@@ -82,6 +85,7 @@ from ..escape.xml import xml_check
 from ..model import Account, Auth, Model, Protocol, Security, Server
 from . import Gap, Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
 from ._provider import domain_of, tls_gaps
+from ._urlhost import url_host_ok
 
 NAME = "autoconfig"
 TITLE = "Thunderbird / IETF autoconfig, for providers: autoconfig/<domain>/config-v1.1.xml, one per mail domain"
@@ -123,6 +127,11 @@ HOSTNAME_GAP = (
     "autoconfig has no such setting: clients check the host name; publish a server whose certificate holds it"
 )
 CLIENT_CERT_GAP = "autoconfig cannot hand out a client certificate: install it in each user's client"
+#: an incoming host Thunderbird cannot build its server URL from (the thunderbird target's gap, for the same reason)
+URL_HOST_GAP = (
+    "Thunderbird 153 cannot create an IMAP/POP3 account whose host is an IPv6 address or ends in a number without "
+    "being an IPv4 address (its server URL does not parse: NS_ERROR_MALFORMED_URI): publish a host name"
+)
 GAP_RULES = gap_rules(CAPABILITIES, INSTEAD)
 
 SOCKET_TYPE: Mapping[Security, str] = {Security.TLS: "SSL", Security.STARTTLS: "STARTTLS", Security.NONE: "plain"}
@@ -226,6 +235,8 @@ def decide(accounts: Sequence[Account], domain: str) -> Decided:
         for server in account.servers:
             gaps.unsupported(account, server, GAP_RULES)
             tls_gaps(gaps, account, server, hostname=HOSTNAME_GAP, client_cert=CLIENT_CERT_GAP)
+            if server.side == "incoming" and not url_host_ok(server.host):
+                gaps.server(account, server, "host", URL_HOST_GAP)
             if not server.host.isprintable():  # the setting's name is built only for a text _checked may refuse
                 _checked(account, f"{server.side}.host", server.host)
     organizations = {a.organization for a in accounts if a.organization}

@@ -368,3 +368,37 @@ def test_a_domain_that_would_name_another_folder_is_refused(domain: str) -> None
     assert str(caught.value) == (
         "target autoconfig: not rendered: account a: address: its domain is not a DNS name, and it names a folder"
     )
+
+
+#: Thunderbird's account wizard on a fetched document: read it, fill in the address, create the account.
+CREATE_ACCOUNT = r"""
+const [text, address, done] = arguments;
+const { readFromXML } = ChromeUtils.importESModule("resource:///modules/accountcreation/readFromXML.sys.mjs");
+const { JXON } = ChromeUtils.importESModule("resource:///modules/JXON.sys.mjs");
+const { AccountConfig } = ChromeUtils.importESModule("resource:///modules/accountcreation/AccountConfig.sys.mjs");
+const { CreateInBackend } = ChromeUtils.importESModule("resource:///modules/accountcreation/CreateInBackend.sys.mjs");
+const config = readFromXML(JXON.build(new DOMParser().parseFromString(text, "text/xml")), "disk");
+AccountConfig.replaceVariables(config, "Real Name", address, "a password");
+CreateInBackend.createAccountInBackend(config).then(
+  account => done(account.incomingServer.serverURI), error => done(`refused: ${error.result}`));
+"""
+
+
+@pytest.mark.parametrize(
+    ("host", "created"),
+    [("2001:db8::1", "refused: 2152398858"), ("mail.0x1", "refused: 2152398858"),  # NS_ERROR_MALFORMED_URI
+     ("imap.example.org", "imap://zed%40example.org@imap.example.org")],
+)  # fmt: skip
+def test_an_incoming_host_thunderbird_cannot_create_an_account_for_is_a_gap(
+    host: str, created: str, tmp_path: Path
+) -> None:
+    need("thunderbird")
+    from tests.targets._marionette import thunderbird, write_user_js
+
+    result = rendered({"zed": account("zed", incoming={"host": host})})
+    gap = Gap("zed", "incoming.host", autoconfig.URL_HOST_GAP)
+    assert (gap in result.gaps) is created.startswith("refused")
+    [file] = result.files
+    write_user_js(tmp_path)
+    with thunderbird(tmp_path, "thunderbird") as client:
+        assert client.execute_async(CREATE_ACCOUNT, [file.content.decode(), "zed@example.org"]) == created
