@@ -29,7 +29,8 @@ Headers = list[tuple[str, str]]
 class Publishers(NamedTuple):
     """The three provider targets' entry points (tests of routing may hand in their own)."""
 
-    autoconfig: Callable[[Sequence[Account], str], tuple[bytes, tuple[Gap, ...]]]
+    #: the domain's document (None when it can have none: the gaps say why) and its gaps
+    autoconfig: Callable[[Sequence[Account], str], tuple[bytes | None, tuple[Gap, ...]]]
     autodiscover: Callable[[Account], bytes]
     mobileconfig: Callable[[Account, str], bytes]
     #: (target name, gap) for what the per-account forms cannot express (autoconfig returns its own)
@@ -178,7 +179,8 @@ def build_site(path: str, publishers: Publishers | None = None) -> Loaded:
         with gc_paused():  # many small objects, no cycles (see gc_paused)
             for domain, accounts in by_domain.items():
                 document, domain_gaps = chosen.autoconfig(accounts, domain)
-                autoconfig[domain] = _response(document, XML, AUTOCONFIG_CACHE)
+                if document is not None:  # else a request for the domain is a 404, as render writes no file
+                    autoconfig[domain] = _response(document, XML, AUTOCONFIG_CACHE)
                 gaps.extend(("autoconfig", gap) for gap in domain_gaps)
             answering: dict[str, str] = {}  # address key -> the account that answers for it
             for account in model.accounts:

@@ -141,9 +141,10 @@ def agreement(model: Model) -> list[str]:
     found = []
     for domain, accounts in domains.items():
         try:
-            published = _autoconfig_said(autoconfig.domain_document(accounts, domain)[0])
+            document = autoconfig.domain_document(accounts, domain)[0]
         except UnsafeValue:
             continue
+        published = {} if document is None else _autoconfig_said(document)  # no document: nothing to disagree
         for account in accounts:
             forms: dict[str, dict[str, Said]] = {"autoconfig": published}
             try:

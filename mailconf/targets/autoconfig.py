@@ -60,6 +60,10 @@ What one document per domain cannot say (each is a warning, an error with ``--st
   ``tls.verify: false``, ``tls.verify_hostname: false``, ``tls.client_cert`` /
   ``client_key``, ``tls.min_version`` and ``timeout``: autoconfig has no such element; a
   published server must hold a certificate that clients trust;
+- a domain none of whose accounts has an incoming server: no document is written for it
+  (the specification requires an ``incomingServer``); one none of whose accounts has an
+  outgoing server: its document has no ``outgoingServer``, which Thunderbird 153 refuses
+  whole (other clients take the incoming server). Each account of the domain gets the gap;
 - an incoming ``host`` that is an IPv6 address or ends in a number without being an IPv4
   address (``mail.1``): it is published, but Thunderbird 153 cannot create the account
   (its server URL does not parse); publish a host name.
@@ -127,6 +131,16 @@ HOSTNAME_GAP = (
     "autoconfig has no such setting: clients check the host name; publish a server whose certificate holds it"
 )
 CLIENT_CERT_GAP = "autoconfig cannot hand out a client certificate: install it in each user's client"
+#: A domain none of whose accounts has an incoming (or an outgoing) server: Thunderbird 153's readFromXML throws
+#: "Need proper <incomingServer> in XML file" (or <outgoingServer>) and uses nothing of the document.
+NO_INCOMING = (
+    "no account of the domain has an incoming server, which an autoconfig document must have (the specification "
+    "requires one; Thunderbird refuses the document): no document is written for the domain"
+)
+NO_OUTGOING = (
+    "no account of the domain has an outgoing server: the document has none, and Thunderbird 153 refuses such a "
+    "document whole (other clients take the incoming server); add the domain's SMTP server to its accounts"
+)
 #: an incoming host Thunderbird cannot build its server URL from (the thunderbird target's gap, for the same reason)
 URL_HOST_GAP = (
     "Thunderbird 153 cannot create an IMAP/POP3 account whose host is an IPv6 address or ends in a number without "
@@ -192,17 +206,19 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     gaps: list[Gap] = []
     for domain, accounts in domains.items():
         content, found = _document(accounts, domain, layout)
-        files.append(RenderedFile(f"autoconfig/{domain}/{FILE_NAME}", content, 0o644))
+        if content is not None:
+            files.append(RenderedFile(f"autoconfig/{domain}/{FILE_NAME}", content, 0o644))
         gaps.extend(found)
     return Rendered(tuple(files), tuple(gaps))
 
 
 def domain_document(
     accounts: Sequence[Account], domain: str, env: jinja2.Environment | None = None
-) -> tuple[bytes, tuple[Gap, ...]]:
+) -> tuple[bytes | None, tuple[Gap, ...]]:
     """The config-v1.1.xml of one mail domain (``accounts``: every account whose address is @``domain``),
-    and what it cannot express. Pure: no file is read or written. UnsafeValue (naming the account and the
-    setting) for a value XML cannot carry."""
+    and what it cannot express; None for the document when no account of the domain has an incoming server
+    (the gaps say so). Pure: no file is read or written. UnsafeValue (naming the account and the setting) for
+    a value XML cannot carry."""
     if env is None:
         from ..render import environment  # here: mailconf.render imports this package
 
@@ -215,8 +231,12 @@ def _layout(env: jinja2.Environment) -> jinja2.runtime.Macro:
     return env.get_template(TEMPLATE).module.document  # type: ignore[attr-defined, no-any-return]
 
 
-def _document(accounts: Sequence[Account], domain: str, layout: jinja2.runtime.Macro) -> tuple[bytes, tuple[Gap, ...]]:
+def _document(
+    accounts: Sequence[Account], domain: str, layout: jinja2.runtime.Macro
+) -> tuple[bytes | None, tuple[Gap, ...]]:
     decided = decide(accounts, domain)
+    if not decided.domain_.incoming:  # the specification requires one; Thunderbird refuses the document
+        return None, decided.gaps
     text: str = layout(decided.domain_)
     return text.encode("utf-8"), decided.gaps
 
@@ -243,6 +263,9 @@ def decide(accounts: Sequence[Account], domain: str) -> Decided:
     organization = organizations.pop() if len(organizations) == 1 else None
     incoming = _side(accounts, domain, "incoming", gaps)
     outgoing = _side(accounts, domain, "outgoing", gaps)
+    if not incoming or not outgoing:  # no account of the domain has one: each is told, none is left out silently
+        for account in accounts:
+            gaps.add(account, "outgoing" if incoming else "incoming", NO_OUTGOING if incoming else NO_INCOMING)
     name = organization or domain
     document = AutoconfigDomain(
         domain, name[:DISPLAY_NAME_MAX], name[:DISPLAY_SHORT_NAME_MAX], incoming, outgoing

@@ -42,10 +42,14 @@ from tests.importers.test_round_trip import (
 _AUTOCONFIG_SERVER = ("protocol", "host", "port", "security", "auth", "leave_on_server", "leave_days")
 
 
-def autoconfig_says(account: Account, model: Model) -> Flat:
-    """What the domain's document says of the account's servers: the sides where its server comes first."""
+def autoconfig_says(account: Account, model: Model) -> Flat | None:
+    """What the domain's document says of the account's servers: the sides where its server comes first; None
+    when the domain has no document (none of its accounts has an incoming server)."""
     domain = domain_of(account.address)
-    gaps = autoconfig_target.decide([a for a in model.accounts if domain_of(a.address) == domain], domain).gaps
+    decided = autoconfig_target.decide([a for a in model.accounts if domain_of(a.address) == domain], domain)
+    if not decided.domain_.incoming:
+        return None
+    gaps = decided.gaps
     f = flat(account)
     _not_expressed_by_providers(f, account)
     for side in ("incoming", "outgoing"):

@@ -1028,3 +1028,19 @@ def test_serve_warns_of_every_gap_render_warns_of(tmp_path: Path) -> None:
     with serving(path, "--poll-interval", "0") as server:
         server.wait_for(r"listening on")
         assert [line for line in server.lines if line.startswith("mailconf: warning: ")] == rendered
+
+
+def test_a_domain_without_an_incoming_server_has_no_autoconfig_document(tmp_path: Path) -> None:
+    from mailconf.targets.autoconfig import NO_INCOMING
+
+    path = tmp_path / "accounts.yaml"
+    path.write_text(
+        "version: 1\naccounts:\n  sam:\n    address: sam@smtp-only.example\n"
+        "    outgoing: {host: smtp.example.com, username: sam@smtp-only.example}\n"
+    )
+    with serving(path, "--poll-interval", "0") as server:
+        # before, a 200 with a document Thunderbird refuses ("Need proper <incomingServer> in XML file")
+        answer = curl(f"{server.url}/mail/config-v1.1.xml?emailaddress=sam%40smtp-only.example")
+        assert (answer.status, answer.body) == (404, b"404 Not Found: no accounts for this domain\n")
+        warning = f"mailconf: warning: autoconfig: account sam: incoming cannot be expressed; {NO_INCOMING}"
+        assert warning in server.lines

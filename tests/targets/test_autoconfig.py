@@ -402,3 +402,28 @@ def test_an_incoming_host_thunderbird_cannot_create_an_account_for_is_a_gap(
     write_user_js(tmp_path)
     with thunderbird(tmp_path, "thunderbird") as client:
         assert client.execute_async(CREATE_ACCOUNT, [file.content.decode(), "zed@example.org"]) == created
+
+
+def test_a_domain_without_an_incoming_or_an_outgoing_server_is_a_gap_for_each_account(tmp_path: Path) -> None:
+    need("thunderbird")
+    from tests.targets._marionette import MarionetteError
+
+    smtp = {"host": "smtp.example.org", "username": "s@smtp-only.example"}
+    pop3 = {"protocol": "pop3", "host": "pop.example.org", "username": "p@pop-only.example"}
+    result = rendered({
+        "s": {"address": "s@smtp-only.example", "outgoing": smtp},
+        "t": {"address": "t@smtp-only.example", "outgoing": {**smtp, "username": "t@smtp-only.example"}},
+        "p": {"address": "p@pop-only.example", "incoming": pop3},
+    })  # fmt: skip
+    # before, smtp-only.example had a document without an incomingServer, which the specification's schema refuses
+    assert [f.name for f in result.files] == ["autoconfig/pop-only.example/config-v1.1.xml"]
+    assert result.gaps == (
+        Gap("s", "incoming", autoconfig.NO_INCOMING),
+        Gap("t", "incoming", autoconfig.NO_INCOMING),
+        Gap("p", "outgoing", autoconfig.NO_OUTGOING),
+    )
+    [file] = result.files
+    (tmp_path / "config-v1.1.xml").write_bytes(file.content)
+    assert xmllint(tmp_path / "config-v1.1.xml").returncode == 0
+    with pytest.raises(MarionetteError, match=r"Need proper <outgoingServer> in XML file"):
+        read_with_thunderbird([(file.content, "p@pop-only.example")])
