@@ -638,8 +638,8 @@ print(code, sorted(m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("mai
 
 #: The modules a target's module shares with others (outlook-prf reuses outlook's decisions); no other is imported.
 SHARED = {"mutt": {"_muttlike"}, "neomutt": {"_muttlike"}, "autoconfig": {"_provider", "_urlhost"},
-          "autodiscover": {"_provider"}, "mobileconfig": {"_provider", "_plist"}, "outlook-prf": {"outlook"},
-          "thunderbird": {"_urlhost"}}  # fmt: skip
+          "autodiscover": {"_provider", "_urlhost"}, "mobileconfig": {"_provider", "_plist"},
+          "outlook-prf": {"outlook"}, "thunderbird": {"_urlhost"}}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(set(TARGETS) - {"fake"}))

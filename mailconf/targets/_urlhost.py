@@ -1,5 +1,6 @@
 """Which hosts Thunderbird can build a server URL from: shared by the thunderbird target, which writes its
-prefs, and the autoconfig target, whose documents its account wizard reads; each reports another host as a gap."""
+prefs, and the autoconfig and autodiscover targets, whose documents its account wizard reads; each reports
+another host as a gap."""
 
 from __future__ import annotations
 

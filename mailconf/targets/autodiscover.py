@@ -38,7 +38,9 @@ try a password), ``password_command`` and ``token_command`` (Outlook asks the us
 ``mechanisms``, every ``tls.*`` setting other than the mode, ``timeout``, and POP3's
 ``leave_on_server`` / ``leave_days``. A username holding ``%EMAILADDRESS%``,
 ``%EMAILLOCALPART%``, ``%EMAILDOMAIN%`` or ``%REALNAME%`` is written as declared, with a
-warning: Thunderbird replaces those in the login name it reads with its user's own.
+warning: Thunderbird replaces those in the login name it reads with its user's own. So is
+an incoming host that is an IPv6 address or ends in a number without being an IPv4 address:
+Thunderbird cannot create such an account.
 
 Values are XML-escaped (``& < > " '``); a control character is refused, naming the
 account and the setting. So is an address whose file name would be over the 255 bytes
@@ -65,6 +67,7 @@ from ..escape.xml import xml_check
 from ..model import Account, Auth, Model, Protocol, Security
 from . import Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
 from ._provider import address_file_name, tls_gaps
+from ._urlhost import url_host_ok
 
 NAME = "autodiscover"
 TITLE = "Outlook Autodiscover (POX), for providers: autodiscover/<address>.xml, the response per account"
@@ -109,6 +112,12 @@ PLACEHOLDER_GAP = (
     "the LoginName is written as declared, but Thunderbird, which reads Autodiscover too, replaces %EMAILADDRESS%, "
     "%EMAILLOCALPART%, %EMAILDOMAIN% and %REALNAME% in it with its user's own, and XML has no escape for them: "
     "a Thunderbird user must correct the username by hand"
+)
+#: an incoming host Thunderbird cannot build its server URL from (autoconfig's and thunderbird's gap too)
+URL_HOST_GAP = (
+    "Outlook takes it, but Thunderbird 153, which reads Autodiscover too, cannot create an IMAP/POP3 account whose "
+    "host is an IPv6 address or ends in a number without being an IPv4 address (its server URL does not parse): "
+    "use a host name"
 )
 SAME_ADDRESS = (
     "Autodiscover answers one response per address (the domain's case aside): give each account its own address, "
@@ -169,6 +178,8 @@ def account_gaps(gaps: Gaps, account: Account) -> None:
         tls_gaps(gaps, account, server, hostname=HOSTNAME_GAP, client_cert=CLIENT_CERT_GAP)
         if "%" in server.username and any(p in server.username for p in THUNDERBIRD_PLACEHOLDERS):
             gaps.server(account, server, "username", PLACEHOLDER_GAP)
+        if server.side == "incoming" and not url_host_ok(server.host):
+            gaps.server(account, server, "host", URL_HOST_GAP)
 
 
 def decide(account: Account) -> PoxResponse:

@@ -291,3 +291,12 @@ def test_a_login_name_holding_a_thunderbird_placeholder_is_a_gap_because_thunder
         "Zed.imap",
         "a%EMAILDOMAIN",
     ]
+
+
+@pytest.mark.parametrize(("host", "gap"), [("2001:db8::1", True), ("mail.0x1", True), ("10.0.0.1", False)])
+def test_an_incoming_host_thunderbird_cannot_create_an_account_for_is_a_gap(host: str, gap: bool) -> None:
+    # the same hosts as autoconfig's gap (tests/targets/test_autoconfig.py creates such an account in Thunderbird)
+    result = rendered({"a": account("a", incoming={"host": host}, outgoing={"host": host})})
+    assert [g for g in result.gaps if g.setting.endswith(".host")] == (
+        [Gap("a", "incoming.host", autodiscover.URL_HOST_GAP)] if gap else []
+    )
