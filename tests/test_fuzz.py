@@ -45,3 +45,4 @@ def test_lint_never_raises_on_yaml_shaped_text(text: str) -> None:
 
 
 # Render: any text in any field renders or is refused cleanly, for every target: tests/targets/test_contract.py.
+# Whole hostile account files rendered by every target and read back by its importer: tests/test_fuzz_render.py.

@@ -88,13 +88,22 @@ def msmtp(account: Account, model: Model) -> Flat | None:
     declared = f["outgoing.auth"]
     by_method = {**_ONE_METHOD, **dict.fromkeys(_PASSWORD_MECHANISMS, "password")}
     _fold_auth(f, "outgoing", by_method, lambda auth, m: auth in ("password", "oauth2") and m != ["xoauth2"])
-    if declared == "oauth2" and f["outgoing.auth"] == "password":  # auth plain: passwordeval is read as a password
-        f["outgoing.password_command"], f["outgoing.token_command"] = f["outgoing.token_command"], None
+    _command_follows_auth(declared, f, "outgoing")
     if f["outgoing.auth"] == "none":
         f["outgoing.username"] = account.address
     _unchecked_name(f, "outgoing")
     _no_tls_without_encryption(f, "outgoing")
     return f
+
+
+def _command_follows_auth(declared: str, f: Flat, side: str) -> None:
+    """The format has one command (passwordeval, PassCmd) for a password or a token: an auth folded between the two
+    by the mechanisms named (auth plain for oauth2, xoauth2 for password) reads the command back as the other."""
+    password, token = f"{side}.password_command", f"{side}.token_command"
+    if declared == "oauth2" and f[f"{side}.auth"] == "password":
+        f[password], f[token] = f[token], None
+    elif declared == "password" and f[f"{side}.auth"] == "oauth2":
+        f[token], f[password] = f[password], None
 
 
 def _address_only_when_user(account: Account, f: Flat) -> None:
@@ -135,6 +144,7 @@ def mbsync(account: Account, model: Model) -> Flat | None:
         defaults = {"oauth2": ["xoauth2"], "gssapi": ["gssapi"], "ntlm": ["ntlm"], "client-cert": ["external"]}
         if mechanisms == defaults.get(f["incoming.auth"]):
             f["incoming.mechanisms"] = []
+    _command_follows_auth(account.incoming.auth.value, f, "incoming")
     _no_tls_without_encryption(f, "incoming")
     return f
 
@@ -143,10 +153,18 @@ def mbsync(account: Account, model: Model) -> Flat | None:
 _MUTT_GLOBAL = ("tls.ca_file", "tls.client_cert", "timeout", "tls.min_version")
 
 
+def _key_in_certificate_file(account: Account, f: Flat) -> None:
+    """One PEM file holds both (ssl_client_cert): a key declared in the certificate's own file is written once."""
+    for server in account.servers:
+        if server.tls.client_key is not None and server.tls.client_key == server.tls.client_cert:
+            f[f"{server.side}.tls.client_key"] = None
+
+
 def mutt(account: Account, model: Model) -> Flat | None:
     f = flat(account)
     if f["display_name"] is not None and not f["display_name"].strip():
         f["display_name"] = None  # a blank real name is none: the client sends none, and it is how none is written
+    _key_in_certificate_file(account, f)
     for key in _MUTT_GLOBAL:
         declared = [f[f"{s.side}.{key}"] for s in account.servers if f[f"{s.side}.{key}"] is not None]
         if declared:
@@ -252,7 +270,8 @@ def offlineimap(account: Account, model: Model) -> Flat | None:
     f["incoming.password_command"], f["incoming.token_command"] = password, token
     if f["incoming.tls.min_version"] in ("1.0", "1.1", "1.2"):
         f["incoming.tls.min_version"] = None  # offlineimap never negotiates below 1.2 here: nothing is written
-    if f["incoming.tls.fingerprint"] and not f["incoming.tls.verify"]:
+    if f["incoming.tls.fingerprint"] and not f["incoming.tls.fingerprint"].startswith("md5:") \
+            and not f["incoming.tls.verify"]:  # fmt: skip
         f["incoming.tls.ca_file"] = None  # the pin alone is checked: no CAs are written
     _unchecked_name(f, "incoming")
     _no_tls_without_encryption(f, "incoming")
@@ -285,8 +304,10 @@ def getmail(account: Account, model: Model) -> Flat | None:
         f["incoming.tls.min_version"] = None  # getmail's own floor on Debian 12: nothing is written
     if f["incoming.tls.ca_file"] == "/etc/ssl/certs/ca-certificates.crt":
         f["incoming.tls.ca_file"] = None  # the system CA bundle, written when no ca_file is declared
-    if not f["incoming.tls.verify"]:
+    weak_pin = f["incoming.tls.fingerprint"] is not None and not f["incoming.tls.fingerprint"].startswith("sha256:")
+    if not f["incoming.tls.verify"] and not weak_pin:
         f["incoming.tls.ca_file"] = None  # verify false leaves ca_certs out (with a pin, the pin alone is written)
+    # a pin getmail cannot use (a gap) keeps ca_certs: the CAs are checked meanwhile, whatever verify says
     if f["incoming.tls.fingerprint"]:
         f["incoming.tls.verify"] = True  # a pin is a check: getmail compares the certificate with it
     if f["incoming.tls.client_key"] == f["incoming.tls.client_cert"]:
@@ -417,6 +438,8 @@ def _expected(fmt: str, account: Account, model: Model, gaps: tuple[Gap, ...]) -
         return None
     _upper_pin(f)
     named = [g.setting for g in gaps if g.account == account.name]
+    if fmt == "aerc":  # its one gap for client certificates leaves the key out too
+        named += [s.replace("client_cert", "client_key") for s in named if s.endswith("tls.client_cert")]
     return {k: v for k, v in f.items() if not any(k == s or k.startswith(f"{s}.") for s in named)}
 
 
