@@ -175,10 +175,13 @@ _IMAP = {"host": "i.example.org", "protocol": "imap"}
 # mbsync: PassCmd is the token's command when AuthMechs names PLAIN for oauth2 (it comes back as a password's)
 @example(raw=_file(incoming={**_IMAP, "auth": "oauth2", "token_command": "'", "mechanisms": ["plain"],
                              "tls": {"fingerprint": _SHA256, "verify": False}}))  # fmt: skip
-# msmtp: passwordeval is the password's (or NTLM's) command when auth names xoauth2 (it comes back as a token's)
+# msmtp: passwordeval is the password's (or NTLM's) command when auth names xoauth2 (it comes back as a token's),
+# and the token's when it names external (it comes back as a password's)
 @example(raw=_file(outgoing={"host": "s.example.org", "password_command": "'", "mechanisms": ["xoauth2"]}))
 @example(raw=_file(outgoing={"host": "s.example.org", "auth": "ntlm", "password_command": "'" * 100,
                              "mechanisms": ["xoauth2"]}))  # fmt: skip
+@example(raw=_file(outgoing={"host": "s.example.org", "auth": "oauth2", "token_command": "'",
+                             "mechanisms": ["external"]}))  # fmt: skip
 # offlineimap, getmail: a pin they cannot compare (a gap) leaves the CAs checked, so ca_file is written
 @example(raw=_file(incoming={**_IMAP, "tls": {"ca_file": "/", "fingerprint": _MD5, "verify": False}}))
 @example(raw=_file(incoming={**_IMAP, "tls": {"ca_file": "/", "fingerprint": _SHA1, "verify": False}}))

@@ -98,10 +98,10 @@ def msmtp(account: Account, model: Model) -> Flat | None:
 
 def _command_follows_auth(declared: str, f: Flat, side: str) -> None:
     """The format has one command (passwordeval, PassCmd) for a password or a token: an auth folded between the two
-    by the mechanisms named (auth plain for oauth2, xoauth2 for password or ntlm) reads the command back as the
-    other."""
+    by the mechanisms named (auth plain or external for oauth2, xoauth2 for password or ntlm) reads the command back
+    as the other."""
     password, token = f"{side}.password_command", f"{side}.token_command"
-    if declared == "oauth2" and f[f"{side}.auth"] == "password":
+    if declared == "oauth2" and f[f"{side}.auth"] != "oauth2":  # auth plain, external...: the command is a password
         f[password], f[token] = f[token], None
     elif declared in ("password", "ntlm") and f[f"{side}.auth"] == "oauth2":  # both log in with the password
         f[token], f[password] = f[password], None
