@@ -29,15 +29,24 @@ EMPTY_OUTPUT = "-o '': an empty path names no file (an unset variable?); name th
 WELL_KNOWN = "https://example.test/.well-known/autoconfig/mail/config-v1.1.xml"
 
 
-def nothing_found(dns: Dnsmasq, autoconfig: str) -> str:
-    """stderr when only autoconfig.example.test answers, with ``autoconfig`` as its reason."""
+def nothing_found(
+    dns: Dnsmasq,
+    autoconfig: str | None = None,
+    *,
+    ispdb: str | None = None,
+    mx: str = "no MX record for example.test",
+    srv: str = "no SRV record for example.test",
+) -> str:
+    """stderr when no source gives a usable server: each source's reason, by default the rig's with no answer but
+    from the DNS server (``autoconfig``: autoconfig.example.test's; ``ispdb``: the whole ispdb line)."""
+    no_address = f"has no address (the DNS server {dns.server})"
     return "".join(f"mailconf: {line}\n" for line in (
         f"no usable server found for {ADDRESS}:",
-        f"  autoconfig {AUTOCONFIG}: {autoconfig}",
-        f"  autoconfig {WELL_KNOWN}: example.test has no address (the DNS server {dns.server})",
-        f"  ispdb https://ispdb.test/v1.1/example.test: ispdb.test has no address (the DNS server {dns.server})",
-        "  mx example.test: no MX record for example.test",
-        "  srv _*._tcp.example.test: no SRV record for example.test",
+        f"  autoconfig {AUTOCONFIG}: {autoconfig or f'autoconfig.example.test {no_address}'}",
+        f"  autoconfig {WELL_KNOWN}: example.test {no_address}",
+        f"  {ispdb or f'ispdb https://ispdb.test/v1.1/example.test: ispdb.test {no_address}'}",
+        f"  mx example.test: {mx}",
+        f"  srv _*._tcp.example.test: {srv}",
     ))  # fmt: skip
 
 
@@ -275,16 +284,8 @@ def test_an_mx_host_that_is_a_path_is_not_followed(discover: Any, tmp_path: Path
             run = discover(dns, "--ispdb", str(ispdb), "--no-probe")
     finally:
         shutil.rmtree(outside)
-    no_address = f"has no address (the DNS server {dns.server})"
-    lines = [
-        f"no usable server found for {ADDRESS}:",
-        f"  autoconfig {AUTOCONFIG}: autoconfig.example.test {no_address}",
-        f"  autoconfig {WELL_KNOWN}: example.test {no_address}",
-        f"  ispdb {ispdb / 'example.test.xml'}: no file for example.test in {ispdb}",
-        f"  mx example.test: the MX host {mx} is not a host name",
-        "  srv _*._tcp.example.test: no SRV record for example.test",
-    ]
-    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+    ispdb_line = f"ispdb {ispdb / 'example.test.xml'}: no file for example.test in {ispdb}"
+    assert run == Run(1, "", nothing_found(dns, ispdb=ispdb_line, mx=f"the MX host {mx} is not a host name"))
 
 
 @pytest.mark.parametrize(
@@ -358,21 +359,12 @@ def test_srv_targets_that_are_no_host_names_are_left_out(discover: Any) -> None:
         "srv-host=_submissions._tcp.example.test,192.0.2.1,465",
     ]) as dns:  # fmt: skip
         run = discover(dns, "--no-probe")
-    no_address = f"has no address (the DNS server {dns.server})"
     srv = (
         "_imaps._tcp.example.test: target 'dead:beef' left out: not a host name; "
         "_imap._tcp.example.test: target imap.example.test left out: port 0 is not a port; "
         "_submissions._tcp.example.test: target '192.0.2.1' left out: not a host name"
     )
-    lines = [
-        f"no usable server found for {ADDRESS}:",
-        f"  autoconfig {AUTOCONFIG}: autoconfig.example.test {no_address}",
-        f"  autoconfig {WELL_KNOWN}: example.test {no_address}",
-        f"  ispdb https://ispdb.test/v1.1/example.test: ispdb.test {no_address}",
-        "  mx example.test: no MX record for example.test",
-        f"  srv _*._tcp.example.test: {srv}",
-    ]
-    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+    assert run == Run(1, "", nothing_found(dns, srv=srv))
 
 
 def test_an_mx_that_is_an_ip_address_is_not_followed(discover: Any) -> None:
@@ -380,16 +372,8 @@ def test_an_mx_that_is_an_ip_address_is_not_followed(discover: Any) -> None:
     and the ISPDB for 2.1), and servers under it would have passed as the MX's domain, unflagged."""
     with Dnsmasq(["mx-host=example.test,192.0.2.1,10"]) as dns:
         run = discover(dns, "--no-probe")
-    no_address = f"has no address (the DNS server {dns.server})"
-    lines = [
-        f"no usable server found for {ADDRESS}:",
-        f"  autoconfig {AUTOCONFIG}: autoconfig.example.test {no_address}",
-        f"  autoconfig {WELL_KNOWN}: example.test {no_address}",
-        f"  ispdb https://ispdb.test/v1.1/example.test: ispdb.test {no_address}",
-        "  mx example.test: the MX host 192.0.2.1 looks like an IP address, not a host name (RFC 5321 section 5.1)",
-        "  srv _*._tcp.example.test: no SRV record for example.test",
-    ]
-    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+    mx = "the MX host 192.0.2.1 looks like an IP address, not a host name (RFC 5321 section 5.1)"
+    assert run == Run(1, "", nothing_found(dns, mx=mx))
 
 
 def test_a_local_part_with_a_placeholder_is_not_filled_in_again(discover: Any, rig_certs: RigCerts) -> None:
@@ -440,13 +424,4 @@ def test_a_null_mx_is_named(discover: Any) -> None:
     """MX 0 . (RFC 7505) says the domain receives no mail at all; it was reported as no MX record."""
     with Dnsmasq(["mx-host=example.test,.,0"]) as dns:
         run = discover(dns, "--no-probe")
-    no_address = f"has no address (the DNS server {dns.server})"
-    lines = [
-        f"no usable server found for {ADDRESS}:",
-        f"  autoconfig {AUTOCONFIG}: autoconfig.example.test {no_address}",
-        f"  autoconfig {WELL_KNOWN}: example.test {no_address}",
-        f"  ispdb https://ispdb.test/v1.1/example.test: ispdb.test {no_address}",
-        "  mx example.test: example.test has a null MX (RFC 7505): it receives no mail",
-        "  srv _*._tcp.example.test: no SRV record for example.test",
-    ]
-    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+    assert run == Run(1, "", nothing_found(dns, mx="example.test has a null MX (RFC 7505): it receives no mail"))

@@ -469,6 +469,16 @@ def test_every_example_comes_back(fmt: str, example: str, tmp_path: Path) -> Non
         )
 
 
+def aerc_differing(model: Model, got: dict[str, dict[str, Any]]) -> dict[tuple[str, str], tuple[Any, Any]]:
+    """(account, setting) -> (imported, declared) for every setting the aerc target expresses that came back other."""
+    return {
+        (account.name, k): (got[account.name].get(k), v)
+        for account in model.accounts
+        for k, v in (aerc(account, model) or {}).items()
+        if got[account.name].get(k) != v
+    }
+
+
 #: (auth, mechanisms) -> what the aerc target writes in the outgoing URL: every SMTP login it can write
 _AERC_AUTHS = {("password", ()): "plain", ("password", ("login",)): "login", ("oauth2", ()): "xoauth2",
                ("oauth2", ("oauthbearer",)): "oauthbearer", ("none", ()): "none"}  # fmt: skip
@@ -496,13 +506,7 @@ def test_aerc_outgoing_servers_come_back_for_each_version(version: str, tmp_path
     got, gaps, warnings = round_trip("aerc", model, tmp_path, {"version": version})
     assert (gaps, warnings) == ((), ())
     assert len(got) == 15
-    differing = {
-        (account.name, k): (got[account.name].get(k), v)
-        for account in model.accounts
-        for k, v in (aerc(account, model) or {}).items()
-        if got[account.name].get(k) != v
-    }
-    assert differing == {}, "(account, setting): (imported, declared)"
+    assert aerc_differing(model, got) == {}, "(account, setting): (imported, declared)"
 
 
 @pytest.mark.parametrize("version", ["0.18", "0.20"])
@@ -524,13 +528,7 @@ def test_aerc_imaps_without_verification_comes_back_from_aerc_0_18(version: str,
     assert {name: got[name].get("incoming.tls.verify") for name in got} == {
         "password-False": False, "password-True": True, "oauth2-False": False, "oauth2-True": True
     }  # fmt: skip
-    differing = {
-        (account.name, k): (got[account.name].get(k), v)
-        for account in model.accounts
-        for k, v in (aerc(account, model) or {}).items()
-        if got[account.name].get(k) != v
-    }
-    assert differing == {}, "(account, setting): (imported, declared)"
+    assert aerc_differing(model, got) == {}, "(account, setting): (imported, declared)"
 
 
 # --- hypothesis ------------------------------------------------------------------------------------------
