@@ -17,7 +17,9 @@ at most about the path's length times the pattern's (both cases above: under a m
 - a bracket expression never matches ``/``, as in git (pathspec's ``a[!b]c`` matched ``a/c``),
   so names are split at each ``/`` alone.
 
-An expression of a shape not known here (another pathspec version) is left as pathspec made it.
+The shapes are pathspec 1.x's (pyproject.toml asks for 1.0 or later: 0.12 ended each expression otherwise). An
+expression of a shape not known here (a later pathspec) is left as pathspec made it: matched the same, but not
+safe from backtracking, and tests/test_globs.py then fails, which is how a new shape is noticed.
 """
 
 from __future__ import annotations
