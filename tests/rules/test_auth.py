@@ -1,8 +1,12 @@
-"""MC301-MC302: authentication."""
+"""MC301, MC302, MC304: authentication (MC303: tests/rules/test_providers.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from mailconf.rules import FIXES
 from tests.rules.helpers import account, findings_of
+from tests.test_cli import run_mailconf
 
 WEAK = account(
     """\
@@ -62,3 +66,94 @@ def test_mc302_oauth2_incomplete_fails() -> None:
 def test_mc302_passes_with_a_token_command() -> None:
     text = NO_TOKEN + "      token_command: oama access alice@example.com\n"
     assert findings_of("MC302", text) == []
+
+
+TOKEN_AS_PASSWORD = account(
+    """\
+    incoming:
+      protocol: imap
+      host: imap.example.com
+      auth: oauth2
+      token_command: oama access alice@example.com
+      mechanisms: [xoauth2, plain]
+    outgoing:
+      host: smtp.example.com
+      auth: oauth2
+      token_command: oama access alice@example.com
+      mechanisms:
+        - login
+        - oauthbearer
+    """
+)
+AS_PASSWORD = "but auth: oauth2 gives an OAuth2 access token: the token would be sent as a password; name xoauth2 " \
+    "or oauthbearer, or set auth: password"  # fmt: skip
+
+
+def test_mc304_a_token_sent_as_a_password_fails_at_the_item() -> None:
+    assert findings_of("MC304", TOKEN_AS_PASSWORD) == [
+        (10, 29, "error", f"PLAIN sends a password {AS_PASSWORD}"),
+        (16, 11, "error", f"LOGIN sends a password {AS_PASSWORD}"),
+    ]
+
+
+def test_mc304_a_password_sent_as_a_token_fails() -> None:
+    text = account(
+        """\
+        incoming:
+          protocol: imap
+          host: imap.example.com
+          password_command: pass show mail/work
+          mechanisms: [xoauth2]
+        outgoing:
+          host: smtp.example.com
+          auth: ntlm
+          password_command: pass show mail/work
+          mechanisms: [oauthbearer]
+        """
+    )
+    fix = "name {}, or set auth: oauth2"
+    assert findings_of("MC304", text) == [
+        (9, 20, "error", "XOAUTH2 sends an OAuth2 access token but auth: password (the default) gives a password: "
+         "the password would be sent as an OAuth2 access token; "
+         + fix.format("a password mechanism (scram-sha-256, plain, login...)")),
+        (14, 20, "error", "OAUTHBEARER sends an OAuth2 access token but auth: ntlm gives a password: the password "
+         "would be sent as an OAuth2 access token; " + fix.format("ntlm")),
+    ]  # fmt: skip
+
+
+def test_mc304_points_into_defaults_once() -> None:
+    text = (
+        "version: 1\ndefaults:\n  auth: oauth2\n  mechanisms: [scram-sha-256]\naccounts:\n  work:\n"
+        "    address: a@example.com\n"
+        "    incoming: {protocol: imap, host: imap.example.com, token_command: oama access a@example.com}\n"
+        "    outgoing: {host: smtp.example.com, token_command: oama access a@example.com}\n"
+    )
+    assert findings_of("MC304", text) == [(4, 16, "error", f"SCRAM-SHA-256 sends a password {AS_PASSWORD}")]
+
+
+def test_mc304_passes_when_auth_and_mechanisms_agree() -> None:
+    agree = TOKEN_AS_PASSWORD.replace("xoauth2, plain", "xoauth2").replace("- login", "- xoauth2")
+    password = account(
+        """\
+        incoming: {protocol: imap, host: imap.example.com, password_command: pass show x,
+                   mechanisms: [scram-sha-256, plain, ntlm]}
+        outgoing: {host: smtp.example.com, auth: ntlm, password_command: pass show x, mechanisms: [ntlm, login]}
+        """
+    )
+    assert findings_of("MC304", agree) == []
+    assert findings_of("MC304", password) == []
+
+
+def test_mc304_has_no_fix(tmp_path: Path) -> None:
+    """Which of the two settings is wrong is the user's call: --fix leaves the file as it was."""
+    path = tmp_path / "accounts.yaml"
+    path.write_text(TOKEN_AS_PASSWORD, encoding="utf-8")
+    outcome = run_mailconf("lint", "--fix", "--unsafe-fixes", "accounts.yaml", cwd=tmp_path)
+    assert (outcome.code, outcome.stderr) == (1, "mailconf: fixed 0 findings in 0 files\n")
+    assert outcome.stdout.splitlines() == [
+        f"accounts.yaml:10:29: error MC304 mechanism-contradicts-auth: PLAIN sends a password {AS_PASSWORD}",
+        f"accounts.yaml:16:11: error MC304 mechanism-contradicts-auth: LOGIN sends a password {AS_PASSWORD}",
+        "2 errors in 1 file",
+    ]
+    assert path.read_text(encoding="utf-8") == TOKEN_AS_PASSWORD
+    assert "MC304" not in FIXES
