@@ -132,6 +132,9 @@ def select_accounts(model: Model, names: Sequence[str]) -> Model:
 
 def common_gaps(model: Model) -> tuple[list[Gap], list[str]]:
     """Gaps every target shares, and the settings that are never rendered (errors)."""
+    # lint's own decision (MC304), so that lint and render never disagree on what contradicts
+    from .rules.mc304_mechanism_contradicts_auth import contradictions
+
     gaps: list[Gap] = []
     refusals: list[str] = []
     for account in model.accounts:
@@ -144,6 +147,13 @@ def common_gaps(model: Model) -> tuple[list[Gap], list[str]]:
                     f"account {account.name}: {server.side}.security starttls-optional is never rendered "
                     "(a client that may skip STARTTLS can be downgraded); use starttls or tls"
                 )
+            # Not a gap: the targets that honour mechanisms would write the contradiction (msmtp's auth plain with
+            # the token command as passwordeval), and the others cannot know which of the two settings is meant.
+            refusals.extend(
+                f"account {account.name}: {server.side}.mechanisms and {server.side}.auth disagree, which is never "
+                f"rendered (lint: MC304): {why}"
+                for _index, why in contradictions(server)
+            )
     return gaps, refusals
 
 

@@ -458,6 +458,31 @@ def test_starttls_optional_is_refused(tmp_path: Path, capsys: pytest.CaptureFixt
     assert not out.exists()
 
 
+@pytest.mark.parametrize("target", ["msmtp", "mbsync"])
+def test_a_mechanism_that_contradicts_auth_is_refused(
+    target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """msmtp wrote auth plain, mbsync AuthMechs PLAIN, with the token command as the password's: never again."""
+    server = {"auth": "oauth2", "token_command": "oama access a@example.org", "mechanisms": ["xoauth2", "plain"]}
+    file = accounts_file(tmp_path, "work", extra={"incoming": ACCOUNT["incoming"] | server,
+                                                  "outgoing": ACCOUNT["outgoing"] | server})  # fmt: skip
+    out = tmp_path / "out"
+    why = (
+        "disagree, which is never rendered (lint: MC304): PLAIN sends a password but auth: oauth2 gives an OAuth2 "
+        "access token: the token would be sent as a password; name xoauth2 or oauthbearer, or set auth: password"
+    )
+    refused = (
+        f"mailconf: error: account work: incoming.mechanisms and incoming.auth {why}\n"
+        f"mailconf: error: account work: outgoing.mechanisms and outgoing.auth {why}\n"
+        f"mailconf: {file}: not rendered\n"
+    )
+    assert run("-t", target, file) == 1
+    assert capsys.readouterr() == ("", refused)
+    assert run("-t", target, "-o", str(out), file) == 1
+    assert capsys.readouterr() == ("", refused)
+    assert not out.exists()
+
+
 def test_a_literal_password_is_a_gap_and_never_written(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     secret = "S3cr3t-pa55-XYZZY"
     incoming = ACCOUNT["incoming"] | {"password": secret}

@@ -11,7 +11,10 @@ The clients take the mechanism: msmtp writes ``auth plain`` and mbsync ``AuthMec
 PLAIN`` with the token command as the password command, so the OAuth2 access token
 is sent as a password over PLAIN (or the password as a bearer token). A server that
 logs failed logins then holds a live token (or the password) in its logs, and the
-login fails anyway.
+login fails anyway. It is an error, and ``mailconf render`` refuses such an
+account for every target (exit 1, nothing written): the targets that honour
+``mechanisms`` would write the contradiction, and the others cannot know which of
+the two settings is meant.
 
 Fix: make the two agree: ``mechanisms: [xoauth2]`` or ``[oauthbearer]`` (or no
 ``mechanisms``) for ``auth: oauth2``; a password mechanism (``scram-sha-256``,
@@ -67,7 +70,10 @@ _AUTH_FOR = {_PASSWORD: "password", _TOKEN: "oauth2"}
 
 
 def contradictions(server: Server) -> Iterator[tuple[int, str]]:
-    """(index in ``mechanisms``, why) of every mechanism that sends another credential than the server's auth."""
+    """(index in ``mechanisms``, why) of every mechanism that sends another credential than the server's auth.
+
+    Render refuses what this finds (``mailconf.render.common_gaps``): one decision for lint and render.
+    """
     gives = _GIVES.get(server.auth)
     if gives is None:
         return
