@@ -483,6 +483,35 @@ def test_a_mechanism_that_contradicts_auth_is_refused(
     assert not out.exists()
 
 
+@pytest.mark.parametrize("target", ["msmtp", "mbsync"])
+@pytest.mark.parametrize(
+    ("server", "why"),
+    [
+        ({"auth": "oauth2", "token_command": "oama access a@example.org", "mechanisms": ["external"]},
+         "EXTERNAL logs in with a TLS client certificate but auth: oauth2 gives an OAuth2 access token, which no "
+         "mechanism listed uses: the clients that honour mechanisms would log in with a TLS client certificate, the "
+         "others as auth says; name xoauth2 or oauthbearer, or set auth: client-cert"),
+        ({"auth": "none", "mechanisms": ["plain"]},
+         "PLAIN sends a password but auth: none does not log in: the client would ask for a password or fail; remove "
+         "mechanisms, or set auth: password"),
+    ],
+    ids=["oauth2-external", "none-plain"],
+)  # fmt: skip
+def test_a_mechanism_without_the_credential_auth_gives_is_refused(
+    target: str, server: dict[str, Any], why: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """msmtp wrote auth external with the token command, or auth plain with no user, against the auth declared."""
+    file = accounts_file(tmp_path, "work", extra={"incoming": ACCOUNT["incoming"] | server})
+    out = tmp_path / "out"
+    assert run("-t", target, "-o", str(out), file) == 1
+    assert capsys.readouterr() == (
+        "",
+        "mailconf: error: account work: incoming.mechanisms and incoming.auth disagree, which is never rendered "
+        f"(lint: MC304): {why}\nmailconf: {file}: not rendered\n",
+    )
+    assert not out.exists()
+
+
 def test_a_literal_password_is_a_gap_and_never_written(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     secret = "S3cr3t-pa55-XYZZY"
     incoming = ACCOUNT["incoming"] | {"password": secret}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from mailconf.rules import FIXES
 from tests.rules.helpers import account, findings_of
 from tests.test_cli import run_mailconf
@@ -157,3 +159,69 @@ def test_mc304_has_no_fix(tmp_path: Path) -> None:
     ]
     assert path.read_text(encoding="utf-8") == TOKEN_AS_PASSWORD
     assert "MC304" not in FIXES
+
+
+NO_SECRET = "the client would ask for a password or fail"
+OTHERS = "which no mechanism listed uses: the clients that honour mechanisms would log in with"
+
+
+@pytest.mark.parametrize(
+    ("auth", "mechanisms", "column", "message"),
+    [
+        ("none", "[plain]", 20, f"PLAIN sends a password but auth: none does not log in: {NO_SECRET}; remove "
+         "mechanisms, or set auth: password"),
+        ("none", "[gssapi]", 20, "GSSAPI logs in with a Kerberos ticket but auth: none does not log in; remove "
+         "mechanisms, or set auth: gssapi"),
+        ("client-cert", "[external, plain]", 30, "PLAIN sends a password but auth: client-cert gives a TLS client "
+         f"certificate: {NO_SECRET}; name external, or set auth: password"),
+        ("gssapi", "[gssapi, login]", 28, "LOGIN sends a password but auth: gssapi gives a Kerberos ticket: "
+         f"{NO_SECRET}; name gssapi, or set auth: password"),
+        ("password", "[gssapi]", 20, "GSSAPI logs in with a Kerberos ticket but auth: password gives a password, "
+         f"{OTHERS} a Kerberos ticket, the others as auth says; name a password mechanism (scram-sha-256, plain, "
+         "login...), or set auth: gssapi"),
+        ("oauth2", "[external]", 20, "EXTERNAL logs in with a TLS client certificate but auth: oauth2 gives an OAuth2 "
+         f"access token, {OTHERS} a TLS client certificate, the others as auth says; name xoauth2 or oauthbearer, or "
+         "set auth: client-cert"),
+        ("client-cert", "[gssapi]", 20, "GSSAPI logs in with a Kerberos ticket but auth: client-cert gives a TLS "
+         f"client certificate, {OTHERS} a Kerberos ticket, the others as auth says; name external, or set auth: "
+         "gssapi"),
+    ],
+    ids=lambda value: str(value).split()[0].strip("[],"),
+)  # fmt: skip
+def test_mc304_a_mechanism_without_the_credential_auth_gives_fails(
+    auth: str, mechanisms: str, column: int, message: str
+) -> None:
+    """No secret leaks, but the login is not the one auth declares: msmtp writes auth plain with no password."""
+    text = account(
+        f"""\
+        incoming:
+          protocol: imap
+          host: imap.example.com
+          auth: {auth}
+          mechanisms: {mechanisms}
+        """
+    )
+    assert findings_of("MC304", text) == [(9, column, "error", message)]
+
+
+@pytest.mark.parametrize(
+    ("auth", "mechanisms"),
+    [
+        ("password", "[gssapi, plain]"),  # Kerberos first, else the password: no secret goes astray
+        ("oauth2", "[xoauth2, external]"),
+        ("client-cert", "[external]"),
+        ("gssapi", "[gssapi]"),
+        ("ntlm", "[ntlm, plain]"),  # the same password either way (MC301 has its say on NTLM)
+    ],
+)
+def test_mc304_passes_a_fallback_that_sends_no_secret(auth: str, mechanisms: str) -> None:
+    text = account(
+        f"""\
+        incoming:
+          protocol: imap
+          host: imap.example.com
+          auth: {auth}
+          mechanisms: {mechanisms}
+        """
+    )
+    assert findings_of("MC304", text) == []
