@@ -19,7 +19,16 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import MailconfError
-from .parse import BadRequest, autodiscover_address, domain_from_host, email_domain, email_parameter, target_host
+from .parse import (
+    BadRequest,
+    autodiscover_address,
+    domain_from_host,
+    email_domain,
+    email_parameter,
+    encoded_slash,
+    sent_target,
+    target_host,
+)
 from .site import Headers, Loaded, Publishers, Response, Site, address_key, build_site
 
 if TYPE_CHECKING:
@@ -94,6 +103,8 @@ class App:
         path = environ.get("PATH_INFO") or "/"
         method = environ["REQUEST_METHOD"]
         site = self.site  # read once: a reload mid-request does not mix two files
+        if encoded_slash(sent_target(environ)):  # PATH_INFO has it decoded: /mail%2Fconfig-v1.1.xml is no route
+            return _error(start_response, 404, "no such path")
         try:
             if path in AUTOCONFIG_PATHS:
                 return self._read(method, environ, start_response, self._autoconfig(site, environ, path))
@@ -131,7 +142,7 @@ class App:
                 domain = email_domain(address)
                 found = site.autoconfig.get(domain)
             else:
-                host = target_host(environ.get("REQUEST_URI") or "")  # waitress: the target as it was sent
+                host = target_host(sent_target(environ))
                 domain = domain_from_host(environ.get("HTTP_HOST") if host is None else host)
                 found = site.autoconfig.get(domain)
                 if found is None and path == "/mail/config-v1.1.xml" and domain.startswith("autoconfig."):

@@ -48,6 +48,25 @@ def target_host(target: str) -> str | None:
     return re.split(r"[/?#]", rest, maxsplit=1)[0]
 
 
+def sent_target(environ: dict[str, object]) -> str:
+    """The request target as the client sent it, not decoded: waitress's and uWSGI's ``REQUEST_URI``,
+    gunicorn's ``RAW_URI``; empty under a WSGI server that gives neither (PEP 3333 does not ask for it)."""
+    target = environ.get("REQUEST_URI") or environ.get("RAW_URI")
+    return target if isinstance(target, str) else ""
+
+
+def encoded_slash(target: str) -> bool:
+    """Whether the path of a request target as sent holds a percent-encoded slash (``%2F``).
+
+    The WSGI server decodes it into ``PATH_INFO``, where ``/mail%2Fconfig-v1.1.xml`` reads as
+    ``/mail/config-v1.1.xml``. It is not that path: an encoded slash is a character of one segment, not
+    a separator between two (RFC 3986 §2.2: encoding a reserved character changes what it means), so
+    the request names a resource of its own, which is not served (Apache's default,
+    ``AllowEncodedSlashes Off``, answers it 404 too). Only the path counts: the query may hold one.
+    """
+    return "%2f" in target.partition("?")[0].partition("#")[0].lower()
+
+
 _IP_HOST = "the Host is an IP address: ask by name, or add ?emailaddress="
 
 

@@ -135,6 +135,17 @@ def test_status_codes(app: App, method: str, path: str, query: str, host: str | 
         assert answer.headers["Allow"] == ("POST" if "autodiscover" in path else "GET, HEAD")
 
 
+def test_a_path_whose_target_as_sent_has_an_encoded_slash_is_no_route(app: App) -> None:
+    # PATH_INFO is decoded by the server: only the target as sent tells /mail%2Fconfig-v1.1.xml from the route,
+    # REQUEST_URI under waitress and uWSGI, RAW_URI under gunicorn
+    path, no_route = "/mail/config-v1.1.xml", ("404 Not Found", b"404 Not Found: no such path\n")
+    waitress = call(app, "GET", path, REQUEST_URI="/mail%2Fconfig-v1.1.xml")
+    gunicorn = call(app, "GET", path, RAW_URI="/mail%2fconfig-v1.1.xml")
+    assert [(a.status, a.body) for a in (waitress, gunicorn)] == [no_route, no_route]
+    assert call(app, "GET", path, REQUEST_URI=path).status == "200 OK"
+    assert call(app, "GET", path, RAW_URI=path).status == "200 OK"
+
+
 def test_mobileconfig_is_an_attachment_found_case_insensitively_on_the_domain(app: App) -> None:
     answer = call(app, "GET", "/mobileconfig", "emailaddress=alice%40EXAMPLE.COM")
     assert (answer.status, answer.body) == ("200 OK", b"<profile account='alice' source='accounts.yaml'/>")

@@ -1044,3 +1044,30 @@ def test_a_domain_without_an_incoming_server_has_no_autoconfig_document(tmp_path
         assert (answer.status, answer.body) == (404, b"404 Not Found: no accounts for this domain\n")
         warning = f"mailconf: warning: autoconfig: account sam: incoming cannot be expressed; {NO_INCOMING}"
         assert warning in server.lines
+
+
+@pytest.mark.parametrize(
+    ("target", "args"),
+    [
+        ("/mail%2Fconfig-v1.1.xml?emailaddress=alice%40example.com", ()),
+        ("/.well-known%2fautoconfig%2Fmail%2Fconfig-v1.1.xml", ("-H", "Host: example.com")),
+        (AUTODISCOVER.replace("/a", "%2Fa", 2).replace("%2Fa", "/a", 1),
+         (*OUTLOOK, "--data-binary", OUTLOOK_REQUEST.format(address="alice@example.com"))),
+    ],
+)  # fmt: skip
+def test_an_encoded_slash_in_the_path_is_no_route(server: Server, target: str, args: tuple[str, ...]) -> None:
+    # waitress decodes %2F into PATH_INFO: these were answered as the paths with a slash
+    answer = curl(f"{server.url}{target}", *args)
+    assert (answer.status, answer.body) == (404, b"404 Not Found: no such path\n")
+    method = "POST" if "--data-binary" in args else "GET"
+    assert f'"{method} {target} HTTP/1.1" 404 ' in server.wait_for(re.escape(target)).string
+
+
+def test_an_encoded_slash_in_an_absolute_target_is_no_route_and_in_the_query_is_data(server: Server) -> None:
+    absolute = b"GET http://example.com/mail%2Fconfig-v1.1.xml HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    assert exchange(server, absolute).endswith(b"\r\n\r\n404 Not Found: no such path\n")
+    # a %2F of the query is the address's, and an encoded letter is the letter (RFC 3986 §6.2.2.2): both served
+    for target in ("/mail/config-v1.1.xml?emailaddress=a%2Fb%40example.com", "/mail/%63onfig-v1.1.xml"):
+        answer = curl(f"{server.url}{target}", "-H", "Host: example.com")
+        assert answer.status == 200
+        assert answer.body == curl(f"{server.url}/mail/config-v1.1.xml", "-H", "Host: example.com").body
