@@ -46,6 +46,11 @@ MOBILECONFIG_PATH = "/mobileconfig"
 HEALTH_PATH = "/healthz"
 _READ = ("GET", "HEAD")
 
+#: The 404 of a domain that has accounts, none with an incoming server (mailconf render writes no document either).
+NO_INCOMING = "no account of this domain has an incoming server, which an autoconfig document must have"
+#: The 404 of an account with one server only (mailconf render writes no profile either).
+ONE_SERVER = "this account has one server only, and an Apple profile needs an incoming and an outgoing server"
+
 _REASONS = {
     200: "200 OK",
     304: "304 Not Modified",
@@ -145,10 +150,12 @@ class App:
                 host = target_host(sent_target(environ))
                 domain = domain_from_host(environ.get("HTTP_HOST") if host is None else host)
                 found = site.autoconfig.get(domain)
-                if found is None and path == "/mail/config-v1.1.xml" and domain.startswith("autoconfig."):
-                    found = site.autoconfig.get(domain[len("autoconfig.") :])  # https://autoconfig.<domain>/mail/...
+                if (found is None and domain not in site.no_autoconfig and path == "/mail/config-v1.1.xml"
+                        and domain.startswith("autoconfig.")):  # fmt: skip
+                    domain = domain[len("autoconfig.") :]  # https://autoconfig.<domain>/mail/...
+                    found = site.autoconfig.get(domain)
             if found is None:
-                raise _Status(404, "no accounts for this domain")
+                raise _Status(404, NO_INCOMING if domain in site.no_autoconfig else "no accounts for this domain")
             return found
 
         return answer
@@ -160,9 +167,10 @@ class App:
             if address is None:
                 raise BadRequest("add ?emailaddress=local@domain")
             email_domain(address)
-            found = site.mobileconfig.get(address_key(address.strip()))
+            key = address_key(address.strip())
+            found = site.mobileconfig.get(key)
             if found is None:
-                raise _Status(404, "no account with this address")
+                raise _Status(404, ONE_SERVER if key in site.no_profile else "no account with this address")
             return found
 
         return answer
@@ -310,7 +318,8 @@ def _build_pieces(path: str, publishers: Publishers | None) -> list[bytes] | Ref
         ]
     gaps = outcome.gaps
     pieces += [pickle.dumps(("gaps", gaps[i : i + PIECE]), pickle.HIGHEST_PROTOCOL) for i in range(0, len(gaps), PIECE)]
-    pieces.append(pickle.dumps(("site", (site.accounts, site.loaded_at, site.source, outcome.notes))))
+    last = (site.accounts, site.loaded_at, site.source, site.no_autoconfig, site.no_profile, outcome.notes)
+    pieces.append(pickle.dumps(("site", last)))
     return pieces
 
 
@@ -328,8 +337,9 @@ def _assemble(pieces: list[bytes]) -> Loaded:
             last = value
         else:
             maps[kind].update(value)
-    accounts, loaded_at, source, notes = last
-    site = Site(maps["autoconfig"], maps["autodiscover"], maps["mobileconfig"], accounts, loaded_at, source)
+    accounts, loaded_at, source, no_autoconfig, no_profile, notes = last
+    site = Site(maps["autoconfig"], maps["autodiscover"], maps["mobileconfig"], accounts, loaded_at, source,
+                no_autoconfig, no_profile)  # fmt: skip
     return Loaded(site, tuple(gaps), notes)
 
 

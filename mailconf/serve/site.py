@@ -97,6 +97,10 @@ class Site(NamedTuple):
     loaded_at: float
     #: the file's signature just before it was read
     source: FileSignature | None
+    #: mail domains (lower case) that have accounts but no autoconfig document: none of them has an incoming server
+    no_autoconfig: frozenset[str] = frozenset()
+    #: addresses (keys as above) of accounts without an Apple profile: one server only, which the payload cannot say
+    no_profile: frozenset[str] = frozenset()
 
 
 class Loaded(NamedTuple):
@@ -175,12 +179,16 @@ def build_site(path: str, publishers: Publishers | None = None) -> Loaded:
     autoconfig: dict[str, Response] = {}
     autodiscover: dict[str, Response] = {}
     mobileconfig: dict[str, Response] = {}
+    no_autoconfig: set[str] = set()  # so that a 404 can say why there is no answer, not that there is no account
+    no_profile: set[str] = set()
     try:
         with gc_paused():  # many small objects, no cycles (see gc_paused)
             for domain, accounts in by_domain.items():
                 document, domain_gaps = chosen.autoconfig(accounts, domain)
-                if document is not None:  # else a request for the domain is a 404, as render writes no file
+                if document is not None:
                     autoconfig[domain] = _response(document, XML, AUTOCONFIG_CACHE)
+                else:  # a request for the domain is a 404, as render writes no file: one that says why
+                    no_autoconfig.add(domain)
                 gaps.extend(("autoconfig", gap) for gap in domain_gaps)
             answering: dict[str, str] = {}  # address key -> the account that answers for it
             for account in model.accounts:
@@ -200,11 +208,13 @@ def build_site(path: str, publishers: Publishers | None = None) -> Loaded:
                     raise
                 except ValueError as exc:  # an account Apple's payload cannot describe (one server only)
                     notes.append(f"mobileconfig: {exc}")
+                    no_profile.add(key)
                     continue
                 mobileconfig[key] = _response(profile, PROFILE, PERSONAL_CACHE, _attachment(account.address))
     except UnsafeValue as exc:  # the message names the rule and setting, never the value
         raise RenderError(f"{path}: not served: {exc}") from None
-    site = Site(autoconfig, autodiscover, mobileconfig, len(model.accounts), time.time(), source)
+    site = Site(autoconfig, autodiscover, mobileconfig, len(model.accounts), time.time(), source,
+                frozenset(no_autoconfig), frozenset(no_profile))  # fmt: skip
     return Loaded(site, tuple(gaps), tuple(notes))
 
 

@@ -1039,9 +1039,33 @@ def test_a_domain_without_an_incoming_server_has_no_autoconfig_document(tmp_path
         "    outgoing: {host: smtp.example.com, username: sam@smtp-only.example}\n"
     )
     with serving(path, "--poll-interval", "0") as server:
-        # before, a 200 with a document Thunderbird refuses ("Need proper <incomingServer> in XML file")
-        answer = curl(f"{server.url}/mail/config-v1.1.xml?emailaddress=sam%40smtp-only.example")
+        # before, a 200 with a document Thunderbird refuses ("Need proper <incomingServer> in XML file"); then a 404
+        # that said "no accounts for this domain", which has one: the 404 says why there is no document
+        why = b"404 Not Found: no account of this domain has an incoming server, which an autoconfig document must have"
+        why += b"\n"
+        for target, args in [
+            ("/mail/config-v1.1.xml?emailaddress=sam%40smtp-only.example", ()),
+            ("/mail/config-v1.1.xml", ("-H", "Host: autoconfig.smtp-only.example")),
+            ("/.well-known/autoconfig/mail/config-v1.1.xml", ("-H", "Host: smtp-only.example")),
+        ]:
+            answer = curl(f"{server.url}{target}", *args)
+            assert (answer.status, answer.body) == (404, why)
+        # and a domain with no account at all is still told so
+        answer = curl(f"{server.url}/mail/config-v1.1.xml", "-H", "Host: autoconfig.nowhere.example")
         assert (answer.status, answer.body) == (404, b"404 Not Found: no accounts for this domain\n")
+        # nor has sam an Apple profile, which needs both servers: not "no account with this address", as before
+        answer = curl(f"{server.url}/mobileconfig?emailaddress=sam%40smtp-only.example")
+        assert (answer.status, answer.body) == (
+            404,
+            b"404 Not Found: this account has one server only, and an Apple profile needs an incoming and an "
+            b"outgoing server\n",
+        )
+        # the same after a reload, which is built in another process and sent back in pieces
+        start = len(server.lines)
+        server.proc.send_signal(signal.SIGHUP)
+        server.wait_for(r"reloaded: 1 account", start)
+        answer = curl(f"{server.url}/mail/config-v1.1.xml?emailaddress=sam%40smtp-only.example")
+        assert (answer.status, answer.body) == (404, why)
         warning = f"mailconf: warning: autoconfig: account sam: incoming cannot be expressed; {NO_INCOMING}"
         assert warning in server.lines
 
