@@ -14,6 +14,16 @@ from ..escape import UnsafeValue
 from ..model import Account, Model, Server
 from . import NAME_MAX, Gaps
 
+#: What Thunderbird's account wizard replaces with its user's own in what it read from a provider's document
+#: (AccountConfig.replaceVariables, 153: every username and host, and the autoconfig displayName); the
+#: autoconfig specification lets any client do so in any field. XML has no escape for them.
+THUNDERBIRD_PLACEHOLDERS = ("%EMAILADDRESS%", "%EMAILLOCALPART%", "%EMAILDOMAIN%", "%REALNAME%")
+
+
+def has_placeholder(text: str) -> bool:
+    """Whether ``text`` holds one of :data:`THUNDERBIRD_PLACEHOLDERS`, which a client would fill in."""
+    return "%" in text and any(p in text for p in THUNDERBIRD_PLACEHOLDERS)
+
 
 def domain_of(address: str) -> str:
     """The mail domain of an address, lower-cased (DNS names are case-insensitive; one document per domain)."""

@@ -64,6 +64,9 @@ What one document per domain cannot say (each is a warning, an error with ``--st
   (the specification requires an ``incomingServer``); one none of whose accounts has an
   outgoing server: its document has no ``outgoingServer``, which Thunderbird 153 refuses
   whole (other clients take the incoming server). Each account of the domain gets the gap;
+- an ``organization`` holding ``%EMAILADDRESS%``, ``%EMAILLOCALPART%``, ``%EMAILDOMAIN%`` or
+  ``%REALNAME%``: it is written as declared, but Thunderbird fills in its user's own in the
+  ``displayName``, as in the usernames (the specification lets any client do so in any field);
 - an incoming ``host`` that is an IPv6 address or ends in a number without being an IPv4
   address (``mail.1``): it is published, but Thunderbird 153 cannot create the account
   (its server URL does not parse); publish a host name.
@@ -88,7 +91,7 @@ from ..escape import UnsafeValue
 from ..escape.xml import xml_check
 from ..model import Account, Auth, Model, Protocol, Security, Server
 from . import Gap, Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
-from ._provider import domain_of, tls_gaps
+from ._provider import domain_of, has_placeholder, tls_gaps
 from ._urlhost import url_host_ok
 
 NAME = "autoconfig"
@@ -140,6 +143,13 @@ NO_INCOMING = (
 NO_OUTGOING = (
     "no account of the domain has an outgoing server: the document has none, and Thunderbird 153 refuses such a "
     "document whole (other clients take the incoming server); add the domain's SMTP server to its accounts"
+)
+#: an organization that becomes the displayName, holding what Thunderbird 153 fills in (AccountConfig.replaceVariables
+#: replaces them in the displayName it read, as in the usernames; the specification lets any client do so anywhere)
+PLACEHOLDER_GAP = (
+    "it is written as the document's displayName and displayShortName, but Thunderbird replaces %EMAILADDRESS%, "
+    "%EMAILLOCALPART%, %EMAILDOMAIN% and %REALNAME% in the displayName with its user's own (the specification lets "
+    "any client do so in any field), and XML has no escape for them: write the organization without them"
 )
 #: an incoming host Thunderbird cannot build its server URL from (the thunderbird target's gap, for the same reason)
 URL_HOST_GAP = (
@@ -261,6 +271,10 @@ def decide(accounts: Sequence[Account], domain: str) -> Decided:
                 _checked(account, f"{server.side}.host", server.host)
     organizations = {a.organization for a in accounts if a.organization}
     organization = organizations.pop() if len(organizations) == 1 else None
+    if organization is not None and has_placeholder(organization):  # else the domain is the name: no placeholder
+        for account in accounts:
+            if account.organization == organization:
+                gaps.add(account, "organization", PLACEHOLDER_GAP)
     incoming = _side(accounts, domain, "incoming", gaps)
     outgoing = _side(accounts, domain, "outgoing", gaps)
     if not incoming or not outgoing:  # no account of the domain has one: each is told, none is left out silently

@@ -66,7 +66,7 @@ from ..escape import UnsafeValue
 from ..escape.xml import xml_check
 from ..model import Account, Auth, Model, Protocol, Security
 from . import Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
-from ._provider import address_file_name, tls_gaps
+from ._provider import address_file_name, has_placeholder, tls_gaps
 from ._urlhost import url_host_ok
 
 NAME = "autodiscover"
@@ -105,9 +105,8 @@ CAPABILITIES: Mapping[str, str] = {
 HOSTNAME_GAP = "POX has no such setting: Outlook checks the host name; publish a server whose certificate holds it"
 CLIENT_CERT_GAP = "POX cannot hand out a client certificate: install it on each user's machine"
 GAP_RULES = gap_rules(CAPABILITIES)
-#: What Thunderbird replaces in every username it finds, an Autodiscover LoginName included (AccountConfig's
-#: replaceVariables, run by its account wizard on each configuration found): a login name holding one is changed.
-THUNDERBIRD_PLACEHOLDERS = ("%EMAILADDRESS%", "%EMAILLOCALPART%", "%EMAILDOMAIN%", "%REALNAME%")
+#: Thunderbird replaces its placeholders in every username it finds, an Autodiscover LoginName included
+#: (AccountConfig's replaceVariables, run by its account wizard on each configuration found)
 PLACEHOLDER_GAP = (
     "the LoginName is written as declared, but Thunderbird, which reads Autodiscover too, replaces %EMAILADDRESS%, "
     "%EMAILLOCALPART%, %EMAILDOMAIN% and %REALNAME% in it with its user's own, and XML has no escape for them: "
@@ -176,7 +175,7 @@ def account_gaps(gaps: Gaps, account: Account) -> None:
     for server in account.servers:
         gaps.unsupported(account, server, GAP_RULES)
         tls_gaps(gaps, account, server, hostname=HOSTNAME_GAP, client_cert=CLIENT_CERT_GAP)
-        if "%" in server.username and any(p in server.username for p in THUNDERBIRD_PLACEHOLDERS):
+        if has_placeholder(server.username):
             gaps.server(account, server, "username", PLACEHOLDER_GAP)
         if server.side == "incoming" and not url_host_ok(server.host):
             gaps.server(account, server, "host", URL_HOST_GAP)

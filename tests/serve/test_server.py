@@ -1095,3 +1095,23 @@ def test_an_encoded_slash_in_an_absolute_target_is_no_route_and_in_the_query_is_
         answer = curl(f"{server.url}{target}", "-H", "Host: example.com")
         assert answer.status == 200
         assert answer.body == curl(f"{server.url}/mail/config-v1.1.xml", "-H", "Host: example.com").body
+
+
+def test_an_organization_holding_a_thunderbird_placeholder_is_served_as_declared_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    from mailconf.targets.autoconfig import PLACEHOLDER_GAP
+
+    path = tmp_path / "accounts.yaml"
+    path.write_text(
+        "version: 1\naccounts:\n  ann:\n    address: ann@example.com\n    organization: Mail of %EMAILDOMAIN%\n"
+        "    incoming: {protocol: imap, host: imap.example.com, username: ann@example.com}\n"
+        "    outgoing: {host: smtp.example.com, username: ann@example.com}\n"
+    )
+    with serving(path, "--poll-interval", "0") as server:
+        answer = curl(f"{server.url}/mail/config-v1.1.xml?emailaddress=ann%40example.com")
+        assert answer.status == 200
+        assert b"<displayName>Mail of %EMAILDOMAIN%</displayName>" in answer.body
+        # Thunderbird shows its user "Mail of" their own domain: before, nothing said so
+        warning = f"mailconf: warning: autoconfig: account ann: organization cannot be expressed; {PLACEHOLDER_GAP}"
+        assert warning in server.lines

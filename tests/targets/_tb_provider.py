@@ -51,6 +51,7 @@ for (const [text, address] of autoconfigs) {
   const read = {displayName: c.displayName, domains: c.domains, raw: servers(c)};
   AccountConfig.replaceVariables(c, "Real Name", address, null);
   read.filled = servers(c);
+  read.filledDisplayName = c.displayName;
   out.autoconfig.push(read);
 }
 const stream = NetUtil.newChannel({

@@ -427,3 +427,38 @@ def test_a_domain_without_an_incoming_or_an_outgoing_server_is_a_gap_for_each_ac
     assert xmllint(tmp_path / "config-v1.1.xml").returncode == 0
     with pytest.raises(MarionetteError, match=r"Need proper <outgoingServer> in XML file"):
         read_with_thunderbird([(file.content, "p@pop-only.example")])
+
+
+@pytest.mark.parametrize("placeholder", ["%EMAILADDRESS%", "%EMAILLOCALPART%", "%EMAILDOMAIN%", "%REALNAME%"])
+def test_an_organization_with_a_placeholder_is_written_as_declared_and_a_gap(placeholder: str) -> None:
+    result = rendered({"a": {**account("a"), "organization": f"Mail of {placeholder}"},
+                       "b": {**account("b"), "organization": f"Mail of {placeholder}"}, "c": account("c")})  # fmt: skip
+    root = document(result, "example.org")
+    assert (root.findtext("emailProvider/displayName"), root.findtext("emailProvider/displayShortName")) == (
+        f"Mail of {placeholder}",
+        f"Mail of {placeholder}"[:20],
+    )
+    # before, reported nowhere; c names no organization of its own
+    assert [g for g in result.gaps if g.setting == "organization"] == [
+        Gap("a", "organization", autoconfig.PLACEHOLDER_GAP),
+        Gap("b", "organization", autoconfig.PLACEHOLDER_GAP),
+    ]
+
+
+def test_an_organization_without_a_placeholder_or_not_written_is_no_gap() -> None:
+    for accounts in (
+        {"a": {**account("a"), "organization": "100% Mail, %EMAIL%"}},  # a % alone is no placeholder
+        # two organizations: the domain is the name, and the placeholder is written nowhere
+        {"a": {**account("a"), "organization": "%EMAILDOMAIN%"}, "b": {**account("b"), "organization": "B"}},
+    ):
+        assert [g for g in rendered(accounts).gaps if g.setting == "organization"] == []
+
+
+def test_thunderbird_fills_its_placeholders_in_the_display_name() -> None:
+    """What the gap above says: Thunderbird 153's account wizard (AccountConfig.replaceVariables) replaces them in
+    the displayName it read, which it gives the outgoing server as its description."""
+    need("thunderbird")
+    result = rendered({"a": {**account("a"), "organization": "%EMAILLOCALPART% at %EMAILDOMAIN% (%REALNAME%)"}})
+    [read] = read_with_thunderbird([(result.files[0].content, "zed@example.org")])["autoconfig"]
+    assert read["displayName"] == "%EMAILLOCALPART% at %EMAILDOMAIN% (%REALNAME%)"
+    assert read["filledDisplayName"] == "zed at example.org (Real Name)"
