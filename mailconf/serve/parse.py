@@ -97,7 +97,10 @@ def email_domain(address: str) -> str:
 
 
 def email_parameter(query: str) -> str | None:
-    """The first ``emailaddress`` of a query string (Thunderbird appends it unless told not to), or None.
+    """The ``emailaddress`` of a query string (Thunderbird appends it unless told not to), or None.
+
+    Two of them are refused, as two ``EMailAddress`` in an Autodiscover request are: a client sends one,
+    and answering for the first (another domain's document, another person's profile) would be a guess.
 
     Percent-decoding only: a ``+`` is a plus. parse_qs reads it as a space (HTML forms encode spaces so), but an
     address has no space and Thunderbird percent-encodes the address (``%2B``), so a raw ``+`` comes from a
@@ -110,6 +113,8 @@ def email_parameter(query: str) -> str | None:
         values = parse_qs(plus_kept, keep_blank_values=True, max_num_fields=MAX_FIELDS).get("emailaddress")
     except ValueError:  # parse_qs refuses more than max_num_fields
         raise BadRequest(f"the query string has more than {MAX_FIELDS} parameters") from None
+    if values and len(values) > 1:
+        raise BadRequest("the query string has more than one emailaddress: send one")
     return values[0] if values else None
 
 

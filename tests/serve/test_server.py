@@ -191,6 +191,11 @@ DOMAINS = ("example.com", "other.test")
         (AUTODISCOVER, ("-X", "POST", "-H", "Content-Length:"), 411, b"send the body with a Content-Length"),
         ("/mobileconfig?emailaddress=mallory%40example.com", (), 404, b"no account with this address"),
         ("/mobileconfig", (), 400, b"add ?emailaddress=local@domain"),
+        # two addresses: the first one's profile, and the first one's domain's document, were answered silently
+        ("/mobileconfig?emailaddress=alice%40example.com&emailaddress=carol%40other.test", (), 400,
+         b"the query string has more than one emailaddress: send one"),
+        ("/mail/config-v1.1.xml?emailaddress=alice%40example.com&x=1&emailaddress=carol%40other.test", (), 400,
+         b"the query string has more than one emailaddress: send one"),
         ("/accounts.yaml", (), 404, b"no such path"),
     ],
 )  # fmt: skip
