@@ -132,8 +132,10 @@ def autodiscover_address(body: bytes) -> str:
         root = fromstring(body, forbid_dtd=True)
     except DefusedXmlException:
         raise BadRequest("a DTD or an entity declaration is refused") from None
-    except (ET.ParseError, ValueError, LookupError):  # expat on a declared encoding: multi-byte, or unknown
+    except ET.ParseError:
         raise BadRequest("the body is not well-formed XML") from None
+    except (ValueError, LookupError):  # expat on a declared encoding: multi-byte (Shift_JIS, UTF-7), or unknown
+        raise BadRequest("the body's declared encoding cannot be read: send UTF-8 (or UTF-16)") from None
     if root.tag != f"{{{REQUEST_NS}}}Autodiscover":
         raise BadRequest(f"the body is not an Autodiscover request ({REQUEST_NS})")
     requests = root.findall(f"{{{REQUEST_NS}}}Request")

@@ -196,9 +196,9 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
         (b"<Autodiscover", "400 Bad Request", "the body is not well-formed XML"),
         (b"", "400 Bad Request", "the body is not well-formed XML"),
         (REQUEST.replace("utf-8", "bogus").format(address="alice@example.com").encode(), "400 Bad Request",
-         "the body is not well-formed XML"),  # expat: LookupError (unknown encoding)
+         "the body's declared encoding cannot be read: send UTF-8 (or UTF-16)"),  # expat: LookupError (unknown)
         (REQUEST.replace("utf-8", "utf-32").format(address="alice@example.com").encode(), "400 Bad Request",
-         "the body is not well-formed XML"),  # expat: ValueError (multi-byte encodings are not supported)
+         "the body's declared encoding cannot be read: send UTF-8 (or UTF-16)"),  # expat: ValueError (multi-byte)
         (b"<Autodiscover/>", "400 Bad Request", "the body is not an Autodiscover request "
          "(http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006)"),
         (REQUEST.format(address="").encode(), "400 Bad Request", "the request has no EMailAddress"),

@@ -177,6 +177,11 @@ DOMAINS = ("example.com", "other.test")
         (AUTODISCOVER, ("--data-binary", BILLION_LAUGHS), 400, b"a DTD or an entity declaration is refused"),
         (AUTODISCOVER, ("--data-binary", EXTERNAL_ENTITY), 400, b"a DTD or an entity declaration is refused"),
         (AUTODISCOVER, ("--data-binary", "<Autodiscover><Request>"), 400, b"the body is not well-formed XML"),
+        # well-formed, in encodings expat does not read: before, "not well-formed XML"
+        (AUTODISCOVER, ("--data-binary", OUTLOOK_REQUEST.format(address="alice@example.com").replace("utf-8",
+         "shift_jis")), 400, b"the body's declared encoding cannot be read: send UTF-8 (or UTF-16)"),
+        (AUTODISCOVER, ("--data-binary", OUTLOOK_REQUEST.format(address="alice@example.com").replace("utf-8",
+         "x-no-such-encoding")), 400, b"the body's declared encoding cannot be read: send UTF-8 (or UTF-16)"),
         # read as alice@example.com: the text up to the first child element
         (AUTODISCOVER, ("--data-binary", OUTLOOK_REQUEST.format(address="alice@example.com<x/>@other.test")), 400,
          b"the request's EMailAddress holds elements: send the address alone"),
@@ -1120,3 +1125,15 @@ def test_an_organization_holding_a_thunderbird_placeholder_is_served_as_declared
         # Thunderbird shows its user "Mail of" their own domain: before, nothing said so
         warning = f"mailconf: warning: autoconfig: account ann: organization cannot be expressed; {PLACEHOLDER_GAP}"
         assert warning in server.lines
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_an_autodiscover_request_in_utf_16_is_answered(server: Server, accounts: Path, tmp_path: Path,
+                                                       encoding: str) -> None:  # fmt: skip
+    # with its byte order mark (Python writes one for "utf-16"; the others get theirs here), as XML 1.0 4.3.3 asks
+    text = OUTLOOK_REQUEST.format(address="alice@example.com").replace("utf-8", "utf-16")
+    bom = {"utf-16": b"", "utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}[encoding]
+    body = tmp_path / "request.xml"
+    body.write_bytes(bom + text.encode(encoding))
+    answer = curl(f"{server.url}{AUTODISCOVER}", *OUTLOOK, "--data-binary", f"@{body}")
+    assert (answer.status, answer.body) == (200, account_response(model_accounts(accounts)["alice"]))
