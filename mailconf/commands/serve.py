@@ -14,6 +14,7 @@ from . import console
 if TYPE_CHECKING:
     from ..serve import App, Loaded, Refused
     from ..serve.accesslog import AccessLog
+    from ..serve.site import Site
 
 DEFAULT_BIND = "127.0.0.1:8080"
 #: warnings printed at each load, errors at each refused reload; the rest are counted
@@ -189,10 +190,18 @@ def _listening(app: App, where: Sequence[tuple[str, int]], poll_interval: float)
     """The start line: the file, what it serves, every address listened on, and how it reloads."""
     urls = " and ".join(f"http://{f'[{host}]' if ':' in host else host}:{port}/" for host, port in where)
     return (
-        f"serve: {app.path}: {counted(app.site.accounts, 'account')}, {counted(len(app.site.autoconfig), 'domain')}; "
+        f"serve: {app.path}: {counted(app.site.accounts, 'account')}, {_domains(app.site)}; "
         f"listening on {urls} (reload: SIGHUP"
         + (f", or a change seen every {poll_interval:g} s)" if poll_interval else ")")
     )
+
+
+def _domains(site: Site) -> str:
+    """The mail domains, and how many of them have no autoconfig document (none of their accounts has an
+    incoming server): they were left out of the count, and a file of SMTP-only accounts said "0 domains"."""
+    without = len(site.no_autoconfig)
+    total = counted(len(site.autoconfig) + without, "domain")
+    return f"{total} ({without} without an autoconfig document: no incoming server)" if without else total
 
 
 def _report(app: App, outcome: Loaded | Refused) -> None:
@@ -213,10 +222,7 @@ def _report(app: App, outcome: Loaded | Refused) -> None:
         )
         return
     _warn(outcome)
-    console.say(
-        f"serve: {app.path}: reloaded: {counted(outcome.site.accounts, 'account')}, "
-        f"{counted(len(outcome.site.autoconfig), 'domain')}"
-    )
+    console.say(f"serve: {app.path}: reloaded: {counted(outcome.site.accounts, 'account')}, {_domains(outcome.site)}")
 
 
 def _warn(loaded: Loaded) -> None:

@@ -1049,6 +1049,10 @@ def test_a_domain_without_an_incoming_server_has_no_autoconfig_document(tmp_path
         "    outgoing: {host: smtp.example.com, username: sam@smtp-only.example}\n"
     )
     with serving(path, "--poll-interval", "0") as server:
+        # the domain is counted: before, "1 account, 0 domains"
+        assert ": 1 account, 1 domain (1 without an autoconfig document: no incoming server); listening on " in (
+            server.wait_for("listening on").string
+        )
         # before, a 200 with a document Thunderbird refuses ("Need proper <incomingServer> in XML file"); then a 404
         # that said "no accounts for this domain", which has one: the 404 says why there is no document
         why = b"404 Not Found: no account of this domain has an incoming server, which an autoconfig document must have"
@@ -1073,7 +1077,8 @@ def test_a_domain_without_an_incoming_server_has_no_autoconfig_document(tmp_path
         # the same after a reload, which is built in another process and sent back in pieces
         start = len(server.lines)
         server.proc.send_signal(signal.SIGHUP)
-        server.wait_for(r"reloaded: 1 account", start)
+        server.wait_for(r"reloaded: 1 account, 1 domain \(1 without an autoconfig document: no incoming server\)$",
+                        start)  # fmt: skip
         answer = curl(f"{server.url}/mail/config-v1.1.xml?emailaddress=sam%40smtp-only.example")
         assert (answer.status, answer.body) == (404, why)
         warning = f"mailconf: warning: autoconfig: account sam: incoming cannot be expressed; {NO_INCOMING}"
