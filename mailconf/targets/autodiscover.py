@@ -38,9 +38,12 @@ try a password), ``password_command`` and ``token_command`` (Outlook asks the us
 ``mechanisms``, every ``tls.*`` setting other than the mode, ``timeout``, and POP3's
 ``leave_on_server`` / ``leave_days``. A username holding ``%EMAILADDRESS%``,
 ``%EMAILLOCALPART%``, ``%EMAILDOMAIN%`` or ``%REALNAME%`` is written as declared, with a
-warning: Thunderbird replaces those in the login name it reads with its user's own. So is
-an incoming host that is an IPv6 address or ends in a number without being an IPv4 address:
-Thunderbird cannot create such an account.
+warning: Thunderbird replaces those in the login name it reads with its user's own. So is an
+account without an incoming server (its response has the SMTP ``Protocol`` only):
+Thunderbird uses no response without one (without an outgoing server it takes its user's
+default SMTP server). So is an incoming host that is
+an IPv6 address or ends in a number without being an IPv4 address: Thunderbird cannot
+create such an account.
 
 Values are XML-escaped (``& < > " '``); a control character is refused, naming the
 account and the setting. So is an address whose file name would be over the 255 bytes
@@ -112,6 +115,13 @@ PLACEHOLDER_GAP = (
     "%EMAILLOCALPART%, %EMAILDOMAIN% and %REALNAME% in it with its user's own, and XML has no escape for them: "
     "a Thunderbird user must correct the username by hand"
 )
+#: an account without an incoming server: Thunderbird's readAutoDiscoverResponse keeps only a complete
+#: configuration (AccountConfig.isComplete), else throws "Only an incomplete config found". Without an outgoing
+#: server a response is complete: readAutoDiscoverXML starts from the user's default SMTP server.
+NO_INCOMING_GAP = (
+    "the response has no incoming server, and Thunderbird 153, which reads Autodiscover too, uses no response "
+    "without one (it says: Only an incomplete config found): add the account's incoming server"
+)
 #: an incoming host Thunderbird cannot build its server URL from (autoconfig's and thunderbird's gap too)
 URL_HOST_GAP = (
     "Outlook takes it, but Thunderbird 153, which reads Autodiscover too, cannot create an IMAP/POP3 account whose "
@@ -172,6 +182,8 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
 
 def account_gaps(gaps: Gaps, account: Account) -> None:
     """What the account's response cannot say, added to ``gaps``: ``render`` and ``mailconf serve`` both report it."""
+    if account.incoming is None:
+        gaps.add(account, "incoming", NO_INCOMING_GAP)
     for server in account.servers:
         gaps.unsupported(account, server, GAP_RULES)
         tls_gaps(gaps, account, server, hostname=HOSTNAME_GAP, client_cert=CLIENT_CERT_GAP)

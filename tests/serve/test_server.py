@@ -1042,6 +1042,7 @@ def test_serve_warns_of_every_gap_render_warns_of(tmp_path: Path) -> None:
 
 def test_a_domain_without_an_incoming_server_has_no_autoconfig_document(tmp_path: Path) -> None:
     from mailconf.targets.autoconfig import NO_INCOMING
+    from mailconf.targets.autodiscover import NO_INCOMING_GAP
 
     path = tmp_path / "accounts.yaml"
     path.write_text(
@@ -1082,6 +1083,9 @@ def test_a_domain_without_an_incoming_server_has_no_autoconfig_document(tmp_path
         answer = curl(f"{server.url}/mail/config-v1.1.xml?emailaddress=sam%40smtp-only.example")
         assert (answer.status, answer.body) == (404, why)
         warning = f"mailconf: warning: autoconfig: account sam: incoming cannot be expressed; {NO_INCOMING}"
+        assert warning in server.lines
+        # its Autodiscover answer has the SMTP server only, which Thunderbird does not use
+        warning = f"mailconf: warning: autodiscover: account sam: incoming cannot be expressed; {NO_INCOMING_GAP}"
         assert warning in server.lines
 
 

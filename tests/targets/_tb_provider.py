@@ -69,6 +69,7 @@ Cu.evalInSandbox(source.slice(start, end) + "\nthis.readAutoDiscoverXML = readAu
 for (const [text, address] of autodiscovers) {
   const c = sandbox.readAutoDiscoverXML(parse(text), null);
   const read = servers(c);
+  read.complete = c.isComplete();  // readAutoDiscoverResponse throws "Only an incomplete config found" if not
   if (address) {  // as the account wizard does with every configuration it finds, Autodiscover's included
     AccountConfig.replaceVariables(c, "Real Name", address, null);
     read.filled = servers(c);

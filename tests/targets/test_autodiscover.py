@@ -300,3 +300,22 @@ def test_an_incoming_host_thunderbird_cannot_create_an_account_for_is_a_gap(host
     assert [g for g in result.gaps if g.setting.endswith(".host")] == (
         [Gap("a", "incoming.host", autodiscover.URL_HOST_GAP)] if gap else []
     )
+
+
+def test_an_account_without_an_incoming_server_is_a_gap_because_thunderbird_uses_no_such_response() -> None:
+    need("thunderbird")
+    smtp_only = {"address": "s@example.org", "outgoing": {"host": "smtp.example.org"}}
+    imap_only = {"address": "i@example.org", "incoming": {"protocol": "imap", "host": "imap.example.org"}}
+    result = rendered({"s": smtp_only, "i": imap_only, "both": account("both")})
+    # before, written without a word
+    assert [g for g in result.gaps if g.setting in ("incoming", "outgoing")] == [
+        Gap("s", "incoming", autodiscover.NO_INCOMING_GAP)
+    ]
+    files = {f.name: f.content for f in result.files}
+    assert [p["Type"] for p in protocols(files["autodiscover/s@example.org.xml"])] == ["SMTP"]
+    read = read_with_thunderbird(
+        autodiscovers=[files[f"autodiscover/{who}@example.org.xml"] for who in ("s", "i", "both")]
+    )
+    # readAutoDiscoverResponse keeps a configuration only when it is complete; one without an outgoing server is
+    # (readAutoDiscoverXML starts from the user's default SMTP server)
+    assert [r["complete"] for r in read["autodiscover"]] == [False, True, True]
