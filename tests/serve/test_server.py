@@ -1146,3 +1146,18 @@ def test_an_autodiscover_request_in_utf_16_is_answered(server: Server, accounts:
     body.write_bytes(bom + text.encode(encoding))
     answer = curl(f"{server.url}{AUTODISCOVER}", *OUTLOOK, "--data-binary", f"@{body}")
     assert (answer.status, answer.body) == (200, account_response(model_accounts(accounts)["alice"]))
+
+
+@pytest.mark.parametrize(
+    ("target", "status"),
+    [
+        ("/mail/./config-v1.1.xml", 404),
+        ("/mail//config-v1.1.xml", 404),
+        ("/MAIL/config-v1.1.xml", 404),
+        ("//mail/config-v1.1.xml", 200),  # waitress drops the extra slashes in front
+        ("/AutoDiscover/AUTODISCOVER.XML", 405),  # any case: a GET is told to POST
+    ],
+)
+def test_paths_are_matched_as_docs_serve_says(server: Server, target: str, status: int) -> None:
+    data = f"GET {target} HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n".encode()
+    assert exchange(server, data).startswith(f"HTTP/1.1 {status} ".encode())
