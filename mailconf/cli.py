@@ -103,9 +103,10 @@ def cli() -> None:
 
     Exit codes: 0 clean; 1 findings at or above the fail level (lint --diff: something to
     fix; render: stale, rewritten by --update, a gap under --strict, or nothing to render;
-    import: warnings, or drift with --compare; discover: nothing found; serve: a file it will
-    not serve); 2 usage error or unreadable file; 3 internal error; 141 standard output closed
-    (| head); 130/143 interrupted. The manual: docs/ (docs/exit-codes.md).
+    import: warnings, or drift with --compare; discover: nothing found, or a server the
+    deadline left unprobed; serve: a file it will not serve); 2 usage error or unreadable
+    file; 3 internal error; 141 standard output closed (| head); 130/143 interrupted. The
+    manual: docs/ (docs/exit-codes.md).
     """
 
 
@@ -354,7 +355,8 @@ def probe(files: tuple[str, ...], accounts: tuple[str, ...], login: bool, allow_
     default=10.0,
     show_default=True,
     metavar="SECONDS",
-    help="One deadline for everything: every lookup and every probe.",
+    help="One deadline for everything: every lookup and every probe (a server it leaves unprobed: nothing "
+    "written, exit 1).",
 )
 @click.option("--allow-http", is_flag=True, help="Also fetch autoconfig over http (the result is marked untrusted).")
 @click.option(

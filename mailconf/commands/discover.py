@@ -1,8 +1,9 @@
 """``mailconf discover ADDRESS``: the account's servers, found from the address alone (docs/discover.md).
 
 Exit codes: 0 found (printed, or written with ``-o``); 1 nothing usable found
-(each lookup's reason on standard error); 2 usage error, or ``-o FILE`` exists
-without ``--force``; 3 internal error.
+(each lookup's reason on standard error), or the deadline left a candidate
+unprobed (nothing written); 2 usage error, or ``-o FILE`` exists without
+``--force``; 3 internal error.
 """
 
 from __future__ import annotations
@@ -61,6 +62,15 @@ def run(request: DiscoverRequest) -> int:
                     "taking the next candidate")  # fmt: skip
     if len(found.rejected) > MAX_NOTES:
         console.say(f"and {len(found.rejected) - MAX_NOTES} more candidates failed the probe")
+    if found.late:  # asked for checked servers, the user gets none written as if it had been checked
+        for late in found.late:
+            console.say(f"{late.side} {late.server.endpoint} from {late.origin} was not probed: "
+                        f"the {query.timeout:g} s deadline had passed")  # fmt: skip
+        longer = min(2 * query.timeout, MAX_TIMEOUT)
+        example = f" (--timeout {longer:g})" if longer > query.timeout else ""
+        console.say(f"no account written: rerun with a longer --timeout{example}, or with --no-probe to take "
+                    "servers unprobed")  # fmt: skip
+        return int(ExitCode.FINDINGS)
     if not found.chosen:
         console.say(f"no usable server found for {query.address}:")
         for lookup in found.lookups:
@@ -108,9 +118,13 @@ def _name(text: str) -> str:
     return text
 
 
+#: the longest --timeout
+MAX_TIMEOUT = 3600
+
+
 def _timeout(seconds: float) -> float:
-    if not 0 < seconds <= 3600:
-        raise UsageError(f"--timeout {seconds:g}: give seconds above 0, at most 3600")
+    if not 0 < seconds <= MAX_TIMEOUT:
+        raise UsageError(f"--timeout {seconds:g}: give seconds above 0, at most {MAX_TIMEOUT}")
     return seconds
 
 

@@ -27,10 +27,18 @@ SIDES = ("incoming", "outgoing")
 class Chosen(NamedTuple):
     server: Candidate
     config: Config
-    #: the probe's summary; None when not probed (--no-probe, or no time left)
+    #: the probe's summary; None when not probed (--no-probe)
     probe: str | None
     #: why it was not probed, when it was not
     unprobed: str | None = None
+
+
+class Late(NamedTuple):
+    """A side's next candidate, which the deadline left no time to probe: it is neither passed nor failed."""
+
+    side: str
+    server: Candidate
+    origin: str
 
 
 class Rejected(NamedTuple):
@@ -44,6 +52,8 @@ class Discovery(NamedTuple):
     chosen: dict[str, Chosen]  # by side
     rejected: tuple[Rejected, ...]
     domains: tuple[str, ...]  # the address's domain, and its MX's base domain when known
+    #: the candidates the deadline left unprobed (with probing on): the user asked for checked servers
+    late: tuple[Late, ...] = ()
 
     def outside(self, server: Candidate) -> bool:
         return not inside(server.host, self.domains)
@@ -59,12 +69,13 @@ def discover(env: Env, job_list: Sequence[Job] | None = None) -> Discovery:
     board = _Board(todo, env)
     chosen: dict[str, Chosen] = {}
     rejected: list[Rejected] = []
+    late: dict[str, Late] = {}
     failed: set[tuple[object, ...]] = set()
-    while len(chosen) < len(SIDES):
+    while len(chosen) + len(late) < len(SIDES):
         ready: dict[str, tuple[Config, Candidate]] = {}
         waiting = False
         for side in SIDES:
-            if side in chosen:
+            if side in chosen or side in late:
                 continue
             best = next(
                 (found for found in rank.candidates(board.answered(), side) if found[2].key not in failed), None
@@ -74,22 +85,25 @@ def discover(env: Env, job_list: Sequence[Job] | None = None) -> Discovery:
             elif board.can_wait():
                 waiting = True
         if ready:
-            _take(ready, env, chosen, rejected, failed)
+            _take(ready, env, chosen=chosen, rejected=rejected, failed=failed, late=late)
         elif waiting:
             board.wait()
         else:
             break
     board.wait_for(lambda lookup: lookup.rank[0] == rank.MX)  # the MX's base domain, for the domain check
     related = [lookup.related for lookup in board.answered() if lookup.related]
-    return Discovery(board.report(), chosen, tuple(rejected), tuple(dict.fromkeys([env.domain, *related])))
+    domains = tuple(dict.fromkeys([env.domain, *related]))
+    return Discovery(board.report(), chosen, tuple(rejected), domains, tuple(late[s] for s in SIDES if s in late))
 
 
 def _take(
     ready: dict[str, tuple[Config, Candidate]],
     env: Env,
+    *,
     chosen: dict[str, Chosen],
     rejected: list[Rejected],
     failed: set[tuple[object, ...]],
+    late: dict[str, Late],
 ) -> None:
     to_probe = {}
     for side, (config, server) in ready.items():
@@ -98,12 +112,14 @@ def _take(
         elif not env.query.probe:
             chosen[side] = Chosen(server, config, None, "not probed (--no-probe)")
         elif env.remaining <= 0:
-            chosen[side] = Chosen(server, config, None, f"not probed: the {env.query.timeout:g} s deadline had passed")
+            late[side] = Late(side, server, config.origin)
         else:
             to_probe[side] = config, server
     verdicts = probing.probe([server for _, server in to_probe.values()], env)
     for (side, (config, server)), verdict in zip(to_probe.items(), verdicts, strict=True):
-        if verdict.ok:
+        if not verdict.probed:  # the deadline passed before its session could start
+            late[side] = Late(side, server, config.origin)
+        elif verdict.ok:
             chosen[side] = Chosen(server, config, verdict.summary)
         else:
             failed.add(server.key)

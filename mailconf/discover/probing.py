@@ -26,6 +26,8 @@ from .values import Candidate
 class Verdict(NamedTuple):
     ok: bool
     summary: str  # what the probe said: the server's summary, or the first error
+    #: False: the deadline had passed before the probe could start (neither passed nor failed)
+    probed: bool = True
 
 
 def probe(candidates: Sequence[Candidate], env: Env) -> list[Verdict]:
@@ -42,7 +44,7 @@ async def _all(candidates: Sequence[Candidate], env: Env) -> list[Verdict]:
 async def _one(candidate: Candidate, env: Env) -> Verdict:
     left = env.remaining
     if left <= 0:
-        return Verdict(False, "not probed: the deadline had passed")
+        return Verdict(False, "not probed: the deadline had passed", probed=False)
     server = Server(
         candidate.protocol,
         candidate.host,

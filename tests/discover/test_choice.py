@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.servers import Dovecot, SmtpServer, free_port
+from tests.servers import Dovecot, ScriptedServer, SmtpServer, free_port, never_greet
 
 from .conftest import Dnsmasq, RigCerts, hang, web_and_dns, xml
 from .rig import AUTOCONFIG, IMAPS_OK, SMTPS_OK, Run, account, config, imaps, server, smtps
@@ -220,3 +220,32 @@ def test_many_candidates_that_fail_the_probe_are_a_few_lines(discover: Any, rig_
         "  srv _*._tcp.example.test: no SRV record for example.test",
     ]  # fmt: skip
     assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+
+
+def test_a_candidate_the_deadline_left_unprobed_is_not_written(
+    discover: Any, tmp_path: Path, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    """The first incoming server never greets and uses up the deadline: the next one (from SRV) cannot be probed.
+    It was written unprobed, exit 0, as if it had been checked; now nothing is written, the candidate is named,
+    and the rerun is said."""
+    target = tmp_path / "work.yaml"
+    with ScriptedServer(never_greet) as silent:
+        body = config(
+            server("imap", "imap.example.test", silent.port), server("smtp", "smtp.example.test", rig_smtp.port)
+        )
+        with web_and_dns(
+            {"/mail/config-v1.1.xml": xml(body)},
+            rig_certs.leaf,
+            ["autoconfig.example.test"],
+            [f"srv-host=_imaps._tcp.example.test,imap.example.test,{rig_dovecot.ports.imaps},0,0"],
+        ) as (_, dns):
+            run = discover(dns, "--timeout", "2", "-o", str(target))
+    assert run == Run(1, "", (
+        f"mailconf: imap://imap.example.test:{silent.port} from autoconfig {AUTOCONFIG} failed the probe: no verdict "
+        "within the 2 s deadline; taking the next candidate\n"
+        f"mailconf: incoming imap://imap.example.test:{rig_dovecot.ports.imaps} from srv example.test was not probed: "
+        "the 2 s deadline had passed\n"
+        "mailconf: no account written: rerun with a longer --timeout (--timeout 4), or with --no-probe to take "
+        "servers unprobed\n"
+    ))  # fmt: skip
+    assert not target.exists()
