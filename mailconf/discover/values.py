@@ -61,9 +61,23 @@ MAX_SHOWN = 64
 
 def shown(value: str) -> str:
     """A value from the network as a note shows it: quoted, control characters escaped, cut past :data:`MAX_SHOWN`."""
-    if len(value) <= MAX_SHOWN:
-        return repr(value)
-    return f"{value[:MAX_SHOWN]!r}... ({len(value)} characters)"
+    return _cut(value, MAX_SHOWN, repr)
+
+
+#: how much of the probe's summary of a server a comment or a reason shows: a real one is a short sentence, but
+#: it lists names the server chose (mechanisms, certificate names) and warnings, hundreds of characters of them
+MAX_SUMMARY = 240
+
+
+def summary(text: str) -> str:
+    """The probe's summary (already escaped by the probe) as discover shows it: cut past :data:`MAX_SUMMARY`."""
+    return _cut(text, MAX_SUMMARY, str)
+
+
+def _cut(text: str, limit: int, show: Callable[[str], str]) -> str:
+    if len(text) <= limit:
+        return show(text)
+    return f"{show(text[:limit])}... ({len(text)} characters)"
 
 
 class Config(NamedTuple):

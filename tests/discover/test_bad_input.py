@@ -7,22 +7,24 @@ import contextlib
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mailconf.discover.values import MAX_SUMMARY
 from tests.conftest import ROOT
-from tests.servers import HOST
+from tests.servers import HOST, Script, ScriptedServer, server_context
 
 from .conftest import Dnsmasq, RigCerts, endless, redirect, web_and_dns, xml
-from .rig import ADDRESS, AUTOCONFIG, Run, config, server
+from .rig import ADDRESS, AUTOCONFIG, Run, account, config, server
 
 #: -o "$OUT" with OUT unset (tests/test_cli.py: every command says it alike)
 EMPTY_OUTPUT = "-o '': an empty path names no file (an unset variable?); name the account file to write"
@@ -425,3 +427,52 @@ def test_a_null_mx_is_named(discover: Any) -> None:
     with Dnsmasq(["mx-host=example.test,.,0"]) as dns:
         run = discover(dns, "--no-probe")
     assert run == Run(1, "", nothing_found(dns, mx="example.test has a null MX (RFC 7505): it receives no mail"))
+
+
+def smtps_offering(context: ssl.SSLContext, mechanisms: Sequence[str]) -> Script:
+    """Submission over implicit TLS whose EHLO offers ``mechanisms``."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        stream = context.wrap_socket(conn, server_side=True)
+        stream.sendall(b"220 smtp.example.test ESMTP\r\n")
+        for raw in stream.makefile("rb"):
+            verb = raw.decode(errors="replace").strip().upper().partition(" ")[0]
+            if verb in {"EHLO", "HELO"}:
+                stream.sendall(f"250-smtp.example.test\r\n250 AUTH {' '.join(mechanisms)}\r\n".encode())
+            elif verb == "QUIT":
+                stream.sendall(b"221 bye\r\n")
+                return
+            else:
+                stream.sendall(b"502 unknown\r\n")
+
+    return script
+
+
+def test_a_long_probe_summary_is_shown_cut(discover: Any, rig_certs: RigCerts) -> None:
+    """The probe's summary, quoted in the server's comment and in a 'failed the probe' line, was the only text from
+    the network that discover did not cut: a server naming many long mechanisms made a line of 900 characters. It
+    is cut as every other value is, saying how long it was."""
+    names = [f"X-{i:02d}-" + "M" * 35 for i in range(30)]  # 40 characters each: the probe's own cap for a name
+    context = server_context(rig_certs.leaf)
+    with (
+        ScriptedServer(smtps_offering(context, names)) as bad,
+        ScriptedServer(smtps_offering(context, ["PLAIN", *names])) as good,
+    ):
+        body = config(server("smtp", "smtp.example.test", bad.port), server("smtp", "smtp.example.test", good.port))
+        routes = {"/mail/config-v1.1.xml": xml(body)}
+        with web_and_dns(routes, rig_certs.leaf, ["autoconfig.example.test"]) as (_, dns):
+            run = discover(dns)
+
+    def cut(said: str) -> str:
+        assert len(said) > MAX_SUMMARY
+        return f"{said[:MAX_SUMMARY]}... ({len(said)} characters)"
+
+    failed = cut(f"MC813 the server offers no password login (it offers {', '.join(names[:20])}, and 10 more)")
+    passed = cut(f"SMTP over implicit TLS (TLSv1.3); login offered: PLAIN, {', '.join(names[:19])}, and 11 more")
+    assert run == Run(0, account(outgoing=(f"from autoconfig {AUTOCONFIG}; probe: {passed}", (
+        f"protocol: smtp\nhost: smtp.example.test\nport: {good.port}\nsecurity: tls\nauth: password"
+    ))), (
+        f"mailconf: smtp://smtp.example.test:{bad.port} from autoconfig {AUTOCONFIG} failed the probe: {failed}; "
+        "taking the next candidate\n"
+        "mailconf: warning: no incoming server found; add it by hand\n"
+    ))  # fmt: skip
