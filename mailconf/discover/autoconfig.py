@@ -15,7 +15,7 @@ from . import rank
 from .clientconfig import XmlError, parse
 from .env import Env
 from .http import FetchError, fetch
-from .values import Config, Job, NotFound, joined
+from .values import Config, Job, NotFound, clipped, joined
 
 
 def urls(domain: str, address: str, allow_http: bool) -> list[str]:
@@ -45,7 +45,8 @@ def fetch_config(env: Env, url: str, source: str) -> Config:
         fetched = fetch(url, env.deadline, env.dns, env.tls)
     except FetchError as exc:
         raise NotFound(str(exc)) from None
-    return from_xml(fetched.body, env.address, f"{source} {_shown(fetched.url)}", fetched.secure)
+    # a redirect chose the URL: it names the servers' origin in their comments
+    return from_xml(fetched.body, env.address, f"{source} {clipped(_shown(fetched.url))}", fetched.secure)
 
 
 def from_xml(data: bytes, address: str, origin: str, secure: bool) -> Config:

@@ -23,6 +23,8 @@ import dns.query
 import dns.rcode
 import dns.resolver
 
+from .values import clipped
+
 #: a lookup is given at least this long, even when the deadline is closer (dnspython needs > 0)
 _MINIMUM = 0.05
 
@@ -67,6 +69,7 @@ class Dns:
     def query(self, name: str, rdtype: str, deadline: float) -> list[object]:
         """The records of one type (empty when the name or the type does not exist)."""
         lifetime = max(deadline - time.monotonic(), _MINIMUM)
+        what = _what(rdtype, name)
         if self.server is not None:
             return self._ask(self.server, name, rdtype, lifetime)
         try:
@@ -75,13 +78,13 @@ class Dns:
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return []
         except dns.resolver.LifetimeTimeout:
-            raise DnsError(f"{rdtype} {name}: no answer from {self.label} within {lifetime:.1f} s") from None
+            raise DnsError(f"{what}: no answer from {self.label} within {lifetime:.1f} s") from None
         except dns.resolver.NoNameservers as exc:
-            raise DnsError(f"{rdtype} {name}: {self.label} failed ({_why(exc)})") from None
+            raise DnsError(f"{what}: {self.label} failed ({_why(exc)})") from None
         except dns.resolver.NoResolverConfiguration:
-            raise DnsError(f"{rdtype} {name}: no DNS server configured (/etc/resolv.conf); use --dns-server") from None
+            raise DnsError(f"{what}: no DNS server configured (/etc/resolv.conf); use --dns-server") from None
         except (dns.exception.DNSException, ValueError, OSError) as exc:
-            raise DnsError(f"{rdtype} {name}: {self.label}: {_why(exc)}") from None
+            raise DnsError(f"{what}: {self.label}: {_why(exc)}") from None
         return list(answer)
 
     def _ask(self, server: tuple[str, int], name: str, rdtype: str, lifetime: float) -> list[object]:
@@ -90,29 +93,30 @@ class Dns:
         The stub resolver would drop a garbled answer and wait for a good one until the deadline;
         with one named server, saying that it answers garbage is the clearer message.
         """
+        what = _what(rdtype, name)
         try:
             question = dns.message.make_query(name, rdtype)
         except dns.exception.DNSException as exc:  # an empty label, one over 63 octets, a name over 255
-            raise DnsError(f"{rdtype} {name}: not a valid DNS name ({_why(exc)})") from None
+            raise DnsError(f"{what}: not a valid DNS name ({_why(exc)})") from None
         try:
             response, _ = dns.query.udp_with_fallback(question, server[0], timeout=lifetime, port=server[1])
         except dns.exception.Timeout:
-            raise DnsError(f"{rdtype} {name}: no answer from {self.label} within {lifetime:.1f} s") from None
+            raise DnsError(f"{what}: no answer from {self.label} within {lifetime:.1f} s") from None
         except (dns.exception.FormError, dns.query.BadResponse, dns.query.UnexpectedSource):
-            raise DnsError(f"{rdtype} {name}: {self.label} answered garbage (not a valid DNS message)") from None
+            raise DnsError(f"{what}: {self.label} answered garbage (not a valid DNS message)") from None
         except (dns.exception.DNSException, ValueError, OSError) as exc:
-            raise DnsError(f"{rdtype} {name}: {self.label}: {_why(exc)}") from None
+            raise DnsError(f"{what}: {self.label}: {_why(exc)}") from None
         code = response.rcode()
         if code == dns.rcode.NXDOMAIN:
             return []
         if code != dns.rcode.NOERROR:
-            raise DnsError(f"{rdtype} {name}: {self.label} answered {dns.rcode.to_text(code)}")
+            raise DnsError(f"{what}: {self.label} answered {dns.rcode.to_text(code)}")
         if not isinstance(response, dns.message.QueryMessage):
-            raise DnsError(f"{rdtype} {name}: {self.label} answered something other than a query response")
+            raise DnsError(f"{what}: {self.label} answered something other than a query response")
         try:
             answer = response.resolve_chaining().answer
         except dns.exception.DNSException:
-            raise DnsError(f"{rdtype} {name}: {self.label} answered garbage (not a valid DNS message)") from None
+            raise DnsError(f"{what}: {self.label} answered garbage (not a valid DNS message)") from None
         return list(answer) if answer is not None else []
 
     def srv(self, name: str, deadline: float) -> list[Srv]:
@@ -136,7 +140,7 @@ class Dns:
         found = [str(r) for r in self.query(host, "A", deadline)]
         found += [str(r) for r in self.query(host, "AAAA", deadline)]
         if not found:
-            raise DnsError(f"{host} has no address ({self.label})")
+            raise DnsError(f"{clipped(host)} has no address ({self.label})")
         return found
 
 
@@ -151,13 +155,18 @@ def _system(host: str, port: int) -> list[str]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        raise DnsError(f"{host} does not resolve ({reason})") from None
+        raise DnsError(f"{clipped(host)} does not resolve ({reason})") from None
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def _what(rdtype: str, name: str) -> str:
+    """The question in a message: a web host's name comes from the network (a redirect), up to 64 KiB of it."""
+    return f"{rdtype} {clipped(name)}"
 
 
 def _why(exc: Exception) -> str:
     text = " ".join(str(exc).split())
-    return text or type(exc).__name__
+    return clipped(text) if text else type(exc).__name__
 
 
 def parse_server(text: str) -> tuple[str, int]:

@@ -7,7 +7,8 @@
   ``connect()`` of the standard library's client, which still parses HTTP.
 - Redirects are followed only to ``https://`` and at most :data:`MAX_REDIRECTS`
   times; the body is read in pieces and abandoned past :data:`MAX_BYTES`;
-  every socket operation is bounded by the run's deadline.
+  every socket operation is bounded by the run's deadline. A URL or a reason
+  phrase the server chose is shown cut (``values.clipped``): a header may be 64 KiB.
 - ``--ca-file`` adds a trust anchor to the system's.
 
 Every failure is a :class:`FetchError` whose message says what happened in one
@@ -25,6 +26,7 @@ from typing import NamedTuple
 
 from .. import __version__
 from .dns import Dns, DnsError
+from .values import clipped
 
 #: A configuration file is a few kilobytes; anything past this is refused (an endless body).
 MAX_BYTES = 1024 * 1024
@@ -58,16 +60,16 @@ def fetch(url: str, deadline: float, resolver: Dns, tls: ssl.SSLContext) -> Fetc
         status, reason, location, body = _get(url, deadline, resolver, tls)
         if status in _REDIRECTS:
             if not location:
-                raise FetchError(f"HTTP {status} {reason} without a Location")
+                raise FetchError(f"HTTP {status} {clipped(reason)} without a Location")
             target = _target(url, location)
             if not target.startswith("https://"):
-                raise FetchError(f"redirected to {target}: refused (redirects are followed to https:// only)")
+                raise FetchError(f"redirected to {clipped(target)}: refused (redirects are followed to https:// only)")
             url = target
             continue
         if status != 200:
-            raise FetchError(f"HTTP {status} {reason}")
+            raise FetchError(f"HTTP {status} {clipped(reason)}")
         return Fetched(url, body, secure)
-    raise FetchError(f"more than {MAX_REDIRECTS} redirects (a loop?); last to {url}")
+    raise FetchError(f"more than {MAX_REDIRECTS} redirects (a loop?); last to {clipped(url)}")
 
 
 def _target(url: str, location: str) -> str:
@@ -77,14 +79,16 @@ def _target(url: str, location: str) -> str:
         parts = urllib.parse.urlsplit(target)
         parts.port  # noqa: B018 - ValueError when the port is not a number or out of range
     except ValueError as exc:
-        raise FetchError(f"redirected to {location}: not a valid URL ({exc})") from None
+        raise FetchError(f"redirected to {clipped(location)}: not a valid URL ({clipped(str(exc))})") from None
     if parts.port == 0:  # urllib would take it for no port at all (443)
-        raise FetchError(f"redirected to {target}: not a valid URL (port 0)")
+        raise FetchError(f"redirected to {clipped(target)}: not a valid URL (port 0)")
     request = parts.path + parts.query
     if not request.isascii():  # http.client sends the request line as ASCII
-        raise FetchError(f"redirected to {target}: refused (its path is not ASCII)")
+        raise FetchError(f"redirected to {clipped(target)}: refused (its path is not ASCII)")
     if not request.isprintable() or " " in request:  # it would split or end the request line
-        raise FetchError(f"redirected to {target!r}: refused (its path has a space or a control character)")
+        raise FetchError(
+            f"redirected to {clipped(repr(target))}: refused (its path has a space or a control character)"
+        )
     return target
 
 

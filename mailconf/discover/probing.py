@@ -20,7 +20,7 @@ from ..probe import checks
 from ..probe.runner import Address, Options, Outcome, in_daemon_thread, probe_server, resolve
 from .dns import DnsError
 from .env import Env
-from .values import Candidate, summary
+from .values import Candidate, clipped
 
 
 class Verdict(NamedTuple):
@@ -73,13 +73,13 @@ def verdict(outcomes: Sequence[Outcome]) -> Verdict:
 
     errors = [o for o in outcomes if severity(o) >= Severity.ERROR]
     if errors:
-        return Verdict(False, summary(f"{errors[0].check.ID} {errors[0].message}"))
+        return Verdict(False, clipped(f"{errors[0].check.ID} {errors[0].message}"))
     said = next((o.message for o in outcomes if o.check is checks.SERVER_OK), None)
     if said is None:
         return Verdict(False, "the server did not answer as expected")
     warnings = [f"{o.check.ID} {o.message}" for o in outcomes if severity(o) is Severity.WARNING]
     # the probe caps each server text it quotes, but not the sentence: 20 names of 40 characters, warnings
-    return Verdict(True, summary("; ".join([said, *warnings])))
+    return Verdict(True, clipped("; ".join([said, *warnings])))
 
 
 def _resolver(env: Env):  # type: ignore[no-untyped-def]

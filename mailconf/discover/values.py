@@ -64,14 +64,16 @@ def shown(value: str) -> str:
     return _cut(value, MAX_SHOWN, repr)
 
 
-#: how much of the probe's summary of a server a comment or a reason shows: a real one is a short sentence, but
-#: it lists names the server chose (mechanisms, certificate names) and warnings, hundreds of characters of them
-MAX_SUMMARY = 240
+#: how much of a longer text from the network a line shows (the value a note quotes has :data:`MAX_SHOWN`): a URL
+#: (a redirect's Location may be 64 KiB), an HTTP reason phrase, the probe's summary of a server (a real one is a
+#: short sentence, but it lists names the server chose, and warnings: hundreds of characters)
+MAX_TEXT = 240
 
 
-def summary(text: str) -> str:
-    """The probe's summary (already escaped by the probe) as discover shows it: cut past :data:`MAX_SUMMARY`."""
-    return _cut(text, MAX_SUMMARY, str)
+def clipped(text: str) -> str:
+    """A longer text from the network as a line shows it: as it is, cut past :data:`MAX_TEXT` (control characters
+    are escaped where the line is printed, as in every line)."""
+    return _cut(text, MAX_TEXT, str)
 
 
 def _cut(text: str, limit: int, show: Callable[[str], str]) -> str:

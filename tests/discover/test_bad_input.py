@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from mailconf.discover.values import MAX_SUMMARY
+from mailconf.discover.values import MAX_TEXT
 from tests.conftest import ROOT
 from tests.servers import HOST, Script, ScriptedServer, server_context
 
@@ -464,8 +464,8 @@ def test_a_long_probe_summary_is_shown_cut(discover: Any, rig_certs: RigCerts) -
             run = discover(dns)
 
     def cut(said: str) -> str:
-        assert len(said) > MAX_SUMMARY
-        return f"{said[:MAX_SUMMARY]}... ({len(said)} characters)"
+        assert len(said) > MAX_TEXT
+        return f"{said[:MAX_TEXT]}... ({len(said)} characters)"
 
     failed = cut(f"MC813 the server offers no password login (it offers {', '.join(names[:20])}, and 10 more)")
     passed = cut(f"SMTP over implicit TLS (TLSv1.3); login offered: PLAIN, {', '.join(names[:19])}, and 11 more")
@@ -476,3 +476,57 @@ def test_a_long_probe_summary_is_shown_cut(discover: Any, rig_certs: RigCerts) -
         "taking the next candidate\n"
         "mailconf: warning: no incoming server found; add it by hand\n"
     ))  # fmt: skip
+
+
+LONG_PATH = "/" + "a" * 60_000  # http.client reads a header line of up to 64 KiB
+
+
+def cut(text: str) -> str:
+    """``text`` as a line shows a longer text from the network (values.clipped)."""
+    assert len(text) > MAX_TEXT
+    return f"{text[:MAX_TEXT]}... ({len(text)} characters)"
+
+
+def reason_phrase(handler: Any) -> None:
+    handler.send_response(404, "x" * 60_000)
+    handler.send_header("Content-Length", "0")
+    handler.end_headers()
+
+
+@pytest.mark.parametrize(
+    ("route", "reason"),
+    [(redirect(f"http://autoconfig.example.test{LONG_PATH}"),
+      f"redirected to {cut(f'http://autoconfig.example.test{LONG_PATH}')}: refused (redirects are followed to "
+      "https:// only)"),
+     (redirect(f"https://autoconfig.example.test{LONG_PATH} x"),
+      f"redirected to {cut(repr(f'https://autoconfig.example.test{LONG_PATH} x'))}: refused (its path has a space "
+      "or a control character)"),
+     (redirect("/loop" + LONG_PATH),
+      f"more than 5 redirects (a loop?); last to {cut(f'https://autoconfig.example.test/loop{LONG_PATH}')}"),
+     (reason_phrase, f"HTTP 404 {cut('x' * 60_000)}"),
+     (redirect(f"https://{'a' * 60_000}/"), f"A {cut('a' * 60_000)}: not a valid DNS name (A DNS label is > 63 octets "
+      "long.)")],
+    ids=["to-http", "with-a-space", "loop", "reason-phrase", "to-a-long-host"],
+)  # fmt: skip
+def test_a_long_url_or_reason_phrase_is_shown_cut(route: Any, reason: str, discover: Any, rig_certs: RigCerts) -> None:
+    """A redirect's Location (up to 64 KiB: its URL, its host) and the HTTP reason phrase were repeated whole in the
+    reason line."""
+    with web_and_dns(
+        {"/mail/config-v1.1.xml": route, f"/loop{LONG_PATH}": redirect(f"/loop{LONG_PATH}")},
+        rig_certs.leaf,
+        ["autoconfig.example.test"],
+    ) as (_, dns):
+        run = discover(dns)
+    assert run == Run(1, "", nothing_found(dns, reason))
+
+
+def test_a_long_url_a_configuration_came_from_is_shown_cut(discover: Any, rig_certs: RigCerts) -> None:
+    """The URL a redirect led to names where the servers came from, in the account's comments: it was whole."""
+    body = config(server("imap", "imap.example.test", 993))
+    routes = {"/mail/config-v1.1.xml": redirect(LONG_PATH), LONG_PATH: xml(body)}
+    with web_and_dns(routes, rig_certs.leaf, ["autoconfig.example.test"]) as (_, dns):
+        run = discover(dns, "--no-probe")
+    origin = f"from autoconfig {cut(f'https://autoconfig.example.test{LONG_PATH}')}; not probed (--no-probe)"
+    assert run == Run(0, account(incoming=(origin, "protocol: imap\nhost: imap.example.test\nport: 993\nsecurity: tls\n"
+                                           "auth: password")),
+                      "mailconf: warning: no outgoing server found; add it by hand\n")  # fmt: skip
