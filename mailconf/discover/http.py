@@ -17,12 +17,14 @@ line (the URL is added by the caller).
 
 from __future__ import annotations
 
+import functools
 import http.client
+import io
 import socket
 import ssl
 import time
 import urllib.parse
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from .. import __version__
 from .dns import Dns, DnsError
@@ -109,10 +111,9 @@ def _get(url: str, deadline: float, resolver: Dns, tls: ssl.SSLContext) -> tuple
     )
     try:
         conn.request("GET", target, headers={"User-Agent": f"mailconf/{__version__}", "Accept": "text/xml"})
-        _bound(conn, deadline)
         response = conn.getresponse()
         location = response.getheader("Location")
-        body = b"" if response.status in _REDIRECTS else _read(conn, response, deadline)
+        body = b"" if response.status in _REDIRECTS else _read(response)
         return response.status, response.reason, location, body
     except ssl.SSLCertVerificationError as exc:
         raise FetchError(f"the certificate of {host} is not trusted ({exc.verify_message})") from None
@@ -135,12 +136,7 @@ def _remaining(deadline: float) -> float:
     return left
 
 
-def _bound(conn: http.client.HTTPConnection, deadline: float) -> None:
-    if conn.sock is not None:
-        conn.sock.settimeout(_remaining(deadline))
-
-
-def _read(conn: http.client.HTTPConnection, response: http.client.HTTPResponse, deadline: float) -> bytes:
+def _read(response: http.client.HTTPResponse) -> bytes:
     length = response.getheader("Content-Length")
     # ASCII digits only ("²".isdigit() holds, and int() refuses it, as it refuses thousands of digits);
     # a length that is no number is ignored, as the standard library does: the read below is bounded anyway
@@ -149,14 +145,56 @@ def _read(conn: http.client.HTTPConnection, response: http.client.HTTPResponse, 
     pieces: list[bytes] = []
     size = 0
     while True:
-        _bound(conn, deadline)
-        piece = response.read1(_CHUNK)
+        piece = response.read1(_CHUNK)  # one read of the socket at most: it ends by the deadline (_UntilDeadline)
         if not piece:
             return b"".join(pieces)
         size += len(piece)
         if size > MAX_BYTES:
             raise FetchError(f"the answer is longer than the {MAX_BYTES} bytes allowed; abandoned")
         pieces.append(piece)
+
+
+class _UntilDeadline(io.RawIOBase):
+    """The socket as the response reads it: every read ends by the run's deadline.
+
+    The socket's own timeout bounds one read, and http.client reads the status line and headers in as many as
+    the server cares to send: a header sent a byte at a time, each within the timeout, went on past the deadline.
+    """
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._sock = sock
+        # the socket's own file, as the standard response holds it: the connection closes the socket when the
+        # answer is read until the end, and the descriptor stays open until this file is closed too
+        self._file = sock.makefile("rb", buffering=0)
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int | None:  # type: ignore[override]
+        self._sock.settimeout(_remaining(self._deadline))
+        return self._file.readinto(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._file.close()
+        super().close()
+
+
+class _Response(http.client.HTTPResponse):
+    """The standard response (it still parses HTTP), reading through :class:`_UntilDeadline`."""
+
+    def __init__(self, sock: socket.socket, *args: object, deadline: float, **kwargs: object) -> None:
+        super().__init__(sock, *args, **kwargs)  # type: ignore[arg-type]
+        opened = self.fp  # the standard response's file on the socket: replaced before anything is read
+        self.fp = io.BufferedReader(_UntilDeadline(sock, deadline))
+        opened.close()
+
+
+def _responses(deadline: float) -> type[http.client.HTTPResponse]:
+    """What a connection makes its response with (it calls ``response_class(sock, method=...)``)."""
+    return cast(type[http.client.HTTPResponse], functools.partial(_Response, deadline=deadline))
 
 
 def _connect(addresses: list[str], port: int, deadline: float) -> socket.socket:
@@ -174,6 +212,7 @@ class _Http(http.client.HTTPConnection):
 
     def __init__(self, host: str, port: int, addresses: list[str], deadline: float) -> None:
         super().__init__(host, port, timeout=_remaining(deadline))
+        self.response_class = _responses(deadline)
         self._addresses = addresses
         self._deadline = deadline
 
@@ -186,6 +225,7 @@ class _Https(http.client.HTTPSConnection):
 
     def __init__(self, host: str, port: int, addresses: list[str], deadline: float, tls: ssl.SSLContext) -> None:
         super().__init__(host, port, timeout=_remaining(deadline), context=tls)
+        self.response_class = _responses(deadline)
         self._addresses = addresses
         self._deadline = deadline
         self._tls = tls

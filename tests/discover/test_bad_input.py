@@ -530,3 +530,32 @@ def test_a_long_url_a_configuration_came_from_is_shown_cut(discover: Any, rig_ce
     assert run == Run(0, account(incoming=(origin, "protocol: imap\nhost: imap.example.test\nport: 993\nsecurity: tls\n"
                                            "auth: password")),
                       "mailconf: warning: no outgoing server found; add it by hand\n")  # fmt: skip
+
+
+def slow_headers(handler: Any) -> None:
+    """A status line, then a header a byte at a time, each well within any socket timeout, until the server stops."""
+    handler.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    with contextlib.suppress(OSError):
+        while not handler.server.stopping.wait(0.2):
+            handler.wfile.write(b"a")
+            handler.wfile.flush()
+
+
+def test_headers_sent_a_byte_at_a_time_end_by_the_deadline(
+    rig_certs: RigCerts, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The socket's timeout bounds one read, and http.client reads the headers in many: the lookup went on past the
+    deadline for as long as the server kept sending (the command did not wait for it, but the thread, and the
+    connection, stayed). Every read now ends by the deadline."""
+    from mailconf.cli import main
+
+    with web_and_dns({"/mail/config-v1.1.xml": slow_headers}, rig_certs.leaf, ["autoconfig.example.test"]) as (_, dns):
+        capfd.readouterr()
+        before = set(threading.enumerate())
+        code = main(["discover", ADDRESS, "--dns-server", dns.server, "--ca-file", str(rig_certs.ca),
+                     "--ispdb-url", "https://ispdb.test/v1.1/", "--timeout", "2"])  # fmt: skip
+        lookups = [thread for thread in set(threading.enumerate()) - before if thread.name.startswith("mailconf")]
+        for thread in lookups:
+            thread.join(MARGIN)  # a hang guard only: each ends at the deadline, while the server still sends
+        assert [thread.name for thread in lookups if thread.is_alive()] == []
+    assert (code, *capfd.readouterr()) == (1, "", nothing_found(dns, "no answer within the 2 s deadline"))
