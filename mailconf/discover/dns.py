@@ -115,6 +115,9 @@ class Dns:
             raise DnsError(f"{what}: {self.label} answered something other than a query response")
         try:
             answer = response.resolve_chaining().answer
+        except dns.message.ChainTooLong:  # a well-formed answer: "garbage" would send the user the wrong way
+            loop = f"a CNAME chain that loops or is longer than {dns.message.MAX_CHAIN} names"
+            raise DnsError(f"{what}: {self.label} answered {loop}") from None
         except dns.exception.DNSException:
             raise DnsError(f"{what}: {self.label} answered garbage (not a valid DNS message)") from None
         return list(answer) if answer is not None else []

@@ -13,10 +13,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+import types
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import dns.message
+import dns.rrset
 import pytest
 
 from mailconf.discover.values import MAX_TEXT
@@ -219,6 +222,38 @@ def udp_server(garbage: bool) -> Iterator[str]:
     thread.start()
     try:
         yield f"{HOST}:{sock.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(5)
+        sock.close()
+
+
+@contextlib.contextmanager
+def crafted_dns(answer: Callable[[dns.message.QueryMessage], dns.message.Message]) -> Iterator[Any]:
+    """A UDP DNS server on 127.0.0.1 that answers each query with ``answer(query)``: what dnsmasq will not serve.
+
+    It stands where the discover fixture takes a :class:`Dnsmasq` (it has the ``server`` it reads)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((HOST, 0))
+    sock.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                data, peer = sock.recvfrom(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            query = dns.message.from_wire(data)
+            assert isinstance(query, dns.message.QueryMessage)
+            sock.sendto(answer(query).to_wire(), peer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield types.SimpleNamespace(server=f"{HOST}:{sock.getsockname()[1]}")
     finally:
         stop.set()
         thread.join(5)
@@ -559,3 +594,29 @@ def test_headers_sent_a_byte_at_a_time_end_by_the_deadline(
             thread.join(MARGIN)  # a hang guard only: each ends at the deadline, while the server still sends
         assert [thread.name for thread in lookups if thread.is_alive()] == []
     assert (code, *capfd.readouterr()) == (1, "", nothing_found(dns, "no answer within the 2 s deadline"))
+
+
+def cname_loop(query: dns.message.QueryMessage) -> dns.message.Message:
+    """Every name is a CNAME of loop1.example.test, which is one of loop2, which is one of loop1."""
+    response = dns.message.make_response(query)
+    asked = query.question[0].name.to_text()
+    for owner, target in ((asked, "loop1.example.test."), ("loop1.example.test.", "loop2.example.test."),
+                          ("loop2.example.test.", "loop1.example.test.")):  # fmt: skip
+        response.answer.append(dns.rrset.from_text(owner, 60, "IN", "CNAME", target))
+    return response
+
+
+def test_a_cname_loop_is_named(discover: Any) -> None:
+    """A well-formed answer whose CNAME chain loops was reported as garbage (not a valid DNS message)."""
+    with crafted_dns(cname_loop) as dns_server:
+        run = discover(dns_server, "--no-probe")
+    loop = f"the DNS server {dns_server.server} answered a CNAME chain that loops or is longer than 16 names"
+    lines = [
+        f"no usable server found for {ADDRESS}:",
+        f"  autoconfig {AUTOCONFIG}: A autoconfig.example.test: {loop}",
+        f"  autoconfig {WELL_KNOWN}: A example.test: {loop}",
+        f"  ispdb https://ispdb.test/v1.1/example.test: A ispdb.test: {loop}",
+        f"  mx example.test: MX example.test: {loop}",
+        f"  srv _*._tcp.example.test: SRV _imaps._tcp.example.test: {loop} (and 5 more SRV lookups failed)",
+    ]
+    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
