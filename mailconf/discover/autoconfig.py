@@ -15,7 +15,7 @@ from . import rank
 from .clientconfig import XmlError, parse
 from .env import Env
 from .http import FetchError, fetch
-from .values import Config, Job, NotFound, clipped, joined
+from .values import Config, Job, NotFound, clipped, joined, listed
 
 
 def urls(domain: str, address: str, allow_http: bool) -> list[str]:
@@ -39,21 +39,27 @@ def jobs(env: Env) -> list[Job]:
     ]
 
 
-def fetch_config(env: Env, url: str, source: str) -> Config:
-    """Fetch and parse one clientConfig file (autoconfig, the ISPDB, either for the MX's domain)."""
+def fetch_config(env: Env, url: str, source: str, domain: str | None = None) -> Config:
+    """Fetch and parse one clientConfig file (autoconfig, the ISPDB, either for the MX's domain); ``domain``: see
+    :func:`from_xml`."""
     try:
         fetched = fetch(url, env.deadline, env.dns, env.tls)
     except FetchError as exc:
         raise NotFound(str(exc)) from None
     # a redirect chose the URL: it names the servers' origin in their comments
-    return from_xml(fetched.body, env.address, f"{source} {clipped(_shown(fetched.url))}", fetched.secure)
+    return from_xml(fetched.body, env.address, f"{source} {clipped(_shown(fetched.url))}", fetched.secure, domain)
 
 
-def from_xml(data: bytes, address: str, origin: str, secure: bool) -> Config:
+def from_xml(data: bytes, address: str, origin: str, secure: bool, domain: str | None = None) -> Config:
+    """The servers of a clientConfig file; with ``domain`` (an ISPDB's answer for it), a file whose ``<domain>``
+    elements name other domains only is refused: the ISPDB keys its files by the domains they list, so that is
+    another provider's file (a broken or hostile ISPDB), whose servers would be taken as this domain's."""
     try:
         parsed = parse(data, address)
     except XmlError as exc:
         raise NotFound(str(exc)) from None
+    if domain is not None and parsed.domains and domain not in parsed.domains:
+        raise NotFound(f"the file is for {listed(parsed.domains)} (its <domain> elements), not {domain}")
     if not parsed.servers:
         reason = "no IMAP, POP3 or SMTP server in it"
         raise NotFound(f"{reason}; {joined(parsed.notes)}" if parsed.notes else reason)

@@ -18,7 +18,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from ..model import Auth, Protocol, Security
-from .values import MAX_NOTES, Candidate, shown
+from .values import Candidate, listed, shown
 
 
 class XmlError(Exception):
@@ -77,7 +77,7 @@ def parse(data: bytes, address: str) -> Parsed:
                 servers.append(server)
             if note:
                 notes.append(note)
-    domains = tuple((d.text or "").strip().lower() for d in provider.findall("domain"))
+    domains = tuple(_fill((d.text or "").strip(), address).lower() for d in provider.findall("domain"))
     return Parsed(tuple(servers), tuple(notes), domains)
 
 
@@ -141,9 +141,7 @@ def _server(element: Element, address: str) -> tuple[Candidate | None, str | Non
     methods = [(a.text or "").strip() for a in element.findall("authentication")]
     known = [m for m in methods if m in _AUTH]
     if methods and not known:
-        listed = ", ".join(map(shown, methods[:MAX_NOTES]))
-        more = f" and {len(methods) - MAX_NOTES} more" if len(methods) > MAX_NOTES else ""
-        return None, f"{what} {host} left out: unknown authentication {listed}{more}"
+        return None, f"{what} {host} left out: unknown authentication {listed(methods)}"
     auth, mechanisms = _AUTH[known[0]] if known else (Auth.PASSWORD, ())
     username = _fill(_text(element, "username"), address) or None
     if username == address:

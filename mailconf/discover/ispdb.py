@@ -36,9 +36,9 @@ def where(env: Env, domain: str) -> str:
 
 def lookup(env: Env, domain: str, label: str) -> Config:
     if env.query.ispdb_dir is None:
-        return fetch_config(env, where(env, domain), label)
+        return fetch_config(env, where(env, domain), label, domain)
     path = find(Path(env.query.ispdb_dir), domain)
-    return from_xml(_read(path), env.address, f"{label} {path}", secure=True)
+    return from_xml(_read(path), env.address, f"{label} {path}", True, domain)
 
 
 def find(directory: Path, domain: str) -> Path:

@@ -64,6 +64,13 @@ def shown(value: str) -> str:
     return _cut(value, MAX_SHOWN, repr)
 
 
+def listed(values: Sequence[str]) -> str:
+    """Values from the network as a note lists them: the first :data:`MAX_NOTES`, each :func:`shown`, then how many
+    more there are (a file may hold thousands)."""
+    more = len(values) - MAX_NOTES
+    return ", ".join(map(shown, values[:MAX_NOTES])) + (f" and {more} more" if more > 0 else "")
+
+
 #: how much of a longer text from the network a line shows (the value a note quotes has :data:`MAX_SHOWN`): a URL
 #: (a redirect's Location may be 64 KiB), an HTTP reason phrase, the probe's summary of a server (a real one is a
 #: short sentence, but it lists names the server chose, and warnings: hundreds of characters)

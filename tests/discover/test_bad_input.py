@@ -620,3 +620,17 @@ def test_a_cname_loop_is_named(discover: Any) -> None:
         f"  srv _*._tcp.example.test: SRV _imaps._tcp.example.test: {loop} (and 5 more SRV lookups failed)",
     ]
     assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+
+
+def test_an_ispdb_answer_for_another_domain_is_refused(discover: Any, rig_certs: RigCerts, tmp_path: Path) -> None:
+    """The ISPDB keys its files by the domains they list: a file for other domains only, in answer to example.test
+    (a broken or hostile ISPDB, a catch-all server at --ispdb-url, a misnamed file in --ispdb DIR), is another
+    provider's, and its servers were taken as example.test's."""
+    body = config(server("imap", "imap.other.test", 993), domain="other.test")
+    with web_and_dns({"/v1.1/example.test": xml(body)}, rig_certs.leaf, ["ispdb.test"]) as (_, dns):
+        online = discover(dns, "--no-probe")
+        (tmp_path / "example.test.xml").write_text(body)
+        offline = discover(dns, "--no-probe", "--ispdb", str(tmp_path))
+    other = "the file is for 'other.test' (its <domain> elements), not example.test"
+    assert online == Run(1, "", nothing_found(dns, ispdb=f"ispdb https://ispdb.test/v1.1/example.test: {other}"))
+    assert offline == Run(1, "", nothing_found(dns, ispdb=f"ispdb {tmp_path / 'example.test.xml'}: {other}"))
