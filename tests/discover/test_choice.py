@@ -227,7 +227,8 @@ def test_a_candidate_the_deadline_left_unprobed_is_not_written(
 ) -> None:
     """The first incoming server never greets and uses up the deadline: the next one (from SRV) cannot be probed.
     It was written unprobed, exit 0, as if it had been checked; now nothing is written, the candidate is named,
-    and the rerun is said."""
+    and the rerun is said. (1.5 s: the probe's own timeout for the silent server, whole seconds above what is left,
+    ends well after the run's deadline, which is what the first line names.)"""
     target = tmp_path / "work.yaml"
     with ScriptedServer(never_greet) as silent:
         body = config(
@@ -239,13 +240,13 @@ def test_a_candidate_the_deadline_left_unprobed_is_not_written(
             ["autoconfig.example.test"],
             [f"srv-host=_imaps._tcp.example.test,imap.example.test,{rig_dovecot.ports.imaps},0,0"],
         ) as (_, dns):
-            run = discover(dns, "--timeout", "2", "-o", str(target))
+            run = discover(dns, "--timeout", "1.5", "-o", str(target))
     assert run == Run(1, "", (
         f"mailconf: imap://imap.example.test:{silent.port} from autoconfig {AUTOCONFIG} failed the probe: no verdict "
-        "within the 2 s deadline; taking the next candidate\n"
+        "within the 1.5 s deadline; taking the next candidate\n"
         f"mailconf: incoming imap://imap.example.test:{rig_dovecot.ports.imaps} from srv example.test was not probed: "
-        "the 2 s deadline had passed\n"
-        "mailconf: no account written: rerun with a longer --timeout (--timeout 4), or with --no-probe to take "
+        "the 1.5 s deadline had passed\n"
+        "mailconf: no account written: rerun with a longer --timeout (--timeout 3), or with --no-probe to take "
         "servers unprobed\n"
     ))  # fmt: skip
     assert not target.exists()
