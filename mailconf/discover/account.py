@@ -1,8 +1,9 @@
 """A discovery -> the account's data and the comments ``mailconf.emit`` writes beside it.
 
 Each server's comment says where it came from and what the probe said; a
-configuration fetched over http, or a server outside the address's domain and
-its MX's base domain, is flagged there (Thunderbird asks the user at that point).
+configuration fetched over http, a server outside the address's domain and
+its MX's base domain, or one without TLS, is flagged there (Thunderbird asks
+the user at that point).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ..emit import KeyPath
+from ..model import Auth, Security
 from .engine import Chosen, Discovery
 
 
@@ -43,5 +45,8 @@ def comment(found: Discovery, chosen: Chosen) -> tuple[list[str], list[str]]:
         flags.append(f"UNTRUSTED: {chosen.config.untrusted}, anyone on the path could have written it")
     if found.outside(chosen.server):
         flags.append(f"CHECK: {chosen.server.host} is outside {' and '.join(found.domains)}")
+    if chosen.server.security is Security.NONE:  # socketType plain: Thunderbird asks before it uses one too
+        what = "the mail" if chosen.server.auth is Auth.NONE else "the password and the mail"
+        flags.append(f"CLEARTEXT: security none, anyone on the path can read {what}")
     probe = f"probe: {chosen.probe}" if chosen.probe is not None else chosen.unprobed or "not probed"
     return [f"from {chosen.config.origin}", probe], flags

@@ -250,3 +250,19 @@ def test_a_candidate_the_deadline_left_unprobed_is_not_written(
         "servers unprobed\n"
     ))  # fmt: skip
     assert not target.exists()
+
+
+def test_a_server_without_tls_is_flagged(discover: Any, rig_certs: RigCerts) -> None:
+    """socketType plain: the password and the mail would cross the network readable. Thunderbird asks the user
+    first (as for the other flags); discover wrote it as any other server, unflagged, exit 0."""
+    body = config(server("imap", "imap.example.test", 143, socket="plain"))
+    with web_and_dns({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf, ["autoconfig.example.test"]) as (_, dns):
+        run = discover(dns, "--no-probe")
+    flag = "CLEARTEXT: security none, anyone on the path can read the password and the mail"
+    assert run == Run(0, account(incoming=(
+        f"{flag}; from autoconfig {AUTOCONFIG}; not probed (--no-probe)",
+        "protocol: imap\nhost: imap.example.test\nport: 143\nsecurity: none\nauth: password",
+    )), (
+        "mailconf: warning: no outgoing server found; add it by hand\n"
+        f"mailconf: warning: incoming imap.example.test: {flag}\n"
+    ))  # fmt: skip
