@@ -18,7 +18,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from ..model import Auth, Protocol, Security
-from .values import Candidate, listed, shown
+from .values import Candidate, clipped, listed, shown
 
 
 class XmlError(Exception):
@@ -62,9 +62,10 @@ def parse(data: bytes, address: str) -> Parsed:
         line, column = exc.position
         raise XmlError(f"line {line}:{column + 1}: not well-formed XML ({_reason(exc)})") from None
     except (LookupError, ValueError) as exc:  # expat on the declared encoding: unknown (LookupError) or multi-byte
-        raise XmlError(f"the XML declares an encoding that cannot be read ({exc}); UTF-8 is expected") from None
+        why = clipped(str(exc))  # names the encoding the document declared, of any length
+        raise XmlError(f"the XML declares an encoding that cannot be read ({why}); UTF-8 is expected") from None
     if root.tag != "clientConfig":
-        raise XmlError(f"the document is <{root.tag}>, not <clientConfig>")
+        raise XmlError(f"the document is <{clipped(root.tag)}>, not <clientConfig>")
     provider = root.find("emailProvider")
     if provider is None:
         raise XmlError("no <emailProvider> in <clientConfig>")

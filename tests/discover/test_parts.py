@@ -101,7 +101,13 @@ def test_hostile_values_are_left_out_with_a_note() -> None:
         (b"<clientConfig>", "line 1:15: not well-formed XML (no element found)"),
         (b"<html><body>Not here</body></html>", "the document is <html>, not <clientConfig>"),
         (b"<clientConfig/>", "no <emailProvider> in <clientConfig>"),
+        # what the document names is cut as every longer text from the network is (values.clipped)
+        (b"<" + b"a" * 100_000 + b"/>", f"the document is <{'a' * 240}... (100000 characters)>, not <clientConfig>"),
+        (b'<?xml version="1.0" encoding="' + b"e" * 100_000 + b'"?><clientConfig/>',
+         f"the XML declares an encoding that cannot be read (unknown encoding: {'e' * 222}... (100018 characters)); "
+         "UTF-8 is expected"),
     ],
+    ids=["dtd", "not-well-formed", "html", "no-provider", "long-root", "long-encoding"],
 )  # fmt: skip
 def test_refused_documents(text: bytes, message: str) -> None:
     with pytest.raises(XmlError) as caught:
