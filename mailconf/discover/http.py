@@ -5,10 +5,11 @@
   address while TLS still checks the certificate against the host *name*
   (SNI and hostname verification): :class:`_Https` replaces only
   ``connect()`` of the standard library's client, which still parses HTTP.
-- Redirects are followed only to ``https://`` and at most :data:`MAX_REDIRECTS`
-  times; the body is read in pieces and abandoned past :data:`MAX_BYTES`;
-  every socket operation is bounded by the run's deadline. A URL or a reason
-  phrase the server chose is shown cut (``values.clipped``): a header may be 64 KiB.
+- Redirects are followed only to ``https://``, never to an IP address or
+  localhost from another host, and at most :data:`MAX_REDIRECTS` times; the
+  body is read in pieces and abandoned past :data:`MAX_BYTES`; every read ends
+  by the run's deadline. A URL or a reason phrase the server chose is shown
+  cut (``values.clipped``): a header may be 64 KiB.
 - ``--ca-file`` adds a trust anchor to the system's.
 
 Every failure is a :class:`FetchError` whose message says what happened in one
@@ -20,6 +21,7 @@ from __future__ import annotations
 import functools
 import http.client
 import io
+import ipaddress
 import socket
 import ssl
 import time
@@ -66,12 +68,38 @@ def fetch(url: str, deadline: float, resolver: Dns, tls: ssl.SSLContext) -> Fetc
             target = _target(url, location)
             if not target.startswith("https://"):
                 raise FetchError(f"redirected to {clipped(target)}: refused (redirects are followed to https:// only)")
+            if _local(target) and _host(target) != _host(url):
+                raise FetchError(
+                    f"redirected to {clipped(target)}: refused (redirects are followed to host names, not to an IP "
+                    "address or localhost)"
+                )
             url = target
             continue
         if status != 200:
             raise FetchError(f"HTTP {status} {clipped(reason)}")
         return Fetched(url, body, secure)
     raise FetchError(f"more than {MAX_REDIRECTS} redirects (a loop?); last to {clipped(url)}")
+
+
+def _host(url: str) -> str:
+    return (urllib.parse.urlsplit(url).hostname or "").rstrip(".")  # lower case already
+
+
+def _local(url: str) -> bool:
+    """Whether ``url`` names an IP address or localhost (RFC 6761), not a provider's host.
+
+    A redirect there reaches into this machine or its network: a local service whose certificate the system
+    trusts (a development CA certifies 127.0.0.1 and localhost) would get a GET of whatever path it chose. A
+    redirect within such a host (the ``--ispdb-url`` a user chose) is not refused.
+    """
+    host = _host(url)
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _target(url: str, location: str) -> str:

@@ -634,3 +634,20 @@ def test_an_ispdb_answer_for_another_domain_is_refused(discover: Any, rig_certs:
     other = "the file is for 'other.test' (its <domain> elements), not example.test"
     assert online == Run(1, "", nothing_found(dns, ispdb=f"ispdb https://ispdb.test/v1.1/example.test: {other}"))
     assert offline == Run(1, "", nothing_found(dns, ispdb=f"ispdb {tmp_path / 'example.test.xml'}: {other}"))
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["https://127.0.0.1/mail/config-v1.1.xml", "https://[::1]/x", "https://192.168.1.1:8443/x", "https://localhost/x",
+     "https://dev.LOCALHOST./x"],
+    ids=["loopback", "ipv6-loopback", "private", "localhost", "under-localhost"],
+)  # fmt: skip
+def test_a_redirect_to_an_address_or_localhost_is_refused(location: str, discover: Any, rig_certs: RigCerts) -> None:
+    """The provider's name redirected discover into the user's own machine or network: only the certificate check
+    stood between it and a local service whose certificate is trusted (a development CA in the system's store
+    certifies 127.0.0.1 and localhost), which got a GET of the path the redirect chose."""
+    run, dns = served(discover, rig_certs, redirect(location))
+    reason = (
+        f"redirected to {location}: refused (redirects are followed to host names, not to an IP address or localhost)"
+    )
+    assert run == Run(1, "", nothing_found(dns, reason))
