@@ -91,9 +91,17 @@ def is_dns_host(name: str) -> bool:
     """Whether a name DNS gave as a host (an SRV target, an MX host) is a host name, not what passes for an address.
 
     A DNS label holds any byte: ``dead:beef.`` or ``192.0.2.1.`` is a name there, yet the account file (and a
-    client) would read it as an IP address and connect straight to it; no top-level domain is all digits.
+    client) would read it as an IP address and connect straight to it.
     """
-    return is_host_name(name) and not name.rpartition(".")[2].isdigit()
+    return is_host_name(name) and not looks_like_address(name)
+
+
+def looks_like_address(name: str) -> bool:
+    """Whether a client would read ``name`` as an IP address: an IPv6 literal, or a last label that does not begin
+    with a letter, as every top-level domain does. The system's resolver (inet_aton) reads ``192.0.2.1``, but also
+    ``127.1``, ``2130706433`` and ``0x7f000001``, as addresses (the last three all as 127.0.0.1)."""
+    last = name.rstrip(".").rpartition(".")[2]
+    return ":" in name or not (last[:1].isascii() and last[:1].isalpha())
 
 
 def _defused(exc: DefusedXmlException) -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import functools
 import http.client
 import io
-import ipaddress
 import socket
 import ssl
 import time
@@ -29,6 +28,7 @@ import urllib.parse
 from typing import NamedTuple, cast
 
 from .. import __version__
+from .clientconfig import looks_like_address
 from .dns import Dns, DnsError
 from .values import clipped
 
@@ -93,13 +93,7 @@ def _local(url: str) -> bool:
     redirect within such a host (the ``--ispdb-url`` a user chose) is not refused.
     """
     host = _host(url)
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
+    return host == "localhost" or host.endswith(".localhost") or looks_like_address(host)
 
 
 def _target(url: str, location: str) -> str:

@@ -393,12 +393,16 @@ def test_srv_targets_that_are_no_host_names_are_left_out(discover: Any) -> None:
     with Dnsmasq([
         "srv-host=_imaps._tcp.example.test,dead:beef,993",
         "srv-host=_imap._tcp.example.test,imap.example.test,0",
+        "srv-host=_pop3s._tcp.example.test,0x7f000001,995",  # what getaddrinfo reads as 127.0.0.1, as 127.1
+        "srv-host=_pop3._tcp.example.test,127.1,110",
         "srv-host=_submissions._tcp.example.test,192.0.2.1,465",
     ]) as dns:  # fmt: skip
         run = discover(dns, "--no-probe")
     srv = (
         "_imaps._tcp.example.test: target 'dead:beef' left out: not a host name; "
         "_imap._tcp.example.test: target imap.example.test left out: port 0 is not a port; "
+        "_pop3s._tcp.example.test: target '0x7f000001' left out: not a host name; "
+        "_pop3._tcp.example.test: target '127.1' left out: not a host name; "
         "_submissions._tcp.example.test: target '192.0.2.1' left out: not a host name"
     )
     assert run == Run(1, "", nothing_found(dns, srv=srv))
@@ -639,8 +643,9 @@ def test_an_ispdb_answer_for_another_domain_is_refused(discover: Any, rig_certs:
 @pytest.mark.parametrize(
     "location",
     ["https://127.0.0.1/mail/config-v1.1.xml", "https://[::1]/x", "https://192.168.1.1:8443/x", "https://localhost/x",
-     "https://dev.LOCALHOST./x"],
-    ids=["loopback", "ipv6-loopback", "private", "localhost", "under-localhost"],
+     "https://dev.LOCALHOST./x", "https://2130706433/x", "https://0x7f000001/x"],
+    # the last two: what the system's getaddrinfo (inet_aton) reads as 127.0.0.1
+    ids=["loopback", "ipv6-loopback", "private", "localhost", "under-localhost", "decimal", "hexadecimal"],
 )  # fmt: skip
 def test_a_redirect_to_an_address_or_localhost_is_refused(location: str, discover: Any, rig_certs: RigCerts) -> None:
     """The provider's name redirected discover into the user's own machine or network: only the certificate check
