@@ -1,5 +1,6 @@
 """Hostile or broken answers: one clear line each, exit 1 (nothing usable) or 2 (usage), no traceback, no wait
-past the deadline (the process is timed from outside with a generous bound: not a benchmark)."""
+past the deadline (the process is timed from outside with a generous bound: not a benchmark); where a usable
+server is still found (exit 0), what the network said is shown cut."""
 
 from __future__ import annotations
 
