@@ -104,9 +104,12 @@ What aerc 0.14 cannot express (each is a warning, an error with ``--strict``):
   targets);
 - an account named ``DEFAULT`` (go-ini's default section, which aerc skips, and from
   0.18 on reads as settings for every account): left out;
-- a ``display_name`` holding ``"`` or ``\``: it is written exactly, but aerc 0.14's
-  composer writes the From name back without escaping it, so a ``"`` is sent as ``'``,
-  a ``\`` is lost, and a ``\`` at the end stops sending;
+- a ``display_name`` holding ``"`` or ``\``: it is written exactly, but the composer
+  (aerc 0.14 and 0.20) writes the From name back without escaping it, so a ``"`` is
+  sent as ``'`` and a ``\`` is lost; a ``\`` at the end leaves the name's quotes open:
+  aerc 0.14 sends the message with that broken From (``From: "Ann\" <ann@example.org>``,
+  whose quoted string never ends), aerc 0.20 refuses to send it
+  (``PrepareHeader: mail: missing word in phrase: mail: unclosed quoted-string``);
 - ``tls.ca_file`` (use ``SSL_CERT_FILE`` as above), ``tls.fingerprint``,
   ``tls.verify: false``, ``tls.verify_hostname: false``, ``tls.client_cert``: aerc
   verifies every server written against the trusted CAs. The one exception: from aerc
@@ -280,9 +283,12 @@ DEFAULT_GAP_0_18 = (
     "{aerc} reads a section named DEFAULT as settings for every account (go-ini's default section): the "
     "account is left out; rename it"
 )
+#: What a \ at the end does differs: aerc 0.14 sends the From with its quoted name left open, aerc 0.20 parses the
+#: From before sending (PrepareHeader, Go's net/mail) and stops. Both are named: the versions between were not run.
 DISPLAY_NAME_GAP = (
-    "{aerc}'s composer writes the From name back without escaping it: a \" becomes ' and a \\ is lost "
-    "(a \\ at the end stops sending); leave them out of display_name"
+    "{aerc}'s composer writes the From name back without escaping it: a \" becomes ' and a \\ is lost; "
+    "a \\ at the end leaves the name's quotes open, and aerc 0.14 sends the message with that broken From, "
+    "aerc 0.20 refuses to send it (PrepareHeader: unclosed quoted-string); leave them out of display_name"
 )
 NO_PASSWORD_GAP = "{aerc} does not ask for a password: without password_command it logs in with an empty one; add it"
 CA_FILE_GAP = (
