@@ -261,7 +261,7 @@ ssl = {ssl}
 {ssl_files}
 disable_plaintext_auth = {disable_plaintext_auth}
 auth_mechanisms = {mechanisms}
-auth_verbose = yes
+{username_chars}auth_verbose = yes
 # answer a wrong password at once (the default waits 2 s)
 auth_failure_delay = 0
 # no stats service: its missing socket made every process wait 5 s at shutdown
@@ -331,8 +331,12 @@ class Dovecot(Daemon):
         mechanisms: Sequence[str] = ("plain", "login"),
         submission: bool = False,
         relay_port: int | None = None,
+        any_username: bool = False,
     ) -> None:
         self.tls = tls
+        # Dovecot's auth_username_chars refuses % * \\ blanks and non-ASCII in a user name whatever the client sent;
+        # any_username lifts it, for tests of what a client sends
+        self.any_username = any_username
         self.submission = submission
         self.relay_port = relay_port if relay_port is not None else free_port()
         self.users = tuple(users)
@@ -387,6 +391,7 @@ class Dovecot(Daemon):
                 ssl_files=ssl_files,
                 disable_plaintext_auth="yes" if self.disable_plaintext_auth else "no",
                 mechanisms=" ".join(self.mechanisms),
+                username_chars="auth_username_chars =\n" if self.any_username else "",
                 ports=self.ports,
                 imaps_port=imaps,
                 pop3s_port=pop3s,

@@ -291,20 +291,23 @@ def text_settings(account: Account) -> list[tuple[str, str | None]]:
 
 
 #: What Python's imaplib (getmail) and imaplib2 (offlineimap3) send as the user name of an IMAP LOGIN: the name
-#: itself, unquoted. Only an atom of these characters reads back as that name (RFC 9051 section 9: ASTRING-CHAR is
-#: printable ASCII but SP ( ) { % * " \\); a blank cuts the name (the rest is read as the password), the others break
-#: the command, and a non-ASCII character stops the library (UnicodeEncodeError).
-_IMAP_ATOM_CHARS = frozenset(map(chr, range(0x21, 0x7F))) - set('(){%*"\\')
-#: The gap both give for any other name, after "... this one is not an IMAP atom ...".
-IMAP_ATOM_GAP = (
-    "the user name of an IMAP LOGIN unquoted, and this one is not an IMAP atom (it holds a blank, a non-ASCII "
-    'character or one of ( ) { % * " \\): the server would get another name or none'
+#: itself, unquoted. RFC 9051's grammar (section 9) keeps % * and \\ out of an unquoted name too, but servers read
+#: them as written: Dovecot 2.3's parser takes them into an atom (the tests log in to it as user%domain), and Cyrus
+#: ends an atom only at a blank, ( ) or ". What no unquoted name carries: a blank (the name ends there), ( ) { "
+#: (Dovecot answers BAD, "Invalid characters in atom"), and non-ASCII, which both libraries cannot encode: they
+#: stop before they log in (UnicodeEncodeError).
+_LOGIN_NAME_CHARS = frozenset(map(chr, range(0x21, 0x7F))) - set('(){"')
+#: The gap both give for any other name ({client}: the client's name).
+LOGIN_NAME_GAP = (
+    "{client} sends the user name of an IMAP LOGIN unquoted, and this one holds a blank, a non-ASCII character or "
+    'one of ( ) {{ ": Dovecot refuses such a LOGIN (BAD), a laxer server reads another name, and a non-ASCII name '
+    "stops {client} before it logs in"
 )
 
 
 def sent_unquoted(username: str) -> bool:
-    """Whether a client that sends the user name of an IMAP LOGIN unquoted sends exactly this one."""
-    return set(username) <= _IMAP_ATOM_CHARS
+    """Whether a client that sends the user name of an IMAP LOGIN unquoted gets it to the server as written."""
+    return set(username) <= _LOGIN_NAME_CHARS
 
 
 def locate_unsafe(

@@ -86,11 +86,16 @@ What getmail cannot express (each is a warning, an error with ``--strict``):
   OAuth2 and GSSAPI over POP3, ``tls.client_key`` without ``tls.client_cert``;
 - ``mechanisms`` getmail lacks (it logs in with LOGIN or USER/PASS, CRAM-MD5 or
   XOAUTH2 on IMAP), and a password or token command that the ``auth`` does not use;
-- an IMAP ``username`` that is not an IMAP atom (a blank, a non-ASCII character or
-  one of ``( ) { % * " \``) with a password login: Python's imaplib sends the name
-  of an IMAP LOGIN unquoted, so the server would get another name (``al ice`` logs
-  in as ``al`` with the password ``ice``) or none, and a non-ASCII name stops getmail.
+- an IMAP ``username`` holding a blank, a non-ASCII character or one of ``( ) { "``,
+  with a password login: Python's imaplib sends the name of an IMAP LOGIN unquoted,
+  and no unquoted name carries those. Dovecot refuses such a LOGIN (``BAD``), a laxer
+  server reads another name (``al ice`` as ``al`` with the password ``ice``), and a
+  non-ASCII name stops getmail before it logs in (``UnicodeEncodeError``, exit 4).
   With ``mechanisms: [cram-md5]`` the name is sent as written; POP3 sends it as written.
+  ``%``, ``*`` and ``\`` are no gap: RFC 9051's grammar keeps them out of an unquoted
+  name too, but Dovecot and Cyrus read them as written (``user%domain`` logs in to
+  Dovecot as ``user%domain``); a server that follows the grammar to the letter answers
+  ``BAD``, and nobody is logged in as someone else.
 
 How it is tested: every rendered file is read back with ``getmail --dump`` (each setting
 compared with what was meant, hostile values included, and a canary file proving that
@@ -118,7 +123,7 @@ from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.getmail import getmail_path, getmail_tuple, getmail_value
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import IMAP_ATOM_GAP, Gaps, Rendered, RenderedFile, gap_rules, sent_unquoted
+from . import LOGIN_NAME_GAP, Gaps, Rendered, RenderedFile, gap_rules, sent_unquoted
 
 NAME = "getmail"
 TITLE = "getmail (getmail6 6.18.11): getmail/<account>.getmailrc, a retriever and a Maildir per account"
@@ -213,9 +218,9 @@ MIN_VERSION_GAP = (
 TIMEOUT_GAP = "getmail cannot wait without a timeout (0 makes its sockets non-blocking): left out, getmail waits 180 s"
 NTLM_GAP = "getmail has no NTLM: use auth password if the server offers LOGIN (IMAP) or USER/PASS (POP3)"
 #: Python's imaplib, which getmail logs in to IMAP with, sends the name of an IMAP LOGIN unquoted: see sent_unquoted.
-LOGIN_USER_GAP = (
-    f"getmail sends {IMAP_ATOM_GAP}; its only other login for an IMAP password is CRAM-MD5 "
-    "(mechanisms: [cram-md5]), and POP3 sends the name as written"
+LOGIN_USER_GAP = LOGIN_NAME_GAP.format(client="getmail") + (
+    "; its only other login for an IMAP password is CRAM-MD5 (mechanisms: [cram-md5]), and POP3 sends the name "
+    "as written"
 )
 CLIENT_CERT_GAP = (
     "getmail has no SASL EXTERNAL: it presents the certificate and still logs in with a password "

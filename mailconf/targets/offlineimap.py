@@ -94,12 +94,16 @@ What offlineimap cannot express (each is a warning, an error with ``--strict``):
   ``tls1_2`` would shut out TLS 1.3;
 - ``mechanisms`` other than GSSAPI, XOAUTH2, CRAM-MD5, PLAIN and LOGIN (left out of
   ``auth_mechanisms``);
-- LOGIN for a ``username`` that is not an IMAP atom (a blank, a non-ASCII character
-  or one of ``( ) { % * " \``): offlineimap3 sends the name of an IMAP LOGIN
-  unquoted, so the server would get another name (``al ice`` logs in as ``al``
-  with the password ``ice``) or none. LOGIN is left out of ``auth_mechanisms``
+- LOGIN for a ``username`` holding a blank, a non-ASCII character or one of
+  ``( ) { "``: offlineimap3 sends the name of an IMAP LOGIN unquoted, and no unquoted
+  name carries those. Dovecot refuses such a LOGIN (``BAD``), a laxer server reads
+  another name (``al ice`` as ``al`` with the password ``ice``), and a non-ASCII name
+  stops the account before it logs in. LOGIN is left out of ``auth_mechanisms``
   (with only LOGIN named, ``CRAM-MD5, PLAIN`` is written); the SASL mechanisms
-  send the name as written;
+  send the name as written. ``%``, ``*`` and ``\`` keep LOGIN: RFC 9051's grammar
+  keeps them out of an unquoted name too, but Dovecot and Cyrus read them as written
+  (``user%domain`` logs in to Dovecot as ``user%domain``); a server that follows the
+  grammar to the letter answers ``BAD``, and nobody is logged in as someone else;
 - a ``timeout`` that differs from the one written: ``socktimeout`` is read from
   ``[general]`` only, so the first account's timeout applies to every account;
 - a password or token command that the chosen ``auth`` does not use (left out).
@@ -133,7 +137,7 @@ from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.offlineimap import offlineimap_path, offlineimap_value
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import IMAP_ATOM_GAP, Gaps, Rendered, RenderedFile, gap_rules, sent_unquoted
+from . import LOGIN_NAME_GAP, Gaps, Rendered, RenderedFile, gap_rules, sent_unquoted
 
 NAME = "offlineimap"
 TITLE = "offlineimap (offlineimap3 8.0.0): ~/.offlineimaprc and a pythonfile for the password commands"
@@ -205,7 +209,7 @@ CLIENT_CERT_GAP = (
 )
 #: imaplib2 (offlineimap3's IMAP library) sends the name of an IMAP LOGIN unquoted (see sent_unquoted); then comes
 #: what auth_mechanisms is instead.
-LOGIN_USER_GAP = f"offlineimap3 sends {IMAP_ATOM_GAP}, so LOGIN is left out"
+LOGIN_USER_GAP = LOGIN_NAME_GAP.format(client="offlineimap3") + ", so LOGIN is left out"
 AUTH_NONE_GAP = "offlineimap always logs in: the account is left out; give a username and auth"
 VERIFY_GAP = (
     "offlineimap3 always checks the certificate against CAs or a pin: add tls.fingerprint to trust that "

@@ -54,7 +54,8 @@ def _prepare(base: Path, certs: Certificates, protocol: str, port: int, user: Us
     ca = base / "ca.pem"
     shutil.copyfile(certs.ca, ca)
     incoming = server(protocol, port, "tls", user, certs=certs, directory=base, tls={"ca_file": str(ca)}) | more
-    rc = render("getmail", {"work": {"address": user.name, "incoming": incoming}}, base)["getmail"] / "work.getmailrc"
+    address = user.name if "@" in user.name else "a@example.org"  # the tests' odd user names are no addresses
+    rc = render("getmail", {"work": {"address": address, "incoming": incoming}}, base)["getmail"] / "work.getmailrc"
     for part in ("cur", "new", "tmp"):
         (base / "home" / "Mail" / "work" / part).mkdir(parents=True)  # getmail does not create the Maildir
     return rc
@@ -211,3 +212,72 @@ def test_a_failing_password_command_stops_getmail_with_its_status(
     assert done.stderr == "work.getmailrc: operation error (External program error (/bin/sh exited with 3))\n"
     assert logins(dovecot, "imap-login", ALICE, at_least=0) == []
     assert maildir_subjects(base / "home" / "Mail" / "work") == []
+
+
+# --- the user name on the wire: what Dovecot reads of getmail's unquoted IMAP LOGIN ----------------------------------
+
+#: Users whose names Dovecot's default auth_username_chars would refuse (the server lifts it: any_username).
+PERCENT, BLANK, ACCENT = User("user%domain*x", "pw-1"), User("al ice", "pw-2"), User("éa", "pw-3")
+#: What getmail says when Dovecot refuses its LOGIN (BAD: a blank ends the name, and LOGIN takes two arguments).
+REFUSED = (
+    "work.getmailrc: credential/login error (LOGIN command error: BAD [b'Error in IMAP command received by server.'])\n"
+)
+#: The gap for a name an unquoted LOGIN cannot carry.
+LOGIN_NAME_GAP = (
+    "mailconf: warning: getmail: account work: incoming.username cannot be expressed; getmail sends the user name "
+    'of an IMAP LOGIN unquoted, and this one holds a blank, a non-ASCII character or one of ( ) { ": Dovecot refuses '
+    "such a LOGIN (BAD), a laxer server reads another name, and a non-ASCII name stops getmail before it logs in; "
+    "its only other login for an IMAP password is CRAM-MD5 (mechanisms: [cram-md5]), and POP3 sends the name as "
+    "written\n"
+)
+
+
+@pytest.fixture
+def dovecot_any(certs: Certificates) -> Iterator[Dovecot]:
+    need("dovecot")
+    users = (PERCENT, BLANK, ACCENT)
+    with Dovecot(certs.good, users, mechanisms=("plain", "login", "cram-md5"), any_username=True) as server:
+        yield server
+
+
+@pytest.mark.parametrize(
+    ("user", "protocol", "mechanisms", "code", "stderr", "gap"),
+    [
+        (PERCENT, "imap", [], 0, "", ""),  # % and * are no atom characters (RFC 9051), but Dovecot reads them
+        (BLANK, "imap", [], 127, REFUSED, LOGIN_NAME_GAP),
+        (ACCENT, "imap", [], 4, "UnicodeEncodeError: 'ascii' codec can't encode character", LOGIN_NAME_GAP),
+        (BLANK, "imap", ["cram-md5"], 0, "", ""),  # CRAM-MD5 sends the name as written
+        (ACCENT, "imap", ["cram-md5"], 0, "", ""),
+        (BLANK, "pop3", [], 0, "", ""),  # USER sends it as written
+        (ACCENT, "pop3", [], 0, "", ""),
+    ],
+    ids=["percent", "blank", "non-ascii", "blank-cram-md5", "non-ascii-cram-md5", "blank-pop3", "non-ascii-pop3"],
+)
+def test_what_dovecot_reads_of_the_user_name_is_what_the_gap_says(  # noqa: PLR0917 (pytest fixtures)
+    base: Path,
+    certs: Certificates,
+    dovecot_any: Dovecot,
+    capsys: pytest.CaptureFixture[str],
+    user: User,
+    protocol: str,
+    mechanisms: list[str],
+    code: int,
+    stderr: str,
+    gap: str,
+) -> None:
+    port = dovecot_any.ports.pop3s if protocol == "pop3" else dovecot_any.ports.imaps
+    capsys.readouterr()
+    rc = _prepare(base, certs, protocol, port, user, **({"mechanisms": mechanisms} if mechanisms else {}))
+    assert capsys.readouterr().err == gap
+    subject, message = new_message("bob@example.net", user.name)
+    deliver(dovecot_any, user, message)
+
+    done = _getmail(rc, base)
+
+    assert done.returncode == code, done.stderr
+    assert (done.stderr == stderr) if code != 4 else (stderr in done.stderr), done.stderr  # 4: a traceback
+    if code == 0:
+        assert maildir_subjects(base / "home" / "Mail" / "work") == [subject]
+        assert len(logins(dovecot_any, f"{protocol}-login", user)) == 1  # logged in as the name declared
+    else:
+        assert logins(dovecot_any, f"{protocol}-login", user, at_least=0) == []

@@ -10,7 +10,11 @@ target leaves STARTTLS accounts out (offlineimap3's STARTTLS is opportunistic).
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import need
 from tests.e2e.conftest import (
@@ -33,9 +37,10 @@ def _sync(rc: Path, home: Path, account: str) -> subprocess.CompletedProcess[str
     return run_client(argv, client_env(home), cwd=home)
 
 
-def _rendered(tmp_path: Path, home: Path, certs: Certificates, dovecot: Dovecot, user: User) -> Path:
-    incoming = server("imap", dovecot.ports.imaps, "tls", user, certs=certs, directory=tmp_path)
-    files = render("offlineimap", {"work": {"address": user.name, "incoming": incoming}}, tmp_path)
+def _rendered(tmp_path: Path, home: Path, certs: Certificates, dovecot: Dovecot, user: User, **more: Any) -> Path:
+    incoming = server("imap", dovecot.ports.imaps, "tls", user, certs=certs, directory=tmp_path, **more)
+    address = user.name if "@" in user.name else "a@example.org"  # the tests' odd user names are no addresses
+    files = render("offlineimap", {"work": {"address": address, "incoming": incoming}}, tmp_path)
     assert sorted(files) == [".offlineimap-mailconf.py", ".offlineimaprc"]
     for name, path in files.items():  # the rc finds its pythonfile in HOME, where `render -o ~` puts both
         (home / name).write_bytes(path.read_bytes())
@@ -97,3 +102,53 @@ def test_a_ca_file_that_did_not_sign_the_server_stops_the_sync(
     ) in done.stdout
     assert logins(dovecot, "imap-login", ALICE, at_least=0) == []
     assert not (home / "Mail" / "work" / "INBOX").exists()
+
+
+# --- the user name on the wire: what Dovecot reads of offlineimap3's unquoted IMAP LOGIN -----------------------------
+
+#: Users whose names Dovecot's default auth_username_chars would refuse (the server lifts it: any_username).
+PERCENT, BLANK = User("user%domain*x", "pw-1"), User("al ice", "pw-2")
+
+
+@pytest.fixture
+def dovecot_any(certs: Certificates) -> Iterator[Dovecot]:
+    need("dovecot")
+    with Dovecot(certs.good, (PERCENT, BLANK), any_username=True) as server:
+        yield server
+
+
+@pytest.mark.parametrize(
+    ("user", "mechanisms", "gap"),
+    [
+        (PERCENT, "LOGIN", ""),  # % and * are no atom characters (RFC 9051), but Dovecot reads them: LOGIN kept
+        (BLANK, "CRAM-MD5, PLAIN",
+         "mailconf: warning: offlineimap: account work: incoming.username cannot be expressed; offlineimap3 sends the "
+         "user name of an IMAP LOGIN unquoted, and this one holds a blank, a non-ASCII character or one of ( ) { \": "
+         "Dovecot refuses such a LOGIN (BAD), a laxer server reads another name, and a non-ASCII name stops "
+         "offlineimap3 before it logs in, so LOGIN is left out (auth_mechanisms is CRAM-MD5, PLAIN)\n"),
+    ],
+    ids=["percent", "blank"],
+)  # fmt: skip
+def test_login_is_kept_for_a_user_name_dovecot_reads_as_written(  # noqa: PLR0917 (pytest fixtures)
+    tmp_path: Path,
+    home: Path,
+    certs: Certificates,
+    dovecot_any: Dovecot,
+    capsys: pytest.CaptureFixture[str],
+    user: User,
+    mechanisms: str,
+    gap: str,
+) -> None:
+    # mechanisms: [login] asks for the IMAP LOGIN command alone; where the name cannot go unquoted, PLAIN sends it
+    capsys.readouterr()
+    rc = _rendered(tmp_path, home, certs, dovecot_any, user, mechanisms=["login"])
+    assert capsys.readouterr().err == gap
+    assert f"\nauth_mechanisms = {mechanisms}\n" in rc.read_text()
+    subject, message = new_message("bob@example.net", "a@example.org")
+    deliver(dovecot_any, user, message)
+
+    done = _sync(rc, home, "work")
+
+    assert done.returncode == 0, done.stdout
+    assert maildir_subjects(home / "Mail" / "work" / "INBOX") == [subject]
+    assert len(logins(dovecot_any, "imap-login", user)) == 1  # logged in as the name declared
