@@ -30,6 +30,8 @@ What is written, per account with an IMAP ``incoming`` server (a section ``[NAME
   exactly the name in the YAML, ``@``, ``:``, ``/`` and ``%`` included. aerc 0.14 logs in
   to IMAP with the ``LOGIN`` command (the password goes as it would with ``PLAIN``);
   aerc 0.20 with ``AUTHENTICATE PLAIN`` where the server offers it, ``LOGIN`` otherwise.
+  Both send a user name and password with non-ASCII characters, blanks, quotes and
+  backslashes as written (in UTF-8).
 - ``source-cred-cmd``: ``password_command`` (``token_command`` for OAuth2). **aerc 0.14
   runs it with** ``sh -c`` **when it loads the file** (at start), and
   ``outgoing-cred-cmd`` each time it sends. aerc trims blanks from both ends of what

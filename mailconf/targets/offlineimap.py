@@ -114,6 +114,12 @@ offlineimap3 checks the host name against the certificate's DNS names and common
 only (not IP addresses): connect by name. GSSAPI needs the python3-gssapi package.
 An OAuth2 token is fetched once per run (offlineimap cannot refresh it: run
 offlineimap once at a time, not with ``autorefresh``).
+A password with a non-ASCII character cannot go by the IMAP LOGIN command:
+imaplib2 encodes it as ASCII, and the account stops before anything is sent
+(``'ascii' codec can't encode character``, exit 1). CRAM-MD5 and PLAIN send it (and
+the user name) in UTF-8, and ``auth_mechanisms`` tries them first unless
+``mechanisms`` names LOGIN alone; ``render`` cannot warn, since the password is not in
+the account file (its command runs at login).
 
 How it is tested: every expressible combination, and hostile values in every field
 that reaches either file (quotes, backslashes, ``%``, ``$()``, backticks, Python
@@ -122,7 +128,9 @@ syntax, non-BMP characters), are read back through offlineimap3's own
 canary file showing that loading both files runs no command; ``offlineimap --info``
 logs in to a test server with exactly the user, password and token given; and
 offlineimap syncs a Dovecot INBOX into the Maildir over TLS, with the password from the
-pythonfile and a private CA as ``sslcacertfile``.
+pythonfile and a private CA as ``sslcacertfile``; a Dovecot that takes any user name
+logs it in as ``user%domain*x`` with LOGIN, and as ``al ice`` and ``ümlaut@example.org``
+(password ``pässwörd``) with PLAIN, while LOGIN alone stops on that password.
 """
 
 from __future__ import annotations

@@ -102,3 +102,25 @@ def test_aerc_sends_through_the_rendered_outgoing_url(  # noqa: PLR0917 (pytest 
     message = email.message_from_bytes(received.content)
     assert message["Subject"] == "e2e-aerc"
     assert email.utils.parseaddr(str(message["From"])) == ("E2E Test", user.name)
+
+
+#: IMAP names and passwords that getmail's and offlineimap3's LOGIN cannot send as written; aerc sends them exactly
+ODD_USERS = [User("al ice%x*y", 'pä "\\x'), User("ümlaut", "pässwörd")]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("user", ODD_USERS, ids=["blank-quote-backslash", "non-ascii"])
+def test_aerc_logs_in_with_the_user_name_and_password_as_written(
+    tmp_path: Path, home: Path, certs: Certificates, user: User, version: str
+) -> None:
+    with Dovecot(certs.good, ODD_USERS, any_username=True) as dovecot:  # Dovecot's default refuses these names
+        incoming = _server("imap", dovecot.ports.imaps, "tls", user, certs=certs, directory=tmp_path)
+        conf = _rendered({"address": "a@example.org", "incoming": incoming}, tmp_path, version)
+        subject, message = new_message("bob@example.net", "a@example.org")
+        deliver(dovecot, user, message)
+
+        with aerc(conf, home, version, SSL_CERT_FILE=str(certs.ca)) as client:
+            screen = client.wait_for(subject)
+
+        assert subject in screen, screen
+        assert len(logins(dovecot, "imap-login", user)) == 1  # as the name declared, with the password declared

@@ -218,6 +218,8 @@ def test_a_failing_password_command_stops_getmail_with_its_status(
 
 #: Users whose names Dovecot's default auth_username_chars would refuse (the server lifts it: any_username).
 PERCENT, BLANK, ACCENT = User("user%domain*x", "pw-1"), User("al ice", "pw-2"), User("éa", "pw-3")
+#: A password imaplib's LOGIN cannot send (it encodes the command as ASCII).
+UMLAUT = User("umlaut@example.org", "pässwörd")
 #: What getmail says when Dovecot refuses its LOGIN (BAD: a blank ends the name, and LOGIN takes two arguments).
 REFUSED = (
     "work.getmailrc: credential/login error (LOGIN command error: BAD [b'Error in IMAP command received by server.'])\n"
@@ -235,7 +237,7 @@ LOGIN_NAME_GAP = (
 @pytest.fixture
 def dovecot_any(certs: Certificates) -> Iterator[Dovecot]:
     need("dovecot")
-    users = (PERCENT, BLANK, ACCENT)
+    users = (PERCENT, BLANK, ACCENT, UMLAUT)
     with Dovecot(certs.good, users, mechanisms=("plain", "login", "cram-md5"), any_username=True) as server:
         yield server
 
@@ -281,3 +283,28 @@ def test_what_dovecot_reads_of_the_user_name_is_what_the_gap_says(  # noqa: PLR0
         assert len(logins(dovecot_any, f"{protocol}-login", user)) == 1  # logged in as the name declared
     else:
         assert logins(dovecot_any, f"{protocol}-login", user, at_least=0) == []
+
+
+@pytest.mark.parametrize(
+    ("protocol", "mechanisms", "code"),
+    [("imap", [], 4), ("imap", ["cram-md5"], 0), ("pop3", [], 0)],
+    ids=["imap-login", "imap-cram-md5", "pop3"],
+)
+def test_a_non_ascii_password_stops_getmail_only_over_imap_login(  # noqa: PLR0917 (pytest fixtures)
+    base: Path, certs: Certificates, dovecot_any: Dovecot, protocol: str, mechanisms: list[str], code: int
+) -> None:
+    # render cannot see the password (its command runs at login): the getmail page says this instead of a gap
+    port = dovecot_any.ports.pop3s if protocol == "pop3" else dovecot_any.ports.imaps
+    rc = _prepare(base, certs, protocol, port, UMLAUT, **({"mechanisms": mechanisms} if mechanisms else {}))
+    subject, message = new_message("bob@example.net", UMLAUT.name)
+    deliver(dovecot_any, UMLAUT, message)
+
+    done = _getmail(rc, base)
+
+    assert done.returncode == code, done.stderr
+    if code:  # getmail's traceback: imaplib encodes LOGIN as ASCII before anything is sent
+        assert "UnicodeEncodeError: 'ascii' codec can't encode character '\\xe4' in position 2" in done.stderr
+        assert logins(dovecot_any, "imap-login", UMLAUT, at_least=0) == []
+    else:  # CRAM-MD5 and POP3's PASS send it in UTF-8
+        assert maildir_subjects(base / "home" / "Mail" / "work") == [subject]
+        assert len(logins(dovecot_any, f"{protocol}-login", UMLAUT)) == 1

@@ -108,12 +108,14 @@ def test_a_ca_file_that_did_not_sign_the_server_stops_the_sync(
 
 #: Users whose names Dovecot's default auth_username_chars would refuse (the server lifts it: any_username).
 PERCENT, BLANK = User("user%domain*x", "pw-1"), User("al ice", "pw-2")
+#: A password imaplib2's LOGIN cannot send (it encodes the command as ASCII), with an ASCII name and without.
+UMLAUT, NON_ASCII = User("umlaut@example.org", "pässwörd"), User("ümlaut@example.org", "pässwörd")
 
 
 @pytest.fixture
 def dovecot_any(certs: Certificates) -> Iterator[Dovecot]:
     need("dovecot")
-    with Dovecot(certs.good, (PERCENT, BLANK), any_username=True) as server:
+    with Dovecot(certs.good, (PERCENT, BLANK, UMLAUT, NON_ASCII), any_username=True) as server:
         yield server
 
 
@@ -152,3 +154,34 @@ def test_login_is_kept_for_a_user_name_dovecot_reads_as_written(  # noqa: PLR091
     assert done.returncode == 0, done.stdout
     assert maildir_subjects(home / "Mail" / "work" / "INBOX") == [subject]
     assert len(logins(dovecot_any, "imap-login", user)) == 1  # logged in as the name declared
+
+
+@pytest.mark.parametrize(
+    ("user", "mechanisms", "code"),
+    [(UMLAUT, [], 0), (UMLAUT, ["login"], 1), (NON_ASCII, ["login"], 0)],
+    ids=["default", "login", "non-ascii-name"],
+)
+def test_a_non_ascii_password_stops_offlineimap_only_over_login(  # noqa: PLR0917 (pytest fixtures)
+    tmp_path: Path,
+    home: Path,
+    certs: Certificates,
+    dovecot_any: Dovecot,
+    user: User,
+    mechanisms: list[str],
+    code: int,
+) -> None:
+    # render cannot see the password (its command runs at login): the offlineimap page says this instead of a gap.
+    # A non-ASCII name leaves LOGIN out (a gap): [login] then writes CRAM-MD5, PLAIN
+    rc = _rendered(tmp_path, home, certs, dovecot_any, user, **({"mechanisms": mechanisms} if mechanisms else {}))
+    subject, message = new_message("bob@example.net", "a@example.org")
+    deliver(dovecot_any, user, message)
+
+    done = _sync(rc, home, "work")
+
+    assert done.returncode == code, done.stdout
+    if code:  # imaplib2 encodes LOGIN as ASCII before anything is sent: the account stops
+        assert "'ascii' codec can't encode character '\\xe4' in position 2" in done.stdout
+        assert logins(dovecot_any, "imap-login", user, at_least=0) == []
+    else:  # PLAIN (and CRAM-MD5) send name and password in UTF-8, and come before LOGIN
+        assert maildir_subjects(home / "Mail" / "work" / "INBOX") == [subject]
+        assert len(logins(dovecot_any, "imap-login", user)) == 1
