@@ -81,6 +81,9 @@ What getmail cannot express (each is a warning, an error with ``--strict``):
   instead); use ``security: tls`` (ports 993, 995);
 - ``tls.verify_hostname: false`` with a checked certificate: getmail always
   compares the name with ``server``;
+- a ``host`` with a trailing dot (``imap.example.org.``) with a checked certificate:
+  getmail compares the certificate's names with the host as written, dot included,
+  so the connection fails (``hostname 'imap.example.org.' doesn't match ...``);
 - ``tls.fingerprint`` with ``sha1:`` or ``md5:``: getmail pins SHA-256 only; the
   certificate is checked against the CAs meanwhile;
 - ``tls.min_version`` other than 1.2: getmail has no minimum-version setting
@@ -123,7 +126,7 @@ msmtp target), and accounts without an ``incoming`` server are left out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 import jinja2
@@ -224,6 +227,11 @@ MIN_VERSION_GAP = (
     "getmail has no minimum TLS version (ssl_version allows one exact version): "
     "on Debian 12 it accepts TLS 1.2 and newer"
 )
+#: Python's ssl (OpenSSL) matches the host as written against the certificate's names, trailing dot included.
+TRAILING_DOT_GAP = (
+    "getmail checks the certificate's names against the host with its trailing dot, which no certificate holds: the "
+    "connection fails; write the host without the dot"
+)
 TIMEOUT_GAP = "getmail cannot wait without a timeout (0 makes its sockets non-blocking): left out, getmail waits 180 s"
 NTLM_GAP = "getmail has no NTLM: use auth password if the server offers LOGIN (IMAP) or USER/PASS (POP3)"
 #: Python's imaplib, which getmail logs in to IMAP with, sends the name of an IMAP LOGIN unquoted: see sent_unquoted.
@@ -290,17 +298,8 @@ def server_gaps(gaps: Gaps, account: Account, server: Server) -> None:
     def gap(setting: str, instead: str) -> None:
         gaps.server(account, server, setting, instead)
 
-    tls = server.tls
     if server.security is Security.TLS:
-        pinned = _sha256_pin(server) is not None
-        if tls.fingerprint is not None and not pinned:
-            gap("tls.fingerprint", WEAK_PIN_GAP)
-        if _ca_checked(server) and tls.verify and not tls.verify_hostname:
-            gap("tls.verify_hostname", HOSTNAME_GAP)
-        if tls.min_version is not None and tls.min_version != "1.2":
-            gap("tls.min_version", MIN_VERSION_GAP)
-        if tls.client_key is not None and tls.client_cert is None:
-            gap("tls.client_key", "getmail needs the certificate with the key: give tls.client_cert too")
+        _tls_gaps(gap, server)
     if server.timeout == 0:
         gap("timeout", TIMEOUT_GAP)
     protocol = server.protocol.value.upper()
@@ -320,6 +319,21 @@ def server_gaps(gaps: Gaps, account: Account, server: Server) -> None:
     for field, command in (("password_command", server.password_command), ("token_command", server.token_command)):
         if command is not None and field != used:
             gap(field, f"auth {server.auth.value} over {protocol} does not use it with getmail, so it is left out")
+
+
+def _tls_gaps(gap: Callable[[str, str], None], server: Server) -> None:
+    """What the rc file of a server with security tls cannot express of its TLS settings."""
+    tls = server.tls
+    if tls.fingerprint is not None and _sha256_pin(server) is None:
+        gap("tls.fingerprint", WEAK_PIN_GAP)
+    if _ca_checked(server) and server.host.endswith("."):
+        gap("host", TRAILING_DOT_GAP)
+    if _ca_checked(server) and tls.verify and not tls.verify_hostname:
+        gap("tls.verify_hostname", HOSTNAME_GAP)
+    if tls.min_version is not None and tls.min_version != "1.2":
+        gap("tls.min_version", MIN_VERSION_GAP)
+    if tls.client_key is not None and tls.client_cert is None:
+        gap("tls.client_key", "getmail needs the certificate with the key: give tls.client_cert too")
 
 
 def _flag(server: Server) -> str | None:

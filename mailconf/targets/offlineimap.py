@@ -86,6 +86,10 @@ What offlineimap cannot express (each is a warning, an error with ``--strict``):
   ``verify: false`` and a fingerprint, only the pin is checked, which is written);
 - ``tls.verify_hostname: false`` while the CAs are checked: offlineimap checks the
   name whenever it checks the CAs (pin the certificate instead);
+- a ``host`` with a trailing dot (``imap.example.org.``) while the CAs are checked:
+  offlineimap3 compares the certificate's names with the host as written, dot
+  included, so the connection fails (``no matching domain name found in
+  certificate``);
 - an ``md5`` ``tls.fingerprint`` (offlineimap3 compares sha1, sha224, sha256, sha384
   and sha512 only);
 - ``tls.min_version: "1.3"``: offlineimap3's ``ssl_version`` pins one version and
@@ -227,6 +231,11 @@ HOSTNAME_GAP = (
     "offlineimap3 checks the host name whenever it checks the CAs: set verify false with tls.fingerprint to trust "
     "that certificate alone; until then the connection fails where the name does not match"
 )
+#: imapserver.py's __verifycert compares the host as written with the certificate's names, trailing dot included.
+TRAILING_DOT_GAP = (
+    "offlineimap3 checks the certificate's names against the host with its trailing dot, which no certificate holds: "
+    "the connection fails; write the host without the dot"
+)
 FINGERPRINT_GAP = (
     "offlineimap3 compares sha1, sha224, sha256, sha384 and sha512 fingerprints only: write the sha256 fingerprint; "
     "the pin is left out meanwhile"
@@ -321,6 +330,8 @@ def server_gaps(gaps: Gaps, account: Account, server: Server, socktimeout: int |
         pinned = _fingerprint(server) is not None
         if tls.fingerprint is not None and not pinned:
             gaps.server(account, server, "tls.fingerprint", FINGERPRINT_GAP)
+        if (tls.verify or not pinned) and server.host.endswith("."):  # the CAs are checked, and with them the name
+            gaps.server(account, server, "host", TRAILING_DOT_GAP)
         if not tls.verify and not pinned:
             gaps.server(account, server, "tls.verify", VERIFY_GAP)
         elif tls.verify and not tls.verify_hostname:

@@ -101,6 +101,24 @@ def run_client(argv: list[str], env: Mapping[str, str], cwd: Path | None = None)
     )
 
 
+#: A host name with a trailing dot (an absolute name) for the test servers: only :func:`absolute_names` resolves it.
+ABSOLUTE_LOCALHOST = "localhost."
+
+
+def absolute_names(argv: list[str], directory: Path) -> list[str]:
+    """``argv`` run where ``localhost.`` resolves to 127.0.0.1: in a mount namespace of its own (``unshare -m``,
+    private by default, so nothing outside sees it), whose /etc/hosts names both ``localhost`` and ``localhost.``
+    (glibc's files backend keeps the dot, and no DNS answers here). Needs root, as CI runs; skips otherwise."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root (unshare -m and a bind mount over /etc/hosts, in a namespace of its own)")
+    unshare = need("unshare")["unshare"]
+    hosts = directory / "hosts"
+    hosts.write_text(f"{HOST} localhost {ABSOLUTE_LOCALHOST}\n")
+    hosts.chmod(0o644)
+    script = 'mount --bind "$0" /etc/hosts && exec "$@"'
+    return [unshare, "--mount", "--propagation", "private", "/bin/sh", "-c", script, str(hosts), *argv]
+
+
 def maildir_subjects(maildir: Path) -> list[str]:
     """The subjects of the messages in a Maildir (new/ and cur/)."""
     found = []

@@ -23,6 +23,8 @@ import pytest
 
 from tests.conftest import need
 from tests.e2e.conftest import (
+    ABSOLUTE_LOCALHOST,
+    absolute_names,
     deliver,
     imap_messages,
     logins,
@@ -61,7 +63,8 @@ def _prepare(base: Path, certs: Certificates, protocol: str, port: int, user: Us
     return rc
 
 
-def _getmail(rc: Path, base: Path) -> subprocess.CompletedProcess[str]:
+def _getmail(rc: Path, base: Path, *, absolute: bool = False) -> subprocess.CompletedProcess[str]:
+    """getmail on the rc file; ``absolute``: where ``localhost.`` resolves too (:func:`absolute_names`)."""
     binary = need("getmail")["getmail"]
     prefix: list[str] = []
     if os.geteuid() == 0:  # getmail refuses to deliver as root: run it as nobody, owner of everything it uses
@@ -69,7 +72,8 @@ def _getmail(rc: Path, base: Path) -> subprocess.CompletedProcess[str]:
         for path in [base, *base.rglob("*")]:
             os.chown(path, NOBODY, NOBODY)
     env = {"PATH": "/usr/bin:/bin", "HOME": str(base / "home"), "LC_ALL": "C.UTF-8"}
-    return run_client([*prefix, binary, "--getmaildir", str(rc.parent), "--rcfile", rc.name], env, cwd=base)
+    argv = [*prefix, binary, "--getmaildir", str(rc.parent), "--rcfile", rc.name]
+    return run_client(absolute_names(argv, base) if absolute else argv, env, cwd=base)
 
 
 def test_pop3_over_tls_keeps_the_mail_on_the_server(base: Path, certs: Certificates, dovecot: Dovecot) -> None:
@@ -308,3 +312,35 @@ def test_a_non_ascii_password_stops_getmail_only_over_imap_login(  # noqa: PLR09
     else:  # CRAM-MD5 and POP3's PASS send it in UTF-8
         assert maildir_subjects(base / "home" / "Mail" / "work") == [subject]
         assert len(logins(dovecot_any, f"{protocol}-login", UMLAUT)) == 1
+
+
+@pytest.mark.parametrize("pinned", [False, True], ids=["ca", "sha256-pin"])
+def test_a_host_with_a_trailing_dot_fails_the_name_check_as_the_gap_says(
+    base: Path, certs: Certificates, dovecot: Dovecot, capsys: pytest.CaptureFixture[str], pinned: bool
+) -> None:
+    # the dot makes the name absolute; getmail resolves it, then matches it against the certificate's names as written
+    tls = {"fingerprint": certs.fingerprint(certs.good)} if pinned else {"ca_file": str(base / "ca.pem")}
+    capsys.readouterr()
+    rc = _prepare(base, certs, "imap", dovecot.ports.imaps, ALICE, host=ABSOLUTE_LOCALHOST, tls=tls)
+    gap = (
+        "mailconf: warning: getmail: account work: incoming.host cannot be expressed; getmail checks the certificate's "
+        "names against the host with its trailing dot, which no certificate holds: the connection fails; write the "
+        "host without the dot\n"
+    )
+    assert capsys.readouterr().err == ("" if pinned else gap)
+    assert f"\nserver = {ABSOLUTE_LOCALHOST}\n" in rc.read_text()
+    subject, message = new_message("bob@example.net", ALICE.name)
+    deliver(dovecot, ALICE, message)
+
+    done = _getmail(rc, base, absolute=True)
+
+    if pinned:  # a pin replaces the CAs and the name check: the dot does not matter
+        assert done.returncode == 0, done.stderr
+        assert maildir_subjects(base / "home" / "Mail" / "work") == [subject]
+    else:
+        assert done.returncode == 127
+        assert done.stderr == (
+            "work.getmailrc: operation error ((\"hostname 'localhost.' doesn't match either of 'localhost', "
+            "'127.0.0.1'\",))\n"
+        )
+        assert logins(dovecot, "imap-login", ALICE, at_least=0) == []

@@ -18,6 +18,8 @@ import pytest
 
 from tests.conftest import need
 from tests.e2e.conftest import (
+    ABSOLUTE_LOCALHOST,
+    absolute_names,
     client_env,
     deliver,
     imap_messages,
@@ -31,10 +33,11 @@ from tests.e2e.conftest import (
 from tests.servers import ALICE, CAROL, Certificates, Dovecot, User
 
 
-def _sync(rc: Path, home: Path, account: str) -> subprocess.CompletedProcess[str]:
+def _sync(rc: Path, home: Path, account: str, *, absolute: bool = False) -> subprocess.CompletedProcess[str]:
+    """offlineimap on the rc file; ``absolute``: where ``localhost.`` resolves too (:func:`absolute_names`)."""
     binary = need("offlineimap")["offlineimap"]
     argv = [binary, "-c", str(rc), "-o", "-u", "basic", "-a", account]  # -o: one sync, then exit
-    return run_client(argv, client_env(home), cwd=home)
+    return run_client(absolute_names(argv, home.parent) if absolute else argv, client_env(home), cwd=home)
 
 
 def _rendered(tmp_path: Path, home: Path, certs: Certificates, dovecot: Dovecot, user: User, **more: Any) -> Path:
@@ -185,3 +188,38 @@ def test_a_non_ascii_password_stops_offlineimap_only_over_login(  # noqa: PLR091
     else:  # PLAIN (and CRAM-MD5) send name and password in UTF-8, and come before LOGIN
         assert maildir_subjects(home / "Mail" / "work" / "INBOX") == [subject]
         assert len(logins(dovecot_any, "imap-login", user)) == 1
+
+
+@pytest.mark.parametrize("pinned", [False, True], ids=["ca", "pin-alone"])
+def test_a_host_with_a_trailing_dot_fails_the_name_check_as_the_gap_says(  # noqa: PLR0917 (pytest fixtures)
+    tmp_path: Path,
+    home: Path,
+    certs: Certificates,
+    dovecot: Dovecot,
+    capsys: pytest.CaptureFixture[str],
+    pinned: bool,
+) -> None:
+    # the dot makes the name absolute; offlineimap3 resolves it, then matches it against the certificate's names as
+    # written. verify false with a pin: the pin alone is checked, and the name is not
+    tls = {"verify": False, "fingerprint": certs.fingerprint(certs.good)} if pinned else {"ca_file": str(certs.ca)}
+    capsys.readouterr()
+    rc = _rendered(tmp_path, home, certs, dovecot, ALICE, host=ABSOLUTE_LOCALHOST, tls=tls)
+    gap = (
+        "mailconf: warning: offlineimap: account work: incoming.host cannot be expressed; offlineimap3 checks the "
+        "certificate's names against the host with its trailing dot, which no certificate holds: the connection "
+        "fails; write the host without the dot\n"
+    )
+    assert capsys.readouterr().err == ("" if pinned else gap)
+    assert f"\nremotehost = {ABSOLUTE_LOCALHOST}\n" in rc.read_text()
+    subject, message = new_message("bob@example.net", ALICE.name)
+    deliver(dovecot, ALICE, message)
+
+    done = _sync(rc, home, "work", absolute=True)
+
+    if pinned:
+        assert done.returncode == 0, done.stdout
+        assert maildir_subjects(home / "Mail" / "work" / "INBOX") == [subject]
+    else:
+        assert done.returncode == 1, done.stdout
+        assert "\n  ('CA Cert verifying failed:  no matching domain name found in certificate',)\n" in done.stdout
+        assert logins(dovecot, "imap-login", ALICE, at_least=0) == []
