@@ -31,7 +31,9 @@ What is written, per account with an IMAP ``incoming`` server (a section ``[NAME
   to IMAP with the ``LOGIN`` command (the password goes as it would with ``PLAIN``);
   aerc 0.20 with ``AUTHENTICATE PLAIN`` where the server offers it, ``LOGIN`` otherwise.
   Both send a user name and password with non-ASCII characters, blanks, quotes and
-  backslashes as written (in UTF-8).
+  backslashes as written (in UTF-8). A host written with a trailing dot (an absolute
+  name, ``imap.example.org.``) is written so and works: Go ignores the dot when it
+  checks the certificate's names (getmail and offlineimap3 do not).
 - ``source-cred-cmd``: ``password_command`` (``token_command`` for OAuth2). **aerc 0.14
   runs it with** ``sh -c`` **when it loads the file** (at start), and
   ``outgoing-cred-cmd`` each time it sends. aerc trims blanks from both ends of what

@@ -20,11 +20,12 @@ import ssl
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
 from tests.conftest import need
+from tests.e2e.conftest import absolute_names
 from tests.e2e.test_mutt import Terminal, terminal
 from tests.targets import _imap_stub as imap_stub
 
@@ -120,6 +121,25 @@ class Aerc(NamedTuple):
 def aerc(accounts_conf: bytes, home: Path, version: str = "0.14", **env: str) -> Iterator[Aerc]:
     """aerc (of this version) started in tmux on this accounts.conf (mode 0600), in a config folder of its own
     under ``home``."""
+    with _aerc(accounts_conf, home, version, None, env) as client:
+        yield client
+
+
+@contextlib.contextmanager
+def aerc_with_absolute_names(accounts_conf: bytes, home: Path, version: str = "0.14", **env: str) -> Iterator[Aerc]:
+    """:func:`aerc` where ``localhost.`` resolves too (tests.e2e.conftest.absolute_names: needs root)."""
+    with _aerc(accounts_conf, home, version, absolute_names, env) as client:
+        yield client
+
+
+@contextlib.contextmanager
+def _aerc(
+    accounts_conf: bytes,
+    home: Path,
+    version: str,
+    wrap: Callable[[list[str], Path], list[str]] | None,
+    env: Mapping[str, str],
+) -> Iterator[Aerc]:
     binary = aerc_binary(version)
     need("tmux")
     config = home / "config"
@@ -134,7 +154,7 @@ def aerc(accounts_conf: bytes, home: Path, version: str = "0.14", **env: str) ->
     runtime = Path(tempfile.mkdtemp(prefix="mailconf-aerc-"))
     try:
         with terminal(home, XDG_CONFIG_HOME=str(config), XDG_RUNTIME_DIR=str(runtime), **env) as term:
-            term.start([binary], home)
+            term.start(wrap([binary], home) if wrap is not None else [binary], home)
             yield Aerc(term, config, log)
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
