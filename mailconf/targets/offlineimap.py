@@ -115,7 +115,11 @@ What offlineimap cannot express (each is a warning, an error with ``--strict``):
 Sending mail is not offlineimap's job: ``outgoing`` servers are not written (use the
 msmtp target), and accounts without an ``incoming`` server are left out.
 offlineimap3 checks the host name against the certificate's DNS names and common name
-only (not IP addresses): connect by name. GSSAPI needs the python3-gssapi package.
+only (not IP addresses): connect by name. It also refuses a certificate that has no
+common name, whatever DNS names it holds (``CA Cert verifying failed: no commonName
+found in certificate``); ``render`` cannot see the server's certificate, so for such
+a server pin it (``tls.verify: false`` with ``tls.fingerprint``: the pin alone is
+checked). GSSAPI needs the python3-gssapi package.
 An OAuth2 token is fetched once per run (offlineimap cannot refresh it: run
 offlineimap once at a time, not with ``autorefresh``).
 A password with a non-ASCII character cannot go by the IMAP LOGIN command:

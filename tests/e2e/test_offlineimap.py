@@ -9,12 +9,15 @@ target leaves STARTTLS accounts out (offlineimap3's STARTTLS is opportunistic).
 
 from __future__ import annotations
 
+import hashlib
+import ssl
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 
 from tests.conftest import need
 from tests.e2e.conftest import (
@@ -30,7 +33,7 @@ from tests.e2e.conftest import (
     run_client,
     server,
 )
-from tests.servers import ALICE, CAROL, Certificates, Dovecot, User
+from tests.servers import ALICE, CAROL, Certificates, Dovecot, KeyPair, User
 
 
 def _sync(rc: Path, home: Path, account: str, *, absolute: bool = False) -> subprocess.CompletedProcess[str]:
@@ -223,3 +226,38 @@ def test_a_host_with_a_trailing_dot_fails_the_name_check_as_the_gap_says(  # noq
         assert done.returncode == 1, done.stdout
         assert "\n  ('CA Cert verifying failed:  no matching domain name found in certificate',)\n" in done.stdout
         assert logins(dovecot, "imap-login", ALICE, at_least=0) == []
+
+
+@pytest.mark.parametrize("pinned", [False, True], ids=["ca", "pin-alone"])
+def test_a_certificate_without_a_common_name_is_refused_unless_pinned(
+    tmp_path: Path, home: Path, certs: Certificates, pinned: bool
+) -> None:
+    # imapserver.py's __verifycert reads the commonName first and gives up without one, whatever DNS names the
+    # certificate holds: render cannot know the server's certificate, so the offlineimap page says it
+    need("dovecot")
+    ca = trustme.CA()
+    issued = ca.issue_cert("localhost", "127.0.0.1")  # DNS and IP names, no commonName
+    ca_file, cert, key = tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    cert.write_bytes(b"".join(blob.bytes() for blob in issued.cert_chain_pems))
+    issued.private_key_pem.write_to_path(str(key))
+    der = ssl.PEM_cert_to_DER_cert(issued.cert_chain_pems[0].bytes().decode())
+    pin = "sha256:" + ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
+    tls = {"verify": False, "fingerprint": pin} if pinned else {"ca_file": str(ca_file)}
+    with Dovecot(KeyPair(cert, key, der)) as dovecot:
+        incoming = server("imap", dovecot.ports.imaps, "tls", ALICE, certs=certs, directory=tmp_path, tls=tls)
+        files = render("offlineimap", {"work": {"address": ALICE.name, "incoming": incoming}}, tmp_path)
+        for name, path in files.items():
+            (home / name).write_bytes(path.read_bytes())
+        subject, message = new_message("bob@example.net", ALICE.name)
+        deliver(dovecot, ALICE, message)
+
+        done = _sync(home / ".offlineimaprc", home, "work")
+
+        if pinned:
+            assert done.returncode == 0, done.stdout
+            assert maildir_subjects(home / "Mail" / "work" / "INBOX") == [subject]
+        else:
+            assert done.returncode == 1, done.stdout
+            assert "\n  ('CA Cert verifying failed:  no commonName found in certificate',)\n" in done.stdout
+            assert logins(dovecot, "imap-login", ALICE, at_least=0) == []
