@@ -104,10 +104,13 @@ What offlineimap cannot express (each is a warning, an error with ``--strict``):
   another name (``al ice`` as ``al`` with the password ``ice``), and a non-ASCII name
   stops the account before it logs in. LOGIN is left out of ``auth_mechanisms``
   (with only LOGIN named, ``CRAM-MD5, PLAIN`` is written); the SASL mechanisms
-  send the name as written. ``%``, ``*`` and ``\`` keep LOGIN: RFC 9051's grammar
-  keeps them out of an unquoted name too, but Dovecot and Cyrus read them as written
-  (``user%domain`` logs in to Dovecot as ``user%domain``); a server that follows the
-  grammar to the letter answers ``BAD``, and nobody is logged in as someone else;
+  send the name as written, but offlineimap3 tries each only where the server
+  lists it (``AUTH=PLAIN``, ``AUTH=CRAM-MD5``): a server that lists none of them
+  gets no login (``no supported authentication mechanisms found``). ``%``, ``*`` and
+  ``\`` keep LOGIN: RFC 9051's grammar keeps them out of an unquoted name too, but
+  Dovecot and Cyrus read them as written (``user%domain`` logs in to Dovecot as
+  ``user%domain``); a server that follows the grammar to the letter answers ``BAD``,
+  and nobody is logged in as someone else;
 - a ``timeout`` that differs from the one written: ``socktimeout`` is read from
   ``[general]`` only, so the first account's timeout applies to every account;
 - a password or token command that the chosen ``auth`` does not use (left out).
@@ -353,8 +356,17 @@ def server_gaps(gaps: Gaps, account: Account, server: Server, socktimeout: int |
             "mechanisms",
             f"offlineimap3 knows {', '.join(MECHANISMS)} only: {listed} left out ({then})",
         )
-    if ", ".join(_named_or_default(server)) != _mechanisms(server):  # LOGIN left out for this user name
-        gaps.server(account, server, "username", f"{LOGIN_USER_GAP} (auth_mechanisms is {_mechanisms(server)})")
+    written = _mechanisms(server)
+    if ", ".join(_named_or_default(server)) != written:  # LOGIN left out for this user name
+        # every mechanism but LOGIN is tried only where the server lists it (__authn_helper's check_cap)
+        offered = " or ".join(f"AUTH={m}" for m in written.split(", "))
+        gaps.server(
+            account,
+            server,
+            "username",
+            f"{LOGIN_USER_GAP} (auth_mechanisms is {written}: offlineimap3 logs in only where the server offers "
+            f"{offered})",
+        )
     if server.timeout is not None and server.timeout != socktimeout:
         gaps.server(
             account,

@@ -133,7 +133,8 @@ def dovecot_any(certs: Certificates) -> Iterator[Dovecot]:
          "mailconf: warning: offlineimap: account work: incoming.username cannot be expressed; offlineimap3 sends the "
          "user name of an IMAP LOGIN unquoted, and this one holds a blank, a non-ASCII character or one of ( ) { \": "
          "Dovecot refuses such a LOGIN (BAD), a laxer server reads another name, and a non-ASCII name stops "
-         "offlineimap3 before it logs in, so LOGIN is left out (auth_mechanisms is CRAM-MD5, PLAIN)\n"),
+         "offlineimap3 before it logs in, so LOGIN is left out (auth_mechanisms is CRAM-MD5, PLAIN: offlineimap3 "
+         "logs in only where the server offers AUTH=CRAM-MD5 or AUTH=PLAIN)\n"),
     ],
     ids=["percent", "blank"],
 )  # fmt: skip

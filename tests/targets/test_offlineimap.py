@@ -708,7 +708,8 @@ def login_user_gap(written: str) -> Gap:
                "offlineimap3 sends the user name of an IMAP LOGIN unquoted, and this one holds a blank, a non-ASCII "
                "character or one of ( ) { \": Dovecot refuses such a LOGIN (BAD), a laxer server reads another name, "
                f"and a non-ASCII name stops offlineimap3 before it logs in, so LOGIN is left out (auth_mechanisms is "
-               f"{written})")  # fmt: skip
+               f"{written}: offlineimap3 logs in only where the server offers "
+               f"{' or '.join('AUTH=' + m for m in written.split(', '))})")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -739,6 +740,30 @@ def test_login_is_used_only_for_a_user_name_it_sends_as_written(  # noqa: PLR091
     assert done.returncode == 0, done.stderr
     assert server.seen == [seen]
     assert list(rendered.gaps) == gaps
+
+
+class NoSaslStub(ImapStub):
+    """A server that lists no SASL mechanism: only the IMAP LOGIN command could log in to it."""
+
+    CAPABILITIES = "IMAP4rev1"
+
+
+def test_without_login_a_server_that_lists_no_sasl_mechanism_gets_no_login(tmp_path: Path, certs: Certificates) -> None:
+    # what the username gap says: with LOGIN left out, CRAM-MD5 and PLAIN are tried only where the server lists them
+    context = server_context(certs.good)
+    context.num_tickets = 0  # as stub() does
+    with NoSaslStub(context, implicit=True) as server:
+        incoming = {"protocol": "imap", "host": "localhost", "port": server.port, "username": "al ice",
+                    "password_command": "echo pw", "tls": {"ca_file": str(certs.ca)}}  # fmt: skip
+        rendered = render({"work": {"address": "a@example.org", "incoming": incoming}})
+        done = offlineimap(write(tmp_path, rendered), tmp_path, "--info")
+    assert list(rendered.gaps) == [login_user_gap("CRAM-MD5, PLAIN")]
+    assert done.returncode == 1, done.stderr
+    assert (
+        "Repository work-remote: no supported authentication mechanisms found; configured CRAM-MD5, PLAIN, server "
+        "advertises \n"
+    ) in done.stderr
+    assert server.seen == []
 
 
 def test_a_ca_that_did_not_sign_the_server_stops_the_login(tmp_path: Path, certs: Certificates) -> None:
