@@ -90,6 +90,10 @@ What offlineimap cannot express (each is a warning, an error with ``--strict``):
   offlineimap3 compares the certificate's names with the host as written, dot
   included, so the connection fails (``no matching domain name found in
   certificate``);
+- an IP address as the ``host`` while the CAs are checked: offlineimap3 matches it
+  against the certificate's common name and DNS names only, never its IP addresses,
+  so the connection fails unless one of those is the address (connect by name, or
+  pin the certificate);
 - an ``md5`` ``tls.fingerprint`` (offlineimap3 compares sha1, sha224, sha256, sha384
   and sha512 only);
 - ``tls.min_version: "1.3"``: offlineimap3's ``ssl_version`` pins one version and
@@ -118,7 +122,7 @@ What offlineimap cannot express (each is a warning, an error with ``--strict``):
 Sending mail is not offlineimap's job: ``outgoing`` servers are not written (use the
 msmtp target), and accounts without an ``incoming`` server are left out.
 offlineimap3 checks the host name against the certificate's DNS names and common name
-only (not IP addresses): connect by name. It also refuses a certificate that has no
+only (not its IP addresses): connect by name. It also refuses a certificate that has no
 common name, whatever DNS names it holds (``CA Cert verifying failed: no commonName
 found in certificate``); ``render`` cannot see the server's certificate, so for such
 a server pin it (``tls.verify: false`` with ``tls.fingerprint``: the pin alone is
@@ -243,6 +247,13 @@ TRAILING_DOT_GAP = (
     "offlineimap3 checks the certificate's names against the host with its trailing dot, which no certificate holds: "
     "the connection fails; write the host without the dot"
 )
+#: __verifycert reads the certificate's commonName and DNS names only: an address matches none of a certificate's IP
+#: addresses (where a certificate names an address).
+IP_HOST_GAP = (
+    "offlineimap3 matches the host against the certificate's common name and DNS names only, never its IP "
+    "addresses: the connection fails unless the common name or a DNS name is this address; connect by name, or pin "
+    "the certificate (tls.verify false with tls.fingerprint)"
+)
 FINGERPRINT_GAP = (
     "offlineimap3 compares sha1, sha224, sha256, sha384 and sha512 fingerprints only: write the sha256 fingerprint; "
     "the pin is left out meanwhile"
@@ -332,19 +343,8 @@ def server_gaps(gaps: Gaps, account: Account, server: Server, socktimeout: int |
 
     ``socktimeout`` is the one timeout written in ``[general]`` (offlineimap3 has no other).
     """
-    tls = server.tls
     if server.security is Security.TLS:
-        pinned = _fingerprint(server) is not None
-        if tls.fingerprint is not None and not pinned:
-            gaps.server(account, server, "tls.fingerprint", FINGERPRINT_GAP)
-        if (tls.verify or not pinned) and server.host.endswith("."):  # the CAs are checked, and with them the name
-            gaps.server(account, server, "host", TRAILING_DOT_GAP)
-        if not tls.verify and not pinned:
-            gaps.server(account, server, "tls.verify", VERIFY_GAP)
-        elif tls.verify and not tls.verify_hostname:
-            gaps.server(account, server, "tls.verify_hostname", HOSTNAME_GAP)
-        if tls.min_version == "1.3":
-            gaps.server(account, server, "tls.min_version", MIN_VERSION_GAP)
+        _tls_gaps(gaps, account, server)
     unknown = [m for m in server.mechanisms if m.upper() not in MECHANISMS]
     if unknown:
         listed = ", ".join(m.upper() for m in unknown)
@@ -382,6 +382,25 @@ def server_gaps(gaps: Gaps, account: Account, server: Server, socktimeout: int |
             gaps.server(
                 account, server, field, f"auth {server.auth.value} does not use it, so it is left out; {advice}"
             )
+
+
+def _tls_gaps(gaps: Gaps, account: Account, server: Server) -> None:
+    """What the sections of a server with security tls cannot express of its host and TLS settings."""
+    tls = server.tls
+    pinned = _fingerprint(server) is not None
+    if tls.fingerprint is not None and not pinned:
+        gaps.server(account, server, "tls.fingerprint", FINGERPRINT_GAP)
+    if tls.verify or not pinned:  # the CAs are checked, and with them the name
+        if server.host.endswith("."):
+            gaps.server(account, server, "host", TRAILING_DOT_GAP)
+        elif server.is_ip_literal:
+            gaps.server(account, server, "host", IP_HOST_GAP)
+    if not tls.verify and not pinned:
+        gaps.server(account, server, "tls.verify", VERIFY_GAP)
+    elif tls.verify and not tls.verify_hostname:
+        gaps.server(account, server, "tls.verify_hostname", HOSTNAME_GAP)
+    if tls.min_version == "1.3":
+        gaps.server(account, server, "tls.min_version", MIN_VERSION_GAP)
 
 
 def _server(account: Account) -> Server:
