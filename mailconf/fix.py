@@ -232,11 +232,15 @@ class _Locator:
             else:
                 return None
             node = node[step]
-            if isinstance(node, (dict, list)) and self.text.startswith("&", self._offset(line, column)):
+            if isinstance(node, (dict, list)) and _ANCHORED.match(self.text, self._offset(line, column)):
                 return None  # inside an anchored mapping or list: its aliases and merge keys would change too
             start = (line, column)
         return node, line, column, key
 
+
+#: a node's properties that name an anchor: ``&a``, or a tag then ``&a`` (``!!map &a``: either order is YAML), the
+#: two apart by spaces, line breaks and whole-line comments (each comment ends at its line break: no backtracking)
+_ANCHORED = re.compile(r"(?:![^\s]*\s+(?:#[^\r\n]*(?:\r\n|\r|\n)\s*)*)?&")
 
 #: YAML's line breaks, as the parser counts lines (a lone CR too); not NEL, LS or PS (YAML 1.2)
 _LINE_BREAK = re.compile("\r\n|\r|\n")

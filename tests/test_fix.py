@@ -1198,6 +1198,23 @@ def test_a_value_inside_an_anchored_mapping_or_list_is_not_fixed(layout: str, tm
     assert [(f["rule"], f["fix"]) for f in left] == [(left[0]["rule"], None)]
 
 
+def test_a_mapping_anchored_after_its_tag_is_not_fixed_and_the_other_fixes_are(tmp_path: Path) -> None:
+    # a node's anchor and tag come in either order: `!!map &out` was taken for no anchor, the fix of a's port
+    # changed b's merged one too, and the final check refused the whole file, u's fix too, as "a bug"
+    text = (
+        "version: 1\naccounts:\n  a:\n    address: a@example.com\n    outgoing: !!map &out\n"
+        "      host: smtp.example.com\n      port: 465\n      security: starttls\n      password_command: pass t\n"
+        "  b:\n    address: b@example.com\n    outgoing:\n      <<: *out\n      security: tls\n"
+        "  u:\n    address: u@example.com\n    outgoing: {host: smtp.example.com, timeout: 1, password_command: x}\n"
+    )
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    outcome = run_mailconf("lint", "--fix", "--unsafe-fixes", "a.yaml", cwd=tmp_path)
+    assert (outcome.code, outcome.stderr) == (1, "mailconf: fixed 1 finding in 1 file\n")
+    assert (tmp_path / "a.yaml").read_bytes() == text.replace("timeout: 1,", "timeout: 30,").encode()
+    # the shared port's finding stays, to be fixed by hand
+    assert outcome.stdout.startswith("a.yaml:7:13: error MC201 implicit-port-with-starttls: ")
+
+
 def test_a_read_only_file_is_not_replaced(tmp_path: Path) -> None:
     # rename() asks only the folder: a file its owner made read-only (chmod a-w) was replaced by its fixed text
     from tests.test_cli import _without_file_override
