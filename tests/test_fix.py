@@ -660,6 +660,36 @@ def test_a_file_named_twice_through_a_link_is_fixed_and_counted_once(tmp_path: P
     assert (tmp_path / "link.yaml").is_symlink()
 
 
+def test_a_file_named_twice_through_a_link_is_diffed_once_and_its_unsafe_fixes_counted_once(tmp_path: Path) -> None:
+    # --diff printed its diff twice (patch applied the first, then found the second applied already: exit 1), and
+    # both --diff and --fix counted its unsafe fixes once per name
+    from tests.conftest import need
+
+    need("patch")
+    import subprocess
+
+    before = HEAD + account(CASES["MC706"][0]) + account(CASES["MC104"][0]).replace("  t:", "  u:")
+    after = HEAD + account(CASES["MC706"][1]) + account(CASES["MC104"][0]).replace("  t:", "  u:")
+    (tmp_path / "a.yaml").write_text(before, encoding="utf-8")
+    (tmp_path / "link.yaml").symlink_to("a.yaml")
+    outcome = run_mailconf("lint", "--diff", "a.yaml", "link.yaml", cwd=tmp_path)
+    assert (outcome.code, outcome.stderr) == (
+        1,
+        "mailconf: would fix 1 finding in 1 file; 1 more with --unsafe-fixes\n",
+    )
+    assert outcome.stdout.count("--- ") == 1
+    (tmp_path / "fixes.diff").write_text(outcome.stdout, encoding="utf-8")
+    subprocess.run(["patch", "-s", "-p0", "-i", "fixes.diff"], cwd=tmp_path, check=True)
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == after
+    (tmp_path / "a.yaml").write_text(before, encoding="utf-8")
+    assert run_mailconf("lint", "--fix", "-q", "a.yaml", "link.yaml", cwd=tmp_path)[::2] == (
+        0,
+        "mailconf: fixed 1 finding in 1 file; 1 more with --unsafe-fixes\n",
+    )
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == after
+    assert (tmp_path / "link.yaml").is_symlink()
+
+
 def test_fix_through_a_hard_link_replaces_that_name_only(tmp_path: Path) -> None:
     # as lint.md says: the rename gives the name a new file, the other name keeps the old text (never half of it)
     (tmp_path / "a.yaml").write_text(HEAD + account(CASES["MC706"][0]), encoding="utf-8")

@@ -139,15 +139,23 @@ def fix_files(
     Returns the results after fixing (for the report) and, for --diff, the exit code:
     1 when there is something to change.
     """
+    import os
+
     from ..fix import Outcome, fix_paths, unified_diff, write_atomically
     from ..lint import LintedFile  # at run time: a file that cannot be written is reported as one
 
     results: list[LintedFile] = []
     changed = fixed = unsafe_left = 0
+    seen: set[str] = set()  # the files, as --fix writes them (a link's target)
     for item in fix_paths(files, policies, unsafe=unsafe):
         if not isinstance(item, Outcome):
             results.append(item)
             continue
+        target = os.path.realpath(item.path)
+        if target in seen:  # named twice, once through a link: one file, fixed, diffed and counted once (a second
+            results.append(item.result)  # diff of it would not apply after the first)
+            continue
+        seen.add(target)
         if item.refused:
             console.say(f"{item.path}: not fixed: {item.refused}")
         unsafe_left += item.unsafe_left
@@ -160,7 +168,7 @@ def fix_files(
                 except MailconfError as exc:  # nothing written: not counted as fixed
                     results.append(LintedFile(item.path, (), exc))
                     continue
-                if not wrote:  # it held these fixes already: written by another run, or named twice (a link)
+                if not wrote:  # it held these fixes already: written by another run meanwhile
                     results.append(item.result)
                     continue
             changed += 1
