@@ -657,7 +657,7 @@ def unified_diff(outcome: Outcome, context: int = 3) -> str:
     groups = list(_KnownOpcodes(_opcodes(before, after)).get_grouped_opcodes(context))
     if not groups:
         return ""
-    name = _header_name(outcome.path)
+    name = _header_name(_written(outcome.path))
     out = [f"--- {name}\n", f"+++ {name}\n"]
     for group in groups:
         first, last = group[0], group[-1]
@@ -669,6 +669,15 @@ def unified_diff(outcome: Outcome, context: int = 3) -> str:
             out.extend("-" + line for line in before[i1:i2])
             out.extend("+" + line for line in after[j1:j2])
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in out)
+
+
+def _written(path: str) -> str:
+    """The file --fix writes for ``path``: a symbolic link's target (patch and ``git apply`` refuse to patch a
+    link: "not a regular file", "patch does not apply"), relative to here when ``path`` is."""
+    if not os.path.islink(path):
+        return path
+    target = os.path.realpath(path)
+    return target if os.path.isabs(path) else os.path.relpath(target)
 
 
 _C_ESCAPES = {ord("\\"): "\\\\", ord('"'): '\\"', ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"): "\\r"}

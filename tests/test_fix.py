@@ -647,6 +647,26 @@ def test_fix_through_a_symbolic_link_rewrites_its_target_and_keeps_the_link(tmp_
     assert (tmp_path / "real.yaml").read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])
 
 
+def test_the_diff_of_a_symbolic_link_names_its_target_and_patch_applies_it(tmp_path: Path) -> None:
+    # it named the link: patch refused it ("not a regular file -- refusing to patch"), and git apply read the link
+    from tests.conftest import need
+
+    need("patch")
+    import subprocess
+
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "real.yaml").write_text(HEAD + account(CASES["MC706"][0]), encoding="utf-8")
+    (tmp_path / "link.yaml").symlink_to("conf/real.yaml")
+    outcome = run_mailconf("lint", "--diff", "link.yaml", cwd=tmp_path)
+    assert (outcome.code, outcome.stdout.split("@@")[0]) == (1, "--- conf/real.yaml\n+++ conf/real.yaml\n")
+    absolute = run_mailconf("lint", "--diff", str(tmp_path / "link.yaml"), cwd=tmp_path).stdout.split("\n")[0]
+    assert absolute == "--- " + os.path.realpath(tmp_path / "conf" / "real.yaml")  # as the name given: absolute
+    (tmp_path / "fixes.diff").write_text(outcome.stdout, encoding="utf-8")
+    subprocess.run(["patch", "-s", "-p0", "-i", "fixes.diff"], cwd=tmp_path, check=True)
+    assert (tmp_path / "conf" / "real.yaml").read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])
+    assert (tmp_path / "link.yaml").is_symlink()
+
+
 def test_a_file_named_twice_through_a_link_is_fixed_and_counted_once(tmp_path: Path) -> None:
     # both names are read before either is written: the second found the first's fixes there and was counted again
     (tmp_path / "a.yaml").write_text(HEAD + account(CASES["MC706"][0]), encoding="utf-8")
