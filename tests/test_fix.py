@@ -366,6 +366,20 @@ def test_diff_prints_a_unified_diff_writes_nothing_and_exits_1(tmp_path: Path) -
     )
 
 
+@pytest.mark.parametrize("option", ["--write-baseline", "--output-file"])
+def test_diff_with_an_option_that_writes_a_file_is_a_usage_error(option: str, tmp_path: Path) -> None:
+    # --diff returned before the baseline or the report was written: neither was, without a word, and exit 1
+    text = HEAD + account(CASES["MC706"][0])
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    assert run_mailconf("lint", "--diff", option, "out.json", "a.yaml", cwd=tmp_path) == (
+        2,
+        "",
+        "mailconf: --diff writes nothing: use it without --output-file and --write-baseline\n",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text
+
+
 def test_diff_marks_a_missing_final_newline(tmp_path: Path) -> None:
     text = (HEAD + account(CASES["MC706"][0])).rstrip("\n")
     (tmp_path / "a.yaml").write_text(text, encoding="utf-8")

@@ -48,6 +48,9 @@ def run(request: LintRequest) -> int:
     from ..rules import RULES
     from ..settings import PolicyFinder
 
+    if request.diff and (request.write_baseline is not None or request.report.output_file is not None):
+        # it returns before either is written: the baseline or report asked for was silently not written, exit 1
+        raise UsageError("--diff writes nothing: use it without --output-file and --write-baseline")
     paths = ("--config", request.config), ("--baseline", request.baseline), ("--write-baseline", request.write_baseline)
     refuse_empty(*paths, ("--output-file", request.report.output_file))
     policies = PolicyFinder(request.config, request.fail_level, request.disable, request.severity)
