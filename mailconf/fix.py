@@ -170,6 +170,7 @@ class _Locator:
         self.text = doc.text
         self.bom = 1 if doc.text.startswith("\ufeff") else 0
         self.starts = line_starts(doc.text)
+        self._ends: dict[int, int] | None = None  # a multi-line scalar's last line -> its first
 
     def edits(self, changes: Iterable[Change]) -> tuple[Edit, ...]:
         """All the edits, or () when any change cannot be made exactly."""
@@ -198,13 +199,24 @@ class _Locator:
         if not _reads_as(token, old):
             return None
         if value is DELETE and key is not None:
-            return _delete_key(self.text, self._offset(*key), token_end, self.starts, key[0])
+            after_block = self._after_block(key[0])
+            return _delete_key(self.text, self._offset(*key), token_end, self.starts, key[0], after_block=after_block)
         if value is DELETE:
-            return _delete_item(self.text, offset, token_end, self.starts, line)
+            return _delete_item(self.text, offset, token_end, self.starts, line, after_block=self._after_block(line))
         new = _render(value, token)
         if new is None or not _reads_as(new, value):
             return None
         return Edit(offset, token_end, new)
+
+    def _after_block(self, line: int) -> bool:
+        """Does a block scalar end where ``line`` starts, with the line end before it in its value (not ``|-``)?"""
+        if self._ends is None:
+            self._ends = {last: first for first, last, _column in self.doc.positions.multiline}
+        first = self._ends.get(line)
+        if first is None:
+            return False
+        header = _BLOCK_HEADER.search(self.text, self.starts[first - 1], self.starts[first])
+        return header is not None and "-" not in header.group(1)
 
     def _offset(self, line: int, column: int) -> int:
         return self.starts[line - 1] + column - 1 + (self.bom if line == 1 else 0)
@@ -241,6 +253,10 @@ class _Locator:
 #: a node's properties that name an anchor: ``&a``, or a tag then ``&a`` (``!!map &a``: either order is YAML), the
 #: two apart by spaces, line breaks and whole-line comments (each comment ends at its line break: no backtracking)
 _ANCHORED = re.compile(r"(?:![^\s]*\s+(?:#[^\r\n]*(?:\r\n|\r|\n)\s*)*)?&")
+
+#: a block scalar's header, at the end of its first line: ``|`` or ``>``, its indicators (``-`` strips the last line
+#: end, ``+`` keeps the blank lines after it too), a comment
+_BLOCK_HEADER = re.compile(r"[|>]([1-9]?[+-]?|[+-][1-9])[ \t]*(?:#[^\r\n]*)?(?:\r\n|\r|\n)")
 
 #: YAML's line breaks, as the parser counts lines (a lone CR too); not NEL, LS or PS (YAML 1.2)
 _LINE_BREAK = re.compile("\r\n|\r|\n")
@@ -349,20 +365,23 @@ def _render(value: Any, old_token: str) -> str | None:
     return value
 
 
-def _delete_item(text: str, start: int, end: int, starts: list[int], line: int) -> Edit | None:
+def _delete_item(text: str, start: int, end: int, starts: list[int], line: int, *, after_block: bool) -> Edit | None:
     """Remove one sequence item: its whole line in a block sequence, item and comma in a flow one."""
-    return _delete_entry(text, start, end, starts, line, lead="-")
+    return _delete_entry(text, start, end, starts, line, lead="-", after_block=after_block)
 
 
-def _delete_key(text: str, start: int, end: int, starts: list[int], line: int) -> Edit | None:
+def _delete_key(text: str, start: int, end: int, starts: list[int], line: int, *, after_block: bool) -> Edit | None:
     """Remove one mapping key (``start``) and its value (ending at ``end``, on the key's line): the whole line in a
     block mapping, key, value and comma in a flow one."""
-    return _delete_entry(text, start, end, starts, line, lead="")
+    return _delete_entry(text, start, end, starts, line, lead="", after_block=after_block)
 
 
-def _delete_entry(text: str, start: int, end: int, starts: list[int], line: int, *, lead: str) -> Edit | None:
+def _delete_entry(
+    text: str, start: int, end: int, starts: list[int], line: int, *, lead: str, after_block: bool
+) -> Edit | None:
     """Remove what ``start:end`` holds on ``line``: the whole line when only ``lead`` (a sequence's ``-``) comes
-    before it and only a comment after it; else the entry and one comma of its flow collection."""
+    before it and only a comment after it; else the entry and one comma of its flow collection. ``after_block``:
+    a block scalar ends where ``line`` starts, and the line end before it is part of its value."""
     line_start = starts[line - 1]
     line_end = starts[line] if line < len(starts) else len(text)
     if end > line_end:
@@ -370,8 +389,9 @@ def _delete_entry(text: str, start: int, end: int, starts: list[int], line: int,
     before = text[line_start:start]
     after = text[end:line_end].rstrip("\r\n")
     if before.strip() == lead and (after.strip() == "" or after.lstrip().startswith("#")):
-        if line_end == len(text) and not text.endswith(("\n", "\r")) and line > 1:
+        if line_end == len(text) and not text.endswith(("\n", "\r")) and line > 1 and not after_block:
             # the last line, with no line end: the line end before it goes instead, or the file would gain one
+            # (not a block scalar's that its value holds: the file then ends with it, as the value must)
             return Edit(starts[line - 2] + len(text[starts[line - 2] : line_start].rstrip("\r\n")), line_end, "")
         return Edit(line_start, line_end, "")  # the entry's line, with the comment that is about it
     back = start - 1

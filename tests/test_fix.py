@@ -795,6 +795,42 @@ def test_removing_the_last_item_keeps_a_missing_final_newline(tmp_path: Path) ->
         assert kept.after == text.removesuffix("\n        - cram-md5  # old").replace("\n", ending)
 
 
+@pytest.mark.parametrize(
+    ("chomping", "blank", "value"),
+    [
+        ("|+", "\n", "ACME\\n\\n"),
+        ("|+", "", "ACME\\n"),
+        ("|", "", "ACME\\n"),
+        (">", "\n", "ACME\\n"),
+        ("|-", "", "ACME"),
+    ],
+)
+def test_the_last_line_after_a_block_scalar_goes_without_the_scalars_line_end(
+    chomping: str, blank: str, value: str, tmp_path: Path
+) -> None:
+    # the key's line was the last one and had no line end: the line end before it went with it, and that one is
+    # the block scalar's: its value changed (all but `|` and `>` after a blank line), and the final check refused
+    # the whole file, the timeout's fix too ("please report this as a bug"). Now only the key's line goes; the
+    # file ends with the scalar's line end. Only a value that breaks the schema spans lines in an account.
+    text = (
+        HEAD + "  t:\n    address: t@example.com\n"
+        "    outgoing: {host: smtp.example.com, timeout: 2, password_command: pass show t}\n"
+        f"    organization: {chomping}\n      ACME\n{blank}    display_name: ''"
+    )
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    error = f'a.yaml:29:19: error MC002 schema-violation: `organization` is not valid (got "{value}"): remove control '
+    code, out = (1, error + "characters\n") if "\\n" in value else (0, "")
+    assert run_mailconf("lint", "--fix", "-q", "a.yaml", cwd=tmp_path) == (
+        code,
+        out,
+        "mailconf: fixed 2 findings in 1 file\n",
+    )
+    after = text.replace("timeout: 2,", "timeout: 30,").removesuffix("    display_name: ''")
+    if chomping == "|-":  # its value holds no line end: the one before the line goes, the file still ends without
+        after = after.removesuffix("\n")
+    assert (tmp_path / "a.yaml").read_bytes() == after.encode()
+
+
 _GEN_SECURITY = st.sampled_from(["tls", "starttls", "'starttls'", '"none"', "starttls-optional"])
 _GEN_PORT = st.sampled_from(["993", "143", "587", "465", "110", "25", "1143", "0x3e1"])
 _GEN_TIMEOUT = st.sampled_from(["30", "0", "2", "900", "2.0"])
