@@ -382,6 +382,27 @@ def test_an_output_that_is_a_file_being_linted_is_refused(repo: Path, option: st
     assert (repo / "team/b.yml").read_text() == INSECURE
 
 
+def test_an_output_that_is_the_settings_file_in_use_is_refused(repo: Path) -> None:
+    """`--write-baseline .mailconf.yaml` (completed one key too soon) replaced the settings it had just read: the
+    next run stopped at "unknown settings files, generator, version"."""
+    settings = "disable: [MC706]  # the relay is slow\n"
+    (repo / ".mailconf.yaml").write_text(settings)
+    (repo / "pyproject.toml").write_text("[tool.mailconf]\n")
+    found = os.path.realpath(repo / ".mailconf.yaml")
+    for command, option, output, config, named in (
+        ("lint", "--write-baseline", ".mailconf.yaml", (), found),
+        ("lint", "--output-file", ".mailconf.yaml", (), found),
+        ("lint", "--write-baseline", "pyproject.toml", ("--config", "pyproject.toml"), "pyproject.toml"),
+        ("probe", "--output-file", ".mailconf.yaml", (), found),
+    ):
+        out = run_mailconf(command, *config, option, output, "accounts.yaml", cwd=repo)
+        assert out == Outcome(
+            2, "", f"mailconf: {output}: {option} names {named}, the settings file in use; choose another file\n"
+        )
+    assert (repo / ".mailconf.yaml").read_text() == settings
+    assert (repo / "pyproject.toml").read_text() == "[tool.mailconf]\n"
+
+
 #: one outgoing server, anchored in account a, used by b through an alias and by c through a merge key
 SHARED = (
     "version: 1\naccounts:\n"

@@ -58,7 +58,10 @@ def run(request: LintRequest) -> int:
     report = request.report._replace(fmt=request.fmt or request.report.fmt)
     fmt = report.fmt or default_format()
     refuse_overwriting(
-        expanded.files, ("--output-file", report.output_file), ("--write-baseline", request.write_baseline)
+        expanded.files,
+        ("--output-file", report.output_file),
+        ("--write-baseline", request.write_baseline),
+        settings=settings_files(expanded.files, policies, request.stdin_filename),
     )
     if (request.fix or request.diff) and STDIN in expanded.files:
         raise UsageError("--fix and --diff change files: name them (standard input cannot be fixed in place)")
@@ -88,13 +91,16 @@ def run(request: LintRequest) -> int:
     return _with_errors(code, expanded.errors, results)
 
 
-def refuse_overwriting(files: Sequence[str], *outputs: tuple[str, str | None]) -> None:
-    """An output (``--output-file``, ``--write-baseline``) that is one of the files read is a usage error."""
+def refuse_overwriting(files: Sequence[str], *outputs: tuple[str, str | None], settings: Sequence[str] = ()) -> None:
+    """An output (``--output-file``, ``--write-baseline``) that is one of the files read, a file checked or the
+    ``settings`` file of one, is a usage error."""
     import os
     import stat
 
     from ..files import STDIN
 
+    read = [(path, "a file being checked") for path in files if path != STDIN]
+    read += [(path, "the settings file in use") for path in settings]
     for option, output in outputs:
         try:
             info = os.stat(output) if output is not None else None
@@ -102,13 +108,22 @@ def refuse_overwriting(files: Sequence[str], *outputs: tuple[str, str | None]) -
             continue  # not there yet: it cannot be one of them
         if info is None or not stat.S_ISREG(info.st_mode):
             continue
-        for path in files:
+        for path, what in read:
             try:
-                same = path != STDIN and os.path.samestat(info, os.stat(path))
+                same = os.path.samestat(info, os.stat(path))
             except OSError:
                 continue
             if same:
-                raise UsageError(f"{output}: {option} names {path}, a file being checked; choose another file")
+                raise UsageError(f"{output}: {option} names {path}, {what}; choose another file")
+
+
+def settings_files(files: Sequence[str], policies: PolicyFinder, stdin_name: str | None = None) -> list[str]:
+    """The settings files (``.mailconf.yaml``, ``pyproject.toml``, ``--config``) of the files: an output must not
+    replace one (``--write-baseline .mailconf.yaml``, a name completed one key too soon, replaced it)."""
+    from ..files import STDIN
+
+    sources = (policies.for_file(stdin_name or STDIN if path == STDIN else path).source for path in files)
+    return sorted({source for source in sources if source is not None})
 
 
 def _with_errors(code: int, errors: Sequence[MailconfError], results: Sequence[LintedFile]) -> int:

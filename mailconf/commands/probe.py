@@ -19,7 +19,7 @@ from . import console
 if TYPE_CHECKING:
     from ..probe import ServerReport
     from ..probe.runner import Board
-from .lint import ReportOptions, publish, refuse_overwriting
+from .lint import ReportOptions, publish, refuse_overwriting, settings_files
 from .outputs import refuse_empty
 
 
@@ -49,7 +49,8 @@ def run(request: ProbeRequest) -> int:
     policies = PolicyFinder(request.config, request.fail_level, request.disable, request.severity)
     options = Options(request.login, request.allow_cleartext, request.show_cert)
     expanded = expand(request.files, policies.for_directory)
-    refuse_overwriting(expanded.files, ("--output-file", request.report.output_file))
+    settings = settings_files(expanded.files, policies)
+    refuse_overwriting(expanded.files, ("--output-file", request.report.output_file), settings=settings)
     terminal = sys.stderr is not None and sys.stderr.isatty()  # None: started with standard error closed (2>&-)
     watch = ProgressLine() if terminal and not request.report.quiet else None
     results = probe_files(
