@@ -403,6 +403,29 @@ def test_an_output_that_is_the_settings_file_in_use_is_refused(repo: Path) -> No
     assert (repo / "pyproject.toml").read_text() == "[tool.mailconf]\n"
 
 
+def test_the_report_never_replaces_the_baseline_in_use(repo: Path) -> None:
+    """`-O` naming the baseline read (given, or the settings') replaced it with the report, which the baseline
+    had emptied: every finding came back at the next run, as "not a baseline file"."""
+    assert run_mailconf("lint", "--write-baseline", "base.json", "accounts.yaml", cwd=repo).code == 0
+    baseline = (repo / "base.json").read_text()
+    out = run_mailconf("lint", "--baseline", "base.json", "-O", "base.json", "accounts.yaml", cwd=repo)
+    assert out == Outcome(
+        2, "", "mailconf: base.json: --output-file names base.json, the baseline in use; choose another file\n"
+    )
+    (repo / ".mailconf.yaml").write_text("baseline: base.json\n")
+    out = run_mailconf("lint", "-O", "base.json", "accounts.yaml", cwd=repo)
+    named = os.path.realpath(repo / "base.json")
+    assert out == Outcome(
+        2, "", f"mailconf: base.json: --output-file names {named}, the baseline in use; choose another file\n"
+    )
+    assert (repo / "base.json").read_text() == baseline
+    # writing the baseline again is what --write-baseline is for
+    assert run_mailconf("lint", "--write-baseline", "base.json", "accounts.yaml", cwd=repo) == Outcome(
+        0, "", "mailconf: wrote 1 baseline entry to base.json\n"
+    )
+    assert (repo / "base.json").read_text() == baseline
+
+
 #: one outgoing server, anchored in account a, used by b through an alias and by c through a merge key
 SHARED = (
     "version: 1\naccounts:\n"

@@ -57,17 +57,20 @@ def run(request: LintRequest) -> int:
     expanded = expand(request.files, policies.for_directory)
     report = request.report._replace(fmt=request.fmt or request.report.fmt)
     fmt = report.fmt or default_format()
+    named = [path for path in expanded.files if path != STDIN]
     refuse_overwriting(
         expanded.files,
         ("--output-file", report.output_file),
         ("--write-baseline", request.write_baseline),
         settings=settings_files(expanded.files, policies, request.stdin_filename),
     )
+    # a baseline read is a file --write-baseline may replace (that is writing it again), the report never: it
+    # replaced the baseline with the report, which it had emptied
+    in_use = {request.baseline} if request.baseline else {policies.for_file(p).baseline for p in named}
+    refuse_overwriting((), ("--output-file", report.output_file), baselines=sorted(b for b in in_use if b))
     if (request.fix or request.diff) and STDIN in expanded.files:
         raise UsageError("--fix and --diff change files: name them (standard input cannot be fixed in place)")
-    baselines = request.baseline is not None or any(
-        policies.for_file(path).baseline for path in expanded.files if path != STDIN
-    )
+    baselines = request.baseline is not None or any(policies.for_file(path).baseline for path in named)
     if request.fix or request.diff:  # mailconf/fix.py, imported only here (and for json/sarif)
         results, code = fix_files(expanded.files, policies, unsafe=request.unsafe_fixes, diff=request.diff)
         if request.diff:
@@ -91,9 +94,14 @@ def run(request: LintRequest) -> int:
     return _with_errors(code, expanded.errors, results)
 
 
-def refuse_overwriting(files: Sequence[str], *outputs: tuple[str, str | None], settings: Sequence[str] = ()) -> None:
-    """An output (``--output-file``, ``--write-baseline``) that is one of the files read, a file checked or the
-    ``settings`` file of one, is a usage error."""
+def refuse_overwriting(
+    files: Sequence[str],
+    *outputs: tuple[str, str | None],
+    settings: Sequence[str] = (),
+    baselines: Sequence[str] = (),
+) -> None:
+    """An output (``--output-file``, ``--write-baseline``) that is one of the files read, a file checked, the
+    ``settings`` file of one or one of the ``baselines`` read, is a usage error."""
     import os
     import stat
 
@@ -101,6 +109,7 @@ def refuse_overwriting(files: Sequence[str], *outputs: tuple[str, str | None], s
 
     read = [(path, "a file being checked") for path in files if path != STDIN]
     read += [(path, "the settings file in use") for path in settings]
+    read += [(path, "the baseline in use") for path in baselines]
     for option, output in outputs:
         try:
             info = os.stat(output) if output is not None else None
