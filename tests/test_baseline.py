@@ -165,6 +165,17 @@ def test_write_baseline_for_some_files_keeps_the_entries_of_the_others_that_stil
     assert "other.yaml" not in (tmp_path / "base.json").read_text(encoding="utf-8")
 
 
+def test_write_baseline_with_output_file_is_a_usage_error(tmp_path: Path) -> None:
+    # it returns once the baseline is written: the report asked for was silently not written, exit 0
+    write(tmp_path, LEGACY)
+    assert lint(tmp_path, "--write-baseline", "base.json", "-O", "report.txt") == (
+        2,
+        "",
+        "mailconf: --write-baseline writes no report: use it without --output-file\n",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["accounts.yaml"]
+
+
 def test_only_the_files_linted_are_compared(tmp_path: Path) -> None:
     write(tmp_path, BASELINE.replace('"accounts.yaml"', '"other.yaml"'), "baseline.json")
     write(tmp_path, "version: 1\naccounts:\n  a: {address: a@example.com, outgoing: {host: smtp.example.com}}\n")

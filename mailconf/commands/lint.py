@@ -51,6 +51,9 @@ def run(request: LintRequest) -> int:
     if request.diff and (request.write_baseline is not None or request.report.output_file is not None):
         # it returns before either is written: the baseline or report asked for was silently not written, exit 1
         raise UsageError("--diff writes nothing: use it without --output-file and --write-baseline")
+    if request.write_baseline is not None and request.report.output_file is not None:
+        # it returns once the baseline is written: the report asked for was silently not written
+        raise UsageError("--write-baseline writes no report: use it without --output-file")
     paths = ("--config", request.config), ("--baseline", request.baseline), ("--write-baseline", request.write_baseline)
     refuse_empty(*paths, ("--output-file", request.report.output_file))
     policies = PolicyFinder(request.config, request.fail_level, request.disable, request.severity)
