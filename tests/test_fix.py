@@ -795,6 +795,22 @@ def test_removing_the_last_item_keeps_a_missing_final_newline(tmp_path: Path) ->
         assert kept.after == text.removesuffix("\n        - cram-md5  # old").replace("\n", ending)
 
 
+def test_removing_an_unused_directive_on_the_last_line_keeps_a_missing_final_newline(tmp_path: Path) -> None:
+    # the directive's line went with its line end, and the line before it, now last, ended the file with one
+    text = HEAD + account(CASES["MC706"][1]) + "# mailconf: disable=MC104 no longer needed"
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    assert run_mailconf("lint", "--fix", "a.yaml", cwd=tmp_path) == (0, "", "mailconf: fixed 1 finding in 1 file\n")
+    assert (tmp_path / "a.yaml").read_bytes() == (HEAD + account(CASES["MC706"][1])).removesuffix("\n").encode()
+    # after a block scalar that line end is the scalar's: it stays, and only the directive's line goes
+    block = account(CASES["MC706"][1]) + "    organization: |+\n      ACME\n\n"
+    (tmp_path / "a.yaml").write_text(HEAD + block + "# mailconf: disable=MC104", encoding="utf-8")
+    assert run_mailconf("lint", "--fix", "-q", "a.yaml", cwd=tmp_path)[::2] == (
+        1,
+        "mailconf: fixed 1 finding in 1 file\n",
+    )
+    assert (tmp_path / "a.yaml").read_bytes() == (HEAD + block).encode()
+
+
 @pytest.mark.parametrize(
     ("chomping", "blank", "value"),
     [

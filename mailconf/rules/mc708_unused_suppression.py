@@ -84,7 +84,7 @@ def fix_text(text: str, findings: Sequence[Finding]) -> dict[Finding, tuple[Edit
         if kept:
             edit = Edit(base + match.start(2), base + match.end(2), ",".join(kept))
         elif line[:comment_at].strip() == "":
-            edit = Edit(starts[number - 1], starts[number], "")  # the line held only the comment
+            edit = _remove_line(text, starts, number)  # the line held only the comment
         else:
             code_end = len(line[:comment_at].rstrip())
             edit = Edit(starts[number - 1] + code_end, starts[number - 1] + len(line), "")
@@ -92,6 +92,20 @@ def fix_text(text: str, findings: Sequence[Finding]) -> dict[Finding, tuple[Edit
             if _FIXABLE.match(finding.message):
                 fixes[finding] = (edit,)
     return fixes
+
+
+def _remove_line(text: str, starts: Sequence[int], number: int) -> Edit:
+    """Line ``number`` with its line end; the last line, with none, with the line end before it instead (the file
+    gained a final line end), unless that one is a multi-line scalar's, which may hold it in its value."""
+    if number == 1 or starts[number] != len(text) or text.endswith(("\n", "\r")):
+        return Edit(starts[number - 1], starts[number], "")
+    from ..loader import load
+
+    # a directive last in a file without a final line end: rare enough to read the file again for it
+    if any(last == number for _first, last, _column in load(text.encode("utf-8")).positions.multiline):
+        return Edit(starts[number - 1], starts[number], "")
+    previous = text[starts[number - 2] : starts[number - 1]]
+    return Edit(starts[number - 2] + len(previous.rstrip("\r\n")), starts[number], "")
 
 
 def _message_for(group: Sequence[Finding], name: str) -> str:
