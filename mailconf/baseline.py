@@ -47,6 +47,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import sys
 from collections import Counter
@@ -157,9 +158,23 @@ def with_other_files(baseline: str, files: dict[str, list[Entry]]) -> tuple[dict
     folder = os.path.dirname(os.path.abspath(baseline))
     merged = dict(files)
     for name, entries in old.files.items():
-        if name not in merged and os.path.exists(os.path.join(folder, name)):
+        if name not in merged and _still_there(folder, name):
             merged[name] = sorted(entries, key=lambda e: (e.account, e.path, e.rule, e.hash))
     return merged, sum(len(entries) for name, entries in merged.items() if name not in files)
+
+
+#: an undecodable byte of a file name, as :func:`mailconf.report.readable` writes it in the baseline
+_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
+
+
+def _still_there(folder: str, name: str) -> bool:
+    """Does the file ``name`` (a key of the baseline, relative to its ``folder``) exist? Its undecodable bytes are
+    written ``\\xNN``: that name was looked for as it is written, never found, and the file's entries were
+    dropped from the baseline while it was still there."""
+    if os.path.exists(os.path.join(folder, name)):
+        return True
+    raw = _ESCAPED_BYTE.sub(lambda m: chr(0xDC00 + int(m.group(1), 16)), name)
+    return raw != name and os.path.exists(os.path.join(folder, raw))
 
 
 def render(files: Mapping[str, Sequence[Entry]]) -> str:
