@@ -61,16 +61,18 @@ def run(request: LintRequest) -> int:
     report = request.report._replace(fmt=request.fmt or request.report.fmt)
     fmt = report.fmt or default_format()
     named = [path for path in expanded.files if path != STDIN]
-    refuse_overwriting(
-        expanded.files,
-        ("--output-file", report.output_file),
-        ("--write-baseline", request.write_baseline),
-        settings=settings_files(expanded.files, policies, request.stdin_filename),
-    )
-    # a baseline read is a file --write-baseline may replace (that is writing it again), the report never: it
-    # replaced the baseline with the report, which it had emptied
-    in_use = {request.baseline} if request.baseline else {policies.for_file(p).baseline for p in named}
-    refuse_overwriting((), ("--output-file", report.output_file), baselines=sorted(b for b in in_use if b))
+    if report.output_file is not None or request.write_baseline is not None:
+        refuse_overwriting(
+            expanded.files,
+            ("--output-file", report.output_file),
+            ("--write-baseline", request.write_baseline),
+            settings=settings_files(expanded.files, policies, request.stdin_filename),
+        )
+    if report.output_file is not None:
+        # a baseline read is a file --write-baseline may replace (that is writing it again), the report never: it
+        # replaced the baseline with the report, which it had emptied
+        in_use = {request.baseline} if request.baseline else {policies.for_file(p).baseline for p in named}
+        refuse_overwriting((), ("--output-file", report.output_file), baselines=sorted(b for b in in_use if b))
     if (request.fix or request.diff) and STDIN in expanded.files:
         raise UsageError("--fix and --diff change files: name them (standard input cannot be fixed in place)")
     baselines = request.baseline is not None or any(policies.for_file(path).baseline for path in named)

@@ -49,8 +49,9 @@ def run(request: ProbeRequest) -> int:
     policies = PolicyFinder(request.config, request.fail_level, request.disable, request.severity)
     options = Options(request.login, request.allow_cleartext, request.show_cert)
     expanded = expand(request.files, policies.for_directory)
-    settings = settings_files(expanded.files, policies)
-    refuse_overwriting(expanded.files, ("--output-file", request.report.output_file), settings=settings)
+    if request.report.output_file is not None:
+        settings = settings_files(expanded.files, policies)
+        refuse_overwriting(expanded.files, ("--output-file", request.report.output_file), settings=settings)
     terminal = sys.stderr is not None and sys.stderr.isatty()  # None: started with standard error closed (2>&-)
     watch = ProgressLine() if terminal and not request.report.quiet else None
     results = probe_files(
