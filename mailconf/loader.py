@@ -76,6 +76,9 @@ class Positions:
     #: every quoted or block scalar written over more than one line: (first line, last line, the column
     #: just after it on its last line), 1-based. A ``#`` there is text, not a comment (see suppress.scan).
     multiline: list[tuple[int, int, int]] = field(default_factory=list)
+    #: where each key written again later in its mapping (MC701) is first written, (line, column): the loader keeps
+    #: this one's value, and removing it would bring the other's in (see mailconf.fix)
+    repeated: set[tuple[int, int]] = field(default_factory=set)
 
     def locate(self, data: Any, path: YamlPath, *, on_key: bool = False) -> tuple[int, int]:
         """Line and column of the value at ``path`` (or of its key, with ``on_key``).
@@ -382,6 +385,7 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
     )
 
     def duplicate(k: Any, line: int, col: int, first: tuple[int, ...]) -> None:
+        positions.repeated.add((first[0], first[1]))
         problems.append(
             LoadProblem(
                 DUPLICATE.ID,

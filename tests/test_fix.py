@@ -795,6 +795,17 @@ def test_removing_the_last_item_keeps_a_missing_final_newline(tmp_path: Path) ->
         assert kept.after == text.removesuffix("\n        - cram-md5  # old").replace("\n", ending)
 
 
+def test_a_blank_key_written_twice_is_not_removed_and_the_other_fixes_are(tmp_path: Path) -> None:
+    # removing the first (the one the loader keeps) put the second's value in its place: the final check refused
+    # the whole file, the timeout's fix too, "as a bug"
+    text = HEAD + account('display_name: ""\n' + CASES["MC706"][0] + '\ndisplay_name: ""')
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    outcome = run_mailconf("lint", "--fix", "a.yaml", cwd=tmp_path)
+    assert (outcome.code, outcome.stderr) == (1, "mailconf: fixed 1 finding in 1 file\n")
+    assert (tmp_path / "a.yaml").read_bytes() == text.replace("timeout: 2,", "timeout: 30,").encode()
+    assert [line.split(": ")[1].split()[1] for line in outcome.stdout.splitlines()[:-1]] == ["MC712", "MC701"]
+
+
 def test_removing_an_unused_directive_on_the_last_line_keeps_a_missing_final_newline(tmp_path: Path) -> None:
     # the directive's line went with its line end, and the line before it, now last, ended the file with one
     text = HEAD + account(CASES["MC706"][1]) + "# mailconf: disable=MC104 no longer needed"
