@@ -199,8 +199,8 @@ class _Locator:
         if not _reads_as(token, old):
             return None
         if value is DELETE and key is not None:
-            if key in self.doc.positions.repeated:
-                return None  # written again below (MC701): removing this one would put the other's value in its place
+            if key in self.doc.positions.shadowing:
+                return None  # written again (MC701) or merged (<<) too: the other value would take this one's place
             after_block = self._after_block(key[0])
             return _delete_key(self.text, self._offset(*key), token_end, self.starts, key[0], after_block=after_block)
         if value is DELETE:

@@ -76,9 +76,9 @@ class Positions:
     #: every quoted or block scalar written over more than one line: (first line, last line, the column
     #: just after it on its last line), 1-based. A ``#`` there is text, not a comment (see suppress.scan).
     multiline: list[tuple[int, int, int]] = field(default_factory=list)
-    #: where each key written again later in its mapping (MC701) is first written, (line, column): the loader keeps
-    #: this one's value, and removing it would bring the other's in (see mailconf.fix)
-    repeated: set[tuple[int, int]] = field(default_factory=set)
+    #: the keys (line, column) whose removal would bring another value in (see mailconf.fix): the first of a key
+    #: written twice in its mapping (MC701: the loader keeps its value), and a key a merge key (``<<``) also gives
+    shadowing: set[tuple[int, int]] = field(default_factory=set)
 
     def locate(self, data: Any, path: YamlPath, *, on_key: bool = False) -> tuple[int, int]:
         """Line and column of the value at ``path`` (or of its key, with ``on_key``).
@@ -385,7 +385,7 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
     )
 
     def duplicate(k: Any, line: int, col: int, first: tuple[int, ...]) -> None:
-        positions.repeated.add((first[0], first[1]))
+        positions.shadowing.add((first[0], first[1]))
         problems.append(
             LoadProblem(
                 DUPLICATE.ID,
@@ -473,7 +473,7 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
         elif kind == END:
             value = container
             if merges:
-                _merge(value, marks, merges, by_container)
+                _merge(value, marks, merges, by_container, positions.shadowing)
             if anchor_open is not None:
                 anchors[anchor_open] = (value, nodes - nodes_at_start + 1)
             line, col = start
@@ -593,9 +593,15 @@ def _bad_tag(tag: str, line: int, col: int, secret: str | None = None) -> LoadPr
 
 
 def _merge(
-    container: dict[Any, Any], marks: KeyMarks, merges: list[tuple[Any, int, int]], by_container: dict[int, Any]
+    container: dict[Any, Any],
+    marks: KeyMarks,
+    merges: list[tuple[Any, int, int]],
+    by_container: dict[int, Any],
+    shadowing: set[tuple[int, int]],
 ) -> None:
-    """YAML merge keys: explicit keys win; earlier merge sources win over later ones."""
+    """YAML merge keys: explicit keys win (each one a source also gives goes in ``shadowing``); earlier merge
+    sources win over later ones."""
+    own = set(container)
     for value, kl, kc in merges:
         for source in value if isinstance(value, list) else [value]:
             if not isinstance(source, dict):
@@ -608,3 +614,5 @@ def _merge(
                     container[key] = item
                     if key in source_marks:
                         marks[key] = source_marks[key]
+                elif key in own:
+                    shadowing.add((marks[key][0], marks[key][1]))

@@ -806,6 +806,19 @@ def test_a_blank_key_written_twice_is_not_removed_and_the_other_fixes_are(tmp_pa
     assert [line.split(": ")[1].split()[1] for line in outcome.stdout.splitlines()[:-1]] == ["MC712", "MC701"]
 
 
+def test_a_blank_key_that_a_merge_key_also_gives_is_not_removed_and_the_other_fixes_are(tmp_path: Path) -> None:
+    # written, it wins over the merged one; removed, the merged one took its place: the final check refused the
+    # whole file, the timeout's fix too, "as a bug"
+    text = HEAD.replace("x-tls:", "x-who: &who {display_name: The Boss, organization: ACME}\nx-tls:") + account(
+        '<<: *who\ndisplay_name: ""\n' + CASES["MC706"][0]
+    )
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    outcome = run_mailconf("lint", "--fix", "a.yaml", cwd=tmp_path)
+    assert (outcome.code, outcome.stderr) == (0, "mailconf: fixed 1 finding in 1 file\n")
+    assert (tmp_path / "a.yaml").read_bytes() == text.replace("timeout: 2,", "timeout: 30,").encode()
+    assert " warning MC712 blank-value: account `t`: display_name is blank" in outcome.stdout
+
+
 def test_removing_an_unused_directive_on_the_last_line_keeps_a_missing_final_newline(tmp_path: Path) -> None:
     # the directive's line went with its line end, and the line before it, now last, ended the file with one
     text = HEAD + account(CASES["MC706"][1]) + "# mailconf: disable=MC104 no longer needed"
