@@ -153,6 +153,8 @@ def with_other_files(baseline: str, files: dict[str, list[Entry]]) -> tuple[dict
     """
     try:
         old = read(baseline)
+    except Unreadable:  # it exists but cannot be read (a write-only file): written whole, its entries were lost
+        raise
     except InputError:
         return files, 0
     folder = os.path.dirname(os.path.abspath(baseline))
@@ -230,6 +232,11 @@ class Loaded(NamedTuple):
     text: str
 
 
+class Unreadable(InputError):
+    """A baseline that exists but cannot be read (permission denied, an I/O error): --write-baseline stops rather
+    than replace it whole, which would drop the entries it holds for the files not linted now."""
+
+
 def _read_text(baseline: str) -> str:
     """The baseline's text: a regular file only (a FIFO is not waited on), at most MAX_FILE_BYTES read."""
     from .document import MAX_FILE_BYTES, _read_at_most
@@ -239,15 +246,16 @@ def _read_text(baseline: str) -> str:
         fd = os.open(baseline, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         raise InputError(f"{baseline}: no such baseline file; create it with --write-baseline {baseline}") from None
-    except OSError as exc:
-        raise InputError(f"{baseline}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    except OSError as exc:  # a loop of links, a name too long: nothing there to keep (--write-baseline says why)
+        unreadable = Unreadable if isinstance(exc, PermissionError) else InputError
+        raise unreadable(f"{baseline}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise InputError(f"{baseline}: not a regular file (it is {_kind(info.st_mode)}); name the baseline file")
         data = _read_at_most(fd, MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise InputError(f"{baseline}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+        raise Unreadable(f"{baseline}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     finally:
         os.close(fd)
     if len(data) > MAX_FILE_BYTES:

@@ -75,11 +75,13 @@ class FilePath(click.Path):
     (``--baseline DIR: is a directory; name a file``, exit 2) rather than click's three-line usage error.
 
     ``name`` is what to give the option instead. The option is named as it is first declared (``-o`` first for
-    discover's and import's, as their other refusals of ``-o`` name it).
+    discover's and import's, as their other refusals of ``-o`` name it). No ``access()`` check (``readable=False``):
+    click's was three lines too, and refused a write-only output file; the command that reads the file says why it
+    cannot, in one line.
     """
 
     def __init__(self, name: str = "a file") -> None:
-        super().__init__(dir_okay=False)
+        super().__init__(dir_okay=False, readable=False)
         self._name = name
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
@@ -243,7 +245,7 @@ def schema() -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(),
+    type=click.Path(readable=False),  # render's own line for a folder it cannot read or write, not click's three
     default=None,
     metavar="DIR",
     help="Write files into this directory instead of standard output.",

@@ -251,6 +251,74 @@ def test_permission_denied_exits_2_with_one_line(tmp_path: Path) -> None:
     assert outcome == Outcome(2, "", "mailconf: accounts.yaml: permission denied; make the file readable\n")
 
 
+def _as_a_user() -> Callable[[], None] | None:
+    """What makes file modes count: nothing for a user, :func:`_without_file_override` for root."""
+    return _without_file_override if os.geteuid() == 0 else None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("lint", "a.yaml", "--config", "secret"), "secret: cannot be read (Permission denied)"),
+        (("lint", "a.yaml", "--baseline", "secret"), "secret: cannot be read (Permission denied)"),
+        (("probe", "a.yaml", "--config", "secret"), "secret: cannot be read (Permission denied)"),
+        (
+            ("discover", "alice@example.com", "--no-probe", "--ca-file", "secret"),
+            "--ca-file secret: cannot be read (Permission denied); give a PEM file of CA certificates",
+        ),
+    ],
+    ids=["lint --config", "lint --baseline", "probe --config", "discover --ca-file"],
+)
+def test_an_unreadable_file_named_by_an_option_exits_2_with_one_line(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    """click's `access()` check printed its three-line usage error (`Error: Invalid value for '--config': File
+    'secret' is not readable.`) for a mode-000 file: the command's own reading says it in one line."""
+    write(tmp_path, "a.yaml", CLEAN)
+    write(tmp_path, "secret", "disable: []\n").chmod(0)
+    assert run_mailconf(*args, cwd=tmp_path, preexec=_as_a_user()) == Outcome(2, "", f"mailconf: {message}\n")
+
+
+def test_a_write_only_output_is_written(tmp_path: Path) -> None:
+    """A file only written to need not be readable (mode 0200): click refused `-O` and `-o` of import as "not
+    readable", in three lines, before anything was written."""
+    write(tmp_path, "a.yaml", INSECURE)
+    write(tmp_path, "report.txt", "old\n").chmod(0o200)
+    write(tmp_path, "mine.yaml", "old\n").chmod(0o200)
+    write(tmp_path, "msmtprc", "account a\nhost smtp.example.com\nfrom a@example.com\n")
+    assert run_mailconf("lint", "-q", "-O", "report.txt", "a.yaml", cwd=tmp_path, preexec=_as_a_user()) == Outcome(
+        1, "", ""
+    )
+    assert (tmp_path / "report.txt").read_text().startswith("a.yaml:8:17: error MC101 ")
+    outcome = run_mailconf(
+        "import", "--from", "msmtp", "msmtprc", "-o", "mine.yaml", "--force", cwd=tmp_path, preexec=_as_a_user()
+    )
+    assert outcome == Outcome(0, "", "mailconf: wrote 1 account to mine.yaml; check it with `mailconf lint`\n")
+    assert (tmp_path / "mine.yaml.bak").read_text() == "old\n"
+
+
+def test_an_unreadable_output_directory_exits_2_with_one_line(tmp_path: Path) -> None:
+    """render reads -o DIR (what is there already): mode 000 was click's three lines (`Path 'out' is not
+    readable.`), now render's own line."""
+    write(tmp_path, "c.yaml", CLEAN)
+    (tmp_path / "out").mkdir(mode=0)
+    outcome = run_mailconf("render", "-t", "msmtp", "c.yaml", "-o", "out", cwd=tmp_path, preexec=_as_a_user())
+    assert outcome == Outcome(2, "", f"mailconf: cannot write {tmp_path.resolve()}/out: Permission denied\n")
+
+
+def test_a_write_only_baseline_is_not_written_over(tmp_path: Path) -> None:
+    """--write-baseline keeps the entries FILE holds for the files not linted now: one it cannot read is refused,
+    not replaced whole without them."""
+    write(tmp_path, "a.yaml", INSECURE)
+    write(tmp_path, "b.yaml", INSECURE)
+    assert run_mailconf("lint", "--write-baseline", "base.json", "a.yaml", "b.yaml", cwd=tmp_path).code == 0
+    recorded = (tmp_path / "base.json").read_text()
+    (tmp_path / "base.json").chmod(0o200)
+    outcome = run_mailconf("lint", "--write-baseline", "base.json", "a.yaml", cwd=tmp_path, preexec=_as_a_user())
+    assert outcome == Outcome(2, "", "mailconf: base.json: cannot be read (Permission denied)\n")
+    assert (tmp_path / "base.json").read_text() == recorded
+
+
 def test_unreadable_file_does_not_stop_the_others(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", INSECURE)
     write(tmp_path, "c.yaml", INSECURE)
