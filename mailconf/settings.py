@@ -8,7 +8,7 @@ Where they come from, for each file linted or probed, first found wins:
    first directory that holds ``.git``): in each directory a ``.mailconf.yaml``, then
    a ``pyproject.toml`` that has a ``[tool.mailconf]`` table;
 3. the user's own file, ``$XDG_CONFIG_HOME/mailconf/config.yaml`` (by default
-   ``~/.config/mailconf/config.yaml``; none without a home directory);
+   ``~/.config/mailconf/config.yaml``, an empty HOME counting as unset; none without a home directory);
 4. built-in defaults (every rule on at its default severity, fail level ``error``).
 
 Keys (the same in every file)::
@@ -180,12 +180,30 @@ def user_settings(environ: Mapping[str, str] | None = None) -> Path | None:
     if os.path.isabs(xdg):
         base = Path(xdg)
     else:
-        try:
-            base = Path.home() / ".config"
-        except RuntimeError:  # no HOME and no passwd entry (a container's random uid): no user file, as none is set
+        home = _home(env)
+        if home is None:  # no HOME and no passwd entry (a container's random uid): no user file, as none is set
             return None  # (it was an internal error, exit 3)
+        base = Path(home) / ".config"
     path = base / "mailconf" / "config.yaml"
     return path if _is_file(path) else None  # an XDG_CONFIG_HOME with a name over 255 bytes was exit 3
+
+
+def _home(env: Mapping[str, str]) -> str | None:
+    """The user's home folder: HOME, else the passwd entry's (None: neither names one).
+
+    An empty HOME counts as unset, as Rust's ``std::env::home_dir`` has it (ruff's user settings): Python's
+    ``Path.home()`` made it ``/``, so ``HOME= mailconf lint`` read ``/.config/mailconf/config.yaml``, a file of
+    the system's root folder that no user owns.
+    """
+    home = env.get("HOME", "")
+    if home:
+        return home
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_dir or None
+    except KeyError:
+        return None
 
 
 class PolicyFinder:

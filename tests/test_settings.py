@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import collections
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,6 +47,41 @@ def test_without_a_home_there_is_no_user_settings_file(project: Path, tmp_path: 
     config.mkdir(parents=True)
     (config / "config.yaml").write_text("disable: [MC101]\n", encoding="utf-8")
     assert lint_homeless(project, XDG_CONFIG_HOME=str(tmp_path / "xdg")) == Outcome(0, "", "")
+
+
+#: ``python -c`` running mailconf as a user whose passwd entry names the home folder argv[1]
+PASSWD_HOME = """
+import os, pwd, sys
+
+home = sys.argv.pop(1)
+pwd.getpwuid = lambda uid: pwd.struct_passwd(("user", "x", uid, uid, "", home, "/bin/sh"))
+from mailconf.cli import main
+
+sys.exit(main())
+"""
+
+
+def test_an_empty_home_counts_as_unset(project: Path, tmp_path: Path) -> None:
+    """HOME="" was the folder `/` (Path.home()): the user file read was /.config/mailconf/config.yaml, which no
+    user owns. As Rust's home_dir (ruff's) has it, an empty HOME is no HOME: the passwd entry's home is used."""
+    home = tmp_path / "home"
+    (home / ".config" / "mailconf").mkdir(parents=True)
+    (home / ".config" / "mailconf" / "config.yaml").write_text("severity: {MC101: info}\n", encoding="utf-8")
+    environ = {k: v for k, v in os.environ.items() if k not in ("XDG_CONFIG_HOME", "NO_COLOR", "GITHUB_ACTIONS")}
+    done = subprocess.run(
+        [sys.executable, "-c", PASSWD_HOME, str(home), "lint", "accounts.yaml"],
+        cwd=project,
+        env={**environ, "HOME": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,  # a hang guard, not a timing assertion
+        check=False,
+    )
+    assert Outcome(done.returncode, done.stdout, done.stderr) == Outcome(
+        0, MC101.format(level="info") + "1 info in 1 file\n", ""
+    )
+    # without a passwd entry either: no user file (the defaults), as with HOME unset
+    assert lint_homeless(project, HOME="") == Outcome(1, MC101.format(level="error") + "1 error in 1 file\n", "")
 
 
 def lint_homeless(cwd: Path, **env: str) -> Outcome:
