@@ -172,6 +172,31 @@ def test_standard_input_with_a_name_and_its_settings(repo: Path) -> None:
     assert out == Outcome(0, finding("team/new.yaml", "warning") + "1 warning in 1 file\n", "")
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("accounts.yaml", "--stdin-filename", "team/new.yaml"),
+            "--stdin-filename team/new.yaml: names standard input, and no PATH is -; add - to read it (mailconf "
+            "lint - --stdin-filename team/new.yaml)",
+        ),
+        (
+            ("-", "--stdin-filename", ""),
+            "--stdin-filename '': an empty path names no file (an unset variable?); name the file standard input "
+            "stands for",
+        ),
+    ],
+    ids=["without -", "empty"],
+)
+def test_a_stdin_filename_that_names_nothing_exits_2_with_one_line(
+    repo: Path, args: tuple[str, ...], message: str
+) -> None:
+    """Without `-` the name was ignored without a word (the file linted with its own settings, exit 0 or 1, as if
+    the name had been read); an empty one began every finding with `:8:17:`."""
+    (repo / "team" / ".mailconf.yaml").write_text("disable: [MC101]\n")
+    assert run_mailconf("lint", *args, cwd=repo, stdin=INSECURE) == Outcome(2, "", f"mailconf: {message}\n")
+
+
 def test_standard_input_that_is_closed_is_one_line_and_the_rest_is_linted(repo: Path) -> None:
     """``mailconf lint - accounts.yaml <&-``: sys.stdin is None, which was an internal error (exit 3)."""
     import subprocess

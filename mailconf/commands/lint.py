@@ -56,6 +56,7 @@ def run(request: LintRequest) -> int:
         raise UsageError("--write-baseline writes no report: use it without --output-file")
     paths = ("--config", request.config), ("--baseline", request.baseline), ("--write-baseline", request.write_baseline)
     refuse_empty(*paths, ("--output-file", request.report.output_file))
+    _check_stdin_filename(request.stdin_filename, request.files)
     policies = PolicyFinder(request.config, request.fail_level, request.disable, request.severity)
     expanded = expand(request.files, policies.for_directory)
     report = request.report._replace(fmt=request.fmt or request.report.fmt)
@@ -97,6 +98,21 @@ def run(request: LintRequest) -> int:
     for note in (n for r in results for n in r.not_checked):  # beside the report: not findings
         console.say(f"note: {note}")
     return _with_errors(code, expanded.errors, results)
+
+
+def _check_stdin_filename(name: str | None, paths: Sequence[str]) -> None:
+    """--stdin-filename names standard input: without ``-`` among the paths it named nothing, and the run linted
+    the files with other settings than the name asked for, without a word; empty, every finding began ``:L:C``."""
+    from ..files import STDIN
+
+    if name is None:
+        return
+    refuse_empty(("--stdin-filename", name), name="the file standard input stands for")
+    if STDIN not in paths:
+        raise UsageError(
+            f"--stdin-filename {name}: names standard input, and no PATH is -; add - to read it "
+            f"(mailconf lint - --stdin-filename {name})"
+        )
 
 
 def refuse_overwriting(
