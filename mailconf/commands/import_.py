@@ -63,6 +63,10 @@ def _check_options(request: ImportRequest) -> None:
         raise UsageError("--compare writes nothing: use it without -o and --force")
     if request.compare is None and request.report != "text":
         raise UsageError("--format is the output of --compare: use it with --compare ACCOUNTS.yaml")
+    if "" in request.paths:  # `mailconf import --from msmtp "$RC"` with RC unset: it said `:1:1: no such file`
+        raise UsageError(
+            f"'': an empty path names no file (an unset variable?); name the file to import (--from {request.fmt})"
+        )
     if request.paths.count("-") > 1:
         raise UsageError("- (standard input) is named more than once: it can be read only once")
 

@@ -227,6 +227,18 @@ def test_an_option_that_would_do_nothing_is_a_usage_error(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["msmtprc"]
 
 
+@pytest.mark.parametrize("fmt", ["msmtp", "thunderbird"])
+def test_an_empty_path_is_said_as_every_command_says_it(tmp_path: Path, fmt: str) -> None:
+    """`mailconf import --from msmtp "$RC"` with RC unset said `mailconf: :1:1: no such file; check the path`: the
+    place of nothing. lint, render and serve say `''` is an empty path (tests/test_cli.py)."""
+    assert run_mailconf("import", "--from", fmt, "", "-o", "out.yaml", cwd=tmp_path) == (
+        2,
+        "",
+        f"mailconf: '': an empty path names no file (an unset variable?); name the file to import (--from {fmt})\n",
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_written_file_lints_clean_of_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     rendered = tmp_path / "muttrc"
     assert run(capsys, "render", "-t", "mutt", "-a", "alice", str(EXAMPLES / "company.yaml"))[0] == 0
