@@ -40,6 +40,9 @@ def run(request: DiscoverRequest) -> int:
     from ..discover.values import ISPDB_URL, MAX_NOTES
     from ..emit import account_file
 
+    # "$CA" with CA unset: it said `--ca-file : cannot be read (No such file or directory)`, `--ispdb : not a ...`
+    refuse_empty(("--ca-file", request.ca_file), name="a PEM file of CA certificates")
+    refuse_empty(("--ispdb", request.ispdb_dir), names="directory", name="a copy of the ispdb/ folder")
     query = Query(
         _address(request.address),
         _timeout(request.timeout),

@@ -348,6 +348,11 @@ def test_an_mx_host_that_is_a_path_is_not_followed(discover: Any, tmp_path: Path
         ([ADDRESS, "--ispdb-url", "ftp://x/"], "--ispdb-url ftp://x/: give an https:// URL (the domain is appended)"),
         ([ADDRESS, "--ispdb-url", ""], "--ispdb-url : give an https:// URL (the domain is appended)"),
         ([ADDRESS, "-o", ""], EMPTY_OUTPUT),
+        # it said `--ca-file : cannot be read (No such file or directory)` and `--ispdb : not a directory`
+        ([ADDRESS, "--ca-file", ""],
+         "--ca-file '': an empty path names no file (an unset variable?); name a PEM file of CA certificates"),
+        ([ADDRESS, "--ispdb", ""],
+         "--ispdb '': an empty path names no directory (an unset variable?); name a copy of the ispdb/ folder"),
         ([ADDRESS, "--ispdb-url", "https://[::1/"], "--ispdb-url https://[::1/: not a valid URL (Invalid IPv6 URL)"),
         ([ADDRESS, "--ispdb-url", "https://x.test:99999/"],
          "--ispdb-url https://x.test:99999/: not a valid URL (Port out of range 0-65535)"),
