@@ -56,6 +56,10 @@ MAX_ALIAS_EXPANSION = 1_000_000
 MAX_NUMBER_DIGITS = 100
 
 
+#: the problem of a file with no document (nothing, or only comments): what mailconf's settings take as the defaults
+EMPTY_FILE = "file is empty; write a mapping with `version: 1` and `accounts:`"
+
+
 class LoadProblem(NamedTuple):
     rule: str  # MC001 yaml-syntax, MC003 ..., MC701 duplicate key
     line: int
@@ -546,9 +550,7 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
             positions.root = (line, col)
         event = get_event()
     if not have_root or root is None:
-        raise LoadAbort(
-            LoadProblem(SCHEMA.ID, 1, 1, "file is empty; write a mapping with `version: 1` and `accounts:`")
-        )
+        raise LoadAbort(LoadProblem(SCHEMA.ID, 1, 1, EMPTY_FILE))
     return root, positions, problems
 
 

@@ -434,8 +434,9 @@ def load_policy(config: str | None = None, *, search: bool = True) -> Policy:
         if table is None:
             raise ConfigError(f"{path}: has no [tool.mailconf] table; add one or name another file")
         return _policy(table, str(path), _toml_where(path, text))
-    from .loader import load
-    from .rules import mc002_schema_violation as SCHEMA
+    from .loader import EMPTY_FILE, load
+    from .rules import mc004_byte_order_mark as BOM
+    from .rules import mc005_crlf_line_endings as CRLF
     from .rules import mc701_duplicate_account as DUPLICATE
 
     try:
@@ -443,11 +444,12 @@ def load_policy(config: str | None = None, *, search: bool = True) -> Policy:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     loaded = load(raw)
-    if loaded.data is None and all(p.rule == SCHEMA.ID for p in loaded.problems):
-        return Policy(source=str(path))  # empty, or only comments: the defaults
-    if loaded.problems and loaded.data is None:
-        problem = loaded.problems[0]
-        raise ConfigError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
+    # empty, or only comments: the defaults. Every other problem that leaves no data stops the run: a number of
+    # 101 digits (an MC002 too) left the whole file passed over for the defaults without a word. A BOM or CRLF
+    # line ends change nothing here, in an empty file as in any other.
+    fatal = [p for p in loaded.problems if p.message != EMPTY_FILE and p.rule not in (BOM.ID, CRLF.ID)]
+    if loaded.data is None and fatal:
+        raise ConfigError(f"{path}:{fatal[0].line}:{fatal[0].column}: {fatal[0].message}")
     # a key given twice: YAML keeps one, so the other setting would be dropped without a word (a BOM or CRLF
     # line ends, the other problems a parsed file can have, change nothing here)
     for problem in loaded.problems:

@@ -179,9 +179,28 @@ def test_in_one_file_disable_wins_over_severity(project: Path) -> None:
     assert lint(project) == Outcome(0, "", "")
 
 
-def test_empty_settings_file_means_defaults(project: Path) -> None:
-    (project / ".mailconf.yaml").write_text("# nothing yet\n", encoding="utf-8")
+@pytest.mark.parametrize("text", [b"# nothing yet\n", b"\xef\xbb\xbf# nothing yet\r\n"], ids=["LF", "BOM and CRLF"])
+def test_empty_settings_file_means_defaults(project: Path, text: bytes) -> None:
+    """A byte-order mark or CRLF line ends change nothing in settings: in an empty file neither (it was refused,
+    `file starts with a UTF-8 byte-order mark`, though the same file with a setting in it was read)."""
+    (project / ".mailconf.yaml").write_bytes(text)
     assert load_policy(str(project / ".mailconf.yaml")) == Policy(source=str(project / ".mailconf.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("fail-level: " + "9" * 101, ":1:13: `fail-level` is a number of 101 digits"),
+        ("disable: [" + "9" * 101 + "]", ":1:11: this value is a number of 101 digits"),
+    ],
+    ids=["fail-level", "disable"],
+)
+def test_a_number_too_large_in_settings_is_refused_at_its_place(project: Path, text: str, error: str) -> None:
+    """The loader's MC002 left no data, which was taken for an empty file: the whole file was passed over for the
+    defaults without a word (here disable: [MC101] was not applied either, and lint exited 1)."""
+    (project / ".mailconf.yaml").write_text(f"{text}\ndisable: [MC101]\n", encoding="utf-8")
+    tail = ", far too large for any setting (mailconf reads numbers of at most 100 digits); write the intended value"
+    assert lint(project) == Outcome(2, "", f"mailconf: {project / '.mailconf.yaml'}{error}{tail}\n")
 
 
 def test_policy_values(project: Path) -> None:
