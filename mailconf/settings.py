@@ -107,10 +107,23 @@ def _rule_id(name: str, where: str) -> str:
 
 
 def _severity(text: Any, where: str) -> Severity:
+    if not isinstance(text, str):  # str() of it said Python's words: unknown severity 'None', 'True', "['x']"
+        raise ConfigError(f"{where}: give info, warning or error, not {_written(text)}")
     try:
-        return Severity.parse(str(text))
+        return Severity.parse(text)
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from None
+
+
+def _written(value: Any) -> str:
+    """What a settings value that is not text is, in the words of YAML and TOML (no value, true, 3, a list)."""
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "a date or time"
 
 
 def discover(start: Path | None = None) -> Path | None:
@@ -482,7 +495,7 @@ def _policy(table: Mapping[str, Any], source: str, where: Where | None = None) -
         )
     patterns = {key: _patterns(table, key, at) for key in ("include", "exclude")}
     baseline = table.get("baseline")
-    if baseline is not None and (not isinstance(baseline, str) or not baseline):
+    if "baseline" in table and (not isinstance(baseline, str) or not baseline):  # `baseline:` alone, too
         raise ConfigError(f"{at(('baseline',), False)}: `baseline` must be the path of a baseline file")
     if baseline is not None and "\0" in baseline:  # os.open() raises ValueError: it was an internal error
         raise ConfigError(f"{at(('baseline',), False)}: `baseline` holds a NUL character, which no path can hold")
@@ -497,7 +510,7 @@ def _policy(table: Mapping[str, Any], source: str, where: Where | None = None) -
     fail_level = table.get("fail-level")
     return Policy(
         fail_level=_severity(fail_level, f"{at(('fail-level',), False)}: fail-level")
-        if fail_level is not None
+        if "fail-level" in table  # `fail-level:` alone was the default without a word
         else Severity.ERROR,
         disabled=frozenset(_rule_id(d, f"{at(('disable', i), False)}: disable") for i, d in enumerate(disable)),
         severity=_severities(severity, at),

@@ -217,6 +217,23 @@ def test_policy_values(project: Path) -> None:
 # (settings file name, its text, the error after "mailconf: <path>")
 BAD_FILES = [
     (".mailconf.yaml", "fail-level: loud\n", ":1:13: fail-level: unknown severity 'loud': use info, warning or error"),
+    # a value that is not text in YAML's and TOML's words: it was str() of it, unknown severity 'True', "['x']"
+    (".mailconf.yaml", "fail-level: true\n", ":1:13: fail-level: give info, warning or error, not true"),
+    (".mailconf.yaml", "fail-level: [error]\n", ":1:13: fail-level: give info, warning or error, not a list"),
+    (".mailconf.yaml", "fail-level: 2\n", ":1:13: fail-level: give info, warning or error, not the number 2"),
+    (
+        ".mailconf.yaml",
+        "severity: {MC101: null}\n",
+        ":1:19: severity MC101: give info, warning or error, not an empty value",
+    ),
+    (
+        "pyproject.toml",
+        "[tool.mailconf]\nfail-level = 1979-05-27\n",
+        ":2:14: fail-level: give info, warning or error, not a date or time",
+    ),
+    # a key without a value: the default (fail-level) or no baseline without a word, as if it were not written
+    (".mailconf.yaml", "fail-level:\n", ":1:12: fail-level: give info, warning or error, not an empty value"),
+    (".mailconf.yaml", "baseline:\n", ":1:10: `baseline` must be the path of a baseline file"),
     (".mailconf.yaml", "disable: MC101\n", ":1:10: `disable` must be a list of rule ids or slugs"),
     (
         ".mailconf.yaml",
@@ -494,7 +511,7 @@ def test_load_policy_raises_config_error(project: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         load_policy(str(project / ".mailconf.yaml"))
     assert str(raised.value) == (
-        f"{project / '.mailconf.yaml'}:1:13: fail-level: unknown severity '3': use info, warning or error"
+        f"{project / '.mailconf.yaml'}:1:13: fail-level: give info, warning or error, not the number 3"
     )
 
 
