@@ -38,9 +38,22 @@ def parse_bind(text: str) -> tuple[str, int]:
     host, colon, port = text.rpartition(":")
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
-    if not colon or not host or not port.isdigit() or int(port) > 65535:
+    if not colon or not host or not port.isdigit() or int(port) > 65535 or "[" in host or "]" in host:
         raise UsageError(f"--bind {text!r}: give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080")
     return host, int(port)
+
+
+def _check_host(text: str, host: str, port: int) -> None:
+    """A HOST that names no address (``256.0.0.1``, a name that does not resolve, bytes that are not text) is a usage
+    error, before the file is loaded: waitress raised ValueError("Invalid host/port specified."), an internal
+    error (exit 3). ``*`` is every address, as waitress takes it."""
+    import socket
+
+    try:
+        socket.getaddrinfo(None if host == "*" else host, port, 0, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:  # socket.gaierror; UnicodeError: the IDNA codec refused the name
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a host name"
+        raise UsageError(f"--bind {text}: cannot listen ({why}); give an address of this machine") from None
 
 
 def run(request: ServeRequest) -> int:
@@ -59,6 +72,7 @@ def run(request: ServeRequest) -> int:
     from ..serve.site import build_site
 
     host, port = parse_bind(request.bind)
+    _check_host(request.bind, host, port)
     try:
         loaded = build_site(request.file)
     except InvalidFile as exc:

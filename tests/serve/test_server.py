@@ -400,6 +400,22 @@ def test_a_missing_file_and_a_bad_bind_are_usage_errors(tmp_path: Path, accounts
     assert busy.stderr.splitlines()[-1] == f"mailconf: --bind 127.0.0.1:{port}: cannot listen (Address already in use)"
 
 
+@pytest.mark.parametrize(
+    ("bind", "line"),
+    [
+        # bytes that are not UTF-8 (a name that does not resolve is refused alike, with the resolver's words)
+        ("\udcff:8080", "\\udcff:8080: cannot listen (not a host name); give an address of this machine"),
+        ("[::1:8080", "'[::1:8080': give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"),
+    ],
+    ids=["not a name", "unclosed bracket"],
+)  # fmt: skip
+def test_a_bind_host_that_names_no_address_is_a_usage_error(accounts: Path, bind: str, line: str) -> None:
+    """waitress raised ValueError("Invalid host/port specified."), an internal error (exit 3) after the file was
+    loaded and its warnings printed: now one line before the file is read."""
+    done = run_serve("--bind", bind, str(accounts))
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"mailconf: --bind {line}\n")
+
+
 #: serve in a real process whose first turn of waitress's loop runs a trigger thunk (inside waitress's bare
 #: `except:`) that sends the process SIGTERM: the place where a handler raising SystemExit was swallowed
 SIGTERM_IN_A_THUNK = """
