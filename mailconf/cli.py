@@ -70,6 +70,19 @@ class Jobs(click.ParamType):  # type: ignore[type-arg]
         return number
 
 
+class Seconds(click.FloatRange):
+    """A number of seconds in a range, never NaN: ``--poll-interval nan`` passed FloatRange's comparisons (NaN is
+    neither below nor above anything) and the watcher thread died of it, a traceback while serve went on."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import math
+
+        seconds = super().convert(value, param, ctx)
+        if math.isnan(seconds):
+            self.fail(f"{value} is not a number of seconds: give {self.min:g} to {self.max:g}", param, ctx)
+        return seconds
+
+
 class FilePath(click.Path):
     """A file to read or write (``--config``, ``--baseline``, ``-o FILE``...): given a directory, mailconf's one line
     (``--baseline DIR: is a directory; name a file``, exit 2) rather than click's three-line usage error.
@@ -406,7 +419,7 @@ def discover(address: str, output: str | None, name: str | None, timeout: float,
 )
 @click.option(
     "--poll-interval",
-    type=click.FloatRange(0, 3600),
+    type=Seconds(0, 3600),
     default=2.0,
     show_default=True,
     metavar="SECONDS",

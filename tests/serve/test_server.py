@@ -416,6 +416,16 @@ def test_a_bind_host_that_names_no_address_is_a_usage_error(accounts: Path, bind
     assert (done.returncode, done.stdout, done.stderr) == (2, "", f"mailconf: --bind {line}\n")
 
 
+def test_a_poll_interval_that_is_not_a_number_is_a_usage_error(accounts: Path) -> None:
+    """NaN passed click's FloatRange(0, 3600) (no comparison with NaN is true): serve started, and its watcher
+    thread died with a traceback (poll() refuses NaN), leaving a server that never reloaded on a change."""
+    done = run_serve("--bind", "127.0.0.1:0", "--poll-interval", "nan", str(accounts))
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--poll-interval': nan is not a number of seconds: give 0 to 3600"
+    )
+
+
 #: serve in a real process whose first turn of waitress's loop runs a trigger thunk (inside waitress's bare
 #: `except:`) that sends the process SIGTERM: the place where a handler raising SystemExit was swallowed
 SIGTERM_IN_A_THUNK = """
