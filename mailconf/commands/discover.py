@@ -102,6 +102,10 @@ def _pattern(name: str) -> re.Pattern[str]:
 
 
 def _address(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 (a Latin-1 terminal): the pattern took them, quote() did not
+        raise UsageError(f"{text!r}: the address is not UTF-8 text; write it in UTF-8") from None
     if _pattern("address").search(text) and len(text) <= 254:
         return text
     local, _, domain = text.rpartition("@")

@@ -336,6 +336,8 @@ def test_an_mx_host_that_is_a_path_is_not_followed(discover: Any, tmp_path: Path
         (['"john doe"@example.test'],
          "'\"john doe\"@example.test': a quoted local part cannot be written into an account file "
          "(name@domain.example)"),
+        # bytes that are not UTF-8 (a Latin-1 terminal's é): an internal error (UnicodeEncodeError) in quote()
+        (["\udce9@example.test"], "'\\udce9@example.test': the address is not UTF-8 text; write it in UTF-8"),
         ([ADDRESS, "--dns-server", "dns.example"],
          "--dns-server dns.example: 'dns.example' is not an IP address (a DNS server is given by address)"),
         ([ADDRESS, "--dns-server", "127.0.0.1:99999"], "--dns-server 127.0.0.1:99999: '99999' is not a port (1-65535)"),
