@@ -188,6 +188,24 @@ def test_an_empty_output_is_said_alike_by_every_command(tmp_path: Path, args: tu
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "msmtprc"]
 
 
+@pytest.mark.parametrize(
+    "args", [("discover", "alice@example.com"), ("import", "--from", "msmtp", "msmtprc")], ids=["discover", "import"]
+)
+def test_an_output_under_a_file_exits_2_with_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """`-o notes.txt/work.yaml`: render's directory writer said `notes.txt is not a directory; -o names the
+    directory to write into`, wrong for an option that names a file, and discover said it only after every
+    lookup. One line now, before anything is read or looked up."""
+    write(tmp_path, "notes.txt", "mine\n")
+    write(tmp_path, "msmtprc", "account a\nhost smtp.example.com\nfrom a@example.com\n")
+    assert run_mailconf(*args, "-o", "notes.txt/new/work.yaml", cwd=tmp_path) == Outcome(
+        2,
+        "",
+        f"mailconf: -o notes.txt/new/work.yaml: {tmp_path.resolve()}/notes.txt is not a directory; name the account "
+        "file to write in a directory\n",
+    )
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
 def test_an_existing_output_is_said_alike_by_every_command(tmp_path: Path) -> None:
     """-o names what exists, without --force: one wording (commands/outputs.py), render's also saying that it
     compared the files (--check shows the difference), in the singular or the plural; nothing is replaced."""

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from ..errors import ExitCode, InputError, UsageError, counted, printable
 from . import console
-from .outputs import refuse_directory, refuse_empty, refuse_replacing
+from .outputs import refuse_directory, refuse_empty, refuse_replacing, refuse_under_a_file
 
 
 class ImportRequest(NamedTuple):
@@ -77,6 +77,7 @@ def _check_output(output: str, force: bool, paths: tuple[str, ...]) -> None:
     refuse_empty(("-o", output), name="the account file to write")
     if output.endswith("/") or os.path.isdir(output):
         raise refuse_directory("-o", output, "the account file to write")
+    refuse_under_a_file("-o", output, "the account file to write")
     if os.path.lexists(output) and not force:
         raise refuse_replacing([output])
     try:

@@ -3,6 +3,7 @@ for one situation, whichever command meets it (render, discover, import, lint, p
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from ..errors import OutputError, UsageError
@@ -34,3 +35,14 @@ def refuse_directory(option: str, path: str, name: str = "a file") -> UsageError
     """An option that names a file (``--config``, ``--baseline``, ``-o`` of discover or import...) was given a
     directory: the wording of :func:`refuse_empty`, ``name`` what to give it instead."""
     return UsageError(f"{option} {path}: is a directory; name {name}")
+
+
+def refuse_under_a_file(option: str, path: str, name: str) -> None:
+    """``-o FILE`` whose folder is a file (``-o notes.txt/work.yaml``), before anything is read or looked up: the
+    directory writer of render said ``notes.txt is not a directory; -o names the directory to write into``, the
+    wrong advice for an option that names a file (and discover said it only after every lookup)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(folder) and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)  # a missing folder is made, as render makes -o DIR
+    if not os.path.isdir(folder):
+        raise UsageError(f"{option} {path}: {folder} is not a directory; name {name} in a directory")
