@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import signal
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 
 def printable(text: str) -> str:
@@ -41,6 +41,15 @@ def _code_point(ch: str) -> str:
 def plural(number: int, word: str, many: str | None = None) -> str:
     """``word`` as ``number`` of it is written (``setting``, ``settings``): a message never says ``setting(s)``."""
     return word if number == 1 else many or f"{word}s"
+
+
+def account_names(names: Iterable[str]) -> str:
+    """``alice, bob``: names as given on the command line (``--account``), quoted where one is not an account name
+    (``''``, ``'my work'``): ``no account named  (accounts: ...)`` hid an empty ``-a "$NAME"``."""
+    import re
+
+    plain = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+    return ", ".join(name if plain.fullmatch(name) else repr(name) for name in names)
 
 
 def counted(number: int, word: str, many: str | None = None) -> str:

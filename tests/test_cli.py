@@ -206,6 +206,18 @@ def test_an_output_under_a_file_exits_2_with_one_line(tmp_path: Path, args: tupl
     assert (tmp_path / "notes.txt").read_text() == "mine\n"
 
 
+@pytest.mark.parametrize(
+    ("command", "tail"), [(("render", "-t", "msmtp"), " (accounts: work)"), (("probe",), " in a.yaml")],
+    ids=["render", "probe"],
+)  # fmt: skip
+def test_an_account_name_that_is_not_one_is_quoted(tmp_path: Path, command: tuple[str, ...], tail: str) -> None:
+    """`-a "$NAME"` with NAME unset said `no account named  (accounts: work)`: the name it did not find was
+    invisible. A name that cannot be an account's is quoted; a plain one is not."""
+    write(tmp_path, "a.yaml", CLEAN)
+    outcome = run_mailconf(*command, "a.yaml", "-a", "", "-a", "my work", "-a", "home", cwd=tmp_path)
+    assert outcome == Outcome(2, "", f"mailconf: no account named '', 'my work', home{tail}\n")
+
+
 def test_an_existing_output_is_said_alike_by_every_command(tmp_path: Path) -> None:
     """-o names what exists, without --force: one wording (commands/outputs.py), render's also saying that it
     compared the files (--check shows the difference), in the singular or the plural; nothing is replaced."""

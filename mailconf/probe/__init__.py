@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..errors import InternalError, MailconfError, UsageError
+from ..errors import InternalError, MailconfError, UsageError, account_names
 from ..model import Finding, Location, Server, Severity
 from ..settings import PolicyFinder
 
@@ -174,5 +174,5 @@ def select_servers(docs: Sequence[object], names: Sequence[str]) -> list[ServerT
     missing = [n for n in names if n not in seen]
     if missing:
         files = ", ".join(d.path for d in docs if isinstance(d, Document)) or "the valid files"
-        raise UsageError(f"no account named {', '.join(missing)} in {files}")
+        raise UsageError(f"no account named {account_names(missing)} in {files}")
     return targets
