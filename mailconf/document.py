@@ -90,6 +90,12 @@ class Document:
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
+def _missing(path: str) -> InputError:
+    if path == "-":  # `mailconf render - < accounts.yaml`: "check the path" of a path nobody meant
+        return InputError("-: no such file; only lint reads standard input as -, name the account file")
+    return InputError(f"{path}: no such file; check the path")
+
+
 def read_bytes(path: str) -> bytes:
     """The file's bytes, or an InputError (exit 2) with one line: what and how to fix.
 
@@ -103,7 +109,7 @@ def read_bytes(path: str) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the path") from None
+        raise _missing(path) from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory; name a YAML file") from None
     except PermissionError:

@@ -218,6 +218,16 @@ def test_an_account_name_that_is_not_one_is_quoted(tmp_path: Path, command: tupl
     assert outcome == Outcome(2, "", f"mailconf: no account named '', 'my work', home{tail}\n")
 
 
+@pytest.mark.parametrize("command", [("render", "-t", "msmtp"), ("probe",), ("serve",)], ids=lambda c: c[0])
+def test_standard_input_is_read_by_lint_alone_and_says_so(tmp_path: Path, command: tuple[str, ...]) -> None:
+    """`mailconf render - < accounts.yaml` said `-: no such file; check the path`; a file named `-` is still read."""
+    assert run_mailconf(*command, "-", cwd=tmp_path, stdin=CLEAN) == Outcome(
+        2, "", "mailconf: -: no such file; only lint reads standard input as -, name the account file\n"
+    )
+    write(tmp_path, "-", CLEAN)
+    assert run_mailconf("render", "-t", "msmtp", "-q", "-", cwd=tmp_path).code == 0
+
+
 def test_an_existing_output_is_said_alike_by_every_command(tmp_path: Path) -> None:
     """-o names what exists, without --force: one wording (commands/outputs.py), render's also saying that it
     compared the files (--check shows the difference), in the singular or the plural; nothing is replaced."""
