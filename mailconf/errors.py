@@ -43,6 +43,12 @@ def plural(number: int, word: str, many: str | None = None) -> str:
     return word if number == 1 else many or f"{word}s"
 
 
+def shown(value: str) -> str:
+    """A command-line value in a message, ``''`` when it is empty: ``--severity : write RULE=LEVEL`` read as a word
+    left out of the message, not as the empty value the user gave (``--severity "$LEVEL"`` with LEVEL unset)."""
+    return value or "''"
+
+
 def account_names(names: Iterable[str]) -> str:
     """``alice, bob``: names as given on the command line (``--account``), quoted where one is not an account name
     (``''``, ``'my work'``): ``no account named  (accounts: ...)`` hid an empty ``-a "$NAME"``."""

@@ -28,7 +28,7 @@ import jinja2
 import jinja2.compiler
 import jinja2.nodes
 
-from .errors import FindingsError, UsageError, account_names
+from .errors import FindingsError, UsageError, account_names, shown
 from .model import Finding, Model, Security
 from .targets import TARGETS, Gap, Rendered, RenderedFile, Target
 
@@ -101,7 +101,7 @@ def parse_options(targets: Sequence[Target], pairs: Sequence[str]) -> dict[str, 
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep:
-            raise UsageError(f"--option {pair}: write KEY=VALUE")
+            raise UsageError(f"--option {shown(pair)}: write KEY=VALUE")
         if not value.isascii():
             try:
                 value.encode("utf-8")
@@ -112,7 +112,7 @@ def parse_options(targets: Sequence[Target], pairs: Sequence[str]) -> dict[str, 
             known = ", ".join(sorted({k for t in targets for k in t.OPTIONS})) or "none"
             names = ", ".join(t.NAME for t in targets)
             where = f"target {names}" if len(targets) == 1 else f"targets {names}"
-            raise UsageError(f"--option {key}: unknown for {where} (known: {known})")
+            raise UsageError(f"--option {shown(key)}: unknown for {where} (known: {known})")
         for target in takers:
             options[target.NAME][key] = value
     return options

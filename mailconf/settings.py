@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, plural
+from .errors import ConfigError, plural, shown
 from .model import Severity
 
 CONFIG_NAMES = (".mailconf.yaml", "pyproject.toml")
@@ -80,7 +80,7 @@ class Policy:
         for item in severity:
             rule, _, level = item.partition("=")
             if not level:
-                raise ConfigError(f"--severity {item}: write RULE=LEVEL, like MC104=error")
+                raise ConfigError(f"--severity {shown(item)}: write RULE=LEVEL, like MC104=error")
             rule_id = _rule_id(rule, "--severity")
             overrides[rule_id] = _severity(level, "--severity")
             chosen.add(rule_id)

@@ -389,6 +389,9 @@ def test_a_gap_without_strict_warns_and_writes(tmp_path: Path, capsys: pytest.Ca
         (["-t", "fake", "--account", "missing"], "mailconf: no account named missing (accounts: work)\n"),
         (["-t", "fake", "--option", "dir"], "mailconf: --option dir: write KEY=VALUE\n"),
         (["-t", "fake", "--option", "x=1"], "mailconf: --option x: unknown for target fake (known: dir)\n"),
+        # an empty key or pair is shown as '' (it was `--option : write KEY=VALUE`)
+        (["-t", "fake", "--option", ""], "mailconf: --option '': write KEY=VALUE\n"),
+        (["-t", "fake", "--option", "=1"], "mailconf: --option '': unknown for target fake (known: dir)\n"),
     ],
 )
 def test_usage_errors_exit_2(args: list[str], message: str, tmp_path: Path,

@@ -465,6 +465,7 @@ def test_bad_settings_file_exits_2_with_one_line(project: Path, name: str, text:
             "mailconf: accounts.yaml/c.yaml: no such configuration file; check --config\n",
         ),
         (("--severity", "MC101"), "mailconf: --severity MC101: write RULE=LEVEL, like MC104=error\n"),
+        (("--severity", ""), "mailconf: --severity '': write RULE=LEVEL, like MC104=error\n"),  # was `--severity :`
         (("--severity", "MC101=loud"), "mailconf: --severity: unknown severity 'loud': use info, warning or error\n"),
         (
             ("--severity", "MC999=info"),

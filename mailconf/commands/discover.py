@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from ..errors import ExitCode, InternalError, UsageError
+from ..errors import ExitCode, InternalError, UsageError, shown
 from . import console
 from .outputs import refuse_directory, refuse_empty, refuse_replacing, refuse_under_a_file
 
@@ -141,14 +141,14 @@ def _ispdb_url(url: str) -> str:
     import urllib.parse
 
     if not url.startswith(("https://", "http://")):
-        raise UsageError(f"--ispdb-url {url}: give an https:// URL (the domain is appended)")
+        raise UsageError(f"--ispdb-url {shown(url)}: give an https:// URL (the domain is appended)")
     try:
         urllib.parse.urlsplit(url).port  # noqa: B018 - ValueError: a bad [IPv6] or port
     except ValueError as exc:
-        raise UsageError(f"--ispdb-url {url}: not a valid URL ({exc})") from None
+        raise UsageError(f"--ispdb-url {shown(url)}: not a valid URL ({exc})") from None
     if not url.isascii() or not url.isprintable() or " " in url:  # http.client sends the request line as ASCII
         raise UsageError(
-            f"--ispdb-url {url}: not a valid URL (a space or a character that is not ASCII; percent-encode it)"
+            f"--ispdb-url {shown(url)}: not a valid URL (a space or a character that is not ASCII; percent-encode it)"
         )
     return url
 
@@ -167,7 +167,7 @@ def _dns_server(text: str | None) -> tuple[str, int] | None:
     try:
         return parse_server(text)
     except ValueError as exc:
-        raise UsageError(f"--dns-server {text}: {exc}") from None
+        raise UsageError(f"--dns-server {shown(text)}: {exc}") from None
 
 
 def _check(text: str) -> None:

@@ -348,7 +348,9 @@ def test_an_mx_host_that_is_a_path_is_not_followed(discover: Any, tmp_path: Path
         ([ADDRESS, "--ispdb", "/nonexistent"],
          "--ispdb /nonexistent: not a directory (give a copy of the ispdb/ folder)"),
         ([ADDRESS, "--ispdb-url", "ftp://x/"], "--ispdb-url ftp://x/: give an https:// URL (the domain is appended)"),
-        ([ADDRESS, "--ispdb-url", ""], "--ispdb-url : give an https:// URL (the domain is appended)"),
+        # an empty value is shown as '': `--ispdb-url : give ...` read as a word left out
+        ([ADDRESS, "--ispdb-url", ""], "--ispdb-url '': give an https:// URL (the domain is appended)"),
+        ([ADDRESS, "--dns-server", ""], "--dns-server '': '' is not an IP address (a DNS server is given by address)"),
         ([ADDRESS, "-o", ""], EMPTY_OUTPUT),
         # it said `--ca-file : cannot be read (No such file or directory)` and `--ispdb : not a directory`
         ([ADDRESS, "--ca-file", ""],
