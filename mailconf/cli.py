@@ -263,7 +263,7 @@ def schema() -> None:
     metavar="DIR",
     help="Write files into this directory instead of standard output.",
 )
-@click.option("--force", is_flag=True, help="Replace existing files that differ (a .bak copy is kept).")
+@click.option("--force", is_flag=True, help="With -o: replace existing files that differ (a .bak copy is kept).")
 @click.option("--check", is_flag=True, help="Compare with the files in --output; exit 1 if stale (a diff) or missing.")
 @click.option("--strict", is_flag=True, help="Treat a setting the target cannot express as an error.")
 @click.option(

@@ -228,6 +228,25 @@ def test_standard_input_is_read_by_lint_alone_and_says_so(tmp_path: Path, comman
     assert run_mailconf("render", "-t", "msmtp", "-q", "-", cwd=tmp_path).code == 0
 
 
+@pytest.mark.parametrize(
+    ("args", "what"),
+    [
+        (("render", "-t", "msmtp", "a.yaml"), "the directory with -o DIR"),
+        (("discover", "alice@example.com", "--no-probe"), "the file with -o FILE"),
+        (("import", "--from", "msmtp", "msmtprc"), "the file with -o FILE"),
+    ],
+    ids=["render", "discover", "import"],
+)
+def test_force_without_an_output_exits_2_with_one_line(tmp_path: Path, args: tuple[str, ...], what: str) -> None:
+    """--force without -o replaced nothing and printed to standard output (exit 0), while --update without -o was
+    refused: an -o left out of a command meant to replace a file went unnoticed."""
+    write(tmp_path, "a.yaml", CLEAN)
+    write(tmp_path, "msmtprc", "account a\nhost smtp.example.com\nfrom a@example.com\n")
+    assert run_mailconf(*args, "--force", cwd=tmp_path) == Outcome(
+        2, "", f"mailconf: --force replaces files on disk: name {what}\n"
+    )
+
+
 def test_an_existing_output_is_said_alike_by_every_command(tmp_path: Path) -> None:
     """-o names what exists, without --force: one wording (commands/outputs.py), render's also saying that it
     compared the files (--check shows the difference), in the singular or the plural; nothing is replaced."""

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from ..errors import ExitCode, InternalError, UsageError, shown
 from . import console
-from .outputs import refuse_directory, refuse_empty, refuse_replacing, refuse_under_a_file
+from .outputs import refuse_directory, refuse_empty, refuse_force_alone, refuse_replacing, refuse_under_a_file
 
 
 class DiscoverRequest(NamedTuple):
@@ -56,6 +56,7 @@ def run(request: DiscoverRequest) -> int:
     )
     name = _name(query.domain[:64] if request.name is None else request.name)  # --name '' is refused, not ignored
     refuse_empty(("-o", request.output), name="the account file to write")  # before any lookup
+    refuse_force_alone(request.force, request.output)
     if request.output is not None:
         refuse_under_a_file("-o", request.output, "the account file to write")
     if request.output is not None and os.path.lexists(request.output) and not request.force:

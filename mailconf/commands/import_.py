@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from ..errors import ExitCode, InputError, UsageError, counted, printable
 from . import console
-from .outputs import refuse_directory, refuse_empty, refuse_replacing, refuse_under_a_file
+from .outputs import refuse_directory, refuse_empty, refuse_force_alone, refuse_replacing, refuse_under_a_file
 
 
 class ImportRequest(NamedTuple):
@@ -61,6 +61,8 @@ def _check_options(request: ImportRequest) -> None:
     """An option that would do nothing in this mode is a usage error, not silently ignored."""
     if request.compare is not None and (request.output is not None or request.force):
         raise UsageError("--compare writes nothing: use it without -o and --force")
+    if request.compare is None:
+        refuse_force_alone(request.force, request.output)
     if request.compare is None and request.report != "text":
         raise UsageError("--format is the output of --compare: use it with --compare ACCOUNTS.yaml")
     if "" in request.paths:  # `mailconf import --from msmtp "$RC"` with RC unset: it said `:1:1: no such file`

@@ -46,3 +46,11 @@ def refuse_under_a_file(option: str, path: str, name: str) -> None:
         folder = os.path.dirname(folder)  # a missing folder is made, as render makes -o DIR
     if not os.path.isdir(folder):
         raise UsageError(f"{option} {path}: {folder} is not a directory; name {name} in a directory")
+
+
+def refuse_force_alone(force: bool, output: str | None, name: str = "FILE") -> None:
+    """--force without -o replaces nothing (the output goes to standard output): a usage error, as --update without
+    -o is, rather than an option silently ignored (``-o`` left out of a command meant to replace a file)."""
+    if force and output is None:
+        raise UsageError(f"--force replaces files on disk: name the {'directory' if name == 'DIR' else 'file'} "
+                         f"with -o {name}")  # fmt: skip

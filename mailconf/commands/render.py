@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..errors import ExitCode, UsageError, counted, printable
 from ..targets import TARGETS, RenderedFile, Target
 from . import console
-from .outputs import refuse_empty, refuse_replacing
+from .outputs import refuse_empty, refuse_force_alone, refuse_replacing
 
 if TYPE_CHECKING:
     from ..output import NewFolders
@@ -117,6 +117,7 @@ def _check_request(request: RenderRequest, targets: int) -> None:
         raise UsageError("--check writes nothing: use it without --force")
     if request.update and not request.output:
         raise UsageError("--update rewrites files on disk: name the directory with -o DIR")
+    refuse_force_alone(request.force, request.output, "DIR")
     if targets > 1 and not request.output:
         raise UsageError(f"{targets} targets write one folder each: name the directory with -o DIR")
 
