@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..errors import ExitCode, printable
+from ..errors import ExitCode, UsageError, printable
 from ..report import default_format
 from . import console
 
@@ -45,6 +45,8 @@ def run(request: ProbeRequest) -> int:
     from ..settings import PolicyFinder
 
     refuse_empty(("--config", request.config), ("--output-file", request.report.output_file))
+    if request.allow_cleartext and not request.login:  # it allows what only --login does: ignored, it hid that
+        raise UsageError("--allow-cleartext lets --login send credentials without TLS: use it with --login")
     # the settings found from each file upward, like lint; the options win
     policies = PolicyFinder(request.config, request.fail_level, request.disable, request.severity)
     options = Options(request.login, request.allow_cleartext, request.show_cert)

@@ -209,6 +209,19 @@ def test_unknown_account_is_a_usage_error(tmp_path: Path, capfd: pytest.CaptureF
     assert (code, out, err) == (2, "", f"mailconf: no account named nobody in {path}\n")
 
 
+def test_allow_cleartext_without_login_is_a_usage_error(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """It was ignored (nothing logs in without --login): `probe --allow-cleartext` probed as if it were not there,
+    hiding the --login left out. Refused before any server is connected to."""
+    path = write_accounts(tmp_path / "a.yaml", outgoing=refused_port())
+    code = main(["probe", "--allow-cleartext", str(path)])
+    out, err = capfd.readouterr()
+    assert (code, out, err) == (
+        2,
+        "",
+        "mailconf: --allow-cleartext lets --login send credentials without TLS: use it with --login\n",
+    )
+
+
 def test_json_findings_have_lints_keys_but_no_fix(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     """docs/probe.md: a probe finding has no fix, so its json has no "fix" key (lint's always has one)."""
     path = write_accounts(tmp_path / "a.yaml", outgoing=refused_port())
