@@ -63,6 +63,9 @@ def _check_options(request: ImportRequest) -> None:
         raise UsageError("--compare writes nothing: use it without -o and --force")
     if request.compare is None:
         refuse_force_alone(request.force, request.output)
+    if request.follow_source and request.fmt not in ("mutt", "neomutt"):  # no other format has `source`
+        raise UsageError(f"--follow-source reads the files a muttrc's `source` names: use it with --from mutt or "
+                         f"neomutt, not {request.fmt}")  # fmt: skip
     if request.compare is None and request.report != "text":
         raise UsageError("--format is the output of --compare: use it with --compare ACCOUNTS.yaml")
     if "" in request.paths:  # `mailconf import --from msmtp "$RC"` with RC unset: it said `:1:1: no such file`

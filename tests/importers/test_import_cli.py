@@ -215,6 +215,9 @@ def test_output_never_replaces_a_file_being_imported(capsys: pytest.CaptureFixtu
          "--compare writes nothing: use it without -o and --force"),
         (["--format", "json"], "--format is the output of --compare: use it with --compare ACCOUNTS.yaml"),
         (["-o", ""], EMPTY_OUTPUT),  # was: refusing to write '' outside .
+        # ignored: only a muttrc has `source`
+        (["--follow-source"], "--follow-source reads the files a muttrc's `source` names: use it with --from mutt or "
+                              "neomutt, not msmtp"),
     ],
 )  # fmt: skip
 def test_an_option_that_would_do_nothing_is_a_usage_error(
