@@ -197,6 +197,16 @@ def test_a_stdin_filename_that_names_nothing_exits_2_with_one_line(
     assert run_mailconf("lint", *args, cwd=repo, stdin=INSECURE) == Outcome(2, "", f"mailconf: {message}\n")
 
 
+def test_unsafe_fixes_without_fix_or_diff_exits_2_with_one_line(repo: Path) -> None:
+    """It only adds fixes to --fix and --diff: alone the report was the same as without it, and the --fix left
+    out went unnoticed (exit 1, the file unchanged)."""
+    before = (repo / "accounts.yaml").read_text()
+    assert run_mailconf("lint", "--unsafe-fixes", "accounts.yaml", cwd=repo) == Outcome(
+        2, "", "mailconf: --unsafe-fixes adds fixes to --fix or --diff: use it with one of them\n"
+    )
+    assert (repo / "accounts.yaml").read_text() == before
+
+
 def test_standard_input_that_is_closed_is_one_line_and_the_rest_is_linted(repo: Path) -> None:
     """``mailconf lint - accounts.yaml <&-``: sys.stdin is None, which was an internal error (exit 3)."""
     import subprocess
