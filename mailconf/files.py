@@ -159,7 +159,9 @@ def _bad_pattern(policy: Policy) -> ConfigError:
 def _gitignored(top: Path) -> Callable[[Path, bool], bool]:
     """Whether a path under ``top`` is ignored by a ``.gitignore`` of its repository (none: nothing is)."""
     start = top.resolve()
-    root = next((d for d in (start, *start.parents) if (d / ".git").exists()), None)
+    # os.path.exists: False for a .git that cannot be looked at (a folder without search permission), which
+    # Path.exists() raised as PermissionError, an internal error
+    root = next((d for d in (start, *start.parents) if os.path.exists(d / ".git")), None)
     if root is None:
         return lambda _path, _is_dir: False
     specs: dict[Path, GitIgnoreSpec | None] = {}

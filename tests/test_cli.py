@@ -281,6 +281,16 @@ def test_an_existing_output_is_said_alike_by_every_command(tmp_path: Path) -> No
     assert sorted(p.name for p in out.iterdir()) == ["bob.muttrc"]
 
 
+def test_a_directory_that_cannot_be_listed_exits_2_with_one_line(tmp_path: Path) -> None:
+    """Looking for its repository's .git raised PermissionError in a folder without search permission: an
+    internal error (exit 3)."""
+    (tmp_path / "locked").mkdir(mode=0)
+    assert run_mailconf("lint", "locked", cwd=tmp_path, preexec=_as_a_user()) == Outcome(
+        2, "", "mailconf: locked: no account files here (include: *.yaml, *.yml); name a file, or set include in the "
+        "settings\n"
+    )  # fmt: skip
+
+
 def test_a_directory_without_account_files_exits_2_with_one_line(tmp_path: Path) -> None:
     (tmp_path / "conf.d").mkdir()
     (tmp_path / "conf.d" / "notes.txt").write_text(INSECURE)
