@@ -52,8 +52,10 @@ def expand(paths: Sequence[str], policy_for: Callable[[Path], Policy]) -> Expand
     errors: list[InputError] = []
     for path in paths:
         if path != STDIN and os.path.isdir(path):
-            found = list(_walk(Path(path), policy_for))
-            if not found:
+            unlisted: list[InputError] = []
+            found = list(_walk(Path(path), policy_for, unlisted))
+            errors.extend(unlisted)
+            if not found and not unlisted:  # a folder that could not be listed says why there is nothing
                 patterns = ", ".join(policy_for(Path(path)).include) or "[], which selects none"
                 errors.append(InputError(f"{path}: no account files here (include: {patterns}); name a file, "
                                          "or set include in the settings"))  # fmt: skip
@@ -71,9 +73,9 @@ def expand(paths: Sequence[str], policy_for: Callable[[Path], Policy]) -> Expand
     return Expanded(tuple(unique.values()), tuple(errors))
 
 
-def _walk(top: Path, policy_for: Callable[[Path], Policy]) -> Iterator[str]:
+def _walk(top: Path, policy_for: Callable[[Path], Policy], unlisted: list[InputError]) -> Iterator[str]:
     ignored = _gitignored(top)
-    for directory, dirnames, filenames in _top_down(top):
+    for directory, dirnames, filenames in _top_down(top, unlisted):
         here = Path(directory)
         dirnames[:] = sorted(
             d for d in dirnames if not d.startswith(".") and not (here / d).is_symlink() and not ignored(here / d, True)
@@ -92,17 +94,27 @@ def _walk(top: Path, policy_for: Callable[[Path], Policy]) -> Iterator[str]:
                 yield str(path)
 
 
-def _top_down(top: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+def _top_down(top: Path, unlisted: list[InputError]) -> Iterator[tuple[str, list[str], list[str]]]:
     """``os.walk(top)`` without recursion (Python 3.11's recurses, so a tree 1,000 folders deep
-    overflowed the stack); the caller prunes ``dirnames`` in place, as with os.walk."""
+    overflowed the stack); the caller prunes ``dirnames`` in place, as with os.walk.
+
+    A folder that cannot be listed is an error in ``unlisted`` and the walk goes on: os.walk passes it over, and
+    the account files in it were left unchecked without a word (exit 0), where a file that cannot be read is exit 2.
+    """
     stack = [os.fspath(top)]
     while stack:
         directory = stack.pop()
         try:
             with os.scandir(directory) as entries:
                 listed = list(entries)
-        except OSError:
-            continue  # as os.walk: a folder that cannot be listed is passed over
+        except PermissionError:
+            unlisted.append(InputError(f"{directory}: permission denied; make the folder readable (its files were "
+                                       "not checked)"))  # fmt: skip
+            continue
+        except OSError as exc:
+            why = exc.strerror or type(exc).__name__
+            unlisted.append(InputError(f"{directory}: cannot be listed ({why}); its files were not checked"))
+            continue
         dirnames: list[str] = []
         filenames: list[str] = []
         for entry in listed:

@@ -283,12 +283,32 @@ def test_an_existing_output_is_said_alike_by_every_command(tmp_path: Path) -> No
 
 def test_a_directory_that_cannot_be_listed_exits_2_with_one_line(tmp_path: Path) -> None:
     """Looking for its repository's .git raised PermissionError in a folder without search permission: an
-    internal error (exit 3)."""
+    internal error (exit 3). Then it said `no account files here`, where the files were not looked at."""
     (tmp_path / "locked").mkdir(mode=0)
     assert run_mailconf("lint", "locked", cwd=tmp_path, preexec=_as_a_user()) == Outcome(
-        2, "", "mailconf: locked: no account files here (include: *.yaml, *.yml); name a file, or set include in the "
-        "settings\n"
-    )  # fmt: skip
+        2, "", "mailconf: locked: permission denied; make the folder readable (its files were not checked)\n"
+    )
+
+
+@pytest.mark.parametrize("command", ["lint", "probe"])
+def test_a_folder_that_cannot_be_listed_in_a_walk_is_said_and_the_rest_checked(tmp_path: Path, command: str) -> None:
+    """os.walk passes over a folder it cannot list: the account files in it went unchecked without a word (a walk
+    that found others exited 0 or 1). As a file that cannot be read: one line, exit 2, the others still checked
+    (here a.yaml, whose schema error probe refuses to probe, so that no server is connected to)."""
+    (tmp_path / "conf").mkdir()
+    write(tmp_path / "conf", "a.yaml", "version: 1\n")
+    (tmp_path / "conf" / "team").mkdir()
+    write(tmp_path / "conf" / "team", "b.yaml", INSECURE)
+    (tmp_path / "conf" / "team").chmod(0)
+    outcome = run_mailconf(command, "-q", "conf", cwd=tmp_path, preexec=_as_a_user())
+    (tmp_path / "conf" / "team").chmod(0o755)
+    not_probed = "mailconf: conf/a.yaml: not probed: fix the errors first (`mailconf lint conf/a.yaml`)\n"
+    assert outcome == Outcome(
+        2,
+        "conf/a.yaml:1:1: error MC002 schema-violation: missing required key `accounts`; add it\n",
+        "mailconf: conf/team: permission denied; make the folder readable (its files were not checked)\n"
+        + (not_probed if command == "probe" else ""),
+    )
 
 
 def test_a_directory_without_account_files_exits_2_with_one_line(tmp_path: Path) -> None:
