@@ -57,6 +57,8 @@ def run(request: LintRequest) -> int:
     paths = ("--config", request.config), ("--baseline", request.baseline), ("--write-baseline", request.write_baseline)
     refuse_empty(*paths, ("--output-file", request.report.output_file))
     _check_stdin_filename(request.stdin_filename, request.files)
+    if request.write_baseline is not None and request.report.output_file is not None:  # no report is written
+        raise UsageError("--write-baseline writes the baseline, not a report: use it without --output-file")
     if request.unsafe_fixes and not (request.fix or request.diff):  # alone it changed nothing, without a word
         raise UsageError("--unsafe-fixes adds fixes to --fix or --diff: use it with one of them")
     policies = PolicyFinder(request.config, request.fail_level, request.disable, request.severity)
