@@ -114,7 +114,9 @@ def parse_options(targets: Sequence[Target], pairs: Sequence[str]) -> dict[str, 
             where = f"target {names}" if len(targets) == 1 else f"targets {names}"
             raise UsageError(f"--option {shown(key)}: unknown for {where} (known: {known})")
         for target in takers:
-            options[target.NAME][key] = value
+            given = options[target.NAME].setdefault(key, value)
+            if given != value:  # the last one won without a word, as a YAML key written twice would
+                raise UsageError(f"--option {key}: given twice ({given!r}, then {value!r}); give it once")
     return options
 
 

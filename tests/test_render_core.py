@@ -392,6 +392,11 @@ def test_a_gap_without_strict_warns_and_writes(tmp_path: Path, capsys: pytest.Ca
         # an empty key or pair is shown as '' (it was `--option : write KEY=VALUE`)
         (["-t", "fake", "--option", ""], "mailconf: --option '': write KEY=VALUE\n"),
         (["-t", "fake", "--option", "=1"], "mailconf: --option '': unknown for target fake (known: dir)\n"),
+        # the last one won without a word; the same value twice is no conflict
+        (
+            ["-t", "fake", "--option", "dir=a", "--option", "dir=a", "--option", "dir=b"],
+            "mailconf: --option dir: given twice ('a', then 'b'); give it once\n",
+        ),
     ],
 )
 def test_usage_errors_exit_2(args: list[str], message: str, tmp_path: Path,
