@@ -76,18 +76,21 @@ class Policy:
         turns on a rule the file disables, and ``--disable`` turns off a rule the file gives a severity.
         On the command line itself ``--disable`` wins over ``--severity`` for the same rule."""
         overrides = dict(self.severity)
-        chosen = set()
+        chosen: dict[str, tuple[str, Severity]] = {}  # rule -> (as it was named, its level) on the command line
         for item in severity:
             rule, _, level = item.partition("=")
             if not level:
                 raise ConfigError(f"--severity {shown(item)}: write RULE=LEVEL, like MC104=error")
             rule_id = _rule_id(rule, "--severity")
             overrides[rule_id] = _severity(level, "--severity")
-            chosen.add(rule_id)
+            named, before = chosen.setdefault(rule_id, (rule, overrides[rule_id]))
+            if before != overrides[rule_id]:  # the last one won without a word; the settings refuse it too
+                raise ConfigError(f"--severity {item}: {rule_id} is given {before.label} already (--severity "
+                                  f"{named}={before.label}); give each rule one severity")  # fmt: skip
         return replace(
             self,
             fail_level=_severity(fail_level, "--fail-level") if fail_level else self.fail_level,
-            disabled=(self.disabled - chosen) | {_rule_id(r, "--disable") for r in disable},
+            disabled=(self.disabled - chosen.keys()) | {_rule_id(r, "--disable") for r in disable},
             severity=overrides,
         )
 

@@ -466,6 +466,11 @@ def test_bad_settings_file_exits_2_with_one_line(project: Path, name: str, text:
         ),
         (("--severity", "MC101"), "mailconf: --severity MC101: write RULE=LEVEL, like MC104=error\n"),
         (("--severity", ""), "mailconf: --severity '': write RULE=LEVEL, like MC104=error\n"),  # was `--severity :`
+        (  # the last one won without a word (the same level twice is no conflict)
+            ("--severity", "MC101=info", "--severity", "MC101=info", "--severity", "cleartext-credentials=error"),
+            "mailconf: --severity cleartext-credentials=error: MC101 is given info already (--severity MC101=info); "
+            "give each rule one severity\n",
+        ),
         (("--severity", "MC101=loud"), "mailconf: --severity: unknown severity 'loud': use info, warning or error\n"),
         (
             ("--severity", "MC999=info"),
