@@ -55,7 +55,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .errors import InputError
+from .errors import InputError, cannot_read
 from .lint import Detail, LintedFile
 from .model import Finding, Location, Severity
 from .rules import mc709_stale_baseline_entry as STALE_ENTRY
@@ -248,14 +248,14 @@ def _read_text(baseline: str) -> str:
         raise InputError(f"{baseline}: no such baseline file; create it with --write-baseline {baseline}") from None
     except OSError as exc:  # a loop of links, a name too long: nothing there to keep (--write-baseline says why)
         unreadable = Unreadable if isinstance(exc, PermissionError) else InputError
-        raise unreadable(f"{baseline}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+        raise unreadable(cannot_read(baseline, exc)) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise InputError(f"{baseline}: not a regular file (it is {_kind(info.st_mode)}); name the baseline file")
         data = _read_at_most(fd, MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise Unreadable(f"{baseline}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+        raise Unreadable(cannot_read(baseline, exc)) from None
     finally:
         os.close(fd)
     if len(data) > MAX_FILE_BYTES:

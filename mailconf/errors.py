@@ -43,6 +43,14 @@ def plural(number: int, word: str, many: str | None = None) -> str:
     return word if number == 1 else many or f"{word}s"
 
 
+def cannot_read(path: str, exc: OSError) -> str:
+    """Why ``path`` cannot be read, in the words lint uses for an account file: permission denied says what to do
+    (``cannot be read (Permission denied)`` said only what was wrong)."""
+    if isinstance(exc, PermissionError):
+        return f"{path}: permission denied; make the file readable"
+    return f"{path}: cannot be read ({exc.strerror or type(exc).__name__})"
+
+
 def shown(value: str) -> str:
     """A command-line value in a message, ``''`` when it is empty: ``--severity : write RULE=LEVEL`` read as a word
     left out of the message, not as the empty value the user gave (``--severity "$LEVEL"`` with LEVEL unset)."""

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, plural, shown
+from .errors import ConfigError, cannot_read, plural, shown
 from .model import Severity
 
 CONFIG_NAMES = (".mailconf.yaml", "pyproject.toml")
@@ -287,7 +287,7 @@ def _read_pyproject(path: Path) -> tuple[str, dict[str, Any] | None]:
         text = decode(path.read_bytes())[0]
         data = tomllib.loads(text)
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+        raise ConfigError(cannot_read(str(path), exc)) from None
     except LoadAbort as abort:  # bytes that are not UTF-8, UTF-16: at their place, as in a .mailconf.yaml
         raise ConfigError(f"{path}:{abort.problem.line}:{abort.problem.column}: {abort.problem.message}") from None
     except tomllib.TOMLDecodeError as exc:
@@ -458,7 +458,7 @@ def load_policy(config: str | None = None, *, search: bool = True) -> Policy:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+        raise ConfigError(cannot_read(str(path), exc)) from None
     loaded = load(raw)
     # empty, or only comments: the defaults. Every other problem that leaves no data stops the run: a number of
     # 101 digits (an MC002 too) left the whole file passed over for the defaults without a word. A BOM or CRLF

@@ -348,9 +348,9 @@ def _as_a_user() -> Callable[[], None] | None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("lint", "a.yaml", "--config", "secret"), "secret: cannot be read (Permission denied)"),
-        (("lint", "a.yaml", "--baseline", "secret"), "secret: cannot be read (Permission denied)"),
-        (("probe", "a.yaml", "--config", "secret"), "secret: cannot be read (Permission denied)"),
+        (("lint", "a.yaml", "--config", "secret"), "secret: permission denied; make the file readable"),
+        (("lint", "a.yaml", "--baseline", "secret"), "secret: permission denied; make the file readable"),
+        (("probe", "a.yaml", "--config", "secret"), "secret: permission denied; make the file readable"),
         (
             ("discover", "alice@example.com", "--no-probe", "--ca-file", "secret"),
             "--ca-file secret: cannot be read (Permission denied); give a PEM file of CA certificates",
@@ -404,7 +404,7 @@ def test_a_write_only_baseline_is_not_written_over(tmp_path: Path) -> None:
     recorded = (tmp_path / "base.json").read_text()
     (tmp_path / "base.json").chmod(0o200)
     outcome = run_mailconf("lint", "--write-baseline", "base.json", "a.yaml", cwd=tmp_path, preexec=_as_a_user())
-    assert outcome == Outcome(2, "", "mailconf: base.json: cannot be read (Permission denied)\n")
+    assert outcome == Outcome(2, "", "mailconf: base.json: permission denied; make the file readable\n")
     assert (tmp_path / "base.json").read_text() == recorded
 
 
