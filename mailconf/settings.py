@@ -131,8 +131,18 @@ def _written(value: Any) -> str:
 
 def discover(start: Path | None = None) -> Path | None:
     """The settings file that applies in ``start`` (default: the current directory), or None."""
-    here = (start or Path.cwd()).resolve()
+    here = _real(start or Path.cwd())
     return _discover_in(here) or user_settings()
+
+
+def _real(path: Path) -> Path:
+    """``path.resolve()``, where a loop of symbolic links on the way is left as it is: Path.resolve() raised
+    RuntimeError ("Symlink loop"), and ``lint LOOP/a.yaml`` was an internal error, not the file's own
+    `cannot be read (Too many levels of symbolic links)`."""
+    try:
+        return path.resolve()
+    except RuntimeError:
+        return Path(os.path.realpath(path))
 
 
 def _discover_in(directory: Path, known: dict[Path, Path | None] | None = None) -> Path | None:
@@ -265,7 +275,7 @@ class PolicyFinder:
         if parent is not None and directory.name not in ("", ".", "..") and not directory.is_symlink():
             resolved = parent / directory.name
         else:
-            resolved = directory.resolve()
+            resolved = _real(directory)
         self._resolved[directory] = resolved
         return resolved
 

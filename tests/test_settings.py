@@ -497,6 +497,22 @@ def test_a_stdin_filename_too_long_for_the_system_is_a_name(project: Path) -> No
     )
 
 
+def test_a_path_through_a_loop_of_links_is_the_files_error_not_an_internal_one(project: Path) -> None:
+    """Finding the settings resolved the file's folder with Path.resolve(), which raises RuntimeError on a loop of
+    links: `lint LOOP/a.yaml` and `--stdin-filename LOOP/a.yaml` were internal errors (exit 3)."""
+    (project / "la").symlink_to("lb")
+    (project / "lb").symlink_to("la")
+    assert run_mailconf("lint", "la/a.yaml", "accounts.yaml", cwd=project) == Outcome(
+        2,
+        MC101.format(level="error") + "1 error in 1 file\n",
+        "mailconf: la/a.yaml: cannot be read (Too many levels of symbolic links)\n",
+    )
+    outcome = run_mailconf("lint", "-", "--stdin-filename", "la/a.yaml", cwd=project, stdin=INSECURE)
+    assert outcome == Outcome(
+        1, MC101.format(level="error").replace("accounts.yaml", "la/a.yaml", 1) + "1 error in 1 file\n", ""
+    )
+
+
 def test_pyproject_named_by_config_needs_the_table(project: Path) -> None:
     (project / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
     assert lint(project, "--config", "pyproject.toml") == Outcome(
