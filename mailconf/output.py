@@ -165,7 +165,10 @@ class _Output:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.base = root.resolve()
+        try:
+            self.base = root.resolve()
+        except RuntimeError:  # a loop of symbolic links on the way: Python 3.11 says "Symlink loop", an internal error
+            raise OutputError(f"cannot write {root}: {os.strerror(errno.ELOOP)}") from None
         self._folders: dict[str, _Folder] = {}
         self._fds: list[int] = []
         self._made: list[tuple[int, str]] = []  # the folders this run created inside DIR: (parent's fd, name)

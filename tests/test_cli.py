@@ -247,6 +247,35 @@ def test_force_without_an_output_exits_2_with_one_line(tmp_path: Path, args: tup
     )
 
 
+#: -o la/work.yaml where la is a loop of links ({here}: the test's folder)
+LOOPED_OUTPUT = (
+    "-o la/work.yaml: {here}/la: Too many levels of symbolic links; name the account file to write in a directory"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("render", "-t", "msmtp", "a.yaml", "-o", "la"), "cannot write la: Too many levels of symbolic links"),
+        (("render", "-t", "msmtp", "a.yaml", "-o", "la/out"), "cannot write la/out: Too many levels of symbolic links"),
+        (("discover", "alice@example.com", "-o", "la/work.yaml"), LOOPED_OUTPUT),
+        (("import", "--from", "msmtp", "msmtprc", "-o", "la/work.yaml"), LOOPED_OUTPUT),
+    ],
+    ids=["render", "render below", "discover", "import"],
+)  # fmt: skip
+def test_an_output_through_a_loop_of_links_exits_2_with_one_line(
+    tmp_path: Path, args: tuple[str, ...], line: str
+) -> None:
+    """Path.resolve() raised RuntimeError ("Symlink loop") in the writer: an internal error (exit 3), for discover
+    after every lookup."""
+    write(tmp_path, "a.yaml", CLEAN)
+    write(tmp_path, "msmtprc", "account a\nhost smtp.example.com\nfrom a@example.com\n")
+    (tmp_path / "la").symlink_to("lb")
+    (tmp_path / "lb").symlink_to("la")
+    outcome = run_mailconf(*args, cwd=tmp_path)
+    assert outcome == Outcome(2, "", f"mailconf: {line.format(here=tmp_path.resolve())}\n")
+
+
 def test_an_existing_output_is_said_alike_by_every_command(tmp_path: Path) -> None:
     """-o names what exists, without --force: one wording (commands/outputs.py), render's also saying that it
     compared the files (--check shows the difference), in the singular or the plural; nothing is replaced."""

@@ -41,8 +41,15 @@ def refuse_under_a_file(option: str, path: str, name: str) -> None:
     """``-o FILE`` whose folder is a file (``-o notes.txt/work.yaml``), before anything is read or looked up: the
     directory writer of render said ``notes.txt is not a directory; -o names the directory to write into``, the
     wrong advice for an option that names a file (and discover said it only after every lookup)."""
+    import errno
+
     folder = os.path.dirname(os.path.abspath(path))
     while not os.path.exists(folder) and os.path.dirname(folder) != folder:
+        try:
+            os.stat(folder)
+        except OSError as exc:  # a loop of links is no missing folder: it was an internal error when written
+            if exc.errno == errno.ELOOP:
+                raise UsageError(f"{option} {path}: {folder}: {exc.strerror}; name {name} in a directory") from None
         folder = os.path.dirname(folder)  # a missing folder is made, as render makes -o DIR
     if not os.path.isdir(folder):
         raise UsageError(f"{option} {path}: {folder} is not a directory; name {name} in a directory")
