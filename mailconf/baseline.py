@@ -153,7 +153,7 @@ def with_other_files(baseline: str, files: dict[str, list[Entry]]) -> tuple[dict
     """
     try:
         old = read(baseline)
-    except Unreadable:  # it exists but cannot be read (a write-only file): written whole, its entries were lost
+    except Unreadable:  # it exists but cannot be read (a write-only file): written whole, it would lose its entries
         raise
     except InputError:
         return files, 0
