@@ -197,15 +197,6 @@ def test_a_stdin_filename_that_names_nothing_exits_2_with_one_line(
     assert run_mailconf("lint", *args, cwd=repo, stdin=INSECURE) == Outcome(2, "", f"mailconf: {message}\n")
 
 
-def test_write_baseline_with_an_output_file_exits_2_with_one_line(repo: Path) -> None:
-    """--write-baseline prints no report: -O was ignored without a word, and the report file never appeared."""
-    assert run_mailconf("lint", "--write-baseline", "b.json", "-O", "r.txt", "accounts.yaml", cwd=repo) == Outcome(
-        2, "", "mailconf: --write-baseline writes the baseline, not a report: use it without --output-file\n"
-    )
-    assert not (repo / "b.json").exists()
-    assert not (repo / "r.txt").exists()
-
-
 def test_unsafe_fixes_without_fix_or_diff_exits_2_with_one_line(repo: Path) -> None:
     """It only adds fixes to --fix and --diff: alone the report was the same as without it, and the --fix left
     out went unnoticed (exit 1, the file unchanged)."""

@@ -55,12 +55,7 @@ def run(request: DiscoverRequest) -> int:
         request.ca_file,
     )
     name = _name(query.domain[:64] if request.name is None else request.name)  # --name '' is refused, not ignored
-    refuse_empty(("-o", request.output), name="the account file to write")  # before any lookup
-    refuse_force_alone(request.force, request.output)
-    if request.output is not None:
-        refuse_under_a_file("-o", request.output, "the account file to write")
-    if request.output is not None and os.path.lexists(request.output) and not request.force:
-        raise refuse_replacing([request.output])
+    _refuse_output(request.output, force=request.force)  # before any lookup
     found = discover(query)
     # the best-ranked few: a hostile configuration can list thousands of servers that fail, one line each
     for rejected in found.rejected[:MAX_NOTES]:
@@ -96,6 +91,16 @@ def run(request: DiscoverRequest) -> int:
         _write(request.output, text, request.force)
         console.say(f"wrote {request.output}")
     return int(ExitCode.OK)
+
+
+def _refuse_output(output: str | None, *, force: bool) -> None:
+    """An -o that cannot be written, or that would be replaced without --force: a usage error."""
+    refuse_empty(("-o", output), name="the account file to write")
+    refuse_force_alone(force, output)
+    if output is not None:
+        refuse_under_a_file("-o", output, "the account file to write")
+        if os.path.lexists(output) and not force:
+            raise refuse_replacing([output])
 
 
 def _pattern(name: str) -> re.Pattern[str]:

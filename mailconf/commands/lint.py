@@ -48,19 +48,10 @@ def run(request: LintRequest) -> int:
     from ..rules import RULES
     from ..settings import PolicyFinder
 
-    if request.diff and (request.write_baseline is not None or request.report.output_file is not None):
-        # it returns before either is written: the baseline or report asked for was silently not written, exit 1
-        raise UsageError("--diff writes nothing: use it without --output-file and --write-baseline")
-    if request.write_baseline is not None and request.report.output_file is not None:
-        # it returns once the baseline is written: the report asked for was silently not written
-        raise UsageError("--write-baseline writes no report: use it without --output-file")
+    _refuse_options_that_do_nothing(request)
     paths = ("--config", request.config), ("--baseline", request.baseline), ("--write-baseline", request.write_baseline)
     refuse_empty(*paths, ("--output-file", request.report.output_file))
     _check_stdin_filename(request.stdin_filename, request.files)
-    if request.write_baseline is not None and request.report.output_file is not None:  # no report is written
-        raise UsageError("--write-baseline writes the baseline, not a report: use it without --output-file")
-    if request.unsafe_fixes and not (request.fix or request.diff):  # alone it changed nothing, without a word
-        raise UsageError("--unsafe-fixes adds fixes to --fix or --diff: use it with one of them")
     policies = PolicyFinder(request.config, request.fail_level, request.disable, request.severity)
     expanded = expand(request.files, policies.for_directory)
     report = request.report._replace(fmt=request.fmt or request.report.fmt)
@@ -102,6 +93,18 @@ def run(request: LintRequest) -> int:
     for note in (n for r in results for n in r.not_checked):  # beside the report: not findings
         console.say(f"note: {note}")
     return _with_errors(code, expanded.errors, results)
+
+
+def _refuse_options_that_do_nothing(request: LintRequest) -> None:
+    """Options that this run would ignore without a word are a usage error (exit 2)."""
+    if request.diff and (request.write_baseline is not None or request.report.output_file is not None):
+        # it returns before either is written: the baseline or report asked for was silently not written, exit 1
+        raise UsageError("--diff writes nothing: use it without --output-file and --write-baseline")
+    if request.write_baseline is not None and request.report.output_file is not None:
+        # it returns once the baseline is written: the report asked for was silently not written
+        raise UsageError("--write-baseline writes no report: use it without --output-file")
+    if request.unsafe_fixes and not (request.fix or request.diff):  # alone it changed nothing, without a word
+        raise UsageError("--unsafe-fixes adds fixes to --fix or --diff: use it with one of them")
 
 
 def _check_stdin_filename(name: str | None, paths: Sequence[str]) -> None:
