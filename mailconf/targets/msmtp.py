@@ -50,7 +50,9 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
 - ``tls.verify_hostname: false`` without a pin or ``verify: false``: msmtp always checks the name.
 - An ``address`` containing ``%U``, ``%H``, ``%C`` or ``%M``: msmtp substitutes these in ``from``,
   with no escape; ``from`` is left out (send with ``--from``).
-- A ``password_command``/``token_command`` that the chosen ``auth`` does not use.
+- A ``password_command``/``token_command`` that the chosen ``auth`` does not use (lint: MC305).
+  A ``token_command`` alone under ``auth: password`` leaves ``auth on`` with no ``passwordeval``: msmtp asks for
+  the password.
 - ``auth: client-cert`` with ``security: none`` (a client certificate needs TLS).
 - ``tls.client_cert`` without ``tls.client_key``: msmtp reads a client certificate only with its key and
   rejects the whole file otherwise (``tls_cert_file requires tls_key_file``), so the certificate is left

@@ -1,4 +1,4 @@
-"""MC301, MC302, MC304: authentication (MC303: tests/rules/test_providers.py)."""
+"""MC301, MC302, MC304, MC305: authentication (MC303: tests/rules/test_providers.py)."""
 
 from __future__ import annotations
 
@@ -225,3 +225,107 @@ def test_mc304_passes_a_fallback_that_sends_no_secret(auth: str, mechanisms: str
         """
     )
     assert findings_of("MC304", text) == []
+
+
+TOKEN_UNDER_PASSWORD = account(
+    """\
+    outgoing:
+      host: smtp.example.com
+      token_command: oama access alice@example.com
+    """
+)
+ALONE = (
+    "runs password_command, not token_command, and there is no password_command: the client would ask for a "
+    "password and never run this command; set auth: oauth2 to log in with the token, or replace it with a "
+    "password_command"
+)
+
+
+def test_mc305_a_token_command_alone_under_auth_password_fails_at_the_command(tmp_path: Path) -> None:
+    """The mirror of MC302: msmtp would write auth on with no passwordeval, and ask for a password."""
+    path = tmp_path / "accounts.yaml"
+    path.write_text(TOKEN_UNDER_PASSWORD, encoding="utf-8")
+    outcome = run_mailconf("lint", "accounts.yaml", cwd=tmp_path)
+    assert (outcome.code, outcome.stderr) == (1, "")
+    assert outcome.stdout.splitlines() == [
+        f"accounts.yaml:7:22: error MC305 credential-command-unused: auth: password (the default) {ALONE}",
+        "1 error in 1 file",
+    ]
+    ntlm = TOKEN_UNDER_PASSWORD.replace("      token_command", "      auth: ntlm\n      token_command")
+    assert findings_of("MC305", ntlm) == [(8, 22, "error", f"auth: ntlm {ALONE}")]
+
+
+def test_mc305_the_command_auth_does_not_run_next_to_the_one_it_runs_is_a_warning() -> None:
+    text = account(
+        """\
+        incoming:
+          protocol: imap
+          host: imap.example.com
+          password_command: pass show mail/work
+          token_command: oama access alice@example.com
+        outgoing:
+          host: smtp.example.com
+          auth: oauth2
+          password_command: pass show mail/work
+          token_command: oama access alice@example.com
+        """
+    )
+    assert findings_of("MC305", text) == [
+        (9, 22, "warning", "auth: password (the default) runs password_command (the password), not "
+         "token_command: no target runs it; remove it"),
+        (13, 25, "warning", "auth: oauth2 runs token_command (the token), not password_command: no target runs "
+         "it; remove it"),
+    ]  # fmt: skip
+
+
+def test_mc305_a_password_command_under_oauth2_without_a_token_command_is_a_warning_next_to_mc302() -> None:
+    text = NO_TOKEN + "      password_command: pass show mail/work\n"
+    assert findings_of("MC305", text) == [
+        (9, 25, "warning", "auth: oauth2 runs token_command, not password_command: no target runs it; set auth: "
+         "password to log in with it, or remove it"),
+    ]  # fmt: skip
+    assert len(findings_of("MC302", text)) == 1
+
+
+@pytest.mark.parametrize(
+    ("auth", "what"),
+    [
+        ("gssapi", "logs in with a Kerberos ticket"),
+        ("client-cert", "logs in with the TLS client certificate"),
+        ("none", "does not log in"),
+    ],
+)
+def test_mc305_a_command_under_an_auth_that_runs_none_is_a_warning(auth: str, what: str) -> None:
+    text = account(
+        f"""\
+        incoming:
+          protocol: imap
+          host: imap.example.com
+          auth: {auth}
+          token_command: oama access alice@example.com
+        """
+    )
+    assert findings_of("MC305", text) == [
+        (9, 22, "warning", f"auth: {auth} {what} and runs no command: no target runs token_command; remove it"),
+    ]
+
+
+def test_mc305_points_into_defaults_once() -> None:
+    text = (
+        "version: 1\ndefaults:\n  outgoing:\n    token_command: oama access me\naccounts:\n"
+        "  work:\n    address: a@example.com\n    outgoing: {host: smtp.example.com}\n"
+        "  home:\n    address: b@example.com\n    outgoing: {host: smtp.example.org}\n"
+    )
+    assert findings_of("MC305", text) == [(4, 20, "error", f"auth: password (the default) {ALONE}")]
+
+
+def test_mc305_passes_the_command_auth_runs() -> None:
+    text = account(
+        """\
+        incoming: {protocol: imap, host: imap.example.com, password_command: pass show x}
+        outgoing: {host: smtp.example.com, auth: oauth2, token_command: oama access a@example.com}
+        """
+    )
+    blank = TOKEN_UNDER_PASSWORD.replace("oama access alice@example.com", '" "')  # MC712's
+    assert findings_of("MC305", text) == []
+    assert findings_of("MC305", blank) == []
