@@ -380,6 +380,21 @@ def test_diff_with_an_option_that_writes_a_file_is_a_usage_error(option: str, tm
     assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text
 
 
+FIX_STDIN = "--fix writes the fixes into the files named: name them (standard input cannot be fixed in place)"
+DIFF_STDIN = "--diff prints a diff for patch to apply to the files named: name them (standard input is no file)"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"), [(("--fix",), FIX_STDIN), (("--diff",), DIFF_STDIN), (("--fix", "--diff"), DIFF_STDIN)]
+)
+def test_fix_or_diff_of_standard_input_is_a_usage_error_that_names_the_option(
+    options: tuple[str, ...], message: str, tmp_path: Path
+) -> None:
+    # it said "--fix and --diff change files" to --diff too, which changes none
+    text = HEAD + account(CASES["MC706"][0])
+    assert run_mailconf("lint", *options, "-", cwd=tmp_path, stdin=text) == (2, "", f"mailconf: {message}\n")
+
+
 def test_diff_marks_a_missing_final_newline(tmp_path: Path) -> None:
     text = (HEAD + account(CASES["MC706"][0])).rstrip("\n")
     (tmp_path / "a.yaml").write_text(text, encoding="utf-8")

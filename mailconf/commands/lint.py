@@ -70,7 +70,12 @@ def run(request: LintRequest) -> int:
         in_use = {request.baseline} if request.baseline else {policies.for_file(p).baseline for p in named}
         refuse_overwriting((), ("--output-file", report.output_file), baselines=sorted(b for b in in_use if b))
     if (request.fix or request.diff) and STDIN in expanded.files:
-        raise UsageError("--fix and --diff change files: name them (standard input cannot be fixed in place)")
+        # --diff (which wins over --fix) writes nothing, but its diff is for patch to apply to a file by its name
+        raise UsageError(
+            "--diff prints a diff for patch to apply to the files named: name them (standard input is no file)"
+            if request.diff
+            else "--fix writes the fixes into the files named: name them (standard input cannot be fixed in place)"
+        )
     baselines = request.baseline is not None or any(policies.for_file(path).baseline for path in named)
     if request.fix or request.diff:  # mailconf/fix.py, imported only here (and for json/sarif)
         results, code = fix_files(expanded.files, policies, unsafe=request.unsafe_fixes, diff=request.diff)
