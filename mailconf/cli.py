@@ -182,7 +182,9 @@ def policy_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--stdin-filename", metavar="NAME", default=None,
               help="The name of standard input (PATH -) in messages, and where its settings are found.")  # fmt: skip
 @click.option("--fix", is_flag=True, help="Apply the safe fixes in place, then report what is left.")
-@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing; exit 1 if any.")
+@click.option(
+    "--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing; exit 1 if any, or a file not fixed."
+)
 @click.option(
     "--unsafe-fixes", is_flag=True, help="With --fix/--diff: also the fixes that change what the server must support."
 )

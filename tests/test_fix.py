@@ -380,6 +380,21 @@ def test_diff_with_an_option_that_writes_a_file_is_a_usage_error(option: str, tm
     assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text
 
 
+@pytest.mark.parametrize(
+    "broken", [b"version: [1\n", b"version: 1\naccounts: {}\n# caf\xe9\n"], ids=["syntax", "encoding"]
+)
+def test_diff_of_a_file_it_will_not_fix_exits_1(broken: bytes, tmp_path: Path) -> None:
+    # it exited 0, "nothing to change", so a check on --diff passed a file whose errors --fix leaves undone
+    (tmp_path / "a.yaml").write_bytes(broken)
+    assert run_mailconf("lint", "--diff", "a.yaml", cwd=tmp_path) == (
+        1,
+        "",
+        "mailconf: a.yaml: not fixed: it has YAML syntax or encoding errors; fix those first\n"
+        "mailconf: would fix 0 findings in 0 files\n",
+    )
+    assert (tmp_path / "a.yaml").read_bytes() == broken
+
+
 FIX_STDIN = "--fix writes the fixes into the files named: name them (standard input cannot be fixed in place)"
 DIFF_STDIN = "--diff prints a diff for patch to apply to the files named: name them (standard input is no file)"
 

@@ -197,7 +197,8 @@ def fix_files(
     """--fix (write) or --diff (print a unified diff, write nothing).
 
     Returns the results after fixing (for the report) and, for --diff, the exit code:
-    1 when there is something to change.
+    1 when there is something to change, or a file it will not fix (a check that passed it would pass a file
+    whose fixes, or syntax errors, are left undone).
     """
     import os
 
@@ -205,7 +206,7 @@ def fix_files(
     from ..lint import LintedFile  # at run time: a file that cannot be written is reported as one
 
     results: list[LintedFile] = []
-    changed = fixed = unsafe_left = 0
+    changed = fixed = unsafe_left = refused = 0
     seen: set[str] = set()  # the files, as --fix writes them (a link's target)
     for item in fix_paths(files, policies, unsafe=unsafe):
         if not isinstance(item, Outcome):
@@ -218,6 +219,7 @@ def fix_files(
         seen.add(target)
         if item.refused:
             console.say(f"{item.path}: not fixed: {item.refused}")
+            refused += 1
         unsafe_left += item.unsafe_left
         if item.changed and item.refused is None:
             if diff:
@@ -239,7 +241,7 @@ def fix_files(
     if unsafe_left:
         summary += f"; {unsafe_left} more with --unsafe-fixes"
     console.say(summary)
-    return results, int(ExitCode.FINDINGS if diff and changed else ExitCode.OK)
+    return results, int(ExitCode.FINDINGS if diff and (changed or refused) else ExitCode.OK)
 
 
 def write_baseline(path: str, results: Sequence[LintedFile]) -> int:
