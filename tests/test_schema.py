@@ -336,6 +336,58 @@ def test_next_line_character_in_organization() -> None:
     ]
 
 
+COMMAND_HELP = "write the command on one line without control characters"
+
+
+@pytest.mark.parametrize(
+    ("escape", "shown"), [("\\N", "\\u0085"), ("\\x9b", "\\u009b"), ("\\L", "\\u2028"), ("\\P", "\\u2029")]
+)
+@pytest.mark.parametrize(
+    ("line", "column", "message"),
+    [
+        ('password_command: "pass show work{}set x"', 25, f"`password_command` is not valid: {COMMAND_HELP}"),
+        ('token_command: "oama access a{}b"', 22, f"`token_command` is not valid: {COMMAND_HELP}"),
+        ('username: "alice{}Pass x"', 17, '`username` is not valid (got "alice{}Pass x"): remove control characters'),
+        ('tls: {{ca_file: "/etc/ca{}x.pem"}}', 22,
+         '`ca_file` is not valid (got "/etc/ca{}x.pem"): write an absolute path without control characters'),
+    ],
+)  # fmt: skip
+def test_c1_controls_and_line_separators_in_a_user_command_or_path_are_refused(
+    escape: str, shown: str, line: str, column: int, message: str
+) -> None:
+    """Like ESC and the C0 controls, and as in a name (NEL, U+2028 and U+2029 end a line for YAML 1.1, JavaScript
+    and str.splitlines; CSI is ESC [ to some terminals): they were accepted in these fields. A command is never shown.
+    """
+    text = BASE.replace("      password_command: pass show work\n", "") + f"      {line.format(escape)}\n"
+    assert findings(text) == [("MC002", 8, column, message.format(shown))]
+
+
+def test_a_next_line_in_a_command_is_not_rendered(tmp_path: Path) -> None:
+    """msmtp's passwordeval was written with the NEL in it (msmtp reads lines at \\n only: no injection there, but
+    a reader that splits as str.splitlines does reads a second directive)."""
+    (tmp_path / "a.yaml").write_text(
+        "version: 1\naccounts:\n  work:\n    address: alice@example.com\n"
+        '    outgoing: {host: smtp.example.com, password_command: "pass show x\\Npasswordeval evil"}\n',
+        encoding="utf-8",
+    )
+    assert run_mailconf("render", "-t", "all", "a.yaml", "-o", "out", cwd=tmp_path) == (
+        1,
+        "",
+        "a.yaml:5:58: error MC002 schema-violation: `password_command` is not valid: write the command on one line "
+        "without control characters\nmailconf: a.yaml: not rendered: fix the errors above first (`mailconf lint "
+        "a.yaml`)\n",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
+
+
+@pytest.mark.parametrize("character", ["\\x80", "\\N", "\\x9b", "\\x9f", "\\L", "\\P"])
+def test_c1_controls_and_line_separators_in_an_address_are_refused(character: str) -> None:
+    text = BASE.replace("address: alice@example.com", f'address: "al{character}ice@example.com"')
+    (finding,) = findings(text)
+    assert finding[:3] == ("MC002", 4, 14)
+    assert finding[3].endswith("): write an address like alice@example.com")
+
+
 def test_newline_in_username() -> None:
     text = BASE + '      username: "alice\\nset folder=/tmp"\n'
     assert findings(text) == [

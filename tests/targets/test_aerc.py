@@ -730,8 +730,6 @@ ASCII_HOSTILE = [*" \"'\\`$();#%&|<>*?!~{}=,.:@/+-[]aZ09x", "$(touch CANARY)", "
 
 
 HOSTILE = strings(ASCII_HOSTILE + NON_ASCII)
-#: display_name is text: no C1 controls (\x85) or \u2028/\u2029
-HOSTILE_NAME = strings(ASCII_HOSTILE + [c for c in NON_ASCII if c not in "\x85\u2028\u2029"])
 
 #: an address's local part: no blanks or @<>()[]\\,;:" (the schema's address pattern)
 HOSTILE_LOCAL = strings([c for c in ASCII_HOSTILE if not set(c) & set(' @<>()[]\\,;:"')] + ["é", "😀", "𝄞"])
@@ -741,7 +739,7 @@ EXPECTED_KEYS = ["source", "source-cred-cmd", "connection-timeout", "outgoing", 
 
 @pytest.mark.parametrize("version", VERSIONS)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(user=HOSTILE, secret=HOSTILE, name=HOSTILE_NAME, local=HOSTILE_LOCAL, outgoing_command=HOSTILE)
+@given(user=HOSTILE, secret=HOSTILE, name=HOSTILE, local=HOSTILE_LOCAL, outgoing_command=HOSTILE)
 def test_hostile_values_read_back_exactly_and_run_nothing_else(  # noqa: PLR0917
     tmp_path: Path,
     certs: Certificates,
@@ -798,7 +796,7 @@ def _name_and_address(header: str) -> tuple[str, str]:
 #: (user, password, display name) sent through SMTP; the names hold no " or \ (aerc rewrites those: a gap)
 SEND_CASES = [
     ('u@x:/%#; "q', 'p$(touch CANARY) `touch CANARY` "#;\\', "Ann #; `x` $(y) % 'z' 😀", "a#$%&'*+=?^`{|}~!.b"),
-    ("ü𝄞\u2028 \x85é", ' \u00a0%41 %(source)s """ ', "Ünïcödé 𝄞 \u00a0name", "a.b"),
+    ("ü𝄞\u00a0 é", ' \u00a0%41 %(source)s """ ', "Ünïcödé 𝄞 \u00a0name", "a.b"),
 ]
 
 

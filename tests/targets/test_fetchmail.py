@@ -414,7 +414,7 @@ def test_strict_fails_on_a_gap_and_writes_nothing(tmp_path: Path) -> None:
 # --- hostile values ------------------------------------------------------------------------
 
 ASCII_HOSTILE = [*" \"'\\`$();#%&|<>*?!~{}=,.:@-+/aZ09x", "\\x22", "\\n", "\\0", "\\\\"]
-NON_ASCII = ["é", "€", "😀", "\u00a0", "\u2028"]
+NON_ASCII = ["é", "€", "😀", "\u00a0"]
 
 
 def _text(alphabet: list[str]) -> st.SearchStrategy[str]:

@@ -436,7 +436,7 @@ def test_strict_fails_on_a_gap_and_writes_nothing(tmp_path: Path) -> None:
 # --- hostile values ------------------------------------------------------------------------
 
 HOSTILE = st.text(
-    alphabet=st.sampled_from([*"aZUH09 \"'\\`$();#%&|<>*?!~{}=,.:@-+/", "é", "€", "😀", "\u00a0", "\u2028"]),
+    alphabet=st.sampled_from([*"aZUH09 \"'\\`$();#%&|<>*?!~{}=,.:@-+/", "é", "€", "😀", "\u00a0"]),
     min_size=1,
     max_size=30,
 )
