@@ -48,6 +48,10 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
 
 - ``mechanisms`` with more than one entry: msmtp takes one method; the first is written.
 - ``tls.verify_hostname: false`` without a pin or ``verify: false``: msmtp always checks the name.
+- A ``host`` with a trailing dot (``smtp.example.org.``) without a pin or ``verify: false``:
+  msmtp (GnuTLS) compares the certificate's names with the host as written, dot included,
+  so sending fails (``The name in the certificate does not match the expected``). An IP
+  address as the ``host`` is no gap: msmtp matches it against the certificate's IP addresses.
 - An ``address`` containing ``%U``, ``%H``, ``%C`` or ``%M``: msmtp substitutes these in ``from``,
   with no escape; ``from`` is left out (send with ``--from``).
 - A ``password_command``/``token_command`` that the chosen ``auth`` does not use (lint: MC305).
@@ -170,6 +174,12 @@ class MsmtpAccount(NamedTuple):
 #: What msmtp cannot express, from CAPABILITIES (oauth2 without a token_command included).
 GAP_RULES = gap_rules(CAPABILITIES)
 
+#: GnuTLS's name check gets the host as written: a trailing dot matches no name a certificate holds.
+TRAILING_DOT_GAP = (
+    "msmtp checks the certificate's names against the host with its trailing dot, which no certificate holds: "
+    "sending fails (The name in the certificate does not match the expected); write the host without the dot, or "
+    "pin the certificate with tls.fingerprint (a pin replaces the name check)"
+)
 CLIENT_KEY_GAP = (
     "msmtp reads a client certificate only with its private key (tls_cert_file requires tls_key_file): add "
     "tls.client_key (the certificate's own file when it holds the key too); tls_cert_file is left out"
@@ -214,6 +224,8 @@ def _account(account: Account, server: Server, gaps: Gaps) -> MsmtpAccount:
             "msmtp always checks the host name against the certificate; pin the certificate with "
             "tls.fingerprint (a pin replaces the name check) or connect by the name the certificate holds",
         )
+    if encrypted and tls.verify and tls.fingerprint is None and server.host.endswith("."):
+        gaps.add(account, "outgoing.host", TRAILING_DOT_GAP)
     if server.auth is Auth.CLIENT_CERT and not encrypted:
         gaps.add(account, "outgoing.auth", "a client certificate needs TLS: set security to tls or starttls")
     client_cert = tls.client_cert if encrypted else None

@@ -8,14 +8,18 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import need
-from tests.e2e.conftest import CLIENT_TIMEOUT, client_env, render, server
+from tests.e2e.conftest import ABSOLUTE_LOCALHOST, CLIENT_TIMEOUT, absolute_names, client_env, render, server
 from tests.servers import ALICE, CAROL, Certificates, SmtpServer, User
 
 
-def _send(rc: Path, account: str, home: Path, recipient: str, subject: str) -> subprocess.CompletedProcess[bytes]:
+def _send(
+    rc: Path, account: str, home: Path, recipient: str, subject: str, *, absolute: bool = False
+) -> subprocess.CompletedProcess[bytes]:
+    """msmtp sends a message; ``absolute``: where ``localhost.`` resolves too (:func:`absolute_names`)."""
     binary = need("msmtp")["msmtp"]
+    argv = [binary, "-C", str(rc), "-a", account, recipient]
     return subprocess.run(
-        [binary, "-C", str(rc), "-a", account, recipient],
+        absolute_names(argv, home.parent) if absolute else argv,
         input=f"Subject: {subject}\r\n\r\nhello from msmtp\r\n".encode(),
         capture_output=True,
         env=client_env(home),
@@ -93,3 +97,67 @@ def test_msmtp_refuses_a_server_whose_certificate_is_not_the_pinned_one(
 
     assert done.returncode == 69, done.stderr.decode("utf-8", "replace")  # EX_UNAVAILABLE: TLS refused
     assert smtp_tls.messages == []
+
+
+@pytest.mark.parametrize("pinned", [False, True], ids=["ca", "sha256-pin"])
+def test_a_host_with_a_trailing_dot_fails_the_name_check_as_the_gap_says(  # noqa: PLR0917 (pytest fixtures)
+    tmp_path: Path,
+    home: Path,
+    certs: Certificates,
+    smtp_tls: SmtpServer,
+    capsys: pytest.CaptureFixture[str],
+    pinned: bool,
+) -> None:
+    # the dot makes the name absolute; msmtp resolves it, then GnuTLS matches it against the certificate's names as
+    # written (dot included)
+    tls = {"fingerprint": certs.fingerprint(certs.good)} if pinned else {"ca_file": str(certs.ca)}
+    outgoing = server(
+        "smtp", smtp_tls.port, "tls", ALICE, certs=certs, directory=tmp_path, host=ABSOLUTE_LOCALHOST, tls=tls
+    )
+    capsys.readouterr()
+    rc = render("msmtp", {"work": {"address": ALICE.name, "outgoing": outgoing}}, tmp_path)[".msmtprc"]
+    gap = (
+        "mailconf: warning: msmtp: account work: outgoing.host cannot be expressed; msmtp checks the certificate's "
+        "names against the host with its trailing dot, which no certificate holds: sending fails (The name in the "
+        "certificate does not match the expected); write the host without the dot, or pin the certificate with "
+        "tls.fingerprint (a pin replaces the name check)\n"
+    )
+    assert capsys.readouterr().err == ("" if pinned else gap)
+    assert f'\nhost "{ABSOLUTE_LOCALHOST}"\n' in rc.read_text()
+
+    done = _send(rc, "work", home, "bob@example.net", "trailing dot", absolute=True)
+
+    if pinned:  # a pin replaces the CAs and the name check: the dot does not matter
+        assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+        assert [m.login for m in smtp_tls.messages] == [ALICE.name]
+    else:
+        assert done.returncode == 69  # EX_UNAVAILABLE: TLS refused
+        assert done.stderr.decode() == (
+            "msmtp: TLS certificate verification failed: The certificate is NOT trusted. The name in the certificate "
+            f"does not match the expected. \nmsmtp: could not send mail (account work from {rc})\n"
+        )
+        assert smtp_tls.messages == []
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_an_ip_address_as_the_host_matches_the_certificates_ip_address(  # noqa: PLR0917 (pytest fixtures)
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    home: Path,
+    certs: Certificates,
+    capsys: pytest.CaptureFixture[str],
+    security: str,
+) -> None:
+    # the test certificate names 127.0.0.1 among its IP addresses; GnuTLS matches an address there (no gap)
+    smtp: SmtpServer = request.getfixturevalue("smtp_starttls" if security == "starttls" else "smtp_tls")
+    outgoing = server("smtp", smtp.port, security, ALICE, certs=certs, directory=tmp_path, host="127.0.0.1")
+    capsys.readouterr()
+    rc = render("msmtp", {"work": {"address": ALICE.name, "outgoing": outgoing}}, tmp_path)[".msmtprc"]
+    assert capsys.readouterr().err == ""
+    assert '\nhost "127.0.0.1"\n' in rc.read_text()
+    assert f'\ntls_trust_file "{certs.ca}"\n' in rc.read_text()
+
+    done = _send(rc, "work", home, "bob@example.net", "by address")
+
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    assert [m.login for m in smtp.messages] == [ALICE.name]
