@@ -75,6 +75,11 @@ What mbsync cannot express (each is a warning, an error with ``--strict``):
   checks the certificate and the host name, except for a server certificate
   named in ``CertificateFile``, so the connection fails where the YAML says to
   accept;
+- a ``host`` with a trailing dot (``imap.example.org.``), or an IP address: mbsync
+  1.4.4 compares the certificate's names with the host as written, dot included,
+  and never with the certificate's IP addresses, so the connection fails (``Error,
+  certificate owner does not match hostname ...``) unless ``tls.ca_file`` is the
+  server's own certificate;
 - ``auth: none`` (mbsync always logs in unless the server greets with PREAUTH),
   ``auth: client-cert`` without TLS, and a password or token command that the
   chosen ``auth`` does not use (left out);
@@ -187,6 +192,18 @@ VERIFY_GAP = (
     "tls.ca_file (mbsync trusts a server certificate named in CertificateFile whatever its dates and name); "
     "until then the connection fails where the certificate does not verify"
 )
+#: socket.c's own name check: the host as written against the certificate's names, never its IP addresses.
+TRAILING_DOT_GAP = (
+    "mbsync 1.4.4 checks the certificate's names against the host with its trailing dot, which no certificate "
+    "holds: the connection fails (Error, certificate owner does not match hostname); write the host without the "
+    "dot, or put the server's certificate in tls.ca_file (mbsync trusts a server certificate named in "
+    "CertificateFile whatever its name)"
+)
+IP_HOST_GAP = (
+    "mbsync 1.4.4 matches the host against the certificate's names only, never its IP addresses: the connection "
+    "fails (Error, certificate owner does not match hostname); connect by name, or put the server's certificate in "
+    "tls.ca_file (mbsync trusts a server certificate named in CertificateFile whatever its name)"
+)
 
 #: What mbsync cannot express at all: CAPABILITIES' "no" rows. The TLS ones are reported by server_gaps, and
 #: only for a server with TLS: on a cleartext connection there is no certificate to pin or to verify.
@@ -244,6 +261,10 @@ def server_gaps(gaps: Gaps, account: Account, server: Server) -> None:
         gaps.server(account, server, "tls.verify", VERIFY_GAP)
     elif encrypted and not tls.verify_hostname:
         gaps.server(account, server, "tls.verify_hostname", VERIFY_GAP)
+    if encrypted and server.host.endswith("."):
+        gaps.server(account, server, "host", TRAILING_DOT_GAP)
+    elif encrypted and server.is_ip_literal:
+        gaps.server(account, server, "host", IP_HOST_GAP)
     if server.auth is Auth.NONE:
         gaps.server(
             account,
