@@ -52,6 +52,10 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
   connection then fails closed on a self-signed certificate): pin ``md5:`` or put the server
   certificate in ``tls.ca_file``.
 - ``tls.verify_hostname: false`` while certificates are checked.
+- A ``host`` with a trailing dot (``imap.example.org.``), or an IP address, while
+  certificates are checked: fetchmail compares the certificate's names with the host as
+  written, dot included, and never with the certificate's IP addresses, so the connection
+  fails (``Server CommonName mismatch``); connect by name, or pin an ``md5:`` fingerprint.
 - ``leave_days``: fetchmail cannot delete after N days.
 - ``timeout: 0``: fetchmail reads 0 as its default (300 s).
 - ``auth: none``: fetchmail logs in (except when an IMAP server greets with PREAUTH).
@@ -65,7 +69,7 @@ Notes
   subjectAltName: a certificate with SANs only fails with "Server name not specified in
   certificate!" (seen with trustme certificates; the tests issue theirs with a CN).
 - fetchmail checks the name it connects to (``via``): poll ``localhost``, not ``127.0.0.1``
-  (an IP SAN is not accepted).
+  (an IP SAN is not accepted), nor ``localhost.``.
 - With STARTTLS (``sslproto`` without ``ssl``), fetchmail sends STLS even when the server does
   not announce it, and gives up without logging in when the server refuses (tested).
 
@@ -130,6 +134,17 @@ GAP_RULES = gap_rules(
         "token_command": "fetchmail 6.4 has no OAuth2; fetchmail 6.5 adds auth oauthbearer",
         "leave_days": "fetchmail cannot delete messages after some days; expire them on the server",
     },
+)
+
+#: fetchmail's own name check gets the host as written, the dot included, and reads no IP address of a certificate.
+TRAILING_DOT_GAP = (
+    "fetchmail checks the certificate's names against the host with its trailing dot, which no certificate holds: "
+    "the connection fails (Server CommonName mismatch); write the host without the dot, or pin an md5: fingerprint "
+    "(a pin replaces the name check)"
+)
+IP_HOST_GAP = (
+    "fetchmail matches the host against the certificate's names only, never its IP addresses: the connection fails "
+    "(Server CommonName mismatch); connect by name, or pin an md5: fingerprint (a pin replaces the name check)"
 )
 
 _PROTOCOLS: Mapping[Protocol, str] = {Protocol.IMAP: "IMAP", Protocol.POP3: "POP3"}
@@ -223,6 +238,10 @@ def _poll(account: Account, server: Server, gaps: Gaps) -> FetchmailPoll:
             "fetchmail checks the host name whenever it checks the certificate; pin an md5: fingerprint "
             "or connect by the name the certificate holds",
         )
+    if certck and server.host.endswith("."):
+        gaps.server(account, server, "host", TRAILING_DOT_GAP)
+    elif certck and server.is_ip_literal:
+        gaps.server(account, server, "host", IP_HOST_GAP)
     if server.auth is Auth.CLIENT_CERT and not encrypted:
         gaps.server(account, server, "auth", "a client certificate needs TLS: set security to tls or starttls")
     elif server.auth is Auth.NONE:

@@ -15,7 +15,9 @@ import pytest
 
 from tests.conftest import need
 from tests.e2e.conftest import (
+    ABSOLUTE_LOCALHOST,
     CLIENT_TIMEOUT,
+    absolute_names,
     client_env,
     deliver,
     imap_messages,
@@ -36,10 +38,12 @@ def _netrc(home: Path, account: str, user: User) -> None:
     netrc.chmod(0o600)
 
 
-def _fetch(rc: Path, home: Path, sink: SmtpServer) -> subprocess.CompletedProcess[bytes]:
+def _fetch(rc: Path, home: Path, sink: SmtpServer, *, absolute: bool = False) -> subprocess.CompletedProcess[bytes]:
+    """fetchmail on the rc file; ``absolute``: where ``localhost.`` resolves too (:func:`absolute_names`)."""
     binary = need("fetchmail")["fetchmail"]
+    argv = [binary, "-f", str(rc), "--nosyslog", "--smtphost", f"127.0.0.1/{sink.port}"]
     return subprocess.run(
-        [binary, "-f", str(rc), "--nosyslog", "--smtphost", f"127.0.0.1/{sink.port}"],
+        absolute_names(argv, home.parent) if absolute else argv,
         capture_output=True,
         env=client_env(home, FETCHMAILHOME=str(home)),
         stdin=subprocess.DEVNULL,
@@ -157,3 +161,61 @@ def test_fetchmail_refuses_a_server_the_ca_did_not_sign(
     assert done.returncode == 2, done.stderr.decode("utf-8", "replace")  # 2: socket error (TLS refused)
     assert sink.messages == []
     assert logins(dovecot, "pop3-login", ALICE, at_least=0) == []
+
+
+@pytest.mark.parametrize("pinned", [False, True], ids=["ca", "md5-pin"])
+@pytest.mark.parametrize("host", [ABSOLUTE_LOCALHOST, "127.0.0.1"], ids=["trailing-dot", "ip-address"])
+@pytest.mark.parametrize("protocol", ["pop3", "imap"])
+def test_a_host_with_a_trailing_dot_or_an_ip_address_fails_the_name_check_as_the_gap_says(  # noqa: PLR0917
+    tmp_path: Path,
+    home: Path,
+    certs: Certificates,
+    dovecot: Dovecot,
+    sink: SmtpServer,
+    capsys: pytest.CaptureFixture[str],
+    protocol: str,
+    host: str,
+    pinned: bool,
+) -> None:
+    # the test certificate names localhost (CN and DNS name) and, among its IP addresses, 127.0.0.1; fetchmail matches
+    # the host as written against the names only
+    port = dovecot.ports.pop3s if protocol == "pop3" else dovecot.ports.imaps
+    tls = {"fingerprint": certs.fingerprint(certs.good, "md5")} if pinned else {"ca_file": str(certs.ca)}
+    incoming = server(protocol, port, "tls", ALICE, certs=certs, directory=tmp_path, host=host, tls=tls)
+    capsys.readouterr()
+    rc = render("fetchmail", {"work": {"address": ALICE.name, "incoming": incoming}}, tmp_path)[".fetchmailrc"]
+    if host == ABSOLUTE_LOCALHOST:
+        reason = (
+            "fetchmail checks the certificate's names against the host with its trailing dot, which no certificate "
+            "holds: the connection fails (Server CommonName mismatch); write the host without the dot"
+        )
+    else:
+        reason = (
+            "fetchmail matches the host against the certificate's names only, never its IP addresses: the "
+            "connection fails (Server CommonName mismatch); connect by name"
+        )
+    gap = (
+        f"mailconf: warning: fetchmail: account work: incoming.host cannot be expressed; {reason}, or pin an md5: "
+        "fingerprint (a pin replaces the name check)"
+    )
+    host_gaps = [line for line in capsys.readouterr().err.splitlines() if "incoming.host" in line]
+    assert host_gaps == ([] if pinned else [gap])  # (the password_command gap is there too: see _netrc)
+    assert f'poll "work" via "{host}"\n' in rc.read_text()
+    _netrc(home, "work", ALICE)
+    subject, message = new_message("bob@example.net", ALICE.name)
+    deliver(dovecot, ALICE, message)
+
+    done = _fetch(rc, home, sink, absolute=True)
+
+    stderr = done.stderr.decode("utf-8", "replace")
+    if pinned:  # no sslcertck: the pin is checked, the name mismatch only reported
+        assert done.returncode == 0, stderr
+        assert _subjects(sink) == [subject]
+    else:
+        assert done.returncode == 2, stderr  # 2: socket error (TLS refused)
+        assert (
+            f"fetchmail: Server CommonName mismatch: localhost != {host}\n"
+            "fetchmail: Server certificate verification error: hostname mismatch\n"
+        ) in stderr
+        assert sink.messages == []
+        assert logins(dovecot, f"{protocol}-login", ALICE, at_least=0) == []
