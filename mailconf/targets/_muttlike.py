@@ -131,6 +131,16 @@ def _instead(dialect: Dialect) -> dict[str, str]:
     }
 
 
+def _trailing_dot_gap(dialect: Dialect) -> str:
+    """GnuTLS's name check gets the host as written: a trailing dot matches no name a certificate holds (an IP
+    address matches the certificate's IP addresses: no gap)."""
+    return (
+        f"{dialect.name} checks the certificate's names against the host with its trailing dot, which no "
+        "certificate holds: it asks whether to accept the certificate ((r)eject, accept (o)nce, (a)ccept always) "
+        "before it logs in, and sending without a terminal (batch mode) fails; write the host without the dot"
+    )
+
+
 def decide(account: Account, dialect: Dialect, rules: GapRules, found: Gaps) -> AccountRc:
     servers = account.servers
 
@@ -156,6 +166,11 @@ def decide(account: Account, dialect: Dialect, rules: GapRules, found: Gaps) -> 
     client_cert = _one_value(servers, "tls.client_cert", lambda s: s.tls.client_cert, gap,
                              f"{dialect.name} uses one ssl_client_cert for every connection (the incoming one "
                              "is written): use the same certificate for both servers")  # fmt: skip
+    verify_host = _verify_host(servers, dialect, gap)
+    if verify_host != "no":  # ssl_verify_host is on for every connection (set, or the client's default)
+        for server in servers:
+            if server.security is not Security.NONE and server.host.endswith("."):
+                gap(server, "host", _trailing_dot_gap(dialect))
     timeout = _one_value(servers, "timeout", lambda s: s.timeout, gap,
                          f"{dialect.name} uses one connect_timeout for every connection (the incoming one is "
                          "written): use the same timeout for both servers")  # fmt: skip
@@ -168,7 +183,7 @@ def decide(account: Account, dialect: Dialect, rules: GapRules, found: Gaps) -> 
         starttls=starttls,
         force_tls=force_tls,
         ca_file=ca_file,
-        verify_host=_verify_host(servers, dialect, gap),
+        verify_host=verify_host,
         tls_versions=_tls_versions(servers, dialect, gap),
         client_cert=client_cert,
         connect_timeout=None if timeout is None else (timeout or -1),  # 0 (none) is -1: wait forever

@@ -70,6 +70,11 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
 - ``tls.fingerprint``: no pin. Save the server's PEM certificate in a file and ``set certificate_file`` to it.
 - ``tls.verify: false``: mutt always verifies; name the CA with ``tls.ca_file``, or accept the certificate once
   when mutt asks.
+- A ``host`` with a trailing dot (``imap.example.org.``) while ``ssl_verify_host`` is on:
+  mutt (GnuTLS) compares the certificate's names with the host as written, dot included,
+  so it asks whether to accept the certificate before it logs in, and a batch send fails.
+  An IP address as the ``host`` is no gap: mutt matches it against the certificate's IP
+  addresses.
 - POP3 ``leave_days``: ``pop_delete`` only keeps or deletes at fetch time.
 - ``auth: none`` on IMAP/POP3: mutt always logs in.
 - ``tls.client_key`` apart from ``tls.client_cert``: mutt reads both from one PEM file.

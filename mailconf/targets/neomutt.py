@@ -70,6 +70,11 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
 - ``tls.fingerprint``: no pin. Save the server's PEM certificate in a file and ``set certificate_file`` to it.
 - ``tls.verify: false``: NeoMutt always verifies; name the CA with ``tls.ca_file``, or accept the certificate
   once when NeoMutt asks.
+- A ``host`` with a trailing dot (``imap.example.org.``) while ``ssl_verify_host`` is on:
+  NeoMutt (GnuTLS) compares the certificate's names with the host as written, dot included,
+  so it asks whether to accept the certificate before it logs in, and a batch send fails.
+  An IP address as the ``host`` is no gap: NeoMutt matches it against the certificate's IP
+  addresses.
 - POP3 ``leave_days``: ``pop_delete`` only keeps or deletes at fetch time.
 - ``auth: none`` on IMAP/POP3: NeoMutt always logs in.
 - Mechanisms NeoMutt refuses in ``*_authenticators`` ("not a valid authenticator"): IMAP accepts only

@@ -15,12 +15,15 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import need
 from tests.e2e.conftest import (
+    ABSOLUTE_LOCALHOST,
     CLIENT_TIMEOUT,
+    absolute_names,
     client_env,
     deliver,
     imap_messages,
@@ -48,14 +51,19 @@ def _rendered(
     incoming: tuple[str, int],
     smtp_port: int,
     leave_on_server: bool = True,
+    host: str = "localhost",
+    verify_hostname: bool = True,
 ) -> Path:
     protocol, port = incoming
     extra = {"leave_on_server": leave_on_server} if protocol == "pop3" else {}
+    both: dict[str, Any] = {"host": host}
+    if not verify_hostname:
+        both["tls"] = {"ca_file": str(certs.ca), "verify_hostname": False}
     account = {
         "address": user.name,
         "display_name": "E2E Test",
-        "incoming": server(protocol, port, security, user, certs=certs, directory=directory, **extra),
-        "outgoing": server("smtp", smtp_port, security, user, certs=certs, directory=directory),
+        "incoming": server(protocol, port, security, user, certs=certs, directory=directory, **both, **extra),
+        "outgoing": server("smtp", smtp_port, security, user, certs=certs, directory=directory, **both),
     }
     files = render(client, {"work": account}, directory)
     assert list(files) == ["work.muttrc"]
@@ -79,15 +87,7 @@ def test_batch_send_through_the_rendered_smtp_url(  # noqa: PLR0917 (pytest fixt
     rc = _rendered(client, security, user, certs=certs, directory=tmp_path, incoming=("imap", 1), smtp_port=smtp.port)
     subject = f"e2e-{uuid.uuid4().hex[:12]}"
 
-    done = subprocess.run(
-        [binary, "-n", "-F", str(rc), "-s", subject, "bob@example.net"],
-        input=b"hi\n",
-        capture_output=True,
-        env=client_env(home, TERM="dumb"),
-        cwd=home,
-        timeout=CLIENT_TIMEOUT,
-        check=False,
-    )
+    done = _batch_send(binary, rc, home, subject)
 
     stderr = done.stderr.decode("utf-8", "replace")
     assert done.returncode == 0 and "Error in" not in stderr, (done.returncode, stderr)
@@ -98,6 +98,22 @@ def test_batch_send_through_the_rendered_smtp_url(  # noqa: PLR0917 (pytest fixt
     assert received.rcpt_tos == ("bob@example.net",)
     assert f"Subject: {subject}".encode() in received.content
     assert f"From: E2E Test <{user.name}>".encode() in received.content
+
+
+def _batch_send(
+    binary: str, rc: Path, home: Path, subject: str, *, absolute: bool = False
+) -> subprocess.CompletedProcess[bytes]:
+    """The client sends a message in batch mode (no terminal); ``absolute``: where ``localhost.`` resolves too."""
+    argv = [binary, "-n", "-F", str(rc), "-s", subject, "bob@example.net"]
+    return subprocess.run(
+        absolute_names(argv, home.parent) if absolute else argv,
+        input=b"hi\n",
+        capture_output=True,
+        env=client_env(home, TERM="dumb"),
+        cwd=home,
+        timeout=CLIENT_TIMEOUT,
+        check=False,
+    )
 
 
 # --- reading on a terminal -------------------------------------------------------------------
@@ -238,3 +254,95 @@ def test_pop3_fetch_mail_honours_leave_on_server(  # noqa: PLR0917 (pytest fixtu
     assert len(found) == 1 and ", TLS" in found[0], found
     assert len(done) == 1 and f", del={0 if leave_on_server else 1}/1," in done[0], done  # Dovecot's own count
     assert pop3_messages(dovecot, user, certs) == (1 if leave_on_server else 0)
+
+
+# --- host names as GnuTLS checks them ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("checked", [True, False], ids=["verify-host", "no-verify-host"])
+@pytest.mark.parametrize("client", CLIENTS)
+def test_a_host_with_a_trailing_dot_fails_the_name_check_as_the_gap_says(  # noqa: PLR0917 (pytest fixtures)
+    tmp_path: Path,
+    home: Path,
+    certs: Certificates,
+    dovecot: Dovecot,
+    smtp_tls: SmtpServer,
+    capsys: pytest.CaptureFixture[str],
+    client: str,
+    checked: bool,
+) -> None:
+    # the dot makes the name absolute; the client resolves it, then GnuTLS matches it against the certificate's names
+    # as written (dot included). tls.verify_hostname false writes ssl_verify_host = no: no name check, no gap.
+    binary = need(client)[client]
+    capsys.readouterr()
+    rc = _rendered(
+        client, "tls", ALICE, certs=certs, directory=tmp_path, incoming=("imap", dovecot.ports.imaps),
+        smtp_port=smtp_tls.port, host=ABSOLUTE_LOCALHOST, verify_hostname=checked,
+    )  # fmt: skip
+    reason = (
+        f"{client} checks the certificate's names against the host with its trailing dot, which no certificate "
+        "holds: it asks whether to accept the certificate ((r)eject, accept (o)nce, (a)ccept always) before it logs "
+        "in, and sending without a terminal (batch mode) fails; write the host without the dot"
+    )
+    assert capsys.readouterr().err == "".join(
+        f"mailconf: warning: {client}: account work: {side}.host cannot be expressed; {reason}\n"
+        for side in (("incoming", "outgoing") if checked else ())
+    )
+    assert f"@{ABSOLUTE_LOCALHOST}:{smtp_tls.port}/'\n" in rc.read_text()
+    assert f"\nset ssl_verify_host = {'yes' if checked else 'no'}\n" in rc.read_text()
+    subject, message = new_message("bob@example.net", ALICE.name)
+    deliver(dovecot, ALICE, message)
+    question = "(r)eject, accept (o)nce, (a)ccept always"
+
+    sent = _batch_send(binary, rc, home, "trailing dot", absolute=True)
+    with terminal(home) as term:
+        term.start(absolute_names([shutil.which(binary) or binary, "-n", "-F", str(rc)], tmp_path), home)
+        screen = term.wait_for(question if checked else subject)
+
+    if checked:
+        assert sent.returncode == 1
+        if client == "mutt":
+            assert (sent.stdout, sent.stderr) == (b"Could not send the message.\n", b"Untrusted server certificate\n")
+        else:  # neomutt says nothing
+            assert (sent.stdout, sent.stderr) == (b"", b"")
+        assert smtp_tls.messages == []
+        assert question in screen, screen  # asked, where localhost is accepted at once
+        assert logins(dovecot, "imap-login", ALICE, at_least=0) == []
+    else:
+        assert sent.returncode == 0, sent.stderr.decode("utf-8", "replace")
+        assert [m.login for m in smtp_tls.messages] == [ALICE.name]
+        assert subject in screen, screen
+        assert len(logins(dovecot, "imap-login", ALICE)) == 1
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_an_ip_address_as_the_host_matches_the_certificates_ip_address(  # noqa: PLR0917 (pytest fixtures)
+    tmp_path: Path,
+    home: Path,
+    certs: Certificates,
+    dovecot: Dovecot,
+    smtp_tls: SmtpServer,
+    capsys: pytest.CaptureFixture[str],
+    client: str,
+) -> None:
+    # the test certificate names 127.0.0.1 among its IP addresses; GnuTLS matches an address there (no gap)
+    binary = need(client)[client]
+    capsys.readouterr()
+    rc = _rendered(
+        client, "tls", ALICE, certs=certs, directory=tmp_path, incoming=("imap", dovecot.ports.imaps),
+        smtp_port=smtp_tls.port, host="127.0.0.1",
+    )  # fmt: skip
+    assert capsys.readouterr().err == ""
+    assert f"imaps://127.0.0.1:{dovecot.ports.imaps}/'\n" in rc.read_text()
+    subject, message = new_message("bob@example.net", ALICE.name)
+    deliver(dovecot, ALICE, message)
+
+    sent = _batch_send(binary, rc, home, "by address")
+    with terminal(home) as term:
+        term.start([shutil.which(binary) or binary, "-n", "-F", str(rc)], home)
+        screen = term.wait_for(subject)
+
+    assert sent.returncode == 0, sent.stderr.decode("utf-8", "replace")
+    assert [m.login for m in smtp_tls.messages] == [ALICE.name]
+    assert subject in screen, screen  # the index lists the message: no question was asked
+    assert len(logins(dovecot, "imap-login", ALICE)) == 1
