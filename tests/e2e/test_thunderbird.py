@@ -9,6 +9,7 @@ the password in memory and calls ``verifyLogon``; Dovecot's log shows the login.
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import need
-from tests.e2e.conftest import CLIENT_TIMEOUT, client_env, logins, render, server
+from tests.e2e.conftest import ABSOLUTE_LOCALHOST, CLIENT_TIMEOUT, absolute_names, client_env, logins, render, server
 from tests.servers import ALICE, CAROL, Certificates, Dovecot, SmtpServer, User
 from tests.targets._marionette import thunderbird, write_user_js
 
@@ -77,13 +78,14 @@ IOUtils.writeUTF8(path, message).then(() => {
 """
 
 
-def _logon(files: dict[str, Path], account: str, password: str) -> Any:
+def _logon(files: dict[str, Path], account: str, password: str, binary: str = "thunderbird") -> Any:
     """A new profile from the rendered files; Thunderbird verifies the logon; the profile is removed."""
-    return _run(files, LOGON_SCRIPT, [account, password])
+    return _run(files, LOGON_SCRIPT, [account, password], binary)
 
 
-def _run(files: dict[str, Path], script: str, args: list[str]) -> Any:
-    """A new profile from the rendered files; Thunderbird runs the chrome script; the profile is removed."""
+def _run(files: dict[str, Path], script: str, args: list[str], binary: str = "thunderbird") -> Any:
+    """A new profile from the rendered files; Thunderbird (``binary``) runs the chrome script; the profile is
+    removed."""
     need("thunderbird")
     profile = Path(tempfile.mkdtemp(prefix="mailconf-e2e-tb-"))
     try:
@@ -101,7 +103,7 @@ def _run(files: dict[str, Path], script: str, args: list[str]) -> Any:
                 check=False,
             )
             assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
-        with thunderbird(profile) as client:
+        with thunderbird(profile, binary) as client:
             return client.execute_async(script, args, timeout_ms=int(CLIENT_TIMEOUT * 1000))
     finally:
         shutil.rmtree(profile, ignore_errors=True)
@@ -200,3 +202,52 @@ def test_thunderbird_sends_through_the_rendered_smtp_server(  # noqa: PLR0917 (p
     assert received.mail_from == user.name
     assert received.rcpt_tos == ("bob@example.net",)
     assert received.content == message.encode()
+
+
+def _with_absolute_names(directory: Path) -> str:
+    """A thunderbird that runs where ``localhost.`` resolves too (:func:`absolute_names`): a script in ``directory``
+    that execs it there (same process: the harness's kill of its process group still reaches Thunderbird)."""
+    argv = absolute_names([need("thunderbird")["thunderbird"]], directory)
+    wrapper = directory / "thunderbird"
+    wrapper.write_text(f'#!/bin/sh\nexec {shlex.join(argv)} "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
+@pytest.mark.parametrize("host", [ABSOLUTE_LOCALHOST, "127.0.0.1"], ids=["trailing-dot", "ip-address"])
+def test_thunderbird_reads_and_sends_with_a_trailing_dot_or_an_ip_address(  # noqa: PLR0917 (pytest fixtures)
+    tmp_path: Path,
+    certs: Certificates,
+    dovecot: Dovecot,
+    smtp_tls: SmtpServer,
+    capsys: pytest.CaptureFixture[str],
+    host: str,
+) -> None:
+    # getmail, offlineimap3, msmtp, mutt, mbsync and fetchmail refuse localhost. (and the last three 127.0.0.1, which
+    # the test certificate lists as an IP address); NSS (mozilla::pkix) takes both, so Thunderbird needs no gap
+    incoming = server("imap", dovecot.ports.imaps, "tls", ALICE, certs=certs, directory=tmp_path, host=host)
+    outgoing = server("smtp", smtp_tls.port, "tls", ALICE, certs=certs, directory=tmp_path, host=host)
+    capsys.readouterr()
+    files = render(
+        "thunderbird", {"work": {"address": ALICE.name, "incoming": incoming, "outgoing": outgoing}}, tmp_path
+    )
+    assert capsys.readouterr().err == "".join(  # no gap but the password command's
+        f"mailconf: warning: thunderbird: account work: {side}.password_command cannot be expressed; Thunderbird "
+        "has no password command: it asks for the password once and keeps it in its password manager (set a Primary "
+        "Password to encrypt it)\n"
+        for side in ("incoming", "outgoing")
+    )
+    assert list(files) == ["import-ca.sh", "user.js"]
+    binary = _with_absolute_names(tmp_path)
+    message = f"From: {ALICE.name}\r\nTo: bob@example.net\r\nSubject: from thunderbird\r\n\r\nhello\r\n"
+
+    logon = _logon(files, "work", ALICE.password, binary)
+    sent = _run(files, SEND_SCRIPT, ["work", ALICE.password, str(tmp_path / "message.eml"), message], binary)
+
+    read = {"hostname": host, "port": dovecot.ports.imaps, "username": ALICE.name, "socketType": 3}
+    assert logon == {"read": read | {"type": "imap"}, "status": 0}
+    found = logins(dovecot, "imap-login", ALICE)
+    assert len(found) == 1 and ", TLS" in found[0], found
+    read = {"hostname": host, "port": smtp_tls.port, "username": ALICE.name, "socketType": 3}
+    assert sent == {"read": read | {"sender": ALICE.name}, "status": 0}
+    assert [(m.login, m.content) for m in smtp_tls.messages] == [(ALICE.name, message.encode())]
