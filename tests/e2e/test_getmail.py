@@ -344,3 +344,24 @@ def test_a_host_with_a_trailing_dot_fails_the_name_check_as_the_gap_says(
             "'127.0.0.1'\",))\n"
         )
         assert logins(dovecot, "imap-login", ALICE, at_least=0) == []
+
+
+@pytest.mark.parametrize("protocol", ["pop3", "imap"])
+def test_an_ip_address_as_the_host_matches_the_certificates_ip_address(
+    base: Path, certs: Certificates, dovecot: Dovecot, capsys: pytest.CaptureFixture[str], protocol: str
+) -> None:
+    # the test certificate names 127.0.0.1 among its IP addresses; Python's ssl matches an address there (no gap),
+    # where offlineimap3 (its own check) does not
+    port = dovecot.ports.pop3s if protocol == "pop3" else dovecot.ports.imaps
+    capsys.readouterr()
+    rc = _prepare(base, certs, protocol, port, ALICE, host="127.0.0.1")
+    assert capsys.readouterr().err == ""
+    assert "\nserver = 127.0.0.1\n" in rc.read_text()
+    subject, message = new_message("bob@example.net", ALICE.name)
+    deliver(dovecot, ALICE, message)
+
+    done = _getmail(rc, base)
+
+    assert done.returncode == 0, done.stderr
+    assert maildir_subjects(base / "home" / "Mail" / "work") == [subject]
+    assert len(logins(dovecot, f"{protocol}-login", ALICE)) == 1
