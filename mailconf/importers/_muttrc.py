@@ -327,8 +327,15 @@ def _read_file(  # noqa: PLR0917
             _set(verb, args, command.location, settings, found)
         elif verb == "my_hdr" and args:
             headers.append((" ".join(w.text for w in args), command.location))
+        elif verb == "source" and len(args) > 1 and not dialect.source_many:
+            found.warn(
+                command.location,
+                f"source names {len(args)} files: {dialect.name} reads none of them (source: too many arguments); "
+                "write one source line per file",
+            )
         elif verb == "source" and args:
-            _source(path, args[0], command.location, options, dialect, settings, headers, found, seen, depth)
+            for word in args:  # neomutt sources every file the command names, in order
+                _source(path, word, command.location, options, dialect, settings, headers, found, seen, depth)
         else:
             other += 1
             first_other = first_other or command.location

@@ -1,7 +1,8 @@
 r"""``mailconf import --from mutt FILE...`` reads mutt configuration: one account per file (a file
 written by ``mailconf render --target mutt``, or your own). With ``--follow-source``, the files that
 ``source`` names are read too (relative to the file that names them; a loop, or a chain of more than 64
-files, is not followed: a warning says where); ``source "command|"`` is never run. In a ``source`` path,
+files, is not followed: a warning says where; a ``source`` line naming several files, which mutt refuses
+and reads none of, is reported); ``source "command|"`` is never run. In a ``source`` path,
 ``$NAME`` and ``${NAME}`` are replaced by the environment variable, as mutt does (unquoted and in double
 quotes, not in single quotes); one the environment does not set is reported and the file not followed, and
 so is a leading ``~`` that names no home directory (HOME unset and no passwd entry for the user; ``~name`` of no user).

@@ -57,6 +57,9 @@ class Dialect(NamedTuple):
     spool_file_variable: str = "spoolfile"
     #: whether the client has smtp_user (mutt has not: the user is in smtp_url)
     smtp_user: bool = False
+    #: whether ``source`` reads every file it names (neomutt) or refuses more than one and reads none (mutt:
+    #: "source: too many arguments"); the importer reads what the client reads
+    source_many: bool = False
     #: the real name written for an account without ``display_name``: the variable is always set, because
     #: left unset (or, in neomutt, empty) the client puts the name from /etc/passwd (GECOS) in From:
     no_real_name: str = ""

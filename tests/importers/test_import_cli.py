@@ -11,7 +11,9 @@ import pytest
 from mailconf.cli import main
 from mailconf.commands.import_ import _write
 from mailconf.errors import OutputError
-from tests.conftest import EXAMPLES
+from mailconf.targets import mutt, neomutt
+from tests.conftest import EXAMPLES, need
+from tests.targets._mutt_client import Client, parse
 from tests.test_cli import run_mailconf
 
 #: -o FILE exists, without --force (tests/test_cli.py: discover and import say it alike)
@@ -19,6 +21,7 @@ EXISTS = "refusing to replace {}: it exists; use --force to replace it (a .bak c
 #: -o "$OUT" with OUT unset (tests/test_cli.py: every command says it alike)
 EMPTY_OUTPUT = "-o '': an empty path names no file (an unset variable?); name the account file to write"
 SECRET = "s3cret-Do-Not-Print-42"
+DIALECTS = {"mutt": mutt.DIALECT, "neomutt": neomutt.DIALECT}
 
 MSMTPRC = f"""\
 # a hand-written msmtprc
@@ -647,6 +650,60 @@ def test_mutt_runs_no_backtick_and_follows_source_only_when_asked(
     assert "password_command: pass show x\n" in out
     assert f"{tmp_path}/creds.muttrc:1: imap_user runs a command (backticks): not run, not imported" in out
     assert not pwn.exists()
+
+
+def test_a_source_line_naming_several_files_is_read_as_each_client_reads_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # neomutt sources every file a source command names (parse_source loops while MoreArgs): only the first was
+    # read, and the outgoing server of the second was lost with exit 0, as if nothing had been left out. mutt
+    # refuses the line ("source: too many arguments") and reads none of them: it is reported, and nothing read
+    need("mutt", "neomutt")
+    (tmp_path / "name.rc").write_text("set realname = 'First'\nset realname = 'Named'\n")
+    (tmp_path / "out.rc").write_text("set smtp_url = 'smtps://a@smtp.example.com/'\n")
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        "set from = 'a@example.com' realname = Main\nset folder = 'imaps://imap.example.com/'\nsource name.rc out.rc\n"
+    )
+    (tmp_path / "home").mkdir()
+    real = {}
+    for binary in ("mutt", "neomutt"):  # what each client reads from this file
+        proc = Client(binary, tmp_path / "home").run(rc, "-Q", "smtp_url", "-Q", DIALECTS[binary].real_name_variable)
+        real[binary] = parse(binary, proc.stdout.decode())
+    assert real == {
+        "mutt": {"smtp_url": "", "realname": "Main"},
+        "neomutt": {"smtp_url": "smtps://a@smtp.example.com/", "real_name": "Named"},
+    }
+    head = "version: 1\naccounts:\n  work:\n    address: a@example.com\n"
+    incoming = (
+        "    incoming:\n      protocol: imap\n      host: imap.example.com\n      port: 993\n      security: tls\n"
+        "      auth: password\n"
+    )
+    code, out, err = run(capsys, "import", "--from", "neomutt", "--follow-source", str(rc))
+    assert (code, err) == (0, "")
+    assert out == (
+        f"# imported by `mailconf import --from neomutt` from {rc}\n{head}    display_name: Named\n{incoming}"
+        "    outgoing:\n      host: smtp.example.com\n      port: 465\n      security: tls\n      username: a\n"
+        "      auth: password\n"
+    )
+    code, out, err = run(capsys, "import", "--from", "neomutt", str(rc))  # not followed: each file is said
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {rc}:3:1: source name.rc: not followed (use --follow-source to read it)\n"
+        f"mailconf: warning: {rc}:3:1: source out.rc: not followed (use --follow-source to read it)\n",
+    )
+    for follow in (["--follow-source"], []):
+        code, out, err = run(capsys, "import", "--from", "mutt", *follow, str(rc))
+        assert (code, err) == (
+            1,
+            f"mailconf: warning: {rc}:3:1: source names 2 files: mutt reads none of them (source: too many "
+            "arguments); write one source line per file\n",
+        )
+        assert out == (
+            f"# imported by `mailconf import --from mutt` from {rc}\n"
+            f"# the comments below say what the files hold that this file does not\n{head}    display_name: Main\n"
+            f"{incoming}"
+        )
 
 
 def test_a_source_chain_deeper_than_64_files_is_cut_with_a_warning(
