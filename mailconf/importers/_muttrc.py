@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import email.utils
 import os
 import re
@@ -25,7 +26,17 @@ from ..errors import counted, plural
 from ..model import Location, Protocol
 from ..targets._muttlike import Dialect
 from . import Imported, ReadOptions, Unreadable
-from ._base import LITERAL_PASSWORD, Collector, expand_home, guess_address, is_address, no_home, read_text, shown
+from ._base import (
+    LITERAL_PASSWORD,
+    MAX_FILE_BYTES,
+    Collector,
+    expand_home,
+    guess_address,
+    is_address,
+    no_home,
+    read_text,
+    shown,
+)
 
 
 class Word(NamedTuple):
@@ -313,11 +324,32 @@ def _read_file(  # noqa: PLR0917
     seen: set[str],
     depth: int = 0,
     text: str | None = None,
+    budget: _Budget | None = None,
 ) -> None:
-    """Read ``path`` (or its ``text``, when the source command that names it has read it)."""
+    """Read ``path`` (or its ``text``, when the source command that names it has read it). ``seen``: the files
+    being read, ``path`` and the files that source it (mutt's MuttrcStack): one of them sourced again is a loop."""
     if text is None:
         text = read_text(path, _what(dialect))
-    seen.add(os.path.realpath(path))
+    real = os.path.realpath(path)
+    seen.add(real)
+    try:
+        _commands(path, text, options, dialect, settings, headers, found, seen, depth, budget or _Budget())
+    finally:
+        seen.discard(real)  # read again when sourced again, from another place, as mutt does
+
+
+def _commands(  # noqa: PLR0917
+    path: str,
+    text: str,
+    options: ReadOptions,
+    dialect: Dialect,
+    settings: dict[str, Setting],
+    headers: list[tuple[str, Location]],
+    found: Collector,
+    seen: set[str],
+    depth: int,
+    budget: _Budget,
+) -> None:
     other = 0
     first_other: Location | None = None
     for command in lex(path, text):
@@ -335,7 +367,7 @@ def _read_file(  # noqa: PLR0917
             )
         elif verb == "source" and args:
             for word in args:  # neomutt sources every file the command names, in order
-                _source(path, word, command.location, options, dialect, settings, headers, found, seen, depth)
+                _source(path, word, command.location, options, dialect, settings, headers, found, seen, depth, budget)
         else:
             other += 1
             first_other = first_other or command.location
@@ -349,6 +381,18 @@ def _read_file(  # noqa: PLR0917
 
 #: how many files deep ``source`` is followed (each file read is a stack frame; real configurations nest two or three)
 MAX_SOURCE_DEPTH = 64
+#: how many files the source commands of one file read in all, a file sourced from several places counted each
+#: time: 64 files that each source the next twice would be read 2**64 times (mutt never finishes either)
+MAX_SOURCED_FILES = 1000
+
+
+@dataclasses.dataclass
+class _Budget:
+    """What the source commands of one file have read so far (files, characters), against the limits."""
+
+    files: int = 0
+    characters: int = 0
+    spent: bool = False  # said once: every source command after it would say it again
 
 
 def _source(  # noqa: PLR0917
@@ -362,6 +406,7 @@ def _source(  # noqa: PLR0917
     found: Collector,
     seen: set[str],
     depth: int,
+    budget: _Budget,
 ) -> None:
     target = word.text.strip()
     if target.endswith("|") or word.commands:
@@ -381,11 +426,10 @@ def _source(  # noqa: PLR0917
         found.warn(where, "source of a command's output: not run, not imported")
         return
     full = os.path.join(os.path.dirname(path), home)
-    if os.path.realpath(full) in seen:
-        found.warn(where, f"source {shown(target)}: already read (a loop); not read again")
-        return
-    if depth >= MAX_SOURCE_DEPTH:
-        found.warn(where, f"source {shown(target)}: more than {MAX_SOURCE_DEPTH} files sourced in a chain; not read")
+    refused = _refusal(full, target, seen, depth, budget)
+    if refused is not None:
+        if refused:
+            found.warn(where, refused)
         return
     try:
         text = read_text(full, _what(dialect))
@@ -395,7 +439,28 @@ def _source(  # noqa: PLR0917
         # said at the source command: the file named on the command line is the one the user knows
         said = f"{shown(target)} ({shown(full)})" if word.variables else shown(target)
         raise Unreadable(where, f"source {said}: {exc.what}", exc.fix) from None
-    _read_file(full, options, dialect, settings, headers, found, seen, depth + 1, text)
+    budget.files += 1
+    budget.characters += len(text)
+    _read_file(full, options, dialect, settings, headers, found, seen, depth + 1, text, budget)
+
+
+def _refusal(full: str, target: str, seen: set[str], depth: int, budget: _Budget) -> str | None:
+    """Why the file ``full`` is not read (a loop, a chain too deep, too much read already), or None to read it;
+    "" when that was said already."""
+    if os.path.realpath(full) in seen:
+        return f"source {shown(target)}: a loop (it is being read, and sources this file); not read again"
+    if depth >= MAX_SOURCE_DEPTH:
+        return f"source {shown(target)}: more than {MAX_SOURCE_DEPTH} files sourced in a chain; not read"
+    if budget.spent:
+        return ""
+    if budget.files >= MAX_SOURCED_FILES or budget.characters > MAX_FILE_BYTES:
+        budget.spent = True
+        return (
+            f"source {shown(target)}: not read, nor any source after it: the source commands have read "
+            f"{budget.files} files ({budget.characters} characters), the most that is read ({MAX_SOURCED_FILES} "
+            f"files or {MAX_FILE_BYTES >> 20} MiB)"
+        )
+    return None
 
 
 def _environment(word: Word) -> tuple[str, str]:

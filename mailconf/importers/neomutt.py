@@ -1,8 +1,8 @@
 r"""``mailconf import --from neomutt FILE...`` reads neomutt configuration: one account per file (a file
 written by ``mailconf render --target neomutt``, or your own). With ``--follow-source``, the files that
 ``source`` names are read too (every file a ``source`` line names, in order, relative to the file that names
-them; a loop, or a chain of more than 64 files, is not followed: a warning says where); ``source "command|"``
-is never run. In a ``source`` path,
+them; each time it is sourced, as neomutt reads it; a loop, a chain of more than 64 files, or more than 1,000
+files read in all is not followed: a warning says where); ``source "command|"`` is never run. In a ``source`` path,
 ``$NAME`` and ``${NAME}`` are replaced by the environment variable, as mutt does (unquoted and in double
 quotes, not in single quotes); one the environment does not set is reported and the file not followed, and
 so is a leading ``~`` that names no home directory (HOME unset and no passwd entry for the user; ``~name`` of no user).

@@ -706,6 +706,58 @@ def test_a_source_line_naming_several_files_is_read_as_each_client_reads_it(
         )
 
 
+def test_a_file_sourced_twice_is_read_twice_as_the_clients_read_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # the clients refuse a file only while it is being read (a loop: their MuttrcStack); a file sourced again
+    # from the same file, or from two files, is read again. The importer refused every file it had read once,
+    # called it "a loop", and imported a value the client had replaced (realname Main where they read FromD)
+    need("mutt", "neomutt")
+    (tmp_path / "d.rc").write_text("set realname = 'FromD'\n")
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        "set from = 'a@example.com'\nset folder = 'imaps://imap.example.com/'\n"
+        "source d.rc\nset realname = 'Main'\nsource d.rc\n"
+    )
+    for binary in ("mutt", "neomutt"):
+        name = DIALECTS[binary].real_name_variable
+        assert Client(binary, tmp_path).query(rc, [name]) == {name: "FromD"}  # run in tmp_path, as mutt needs
+        code, out, err = run(capsys, "import", "--from", binary, "--follow-source", str(rc))
+        assert (code, err) == (0, "")
+        assert "    display_name: FromD\n" in out
+    (tmp_path / "a.rc").write_text("source b.rc\n")  # a loop: a.rc is being read when b.rc sources it
+    (tmp_path / "b.rc").write_text("set realname = 'FromB'\nsource a.rc\n")
+    rc.write_text("set from = 'a@example.com'\nset folder = 'imaps://imap.example.com/'\nsource a.rc\n")
+    code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {tmp_path}/b.rc:2:1: source a.rc: a loop (it is being read, and sources this file); "
+        "not read again\n",
+    )
+    assert "    display_name: FromB\n" in out
+
+
+def test_files_sourced_many_times_are_read_at_most_1000_times_in_all(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # read again wherever sourced, as the clients do: 12 files that each source the next twice are 8,190 reads, and
+    # 64 such files would be 2**65 (never finished); the reads stop at 1,000, said once, and the rest is imported
+    for n in range(12):
+        (tmp_path / f"f{n}").write_text(f"source f{n + 1}\nsource f{n + 1}\n")
+    (tmp_path / "f12").write_text("")
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        "set from = 'a@example.com'\nset folder = 'imaps://imap.example.com/'\nsource f0\nset realname = Last\n"
+    )
+    code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {tmp_path}/f11:2:1: source f12: not read, nor any source after it: the source commands "
+        "have read 1000 files (10934 characters), the most that is read (1000 files or 64 MiB)\n",
+    )
+    assert "    display_name: Last\n" in out
+
+
 def test_a_source_chain_deeper_than_64_files_is_cut_with_a_warning(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
