@@ -393,6 +393,8 @@ class _Budget:
     files: int = 0
     characters: int = 0
     spent: bool = False  # said once: every source command after it would say it again
+    #: mutt's reading of a relative path from the folder it is started in, said (once, at the first)
+    relative_said: bool = False
 
 
 def _source(  # noqa: PLR0917
@@ -425,7 +427,17 @@ def _source(  # noqa: PLR0917
     if expanded.strip().endswith("|"):  # the variable holds a command: mutt would run it
         found.warn(where, "source of a command's output: not run, not imported")
         return
-    full = os.path.join(os.path.dirname(path), home)
+    beside = dialect.source_beside or os.path.isabs(home)
+    # mutt opens the path as it is (source_rc), from the folder it is started in; neomutt from the sourcing file's
+    full = os.path.join(os.path.dirname(path), home) if beside else os.path.abspath(home)
+    if not beside and not budget.relative_said:
+        budget.relative_said = True
+        found.warn(
+            where,
+            f"source {shown(target)}: {dialect.name} reads a relative path from the folder it is started in, not "
+            f"beside the file that names it: this and every relative source are read from the current folder, "
+            f"{shown(os.getcwd())}",
+        )
     refused = _refusal(full, target, seen, depth, budget)
     if refused is not None:
         if refused:
@@ -437,7 +449,7 @@ def _source(  # noqa: PLR0917
         if exc.location != Location(full, 1, 1):
             raise  # a byte inside it that is not UTF-8: located there
         # said at the source command: the file named on the command line is the one the user knows
-        said = f"{shown(target)} ({shown(full)})" if word.variables else shown(target)
+        said = f"{shown(target)} ({shown(full)})" if word.variables or not beside else shown(target)
         raise Unreadable(where, f"source {said}: {exc.what}", exc.fix) from None
     budget.files += 1
     budget.characters += len(text)

@@ -1,9 +1,10 @@
 r"""``mailconf import --from mutt FILE...`` reads mutt configuration: one account per file (a file
 written by ``mailconf render --target mutt``, or your own). With ``--follow-source``, the files that
-``source`` names are read too (relative to the file that names them; each time it is sourced, as mutt reads
-it; a loop, a chain of more than 64 files, or more than 1,000 files read in all is not followed: a warning
-says where; a ``source`` line naming several files, which mutt refuses
-and reads none of, is reported); ``source "command|"`` is never run. In a ``source`` path,
+``source`` names are read too, each time it is sourced, as mutt reads them: a relative path from the
+current folder, as mutt opens it from the folder it is started in (not beside the file that names it; the
+first such ``source`` says so in a warning). A loop, a chain of more than 64 files, or more than 1,000 files
+read in all is not followed (a warning says where), and a ``source`` line naming several files, which mutt
+refuses and reads none of, is reported; ``source "command|"`` is never run. In a ``source`` path,
 ``$NAME`` and ``${NAME}`` are replaced by the environment variable, as mutt does (unquoted and in double
 quotes, not in single quotes); one the environment does not set is reported and the file not followed, and
 so is a leading ``~`` that names no home directory (HOME unset and no passwd entry for the user; ``~name`` of no user).

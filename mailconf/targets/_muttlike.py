@@ -60,6 +60,9 @@ class Dialect(NamedTuple):
     #: whether ``source`` reads every file it names (neomutt) or refuses more than one and reads none (mutt:
     #: "source: too many arguments"); the importer reads what the client reads
     source_many: bool = False
+    #: whether ``source`` reads a relative path beside the file that names it (neomutt) or from the folder the
+    #: client is started in (mutt opens the path as it is)
+    source_beside: bool = False
     #: the real name written for an account without ``display_name``: the variable is always set, because
     #: left unset (or, in neomutt, empty) the client puts the name from /etc/passwd (GECOS) in From:
     no_real_name: str = ""

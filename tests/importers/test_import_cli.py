@@ -22,6 +22,11 @@ EXISTS = "refusing to replace {}: it exists; use --force to replace it (a .bak c
 EMPTY_OUTPUT = "-o '': an empty path names no file (an unset variable?); name the account file to write"
 SECRET = "s3cret-Do-Not-Print-42"
 DIALECTS = {"mutt": mutt.DIALECT, "neomutt": neomutt.DIALECT}
+#: the warning at a muttrc's first relative source (FILE, LINE, the path, the current folder): mutt reads it from there
+RELATIVE = (
+    "mailconf: warning: {}:{}:1: source {}: mutt reads a relative path from the folder it is started in, not beside "
+    "the file that names it: this and every relative source are read from the current folder, {}\n"
+)
 
 MSMTPRC = f"""\
 # a hand-written msmtprc
@@ -625,8 +630,9 @@ def test_fetchmail_counts_what_it_does_not_import_in_words(
 
 
 def test_mutt_runs_no_backtick_and_follows_source_only_when_asked(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # where mutt, started here, finds creds.muttrc
     pwn = tmp_path / "PWN"
     (tmp_path / "creds.muttrc").write_text(f'set imap_user = "`touch {pwn}`"\nset imap_pass = "`pass show x`"\n')
     main_rc = tmp_path / "work.muttrc"
@@ -707,12 +713,13 @@ def test_a_source_line_naming_several_files_is_read_as_each_client_reads_it(
 
 
 def test_a_file_sourced_twice_is_read_twice_as_the_clients_read_it(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the clients refuse a file only while it is being read (a loop: their MuttrcStack); a file sourced again
     # from the same file, or from two files, is read again. The importer refused every file it had read once,
     # called it "a loop", and imported a value the client had replaced (realname Main where they read FromD)
     need("mutt", "neomutt")
+    monkeypatch.chdir(tmp_path)  # where mutt, started here, finds d.rc
     (tmp_path / "d.rc").write_text("set realname = 'FromD'\n")
     rc = tmp_path / "work.muttrc"
     rc.write_text(
@@ -723,7 +730,7 @@ def test_a_file_sourced_twice_is_read_twice_as_the_clients_read_it(
         name = DIALECTS[binary].real_name_variable
         assert Client(binary, tmp_path).query(rc, [name]) == {name: "FromD"}  # run in tmp_path, as mutt needs
         code, out, err = run(capsys, "import", "--from", binary, "--follow-source", str(rc))
-        assert (code, err) == (0, "")
+        assert (code, err) == ((1, RELATIVE.format(rc, 3, "d.rc", tmp_path)) if binary == "mutt" else (0, ""))
         assert "    display_name: FromD\n" in out
     (tmp_path / "a.rc").write_text("source b.rc\n")  # a loop: a.rc is being read when b.rc sources it
     (tmp_path / "b.rc").write_text("set realname = 'FromB'\nsource a.rc\n")
@@ -731,15 +738,48 @@ def test_a_file_sourced_twice_is_read_twice_as_the_clients_read_it(
     code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))
     assert (code, err) == (
         1,
-        f"mailconf: warning: {tmp_path}/b.rc:2:1: source a.rc: a loop (it is being read, and sources this file); "
-        "not read again\n",
+        RELATIVE.format(rc, 3, "a.rc", tmp_path) + f"mailconf: warning: {tmp_path}/b.rc:2:1: source a.rc: a loop (it "
+        "is being read, and sources this file); not read again\n",
     )
     assert "    display_name: FromB\n" in out
 
 
-def test_files_sourced_many_times_are_read_at_most_1000_times_in_all(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+def test_a_relative_source_is_read_from_where_each_client_reads_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # mutt opens a relative source path as it is, from the folder it is started in (source_rc), at every depth;
+    # neomutt reads it beside the file that names it. Both were read beside the file: a mutt import took a value
+    # from a file mutt never reads (sub/b.rc) and missed the one it does (./b.rc), without a word
+    need("mutt", "neomutt")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.rc").write_text("source b.rc\n")
+    (tmp_path / "sub" / "b.rc").write_text("set realname = 'Beside'\n")
+    (tmp_path / "b.rc").write_text("set realname = 'Started'\n")
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("set from = 'a@example.com'\nset folder = 'imaps://imap.example.com/'\nsource sub/a.rc\n")
+    monkeypatch.chdir(tmp_path)  # mutt and the import both started here, as Client runs the client
+    real = {binary: Client(binary, tmp_path).query(rc, [DIALECTS[binary].real_name_variable]) for binary in DIALECTS}
+    assert real == {"mutt": {"realname": "Started"}, "neomutt": {"real_name": "Beside"}}
+    code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))
+    assert (code, err) == (1, RELATIVE.format(rc, 3, "sub/a.rc", tmp_path))
+    assert "    display_name: Started\n" in out
+    code, out, err = run(capsys, "import", "--from", "neomutt", "--follow-source", str(rc))
+    assert (code, err) == (0, "")
+    assert "    display_name: Beside\n" in out
+    elsewhere = tmp_path / "sub"  # started elsewhere, mutt finds no sub/a.rc: neither does the import, and says where
+    monkeypatch.chdir(elsewhere)
+    code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))
+    assert (code, out, err) == (
+        2,
+        "",
+        f"mailconf: {rc}:3:1: source sub/a.rc ({elsewhere}/sub/a.rc): no such file; check the path\n",
+    )
+
+
+def test_files_sourced_many_times_are_read_at_most_1000_times_in_all(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     # read again wherever sourced, as the clients do: 12 files that each source the next twice are 8,190 reads, and
     # 64 such files would be 2**65 (never finished); the reads stop at 1,000, said once, and the rest is imported
     for n in range(12):
@@ -752,22 +792,25 @@ def test_files_sourced_many_times_are_read_at_most_1000_times_in_all(
     code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))
     assert (code, err) == (
         1,
-        f"mailconf: warning: {tmp_path}/f11:2:1: source f12: not read, nor any source after it: the source commands "
-        "have read 1000 files (10934 characters), the most that is read (1000 files or 64 MiB)\n",
+        RELATIVE.format(rc, 3, "f0", tmp_path)
+        + f"mailconf: warning: {tmp_path}/f11:2:1: source f12: not read, nor any source after it: the source "
+        "commands have read 1000 files (10934 characters), the most that is read (1000 files or 64 MiB)\n",
     )
     assert "    display_name: Last\n" in out
 
 
 def test_a_source_chain_deeper_than_64_files_is_cut_with_a_warning(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)
     for n in range(1000):  # each file sources the next: followed without a limit, the stack overflowed (exit 3)
         (tmp_path / f"f{n}").write_text(f"source f{n + 1}\n")
     (tmp_path / "f0").write_text("source f1\nset from = 'a@example.com'\nset folder = 'imaps://imap.example.com/'\n")
     code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(tmp_path / "f0"))
     assert (code, err) == (
         1,
-        f"mailconf: warning: {tmp_path}/f64:1:1: source f65: more than 64 files sourced in a chain; not read\n",
+        RELATIVE.format(tmp_path / "f0", 1, "f1", tmp_path)
+        + f"mailconf: warning: {tmp_path}/f64:1:1: source f65: more than 64 files sourced in a chain; not read\n",
     )
     assert "host: imap.example.com\n" in out
 
@@ -775,14 +818,15 @@ def test_a_source_chain_deeper_than_64_files_is_cut_with_a_warning(
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("absent.rc", "source absent.rc: no such file; check the path"),
-        ("sub", "source sub: is a directory; name a mutt configuration file"),
-        ("fifo", "source fifo: not a regular file; name a mutt configuration file"),
+        ("absent.rc", "source absent.rc ({}/absent.rc): no such file; check the path"),
+        ("sub", "source sub ({}/sub): is a directory; name a mutt configuration file"),
+        ("fifo", "source fifo ({}/fifo): not a regular file; name a mutt configuration file"),
     ],
 )
 def test_a_sourced_file_that_cannot_be_read_is_named_at_its_source_command(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, target: str, message: str
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, target: str, message: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # mutt reads a relative path from the folder it is started in: said with the path
     # the error named only the sourced file ("mailconf: /home/a/absent.rc:1:1: no such file"), not the file and
     # line that source it: the user looked for a file they never named
     (tmp_path / "sub").mkdir()
@@ -790,7 +834,7 @@ def test_a_sourced_file_that_cannot_be_read_is_named_at_its_source_command(
     rc = tmp_path / "work.muttrc"
     rc.write_text(f"set from = 'a@example.com'\n  source {target}\n")
     code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))
-    assert (code, out, err) == (2, "", f"mailconf: {rc}:2:3: {message}\n")
+    assert (code, out, err) == (2, "", f"mailconf: {rc}:2:3: {message.format(tmp_path)}\n")
     (tmp_path / "latin1.rc").write_bytes(b"set realname = '\xe9'\n")  # inside the file: located there, as before
     rc.write_text("source latin1.rc\n")
     code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))
@@ -1018,13 +1062,14 @@ def test_source_in_single_quotes_expands_nothing(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "creds.rc").write_text("set imap_user = alice\n")
     rc = tmp_path / "work.muttrc"
     rc.write_text("set from = 'alice@example.com'\nsource '$HOME/creds.rc'\n")  # mutt reads a file named $HOME
     assert run(capsys, "import", "--from", "mutt", "--follow-source", str(rc)) == (
         2,
         "",
-        f"mailconf: {rc}:2:1: source $HOME/creds.rc: no such file; check the path\n",
+        f"mailconf: {rc}:2:1: source $HOME/creds.rc ({tmp_path}/$HOME/creds.rc): no such file; check the path\n",
     )
     rc.write_text("set from = 'alice@example.com'\nsource $HOME/absent.rc\n")  # expanded: the path it became is said
     assert run(capsys, "import", "--from", "mutt", "--follow-source", str(rc)) == (
