@@ -22,9 +22,10 @@ Each key with a POP3 or IMAP ``clsid`` is an account:
   with that user |
 
 Text is read from ``"..."`` strings, ``hex(1):`` (REG_SZ) and ``hex:`` (REG_BINARY UTF-16LE, as Outlook
-2002-2013 wrote it). Stored passwords (``POP3 Password``...) are DPAPI-encrypted and never imported:
-a comment says to set a ``password_command``. A file that is not a registry export stops the import
-with its line (exit 2).
+2002-2013 wrote it). A key given twice is one key, its values merged as regedit merges the file (a later
+value of a name wins; key names are case-insensitive). Stored passwords (``POP3 Password``...) are
+DPAPI-encrypted and never imported: a comment says to set a ``password_command``. A file that is not a
+registry export stops the import with its line (exit 2).
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ def _keys(path: str) -> list[tuple[str, Location, dict[str, tuple[Value, Locatio
             "export the key with regedit (File > Export)",
         )
     keys: list[tuple[str, Location, dict[str, tuple[Value, Location]]]] = []
+    #: a key given again adds its values to the first (a later value of a name wins), as regedit merges the file
+    #: into the registry key by key; key names are case-insensitive there
+    named: dict[str, dict[str, tuple[Value, Location]]] = {}
     current: dict[str, tuple[Value, Location]] | None = None
     number = 1
     while number < len(lines):
@@ -99,8 +103,10 @@ def _keys(path: str) -> list[tuple[str, Location, dict[str, tuple[Value, Locatio
         if stripped.startswith("["):
             if not stripped.endswith("]"):
                 raise Unreadable(where, "a key line without its closing ]", "fix the line or export again")
-            current = {}
-            keys.append((stripped[1:-1], where, current))
+            current = named.get(stripped[1:-1].lower())
+            if current is None:
+                current = named[stripped[1:-1].lower()] = {}
+                keys.append((stripped[1:-1], where, current))
             continue
         match = _VALUE.match(stripped)
         if match is None:

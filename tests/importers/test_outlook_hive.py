@@ -53,3 +53,41 @@ def test_a_reg_file_and_its_hive_export_import_alike(tmp_path: Path) -> None:
                          "username": "dave-smtp"},
         }
     }  # fmt: skip
+
+
+def test_a_key_given_twice_is_merged_as_the_registry_merges_it(tmp_path: Path) -> None:
+    # regedit (and hivexregedit) merge a .reg file key by key: a key given again adds its values to the first, a
+    # later value of the same name replacing it. The importer made the second block a key of its own, which has no
+    # clsid: its values were dropped, and the port and organization below were lost with exit 0
+    need("hivexregedit")
+    twice = (
+        REG + f"\r\n[{ACCOUNTS.upper()}\\00000003]\r\n"  # registry key names are case-insensitive
+        '"IMAP Port"=dword:00000457\r\n"Organization"="Example Corp"\r\n'
+    )
+    original = tmp_path / "twice.reg"
+    original.write_bytes(twice.encode("ascii"))
+    merge_and_export(tmp_path, twice.encode("ascii"), ACCOUNTS, PROFILES)
+    exported = tmp_path / "exported.reg"
+    done = subprocess.run(
+        ["hivexregedit", "--export", "--prefix", "HKEY_CURRENT_USER", str(tmp_path / "NTUSER.DAT"),
+         PROFILES.removeprefix("HKEY_CURRENT_USER")],
+        capture_output=True, check=True,
+    )  # fmt: skip
+    exported.write_bytes(done.stdout)
+    mine = import_paths("outlook", [str(original)], ReadOptions())
+    hives = import_paths("outlook", [str(exported)], ReadOptions())
+    assert [w.partition(": ")[2] for w in (*mine.warnings, *hives.warnings)] == [
+        "account 'Dave \"D\" Example\\\\work' is imported as 'Dave-D-Example-work' (names hold letters, digits, "
+        "'.', '_', '-')"
+    ] * 2
+    assert {k: dict(v) for k, v in mine.accounts.items()} == {k: dict(v) for k, v in hives.accounts.items()} == {
+        "Dave-D-Example-work": {
+            "address": "dave@example.net",
+            "display_name": "Dave Example",
+            "organization": "Example Corp",
+            "incoming": {"protocol": "imap", "host": "imap.example.net", "port": 1111, "security": "tls",
+                         "auth": "ntlm", "username": "dave\\corp"},
+            "outgoing": {"host": "smtp.example.net", "port": 465, "security": "tls", "auth": "password",
+                         "username": "dave-smtp"},
+        }
+    }  # fmt: skip
