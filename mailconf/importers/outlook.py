@@ -1,8 +1,9 @@
 r"""``mailconf import --from outlook accounts.reg`` reads Outlook's POP3 and IMAP accounts from a
 registry export (``regedit`` > File > Export of
 ``HKEY_CURRENT_USER\Software\Microsoft\Office\16.0\Outlook\Profiles``, or a file written by
-``mailconf render --target outlook``): UTF-16LE with a byte-order mark (as regedit writes it) or
-ASCII/UTF-8, starting with ``Windows Registry Editor Version 5.00`` or ``REGEDIT4``.
+``mailconf render --target outlook``): UTF-16LE with a byte-order mark (as regedit writes it; UTF-16LE
+that lost it is refused, saying so) or ASCII/UTF-8, starting with ``Windows Registry Editor Version 5.00``
+or ``REGEDIT4``.
 
 Each key with a POP3 or IMAP ``clsid`` is an account:
 
@@ -70,6 +71,12 @@ def _decode(path: str) -> str:
         except UnicodeDecodeError:
             raise Unreadable(Location(path, 1, 1), "not UTF-16LE text after its byte-order mark",
                              "export the key again with regedit") from None  # fmt: skip
+    if data[1:2] == b"\x00" and data[:1] not in (b"", b"\x00"):
+        # "W\0i\0n\0...": UTF-16LE that lost its byte-order mark; NUL is UTF-8 too, so the header line was said
+        # to be missing from a file an editor shows with it
+        raise Unreadable(Location(path, 1, 1), "UTF-16LE text without a byte-order mark",
+                         "export the key again with regedit, or save the file as UTF-16LE with a byte-order mark "
+                         "or as UTF-8") from None  # fmt: skip
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

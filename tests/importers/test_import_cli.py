@@ -532,6 +532,13 @@ def test_compare_with_an_account_file_the_format_cannot_render_exits_2(capsys: p
             "latin1.reg:1:1: neither UTF-16LE (with a byte-order mark) nor UTF-8; export the key with regedit "
             "(File > Export)",
         ),
+        (  # UTF-16LE without its byte-order mark: it was "the first line is not 'Windows Registry Editor ...'"
+            "outlook",
+            "nobom.reg",
+            'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\x]\r\n"a"="b"\r\n',
+            "nobom.reg:1:1: UTF-16LE text without a byte-order mark; export the key again with regedit, or save the "
+            "file as UTF-16LE with a byte-order mark or as UTF-8",
+        ),
         (
             "msmtp",
             "msmtprc",
@@ -551,7 +558,8 @@ def test_bad_input_is_one_located_line_and_exit_2(  # noqa: PLR0917
     capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str, name: str, content: str, message: str
 ) -> None:
     path = tmp_path / name
-    path.write_bytes(content.encode("latin-1") if name == "latin1.reg" else content.encode())
+    encoding = {"latin1.reg": "latin-1", "nobom.reg": "utf-16-le"}.get(name, "utf-8")
+    path.write_bytes(content.encode(encoding))
     code, out, err = run(capsys, "import", "--from", fmt, str(path))
     assert (code, out, err) == (2, "", f"mailconf: {tmp_path}/{message}\n")
 
