@@ -23,7 +23,8 @@ Everything else msmtp knows (``logfile``, ``aliases``, ``domain``, ``dsn_*`` ...
 in an account file: a comment and a warning name its line. msmtp ends lines at LF only (a CR
 before it is a blank): a carriage return inside a line, as a file saved with carriage-return
 line ends has, is refused at its place (exit 2), since msmtp would read what follows it (a
-password, say) as part of the value.
+password, say) as part of the value. An account name given twice stops the import with its line (exit 2),
+as msmtp refuses such a file.
 """
 
 from __future__ import annotations
@@ -102,6 +103,12 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
         elif command == "account":
             name, colon, parents = argument.partition(":")
             name = name.strip()
+            if name in blocks:  # msmtp: "account NAME was already defined", and it reads nothing of the file
+                raise Unreadable(
+                    where,
+                    f"account {shown(name)} was already defined (line {blocks[name][1].line}): msmtp refuses the file",
+                    "give each account its own name",
+                )
             current = dict(defaults)
             for parent in (p.strip() for p in parents.split(",") if colon):
                 if parent in blocks:

@@ -545,6 +545,13 @@ def test_compare_with_an_account_file_the_format_cannot_render_exits_2(capsys: p
             "",
             "msmtprc:1:1: no msmtp account found; check that the file is msmtp configuration, or choose another --from",
         ),
+        (  # msmtp refuses an account name given twice; the second account replaced the first, with exit 0
+            "msmtp",
+            "twice.msmtprc",
+            "account a\nhost smtp.example.com\nfrom a@example.com\n\n account a\nhost smtp.example.net\n",
+            "twice.msmtprc:5:2: account a was already defined (line 1): msmtp refuses the file; give each account its "
+            "own name",
+        ),
         (  # carriage-return line ends: msmtp would read the password into the account's name; never shown
             "msmtp",
             "cr.msmtprc",
