@@ -97,8 +97,12 @@ def _read_stdin(where: Location, what: str) -> bytes:
     return bytes(data)
 
 
-def read_text(path: str, what: str, encoding: str = "utf-8") -> str:
-    """The file's text; a byte that is not ``encoding`` is located (line, column) and reported."""
+def read_text(path: str, what: str, encoding: str = "utf-8", *, refused_by: str = "", keep_bom: bool = False) -> str:
+    """The file's text; a byte that is not ``encoding`` is located (line, column) and reported.
+
+    A byte-order mark (U+FEFF) that starts it is skipped, as the parsers of Thunderbird, aerc and Python skip it;
+    kept when ``keep_bom``; and Unreadable when the client ``refused_by`` reads it as part of the first line and
+    refuses the file (msmtp: "unknown command \ufeffaccount"): its settings are not what the client uses."""
     data = read_bytes(path, what)
     try:
         text = data.decode(encoding)
@@ -109,7 +113,16 @@ def read_text(path: str, what: str, encoding: str = "utf-8") -> str:
         raise Unreadable(
             Location(path, line, column), f"not {encoding.upper()} text", f"save the file as {encoding.upper()}"
         ) from None
-    return text[1:] if text.startswith("\ufeff") else text
+    if not text.startswith("\ufeff") or keep_bom:
+        return text
+    if refused_by:
+        raise Unreadable(
+            Location(path, 1, 1),
+            f"a byte-order mark (U+FEFF) starts the file: {refused_by} reads it as part of the first line and "
+            "refuses the file",
+            "save the file as UTF-8 without a byte-order mark",
+        )
+    return text[1:]
 
 
 #: how many characters of a value read from a file a message quotes: a host name or a key fits, and a token of

@@ -148,9 +148,10 @@ class Ini:
             ) from None
 
 
-def read_ini(path: str, what: str, *, interpolation: bool) -> Ini:
-    """The file read by ConfigParser (``SafeConfigParser`` with interpolation, else ``RawConfigParser``)."""
-    text = read_text(path, what)
+def read_ini(path: str, what: str, *, interpolation: bool, client: str) -> Ini:
+    """The file read by ConfigParser (``SafeConfigParser`` with interpolation, else ``RawConfigParser``), as
+    ``client`` reads it (opened as UTF-8: a byte-order mark is no section header)."""
+    text = read_text(path, what, refused_by=client)
     cursor = _Cursor()
     # a class per file: the dictionaries it makes share this file's cursor
     positions = type("Positions", (Positions,), {"cursor": cursor})

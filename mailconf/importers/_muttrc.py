@@ -329,7 +329,7 @@ def _read_file(  # noqa: PLR0917
     """Read ``path`` (or its ``text``, when the source command that names it has read it). ``seen``: the files
     being read, ``path`` and the files that source it (mutt's MuttrcStack): one of them sourced again is a loop."""
     if text is None:
-        text = read_text(path, _what(dialect))
+        text = read_text(path, _what(dialect), keep_bom=True)
     real = os.path.realpath(path)
     seen.add(real)
     try:
@@ -352,7 +352,17 @@ def _commands(  # noqa: PLR0917
 ) -> None:
     other = 0
     first_other: Location | None = None
-    for command in lex(path, text):
+    commands = lex(path, text.removeprefix("\ufeff"))
+    if text.startswith("\ufeff") and commands and commands[0].location.line == 1:
+        # the client reads the mark as part of the first command's name: "\ufeffset: unknown command", and its
+        # parse of the line stops there (a ; after it included)
+        found.warn(
+            Location(path, 1, 1),
+            f"a byte-order mark (U+FEFF) starts the file: {dialect.name} reads the first command with it as an "
+            "unknown command and skips line 1, which is not imported either; save the file as UTF-8 without it",
+        )
+        commands = [command for command in commands if command.location.line != 1]
+    for command in commands:
         verb = command.words[0].text
         args = command.words[1:]
         if verb in ("set", "unset", "reset", "toggle"):
@@ -444,7 +454,7 @@ def _source(  # noqa: PLR0917
             found.warn(where, refused)
         return
     try:
-        text = read_text(full, _what(dialect))
+        text = read_text(full, _what(dialect), keep_bom=True)
     except Unreadable as exc:
         if exc.location != Location(full, 1, 1):
             raise  # a byte inside it that is not UTF-8: located there

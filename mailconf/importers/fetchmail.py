@@ -138,7 +138,7 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
 
 
 def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
-    toks = _lex(path, read_text(path, "a fetchmail run control file (~/.fetchmailrc)"))
+    toks = _lex(path, read_text(path, "a fetchmail run control file (~/.fetchmailrc)", refused_by="fetchmail"))
     defaults = _Entry("defaults", "", Location(path, 1, 1))
     entries: list[_Entry] = []
     current: _Entry | None = None

@@ -115,7 +115,7 @@ def _strings(ini: Ini, section: str, key: str) -> tuple[str, ...] | None:
 
 
 def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
-    ini = read_ini(path, _WHAT, interpolation=False)
+    ini = read_ini(path, _WHAT, interpolation=False, client="getmail")
     if not ini.parser.has_section("retriever"):
         raise Unreadable(Location(path, 1, 1), "no [retriever] section (getmail refuses the file)",
                          f"check that the file is {_WHAT}")  # fmt: skip

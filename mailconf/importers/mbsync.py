@@ -145,7 +145,7 @@ def _one_value(keyword: str, words: list[_Arg], path: str, number: int) -> None:
 
 
 def _read_file(path: str, found: Collector) -> None:
-    text = read_text(path, "an mbsync configuration file (~/.mbsyncrc)")
+    text = read_text(path, "an mbsync configuration file (~/.mbsyncrc)", refused_by="mbsync")
     section: dict[str, tuple[str, Location]] | None = None
     sections: list[tuple[str, Location, dict[str, tuple[str, Location]]]] = []
     for number, raw in enumerate(text.split("\n"), 1):

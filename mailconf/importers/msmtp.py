@@ -80,7 +80,7 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
 
 
 def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
-    text = read_text(path, "an msmtp configuration file (~/.msmtprc)")
+    text = read_text(path, "an msmtp configuration file (~/.msmtprc)", refused_by="msmtp")
     defaults: Settings = {}
     blocks: dict[str, tuple[Settings, Location]] = {}
     own: dict[str, int] = {}  # settings an account sets itself: `account default : work` sets none

@@ -29,7 +29,9 @@ The account is named after the file (``work.muttrc`` gives ``work``). Nothing is
 outside ``source``: a backtick command anywhere but in a ``*_pass`` or ``*_oauth_refresh_command``, a
 ``$variable``, and a literal password are reported (a comment and a warning with the line), never
 imported. Commands that are not account settings (``bind``, ``macro``, ``color``, hooks) are counted in one warning.
-An unbalanced quote or backtick stops the import with its line and column (exit 2).
+An unbalanced quote or backtick stops the import with its line and column (exit 2). A byte-order mark at
+the start of a file makes the client skip its first line (an unknown command): so does the import, with a
+warning.
 """
 
 from __future__ import annotations

@@ -112,7 +112,7 @@ class _Commands(NamedTuple):
 
 
 def _read_file(path: str, pythonfiles: list[str], found: Collector) -> None:
-    ini = read_ini(path, _WHAT, interpolation=True)
+    ini = read_ini(path, _WHAT, interpolation=True, client="offlineimap")
     listed: list[str] | None = None
     if ini.has("general", "accounts"):
         listed = [n.lstrip() for n in (ini.get("general", "accounts") or "").split(",")]  # as offlineimap splits

@@ -428,6 +428,61 @@ def test_compare_with_an_account_file_the_format_cannot_render_exits_2(capsys: p
     )  # fmt: skip
 
 
+#: a file that starts with a byte-order mark, per format: each client reads the mark as part of the first line and
+#: refuses the file ("msmtp: line 1: unknown command \ufeffaccount", "fetchmail: syntax error at \ufeffpoll",
+#: "mbsync: '\ufeffIMAPAccount' is not a recognized section-starting or global keyword", offlineimap and getmail:
+#: ConfigParser's "File contains no section headers"); its settings were imported as if the client used them
+BOM_FILES = {
+    "msmtp": "account a\nhost smtp.example.com\nfrom a@example.com\n",
+    "fetchmail": "poll imap.example.com proto imap user a@example.com there ssl\n",
+    "mbsync": "IMAPAccount a\nHost imap.example.com\nUser a@example.com\nSSLType IMAPS\n",
+    "offlineimap": "[general]\naccounts = a\n\n[Account a]\nremoterepository = r\n\n[Repository r]\ntype = IMAP\n"
+    "remotehost = imap.example.com\nremoteuser = a@example.com\n",
+    "getmail": "[retriever]\ntype = SimpleIMAPSSLRetriever\nserver = imap.example.com\nusername = a@example.com\n",
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(BOM_FILES))
+def test_a_byte_order_mark_the_client_refuses_stops_the_import(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str
+) -> None:
+    path = tmp_path / "rc"
+    path.write_bytes(BOM_FILES[fmt].encode())
+    code, out, _ = run(capsys, "import", "--from", fmt, str(path))  # without the mark: imported
+    assert (code, f"host: {'smtp' if fmt == 'msmtp' else 'imap'}.example.com\n" in out) in ((0, True), (1, True))
+    path.write_bytes(b"\xef\xbb\xbf" + BOM_FILES[fmt].encode())
+    assert run(capsys, "import", "--from", fmt, str(path)) == (
+        2,
+        "",
+        f"mailconf: {path}:1:1: a byte-order mark (U+FEFF) starts the file: {fmt} reads it as part of the first "
+        "line and refuses the file; save the file as UTF-8 without a byte-order mark\n",
+    )
+
+
+def test_a_byte_order_mark_makes_mutt_skip_the_first_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # mutt and neomutt read the mark as part of the first command ("\ufeffset: unknown command") and skip the line,
+    # the commands after a ; on it included; the importer dropped the mark and imported the line
+    need("mutt", "neomutt")
+    rc = tmp_path / "work.muttrc"
+    rc.write_bytes(
+        b"\xef\xbb\xbfset imap_user = bom ; set realname = Semi\n"
+        b"set from = a@example.com folder = imaps://imap.example.com/ realname = Kept\n"
+    )
+    for binary in ("mutt", "neomutt"):
+        name = DIALECTS[binary].real_name_variable
+        proc = Client(binary, tmp_path).run(rc, "-Q", "imap_user", "-Q", name)
+        assert parse(binary, proc.stdout.decode()) == {"imap_user": "", name: "Kept"}
+        code, out, err = run(capsys, "import", "--from", binary, str(rc))
+        assert (code, err) == (
+            1,
+            f"mailconf: warning: {rc}:1:1: a byte-order mark (U+FEFF) starts the file: {binary} reads the first "
+            "command with it as an unknown command and skips line 1, which is not imported either; save the file "
+            "as UTF-8 without it\n",
+        )
+        assert "username" not in out
+        assert "    display_name: Kept\n" in out
+
+
 @pytest.mark.parametrize(
     ("fmt", "name", "content", "message"),
     [
