@@ -493,7 +493,8 @@ def _importers() -> Sequence[str]:
     "--compare",
     metavar="ACCOUNTS.yaml",
     default=None,
-    help="Compare with this account file instead: print each difference, exit 1 when there is one.",
+    help="Compare with this account file (- for standard input) instead: print each difference, exit 1 when there "
+    "is one.",
 )
 @click.option("--format", "report", type=click.Choice(("text", "json")), default="text", help="Output of --compare.")
 def import_(paths: tuple[str, ...], fmt: str, output: str | None, force: bool, follow_source: bool,  # noqa: PLR0917

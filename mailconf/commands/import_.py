@@ -72,7 +72,7 @@ def _check_options(request: ImportRequest) -> None:
         raise UsageError(
             f"'': an empty path names no file (an unset variable?); name the file to import (--from {request.fmt})"
         )
-    if request.paths.count("-") > 1:
+    if request.paths.count("-") + (request.compare == "-") > 1:
         raise UsageError("- (standard input) is named more than once: it can be read only once")
 
 
@@ -122,10 +122,11 @@ def _compare(request: ImportRequest, options: object) -> int:
     from ..document import load_document
     from ..importers import ReadOptions
     from ..importers._core import Unrenderable, compare
-    from ..lint import refusal
+    from ..lint import read_stdin, refusal
 
     assert isinstance(options, ReadOptions) and request.compare is not None
-    doc = load_document(request.compare)
+    # `--compare -`: the account file on standard input, as `mailconf lint -` reads it (it was "-: no such file")
+    doc = load_document(request.compare, read_stdin("-") if request.compare == "-" else None)
     blocking = refusal(doc)
     if blocking:
         for finding in blocking:

@@ -984,6 +984,28 @@ def test_dash_twice_is_a_usage_error(tmp_path: Path) -> None:
     )
 
 
+def test_compare_dash_reads_the_account_file_from_standard_input(
+    capsys: pytest.CaptureFixture[str], msmtprc: Path, tmp_path: Path
+) -> None:
+    # `--compare -` was "mailconf: -: no such file; check the path", where every other `-` is standard input
+    declared = str(EXAMPLES / "company.yaml")
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(msmtprc), "--compare", declared)
+    assert code == 1 and out
+    piped = _import_stdin(tmp_path, Path(declared).read_bytes(), "--from", "msmtp", str(msmtprc), "--compare", "-")
+    assert piped == (code, out, err)
+    assert _import_stdin(tmp_path, b"version: 1\naccounts: [\n", "--from", "msmtp", str(msmtprc), "--compare", "-") == (
+        2,
+        "",
+        "-:3:1: error MC001 yaml-syntax: YAML syntax error: did not find expected node content (while parsing a flow "
+        "node)\nmailconf: -: has errors, so drift cannot be computed; fix them (`mailconf lint`)\n",
+    )
+    assert _import_stdin(tmp_path, b"", "--from", "msmtp", "-", "--compare", "-") == (
+        2,
+        "",
+        "mailconf: - (standard input) is named more than once: it can be read only once\n",
+    )
+
+
 def test_empty_standard_input_holds_no_account(tmp_path: Path) -> None:
     assert _import_stdin(tmp_path, b"", "--from", "msmtp", "-") == (
         2,
