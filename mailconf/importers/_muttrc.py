@@ -264,6 +264,15 @@ _TLS_VARIABLES = {"ssl_use_tlsv1": "1.0", "ssl_use_tlsv1_1": "1.1", "ssl_use_tls
 #: what mutt does when the file does not set a TLS version variable (1.0 and 1.1 off since mutt 2.0)
 _TLS_DEFAULTS = {"1.0": False, "1.1": False, "1.2": True, "1.3": True}
 _BASE64_WRAPPER = re.compile(r"echo ([A-Za-z0-9+/=]+) \| base64 -d \| sh")
+#: the account variables that hold text (not a yes/no/ask): unset, they are empty
+_TEXT_VARIABLES = frozenset(
+    [
+        "from", "realname", "folder", "spoolfile", "imap_user", "imap_pass", "imap_authenticators",
+        "imap_oauth_refresh_command", "pop_host", "pop_user", "pop_pass", "pop_authenticators",
+        "pop_oauth_refresh_command", "smtp_url", "smtp_user", "smtp_pass", "smtp_authenticators",
+        "smtp_oauth_refresh_command", "ssl_ca_certificates_file", "ssl_client_cert", "certificate_file",
+    ]
+)  # fmt: skip
 _ACCOUNT_VARIABLES = frozenset(
     [
         "from",
@@ -366,7 +375,7 @@ def _commands(  # noqa: PLR0917
         verb = command.words[0].text
         args = command.words[1:]
         if verb in ("set", "unset", "reset", "toggle"):
-            _set(verb, args, command.location, settings, found)
+            _set(verb, args, command.location, settings, found, dialect)
         elif verb == "my_hdr" and args:
             headers.append((" ".join(w.text for w in args), command.location))
         elif verb == "source" and len(args) > 1 and not dialect.source_many:
@@ -503,7 +512,9 @@ def _environment(word: Word) -> tuple[str, str]:
 _VERBS = frozenset(("set", "unset", "reset", "toggle"))
 
 
-def _set(verb: str, args: Sequence[Word], where: Location, settings: dict[str, Setting], found: Collector) -> None:
+def _set(  # noqa: PLR0917
+    verb: str, args: Sequence[Word], where: Location, settings: dict[str, Setting], found: Collector, dialect: Dialect
+) -> None:
     i = 0
     while i < len(args):
         word = args[i]
@@ -530,6 +541,10 @@ def _set(verb: str, args: Sequence[Word], where: Location, settings: dict[str, S
             continue
         name = word.text
         i += 1
+        if name.startswith("?"):
+            continue  # set ?name asks for the value: nothing changes
+        if name.startswith("&"):  # set &name is reset name (parse_set)
+            name, verb = name[1:], "reset"
         value = "yes"
         if verb == "unset" or name.startswith("no"):
             value = "no"
@@ -541,10 +556,18 @@ def _set(verb: str, args: Sequence[Word], where: Location, settings: dict[str, S
                 f"{shown(name.removeprefix('inv'))} = yes or no",
             )
             continue
-        if verb == "reset":
-            settings.pop(_RENAMED.get(name, name), None)
+        written, name = name, _RENAMED.get(name, name)
+        if value == "no" and verb == "set" and name in _TEXT_VARIABLES and not dialect.no_empties_text:
+            found.warn(
+                at,
+                f"set no{shown(written)}: {dialect.name} takes no 'no' before a text variable and changes nothing "
+                f"(a warning of its own); to empty it, write unset {shown(written)}",
+            )
             continue
-        settings[_RENAMED.get(name, name)] = Setting(None, value, at)
+        if verb == "reset" or (value == "no" and name in _TEXT_VARIABLES):
+            settings.pop(name, None)  # a text variable unset is empty, as if never set (it was the text "no")
+            continue
+        settings[name] = Setting(None, value, at)
 
 
 def _account(  # noqa: PLR0912, PLR0915

@@ -29,7 +29,8 @@ outside ``source``: a backtick command anywhere but in a ``*_pass`` or ``*_oauth
 imported. Commands that are not account settings (``bind``, ``macro``, ``color``, hooks) are counted in one warning.
 An unbalanced quote or backtick stops the import with its line and column (exit 2). A byte-order mark at
 the start of a file makes the client skip its first line (an unknown command): so does the import, with a
-warning.
+warning. ``unset NAME`` empties a text variable (``from``, ``imap_user`` ...; ``set noNAME`` does not: reported),
+``set &NAME`` resets it and ``set ?NAME`` changes nothing, as in the client.
 """
 
 from __future__ import annotations

@@ -63,6 +63,9 @@ class Dialect(NamedTuple):
     #: whether ``source`` reads a relative path beside the file that names it (neomutt) or from the folder the
     #: client is started in (mutt opens the path as it is)
     source_beside: bool = False
+    #: whether ``set noNAME`` empties a text variable as ``unset NAME`` does (mutt), or changes nothing (neomutt:
+    #: "Prefixes 'no' and 'inv' may only be used with bool/quad variables")
+    no_empties_text: bool = True
     #: the real name written for an account without ``display_name``: the variable is always set, because
     #: left unset (or, in neomutt, empty) the client puts the name from /etc/passwd (GECOS) in From:
     no_real_name: str = ""

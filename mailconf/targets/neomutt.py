@@ -142,6 +142,7 @@ DIALECT = _muttlike.Dialect(
     spool_file_variable="spool_file",
     smtp_user=True,
     source_many=True,  # parse_source loops while MoreArgs
+    no_empties_text=False,
     source_beside=True,  # source_rc: mutt_path_to_absolute(rcfile, the directory of the file on MuttrcStack)
     # NeoMutt 20220429 takes an empty real_name as unset, and after reading its configuration sets it from
     # /etc/passwd (GECOS): `From: root <a@example.org>`. A single space is kept, and written as nothing:

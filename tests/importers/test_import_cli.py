@@ -846,6 +846,63 @@ def test_a_relative_source_is_read_from_where_each_client_reads_it(
     )
 
 
+def test_unset_and_reset_text_variables_are_empty_as_the_clients_read_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # unset of a text variable empties it, set &name resets it, set ?name only asks; set noNAME empties it in mutt
+    # and changes nothing in neomutt (a warning). The importer read `unset from` as the address "no" (the account
+    # was left out as invalid), `set noimap_user` as the user "no", and kept the user `set &imap_user` had reset
+    need("mutt", "neomutt")
+    rc = tmp_path / "work.muttrc"
+    names = ("from", "imap_user", "smtp_url", "pop_delete")
+    for binary in ("mutt", "neomutt"):
+        rc.write_text(
+            "set from = a@example.com folder = imaps://imap.example.com/ ssl_force_tls smtp_url = smtps://b@h/\n"
+            "set imap_user = alice pop_delete = yes\nunset from\nset noimap_user\nset ?smtp_url\n"
+            f"set {DIALECTS[binary].real_name_variable} = Named\nunset pop_delete\n"
+        )
+        user = "" if binary == "mutt" else "alice"
+        assert Client(binary, tmp_path, tolerated=".*").query(rc, names) == {
+            "from": "", "imap_user": user, "smtp_url": "smtps://b@h/", "pop_delete": "no",
+        }  # fmt: skip
+        code, out, err = run(capsys, "import", "--from", binary, str(rc))
+        guess = f"mailconf: warning: {rc}:1:26: the file sets no from address: this address is a guess, check it\n"
+        refused = (
+            f"mailconf: warning: {rc}:4:5: set noimap_user: neomutt takes no 'no' before a text variable and changes "
+            "nothing (a warning of its own); to empty it, write unset imap_user\n"
+        )
+        assert (code, err) == (1, guess if binary == "mutt" else refused + guess)
+        address = "alice@imap.example.com" if binary == "neomutt" else "user@imap.example.com"
+        assert out == (
+            f"# imported by `mailconf import --from {binary}` from {rc}\n"
+            "# the comments below say what the files hold that this file does not\n"
+            "version: 1\n"
+            "accounts:\n"
+            "  work:\n"
+            f"    address: {address}  # {rc}:1: the file sets no from address: this address is a guess, check it\n"
+            "    display_name: Named\n"
+            "    incoming:\n"
+            "      protocol: imap\n"
+            "      host: imap.example.com\n"
+            "      port: 993\n"
+            "      security: tls\n"
+            + ("      username: alice\n" if binary == "neomutt" else "")
+            + "      auth: password\n"
+            "    outgoing:\n"
+            "      host: h\n"
+            "      port: 465\n"
+            "      security: tls\n"
+            "      username: b\n"
+            "      auth: password\n"
+        )
+        rc.write_text(
+            "set from = a@example.com folder = imaps://imap.example.com/\nset imap_user = alice\nset &imap_user\n"
+        )
+        assert Client(binary, tmp_path).query(rc, ["imap_user"]) == {"imap_user": ""}
+        code, out, err = run(capsys, "import", "--from", binary, str(rc))
+        assert "username" not in out
+
+
 def test_files_sourced_many_times_are_read_at_most_1000_times_in_all(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
