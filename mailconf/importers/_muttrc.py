@@ -378,6 +378,9 @@ def _commands(  # noqa: PLR0917
             _set(verb, args, command.location, settings, found, dialect)
         elif verb == "my_hdr" and args:
             headers.append((" ".join(w.text for w in args), command.location))
+        elif verb == "unmy_hdr" and args:  # removes the headers of these fields (* all), as the client does
+            gone = {w.text.lower() for w in args}
+            headers[:] = [] if "*" in gone else [h for h in headers if h[0].partition(":")[0].lower() not in gone]
         elif verb == "source" and len(args) > 1 and not dialect.source_many:
             found.warn(
                 command.location,
@@ -618,6 +621,16 @@ def _account(  # noqa: PLR0912, PLR0915
     real_name = settings["realname"].value if "realname" in settings else None
     # blank is no name: what `mailconf render` writes for an account without one (neomutt: one space)
     display_name = real_name if real_name is not None and real_name.strip() else None
+    fields = _header_fields(headers)
+    sender = fields.pop("from", None)
+    if sender is not None and is_address(email.utils.parseaddr(sender[1])[1]):
+        # my_hdr From: is the From of every message the client sends, in place of $from and $realname
+        phrase, address = email.utils.parseaddr(sender[1])
+        display_name = phrase or None
+    elif sender is not None:
+        pending.setdefault("address", []).append(
+            (sender[2], f"my_hdr From: {shown(sender[1])} is no address; the client sends it, this file has from's")
+        )
     if address is not None and "<" in address:  # from = "Name <address>": mutt reads both parts
         phrase, address = email.utils.parseaddr(address)
         display_name = display_name if display_name is not None else (phrase or None)
@@ -641,10 +654,13 @@ def _account(  # noqa: PLR0912, PLR0915
     data: dict[str, Any] = {"address": account_address}
     if display_name is not None:
         data["display_name"] = display_name
-    for value, _where in headers:
-        name, colon, rest = value.partition(":")
-        if colon and name.strip().lower() == "organization":
-            data["organization"] = rest[1:] if rest.startswith(" ") else rest  # "Name: value"
+    organization = fields.pop("organization", None)
+    if organization is not None:
+        data["organization"] = organization[1]
+    for field, _value, where in fields.values():
+        pending.setdefault("", []).append(
+            (where, f"my_hdr {shown(field)}: a header of every message, which an account file does not hold")
+        )
     data.update(account)
     base = os.path.basename(path)  # work.muttrc -> work (src.muttrc -> src); muttrc, .neomuttrc -> the address
     stem = base.removesuffix(".muttrc") if base.endswith(".muttrc") else base.removesuffix("rc")
@@ -658,7 +674,7 @@ def _account(  # noqa: PLR0912, PLR0915
         )
     for side, notes in pending.items():
         for where, message in notes:
-            found.lost(where, ("accounts", name, side), message)
+            found.lost(where, ("accounts", name, side) if side else ("accounts", name), message)
     for variable, setting in settings.items():
         path_key = ("accounts", name)
         if setting.word is not None and setting.word.commands and not variable.endswith(("_pass", "_command")):
@@ -686,6 +702,17 @@ def _account(  # noqa: PLR0912, PLR0915
                 "ssl_force_tls is not set: STARTTLS is used only when offered (starttls-optional, which render "
                 "refuses); set ssl_force_tls = yes, or declare security starttls",
             )
+
+
+def _header_fields(headers: Sequence[tuple[str, Location]]) -> dict[str, tuple[str, str, Location]]:
+    """The my_hdr headers by lower-cased field name: (the field, its value, where); a field given again replaces
+    the one before, as my_hdr does. A header without a colon the client refuses (invalid header field)."""
+    fields: dict[str, tuple[str, str, Location]] = {}
+    for value, where in headers:
+        field, colon, rest = value.partition(":")
+        if colon and field.strip():
+            fields[field.strip().lower()] = (field.strip(), rest[1:] if rest.startswith(" ") else rest, where)
+    return fields
 
 
 def _url(variable: str, setting: Setting, pending: list[tuple[Location, str]]) -> tuple[dict[str, Any], Protocol]:

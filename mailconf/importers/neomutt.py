@@ -22,6 +22,8 @@ so is a leading ``~`` that names no home directory (HOME unset and no passwd ent
   ``timeout`` (on every server: neomutt has one value for all connections) |
 | ``from``, ``realname``/``real_name``, ``my_hdr Organization:`` | ``address``, ``display_name`` (blank: none),
   ``organization`` |
+| ``my_hdr From:`` (the From of every message) / other ``my_hdr`` headers (``unmy_hdr`` removes them, as
+  in the client) | ``address`` and ``display_name``, in place of ``from``'s / reported, not imported |
 
 The account is named after the file (``work.muttrc`` gives ``work``). Nothing is run, nor expanded
 outside ``source``: a backtick command anywhere but in a ``*_pass`` or ``*_oauth_refresh_command``, a

@@ -903,6 +903,45 @@ def test_unset_and_reset_text_variables_are_empty_as_the_clients_read_them(
         assert "username" not in out
 
 
+def test_my_hdr_from_is_the_address_the_clients_send_and_other_headers_are_said(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # my_hdr From: replaces $from and $realname in every message the clients send; the importer kept from's
+    # address and name (exit 0), and dropped every header but Organization (Reply-To here) without a word
+    need("mutt", "neomutt")
+    rc = tmp_path / "work.muttrc"
+    for binary in ("mutt", "neomutt"):
+        rc.write_text(
+            f"set from = a@example.com {DIALECTS[binary].real_name_variable} = A\n"
+            "set folder = imaps://imap.example.com/ ssl_force_tls\n"
+            "my_hdr From: Bob <bob@example.com>\nmy_hdr Reply-To: r@example.com\nmy_hdr X-Gone: 1\n"
+            "my_hdr Organization: Org\nunmy_hdr x-gone\n"
+        )
+        sent = Client(binary, tmp_path).sent_headers(rc, tmp_path / "sent.eml")
+        assert (sent["From"], sent["Reply-To"], sent["Organization"], sent["X-Gone"]) == (
+            "Bob <bob@example.com>", "r@example.com", "Org", None,
+        )  # fmt: skip
+        code, out, err = run(capsys, "import", "--from", binary, str(rc))
+        said = "my_hdr Reply-To: a header of every message, which an account file does not hold"
+        assert (code, err) == (1, f"mailconf: warning: {rc}:4:1: {said}\n")
+        assert out == (
+            f"# imported by `mailconf import --from {binary}` from {rc}\n"
+            "# the comments below say what the files hold that this file does not\n"
+            "version: 1\n"
+            "accounts:\n"
+            f"  work:  # {rc}:4: {said}\n"
+            "    address: bob@example.com\n"
+            "    display_name: Bob\n"
+            "    organization: Org\n"
+            "    incoming:\n"
+            "      protocol: imap\n"
+            "      host: imap.example.com\n"
+            "      port: 993\n"
+            "      security: tls\n"
+            "      auth: password\n"
+        )
+
+
 def test_files_sourced_many_times_are_read_at_most_1000_times_in_all(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
