@@ -4,7 +4,8 @@ r"""``mailconf import --from mbsync ~/.mbsyncrc`` reads an isync/mbsync configur
 
 | .mbsyncrc | account file |
 |---|---|
-| ``IMAPAccount NAME`` | the account ``NAME``, ``incoming.protocol: imap`` |
+| ``IMAPAccount NAME`` (or ``IMAPStore NAME`` without ``Account``, giving the account's options itself) | the
+  account ``NAME``, ``incoming.protocol: imap`` |
 | ``Host``, ``Port`` (absent: 993 with IMAPS, else 143), ``User``, ``Timeout`` | ``host``, ``port``, ``username``,
   ``timeout`` |
 | ``SSLType IMAPS`` / ``STARTTLS`` (the default) / ``None`` | ``security: tls`` / ``starttls`` / ``none`` |
@@ -16,8 +17,9 @@ r"""``mailconf import --from mbsync ~/.mbsyncrc`` reads an isync/mbsync configur
 
 mbsync names no address: the ``User`` is the address when it is one; otherwise a guess that
 the output comments. ``Pass`` (a literal password) and ``UserCmd``/``Tunnel`` (commands) are
-reported and not imported. ``IMAPStore``, ``MaildirStore``, ``Channel`` and ``Group`` sections
-describe the local copy, not the account, and are not imported.
+reported and not imported. What ``IMAPStore`` sections say of the store (``Path``, ``Trash`` ...), and
+``MaildirStore``, ``Channel`` and ``Group`` sections, describe the mailboxes and the local copy, not the
+account, and are not imported.
 
 Each line is split as mbsync splits it: blanks (a carriage return too: mbsync ends a line
 only at a line feed) separate values, ``"..."`` quotes, a backslash escapes, and a ``#``
@@ -63,6 +65,12 @@ _ACCOUNT_KEYS = frozenset(
 _DEFAULT_MECHS = {"password": ["*"], "oauth2": ["xoauth2"], "gssapi": ["gssapi"], "ntlm": ["ntlm"],
                   "client-cert": ["external"]}  # fmt: skip
 _SECTIONS = frozenset(("imapstore", "maildirstore", "channel", "group", "imapaccount", "sync"))
+#: what an IMAPStore section says of the store itself (mbsync's man page, IMAPStore and Stores); the rest of an
+#: IMAPStore without ``Account`` is the account's, given in the store (mbsync reads it so)
+_STORE_KEYS = frozenset(
+    ("account", "path", "maxsize", "mapinbox", "flatten", "trash", "trashnewonly", "trashremotenew",
+     "usenamespace", "pathdelimiter", "subscribedonly", "subfolders")
+)  # fmt: skip
 
 
 def read(paths: Sequence[str], options: ReadOptions) -> Imported:
@@ -148,6 +156,7 @@ def _read_file(path: str, found: Collector) -> None:
     text = read_text(path, "an mbsync configuration file (~/.mbsyncrc)", refused_by="mbsync")
     section: dict[str, tuple[str, Location]] | None = None
     sections: list[tuple[str, Location, dict[str, tuple[str, Location]]]] = []
+    stores: list[tuple[str, Location, dict[str, tuple[str, Location]]]] = []
     for number, raw in enumerate(text.split("\n"), 1):
         words = _args(raw, path, number)
         if not words:
@@ -159,15 +168,19 @@ def _read_file(path: str, found: Collector) -> None:
         value = " ".join(w.text for w in words[1:])
         if keyword in _SECTIONS:
             section = None
-            if keyword == "imapaccount":
+            if keyword in ("imapaccount", "imapstore"):
                 _one_value(keyword, words, path, number)
                 section = {}
-                sections.append((value, where, section))
+                (sections if keyword == "imapaccount" else stores).append((value, where, section))
             continue
         if section is not None:
             _one_value(keyword, words, path, number)
             section[keyword] = (value, where)
-    for name, where, settings in sections:
+    for name, where, settings in stores:
+        if "account" not in settings and any(key in _ACCOUNT_KEYS for key in settings):
+            # "it is also possible to specify all the Account options directly in the Store's section"
+            sections.append((name, where, {k: v for k, v in settings.items() if k not in _STORE_KEYS}))
+    for name, where, settings in sorted(sections, key=lambda section: section[1].line):
         _account(name, where, settings, found)
 
 

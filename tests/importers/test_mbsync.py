@@ -95,3 +95,39 @@ def test_crlf_line_ends_and_several_mechanisms_are_read_as_mbsync_reads_them(tmp
         }
     }  # fmt: skip
     assert warnings == ()
+
+
+def test_an_imap_store_that_gives_the_account_options_itself_is_an_account(tmp_path: Path) -> None:
+    # "it is also possible to specify all the Account options directly in the Store's section" (mbsync(1)): the
+    # importer read IMAPAccount sections only, and such a file was "no mbsync account found" (exit 2)
+    import subprocess
+
+    from tests.conftest import need
+
+    need("mbsync")
+    (tmp_path / "mail").mkdir()
+    rc = tmp_path / "mbsyncrc"
+    rc.write_text(
+        'IMAPStore work-remote\nHost 127.0.0.1\nPort 9\nUser alice@example.org\nPassCmd "true"\nSSLType IMAPS\n'
+        f"Trash Trash\n\nMaildirStore work-local\nPath {tmp_path}/mail/\n\n"
+        "Channel work\nFar :work-remote:\nNear :work-local:\n\n"
+        "IMAPAccount other\nHost imap.example.net\n\nIMAPStore other-remote\nAccount other\n"
+    )
+    # mbsync takes the store's Host and Port (port 9, discard: nothing listens, so it goes no further)
+    done = subprocess.run(["mbsync", "-c", str(rc), "-l", "work"], capture_output=True, text=True, timeout=60,
+                          check=False)  # fmt: skip
+    assert "Cannot connect to 127.0.0.1 (127.0.0.1:9)" in done.stderr, done.stderr
+    accounts, warnings = imported(rc)
+    assert accounts == {
+        "work-remote": {
+            "address": "alice@example.org",
+            "incoming": {"protocol": "imap", "host": "127.0.0.1", "port": 9, "security": "tls", "auth": "password",
+                         "username": "alice@example.org", "password_command": "true"},
+        },
+        "other": {
+            "address": "other@imap.example.net",
+            "incoming": {"protocol": "imap", "host": "imap.example.net", "port": 143, "security": "starttls",
+                         "auth": "password"},
+        },
+    }  # fmt: skip
+    assert [w.split(": ", 1)[1] for w in warnings] == ["mbsync names no address: this one is a guess, check it"]
