@@ -1,5 +1,7 @@
 r"""``mailconf import --from fetchmail ~/.fetchmailrc`` reads a fetchmail 6.4 run control file: one
-account per ``poll`` (or ``skip``) entry, with a ``defaults`` entry applied to the entries after it.
+account per ``poll`` (or ``skip``) entry and user (a second ``user`` of an entry is another mailbox of that
+server: its server options, ``proto``, ``port``, ``timeout``, ``auth``, are shared, and ``ssl``, ``keep`` ...
+are each user's own, as fetchmail reads them), with a ``defaults`` entry applied to the entries after it.
 
 | .fetchmailrc | account file |
 |---|---|
@@ -61,6 +63,9 @@ _OTHER = {
     "fetchsizelimit": 1, "fastuidl": 1, "batchlimit": 1, "expunge": 1, "limit": 1, "warnings": 1,
     "interface": 1, "monitor": 1, "badheader": 1, "retrieveerror": 1, "accept": 0, "reject": 0,
 }  # fmt: skip
+#: the keywords mailconf reads that are server options (fetchmail(1), "Server Options"), shared by every user of a
+#: poll entry; the rest are user options, each user's own
+_SERVER_OPTIONS = frozenset(["via", "proto", "protocol", "service", "port", "timeout", "auth", "authenticate"])
 #: keywords whose value is a password: it is never shown, nor a word that follows it
 _SECRETS = frozenset(["password", "pass", "esmtppassword"])
 _PROTOCOLS = {"imap": "imap", "pop3": "pop3", "apop": "pop3", "rpop": "pop3", "kpop": "pop3", "sdps": "pop3"}
@@ -128,6 +133,17 @@ class _Entry:
         self.settings: dict[str, tuple[str, Location]] = {}
         self.lost: list[tuple[Location, str]] = []
         self.other: list[Location] = []
+        #: a user line read in this entry: the next one starts another mailbox (user_reset in rcfile_y.y)
+        self.user = False
+
+    def next_user(self, where: Location, defaults: _Entry) -> _Entry:
+        """The entry of the next ``user`` of this poll: the same server options, the user options of the
+        defaults (fetchmail resets them for each user)."""
+        entry = _Entry(self.keyword, self.name, where)
+        entry.settings.update(defaults.settings)
+        entry.settings.update((k, v) for k, v in self.settings.items() if k in _SERVER_OPTIONS)
+        entry.lost.extend((at, message) for at, message in self.lost if message.startswith(("plugin ", "plugout ")))
+        return entry
 
 
 def read(paths: Sequence[str], options: ReadOptions) -> Imported:
@@ -178,6 +194,11 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             )
         if token.quoted:
             continue  # a further argument (a second local name, another folder): not an account setting
+        if word in ("user", "username") and current is not defaults:
+            if current.user:  # a second user of this server: another account
+                current = current.next_user(token.location, defaults)
+                entries.append(current)
+            current.user = True
         if word in _READ:
             argument = ""
             if _READ[word]:

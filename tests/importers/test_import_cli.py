@@ -699,6 +699,63 @@ def test_fetchmail_counts_what_it_does_not_import_in_words(
     assert "host: imap.example.com\n" in out
 
 
+def test_each_user_of_a_fetchmail_poll_entry_is_an_account(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # a poll entry fetches each user's mailbox: the server options are shared and each user has its own user options
+    # (ssl, sslproto, keep ...: rcfile_y.y resets them for each user). The importer merged the users into one
+    # account, the last user's name with the options of all: alice's mailbox was lost with no warning of its own
+    import re
+    import subprocess
+
+    need("fetchmail")
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(
+        "poll pop.example.com proto pop3 timeout 30 auth password\n"
+        '  user "alice@example.com" there ssl keep\n'
+        '  user "bob@example.com" there sslproto "TLS1.2+"\n'
+    )
+    rc.chmod(0o600)
+    dump = subprocess.run(["fetchmail", "-f", str(rc), "--configdump"], capture_output=True, text=True, timeout=60,
+                          env=os.environ | {"HOME": str(tmp_path)}, check=False).stdout  # fmt: skip
+    users = re.findall(r'"remote":"([^"]*)".*?\'keep\':(\w+).*?\'ssl\':(\w+).*?"sslproto":("[^"]*"|None)', dump, re.S)
+    assert users == [("alice@example.com", "TRUE", "TRUE", "None"), ("bob@example.com", "FALSE", "FALSE", '"TLS1.2+"')]
+    assert "'timeout':30" in dump
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {rc}:3:3: account 'pop.example.com' is imported as 'pop.example.com-2' (names hold "
+        "letters, digits, '.', '_', '-')\n",
+    )
+    assert out == (
+        f"# imported by `mailconf import --from fetchmail` from {rc}\n"
+        "# the comments below say what the files hold that this file does not\n"
+        "version: 1\n"
+        "accounts:\n"
+        "  pop.example.com:\n"
+        "    address: alice@example.com\n"
+        "    incoming:\n"
+        "      protocol: pop3\n"
+        "      host: pop.example.com\n"
+        "      port: 995\n"
+        "      security: tls\n"
+        "      auth: password\n"
+        "      username: alice@example.com\n"
+        "      timeout: 30\n"
+        "      leave_on_server: true\n"
+        "  pop.example.com-2:\n"
+        "    address: bob@example.com\n"
+        "    incoming:\n"
+        "      protocol: pop3\n"
+        "      host: pop.example.com\n"
+        "      port: 110\n"
+        "      security: starttls\n"
+        "      auth: password\n"
+        "      username: bob@example.com\n"
+        "      tls:\n"
+        '        min_version: "1.2"\n'
+        "      timeout: 30\n"
+    )
+
+
 def test_mutt_runs_no_backtick_and_follows_source_only_when_asked(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
