@@ -12,8 +12,9 @@ reader goes on after the next ``;``, as Thunderbird does.
 
 | prefs | account file |
 |---|---|
-| ``mail.accountmanager.accounts``, ``mail.account.X.server`` / ``.identities`` (the first identity) | one
-  account per mail account (``imap`` and ``pop3`` servers; Local Folders, news and feeds are skipped) |
+| ``mail.accountmanager.accounts``, ``mail.account.X.server`` / ``.identities`` (the first identity; the
+  others, each an address the account sends from, are reported) | one account per mail account (``imap`` and
+  ``pop3`` servers; Local Folders, news and feeds are skipped) |
 | ``mail.server.K.name`` | the account name |
 | ``mail.server.K.type``, ``hostname``, ``port``, ``userName`` | ``incoming`` protocol, host, port, username |
 | ``socketType`` (SMTP: ``try_ssl``) 0 / 1 / 2 / 3 | ``security: none`` / ``starttls-optional`` / ``starttls`` /
@@ -44,6 +45,7 @@ import stat
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..errors import counted
 from ..model import Location
 from . import Imported, ReadOptions, Unreadable
 from ._base import STDIN, Collector, read_text, shown
@@ -194,8 +196,8 @@ def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector
                     f"account {shown(key)}: server type {shown(kind, quotes=True)} is not IMAP or POP3; skipped",
                 )
             continue
-        identity = str(get(f"mail.account.{key}.identities", "")).split(",")[0].strip()
-        ident = f"mail.identity.{identity}"
+        identities = [i.strip() for i in str(get(f"mail.account.{key}.identities", "")).split(",") if i.strip()]
+        ident = f"mail.identity.{identities[0] if identities else ''}"
         incoming = _server(base, kind, get, pins, timeout, min_version)
         incoming["username"] = get(f"{base}.userName", "")
         if not incoming["username"]:
@@ -222,6 +224,15 @@ def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector
         name = found.add(str(get(f"{base}.name") or key), account, where(f"{base}.type"))
         if not get(f"{ident}.useremail"):
             found.warn(where(f"mail.account.{key}.server"), f"account {shown(name)}: its identity has no address")
+        if len(identities) > 1:  # each is an address (and a name, an SMTP server) this account sends from
+            more = ", ".join(shown(get(f"mail.identity.{i}.useremail", i)) for i in identities[1:4])
+            found.lost(
+                where(f"mail.account.{key}.identities"),
+                ("accounts", name),
+                f"{counted(len(identities) - 1, 'more identity', 'more identities')} ({more}"
+                f"{', ...' if len(identities) > 4 else ''}) not imported: an account has one address; declare an "
+                "account for each",
+            )
 
 
 def _server(  # noqa: PLR0917

@@ -253,3 +253,31 @@ def test_thunderbird_profile_user_js_wins_and_pins_come_from_cert_override(tmp_p
                          "username": "alice"},
         }
     }  # fmt: skip
+
+
+def test_thunderbird_identities_after_the_first_are_said(tmp_path: Path) -> None:
+    # an account sends from each of its identities (another address, name, SMTP server); only the first was
+    # imported, and the others were dropped without a word
+    prefs = tmp_path / "prefs.js"
+    prefs.write_text(
+        'user_pref("mail.accountmanager.accounts", "account1");\n'
+        'user_pref("mail.account.account1.server", "server1");\n'
+        'user_pref("mail.account.account1.identities", "id1,id2,id3");\n'
+        'user_pref("mail.server.server1.type", "imap");\n'
+        'user_pref("mail.server.server1.hostname", "imap.example.com");\n'
+        'user_pref("mail.server.server1.socketType", 3);\n'
+        'user_pref("mail.identity.id1.useremail", "alice@example.com");\n'
+        'user_pref("mail.identity.id2.useremail", "sales@example.com");\n'
+    )  # fmt: skip
+    accounts, warnings = imported("thunderbird", prefs)
+    assert warnings == (
+        f"{prefs}:3:1: 2 more identities (sales@example.com, id3) not imported: an account has one address; declare "
+        "an account for each",
+    )
+    assert accounts == {
+        "account1": {
+            "address": "alice@example.com",
+            "incoming": {"protocol": "imap", "host": "imap.example.com", "port": 993, "security": "tls",
+                         "auth": "password"},
+        }
+    }  # fmt: skip
