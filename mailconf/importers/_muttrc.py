@@ -583,14 +583,19 @@ def _account(  # noqa: PLR0912, PLR0915
     servers: list[tuple[str, dict[str, Any], Protocol, Setting]] = []
     #: side -> what could not be held (location, message): commented once the account has its name
     pending: dict[str, list[tuple[Location, str]]] = {}
-    for variable, side in (("folder", "incoming"), ("pop_host", "incoming"), ("smtp_url", "outgoing")):
+    #: the spool file is the mailbox mail arrives in (mutt opens it at start): an IMAP or POP spool file is the
+    #: incoming server as much as an IMAP folder is
+    sources = (("folder", "incoming"), ("spoolfile", "incoming"), ("pop_host", "incoming"), ("smtp_url", "outgoing"))
+    for variable, side in sources:
         setting = settings.get(variable)
         if setting is None or not re.match(r"(?i)(imaps?|pops?|smtps?)://", setting.value):
             continue
-        if side == "incoming" and any(s == "incoming" for s, *_ in servers):
-            found.warn(setting.location, f"{variable}: a second incoming server; only the first is imported")
-            continue
         server, protocol = _url(variable, setting, pending.setdefault(side, []))
+        first = next((s for s in servers if s[0] == side), None)
+        if first is not None:  # folder imaps://host/ and spoolfile imaps://host/INBOX: one server, said once
+            if _endpoint(first[1], first[2]) != _endpoint(server, protocol):
+                found.warn(setting.location, f"{variable}: a second incoming server; only the first is imported")
+            continue
         servers.append((side, server, protocol, setting))
     if not servers:
         where = Location(path, 1, 1)
@@ -702,6 +707,11 @@ def _account(  # noqa: PLR0912, PLR0915
                 "ssl_force_tls is not set: STARTTLS is used only when offered (starttls-optional, which render "
                 "refuses); set ssl_force_tls = yes, or declare security starttls",
             )
+
+
+def _endpoint(server: Mapping[str, Any], protocol: Protocol) -> tuple[object, ...]:
+    """What makes two mailbox URLs one server: the protocol, the host (any case), the port and the user."""
+    return protocol, str(server["host"]).lower(), server["port"], server.get("username")
 
 
 def _header_fields(headers: Sequence[tuple[str, Location]]) -> dict[str, tuple[str, str, Location]]:

@@ -11,8 +11,9 @@ so is a leading ``~`` that names no home directory (HOME unset and no passwd ent
 
 | muttrc | account file |
 |---|---|
-| ``folder = 'imaps://host:993/'`` / ``pop_host`` / ``smtp_url`` | ``incoming`` IMAP / POP3, ``outgoing``: host,
-  port (absent: the scheme's, 25 for ``smtp://``), user in the URL; ``imaps``/``pops``/``smtps`` are ``security: tls`` |
+| ``folder = 'imaps://host:993/'`` (or an IMAP/POP ``spoolfile``) / ``pop_host`` / ``smtp_url`` | ``incoming``
+  IMAP / POP3, ``outgoing``: host, port (absent: the scheme's, 25 for ``smtp://``), user in the URL;
+  ``imaps``/``pops``/``smtps`` are ``security: tls`` |
 | ``ssl_starttls``, ``ssl_force_tls`` (for the other schemes) | both yes: ``starttls``; only ssl_starttls (the
   default): ``starttls-optional`` (reported: render refuses it); both no: ``none`` |
 | ``*_user``, ``*_pass = "\`command\`"`` | ``username``, ``password_command`` (never run; mailconf's base64 wrapper is

@@ -756,6 +756,48 @@ def test_each_user_of_a_fetchmail_poll_entry_is_an_account(capsys: pytest.Captur
     )
 
 
+@pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
+def test_an_imap_spool_file_is_the_incoming_server(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str
+) -> None:
+    # the spool file is the mailbox the client reads mail from: with a local folder and spoolfile = imaps://...,
+    # the incoming server was dropped without a word (exit 0)
+    rc = tmp_path / "work.muttrc"
+    head = "set from = a@example.com ssl_force_tls smtp_url = smtps://a@smtp.example.com/\n"
+    rc.write_text(head + "set folder = ~/Mail spoolfile = imaps://a@imap.example.com/INBOX\n")
+    code, out, err = run(capsys, "import", "--from", fmt, str(rc))
+    assert (code, err) == (0, "")
+    assert out == (
+        f"# imported by `mailconf import --from {fmt}` from {rc}\n"
+        "version: 1\n"
+        "accounts:\n"
+        "  work:\n"
+        "    address: a@example.com\n"
+        "    incoming:\n"
+        "      protocol: imap\n"
+        "      host: imap.example.com\n"
+        "      port: 993\n"
+        "      security: tls\n"
+        "      username: a\n"
+        "      auth: password\n"
+        "    outgoing:\n"
+        "      host: smtp.example.com\n"
+        "      port: 465\n"
+        "      security: tls\n"
+        "      username: a\n"
+        "      auth: password\n"
+    )
+    rc.write_text(head + "set folder = imaps://a@IMAP.example.com/ spoolfile = imaps://a@imap.example.com:993/INBOX\n")
+    same, _, err = run(capsys, "import", "--from", fmt, str(rc))
+    assert (same, err) == (0, "")  # the folder's server: one server, nothing to say
+    rc.write_text(head + "set folder = imaps://a@imap.example.com/ spoolfile = imaps://a@other.example.com/INBOX\n")
+    code, out, err = run(capsys, "import", "--from", fmt, str(rc))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {rc}:2:42: spoolfile: a second incoming server; only the first is imported\n",
+    )
+
+
 def test_mutt_runs_no_backtick_and_follows_source_only_when_asked(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
