@@ -200,11 +200,9 @@ class Collector:
         if n > 1:
             self._numbered[base] = n
         if name != wanted:
-            self.warn(
-                where,
-                f"account {shown(wanted, quotes=True)} is imported as {name!r} (names hold letters, "
-                "digits, '.', '_', '-')",
-            )
+            # a name taken before is not a bad name: the numbered one says so (it said which characters are allowed)
+            why = "another account has that name" if base == wanted else "names hold letters, digits, '.', '_', '-'"
+            self.warn(where, f"account {shown(wanted, quotes=True)} is imported as {name!r} ({why})")
         self.accounts[name] = data
         self.where[name] = where
         return name

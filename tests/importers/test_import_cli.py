@@ -722,8 +722,8 @@ def test_each_user_of_a_fetchmail_poll_entry_is_an_account(capsys: pytest.Captur
     code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
     assert (code, err) == (
         1,
-        f"mailconf: warning: {rc}:3:3: account 'pop.example.com' is imported as 'pop.example.com-2' (names hold "
-        "letters, digits, '.', '_', '-')\n",
+        f"mailconf: warning: {rc}:3:3: account 'pop.example.com' is imported as 'pop.example.com-2' (another "
+        "account has that name)\n",
     )
     assert out == (
         f"# imported by `mailconf import --from fetchmail` from {rc}\n"
