@@ -249,6 +249,8 @@ server offers none of the mechanisms the declared ``auth`` (or
 Condition: ``password``: PLAIN, LOGIN, SCRAM-*, or the IMAP LOGIN / POP3 USER
 commands; ``oauth2``: XOAUTH2 or OAUTHBEARER; ``gssapi``: GSSAPI; ``ntlm``:
 NTLM; ``client-cert``: EXTERNAL. A declared ``mechanisms:`` list narrows it.
+A POP3 server that does not answer ``CAPA`` (RFC 2449) lists nothing: it is
+taken to accept USER/PASS, the login of RFC 1939, as mail clients take it.
 
 Fix: use a mechanism the server lists in the message.
 """,

@@ -22,6 +22,8 @@ class Capabilities:
     login_command: bool
     #: an initial response may follow the mechanism name (IMAP needs SASL-IR)
     initial_response: bool = True
+    #: why these are assumed, not read from a list the server gave (a POP3 server without CAPA), for the summary
+    assumed: str | None = None
 
     @property
     def cleartext_password(self) -> tuple[str, ...]:

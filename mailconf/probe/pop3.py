@@ -29,15 +29,24 @@ class Pop3:
     async def capabilities(self, conn: Connection) -> Capabilities:
         conn.progress.at("waiting for the CAPA response")
         ok, _line = await self._status(conn, "CAPA")
+        if not ok:
+            # CAPA is an extension (RFC 2449): a server without it is an RFC 1939 server, whose password login
+            # is USER/PASS, and mail clients try them. Read as "it offers nothing", it was a false MC813 error
+            # about a server that lists nothing, and --login refused (MC816) what every client of it does.
+            return Capabilities(
+                starttls=False,
+                mechanisms=frozenset(),
+                login_command=True,
+                assumed="the server does not answer CAPA",
+            )
         lines: list[str] = []
-        if ok:
-            for _ in range(MAX_LINES):
-                line = await conn.readline()
-                if line == ".":
-                    break
-                lines.append(line.upper())
-            else:
-                raise ProbeError(checks.PROTOCOL_ERROR, f"the CAPA list has more than {MAX_LINES} lines")
+        for _ in range(MAX_LINES):
+            line = await conn.readline()
+            if line == ".":
+                break
+            lines.append(line.upper())
+        else:
+            raise ProbeError(checks.PROTOCOL_ERROR, f"the CAPA list has more than {MAX_LINES} lines")
         mechanisms = {m for line in lines if line.startswith("SASL") for m in line.split()[1:]}
         return Capabilities(
             starttls="STLS" in lines,

@@ -445,7 +445,8 @@ class Session:
             Security.NONE: "no TLS",
         }[self.server.security]
         version = f" ({self.tls.version})" if self.tls is not None else ""
-        return (f"{dialogue.NAME} over {security}{version}; login offered: ", self._offered(dialogue, caps))
+        assumed = f" (assumed: {caps.assumed})" if caps.assumed else ""
+        return (f"{dialogue.NAME} over {security}{version}; login offered: ", self._offered(dialogue, caps), assumed)
 
     async def _login(self, conn: Connection, dialogue: Dialogue, caps: Capabilities, trusted: bool) -> None:
         server = self.server

@@ -596,3 +596,44 @@ def test_an_empty_mechanism_name_is_not_offered(probe: Any, protocol: str, summa
         run = probe(**{"incoming" if protocol == "imap" else "outgoing": {**declared, "timeout": 2}})
     assert run.findings == [Found(5, "MC820", "info", summary)]
     assert run.code == 0
+
+
+def _pop3_without_capa(context: ssl.SSLContext, received: list[bytes]) -> Any:
+    """An RFC 1939 POP3 server over implicit TLS: -ERR to CAPA (RFC 2449), USER and PASS accepted."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        with context.wrap_socket(conn, server_side=True) as tls:
+            tls.sendall(b"+OK POP3 server ready\r\n")
+            reader = tls.makefile("rb")
+            while raw := reader.readline(8192):
+                received.append(raw)
+                verb = raw.split(b" ", 1)[0].strip().upper()
+                tls.sendall(b"-ERR unknown command\r\n" if verb == b"CAPA" else b"+OK\r\n")
+                if verb == b"QUIT":
+                    return
+
+    return script
+
+
+def test_a_pop3_server_without_capa_is_taken_to_accept_user_and_pass(
+    probe: Any, certs: Certificates, tmp_path: Path
+) -> None:
+    """CAPA is an extension: a server that refuses it was reported as offering no password login (MC813, an
+    error) and --login refused it (MC816). It is an RFC 1939 server; USER/PASS is its login, as clients know."""
+    received: list[bytes] = []
+    with ScriptedServer(_pop3_without_capa(server_context(certs.good), received)) as pop3:
+        run = probe(
+            incoming=server("pop3", pop3.port, "tls", certs, password_command=secret_file(tmp_path, "s3cret!")),
+            args=("--login",),
+        )
+    assert run.findings == [
+        Found(
+            5,
+            "MC820",
+            "info",
+            "POP3 over implicit TLS (TLSv1.3); login offered: USER/PASS (assumed: the server does not answer CAPA)",
+        ),
+        Found(5, "MC819", "info", "alice@example.org logged in with USER/PASS"),
+    ]
+    assert run.code == 0
+    assert received[:3] == [b"CAPA\r\n", b"USER alice@example.org\r\n", b"PASS s3cret!\r\n"]
