@@ -836,14 +836,14 @@ def scram_imap(users: Sequence[User], mechanism: str = "SCRAM-SHA-256", offered:
 
 
 class ScriptedServer:
-    """A TCP server on 127.0.0.1 that runs ``script`` for each connection, in a thread."""
+    """A TCP server on 127.0.0.1 (or ``host``, ``::1`` for IPv6) that runs ``script`` for each connection."""
 
-    def __init__(self, script: Script) -> None:
+    def __init__(self, script: Script, host: str = HOST) -> None:
         self.script = script
         self._stop = threading.Event()
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind((HOST, 0))
+        self._listener.bind((host, 0))
         self.port = int(self._listener.getsockname()[1])
         self._threads: list[threading.Thread] = []
         self._connections: list[socket.socket] = []

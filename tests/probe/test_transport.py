@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import asyncio.constants
+import datetime as dt
 import socket
+import ssl
+import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +16,8 @@ import pytest
 from mailconf.model import Auth, Protocol, Security, Server
 from mailconf.probe import checks
 from mailconf.probe.runner import Options, Outcome, probe_all, probe_server
-from tests.probe.conftest import Found
-from tests.servers import Certificates, Dovecot, ScriptedServer, SmtpServer, free_port
+from tests.probe.conftest import Found, secret_file
+from tests.servers import Certificates, Dovecot, ScriptedServer, SmtpServer, free_port, self_signed, server_context
 
 
 def imap(port: int, security: str = "starttls", **extra: Any) -> dict[str, Any]:
@@ -202,3 +206,68 @@ def test_a_name_with_thirty_refusing_addresses_is_one_short_finding() -> None:
             f"cannot connect to many.example.test port {port} ({refused}; and 10 more); check host and port",
         )
     ]
+
+
+def _imap_starttls_recording(context: ssl.SSLContext, received: list[bytes]) -> Any:
+    """IMAP with STARTTLS (LOGINDISABLED before it), AUTH=PLAIN with SASL-IR after it; every line it reads kept."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        stream: socket.socket = conn
+        stream.sendall(b"* OK ready\r\n")
+        reader = stream.makefile("rb")
+        while raw := reader.readline(8192):
+            received.append(raw)
+            tag, _, command = raw.strip().partition(b" ")
+            verb = command.split(b" ", 1)[0].upper()
+            if verb == b"CAPABILITY":
+                words = b"IMAP4rev1 SASL-IR AUTH=PLAIN" if stream is not conn else b"IMAP4rev1 STARTTLS LOGINDISABLED"
+                stream.sendall(b"* CAPABILITY " + words + b"\r\n" + tag + b" OK done\r\n")
+            elif verb == b"STARTTLS":
+                stream.sendall(tag + b" OK begin TLS\r\n")
+                stream = context.wrap_socket(conn, server_side=True)
+                reader = stream.makefile("rb")
+            else:
+                stream.sendall(tag + b" OK done\r\n")
+
+    return script
+
+
+@pytest.mark.parametrize("named", [True, False], ids=["certificate-names-::1", "certificate-names-127.0.0.1"])
+def test_an_ipv6_server(probe: Any, certs: Certificates, tmp_path: Path, named: bool) -> None:
+    """A server on ::1: its address written as the host, the certificate checked against it (an IP
+    subjectAltName), the password sent only when the certificate names ::1."""
+    now = dt.datetime.now(dt.UTC)
+    pair = self_signed(tmp_path, "v6", "::1", now - dt.timedelta(days=1), now + dt.timedelta(days=30))
+    presented = pair if named else certs.good
+    received: list[bytes] = []
+    with ScriptedServer(_imap_starttls_recording(server_context(presented), received), host="::1") as server:
+        run = probe(
+            incoming={"protocol": "imap", "host": "::1", "port": server.port, "security": "starttls", "timeout": 2,
+                      "tls": {"ca_file": str(pair.cert if named else certs.ca)},
+                      "password_command": secret_file(tmp_path, "s3cret!")},
+            args=("--login",),
+        )  # fmt: skip
+    summary = Found(5, "MC820", "info", "IMAP over STARTTLS (TLSv1.3); login offered: PLAIN, LOGIN command")
+    if named:
+        assert run.findings == [summary, Found(5, "MC819", "info", "alice@example.org logged in with PLAIN")]
+        assert run.code == 0
+        assert any(line.startswith(b"m4 AUTHENTICATE PLAIN ") for line in received)
+    else:
+        assert run.findings == [
+            Found(
+                5,
+                "MC808",
+                "error",
+                "the certificate is for localhost, 127.0.0.1, not ::1; use a name it lists as host, or ask for a "
+                "certificate that names this host",
+            ),
+            summary,
+            Found(
+                5,
+                "MC816",
+                "error",
+                "the password of alice@example.org was not sent: the connection failed the TLS checks above",
+            ),
+        ]
+        assert run.code == 1
+        assert not any(b"AUTHENTICATE" in line for line in received)
