@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import random
 import socket
@@ -16,7 +17,7 @@ import pytest
 from mailconf.cli import main
 from mailconf.probe.sasl import MECHANISMS, Credentials, SaslError, _Scram
 from mailconf.probe.x509 import summarise, try_summarise, validity_from_der
-from tests.probe.conftest import Found, write_accounts
+from tests.probe.conftest import Found, secret_file, write_accounts
 from tests.servers import Certificates, ScriptedServer, self_signed
 
 
@@ -390,3 +391,48 @@ def test_a_crash_while_probing_is_an_internal_error_not_a_finding(
         f"test outgoing smtp://127.0.0.1:{smtp.port}; please report it (MAILCONF_DEBUG=1 shows the traceback)\n"
     )
     assert run.code == 3
+
+
+#: per protocol: the greeting, the answer to CAPABILITY/CAPA/EHLO (PLAIN offered), a SASL continuation
+ENDLESS_SASL = {
+    "imap": (
+        b"* OK ready\r\n",
+        b"* CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN LOGINDISABLED\r\n{tag} OK done\r\n",
+        b"+ \r\n",
+    ),
+    "pop3": (b"+OK ready\r\n", b"+OK\r\nSASL PLAIN\r\n.\r\n", b"+ \r\n"),
+    "smtp": (b"220 ready\r\n", b"250-hello\r\n250 AUTH PLAIN\r\n", b"334 \r\n"),
+}
+
+
+@pytest.mark.parametrize("protocol", list(ENDLESS_SASL))
+def test_sasl_continuations_that_never_end(probe: Any, protocol: str, tmp_path: Path) -> None:
+    """A server that answers every SASL response with one more continuation: four are answered, then the
+    session ends with one finding; the PLAIN response it received five times is nowhere in the output."""
+    greeting, listing, more = ENDLESS_SASL[protocol]
+    received: list[bytes] = []
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        reader = conn.makefile("rb")
+        conn.sendall(greeting)
+        tag = reader.readline().split(b" ")[0]
+        conn.sendall(listing.replace(b"{tag}", tag))
+        while raw := reader.readline(65536):
+            received.append(raw)
+            conn.sendall(more)
+
+    with ScriptedServer(script) as server:
+        declared = {"protocol": protocol, "host": "127.0.0.1", "port": server.port, "security": "none",
+                    "timeout": 2, "password_command": secret_file(tmp_path, "s3cret-pw")}  # fmt: skip
+        run = probe(
+            **{"outgoing" if protocol == "smtp" else "incoming": declared}, args=("--login", "--allow-cleartext")
+        )
+    name = protocol.upper()
+    assert run.findings == [
+        Found(5, "MC820", "info", f"{name} over no TLS; login offered: PLAIN"),
+        Found(5, "MC818", "error", "the server sent more than 4 PLAIN challenges"),
+    ]
+    assert run.code == 1
+    response = base64.b64encode(b"\0alice@example.org\0s3cret-pw")
+    assert [line.strip() for line in received[1:]] == [response] * 4  # the first line: the command itself
+    assert b"s3cret-pw" not in run.out.encode() and response not in run.out.encode() and run.err == ""
