@@ -28,7 +28,9 @@ nothing is written outside ``DIR``.
   is acted on once all is removed); a reader never sees a partly written file. In
   (3), a failure or a signal removes the files created (``.bak`` copies too), until
   the replacements start: a signal then is acted on once they are all done (a
-  replaced file's old content is gone). A render that waited for the lock on a
+  replaced file's old content is gone). The replacements exchange each file with its
+  temporary: one that fails (an immutable file, a mount point) exchanges back those
+  before it, and everything is removed as before them. A render that waited for the lock on a
   ``DIR`` the failed one removed makes it again.
 - Durability: below ``_SYNCFS_FROM`` files, each file is fsync'd (batches overlap
   in a few threads) and then each directory. From ``_SYNCFS_FROM`` files on, one
@@ -887,29 +889,58 @@ def _move_into_place(
                     _create(temporary)
                     created.append(temporary)
             replacing.enter_context(signals_held())  # in the try: a signal until it holds them undoes the above
+            _replace(out, temporaries)
+        except _PartlyReplaced:
+            raise  # files replaced for good: the files created and the .bak copies stay with them
         except BaseException:
 
             def undo() -> None:
                 _undo_moves(out, temporaries, staged, created=created, moved=moved, early=early)
-                _remove_backups(backups)  # no file replaced yet: their old content is there, under its name
+                _remove_backups(backups)  # no file replaced (or each one exchanged back): their old content is there
 
             held_whole(undo)
             raise
-        _replace(out, temporaries)
+
+
+class _PartlyReplaced(OutputError):
+    """A file could not be replaced after others were replaced for good (a file system without RENAME_EXCHANGE)."""
 
 
 def _replace(out: _Output, temporaries: Sequence[_Temporary]) -> None:
-    """The existing files replaced by their temporaries; after a failure, the temporaries left are removed (the
-    files replaced before it stay replaced: their old content is gone)."""
+    """The existing files replaced by their temporaries, each by exchanging the two names (``renameat2`` with
+    ``RENAME_EXCHANGE``): until every file is replaced, each old file is still there, under its temporary's name.
+    So a file that cannot be replaced after others were (immutable or append-only: EPERM; a mount point: EBUSY)
+    changes none: those exchanged are exchanged back, and the error is raised for the caller to remove what this
+    run created, as before any replacement. With ``os.replace()`` instead, the files replaced before it were
+    replaced without a word (their old content gone: a hand edit lost while ``--update`` exits 2 and names no
+    file). Once all are in place, the old files are removed (a ``.bak`` link of ``--force`` keeps its own).
+
+    Where the file system cannot exchange, ``os.replace()``: a failure after one of those is
+    :class:`_PartlyReplaced`, the temporaries left are removed (the files replaced stay replaced)."""
+    exchanged: list[_Temporary] = []
+    final = False  # a file replaced with os.replace(): its old content is gone, nothing can be undone any more
     for index, temporary in enumerate(temporaries):
         if not temporary.item.existing:
             continue
+        fd, leaf = temporary.folder.fd, temporary.item.leaf
         try:
-            os.replace(temporary.name, temporary.item.leaf, src_dir_fd=temporary.folder.fd,
-                       dst_dir_fd=temporary.folder.fd)  # fmt: skip
+            if _renameat2(fd, temporary.name, leaf, flags=_RENAME_EXCHANGE):
+                exchanged.append(temporary)
+                if stat.S_ISDIR(os.stat(temporary.name, dir_fd=fd, follow_symlinks=False).st_mode):
+                    raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))  # put there by another program
+                continue
+            os.replace(temporary.name, leaf, src_dir_fd=fd, dst_dir_fd=fd)
+            final = True
         except OSError as exc:
+            message = f"cannot write {temporary.item.label}: {exc.strerror or type(exc).__name__}"
+            for done in reversed(exchanged):  # the old files back under their names, the temporaries under theirs
+                with suppress(OSError):
+                    _renameat2(done.folder.fd, done.name, done.item.leaf, flags=_RENAME_EXCHANGE)
+            if not final:
+                raise OutputError(message) from None
             _remove(out, temporaries[index:])  # Ctrl-C and SIGTERM are held off already
-            raise OutputError(f"cannot write {temporary.item.label}: {exc.strerror or type(exc).__name__}") from None
+            raise _PartlyReplaced(message) from None
+    _remove(out, exchanged)  # the old files, now under the temporaries' names
 
 
 def _undo_moves(
@@ -1021,6 +1052,7 @@ def _make_staging_folder(root: _Folder, top: str) -> str:
 
 
 _RENAME_NOREPLACE = 1  # linux/fs.h
+_RENAME_EXCHANGE = 2
 
 
 def _rename_new_folder(out: _Output, name: str, top: str) -> None:
@@ -1077,9 +1109,9 @@ def _rename_noreplace(out: _Output, name: str, top: str, label: str) -> None:
 _renameat2_function: Callable[..., int] | None = None
 
 
-def _renameat2(fd: int, source: str, destination: str) -> bool:
-    """renameat2(RENAME_NOREPLACE) (Linux; Python has no wrapper): True when done, False when unavailable here;
-    FileExistsError when ``destination`` exists."""
+def _renameat2(fd: int, source: str, destination: str, *, flags: int = _RENAME_NOREPLACE) -> bool:
+    """renameat2() with ``flags`` (RENAME_NOREPLACE unless told; Linux; Python has no wrapper): True when done,
+    False when unavailable here; an OSError otherwise (FileExistsError when ``destination`` exists)."""
     import ctypes
 
     global _renameat2_function  # noqa: PLW0603 - looked up once per process
@@ -1088,7 +1120,7 @@ def _renameat2(fd: int, source: str, destination: str) -> bool:
             _renameat2_function = ctypes.CDLL(None, use_errno=True).renameat2
         except (AttributeError, OSError):  # glibc < 2.28, musl < 1.2.2: rename() instead
             return False
-    if _renameat2_function(fd, os.fsencode(source), fd, os.fsencode(destination), _RENAME_NOREPLACE) == 0:
+    if _renameat2_function(fd, os.fsencode(source), fd, os.fsencode(destination), flags) == 0:
         return True
     code = ctypes.get_errno()
     if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):  # kernel or file system lacks it

@@ -21,6 +21,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -481,6 +482,63 @@ def test_update_rewrites_stale_files_in_place_and_exits_1(
     assert run("-t", "fake", "-o", str(out), "--update", file) == 0
     assert capsys.readouterr() == ("", "")
     assert run("-t", "fake", "-o", str(out), "--check", file) == 0
+
+
+@pytest.fixture
+def chattr() -> Iterator[Callable[[str, Path], None]]:
+    """``chattr FLAGS PATH`` (root on a file system with inode flags, else the test is skipped); undone in teardown
+    (an immutable file left behind cannot be removed, not even by pytest's tmp_path cleanup)."""
+    flagged: list[Path] = []
+
+    def set_flags(flags: str, path: Path) -> None:
+        flagged.append(path)
+        done = subprocess.run(["chattr", flags, str(path)], capture_output=True, check=False)
+        if done.returncode != 0:
+            pytest.skip(f"chattr {flags} is refused here: {done.stderr.decode().strip()}")
+
+    yield set_flags
+    for path in flagged:
+        subprocess.run(["chattr", "-i", "-a", str(path)], capture_output=True, check=False)
+
+
+@pytest.mark.parametrize("flag", ["+i", "+a"])
+@pytest.mark.parametrize("how", ["--update", "--force"])
+def test_a_file_that_cannot_be_replaced_after_another_was_changes_no_file(
+    flag: str, how: str, out: Path, chattr: Callable[[str, Path], None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The first stale file used to be replaced (a hand edit gone for good with --update) before the immutable
+    # (or append-only) second one failed with EPERM: exit 2, and no "updated" line said which file had changed
+    file = accounts_file(out.parent, "first", "second", "third")
+    (out / "first.conf").write_bytes(b"my edit of first\n")
+    (out / "second.conf").write_bytes(b"my edit of second\n")
+    chattr(flag, out / "second.conf")
+    assert run("-t", "fake", "-o", str(out), how, file) == 2
+    assert capsys.readouterr() == ("", f"mailconf: cannot write {out.resolve()}/second.conf: Operation not permitted\n")
+    assert (out / "first.conf").read_bytes() == b"my edit of first\n"
+    assert (out / "second.conf").read_bytes() == b"my edit of second\n"
+    assert listing(out) == ["first.conf", "second.conf"]  # no temporary, no .bak, not third.conf
+
+
+def test_a_file_that_is_a_mount_point_changes_no_file(
+    tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # rename() over a mount point is EBUSY: the same as an immutable file, after the first was replaced
+    file = accounts_file(tmp_path, "first", "second")
+    (out / "first.conf").write_bytes(b"my edit of first\n")
+    (out / "second.conf").write_bytes(b"my edit of second\n")
+    (tmp_path / "mounted").write_bytes(b"bound\n")
+    bind = ["mount", "--bind", str(tmp_path / "mounted"), str(out / "second.conf")]
+    if subprocess.run(bind, capture_output=True, check=False).returncode:
+        pytest.skip("mount --bind needs root")
+    try:
+        assert run("-t", "fake", "-o", str(out), "--update", file) == 2
+        assert (out / "second.conf").read_bytes() == b"bound\n"
+    finally:
+        subprocess.run(["umount", str(out / "second.conf")], check=True)
+    assert capsys.readouterr() == ("", f"mailconf: cannot write {out.resolve()}/second.conf: Device or resource busy\n")
+    assert (out / "first.conf").read_bytes() == b"my edit of first\n"
+    assert (out / "second.conf").read_bytes() == b"my edit of second\n"
+    assert listing(out) == ["first.conf", "second.conf"]
 
 
 @pytest.mark.parametrize(
