@@ -271,7 +271,8 @@ def schema() -> None:
 @click.option(
     "--update",
     is_flag=True,
-    help="Rewrite missing or stale files in --output in place (mode kept, no .bak); exit 1 when any changed.",
+    help="Rewrite missing or stale files in --output in place (mode, owner and group kept; no .bak); exit 1 when any"
+    " changed.",
 )
 @click.option(
     "--option",

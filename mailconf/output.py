@@ -140,6 +140,7 @@ class _Planned(NamedTuple):
     mode: int  # the mode the written file gets
     existing: bool  # a regular file with other content is there: replace it
     backups: tuple[str, ...]  # --force: names to try, in order, for the copy of the existing file
+    kept: os.stat_result | None = None  # --update: the file replaced, whose owner, group and attributes stay
 
 
 def file_kind(mode: int) -> str | None:
@@ -527,7 +528,7 @@ def _plan(out: _Output, names: Sequence[tuple[RenderedFile, str, str]], *, force
         elif _same(folder, leaf, info, file.content):
             continue
         elif update:
-            plan.append(_Planned(folder_name, leaf, label, file, stat.S_IMODE(info.st_mode), True, ()))
+            plan.append(_Planned(folder_name, leaf, label, file, stat.S_IMODE(info.st_mode), True, (), info))
         elif force:
             backups = _backup_names(out, folder, leaf, file.name)
             plan.append(_Planned(folder_name, leaf, label, file, file.mode, True, backups))
@@ -757,6 +758,8 @@ def _write_temporaries(
                     folder = out.folder(_where(item, staged) if in_new_folder else item.folder, item.file.name)
                     fd = _guarded(item.label, _create_listed, written, folder, item, in_new_folder)
                     batch.append((fd, item.label))
+                    if item.kept is not None:
+                        _guarded(item.label, _keep_attributes, fd, folder, item)
                     _guarded(item.label, _write_fully, fd, item.file.content)
                 if sync_each:
                     _sync(batch, pool)
@@ -775,6 +778,21 @@ def _write_temporaries(
         if pool is not None:
             pool.shutdown()
     return written
+
+
+def _keep_attributes(fd: int, folder: _Folder, item: _Planned) -> None:
+    """--update replaces a file "in place": its owner and group (root updating a user's folder, files a web server
+    reads through its group) and its extended attributes (an access control list) stay, as ``lint --fix`` keeps
+    them (mailconf.replace). One that cannot be kept (another user's file) is refused: nothing written."""
+    from .replace import NotKept, keep_extended_attributes, keep_owner
+
+    assert item.kept is not None
+    try:
+        keep_owner(fd, item.kept)
+        with _open_existing(folder, item.leaf, item.kept) as source:
+            keep_extended_attributes(source, fd)
+    except NotKept as exc:
+        raise OSError(errno.EPERM, str(exc)) from None
 
 
 def _close_strays(created: Sequence[tuple[_Folder, str]]) -> None:

@@ -46,8 +46,8 @@ def replace(target: Path, content: bytes, kept: os.stat_result | None) -> None:
         temporary = named[-1]
         with os.fdopen(handle, "wb") as stream:
             if kept is not None:
-                _keep_owner(stream.fileno(), kept)
-                _keep_extended_attributes(target, stream.fileno())
+                keep_owner(stream.fileno(), kept)
+                keep_extended_attributes(target, stream.fileno())
             stream.write(content)
             stream.flush()
             os.fsync(stream.fileno())
@@ -85,7 +85,7 @@ def _discard(named: list[Path]) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def _keep_owner(fd: int, kept: os.stat_result) -> None:
+def keep_owner(fd: int, kept: os.stat_result) -> None:
     made = os.fstat(fd)
     if (made.st_uid, made.st_gid) == (kept.st_uid, kept.st_gid):
         return
@@ -95,10 +95,11 @@ def _keep_owner(fd: int, kept: os.stat_result) -> None:
         raise NotKept(f"cannot keep its owner and group ({kept.st_uid}:{kept.st_gid})") from None
 
 
-def _keep_extended_attributes(target: Path, fd: int) -> None:
-    """Copy the file's extended attributes: a POSIX access control list (``system.posix_acl_access``) that lets a
-    colleague edit it, ``user.*`` attributes. ``security.*`` (an SELinux label) is the system's to set: the new file
-    has its folder's, as any file an editor saves there."""
+def keep_extended_attributes(target: Path | int, fd: int) -> None:
+    """Copy the extended attributes of the file ``target`` (a path, or a descriptor open on it) to ``fd``: a POSIX
+    access control list (``system.posix_acl_access``) that lets a colleague edit it, ``user.*`` attributes.
+    ``security.*`` (an SELinux label) is the system's to set: the new file has its folder's, as any file an editor
+    saves there."""
     try:
         names = os.listxattr(target)
     except OSError:  # a file system without them (or the platform: not Linux) has none to keep

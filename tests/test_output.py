@@ -29,7 +29,7 @@ import pytest
 from mailconf import output
 from mailconf.errors import OutputError
 from mailconf.targets import NAME_MAX, RenderedFile
-from tests.conftest import ROOT
+from tests.conftest import ROOT, need
 from tests.test_cli import CLEAN
 from tests.test_render_core import ACCOUNT, accounts_file, fake_target, mode, run
 
@@ -482,6 +482,51 @@ def test_update_rewrites_stale_files_in_place_and_exits_1(
     assert run("-t", "fake", "-o", str(out), "--update", file) == 0
     assert capsys.readouterr() == ("", "")
     assert run("-t", "fake", "-o", str(out), "--check", file) == 0
+
+
+def test_update_keeps_the_owner_group_and_extended_attributes_of_a_file_it_replaces(
+    tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "in place": root updating files a web server reads through their group made them root:root (and dropped an
+    # access control list), which lint --fix keeps
+    file = accounts_file(tmp_path, "work")
+    (out / "work.conf").write_bytes(b"stale\n")
+    (out / "work.conf").chmod(0o640)
+    try:
+        os.chown(out / "work.conf", 1234, 5678)
+        os.setxattr(out / "work.conf", "user.note", b"served by nginx")
+    except OSError as exc:
+        pytest.skip(f"needs root and user extended attributes: {exc}")
+    assert run("-t", "fake", "-o", str(out), "--update", file) == 1
+    assert capsys.readouterr() == ("", f"mailconf: updated {out.resolve()}/work.conf\n")
+    info = (out / "work.conf").stat()
+    assert (info.st_uid, info.st_gid, mode(out / "work.conf")) == (1234, 5678, 0o640)
+    assert os.getxattr(out / "work.conf", "user.note") == b"served by nginx"
+    assert (out / "work.conf").read_bytes() == WORK
+    assert listing(out) == ["work.conf"]
+
+
+def test_update_refuses_a_file_whose_owner_it_cannot_keep(tmp_path: Path, out: Path) -> None:
+    # Another user's file: the replacement would be the runner's. Root without CAP_CHOWN (setpriv) cannot give it
+    # back, as a user cannot: refused before anything is replaced (lint --fix refuses the same file)
+    file = tmp_path / "accounts.yaml"
+    file.write_text(CLEAN)
+    (out / ".msmtprc").write_bytes(b"my edit\n")
+    try:
+        os.chown(out / ".msmtprc", 1234, 5678)
+    except PermissionError:
+        pytest.skip("needs root")
+    need("setpriv")
+    done = subprocess.run(
+        ["setpriv", "--bounding-set", "-chown", "--inh-caps", "-chown",
+         sys.executable, "-m", "mailconf", "render", "-t", "msmtp", str(file), "-o", str(out), "--update"],
+        capture_output=True, text=True, timeout=60, env=os.environ | {"PYTHONPATH": str(ROOT)}, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (2, "")
+    message = f"cannot write {out.resolve()}/.msmtprc: cannot keep its owner and group (1234:5678)"
+    assert done.stderr == f"mailconf: {message}\n"
+    assert (out / ".msmtprc").read_bytes() == b"my edit\n"
+    assert listing(out) == [".msmtprc"]
 
 
 @pytest.fixture
