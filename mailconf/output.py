@@ -934,9 +934,9 @@ def _replace(out: _Output, temporaries: Sequence[_Temporary]) -> None:
     file). Once all are in place, the old files are removed (a ``.bak`` link of ``--force`` keeps its own).
 
     Where the file system cannot exchange, ``os.replace()``: a failure after one of those is
-    :class:`_PartlyReplaced`, the temporaries left are removed (the files replaced stay replaced)."""
+    :class:`_PartlyReplaced`, naming them (they stay replaced: said, never silent); the temporaries are removed."""
     exchanged: list[_Temporary] = []
-    final = False  # a file replaced with os.replace(): its old content is gone, nothing can be undone any more
+    final: list[str] = []  # the files replaced with os.replace(): their old content is gone, they stay replaced
     for index, temporary in enumerate(temporaries):
         if not temporary.item.existing:
             continue
@@ -948,7 +948,7 @@ def _replace(out: _Output, temporaries: Sequence[_Temporary]) -> None:
                     raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))  # put there by another program
                 continue
             os.replace(temporary.name, leaf, src_dir_fd=fd, dst_dir_fd=fd)
-            final = True
+            final.append(temporary.item.label)
         except OSError as exc:
             message = f"cannot write {temporary.item.label}: {exc.strerror or type(exc).__name__}"
             for done in reversed(exchanged):  # the old files back under their names, the temporaries under theirs
@@ -956,8 +956,9 @@ def _replace(out: _Output, temporaries: Sequence[_Temporary]) -> None:
                     _renameat2(done.folder.fd, done.name, done.item.leaf, flags=_RENAME_EXCHANGE)
             if not final:
                 raise OutputError(message) from None
-            _remove(out, temporaries[index:])  # Ctrl-C and SIGTERM are held off already
-            raise _PartlyReplaced(message) from None
+            # the exchanged ones' temporaries too (their new content is back under the temporaries' names)
+            _remove(out, [*exchanged, *temporaries[index:]])  # Ctrl-C and SIGTERM are held off already
+            raise _PartlyReplaced(f"{message} ({', '.join(final)} replaced already)") from None
     _remove(out, exchanged)  # the old files, now under the temporaries' names
 
 

@@ -564,6 +564,34 @@ def test_a_file_that_cannot_be_replaced_after_another_was_changes_no_file(
     assert listing(out) == ["first.conf", "second.conf"]  # no temporary, no .bak, not third.conf
 
 
+def test_without_rename_exchange_a_failed_replacement_names_the_files_replaced_already(
+    out: Path, chattr: Callable[[str, Path], None], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A file system without RENAME_EXCHANGE (vfat, some FUSE ones; none can be mounted here): second.conf is
+    # replaced for good with rename(), then the immutable third.conf fails. first.conf, exchanged, is put back and
+    # its temporary removed (it was left beside it); second.conf is named, not replaced silently
+    exchange = output._renameat2
+
+    def no_exchange_for_second(fd: int, source: str, destination: str, *, flags: int = 1) -> bool:
+        return False if destination == "second.conf" else exchange(fd, source, destination, flags=flags)
+
+    monkeypatch.setattr(output, "_renameat2", no_exchange_for_second)
+    file = accounts_file(out.parent, "first", "second", "third")
+    for name in ("first", "second", "third"):
+        (out / f"{name}.conf").write_bytes(f"my edit of {name}\n".encode())
+    chattr("+i", out / "third.conf")
+    assert run("-t", "fake", "-o", str(out), "--update", file) == 2
+    base = out.resolve()
+    assert capsys.readouterr() == (
+        "",
+        f"mailconf: cannot write {base}/third.conf: Operation not permitted ({base}/second.conf replaced already)\n",
+    )
+    assert (out / "first.conf").read_bytes() == b"my edit of first\n"
+    assert (out / "second.conf").read_bytes() == b"account second\nhost imap.example.org\n"
+    assert (out / "third.conf").read_bytes() == b"my edit of third\n"
+    assert listing(out) == ["first.conf", "second.conf", "third.conf"]
+
+
 def test_a_file_that_is_a_mount_point_changes_no_file(
     tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
