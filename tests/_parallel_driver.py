@@ -39,8 +39,9 @@ from mailconf.cli.main unchanged:
   target's folder, a staging folder), it sends itself SIGNAL (INT or TERM) before that is recorded.
 - SIGNAL_PLACED=N:SIGNAL: once mailconf.output has renamed its Nth new folder into place, the process sends
   itself SIGNAL (INT or TERM) before that is recorded.
-- SIGNAL_REPLACED=N:SIGNAL: once mailconf.output has replaced its Nth existing file (``--force``, ``--update``),
-  the process sends itself SIGNAL (INT or TERM): the signal comes while the files are moved into place.
+- SIGNAL_REPLACED=N:SIGNAL: once mailconf.output has replaced its Nth existing file (``--force``, ``--update``;
+  exchanged with its temporary, or os.replace'd), the process sends itself SIGNAL (INT or TERM): the signal comes
+  while the files are moved into place.
 - HANG_EXITING=1: once mailconf.cli.main has returned, a thread that Python waits for as it ends (as it
   does for a pool's threads) writes ``<pid>`` to MISBEHAVE_READY and waits until the file MISBEHAVE_GO
   exists (a signal then comes while Python shuts down). main() is called as the console script calls it.
@@ -395,8 +396,24 @@ def _signal_placed(setting: str) -> None:
 
 
 def _signal_replaced(setting: str) -> None:
-    # mailconf.output calls os.replace; a temporary moved into place, not another program's rename
+    # mailconf.output exchanges a temporary with the file it replaces (renameat2 RENAME_EXCHANGE), or calls
+    # os.replace where the file system cannot exchange: a temporary moved into place, not another program's rename
+    from mailconf import output
+
     _signal_after(setting, os, "replace", lambda source, *_: ".mailconf-" in source)
+    count, _, signame = setting.partition(":")
+    exchange, calls = output._renameat2, [0]
+
+    def signalled(fd: int, source: str, destination: str, *, flags: int = output._RENAME_NOREPLACE) -> bool:
+        done = exchange(fd, source, destination, flags=flags)
+        if done and flags == output._RENAME_EXCHANGE and ".mailconf-" in source:
+            calls[0] += 1
+            if calls[0] == int(count):
+                _WRONG[0] = True
+                os.kill(os.getpid(), signal.Signals[f"SIG{signame}"])
+        return done
+
+    output._renameat2 = signalled
 
 
 def no_space_at(name: str, write: Callable[[int, bytes], None]) -> Callable[[int, bytes], None]:
