@@ -65,7 +65,7 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from functools import partial
 from pathlib import Path
@@ -356,6 +356,26 @@ class _Output:
             except OSError:  # a file system without flock (some network ones): link() still never replaces
                 return
 
+    def refuse_append_only(self, names: Iterable[str]) -> None:
+        """Refuse, before anything is written, a folder that is append-only (``chattr +a``) among those ``names``
+        (opened already) or, for one to be made, the nearest that exists: files can be created there but never
+        removed or renamed, so every temporary stayed beside its file (a hard link to it) after a render that
+        exited 0, and a failure could remove none of the files it had created."""
+        checked: set[str] = set()
+        for name in names:
+            existing = name
+            while self._folders[existing].fd < 0:  # made by this run, in the nearest folder that exists
+                existing = existing.rpartition("/")[0]
+            if existing in checked:
+                continue
+            checked.add(existing)
+            folder = self._folders[existing]
+            if _append_only(folder.fd):
+                raise OutputError(
+                    f"cannot write {folder.path}: the folder is append-only (chattr +a), where mailconf could not "
+                    "remove its temporary files; nothing written"
+                )
+
     # --- what is there now ----------------------------------------------------------------------------------
 
     def existing(self, folder: _Folder, leaf: str, name: str) -> os.stat_result | None:
@@ -374,6 +394,25 @@ class _Output:
         if kind is not None:
             raise OutputError(f"{folder.path}/{leaf}: is {kind}, not a regular file; remove it or choose another -o")
         return info
+
+
+_FS_APPEND_FL = 0x20  # linux/fs.h
+
+
+def _append_only(fd: int) -> bool:
+    """Whether the folder open as ``fd`` has the append-only inode flag (Linux's FS_IOC_GETFLAGS; a file system
+    without inode flags has none)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import fcntl
+
+    request = (2 << 30) | (ctypes.sizeof(ctypes.c_long) << 16) | (ord("f") << 8) | 1  # _IOR('f', 1, long)
+    try:
+        flags = fcntl.ioctl(fd, request, bytes(8))
+    except OSError:
+        return False
+    return bool(int.from_bytes(flags[:4], sys.byteorder) & _FS_APPEND_FL)
 
 
 def _names(fd: int) -> frozenset[str]:
@@ -536,6 +575,8 @@ def _plan(out: _Output, names: Sequence[tuple[RenderedFile, str, str]], *, force
             refused.append(label)
     if refused:
         raise Differs(tuple(refused))
+    if plan:
+        out.refuse_append_only(item.folder for item in plan)
     return plan
 
 
@@ -1215,6 +1256,7 @@ class NewFolders:
         self._out = out
         try:
             out.open_root(create=True)
+            out.refuse_append_only([""])  # no staging folder it could not remove: write_all says why
             root = out.folder("", "")
             present = _guarded(root.path, _names, root.fd)
             for top in tops:

@@ -592,6 +592,57 @@ def test_without_rename_exchange_a_failed_replacement_names_the_files_replaced_a
     assert listing(out) == ["first.conf", "second.conf", "third.conf"]
 
 
+APPEND_ONLY = (
+    "the folder is append-only (chattr +a), where mailconf could not remove its temporary files; nothing written"
+)
+
+
+@pytest.mark.parametrize("how", [[], ["--update"], ["--force"]])
+def test_an_append_only_folder_is_refused_before_anything_is_written(
+    how: list[str], out: Path, chattr: Callable[[str, Path], None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Files can be created there but never removed or renamed: a render exited 0 leaving each temporary beside its
+    # file, and a failed one (a stale file it could not replace) kept the files it had created
+    file = accounts_file(out.parent, "first", "second")
+    if how:  # a stale file to replace (without --update or --force, the refusal to replace it comes first)
+        (out / "first.conf").write_bytes(b"my edit of first\n")
+    chattr("+a", out)
+    assert run("-t", "fake", "-o", str(out), *how, file) == 2
+    assert capsys.readouterr() == ("", f"mailconf: cannot write {out.resolve()}: {APPEND_ONLY}\n")
+    assert listing(out) == (["first.conf"] if how else [])
+    if how:
+        assert (out / "first.conf").read_bytes() == b"my edit of first\n"
+
+
+def test_an_append_only_folder_that_only_holds_the_folder_written_into_is_no_refusal(
+    out: Path, chattr: Callable[[str, Path], None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # nothing is created in out itself: the files go into out/sub, an ordinary folder
+    (out / "sub").mkdir()
+    chattr("+a", out)
+    assert run("-t", "fake", "--option", "dir=sub/", "-o", str(out), accounts_file(out.parent, "work")) == 0
+    assert capsys.readouterr() == ("", "")
+    assert listing(out) == ["sub", "sub/work.conf"]
+    assert (out / "sub" / "work.conf").read_bytes() == WORK
+
+
+def test_an_append_only_folder_gets_no_staging_folder_from_workers(
+    tmp_path: Path, out: Path, chattr: Callable[[str, Path], None]
+) -> None:
+    # --jobs makes the new target folders' staging folders before write_all looks: they could not be removed again
+    file = tmp_path / "accounts.yaml"
+    file.write_text(CLEAN)
+    (out / "mutt").mkdir()
+    chattr("+a", out / "mutt")
+    done = subprocess.run(
+        [sys.executable, "-m", "mailconf", "render", "-t", "mutt", "-t", "msmtp", "-j", "2", str(file), "-o", str(out)],
+        capture_output=True, text=True, timeout=60, env=os.environ | {"PYTHONPATH": str(ROOT)}, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"mailconf: cannot write {out.resolve()}/mutt: {APPEND_ONLY}\n"
+    assert listing(out) == ["mutt"]
+
+
 def test_a_file_that_is_a_mount_point_changes_no_file(
     tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
