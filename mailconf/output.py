@@ -610,21 +610,18 @@ def _write(out: _Output, plan: Sequence[_Planned], prestaged: Mapping[str, str])
     try:
         for item in plan:  # missing folders first, each opened without following a link (in its staging folder)
             out.folder(_where(item, staged), item.file.name, create=True)
-        for item in plan:
-            if item.backups:
-                _guarded(item.label, _backup, out.folder(item.folder, item.file.name), item, backups)
         temporaries = _write_temporaries(out, plan, staged, sync_each=not many)
     except BaseException:
-
-        def unstage() -> None:
-            _remove_backups(backups)
-            _unstage(out, staged, moved=0)
-
-        held_whole(unstage)
+        held_whole(lambda: _unstage(out, staged, moved=0))
         raise
     try:
         if many:
             _sync_file_systems(out, temporaries)
+        # The .bak copies last, just before the replacements: a run killed (kill -9) while it writes and flushes
+        # the temporaries, the long part, left a NAME.bak beside every file it was about to replace, unchanged
+        for item in plan:
+            if item.backups:
+                _guarded(item.label, _backup, out.folder(item.folder, item.file.name), item, backups)
     except BaseException:
 
         def undo() -> None:

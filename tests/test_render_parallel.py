@@ -559,6 +559,27 @@ def test_a_signal_while_files_are_replaced_is_acted_on_once_all_are_in_place(
     assert written == tree(clean)  # every file in place; no temporary left
 
 
+def test_force_killed_while_it_writes_leaves_no_bak_beside_an_unchanged_file(tmp_path: Path) -> None:
+    """--force made every NAME.bak first, then wrote the temporaries: killed (kill -9) while it wrote them, the
+    longest part, it left a .bak beside each file it had not replaced (and the next --force made NAME.bak.1 as
+    well). The copies are now made last, just before the replacements: what is left is the temporaries only, as
+    the documentation says. HANG_WRITING has the process wait once it has written its second temporary."""
+    ready, out = tmp_path / "ready", tmp_path / "out"
+    present = ["mutt/alice.muttrc", "mutt/bob.muttrc", "msmtp/.msmtprc"]
+    for file in present:
+        (out / file).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        (out / file).write_text("old\n", encoding="utf-8")
+    process = driver("render", "-t", "mutt", "-t", "msmtp", "-j", "1", "--force", str(EXAMPLES / "company.yaml"),
+                     "-o", str(out), env={"HANG_WRITING": "2", "MISBEHAVE_READY": str(ready)})  # fmt: skip
+    assert wait_for_lines(ready, 1, process) == [process.pid]
+    process.kill()
+    assert finish(process)[0] == -signal.SIGKILL
+    left = tree(out)
+    assert {file: left.pop(file) for file in present} == dict.fromkeys(present, (0o644, b"old\n"))
+    temporaries = [f"mutt/.{name}.muttrc.mailconf-{process.pid}.tmp" for name in ("alice", "bob")]
+    assert sorted(left) == ["msmtp", "mutt", *temporaries]  # the two written (mutt's come first), no .bak
+
+
 @pytest.mark.parametrize(
     ("signum", "status", "message"), [(signal.SIGINT, 130, INTERRUPTED), (signal.SIGTERM, 143, "")]
 )
