@@ -17,7 +17,8 @@ from typing import NamedTuple
 
 from ..model import Server, Severity, Tls
 from ..probe import checks
-from ..probe.runner import Address, Options, Outcome, in_daemon_thread, probe_server, resolve
+from ..probe.conn import in_daemon_thread
+from ..probe.runner import Address, Options, Outcome, probe_server, resolve
 from .dns import DnsError
 from .env import Env
 from .values import Candidate, clipped

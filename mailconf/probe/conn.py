@@ -11,15 +11,53 @@ it cut and shown (with ``repr`` quotes); every message finally passes :func:`esc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import ssl
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar, TypeVarTuple
 
 from . import checks
 from .checks import Check
 from .redact import Redactor
+
+_T = TypeVar("_T")
+_Ts = TypeVarTuple("_Ts")
+
+
+async def in_daemon_thread(function: Callable[[*_Ts], _T], *args: *_Ts, name: str = "mailconf-worker") -> _T:
+    """``function(*args)`` in a thread of its own that is abandoned, not joined, when the awaiting task is cancelled.
+
+    The session's deadline cancels the task; the thread is left to finish on its own and, being a daemon, never
+    holds up the exit (``asyncio.to_thread`` uses the loop's default executor, whose threads ``asyncio.run``
+    waits for). A blocking lookup or a CPU-bound hash runs here so that the event loop serves every other server
+    meanwhile, and the wait counts against this server's deadline.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[_T] = loop.create_future()
+
+    def settle(outcome: tuple[_T] | BaseException) -> None:
+        if future.done():  # the deadline passed: nobody waits any more
+            return
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome[0])
+
+    def work() -> None:
+        outcome: tuple[_T] | BaseException
+        try:
+            outcome = (function(*args),)
+        except Exception as exc:  # noqa: BLE001 - handed to the waiting task, which classifies it
+            outcome = exc
+        with contextlib.suppress(RuntimeError):  # the loop closed while the work hung
+            loop.call_soon_threadsafe(settle, outcome)
+
+    threading.Thread(target=work, name=name, daemon=True).start()
+    return await future
+
 
 #: The longest line accepted from a server (RFC 3501 suggests 8000 octets for commands).
 MAX_LINE = 16384

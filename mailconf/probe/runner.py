@@ -18,7 +18,6 @@ import datetime as dt
 import signal
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import NamedTuple
@@ -26,7 +25,18 @@ from typing import NamedTuple
 from ..model import Auth, Protocol, Security, Server, Severity
 from . import checks
 from .checks import Check
-from .conn import MAX_LINE, Connection, Message, Names, ProbeError, Progress, describe_os_error, named, render
+from .conn import (
+    MAX_LINE,
+    Connection,
+    Message,
+    Names,
+    ProbeError,
+    Progress,
+    describe_os_error,
+    in_daemon_thread,
+    named,
+    render,
+)
 from .credentials import kill_running, read_secret
 from .dialogue import Capabilities, Dialogue
 from .imap import Imap
@@ -150,33 +160,7 @@ async def resolve(host: str, port: int) -> list[Address]:
     long after the finding said "took longer than 2 s". A daemon thread of our own is left
     to finish on its own, and never holds up the exit.
     """
-    return await in_daemon_thread(LOOKUP, host.strip("[]"), port)
-
-
-async def in_daemon_thread(function: Callable[[str, int], list[Address]], host: str, port: int) -> list[Address]:
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[list[Address]] = loop.create_future()
-
-    def settle(result: list[Address] | None, error: BaseException | None) -> None:
-        if future.done():  # the deadline passed: nobody waits any more
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result or [])
-
-    def work() -> None:
-        result: list[Address] | None = None
-        error: BaseException | None = None
-        try:
-            result = function(host, port)
-        except Exception as exc:  # noqa: BLE001 - handed to the waiting task, which classifies it
-            error = exc
-        with contextlib.suppress(RuntimeError):  # the loop closed while the lookup hung
-            loop.call_soon_threadsafe(settle, result, error)
-
-    threading.Thread(target=work, name=f"mailconf-resolve {host}", daemon=True).start()
-    return await future
+    return await in_daemon_thread(LOOKUP, host.strip("[]"), port, name=f"mailconf-resolve {host}")
 
 
 async def probe_server(
@@ -299,7 +283,7 @@ class Session:
     def _stalled(self, progress: Progress) -> str:
         if progress.check is checks.CONNECT_FAILED:
             return f"no TCP connection to {self.server.host} port {self.server.port} within {self.timeout} s"
-        if progress.check is checks.SECRET_FAILED:
+        if progress.check in (checks.SECRET_FAILED, checks.LOGIN_FAILED):  # our own work, not the server's answer
             return f"{progress.step} did not finish within {self.timeout} s"
         return f"no answer within {self.timeout} s while {progress.step}"
 

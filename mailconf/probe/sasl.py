@@ -136,8 +136,11 @@ class _Scram:
     a wrong server signature is an error.
     """
 
-    #: More iterations than this are refused before any hashing: a hostile server could ask for
-    #: minutes of PBKDF2 in the event loop (scramp's own bound is ten million).
+    #: More iterations than this are refused before any hashing. RFC 5802 section 9 warns that a hostile
+    #: server can ask for a count big enough to be a denial of service; RFC 7677 sets only a floor (4096).
+    #: Servers use 4096 (Dovecot, Cyrus) to 600,000 (OWASP's figure for PBKDF2-SHA256); the MongoDB drivers'
+    #: proposed default cap is 100,000, node-postgres's too. A million keeps every real server, and the
+    #: hashing a run may abandon when a deadline passes (it runs in a thread) at about a quarter second.
     MAX_ITERATIONS = 1_000_000
 
     def __init__(self, c: Credentials, mechanism: str, nonce: str | None = None) -> None:
@@ -170,9 +173,17 @@ class _Scram:
             return b""
         if not {"r", "s", "i"} <= fields.keys():
             raise SaslError("the server's SCRAM challenge is malformed")
-        count = fields["i"]  # ASCII digits only: "²".isdigit() holds, and int() refuses it (and 4300 digits)
-        if not (count.isascii() and count.isdigit() and len(count) <= 7) or not 0 < int(count) <= self.MAX_ITERATIONS:
+        # a posit-number (RFC 5802): ASCII digits ("²".isdigit() holds, and int() refuses it), no leading zero
+        count = fields["i"]
+        if not (count.isascii() and count.isdigit()) or count.startswith("0"):
             raise SaslError("the server's SCRAM challenge is invalid (nonce or iteration count)")
+        # the length first: int() refuses more than 4300 digits
+        if len(count) > len(str(self.MAX_ITERATIONS)) or int(count) > self.MAX_ITERATIONS:
+            shown = count if len(count) <= 12 else f"a {len(count)}-digit number of"
+            raise SaslError(
+                f"the server asks for {shown} iterations, more than the {self.MAX_ITERATIONS:,} probe computes:"
+                " refused before hashing, no proof sent"
+            )
         try:
             self.client.set_server_first(text)
         except scramp.ScramException as exc:

@@ -348,14 +348,35 @@ def test_scram_refuses_hostile_challenges(challenge: str) -> None:
         exchange.respond(challenge.format(nonce=nonce).encode())
 
 
-@pytest.mark.parametrize("count", ["\u00b2", "9" * 5000], ids=["superscript-2", "5000-digits"])
-def test_scram_refuses_an_iteration_count_int_cannot_read(count: str) -> None:
-    """str.isdigit() holds for "²", and int() refuses it, as it refuses more than 4300 digits."""
+OVER = "more than the 1,000,000 probe computes: refused before hashing, no proof sent"
+
+
+@pytest.mark.parametrize(
+    ("count", "message"),
+    [
+        ("\u00b2", "the server's SCRAM challenge is invalid (nonce or iteration count)"),
+        ("0000", "the server's SCRAM challenge is invalid (nonce or iteration count)"),
+        ("9" * 5000, f"the server asks for a 5000-digit number of iterations, {OVER}"),
+        ("0" * 4999 + "1", "the server's SCRAM challenge is invalid (nonce or iteration count)"),
+        ("1000001", f"the server asks for 1000001 iterations, {OVER}"),
+        ("04096", "the server's SCRAM challenge is invalid (nonce or iteration count)"),
+    ],
+    ids=["superscript-2", "zero", "5000-digits", "leading-zeros-of-one", "one-over", "leading-zero"],
+)
+def test_scram_refuses_an_iteration_count_it_cannot_read_or_will_not_compute(count: str, message: str) -> None:
+    """str.isdigit() holds for "²", and int() refuses it, as it refuses more than 4300 digits; RFC 5802 allows
+    no leading zero."""
     exchange = MECHANISMS["SCRAM-SHA-256"](Credentials("user", "pencil", "h", 1))
     nonce = (exchange.initial() or b"").decode().split("r=", 1)[1]
     with pytest.raises(SaslError) as caught:
         exchange.respond(f"r={nonce}x,s=c2FsdHNhbHRzYWx0c2FsdA==,i={count}".encode())
-    assert str(caught.value) == "the server's SCRAM challenge is invalid (nonce or iteration count)"
+    assert str(caught.value) == message
+
+
+def test_scram_computes_the_bound_itself() -> None:
+    exchange = MECHANISMS["SCRAM-SHA-256"](Credentials("user", "pencil", "h", 1))
+    nonce = (exchange.initial() or b"").decode().split("r=", 1)[1]
+    assert exchange.respond(f"r={nonce}x,s=c2FsdHNhbHRzYWx0c2FsdA==,i=1000000".encode()).startswith(b"c=biws,")
 
 
 def test_scram_refuses_a_malformed_server_signature() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import scramp.core
 
 from mailconf.probe.conn import Connection, Progress
 from mailconf.probe.dialogue import Dialogue, LoginReply
@@ -256,6 +257,78 @@ def test_wrong_password_with_scram(probe: Any, dovecot_scram: Dovecot, certs: Ce
         "error",
         "the server refused the credentials of alice@example.org (SCRAM-SHA-256): '-ERR [AUTH] Authentication failed.'",
     )
+
+
+def scram_server(count: int, received: list[bytes]) -> Any:
+    """An IMAP server offering SCRAM-SHA-256 that asks for ``count`` PBKDF2 iterations, then keeps in
+    ``received`` what the client sent after the challenge (the proof, if it was sent), until the end."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"* OK ready\r\n")
+        reader = conn.makefile("rb")
+        tag = reader.readline().split()[0]
+        conn.sendall(b"* CAPABILITY IMAP4rev1 SASL-IR AUTH=SCRAM-SHA-256\r\n" + tag + b" OK done\r\n")
+        nonce = base64.b64decode(reader.readline().split()[3]).decode().split("r=", 1)[1]
+        challenge = f"r={nonce}server,s={base64.b64encode(b'salt' * 4).decode()},i={count}"
+        conn.sendall(b"+ " + base64.b64encode(challenge.encode()) + b"\r\n")
+        while line := reader.readline():
+            received.append(line)
+
+    return script
+
+
+def test_scram_server_asking_too_many_iterations_is_sent_no_proof(probe: Any, tmp_path: Path) -> None:
+    """RFC 5802 section 9: a hostile server can ask for a count that makes the client hash for minutes. Over
+    the bound it is refused before any hashing: the server gets no proof, the finding names its count."""
+    received: list[bytes] = []
+    command = secret_file(tmp_path, ALICE.password)
+    with ScriptedServer(scram_server(100_000_000, received)) as imap:
+        run = probe(
+            incoming=server("imap", imap.port, "none", None, password_command=command),
+            args=("--login", "--allow-cleartext"),
+        )
+    assert run.findings[-1] == Found(
+        5,
+        "MC815",
+        "error",
+        "SCRAM-SHA-256: the server asks for 100000000 iterations, more than the 1,000,000 probe computes: "
+        "refused before hashing, no proof sent",
+    )
+    assert received == []
+
+
+def test_scram_hashing_runs_off_the_event_loop_and_within_the_deadline(
+    probe: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PBKDF2 hashing of a SCRAM login is the client's own work, but the server chooses how much: it runs
+    in a thread, so the event loop serves the other servers meanwhile and the session's deadline ends the wait.
+    Here the hashing is held until the probe has returned: in the event loop it would hold the probe itself
+    (until the hold's own safety limit, 30 s), and the run could not end first."""
+    release = threading.Event()
+    finished_first = threading.Event()  # the hashing ended before the probe did: it held the run
+    real_hi = scramp.core.hi
+
+    def held_hi(*args: Any) -> Any:
+        if not release.wait(30):  # only so that a broken build does not hang forever
+            finished_first.set()
+        return real_hi(*args)
+
+    monkeypatch.setattr(scramp.core, "hi", held_hi)
+    received: list[bytes] = []
+    command = secret_file(tmp_path, ALICE.password)
+    try:
+        with ScriptedServer(scram_server(4096, received)) as imap:
+            run = probe(
+                incoming=server("imap", imap.port, "none", None, password_command=command, timeout=1),
+                args=("--login", "--allow-cleartext"),
+            )
+        assert not finished_first.is_set()
+    finally:
+        release.set()
+    assert run.findings[-1] == Found(
+        5, "MC815", "error", "computing the SCRAM-SHA-256 answer did not finish within 1 s"
+    )
+    assert received == []
 
 
 WRONG_SIGNATURE = "SCRAM-SHA-256: the server's SCRAM signature is wrong: it does not know the password"
