@@ -90,9 +90,13 @@ the server closed the connection. Also a TLS session that fails later: an alert
 (in TLS 1.3 a server that requires a client certificate says so at the first
 read, ``TLSV13_ALERT_CERTIFICATE_REQUIRED``) or a record that does not decrypt.
 
-Fix: match ``security`` to the port (implicit TLS on 993/995/465); if the
-server only speaks TLS 1.0/1.1, it must be upgraded (RFC 8996); probe sends no
-client certificate.
+Fix: the finding's advice follows OpenSSL's reason. A port that does not speak
+TLS (``WRONG_VERSION_NUMBER`` and most others): match ``security`` to the port
+(implicit TLS on 993/995/465). No version in common
+(``TLSV1_ALERT_PROTOCOL_VERSION``): a server that only speaks TLS 1.0/1.1 must be
+upgraded (RFC 8996). A certificate chain over OpenSSL's 100 KB limit
+(``EXCESSIVE_MESSAGE_SIZE``): the server must send a smaller one. Probe sends no
+client certificate (``TLSV13_ALERT_CERTIFICATE_REQUIRED``).
 """,
 )
 

@@ -15,7 +15,7 @@ import contextlib
 import re
 import ssl
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias, TypeVar, TypeVarTuple
 
@@ -168,6 +168,31 @@ class Progress:
             self.on_step(step)
 
 
+_NO_COMMON_VERSION = "the server and probe share no TLS version (probe speaks TLS 1.2 and 1.3; RFC 8996)"
+
+#: What to do about a TLS failure, by OpenSSL's reason, where "check security and port" would point the wrong
+#: way: that advice fits a port that does not speak TLS (WRONG_VERSION_NUMBER, HTTP_REQUEST, PACKET_LENGTH_TOO_LONG,
+#: UNKNOWN_PROTOCOL, and any reason not named here), not a server whose TLS is broken or out of date.
+TLS_ADVICE: Mapping[str, str] = {
+    # OpenSSL's limit on a server's Certificate and CertificateRequest messages (max_cert_list) is 100 KB; its
+    # other handshake messages have smaller limits no real server comes near
+    "EXCESSIVE_MESSAGE_SIZE": "the server's certificate chain (or its list of client certificate CAs) is over "
+    "OpenSSL's 100 KB limit: the server must send a smaller one",
+    "TLSV1_ALERT_PROTOCOL_VERSION": _NO_COMMON_VERSION,
+    "UNSUPPORTED_PROTOCOL": _NO_COMMON_VERSION,
+    "NO_PROTOCOLS_AVAILABLE": _NO_COMMON_VERSION,
+    "SSLV3_ALERT_HANDSHAKE_FAILURE": "the server refused the handshake: no cipher suite or key exchange in common, "
+    "or it requires a client certificate, which probe does not send",
+    "TLSV1_ALERT_INSUFFICIENT_SECURITY": "the server accepts no cipher suite or key exchange that probe offers",
+    "DH_KEY_TOO_SMALL": "the server's Diffie-Hellman key is too small for OpenSSL: the server must use a larger one",
+    "UNSAFE_LEGACY_RENEGOTIATION_DISABLED": "the server lacks secure renegotiation (RFC 5746), which OpenSSL 3 "
+    "requires: its TLS library must be upgraded",
+    "TLSV1_UNRECOGNIZED_NAME": "the server does not serve the host name probe asked for (SNI): check host",
+    "TLSV13_ALERT_CERTIFICATE_REQUIRED": "the server requires a client certificate, which probe does not send",
+    "TLSV1_ALERT_INTERNAL_ERROR": "the server failed on its own side",
+}
+
+
 class Connection:
     """A stream to the server; TLS may start at any time (STARTTLS)."""
 
@@ -225,7 +250,8 @@ class Connection:
             # that does not decrypt: a TLS failure, named by its reason as a failed handshake is (the error's
             # own text is OpenSSL's, with a place in CPython's source: "(_ssl.c:2580)")
             reason = exc.reason or type(exc).__name__
-            return ProbeError(checks.TLS_FAILED, f"the TLS session failed while {self.progress.step}: {reason}")
+            advice = f"; {TLS_ADVICE[reason]}" if reason in TLS_ADVICE else ""
+            return ProbeError(checks.TLS_FAILED, f"the TLS session failed while {self.progress.step}: {reason}{advice}")
         return ProbeError(
             checks.PROTOCOL_ERROR, f"the connection failed while {self.progress.step} ({describe_os_error(exc)})"
         )
@@ -261,7 +287,8 @@ class Connection:
             raise
         except ssl.SSLError as exc:
             reason = exc.reason or exc.strerror or type(exc).__name__
-            raise ProbeError(checks.TLS_FAILED, f"{label} failed: {reason}; check security and port") from None
+            advice = TLS_ADVICE.get(reason, "check security and port")
+            raise ProbeError(checks.TLS_FAILED, f"{label} failed: {reason}; {advice}") from None
         except (ConnectionError, OSError) as exc:
             raise ProbeError(
                 checks.TLS_FAILED, f"the server closed the connection during {label} ({describe_os_error(exc)})"

@@ -18,7 +18,7 @@ from mailconf.cli import main
 from mailconf.probe.sasl import MECHANISMS, Credentials, SaslError, _Scram
 from mailconf.probe.x509 import summarise, try_summarise, validity_from_der
 from tests.probe.conftest import Found, secret_file, write_accounts
-from tests.servers import Certificates, ScriptedServer, self_signed
+from tests.servers import Certificates, ScriptedServer, self_signed, server_context
 
 
 def sends(data: bytes) -> Callable[[socket.socket, threading.Event], None]:
@@ -234,9 +234,60 @@ def test_a_tls_alert_after_the_handshake_is_a_tls_failure(probe: Any, certs: Cer
             5,
             "MC804",
             "error",
-            "the TLS session failed while waiting for the IMAP greeting: TLSV13_ALERT_CERTIFICATE_REQUIRED",
+            "the TLS session failed while waiting for the IMAP greeting: TLSV13_ALERT_CERTIFICATE_REQUIRED; "
+            "the server requires a client certificate, which probe does not send",
         )
     ]
+    assert run.code == 1
+
+
+def huge_certificate(directory: Path) -> ssl.SSLContext:
+    """A server whose certificate is 300 KB (8000 names), over OpenSSL's 100 KB limit for it."""
+    from cryptography import x509
+
+    now = dt.datetime.now(dt.UTC)
+    names = [x509.DNSName(f"name{i:05}.mail.example.test") for i in range(8000)]
+    pair = self_signed(
+        directory, "huge", None, now - dt.timedelta(days=1), now + dt.timedelta(days=30), alt_names=names
+    )
+    return server_context(pair)
+
+
+def tls_1_1_only(directory: Path) -> ssl.SSLContext:
+    """A server of the past: TLS 1.1 at most (Python deprecates naming it, which is the point)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    with pytest.warns(DeprecationWarning):
+        context.maximum_version = ssl.TLSVersion.TLSv1_1
+    return context
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (huge_certificate, "the TLS handshake failed: EXCESSIVE_MESSAGE_SIZE; the server's certificate chain (or its "
+         "list of client certificate CAs) is over OpenSSL's 100 KB limit: the server must send a smaller one"),
+        (tls_1_1_only, "the TLS handshake failed: TLSV1_ALERT_PROTOCOL_VERSION; the server and probe share no TLS "
+         "version (probe speaks TLS 1.2 and 1.3; RFC 8996)"),
+    ],
+    ids=["certificate-over-100-KB", "tls-1.1-only"],
+)  # fmt: skip
+def test_a_failed_handshake_gets_advice_that_fits_its_reason(
+    probe: Any, tmp_path: Path, make: Callable[[Path], ssl.SSLContext], message: str
+) -> None:
+    """MC804 said "check security and port" whatever the reason: right for a port that does not speak TLS
+    (WRONG_VERSION_NUMBER, above), wrong for a server whose TLS is broken or out of date."""
+    context = make(tmp_path)
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        with context.wrap_socket(conn, server_side=True) as tls:  # raises: the client gives up
+            tls.sendall(b"* OK ready\r\n")
+
+    with ScriptedServer(script) as server:
+        run = probe(
+            incoming={"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "tls",
+                      "timeout": 2, "tls": {"verify": False}}
+        )  # fmt: skip
+    assert run.findings == [Found(5, "MC804", "error", message)]
     assert run.code == 1
 
 
