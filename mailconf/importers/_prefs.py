@@ -18,7 +18,7 @@ reader against Thunderbird's own parser (``Services.prefs.parsePrefsFromBuffer``
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 PrefValue = str | int | bool
 
@@ -61,11 +61,14 @@ _COMMENT_END = re.compile("\\*/|\x00")
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, attributes: bool = True) -> None:
         # libpref reads up to the first NUL: the buffer is NUL-terminated
         # libpref's buffer ends with a NUL: a NUL ends the input, except in a line comment, which it ends
         self.text = text[1:] if text.startswith("\ufeff") else text  # a byte-order mark is skipped
         self.i = 0
+        #: whether ", sticky" / ", locked" may follow a value: not in prefs.js and user.js, which libpref reads as
+        #: user pref files (Preferences.cpp openPrefFile with PrefValueKind::User; parser/src/lib.rs Parser::parse)
+        self.attributes = attributes
         self.prefs: list[Pref] = []
         self.errors: list[ParseError] = []
         # position() counts lines on from where it last counted: a pref or an error each, in file order
@@ -264,6 +267,8 @@ class _Parser:
         sticky = word == "sticky_pref"
         locked = False
         kind, char, at = self.token()
+        if not self.attributes and (kind != "char" or char != ")"):
+            raise _Error(at, "expected ')' after pref value")
         while kind == "char" and char == ",":
             kind, attr, at = self.token()
             if kind != "kw" or attr not in ("sticky", "locked"):
@@ -279,5 +284,50 @@ class _Parser:
         return True
 
 
-def parse(text: str) -> Parsed:
-    return _Parser(text).parse()
+def parse(text: str, *, attributes: bool = True) -> Parsed:
+    """``attributes=False`` reads a user pref file (prefs.js, user.js): a ``sticky`` or ``locked`` is an error."""
+    return _Parser(text, attributes=attributes).parse()
+
+
+T = TypeVar("T")
+
+
+class Slot(NamedTuple, Generic[T]):
+    """One pref name as libpref holds it: its type, its default and user values, each with where it was set."""
+
+    type: type
+    default: tuple[PrefValue, T] | None = None
+    user: tuple[PrefValue, T] | None = None
+
+    @property
+    def value(self) -> tuple[PrefValue, T]:
+        """What Thunderbird reads: the user value when there is one, else the default (never both None)."""
+        chosen = self.user or self.default
+        assert chosen is not None  # set_pref() always sets one of them
+        return chosen
+
+
+def _type(value: PrefValue) -> type:
+    return bool if isinstance(value, bool) else type(value)  # bool first: True is an int too
+
+
+def set_pref(slot: Slot[T] | None, pref: Pref, where: T) -> Slot[T]:
+    """``slot`` after libpref has read ``pref`` from prefs.js or user.js (Preferences.cpp ``pref_SetPref``,
+    ``Pref::SetDefaultValue``, ``Pref::SetUserValue``; checked against Thunderbird 153 by
+    tests/importers/test_prefs_resolve.py). A new name takes the type of its first value. Of two values of one
+    kind the last wins, but a value equal to the one held keeps it (and where it was set). A default of another
+    type than the pref's is ignored; so is a user value of another type once there is a default (without one,
+    the user value changes the type). The user value wins over the default. ``locked`` and ``sticky`` never get
+    here: they are syntax errors in these files, and sticky only keeps a user value equal to the default from
+    being cleared, which reading a file never does (HandlePref passes aFromInit = true)."""
+    kind = _type(pref.value)
+    current = slot if slot is not None else Slot[T](kind)
+    if pref.kind == "default":
+        if current.type is not kind or (current.default is not None and current.default[0] == pref.value):
+            return current
+        return current._replace(default=(pref.value, where))
+    if current.default is not None and current.type is not kind:
+        return current
+    if current.user is not None and current.type is kind and current.user[0] == pref.value:
+        return current
+    return current._replace(type=kind, user=(pref.value, where))

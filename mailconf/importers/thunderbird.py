@@ -1,6 +1,8 @@
 r"""``mailconf import --from thunderbird PROFILE`` reads Thunderbird's accounts from a profile
 directory (its ``prefs.js``, then ``user.js``, which wins, as at Thunderbird's start), or from one
-``prefs.js`` or ``user.js`` file. ``cert_override.txt`` in the same directory gives SHA-256 pins.
+``prefs.js`` or ``user.js`` file. A pref set twice is read as Thunderbird reads it: the last ``user_pref``
+wins, else the last ``pref``; a value of another type than the pref's default is ignored; ``sticky`` and
+``locked`` are syntax errors in these files. ``cert_override.txt`` in the same directory gives SHA-256 pins.
 In a profile directory, a ``user.js`` (or any of the three) linked to ``/dev/null`` is read as the
 empty file Thunderbird sees; one that is a directory, a FIFO, a device or a link to nothing is not
 read, with a warning (exit 1: what it holds is not in the output), and when it is the only
@@ -49,7 +51,7 @@ from ..errors import counted
 from ..model import Location
 from . import Imported, ReadOptions, Unreadable
 from ._base import STDIN, Collector, read_text, shown
-from ._prefs import PrefValue, parse
+from ._prefs import PrefValue, Slot, parse, set_pref
 
 NAME = "thunderbird"
 TITLE = "Thunderbird: a profile directory, prefs.js or user.js"
@@ -70,9 +72,10 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
     found = Collector()
     for path in paths:
         files = _profile_files(path, found)
-        prefs: Prefs = {}
+        slots: dict[str, Slot[Location]] = {}
         for file in files:
-            _read_prefs(file, prefs, found)
+            _read_prefs(file, slots, found)
+        prefs: Prefs = {name: slot.value for name, slot in slots.items()}
         if path == STDIN:  # prefs.js on standard input: no profile directory, so no cert_override.txt beside it
             pins: dict[str, str] = {}
         else:
@@ -134,16 +137,15 @@ def _not_a_file(path: str) -> str | None:
     return kind
 
 
-def _read_prefs(path: str, prefs: Prefs, found: Collector) -> None:
-    parsed = parse(read_text(path, "a Thunderbird prefs.js, user.js or profile directory"))
+def _read_prefs(path: str, slots: dict[str, Slot[Location]], found: Collector) -> None:
+    parsed = parse(read_text(path, "a Thunderbird prefs.js, user.js or profile directory"), attributes=False)
     for error in parsed.errors:
         found.warn(
             Location(path, error.line, error.column),
             f"prefs syntax error: {error.message}; Thunderbird skips to the next ';' (so does this import)",
         )
     for pref in parsed.prefs:
-        if pref.kind == "user" or pref.name not in prefs:
-            prefs[pref.name] = (pref.value, Location(path, pref.line, pref.column))
+        slots[pref.name] = set_pref(slots.get(pref.name), pref, Location(path, pref.line, pref.column))
 
 
 def _pins(path: str, found: Collector) -> dict[str, str]:
