@@ -262,9 +262,18 @@ class _Lexer:
             return chr(int(octal, 8))
         self.i += 2
         if nxt in "cC" and self.i < len(text):
+            # mutt_extract_token (neomutt's parse_extract_token alike): (toupper(byte) - '@') & 0x7f, on one byte:
+            # \cA is ^A, but \c1 is "q" and \c? is DEL. A non-ASCII character is several bytes in UTF-8, of which
+            # the client takes the first and keeps the rest, no longer UTF-8: no text holds that value
             control = text[self.i]
+            if not control.isascii():
+                raise Unreadable(
+                    self.where(),
+                    "\\c before a non-ASCII character: mutt would take its first byte alone",
+                    "write the character itself, or the control character as \\NNN (octal)",
+                )
             self.i += 1
-            return chr(ord(control.upper()) & 0x1F)
+            return chr((ord(control.upper()) - 0x40) & 0x7F)
         return _ESCAPES.get(nxt, nxt)
 
 

@@ -203,8 +203,14 @@ class _OldLexer:
         self.i += 2
         if nxt in "cC" and self.i < len(text):
             control = text[self.i]
+            if not control.isascii():  # as the lexer now refuses it (a TypeError for "ß" before)
+                raise Unreadable(
+                    self.where(),
+                    "\\c before a non-ASCII character: mutt would take its first byte alone",
+                    "write the character itself, or the control character as \\NNN (octal)",
+                )
             self.i += 1
-            return chr(ord(control.upper()) & 0x1F)
+            return chr((ord(control.upper()) - 0x40) & 0x7F)  # as the lexer now computes it (mutt's formula)
         return _ESCAPES.get(nxt, nxt)
 
 

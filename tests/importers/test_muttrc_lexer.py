@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from mailconf.importers import ReadOptions
+from mailconf.importers import ReadOptions, Unreadable
 from mailconf.importers._base import Collector
 from mailconf.importers._muttrc import Setting, _read_file, lex
 from mailconf.targets.mutt import DIALECT
@@ -119,3 +119,30 @@ def test_source_paths_expand_the_environment_as_the_client_does(
     assert {name: settings[name].value for name in names} == real
     assert real == {"imap_user": "alice", "from": "alice@example.org", "pop_user": "bob"}
     assert found.result().warnings == ()
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_a_control_escape_is_read_as_the_client_computes_it(binary: str, tmp_path: Path) -> None:
+    # (toupper(c) - '@') & 0x7f, as mutt_extract_token computes it: \cA is ^A, but \c1 is "q", \c9 "y" and \c! "a"
+    # (the lexer took c & 0x1f: ^Q, ^Y and ^A). Only printable results here, which -Q prints as they are
+    need(binary)
+    rc = tmp_path / "muttrc"
+    rc.write_text('set hostname = "x\\c1\\c9\\c!y"\n')
+    real = Client(binary, tmp_path).query(rc, ["hostname"])
+    settings: dict[str, Setting] = {}
+    _read_file(str(rc), ReadOptions(), DIALECT, settings, [], Collector(), set())
+    assert real == {"hostname": "xqyay"}
+    assert {name: settings[name].value for name in real} == real
+
+
+def test_a_control_escape_before_a_non_ascii_character_is_refused_at_it(tmp_path: Path) -> None:
+    # the client takes the character's first UTF-8 byte alone and keeps the rest, which is no text: a TypeError
+    # (ord() of "SS", the upper case of the sharp s) was a traceback
+    rc = tmp_path / "muttrc"
+    rc.write_text('set from = "a\\c\u00dfb"\n')
+    with pytest.raises(Unreadable) as caught:
+        lex(str(rc), rc.read_text())
+    assert (str(caught.value.location), caught.value.what) == (
+        f"{rc}:1:16",
+        "\\c before a non-ASCII character: mutt would take its first byte alone",
+    )
