@@ -265,7 +265,11 @@ def schema() -> None:
     metavar="DIR",
     help="Write files into this directory instead of standard output.",
 )
-@click.option("--force", is_flag=True, help="With -o: replace existing files that differ (a .bak copy is kept).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="With -o: replace existing files that differ (a .bak copy of each is kept, and named on stderr).",
+)
 @click.option("--check", is_flag=True, help="Compare with the files in --output; exit 1 if stale (a diff) or missing.")
 @click.option("--strict", is_flag=True, help="Treat a setting the target cannot express as an error.")
 @click.option(
@@ -400,7 +404,7 @@ def probe(files: tuple[str, ...], accounts: tuple[str, ...], login: bool, allow_
     metavar="PEM",
     help="A PEM file of CA certificates to trust too (https and the probe).",
 )
-@click.option("--force", is_flag=True, help="Replace -o FILE if it exists (a .bak copy is kept).")
+@click.option("--force", is_flag=True, help="Replace -o FILE if it exists (a .bak copy is kept, and named on stderr).")
 def discover(address: str, output: str | None, name: str | None, timeout: float, allow_http: bool,  # noqa: PLR0917
              ispdb_url: str | None, ispdb_dir: str | None, guess: bool, no_probe: bool, dns_server: str | None,
              ca_file: str | None, force: bool) -> None:  # fmt: skip
@@ -488,7 +492,9 @@ def _importers() -> Sequence[str]:
     default=None,
     help="Write the account file here (atomically, 0600) instead of standard output.",
 )
-@click.option("--force", is_flag=True, help="Replace an existing --output file (a .bak copy is kept).")
+@click.option(
+    "--force", is_flag=True, help="Replace an existing --output file (a .bak copy is kept, and named on stderr)."
+)
 @click.option("--follow-source", is_flag=True, help="mutt/neomutt: also read the files `source` names.")
 @click.option(
     "--compare",

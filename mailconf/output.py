@@ -118,10 +118,12 @@ class Differs(OutputError):
 
 
 class Changed(NamedTuple):
-    """What a write changed: the files created and the files replaced (paths as shown to the user)."""
+    """What a write changed: the files created and the files replaced (paths as shown to the user), and for
+    --force each replaced file with the NAME.bak copy that keeps its old content (the user is told where)."""
 
     created: tuple[str, ...]
     replaced: tuple[str, ...]
+    kept: tuple[tuple[str, str], ...] = ()
 
 
 class _Folder(NamedTuple):
@@ -537,7 +539,7 @@ def write_all(
             prestaged, reclaimed = new.claim(out, written) if new is not None else ({}, [])
             names += [(file, *_split(file.name, root)) for file in reclaimed]
             plan = _plan(out, names, force=force, update=update)
-            _write(out, plan, prestaged)
+            kept = _write(out, plan, prestaged)
             out.keep_made()
             if new is not None:
                 new.placed()
@@ -551,6 +553,7 @@ def write_all(
     return Changed(
         tuple(item.label for item in plan if not item.existing) + early,
         tuple(item.label for item in plan if item.existing),
+        kept,
     )
 
 
@@ -603,7 +606,8 @@ def _backup_names(out: _Output, folder: _Folder, leaf: str, name: str) -> tuple[
     return tuple(free)
 
 
-def _write(out: _Output, plan: Sequence[_Planned], prestaged: Mapping[str, str]) -> None:
+def _write(out: _Output, plan: Sequence[_Planned], prestaged: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """Write ``plan``; returns (file, its NAME.bak copy) for each file --force replaced."""
     many = bool(prestaged) or (len(plan) >= _SYNCFS_FROM and _syncfs_available())  # NewFolders only with syncfs
     staged = _stage(out, plan) if many else {}
     backups: list[tuple[_Folder, str]] = []  # --force's NAME.bak copies made: removed until the replacements begin
@@ -619,9 +623,11 @@ def _write(out: _Output, plan: Sequence[_Planned], prestaged: Mapping[str, str])
             _sync_file_systems(out, temporaries)
         # The .bak copies last, just before the replacements: a run killed (kill -9) while it writes and flushes
         # the temporaries, the long part, left a NAME.bak beside every file it was about to replace, unchanged
+        kept: list[tuple[str, str]] = []
         for item in plan:
             if item.backups:
-                _guarded(item.label, _backup, out.folder(item.folder, item.file.name), item, backups)
+                folder = out.folder(item.folder, item.file.name)
+                kept.append((item.label, f"{folder.path}/{_guarded(item.label, _backup, folder, item, backups)}"))
     except BaseException:
 
         def undo() -> None:
@@ -637,6 +643,7 @@ def _write(out: _Output, plan: Sequence[_Planned], prestaged: Mapping[str, str])
     else:
         for folder in dict.fromkeys(temporary.folder for temporary in temporaries):
             _guarded(folder.path, _sync_directory, folder.fd)
+    return tuple(kept)
 
 
 def _guarded(where: object, action: Callable[..., _T], *args: object, **kwargs: object) -> _T:

@@ -411,7 +411,12 @@ def test_a_write_only_output_is_written(tmp_path: Path) -> None:
     outcome = run_mailconf(
         "import", "--from", "msmtp", "msmtprc", "-o", "mine.yaml", "--force", cwd=tmp_path, preexec=_as_a_user()
     )
-    assert outcome == Outcome(0, "", "mailconf: wrote 1 account to mine.yaml; check it with `mailconf lint`\n")
+    assert outcome == Outcome(
+        0,
+        "",
+        "mailconf: wrote 1 account to mine.yaml; check it with `mailconf lint`\n"
+        "mailconf: replaced mine.yaml; its old content is kept in mine.yaml.bak\n",
+    )
     assert (tmp_path / "mine.yaml.bak").read_text() == "old\n"
 
 

@@ -327,7 +327,7 @@ def _render_process(argv: list[str], cwd: Path) -> tuple[int, str, int]:
             "diff)\nmailconf: rendered files are stale: run the same command with --update instead of --check to "
             "rewrite them\n",
         ),
-        (["--force"], 0, ""),
+        (["--force"], 0, "mailconf: replaced {path}; its old content is kept in {path}.bak\n"),
         (["--update"], 1, "mailconf: updated {path}\n"),
     ],
     ids=["write", "check", "force", "update"],

@@ -142,22 +142,32 @@ def test_an_existing_differing_file_is_refused(tmp_path: Path, capsys: pytest.Ca
     assert sorted(p.name for p in out.iterdir()) == ["work.conf"]  # home.conf was not written either
 
 
-def test_force_replaces_and_keeps_numbered_backups(tmp_path: Path) -> None:
+def test_force_replaces_and_keeps_numbered_backups(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     out.mkdir()
     target = out / "work.conf"
     target.write_bytes(b"first\n")
     target.chmod(0o600)
-    file = accounts_file(tmp_path, "work")
+    file = accounts_file(tmp_path, "work", "home")
     assert run("-t", "fake", "-o", str(out), "--force", file) == 0
     assert target.read_bytes() == b"account work\nhost imap.example.org\n"
     assert (out / "work.conf.bak").read_bytes() == b"first\n"
     assert mode(out / "work.conf.bak") == 0o600
+    # each copy is named: a user would not know it exists, nor which of .bak, .bak.1... this run made
+    shown = out.resolve()
+    assert capsys.readouterr() == (
+        "",
+        f"mailconf: replaced {shown}/work.conf; its old content is kept in {shown}/work.conf.bak\n",
+    )
     target.write_bytes(b"second\n")
     assert run("-t", "fake", "-o", str(out), "--force", file) == 0
+    assert capsys.readouterr() == (
+        "",
+        f"mailconf: replaced {shown}/work.conf; its old content is kept in {shown}/work.conf.bak.1\n",
+    )
     assert (out / "work.conf.bak").read_bytes() == b"first\n"
     assert (out / "work.conf.bak.1").read_bytes() == b"second\n"
-    assert sorted(p.name for p in out.iterdir()) == ["work.conf", "work.conf.bak", "work.conf.bak.1"]
+    assert sorted(p.name for p in out.iterdir()) == ["home.conf", "work.conf", "work.conf.bak", "work.conf.bak.1"]
 
 
 def test_identical_files_are_left_alone(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from ..errors import ExitCode, InternalError, UsageError, shown
 from . import console
-from .outputs import refuse_directory, refuse_empty, refuse_force_alone, refuse_replacing, refuse_under_a_file
+from .outputs import refuse_directory, refuse_empty, refuse_force_alone, refuse_replacing, refuse_under_a_file, say_kept
 
 
 class DiscoverRequest(NamedTuple):
@@ -88,8 +88,9 @@ def run(request: DiscoverRequest) -> int:
     if request.output is None:
         console.out(text)
     else:
-        _write(request.output, text, request.force)
+        kept = _write(request.output, text, request.force)
         console.say(f"wrote {request.output}")
+        say_kept(kept, request.output)
     return int(ExitCode.OK)
 
 
@@ -187,7 +188,7 @@ def _check(text: str) -> None:
                             "please report it")  # fmt: skip
 
 
-def _write(path: str, text: str, force: bool) -> None:
+def _write(path: str, text: str, force: bool) -> tuple[tuple[str, str], ...]:
     from ..output import Differs, write_all
     from ..targets import RenderedFile
 
@@ -195,6 +196,6 @@ def _write(path: str, text: str, force: bool) -> None:
     if os.path.isdir(target):  # not Path.is_dir(): it raises for a name too long (ENAMETOOLONG), which was exit 3
         raise refuse_directory("-o", path, "the account file to write")
     try:
-        write_all([RenderedFile(target.name, text.encode("utf-8"))], target.parent, force=force)
+        return write_all([RenderedFile(target.name, text.encode("utf-8"))], target.parent, force=force).kept
     except Differs:  # written by another program while discover looked the address up
         raise refuse_replacing([path]) from None

@@ -7,6 +7,7 @@ import os
 from collections.abc import Sequence
 
 from ..errors import OutputError, UsageError
+from . import console
 
 
 def refuse_empty(*options: tuple[str, str | None], names: str = "file", name: str = "a file") -> None:
@@ -29,6 +30,17 @@ def refuse_replacing(paths: Sequence[str], *, compared: bool = False) -> OutputE
         f"refusing to replace {', '.join(paths)}: {exists}; use {use} to replace {'it' if one else 'them'} "
         "(a .bak copy is kept)"
     )
+
+
+def say_kept(kept: Sequence[tuple[str, str]], output: str | None = None) -> None:
+    """One line per file --force replaced, naming the .bak copy that keeps its old content: without it a user could
+    not tell the copies exist (nor which of NAME.bak, NAME.bak.1... is this run's). ``output``: the ``-o FILE`` of
+    discover and import, shown as the user gave it (its copy beside it likewise) rather than resolved."""
+    for label, copy in kept:
+        shown = (
+            (label, copy) if output is None else (output, os.path.join(os.path.dirname(output), os.path.basename(copy)))
+        )
+        console.say(f"replaced {shown[0]}; its old content is kept in {shown[1]}")
 
 
 def refuse_directory(option: str, path: str, name: str = "a file") -> UsageError:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..errors import ExitCode, UsageError, counted, printable
 from ..targets import TARGETS, RenderedFile, Target
 from . import console
-from .outputs import refuse_empty, refuse_force_alone, refuse_replacing
+from .outputs import refuse_empty, refuse_force_alone, refuse_replacing, say_kept
 
 if TYPE_CHECKING:
     from ..output import NewFolders
@@ -137,9 +137,10 @@ def _to_directory(request: RenderRequest, result: RenderResult, root: Path, new:
             console.say(f"updated {label}")
         return int(ExitCode.FINDINGS if changed.created or changed.replaced else ExitCode.OK)
     try:
-        write_all(files, root, force=request.force, new=new, written=result.written)
+        changed = write_all(files, root, force=request.force, new=new, written=result.written)
     except Differs as refused:
         raise refuse_replacing(refused.paths, compared=True) from None
+    say_kept(changed.kept)
     return int(ExitCode.OK)
 
 

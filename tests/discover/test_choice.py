@@ -109,7 +109,9 @@ def test_output_file_never_replaced_without_force(
         assert target.read_text() == "mine\n"
         forced = discover(dns, "-o", str(target), "--name", "work", "--no-probe", "--force")
     assert refused == Run(2, "", f"mailconf: {EXISTS.format(target)}\n")
-    assert forced == Run(0, "", f"mailconf: wrote {target}\n")
+    assert forced == Run(
+        0, "", f"mailconf: wrote {target}\nmailconf: replaced {target}; its old content is kept in {target}.bak\n"
+    )
     origin = f"from autoconfig {AUTOCONFIG}; not probed (--no-probe)"
     assert target.read_text() == account(
         "work", incoming=(origin, imaps(rig_dovecot)), outgoing=(origin, smtps(rig_smtp))

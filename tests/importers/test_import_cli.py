@@ -127,8 +127,12 @@ def test_output_file_is_written_once_and_never_replaced_without_force(
         f"mailconf: {EXISTS.format(target)}\n",
     )
     assert target.read_text() == "mine\n"
-    code, _, _ = run(capsys, "import", "--from", "msmtp", str(msmtprc), "-o", str(target), "--force")
+    code, _, err = run(capsys, "import", "--from", "msmtp", str(msmtprc), "-o", str(target), "--force")
     assert code == 1
+    assert err.endswith(
+        f"mailconf: wrote 2 accounts to {target}; check it with `mailconf lint`\n"
+        f"mailconf: replaced {target}; its old content is kept in {target}.bak\n"
+    )
     assert target.read_text() == written
     assert (tmp_path / "accounts.yaml.bak").read_text() == "mine\n"
 
