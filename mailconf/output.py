@@ -124,6 +124,9 @@ class Changed(NamedTuple):
     created: tuple[str, ...]
     replaced: tuple[str, ...]
     kept: tuple[tuple[str, str], ...] = ()
+    #: Replaced files that had other hard links, with how many: a new file takes the name, the other names keep the
+    #: old content (a hard-linked ~/.msmtprc stays stale), which the user is warned of.
+    linked: tuple[tuple[str, int], ...] = ()
 
 
 class _Folder(NamedTuple):
@@ -143,6 +146,7 @@ class _Planned(NamedTuple):
     existing: bool  # a regular file with other content is there: replace it
     backups: tuple[str, ...]  # --force: names to try, in order, for the copy of the existing file
     kept: os.stat_result | None = None  # --update: the file replaced, whose owner, group and attributes stay
+    links: int = 1  # the replaced file's hard links (its other names keep the old content)
 
 
 def file_kind(mode: int) -> str | None:
@@ -554,6 +558,7 @@ def write_all(
         tuple(item.label for item in plan if not item.existing) + early,
         tuple(item.label for item in plan if item.existing),
         kept,
+        tuple((item.label, item.links - 1) for item in plan if item.existing and item.links > 1),
     )
 
 
@@ -570,10 +575,11 @@ def _plan(out: _Output, names: Sequence[tuple[RenderedFile, str, str]], *, force
         elif _same(folder, leaf, info, file.content):
             continue
         elif update:
-            plan.append(_Planned(folder_name, leaf, label, file, stat.S_IMODE(info.st_mode), True, (), info))
+            mode = stat.S_IMODE(info.st_mode)
+            plan.append(_Planned(folder_name, leaf, label, file, mode, True, (), info, info.st_nlink))
         elif force:
             backups = _backup_names(out, folder, leaf, file.name)
-            plan.append(_Planned(folder_name, leaf, label, file, file.mode, True, backups))
+            plan.append(_Planned(folder_name, leaf, label, file, file.mode, True, backups, links=info.st_nlink))
         else:
             refused.append(label)
     if refused:

@@ -484,6 +484,39 @@ def test_update_rewrites_stale_files_in_place_and_exits_1(
     assert run("-t", "fake", "-o", str(out), "--check", file) == 0
 
 
+def test_replacing_a_hard_linked_file_warns_that_its_other_names_keep_the_old_content(
+    tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a hard-linked ~/.msmtprc stayed stale while render said "updated": a new file takes the name, the other names
+    # keep the old content (as lint --fix does); the user is now told so
+    file = accounts_file(tmp_path, "work")
+    (out / "work.conf").write_bytes(b"stale\n")
+    home = tmp_path / "home"
+    home.mkdir()
+    os.link(out / "work.conf", home / "linked.conf")
+    assert run("-t", "fake", "-o", str(out), "--update", file) == 1
+    shown = f"{out.resolve()}/work.conf"
+    assert capsys.readouterr() == (
+        "",
+        f"mailconf: updated {shown}\n"
+        f"mailconf: warning: {shown}: replaced by a new file; its other hard link still holds the old content\n",
+    )
+    assert ((out / "work.conf").read_bytes(), (home / "linked.conf").read_bytes()) == (WORK, b"stale\n")
+    # --force too: two other names (its own NAME.bak link, made after, is not counted)
+    (out / "work.conf").unlink()
+    os.link(home / "linked.conf", out / "work.conf")
+    os.link(home / "linked.conf", home / "again.conf")
+    assert run("-t", "fake", "-o", str(out), "--force", file) == 0
+    assert capsys.readouterr() == (
+        "",
+        f"mailconf: replaced {shown}; its old content is kept in {shown}.bak\n"
+        f"mailconf: warning: {shown}: replaced by a new file; its 2 other hard links still hold the old content\n",
+    )
+    assert (out / "work.conf").read_bytes() == WORK
+    assert run("-t", "fake", "-o", str(out), "--update", file) == 0  # a file with one name: no warning
+    assert capsys.readouterr() == ("", "")
+
+
 def test_update_keeps_the_owner_group_and_extended_attributes_of_a_file_it_replaces(
     tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

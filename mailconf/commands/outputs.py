@@ -43,6 +43,14 @@ def say_kept(kept: Sequence[tuple[str, str]], output: str | None = None) -> None
         console.say(f"replaced {shown[0]}; its old content is kept in {shown[1]}")
 
 
+def warn_linked(linked: Sequence[tuple[str, int]]) -> None:
+    """A replaced file that had other hard links: a new file took its name, the other names still hold the old
+    content (a hard-linked ~/.msmtprc stays stale while render says "updated"), which nothing else would show."""
+    for label, others in linked:
+        holds = "its other hard link still holds" if others == 1 else f"its {others} other hard links still hold"
+        console.level("warning", f"{label}: replaced by a new file; {holds} the old content")
+
+
 def refuse_directory(option: str, path: str, name: str = "a file") -> UsageError:
     """An option that names a file (``--config``, ``--baseline``, ``-o`` of discover or import...) was given a
     directory: the wording of :func:`refuse_empty`, ``name`` what to give it instead."""
