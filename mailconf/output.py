@@ -13,7 +13,8 @@ nothing is written outside ``DIR``.
   file is never read whole. The same content is left alone (not even its time
   stamp changes). Other content is refused unless ``force`` (a hard link, or a
   copy, keeps it as ``NAME.bak``, ``NAME.bak.1``...) or ``update`` (replaced in
-  place, its mode kept, no ``.bak``: for folders under version control).
+  place, its mode kept, no ``.bak``: for folders under version control; an edit not
+  committed is lost, as docs/render.md says).
 - The whole check-and-write holds an exclusive ``flock`` on ``DIR``: two renders
   into one folder run one after the other, and the second sees the first's
   files. A file that did not exist is created with ``link()``, which never
