@@ -355,10 +355,9 @@ _ACCOUNT_VARIABLES = frozenset(
 def read(paths: Sequence[str], options: ReadOptions, dialect: Dialect) -> Imported:
     found = Collector()
     for path in paths:
-        settings: dict[str, Setting] = {}
-        headers: list[tuple[str, Location]] = []
-        _read_file(path, options, dialect, settings, headers, found, set())
-        _account(path, settings, headers, dialect, found)
+        reading = _Reading(options, dialect, found)
+        _read_file(reading, path)
+        _account(path, reading.settings, reading.headers, dialect, found)
     return found.result()
 
 
@@ -366,42 +365,40 @@ def _what(dialect: Dialect) -> str:
     return f"a {dialect.name} configuration file"
 
 
-def _read_file(  # noqa: PLR0917
-    path: str,
-    options: ReadOptions,
-    dialect: Dialect,
-    settings: dict[str, Setting],
-    headers: list[tuple[str, Location]],
-    found: Collector,
-    seen: set[str],
-    depth: int = 0,
-    text: str | None = None,
-    budget: _Budget | None = None,
-) -> None:
-    """Read ``path`` (or its ``text``, when the source command that names it has read it). ``seen``: the files
-    being read, ``path`` and the files that source it (mutt's MuttrcStack): one of them sourced again is a loop."""
+@dataclasses.dataclass
+class _Reading:
+    """One file read with the files its source commands name: what they set so far, and what was read."""
+
+    options: ReadOptions
+    dialect: Dialect
+    found: Collector
+    settings: dict[str, Setting] = dataclasses.field(default_factory=dict)
+    headers: list[tuple[str, Location]] = dataclasses.field(default_factory=list)
+    #: the files being read: the one read now and the files that source it (mutt's MuttrcStack): one of them
+    #: sourced again is a loop
+    seen: set[str] = dataclasses.field(default_factory=set)
+    #: what the source commands have read so far (files, characters), against the limits
+    files: int = 0
+    characters: int = 0
+    spent: bool = False  # said once: every source command after it would say it again
+    #: mutt's reading of a relative path from the folder it is started in, said (once, at the first)
+    relative_said: bool = False
+
+
+def _read_file(reading: _Reading, path: str, depth: int = 0, text: str | None = None) -> None:
+    """Read ``path`` (or its ``text``, when the source command that names it has read it)."""
     if text is None:
-        text = read_text(path, _what(dialect), keep_bom=True)
+        text = read_text(path, _what(reading.dialect), keep_bom=True)
     real = os.path.realpath(path)
-    seen.add(real)
+    reading.seen.add(real)
     try:
-        _commands(path, text, options, dialect, settings, headers, found, seen, depth, budget or _Budget())
+        _commands(reading, path, text, depth)
     finally:
-        seen.discard(real)  # read again when sourced again, from another place, as mutt does
+        reading.seen.discard(real)  # read again when sourced again, from another place, as mutt does
 
 
-def _commands(  # noqa: PLR0917
-    path: str,
-    text: str,
-    options: ReadOptions,
-    dialect: Dialect,
-    settings: dict[str, Setting],
-    headers: list[tuple[str, Location]],
-    found: Collector,
-    seen: set[str],
-    depth: int,
-    budget: _Budget,
-) -> None:
+def _commands(reading: _Reading, path: str, text: str, depth: int) -> None:
+    dialect, settings, headers, found = reading.dialect, reading.settings, reading.headers, reading.found
     other = 0
     first_other: Location | None = None
     commands = lex(path, text.removeprefix("\ufeff"))
@@ -432,7 +429,7 @@ def _commands(  # noqa: PLR0917
             )
         elif verb == "source" and args:
             for word in args:  # neomutt sources every file the command names, in order
-                _source(path, word, command.location, options, dialect, settings, headers, found, seen, depth, budget)
+                _source(reading, path, word, command.location, depth)
         else:
             other += 1
             first_other = first_other or command.location
@@ -451,30 +448,8 @@ MAX_SOURCE_DEPTH = 64
 MAX_SOURCED_FILES = 1000
 
 
-@dataclasses.dataclass
-class _Budget:
-    """What the source commands of one file have read so far (files, characters), against the limits."""
-
-    files: int = 0
-    characters: int = 0
-    spent: bool = False  # said once: every source command after it would say it again
-    #: mutt's reading of a relative path from the folder it is started in, said (once, at the first)
-    relative_said: bool = False
-
-
-def _source(  # noqa: PLR0917
-    path: str,
-    word: Word,
-    where: Location,
-    options: ReadOptions,
-    dialect: Dialect,
-    settings: dict[str, Setting],
-    headers: list[tuple[str, Location]],
-    found: Collector,
-    seen: set[str],
-    depth: int,
-    budget: _Budget,
-) -> None:
+def _source(reading: _Reading, path: str, word: Word, where: Location, depth: int) -> None:
+    options, dialect, found = reading.options, reading.dialect, reading.found
     target = word.text.strip()
     if target.endswith("|") or word.commands:
         found.warn(where, "source of a command's output: not run, not imported")
@@ -495,15 +470,15 @@ def _source(  # noqa: PLR0917
     beside = dialect.source_beside or os.path.isabs(home)
     # mutt opens the path as it is (source_rc), from the folder it is started in; neomutt from the sourcing file's
     full = os.path.join(os.path.dirname(path), home) if beside else os.path.abspath(home)
-    if not beside and not budget.relative_said:
-        budget.relative_said = True
+    if not beside and not reading.relative_said:
+        reading.relative_said = True
         found.warn(
             where,
             f"source {shown(target)}: {dialect.name} reads a relative path from the folder it is started in, not "
             f"beside the file that names it: this and every relative source are read from the current folder, "
             f"{shown(os.getcwd())}",
         )
-    refused = _refusal(full, target, seen, depth, budget)
+    refused = _refusal(reading, full, target, depth)
     if refused is not None:
         if refused:
             found.warn(where, refused)
@@ -516,25 +491,25 @@ def _source(  # noqa: PLR0917
         # said at the source command: the file named on the command line is the one the user knows
         said = f"{shown(target)} ({shown(full)})" if word.variables or not beside else shown(target)
         raise Unreadable(where, f"source {said}: {exc.what}", exc.fix) from None
-    budget.files += 1
-    budget.characters += len(text)
-    _read_file(full, options, dialect, settings, headers, found, seen, depth + 1, text, budget)
+    reading.files += 1
+    reading.characters += len(text)
+    _read_file(reading, full, depth + 1, text)
 
 
-def _refusal(full: str, target: str, seen: set[str], depth: int, budget: _Budget) -> str | None:
+def _refusal(reading: _Reading, full: str, target: str, depth: int) -> str | None:
     """Why the file ``full`` is not read (a loop, a chain too deep, too much read already), or None to read it;
     "" when that was said already."""
-    if os.path.realpath(full) in seen:
+    if os.path.realpath(full) in reading.seen:
         return f"source {shown(target)}: a loop (it is being read, and sources this file); not read again"
     if depth >= MAX_SOURCE_DEPTH:
         return f"source {shown(target)}: more than {MAX_SOURCE_DEPTH} files sourced in a chain; not read"
-    if budget.spent:
+    if reading.spent:
         return ""
-    if budget.files >= MAX_SOURCED_FILES or budget.characters > MAX_FILE_BYTES:
-        budget.spent = True
+    if reading.files >= MAX_SOURCED_FILES or reading.characters > MAX_FILE_BYTES:
+        reading.spent = True
         return (
             f"source {shown(target)}: not read, nor any source after it: the source commands have read "
-            f"{budget.files} files ({budget.characters} characters), the most that is read ({MAX_SOURCED_FILES} "
+            f"{reading.files} files ({reading.characters} characters), the most that is read ({MAX_SOURCED_FILES} "
             f"files or {MAX_FILE_BYTES >> 20} MiB)"
         )
     return None

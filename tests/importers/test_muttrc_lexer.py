@@ -14,7 +14,7 @@ import pytest
 
 from mailconf.importers import ReadOptions, Unreadable
 from mailconf.importers._base import Collector
-from mailconf.importers._muttrc import Setting, _read_file, lex
+from mailconf.importers._muttrc import _read_file, _Reading, lex
 from mailconf.targets.mutt import DIALECT
 from tests.conftest import need
 from tests.targets._mutt_client import Client, parse
@@ -45,8 +45,9 @@ def test_the_lexer_reads_values_as_the_client_does(binary: str, tmp_path: Path) 
     rc.write_text(MUTTRC)
     client = Client(binary, tmp_path)
     real = client.query(rc, VARIABLES)
-    settings: dict[str, Setting] = {}
-    _read_file(str(rc), ReadOptions(), DIALECT, settings, [], Collector(), set())
+    reading = _Reading(ReadOptions(), DIALECT, Collector())
+    _read_file(reading, str(rc))
+    settings = reading.settings
     ours = {name: settings[name].value for name in VARIABLES}
     assert ours == real
     assert settings["realname"].value == "O'Brien"
@@ -65,9 +66,10 @@ def test_a_set_command_stops_where_the_client_stops_it(binary: str, tmp_path: Pa
     names = ("folder", "imap_user", "from", "pop_user", "smtp_url")
     proc = Client(binary, tmp_path).run(rc, *(a for n in names for a in ("-Q", n)))
     real = parse(binary, proc.stdout.decode("utf-8"))
-    settings: dict[str, Setting] = {}
     found = Collector()
-    _read_file(str(rc), ReadOptions(), DIALECT, settings, [], found, set())
+    reading = _Reading(ReadOptions(), DIALECT, found)
+    _read_file(reading, str(rc))
+    settings = reading.settings
     assert {name: settings[name].value if name in settings else "" for name in names} == real
     assert real["folder"] == "imaps://imap.example.org/" and real["pop_user"] == "bob"
     assert [str(note) for note in found.result().warnings] == [
@@ -113,9 +115,10 @@ def test_source_paths_expand_the_environment_as_the_client_does(
     names = ("imap_user", "from", "pop_user")
     real = Client(binary, tmp_path).query(rc, names)
     monkeypatch.setenv("HOME", str(tmp_path))  # the client's HOME (client_env)
-    settings: dict[str, Setting] = {}
     found = Collector()
-    _read_file(str(rc), ReadOptions(follow_source=True), DIALECT, settings, [], found, set())
+    reading = _Reading(ReadOptions(follow_source=True), DIALECT, found)
+    _read_file(reading, str(rc))
+    settings = reading.settings
     assert {name: settings[name].value for name in names} == real
     assert real == {"imap_user": "alice", "from": "alice@example.org", "pop_user": "bob"}
     assert found.result().warnings == ()
@@ -129,8 +132,9 @@ def test_a_control_escape_is_read_as_the_client_computes_it(binary: str, tmp_pat
     rc = tmp_path / "muttrc"
     rc.write_text('set hostname = "x\\c1\\c9\\c!y"\n')
     real = Client(binary, tmp_path).query(rc, ["hostname"])
-    settings: dict[str, Setting] = {}
-    _read_file(str(rc), ReadOptions(), DIALECT, settings, [], Collector(), set())
+    reading = _Reading(ReadOptions(), DIALECT, Collector())
+    _read_file(reading, str(rc))
+    settings = reading.settings
     assert real == {"hostname": "xqyay"}
     assert {name: settings[name].value for name in real} == real
 
