@@ -201,39 +201,8 @@ def test_redirect_loop(discover: Any, rig_certs: RigCerts) -> None:
 
 
 @contextlib.contextmanager
-def udp_server(garbage: bool) -> Iterator[str]:
-    """A UDP 'DNS server' on 127.0.0.1 that answers every query with garbage, or never answers."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind((HOST, 0))
-    sock.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                query, peer = sock.recvfrom(4096)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            if garbage:  # the query's id, then bytes that are no DNS message
-                sock.sendto(query[:2] + b"\x81\x80\xff\xff garbage that is not DNS", peer)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"{HOST}:{sock.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(5)
-        sock.close()
-
-
-@contextlib.contextmanager
-def crafted_dns(answer: Callable[[dns.message.QueryMessage], dns.message.Message]) -> Iterator[Any]:
-    """A UDP DNS server on 127.0.0.1 that answers each query with ``answer(query)``: what dnsmasq will not serve.
-
-    It stands where the discover fixture takes a :class:`Dnsmasq` (it has the ``server`` it reads)."""
+def _udp(reply: Callable[[bytes], bytes | None]) -> Iterator[str]:
+    """A UDP server on 127.0.0.1 that sends ``reply(datagram)`` back for each datagram (None: nothing); its address."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind((HOST, 0))
     sock.settimeout(0.2)
@@ -247,18 +216,39 @@ def crafted_dns(answer: Callable[[dns.message.QueryMessage], dns.message.Message
                 continue
             except OSError:
                 return
-            query = dns.message.from_wire(data)
-            assert isinstance(query, dns.message.QueryMessage)
-            sock.sendto(answer(query).to_wire(), peer)
+            answer = reply(data)
+            if answer is not None:
+                sock.sendto(answer, peer)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield types.SimpleNamespace(server=f"{HOST}:{sock.getsockname()[1]}")
+        yield f"{HOST}:{sock.getsockname()[1]}"
     finally:
         stop.set()
         thread.join(5)
         sock.close()
+
+
+def udp_server(garbage: bool) -> contextlib.AbstractContextManager[str]:
+    """A UDP 'DNS server' on 127.0.0.1 that answers every query with garbage, or never answers."""
+    # the query's id, then bytes that are no DNS message
+    return _udp(lambda query: query[:2] + b"\x81\x80\xff\xff garbage that is not DNS" if garbage else None)
+
+
+@contextlib.contextmanager
+def crafted_dns(answer: Callable[[dns.message.QueryMessage], dns.message.Message]) -> Iterator[Any]:
+    """A UDP DNS server on 127.0.0.1 that answers each query with ``answer(query)``: what dnsmasq will not serve.
+
+    It stands where the discover fixture takes a :class:`Dnsmasq` (it has the ``server`` it reads)."""
+
+    def reply(data: bytes) -> bytes:
+        query = dns.message.from_wire(data)
+        assert isinstance(query, dns.message.QueryMessage)
+        return answer(query).to_wire()
+
+    with _udp(reply) as address:
+        yield types.SimpleNamespace(server=address)
 
 
 def run_process(*args: str, timeout: float) -> tuple[Run, float]:
