@@ -73,6 +73,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from .errors import OutputError, close_left_open, held_whole, signals_held
+from .replace import exists, make_folders
 from .targets import NAME_MAX, RenderedFile
 
 if TYPE_CHECKING:  # imported where used: most renders write more than _SYNCFS_FROM files or one file
@@ -190,14 +191,14 @@ class _Output:
     def open_root(self, *, create: bool) -> bool:
         """Open DIR (following a link there: the user named it); False when it does not exist and not ``create``."""
         path = self.base
-        while not _exists(path):
+        while not exists(path):
             path = path.parent
         if not path.is_dir():
             raise OutputError(f"{path} is not a directory; -o names the directory to write into")
-        if not _exists(self.base):
+        if not exists(self.base):
             if not create:
                 return False
-            _guarded(self.base, _make_dirs, self.base, self.made_root)
+            _guarded(self.base, make_folders, self.base, self.made_root)
         with signals_held():  # opened and kept as one step: a signal as the open returned left the descriptor open
             fd = _guarded(self.base, os.open, self.base, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _O_CLOEXEC)
             self._fds.append(fd)
@@ -659,31 +660,6 @@ def _guarded(where: object, action: Callable[..., _T], *args: object, **kwargs: 
         return action(*args, **kwargs)
     except OSError as exc:
         raise OutputError(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
-
-
-def _exists(path: Path) -> bool:
-    """Path.exists(), False for a name the system refuses: Python 3.11 raises ENAMETOOLONG (-o with a folder name
-    over 255 bytes was exit 3); creating it then says why, in one line (_guarded)."""
-    try:
-        return path.exists()
-    except OSError:
-        return False
-
-
-def _make_dirs(directory: Path, made: list[Path]) -> None:
-    """Create DIR and its missing parents, each with mode 0700 (mkdir(parents=True) would use the umask for parents);
-    each folder created is added to ``made`` at once, outermost first."""
-    missing: list[Path] = []
-    while not _exists(directory):
-        missing.append(directory)
-        directory = directory.parent
-    for path in reversed(missing):
-        with signals_held():  # made and recorded as one step: a signal between them would leave it behind
-            try:
-                path.mkdir(mode=0o700)
-            except FileExistsError:  # made meanwhile by another program: not this run's
-                continue
-            made.append(path)
 
 
 def _names_folder(path: Path, fd: int) -> bool:

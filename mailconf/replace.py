@@ -14,7 +14,7 @@ import stat
 from contextlib import suppress
 from pathlib import Path
 
-from .errors import close_left_open, held_whole
+from .errors import close_left_open, held_whole, signals_held
 
 #: the mode of a file that did not exist (a new baseline)
 NEW_MODE = 0o644
@@ -34,7 +34,23 @@ class NotKept(Refused):
 
 def replace(target: Path, content: bytes, kept: os.stat_result | None) -> None:
     """Replace ``target`` (no symbolic link: the caller resolves it) with ``content``; ``kept`` is the status of the
-    file there, None when there is none. OSError when it cannot be written (nothing written)."""
+    file there, None when there is none. OSError when it cannot be written (nothing written).
+
+    A new file's missing folders are made first (mode 0700, as ``render -o`` makes them; ``ruff check -o`` makes
+    them too: ``--output-file reports/lint.txt`` in a CI job's fresh checkout), and removed again when the file
+    cannot be written."""
+    made: list[Path] = []
+    try:
+        if kept is None:
+            make_folders(target.parent, made)
+        _replace(target, content, kept)
+    except BaseException:
+        if made:  # a new file in new folders (a fix replaces a file where it is: none made, nothing held here)
+            held_whole(lambda: _remove_folders(made))
+        raise
+
+
+def _replace(target: Path, content: bytes, kept: os.stat_result | None) -> None:
     # access() answers yes to root for any file: a file with no write permission for anyone (chmod a-w) is one its
     # owner made read-only, whoever runs mailconf (a sysadmin, as root, included)
     if kept is not None and (not os.access(target, os.W_OK) or not kept.st_mode & 0o222):
@@ -57,6 +73,38 @@ def replace(target: Path, content: bytes, kept: os.stat_result | None) -> None:
     finally:
         if not placed:  # also after Ctrl-C or SIGTERM: no half-written temporary stays beside the file
             held_whole(lambda: _discard(named))  # a second one is acted on once it is removed
+
+
+def make_folders(directory: Path, made: list[Path]) -> None:
+    """Create ``directory`` and its missing parents, each with mode 0700 (mkdir(parents=True) would use the umask for
+    the parents); each folder created is added to ``made`` at once, outermost first."""
+    missing: list[Path] = []
+    while not exists(directory):
+        missing.append(directory)
+        directory = directory.parent
+    for path in reversed(missing):
+        with signals_held():  # made and recorded as one step: a signal between them would leave it behind
+            try:
+                path.mkdir(mode=0o700)
+            except FileExistsError:  # made meanwhile by another program: not this run's
+                continue
+            made.append(path)
+
+
+def exists(path: Path) -> bool:
+    """Path.exists(), False for a name the system refuses: Python 3.11 raises ENAMETOOLONG (-o with a folder name
+    over 255 bytes was exit 3); creating it then says why, in one line."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
+def _remove_folders(made: list[Path]) -> None:
+    """Remove the folders :func:`make_folders` made, innermost first (each empty: nothing else was written)."""
+    for path in reversed(made):
+        with suppress(OSError):
+            path.rmdir()
 
 
 def _create_temporary(target: Path, named: list[Path]) -> int:

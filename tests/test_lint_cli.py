@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -281,8 +282,24 @@ def test_output_file_exit_zero_and_quiet(repo: Path) -> None:
         0, "", ""
     )
     assert (repo / "report.txt").read_text() == finding("accounts.yaml") + "1 error in 1 file\n"
-    out = run_mailconf("lint", "--exit-zero", "-O", "missing/dir/r.txt", "accounts.yaml", cwd=repo)
-    assert out == Outcome(2, "", "mailconf: missing/dir/r.txt: cannot write the report (No such file or directory)\n")
+
+
+def test_output_file_and_write_baseline_make_the_missing_folders_or_leave_none(repo: Path) -> None:
+    """`-O reports/lint.txt` in a fresh checkout (ruff check -o makes the folders too): exit 2 before, `cannot write
+    the report (No such file or directory)`. Made 0700, as render -o makes them; removed again when the file cannot
+    be written (a name over 255 bytes)."""
+    assert run_mailconf("lint", "--exit-zero", "-O", "missing/dir/r.txt", "accounts.yaml", cwd=repo) == Outcome(
+        0, "", ""
+    )
+    assert (repo / "missing" / "dir" / "r.txt").read_text() == finding("accounts.yaml") + "1 error in 1 file\n"
+    assert [stat.S_IMODE((repo / p).stat().st_mode) for p in ("missing", "missing/dir")] == [0o700, 0o700]
+    assert run_mailconf("lint", "--write-baseline", "base/line/b.json", "accounts.yaml", cwd=repo).code == 0
+    assert (repo / "base" / "line" / "b.json").is_file()
+    long = f"new/{'a' * 300}"
+    assert run_mailconf("lint", "-O", long, "accounts.yaml", cwd=repo) == Outcome(
+        2, "", f"mailconf: {long}: cannot write the report (File name too long)\n"
+    )
+    assert not (repo / "new").exists()
 
 
 def test_output_file_writes_through_links_and_into_streams(repo: Path) -> None:
