@@ -12,7 +12,8 @@ An importer module has:
 An importer never executes anything a file holds (no backticks, no
 ``passwordeval``, no ``eval``, no ``source "cmd|"``), never prints, and never
 puts a literal password into its result: it notes that there was one. A file it
-cannot read at all raises :class:`Unreadable` (exit 2) with ``FILE:LINE:COL``.
+cannot read at all raises :class:`Unreadable` (exit 2) with ``FILE:LINE:COL``, or ``FILE`` alone
+when the file as a whole is the problem (missing, a directory).
 """
 
 from __future__ import annotations
@@ -52,11 +53,15 @@ class ReadOptions(NamedTuple):
 
 
 class Unreadable(InputError):
-    """A file that cannot be imported at all: ``FILE:LINE:COL: what; how to fix``. Exit 2."""
+    """A file that cannot be imported at all: ``FILE:LINE:COL: what; how to fix``. Exit 2.
 
-    def __init__(self, location: Location, what: str, fix: str) -> None:
+    Given a path instead of a Location, the file as a whole (missing, a directory, too large): ``FILE: what; how to
+    fix``, as lint and every other command say it; no line is made up where there is none. ``location`` is None then.
+    """
+
+    def __init__(self, location: Location | str, what: str, fix: str) -> None:
         super().__init__(f"{location}: {what}; {fix}")
-        self.location = location
+        self.location = location if isinstance(location, Location) else None
         self.what = what
         self.fix = fix
 

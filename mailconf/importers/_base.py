@@ -39,13 +39,13 @@ def no_home(path: str) -> str:
 def read_bytes(path: str, what: str) -> bytes:
     """The bytes of a regular file (opened without blocking, at most MAX_FILE_BYTES), or of standard input for
     ``-`` (at most MAX_FILE_BYTES too), or Unreadable."""
-    where = Location(path, 1, 1)
+    where = path  # the file as a whole: `FILE: no such file`, as lint says it, with no line made up
     if path == STDIN:
         return _read_stdin(where, what)
     return _read_file(path, where, what)
 
 
-def _read_file(path: str, where: Location, what: str) -> bytes:
+def _read_file(path: str, where: str, what: str) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
@@ -82,7 +82,7 @@ def _read_file(path: str, where: Location, what: str) -> bytes:
     return data
 
 
-def _read_stdin(where: Location, what: str) -> bytes:
+def _read_stdin(where: str, what: str) -> bytes:
     import sys
 
     stream = getattr(sys.stdin, "buffer", None)

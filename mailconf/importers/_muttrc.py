@@ -486,7 +486,7 @@ def _source(reading: _Reading, path: str, word: Word, where: Location, depth: in
     try:
         text = read_text(full, _what(dialect), keep_bom=True)
     except Unreadable as exc:
-        if exc.location != Location(full, 1, 1):
+        if exc.location is not None:
             raise  # a byte inside it that is not UTF-8: located there
         # said at the source command: the file named on the command line is the one the user knows
         said = f"{shown(target)} ({shown(full)})" if word.variables or not beside else shown(target)

@@ -102,12 +102,12 @@ def _profile_files(path: str, found: Collector) -> list[str]:
         elif kind != _ABSENT:
             odd.append((Location(file, 1, 1), f"{name} is {kind}, not a file"))
     if odd and not files and not empty:
-        raise Unreadable(*odd[0], "replace it with the file Thunderbird writes")
+        raise Unreadable(odd[0][0].path, odd[0][1], "replace it with the file Thunderbird writes")  # no line: a file
     for where, what in odd:  # what is lost may be every account: said, and the exit code is 1
         found.warn(where, f"{what}: not read")
     if not files and not empty:
         raise Unreadable(
-            Location(path, 1, 1),
+            path,
             "a directory without prefs.js or user.js",
             "name a Thunderbird profile directory (Help > Troubleshooting Information)",
         )

@@ -254,6 +254,27 @@ def test_an_empty_path_is_said_as_every_command_says_it(tmp_path: Path, fmt: str
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("fmt", "name", "said"),
+    [
+        ("msmtp", "missing.rc", "missing.rc: no such file; check the path"),
+        ("msmtp", "folder", "folder: is a directory; name an msmtp configuration file (~/.msmtprc)"),
+        ("outlook", "missing.reg", "missing.reg: no such file; check the path"),
+        ("thunderbird", "folder", "folder: a directory without prefs.js or user.js; name a Thunderbird profile "
+                                  "directory (Help > Troubleshooting Information)"),
+    ],
+)  # fmt: skip
+def test_a_file_level_error_names_the_file_without_a_made_up_line(
+    tmp_path: Path, fmt: str, name: str, said: str
+) -> None:
+    """A file that is missing or a directory has no line 1, column 1: it said `missing.rc:1:1: no such file`, where
+    lint and every other command say `mailconf: missing.rc: no such file; check the path` (the same words)."""
+    (tmp_path / "folder").mkdir()
+    assert run_mailconf("import", "--from", fmt, name, cwd=tmp_path) == (2, "", f"mailconf: {said}\n")
+    lint = run_mailconf("lint", "missing.yaml", cwd=tmp_path)
+    assert lint[2] == "mailconf: missing.yaml: no such file; check the path\n"
+
+
 def test_the_written_file_lints_clean_of_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     rendered = tmp_path / "muttrc"
     assert run(capsys, "render", "-t", "mutt", "-a", "alice", str(EXAMPLES / "company.yaml"))[0] == 0
@@ -657,7 +678,7 @@ def test_a_huge_file_is_refused_before_it_is_read(capsys: pytest.CaptureFixture[
     assert (code, out, err) == (
         2,
         "",
-        f"mailconf: {huge}:1:1: larger than 64 MiB; check the path: name an msmtp configuration file (~/.msmtprc)\n",
+        f"mailconf: {huge}: larger than 64 MiB; check the path: name an msmtp configuration file (~/.msmtprc)\n",
     )
 
 
@@ -1291,7 +1312,7 @@ def test_a_profile_whose_only_prefs_js_is_a_fifo_is_refused(
     assert run(capsys, "import", "--from", "thunderbird", str(tb_profile)) == (
         2,
         "",
-        f"mailconf: {tb_profile}/prefs.js:1:1: prefs.js is a FIFO (named pipe), not a file; replace it with the file "
+        f"mailconf: {tb_profile}/prefs.js: prefs.js is a FIFO (named pipe), not a file; replace it with the file "
         "Thunderbird writes\n",
     )
 
