@@ -24,7 +24,9 @@ Each key with a POP3 or IMAP ``clsid`` is an account:
 
 Text is read from ``"..."`` strings, ``hex(1):`` (REG_SZ) and ``hex:`` (REG_BINARY UTF-16LE, as Outlook
 2002-2013 wrote it). A key given twice is one key, its values merged as regedit merges the file (a later
-value of a name wins; key names are case-insensitive). Stored passwords (``POP3 Password``...) are
+value of a name wins; key names are case-insensitive). Deletions are applied as regedit applies them, in file
+order: ``"Name"=-`` deletes a value and ``[-HKEY_...\Key]`` a key and its subkeys (a later line giving them
+again makes them anew). Stored passwords (``POP3 Password``...) are
 DPAPI-encrypted and never imported: a comment says to set a ``password_command``. A file that is not a
 registry export stops the import with its line (exit 2).
 """
@@ -94,11 +96,20 @@ def _keys(path: str) -> list[tuple[str, Location, dict[str, tuple[Value, Locatio
             "not a registry export (the first line is not 'Windows Registry Editor Version 5.00')",
             "export the key with regedit (File > Export)",
         )
-    keys: list[tuple[str, Location, dict[str, tuple[Value, Location]]]] = []
-    #: a key given again adds its values to the first (a later value of a name wins), as regedit merges the file
-    #: into the registry key by key; key names are case-insensitive there
-    named: dict[str, dict[str, tuple[Value, Location]]] = {}
+    #: lower-case key name -> (when it was made, its name, where, its values). A key given again adds its values to
+    #: the first (a later value of a name wins), as regedit merges the file into the registry key by key; key names
+    #: are case-insensitive there. Insertion order is file order.
+    named: dict[str, tuple[int, str, Location, dict[str, tuple[Value, Location]]]] = {}
+    #: lower-case key name -> when ``[-key]`` deleted it and its subkeys: a key made before that is gone (looked up
+    #: through its ancestors, so that deleting a key is not a walk over every key, which was quadratic)
+    deleted: dict[str, int] = {}
+
+    def alive(lower: str, made: int) -> bool:
+        parts = lower.split("\\")
+        return all(deleted.get("\\".join(parts[:n]), -1) < made for n in range(1, len(parts) + 1))
+
     current: dict[str, tuple[Value, Location]] | None = None
+    under_deleted = False  # after [-key]: regedit has no key to put a value in
     number = 1
     while number < len(lines):
         start = number + 1
@@ -110,19 +121,30 @@ def _keys(path: str) -> list[tuple[str, Location, dict[str, tuple[Value, Locatio
         if stripped.startswith("["):
             if not stripped.endswith("]"):
                 raise Unreadable(where, "a key line without its closing ]", "fix the line or export again")
-            current = named.get(stripped[1:-1].lower())
-            if current is None:
-                current = named[stripped[1:-1].lower()] = {}
-                keys.append((stripped[1:-1], where, current))
+            if stripped.startswith("[-"):  # regedit deletes the key and its subkeys; a later [key] makes it anew
+                deleted[stripped[2:-1].lower()] = start
+                current, under_deleted = None, True
+                continue
+            lower = stripped[1:-1].lower()
+            entry = named.get(lower)
+            if entry is None or not alive(lower, entry[0]):
+                named.pop(lower, None)  # made anew: it comes where it is made now, in file order
+                entry = named[lower] = (start, stripped[1:-1], where, {})
+            current, under_deleted = entry[3], False
             continue
         match = _VALUE.match(stripped)
         if match is None:
             raise Unreadable(where, "not a registry value line", 'write "name"=value, or export again')
         if current is None:
+            if under_deleted:
+                raise Unreadable(where, "a value after a deleted [-key]", "give the key as [key] before its values")
             raise Unreadable(where, "a value before any [key]", "export the key again")
-        name = "" if match.group(1) == "@" else _unquote(match.group(1))
-        current[name.lower()] = (_data(match.group(2), where), where)
-    return keys
+        name = ("" if match.group(1) == "@" else _unquote(match.group(1))).lower()
+        if match.group(2).strip() == "-":  # "name"=- deletes the value, as regedit applies it: a later line wins
+            current.pop(name, None)
+        else:
+            current[name] = (_data(match.group(2), where), where)
+    return [(name, where, values) for lower, (made, name, where, values) in named.items() if alive(lower, made)]
 
 
 def _unwrapped(lines: list[str], number: int) -> tuple[str, int]:

@@ -619,6 +619,12 @@ def test_a_byte_order_mark_makes_mutt_skip_the_first_line(capsys: pytest.Capture
             "nobom.reg:1:1: UTF-16LE text without a byte-order mark; export the key again with regedit, or save the "
             "file as UTF-16LE with a byte-order mark or as UTF-8",
         ),
+        (  # hivexregedit refuses it too: there is no key to put the value in
+            "outlook",
+            "deleted.reg",
+            'Windows Registry Editor Version 5.00\r\n\r\n[-HKEY_CURRENT_USER\\x]\r\n"a"="b"\r\n',
+            "deleted.reg:4:1: a value after a deleted [-key]; give the key as [key] before its values",
+        ),
         (
             "msmtp",
             "msmtprc",

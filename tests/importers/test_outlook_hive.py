@@ -91,3 +91,74 @@ def test_a_key_given_twice_is_merged_as_the_registry_merges_it(tmp_path: Path) -
                          "username": "dave-smtp"},
         }
     }  # fmt: skip
+
+
+def test_deletions_are_applied_as_the_registry_applies_them(tmp_path: Path) -> None:
+    # `"Name"=-` deletes a value and `[-KEY]` a key with its subkeys, in file order: the import stopped with "a value
+    # of an unknown type" at the first. Each deletion is in a later block than what it deletes, where regedit and
+    # hivexregedit agree (hivexregedit applies a block's deletions before its values, whatever their order).
+    need("hivexregedit")
+    pop3 = (
+        f"[{ACCOUNTS}\\00000004]\r\n"
+        '"clsid"="{ED475411-B0D6-11D2-8C3B-00104B2A6676}"\r\n"Account Name"="old"\r\n"Email"="old@example.net"\r\n'
+        '"POP3 Server"="pop.example.net"\r\n'
+        f"\r\n[{ACCOUNTS}\\00000004\\Sub]\r\n" '"x"="y"\r\n'
+    )  # fmt: skip
+    deletions = (
+        REG + "\r\n" + pop3 + "\r\n"
+        f"[{ACCOUNTS}\\00000003]\r\n"
+        '"IMAP Port"=-\r\n"Display Name"=-\r\n"SMTP User"=-\r\n"Organization"=-\r\n\r\n'  # Organization: never set
+        f"[-{ACCOUNTS.upper()}\\00000004]\r\n\r\n"  # the key and its subkey
+        f"[-{ACCOUNTS}\\00000005]\r\n\r\n"  # a key that is not there: nothing to delete
+    )
+    original = tmp_path / "deletions.reg"
+    original.write_bytes(deletions.encode("ascii"))
+    merge_and_export(tmp_path, deletions.encode("ascii"), ACCOUNTS, PROFILES)
+    done = subprocess.run(
+        ["hivexregedit", "--export", "--prefix", "HKEY_CURRENT_USER", str(tmp_path / "NTUSER.DAT"),
+         PROFILES.removeprefix("HKEY_CURRENT_USER")],
+        capture_output=True, check=True,
+    )  # fmt: skip
+    exported = tmp_path / "exported.reg"
+    exported.write_bytes(done.stdout)
+    assert b"00000004" not in done.stdout
+    mine = import_paths("outlook", [str(original)], ReadOptions()).accounts
+    hives = import_paths("outlook", [str(exported)], ReadOptions()).accounts
+    assert {k: dict(v) for k, v in mine.items()} == {k: dict(v) for k, v in hives.items()} == {
+        "Dave-D-Example-work": {
+            "address": "dave@example.net",
+            "incoming": {"protocol": "imap", "host": "imap.example.net", "port": 993, "security": "tls",
+                         "auth": "ntlm", "username": "dave\\corp"},
+            "outgoing": {"host": "smtp.example.net", "port": 465, "security": "tls", "auth": "password"},
+        }
+    }  # fmt: skip
+
+
+def test_a_deleted_key_given_again_is_made_anew(tmp_path: Path) -> None:
+    # after [-KEY], a later [KEY] is a new key: none of the values before the deletion are in it
+    need("hivexregedit")
+    again = (
+        REG + f"\r\n[-{ACCOUNTS}\\00000003]\r\n\r\n"
+        f"[{ACCOUNTS}\\00000003]\r\n"
+        '"clsid"="{ED475411-B0D6-11D2-8C3B-00104B2A6676}"\r\n"Email"="new@example.org"\r\n'
+        '"POP3 Server"="pop.example.org"\r\n'
+    )
+    original = tmp_path / "again.reg"
+    original.write_bytes(again.encode("ascii"))
+    merge_and_export(tmp_path, again.encode("ascii"), ACCOUNTS, PROFILES)
+    done = subprocess.run(
+        ["hivexregedit", "--export", "--prefix", "HKEY_CURRENT_USER", str(tmp_path / "NTUSER.DAT"),
+         PROFILES.removeprefix("HKEY_CURRENT_USER")],
+        capture_output=True, check=True,
+    )  # fmt: skip
+    exported = tmp_path / "exported.reg"
+    exported.write_bytes(done.stdout)
+    mine = import_paths("outlook", [str(original)], ReadOptions()).accounts
+    hives = import_paths("outlook", [str(exported)], ReadOptions()).accounts
+    assert {k: dict(v) for k, v in mine.items()} == {k: dict(v) for k, v in hives.items()} == {
+        "00000003": {
+            "address": "new@example.org",
+            "incoming": {"protocol": "pop3", "host": "pop.example.org", "port": 110, "security": "none",
+                         "auth": "password"},
+        }
+    }  # fmt: skip
