@@ -24,6 +24,11 @@ reported and not imported, and so is a literal ``password``. Delivery and daemon
 LOCAL here``, ``smtphost``, ``set daemon`` ...) are not account settings: one warning counts them.
 A keyword fetchmail does not know stops the import with its line and column (exit 2): fetchmail
 itself refuses such a file.
+
+Words are read as fetchmail's lexer reads them: a quoted string ends at the next quote (a backslash does not
+escape it: ``"a\"`` is ``a``), and where a word without spaces is longer, that word is read, quotes and all
+(``"a\"b"`` is ``"a"b"``); C escapes (``\\``, ``\n``, ``\x41``, octal ``\041``,
+decimal ``\65``...) are replaced in both.
 """
 
 from __future__ import annotations
@@ -78,50 +83,80 @@ class Token(NamedTuple):
     location: Location
 
 
-_TOKEN = re.compile(r'"[^"]*"|\'[^\']*\'|#[^\n]*|[;,:]|[^\s"\'#;,:]+|\S', re.DOTALL)
-_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{1,2}|0[0-7]{1,3}|[0-9]{1,3}|.)", re.DOTALL)
+#: a word that does not start with a quote or a comment; inside it, a quote or # is a character of the word
+_TOKEN = re.compile(r'#[^\n]*|[;,:]|["\']|[^\s"\'#;,:][^\s;,:]*|\S')
+#: what fetchmail's lexer (rcfile_l.l) reads as a word, ``[^=;:, \t\r\n]+`` (here with ``=``, kept in words as
+#: before): from a quote too, where flex takes the longer of it and the quoted string
+_WORD = re.compile(r"[^\s;,:]+")
+#: fetchmail's escapes(): \x or \X and at most 2 hex digits, \0 and at most 2 more octal digits, at most 3 decimal
+#: digits, a backslash before a line end (the two dropped), one at the end (dropped), else the character after it
+_ESCAPE = re.compile(r"\\(?:[xX]([0-9A-Fa-f]{0,2})|(0[0-7]{0,2})|([1-9][0-9]{0,2})|(\n)|(.)|$)", re.DOTALL)
 _SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b"}
 
 
 def _unescape(match: re.Match[str]) -> str:
-    code = match.group(1)
-    if code[0] == "x" and len(code) > 1:
-        return chr(int(code[1:], 16))
-    if code[0] == "0" and len(code) > 1:
-        return chr(int(code, 8))
-    if code.isdigit():
-        return chr(int(code))
-    return _SIMPLE.get(code, code)
+    hexa, octal, decimal, line_end, other = match.groups()
+    if hexa is not None:
+        return chr(int(hexa or "0", 16))  # \x without a digit is NUL: the string ends there
+    if octal is not None:
+        return chr(int(octal, 8))
+    if decimal is not None:
+        return chr(int(decimal) % 256)  # a C char: \999 is one byte
+    if line_end is not None or other is None:
+        return ""
+    return _SIMPLE.get(other, other)
+
+
+def _escapes(text: str) -> str:
+    """``text`` as fetchmail's escapes() makes it: the escapes replaced, and cut at a NUL (a C string ends there)."""
+    return _ESCAPE.sub(_unescape, text).split("\x00", 1)[0]
 
 
 def _lex(path: str, text: str) -> list[Token]:
+    """The words of the file, as fetchmail's flex lexer reads them: a quoted string is ``"[^"]*"`` (a backslash
+    does not escape a quote: ``"a\\"`` is the string ``a``), and where a longer word starts at its quote, the word
+    wins (``"a\\"b"`` is the word ``"a"b"``, quotes and all); both are unescaped, and are strings, never keywords."""
     found: list[Token] = []
     line, line_start = 1, 0
     position = 0
-    for match in _TOKEN.finditer(text):
+    while True:
+        match = _TOKEN.search(text, position)
+        if match is None:
+            break
         start = match.start()
         newlines = text.count("\n", position, start)
         if newlines:
             line += newlines
             line_start = text.rfind("\n", position, start) + 1
-        position = start
         raw = match.group()
         where = Location(path, line, start - line_start + 1)
-        if raw.startswith("#") or raw in (";", ",", ":"):
+        end = match.end()
+        if raw in ('"', "'"):
+            close = text.find(raw, start + 1)
+            word = _WORD.match(text, start)
+            assert word is not None  # a quote is a word's character
+            if close < 0 or word.end() > close + 1:
+                if close < 0:  # never closed (before: an empty string, and its text a keyword)
+                    raise Unreadable(where, "unbalanced quote", "close the string with a matching quote")
+                end = word.end()
+                found.append(Token(_escapes(text[start:end]), True, where))
+            else:
+                end = close + 1
+                raw = text[start:end]
+                if "\n" in raw and raw[0] == "'":
+                    raise Unreadable(where, "a quoted string spans lines", "close the quote on the same line")
+                found.append(Token(_escapes(raw[1:-1]), True, where))
+        elif raw.startswith("#") or raw in (";", ",", ":"):
             pass
-        elif raw in ('"', "'"):  # a quote never closed (before: an empty string, and its text a keyword)
-            raise Unreadable(where, "unbalanced quote", "close the string with a matching quote")
-        elif raw[0] in "\"'":
-            if "\n" in raw and raw[0] == "'":
-                raise Unreadable(where, "a quoted string spans lines", "close the quote on the same line")
-            found.append(Token(_ESCAPE.sub(_unescape, raw[1:-1]), True, where))
+        elif "\\" in raw:  # escapes() makes it a string, which no keyword is
+            found.append(Token(_escapes(raw), True, where))
         else:
             found.append(Token(raw, False, where))
-        inside = raw.count("\n")
+        inside = text.count("\n", start, end)
         if inside:
             line += inside
-            line_start = start + raw.rfind("\n") + 1
-            position = match.end()
+            line_start = text.rfind("\n", start, end) + 1
+        position = end
     return found
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from mailconf.document import build_model
 from mailconf.importers import ReadOptions
 from mailconf.importers._core import import_paths
@@ -144,3 +146,29 @@ def test_fetchmail_reads_what_the_importer_reads(tmp_path: Path) -> None:
         assert server.port == (
             int(entry["service"]) if entry["service"] else {"IMAP": 143, "POP3": 110}[entry["protocol"]]
         )
+
+
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [
+        ('"a\\"b"', '"a"b"'),  # a backslash does not escape the quote: the longer word wins, quotes and all
+        ('"\\"ab\\""', '""ab""'),
+        ('"a\\" is y', "a"),  # the string is "a\", its backslash at the end dropped
+        ('"ab"c', '"ab"c'),
+        ('"dom\\\\user"', "dom\\user"),
+        ('"a\\x41b\\X42"', "aAbB"),
+        ('"a\\0411"', "a!1"),  # \0 and two more octal digits at most
+        ('"a\\66b\\qc"', "aBbqc"),  # decimal; an unknown escape is the character
+        ("'it\\'s'", "'it's'"),
+        ("dom\\\\user", "dom\\user"),  # a word unquoted is unescaped too
+    ],
+)
+def test_fetchmail_backslashes_are_read_as_fetchmail_reads_them(tmp_path: Path, user: str, expected: str) -> None:
+    # `user "a\"b"` stopped the import with "unbalanced quote", and fetchmail reads the file: its lexer takes a
+    # quoted string as "[^"]*" and, where a longer word starts at the quote, that word (rcfile_l.l, flex)
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(f"poll mail.example.com proto IMAP user {user} is x here\n")
+    rc.chmod(0o600)
+    assert entries(rc, tmp_path)["mail.example.com"]["remote"] == expected
+    result = import_paths("fetchmail", [str(rc)], ReadOptions())
+    assert [a["incoming"]["username"] for a in result.accounts.values()] == [expected]
