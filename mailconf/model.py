@@ -10,7 +10,7 @@ import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 #: A path into the YAML document: mapping keys and sequence indexes.
 YamlPath = tuple[str | int, ...]
@@ -96,6 +96,21 @@ class Auth(_Member):
     NONE = "none"
 
 
+#: The two server fields that hold a command printing a secret.
+CommandField = Literal["password_command", "token_command"]
+
+#: The command each auth runs to get its secret, the one definition that lint (MC305) and every target that runs
+#: a command read: password and ntlm run password_command (a password), oauth2 runs token_command (an OAuth2
+#: access token); gssapi, client-cert and none are absent because they run neither (they log in with a Kerberos
+#: ticket, the TLS client certificate, or not at all). A target that cannot do some auth keeps only the auths it
+#: renders. A mapping, not a function: targets ask it for each of the 20,000 servers of a 10,000-account render.
+CREDENTIAL_COMMAND: Mapping[Auth, CommandField] = {
+    Auth.PASSWORD: "password_command",
+    Auth.NTLM: "password_command",
+    Auth.OAUTH2: "token_command",
+}
+
+
 #: Well-known ports, by protocol and whether TLS is implicit.
 DEFAULT_PORTS: Mapping[tuple[Protocol, bool], int] = {
     (Protocol.IMAP, True): 993,
@@ -176,6 +191,14 @@ class Server:
 
     def declared(self, name: str) -> bool:
         return name in self.origin
+
+    @property
+    def credential_command(self) -> str | None:
+        """The command this server's auth runs (CREDENTIAL_COMMAND), or None: the auth runs none, or it is unset."""
+        field = CREDENTIAL_COMMAND.get(self.auth)
+        if field is None:
+            return None
+        return self.password_command if field == "password_command" else self.token_command
 
     @property
     def side(self) -> str:

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from ..model import Auth, Model, Server, Severity
+from ..model import CREDENTIAL_COMMAND, Auth, Model, Server, Severity
 from . import Problem
 
 ID = "MC305"
@@ -56,12 +56,6 @@ SEVERITY = Severity.WARNING
 TITLE = "A password_command or token_command that auth does not run (error if alone)"
 
 _COMMANDS = ("password_command", "token_command")
-#: The command each auth runs (the targets' own maps agree: msmtp, mbsync, aerc, offlineimap, getmail, mutt).
-RUNS: Mapping[Auth, str] = {
-    Auth.PASSWORD: "password_command",
-    Auth.NTLM: "password_command",
-    Auth.OAUTH2: "token_command",
-}
 #: What an auth that runs no command logs in with.
 _RUNS_NONE: Mapping[Auth, str] = {
     Auth.GSSAPI: "logs in with a Kerberos ticket",
@@ -72,10 +66,10 @@ _RUNS_NONE: Mapping[Auth, str] = {
 
 def _unused(server: Server, name: str, auth: str) -> tuple[str, Severity | None]:
     """The message for an unused command ``name``, and the severity when it is not the rule's default."""
-    runs = RUNS.get(server.auth)
+    runs = CREDENTIAL_COMMAND.get(server.auth)
     if runs is None:
         return f"{auth} {_RUNS_NONE[server.auth]} and runs no command: no target runs {name}; remove it", None
-    if getattr(server, runs) is not None:
+    if server.credential_command is not None:
         what = "password" if runs == "password_command" else "token"
         return f"{auth} runs {runs} (the {what}), not {name}: no target runs it; remove it", None
     if server.auth is Auth.OAUTH2:  # MC302 reports the missing token_command
@@ -97,7 +91,7 @@ def check(model: Model) -> Iterator[Problem]:
         for name in _COMMANDS:
             command = getattr(server, name)
             # a blank command runs nothing either way: MC712 reports it
-            if command is None or name == RUNS.get(server.auth) or not command.strip():
+            if command is None or name == CREDENTIAL_COMMAND.get(server.auth) or not command.strip():
                 continue  # nearly every server: the auth's words are made only for a finding (lint of 10,000 accounts)
             auth = f"auth: {server.auth.value}" + ("" if server.declared("auth") else " (the default)")
             message, severity = _unused(server, name, auth)

@@ -20,7 +20,7 @@ import jinja2
 
 from ..escape import UnsafeValue, fits
 from ..escape.mutt import EMPTY_COMMAND, refuse_control
-from ..model import Account, Auth, Model, Protocol, Security, Server
+from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Protocol, Security, Server
 from . import FEATURES, GapRules, Gaps, Rendered, RenderedFile, gap_rules, locate_unsafe, unsafe_in
 
 T = TypeVar("T")
@@ -270,7 +270,8 @@ def _server(account: str, server: Server, dialect: Dialect, gap: GapSink) -> Ser
         gap(server, "auth",
             f"{dialect.name} always logs in to IMAP and POP3 servers (it will ask for a user name and "
             "password): declare the login the server expects")  # fmt: skip
-    password = server.password_command if auth is Auth.PASSWORD or auth is Auth.NTLM else None
+    runs = CREDENTIAL_COMMAND.get(auth)
+    password = server.password_command if runs == "password_command" else None
     if password is not None and not password.strip():
         # mutt_command refuses it in the template, where the setting is no longer known (it is printable, so
         # locate_unsafe, which looks for control characters, would not find it): named here
@@ -278,7 +279,7 @@ def _server(account: str, server: Server, dialect: Dialect, gap: GapSink) -> Ser
     if password is None and server.password_command:
         gap(server, "password_command", f"not used with auth {auth.value}: remove it, or use auth password")
     token = server.token_command
-    oauth = token if auth is Auth.OAUTH2 else None
+    oauth = token if runs == "token_command" else None
     if oauth and oauth.lstrip(" ")[:1] in tuple(dialect.command_shortcuts):
         # neomutt expands a path shortcut at the start of a command variable: one more space stops it (the shell
         # ignores it), also before a command that starts with spaces, so that the importer, which removes exactly

@@ -173,7 +173,7 @@ import jinja2
 from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.aerc import aerc_value, rfc5322_quoted, url_user
-from ..model import Account, Auth, Model, Protocol, Security, Server
+from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Protocol, Security, Server
 from . import GapRules, Gaps, Rendered, RenderedFile, gap_rules
 
 NAME = "aerc"
@@ -264,11 +264,8 @@ _MECHANISMS: Mapping[Auth, tuple[tuple[str, ...], tuple[str, ...]]] = {
     Auth.NONE: (("none",), ("none",)),
 }
 
-#: Which command each auth runs.
-_COMMAND_FIELD: Mapping[Auth, str] = {
-    Auth.PASSWORD: "password_command",
-    Auth.OAUTH2: "token_command",
-}
+#: Which command each auth runs: the model's, for the auths aerc can do (with NTLM, which it cannot, it runs none).
+_COMMAND_FIELD: Mapping[Auth, str] = {a: f for a, f in CREDENTIAL_COMMAND.items() if a in _MECHANISMS}
 
 #: tls.min_version that aerc enforces as declared: Go's client (1.19 in aerc 0.14, 1.24 in Debian 13's 0.20)
 #: accepts TLS 1.2 and 1.3 only.
@@ -501,9 +498,10 @@ _SERVER_GAPS: tuple[tuple[str, Callable[[Server, bool], bool], str], ...] = (
     ("password_command",
      lambda s, o: s.auth is Auth.PASSWORD and s.password_command is None and not s.has_literal_password,
      NO_PASSWORD_GAP),
-    ("password_command", lambda s, o: s.password_command is not None and s.auth is not Auth.PASSWORD,
+    ("password_command",
+     lambda s, o: s.password_command is not None and _COMMAND_FIELD.get(s.auth) != "password_command",
      "auth {auth} does not use it, so it is left out; {advice}"),
-    ("token_command", lambda s, o: s.token_command is not None and s.auth is not Auth.OAUTH2,
+    ("token_command", lambda s, o: s.token_command is not None and _COMMAND_FIELD.get(s.auth) != "token_command",
      "auth {auth} does not use it, so it is left out; {advice}"),
     ("timeout", lambda s, o: o and s.timeout is not None, "{aerc} has no SMTP timeout setting: it is left out"),
     ("timeout", lambda s, o: not o and s.timeout == 0,

@@ -134,7 +134,7 @@ import jinja2
 from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.getmail import getmail_path, getmail_tuple, getmail_value
-from ..model import Account, Auth, Model, Protocol, Security, Server
+from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Protocol, Security, Server
 from . import LOGIN_NAME_GAP, Gaps, Rendered, RenderedFile, gap_rules, sent_unquoted
 
 NAME = "getmail"
@@ -186,19 +186,18 @@ FIRST_LINE = 'out=$(/bin/sh -c "$1") || exit; printf %s "$out" | head -n 1'
 #: The script's ``$0``: the name its shell gives in its own messages.
 FIRST_LINE_NAME = "mailconf"
 
-#: Which command each auth runs as getmail's password_command (IMAP; POP3 has only passwords).
-_COMMAND_FIELD: Mapping[tuple[Protocol, Auth], str] = {
-    (Protocol.IMAP, Auth.PASSWORD): "password_command",
-    (Protocol.POP3, Auth.PASSWORD): "password_command",
-    (Protocol.IMAP, Auth.OAUTH2): "token_command",
-}
-
 #: The SASL mechanisms getmail can use, per protocol and auth, and the flag each sets (None: the plain login).
 _MECHANISMS: Mapping[tuple[Protocol, Auth], Mapping[str, str | None]] = {
     (Protocol.IMAP, Auth.PASSWORD): {"plain": None, "login": None, "cram-md5": "use_cram_md5"},
     (Protocol.POP3, Auth.PASSWORD): {"plain": None, "login": None},
     (Protocol.IMAP, Auth.OAUTH2): {"xoauth2": "use_xoauth2"},
     (Protocol.IMAP, Auth.GSSAPI): {"gssapi": "use_kerberos"},
+}
+
+#: Which command each auth runs as getmail's password_command: the model's, for the (protocol, auth) getmail can
+#: log in with (POP3 has only passwords; NTLM, which getmail cannot do, runs none).
+_COMMAND_FIELD: Mapping[tuple[Protocol, Auth], str] = {
+    key: CREDENTIAL_COMMAND[key[1]] for key in _MECHANISMS if key[1] in CREDENTIAL_COMMAND
 }
 
 #: How getmail logs in with each flag (for the mechanisms gap).

@@ -105,7 +105,7 @@ import jinja2
 from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.mbsync import MAX_LINE_BYTES, mbsync_line, mbsync_quote
-from ..model import Account, Auth, Model, Protocol, Security, Server
+from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Protocol, Security, Server
 from . import Gaps, Rendered, RenderedFile, gap_rules
 
 NAME = "mbsync"
@@ -170,12 +170,6 @@ _AUTH_MECHS: Mapping[Auth, str | None] = {
 
 #: The only AuthMechs mbsync sends itself (IMAP LOGIN); every other mechanism goes through Cyrus SASL.
 LOGIN = "LOGIN"
-#: Which command each auth runs through PassCmd.
-_COMMAND_FIELD: Mapping[Auth, str] = {
-    Auth.PASSWORD: "password_command",
-    Auth.NTLM: "password_command",
-    Auth.OAUTH2: "token_command",
-}
 
 POP3_GAP = "mbsync speaks IMAP only: the account is left out (use the fetchmail target for POP3)"
 PIN_GAP = (
@@ -274,12 +268,12 @@ def server_gaps(gaps: Gaps, account: Account, server: Server) -> None:
         )
     elif server.auth is Auth.CLIENT_CERT and not encrypted:
         gaps.server(account, server, "auth", "a client certificate needs TLS: set security to tls or starttls")
-    logs_in = server.auth in _COMMAND_FIELD  # a user name and a secret (GSSAPI and EXTERNAL bring their own)
+    logs_in = server.auth in CREDENTIAL_COMMAND  # a user name and a secret (GSSAPI and EXTERNAL bring their own)
     if logs_in and server.username != server.username.strip(" ") and _auth_mechs(server) != LOGIN:
         # Cyrus canonicalises the name (canonusr.c: leading and trailing isspace() dropped); the schema allows no
         # other blank that isspace() matches
         gaps.server(account, server, "username", BLANK_USER_GAP)
-    used = _COMMAND_FIELD.get(server.auth)
+    used = CREDENTIAL_COMMAND.get(server.auth)
     for field, command in (("password_command", server.password_command), ("token_command", server.token_command)):
         if command is not None and field != used:
             advice = "use token_command for oauth2" if server.auth is Auth.OAUTH2 else "remove it or change auth"
@@ -301,8 +295,8 @@ def _account(account: Account, server: Server, root: str) -> MbsyncAccount:
 
     encrypted = server.security is not Security.NONE
     tls = server.tls
-    field = _COMMAND_FIELD.get(server.auth)
-    command = getattr(server, field) if field is not None else None
+    field = CREDENTIAL_COMMAND.get(server.auth)  # run through PassCmd
+    command = server.credential_command
     if command is not None and command.startswith("+"):
         command = " " + command  # a leading + means "prompts on the terminal" to mbsync; the shell skips the blank
     path = f"{root}/{account.name}/"

@@ -90,7 +90,7 @@ import jinja2
 
 from ..escape import UnsafeValue
 from ..escape.msmtp import msmtp_line, msmtp_quote
-from ..model import Account, Auth, Model, Security, Server
+from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Security, Server
 from . import Gaps, Rendered, RenderedFile, gap_rules, locate_unsafe
 
 NAME = "msmtp"
@@ -140,12 +140,6 @@ _METHODS: Mapping[Auth, str] = {
     Auth.NONE: "off",
 }
 
-#: Which command each auth runs through passwordeval.
-_COMMAND_FIELD: Mapping[Auth, str] = {
-    Auth.PASSWORD: "password_command",
-    Auth.NTLM: "password_command",
-    Auth.OAUTH2: "token_command",
-}
 
 _FROM_PATTERN = re.compile(r"%[UHCM]")
 
@@ -283,7 +277,7 @@ def _auth(account: Account, server: Server, gaps: Gaps) -> tuple[str, str | None
     user: str | None = None
     if auth is not Auth.NONE and (auth is not Auth.CLIENT_CERT or server.declared("username")):
         user = _fits(gaps, account, "user", server.username, "outgoing.username")
-    used = _COMMAND_FIELD.get(auth)
+    used = CREDENTIAL_COMMAND.get(auth)  # run through passwordeval
     passwordeval: str | None = None
     for field, command in (("password_command", server.password_command), ("token_command", server.token_command)):
         if command is None:

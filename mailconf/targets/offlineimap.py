@@ -159,7 +159,7 @@ import jinja2
 from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.offlineimap import offlineimap_path, offlineimap_value
-from ..model import Account, Auth, Model, Protocol, Security, Server
+from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Protocol, Security, Server
 from . import LOGIN_NAME_GAP, Gaps, Rendered, RenderedFile, gap_rules, sent_unquoted
 
 NAME = "offlineimap"
@@ -209,8 +209,9 @@ _DEFAULT_MECHANISMS: Mapping[Auth, str] = {
     Auth.OAUTH2: "XOAUTH2",
     Auth.GSSAPI: "GSSAPI",
 }
-#: Which command each auth runs through the pythonfile (GSSAPI runs none).
-_COMMAND_FIELD: Mapping[Auth, str] = {Auth.PASSWORD: "password_command", Auth.OAUTH2: "token_command"}
+#: Which command each auth runs through the pythonfile: the model's, for the auths offlineimap3 can do (NTLM, which
+#: it cannot, leaves the account out; GSSAPI runs none).
+_COMMAND_FIELD: Mapping[Auth, str] = {a: f for a, f in CREDENTIAL_COMMAND.items() if a in _DEFAULT_MECHANISMS}
 #: The fingerprint algorithms offlineimap3 compares (imaplibutil.py: sha512, sha384, sha256, sha224, sha1).
 _FINGERPRINTS = frozenset({"sha1", "sha224", "sha256", "sha384", "sha512"})
 #: What offlineimap3 can only do opportunistically (starttls-optional never gets as far as the file: render, and

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from mailconf.model import CREDENTIAL_COMMAND, Auth, Protocol, Security, Server
 from mailconf.rules import FIXES
 from tests.rules.helpers import account, findings_of
 from tests.test_cli import run_mailconf
@@ -329,3 +331,26 @@ def test_mc305_passes_the_command_auth_runs() -> None:
     blank = TOKEN_UNDER_PASSWORD.replace("oama access alice@example.com", '" "')  # MC712's
     assert findings_of("MC305", text) == []
     assert findings_of("MC305", blank) == []
+
+
+@pytest.mark.parametrize(
+    ("auth", "runs"),
+    [
+        (Auth.PASSWORD, "password_command"),
+        (Auth.NTLM, "password_command"),
+        (Auth.OAUTH2, "token_command"),
+        (Auth.GSSAPI, None),
+        (Auth.CLIENT_CERT, None),
+        (Auth.NONE, None),
+    ],
+)
+def test_each_auth_runs_the_command_the_model_defines(auth: Auth, runs: str | None) -> None:
+    """The one definition MC305 and the targets read: which command each auth runs, and the server's command."""
+    server = Server(
+        Protocol.IMAP, "imap.example.com", 993, Security.TLS, auth, "alice",
+        password_command="pass show mail/work", token_command="oama access alice@example.com",
+    )  # fmt: skip
+    commands = {"password_command": "pass show mail/work", "token_command": "oama access alice@example.com"}
+    assert CREDENTIAL_COMMAND.get(auth) == runs
+    assert server.credential_command == (None if runs is None else commands[runs])
+    assert replace(server, password_command=None, token_command=None).credential_command is None
