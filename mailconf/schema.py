@@ -292,18 +292,25 @@ def _article(kind: Any) -> str:
     return names.get(kind, str(kind))
 
 
+#: What the text patterns refuse ([^\u0000-\u001f\u007f-\u009f\u2028\u2029]), named exactly: "control characters"
+#: alone reads as C0 only, and a user would not look for a NEL or a U+2028 pasted from a web page.
+_CONTROLS = "control characters (C0, DEL, C1)"
+_SEPARATORS = "line and paragraph separators (U+2028, U+2029)"
+_PATH_HELP = f"write an absolute path without {_CONTROLS} or {_SEPARATORS}"
+_COMMAND_HELP = f"write the command on one line without {_CONTROLS} or {_SEPARATORS}"
+_TEXT_HELP = f"remove {_CONTROLS} and {_SEPARATORS}"
 _PATTERN_HELP = {
     "host": "write a host name (RFC 1123) or an IP address, without scheme, port, user or spaces",
     "address": "write an address like alice@example.com",
     "fingerprint": "write the algorithm and the hex bytes, like sha256:AB:CD:... (32 bytes for sha256)",
-    "ca_file": "write an absolute path without control characters",
-    "client_cert": "write an absolute path without control characters",
-    "client_key": "write an absolute path without control characters",
-    "password_command": "write the command on one line without control characters",
-    "token_command": "write the command on one line without control characters",
-    "username": "remove control characters",
-    "display_name": "remove control characters",
-    "organization": "remove control characters",
+    "ca_file": _PATH_HELP,
+    "client_cert": _PATH_HELP,
+    "client_key": _PATH_HELP,
+    "password_command": _COMMAND_HELP,
+    "token_command": _COMMAND_HELP,
+    "username": _TEXT_HELP,
+    "display_name": _TEXT_HELP,
+    "organization": _TEXT_HELP,
 }
 
 

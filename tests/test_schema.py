@@ -251,6 +251,12 @@ def test_a_number_that_is_no_choice_gets_no_quote_hint() -> None:
     ]
 
 
+#: What the text patterns refuse, as MC002's hints name it (C0, DEL, C1, U+2028, U+2029).
+REFUSED = "control characters (C0, DEL, C1) or line and paragraph separators (U+2028, U+2029)"
+TEXT_HELP = "remove control characters (C0, DEL, C1) and line and paragraph separators (U+2028, U+2029)"
+PATH_HELP = f"write an absolute path without {REFUSED}"
+COMMAND_HELP = f"write the command on one line without {REFUSED}"
+
 #: neither an IPv4 address nor an RFC 1123 name (the last label is all digits)
 NUMERIC_HOSTS = ["999.999.999.999", "1.2.3.4.5", "127.1", "0x7f.1", "010.0.0.1", "1.2.3.4.", "12345", "256.1.1.1"]
 
@@ -323,7 +329,7 @@ def test_control_character_in_display_name() -> None:
             "MC002",
             5,
             19,
-            '`display_name` is not valid (got "Alice\\u001b[31m"): remove control characters',
+            f'`display_name` is not valid (got "Alice\\u001b[31m"): {TEXT_HELP}',
         ),
     ]
 
@@ -332,11 +338,8 @@ def test_next_line_character_in_organization() -> None:
     """U+0085 (NEL) and U+2028 end a line in some clients' files: rejected like a newline."""
     text = BASE.replace("    incoming:\n", '    organization: "ACME\\u2028x"\n    incoming:\n')
     assert findings(text) == [
-        ("MC002", 5, 19, '`organization` is not valid (got "ACME\\u2028x"): remove control characters'),
+        ("MC002", 5, 19, f'`organization` is not valid (got "ACME\\u2028x"): {TEXT_HELP}'),
     ]
-
-
-COMMAND_HELP = "write the command on one line without control characters"
 
 
 @pytest.mark.parametrize(
@@ -347,9 +350,9 @@ COMMAND_HELP = "write the command on one line without control characters"
     [
         ('password_command: "pass show work{}set x"', 25, f"`password_command` is not valid: {COMMAND_HELP}"),
         ('token_command: "oama access a{}b"', 22, f"`token_command` is not valid: {COMMAND_HELP}"),
-        ('username: "alice{}Pass x"', 17, '`username` is not valid (got "alice{}Pass x"): remove control characters'),
+        ('username: "alice{}Pass x"', 17, '`username` is not valid (got "alice{}Pass x"): ' + TEXT_HELP),
         ('tls: {{ca_file: "/etc/ca{}x.pem"}}', 22,
-         '`ca_file` is not valid (got "/etc/ca{}x.pem"): write an absolute path without control characters'),
+         '`ca_file` is not valid (got "/etc/ca{}x.pem"): ' + PATH_HELP),
     ],
 )  # fmt: skip
 def test_c1_controls_and_line_separators_in_a_user_command_or_path_are_refused(
@@ -373,9 +376,8 @@ def test_a_next_line_in_a_command_is_not_rendered(tmp_path: Path) -> None:
     assert run_mailconf("render", "-t", "all", "a.yaml", "-o", "out", cwd=tmp_path) == (
         1,
         "",
-        "a.yaml:5:58: error MC002 schema-violation: `password_command` is not valid: write the command on one line "
-        "without control characters\nmailconf: a.yaml: not rendered: fix the errors above first (`mailconf lint "
-        "a.yaml`)\n",
+        f"a.yaml:5:58: error MC002 schema-violation: `password_command` is not valid: {COMMAND_HELP}\n"
+        "mailconf: a.yaml: not rendered: fix the errors above first (`mailconf lint a.yaml`)\n",
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
 
@@ -391,7 +393,7 @@ def test_c1_controls_and_line_separators_in_an_address_are_refused(character: st
 def test_newline_in_username() -> None:
     text = BASE + '      username: "alice\\nset folder=/tmp"\n'
     assert findings(text) == [
-        ("MC002", 9, 17, '`username` is not valid (got "alice\\nset folder=/tmp"): remove control characters'),
+        ("MC002", 9, 17, f'`username` is not valid (got "alice\\nset folder=/tmp"): {TEXT_HELP}'),
     ]
 
 
@@ -435,7 +437,7 @@ def test_secret_values_are_never_echoed(line: str) -> None:
 def test_secret_messages_exactly() -> None:
     text = BASE.replace("      password_command: pass show work\n", f'      password_command: "{SECRET}\\u0007"\n')
     assert findings(text) == [
-        ("MC002", 8, 25, "`password_command` is not valid: write the command on one line without control characters"),
+        ("MC002", 8, 25, f"`password_command` is not valid: {COMMAND_HELP}"),
     ]
     text = BASE.replace("      password_command: pass show work\n", f"      password: [{SECRET}]\n")
     assert [f for f in findings(text) if f[0] == "MC002"] == [("MC002", 8, 17, "`password` must be text")]

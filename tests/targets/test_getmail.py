@@ -739,7 +739,8 @@ def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
     )
     assert errors == [
         f"{source}:8:17: error MC002 schema-violation: `username` is not valid "
-        '(got "alice\\n[options]\\ndelete = true"): remove control characters',
+        '(got "alice\\n[options]\\ndelete = true"): remove control characters (C0, DEL, C1) and line and '
+        "paragraph separators (U+2028, U+2029)",
         f"mailconf: {source}: not rendered: fix the errors above first (`mailconf lint {source}`)",
     ]
 

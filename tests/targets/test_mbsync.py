@@ -398,7 +398,8 @@ def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
     )
     assert errors == [
         f"{source}:8:25: error MC002 schema-violation: `password_command` is not valid: "
-        "write the command on one line without control characters",
+        "write the command on one line without control characters (C0, DEL, C1) or line and paragraph "
+        "separators (U+2028, U+2029)",
         f"mailconf: {source}: not rendered: fix the errors above first (`mailconf lint {source}`)",
     ]
 

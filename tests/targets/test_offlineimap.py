@@ -916,7 +916,7 @@ def test_a_yaml_line_separator_is_refused_by_the_schema_before_offlineimap(
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == (
         f'{source}:8:17: error MC002 schema-violation: `username` is not valid (got "alice{shown}[Account x]"): '
-        f"remove control characters\nmailconf: {source}: not rendered: fix the errors above first (`mailconf lint "
-        f"{source}`)\n"
+        "remove control characters (C0, DEL, C1) and line and paragraph separators (U+2028, U+2029)\n"
+        f"mailconf: {source}: not rendered: fix the errors above first (`mailconf lint {source}`)\n"
     )
     assert not out.exists()

@@ -214,7 +214,10 @@ def test_a_username_with_a_unicode_line_break_is_refused(tmp_path: Path, capsys:
         err.splitlines()[-1]
         == f"mailconf: {source}: not rendered: fix the errors above first (`mailconf lint {source}`)"
     )
-    assert '`username` is not valid (got "evil\\u2028[Account9]"): remove control characters\n' in err
+    assert (
+        '`username` is not valid (got "evil\\u2028[Account9]"): remove control characters (C0, DEL, C1) and line '
+        "and paragraph separators (U+2028, U+2029)\n"
+    ) in err
     assert not out_dir.exists()
 
 
