@@ -82,8 +82,18 @@ class Negotiated:
         return self.chain[0] if self.chain else None
 
 
-def unverified_context() -> ssl.SSLContext:
+def _client_context() -> ssl.SSLContext:
+    """A client context that speaks TLS 1.2 and 1.3 only (RFC 8996), on every platform: Python's own default minimum
+    is 1.2, but Debian's python3 leaves it to OpenSSL (MINIMUM_SUPPORTED), whose hello then offered 1.0 and 1.1 too,
+    so a server of the past answered with another alert (handshake_failure, not protocol_version) and probe's
+    reason and advice for it depended on the Python it ran on."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def unverified_context() -> ssl.SSLContext:
+    context = _client_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     return context
@@ -103,7 +113,7 @@ def _verifying_trust(verify_hostname: bool, ca_file: str | None) -> Trust:
 
     Contexts are never changed after this (wrapping a socket does not change them), so servers share them.
     """
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context = _client_context()
     context.check_hostname = verify_hostname
     context.verify_mode = ssl.CERT_REQUIRED
     if ca_file is None:
