@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from mailconf.importers import ReadOptions
-from mailconf.importers._core import import_paths
+from mailconf.importers._core import ImportResult, import_paths
 from tests.conftest import need
 from tests.targets._hive import merge_and_export
 
@@ -29,20 +29,26 @@ REG = (
 )
 
 
-def test_a_reg_file_and_its_hive_export_import_alike(tmp_path: Path) -> None:
+def imported_both(tmp_path: Path, text: str, name: str) -> tuple[ImportResult, ImportResult, bytes]:
+    """``text`` imported from the file NAME as it is, and from the export of the hive hivexregedit merged it into
+    (the hive accepts the file); and that export."""
     need("hivexregedit")
-    original = tmp_path / "hand.reg"
-    original.write_bytes(REG.encode("ascii"))
-    merge_and_export(tmp_path, REG.encode("ascii"), ACCOUNTS, PROFILES)  # the hive accepts the file
-    exported = tmp_path / "exported.reg"
+    original = tmp_path / name
+    original.write_bytes(text.encode("ascii"))
+    merge_and_export(tmp_path, text.encode("ascii"), ACCOUNTS, PROFILES)
     done = subprocess.run(
         ["hivexregedit", "--export", "--prefix", "HKEY_CURRENT_USER", str(tmp_path / "NTUSER.DAT"),
          PROFILES.removeprefix("HKEY_CURRENT_USER")],
         capture_output=True, check=True,
     )  # fmt: skip
+    exported = tmp_path / "exported.reg"
     exported.write_bytes(done.stdout)
-    mine = import_paths("outlook", [str(original)], ReadOptions()).accounts
-    hives = import_paths("outlook", [str(exported)], ReadOptions()).accounts
+    read = ReadOptions()
+    return import_paths("outlook", [str(original)], read), import_paths("outlook", [str(exported)], read), done.stdout
+
+
+def test_a_reg_file_and_its_hive_export_import_alike(tmp_path: Path) -> None:
+    mine, hives = (imported.accounts for imported in imported_both(tmp_path, REG, "hand.reg")[:2])
     assert {k: dict(v) for k, v in mine.items()} == {k: dict(v) for k, v in hives.items()} == {
         "Dave-D-Example-work": {
             "address": "dave@example.net",
@@ -59,23 +65,11 @@ def test_a_key_given_twice_is_merged_as_the_registry_merges_it(tmp_path: Path) -
     # regedit (and hivexregedit) merge a .reg file key by key: a key given again adds its values to the first, a
     # later value of the same name replacing it. The importer made the second block a key of its own, which has no
     # clsid: its values were dropped, and the port and organization below were lost with exit 0
-    need("hivexregedit")
     twice = (
         REG + f"\r\n[{ACCOUNTS.upper()}\\00000003]\r\n"  # registry key names are case-insensitive
         '"IMAP Port"=dword:00000457\r\n"Organization"="Example Corp"\r\n'
     )
-    original = tmp_path / "twice.reg"
-    original.write_bytes(twice.encode("ascii"))
-    merge_and_export(tmp_path, twice.encode("ascii"), ACCOUNTS, PROFILES)
-    exported = tmp_path / "exported.reg"
-    done = subprocess.run(
-        ["hivexregedit", "--export", "--prefix", "HKEY_CURRENT_USER", str(tmp_path / "NTUSER.DAT"),
-         PROFILES.removeprefix("HKEY_CURRENT_USER")],
-        capture_output=True, check=True,
-    )  # fmt: skip
-    exported.write_bytes(done.stdout)
-    mine = import_paths("outlook", [str(original)], ReadOptions())
-    hives = import_paths("outlook", [str(exported)], ReadOptions())
+    mine, hives, _ = imported_both(tmp_path, twice, "twice.reg")
     assert [w.partition(": ")[2] for w in (*mine.warnings, *hives.warnings)] == [
         "account 'Dave \"D\" Example\\\\work' is imported as 'Dave-D-Example-work' (names hold letters, digits, "
         "'.', '_', '-')"
@@ -97,7 +91,6 @@ def test_deletions_are_applied_as_the_registry_applies_them(tmp_path: Path) -> N
     # `"Name"=-` deletes a value and `[-KEY]` a key with its subkeys, in file order: the import stopped with "a value
     # of an unknown type" at the first. Each deletion is in a later block than what it deletes, where regedit and
     # hivexregedit agree (hivexregedit applies a block's deletions before its values, whatever their order).
-    need("hivexregedit")
     pop3 = (
         f"[{ACCOUNTS}\\00000004]\r\n"
         '"clsid"="{ED475411-B0D6-11D2-8C3B-00104B2A6676}"\r\n"Account Name"="old"\r\n"Email"="old@example.net"\r\n'
@@ -111,19 +104,9 @@ def test_deletions_are_applied_as_the_registry_applies_them(tmp_path: Path) -> N
         f"[-{ACCOUNTS.upper()}\\00000004]\r\n\r\n"  # the key and its subkey
         f"[-{ACCOUNTS}\\00000005]\r\n\r\n"  # a key that is not there: nothing to delete
     )
-    original = tmp_path / "deletions.reg"
-    original.write_bytes(deletions.encode("ascii"))
-    merge_and_export(tmp_path, deletions.encode("ascii"), ACCOUNTS, PROFILES)
-    done = subprocess.run(
-        ["hivexregedit", "--export", "--prefix", "HKEY_CURRENT_USER", str(tmp_path / "NTUSER.DAT"),
-         PROFILES.removeprefix("HKEY_CURRENT_USER")],
-        capture_output=True, check=True,
-    )  # fmt: skip
-    exported = tmp_path / "exported.reg"
-    exported.write_bytes(done.stdout)
-    assert b"00000004" not in done.stdout
-    mine = import_paths("outlook", [str(original)], ReadOptions()).accounts
-    hives = import_paths("outlook", [str(exported)], ReadOptions()).accounts
+    imported, from_hive, exported = imported_both(tmp_path, deletions, "deletions.reg")
+    assert b"00000004" not in exported
+    mine, hives = imported.accounts, from_hive.accounts
     assert {k: dict(v) for k, v in mine.items()} == {k: dict(v) for k, v in hives.items()} == {
         "Dave-D-Example-work": {
             "address": "dave@example.net",
@@ -136,25 +119,13 @@ def test_deletions_are_applied_as_the_registry_applies_them(tmp_path: Path) -> N
 
 def test_a_deleted_key_given_again_is_made_anew(tmp_path: Path) -> None:
     # after [-KEY], a later [KEY] is a new key: none of the values before the deletion are in it
-    need("hivexregedit")
     again = (
         REG + f"\r\n[-{ACCOUNTS}\\00000003]\r\n\r\n"
         f"[{ACCOUNTS}\\00000003]\r\n"
         '"clsid"="{ED475411-B0D6-11D2-8C3B-00104B2A6676}"\r\n"Email"="new@example.org"\r\n'
         '"POP3 Server"="pop.example.org"\r\n'
     )
-    original = tmp_path / "again.reg"
-    original.write_bytes(again.encode("ascii"))
-    merge_and_export(tmp_path, again.encode("ascii"), ACCOUNTS, PROFILES)
-    done = subprocess.run(
-        ["hivexregedit", "--export", "--prefix", "HKEY_CURRENT_USER", str(tmp_path / "NTUSER.DAT"),
-         PROFILES.removeprefix("HKEY_CURRENT_USER")],
-        capture_output=True, check=True,
-    )  # fmt: skip
-    exported = tmp_path / "exported.reg"
-    exported.write_bytes(done.stdout)
-    mine = import_paths("outlook", [str(original)], ReadOptions()).accounts
-    hives = import_paths("outlook", [str(exported)], ReadOptions()).accounts
+    mine, hives = (imported.accounts for imported in imported_both(tmp_path, again, "again.reg")[:2])
     assert {k: dict(v) for k, v in mine.items()} == {k: dict(v) for k, v in hives.items()} == {
         "00000003": {
             "address": "new@example.org",
