@@ -181,7 +181,9 @@ def policy_options(command: Callable[..., None]) -> Callable[..., None]:
 @policy_options
 @click.option("--stdin-filename", metavar="NAME", default=None,
               help="The name of standard input (PATH -) in messages, and where its settings are found.")  # fmt: skip
-@click.option("--fix", is_flag=True, help="Apply the safe fixes in place, then report what is left.")
+@click.option(
+    "--fix", is_flag=True, help="Apply the safe fixes in place (-: print the fixed text), then report what is left."
+)
 @click.option(
     "--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing; exit 1 if any, or a file not fixed."
 )

@@ -57,7 +57,8 @@ from typing import Any, Literal, NamedTuple
 
 from .document import Document, _read_at_most, gc_paused, load_document, read_bytes
 from .errors import InputError, InternalError, MailconfError
-from .lint import Detail, LintedFile, details_by_finding, lint_detailed
+from .files import STDIN
+from .lint import Detail, LintedFile, details_by_finding, lint_detailed, read_stdin
 from .loader import resolve_plain
 from .model import Finding
 from .replace import ReadOnly, Refused, replace
@@ -544,16 +545,24 @@ def _verify(old: Document, new: Document, changes: Sequence[Change]) -> str | No
     return None
 
 
-def fix_paths(paths: Sequence[str], policies: PolicyFinder, *, unsafe: bool) -> list[Outcome | LintedFile]:
-    """Each file fixed in memory, under its own settings (an unreadable file gives its LintedFile with the error)."""
+def fix_paths(
+    paths: Sequence[str], policies: PolicyFinder, *, unsafe: bool, stdin_name: str | None = None
+) -> list[Outcome | LintedFile]:
+    """Each file fixed in memory, under its own settings (an unreadable file gives its LintedFile with the error).
+
+    ``-`` is standard input, named ``stdin_name`` (``--stdin-filename``) in its outcome and under that name's
+    settings, as lint names it.
+    """
     out: list[Outcome | LintedFile] = []
     for path in paths:
+        name = (stdin_name or STDIN) if path == STDIN else path
         try:
-            out.append(fix_text(path, read_bytes(path), policies.for_file(path), unsafe=unsafe))
+            raw = read_stdin(name) if path == STDIN else read_bytes(path)
+            out.append(fix_text(name, raw, policies.for_file(name), unsafe=unsafe))
         except MailconfError as exc:
-            out.append(LintedFile(path, (), exc))
+            out.append(LintedFile(name, (), exc))
         except Exception as exc:  # noqa: BLE001 - one line naming the file, never a traceback
-            out.append(LintedFile(path, (), InternalError.wrap(path, "fixing", exc)))
+            out.append(LintedFile(name, (), InternalError.wrap(name, "fixing", exc)))
     return out
 
 

@@ -396,19 +396,50 @@ def test_diff_of_a_file_it_will_not_fix_exits_1(broken: bytes, tmp_path: Path) -
     assert (tmp_path / "a.yaml").read_bytes() == broken
 
 
-FIX_STDIN = "--fix writes the fixes into the files named: name them (standard input cannot be fixed in place)"
-DIFF_STDIN = "--diff prints a diff for patch to apply to the files named: name them (standard input is no file)"
-
-
-@pytest.mark.parametrize(
-    ("options", "message"), [(("--fix",), FIX_STDIN), (("--diff",), DIFF_STDIN), (("--fix", "--diff"), DIFF_STDIN)]
-)
-def test_fix_or_diff_of_standard_input_is_a_usage_error_that_names_the_option(
-    options: tuple[str, ...], message: str, tmp_path: Path
-) -> None:
-    # it said "--fix and --diff change files" to --diff too, which changes none
+def test_fix_of_standard_input_prints_the_fixed_text_and_reports_on_standard_error(tmp_path: Path) -> None:
+    # as ruff --fix - does, for editors and pipes: standard output is the file, nothing else; it was refused (exit 2)
     text = HEAD + account(CASES["MC706"][0])
-    assert run_mailconf("lint", *options, "-", cwd=tmp_path, stdin=text) == (2, "", f"mailconf: {message}\n")
+    outcome = run_mailconf("lint", "--fix", "-", "--stdin-filename", "conf/a.yaml", cwd=tmp_path, stdin=text)
+    assert outcome == (0, HEAD + account(CASES["MC706"][1]), "mailconf: fixed 1 finding in 1 file\n")
+    assert list(tmp_path.iterdir()) == []  # nothing written: not conf/a.yaml, not a temporary
+
+
+def test_fix_of_standard_input_reports_the_findings_left_under_its_name_on_standard_error(tmp_path: Path) -> None:
+    text = HEAD + account(CASES["MC706"][0] + "\nincoming: {protocol: imap, host: i.example.com, security: none}")
+    outcome = run_mailconf("lint", "--fix", "-", "--stdin-filename", "a.yaml", cwd=tmp_path, stdin=text)
+    fixed = HEAD + account(CASES["MC706"][1] + "\nincoming: {protocol: imap, host: i.example.com, security: none}")
+    line = fixed.count("\n")
+    assert outcome.code == 1
+    assert outcome.stdout == fixed
+    assert outcome.stderr.startswith(
+        "mailconf: fixed 1 finding in 1 file; 1 more with --unsafe-fixes\n"
+        f"a.yaml:{line}:63: error MC101 cleartext-credentials: "
+    )
+    assert outcome.stderr.endswith("\n1 error in 1 file\n")
+
+
+def test_fix_of_standard_input_it_will_not_fix_prints_it_as_read(tmp_path: Path) -> None:
+    # a pipe (mailconf lint --fix - < a > b) or an editor's buffer is never emptied by a file it refuses
+    text = "\ufeff" + HEAD + account(CASES["MC706"][0]) + "  broken: [\n"
+    outcome = run_mailconf("lint", "--fix", "-", cwd=tmp_path, stdin=text)
+    assert (outcome.code, outcome.stdout) == (1, text)
+    assert outcome.stderr.startswith(
+        "mailconf: -: not fixed: it has YAML syntax or encoding errors; fix those first\n"
+        "mailconf: fixed 0 findings in 0 files\n-:"
+    )
+
+
+def test_diff_of_standard_input_is_the_diff_of_the_file_it_is_named_after(tmp_path: Path) -> None:
+    text = HEAD + account(CASES["MC706"][0])
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    named = run_mailconf("lint", "--diff", "a.yaml", cwd=tmp_path)
+    assert named.code == 1 and named.stdout.startswith("--- a.yaml\n+++ a.yaml\n@@ ")
+    for options in (("--diff",), ("--fix", "--diff")):  # --diff wins, as for a file
+        piped = run_mailconf("lint", *options, "-", "--stdin-filename", "a.yaml", cwd=tmp_path, stdin=text)
+        assert piped == named
+    unnamed = run_mailconf("lint", "--diff", "-", cwd=tmp_path, stdin=text)
+    assert (unnamed.code, unnamed.stdout) == (1, named.stdout.replace("a.yaml", "-"))
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text
 
 
 def test_diff_marks_a_missing_final_newline(tmp_path: Path) -> None:
@@ -1059,8 +1090,8 @@ def _fixing_with(monkeypatch: pytest.MonkeyPatch, meanwhile: Any) -> None:
 
     fix_paths = mailconf.fix.fix_paths
 
-    def then_meanwhile(paths: Any, policies: Any, *, unsafe: bool) -> Any:
-        outcomes = fix_paths(paths, policies, unsafe=unsafe)
+    def then_meanwhile(paths: Any, policies: Any, **options: Any) -> Any:
+        outcomes = fix_paths(paths, policies, **options)
         for path in paths:
             meanwhile(path)
         return outcomes

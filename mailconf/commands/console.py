@@ -41,6 +41,12 @@ def _to_stderr(text: str) -> None:
         to_devnull(stream)  # what is still buffered, and every later line, goes nowhere instead of failing again
 
 
+def report_to_stderr(text: str) -> None:
+    """A report on standard error, when standard output carries a file (``lint --fix -``): as :func:`out` would
+    write it (its reporter escaped every field that came from a file)."""
+    _to_stderr(text)
+
+
 def level(severity: str, message: str) -> None:
     """A warning or error line: ``mailconf: warning: message``."""
     say(f"{severity}: {message}")

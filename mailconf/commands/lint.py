@@ -69,16 +69,14 @@ def run(request: LintRequest) -> int:
         # replaced the baseline with the report, which it had emptied
         in_use = {request.baseline} if request.baseline else {policies.for_file(p).baseline for p in named}
         refuse_overwriting((), ("--output-file", report.output_file), baselines=sorted(b for b in in_use if b))
-    if (request.fix or request.diff) and STDIN in expanded.files:
-        # --diff (which wins over --fix) writes nothing, but its diff is for patch to apply to a file by its name
-        raise UsageError(
-            "--diff prints a diff for patch to apply to the files named: name them (standard input is no file)"
-            if request.diff
-            else "--fix writes the fixes into the files named: name them (standard input cannot be fixed in place)"
-        )
     baselines = request.baseline is not None or any(policies.for_file(path).baseline for path in named)
+    # --fix of standard input prints the fixed text on standard output (as ruff does, for editors and pipes): the
+    # report then goes to standard error, unless --output-file takes it
+    piped = request.fix and not request.diff and STDIN in expanded.files
     if request.fix or request.diff:  # mailconf/fix.py, imported only here (and for json/sarif)
-        results, code = fix_files(expanded.files, policies, unsafe=request.unsafe_fixes, diff=request.diff)
+        results, code = fix_files(
+            expanded.files, policies, unsafe=request.unsafe_fixes, diff=request.diff, stdin_name=request.stdin_filename
+        )
         if request.diff:
             return _with_errors(code, expanded.errors, results)
     else:
@@ -93,7 +91,7 @@ def run(request: LintRequest) -> int:
         from ..fix import with_fixes
 
         shown = with_fixes(shown)
-    publish(shown, "mailconf lint", RULES, report)
+    publish(shown, "mailconf lint", RULES, report, to_stderr=piped)
     code = ExitCode.FINDINGS if any(r.failed for r in results) and not report.exit_zero else ExitCode.OK
     for note in (n for r in results for n in r.not_checked):  # beside the report: not findings
         console.say(f"note: {note}")
@@ -192,9 +190,13 @@ def _apply_baselines(results: Sequence[LintedFile], chosen: str | None, policies
 
 
 def fix_files(
-    files: Sequence[str], policies: PolicyFinder, *, unsafe: bool, diff: bool
+    files: Sequence[str], policies: PolicyFinder, *, unsafe: bool, diff: bool, stdin_name: str | None = None
 ) -> tuple[list[LintedFile], int]:
     """--fix (write) or --diff (print a unified diff, write nothing).
+
+    Standard input (``-``, named ``stdin_name``) is never written anywhere but standard output: --diff prints its
+    diff under that name (for patch to apply to the file it stands for), --fix prints its whole text, fixed where
+    it could be and as read where not (a pipe or an editor's buffer is never emptied by a file it will not fix).
 
     Returns the results after fixing (for the report) and, for --diff, the exit code:
     1 when there is something to change, or a file it will not fix (a check that passed it would pass a file
@@ -202,29 +204,34 @@ def fix_files(
     """
     import os
 
+    from ..files import STDIN
     from ..fix import Outcome, fix_paths, unified_diff, write_atomically
     from ..lint import LintedFile  # at run time: a file that cannot be written is reported as one
 
     results: list[LintedFile] = []
     changed = fixed = unsafe_left = refused = 0
     seen: set[str] = set()  # the files, as --fix writes them (a link's target)
-    for item in fix_paths(files, policies, unsafe=unsafe):
+    outcomes = fix_paths(files, policies, unsafe=unsafe, stdin_name=stdin_name)
+    for path, item in zip(files, outcomes, strict=True):
         if not isinstance(item, Outcome):
             results.append(item)
             continue
+        piped = path == STDIN
         target = os.path.realpath(item.path)
-        if target in seen:  # named twice, once through a link: one file, fixed, diffed and counted once (a second
-            results.append(item.result)  # diff of it would not apply after the first)
+        if target in seen and not piped:  # named twice, once through a link: one file, fixed, diffed and counted
+            results.append(item.result)  # once (a second diff of it would not apply after the first)
             continue
         seen.add(target)
         if item.refused:
             console.say(f"{item.path}: not fixed: {item.refused}")
             refused += 1
         unsafe_left += item.unsafe_left
+        if piped and not diff:
+            console.out_bytes(item.after.encode("utf-8") if item.changed and item.refused is None else item.read)
         if item.changed and item.refused is None:
             if diff:
                 console.out(unified_diff(item))
-            else:
+            elif not piped:
                 try:
                     wrote = write_atomically(item.path, item.after, item.read)
                 except MailconfError as exc:  # nothing written: not counted as fixed
@@ -258,18 +265,27 @@ def write_baseline(path: str, results: Sequence[LintedFile]) -> int:
 
 
 def publish(
-    results: Sequence[Result], tool_name: str, rules: Mapping[str, RuleInfo], report: ReportOptions, epilogue: str = ""
+    results: Sequence[Result],
+    tool_name: str,
+    rules: Mapping[str, RuleInfo],
+    report: ReportOptions,
+    epilogue: str = "",
+    *,
+    to_stderr: bool = False,
 ) -> None:
-    """The report (and ``epilogue``), to standard output or ``--output-file`` (written whole, then renamed)."""
+    """The report (and ``epilogue``), to standard output or ``--output-file`` (written whole, then renamed); to
+    standard error when standard output carries something else (``to_stderr``: ``lint --fix -``)."""
     import sys
 
     from ..report import REPORTERS, Tool, default_format, use_color
 
     fmt = report.fmt or default_format()
-    stream = sys.stdout if report.output_file is None else None
+    stream = None if report.output_file is not None else sys.stderr if to_stderr else sys.stdout
     color = fmt == "text" and use_color(stream, mode=report.color)
     text = REPORTERS[fmt](results, Tool(tool_name, rules, color=color, summary=not report.quiet)) + epilogue
-    if report.output_file is None:
+    if report.output_file is None and to_stderr:
+        console.report_to_stderr(text)
+    elif report.output_file is None:
         console.out(text)
     else:
         console.write_report(report.output_file, text)
