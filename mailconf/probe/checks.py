@@ -307,7 +307,9 @@ for a test server only); the certificate is not trusted or does not match the
 pin; the negotiated TLS version is below ``tls.min_version``; or no mechanism
 probe can speak is offered (probe speaks SCRAM-SHA-256, SCRAM-SHA-1, PLAIN,
 LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER, and the IMAP LOGIN and POP3 USER/PASS
-commands).
+commands). An info when the auth is one probe cannot log in with: ``ntlm``
+(probe speaks no NTLM, so its ``password_command`` does not run), ``gssapi``,
+``client-cert``.
 """,
 )
 

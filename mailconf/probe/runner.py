@@ -22,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import NamedTuple
 
-from ..model import Auth, Protocol, Security, Server, Severity
+from ..model import CREDENTIAL_COMMAND, Auth, CommandField, Protocol, Security, Server, Severity
 from . import checks
 from .checks import Check
 from .conn import (
@@ -70,6 +70,8 @@ _NEEDS: dict[Auth, frozenset[str]] = {
     Auth.NTLM: frozenset({"NTLM"}),
     Auth.CLIENT_CERT: frozenset({"EXTERNAL"}),
 }
+#: What each command of CREDENTIAL_COMMAND prints, for the messages.
+_SECRET: dict[CommandField, str] = {"password_command": "password", "token_command": "token"}
 
 
 class Options(NamedTuple):
@@ -434,12 +436,22 @@ class Session:
 
     async def _login(self, conn: Connection, dialogue: Dialogue, caps: Capabilities, trusted: bool) -> None:
         server = self.server
-        if server.auth not in (Auth.PASSWORD, Auth.OAUTH2):
+        field = CREDENTIAL_COMMAND.get(server.auth)  # the one map lint and the targets read
+        if field is None:  # gssapi, client-cert: a ticket or a certificate, no secret a command prints
             if server.auth is not Auth.NONE:
                 self.add(checks.LOGIN_SKIPPED, f"--login cannot log in with auth {server.auth.value}", Severity.INFO)
             return
-        field, what = ("password_command", "password") if server.auth is Auth.PASSWORD else ("token_command", "token")
-        command = server.password_command if server.auth is Auth.PASSWORD else server.token_command
+        needs = _NEEDS.get(server.auth)
+        if needs is not None and not needs & MECHANISMS.keys():  # ntlm: the auth runs a command, probe cannot use it
+            self.add(
+                checks.LOGIN_SKIPPED,
+                f"--login cannot log in with auth {server.auth.value}: probe does not speak "
+                f"{' or '.join(sorted(needs))}, so it does not run {field}",
+                Severity.INFO,
+            )
+            return
+        what = _SECRET[field]
+        command = server.credential_command
         if self.tls is None and not self.options.allow_cleartext:
             self.add(
                 checks.LOGIN_SKIPPED,

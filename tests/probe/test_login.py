@@ -566,6 +566,27 @@ def test_login_needs_a_command(probe: Any, dovecot: Dovecot, certs: Certificates
     assert run.findings[-1] == Found(5, "MC816", "error", "--login needs password_command to read the password")
 
 
+#: --login and an auth it cannot log in with: what MC816 (info) says
+CANNOT_LOG_IN = {
+    # ntlm reads password_command (model.CREDENTIAL_COMMAND, as lint and the targets), but probe speaks no NTLM
+    "ntlm": "--login cannot log in with auth ntlm: probe does not speak NTLM, so it does not run password_command",
+    "gssapi": "--login cannot log in with auth gssapi",  # a Kerberos ticket: the map names no command
+}
+
+
+@pytest.mark.parametrize("auth", sorted(CANNOT_LOG_IN))
+def test_login_with_an_auth_probe_does_not_speak(
+    probe: Any, dovecot: Dovecot, certs: Certificates, tmp_path: Path, auth: str
+) -> None:
+    marker = tmp_path / "ran"
+    run = probe(
+        incoming=server("imap", dovecot.ports.imaps, "tls", certs, auth=auth, password_command=f"touch {marker}"),
+        args=("--login",),
+    )
+    assert run.findings[-1] == Found(5, "MC816", "info", CANNOT_LOG_IN[auth])
+    assert not marker.exists()
+
+
 @pytest.mark.parametrize("mechanism", ["SCRAM-SHA-256", "SCRAM-SHA-1"])
 def test_scram_prepares_the_password_with_saslprep(probe: Any, tmp_path: Path, mechanism: str) -> None:
     """U+00AD (soft hyphen) SASLprep maps to nothing, U+2168 (Roman numeral nine) to "IX" (RFC 4013).
