@@ -184,7 +184,8 @@ EXPIRED = _check(
 The server's certificate is outside its validity period.
 
 Condition: now is after its notAfter (or before its notBefore). Checked with
-a pin too: a pinned certificate still expires. A certificate whose dates
+a pin too: a pinned certificate still expires, and ``--login`` then sends
+nothing (MC816). A certificate whose dates
 cannot be read, when no verification checked them either (a pin,
 ``tls.verify: false``), gives a warning that the expiry was not checked.
 
@@ -304,7 +305,7 @@ With ``--login``, probe kept the credentials to itself.
 
 Condition: the connection has no TLS (pass ``--allow-cleartext`` to allow it,
 for a test server only); the certificate is not trusted or does not match the
-pin; the negotiated TLS version is below ``tls.min_version``; or no mechanism
+pin, or is pinned but expired or not yet valid; the negotiated TLS version is below ``tls.min_version``; or no mechanism
 probe can speak is offered (probe speaks SCRAM-SHA-256, SCRAM-SHA-1, PLAIN,
 LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER, and the IMAP LOGIN and POP3 USER/PASS
 commands). An info when the auth is one probe cannot log in with: ``ntlm``

@@ -4,7 +4,7 @@ Trust is decided the way the declared clients decide it:
 
 - ``tls.fingerprint`` (sha256, sha1 or md5): the pin replaces chain and name
   checks; the handshake does not verify, then the presented certificate must
-  match the pin;
+  match the pin and be within its validity for credentials to be sent;
 - otherwise, unless ``tls.verify: false``, the chain is verified against the
   ``tls.ca_file`` or the system store, and the name unless
   ``tls.verify_hostname: false``. A certificate the handshake rejects is
@@ -238,7 +238,13 @@ def assess(
         trusted = False
     already = any(f.check is checks.EXPIRED for f in found)
     if summary is not None:
-        found.extend(_validity(summary, now, already))
+        dated = list(_validity(summary, now, already))
+        found.extend(dated)
+        if trust.pinned and any(f.check is checks.EXPIRED for f in dated):
+            # A pin replaces the chain and name checks, not the certificate's own lifetime: past it nothing
+            # (no CRL, no OCSP) would ever say that its key leaked. mutt does the same with a certificate saved
+            # in certificate_file (asked again at each connection, never accepted in silence).
+            trusted = False
     elif unread is not None and not already and (rejection is not None or not trust.verifying):
         # no verification checked the dates either (a pin, tls.verify: false, a rejected chain): say so
         found.append(

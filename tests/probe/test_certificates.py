@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from cryptography import x509
 
-from tests.probe.conftest import Found
-from tests.servers import Certificates, Dovecot, KeyPair, SmtpServer, self_signed
+from tests.probe.conftest import Found, secret_file
+from tests.servers import ALICE, Certificates, Dovecot, KeyPair, SmtpServer, self_signed
 
 OFFERED = "login offered: LOGIN, PLAIN, LOGIN command"
 
@@ -298,6 +298,61 @@ def test_a_utctime_of_1955_has_expired(probe: Any, tmp_path: Path) -> None:
         Found(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN"),
     ]
     assert run.code == 1
+
+
+# --- a pinned certificate out of its validity: no --login (mutt's choice; msmtp and Thunderbird log in) --------
+
+
+@pytest.mark.parametrize(
+    ("name", "days", "finding"),
+    [
+        ("expired", (-400, -30), "the certificate expired on {not_after}; the server must renew it"),
+        ("future", (30, 400), "the certificate is not valid before {not_before}; check the clocks"),
+    ],
+    ids=["expired", "not-yet-valid"],
+)
+def test_no_login_on_a_pinned_certificate_out_of_its_validity(
+    probe: Any, tmp_path: Path, name: str, days: tuple[int, int], finding: str
+) -> None:
+    """The pin matches, so the server is the one pinned; but a certificate's validity is the one limit its owner
+    set on its key, and a pin does not lift it: the password command does not even run."""
+    now = dt.datetime.now(dt.UTC)
+    marker = tmp_path / "ran"
+    starts, ends = (now + dt.timedelta(days=n) for n in days)
+    with pinned_smtp(tmp_path, name, starts, ends) as (pair, outgoing):
+        run = probe(outgoing={**outgoing, "password_command": f"touch {marker}"}, args=("--login",))
+    dates = x509.load_der_x509_certificate(pair.der)
+    message = finding.format(not_after=when(dates.not_valid_after_utc), not_before=when(dates.not_valid_before_utc))
+    assert run.findings == [
+        Found(5, "MC809", "error", message),
+        Found(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN"),
+        Found(
+            5,
+            "MC816",
+            "error",
+            "the password of alice@example.org was not sent: the connection failed the TLS checks above",
+        ),
+    ]
+    assert run.code == 1
+    assert not marker.exists()
+
+
+def test_login_on_a_pinned_certificate_that_expires_soon(probe: Any, tmp_path: Path) -> None:
+    """Still valid: the pin is trusted and the login goes ahead, with the expiry warning."""
+    now = dt.datetime.now(dt.UTC)
+    with pinned_smtp(tmp_path, "soon", now - dt.timedelta(days=10), now + dt.timedelta(days=5)) as (pair, outgoing):
+        run = probe(outgoing={**outgoing, "password_command": secret_file(tmp_path, ALICE.password)}, args=("--login",))
+    assert run.findings == [
+        Found(
+            5,
+            "MC810",
+            "warning",
+            f"the certificate expires on {when(not_after(pair))} (in 4 days); tell the server administrator",
+        ),
+        Found(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN"),
+        Found(5, "MC819", "info", "alice@example.org logged in with PLAIN"),
+    ]
+    assert run.code == 0
 
 
 @pytest.mark.parametrize(
