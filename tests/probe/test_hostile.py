@@ -261,15 +261,49 @@ def tls_1_1_only(directory: Path) -> ssl.SSLContext:
     return context
 
 
+#: RFC 2409's 1024-bit MODP group (Oakley group 2, generator 2): the DH group of many servers before Logjam
+OAKLEY_GROUP_2 = int(
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF",
+    16,
+)
+
+
+def small_dh_key(directory: Path) -> ssl.SSLContext:
+    """A server of the Logjam era: TLS 1.2 at most, DHE key exchange only, with a 1024-bit group.
+
+    Python's client cipher string starts with @SECLEVEL=2, under which OpenSSL wants 2048 bits at least; the
+    server context is put at level 0 so that OpenSSL lets it load the small group at all. DHE-RSA needs an RSA key.
+    """
+    import trustme
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import dh
+
+    group = directory / "dh1024.pem"
+    numbers = dh.DHParameterNumbers(OAKLEY_GROUP_2, 2)
+    group.write_bytes(
+        numbers.parameters().parameter_bytes(serialization.Encoding.PEM, serialization.ParameterFormat.PKCS3)
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    context.set_ciphers("DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:@SECLEVEL=0")
+    trustme.CA().issue_cert("127.0.0.1", key_type=trustme.KeyType.RSA).configure_cert(context)
+    context.load_dh_params(str(group))
+    return context
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
+        (small_dh_key, "the TLS handshake failed: DH_KEY_TOO_SMALL; the server's Diffie-Hellman key is too small "
+         "for OpenSSL: the server must use a larger one"),
         (huge_certificate, "the TLS handshake failed: EXCESSIVE_MESSAGE_SIZE; the server's certificate chain (or its "
          "list of client certificate CAs) is over OpenSSL's 100 KB limit: the server must send a smaller one"),
         (tls_1_1_only, "the TLS handshake failed: TLSV1_ALERT_PROTOCOL_VERSION; the server and probe share no TLS "
          "version (probe speaks TLS 1.2 and 1.3; RFC 8996)"),
     ],
-    ids=["certificate-over-100-KB", "tls-1.1-only"],
+    ids=["dh-1024-bits", "certificate-over-100-KB", "tls-1.1-only"],
 )  # fmt: skip
 def test_a_failed_handshake_gets_advice_that_fits_its_reason(
     probe: Any, tmp_path: Path, make: Callable[[Path], ssl.SSLContext], message: str
@@ -289,6 +323,45 @@ def test_a_failed_handshake_gets_advice_that_fits_its_reason(
         )  # fmt: skip
     assert run.findings == [Found(5, "MC804", "error", message)]
     assert run.code == 1
+
+
+@pytest.mark.parametrize(
+    ("alert", "message"),
+    [
+        (ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME, "the TLS handshake failed: TLSV1_UNRECOGNIZED_NAME; the server "
+         "does not serve the host name probe asked for (SNI): check host"),
+        (ssl.ALERT_DESCRIPTION_INTERNAL_ERROR, "the TLS handshake failed: TLSV1_ALERT_INTERNAL_ERROR; the server "
+         "failed on its own side"),
+    ],
+    ids=["unrecognized-name", "internal-error"],
+)  # fmt: skip
+def test_a_server_that_ends_the_handshake_at_the_host_name(
+    probe: Any, certs: Certificates, alert: ssl.AlertDescription, message: str
+) -> None:
+    """The server's OpenSSL sends a fatal alert from its SNI callback, as a server does for a name it does not
+    serve (unrecognized_name), or when it fails to choose the certificate for the name (internal_error). probe
+    sends the host as SNI: ``localhost`` here, which the server was asked for and refused."""
+    context = server_context(certs.good)
+    asked: list[str | None] = []
+
+    def refuse(tls: ssl.SSLObject, name: str | None, context: ssl.SSLContext) -> int:
+        asked.append(name)
+        return alert
+
+    context.sni_callback = refuse
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        with context.wrap_socket(conn, server_side=True) as tls:  # raises: the callback ends the handshake
+            tls.sendall(b"* OK ready\r\n")
+
+    with ScriptedServer(script) as server:
+        run = probe(
+            incoming={"protocol": "imap", "host": "localhost", "port": server.port, "security": "tls",
+                      "timeout": 2, "tls": {"ca_file": str(certs.ca)}}
+        )  # fmt: skip
+    assert run.findings == [Found(5, "MC804", "error", message)]
+    assert run.code == 1
+    assert asked == ["localhost"]
 
 
 def test_starttls_injection_is_refused(probe: Any) -> None:
