@@ -59,11 +59,14 @@ class Unreadable(InputError):
     fix``, as lint and every other command say it; no line is made up where there is none. ``location`` is None then.
     """
 
-    def __init__(self, location: Location | str, what: str, fix: str) -> None:
+    def __init__(self, location: Location | str, what: str, fix: str, *, unopened: bool = False) -> None:
         super().__init__(f"{location}: {what}; {fix}")
         self.location = location if isinstance(location, Location) else None
         self.what = what
         self.fix = fix
+        #: the file could not be opened (missing, a directory, no permission), where a client that reads it
+        #: reports an error: mutt's ``source`` then goes on
+        self.unopened = unopened
 
 
 class Importer(Protocol):

@@ -49,17 +49,18 @@ def _read_file(path: str, where: str, what: str) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
-        raise Unreadable(where, "no such file", "check the path") from None
+        raise Unreadable(where, "no such file", "check the path", unopened=True) from None
     except IsADirectoryError:
-        raise Unreadable(where, "is a directory", f"name {what}") from None
+        raise Unreadable(where, "is a directory", f"name {what}", unopened=True) from None
     except PermissionError:
-        raise Unreadable(where, "permission denied", "make the file readable") from None
+        raise Unreadable(where, "permission denied", "make the file readable", unopened=True) from None
     except OSError as exc:
-        raise Unreadable(where, f"cannot be read ({exc.strerror or type(exc).__name__})", f"name {what}") from None
+        why = f"cannot be read ({exc.strerror or type(exc).__name__})"
+        raise Unreadable(where, why, f"name {what}", unopened=True) from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise Unreadable(where, "is a directory", f"name {what}")
+            raise Unreadable(where, "is a directory", f"name {what}", unopened=True)
         if not stat.S_ISREG(info.st_mode):
             raise Unreadable(where, "not a regular file", f"name {what}")
         if info.st_size > MAX_FILE_BYTES:

@@ -57,6 +57,8 @@ class Word(NamedTuple):
 class Command(NamedTuple):
     words: tuple[Word, ...]
     location: Location
+    #: it follows a ``;`` on the same line: mutt skips it when a command before it on the line fails
+    joined: bool = False
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "e": "\x1b", "f": "\f"}
@@ -91,12 +93,14 @@ class _Lexer:
         words: list[Word] = []
         start = self.where()
         text = self.text
+        joined = False
         while self.i < len(text):
             ch = text[self.i]
             if ch in {"\n", ";"}:
                 if words:
-                    yield Command(tuple(words), start)
+                    yield Command(tuple(words), start, joined)
                 words = []
+                joined = ch == ";"
                 self.i += 1
                 if ch == "\n":
                     self.line += 1
@@ -126,7 +130,7 @@ class _Lexer:
                 )
                 self.i = plain.end()
         if words:
-            yield Command(tuple(words), start)
+            yield Command(tuple(words), start, joined)
 
     def word(self) -> Word:
         text = self.text
@@ -385,22 +389,26 @@ class _Reading:
     relative_said: bool = False
 
 
-def _read_file(reading: _Reading, path: str, depth: int = 0, text: str | None = None) -> None:
-    """Read ``path`` (or its ``text``, when the source command that names it has read it)."""
+def _read_file(reading: _Reading, path: str, depth: int = 0, text: str | None = None) -> bool:
+    """Read ``path`` (or its ``text``, when the source command that names it has read it); True when a ``source``
+    in it failed, which makes the client's own ``source`` of it fail too."""
     if text is None:
         text = read_text(path, _what(reading.dialect), keep_bom=True)
     real = os.path.realpath(path)
     reading.seen.add(real)
     try:
-        _commands(reading, path, text, depth)
+        return _commands(reading, path, text, depth)
     finally:
         reading.seen.discard(real)  # read again when sourced again, from another place, as mutt does
 
 
-def _commands(reading: _Reading, path: str, text: str, depth: int) -> None:
+def _commands(reading: _Reading, path: str, text: str, depth: int) -> bool:
     dialect, settings, headers, found = reading.dialect, reading.settings, reading.headers, reading.found
     other = 0
     first_other: Location | None = None
+    #: a source failed: the client skips the rest of that line (mutt_parse_rc_line stops at the first error), and
+    #: the source of this file fails in the file that sources it (source_rc: "source: errors in FILE")
+    failed = failed_here = False
     commands = lex(path, text.removeprefix("\ufeff"))
     if text.startswith("\ufeff") and commands and commands[0].location.line == 1:
         # the client reads the mark as part of the first command's name: "\ufeffset: unknown command", and its
@@ -412,6 +420,9 @@ def _commands(reading: _Reading, path: str, text: str, depth: int) -> None:
         )
         commands = [command for command in commands if command.location.line != 1]
     for command in commands:
+        if failed_here and command.joined:
+            continue
+        failed_here = False
         verb = command.words[0].text
         args = command.words[1:]
         if verb in ("set", "unset", "reset", "toggle"):
@@ -428,8 +439,9 @@ def _commands(reading: _Reading, path: str, text: str, depth: int) -> None:
                 "write one source line per file",
             )
         elif verb == "source" and args:
-            for word in args:  # neomutt sources every file the command names, in order
-                _source(reading, path, word, command.location, depth)
+            # neomutt sources every file the command names, in order, up to the first that fails
+            failed_here = any(_source(reading, path, word, command.location, depth) for word in args)
+            failed = failed or failed_here
         else:
             other += 1
             first_other = first_other or command.location
@@ -439,6 +451,7 @@ def _commands(reading: _Reading, path: str, text: str, depth: int) -> None:
             f"{counted(other, 'command')} that {plural(other, 'is not an account setting', 'are not account settings')}"
             f" (bind, macro, hooks ...) {plural(other, 'is', 'are')} not imported",
         )
+    return failed
 
 
 #: how many files deep ``source`` is followed (each file read is a stack frame; real configurations nest two or three)
@@ -448,25 +461,27 @@ MAX_SOURCE_DEPTH = 64
 MAX_SOURCED_FILES = 1000
 
 
-def _source(reading: _Reading, path: str, word: Word, where: Location, depth: int) -> None:
+def _source(reading: _Reading, path: str, word: Word, where: Location, depth: int) -> bool:  # noqa: PLR0911 - one per refusal
+    """Follow one ``source``; True when the client's source fails there: the file cannot be opened (mutt reports
+    it and reads on after that line), or a source in it failed."""
     options, dialect, found = reading.options, reading.dialect, reading.found
     target = word.text.strip()
     if target.endswith("|") or word.commands:
         found.warn(where, "source of a command's output: not run, not imported")
-        return
+        return False
     if not options.follow_source:
         found.warn(where, f"source {shown(target)}: not followed (use --follow-source to read it)")
-        return
+        return False
     expanded, unset = _environment(word)
     home = expand_home(expanded.strip())
     if unset or home is None:  # not the file mutt would read: ~/x was read as a folder named ~ here
         why = (f"${shown(unset)} is not set in the environment (mutt would look for a my_ or mutt variable of that "
                "name)") if unset else no_home(expanded.strip())  # fmt: skip
         found.warn(where, f"source {shown(target)}: {why}: not followed")
-        return
+        return False
     if expanded.strip().endswith("|"):  # the variable holds a command: mutt would run it
         found.warn(where, "source of a command's output: not run, not imported")
-        return
+        return False
     beside = dialect.source_beside or os.path.isabs(home)
     # mutt opens the path as it is (source_rc), from the folder it is started in; neomutt from the sourcing file's
     full = os.path.join(os.path.dirname(path), home) if beside else os.path.abspath(home)
@@ -482,7 +497,7 @@ def _source(reading: _Reading, path: str, word: Word, where: Location, depth: in
     if refused is not None:
         if refused:
             found.warn(where, refused)
-        return
+        return False
     try:
         text = read_text(full, _what(dialect), keep_bom=True)
     except Unreadable as exc:
@@ -490,10 +505,18 @@ def _source(reading: _Reading, path: str, word: Word, where: Location, depth: in
             raise  # a byte inside it that is not UTF-8: located there
         # said at the source command: the file named on the command line is the one the user knows
         said = f"{shown(target)} ({shown(full)})" if word.variables or not beside else shown(target)
-        raise Unreadable(where, f"source {said}: {exc.what}", exc.fix) from None
+        if not exc.unopened:  # a FIFO, a file over the limit: not what the client reads either
+            raise Unreadable(where, f"source {said}: {exc.what}", exc.fix) from None
+        # one the client cannot open (missing, a directory) it reports, and goes on: so does the import
+        found.warn(
+            where,
+            f"source {said}: {exc.what}: not read ({dialect.name} reports the error and reads on from the next "
+            f"line); {exc.fix}",
+        )
+        return True
     reading.files += 1
     reading.characters += len(text)
-    _read_file(reading, full, depth + 1, text)
+    return _read_file(reading, full, depth + 1, text)
 
 
 def _refusal(reading: _Reading, full: str, target: str, depth: int) -> str | None:

@@ -8,6 +8,9 @@ refuses and reads none of, is reported; ``source "command|"`` is never run. In a
 ``$NAME`` and ``${NAME}`` are replaced by the environment variable, as mutt does (unquoted and in double
 quotes, not in single quotes); one the environment does not set is reported and the file not followed, and
 so is a leading ``~`` that names no home directory (HOME unset and no passwd entry for the user; ``~name`` of no user).
+A ``source`` of a file that cannot be opened (missing, a directory) is reported, as mutt reports it, and the import
+goes on as mutt does: from the next line (the rest of that line, after a ``;``, is skipped, and so is the rest of the
+line that sources the file it is in).
 
 | muttrc | account file |
 |---|---|

@@ -6,6 +6,9 @@ files read in all is not followed: a warning says where); ``source "command|"`` 
 ``$NAME`` and ``${NAME}`` are replaced by the environment variable, as mutt does (unquoted and in double
 quotes, not in single quotes); one the environment does not set is reported and the file not followed, and
 so is a leading ``~`` that names no home directory (HOME unset and no passwd entry for the user; ``~name`` of no user).
+A ``source`` of a file that cannot be opened (missing, a directory) is reported, as neomutt reports it, and the
+import goes on as neomutt does: from the next line (the files named after it on that line and the rest of the line,
+after a ``;``, are skipped, and so is the rest of the line that sources the file it is in).
 
 | neomuttrc | account file |
 |---|---|

@@ -23,6 +23,8 @@ EMPTY_OUTPUT = "-o '': an empty path names no file (an unset variable?); name th
 SECRET = "s3cret-Do-Not-Print-42"
 DIALECTS = {"mutt": mutt.DIALECT, "neomutt": neomutt.DIALECT}
 #: the warning at a muttrc's first relative source (FILE, LINE, the path, the current folder): mutt reads it from there
+#: what mutt does at a source of a file it cannot open
+READS_ON = "(mutt reports the error and reads on from the next line)"
 RELATIVE = (
     "mailconf: warning: {}:{}:1: source {}: mutt reads a relative path from the folder it is started in, not beside "
     "the file that names it: this and every relative source are read from the current folder, {}\n"
@@ -969,11 +971,13 @@ def test_a_relative_source_is_read_from_where_each_client_reads_it(
     elsewhere = tmp_path / "sub"  # started elsewhere, mutt finds no sub/a.rc: neither does the import, and says where
     monkeypatch.chdir(elsewhere)
     code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))
-    assert (code, out, err) == (
-        2,
-        "",
-        f"mailconf: {rc}:3:1: source sub/a.rc ({elsewhere}/sub/a.rc): no such file; check the path\n",
+    assert (code, err) == (
+        1,
+        RELATIVE.format(rc, 3, "sub/a.rc", elsewhere) + f"mailconf: warning: {rc}:3:1: source sub/a.rc "
+        f"({elsewhere}/sub/a.rc): no such file: not read (mutt reports the error and reads on from the next line); "
+        "check the path\n",
     )
+    assert "display_name" not in out
 
 
 def test_unset_and_reset_text_variables_are_empty_as_the_clients_read_them(
@@ -1114,23 +1118,98 @@ def test_a_source_chain_deeper_than_64_files_is_cut_with_a_warning(
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("absent.rc", "source absent.rc ({}/absent.rc): no such file; check the path"),
-        ("sub", "source sub ({}/sub): is a directory; name a mutt configuration file"),
-        ("fifo", "source fifo ({}/fifo): not a regular file; name a mutt configuration file"),
+        ("absent.rc", "source absent.rc ({}/absent.rc): no such file: not read (mutt reports the error and reads on "
+         "from the next line); check the path"),
+        ("sub", "source sub ({}/sub): is a directory: not read (mutt reports the error and reads on from the next "
+         "line); name a mutt configuration file"),
     ],
-)
-def test_a_sourced_file_that_cannot_be_read_is_named_at_its_source_command(
+)  # fmt: skip
+def test_a_sourced_file_that_cannot_be_opened_is_named_at_its_source_command(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, target: str, message: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # mutt reads a relative path from the folder it is started in: said with the path
     # the error named only the sourced file ("mailconf: /home/a/absent.rc:1:1: no such file"), not the file and
     # line that source it: the user looked for a file they never named
     (tmp_path / "sub").mkdir()
-    os.mkfifo(tmp_path / "fifo")
     rc = tmp_path / "work.muttrc"
-    rc.write_text(f"set from = 'a@example.com'\n  source {target}\n")
+    rc.write_text(f"set from = 'a@example.com'\n  source {target}\nset folder = 'imaps://imap.example.com/'\n")
     code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))
-    assert (code, out, err) == (2, "", f"mailconf: {rc}:2:3: {message.format(tmp_path)}\n")
+    relative = RELATIVE.format(rc, 2, target, tmp_path).replace(":2:1:", ":2:3:")
+    assert (code, err) == (1, f"{relative}mailconf: warning: {rc}:2:3: {message.format(tmp_path)}\n")
+    assert "    host: imap.example.com\n" in out
+
+
+def _query_despite_errors(client: Client, rc: Path, names: list[str]) -> dict[str, str]:
+    """The variables as the client reads them from a file it reports errors in (Client.query refuses those)."""
+    done = client.run(rc, *[a for n in names for a in ("-Q", n)])
+    assert done.returncode == 0 and b"Error in" in done.stderr, done.stderr
+    return parse(client.binary, done.stdout.decode("utf-8"))
+
+
+@pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
+def test_a_source_of_a_missing_file_is_reported_and_the_rest_read_as_the_client_reads_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str
+) -> None:
+    # a source of a file that does not exist stopped the whole import (exit 2); mutt and neomutt report it and go
+    # on with the next line: the rest of that line is skipped, and so is the rest of the line that sources a file
+    # in which a source failed (source: errors in FILE). Each client reads the same files first
+    need(fmt)
+    absent = tmp_path / "absent.rc"
+    inner = tmp_path / "inner.rc"
+    inner.write_text(f"source {absent}\nset imap_user = inner\n")
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        "set from = 'a@example.com' folder = 'imaps://imap.example.com/'\n"
+        f"set imap_user = before\nsource {absent}; set imap_user = same-line\nset realname = 'After'\n"
+        f"source {inner}; set realname = 'Same Line'\n"
+    )
+    real = _query_despite_errors(Client(fmt, tmp_path), rc, ["imap_user", DIALECTS[fmt].real_name_variable])
+    assert real == {"imap_user": "inner", DIALECTS[fmt].real_name_variable: "After"}
+    code, out, err = run(capsys, "import", "--from", fmt, "--follow-source", str(rc))
+    reads_on = READS_ON.replace("mutt", fmt)
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {rc}:3:1: source {absent}: no such file: not read {reads_on}; check the path\n"
+        f"mailconf: warning: {inner}:1:1: source {absent}: no such file: not read {reads_on}; check the path\n",
+    )
+    assert "    username: inner\n" in out
+    assert "  display_name: After\n" in out
+    assert "absent" not in out
+
+
+def test_neomutt_reads_no_file_of_a_source_line_after_one_it_cannot_open(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    need("neomutt")
+    absent, named = tmp_path / "absent.rc", tmp_path / "named.rc"
+    named.write_text("set realname = 'Named'\n")
+    rc = tmp_path / "work.neomuttrc"
+    rc.write_text("set from = 'a@example.com' folder = 'imaps://imap.example.com/'\n")
+    unset = Client("neomutt", tmp_path).query(rc, ["real_name"])  # its default (the user's name in /etc/passwd)
+    rc.write_text(f"set from = 'a@example.com' folder = 'imaps://imap.example.com/'\nsource {absent} {named}\n")
+    assert _query_despite_errors(Client("neomutt", tmp_path), rc, ["real_name"]) == unset != {"real_name": "Named"}
+    code, out, err = run(capsys, "import", "--from", "neomutt", "--follow-source", str(rc))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {rc}:2:1: source {absent}: no such file: not read "
+        f"{READS_ON.replace('mutt', 'neomutt')}; check the path\n",
+    )
+    assert "display_name" not in out
+
+
+def test_a_sourced_fifo_stops_the_import_at_its_source_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo(tmp_path / "fifo")  # mutt would wait for a writer: no file to read, nor to go on without
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("set from = 'a@example.com'\n  source fifo\n")
+    code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))
+    assert (code, out, err) == (
+        2,
+        "",
+        f"mailconf: {rc}:2:3: source fifo ({tmp_path}/fifo): not a regular file; name a mutt configuration file\n",
+    )
     (tmp_path / "latin1.rc").write_bytes(b"set realname = '\xe9'\n")  # inside the file: located there, as before
     rc.write_text("source latin1.rc\n")
     code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))
@@ -1383,17 +1462,20 @@ def test_source_in_single_quotes_expands_nothing(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "creds.rc").write_text("set imap_user = alice\n")
     rc = tmp_path / "work.muttrc"
-    rc.write_text("set from = 'alice@example.com'\nsource '$HOME/creds.rc'\n")  # mutt reads a file named $HOME
-    assert run(capsys, "import", "--from", "mutt", "--follow-source", str(rc)) == (
-        2,
-        "",
-        f"mailconf: {rc}:2:1: source $HOME/creds.rc ({tmp_path}/$HOME/creds.rc): no such file; check the path\n",
+    folder = "set folder = 'imaps://imap.example.com/'\n"
+    rc.write_text(f"set from = 'alice@example.com'\nsource '$HOME/creds.rc'\n{folder}")  # a file named $HOME
+    code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))
+    assert (code, err) == (
+        1,
+        RELATIVE.format(rc, 2, "$HOME/creds.rc", tmp_path) + f"mailconf: warning: {rc}:2:1: source $HOME/creds.rc "
+        f"({tmp_path}/$HOME/creds.rc): no such file: not read {READS_ON}; check the path\n",
     )
-    rc.write_text("set from = 'alice@example.com'\nsource $HOME/absent.rc\n")  # expanded: the path it became is said
-    assert run(capsys, "import", "--from", "mutt", "--follow-source", str(rc)) == (
-        2,
-        "",
-        f"mailconf: {rc}:2:1: source $HOME/absent.rc ({tmp_path}/absent.rc): no such file; check the path\n",
+    assert "alice\n" not in out.replace("alice@", "")
+    rc.write_text(f"set from = 'alice@example.com'\nsource $HOME/absent.rc\n{folder}")  # the path it became is said
+    assert run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))[::2] == (
+        1,
+        f"mailconf: warning: {rc}:2:1: source $HOME/absent.rc ({tmp_path}/absent.rc): no such file: not read "
+        f"{READS_ON}; check the path\n",
     )
 
 
