@@ -27,7 +27,8 @@ itself refuses such a file.
 
 Words are read as fetchmail's lexer reads them: a quoted string ends at the next quote (a backslash does not
 escape it: ``"a\"`` is ``a``), and where a word without spaces is longer, that word is read, quotes and all
-(``"a\"b"`` is ``"a"b"``); C escapes (``\\``, ``\n``, ``\x41``, octal ``\041``,
+(``"a\"b"`` is ``"a"b"``), as is a word whose quote is never closed (``password "secret`` is the password
+``"secret``); C escapes (``\\``, ``\n``, ``\x41``, octal ``\041``,
 decimal ``\65``...) are replaced in both.
 """
 
@@ -115,7 +116,8 @@ def _escapes(text: str) -> str:
 def _lex(path: str, text: str) -> list[Token]:
     """The words of the file, as fetchmail's flex lexer reads them: a quoted string is ``"[^"]*"`` (a backslash
     does not escape a quote: ``"a\\"`` is the string ``a``), and where a longer word starts at its quote, the word
-    wins (``"a\\"b"`` is the word ``"a"b"``, quotes and all); both are unescaped, and are strings, never keywords."""
+    wins (``"a\\"b"`` is the word ``"a"b"``, quotes and all), as it does where no quote closes it; both are unescaped,
+    and are strings, never keywords."""
     found: list[Token] = []
     line, line_start = 1, 0
     position = 0
@@ -135,9 +137,7 @@ def _lex(path: str, text: str) -> list[Token]:
             close = text.find(raw, start + 1)
             word = _WORD.match(text, start)
             assert word is not None  # a quote is a word's character
-            if close < 0 or word.end() > close + 1:
-                if close < 0:  # never closed (before: an empty string, and its text a keyword)
-                    raise Unreadable(where, "unbalanced quote", "close the string with a matching quote")
+            if close < 0 or word.end() > close + 1:  # never closed: the word alone is read, quote and all
                 end = word.end()
                 found.append(Token(_escapes(text[start:end]), True, where))
             else:

@@ -13,6 +13,7 @@ from mailconf.commands.import_ import _write
 from mailconf.errors import OutputError
 from mailconf.targets import mutt, neomutt
 from tests.conftest import EXAMPLES, need
+from tests.targets._fetchmail_client import entries as fetchmail_entries
 from tests.targets._mutt_client import Client, parse
 from tests.test_cli import run_mailconf
 
@@ -550,12 +551,6 @@ def test_a_byte_order_mark_makes_mutt_skip_the_first_line(capsys: pytest.Capture
             "fetchmailrc:2:18: unknown keyword 'frobnicate'; fetchmail itself refuses this file (syntax error): "
             "fix or remove it",
         ),
-        (  # a quote never closed was an empty string, and the password after it "unknown keyword 'S3cret...'"
-            "fetchmail",
-            "fetchmailrc",
-            f'poll imap.example.com proto IMAP user a password "{SECRET}\n',
-            "fetchmailrc:1:50: unbalanced quote; close the string with a matching quote",
-        ),
         (  # a password holding a space, unquoted: its second word was shown as an unknown keyword
             "fetchmail",
             "fetchmailrc",
@@ -730,6 +725,42 @@ def test_fetchmail_counts_what_it_does_not_import_in_words(
     code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
     assert (code, err) == (1, f"mailconf: warning: {rc}:1:5: {warning}\n")
     assert "host: imap.example.com\n" in out
+
+
+def test_a_fetchmail_password_whose_quote_is_never_closed_is_a_literal_password(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # fetchmail reads `password "SECRET` as the password "SECRET, quote and all (--configdump); the import stopped
+    # at "unbalanced quote" and imported nothing
+    need("fetchmail")
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(f'poll imap.example.com proto IMAP user a@example.com there password "{SECRET}\n  sslproto TLS1.2+\n')
+    rc.chmod(0o600)
+    assert fetchmail_entries(rc, tmp_path)["imap.example.com"]["password"] == f'"{SECRET}'
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {rc}:1:59: the file holds a literal password (not imported): store it in a password "
+        "manager and set password_command to the command that prints it\n",
+    )
+    assert out == (
+        f"# imported by `mailconf import --from fetchmail` from {rc}\n"
+        "# the comments below say what the files hold that this file does not\n"
+        "version: 1\n"
+        "accounts:\n"
+        "  imap.example.com:\n"
+        "    address: a@example.com\n"
+        f"    incoming:  # {rc}:1: the file holds a literal password (not imported): store it in a password manager "
+        "and set password_command to the command that prints it\n"
+        "      protocol: imap\n"
+        "      host: imap.example.com\n"
+        "      port: 143\n"
+        "      security: starttls\n"
+        "      auth: password\n"
+        "      username: a@example.com\n"
+        "      tls:\n"
+        '        min_version: "1.2"\n'
+    )
 
 
 def test_each_user_of_a_fetchmail_poll_entry_is_an_account(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -172,3 +172,24 @@ def test_fetchmail_backslashes_are_read_as_fetchmail_reads_them(tmp_path: Path, 
     assert entries(rc, tmp_path)["mail.example.com"]["remote"] == expected
     result = import_paths("fetchmail", [str(rc)], ReadOptions())
     assert [a["incoming"]["username"] for a in result.accounts.values()] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [
+        ('"alice', '"alice'),
+        ("'alice", "'alice"),
+        ('"al\\x41ice', '"alAice'),  # unescaped, as any word
+        ('"', '"'),
+    ],
+)
+def test_fetchmail_reads_a_quote_never_closed_as_part_of_the_word(tmp_path: Path, user: str, expected: str) -> None:
+    # the import stopped at "unbalanced quote" (exit 2); fetchmail's lexer reads the word that starts at the quote
+    # ([^=;:, \t\r\n]+, where no quoted string matches), quote and all, and goes on
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(f"poll mail.example.com proto IMAP user {user} is x here\npoll other.example.com user bob\n")
+    rc.chmod(0o600)
+    real = entries(rc, tmp_path)
+    assert [real[name]["remote"] for name in real] == [expected, "bob"]
+    result = import_paths("fetchmail", [str(rc)], ReadOptions())
+    assert [a["incoming"]["username"] for a in result.accounts.values()] == [expected, "bob"]
