@@ -25,11 +25,11 @@ LOCAL here``, ``smtphost``, ``set daemon`` ...) are not account settings: one wa
 A keyword fetchmail does not know stops the import with its line and column (exit 2): fetchmail
 itself refuses such a file.
 
-Words are read as fetchmail's lexer reads them: a quoted string ends at the next quote (a backslash does not
-escape it: ``"a\"`` is ``a``), and where a word without spaces is longer, that word is read, quotes and all
-(``"a\"b"`` is ``"a"b"``), as is a word whose quote is never closed (``password "secret`` is the password
-``"secret``); C escapes (``\\``, ``\n``, ``\x41``, octal ``\041``,
-decimal ``\65``...) are replaced in both.
+Words are read as fetchmail's lexer reads them: a quoted string (``"..."`` or ``'...'``) ends at the next quote
+of its kind, on the same line or a later one (a backslash does not escape it: ``"a\"`` is ``a``), and where a
+word without spaces is longer, that word is read, quotes and all (``"a\"b"`` is ``"a"b"``), as is a word whose
+quote is never closed (``password "secret`` is the password ``"secret``); C escapes (``\\``, ``\n``, ``\x41``,
+octal ``\041``, decimal ``\65``...) are replaced in both.
 """
 
 from __future__ import annotations
@@ -140,12 +140,9 @@ def _lex(path: str, text: str) -> list[Token]:
             if close < 0 or word.end() > close + 1:  # never closed: the word alone is read, quote and all
                 end = word.end()
                 found.append(Token(_escapes(text[start:end]), True, where))
-            else:
+            else:  # a line end is a character of it, in either quotes ([^"]*, [^']*)
                 end = close + 1
-                raw = text[start:end]
-                if "\n" in raw and raw[0] == "'":
-                    raise Unreadable(where, "a quoted string spans lines", "close the quote on the same line")
-                found.append(Token(_escapes(raw[1:-1]), True, where))
+                found.append(Token(_escapes(text[start + 1 : close]), True, where))
         elif raw.startswith("#") or raw in (";", ",", ":"):
             pass
         elif "\\" in raw:  # escapes() makes it a string, which no keyword is

@@ -193,3 +193,27 @@ def test_fetchmail_reads_a_quote_never_closed_as_part_of_the_word(tmp_path: Path
     assert [real[name]["remote"] for name in real] == [expected, "bob"]
     result = import_paths("fetchmail", [str(rc)], ReadOptions())
     assert [a["incoming"]["username"] for a in result.accounts.values()] == [expected, "bob"]
+
+
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_fetchmail_reads_a_quoted_string_across_lines(tmp_path: Path, quote: str) -> None:
+    # '...' spanning lines stopped the import ("a quoted string spans lines", exit 2), where fetchmail reads it
+    # as it reads "...": [^']* holds line ends (--configdump shows the password with its line end)
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(f"poll mail.example.com proto POP3\n  user alice password {quote}se\ncret{quote}\n  keep ssl\n")
+    rc.chmod(0o600)
+    real = entries(rc, tmp_path)["mail.example.com"]
+    assert (real["password"], real["keep"], real["ssl"]) == ("se\ncret", True, True)
+    result = import_paths("fetchmail", [str(rc)], ReadOptions())
+    assert result.accounts == {
+        "mail.example.com": {
+            "address": "alice@mail.example.com",
+            "incoming": {"protocol": "pop3", "host": "mail.example.com", "port": 995, "security": "tls",
+                         "auth": "password", "username": "alice", "leave_on_server": True},
+        }
+    }  # fmt: skip
+    assert [str(note) for note in result.warnings] == [
+        f"{rc}:1:1: fetchmail names no address: this one is a guess, check it",
+        f"{rc}:2:14: the file holds a literal password (not imported): store it in a password manager and set "
+        "password_command to the command that prints it",
+    ]
