@@ -17,6 +17,8 @@ are each user's own, as fetchmail reads them), with a ``defaults`` entry applied
 | ``auth password`` / ``any`` / ``cram-md5`` / ``gssapi`` / ``ntlm`` / ``external`` | ``auth: password`` /
   ``password`` / ``password`` + ``mechanisms: [cram-md5]`` / ``gssapi`` / ``ntlm`` / ``client-cert`` |
 | ``user "…" there`` | ``username``; the address too when it is one (else a guess the output comments) |
+| ``user NAME here``, ``user REMOTE = LOCAL here`` (local names only) | no ``username``: fetchmail logs in as the
+  user it runs as (reported) |
 | ``keep`` / ``no keep`` (POP3) | ``leave_on_server`` true / false |
 
 Never run: ``mda``, ``preconnect``, ``postconnect``, ``plugin`` and ``plugout`` are commands; each is
@@ -29,7 +31,12 @@ Words are read as fetchmail's lexer reads them: a quoted string (``"..."`` or ``
 of its kind, on the same line or a later one (a backslash does not escape it: ``"a\"`` is ``a``), and where a
 word without spaces is longer, that word is read, quotes and all (``"a\"b"`` is ``"a"b"``), as is a word whose
 quote is never closed (``password "secret`` is the password ``"secret``); C escapes (``\\``, ``\n``, ``\x41``,
-octal ``\041``, decimal ``\65``...) are replaced in both.
+octal ``\041``, decimal ``\65``...) are replaced in both. An ``=`` outside quotes is a word of its own, as in
+fetchmail's lexer, which fetchmail takes only in ``REMOTE = LOCAL`` (after ``is``, ``to``, ``user``) and in
+``set logfile = FILE`` (``idfile``, ``pidfile``, ``postmaster``, ``properties`` too): anywhere else
+(``user=alice``, ``password=…``, ``sslcertfile /a=b``) fetchmail refuses the file, and the import stops at it
+(exit 2; the value around it never shown): quote a value that holds one. The word after ``user``, ``password``,
+``is``, ``to`` and ``=`` is a name even when it is a keyword (``is keep here`` names the local user ``keep``).
 """
 
 from __future__ import annotations
@@ -48,7 +55,9 @@ NAME = "fetchmail"
 TITLE = "fetchmail: ~/.fetchmailrc (incoming servers)"
 
 _MIN_VERSION = {proto: version for version, proto in _SSLPROTO.items() if version is not None}
-_NOISE = frozenset(["and", "with", "has", "wants", "options", "here", "there"])
+#: words fetchmail's lexer drops (outside the NAME state, after user, password, is, to and =)
+_DROPPED = frozenset(["and", "with", "has", "wants", "options"])
+_NOISE = _DROPPED | {"here", "there"}
 #: keywords that run a command
 _COMMANDS = frozenset(["mda", "preconnect", "postconnect", "plugin", "plugout", "bsmtp", "lmtp"])
 #: keywords mailconf reads, and how many arguments each takes
@@ -83,12 +92,28 @@ class Token(NamedTuple):
     quoted: bool
     location: Location
 
+    @property
+    def is_map(self) -> bool:
+        """The ``=`` token (rcfile_l.l's MAP): in a mapping ``REMOTE = LOCAL`` or ``set logfile = FILE`` only."""
+        return self.text == "=" and not self.quoted
 
-#: a word that does not start with a quote or a comment; inside it, a quote or # is a character of the word
-_TOKEN = re.compile(r'#[^\n]*|[;,:]|["\']|[^\s"\'#;,:][^\s;,:]*|\S')
-#: what fetchmail's lexer (rcfile_l.l) reads as a word, ``[^=;:, \t\r\n]+`` (here with ``=``, kept in words as
-#: before): from a quote too, where flex takes the longer of it and the quoted string
-_WORD = re.compile(r"[^\s;,:]+")
+    @property
+    def is_name(self) -> bool:
+        """What the grammar takes as a name here: a string, or a word that is no keyword (nor ``here``, ``there``)."""
+        return self.quoted or (self.text.lower() not in _KEYWORDS | _NOISE and not self.is_map)
+
+
+#: a word that does not start with a quote or a comment; inside it, a quote or # is a character of the word. ``=``
+#: is a token of its own (rcfile_l.l: MAP), which no word holds unquoted
+_TOKEN = re.compile(r'#[^\n]*|[;,:=]|["\']|[^\s"\'#;,:=][^\s;,:=]*|\S')
+#: what fetchmail's lexer (rcfile_l.l) reads as a word, ``[^=;:, \t\r\n]+``: from a quote too, where flex takes the
+#: longer of it and the quoted string
+_WORD = re.compile(r"[^\s;,:=]+")
+#: what fetchmail says of an ``=`` its grammar takes nowhere there (never the value around it: it may be a password)
+_MAP_REFUSED = (
+    "an = where fetchmail takes none",
+    'fetchmail itself refuses this file (syntax error at =): remove it, or quote a value that holds one ("a=b")',
+)
 #: fetchmail's escapes(): \x or \X and at most 2 hex digits, \0 and at most 2 more octal digits, at most 3 decimal
 #: digits, a backslash before a line end (the two dropped), one at the end (dropped), else the character after it
 _ESCAPE = re.compile(r"\\(?:[xX]([0-9A-Fa-f]{0,2})|(0[0-7]{0,2})|([1-9][0-9]{0,2})|(\n)|(.)|$)", re.DOTALL)
@@ -202,6 +227,8 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         if word in ("poll", "skip", "server"):
             if i >= len(toks):
                 raise Unreadable(token.location, f"{word} names no server", f"write {word} NAME")
+            if toks[i].is_map:
+                raise Unreadable(toks[i].location, *_MAP_REFUSED)
             current = _Entry(word, toks[i].text, token.location)
             current.settings.update(defaults.settings)
             entries.append(current)
@@ -226,16 +253,24 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             )
         if token.quoted:
             continue  # a further argument (a second local name, another folder): not an account setting
+        if token.is_map:
+            raise Unreadable(token.location, *_MAP_REFUSED)
         if word in ("user", "username") and current is not defaults:
             if current.user:  # a second user of this server: another account
                 current = current.next_user(token.location, defaults)
                 entries.append(current)
             current.user = True
+            after = _significant(toks, i + 1)
+            if after < len(toks) and (toks[after].is_map or toks[after].is_name or _is(toks[after], "here")):
+                i = _local_users(toks, i, token, current)
+                continue
         if word in _READ:
             argument = ""
             if _READ[word]:
                 if i >= len(toks):
                     raise Unreadable(token.location, f"{word} has no value", f"write {word} VALUE")
+                if toks[i].is_map:
+                    raise Unreadable(toks[i].location, *_MAP_REFUSED)
                 argument = toks[i].text
                 i += 1
             after_secret = i if word in _SECRETS else after_secret
@@ -244,13 +279,18 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             key = "no ssl" if word == "ssl" and negated else key
             current.settings[key] = (argument, token.location)
         elif word in _COMMANDS:
+            _no_map(toks[i : i + 1])
             i += 1
             current.lost.append((token.location, f"{word} runs a command: not run, not imported"))
         elif word in _OTHER:
             arity = _OTHER[word]
+            _no_map(toks[i : i + max(arity, 0)])
             i += max(arity, 0)
-            if arity < 0:  # a list of names: up to the next keyword
+            if word in ("is", "to"):  # local names, each maybe REMOTE = LOCAL
+                i = _names(toks, i)
+            elif arity < 0:  # a list of names: up to the next keyword
                 while i < len(toks) and (toks[i].quoted or toks[i].text.lower() not in _KEYWORDS):
+                    _no_map(toks[i : i + 1])
                     i += 1
             current.other.append(token.location)
             after_secret = i if word in _SECRETS else after_secret
@@ -281,6 +321,73 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
 _KEYWORDS = frozenset(_READ) | frozenset(_OTHER) | _COMMANDS | {"poll", "skip", "defaults", "set", "no", "server"}
 
 
+def _is(token: Token, word: str) -> bool:
+    return not token.quoted and token.text.lower() == word
+
+
+def _significant(toks: Sequence[Token], i: int) -> int:
+    """The index of the first token from ``i`` that the lexer does not drop (``with``, ``and`` ...)."""
+    while i < len(toks) and not toks[i].quoted and toks[i].text.lower() in _DROPPED:
+        i += 1
+    return i
+
+
+def _no_map(toks: Sequence[Token]) -> None:
+    """Refuse an ``=`` among ``toks``, the values of a keyword (fetchmail: syntax error at =)."""
+    for token in toks:
+        if token.is_map:
+            raise Unreadable(token.location, *_MAP_REFUSED)
+
+
+def _names(toks: Sequence[Token], i: int) -> int:
+    """Past the names from ``i`` (rcfile_y.y's mapping_list, after ``is``, ``to`` or ``user``): the first is a name
+    whatever it says (the lexer's NAME state), as is the one after each ``=`` (``REMOTE = LOCAL``); the list ends
+    at a keyword, ``here`` or ``there``. An ``=`` that does not follow a name alone is refused, as fetchmail does."""
+    paired = True  # no name yet to pair
+    first = True
+    while i < len(toks):
+        if not first:
+            i = _significant(toks, i)
+            if i >= len(toks):
+                break
+        token = toks[i]
+        if token.is_map:
+            if paired or i + 1 >= len(toks) or toks[i + 1].is_map:
+                raise Unreadable(token.location, *_MAP_REFUSED)
+            i, paired = i + 2, True  # the local name after it, whatever it says
+            continue
+        if not first and not token.is_name:
+            break
+        i, first, paired = i + 1, False, False
+    return i
+
+
+def _local_users(toks: Sequence[Token], i: int, user: Token, entry: _Entry) -> int:
+    """``user NAME ... here`` (rcfile_y.y: USERNAME mapping_list HERE): the names are local users, and no remote one
+    is named: fetchmail logs in as the user it runs as. Past the ``here``; without one, fetchmail refuses the file."""
+    i = _names(toks, i)
+    if i >= len(toks) or not _is(toks[i], "here"):
+        where = toks[i].location if i < len(toks) else user.location
+        raise Unreadable(
+            where,
+            "user names local users (REMOTE = LOCAL, or more than one name) without here after them",
+            "fetchmail itself refuses this file (syntax error): write user REMOTE there is LOCAL here",
+        )
+    entry.settings["user"] = ("", user.location)
+    entry.lost.append(
+        (
+            user.location,
+            "user ... here names local users, not the login: fetchmail logs in as the user it runs as; "
+            "set username (user REMOTE there is LOCAL here)",
+        )
+    )
+    return i + 1
+
+
+#: the set statements that take an ``=`` before their value (rcfile_y.y: SET ... optmap)
+_SET_MAP = frozenset(["logfile", "idfile", "pidfile", "daemon", "postmaster", "properties"])
+
+
 def _skip_set(toks: Sequence[Token], i: int, other: list[Location]) -> int:
     if i < len(toks) and toks[i].text.lower() == "no":
         i += 1
@@ -292,7 +399,17 @@ def _skip_set(toks: Sequence[Token], i: int, other: list[Location]) -> int:
         raise Unreadable(
             toks[i].location, f"unknown setting set {shown(toks[i].text, quotes=True)}", "fix or remove it"
         )
-    return i + 1 + max(_OTHER[word], 0)
+    i += 1
+    if i < len(toks) and toks[i].is_map and word in _SET_MAP:  # rcfile_y.y's optmap
+        if word == "daemon":  # after =, the lexer reads a word (NAME state), never the NUMBER daemon takes
+            raise Unreadable(
+                toks[i].location,
+                "set daemon = N: fetchmail reads what follows = as a word, not the number it takes",
+                "fetchmail itself refuses this file (syntax error): write set daemon N",
+            )
+        i += 1
+    _no_map(toks[i : i + max(_OTHER[word], 0)])
+    return i + max(_OTHER[word], 0)
 
 
 def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 from pathlib import Path
@@ -13,6 +14,7 @@ from mailconf.commands.import_ import _write
 from mailconf.errors import OutputError
 from mailconf.targets import mutt, neomutt
 from tests.conftest import EXAMPLES, need
+from tests.targets._fetchmail_client import FetchmailError
 from tests.targets._fetchmail_client import entries as fetchmail_entries
 from tests.targets._mutt_client import Client, parse
 from tests.test_cli import run_mailconf
@@ -761,6 +763,69 @@ def test_a_fetchmail_password_whose_quote_is_never_closed_is_a_literal_password(
         "      tls:\n"
         '        min_version: "1.2"\n'
     )
+
+
+#: what the import says of an = that fetchmail's grammar takes nowhere there
+MAP_REFUSED = (
+    "an = where fetchmail takes none; fetchmail itself refuses this file (syntax error at =): remove it, or quote a "
+    'value that holds one ("a=b")'
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("poll imap.example.com user=alice\n", f"1:27: {MAP_REFUSED}"),
+        (f"poll imap.example.com user alice password={SECRET}\n", f"1:42: {MAP_REFUSED}"),
+        (f"poll imap.example.com user alice password {SECRET[:4]}={SECRET[4:]}\n", f"1:47: {MAP_REFUSED}"),
+        ("poll imap.example.com=x user alice\n", f"1:22: {MAP_REFUSED}"),
+        ("poll imap.example.com user alice is x = y = z here\n", f"1:43: {MAP_REFUSED}"),
+        ("poll imap.example.com user alice smtphost a=b\n", f"1:44: {MAP_REFUSED}"),
+        ("poll imap.example.com user alice sslcertfile /etc/a=b.pem\n", f"1:52: {MAP_REFUSED}"),
+        (
+            "poll imap.example.com user al=ice\n",
+            "1:23: user names local users (REMOTE = LOCAL, or more than one name) without here after them; fetchmail "
+            "itself refuses this file (syntax error): write user REMOTE there is LOCAL here",
+        ),
+        (
+            "set daemon = 300\npoll imap.example.com user alice\n",
+            "1:12: set daemon = N: fetchmail reads what follows = as a word, not the number it takes; fetchmail "
+            "itself refuses this file (syntax error): write set daemon N",
+        ),
+    ],
+)
+def test_an_equals_sign_fetchmail_refuses_stops_the_import(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, message: str
+) -> None:
+    # = was read as part of a word: `password ab=c`, `sslcertfile /etc/a=b.pem`, `user al=ice` were imported and
+    # `user=alice` refused as the unknown keyword 'user=alice'; fetchmail's lexer makes = a token of its own, which
+    # its grammar takes only in REMOTE = LOCAL and set logfile = FILE, and refuses these files (exit 5)
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(text)
+    rc.chmod(0o600)
+    with pytest.raises(FetchmailError, match=r"(?s)^fetchmail exit 5: .*fetchmailrc:[12]: syntax error at "):
+        fetchmail_entries(rc, tmp_path)
+    assert run(capsys, "import", "--from", "fetchmail", str(rc)) == (2, "", f"mailconf: {rc}:{message}\n")
+
+
+@pytest.mark.parametrize("user", ["user a = b here", "user alice here", 'user "alice" bob here'])
+def test_a_fetchmail_user_of_local_names_only_names_no_login(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, user: str
+) -> None:
+    # `user a = b here` (and `user alice here`) is rcfile_y.y's USERNAME mapping_list HERE: local names only, and
+    # fetchmail logs in as the user it runs as (--configdump: remote "root" here); alice was imported as the login
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(f"poll imap.example.com proto IMAP\n  {user} sslproto TLS1.2+\n")
+    rc.chmod(0o600)
+    assert fetchmail_entries(rc, tmp_path)["imap.example.com"]["remote"] == getpass.getuser()
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {rc}:1:1: fetchmail names no address: this one is a guess, check it\n"
+        f"mailconf: warning: {rc}:2:3: user ... here names local users, not the login: fetchmail logs in as the "
+        "user it runs as; set username (user REMOTE there is LOCAL here)\n",
+    )
+    assert "    username:" not in out
 
 
 def test_each_user_of_a_fetchmail_poll_entry_is_an_account(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

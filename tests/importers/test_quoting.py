@@ -46,8 +46,8 @@ CASES: dict[str, tuple[str, str, int, str]] = {
              f"mailconf: warning: {{path}}:3:1: source {CUT}: not followed (use --follow-source to read it)\n"),
     "neomutt": ("neomuttrc", f"set from = a@example.org\nset folder = imaps://h.example.org/\nsource {BIG}\n", 1,
                 f"mailconf: warning: {{path}}:3:1: source {CUT}: not followed (use --follow-source to read it)\n"),
-    "fetchmail": ("fetchmailrc", f"poll h.example.org proto imap user a {BIG}\n", 2,
-                  f"mailconf: {{path}}:1:38: unknown keyword '{CUT}'; fetchmail itself refuses this file "
+    "fetchmail": ("fetchmailrc", f"poll h.example.org proto imap user a there {BIG}\n", 2,
+                  f"mailconf: {{path}}:1:44: unknown keyword '{CUT}'; fetchmail itself refuses this file "
                   "(syntax error): fix or remove it\n"),
     "thunderbird": ("user.js", 'user_pref("mail.accountmanager.accounts", "account1,account2");\n'
                     'user_pref("mail.account.account2.server", "server2");\n'

@@ -217,3 +217,28 @@ def test_fetchmail_reads_a_quoted_string_across_lines(tmp_path: Path, quote: str
         f"{rc}:2:14: the file holds a literal password (not imported): store it in a password manager and set "
         "password_command to the command that prints it",
     ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "remote", "keep"),
+    [
+        ("user alice is x = keep here", "alice", False),  # after = (and after is) a name, whatever it says
+        ("user alice is keep here", "alice", False),
+        ("user alice to x =y keep", "alice", True),
+        ('user "a=b" there is "c=d" here keep', "a=b", True),  # in quotes, = is a character
+        ("user alice keep", "alice", True),
+    ],
+)
+def test_fetchmail_reads_an_equals_sign_as_a_token_of_its_own(
+    tmp_path: Path, entry: str, remote: str, keep: bool
+) -> None:
+    # fetchmail's lexer makes = a token (MAP), taken only in REMOTE = LOCAL and set logfile = FILE; the importer
+    # read it as part of a word, and "is x = keep here" as the keyword keep (leave_on_server: true)
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(f"set postmaster = root\npoll mail.example.com proto POP3\n  {entry}\n")
+    rc.chmod(0o600)
+    real = entries(rc, tmp_path)["mail.example.com"]
+    assert (real["remote"], real["keep"]) == (remote, keep)
+    result = import_paths("fetchmail", [str(rc)], ReadOptions())
+    server = result.accounts["mail.example.com"]["incoming"]
+    assert (server["username"], server.get("leave_on_server", False)) == (remote, keep)
