@@ -307,8 +307,13 @@ class Slot(NamedTuple, Generic[T]):
         return chosen
 
 
-def _type(value: PrefValue) -> type:
+def value_type(value: PrefValue) -> type:
+    """The pref type of ``value``: bool, int or str."""
     return bool if isinstance(value, bool) else type(value)  # bool first: True is an int too
+
+
+#: how a message names each pref type
+TYPE_WORDS = {bool: "a boolean", int: "an integer", str: "a string"}
 
 
 def set_pref(slot: Slot[T] | None, pref: Pref, where: T) -> Slot[T]:
@@ -320,7 +325,7 @@ def set_pref(slot: Slot[T] | None, pref: Pref, where: T) -> Slot[T]:
     the user value changes the type). The user value wins over the default. ``locked`` and ``sticky`` never get
     here: they are syntax errors in these files, and sticky only keeps a user value equal to the default from
     being cleared, which reading a file never does (HandlePref passes aFromInit = true)."""
-    kind = _type(pref.value)
+    kind = value_type(pref.value)
     current = slot if slot is not None else Slot[T](kind)
     if pref.kind == "default":
         if current.type is not kind or (current.default is not None and current.default[0] == pref.value):

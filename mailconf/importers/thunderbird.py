@@ -2,7 +2,12 @@ r"""``mailconf import --from thunderbird PROFILE`` reads Thunderbird's accounts 
 directory (its ``prefs.js``, then ``user.js``, which wins, as at Thunderbird's start), or from one
 ``prefs.js`` or ``user.js`` file. A pref set twice is read as Thunderbird reads it: the last ``user_pref``
 wins, else the last ``pref``; a value of another type than the pref's default is ignored; ``sticky`` and
-``locked`` are syntax errors in these files. ``cert_override.txt`` in the same directory gives SHA-256 pins.
+``locked`` are syntax errors in these files. A value of another type than Thunderbird reads (a ``port`` or
+``mailnews.tcptimeout`` in quotes, a ``hostname`` without) is ignored as Thunderbird ignores it, which then uses
+the pref's default (IMAP with ``socketType`` 3 on port 993), and a warning at its line says so; so is a value
+of another type than the one set before it in the files, which Thunderbird drops (the built-in defaults of
+Thunderbird's own ``mailnews.js`` are not read: each pref the import reads has the type Thunderbird reads it as).
+``cert_override.txt`` in the same directory gives SHA-256 pins.
 In a profile directory, a ``user.js`` (or any of the three) linked to ``/dev/null`` is read as the
 empty file Thunderbird sees; one that is a directory, a FIFO, a device or a link to nothing is not
 read, with a warning (exit 1: what it holds is not in the output), and when it is the only
@@ -45,13 +50,13 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import counted
 from ..model import Location
 from . import Imported, ReadOptions, Unreadable
 from ._base import STDIN, Collector, read_text, shown
-from ._prefs import PrefValue, Slot, parse, set_pref
+from ._prefs import TYPE_WORDS, PrefValue, Slot, parse, set_pref, value_type
 
 NAME = "thunderbird"
 TITLE = "Thunderbird: a profile directory, prefs.js or user.js"
@@ -66,6 +71,23 @@ _SHA256_OID = "OID.2.16.840.1.101.3.4.2.1"
 _PORTS = {("imap", True): 993, ("imap", False): 143, ("pop3", True): 995, ("pop3", False): 110}
 
 Prefs = dict[str, tuple[PrefValue, Location]]
+
+#: the type Thunderbird's mail code reads each pref the import reads as (nsMsgIncomingServer's GetIntValue,
+#: GetBoolValue and GetCharValue, nsMsgIdentity's alike; libpref itself for the two with a built-in default): a
+#: value of another type is not read, and the pref's default is used (a port "1993" leaves IMAP on 993)
+_INT_PREFS = frozenset(["port", "socketType", "try_ssl", "authMethod", "num_days_to_leave_on_server"])
+_BOOL_PREFS = frozenset(["leave_on_server", "delete_mail_left_on_server"])
+_GLOBAL_TYPES = {"mailnews.tcptimeout": int, "security.tls.version.min": int}
+#: how each type is written in a prefs file
+_HOW = {int: "write the number without quotes", bool: "write true or false, without quotes", str: "quote it"}
+#: the prefs whose values set_pref() dropping for their type is said (every pref the import reads is one of them)
+_MAIL_PREFS = ("mail.", *_GLOBAL_TYPES)
+
+
+def _read_as(name: str) -> type:
+    """The type Thunderbird reads the pref ``name`` as (one the import reads)."""
+    leaf = name.rpartition(".")[2]
+    return _GLOBAL_TYPES.get(name) or (int if leaf in _INT_PREFS else bool if leaf in _BOOL_PREFS else str)
 
 
 def read(paths: Sequence[str], options: ReadOptions) -> Imported:
@@ -145,7 +167,18 @@ def _read_prefs(path: str, slots: dict[str, Slot[Location]], found: Collector) -
             f"prefs syntax error: {error.message}; Thunderbird skips to the next ';' (so does this import)",
         )
     for pref in parsed.prefs:
-        slots[pref.name] = set_pref(slots.get(pref.name), pref, Location(path, pref.line, pref.column))
+        where = Location(path, pref.line, pref.column)
+        held = slots.get(pref.name)
+        slots[pref.name] = set_pref(held, pref, where)
+        dropped = held is not None and slots[pref.name] is held and value_type(pref.value) is not held.type
+        if held is not None and dropped and pref.name.startswith(_MAIL_PREFS):  # libpref keeps the pref's type
+            before = (held.default or held.user or (None, where))[1]
+            found.warn(
+                where,
+                f"{shown(pref.name)}: {TYPE_WORDS[value_type(pref.value)]}, where the value set before it "
+                f"({before}) is {TYPE_WORDS[held.type]}: Thunderbird ignores this value (so does this import); "
+                f"{_HOW[held.type]}",
+            )
 
 
 def _pins(path: str, found: Collector) -> dict[str, str]:
@@ -172,9 +205,36 @@ def _pins(path: str, found: Collector) -> dict[str, str]:
     return pins
 
 
-def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector) -> None:  # noqa: PLR0912
+class _Get(Protocol):
+    def __call__(self, name: str, default: PrefValue | None = None) -> Any: ...
+
+
+def _typed(prefs: Prefs, found: Collector) -> _Get:
+    """``get(name, default)``: the pref's value when it has the type Thunderbird reads it as; else ``default``,
+    as Thunderbird falls back to the default, and a warning (once a pref)."""
+    said: set[str] = set()
+
     def get(name: str, default: PrefValue | None = None) -> Any:
-        return prefs[name][0] if name in prefs else default
+        if name not in prefs:
+            return default
+        value, where = prefs[name]
+        kind = _read_as(name)
+        if value_type(value) is kind:
+            return value
+        if name not in said:  # once, though the account reads it again (an SMTP server of two identities)
+            said.add(name)
+            found.warn(
+                where,
+                f"{shown(name)}: {TYPE_WORDS[value_type(value)]}, where Thunderbird reads {TYPE_WORDS[kind]}: "
+                f"Thunderbird ignores this value and uses its default (so does this import); {_HOW[kind]}",
+            )
+        return default
+
+    return get
+
+
+def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector) -> None:  # noqa: PLR0912
+    get = _typed(prefs, found)
 
     def where(name: str) -> Location:
         return prefs[name][1] if name in prefs else Location(path, 1, 1)

@@ -112,7 +112,14 @@ user_pref("mail.identity.id1.useremail", "alice@example.com");
         # the reviewer's case: two defaults, the last one is Thunderbird's (the first was imported)
         ('pref("mail.server.server1.port", 993);\npref("mail.server.server1.port", 1993);\n', "", 1993, ""),
         ('user_pref("mail.server.server1.port", 1993);\n', 'pref("mail.server.server1.port", 2993);\n', 1993, ""),
-        ('pref("mail.server.server1.port", 1993);\n', 'user_pref("mail.server.server1.port", "2993");\n', 1993, ""),
+        (  # dropped as Thunderbird drops it, and said: it was dropped without a word
+            'pref("mail.server.server1.port", 1993);\n',
+            'user_pref("mail.server.server1.port", "2993");\n',
+            1993,
+            "mailconf: warning: {profile}/user.js:1:1: mail.server.server1.port: a string, where the value set before "
+            "it ({profile}/prefs.js:9:1) is an integer: Thunderbird ignores this value (so does this import); write "
+            "the number without quotes\n",
+        ),
         (
             'pref("mail.server.server1.port", 1993, locked);\nuser_pref("mail.server.server1.port", 2993);\n',
             "",
@@ -132,3 +139,55 @@ def test_the_imported_port_is_the_one_thunderbird_reads(  # noqa: PLR0917 (pytes
     out, got_err = capsys.readouterr()
     assert (code, got_err) == (1 if err else 0, err.format(profile=tmp_path))
     assert f"      host: imap.example.com\n      port: {port}\n      security: tls\n" in out
+
+
+WRONG_TYPES = """\
+user_pref("mail.server.server1.port", "1993");
+user_pref("mail.server.server1.authMethod", "4");
+user_pref("mailnews.tcptimeout", "30");
+user_pref("mail.server.server1.userName", 7);
+"""
+
+READ_SERVER = """
+const s = MailServices.accounts.getIncomingServer("server1");
+return {port: s.port, authMethod: s.authMethod, username: s.username,
+        tcptimeout: Services.prefs.getIntPref("mailnews.tcptimeout")};
+"""
+
+
+@pytest.mark.real
+def test_a_value_of_the_wrong_type_is_ignored_as_thunderbird_ignores_it_and_said(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # a port (authMethod, mailnews.tcptimeout) written as a string, a userName as a number: Thunderbird 153 reads
+    # none of them (libpref keeps mailnews.tcptimeout an integer, its built-in default's type; the mail code reads
+    # the others with GetIntPref / GetCharPref, which fail, and takes the default). The import made the account
+    # invalid (port "1993") or dropped the value without a word (the timeout)
+    need("thunderbird")
+    with tempfile.TemporaryDirectory(prefix="mailconf-prefs-types-") as tmp:
+        profile = Path(tmp)
+        write_user_js(profile, "")
+        (profile / "prefs.js").write_text(ACCOUNT + WRONG_TYPES, encoding="utf-8")
+        with thunderbird(profile) as client:
+            real = client.execute(READ_SERVER)
+    assert real == {"port": 993, "authMethod": 3, "username": "", "tcptimeout": 100}
+    (tmp_path / "prefs.js").write_text(ACCOUNT + WRONG_TYPES, encoding="utf-8")
+    code = main(["import", "--from", "thunderbird", str(tmp_path)])
+    out, err = capsys.readouterr()
+    prefs = tmp_path / "prefs.js"
+    ignored = "Thunderbird ignores this value and uses its default (so does this import)"
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {prefs}:11:1: mailnews.tcptimeout: a string, where Thunderbird reads an integer: "
+        f"{ignored}; write the number without quotes\n"
+        f"mailconf: warning: {prefs}:9:1: mail.server.server1.port: a string, where Thunderbird reads an integer: "
+        f"{ignored}; write the number without quotes\n"
+        f"mailconf: warning: {prefs}:10:1: mail.server.server1.authMethod: a string, where Thunderbird reads an "
+        f"integer: {ignored}; write the number without quotes\n"
+        f"mailconf: warning: {prefs}:12:1: mail.server.server1.userName: an integer, where Thunderbird reads a "
+        f"string: {ignored}; quote it\n",
+    )
+    assert out.endswith(
+        "  work:\n    address: alice@example.com\n    incoming:\n      protocol: imap\n      host: imap.example.com\n"
+        "      port: 993\n      security: tls\n      auth: password\n"
+    )
