@@ -294,6 +294,14 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                     i += 1
             current.other.append(token.location)
             after_secret = i if word in _SECRETS else after_secret
+        elif i > 1 and toks[i - 2].quoted and "\n" in toks[i - 2].text:
+            # `user "alice` left open ran on over the next line's `password "`: this word is the secret, never shown
+            raise Unreadable(
+                token.location,
+                "a word after a quoted string that runs over several lines (not shown: the string may have taken in "
+                "a password keyword, and this word be the password)",
+                "fetchmail itself refuses this file (syntax error): close each quote on the line it opens",
+            )
         elif i - 1 == after_secret:  # "password my secret": never shown, not even in part
             raise Unreadable(
                 token.location,

@@ -569,6 +569,14 @@ def test_a_byte_order_mark_makes_mutt_skip_the_first_line(capsys: pytest.Capture
             "password); fetchmail itself refuses this file (syntax error): quote a password that holds a space, "
             '"like this"',
         ),
+        (  # a quote left open ran on over `password "`: the password was shown as an unknown keyword
+            "fetchmail",
+            "fetchmailrc",
+            f'poll imap.example.com proto IMAP user alice sslcertfile "/a.pem\n  password "{SECRET}\n',
+            "fetchmailrc:2:13: a word after a quoted string that runs over several lines (not shown: the string may "
+            "have taken in a password keyword, and this word be the password); fetchmail itself refuses this file "
+            "(syntax error): close each quote on the line it opens",
+        ),
         (
             "autoconfig",
             "bomb.xml",
