@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..errors import MailconfError
+from ..errors import MailconfError, counted
 from .parse import (
     BadRequest,
     autodiscover_address,
@@ -177,7 +177,7 @@ class App:
 
     def _health(self, site: Site) -> Callable[[], Response]:
         def answer() -> Response:
-            line = f"ok {site.accounts} accounts, loaded {_utc(site.loaded_at)}"
+            line = f"ok {counted(site.accounts, 'account')}, loaded {_utc(site.loaded_at)}"
             if self.refused_at is not None:
                 line += f"; a newer file was refused at {_utc(self.refused_at)}"
             body = (line + "\n").encode()

@@ -279,6 +279,14 @@ def test_health(app: App) -> None:
     assert answer.headers["Content-Type"] == "text/plain; charset=utf-8"
 
 
+def test_health_of_one_account_says_account(tmp_path: Path) -> None:
+    # as the start line says it (`1 account, 1 domain`), not `ok 1 accounts`
+    one = tmp_path / "one.yaml"
+    one.write_text(ACCOUNTS.split("  carol:")[0])
+    answer = call(create_app(str(one), FAKE), "GET", "/healthz")
+    assert answer.body.decode().startswith("ok 1 account, loaded 20")
+
+
 def test_reload_swaps_a_whole_new_site(app: App, accounts: Path) -> None:
     old = app.site
     accounts.write_text(ACCOUNTS.replace("carol", "dave"))
