@@ -105,8 +105,16 @@ def markdown(doc: str, *, code: str = "", heading: str = "##") -> str:
 def plain_text(docstring: str) -> str:
     """A rule's reST docstring as terminal text: ````x```` becomes `x` (also wrapped over two lines, as the docstring
     wraps it), ``Failing::`` becomes ``Failing:``."""
-    lines = LITERAL.sub(r"`\1`", docstring.strip()).splitlines()
-    return "\n".join(line[:-1] if line.endswith("::") else line for line in lines)
+    out: list[str] = []
+    for line in LITERAL.sub(r"`\1`", docstring.strip()).splitlines():
+        if line.endswith("::"):
+            # the rule docstrings start ``Passing::`` right under the failing example: on a terminal that reads
+            # as one more line of it, so the heading gets the blank line that the Markdown pages give it
+            if out and out[-1].startswith(" ") and out[-1].strip():
+                out.append("")
+            line = line[:-1]
+        out.append(line)
+    return "\n".join(out)
 
 
 def _clean(doc: str) -> str:

@@ -97,6 +97,18 @@ def test_plain_text_drops_the_rest_markup() -> None:
     )
 
 
+def test_plain_text_sets_the_passing_example_apart_from_the_failing_one() -> None:
+    assert plain_text("Failing::\n\n    port: 143\nPassing::\n\n    port: 993\n") == (
+        "Failing:\n\n    port: 143\n\nPassing:\n\n    port: 993"
+    )
+
+
+def test_explain_shows_a_blank_line_between_the_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "MC104"]) == 0
+    out = capsys.readouterr().out
+    assert "security: starttls}\n\nPassing:\n\n    incoming:" in out
+
+
 def test_plain_text_reads_a_literal_wrapped_over_two_lines() -> None:
     assert plain_text("a store (``pass show x``, ``secret-tool\nlookup ...``).") == (
         "a store (`pass show x`, `secret-tool\nlookup ...`)."
