@@ -121,7 +121,7 @@ from ..model import Model, Protocol
 from . import Rendered, _muttlike
 
 NAME = "neomutt"
-TITLE = "NeoMutt: one neomuttrc per account (source it from your neomuttrc)"
+TITLE = "NeoMutt: one muttrc per account, <account>.muttrc (source it from your neomuttrc)"
 OPTIONS: Mapping[str, str] = {}
 
 DIALECT = _muttlike.Dialect(

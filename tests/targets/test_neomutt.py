@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
-from tests.conftest import need
+from tests.conftest import EXAMPLES, need
 from tests.targets import _mutt_client as mc
 from tests.targets.test_mutt import (
     GAPS,
@@ -126,3 +126,14 @@ def test_hostile_values_read_back_exactly(
 
 def test_examples_are_read_by_neomutt(client: mc.Client, tmp_path: Path) -> None:
     check_examples(client, tmp_path)
+
+
+def test_the_title_names_the_files_render_writes(tmp_path: Path) -> None:
+    # `mailconf targets` said "one neomuttrc per account" while render writes <account>.muttrc
+    from mailconf.cli import main
+    from mailconf.targets import TARGETS
+
+    assert main(["render", "-t", BINARY, "-q", str(EXAMPLES / "company.yaml"), "-o", str(tmp_path)]) == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names and all(n.endswith(".muttrc") for n in names)
+    assert "one muttrc per account, <account>.muttrc" in TARGETS[BINARY].TITLE
