@@ -208,7 +208,9 @@ def _load_document(path: str, raw: bytes) -> Document:
         if not invalid:
             return doc
         partial, skipped = partial_model(loaded.data, problems, invalid)
-        doc.lint_model = Model(doc.model.accounts + partial.accounts)
+        # in file order, as the rules read accounts (MC710 names the first of two names as the one to compare with)
+        order = {name: n for n, name in enumerate(loaded.data["accounts"])}
+        doc.lint_model = Model(tuple(sorted(doc.model.accounts + partial.accounts, key=lambda a: order[a.name])))
     doc.not_checked = [NotChecked(doc.locate(where, on_key=True), message) for where, message in skipped]
     return doc
 
@@ -246,7 +248,7 @@ def partial_model(
     know are set aside (a typo such as ``securty:`` is MC002 and nothing more: the
     rest of the server means what it says). A value that is wrong is never guessed
     at: its server is not checked. An account is modelled with its valid servers
-    when its address is text. ``defaults:`` that break the schema would change every
+    (none, when none is valid) when its address is text. ``defaults:`` that break the schema would change every
     server, so then no account is checked; a wrong ``version`` or an unknown top-level
     key changes no server, so everything else still is.
 
@@ -290,8 +292,8 @@ def partial_model(
                 fix = _rules_at(problems, path)
                 skipped.append(((*path, side), f"`{side}` of account `{name}`: it cannot be modelled; "
                                                f"fix the {fix} findings and lint again"))  # fmt: skip
-        if servers["incoming"] is None and servers["outgoing"] is None:
-            continue
+        # an account none of whose servers can be checked is still checked as an account: its name (MC710, MC711)
+        # and display_name (MC712) are right or wrong whatever its servers say, and every finding on the first run
         display, organization = raw.get("display_name"), raw.get("organization")
         built.append(
             Account(

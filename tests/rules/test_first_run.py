@@ -72,6 +72,26 @@ def test_the_note_names_the_rules_that_reported_the_server_not_always_mc002() ->
     ]
 
 
+def test_an_account_none_of_whose_servers_is_valid_is_still_checked_as_an_account() -> None:
+    """Its name is wrong whatever its servers say: MC710 and MC711 come on the first run, in file order (`work`
+    differs from `Work`, which comes first), not only once its port is fixed."""
+    text = textwrap.dedent("""\
+        version: 1
+        accounts:
+          Work:
+            address: a@example.com
+            incoming: {protocol: imap, host: imap.example.com, port: "abc", password_command: pass show a}
+          work:
+            address: b@example.com
+            incoming: {protocol: imap, host: imap.example.com, password_command: pass show b}
+          con:
+            address: c@example.com
+        """)
+    findings = lint_text(text)
+    assert brief(findings) == [("MC002", 5, 62), ("MC710", 6, 3), ("MC002", 9, 3), ("MC711", 9, 3)]
+    assert "account `work` differs from account `Work` only in case" in findings[1].message
+
+
 def test_a_wrong_version_or_an_unknown_top_level_key_changes_no_server() -> None:
     text = TYPO.replace("version: 1", "version: 2\nextra: 1")
     assert brief(lint_text(text)) == [("MC002", 1, 10), ("MC002", 2, 1), ("MC002", 9, 7), ("MC101", 10, 17),
