@@ -674,6 +674,21 @@ def test_a_target_with_nothing_to_render_says_so(tmp_path: Path, capsys: pytest.
     )
 
 
+def test_several_targets_with_nothing_to_render_say_so_in_the_plural(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """fetchmail and mbsync only fetch: a file with an outgoing server alone gives neither a file (exit 1)."""
+    path = tmp_path / "in.yaml"
+    path.write_text(
+        json.dumps({"version": 1, "accounts": {"home": {k: v for k, v in ACCOUNT.items() if k != "incoming"}}})
+    )
+    assert run("-t", "fetchmail", "-t", "mbsync", str(path), "-o", str(tmp_path / "out")) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"mailconf: {path}: targets fetchmail, mbsync render no file: no selected account has a server it can express"
+    )
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("target", sorted(TARGETS))
 def test_oauth2_without_token_command_is_one_gap_everywhere_it_runs_a_command(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..errors import ExitCode, UsageError, counted, printable
+from ..errors import ExitCode, UsageError, counted, plural, printable
 from ..targets import TARGETS, RenderedFile, Target
 from . import console
 from .outputs import refuse_empty, refuse_force_alone, refuse_replacing, say_kept, warn_linked
@@ -92,8 +92,10 @@ def _render(
         settings = counted(result.gap_count, "setting")
         raise RenderError(f"{settings} cannot be expressed by {names} (--strict); nothing written")
     if not result.files and not result.written:
+        several = len(targets) > 1
         raise RenderError(
-            f"{request.file}: target {names} renders no file: no selected account has a server it can express"
+            f"{request.file}: {plural(len(targets), 'target')} {names} {'render' if several else 'renders'} no file: "
+            "no selected account has a server it can express"
             + (" (see the warnings above)" if result.gaps else "")
         )
     if request.output:
