@@ -107,13 +107,12 @@ def plain_text(docstring: str) -> str:
     wraps it), ``Failing::`` becomes ``Failing:``."""
     out: list[str] = []
     for line in LITERAL.sub(r"`\1`", docstring.strip()).splitlines():
-        if line.endswith("::"):
-            # the rule docstrings start ``Passing::`` right under the failing example: on a terminal that reads
-            # as one more line of it, so the heading gets the blank line that the Markdown pages give it
-            if out and out[-1].startswith(" ") and out[-1].strip():
-                out.append("")
-            line = line[:-1]
-        out.append(line)
+        heading = line.endswith("::")
+        # the rule docstrings start ``Passing::`` right under the failing example: on a terminal that reads as one
+        # more line of it, so the heading gets the blank line that the Markdown pages give it
+        if heading and out and out[-1].startswith(" ") and out[-1].strip():
+            out.append("")
+        out.append(line[:-1] if heading else line)
     return "\n".join(out)
 
 

@@ -92,11 +92,11 @@ def _render(
         settings = counted(result.gap_count, "setting")
         raise RenderError(f"{settings} cannot be expressed by {names} (--strict); nothing written")
     if not result.files and not result.written:
-        several = len(targets) > 1
+        verb = "renders" if len(targets) == 1 else "render"
+        see = " (see the warnings above)" if result.gaps else ""
         raise RenderError(
-            f"{request.file}: {plural(len(targets), 'target')} {names} {'render' if several else 'renders'} no file: "
-            "no selected account has a server it can express"
-            + (" (see the warnings above)" if result.gaps else "")
+            f"{request.file}: {plural(len(targets), 'target')} {names} {verb} no file: "
+            f"no selected account has a server it can express{see}"
         )
     if request.output:
         return _to_directory(request, result, Path(request.output), new)

@@ -282,7 +282,7 @@ def test_health(app: App) -> None:
 def test_health_of_one_account_says_account(tmp_path: Path) -> None:
     # as the start line says it (`1 account, 1 domain`), not `ok 1 accounts`
     one = tmp_path / "one.yaml"
-    one.write_text(ACCOUNTS.split("  carol:")[0])
+    one.write_text(ACCOUNTS.split("  carol:", maxsplit=1)[0])
     answer = call(create_app(str(one), FAKE), "GET", "/healthz")
     assert answer.body.decode().startswith("ok 1 account, loaded 20")
 
