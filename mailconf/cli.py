@@ -342,7 +342,9 @@ def targets(fmt: str) -> None:
 )
 @click.option("--login", is_flag=True, help="Also log in: runs the password/token command.")
 @click.option("--allow-cleartext", is_flag=True, help="Allow --login to send credentials without TLS.")
-@click.option("--show-cert", is_flag=True, help="Print each server certificate's SHA-256 pin and chain.")
+@click.option(
+    "--show-cert", is_flag=True, help="Print each certificate the server sends: SHA-256 pin, subject, issuer, expiry."
+)
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 256),
@@ -356,7 +358,11 @@ def targets(fmt: str) -> None:
 def probe(files: tuple[str, ...], accounts: tuple[str, ...], login: bool, allow_cleartext: bool,  # noqa: PLR0917
           show_cert: bool, concurrency: int, report: Any, fail_level: str | None, config: str | None,
           disable: tuple[str, ...], severity: tuple[str, ...]) -> None:  # fmt: skip
-    """Test the declared servers live: connection, TLS, certificate, authentication."""
+    """Test the declared servers live: connection, TLS, certificate, authentication.
+
+    FILE is an account file or a directory (its account files, recursively, as lint finds
+    them: docs/lint.md says which).
+    """
     from .commands.probe import ProbeRequest, run
 
     sys.exit(run(ProbeRequest(files, accounts, login, allow_cleartext, show_cert, concurrency, report,

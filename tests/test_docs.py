@@ -432,6 +432,14 @@ def test_the_synopsis_of_a_page_names_every_option_as_help_does(name: str) -> No
     assert wrong == []
 
 
+def test_probes_help_says_a_directory_is_read_as_lint_reads_it(capsys: pytest.CaptureFixture[str]) -> None:
+    """probe.md says a directory names its account files as for lint; `probe --help` said only FILE..."""
+    assert main(["probe", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "FILE is an account file or a directory (its account files, recursively, as lint finds them" in text
+    assert "SHA-256 pin and chain" not in text  # Python before 3.13 shows the server's own certificate only
+
+
 def test_the_exit_codes_in_mailconfs_help_name_each_command_whose_1_is_not_findings() -> None:
     """docs/exit-codes.md's row for 1 says what it means per command; ``mailconf --help`` names each command whose 1
     is not a finding at the fail level."""
