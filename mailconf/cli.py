@@ -520,7 +520,8 @@ def import_(paths: tuple[str, ...], fmt: str, output: str | None, force: bool, f
     Nothing in the files is run: password commands become password_command, a literal
     password becomes a comment telling you to use a command. What the files say that an
     account file cannot hold is a comment in the output and a warning naming FILE:LINE:COL.
-    Exit 0 imported; 1 imported with warnings (--compare: drift); 2 unreadable input or usage.
+    Exit 0 imported; 1 imported with warnings, or no account could be imported (nothing
+    written); with --compare, 1 is drift; 2 unreadable input or usage.
     """
     from .commands.import_ import ImportRequest, run
 

@@ -463,6 +463,20 @@ def test_imports_help_names_the_place_its_warnings_give(
     assert "a warning naming FILE:LINE:COL." in " ".join((cli.commands["import"].help or "").split())
 
 
+def test_imports_help_gives_exit_1_for_a_file_of_which_no_account_could_be_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """import.md's exit 1 is also "no account could be imported (nothing written)"; --help named warnings only."""
+    (tmp_path / ".msmtprc").write_text("account work\nhost smtp.example.com\nport abc\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["import", "--from", "msmtp", ".msmtprc"]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "mailconf: .msmtprc: no account could be imported (the reasons are above); nothing written"
+    )
+    help_text = " ".join((cli.commands["import"].help or "").split())
+    assert "1 imported with warnings, or no account could be imported (nothing written)" in help_text
+
+
 def test_the_version_option_lint_md_lists_is_mailconfs_own(capsys: pytest.CaptureFixture[str]) -> None:
     import mailconf
 
