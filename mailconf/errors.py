@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import signal
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 
 
 def printable(text: str) -> str:
@@ -64,6 +64,27 @@ def account_names(names: Iterable[str]) -> str:
 
     plain = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
     return ", ".join(name if plain.fullmatch(name) else repr(name) for name in names)
+
+
+#: How many account names ``no account named`` lists: a file of 10,000 accounts listed them all on one line.
+LISTED_ACCOUNTS = 10
+
+
+def no_such_account(missing: Sequence[str], known: Collection[str], where: str = "") -> UsageError:
+    """``no account named wrok in a.yaml (did you mean work? accounts: home, work)``: render and probe say it alike.
+
+    ``where`` (`` in a.yaml``) names the files read; the accounts listed are the first LISTED_ACCOUNTS by name,
+    then how many more; a name close to a missing one (a typo) is offered first.
+    """
+    import difflib
+
+    names = sorted(known)
+    listed = ", ".join(names[:LISTED_ACCOUNTS]) or "none"
+    if len(names) > LISTED_ACCOUNTS:
+        listed += f" and {len(names) - LISTED_ACCOUNTS:,} more"
+    close = [match for name in missing for match in difflib.get_close_matches(name, names, n=1)]
+    hint = f"did you mean {account_names(dict.fromkeys(close))}? " if close else ""
+    return UsageError(f"no account named {account_names(missing)}{where} ({hint}accounts: {listed})")
 
 
 def counted(number: int, word: str, many: str | None = None) -> str:

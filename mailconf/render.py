@@ -28,7 +28,7 @@ import jinja2
 import jinja2.compiler
 import jinja2.nodes
 
-from .errors import FindingsError, UsageError, account_names, shown
+from .errors import FindingsError, UsageError, no_such_account, shown
 from .model import Finding, Model, Security
 from .targets import TARGETS, Gap, Rendered, RenderedFile, Target
 
@@ -127,8 +127,7 @@ def select_accounts(model: Model, names: Sequence[str]) -> Model:
     known = {a.name for a in model.accounts}
     missing = [n for n in names if n not in known]
     if missing:
-        listed = ", ".join(sorted(known)) or "none"
-        raise UsageError(f"no account named {account_names(missing)} (accounts: {listed})")
+        raise no_such_account(missing, known)
     return Model(tuple(a for a in model.accounts if a.name in names))
 
 

@@ -207,7 +207,7 @@ def test_an_output_under_a_file_exits_2_with_one_line(tmp_path: Path, args: tupl
 
 
 @pytest.mark.parametrize(
-    ("command", "tail"), [(("render", "-t", "msmtp"), " (accounts: work)"), (("probe",), " in a.yaml")],
+    ("command", "tail"), [(("render", "-t", "msmtp"), ""), (("probe",), " in a.yaml")],
     ids=["render", "probe"],
 )  # fmt: skip
 def test_an_account_name_that_is_not_one_is_quoted(tmp_path: Path, command: tuple[str, ...], tail: str) -> None:
@@ -215,7 +215,28 @@ def test_an_account_name_that_is_not_one_is_quoted(tmp_path: Path, command: tupl
     invisible. A name that cannot be an account's is quoted; a plain one is not."""
     write(tmp_path, "a.yaml", CLEAN)
     outcome = run_mailconf(*command, "a.yaml", "-a", "", "-a", "my work", "-a", "home", cwd=tmp_path)
-    assert outcome == Outcome(2, "", f"mailconf: no account named '', 'my work', home{tail}\n")
+    assert outcome == Outcome(
+        2, "", f"mailconf: no account named '', 'my work', home{tail} (did you mean work? accounts: work)\n"
+    )
+
+
+@pytest.mark.parametrize(("command", "where"), [(("render", "-t", "msmtp"), ""), (("probe",), " in many.yaml")])
+def test_an_unknown_account_lists_ten_accounts_and_counts_the_rest(
+    tmp_path: Path, command: tuple[str, ...], where: str
+) -> None:
+    """Render listed every account of the file on one line (10,000 of them); probe listed none. Both list the first
+    ten by name, count the rest, and offer the name closest to a typo first."""
+    accounts = "".join(
+        f"  user{n:02}:\n    address: u{n}@example.com\n"
+        f"    outgoing: {{host: smtp.example.com, password_command: pass show u{n}}}\n"
+        for n in range(25)
+    )
+    write(tmp_path, "many.yaml", f"version: 1\naccounts:\n{accounts}")
+    outcome = run_mailconf(*command, "many.yaml", "-a", "usr07", cwd=tmp_path)
+    listed = ", ".join(f"user{n:02}" for n in range(10))
+    assert outcome == Outcome(
+        2, "", f"mailconf: no account named usr07{where} (did you mean user07? accounts: {listed} and 15 more)\n"
+    )
 
 
 @pytest.mark.parametrize("command", [("render", "-t", "msmtp"), ("probe",), ("serve",)], ids=lambda c: c[0])

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..errors import InternalError, MailconfError, UsageError, account_names
+from ..errors import InternalError, MailconfError, no_such_account
 from ..model import Finding, Location, Server, Severity
 from ..settings import PolicyFinder
 
@@ -174,5 +174,6 @@ def select_servers(docs: Sequence[object], names: Sequence[str]) -> list[ServerT
     missing = [n for n in names if n not in seen]
     if missing:
         files = ", ".join(d.path for d in docs if isinstance(d, Document)) or "the valid files"
-        raise UsageError(f"no account named {account_names(missing)} in {files}")
+        known = {account.name for doc in docs if isinstance(doc, Document) for account in doc.model.accounts}
+        raise no_such_account(missing, known, f" in {files}")
     return targets

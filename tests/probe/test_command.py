@@ -206,7 +206,7 @@ def test_unknown_account_is_a_usage_error(tmp_path: Path, capfd: pytest.CaptureF
     path = write_accounts(tmp_path / "a.yaml", outgoing=refused_port())
     code = main(["probe", "--account", "nobody", str(path)])
     out, err = capfd.readouterr()
-    assert (code, out, err) == (2, "", f"mailconf: no account named nobody in {path}\n")
+    assert (code, out, err) == (2, "", f"mailconf: no account named nobody in {path} (accounts: test)\n")
 
 
 def test_allow_cleartext_without_login_is_a_usage_error(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
