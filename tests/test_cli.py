@@ -706,3 +706,12 @@ def test_endless_input_exits_2_with_bounded_memory(tmp_path: Path) -> None:
     assert run_mailconf("lint", "/dev/zero", cwd=tmp_path) == Outcome(
         2, "", "mailconf: /dev/zero: not a regular file; it is a character device, name a YAML file\n"
     )
+
+
+def test_mailconf_with_no_command_prints_its_help_on_standard_error_and_exits_2(tmp_path: Path) -> None:
+    """As ruff and git do: no command is a usage error (docs/exit-codes.md), and standard output stays empty for a
+    script that captured it. click 8.1 printed the help on standard output with exit 0 (pyproject: click>=8.2)."""
+    outcome = run_mailconf(cwd=tmp_path)
+    assert (outcome.code, outcome.stdout) == (2, "")
+    assert outcome.stderr.startswith("Usage: mailconf [OPTIONS] COMMAND [ARGS]...\n")
+    assert "\nCommands:\n" in outcome.stderr
