@@ -11,11 +11,21 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import ExitCode, InternalError, UsageError, shown
 from . import console
-from .outputs import refuse_directory, refuse_empty, refuse_force_alone, refuse_replacing, refuse_under_a_file, say_kept
+from .outputs import (
+    refuse_directory,
+    refuse_empty,
+    refuse_force_alone,
+    refuse_replacing,
+    refuse_under_a_file,
+    say_replaced,
+)
+
+if TYPE_CHECKING:
+    from ..output import Changed
 
 
 class DiscoverRequest(NamedTuple):
@@ -88,9 +98,9 @@ def run(request: DiscoverRequest) -> int:
     if request.output is None:
         console.out(text)
     else:
-        kept = _write(request.output, text, request.force)
+        changed = _write(request.output, text, request.force)
         console.say(f"wrote {request.output}")
-        say_kept(kept, request.output)
+        say_replaced(changed, request.output)
     return int(ExitCode.OK)
 
 
@@ -188,7 +198,7 @@ def _check(text: str) -> None:
                             "please report it")  # fmt: skip
 
 
-def _write(path: str, text: str, force: bool) -> tuple[tuple[str, str], ...]:
+def _write(path: str, text: str, force: bool) -> Changed:
     from ..output import Differs, write_all
     from ..targets import RenderedFile
 
@@ -196,6 +206,6 @@ def _write(path: str, text: str, force: bool) -> tuple[tuple[str, str], ...]:
     if os.path.isdir(target):  # not Path.is_dir(): it raises for a name too long (ENAMETOOLONG), which was exit 3
         raise refuse_directory("-o", path, "the account file to write")
     try:
-        return write_all([RenderedFile(target.name, text.encode("utf-8"))], target.parent, force=force).kept
+        return write_all([RenderedFile(target.name, text.encode("utf-8"))], target.parent, force=force)
     except Differs:  # written by another program while discover looked the address up
         raise refuse_replacing([path]) from None

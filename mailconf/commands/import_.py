@@ -14,11 +14,21 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import ExitCode, InputError, UsageError, counted, printable
 from . import console
-from .outputs import refuse_directory, refuse_empty, refuse_force_alone, refuse_replacing, refuse_under_a_file, say_kept
+from .outputs import (
+    refuse_directory,
+    refuse_empty,
+    refuse_force_alone,
+    refuse_replacing,
+    refuse_under_a_file,
+    say_replaced,
+)
+
+if TYPE_CHECKING:
+    from ..output import Changed
 
 
 class ImportRequest(NamedTuple):
@@ -51,10 +61,10 @@ def run(request: ImportRequest) -> int:
     if request.output is None:
         console.out(result.text)
     else:
-        kept = _write(request.output, result.text, request.force)
+        changed = _write(request.output, result.text, request.force)
         accounts = counted(len(result.accounts), "account")
         console.say(f"wrote {accounts} to {request.output}; check it with `mailconf lint`")
-        say_kept(kept, request.output)
+        say_replaced(changed, request.output)
     return int(ExitCode.FINDINGS if result.warnings else ExitCode.OK)
 
 
@@ -104,7 +114,7 @@ def _check_output(output: str, force: bool, paths: tuple[str, ...]) -> None:
             )
 
 
-def _write(output: str, text: str, force: bool) -> tuple[tuple[str, str], ...]:
+def _write(output: str, text: str, force: bool) -> Changed:
     """Atomically (a temporary beside it, fsync'd, renamed), mode 0600; a replaced file is kept as .bak.
 
     Without --force the writer refuses a file that appeared since _check_output (another program, or a second
@@ -114,7 +124,7 @@ def _write(output: str, text: str, force: bool) -> tuple[tuple[str, str], ...]:
 
     path = Path(output)
     try:
-        return write_all([RenderedFile(path.name, text.encode("utf-8"), 0o600)], path.parent, force=force).kept
+        return write_all([RenderedFile(path.name, text.encode("utf-8"), 0o600)], path.parent, force=force)
     except Differs:
         raise refuse_replacing([output]) from None
 

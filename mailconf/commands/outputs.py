@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..errors import OutputError, UsageError
 from . import console
+
+if TYPE_CHECKING:
+    from ..output import Changed
 
 
 def refuse_empty(*options: tuple[str, str | None], names: str = "file", name: str = "a file") -> None:
@@ -32,23 +36,32 @@ def refuse_replacing(paths: Sequence[str], *, compared: bool = False) -> OutputE
     )
 
 
-def say_kept(kept: Sequence[tuple[str, str]], output: str | None = None) -> None:
-    """One line per file --force replaced, naming the .bak copy that keeps its old content: without it a user could
-    not tell the copies exist (nor which of NAME.bak, NAME.bak.1... is this run's). ``output``: the ``-o FILE`` of
-    discover and import, shown as the user gave it (its copy beside it likewise) rather than resolved."""
-    for label, copy in kept:
-        shown = (
-            (label, copy) if output is None else (output, os.path.join(os.path.dirname(output), os.path.basename(copy)))
-        )
-        console.say(f"replaced {shown[0]}; its old content is kept in {shown[1]}")
+def say_replaced(changed: Changed, output: str | None = None) -> None:
+    """What --force and --update did to files that were there, said alike by every command that replaces one (render
+    -o DIR, discover -o FILE, import -o FILE): the .bak copy of each file --force replaced, and a warning for each
+    replaced file that had other hard links. ``output``: the ``-o FILE`` of discover and import, shown as the user
+    gave it (its copy beside it likewise) rather than resolved."""
+    for label, copy in changed.kept:
+        _say_kept(label if output is None else output, copy if output is None else _beside(output, copy))
+    for label, others in changed.linked:
+        _warn_linked(label if output is None else output, others)
 
 
-def warn_linked(linked: Sequence[tuple[str, int]]) -> None:
-    """A replaced file that had other hard links: a new file took its name, the other names still hold the old
-    content (a hard-linked ~/.msmtprc stays stale while render says "updated"), which nothing else would show."""
-    for label, others in linked:
-        holds = "its other hard link still holds" if others == 1 else f"its {others} other hard links still hold"
-        console.level("warning", f"{label}: replaced by a new file; {holds} the old content")
+def _beside(output: str, path: str) -> str:
+    return os.path.join(os.path.dirname(output), os.path.basename(path))
+
+
+def _say_kept(label: str, copy: str) -> None:
+    """Without this line a user could not tell the copies exist (nor which of NAME.bak, NAME.bak.1... is this
+    run's)."""
+    console.say(f"replaced {label}; its old content is kept in {copy}")
+
+
+def _warn_linked(label: str, others: int) -> None:
+    """A new file took the name, the other names still hold the old content (a hard-linked ~/.msmtprc stays stale
+    while render says "updated"), which nothing else would show."""
+    holds = "its other hard link still holds" if others == 1 else f"its {others} other hard links still hold"
+    console.level("warning", f"{label}: replaced by a new file; {holds} the old content")
 
 
 def refuse_directory(option: str, path: str, name: str = "a file") -> UsageError:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..errors import ExitCode, UsageError, counted, plural, printable
 from ..targets import TARGETS, RenderedFile, Target
 from . import console
-from .outputs import refuse_empty, refuse_force_alone, refuse_replacing, say_kept, warn_linked
+from .outputs import refuse_empty, refuse_force_alone, refuse_replacing, say_replaced
 
 if TYPE_CHECKING:
     from ..output import NewFolders
@@ -137,14 +137,13 @@ def _to_directory(request: RenderRequest, result: RenderResult, root: Path, new:
             console.say(f"created {label}")
         for label in changed.replaced:
             console.say(f"updated {label}")
-        warn_linked(changed.linked)
+        say_replaced(changed)
         return int(ExitCode.FINDINGS if changed.created or changed.replaced else ExitCode.OK)
     try:
         changed = write_all(files, root, force=request.force, new=new, written=result.written)
     except Differs as refused:
         raise refuse_replacing(refused.paths, compared=True) from None
-    say_kept(changed.kept)
-    warn_linked(changed.linked)
+    say_replaced(changed)
     return int(ExitCode.OK)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,27 @@ def test_an_output_folder_whose_name_is_too_long_is_one_line(discover: Any, tmp_
     assert run == Run(2, "", f"mailconf: warning: no outgoing server found; add it by hand\n"
                              f"mailconf: cannot write {folder}: File name too long\n")  # fmt: skip
     assert [p.name for p in tmp_path.iterdir()] == ["ispdb"]
+
+
+def test_replacing_a_hard_linked_output_file_warns_that_its_other_name_keeps_the_old_content(
+    discover: Any, tmp_path: Path
+) -> None:
+    # render warned of it, discover replaced the file silently: a dotfiles checkout's hard link kept the old account
+    ispdb = tmp_path / "ispdb"
+    ispdb.mkdir()
+    (ispdb / "example.test.xml").write_text(config(server("imap", "imap.example.test", 993)))
+    target = tmp_path / "work.yaml"
+    target.write_text("mine\n")
+    os.link(target, tmp_path / "dotfiles.yaml")
+    with Dnsmasq([]) as dns:
+        run = discover(dns, "--ispdb", str(ispdb), "--no-probe", "-o", str(target), "--force")
+    assert run == Run(0, "", "mailconf: warning: no outgoing server found; add it by hand\n"
+                             f"mailconf: wrote {target}\n"
+                             f"mailconf: replaced {target}; its old content is kept in {target}.bak\n"
+                             f"mailconf: warning: {target}: replaced by a new file; its other hard link still holds "
+                             "the old content\n")  # fmt: skip
+    assert (tmp_path / "dotfiles.yaml").read_text() == "mine\n"
+    assert target.read_text().startswith("# ")
 
 
 def test_a_hanging_lookup_leaves_time_to_probe(discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot,

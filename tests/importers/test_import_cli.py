@@ -142,6 +142,24 @@ def test_output_file_is_written_once_and_never_replaced_without_force(
     assert (tmp_path / "accounts.yaml.bak").read_text() == "mine\n"
 
 
+def test_replacing_a_hard_linked_output_file_warns_that_its_other_name_keeps_the_old_content(
+    capsys: pytest.CaptureFixture[str], msmtprc: Path, tmp_path: Path
+) -> None:
+    # render warned of it, import replaced the file silently: a dotfiles checkout's hard link kept the old accounts
+    target = tmp_path / "accounts.yaml"
+    target.write_text("mine\n")
+    os.link(target, tmp_path / "dotfiles.yaml")
+    code, _, err = run(capsys, "import", "--from", "msmtp", str(msmtprc), "-o", str(target), "--force")
+    assert code == 1
+    assert err.endswith(
+        f"mailconf: wrote 2 accounts to {target}; check it with `mailconf lint`\n"
+        f"mailconf: replaced {target}; its old content is kept in {target}.bak\n"
+        f"mailconf: warning: {target}: replaced by a new file; its other hard link still holds the old content\n"
+    )  # dotfiles.yaml (its own .bak, a hard link too, is not counted)
+    assert (tmp_path / "dotfiles.yaml").read_text() == "mine\n"
+    assert target.read_text() != "mine\n"
+
+
 def test_an_output_file_written_meanwhile_is_not_replaced_without_force(tmp_path: Path) -> None:
     # -o was checked before the files were read, then written with force: a file that another program (or a
     # second import) wrote meanwhile was replaced, though --force was not given
