@@ -59,3 +59,49 @@ def test_an_output_folder_whose_name_is_too_long_is_one_line(tmp_path: Path) -> 
     outcome = run_mailconf("render", "-t", "msmtp", "accounts.yaml", "-o", str(folder / "out"), cwd=tmp_path)
     assert outcome == Outcome(2, "", f"mailconf: cannot write {folder / 'out'}: File name too long\n")
     assert [p.name for p in tmp_path.iterdir()] == ["accounts.yaml"]
+
+
+#: Two accounts that differ only in the case of their names: Alice.muttrc and alice.muttrc are one file on macOS,
+#: Windows and FAT, where a folder of rendered files may be checked out.
+CASES = CLEAN.replace("  work:\n", "  Alice:\n") + CLEAN.split("accounts:\n")[1].replace(
+    "  work:\n", "  alice:\n"
+).replace("alice@", "other@")
+FOLDED = "one file on macOS, Windows or a FAT drive, where a copy of the rendered folder keeps only one of them"
+
+
+def test_accounts_whose_file_names_differ_only_in_case_are_refused_before_anything_is_written(tmp_path: Path) -> None:
+    # rendered on Linux the two files coexisted; a checkout on macOS kept one, and on a FAT drive the rename of the
+    # second replaced the first
+    (tmp_path / "accounts.yaml").write_text(CASES, encoding="utf-8")
+    refusal = (
+        "mailconf: target mutt: not rendered: account alice: its file alice.muttrc and account Alice's file "
+        f"Alice.muttrc differ only in case: {FOLDED}; rename one of the two accounts\n"
+    )
+    assert run_mailconf("render", "-t", "mutt", "accounts.yaml", "-o", "out", cwd=tmp_path) == Outcome(1, "", refusal)
+    # with another target that would write: nothing written either, and --check refuses alike
+    assert run_mailconf("render", "-t", "msmtp", "-t", "mutt", "accounts.yaml", "-o", "out", cwd=tmp_path) == Outcome(
+        1, "", refusal
+    )
+    assert run_mailconf("render", "-t", "mutt", "accounts.yaml", "-o", "out", "--check", cwd=tmp_path) == Outcome(
+        1, "", refusal
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["accounts.yaml"]
+    # each account alone is one file
+    assert run_mailconf("render", "-t", "mutt", "accounts.yaml", "-a", "alice", "-o", "out", cwd=tmp_path).code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["alice.muttrc"]
+
+
+def test_addresses_in_two_unicode_normalizations_are_refused_for_the_files_named_after_them(tmp_path: Path) -> None:
+    # é composed (NFC) and e + combining acute (NFD): one name on macOS, two files on Linux
+    nfc, nfd = "\u00e9@example.com", "e\u0301@example.com"
+    text = CASES.replace("  Alice:\n", "  first:\n").replace("  alice:\n", "  second:\n")
+    text = text.replace("alice@example.com", nfc).replace("other@example.com", nfd)
+    (tmp_path / "accounts.yaml").write_text(text, encoding="utf-8")
+    assert run_mailconf("render", "-t", "autodiscover", "accounts.yaml", "-o", "out", cwd=tmp_path) == Outcome(
+        1,
+        "",
+        f"mailconf: target autodiscover: not rendered: account second: address: its file autodiscover/{nfd}.xml and "
+        f"account first's file autodiscover/{nfc}.xml are one name in two Unicode normalizations (NFC, NFD): "
+        f"{FOLDED}; give one of the two accounts another address, or render one of them with --account\n",
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["accounts.yaml"]

@@ -50,6 +50,54 @@ class Gap(NamedTuple):
 NAME_MAX = 255
 
 
+def folded(name: str) -> str:
+    """``name`` as a file system that ignores case and Unicode normalization compares it (APFS and HFS+ on macOS,
+    NTFS on Windows, FAT): Unicode's canonical caseless match, NFD(casefold(NFD(name)))."""
+    if name.isascii():  # account names always, addresses nearly always: the same key, without unicodedata
+        return name.lower()
+    import unicodedata
+
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name).casefold())
+
+
+#: Where two file names that only case or Unicode normalization tell apart are one file.
+FOLDING_SYSTEMS = "macOS, Windows or a FAT drive"
+#: The fix for two files named after account names that are one file there (FileNames).
+RENAME_ACCOUNT = "rename one of the two accounts"
+
+
+class FileNames:
+    """The names of the files a target names after its accounts (their names, their addresses), each claimed once.
+
+    Two names that only case or Unicode normalization tell apart (``Alice.muttrc``, ``alice.muttrc``) are one
+    file where the file system ignores them (FOLDING_SYSTEMS): a folder of rendered files that travels (a
+    repository checked out there) keeps one of them, and writing both there replaces one with the other. So they
+    are refused whatever file system renders them, before anything is written: ``fix`` says what to change.
+    """
+
+    __slots__ = ("_fix", "_taken")
+
+    def __init__(self, fix: str) -> None:
+        self._fix = fix
+        self._taken: dict[str, tuple[str, str]] = {}  # folded name -> (the name, its account)
+
+    def claim(self, name: str, account: Account, setting: str | None = None) -> str:
+        """``name``, the file of ``account`` named after its ``setting`` (its name when None); UnsafeValue when an
+        account before it has a file that is one with it on those file systems."""
+        first, owner = self._taken.setdefault(folded(name), (name, account.name))
+        if owner == account.name:
+            return name
+        import unicodedata
+
+        same = unicodedata.normalize("NFD", first) == unicodedata.normalize("NFD", name)
+        how = "are one name in two Unicode normalizations (NFC, NFD)" if same else "differ only in case"
+        where = f"account {account.name}: " + (f"{setting}: " if setting else "")
+        raise UnsafeValue(
+            f"{where}its file {name} and account {owner}'s file {first} {how}: one file on {FOLDING_SYSTEMS}, "
+            f"where a copy of the rendered folder keeps only one of them; {self._fix}"
+        )
+
+
 class RenderedFile(NamedTuple):
     name: str  # relative path under the output directory; also shown on stdout
     content: bytes

@@ -21,7 +21,18 @@ import jinja2
 from ..escape import UnsafeValue, fits
 from ..escape.mutt import EMPTY_COMMAND, refuse_control
 from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Protocol, Security, Server
-from . import FEATURES, GapRules, Gaps, Rendered, RenderedFile, gap_rules, locate_unsafe, unsafe_in
+from . import (
+    FEATURES,
+    RENAME_ACCOUNT,
+    FileNames,
+    GapRules,
+    Gaps,
+    Rendered,
+    RenderedFile,
+    gap_rules,
+    locate_unsafe,
+    unsafe_in,
+)
 
 T = TypeVar("T")
 
@@ -118,13 +129,14 @@ def render(model: Model, env: jinja2.Environment, dialect: Dialect, capabilities
         rules = _GAP_RULES[dialect.name] = gap_rules(capabilities, _instead(dialect), own)
     files: list[RenderedFile] = []
     gaps = Gaps()
+    names = FileNames(RENAME_ACCOUNT)
     for account in model.accounts:
         rc = decide(account, dialect, rules, gaps)
         try:
             text = layout(rc, dialect)
         except UnsafeValue as exc:  # a control character: a line break would start a new muttrc command
             raise locate_unsafe([account], refuse_control, exc) from None
-        files.append(RenderedFile(f"{account.name}.muttrc", text.encode("utf-8")))
+        files.append(RenderedFile(names.claim(f"{account.name}.muttrc", account), text.encode("utf-8")))
     return Rendered(tuple(files), tuple(gaps.found))
 
 

@@ -68,7 +68,7 @@ import jinja2
 from ..escape import UnsafeValue
 from ..escape.xml import xml_check
 from ..model import Account, Auth, Model, Protocol, Security
-from . import Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
+from . import FileNames, Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
 from ._provider import address_file_name, has_placeholder, tls_gaps
 from ._urlhost import url_host_ok
 
@@ -128,6 +128,9 @@ URL_HOST_GAP = (
     "host is an IPv6 address or ends in a number without being an IPv4 address (its server URL does not parse): "
     "use a host name"
 )
+#: The fix for two addresses that only case or Unicode normalization tell apart (two files that are one file on
+#: some file systems: FileNames); the same address twice is SAME_ADDRESS.
+ANOTHER_ADDRESS = "give one of the two accounts another address, or render one of them with --account"
 SAME_ADDRESS = (
     "Autodiscover answers one response per address (the domain's case aside): give each account its own address, "
     "or render one of them with --account"
@@ -168,15 +171,15 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     gaps = Gaps()
     files = []
     owners: dict[str, str] = {}  # address, domain in lower case -> the account that has it
+    names = FileNames(ANOTHER_ADDRESS)
     for account in model.accounts:
         local, _, domain = account.address.rpartition("@")
         first = owners.setdefault(f"{local}@{domain.lower()}", account.name)
         if first != account.name:  # one response per address: the second would replace the first's file
             raise UnsafeValue(f"account {account.name}: address: account {first} has the same address; {SAME_ADDRESS}")
         account_gaps(gaps, account)
-        files.append(
-            RenderedFile(f"autodiscover/{address_file_name(account, '.xml')}", _respond(account, layout), 0o644)
-        )
+        name = names.claim(f"autodiscover/{address_file_name(account, '.xml')}", account, "address")
+        files.append(RenderedFile(name, _respond(account, layout), 0o644))
     return Rendered(tuple(files), tuple(gaps.found))
 
 

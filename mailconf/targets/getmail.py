@@ -135,7 +135,7 @@ from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.getmail import getmail_path, getmail_tuple, getmail_value
 from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Protocol, Security, Server
-from . import LOGIN_NAME_GAP, Gaps, Rendered, RenderedFile, gap_rules, sent_unquoted
+from . import LOGIN_NAME_GAP, RENAME_ACCOUNT, FileNames, Gaps, Rendered, RenderedFile, gap_rules, sent_unquoted
 
 NAME = "getmail"
 TITLE = "getmail (getmail6 6.18.11): getmail/<account>.getmailrc, a retriever and a Maildir per account"
@@ -278,6 +278,7 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     layout: jinja2.runtime.Macro = env.get_template(TEMPLATE).module.getmailrc  # type: ignore[attr-defined]
     gaps = Gaps()
     files: list[RenderedFile] = []
+    names = FileNames(RENAME_ACCOUNT)
     for account in model.accounts:
         server = account.incoming
         if server is None:
@@ -287,7 +288,7 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
             continue  # not rendered (never a cleartext retriever instead): GAP_RULES' gap says so
         server_gaps(gaps, account, server)
         text = layout(_account(account, server, root, system_ca))
-        files.append(RenderedFile(f"getmail/{account.name}.getmailrc", text.encode("utf-8"), 0o600))
+        files.append(RenderedFile(names.claim(f"getmail/{account.name}.getmailrc", account), text.encode(), 0o600))
     return Rendered(tuple(files), tuple(gaps.found))
 
 

@@ -86,7 +86,7 @@ import jinja2
 from ..escape import UnsafeValue
 from ..escape.xml import xml_check
 from ..model import Account, Auth, Model, Protocol, Security
-from . import Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
+from . import RENAME_ACCOUNT, FileNames, Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
 from ._provider import domain_of, tls_gaps
 
 if TYPE_CHECKING:
@@ -167,12 +167,14 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     source = options.get("source", "")
     gaps = Gaps()
     files = []
+    names = FileNames(RENAME_ACCOUNT)
     for account in model.accounts:
         if account.incoming is None or account.outgoing is None:
             gaps.add(account, "outgoing" if account.outgoing is None else "incoming", BOTH_SERVERS)
             continue
         account_gaps(gaps, account)
-        files.append(RenderedFile(f"mobileconfig/{account.name}.mobileconfig", account_profile(account, source), 0o644))
+        name = names.claim(f"mobileconfig/{account.name}.mobileconfig", account)
+        files.append(RenderedFile(name, account_profile(account, source), 0o644))
     return Rendered(tuple(files), tuple(gaps.found))
 
 

@@ -40,6 +40,7 @@ import json
 import pkgutil
 import shlex
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -449,6 +450,39 @@ def check_file_names(target: Target) -> list[str]:
     return failures
 
 
+#: Two accounts whose file names (after their names, or their addresses) are one file where case and Unicode
+#: normalization are ignored: (the account before "acct", "acct" itself).
+_FOLDED = (
+    ({"ACCT": BASE}, BASE),
+    ({"first": {**BASE, "address": "Alice@example.org"}}, {**BASE, "address": "alice@example.org"}),
+    ({"first": {**BASE, "address": "\u00e9@example.org"}}, {**BASE, "address": "e\u0301@example.org"}),  # NFC, NFD
+)
+
+
+def _folded(name: str) -> str:
+    """Unicode's canonical caseless match: how APFS, NTFS and FAT compare names (written here, not imported)."""
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", name).casefold())
+
+
+def check_folded_names(target: Target) -> list[str]:
+    """No two rendered files are one file on a file system that ignores case and Unicode normalization (a folder
+    of rendered files checked out on macOS or Windows), or the second account is refused in one line naming it."""
+    failures = []
+    for before, account in _FOLDED:
+        rendered = render(target, account, before=before)
+        where = f"{next(iter(before))} then acct"
+        if isinstance(rendered, str):
+            if "\n" in rendered or not rendered.startswith(f"target {target.NAME}: not rendered: account acct: "):
+                failures.append(f"{where}: refused, but not in one line naming the account: {rendered}")
+            continue
+        seen: dict[str, str] = {}
+        for file in rendered.files:
+            first = seen.setdefault(_folded(file.name), file.name)
+            if first != file.name:
+                failures.append(f"{where}: writes {first} and {file.name}, one file where case is ignored")
+    return failures
+
+
 def check_registered(package: ModuleType, targets: Mapping[str, Target]) -> list[str]:
     """Every module of the package not starting with _ is a registered target, under its own NAME."""
     registered = {id(t): name for name, t in targets.items()}
@@ -503,6 +537,11 @@ def test_a_setting_without_a_feature_row_is_written_or_reported(name: str) -> No
 @pytest.mark.parametrize("name", NAMES)
 def test_every_file_name_fits_a_file_system(name: str) -> None:
     assert check_file_names(TARGETS[name]) == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_two_file_names_are_one_file_where_case_is_ignored(name: str) -> None:
+    assert check_folded_names(TARGETS[name]) == []
 
 
 def test_the_contract_tables_name_registered_targets_and_features() -> None:
