@@ -18,7 +18,10 @@ nothing is written outside ``DIR``.
 - The whole check-and-write holds an exclusive ``flock`` on ``DIR``: two renders
   into one folder run one after the other, and the second sees the first's
   files. A file that did not exist is created with ``link()``, which never
-  replaces: even a writer that takes no lock is never overwritten.
+  replaces: even a writer that takes no lock is never overwritten. A render into a folder inside
+  ``DIR`` (``-o DIR/mutt``) is such a writer: it takes that folder's lock, not ``DIR``'s. So nothing
+  rests on the lock alone: a new folder is renamed into place without replacing, and one this run placed
+  is undone by removing only its own files from it (:func:`_take_back`), never whole.
 - Everything is checked before anything is written, so a refusal writes nothing.
   Then: (1) every file is written as a temporary next to its destination, with
   its exact mode; (2) the temporaries are made durable; (3) they are moved into
@@ -545,7 +548,7 @@ def write_all(
             prestaged, reclaimed = new.claim(out, written) if new is not None else ({}, [])
             names += [(file, *_split(file.name, root)) for file in reclaimed]
             plan = _plan(out, names, force=force, update=update)
-            kept = _write(out, plan, prestaged)
+            kept = _write(out, plan, prestaged, written)
             out.keep_made()
             if new is not None:
                 new.placed()
@@ -614,8 +617,11 @@ def _backup_names(out: _Output, folder: _Folder, leaf: str, name: str) -> tuple[
     return tuple(free)
 
 
-def _write(out: _Output, plan: Sequence[_Planned], prestaged: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    """Write ``plan``; returns (file, its NAME.bak copy) for each file --force replaced."""
+def _write(
+    out: _Output, plan: Sequence[_Planned], prestaged: Mapping[str, str], written: Sequence[str] = ()
+) -> tuple[tuple[str, str], ...]:
+    """Write ``plan``; returns (file, its NAME.bak copy) for each file --force replaced. ``prestaged``: the folders
+    NewFolders wrote (``written``: the names of their files), renamed into place with the rest."""
     many = bool(prestaged) or (len(plan) >= _SYNCFS_FROM and _syncfs_available())  # NewFolders only with syncfs
     staged = _stage(out, plan) if many else {}
     backups: list[tuple[_Folder, str]] = []  # --force's NAME.bak copies made: removed until the replacements begin
@@ -645,7 +651,7 @@ def _write(out: _Output, plan: Sequence[_Planned], prestaged: Mapping[str, str])
 
         held_whole(undo)
         raise
-    _move_into_place(out, temporaries, staged, prestaged, backups)
+    _move_into_place(out, temporaries, staged, prestaged, backups, written=written)
     if many:
         _sync_file_systems(out, temporaries)
     else:
@@ -910,11 +916,13 @@ def _move_into_place(
     staged: Mapping[str, str],
     prestaged: Mapping[str, str],
     backups: Sequence[tuple[_Folder, str]],
+    *,
+    written: Sequence[str] = (),
 ) -> None:
     """Step 3. New folders first, each renamed into place whole; then new files, with link(); neither ever
     replaces: should another program have created one meanwhile, or a Ctrl-C or SIGTERM come, what this run
-    created is removed again and nothing is replaced (a folder NewFolders wrote is renamed back to its staging
-    name, which NewFolders then removes). Then the replacements, with Ctrl-C and SIGTERM held off: once a file is
+    created is removed again and nothing is replaced (from a folder NewFolders wrote, its files ``written``:
+    see _take_back). Then the replacements, with Ctrl-C and SIGTERM held off: once a file is
     replaced its old content is gone (but for --force's .bak), so a signal is acted on once every file is in
     place, never half-way (which left the temporaries of the rest behind)."""
     created: list[_Temporary] = []
@@ -941,7 +949,7 @@ def _move_into_place(
         except BaseException:
 
             def undo() -> None:
-                _undo_moves(out, temporaries, staged, created=created, moved=moved, early=early)
+                _undo_moves(out, temporaries, staged, created=created, moved=moved, early=early, written=written)
                 _remove_backups(backups)  # no file replaced (or each one exchanged back): their old content is there
 
             held_whole(undo)
@@ -998,9 +1006,10 @@ def _undo_moves(
     created: Sequence[_Temporary],
     moved: int,
     early: Sequence[tuple[str, str]],
+    written: Sequence[str] = (),
 ) -> None:
-    """After a failed step 3: the files created removed, the temporaries and staging folders too, and the folders
-    NewFolders wrote back under their hidden names."""
+    """After a failed step 3: the files created removed, the temporaries and staging folders too, and the files of
+    the folders NewFolders wrote that were placed already (``early``; ``written``: their files' names)."""
     new = [temporary for temporary in temporaries if not temporary.item.existing and not temporary.staged]
     # the one _create() was at: linked too when the signal came after its link() and before it was recorded
     current = new[len(created) : len(created) + 1]
@@ -1010,10 +1019,48 @@ def _undo_moves(
     _remove(out, temporaries)
     _unstage(out, staged, moved=moved)
     root = out.folder("", "").fd
-    for top, name in early:  # back under its hidden name, never replacing: NewFolders removes it
-        with suppress(OSError):
-            if not _renameat2(root, top, name):
-                os.rename(top, name, src_dir_fd=root, dst_dir_fd=root)
+    for top, _name in early:
+        _take_back(root, top, [name for name in written if name.partition("/")[0] == top])
+
+
+def _take_back(root: int, top: str, names: Sequence[str]) -> None:
+    """A folder NewFolders wrote, placed in DIR already, undone: its files ``names`` (``TOP/...``) removed by name,
+    then its folders that are left empty, ``top`` last. Not renamed back to its hidden name and removed whole (its
+    staging folder's removal, as before it was placed): once in place, another program may have written into it
+    (a render into ``-o DIR/TOP`` takes that folder's lock, not DIR's), and all it wrote went with it, a render's
+    files that it had said were written included. Never following a link: a folder replaced by one is left."""
+    by_folder: dict[str, list[str]] = {}
+    for name in names:
+        folder, _, leaf = name.rpartition("/")
+        by_folder.setdefault(folder, []).append(leaf)
+    folders = {top}
+    for folder, leaves in by_folder.items():
+        part = folder
+        while part and part != top:
+            folders.add(part)
+            part = part.rpartition("/")[0]
+        with suppress(OSError), _opened_inside(root, folder) as fd:
+            for leaf in leaves:
+                with suppress(OSError):
+                    os.unlink(leaf, dir_fd=fd)
+    for folder in sorted(folders, key=lambda f: -f.count("/")):  # the deepest first
+        parent, _, leaf = folder.rpartition("/")
+        with suppress(OSError), _opened_inside(root, parent) as fd:
+            os.rmdir(leaf, dir_fd=fd)
+
+
+@contextmanager
+def _opened_inside(root: int, folder: str) -> Iterator[int]:
+    """The folder ``folder`` of DIR (open as ``root``; "" is DIR), each part opened without following a link."""
+    fd = os.dup(root)
+    try:
+        for part in folder.split("/") if folder else ():
+            inner = os.open(part, _OPEN_DIR, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        yield fd
+    finally:
+        os.close(fd)
 
 
 def _linked(temporary: _Temporary) -> bool:

@@ -24,6 +24,9 @@ from mailconf.cli.main unchanged:
 - HANG_UNDOING=1: the first time mailconf.output removes the temporaries of a write that failed
   (write_all's cleanup), it writes ``<pid>`` to MISBEHAVE_READY and waits until the file
   MISBEHAVE_GO exists (a signal then comes while that cleanup runs).
+- HANG_LINKING=1: the first time mailconf.output links a new file into place (a file in a folder that was
+  there; the folders NewFolders wrote are in place by then), it writes ``<pid>`` to MISBEHAVE_READY and waits
+  until the file MISBEHAVE_GO exists (another program then writes into -o meanwhile).
 - HANG_SYNCFS=1: the early syncfs of mailconf.output.NewFolders.done(), in its thread, writes
   ``<pid>`` to MISBEHAVE_READY and waits until the file MISBEHAVE_GO exists (the thread is alive
   while the main thread goes on: a signal then comes while it is).
@@ -145,14 +148,7 @@ def _install() -> None:
                 time.sleep(3600)
 
         output._write_fully = hanging_write
-    if "HANG_REMOVING" in os.environ:  # the first staging folder removed waits for the test
-        from mailconf import output
-
-        output._remove_tree = _paused_at_first_call(output._remove_tree)
-    if "HANG_UNDOING" in os.environ:  # the first cleanup of a failed write waits for the test
-        from mailconf import output
-
-        output._remove = _paused_at_first_call(output._remove)
+    _pause_first_calls()
     if "HANG_SYNCFS" in os.environ:
         _hang_syncfs()
     if "SAY_DISCARDING" in os.environ:
@@ -180,6 +176,22 @@ def _install() -> None:
         name, _, action = item.partition(":")
         target: Any = TARGETS[name]
         target.render = _misbehaving(name, action, target.render)
+
+
+#: HANG_* variable -> the function of mailconf.output whose first call waits for the test.
+_PAUSED = {
+    "HANG_REMOVING": "_remove_tree",  # the first staging folder removed
+    "HANG_UNDOING": "_remove",  # the first cleanup of a failed write
+    "HANG_LINKING": "_create",  # the first new file linked into place
+}
+
+
+def _pause_first_calls() -> None:
+    from mailconf import output
+
+    for variable, name in _PAUSED.items():
+        if variable in os.environ:
+            setattr(output, name, _paused_at_first_call(getattr(output, name)))
 
 
 def _ready() -> None:

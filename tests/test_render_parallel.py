@@ -25,6 +25,7 @@ import pytest
 import mailconf.render
 from mailconf.render import workers
 from tests.conftest import EXAMPLES, ROOT
+from tests.test_cli import CLEAN, Outcome, run_mailconf
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 INTERRUPTED = "\nmailconf: interrupted\n"  # click closes the terminal's ^C echo with a blank line, as for lint
@@ -1109,3 +1110,35 @@ def test_no_room_for_the_early_syncfs_thread_writes_as_without_it(tmp_path: Path
     assert jobs_of(forked[3]) == ["jobs 2"]
     assert forked[:3] == serial[:3] == (0, "", "")
     assert tree(tmp_path / "forked") == tree(tmp_path / "serial")
+
+
+@needs_fork
+def test_a_failed_render_leaves_what_a_render_into_a_folder_inside_its_output_wrote(tmp_path: Path) -> None:
+    """``render -o out`` and ``render -o out/mutt`` at once take different locks (out's, out/mutt's). The first
+    places out/mutt (written by its workers) and then fails (another program created out/msmtp/.msmtprc
+    meanwhile): it takes back its own files only. It renamed the whole folder back to its hidden name and removed it,
+    with the file the second render had written there and said it wrote."""
+    ready, go, out = tmp_path / "ready", tmp_path / "go", tmp_path / "out"
+    (out / "msmtp").mkdir(0o700, parents=True)  # .msmtprc is then a new file in a folder that is there: linked last
+    process = driver("render", "-t", "mutt", "-t", "msmtp", "-j", "2", str(EXAMPLES / "company.yaml"), "-o", str(out),
+                     env={"HANG_LINKING": "1", "MISBEHAVE_READY": str(ready), "MISBEHAVE_GO": str(go)})  # fmt: skip
+    assert wait_for_lines(ready, 1, process) == [process.pid]
+    assert sorted(p.name for p in (out / "mutt").iterdir()) == ["alice.muttrc", "bob.muttrc"]  # placed
+    (tmp_path / "carol.yaml").write_text(CLEAN.replace("  work:\n", "  carol:\n"), encoding="utf-8")
+    inside = run_mailconf("render", "-t", "mutt", "carol.yaml", "-o", str(out / "mutt"), cwd=tmp_path)
+    assert inside == Outcome(0, "", "")
+    carol = (out / "mutt" / "carol.muttrc").read_bytes()
+    (out / "msmtp" / ".msmtprc").write_text("theirs\n", encoding="utf-8")
+    go.touch()
+    assert finish(process) == (
+        2,
+        "",
+        f"mailconf: refusing to replace {out}/msmtp/.msmtprc: another program created it while mailconf was writing; "
+        "nothing written, run again\n",
+    )
+    assert tree(out) == {
+        "msmtp": (0o700, b""),
+        "msmtp/.msmtprc": (0o644, b"theirs\n"),
+        "mutt": (0o700, b""),
+        "mutt/carol.muttrc": (0o600, carol),
+    }
