@@ -18,10 +18,11 @@ nothing is written outside ``DIR``.
 - The whole check-and-write holds an exclusive ``flock`` on ``DIR``: two renders
   into one folder run one after the other, and the second sees the first's
   files. A file that did not exist is created with ``link()``, which never
-  replaces: even a writer that takes no lock is never overwritten. A render into a folder inside
-  ``DIR`` (``-o DIR/mutt``) is such a writer: it takes that folder's lock, not ``DIR``'s. So nothing
-  rests on the lock alone: a new folder is renamed into place without replacing, and one this run placed
-  is undone by removing only its own files from it (:func:`_take_back`), never whole.
+  replaces: even a writer that takes no lock is never overwritten. Every folder that holds ``DIR`` is
+  locked shared first, from / down: a render into a folder inside another's ``DIR`` (``-o DIR/mutt``)
+  waits for it too. A new folder is renamed into place without replacing, and one this run placed is
+  undone by removing only its own files from it (:func:`_take_back`), never whole: another program may
+  have written into it since.
 - Everything is checked before anything is written, so a refusal writes nothing.
   Then: (1) every file is written as a temporary next to its destination, with
   its exact mode; (2) the temporaries are made durable; (3) they are moved into
@@ -320,10 +321,20 @@ class _Output:
 
     @contextmanager
     def locked(self, *, exclusive: bool) -> Iterator[None]:
-        """Hold a flock on DIR: writers one at a time, --check never in the middle of a write."""
+        """Hold a flock on DIR: writers one at a time, --check never in the middle of a write. And a shared one on
+        each folder that holds DIR, taken first: a render into a folder inside another's DIR (``-o out`` and ``-o
+        out/mutt``) waits for it, as two renders into one DIR do."""
+        around: list[int] = []
+        try:
+            yield from self._locked(exclusive, around)
+        finally:
+            held_whole(partial(_close_all, around))  # a signal half-way left a lock held for the process's life
+
+    def _locked(self, exclusive: bool, around: list[int]) -> Iterator[None]:
         import fcntl
 
         deadline = time.monotonic() + LOCK_WAIT
+        self._lock_around(around, deadline)
         for attempt in itertools.count(1):
             fd = self._folders[""].fd
             self._lock(fd, exclusive=exclusive, deadline=deadline)
@@ -350,22 +361,33 @@ class _Output:
         root = self._folders[""]
         self._folders[""] = root._replace(names=_guarded(root.path, _names, root.fd))
 
+    def _lock_around(self, fds: list[int], deadline: float) -> None:
+        """A shared lock on each folder that holds DIR, from / down: the one order every render takes them in (and
+        DIR's own last), so none waits for another that waits for it. A render into one of them holds it
+        exclusively: this one waits until it is done. A folder this user may pass through but not read (mode
+        0711) is not locked."""
+        import fcntl
+
+        for folder in reversed(self.base.parents):
+            with signals_held():  # opened and recorded as one step: a descriptor left open would keep its lock
+                try:
+                    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _O_CLOEXEC)
+                except OSError:
+                    continue
+                fds.append(fd)
+            if not _flock_until(fd, fcntl.LOCK_SH, deadline):
+                raise OutputError(
+                    f"{self.base}: another mailconf render is writing into {folder}, which holds this folder "
+                    f"(waited {LOCK_WAIT:g} s); try again"
+                )
+
     def _lock(self, fd: int, *, exclusive: bool, deadline: float) -> None:
         import fcntl
 
-        operation = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
-        while True:
-            try:
-                fcntl.flock(fd, operation)
-                return
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise OutputError(
-                        f"{self.base}: another mailconf render is writing here (waited {LOCK_WAIT:g} s); try again"
-                    ) from None
-                time.sleep(0.02)
-            except OSError:  # a file system without flock (some network ones): link() still never replaces
-                return
+        if not _flock_until(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH, deadline):
+            raise OutputError(
+                f"{self.base}: another mailconf render is writing here (waited {LOCK_WAIT:g} s); try again"
+            )
 
     def refuse_append_only(self, names: Iterable[str]) -> None:
         """Refuse, before anything is written, a folder that is append-only (``chattr +a``) among those ``names``
@@ -405,6 +427,28 @@ class _Output:
         if kind is not None:
             raise OutputError(f"{folder.path}/{leaf}: is {kind}, not a regular file; remove it or choose another -o")
         return info
+
+
+def _flock_until(fd: int, operation: int, deadline: float) -> bool:
+    """Take ``operation``'s flock on ``fd``, retried until ``deadline``: False when another holds it still then. A
+    file system without flock (some network ones) counts as taken: link() still never replaces."""
+    import fcntl
+
+    while True:
+        try:
+            fcntl.flock(fd, operation | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        except OSError:
+            return True
+
+
+def _close_all(fds: list[int]) -> None:
+    while fds:
+        os.close(fds.pop())
 
 
 _FS_APPEND_FL = 0x20  # linux/fs.h

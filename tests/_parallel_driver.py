@@ -8,6 +8,7 @@ from mailconf.cli.main unchanged:
   ``jobs N`` when mailconf._workers.run renders in N processes, and
   ``rendering TARGET in PID`` when a misbehaving target starts;
 - PARALLEL_FROM=N: mailconf.render.PARALLEL_FROM for ``--jobs auto``;
+- LOCK_WAIT=SECONDS: mailconf.output.LOCK_WAIT, how long a render waits for another one's lock;
 - MISBEHAVE=TARGET:ACTION[,TARGET:ACTION...]: that target's render(), in whatever
   process renders it, misbehaves. Nothing real can make a worker die or hang on
   demand, so this is the one fake here: ``hang`` writes ``<pid>`` to
@@ -135,6 +136,10 @@ def _install() -> None:
         mailconf._workers._fork = recorded_fork  # type: ignore[assignment]
     if "PARALLEL_FROM" in os.environ:
         mailconf.render.PARALLEL_FROM = int(os.environ["PARALLEL_FROM"])
+    if "LOCK_WAIT" in os.environ:
+        from mailconf import output
+
+        output.LOCK_WAIT = float(os.environ["LOCK_WAIT"])
     if "HANG_WRITING" in os.environ:
         from mailconf import output
 

@@ -25,7 +25,7 @@ import pytest
 import mailconf.render
 from mailconf.render import workers
 from tests.conftest import EXAMPLES, ROOT
-from tests.test_cli import CLEAN, Outcome, run_mailconf
+from tests.test_cli import CLEAN
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 INTERRUPTED = "\nmailconf: interrupted\n"  # click closes the terminal's ^C echo with a blank line, as for lint
@@ -1112,23 +1112,52 @@ def test_no_room_for_the_early_syncfs_thread_writes_as_without_it(tmp_path: Path
     assert tree(tmp_path / "forked") == tree(tmp_path / "serial")
 
 
-@needs_fork
-def test_a_failed_render_leaves_what_a_render_into_a_folder_inside_its_output_wrote(tmp_path: Path) -> None:
-    """``render -o out`` and ``render -o out/mutt`` at once take different locks (out's, out/mutt's). The first
-    places out/mutt (written by its workers) and then fails (another program created out/msmtp/.msmtprc
-    meanwhile): it takes back its own files only. It renamed the whole folder back to its hidden name and removed it,
-    with the file the second render had written there and said it wrote."""
+def _paused_with_mutt_placed(tmp_path: Path) -> tuple[subprocess.Popen[str], Path, Path]:
+    """``render -t mutt -t msmtp -j 2 company.yaml -o out`` (out/msmtp there, empty), paused once its workers' folder
+    out/mutt is in place, just before it links .msmtprc into out/msmtp, holding out's lock: (the process, out, go)."""
     ready, go, out = tmp_path / "ready", tmp_path / "go", tmp_path / "out"
     (out / "msmtp").mkdir(0o700, parents=True)  # .msmtprc is then a new file in a folder that is there: linked last
     process = driver("render", "-t", "mutt", "-t", "msmtp", "-j", "2", str(EXAMPLES / "company.yaml"), "-o", str(out),
                      env={"HANG_LINKING": "1", "MISBEHAVE_READY": str(ready), "MISBEHAVE_GO": str(go)})  # fmt: skip
     assert wait_for_lines(ready, 1, process) == [process.pid]
     assert sorted(p.name for p in (out / "mutt").iterdir()) == ["alice.muttrc", "bob.muttrc"]  # placed
+    return process, out, go
+
+
+@needs_fork
+def test_a_render_into_a_folder_inside_another_renders_output_waits_for_it(tmp_path: Path) -> None:
+    """``render -o out`` and ``render -o out/mutt`` at once: each held its own DIR's lock only, so the second wrote
+    into out/mutt while the first was writing there. It now waits for out's lock too (shared: renders into two
+    folders side by side still run at once) and, given up at its deadline, writes nothing."""
+    first, out, go = _paused_with_mutt_placed(tmp_path)
     (tmp_path / "carol.yaml").write_text(CLEAN.replace("  work:\n", "  carol:\n"), encoding="utf-8")
-    inside = run_mailconf("render", "-t", "mutt", "carol.yaml", "-o", str(out / "mutt"), cwd=tmp_path)
-    assert inside == Outcome(0, "", "")
-    carol = (out / "mutt" / "carol.muttrc").read_bytes()
+    inside = driver("render", "-t", "mutt", str(tmp_path / "carol.yaml"), "-o", str(out / "mutt"),
+                    env={"LOCK_WAIT": "0.2"})  # fmt: skip
+    assert finish(inside) == (
+        2,
+        "",
+        f"mailconf: {out}/mutt: another mailconf render is writing into {out}, which holds this folder (waited 0.2 s); "
+        "try again\n",
+    )
+    beside = driver("render", "-t", "mutt", str(tmp_path / "carol.yaml"), "-o", str(tmp_path / "beside"),
+                    env={"LOCK_WAIT": "0.2"})  # fmt: skip
+    assert finish(beside) == (0, "", "")  # tmp_path holds out and beside: only shared locks on it
+    go.touch()
+    assert finish(first) == (0, "", "")
+    assert sorted(tree(out)) == ["msmtp", "msmtp/.msmtprc", "mutt", "mutt/alice.muttrc", "mutt/bob.muttrc"]
+
+
+@needs_fork
+def test_a_failed_render_leaves_what_another_program_wrote_into_a_folder_it_had_placed(tmp_path: Path) -> None:
+    """The render places out/mutt (written by its workers) and then fails (another program created
+    out/msmtp/.msmtprc meanwhile): it takes back its own files only. It renamed the whole folder back to its hidden
+    name and removed it, with the file another program (a render into -o out/mutt, before renders took the lock of
+    the folders around their DIR) had written there meanwhile."""
+    process, out, go = _paused_with_mutt_placed(tmp_path)
+    (out / "mutt" / "carol.muttrc").write_text("theirs\n", encoding="utf-8")
+    (out / "mutt" / "carol.muttrc").chmod(0o600)
     (out / "msmtp" / ".msmtprc").write_text("theirs\n", encoding="utf-8")
+    (out / "msmtp" / ".msmtprc").chmod(0o600)
     go.touch()
     assert finish(process) == (
         2,
@@ -1138,7 +1167,7 @@ def test_a_failed_render_leaves_what_a_render_into_a_folder_inside_its_output_wr
     )
     assert tree(out) == {
         "msmtp": (0o700, b""),
-        "msmtp/.msmtprc": (0o644, b"theirs\n"),
+        "msmtp/.msmtprc": (0o600, b"theirs\n"),
         "mutt": (0o700, b""),
-        "mutt/carol.muttrc": (0o600, carol),
+        "mutt/carol.muttrc": (0o600, b"theirs\n"),
     }
