@@ -69,11 +69,40 @@ def encoded_slash(target: str) -> bool:
 
 _IP_HOST = "the Host is an IP address: ask by name, or add ?emailaddress="
 
+#: What a Host field may hold (RFC 9112 §3.2): RFC 3986's host (an IP-literal, or a reg-name, which an IPv4 address
+#: also is) and an optional port. The comma of the reg-name's sub-delims is left out: a WSGI server hands the
+#: application two Host lines as one value joined by a comma (waitress: ", "), and no host name has one.
+_HOST_FIELD = re.compile(
+    r"(?:\[(?:[0-9A-Fa-f:.]+|v[0-9A-Fa-f]+\.[A-Za-z0-9._~!$&'()*+;=:-]+)\]"
+    r"|(?:[A-Za-z0-9._~!$&'()*+;=-]|%[0-9A-Fa-f]{2})*)(?::[0-9]*)?"
+)
+
+
+def check_host_field(host: str | None, protocol: str) -> None:
+    """Refuse what RFC 9112 §3.2 says a server MUST answer 400: an HTTP/1.1 request without Host, and any request
+    with more than one Host line or with one that is not ``host[:port]``. Whatever else names the domain (an
+    ``emailaddress``, an absolute-form target, an Autodiscover body) changes nothing: such a request is malformed.
+
+    HTTP/1.0 has no Host requirement (RFC 1945 has no Host; RFC 9112 asks it of HTTP/1.1): a request without one
+    is answered when it says otherwise what it asks for, as any other request is.
+    """
+    if host is None:
+        if protocol == "HTTP/1.1":
+            raise BadRequest("HTTP/1.1 requires a Host header: send one")
+        return
+    if "," in host:  # two Host lines, joined by the WSGI server (or a list in one line): either way, not one host
+        raise BadRequest("the request has more than one Host header: send one")
+    if not _HOST_FIELD.fullmatch(host):
+        raise BadRequest("the Host header is not a host name")
+
 
 def domain_from_host(host: str | None) -> str:
     """The host name of a Host header: the port stripped, lower case, validated."""
-    if not host:
+    if host is None:
         raise BadRequest("no Host header and no emailaddress parameter: cannot tell which domain is asked for")
+    if not host:  # valid (RFC 9112 §3.2: a target without an authority), and it names no domain
+        raise BadRequest("the Host header is empty and there is no emailaddress parameter: cannot tell which "
+                         "domain is asked for")  # fmt: skip
     if host.startswith("["):
         raise BadRequest(_IP_HOST)
     name, _, port = host.rpartition(":") if ":" in host else (host, "", "")

@@ -221,6 +221,57 @@ def test_a_host_port_of_other_digits_than_ascii_is_refused(server: Server, port:
     assert answer.endswith(b"\r\n\r\n400 Bad Request: the Host header is not a host name\n")
 
 
+ALICE_DOCUMENT = "/mail/config-v1.1.xml?emailaddress=alice%40example.com"
+TWO_HOSTS = "the request has more than one Host header: send one"
+
+
+@pytest.mark.parametrize(
+    ("head", "reason"),
+    [
+        # RFC 9112 3.2: a server MUST answer 400; these were answered, the address or the body naming the account
+        (f"GET {ALICE_DOCUMENT} HTTP/1.1", "HTTP/1.1 requires a Host header: send one"),
+        ("GET /mobileconfig?emailaddress=alice%40example.com HTTP/1.1", "HTTP/1.1 requires a Host header: send one"),
+        ("GET /healthz HTTP/1.1", "HTTP/1.1 requires a Host header: send one"),
+        ("GET http://example.com/mail/config-v1.1.xml HTTP/1.1", "HTTP/1.1 requires a Host header: send one"),
+        (f"GET {ALICE_DOCUMENT} HTTP/1.1\r\nHost: example.com\r\nHost: example.com", TWO_HOSTS),
+        (f"GET {ALICE_DOCUMENT} HTTP/1.1\r\nHost: autoconfig.example.com\r\nhost: other.test", TWO_HOSTS),
+        (f"GET {ALICE_DOCUMENT} HTTP/1.1\r\nHost:\r\nHost: example.com", TWO_HOSTS),
+        (f"GET {ALICE_DOCUMENT} HTTP/1.1\r\nHost: example.com, other.test", TWO_HOSTS),  # a list in one line
+        (f"GET {ALICE_DOCUMENT} HTTP/1.0\r\nHost: example.com\r\nHost: other.test", TWO_HOSTS),  # any version
+        ("POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: example.com\r\nHost: other.test", TWO_HOSTS),
+        (f"GET {ALICE_DOCUMENT} HTTP/1.1\r\nHost: example.com/x", "the Host header is not a host name"),
+        (f"GET {ALICE_DOCUMENT} HTTP/1.1\r\nHost: example.com:443:443", "the Host header is not a host name"),
+    ],
+)  # fmt: skip
+def test_a_request_without_exactly_one_valid_host_is_400_whatever_names_the_domain(server: Server, head: str,
+                                                                                  reason: str) -> None:  # fmt: skip
+    body = OUTLOOK_REQUEST.format(address="alice@example.com").encode() if head.startswith("POST") else b""
+    length = f"\r\nContent-Length: {len(body)}" if body else ""
+    answer = exchange(server, f"{head}{length}\r\nConnection: close\r\n\r\n".encode() + body)
+    version = head.partition("\r\n")[0].rpartition(" ")[2]
+    assert answer.startswith(f"{version} 400 Bad Request\r\n".encode())
+    assert answer.endswith(f"\r\n\r\n400 Bad Request: {reason}\n".encode())
+    healthy(server)
+
+
+def test_http_1_0_needs_no_host_where_the_request_names_the_domain(server: Server, accounts: Path) -> None:
+    # docs/serve.md: RFC 9112 asks Host of HTTP/1.1 only; an HTTP/1.0 request is answered as it names what it asks for
+    mine = model_accounts(accounts)
+    expected = domain_document([mine["alice"], mine["bob"]], "example.com")[0]
+    assert expected is not None
+    answer = exchange(server, f"GET {ALICE_DOCUMENT} HTTP/1.0\r\n\r\n".encode())
+    assert answer.startswith(b"HTTP/1.0 200 OK\r\n")
+    assert answer.endswith(b"\r\n\r\n" + expected)
+    answer = exchange(server, b"GET /mail/config-v1.1.xml HTTP/1.0\r\n\r\n")  # nothing names the domain
+    assert answer.startswith(b"HTTP/1.0 400 Bad Request\r\n")
+    assert answer.endswith(b"\r\n\r\n400 Bad Request: no Host header and no emailaddress parameter: cannot tell "
+                           b"which domain is asked for\n")  # fmt: skip
+    # an empty Host is one (RFC 9112 3.2: for a target without an authority), naming no domain
+    answer = exchange(server, f"GET {ALICE_DOCUMENT} HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n".encode())
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert answer.endswith(b"\r\n\r\n" + expected)
+
+
 def test_oversized_body_is_413_and_the_server_keeps_serving(server: Server, tmp_path: Path) -> None:
     big = tmp_path / "big.xml"
     big.write_bytes(OUTLOOK_REQUEST.format(address="alice@example.com" + " " * 70_000).encode())
