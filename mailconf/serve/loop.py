@@ -34,6 +34,14 @@ open-file limit its ``accept()`` fails (EMFILE) and it logs a traceback at every
 turns, for as long as the connections wait. :func:`make_room` raises the soft limit up to the hard one so that
 the connections asked for fit, or says how many do; :func:`limit_connections` sets waitress's count to it.
 
+**Lines that end in a bare LF.** waitress finds the end of a request's header section by its CRLF CRLF only,
+and refuses a bare LF or CR in it once that comes. A request whose lines all end in LF (``printf 'GET /
+HTTP/1.1\nHost: x\n\n'``) never has one: the client waited for the 408 of a request that never arrived whole.
+RFC 9112 §2.2 lets a server take LF for CRLF or refuse it; :class:`Parser` refuses it as soon as it arrives
+(``400 Bad Request: a line of the request ends in a bare LF or CR: end every line with CRLF``), as it does a
+CR not followed by LF (which §2.2 says is invalid). A CRLF cut between two reads is no bare CR: a CR at the end
+of what has come is judged with the next byte.
+
 **waitress's own refusals.** waitress answers a request it cannot parse (400), a body past
 ``max_request_body_size`` (413), headers past their limit (431) or a Transfer-Encoding it does not
 know (501) itself, before the application sees it, with a body of several lines that quotes a
@@ -46,15 +54,17 @@ WSGI middleware) never sees such a request, :class:`Refusal` writes its line.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, NamedTuple, cast
 
 from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask
-from waitress.utilities import Error
+from waitress.utilities import Error, find_double_newline
 
 from .accesslog import AccessLog
 from .app import MAX_BODY
@@ -69,17 +79,53 @@ REFUSALS = {
 }
 
 
-class RequestTimeout(Error):  # type: ignore[misc]  # waitress has no type hints
-    """A request that had not arrived whole ``channel_timeout`` seconds after its first byte; its body: the line."""
+class OwnRefusal(Error):  # type: ignore[misc]  # waitress has no type hints
+    """A refusal of mailconf's own, before the application sees the request; its body is the whole line."""
+
+
+class RequestTimeout(OwnRefusal):
+    """A request that had not arrived whole ``channel_timeout`` seconds after its first byte."""
 
     code = 408
     reason = "Request Timeout"
 
 
+class BareLineEnd(OwnRefusal):
+    """A request whose header section has a line ending in LF alone, or a CR alone (the module's docstring)."""
+
+    code = 400
+    reason = "Bad Request"
+
+
+#: an LF that no CR comes before, or a CR that something else than an LF comes after (a CR last waits for more)
+_BARE_LINE_END = re.compile(rb"(?<!\r)\n|\r[^\n]")
+BARE_LINE_END = "400 Bad Request: a line of the request ends in a bare LF or CR: end every line with CRLF"
+
+
+class Parser(HTTPRequestParser):  # type: ignore[misc]  # waitress has no type hints
+    header_plus: bytes  # waitress's: what has come of the header section
+    body_rcv: Any  # waitress's: the body's receiver, None while the header section comes
+    completed: bool
+    error: Any
+
+    def received(self, data: bytes) -> int:
+        if self.body_rcv is None and not self.completed:  # the header section is still coming
+            head = self.header_plus + data
+            end = find_double_newline(head)
+            # what waitress strips too: the empty lines a client may send before a request (RFC 9112 s2.2)
+            sent = (head if end < 0 else head[:end]).lstrip()
+            if _BARE_LINE_END.search(sent):
+                self.first_line = re.split(rb"[\r\n]", sent, maxsplit=1)[0]  # the access log's request line
+                self.error = BareLineEnd(BARE_LINE_END)
+                self.completed = True
+                return len(data)  # the rest is not read: the connection is closed after the answer
+        return int(super().received(data))
+
+
 class Refusal(ErrorTask):  # type: ignore[misc]  # waitress has no type hints
     def execute(self) -> None:
         error = self.request.error
-        if isinstance(error, RequestTimeout):  # its line names the timeout, which is the server's setting
+        if isinstance(error, OwnRefusal):  # its own line (a 408's names the timeout, which is the server's setting)
             line = str(error.body)
         else:
             line = REFUSALS.get(error.code, f"{error.code} {error.reason}")  # waitress's reason: its own constant
@@ -101,6 +147,7 @@ class Refusal(ErrorTask):  # type: ignore[misc]  # waitress has no type hints
 
 class Channel(HTTPChannel):  # type: ignore[misc]  # waitress has no type hints
     error_task_class = Refusal
+    parser_class = Parser
 
     request: Any  # waitress's: the parser of the request being received, or None
     will_close: bool  # waitress's: close the connection at the next turn of its loop

@@ -979,6 +979,48 @@ def test_empty_lines_after_an_answer_are_no_request_and_get_no_408(accounts: Pat
         healthy(server)
 
 
+BARE = b"400 Bad Request: a line of the request ends in a bare LF or CR: end every line with CRLF\n"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"GET /healthz HTTP/1.1\nHost: example.com\n\n",  # every line: the 408 came after --client-timeout
+        b"GET /healthz HTTP/1.1\r\nHost: example.com\n\n",
+        b"GET /healthz HTTP/1.1\r\nHost: example.com\r\n\n",
+        b"GET /healthz HTTP/1.1\rHost: example.com\r\r",  # a bare CR (RFC 9112 s2.2: invalid)
+        b"GET /healthz HTTP/1.1\nHost: example.com\r\n\r\n",  # waitress refused this one itself, in other words
+    ],
+)
+def test_a_request_with_a_bare_lf_or_cr_is_400_at_once(accounts: Path, data: bytes) -> None:
+    # RFC 9112 s2.2: a server may take a bare LF for CRLF, or refuse the request; waitress only looks for CRLF CRLF,
+    # so a request whose lines end in LF never ended: its client waited for a 408. The server is told to wait 600 s,
+    # so that a 408 would come after the socket's timeout (30 s): only an answer at once passes
+    with serving(accounts, "--poll-interval", "0", "--client-timeout", "600") as server:
+        start = len(server.lines)
+        with socket.create_connection(("127.0.0.1", _port(server)), timeout=30) as connection:
+            connection.sendall(data)  # and the connection stays open: the server answers and closes it
+            answer = _until_closed(connection)
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert (head.split(b"\r\n")[0], body) == (b"HTTP/1.0 400 Bad Request", BARE)
+        assert b"\r\nCache-Control: no-store\r\n" in head
+        server.wait_for(rf'"GET /healthz HTTP/1\.1" 400 {len(BARE)} "-" "-"$', start)
+        healthy(server)
+
+
+def test_a_crlf_cut_between_two_reads_and_empty_lines_before_a_request_are_no_bare_line_end(server: Server) -> None:
+    with socket.create_connection(("127.0.0.1", _port(server)), timeout=30) as connection:
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        connection.sendall(b"\n\r\nGET /healthz HTTP/1.1\r")  # a CR last: its LF may come in the next read
+        time.sleep(0.3)  # so that the server reads the CR alone (it passes the same if it reads both at once)
+        connection.sendall(b"\nHost: example.com\r\n\r\nGET /healthz HTTP/1.1\nHost: example.com\n\n")
+        answer = _until_closed(connection)
+    first, _, second = answer.partition(b"HTTP/1.0 400 Bad Request\r\n")  # the second request has bare LFs
+    assert first.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert first.endswith(b"\r\n\r\n" + curl(f"{server.url}/healthz").body)
+    assert second.endswith(b"\r\n\r\n" + BARE)
+
+
 def test_client_timeout_is_ten_seconds_unless_told() -> None:
     done = run_serve("--help")
     assert "--client-timeout SECONDS" in done.stdout
