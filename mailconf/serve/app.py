@@ -171,7 +171,7 @@ class App:
             if address is None:
                 raise BadRequest("add ?emailaddress=local@domain")
             email_domain(address)
-            key = address_key(address.strip())
+            key = address_key(address)
             found = site.mobileconfig.get(key)
             if found is None:
                 raise _Status(404, ONE_SERVER if key in site.no_profile else "no account with this address")

@@ -118,7 +118,7 @@ def domain_from_host(host: str | None) -> str:
 
 def email_domain(address: str) -> str:
     """The domain of an address given as ``emailaddress=``, lower case and validated."""
-    local, at, domain = address.strip().rpartition("@")
+    local, at, domain = address.rpartition("@")
     found = host_name(domain) if at and local else None
     if found is None:
         raise BadRequest("emailaddress is not an address of the form local@domain")
@@ -133,7 +133,8 @@ def email_parameter(query: str) -> str | None:
 
     Percent-decoding only: a ``+`` is a plus. parse_qs reads it as a space (HTML forms encode spaces so), but an
     address has no space and Thunderbird percent-encodes the address (``%2B``), so a raw ``+`` comes from a
-    client that does not encode, and means ``user+tag@example.com``. ``%20`` is still a space.
+    client that does not encode, and means ``user+tag@example.com``. ``%20`` is still a space, and white space
+    around the address is refused, not trimmed.
     """
     if not query:
         return None
@@ -144,6 +145,10 @@ def email_parameter(query: str) -> str | None:
         raise BadRequest(f"the query string has more than {MAX_FIELDS} parameters") from None
     if values and len(values) > 1:
         raise BadRequest("the query string has more than one emailaddress: send one")
+    if values and values[0] != values[0].strip():
+        # not an address, which has none: Thunderbird's field (an <input type="email">) drops it before sending, so a
+        # client that sends it has a bug, which a trim would hide (and a 404 or another domain's document mislead)
+        raise BadRequest("emailaddress has white space around it: send the address alone")
     return values[0] if values else None
 
 

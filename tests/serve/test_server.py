@@ -201,6 +201,13 @@ DOMAINS = ("example.com", "other.test")
          b"the query string has more than one emailaddress: send one"),
         ("/mail/config-v1.1.xml?emailaddress=alice%40example.com&x=1&emailaddress=carol%40other.test", (), 400,
          b"the query string has more than one emailaddress: send one"),
+        # white space around the address was trimmed: an address it is not (Thunderbird sends none)
+        ("/mobileconfig?emailaddress=%20alice%40example.com", (), 400,
+         b"emailaddress has white space around it: send the address alone"),
+        ("/mail/config-v1.1.xml?emailaddress=alice%40example.com%09", (), 400,
+         b"emailaddress has white space around it: send the address alone"),
+        ("/mail/config-v1.1.xml?emailaddress=alice%40example.com%C2%A0", (), 400,  # a no-break space (UTF-8)
+         b"emailaddress has white space around it: send the address alone"),
         ("/accounts.yaml", (), 404, b"no such path"),
     ],
 )  # fmt: skip
