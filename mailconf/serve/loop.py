@@ -42,6 +42,11 @@ RFC 9112 §2.2 lets a server take LF for CRLF or refuse it; :class:`Parser` refu
 CR not followed by LF (which §2.2 says is invalid). A CRLF cut between two reads is no bare CR: a CR at the end
 of what has come is judged with the next byte.
 
+**Faulty framing.** A request with both Content-Length and Transfer-Encoding, or an HTTP/1.0 request with
+Transfer-Encoding, is one whose end RFC 9112 §6.1 calls unsure: waitress answered the first and kept the
+connection, and read the second one's body as the next request (a request smuggled in a body was answered).
+:class:`Parser` answers both 400 and closes the connection, reading nothing after their header section.
+
 **waitress's own refusals.** waitress answers a request it cannot parse (400), a body past
 ``max_request_body_size`` (413), headers past their limit (431) or a Transfer-Encoding it does not
 know (501) itself, before the application sees it, with a body of several lines that quotes a
@@ -90,8 +95,8 @@ class RequestTimeout(OwnRefusal):
     reason = "Request Timeout"
 
 
-class BareLineEnd(OwnRefusal):
-    """A request whose header section has a line ending in LF alone, or a CR alone (the module's docstring)."""
+class Malformed(OwnRefusal):
+    """A request refused for its framing (the module's docstring): where it ends cannot be told for sure."""
 
     code = 400
     reason = "Bad Request"
@@ -100,26 +105,53 @@ class BareLineEnd(OwnRefusal):
 #: an LF that no CR comes before, or a CR that something else than an LF comes after (a CR last waits for more)
 _BARE_LINE_END = re.compile(rb"(?<!\r)\n|\r[^\n]")
 BARE_LINE_END = "400 Bad Request: a line of the request ends in a bare LF or CR: end every line with CRLF"
+LENGTH_AND_CHUNKED = "400 Bad Request: the request has both Content-Length and Transfer-Encoding: send one"
+CHUNKED_HTTP_1_0 = "400 Bad Request: an HTTP/1.0 request cannot have a Transfer-Encoding: send Content-Length"
 
 
 class Parser(HTTPRequestParser):  # type: ignore[misc]  # waitress has no type hints
     header_plus: bytes  # waitress's: what has come of the header section
     body_rcv: Any  # waitress's: the body's receiver, None while the header section comes
     completed: bool
+    headers_finished: bool
     error: Any
+    headers: dict[str, str]
+    chunked: bool
 
     def received(self, data: bytes) -> int:
-        if self.body_rcv is None and not self.completed:  # the header section is still coming
-            head = self.header_plus + data
-            end = find_double_newline(head)
-            # what waitress strips too: the empty lines a client may send before a request (RFC 9112 s2.2)
-            sent = (head if end < 0 else head[:end]).lstrip()
-            if _BARE_LINE_END.search(sent):
-                self.first_line = re.split(rb"[\r\n]", sent, maxsplit=1)[0]  # the access log's request line
-                self.error = BareLineEnd(BARE_LINE_END)
-                self.completed = True
-                return len(data)  # the rest is not read: the connection is closed after the answer
-        return int(super().received(data))
+        if self.body_rcv is not None or self.completed:  # the body, or nothing more
+            return int(super().received(data))
+        head = self.header_plus + data
+        end = find_double_newline(head)
+        # what waitress strips too: the empty lines a client may send before a request (RFC 9112 s2.2)
+        sent = (head if end < 0 else head[:end]).lstrip()
+        if _BARE_LINE_END.search(sent):
+            self.first_line = re.split(rb"[\r\n]", sent, maxsplit=1)[0]  # the access log's request line
+            return self._refuse(BARE_LINE_END, len(data))
+        consumed = int(super().received(data))
+        if self.headers_finished and self.error is None:
+            faulty = self._faulty_framing()
+            if faulty is not None:
+                return self._refuse(faulty, len(data))
+        return consumed
+
+    def _faulty_framing(self) -> str | None:
+        """RFC 9112 s6.1: a request with Content-Length and Transfer-Encoding (waitress went by the second, and kept
+        the connection), or an HTTP/1.0 one with Transfer-Encoding (waitress read its body as the next request).
+        Where its body ends is not sure, and a proxy in front may have judged otherwise: what follows could be a
+        request smuggled past it. It is answered 400 and the connection closed, as nginx does."""
+        if self.chunked and "CONTENT_LENGTH" in self.headers:  # waitress has taken Transfer-Encoding out of them
+            return LENGTH_AND_CHUNKED
+        if "TRANSFER_ENCODING" in self.headers:  # waitress leaves it only where it does not read it: not HTTP/1.1
+            return CHUNKED_HTTP_1_0
+        return None
+
+    def _refuse(self, line: str, consumed: int) -> int:
+        """Answer ``line`` (:class:`Refusal`, which closes the connection after it); ``consumed``: the bytes taken,
+        all that came (what follows a request refused for its framing is not read: it may be its body)."""
+        self.error = Malformed(line)
+        self.completed = True
+        return consumed
 
 
 class Refusal(ErrorTask):  # type: ignore[misc]  # waitress has no type hints

@@ -1028,6 +1028,47 @@ def test_a_crlf_cut_between_two_reads_and_empty_lines_before_a_request_are_no_ba
     assert second.endswith(b"\r\n\r\n" + BARE)
 
 
+def _chunked(body: bytes) -> bytes:
+    return f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+
+
+SMUGGLED = b"GET /mobileconfig?emailaddress=alice%40example.com HTTP/1.1\r\nHost: example.com\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        # answered by its Transfer-Encoding, and the connection kept: the GET after it was answered too. A proxy in
+        # front that went by Content-Length (5 bytes) would have sent the rest as another request: smuggled
+        (b"POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: example.com\r\nContent-Length: 5\r\n"
+         b"Transfer-Encoding: chunked\r\n\r\n" + _chunked(OUTLOOK_REQUEST.format(address="alice@example.com").encode())
+         + SMUGGLED, "400 Bad Request: the request has both Content-Length and Transfer-Encoding: send one"),
+        # HTTP/1.0 has no Transfer-Encoding: waitress read the body, a request, as the next request and answered it
+        (b"POST /healthz HTTP/1.0\r\nHost: example.com\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n"
+         b"Content-Length: 0\r\n\r\n" + SMUGGLED, "400 Bad Request: an HTTP/1.0 request cannot have a "
+         "Transfer-Encoding: send Content-Length"),
+        (b"POST /healthz HTTP/1.0\r\nHost: example.com\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n"
+         b"\r\n" + _chunked(SMUGGLED), "400 Bad Request: an HTTP/1.0 request cannot have a Transfer-Encoding: send "
+         "Content-Length"),
+    ],
+    ids=["length and chunked", "HTTP/1.0 chunked with a length", "HTTP/1.0 chunked"],
+)  # fmt: skip
+def test_a_request_whose_end_is_unsure_is_400_and_nothing_after_it_is_answered(server: Server, data: bytes,
+                                                                                line: str) -> None:  # fmt: skip
+    # RFC 9112 s6.1: both Content-Length and Transfer-Encoding, or Transfer-Encoding in HTTP/1.0, is faulty framing;
+    # the server must close the connection after its answer
+    start = len(server.lines)
+    answer = exchange(server, data)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert (head.split(b"\r\n")[0], body) == (data.split(b" ", 2)[2].split(b"\r\n")[0] + b" 400 Bad Request",
+                                               f"{line}\n".encode())  # fmt: skip
+    assert b"\r\nConnection: close\r\n" in head
+    server.wait_for(rf'"POST /(healthz|autodiscover/autodiscover\.xml) HTTP/1\.[01]" 400 {len(line) + 1} "-" "-"$',
+                    start)  # fmt: skip
+    healthy(server)
+    assert not [entry for entry in server.lines[start:] if "/mobileconfig" in entry]
+
+
 def test_client_timeout_is_ten_seconds_unless_told() -> None:
     done = run_serve("--help")
     assert "--client-timeout SECONDS" in done.stdout
