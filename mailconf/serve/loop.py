@@ -45,7 +45,8 @@ of what has come is judged with the next byte.
 **Faulty framing.** A request with both Content-Length and Transfer-Encoding, or an HTTP/1.0 request with
 Transfer-Encoding, is one whose end RFC 9112 §6.1 calls unsure: waitress answered the first and kept the
 connection, and read the second one's body as the next request (a request smuggled in a body was answered).
-:class:`Parser` answers both 400 and closes the connection, reading nothing after their header section.
+:class:`Parser` answers both 400 and closes the connection, reading nothing after their header section. A request
+refused for its header section (those, and a Content-Length past the limit) gets no ``100 Continue`` first.
 
 **waitress's own refusals.** waitress answers a request it cannot parse (400), a body past
 ``max_request_body_size`` (413), headers past their limit (431) or a Transfer-Encoding it does not
@@ -117,6 +118,7 @@ class Parser(HTTPRequestParser):  # type: ignore[misc]  # waitress has no type h
     error: Any
     headers: dict[str, str]
     chunked: bool
+    expect_continue: bool
 
     def received(self, data: bytes) -> int:
         if self.body_rcv is not None or self.completed:  # the body, or nothing more
@@ -133,6 +135,11 @@ class Parser(HTTPRequestParser):  # type: ignore[misc]  # waitress has no type h
             faulty = self._faulty_framing()
             if faulty is not None:
                 return self._refuse(faulty, len(data))
+        if self.error is not None:
+            # refused by its header section (a Content-Length past the limit: 413): no "100 Continue", which invited
+            # the body (waitress then took the request back from its queue, read up to the limit, and said 413 only
+            # then, or 408 to a client that waited for a word), but the answer now
+            self.expect_continue = False
         return consumed
 
     def _faulty_framing(self) -> str | None:

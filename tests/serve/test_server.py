@@ -1069,6 +1069,21 @@ def test_a_request_whose_end_is_unsure_is_400_and_nothing_after_it_is_answered(s
     assert not [entry for entry in server.lines[start:] if "/mobileconfig" in entry]
 
 
+def test_expect_100_continue_with_a_body_past_the_limit_is_413_at_once(server: Server) -> None:
+    # waitress said "100 Continue" (send the body), read up to 64 KiB of it, and only then 413; a client that waited
+    # for a word before sending (what Expect asks) got a 408 after --client-timeout
+    start = len(server.lines)
+    with socket.create_connection(("127.0.0.1", _port(server)), timeout=30) as connection:
+        connection.sendall(b"POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: example.com\r\n"
+                           b"Content-Length: 99999999\r\nExpect: 100-continue\r\n\r\n")  # fmt: skip
+        answer = _until_closed(connection)  # and no body: the server answers and closes
+    line = b"413 Content Too Large: the body is larger than 65536 bytes\n"
+    assert answer.startswith(b"HTTP/1.1 413 Content Too Large\r\n")
+    assert answer.endswith(b"\r\n\r\n" + line)
+    server.wait_for(rf'"POST /autodiscover/autodiscover\.xml HTTP/1\.1" 413 {len(line)} "-" "-"$', start)
+    healthy(server)
+
+
 def test_client_timeout_is_ten_seconds_unless_told() -> None:
     done = run_serve("--help")
     assert "--client-timeout SECONDS" in done.stdout
