@@ -129,6 +129,7 @@ class Parser(HTTPRequestParser):  # type: ignore[misc]  # waitress has no type h
         sent = (head if end < 0 else head[:end]).lstrip()
         if _BARE_LINE_END.search(sent):
             self.first_line = re.split(rb"[\r\n]", sent, maxsplit=1)[0]  # the access log's request line
+            self.command = self.first_line.partition(b" ")[0].decode("latin-1")  # a HEAD's answer has no body
             return self._refuse(BARE_LINE_END, len(data))
         consumed = int(super().received(data))
         if self.headers_finished and self.error is None:
@@ -173,13 +174,17 @@ class Refusal(ErrorTask):  # type: ignore[misc]  # waitress has no type hints
         self.response_headers.extend([("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")])
         self.set_close_on_finish()
         self.content_length = len(body)
-        self.write(body)
+        # a HEAD answer has no body (RFC 9110 s9.3.2), as the application's errors have none: its Content-Length is
+        # the GET's. Past max_request_header_size the method is waitress's made-up GET: the body is sent
+        head = getattr(self.request, "command", None) == "HEAD" and error.code != 431
+        self.write(b"" if head else body)
         log = getattr(self.channel.server, "mailconf_access_log", None)  # set by install()
         if log is not None:  # the request never reached the application, which the access log wraps: log it here
             headers, client = self.request.headers, self.channel.addr
             # past max_request_header_size waitress parses a made-up "GET / HTTP/1.0": what was sent is unknown
             sent = "-" if error.code == 431 else getattr(self.request, "first_line", b"-").decode("latin-1")
-            entry = log.line(client[0] if isinstance(client, tuple) else "-", sent, str(error.code), str(len(body)),
+            size = "-" if head else str(len(body))  # as the access log says it of every HEAD
+            entry = log.line(client[0] if isinstance(client, tuple) else "-", sent, str(error.code), size,
                              referer=headers.get("REFERER", "-"), agent=headers.get("USER_AGENT", "-"))  # fmt: skip
             log.emit(entry)
 

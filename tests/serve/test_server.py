@@ -559,6 +559,28 @@ def test_head_of_an_error_has_no_body_and_the_next_answer_follows_it(server: Ser
     assert after.endswith(b"\r\n\r\n" + curl(f"{server.url}/healthz").body)
 
 
+@pytest.mark.parametrize(
+    ("data", "status", "line"),
+    [
+        (b"HEAD /healthz HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: SECRET\r\n\r\n",
+         "HTTP/1.1 501 Not Implemented", "501 Not Implemented: the only Transfer-Encoding accepted is chunked"),
+        (b"HEAD /healthz HTTP/1.1\nHost: example.com\n\n", "HTTP/1.0 400 Bad Request",
+         "400 Bad Request: a line of the request ends in a bare LF or CR: end every line with CRLF"),
+        (b"HEAD /healthz HTTP/1.1\r\nHost: example.com\r\nContent-Length: 99999999\r\n\r\n",
+         "HTTP/1.1 413 Content Too Large", "413 Content Too Large: the body is larger than 65536 bytes"),
+    ],
+)  # fmt: skip
+def test_head_refused_before_the_application_has_no_body_either(server: Server, data: bytes, status: str,
+                                                                 line: str) -> None:  # fmt: skip
+    # the refusals waitress and loop.Parser answer sent their one line after a HEAD's headers
+    start = len(server.lines)
+    head, _, body = exchange(server, data).partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    assert (lines[0], body) == (status, b"")
+    assert f"Content-Length: {len(line) + 1}" in lines  # the GET's, as the application's HEAD answers say
+    server.wait_for(rf'"HEAD /healthz HTTP/1\.1" {status.split()[1]} - "-" "-"$', start)
+
+
 def profile_address(url: str) -> str:
     """The address in the profile at ``url`` once it is no longer 404 (a reload is under way); never a 500."""
     deadline = time.monotonic() + DEADLINE  # only so that a reload that never comes fails instead of hanging
