@@ -119,6 +119,7 @@ class Parser(HTTPRequestParser):  # type: ignore[misc]  # waitress has no type h
     headers: dict[str, str]
     chunked: bool
     expect_continue: bool
+    version: str
 
     def received(self, data: bytes) -> int:
         if self.body_rcv is not None or self.completed:  # the body, or nothing more
@@ -150,7 +151,7 @@ class Parser(HTTPRequestParser):  # type: ignore[misc]  # waitress has no type h
         request smuggled past it. It is answered 400 and the connection closed, as nginx does."""
         if self.chunked and "CONTENT_LENGTH" in self.headers:  # waitress has taken Transfer-Encoding out of them
             return LENGTH_AND_CHUNKED
-        if "TRANSFER_ENCODING" in self.headers:  # waitress leaves it only where it does not read it: not HTTP/1.1
+        if self.version != "1.1" and "TRANSFER_ENCODING" in self.headers:  # 1.0, or none: waitress does not read it
             return CHUNKED_HTTP_1_0
         return None
 

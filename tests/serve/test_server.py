@@ -1091,6 +1091,18 @@ def test_a_request_whose_end_is_unsure_is_400_and_nothing_after_it_is_answered(s
     assert not [entry for entry in server.lines[start:] if "/mobileconfig" in entry]
 
 
+def test_a_chunked_autodiscover_request_is_answered_and_so_is_the_next(server: Server, accounts: Path) -> None:
+    # the counterpart of the refusals above: HTTP/1.1 with Transfer-Encoding alone is well framed
+    request = OUTLOOK_REQUEST.format(address="alice@example.com").encode()
+    answer = exchange(server, b"POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: example.com\r\n"
+                      b"Transfer-Encoding: chunked\r\n\r\n" + _chunked(request) + b"GET /healthz HTTP/1.1\r\n"
+                      b"Host: example.com\r\nConnection: close\r\n\r\n")  # fmt: skip
+    first, _, second = answer.partition(account_response(model_accounts(accounts)["alice"]))
+    assert first.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert second.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert second.endswith(b"\r\n\r\n" + curl(f"{server.url}/healthz").body)
+
+
 def test_expect_100_continue_with_a_body_past_the_limit_is_413_at_once(server: Server) -> None:
     # waitress said "100 Continue" (send the body), read up to 64 KiB of it, and only then 413; a client that waited
     # for a word before sending (what Expect asks) got a 408 after --client-timeout
