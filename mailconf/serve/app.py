@@ -152,7 +152,7 @@ class App:
                 found = site.autoconfig.get(domain)
             else:
                 host = target_host(sent_target(environ))
-                domain = domain_from_host(environ.get("HTTP_HOST") if host is None else host)
+                domain = domain_from_host(environ.get("HTTP_HOST") if host is None else host, target=host is not None)
                 found = site.autoconfig.get(domain)
                 if (found is None and domain not in site.no_autoconfig and path == "/mail/config-v1.1.xml"
                         and domain.startswith("autoconfig.")):  # fmt: skip

@@ -67,8 +67,6 @@ def encoded_slash(target: str) -> bool:
     return "%2f" in target.partition("?")[0].partition("#")[0].lower()
 
 
-_IP_HOST = "the Host is an IP address: ask by name, or add ?emailaddress="
-
 #: What a Host field may hold (RFC 9112 §3.2): RFC 3986's host (an IP-literal, or a reg-name, which an IPv4 address
 #: also is) and an optional port. The comma of the reg-name's sub-delims is left out: a WSGI server hands the
 #: application two Host lines as one value joined by a comma (waitress: ", "), and no host name has one.
@@ -96,23 +94,25 @@ def check_host_field(host: str | None, protocol: str) -> None:
         raise BadRequest("the Host header is not a host name")
 
 
-def domain_from_host(host: str | None) -> str:
-    """The host name of a Host header: the port stripped, lower case, validated."""
+def domain_from_host(host: str | None, *, target: bool = False) -> str:
+    """The host name of a Host header: the port stripped, lower case, validated. ``target``: ``host`` is an
+    absolute-form request target's (RFC 9112 §3.2.2: it wins over Host), and the messages name it, not the Host
+    header, which may be well-formed."""
+    field, short = ("the request target's host",) * 2 if target else ("the Host header", "the Host")
     if host is None:
         raise BadRequest("no Host header and no emailaddress parameter: cannot tell which domain is asked for")
     if not host:  # valid (RFC 9112 §3.2: a target without an authority), and it names no domain
-        raise BadRequest("the Host header is empty and there is no emailaddress parameter: cannot tell which "
-                         "domain is asked for")  # fmt: skip
+        raise BadRequest(f"{field} is empty and there is no emailaddress parameter: cannot tell which domain is "
+                         "asked for")  # fmt: skip
+    ip_address = f"{short} is an IP address: ask by name, or add ?emailaddress="
     if host.startswith("["):
-        raise BadRequest(_IP_HOST)
+        raise BadRequest(ip_address)
     name, _, port = host.rpartition(":") if ":" in host else (host, "", "")
-    if port and not (port.isascii() and port.isdigit()):  # "²".isdigit() holds, and waitress passes Latin-1
-        raise BadRequest("the Host header is not a host name")
     found = host_name(name)
-    if found is None:
-        raise BadRequest("the Host header is not a host name")
+    if found is None or (port and not (port.isascii() and port.isdigit())):  # "²".isdigit(), and waitress is Latin-1
+        raise BadRequest(f"{field} is not a host name")
     if found.rpartition(".")[2].isdigit():  # no top-level domain is all digits (RFC 3696 2): an IPv4 address
-        raise BadRequest(_IP_HOST)
+        raise BadRequest(ip_address)
     return found
 
 

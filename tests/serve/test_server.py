@@ -111,6 +111,25 @@ def test_an_absolute_form_target_names_the_domain_not_the_host_header(server: Se
     assert (answer.status, answer.body) == (200, domain_document([model_accounts(accounts)["carol"]], "other.test")[0])
 
 
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ("http://user:secret@example.com/mail/config-v1.1.xml", "the request target's host is not a host name"),
+        ("http://192.0.2.1/mail/config-v1.1.xml",
+         "the request target's host is an IP address: ask by name, or add ?emailaddress="),
+        ("http:///mail/config-v1.1.xml", "the request target's host is empty and there is no emailaddress "
+         "parameter: cannot tell which domain is asked for"),
+    ],
+)  # fmt: skip
+def test_an_absolute_form_target_whose_host_is_refused_is_named_not_the_host_header(server: Server, target: str,
+                                                                                   reason: str) -> None:  # fmt: skip
+    # the Host header, example.com, is well-formed: the refusal blamed it
+    data = f"GET {target} HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n".encode()
+    answer = exchange(server, data)
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert answer.endswith(f"\r\n\r\n400 Bad Request: {reason}\n".encode())
+
+
 def test_autodiscover_post_like_outlook(server: Server, accounts: Path) -> None:
     body = OUTLOOK_REQUEST.format(address="carol@OTHER.test")
     answer = curl(f"{server.url}/Autodiscover/Autodiscover.xml", *OUTLOOK, "--data-binary", body)
