@@ -204,6 +204,22 @@ def test_an_unsafe_fix_is_shown_but_not_applied_without_unsafe_fixes(rule: str) 
     assert outcome.unsafe_left >= 1
 
 
+@pytest.mark.parametrize(
+    "server",
+    [
+        "outgoing: {host: smtp.example.com, mechanisms: [cram-md5, gssapi], password_command: pass show t}",
+        "outgoing: {host: smtp.example.com, auth: ntlm, mechanisms: [ntlm, external], password_command: pass show t}",
+    ],
+)
+def test_a_weak_mechanism_is_not_dropped_when_no_mechanism_left_uses_what_auth_gives(server: str) -> None:
+    # GSSAPI next to CRAM-MD5 is a Kerberos fallback (MC304 is quiet); alone, it contradicts auth: password, an
+    # error render refuses. The fix would have turned a file that renders into one that does not.
+    before = HEAD + account(server)
+    outcome = fix(before, unsafe=True)
+    assert "MC304" not in rules_of(before)
+    assert (outcome.after, outcome.fixed) == (before, ())
+
+
 def test_a_blank_key_goes_with_one_comma_of_a_flow_mapping() -> None:
     before = HEAD + (
         '  f: {display_name: " ", address: f@example.com, organization: "",\n'

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 
 from ..model import Auth, Model, Severity
 from . import DELETE, Fixable, Problem, own_fix
+from .mc304_mechanism_contradicts_auth import agrees
 
 ID = "MC301"
 SLUG = "weak-sasl-mechanism"
@@ -36,7 +37,7 @@ SEVERITY = Severity.WARNING
 TITLE = "Weak SASL mechanism (CRAM-MD5, DIGEST-MD5, NTLM)"
 
 _WEAK = frozenset(("cram-md5", "digest-md5", "ntlm"))
-FIX = Fixable("unsafe", "drops the weak mechanism from a list that keeps a strong one")
+FIX = Fixable("unsafe", "drops the weak mechanism from a list that keeps a strong one for the credential `auth` gives")
 
 _FIX = "use scram-sha-256 where offered, else plain inside TLS"
 
@@ -45,8 +46,10 @@ def check(model: Model) -> Iterator[Problem]:
     for _account, server in model.servers():
         if server.auth is Auth.NTLM:
             yield Problem.at(server, "auth", f"auth: ntlm rests on MD4 and is cracked offline; {_FIX} (auth: password)")
-        # dropping is clear only when a mechanism that is not weak stays in the list
-        keeps_one = any(m not in _WEAK for m in server.mechanisms)
+        # dropping is clear only when a mechanism that is not weak and logs in with what auth gives stays in the
+        # list: one that uses another credential is a fallback next to the weak one (MC304 is quiet) but,
+        # left alone, contradicts auth (MC304, an error render refuses): [cram-md5, gssapi] with auth: password
+        keeps_one = any(m not in _WEAK and agrees(server.auth, m) for m in server.mechanisms)
         for index, mechanism in enumerate(server.mechanisms):
             if mechanism in _WEAK:
                 where = own_fix(server, {"mechanisms": None}) if keeps_one else ()

@@ -101,6 +101,12 @@ _GIVES: Mapping[Auth, tuple[str, str]] = {
 _AUTH_FOR: Mapping[str, str] = {_PASSWORD: "password", _TOKEN: "oauth2", _TICKET: "gssapi", _CERTIFICATE: "client-cert"}
 
 
+def agrees(auth: Auth, mechanism: str) -> bool:
+    """Does ``mechanism`` log in with the credential ``auth`` gives? (``auth: none`` gives none: never.)"""
+    given = _GIVES[auth][0]
+    return bool(given) and _USES.get(mechanism) == given
+
+
 def contradictions(server: Server) -> Iterator[tuple[int, str]]:
     """(index in ``mechanisms``, why) of every mechanism that contradicts the server's auth (the module's doc).
 
