@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from mailconf.document import load_document
 from mailconf.fix import Outcome, fix_text
+from mailconf.lint import lint_document
+from mailconf.model import Finding
 from mailconf.rules import FIXES
 from mailconf.settings import Policy
 from tests.test_cli import run_mailconf
@@ -952,7 +954,15 @@ def test_the_last_line_after_a_block_scalar_goes_without_the_scalars_line_end(
 _GEN_SECURITY = st.sampled_from(["tls", "starttls", "'starttls'", '"none"', "starttls-optional"])
 _GEN_PORT = st.sampled_from(["993", "143", "587", "465", "110", "25", "1143", "0x3e1"])
 _GEN_TIMEOUT = st.sampled_from(["30", "0", "2", "900", "2.0"])
-_GEN_MECHANISMS = st.lists(st.sampled_from(["plain", "scram-sha-256", "cram-md5", "digest-md5", "ntlm"]), max_size=4)
+#: every mechanism: one that logs in with another credential than auth gives is a fallback or an MC304 error
+_GEN_MECHANISMS = st.lists(
+    st.sampled_from(["plain", "scram-sha-256", "cram-md5", "digest-md5", "ntlm", "gssapi", "xoauth2", "external"]),
+    max_size=3,
+    unique=True,
+)
+#: auth and the commands it runs or not (MC302, MC304, MC305): the default, or one of them written out
+_GEN_AUTH = st.sampled_from([None, "password", "oauth2", "gssapi", "ntlm", "client-cert", "none"])
+_GEN_COMMANDS = st.sampled_from([("password_command",), ("token_command",), ("password_command", "token_command")])
 _GEN_GAP = st.sampled_from([" ", "\t", "  ", " \t "])  # between a value and its comment
 
 
@@ -971,7 +981,10 @@ def _hostile_files(draw: Any) -> tuple[str, frozenset[str]]:
             values = [("protocol", "imap")] if side == "incoming" else []
             values += [("host", "mail.example.com" + "x" * draw(st.sampled_from([0, 300])))]
             values += [("port", draw(_GEN_PORT)), ("security", draw(_GEN_SECURITY))]
-            values += [("timeout", draw(_GEN_TIMEOUT)), ("password_command", "pass show x")]
+            values += [("timeout", draw(_GEN_TIMEOUT))]
+            auth = draw(_GEN_AUTH)
+            values += [("auth", auth)] if auth else []
+            values += [(command, "pass show x") for command in draw(_GEN_COMMANDS)]
             mechanisms = draw(_GEN_MECHANISMS)
             if draw(st.booleans()):  # a weak one last, after a strong one: the fix removes the last line
                 mechanisms = ["plain", *mechanisms, "cram-md5"]
@@ -1015,7 +1028,9 @@ def _rt_load(text: str) -> Any:
     max_examples=120, deadline=None, database=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
 @given(_hostile_files(), st.booleans())
-def test_fix_keeps_everything_but_the_fixed_values_as_ruamel_reads_it(generated: Any, text_rules_on: bool) -> None:
+def test_fix_keeps_everything_but_the_fixed_values_and_makes_no_new_finding(
+    generated: Any, text_rules_on: bool
+) -> None:
     text, comments = generated
     # MC004/MC005 rewrite the BOM and the line ends by design: off, the fixes must keep both
     policy = Policy() if text_rules_on else Policy().merged(disable=["MC004", "MC005"])
@@ -1033,6 +1048,28 @@ def test_fix_keeps_everything_but_the_fixed_values_as_ruamel_reads_it(generated:
         assert after.startswith("\ufeff") == text.startswith("\ufeff")
         assert line_starts_of(after) <= line_starts_of(text)  # no other kind of line end appears
     assert fix(after, unsafe=True, policy=policy).after == after  # a second --fix changes nothing
+    # what is left is what was there, less what was fixed: a fix makes no new finding, an error least of all (it
+    # would turn a file that renders into one render refuses), but where it hands a value to the next rule on the
+    # same setting, which says more about it (starttls on 993 becomes starttls on 143: MC201, then MC104's advice)
+    before_findings = {_about(f) for f in lint_document(load_document("accounts.yaml", text.encode()), policy)}
+    new = {_about(f) for f in outcome.result.findings} - (before_findings - {_about(f) for f in outcome.fixed})
+    handed = {(rule, where) for fixed, where in map(_about, outcome.fixed) for rule in _HANDED_TO.get(fixed, ())}
+    assert new <= handed, outcome.after
+
+
+#: fixed rule -> the rules that may find something about the same setting after it
+_HANDED_TO = {"MC201": ("MC104",), "MC103": ("MC104",)}
+
+
+def _about(finding: Finding) -> tuple[str, Any]:
+    """A finding by rule and what it is about, the same in the fixed file: an item of a list by its value (the
+    items after a removed one move up), a finding about the file by its message."""
+    if finding.subject is None:
+        return finding.rule, finding.message
+    path = finding.subject.path
+    if path and isinstance(path[-1], int):
+        return finding.rule, (*path[:-1], finding.subject.value)
+    return finding.rule, path
 
 
 def line_starts_of(text: str) -> set[str]:
