@@ -10,7 +10,11 @@ target renders it:
 - render succeeds or refuses with RenderError/UsageError (anything else is exit 3, an internal error);
 - a file the target's own importer reads (tests/importers/test_round_trip.py) gives back every free-text value as
   declared, unless the render reported it as a gap: a value read back differently is an injection or an
-  escaping bug.
+  escaping bug;
+- every file has as many lines as with harmless values in the same places, for every target (those no importer
+  reads too): a line end a value brought in is a directive it adds;
+- through the CLI, ``render -t all -o DIR`` again over a file the user edited refuses it, ``--force`` keeps the
+  edit as NAME.bak, ``--update`` replaces it without one.
 
 A long campaign: ``MAILCONF_FUZZ_EXAMPLES=5000 python3 -m pytest tests/test_fuzz_render.py`` (examples per
 target; the suite runs 60, derandomized so that CI is repeatable).
@@ -21,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -220,3 +225,98 @@ def test_render_writes_hostile_text_as_declared_or_refuses_it(
                 differing[(account.name, key)] = (back, value)
     event("read back")
     assert differing == {}, "(account, setting): (imported, declared)"
+
+
+#: the free-text settings a neutral value replaces (each one's own kind: a path stays absolute)
+_NEUTRAL = {"display_name": "v", "organization": "v", "username": "v", "password_command": "v", "token_command": "v",
+            "ca_file": "/v", "client_cert": "/v", "client_key": "/v"}  # fmt: skip
+
+#: every line end some client's reader ends a line at: YAML, Python's str.splitlines(), INI readers, Windows
+_LINE_ENDS = re.compile("\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _neutral(data: Any, seen: dict[tuple[str, str], int]) -> Any:
+    """``data`` with each free-text value replaced by a harmless one, equal values by equal ones (two accounts that
+    share a CA file still share it), an empty one left empty (the schema refuses it either way)."""
+    if isinstance(data, dict):
+        return {
+            key: f"{_NEUTRAL[key]}{seen.setdefault((key, value), len(seen))}"
+            if key in _NEUTRAL and isinstance(value, str) and value
+            else _neutral(value, seen)
+            for key, value in data.items()
+        }
+    return data
+
+
+def _line_ends(content: bytes) -> int:
+    """How many lines end in a rendered file: UTF-16 (outlook-prf) decoded; a .reg hex value continued on the next
+    line (``\\`` then CRLF and spaces, regedit's wrapping of a long value) is one line."""
+    text = content.decode("utf-16") if content.startswith(b"\xff\xfe") else content.decode("utf-8", "replace")
+    return len(_LINE_ENDS.findall(re.sub(r"\\\r\n +", "", text)))
+
+
+@pytest.mark.parametrize("fmt", sorted(TARGETS))
+@FUZZ
+@given(raw=account_files())
+def test_hostile_text_adds_no_line_to_any_rendered_file(fmt: str, raw: bytes) -> None:
+    """Differential, so it holds for every target, those no importer reads back (outlook-prf, autoconfig) too: each
+    file has as many lines as with harmless values in the same places. A line end a value brought in unescaped is a
+    directive it adds (``eval CMD`` in msmtp, a ``user_pref(...)`` in user.js, a registry key in a .reg)."""
+    model = load_document("fuzz.yaml", raw).model
+    assume(model.accounts)
+    neutral = json.dumps(_neutral(json.loads(raw.decode("utf-8", "surrogatepass")), {})).encode()
+    plain_model = load_document("fuzz.yaml", neutral).model
+    assume([a.name for a in plain_model.accounts] == [a.name for a in model.accounts])
+    try:
+        hostile = render_model(TARGETS[fmt], model, {})
+        plain = render_model(TARGETS[fmt], plain_model, {})
+    except (RenderError, UsageError):
+        event("refused")  # in one line: test_render_writes_hostile_text_as_declared_or_refuses_it
+        return
+    assume(hostile.gaps == plain.gaps)  # a value a target cannot write (a gap) may leave its line out
+    lines = {f.name: _line_ends(f.content) for f in hostile.files}
+    assert lines == {f.name: _line_ends(f.content) for f in plain.files}
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@settings(FUZZ, max_examples=max(EXAMPLES // 2, 1))
+@given(raw=account_files(), pick=st.integers(0, 1000))
+def test_render_again_force_and_update_never_lose_what_the_user_wrote(
+    raw: bytes, pick: int, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``render -t all -o DIR`` of a hostile file, then again over a rendered file the user edited: refused (exit 2,
+    the edit kept), ``--force`` (the edit kept as NAME.bak), ``--update`` (exit 1, no .bak). Every exit code is a
+    documented one (docs/exit-codes.md), every message one line."""
+    from mailconf.cli import main
+
+    assume(load_document("fuzz.yaml", raw).model.accounts)  # else refused before any target (the other tests)
+    tmp = tmp_path_factory.mktemp("render")
+    source, out = tmp / "accounts.json", tmp / "out"
+    source.write_bytes(raw)
+
+    def render(*options: str) -> int:
+        code = main(["render", "-t", "all", str(source), "-o", str(out), *options])
+        err = capsys.readouterr().err
+        assert all(line.startswith(("mailconf: ", f"{source}:")) for line in err.splitlines()), err
+        assert "internal error" not in err
+        return int(code)
+
+    code = render()
+    assert code in (0, 1, 2)
+    assume(code == 0)  # refused (the schema, a value a target cannot write): before any file is written
+    rendered = _tree(out)
+    assert render() == 0  # the same files: nothing to replace
+    assert _tree(out) == rendered
+    edited = sorted(rendered)[pick % len(rendered)]
+    mine = rendered[edited] + b"# mine\n"
+    (out / edited).write_bytes(mine)
+    assert render() == 2
+    assert _tree(out) == {**rendered, edited: mine}
+    assert render("--force") == 0
+    assert _tree(out) == {**rendered, f"{edited}.bak": mine}
+    (out / edited).write_bytes(mine)
+    assert render("--update") == 1
+    assert _tree(out) == {**rendered, f"{edited}.bak": mine}
