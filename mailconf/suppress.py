@@ -72,6 +72,11 @@ def scan(text: str, multiline: Sequence[tuple[int, int, int]] = ()) -> list[Dire
                 directives.append(Directive(number, hash_at + 1, "invalid", (), ()))
             continue
         hash_at = comment_at + comment.index("#", match.start())
+        # a typo before the directive (``#mailconf:disabel= #mailconf:disable=MC104``) is reported as one alone is:
+        # unreported, it appeared once lint --fix removed the unused directive after it
+        loose = _ANY_DIRECTIVE.search(comment, 0, match.start() + 1)
+        if loose is not None and comment_at + comment.index("#", loose.start()) < hash_at:
+            directives.append(Directive(number, comment_at + comment.index("#", loose.start()) + 1, "invalid", (), ()))
         own_line = line[:comment_at].strip() == ""
         rules = tuple(r for r in match.group(2).split(",") if r)
         applies = (number, number + 1) if own_line else (number,)

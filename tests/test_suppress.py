@@ -98,6 +98,20 @@ def test_a_typo_in_the_directive_is_reported() -> None:
     ]
 
 
+def test_a_typo_before_a_directive_in_the_same_comment_is_reported() -> None:
+    # unreported, it was a new finding once lint --fix removed the unused directive after it
+    assert found(on_security_line("#mailconf:disabel=MC101 #mailconf:disable=MC101")) == [
+        (
+            "MC708",
+            8,
+            23,
+            Severity.INFO,
+            "`# mailconf:` comment is not a directive; write `# mailconf: disable=RULE reason` "
+            "or `# mailconf: disable-file=RULE reason`",
+        ),
+    ]
+
+
 def test_hash_inside_a_word_is_not_a_comment() -> None:
     """`#` starts a comment only at a line start or after white space; were this one a comment, its
     disable-file would suppress MC101."""
