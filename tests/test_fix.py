@@ -964,6 +964,10 @@ _GEN_MECHANISMS = st.lists(
 _GEN_AUTH = st.sampled_from([None, "password", "oauth2", "gssapi", "ntlm", "client-cert", "none"])
 _GEN_COMMANDS = st.sampled_from([("password_command",), ("token_command",), ("password_command", "token_command")])
 _GEN_GAP = st.sampled_from([" ", "\t", "  ", " \t "])  # between a value and its comment
+_GEN_DIRECTIVE = st.sampled_from([
+    "# mailconf: disable=MC104", "# mailconf: disable=MC706,mc706 why", "# mailconf: disable=MC999",
+    "#mailconf:disabel=MC101 #mailconf:disable=MC104", "# mailconf: disable=MC304,MC305", "# mailconf: disabel=MC104",
+])  # fmt: skip
 
 
 @st.composite
@@ -972,7 +976,11 @@ def _hostile_files(draw: Any) -> tuple[str, frozenset[str]]:
     comments = iter(range(10_000))
 
     def comment() -> str:
-        return draw(_GEN_GAP) + f"# c{next(comments)}" if draw(st.booleans()) else ""
+        kind = draw(st.integers(0, 5))
+        if kind == 5:  # a directive, used or not, or a typo: MC708's fix edits or removes it (not one to keep)
+            directive: str = draw(_GEN_GAP) + draw(_GEN_DIRECTIVE)
+            return directive
+        return draw(_GEN_GAP) + f"# c{next(comments)}" if kind % 2 else ""
 
     lines = ["version: 1" + comment(), "accounts:" + comment()]
     for i in range(draw(st.integers(1, 3))):
