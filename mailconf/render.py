@@ -133,8 +133,9 @@ def select_accounts(model: Model, names: Sequence[str]) -> Model:
 
 def common_gaps(model: Model) -> tuple[list[Gap], list[str]]:
     """Gaps every target shares, and the settings that are never rendered (errors)."""
-    # lint's own decision (MC304), so that lint and render never disagree on what contradicts
+    # lint's own decisions (MC304, MC703), so that lint and render never disagree on what contradicts
     from .rules.mc304_mechanism_contradicts_auth import contradictions
+    from .rules.mc703_invalid_hostname import diagnose
 
     gaps: list[Gap] = []
     refusals: list[str] = []
@@ -148,6 +149,10 @@ def common_gaps(model: Model) -> tuple[list[Gap], list[str]]:
                     f"account {account.name}: {server.side}.security starttls-optional is never rendered "
                     "(a client that may skip STARTTLS can be downgraded); use starttls or tls"
                 )
+            # The schema lets any text of hex digits, dots and colons through as an IPv6 address, for MC703 to say
+            # what it is (``192.0.2.1:993``: a port); every other host the schema has checked whole.
+            if ":" in server.host and (wrong := diagnose(server.host)):
+                refusals.append(f"account {account.name}: {server.side}.host is never rendered (lint: MC703): {wrong}")
             # Not a gap: the targets that honour mechanisms would write the contradiction (msmtp's auth plain with
             # the token command as passwordeval), and the others cannot know which of the two settings is meant.
             if server.mechanisms:  # nearly every server has none: no call for them (the load of 10,000 accounts)

@@ -530,6 +530,30 @@ def test_a_mechanism_without_the_credential_auth_gives_is_refused(
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("host", "why"),
+    [
+        ("192.0.2.1:993", 'host includes a port; write host: "192.0.2.1" and port: 993'),
+        (":", 'host ":" has \':\' but is no IPv6 address; write the server\'s name or its full IPv6 address'),
+    ],
+    ids=["port", "colon"],
+)  # fmt: skip
+def test_a_host_the_schema_lets_through_as_ipv6_but_is_none_is_refused(
+    host: str, why: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The schema's IPv6 form takes any text of hex digits, dots and colons (for MC703 to explain); render wrote
+    ``[:]:993`` and ``192.0.2.1:993`` as hosts, exit 0, where lint said MC703 error."""
+    file = accounts_file(tmp_path, "work", extra={"incoming": ACCOUNT["incoming"] | {"host": host}})
+    out = tmp_path / "out"
+    assert run("-t", "thunderbird", "-o", str(out), file) == 1
+    assert capsys.readouterr() == (
+        "",
+        f"mailconf: error: account work: incoming.host is never rendered (lint: MC703): {why}\n"
+        f"mailconf: {file}: not rendered\n",
+    )
+    assert not out.exists()
+
+
 def test_a_literal_password_is_a_gap_and_never_written(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     secret = "S3cr3t-pa55-XYZZY"
     incoming = ACCOUNT["incoming"] | {"password": secret}

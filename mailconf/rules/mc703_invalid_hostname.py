@@ -9,7 +9,8 @@ section 2.1 keeps the dotted-decimal form for addresses, so no host name ends in
 an all-numeric label, and resolvers read such a name as an address in forms that
 differ from client to client. The schema rejects these; this rule explains the
 schema error precisely. It also catches a ``host:port`` that the schema lets
-through because it looks like an IPv6 address (``192.0.2.1:993``).
+through because it looks like an IPv6 address (``192.0.2.1:993``); render refuses
+such a host for every target (exit 1).
 
 A name in another script (``bücher.example``) is written in its ASCII form, as
 DNS holds it; the message gives that form (``xn--bcher-kva.example``), except
