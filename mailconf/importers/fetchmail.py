@@ -25,7 +25,12 @@ Never run: ``mda``, ``preconnect``, ``postconnect``, ``plugin`` and ``plugout`` 
 reported and not imported, and so is a literal ``password``. Delivery and daemon settings (``is
 LOCAL here``, ``smtphost``, ``set daemon`` ...) are not account settings: one warning counts them.
 A keyword fetchmail does not know stops the import with its line and column (exit 2): fetchmail
-itself refuses such a file.
+itself refuses such a file. So does a value fetchmail's lexer reads as a keyword, a protocol or authentication name
+or a number where its grammar takes a string (``sslproto auto``, ``sslcertfile imap``: quote it, ``sslproto
+"auto"``; the case counts, as in fetchmail: ``Auto`` is a string). The word is named in the message, except where
+it may be a secret: a value where a password goes, a word after a password's value (``password my secret``: quote
+it), and a word after a quoted string that runs over several lines (``user "alice`` left open takes in the next
+line's ``password "``, and the password is the next word).
 
 Words are read as fetchmail's lexer reads them: a quoted string (``"..."`` or ``'...'``) ends at the next quote
 of its kind, on the same line or a later one (a backslash does not escape it: ``"a\"`` is ``a``), and where a
@@ -83,6 +88,32 @@ _OTHER = {
 _SERVER_OPTIONS = frozenset(["via", "proto", "protocol", "service", "port", "timeout", "auth", "authenticate"])
 #: keywords whose value is a password: it is never shown, nor a word that follows it
 _SECRETS = frozenset(["password", "pass", "esmtppassword"])
+#: the keywords whose one argument fetchmail's grammar (rcfile_y.y) takes as a STRING (folder: the first of a list)
+_STRING_ARGUMENT = frozenset(
+    [
+        "via", "sslproto", "sslcertfile", "sslfingerprint", "sslcert", "sslkey", "folder", "principal", "esmtpname",
+        "esmtppassword", "qvirtual", "interface", "monitor", "smtpaddress", "smtpname", "sslcertpath",
+        "sslcommonname", "properties", "mda", "bsmtp", "preconnect", "postconnect", "plugin", "plugout",
+    ]
+)  # fmt: skip
+#: the keywords after which fetchmail's lexer reads any word as a name (its NAME state): nothing is dropped there
+_NAME_STATE = frozenset(["user", "username", "password", "pass"])
+#: a word fetchmail 6.4's lexer (rcfile_l.l) reads as a token that is no STRING: a keyword, a protocol or an
+#: authentication name, a number. Flex matches its rules case-sensitively and takes a rule only where it matches the
+#: whole word (else the longer STRING wins): ``auto`` and ``AUTO`` are the protocol, ``Auto`` a string
+_NOT_A_STRING = re.compile(
+    r"set|logfile|idfile|pidfile|daemon|syslog|invisible|showdots|postmaster|bouncemail|spambounce|softbounce"
+    r"|warnings|tracepolls|defaults|server|poll|skip|via|aka|local(?:domains)?|proto(?:col)?|service|port|interval"
+    r"|(?:pre)?auth(?:enticate)?|any|gssapi|kerberos(?:(?:_v)?[45])?|ssh|external|otp|opie|cram(?:-md5)?|msn|ntlm"
+    r"|timeout|envelope|qvirtual|principal|esmtpname|esmtppassword|bad-header|accept|reject|user(?:name)?"
+    r"|pass(?:word)?|folders?|smtp(?:host)?|fetchdomains|smtpaddress|smtpname|antispam|mda|bsmtp|lmtp"
+    r"|pre(?:connect)?|post(?:connect)?|interface|monitor|plugin|plugout|batchlimit|fetchlimit|fetchsizelimit"
+    r"|fastuidl|expunge|properties|is|here|there|to|no|no(?:bouncemail|uidl|checkalias|dns|envelope|spambounce)"
+    r"|(?:no)?(?:keep|flush|limitflush|fetchall|rewrite|forcecr|stripcr|pass8(?:bits)?|dropstatus|dropdelivered"
+    r"|mimedec(?:ode)?|idle)|dns|uidl|ssl|sslkey|sslcert|sslproto|sslcertck|sslcertfile|sslcertpath|sslcommonname"
+    r"|sslfingerprint|checkalias|limit|auto|AUTO|pop2|POP2|sdps|SDPS|pop3|POP3|imap|IMAP|apop|APOP|rpop|RPOP"
+    r"|etrn|ETRN|odmr|ODMR|kpop|KPOP|-?[0-9]+"
+)
 _PROTOCOLS = {"imap": "imap", "pop3": "pop3", "apop": "pop3", "rpop": "pop3", "kpop": "pop3", "sdps": "pop3"}
 _AUTH = {"password": "password", "any": "password", "gssapi": "gssapi", "ntlm": "ntlm", "external": "client-cert"}
 
@@ -267,10 +298,13 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         if word in _READ:
             argument = ""
             if _READ[word]:
+                i = i if word in _NAME_STATE else _significant(toks, i)
                 if i >= len(toks):
                     raise Unreadable(token.location, f"{word} has no value", f"write {word} VALUE")
                 if toks[i].is_map:
                     raise Unreadable(toks[i].location, *_MAP_REFUSED)
+                if word in _STRING_ARGUMENT:
+                    _string_argument(toks[i], word)
                 argument = toks[i].text
                 i += 1
             after_secret = i if word in _SECRETS else after_secret
@@ -279,11 +313,19 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             key = "no ssl" if word == "ssl" and negated else key
             current.settings[key] = (argument, token.location)
         elif word in _COMMANDS:
+            i = _significant(toks, i)
             _no_map(toks[i : i + 1])
+            if word in _STRING_ARGUMENT and i < len(toks):
+                _string_argument(toks[i], word)
             i += 1
             current.lost.append((token.location, f"{word} runs a command: not run, not imported"))
         elif word in _OTHER:
             arity = _OTHER[word]
+            if word in _STRING_ARGUMENT:
+                i = _significant(toks, i)
+                _no_map(toks[i : i + 1])
+                if i < len(toks):
+                    _string_argument(toks[i], word)
             _no_map(toks[i : i + max(arity, 0)])
             i += max(arity, 0)
             if word in ("is", "to"):  # local names, each maybe REMOTE = LOCAL
@@ -338,6 +380,25 @@ def _significant(toks: Sequence[Token], i: int) -> int:
     while i < len(toks) and not toks[i].quoted and toks[i].text.lower() in _DROPPED:
         i += 1
     return i
+
+
+def _string_argument(token: Token, keyword: str) -> None:
+    """Refuse ``token``, the value of a ``keyword`` whose grammar takes a STRING, where fetchmail's lexer reads it as
+    another token (``sslproto auto``: the protocol auto; fetchmail says "syntax error at auto")."""
+    if token.quoted or _NOT_A_STRING.fullmatch(token.text) is None:
+        return
+    if keyword in _SECRETS:
+        raise Unreadable(
+            token.location,
+            f"{keyword} is followed by a word fetchmail reads as a keyword (not shown: it may be the password)",
+            'fetchmail itself refuses this file (syntax error): quote the password, "like this"',
+        )
+    raise Unreadable(
+        token.location,
+        f"{keyword} {shown(token.text, quotes=True)}: fetchmail reads this word as a keyword, not a value",
+        f"fetchmail itself refuses this file (syntax error at {shown(token.text)}): quote it, "
+        f'{keyword} "{shown(token.text)}"',
+    )
 
 
 def _no_map(toks: Sequence[Token]) -> None:

@@ -834,6 +834,48 @@ def test_an_equals_sign_fetchmail_refuses_stops_the_import(
     assert run(capsys, "import", "--from", "fetchmail", str(rc)) == (2, "", f"mailconf: {rc}:{message}\n")
 
 
+#: a fetchmailrc line, where the word of each case goes
+KEYWORD_LINE = "poll imap.example.com proto imap {} user alice@example.com there {} \n"
+
+
+@pytest.mark.parametrize(
+    ("server", "user", "message", "quoted_code"),
+    [
+        ("", "sslproto auto", "1:73: sslproto 'auto': fetchmail reads this word as a keyword, not a value; fetchmail "
+         'itself refuses this file (syntax error at auto): quote it, sslproto "auto"', 0),
+        ("", "sslproto with AUTO", "1:78: sslproto 'AUTO': fetchmail reads this word as a keyword, not a value; "
+         'fetchmail itself refuses this file (syntax error at AUTO): quote it, sslproto "AUTO"', 1),
+        ("", "sslcertfile imap", "1:76: sslcertfile 'imap': fetchmail reads this word as a keyword, not a value; "
+         'fetchmail itself refuses this file (syntax error at imap): quote it, sslcertfile "imap"', 1),
+        ("esmtppassword 1234", "", "1:48: esmtppassword is followed by a word fetchmail reads as a keyword (not "
+         'shown: it may be the password); fetchmail itself refuses this file (syntax error): quote the password, '
+         '"like this"', 1),
+    ],
+)  # fmt: skip
+def test_a_keyword_where_fetchmail_takes_a_string_stops_the_import(  # noqa: PLR0917
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: str, user: str, message: str, quoted_code: int
+) -> None:
+    # `sslproto auto` was imported as a mandatory STARTTLS; fetchmail's lexer reads the unquoted auto as the protocol
+    # auto (as it reads AUTO, imap, 1234 ...: rcfile_l.l), and its grammar takes only a STRING after sslproto
+    need("fetchmail")
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(KEYWORD_LINE.format(server, user))
+    rc.chmod(0o600)
+    keyword, _, word = (server or user).partition(" ")
+    word = word.removeprefix("with ")
+    with pytest.raises(FetchmailError, match=rf"(?s)^fetchmail exit 5: .*fetchmailrc:1: syntax error at {word}\n"):
+        fetchmail_entries(rc, tmp_path)
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert (code, out, err) == (2, "", f"mailconf: {rc}:{message}\n")
+    assert "1234" not in err
+    head, _, tail = rc.read_text().rpartition(f" {word} ")
+    rc.write_text(f'{head} "{word}" {tail}')  # quoted, it is the string fetchmail reads
+    assert fetchmail_entries(rc, tmp_path)["imap.example.com"][keyword].rpartition("/")[2] == word  # a file: beside rc
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert code == quoted_code  # 1: a warning (an sslproto mailconf does not know, no sslproto, a delivery setting)
+    assert ("      security: starttls\n" in out) == (keyword == "sslproto")
+
+
 @pytest.mark.parametrize("user", ["user a = b here", "user alice here", 'user "alice" bob here'])
 def test_a_fetchmail_user_of_local_names_only_names_no_login(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, user: str
