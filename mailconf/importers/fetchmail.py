@@ -16,9 +16,10 @@ are each user's own, as fetchmail reads them), with a ``defaults`` entry applied
   ``tls.client_cert``, ``tls.client_key`` |
 | ``auth password`` / ``any`` / ``cram-md5`` / ``gssapi`` / ``ntlm`` / ``external`` | ``auth: password`` /
   ``password`` / ``password`` + ``mechanisms: [cram-md5]`` / ``gssapi`` / ``ntlm`` / ``client-cert`` |
-| ``user "…" there`` | ``username``; the address too when it is one (else a guess the output comments) |
-| ``user NAME here``, ``user REMOTE = LOCAL here`` (local names only) | no ``username``: fetchmail logs in as the
-  user it runs as (reported) |
+| ``user "…" there``, ``is "…" there`` (the later wins) | ``username``; the address too when it is one (else a guess
+  the output comments) |
+| ``user NAME here``, ``user REMOTE = LOCAL here`` (local names only), without ``is NAME there`` | no ``username``:
+  fetchmail logs in as the user it runs as (reported) |
 | ``keep`` / ``no keep`` (POP3) | ``leave_on_server`` true / false |
 
 Never run: ``mda``, ``preconnect``, ``postconnect``, ``plugin`` and ``plugout`` are commands; each is
@@ -40,8 +41,10 @@ octal ``\041``, decimal ``\65``...) are replaced in both. An ``=`` outside quote
 fetchmail's lexer, which fetchmail takes only in ``REMOTE = LOCAL`` (after ``is``, ``to``, ``user``) and in
 ``set logfile = FILE`` (``idfile``, ``pidfile``, ``postmaster``, ``properties`` too): anywhere else
 (``user=alice``, ``password=…``, ``sslcertfile /a=b``) fetchmail refuses the file, and the import stops at it
-(exit 2; the value around it never shown): quote a value that holds one. The word after ``user``, ``password``,
-``is``, ``to`` and ``=`` is a name even when it is a keyword (``is keep here`` names the local user ``keep``).
+(exit 2; the value around it never shown): quote a value that holds one. Before ``there``, fetchmail takes one name
+after ``is`` only (``to bob there``, ``is bob carl there``: the import stops there too). The word after ``user``,
+``password``, ``is``, ``to`` and ``=`` is a name even when it is a keyword (``is keep here`` names the local user
+``keep``).
 """
 
 from __future__ import annotations
@@ -328,8 +331,13 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                     _string_argument(toks[i], word)
             _no_map(toks[i : i + max(arity, 0)])
             i += max(arity, 0)
-            if word in ("is", "to"):  # local names, each maybe REMOTE = LOCAL
-                i = _names(toks, i)
+            if word in ("is", "to"):  # local names, each maybe REMOTE = LOCAL; or is REMOTE there
+                start, i = i, _names(toks, i)
+                there = _significant(toks, i)
+                if there < len(toks) and _is(toks[there], "there"):
+                    current.settings["user"] = (_remote_name(toks, start, there, token), token.location)
+                    i, negated = there + 1, False
+                    continue
             elif arity < 0:  # a list of names: up to the next keyword
                 while i < len(toks) and (toks[i].quoted or toks[i].text.lower() not in _KEYWORDS):
                     _no_map(toks[i : i + 1])
@@ -442,15 +450,20 @@ def _local_users(toks: Sequence[Token], i: int, user: Token, entry: _Entry) -> i
             "user names local users (REMOTE = LOCAL, or more than one name) without here after them",
             "fetchmail itself refuses this file (syntax error): write user REMOTE there is LOCAL here",
         )
-    entry.settings["user"] = ("", user.location)
-    entry.lost.append(
-        (
-            user.location,
-            "user ... here names local users, not the login: fetchmail logs in as the user it runs as; "
-            "set username (user REMOTE there is LOCAL here)",
-        )
-    )
+    entry.settings["user"] = ("", user.location)  # no login: said when the entry is read, unless is REMOTE there
     return i + 1
+
+
+def _remote_name(toks: Sequence[Token], start: int, there: int, keyword: Token) -> str:
+    """The name of ``is NAME there`` (rcfile_y.y: IS STRING THERE, the remote user, as ``user NAME there`` names it),
+    its tokens from ``start`` to ``there``; any other list before ``there`` fetchmail refuses."""
+    if keyword.text.lower() != "is" or _significant(toks, start + 1) != there or toks[start].is_map:
+        raise Unreadable(
+            toks[there].location,
+            f"{keyword.text} ... there: only is NAME there names the login (one name)",
+            "fetchmail itself refuses this file (syntax error at there): write is REMOTE there, or LOCAL here",
+        )
+    return toks[start].text
 
 
 #: the set statements that take an ``=`` before their value (rcfile_y.y: SET ... optmap)
@@ -542,6 +555,14 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     user = value("user") or value("username")
     if user:
         server["username"] = user
+    elif "user" in settings:  # user LOCAL ... here, and no is REMOTE there
+        lost.append(
+            (
+                settings["user"][1],
+                "user ... here names local users, not the login: fetchmail logs in as the user it runs as; "
+                "set username (user REMOTE there is LOCAL here)",
+            )
+        )
     tls: dict[str, Any] = {}
     if security != "none":
         if sslproto is not None and sslproto in _MIN_VERSION:

@@ -896,6 +896,44 @@ def test_a_fetchmail_user_of_local_names_only_names_no_login(
     assert "    username:" not in out
 
 
+@pytest.mark.parametrize(
+    "user", ["is bob@example.com there", "user alice here is bob@example.com there",
+             "user alice@example.org there is bob@example.com with there"]
+)  # fmt: skip
+def test_fetchmail_is_name_there_names_the_login(capsys: pytest.CaptureFixture[str], tmp_path: Path, user: str) -> None:
+    # rcfile_y.y's IS STRING THERE sets the remote user, as user NAME there does; the import counted it as a delivery
+    # setting and imported no username (or alice's, or a warning that fetchmail logs in as the user it runs as)
+    need("fetchmail")
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(f'poll imap.example.com proto IMAP\n  {user} sslproto "TLS1.2+"\n')
+    rc.chmod(0o600)
+    assert fetchmail_entries(rc, tmp_path)["imap.example.com"]["remote"] == "bob@example.com"
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert (code, err) == (0, "")
+    assert "    address: bob@example.com\n" in out
+    assert "      username: bob@example.com\n" in out
+
+
+@pytest.mark.parametrize(
+    ("user", "column", "keyword"), [("to bob there", 10, "to"), ("is bob carl there", 15, "is")]
+)  # fmt: skip
+def test_fetchmail_names_before_there_other_than_is_name_stop_the_import(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, user: str, column: int, keyword: str
+) -> None:
+    need("fetchmail")
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(f"poll imap.example.com proto IMAP\n  {user} ssl\n")
+    rc.chmod(0o600)
+    with pytest.raises(FetchmailError, match=r"(?s)^fetchmail exit 5: .*fetchmailrc:2: syntax error at there\n"):
+        fetchmail_entries(rc, tmp_path)
+    assert run(capsys, "import", "--from", "fetchmail", str(rc)) == (
+        2,
+        "",
+        f"mailconf: {rc}:2:{column}: {keyword} ... there: only is NAME there names the login (one name); fetchmail "
+        "itself refuses this file (syntax error at there): write is REMOTE there, or LOCAL here\n",
+    )
+
+
 def test_each_user_of_a_fetchmail_poll_entry_is_an_account(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     # a poll entry fetches each user's mailbox: the server options are shared and each user has its own user options
     # (ssl, sslproto, keep ...: rcfile_y.y resets them for each user). The importer merged the users into one
