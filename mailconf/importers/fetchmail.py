@@ -33,7 +33,10 @@ it may be a secret: a value where a password goes, a word after a password's val
 it), and a word after a quoted string that runs over several lines (``user "alice`` left open takes in the next
 line's ``password "``, and the password is the next word).
 
-Words are read as fetchmail's lexer reads them: a quoted string (``"..."`` or ``'...'``) ends at the next quote
+Words are read as fetchmail's lexer reads them: only a space, a tab, a carriage return and a line end separate them
+(a form feed, a no-break space or another Unicode space is a character of the word, as in fetchmail: ``timeout``,
+a no-break space and ``30`` is one word, no keyword), and a backslash at the end of a line joins it to the next; a
+quoted string (``"..."`` or ``'...'``) ends at the next quote
 of its kind, on the same line or a later one (a backslash does not escape it: ``"a\"`` is ``a``), and where a
 word without spaces is longer, that word is read, quotes and all (``"a\"b"`` is ``"a"b"``), as is a word whose
 quote is never closed (``password "secret`` is the password ``"secret``); C escapes (``\\``, ``\n``, ``\x41``,
@@ -138,11 +141,13 @@ class Token(NamedTuple):
 
 
 #: a word that does not start with a quote or a comment; inside it, a quote or # is a character of the word. ``=``
-#: is a token of its own (rcfile_l.l: MAP), which no word holds unquoted
-_TOKEN = re.compile(r'#[^\n]*|[;,:=]|["\']|[^\s"\'#;,:=][^\s;,:=]*|\S')
+#: is a token of its own (rcfile_l.l: MAP), which no word holds unquoted. The blanks are rcfile_l.l's, ``[ \t\r]``,
+#: and the line end: any other character (a form feed, a no-break space, U+3000 ...) is a character of a word, as in
+#: fetchmail, not the blank Python's \s would make it. A backslash before a line end joins the lines (``\\?\n``)
+_TOKEN = re.compile(r'#[^\n]*|\\\n|[;,:=]|["\']|[^ \t\r\n"\'#;,:=][^ \t\r\n;,:=]*')
 #: what fetchmail's lexer (rcfile_l.l) reads as a word, ``[^=;:, \t\r\n]+``: from a quote too, where flex takes the
 #: longer of it and the quoted string
-_WORD = re.compile(r"[^\s;,:=]+")
+_WORD = re.compile(r"[^ \t\r\n;,:=]+")
 #: what fetchmail says of an ``=`` its grammar takes nowhere there (never the value around it: it may be a password)
 _MAP_REFUSED = (
     "an = where fetchmail takes none",
@@ -202,7 +207,7 @@ def _lex(path: str, text: str) -> list[Token]:
             else:  # a line end is a character of it, in either quotes ([^"]*, [^']*)
                 end = close + 1
                 found.append(Token(_escapes(text[start + 1 : close]), True, where))
-        elif raw.startswith("#") or raw in (";", ",", ":"):
+        elif raw.startswith("#") or raw in (";", ",", ":", "\\\n"):
             pass
         elif "\\" in raw:  # escapes() makes it a string, which no keyword is
             found.append(Token(_escapes(raw), True, where))

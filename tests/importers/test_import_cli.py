@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from mailconf.targets import mutt, neomutt
 from tests.conftest import EXAMPLES, need
 from tests.targets._fetchmail_client import FetchmailError
 from tests.targets._fetchmail_client import entries as fetchmail_entries
+from tests.targets._fetchmail_client import setting as fetchmail_setting
+from tests.targets._fetchmail_client import verbose as fetchmail_verbose
 from tests.targets._mutt_client import Client, parse
 from tests.test_cli import run_mailconf
 
@@ -932,6 +935,49 @@ def test_fetchmail_names_before_there_other_than_is_name_stop_the_import(
         f"mailconf: {rc}:2:{column}: {keyword} ... there: only is NAME there names the login (one name); fetchmail "
         "itself refuses this file (syntax error at there): write is REMOTE there, or LOCAL here\n",
     )
+
+
+#: every character Python's \s (in a str pattern) takes as a blank and fetchmail's lexer does not: rcfile_l.l's
+#: blanks are [ \t\r] and the line end, and any other character is a character of a word
+NOT_FETCHMAIL_BLANKS = [c for c in map(chr, range(0x110000)) if re.fullmatch(r"\s", c) and c not in " \t\r\n"]
+
+
+@pytest.mark.parametrize("blank", NOT_FETCHMAIL_BLANKS, ids=lambda c: f"U+{ord(c):04X}")
+def test_fetchmail_reads_only_its_own_blanks_between_words(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, blank: str
+) -> None:
+    # the lexer split words at Python's \s, so `timeout<FF>30` (or a no-break space...) was the timeout 30; fetchmail
+    # reads one word, no keyword, and refuses the file
+    need("fetchmail")
+    assert len(NOT_FETCHMAIL_BLANKS) == 25  # \v \f, U+001C-U+001F, U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028 ...
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(f"poll imap.example.com proto imap timeout{blank}30 user alice@example.com there ssl\n")
+    rc.chmod(0o600)
+    with pytest.raises(FetchmailError, match=r"(?s)^fetchmail exit 5: .*fetchmailrc:1: syntax error at timeout"):
+        fetchmail_verbose(rc, tmp_path)
+    assert run(capsys, "import", "--from", "fetchmail", str(rc)) == (
+        2,
+        "",
+        f"mailconf: {rc}:1:34: unknown keyword {f'timeout{blank}30'!r}; fetchmail itself refuses this file (syntax "
+        "error): fix or remove it\n",
+    )
+
+
+def test_fetchmail_joins_the_lines_around_a_backslash_at_a_line_end(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # rcfile_l.l drops a backslash before a line end (\\?\n) with the line end; the import read a backslash alone as
+    # the empty string: sslproto "" (no TLS at all), then refused TLS1.2+ as an unknown keyword
+    need("fetchmail")
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text("poll imap.example.com proto imap user alice@example.com there sslproto \\\n  TLS1.2+ ssl\n")
+    rc.chmod(0o600)
+    block = fetchmail_verbose(rc, tmp_path)["imap.example.com"][1]
+    assert fetchmail_setting(block, "SSL protocol") == "TLS1.2+."
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert (code, err) == (0, "")
+    assert '      username: alice@example.com\n      tls:\n        min_version: "1.2"\n' in out
+    assert "      security: tls\n" in out
 
 
 def test_each_user_of_a_fetchmail_poll_entry_is_an_account(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
