@@ -454,6 +454,12 @@ def _commands(reading: _Reading, path: str, text: str, depth: int) -> bool:
     return failed
 
 
+def _reads_on(dialect: Dialect) -> str:
+    """What the client does at an error in a file it reads: the rest of that line is skipped, and the ``source``
+    of the file fails where it is sourced (source: errors in FILE), which skips the rest of that line too."""
+    return f"{dialect.name} reports the error and reads on from the next line"
+
+
 #: how many files deep ``source`` is followed (each file read is a stack frame; real configurations nest two or three)
 MAX_SOURCE_DEPTH = 64
 #: how many files the source commands of one file read in all, a file sourced from several places counted each
@@ -493,6 +499,15 @@ def _source(reading: _Reading, path: str, word: Word, where: Location, depth: in
             f"beside the file that names it: this and every relative source are read from the current folder, "
             f"{shown(os.getcwd())}",
         )
+    if os.path.realpath(full) in reading.seen:
+        # neomutt refuses a cyclic source; mutt sources the file again until it runs out of open files: in both, that
+        # source fails, once the lines before it are read (again)
+        found.warn(
+            where,
+            f"source {shown(target)}: a loop (it is being read, and sources this file): not read again "
+            f"({_reads_on(dialect)}); remove one of the two source commands",
+        )
+        return True
     refused = _refusal(reading, full, target, depth)
     if refused is not None:
         if refused:
@@ -508,11 +523,7 @@ def _source(reading: _Reading, path: str, word: Word, where: Location, depth: in
         if not exc.unopened:  # a FIFO, a file over the limit: not what the client reads either
             raise Unreadable(where, f"source {said}: {exc.what}", exc.fix) from None
         # one the client cannot open (missing, a directory) it reports, and goes on: so does the import
-        found.warn(
-            where,
-            f"source {said}: {exc.what}: not read ({dialect.name} reports the error and reads on from the next "
-            f"line); {exc.fix}",
-        )
+        found.warn(where, f"source {said}: {exc.what}: not read ({_reads_on(dialect)}); {exc.fix}")
         return True
     reading.files += 1
     reading.characters += len(text)
@@ -520,10 +531,8 @@ def _source(reading: _Reading, path: str, word: Word, where: Location, depth: in
 
 
 def _refusal(reading: _Reading, full: str, target: str, depth: int) -> str | None:
-    """Why the file ``full`` is not read (a loop, a chain too deep, too much read already), or None to read it;
-    "" when that was said already."""
-    if os.path.realpath(full) in reading.seen:
-        return f"source {shown(target)}: a loop (it is being read, and sources this file); not read again"
+    """Why the file ``full`` is not read (a chain too deep, too much read already: mailconf's limits, not the
+    client's), or None to read it; "" when that was said already."""
     if depth >= MAX_SOURCE_DEPTH:
         return f"source {shown(target)}: more than {MAX_SOURCE_DEPTH} files sourced in a chain; not read"
     if reading.spent:

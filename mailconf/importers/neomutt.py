@@ -1,13 +1,14 @@
 r"""``mailconf import --from neomutt FILE...`` reads neomutt configuration: one account per file (a file
 written by ``mailconf render --target neomutt``, or your own). With ``--follow-source``, the files that
 ``source`` names are read too (every file a ``source`` line names, in order, relative to the file that names
-them; each time it is sourced, as neomutt reads it; a loop, a chain of more than 64 files, or more than 1,000
-files read in all is not followed: a warning says where); ``source "command|"`` is never run. In a ``source`` path,
+them; each time it is sourced, as neomutt reads it; a chain of more than 64 files, or more than 1,000 files read in
+all, is not followed: a warning says where); ``source "command|"`` is never run. In a ``source`` path,
 ``$NAME`` and ``${NAME}`` are replaced by the environment variable, as mutt does (unquoted and in double
 quotes, not in single quotes); one the environment does not set is reported and the file not followed, and
 so is a leading ``~`` that names no home directory (HOME unset and no passwd entry for the user; ``~name`` of no user).
-A ``source`` of a file that cannot be opened (missing, a directory) is reported, as neomutt reports it, and the
-import goes on as neomutt does: from the next line (the files named after it on that line and the rest of the line,
+A ``source`` of a file that cannot be opened (missing, a directory), and a loop (a file sourced while it is being
+read: neomutt refuses a cyclic source), are reported, as neomutt reports them, and the import goes on as neomutt
+does: from the next line (the files named after it on that line and the rest of the line,
 after a ``;``, are skipped, and so is the rest of the line that sources the file it is in).
 
 | neomuttrc | account file |

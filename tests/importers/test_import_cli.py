@@ -1189,7 +1189,7 @@ def test_a_file_sourced_twice_is_read_twice_as_the_clients_read_it(
     assert (code, err) == (
         1,
         RELATIVE.format(rc, 3, "a.rc", tmp_path) + f"mailconf: warning: {tmp_path}/b.rc:2:1: source a.rc: a loop (it "
-        "is being read, and sources this file); not read again\n",
+        f"is being read, and sources this file): not read again {READS_ON}; remove one of the two source commands\n",
     )
     assert "    display_name: FromB\n" in out
 
@@ -1443,6 +1443,35 @@ def test_neomutt_reads_no_file_of_a_source_line_after_one_it_cannot_open(
         f"{READS_ON.replace('mutt', 'neomutt')}; check the path\n",
     )
     assert "display_name" not in out
+
+
+#: the start of a muttrc whose account the tests below read: the rest is theirs
+ACCOUNT = "set from = 'a@example.com' folder = 'imaps://imap.example.com/'\nset imap_user = before\n"
+
+
+@pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
+def test_a_sourced_loop_fails_that_source_as_the_client_fails_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str
+) -> None:
+    # neomutt refuses a cyclic source, and mutt sources the file again until it runs out of open files: either way the
+    # source fails, the rest of its line is skipped, and so is the rest of the line that sources the file. The import
+    # said "a loop" and read on along both lines: realname SameLine, imap_user parent-sameline
+    need(fmt)
+    loop = tmp_path / "loop.rc"
+    loop.write_text(f"set realname = 'Loop'\nsource {loop}; set realname = 'SameLine'\n")
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(f"{ACCOUNT}source {loop}; set imap_user = parent-sameline\n")
+    name = DIALECTS[fmt].real_name_variable
+    real = _query_despite_errors(Client(fmt, tmp_path), rc, ["imap_user", name])
+    assert real == {"imap_user": "before", name: "Loop"}
+    code, out, err = run(capsys, "import", "--from", fmt, "--follow-source", str(rc))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {loop}:2:1: source {loop}: a loop (it is being read, and sources this file): not read "
+        f"again {READS_ON.replace('mutt', fmt)}; remove one of the two source commands\n",
+    )
+    assert "  display_name: Loop\n" in out
+    assert "      username: before\n" in out
 
 
 def test_a_sourced_fifo_stops_the_import_at_its_source_command(
