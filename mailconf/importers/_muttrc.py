@@ -435,9 +435,10 @@ def _commands(reading: _Reading, path: str, text: str, depth: int) -> bool:
         elif verb == "source" and len(args) > 1 and not dialect.source_many:
             found.warn(
                 command.location,
-                f"source names {len(args)} files: {dialect.name} reads none of them (source: too many arguments); "
-                "write one source line per file",
+                f"source names {len(args)} files: {dialect.name} reads none of them (source: too many arguments: "
+                f"{_reads_on(dialect)}); write one source line per file",
             )
+            failed = failed_here = True
         elif verb == "source" and args:
             # neomutt sources every file the command names, in order, up to the first that fails
             failed_here = any(_source(reading, path, word, command.location, depth) for word in args)

@@ -3,13 +3,13 @@ written by ``mailconf render --target mutt``, or your own). With ``--follow-sour
 ``source`` names are read too, each time it is sourced, as mutt reads them: a relative path from the
 current folder, as mutt opens it from the folder it is started in (not beside the file that names it; the
 first such ``source`` says so in a warning). A chain of more than 64 files, or more than 1,000 files read in all,
-is not followed (a warning says where), and a ``source`` line naming several files, which mutt refuses and reads
-none of, is reported; ``source "command|"`` is never run. In a ``source`` path,
+is not followed (a warning says where); ``source "command|"`` is never run. In a ``source`` path,
 ``$NAME`` and ``${NAME}`` are replaced by the environment variable, as mutt does (unquoted and in double
 quotes, not in single quotes); one the environment does not set is reported and the file not followed, and
 so is a leading ``~`` that names no home directory (HOME unset and no passwd entry for the user; ``~name`` of no user).
-A ``source`` of a file that cannot be opened (missing, a directory), and a loop (a file sourced while it is being
-read, which mutt sources again until it runs out of open files), are reported, as mutt reports them, and the import
+A ``source`` of a file that cannot be opened (missing, a directory), a ``source`` line naming several files (mutt
+refuses it and reads none of them), and a loop (a file sourced while it is being read, which mutt sources again until
+it runs out of open files), are reported, as mutt reports them, and the import
 goes on as mutt does: from the next line (the rest of that line, after a ``;``, is skipped, and so is the rest of the
 line that sources the file it is in).
 

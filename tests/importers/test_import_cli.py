@@ -1153,7 +1153,7 @@ def test_a_source_line_naming_several_files_is_read_as_each_client_reads_it(
         assert (code, err) == (
             1,
             f"mailconf: warning: {rc}:3:1: source names 2 files: mutt reads none of them (source: too many "
-            "arguments); write one source line per file\n",
+            f"arguments: {READS_ON[1:-1]}); write one source line per file\n",
         )
         assert out == (
             f"# imported by `mailconf import --from mutt` from {rc}\n"
@@ -1471,6 +1471,31 @@ def test_a_sourced_loop_fails_that_source_as_the_client_fails_it(
         f"again {READS_ON.replace('mutt', fmt)}; remove one of the two source commands\n",
     )
     assert "  display_name: Loop\n" in out
+    assert "      username: before\n" in out
+
+
+def test_a_mutt_source_naming_several_files_fails_as_mutt_fails_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # mutt refuses `source a b` (too many arguments): the rest of the line is skipped, and so is the rest of the line
+    # that sources the file. The import said it and read on along both lines
+    need("mutt")
+    (tmp_path / "a.rc").write_text("set realname = 'A'\n")
+    inner = tmp_path / "inner.rc"
+    inner.write_text(f"set realname = 'Inner'\nsource {tmp_path}/a.rc {tmp_path}/a.rc; set realname = 'SameLine'\n")
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(f"{ACCOUNT}source {inner}; set imap_user = parent-sameline\n")
+    assert _query_despite_errors(Client("mutt", tmp_path), rc, ["imap_user", "realname"]) == {
+        "imap_user": "before",
+        "realname": "Inner",
+    }
+    code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {inner}:2:1: source names 2 files: mutt reads none of them (source: too many arguments: "
+        f"{READS_ON[1:-1]}); write one source line per file\n",
+    )
+    assert "  display_name: Inner\n" in out
     assert "      username: before\n" in out
 
 
