@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from ..errors import counted, plural
 from ..model import Location, Protocol
 from ..targets._muttlike import Dialect
-from . import Imported, ReadOptions, Unreadable
+from . import Imported, ReadOptions, Unreadable, _mutt_variables
 from ._base import (
     LITERAL_PASSWORD,
     MAX_FILE_BYTES,
@@ -426,7 +426,8 @@ def _commands(reading: _Reading, path: str, text: str, depth: int) -> bool:
         verb = command.words[0].text
         args = command.words[1:]
         if verb in ("set", "unset", "reset", "toggle"):
-            _set(verb, args, command.location, settings, found, dialect)
+            failed_here = _set(verb, args, command.location, settings, found, dialect)
+            failed = failed or failed_here
         elif verb == "my_hdr" and args:
             headers.append((" ".join(w.text for w in args), command.location))
         elif verb == "unmy_hdr" and args:  # removes the headers of these fields (* all), as the client does
@@ -564,20 +565,49 @@ def _environment(word: Word) -> tuple[str, str]:
 
 #: never a variable: mutt stops a set command at one ("unknown variable") and sets nothing after it on the line
 _VERBS = frozenset(("set", "unset", "reset", "toggle"))
+#: the variables each client knows (with their synonyms): any other name is an error there
+_VARIABLES = {"mutt": _mutt_variables.MUTT, "neomutt": _mutt_variables.NEOMUTT}
+
+
+def _variable(word: str) -> str:
+    """The variable a set, unset, reset or toggle word names: without its value and without the one prefix mutt
+    takes off it before it looks the name up (parse_set: ``?``, ``no``, ``inv`` or ``&``)."""
+    name = word.partition("=")[0].strip()
+    for prefix in ("?", "no", "inv", "&"):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def _unknown(name: str, verb: str, dialect: Dialect) -> bool:
+    """Whether the client refuses ``name`` (unknown variable): neither one of its variables nor a user's my_NAME
+    (``reset all`` resets them all)."""
+    return name not in _VARIABLES[dialect.name] and not name.startswith("my_") and (verb, name) != ("reset", "all")
+
+
+def _unknown_said(verb: str, word: str, dialect: Dialect) -> str:
+    """What the import says of the unknown variable ``word`` names: a command's name (set set, a line cut at a
+    carriage return) has a fix of its own."""
+    written = word.partition("=")[0].strip()
+    if written in _VERBS:
+        return (f"{verb}: {shown(written)} is no variable: mutt stops the command here (unknown variable), and sets "
+                "nothing after it on this line; begin a new line (a carriage return does not)")  # fmt: skip
+    return (f"{verb} {shown(_variable(word))}: unknown variable: not imported, nor the rest of this line "
+            f"({_reads_on(dialect)}); check the name")  # fmt: skip
 
 
 def _set(  # noqa: PLR0917
     verb: str, args: Sequence[Word], where: Location, settings: dict[str, Setting], found: Collector, dialect: Dialect
-) -> None:
+) -> bool:
+    """Apply one set, unset, reset or toggle command; True when the client stops at an unknown variable in it, and
+    skips the rest of the line."""
     i = 0
     while i < len(args):
         word = args[i]
         at = Location(where.path, where.line, word.column)
-        if word.text.partition("=")[0].strip() in _VERBS:
-            found.warn(at, f"{verb}: {shown(word.text.partition('=')[0].strip())} is no variable: mutt stops "
-                       "the command here (unknown variable), and sets nothing after it on this line; begin a new "
-                       "line (a carriage return does not)")  # fmt: skip
-            return
+        if _unknown(_variable(word.text), verb, dialect):
+            found.warn(at, _unknown_said(verb, word.text, dialect))
+            return True
         if word.equals >= 0 or (i + 1 < len(args) and args[i + 1].text.startswith("=") and args[i + 1].equals == 0):
             if word.equals >= 0:
                 name, rest = word.text[: word.equals].strip(), word.text[word.equals + 1 :]
@@ -622,6 +652,7 @@ def _set(  # noqa: PLR0917
             settings.pop(name, None)  # a text variable unset is empty, as if never set (it was the text "no")
             continue
         settings[name] = Setting(None, value, at)
+    return False
 
 
 def _account(  # noqa: PLR0912, PLR0915

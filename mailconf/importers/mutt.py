@@ -8,10 +8,11 @@ is not followed (a warning says where); ``source "command|"`` is never run. In a
 quotes, not in single quotes); one the environment does not set is reported and the file not followed, and
 so is a leading ``~`` that names no home directory (HOME unset and no passwd entry for the user; ``~name`` of no user).
 A ``source`` of a file that cannot be opened (missing, a directory), a ``source`` line naming several files (mutt
-refuses it and reads none of them), and a loop (a file sourced while it is being read, which mutt sources again until
-it runs out of open files), are reported, as mutt reports them, and the import
-goes on as mutt does: from the next line (the rest of that line, after a ``;``, is skipped, and so is the rest of the
-line that sources the file it is in).
+refuses it and reads none of them), a loop (a file sourced while it is being read, which mutt sources again until
+it runs out of open files), and a variable mutt does not know (a ``set``, ``unset``, ``reset`` or ``toggle`` stops
+at it; the names are mutt 2.2.12's own, with their synonyms, and ``my_NAME``) are reported, as mutt reports them,
+and the import goes on as mutt does: from the next line (the rest of that line, after a ``;``, is skipped, and so
+is the rest of the line that sources the file it is in).
 
 | muttrc | account file |
 |---|---|

@@ -6,10 +6,12 @@ all, is not followed: a warning says where); ``source "command|"`` is never run.
 ``$NAME`` and ``${NAME}`` are replaced by the environment variable, as mutt does (unquoted and in double
 quotes, not in single quotes); one the environment does not set is reported and the file not followed, and
 so is a leading ``~`` that names no home directory (HOME unset and no passwd entry for the user; ``~name`` of no user).
-A ``source`` of a file that cannot be opened (missing, a directory), and a loop (a file sourced while it is being
-read: neomutt refuses a cyclic source), are reported, as neomutt reports them, and the import goes on as neomutt
-does: from the next line (the files named after it on that line and the rest of the line,
-after a ``;``, are skipped, and so is the rest of the line that sources the file it is in).
+A ``source`` of a file that cannot be opened (missing, a directory), a loop (a file sourced while it is being
+read: neomutt refuses a cyclic source), and a variable neomutt does not know (a ``set``, ``unset``, ``reset`` or
+``toggle`` stops at it; the names are neomutt 20220429's own, with their synonyms, and ``my_NAME``) are reported,
+as neomutt reports them, and the import goes on as neomutt does: from the next line (the files named after it on
+that line and the rest of the line, after a ``;``, are skipped, and so is the rest of the line that sources the file
+it is in).
 
 | neomuttrc | account file |
 |---|---|

@@ -1499,6 +1499,33 @@ def test_a_mutt_source_naming_several_files_fails_as_mutt_fails_it(
     assert "      username: before\n" in out
 
 
+@pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
+def test_an_unknown_variable_skips_the_rest_of_the_line_as_the_client_does(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str
+) -> None:
+    # the clients stop a set command at a variable they do not know: what follows on the line is not set, and the
+    # source of the file fails (the rest of that line is skipped too). The import set every name it was given. `set
+    # noNAME` names NAME (mutt takes the prefix off first): "suchvar: unknown variable"
+    need(fmt)
+    inner = tmp_path / "inner.rc"
+    inner.write_text(
+        "set realname = 'Inner'\nset imap_user = inner nosuchvar realname = 'SameSet'; set realname = 'SameLine'\n"
+    )
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(f"{ACCOUNT}source {inner}; set imap_user = parent-sameline\nunset my_own\n")
+    name = DIALECTS[fmt].real_name_variable
+    real = _query_despite_errors(Client(fmt, tmp_path), rc, ["imap_user", name])
+    assert real == {"imap_user": "inner", name: "Inner"}
+    code, out, err = run(capsys, "import", "--from", fmt, "--follow-source", str(rc))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {inner}:2:23: set suchvar: unknown variable: not imported, nor the rest of this line "
+        f"{READS_ON.replace('mutt', fmt)}; check the name\n",
+    )
+    assert "  display_name: Inner\n" in out
+    assert "      username: inner\n" in out
+
+
 def test_a_sourced_fifo_stops_the_import_at_its_source_command(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
