@@ -48,6 +48,14 @@ connection, and read the second one's body as the next request (a request smuggl
 :class:`Parser` answers both 400 and closes the connection, reading nothing after their header section. A request
 refused for its header section (those, and a Content-Length past the limit) gets no ``100 Continue`` first.
 
+**HTTP versions.** waitress answered any version but 1.1 as 1.0: ``HTTP/1.2`` and ``HTTP/2.0`` escaped HTTP/1.1's
+requirements (Host, RFC 9112 §3.2) and its framing. RFC 9110 §2.5: a recipient should process a later minor version
+of a major version it implements as the highest minor version it conforms to, so :class:`Parser` reads 1.2 to 1.9 as
+1.1 (and answers in HTTP/1.1, §6.2). Another major version (``HTTP/0.9`` or ``HTTP/2.0`` written in HTTP/1's
+syntax, which no HTTP/2 client sends) is refused: §6.2 lets a server answer 505 to refuse the client's major version,
+here ``505 HTTP Version Not Supported: this server speaks HTTP/1.1: send HTTP/1.1 or HTTP/1.0``, in HTTP/1.1 (HTTP/1.0
+to 0.9, the highest version whose major is not above the request's), and the connection closed.
+
 **waitress's own refusals.** waitress answers a request it cannot parse (400), a body past
 ``max_request_body_size`` (413), headers past their limit (431) or a Transfer-Encoding it does not
 know (501) itself, before the application sees it, with a body of several lines that quotes a
@@ -103,11 +111,21 @@ class Malformed(OwnRefusal):
     reason = "Bad Request"
 
 
+class VersionNotSupported(OwnRefusal):
+    """A request of another major version than HTTP/1 (the module's docstring)."""
+
+    code = 505
+    reason = "HTTP Version Not Supported"
+
+
 #: an LF that no CR comes before, or a CR that something else than an LF comes after (a CR last waits for more)
 _BARE_LINE_END = re.compile(rb"(?<!\r)\n|\r[^\n]")
 BARE_LINE_END = "400 Bad Request: a line of the request ends in a bare LF or CR: end every line with CRLF"
 LENGTH_AND_CHUNKED = "400 Bad Request: the request has both Content-Length and Transfer-Encoding: send one"
 CHUNKED_HTTP_1_0 = "400 Bad Request: an HTTP/1.0 request cannot have a Transfer-Encoding: send Content-Length"
+VERSION_NOT_SUPPORTED = "505 HTTP Version Not Supported: this server speaks HTTP/1.1: send HTTP/1.1 or HTTP/1.0"
+#: the version at the end of a request line (RFC 9112 s2.3: "HTTP/" DIGIT "." DIGIT, waitress's ``first_line_re`` too)
+_VERSION = re.compile(rb" HTTP/([0-9])\.([0-9])\Z")
 
 
 class Parser(HTTPRequestParser):  # type: ignore[misc]  # waitress has no type hints
@@ -131,18 +149,34 @@ class Parser(HTTPRequestParser):  # type: ignore[misc]  # waitress has no type h
         if _BARE_LINE_END.search(sent):
             self.first_line = re.split(rb"[\r\n]", sent, maxsplit=1)[0]  # the access log's request line
             self.command = self.first_line.partition(b" ")[0].decode("latin-1")  # a HEAD's answer has no body
-            return self._refuse(BARE_LINE_END, len(data))
+            return self._refuse(Malformed(BARE_LINE_END), len(data))
         consumed = int(super().received(data))
+        if self.headers_finished and self.error is None and self.version[:1] not in ("", "1"):
+            # RFC 9110 s6.2: a server can answer 505 to refuse the client's major version; waitress answered HTTP/2.0
+            # (sent in HTTP/1's syntax: no HTTP/2 client does so) as HTTP/1.0, with none of HTTP/1.1's requirements
+            return self._refuse(VersionNotSupported(VERSION_NOT_SUPPORTED), len(data))
         if self.headers_finished and self.error is None:
             faulty = self._faulty_framing()
             if faulty is not None:
-                return self._refuse(faulty, len(data))
+                return self._refuse(Malformed(faulty), len(data))
         if self.error is not None:
             # refused by its header section (a Content-Length past the limit: 413): no "100 Continue", which invited
             # the body (waitress then took the request back from its queue, read up to the limit, and said 413 only
             # then, or 408 to a client that waited for a word), but the answer now
             self.expect_continue = False
         return consumed
+
+    def parse_header(self, header_plus: bytes) -> None:
+        """waitress's, with a later minor version of HTTP/1 (``HTTP/1.2``) read as HTTP/1.1, as RFC 9110 s2.5 says a
+        recipient should: waitress took any version but 1.1 for 1.0, so that HTTP/1.1's requirements (Host, RFC 9112
+        s3.2) and its framing (Transfer-Encoding) did not apply to it. The request line is kept as it came."""
+        first, crlf, rest = header_plus.partition(b"\r\n")
+        sent = _VERSION.search(first.rstrip())  # waitress strips white space at the end of the line
+        if sent is None or sent[1] != b"1" or sent[2] in (b"0", b"1"):
+            super().parse_header(header_plus)
+            return
+        super().parse_header(first[: sent.start()] + b" HTTP/1.1" + crlf + rest)
+        self.first_line = first.rstrip()  # the access log's request line: what was sent
 
     def _faulty_framing(self) -> str | None:
         """RFC 9112 s6.1: a request with Content-Length and Transfer-Encoding (waitress went by the second, and kept
@@ -155,10 +189,10 @@ class Parser(HTTPRequestParser):  # type: ignore[misc]  # waitress has no type h
             return CHUNKED_HTTP_1_0
         return None
 
-    def _refuse(self, line: str, consumed: int) -> int:
-        """Answer ``line`` (:class:`Refusal`, which closes the connection after it); ``consumed``: the bytes taken,
+    def _refuse(self, error: OwnRefusal, consumed: int) -> int:
+        """Answer ``error`` (:class:`Refusal`, which closes the connection after it); ``consumed``: the bytes taken,
         all that came (what follows a request refused for its framing is not read: it may be its body)."""
-        self.error = Malformed(line)
+        self.error = error
         self.completed = True
         return consumed
 
@@ -168,6 +202,9 @@ class Refusal(ErrorTask):  # type: ignore[misc]  # waitress has no type hints
         error = self.request.error
         if isinstance(error, OwnRefusal):  # its own line (a 408's names the timeout, which is the server's setting)
             line = str(error.body)
+            if isinstance(error, VersionNotSupported):
+                # RFC 9110 s6.2: the highest version the server conforms to whose major is not above the request's
+                self.version = "1.1" if int(self.request.version[0]) > 1 else "1.0"
         else:
             line = REFUSALS.get(error.code, f"{error.code} {error.reason}")  # waitress's reason: its own constant
         body = f"{line}\n".encode()

@@ -298,6 +298,44 @@ def test_http_1_0_needs_no_host_where_the_request_names_the_domain(server: Serve
     assert answer.endswith(b"\r\n\r\n" + expected)
 
 
+VERSION_505 = b"505 HTTP Version Not Supported: this server speaks HTTP/1.1: send HTTP/1.1 or HTTP/1.0\n"
+
+
+@pytest.mark.parametrize(("version", "status"), [("HTTP/2.0", "HTTP/1.1"), ("HTTP/3.1", "HTTP/1.1"),
+                                                  ("HTTP/0.9", "HTTP/1.0")])  # fmt: skip
+def test_another_major_version_than_http_1_is_505(server: Server, version: str, status: str) -> None:
+    # RFC 9110 s6.2: 505 refuses the client's major version, answered in the highest version whose major is not
+    # above the request's. waitress answered them as HTTP/1.0, so that HTTP/1.1's Host requirement was not theirs
+    start = len(server.lines)
+    request = f"GET /healthz {version}"
+    head, _, body = exchange(server, f"{request}\r\nHost: example.com\r\n\r\n".encode()).partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    assert (lines[0], body) == (f"{status} 505 HTTP Version Not Supported", VERSION_505)
+    assert {"Connection: close", "Cache-Control: no-store", f"Content-Length: {len(VERSION_505)}"} <= set(lines)
+    server.wait_for(rf'"{re.escape(request)}" 505 {len(VERSION_505)} "-" "-"$', start)
+    healthy(server)
+
+
+def test_a_later_minor_version_of_http_1_is_read_as_http_1_1(server: Server, accounts: Path) -> None:
+    # RFC 9110 s2.5: processed as the highest minor version the server conforms to. waitress took HTTP/1.2 for 1.0:
+    # no Host needed, a chunked body refused, the connection closed after one answer
+    answer = exchange(server, f"GET {ALICE_DOCUMENT} HTTP/1.2\r\nConnection: close\r\n\r\n".encode())
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert answer.endswith(b"\r\n\r\n400 Bad Request: HTTP/1.1 requires a Host header: send one\n")
+    start = len(server.lines)
+    request = OUTLOOK_REQUEST.format(address="alice@example.com").encode()
+    answer = exchange(server, b"POST /autodiscover/autodiscover.xml HTTP/1.9\r\nHost: example.com\r\n"
+                      b"Transfer-Encoding: chunked\r\n\r\n" + _chunked(request) + b"GET /healthz HTTP/1.2\r\n"
+                      b"Host: example.com\r\nConnection: close\r\n\r\n")  # fmt: skip
+    first, _, second = answer.partition(account_response(model_accounts(accounts)["alice"]))
+    assert first.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"\r\nConnection: close\r\n" not in first  # kept open, as an HTTP/1.1 connection is
+    assert second.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert second.endswith(b"\r\n\r\n" + curl(f"{server.url}/healthz").body)
+    # logged as answered: HTTP/1.1
+    server.wait_for(r'"POST /autodiscover/autodiscover\.xml HTTP/1\.1" 200 ', start)
+
+
 def test_oversized_body_is_413_and_the_server_keeps_serving(server: Server, tmp_path: Path) -> None:
     big = tmp_path / "big.xml"
     big.write_bytes(OUTLOOK_REQUEST.format(address="alice@example.com" + " " * 70_000).encode())
