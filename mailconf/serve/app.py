@@ -4,7 +4,8 @@ Status codes (docs/serve.md):
 
 - 200 an answer; 304 when ``If-None-Match`` names its ETag;
 - 400 a malformed request: an HTTP/1.1 request without Host, more than one Host, or one that is not
-  ``host[:port]`` (RFC 9112 §3.2, whatever else names the domain), a Host that is not a host name when it is
+  ``host[:port]`` (RFC 9112 §3.2, whatever else names the domain), a request target that is a URI of another
+  scheme than http or https, a Host that is not a host name when it is
   what names the domain, a bad ``emailaddress``, more than
   20 query parameters, a body that is not well-formed XML or not an Outlook Autodiscover request, a DTD or entity
   (billion laughs, external entities), a Content-Length that is not a number or that
@@ -25,6 +26,7 @@ from .parse import (
     BadRequest,
     autodiscover_address,
     check_host_field,
+    check_target_scheme,
     domain_from_host,
     email_domain,
     email_parameter,
@@ -113,6 +115,7 @@ class App:
         site = self.site  # read once: a reload mid-request does not mix two files
         try:
             check_host_field(environ.get("HTTP_HOST"), environ.get("SERVER_PROTOCOL", ""))
+            check_target_scheme(sent_target(environ))
             if encoded_slash(sent_target(environ)):  # PATH_INFO has it decoded: /mail%2Fconfig-v1.1.xml is no route
                 return _error(start_response, 404, "no such path")
             if path in AUTOCONFIG_PATHS:

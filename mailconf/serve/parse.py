@@ -48,6 +48,24 @@ def target_host(target: str) -> str | None:
     return re.split(r"[/?#]", rest, maxsplit=1)[0]
 
 
+#: RFC 3986 s3.1: a URI's scheme, and the colon after it
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def check_target_scheme(target: str) -> None:
+    """Refuse a request target that is a URI of another scheme than http or https (``ftp://other.test/...``,
+    ``mailto:...``; an authority-form ``example.com:443`` reads as one too, and is CONNECT's only, RFC 9112 s3.2.3).
+
+    A server with no proxy of its own answers for its own resources only (RFC 9112 s3.2.2: the absolute-form is a
+    proxy's, which an origin server accepts for its http and https resources); a URI of another scheme names none
+    of them. The WSGI server hands the application its path, and the domain came from Host: the request was
+    answered as if it had asked for that path here. A path (origin-form) starts with "/", which no scheme does.
+    """
+    scheme = _SCHEME.match(target)
+    if scheme is not None and scheme[0][:-1].lower() not in {"http", "https"}:
+        raise BadRequest("the request target is a URI of another scheme than http or https: this server has no proxy")
+
+
 def sent_target(environ: dict[str, object]) -> str:
     """The request target as the client sent it, not decoded: waitress's and uWSGI's ``REQUEST_URI``,
     gunicorn's ``RAW_URI``; empty under a WSGI server that gives neither (PEP 3333 does not ask for it)."""

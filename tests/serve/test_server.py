@@ -130,6 +130,30 @@ def test_an_absolute_form_target_whose_host_is_refused_is_named_not_the_host_hea
     assert answer.endswith(f"\r\n\r\n400 Bad Request: {reason}\n".encode())
 
 
+FOREIGN = "the request target is a URI of another scheme than http or https: this server has no proxy"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "ftp://other.test/mail/config-v1.1.xml",  # answered with example.com's document, from Host
+        "FTP://other.test/mail/config-v1.1.xml?emailaddress=carol%40other.test",
+        "gopher://example.com/healthz",
+        "h:/healthz",
+        "example.com:443",  # authority-form, CONNECT's only
+    ],
+)
+def test_a_target_of_another_scheme_than_http_is_400(server: Server, target: str) -> None:
+    # RFC 9112 3.2.2: the absolute-form is a proxy's; a server with no proxy answers for its own http(s) resources
+    start = len(server.lines)
+    data = f"GET {target} HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n".encode()
+    answer = exchange(server, data)
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert answer.endswith(f"\r\n\r\n400 Bad Request: {FOREIGN}\n".encode())
+    server.wait_for(rf'"GET {re.escape(target)} HTTP/1\.1" 400 {len(FOREIGN) + 18} "-" "-"$', start)
+    healthy(server)
+
+
 def test_autodiscover_post_like_outlook(server: Server, accounts: Path) -> None:
     body = OUTLOOK_REQUEST.format(address="carol@OTHER.test")
     answer = curl(f"{server.url}/Autodiscover/Autodiscover.xml", *OUTLOOK, "--data-binary", body)
