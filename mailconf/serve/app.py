@@ -34,7 +34,7 @@ from .parse import (
     sent_target,
     target_host,
 )
-from .site import Headers, Loaded, Publishers, Response, Site, address_key, build_site
+from .site import SAFE_HEADERS, Headers, Loaded, Publishers, Response, Site, address_key, build_site
 
 if TYPE_CHECKING:
     from ..model import Finding
@@ -189,7 +189,7 @@ class App:
                 line += f"; a newer file was refused at {_utc(self.refused_at)}"
             body = (line + "\n").encode()
             headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
-                       ("Cache-Control", "no-store")]  # fmt: skip
+                       ("Cache-Control", "no-store"), *SAFE_HEADERS]  # fmt: skip
             return Response(body, "", headers)
 
         return answer
@@ -241,7 +241,7 @@ def _send(start_response: StartResponse, response: Response) -> Iterable[bytes]:
 def _error(start_response: StartResponse, code: int, message: str, extra: Headers | None = None) -> Iterable[bytes]:
     body = f"{_REASONS[code]}: {message}\n".encode()
     headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
-               ("Cache-Control", "no-store"), *(extra or ())]  # fmt: skip
+               ("Cache-Control", "no-store"), *SAFE_HEADERS, *(extra or ())]  # fmt: skip
     start_response(_REASONS[code], headers)
     return [body]
 

@@ -61,8 +61,8 @@ to 0.9, the highest version whose major is not above the request's), and the con
 know (501) itself, before the application sees it, with a body of several lines that quotes a
 malformed method or header line back (``Malformed HTTP method "..."``). :class:`Refusal` answers
 them as the application answers its errors (docs/serve.md): one line that repeats nothing the
-request sent, ``Cache-Control: no-store`` (the 408 of a slow client too); and since the access log (a
-WSGI middleware) never sees such a request, :class:`Refusal` writes its line.
+request sent, ``Cache-Control: no-store`` and :data:`~mailconf.serve.site.SAFE_HEADERS` (the 408 of a slow client
+too); and since the access log (a WSGI middleware) never sees such a request, :class:`Refusal` writes its line.
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ from waitress.utilities import Error, find_double_newline
 
 from .accesslog import AccessLog
 from .app import MAX_BODY
+from .site import SAFE_HEADERS
 
 #: what a request that waitress refuses by itself is told, by status code
 REFUSALS = {
@@ -209,7 +210,8 @@ class Refusal(ErrorTask):  # type: ignore[misc]  # waitress has no type hints
             line = REFUSALS.get(error.code, f"{error.code} {error.reason}")  # waitress's reason: its own constant
         body = f"{line}\n".encode()
         self.status = line.partition(":")[0]
-        self.response_headers.extend([("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")])
+        self.response_headers.extend([("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store"),
+                                      *SAFE_HEADERS])  # fmt: skip
         self.set_close_on_finish()
         self.content_length = len(body)
         # a HEAD answer has no body (RFC 9110 s9.3.2), as the application's errors have none: its Content-Length is

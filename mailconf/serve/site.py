@@ -120,6 +120,14 @@ AUTOCONFIG_CACHE = "public, max-age=300"
 PERSONAL_CACHE = "private, no-cache"
 XML = "application/xml; charset=utf-8"
 PROFILE = "application/x-apple-aspen-config"
+#: Sent with every answer, errors included (a browser may open any of these URLs): nosniff, so that an XML
+#: document or a line of text is never sniffed into HTML; a policy that lets whatever a browser renders of an answer
+#: load and run nothing, and no page frame it. Strict-Transport-Security is the TLS proxy's: it must not come with
+#: an answer over plain http (RFC 6797 s7.2), which Thunderbird asks too, and this server cannot tell which it was.
+SAFE_HEADERS: tuple[tuple[str, str], ...] = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+)
 
 
 def address_key(address: str) -> str:
@@ -225,7 +233,7 @@ def _response(body: bytes, content_type: str, cache: str, *extra: tuple[str, str
         ("Content-Length", str(len(body))),
         ("ETag", etag),
         ("Cache-Control", cache),
-        ("X-Content-Type-Options", "nosniff"),
+        *SAFE_HEADERS,
         *extra,
     ]
     return Response(body, etag, headers)

@@ -360,6 +360,58 @@ def test_a_later_minor_version_of_http_1_is_read_as_http_1_1(server: Server, acc
     server.wait_for(r'"POST /autodiscover/autodiscover\.xml HTTP/1\.1" 200 ', start)
 
 
+TEXT = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+#: on every answer but a 304 (RFC 9110 15.4.5: the headers a cache updates, no others)
+SAFE = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"}
+#: waitress writes each name capitalised (ETag as Etag)
+ETAG = re.compile(r'"[0-9a-f]{32}"')
+
+
+@pytest.mark.parametrize(
+    ("request_head", "status", "expected"),
+    [
+        (f"GET {ALICE_DOCUMENT} HTTP/1.1", "HTTP/1.1 200 OK",
+         {"Content-Type": "application/xml; charset=utf-8", "Cache-Control": "public, max-age=300", "Etag": ETAG}),
+        ("POST /autodiscover/autodiscover.xml HTTP/1.1", "HTTP/1.1 200 OK",
+         {"Content-Type": "application/xml; charset=utf-8", "Cache-Control": "private, no-cache", "Etag": ETAG}),
+        ("GET /mobileconfig?emailaddress=alice%40example.com HTTP/1.1", "HTTP/1.1 200 OK",
+         {"Content-Type": "application/x-apple-aspen-config", "Cache-Control": "private, no-cache", "Etag": ETAG,
+          "Content-Disposition": 'attachment; filename="alice@example.com.mobileconfig"'}),
+        ("GET /healthz HTTP/1.1", "HTTP/1.1 200 OK", TEXT),
+        ("GET /accounts.yaml HTTP/1.1", "HTTP/1.1 404 Not Found", TEXT),
+        ("GET /autodiscover/autodiscover.xml HTTP/1.1", "HTTP/1.1 405 Method Not Allowed", {**TEXT, "Allow": "POST"}),
+        ("GET /mobileconfig HTTP/1.1", "HTTP/1.1 400 Bad Request", TEXT),
+        ("get / HTTP/1.1", "HTTP/1.0 400 Bad Request", TEXT),  # refused by waitress before the version, worded by us
+        ("GET /healthz HTTP/1.1\r\nTransfer-Encoding: gzip", "HTTP/1.1 501 Not Implemented", TEXT),
+        ("GET /healthz HTTP/2.0", "HTTP/1.1 505 HTTP Version Not Supported", TEXT),
+    ],
+)  # fmt: skip
+def test_every_answer_has_exactly_these_headers(server: Server, request_head: str, status: str,
+                                                expected: dict[str, str | re.Pattern[str]]) -> None:  # fmt: skip
+    # nosniff and the content security policy were on the documents only; every error lacked them
+    body = OUTLOOK_REQUEST.format(address="alice@example.com").encode() if request_head.startswith("POST") else b""
+    length = f"\r\nContent-Length: {len(body)}" if body else ""
+    data = f"{request_head}\r\nHost: example.com{length}\r\nConnection: close\r\n\r\n".encode() + body
+    head, _, sent = exchange(server, data).partition(b"\r\n\r\n")
+    first, *lines = head.decode().split("\r\n")
+    assert first == status
+    headers = dict(line.split(": ", 1) for line in lines)
+    assert len(headers) == len(lines)  # none twice
+    assert re.fullmatch(r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT", headers.pop("Date"))
+    wanted = {**expected, **SAFE, "Content-Length": str(len(sent)), "Connection": "close", "Server": "mailconf"}
+    assert headers.keys() == wanted.keys()
+    for name, value in wanted.items():
+        assert ETAG.fullmatch(headers[name]) if isinstance(value, re.Pattern) else headers[name] == value, name
+
+
+def test_a_304_has_the_headers_a_cache_updates_only(server: Server) -> None:
+    first = curl(f"{server.url}{ALICE_DOCUMENT}", "-H", "Host: example.com")
+    again = curl(f"{server.url}{ALICE_DOCUMENT}", "-H", "Host: example.com", "-H",
+                 f"If-None-Match: {first.headers['etag']}")  # fmt: skip
+    assert again.status == 304
+    assert again.headers.keys() == {"etag", "cache-control", "server", "date", "connection"}
+
+
 def test_oversized_body_is_413_and_the_server_keeps_serving(server: Server, tmp_path: Path) -> None:
     big = tmp_path / "big.xml"
     big.write_bytes(OUTLOOK_REQUEST.format(address="alice@example.com" + " " * 70_000).encode())
