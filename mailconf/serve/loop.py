@@ -235,6 +235,7 @@ class Channel(HTTPChannel):  # type: ignore[misc]  # waitress has no type hints
 
     request: Any  # waitress's: the parser of the request being received, or None
     will_close: bool  # waitress's: close the connection at the next turn of its loop
+    _fileno: int | None  # wasyncore's: the socket's descriptor, None once the channel is closed
     #: when the first byte of the request being received came (``time.time()``, as waitress's ``last_activity``)
     request_began: float | None = None
 
@@ -268,7 +269,12 @@ class Channel(HTTPChannel):  # type: ignore[misc]  # waitress has no type hints
             if len(self.requests) == 1:  # none was being answered: start it, as received() does
                 self.server.add_task(self)
 
+    def readable(self) -> bool:
+        return self._fileno is not None and bool(super().readable())
+
     def writable(self) -> bool:
+        if self._fileno is None:  # closed by _maintenance while waitress lists what to poll: see _maintenance
+            return False
         answering = bool(self.requests) and not (self.will_close or self.close_when_flushed)
         if answering and self.total_outbufs_len < self.adj.outbuf_high_watermark:
             return False  # the worker sends it (see the module's docstring)
@@ -301,7 +307,11 @@ def _maintenance(listener: BaseWSGIServer, now: float) -> None:
     for channel in list(listener.active_channels.values()):
         if channel.will_close and not channel.requests:
             # waitress closes a connection it marked only in handle_write, which its loop calls once the socket takes
-            # more output: one whose client reads nothing (every buffer full) stayed open as long as the client liked
+            # more output: one whose client reads nothing (every buffer full) stayed open as long as the client liked.
+            # This runs in the listener's readable(), while waitress lists what to poll from a copy of its map: a
+            # channel closed here comes later in that list, and was polled on its old descriptor number. A connection
+            # accepted in the same turn took that number, and the poll's answer for the closed one (POLLNVAL) closed
+            # it, its request unread (the client saw a reset). Channel is not polled once closed
             channel.handle_close()
 
 

@@ -63,6 +63,17 @@ def test_a_channel_is_selected_for_writing_only_when_the_main_thread_has_somethi
     assert (bool(theirs.writable()), ours.writable()) == CASES[case]
 
 
+def test_a_closed_channel_is_not_polled(pair: tuple[socket.socket, socket.socket]) -> None:
+    # loop._maintenance closes a silent channel while waitress lists what to poll, and lists it after that: waitress's
+    # channel, closing, asks to be written to, on a descriptor number the next accepted connection may take
+    theirs = channel(HTTPChannel, pair[0], answering=False, pending=0)
+    ours = channel(Channel, pair[1], answering=False, pending=0)
+    for made in (theirs, ours):
+        made.will_close = True
+        made.handle_close()
+    assert (bool(theirs.writable()), ours.readable(), ours.writable()) == (True, False, False)
+
+
 def test_install_gives_every_listening_socket_the_channel() -> None:
     def app(environ: object, start_response: object) -> list[bytes]:
         return []

@@ -1122,6 +1122,33 @@ def test_a_silent_connection_is_closed_without_a_word(accounts: Path) -> None:
         assert len(server.lines[start:]) == 2  # the keep-alive's request and the curl's
 
 
+def test_a_connection_accepted_in_the_turn_a_silent_one_is_closed_is_answered(accounts: Path) -> None:
+    # the silent connection is closed in the maintenance that waitress runs while it lists what to poll; it was listed
+    # after that, on its old descriptor number. A connection accepted in the same turn got that number, and the poll's
+    # answer for the closed one (POLLNVAL) closed it, its request unread: curl said "connection reset" (exit 56). The
+    # server is stopped here while the silent connection passes --client-timeout and two clients connect and send,
+    # so that when it resumes, it accepts the first, then closes the silent one and accepts the second in one turn
+    with serving(accounts, "--poll-interval", "0", "--client-timeout", "1") as server:
+        port = _port(server)
+        request = b"GET /healthz HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as quiet:
+            healthy(server)  # accepted after the quiet one: that one is open, and silent, on the server's side
+            server.proc.send_signal(signal.SIGSTOP)
+            try:
+                time.sleep(1.5)  # the quiet one passes --client-timeout (1 s) while the server is stopped
+                with socket.create_connection(("127.0.0.1", port), timeout=30) as first, \
+                        socket.create_connection(("127.0.0.1", port), timeout=30) as second:  # fmt: skip
+                    first.sendall(request)  # the kernel takes both connections and requests for the stopped server
+                    second.sendall(request)
+                    server.proc.send_signal(signal.SIGCONT)
+                    answers = [_until_closed(first), _until_closed(second)]
+            finally:
+                server.proc.send_signal(signal.SIGCONT)
+            assert _until_closed(quiet) == b""
+        expected = b"\r\n\r\n" + curl(f"{server.url}/healthz").body
+        assert [(a.startswith(b"HTTP/1.1 200 OK\r\n"), a.endswith(expected)) for a in answers] == [(True, True)] * 2
+
+
 def test_empty_lines_after_an_answer_are_no_request_and_get_no_408(accounts: Path) -> None:
     # a client may send an empty line after its request (RFC 9112 s2.2: a server ignores it); the connection is then
     # silent, and closed without a word like any other, never told 408 for a request nobody sent: a keep-alive client
