@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from ..model import CREDENTIAL_COMMAND, Auth, CommandField, Protocol, Security, Server, Severity
+from ..rules.mc304_mechanism_contradicts_auth import agrees
 from . import checks
 from .checks import Check
 from .conn import (
@@ -64,11 +65,19 @@ DIALOGUES: dict[Protocol, Callable[[], Dialogue]] = {Protocol.IMAP: Imap, Protoc
 
 _STRONG = frozenset({"PLAIN", "LOGIN", "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256-PLUS"})
 _WEAK = frozenset({"CRAM-MD5", "DIGEST-MD5", "NTLM"})
+#: The mechanisms an auth means when the file declares no ``mechanisms``, best first: what --login tries, and
+#: (but for a password, which has its own weak/strong advice) what the server must offer. Which mechanism may
+#: carry which auth's credential is not decided here but by MC304 (:func:`agrees`), for declared ones too.
+_OWN: dict[Auth, tuple[str, ...]] = {
+    Auth.PASSWORD: ("SCRAM-SHA-256", "PLAIN", "LOGIN", "SCRAM-SHA-1", "CRAM-MD5"),
+    Auth.OAUTH2: ("OAUTHBEARER", "XOAUTH2"),
+    Auth.GSSAPI: ("GSSAPI",),
+    Auth.NTLM: ("NTLM",),
+    Auth.CLIENT_CERT: ("EXTERNAL",),
+    Auth.NONE: (),
+}
 _NEEDS: dict[Auth, frozenset[str]] = {
-    Auth.OAUTH2: frozenset({"XOAUTH2", "OAUTHBEARER"}),
-    Auth.GSSAPI: frozenset({"GSSAPI"}),
-    Auth.NTLM: frozenset({"NTLM"}),
-    Auth.CLIENT_CERT: frozenset({"EXTERNAL"}),
+    auth: frozenset(names) for auth, names in _OWN.items() if auth not in (Auth.PASSWORD, Auth.NONE)
 }
 #: What each command of CREDENTIAL_COMMAND prints, for the messages.
 _SECRET: dict[CommandField, str] = {"password_command": "password", "token_command": "token"}
@@ -441,12 +450,13 @@ class Session:
             if server.auth is not Auth.NONE:
                 self.add(checks.LOGIN_SKIPPED, f"--login cannot log in with auth {server.auth.value}", Severity.INFO)
             return
-        needs = _NEEDS.get(server.auth)
-        if needs is not None and not needs & MECHANISMS.keys():  # ntlm: the auth runs a command, probe cannot use it
+        own = _OWN[server.auth]
+        # ntlm: the auth runs a command, but probe speaks none of its mechanisms (declared ones are chosen from below)
+        if not server.mechanisms and not MECHANISMS.keys() & own:
             self.add(
                 checks.LOGIN_SKIPPED,
                 f"--login cannot log in with auth {server.auth.value}: probe does not speak "
-                f"{' or '.join(sorted(needs))}, so it does not run {field}",
+                f"{' or '.join(sorted(own))}, so it does not run {field}",
                 Severity.INFO,
             )
             return
@@ -500,20 +510,21 @@ class Session:
 
 
 def choose_method(server: Server, caps: Capabilities) -> str | None:
-    """The SASL mechanism (or "command": IMAP LOGIN, POP3 USER/PASS) --login uses, or None."""
+    """The SASL mechanism (or "command": IMAP LOGIN, POP3 USER/PASS) --login uses, or None.
+
+    The first of the declared mechanisms, or else of the auth's own (:data:`_OWN`), that probe speaks, the server
+    offers, and that carries the credential the auth gives (MC304's :func:`agrees`, the one table of which
+    mechanism uses which credential): so no auth ever logs in with a mechanism of another, whatever
+    :data:`MECHANISMS` comes to hold. The IMAP LOGIN and POP3 USER/PASS commands send a password as LOGIN does.
+    """
     declared = [m.upper() for m in server.mechanisms]
-    if server.auth is Auth.OAUTH2:
-        for name in declared or ["OAUTHBEARER", "XOAUTH2"]:
-            if name in ("OAUTHBEARER", "XOAUTH2") and name in caps.mechanisms:
-                return name
-        return None
-    for name in declared or ["SCRAM-SHA-256", "PLAIN", "LOGIN", "SCRAM-SHA-1", "CRAM-MD5"]:
-        if name in MECHANISMS and name in caps.mechanisms and name not in ("XOAUTH2", "OAUTHBEARER"):
+    for name in declared or _OWN[server.auth]:
+        if not agrees(server.auth, name.lower()):
+            continue
+        if name in MECHANISMS and name in caps.mechanisms:
             return name
         if name == "LOGIN" and caps.login_command:
             return "command"
-    if not declared and caps.login_command:
-        return "command"
     return None
 
 

@@ -14,11 +14,15 @@ from typing import Any
 import pytest
 import scramp.core
 
+from mailconf.model import Auth, Protocol, Security
+from mailconf.model import Server as ModelServer
 from mailconf.probe.conn import Connection, Progress
-from mailconf.probe.dialogue import Dialogue, LoginReply
+from mailconf.probe.dialogue import Capabilities, Dialogue, LoginReply
 from mailconf.probe.imap import Imap
 from mailconf.probe.pop3 import Pop3
-from mailconf.probe.sasl import Credentials
+from mailconf.probe.runner import choose_method
+from mailconf.probe.sasl import MECHANISMS, Credentials
+from mailconf.rules.mc304_mechanism_contradicts_auth import agrees
 from tests.conftest import need
 from tests.probe.conftest import Found, secret_file
 from tests.servers import (
@@ -585,6 +589,60 @@ def test_login_with_an_auth_probe_does_not_speak(
     )
     assert run.findings[-1] == Found(5, "MC816", "info", CANNOT_LOG_IN[auth])
     assert not marker.exists()
+
+
+def test_ntlm_with_declared_plain_logs_in_with_plain(probe: Any, certs: Certificates, tmp_path: Path) -> None:
+    """PLAIN carries the password auth ntlm gives (MC304 agrees, lint is clean), and msmtp, mbsync and fetchmail log
+    in with a declared mechanism: probe tries what they do. Without mechanisms it tries NTLM alone (above).
+
+    A Dovecot of its own: the module's has refused a wrong password from 127.0.0.1 (test_wrong_password), and its
+    anvil then delays that address's next logins beyond the 2 second timeout."""
+    need("dovecot")
+    command = secret_file(tmp_path, ALICE.password)
+    with Dovecot(certs.good) as dovecot:
+        run = probe(
+            incoming=server(
+                "imap", dovecot.ports.imaps, "tls", certs, auth="ntlm", password_command=command, mechanisms=["plain"]
+            ),
+            args=("--login",),
+        )
+    assert run.findings[-1] == Found(5, "MC819", "info", "alice@example.org logged in with PLAIN")
+    assert run.code == 0
+
+
+#: What each auth logs in with when the file declares no mechanisms (the command: IMAP LOGIN, POP3 USER/PASS)
+OWN = {
+    Auth.PASSWORD: {"SCRAM-SHA-256", "PLAIN", "LOGIN", "SCRAM-SHA-1", "CRAM-MD5", "command"},
+    Auth.OAUTH2: {"OAUTHBEARER", "XOAUTH2"},
+    Auth.NTLM: {"NTLM"},
+}
+
+
+@pytest.mark.parametrize("auth", list(Auth), ids=lambda auth: auth.value)
+def test_login_never_uses_a_mechanism_of_another_auth(monkeypatch: pytest.MonkeyPatch, auth: Auth) -> None:
+    """The choice once branched on oauth2 or not: any other auth reached the password mechanisms, so NTLM, had
+    probe come to speak it, would have logged in with PLAIN, and gssapi, client-cert or none with a password.
+    Every auth x every mechanism probe speaks (NTLM added as if it did), offered alone, with and without the
+    protocol's login command, declared or not: the choice is one that carries the credential the auth gives,
+    by MC304's own notion (the login command sends a password, as LOGIN); a declared one is honoured when it
+    agrees; undeclared, only the auth's own."""
+    monkeypatch.setitem(MECHANISMS, "NTLM", MECHANISMS["PLAIN"])
+    for mechanism in sorted(MECHANISMS):
+        for login_command in (False, True):
+            caps = Capabilities(starttls=False, mechanisms=frozenset({mechanism}), login_command=login_command)
+            for declared in ((), (mechanism.lower(),)):
+                chosen = choose_method(
+                    ModelServer(Protocol.IMAP, "127.0.0.1", 993, Security.TLS, auth, "a", mechanisms=declared), caps
+                )
+                where = (mechanism, login_command, declared, chosen)
+                assert chosen is None or agrees(auth, "login" if chosen == "command" else chosen.lower()), where
+                if declared:
+                    assert chosen == (mechanism if agrees(auth, mechanism.lower()) else None), where
+                else:
+                    assert chosen is None or chosen in OWN.get(auth, set()), where
+                    assert (chosen is not None) == bool(
+                        {mechanism, *(["command"] * login_command)} & OWN.get(auth, set())
+                    )
 
 
 @pytest.mark.parametrize("mechanism", ["SCRAM-SHA-256", "SCRAM-SHA-1"])
