@@ -293,6 +293,34 @@ def small_dh_key(directory: Path) -> ssl.SSLContext:
     return context
 
 
+def no_common_cipher(directory: Path) -> ssl.SSLContext:
+    """A server that takes only RSA key exchange (no forward secrecy), TLS 1.2 at most: in TLS 1.2 probe's Python
+    offers ECDHE and DHE suites only, so none is in common, and the server's OpenSSL (NO_SHARED_CIPHER on its side)
+    answers handshake_failure."""
+    import trustme
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    context.set_ciphers("AES128-GCM-SHA256:AES256-GCM-SHA384")
+    trustme.CA().issue_cert("127.0.0.1", key_type=trustme.KeyType.RSA).configure_cert(context)
+    return context
+
+
+def client_certificate_required_tls_1_2(directory: Path) -> ssl.SSLContext:
+    """A server that requires a client certificate, TLS 1.2 at most: probe sends none, and the server's OpenSSL
+    (PEER_DID_NOT_RETURN_A_CERTIFICATE on its side) answers handshake_failure within the handshake. TLS 1.3 says
+    certificate_required after it (test_a_tls_alert_after_the_handshake_is_a_tls_failure)."""
+    import trustme
+
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca.configure_trust(context)
+    context.verify_mode = ssl.CERT_REQUIRED
+    return context
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
@@ -302,8 +330,14 @@ def small_dh_key(directory: Path) -> ssl.SSLContext:
          "list of client certificate CAs) is over OpenSSL's 100 KB limit: the server must send a smaller one"),
         (tls_1_1_only, "the TLS handshake failed: TLSV1_ALERT_PROTOCOL_VERSION; the server and probe share no TLS "
          "version (probe speaks TLS 1.2 and 1.3; RFC 8996)"),
+        (no_common_cipher, "the TLS handshake failed: SSLV3_ALERT_HANDSHAKE_FAILURE; the server refused the "
+         "handshake: no cipher suite or key exchange in common, or it requires a client certificate, which probe "
+         "does not send"),
+        (client_certificate_required_tls_1_2, "the TLS handshake failed: SSLV3_ALERT_HANDSHAKE_FAILURE; the server "
+         "refused the handshake: no cipher suite or key exchange in common, or it requires a client certificate, "
+         "which probe does not send"),
     ],
-    ids=["dh-1024-bits", "certificate-over-100-KB", "tls-1.1-only"],
+    ids=["dh-1024-bits", "certificate-over-100-KB", "tls-1.1-only", "no-common-cipher", "client-certificate-tls-1.2"],
 )  # fmt: skip
 def test_a_failed_handshake_gets_advice_that_fits_its_reason(
     probe: Any, tmp_path: Path, make: Callable[[Path], ssl.SSLContext], message: str
@@ -362,6 +396,79 @@ def test_a_server_that_ends_the_handshake_at_the_host_name(
     assert run.findings == [Found(5, "MC804", "error", message)]
     assert run.code == 1
     assert asked == ["localhost"]
+
+
+def test_a_server_that_finds_probes_security_insufficient(probe: Any, certs: Certificates) -> None:
+    """insufficient_security (RFC 5246 7.2.2: the server requires suites more secure than the client offers) is
+    what some TLS stacks send where OpenSSL sends handshake_failure; OpenSSL 3.0's own server never sends it (in
+    libssl only an SRP client does), so this real OpenSSL server sends it from its SNI callback, the one place a
+    Python server can choose an alert."""
+    context = server_context(certs.good)
+
+    def refuse(tls: ssl.SSLObject, name: str | None, context: ssl.SSLContext) -> int:
+        return ssl.ALERT_DESCRIPTION_INSUFFICIENT_SECURITY
+
+    context.sni_callback = refuse
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        with context.wrap_socket(conn, server_side=True) as tls:  # raises: the callback ends the handshake
+            tls.sendall(b"* OK ready\r\n")
+
+    with ScriptedServer(script) as server:
+        run = probe(
+            incoming={"protocol": "imap", "host": "localhost", "port": server.port, "security": "tls",
+                      "timeout": 2, "tls": {"ca_file": str(certs.ca)}}
+        )  # fmt: skip
+    assert run.findings == [
+        Found(5, "MC804", "error", "the TLS handshake failed: TLSV1_ALERT_INSUFFICIENT_SECURITY; the server accepts "
+              "no cipher suite or key exchange that probe offers")
+    ]  # fmt: skip
+    assert run.code == 1
+
+
+#: renegotiation_info (RFC 5746) as a server that has it answers: empty, for a first handshake
+RENEGOTIATION_INFO = bytes.fromhex("ff01000100")
+
+
+def server_hello(version: int, cipher: int, extensions: bytes) -> bytes:
+    """A ServerHello record as a server of the past sends it: ``version``, a fixed random, no session id, ``cipher``,
+    no compression, ``extensions``."""
+    body = version.to_bytes(2, "big") + bytes(range(32)) + b"\0" + cipher.to_bytes(2, "big") + b"\0"
+    body += len(extensions).to_bytes(2, "big") + extensions
+    message = b"\x02" + len(body).to_bytes(3, "big") + body
+    return b"\x16" + version.to_bytes(2, "big") + len(message).to_bytes(2, "big") + message
+
+
+@pytest.mark.parametrize(
+    ("hello", "message"),
+    [
+        # TLS 1.1, ECDHE-RSA-AES128-SHA: the answer of a server that speaks nothing newer
+        (server_hello(0x0302, 0xC013, RENEGOTIATION_INFO), "the TLS handshake failed: UNSUPPORTED_PROTOCOL; the "
+         "server and probe share no TLS version (probe speaks TLS 1.2 and 1.3; RFC 8996)"),
+        # TLS 1.2, ECDHE-RSA-AES128-GCM-SHA256, no extension: a TLS library from before RFC 5746 (2010)
+        (server_hello(0x0303, 0xC02F, b""), "the TLS handshake failed: UNSAFE_LEGACY_RENEGOTIATION_DISABLED; the "
+         "server lacks secure renegotiation (RFC 5746), which OpenSSL 3 requires: its TLS library must be upgraded"),
+    ],
+    ids=["tls-1.1-server-hello", "no-renegotiation-info"],
+)  # fmt: skip
+def test_a_server_hello_that_openssl_3_refuses(probe: Any, hello: bytes, message: str) -> None:
+    """The server's answer to probe's hello is scripted, because nothing real here can send it: an OpenSSL 3
+    server that speaks TLS 1.1 at most refuses a TLS 1.2 hello with protocol_version (tls-1.1-only above), where a
+    server of the past answered in TLS 1.1 (probe's OpenSSL: UNSUPPORTED_PROTOCOL); and an OpenSSL server always
+    sends renegotiation_info. What reacts to the bytes, and names the reason, is probe's own OpenSSL."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        conn.recv(65536)  # the ClientHello
+        conn.sendall(hello)
+        conn.recv(65536)  # probe's alert, then its close
+
+    with ScriptedServer(script) as server:
+        run = probe(
+            incoming={"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "tls",
+                      "timeout": 2, "tls": {"verify": False}}
+        )  # fmt: skip
+    assert run.findings == [Found(5, "MC804", "error", message)]
+    assert run.code == 1
 
 
 def test_starttls_injection_is_refused(probe: Any) -> None:
