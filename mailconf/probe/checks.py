@@ -96,7 +96,9 @@ TLS (``WRONG_VERSION_NUMBER`` and most others): match ``security`` to the port
 (``TLSV1_ALERT_PROTOCOL_VERSION``): a server that only speaks TLS 1.0/1.1 must be
 upgraded (RFC 8996). A certificate chain over OpenSSL's 100 KB limit
 (``EXCESSIVE_MESSAGE_SIZE``): the server must send a smaller one. Probe sends no
-client certificate (``TLSV13_ALERT_CERTIFICATE_REQUIRED``).
+client certificate (``TLSV13_ALERT_CERTIFICATE_REQUIRED``). No version enabled
+on this machine (``NO_PROTOCOLS_AVAILABLE``: nothing was sent): the local OpenSSL
+configuration (``MinProtocol``, ``MaxProtocol``) must allow TLS 1.2 or 1.3.
 """,
 )
 

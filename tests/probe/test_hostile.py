@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
+import os
 import random
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -469,6 +473,40 @@ def test_a_server_hello_that_openssl_3_refuses(probe: Any, hello: bytes, message
         )  # fmt: skip
     assert run.findings == [Found(5, "MC804", "error", message)]
     assert run.code == 1
+
+
+def test_no_tls_version_enabled_on_this_machine(tmp_path: Path, certs: Certificates) -> None:
+    """NO_PROTOCOLS_AVAILABLE is probe's own OpenSSL refusing to start: its configuration enables no version
+    probe speaks, so no hello is sent and the server is not to blame (the advice said it shared no version with
+    probe). Real: an openssl.cnf that caps TLS at 1.1, as OPENSSL_CONF names it to a new mailconf process."""
+    config = tmp_path / "openssl.cnf"
+    config.write_text(
+        "openssl_conf = default_conf\n[default_conf]\nssl_conf = ssl_sect\n[ssl_sect]\n"
+        "system_default = system_default_sect\n[system_default_sect]\nMaxProtocol = TLSv1.1\n"
+    )
+    context = server_context(certs.good)
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        with context.wrap_socket(conn, server_side=True) as tls:  # raises: probe closes without a hello
+            tls.sendall(b"* OK ready\r\n")
+
+    with ScriptedServer(script) as server:
+        path = write_accounts(
+            tmp_path / "accounts.yaml",
+            {"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "tls", "timeout": 2,
+             "tls": {"ca_file": str(certs.ca)}},
+        )  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-m", "mailconf", "probe", "--format", "json", str(path)],
+            env={**os.environ, "OPENSSL_CONF": str(config)}, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    findings = [(f["line"], f["rule"], f["severity"], f["message"]) for f in json.loads(done.stdout)]
+    assert findings == [
+        (5, "MC804", "error", "the TLS handshake failed: NO_PROTOCOLS_AVAILABLE; this machine's OpenSSL "
+         "configuration enables no TLS version probe speaks (1.2 and 1.3), so nothing was sent: check MinProtocol "
+         "and MaxProtocol in openssl.cnf, or in the file OPENSSL_CONF names")
+    ]  # fmt: skip
+    assert (done.returncode, done.stderr) == (1, "")
 
 
 def test_starttls_injection_is_refused(probe: Any) -> None:
