@@ -186,6 +186,13 @@ class PrfAccount(NamedTuple):
     values: tuple[PrfValue, ...]
 
 
+#: The keys of an account section's incoming server, per protocol: built once, not per account.
+_INCOMING_KEYS: Mapping[Protocol, tuple[str, str, str, str, str]] = {
+    protocol: (f"{tag}Server", f"{tag}UserName", f"{tag}Port", f"{tag}UseSSL", f"{tag}UseSPA")
+    for protocol, tag in ((Protocol.POP3, "POP3"), (Protocol.IMAP, "IMAP"))
+}
+
+
 def _values(a: OutlookAccount, escaped: dict[str | int, str]) -> tuple[PrfValue, ...]:
     """The ``Key=value`` lines of one account section, in a fixed order (a value of None is left out).
 
@@ -193,18 +200,18 @@ def _values(a: OutlookAccount, escaped: dict[str | int, str]) -> tuple[PrfValue,
     account): each distinct value goes through ``ini_value`` (as text) once. It is keyed by the value itself;
     a bool, equal to 1 or 0 but written ``True``/``False``, is never kept in it.
     """
-    proto = "POP3" if a.protocol is Protocol.POP3 else "IMAP"
+    server, user, port, use_ssl, use_spa = _INCOMING_KEYS[a.protocol]
     pairs: list[tuple[str, str | int | None]] = [
         ("UniqueService", "No"),
         ("AccountName", a.name),
         ("DisplayName", a.display_name),
         ("EmailAddress", a.email),
         ("Organization", a.organization),
-        (f"{proto}Server", a.host),
-        (f"{proto}UserName", a.user),
-        (f"{proto}Port", a.port),
-        (f"{proto}UseSSL", a.use_ssl),
-        (f"{proto}UseSPA", a.use_spa),
+        (server, a.host),
+        (user, a.user),
+        (port, a.port),
+        (use_ssl, a.use_ssl),
+        (use_spa, a.use_spa),
         ("LeaveOnServer", None if a.leave_on_server is None else f"0x{a.leave_on_server:x}"),
         ("ServerTimeOut", a.timeout),
     ]
