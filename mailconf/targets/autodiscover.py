@@ -60,8 +60,8 @@ port and cannot tell).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import NamedTuple
+from collections.abc import Callable, Mapping
+from typing import NamedTuple, cast
 
 import jinja2
 
@@ -159,6 +159,11 @@ class PoxProtocol(NamedTuple):
     auth_required: str  # on | off
 
 
+#: PoxProtocol's constructor without its Python-level ``__new__`` (as mailconf.targets._new_gap), fields in order:
+#: with keywords, building one per server cost 6% of the render of 10,000 accounts.
+_new_protocol = cast("Callable[[type[PoxProtocol], tuple[object, ...]], PoxProtocol]", tuple.__new__)
+
+
 class PoxResponse(NamedTuple):
     display_name: str | None
     protocols: tuple[PoxProtocol, ...]
@@ -204,15 +209,18 @@ def decide(account: Account) -> PoxResponse:
         ssl, encryption = ENCRYPTION[server.security]
         auth = server.auth
         protocols.append(
-            PoxProtocol(
-                type=TYPE[server.protocol],
-                server=server.host,
-                port=server.port,
-                login_name=server.username,
-                spa="on" if auth in _SPA else "off",
-                ssl=ssl,
-                encryption=encryption,
-                auth_required="off" if auth is Auth.NONE else "on",
+            _new_protocol(
+                PoxProtocol,
+                (
+                    TYPE[server.protocol],  # type
+                    server.host,  # server
+                    server.port,
+                    server.username,  # login_name
+                    "on" if auth in _SPA else "off",  # spa
+                    ssl,
+                    encryption,
+                    "off" if auth is Auth.NONE else "on",  # auth_required
+                ),
             )
         )
     return PoxResponse(account.display_name, tuple(protocols))
