@@ -233,7 +233,12 @@ class Account:
 
     @property
     def servers(self) -> tuple[Server, ...]:
-        return tuple(s for s in (self.incoming, self.outgoing) if s is not None)
+        """The incoming server first, then the outgoing one (the declared ones)."""
+        # No generator: every target asks for every account, some twice (a third of the cost of the genexpr)
+        incoming, outgoing = self.incoming, self.outgoing
+        if incoming is None:
+            return () if outgoing is None else (outgoing,)
+        return (incoming,) if outgoing is None else (incoming, outgoing)
 
 
 @dataclass(frozen=True)
