@@ -1449,6 +1449,29 @@ def test_neomutt_reads_no_file_of_a_source_line_after_one_it_cannot_open(
 ACCOUNT = "set from = 'a@example.com' folder = 'imaps://imap.example.com/'\nset imap_user = before\n"
 
 
+def _fails_the_line_as_the_client(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    fmt: str,
+    sourced: Path,
+    *,
+    read: tuple[str, str],
+    warning: str,
+    after: str = "",
+) -> None:
+    """``ACCOUNT`` then ``source SOURCED; set imap_user = parent-sameline`` (then ``after``): the client reads
+    (imap_user, real name) as ``read``, and the import reads the same, with the one ``warning`` line, exit 1."""
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(f"{ACCOUNT}source {sourced}; set imap_user = parent-sameline\n{after}")
+    name = DIALECTS[fmt].real_name_variable
+    user, real_name = read
+    assert _query_despite_errors(Client(fmt, tmp_path), rc, ["imap_user", name]) == {"imap_user": user, name: real_name}
+    code, out, err = run(capsys, "import", "--from", fmt, "--follow-source", str(rc))
+    assert (code, err) == (1, f"mailconf: warning: {warning}\n")
+    assert f"  display_name: {real_name}\n" in out
+    assert f"      username: {user}\n" in out
+
+
 @pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
 def test_a_sourced_loop_fails_that_source_as_the_client_fails_it(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str
@@ -1459,19 +1482,11 @@ def test_a_sourced_loop_fails_that_source_as_the_client_fails_it(
     need(fmt)
     loop = tmp_path / "loop.rc"
     loop.write_text(f"set realname = 'Loop'\nsource {loop}; set realname = 'SameLine'\n")
-    rc = tmp_path / "work.muttrc"
-    rc.write_text(f"{ACCOUNT}source {loop}; set imap_user = parent-sameline\n")
-    name = DIALECTS[fmt].real_name_variable
-    real = _query_despite_errors(Client(fmt, tmp_path), rc, ["imap_user", name])
-    assert real == {"imap_user": "before", name: "Loop"}
-    code, out, err = run(capsys, "import", "--from", fmt, "--follow-source", str(rc))
-    assert (code, err) == (
-        1,
-        f"mailconf: warning: {loop}:2:1: source {loop}: a loop (it is being read, and sources this file): not read "
-        f"again {READS_ON.replace('mutt', fmt)}; remove one of the two source commands\n",
+    warning = (
+        f"{loop}:2:1: source {loop}: a loop (it is being read, and sources this file): not read again "
+        f"{READS_ON.replace('mutt', fmt)}; remove one of the two source commands"
     )
-    assert "  display_name: Loop\n" in out
-    assert "      username: before\n" in out
+    _fails_the_line_as_the_client(capsys, tmp_path, fmt, loop, read=("before", "Loop"), warning=warning)
 
 
 def test_a_mutt_source_naming_several_files_fails_as_mutt_fails_it(
@@ -1483,20 +1498,11 @@ def test_a_mutt_source_naming_several_files_fails_as_mutt_fails_it(
     (tmp_path / "a.rc").write_text("set realname = 'A'\n")
     inner = tmp_path / "inner.rc"
     inner.write_text(f"set realname = 'Inner'\nsource {tmp_path}/a.rc {tmp_path}/a.rc; set realname = 'SameLine'\n")
-    rc = tmp_path / "work.muttrc"
-    rc.write_text(f"{ACCOUNT}source {inner}; set imap_user = parent-sameline\n")
-    assert _query_despite_errors(Client("mutt", tmp_path), rc, ["imap_user", "realname"]) == {
-        "imap_user": "before",
-        "realname": "Inner",
-    }
-    code, out, err = run(capsys, "import", "--from", "mutt", "--follow-source", str(rc))
-    assert (code, err) == (
-        1,
-        f"mailconf: warning: {inner}:2:1: source names 2 files: mutt reads none of them (source: too many arguments: "
-        f"{READS_ON[1:-1]}); write one source line per file\n",
+    warning = (
+        f"{inner}:2:1: source names 2 files: mutt reads none of them (source: too many arguments: "
+        f"{READS_ON[1:-1]}); write one source line per file"
     )
-    assert "  display_name: Inner\n" in out
-    assert "      username: before\n" in out
+    _fails_the_line_as_the_client(capsys, tmp_path, "mutt", inner, read=("before", "Inner"), warning=warning)
 
 
 @pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
@@ -1511,19 +1517,14 @@ def test_an_unknown_variable_skips_the_rest_of_the_line_as_the_client_does(
     inner.write_text(
         "set realname = 'Inner'\nset imap_user = inner nosuchvar realname = 'SameSet'; set realname = 'SameLine'\n"
     )
-    rc = tmp_path / "work.muttrc"
-    rc.write_text(f"{ACCOUNT}source {inner}; set imap_user = parent-sameline\nunset my_own\n")
-    name = DIALECTS[fmt].real_name_variable
-    real = _query_despite_errors(Client(fmt, tmp_path), rc, ["imap_user", name])
-    assert real == {"imap_user": "inner", name: "Inner"}
-    code, out, err = run(capsys, "import", "--from", fmt, "--follow-source", str(rc))
-    assert (code, err) == (
-        1,
-        f"mailconf: warning: {inner}:2:23: set suchvar: unknown variable: not imported, nor the rest of this line "
-        f"{READS_ON.replace('mutt', fmt)}; check the name\n",
+    warning = (
+        f"{inner}:2:23: set suchvar: unknown variable: not imported, nor the rest of this line "
+        f"{READS_ON.replace('mutt', fmt)}; check the name"
     )
-    assert "  display_name: Inner\n" in out
-    assert "      username: inner\n" in out
+    # a my_ variable is the user's own: unsetting one is no unknown variable
+    _fails_the_line_as_the_client(
+        capsys, tmp_path, fmt, inner, read=("inner", "Inner"), warning=warning, after="unset my_own\n"
+    )
 
 
 def test_a_sourced_fifo_stops_the_import_at_its_source_command(
