@@ -371,15 +371,22 @@ def test_a_failed_handshake_gets_advice_that_fits_its_reason(
          "does not serve the host name probe asked for (SNI): check host"),
         (ssl.ALERT_DESCRIPTION_INTERNAL_ERROR, "the TLS handshake failed: TLSV1_ALERT_INTERNAL_ERROR; the server "
          "failed on its own side"),
+        (ssl.ALERT_DESCRIPTION_INSUFFICIENT_SECURITY, "the TLS handshake failed: TLSV1_ALERT_INSUFFICIENT_SECURITY; "
+         "the server accepts no cipher suite or key exchange that probe offers"),
     ],
-    ids=["unrecognized-name", "internal-error"],
+    ids=["unrecognized-name", "internal-error", "insufficient-security"],
 )  # fmt: skip
 def test_a_server_that_ends_the_handshake_at_the_host_name(
     probe: Any, certs: Certificates, alert: ssl.AlertDescription, message: str
 ) -> None:
     """The server's OpenSSL sends a fatal alert from its SNI callback, as a server does for a name it does not
     serve (unrecognized_name), or when it fails to choose the certificate for the name (internal_error). probe
-    sends the host as SNI: ``localhost`` here, which the server was asked for and refused."""
+    sends the host as SNI: ``localhost`` here, which the server was asked for and refused.
+
+    insufficient_security (RFC 5246 7.2.2: the server requires suites more secure than the client offers) is what
+    some TLS stacks send where OpenSSL sends handshake_failure; OpenSSL 3.0's own server never sends it (in libssl
+    only an SRP client does), so this real OpenSSL server sends it from the same callback, the one place a Python
+    server can choose an alert."""
     context = server_context(certs.good)
     asked: list[str | None] = []
 
@@ -401,34 +408,6 @@ def test_a_server_that_ends_the_handshake_at_the_host_name(
     assert run.findings == [Found(5, "MC804", "error", message)]
     assert run.code == 1
     assert asked == ["localhost"]
-
-
-def test_a_server_that_finds_probes_security_insufficient(probe: Any, certs: Certificates) -> None:
-    """insufficient_security (RFC 5246 7.2.2: the server requires suites more secure than the client offers) is
-    what some TLS stacks send where OpenSSL sends handshake_failure; OpenSSL 3.0's own server never sends it (in
-    libssl only an SRP client does), so this real OpenSSL server sends it from its SNI callback, the one place a
-    Python server can choose an alert."""
-    context = server_context(certs.good)
-
-    def refuse(tls: ssl.SSLObject, name: str | None, context: ssl.SSLContext) -> int:
-        return ssl.ALERT_DESCRIPTION_INSUFFICIENT_SECURITY
-
-    context.sni_callback = refuse
-
-    def script(conn: socket.socket, stop: threading.Event) -> None:
-        with context.wrap_socket(conn, server_side=True) as tls:  # raises: the callback ends the handshake
-            tls.sendall(b"* OK ready\r\n")
-
-    with ScriptedServer(script) as server:
-        run = probe(
-            incoming={"protocol": "imap", "host": "localhost", "port": server.port, "security": "tls",
-                      "timeout": 2, "tls": {"ca_file": str(certs.ca)}}
-        )  # fmt: skip
-    assert run.findings == [
-        Found(5, "MC804", "error", "the TLS handshake failed: TLSV1_ALERT_INSUFFICIENT_SECURITY; the server accepts "
-              "no cipher suite or key exchange that probe offers")
-    ]  # fmt: skip
-    assert run.code == 1
 
 
 #: renegotiation_info (RFC 5746) as a server that has it answers: empty, for a first handshake
