@@ -8,6 +8,7 @@ would select the connection for writing.
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -17,6 +18,7 @@ from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
+from mailconf.serve import loop
 from mailconf.serve.loop import Channel, install
 
 
@@ -85,3 +87,36 @@ def test_install_gives_every_listening_socket_the_channel() -> None:
     finally:
         server.close()
         server.task_dispatcher.shutdown()  # create_server started its worker threads; close() leaves them waiting
+
+
+class _Counting:
+    """The bare-line-end pattern, counting the bytes each search starts from the end of."""
+
+    def __init__(self, pattern: re.Pattern[bytes]) -> None:
+        self.pattern, self.searched = pattern, 0
+
+    def search(self, text: bytes, pos: int = 0) -> re.Match[bytes] | None:
+        self.searched += len(text) - pos
+        return self.pattern.search(text, pos)
+
+
+def test_a_request_head_sent_a_byte_at_a_time_is_searched_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the search for a bare LF or CR ran over the whole head at every read: 64 KiB sent a byte at a time cost 36 s of
+    # CPU in the loop that serves every connection (quadratic); now each byte is searched once, and the one before it
+    counting = _Counting(loop._BARE_LINE_END)
+    monkeypatch.setattr(loop, "_BARE_LINE_END", counting)
+    head = b"\r\nGET /healthz HTTP/1.1\r\nHost: example.com\r\n" + b"X-Pad: " + b"a" * 8000 + b"\r\n\r\n"
+    parser = loop.Parser(Adjustments())
+    for i in range(len(head)):
+        parser.received(head[i : i + 1])
+    assert parser.completed and parser.error is None
+    assert counting.searched <= 2 * len(head)
+    # and a bare LF is still found where it comes, a CRLF cut between two reads is still none
+    for sent in ([b"GET / HTTP/1.1\r", b"\nHost: a\n"], [b"GET / HTTP/1.1\r", b"\nHost: a\r", b"\n\r\n"]):
+        parser = loop.Parser(Adjustments())
+        for data in sent:
+            parser.received(data)
+        assert parser.completed
+        assert (type(parser.error).__name__, parser.first_line) == (
+            ("Malformed", b"GET / HTTP/1.1") if sent[1].endswith(b"a\n") else ("NoneType", b"GET / HTTP/1.1")
+        )
