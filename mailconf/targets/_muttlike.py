@@ -15,7 +15,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from operator import attrgetter
-from typing import NamedTuple, TypeVar, cast
+from typing import NamedTuple, TypeVar
 
 import jinja2
 
@@ -30,6 +30,7 @@ from . import (
     Gaps,
     Rendered,
     RenderedFile,
+    built,
     gap_rules,
     locate_unsafe,
     unsafe_in,
@@ -111,11 +112,6 @@ class AccountRc(NamedTuple):
     client_cert: str | None
     connect_timeout: int | None
 
-
-#: The constructors of AccountRc and ServerRc without their Python-level ``__new__`` (as mailconf.targets._new_gap),
-#: fields in order: with keywords, building the two NamedTuples cost 8% of the mutt render of 10,000 accounts.
-_new_account_rc = cast("Callable[[type[AccountRc], tuple[object, ...]], AccountRc]", tuple.__new__)
-_new_server_rc = cast("Callable[[type[ServerRc], tuple[object, ...]], ServerRc]", tuple.__new__)
 
 #: The one template of both clients: their differences are the Dialect's data.
 TEMPLATE = "mutt/account.muttrc.j2"
@@ -228,7 +224,7 @@ def decide(account: Account, dialect: Dialect, rules: GapRules, found: Gaps) -> 
             if server.security is not Security.NONE and server.host.endswith("."):
                 gap(server, "host", messages.trailing_dot)
     timeout = _one_value(servers, "timeout", _TIMEOUT, gap, messages.timeout)
-    return _new_account_rc(
+    return built(
         AccountRc,
         (
             account.name,
@@ -345,7 +341,7 @@ def _server(account: str, server: Server, dialect: Dialect, gap: GapSink) -> Ser
         gap(server, "token_command", "used only with auth oauth2: remove it, or use auth oauth2")
     leave = server.leave_on_server
     smtp = protocol is Protocol.SMTP
-    return _new_server_rc(
+    return built(
         ServerRc,
         (
             _SCHEME[protocol],  # prefix

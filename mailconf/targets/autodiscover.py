@@ -60,15 +60,15 @@ port and cannot tell).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import NamedTuple, cast
+from collections.abc import Mapping
+from typing import NamedTuple
 
 import jinja2
 
 from ..escape import UnsafeValue
 from ..escape.xml import xml_check
 from ..model import Account, Auth, Model, Protocol, Security
-from . import FileNames, Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
+from . import FileNames, Gaps, Rendered, RenderedFile, built, gap_rules, unsafe_in
 from ._provider import address_file_name, has_placeholder, tls_gaps
 from ._urlhost import url_host_ok
 
@@ -159,11 +159,6 @@ class PoxProtocol(NamedTuple):
     auth_required: str  # on | off
 
 
-#: PoxProtocol's constructor without its Python-level ``__new__`` (as mailconf.targets._new_gap), fields in order:
-#: with keywords, building one per server cost 6% of the render of 10,000 accounts.
-_new_protocol = cast("Callable[[type[PoxProtocol], tuple[object, ...]], PoxProtocol]", tuple.__new__)
-
-
 class PoxResponse(NamedTuple):
     display_name: str | None
     protocols: tuple[PoxProtocol, ...]
@@ -209,7 +204,7 @@ def decide(account: Account) -> PoxResponse:
         ssl, encryption = ENCRYPTION[server.security]
         auth = server.auth
         protocols.append(
-            _new_protocol(
+            built(
                 PoxProtocol,
                 (
                     TYPE[server.protocol],  # type

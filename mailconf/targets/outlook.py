@@ -100,8 +100,8 @@ from __future__ import annotations
 
 import enum
 import string
-from collections.abc import Callable, Mapping
-from typing import NamedTuple, cast
+from collections.abc import Mapping
+from typing import NamedTuple
 
 import jinja2
 
@@ -109,7 +109,7 @@ from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.reg import reg_key_part, reg_value
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import GapRules, Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
+from . import GapRules, Gaps, Rendered, RenderedFile, built, gap_rules, unsafe_in
 
 NAME = "outlook"
 TITLE = "Outlook 2016/2019/365 registry keys (.reg) of POP3/IMAP accounts; prefer outlook-prf"
@@ -213,11 +213,6 @@ class OutlookAccount(NamedTuple):
     outgoing: OutgoingSettings | None
 
 
-#: The constructors of OutlookAccount and OutgoingSettings without their Python-level ``__new__`` (as
-#: mailconf.targets._new_gap), fields in order: with keywords, building them cost 7% of the render of 10,000 accounts.
-_new_account = cast("Callable[[type[OutlookAccount], tuple[object, ...]], OutlookAccount]", tuple.__new__)
-_new_outgoing = cast("Callable[[type[OutgoingSettings], tuple[object, ...]], OutgoingSettings]", tuple.__new__)
-
 STARTTLS_GAP = (
     "Outlook's registry and PRF have no documented value for STARTTLS on POP3/IMAP: the file asks for SSL/TLS, "
     "so Outlook fails to connect instead of logging in without encryption; in Outlook choose Account Settings > "
@@ -306,7 +301,7 @@ def _outgoing(incoming: Server, server: Server) -> OutgoingSettings:
         use_auth, method, user = 1, SmtpAuthMethod.SAME_AS_INCOMING, None
     else:
         use_auth, method, user = 1, SmtpAuthMethod.OWN_LOGIN, server.username
-    return _new_outgoing(
+    return built(
         OutgoingSettings,
         (
             server.host,
@@ -337,7 +332,7 @@ def decide(account: Account, rules: GapRules, gaps: Gaps) -> OutlookAccount | No
     timeout = incoming.timeout
     if timeout is None and account.outgoing is not None:
         timeout = account.outgoing.timeout
-    return _new_account(
+    return built(
         OutlookAccount,
         (
             account.name,
