@@ -1,9 +1,11 @@
 """Shared test helpers.
 
-Tests that need a real client or server binary call :func:`need` (or use the
-``binary`` helpers below). Without the binary they skip, with the reason. With
-``MAILCONF_REQUIRE_REAL=1`` (set by .ci/run) every skip becomes a failure, so CI
-never passes without the real parts.
+Tests that need a real client or server binary call :func:`need`. Without the
+binary they skip, with the reason. With ``MAILCONF_REQUIRE_REAL=1`` (set by
+.ci/run) every skip becomes a failure, so CI never passes without the real parts.
+Every binary :func:`need` names must be in :data:`PACKAGES`, and every package
+there in .ci/apt-packages.txt (tests/test_first_contact.py checks it): a binary a
+fresh machine happens to lack fails at once, on every machine, not only in CI.
 """
 
 from __future__ import annotations
@@ -28,12 +30,44 @@ EXAMPLES = ROOT / "examples"
 REQUIRE_REAL = os.environ.get("MAILCONF_REQUIRE_REAL") == "1"
 
 
+#: Each binary a test may :func:`need` -> the Debian package .ci/run installs it from. ``util-linux`` is
+#: Essential (on every Debian); ``npm`` is installed by .ci/run itself where there is none.
+PACKAGES = {
+    "aerc": "aerc",
+    "certutil": "libnss3-tools",
+    "curl": "curl",
+    "dovecot": "dovecot-core",
+    "fetchmail": "fetchmail",
+    "flock": "util-linux",
+    "getmail": "getmail6",
+    "git": "git",
+    "hivexregedit": "libwin-hivex-perl",
+    "mbsync": "isync",
+    "msmtp": "msmtp",
+    "mutt": "mutt",
+    "neomutt": "neomutt",
+    "npm": "npm",
+    "offlineimap": "offlineimap3",
+    "openssl": "openssl",
+    "patch": "patch",
+    "plistutil": "libplist-utils",
+    "setpriv": "util-linux",
+    "thunderbird": "thunderbird",
+    "tmux": "tmux",
+    "unshare": "util-linux",
+    "xmllint": "libxml2-utils",
+}
+
+
 def need(*binaries: str) -> dict[str, str]:
     """Paths of the binaries, or skip (fail under MAILCONF_REQUIRE_REAL=1) naming the missing ones."""
+    unlisted = [b for b in binaries if b not in PACKAGES]
+    assert not unlisted, f"add {unlisted} to tests/conftest.py PACKAGES and its package to .ci/apt-packages.txt"
     found = {b: shutil.which(b) for b in binaries}
     missing = [b for b, p in found.items() if p is None]
     if missing:
-        pytest.skip(f"needs {', '.join(missing)} (not installed; .ci/run installs it)")
+        packages = ", ".join(dict.fromkeys(PACKAGES[b] for b in missing))
+        pytest.skip(f"needs {', '.join(missing)} (not installed; .ci/run installs it: Debian {packages})")
     return {b: p for b, p in found.items() if p is not None}
 
 

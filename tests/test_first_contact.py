@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, need
+from tests.conftest import PACKAGES, ROOT, need
 
 pytestmark = pytest.mark.slow
 
@@ -190,3 +190,22 @@ def test_ci_run_tests_with_its_own_venv() -> None:
         assert shutil.which(tool) == str(venv / "bin" / tool), tool
     venvs_on_path = [p for p in os.environ["PATH"].split(os.pathsep) if (Path(p).parent / "pyvenv.cfg").exists()]
     assert venvs_on_path == [str(venv / "bin")]
+
+
+def _apt_packages() -> set[str]:
+    lines = (ROOT / ".ci" / "apt-packages.txt").read_text(encoding="utf-8").splitlines()
+    return {line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")}
+
+
+def test_every_binary_a_test_needs_is_installed_by_ci_run() -> None:
+    """A fresh Debian 12 lacked xmllint and plistutil, which an older image had by chance: every binary a test
+    names in need() must map to a package in .ci/apt-packages.txt (read from the sources, so a test that did
+    not run counts too). util-linux is Essential; npm is installed by .ci/run itself where there is none."""
+    named: set[str] = set()
+    for source in (ROOT / "tests").rglob("*.py"):
+        for call in re.findall(r"\bneed\(([^)]*)\)", source.read_text(encoding="utf-8")):
+            named.update(re.findall(r"[\"']([A-Za-z0-9_.+-]+)[\"']", call))
+    assert {"xmllint", "plistutil", "dovecot", "fetchmail"} <= named  # the scan finds the calls
+    assert sorted(named - PACKAGES.keys()) == []
+    unlisted = {b: p for b, p in PACKAGES.items() if p not in _apt_packages() | {"util-linux", "npm"}}
+    assert unlisted == {}
