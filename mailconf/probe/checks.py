@@ -94,8 +94,11 @@ Fix: the finding's advice follows OpenSSL's reason. A port that does not speak
 TLS (``WRONG_VERSION_NUMBER`` and most others): match ``security`` to the port
 (implicit TLS on 993/995/465). No version in common
 (``TLSV1_ALERT_PROTOCOL_VERSION``): a server that only speaks TLS 1.0/1.1 must be
-upgraded (RFC 8996). A certificate chain over OpenSSL's 100 KB limit
-(``EXCESSIVE_MESSAGE_SIZE``): the server must send a smaller one. Probe sends no
+upgraded (RFC 8996); when this machine's OpenSSL configuration refuses TLS 1.2
+or 1.3 (``Protocol = ALL, -TLSv1.2``, ``MaxProtocol = TLSv1.2``), the advice
+says so instead (probe sets its minimum of 1.2 itself, over ``MinProtocol``). A
+certificate chain over OpenSSL's 100 KB limit (``EXCESSIVE_MESSAGE_SIZE``): the
+server must send a smaller one. Probe sends no
 client certificate (``TLSV13_ALERT_CERTIFICATE_REQUIRED``). No version enabled
 on this machine (``NO_PROTOCOLS_AVAILABLE``: nothing was sent): the local OpenSSL
 configuration (``MinProtocol``, ``MaxProtocol``) must allow TLS 1.2 or 1.3.

@@ -195,6 +195,37 @@ TLS_ADVICE: Mapping[str, str] = {
 }
 
 
+#: The TLS versions probe speaks (RFC 8996), each with the option that turns it off
+_VERSIONS = (("1.2", ssl.TLSVersion.TLSv1_2, ssl.OP_NO_TLSv1_2), ("1.3", ssl.TLSVersion.TLSv1_3, ssl.OP_NO_TLSv1_3))
+
+
+def spoken_versions(context: ssl.SSLContext) -> list[str]:
+    """Which of TLS 1.2 and 1.3 ``context`` offers. probe sets the minimum to 1.2 itself, which overrides a
+    ``MinProtocol`` of the local OpenSSL configuration; its ``Protocol = -TLSv1.2`` (an option) or ``MaxProtocol``
+    still take a version away (a negative bound is OpenSSL's own: none set)."""
+    low, high = context.minimum_version, context.maximum_version
+    return [
+        name
+        for name, version, off in _VERSIONS
+        if not context.options & off and (low < 0 or low <= version) and (high < 0 or version <= high)
+    ]
+
+
+def handshake_advice(reason: str, context: ssl.SSLContext) -> str:
+    """What to do about a failed handshake: :data:`TLS_ADVICE`, except that no version in common is put down to the
+    local OpenSSL configuration when that refuses one of the versions probe would speak."""
+    advice = TLS_ADVICE.get(reason, "check security and port")
+    spoken = spoken_versions(context)
+    if advice != _NO_COMMON_VERSION or len(spoken) == len(_VERSIONS):
+        return advice
+    refused = " and ".join(name for name, _, _ in _VERSIONS if name not in spoken)
+    return (
+        f"the server and probe share no TLS version: this machine's OpenSSL configuration refuses TLS {refused}, so "
+        f"probe speaks only TLS {' and '.join(spoken)}; check Protocol and MaxProtocol in openssl.cnf, or in the "
+        "file OPENSSL_CONF names"
+    )
+
+
 class Connection:
     """A stream to the server; TLS may start at any time (STARTTLS)."""
 
@@ -289,7 +320,7 @@ class Connection:
             raise
         except ssl.SSLError as exc:
             reason = exc.reason or exc.strerror or type(exc).__name__
-            advice = TLS_ADVICE.get(reason, "check security and port")
+            advice = handshake_advice(reason, context)
             raise ProbeError(checks.TLS_FAILED, f"{label} failed: {reason}; {advice}") from None
         except (ConnectionError, OSError) as exc:
             raise ProbeError(

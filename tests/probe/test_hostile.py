@@ -22,7 +22,7 @@ from mailconf.cli import main
 from mailconf.probe.sasl import MECHANISMS, Credentials, SaslError, _Scram
 from mailconf.probe.x509 import summarise, try_summarise, validity_from_der
 from tests.probe.conftest import Found, secret_file, write_accounts
-from tests.servers import Certificates, ScriptedServer, self_signed, server_context
+from tests.servers import Certificates, ScriptedServer, SmtpServer, self_signed, server_context
 
 
 def sends(data: bytes) -> Callable[[socket.socket, threading.Event], None]:
@@ -455,38 +455,97 @@ def test_a_server_hello_that_openssl_3_refuses(probe: Any, hello: bytes, message
     assert run.code == 1
 
 
+def openssl_conf(directory: Path, setting: str) -> Path:
+    """An openssl.cnf whose system default TLS section holds ``setting``, for OPENSSL_CONF to name to a new process:
+    OpenSSL reads it once, when it starts, and puts it into every context made after."""
+    config = directory / "openssl.cnf"
+    config.write_text(
+        "openssl_conf = default_conf\n[default_conf]\nssl_conf = ssl_sect\n[ssl_sect]\n"
+        f"system_default = system_default_sect\n[system_default_sect]\n{setting}\n"
+    )
+    return config
+
+
+def probe_in_a_process(
+    directory: Path, config: Path, **servers: dict[str, Any]
+) -> tuple[int, list[tuple[Any, ...]], str]:
+    """``python3 -m mailconf probe --format json`` on an account with these servers (``incoming=``, ``outgoing=``),
+    run with OPENSSL_CONF naming ``config``: exit code, findings, stderr."""
+    path = write_accounts(directory / "accounts.yaml", **servers)
+    done = subprocess.run(
+        [sys.executable, "-m", "mailconf", "probe", "--format", "json", str(path)],
+        env={**os.environ, "OPENSSL_CONF": str(config)}, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    findings = [(f["line"], f["rule"], f["severity"], f["message"]) for f in json.loads(done.stdout)]
+    return done.returncode, findings, done.stderr
+
+
+def tls_server(context: ssl.SSLContext) -> ScriptedServer:
+    """An IMAP server over implicit TLS (OpenSSL's server side, with ``context``) that greets and waits for the
+    client to end."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        with context.wrap_socket(conn, server_side=True) as tls:  # raises when the handshake fails
+            tls.sendall(b"* OK ready\r\n")
+            tls.recv(1024)
+
+    return ScriptedServer(script)
+
+
+def implicit_tls(protocol: str, port: int, certs: Certificates) -> dict[str, Any]:
+    return {"protocol": protocol, "host": "127.0.0.1", "port": port, "security": "tls", "timeout": 2, "auth": "none",
+            "tls": {"ca_file": str(certs.ca)}}  # fmt: skip
+
+
 def test_no_tls_version_enabled_on_this_machine(tmp_path: Path, certs: Certificates) -> None:
     """NO_PROTOCOLS_AVAILABLE is probe's own OpenSSL refusing to start: its configuration enables no version
     probe speaks, so no hello is sent and the server is not to blame (the advice said it shared no version with
     probe). Real: an openssl.cnf that caps TLS at 1.1, as OPENSSL_CONF names it to a new mailconf process."""
-    config = tmp_path / "openssl.cnf"
-    config.write_text(
-        "openssl_conf = default_conf\n[default_conf]\nssl_conf = ssl_sect\n[ssl_sect]\n"
-        "system_default = system_default_sect\n[system_default_sect]\nMaxProtocol = TLSv1.1\n"
-    )
-    context = server_context(certs.good)
-
-    def script(conn: socket.socket, stop: threading.Event) -> None:
-        with context.wrap_socket(conn, server_side=True) as tls:  # raises: probe closes without a hello
-            tls.sendall(b"* OK ready\r\n")
-
-    with ScriptedServer(script) as server:
-        path = write_accounts(
-            tmp_path / "accounts.yaml",
-            {"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "tls", "timeout": 2,
-             "tls": {"ca_file": str(certs.ca)}},
-        )  # fmt: skip
-        done = subprocess.run(
-            [sys.executable, "-m", "mailconf", "probe", "--format", "json", str(path)],
-            env={**os.environ, "OPENSSL_CONF": str(config)}, capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
-    findings = [(f["line"], f["rule"], f["severity"], f["message"]) for f in json.loads(done.stdout)]
+    config = openssl_conf(tmp_path, "MaxProtocol = TLSv1.1")
+    with tls_server(server_context(certs.good)) as server:
+        code, findings, err = probe_in_a_process(tmp_path, config, incoming=implicit_tls("imap", server.port, certs))
     assert findings == [
         (5, "MC804", "error", "the TLS handshake failed: NO_PROTOCOLS_AVAILABLE; this machine's OpenSSL "
          "configuration enables no TLS version probe speaks (1.2 and 1.3), so nothing was sent: check MinProtocol "
          "and MaxProtocol in openssl.cnf, or in the file OPENSSL_CONF names")
     ]  # fmt: skip
-    assert (done.returncode, done.stderr) == (1, "")
+    assert (code, err) == (1, "")
+
+
+REFUSED_HERE = ("the TLS handshake failed: TLSV1_ALERT_PROTOCOL_VERSION; the server and probe share no TLS version: "
+                "this machine's OpenSSL configuration refuses TLS {refused}, so probe speaks only TLS {spoken}; check "
+                "Protocol and MaxProtocol in openssl.cnf, or in the file OPENSSL_CONF names")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("setting", "refused", "spoken"),
+    [("Protocol = ALL, -TLSv1.2", "1.2", "1.3"), ("MaxProtocol = TLSv1.2", "1.3", "1.2")],
+    ids=["tls-1.2-only-server", "tls-1.3-only-server"],
+)  # fmt: skip
+def test_no_version_in_common_because_this_machine_refuses_one(
+    tmp_path: Path, certs: Certificates, setting: str, refused: str, spoken: str
+) -> None:
+    """The advice for no version in common said "probe speaks TLS 1.2 and 1.3"; with an openssl.cnf that takes one
+    away it speaks only the other, and the server that speaks only the one taken away is not the one to blame. A
+    real OpenSSL server of one version, probe a new process with OPENSSL_CONF naming the file."""
+    context = server_context(certs.good)  # the server speaks only the version refused here
+    context.minimum_version = context.maximum_version = ssl.TLSVersion[f"TLSv1_{refused[-1]}"]
+    config = openssl_conf(tmp_path, setting)
+    with tls_server(context) as server:
+        code, findings, err = probe_in_a_process(tmp_path, config, incoming=implicit_tls("imap", server.port, certs))
+    assert findings == [(5, "MC804", "error", REFUSED_HERE.format(refused=refused, spoken=spoken))]
+    assert (code, err) == (1, "")
+
+
+def test_min_protocol_does_not_take_tls_1_2_away(tmp_path: Path, certs: Certificates) -> None:
+    """probe sets its minimum, TLS 1.2, itself, and that overrides the configuration's MinProtocol: with
+    MinProtocol = TLSv1.3 it still speaks TLS 1.2 to a server that speaks nothing newer (so the advice that it speaks
+    1.2 stays true; ``Protocol = -TLSv1.2`` is what takes it away, above)."""
+    config = openssl_conf(tmp_path, "MinProtocol = TLSv1.3")
+    with SmtpServer(certs.good, implicit=True, maximum_tls=ssl.TLSVersion.TLSv1_2) as server:
+        code, findings, err = probe_in_a_process(tmp_path, config, outgoing=implicit_tls("smtp", server.port, certs))
+    assert findings == [(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.2); login offered: LOGIN, PLAIN")]
+    assert (code, err) == (0, "")
 
 
 def test_starttls_injection_is_refused(probe: Any) -> None:
