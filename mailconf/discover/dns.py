@@ -53,10 +53,7 @@ class Dns:
 
     @property
     def label(self) -> str:
-        if self.server is None:
-            return "the system's DNS resolver"
-        address, port = self.server
-        return f"the DNS server {'[' + address + ']' if ':' in address else address}:{port}"
+        return "the system's DNS resolver" if self.server is None else f"the DNS server {_where(self.server)}"
 
     def _resolver(self) -> dns.resolver.Resolver:
         if self.server is None:
@@ -99,7 +96,9 @@ class Dns:
         except dns.exception.DNSException as exc:  # an empty label, one over 63 octets, a name over 255
             raise DnsError(f"{what}: not a valid DNS name ({_why(exc)})") from None
         try:
-            response, _ = dns.query.udp_with_fallback(question, server[0], timeout=lifetime, port=server[1])
+            response = _exchange(question, server, lifetime)
+        except ConnectionRefusedError:
+            raise DnsError(f"{what}: {_where(server)} refused the DNS query (nothing listens there?)") from None
         except dns.exception.Timeout:
             raise DnsError(f"{what}: no answer from {self.label} within {lifetime:.1f} s") from None
         except (dns.exception.FormError, dns.query.BadResponse, dns.query.UnexpectedSource):
@@ -145,6 +144,34 @@ class Dns:
         if not found:
             raise DnsError(f"{clipped(host)} has no address ({self.label})")
         return found
+
+
+def _where(server: tuple[str, int]) -> str:
+    address, port = server
+    return f"{'[' + address + ']' if ':' in address else address}:{port}"
+
+
+def _exchange(question: dns.message.Message, server: tuple[str, int], lifetime: float) -> dns.message.Message:
+    """The answer of ``server`` to ``question``: over UDP, over TCP when that one is truncated, as
+    ``dns.query.udp_with_fallback`` does, but on a connected UDP socket.
+
+    Connected, so that the ICMP port unreachable a closed port answers with comes back at once, as
+    ECONNREFUSED on the read; dnspython's own socket is not connected, never hears of it and waits out the
+    deadline. The query goes by send(), not dnspython's sendto(): BSD and macOS refuse an address on a connected
+    socket (EISCONN).
+    """
+    expiration = time.time() + lifetime  # dnspython's clock
+    with socket.socket(socket.AF_INET6 if ":" in server[0] else socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.connect(server)
+        sock.send(question.to_wire())
+        sock.setblocking(False)  # dnspython waits for the answer with select, until the expiration
+        try:
+            response: dns.message.Message = dns.query.receive_udp(sock, None, expiration, raise_on_truncation=True)[0]
+        except dns.message.Truncated:
+            return dns.query.tcp(question, server[0], timeout=max(expiration - time.time(), _MINIMUM), port=server[1])
+    if not question.is_response(response):
+        raise dns.query.BadResponse
+    return response
 
 
 def _host(name: object) -> str:

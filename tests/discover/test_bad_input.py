@@ -19,10 +19,13 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import dns.flags
 import dns.message
+import dns.query
 import dns.rrset
 import pytest
 
+from mailconf.discover.dns import Dns, Mx, parse_server
 from mailconf.discover.values import MAX_TEXT
 from tests.conftest import ROOT
 from tests.servers import HOST, Script, ScriptedServer, server_context
@@ -280,6 +283,45 @@ def test_dns_server_that_never_answers() -> None:
         "  srv _*._tcp.example.test: no answer within the 2 s deadline",
     ]
     assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+
+
+def closed_udp_port() -> str:
+    """127.0.0.1:PORT where nothing listens over UDP: a port the kernel gave a socket, closed again."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((HOST, 0))
+        return f"{HOST}:{sock.getsockname()[1]}"
+
+
+def test_dns_server_port_where_nothing_listens() -> None:
+    """A closed UDP port answers with an ICMP port unreachable at once; every lookup waited out the deadline and said
+    no answer came. The query now goes on a connected socket, which hears of the refusal (ECONNREFUSED): said at
+    once, for what the deadline allows, well before the 20 s it was given."""
+    address = closed_udp_port()
+    run, took = run_process(ADDRESS, "--dns-server", address, "--ispdb-url", "https://ispdb.test/v1/",
+                            "--timeout", "20", timeout=20)  # fmt: skip
+    assert took < 20
+    refused = f"{address} refused the DNS query (nothing listens there?)"
+    lines = [
+        f"no usable server found for {ADDRESS}:",
+        f"  autoconfig {AUTOCONFIG}: A autoconfig.example.test: {refused}",
+        f"  autoconfig {WELL_KNOWN}: A example.test: {refused}",
+        f"  ispdb https://ispdb.test/v1/example.test: A ispdb.test: {refused}",
+        f"  mx example.test: MX example.test: {refused}",
+        f"  srv _*._tcp.example.test: SRV _imaps._tcp.example.test: {refused} (and 5 more SRV lookups failed)",
+    ]
+    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+
+
+def test_an_answer_too_long_for_udp_is_asked_again_over_tcp() -> None:
+    """dnsmasq sets TC on an answer over 512 bytes to a query without EDNS (RFC 1035 4.2.1): the lookup asks again
+    over TCP and has every record, as dnspython's udp_with_fallback did before discover sent its own UDP query."""
+    hosts = [f"mx{i:02}.example.test" for i in range(40)]
+    with Dnsmasq([f"mx-host=example.test,{host},{i}" for i, host in enumerate(hosts)]) as dnsmasq:
+        address, port = parse_server(dnsmasq.server)
+        over_udp = dns.query.udp(dns.message.make_query("example.test", "MX"), address, timeout=5, port=port)
+        assert over_udp.flags & dns.flags.TC  # the premise: truncated over UDP
+        found = Dns((address, port)).mx("example.test", time.monotonic() + 10)
+    assert sorted(found) == [Mx(i, host) for i, host in enumerate(hosts)]
 
 
 def test_dns_server_that_answers_garbage() -> None:
