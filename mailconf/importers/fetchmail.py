@@ -70,7 +70,7 @@ _MIN_VERSION = {proto: version for version, proto in _SSLPROTO.items() if versio
 _DROPPED = frozenset(["and", "with", "has", "wants", "options"])
 _NOISE = _DROPPED | {"here", "there"}
 #: keywords that run a command
-_COMMANDS = frozenset(["mda", "preconnect", "postconnect", "plugin", "plugout", "bsmtp", "lmtp"])
+_COMMANDS = frozenset(["mda", "preconnect", "postconnect", "plugin", "plugout", "bsmtp"])
 #: keywords mailconf reads, and how many arguments each takes
 _READ = {
     "via": 1, "proto": 1, "protocol": 1, "service": 1, "port": 1, "timeout": 1, "auth": 1, "authenticate": 1,
@@ -88,6 +88,7 @@ _OTHER = {
     "dropdelivered": 0, "mimedecode": 0, "idle": 0, "sslcertpath": 1, "sslcommonname": 1, "fetchlimit": 1,
     "fetchsizelimit": 1, "fastuidl": 1, "batchlimit": 1, "expunge": 1, "limit": 1, "warnings": 1,
     "interface": 1, "monitor": 1, "badheader": 1, "retrieveerror": 1, "accept": 0, "reject": 0,
+    "lmtp": 0,  # a delivery mode, no argument: rcfile_y.y's LMTP alone (lmtp ssl is lmtp and ssl)
 }  # fmt: skip
 #: the keywords mailconf reads that are server options (fetchmail(1), "Server Options"), shared by every user of a
 #: poll entry; the rest are user options, each user's own

@@ -242,3 +242,18 @@ def test_fetchmail_reads_an_equals_sign_as_a_token_of_its_own(
     result = import_paths("fetchmail", [str(rc)], ReadOptions())
     server = result.accounts["mail.example.com"]["incoming"]
     assert (server["username"], server.get("leave_on_server", False)) == (remote, keep)
+
+
+def test_fetchmail_lmtp_takes_no_argument(tmp_path: Path) -> None:
+    # lmtp took the word after it as its argument, so `lmtp ssl keep` lost the ssl (imported as starttls-optional);
+    # fetchmail's grammar has LMTP alone, and reads ssl and keep as this user's options
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text("poll mail.example.com proto POP3 user alice there smtphost localhost/2003 lmtp ssl keep\n")
+    rc.chmod(0o600)
+    real = entries(rc, tmp_path)["mail.example.com"]
+    assert (real["lmtp"], real["ssl"], real["keep"]) == (True, True, True)
+    result = import_paths("fetchmail", [str(rc)], ReadOptions())
+    assert result.accounts["mail.example.com"]["incoming"] == {
+        "protocol": "pop3", "host": "mail.example.com", "port": 995, "security": "tls", "auth": "password",
+        "username": "alice", "leave_on_server": True,
+    }  # fmt: skip
