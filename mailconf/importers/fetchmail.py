@@ -93,6 +93,9 @@ _OTHER = {
 #: the keywords mailconf reads that are server options (fetchmail(1), "Server Options"), shared by every user of a
 #: poll entry; the rest are user options, each user's own
 _SERVER_OPTIONS = frozenset(["via", "proto", "protocol", "service", "port", "timeout", "auth", "authenticate"])
+#: a flag and its negation, kept under two keys: the later of the two (an entry's after the defaults') wins
+_OPPOSITE = {"keep": "nokeep", "nokeep": "keep", "ssl": "no ssl", "no ssl": "ssl", "sslcertck": "no sslcertck",
+             "no sslcertck": "sslcertck"}  # fmt: skip
 #: keywords whose value is a password: it is never shown, nor a word that follows it
 _SECRETS = frozenset(["password", "pass", "esmtppassword"])
 #: the keywords whose one argument fetchmail's grammar (rcfile_y.y) takes as a STRING (folder: the first of a list)
@@ -320,6 +323,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             key = "nokeep" if word == "keep" and negated else word
             key = "no sslcertck" if word == "sslcertck" and negated else key
             key = "no ssl" if word == "ssl" and negated else key
+            current.settings.pop(_OPPOSITE.get(key, ""), None)  # the later wins: defaults ssl, then no ssl
             current.settings[key] = (argument, token.location)
         elif word in _COMMANDS:
             i = _significant(toks, i)

@@ -257,3 +257,23 @@ def test_fetchmail_lmtp_takes_no_argument(tmp_path: Path) -> None:
         "protocol": "pop3", "host": "mail.example.com", "port": 995, "security": "tls", "auth": "password",
         "username": "alice", "leave_on_server": True,
     }  # fmt: skip
+
+
+def test_fetchmail_a_flag_negated_after_the_defaults_is_off(tmp_path: Path) -> None:
+    # `defaults ssl keep no sslcertck` then `no ssl no keep sslcertck` in the entry was imported as TLS without
+    # verification, mail left on the server: each flag and its negation were kept side by side, and the positive
+    # one won. fetchmail takes the later (--configdump: ssl, keep FALSE, sslcertck TRUE), as in `keep no keep`
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(
+        "defaults ssl keep no sslcertck\npoll mail.example.com proto POP3 user alice there no ssl no keep sslcertck\n"
+        "poll other.example.com proto POP3 user bob there keep no keep ssl no ssl\n"
+    )
+    rc.chmod(0o600)
+    real = entries(rc, tmp_path)
+    assert [(e["ssl"], e["keep"], e["sslcertck"]) for e in real.values()] == [(False, False, True), (False,) * 3]
+    result = import_paths("fetchmail", [str(rc)], ReadOptions())
+    pop3 = {"protocol": "pop3", "port": 110, "security": "starttls-optional", "auth": "password"}
+    assert [a["incoming"] for a in result.accounts.values()] == [
+        {**pop3, "host": "mail.example.com", "username": "alice", "leave_on_server": False},
+        {**pop3, "host": "other.example.com", "username": "bob", "tls": {"verify": False}, "leave_on_server": False},
+    ]
