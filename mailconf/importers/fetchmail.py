@@ -26,7 +26,12 @@ Never run: ``mda``, ``preconnect``, ``postconnect``, ``plugin`` and ``plugout`` 
 reported and not imported, and so is a literal ``password``. Delivery and daemon settings (``is
 LOCAL here``, ``smtphost``, ``set daemon`` ...) are not account settings: one warning counts them.
 A keyword fetchmail does not know stops the import with its line and column (exit 2): fetchmail
-itself refuses such a file. So does a value fetchmail's lexer reads as a keyword, a protocol or authentication name
+itself refuses such a file. Keywords are fetchmail's, in lower case only (``KEEP`` is a word: the import stops at it,
+and in a list of names it is a name, not keep), with the other spellings its lexer takes (``local``, ``folders``,
+``smtp``, ``preauth``, ``pass8``, ``mimedec``; ``nokeep`` is ``no keep``); a flag and its negation, the later wins
+(``defaults ssl``, then ``no ssl`` in the entry: no ssl). ``proto`` takes a protocol fetchmail knows (``IMAP`` or
+``imap``, not ``Imap`` nor ``"imap"``) and ``auth`` an authentication type in lower case: anything else stops the
+import too. So does a value fetchmail's lexer reads as a keyword, a protocol or authentication name
 or a number where its grammar takes a string (``sslproto auto``, ``sslcertfile imap``: quote it, ``sslproto
 "auto"``; the case counts, as in fetchmail: ``Auto`` is a string). The word is named in the message, except where
 it may be a secret: a value where a password goes, a word after a password's value (``password my secret``: quote
@@ -75,7 +80,7 @@ _COMMANDS = frozenset(["mda", "preconnect", "postconnect", "plugin", "plugout", 
 _READ = {
     "via": 1, "proto": 1, "protocol": 1, "service": 1, "port": 1, "timeout": 1, "auth": 1, "authenticate": 1,
     "user": 1, "username": 1, "password": 1, "pass": 1, "ssl": 0, "sslproto": 1, "sslcertck": 0,
-    "sslcertfile": 1, "sslfingerprint": 1, "sslcert": 1, "sslkey": 1, "keep": 0, "nokeep": 0, "folder": 1,
+    "sslcertfile": 1, "sslfingerprint": 1, "sslcert": 1, "sslkey": 1, "keep": 0, "folder": 1,
 }  # fmt: skip
 #: fetchmail keywords that are no account setting (delivery, daemon, retrieval policy), with their arguments
 _OTHER = {
@@ -124,6 +129,23 @@ _NOT_A_STRING = re.compile(
     r"|sslfingerprint|checkalias|limit|auto|AUTO|pop2|POP2|sdps|SDPS|pop3|POP3|imap|IMAP|apop|APOP|rpop|RPOP"
     r"|etrn|ETRN|odmr|ODMR|kpop|KPOP|-?[0-9]+"
 )
+#: the other spellings fetchmail's lexer reads as a keyword (rcfile_l.l: local(domains)?, folder(s)?, smtp(host)? ...),
+#: and the keyword mailconf's tables name it by
+_ALIASES = {
+    "local": "localdomains", "folders": "folder", "smtp": "smtphost", "pre": "preconnect", "post": "postconnect",
+    "preauth": "auth", "preauthenticate": "auth", "pass8": "pass8bits", "mimedec": "mimedecode",
+}  # fmt: skip
+#: the words fetchmail's lexer reads as ``no`` and the keyword after it (rcfile_l.l: yyless(2)): ``nokeep``, ``no keep``
+_NO_WORD = re.compile(
+    r"no(?=(?:bouncemail|uidl|checkalias|dns|envelope|spambounce|keep|flush|limitflush|fetchall|rewrite|forcecr"
+    r"|stripcr|pass8(?:bits)?|dropstatus|dropdelivered|mimedec(?:ode)?|idle)$)"
+)
+#: the words fetchmail's lexer reads as a protocol (PROTO, KPOP, SDPS): in lower or upper case, no other
+_PROTOCOL_WORD = re.compile(
+    r"auto|AUTO|pop2|POP2|sdps|SDPS|pop3|POP3|imap|IMAP|apop|APOP|rpop|RPOP|etrn|ETRN|odmr|ODMR|kpop|KPOP"
+)
+#: the words it reads as an authentication type (AUTHTYPE; password only right after auth), in lower case only
+_AUTH_WORD = re.compile(r"any|password|gssapi|kerberos(?:(?:_v)?[45])?|ssh|external|otp|opie|cram(?:-md5)?|msn|ntlm")
 _PROTOCOLS = {"imap": "imap", "pop3": "pop3", "apop": "pop3", "rpop": "pop3", "kpop": "pop3", "sdps": "pop3"}
 _AUTH = {"password": "password", "any": "password", "gssapi": "gssapi", "ntlm": "ntlm", "external": "client-cert"}
 
@@ -140,8 +162,9 @@ class Token(NamedTuple):
 
     @property
     def is_name(self) -> bool:
-        """What the grammar takes as a name here: a string, or a word that is no keyword (nor ``here``, ``there``)."""
-        return self.quoted or (self.text.lower() not in _KEYWORDS | _NOISE and not self.is_map)
+        """What the grammar takes as a name here: a word fetchmail's lexer reads as a STRING, no keyword (nor
+        ``here``, ``there``), protocol or authentication name, number or ``=``. The case counts: ``KEEP`` is a name."""
+        return self.quoted or (_NOT_A_STRING.fullmatch(self.text) is None and not self.is_map)
 
 
 #: a word that does not start with a quote or a comment; inside it, a quote or # is a character of the word. ``=``
@@ -215,6 +238,9 @@ def _lex(path: str, text: str) -> list[Token]:
             pass
         elif "\\" in raw:  # escapes() makes it a string, which no keyword is
             found.append(Token(_escapes(raw), True, where))
+        elif _NO_WORD.match(raw):
+            found.append(Token("no", False, where))
+            found.append(Token(raw[2:], False, where._replace(column=where.column + 2)))
         else:
             found.append(Token(raw, False, where))
         inside = text.count("\n", start, end)
@@ -265,7 +291,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     after_secret = -1
     while i < len(toks):
         token = toks[i]
-        word = token.text.lower() if not token.quoted else ""
+        word = _ALIASES.get(token.text, token.text) if not token.quoted else ""
         i += 1
         if word in ("poll", "skip", "server"):
             if i >= len(toks):
@@ -317,6 +343,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                     raise Unreadable(toks[i].location, *_MAP_REFUSED)
                 if word in _STRING_ARGUMENT:
                     _string_argument(toks[i], word)
+                _typed_argument(toks[i], word)
                 argument = toks[i].text
                 i += 1
             after_secret = i if word in _SECRETS else after_secret
@@ -349,7 +376,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                     i, negated = there + 1, False
                     continue
             elif arity < 0:  # a list of names: up to the next keyword
-                while i < len(toks) and (toks[i].quoted or toks[i].text.lower() not in _KEYWORDS):
+                while i < len(toks) and toks[i].is_name:
                     _no_map(toks[i : i + 1])
                     i += 1
             current.other.append(token.location)
@@ -369,10 +396,16 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                 'fetchmail itself refuses this file (syntax error): quote a password that holds a space, "like this"',
             )
         else:
+            lower = _ALIASES.get(token.text.lower(), token.text.lower())
             raise Unreadable(
                 token.location,
                 f"unknown keyword {shown(token.text, quotes=True)}",
-                "fetchmail itself refuses this file (syntax error): fix or remove it",
+                "fetchmail itself refuses this file (syntax error): "
+                + (
+                    f"fetchmail reads keywords in lower case only: write {shown(token.text.lower())}"
+                    if lower in _KEYWORDS | _NOISE
+                    else "fix or remove it"
+                ),
             )
         negated = False
     for entry in entries:
@@ -390,12 +423,12 @@ _KEYWORDS = frozenset(_READ) | frozenset(_OTHER) | _COMMANDS | {"poll", "skip", 
 
 
 def _is(token: Token, word: str) -> bool:
-    return not token.quoted and token.text.lower() == word
+    return not token.quoted and token.text == word
 
 
 def _significant(toks: Sequence[Token], i: int) -> int:
     """The index of the first token from ``i`` that the lexer does not drop (``with``, ``and`` ...)."""
-    while i < len(toks) and not toks[i].quoted and toks[i].text.lower() in _DROPPED:
+    while i < len(toks) and not toks[i].quoted and toks[i].text in _DROPPED:
         i += 1
     return i
 
@@ -416,6 +449,29 @@ def _string_argument(token: Token, keyword: str) -> None:
         f"{keyword} {shown(token.text, quotes=True)}: fetchmail reads this word as a keyword, not a value",
         f"fetchmail itself refuses this file (syntax error at {shown(token.text)}): quote it, "
         f'{keyword} "{shown(token.text)}"',
+    )
+
+
+#: the keywords whose argument fetchmail's grammar takes as one kind of word only, what that is and an example
+_TYPED = {
+    "proto": (_PROTOCOL_WORD, "a protocol fetchmail knows (IMAP or imap, not Imap)", "proto IMAP"),
+    "auth": (_AUTH_WORD, "an authentication type fetchmail knows (in lower case)", "auth password"),
+}
+_TYPED["protocol"], _TYPED["authenticate"] = _TYPED["proto"], _TYPED["auth"]
+
+
+def _typed_argument(token: Token, keyword: str) -> None:
+    """Refuse the argument of ``proto`` or ``auth`` that fetchmail's lexer does not read as a protocol or an
+    authentication type (``proto Imap``, ``auth PASSWORD``, ``proto "imap"``: a STRING, its grammar a syntax error)."""
+    if keyword not in _TYPED:
+        return
+    pattern, what, example = _TYPED[keyword]
+    if not token.quoted and pattern.fullmatch(token.text):
+        return
+    raise Unreadable(
+        token.location,
+        f"{keyword} {shown(token.text, quotes=True)}: not {what}",
+        f"fetchmail itself refuses this file (syntax error at {shown(token.text)}): write {example}, without quotes",
     )
 
 
@@ -467,7 +523,7 @@ def _local_users(toks: Sequence[Token], i: int, user: Token, entry: _Entry) -> i
 def _remote_name(toks: Sequence[Token], start: int, there: int, keyword: Token) -> str:
     """The name of ``is NAME there`` (rcfile_y.y: IS STRING THERE, the remote user, as ``user NAME there`` names it),
     its tokens from ``start`` to ``there``; any other list before ``there`` fetchmail refuses."""
-    if keyword.text.lower() != "is" or _significant(toks, start + 1) != there or toks[start].is_map:
+    if keyword.text != "is" or _significant(toks, start + 1) != there or toks[start].is_map:
         raise Unreadable(
             toks[there].location,
             f"{keyword.text} ... there: only is NAME there names the login (one name)",
@@ -481,11 +537,11 @@ _SET_MAP = frozenset(["logfile", "idfile", "pidfile", "daemon", "postmaster", "p
 
 
 def _skip_set(toks: Sequence[Token], i: int, other: list[Location]) -> int:
-    if i < len(toks) and toks[i].text.lower() == "no":
+    if i < len(toks) and _is(toks[i], "no"):
         i += 1
     if i >= len(toks):
         return i
-    word = toks[i].text.lower()
+    word = toks[i].text if not toks[i].quoted else ""
     other.append(toks[i].location)
     if word not in _OTHER:
         raise Unreadable(
@@ -549,7 +605,7 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         server["port"] = {("imap", True): 993, ("imap", False): 143, ("pop3", True): 995}.get((protocol, ssl), 110)
     server["security"] = security
     auth = (value("auth") or value("authenticate") or "any").lower()
-    if auth == "cram-md5":
+    if auth in ("cram", "cram-md5"):
         server["auth"] = "password"
         server["mechanisms"] = ["cram-md5"]
     elif auth in _AUTH:

@@ -1822,3 +1822,46 @@ def test_source_of_a_variable_that_holds_a_command_runs_nothing(
     assert (code, err) == (1, f"mailconf: warning: {rc}:3:1: source of a command's output: not run, not imported\n")
     assert "host: imap.example.com\n" in out
     assert not pwn.exists()
+
+
+#: a fetchmailrc fetchmail 6.4 refuses (what its error names), and the import's exit-2 line (LINE:COL: ...)
+FETCHMAIL_REFUSES = {
+    "upper-case keyword": (
+        "poll imap.example.com proto IMAP user alice there KEEP\n", "syntax error at KEEP",
+        "1:51: unknown keyword 'KEEP'; fetchmail itself refuses this file (syntax error): fetchmail reads keywords in "
+        "lower case only: write keep",
+    ),
+    "mixed-case protocol": (
+        "poll imap.example.com proto Imap user alice there\n", "syntax error at Imap",
+        "1:29: proto 'Imap': not a protocol fetchmail knows (IMAP or imap, not Imap); fetchmail itself refuses this "
+        "file (syntax error at Imap): write proto IMAP, without quotes",
+    ),
+    "quoted protocol": (
+        'poll imap.example.com proto "imap" user alice there\n', 'syntax error at "imap"',
+        "1:29: proto 'imap': not a protocol fetchmail knows (IMAP or imap, not Imap); fetchmail itself refuses this "
+        "file (syntax error at imap): write proto IMAP, without quotes",
+    ),
+    "unknown protocol": (
+        "poll imap.example.com proto imap4 user alice there\n", "syntax error at imap4",
+        "1:29: proto 'imap4': not a protocol fetchmail knows (IMAP or imap, not Imap); fetchmail itself refuses this "
+        "file (syntax error at imap4): write proto IMAP, without quotes",
+    ),
+    "upper-case authentication": (
+        "poll imap.example.com proto IMAP auth PASSWORD user alice there\n", "syntax error at PASSWORD",
+        "1:39: auth 'PASSWORD': not an authentication type fetchmail knows (in lower case); fetchmail itself refuses "
+        "this file (syntax error at PASSWORD): write auth password, without quotes",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "fetchmail_says", "message"), FETCHMAIL_REFUSES.values(), ids=FETCHMAIL_REFUSES)
+def test_a_file_fetchmail_refuses_stops_the_import(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, fetchmail_says: str, message: str
+) -> None:
+    need("fetchmail")
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(text)
+    rc.chmod(0o600)
+    with pytest.raises(FetchmailError, match=rf"(?s)^fetchmail exit 5: .*fetchmailrc:\d+: {re.escape(fetchmail_says)}"):
+        fetchmail_entries(rc, tmp_path)
+    assert run(capsys, "import", "--from", "fetchmail", str(rc)) == (2, "", f"mailconf: {rc}:{message}\n")

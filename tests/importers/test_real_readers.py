@@ -277,3 +277,28 @@ def test_fetchmail_a_flag_negated_after_the_defaults_is_off(tmp_path: Path) -> N
         {**pop3, "host": "mail.example.com", "username": "alice", "leave_on_server": False},
         {**pop3, "host": "other.example.com", "username": "bob", "tls": {"verify": False}, "leave_on_server": False},
     ]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "user alice there is bob KEEP here",  # in fetchmail's lexer KEEP is a word, a local name: no keep
+        "localdomains example.com Keep user alice there",
+        "local example.com preauth password user alice there folders INBOX smtp localhost pass8 mimedec keep",
+        "user alice there keep nokeep",  # nokeep is no keep
+        "user alice there noflush nopass8 nomimedec keep",
+    ],
+)
+def test_fetchmail_keywords_are_read_as_its_lexer_reads_them(tmp_path: Path, entry: str) -> None:
+    # the import read keywords in any case (`is bob KEEP here` kept the mail: leave_on_server true), and refused the
+    # other spellings fetchmail's lexer takes (local, folders, smtp, preauth, pass8, mimedec, nokeep, noflush ...)
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(f"poll mail.example.com proto POP3 {entry}\n")
+    rc.chmod(0o600)
+    real = entries(rc, tmp_path)["mail.example.com"]
+    result = import_paths("fetchmail", [str(rc)], ReadOptions())
+    server = result.accounts["mail.example.com"]["incoming"]
+    assert (server["username"], server["auth"], server.get("leave_on_server", False)) == (
+        real["remote"], "password", real["keep"]
+    )  # fmt: skip
+    assert real["keep"] == entry.endswith(" keep")
