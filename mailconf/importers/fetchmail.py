@@ -13,7 +13,8 @@ are each user's own, as fetchmail reads them), with a ``defaults`` entry applied
 | ``sslproto "TLS1.2+"`` ... | ``tls.min_version`` |
 | ``sslcertck`` (the default) / ``no sslcertck`` | ``tls.verify`` true / false (not with a pin) |
 | ``sslcertfile``, ``sslfingerprint``, ``sslcert``, ``sslkey`` | ``tls.ca_file``, ``tls.fingerprint`` (``md5:``),
-  ``tls.client_cert``, ``tls.client_key`` |
+  ``tls.client_cert``, ``tls.client_key``; a relative path is taken from the rc file's folder, as fetchmail takes it
+  (``-f ../rc`` and ``ca.pem``: ``$PWD/../ca.pem``; from standard input, from the current folder) |
 | ``auth password`` / ``any`` / ``cram-md5`` / ``gssapi`` / ``ntlm`` / ``external`` | ``auth: password`` /
   ``password`` / ``password`` + ``mechanisms: [cram-md5]`` / ``gssapi`` / ``ntlm`` / ``client-cert`` |
 | ``user "…" there``, ``is "…" there`` (the later wins) | ``username``; the address too when it is one (else a guess
@@ -57,6 +58,7 @@ after ``is`` only (``to bob there``, ``is bob carl there``: the import stops the
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -65,7 +67,7 @@ from ..errors import counted, plural
 from ..model import Location
 from ..targets.fetchmail import _SSLPROTO
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, guess_address, is_address, read_text, shown, whole_number
+from ._base import STDIN, Collector, guess_address, is_address, read_text, shown, whole_number
 
 NAME = "fetchmail"
 TITLE = "fetchmail: ~/.fetchmailrc (incoming servers)"
@@ -560,6 +562,15 @@ def _skip_set(toks: Sequence[Token], i: int, other: list[Location]) -> int:
     return i + max(_OTHER[word], 0)
 
 
+def _beside(rc: str, file: str) -> str:
+    """``file`` as fetchmail reads it (rcfile_y.y's prependdir): a relative path is taken from the folder of the run
+    control file, made absolute from the current folder as fetchmail does (``-f ../rc``: ``$PWD/../FILE``); from
+    standard input fetchmail keeps it as written, to open from the folder it runs in: here, the current one."""
+    if not file or file.startswith("/") or file == "-":
+        return file
+    return os.path.join(os.getcwd(), "" if rc == STDIN else os.path.dirname(rc), file)
+
+
 def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     settings = entry.settings
 
@@ -642,7 +653,7 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             )
         for key, field in (("sslcertfile", "ca_file"), ("sslcert", "client_cert"), ("sslkey", "client_key")):
             if value(key):
-                tls[field] = value(key)
+                tls[field] = _beside(settings[key][1].path, settings[key][0])
         pin = value("sslfingerprint")
         if pin:
             tls["fingerprint"] = f"md5:{pin.upper()}"

@@ -302,3 +302,28 @@ def test_fetchmail_keywords_are_read_as_its_lexer_reads_them(tmp_path: Path, ent
         real["remote"], "password", real["keep"]
     )  # fmt: skip
     assert real["keep"] == entry.endswith(" keep")
+
+
+def test_fetchmail_relative_certificate_files_are_beside_the_rc_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a relative sslcertfile was imported as written, which the account file refuses (an absolute path): the account
+    # was left out; fetchmail takes it from the rc file's folder (prependdir), made absolute from the current one
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    rc = tmp_path / "conf" / "fetchmailrc"
+    rc.write_text(
+        'poll mail.example.com proto IMAP user alice there ssl sslcertfile "ca.pem" sslcert certs/me.pem\n'
+        "  sslkey /etc/ssl/me.key\n"
+    )
+    rc.chmod(0o600)
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    real = entries(Path("../conf/fetchmailrc"), tmp_path)["mail.example.com"]
+    beside = f"{tmp_path}/elsewhere/../conf"
+    assert (real["sslcertfile"], real["sslcert"], real["sslkey"]) == (
+        f"{beside}/ca.pem", f"{beside}/certs/me.pem", "/etc/ssl/me.key"
+    )  # fmt: skip
+    result = import_paths("fetchmail", ["../conf/fetchmailrc"], ReadOptions())
+    assert result.accounts["mail.example.com"]["incoming"]["tls"] == {
+        "ca_file": real["sslcertfile"], "client_cert": real["sslcert"], "client_key": real["sslkey"]
+    }  # fmt: skip
