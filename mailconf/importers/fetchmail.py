@@ -31,8 +31,9 @@ itself refuses such a file. Keywords are fetchmail's, in lower case only (``KEEP
 and in a list of names it is a name, not keep), with the other spellings its lexer takes (``local``, ``folders``,
 ``smtp``, ``preauth``, ``pass8``, ``mimedec``; ``nokeep`` is ``no keep``); a flag and its negation, the later wins
 (``defaults ssl``, then ``no ssl`` in the entry: no ssl). ``proto`` takes a protocol fetchmail knows (``IMAP`` or
-``imap``, not ``Imap`` nor ``"imap"``) and ``auth`` an authentication type in lower case: anything else stops the
-import too. So does a value fetchmail's lexer reads as a keyword, a protocol or authentication name
+``imap``, not ``Imap`` nor ``"imap"``), ``auth`` an authentication type in lower case and ``bad-header`` (so
+spelled: ``badheader`` is no keyword there) ``accept`` or ``reject``: anything else stops the import too.
+So does a value fetchmail's lexer reads as a keyword, a protocol or authentication name
 or a number where its grammar takes a string (``sslproto auto``, ``sslcertfile imap``: quote it, ``sslproto
 "auto"``; the case counts, as in fetchmail: ``Auto`` is a string). The word is named in the message, except where
 it may be a secret: a value where a password goes, a word after a password's value (``password my secret``: quote
@@ -94,7 +95,7 @@ _OTHER = {
     "fetchall": 0, "rewrite": 0, "forcecr": 0, "stripcr": 0, "pass8bits": 0, "dropstatus": 0,
     "dropdelivered": 0, "mimedecode": 0, "idle": 0, "sslcertpath": 1, "sslcommonname": 1, "fetchlimit": 1,
     "fetchsizelimit": 1, "fastuidl": 1, "batchlimit": 1, "expunge": 1, "limit": 1, "warnings": 1,
-    "interface": 1, "monitor": 1, "badheader": 1, "retrieveerror": 1, "accept": 0, "reject": 0,
+    "interface": 1, "monitor": 1, "bad-header": 1,
     "lmtp": 0,  # a delivery mode, no argument: rcfile_y.y's LMTP alone (lmtp ssl is lmtp and ssl)
 }  # fmt: skip
 #: the keywords mailconf reads that are server options (fetchmail(1), "Server Options"), shared by every user of a
@@ -369,6 +370,8 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                 if i < len(toks):
                     _string_argument(toks[i], word)
             _no_map(toks[i : i + max(arity, 0)])
+            if word in _TYPED and i < len(toks):
+                _typed_argument(toks[i], word)
             i += max(arity, 0)
             if word in ("is", "to"):  # local names, each maybe REMOTE = LOCAL; or is REMOTE there
                 start, i = i, _names(toks, i)
@@ -458,6 +461,7 @@ def _string_argument(token: Token, keyword: str) -> None:
 _TYPED = {
     "proto": (_PROTOCOL_WORD, "a protocol fetchmail knows (IMAP or imap, not Imap)", "proto IMAP"),
     "auth": (_AUTH_WORD, "an authentication type fetchmail knows (in lower case)", "auth password"),
+    "bad-header": (re.compile("accept|reject"), "accept or reject, unquoted", "bad-header accept"),
 }
 _TYPED["protocol"], _TYPED["authenticate"] = _TYPED["proto"], _TYPED["auth"]
 

@@ -1851,6 +1851,19 @@ FETCHMAIL_REFUSES = {
         "1:39: auth 'PASSWORD': not an authentication type fetchmail knows (in lower case); fetchmail itself refuses "
         "this file (syntax error at PASSWORD): write auth password, without quotes",
     ),
+    "badheader": (
+        "poll imap.example.com proto IMAP badheader accept user alice there\n", "syntax error at badheader",
+        "1:34: unknown keyword 'badheader'; fetchmail itself refuses this file (syntax error): fix or remove it",
+    ),
+    "bad-header quoted": (
+        'poll imap.example.com proto IMAP bad-header "accept" user alice there\n', 'syntax error at "accept"',
+        "1:45: bad-header 'accept': not accept or reject, unquoted; fetchmail itself refuses this file (syntax error "
+        "at accept): write bad-header accept, without quotes",
+    ),
+    "retrieveerror": (  # fetchmail 6.5's, not 6.4's
+        "poll imap.example.com proto IMAP user alice there retrieveerror abort\n", "syntax error at retrieveerror",
+        "1:51: unknown keyword 'retrieveerror'; fetchmail itself refuses this file (syntax error): fix or remove it",
+    ),
 }  # fmt: skip
 
 

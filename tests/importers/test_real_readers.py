@@ -287,6 +287,7 @@ def test_fetchmail_a_flag_negated_after_the_defaults_is_off(tmp_path: Path) -> N
         "local example.com preauth password user alice there folders INBOX smtp localhost pass8 mimedec keep",
         "user alice there keep nokeep",  # nokeep is no keep
         "user alice there noflush nopass8 nomimedec keep",
+        "bad-header accept user alice there keep",  # bad-header (no badheader), a server option
     ],
 )
 def test_fetchmail_keywords_are_read_as_its_lexer_reads_them(tmp_path: Path, entry: str) -> None:
