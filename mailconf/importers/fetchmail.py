@@ -30,7 +30,10 @@ A keyword fetchmail does not know stops the import with its line and column (exi
 itself refuses such a file. Keywords are fetchmail's, in lower case only (``KEEP`` is a word: the import stops at it,
 and in a list of names it is a name, not keep), with the other spellings its lexer takes (``local``, ``folders``,
 ``smtp``, ``preauth``, ``pass8``, ``mimedec``; ``nokeep`` is ``no keep``); a flag and its negation, the later wins
-(``defaults ssl``, then ``no ssl`` in the entry: no ssl). ``proto`` takes a protocol fetchmail knows (``IMAP`` or
+(``defaults ssl``, then ``no ssl`` in the entry: no ssl). An entry's server options (``via``, ``proto``, ``port``,
+``auth``, ``timeout`` ...) come before its user options: a server option after one stops the import, as does a
+``user`` after user options that came before any (``keep user bob there``, ``is alice there user bob there``), as
+fetchmail refuses such a file. ``proto`` takes a protocol fetchmail knows (``IMAP`` or
 ``imap``, not ``Imap`` nor ``"imap"``), ``auth`` an authentication type in lower case and ``bad-header`` (so
 spelled: ``badheader`` is no keyword there) ``accept`` or ``reject``: anything else stops the import too.
 So does a value fetchmail's lexer reads as a keyword, a protocol or authentication name
@@ -104,6 +107,11 @@ _SERVER_OPTIONS = frozenset(["via", "proto", "protocol", "service", "port", "tim
 #: a flag and its negation, kept under two keys: the later of the two (an entry's after the defaults') wins
 _OPPOSITE = {"keep": "nokeep", "nokeep": "keep", "ssl": "no ssl", "no ssl": "ssl", "sslcertck": "no sslcertck",
              "no sslcertck": "sslcertck"}  # fmt: skip
+#: every server option (rcfile_y.y's serv_option): the rest in an entry are user options
+_SERVER_KEYWORDS = _SERVER_OPTIONS | {
+    "aka", "localdomains", "principal", "esmtpname", "esmtppassword", "uidl", "checkalias", "interval", "envelope",
+    "qvirtual", "interface", "monitor", "plugin", "plugout", "dns", "tracepolls", "bad-header",
+}  # fmt: skip
 #: keywords whose value is a password: it is never shown, nor a word that follows it
 _SECRETS = frozenset(["password", "pass", "esmtppassword"])
 #: the keywords whose one argument fetchmail's grammar (rcfile_y.y) takes as a STRING (folder: the first of a list)
@@ -264,6 +272,8 @@ class _Entry:
         self.other: list[Location] = []
         #: a user line read in this entry: the next one starts another mailbox (user_reset in rcfile_y.y)
         self.user = False
+        #: a user option read before any user line: then fetchmail takes none (rcfile_y.y: user1opts, or explicits)
+        self.user_options = False
 
     def next_user(self, where: Location, defaults: _Entry) -> _Entry:
         """The entry of the next ``user`` of this poll: the same server options, the user options of the
@@ -327,6 +337,21 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             continue  # a further argument (a second local name, another folder): not an account setting
         if token.is_map:
             raise Unreadable(token.location, *_MAP_REFUSED)
+        if word in ("user", "username") and current.user_options and not current.user:
+            raise Unreadable(
+                token.location,
+                f"{word} after user options that came without one (keep, is ... here, password ...)",
+                f"fetchmail itself refuses this file (syntax error at {word}): write {word} NAME there first, then "
+                "its options",
+            )
+        if word in _SERVER_KEYWORDS and (current.user_options or current.user):
+            raise Unreadable(
+                token.location,
+                f"server option {word} after user options",
+                "fetchmail itself refuses this file: move it before the entry's first user option",
+            )
+        if word not in _SERVER_KEYWORDS and word not in ("user", "username"):
+            current.user_options = True
         if word in ("user", "username") and current is not defaults:
             if current.user:  # a second user of this server: another account
                 current = current.next_user(token.location, defaults)

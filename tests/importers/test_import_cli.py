@@ -585,8 +585,8 @@ def test_a_byte_order_mark_makes_mutt_skip_the_first_line(capsys: pytest.Capture
         (
             "fetchmail",
             "fetchmailrc",
-            f"poll smtp.example.com proto IMAP user a esmtppassword x {SECRET}\n",
-            "fetchmailrc:1:57: a word after the password that is no keyword (not shown: it may be part of the "
+            f"poll smtp.example.com proto IMAP esmtppassword x {SECRET} user a\n",
+            "fetchmailrc:1:50: a word after the password that is no keyword (not shown: it may be part of the "
             "password); fetchmail itself refuses this file (syntax error): quote a password that holds a space, "
             '"like this"',
         ),
@@ -1859,6 +1859,16 @@ FETCHMAIL_REFUSES = {
         'poll imap.example.com proto IMAP bad-header "accept" user alice there\n', 'syntax error at "accept"',
         "1:45: bad-header 'accept': not accept or reject, unquoted; fetchmail itself refuses this file (syntax error "
         "at accept): write bad-header accept, without quotes",
+    ),
+    "user after user options": (  # rcfile_y.y: user options without a user, or users each with theirs
+        "poll imap.example.com proto IMAP is alice there user bob there\n", "syntax error at user",
+        "1:49: user after user options that came without one (keep, is ... here, password ...); fetchmail itself "
+        "refuses this file (syntax error at user): write user NAME there first, then its options",
+    ),
+    "server option after user options": (
+        "poll imap.example.com user alice there proto IMAP\n", "server option after user options at",
+        "1:40: server option proto after user options; fetchmail itself refuses this file: move it before the "
+        "entry's first user option",
     ),
     "retrieveerror": (  # fetchmail 6.5's, not 6.4's
         "poll imap.example.com proto IMAP user alice there retrieveerror abort\n", "syntax error at retrieveerror",
