@@ -33,7 +33,10 @@ and in a list of names it is a name, not keep), with the other spellings its lex
 (``defaults ssl``, then ``no ssl`` in the entry: no ssl). An entry's server options (``via``, ``proto``, ``port``,
 ``auth``, ``timeout`` ...) come before its user options: a server option after one stops the import, as does a
 ``user`` after user options that came before any (``keep user bob there``, ``is alice there user bob there``), as
-fetchmail refuses such a file. ``proto`` takes a protocol fetchmail knows (``IMAP`` or
+fetchmail refuses such a file. A list (``smtphost``, ``localdomains``, ``aka``, ``folder``, ``fetchdomains``: words;
+``antispam``: numbers) holds at least one item and ends at the first word of another kind (``smtphost a imap``:
+``imap`` is a protocol, and the import stops there, as fetchmail refuses it).
+``proto`` takes a protocol fetchmail knows (``IMAP`` or
 ``imap``, not ``Imap`` nor ``"imap"``), ``auth`` an authentication type in lower case and ``bad-header`` (so
 spelled: ``badheader`` is no keyword there) ``accept`` or ``reject``: anything else stops the import too.
 So does a value fetchmail's lexer reads as a keyword, a protocol or authentication name
@@ -374,6 +377,8 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                 _typed_argument(toks[i], word)
                 argument = toks[i].text
                 i += 1
+                if word == "folder":  # a list: mailconf reads the first folder
+                    i = _list(toks, i, token, 0)
             after_secret = i if word in _SECRETS else after_secret
             key = "nokeep" if word == "keep" and negated else word
             key = "no sslcertck" if word == "sslcertck" and negated else key
@@ -405,10 +410,12 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                     current.settings["user"] = (_remote_name(toks, start, there, token), token.location)
                     i, negated = there + 1, False
                     continue
-            elif arity < 0:  # a list of names: up to the next keyword
-                while i < len(toks) and toks[i].is_name:
-                    _no_map(toks[i : i + 1])
-                    i += 1
+            elif word == "envelope" and not negated:  # rcfile_y.y: ENVELOPE NUMBER STRING, or ENVELOPE STRING
+                i = _significant(toks, i)
+                i = i + 1 if i < len(toks) and _is_number(toks[i]) else i
+                i = _list(toks, i, token, 1, 1)
+            elif arity < 0 and word != "envelope":
+                i = _list(toks, i, token)
             current.other.append(token.location)
             after_secret = i if word in _SECRETS else after_secret
         elif i > 1 and toks[i - 2].quoted and "\n" in toks[i - 2].text:
@@ -424,6 +431,14 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                 token.location,
                 "a word after the password that is no keyword (not shown: it may be part of the password)",
                 'fetchmail itself refuses this file (syntax error): quote a password that holds a space, "like this"',
+            )
+        elif _NOT_A_STRING.fullmatch(token.text):  # a protocol or authentication name, a number (smtphost a imap)
+            raise Unreadable(
+                token.location,
+                f"{shown(token.text, quotes=True)}: fetchmail reads this word as a keyword or a number, not a value, "
+                "and takes none here",
+                f"fetchmail itself refuses this file (syntax error at {shown(token.text)}): quote it if it is a value, "
+                f'"{shown(token.text)}"',
             )
         else:
             lower = _ALIASES.get(token.text.lower(), token.text.lower())
@@ -504,6 +519,31 @@ def _typed_argument(token: Token, keyword: str) -> None:
         f"{keyword} {shown(token.text, quotes=True)}: not {what}",
         f"fetchmail itself refuses this file (syntax error at {shown(token.text)}): write {example}, without quotes",
     )
+
+
+def _is_number(token: Token) -> bool:
+    return not token.quoted and re.fullmatch("-?[0-9]+", token.text) is not None
+
+
+def _list(toks: Sequence[Token], i: int, keyword: Token, least: int = 1, most: int | None = None) -> int:
+    """Past the list from ``i`` of ``keyword`` (aka, localdomains, folder, smtphost, fetchdomains: rcfile_y.y's
+    lists of STRINGs; antispam: of NUMBERs), at least ``least`` items, at most ``most``; fetchmail refuses an empty
+    one (``smtphost keep``)."""
+    item = _is_number if keyword.text == "antispam" else (lambda token: token.is_name)
+    count = 0
+    i = _significant(toks, i)
+    while i < len(toks) and item(toks[i]) and (most is None or count < most):
+        i, count = _significant(toks, i + 1), count + 1
+    if count < least:
+        what = "a number" if keyword.text == "antispam" else "a value"
+        where = toks[i].location if i < len(toks) else keyword.location
+        raise Unreadable(
+            where,
+            f"{keyword.text} without {what} after it",
+            f"fetchmail itself refuses this file (syntax error): write {keyword.text} and its value (quote a value "
+            'fetchmail reads as a keyword, "keep")',
+        )
+    return i
 
 
 def _no_map(toks: Sequence[Token]) -> None:

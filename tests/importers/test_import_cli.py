@@ -1870,6 +1870,21 @@ FETCHMAIL_REFUSES = {
         "1:40: server option proto after user options; fetchmail itself refuses this file: move it before the "
         "entry's first user option",
     ),
+    "protocol in a list": (
+        "poll imap.example.com proto IMAP user alice there smtphost localhost imap\n", "syntax error at imap",
+        "1:70: 'imap': fetchmail reads this word as a keyword or a number, not a value, and takes none here; "
+        'fetchmail itself refuses this file (syntax error at imap): quote it if it is a value, "imap"',
+    ),
+    "number in a list": (
+        "poll imap.example.com proto IMAP user alice there fetchdomains example.com 25\n", "syntax error at 25",
+        "1:76: '25': fetchmail reads this word as a keyword or a number, not a value, and takes none here; "
+        'fetchmail itself refuses this file (syntax error at 25): quote it if it is a value, "25"',
+    ),
+    "empty list": (
+        "poll imap.example.com proto IMAP user alice there smtphost keep\n", "syntax error at keep",
+        "1:60: smtphost without a value after it; fetchmail itself refuses this file (syntax error): write smtphost "
+        'and its value (quote a value fetchmail reads as a keyword, "keep")',
+    ),
     "retrieveerror": (  # fetchmail 6.5's, not 6.4's
         "poll imap.example.com proto IMAP user alice there retrieveerror abort\n", "syntax error at retrieveerror",
         "1:51: unknown keyword 'retrieveerror'; fetchmail itself refuses this file (syntax error): fix or remove it",

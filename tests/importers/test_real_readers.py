@@ -288,6 +288,8 @@ def test_fetchmail_a_flag_negated_after_the_defaults_is_off(tmp_path: Path) -> N
         "user alice there keep nokeep",  # nokeep is no keep
         "user alice there noflush nopass8 nomimedec keep",
         "bad-header accept user alice there keep",  # bad-header (no badheader), a server option
+        "localdomains a.example and b.example aka c d user alice there antispam 571 550 folder INBOX b keep",
+        'envelope 2 "X-To" user alice there smtphost a/2003 "b" fetchdomains x.example keep',
     ],
 )
 def test_fetchmail_keywords_are_read_as_its_lexer_reads_them(tmp_path: Path, entry: str) -> None:
