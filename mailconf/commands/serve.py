@@ -157,7 +157,7 @@ def _server(wsgi: AccessLog, request: ServeRequest, host: str, port: int) -> Any
     from waitress.server import create_server
 
     from ..serve.app import MAX_BODY
-    from ..serve.loop import install, limit_connections
+    from ..serve.loop import MAX_HEAD, install, limit_connections
 
     connections = _connections(request.max_connections)
     try:
@@ -168,7 +168,7 @@ def _server(wsgi: AccessLog, request: ServeRequest, host: str, port: int) -> Any
             threads=request.threads,
             ident="mailconf",  # the Server header: no version to fingerprint
             max_request_body_size=MAX_BODY,  # waitress answers 413 itself past it, before the app reads
-            max_request_header_size=64 * 1024,
+            max_request_header_size=MAX_HEAD + 1,  # waitress answers 431 itself from this many bytes on
             clear_untrusted_proxy_headers=True,
             # poll(), not select(): select() cannot watch a descriptor of 1024 or more and the loop ended on the first
             # (ValueError), with many descriptors inherited (a service manager's) or open (many connections)

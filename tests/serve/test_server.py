@@ -451,6 +451,35 @@ def test_what_waitress_refuses_itself_is_one_line_that_repeats_nothing(server: S
     healthy(server)
 
 
+def padded_head(size: int) -> bytes:
+    """A request head of exactly ``size`` bytes (its empty last line included), padded with one header field."""
+    start, end = b"GET /healthz HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\nX-Pad: ", b"\r\n\r\n"
+    return start + b"a" * (size - len(start) - len(end)) + end
+
+
+HEAD_TOO_LARGE = "431 Request Header Fields Too Large: the request line and header fields are larger than 16384 bytes"
+
+
+@pytest.mark.parametrize(
+    ("size", "status", "body"),
+    [
+        (16384, "HTTP/1.1 200 OK", None),  # the largest head taken: /healthz's answer
+        (16385, "HTTP/1.0 431 Request Header Fields Too Large", f"{HEAD_TOO_LARGE}\n"),
+    ],
+)
+def test_a_request_head_of_more_than_16_kib_is_431(server: Server, size: int, status: str, body: str | None) -> None:
+    """docs/serve.md, "Limits": a request head (request line and header fields, up to and including the empty line)
+    of 16 KiB is taken, one byte more is 431, answered in one line, logged with "-" for its request line (waitress
+    reads it as a made-up request, and mailconf names no part of it), and the server goes on answering."""
+    start = len(server.lines)
+    head, _, answer = exchange(server, padded_head(size)).partition(b"\r\n\r\n")
+    assert head.decode().split("\r\n")[0] == status
+    assert answer.decode() == (curl(f"{server.url}/healthz").body.decode() if body is None else body)
+    if body is not None:
+        server.wait_for(rf'"-" 431 {len(body)} "-" "-"$', start)
+    healthy(server)
+
+
 def test_no_secret_and_no_path_in_any_answer_or_log(server: Server, accounts: Path) -> None:
     people = ("alice@example.com", "bob@example.com", "carol@other.test")
     answers = [
