@@ -46,6 +46,9 @@ class Tool:
     color: bool = False
     #: the text format's closing count ("2 errors in 1 file (3 files checked)"); off with --quiet
     summary: bool = True
+    #: how many of the results are files checked, when not all are: lint's stale baseline entries (MC709) are
+    #: reported at the baseline, a file read, not checked; None: every result is a file checked
+    checked: int | None = None
 
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
@@ -68,9 +71,10 @@ def text(results: Sequence[Result], tool: Tool) -> str:
     if total and tool.summary:
         parts = [f"{counts[s]} {_plural(s.label, counts[s])}" for s in reversed(Severity) if counts[s]]
         # both counts, as mypy does ("in 1 file (checked 5 source files)"): the files checked alone would read
-        # as the files with findings. When every file checked has findings, one count says both.
-        found, checked = sum(1 for r in results if r.findings), len(results)
-        also = f" ({counted(checked, 'file')} checked)" if checked != found else ""
+        # as the files with findings. When the files with findings are the files checked, one count says both.
+        found = sum(1 for r in results if r.findings)
+        checked = len(results) if tool.checked is None else tool.checked
+        also = f" ({counted(checked, 'file')} checked)" if checked != found or checked != len(results) else ""
         lines.append(f"{', '.join(parts)} in {counted(found, 'file')}{also}")
     return "\n".join(lines) + ("\n" if lines else "")
 

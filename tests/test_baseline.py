@@ -119,9 +119,35 @@ def test_a_finding_gone_or_its_value_changed_leaves_a_stale_entry_reported_as_mc
         "servers; set timeout: 30\n"
         f"baseline.json:7:1: info MC709 stale-baseline-entry: MC101 at old:incoming.security in accounts.yaml {stale}"
         f"baseline.json:9:1: info MC709 stale-baseline-entry: MC706 at pop:incoming.timeout in accounts.yaml {stale}"
-        "1 error, 1 warning, 2 info in 2 files\n",
+        "1 error, 1 warning, 2 info in 2 files (1 file checked)\n",
         "",
     )
+
+
+def test_the_closing_line_counts_the_account_files_checked_not_the_baseline(tmp_path: Path) -> None:
+    """docs/lint.md: the closing line counts the files with findings and the files checked. The baseline, where a
+    stale entry (MC709) is reported, is a file with findings but was read, not checked: it was counted as one
+    ("(3 files checked)" for two account files, and "in 2 files" with no count for one)."""
+    write(tmp_path, LEGACY)
+    write(tmp_path, "version: 1\naccounts:\n  a: {address: a@example.com, outgoing: {host: smtp.example.com}}\n",
+          "clean.yaml")  # fmt: skip
+    both = ("accounts.yaml", "clean.yaml")
+    assert run_mailconf("lint", *both, cwd=tmp_path).stdout.splitlines()[-1] == (
+        "2 errors, 2 warnings in 1 file (2 files checked)"
+    )
+    assert run_mailconf("lint", "--write-baseline", "baseline.json", *both, cwd=tmp_path).code == 0
+    assert run_mailconf("lint", "--baseline", "baseline.json", *both, cwd=tmp_path) == Outcome(0, "", "")
+    write(tmp_path, LEGACY.replace("timeout: 2", "timeout: 30"))  # MC706 fixed: its entry is stale
+    stale = (
+        "baseline.json:9:1: info MC709 stale-baseline-entry: MC706 at pop:incoming.timeout in accounts.yaml is no "
+        "longer found; remove the entry (or run --write-baseline baseline.json again)\n"
+    )
+    assert run_mailconf("lint", "--baseline", "baseline.json", *both, cwd=tmp_path) == Outcome(
+        0, f"{stale}1 info in 1 file (2 files checked)\n", ""
+    )
+    assert lint(tmp_path, "--baseline", "baseline.json") == (0, f"{stale}1 info in 1 file (1 file checked)\n", "")
+    # without the baseline, the file checked is the file with findings: one count says both
+    assert lint(tmp_path)[1].splitlines()[-1] == "2 errors, 1 warning in 1 file"
 
 
 def test_a_stale_entry_laid_out_by_a_json_formatter_is_reported_at_its_line(tmp_path: Path) -> None:
@@ -133,7 +159,7 @@ def test_a_stale_entry_laid_out_by_a_json_formatter_is_reported_at_its_line(tmp_
     assert lint(tmp_path, "--baseline", "baseline.json")[1].splitlines()[1:] == [
         "baseline.json:24:7: info MC709 stale-baseline-entry: MC706 at pop:incoming.timeout in accounts.yaml is no "
         "longer found; remove the entry (or run --write-baseline baseline.json again)",
-        "1 warning, 1 info in 2 files",
+        "1 warning, 1 info in 2 files (1 file checked)",
     ]
 
 
@@ -254,7 +280,7 @@ def test_a_baseline_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     assert lint(tmp_path, "--baseline", "base.json", "--fail-level", "info")[1].splitlines()[-2:] == [
         "base.json:6:1: info MC709 stale-baseline-entry: MC402 at old:incoming.password in accounts.yaml is no "
         "longer found; remove the entry (or run --write-baseline base.json again)",
-        "1 error, 1 info in 2 files",
+        "1 error, 1 info in 2 files (1 file checked)",
     ]
 
 
@@ -471,6 +497,6 @@ def test_an_older_baselines_entries_for_a_shared_value_that_changed_are_all_stal
             + stale
             for line, name in ((6, "a"), (7, "b"), (8, "c"))
         )
-        + "1 warning, 3 info in 2 files\n",
+        + "1 warning, 3 info in 2 files (1 file checked)\n",
         "",
     )

@@ -84,6 +84,7 @@ def run(request: LintRequest) -> int:
         results = lint_paths(expanded.files, policies, request.stdin_filename, keep=keep)
     if request.write_baseline:
         return _with_errors(write_baseline(request.write_baseline, results), expanded.errors, results)
+    checked = sum(1 for r in results if r.error is None)  # not the baselines, which report their stale entries
     if baselines:
         results = _apply_baselines(results, request.baseline, policies)
     shown: list[Any] = [r for r in results if r.error is None]
@@ -91,7 +92,7 @@ def run(request: LintRequest) -> int:
         from ..fix import with_fixes
 
         shown = with_fixes(shown)
-    publish(shown, "mailconf lint", RULES, report, to_stderr=piped)
+    publish(shown, "mailconf lint", RULES, report, to_stderr=piped, checked=checked)
     code = ExitCode.FINDINGS if any(r.failed for r in results) and not report.exit_zero else ExitCode.OK
     for note in (n for r in results for n in r.not_checked):  # beside the report: not findings
         console.say(f"note: {note}")
@@ -272,9 +273,11 @@ def publish(
     epilogue: str = "",
     *,
     to_stderr: bool = False,
+    checked: int | None = None,
 ) -> None:
     """The report (and ``epilogue``), to standard output or ``--output-file`` (written whole, then renamed); to
-    standard error when standard output carries something else (``to_stderr``: ``lint --fix -``)."""
+    standard error when standard output carries something else (``to_stderr``: ``lint --fix -``). ``checked``: the
+    files checked, when not every result is one (:class:`~mailconf.report.Tool`)."""
     import sys
 
     from ..report import REPORTERS, Tool, default_format, use_color
@@ -282,7 +285,8 @@ def publish(
     fmt = report.fmt or default_format()
     stream = None if report.output_file is not None else sys.stderr if to_stderr else sys.stdout
     color = fmt == "text" and use_color(stream, mode=report.color)
-    text = REPORTERS[fmt](results, Tool(tool_name, rules, color=color, summary=not report.quiet)) + epilogue
+    tool = Tool(tool_name, rules, color=color, summary=not report.quiet, checked=checked)
+    text = REPORTERS[fmt](results, tool) + epilogue
     if report.output_file is None and to_stderr:
         console.report_to_stderr(text)
     elif report.output_file is None:
