@@ -167,7 +167,9 @@ def _server(wsgi: AccessLog, request: ServeRequest, host: str, port: int) -> Any
             port=port,
             threads=request.threads,
             ident="mailconf",  # the Server header: no version to fingerprint
-            max_request_body_size=MAX_BODY,  # waitress answers 413 itself past it, before the app reads
+            # waitress answers 413 itself from this many bytes on (Content-Length or chunked), before the app reads:
+            # a body of MAX_BODY bytes is taken, as the app and the 413 line ("larger than") say
+            max_request_body_size=MAX_BODY + 1,
             max_request_header_size=MAX_HEAD + 1,  # waitress answers 431 itself from this many bytes on
             clear_untrusted_proxy_headers=True,
             # poll(), not select(): select() cannot watch a descriptor of 1024 or more and the loop ended on the first

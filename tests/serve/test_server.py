@@ -420,6 +420,22 @@ def test_oversized_body_is_413_and_the_server_keeps_serving(server: Server, tmp_
     healthy(server)
 
 
+@pytest.mark.parametrize("size", [65536, 65537])
+def test_a_body_of_64_kib_is_taken_one_byte_more_is_413(server: Server, tmp_path: Path, size: int) -> None:
+    """docs/serve.md, "Limits": the body limit is 65536 bytes, inclusive, as the 413 line says ("larger than").
+    waitress refused a Content-Length of 65536 or more itself, so exactly 65536 got a 413 saying it was larger."""
+    document = OUTLOOK_REQUEST.format(address="alice@example.com").encode()
+    body = tmp_path / "body.xml"
+    body.write_bytes(document + b" " * (size - len(document)))  # white space after the root element: the same XML
+    answer = curl(f"{server.url}{AUTODISCOVER}", *OUTLOOK, "--data-binary", f"@{body}")
+    if size > 65536:
+        assert (answer.status, answer.body) == (413, b"413 Content Too Large: the body is larger than 65536 bytes\n")
+    else:
+        assert answer.status == 200
+        assert b"<Server>imap.example.com</Server>" in answer.body
+    healthy(server)
+
+
 BAD_HTTP = "400 Bad Request: the request is not well-formed HTTP/1.1"
 
 
