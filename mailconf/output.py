@@ -18,7 +18,9 @@ nothing is written outside ``DIR``.
 - The whole check-and-write holds an exclusive ``flock`` on ``DIR``: two renders
   into one folder run one after the other, and the second sees the first's
   files. A file that did not exist is created with ``link()``, which never
-  replaces: even a writer that takes no lock is never overwritten. Every folder that holds ``DIR`` is
+  replaces: even a writer that takes no lock is never overwritten (without hard links, renamed with
+  ``renameat2(RENAME_NOREPLACE)``, just as safe; only without that too, looked at, then renamed: see
+  :func:`_create`). Every folder that holds ``DIR`` is
   locked shared first, from / down: a render into a folder inside another's ``DIR`` (``-o DIR/mutt``)
   waits for it too. A new folder is renamed into place without replacing, and one this run placed is
   undone by removing only its own files from it (:func:`_take_back`), never whole: another program may
@@ -1124,27 +1126,47 @@ def _linked(temporary: _Temporary) -> bool:
 
 
 def _create(temporary: _Temporary) -> None:
+    """Put ``temporary`` under its final name, never replacing a file there: ``link()``, which refuses any name
+    the file system holds as the same (``Work.muttrc`` for ``work.muttrc`` where names ignore case: vfat, macOS,
+    casefold ext4), then the temporary's name removed. Where the file system has no hard links (vfat, some
+    network and FUSE ones), renamed instead with ``renameat2(RENAME_NOREPLACE)``, which refuses the same way and
+    as atomically. Only where the kernel or file system lacks that too: one more look, then ``rename()``."""
     fd, item = temporary.folder.fd, temporary.item
+    taken = OutputError(
+        f"refusing to replace {item.label}: another program created it while mailconf was writing; "
+        "nothing written, run again"
+    )
     try:
         os.link(temporary.name, item.leaf, src_dir_fd=fd, dst_dir_fd=fd, follow_symlinks=False)
     except FileExistsError:
-        raise OutputError(
-            f"refusing to replace {item.label}: another program created it while mailconf was writing; "
-            "nothing written, run again"
-        ) from None
+        raise taken from None
     except OSError as exc:
         if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
             raise OutputError(f"cannot write {item.label}: {exc.strerror or type(exc).__name__}") from None
-        # no hard links here: rename, after one more look (the lock keeps other renders out)
-        if item.leaf in _names(fd):
-            raise OutputError(
-                f"refusing to replace {item.label}: another program created it while mailconf was writing; "
-                "nothing written, run again"
-            ) from None
-        _guarded(item.label, os.rename, temporary.name, item.leaf, src_dir_fd=fd, dst_dir_fd=fd)
+        try:
+            if not _renameat2(fd, temporary.name, item.leaf):
+                _look_then_rename(fd, temporary.name, item.leaf)
+        except FileExistsError:
+            raise taken from None
+        except OSError as exc:
+            raise OutputError(f"cannot write {item.label}: {exc.strerror or type(exc).__name__}") from None
         return
     with suppress(OSError):
         os.unlink(temporary.name, dir_fd=fd)
+
+
+def _look_then_rename(fd: int, source: str, destination: str) -> None:
+    """The last resort of a file system with neither hard links nor RENAME_NOREPLACE (an old kernel): rename()
+    once a look finds ``destination`` free. Not atomic: a program that creates it between the look and the
+    rename (the lock keeps other renders out, not other programs) has its file replaced; nothing better exists
+    there. The look is a stat of the name, not a search of the folder's listing: the file system compares the
+    name as it compares names (``Work.muttrc`` is found for ``work.muttrc`` where names ignore case)."""
+    try:
+        os.stat(destination, dir_fd=fd, follow_symlinks=False)
+    except FileNotFoundError:
+        os.rename(source, destination, src_dir_fd=fd, dst_dir_fd=fd)
+        return
+    raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST))
 
 
 # --- new folders, staged ---------------------------------------------------------------------------------------

@@ -459,6 +459,88 @@ def test_a_file_created_meanwhile_by_another_program_is_never_replaced(
     assert (out / "home.conf").read_bytes() == b"theirs\n"
 
 
+def no_hard_links(monkeypatch: pytest.MonkeyPatch, before: Callable[[], None] = lambda: None) -> list[str]:
+    """``os.link`` fails with EPERM, as on a file system without hard links (vfat, some network and FUSE ones: none
+    can be mounted here); ``before`` runs first, in the failing call. Returns the names it refused."""
+    refused: list[str] = []
+
+    def link(source: str, destination: str, **_kwargs: object) -> None:
+        refused.append(destination)
+        before()
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(os, "link", link)
+    return refused
+
+
+def test_without_hard_links_new_files_are_renamed_into_place_without_replacing(
+    tmp_path: Path, out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file system without hard links (os.link faked to fail with EPERM, as there): each new file is renamed
+    into place with renameat2(RENAME_NOREPLACE), and written exactly, with its mode, no temporary left."""
+    renames: list[str] = []
+    real = output._renameat2
+
+    def renameat2(fd: int, source: str, destination: str, *, flags: int = output._RENAME_NOREPLACE) -> bool:
+        renames.append(f"{destination} {flags}")
+        return real(fd, source, destination, flags=flags)
+
+    monkeypatch.setattr(output, "_renameat2", renameat2)
+    refused = no_hard_links(monkeypatch)
+    assert run("-t", "fake", "-o", str(out), accounts_file(tmp_path, "work", "home")) == 0
+    assert capsys.readouterr() == ("", "")
+    assert (refused, renames) == (["work.conf", "home.conf"], ["work.conf 1", "home.conf 1"])
+    assert listing(out) == ["home.conf", "work.conf"]
+    assert (out / "work.conf").read_bytes() == WORK
+    assert (out / "home.conf").read_bytes() == b"account home\nhost imap.example.org\n"
+    assert mode(out / "work.conf") == mode(out / "home.conf") == 0o600
+
+
+@pytest.mark.parametrize("noreplace", [True, False], ids=["renameat2", "look-then-rename"])
+def test_without_hard_links_a_file_created_meanwhile_by_another_program_is_never_replaced(
+    tmp_path: Path, out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], noreplace: bool
+) -> None:
+    """A file system without hard links (os.link faked to fail with EPERM, as there). Another program creates
+    home.conf after the check, at the last moment: just before mailconf renames its temporary there (simulated in
+    the rename call itself, before the real one; a rename() that looked first and then renamed replaced it).
+    renameat2(RENAME_NOREPLACE) refuses it atomically. Where the kernel lacks that too ("look-then-rename",
+    renameat2 faked unsupported), the program creates it before the look, which finds it. Either way theirs is
+    left as it is, and work.conf, placed already, is removed again with every temporary."""
+    theirs = out / "home.conf"
+
+    def another_program_writes() -> None:
+        theirs.write_bytes(b"theirs\n")
+
+    real_rename, real_renameat2 = os.rename, output._renameat2
+
+    def rename(source: str, destination: str, **kwargs: object) -> None:
+        if destination == "home.conf":  # a rename() that looked first and then renamed
+            another_program_writes()
+        real_rename(source, destination, **kwargs)  # type: ignore[arg-type]
+
+    def renameat2(fd: int, source: str, destination: str, *, flags: int = output._RENAME_NOREPLACE) -> bool:
+        if not noreplace:
+            return False
+        if destination == "home.conf":
+            another_program_writes()
+        return real_renameat2(fd, source, destination, flags=flags)
+
+    monkeypatch.setattr(output, "_renameat2", renameat2)
+    if noreplace:
+        monkeypatch.setattr(os, "rename", rename)
+        no_hard_links(monkeypatch)
+    else:
+        no_hard_links(monkeypatch, another_program_writes)  # before the look
+    assert run("-t", "fake", "-o", str(out), accounts_file(tmp_path, "work", "home")) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"mailconf: refusing to replace {out.resolve()}/home.conf: another program created it while mailconf was "
+        "writing; nothing written, run again\n",
+    )
+    assert listing(out) == ["home.conf"]  # no work.conf, no temporary
+    assert theirs.read_bytes() == b"theirs\n"
+
+
 # --- issue 8 (2): --update -----------------------------------------------------------------------------------
 
 
