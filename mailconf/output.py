@@ -24,7 +24,9 @@ nothing is written outside ``DIR``.
   locked shared first, from / down: a render into a folder inside another's ``DIR`` (``-o DIR/mutt``)
   waits for it too. A new folder is renamed into place without replacing, and one this run placed is
   undone by removing only its own files from it (:func:`_take_back`), never whole: another program may
-  have written into it since.
+  have written into it since. Neither there nor for a file created in a folder that existed is a name
+  removed by name alone: only while it still holds the file this run put there (the same inode), so a
+  file another program has put in its place since stays (:func:`_remove_placed`).
 - Everything is checked before anything is written, so a refusal writes nothing.
   Then: (1) every file is written as a temporary next to its destination, with
   its exact mode; (2) the temporaries are made durable; (3) they are moved into
@@ -72,7 +74,7 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from functools import partial
 from pathlib import Path
@@ -259,10 +261,6 @@ class _Output:
         _KEPT.add(fd)
         self._opening = None
         return _Folder(fd, path, _guarded(path, _names, fd))
-
-    def folders_in(self, name: str) -> list[str]:
-        """The names of the folders opened inside folder ``name`` (not ``name`` itself)."""
-        return [folder for folder in self._folders if folder.startswith(name + "/") and self._folders[folder].fd >= 0]
 
     def lstat(self, folder: _Folder, leaf: str, name: str) -> os.stat_result:
         return _guarded(f"{folder.path}/{leaf}", os.stat, leaf, dir_fd=folder.fd, follow_symlinks=False)
@@ -594,7 +592,7 @@ def write_all(
             prestaged, reclaimed = new.claim(out, written) if new is not None else ({}, [])
             names += [(file, *_split(file.name, root)) for file in reclaimed]
             plan = _plan(out, names, force=force, update=update)
-            kept = _write(out, plan, prestaged, written)
+            kept = _write(out, plan, prestaged)
             out.keep_made()
             if new is not None:
                 new.placed()
@@ -663,11 +661,9 @@ def _backup_names(out: _Output, folder: _Folder, leaf: str, name: str) -> tuple[
     return tuple(free)
 
 
-def _write(
-    out: _Output, plan: Sequence[_Planned], prestaged: Mapping[str, str], written: Sequence[str] = ()
-) -> tuple[tuple[str, str], ...]:
+def _write(out: _Output, plan: Sequence[_Planned], prestaged: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """Write ``plan``; returns (file, its NAME.bak copy) for each file --force replaced. ``prestaged``: the folders
-    NewFolders wrote (``written``: the names of their files), renamed into place with the rest."""
+    NewFolders wrote, renamed into place with the rest."""
     many = bool(prestaged) or (len(plan) >= _SYNCFS_FROM and _syncfs_available())  # NewFolders only with syncfs
     staged = _stage(out, plan) if many else {}
     backups: list[tuple[_Folder, str]] = []  # --force's NAME.bak copies made: removed until the replacements begin
@@ -676,7 +672,7 @@ def _write(
             out.folder(_where(item, staged), item.file.name, create=True)
         temporaries = _write_temporaries(out, plan, staged, sync_each=not many)
     except BaseException:
-        held_whole(lambda: _unstage(out, staged, moved=0))
+        held_whole(lambda: _unstage(out, staged))
         raise
     try:
         if many:
@@ -693,11 +689,11 @@ def _write(
         def undo() -> None:
             _remove(out, temporaries)
             _remove_backups(backups)
-            _unstage(out, staged, moved=0)
+            _unstage(out, staged)
 
         held_whole(undo)
         raise
-    _move_into_place(out, temporaries, staged, prestaged, backups, written=written)
+    _move_into_place(out, temporaries, staged, prestaged, backups)
     if many:
         _sync_file_systems(out, temporaries)
     else:
@@ -815,6 +811,9 @@ class _Temporary(NamedTuple):
     name: str  # in a staging folder: the file's own name
     item: _Planned
     staged: bool = False
+    #: a new file's (st_dev, st_ino), taken from its descriptor once it is created (not in a staging folder): what
+    #: _create() puts under its final name, which a failure later removes only while it is still this file
+    identity: tuple[int, int] | None = None
 
 
 def _write_temporaries(
@@ -838,6 +837,8 @@ def _write_temporaries(
                     folder = out.folder(_where(item, staged) if in_new_folder else item.folder, item.file.name)
                     fd = _guarded(item.label, _create_listed, written, folder, item, in_new_folder)
                     batch.append((fd, item.label))
+                    if not item.existing and not in_new_folder:
+                        written[-1] = written[-1]._replace(identity=_identity(_guarded(item.label, os.fstat, fd)))
                     if item.kept is not None:
                         _guarded(item.label, _keep_attributes, fd, folder, item)
                     _guarded(item.label, _write_fully, fd, item.file.content)
@@ -962,28 +963,25 @@ def _move_into_place(
     staged: Mapping[str, str],
     prestaged: Mapping[str, str],
     backups: Sequence[tuple[_Folder, str]],
-    *,
-    written: Sequence[str] = (),
 ) -> None:
     """Step 3. New folders first, each renamed into place whole; then new files, with link(); neither ever
     replaces: should another program have created one meanwhile, or a Ctrl-C or SIGTERM come, what this run
-    created is removed again and nothing is replaced (from a folder NewFolders wrote, its files ``written``:
-    see _take_back). Then the replacements, with Ctrl-C and SIGTERM held off: once a file is
+    created is removed again, only while it is still there (see _take_back, _remove_placed), and nothing is
+    replaced. Then the replacements, with Ctrl-C and SIGTERM held off: once a file is
     replaced its old content is gone (but for --force's .bak), so a signal is acted on once every file is in
     place, never half-way (which left the temporaries of the rest behind)."""
     created: list[_Temporary] = []
-    moved = 0
-    early: list[tuple[str, str]] = []
+    placed: list[tuple[str, str, list[_Listed]]] = []  # the new folders renamed into place: top, staging name, files
+    root = out.folder("", "").fd
     with ExitStack() as replacing:
         try:
-            for top, name in prestaged.items():
-                with signals_held():  # renamed and recorded as one step: a signal between them left it in place
+            for top, name in [*prestaged.items(), *staged.items()]:
+                # listed, renamed and recorded as one step: a signal between them left it in place (one per folder:
+                # a few per render); no descriptor of the listing is left open by one either
+                with signals_held():
+                    listed = _listing(root, name)
                     _rename_new_folder(out, name, top)
-                    early.append((top, name))
-            for top, name in staged.items():
-                with signals_held():  # (one per folder: a few per render)
-                    _rename_new_folder(out, name, top)
-                    moved += 1
+                    placed.append((top, name, listed))
             for temporary in temporaries:
                 if not temporary.item.existing and not temporary.staged:
                     _create(temporary)
@@ -995,7 +993,7 @@ def _move_into_place(
         except BaseException:
 
             def undo() -> None:
-                _undo_moves(out, temporaries, staged, created=created, moved=moved, early=early, written=written)
+                _undo_moves(out, temporaries, staged, created=created, placed=placed)
                 _remove_backups(backups)  # no file replaced (or each one exchanged back): their old content is there
 
             held_whole(undo)
@@ -1050,49 +1048,111 @@ def _undo_moves(
     staged: Mapping[str, str],
     *,
     created: Sequence[_Temporary],
-    moved: int,
-    early: Sequence[tuple[str, str]],
-    written: Sequence[str] = (),
+    placed: Sequence[tuple[str, str, Sequence[_Listed]]],
 ) -> None:
-    """After a failed step 3: the files created removed, the temporaries and staging folders too, and the files of
-    the folders NewFolders wrote that were placed already (``early``; ``written``: their files' names)."""
+    """After a failed step 3: the files created removed, the temporaries and staging folders too, and the new
+    folders placed already (``placed``: written here or by NewFolders) taken back."""
     new = [temporary for temporary in temporaries if not temporary.item.existing and not temporary.staged]
-    # the one _create() was at: linked too when the signal came after its link() and before it was recorded
-    current = new[len(created) : len(created) + 1]
-    for done in [*created, *(temporary for temporary in current if _linked(temporary))]:
-        with suppress(OSError):
-            os.unlink(done.item.leaf, dir_fd=done.folder.fd)
-    _remove(out, temporaries)
-    _unstage(out, staged, moved=moved)
+    # the one _create() was at too: placed already when the signal came after its link() and before it was recorded
+    for done in new[: len(created) + 1]:
+        _remove_placed(done)
+    tops = {top for top, _name, _listed in placed}
+    _remove(
+        out, [temporary for temporary in temporaries if not temporary.staged or _top(temporary.item.folder) not in tops]
+    )
     root = out.folder("", "").fd
-    for top, _name in early:
-        _take_back(root, top, [name for name in written if name.partition("/")[0] == top])
+    for top, _name, listed in placed:
+        _take_back(root, top, listed)
+    _unstage(out, staged, placed={name for _top, name, _listed in placed})
 
 
-def _take_back(root: int, top: str, names: Sequence[str]) -> None:
-    """A folder NewFolders wrote, placed in DIR already, undone: its files ``names`` (``TOP/...``) removed by name,
-    then its folders that are left empty, ``top`` last. Not renamed back to its hidden name and removed whole (its
-    staging folder's removal, as before it was placed): once in place, another program may have written into it
-    (a render into ``-o DIR/TOP`` takes that folder's lock, not DIR's), and all it wrote went with it, a render's
-    files that it had said were written included. Never following a link: a folder replaced by one is left."""
-    by_folder: dict[str, list[str]] = {}
-    for name in names:
-        folder, _, leaf = name.rpartition("/")
-        by_folder.setdefault(folder, []).append(leaf)
-    folders = {top}
-    for folder, leaves in by_folder.items():
-        part = folder
-        while part and part != top:
-            folders.add(part)
-            part = part.rpartition("/")[0]
-        with suppress(OSError), _opened_inside(root, folder) as fd:
-            for leaf in leaves:
-                with suppress(OSError):
-                    os.unlink(leaf, dir_fd=fd)
-    for folder in sorted(folders, key=lambda f: -f.count("/")):  # the deepest first
-        parent, _, leaf = folder.rpartition("/")
-        with suppress(OSError), _opened_inside(root, parent) as fd:
-            os.rmdir(leaf, dir_fd=fd)
+def _remove_placed(temporary: _Temporary) -> None:
+    """Remove the file _create() put under ``temporary``'s final name, only while that name still holds it (its
+    identity): a name link() refused, or another program took since (an editor saving: a new file renamed over
+    it), holds another file, which stays.
+
+    Not atomic: no system call removes a name only while it holds a given file (renaming it aside first would
+    carry off whatever is there just the same), so a program that replaces it between the stat and the unlink
+    loses its file. That window is two system calls wide, against the whole write before it, and opens only on
+    a render that failed. Nor can an inode number tell a file that was removed and created anew apart from the
+    one before, should it be given the same number back (ext4 reuses them): a replacement the usual way (renamed
+    over it) always has another one, as it existed beside this run's file."""
+    fd, leaf = temporary.folder.fd, temporary.item.leaf
+    with suppress(OSError):
+        if _identity(os.stat(leaf, dir_fd=fd, follow_symlinks=False)) == temporary.identity:
+            os.unlink(leaf, dir_fd=fd)
+
+
+def _identity(info: os.stat_result) -> tuple[int, int]:
+    return info.st_dev, info.st_ino
+
+
+class _Listed(NamedTuple):
+    """One folder of a new folder as it was renamed into place: its place in it ("" for the new folder itself),
+    its (st_dev, st_ino), and its files, each with its inode number as the folder's listing gives it."""
+
+    folder: str
+    identity: tuple[int, int]
+    files: tuple[tuple[str, int], ...]
+
+
+def _listing(root: int, name: str) -> list[_Listed]:
+    """Every folder of the staging folder ``name`` (each before the folders in it) with its files, just before
+    it is renamed into place: all of it is this run's (hidden, 0700, made by this run). The inode numbers are
+    the listing's (``d_ino``, compared with a listing again by :func:`_take_back`, never with a stat's, which
+    some file systems number otherwise): no stat per file, which for the 51,007 files of ``-t all`` would cost
+    more than the listing. A render that succeeds pays for it too (one pass over each new folder's listing:
+    about 1 µs a file), for a take-back that removes nothing another program put there. What cannot be listed
+    is not: its files, never recorded, are left by a take-back."""
+    found: list[_Listed] = []
+
+    def walk(parent: int, leaf: str, where: str) -> None:
+        fd = os.open(leaf, _OPEN_DIR, dir_fd=parent)
+        try:
+            folders: list[str] = []
+            files: list[tuple[str, int]] = []
+            with os.scandir(fd) as listing:
+                for entry in listing:  # its kind and inode number as the listing gives them: no stat
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.name)
+                    else:
+                        files.append((entry.name, entry.inode()))
+            found.append(_Listed(where, _identity(os.fstat(fd)), tuple(files)))
+            for folder in folders:
+                walk(fd, folder, f"{where}/{folder}" if where else folder)
+        finally:
+            os.close(fd)
+
+    with suppress(OSError):
+        walk(root, name, "")
+    return found
+
+
+def _take_back(root: int, top: str, listed: Sequence[_Listed]) -> None:
+    """A new folder placed in DIR already, undone: in each of its folders (the deepest first) that is still the
+    one this run placed, each file removed only while its name still holds the file this run placed there (as
+    the folder's listing gives it: another program may have replaced it, and its file stays), then the folder,
+    when that leaves it empty; ``top`` last. Not renamed back to its hidden name and removed whole (its staging
+    folder's removal, as before it was placed): once in place, another program may have written into it (a
+    render into ``-o DIR/TOP`` takes that folder's lock, not DIR's), and all it wrote went with it, a render's
+    files that it had said were written included. Never following a link: a folder replaced by one is left.
+
+    Between the listing and an unlink another program may still replace a file, which is then removed (see
+    _remove_placed): a window of a few system calls, only after a failure."""
+    for folder in reversed(listed):  # the folders in a folder before it
+        path = f"{top}/{folder.folder}" if folder.folder else top
+        with suppress(OSError), _opened_inside(root, path) as fd:
+            if _identity(os.fstat(fd)) != folder.identity:
+                continue  # another program's folder under that name now: nothing in it is this run's
+            with os.scandir(fd) as listing:
+                now = {entry.name: entry.inode() for entry in listing}
+            for leaf, inode in folder.files:
+                if now.get(leaf) == inode:
+                    with suppress(OSError):
+                        os.unlink(leaf, dir_fd=fd)
+            parent, _, leaf = path.rpartition("/")
+            with _opened_inside(root, parent) as above:
+                os.rmdir(leaf, dir_fd=above)  # refused while it holds anything (another program's)
 
 
 @contextmanager
@@ -1107,22 +1167,6 @@ def _opened_inside(root: int, folder: str) -> Iterator[int]:
         yield fd
     finally:
         os.close(fd)
-
-
-def _linked(temporary: _Temporary) -> bool:
-    """Whether _create() has put ``temporary`` under its final name: its temporary is gone (link() then unlink(),
-    or rename()) while the name is there, or both are one file. Never when the name is another program's (link()
-    refused it: the temporary is still there, another file)."""
-    fd = temporary.folder.fd
-    try:
-        final = os.stat(temporary.item.leaf, dir_fd=fd, follow_symlinks=False)
-        try:
-            mine = os.stat(temporary.name, dir_fd=fd, follow_symlinks=False)
-        except FileNotFoundError:
-            return True
-    except OSError:
-        return False
-    return (mine.st_dev, mine.st_ino) == (final.st_dev, final.st_ino)
 
 
 def _create(temporary: _Temporary) -> None:
@@ -1194,7 +1238,7 @@ def _stage(out: _Output, plan: Sequence[_Planned]) -> dict[str, str]:
                 with signals_held():  # made and recorded as one step: a signal between them would leave it behind
                     staged[top] = _guarded(f"{root.path}/{top}", _make_staging_folder, root, top)
     except BaseException:
-        held_whole(lambda: _unstage(out, staged, moved=0))
+        held_whole(lambda: _unstage(out, staged))
         raise
     return staged
 
@@ -1288,25 +1332,16 @@ def _renameat2(fd: int, source: str, destination: str, *, flags: int = _RENAME_N
     raise OSError(code, os.strerror(code))
 
 
-def _unstage(out: _Output, staged: Mapping[str, str], *, moved: int) -> None:
-    """Remove the staging folders (the first ``moved`` already renamed into place) with every folder this run
-    made in them; their files were removed before (``_remove``). One not renamed yet goes whole: this run made it
-    (hidden, 0700, under DIR's lock), so all it holds is this run's, also a file or folder made just before a
-    Ctrl-C or SIGTERM and not recorded yet. One renamed into place is left holding what another program put in."""
+def _unstage(out: _Output, staged: Mapping[str, str], placed: Collection[str] = ()) -> None:
+    """Remove the staging folders not renamed into place (those ``placed`` are _take_back's), each whole: this run
+    made it (hidden, 0700, under DIR's lock), so all it holds is this run's, also a file or folder made just
+    before a Ctrl-C or SIGTERM and not recorded yet."""
     out.close_unkept()
     root = out.folder("", "").fd
-    for index, (top, name) in enumerate(staged.items()):
-        if index >= moved:
+    for name in staged.values():
+        if name not in placed:
             with suppress(OSError):
                 _remove_tree(root, name)
-            continue
-        inside = sorted(out.folders_in(name), key=lambda f: -f.count("/"))
-        for folder in inside:
-            parent, _, leaf = folder.rpartition("/")
-            with suppress(OSError):
-                os.rmdir(leaf, dir_fd=out.folder(parent, "").fd)
-        with suppress(OSError):
-            os.rmdir(top, dir_fd=root)
 
 
 class NewFolders:

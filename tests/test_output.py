@@ -541,6 +541,39 @@ def test_without_hard_links_a_file_created_meanwhile_by_another_program_is_never
     assert theirs.read_bytes() == b"theirs\n"
 
 
+def replaced_by_another_program(path: Path) -> None:
+    """What an editor or a sync tool does to save ``path``: a new file written beside it, renamed over it."""
+    beside = path.with_name(f"{path.name}.theirs")
+    beside.write_bytes(b"theirs\n")
+    beside.rename(path)
+
+
+def test_a_failed_render_removes_only_the_files_still_its_own(
+    tmp_path: Path, out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """a.conf and b.conf are put in place; then another program replaces a.conf (renamed over it) and creates
+    c.conf, which mailconf refuses to replace: the render fails and removes what it created, but a.conf is not
+    its file any more: it stays, byte for byte (it was removed by name). (The other program is simulated right
+    before c.conf is created.)"""
+    real = output._create
+
+    def create(temporary: output._Temporary) -> None:
+        if temporary.item.leaf == "c.conf":
+            replaced_by_another_program(out / "a.conf")
+            (out / "c.conf").write_bytes(b"also theirs\n")
+        real(temporary)
+
+    monkeypatch.setattr(output, "_create", create)
+    assert run("-t", "fake", "-o", str(out), accounts_file(tmp_path, "a", "b", "c")) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"mailconf: refusing to replace {out.resolve()}/c.conf: another program created it while mailconf was "
+        "writing; nothing written, run again\n",
+    )
+    assert listing(out) == ["a.conf", "c.conf"]  # b.conf removed, no temporary left
+    assert ((out / "a.conf").read_bytes(), (out / "c.conf").read_bytes()) == (b"theirs\n", b"also theirs\n")
+
+
 # --- issue 8 (2): --update -----------------------------------------------------------------------------------
 
 
@@ -1254,6 +1287,40 @@ def test_a_new_folder_another_program_made_under_the_lock_is_never_replaced(
         "nothing written, run again"
     )
     assert listing(out) == ["msmtp", "msmtp/theirs"]
+
+
+@pytest.mark.parametrize("by", ["NewFolders", "write_all"])
+def test_a_new_folder_taken_back_keeps_a_file_another_program_put_in_place_of_one_of_its_own(
+    out: Path, monkeypatch: pytest.MonkeyPatch, by: str
+) -> None:
+    """mutt/ (written by NewFolders, or staged by write_all itself) is renamed into place; then another program
+    replaces mutt/sub/f1.conf (renamed over it) and creates msmtp/, which mailconf refuses to replace: mutt/ is
+    taken back, but only the files still its own (f1.conf was removed by name): theirs stays, byte for byte,
+    with the folders that hold it. (The other program is simulated right before msmtp/ is renamed into place.)"""
+    needs_syncfs()
+    real = output._rename_new_folder
+
+    def rename_new_folder(out_: output._Output, name: str, top: str) -> None:
+        if top == "msmtp":
+            replaced_by_another_program(out / "mutt/sub/f1.conf")
+            (out / "msmtp").mkdir()
+            (out / "msmtp/theirs").write_bytes(b"theirs\n")
+        real(out_, name, top)
+
+    monkeypatch.setattr(output, "_rename_new_folder", rename_new_folder)
+    with pytest.raises(OutputError) as refused, output.NewFolders(out) as new:
+        if by == "NewFolders":
+            prepared(new)
+            output.write_all([], out, new=new, written=WRITTEN)
+        else:  # enough files for write_all to stage mutt/ and msmtp/ itself
+            many = [RenderedFile(f"mutt/sub/f{i}.conf", f"mutt {i}\n".encode()) for i in range(output._SYNCFS_FROM)]
+            output.write_all([*many, RenderedFile("msmtp/msmtprc", b"msmtp\n")], out)
+    assert str(refused.value) == (
+        f"refusing to replace {out.resolve()}/msmtp: another program created it while mailconf was writing; "
+        "nothing written, run again"
+    )
+    assert listing(out) == ["msmtp", "msmtp/theirs", "mutt", "mutt/sub", "mutt/sub/f1.conf"]
+    assert (out / "mutt/sub/f1.conf").read_bytes() == b"theirs\n"
 
 
 def test_without_syncfs_every_file_goes_through_write_all(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
