@@ -101,7 +101,7 @@ certificate chain over OpenSSL's 100 KB limit (``EXCESSIVE_MESSAGE_SIZE``): the
 server must send a smaller one. Probe sends no
 client certificate (``TLSV13_ALERT_CERTIFICATE_REQUIRED``). No version enabled
 on this machine (``NO_PROTOCOLS_AVAILABLE``: nothing was sent): the local OpenSSL
-configuration (``MinProtocol``, ``MaxProtocol``) must allow TLS 1.2 or 1.3.
+configuration (``Protocol``, ``MaxProtocol``; not ``MinProtocol``, which probe overrides) must allow TLS 1.2 or 1.3.
 """,
 )
 

@@ -182,7 +182,7 @@ TLS_ADVICE: Mapping[str, str] = {
     "UNSUPPORTED_PROTOCOL": _NO_COMMON_VERSION,
     # probe's own OpenSSL, before its hello: the configuration caps the versions below 1.2; the server saw nothing
     "NO_PROTOCOLS_AVAILABLE": "this machine's OpenSSL configuration enables no TLS version probe speaks (1.2 and "
-    "1.3), so nothing was sent: check MinProtocol and MaxProtocol in openssl.cnf, or in the file OPENSSL_CONF names",
+    "1.3), so nothing was sent: check Protocol and MaxProtocol in openssl.cnf, or in the file OPENSSL_CONF names",
     "SSLV3_ALERT_HANDSHAKE_FAILURE": "the server refused the handshake: no cipher suite or key exchange in common, "
     "or it requires a client certificate, which probe does not send",
     "TLSV1_ALERT_INSUFFICIENT_SECURITY": "the server accepts no cipher suite or key exchange that probe offers",

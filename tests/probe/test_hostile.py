@@ -506,7 +506,7 @@ def test_no_tls_version_enabled_on_this_machine(tmp_path: Path, certs: Certifica
         code, findings, err = probe_in_a_process(tmp_path, config, incoming=implicit_tls("imap", server.port, certs))
     assert findings == [
         (5, "MC804", "error", "the TLS handshake failed: NO_PROTOCOLS_AVAILABLE; this machine's OpenSSL "
-         "configuration enables no TLS version probe speaks (1.2 and 1.3), so nothing was sent: check MinProtocol "
+         "configuration enables no TLS version probe speaks (1.2 and 1.3), so nothing was sent: check Protocol "
          "and MaxProtocol in openssl.cnf, or in the file OPENSSL_CONF names")
     ]  # fmt: skip
     assert (code, err) == (1, "")
