@@ -4,8 +4,9 @@ Tests that need a real client or server binary call :func:`need`. Without the
 binary they skip, with the reason. With ``MAILCONF_REQUIRE_REAL=1`` (set by
 .ci/run) every skip becomes a failure, so CI never passes without the real parts.
 Every binary :func:`need` names must be in :data:`PACKAGES`, and every package
-there in .ci/apt-packages.txt (tests/test_first_contact.py checks it): a binary a
-fresh machine happens to lack fails at once, on every machine, not only in CI.
+there in .ci/apt-packages.txt: tests/test_first_contact.py checks both from the
+test sources, on every machine, so a binary a fresh machine happens to lack is
+caught before CI.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ PACKAGES = {
     "aerc": "aerc",
     "certutil": "libnss3-tools",
     "curl": "curl",
+    "dnsmasq": "dnsmasq-base",
     "dovecot": "dovecot-core",
     "fetchmail": "fetchmail",
     "flock": "util-linux",
@@ -61,13 +63,12 @@ PACKAGES = {
 
 def need(*binaries: str) -> dict[str, str]:
     """Paths of the binaries, or skip (fail under MAILCONF_REQUIRE_REAL=1) naming the missing ones."""
-    unlisted = [b for b in binaries if b not in PACKAGES]
-    assert not unlisted, f"add {unlisted} to tests/conftest.py PACKAGES and its package to .ci/apt-packages.txt"
     found = {b: shutil.which(b) for b in binaries}
     missing = [b for b, p in found.items() if p is None]
     if missing:
-        packages = ", ".join(dict.fromkeys(PACKAGES[b] for b in missing))
-        pytest.skip(f"needs {', '.join(missing)} (not installed; .ci/run installs it: Debian {packages})")
+        packages = [PACKAGES[name] for name in dict.fromkeys(os.path.basename(b) for b in missing) if name in PACKAGES]
+        where = f": Debian {', '.join(dict.fromkeys(packages))}" if packages else ""
+        pytest.skip(f"needs {', '.join(missing)} (not installed; .ci/run installs it{where})")
     return {b: p for b, p in found.items() if p is not None}
 
 

@@ -30,6 +30,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PACKAGES, ROOT, need
+from tests.discover.conftest import DNSMASQ
+from tests.targets._readback import BINARIES
 
 pytestmark = pytest.mark.slow
 
@@ -197,15 +199,34 @@ def _apt_packages() -> set[str]:
     return {line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")}
 
 
+#: The need() calls whose argument is no string literal -> the binaries it can name (a new one fails the test below
+#: until it is added here)
+DYNAMIC_NEEDS = {
+    "BINARIES[name]": sorted(BINARIES.values()),
+    "BINARY": ["mutt", "neomutt"],
+    "binary": ["mutt", "neomutt"],
+    "client": ["mutt", "neomutt"],
+    "fmt": ["mutt", "neomutt"],
+    "DNSMASQ": [os.path.basename(DNSMASQ)],
+    "path": ["aerc"],  # aerc 0.20, the binary .ci/run unpacks from Debian 13's package (needs Debian 12's aerc)
+}
+
+
 def test_every_binary_a_test_needs_is_installed_by_ci_run() -> None:
     """A fresh Debian 12 lacked xmllint and plistutil, which an older image had by chance: every binary a test
     names in need() must map to a package in .ci/apt-packages.txt (read from the sources, so a test that did
     not run counts too). util-linux is Essential; npm is installed by .ci/run itself where there is none."""
     named: set[str] = set()
+    dynamic: set[str] = set()
     for source in (ROOT / "tests").rglob("*.py"):
         for call in re.findall(r"\bneed\(([^)]*)\)", source.read_text(encoding="utf-8")):
-            named.update(re.findall(r"[\"']([A-Za-z0-9_.+-]+)[\"']", call))
+            literals = re.findall(r"[\"']([A-Za-z0-9_.+-]+)[\"']", call)
+            named.update(literals)
+            if not literals and call.strip() not in ("*binaries: str", ""):
+                dynamic.add(call.strip())
     assert {"xmllint", "plistutil", "dovecot", "fetchmail"} <= named  # the scan finds the calls
+    assert sorted(dynamic) == sorted(DYNAMIC_NEEDS)
+    named.update(*DYNAMIC_NEEDS.values())
     assert sorted(named - PACKAGES.keys()) == []
     unlisted = {b: p for b, p in PACKAGES.items() if p not in _apt_packages() | {"util-linux", "npm"}}
     assert unlisted == {}
