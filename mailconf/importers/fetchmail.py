@@ -1,7 +1,11 @@
 r"""``mailconf import --from fetchmail ~/.fetchmailrc`` reads a fetchmail 6.4 run control file: one
 account per ``poll`` (or ``skip``) entry and user (a second ``user`` of an entry is another mailbox of that
 server: its server options, ``proto``, ``port``, ``timeout``, ``auth``, are shared, and ``ssl``, ``keep`` ...
-are each user's own, as fetchmail reads them), with a ``defaults`` entry applied to the entries after it.
+are each user's own, as fetchmail reads them), with a ``defaults`` entry applied to the entries after it. As in
+fetchmail, only the first defaults record counts: a second user in it (``defaults user a there user b there``), or a
+second ``defaults`` right after it, is reported and not imported (fetchmail polls a server named ``defaults`` with
+it; the entries log in as ``a``), and a ``defaults`` after a poll entry, or after two defaults records, stops the
+import, as fetchmail refuses such a file.
 
 | .fetchmailrc | account file |
 |---|---|
@@ -298,6 +302,8 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
 def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     toks = _lex(path, read_text(path, "a fetchmail run control file (~/.fetchmailrc)", refused_by="fetchmail"))
     defaults = _Entry("defaults", "", Location(path, 1, 1))
+    #: the records of the defaults entries (one per user): fetchmail applies the first only
+    defaults_records: list[_Entry] = []
     entries: list[_Entry] = []
     current: _Entry | None = None
     other: list[Location] = []
@@ -320,7 +326,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             i += 1
             continue
         if word == "defaults":
-            current = defaults
+            current = _defaults_record(token, entries, defaults_records, defaults, found)
             continue
         if word == "set":
             i = _skip_set(toks, i, other)
@@ -355,8 +361,11 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             )
         if word not in _SERVER_KEYWORDS and word not in ("user", "username"):
             current.user_options = True
-        if word in ("user", "username") and current is not defaults:
-            if current.user:  # a second user of this server: another account
+        if word in ("user", "username"):
+            if current.user and current.keyword == "defaults":
+                current = current.next_user(token.location, defaults)
+                _another_defaults(current, defaults_records, found)
+            elif current.user:  # a second user of this server: another account
                 current = current.next_user(token.location, defaults)
                 entries.append(current)
             current.user = True
@@ -462,6 +471,39 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             f"{counted(len(other), 'delivery or daemon setting')} (is ... here, smtphost, set daemon ...) "
             f"{plural(len(other), 'is not an account setting', 'are not account settings')}: not imported",
         )
+
+
+def _defaults_record(
+    token: Token, entries: list[_Entry], records: list[_Entry], defaults: _Entry, found: Collector
+) -> _Entry:
+    """The entry a ``defaults`` keyword starts. fetchmail (load_params) applies the file's first record, when it is
+    a defaults one, to the records after it, and drops it; it refuses another defaults record after that, unless it
+    is the next one, which it polls as a server named defaults."""
+    if entries or len(records) > 1:
+        raise Unreadable(
+            token.location,
+            "defaults after a poll entry, or after a defaults record that is not the first",
+            'fetchmail itself refuses this file (multiple "defaults" records, or "defaults" is not the first record): '
+            "write one defaults entry, first",
+        )
+    if not records:
+        records.append(defaults)
+        return defaults
+    entry = _Entry("defaults", "defaults", token.location)
+    _another_defaults(entry, records, found)
+    return entry
+
+
+def _another_defaults(entry: _Entry, records: list[_Entry], found: Collector) -> None:
+    """``entry``, a second defaults record (``defaults user a there user b there``, or ``defaults`` twice): fetchmail
+    applies only the first to the entries after it (they log in as ``a``), and polls this one as a server named
+    defaults, which no account is."""
+    records.append(entry)
+    found.warn(
+        entry.where,
+        "a second defaults record (a second user, or defaults again): fetchmail gives the entries after it the "
+        "first one's settings only, and polls a server named defaults with this one; not imported",
+    )
 
 
 _KEYWORDS = frozenset(_READ) | frozenset(_OTHER) | _COMMANDS | {"poll", "skip", "defaults", "set", "no", "server"}

@@ -1889,6 +1889,19 @@ FETCHMAIL_REFUSES = {
         "poll imap.example.com proto IMAP user alice there retrieveerror abort\n", "syntax error at retrieveerror",
         "1:51: unknown keyword 'retrieveerror'; fetchmail itself refuses this file (syntax error): fix or remove it",
     ),
+    "defaults after a poll entry": (  # fetchmail.c's load_params, after the parse: exit 5 too
+        "poll imap.example.com proto IMAP user alice there\ndefaults user bob there\n",
+        'Error: multiple "defaults" records in config file, or "defaults" is not the first record.',
+        '2:1: defaults after a poll entry, or after a defaults record that is not the first; fetchmail itself refuses '
+        'this file (multiple "defaults" records, or "defaults" is not the first record): write one defaults entry, '
+        "first",
+    ),
+    "server option after a user in defaults": (
+        "defaults proto POP3 user alice there user bob there proto IMAP\npoll imap.example.com\n",
+        "server option after user options at",
+        "1:53: server option proto after user options; fetchmail itself refuses this file: move it before the "
+        "entry's first user option",
+    ),
 }  # fmt: skip
 
 
@@ -1900,6 +1913,8 @@ def test_a_file_fetchmail_refuses_stops_the_import(
     rc = tmp_path / "fetchmailrc"
     rc.write_text(text)
     rc.chmod(0o600)
-    with pytest.raises(FetchmailError, match=rf"(?s)^fetchmail exit 5: .*fetchmailrc:\d+: {re.escape(fetchmail_says)}"):
+    with pytest.raises(
+        FetchmailError, match=rf"(?s)^fetchmail exit 5: .*(?:fetchmailrc:\d+|fetchmail): {re.escape(fetchmail_says)}"
+    ):
         fetchmail_entries(rc, tmp_path)
     assert run(capsys, "import", "--from", "fetchmail", str(rc)) == (2, "", f"mailconf: {rc}:{message}\n")

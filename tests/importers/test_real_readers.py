@@ -16,7 +16,7 @@ from mailconf.document import build_model
 from mailconf.importers import ReadOptions
 from mailconf.importers._core import import_paths
 from mailconf.model import Auth, Security, Server
-from tests.targets._fetchmail_client import entries
+from tests.targets._fetchmail_client import entries, verbose
 from tests.targets._msmtp_client import pretend
 
 MSMTPRC = """\
@@ -330,3 +330,33 @@ def test_fetchmail_relative_certificate_files_are_beside_the_rc_file(
     assert result.accounts["mail.example.com"]["incoming"]["tls"] == {
         "ca_file": real["sslcertfile"], "client_cert": real["sslcert"], "client_key": real["sslkey"]
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("defaults", "second"),
+    [
+        ("defaults proto POP3 user alice there keep user bob there no keep", "1:43"),
+        ("defaults proto POP3 user alice there keep\ndefaults proto IMAP user bob there no keep", "2:1"),
+    ],
+)
+def test_fetchmail_applies_the_first_defaults_record_only(tmp_path: Path, defaults: str, second: str) -> None:
+    # a second user in defaults (or defaults twice) replaced the first: the entries after it were imported logging in
+    # as bob, where fetchmail (load_params) gives them the first record's settings only, alice's, and polls a server
+    # named defaults with the second
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(f"{defaults}\npoll mail.example.com\n")
+    rc.chmod(0o600)
+    user, lines = verbose(rc, tmp_path)["mail.example.com"]  # --configdump garbles the first file's dump
+    assert (
+        user,
+        "  Protocol is POP3." in lines,
+        "  Fetched messages will be kept on the server (--keep on)." in lines,
+    ) == ("alice", True, True)
+    result = import_paths("fetchmail", [str(rc)], ReadOptions())
+    incoming = result.accounts["mail.example.com"]["incoming"]
+    assert (incoming["protocol"], incoming["username"], incoming["leave_on_server"]) == ("pop3", "alice", True)
+    assert (
+        f"{rc}:{second}: a second defaults record (a second user, or defaults again): fetchmail gives the "
+        "entries after it the first one's settings only, and polls a server named defaults with this one; "
+        "not imported" in [str(note) for note in result.warnings]
+    )
