@@ -40,6 +40,13 @@ and in a list of names it is a name, not keep), with the other spellings its lex
 fetchmail refuses such a file. A list (``smtphost``, ``localdomains``, ``aka``, ``folder``, ``fetchdomains``: words;
 ``antispam``: numbers) holds at least one item and ends at the first word of another kind (``smtphost a imap``:
 ``imap`` is a protocol, and the import stops there, as fetchmail refuses it).
+``set`` takes fetchmail's own statements only (``logfile``, ``idfile``, ``pidfile``, ``daemon``, ``postmaster``,
+``properties``, and ``[no] bouncemail``, ``spambounce``, ``softbounce``, ``syslog``, ``invisible``, ``showdots``),
+and those settings of the whole run are taken after ``set`` only (``daemon 300`` in an entry, ``set warnings 3``:
+the import stops there). ``port``, ``timeout``, ``interval``, ``limit``, ``warnings``, ``fetchlimit`` ... and ``set
+daemon`` take a number, unquoted (``port abc``, ``timeout "30"`` stop it). ``here`` and ``there`` come only after
+the names of ``user``, ``is`` or ``to`` (``user alice there here`` stops it), and a quoted string only where a
+keyword takes one (not before the first entry, nor after ``keep``).
 ``proto`` takes a protocol fetchmail knows (``IMAP`` or
 ``imap``, not ``Imap`` nor ``"imap"``), ``auth`` an authentication type in lower case and ``bad-header`` (so
 spelled: ``badheader`` is no keyword there) ``accept`` or ``reject``: anything else stops the import too.
@@ -95,11 +102,16 @@ _READ = {
     "user": 1, "username": 1, "password": 1, "pass": 1, "ssl": 0, "sslproto": 1, "sslcertck": 0,
     "sslcertfile": 1, "sslfingerprint": 1, "sslcert": 1, "sslkey": 1, "keep": 0, "folder": 1,
 }  # fmt: skip
+#: fetchmail's own set statements (rcfile_y.y: SET ...): those that take a value, after an optional ``=`` (optmap),
+#: and the flags, which alone take a ``no`` before them. No other keyword follows set
+_SET_VALUE = frozenset(["logfile", "idfile", "pidfile", "daemon", "postmaster", "properties"])
+_SET_FLAGS = frozenset(["bouncemail", "spambounce", "softbounce", "syslog", "invisible", "showdots"])
+#: the settings of the run as a whole, which fetchmail takes after set only (properties is a user option too)
+_GLOBAL = (_SET_VALUE | _SET_FLAGS) - {"properties"}
 #: fetchmail keywords that are no account setting (delivery, daemon, retrieval policy), with their arguments
 _OTHER = {
-    "daemon": 1, "postmaster": 1, "bouncemail": 0, "spambounce": 0, "softbounce": 0, "logfile": 1, "idfile": 1,
-    "pidfile": 1, "syslog": 0, "invisible": 0, "showdots": 0, "properties": 1, "interval": 1, "aka": -1,
-    "localdomains": -1, "envelope": -1, "qvirtual": 1, "principal": 1, "esmtpname": 1, "esmtppassword": 1,
+    "properties": 1, "interval": 1, "aka": -1, "localdomains": -1, "envelope": -1, "qvirtual": 1, "principal": 1,
+    "esmtpname": 1, "esmtppassword": 1,
     "tracepolls": 0, "dns": 0, "checkalias": 0, "uidl": 0, "is": -1, "to": -1, "smtphost": -1,
     "fetchdomains": -1, "smtpaddress": 1, "smtpname": 1, "antispam": -1, "flush": 0, "limitflush": 0,
     "fetchall": 0, "rewrite": 0, "forcecr": 0, "stripcr": 0, "pass8bits": 0, "dropstatus": 0,
@@ -329,21 +341,26 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             current = _defaults_record(token, entries, defaults_records, defaults, found)
             continue
         if word == "set":
-            i = _skip_set(toks, i, other)
+            i = _skip_set(toks, i, token, other)
             continue
         if word == "no":
             negated = True
             continue
-        if word in _NOISE or (token.quoted and current is None):
+        if word in _GLOBAL:
+            raise Unreadable(
+                token.location,
+                f"{word} without set: a setting of the run as a whole, which fetchmail takes after set only",
+                f"fetchmail itself refuses this file (syntax error at {word}): write set {'no ' if negated else ''}"
+                f"{word}{'' if word in _SET_FLAGS else ' VALUE'} (set starts a statement of its own)",
+            )
+        if word in _DROPPED:
             continue
         if current is None:
             raise Unreadable(
                 token.location,
                 f"{shown(token.text, quotes=True)} before any poll entry",
-                "start entries with poll NAME",
+                "fetchmail itself refuses this file (syntax error): start entries with poll NAME",
             )
-        if token.quoted:
-            continue  # a further argument (a second local name, another folder): not an account setting
         if token.is_map:
             raise Unreadable(token.location, *_MAP_REFUSED)
         if word in ("user", "username") and current.user_options and not current.user:
@@ -388,6 +405,9 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                 i += 1
                 if word == "folder":  # a list: mailconf reads the first folder
                     i = _list(toks, i, token, 0)
+                elif word in ("user", "username"):  # user NAME there: the there is optional
+                    there = _significant(toks, i)
+                    i = there + 1 if there < len(toks) and _is(toks[there], "there") else i
             after_secret = i if word in _SECRETS else after_secret
             key = "nokeep" if word == "keep" and negated else word
             key = "no sslcertck" if word == "sslcertck" and negated else key
@@ -419,6 +439,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                     current.settings["user"] = (_remote_name(toks, start, there, token), token.location)
                     i, negated = there + 1, False
                     continue
+                i = there + 1 if there < len(toks) and _is(toks[there], "here") else i  # is LOCAL here
             elif word == "envelope" and not negated:  # rcfile_y.y: ENVELOPE NUMBER STRING, or ENVELOPE STRING
                 i = _significant(toks, i)
                 i = i + 1 if i < len(toks) and _is_number(toks[i]) else i
@@ -440,6 +461,19 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                 token.location,
                 "a word after the password that is no keyword (not shown: it may be part of the password)",
                 'fetchmail itself refuses this file (syntax error): quote a password that holds a space, "like this"',
+            )
+        elif token.quoted:  # a further quoted string no keyword takes (a stray "x")
+            raise Unreadable(
+                token.location,
+                f"{shown(token.text, quotes=True)}: a quoted string where fetchmail takes none",
+                "fetchmail itself refuses this file (syntax error): remove it, or write the keyword it is the value of",
+            )
+        elif word in ("here", "there"):  # only user NAME there, is NAME there, is/to/user NAMES here take them
+            raise Unreadable(
+                token.location,
+                f"{word} that follows no name of user, is or to",
+                f"fetchmail itself refuses this file (syntax error at {word}): remove it, or write user NAME there, "
+                "is LOCAL here",
             )
         elif _NOT_A_STRING.fullmatch(token.text):  # a protocol or authentication name, a number (smtphost a imap)
             raise Unreadable(
@@ -506,7 +540,9 @@ def _another_defaults(entry: _Entry, records: list[_Entry], found: Collector) ->
     )
 
 
-_KEYWORDS = frozenset(_READ) | frozenset(_OTHER) | _COMMANDS | {"poll", "skip", "defaults", "set", "no", "server"}
+_KEYWORDS = (
+    frozenset(_READ) | frozenset(_OTHER) | _COMMANDS | _GLOBAL | {"poll", "skip", "defaults", "set", "no", "server"}
+)
 
 
 def _is(token: Token, word: str) -> bool:
@@ -546,6 +582,10 @@ _TYPED = {
     "bad-header": (re.compile("accept|reject"), "accept or reject, unquoted", "bad-header accept"),
 }
 _TYPED["protocol"], _TYPED["authenticate"] = _TYPED["proto"], _TYPED["auth"]
+#: the keywords whose argument fetchmail's grammar takes as a NUMBER only (``port "993"``, ``timeout abc``: a STRING)
+for _keyword in ("port", "timeout", "interval", "limit", "warnings", "fetchlimit", "fetchsizelimit", "fastuidl",
+                 "batchlimit", "expunge", "daemon"):  # fmt: skip
+    _TYPED[_keyword] = (re.compile("-?[0-9]+"), "an unquoted number", f"{_keyword} {993 if _keyword == 'port' else 60}")
 
 
 def _typed_argument(token: Token, keyword: str) -> None:
@@ -645,23 +685,37 @@ def _remote_name(toks: Sequence[Token], start: int, there: int, keyword: Token) 
     return toks[start].text
 
 
-#: the set statements that take an ``=`` before their value (rcfile_y.y: SET ... optmap)
-_SET_MAP = frozenset(["logfile", "idfile", "pidfile", "daemon", "postmaster", "properties"])
-
-
-def _skip_set(toks: Sequence[Token], i: int, other: list[Location]) -> int:
-    if i < len(toks) and _is(toks[i], "no"):
-        i += 1
+def _skip_set(toks: Sequence[Token], i: int, keyword: Token, other: list[Location]) -> int:
+    """Past the statement ``keyword`` (set) starts at ``i``: one of fetchmail's own set statements, else the import
+    stops at the word, as fetchmail refuses the file (``set warnings 3``: warnings is a user option)."""
+    negated = i < len(toks) and _is(toks[i], "no")
+    i += negated
     if i >= len(toks):
-        return i
-    word = toks[i].text if not toks[i].quoted else ""
-    other.append(toks[i].location)
-    if word not in _OTHER:
-        raise Unreadable(
-            toks[i].location, f"unknown setting set {shown(toks[i].text, quotes=True)}", "fix or remove it"
+        raise Unreadable(keyword.location, "set without a setting", "fetchmail itself refuses this file: remove it")
+    token = toks[i]
+    word = "" if token.quoted else token.text
+    if word not in (_SET_FLAGS if negated else _SET_VALUE | _SET_FLAGS):
+        takes = ", ".join(sorted(_SET_VALUE)) + ", [no] " + ", [no] ".join(sorted(_SET_FLAGS))
+        known = _ALIASES.get(word, word) in _KEYWORDS - {"set", "poll", "skip", "server", "defaults", "no"}
+        fix = (
+            "write it without quotes"
+            if token.quoted and token.text in _SET_VALUE | _SET_FLAGS
+            else f"write {shown(token.text)} in a poll entry, not after set"
+            if known and not negated
+            else "fix or remove it"
         )
+        raise Unreadable(
+            token.location,
+            f"set {'no ' if negated else ''}{shown(token.text, quotes=True)}: no setting fetchmail's set takes "
+            f"(set takes {takes})",
+            f"fetchmail itself refuses this file (syntax error at {shown(token.text)}): {fix}",
+        )
+    other.append(token.location)
     i += 1
-    if i < len(toks) and toks[i].is_map and word in _SET_MAP:  # rcfile_y.y's optmap
+    if word in _SET_FLAGS:
+        return i
+    mapped = i < len(toks) and toks[i].is_map
+    if mapped:  # rcfile_y.y's optmap
         if word == "daemon":  # after =, the lexer reads a word (NAME state), never the NUMBER daemon takes
             raise Unreadable(
                 toks[i].location,
@@ -669,8 +723,14 @@ def _skip_set(toks: Sequence[Token], i: int, other: list[Location]) -> int:
                 "fetchmail itself refuses this file (syntax error): write set daemon N",
             )
         i += 1
-    _no_map(toks[i : i + max(_OTHER[word], 0)])
-    return i + max(_OTHER[word], 0)
+    if i >= len(toks):
+        raise Unreadable(token.location, f"set {word} has no value", f"write set {word} VALUE")
+    _no_map(toks[i : i + 1])
+    if word == "daemon":
+        _typed_argument(toks[i], word)
+    elif not mapped:  # after =, a word is a name (NAME state), whatever it says
+        _string_argument(toks[i], word)
+    return i + 1
 
 
 def _beside(rc: str, file: str) -> str:

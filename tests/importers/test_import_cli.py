@@ -1902,6 +1902,54 @@ FETCHMAIL_REFUSES = {
         "1:53: server option proto after user options; fetchmail itself refuses this file: move it before the "
         "entry's first user option",
     ),
+    "stray here": (  # only user NAME there, is NAME there and is/to/user NAMES here take one
+        "poll imap.example.com proto IMAP user alice there here\n", "syntax error at here",
+        "1:51: here that follows no name of user, is or to; fetchmail itself refuses this file (syntax error at here): "
+        "remove it, or write user NAME there, is LOCAL here",
+    ),
+    "quoted string before the first entry": (
+        '"x"\npoll imap.example.com proto IMAP user alice there\n', 'syntax error at "x"',
+        "1:1: 'x' before any poll entry; fetchmail itself refuses this file (syntax error): start entries with poll "
+        "NAME",
+    ),
+    "stray quoted string": (
+        'poll imap.example.com proto IMAP user alice there keep "x"\n', 'syntax error at "x"',
+        "1:56: 'x': a quoted string where fetchmail takes none; fetchmail itself refuses this file (syntax error): "
+        "remove it, or write the keyword it is the value of",
+    ),
+    "set with a user option": (  # rcfile_y.y: SET takes its own statements only
+        "set warnings 3\npoll imap.example.com proto IMAP user alice there\n", "syntax error at warnings",
+        "1:5: set 'warnings': no setting fetchmail's set takes (set takes daemon, idfile, logfile, pidfile, "
+        "postmaster, properties, [no] bouncemail, [no] invisible, [no] showdots, [no] softbounce, [no] spambounce, "
+        "[no] syslog); fetchmail itself refuses this file (syntax error at warnings): write warnings in a poll entry, "
+        "not after set",
+    ),
+    "set no with a value": (
+        'set no logfile "/tmp/log"\npoll imap.example.com proto IMAP user alice there\n', "syntax error at logfile",
+        "1:8: set no 'logfile': no setting fetchmail's set takes (set takes daemon, idfile, logfile, pidfile, "
+        "postmaster, properties, [no] bouncemail, [no] invisible, [no] showdots, [no] softbounce, [no] spambounce, "
+        "[no] syslog); fetchmail itself refuses this file (syntax error at logfile): fix or remove it",
+    ),
+    "port not a number": (  # it was imported, then left out by the account file's check ("must be a whole number")
+        "poll imap.example.com proto IMAP port abc user alice there\n", "syntax error at abc",
+        "1:39: port 'abc': not an unquoted number; fetchmail itself refuses this file (syntax error at abc): write "
+        "port 993, without quotes",
+    ),
+    "timeout quoted": (
+        'poll imap.example.com proto IMAP timeout "30" user alice there\n', 'syntax error at "30"',
+        "1:42: timeout '30': not an unquoted number; fetchmail itself refuses this file (syntax error at 30): write "
+        "timeout 60, without quotes",
+    ),
+    "daemon in an entry": (
+        "poll imap.example.com proto IMAP user alice there daemon 300\n", "syntax error at daemon",
+        "1:51: daemon without set: a setting of the run as a whole, which fetchmail takes after set only; fetchmail "
+        "itself refuses this file (syntax error at daemon): write set daemon VALUE (set starts a statement of its own)",
+    ),
+    "no syslog in an entry": (
+        "poll imap.example.com proto IMAP user alice there no syslog\n", "syntax error at syslog",
+        "1:54: syslog without set: a setting of the run as a whole, which fetchmail takes after set only; fetchmail "
+        "itself refuses this file (syntax error at syslog): write set no syslog (set starts a statement of its own)",
+    ),
 }  # fmt: skip
 
 
