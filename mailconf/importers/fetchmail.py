@@ -28,8 +28,9 @@ import, as fetchmail refuses such a file.
 | ``keep`` / ``no keep`` (POP3) | ``leave_on_server`` true / false |
 
 Never run: ``mda``, ``preconnect``, ``postconnect``, ``plugin`` and ``plugout`` are commands; each is
-reported and not imported, and so is a literal ``password``. Delivery and daemon settings (``is
-LOCAL here``, ``smtphost``, ``set daemon`` ...) are not account settings: one warning counts them.
+reported and not imported, and so is a literal ``password``. ``bsmtp FILE`` runs nothing: fetchmail appends the
+mail to that file as batch SMTP instead of delivering it; it is reported and not imported. Delivery and daemon
+settings (``is LOCAL here``, ``smtphost``, ``set daemon`` ...) are not account settings: one warning counts them.
 A keyword fetchmail does not know stops the import with its line and column (exit 2): fetchmail
 itself refuses such a file. Keywords are fetchmail's, in lower case only (``KEEP`` is a word: the import stops at it,
 and in a list of names it is a name, not keep), with the other spellings its lexer takes (``local``, ``folders``,
@@ -95,7 +96,12 @@ _MIN_VERSION = {proto: version for version, proto in _SSLPROTO.items() if versio
 _DROPPED = frozenset(["and", "with", "has", "wants", "options"])
 _NOISE = _DROPPED | {"here", "there"}
 #: keywords that run a command
-_COMMANDS = frozenset(["mda", "preconnect", "postconnect", "plugin", "plugout", "bsmtp"])
+_COMMANDS = frozenset(["mda", "preconnect", "postconnect", "plugin", "plugout"])
+#: what bsmtp does, which names a file (rcfile_y.y: BSMTP STRING, taken from the rc file's folder), no command
+_BSMTP = (
+    "bsmtp: fetchmail appends the mail it fetches to this file as batch SMTP (- for its standard output) instead "
+    "of delivering it; a delivery setting, not imported"
+)
 #: keywords mailconf reads, and how many arguments each takes
 _READ = {
     "via": 1, "proto": 1, "protocol": 1, "service": 1, "port": 1, "timeout": 1, "auth": 1, "authenticate": 1,
@@ -414,13 +420,15 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             key = "no ssl" if word == "ssl" and negated else key
             current.settings.pop(_OPPOSITE.get(key, ""), None)  # the later wins: defaults ssl, then no ssl
             current.settings[key] = (argument, token.location)
-        elif word in _COMMANDS:
+        elif word in _COMMANDS or word == "bsmtp":
             i = _significant(toks, i)
             _no_map(toks[i : i + 1])
             if word in _STRING_ARGUMENT and i < len(toks):
                 _string_argument(toks[i], word)
             i += 1
-            current.lost.append((token.location, f"{word} runs a command: not run, not imported"))
+            current.lost.append(
+                (token.location, _BSMTP if word == "bsmtp" else f"{word} runs a command: not run, not imported")
+            )
         elif word in _OTHER:
             arity = _OTHER[word]
             if word in _STRING_ARGUMENT:
@@ -541,7 +549,11 @@ def _another_defaults(entry: _Entry, records: list[_Entry], found: Collector) ->
 
 
 _KEYWORDS = (
-    frozenset(_READ) | frozenset(_OTHER) | _COMMANDS | _GLOBAL | {"poll", "skip", "defaults", "set", "no", "server"}
+    frozenset(_READ)
+    | frozenset(_OTHER)
+    | _COMMANDS
+    | _GLOBAL
+    | {"bsmtp", "poll", "skip", "defaults", "set", "no", "server"}
 )
 
 

@@ -360,3 +360,19 @@ def test_fetchmail_applies_the_first_defaults_record_only(tmp_path: Path, defaul
         "entries after it the first one's settings only, and polls a server named defaults with this one; "
         "not imported" in [str(note) for note in result.warnings]
     )
+
+
+def test_fetchmail_bsmtp_is_reported_as_the_file_it_names(tmp_path: Path) -> None:
+    # bsmtp was reported as "bsmtp runs a command", where it names a file (rcfile_y.y: BSMTP STRING, taken from the rc
+    # file's folder) that fetchmail appends the mail to as batch SMTP: nothing is run, and the account is imported
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text("poll mail.example.com proto POP3 user alice there bsmtp out.bsmtp ssl\n")
+    rc.chmod(0o600)
+    real = entries(rc, tmp_path)["mail.example.com"]
+    assert (real["bsmtp"], real["mda"], real["ssl"]) == (f"{tmp_path}/out.bsmtp", None, True)
+    result = import_paths("fetchmail", [str(rc)], ReadOptions())
+    assert result.accounts["mail.example.com"]["incoming"]["security"] == "tls"
+    assert (
+        f"{rc}:1:51: bsmtp: fetchmail appends the mail it fetches to this file as batch SMTP (- for its standard "
+        "output) instead of delivering it; a delivery setting, not imported" in [str(n) for n in result.warnings]
+    )
