@@ -27,6 +27,7 @@ from typing import NamedTuple, Protocol
 import jinja2
 import jinja2.compiler
 import jinja2.nodes
+import jinja2.tests
 
 from .errors import FindingsError, UsageError, no_such_account, shown
 from .model import Finding, Model, Security
@@ -54,20 +55,27 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=False,  # templates do not change during a run: no stat() per include
     )
-    env.code_generator_class = _FieldReads
+    env.code_generator_class = _PlainPython
     env.filters.update(escape.FILTERS)
     return env
 
 
-class _FieldReads(jinja2.compiler.CodeGenerator):
-    """Compiles ``{{ p.host }}`` to the Python attribute read ``(p).host``.
+class _PlainPython(jinja2.compiler.CodeGenerator):
+    """Compiles field reads and ``is none`` tests to the plain Python they mean; the rest as Jinja does.
 
-    Templates read NamedTuple fields by name (tests/targets/test_templates.py checks that every field a template
-    reads exists). Jinja compiles each read to ``environment.getattr(p, "host")``: a Python function whose fallback
-    (item access, then Undefined) no template needs, called 401,286 times to render mutt for 10,000 accounts. The
-    plain attribute read costs what unpacking the tuple by position cost before the design pass (benchmarks/README.md,
-    issue 14). A field that does not exist raises AttributeError in the template's frame, which render_model reports
-    as a template error in one line; an undefined variable stays StrictUndefined's UndefinedError.
+    ``{{ p.host }}`` becomes the attribute read ``(p).host``. Templates read NamedTuple fields by name
+    (tests/targets/test_templates.py checks that every field a template reads exists). Jinja compiles each read to
+    ``environment.getattr(p, "host")``: a Python function whose fallback (item access, then Undefined) no template
+    needs, called 401,286 times to render mutt for 10,000 accounts. The plain attribute read costs what unpacking the
+    tuple by position cost before the design pass (benchmarks/README.md, issue 14). A field that does not exist raises
+    AttributeError in the template's frame, which render_model reports as a template error in one line; an undefined
+    variable stays StrictUndefined's UndefinedError.
+
+    ``x is none`` becomes ``(x is None)`` and ``x is not none`` ``(not (x is None))`` (one ``IS_OP`` in the
+    bytecode), instead of a call of Jinja's ``tests.test_none``, whose whole body is ``return value is None``: the
+    same answer for every value, an Undefined included (it is not None, and nothing of it is read). Templates make
+    such a test for each optional setting of each account. Only for Jinja's own ``none`` test without arguments:
+    another test of that name, or arguments, keep Jinja's call.
     """
 
     def visit_Getattr(self, node: jinja2.nodes.Getattr, frame: jinja2.compiler.Frame) -> None:
@@ -77,6 +85,23 @@ class _FieldReads(jinja2.compiler.CodeGenerator):
         self.write("(")
         self.visit(node.node, frame)
         self.write(f").{node.attr}")
+
+    @jinja2.compiler.optimizeconst  # as Jinja's own visit_Test: ``none is none`` is still folded to True
+    def visit_Test(self, node: jinja2.nodes.Test, frame: jinja2.compiler.Frame) -> None:
+        if (
+            node.name != "none"
+            or node.args
+            or node.kwargs
+            or node.dyn_args is not None
+            or node.dyn_kwargs is not None
+            or self.environment.is_async
+            or self.environment.tests.get("none") is not jinja2.tests.test_none
+        ):
+            super().visit_Test(node, frame)
+            return
+        self.write("(")
+        self.visit(node.node, frame)
+        self.write(" is None)")
 
 
 def choose_targets(names: Sequence[str]) -> tuple[Target, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 import jinja2
+import jinja2.compiler
 import pytest
 
 import mailconf.render
@@ -646,6 +648,66 @@ def test_mailconfs_environment_compiles_field_reads_to_attribute_reads_and_a_mis
     out, err = capsys.readouterr()
     assert out == ""
     assert err == "mailconf: target fake: template error: 'Poll' object has no attribute 'hots'\n"
+
+
+NONE_TESTS = (
+    "{% if v is none %}none{% endif %}|{% if v is not none %}set{% endif %}|{{ 'n' if v is none else 'v' }}"
+    "|{{ v is none and w is not none }}|{{ none is none }}|{{ [v, w] | select('none') | list | length }}\n"
+)
+
+
+@pytest.mark.parametrize("value", [None, 0, "", False, (), "imap.example.org", jinja2.StrictUndefined(name="v")],
+                         ids=repr)  # fmt: skip
+def test_none_tests_compile_to_is_none_and_answer_as_jinjas_test(value: object) -> None:
+    # render's environment compiles `v is none` to the Python `(v is None)`, not a call of Jinja's none test; each
+    # template makes such a test per optional setting per account. The answer is Jinja's for every value, Undefined
+    # included (StrictUndefined is not None and raises nothing when only compared).
+    env = mailconf.render.environment.__wrapped__()
+    jinjas = mailconf.render.environment.__wrapped__()
+    jinjas.code_generator_class = jinja2.compiler.CodeGenerator  # the same environment, compiled as Jinja does
+    source = env.compile(NONE_TESTS, raw=True)
+    v = "(undefined(name='v') if l_0_v is missing else l_0_v)"
+    assert f"if ({v} is None):" in source
+    assert f"if (not ({v} is None)):" in source
+    assert not _calls_none_test(source)  # no call of Jinja's test left (select('none') passes it by name)
+    assert "True" in source  # `none is none` still folded at compile time
+    for w in (None, "x"):
+        expected = jinjas.from_string(NONE_TESTS).render(v=value, w=w)
+        assert env.from_string(NONE_TESTS).render(v=value, w=w) == expected
+    assert jinjas.from_string(NONE_TESTS).render(v=None, w="x") == "none||n|True|True|1\n"
+
+
+def test_every_template_compiles_without_a_call_of_the_none_test() -> None:
+    env = mailconf.render.environment.__wrapped__()
+    templates = env.list_templates(extensions=["j2"])
+    assert len(templates) >= 14
+    tested = 0
+    for name in templates:
+        source = env.compile(env.loader.get_source(env, name)[0], name, raw=True)  # type: ignore[union-attr]
+        if NONE_TEST in source:
+            tested += 1
+            assert not _calls_none_test(source), name
+    assert tested >= 8  # the templates do test for none: this checks something
+
+
+def test_a_none_test_with_arguments_or_of_another_environment_stays_jinjas_call() -> None:
+    env = mailconf.render.environment.__wrapped__()
+    source = env.compile("{{ v is none(1) }}", raw=True)
+    assert _calls_none_test(source)  # Jinja's call, and its TypeError
+    env.tests["none"] = lambda value: value == ""  # a none test of one's own is called, never compiled away
+    assert env.from_string("{{ v is none }} {{ w is not none }}").render(v="", w=None) == "True True"
+
+
+NONE_TEST = "environment.tests['none']"
+
+
+def _calls_none_test(source: str) -> bool:
+    """Whether a compiled template calls the name it binds Jinja's none test to (``t_4 = environment.tests['none']``).
+
+    Not its fallback ``def t_4(*unused)`` for an environment without the test, nor ``t_14(``.
+    """
+    (name,) = {line.split(" = ")[0].strip() for line in source.splitlines() if line.endswith(f" = {NONE_TEST}")}
+    return re.search(rf"(?<![\w.])(?<!def ){name}\(", source) is not None
 
 
 def test_an_attribute_error_outside_a_template_is_not_called_a_template_error(monkeypatch: pytest.MonkeyPatch) -> None:
