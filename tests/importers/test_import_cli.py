@@ -917,26 +917,6 @@ def test_fetchmail_is_name_there_names_the_login(capsys: pytest.CaptureFixture[s
     assert "      username: bob@example.com\n" in out
 
 
-@pytest.mark.parametrize(
-    ("user", "column", "keyword"), [("to bob there", 10, "to"), ("is bob carl there", 15, "is")]
-)  # fmt: skip
-def test_fetchmail_names_before_there_other_than_is_name_stop_the_import(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, user: str, column: int, keyword: str
-) -> None:
-    need("fetchmail")
-    rc = tmp_path / "fetchmailrc"
-    rc.write_text(f"poll imap.example.com proto IMAP\n  {user} ssl\n")
-    rc.chmod(0o600)
-    with pytest.raises(FetchmailError, match=r"(?s)^fetchmail exit 5: .*fetchmailrc:2: syntax error at there\n"):
-        fetchmail_entries(rc, tmp_path)
-    assert run(capsys, "import", "--from", "fetchmail", str(rc)) == (
-        2,
-        "",
-        f"mailconf: {rc}:2:{column}: {keyword} ... there: only is NAME there names the login (one name); fetchmail "
-        "itself refuses this file (syntax error at there): write is REMOTE there, or LOCAL here\n",
-    )
-
-
 #: every character Python's \s (in a str pattern) takes as a blank and fetchmail's lexer does not: rcfile_l.l's
 #: blanks are [ \t\r] and the line end, and any other character is a character of a word
 NOT_FETCHMAIL_BLANKS = [c for c in map(chr, range(0x110000)) if re.fullmatch(r"\s", c) and c not in " \t\r\n"]
@@ -1949,6 +1929,16 @@ FETCHMAIL_REFUSES = {
         "poll imap.example.com proto IMAP user alice there no syslog\n", "syntax error at syslog",
         "1:54: syslog without set: a setting of the run as a whole, which fetchmail takes after set only; fetchmail "
         "itself refuses this file (syntax error at syslog): write set no syslog (set starts a statement of its own)",
+    ),
+    "to NAME there": (
+        "poll imap.example.com proto IMAP\n  to bob there ssl\n", "syntax error at there",
+        "2:10: to ... there: only is NAME there names the login (one name); fetchmail itself refuses this file "
+        "(syntax error at there): write is REMOTE there, or LOCAL here",
+    ),
+    "is with two names before there": (
+        "poll imap.example.com proto IMAP\n  is bob carl there ssl\n", "syntax error at there",
+        "2:15: is ... there: only is NAME there names the login (one name); fetchmail itself refuses this file "
+        "(syntax error at there): write is REMOTE there, or LOCAL here",
     ),
 }  # fmt: skip
 

@@ -326,6 +326,17 @@ def client_certificate_required_tls_1_2(directory: Path) -> ssl.SSLContext:
     return context
 
 
+def assert_handshake_fails(probe: Any, script: Callable[[socket.socket, threading.Event], None], message: str) -> None:
+    """probe of an implicit-TLS IMAP server that ``script`` plays (no certificate check) finds MC804 ``message``."""
+    with ScriptedServer(script) as server:
+        run = probe(
+            incoming={"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "tls",
+                      "timeout": 2, "tls": {"verify": False}}
+        )  # fmt: skip
+    assert run.findings == [Found(5, "MC804", "error", message)]
+    assert run.code == 1
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
@@ -355,13 +366,7 @@ def test_a_failed_handshake_gets_advice_that_fits_its_reason(
         with context.wrap_socket(conn, server_side=True) as tls:  # raises: the client gives up
             tls.sendall(b"* OK ready\r\n")
 
-    with ScriptedServer(script) as server:
-        run = probe(
-            incoming={"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "tls",
-                      "timeout": 2, "tls": {"verify": False}}
-        )  # fmt: skip
-    assert run.findings == [Found(5, "MC804", "error", message)]
-    assert run.code == 1
+    assert_handshake_fails(probe, script, message)
 
 
 @pytest.mark.parametrize(
@@ -446,13 +451,7 @@ def test_a_server_hello_that_openssl_3_refuses(probe: Any, hello: bytes, message
         conn.sendall(hello)
         conn.recv(65536)  # probe's alert, then its close
 
-    with ScriptedServer(script) as server:
-        run = probe(
-            incoming={"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "tls",
-                      "timeout": 2, "tls": {"verify": False}}
-        )  # fmt: skip
-    assert run.findings == [Found(5, "MC804", "error", message)]
-    assert run.code == 1
+    assert_handshake_fails(probe, script, message)
 
 
 def openssl_conf(directory: Path, setting: str) -> Path:
