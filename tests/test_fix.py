@@ -257,6 +257,21 @@ def test_crlf_becomes_lf_everywhere_and_nothing_else() -> None:
     assert (outcome.after, [f.rule for f in outcome.fixed]) == (HEAD, ["MC005"])
 
 
+def test_a_lone_cr_before_a_crlf_stays_a_line_end_of_its_own() -> None:
+    # CR CR LF is two line ends (a lone CR, then CRLF); taking out one CR left CR LF, one line end: the folded value
+    # lost its paragraph break, and --fix refused the whole file as "please report this as a bug"
+    before = HEAD + account("display_name: >\n  The\r\n\n  Boss\nincoming: {protocol: imap, host: imap.example.com}")
+    outcome = fix(before.replace("\n", "\r\n"))
+    assert (outcome.after, [f.rule for f in outcome.fixed], outcome.refused) == (
+        HEAD + account("display_name: >\n  The\n\n\n  Boss\nincoming: {protocol: imap, host: imap.example.com}"),
+        ["MC005"],
+        None,
+    )
+    name = load_document("a.yaml", before.replace("\n", "\r\n").encode()).data["accounts"]["t"]["display_name"]
+    assert load_document("a.yaml", outcome.after.encode()).data["accounts"]["t"]["display_name"] == name
+    assert name == "The\n\nBoss\n"
+
+
 def test_lone_cr_line_ends_count_as_lines_where_a_value_is_fixed(tmp_path: Path) -> None:
     # the parser counts a lone CR (old Mac line ends) as a line break: the fix must find the value there too
     before = (HEAD + account(CASES["MC201"][0])).replace("\n", "\r")

@@ -38,5 +38,12 @@ def check(model: Model) -> Iterator[Problem]:
 
 
 def fix_text(text: str, findings: Sequence[Finding]) -> dict[Finding, tuple[Edit, ...]]:
-    edits = tuple(Edit(m.start(), m.start() + 1, "") for m in re.finditer("\r\n", text))
+    """Each CR of a run before an LF becomes an LF: a lone CR is a line break of its own (old Mac line ends), so
+    ``\r\r\n`` is two of them, and taking out the one CR would join them into one CRLF (one line fewer: a block
+    scalar's value changes, another pass would take out the next CR)."""
+    edits = tuple(Edit(m.start(), m.end() - 1, "\n" * (m.end() - m.start() - 2)) for m in _CRS_LF.finditer(text))
     return dict.fromkeys(findings, edits)
+
+
+#: a CRLF and the lone CRs right before it
+_CRS_LF = re.compile("\r+\n")
