@@ -272,6 +272,23 @@ def test_a_lone_cr_before_a_crlf_stays_a_line_end_of_its_own() -> None:
     assert name == "The\n\nBoss\n"
 
 
+@pytest.mark.parametrize("layout", ["display_name: {}", "display_name:\n  {}"])
+@pytest.mark.parametrize("space", ["\u00a0", "\u3000"])
+def test_an_unused_directive_goes_and_the_unicode_space_before_it_stays_in_the_value(layout: str, space: str) -> None:
+    # YAML's white space is space and tab: a no-break space (or any other) before the comment ends the value, which
+    # the directive's removal took with it (all of the line, when the value was that space alone)
+    body = layout + "  # mailconf: disable=MC101\nincoming: {{protocol: imap, host: imap.example.com}}"
+    before = HEAD + account(body.format("Alice" + space))
+    outcome = fix(before)
+    assert (outcome.after, [f.rule for f in outcome.fixed], outcome.refused) == (
+        before.replace("  # mailconf: disable=MC101", ""),
+        ["MC708"],
+        None,
+    )
+    alone = HEAD + account(body.format(space))
+    assert fix(alone).after == alone.replace("  # mailconf: disable=MC101", "")
+
+
 def test_lone_cr_line_ends_count_as_lines_where_a_value_is_fixed(tmp_path: Path) -> None:
     # the parser counts a lone CR (old Mac line ends) as a line break: the fix must find the value there too
     before = (HEAD + account(CASES["MC201"][0])).replace("\n", "\r")

@@ -83,10 +83,11 @@ def fix_text(text: str, findings: Sequence[Finding]) -> dict[Finding, tuple[Edit
         base = starts[number - 1] + comment_at
         if kept:
             edit = Edit(base + match.start(2), base + match.end(2), ",".join(kept))
-        elif line[:comment_at].strip() == "":
+        elif line[:comment_at].strip(" \t") == "":
             edit = _remove_line(text, starts, number)  # the line held only the comment
         else:
-            code_end = len(line[:comment_at].rstrip())
+            # YAML's white space only: a no-break space (any other Unicode space) before the comment is the value's
+            code_end = len(line[:comment_at].rstrip(" \t"))
             edit = Edit(starts[number - 1] + code_end, starts[number - 1] + len(line), "")
         for finding in group:
             if _FIXABLE.match(finding.message):
