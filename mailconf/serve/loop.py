@@ -140,6 +140,16 @@ VERSION_NOT_SUPPORTED = "505 HTTP Version Not Supported: this server speaks HTTP
 _VERSION = re.compile(rb" HTTP/([0-9])\.([0-9])\Z")
 
 
+#: a Content-Length header field (as waitress reads one) written with more digits than MAX_BODY has
+_LONG_LENGTH = re.compile(rb"(?im)^(content-length:[ \t]*)([0-9]{%d,})(?=[ \t]*(?:\r\n|\Z))" % (len(str(MAX_BODY)) + 1))
+
+
+def _within_int(match: re.Match[bytes]) -> bytes:
+    """The same number when zeros first made it long, else one past the limit (any such number is)."""
+    digits = match[2].lstrip(b"0") or b"0"
+    return match[1] + (digits if len(digits) <= len(str(MAX_BODY)) else str(MAX_BODY + 1).encode())
+
+
 class Parser(HTTPRequestParser):  # type: ignore[misc]  # waitress has no type hints
     header_plus: bytes  # waitress's: what has come of the header section
     body_rcv: Any  # waitress's: the body's receiver, None while the header section comes
@@ -188,7 +198,12 @@ class Parser(HTTPRequestParser):  # type: ignore[misc]  # waitress has no type h
     def parse_header(self, header_plus: bytes) -> None:
         """waitress's, with a later minor version of HTTP/1 (``HTTP/1.2``) read as HTTP/1.1, as RFC 9110 s2.5 says a
         recipient should: waitress took any version but 1.1 for 1.0, so that HTTP/1.1's requirements (Host, RFC 9112
-        s3.2) and its framing (Transfer-Encoding) did not apply to it. The request line is kept as it came."""
+        s3.2) and its framing (Transfer-Encoding) did not apply to it. The request line is kept as it came.
+
+        A Content-Length of more digits than a body here can have is given to waitress as one past the limit (its
+        413): waitress converts it with int(), which refuses more than 4,300 digits (a head may have 16 KiB) with a
+        ValueError that nothing caught: the connection was closed unanswered, a traceback in the server's log."""
+        header_plus = _LONG_LENGTH.sub(_within_int, header_plus)
         first, crlf, rest = header_plus.partition(b"\r\n")
         sent = _VERSION.search(first.rstrip())  # waitress strips white space at the end of the line
         if sent is None or sent[1] != b"1" or sent[2] in (b"0", b"1"):

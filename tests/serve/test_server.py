@@ -447,6 +447,9 @@ BAD_HTTP = "400 Bad Request: the request is not well-formed HTTP/1.1"
         (b"POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: x\r\nContent-Length: SECRET\r\n\r\n", BAD_HTTP),
         (b"POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n",
          "413 Content Too Large: the body is larger than 65536 bytes"),
+        # more digits than Python's int() converts (4,300): waitress's ValueError closed the connection unanswered
+        (b"POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: x\r\nContent-Length: " + b"9" * 5000 + b"\r\n\r\n",
+         "413 Content Too Large: the body is larger than 65536 bytes"),
         (b"GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: SECRET\r\n\r\n",
          "501 Not Implemented: the only Transfer-Encoding accepted is chunked"),
     ],
@@ -465,6 +468,17 @@ def test_what_waitress_refuses_itself_is_one_line_that_repeats_nothing(server: S
     logged = server.wait_for(rf'"{re.escape(sent)}" {line[:3]} {len(line) + 1} "-" "-"$', start).string
     assert re.fullmatch(r"127\.0\.0\.1 - - \[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d \+0000\] .*", logged)
     healthy(server)
+
+
+def test_a_content_length_long_only_for_its_zeros_is_its_number(server: Server) -> None:
+    """RFC 9110 s8.6: Content-Length is a number of decimal digits, so zeros first change nothing, however many
+    (5,000 of them were more than waitress's int() converts: the connection was closed unanswered)."""
+    body = OUTLOOK_REQUEST.format(address="alice@example.com").encode()
+    head = f"POST {AUTODISCOVER} HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\nContent-Length: "
+    answer = exchange(server, head.encode() + b"0" * 5000 + str(len(body)).encode() + b"\r\n\r\n" + body)
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"<Server>imap.example.com</Server>" in answer
+    assert not [line for line in server.lines if "uncaptured python exception" in line]
 
 
 def padded_head(size: int) -> bytes:
