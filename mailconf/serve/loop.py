@@ -75,7 +75,7 @@ from functools import partial
 from typing import Any, NamedTuple, cast
 
 from waitress.channel import HTTPChannel
-from waitress.parser import HTTPRequestParser
+from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask
 from waitress.utilities import Error
@@ -202,15 +202,21 @@ class Parser(HTTPRequestParser):  # type: ignore[misc]  # waitress has no type h
 
         A Content-Length of more digits than a body here can have is given to waitress as one past the limit (its
         413): waitress converts it with int(), which refuses more than 4,300 digits (a head may have 16 KiB) with a
-        ValueError that nothing caught: the connection was closed unanswered, a traceback in the server's log."""
+        ValueError that nothing caught: the connection was closed unanswered, a traceback in the server's log.
+        urllib's urlsplit, which waitress splits an absolute-form target with, raises one too (a host with a ``[``
+        and no ``]``, or brackets around what is no IP address: ``GET http://a[b/ HTTP/1.1``): such a target is no
+        URI, and the request is answered 400 as any other that waitress cannot parse."""
         header_plus = _LONG_LENGTH.sub(_within_int, header_plus)
         first, crlf, rest = header_plus.partition(b"\r\n")
         sent = _VERSION.search(first.rstrip())  # waitress strips white space at the end of the line
-        if sent is None or sent[1] != b"1" or sent[2] in (b"0", b"1"):
-            super().parse_header(header_plus)
-            return
-        super().parse_header(first[: sent.start()] + b" HTTP/1.1" + crlf + rest)
-        self.first_line = first.rstrip()  # the access log's request line: what was sent
+        later = sent is not None and sent[1] == b"1" and sent[2] not in (b"0", b"1")
+        try:
+            super().parse_header(first[: sent.start()] + b" HTTP/1.1" + crlf + rest if sent and later else header_plus)
+        except ValueError:
+            raise ParsingError("the request target is not a URI") from None
+        finally:
+            if later:
+                self.first_line = first.rstrip()  # the access log's request line: what was sent
 
     def _faulty_framing(self) -> str | None:
         """RFC 9112 s6.1: a request with Content-Length and Transfer-Encoding (waitress went by the second, and kept

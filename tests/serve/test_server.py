@@ -445,6 +445,10 @@ BAD_HTTP = "400 Bad Request: the request is not well-formed HTTP/1.1"
         (b"getSECRET / HTTP/1.1\r\nHost: x\r\n\r\n", BAD_HTTP),  # waitress quoted a method back
         (b"GET / HTTP/1.1\r\n\tSECRET folded\r\nHost: x\r\n\r\n", BAD_HTTP),  # ... and a header line
         (b"POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: x\r\nContent-Length: SECRET\r\n\r\n", BAD_HTTP),
+        # urlsplit's ValueError on a target's host (a "[" and no "]", no IP address in brackets) closed the
+        # connection unanswered
+        (b"GET http://a[SECRET/mail/config-v1.1.xml HTTP/1.1\r\nHost: x\r\n\r\n", BAD_HTTP),
+        (b"GET http://[SECRET]/mail/config-v1.1.xml HTTP/1.2\r\nHost: x\r\n\r\n", BAD_HTTP),
         (b"POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n",
          "413 Content Too Large: the body is larger than 65536 bytes"),
         # more digits than Python's int() converts (4,300): waitress's ValueError closed the connection unanswered
