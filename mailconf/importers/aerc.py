@@ -308,8 +308,12 @@ COLON = (
     "and cut the others at the '='); the file does not say which aerc it is for: read as aerc 0.14 reads it"
 )
 
-#: the first line of a file mailconf rendered (templates/aerc/accounts.conf.j2) names the version it is for
-_HEADER = re.compile(r"# aerc \((0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\) accounts written by mailconf \(target aerc\)\.")
+#: the first line of a file mailconf rendered (templates/aerc/accounts.conf.j2) names the version it is for; a
+#: part of ten digits or more is none mailconf writes (the target refuses it), so such a line is no header of its
+#: own (and int() of more than 4,300 digits raised ValueError: an internal error, exit 3)
+_HEADER = re.compile(
+    r"# aerc \((0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\) accounts written by mailconf \(target aerc\)\."
+)
 
 
 def read(paths: Sequence[str], options: ReadOptions) -> Imported:

@@ -254,7 +254,9 @@ _INTERPOLATES = (0, 15)
 _INTERPOLATION = re.compile(r"%\(([^)]+)\)s")  # go-ini's varPattern
 #: Every key a section may hold (the template's): a %(KEY)s naming one of them is replaced.
 _KEYS = frozenset(("source", "source-cred-cmd", "connection-timeout", "outgoing", "outgoing-cred-cmd", "from"))
-_VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))?")
+#: at most nine digits a part: int() of more than 4,300 raises ValueError (an internal error, exit 3), and no aerc
+#: version has ten
+_VERSION = re.compile(r"(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})(?:\.(?:0|[1-9][0-9]{0,8}))?")
 
 #: auth -> the mechanisms aerc can use for it, on (IMAP, SMTP); the first named in ``mechanisms`` wins, else the
 #: first here. IMAP logs in with the LOGIN command, which sends the password as PLAIN or LOGIN would.

@@ -269,7 +269,11 @@ def test_a_hand_written_file_for_aerc_0_15_and_later(capsys: pytest.CaptureFixtu
         ("# aerc (1.0) accounts written by mailconf (target aerc).\n", "starttls", False),
         ("\n# aerc (0.20) accounts written by mailconf (target aerc).\n", "none", True),  # not the first line
         ("# aerc (0.20) accounts written by hand.\n", "none", True),
+        # no version mailconf writes (the target refuses it): not its header; 5,000 digits were an internal error
+        ("# aerc (0.1000000000) accounts written by mailconf (target aerc).\n", "none", True),
+        (f"# aerc (0.{'9' * 5000}) accounts written by mailconf (target aerc).\n", "none", True),
     ],
+    ids=["0.20", "0.15", "0.14", "1.0", "second-line", "by-hand", "ten-digits", "5000-digits"],
 )
 def test_the_aerc_version_mailconf_wrote_the_file_for_decides_what_smtp_means(
     tmp_path: Path, first_lines: str, security: str, warned: bool

@@ -250,6 +250,11 @@ def test_aerc_0_15_and_later_get_their_smtp_schemes(version: str) -> None:
         ("1", "--option version: write aerc's version as MAJOR.MINOR[.PATCH] (like 0.20), not '1'"),
         ("v0.20", "--option version: write aerc's version as MAJOR.MINOR[.PATCH] (like 0.20), not 'v0.20'"),
         ("0.20\n", "--option version: write aerc's version as MAJOR.MINOR[.PATCH] (like 0.20), not '0.20\\n'"),
+        # int() of 5,000 digits raised ValueError: an internal error (exit 3)
+        (
+            f"0.{'9' * 5000}",
+            f"--option version: write aerc's version as MAJOR.MINOR[.PATCH] (like 0.20), not '0.{'9' * 5000}'",
+        ),
     ],
 )
 def test_a_version_that_is_not_one_or_is_older_than_0_14_is_a_usage_error(
