@@ -166,6 +166,40 @@ def test_configparser_stops_at_the_first_bad_line(fmt: str, section: str, tmp_pa
     )
 
 
+@pytest.mark.parametrize(("fmt", "section"), [("getmail", "[retriever]"), ("offlineimap", "[general]")])
+def test_a_line_of_many_spaces_is_refused_in_one_pass(fmt: str, section: str, tmp_path: Path) -> None:
+    # ConfigParser's NAME = VALUE pattern tried every end of the name and every space after it: a line of 20,000
+    # spaces between two words took 7 s, and this one did not end in minutes (no time asserted: the line is
+    # refused at its line, as before)
+    path = tmp_path / "rc"
+    path.write_text(f"{section}\nserver = x\nread_all" + " " * 100_000 + "x\n")
+    with pytest.raises(MailconfError) as raised:
+        import_paths(fmt, [str(path)], ReadOptions())
+    assert str(raised.value) == (
+        f"{path}:3:1: not a setting (NAME = VALUE), a [section] or a comment; fix or remove the line (a value that "
+        "continues is indented)"
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(line=st.text(st.sampled_from("ab =:\t;#%[]\x0b\x0c\u2028\u3000"), max_size=14))
+def test_the_ini_readers_split_a_line_as_configparser_does(line: str) -> None:
+    """The importers' one-pass NAME = VALUE pattern reads every line as ConfigParser's own (the clients') does."""
+    import configparser
+
+    from mailconf.importers._ini import _Parser, _RawParser
+
+    for ours, theirs in ((_RawParser(), configparser.RawConfigParser()), (_Parser(), configparser.ConfigParser())):
+        results: list[object] = []
+        for parser in (ours, theirs):
+            try:
+                parser.read_string(f"[s]\n{line}\n")
+                results.append(dict(parser.items("s", raw=True)))
+            except configparser.Error as exc:
+                results.append(type(exc).__name__)
+        assert results[0] == results[1]
+
+
 def test_many_accounts_of_one_name_are_numbered_once_each() -> None:
     # each account named like the ones before it tried every number from 2 again: 50,000 `IMAPAccount a` did not
     # end in a minute (no time asserted); the names are the same as before
