@@ -101,7 +101,7 @@ def valid_accounts(imported: Imported) -> tuple[dict[str, Mapping[str, Any]], li
             )
     checked = {name: data for name, data in imported.accounts.items() if name not in reasons}
     # a deep copy: the generated validator fills in schema defaults, and the output holds only what the file says
-    problems, refused = schema.validate({"version": 1, "accounts": copy.deepcopy(checked)})
+    problems, refused = schema.validate({"version": 1, "accounts": copy.deepcopy(checked)}, first=True)
     invalid = {*refused, *reasons}
     if not invalid:
         return checked, []

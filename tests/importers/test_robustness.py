@@ -200,6 +200,36 @@ def test_the_ini_readers_split_a_line_as_configparser_does(line: str) -> None:
         assert results[0] == results[1]
 
 
+def test_an_account_the_schema_refuses_is_explained_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # each of 50,000 unknown authenticators was explained (some 200 µs each), for a warning that names the first:
+    # a 400 KB muttrc took 12 s to import (no time asserted: how many problems are explained is counted)
+    from mailconf import schema
+
+    explained = []
+    describe = schema._describe
+
+    def counted(error: Any, base: Any, root: Any) -> Any:
+        explained.append(error)
+        return describe(error, base, root)
+
+    monkeypatch.setattr(schema, "_describe", counted)
+    path = tmp_path / "muttrc"
+    names = ":".join(f"x{n}" for n in range(50_000))
+    path.write_text(
+        f"set from = 'a@example.org'\nset folder = 'imaps://imap.example.org/'\nset imap_authenticators = '{names}'\n"
+    )
+    result = import_paths("mutt", [str(path)], ReadOptions())
+    assert (result.accounts, result.warnings, len(explained)) == (
+        {},
+        (
+            f"{path}:2:5: account a: not imported, it cannot be valid: incoming.mechanisms.0: this value must be "
+            "one of plain, login, scram-sha-1, scram-sha-256, cram-md5, digest-md5, ntlm, gssapi, xoauth2, "
+            'oauthbearer, external (got "x0")',
+        ),
+        1,
+    )
+
+
 def test_many_accounts_of_one_name_are_numbered_once_each() -> None:
     # each account named like the ones before it tried every number from 2 again: 50,000 `IMAPAccount a` did not
     # end in a minute (no time asserted); the names are the same as before
