@@ -100,13 +100,11 @@ def _keys(path: str) -> list[tuple[str, Location, dict[str, tuple[Value, Locatio
     #: the first (a later value of a name wins), as regedit merges the file into the registry key by key; key names
     #: are case-insensitive there. Insertion order is file order.
     named: dict[str, tuple[int, str, Location, dict[str, tuple[Value, Location]]]] = {}
-    #: lower-case key name -> when ``[-key]`` deleted it and its subkeys: a key made before that is gone (looked up
-    #: through its ancestors, so that deleting a key is not a walk over every key, which was quadratic)
-    deleted: dict[str, int] = {}
+    #: the keys ``[-key]`` deleted with their subkeys: a key made before that is gone
+    deleted = _Deleted()
 
     def alive(lower: str, made: int) -> bool:
-        parts = lower.split("\\")
-        return all(deleted.get("\\".join(parts[:n]), -1) < made for n in range(1, len(parts) + 1))
+        return deleted.last(lower) < made
 
     current: dict[str, tuple[Value, Location]] | None = None
     under_deleted = False  # after [-key]: regedit has no key to put a value in
@@ -122,7 +120,7 @@ def _keys(path: str) -> list[tuple[str, Location, dict[str, tuple[Value, Locatio
             if not stripped.endswith("]"):
                 raise Unreadable(where, "a key line without its closing ]", "fix the line or export again")
             if stripped.startswith("[-"):  # regedit deletes the key and its subkeys; a later [key] makes it anew
-                deleted[stripped[2:-1].lower()] = start
+                deleted.add(stripped[2:-1].lower(), start)
                 current, under_deleted = None, True
                 continue
             lower = stripped[1:-1].lower()
@@ -145,6 +143,35 @@ def _keys(path: str) -> list[tuple[str, Location, dict[str, tuple[Value, Locatio
         else:
             current[name] = (_data(match.group(2), where), where)
     return [(name, where, values) for lower, (made, name, where, values) in named.items() if alive(lower, made)]
+
+
+class _Deleted:
+    """The keys ``[-key]`` deleted, as a tree of their names' parts (``a\\b`` under ``a``), each with the line that
+    deleted it last.
+
+    Looked up through a key's ancestors, so that deleting a key is not a walk over every key (quadratic); and down
+    the tree, part by part, so that the lookup is not a name joined for each ancestor (quadratic in the key's
+    depth: a 200 KB key line of backslashes took 20 s)."""
+
+    def __init__(self) -> None:
+        self.line = -1
+        self.parts: dict[str, _Deleted] = {}
+
+    def add(self, lower: str, line: int) -> None:
+        node = self
+        for part in lower.split("\\"):
+            node = node.parts.setdefault(part, _Deleted())
+        node.line = line
+
+    def last(self, lower: str) -> int:
+        """The last line that deleted the key or one of its ancestors; -1 if none did."""
+        node, last = self, -1
+        for part in lower.split("\\"):
+            found = node.parts.get(part)
+            if found is None:
+                break
+            node, last = found, max(last, found.line)
+        return last
 
 
 def _unwrapped(lines: list[str], number: int) -> tuple[str, int]:

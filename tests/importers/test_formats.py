@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from mailconf.document import build_model
+from mailconf.errors import MailconfError
 from mailconf.importers import ReadOptions
 from mailconf.importers._core import compare, import_paths
 
@@ -98,6 +99,37 @@ def test_outlook_joins_wrapped_hex_lines(tmp_path: Path) -> None:
     assert accounts["Carol"]["display_name"] == "Cécile"
     assert warnings == (
         f"{reg}:15:1: Outlook's stored password (DPAPI-encrypted) is not imported: set password_command",
+    )
+
+
+_PROFILE = "HKEY_CURRENT_USER\\Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles\\Outlook"
+
+
+@pytest.mark.parametrize(
+    ("deletion", "alive"),
+    [
+        ("", True),
+        (f"[-{_PROFILE}]", False),  # an ancestor
+        (f"[-{_PROFILE}\\9375CFF0413111d3B88A00104B2A6676\\00000002\\X\\X]", False),  # case-insensitive
+        (f"[-{_PROFILE}\\9375CFF0413111d3B88A00104B2A6676\\00000002\\x\\y]", True),  # another subkey
+        (f"[-{_PROFILE}\\9375CFF0413111d3B88A00104B2A6676\\00000002\\x\\x" + "\\x" * 100_000 + "]", True),  # deeper
+    ],
+    ids=["none", "ancestor", "parent-case", "sibling", "child"],
+)
+def test_outlook_reads_a_key_of_any_depth_in_one_pass(tmp_path: Path, deletion: str, alive: bool) -> None:
+    # each ancestor's name was joined anew to look it up among the deleted keys: quadratic in the key's depth,
+    # a 200 KB key line took 20 s and this one did not end in minutes (no time asserted)
+    key = "9375CFF0413111d3B88A00104B2A6676\\00000002]"
+    reg = tmp_path / "outlook.reg"
+    reg.write_text(REG_EXPORT.replace(key, key[:-1] + "\\x" * 100_000 + "]") + deletion + "\r\n", newline="")
+    if alive:
+        accounts, _ = imported("outlook", reg)
+        assert accounts["Carol"]["address"] == "carol@example.org"
+        return
+    with pytest.raises(MailconfError) as raised:
+        imported("outlook", reg)
+    assert str(raised.value) == (
+        f"{reg}:1:1: no outlook account found; check that the file is Outlook configuration, or choose another --from"
     )
 
 
