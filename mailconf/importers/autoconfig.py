@@ -16,6 +16,10 @@ alternatives, named in a comment).
   that name |
 | ``pop3/leaveMessagesOnServer``, ``daysToLeaveMessagesOnServer`` | ``leave_on_server``, ``leave_days`` |
 
+A server with no ``socketType``, or none of these (``TLS1.2``, ``ssl3``), is left out with a warning, as
+Thunderbird leaves it out ("need proper <socketType> in XML"); the next server of its kind, if any, is
+imported instead: reading it as ``security: none`` would send the password in the clear.
+
 An autoconfig file describes a provider, not a person: the address is ``you@DOMAIN`` and a comment
 asks you to put yours. The XML is parsed with defusedxml: a file with a DTD or entities (an "entity
 bomb") is refused with its line and column (exit 2), like any XML that is not well-formed, or that
@@ -31,7 +35,7 @@ from xml.etree.ElementTree import Element
 from ..model import Location
 from . import Imported, ReadOptions, Unreadable
 from ._base import Collector, shown, whole_number
-from ._xml import parse
+from ._xml import Parsed, parse
 
 NAME = "autoconfig"
 TITLE = "Thunderbird autoconfig: a config-v1.1.xml file"
@@ -46,7 +50,8 @@ _AUTH = {
 def read(paths: Sequence[str], options: ReadOptions) -> Imported:
     found = Collector()
     for path in paths:
-        root = parse(path, "an autoconfig XML file (config-v1.1.xml)").root
+        parsed = parse(path, "an autoconfig XML file (config-v1.1.xml)")
+        root = parsed.root
         if root.tag != "clientConfig":
             raise Unreadable(
                 Location(path, 1, 1),
@@ -54,11 +59,12 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
                 "name a Thunderbird autoconfig file (config-v1.1.xml)",
             )
         for provider in root.findall("emailProvider"):
-            _provider(path, provider, found)
+            _provider(parsed, provider, found)
     return found.result()
 
 
-def _provider(path: str, provider: Element, found: Collector) -> None:
+def _provider(parsed: Parsed, provider: Element, found: Collector) -> None:
+    path = parsed.path
     where = Location(path, 1, 1)
     domain = (provider.findtext("domain") or "example.org").strip()
     address = f"you@{domain}"
@@ -67,7 +73,17 @@ def _provider(path: str, provider: Element, found: Collector) -> None:
     notes: list[tuple[str, str]] = []
     for side, tag in (("incoming", "incomingServer"), ("outgoing", "outgoingServer")):
         servers = provider.findall(tag)
-        usable = [s for s in servers if s.get("type") in (("imap", "pop3") if side == "incoming" else ("smtp",))]
+        usable = []
+        for server in servers:
+            if server.get("type") not in (("imap", "pop3") if side == "incoming" else ("smtp",)):
+                continue
+            if _security(server) is not None:
+                usable.append(server)
+                continue
+            said = [shown(s.text or "", quotes=True) for s in server.findall("socketType")]
+            why = f"socketType {', '.join(said)} is none of SSL, STARTTLS, plain" if said else "no socketType"
+            found.warn(parsed.at(server), f"<{tag}> {shown(server.findtext('hostname'))} left out: {why}; "
+                       "Thunderbird leaves such a server out too")  # fmt: skip
         if not usable:
             continue
         account[side] = _server(usable[0], address)
@@ -88,6 +104,15 @@ def _provider(path: str, provider: Element, found: Collector) -> None:
         found.comment(("accounts", name, side), note)
 
 
+def _security(element: Element) -> str | None:
+    """The first socketType that is one of SSL, STARTTLS, plain, as Thunderbird takes it; None when none is."""
+    for socket in element.findall("socketType"):
+        security = _SECURITY.get((socket.text or "").strip().lower())
+        if security is not None:
+            return security
+    return None
+
+
 def _server(element: Element, address: str) -> dict[str, Any]:
     server: dict[str, Any] = {}
     if element.get("type") != "smtp":
@@ -96,7 +121,7 @@ def _server(element: Element, address: str) -> dict[str, Any]:
     port = (element.findtext("port") or "").strip()
     if port:
         server["port"] = whole_number(port)  # not "²"
-    server["security"] = _SECURITY.get((element.findtext("socketType") or "plain").strip().lower(), "none")
+    server["security"] = _security(element)
     method = (element.findtext("authentication") or "password-cleartext").strip().lower()
     server["auth"] = _AUTH.get(method, "password")
     if method == "password-encrypted":

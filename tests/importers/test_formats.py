@@ -163,6 +163,44 @@ def test_autoconfig_days_of_thousands_of_digits_leave_the_account_out(tmp_path: 
     ))  # fmt: skip
 
 
+_POP3 = {"protocol": "pop3", "host": "pop.example.com", "port": 995, "security": "tls", "auth": "password",
+         "mechanisms": ["cram-md5"], "username": "you", "leave_on_server": True, "leave_days": 10}  # fmt: skip
+_LEFT_OUT = "{xml}:6:5: <incomingServer> pop.example.com left out: {why}; Thunderbird leaves such a server out too"
+
+
+@pytest.mark.parametrize(
+    ("socket", "incoming", "warning"),
+    [
+        ("", None, "no socketType"),
+        ("<socketType>TLS1.2</socketType>", None, "socketType 'TLS1.2' is none of SSL, STARTTLS, plain"),
+        ("<socketType></socketType><socketType>x</socketType>", None,
+         "socketType '', 'x' is none of SSL, STARTTLS, plain"),
+        # Thunderbird takes the first it knows
+        ("<socketType>TLS1.2</socketType><socketType>SSL</socketType>", _POP3, None),
+        # the next server of its kind is imported instead, as Thunderbird takes it
+        ("</incomingServer><incomingServer type='imap'><hostname>imap.example.com</hostname><port>993</port>"
+         "<socketType>SSL</socketType>",
+         {"protocol": "imap", "host": "imap.example.com", "port": 993, "security": "tls", "auth": "password",
+          "mechanisms": ["cram-md5"], "username": "you"},
+         "no socketType"),
+    ],
+    ids=["missing", "unknown", "empty-and-unknown", "first-known", "next-server"],
+)  # fmt: skip
+def test_autoconfig_leaves_out_a_server_without_a_known_socket_type(
+    tmp_path: Path, socket: str, incoming: dict[str, Any] | None, warning: str | None
+) -> None:
+    # it was imported as security: none, with no warning: a missing or misspelt socketType sent the password in
+    # the clear, where Thunderbird refuses the server ("need proper <socketType> in XML")
+    xml = tmp_path / "config-v1.1.xml"
+    xml.write_text(AUTOCONFIG.replace("<socketType>SSL</socketType>", socket))
+    accounts, warnings = imported("autoconfig", xml)
+    assert (accounts["example.com"].get("incoming"), accounts["example.com"]["outgoing"]["security"]) == (
+        incoming,
+        "starttls",
+    )
+    assert warnings == ((_LEFT_OUT.format(xml=xml, why=warning),) if warning else ())
+
+
 def test_autoconfig_gives_the_provider_servers_and_asks_for_the_address(tmp_path: Path) -> None:
     xml = tmp_path / "config-v1.1.xml"
     xml.write_text(AUTOCONFIG)
