@@ -98,7 +98,7 @@ def _load(path: str, data: bytes) -> Any:
             "unsigned.mobileconfig extracts it)",
         )
     try:
-        return plistlib.loads(data)
+        profile = plistlib.loads(data)
     except ExpatError as exc:
         raise Unreadable(
             Location(path, exc.lineno, exc.offset + 1), "not a well-formed XML property list", "fix the XML"
@@ -116,6 +116,29 @@ def _load(path: str, data: bytes) -> Any:
         else:
             return_fix = "give the profile as an XML or binary property list"
         raise Unreadable(where, f"not a property list ({what})", return_fix) from None
+    if not _string_keys(profile):  # a binary plist's dictionary may name a key by data or a number; XML cannot
+        raise Unreadable(where, "not a property list (a dictionary key that is not a string)", "give the profile "
+                         "as mailconf or Apple Configurator writes it")  # fmt: skip
+    return profile
+
+
+def _string_keys(value: Any) -> bool:
+    """Whether every dictionary in ``value`` has strings for keys, as Apple's property lists do (plistlib writes
+    no other). Looked through without recursion (plistlib reads thousands deep), each container once: a binary
+    plist's objects may be shared, or hold themselves (plistlib makes a list that holds itself)."""
+    pending, seen = [value], set()
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, (dict, list)) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, dict):
+            if not all(isinstance(key, str) for key in item):
+                return False
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return True
 
 
 def _payloads(path: str, profile: Any) -> list[dict[str, Any]]:

@@ -189,7 +189,22 @@ def test_a_signed_profile_is_refused_in_one_line(capsys: pytest.CaptureFixture[s
             "p.mobileconfig:1:1: no mobileconfig account found; check that the file is mobileconfig configuration, or "
             "choose another --from",
         ),
+        (  # a binary plist's key given as data (0x4B), not text (0x5B): key.startswith() was an internal error
+            plistlib.dumps(profile(POP), fmt=plistlib.FMT_BINARY).replace(b"\x5bPreventMove", b"\x4bPreventMove"),
+            "p.mobileconfig:1:1: not a property list (a dictionary key that is not a string); give the profile as "
+            "mailconf or Apple Configurator writes it",
+        ),
+        (  # {"PayloadContent": L} where L = [L]: plistlib makes a list that holds itself, looked through once
+            b"bplist00\xd1\x01\x02\x5ePayloadContent\xa1\x02\x08\x0b\x1a"
+            + bytes([0] * 6 + [1, 1])
+            + (3).to_bytes(8, "big")
+            + bytes(8)
+            + (28).to_bytes(8, "big"),
+            "p.mobileconfig:1:1: no mobileconfig account found; check that the file is mobileconfig configuration, or "
+            "choose another --from",
+        ),
     ],
+    ids=["not-a-plist", "entity", "unclosed", "codec", "no-content", "wifi", "data-key", "cycle"],
 )
 def test_bad_input_is_one_located_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, content: bytes, message: str
