@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import re
 import stat
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ..emit import KeyPath
@@ -124,6 +127,18 @@ def read_text(path: str, what: str, encoding: str = "utf-8", *, refused_by: str 
             "save the file as UTF-8 without a byte-order mark",
         )
     return text[1:]
+
+
+@contextmanager
+def python_source() -> Iterator[None]:
+    """Around ``ast.parse`` and ``ast.literal_eval`` of what a file holds: the compiler's warnings about it
+    (SyntaxWarning "invalid decimal literal" for ``0x1for``, "invalid escape sequence" for ``'\\d'``) are not
+    printed. The warnings module wrote them to standard error, a line that is not mailconf's
+    (``<unknown>:1: SyntaxWarning: ...``), about code that is never run: the import says what it made of it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.11's category for an invalid escape
+        yield
 
 
 #: how many characters of a value read from a file a message quotes: a host name or a key fits, and a token of

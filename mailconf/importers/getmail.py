@@ -45,7 +45,7 @@ from typing import Any
 from ..model import Location
 from ..targets.getmail import DEFAULT_SYSTEM_CA_FILE, FIRST_LINE, FIRST_LINE_NAME
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, guess_address, is_address, shown
+from ._base import Collector, guess_address, is_address, python_source, shown
 from ._ini import Ini, read_ini
 
 NAME = "getmail"
@@ -89,7 +89,8 @@ def _literal(ini: Ini, section: str, key: str) -> Any:
     if text is None:
         return None
     try:
-        return ast.literal_eval(text.strip())
+        with python_source():
+            return ast.literal_eval(text.strip())
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         raise Unreadable(
             ini.at(section, key),

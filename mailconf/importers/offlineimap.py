@@ -51,7 +51,7 @@ from typing import Any, NamedTuple
 
 from ..model import Location
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, expand_home, guess_address, is_address, no_home, read_text, shown
+from ._base import Collector, expand_home, guess_address, is_address, no_home, python_source, read_text, shown
 from ._ini import Ini, read_ini
 
 NAME = "offlineimap"
@@ -326,7 +326,8 @@ def _command(text: str, key: str, commands: _Commands | None, table: int) -> str
     function = ("mailconf_password", "mailconf_token")[table]
     advice = "set password_command" if table == 0 else "set token_command"
     try:
-        call = ast.parse(text.strip(), mode="eval").body
+        with python_source():
+            call = ast.parse(text.strip(), mode="eval").body
     except (SyntaxError, MemoryError, RecursionError):  # not Python, or nested thousands deep
         call = None
     if not (
@@ -371,7 +372,8 @@ def _parse_pythonfile(path: str) -> _Commands:
     """Read as source, never loaded: the commands when the code is mailconf's template's, the dicts literals."""
     text = read_text(path, "the pythonfile mailconf writes (~/.offlineimap-mailconf.py)")
     try:
-        tree = ast.parse(text, filename=path)
+        with python_source():
+            tree = ast.parse(text, filename=path)
         shape = _shape(tree)  # ast.dump recurses too
     except SyntaxError as exc:
         raise Unreadable(

@@ -230,6 +230,52 @@ def test_an_account_the_schema_refuses_is_explained_once(monkeypatch: pytest.Mon
     )
 
 
+_OFFLINEIMAPRC = (
+    "[general]\naccounts = work\npythonfile = PYTHONFILE\n[Account work]\nlocalrepository = l\nremoterepository = r\n"
+    "[Repository l]\ntype = Maildir\nlocalfolders = ~/m\n[Repository r]\ntype = IMAP\nremotehost = imap.example.org\n"
+    "remoteuser = u@example.org\nsslcacertfile = OS-DEFAULT\nremotepasseval = "
+)
+_GETMAILRC = "[retriever]\ntype = SimpleIMAPSSLRetriever\nserver = imap.example.org\nusername = u@example.org\n"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text", "python", "outcome"),
+    [
+        ("getmail", _GETMAILRC + "port = 0x1for\n", "",
+         "DIR/rc:5:1: port is not a Python literal (getmail would eval() it: not read); write a literal, like "
+         "('/bin/sh', '-c', 'pass show mail') or 993"),
+        ("getmail", _GETMAILRC + "password_command = ('pass', 'show', 'mail\\d')\n", "", "pass show 'mail\\d'"),
+        ("offlineimap", _OFFLINEIMAPRC + "0x1for\n", "",
+         "DIR/rc:15:1: remotepasseval is Python that offlineimap evaluates: not run, not imported; set "
+         "password_command to a command that prints the password"),
+        ("offlineimap", _OFFLINEIMAPRC + "mailconf_password('work')\n", "x = '\\d' if 0x1for else 1\n",
+         "DIR/py:1:5: not Python (expected 'else' after 'if' expression); render it again with mailconf render "
+         "--target offlineimap"),
+    ],
+    ids=["getmail-refused", "getmail-imported", "offlineimap-eval", "offlineimap-pythonfile"],
+)  # fmt: skip
+def test_python_a_file_holds_gets_no_compiler_warning_printed(
+    fmt: str, text: str, python: str, outcome: str, tmp_path: Path
+) -> None:
+    # the compiler warned about the code it parsed (never ran): "<unknown>:1: SyntaxWarning: invalid hexadecimal
+    # literal" on standard error, a line that is not mailconf's, before the one that is
+    import warnings
+
+    rc, pythonfile = tmp_path / "rc", tmp_path / "py"
+    rc.write_text(text.replace("PYTHONFILE", str(pythonfile)))
+    pythonfile.write_text(python)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = import_paths(fmt, [str(rc)], ReadOptions())
+        except MailconfError as exc:
+            said = str(exc)
+        else:
+            incoming = next(iter(result.accounts.values()))["incoming"]
+            said = result.warnings[0] if result.warnings else incoming["password_command"]
+    assert ([str(w.message) for w in caught], said) == ([], outcome.replace("DIR", str(tmp_path)))
+
+
 def test_many_accounts_of_one_name_are_numbered_once_each() -> None:
     # each account named like the ones before it tried every number from 2 again: 50,000 `IMAPAccount a` did not
     # end in a minute (no time asserted); the names are the same as before
