@@ -13,6 +13,7 @@ that record out with a note. The username is the address (RFC 6186 section 4).
 from __future__ import annotations
 
 import functools
+import itertools
 import random
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -80,18 +81,52 @@ def lookup(env: Env, rng: random.Random | None = None) -> Config:
 
 
 def order(records: Sequence[Srv], rng: random.Random) -> list[Srv]:
-    """RFC 2782's order: by priority; within a priority, repeatedly pick by weight (weight 0 rarely first)."""
+    """RFC 2782's order: by priority; within a priority, repeatedly pick by weight (weight 0 rarely first).
+
+    Each pick is the RFC's: a number from 0 to the weights left, and the first record (weight-0 records first)
+    whose running sum reaches it. The running sums are kept in a Fenwick tree, so a pick costs log n, not n: a
+    hostile answer of 3,300 records (what fits in 64 KiB over TCP) took 1.1 s per service, past discover's
+    deadline. The same draws pick the same records as the RFC's loop (a test compares them)."""
     result: list[Srv] = []
-    for priority in sorted({r.priority for r in records}):
+    for _priority, group in itertools.groupby(sorted(records, key=lambda r: r.priority), key=lambda r: r.priority):
         # weight-0 records first in the list, so they are picked only when the random number is 0
-        pool = sorted((r for r in records if r.priority == priority), key=lambda r: r.weight != 0)
-        while pool:
-            total = sum(r.weight for r in pool)
-            pick = rng.randint(0, total)
-            running = 0
-            for index, record in enumerate(pool):
-                running += record.weight
-                if running >= pick:
-                    result.append(pool.pop(index))
-                    break
+        result += _by_weight(sorted(group, key=lambda r: r.weight != 0), rng)
     return result
+
+
+def _by_weight(pool: Sequence[Srv], rng: random.Random) -> list[Srv]:
+    size = len(pool)
+    tree = [0] * (size + 1)  # tree[i]: the weights of pool[i - (i & -i) : i] still to pick
+
+    def add(index: int, weight: int) -> None:
+        index += 1
+        while index <= size:
+            tree[index] += weight
+            index += index & -index
+
+    for index, record in enumerate(pool):
+        add(index, record.weight)
+    top = 1 << size.bit_length()
+    taken = [False] * size
+    first = 0  # no record before it is left
+    total = sum(record.weight for record in pool)
+    picked: list[Srv] = []
+    for _ in range(size):
+        pick = rng.randint(0, total)
+        if pick == 0:  # the first record left reaches 0, whatever its weight
+            while taken[first]:
+                first += 1
+            index = first
+        else:  # the first whose running sum reaches pick: the tree's descent (a record taken adds 0)
+            index, rest, step = 0, pick, top
+            while step:
+                if index + step <= size and tree[index + step] < rest:
+                    index += step
+                    rest -= tree[index]
+                step >>= 1
+        record = pool[index]
+        taken[index] = True
+        add(index, -record.weight)
+        total -= record.weight
+        picked.append(record)
+    return picked

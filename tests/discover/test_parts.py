@@ -35,6 +35,34 @@ def test_srv_order_is_weighted() -> None:
     assert 0.70 < firsts.count("three") / len(firsts) < 0.80
 
 
+def _rfc_2782_order(records: list[Srv], rng: random.Random) -> list[Srv]:
+    """RFC 2782's selection as the RFC writes it (a loop over the records left for each pick): the reference."""
+    result: list[Srv] = []
+    for priority in sorted({r.priority for r in records}):
+        pool = sorted((r for r in records if r.priority == priority), key=lambda r: r.weight != 0)
+        while pool:
+            pick = rng.randint(0, sum(r.weight for r in pool))
+            running = 0
+            for index, record in enumerate(pool):
+                running += record.weight
+                if running >= pick:
+                    result.append(pool.pop(index))
+                    break
+    return result
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0, 0, 1, 2, 7, 65535])), max_size=40),
+    st.integers(0, 2**32),
+)
+def test_srv_order_picks_what_the_rfc_loop_picks(shapes: list[tuple[int, int]], seed: int) -> None:
+    """order() keeps its running sums in a tree (a pick costs log n, not n: 3,300 records took 1.1 s per service);
+    the same draws must pick the same records, weight-0 ones and records already taken included."""
+    records = [Srv(priority, weight, 1, f"t{n}") for n, (priority, weight) in enumerate(shapes)]
+    assert order(records, random.Random(seed)) == _rfc_2782_order(records, random.Random(seed))
+
+
 @pytest.mark.parametrize(
     ("host", "base"),
     [
