@@ -61,6 +61,15 @@ class Document:
     #: the accounts and servers the rules could not check, and why (not findings: notes)
     not_checked: list[NotChecked] = field(default_factory=list)
 
+    @property
+    def checked_everything(self) -> bool:
+        """Whether the rules saw every account and server: the file was read to its end (a syntax error or a
+        number too long to read stops the loader: no data), is a mapping with its accounts, and nothing was left
+        out (``not_checked``). Only then can a suppression be said to match no finding (MC708): where the rules
+        did not look, the finding it suppresses may be there once the file is mended, and ``--fix`` would have
+        removed the user's comment."""
+        return isinstance(self.data, dict) and isinstance(self.data.get("accounts"), dict) and not self.not_checked
+
     def locate(self, path: YamlPath, *, on_key: bool = False) -> Location:
         line, column = self.positions.locate(self.data, path, on_key=on_key)
         return Location(self.path, line, column)

@@ -125,7 +125,8 @@ def lint_detailed(doc: Document, policy: Policy) -> tuple[list[Finding], dict[Fi
                     # disagree on its remedy leave it without one
                     details[finding] = known._replace(fix=())
     details = _once_per_place(details)
-    raw = suppress.apply(list(details), suppress.scan(doc.text, doc.positions.multiline), doc.path, policy.disabled)
+    directives = suppress.scan(doc.text, doc.positions.multiline)
+    raw = suppress.apply(list(details), directives, doc.path, policy.disabled, judged=doc.checked_everything)
     return sorted(_with_policy(raw, policy), key=_order), details
 
 

@@ -18,7 +18,13 @@ comment, and so is a rule named twice in one directive and a ``# mailconf:`` com
 that is not a directive (a typo such as ``disabel=`` would otherwise silently
 suppress nothing). A suppression of a rule
 that the settings turn off is not reported: it may matter to someone else's
-settings.
+settings. Nor is any suppression of a known rule while the rules could not check
+the whole file (a syntax error or a number too long to read stopped the loader,
+or an account or server breaks the schema: lint lists it as not checked): the
+finding it suppresses may be in the part they could not read, and ``--fix``
+would remove the comment the file needs once it is mended. A directive that is
+no directive, a rule named twice and a rule that does not exist are still
+reported: those are facts of the comment itself.
 """
 
 from __future__ import annotations
@@ -129,11 +135,19 @@ def _comment_at(line: str, start: int = 0) -> int | None:
 
 
 def apply(
-    findings: Iterable[Finding], directives: list[Directive], path: str, disabled: frozenset[str] = frozenset()
+    findings: Iterable[Finding],
+    directives: list[Directive],
+    path: str,
+    disabled: frozenset[str] = frozenset(),
+    *,
+    judged: bool = True,
 ) -> list[Finding]:
     """Drop suppressed findings; add MC708 for each directive entry that matched nothing.
 
     ``disabled``: rules the settings turn off; suppressing them is not reported as unused.
+    ``judged``: whether the rules checked the whole file (Document.checked_everything). When they did not, a
+    suppression of a known rule that matched nothing is not reported: the finding it is there for may be in
+    what they could not read.
     """
     from .catalogue import lookup
 
@@ -168,9 +182,9 @@ def apply(
             )
             continue
         for rule_id, written in ids.items():
-            if rule_id in directive.used or rule_id in disabled:
-                continue
             known = lookup(written) is not None
+            if rule_id in directive.used or rule_id in disabled or (known and not judged):
+                continue
             reason = "it matched no finding" if known else "no such rule"
             kept.append(_unused(path, directive, f"suppression of {written} is unused ({reason}); remove it"))
     return kept + repeated

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from mailconf.model import Severity
 from mailconf.settings import Policy
 from tests.conftest import lint_text
@@ -244,3 +246,38 @@ def test_a_rule_repeated_in_a_directive_is_one_finding_per_spelling_and_fix_drop
         0, "", "mailconf: fixed 2 findings in 1 file\n"
     )
     assert (tmp_path / "a.yaml").read_text() == on_security_line("# mailconf: disable=MC101 the box in the cupboard")
+
+
+LONG_NUMBER = "9" * 101
+NO_SUCH_RULE = "a.yaml:8:23: info MC708 unused-suppression: suppression of MC999 is unused (no such rule); remove it\n"
+
+
+@pytest.mark.parametrize(
+    ("breakage", "finding"),
+    [
+        (  # the loader stops at the number: nothing after it, nor the accounts, is read
+            ("    outgoing:\n", f"    outgoing:\n      port: {LONG_NUMBER}\n"),
+            "a.yaml:11:13: error MC002 schema-violation: `port` is a number of 101 digits, far too large for any "
+            "setting (mailconf reads numbers of at most 100 digits); write the intended value\n",
+        ),
+        (  # the server the suppression is in breaks the schema: the rules do not check it
+            ("      auth: password\n", "      auth: password\n      port: imap\n"),
+            'a.yaml:10:13: error MC002 schema-violation: `port` must be a whole number (got "imap")\n',
+        ),
+    ],
+    ids=["loader-stopped", "server-not-checked"],
+)
+def test_a_suppression_where_the_rules_could_not_look_is_not_unused_and_fix_keeps_it(
+    tmp_path: Path, breakage: tuple[str, str], finding: str
+) -> None:
+    """Reported as matching no finding, the MC101 suppression was removed by --fix, which the file needed again
+    once the number or the port was mended. A rule that does not exist is still reported: a fact of the comment."""
+    text = on_security_line("# mailconf: disable=MC101,MC999 lab network").replace(*breakage)
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    linted = run_mailconf("lint", "a.yaml", cwd=tmp_path)
+    assert (linted.code, linted.stdout) == (1, NO_SUCH_RULE + finding + "1 error, 1 info in 1 file\n")
+    assert run_mailconf("lint", "--fix", "a.yaml", cwd=tmp_path).code == 1
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text
+    mended = text.replace(f"port: {LONG_NUMBER}", "port: 465").replace("port: imap", "port: 143")
+    (tmp_path / "a.yaml").write_text(mended, encoding="utf-8")  # the comment does its work again
+    assert run_mailconf("lint", "a.yaml", cwd=tmp_path) == Outcome(0, NO_SUCH_RULE + "1 info in 1 file\n", "")

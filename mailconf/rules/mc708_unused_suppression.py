@@ -5,6 +5,12 @@ for each rule named in a ``# mailconf: disable=...`` or ``disable-file=...``
 comment that suppressed no finding, or that names no rule at all, and for a rule
 named twice in one directive.
 
+Not raised for a suppression of a known rule while the rules could not check the
+whole file (a syntax error or a number too long to read stopped the loader, or an
+account or server breaks the schema and is listed as not checked): the finding it
+suppresses may be in what they could not read, and ``--fix`` would remove a comment
+the file needs once it is mended.
+
 Why: a stale suppression hides the next real finding on that line, and a typo
 in a rule id suppresses nothing while looking as if it did.
 
