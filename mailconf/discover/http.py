@@ -106,6 +106,11 @@ def _target(url: str, location: str) -> str:
         raise FetchError(f"redirected to {clipped(location)}: not a valid URL ({clipped(str(exc))})") from None
     if parts.port == 0:  # urllib would take it for no port at all (443)
         raise FetchError(f"redirected to {clipped(target)}: not a valid URL (port 0)")
+    host = parts.hostname or ""
+    if not host.isprintable() or " " in host:  # http.client refuses it (InvalidURL): it would break the Host header
+        raise FetchError(
+            f"redirected to {clipped(repr(target))}: refused (its host has a space or a control character)"
+        )
     request = parts.path + parts.query
     if not request.isascii():  # http.client sends the request line as ASCII
         raise FetchError(f"redirected to {clipped(target)}: refused (its path is not ASCII)")

@@ -698,3 +698,19 @@ def test_a_redirect_to_an_address_or_localhost_is_refused(location: str, discove
         f"redirected to {location}: refused (redirects are followed to host names, not to an IP address or localhost)"
     )
     assert run == Run(1, "", nothing_found(dns, reason))
+
+
+@pytest.mark.parametrize(
+    "host", ["a b.example.test", "a\x00b.example.test", "a\x7fb.example.test"], ids=["space", "nul", "del"]
+)
+def test_a_redirect_to_a_host_with_a_space_or_a_control_character_is_refused(
+    host: str, discover: Any, rig_certs: RigCerts
+) -> None:
+    """The host of a redirect's Location was asked of DNS, then given to http.client, which refuses it (InvalidURL,
+    as it would break the Host header) outside what the fetch catches: the lookup said `internal error (InvalidURL);
+    please report it`. It is now refused before anything is asked, as a path with a space is."""
+    target = f"https://{host}/mail/config-v1.1.xml"
+    run, dns = served(discover, rig_certs, redirect(target))
+    reason = f"redirected to {target!r}: refused (its host has a space or a control character)"
+    assert run == Run(1, "", nothing_found(dns, reason))
+
