@@ -101,6 +101,8 @@ class Dns:
             raise DnsError(f"{what}: {_where(server)} refused the DNS query (nothing listens there?)") from None
         except dns.exception.Timeout:
             raise DnsError(f"{what}: no answer from {self.label} within {lifetime:.1f} s") from None
+        except EOFError:  # over TCP (the UDP answer was truncated): dnspython's read found the connection closed
+            raise DnsError(f"{what}: {self.label} closed the TCP connection without an answer") from None
         except (dns.exception.FormError, dns.query.BadResponse, dns.query.UnexpectedSource):
             raise DnsError(f"{what}: {self.label} answered garbage (not a valid DNS message)") from None
         except (dns.exception.DNSException, ValueError, OSError) as exc:

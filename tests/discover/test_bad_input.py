@@ -714,3 +714,63 @@ def test_a_redirect_to_a_host_with_a_space_or_a_control_character_is_refused(
     reason = f"redirected to {target!r}: refused (its host has a space or a control character)"
     assert run == Run(1, "", nothing_found(dns, reason))
 
+
+@contextlib.contextmanager
+def truncated_then_closed() -> Iterator[Any]:
+    """A scripted stand-in for a DNS server (dnsmasq answers TCP properly): over UDP on 127.0.0.1 every answer is
+    empty and truncated (TC), and over TCP on the same port every query is read and its connection closed unanswered.
+    It stands where the discover fixture takes a :class:`Dnsmasq`."""
+
+    def truncated(data: bytes) -> bytes:
+        response = dns.message.make_response(dns.message.from_wire(data))
+        response.flags |= dns.flags.TC
+        return response.to_wire()
+
+    with _udp(truncated) as address:
+        listener = socket.socket()
+        listener.bind((HOST, int(address.rpartition(":")[2])))
+        listener.listen(16)
+        listener.settimeout(0.2)
+        stop = threading.Event()
+
+        def serve() -> None:
+            while not stop.is_set():
+                try:
+                    conn, _ = listener.accept()
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
+                with conn:  # the query read first: closed with unread data, the connection would be reset
+                    conn.settimeout(5)
+                    with contextlib.suppress(OSError):
+                        wanted = int.from_bytes(conn.recv(2), "big")
+                        while wanted > 0 and (piece := conn.recv(wanted)):
+                            wanted -= len(piece)
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        try:
+            yield types.SimpleNamespace(server=address)
+        finally:
+            stop.set()
+            thread.join(5)
+            listener.close()
+
+
+def test_a_dns_server_that_closes_the_tcp_connection_unanswered_is_named(discover: Any) -> None:
+    """A UDP answer is truncated, so the lookup asks again over TCP; the server closed that connection without an
+    answer, dnspython's read raised EOFError, which no handler took: every lookup said `internal error (EOFError);
+    please report it`."""
+    with truncated_then_closed() as dns_server:
+        run = discover(dns_server, "--no-probe")
+    closed = f"the DNS server {dns_server.server} closed the TCP connection without an answer"
+    lines = [
+        f"no usable server found for {ADDRESS}:",
+        f"  autoconfig {AUTOCONFIG}: A autoconfig.example.test: {closed}",
+        f"  autoconfig {WELL_KNOWN}: A example.test: {closed}",
+        f"  ispdb https://ispdb.test/v1.1/example.test: A ispdb.test: {closed}",
+        f"  mx example.test: MX example.test: {closed}",
+        f"  srv _*._tcp.example.test: SRV _imaps._tcp.example.test: {closed} (and 5 more SRV lookups failed)",
+    ]
+    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
