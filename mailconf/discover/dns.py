@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import dns.exception
+import dns.flags
 import dns.message
 import dns.name
 import dns.query
@@ -107,6 +108,8 @@ class Dns:
             raise DnsError(f"{what}: {self.label} answered garbage (not a valid DNS message)") from None
         except (dns.exception.DNSException, ValueError, OSError) as exc:
             raise DnsError(f"{what}: {self.label}: {_why(exc)}") from None
+        if response.flags & dns.flags.TC:  # over TCP (over UDP it was asked again): the records are not all there
+            raise DnsError(f"{what}: {self.label} answered truncated over TCP too (an incomplete answer)")
         code = response.rcode()
         if code == dns.rcode.NXDOMAIN:
             return []

@@ -715,23 +715,34 @@ def test_a_redirect_to_a_host_with_a_space_or_a_control_character_is_refused(
     assert run == Run(1, "", nothing_found(dns, reason))
 
 
+def _truncated(data: bytes) -> bytes:
+    """An empty answer to the query ``data``, with the truncated flag (TC) set."""
+    response = dns.message.make_response(dns.message.from_wire(data))
+    response.flags |= dns.flags.TC
+    return response.to_wire()
+
+
 @contextlib.contextmanager
-def truncated_then_closed() -> Iterator[Any]:
+def truncated_over_udp(over_tcp: Callable[[bytes], bytes | None]) -> Iterator[Any]:
     """A scripted stand-in for a DNS server (dnsmasq answers TCP properly): over UDP on 127.0.0.1 every answer is
-    empty and truncated (TC), and over TCP on the same port every query is read and its connection closed unanswered.
-    It stands where the discover fixture takes a :class:`Dnsmasq`."""
-
-    def truncated(data: bytes) -> bytes:
-        response = dns.message.make_response(dns.message.from_wire(data))
-        response.flags |= dns.flags.TC
-        return response.to_wire()
-
-    with _udp(truncated) as address:
+    empty and truncated (TC); over TCP on the same port each query is read and answered with ``over_tcp(query)``
+    (None: the connection is closed unanswered). It stands where the discover fixture takes a :class:`Dnsmasq`."""
+    with _udp(_truncated) as address:
         listener = socket.socket()
         listener.bind((HOST, int(address.rpartition(":")[2])))
         listener.listen(16)
         listener.settimeout(0.2)
         stop = threading.Event()
+
+        def answer(conn: socket.socket) -> None:
+            conn.settimeout(5)
+            query = b""
+            wanted = int.from_bytes(conn.recv(2), "big")
+            while len(query) < wanted and (piece := conn.recv(wanted - len(query))):
+                query += piece
+            reply = over_tcp(query)
+            if reply is not None:
+                conn.sendall(len(reply).to_bytes(2, "big") + reply)
 
         def serve() -> None:
             while not stop.is_set():
@@ -741,12 +752,8 @@ def truncated_then_closed() -> Iterator[Any]:
                     continue
                 except OSError:
                     return
-                with conn:  # the query read first: closed with unread data, the connection would be reset
-                    conn.settimeout(5)
-                    with contextlib.suppress(OSError):
-                        wanted = int.from_bytes(conn.recv(2), "big")
-                        while wanted > 0 and (piece := conn.recv(wanted)):
-                            wanted -= len(piece)
+                with conn, contextlib.suppress(OSError):  # the query read first: closed unread, it would be reset
+                    answer(conn)
 
         thread = threading.Thread(target=serve, daemon=True)
         thread.start()
@@ -762,7 +769,7 @@ def test_a_dns_server_that_closes_the_tcp_connection_unanswered_is_named(discove
     """A UDP answer is truncated, so the lookup asks again over TCP; the server closed that connection without an
     answer, dnspython's read raised EOFError, which no handler took: every lookup said `internal error (EOFError);
     please report it`."""
-    with truncated_then_closed() as dns_server:
+    with truncated_over_udp(lambda query: None) as dns_server:
         run = discover(dns_server, "--no-probe")
     closed = f"the DNS server {dns_server.server} closed the TCP connection without an answer"
     lines = [
@@ -772,5 +779,23 @@ def test_a_dns_server_that_closes_the_tcp_connection_unanswered_is_named(discove
         f"  ispdb https://ispdb.test/v1.1/example.test: A ispdb.test: {closed}",
         f"  mx example.test: MX example.test: {closed}",
         f"  srv _*._tcp.example.test: SRV _imaps._tcp.example.test: {closed} (and 5 more SRV lookups failed)",
+    ]
+    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+
+
+def test_an_answer_truncated_over_tcp_too_is_named(discover: Any) -> None:
+    """An answer truncated over UDP is asked again over TCP; the TCP answer was taken as it came even when it was
+    truncated too (the records are not all there): an empty one read as no record at all, `no MX record for
+    example.test`, `... has no address`."""
+    with truncated_over_udp(_truncated) as dns_server:
+        run = discover(dns_server, "--no-probe")
+    truncated = f"the DNS server {dns_server.server} answered truncated over TCP too (an incomplete answer)"
+    lines = [
+        f"no usable server found for {ADDRESS}:",
+        f"  autoconfig {AUTOCONFIG}: A autoconfig.example.test: {truncated}",
+        f"  autoconfig {WELL_KNOWN}: A example.test: {truncated}",
+        f"  ispdb https://ispdb.test/v1.1/example.test: A ispdb.test: {truncated}",
+        f"  mx example.test: MX example.test: {truncated}",
+        f"  srv _*._tcp.example.test: SRV _imaps._tcp.example.test: {truncated} (and 5 more SRV lookups failed)",
     ]
     assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
