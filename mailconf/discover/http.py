@@ -18,6 +18,7 @@ line (the URL is added by the caller).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.client
 import io
@@ -82,7 +83,13 @@ def fetch(url: str, deadline: float, resolver: Dns, tls: ssl.SSLContext) -> Fetc
 
 
 def _host(url: str) -> str:
-    return (urllib.parse.urlsplit(url).hostname or "").rstrip(".")  # lower case already
+    """The host of ``url`` as it is asked for: in its IDNA form, which the system's resolver, TLS (the name the
+    certificate must hold) and the Host header all use. Nameprep (RFC 3491) folds what a header may hold:
+    ``loc\u00aalhost`` (the byte 0xAA, FEMININE ORDINAL INDICATOR) is ``localhost``."""
+    host = urllib.parse.urlsplit(url).hostname or ""  # lower case already
+    with contextlib.suppress(UnicodeError):  # an empty label, one too long: no resolver asks for it (DnsError)
+        host = host.encode("idna").decode("ascii")
+    return host.lower().rstrip(".")
 
 
 def _local(url: str) -> bool:

@@ -685,14 +685,19 @@ def test_an_ispdb_answer_for_another_domain_is_refused(discover: Any, rig_certs:
 @pytest.mark.parametrize(
     "location",
     ["https://127.0.0.1/mail/config-v1.1.xml", "https://[::1]/x", "https://192.168.1.1:8443/x", "https://localhost/x",
-     "https://dev.LOCALHOST./x", "https://2130706433/x", "https://0x7f000001/x"],
-    # the last two: what the system's getaddrinfo (inet_aton) reads as 127.0.0.1
-    ids=["loopback", "ipv6-loopback", "private", "localhost", "under-localhost", "decimal", "hexadecimal"],
+     "https://dev.LOCALHOST./x", "https://2130706433/x", "https://0x7f000001/x", "https://loc\u00aalhost/x",
+     "https://dev.l\u00bacalhost.:8443/x"],
+    # decimal, hexadecimal: what the system's getaddrinfo (inet_aton) reads as 127.0.0.1; the last two are localhost
+    # once in IDNA form (nameprep folds U+00AA to a, U+00BA to o): getaddrinfo, TLS and the Host header use that form
+    ids=["loopback", "ipv6-loopback", "private", "localhost", "under-localhost", "decimal", "hexadecimal",
+         "folded-to-localhost", "folded-to-under-localhost"],
 )  # fmt: skip
 def test_a_redirect_to_an_address_or_localhost_is_refused(location: str, discover: Any, rig_certs: RigCerts) -> None:
     """The provider's name redirected discover into the user's own machine or network: only the certificate check
     stood between it and a local service whose certificate is trusted (a development CA in the system's store
-    certifies 127.0.0.1 and localhost), which got a GET of the path the redirect chose."""
+    certifies 127.0.0.1 and localhost), which got a GET of the path the redirect chose. A host that is localhost
+    only in its IDNA form (``loc\u00aalhost``, the byte 0xAA in the Location header) passed the check, and the
+    system's resolver, the certificate check and the Host header all took it for localhost."""
     run, dns = served(discover, rig_certs, redirect(location))
     reason = (
         f"redirected to {location}: refused (redirects are followed to host names, not to an IP address or localhost)"
