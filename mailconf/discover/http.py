@@ -147,6 +147,8 @@ def _get(url: str, deadline: float, resolver: Dns, tls: ssl.SSLContext) -> tuple
         conn.request("GET", target, headers={"User-Agent": f"mailconf/{__version__}", "Accept": "text/xml"})
         response = conn.getresponse()
         location = response.getheader("Location")
+        if location is not None:  # RFC 9110 s5.5: white space around a field value is not part of it
+            location = location.strip(" \t")
         body = b"" if response.status in _REDIRECTS else _read(response)
         return response.status, response.reason, location, body
     except ssl.SSLCertVerificationError as exc:

@@ -194,8 +194,10 @@ def test_redirect_to_a_host_that_is_no_dns_name(host: str, why: str, discover: A
     assert run == Run(1, "", nothing_found(dns, f"A {host}: not a valid DNS name ({why})"))
 
 
-def test_redirect_loop(discover: Any, rig_certs: RigCerts) -> None:
-    run, dns = served(discover, rig_certs, redirect("/loop"))
+@pytest.mark.parametrize("location", ["/loop", " /loop \t"], ids=["as-is", "white-space-around"])
+def test_redirect_loop(location: str, discover: Any, rig_certs: RigCerts) -> None:
+    """White space around the Location is not part of it (RFC 9110 s5.5): it was read as a path with a space."""
+    run, dns = served(discover, rig_certs, redirect(location))
     reason = "more than 5 redirects (a loop?); last to https://autoconfig.example.test/loop"
     assert run == Run(1, "", nothing_found(dns, reason))
 
