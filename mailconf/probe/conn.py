@@ -147,6 +147,16 @@ def named(names: Sequence[str], limit: int = 40, mask: Callable[[str], str] = st
     return shown + ([f"and {len(names) - MAX_NAMED} more"] if len(names) > MAX_NAMED else [])
 
 
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def upper(text: str) -> str:
+    """A server's keywords in upper case, as the protocols compare them: ASCII letters only (RFC 3501 s9, RFC 5321
+    s2.4). ``str.upper()`` also folds look-alikes: ``ſTARTTLS`` (long s) read as STARTTLS, ``AUTH=PLAıN``
+    (dotless i) as PLAIN."""
+    return text.translate(_ASCII_UPPER)
+
+
 def escape_controls(text: str) -> str:
     """The last guard on every message: no control character reaches a terminal or a report."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import checks
-from .conn import MAX_LINES, Connection, ProbeError, Quoted
+from .conn import MAX_LINES, Connection, ProbeError, Quoted, upper
 from .dialogue import Capabilities, Kind, LoginReply, mechanism_names, sasl_exchange
 from .sasl import Credentials
 
@@ -16,15 +16,15 @@ class Pop3:
     async def greet(self, conn: Connection) -> None:
         conn.progress.at("waiting for the POP3 greeting")
         line = await conn.readline()
-        if line.upper().startswith("-ERR"):
+        if upper(line).startswith("-ERR"):
             raise ProbeError(checks.PROTOCOL_ERROR, ("the server refused the connection: ", conn.quote(line)))
-        if not line.upper().startswith("+OK"):
+        if not upper(line).startswith("+OK"):
             raise ProbeError(checks.PROTOCOL_ERROR, ("expected a POP3 greeting (+OK), got ", conn.quote(line)))
 
     async def _status(self, conn: Connection, command: str) -> tuple[bool, str]:
         await conn.send(command)
         line = await conn.readline()
-        return line.upper().startswith("+OK"), line
+        return upper(line).startswith("+OK"), line
 
     async def capabilities(self, conn: Connection) -> Capabilities:
         conn.progress.at("waiting for the CAPA response")
@@ -40,11 +40,11 @@ class Pop3:
                 assumed="the server does not answer CAPA",
             )
         lines: list[str] = []
-        for _ in range(MAX_LINES):
+        for _ in range(MAX_LINES + 1):  # the list's lines and the "." that ends it
             line = await conn.readline()
             if line == ".":
                 break
-            lines.append(line.upper())
+            lines.append(upper(line))
         else:
             raise ProbeError(checks.PROTOCOL_ERROR, f"the CAPA list has more than {MAX_LINES} lines")
         mechanisms = {m for line in lines if line.startswith("SASL") for m in line.split()[1:]}
@@ -79,7 +79,7 @@ class Pop3:
         def classify(line: str) -> tuple[Kind, str]:
             if line == "+" or line.startswith("+ "):
                 return "challenge", line[1:].strip()
-            return ("ok" if line.upper().startswith("+OK") else "fail"), line
+            return ("ok" if upper(line).startswith("+OK") else "fail"), line
 
         return await sasl_exchange(conn, mechanism, creds, command, classify, initial_response=caps.initial_response)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import checks
-from .conn import MAX_LINES, Connection, ProbeError, Quoted
+from .conn import MAX_LINES, Connection, ProbeError, Quoted, upper
 from .dialogue import Capabilities, Kind, LoginReply, mechanism_names, sasl_exchange
 from .sasl import Credentials
 
@@ -42,7 +42,7 @@ class Smtp:
         code, texts = await self._reply(conn)
         if code != 250:
             raise ProbeError(checks.PROTOCOL_ERROR, (f"EHLO failed: {code} ", conn.quote(texts[0])))
-        keywords = [t.upper().split() for t in texts[1:] if t.strip()]
+        keywords = [upper(t).split() for t in texts[1:] if t.strip()]
         mechanisms = {m for words in keywords if words[0] == "AUTH" for m in words[1:]}
         mechanisms |= {m for words in keywords if words[0].startswith("AUTH=") for m in (words[0][5:], *words[1:])}
         return Capabilities(

@@ -182,6 +182,60 @@ def test_an_answer_of_many_long_lines_is_refused(probe: Any, protocol: str) -> N
     assert run.code == 1
 
 
+@pytest.mark.parametrize(("count", "finding"), [
+    (1000, Found(5, "MC820", "info", "POP3 over no TLS; login offered: PLAIN, USER/PASS")),
+    (1001, Found(5, "MC818", "error", "the CAPA list has more than 1000 lines")),
+], ids=["1000-lines", "1001-lines"])  # fmt: skip
+def test_a_pop3_capa_list_may_have_1000_lines_and_its_end(probe: Any, count: int, finding: Found) -> None:
+    """The "." that ends the list is no line of it: a list of exactly 1,000 lines was refused as more than 1,000."""
+    capabilities = b"SASL PLAIN\r\nUSER\r\n" + b"X-FILLER\r\n" * (count - 2)
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"+OK ready\r\n")
+        conn.makefile("rb").readline()  # CAPA
+        conn.sendall(b"+OK\r\n" + capabilities + b".\r\n")
+        stop.wait()
+
+    with ScriptedServer(script) as scripted:
+        run = probe(incoming={"protocol": "pop3", "host": "127.0.0.1", "port": scripted.port, "security": "none",
+                              "auth": "password", "timeout": 2})  # fmt: skip
+    assert run.findings == [finding]
+
+
+#: per protocol: the greeting, and the answer to CAPABILITY / CAPA / EHLO naming STARTTLS with a long s (U+017F)
+LOOK_ALIKES = {
+    "imap": (b"* OK ready\r\n", "* CAPABILITY IMAP4rev1 \u017fTARTTLS\r\nm1 OK done\r\n", "STARTTLS"),
+    "pop3": (b"+OK ready\r\n", "+OK\r\n\u017fTLS\r\nUSER\r\n.\r\n", "STLS"),
+    "smtp": (b"220 ready\r\n", "250-hello\r\n250 \u017fTARTTLS\r\n", "STARTTLS"),
+}
+
+
+@pytest.mark.parametrize("protocol", list(LOOK_ALIKES))
+def test_a_keyword_with_a_look_alike_letter_is_not_the_keyword(probe: Any, protocol: str) -> None:
+    """Keywords compare in ASCII: str.upper() made the long s an S, so STARTTLS was taken as offered and sent."""
+    greeting, answer, keyword = LOOK_ALIKES[protocol]
+    received: list[bytes] = []
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(greeting)
+        reader = conn.makefile("rb")
+        reader.readline()  # CAPABILITY, CAPA or EHLO
+        conn.sendall(answer.encode())
+        received.append(reader.readline())  # what probe says next: the end of the session, never STARTTLS
+        stop.wait()
+
+    side = "outgoing" if protocol == "smtp" else "incoming"
+    with ScriptedServer(script) as scripted:
+        run = probe(**{side: {"protocol": protocol, "host": "127.0.0.1", "port": scripted.port,
+                              "security": "starttls", "auth": "password", "timeout": 2}})  # fmt: skip
+    message = (
+        f"the server does not offer {keyword} (security: starttls); use security: tls on its implicit-TLS port, "
+        "or have STARTTLS enabled"
+    )
+    assert run.findings == [Found(5, "MC805", "error", message)]
+    assert not any(keyword.encode() in line.upper() for line in received)
+
+
 def test_tls_garbage_after_starttls(probe: Any) -> None:
     def script(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(b"220 hi\r\n")
