@@ -294,6 +294,19 @@ def closed_udp_port() -> str:
         return f"{HOST}:{sock.getsockname()[1]}"
 
 
+def every_lookup_failed(reason: str, ispdb: str = "https://ispdb.test/v1.1/") -> str:
+    """What discover says when every lookup of ADDRESS fails with the same DNS ``reason``."""
+    lines = [
+        f"no usable server found for {ADDRESS}:",
+        f"  autoconfig {AUTOCONFIG}: A autoconfig.example.test: {reason}",
+        f"  autoconfig {WELL_KNOWN}: A example.test: {reason}",
+        f"  ispdb {ispdb}example.test: A ispdb.test: {reason}",
+        f"  mx example.test: MX example.test: {reason}",
+        f"  srv _*._tcp.example.test: SRV _imaps._tcp.example.test: {reason} (and 5 more SRV lookups failed)",
+    ]
+    return "".join(f"mailconf: {line}\n" for line in lines)
+
+
 def test_dns_server_port_where_nothing_listens() -> None:
     """A closed UDP port answers with an ICMP port unreachable at once; every lookup waited out the deadline and said
     no answer came. The query now goes on a connected socket, which hears of the refusal (ECONNREFUSED): said at
@@ -303,15 +316,7 @@ def test_dns_server_port_where_nothing_listens() -> None:
                             "--timeout", "20", timeout=20)  # fmt: skip
     assert took < 20
     refused = f"{address} refused the DNS query (nothing listens there?)"
-    lines = [
-        f"no usable server found for {ADDRESS}:",
-        f"  autoconfig {AUTOCONFIG}: A autoconfig.example.test: {refused}",
-        f"  autoconfig {WELL_KNOWN}: A example.test: {refused}",
-        f"  ispdb https://ispdb.test/v1/example.test: A ispdb.test: {refused}",
-        f"  mx example.test: MX example.test: {refused}",
-        f"  srv _*._tcp.example.test: SRV _imaps._tcp.example.test: {refused} (and 5 more SRV lookups failed)",
-    ]
-    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+    assert run == Run(1, "", every_lookup_failed(refused, ispdb="https://ispdb.test/v1/"))
 
 
 def test_an_answer_too_long_for_udp_is_asked_again_over_tcp() -> None:
@@ -332,15 +337,7 @@ def test_dns_server_that_answers_garbage() -> None:
                                 "--timeout", "3", timeout=3)  # fmt: skip
     assert took < 3 + MARGIN
     garbage = f"the DNS server {address} answered garbage (not a valid DNS message)"
-    lines = [
-        f"no usable server found for {ADDRESS}:",
-        f"  autoconfig {AUTOCONFIG}: A autoconfig.example.test: {garbage}",
-        f"  autoconfig {WELL_KNOWN}: A example.test: {garbage}",
-        f"  ispdb https://ispdb.test/v1/example.test: A ispdb.test: {garbage}",
-        f"  mx example.test: MX example.test: {garbage}",
-        f"  srv _*._tcp.example.test: SRV _imaps._tcp.example.test: {garbage} (and 5 more SRV lookups failed)",
-    ]
-    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+    assert run == Run(1, "", every_lookup_failed(garbage, ispdb="https://ispdb.test/v1/"))
 
 
 def test_an_mx_host_that_is_a_path_is_not_followed(discover: Any, tmp_path: Path) -> None:
@@ -659,15 +656,7 @@ def test_a_cname_loop_is_named(discover: Any) -> None:
     with crafted_dns(cname_loop) as dns_server:
         run = discover(dns_server, "--no-probe")
     loop = f"the DNS server {dns_server.server} answered a CNAME chain that loops or is longer than 16 names"
-    lines = [
-        f"no usable server found for {ADDRESS}:",
-        f"  autoconfig {AUTOCONFIG}: A autoconfig.example.test: {loop}",
-        f"  autoconfig {WELL_KNOWN}: A example.test: {loop}",
-        f"  ispdb https://ispdb.test/v1.1/example.test: A ispdb.test: {loop}",
-        f"  mx example.test: MX example.test: {loop}",
-        f"  srv _*._tcp.example.test: SRV _imaps._tcp.example.test: {loop} (and 5 more SRV lookups failed)",
-    ]
-    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+    assert run == Run(1, "", every_lookup_failed(loop))
 
 
 def test_an_ispdb_answer_for_another_domain_is_refused(discover: Any, rig_certs: RigCerts, tmp_path: Path) -> None:
@@ -779,15 +768,7 @@ def test_a_dns_server_that_closes_the_tcp_connection_unanswered_is_named(discove
     with truncated_over_udp(lambda query: None) as dns_server:
         run = discover(dns_server, "--no-probe")
     closed = f"the DNS server {dns_server.server} closed the TCP connection without an answer"
-    lines = [
-        f"no usable server found for {ADDRESS}:",
-        f"  autoconfig {AUTOCONFIG}: A autoconfig.example.test: {closed}",
-        f"  autoconfig {WELL_KNOWN}: A example.test: {closed}",
-        f"  ispdb https://ispdb.test/v1.1/example.test: A ispdb.test: {closed}",
-        f"  mx example.test: MX example.test: {closed}",
-        f"  srv _*._tcp.example.test: SRV _imaps._tcp.example.test: {closed} (and 5 more SRV lookups failed)",
-    ]
-    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+    assert run == Run(1, "", every_lookup_failed(closed))
 
 
 def test_an_answer_truncated_over_tcp_too_is_named(discover: Any) -> None:
@@ -797,12 +778,4 @@ def test_an_answer_truncated_over_tcp_too_is_named(discover: Any) -> None:
     with truncated_over_udp(_truncated) as dns_server:
         run = discover(dns_server, "--no-probe")
     truncated = f"the DNS server {dns_server.server} answered truncated over TCP too (an incomplete answer)"
-    lines = [
-        f"no usable server found for {ADDRESS}:",
-        f"  autoconfig {AUTOCONFIG}: A autoconfig.example.test: {truncated}",
-        f"  autoconfig {WELL_KNOWN}: A example.test: {truncated}",
-        f"  ispdb https://ispdb.test/v1.1/example.test: A ispdb.test: {truncated}",
-        f"  mx example.test: MX example.test: {truncated}",
-        f"  srv _*._tcp.example.test: SRV _imaps._tcp.example.test: {truncated} (and 5 more SRV lookups failed)",
-    ]
-    assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+    assert run == Run(1, "", every_lookup_failed(truncated))
