@@ -182,8 +182,10 @@ def apply(
             )
             continue
         for rule_id, written in ids.items():
+            if rule_id in directive.used or rule_id in disabled:
+                continue
             known = lookup(written) is not None
-            if rule_id in directive.used or rule_id in disabled or (known and not judged):
+            if known and not judged:
                 continue
             reason = "it matched no finding" if known else "no such rule"
             kept.append(_unused(path, directive, f"suppression of {written} is unused ({reason}); remove it"))

@@ -90,7 +90,13 @@ from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from ..model import Location
-from ..targets.aerc import _DEFAULT_SECTION_READ, _INSECURE_IMAPS, _INTERPOLATES, _STARTTLS_BY_DEFAULT
+from ..targets.aerc import (
+    _DEFAULT_SECTION_READ,
+    _INSECURE_IMAPS,
+    _INTERPOLATES,
+    _STARTTLS_BY_DEFAULT,
+    _VERSION_PART,
+)
 from . import Imported, ReadOptions, Unreadable
 from ._base import Collector, guess_address, is_address, read_text, shown, whole_number
 
@@ -311,9 +317,7 @@ COLON = (
 #: the first line of a file mailconf rendered (templates/aerc/accounts.conf.j2) names the version it is for; a
 #: part of ten digits or more is none mailconf writes (the target refuses it), so such a line is no header of its
 #: own (and int() of more than 4,300 digits raised ValueError: an internal error, exit 3)
-_HEADER = re.compile(
-    r"# aerc \((0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\) accounts written by mailconf \(target aerc\)\."
-)
+_HEADER = re.compile(rf"# aerc \({_VERSION_PART}\.{_VERSION_PART}\) accounts written by mailconf \(target aerc\)\.")
 
 
 def read(paths: Sequence[str], options: ReadOptions) -> Imported:

@@ -55,8 +55,9 @@ class Imap:
             raise ProbeError(checks.PROTOCOL_ERROR, ("CAPABILITY failed: ", conn.quote(status)))
         words: set[str] = set()
         for line in untagged:
-            if upper(line).startswith("* CAPABILITY "):
-                words.update(upper(w) for w in line.split()[2:])
+            said = upper(line)
+            if said.startswith("* CAPABILITY "):
+                words.update(said.split()[2:])
         return Capabilities(
             starttls="STARTTLS" in words,
             mechanisms=mechanism_names(w[5:] for w in words if w.startswith("AUTH=")),

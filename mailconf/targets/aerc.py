@@ -254,9 +254,10 @@ _INTERPOLATES = (0, 15)
 _INTERPOLATION = re.compile(r"%\(([^)]+)\)s")  # go-ini's varPattern
 #: Every key a section may hold (the template's): a %(KEY)s naming one of them is replaced.
 _KEYS = frozenset(("source", "source-cred-cmd", "connection-timeout", "outgoing", "outgoing-cred-cmd", "from"))
-#: at most nine digits a part: int() of more than 4,300 raises ValueError (an internal error, exit 3), and no aerc
-#: version has ten
-_VERSION = re.compile(r"(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})(?:\.(?:0|[1-9][0-9]{0,8}))?")
+#: one part of an aerc version, at most nine digits: int() of more than 4,300 raises ValueError (an internal error,
+#: exit 3), and no aerc version has ten (the importer reads the version a rendered file names with it too)
+_VERSION_PART = r"(0|[1-9][0-9]{0,8})"
+_VERSION = re.compile(rf"{_VERSION_PART}\.{_VERSION_PART}(?:\.(?:0|[1-9][0-9]{{0,8}}))?")
 
 #: auth -> the mechanisms aerc can use for it, on (IMAP, SMTP); the first named in ``mechanisms`` wins, else the
 #: first here. IMAP logs in with the LOGIN command, which sends the password as PLAIN or LOGIN would.
