@@ -183,6 +183,12 @@ def _read(response: http.client.HTTPResponse) -> bytes:
     while True:
         piece = response.read1(_CHUNK)  # one read of the socket at most: it ends by the deadline (_UntilDeadline)
         if not piece:
+            # read1 counts Content-Length down and returns b"" at the end of the connection, short or not (a chunked
+            # body cut short raises IncompleteRead): a body the connection ended early is not the document
+            if response.length:
+                raise FetchError(
+                    f"the connection ended after {size} of the {size + response.length} bytes the answer announced"
+                )
             return b"".join(pieces)
         size += len(piece)
         if size > MAX_BYTES:

@@ -157,6 +157,14 @@ def upper(text: str) -> str:
     return text.translate(_ASCII_UPPER)
 
 
+def says(line: str, word: str) -> bool:
+    """``line`` starts with the status or keyword ``word`` (in upper case) as a word of its own: followed by a space
+    or nothing. A status is a token (RFC 9051 resp-cond-state ``"OK" SP resp-text``, RFC 1939's ``+OK``, RFC 5321's
+    three digits then SP or ``-``): ``OKAY``, ``+OKAY`` and ``2350`` are not OK, +OK and 235."""
+    said = upper(line)
+    return said.startswith(word) and said[len(word) : len(word) + 1] in ("", " ")
+
+
 def escape_controls(text: str) -> str:
     """The last guard on every message: no control character reaches a terminal or a report."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

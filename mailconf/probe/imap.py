@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import checks
-from .conn import MAX_LINES, Connection, ProbeError, Quoted, upper
+from .conn import MAX_LINES, Connection, ProbeError, Quoted, says, upper
 from .dialogue import Capabilities, Kind, LoginReply, mechanism_names, sasl_exchange
 from .sasl import Credentials
 
@@ -28,10 +28,9 @@ class Imap:
     async def greet(self, conn: Connection) -> None:
         conn.progress.at("waiting for the IMAP greeting")
         line = await conn.readline()
-        said = upper(line)
-        if said.startswith("* BYE"):
+        if says(line, "* BYE"):
             raise ProbeError(checks.PROTOCOL_ERROR, ("the server refused the connection: ", conn.quote(line)))
-        if not (said.startswith("* OK") or said.startswith("* PREAUTH")):
+        if not (says(line, "* OK") or says(line, "* PREAUTH")):
             raise ProbeError(checks.PROTOCOL_ERROR, ("expected an IMAP greeting (* OK), got ", conn.quote(line)))
 
     async def _command(self, conn: Connection, command: str) -> tuple[list[str], str]:
@@ -51,7 +50,7 @@ class Imap:
     async def capabilities(self, conn: Connection) -> Capabilities:
         conn.progress.at("waiting for the CAPABILITY response")
         untagged, status = await self._command(conn, "CAPABILITY")
-        if not upper(status).startswith("OK"):
+        if not says(status, "OK"):
             raise ProbeError(checks.PROTOCOL_ERROR, ("CAPABILITY failed: ", conn.quote(status)))
         words: set[str] = set()
         for line in untagged:
@@ -68,14 +67,14 @@ class Imap:
     async def starttls(self, conn: Connection) -> Quoted | None:
         conn.progress.at("waiting for the answer to STARTTLS")
         _untagged, status = await self._command(conn, "STARTTLS")
-        return None if upper(status).startswith("OK") else conn.quote(status)
+        return None if says(status, "OK") else conn.quote(status)
 
     async def login_command(self, conn: Connection, creds: Credentials) -> LoginReply:
         conn.progress.at("waiting for the answer to LOGIN")
         password = quoted(creds.secret)
         conn.redactor.form(password[1:-1])  # the secret with \" and \\ as the server received it
         _untagged, status = await self._command(conn, f"LOGIN {quoted(creds.username)} {password}")
-        return LoginReply(upper(status).startswith("OK"), conn.quote(status))
+        return LoginReply(says(status, "OK"), conn.quote(status))
 
     async def authenticate(
         self, conn: Connection, mechanism: str, creds: Credentials, caps: Capabilities
@@ -91,7 +90,7 @@ class Imap:
                 return "challenge", line[1:].strip()
             if line.startswith(tag + " "):
                 status = line[len(tag) + 1 :]
-                return ("ok" if upper(status).startswith("OK") else "fail"), status
+                return ("ok" if says(status, "OK") else "fail"), status
             return "skip", line
 
         return await sasl_exchange(conn, mechanism, creds, command, classify, initial_response=caps.initial_response)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import checks
-from .conn import MAX_LINES, Connection, ProbeError, Quoted, upper
+from .conn import MAX_LINES, Connection, ProbeError, Quoted, says, upper
 from .dialogue import Capabilities, Kind, LoginReply, mechanism_names, sasl_exchange
 from .sasl import Credentials
 
@@ -16,15 +16,15 @@ class Pop3:
     async def greet(self, conn: Connection) -> None:
         conn.progress.at("waiting for the POP3 greeting")
         line = await conn.readline()
-        if upper(line).startswith("-ERR"):
+        if says(line, "-ERR"):
             raise ProbeError(checks.PROTOCOL_ERROR, ("the server refused the connection: ", conn.quote(line)))
-        if not upper(line).startswith("+OK"):
+        if not says(line, "+OK"):
             raise ProbeError(checks.PROTOCOL_ERROR, ("expected a POP3 greeting (+OK), got ", conn.quote(line)))
 
     async def _status(self, conn: Connection, command: str) -> tuple[bool, str]:
         await conn.send(command)
         line = await conn.readline()
-        return upper(line).startswith("+OK"), line
+        return says(line, "+OK"), line
 
     async def capabilities(self, conn: Connection) -> Capabilities:
         conn.progress.at("waiting for the CAPA response")
@@ -79,7 +79,7 @@ class Pop3:
         def classify(line: str) -> tuple[Kind, str]:
             if line == "+" or line.startswith("+ "):
                 return "challenge", line[1:].strip()
-            return ("ok" if upper(line).startswith("+OK") else "fail"), line
+            return ("ok" if says(line, "+OK") else "fail"), line
 
         return await sasl_exchange(conn, mechanism, creds, command, classify, initial_response=caps.initial_response)
 

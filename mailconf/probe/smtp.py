@@ -21,7 +21,7 @@ class Smtp:
         texts: list[str] = []
         for _ in range(MAX_LINES):
             line = await conn.readline()
-            if len(line) < 3 or not _is_code(line[:3]) or line[3:4] not in ("", " ", "-"):
+            if not _is_reply(line):
                 raise ProbeError(checks.PROTOCOL_ERROR, ("expected an SMTP reply, got ", conn.quote(line)))
             texts.append(line[4:])
             if line[3:4] != "-":
@@ -70,6 +70,8 @@ class Smtp:
             return f"AUTH {mechanism}" + (f" {initial}" if initial is not None else "")
 
         def classify(line: str) -> tuple[Kind, str]:
+            if not _is_reply(line):  # "2350 ok" is no 235: the code is three digits and then SP, "-" or the end
+                raise ProbeError(checks.PROTOCOL_ERROR, ("expected an SMTP reply, got ", conn.quote(line)))
             if line[3:4] == "-":  # a multi-line reply: keep its first line for the message
                 pending.append(line)
                 return "skip", line
@@ -77,9 +79,7 @@ class Smtp:
             pending.clear()
             if line.startswith("334"):
                 return "challenge", line[4:]
-            if _is_code(line[:3]):
-                return ("ok" if line.startswith("235") else "fail"), first
-            raise ProbeError(checks.PROTOCOL_ERROR, ("expected an SMTP reply, got ", conn.quote(line)))
+            return ("ok" if line.startswith("235") else "fail"), first
 
         return await sasl_exchange(conn, mechanism, creds, command, classify, initial_response=caps.initial_response)
 
@@ -87,6 +87,8 @@ class Smtp:
         await conn.send("QUIT")
 
 
-def _is_code(text: str) -> bool:
-    """Three ASCII digits: str.isdigit() holds for "²", which int() refuses."""
-    return text.isascii() and text.isdigit()
+def _is_reply(line: str) -> bool:
+    """A line of an SMTP reply (RFC 5321 s4.2): three ASCII digits (str.isdigit() holds for "²", which int()
+    refuses), then a space, "-" (more lines follow) or the end of the line."""
+    code = line[:3]
+    return len(code) == 3 and code.isascii() and code.isdigit() and line[3:4] in ("", " ", "-")

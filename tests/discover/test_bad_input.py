@@ -155,6 +155,24 @@ def test_content_length_that_is_not_a_number(value: str, discover: Any, rig_cert
     assert run == Run(1, "", nothing_found(dns, "no <emailProvider> in <clientConfig>"))
 
 
+def test_a_body_shorter_than_its_content_length(discover: Any, rig_certs: RigCerts) -> None:
+    """A whole, well-formed clientConfig, but the connection ends 100 bytes before the length announced: a body cut
+    short (a dropped connection, a proxy's limit) is not the provider's document. It was taken as complete."""
+    body = config(server("imap", "imap.example.test", 993)).encode()
+
+    def answer(handler: Any) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/xml")
+        handler.send_header("Content-Length", str(len(body) + 100))
+        handler.end_headers()
+        handler.wfile.write(body)
+        handler.close_connection = True
+
+    run, dns = served(discover, rig_certs, answer)
+    reason = f"the connection ended after {len(body)} of the {len(body) + 100} bytes the answer announced"
+    assert run == Run(1, "", nothing_found(dns, reason))
+
+
 def test_redirect_to_http(discover: Any, rig_certs: RigCerts) -> None:
     run, dns = served(discover, rig_certs, redirect("http://autoconfig.example.test/mail/config-v1.1.xml"))
     reason = (

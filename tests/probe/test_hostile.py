@@ -53,6 +53,7 @@ CASES: list[tuple[str, Any, str]] = [
         "the server sent a line longer than 16384 bytes while waiting for the IMAP greeting",
     ),
     ("bye", sends(b"* BYE go away\r\n"), "the server refused the connection: '* BYE go away'"),
+    ("okay", sends(b"* OKAY ready\r\n"), "expected an IMAP greeting (* OK), got '* OKAY ready'"),  # a status is a word
     (
         "control characters",
         sends(b"HELLO\x1b[31m\x00\r\n"),

@@ -800,3 +800,53 @@ def test_a_pop3_server_without_capa_is_taken_to_accept_user_and_pass(
     ]
     assert run.code == 0
     assert received[:3] == [b"CAPA\r\n", b"USER alice@example.org\r\n", b"PASS s3cret!\r\n"]
+
+
+def _says_almost_ok(protocol: str, context: ssl.SSLContext) -> Any:
+    """A server over implicit TLS that answers the login with a status that only starts like success: IMAP
+    ``OKAY``, POP3 ``+OKAY``, SMTP ``2350`` (the greeting and capabilities are well-formed)."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        with context.wrap_socket(conn, server_side=True) as tls:
+            reader = tls.makefile("rb")
+            tls.sendall({"imap": b"* OK ready\r\n", "pop3": b"+OK ready\r\n", "smtp": b"220 ready\r\n"}[protocol])
+            while raw := reader.readline(8192):
+                tag, _, rest = raw.decode().strip().partition(" ")
+                verb = (rest if protocol == "imap" else raw.decode()).split(" ")[0].strip().upper()
+                if verb in ("LOGOUT", "QUIT"):
+                    return
+                answers = {
+                    ("imap", "CAPABILITY"): f"* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n",
+                    ("imap", "LOGIN"): f"{tag} OKAY logged in\r\n",
+                    ("pop3", "CAPA"): "+OK\r\nUSER\r\n.\r\n",
+                    ("pop3", "USER"): "+OK\r\n",
+                    ("pop3", "PASS"): "+OKAY logged in\r\n",
+                    ("smtp", "EHLO"): "250-hi\r\n250 AUTH PLAIN\r\n",
+                    ("smtp", "AUTH"): "2350 logged in\r\n" if len(raw.split()) > 2 else "334 \r\n",
+                }
+                tls.sendall(answers.get((protocol, verb), "2350 logged in\r\n").encode())
+
+    return script
+
+
+@pytest.mark.parametrize(
+    ("protocol", "finding"),
+    [
+        ("imap", Found(5, "MC815", "error", "the server refused the credentials of alice@example.org (LOGIN command): "
+                                            "'OKAY logged in'")),
+        ("pop3", Found(5, "MC815", "error", "the server refused the credentials of alice@example.org (USER/PASS): "
+                                            "'+OKAY logged in'")),
+        ("smtp", Found(5, "MC818", "error", "expected an SMTP reply, got '2350 logged in'")),
+    ],
+)  # fmt: skip
+def test_a_status_that_only_starts_like_success_is_no_login(
+    probe: Any, certs: Certificates, tmp_path: Path, protocol: str, finding: Found
+) -> None:
+    """A status is a word (RFC 9051 resp-cond-state, RFC 1939, RFC 5321 s4.2): ``OKAY``, ``+OKAY`` and ``2350``
+    were read as OK, +OK and 235, and probe reported MC819 "logged in" for a login the server never accepted."""
+    with ScriptedServer(_says_almost_ok(protocol, server_context(certs.good))) as scripted:
+        declared = server(protocol, scripted.port, "tls", certs, password_command=secret_file(tmp_path, "s3cret!"))
+        run = probe(**{"outgoing" if protocol == "smtp" else "incoming": declared}, args=("--login",))
+    assert run.findings[-1] == finding
+    assert not any(f.rule == "MC819" for f in run.findings)
+    assert run.code == 1
