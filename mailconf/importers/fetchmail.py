@@ -26,6 +26,9 @@ import, as fetchmail refuses such a file.
 | ``user NAME here``, ``user REMOTE = LOCAL here`` (local names only), without ``is NAME there`` | no ``username``:
   fetchmail logs in as the user it runs as (reported) |
 | ``keep`` / ``no keep`` (POP3) | ``leave_on_server`` true / false |
+| ``timeout 0`` or ``-1`` / another negative number | no ``timeout`` (fetchmail's "not set": its default, 300 s) /
+  ``timeout: 0`` (no time limit, as fetchmail waits; lint says MC707); a number past 32 bits is cut as fetchmail's
+  ``atoi`` cuts it (``4294967326`` is 30), and said |
 
 Never run: ``mda``, ``preconnect``, ``postconnect``, ``plugin`` and ``plugout`` are commands; each is
 reported and not imported, and so is a literal ``password``. ``bsmtp FILE`` runs nothing: fetchmail appends the
@@ -754,6 +757,28 @@ def _beside(rc: str, file: str) -> str:
     return os.path.join(os.getcwd(), "" if rc == STDIN else os.path.dirname(rc), file)
 
 
+def _number(text: str) -> int:
+    """A NUMBER of fetchmail's grammar (``-?[0-9]+``, _TYPED) as its lexer reads it, ``atoi()``: strtol's value, held
+    to a 64-bit long, then cut to a 32-bit int (checked with fetchmail --configdump, 6.4.37: ``timeout 4294967326`` is
+    30, ``timeout 2147483648`` is -2147483648)."""
+    digits = text.lstrip("-").lstrip("0")
+    value = int(digits or "0") if len(digits) <= 20 else 1 << 64  # past a long either way: held to it below
+    value = max(-(1 << 63), min((1 << 63) - 1, -value if text.startswith("-") else value))
+    return (value + (1 << 31)) % (1 << 32) - (1 << 31)
+
+
+def _timeout(text: str, where: Location, found: Collector) -> int | None:
+    """``timeout N`` as fetchmail uses it: 0 and -1 are its "not set", so its default of 300 s, as if no timeout
+    was written (None: left out, as then); any other negative number is no time limit at all (configdump's 0,
+    mailconf's ``timeout: 0``, which lint flags as MC707). A number fetchmail reads as another is said."""
+    number = _number(text)
+    if len(text) > 30 or int(text) != number:  # -0 and 007 are read as written
+        found.warn(where, f"timeout {shown(text)}: fetchmail reads this number as {number} (a 32-bit int)")
+    if number in (0, -1):
+        return None
+    return max(number, 0)
+
+
 def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     settings = entry.settings
 
@@ -844,9 +869,10 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             tls["verify"] = False
     if tls:
         server["tls"] = tls
-    timeout = value("timeout")
-    if timeout is not None:
-        server["timeout"] = whole_number(timeout)
+    if "timeout" in settings:
+        timeout = _timeout(*settings["timeout"], found)
+        if timeout is not None:
+            server["timeout"] = timeout
     keep = True if "keep" in settings else False if "nokeep" in settings else None
     if keep is not None and protocol == "pop3":
         server["leave_on_server"] = keep

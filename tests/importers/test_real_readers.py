@@ -376,3 +376,34 @@ def test_fetchmail_bsmtp_is_reported_as_the_file_it_names(tmp_path: Path) -> Non
         f"{rc}:1:51: bsmtp: fetchmail appends the mail it fetches to this file as batch SMTP (- for its standard "
         "output) instead of delivering it; a delivery setting, not imported" in [str(n) for n in result.warnings]
     )
+
+
+#: fetchmail's ``timeout`` -> what the importer writes (None: left out, fetchmail's default 300 s), and the number
+#: fetchmail reads when it is not the one written (atoi: a 64-bit long cut to a 32-bit int), which the importer says
+TIMEOUTS = {
+    "30": (30, None), "0": (None, None), "00": (None, None), "-0": (None, None), "-1": (None, None),
+    "-01": (None, None), "-2": (0, None), "-300": (0, None), "4294967326": (30, 30),
+    "2147483648": (0, -(2**31)), "-" + "9" * 30: (None, 0), "9" * 4400: (None, -1),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("timeout", list(TIMEOUTS), ids=[t if len(t) < 12 else f"{len(t)}-chars" for t in TIMEOUTS])
+def test_fetchmail_reads_a_timeout_as_the_importer_reads_it(tmp_path: Path, timeout: str) -> None:
+    """fetchmail takes 0 and -1 for "not set" (its default, 300 s), any other negative number for no time limit
+    (configdump's 0), and a number past 32 bits cut to them. 0 was imported as mailconf's ``timeout: 0`` (none), and
+    a negative number was a string the schema refused, so the account was left out."""
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(f'poll mail.example.org proto IMAP timeout {timeout}\n    user "bob@example.org" there ssl\n')
+    rc.chmod(0o600)
+    result = import_paths("fetchmail", [str(rc)], ReadOptions())
+    model = build_model({"version": 1, "accounts": dict(result.accounts)})
+    (account,) = model.accounts
+    assert account.incoming is not None
+    imported = account.incoming.timeout
+    real = entries(rc, tmp_path)["mail.example.org"]["timeout"]
+    assert (300 if imported is None else imported) == real
+    expected, read_as = TIMEOUTS[timeout]
+    assert imported == expected
+    shown = timeout if len(timeout) <= 80 else f"{timeout[:80]}…"
+    note = f"{rc}:1:34: timeout {shown}: fetchmail reads this number as {read_as} (a 32-bit int)"
+    assert [w for w in result.warnings if ": timeout " in w] == ([] if read_as is None else [note])
