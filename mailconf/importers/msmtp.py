@@ -15,7 +15,7 @@ applied as msmtp applies them. ``account default : NAME`` only picks msmtp's def
   ``client-cert`` / ``oauth2`` / ``oauth2`` + ``mechanisms: [oauthbearer]`` |
 | ``user``, ``passwordeval`` | ``username``, ``password_command`` (``token_command`` with oauth2) |
 | ``from`` | ``address`` (absent: ``user`` when it is an address, else a guess that the output comments) |
-| ``timeout N`` / ``off`` | ``timeout: N`` / ``0`` |
+| ``timeout N`` (or ``connect_timeout N``) / ``off`` | ``timeout: N`` / ``0`` |
 
 Never run: ``passwordeval`` is copied as text, ``eval`` is reported and not imported. A
 literal ``password`` is not copied (a comment and a warning tell you to use a password command).
@@ -24,7 +24,11 @@ in an account file: a comment and a warning name its line. msmtp ends lines at L
 before it is a blank): a carriage return inside a line, as a file saved with carriage-return
 line ends has, is refused at its place (exit 2), since msmtp would read what follows it (a
 password, say) as part of the value. An account name given twice stops the import with its line (exit 2),
-as msmtp refuses such a file.
+as msmtp refuses such a file; so does an argument msmtp refuses for ``tls``, ``tls_starttls``,
+``tls_certcheck`` (``on``, ``off`` or nothing, in lower case: ``tls ON`` or ``tls yes`` is no TLS
+to the import, and no mail to msmtp) or ``auth`` (``auth PLAIN``). A bare ``tls`` or ``auth`` is
+``on``. A port or timeout is read as msmtp reads it (C's ``strtol``): ``0x24B`` is 587 and ``010``
+is 8 (octal); ``0587``, which msmtp refuses, stops the import.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from ..loader import MAX_NUMBER_DIGITS
 from ..model import Location
 from ..targets.msmtp import _PRIORITIES
 from . import Imported, ReadOptions, Unreadable
@@ -97,7 +102,11 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
             )
         command, rest = _WORDS.fullmatch(line).groups()  # type: ignore[union-attr]  # a stripped line matches
         argument = _argument(rest)
-        where = Location(path, number, len(raw) - len(raw.lstrip()) + 1)
+        indent = len(raw) - len(raw.lstrip())
+        where = Location(path, number, indent + 1)
+        after = raw[indent + len(command) :]
+        _check(command, argument, Location(path, number, len(raw) - len(after.lstrip()) + 1))
+        command = _ALIASES.get(command, command)
         if command == "defaults":
             current = defaults
         elif command == "account":
@@ -135,6 +144,40 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
         _account(name, settings, where, found)
 
 
+#: msmtp's older names, which it still reads as the command they stand for
+_ALIASES = {"connect_timeout": "timeout"}
+#: the arguments msmtp takes, exactly (no other case, no yes/no), for the commands read here; any other makes msmtp
+#: refuse the whole file ("invalid argument ON for command tls"), where the import read `tls ON` as off
+_ON_OFF = ("", "on", "off")
+_ARGUMENTS = {
+    "tls": _ON_OFF,
+    "tls_starttls": _ON_OFF,
+    "tls_certcheck": _ON_OFF,
+    "auth": (*_ON_OFF, *_MECHANISMS, *_OAUTH, "gssapi", "ntlm", "external"),
+}
+
+
+def _check(command: str, argument: str, where: Location) -> None:
+    """Refuse an argument msmtp refuses for a command whose value the import reads: msmtp refuses the whole file
+    there, and what the import would make of it (`tls ON` as off, `auth PLAIN` as plain) is not what the user has."""
+    if command in ("port", "timeout") and re.fullmatch("[+]?0[0-9]*[89][0-9]*", argument):
+        raise Unreadable(
+            where,
+            f"{command} {shown(argument)}: msmtp reads a number that starts with 0 as octal, which has no 8 or 9, "
+            "and refuses the file",
+            f"write {shown(argument.lstrip('+0'))}, without the leading 0",
+        )
+    allowed = _ARGUMENTS.get(command)
+    if allowed is None or argument in allowed:
+        return
+    choices = ", ".join(a for a in allowed if a)
+    raise Unreadable(
+        where,
+        f"invalid argument {shown(argument, quotes=True)} for command {command}: msmtp refuses the file",
+        f"write one of {choices} (in lower case){' or nothing' if '' in allowed else ''}",
+    )
+
+
 def _argument(rest: str) -> str:
     """msmtp's argument: the rest of the line, trimmed, with one outer pair of double quotes removed."""
     value = rest.strip()
@@ -154,7 +197,8 @@ def _account(wanted: str, settings: Settings, where: Location, found: Collector)
     port = value("port")
     server["port"] = _number(port) if port is not None else (465 if security == "tls" else 25)
     server["security"] = security
-    auth = (value("auth") or "off").lower()
+    auth = value("auth")
+    auth = "off" if auth is None else auth  # a bare `auth` is `auth on`, as for tls
     mechanisms: list[str] = []
     if auth in _OAUTH:
         server["auth"] = "oauth2"
@@ -224,8 +268,23 @@ def _unheld(settings: Settings, name: str, tls: bool, found: Collector) -> None:
             found.lost(where, side, f"msmtp's {shown(command)} has no place in an account file")
 
 
+#: what msmtp's get_pos_int (strtol with base 0) reads whole: a sign, then decimal, 0x hexadecimal or 0 octal
+_C_NUMBER = re.compile(r"[+-]?(?:0[xX]([0-9a-fA-F]+)|(0[0-7]*)|([1-9][0-9]*))")
+
+
 def _number(text: str) -> Any:
-    return whole_number(text)  # not a number: the schema says why
+    """A port or timeout as msmtp reads it (``010`` is 8, ``0x24B`` is 587, ``0587`` is refused); else the text, or
+    ``whole_number``'s out-of-range value, which the schema says is not a port (at the account's line)."""
+    match = _C_NUMBER.fullmatch(text)
+    if match is None or not text.isascii():
+        return whole_number(text)  # not a number: the schema says why
+    hexadecimal, octal, decimal = match.groups()
+    if text.startswith("-"):
+        return text  # msmtp takes no number below 1: the schema says it is not one
+    if decimal is not None:
+        return whole_number(decimal)
+    digits, base = (hexadecimal, 16) if hexadecimal is not None else (octal, 8)
+    return int(digits, base) if len(digits) <= MAX_NUMBER_DIGITS else 10**MAX_NUMBER_DIGITS
 
 
 def _fingerprint(text: str) -> str:

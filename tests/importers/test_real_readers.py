@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from mailconf.document import build_model
-from mailconf.importers import ReadOptions
+from mailconf.importers import ReadOptions, Unreadable
 from mailconf.importers._core import import_paths
 from mailconf.model import Auth, Security, Server
 from tests.targets._fetchmail_client import entries, verbose
-from tests.targets._msmtp_client import pretend
+from tests.targets._msmtp_client import MsmtpError, pretend
 
 MSMTPRC = """\
 defaults
@@ -407,3 +407,54 @@ def test_fetchmail_reads_a_timeout_as_the_importer_reads_it(tmp_path: Path, time
     shown = timeout if len(timeout) <= 80 else f"{timeout[:80]}…"
     note = f"{rc}:1:34: timeout {shown}: fetchmail reads this number as {read_as} (a 32-bit int)"
     assert [w for w in result.warnings if ": timeout " in w] == ([] if read_as is None else [note])
+
+
+#: a line msmtp reads otherwise than it looks: what msmtp prints for it, and what the import gives
+MSMTP_READINGS = {
+    "port 010": ("port", "8", ("port", 8)),  # strtol base 0: octal
+    "port 0x24B": ("port", "587", ("port", 587)),
+    "port +587": ("port", "587", ("port", 587)),
+    "timeout 010": ("timeout", "8 seconds", ("timeout", 8)),
+    "connect_timeout 30": ("timeout", "30 seconds", ("timeout", 30)),  # msmtp's older name of timeout
+    "auth": ("auth", "choose", ("auth", "password")),  # a bare auth is auth on
+    'auth ""': ("auth", "choose", ("auth", "password")),
+}
+
+
+@pytest.mark.parametrize("line", sorted(MSMTP_READINGS))
+def test_msmtp_arguments_are_read_as_msmtp_reads_them(tmp_path: Path, line: str) -> None:
+    rc = tmp_path / "msmtprc"
+    rc.write_text(f"account a\nhost smtp.example.com\nfrom a@example.com\n{line}\n")
+    rc.chmod(0o600)
+    printed, msmtp_says, (key, imported) = MSMTP_READINGS[line]
+    result = import_paths("msmtp", [str(rc)], ReadOptions())
+    assert (pretend(rc, "a", tmp_path)[printed], result.accounts["a"]["outgoing"][key]) == (msmtp_says, imported)
+
+
+#: an argument msmtp refuses, which refuses the whole file: what the import said of it (tls ON was read as off, auth
+#: PLAIN as plain, port 0587 as 587), and the column msmtp's message has no place for
+MSMTP_REFUSED = {
+    "tls ON": "4:5: invalid argument 'ON' for command tls: msmtp refuses the file; write one of on, off (in lower "
+    "case) or nothing",
+    "  tls_starttls   Off": "4:18: invalid argument 'Off' for command tls_starttls: msmtp refuses the file; write one "
+    "of on, off (in lower case) or nothing",
+    "tls_certcheck no": "4:15: invalid argument 'no' for command tls_certcheck: msmtp refuses the file; write one of "
+    "on, off (in lower case) or nothing",
+    "auth PLAIN": "4:6: invalid argument 'PLAIN' for command auth: msmtp refuses the file; write one of on, off, "
+    "plain, login, scram-sha-1, scram-sha-256, cram-md5, digest-md5, xoauth2, oauthbearer, gssapi, ntlm, external "
+    "(in lower case) or nothing",
+    "port 0587": "4:6: port 0587: msmtp reads a number that starts with 0 as octal, which has no 8 or 9, and refuses "
+    "the file; write 587, without the leading 0",
+}
+
+
+@pytest.mark.parametrize("line", sorted(MSMTP_REFUSED))
+def test_msmtp_arguments_msmtp_refuses_stop_the_import(tmp_path: Path, line: str) -> None:
+    rc = tmp_path / "msmtprc"
+    rc.write_text(f"account a\nhost smtp.example.com\nfrom a@example.com\n{line}\n")
+    rc.chmod(0o600)
+    with pytest.raises(MsmtpError, match=r"msmtprc: line 4: invalid argument \S+ for command"):
+        pretend(rc, "a", tmp_path)
+    with pytest.raises(Unreadable) as refused:
+        import_paths("msmtp", [str(rc)], ReadOptions())
+    assert str(refused.value) == f"{rc}:{MSMTP_REFUSED[line]}"
