@@ -662,6 +662,10 @@ def _account(  # noqa: PLR0912, PLR0915
     dialect: Dialect,
     found: Collector,
 ) -> None:
+    #: a value the client takes from a command's output or a variable, which the import cannot know: reported, and
+    #: not read as the text it is written as (`whoami` as a user name, a `echo no` as ssl_starttls off)
+    unknowable = {variable: why for variable, setting in settings.items() if (why := _unknowable(variable, setting))}
+    written, settings = settings, {k: v for k, v in settings.items() if k not in unknowable}
     servers: list[tuple[str, dict[str, Any], Protocol, Setting]] = []
     #: side -> what could not be held (location, message): commented once the account has its name
     pending: dict[str, list[tuple[Location, str]]] = {}
@@ -680,6 +684,13 @@ def _account(  # noqa: PLR0912, PLR0915
             continue
         servers.append((side, server, protocol, setting))
     if not servers:
+        hidden = next((variable for variable, _side in sources if variable in unknowable), None)
+        if hidden is not None:  # the only server is one a command or a variable names: "no account found" misleads
+            raise Unreadable(
+                written[hidden].location,
+                f"{hidden} {unknowable[hidden]}, so the server it names is not known here, and the file names no other",
+                "write the URL itself, as imaps://USER@HOST/ (a password command goes in imap_pass)",
+            )
         where = Location(path, 1, 1)
         found.warn(where, "no folder = imap(s)://..., pop_host or smtp_url: no server to import")
         return
@@ -762,11 +773,11 @@ def _account(  # noqa: PLR0912, PLR0915
     for side, notes in pending.items():
         for where, message in notes:
             found.lost(where, ("accounts", name, side) if side else ("accounts", name), message)
-    for variable, setting in settings.items():
+    for variable, setting in written.items():
         path_key = ("accounts", name)
-        if setting.word is not None and setting.word.commands and not variable.endswith(("_pass", "_command")):
-            found.lost(setting.location, path_key, f"{variable} runs a command (backticks): not run, not imported")
-        elif setting.word is not None and setting.word.expands and variable in _ACCOUNT_VARIABLES:
+        if variable in unknowable:
+            found.lost(setting.location, path_key, f"{variable} {unknowable[variable]}, not imported")
+        elif setting.word is not None and setting.word.variables and variable in _ACCOUNT_VARIABLES:
             found.lost(setting.location, path_key, f"{variable} names a variable ($...) that is not expanded")
         elif variable == "certificate_file":
             found.lost(
@@ -789,6 +800,20 @@ def _account(  # noqa: PLR0912, PLR0915
                 "ssl_force_tls is not set: STARTTLS is used only when offered (starttls-optional, which render "
                 "refuses); set ssl_force_tls = yes, or declare security starttls",
             )
+
+
+def _unknowable(variable: str, setting: Setting) -> str:
+    """Why the client's value of ``variable`` is not the text the file writes ("VARIABLE WHY, ..."): a backtick
+    command in it (outside a ``*_pass`` or ``*_command``, which hold a command), or a ``$name`` of an account
+    variable; "" when it is."""
+    word = setting.word
+    if word is None or variable.endswith(("_pass", "_command")):
+        return ""
+    if word.commands:
+        return "runs a command (backticks): not run"
+    if word.variables and variable in _ACCOUNT_VARIABLES:
+        return "names a variable ($...), which the client expands: not expanded"
+    return ""
 
 
 def _endpoint(server: Mapping[str, Any], protocol: Protocol) -> tuple[object, ...]:

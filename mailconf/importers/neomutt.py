@@ -35,7 +35,10 @@ it is in).
 The account is named after the file (``work.muttrc`` gives ``work``). Nothing is run, nor expanded
 outside ``source``: a backtick command anywhere but in a ``*_pass`` or ``*_oauth_refresh_command``, a
 ``$variable``, and a literal password are reported (a comment and a warning with the line), never
-imported. Commands that are not account settings (``bind``, ``macro``, ``color``, hooks) are counted in one warning.
+imported, nor their text in place of the value the client would get (the setting is as if not set; a ``$``
+not followed by a letter or ``{``, as in ``Cost $5``, is text to the client too). A file whose only server
+URL holds such a command or variable stops the import there (exit 2).
+Commands that are not account settings (``bind``, ``macro``, ``color``, hooks) are counted in one warning.
 An unbalanced quote or backtick stops the import with its line and column (exit 2). A byte-order mark at
 the start of a file makes the client skip its first line (an unknown command): so does the import, with a
 warning. ``unset NAME`` empties a text variable (``from``, ``imap_user`` ...; ``set noNAME`` does not: reported),

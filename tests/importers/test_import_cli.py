@@ -13,6 +13,8 @@ import pytest
 from mailconf.cli import main
 from mailconf.commands.import_ import _write
 from mailconf.errors import OutputError
+from mailconf.importers import ReadOptions, Unreadable
+from mailconf.importers._core import import_paths
 from mailconf.targets import mutt, neomutt
 from tests.conftest import EXAMPLES, need
 from tests.targets._fetchmail_client import FetchmailError
@@ -1086,6 +1088,52 @@ def test_mutt_runs_no_backtick_and_follows_source_only_when_asked(
     assert "password_command: pass show x\n" in out
     assert f"{tmp_path}/creds.muttrc:1: imap_user runs a command (backticks): not run, not imported" in out
     assert not pwn.exists()
+
+
+@pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
+def test_mutt_a_value_from_a_command_or_a_variable_is_not_imported_as_its_text(tmp_path: Path, fmt: str) -> None:
+    # the client takes these values from a command's output or a variable: the import said "not imported" and
+    # imported the text (`id -un` as the user name, $my_name as the display name), and read ssl_starttls `echo yes`
+    # as no: an account with ssl_force_tls = yes became security: none
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        "set my_name = 'Alice'\n"
+        "set from = alice@example.com\n"
+        "set realname = $my_name\n"
+        "set folder = 'imap://imap.example.com/'\n"
+        'set imap_user = "`id -un`"\n'
+        "set ssl_starttls = `echo yes`\n"
+        "set ssl_force_tls = yes\n"
+        "set smtp_url = smtps://${USER}@smtp.example.com/\n"
+        "set realname = 'Cost $5'\n"  # $5 is no variable: the client keeps it as it is
+    )
+    result = import_paths(fmt, [str(rc)], ReadOptions())
+    assert result.accounts == {
+        "work": {
+            "address": "alice@example.com",
+            "display_name": "Cost $5",
+            "incoming": {"protocol": "imap", "host": "imap.example.com", "port": 143, "security": "starttls",
+                         "auth": "password"},
+        }
+    }  # fmt: skip
+    assert result.warnings == (
+        f"{rc}:5:5: imap_user runs a command (backticks): not run, not imported",
+        f"{rc}:6:5: ssl_starttls runs a command (backticks): not run, not imported",
+        f"{rc}:8:5: smtp_url names a variable ($...), which the client expands: not expanded, not imported",
+    )
+
+
+def test_mutt_a_server_only_a_command_names_stops_the_import(tmp_path: Path) -> None:
+    # it imported the host with the user name "`whoami`"; without it, "no mutt account found; check that the file
+    # is mutt configuration" would mislead
+    rc = tmp_path / "work.muttrc"
+    rc.write_text('set from = alice@example.com\nset folder = "imaps://`whoami`@imap.example.com/"\n')
+    with pytest.raises(Unreadable) as refused:
+        import_paths("mutt", [str(rc)], ReadOptions())
+    assert str(refused.value) == (
+        f"{rc}:2:5: folder runs a command (backticks): not run, so the server it names is not known here, and the "
+        "file names no other; write the URL itself, as imaps://USER@HOST/ (a password command goes in imap_pass)"
+    )
 
 
 def test_a_source_line_naming_several_files_is_read_as_each_client_reads_it(
