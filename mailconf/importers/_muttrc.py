@@ -481,6 +481,7 @@ def _source(reading: _Reading, path: str, word: Word, where: Location, depth: in
         found.warn(where, f"source {shown(target)}: not followed (use --follow-source to read it)")
         return False
     expanded, unset = _environment(word)
+    expanded = expanded.partition("\0")[0]  # the client's path is a C string: "a\000b" is the file a
     home = expand_home(expanded.strip())
     if unset or home is None:  # not the file mutt would read: ~/x was read as a folder named ~ here
         why = (f"${shown(unset)} is not set in the environment (mutt would look for a my_ or mutt variable of that "

@@ -1136,6 +1136,23 @@ def test_mutt_a_server_only_a_command_names_stops_the_import(tmp_path: Path) -> 
     )
 
 
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_a_source_path_ends_at_a_nul_as_the_client_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, binary: str
+) -> None:
+    # "a\000b" (an octal escape) is a NUL in the path: os.path.realpath raised ValueError, exit 3. The client's
+    # path is a C string, which ends there: it sources the file a
+    need(binary)
+    monkeypatch.chdir(tmp_path)  # where mutt, started here, finds a
+    (tmp_path / "a").write_text("set realname = 'From A'\n")
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("set from = 'a@example.com'\nset folder = 'imaps://imap.example.com/'\nsource \"a\\000b\"\n")
+    name = DIALECTS[binary].real_name_variable
+    assert Client(binary, tmp_path).query(rc, [name]) == {name: "From A"}
+    result = import_paths(binary, [str(rc)], ReadOptions(follow_source=True))
+    assert result.accounts["work"]["display_name"] == "From A"
+
+
 def test_a_source_line_naming_several_files_is_read_as_each_client_reads_it(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
