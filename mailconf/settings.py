@@ -42,6 +42,8 @@ from .model import Severity
 
 CONFIG_NAMES = (".mailconf.yaml", "pyproject.toml")
 KEYS = ("fail-level", "disable", "severity", "include", "exclude", "baseline")
+#: how many unknown settings an error names (then how many more)
+LISTED_SETTINGS = 10
 #: which files in a directory are account files, unless the settings say otherwise
 DEFAULT_INCLUDE = ("*.yaml", "*.yml")
 
@@ -295,6 +297,7 @@ def _read_pyproject(path: Path) -> tuple[str, dict[str, Any] | None]:
 
     try:
         text = decode(path.read_bytes())[0]
+        _refuse_deep_keys(path, text)
         data = tomllib.loads(text)
     except OSError as exc:
         raise ConfigError(cannot_read(str(path), exc)) from None
@@ -336,6 +339,33 @@ _TOML_DOTTED = rf"{_TOML_KEY}(?:[ \t]*\.[ \t]*{_TOML_KEY})*"
 _TOML_HEADER = re.compile(rf"[ \t]*\[\[?[ \t]*(?P<key>{_TOML_DOTTED})[ \t]*\]")
 _TOML_ASSIGN = re.compile(rf"[ \t]*(?P<key>{_TOML_DOTTED})[ \t]*=[ \t]*")
 _TOML_PART = re.compile(_TOML_KEY)
+#: what a TOML text holds that may hold a dot: multi-line and one-line strings, comments, and dotted keys (whose parts
+#: may be quoted), each taken whole, so that the text is scanned once; outside a string a value holds one dot at most
+_TOML_DOTS = re.compile(
+    "|".join((r'"""(?:[^"\\]|\\.|"(?!""))*"""', r"'''(?:[^']|'(?!''))*'''", r"#[^\n]*", rf"(?P<chain>{_TOML_DOTTED})")),
+    re.S,
+)
+_TOML_KEY_END = re.compile(r"[ \t]*[=\]]")
+
+
+def _refuse_deep_keys(path: Path, text: str) -> None:
+    """A key of more dotted parts than a settings file may nest levels (``a.a.a... = 1``, ``[a.a.a...]``) is refused
+    before tomllib reads it: tomllib takes time quadratic in a key's parts, so a pyproject.toml of 100 kB in a
+    cloned repository (any one met on the way up, with a [tool.mailconf] table or not) held ``mailconf lint`` for
+    minutes."""
+    from .loader import MAX_DEPTH
+
+    for token in _TOML_DOTS.finditer(text):
+        chain = token["chain"]
+        if chain is None or chain.count(".") < MAX_DEPTH or not _TOML_KEY_END.match(text, token.end()):
+            continue  # not a key (a key is followed by `=`, or by `]` in a header); `x = "a.a.a...` is unterminated
+        if len(_TOML_PART.findall(chain)) > MAX_DEPTH:
+            line = text.count("\n", 0, token.start()) + 1
+            column = token.start() - text.rfind("\n", 0, token.start())
+            raise ConfigError(f"{path}:{line}:{column}: invalid TOML (a key of more than {MAX_DEPTH} dotted parts, "
+                              f"nested deeper than {MAX_DEPTH} levels); fix the file")  # fmt: skip
+
+
 #: what may open a multi-line string in the rest of a line (a one-line string or a comment is passed over whole)
 _TOML_TOKEN = re.compile("|".join((r'"""', r"'''", r'"(?:[^"\\\n]|\\.)*"', r"'[^'\n]*'", "#")))
 #: the rest of a multi-line string, up to its closing delimiter (a """ string's backslash escapes a quote)
@@ -501,10 +531,12 @@ Where = Callable[[tuple[str | int, ...], bool], str]
 def _policy(table: Mapping[str, Any], source: str, where: Where | None = None) -> Policy:
     at: Where = where or (lambda _path, _on_key: source)
     unknown = sorted(set(table) - set(KEYS), key=str)
-    if unknown:
+    if unknown:  # the first few by name: a pyproject.toml of 20,000 other keys under [tool.mailconf] made a line of
+        listed = ", ".join(map(str, unknown[:LISTED_SETTINGS]))  # 150 kB
+        if len(unknown) > LISTED_SETTINGS:
+            listed += f" and {len(unknown) - LISTED_SETTINGS:,} more"
         raise ConfigError(
-            f"{at((unknown[0],), True)}: unknown {plural(len(unknown), 'setting')} {', '.join(map(str, unknown))}; "
-            f"allowed: {', '.join(KEYS)}"
+            f"{at((unknown[0],), True)}: unknown {plural(len(unknown), 'setting')} {listed}; allowed: {', '.join(KEYS)}"
         )
     patterns = {key: _patterns(table, key, at) for key in ("include", "exclude")}
     baseline = table.get("baseline")

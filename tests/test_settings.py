@@ -438,6 +438,61 @@ def test_a_pyproject_that_is_not_utf8_is_refused_at_the_byte(project: Path) -> N
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("[project]\nname = 'x'\n[" + ".".join(["a"] * 20_000) + "]\n", ":3:2"),  # no [tool.mailconf]: any pyproject
+        ("[tool.mailconf]\nx." + ".".join(['"a.b"'] * 20_000) + " = 1\n", ":2:1"),  # quoted parts, dots in them
+        ("x = { a = 1, " + " . ".join(["b"] * 20_000) + " = 2 }\n", ":1:14"),  # in an inline table
+    ],
+    ids=["table", "quoted", "inline"],
+)
+def test_a_toml_key_of_thousands_of_dotted_parts_is_refused_at_once(project: Path, text: str, error: str) -> None:
+    """tomllib takes time quadratic in a key's parts: a pyproject.toml of 100 kB on the way up (a cloned
+    repository's, with a [tool.mailconf] table or not) held lint for minutes; this one (40 kB) for seconds."""
+    import time
+
+    (project / "pyproject.toml").write_text(text, encoding="utf-8")
+    started = time.monotonic()
+    assert lint(project) == Outcome(
+        2,
+        "",
+        f"mailconf: {project / 'pyproject.toml'}{error}: invalid TOML (a key of more than 64 dotted parts, nested "
+        "deeper than 64 levels); fix the file\n",
+    )
+    assert time.monotonic() - started < 2
+
+
+def test_dots_in_strings_comments_and_numbers_are_no_key(project: Path) -> None:
+    """The scan for long keys passes over text that is no key: strings (one-line, multi-line, unterminated),
+    comments, floats and dates; a key of 64 parts is read."""
+    dots = ".".join(["a"] * 200)
+    (project / "pyproject.toml").write_text(
+        f'[project]\ndescription = """\n{dots} = 1\n"""\nurl = \'{dots}\'\n# {dots}\n'
+        f"[tool.x]\n{'.'.join(['k'] * 64)} = 1.5\nwhen = 1979-05-27T07:32:00Z\n"
+        '[tool.mailconf]\nfail-level = "info"\n',
+        encoding="utf-8",
+    )
+    assert lint(project).code == 1
+    (project / "pyproject.toml").write_text(f'[tool.mailconf]\nx = "{dots}\n', encoding="utf-8")
+    assert lint(project) == Outcome(
+        2, "", f"mailconf: {project / 'pyproject.toml'}:2:405: invalid TOML (Illegal character '\\n'); fix the file\n"
+    )
+
+
+def test_unknown_settings_are_named_ten_at_most(project: Path) -> None:
+    """A [tool.mailconf] table of 20,000 other keys made a line of 150 kB."""
+    keys = "\n".join(f"k{i:05} = 1" for i in range(20_000))
+    (project / "pyproject.toml").write_text(f"[tool.mailconf]\n{keys}\n", encoding="utf-8")
+    listed = ", ".join(f"k{i:05}" for i in range(10))
+    assert lint(project) == Outcome(
+        2,
+        "",
+        f"mailconf: {project / 'pyproject.toml'}:2:1: unknown settings {listed} and 19,990 more; allowed: "
+        "fail-level, disable, severity, include, exclude, baseline\n",
+    )
+
+
 @pytest.mark.parametrize(("name", "text", "error"), BAD_FILES, ids=[f"{n}:{t.strip()[:40]}" for n, t, _ in BAD_FILES])
 def test_bad_settings_file_exits_2_with_one_line(project: Path, name: str, text: str, error: str) -> None:
     (project / name).write_text(text, encoding="utf-8")
