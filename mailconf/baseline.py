@@ -148,14 +148,16 @@ def with_other_files(baseline: str, files: dict[str, list[Entry]]) -> tuple[dict
     """Today's entries, and the baseline's own entries of the files not linted now that still exist (how many).
 
     A baseline covers a repository while pre-commit lints a few files: writing it again for one file must not
-    drop the others' entries. Those of a file that is gone are dropped; a baseline that cannot be read (none yet,
-    or not one) is written whole.
+    drop the others' entries. Those of a file that is gone are dropped; a baseline that cannot be read as one (none
+    yet, an empty file, or one that mailconf wrote and that was broken since, by a merge conflict) is written whole.
+    A file that is there and is no baseline mailconf wrote is refused (:func:`_refuse_replacing`).
     """
     try:
         old = read(baseline)
     except Unreadable:  # it exists but cannot be read (a write-only file): written whole, it would lose its entries
         raise
     except InputError:
+        _refuse_replacing(baseline)
         return files, 0
     folder = os.path.dirname(os.path.abspath(baseline))
     merged = dict(files)
@@ -163,6 +165,35 @@ def with_other_files(baseline: str, files: dict[str, list[Entry]]) -> tuple[dict
         if name not in merged and _still_there(folder, name):
             merged[name] = sorted(entries, key=lambda e: (e.account, e.path, e.rule, e.hash))
     return merged, sum(len(entries) for name, entries in merged.items() if name not in files)
+
+
+#: the line every baseline that mailconf writes holds (see :func:`render`), also when a JSON formatter spaced it
+_GENERATOR = re.compile(rb'"generator"\s*:\s*"mailconf lint --write-baseline"')
+#: a file that holds nothing to lose: empty or blank, or an empty JSON object or array
+_NOTHING = re.compile(rb"|\{\s*\}|\[\s*\]")
+
+
+def _refuse_replacing(baseline: str) -> None:
+    """A regular file that holds text and is not a baseline mailconf wrote (no ``"generator"`` line in its first
+    64 KiB) is not replaced: ``--write-baseline README.md`` (a name completed one file too far) replaced the
+    README with a baseline, without a word. A missing file, one that holds nothing (empty, blank, ``{}``, ``[]``),
+    or one that is not a regular file (which :func:`write` refuses in its own words), is left to :func:`write`."""
+    try:
+        fd = os.open(baseline, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return
+        head = os.read(fd, 1 << 16)
+    except OSError:
+        return
+    finally:
+        os.close(fd)
+    if not _NOTHING.fullmatch(head.strip(b" \t\r\n\xef\xbb\xbf")) and not _GENERATOR.search(head):
+        raise InputError(
+            f"{baseline}: is not a mailconf baseline; nothing written, name another file (or remove this one first)"
+        )
 
 
 #: an undecodable byte of a file name, as :func:`mailconf.report.readable` writes it in the baseline

@@ -350,6 +350,45 @@ def test_write_baseline_never_replaces_what_is_not_a_regular_file(tmp_path: Path
     assert (tmp_path / "pipe").is_fifo()
 
 
+def test_write_baseline_never_replaces_a_file_that_is_not_a_baseline(tmp_path: Path) -> None:
+    """`--write-baseline README.md` (a name completed one file too far) replaced the README with a baseline, and
+    so a package.json: a file that holds text without the baseline's `generator` line is left as it is, exit 2."""
+    write(tmp_path, LEGACY)
+    for name, text in (("README.md", "# our mail set-up\n"), ("package.json", '{"name": "x", "version": "1.0"}\n')):
+        (tmp_path / name).write_text(text)
+        assert lint(tmp_path, "--write-baseline", name) == (
+            2,
+            "",
+            f"mailconf: {name}: is not a mailconf baseline; nothing written, name another file (or remove this one "
+            "first)\n",
+        )
+        assert (tmp_path / name).read_text() == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " \n",
+        "{}\n",
+        BASELINE.replace('  "files": {\n', '<<<<<<< HEAD\n  "files": {\n'),
+        BASELINE.replace(": 1,", ": 2,"),
+    ],
+    ids=["empty", "blank", "{}", "merge-conflict", "other-version"],
+)
+def test_write_baseline_replaces_an_empty_file_and_a_broken_baseline(tmp_path: Path, text: str) -> None:
+    """What --baseline refuses with "write it again with --write-baseline" is written again: a baseline that a merge
+    conflict broke, or of another version; and an empty file (`touch`), or `{}`, holds nothing to lose."""
+    write(tmp_path, LEGACY)
+    (tmp_path / "baseline.json").write_text(text)
+    assert lint(tmp_path, "--write-baseline", "baseline.json") == (
+        0,
+        "",
+        "mailconf: wrote 4 baseline entries to baseline.json\n",
+    )
+    assert (tmp_path / "baseline.json").read_text() == BASELINE
+
+
 def test_write_baseline_through_a_link_loop_writes_nothing(tmp_path: Path) -> None:
     """Path.exists() said False for the loop, so the link was replaced by a file and the run said it wrote it."""
     write(tmp_path, LEGACY)
