@@ -434,6 +434,28 @@ def test_an_output_that_is_a_file_being_linted_is_refused(repo: Path, option: st
     assert (repo / "team/b.yml").read_text() == INSECURE
 
 
+@pytest.mark.parametrize(
+    ("option", "fix"),
+    [("--output-file", ()), ("--output-file", ("--fix",)), ("--write-baseline", ())],
+    ids=["report", "report-of-fix", "baseline"],
+)
+def test_an_output_that_is_the_file_stdin_filename_names_is_refused(
+    repo: Path, option: str, fix: tuple[str, ...]
+) -> None:
+    """Standard input is that file's text (an editor's buffer, `< accounts.yaml`): `lint - --stdin-filename
+    accounts.yaml -O accounts.yaml` replaced the account file with the report, `--write-baseline` with a baseline."""
+    out = run_mailconf(
+        "lint", *fix, "-", "--stdin-filename", "accounts.yaml", option, "./accounts.yaml", cwd=repo, stdin=INSECURE
+    )
+    assert out == Outcome(
+        2,
+        "",
+        f"mailconf: ./accounts.yaml: {option} names accounts.yaml, the file standard input stands for "
+        "(--stdin-filename); choose another file\n",
+    )
+    assert (repo / "accounts.yaml").read_text() == INSECURE
+
+
 def test_an_output_that_is_the_settings_file_in_use_is_refused(repo: Path) -> None:
     """`--write-baseline .mailconf.yaml` (completed one key too soon) replaced the settings it had just read: the
     next run stopped at "unknown settings files, generator, version"."""

@@ -63,6 +63,7 @@ def run(request: LintRequest) -> int:
             ("--output-file", report.output_file),
             ("--write-baseline", request.write_baseline),
             settings=settings_files(expanded.files, policies, request.stdin_filename),
+            stdin_name=request.stdin_filename if STDIN in expanded.files else None,
         )
     if report.output_file is not None:
         # a baseline read is a file --write-baseline may replace (that is writing it again), the report never: it
@@ -131,15 +132,19 @@ def refuse_overwriting(
     *outputs: tuple[str, str | None],
     settings: Sequence[str] = (),
     baselines: Sequence[str] = (),
+    stdin_name: str | None = None,
 ) -> None:
     """An output (``--output-file``, ``--write-baseline``) that is one of the files read, a file checked, the
-    ``settings`` file of one or one of the ``baselines`` read, is a usage error."""
+    ``settings`` file of one or one of the ``baselines`` read, is a usage error; so is the file ``stdin_name``
+    (``--stdin-filename``) names: standard input is that file's text (an editor's buffer, ``< accounts.yaml``), and
+    ``lint - --stdin-filename accounts.yaml -O accounts.yaml`` replaced the account file with the report."""
     import os
     import stat
 
     from ..files import STDIN
 
     read = [(path, "a file being checked") for path in files if path != STDIN]
+    read += [(stdin_name, "the file standard input stands for (--stdin-filename)")] if stdin_name else []
     read += [(path, "the settings file in use") for path in settings]
     read += [(path, "the baseline in use") for path in baselines]
     for option, output in outputs:
