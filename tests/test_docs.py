@@ -108,13 +108,32 @@ def test_the_example_of_account_file_md_lints_clean(tmp_path: Path, capsys: pyte
     assert capsys.readouterr() == ("", "")
 
 
+def readme_tour() -> str:
+    """The account file of the README's "A short tour"."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```yaml\n", readme.index("## A short tour")) + len("```yaml\n")
+    return readme[start : readme.index("```\n", start)]
+
+
+def test_the_lint_output_the_readme_shows_is_what_lint_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's lint block, of its tour file: the finding and the summary, up to the next command (exit 0: a
+    warning is below the fail level)."""
+    command, *rest = text_block("../README.md", "### lint")
+    shown = rest[: next(n for n, line in enumerate(rest) if line.startswith("$ "))]
+    assert command == "$ mailconf lint accounts.yaml"
+    (tmp_path / "accounts.yaml").write_text(readme_tour(), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["lint", "accounts.yaml"]) == 0
+    assert capsys.readouterr() == ("".join(line + "\n" for line in shown), "")
+
+
 def test_the_diff_example_of_lint_md_is_what_lint_prints(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """lint.md's --diff example is of the README's tour file."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index("```yaml\n", readme.index("## A short tour")) + len("```yaml\n")
-    (tmp_path / "accounts.yaml").write_text(readme[start : readme.index("```\n", start)], encoding="utf-8")
+    (tmp_path / "accounts.yaml").write_text(readme_tour(), encoding="utf-8")
     text = (DOCS / "lint.md").read_text(encoding="utf-8")
     start = text.index("```text\n", text.index("## Fixing")) + len("```text\n")
     command, *diff, summary = text[start : text.index("```\n", start)].splitlines()
