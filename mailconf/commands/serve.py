@@ -34,11 +34,20 @@ class ServeRequest(NamedTuple):
 
 
 def parse_bind(text: str) -> tuple[str, int]:
-    """``HOST:PORT`` or ``[IPv6]:PORT`` -> (host, port); port 0 lets the system choose."""
+    """``HOST:PORT`` or ``[IPv6]:PORT`` -> (host, port); port 0 lets the system choose.
+
+    The port is ASCII digits: ``str.isdigit()`` is true of ``²`` too, which int() refuses (ValueError, an internal
+    error), and of other scripts' digits (``٨٠``), which served on port 80 while ``+80`` was refused. An IPv6 address
+    is in brackets: ``::1:80`` is also the address ``::1:80`` without a port, and was served as ``[::1]:80``.
+    """
     host, colon, port = text.rpartition(":")
-    if host.startswith("[") and host.endswith("]"):
+    bracketed = host.startswith("[") and host.endswith("]")
+    if bracketed:
         host = host[1:-1]
-    if not colon or not host or not port.isdigit() or int(port) > 65535 or "[" in host or "]" in host:
+    elif ":" in host and "[" not in host and "]" not in host:
+        raise UsageError(f"--bind {text!r}: an IPv6 address goes in brackets, [HOST]:PORT, e.g. [::1]:8080")
+    digits = port.isascii() and port.isdigit()
+    if not colon or not host or not digits or int(port) > 65535 or "[" in host or "]" in host:
         raise UsageError(f"--bind {text!r}: give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080")
     return host, int(port)
 

@@ -208,7 +208,9 @@ def parse_server(text: str) -> tuple[str, int]:
     """``IP``, ``IP:PORT`` or ``[IPv6]:PORT`` -> (address, port); ValueError with the reason."""
     host, port = text, 53
     if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
+        host, bracket, rest = text[1:].partition("]")
+        if not bracket:  # `[::1`: taken as [::1]:53
+            raise ValueError("expected [IPv6] or [IPv6]:PORT")
         if rest:
             if not rest.startswith(":"):
                 raise ValueError("expected [IPv6]:PORT")
@@ -223,6 +225,7 @@ def parse_server(text: str) -> tuple[str, int]:
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
+    # ASCII digits: isdigit() is true of "²", which int() refuses (its own words were the message), and of "٥٣"
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 65536:
         raise ValueError(f"{text!r} is not a port (1-65535)")
     return int(text)

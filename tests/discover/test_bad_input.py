@@ -390,6 +390,14 @@ def test_an_mx_host_that_is_a_path_is_not_followed(discover: Any, tmp_path: Path
         ([ADDRESS, "--dns-server", "dns.example"],
          "--dns-server dns.example: 'dns.example' is not an IP address (a DNS server is given by address)"),
         ([ADDRESS, "--dns-server", "127.0.0.1:99999"], "--dns-server 127.0.0.1:99999: '99999' is not a port (1-65535)"),
+        # str.isdigit() took "²": int()'s own words were the message (invalid literal for int() with base 10: '²')
+        ([ADDRESS, "--dns-server", "127.0.0.1:\u00b2"],
+         "--dns-server 127.0.0.1:\u00b2: '\u00b2' is not a port (1-65535)"),
+        # and Arabic-Indic digits were port 53, while +53 was refused
+        ([ADDRESS, "--dns-server", "127.0.0.1:\u0665\u0663"],
+         "--dns-server 127.0.0.1:\u0665\u0663: '\u0665\u0663' is not a port (1-65535)"),
+        # an unclosed bracket was [::1]:53
+        ([ADDRESS, "--dns-server", "[::1"], "--dns-server [::1: expected [IPv6] or [IPv6]:PORT"),
         ([ADDRESS, "--name", "my work"], "--name 'my work': an account name is 1-64 letters, digits, '.', '_' or '-'"),
         # empty is not "not given": it is refused too, before anything is looked up
         ([ADDRESS, "--name", ""], "--name '': an account name is 1-64 letters, digits, '.', '_' or '-'"),

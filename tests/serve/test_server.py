@@ -660,8 +660,14 @@ def test_a_missing_file_and_a_bad_bind_are_usage_errors(tmp_path: Path, accounts
         # bytes that are not UTF-8 (a name that does not resolve is refused alike, with the resolver's words)
         ("\udcff:8080", "\\udcff:8080: cannot listen (not a host name); give an address of this machine"),
         ("[::1:8080", "'[::1:8080': give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"),
+        # str.isdigit() took "²", which int() refused: an internal error (ValueError), exit 3
+        ("127.0.0.1:\u00b2", "'127.0.0.1:\u00b2': give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"),
+        # and Arabic-Indic digits: served on port 80, while +80 was refused
+        ("127.0.0.1:\u0668\u0660", "'127.0.0.1:\u0668\u0660': give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"),
+        # also the address ::1:8080 without a port: it served [::1]:8080
+        ("::1:8080", "'::1:8080': an IPv6 address goes in brackets, [HOST]:PORT, e.g. [::1]:8080"),
     ],
-    ids=["not a name", "unclosed bracket"],
+    ids=["not a name", "unclosed bracket", "superscript digit", "Arabic-Indic digits", "IPv6 without brackets"],
 )  # fmt: skip
 def test_a_bind_host_that_names_no_address_is_a_usage_error(accounts: Path, bind: str, line: str) -> None:
     """waitress raised ValueError("Invalid host/port specified."), an internal error (exit 3) after the file was
