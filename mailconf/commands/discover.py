@@ -19,6 +19,7 @@ from .outputs import (
     refuse_directory,
     refuse_empty,
     refuse_force_alone,
+    refuse_not_a_file,
     refuse_replacing,
     refuse_under_a_file,
     say_replaced,
@@ -110,6 +111,7 @@ def _refuse_output(output: str | None, *, force: bool) -> None:
     refuse_force_alone(force, output)
     if output is not None:
         refuse_under_a_file("-o", output, "the account file to write")
+        refuse_not_a_file(output)
         if os.path.lexists(output) and not force:
             raise refuse_replacing([output])
 

@@ -22,6 +22,7 @@ from .outputs import (
     refuse_directory,
     refuse_empty,
     refuse_force_alone,
+    refuse_not_a_file,
     refuse_replacing,
     refuse_under_a_file,
     say_replaced,
@@ -94,6 +95,7 @@ def _check_output(output: str, force: bool, paths: tuple[str, ...]) -> None:
     if output.endswith("/") or os.path.isdir(output):
         raise refuse_directory("-o", output, "the account file to write")
     refuse_under_a_file("-o", output, "the account file to write")
+    refuse_not_a_file(output)
     if os.path.lexists(output) and not force:
         raise refuse_replacing([output])
     try:

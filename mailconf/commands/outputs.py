@@ -88,6 +88,24 @@ def refuse_under_a_file(option: str, path: str, name: str) -> None:
         raise UsageError(f"{option} {path}: {folder} is not a directory; name {name} in a directory")
 
 
+def refuse_not_a_file(path: str) -> None:
+    """``-o FILE`` of discover and import that is a FIFO, a device or a socket (``-o /dev/null``): refused before
+    anything is read or looked up, with --force or without. The advice was to ``use --force to replace it``, and
+    with --force the writer refused it (``is a FIFO (named pipe), not a regular file``), once every lookup was done.
+    A symbolic link is left to the checks that follow (it may name a file being imported, which they say)."""
+    import stat
+
+    from ..output import file_kind
+
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return  # not there (or not reachable): the checks that follow say why, or it is made
+    kind = None if stat.S_ISLNK(info.st_mode) else file_kind(info.st_mode)
+    if kind is not None:
+        raise OutputError(f"{path}: is {kind}, not a regular file; remove it or choose another -o")
+
+
 def refuse_force_alone(force: bool, output: str | None, name: str = "FILE") -> None:
     """--force without -o replaces nothing (the output goes to standard output): a usage error, as --update without
     -o is, rather than an option silently ignored (``-o`` left out of a command meant to replace a file)."""

@@ -409,6 +409,11 @@ def test_an_mx_host_that_is_a_path_is_not_followed(discover: Any, tmp_path: Path
         ([ADDRESS, "--ispdb-url", ""], "--ispdb-url '': give an https:// URL (the domain is appended)"),
         ([ADDRESS, "--dns-server", ""], "--dns-server '': '' is not an IP address (a DNS server is given by address)"),
         ([ADDRESS, "-o", ""], EMPTY_OUTPUT),
+        # it said `use --force to replace it`, and with --force the writer refused it, after every lookup
+        ([ADDRESS, "--dns-server", "127.0.0.1:9", "--timeout", "1", "-o", "/dev/null"],
+         "/dev/null: is a character device, not a regular file; remove it or choose another -o"),
+        ([ADDRESS, "--dns-server", "127.0.0.1:9", "--timeout", "1", "-o", "/dev/null", "--force"],
+         "/dev/null: is a character device, not a regular file; remove it or choose another -o"),
         # it said `--ca-file : cannot be read (No such file or directory)` and `--ispdb : not a directory`
         ([ADDRESS, "--ca-file", ""],
          "--ca-file '': an empty path names no file (an unset variable?); name a PEM file of CA certificates"),

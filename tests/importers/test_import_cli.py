@@ -6,6 +6,7 @@ import getpass
 import json
 import os
 import re
+import stat
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,23 @@ def msmtprc(tmp_path: Path) -> Path:
     path = tmp_path / "msmtprc"
     path.write_text(MSMTPRC.replace("{pwn}", str(tmp_path / "PWN")))
     return path
+
+
+@pytest.mark.parametrize("force", [(), ("--force",)], ids=["without --force", "with --force"])
+def test_an_output_that_is_a_fifo_is_refused_with_or_without_force(
+    capsys: pytest.CaptureFixture[str], msmtprc: Path, tmp_path: Path, force: tuple[str, ...]
+) -> None:
+    """Without --force the advice was `use --force to replace it`, and with --force the writer refused the FIFO:
+    advice that could not work. Now the same line both times, before the files are read."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(msmtprc), "-o", str(fifo), *force)
+    assert (code, out, err) == (
+        2,
+        "",
+        f"mailconf: {fifo}: is a FIFO (named pipe), not a regular file; remove it or choose another -o\n",
+    )
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
 def test_msmtp_import_writes_every_account_and_comments_what_it_cannot_hold(
