@@ -11,6 +11,9 @@ Where they come from, for each file linted or probed, first found wins:
    ``~/.config/mailconf/config.yaml``, an empty HOME counting as unset; none without a home directory);
 4. built-in defaults (every rule on at its default severity, fail level ``error``).
 
+Each is read as an account file is (:func:`_read_settings`): a regular file of at most 64 MiB, a FIFO never
+waited on; one that cannot be read is refused, never passed over. A ``pyproject.toml`` is read and parsed once.
+
 Keys (the same in every file)::
 
     fail-level: warning          # info | warning | error
@@ -29,8 +32,10 @@ over the file: ``--severity`` turns on a rule the file disables (:meth:`Policy.m
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -147,12 +152,16 @@ def _real(path: Path) -> Path:
         return Path(os.path.realpath(path))
 
 
-def _discover_in(directory: Path, known: dict[Path, Path | None] | None = None) -> Path | None:
+def _discover_in(
+    directory: Path, known: dict[Path, Path | None] | None = None, tables: Tables | None = None
+) -> Path | None:
     """The nearest project settings file, from ``directory`` up to the repository root.
 
     A loop, not recursion: a folder 1,000 levels deep is still a folder. ``known`` remembers the
     answer for every folder passed on the way up, and the walk stops at the first folder it holds:
     over every folder of a deep tree, each folder is looked at once, not once per folder below it.
+    ``tables`` receives the ``pyproject.toml`` found, read and parsed, for :func:`_load_policy`: it was
+    parsed twice, once to find its ``[tool.mailconf]`` table and once to load it.
     """
     known = {} if known is None else known
     passed: list[Path] = []
@@ -163,15 +172,17 @@ def _discover_in(directory: Path, known: dict[Path, Path | None] | None = None) 
             break
         passed.append(directory)
         candidate = directory / ".mailconf.yaml"
-        if _is_file(candidate):
-            found = candidate
+        if _is_file(candidate) or os.path.lexists(candidate):  # one that cannot be read is refused when it is read:
+            found = candidate  # it was passed over for the settings further up
             break
-        if os.path.lexists(candidate):  # ours, but unreadable: it was passed over for the settings further up
-            _check_regular(candidate, found=True)
         pyproject = directory / "pyproject.toml"
-        if _is_file(pyproject) and _pyproject_table(pyproject) is not None:
-            found = pyproject
-            break
+        if os.path.lexists(pyproject):  # a FIFO, a device, a file over 64 MiB: refused, as a .mailconf.yaml is
+            read = _read_pyproject(pyproject, found=True)
+            if read[1] is not None:
+                if tables is not None:
+                    tables[pyproject] = read
+                found = pyproject
+                break
         if _exists(directory / ".git") or directory.parent == directory:
             break  # the repository root, or the file system's: settings above it are someone else's
         directory = directory.parent
@@ -213,7 +224,9 @@ def user_settings(environ: Mapping[str, str] | None = None) -> Path | None:
             return None  # (it was an internal error, exit 3)
         base = Path(home) / ".config"
     path = base / "mailconf" / "config.yaml"
-    return path if _is_file(path) else None  # an XDG_CONFIG_HOME with a name over 255 bytes was exit 3
+    # a FIFO, a device, a link to a missing file: refused when read, as a .mailconf.yaml is (it was passed over);
+    # an XDG_CONFIG_HOME with a name over 255 bytes is none (it was exit 3)
+    return path if os.path.lexists(path) else None
 
 
 def _home(env: Mapping[str, str]) -> str | None:
@@ -250,6 +263,8 @@ class PolicyFinder:
         #: each folder as given -> resolved, and each resolved folder -> its project settings file (or None)
         self._resolved: dict[Path, Path] = {}
         self._found: dict[Path, Path | None] = {}
+        #: each pyproject.toml found, read and parsed, until its policy is made
+        self._tables: Tables = {}
 
     def for_directory(self, directory: Path) -> Policy:
         known = self._by_directory.get(directory)
@@ -262,13 +277,14 @@ class PolicyFinder:
         policy = self._by_source.get(source)
         if policy is None:
             fail_level, disable, severity = self._options
-            policy = load_policy(str(source) if source else None, search=False).merged(fail_level, disable, severity)
-            self._by_source[source] = policy
+            read = self._tables.pop(source, None) if source else None  # held until now only
+            loaded = _load_policy(source, found=not self._config, read=read) if source else Policy()
+            policy = self._by_source[source] = loaded.merged(fail_level, disable, severity)
         return policy
 
     def _discover(self, directory: Path) -> Path | None:
         """:func:`discover`, remembering what every folder resolves to and which settings apply in it."""
-        return _discover_in(self._resolve(directory), self._found) or user_settings()
+        return _discover_in(self._resolve(directory), self._found, self._tables) or user_settings()
 
     def _resolve(self, directory: Path) -> Path:
         """``directory.resolve()``, from its parent's when that is known and it is no link: resolving every
@@ -285,22 +301,61 @@ class PolicyFinder:
         return self.for_directory(Path(path).parent if path not in ("", "-") else Path.cwd())
 
 
-def _pyproject_table(path: Path) -> dict[str, Any] | None:
-    return _read_pyproject(path)[1]
+#: a pyproject.toml -> its text and its [tool.mailconf] table (None: it has none), as :func:`_read_pyproject` gives them
+Tables = dict[Path, tuple[str, dict[str, Any] | None]]
 
 
-def _read_pyproject(path: Path) -> tuple[str, dict[str, Any] | None]:
+def _read_settings(path: Path, *, found: bool) -> bytes:
+    """A settings file's bytes, or the ConfigError saying what is wrong with it, for all three kinds alike.
+
+    As an account file (``document.read_bytes``): a regular file only, opened without blocking (a FIFO would wait
+    for a writer forever) and checked with fstat on the open descriptor, at most MAX_FILE_BYTES read, even from a
+    file that grows. A ``pyproject.toml`` was read whole, whatever its size, and one that was a FIFO or a device was
+    passed over. ``found``: met on the way up, or the user's own file, rather than named by ``--config``.
+    """
+    from .document import MAX_FILE_BYTES, _read_at_most
+
+    fix = "fix or remove it" if found else "check --config"
+    kinds = "--config names a .mailconf.yaml or a pyproject.toml"
+    not_regular = f"{path}: not a regular file; {fix if found else kinds}"
+    too_large = f"{path}: larger than {MAX_FILE_BYTES >> 20} MiB, too large for a settings file; {fix}"
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+    except (FileNotFoundError, NotADirectoryError):
+        what = "a link to a missing file" if os.path.islink(path) else "no such configuration file"
+        raise ConfigError(f"{path}: {what}; {fix}") from None
+    except PermissionError as exc:
+        raise ConfigError(cannot_read(str(path), exc)) from None
+    except OSError as exc:  # a name too long, a loop of links ("no such file"); a socket cannot be opened at all
+        if exc.errno == errno.ENXIO:
+            raise ConfigError(not_regular) from None
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__}); {fix}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):  # a FIFO, a device, a folder
+            raise ConfigError(not_regular)
+        if info.st_size > MAX_FILE_BYTES:
+            raise ConfigError(too_large)
+        data = _read_at_most(fd, MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(cannot_read(str(path), exc)) from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(too_large)
+    return data
+
+
+def _read_pyproject(path: Path, *, found: bool) -> tuple[str, dict[str, Any] | None]:
     """The text of a ``pyproject.toml`` and its ``[tool.mailconf]`` table (None: it has none)."""
     import tomllib
 
     from .loader import LoadAbort, decode
 
     try:
-        text = decode(path.read_bytes())[0]
+        text = decode(_read_settings(path, found=found))[0]
         _refuse_deep_keys(path, text)
         data = tomllib.loads(text)
-    except OSError as exc:
-        raise ConfigError(cannot_read(str(path), exc)) from None
     except LoadAbort as abort:  # bytes that are not UTF-8, UTF-16: at their place, as in a .mailconf.yaml
         raise ConfigError(f"{path}:{abort.problem.line}:{abort.problem.column}: {abort.problem.message}") from None
     except tomllib.TOMLDecodeError as exc:
@@ -459,34 +514,20 @@ def _opened(line: str, start: int) -> str | None:
     return None
 
 
-def _check_regular(path: Path, *, found: bool = False) -> None:
-    """A settings file that exists and is a regular file, else the ConfigError saying what it is.
-
-    ``found``: a ``.mailconf.yaml`` met on the way up rather than named by ``--config``.
-    """
-    import stat
-
-    fix = "fix or remove it" if found else "check --config"
-    try:
-        mode = path.stat().st_mode
-    except (FileNotFoundError, NotADirectoryError):
-        what = "a link to a missing file" if os.path.islink(path) else "no such configuration file"
-        raise ConfigError(f"{path}: {what}; {fix}") from None
-    except OSError as exc:  # a name too long (Path.is_file() raised it: exit 3), a loop of links ("no such file")
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__}); {fix}") from None
-    if not stat.S_ISREG(mode):  # a FIFO (never opened: it would wait for a writer), a device, a folder
-        hint = fix if found else "--config names a .mailconf.yaml or a pyproject.toml"
-        raise ConfigError(f"{path}: not a regular file; {hint}")
-
-
 def load_policy(config: str | None = None, *, search: bool = True) -> Policy:
     """The policy of ``config``; without one, of the file found from the current directory (``search``)."""
-    path = Path(config) if config else (discover() if search else None)
-    if path is None:
-        return Policy()
-    _check_regular(path)
+    if config:
+        return _load_policy(Path(config), found=False)
+    tables: Tables = {}
+    path = (_discover_in(_real(Path.cwd()), tables=tables) or user_settings()) if search else None
+    return _load_policy(path, found=True, read=tables.get(path)) if path else Policy()
+
+
+def _load_policy(path: Path, *, found: bool, read: tuple[str, dict[str, Any] | None] | None = None) -> Policy:
+    """The policy of the settings file ``path``; ``read``: its text and table, when it is a pyproject.toml read
+    already; ``found``: met on the way up, or the user's own file, rather than named by ``--config``."""
     if path.name == "pyproject.toml" or path.suffix == ".toml":
-        text, table = _read_pyproject(path)
+        text, table = read or _read_pyproject(path, found=found)
         if table is None:
             raise ConfigError(f"{path}: has no [tool.mailconf] table; add one or name another file")
         return _policy(table, str(path), _toml_where(path, text))
@@ -495,11 +536,7 @@ def load_policy(config: str | None = None, *, search: bool = True) -> Policy:
     from .rules import mc005_crlf_line_endings as CRLF
     from .rules import mc701_duplicate_account as DUPLICATE
 
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(cannot_read(str(path), exc)) from None
-    loaded = load(raw)
+    loaded = load(_read_settings(path, found=found))
     # empty, or only comments: the defaults. Every other problem that leaves no data stops the run: a number of
     # 101 digits (an MC002 too) left the whole file passed over for the defaults without a word. A BOM or CRLF
     # line ends change nothing here, in an empty file as in any other.

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -629,3 +630,80 @@ def test_a_deep_tree_looks_at_each_folder_once(tmp_path: Path, monkeypatch: pyte
     assert {p.source for p in policies[:150]} == {str(top / ".mailconf.yaml")}
     assert {p.source for p in policies[150:]} == {str(folders[150] / ".mailconf.yaml")}
     assert (policies[0].disabled, policies[-1].severity) == (frozenset({"MC101"}), {"MC101": Severity.WARNING})
+
+
+def test_a_pyproject_found_is_read_and_parsed_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files in three folders below one pyproject.toml with a [tool.mailconf] table, and one without a table on the
+    way up: each is read once and parsed once in the run. The one found was parsed twice, once to see that it has
+    the table and once to load it. Counting the calls of the reading function and of tomllib.loads is the only
+    stand-in here (the policies made are real, and checked)."""
+    import tomllib
+
+    from mailconf import settings
+
+    repo = project.parent
+    (repo / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.mailconf]\ndisable = ["MC101"]\n', "utf-8")
+    (project / "pyproject.toml").write_text('[project]\nname = "configs"\n', encoding="utf-8")
+    for folder in ("a", "b"):
+        (project / folder).mkdir()
+    reads: collections.Counter[Path] = collections.Counter()
+    parsed: collections.Counter[str] = collections.Counter()
+    read_settings, loads = settings._read_settings, tomllib.loads
+
+    def counting_read(path: Path, *, found: bool) -> bytes:
+        reads[path] += 1
+        return read_settings(path, found=found)
+
+    def counting_loads(text: str, **options: Any) -> dict[str, Any]:
+        parsed[text] += 1
+        return loads(text, **options)
+
+    monkeypatch.setattr(settings, "_read_settings", counting_read)
+    monkeypatch.setattr(tomllib, "loads", counting_loads)
+    finder = PolicyFinder()
+    policies = [finder.for_file(str(project / name)) for name in ("a/x.yaml", "b/y.yaml", "z.yaml", "a/w.yaml")]
+    monkeypatch.undo()
+    assert reads == {repo / "pyproject.toml": 1, project / "pyproject.toml": 1}
+    assert parsed == {
+        (repo / "pyproject.toml").read_text("utf-8"): 1,
+        (project / "pyproject.toml").read_text("utf-8"): 1,
+    }
+    assert [(p.source, frozenset(p.disabled)) for p in policies] == [
+        (str(repo / "pyproject.toml"), frozenset({"MC101"}))
+    ] * 4
+
+
+LARGE = 64 * 1024 * 1024 + 1  # document.MAX_FILE_BYTES + 1
+
+
+@pytest.mark.parametrize("kind", ["large", "fifo", "device"])
+@pytest.mark.parametrize("name", ["pyproject.toml", ".mailconf.yaml", "user"])
+def test_a_settings_file_too_large_or_not_regular_is_refused_unread(
+    project: Path, tmp_path: Path, name: str, kind: str
+) -> None:
+    """As an account file or a baseline is, through one reading function for the three kinds of settings file: over
+    64 MiB (sparse: refused by its size, before a byte is read), a FIFO (never waited on), a device. A pyproject.toml
+    was read whole whatever its size, and one that was a FIFO or a device was passed over, as the user's own file
+    was; a .mailconf.yaml over 64 MiB was read whole."""
+    user = tmp_path / "xdg" / "mailconf" / "config.yaml"
+    settings = user if name == "user" else project / name
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "large":
+        with settings.open("wb") as sparse:
+            sparse.truncate(LARGE)
+    elif kind == "fifo":
+        os.mkfifo(settings)
+    else:
+        settings.symlink_to("/dev/zero")
+    why = "larger than 64 MiB, too large for a settings file" if kind == "large" else "not a regular file"
+    outcome = run_mailconf("lint", "accounts.yaml", cwd=project, env={"XDG_CONFIG_HOME": str(tmp_path / "xdg")})
+    assert outcome == Outcome(2, "", f"mailconf: {settings}: {why}; fix or remove it\n")
+
+
+def test_a_settings_file_too_large_named_by_config_is_refused_unread(project: Path) -> None:
+    for name in ("big.toml", "big.yaml"):
+        with (project / name).open("wb") as sparse:
+            sparse.truncate(LARGE)
+        assert lint(project, "--config", name) == Outcome(
+            2, "", f"mailconf: {name}: larger than 64 MiB, too large for a settings file; check --config\n"
+        )
