@@ -113,6 +113,8 @@ def _rule_id(name: str, where: str) -> str:
     rule = lookup(name)
     if rule is None:
         raise ConfigError(f"{where}: unknown rule {name.strip()!r}; `mailconf rules [--probe]` lists them")
+    if name != name.strip():  # lookup() strips (for suppression comments): "MC104\n" in a settings file is a YAML slip
+        raise ConfigError(f"{where}: {name!r} has white space around the rule name; write {name.strip()!r}")
     return rule.ID
 
 

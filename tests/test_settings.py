@@ -707,3 +707,56 @@ def test_a_settings_file_too_large_named_by_config_is_refused_unread(project: Pa
         assert lint(project, "--config", name) == Outcome(
             2, "", f"mailconf: {name}: larger than 64 MiB, too large for a settings file; check --config\n"
         )
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "error"),
+    [
+        (
+            ".mailconf.yaml",
+            'disable: ["MC101\\n"]\n',
+            ":1:11: disable: 'MC101\\n' has white space around the rule name",
+        ),
+        (
+            ".mailconf.yaml",
+            "disable:\n  - |\n    MC101\n",
+            ":2:5: disable: 'MC101\\n' has white space around the rule name",
+        ),
+        (
+            ".mailconf.yaml",
+            'severity: {" cleartext-credentials": info}\n',
+            ":1:12: severity: ' cleartext-credentials' has white space around the rule name",
+        ),
+        (
+            "pyproject.toml",
+            '[tool.mailconf]\ndisable = ["MC101 "]\n',
+            ":2:11: disable: 'MC101 ' has white space around the rule name",
+        ),
+        (
+            "pyproject.toml",
+            '[tool.mailconf]\nseverity = {"MC101\\t" = "info"}\n',
+            ":2:12: severity: 'MC101\\t' has white space around the rule name",
+        ),
+    ],
+)
+def test_a_rule_with_white_space_around_it_is_refused(project: Path, name: str, text: str, error: str) -> None:
+    """A rule's name is looked up stripped (for suppression comments): "MC101\\n" (a block scalar, a quoted value
+    written over two lines) was MC101 without a word. A settings file is written by hand, and white space there is
+    a slip of YAML or TOML: it is refused at its place, as --disable and --severity refuse it."""
+    (project / name).write_text(text, encoding="utf-8")
+    stripped = "'cleartext-credentials'" if "credentials" in text else "'MC101'"
+    assert lint(project) == Outcome(2, "", f"mailconf: {project / name}{error}; write {stripped}\n")
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        (("--disable", " MC101"), "--disable: ' MC101' has white space around the rule name; write 'MC101'"),
+        (("--severity", "MC101 =info"), "--severity: 'MC101 ' has white space around the rule name; write 'MC101'"),
+    ],
+)
+def test_a_rule_with_white_space_around_it_is_refused_on_the_command_line(
+    project: Path, options: tuple[str, ...], error: str
+) -> None:
+    """As in a settings file: `--disable " MC101"` was MC101."""
+    assert lint(project, *options) == Outcome(2, "", f"mailconf: {error}\n")
