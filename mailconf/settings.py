@@ -97,7 +97,7 @@ class Policy:
         return replace(
             self,
             fail_level=_severity(fail_level, "--fail-level") if fail_level else self.fail_level,
-            disabled=(self.disabled - chosen.keys()) | {_rule_id(r, "--disable") for r in disable},
+            disabled=self.disabled.difference(chosen).union(_rule_id(r, "--disable") for r in disable),  # a frozenset
             severity=overrides,
         )
 

@@ -668,9 +668,7 @@ def test_a_pyproject_found_is_read_and_parsed_once(project: Path, monkeypatch: p
         (repo / "pyproject.toml").read_text("utf-8"): 1,
         (project / "pyproject.toml").read_text("utf-8"): 1,
     }
-    assert [(p.source, frozenset(p.disabled)) for p in policies] == [
-        (str(repo / "pyproject.toml"), frozenset({"MC101"}))
-    ] * 4
+    assert [(p.source, p.disabled) for p in policies] == [(str(repo / "pyproject.toml"), frozenset({"MC101"}))] * 4
 
 
 LARGE = 64 * 1024 * 1024 + 1  # document.MAX_FILE_BYTES + 1
@@ -760,3 +758,11 @@ def test_a_rule_with_white_space_around_it_is_refused_on_the_command_line(
 ) -> None:
     """As in a settings file: `--disable " MC101"` was MC101."""
     assert lint(project, *options) == Outcome(2, "", f"mailconf: {error}\n")
+
+
+def test_the_command_line_on_top_of_the_settings_keeps_the_policy_immutable() -> None:
+    """Policy is a frozen value: ``merged`` gave ``disabled`` as a set (frozenset minus dict keys), which could be
+    changed in place and is not hashable."""
+    policy = Policy(disabled=frozenset({"MC104", "MC101"})).merged(disable=["MC705"], severity=["MC101=info"])
+    assert type(policy.disabled) is frozenset
+    assert policy.disabled == {"MC104", "MC705"}
