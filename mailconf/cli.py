@@ -13,12 +13,20 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import BROKEN_PIPE, ExitCode, MailconfError, StdoutClosed, ctrl_c_ignored, sigterm_exits
+from .errors import BROKEN_PIPE, ExitCode, MailconfError, StdoutClosed, ctrl_c_ignored, shown, sigterm_exits
 
 LEVELS = ("info", "warning", "error")
 
 
-class RegistryChoice(click.Choice):  # type: ignore[type-arg]
+class Choice(click.Choice):  # type: ignore[type-arg]
+    """A ``click.Choice`` whose refusal quotes the value as every usage error does (:func:`~mailconf.errors.shown`):
+    click's repr() echoed a 100 kB ``-t "$TARGET"`` whole, and escaped an ESC as ``\\x1b``, not ``\\u001b``."""
+
+    def get_invalid_choice_message(self, value: Any, ctx: click.Context | None) -> str:
+        return f"{shown(str(value))} is not one of {', '.join(map(repr, self.choices))}."
+
+
+class RegistryChoice(Choice):
     """A ``click.Choice`` whose choices are a registry's keys, read when an option is parsed or help is shown.
 
     The registries (reporters, targets) import modules that most commands never need;
@@ -66,7 +74,7 @@ class Jobs(click.ParamType):  # type: ignore[type-arg]
         except ValueError:
             number = 0
         if number < 1:
-            self.fail(f"{value!r} is not a number of processes: use 1 or more (1: none), or auto", param, ctx)
+            self.fail(f"{shown(str(value))} is not a number of processes: use 1 or more (1: none), or auto", param, ctx)
         return number
 
 
@@ -145,7 +153,7 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
                      help="Write the report to this file instead of standard output."),
         click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings reach the fail level."),
         click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary, no progress."),
-        click.option("--color", type=click.Choice(COLOR_MODES), default="auto", show_default=True,
+        click.option("--color", type=Choice(COLOR_MODES), default="auto", show_default=True,
                      help="Colour the text format: auto honours NO_COLOR, FORCE_COLOR and the terminal."),
     )  # fmt: skip
     for option in reversed(options):
@@ -157,7 +165,7 @@ def policy_options(command: Callable[..., None]) -> Callable[..., None]:
     """The severity policy options lint and probe share (the settings file's keys, for one run)."""
     options = (
         click.option(
-            "--fail-level", type=click.Choice(LEVELS), default=None,
+            "--fail-level", type=Choice(LEVELS), default=None,
             help="Exit 1 when a finding is at least this severe [default: error, or the settings'].",
         ),
         click.option(
@@ -213,7 +221,7 @@ def lint(paths: tuple[str, ...], report: Any, fail_level: str | None, config: st
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(("text", "json", "markdown")), default="text", help="Output format.")
+@click.option("--format", "fmt", type=Choice(("text", "json", "markdown")), default="text", help="Output format.")
 @click.option("--probe", is_flag=True, help="List the checks of `mailconf probe` (MC8xx) instead.")
 def rules(fmt: str, probe: bool) -> None:
     """List the lint rules: id, slug, default severity, what lint --fix does (safe or unsafe), title."""
@@ -318,7 +326,7 @@ def render(file: str, targets: tuple[str, ...], accounts: tuple[str, ...], outpu
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(("text", "json", "markdown")),
+    type=Choice(("text", "json", "markdown")),
     default="text",
     show_default=True,
     help="Output format: json adds each target's options; markdown is the capability matrix of docs/render.md.",
@@ -381,8 +389,7 @@ def probe(files: tuple[str, ...], accounts: tuple[str, ...], login: bool, allow_
 @click.option("--name", metavar="NAME", default=None, help="The account's name [default: the address's domain].")
 @click.option(
     "--timeout",
-    type=float,
-    default=10.0,
+    default="10",
     show_default=True,
     metavar="SECONDS",
     help="One deadline for everything: every lookup and every probe (a server it leaves unprobed: nothing "
@@ -413,7 +420,7 @@ def probe(files: tuple[str, ...], accounts: tuple[str, ...], login: bool, allow_
     help="A PEM file of CA certificates to trust too (https and the probe).",
 )
 @click.option("--force", is_flag=True, help="Replace -o FILE if it exists (a .bak copy is kept, and named on stderr).")
-def discover(address: str, output: str | None, name: str | None, timeout: float, allow_http: bool,  # noqa: PLR0917
+def discover(address: str, output: str | None, name: str | None, timeout: str, allow_http: bool,  # noqa: PLR0917
              ispdb_url: str | None, ispdb_dir: str | None, guess: bool, no_probe: bool, dns_server: str | None,
              ca_file: str | None, force: bool) -> None:  # fmt: skip
     """Find an address's servers (autoconfig, ISPDB, MX, SRV) and print its account."""
@@ -511,7 +518,7 @@ def _importers() -> Sequence[str]:
     help="Compare with this account file (- for standard input) instead: print each difference, exit 1 when there "
     "is one.",
 )
-@click.option("--format", "report", type=click.Choice(("text", "json")), default="text", help="Output of --compare.")
+@click.option("--format", "report", type=Choice(("text", "json")), default="text", help="Output of --compare.")
 def import_(paths: tuple[str, ...], fmt: str, output: str | None, force: bool, follow_source: bool,  # noqa: PLR0917
             compare: str | None, report: str) -> None:  # fmt: skip
     """Read existing client configuration and write it as an account file (or compare it with one).

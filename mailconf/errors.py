@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import re
 import signal
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 
@@ -51,19 +52,42 @@ def cannot_read(path: str, exc: OSError) -> str:
     return f"{path}: cannot be read ({exc.strerror or type(exc).__name__})"
 
 
+#: How many characters of a value from the command line a message quotes: a path or a URL fits, and a value of
+#: 100 kB (a variable holding a file) stays one readable line, followed by how long it was.
+QUOTE_LIMIT = 240
+
+#: A value shown as it was typed: a word of letters, digits and ``@%+=:,./~[]_-`` (a rule, an account name, a path,
+#: a URL, ``KEY=VALUE``, ``[::1]:53``). Anything else (empty, a space, a quote, a control character) is quoted.
+_PLAIN = re.compile(r"[\w@%+=:,./~\[\]-]+")
+
+
 def shown(value: str) -> str:
-    """A command-line value in a message, ``''`` when it is empty: ``--severity : write RULE=LEVEL`` read as a word
-    left out of the message, not as the empty value the user gave (``--severity "$LEVEL"`` with LEVEL unset)."""
-    return value or "''"
+    """A value the user gave (an argument, an option's value) as every message quotes it, one way.
+
+    As typed when it is a plain word (``--option dir: write KEY=VALUE``); else in single quotes, a quote and a
+    backslash escaped with a backslash and a control character as :func:`printable` writes it (``'my work'``,
+    ``''``, ``'a\\u001bb'``): an empty ``-a "$NAME"`` is not read as a word left out, an ESC does not recolour the
+    terminal. Past :data:`QUOTE_LIMIT` characters it is cut and says how long it was (``'xx...'... (100000
+    characters)``), as discover quotes what a server sent.
+    """
+    return cut(value, QUOTE_LIMIT, _quoted if not _PLAIN.fullmatch(value) else str)
+
+
+def _quoted(text: str) -> str:
+    return "'" + printable(text.replace("\\", "\\\\").replace("'", "\\'")) + "'"
+
+
+def cut(text: str, limit: int, show: Callable[[str], str]) -> str:
+    """``show(text)``, or past ``limit`` characters ``show`` of the first ``limit`` and how long ``text`` was."""
+    if len(text) <= limit:
+        return show(text)
+    return f"{show(text[:limit])}... ({len(text)} characters)"
 
 
 def account_names(names: Iterable[str]) -> str:
-    """``alice, bob``: names as given on the command line (``--account``), quoted where one is not an account name
-    (``''``, ``'my work'``): ``no account named  (accounts: ...)`` hid an empty ``-a "$NAME"``."""
-    import re
-
-    plain = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-    return ", ".join(name if plain.fullmatch(name) else repr(name) for name in names)
+    """``alice, bob``: names as given on the command line (``--account``), each :func:`shown` (``''``,
+    ``'my work'``): ``no account named  (accounts: ...)`` hid an empty ``-a "$NAME"``."""
+    return ", ".join(map(shown, names))
 
 
 #: How many account names ``no account named`` lists: a file of 10,000 accounts listed them all on one line.

@@ -113,7 +113,7 @@ def choose_targets(names: Sequence[str]) -> tuple[Target, ...]:
             continue
         target = TARGETS.get(name)
         if target is None:
-            raise UsageError(f"unknown target {name!r}; choose one of: {', '.join(sorted(TARGETS))}, or {ALL}")
+            raise UsageError(f"unknown target {shown(name)}; choose one of: {', '.join(sorted(TARGETS))}, or {ALL}")
         chosen.setdefault(name, target)
     if not chosen:
         raise UsageError(f"name a target with --target (one of: {', '.join(sorted(TARGETS))}, or {ALL})")
@@ -131,7 +131,7 @@ def parse_options(targets: Sequence[Target], pairs: Sequence[str]) -> dict[str, 
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:  # a byte of another encoding: Python hands it over as a lone surrogate
-                raise UsageError(f"--option {key}: the value is not UTF-8 text; write it in UTF-8") from None
+                raise UsageError(f"--option {shown(key)}: the value is not UTF-8 text; write it in UTF-8") from None
         takers = [t for t in targets if key in t.OPTIONS]
         if not takers:
             known = ", ".join(sorted({k for t in targets for k in t.OPTIONS})) or "none"
@@ -141,7 +141,8 @@ def parse_options(targets: Sequence[Target], pairs: Sequence[str]) -> dict[str, 
         for target in takers:
             given = options[target.NAME].setdefault(key, value)
             if given != value:  # the last one won without a word, as a YAML key written twice would
-                raise UsageError(f"--option {key}: given twice ({given!r}, then {value!r}); give it once")
+                twice = f"given twice ({shown(given)}, then {shown(value)})"
+                raise UsageError(f"--option {shown(key)}: {twice}; give it once")
     return options
 
 

@@ -92,8 +92,8 @@ class Policy:
             overrides[rule_id] = _severity(level, "--severity")
             named, before = chosen.setdefault(rule_id, (rule, overrides[rule_id]))
             if before != overrides[rule_id]:  # the last one won without a word; the settings refuse it too
-                raise ConfigError(f"--severity {item}: {rule_id} is given {before.label} already (--severity "
-                                  f"{named}={before.label}); give each rule one severity")  # fmt: skip
+                raise ConfigError(f"--severity {shown(item)}: {rule_id} is given {before.label} already (--severity "
+                                  f"{shown(f'{named}={before.label}')}); give each rule one severity")  # fmt: skip
         return replace(
             self,
             fail_level=_severity(fail_level, "--fail-level") if fail_level else self.fail_level,
@@ -112,9 +112,9 @@ def _rule_id(name: str, where: str) -> str:
 
     rule = lookup(name)
     if rule is None:
-        raise ConfigError(f"{where}: unknown rule {name.strip()!r}; `mailconf rules [--probe]` lists them")
+        raise ConfigError(f"{where}: unknown rule {shown(name.strip())}; `mailconf rules [--probe]` lists them")
     if name != name.strip():  # lookup() strips (for suppression comments): "MC104\n" in a settings file is a YAML slip
-        raise ConfigError(f"{where}: {name!r} has white space around the rule name; write {name.strip()!r}")
+        raise ConfigError(f"{where}: {shown(name)} has white space around the rule name; write {shown(name.strip())}")
     return rule.ID
 
 
@@ -123,8 +123,8 @@ def _severity(text: Any, where: str) -> Severity:
         raise ConfigError(f"{where}: give info, warning or error, not {_written(text)}")
     try:
         return Severity.parse(text)
-    except ValueError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
+    except ValueError:
+        raise ConfigError(f"{where}: unknown severity {shown(text.strip())}: use info, warning or error") from None
 
 
 def _written(value: Any) -> str:

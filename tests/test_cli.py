@@ -18,6 +18,7 @@ from typing import NamedTuple
 import pytest
 
 from mailconf import cli
+from mailconf.targets import TARGETS
 
 #: A file with no findings at all.
 CLEAN = (
@@ -542,7 +543,7 @@ def test_unknown_format_exits_2(tmp_path: Path) -> None:
     outcome = run_mailconf("lint", "--format", "xml", "a.yaml", cwd=tmp_path)
     assert outcome.code == 2
     assert outcome.stderr.splitlines()[-1] == (
-        "Error: Invalid value for '--format': 'xml' is not one of 'text', 'json', 'sarif', 'github'."
+        "Error: Invalid value for '--format': xml is not one of 'text', 'json', 'sarif', 'github'."
     )
 
 
@@ -550,7 +551,7 @@ def test_explain_unknown_rule_exits_2(tmp_path: Path) -> None:
     assert run_mailconf("explain", "MC999", cwd=tmp_path) == Outcome(
         2,
         "",
-        "mailconf: unknown rule 'MC999'; `mailconf rules` lists them (and `mailconf rules --probe` the probe checks)\n",
+        "mailconf: unknown rule MC999; `mailconf rules` lists them (and `mailconf rules --probe` the probe checks)\n",
     )
 
 
@@ -715,3 +716,68 @@ def test_mailconf_with_no_command_prints_its_help_on_standard_error_and_exits_2(
     assert (outcome.code, outcome.stdout) == (2, "")
     assert outcome.stderr.startswith("Usage: mailconf [OPTIONS] COMMAND [ARGS]...\n")
     assert "\nCommands:\n" in outcome.stderr
+
+
+#: A value of 100 kB (a variable holding a whole file) and one with an ESC: every usage error quotes what the user
+#: typed alike (mailconf.errors.shown): as typed when it is a plain word, else in single quotes with control
+#: characters escaped as \uXXXX, and cut after 240 characters with how long it was. They were echoed whole (a
+#: 100 kB line), and escaped two ways ('\x1b' and \u001b).
+LONG = "x" * 100_000
+LONG_SHOWN = "x" * 240 + "... (100000 characters)"
+ESC = "a\x1bb"
+ESC_SHOWN = "'a\\u001bb'"
+RULES_HINT = "`mailconf rules [--probe]` lists them"
+
+
+@pytest.mark.parametrize(("value", "quoted"), [(LONG, LONG_SHOWN), (ESC, ESC_SHOWN)], ids=["100kB", "escape"])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["explain", "{}"],
+         "unknown rule {}; `mailconf rules` lists them (and `mailconf rules --probe` the probe checks)"),
+        (["lint", "--disable", "{}", "a.yaml"], "--disable: unknown rule {}; " + RULES_HINT),
+        (["lint", "--severity", "{}", "a.yaml"], "--severity {}: write RULE=LEVEL, like MC104=error"),
+        (["lint", "--severity", "{}=error", "a.yaml"], "--severity: unknown rule {}; " + RULES_HINT),
+        (["lint", "--severity", "MC101={}", "a.yaml"], "--severity: unknown severity {}: use info, warning or error"),
+        (["render", "-t", "msmtp", "-a", "{}", "a.yaml"], "no account named {} (accounts: work)"),
+        (["render", "-t", "msmtp", "--option", "{}", "a.yaml"], "--option {}: write KEY=VALUE"),
+        (["render", "-t", "msmtp", "--option", "{}=1", "a.yaml"],
+         "--option {}: unknown for target msmtp (known: none)"),
+        (["render", "-t", "aerc", "--option", "version={}", "a.yaml"],
+         "--option version: write aerc's version as MAJOR.MINOR[.PATCH] (like 0.20), not {}"),
+        (["discover", "{}"], "{} is not an e-mail address (name@domain.example)"),
+        (["discover", "--name", "{}", "a@example.test"],
+         "--name {}: an account name is 1-64 letters, digits, '.', '_' or '-'"),
+        (["discover", "--timeout", "{}", "a@example.test"], "--timeout {}: give seconds above 0, at most 3600"),
+        (["discover", "--ispdb-url", "{}", "a@example.test"],
+         "--ispdb-url {}: give an https:// or http:// URL (the domain is appended)"),
+        (["discover", "--dns-server", "{}", "a@example.test"],
+         "--dns-server {0}: {0} is not an IP address (a DNS server is given by address)"),
+        (["serve", "--bind", "{}", "a.yaml"], "--bind {}: give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"),
+    ],
+)  # fmt: skip
+def test_a_usage_error_quotes_what_was_typed_one_way(  # noqa: PLR0917 - two parametrize axes and three fixtures
+    args: list[str], message: str, value: str, quoted: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    (tmp_path / "a.yaml").write_text(CLEAN)
+    monkeypatch.chdir(tmp_path)
+    capfd.readouterr()
+    code = cli.main([arg.format(value) for arg in args])
+    assert (code, *capfd.readouterr()) == (2, "", f"mailconf: {message.format(quoted)}\n")
+
+
+@pytest.mark.parametrize(("value", "quoted"), [(LONG, LONG_SHOWN), (ESC, ESC_SHOWN)], ids=["100kB", "escape"])
+def test_a_choice_click_refuses_quotes_what_was_typed_one_way(
+    value: str, quoted: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Click's own refusal of a choice (its three lines) quotes the value alike: it was repr() of all of it."""
+    capfd.readouterr()
+    code = cli.main(["render", "-t", value, "a.yaml"])
+    choices = ", ".join(repr(name) for name in (*sorted(TARGETS), "all"))
+    assert (code, *capfd.readouterr()) == (
+        2,
+        "",
+        "Usage: mailconf render [OPTIONS] FILE\nTry 'mailconf render --help' for help.\n\n"
+        f"Error: Invalid value for '--target' / '-t': {quoted} is not one of {choices}.\n",
+    )

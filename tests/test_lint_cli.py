@@ -571,7 +571,7 @@ def test_bad_color_is_a_usage_error(repo: Path) -> None:
     out = run_mailconf("lint", "--color", "sometimes", "accounts.yaml", cwd=repo)
     assert out.code == 2
     assert out.stderr.splitlines()[-1] == (
-        "Error: Invalid value for '--color': 'sometimes' is not one of 'auto', 'always', 'never'."
+        "Error: Invalid value for '--color': sometimes is not one of 'auto', 'always', 'never'."
     )
 
 

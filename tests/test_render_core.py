@@ -397,7 +397,7 @@ def test_a_gap_without_strict_warns_and_writes(tmp_path: Path, capsys: pytest.Ca
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-t", "nope"], "Error: Invalid value for '--target' / '-t': 'nope' is not one of "),
+        (["-t", "nope"], "Error: Invalid value for '--target' / '-t': nope is not one of "),
         (["-t", "fake", "--account", "missing"], "mailconf: no account named missing (accounts: work)\n"),
         (["-t", "fake", "--option", "dir"], "mailconf: --option dir: write KEY=VALUE\n"),
         (["-t", "fake", "--option", "x=1"], "mailconf: --option x: unknown for target fake (known: dir)\n"),
@@ -407,7 +407,7 @@ def test_a_gap_without_strict_warns_and_writes(tmp_path: Path, capsys: pytest.Ca
         # the last one won without a word; the same value twice is no conflict
         (
             ["-t", "fake", "--option", "dir=a", "--option", "dir=a", "--option", "dir=b"],
-            "mailconf: --option dir: given twice ('a', then 'b'); give it once\n",
+            "mailconf: --option dir: given twice (a, then b); give it once\n",
         ),
     ],
 )

@@ -893,9 +893,10 @@ def test_jobs_must_be_a_number_of_processes_or_auto(tmp_path: Path, value: str) 
         cwd=ROOT, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert (done.returncode, done.stdout) == (2, "")
+    shown = value or "''"  # as every usage error quotes a value (mailconf.errors.shown)
     assert done.stderr == (
         "Usage: mailconf render [OPTIONS] FILE\nTry 'mailconf render --help' for help.\n\n"
-        f"Error: Invalid value for '--jobs' / '-j': {value!r} is not a number of processes: "
+        f"Error: Invalid value for '--jobs' / '-j': {shown} is not a number of processes: "
         "use 1 or more (1: none), or auto\n"
     )
     assert not (tmp_path / "out").exists()

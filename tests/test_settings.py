@@ -217,7 +217,7 @@ def test_policy_values(project: Path) -> None:
 
 # (settings file name, its text, the error after "mailconf: <path>")
 BAD_FILES = [
-    (".mailconf.yaml", "fail-level: loud\n", ":1:13: fail-level: unknown severity 'loud': use info, warning or error"),
+    (".mailconf.yaml", "fail-level: loud\n", ":1:13: fail-level: unknown severity loud: use info, warning or error"),
     # a value that is not text in YAML's and TOML's words: it was str() of it, unknown severity 'True', "['x']"
     (".mailconf.yaml", "fail-level: true\n", ":1:13: fail-level: give info, warning or error, not true"),
     (".mailconf.yaml", "fail-level: [error]\n", ":1:13: fail-level: give info, warning or error, not a list"),
@@ -239,17 +239,17 @@ BAD_FILES = [
     (
         ".mailconf.yaml",
         "disable: [MC101, MC999]\n",
-        ":1:18: disable: unknown rule 'MC999'; `mailconf rules [--probe]` lists them",
+        ":1:18: disable: unknown rule MC999; `mailconf rules [--probe]` lists them",
     ),
     (
         ".mailconf.yaml",
         "severity: {nope: info}\n",
-        ":1:12: severity: unknown rule 'nope'; `mailconf rules [--probe]` lists them",
+        ":1:12: severity: unknown rule nope; `mailconf rules [--probe]` lists them",
     ),
     (
         ".mailconf.yaml",
         "severity: {MC101: loud}\n",
-        ":1:19: severity MC101: unknown severity 'loud': use info, warning or error",
+        ":1:19: severity MC101: unknown severity loud: use info, warning or error",
     ),
     (".mailconf.yaml", "severity: [MC101]\n", ":1:11: `severity` must map rule ids or slugs to info, warning or error"),
     (  # os.open() raised ValueError when a file was linted: an internal error
@@ -347,7 +347,7 @@ BAD_FILES = [
     (
         "pyproject.toml",
         '[tool.mailconf]\nfail-level = "loud"\n',
-        ":2:14: fail-level: unknown severity 'loud': use info, warning or error",
+        ":2:14: fail-level: unknown severity loud: use info, warning or error",
     ),
     # a pyproject.toml's settings by their place too (tomllib gives none: it named the file alone)
     ("pyproject.toml", '[tool.mailconf]\ndisable = "MC101"\n', ":2:11: `disable` must be a list of rule ids or slugs"),
@@ -369,17 +369,17 @@ BAD_FILES = [
     (  # a subtable, dotted and quoted keys: the key's own place
         "pyproject.toml",
         '[tool.mailconf.severity]\n"MC101" = "loud"\n',
-        ":2:11: severity MC101: unknown severity 'loud': use info, warning or error",
+        ":2:11: severity MC101: unknown severity loud: use info, warning or error",
     ),
     (
         "pyproject.toml",
         '[tool]\nmailconf.disable = ["MC101", "MC999"]\n',
-        ":2:20: disable: unknown rule 'MC999'; `mailconf rules [--probe]` lists them",
+        ":2:20: disable: unknown rule MC999; `mailconf rules [--probe]` lists them",
     ),
     (
         "pyproject.toml",
         "[tool.mailconf]\nseverity = { 'MC101' = 'info', nope = 'info' }\n",
-        ":2:32: severity: unknown rule 'nope'; `mailconf rules [--probe]` lists them",
+        ":2:32: severity: unknown rule nope; `mailconf rules [--probe]` lists them",
     ),
     (  # a key-like line inside a multi-line string is text, not a key
         "pyproject.toml",
@@ -527,14 +527,14 @@ def test_bad_settings_file_exits_2_with_one_line(project: Path, name: str, text:
             "mailconf: --severity cleartext-credentials=error: MC101 is given info already (--severity MC101=info); "
             "give each rule one severity\n",
         ),
-        (("--severity", "MC101=loud"), "mailconf: --severity: unknown severity 'loud': use info, warning or error\n"),
+        (("--severity", "MC101=loud"), "mailconf: --severity: unknown severity loud: use info, warning or error\n"),
         (
             ("--severity", "MC999=info"),
-            "mailconf: --severity: unknown rule 'MC999'; `mailconf rules [--probe]` lists them\n",
+            "mailconf: --severity: unknown rule MC999; `mailconf rules [--probe]` lists them\n",
         ),
         (
             ("--disable", "nope"),
-            "mailconf: --disable: unknown rule 'nope'; `mailconf rules [--probe]` lists them\n",
+            "mailconf: --disable: unknown rule nope; `mailconf rules [--probe]` lists them\n",
         ),
     ],
 )
@@ -580,7 +580,7 @@ def test_bad_fail_level_option_is_a_usage_error(project: Path) -> None:
     outcome = lint(project, "--fail-level", "loud")
     assert (outcome.code, outcome.stdout) == (2, "")
     assert outcome.stderr.splitlines()[-1] == (
-        "Error: Invalid value for '--fail-level': 'loud' is not one of 'info', 'warning', 'error'."
+        "Error: Invalid value for '--fail-level': loud is not one of 'info', 'warning', 'error'."
     )
 
 
@@ -742,15 +742,15 @@ def test_a_rule_with_white_space_around_it_is_refused(project: Path, name: str, 
     written over two lines) was MC101 without a word. A settings file is written by hand, and white space there is
     a slip of YAML or TOML: it is refused at its place, as --disable and --severity refuse it."""
     (project / name).write_text(text, encoding="utf-8")
-    stripped = "'cleartext-credentials'" if "credentials" in text else "'MC101'"
+    stripped = "cleartext-credentials" if "credentials" in text else "MC101"
     assert lint(project) == Outcome(2, "", f"mailconf: {project / name}{error}; write {stripped}\n")
 
 
 @pytest.mark.parametrize(
     ("options", "error"),
     [
-        (("--disable", " MC101"), "--disable: ' MC101' has white space around the rule name; write 'MC101'"),
-        (("--severity", "MC101 =info"), "--severity: 'MC101 ' has white space around the rule name; write 'MC101'"),
+        (("--disable", " MC101"), "--disable: ' MC101' has white space around the rule name; write MC101"),
+        (("--severity", "MC101 =info"), "--severity: 'MC101 ' has white space around the rule name; write MC101"),
     ],
 )
 def test_a_rule_with_white_space_around_it_is_refused_on_the_command_line(

@@ -6,7 +6,7 @@ import json
 from typing import NamedTuple
 
 from ..catalogue import Entry
-from ..errors import ExitCode, UsageError
+from ..errors import ExitCode, UsageError, shown
 from . import console
 
 
@@ -45,7 +45,7 @@ def run_explain(name: str) -> int:
     entry = lookup(name)
     if entry is None:
         raise UsageError(
-            f"unknown rule {name!r}; `mailconf rules` lists them (and `mailconf rules --probe` the probe checks)"
+            f"unknown rule {shown(name)}; `mailconf rules` lists them (and `mailconf rules --probe` the probe checks)"
         )
     console.out(explanation(entry))
     return int(ExitCode.OK)

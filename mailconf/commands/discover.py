@@ -33,7 +33,7 @@ class DiscoverRequest(NamedTuple):
     address: str
     output: str | None = None
     name: str | None = None
-    timeout: float = 10.0
+    timeout: str = "10"  # as typed: a message quotes it so, not the float it became (1e400 said inf)
     allow_http: bool = False
     ispdb_url: str | None = None
     ispdb_dir: str | None = None
@@ -126,23 +126,25 @@ def _address(text: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # bytes that are not UTF-8 (a Latin-1 terminal): the pattern took them, quote() did not
-        raise UsageError(f"{text!r}: the address is not UTF-8 text; write it in UTF-8") from None
+        raise UsageError(f"{shown(text)}: the address is not UTF-8 text; write it in UTF-8") from None
     if _pattern("address").search(text) and len(text) <= 254:
         return text
     local, _, domain = text.rpartition("@")
     # addresses RFC 6531 and 5322 allow but the account file cannot hold: say so, not "not an address"
     if local and domain and not domain.isascii():  # the A-label is not guessed: IDNA 2003 and 2008 differ (ß)
         raise UsageError(
-            f"{text!r}: the domain is not ASCII; give its IDNA form (xn--...), as the account file holds it"
+            f"{shown(text)}: the domain is not ASCII; give its IDNA form (xn--...), as the account file holds it"
         )
     if local.startswith('"') and local.endswith('"') and len(local) > 1:
-        raise UsageError(f"{text!r}: a quoted local part cannot be written into an account file (name@domain.example)")
-    raise UsageError(f"{text!r} is not an e-mail address (name@domain.example)")
+        raise UsageError(
+            f"{shown(text)}: a quoted local part cannot be written into an account file (name@domain.example)"
+        )
+    raise UsageError(f"{shown(text)} is not an e-mail address (name@domain.example)")
 
 
 def _name(text: str) -> str:
     if not _pattern("accountName").search(text):
-        raise UsageError(f"--name {text!r}: an account name is 1-64 letters, digits, '.', '_' or '-'")
+        raise UsageError(f"--name {shown(text)}: an account name is 1-64 letters, digits, '.', '_' or '-'")
     return text
 
 
@@ -150,9 +152,13 @@ def _name(text: str) -> str:
 MAX_TIMEOUT = 3600
 
 
-def _timeout(seconds: float) -> float:
-    if not 0 < seconds <= MAX_TIMEOUT:
-        raise UsageError(f"--timeout {seconds:g}: give seconds above 0, at most {MAX_TIMEOUT}")
+def _timeout(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= MAX_TIMEOUT:  # nan too
+        raise UsageError(f"--timeout {shown(text)}: give seconds above 0, at most {MAX_TIMEOUT}")
     return seconds
 
 
@@ -160,11 +166,14 @@ def _ispdb_url(url: str) -> str:
     import urllib.parse
 
     if not url.startswith(("https://", "http://")):
-        raise UsageError(f"--ispdb-url {shown(url)}: give an https:// URL (the domain is appended)")
+        raise UsageError(f"--ispdb-url {shown(url)}: give an https:// or http:// URL (the domain is appended)")
     try:
-        urllib.parse.urlsplit(url).port  # noqa: B018 - ValueError: a bad [IPv6] or port
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - ValueError: a bad [IPv6] or port
     except ValueError as exc:
         raise UsageError(f"--ispdb-url {shown(url)}: not a valid URL ({exc})") from None
+    if not parts.hostname:  # http:// alone: each lookup failed later, with the resolver's words for ''
+        raise UsageError(f"--ispdb-url {shown(url)}: not a valid URL (no host)")
     if not url.isascii() or not url.isprintable() or " " in url:  # http.client sends the request line as ASCII
         raise UsageError(
             f"--ispdb-url {shown(url)}: not a valid URL (a space or a character that is not ASCII; percent-encode it)"
@@ -174,7 +183,7 @@ def _ispdb_url(url: str) -> str:
 
 def _directory(path: str | None) -> str | None:
     if path is not None and not os.path.isdir(path):
-        raise UsageError(f"--ispdb {path}: not a directory (give a copy of the ispdb/ folder)")
+        raise UsageError(f"--ispdb {shown(path)}: not a directory (give a copy of the ispdb/ folder)")
     return path
 
 

@@ -7,7 +7,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..errors import OutputError, UsageError
+from ..errors import OutputError, UsageError, shown
 from . import console
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def _warn_linked(label: str, others: int) -> None:
 def refuse_directory(option: str, path: str, name: str = "a file") -> UsageError:
     """An option that names a file (``--config``, ``--baseline``, ``-o`` of discover or import...) was given a
     directory: the wording of :func:`refuse_empty`, ``name`` what to give it instead."""
-    return UsageError(f"{option} {path}: is a directory; name {name}")
+    return UsageError(f"{option} {shown(path)}: is a directory; name {name}")
 
 
 def refuse_under_a_file(option: str, path: str, name: str) -> None:
@@ -82,10 +82,11 @@ def refuse_under_a_file(option: str, path: str, name: str) -> None:
             os.stat(folder)
         except OSError as exc:  # a loop of links is no missing folder: it was an internal error when written
             if exc.errno == errno.ELOOP:
-                raise UsageError(f"{option} {path}: {folder}: {exc.strerror}; name {name} in a directory") from None
+                why = f"{folder}: {exc.strerror}"
+                raise UsageError(f"{option} {shown(path)}: {why}; name {name} in a directory") from None
         folder = os.path.dirname(folder)  # a missing folder is made, as render makes -o DIR
     if not os.path.isdir(folder):
-        raise UsageError(f"{option} {path}: {folder} is not a directory; name {name} in a directory")
+        raise UsageError(f"{option} {shown(path)}: {folder} is not a directory; name {name} in a directory")
 
 
 def refuse_not_a_file(path: str) -> None:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..errors import ExitCode, FindingsError, UsageError, counted
+from ..errors import ExitCode, FindingsError, UsageError, counted, shown
 from . import console
 
 if TYPE_CHECKING:
@@ -45,10 +45,10 @@ def parse_bind(text: str) -> tuple[str, int]:
     if bracketed:
         host = host[1:-1]
     elif ":" in host and "[" not in host and "]" not in host:
-        raise UsageError(f"--bind {text!r}: an IPv6 address goes in brackets, [HOST]:PORT, e.g. [::1]:8080")
+        raise UsageError(f"--bind {shown(text)}: an IPv6 address goes in brackets, [HOST]:PORT, e.g. [::1]:8080")
     digits = port.isascii() and port.isdigit()
     if not colon or not host or not digits or int(port) > 65535 or "[" in host or "]" in host:
-        raise UsageError(f"--bind {text!r}: give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080")
+        raise UsageError(f"--bind {shown(text)}: give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080")
     return host, int(port)
 
 
@@ -62,7 +62,7 @@ def _check_host(text: str, host: str, port: int) -> None:
         socket.getaddrinfo(None if host == "*" else host, port, 0, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)
     except (OSError, UnicodeError) as exc:  # socket.gaierror; UnicodeError: the IDNA codec refused the name
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a host name"
-        raise UsageError(f"--bind {text}: cannot listen ({why}); give an address of this machine") from None
+        raise UsageError(f"--bind {shown(text)}: cannot listen ({why}); give an address of this machine") from None
 
 
 def run(request: ServeRequest) -> int:
@@ -190,7 +190,8 @@ def _server(wsgi: AccessLog, request: ServeRequest, host: str, port: int) -> Any
             cleanup_interval=1,  # when the timeouts are looked at: every second, not every 30 (waitress's default)
         )
     except OSError as exc:
-        raise UsageError(f"--bind {request.bind}: cannot listen ({exc.strerror or type(exc).__name__})") from None
+        why = exc.strerror or type(exc).__name__
+        raise UsageError(f"--bind {shown(request.bind)}: cannot listen ({why})") from None
     limit_connections(server, connections)  # the others wait in the kernel's queue (backlog) for a place
     install(server, wsgi)  # connections that do not spin waitress's loop, waitress's refusals logged (loop.py)
     return server

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import UsageError, shown
 from ..probe.tls import ca_file_problem
 from .dns import Dns
 from .engine import Discovery, discover
@@ -30,13 +30,13 @@ def run(query: Query) -> Discovery:
     deadline = time.monotonic() + query.timeout
     problem = ca_file_problem(query.ca_file) if query.ca_file is not None else None
     if problem is not None:  # a named pipe: OpenSSL would wait for a writer past the deadline
-        raise UsageError(f"--ca-file {query.ca_file}: {problem}; give a PEM file of CA certificates")
+        raise UsageError(f"--ca-file {shown(str(query.ca_file))}: {problem}; give a PEM file of CA certificates")
     try:
         tls = context(query.ca_file)
     except (OSError, ssl.SSLError) as exc:
         why = "not a PEM certificate file" if isinstance(exc, ssl.SSLError) else exc.strerror or type(exc).__name__
         raise UsageError(
-            f"--ca-file {query.ca_file}: cannot be read ({why}); give a PEM file of CA certificates"
+            f"--ca-file {shown(str(query.ca_file))}: cannot be read ({why}); give a PEM file of CA certificates"
         ) from None
     if query.ca_file is None:
         return discover(Env(query, deadline, Dns(query.dns_server), tls))

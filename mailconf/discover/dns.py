@@ -24,6 +24,7 @@ import dns.query
 import dns.rcode
 import dns.resolver
 
+from ..errors import shown
 from .values import clipped
 
 #: a lookup is given at least this long, even when the deadline is closer (dnspython needs > 0)
@@ -221,11 +222,11 @@ def parse_server(text: str) -> tuple[str, int]:
     try:
         return str(ipaddress.ip_address(host)), port
     except ValueError:
-        raise ValueError(f"{host!r} is not an IP address (a DNS server is given by address)") from None
+        raise ValueError(f"{shown(host)} is not an IP address (a DNS server is given by address)") from None
 
 
 def _port(text: str) -> int:
     # ASCII digits: isdigit() is true of "²", which int() refuses (its own words were the message), and of "٥٣"
     if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 65536:
-        raise ValueError(f"{text!r} is not a port (1-65535)")
+        raise ValueError(f"{shown(text)} is not a port (1-65535)")
     return int(text)

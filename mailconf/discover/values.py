@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
+from ..errors import cut
 from ..model import Auth, Protocol, Security
 
 
@@ -61,7 +62,7 @@ MAX_SHOWN = 64
 
 def shown(value: str) -> str:
     """A value from the network as a note shows it: quoted, control characters escaped, cut past :data:`MAX_SHOWN`."""
-    return _cut(value, MAX_SHOWN, repr)
+    return cut(value, MAX_SHOWN, repr)
 
 
 def listed(values: Sequence[str]) -> str:
@@ -80,13 +81,7 @@ MAX_TEXT = 240
 def clipped(text: str) -> str:
     """A longer text from the network as a line shows it: as it is, cut past :data:`MAX_TEXT` (control characters
     are escaped where the line is printed, as in every line)."""
-    return _cut(text, MAX_TEXT, str)
-
-
-def _cut(text: str, limit: int, show: Callable[[str], str]) -> str:
-    if len(text) <= limit:
-        return show(text)
-    return f"{show(text[:limit])}... ({len(text)} characters)"
+    return cut(text, MAX_TEXT, str)
 
 
 class Config(NamedTuple):

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .. import emit, schema
-from ..errors import UsageError
+from ..errors import UsageError, shown
 from ..loader import MAX_NUMBER_DIGITS
 from ..model import Account, Location, Model, Server
 from . import IMPORTERS, Imported, Importer, Note, ReadOptions, Unreadable
@@ -44,7 +44,7 @@ _DEFAULT_OPTIONS = ReadOptions()
 def importer(name: str) -> Importer:
     found = IMPORTERS.get(name)
     if found is None:
-        raise UsageError(f"unknown format {name!r}; choose one of: {', '.join(sorted(IMPORTERS))}")
+        raise UsageError(f"unknown format {shown(name)}; choose one of: {', '.join(sorted(IMPORTERS))}")
     return found
 
 

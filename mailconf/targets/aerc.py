@@ -170,7 +170,7 @@ from typing import NamedTuple
 
 import jinja2
 
-from ..errors import UsageError
+from ..errors import UsageError, shown
 from ..escape import UnsafeValue
 from ..escape.aerc import aerc_value, rfc5322_quoted, url_user
 from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Protocol, Security, Server
@@ -364,7 +364,8 @@ def version_option(options: Mapping[str, str]) -> AercVersion:
     value = options.get("version", DEFAULT_VERSION)
     match = _VERSION.fullmatch(value)
     if match is None:
-        raise UsageError(f"--option version: write aerc's version as MAJOR.MINOR[.PATCH] (like 0.20), not {value!r}")
+        how = "write aerc's version as MAJOR.MINOR[.PATCH] (like 0.20)"
+        raise UsageError(f"--option version: {how}, not {shown(value)}")
     number = (int(match[1]), int(match[2]))
     if number < (0, 14):
         raise UsageError(f"--option version: mailconf writes for aerc 0.14 and later (Debian 12's), not {value}")

@@ -378,9 +378,9 @@ def test_an_mx_host_that_is_a_path_is_not_followed(discover: Any, tmp_path: Path
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["alice"], "'alice' is not an e-mail address (name@domain.example)"),
+        (["alice"], "alice is not an e-mail address (name@domain.example)"),
         (["alice@b\u00fccher.example"],
-         "'alice@b\u00fccher.example': the domain is not ASCII; give its IDNA form (xn--...), as the account file "
+         "alice@b\u00fccher.example: the domain is not ASCII; give its IDNA form (xn--...), as the account file "
          "holds it"),
         (['"john doe"@example.test'],
          "'\"john doe\"@example.test': a quoted local part cannot be written into an account file "
@@ -388,25 +388,34 @@ def test_an_mx_host_that_is_a_path_is_not_followed(discover: Any, tmp_path: Path
         # bytes that are not UTF-8 (a Latin-1 terminal's é): an internal error (UnicodeEncodeError) in quote()
         (["\udce9@example.test"], "'\\udce9@example.test': the address is not UTF-8 text; write it in UTF-8"),
         ([ADDRESS, "--dns-server", "dns.example"],
-         "--dns-server dns.example: 'dns.example' is not an IP address (a DNS server is given by address)"),
-        ([ADDRESS, "--dns-server", "127.0.0.1:99999"], "--dns-server 127.0.0.1:99999: '99999' is not a port (1-65535)"),
+         "--dns-server dns.example: dns.example is not an IP address (a DNS server is given by address)"),
+        ([ADDRESS, "--dns-server", "127.0.0.1:99999"], "--dns-server 127.0.0.1:99999: 99999 is not a port (1-65535)"),
         # str.isdigit() took "²": int()'s own words were the message (invalid literal for int() with base 10: '²')
         ([ADDRESS, "--dns-server", "127.0.0.1:\u00b2"],
-         "--dns-server 127.0.0.1:\u00b2: '\u00b2' is not a port (1-65535)"),
+         "--dns-server 127.0.0.1:\u00b2: \u00b2 is not a port (1-65535)"),
         # and Arabic-Indic digits were port 53, while +53 was refused
         ([ADDRESS, "--dns-server", "127.0.0.1:\u0665\u0663"],
-         "--dns-server 127.0.0.1:\u0665\u0663: '\u0665\u0663' is not a port (1-65535)"),
+         "--dns-server 127.0.0.1:\u0665\u0663: \u0665\u0663 is not a port (1-65535)"),
         # an unclosed bracket was [::1]:53
         ([ADDRESS, "--dns-server", "[::1"], "--dns-server [::1: expected [IPv6] or [IPv6]:PORT"),
         ([ADDRESS, "--name", "my work"], "--name 'my work': an account name is 1-64 letters, digits, '.', '_' or '-'"),
         # empty is not "not given": it is refused too, before anything is looked up
         ([ADDRESS, "--name", ""], "--name '': an account name is 1-64 letters, digits, '.', '_' or '-'"),
         ([ADDRESS, "--timeout", "0"], "--timeout 0: give seconds above 0, at most 3600"),
+        # as typed, not the float it became: they said 1e+20, inf and 0; a word was click's own three lines
+        *(
+            ([ADDRESS, "--timeout", typed], f"--timeout {typed}: give seconds above 0, at most 3600")
+            for typed in ("99999999999999999999", "1e400", "1e-400", "nan", "ten")
+        ),
         ([ADDRESS, "--ispdb", "/nonexistent"],
          "--ispdb /nonexistent: not a directory (give a copy of the ispdb/ folder)"),
-        ([ADDRESS, "--ispdb-url", "ftp://x/"], "--ispdb-url ftp://x/: give an https:// URL (the domain is appended)"),
+        ([ADDRESS, "--ispdb-url", "ftp://x/"],
+         "--ispdb-url ftp://x/: give an https:// or http:// URL (the domain is appended)"),
+        # no host: refused up front (each lookup failed later, after the others had run)
+        ([ADDRESS, "--ispdb-url", "http://"], "--ispdb-url http://: not a valid URL (no host)"),
+        ([ADDRESS, "--ispdb-url", "https:///v1.1/"], "--ispdb-url https:///v1.1/: not a valid URL (no host)"),
         # an empty value is shown as '': `--ispdb-url : give ...` read as a word left out
-        ([ADDRESS, "--ispdb-url", ""], "--ispdb-url '': give an https:// URL (the domain is appended)"),
+        ([ADDRESS, "--ispdb-url", ""], "--ispdb-url '': give an https:// or http:// URL (the domain is appended)"),
         ([ADDRESS, "--dns-server", ""], "--dns-server '': '' is not an IP address (a DNS server is given by address)"),
         ([ADDRESS, "-o", ""], EMPTY_OUTPUT),
         # it said `use --force to replace it`, and with --force the writer refused it, after every lookup

@@ -128,7 +128,7 @@ def test_explain_shows_no_rest_markup(entry_id: str, capsys: pytest.CaptureFixtu
 def test_explain_unknown_rule_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "MC999"]) == 2
     assert capsys.readouterr().err == (
-        "mailconf: unknown rule 'MC999'; `mailconf rules` lists them (and `mailconf rules --probe` the probe checks)\n"
+        "mailconf: unknown rule MC999; `mailconf rules` lists them (and `mailconf rules --probe` the probe checks)\n"
     )
 
 

@@ -643,7 +643,7 @@ def test_a_missing_file_and_a_bad_bind_are_usage_errors(tmp_path: Path, accounts
     bad = run_serve("--bind", "localhost", str(accounts))
     assert (bad.returncode, bad.stderr) == (
         2,
-        "mailconf: --bind 'localhost': give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080\n",
+        "mailconf: --bind localhost: give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080\n",
     )
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -658,14 +658,14 @@ def test_a_missing_file_and_a_bad_bind_are_usage_errors(tmp_path: Path, accounts
     ("bind", "line"),
     [
         # bytes that are not UTF-8 (a name that does not resolve is refused alike, with the resolver's words)
-        ("\udcff:8080", "\\udcff:8080: cannot listen (not a host name); give an address of this machine"),
-        ("[::1:8080", "'[::1:8080': give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"),
+        ("\udcff:8080", "'\\udcff:8080': cannot listen (not a host name); give an address of this machine"),
+        ("[::1:8080", "[::1:8080: give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"),
         # str.isdigit() took "²", which int() refused: an internal error (ValueError), exit 3
-        ("127.0.0.1:\u00b2", "'127.0.0.1:\u00b2': give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"),
+        ("127.0.0.1:\u00b2", "127.0.0.1:\u00b2: give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"),
         # and Arabic-Indic digits: served on port 80, while +80 was refused
-        ("127.0.0.1:\u0668\u0660", "'127.0.0.1:\u0668\u0660': give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"),
+        ("127.0.0.1:\u0668\u0660", "127.0.0.1:\u0668\u0660: give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"),
         # also the address ::1:8080 without a port: it served [::1]:8080
-        ("::1:8080", "'::1:8080': an IPv6 address goes in brackets, [HOST]:PORT, e.g. [::1]:8080"),
+        ("::1:8080", "::1:8080: an IPv6 address goes in brackets, [HOST]:PORT, e.g. [::1]:8080"),
     ],
     ids=["not a name", "unclosed bracket", "superscript digit", "Arabic-Indic digits", "IPv6 without brackets"],
 )  # fmt: skip
