@@ -270,29 +270,24 @@ class Unreadable(InputError):
 
 def _read_text(baseline: str) -> str:
     """The baseline's text: a regular file only (a FIFO is not waited on), at most MAX_FILE_BYTES read."""
-    from .document import MAX_FILE_BYTES, _read_at_most
+    from .document import MAX_FILE_BYTES, NotRegular, ReadFailed, TooLarge, read_regular
     from .loader import LoadAbort, decode
 
     try:
-        fd = os.open(baseline, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+        data = read_regular(baseline)
     except FileNotFoundError:
         raise InputError(f"{baseline}: no such baseline file; create it with --write-baseline {baseline}") from None
     except OSError as exc:  # a loop of links, a name too long: nothing there to keep (--write-baseline says why)
         unreadable = Unreadable if isinstance(exc, PermissionError) else InputError
         raise unreadable(cannot_read(baseline, exc)) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"{baseline}: not a regular file (it is {_kind(info.st_mode)}); name the baseline file")
-        data = _read_at_most(fd, MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise Unreadable(cannot_read(baseline, exc)) from None
-    finally:
-        os.close(fd)
-    if len(data) > MAX_FILE_BYTES:
+    except NotRegular as exc:
+        raise InputError(f"{baseline}: not a regular file (it is {_kind(exc.mode)}); name the baseline file") from None
+    except ReadFailed as exc:
+        raise Unreadable(cannot_read(baseline, exc.error)) from None
+    except TooLarge:
         raise InputError(
             f"{baseline}: larger than {MAX_FILE_BYTES >> 20} MiB, too large for a baseline; check the path"
-        )
+        ) from None
     try:
         # a byte-order mark (Windows editors add one) is passed over, as RFC 8259 section 8.1 allows: json.loads
         # refused it with "Unexpected UTF-8 BOM (decode using utf-8-sig)", advice for Python programmers

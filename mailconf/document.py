@@ -105,18 +105,62 @@ def _missing(path: str) -> InputError:
     return InputError(f"{path}: no such file; check the path")
 
 
-def read_bytes(path: str) -> bytes:
-    """The file's bytes, or an InputError (exit 2) with one line: what and how to fix.
+class NotRegular(Exception):
+    """:func:`read_regular`: the file opened is not a regular file (a folder, a FIFO, a device); ``mode`` says which."""
 
-    Only a regular file is read. It is opened without blocking (a FIFO would wait
-    for a writer forever, and the files after it would never be linted) and
-    checked with fstat on the open descriptor, so what is read is what was
-    checked. At most MAX_FILE_BYTES are read, even from a file that grows.
-    """
+    def __init__(self, mode: int) -> None:
+        super().__init__(mode)
+        self.mode = mode
+
+
+class TooLarge(Exception):
+    """:func:`read_regular`: the file holds more than the bytes allowed."""
+
+
+class ReadFailed(Exception):
+    """:func:`read_regular`: the file was opened, and reading it failed (``error``: an I/O error)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def read_regular(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes: the one way every file mailconf reads is read (an
+    account file, a settings file, a baseline, a file to import). Each caller says what went wrong in its own words.
+
+    Opened without blocking (a FIFO would wait for a writer forever, and the files after it would never be read)
+    and checked with fstat on the open descriptor, so what is read is what was checked; at most ``limit`` + 1
+    bytes are read, even from a file that grows. Opening it raises OSError as it comes (FileNotFoundError,
+    PermissionError; ENXIO for a socket); then NotRegular, TooLarge or ReadFailed."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+    try:
+        try:
+            info = os.fstat(fd)
+        except OSError as exc:
+            raise ReadFailed(exc) from None
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegular(info.st_mode)
+        if info.st_size > limit:
+            raise TooLarge
+        try:
+            data = _read_at_most(fd, limit + 1)
+        except OSError as exc:
+            raise ReadFailed(exc) from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise TooLarge
+    return data
+
+
+def read_bytes(path: str) -> bytes:
+    """The account file's bytes (:func:`read_regular`), or an InputError (exit 2) with one line: what and how to
+    fix."""
     if not path:  # `mailconf lint "$FILE"` with FILE unset
         raise InputError("'': an empty path names no file (an unset variable?); name a YAML file")
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+        return read_regular(path)
     except FileNotFoundError:
         raise _missing(path) from None
     except IsADirectoryError:
@@ -127,22 +171,14 @@ def read_bytes(path: str) -> bytes:
         if exc.errno == errno.ENXIO:  # a socket cannot be opened at all
             raise InputError(f"{path}: not a regular file; it is a socket, name a YAML file") from None
         raise InputError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise InputError(f"{path}: is a directory; name a YAML file")
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(f"{path}: not a regular file; it is {_kind(info.st_mode)}, name a YAML file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise InputError(_too_large(path))
-        data = _read_at_most(fd, MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
-    finally:
-        os.close(fd)
-    if len(data) > MAX_FILE_BYTES:
-        raise InputError(_too_large(path))
-    return data
+    except NotRegular as exc:
+        if stat.S_ISDIR(exc.mode):
+            raise InputError(f"{path}: is a directory; name a YAML file") from None
+        raise InputError(f"{path}: not a regular file; it is {_kind(exc.mode)}, name a YAML file") from None
+    except TooLarge:
+        raise InputError(_too_large(path)) from None
+    except ReadFailed as exc:
+        raise InputError(f"{path}: cannot be read ({exc.error.strerror or type(exc.error).__name__})") from None
 
 
 def _read_at_most(fd: int, limit: int) -> bytes:

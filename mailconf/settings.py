@@ -35,7 +35,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import stat
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -310,19 +309,18 @@ Tables = dict[Path, tuple[str, dict[str, Any] | None]]
 def _read_settings(path: Path, *, found: bool) -> bytes:
     """A settings file's bytes, or the ConfigError saying what is wrong with it, for all three kinds alike.
 
-    As an account file (``document.read_bytes``): a regular file only, opened without blocking (a FIFO would wait
-    for a writer forever) and checked with fstat on the open descriptor, at most MAX_FILE_BYTES read, even from a
-    file that grows. A ``pyproject.toml`` was read whole, whatever its size, and one that was a FIFO or a device was
+    Read as an account file is (``document.read_regular``): a regular file only, never waited on, at most
+    MAX_FILE_BYTES. A ``pyproject.toml`` was read whole, whatever its size, and one that was a FIFO or a device was
     passed over. ``found``: met on the way up, or the user's own file, rather than named by ``--config``.
     """
-    from .document import MAX_FILE_BYTES, _read_at_most
+    from .document import MAX_FILE_BYTES, NotRegular, ReadFailed, TooLarge, read_regular
 
     fix = "fix or remove it" if found else "check --config"
-    kinds = "--config names a .mailconf.yaml or a pyproject.toml"
-    not_regular = f"{path}: not a regular file; {fix if found else kinds}"
-    too_large = f"{path}: larger than {MAX_FILE_BYTES >> 20} MiB, too large for a settings file; {fix}"
+    not_regular = (
+        f"{path}: not a regular file; {fix if found else '--config names a .mailconf.yaml or a pyproject.toml'}"
+    )
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+        return read_regular(path)
     except (FileNotFoundError, NotADirectoryError):
         what = "a link to a missing file" if os.path.islink(path) else "no such configuration file"
         raise ConfigError(f"{path}: {what}; {fix}") from None
@@ -332,20 +330,14 @@ def _read_settings(path: Path, *, found: bool) -> bytes:
         if exc.errno == errno.ENXIO:
             raise ConfigError(not_regular) from None
         raise ConfigError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__}); {fix}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):  # a FIFO, a device, a folder
-            raise ConfigError(not_regular)
-        if info.st_size > MAX_FILE_BYTES:
-            raise ConfigError(too_large)
-        data = _read_at_most(fd, MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(cannot_read(str(path), exc)) from None
-    finally:
-        os.close(fd)
-    if len(data) > MAX_FILE_BYTES:
-        raise ConfigError(too_large)
-    return data
+    except NotRegular:  # a FIFO, a device, a folder
+        raise ConfigError(not_regular) from None
+    except TooLarge:
+        raise ConfigError(
+            f"{path}: larger than {MAX_FILE_BYTES >> 20} MiB, too large for a settings file; {fix}"
+        ) from None
+    except ReadFailed as exc:
+        raise ConfigError(cannot_read(str(path), exc.error)) from None
 
 
 def _read_pyproject(path: Path, *, found: bool) -> tuple[str, dict[str, Any] | None]:

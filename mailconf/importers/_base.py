@@ -49,8 +49,10 @@ def read_bytes(path: str, what: str) -> bytes:
 
 
 def _read_file(path: str, where: str, what: str) -> bytes:
+    from ..document import NotRegular, ReadFailed, TooLarge, read_regular
+
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+        return read_regular(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise Unreadable(where, "no such file", "check the path", unopened=True) from None
     except IsADirectoryError:
@@ -60,30 +62,15 @@ def _read_file(path: str, where: str, what: str) -> bytes:
     except OSError as exc:
         why = f"cannot be read ({exc.strerror or type(exc).__name__})"
         raise Unreadable(where, why, f"name {what}", unopened=True) from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise Unreadable(where, "is a directory", f"name {what}", unopened=True)
-        if not stat.S_ISREG(info.st_mode):
-            raise Unreadable(where, "not a regular file", f"name {what}")
-        if info.st_size > MAX_FILE_BYTES:
-            raise Unreadable(where, f"larger than {MAX_FILE_BYTES >> 20} MiB", f"check the path: name {what}")
-        chunks = []
-        left = MAX_FILE_BYTES + 1
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-    except OSError as exc:
-        raise Unreadable(where, f"cannot be read ({exc.strerror or type(exc).__name__})", "check the file") from None
-    finally:
-        os.close(fd)
-    data = b"".join(chunks)
-    if len(data) > MAX_FILE_BYTES:
-        raise Unreadable(where, f"larger than {MAX_FILE_BYTES >> 20} MiB", f"check the path: name {what}")
-    return data
+    except NotRegular as exc:
+        if stat.S_ISDIR(exc.mode):
+            raise Unreadable(where, "is a directory", f"name {what}", unopened=True) from None
+        raise Unreadable(where, "not a regular file", f"name {what}") from None
+    except TooLarge:
+        raise Unreadable(where, f"larger than {MAX_FILE_BYTES >> 20} MiB", f"check the path: name {what}") from None
+    except ReadFailed as exc:
+        why = f"cannot be read ({exc.error.strerror or type(exc.error).__name__})"
+        raise Unreadable(where, why, "check the file") from None
 
 
 def _read_stdin(where: str, what: str) -> bytes:
