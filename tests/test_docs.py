@@ -486,7 +486,7 @@ def test_imports_help_gives_exit_1_for_a_file_of_which_no_account_could_be_impor
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """import.md's exit 1 is also "no account could be imported (nothing written)"; --help named warnings only."""
-    (tmp_path / ".msmtprc").write_text("account work\nhost smtp.example.com\nport abc\n", encoding="utf-8")
+    (tmp_path / ".msmtprc").write_text("account work\nhost smtp.example.com\ntimeout 99999\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert main(["import", "--from", "msmtp", ".msmtprc"]) == 1
     assert capsys.readouterr().err.splitlines()[-1] == (

@@ -28,7 +28,13 @@ as msmtp refuses such a file; so does an argument msmtp refuses for ``tls``, ``t
 ``tls_certcheck`` (``on``, ``off`` or nothing, in lower case: ``tls ON`` or ``tls yes`` is no TLS
 to the import, and no mail to msmtp) or ``auth`` (``auth PLAIN``). A bare ``tls`` or ``auth`` is
 ``on``. A port or timeout is read as msmtp reads it (C's ``strtol``): ``0x24B`` is 587 and ``010``
-is 8 (octal); ``0587``, which msmtp refuses, stops the import.
+is 8 (octal); ``0587``, which msmtp refuses, stops the import. So does every other port or timeout
+msmtp refuses (``port abc``, ``port 0``, ``port 70000``; ``timeout 0``: msmtp takes a timeout from 1
+second, and ``off`` for none), a ``tls_fingerprint`` that is not 16, 20 or 32 colon-separated
+hexadecimal pairs, and ``host``, ``port``, ``timeout`` or ``eval`` without an argument: the import
+stopped at these only where msmtp does, instead of leaving the account out. A command msmtp does not
+know is reported (its line, "has no place in an account file") and the import goes on, since a newer
+msmtp may know it.
 """
 
 from __future__ import annotations
@@ -37,11 +43,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ..loader import MAX_NUMBER_DIGITS
 from ..model import Location
 from ..targets.msmtp import _PRIORITIES
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, guess_address, is_address, read_text, shown, whole_number
+from ._base import Collector, guess_address, is_address, read_text, shown
 
 NAME = "msmtp"
 TITLE = "msmtp: ~/.msmtprc (outgoing servers)"
@@ -159,8 +164,15 @@ _ARGUMENTS = {
 
 def _check(command: str, argument: str, where: Location) -> None:
     """Refuse an argument msmtp refuses for a command whose value the import reads: msmtp refuses the whole file
-    there, and what the import would make of it (`tls ON` as off, `auth PLAIN` as plain) is not what the user has."""
-    if command in ("port", "timeout") and re.fullmatch("[+]?0[0-9]*[89][0-9]*", argument):
+    there, and what the import would make of it (`tls ON` as off, `auth PLAIN` as plain, `port abc` as an account
+    the schema leaves out) is not what the user has. Checked against ``msmtp --pretend`` 1.8.23."""
+    if command in _NEEDS_ARGUMENT and not argument:
+        raise Unreadable(
+            where,
+            f"command {command} needs an argument: msmtp refuses the file",
+            f"write a value after {command}, or remove the line",
+        )
+    if command in ("port", "timeout", "connect_timeout") and re.fullmatch("[+]?0[0-9]*[89][0-9]*", argument):
         raise Unreadable(
             where,
             f"{command} {shown(argument)}: msmtp reads a number that starts with 0 as octal, which has no 8 or 9, "
@@ -168,13 +180,27 @@ def _check(command: str, argument: str, where: Location) -> None:
             f"write {shown(argument.lstrip('+0'))}, without the leading 0",
         )
     allowed = _ARGUMENTS.get(command)
-    if allowed is None or argument in allowed:
+    if allowed is not None:
+        if argument in allowed:
+            return
+        choices = ", ".join(a for a in allowed if a)
+        fix = f"write one of {choices} (in lower case){' or nothing' if '' in allowed else ''}"
+    elif command == "port":
+        if 1 <= (_c_int(argument) or 0) <= _MAX_PORT:
+            return
+        fix = f"write a port number from 1 to {_MAX_PORT}"
+    elif command in ("timeout", "connect_timeout"):
+        if argument == "off" or _c_int(argument) is not None:
+            return
+        fix = "write a number of seconds from 1 up, or off (in lower case) for no time limit"
+    elif command == "tls_fingerprint":
+        if not argument or _FINGERPRINT.fullmatch(argument):
+            return
+        fix = "write the certificate's SHA-256 fingerprint as 32 pairs of hexadecimal digits separated by colons"
+    else:
         return
-    choices = ", ".join(a for a in allowed if a)
     raise Unreadable(
-        where,
-        f"invalid argument {shown(argument, quotes=True)} for command {command}: msmtp refuses the file",
-        f"write one of {choices} (in lower case){' or nothing' if '' in allowed else ''}",
+        where, f"invalid argument {shown(argument, quotes=True)} for command {command}: msmtp refuses the file", fix
     )
 
 
@@ -268,23 +294,36 @@ def _unheld(settings: Settings, name: str, tls: bool, found: Collector) -> None:
             found.lost(where, side, f"msmtp's {shown(command)} has no place in an account file")
 
 
-#: what msmtp's get_pos_int (strtol with base 0) reads whole: a sign, then decimal, 0x hexadecimal or 0 octal
-_C_NUMBER = re.compile(r"[+-]?(?:0[xX]([0-9a-fA-F]+)|(0[0-7]*)|([1-9][0-9]*))")
+#: what C's strtol with base 0 reads, as msmtp's get_pos_int calls it: leading white space, a sign, then 0x
+#: hexadecimal, 0 octal or decimal digits; get_pos_int takes it only when nothing follows and it is 1 to INT_MAX
+_C_NUMBER = re.compile(r"[ \t\n\v\f\r]*\+?(?:0[xX]([0-9a-fA-F]+)|(0[0-7]*)|([1-9][0-9]*))")
+_INT_MAX = 2**31 - 1
+_MAX_PORT = 65535
+#: msmtp's tls_fingerprint: an MD5, SHA-1 or SHA-256 digest, two hexadecimal digits per byte, colons between
+_FINGERPRINT = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){15}(?:(?::[0-9A-Fa-f]{2}){4}|(?::[0-9A-Fa-f]{2}){16})?")
+#: the commands the import reads that msmtp refuses without an argument
+_NEEDS_ARGUMENT = frozenset(["host", "port", "timeout", "connect_timeout", "eval"])
 
 
-def _number(text: str) -> Any:
-    """A port or timeout as msmtp reads it (``010`` is 8, ``0x24B`` is 587, ``0587`` is refused); else the text, or
-    ``whole_number``'s out-of-range value, which the schema says is not a port (at the account's line)."""
+def _c_int(text: str) -> int | None:
+    """The number msmtp's get_pos_int reads (``010`` is 8, ``0x24B`` is 587, `` 25`` is 25); None where it refuses
+    the argument (not a number, something after it, below 1, past INT_MAX)."""
     match = _C_NUMBER.fullmatch(text)
-    if match is None or not text.isascii():
-        return whole_number(text)  # not a number: the schema says why
+    if match is None:
+        return None
     hexadecimal, octal, decimal = match.groups()
-    if text.startswith("-"):
-        return text  # msmtp takes no number below 1: the schema says it is not one
-    if decimal is not None:
-        return whole_number(decimal)
-    digits, base = (hexadecimal, 16) if hexadecimal is not None else (octal, 8)
-    return int(digits, base) if len(digits) <= MAX_NUMBER_DIGITS else 10**MAX_NUMBER_DIGITS
+    digits, base = (hexadecimal, 16) if hexadecimal is not None else (octal, 8) if octal is not None else (decimal, 10)
+    if len(digits.lstrip("0")) > len(str(_INT_MAX)) + 1:
+        return None  # strtol's ERANGE, and far past INT_MAX in any base (no big-number arithmetic on a long string)
+    number = int(digits, base)
+    return number if 1 <= number <= _INT_MAX else None
+
+
+def _number(text: str) -> int:
+    """A port or timeout :func:`_check` let through, as msmtp reads it."""
+    number = _c_int(text)
+    assert number is not None, text  # _check refused every argument msmtp refuses
+    return number
 
 
 def _fingerprint(text: str) -> str:

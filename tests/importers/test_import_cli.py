@@ -394,6 +394,10 @@ def test_compare_pairs_many_accounts_by_address_in_any_order(capsys: pytest.Capt
     )
 
 
+#: why an msmtp account with ``timeout 99999`` cannot be valid (msmtp takes it; a port msmtp refuses stops the import)
+TIMEOUT_99999 = "outgoing.timeout: `timeout` must be between 0 and 86400 (got 99999)"
+
+
 def test_compare_says_once_why_an_account_of_the_file_is_not_compared(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -405,26 +409,25 @@ def test_compare_says_once_why_an_account_of_the_file_is_not_compared(
         for name in ("a", "b", "c")
     ))  # fmt: skip
     block = (
-        "account {}\nhost smtp.example.org\nport {}\ntls on\ntls_starttls off\nauth on\nuser {}@example.org\n"
+        "account {}\nhost smtp.example.org\n{}\ntls on\ntls_starttls off\nauth on\nuser {}@example.org\n"
         'passwordeval "pass {}"\nfrom {}@example.org\n\n'
     )
     rc = tmp_path / "msmtprc"
     rc.write_text(
-        block.format("a", "abc", "a", "a", "a")  # the same name
-        + block.format("old-b", "99999", "b", "b", "b")  # the same address
-        + block.format("c", "465", "c", "c", "c")  # as declared
-        + block.format("x", "abc", "x", "x", "x")  # named and addressed as no declared account: drift, with why
+        block.format("a", "timeout 99999", "a", "a", "a")  # the same name (msmtp takes the timeout, the schema not)
+        + block.format("old-b", "timeout 100000", "b", "b", "b")  # the same address
+        + block.format("c", "port 465", "c", "c", "c")  # as declared
+        + block.format("x", "timeout 99999", "x", "x", "x")  # named and addressed as no declared account: drift
     )
     code, out, err = run(capsys, "import", "--from", "msmtp", str(rc), "--compare", str(declared))
     lines = rc.read_text().splitlines()
     a, b, x = (f"{rc}:{lines.index(f'account {name}') + 1}:1" for name in ("a", "old-b", "x"))
     assert (code, out, err) == (
         1,
-        f'account a: in the file but invalid there: {a}: outgoing.port: `port` must be a whole number (got "abc")\n'
-        f"account b: in the file (as old-b) but invalid there: {b}: outgoing.port: `port` must be between 1 and "
-        "65535 (got 99999)\n"
-        f"account x: in the file, not in the YAML, and invalid there: {x}: outgoing.port: `port` must be a whole "
-        'number (got "abc")\n',
+        f"account a: in the file but invalid there: {a}: {TIMEOUT_99999}\n"
+        f"account b: in the file (as old-b) but invalid there: {b}: outgoing.timeout: `timeout` must be between 0 "
+        "and 86400 (got 100000)\n"
+        f"account x: in the file, not in the YAML, and invalid there: {x}: {TIMEOUT_99999}\n",
         "",
     )
     code, out, err = run(capsys, "import", "--from", "msmtp", str(rc), "--compare", str(declared), "--format", "json")
@@ -432,11 +435,11 @@ def test_compare_says_once_why_an_account_of_the_file_is_not_compared(
         "drift": True,
         "differences": [
             {"account": "a", "setting": None, "file": "a", "yaml": "a",
-             "invalid": f'{a}: outgoing.port: `port` must be a whole number (got "abc")'},
+             "invalid": f"{a}: {TIMEOUT_99999}"},
             {"account": "b", "setting": None, "file": "old-b", "yaml": "b",
-             "invalid": f"{b}: outgoing.port: `port` must be between 1 and 65535 (got 99999)"},
+             "invalid": f"{b}: outgoing.timeout: `timeout` must be between 0 and 86400 (got 100000)"},
             {"account": "x", "setting": None, "file": "x", "yaml": None,
-             "invalid": f'{x}: outgoing.port: `port` must be a whole number (got "abc")'},
+             "invalid": f"{x}: {TIMEOUT_99999}"},
         ],
         "warnings": [],
     }, "")  # fmt: skip
@@ -452,13 +455,12 @@ def test_compare_an_invalid_account_of_the_file_alone_is_drift(capsys: pytest.Ca
     rc.write_text(
         "account c\nhost smtp.example.org\nport 465\ntls on\ntls_starttls off\nauth on\nuser c@example.org\n"
         'passwordeval "pass c"\nfrom c@example.org\n\n'
-        "account x\nhost smtp.example.org\nport abc\nfrom x@example.org\n"
+        "account x\nhost smtp.example.org\ntimeout 99999\nfrom x@example.org\n"
     )
     code, out, err = run(capsys, "import", "--from", "msmtp", str(rc), "--compare", str(declared))
     assert (code, out, err) == (
         1,
-        f"account x: in the file, not in the YAML, and invalid there: {rc}:11:1: outgoing.port: `port` must be a "
-        'whole number (got "abc")\n',
+        f"account x: in the file, not in the YAML, and invalid there: {rc}:11:1: {TIMEOUT_99999}\n",
         "",
     )
 
@@ -1613,14 +1615,13 @@ def test_an_account_that_cannot_be_valid_is_left_out_with_its_reason(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     rc = tmp_path / "msmtprc"
-    rc.write_text("account a\nhost smtp.example.com\nport abc\nfrom a@example.com\n\n"
+    rc.write_text("account a\nhost smtp.example.com\ntimeout 99999\nfrom a@example.com\n\n"
                   "account b\nhost smtp.example.com\nport 587\ntls on\nfrom b@example.com\n")  # fmt: skip
     code, out, err = run(capsys, "import", "--from", "msmtp", str(rc))
     assert code == 1
     assert "\n  b:\n" in out and "\n  a:\n" not in out
-    assert err == (f"mailconf: warning: {rc}:1:1: account a: not imported, it cannot be valid: outgoing.port: "
-                   '`port` must be a whole number (got "abc")\n')  # fmt: skip
-    rc.write_text("account a\nhost smtp.example.com\nport abc\nfrom a@example.com\n")
+    assert err == f"mailconf: warning: {rc}:1:1: account a: not imported, it cannot be valid: {TIMEOUT_99999}\n"
+    rc.write_text("account a\nhost smtp.example.com\ntimeout 99999\nfrom a@example.com\n")
     target = tmp_path / "out.yaml"
     code, out, err = run(capsys, "import", "--from", "msmtp", str(rc), "-o", str(target))
     assert (code, out) == (1, "")

@@ -417,6 +417,9 @@ MSMTP_READINGS = {
     "timeout 010": ("timeout", "8 seconds", ("timeout", 8)),
     "connect_timeout 30": ("timeout", "30 seconds", ("timeout", 30)),  # msmtp's older name of timeout
     "auth": ("auth", "choose", ("auth", "password")),  # a bare auth is auth on
+    'port " 25"': ("port", "25", ("port", 25)),  # strtol skips leading white space
+    "timeout 86400": ("timeout", "86400 seconds", ("timeout", 86400)),  # the schema's most (msmtp's: INT_MAX)
+    "timeout off": ("timeout", "off", ("timeout", 0)),
     'auth ""': ("auth", "choose", ("auth", "password")),
 }
 
@@ -431,6 +434,9 @@ def test_msmtp_arguments_are_read_as_msmtp_reads_them(tmp_path: Path, line: str)
     assert (pretend(rc, "a", tmp_path)[printed], result.accounts["a"]["outgoing"][key]) == (msmtp_says, imported)
 
 
+PORT_FIX = "write a port number from 1 to 65535"
+TIMEOUT_FIX = "write a number of seconds from 1 up, or off (in lower case) for no time limit"
+PIN_FIX = "write the certificate's SHA-256 fingerprint as 32 pairs of hexadecimal digits separated by colons"
 #: an argument msmtp refuses, which refuses the whole file: what the import said of it (tls ON was read as off, auth
 #: PLAIN as plain, port 0587 as 587), and the column msmtp's message has no place for
 MSMTP_REFUSED = {
@@ -445,6 +451,26 @@ MSMTP_REFUSED = {
     "(in lower case) or nothing",
     "port 0587": "4:6: port 0587: msmtp reads a number that starts with 0 as octal, which has no 8 or 9, and refuses "
     "the file; write 587, without the leading 0",
+    # the account was left out with the schema's words: msmtp refuses the whole file
+    "port abc": f"4:6: invalid argument 'abc' for command port: msmtp refuses the file; {PORT_FIX}",
+    "port 0": f"4:6: invalid argument '0' for command port: msmtp refuses the file; {PORT_FIX}",
+    "port -1": f"4:6: invalid argument '-1' for command port: msmtp refuses the file; {PORT_FIX}",
+    "port 70000": f"4:6: invalid argument '70000' for command port: msmtp refuses the file; {PORT_FIX}",
+    'port "25 "': f"4:6: invalid argument '25 ' for command port: msmtp refuses the file; {PORT_FIX}",
+    "port 0x": f"4:6: invalid argument '0x' for command port: msmtp refuses the file; {PORT_FIX}",
+    "timeout 0": f"4:9: invalid argument '0' for command timeout: msmtp refuses the file; {TIMEOUT_FIX}",
+    "timeout -5": f"4:9: invalid argument '-5' for command timeout: msmtp refuses the file; {TIMEOUT_FIX}",
+    "timeout OFF": f"4:9: invalid argument 'OFF' for command timeout: msmtp refuses the file; {TIMEOUT_FIX}",
+    "timeout 2147483648": f"4:9: invalid argument '2147483648' for command timeout: msmtp refuses the file; "
+    f"{TIMEOUT_FIX}",
+    "connect_timeout 0": f"4:17: invalid argument '0' for command connect_timeout: msmtp refuses the file; "
+    f"{TIMEOUT_FIX}",
+    "tls_fingerprint zz": f"4:17: invalid argument 'zz' for command tls_fingerprint: msmtp refuses the file; {PIN_FIX}",
+    "tls_fingerprint AB:CD": f"4:17: invalid argument 'AB:CD' for command tls_fingerprint: msmtp refuses the file; "
+    f"{PIN_FIX}",
+    "port": "4:5: command port needs an argument: msmtp refuses the file; write a value after port, or remove the line",
+    "timeout": "4:8: command timeout needs an argument: msmtp refuses the file; write a value after timeout, or "
+    "remove the line",
 }
 
 
@@ -453,7 +479,7 @@ def test_msmtp_arguments_msmtp_refuses_stop_the_import(tmp_path: Path, line: str
     rc = tmp_path / "msmtprc"
     rc.write_text(f"account a\nhost smtp.example.com\nfrom a@example.com\n{line}\n")
     rc.chmod(0o600)
-    with pytest.raises(MsmtpError, match=r"msmtprc: line 4: invalid argument \S+ for command"):
+    with pytest.raises(MsmtpError, match=r"msmtprc: line 4: (invalid argument .+ for command|command \S+ needs an)"):
         pretend(rc, "a", tmp_path)
     with pytest.raises(Unreadable) as refused:
         import_paths("msmtp", [str(rc)], ReadOptions())
