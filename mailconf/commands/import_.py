@@ -10,9 +10,11 @@ without ``--force``; 3 internal error.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -53,7 +55,8 @@ def run(request: ImportRequest) -> int:
 
     if request.output is not None:
         _check_output(request.output, request.force, request.paths)
-    result = import_paths(request.fmt, request.paths, options)
+    with _warnings_first():
+        result = import_paths(request.fmt, request.paths, options)
     for warning in result.warnings:
         console.level("warning", warning)
     if not result.accounts:
@@ -67,6 +70,19 @@ def run(request: ImportRequest) -> int:
         console.say(f"wrote {accounts} to {request.output}; check it with `mailconf lint`")
         say_replaced(changed, request.output)
     return int(ExitCode.FINDINGS if result.warnings else ExitCode.OK)
+
+
+@contextlib.contextmanager
+def _warnings_first() -> Iterator[None]:
+    """The importer's warnings before its "no account found" line (exit 2): they say why nothing was found."""
+    from ..importers._core import NoAccount
+
+    try:
+        yield
+    except NoAccount as exc:
+        for warning in exc.warnings:
+            console.level("warning", warning)
+        raise
 
 
 def _check_options(request: ImportRequest) -> None:
@@ -146,7 +162,8 @@ def _compare(request: ImportRequest, options: object) -> int:
             console.finding(str(finding))
         raise InputError(f"{request.compare}: has errors, so drift cannot be computed; fix them (`mailconf lint`)")
     try:
-        result = compare(request.fmt, request.paths, doc.model, options)
+        with _warnings_first():
+            result = compare(request.fmt, request.paths, doc.model, options)
     except Unrenderable as exc:
         raise UsageError(f"{request.compare}: {exc}") from None
     for warning in result.warnings:

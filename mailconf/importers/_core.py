@@ -48,14 +48,25 @@ def importer(name: str) -> Importer:
     return found
 
 
+class NoAccount(Unreadable):
+    """The files hold no account of the format (exit 2). ``warnings``: what the importer read and left out, and why
+    (msmtp's ``account a`` that names no host, a profile's Wi-Fi payload), which the command prints before this line:
+    "no msmtp account found" alone hid them."""
+
+    def __init__(self, location: Location, what: str, fix: str, warnings: tuple[str, ...]) -> None:
+        super().__init__(location, what, fix)
+        self.warnings = warnings
+
+
 def read(name: str, paths: Sequence[str], options: ReadOptions) -> Imported:
-    """The importer's result; Unreadable when the files hold no account of that format."""
+    """The importer's result; NoAccount when the files hold no account of that format."""
     imported = importer(name).read(paths, options)
     if not imported.accounts:
-        raise Unreadable(
+        raise NoAccount(
             Location(paths[0], 1, 1),
-            f"no {name} account found",
+            f"no {name} account found" + (" (the warnings above say what was left out)" if imported.warnings else ""),
             f"check that the file is {importer(name).TITLE.split(':')[0]} configuration, or choose another --from",
+            tuple(str(note) for note in imported.warnings),
         )
     return imported
 

@@ -206,12 +206,6 @@ BOMB = (
             f'mobilesync.xml:1:1: no <Response xmlns="{OUTLOOK}"> (an Outlook response); save the response Outlook '
             "gets (the request's AcceptableResponseSchema is the Outlook one)",
         ),
-        (
-            "exchange@example.org.xml",
-            response(protocol("EXCH", "exch.example.org", "443")),
-            "exchange@example.org.xml:1:1: no autodiscover account found; check that the file is Outlook "
-            "Autodiscover (POX) configuration, or choose another --from",
-        ),
     ],
 )
 def test_bad_input_is_one_located_line_and_exit_2(
@@ -221,6 +215,22 @@ def test_bad_input_is_one_located_line_and_exit_2(
     path.write_text(content, encoding="utf-8")
     code, out, err = run(capsys, "import", "--from", "autodiscover", str(path))
     assert (code, out, err) == (2, "", f"mailconf: {tmp_path}/{message}\n")
+
+
+def test_a_response_of_no_mail_server_says_why_before_no_account_found(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # the warnings that say why were dropped: "no autodiscover account found; check that the file is ..." alone
+    path = tmp_path / "exchange@example.org.xml"
+    path.write_text(response(protocol("EXCH", "exch.example.org", "443")), encoding="utf-8")
+    code, out, err = run(capsys, "import", "--from", "autodiscover", str(path))
+    assert (code, out, err) == (2, "", (
+        f"mailconf: warning: {path}:7:7: Protocol Type EXCH is not imported: mailconf holds IMAP, POP3 and SMTP "
+        "servers\n"
+        f"mailconf: warning: {path}:4:5: no IMAP, POP3 or SMTP Protocol; nothing imported from this file\n"
+        f"mailconf: {path}:1:1: no autodiscover account found (the warnings above say what was left out); check that "
+        "the file is Outlook Autodiscover (POX) configuration, or choose another --from\n"
+    ))  # fmt: skip
 
 
 def test_what_the_target_writes_comes_back_for_an_address_with_slash_and_percent(tmp_path: Path) -> None:

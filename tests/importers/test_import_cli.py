@@ -1611,6 +1611,29 @@ def test_a_sourced_fifo_stops_the_import_at_its_source_command(
     assert (code, out, err) == (2, "", f"mailconf: {tmp_path}/latin1.rc:1:17: not UTF-8 text; save the file as UTF-8\n")
 
 
+def test_no_account_found_comes_after_the_warnings_that_say_why(capsys: pytest.CaptureFixture[str],
+                                                               tmp_path: Path) -> None:  # fmt: skip
+    # "no msmtp account found; check that the file is msmtp configuration" alone, for a file of msmtp accounts
+    rc = tmp_path / "msmtprc"
+    rc.write_text("account a\nfrom a@example.org\n")
+    yaml = tmp_path / "accounts.yaml"
+    yaml.write_text("version: 1\naccounts:\n  a:\n    address: a@example.org\n    outgoing: {host: smtp.example.org, "
+                    "security: tls, password_command: pass a}\n")  # fmt: skip
+    for compare in ((), ("--compare", str(yaml))):
+        code, out, err = run(capsys, "import", "--from", "msmtp", str(rc), *compare)
+        assert (code, out, err) == (2, "", (
+            f"mailconf: warning: {rc}:1:1: account a: names no host; not imported\n"
+            f"mailconf: {rc}:1:1: no msmtp account found (the warnings above say what was left out); check that the "
+            "file is msmtp configuration, or choose another --from\n"
+        ))  # fmt: skip
+    rc.write_text("# nothing\n")
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(rc))
+    assert (code, out, err) == (2, "", (
+        f"mailconf: {rc}:1:1: no msmtp account found; check that the file is msmtp configuration, or choose another "
+        "--from\n"
+    ))  # fmt: skip
+
+
 def test_an_account_that_cannot_be_valid_is_left_out_with_its_reason(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -185,9 +185,9 @@ def test_a_signed_profile_is_refused_in_one_line(capsys: pytest.CaptureFixture[s
             "provider hands out",
         ),
         (
-            plistlib.dumps(profile({"PayloadType": "com.apple.wifi.managed"})),
-            "p.mobileconfig:1:1: no mobileconfig account found; check that the file is mobileconfig configuration, or "
-            "choose another --from",
+            plistlib.dumps(profile({"PayloadType": "com.apple.wifi.managed"})),  # after the warning that says why
+            "p.mobileconfig:1:1: no mobileconfig account found (the warnings above say what was left out); check that "
+            "the file is mobileconfig configuration, or choose another --from",
         ),
         (  # a binary plist's key given as data (0x4B), not text (0x5B): key.startswith() was an internal error
             plistlib.dumps(profile(POP), fmt=plistlib.FMT_BINARY).replace(b"\x5bPreventMove", b"\x4bPreventMove"),
