@@ -90,6 +90,14 @@ What getmail cannot express (each is a warning, an error with ``--strict``):
   (``ssl_version`` allows one exact version). On Debian 12 (OpenSSL 3.0) it accepts
   TLS 1.2 and newer, which is ``min_version: 1.2``;
 - ``timeout: 0`` (getmail would make its sockets non-blocking; left out, so 180 s);
+- a ``host`` and ``username`` too long together for getmail's state file: getmail
+  records what it fetched in ``oldmail-HOST-PORT-USER`` (``-INBOX`` added for IMAP;
+  each run of ``/ : ; < > |`` written as one ``-``) in its getmaildir, and writes it
+  first as that name and ``.tmp.PID``. Past 243 bytes (255, the longest file name,
+  less 12 for ``.tmp.`` and a PID of 7 digits) getmail may not save it: it ends the
+  run with exit 127 and fetches the mail left on the server again the next time. A
+  253-character host does it, and so does a user name of about 210 characters. The
+  gap names the longer of the two;
 - ``auth: none`` (getmail always logs in), ``ntlm``, ``client-cert`` (no SASL
   EXTERNAL: the certificate is presented, the login still needs a password),
   OAuth2 and GSSAPI over POP3, ``tls.client_key`` without ``tls.client_cert``;
@@ -126,6 +134,7 @@ msmtp target), and accounts without an ``incoming`` server are left out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
@@ -135,7 +144,17 @@ from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.getmail import getmail_path, getmail_tuple, getmail_value
 from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Protocol, Security, Server
-from . import LOGIN_NAME_GAP, RENAME_ACCOUNT, FileNames, Gaps, Rendered, RenderedFile, gap_rules, sent_unquoted
+from . import (
+    LOGIN_NAME_GAP,
+    NAME_MAX,
+    RENAME_ACCOUNT,
+    FileNames,
+    Gaps,
+    Rendered,
+    RenderedFile,
+    gap_rules,
+    sent_unquoted,
+)
 
 NAME = "getmail"
 TITLE = "getmail (getmail6 6.18.11): getmail/<account>.getmailrc, a retriever and a Maildir per account"
@@ -238,6 +257,17 @@ LOGIN_USER_GAP = LOGIN_NAME_GAP.format(client="getmail") + (
     "; its only other login for an IMAP password is CRAM-MD5 (mechanisms: [cram-md5]), and POP3 sends the name "
     "as written"
 )
+#: getmail's state file (oldmail-SERVER-PORT-USER, then -MAILBOX for IMAP; _retrieverbases.py initialize and
+#: _oldmail_filename), the characters it replaces there (STRIP_CHAR_RE), and what it writes first: that name plus
+#: .tmp.PID (utilities.py updatefile), a PID of up to 7 digits (Linux's largest pid_max, 4194304).
+_OLDMAIL_STRIP = re.compile(r"[/:;<>|]+")  # getmail writes [/\:;<>|]: \: is a colon
+_OLDMAIL_TMP = len(".tmp.") + 7
+OLDMAIL_GAP = (
+    "getmail records what it has fetched in a file named oldmail-HOST-PORT-USER{mailbox} in its getmaildir, here "
+    "{size} bytes, and writes it first as that name and .tmp.PID (up to 12 bytes more): past the 255 bytes a file "
+    "name may hold, getmail cannot save it, ends the run with an error (exit 127) and fetches the mail left on the "
+    "server again next time; shorten the host or the user name"
+)
 CLIENT_CERT_GAP = (
     "getmail has no SASL EXTERNAL: it presents the certificate and still logs in with a password "
     "(use auth password with a password_command)"
@@ -312,6 +342,11 @@ def server_gaps(gaps: Gaps, account: Account, server: Server) -> None:
     if doable and lacking:
         uses = _LOGIN_LABEL.get(_flag(server), "LOGIN" if server.protocol is Protocol.IMAP else "USER/PASS")
         gap("mechanisms", f"getmail cannot use {', '.join(lacking)} over {protocol}: it logs in with {uses}")
+    size = len(oldmail_name(server).encode("utf-8"))
+    if size + _OLDMAIL_TMP > NAME_MAX:
+        longer = "username" if len(server.username.encode()) >= len(server.host.encode()) else "host"
+        mailbox = "-INBOX" if server.protocol is Protocol.IMAP else ""
+        gap(longer, OLDMAIL_GAP.format(mailbox=mailbox, size=size))
     logs_in = server.protocol is Protocol.IMAP and server.auth is Auth.PASSWORD and _flag(server) is None
     if logs_in and not sent_unquoted(server.username):  # IMAP LOGIN (the other flags log in through SASL)
         gap("username", LOGIN_USER_GAP)
@@ -319,6 +354,12 @@ def server_gaps(gaps: Gaps, account: Account, server: Server) -> None:
     for field, command in (("password_command", server.password_command), ("token_command", server.token_command)):
         if command is not None and field != used:
             gap(field, f"auth {server.auth.value} over {protocol} does not use it with getmail, so it is left out")
+
+
+def oldmail_name(server: Server) -> str:
+    """The name of the file where getmail records what it fetched from this server (IMAP: from its INBOX)."""
+    name = _OLDMAIL_STRIP.sub("-", f"oldmail-{server.host}-{server.port}-{server.username}")
+    return name + "-INBOX" if server.protocol is Protocol.IMAP else name
 
 
 def _tls_gaps(gap: Callable[[str, str], None], server: Server) -> None:

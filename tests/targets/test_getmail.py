@@ -667,6 +667,72 @@ def test_a_user_name_imap_login_cannot_carry_is_a_gap(  # noqa: PLR0917
     assert list(rendered.gaps) == ([Gap("work", "incoming.username", LOGIN_USER_GAP)] if gapped else [])
 
 
+# --- the file where getmail records what it fetched ---------------------------------------
+
+#: 253 characters, labels of 63: the longest host the schema takes.
+LONG_HOST = ".".join(["a" * 63] * 3) + "." + "b" * 61
+
+
+def oldmail_gap(setting: str, size: int, mailbox: str = "-INBOX") -> Gap:
+    return Gap("work", f"incoming.{setting}", (
+        f"getmail records what it has fetched in a file named oldmail-HOST-PORT-USER{mailbox} in its getmaildir, "
+        f"here {size} bytes, and writes it first as that name and .tmp.PID (up to 12 bytes more): past the 255 bytes "
+        "a file name may hold, getmail cannot save it, ends the run with an error (exit 127) and fetches the mail "
+        "left on the server again next time; shorten the host or the user name"
+    ))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("incoming", "gaps"),
+    [
+        # IMAP: oldmail-imap.example.org-993-USER-INBOX is 35 bytes and the user name's
+        ({"username": "u" * 208}, []),  # 243 bytes: room left for .tmp. and a PID of 7 digits
+        ({"username": "u" * 209}, [oldmail_gap("username", 244)]),
+        ({"username": "\u00fc" * 104, "mechanisms": ["cram-md5"]}, []),  # 2 bytes each in UTF-8: 243 bytes
+        ({"username": "\u00fc" * 105, "mechanisms": ["cram-md5"]}, [oldmail_gap("username", 245)]),
+        ({"username": "/:" * 128}, []),  # getmail writes a run of / : ; < > | as one -
+        ({"username": "\\" * 209}, [oldmail_gap("username", 244)]),  # kept: the \: in getmail's [/\:;<>|] is a colon
+        ({"host": LONG_HOST, "username": "a"}, [oldmail_gap("host", 8 + 253 + 5 + 1 + 6)]),
+        # POP3: oldmail-pop.example.org-995-USER, no mailbox
+        ({"protocol": "pop3", "port": 995, "username": "u" * 215}, []),
+        ({"protocol": "pop3", "port": 995, "username": "u" * 216}, [oldmail_gap("username", 244, "")]),
+    ],
+)
+def test_a_name_too_long_for_getmails_oldmail_file_is_a_gap(incoming: dict[str, Any], gaps: list[Gap]) -> None:
+    server = {"protocol": "imap", "host": "imap.example.org" if incoming.get("protocol") != "pop3"
+              else "pop.example.org", "password_command": "p", **incoming}  # fmt: skip
+    rendered = render({"work": {"address": "a@example.org", "incoming": server}})
+    assert list(rendered.gaps) == gaps
+    [file] = rendered.files  # written all the same: getmail reads it back (only saving its state fails)
+    assert f"username = {server['username']}" in file.content.decode()
+
+
+@pytest.mark.parametrize(("size", "code"), [(243, 0), (251, 127)])
+def test_getmail_cannot_save_an_oldmail_file_whose_name_is_too_long(tmp_path: Path, size: int, code: int) -> None:
+    """What the oldmail gap says, with the real getmail: at 243 bytes it saves the file; at 251 (past 255 with
+    .tmp. and any PID) it cannot, and ends with exit 127."""
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+    with ImapStub(context) as server:
+        user = "u" * (size - len(f"oldmail-localhost-{server.port}--INBOX"))
+        incoming = {"protocol": "imap", "host": "localhost", "port": server.port, "username": user,
+                    "password_command": "echo pw", "tls": {"ca_file": str(ca_file)}}  # fmt: skip
+        rendered = render({"work": {"address": "a@example.org", "incoming": incoming}}, {"maildir-root": str(tmp_path)})
+        maildir(tmp_path / "work")
+        rc = write(tmp_path, rendered)["work"]
+        done = getmail(rc, tmp_path)
+    assert server.seen == [("LOGIN", f"{user} | pw")]  # read back exactly, and logged in
+    assert done.returncode == code, done.stderr
+    saved = [p.name for p in rc.parent.iterdir() if p.name.startswith("oldmail-")]
+    if code == 0:
+        assert (list(rendered.gaps), saved) == ([], [f"oldmail-localhost-{server.port}-{user}-INBOX"])
+    else:
+        assert (list(rendered.gaps), saved) == ([oldmail_gap("username", size)], [])
+
+
 # --- hostile values -----------------------------------------------------------------------
 
 #: Every quoting character getmail, Python, the shell or YAML can trip on, Python code, and YAML's own line breaks.
