@@ -133,6 +133,49 @@ def test_outlook_reads_a_key_of_any_depth_in_one_pass(tmp_path: Path, deletion: 
     )
 
 
+_KEY = (
+    "Windows Registry Editor Version 5.00\r\n\r\n"
+    f"[{_PROFILE}\\9375CFF0413111d3B88A00104B2A6676\\00000001]\r\n"
+    '"clsid"="{ED475412-B0D6-11D2-8C3B-00104B2A6676}"\r\n'
+)
+_IMAP = {"protocol": "imap", "host": "imap.example.org", "port": 143, "security": "none", "auth": "password"}
+
+
+@pytest.mark.parametrize(
+    ("values", "account"),
+    [
+        (  # a lone CR ends a line for regedit: the SMTP server was read into the address, and the account dropped
+            '"Email"="ann@example.org"\r"SMTP Server"="smtp.example.org"\r"IMAP Server"="imap.example.org"\n',
+            {
+                "address": "ann@example.org",
+                "incoming": _IMAP,
+                "outgoing": {"host": "smtp.example.org", "port": 25, "security": "none", "auth": "none"},
+            },
+        ),
+        (  # only a hex value goes on after a final backslash: a comment ending in one swallowed the address line
+            '; exported from C:\\\r\n"Email"="ann@example.org"\r\n"IMAP Server"="imap.example.org"\r\n',
+            {"address": "ann@example.org", "incoming": _IMAP},
+        ),
+        (  # regedit reads hex items of one digit (and blank and comment lines inside a wrapped value): "61,0,40,0"
+            # was refused, and "6e,0,1,0" read as two bytes
+            '"Email"=hex(1):61,0,6e,0,6e,0,40,0,\\\r\n\r\n; between\r\n  65,00,2e,0,6f,\t00,72,00,67,00,0,0 ; end\r\n'
+            '"Display Name"=hex:41,0,\\ ; wrapped\r\n  6e,00,6e,00,00,00\r\n"IMAP Server"="imap.example.org"\r\n',
+            {"address": "ann@e.org", "display_name": "Ann", "incoming": _IMAP},
+        ),
+        (  # spaces and tabs around = and a dword's digits, a comment after a value, as regedit reads them
+            '"Email" =\t"ann@example.org" ; hers\r\n  "IMAP Port"= dword: 3e1 \r\n"IMAP Server"="imap.example.org"\r\n',
+            {"address": "ann@example.org", "incoming": {**_IMAP, "port": 993}},
+        ),
+    ],
+    ids=["lone-cr", "comment-backslash", "hex-items", "spacing"],
+)
+def test_outlook_reads_lines_as_regedit_does(tmp_path: Path, values: str, account: dict[str, Any]) -> None:
+    reg = tmp_path / "outlook.reg"
+    reg.write_bytes((_KEY + values).encode())
+    accounts, warnings = imported("outlook", reg)
+    assert (accounts, warnings) == ({"00000001": account}, ())
+
+
 AUTOCONFIG = """<?xml version="1.0" encoding="UTF-8"?>
 <clientConfig version="1.1">
   <emailProvider id="example.com">

@@ -675,6 +675,41 @@ def test_a_byte_order_mark_makes_mutt_skip_the_first_line(capsys: pytest.Capture
             'Windows Registry Editor Version 5.00\r\n\r\n[-HKEY_CURRENT_USER\\x]\r\n"a"="b"\r\n',
             "deleted.reg:4:1: a value after a deleted [-key]; give the key as [key] before its values",
         ),
+        (  # regedit ends a string at its first unescaped quote and skips the line: `ann"x` was imported
+            "outlook",
+            "quote.reg",
+            'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\x]\r\n"Display Name"="ann"x"\r\n',
+            'quote.reg:4:1: a string without its closing quote, or with text after it; escape a quote inside it as \\"',
+        ),
+        (  # regedit's line ends at a NUL
+            "outlook",
+            "nul.reg",
+            'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\x]\r\n"Email"="a\x00"\r\n',
+            "nul.reg:4:11: a NUL character (regedit ends the line there); remove it, or export the key again",
+        ),
+        (  # a byte item above ff
+            "outlook",
+            "item.reg",
+            'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\x]\r\n"Email"=hex:61,100\r\n',
+            "item.reg:4:1: hex data that is not comma-separated bytes (00 to ff); export again",
+        ),
+        (  # a final backslash, then a line that is not hex data: it was joined onto the value
+            "outlook",
+            "wrap.reg",
+            'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\x]\r\n"Email"=hex:61,\\\r\n\r\n'
+            '"x"="y"\r\n',
+            "wrap.reg:6:1: the line after a hex value's final \\ does not go on with its hex data; remove the \\ or "
+            "export again",
+        ),
+        (  # half a surrogate pair: the host was read as absent, and the account refused for an empty host
+            "outlook",
+            "half.reg",
+            "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\x]\r\n"
+            '"clsid"="{ED475412-B0D6-11D2-8C3B-00104B2A6676}"\r\n"Email"="a@example.org"\r\n'
+            '"IMAP Server"=hex(1):69,00,00,d8,00,00\r\n',
+            "half.reg:6:1: text that is not UTF-16LE (an odd number of bytes, or half a surrogate pair); retype the "
+            "value in Outlook and export the key again",
+        ),
         (
             "msmtp",
             "msmtprc",
