@@ -22,6 +22,10 @@ Each key with a POP3 or IMAP ``clsid`` is an account:
 | ``SMTP Use Auth`` 0; ``SMTP Auth Method`` 0 / 1 + ``SMTP User`` | ``auth: none``; the incoming login / ``password``
   with that user |
 
+An encryption or authentication setting (``Use SSL``, ``Use SPA``, ``SMTP Secure Connection``, ``SMTP Use Auth``,
+``SMTP Auth Method``) that is not one of the dwords Outlook writes for it (``SMTP Secure Connection`` 4, a string
+``"1"``) stops the import at its line (exit 2): it used to be read as no encryption without a word.
+
 Text is read from ``"..."`` strings, ``hex(1):`` (REG_SZ) and ``hex:`` (REG_BINARY UTF-16LE, as Outlook
 2002-2013 wrote it). A key given twice is one key, its values merged as regedit merges the file (a later
 value of a name wins; key names are case-insensitive). Deletions are applied as regedit applies them, in file
@@ -56,6 +60,16 @@ _HEADERS = ("Windows Registry Editor Version 5.00", "REGEDIT4")
 _VALUE = re.compile(r'^("(?:[^"\\]|\\.)*"|@)=(.*)$', re.DOTALL)
 _PORTS = {("pop3", False): 110, ("pop3", True): 995, ("imap", False): 143, ("imap", True): 993}
 _SECURE = {0: "none", 1: "tls", 2: "starttls", 3: "starttls-optional"}
+#: the DWORD values Outlook writes for its encryption and authentication settings, and what they mean: any other value
+#: (``SMTP Secure Connection`` 4, ``IMAP Use SSL`` 2, a string "1") stops the import at its line, since what Outlook
+#: makes of it is unknown and it was read as no encryption (``security: none``) without a word
+_FLAGS = {
+    "Use SSL": ((0, 1), "0 no encryption, 1 SSL/TLS"),
+    "Use SPA": ((0, 1), "0 password, 1 Secure Password Authentication"),
+    "SMTP Secure Connection": ((0, 1, 2, 3), "0 none, 1 SSL/TLS, 2 STARTTLS, 3 Auto"),
+    "SMTP Use Auth": ((0, 1), "0 no authentication, 1 authentication"),
+    "SMTP Auth Method": ((0, 1, 2), "0 as the incoming server, 1 its own user name, 2 log on to incoming first"),
+}
 
 Value = str | int | bytes
 
@@ -299,6 +313,23 @@ def _text(value: Value, where: Location | None = None) -> str | None:
     return None
 
 
+def _check_flags(raw: dict[str, tuple[Value, Location]], names: Sequence[str]) -> None:
+    """Stop at an encryption or authentication value that is not one of the DWORDs Outlook writes (:data:`_FLAGS`)."""
+    for name in names:
+        if name.lower() not in raw:
+            continue
+        value, at = raw[name.lower()]
+        allowed, meaning = _FLAGS[name if name in _FLAGS else name.split(" ", 1)[1]]
+        if isinstance(value, int) and value in allowed:
+            continue
+        got = f"dword {value}" if isinstance(value, int) else "text" if isinstance(value, str) else "binary data"
+        raise Unreadable(
+            at,
+            f"{name} is {got}, not a value Outlook writes (a dword: {meaning})",
+            "set it in Outlook's account settings and export the key again",
+        )
+
+
 def _account(  # noqa: PLR0912
     protocol: str, key: str, where: Location, raw: dict[str, tuple[Value, Location]], found: Collector
 ) -> None:
@@ -310,6 +341,7 @@ def _account(  # noqa: PLR0912
         return value if isinstance(value, int) else None
 
     proto = "POP3" if protocol == "pop3" else "IMAP"
+    _check_flags(raw, (f"{proto} Use SSL", f"{proto} Use SPA", "SMTP Use SSL", *list(_FLAGS)[2:]))
     ssl = dword(f"{proto} Use SSL") == 1
     incoming: dict[str, Any] = {"protocol": protocol, "host": text(f"{proto} Server") or ""}
     incoming["port"] = dword(f"{proto} Port") or _PORTS[(protocol, ssl)]

@@ -710,6 +710,35 @@ def test_a_byte_order_mark_makes_mutt_skip_the_first_line(capsys: pytest.Capture
             "half.reg:6:1: text that is not UTF-16LE (an odd number of bytes, or half a surrogate pair); retype the "
             "value in Outlook and export the key again",
         ),
+        (  # an encryption value Outlook does not write: it was read as security: none without a word
+            "outlook",
+            "secure.reg",
+            "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\x]\r\n"
+            '"clsid"="{ED475412-B0D6-11D2-8C3B-00104B2A6676}"\r\n"Email"="a@example.org"\r\n'
+            '"IMAP Server"="imap.example.org"\r\n"SMTP Server"="smtp.example.org"\r\n'
+            '"SMTP Secure Connection"=dword:00000004\r\n',
+            "secure.reg:8:1: SMTP Secure Connection is dword 4, not a value Outlook writes (a dword: 0 none, 1 "
+            "SSL/TLS, 2 STARTTLS, 3 Auto); set it in Outlook's account settings and export the key again",
+        ),
+        (
+            "outlook",
+            "ssl.reg",
+            "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\x]\r\n"
+            '"clsid"="{ED475412-B0D6-11D2-8C3B-00104B2A6676}"\r\n"Email"="a@example.org"\r\n'
+            '"IMAP Server"="imap.example.org"\r\n"IMAP Use SSL"="1"\r\n',
+            "ssl.reg:7:1: IMAP Use SSL is text, not a value Outlook writes (a dword: 0 no encryption, 1 SSL/TLS); set "
+            "it in Outlook's account settings and export the key again",
+        ),
+        (
+            "outlook",
+            "auth.reg",
+            "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\x]\r\n"
+            '"clsid"="{ED475412-B0D6-11D2-8C3B-00104B2A6676}"\r\n"Email"="a@example.org"\r\n'
+            '"IMAP Server"="imap.example.org"\r\n"SMTP Server"="smtp.example.org"\r\n'
+            '"SMTP Use Auth"=hex:01,00,00,00\r\n',
+            "auth.reg:8:1: SMTP Use Auth is binary data, not a value Outlook writes (a dword: 0 no authentication, 1 "
+            "authentication); set it in Outlook's account settings and export the key again",
+        ),
         (
             "msmtp",
             "msmtprc",
