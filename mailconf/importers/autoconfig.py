@@ -9,16 +9,20 @@ alternatives, named in a comment).
 | ``incomingServer type="imap"``/``"pop3"``, ``outgoingServer type="smtp"`` | ``incoming``, ``outgoing`` |
 | ``hostname``, ``port`` | ``host``, ``port`` |
 | ``socketType`` SSL / STARTTLS / plain | ``security: tls`` / ``starttls`` / ``none`` |
-| ``authentication`` password-cleartext, password-encrypted / OAuth2 / GSSAPI / NTLM / TLS-client-cert / none
-  | ``auth: password`` (``mechanisms: [cram-md5]`` for password-encrypted) / ``oauth2`` / ``gssapi`` / ``ntlm``
-  / ``client-cert`` / ``none`` |
-| ``username`` ``%EMAILADDRESS%`` / ``%EMAILLOCALPART%`` / other | no ``username`` (the address) / the local part /
-  that name |
+| the first ``authentication`` of password-cleartext (plain), password-encrypted (secure) / OAuth2 / GSSAPI /
+  NTLM / TLS-client-cert / none, and for an outgoing server client-IP-address and smtp-after-pop | ``auth:
+  password`` (``mechanisms: [cram-md5]`` for password-encrypted) / ``oauth2`` / ``gssapi`` / ``ntlm`` /
+  ``client-cert`` / ``none`` (``none`` too: the provider relays without a login) |
+| ``username`` ``%EMAILADDRESS%`` / other | no ``username`` (the address) / that name, with ``%EMAILADDRESS%``,
+  ``%EMAILLOCALPART%`` and ``%EMAILDOMAIN%`` replaced wherever they are (``hostname`` too), as Thunderbird does |
+| ``password`` | never copied: a comment and a warning ask for a ``password_command`` |
 | ``pop3/leaveMessagesOnServer``, ``daysToLeaveMessagesOnServer`` | ``leave_on_server``, ``leave_days`` |
 
 A server with no ``socketType``, or none of these (``TLS1.2``, ``ssl3``), is left out with a warning, as
 Thunderbird leaves it out ("need proper <socketType> in XML"); the next server of its kind, if any, is
-imported instead: reading it as ``security: none`` would send the password in the clear.
+imported instead: reading it as ``security: none`` would send the password in the clear. So is a server
+with no ``authentication`` mailconf knows (an unknown one is skipped for the next, as Thunderbird skips it;
+it is not guessed to be a password). When no server is left, the error names the first reason.
 
 An autoconfig file describes a provider, not a person: the address is ``you@DOMAIN`` and a comment
 asks you to put yours. The XML is parsed with defusedxml: a file with a DTD or entities (an "entity
@@ -28,6 +32,7 @@ declares an encoding it cannot be read in (``UTF-32``, an unknown name: save it 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -45,6 +50,10 @@ _AUTH = {
     "password-cleartext": "password", "plain": "password", "password-encrypted": "password", "secure": "password",
     "oauth2": "oauth2", "gssapi": "gssapi", "ntlm": "ntlm", "tls-client-cert": "client-cert", "none": "none",
 }  # fmt: skip
+#: what Thunderbird knows only for an outgoing server: the provider relays for its own network's addresses
+_AUTH_OUTGOING = {**_AUTH, "client-ip-address": "none", "smtp-after-pop": "none"}
+#: the placeholders Thunderbird replaces anywhere in a username or hostname (AccountConfig.replaceVariables)
+_PLACEHOLDER = re.compile("%(EMAILADDRESS|EMAILLOCALPART|EMAILDOMAIN)%")
 
 
 def read(paths: Sequence[str], options: ReadOptions) -> Imported:
@@ -71,22 +80,23 @@ def _provider(parsed: Parsed, provider: Element, found: Collector) -> None:
     account: dict[str, Any] = {"address": address}
     display = provider.findtext("displayName")
     notes: list[tuple[str, str]] = []
+    passwords: list[tuple[str, Element]] = []  # Thunderbird stores a <password> it is given: never copied here
     for side, tag in (("incoming", "incomingServer"), ("outgoing", "outgoingServer")):
         servers = provider.findall(tag)
         usable = []
         for server in servers:
             if server.get("type") not in (("imap", "pop3") if side == "incoming" else ("smtp",)):
                 continue
-            if _security(server) is not None:
+            why = _refused(server, side)
+            if why is None:
                 usable.append(server)
                 continue
-            said = [shown(s.text or "", quotes=True) for s in server.findall("socketType")]
-            why = f"socketType {', '.join(said)} is none of SSL, STARTTLS, plain" if said else "no socketType"
             found.warn(parsed.at(server), f"<{tag}> {shown(server.findtext('hostname'))} left out: {why}; "
                        "Thunderbird leaves such a server out too")  # fmt: skip
         if not usable:
             continue
         account[side] = _server(usable[0], address)
+        passwords.extend((side, p) for s in usable[:1] for p in s.findall("password"))
         if len(usable) > 1:
             others = shown(", ".join(f"{s.findtext('hostname')}:{s.findtext('port')}" for s in usable[1:]))
             notes.append((side, f"alternatives in the file, not imported: {others}"))
@@ -98,10 +108,34 @@ def _provider(parsed: Parsed, provider: Element, found: Collector) -> None:
     name = found.add(provider.get("id") or domain, account, where)
     found.comment(
         ("accounts", name, "address"),
-        f"an autoconfig file describes a provider ({display or domain}): put your own address here",
+        f"an autoconfig file describes a provider ({shown(display or domain)}): put your own address here",
     )
     for side, note in notes:
         found.comment(("accounts", name, side), note)
+    for side, element in passwords:
+        found.literal_password(parsed.at(element), ("accounts", name, side))
+
+
+def _refused(server: Element, side: str) -> str | None:
+    """Why Thunderbird leaves ``server`` out (no socketType or authentication it knows), or None."""
+    if _security(server) is None:
+        said = [shown(s.text or "", quotes=True) for s in server.findall("socketType")]
+        return f"socketType {', '.join(said)} is none of SSL, STARTTLS, plain" if said else "no socketType"
+    if _auth(server, side) is None:
+        said = [shown(a.text or "", quotes=True) for a in server.findall("authentication")]
+        return f"authentication {', '.join(said)} is none mailconf knows" if said else "no authentication"
+    return None
+
+
+def _auth(server: Element, side: str) -> str | None:
+    """The first authentication that Thunderbird (and mailconf) knows for the side, lower-cased; None when none is
+    (an unknown one is skipped, as Thunderbird skips it, not read as a password)."""
+    known = _AUTH if side == "incoming" else _AUTH_OUTGOING
+    for element in server.findall("authentication"):
+        method = (element.text or "").strip().lower()
+        if method in known:
+            return method
+    return None
 
 
 def _security(element: Element) -> str | None:
@@ -117,20 +151,20 @@ def _server(element: Element, address: str) -> dict[str, Any]:
     server: dict[str, Any] = {}
     if element.get("type") != "smtp":
         server["protocol"] = element.get("type")
-    server["host"] = (element.findtext("hostname") or "").strip()
+    server["host"] = _placeholders((element.findtext("hostname") or "").strip(), address)
     port = (element.findtext("port") or "").strip()
     if port:
         server["port"] = whole_number(port)  # not "²"
     server["security"] = _security(element)
-    method = (element.findtext("authentication") or "password-cleartext").strip().lower()
-    server["auth"] = _AUTH.get(method, "password")
-    if method == "password-encrypted":
+    side = "outgoing" if element.get("type") == "smtp" else "incoming"
+    method = _auth(element, side)
+    assert method is not None  # _refused() left such a server out
+    server["auth"] = _AUTH_OUTGOING[method]
+    if method in ("password-encrypted", "secure"):
         server["mechanisms"] = ["cram-md5"]
-    username = (element.findtext("username") or "%EMAILADDRESS%").strip()
-    if username == "%EMAILLOCALPART%":
-        server["username"] = address.split("@", maxsplit=1)[0]
-    elif username != "%EMAILADDRESS%":
-        server["username"] = username.replace("%EMAILDOMAIN%", address.split("@")[1])
+    username = _placeholders((element.findtext("username") or "%EMAILADDRESS%").strip(), address)
+    if username != address:
+        server["username"] = username
     pop3 = element.find("pop3")
     if pop3 is not None and element.get("type") == "pop3":
         leave = (pop3.findtext("leaveMessagesOnServer") or "").strip().lower()
@@ -140,3 +174,11 @@ def _server(element: Element, address: str) -> dict[str, Any]:
         if days.isascii() and days.isdigit() and leave == "true":
             server["leave_days"] = whole_number(days)  # int() of over 4,300 digits raises
     return server
+
+
+def _placeholders(text: str, address: str) -> str:
+    """``text`` with %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% replaced wherever they are, as Thunderbird
+    replaces them in a username and a hostname (``%EMAILLOCALPART%@example.org``, ``mail.%EMAILDOMAIN%``)."""
+    local, _, domain = address.partition("@")
+    values = {"EMAILADDRESS": address, "EMAILLOCALPART": local, "EMAILDOMAIN": domain}
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)

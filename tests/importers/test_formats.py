@@ -288,6 +288,75 @@ def test_autoconfig_gives_the_provider_servers_and_asks_for_the_address(tmp_path
     ]
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "side", "expected"),
+    [
+        # Thunderbird knows these only for an outgoing server: it sends without logging in; they were read as auth
+        # password, and a client asked for a login the provider does not offer
+        ("<authentication>OAuth2</authentication>", "<authentication>client-IP-address</authentication>",
+         "outgoing", {"auth": "none"}),
+        ("<authentication>OAuth2</authentication>", "<authentication>smtp-after-pop</authentication>",
+         "outgoing", {"auth": "none"}),
+        # an unknown one is skipped for the next, as Thunderbird skips it (it was read as password)
+        ("<authentication>OAuth2</authentication>",
+         "<authentication>XOAUTH3</authentication><authentication>NTLM</authentication>", "outgoing", {"auth": "ntlm"}),
+        # "secure" is Thunderbird's older name of password-encrypted (CRAM-MD5)
+        ("<authentication>password-encrypted</authentication>", "<authentication>secure</authentication>",
+         "incoming", {"auth": "password", "mechanisms": ["cram-md5"]}),
+        # Thunderbird replaces each placeholder wherever it is in a username or a host name
+        ("<username>%EMAILLOCALPART%</username>", "<username>%EMAILLOCALPART%@mail.%EMAILDOMAIN%</username>",
+         "incoming", {"username": "you@mail.example.com"}),
+        ("<hostname>pop.example.com</hostname>", "<hostname>pop.%EMAILDOMAIN%</hostname>",
+         "incoming", {"host": "pop.example.com"}),
+    ],
+    ids=["client-ip", "smtp-after-pop", "next-known", "secure", "username-placeholders", "host-placeholder"],
+)  # fmt: skip
+def test_autoconfig_reads_authentication_and_placeholders_as_thunderbird(
+    tmp_path: Path, old: str, new: str, side: str, expected: dict[str, Any]
+) -> None:
+    xml = tmp_path / "config-v1.1.xml"
+    xml.write_text(AUTOCONFIG.replace(old, new))
+    accounts, warnings = imported("autoconfig", xml)
+    server = accounts["example.com"][side]
+    assert ({k: server.get(k) for k in expected}, warnings) == (expected, ())
+
+
+def test_autoconfig_leaves_out_a_server_without_a_known_authentication(tmp_path: Path) -> None:
+    # Thunderbird leaves it out ("need proper <authentication> in XML"); it was imported as auth password
+    xml = tmp_path / "config-v1.1.xml"
+    xml.write_text(AUTOCONFIG.replace("<authentication>password-encrypted</authentication>",
+                                      "<authentication>password-hashed</authentication>"))  # fmt: skip
+    accounts, warnings = imported("autoconfig", xml)
+    assert ("incoming" in accounts["example.com"], warnings) == (False, (
+        f"{xml}:6:5: <incomingServer> pop.example.com left out: authentication 'password-hashed' is none mailconf "
+        "knows; Thunderbird leaves such a server out too",
+    ))  # fmt: skip
+    # with no server left, the error says why there is no account (it said only "no autoconfig account found")
+    xml.write_text(AUTOCONFIG.replace("<authentication>OAuth2</authentication>", "")
+                   .replace("<authentication>password-encrypted</authentication>", ""))  # fmt: skip
+    with pytest.raises(MailconfError) as raised:
+        imported("autoconfig", xml)
+    assert str(raised.value) == (
+        f"{xml}:6:5: no autoconfig account found: <incomingServer> pop.example.com left out: no authentication; "
+        "Thunderbird leaves such a server out too (and 2 more warnings); check that the file is Thunderbird "
+        "autoconfig configuration, or choose another --from"
+    )
+
+
+def test_autoconfig_password_is_never_copied_and_is_said(tmp_path: Path) -> None:
+    # Thunderbird stores a <password> the file gives: it was dropped without a word (exit 0)
+    xml = tmp_path / "config-v1.1.xml"
+    password = "<username>%EMAILADDRESS%</username>\n<password>hunter2-secret</password>"
+    xml.write_text(AUTOCONFIG.replace("<username>%EMAILADDRESS%</username>", password))
+    result = import_paths("autoconfig", [str(xml)], ReadOptions())
+    assert result.warnings == (
+        f"{xml}:14:1: the file holds a literal password (not imported): store it in a password manager and set "
+        "password_command to the command that prints it",
+    )
+    assert "hunter2" not in result.text
+    assert f"# {xml}:14: the file holds a literal password" in result.text
+
+
 MBSYNCRC = """\
 IMAPAccount work
 Host imap.example.com
