@@ -20,6 +20,12 @@ port is the protocol's STARTTLS port (IMAP 143, POP3 110, SMTP 587 or 25) and as
 other port (993, 995, 465, or a port of the provider's own). A port left out is the protocol's
 usual one: 993 / 995 with ``UseSSL`` (143 / 110 without), and 587 for SMTP.
 
+A key read here whose value has another type than Apple's schema gives it (a ``PortNumber`` written
+``<real>`` or ``<string>``, ``UseSSL`` as ``<string>true</string>`` or ``<integer>``, a host name as
+``<data>``) is not guessed at: the account is not imported, and a warning names the key, its line and
+the type to write. (Read as if the key were absent, ``<real>2993</real>`` gave port 993 and
+``<string>true</string>`` no TLS.)
+
 Another ``Authentication`` (``EmailAuthHTTPMD5``) is read as ``auth: password``, with a warning.
 ``OutgoingPasswordSameAsIncomingPassword`` only tells the device to ask once: it is not imported.
 
@@ -37,6 +43,7 @@ from __future__ import annotations
 import plistlib
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from xml.parsers.expat import ExpatError
 
@@ -69,6 +76,19 @@ _READ = frozenset(
     + [f"{side}MailServer{key}" for side in ("Incoming", "Outgoing") for key in _SERVER_KEYS]
     + ["IncomingPassword", "OutgoingPassword"]
 )  # fmt: skip
+
+
+#: the type Apple's schema (com.apple.mail.managed.yaml) gives each key read: a value of another is not guessed at
+_TYPES: dict[str, type] = {
+    **dict.fromkeys(("EmailAccountType", "EmailAccountDescription", "EmailAccountName", "EmailAddress"), str),
+    **{f"{side}MailServer{key}": kind for side in ("Incoming", "Outgoing")
+       for key, kind in (("HostName", str), ("PortNumber", int), ("UseSSL", bool), ("Authentication", str),
+                         ("Username", str))},
+    "OutgoingPasswordSameAsIncomingPassword": bool,
+}  # fmt: skip
+#: a value's type as a property list writes it
+_PLIST_TYPES = {str: "<string>", int: "<integer>", float: "<real>", bool: "<true/> or <false/>", bytes: "<data>",
+                datetime: "<date>", dict: "<dict>", list: "<array>", plistlib.UID: "a UID"}  # fmt: skip
 
 
 def read(paths: Sequence[str], options: ReadOptions) -> Imported:
@@ -189,6 +209,10 @@ def _account(payload: dict[str, Any], keys: _KeyLines, found: Collector) -> None
     if protocol is None:
         found.warn(start, "EmailAccountType is neither EmailTypeIMAP nor EmailTypePOP: not imported")
         return
+    wrong = _wrong_type(payload)
+    if wrong is not None:
+        found.warn(where[wrong[0]], wrong[1])
+        return
     lost: list[tuple[Location, str, str]] = []
     data: dict[str, Any] = {"address": _text(payload.get("EmailAddress")) or ""}
     display_name = _text(payload.get("EmailAccountName"))
@@ -216,6 +240,18 @@ def _account(payload: dict[str, Any], keys: _KeyLines, found: Collector) -> None
     for key, at in where.items():
         if key not in _READ and not key.startswith("Payload"):
             found.lost(at, account, f"the mail payload's {shown(key)} has no place in an account file")
+
+
+def _wrong_type(payload: dict[str, Any]) -> tuple[str, str] | None:
+    """The first key read whose value has another type than Apple's schema gives it, and what to say; None if none.
+    Such a value was read as if the key were absent: <real>2993</real> gave port 993, <string>true</string> no TLS."""
+    for key, kind in _TYPES.items():
+        if key in payload and type(payload[key]) is not kind:  # bool is an int: <true/> is no port
+            said = _PLIST_TYPES.get(type(payload[key]), type(payload[key]).__name__)
+            wanted = _PLIST_TYPES[kind]
+            return key, (f"{key} is {said}, not {wanted} as Apple's profiles write it: the account is not imported; "
+                         f"write it as {wanted}")  # fmt: skip
+    return None
 
 
 def _server(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import plistlib
 import subprocess
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,35 @@ def test_outgoing_security_follows_the_port(tmp_path: Path, port: int) -> None:
     path = tmp_path / "p.mobileconfig"
     path.write_bytes(plistlib.dumps(profile({**POP, "OutgoingMailServerPortNumber": port})))
     assert imported(path)[0]["home"]["outgoing"]["security"] == ("tls" if port == 465 else "starttls")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "said", "wanted"),
+    [
+        # each was read as if the key were absent: port 993 imported for 2993, no TLS for "true", no server
+        ("IncomingMailServerPortNumber", 2993.0, "<real>", "<integer>"),
+        ("IncomingMailServerPortNumber", "2993", "<string>", "<integer>"),
+        ("IncomingMailServerPortNumber", True, "<true/> or <false/>", "<integer>"),
+        ("IncomingMailServerUseSSL", "true", "<string>", "<true/> or <false/>"),
+        ("IncomingMailServerUseSSL", 1, "<integer>", "<true/> or <false/>"),
+        ("IncomingMailServerHostName", b"pop.example.org", "<data>", "<string>"),
+        ("EmailAddress", datetime(2024, 1, 1), "<date>", "<string>"),
+        ("OutgoingMailServerUsername", {"a": "b"}, "<dict>", "<string>"),
+    ],
+    ids=["real-port", "string-port", "bool-port", "string-ssl", "integer-ssl", "data-host", "date-address", "dict"],
+)
+def test_a_key_of_another_type_than_apples_is_said_and_the_account_not_imported(
+    tmp_path: Path, key: str, value: Any, said: str, wanted: str
+) -> None:
+    path = tmp_path / "p.mobileconfig"
+    path.write_bytes(plistlib.dumps(profile({**POP, key: value}, {**POP, "EmailAccountDescription": "other"})))
+    line = path.read_text().splitlines().index(f"\t\t\t<key>{key}</key>") + 1
+    accounts, warnings = imported(path)
+    assert sorted(accounts) == ["other"]
+    assert warnings[0] == (
+        f"{path}:{line}:1: {key} is {said}, not {wanted} as Apple's profiles write it: the account is not imported; "
+        f"write it as {wanted}"
+    )
 
 
 def test_a_binary_profile_made_by_plistutil_imports_like_the_xml_one(
