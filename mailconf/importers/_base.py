@@ -39,20 +39,20 @@ def no_home(path: str) -> str:
     return f"{shown(tilde)} names no home directory here ({why})"
 
 
-def read_bytes(path: str, what: str) -> bytes:
-    """The bytes of a regular file (opened without blocking, at most MAX_FILE_BYTES), or of standard input for
-    ``-`` (at most MAX_FILE_BYTES too), or Unreadable."""
+def read_bytes(path: str, what: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file (opened without blocking, at most ``limit``), or of standard input for
+    ``-`` (at most ``limit`` too), or Unreadable."""
     where = path  # the file as a whole: `FILE: no such file`, as lint says it, with no line made up
     if path == STDIN:
-        return _read_stdin(where, what)
-    return _read_file(path, where, what)
+        return _read_stdin(where, what, limit)
+    return _read_file(path, where, what, limit)
 
 
-def _read_file(path: str, where: str, what: str) -> bytes:
+def _read_file(path: str, where: str, what: str, limit: int) -> bytes:
     from ..document import NotRegular, ReadFailed, TooLarge, read_regular
 
     try:
-        return read_regular(path, MAX_FILE_BYTES)
+        return read_regular(path, limit)
     except FileNotFoundError:
         raise Unreadable(where, "no such file", "check the path", unopened=True) from None
     except IsADirectoryError:
@@ -67,24 +67,24 @@ def _read_file(path: str, where: str, what: str) -> bytes:
             raise Unreadable(where, "is a directory", f"name {what}", unopened=True) from None
         raise Unreadable(where, "not a regular file", f"name {what}") from None
     except TooLarge:
-        raise Unreadable(where, f"larger than {MAX_FILE_BYTES >> 20} MiB", f"check the path: name {what}") from None
+        raise Unreadable(where, f"larger than {limit >> 20} MiB", f"check the path: name {what}") from None
     except ReadFailed as exc:
         why = f"cannot be read ({exc.error.strerror or type(exc.error).__name__})"
         raise Unreadable(where, why, "check the file") from None
 
 
-def _read_stdin(where: str, what: str) -> bytes:
+def _read_stdin(where: str, what: str, limit: int) -> bytes:
     import sys
 
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:  # no standard input at all (closed, or a program's own stream without bytes)
         raise Unreadable(where, "standard input cannot be read", f"name {what}")
     try:
-        data = stream.read(MAX_FILE_BYTES + 1)
+        data = stream.read(limit + 1)
     except OSError as exc:
         raise Unreadable(where, f"cannot be read ({exc.strerror or type(exc).__name__})", f"name {what}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise Unreadable(where, f"larger than {MAX_FILE_BYTES >> 20} MiB", f"name {what}")
+    if len(data) > limit:
+        raise Unreadable(where, f"larger than {limit >> 20} MiB", f"name {what}")
     return bytes(data)
 
 

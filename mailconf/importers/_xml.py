@@ -4,6 +4,9 @@ A file with a DTD (and so any entity declaration: an "entity bomb", an external 
 refused at the ``<!DOCTYPE`` that starts it; XML that is not well-formed at expat's position, and an encoding
 declaration expat cannot read (an unknown or a multi-byte codec) at its value.
 Each element's line and column are kept, so that a warning or an error can name them.
+
+A file over MAX_XML_BYTES is refused before it is parsed: an autoconfig file or an Autodiscover response is a
+few kilobytes, and the tree of 64 MiB (the cap of other files) of ``<a/>`` took 4.5 GB of memory.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 from ..model import Location
 from . import Unreadable
 from ._base import read_bytes
+
+#: 100 times the largest provider document; ElementTree and the positions kept take ~70 bytes per byte of ``<a/>``
+MAX_XML_BYTES = 1024 * 1024
 
 
 class Parsed:
@@ -57,7 +63,7 @@ def parse(path: str, what: str) -> Parsed:
     from defusedxml import DefusedXmlException  # only for the XML formats
     from defusedxml.ElementTree import DefusedXMLParser
 
-    data = read_bytes(path, what)
+    data = read_bytes(path, what, MAX_XML_BYTES)
     target = _Located()
     parser = DefusedXMLParser(target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     target.expat = parser.parser

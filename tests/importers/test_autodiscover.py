@@ -360,3 +360,36 @@ def test_a_port_in_digits_that_are_not_ascii_is_refused_by_the_schema_not_a_cras
             f"{where}: account {name}: not imported, it cannot be valid: incoming.port: `port` must be a whole "
             'number (got "\\u00b2") (remove the quotes)',
         )
+
+
+@pytest.mark.parametrize(
+    ("fmt", "what"),
+    [("autodiscover", "an Autodiscover response (autodiscover/ADDRESS.xml)"),
+     ("autoconfig", "an autoconfig XML file (config-v1.1.xml)")],
+)  # fmt: skip
+def test_a_provider_xml_file_over_1_mib_is_refused_before_it_is_parsed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fmt: str, what: str
+) -> None:
+    # 64 MiB (the cap of other files) of <a/> made a tree of 4.5 GB; a provider document is a few kilobytes
+    from mailconf.importers._xml import MAX_XML_BYTES
+
+    good = response(protocol("IMAP", "imap.example.org", "993", "<Encryption>SSL</Encryption>"))
+    if fmt == "autoconfig":
+        good = (
+            '<clientConfig version="1.1"><emailProvider id="example.org"><domain>example.org</domain>'
+            '<incomingServer type="imap"><hostname>imap.example.org</hostname><port>993</port>'
+            "<socketType>SSL</socketType><authentication>password-cleartext</authentication></incomingServer>"
+            "</emailProvider></clientConfig>"
+        )
+    path = tmp_path / "x@example.org.xml"
+    path.write_text(good + " " * (MAX_XML_BYTES - len(good)))  # at the cap: read
+    assert run(capsys, "import", "--from", fmt, str(path))[0] == 0
+    path.write_text(good + " " * (MAX_XML_BYTES - len(good) + 1))
+    assert run(capsys, "import", "--from", fmt, str(path)) == (
+        2, "", f"mailconf: {path}: larger than 1 MiB; check the path: name {what}\n"
+    )  # fmt: skip
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(path.read_bytes())))
+    assert run(capsys, "import", "--from", fmt, "-") == (2, "", f"mailconf: -: larger than 1 MiB; name {what}\n")
