@@ -135,7 +135,7 @@ def _response(parsed: Parsed, found: Collector) -> None:
     for protocol in account_x.findall(_r("Protocol")):
         kind = (protocol.findtext(_r("Type")) or "").strip()
         if kind.upper() not in _TYPES:
-            found.warn(parsed.at(protocol), f"Protocol Type {kind or '(none)'} is not imported: mailconf holds "
+            found.warn(parsed.at(protocol), f"Protocol Type {shown(kind) or '(none)'} is not imported: mailconf holds "
                        "IMAP, POP3 and SMTP servers")  # fmt: skip
             continue
         server = _server(parsed, protocol, _TYPES[kind.upper()], found)

@@ -393,3 +393,14 @@ def test_a_provider_xml_file_over_1_mib_is_refused_before_it_is_parsed(
 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(path.read_bytes())))
     assert run(capsys, "import", "--from", fmt, "-") == (2, "", f"mailconf: -: larger than 1 MiB; name {what}\n")
+
+
+def test_a_protocol_type_is_quoted_bounded(tmp_path: Path) -> None:
+    # the Type was put in the warning as it was: a megabyte of it made a warning of a megabyte
+    path = tmp_path / "a@example.org.xml"
+    imap = protocol("IMAP", "imap.example.org", "993", "<Encryption>SSL</Encryption>")
+    path.write_text(response(protocol("X" * 100_000, "x.example.org", "1") + imap))
+    result = import_paths("autodiscover", [str(path)], ReadOptions())
+    assert result.warnings == (
+        f"{path}:7:7: Protocol Type {'X' * 80}… is not imported: mailconf holds IMAP, POP3 and SMTP servers",
+    )
