@@ -17,6 +17,8 @@ from mailconf.importers._base import QUOTE_LIMIT, shown
 
 #: megabytes of one token: a file that is not what it was said to be, or a hostile one
 BIG = "a" * (2 << 20)
+#: the provider XML formats read at most 1 MiB (_xml.MAX_XML_BYTES): a token of nearly that
+XML_BIG = "a" * ((1 << 20) - 200)
 #: how the messages quote it
 CUT = "a" * QUOTE_LIMIT + "…"
 
@@ -80,10 +82,10 @@ CASES: dict[str, tuple[str, str, int, str]] = {
                 'incoming.host: `host` is not valid (got ""): write a host name (RFC 1123) or an IP address, without '
                 "scheme, port, user or spaces\nmailconf: {path}: no account could be imported (the reasons are "
                 "above); nothing written\n"),
-    "autoconfig": ("config-v1.1.xml", f"<{BIG}/>\n", 2,
+    "autoconfig": ("config-v1.1.xml", f"<{XML_BIG}/>\n", 2,
                    f"mailconf: {{path}}:1:1: the root element is <{CUT}>, not <clientConfig>; name a Thunderbird "
                    "autoconfig file (config-v1.1.xml)\n"),
-    "autodiscover": ("a@example.org.xml", f'<Autodiscover xmlns="{BIG}"/>\n', 2,
+    "autodiscover": ("a@example.org.xml", f'<Autodiscover xmlns="{XML_BIG}"/>\n', 2,
                      f"mailconf: {{path}}:1:1: the root element is <Autodiscover> in {CUT}, not an Autodiscover "
                      'response (<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/'
                      '2006">); name an Outlook Autodiscover (POX) response file\n'),
