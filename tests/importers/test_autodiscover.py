@@ -349,7 +349,7 @@ def test_a_port_in_digits_that_are_not_ascii_is_refused_by_the_schema_not_a_cras
     config.write_text(
         '<clientConfig version="1.1"><emailProvider id="example.org"><domain>example.org</domain>'
         '<incomingServer type="pop3"><hostname>pop.example.org</hostname><port>²</port><socketType>SSL</socketType>'
-        "<pop3><leaveMessagesOnServer>true</leaveMessagesOnServer><daysToLeaveMessagesOnServer>³"
+        "<authentication>password-cleartext</authentication><pop3><leaveMessagesOnServer>true</leaveMessagesOnServer><daysToLeaveMessagesOnServer>³"
         "</daysToLeaveMessagesOnServer></pop3></incomingServer></emailProvider></clientConfig>"
     )
     for fmt, where, name in (("autodiscover", f"{path}:2:1", "x-example.org"),

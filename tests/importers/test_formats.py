@@ -10,7 +10,7 @@ import pytest
 from mailconf.document import build_model
 from mailconf.errors import MailconfError
 from mailconf.importers import ReadOptions
-from mailconf.importers._core import compare, import_paths
+from mailconf.importers._core import NoAccount, compare, import_paths
 
 
 def imported(fmt: str, *paths: Path) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -334,13 +334,15 @@ def test_autoconfig_leaves_out_a_server_without_a_known_authentication(tmp_path:
     # with no server left, the error says why there is no account (it said only "no autoconfig account found")
     xml.write_text(AUTOCONFIG.replace("<authentication>OAuth2</authentication>", "")
                    .replace("<authentication>password-encrypted</authentication>", ""))  # fmt: skip
-    with pytest.raises(MailconfError) as raised:
+    with pytest.raises(NoAccount) as raised:
         imported("autoconfig", xml)
-    assert str(raised.value) == (
-        f"{xml}:6:5: no autoconfig account found: <incomingServer> pop.example.com left out: no authentication; "
-        "Thunderbird leaves such a server out too (and 2 more warnings); check that the file is Thunderbird "
-        "autoconfig configuration, or choose another --from"
-    )
+    assert (str(raised.value), raised.value.warnings[0]) == (
+        f"{xml}:1:1: no autoconfig account found (the warnings above say what was left out); check that the file is "
+        "Thunderbird autoconfig configuration, or choose another --from",
+        f"{xml}:6:5: <incomingServer> pop.example.com left out: no authentication; Thunderbird leaves such a server "
+        "out too",
+    )  # the command prints the warnings first (test_import_cli.py)
+    assert len(raised.value.warnings) == 3
 
 
 def test_autoconfig_password_is_never_copied_and_is_said(tmp_path: Path) -> None:
