@@ -634,6 +634,16 @@ LOGIN_USER_GAP = (
 )
 
 
+def localhost_tls(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
+    """A server context with a certificate for localhost, and the CA file (in ``tmp_path``) that trusts it."""
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+    return context, ca_file
+
+
 @pytest.mark.parametrize(
     ("user", "mechanisms", "code", "seen", "gapped"),
     [
@@ -649,11 +659,7 @@ LOGIN_USER_GAP = (
 def test_a_user_name_imap_login_cannot_carry_is_a_gap(  # noqa: PLR0917
     tmp_path: Path, user: str, mechanisms: list[str], code: int, seen: list[tuple[str, str]], gapped: bool
 ) -> None:
-    ca = trustme.CA()
-    ca_file = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("localhost").configure_cert(context)
+    context, ca_file = localhost_tls(tmp_path)
     with ImapStub(context) as server:
         incoming = {"protocol": "imap", "host": "localhost", "port": server.port, "username": user,
                     "password_command": "echo pw", "tls": {"ca_file": str(ca_file)}}  # fmt: skip
@@ -711,11 +717,7 @@ def test_a_name_too_long_for_getmails_oldmail_file_is_a_gap(incoming: dict[str, 
 def test_getmail_cannot_save_an_oldmail_file_whose_name_is_too_long(tmp_path: Path, size: int, code: int) -> None:
     """What the oldmail gap says, with the real getmail: at 243 bytes it saves the file; at 251 (past 255 with
     .tmp. and any PID) it cannot, and ends with exit 127."""
-    ca = trustme.CA()
-    ca_file = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("localhost").configure_cert(context)
+    context, ca_file = localhost_tls(tmp_path)
     with ImapStub(context) as server:
         user = "u" * (size - len(f"oldmail-localhost-{server.port}--INBOX"))
         incoming = {"protocol": "imap", "host": "localhost", "port": server.port, "username": user,
