@@ -19,10 +19,13 @@ class Smtp:
     async def _reply(self, conn: Connection) -> tuple[int, list[str]]:
         """A reply: its code and the text of each line."""
         texts: list[str] = []
+        first = ""
         for _ in range(MAX_LINES):
             line = await conn.readline()
             if not _is_reply(line):
                 raise ProbeError(checks.PROTOCOL_ERROR, ("expected an SMTP reply, got ", conn.quote(line)))
+            first = first or line
+            _same_code(conn, first, line)
             texts.append(line[4:])
             if line[3:4] != "-":
                 return int(line[:3]), texts
@@ -72,6 +75,8 @@ class Smtp:
         def classify(line: str) -> tuple[Kind, str]:
             if not _is_reply(line):  # "2350 ok" is no 235: the code is three digits and then SP, "-" or the end
                 raise ProbeError(checks.PROTOCOL_ERROR, ("expected an SMTP reply, got ", conn.quote(line)))
+            if pending:
+                _same_code(conn, pending[0], line)
             if line[3:4] == "-":  # a multi-line reply: keep its first line for the message
                 pending.append(line)
                 return "skip", line
@@ -92,3 +97,18 @@ def _is_reply(line: str) -> bool:
     refuses), then a space, "-" (more lines follow) or the end of the line."""
     code = line[:3]
     return len(code) == 3 and code.isascii() and code.isdigit() and line[3:4] in ("", " ", "-")
+
+
+def _same_code(conn: Connection, first: str, line: str) -> None:
+    """Every line of one reply has its first line's code (RFC 5321 s4.2.1: "the reply code on each of the lines
+    MUST be the same"). Read by its last line, as smtplib reads one, "535-no" then "235 ok" was a login that
+    succeeded, and "554-" then "220" a greeting: a reply that says both is no answer."""
+    if line[:3] != first[:3]:
+        raise ProbeError(
+            checks.PROTOCOL_ERROR,
+            (
+                f"one SMTP reply changed its code from {first[:3]} to {line[:3]} while {conn.progress.step} "
+                "(RFC 5321 section 4.2.1: every line of a reply has the same code): ",
+                conn.quote(line),
+            ),
+        )

@@ -819,3 +819,50 @@ def test_sasl_continuations_that_never_end(probe: Any, protocol: str, tmp_path: 
     response = base64.b64encode(b"\0alice@example.org\0s3cret-pw")
     assert [line.strip() for line in received[1:]] == [response] * 4  # the first line: the command itself
     assert b"s3cret-pw" not in run.out.encode() and response not in run.out.encode() and run.err == ""
+
+
+MIXED = (
+    "one SMTP reply changed its code from {} to {} while waiting for {} (RFC 5321 section 4.2.1: every line of a "
+    "reply has the same code): {!r}"
+)
+
+
+@pytest.mark.parametrize(
+    ("answers", "findings"),
+    [
+        ((b"554-go away\r\n220 welcome\r\n",),
+         [Found(5, "MC818", "error", MIXED.format(554, 220, "the SMTP greeting", "220 welcome"))]),
+        ((b"220 hi\r\n", b"250-hi\r\n550 no\r\n"),
+         [Found(5, "MC818", "error", MIXED.format(250, 550, "the answer to EHLO", "550 no"))]),
+        ((b"220 hi\r\n", b"250-hi\r\n250 AUTH PLAIN\r\n", b"535-5.7.8 refused\r\n235 2.7.0 accepted\r\n"),
+         [Found(5, "MC820", "info", "SMTP over no TLS; login offered: PLAIN"),
+          Found(5, "MC818", "error", MIXED.format(535, 235, "the answer to AUTH PLAIN", "235 2.7.0 accepted"))]),
+        ((b"220 hi\r\n", b"250-hi\r\n250 AUTH PLAIN\r\n", b"235-2.7.0 accepted\r\n535 5.7.8 refused\r\n"),
+         [Found(5, "MC820", "info", "SMTP over no TLS; login offered: PLAIN"),
+          Found(5, "MC818", "error", MIXED.format(235, 535, "the answer to AUTH PLAIN", "535 5.7.8 refused"))]),
+    ],
+    ids=["greeting-554-then-220", "ehlo-250-then-550", "auth-535-then-235", "auth-235-then-535"],
+)  # fmt: skip
+def test_an_smtp_reply_whose_lines_have_different_codes(
+    probe: Any, tmp_path: Path, answers: tuple[bytes, ...], findings: list[Found]
+) -> None:
+    """Every line of one SMTP reply has the same code (RFC 5321 s4.2.1). The reply was read by its last line, so
+    "535-refused" then "235 accepted" was MC819, a login the server also refused; the other way round an MC815 that
+    quoted "235-2.7.0 accepted" as the refusal; and "554-" then "220" a greeting. A reply saying both is MC818."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        reader = conn.makefile("rb")
+        conn.sendall(answers[0])  # the greeting, then the answers to EHLO and AUTH PLAIN
+        for answer in answers[1:]:
+            reader.readline()
+            conn.sendall(answer)
+        stop.wait()
+
+    with ScriptedServer(script) as server:
+        run = probe(
+            outgoing={"protocol": "smtp", "host": "127.0.0.1", "port": server.port, "security": "none", "timeout": 2,
+                      "password_command": secret_file(tmp_path, "s3cret-pw")},
+            args=("--login", "--allow-cleartext"),
+        )  # fmt: skip
+    assert run.findings == findings
+    assert (run.code, run.err) == (1, "")
