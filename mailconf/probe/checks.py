@@ -186,7 +186,9 @@ EXPIRED = _check(
     Severity.ERROR,
     "The certificate has expired or is not yet valid",
     """
-The server's certificate is outside its validity period.
+The server's certificate is outside its validity period, or a certificate of
+its chain is (an intermediate the server sends, or the CA it is verified
+against: the message then says which dates the server's own has).
 
 Condition: now is after its notAfter (or before its notBefore). Checked with
 a pin too: a pinned certificate still expires, and ``--login`` then sends

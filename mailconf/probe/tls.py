@@ -234,7 +234,7 @@ def assess(
             )
             trusted = False
     elif rejection is not None:
-        found.append(_rejected(server, trust, rejection, summary))
+        found.append(_rejected(server, trust, rejection, summary, now))
         trusted = False
     already = any(f.check is checks.EXPIRED for f in found)
     if summary is not None:
@@ -268,10 +268,16 @@ def unseen(server: Server, trust: Trust, rejection: Rejection) -> Outcome:
     if rejection.code in (_HOSTNAME_MISMATCH, _IP_MISMATCH, _EXPIRED, _NOT_YET_VALID):
         check = checks.EXPIRED if rejection.code in (_EXPIRED, _NOT_YET_VALID) else checks.WRONG_NAME
         return Outcome(check, f"the TLS handshake rejected the certificate: {rejection.reason}")
-    return _rejected(server, trust, rejection, None)
+    return _rejected(server, trust, rejection, None, None)
 
 
-def _rejected(server: Server, trust: Trust, rejection: Rejection, summary: CertificateSummary | None) -> Outcome:
+def _rejected(
+    server: Server,
+    trust: Trust,
+    rejection: Rejection,
+    summary: CertificateSummary | None,
+    now: dt.datetime | None,
+) -> Outcome:
     if rejection.code in (_HOSTNAME_MISMATCH, _IP_MISMATCH):
         return Outcome(
             checks.WRONG_NAME,
@@ -281,13 +287,18 @@ def _rejected(server: Server, trust: Trust, rejection: Rejection, summary: Certi
                 f", not {server.host}; use a name it lists as host, or ask for a certificate that names this host",
             ),
         )
-    if rejection.code == _EXPIRED and summary is not None:
+    if rejection.code in (_EXPIRED, _NOT_YET_VALID) and summary is not None and now is not None:
+        # OpenSSL names the date error of any certificate of the chain, not only the server's own: an expired
+        # intermediate or CA, under a server certificate valid for a year, read "the certificate expired on" a date
+        # a year ahead
+        own = _outside(summary, now)
+        if own is not None:
+            return own
         return Outcome(
-            checks.EXPIRED, f"the certificate expired on {_when(summary.not_after)}; the server must renew it"
-        )
-    if rejection.code == _NOT_YET_VALID and summary is not None:
-        return Outcome(
-            checks.EXPIRED, f"the certificate is not valid before {_when(summary.not_before)}; check the clocks"
+            checks.EXPIRED,
+            f"the server's certificate is valid until {_when(summary.not_after)}, but a certificate it is verified "
+            f"through is not ({rejection.reason}): an intermediate the server sends, or the CA in {trust.anchor}; "
+            "that one must be replaced",
         )
     return Outcome(
         checks.UNTRUSTED,
@@ -296,17 +307,25 @@ def _rejected(server: Server, trust: Trust, rejection: Rejection, summary: Certi
     )
 
 
+def _outside(summary: CertificateSummary, now: dt.datetime) -> Outcome | None:
+    """MC809 when the certificate itself has expired or is not yet valid, else None."""
+    if now > summary.not_after:
+        return Outcome(
+            checks.EXPIRED, f"the certificate expired on {_when(summary.not_after)}; the server must renew it"
+        )
+    if now < summary.not_before:
+        return Outcome(
+            checks.EXPIRED, f"the certificate is not valid before {_when(summary.not_before)}; check the clocks"
+        )
+    return None
+
+
 def _validity(summary: CertificateSummary, now: dt.datetime, already: bool) -> Iterator[Outcome]:
     if already:
         return
-    if now > summary.not_after:
-        yield Outcome(
-            checks.EXPIRED, f"the certificate expired on {_when(summary.not_after)}; the server must renew it"
-        )
-    elif now < summary.not_before:
-        yield Outcome(
-            checks.EXPIRED, f"the certificate is not valid before {_when(summary.not_before)}; check the clocks"
-        )
+    outside = _outside(summary, now)
+    if outside is not None:
+        yield outside
     elif summary.not_after - now < EXPIRY_WARNING:
         days = (summary.not_after - now).days
         yield Outcome(

@@ -586,3 +586,87 @@ def test_a_subject_alt_name_of_only_a_uri_and_an_email_address_names_no_host(pro
         Found(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN"),
     ]
     assert run.code == 1
+
+
+# --- a certificate of the chain, not the server's own, out of its validity ------------------------------------
+
+
+def issued_chain(directory: Path, ca_days: tuple[int, int], intermediate_days: tuple[int, int] | None) -> KeyPair:
+    """A CA (``ca.pem`` in ``directory``), optionally an intermediate it signs, and a server certificate for
+    127.0.0.1 valid from 10 days ago for 100 days, signed by the last of them; each validity in days from now.
+    The pair's PEM is the server certificate, then the intermediate: what the server sends."""
+    import ipaddress
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+
+    def issue(
+        cn: str, days: tuple[int, int], key: Any, issuer: x509.Name | None, signer: Any, *, ca: bool
+    ) -> x509.Certificate:
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+        builder = (
+            x509.CertificateBuilder().subject_name(subject).issuer_name(issuer or subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now + dt.timedelta(days=days[0])).not_valid_after(now + dt.timedelta(days=days[1]))
+        )  # fmt: skip
+        if ca:
+            builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            usage = x509.KeyUsage(True, False, False, False, False, True, True, False, False)
+            builder = builder.add_extension(usage, critical=True)
+        else:
+            name = x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
+            builder = builder.add_extension(x509.SubjectAlternativeName([name]), critical=False)
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = issue("chain test CA", ca_days, ca_key, None, ca_key, ca=True)
+    sent: list[x509.Certificate] = []
+    issuer, signer = ca, ca_key
+    if intermediate_days is not None:
+        middle_key = ec.generate_private_key(ec.SECP256R1())
+        issuer = issue("chain test intermediate", intermediate_days, middle_key, ca.subject, ca_key, ca=True)
+        sent, signer = [issuer], middle_key
+    leaf = issue("server", (-10, 100), key, issuer.subject, signer, ca=False)
+    (directory / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    pem = directory / "server.pem"
+    pem.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (leaf, *sent)))
+    key_path = directory / "server.key"
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return KeyPair(pem, key_path, leaf.public_bytes(serialization.Encoding.DER))
+
+
+@pytest.mark.parametrize(
+    ("ca_days", "intermediate_days", "reason"),
+    [
+        ((-400, 400), (-400, -1), "certificate has expired"),
+        ((-400, 400), (1, 400), "certificate is not yet valid"),
+        ((-400, -1), None, "certificate has expired"),
+    ],
+    ids=["intermediate-expired-yesterday", "intermediate-valid-from-tomorrow", "ca-expired-yesterday"],
+)
+def test_a_certificate_of_the_chain_out_of_its_validity_is_not_the_servers_own(
+    probe: Any, tmp_path: Path, ca_days: tuple[int, int], intermediate_days: tuple[int, int] | None, reason: str
+) -> None:
+    """OpenSSL rejects a chain for the dates of any certificate in it, the server's own or not. Taken for the
+    server's own, an expired intermediate (or CA) under a server certificate valid for 90 more days read "the
+    certificate expired on" a date 90 days ahead. Still MC809, and still no credentials sent."""
+    pair = issued_chain(tmp_path, ca_days, intermediate_days)
+    marker = tmp_path / "ran"
+    with presenting(pair, {"ca_file": str(tmp_path / "ca.pem")}) as outgoing:
+        run = probe(outgoing={**outgoing, "password_command": f"touch {marker}"}, args=("--login",))
+    expires = when(x509.load_der_x509_certificate(pair.der).not_valid_after_utc)
+    assert run.findings == [
+        Found(5, "MC809", "error", f"the server's certificate is valid until {expires}, but a certificate it is "
+              f"verified through is not ({reason}): an intermediate the server sends, or the CA in tls.ca_file "
+              f"{tmp_path / 'ca.pem'}; that one must be replaced"),
+        Found(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN"),
+        Found(5, "MC816", "error", "the password of alice@example.org was not sent: the connection failed the TLS "
+              "checks above"),
+    ]  # fmt: skip
+    assert run.code == 1
+    assert not marker.exists()
