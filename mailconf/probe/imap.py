@@ -42,6 +42,7 @@ class Imap:
             line = await conn.readline()
             if line.startswith(tag + " "):
                 return untagged, line[len(tag) + 1 :]
+            _not_bye(conn, line)
             untagged.append(line)
         raise ProbeError(
             checks.PROTOCOL_ERROR, f"the server sent more than {MAX_LINES} lines while {conn.progress.step}"
@@ -91,9 +92,21 @@ class Imap:
             if line.startswith(tag + " "):
                 status = line[len(tag) + 1 :]
                 return ("ok" if says(status, "OK") else "fail"), status
+            _not_bye(conn, line)
             return "skip", line
 
         return await sasl_exchange(conn, mechanism, creds, command, classify, initial_response=caps.initial_response)
 
     async def quit(self, conn: Connection) -> None:
         await conn.send(f"{self._next_tag()} LOGOUT")
+
+
+def _not_bye(conn: Connection, line: str) -> None:
+    """An untagged BYE ends the session (RFC 9051 s7.1.5: the server is about to close the connection), whatever
+    was asked. Read as one more untagged line, it left probe waiting for a tagged answer that never comes: a
+    server that said BYE and kept the connection open was MC803, "no answer within 30 s", and one that closed it
+    lost its reason ("closed the connection")."""
+    if says(line, "* BYE"):
+        raise ProbeError(
+            checks.PROTOCOL_ERROR, (f"the server ended the session while {conn.progress.step}: ", conn.quote(line))
+        )

@@ -47,11 +47,14 @@ class Pop3:
             lines.append(upper(line))
         else:
             raise ProbeError(checks.PROTOCOL_ERROR, f"the CAPA list has more than {MAX_LINES} lines")
-        mechanisms = {m for line in lines if line.startswith("SASL") for m in line.split()[1:]}
+        # a capability is the line's first word (RFC 2449 s6: capa-tag *(SP param)), as IMAP's and SMTP's are read:
+        # compared as whole lines, "STLS " (a trailing space) was no STLS (a false MC805) and "USER\t" no USER
+        tags = [words for words in (line.split() for line in lines) if words]
+        mechanisms = {m for words in tags if words[0] == "SASL" for m in words[1:]}
         return Capabilities(
-            starttls="STLS" in lines,
+            starttls=any(words[0] == "STLS" for words in tags),
             mechanisms=mechanism_names(mechanisms),
-            login_command="USER" in lines,
+            login_command=any(words[0] == "USER" for words in tags),
         )
 
     async def starttls(self, conn: Connection) -> Quoted | None:

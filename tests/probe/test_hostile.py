@@ -866,3 +866,81 @@ def test_an_smtp_reply_whose_lines_have_different_codes(
         )  # fmt: skip
     assert run.findings == findings
     assert (run.code, run.err) == (1, "")
+
+
+#: what the IMAP server lists before the untagged BYE: a password login by AUTHENTICATE PLAIN, or by LOGIN only
+BYE_CAPABILITIES = {
+    "capability": b"",
+    "authenticate": b"* CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN LOGINDISABLED\r\n",
+    "login": b"* CAPABILITY IMAP4rev1\r\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("answered", "then_close", "findings"),
+    [
+        ("capability", False, [Found(5, "MC818", "error", "the server ended the session while waiting for the "
+                                     "CAPABILITY response: '* BYE autologout; idle for too long'")]),
+        ("authenticate", False, [Found(5, "MC820", "info", "IMAP over no TLS; login offered: PLAIN"),
+                                 Found(5, "MC818", "error", "the server ended the session while waiting for the answer "
+                                       "to AUTHENTICATE PLAIN: '* BYE autologout; idle for too long'")]),
+        ("login", False, [Found(5, "MC820", "info", "IMAP over no TLS; login offered: LOGIN command"),
+                          Found(5, "MC818", "error", "the server ended the session while waiting for the answer to "
+                                "LOGIN: '* BYE autologout; idle for too long'")]),
+        ("login", True, [Found(5, "MC820", "info", "IMAP over no TLS; login offered: LOGIN command"),
+                         Found(5, "MC818", "error", "the server ended the session while waiting for the answer to "
+                               "LOGIN: '* BYE autologout; idle for too long'")]),
+    ],
+    ids=["capability", "authenticate", "login", "login-then-close"],
+)  # fmt: skip
+def test_an_untagged_bye_ends_the_session_with_its_reason(
+    probe: Any, tmp_path: Path, answered: str, then_close: bool, findings: list[Found]
+) -> None:
+    """BYE means the server is about to close the connection (RFC 9051 s7.1.5), whatever probe asked. It was read
+    as one more untagged line: kept open, the session waited for a tagged answer until the deadline (MC803, "no
+    answer within 2 s", from a server that had answered), and closed, the finding lost the server's reason."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        reader = conn.makefile("rb")
+        conn.sendall(b"* OK ready\r\n")
+        tag = reader.readline().split()[0]
+        if answered != "capability":
+            conn.sendall(BYE_CAPABILITIES[answered] + tag + b" OK done\r\n")
+            reader.readline()  # AUTHENTICATE PLAIN or LOGIN
+        conn.sendall(b"* BYE autologout; idle for too long\r\n")
+        if then_close:
+            conn.close()
+            return
+        stop.wait()
+
+    with ScriptedServer(script) as server:
+        run = probe(
+            incoming={"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "none", "timeout": 2,
+                      "password_command": secret_file(tmp_path, "s3cret-pw")},
+            args=("--login", "--allow-cleartext"),
+        )  # fmt: skip
+    assert run.findings == findings
+    assert (run.code, run.err) == (1, "")
+
+
+def test_a_pop3_capability_is_the_first_word_of_its_line(probe: Any) -> None:
+    """CAPA lines were compared whole: "STLS " (a trailing space) was no STLS, so a server offering it was told it
+    does not (MC805), and "USER\\t" was no USER; "SASLX" was read as SASL. A capability is the line's first word
+    (RFC 2449 s6), in any letter case, as IMAP's and SMTP's are read."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        reader = conn.makefile("rb")
+        conn.sendall(b"+OK ready\r\n")
+        reader.readline()  # CAPA
+        conn.sendall(b"+OK\r\nstls \r\nSasl  plain \r\nSASLX CRAM-MD5\r\nUser\t\r\n.\r\n")
+        stop.wait()
+
+    with ScriptedServer(script) as server:
+        run = probe(incoming={"protocol": "pop3", "host": "127.0.0.1", "port": server.port, "security": "none",
+                              "timeout": 2})  # fmt: skip
+    assert run.findings == [
+        Found(5, "MC806", "info", "the server offers STLS; use security: starttls, or security: tls on its "
+              "implicit-TLS port"),
+        Found(5, "MC820", "info", "POP3 over no TLS; login offered: PLAIN, USER/PASS"),
+    ]  # fmt: skip
+    assert run.code == 0
