@@ -160,6 +160,8 @@ class _Planned(NamedTuple):
     backups: tuple[str, ...]  # --force: names to try, in order, for the copy of the existing file
     kept: os.stat_result | None = None  # --update: the file replaced, whose owner, group and attributes stay
     links: int = 1  # the replaced file's hard links (its other names keep the old content)
+    #: the file compared, as _seen() gives it: a file there that is not it when it is replaced was written since
+    seen: tuple[int, ...] | None = None
 
 
 def file_kind(mode: int) -> str | None:
@@ -632,10 +634,11 @@ def _plan(out: _Output, names: Sequence[tuple[RenderedFile, str, str]], *, force
             continue
         elif update:
             mode = stat.S_IMODE(info.st_mode)
-            plan.append(_Planned(folder_name, leaf, label, file, mode, True, (), info, info.st_nlink))
+            plan.append(_Planned(folder_name, leaf, label, file, mode, True, (), info, info.st_nlink, _seen(info)))
         elif force:
             backups = _backup_names(out, folder, leaf, file.name)
-            plan.append(_Planned(folder_name, leaf, label, file, file.mode, True, backups, links=info.st_nlink))
+            item = _Planned(folder_name, leaf, label, file, file.mode, True, backups, None, info.st_nlink, _seen(info))
+            plan.append(item)
         else:
             refused.append(label)
     if refused:
@@ -643,6 +646,12 @@ def _plan(out: _Output, names: Sequence[tuple[RenderedFile, str, str]], *, force
     if plan:
         out.refuse_append_only(item.folder for item in plan)
     return plan
+
+
+def _seen(info: os.stat_result) -> tuple[int, ...]:
+    """What tells the file compared from one written since: another file renamed over it (an editor saving: its
+    device and inode), or the same file written into (``>>``: its size and modification time)."""
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
 
 
 def _backup_names(out: _Output, folder: _Folder, leaf: str, name: str) -> tuple[str, ...]:
@@ -1023,6 +1032,10 @@ def _move_into_place(
             raise
 
 
+class _ChangedMeanwhile(OSError):
+    """The file about to be replaced is not the one compared: another program wrote it since (_replace)."""
+
+
 class _PartlyReplaced(OutputError):
     """A file could not be replaced after others were replaced for good (a file system without RENAME_EXCHANGE)."""
 
@@ -1036,6 +1049,10 @@ def _replace(out: _Output, temporaries: Sequence[_Temporary]) -> None:
     replaced without a word (their old content gone: a hand edit lost while ``--update`` exits 2 and names no
     file). Once all are in place, the old files are removed (a ``.bak`` link of ``--force`` keeps its own).
 
+    So is a file that is not the one compared (``seen``: another file, or the same one written since): an editor
+    saved it while the temporaries were written and flushed, the long step. Exchanged out, its content went with
+    the old file's, removed, while ``--force`` said the old content was kept in the ``.bak`` made before the save.
+
     Where the file system cannot exchange, ``os.replace()``: a failure after one of those is
     :class:`_PartlyReplaced`, naming them (they stay replaced: said, never silent); the temporaries are removed."""
     exchanged: list[_Temporary] = []
@@ -1047,22 +1064,35 @@ def _replace(out: _Output, temporaries: Sequence[_Temporary]) -> None:
         try:
             if _renameat2(fd, temporary.name, leaf, flags=_RENAME_EXCHANGE):
                 exchanged.append(temporary)
-                if stat.S_ISDIR(os.stat(temporary.name, dir_fd=fd, follow_symlinks=False).st_mode):
-                    raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))  # put there by another program
+                _refuse_changed(os.stat(temporary.name, dir_fd=fd, follow_symlinks=False), temporary.item)
                 continue
+            _refuse_changed(os.stat(leaf, dir_fd=fd, follow_symlinks=False), temporary.item)  # a look, then replaced
             os.replace(temporary.name, leaf, src_dir_fd=fd, dst_dir_fd=fd)
             final.append(temporary.item.label)
         except OSError as exc:
-            message = f"cannot write {temporary.item.label}: {exc.strerror or type(exc).__name__}"
+            changed = isinstance(exc, _ChangedMeanwhile)
+            message = (
+                f"refusing to replace {temporary.item.label}: another program changed it while mailconf was writing"
+                if changed
+                else f"cannot write {temporary.item.label}: {exc.strerror or type(exc).__name__}"
+            )
             for done in reversed(exchanged):  # the old files back under their names, the temporaries under theirs
                 with suppress(OSError):
                     _renameat2(done.folder.fd, done.name, done.item.leaf, flags=_RENAME_EXCHANGE)
             if not final:
-                raise OutputError(message) from None
+                raise OutputError(message + ("; nothing written, run again" if changed else "")) from None
             # the exchanged ones' temporaries too (their new content is back under the temporaries' names)
             _remove(out, [*exchanged, *temporaries[index:]])  # Ctrl-C and SIGTERM are held off already
             raise _PartlyReplaced(f"{message} ({', '.join(final)} replaced already)") from None
     _remove(out, exchanged)  # the old files, now under the temporaries' names
+
+
+def _refuse_changed(info: os.stat_result, item: _Planned) -> None:
+    """Raise unless ``info`` (the file being replaced) is the file ``item`` compared."""
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))  # put there by another program
+    if item.seen is not None and _seen(info) != item.seen:
+        raise _ChangedMeanwhile(errno.EEXIST, "changed")
 
 
 def _undo_moves(

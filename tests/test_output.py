@@ -740,6 +740,49 @@ def test_without_rename_exchange_a_failed_replacement_names_the_files_replaced_a
     assert listing(out) == ["first.conf", "second.conf", "third.conf"]
 
 
+def edited_in_place(path: Path) -> None:
+    """What an editor that writes into the file itself does (``>>``, vim with backupcopy=yes): the same inode."""
+    with path.open("ab") as file:
+        file.write(b"theirs\n")
+
+
+@pytest.mark.parametrize("edit", [replaced_by_another_program, edited_in_place], ids=["renamed-over", "in-place"])
+@pytest.mark.parametrize("how", ["--update", "--force"])
+def test_a_file_another_program_changes_after_the_comparison_is_never_replaced(
+    how: str,
+    edit: Callable[[Path], None],
+    out: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An editor saves second.conf after mailconf compared it, while the temporaries are written and flushed (the
+    long step; simulated just before its replacement, the last moment). That save was replaced and its content
+    removed for good with the old file (under the temporary's name after the exchange): --force said the old
+    content was kept in second.conf.bak, which held the version before the save. Now the exchange is undone, every
+    file stays as it is (first.conf too, exchanged before it) and nothing of the run is left."""
+    exchange = output._renameat2
+
+    def renameat2(fd: int, source: str, destination: str, *, flags: int = output._RENAME_NOREPLACE) -> bool:
+        if destination == "second.conf" and flags == output._RENAME_EXCHANGE:
+            edit(out / "second.conf")
+        return exchange(fd, source, destination, flags=flags)
+
+    monkeypatch.setattr(output, "_renameat2", renameat2)
+    file = accounts_file(out.parent, "first", "second", "third")
+    (out / "first.conf").write_bytes(b"my edit of first\n")
+    (out / "second.conf").write_bytes(b"my edit of second\n")
+    saved = b"theirs\n" if edit is replaced_by_another_program else b"my edit of second\ntheirs\n"
+    assert run("-t", "fake", "-o", str(out), how, file) == 2
+    assert capsys.readouterr() == (
+        "",
+        f"mailconf: refusing to replace {out.resolve()}/second.conf: another program changed it while mailconf was "
+        "writing; nothing written, run again\n",
+    )
+    assert (out / "first.conf").read_bytes() == b"my edit of first\n"
+    assert (out / "second.conf").read_bytes() == saved
+    assert listing(out) == ["first.conf", "second.conf"]  # no temporary, no .bak, not third.conf
+
+
 APPEND_ONLY = (
     "the folder is append-only (chattr +a), where mailconf could not remove its temporary files; nothing written"
 )
