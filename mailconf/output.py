@@ -787,6 +787,7 @@ def _remove_backups(made: Sequence[tuple[_Folder, str]]) -> None:
 
 
 def _copy(folder: _Folder, leaf: str, candidate: str) -> None:
+    """``leaf`` copied to the new file ``candidate`` (the same bytes, mode and times) and made durable."""
     source = _open_at(folder, leaf, _OPEN_READ)
     try:
         info = os.fstat(source)
@@ -798,6 +799,9 @@ def _copy(folder: _Folder, leaf: str, candidate: str) -> None:
                 _write_fully(target, chunk)
             os.fchmod(target, stat.S_IMODE(info.st_mode))
             os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns))
+            # durable before the file it keeps is replaced: the folder's fsync after the replacement made the name
+            # durable, not the bytes, so a power loss could leave an empty .bak beside the new file
+            os.fsync(target)
         finally:
             os.close(target)
     finally:

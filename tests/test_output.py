@@ -574,6 +574,54 @@ def test_a_failed_render_removes_only_the_files_still_its_own(
     assert ((out / "a.conf").read_bytes(), (out / "c.conf").read_bytes()) == (b"theirs\n", b"also theirs\n")
 
 
+@pytest.mark.slow
+def test_a_bak_copy_is_made_durable_before_the_file_is_replaced(
+    tmp_path: Path, out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--force keeps the old file as a copy where it cannot be hard-linked: here a real one, a file with the most
+    links ext4 allows (EMLINK; also a file system without hard links, or another user's file under
+    protected_hardlinks). The copy was never fsync'd: only the folder was, after the replacement, so a power loss
+    could leave an empty or partial .bak and the new file, the old content gone. Its fsync now comes before the
+    exchange (the calls are recorded; a power loss cannot be simulated here)."""
+    mine = out / "work.conf"
+    mine.write_bytes(b"my edits\n")
+    (tmp_path / "links").mkdir()
+    try:
+        for n in range(70_000):
+            os.link(mine, tmp_path / "links" / str(n))
+    except OSError as exc:
+        if exc.errno != errno.EMLINK:
+            raise
+    else:
+        pytest.skip("this file system takes more than 70,000 links to a file: no EMLINK to copy on")
+    events: list[object] = []
+    real_fsync, real_renameat2 = os.fsync, output._renameat2
+
+    def fsync(fd: int) -> None:
+        events.append(os.fstat(fd).st_ino)
+        real_fsync(fd)
+
+    def renameat2(fd: int, source: str, destination: str, *, flags: int = output._RENAME_NOREPLACE) -> bool:
+        events.append(f"{flags} {destination}")
+        return real_renameat2(fd, source, destination, flags=flags)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(output, "_renameat2", renameat2)
+    assert run("-t", "fake", "-o", str(out), "--force", accounts_file(tmp_path, "work")) == 0
+    base = out.resolve()
+    assert capsys.readouterr().err == (
+        f"mailconf: replaced {base}/work.conf; its old content is kept in {base}/work.conf.bak\n"
+        f"mailconf: warning: {base}/work.conf: replaced by a new file; its 64999 other hard links still hold the "
+        "old content\n"
+    )
+    copy = out / "work.conf.bak"
+    assert copy.read_bytes() == b"my edits\n"
+    assert copy.stat().st_nlink == 1  # a copy, not a link
+    assert copy.stat().st_ino in events
+    assert events.index(copy.stat().st_ino) < events.index(f"{output._RENAME_EXCHANGE} work.conf")
+    shutil.rmtree(tmp_path / "links")
+
+
 # --- issue 8 (2): --update -----------------------------------------------------------------------------------
 
 
