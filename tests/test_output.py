@@ -831,6 +831,36 @@ def test_a_file_another_program_changes_after_the_comparison_is_never_replaced(
     assert listing(out) == ["first.conf", "second.conf"]  # no temporary, no .bak, not third.conf
 
 
+def test_without_rename_exchange_a_file_another_program_changed_is_looked_at_and_never_replaced(
+    out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No RENAME_EXCHANGE (faked unsupported, as on vfat): each file is looked at just before rename() replaces it.
+    # first.conf is replaced for good; second.conf, saved by an editor since it was compared, is not, and said
+    exchange = output._renameat2
+
+    def no_exchange(fd: int, source: str, destination: str, *, flags: int = output._RENAME_NOREPLACE) -> bool:
+        if flags == output._RENAME_EXCHANGE:
+            if destination == "second.conf":
+                replaced_by_another_program(out / "second.conf")
+            return False
+        return exchange(fd, source, destination, flags=flags)
+
+    monkeypatch.setattr(output, "_renameat2", no_exchange)
+    file = accounts_file(out.parent, "first", "second")
+    (out / "first.conf").write_bytes(b"my edit of first\n")
+    (out / "second.conf").write_bytes(b"my edit of second\n")
+    assert run("-t", "fake", "-o", str(out), "--update", file) == 2
+    base = out.resolve()
+    assert capsys.readouterr() == (
+        "",
+        f"mailconf: refusing to replace {base}/second.conf: another program changed it while mailconf was writing "
+        f"({base}/first.conf replaced already)\n",
+    )
+    assert (out / "first.conf").read_bytes() == b"account first\nhost imap.example.org\n"
+    assert (out / "second.conf").read_bytes() == b"theirs\n"
+    assert listing(out) == ["first.conf", "second.conf"]
+
+
 APPEND_ONLY = (
     "the folder is append-only (chattr +a), where mailconf could not remove its temporary files; nothing written"
 )
