@@ -26,8 +26,13 @@ What is written, per account with an IMAP ``incoming`` server (a section ``[NAME
   or ``imap+insecure://`` (``none``); ``imaps+insecure://`` for ``tls`` with ``tls.verify: false`` for
   aerc 0.18 and later (below); ``+oauthbearer`` or ``+xoauth2`` for OAuth2
   (``XOAUTH2`` unless ``mechanisms`` prefers ``oauthbearer``); no user for
-  ``auth: none``. The user name is percent-encoded: aerc (Go's ``net/url``) logs in with
-  exactly the name in the YAML, ``@``, ``:``, ``/`` and ``%`` included. aerc 0.14 logs in
+  ``auth: none``. The user name is percent-encoded (every byte but letters, digits and
+  ``-._~``): aerc (Go's ``net/url``) logs in with exactly the name in the YAML, ``@``,
+  ``:``, ``/``, ``?``, ``#``, ``%``, ``+``, blanks and non-ASCII included (a raw ``?``,
+  ``#``, ``%`` or blank would cut or change the name). The host is written as declared:
+  a name of up to 253 characters, labels of 63, punycode and a trailing dot are looked up
+  as written; an IPv6 address goes in brackets (``[::1]``), and Go dials an IPv4-mapped
+  one (``[::ffff:127.0.0.1]``) as the IPv4 address it is. aerc 0.14 logs in
   to IMAP with the ``LOGIN`` command (the password goes as it would with ``PLAIN``);
   aerc 0.20 with ``AUTHENTICATE PLAIN`` where the server offers it, ``LOGIN`` otherwise.
   Both send a user name and password with non-ASCII characters, blanks, quotes and
@@ -38,8 +43,11 @@ What is written, per account with an IMAP ``incoming`` server (a section ``[NAME
   runs it with** ``sh -c`` **when it loads the file** (at start), and
   ``outgoing-cred-cmd`` each time it sends. aerc trims blanks from both ends of what
   the command prints.
-- ``connection-timeout``: the incoming ``timeout`` in seconds (aerc's default is 30
-  seconds); it bounds the connection and each IMAP command.
+- ``connection-timeout``: the incoming ``timeout`` in seconds with its unit (``45s``, up to
+  the schema's ``86400s``; aerc's default is 30 seconds); it bounds the connection and each
+  IMAP command. aerc reads it with Go's ``time.ParseDuration``: a value without a unit is
+  refused, in aerc 0.14 as that account's error, while aerc 0.20 crashes (a nil pointer in
+  its IMAP worker, whatever the other accounts), so nothing else is ever written.
 - ``outgoing``: ``smtps+AUTH://USER@HOST:PORT`` (``tls``) or ``smtp+AUTH://...``
   with ``smtp-starttls = yes`` (``starttls``: aerc 0.14 turns STARTTLS on only for the
   exact value ``yes``, whatever its man page says, and then refuses a server that does
@@ -147,9 +155,12 @@ name and password it logs in with (an IMAP server that records them), the ``from
 names in its debug log, and what an SMTP server receives when it sends (the login, the
 sender, the From header, the ``outgoing-cred-cmd`` it ran). Hostile values (quotes,
 backslashes, ``#``, ``;``, ``%``, ``$()``, backquotes, YAML's line breaks, non-BMP
-characters) read back exactly, and nothing else runs. A ``[work.home]`` written without
-``from`` next to ``[work]`` is logged with ``[work]``'s (the refusal above; Go is not
-installed here, so go-ini runs only inside aerc). End to end, aerc lists a message
+characters) read back exactly, and nothing else runs. The schema's boundary values
+(tests/targets/test_boundaries.py: ports 1 and 65535, a 253-character host, a 63-character
+label, punycode, ``127.0.0.1``, ``::1``, ``::ffff:127.0.0.1``, a trailing dot, timeouts 0, 1
+and 86400) are read back from what aerc logs when it connects, one aerc run per version.
+A ``[work.home]`` written without ``from`` next to ``[work]`` is logged with ``[work]``'s
+(the refusal above; Go is not installed here, so go-ini runs only inside aerc). End to end, aerc lists a message
 in the Dovecot inbox and sends through the test SMTP server, over TLS and STARTTLS.
 aerc 0.20 (Debian 13's package, which ``.ci/run`` extracts and names in
 ``MAILCONF_AERC_0_20``; without it those tests skip) runs the same tests on files

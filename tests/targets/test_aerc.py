@@ -639,6 +639,30 @@ def test_aerc_logs_in_as_written(  # noqa: PLR0917 (pytest fixtures)
     assert (tmp_path / "ran").read_text() == "s3cret"
 
 
+#: User names with every character the source URL must percent-encode (RFC 3986's delimiters, %, +, a blank,
+#: non-ASCII), and ones that would decode wrongly if written raw: %41 (A), + (a blank to a form decoder).
+URL_USERS = ["a@b:c/d?e#f%g+h i", "%41%2F+%20?#", "@:/?#%+ ", "ü 😀\u00a0é"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_user_names_the_url_must_encode_log_in_exactly(home: Path, version: str) -> None:
+    # One aerc run: an account per name, all at one stub, each with its own password to tell them apart. The
+    # hostile-values test draws these characters at random; here each is certain to be tried, in the source URL.
+    with ImapStub(None, implicit=False, offer_starttls=False) as server:
+        accounts = {f"u{n}": {"address": "a@example.org",
+                              "incoming": _imap(server.port, "none", username=user, password_command=f"echo pw{n}")}
+                    for n, user in enumerate(URL_USERS)}  # fmt: skip
+        rendered = render_with(TARGET, accounts, {"version": version})
+        assert rendered.gaps == ()
+        with aerc(text_of(rendered).encode(), home, version):
+            deadline = time.monotonic() + AERC_TIMEOUT  # aerc connects every account at start
+            while len(server.logins) < len(URL_USERS) and time.monotonic() < deadline:
+                time.sleep(0.05)
+    assert sorted(server.logins, key=lambda login: login.secret) == [
+        Login(False, PASSWORD_LOGIN[version], user, f"pw{n}") for n, user in enumerate(URL_USERS)
+    ]
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_imap_starttls_is_mandatory(tmp_path: Path, home: Path, certs: Certificates, version: str) -> None:
     # imap:// in aerc 0.14 and 0.20 always sends STARTTLS: a server that does not offer it never sees the login
