@@ -44,8 +44,10 @@ What is written, per account with an IMAP ``incoming`` server (a section ``[NAME
   ``outgoing-cred-cmd`` each time it sends. aerc trims blanks from both ends of what
   the command prints.
 - ``connection-timeout``: the incoming ``timeout`` in seconds with its unit (``45s``, up to
-  the schema's ``86400s``; aerc's default is 30 seconds); it bounds the connection and each
-  IMAP command. aerc reads it with Go's ``time.ParseDuration``: a value without a unit is
+  the schema's ``86400s``; aerc's default is 30 seconds); it bounds connecting, up to the
+  server's greeting (aerc-imap(5): "Maximum delay to establish a connection"; a server that
+  accepts and never greets is given up after it: tests/targets/test_boundaries.py), not each
+  later IMAP command. aerc reads it with Go's ``time.ParseDuration``: a value without a unit is
   refused, in aerc 0.14 as that account's error, while aerc 0.20 crashes (a nil pointer in
   its IMAP worker, whatever the other accounts), so nothing else is ever written.
 - ``outgoing``: ``smtps+AUTH://USER@HOST:PORT`` (``tls``) or ``smtp+AUTH://...``
