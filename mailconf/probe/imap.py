@@ -43,6 +43,11 @@ class Imap:
             if line.startswith(tag + " "):
                 return untagged, line[len(tag) + 1 :]
             _not_bye(conn, line)
+            if line.startswith("+"):  # a command of no literal has nothing more to send: it waited for the deadline
+                raise ProbeError(
+                    checks.PROTOCOL_ERROR,
+                    (f"the server asked for more (a continuation) while {conn.progress.step}: ", conn.quote(line)),
+                )
             untagged.append(line)
         raise ProbeError(
             checks.PROTOCOL_ERROR, f"the server sent more than {MAX_LINES} lines while {conn.progress.step}"

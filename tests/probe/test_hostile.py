@@ -923,6 +923,37 @@ def test_an_untagged_bye_ends_the_session_with_its_reason(
     assert (run.code, run.err) == (1, "")
 
 
+@pytest.mark.parametrize("step", ["capability", "login"])
+def test_a_continuation_to_a_command_that_sends_no_more_is_a_protocol_error(
+    probe: Any, tmp_path: Path, step: str
+) -> None:
+    """probe sends no literal: a ``+`` to CAPABILITY or LOGIN asks for data that never comes. probe waited for the
+    tagged answer until the deadline and said the server did not answer (MC803, "no answer within 2 s")."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        reader = conn.makefile("rb")
+        conn.sendall(b"* OK ready\r\n")
+        tag = reader.readline().split()[0]
+        if step == "login":
+            conn.sendall(b"* CAPABILITY IMAP4rev1\r\n" + tag + b" OK done\r\n")
+            reader.readline()  # LOGIN
+        conn.sendall(b"+ go on\r\n")
+        stop.wait()
+
+    with ScriptedServer(script) as server:
+        run = probe(
+            incoming={"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "none", "timeout": 2,
+                      "password_command": secret_file(tmp_path, "s3cret-pw")},
+            args=("--login", "--allow-cleartext"),
+        )  # fmt: skip
+    waiting = "the CAPABILITY response" if step == "capability" else "the answer to LOGIN"
+    findings = [Found(5, "MC820", "info", "IMAP over no TLS; login offered: LOGIN command")] if step == "login" else []
+    findings.append(Found(5, "MC818", "error", f"the server asked for more (a continuation) while waiting for "
+                          f"{waiting}: '+ go on'"))  # fmt: skip
+    assert run.findings == findings
+    assert (run.code, run.err) == (1, "")
+
+
 def test_a_pop3_capability_is_the_first_word_of_its_line(probe: Any) -> None:
     """CAPA lines were compared whole: "STLS " (a trailing space) was no STLS, so a server offering it was told it
     does not (MC805), and "USER\\t" was no USER; "SASLX" was read as SASL. A capability is the line's first word
