@@ -489,7 +489,7 @@ def _names(fd: int) -> frozenset[str]:
 def _open_existing(folder: _Folder, leaf: str, info: os.stat_result) -> Iterator[int]:
     """The existing regular file, opened without following a link; refused if it changed since it was looked at."""
     label = f"{folder.path}/{leaf}"
-    fd = _guarded(label, _open_at, folder, leaf, _OPEN_READ)
+    fd = _reading(label, _open_at, folder, leaf, _OPEN_READ)
     try:
         now = os.fstat(fd)
         if (now.st_dev, now.st_ino) != (info.st_dev, info.st_ino) or not stat.S_ISREG(now.st_mode):
@@ -520,7 +520,7 @@ def _same(folder: _Folder, leaf: str, info: os.stat_result, content: bytes) -> b
     view = memoryview(content)
     offset = 0
     with _open_existing(folder, leaf, info) as fd:
-        while chunk := _guarded(f"{folder.path}/{leaf}", os.read, fd, _CHUNK):
+        while chunk := _reading(f"{folder.path}/{leaf}", os.read, fd, _CHUNK):
             if view[offset : offset + len(chunk)] != chunk:
                 return False
             offset += len(chunk)
@@ -530,7 +530,7 @@ def _same(folder: _Folder, leaf: str, info: os.stat_result, content: bytes) -> b
 def _read_small(folder: _Folder, leaf: str, info: os.stat_result) -> bytes:
     with _open_existing(folder, leaf, info) as fd:
         parts = []
-        while chunk := _guarded(f"{folder.path}/{leaf}", os.read, fd, _CHUNK):
+        while chunk := _reading(f"{folder.path}/{leaf}", os.read, fd, _CHUNK):
             parts.append(chunk)
         return b"".join(parts)
 
@@ -724,6 +724,15 @@ def _guarded(where: object, action: Callable[..., _T], *args: object, **kwargs: 
         return action(*args, **kwargs)
     except OSError as exc:
         raise OutputError(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
+
+
+def _reading(where: object, action: Callable[..., _T], *args: object) -> _T:
+    """Read an existing file (to compare it): an OSError becomes ``cannot read FILE: why``. It said "cannot write"
+    of a file mailconf only reads, and of ``--check``, which writes nothing."""
+    try:
+        return action(*args)
+    except OSError as exc:
+        raise OutputError(f"cannot read {where}: {exc.strerror or type(exc).__name__}") from None
 
 
 def _names_folder(path: Path, fd: int) -> bool:

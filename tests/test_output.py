@@ -725,6 +725,35 @@ def test_update_refuses_a_file_whose_owner_it_cannot_keep(tmp_path: Path, out: P
     assert listing(out) == [".msmtprc"]
 
 
+@pytest.mark.parametrize("how", [(), ("--check",), ("--update",)])
+def test_a_file_that_cannot_be_read_to_compare_it_is_said_unreadable(
+    tmp_path: Path, out: Path, how: tuple[str, ...]
+) -> None:
+    # it said "cannot write .../.msmtprc: Permission denied" of a file mailconf only reads, --check included
+    file = tmp_path / "accounts.yaml"
+    file.write_text(CLEAN)
+    need("setpriv")  # root reads any file: without the two capabilities, as a user would
+
+    def render(*options: str, privileges: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*privileges, sys.executable, "-m", "mailconf", "render", "-t", "msmtp", str(file), *options],
+            capture_output=True, text=True, timeout=60, env=os.environ | {"PYTHONPATH": str(ROOT)}, check=False,
+        )  # fmt: skip
+
+    size = len(render().stdout)
+    stale = out / ".msmtprc"
+    stale.write_bytes(b"x" * size)  # the size of the rendered file: only its bytes tell, which must be read
+    stale.chmod(0)
+    drop = "-dac_override,-dac_read_search"
+    done = render("-o", str(out), *how, privileges=("setpriv", "--bounding-set", drop, "--inh-caps", drop))
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"mailconf: cannot read {out.resolve()}/.msmtprc: Permission denied\n"
+    )  # fmt: skip
+    stale.chmod(0o600)
+    assert stale.read_bytes() == b"x" * size
+    assert listing(out) == [".msmtprc"]
+
+
 @pytest.fixture
 def chattr() -> Iterator[Callable[[str, Path], None]]:
     """``chattr FLAGS PATH`` (root on a file system with inode flags, else the test is skipped); undone in teardown
