@@ -1,9 +1,28 @@
-"""The schema's boundary values, read back by the real mbsync, getmail, offlineimap and aerc.
+"""The schema's boundary values, read back by every client that can read them here.
 
 One table of boundary values (ports 1 and 65535, timeouts 0, 1 and the schema's 86400, the longest host,
 a 63-character label, an IDN host's punycode, IPv4 and IPv6 literals, a host with a trailing dot), one
 account per value, security ``none`` (the TLS gaps on IP addresses and trailing dots are tested by each
-target's own tests). Each value is read back by the client itself:
+target's own tests). Each test asserts the exact host, port and timeout the client read, or the exact gap
+(or refusal) mailconf reports instead. Each value is read back by the client itself:
+
+- msmtp 1.8.23 (send only: the value goes to an SMTP server without TLS, default port 587): ``msmtp --pretend``
+  prints host, port and timeout (``off`` for none and for 0); sending then names the address and port it connects
+  to (``cannot connect to ::1, port 65535``) or the host it looks up (``cannot locate host HOST``);
+- fetchmail 6.4 (tests/targets/_fetchmail_client.py): ``fetchmail --configdump`` prints ``via``, ``service`` and
+  ``timeout`` (0 is a gap: fetchmail reads it as its 300 s). It runs nothing and polls nothing, but fetchmail
+  takes a global lock: never run these tests beside other fetchmail tests;
+- mutt and neomutt (tests/targets/_mutt_client.py): the value goes to both servers; ``-Q`` prints ``folder``,
+  ``smtp_url`` and ``connect_timeout`` (0 is -1, wait forever), and a batch-mode send through ``smtp_url`` shows
+  the client's own URL parser: it names the host it connects to (without the brackets) or looks up. Both keep 127
+  bytes of a host: the 253-character host is refused at render;
+- Outlook: no Outlook here. The .reg goes through a real registry hive (hivexregedit merges and exports it,
+  tests/targets/_hive.py; every timeout is a gap, its registry name being unknown); the PRF through the suite's
+  INI reader (0 is a gap; 1 and 86400 are written as declared, outside the 30 s to 10 min the UI offers, which the
+  target's docs list as unverified);
+- Thunderbird 153: one headless run per value (a few seconds, Marionette, tests/targets/test_thunderbird.py) gives
+  the server's hostname and port from its account manager and the global ``mailnews.tcptimeout`` (0 is a gap; an
+  IPv6 host is a gap, and Thunderbird renames that server ``server1.invalid``);
 
 - mbsync 1.4.4 (no dump mode): ``mbsync -l`` tries to connect and names the host it resolves (``Cannot
   resolve server 'HOST'``) or the address and port it connects to (``Cannot connect to HOST ([::1]:PORT)``);
@@ -36,13 +55,19 @@ from typing import Any
 import pytest
 
 from mailconf.document import load_document
-from mailconf.render import render_model
+from mailconf.model import Model
+from mailconf.render import RenderError, render_model
 from mailconf.targets import TARGETS, Rendered
 from tests.servers import ScriptedServer, never_greet
-from tests.targets import test_aerc, test_getmail, test_mbsync, test_offlineimap
+from tests.targets import _mutt_client as mc
+from tests.targets import test_aerc, test_getmail, test_mbsync, test_offlineimap, test_thunderbird
 from tests.targets._aerc_client import AERC_TIMEOUT, VERSIONS, aerc
 from tests.targets._common import render_with
+from tests.targets._fetchmail_client import entries
+from tests.targets._msmtp_client import pretend, send
 from tests.targets._readback import _GETMAIL_SPLIT
+from tests.targets.test_outlook import account_key, hive_of
+from tests.targets.test_outlook_prf import read_prf
 
 LONG_HOST = ".".join(["a" * 63] * 3) + "." + "b" * 61  # 253 characters, the schema's longest
 LABEL_63 = "c" * 63 + ".example.org"
@@ -63,13 +88,38 @@ IDS = ["port-1", "port-65535", "ipv6-port-1", "ipv6-port-65535", "ipv4-mapped", 
        "punycode", "trailing-dot"]  # fmt: skip
 
 
-def rendered(target: str, change: dict[str, Any], root: Path) -> Rendered:
-    incoming = {"protocol": "imap", "security": "none", "username": "alice", "password_command": "echo pw", **change}
-    text = json.dumps({"version": 1, "accounts": {"work": {"address": "a@example.org", "incoming": incoming}}})
+#: The incoming server every value is put into (the table's default port, 143, is IMAP's without TLS).
+IMAP = {"protocol": "imap", "security": "none", "username": "alice", "password_command": "echo pw"}
+#: The same without a password command, for the targets that run none (fetchmail 6.4, Outlook, Thunderbird).
+IMAP_NO_COMMAND = {k: v for k, v in IMAP.items() if k != "password_command"}
+#: The outgoing server of the send-only targets: SMTP without TLS, whose default port is 587, not the table's 143.
+SMTP = {"security": "none", "auth": "none"}
+SMTP_PORT = 587
+
+
+def model_of(
+    change: dict[str, Any], incoming: dict[str, Any] | None = IMAP, outgoing: dict[str, Any] | None = None
+) -> Model:
+    account: dict[str, Any] = {"address": "a@example.org"}
+    for side, server in (("incoming", incoming), ("outgoing", outgoing)):
+        if server is not None:
+            account[side] = {**server, **change}
+    text = json.dumps({"version": 1, "accounts": {"work": account}})
     doc = load_document("boundaries.yaml", text.encode())
     assert [i for i in doc.issues if i.rule in ("MC001", "MC002", "MC703")] == [], doc.issues  # the schema takes it
     assert [a.name for a in doc.model.accounts] == ["work"]
-    return render_model(TARGETS[target], doc.model, {"maildir-root": str(root / "Mail")})
+    return doc.model
+
+
+def rendered(
+    target: str,
+    change: dict[str, Any],
+    root: Path,
+    incoming: dict[str, Any] | None = IMAP,
+    outgoing: dict[str, Any] | None = None,
+) -> Rendered:
+    """The account ``work`` with the change on each server given, rendered by ``target``."""
+    return render_model(TARGETS[target], model_of(change, incoming, outgoing), {"maildir-root": str(root / "Mail")})
 
 
 @pytest.mark.parametrize(("change", "read"), VALUES, ids=IDS)
@@ -121,6 +171,183 @@ def test_offlineimap_reads_back_host_port_and_timeout(
     assert (used["repos"]["work"]["host"], used["repos"]["work"]["port"]) == (host, port)
     # offlineimap3 sets a socket timeout only when socktimeout > 0: 0 (written, or left out) is none
     assert used["socktimeout"] == (timeout or 0)
+
+
+# --- msmtp, fetchmail, mutt and neomutt: each value read back by the client, one file per value ----------------
+
+#: What msmtp --pretend prints for each timeout: none declared, and 0 (none: written ``timeout off``), are "off".
+MSMTP_TIMEOUT = {None: "off", 0: "off", 1: "1 second", 86400: "86400 seconds"}
+
+
+@pytest.mark.parametrize(("change", "read"), VALUES, ids=IDS)
+def test_msmtp_reads_back_host_port_and_timeout(
+    tmp_path: Path, change: dict[str, Any], read: tuple[str, int, int | None]
+) -> None:
+    """msmtp only sends: each value goes to the outgoing server (SMTP without TLS, whose default port is 587).
+    ``msmtp --pretend`` prints host, port and timeout as msmtp read them; sending then names the address and port
+    it connects to (nothing listens at them here) or the host it looks up."""
+    host, _, timeout = read
+    port = change.get("port", SMTP_PORT)
+    done = rendered("msmtp", change, tmp_path, incoming=None, outgoing=SMTP)
+    assert done.gaps == ()
+    [file] = done.files
+    rc = tmp_path / file.name
+    rc.write_bytes(file.content)
+    rc.chmod(0o600)
+    shown = pretend(rc, "work", tmp_path)
+    assert (shown["host"], shown["port"], shown["timeout"]) == (host, str(port), MSMTP_TIMEOUT[timeout])
+    code, stderr = send(rc, "work", tmp_path, "rcpt@example.net")
+    if _is_address(host):  # EX_TEMPFAIL
+        said = (75, f"msmtp: cannot connect to {host}, port {port}: Connection refused")
+    else:  # EX_NOHOST
+        said = (68, f"msmtp: cannot locate host {host}: Name or service not known")
+    assert (code, stderr.split("\n")[0]) == said, stderr
+
+
+FETCHMAIL_TIMEOUT_0 = "fetchmail reads timeout 0 as its default (300 seconds); give a number of seconds"
+
+
+@pytest.mark.parametrize(("change", "read"), VALUES, ids=IDS)
+def test_fetchmail_reads_back_host_port_and_timeout(
+    tmp_path: Path, change: dict[str, Any], read: tuple[str, int, int | None]
+) -> None:
+    """``fetchmail --configdump`` prints the entry as fetchmail parsed it: ``via``, ``service`` and ``timeout``
+    (its default, 300 s, where none is written; 0 is the gap). No password command: fetchmail 6.4 runs none."""
+    host, port, timeout = read
+    done = rendered("fetchmail", change, tmp_path, incoming=IMAP_NO_COMMAND)
+    gaps = [(g.account, g.setting, g.instead) for g in done.gaps]
+    assert gaps == ([("work", "incoming.timeout", FETCHMAIL_TIMEOUT_0)] if timeout == 0 else [])
+    [file] = done.files
+    rc = tmp_path / file.name
+    rc.write_bytes(file.content)
+    rc.chmod(0o600)
+    parsed = entries(rc, tmp_path)
+    assert list(parsed) == ["work"]
+    entry = parsed["work"]
+    assert (entry["via"], entry["service"], entry["protocol"]) == (host, str(port), "IMAP")
+    assert entry["timeout"] == (timeout or 300)
+
+
+#: What mutt and neomutt print for connect_timeout: their default (30) where none is written; 0 (none) is -1.
+MUTT_TIMEOUT = {None: "30", 0: "-1"}
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@pytest.mark.parametrize(("change", "read"), VALUES, ids=IDS)
+def test_mutt_reads_back_host_port_and_timeout(
+    tmp_path: Path, binary: str, change: dict[str, Any], read: tuple[str, int, int | None]
+) -> None:
+    """The value goes to both servers (IMAP, and SMTP without TLS). The client prints ``folder``, ``smtp_url``
+    and ``connect_timeout`` as it read them (``-Q``); its own URL parser shows in a batch-mode send through
+    ``smtp_url``, which names the host it connects to (bracket-less) or looks up. Both clients keep 127 bytes of a
+    host: the 253-character one is refused."""
+    host, port, timeout = read
+    if host == LONG_HOST:
+        with pytest.raises(RenderError) as refused:
+            rendered(binary, change, tmp_path, outgoing=SMTP)
+        assert str(refused.value) == (
+            f"target {binary}: not rendered: account work: incoming.host: {binary} keeps only the first 127 bytes "
+            "of a host name and would connect to the name cut short: use a shorter name"
+        )
+        return
+    done = rendered(binary, change, tmp_path, outgoing=SMTP)
+    assert done.gaps == ()
+    [file] = done.files
+    mc.check_lines(file.content)
+    rc = tmp_path / file.name
+    rc.write_bytes(file.content)
+    home = tmp_path / "home"
+    home.mkdir()
+    client = mc.Client(binary, home)
+    q = client.query(rc, ["folder", "smtp_url", "connect_timeout"])
+    in_url = f"[{host}]" if ":" in host else host
+    smtp_port = change.get("port", SMTP_PORT)
+    assert (q["folder"], q["smtp_url"]) == (f"imap://{in_url}:{port}/", f"smtp://{in_url}:{smtp_port}/")
+    assert q["connect_timeout"] == MUTT_TIMEOUT.get(timeout, str(timeout))
+    sent = client.run(rc, "-s", "subject", "rcpt@example.net", stdin=b"hi\n")
+    said = sent.stderr.decode("utf-8")
+    if _is_address(host):
+        assert re.fullmatch(rf"Could not connect to {re.escape(host)} \(Connection refused\)\.?\n", said), said
+    else:
+        assert re.fullmatch(rf'Could not find the host "{re.escape(host)}"\.?\n', said), said
+    assert sent.returncode == 1 and re.fullmatch(rb"Could not send the message\.?\n", sent.stdout), sent
+
+
+# --- Outlook: the .reg through a real registry hive (hivex), the PRF through an INI reader -----------------------
+
+REG_TIMEOUT = (
+    "the registry name of Outlook's server timeout is unknown: use the outlook-prf target (ServerTimeOut), or set it "
+    "in Account Settings > More Settings > Advanced > Server Timeouts"
+)
+PRF_TIMEOUT_0 = "Outlook always has a server timeout (30 seconds to 10 minutes): ServerTimeOut is left out"
+
+
+@pytest.mark.parametrize(("change", "read"), VALUES, ids=IDS)
+def test_outlook_reg_reads_back_host_and_port(
+    tmp_path: Path, change: dict[str, Any], read: tuple[str, int, int | None]
+) -> None:
+    """No Outlook here: the .reg is merged into a registry hive by hivexregedit and exported back
+    (tests/targets/_hive.py). Every timeout is a gap: its registry name is unknown."""
+    host, port, timeout = read
+    done = rendered("outlook", change, tmp_path, incoming=IMAP_NO_COMMAND)
+    gaps = [(g.account, g.setting, g.instead) for g in done.gaps]
+    assert gaps == ([] if timeout is None else [("work", "incoming.timeout", REG_TIMEOUT)])
+    [file] = done.files
+    values = hive_of(tmp_path, file.content)[account_key("Outlook", 1)]
+    assert (values["IMAP Server"], values["IMAP Port"]) == (host, port)
+    assert [name for name in values if "time" in name.lower()] == []
+
+
+@pytest.mark.parametrize(("change", "read"), VALUES, ids=IDS)
+def test_outlook_prf_reads_back_host_port_and_timeout(
+    tmp_path: Path, change: dict[str, Any], read: tuple[str, int, int | None]
+) -> None:
+    """No Outlook here: the PRF is read by the suite's INI reader (tests/targets/test_outlook_prf.py), as strictly
+    as Outlook's is documented. 0 is a gap (ServerTimeOut left out); 1 and 86400 are written as declared, outside
+    the 30 s to 10 min the UI offers (the target's docs list that as unverified)."""
+    host, port, timeout = read
+    done = rendered("outlook-prf", change, tmp_path, incoming=IMAP_NO_COMMAND)
+    gaps = [(g.account, g.setting, g.instead) for g in done.gaps]
+    assert gaps == ([("work", "incoming.timeout", PRF_TIMEOUT_0)] if timeout == 0 else [])
+    [file] = done.files
+    values = read_prf(file.content)["Account1"]
+    assert (values["IMAPServer"], values["IMAPPort"], values.get("ServerTimeOut")) == (
+        host, str(port), str(timeout) if timeout else None)  # fmt: skip
+
+
+# --- Thunderbird 153: its account manager, one headless run (seconds) per value -----------------------------------
+
+TB_IPV6 = (
+    "Thunderbird 153 drops an IMAP/POP3 account whose host is an IPv6 address or ends in a number without being "
+    "an IPv4 address (its server URL does not parse): use a host name"
+)
+TB_TIMEOUT_0 = (
+    "Thunderbird has one timeout for all accounts (mailnews.tcptimeout, seconds, never 0) and the servers here ask "
+    "for 0: set the one you want in Settings > Config Editor"
+)
+#: Thunderbird's own mailnews.tcptimeout where the file sets none.
+TB_DEFAULT_TIMEOUT = 100
+
+
+@pytest.mark.real
+@pytest.mark.parametrize(("change", "read"), VALUES, ids=IDS)
+def test_thunderbird_reads_back_host_port_and_timeout(
+    tmp_path: Path, change: dict[str, Any], read: tuple[str, int, int | None]
+) -> None:
+    """A headless Thunderbird on a profile holding the user.js (tests/targets/test_thunderbird.py, ask_thunderbird)
+    gives the server's hostname and port from its account manager and the global ``mailnews.tcptimeout``. An IPv6
+    host is a gap: Thunderbird renames the server ``server1.invalid``."""
+    host, port, timeout = read
+    done = rendered("thunderbird", change, tmp_path, incoming=IMAP_NO_COMMAND)
+    expected = [("work", "incoming.host", TB_IPV6)] if ":" in host else []
+    expected += [("work", "incoming.timeout", TB_TIMEOUT_0)] if timeout == 0 else []
+    assert [(g.account, g.setting, g.instead) for g in done.gaps] == expected
+    result = test_thunderbird.ask_thunderbird(done)
+    assert result["errors"] == []
+    [account] = result["accounts"]
+    server = account["server"]
+    assert (server["hostname"], server["port"]) == ("server1.invalid" if ":" in host else host, port)
+    assert result["tcptimeout"] == (timeout or TB_DEFAULT_TIMEOUT)
 
 
 def test_idn_host_is_refused_with_its_ascii_form(tmp_path: Path) -> None:
