@@ -7,6 +7,8 @@ object is ever constructed from a tag, and hostile input meets explicit limits:
 
 - tags other than the standard YAML ones (``!!python/object`` ...) are findings;
 - aliases may expand to at most ``MAX_ALIAS_EXPANSION`` nodes ("billion laughs");
+- a value reached through an alias is placed where its anchor is written (a scalar's
+  own position; a mapping's or list's keys and items keep theirs): one place, one finding;
 - nesting deeper than ``MAX_DEPTH`` is a finding, never a recursion error;
 - duplicate keys are findings (MC701), the first value is kept;
 - a byte-order mark, CRLF line ends, an empty file and bytes that are not UTF-8
@@ -356,7 +358,8 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
     by_container = positions.by_container
     multiline = positions.multiline
     problems: list[LoadProblem] = []
-    anchors: dict[str, tuple[Any, int]] = {}
+    # anchor -> (value, its nodes, where a scalar is written: line, column; 0, 0 for a mapping or sequence)
+    anchors: dict[str, tuple[Any, int, int, int]] = {}
     # (container, marks, is_map, key, key_line, key_col, merges, anchor, start, nodes_at_start)
     stack: list[tuple[Any, ...]] = []
     push = stack.append
@@ -414,7 +417,7 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
                 key_line = mark.line + 1
                 key_col = mark.column + 1
                 if anchor is not None:
-                    anchors[anchor] = (key, 1)
+                    anchors[anchor] = (key, 1, key_line, key_col)
                 event = get_event()
                 continue
             line = mark.line + 1
@@ -436,7 +439,7 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
             except NumberTooLong as exc:
                 raise LoadAbort(_too_long(exc.digits, key if is_map else no_key, line, col)) from None
             if anchor is not None:
-                anchors[anchor] = (value, 1)
+                anchors[anchor] = (value, 1, line, col)
         elif kind == MAPPING or kind == SEQUENCE:  # noqa: PLR1714, SIM109 (no tuple built per event)
             _, tag, anchor, mark = event
             line = mark.line + 1
@@ -479,7 +482,7 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
             if merges:
                 _merge(value, marks, merges, by_container, positions.shadowing)
             if anchor_open is not None:
-                anchors[anchor_open] = (value, nodes - nodes_at_start + 1)
+                anchors[anchor_open] = (value, nodes - nodes_at_start + 1, 0, 0)
             line, col = start
             (container, marks, is_map, key, key_line, key_col, merges, anchor_open, start, nodes_at_start) = pop()
         elif kind == ALIAS:
@@ -498,7 +501,7 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
                 raise LoadAbort(LoadProblem(SYNTAX.ID, line, col, message))
             if is_map and key is no_key:
                 raise LoadAbort(LoadProblem(SYNTAX.ID, line, col, "an alias cannot be used as a mapping key"))
-            value, size = target
+            value, size, anchor_line, anchor_col = target
             nodes += size
             expansion += size
             if expansion > MAX_ALIAS_EXPANSION:
@@ -511,6 +514,8 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
                         "use fewer nested aliases",
                     )
                 )
+            if anchor_line:  # a scalar is where its anchor is written, as a mapping's keys are (one place, one finding)
+                line, col = anchor_line, anchor_col
         elif kind == DOCUMENT:
             documents += 1
             if documents > 1:

@@ -528,6 +528,33 @@ def test_a_value_shared_through_an_alias_is_one_finding_at_its_place(tmp_path: P
     assert run_mailconf("lint", "--baseline", "base.json", "shared.yaml", cwd=tmp_path) == Outcome(0, "", "")
 
 
+SHARED_SCALAR = (
+    "version: 1\naccounts:\n"
+    "  a:\n    address: a@example.com\n"
+    "    outgoing: {host: smtp.example.com, timeout: &short 2, password_command: pass show t}\n"
+    "  b:\n    address: b@example.com\n"
+    "    outgoing: {host: smtp.example.com, timeout: *short, password_command: pass}\n"
+    "  c:\n    address: c@example.com\n    outgoing:\n      host: smtp.example.com\n      timeout: *short\n"
+    "      password_command: pass show t\n"
+)
+
+
+def test_a_scalar_shared_through_an_alias_is_one_finding_where_its_anchor_is_written(tmp_path: Path) -> None:
+    """An anchored mapping's values were one finding at the anchor, an anchored scalar one finding at each alias
+    (5:49, 9:49, 14:16): three lines to read for one value to change, and three baseline entries."""
+    (tmp_path / "shared.yaml").write_text(SHARED_SCALAR)
+    assert run_mailconf("lint", "shared.yaml", cwd=tmp_path) == Outcome(
+        0, MC706.replace("5:54", "5:49") + "set timeout: 30\n1 warning in 1 file\n", ""
+    )
+    out = run_mailconf("lint", "--format", "json", "--fix", "shared.yaml", cwd=tmp_path)
+    assert (out.code, out.stderr) == (0, "mailconf: fixed 0 findings in 0 files\n")  # shared: fixed by hand
+    assert [(f["rule"], f["line"], f["column"], f["fix"]) for f in json.loads(out.stdout)] == [("MC706", 5, 49, None)]
+    assert (tmp_path / "shared.yaml").read_text() == SHARED_SCALAR
+    assert run_mailconf("lint", "--write-baseline", "base.json", "shared.yaml", cwd=tmp_path) == Outcome(
+        0, "", "mailconf: wrote 1 baseline entry to base.json\n"
+    )
+
+
 def test_a_shared_value_that_breaks_the_schema_is_one_error_for_lint_and_render(tmp_path: Path) -> None:
     (tmp_path / "shared.yaml").write_text(SHARED.replace("timeout: 2", "timeout: -2"))
     mc002 = "shared.yaml:5:54: error MC002 schema-violation: `timeout` must be between 0 and 86400 (got -2)\n"
