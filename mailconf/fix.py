@@ -407,9 +407,12 @@ def _delete_entry(
         ahead += 1
     if ahead < len(text) and text[ahead] == ",":
         ahead += 1
+        comma = ahead
         while ahead < len(text) and text[ahead] in " \t":
             ahead += 1
-        return Edit(start, ahead, "")
+        # a comment after the comma keeps the space before it: `[cram-md5, # old` becomes `[ # old`, not `[# old`
+        # (YAML wants white space before a comment; libyaml is lenient, other parsers and yamllint are not)
+        return Edit(start, comma if text[ahead : ahead + 1] == "#" else ahead, "")
     return None  # the only item, or a layout not recognised: leave it
 
 

@@ -235,6 +235,19 @@ def test_a_blank_key_goes_with_one_comma_of_a_flow_mapping() -> None:
     assert [f.rule for f in outcome.fixed] == ["MC712", "MC712"]
 
 
+def test_an_item_removed_before_a_comment_in_a_flow_list_keeps_the_space_before_the_comment() -> None:
+    # `[cram-md5, # old` became `[# old`: libyaml reads that, but YAML wants white space before a comment
+    # (other parsers refuse it, yamllint flags it), and the space was a byte the fix had no business removing
+    before = HEAD + account(
+        "incoming: {protocol: imap, host: imap.example.com, password_command: pass show t,\n"
+        "           mechanisms: [cram-md5, # old\n"
+        "           scram-sha-256]}"
+    )
+    outcome = fix(before, unsafe=True)
+    assert outcome.after == before.replace("[cram-md5, # old", "[ # old")
+    assert [f.rule for f in outcome.fixed] == ["MC301"]
+
+
 def test_a_blank_value_on_a_line_of_its_own_and_a_blank_login_are_left_as_they_are() -> None:
     """A layout the key's deletion does not recognise is left, not guessed at; without username the client would
     log in with the address, which is not the same login: the user says which one was meant."""
