@@ -11,6 +11,7 @@ when each key is first set. Nothing in the file is evaluated.
 from __future__ import annotations
 
 import configparser
+import copy
 import io
 import re
 import sys
@@ -99,6 +100,18 @@ class Ini:
 
     def sections(self) -> list[str]:
         return self.parser.sections()
+
+    def without_defaults(self) -> Ini:
+        """The same file with [DEFAULT]'s keys taken by no section, as getmail reads [retriever]: it clears the
+        parser's defaults (``configparser._defaults = {}``) once [options] is read."""
+        parser = copy.copy(self.parser)  # shares the sections; only its defaults are its own
+        setattr(parser, "_defaults", {})  # noqa: B010 (what getmail sets)
+        return Ini(self.path, parser, self._sections)
+
+    def defaults(self) -> list[str]:
+        """The keys [DEFAULT] sets, in file order."""
+        found = self.parser.defaults()
+        return list(found.at) if isinstance(found, Positions) else []
 
     def section_at(self, section: str) -> Location:
         line, column = self._sections.at.get(section, (1, 1))

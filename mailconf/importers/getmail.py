@@ -4,7 +4,11 @@ give ``work``).
 
 Each file is read by Python's ``RawConfigParser``, as getmail6 reads it. Where getmail runs
 ``eval()`` on a value (``password_command``, ``ssl_fingerprints``, numbers), the importer reads it
-with ``ast.literal_eval``: a Python literal and nothing else, never evaluated as code.
+with ``ast.literal_eval``: a Python literal and nothing else, never evaluated as code. The literal
+is then taken as getmail takes it: a number is its ``int()`` (``timeout = 30.9`` is 30, ``port =
+'0993'`` is 993), each item of a tuple its ``str()`` (``('pass', 5)`` runs ``pass 5``). getmail
+applies ``[DEFAULT]`` to ``[options]`` only (it clears it before reading ``[retriever]``): a
+``[DEFAULT]`` server, port or command is reported, not imported.
 
 | getmailrc | account file |
 |---|---|
@@ -100,23 +104,41 @@ def _literal(ini: Ini, section: str, key: str) -> Any:
 
 
 def _integer(ini: Ini, section: str, key: str) -> int | None:
+    """getmail's ``int(eval(value))`` (ConfInt): the int() of the literal, so ``30.9`` is 30, ``'993'`` 993 and
+    ``True`` 1, as getmail reads them; what int() refuses, getmail refuses."""
     value = _literal(ini, section, key)
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    raise Unreadable(ini.at(section, key), f"{shown(key)} is not a whole number", "write digits only")
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (ValueError, TypeError, OverflowError):  # OverflowError: 1e999, where getmail stops with a traceback
+        raise Unreadable(
+            ini.at(section, key), f"{shown(key)} is not a whole number (getmail refuses the file)", "write digits only"
+        ) from None
 
 
 def _strings(ini: Ini, section: str, key: str) -> tuple[str, ...] | None:
+    """getmail's ConfTupleOfStrings: a tuple literal, each item made a string by str() (``('pass', 5)`` runs
+    ``pass 5``)."""
     if not (ini.get(section, key) or "").strip():
         return None  # getmail: an empty value is ()
     value = _literal(ini, section, key)
-    if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
-        raise Unreadable(ini.at(section, key), f"{shown(key)} is not a tuple of strings", "write ('word', 'word', ...)")
-    return value
+    if not isinstance(value, tuple):
+        raise Unreadable(ini.at(section, key), f"{shown(key)} is not a tuple (getmail refuses the file)",
+                         "write ('word', 'word', ...)")  # fmt: skip
+    try:
+        return tuple(str(v) for v in value)
+    except ValueError:  # str() of an int of over 4,300 digits (0xfff...): getmail stops with a traceback
+        raise Unreadable(
+            ini.at(section, key),
+            f"{shown(key)} holds a number too long to be a word (getmail stops there)",
+            "write ('word', 'word', ...)",
+        ) from None
 
 
 def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
-    ini = read_ini(path, _WHAT, interpolation=False, client="getmail")
+    whole = read_ini(path, _WHAT, interpolation=False, client="getmail")
+    ini = whole.without_defaults()  # getmail reads [DEFAULT] into [options] only
     if not ini.parser.has_section("retriever"):
         raise Unreadable(Location(path, 1, 1), "no [retriever] section (getmail refuses the file)",
                          f"check that the file is {_WHAT}")  # fmt: skip
@@ -184,23 +206,23 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     timeout = _integer(ini, "retriever", "timeout")
     if timeout is not None:
         server["timeout"] = timeout
-    if ini.parser.has_section("options"):
-        delete = ini.boolean("options", "delete", False)
-        after = _option_integer(ini, "delete_after")
+    if whole.parser.has_section("options"):
+        delete = whole.boolean("options", "delete", False)
+        after = _option_integer(whole, "delete_after")
         if protocol == "pop3":
             server["leave_on_server"] = not delete
             if after and not delete:
                 server["leave_days"] = after
         elif delete or after:
             key = "delete" if delete else "delete_after"
-            lost.append((ini.at("options", key), f"{key}: getmail deletes the messages from the IMAP server: "
+            lost.append((whole.at("options", key), f"{key}: getmail deletes the messages from the IMAP server: "
                          "not imported (an account file keeps IMAP mail on the server)"))  # fmt: skip
-        if ini.boolean("options", "read_all", False) and "read_all" in ini.own("options"):
-            lost.append((ini.at("options", "read_all"), "read_all = true: getmail fetches every message on each "
+        if whole.boolean("options", "read_all", False) and "read_all" in whole.own("options"):
+            lost.append((whole.at("options", "read_all"), "read_all = true: getmail fetches every message on each "
                          "run: not imported"))  # fmt: skip
-        program = [k for k in ini.own("options") if k not in _OPTIONS_READ]
+        program = [k for k in whole.own("options") if k not in _OPTIONS_READ]
         if program:
-            found.warn(ini.at("options", program[0]), f"getmail's options ({shown(', '.join(program))}) are not "
+            found.warn(whole.at("options", program[0]), f"getmail's options ({shown(', '.join(program))}) are not "
                        "account settings: not imported")  # fmt: skip
     elif protocol == "pop3":
         server["leave_on_server"] = True  # getmail's default: delete = false
@@ -221,6 +243,10 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         else:
             message = f"getmail's {shown(key)} has no place in an account file"
         found.lost(ini.at("retriever", key), side, message)
+    ignored = [k for k in whole.defaults() if k not in _OPTIONS_READ]
+    if ignored:
+        found.lost(whole.at("DEFAULT", ignored[0]), side, f"[DEFAULT] ({shown(', '.join(ignored))}): getmail "
+                   "applies it to [options] only, not to [retriever]: not imported")  # fmt: skip
     for section in ini.sections():
         if section.lower().startswith("filter"):
             found.lost(ini.section_at(section), side, f"[{shown(section)}] filters the mail (a filter may run a "

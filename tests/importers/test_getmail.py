@@ -182,7 +182,7 @@ def test_the_first_line_script_the_target_writes_gives_back_its_command(
          "5:1: password_command is not a Python literal (getmail would eval() it: not read); write a literal, like "
          "('/bin/sh', '-c', 'pass show mail') or 993"),
         ("[retriever]\ntype = SimpleIMAPSSLRetriever\nserver = h\nusername = u\npassword_command = 'pass show'\n",
-         "5:1: password_command is not a tuple of strings; write ('word', 'word', ...)"),
+         "5:1: password_command is not a tuple (getmail refuses the file); write ('word', 'word', ...)"),
         ("[retriever]\ntype = SimpleIMAPSSLRetriever\nserver = h\nport = open('PWN', 'w')\n",
          "4:1: port is not a Python literal (getmail would eval() it: not read); write a literal, like "
          "('/bin/sh', '-c', 'pass show mail') or 993"),

@@ -1,8 +1,9 @@
 """Hand-written client files: what the importer reads is what the real client reads.
 
-msmtp 1.8.23 (``msmtp --pretend``; every ``passwordeval`` here is a harmless ``printf``)
-and fetchmail 6.4.37 (``--configdump``) read the same files, with ``defaults``,
-inheritance and the values each client supplies when the file says nothing.
+msmtp 1.8.23 (``msmtp --pretend``; every ``passwordeval`` here is a harmless ``printf``),
+fetchmail 6.4.37 (``--configdump``), getmail 6.18.11 (``--dump``) and offlineimap3 (its own
+reader and objects, through tests/targets/test_offlineimap.py) read the same files, with
+``defaults``, inheritance and the values each client supplies when the file says nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from mailconf.importers._core import import_paths
 from mailconf.model import Auth, Security, Server
 from tests.targets._fetchmail_client import entries, verbose
 from tests.targets._msmtp_client import MsmtpError, pretend
+from tests.targets.test_getmail import dump, getmail, maildir, retriever_line
 
 MSMTPRC = """\
 defaults
@@ -484,3 +486,92 @@ def test_msmtp_arguments_msmtp_refuses_stop_the_import(tmp_path: Path, line: str
     with pytest.raises(Unreadable) as refused:
         import_paths("msmtp", [str(rc)], ReadOptions())
     assert str(refused.value) == f"{rc}:{MSMTP_REFUSED[line]}"
+
+
+# --- getmail 6.18.11 (getmail --dump) ---------------------------------------------------------------------------
+
+
+def _getmail_rc(tmp_path: Path, text: str) -> Path:
+    """``text`` as an rc file getmail --dump reads (a Maildir destination appended)."""
+    rc = tmp_path / "home.getmailrc"
+    rc.write_text(f"{text}[destination]\ntype = Maildir\npath = {maildir(tmp_path / 'Mail')}/\n")
+    return rc
+
+
+def test_getmail_applies_default_to_options_only_as_the_importer_reads_it(tmp_path: Path) -> None:
+    # [DEFAULT]'s port, username and password_command were imported as the retriever's: getmail reads [options]
+    # with them, then clears the parser's defaults (configparser._defaults = {}) and reads [retriever] without them
+    rc = _getmail_rc(tmp_path, (
+        "[DEFAULT]\nport = 2000\nusername = bob\npassword_command = ('pass', 'bob')\ndelete = true\n"
+        "[retriever]\ntype = SimplePOP3SSLRetriever\nserver = pop.example.com\nusername = alice@example.com\n"
+        "[options]\n"
+    ))  # fmt: skip
+    got = dump(rc, tmp_path)
+    assert got.retriever == retriever_line(
+        "SimplePOP3SSLRetriever", getmaildir=tmp_path, server="pop.example.com", username="alice@example.com"
+    )
+    assert got.options["delete"] == "True"
+    result = import_paths("getmail", [str(rc)], ReadOptions())
+    assert result.accounts["home"]["incoming"] == {
+        "protocol": "pop3", "host": "pop.example.com", "port": 995, "security": "tls", "username": "alice@example.com",
+        "auth": "password", "tls": {"verify": False}, "leave_on_server": False,
+    }  # fmt: skip
+    assert result.warnings == (
+        f"{rc}:2:1: [DEFAULT] (port, username, password_command): getmail applies it to [options] only, not to "
+        "[retriever]: not imported",
+    )
+
+
+def test_getmail_takes_no_server_from_default(tmp_path: Path) -> None:
+    rc = _getmail_rc(tmp_path, "[DEFAULT]\nserver = pop.example.com\n[retriever]\ntype = SimplePOP3Retriever\n")
+    done = getmail(rc, tmp_path, "--dump")
+    assert (done.returncode, done.stderr) == (2, f"Configuration error: configuration file {rc} incorrect (server: "
+                                              "missing required configuration parameter)\n")  # fmt: skip
+    with pytest.raises(Unreadable) as refused:
+        import_paths("getmail", [str(rc)], ReadOptions())
+    assert str(refused.value) == f"{rc}:3:1: no server (getmail refuses the file); add server = HOST"
+
+
+GETMAIL_IMAP = "[retriever]\ntype = SimpleIMAPSSLRetriever\nserver = h.example\nusername = u\n"
+
+#: a [retriever] line getmail reads with int(eval(VALUE)) or a tuple's str() of each item: what getmail --dump
+#: shows, and what the import gives
+GETMAIL_READINGS = {
+    "timeout = 30.9": ("timeout", "30", ("timeout", 30)),
+    "port = '0993'": ("port", "993", ("port", 993)),
+    "port = ' 1993 '": ("port", "1993", ("port", 1993)),
+    "port = True": ("port", "1", ("port", 1)),
+    "password_command = ('pass', 5, 1.5)": ("password_command", "('pass', '5', '1.5')", ("password_command",
+                                                                                        "pass 5 1.5")),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("line", sorted(GETMAIL_READINGS))
+def test_getmail_literals_are_read_as_getmail_reads_them(tmp_path: Path, line: str) -> None:
+    # each was refused ("is not a whole number", "is not a tuple of strings", exit 2) where getmail reads the file
+    rc = _getmail_rc(tmp_path, f"{GETMAIL_IMAP}{line}\n")
+    shown, getmail_says, (key, imported) = GETMAIL_READINGS[line]
+    assert f'{shown}="{getmail_says}"' in dump(rc, tmp_path).retriever
+    result = import_paths("getmail", [str(rc)], ReadOptions())
+    assert result.accounts["home"]["incoming"][key] == imported
+
+
+GETMAIL_REFUSED = {
+    "port = 'abc'": (2, "5:1: port is not a whole number (getmail refuses the file); write digits only"),
+    "timeout = 1e999": (4, "5:1: timeout is not a whole number (getmail refuses the file); write digits only"),
+    "timeout = ()": (2, "5:1: timeout is not a whole number (getmail refuses the file); write digits only"),
+    "password_command = 'pass'": (2, "5:1: password_command is not a tuple (getmail refuses the file); write "
+                                  "('word', 'word', ...)"),
+    "password_command = (0x" + "f" * 4000 + ",)": (4, "5:1: password_command holds a number too long to be a word "
+                                                   "(getmail stops there); write ('word', 'word', ...)"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("line", sorted(GETMAIL_REFUSED), ids=lambda line: line[:30])
+def test_getmail_literals_getmail_refuses_stop_the_import(tmp_path: Path, line: str) -> None:
+    rc = _getmail_rc(tmp_path, f"{GETMAIL_IMAP}{line}\n")
+    code, message = GETMAIL_REFUSED[line]
+    assert getmail(rc, tmp_path, "--dump").returncode == code  # 4: a traceback
+    with pytest.raises(Unreadable) as refused:
+        import_paths("getmail", [str(rc)], ReadOptions())
+    assert str(refused.value) == f"{rc}:{message}"
