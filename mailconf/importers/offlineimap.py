@@ -29,11 +29,16 @@ no home directory, HOME being unset and the user without a passwd entry: that is
 
 Nothing is run or evaluated. The pythonfile is read as Python source (never loaded): its
 commands are taken only if the file is the one mailconf writes (its code is the template's, the
-commands string literals). Any other ``remotepasseval``, ``remotehosteval``, ``remoteusereval``,
-``*_eval``, ``nametrans`` or ``folderfilter`` is Python offlineimap evaluates, and ``presynchook``,
-``postsynchook``, ``preauthtunnel`` ... are commands: each is reported (a comment and a warning
-with its line), never imported. A literal ``remotepass``, ``oauth2_refresh_token`` or
-``oauth2_client_secret`` is not copied: set a ``password_command`` or ``token_command``.
+commands string literals). Any other ``remotepasseval``, ``*_eval``, ``nametrans`` or
+``folderfilter`` is Python offlineimap evaluates, and ``presynchook``, ``postsynchook``,
+``preauthtunnel`` ... are commands: each is reported (a comment and a warning with its line),
+never imported. offlineimap uses the value of ``remotehosteval``, ``remoteporteval`` or
+``remoteusereval`` in place of ``remotehost``, ``remoteport`` or ``remoteuser``: an account
+with one is not imported (its server is in code). ``auth_mechanisms`` is split as offlineimap
+splits it (at ``,`` and the blanks after it): ``GSSAPI ,PLAIN`` names ``GSSAPI `` (a blank
+kept), which offlineimap refuses, and that is reported. A literal ``remotepass``,
+``oauth2_refresh_token`` or ``oauth2_client_secret`` is not copied: set a ``password_command``
+or ``token_command``.
 offlineimap names no address: the ``remoteuser`` is the address when it is one, otherwise a guess
 that the output comments. The local repository (the Maildir) is not an account setting and is
 not imported; nor are ``[general]``'s program settings (one warning names them).
@@ -46,6 +51,7 @@ from __future__ import annotations
 import ast
 import os
 import posixpath
+import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -161,6 +167,12 @@ def _account(  # noqa: PLR0912, PLR0915
                    f"{shown(kind, quotes=True)} is not IMAP or Gmail (offlineimap refuses it): "
                    "not imported")  # fmt: skip
         return
+    for key, plain in (("remotehosteval", "remotehost"), ("remoteporteval", "remoteport"),
+                       ("remoteusereval", "remoteuser")):  # fmt: skip
+        if ini.has(repository, key):  # offlineimap evaluates it and uses its value over the plain setting's
+            found.warn(ini.at(repository, key), f"account {shown(wanted, quotes=True)}: {key} is Python that "
+                       f"offlineimap evaluates in place of {plain} (not run): not imported")  # fmt: skip
+            return
     lost: list[tuple[Location, str]] = []
 
     def value(key: str) -> str | None:
@@ -191,8 +203,8 @@ def _account(  # noqa: PLR0912, PLR0915
         server["username"] = user
     # auth: what the secrets say, else what the mechanisms say
     mechs_text = value("auth_mechanisms")
-    mechs = [m for m in (mechs_text or "").strip().split(",") if m] if mechs_text else []
-    mechs = [m.strip() for m in mechs]
+    # split as offlineimap's getconflist splits: "GSSAPI ,PLAIN" gives "GSSAPI ", and "PLAIN," an empty name
+    mechs = re.split(r",\s*", mechs_text.strip()) if mechs_text is not None else []
     token = any(ini.has(repository, k) for k in ("oauth2_access_token_eval", "oauth2_access_token",
                                                   "oauth2_refresh_token", "oauth2_refresh_token_eval"))  # fmt: skip
     password = any(ini.has(repository, k) for k in ("remotepasseval", "remotepass", "remotepassfile"))
@@ -209,8 +221,9 @@ def _account(  # noqa: PLR0912, PLR0915
     server["auth"] = auth
     unknown = [m for m in mechs if m not in _KNOWN_MECHANISMS]
     if unknown:
-        lost.append((ini.at(repository, "auth_mechanisms"), f"offlineimap knows no {', '.join(unknown)} (it stops "
-                     "there): left out of mechanisms"))  # fmt: skip
+        names = ", ".join(shown(m, quotes=True) for m in unknown)
+        lost.append((ini.at(repository, "auth_mechanisms"), f"offlineimap knows no {names} (it stops there): left "
+                     "out of mechanisms"))  # fmt: skip
     named = [m.lower() for m in mechs if m in _KNOWN_MECHANISMS]
     if named and named != _DEFAULT_MECHANISMS[auth]:
         server["mechanisms"] = named

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from mailconf.cli import main
 from mailconf.document import build_model
 from mailconf.importers import ReadOptions, Unreadable
 from mailconf.importers._core import import_paths
@@ -20,6 +21,7 @@ from mailconf.model import Auth, Security, Server
 from tests.targets._fetchmail_client import entries, verbose
 from tests.targets._msmtp_client import MsmtpError, pretend
 from tests.targets.test_getmail import dump, getmail, maildir, retriever_line
+from tests.targets.test_offlineimap import offlineimap_reads
 
 MSMTPRC = """\
 defaults
@@ -575,3 +577,62 @@ def test_getmail_literals_getmail_refuses_stop_the_import(tmp_path: Path, line: 
     with pytest.raises(Unreadable) as refused:
         import_paths("getmail", [str(rc)], ReadOptions())
     assert str(refused.value) == f"{rc}:{message}"
+
+
+# --- offlineimap3 (its own reader and objects) ----------------------------------------------------------------------
+
+
+def _offlineimap_rc(tmp_path: Path, remote: str) -> Path:
+    """An .offlineimaprc with one account, ``work``, whose remote repository holds ``remote``."""
+    rc = tmp_path / ".offlineimaprc"
+    rc.write_text(
+        "[general]\naccounts = work\n[Account work]\nlocalrepository = local\nremoterepository = remote\n"
+        f"[Repository local]\ntype = Maildir\nlocalfolders = {tmp_path}/Mail\n"
+        "[Repository remote]\ntype = IMAP\nremotehost = imap.example.org\nremoteuser = alice@example.org\n"
+        f"remoteport = 993\nsslcacertfile = OS-DEFAULT\n{remote}"
+    )
+    return rc
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "evaluated"),
+    [
+        ("remotehosteval = 'other.example.org'", "host", "other.example.org"),
+        ("remoteporteval = 1993", "port", 1993),
+        ("remoteusereval = 'bob@example.org'", "user", "bob@example.org"),
+    ],
+)
+def test_offlineimap_uses_an_eval_over_the_plain_setting_and_the_import_leaves_the_account_out(
+    tmp_path: Path, line: str, field: str, evaluated: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # remotehost, remoteport and remoteuser were imported beside a remotehosteval, remoteporteval or remoteusereval
+    # (reported as "not run, not imported"): offlineimap evaluates the Python and uses its value, never the plain
+    # setting's, so the account was imported with a host, port or user offlineimap does not use. (Each eval here
+    # is a harmless literal, so that offlineimap's own objects can show what they use.)
+    rc = _offlineimap_rc(tmp_path, f"{line}\n")
+    assert offlineimap_reads(rc, tmp_path, "use")["repos"]["work"][field] == evaluated
+    key, plain = line.split(" ", 1)[0], line.split("eval", 1)[0]
+    assert main(["import", "--from", "offlineimap", str(rc)]) == 2
+    assert capsys.readouterr() == ("", (
+        f"mailconf: warning: {rc}:15:1: account 'work': {key} is Python that offlineimap evaluates in place of "
+        f"{plain} (not run): not imported\n"
+        f"mailconf: {rc}:1:1: no offlineimap account found (the warnings above say what was left out); check that "
+        "the file is offlineimap configuration, or choose another --from\n"
+    ))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("mechanisms", "unknown"),
+    [("GSSAPI ,PLAIN", "'GSSAPI '"), ("PLAIN,", "''"), ("", "''"), ("PLAIN,,LOGIN", "''")],
+)
+def test_offlineimap_auth_mechanisms_are_split_as_offlineimap_splits_them(
+    tmp_path: Path, mechanisms: str, unknown: str
+) -> None:
+    # the import stripped each name and dropped empty ones ("GSSAPI ,PLAIN" was auth: gssapi); offlineimap splits
+    # at ",\s*" only, and refuses a name it does not know: "GSSAPI " and "" stop it
+    rc = _offlineimap_rc(tmp_path, f"auth_mechanisms = {mechanisms}\n")
+    with pytest.raises(AssertionError, match=f"unknown authentication mechanism {unknown}"):
+        offlineimap_reads(rc, tmp_path, "use")
+    result = import_paths("offlineimap", [str(rc)], ReadOptions())
+    assert result.accounts["work"]["incoming"]["auth"] == "password"
+    assert f"{rc}:15:1: offlineimap knows no {unknown} (it stops there): left out of mechanisms" in result.warnings
