@@ -368,11 +368,15 @@ SSLType IMAPS
 SSLVersions TLSv1.2 TLSv1.3
 CertificateFile /etc/ssl/certs/ca-certificates.crt
 AuthMechs LOGIN PLAIN
-Pass hunter2-secret
 PipelineDepth 1
 
 IMAPStore work-remote
 Account work
+
+IMAPAccount home
+Host imap.example.net
+User bob@example.net
+Pass hunter2-secret
 """
 
 
@@ -387,13 +391,18 @@ def test_mbsync_reads_an_imap_account_and_reports_what_it_cannot_hold(tmp_path: 
                          "auth": "password", "username": "alice@example.com",
                          "password_command": 'pass show "mail"', "mechanisms": ["login", "plain"],
                          "tls": {"min_version": "1.2", "ca_file": "/etc/ssl/certs/ca-certificates.crt"}},
-        }
+        },
+        "home": {
+            "address": "bob@example.net",
+            "incoming": {"protocol": "imap", "host": "imap.example.net", "port": 143, "security": "starttls",
+                         "auth": "password", "username": "bob@example.net"},
+        },
     }  # fmt: skip
-    assert result.warnings == (
-        f"{rc}:9:1: the file holds a literal password (not imported): store it in a password manager and set "
-        "password_command to the command that prints it",
-        f"{rc}:10:1: mbsync's pipelinedepth has no place in an account file",
+    assert result.warnings == (  # (Pass beside PassCmd: mbsync refuses the file)
+        f"{rc}:9:1: mbsync's pipelinedepth has no place in an account file",
         f"{rc}:4:1: PassCmd +: the command prompts on the terminal",
+        f"{rc}:17:1: the file holds a literal password (not imported): store it in a password manager and set "
+        "password_command to the command that prints it",
     )
     assert "hunter2" not in result.text
 

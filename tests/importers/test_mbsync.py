@@ -131,3 +131,123 @@ def test_an_imap_store_that_gives_the_account_options_itself_is_an_account(tmp_p
         },
     }  # fmt: skip
     assert [w.split(": ", 1)[1] for w in warnings] == ["mbsync names no address: this one is a guess, check it"]
+
+
+def mbsync_reads(tmp_path: Path, account: str) -> str:
+    """What mbsync 1.4.4 makes of an IMAPAccount section: the address it connects to (nothing listens there), or its
+    first complaint about the file."""
+    import os
+    import subprocess
+
+    from tests.conftest import need
+
+    binary = need("mbsync")["mbsync"]
+    (tmp_path / "mail").mkdir()
+    rc = tmp_path / "mbsyncrc"
+    rc.write_text(
+        f"{account}\n\nIMAPStore s\nAccount a\n\nMaildirStore l\nPath {tmp_path}/mail/\n\n"
+        "Channel c\nFar :s:\nNear :l:\n"
+    )
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "LC_ALL": "C.UTF-8"}
+    done = subprocess.run([binary, "-c", str(rc), "-l", "c"], capture_output=True, text=True, env=env, timeout=60,
+                          stdin=subprocess.DEVNULL, check=False)  # fmt: skip
+    lines = [line for line in done.stderr.splitlines() if "Notice" not in line]
+    connect = [line.split("(")[1].split(")")[0] for line in lines if line.startswith("Cannot connect to ")]
+    return connect[0] if connect else lines[0].replace(f"{rc}:", "rc:")
+
+
+#: an IMAPAccount section -> the address mbsync 1.4.4 connects to, and the server the import gives (the default
+#: port tells IMAPS from STARTTLS), and the note the import adds
+MBSYNC_READINGS = {
+    "Port 0": ("127.0.0.1:143", 143, "starttls", None),  # 0: the default port (it was left out: port 0)
+    'Port ""': ("127.0.0.1:143", 143, "starttls", None),
+    "Port +9": ("127.0.0.1:9", 9, "starttls", None),  # strtol: a sign (it was left out: not a whole number)
+    'Port " 9"': ("127.0.0.1:9", 9, "starttls", None),
+    "Port 4294967305": (
+        "127.0.0.1:9",
+        9,
+        "starttls",
+        "3:1: Port 4294967305: mbsync reads this number as 9 (a 32-bit int)",
+    ),
+    "SSLType imaps": ("127.0.0.1:993", 993, "tls", None),
+    "UseIMAPS yes": (
+        "127.0.0.1:993",
+        993,
+        "tls",
+        "1:1: mbsync 1.4.4 offers only TLS 1.0 here (UseTLSv1.x): imported "
+        "as min_version 1.0, and the account file has no highest version",
+    ),
+    "RequireSSL no\nUseTLSv1 no": ("127.0.0.1:143", 143, "none", None),
+}
+
+
+@pytest.mark.parametrize("lines", list(MBSYNC_READINGS))
+def test_mbsync_settings_are_read_as_mbsync_reads_them(tmp_path: Path, lines: str) -> None:
+    # Port 0 (the default port), Port +9 and Port " 9" left the account out (not a port), UseIMAPS yes was imported
+    # as STARTTLS on 143 where mbsync connects to 993 with TLS
+    connects, port, security, note = MBSYNC_READINGS[lines]
+    assert mbsync_reads(tmp_path, f"IMAPAccount a\nHost 127.0.0.1\n{lines}") == connects
+    rc = tmp_path / "rc"
+    rc.write_text(f"IMAPAccount a\nHost 127.0.0.1\n{lines}\n")
+    accounts, warnings = imported(rc)
+    assert (accounts["a"]["incoming"]["port"], accounts["a"]["incoming"]["security"]) == (port, security)
+    assert [w for w in warnings if "guess" not in w] == ([] if note is None else [f"{rc}:{note}"])
+
+
+@pytest.mark.parametrize("host", ["imaps:127.0.0.1", "imaps://127.0.0.1", "imap://127.0.0.1"])
+def test_mbsync_reads_the_legacy_url_notation_of_host(tmp_path: Path, host: str) -> None:
+    # the host was imported as written, which the schema refused: the account was left out
+    secure = host.startswith("imaps:")
+    assert mbsync_reads(tmp_path, f"IMAPAccount a\nHost {host}") == f"127.0.0.1:{993 if secure else 143}"
+    rc = tmp_path / "rc"
+    rc.write_text(f"IMAPAccount a\nHost {host}\n")
+    incoming = imported(rc)[0]["a"]["incoming"]
+    assert (incoming["host"], incoming["port"], incoming["security"]) == (
+        "127.0.0.1", 993 if secure else 143, "tls" if secure else "starttls"
+    )  # fmt: skip
+
+
+#: an IMAPAccount section mbsync refuses (and with it the file) -> its complaint, and the import's (both were
+#: imported: a keyword after a blank line was dropped, SSLType TLS read as STARTTLS, Path warned of, Pass kept)
+MBSYNC_REFUSED = {
+    "\nPort 9": ("rc:4: 'Port' is not a recognized section-starting or global keyword",
+                 "4:1: Port is not a recognized section-starting or global keyword: mbsync refuses the file; a blank "
+                 "line ends a section: remove the blank line above, or the line"),
+    "SSLType TLS": ("rc:3: Invalid SSL type",
+                    "3:9: SSLType TLS: Invalid SSL type: mbsync refuses the file; write IMAPS, STARTTLS or None"),
+    "SSLVersions TLSv1.2 TLSv2": ("rc:3: Unrecognized SSL version",
+                                  "3:21: SSLVersions TLSv2: Unrecognized SSL version: mbsync refuses the file; write "
+                                  "one or more of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3"),
+    "Port -1": ("rc:3: Invalid port number",
+                "3:6: Port -1: Invalid port number: mbsync refuses the file; write a port number from 1 to 65535"),
+    "Port 0x9": ("rc:3: invalid integer value '0x9'",
+                 "3:6: invalid integer value '0x9': mbsync refuses the file; write a number in decimal digits"),
+    "Timeout": ("rc:3: parameter missing",
+                "3:1: Timeout needs a value (parameter missing): mbsync refuses the file; write its value after it, "
+                "or remove the line"),
+    "Path x": ("rc:3: keyword 'Path' is not recognized in IMAPAccount sections",
+               "3:1: keyword Path is not recognized in IMAPAccount sections: mbsync refuses the file; remove the line "
+               "(a blank line ends a section, and a new one starts after it)"),
+    "IMAPAccount b": ("rc:3: keyword 'IMAPAccount' is not recognized in IMAPAccount sections",
+                      "3:1: keyword IMAPAccount is not recognized in IMAPAccount sections: mbsync refuses the file; "
+                      "remove the line (a blank line ends a section, and a new one starts after it)"),
+    f"Pass {SECRET}\nPassCmd true": ("IMAP account 'a' has both Pass and PassCmd",
+                                     "1:1: account a has both Pass and PassCmd: mbsync refuses the file; remove one "
+                                     "of them"),
+    "RequireSSL no\nSSLType IMAPS": ("IMAP account 'a': The deprecated UseSSL*, UseTLS*, UseIMAPS, and RequireSSL "
+                                     "options are mutually exclusive with SSLType and SSLVersions.",
+                                     "1:1: account a: the deprecated UseSSL*, UseTLS*, UseIMAPS and RequireSSL options "
+                                     "are mutually exclusive with SSLType and SSLVersions: mbsync refuses the file; "
+                                     "remove the deprecated ones"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lines", list(MBSYNC_REFUSED))
+def test_a_file_mbsync_refuses_stops_the_import(capsys: pytest.CaptureFixture[str], tmp_path: Path, lines: str) -> None:
+    complaint, message = MBSYNC_REFUSED[lines]
+    assert mbsync_reads(tmp_path, f"IMAPAccount a\nHost 127.0.0.1\n{lines}") == complaint
+    rc = tmp_path / "rc"
+    rc.write_text(f"IMAPAccount a\nHost 127.0.0.1\n{lines}\n")
+    code = main(["import", "--from", "mbsync", str(rc)])
+    out, err = capsys.readouterr()
+    assert (code, out, err) == (2, "", f"mailconf: {rc}:{message}\n")

@@ -78,9 +78,10 @@ TOO_LARGE = {
     "msmtp": ("account a\nhost h.example.org\ntimeout 99999\nfrom a@example.org\n",
               "1:1: account a: not imported, it cannot be valid: outgoing.timeout: `timeout` must be between 0 and "
               "86400 (got 99999)"),
-    "mbsync": ("IMAPAccount a\nHost h.example.org\nUser a@example.org\nTimeout 0000099999999999\n",
+    # (mbsync cuts a number to 32 bits: 99999999999 is 1215752191 there, and imported so: test_mbsync.py)
+    "mbsync": ("IMAPAccount a\nHost h.example.org\nUser a@example.org\nTimeout 0000000000000099999\n",
                "1:1: account a: not imported, it cannot be valid: incoming.timeout: `timeout` must be between 0 and "
-               "86400 (got 99999999999)"),
+               "86400 (got 99999)"),
     "fetchmail": ("poll h.example.org port 1234567890123 protocol imap user a@example.org\n",
                   "1:1: account h.example.org: not imported, it cannot be valid: incoming.port: `port` must be "
                   "between 1 and 65535 (got 1234567890123)"),
