@@ -469,7 +469,7 @@ def test_a_toml_key_of_thousands_of_dotted_parts_is_refused_at_once(
         raise AssertionError("tomllib read the file: the refusal must come first")
 
     monkeypatch.setattr(tomllib, "loads", parsed)
-    with pytest.raises(settings.ConfigError) as refused:
+    with pytest.raises(ConfigError) as refused:
         settings._read_pyproject(project / "pyproject.toml", found=True)
     assert str(refused.value) == message
 
