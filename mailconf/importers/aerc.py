@@ -77,14 +77,18 @@ parameters (their values are never shown) and aerc's other settings (``folders``
 ``pgp-*`` ...). A line go-ini cannot read (no ``=``, an unclosed ``[``, a backquote never closed)
 stops the import with its line (exit 2): aerc 0.14 ignores such a file and starts its
 new-account wizard. So does a URL Go cannot parse (a user name with a blank that is not
-percent-encoded, a port that is not a number): aerc cannot connect with it either.
+percent-encoded, a port that is not a number, a control character: a tab, or a line break in
+backquotes, which Python's URL parser would drop) and one aerc cannot dial: it adds its default
+port only to a host without ``:``, and dials ``imaps://[::1]`` without a port ("missing port"),
+``imaps://host:`` at port 0 and ``imaps://a:b:993`` not at all ("too many colons"): aerc cannot
+connect with any of them either.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.utils import parseaddr
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
@@ -251,6 +255,8 @@ def parse_url(value: Value, key: str) -> Url | None:
     def bad(what: str) -> Unreadable:
         return Unreadable(value.where, f"{key}: {what}, aerc cannot use it", "write SCHEME://USER@HOST:PORT")
 
+    if any(c < " " or c == "\x7f" for c in value.text):  # Python's urlsplit drops a tab or line break silently
+        raise bad("the URL holds a control character (a tab, a line break ...)")
     try:
         parts = urlsplit(value.text)
     except ValueError:
@@ -271,19 +277,32 @@ def parse_url(value: Value, key: str) -> Url | None:
         except UnicodeDecodeError:
             raise bad("the user name's percent escapes are not UTF-8 text") from None
         password = bool(colon)
+    host, port_text = _host_port(hostport, bad)
+    # Go's port is the digits' value (leading zeros and all); the first nine digits were "0000000000993" read as 0
+    port = whole_number(port_text) if port_text else None
+    return Url(parts.scheme, user, password, host, port, bool(parts.query))
+
+
+def _host_port(hostport: str, bad: Callable[[str], Unreadable]) -> tuple[str, str]:
+    """(host, port digits or "") as Go's url.Parse reads them, and as aerc can dial them: aerc adds its default port
+    only to a host without ':' (strings.ContainsRune), and dials any other as written."""
     if hostport.startswith("["):
         close = hostport.find("]")
         host, port_text = hostport[1:close], hostport[close + 1 :]
         if close == -1 or (port_text and not port_text.startswith(":")):
             raise bad("an IPv6 address without its closing ]")
+        if not port_text:  # aerc dials "[::1]": "missing port in address"
+            raise bad("an IPv6 address without a port (aerc adds its default port only to a host without ':')")
         port_text = port_text[1:]
     else:
         host, _, port_text = hostport.rpartition(":") if ":" in hostport else (hostport, "", "")
+        if ":" in host:  # aerc dials "a:b:993": "too many colons in address"
+            raise bad("a host with a ':' (an IPv6 address is written in [ ])")
     if port_text and not (port_text.isascii() and port_text.isdigit()):
         raise bad("the port is not a number")
-    # Go's port is the digits' value (leading zeros and all); the first nine digits were "0000000000993" read as 0
-    port = whole_number(port_text) if port_text else None
-    return Url(parts.scheme, user, password, host, port, bool(parts.query))
+    if ":" in hostport and not port_text:  # aerc dials "host:", port 0
+        raise bad("a ':' without a port after it (aerc dials port 0)")
+    return host, port_text
 
 
 # --- aerc ----------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from tests.importers.test_round_trip import account_files, comes_back_exactly
 from tests.servers import make_certificates, server_context
 from tests.targets._aerc_client import AERC_TIMEOUT, ImapStub, Login, aerc_binary, load_failure
 from tests.targets._aerc_client import aerc as aerc_client
+from tests.targets.test_boundaries import _aerc_failures
 
 SECRET = "s3cret-Do-Not-Print-42"
 #: the warning for an smtp:// URL in a file that does not say which aerc it is for (0.15 changed its meaning)
@@ -592,3 +593,62 @@ def test_aerc_0_20_reads_default_parents_and_interpolation_as_the_importer_does(
         "b": ("printf bob-pw", {"verify": False}),
         "b.c": ("printf bob-pw", {"verify": False}),
     }
+
+
+#: URLs Go parses (or refuses) and aerc cannot dial: aerc adds its default port only to a host without ':'
+#: (worker/imap/configure.go, lib/send/smtp.go) and Go's url.Parse refuses a control character; PORT: the stub's.
+UNDIALLED = {
+    "ipv6-no-port": ("imap+insecure://v6@[::1]", "an IPv6 address without a port (aerc adds its default port only to "
+                     "a host without ':')", "address [::1]: missing port in address"),
+    "empty-port": ("imap+insecure://ep@127.0.0.1:", "a ':' without a port after it (aerc dials port 0)",
+                   "dial tcp 127.0.0.1:0: connect: connection refused"),
+    "two-colons": ("imap+insecure://tc@127.0.0.1:1:PORT", "a host with a ':' (an IPv6 address is written in [ ])",
+                   "address 127.0.0.1:1:PORT: too many colons in address"),
+    "line-break": ("`imap+insecure://lb@127.0.0.1:PORT\n`", "the URL holds a control character (a tab, a line break "
+                   "...)", 'parse "imap+insecure://lb@127.0.0.1:PORT\\n": net/url: invalid control character in URL'),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("version", ["0.14", "0.20"])
+def test_a_url_aerc_cannot_dial_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, version: str
+) -> None:
+    """aerc itself on one file of such accounts, next to one it logs in with: each one fails (its debug log says
+    why, tests/targets/test_boundaries.py) and the importer stops at it (exit 2). It took each as a server at the
+    default port (the IPv6 address, the empty port) or at a port it made up (Python's urlsplit drops a line break;
+    "127.0.0.1:1" was the host)."""
+    aerc_binary(version)  # or skip, naming what is missing
+    need("tmux")
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    with ImapStub(None, implicit=False, offer_starttls=False) as server:
+        port = str(server.port)
+        sections = {"ok": f"imap+insecure://ok@127.0.0.1:{port}"} | {n: u for n, (u, _, _) in UNDIALLED.items()}
+        # no command for the line break: aerc 0.14 runs it at start and refuses the whole file when the URL is bad
+        conf = HEADER.format(version) + "".join(
+            f"[{name}]\nsource = {url.replace('PORT', port)}\nfrom = a@example.org\n"
+            + ("source-cred-cmd = printf pw\n" if name != "line-break" else "")
+            for name, url in sections.items()
+        )
+        with aerc_client(conf.encode(), home, version) as client:
+            deadline = time.monotonic() + AERC_TIMEOUT
+            while time.monotonic() < deadline:
+                failures = {n: m for n, (_, m) in _aerc_failures(client.log)[1].items()}
+                log = client.log.read_text("utf-8") if client.log.exists() else ""
+                if server.logins and len(failures) == 3 and "net/url" in log:
+                    break
+                time.sleep(0.1)
+    assert server.logins == [Login(False, "LOGIN" if version == "0.14" else "AUTHENTICATE PLAIN", "ok", "pw")]
+    prefix = "" if version == "0.14" else "dial tcp: "  # aerc 0.20 names the dial around the address
+    assert failures == {
+        name: (message if message.startswith("dial") else prefix + message).replace("PORT", port)
+        for name, (_, _, message) in UNDIALLED.items()
+        if name != "line-break"
+    }
+    refused = UNDIALLED["line-break"][2].replace("PORT", port)
+    assert [line for line in log.split("\n") if line.endswith(refused)] != [], log
+    for name, (url, what, _) in UNDIALLED.items():
+        path = tmp_path / f"{name}.conf"
+        path.write_text(f"[{name}]\nsource = {url}\nfrom = a@example.org\n")
+        message = f"mailconf: {path}:2:1: source: {what}, aerc cannot use it; write SCHEME://USER@HOST:PORT\n"
+        assert run(capsys, "import", "--from", "aerc", str(path)) == (2, "", message)
