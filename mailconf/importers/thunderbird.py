@@ -24,16 +24,33 @@ reader goes on after the next ``;``, as Thunderbird does.
   ``pop3`` servers; Local Folders, news and feeds are skipped) |
 | ``mail.server.K.name`` | the account name |
 | ``mail.server.K.type``, ``hostname``, ``port``, ``userName`` | ``incoming`` protocol, host, port, username |
-| ``socketType`` (SMTP: ``try_ssl``) 0 / 1 / 2 / 3 | ``security: none`` / ``starttls-optional`` / ``starttls`` /
-  ``tls`` |
-| ``authMethod`` 1 / 3 / 4 / 5 / 6 / 7 / 10 | ``auth: none`` / ``password`` / ``password`` + ``mechanisms:
-  [cram-md5]`` / ``gssapi`` / ``ntlm`` / ``client-cert`` / ``oauth2`` |
-| ``leave_on_server``, ``delete_mail_left_on_server`` + ``num_days_to_leave_on_server``
+| ``socketType`` (SMTP: ``try_ssl``) 0 / 2 / 3 | ``security: none`` / ``starttls`` / ``tls`` |
+| ``authMethod`` 1 / 3 / 4 / 5 / 6 / 7 / 8 / 10 | ``auth: none`` / ``password`` / ``password`` + ``mechanisms:
+  [cram-md5]`` / ``gssapi`` / ``ntlm`` / ``client-cert`` / ``password`` + ``[cram-md5]`` (a warning) / ``oauth2`` |
+| ``leave_on_server``, ``delete_by_age_from_server`` + ``num_days_to_leave_on_server``
   (POP3) | ``leave_on_server``, ``leave_days`` |
 | ``mail.identity.I.useremail``, ``fullName``, ``organization`` | ``address``, ``display_name``, ``organization`` |
 | the identity's ``smtpServer`` (or ``mail.smtp.defaultserver``): ``mail.smtpserver.S.*`` | ``outgoing`` |
 | ``mailnews.tcptimeout``, ``security.tls.version.min`` 1-4 | ``timeout``, ``tls.min_version`` on every server |
 | a ``cert_override.txt`` line for the server's ``host:port`` (SHA-256) | ``tls.fingerprint`` |
+
+The accounts are the ones Thunderbird 153 loads (checked against it): ``mail.accountmanager.accounts`` is split
+at commas without trimming, so a key with spaces around it loads no account (a warning); an empty entry, a repeated
+key and a key without ``mail.account.X.server`` are skipped; an account whose server an earlier account has, or
+whose server has no ``hostname``, is not loaded (a warning). ``mail.accountmanager.defaultaccount`` only picks
+Thunderbird's default account; the import keeps the listed order. The identity keys are trimmed, as Thunderbird
+trims them. An identity without ``smtpServer`` sends through ``mail.smtp.defaultserver``, or, without it, the first
+server of ``mail.smtpservers``; a server not in ``mail.smtpservers`` is none for Thunderbird, so the account has no
+``outgoing`` (a warning). A ``port`` of 0 or below (POP3: 1 or below) is the default for the protocol and TLS.
+
+``socketType`` absent with the legacy ``isSecure`` true is SSL/TLS, as Thunderbird reads it. ``socketType`` 1
+(trySTARTTLS, removed from Thunderbird) is ``starttls`` when ``mail.ui-rdf.version`` is 1-43: Thunderbird's
+migration rewrites it to 2 at its next start; otherwise it, like any value but 0, 2 and 3, is one Thunderbird
+encrypts nothing for (only 2 and 3 use TLS), so it is imported as ``security: none`` with a warning: never a silent
+downgrade. ``authMethod`` 8 (CRAM-MD5, else GSSAPI or XOAUTH2) is ``password`` with ``mechanisms: [cram-md5]`` and a
+warning; a value not in the table (0, 2 "old", 9 "anything", above 10) is ``password`` with a warning. POP3
+``leave_days`` comes from ``delete_by_age_from_server`` ("For at most N days"), not ``delete_mail_left_on_server``
+("Until I delete them"), which has no account-file setting.
 
 Thunderbird writes no pref equal to its default into ``prefs.js``, so its default and no pref
 are one case: ``security.tls.version.min`` absent or 3 (TLS 1.2, Thunderbird 153's default) and
@@ -61,7 +78,7 @@ from ._prefs import TYPE_WORDS, PrefValue, Slot, parse, set_pref, value_type
 NAME = "thunderbird"
 TITLE = "Thunderbird: a profile directory, prefs.js or user.js"
 
-_SECURITY = {0: "none", 1: "starttls-optional", 2: "starttls", 3: "tls"}
+_SECURITY = {0: "none", 2: "starttls", 3: "tls"}
 _AUTH = {1: "none", 3: "password", 4: "password", 5: "gssapi", 6: "ntlm", 7: "client-cert", 10: "oauth2"}
 _TLS_VERSION = {1: "1.0", 2: "1.1", 3: "1.2", 4: "1.3"}
 #: Thunderbird 153's defaults (mailnews.js, all.js): prefs.js never holds a pref equal to them
@@ -76,8 +93,15 @@ Prefs = dict[str, tuple[PrefValue, Location]]
 #: GetBoolValue and GetCharValue, nsMsgIdentity's alike; libpref itself for the two with a built-in default): a
 #: value of another type is not read, and the pref's default is used (a port "1993" leaves IMAP on 993)
 _INT_PREFS = frozenset(["port", "socketType", "try_ssl", "authMethod", "num_days_to_leave_on_server"])
-_BOOL_PREFS = frozenset(["leave_on_server", "delete_mail_left_on_server"])
-_GLOBAL_TYPES = {"mailnews.tcptimeout": int, "security.tls.version.min": int}
+_BOOL_PREFS = frozenset(["leave_on_server", "delete_by_age_from_server", "isSecure"])
+_GLOBAL_TYPES = {"mailnews.tcptimeout": int, "security.tls.version.min": int, "mail.ui-rdf.version": int}
+#: MailMigrator: a profile whose mail.ui-rdf.version is below 44 (and not 0, a new profile) has each socketType /
+#: try_ssl 1 (trySTARTTLS, gone from Thunderbird) rewritten to 2 at the next start
+_MIGRATES_SOCKET_1 = 44
+#: what Thunderbird 153 does with an authMethod the table does not map: words for the warning, and the import
+_AUTH_ODD = {
+    8: "'encrypted password or Kerberos': Thunderbird tries CRAM-MD5 first (then GSSAPI; SMTP: XOAUTH2)",
+}
 #: how each type is written in a prefs file
 _HOW = {int: "write the number without quotes", bool: "write true or false, without quotes", str: "quote it"}
 #: the prefs whose values set_pref() dropping for their type is said (every pref the import reads is one of them)
@@ -244,23 +268,16 @@ def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector
     timeout = None if timeout == _DEFAULT_TIMEOUT else timeout
     min_version = _TLS_VERSION.get(get("security.tls.version.min", 0))
     min_version = None if min_version == _DEFAULT_TLS else min_version
-    listed = str(get("mail.accountmanager.accounts", ""))
-    for key in (k.strip() for k in listed.split(",") if k.strip()):
-        server_key = get(f"mail.account.{key}.server")
-        if server_key is None:
-            continue
+    ui_version = get("mail.ui-rdf.version", 0)
+    migrates = 0 < ui_version < _MIGRATES_SOCKET_1
+    smtp_keys = [k for k in str(get("mail.smtpservers", "")).split(",") if k]  # OutgoingServerService: no trimming
+    default_smtp = get("mail.smtp.defaultserver") or (smtp_keys[0] if smtp_keys else None)
+    for key, server_key in _listed(get, where, found):
         base = f"mail.server.{server_key}"
         kind = get(f"{base}.type")
-        if kind not in ("imap", "pop3"):
-            if kind not in ("none", "rss", "nntp", None):
-                found.warn(
-                    where(f"{base}.type"),
-                    f"account {shown(key)}: server type {shown(kind, quotes=True)} is not IMAP or POP3; skipped",
-                )
-            continue
         identities = [i.strip() for i in str(get(f"mail.account.{key}.identities", "")).split(",") if i.strip()]
         ident = f"mail.identity.{identities[0] if identities else ''}"
-        incoming = _server(base, kind, get, pins, timeout, min_version)
+        incoming = _server(base, kind, get, where, pins, (timeout, min_version, migrates), found)
         incoming["username"] = get(f"{base}.userName", "")
         if not incoming["username"]:
             incoming.pop("username")
@@ -273,13 +290,20 @@ def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector
         if kind == "pop3":
             if get(f"{base}.leave_on_server") is not None:
                 incoming["leave_on_server"] = bool(get(f"{base}.leave_on_server"))
-            if get(f"{base}.delete_mail_left_on_server"):
-                incoming["leave_days"] = get(f"{base}.num_days_to_leave_on_server", 7)
-        smtp_key = get(f"{ident}.smtpServer") or get("mail.smtp.defaultserver")
-        if smtp_key:
+            days = get(f"{base}.num_days_to_leave_on_server", 7)
+            if get(f"{base}.delete_by_age_from_server") and days:  # Pop3Client: deleteByAgeFromServer && days
+                incoming["leave_days"] = days
+        smtp_key = get(f"{ident}.smtpServer") or default_smtp
+        if smtp_key and smtp_key not in smtp_keys:  # OutgoingServerService.getServerByKey: the listed ones only
+            found.warn(
+                where(f"{ident}.smtpServer" if get(f"{ident}.smtpServer") else "mail.smtp.defaultserver"),
+                f"SMTP server {shown(smtp_key)} is not in mail.smtpservers: Thunderbird has no outgoing server for "
+                f"account {shown(key)} (nor does this import); add it to mail.smtpservers",
+            )
+        elif smtp_key:
             smtp = f"mail.smtpserver.{smtp_key}"
             if get(f"{smtp}.hostname") is not None:
-                outgoing = _server(smtp, "smtp", get, pins, timeout, min_version)
+                outgoing = _server(smtp, "smtp", get, where, pins, (timeout, min_version, migrates), found)
                 if get(f"{smtp}.username"):
                     outgoing["username"] = get(f"{smtp}.username")
                 account["outgoing"] = outgoing
@@ -297,27 +321,107 @@ def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector
             )
 
 
+def _listed(get: _Get, where: Any, found: Collector) -> list[tuple[str, str]]:
+    """(account key, server key) of each account Thunderbird 153 loads from ``mail.accountmanager.accounts``
+    (nsMsgAccountManager::LoadAccounts, checked against Thunderbird: tests/importers/test_thunderbird_accounts.py)."""
+    listed_keys: list[tuple[str, str]] = []
+    accounts = "mail.accountmanager.accounts"
+    listed = str(get(accounts, ""))
+    seen: set[str] = set()
+    servers: dict[str, str] = {}  # server key -> the account that loaded it
+    for key in listed.split(","):  # nsMsgAccountManager::LoadAccounts: split on ',', no trimming
+        if key != key.strip():
+            if key.strip():
+                found.warn(
+                    where(accounts),
+                    f"account {shown(key, quotes=True)}: spaces around an account key in {accounts}: Thunderbird "
+                    "does not load the account (nor does this import); remove the spaces",
+                )
+            continue
+        if not key or key in seen:  # an empty entry or a repeated key: Thunderbird skips it
+            continue
+        seen.add(key)
+        server_key = get(f"mail.account.{key}.server")
+        if server_key is None:
+            continue
+        if server_key in servers:
+            found.warn(
+                where(f"mail.account.{key}.server"),
+                f"account {shown(key)}: server {shown(server_key)} is account {shown(servers[server_key])}'s: "
+                "Thunderbird loads only the first account of a server (so does this import)",
+            )
+            continue
+        servers[server_key] = key
+        base = f"mail.server.{server_key}"
+        kind = get(f"{base}.type")
+        if kind not in ("imap", "pop3"):
+            if kind not in ("none", "rss", "nntp", None):
+                found.warn(
+                    where(f"{base}.type"),
+                    f"account {shown(key)}: server type {shown(kind, quotes=True)} is not IMAP or POP3; skipped",
+                )
+            continue
+        if not get(f"{base}.hostname"):
+            found.warn(
+                where(f"{base}.type"),
+                f"account {shown(key)}: server {shown(server_key)} has no hostname: Thunderbird does not load the "
+                f"account (nor does this import); set {base}.hostname",
+            )
+            continue
+        listed_keys.append((key, server_key))
+    return listed_keys
+
+
 def _server(  # noqa: PLR0917
     base: str,
     kind: str,
     get: Any,
+    where: Any,
     pins: Mapping[str, str],
-    timeout: Any,
-    min_version: str | None,
+    common: tuple[Any, str | None, bool],
+    found: Collector,
 ) -> dict[str, Any]:
+    """One server's settings; ``common`` is (``mailnews.tcptimeout``, the TLS minimum, whether Thunderbird rewrites
+    socketType 1 to 2 at its next start)."""
+    timeout, min_version, migrates = common
     smtp = kind == "smtp"
-    socket = get(f"{base}.try_ssl" if smtp else f"{base}.socketType", 0)
-    security = _SECURITY.get(socket, "none")
+    name = f"{base}.try_ssl" if smtp else f"{base}.socketType"
+    # MsgIncomingServer: no socketType, and the legacy isSecure true, is SSL (SmtpServer has no isSecure)
+    socket = get(name, 3 if not smtp and get(f"{base}.isSecure") else 0)
+    security = _SECURITY.get(socket)
+    if socket == 1 and migrates:
+        security = "starttls"
+    elif security is None:  # Pop3Client, SmtpClient, nsImapProtocol: TLS only for 2 (STARTTLS) and 3 (SSL)
+        security = "none"
+        found.warn(
+            where(name),
+            f"{shown(name)}: {socket}{' (trySTARTTLS, removed from Thunderbird)' if socket == 1 else ''} is none of "
+            "Thunderbird's values (0 none, 2 STARTTLS, 3 SSL/TLS): Thunderbird "
+            "connects without TLS, so the import says security: none; set 2 or 3",
+        )
     host = str(get(f"{base}.hostname", ""))
-    port = get(f"{base}.port", 0) or (
-        (465 if security == "tls" else 587) if smtp else _PORTS[(kind, security == "tls")]
-    )
+    port = get(f"{base}.port", 0)
+    if port <= (1 if kind == "pop3" else 0):  # MsgIncomingServer: a port not above 1 is the protocol's default
+        port = (465 if security == "tls" else 587) if smtp else _PORTS[(kind, security == "tls")]
     server: dict[str, Any] = {} if smtp else {"protocol": kind}
     server.update(host=host, port=port, security=security)
     method = get(f"{base}.authMethod", 3)
     server["auth"] = _AUTH.get(method, "password")
-    if method == 4:
+    if method in (4, 8):
         server["mechanisms"] = ["cram-md5"]
+    if method == 8:
+        found.warn(
+            where(f"{base}.authMethod"),
+            f"{shown(base + '.authMethod')}: 8 is {_AUTH_ODD[8]}: imported as auth: password with mechanisms: "
+            "[cram-md5]",
+        )
+    elif method not in _AUTH:
+        found.warn(
+            where(f"{base}.authMethod"),
+            f"{shown(base + '.authMethod')}: {method} is no method Thunderbird offers (1 none, 3 normal password, "
+            "4 encrypted password, 5 Kerberos, 6 NTLM, 7 TLS certificate, 10 OAuth2): Thunderbird's POP3 and SMTP "
+            "code has no mechanism for it; imported as auth: password; set one of them",
+        )
     tls: dict[str, Any] = {}
     if min_version is not None:
         tls["min_version"] = min_version

@@ -65,7 +65,7 @@ What it writes
 | ``auth`` none / password / gssapi / ntlm / client-cert / oauth2 | ``authMethod`` 1 / 3 / 5 / 6 / 7 / 10 (4,
   "encrypted password", for password with ``mechanisms: [cram-md5]``) |
 | ``leave_on_server`` (POP3) | ``leave_on_server`` |
-| ``leave_days`` (POP3) | ``delete_mail_left_on_server`` true, ``num_days_to_leave_on_server`` |
+| ``leave_days`` (POP3) | ``delete_by_age_from_server`` true, ``num_days_to_leave_on_server`` |
 | ``address``, ``display_name``, ``organization`` | ``mail.identity.idN.useremail``, ``fullName``,
   ``organization``; ``smtpServer`` = ``smtpN``; ``valid`` true |
 | ``timeout`` | global ``mailnews.tcptimeout`` (seconds), only when every server that declares one agrees |
@@ -367,7 +367,7 @@ def server_gaps(gaps: Gaps, account: Account, server: Server, pinned: bool) -> N
 INCOMING_NAMES = PrefNames(
     (".type", ".hostname", ".port", ".userName", ".name", ".socketType", ".authMethod", ".login_at_startup")
 )
-LEAVE_NAMES = PrefNames((".leave_on_server", ".delete_mail_left_on_server", ".num_days_to_leave_on_server"))
+LEAVE_NAMES = PrefNames((".leave_on_server", ".delete_by_age_from_server", ".num_days_to_leave_on_server"))
 IDENTITY_NAMES = PrefNames((".fullName", ".useremail", ".organization", ".smtpServer", ".valid"))
 SMTP_NAMES = PrefNames((".hostname", ".port", ".try_ssl", ".authMethod", ".username", ".description"))
 ACCOUNT_NAMES = PrefNames((".server", ".identities"))

@@ -422,6 +422,7 @@ def test_thunderbird_profile_user_js_wins_and_pins_come_from_cert_override(tmp_p
         'user_pref("mail.server.server1.name", "Work mail");\n'
         'user_pref("mail.server.server2.type", "none");\n'
         'user_pref("mail.identity.id1.useremail", "alice@example.com");\n'
+        'user_pref("mail.smtpservers", "smtp1");\n'
         'user_pref("mail.smtp.defaultserver", "smtp1");\n'
         'user_pref("mail.smtpserver.smtp1.hostname", "smtp.example.com");\n'
         'user_pref("mail.smtpserver.smtp1.port", 465);\n'

@@ -97,7 +97,7 @@ def expected_prefs(model: Model, first: int = 1) -> dict[str, object]:
             if incoming.leave_on_server is not None:
                 prefs[f"{srv}.leave_on_server"] = incoming.leave_on_server
             if incoming.leave_days is not None:
-                prefs[f"{srv}.delete_mail_left_on_server"] = True
+                prefs[f"{srv}.delete_by_age_from_server"] = True
                 prefs[f"{srv}.num_days_to_leave_on_server"] = incoming.leave_days
             ident = f"mail.identity.id{n}"
             if account.display_name is not None:
@@ -143,7 +143,7 @@ def expected_manager(model: Model, first: int = 1) -> dict[str, Any]:
             }
             if incoming.protocol.value == "pop3":
                 server["leaveOnServer"] = bool(incoming.leave_on_server)
-                server["deleteLeftOnServer"] = incoming.leave_days is not None
+                server["deleteByAge"] = incoming.leave_days is not None
                 server["daysToLeave"] = incoming.leave_days or 7  # Thunderbird's default
             identity = {
                 "key": f"id{n}",
@@ -194,7 +194,7 @@ const accounts = MailServices.accounts.accounts
     if (s.type == "pop3") {
       const p = s.QueryInterface(Ci.nsIPop3IncomingServer);
       server.leaveOnServer = p.leaveMessagesOnServer;
-      server.deleteLeftOnServer = p.deleteMailLeftOnServer;
+      server.deleteByAge = p.deleteByAgeFromServer;
       server.daysToLeave = p.numDaysToLeaveOnServer;
     }
     const identities = a.identities.map(i => ({key: i.key, fullName: i.fullName, email: i.email,

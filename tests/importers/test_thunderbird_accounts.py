@@ -1,0 +1,167 @@
+"""The account model of ``import --from thunderbird`` against Thunderbird 153 reading the same prefs.js.
+
+One profile holds the cases where the import used to read another account than Thunderbird does: account keys
+with spaces (not trimmed by nsMsgAccountManager::LoadAccounts), a repeated key, two accounts of one server, a
+server without a hostname, socketType 1 (rewritten to 2 by MailMigrator when ``mail.ui-rdf.version`` is below 44),
+an unknown socketType (Thunderbird encrypts only for 2 and 3: the import said ``none`` silently), the legacy
+``isSecure``, a port of -1, POP3 ``delete_by_age_from_server`` (the "For at most N days" box; the import read
+``delete_mail_left_on_server``), an identity without ``smtpServer`` and no ``mail.smtp.defaultserver`` (the first
+of ``mail.smtpservers``) and an SMTP server not in ``mail.smtpservers`` (none). Thunderbird's reading comes from
+MailServices through Marionette; the import's exact output and warnings are asserted too.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailconf.importers import ReadOptions
+from mailconf.importers._core import import_paths
+from tests.conftest import need
+from tests.targets._marionette import thunderbird, write_user_js
+
+
+def _account(n: int, kind: str, host: str, *extra: str) -> str:
+    lines = [
+        f'user_pref("mail.account.account{n}.server", "server{n}");',
+        f'user_pref("mail.account.account{n}.identities", "id{n}");',
+        f'user_pref("mail.server.server{n}.type", "{kind}");',
+        f'user_pref("mail.server.server{n}.name", "a{n}");',
+        *([f'user_pref("mail.server.server{n}.hostname", "{host}");'] if host else []),
+        f'user_pref("mail.identity.id{n}.useremail", "u{n}@example.com");',
+        *(f'user_pref("mail.server.server{n}.{e});' for e in extra),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+PREFS_JS = (
+    'user_pref("mail.accountmanager.accounts", "account1, account2,account3,,account1,account4,account5,account6 ,'
+    'account7,account8");\n'
+    'user_pref("mail.ui-rdf.version", 40);\n'
+    'user_pref("mail.smtpservers", "smtp1,smtp2");\n'
+    'user_pref("mail.smtpserver.smtp1.hostname", "smtp1.example.com");\n'
+    'user_pref("mail.smtpserver.smtp1.try_ssl", 3);\n'
+    'user_pref("mail.smtpserver.smtp2.hostname", "smtp2.example.com");\n'
+    'user_pref("mail.smtpserver.smtp2.try_ssl", 2);\n'
+    'user_pref("mail.smtpserver.smtp9.hostname", "smtp9.example.com");\n'
+    'user_pref("mail.identity.id3.smtpServer", "smtp2");\n'
+    'user_pref("mail.identity.id5.smtpServer", "smtp9");\n'
+    + _account(1, "imap", "h1.example.com", 'socketType", 1')
+    + _account(2, "imap", "h2.example.com")
+    + _account(3, "imap", "h3.example.com", 'socketType", 4', 'port", -1')
+    + _account(4, "pop3", "h4.example.com", 'isSecure", true', 'leave_on_server", true',
+               'delete_by_age_from_server", true', 'num_days_to_leave_on_server", 3')
+    + _account(5, "pop3", "h5.example.com", 'socketType", 2', 'leave_on_server", true',
+               'delete_mail_left_on_server", true', 'num_days_to_leave_on_server", 9')
+    + _account(6, "imap", "h6.example.com")
+    + _account(7, "imap", "")
+    + 'user_pref("mail.account.account8.server", "server4");\n'
+)  # fmt: skip
+
+READ = """
+const out = {};
+for (const a of MailServices.accounts.accounts) {
+  const s = a.incomingServer;
+  if (s.type != "imap" && s.type != "pop3") continue;
+  const o = {host: s.hostname, port: s.port, socketType: s.socketType};
+  if (s.type == "pop3") {
+    const p = s.QueryInterface(Ci.nsIPop3IncomingServer);
+    o.leave = p.leaveMessagesOnServer;
+    o.days = p.deleteByAgeFromServer ? p.numDaysToLeaveOnServer : null;
+  }
+  const smtp = MailServices.outgoingServer.getServerByIdentity(a.defaultIdentity);
+  o.smtp = smtp ? smtp.QueryInterface(Ci.nsISmtpServer).hostname : null;
+  out[s.prettyName] = o;
+}
+return out;
+"""
+
+SECURITY = {0: "none", 2: "starttls", 3: "tls"}
+
+
+def _as_thunderbird(account: dict[str, Any]) -> dict[str, Any]:
+    """The imported account in the shape READ gives."""
+    incoming = account["incoming"]
+    got: dict[str, Any] = {
+        "host": incoming["host"],
+        "port": incoming["port"],
+        "socketType": {v: k for k, v in SECURITY.items()}[incoming["security"]],
+    }
+    if incoming["protocol"] == "pop3":
+        got["leave"] = incoming.get("leave_on_server", False)
+        got["days"] = incoming.get("leave_days")
+    got["smtp"] = account["outgoing"]["host"] if "outgoing" in account else None
+    return got
+
+
+def _import(profile: Path) -> tuple[dict[str, Any], list[str]]:
+    result = import_paths("thunderbird", [str(profile)], ReadOptions())
+    return dict(result.accounts), [w.split("prefs.js:", 1)[1] for w in result.warnings]
+
+
+@pytest.mark.real
+def test_the_accounts_imported_are_the_ones_thunderbird_loads() -> None:
+    need("thunderbird")
+    with tempfile.TemporaryDirectory(prefix="mailconf-tb-accounts-") as tmp:
+        profile = Path(tmp)
+        (profile / "prefs.js").write_text(PREFS_JS, encoding="utf-8")
+        accounts, _ = _import(profile)
+        write_user_js(profile)
+        with thunderbird(profile) as client:
+            real = client.execute(READ)
+
+    # a3's socketType 4 stays 4 in Thunderbird, which encrypts nothing for it (only 2 and 3 use TLS): the import
+    # says none, with a warning (the next test)
+    assert real["a3"]["socketType"] == 4
+    real["a3"]["socketType"] = 0
+    assert {name: _as_thunderbird(a) for name, a in accounts.items()} == real
+    assert list(accounts) == ["a1", "a3", "a4", "a5"]  # the list's order, as Thunderbird's
+
+
+def test_what_thunderbird_does_not_load_or_encrypt_is_said(tmp_path: Path) -> None:
+    (tmp_path / "prefs.js").write_text(PREFS_JS, encoding="utf-8")
+    accounts, warnings = _import(tmp_path)
+    assert accounts["a3"]["incoming"] == {
+        "protocol": "imap", "host": "h3.example.com", "port": 143, "security": "none", "auth": "password",
+    }  # fmt: skip
+    assert accounts["a1"]["incoming"]["security"] == "starttls"  # MailMigrator rewrites 1 to 2 (ui version 40)
+    assert accounts["a4"]["incoming"] == {
+        "protocol": "pop3", "host": "h4.example.com", "port": 995, "security": "tls", "auth": "password",
+        "leave_on_server": True, "leave_days": 3,
+    }  # fmt: skip
+    assert "leave_days" not in accounts["a5"]["incoming"]
+    assert warnings == [
+        "1:1: account ' account2': spaces around an account key in mail.accountmanager.accounts: Thunderbird does "
+        "not load the account (nor does this import); remove the spaces",
+        "1:1: account 'account6 ': spaces around an account key in mail.accountmanager.accounts: Thunderbird does "
+        "not load the account (nor does this import); remove the spaces",
+        "60:1: account account7: server server7 has no hostname: Thunderbird does not load the account (nor does "
+        "this import); set mail.server.server7.hostname",
+        "63:1: account account8: server server4 is account account4's: Thunderbird loads only the first account of "
+        "a server (so does this import)",
+        "30:1: mail.server.server3.socketType: 4 is none of Thunderbird's values (0 none, 2 STARTTLS, 3 SSL/TLS): "
+        "Thunderbird connects without TLS, so the import says security: none; set 2 or 3",
+        "10:1: SMTP server smtp9 is not in mail.smtpservers: Thunderbird has no outgoing server for account account5 "
+        "(nor does this import); add it to mail.smtpservers",
+    ]
+
+
+def test_socket_type_1_without_the_migration_is_said_and_imported_as_none(tmp_path: Path) -> None:
+    # Thunderbird 153 has no trySTARTTLS (nsMsgSocketType: 0, 2, 3); MailMigrator rewrites 1 to 2 only for a
+    # profile whose mail.ui-rdf.version is 1-43 (a new profile, 0, skips it). Pop3Client and SmtpClient use TLS
+    # only for 2 and 3 (read from Thunderbird 153's omni.ja), so 1 is a cleartext connection, not starttls-optional
+    (tmp_path / "prefs.js").write_text(
+        'user_pref("mail.accountmanager.accounts", "account1");\n'
+        + _account(1, "pop3", "h.example.com", 'socketType", 1'),
+        encoding="utf-8",
+    )
+    accounts, warnings = _import(tmp_path)
+    assert accounts["a1"]["incoming"]["security"] == "none"
+    assert warnings == [
+        "8:1: mail.server.server1.socketType: 1 (trySTARTTLS, removed from Thunderbird) is none of Thunderbird's "
+        "values (0 none, 2 STARTTLS, 3 SSL/TLS): Thunderbird connects without TLS, so the import says security: "
+        "none; set 2 or 3",
+    ]
