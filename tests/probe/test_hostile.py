@@ -827,6 +827,19 @@ MIXED = (
 )
 
 
+def cleartext_login(
+    probe: Any, tmp_path: Path, script: Callable[[socket.socket, threading.Event], None], protocol: str
+) -> tuple[list[Found], int, str]:
+    """``probe --login --allow-cleartext`` of one server (``imap`` incoming or ``smtp`` outgoing, no TLS, a 2 s
+    timeout) played by ``script``: its findings, exit code and standard error."""
+    side = "outgoing" if protocol == "smtp" else "incoming"
+    with ScriptedServer(script) as server:
+        server_settings = {"protocol": protocol, "host": "127.0.0.1", "port": server.port, "security": "none",
+                           "timeout": 2, "password_command": secret_file(tmp_path, "s3cret-pw")}  # fmt: skip
+        run = probe(**{side: server_settings}, args=("--login", "--allow-cleartext"))
+    return run.findings, run.code, run.err
+
+
 @pytest.mark.parametrize(
     ("answers", "findings"),
     [
@@ -858,14 +871,7 @@ def test_an_smtp_reply_whose_lines_have_different_codes(
             conn.sendall(answer)
         stop.wait()
 
-    with ScriptedServer(script) as server:
-        run = probe(
-            outgoing={"protocol": "smtp", "host": "127.0.0.1", "port": server.port, "security": "none", "timeout": 2,
-                      "password_command": secret_file(tmp_path, "s3cret-pw")},
-            args=("--login", "--allow-cleartext"),
-        )  # fmt: skip
-    assert run.findings == findings
-    assert (run.code, run.err) == (1, "")
+    assert cleartext_login(probe, tmp_path, script, "smtp") == (findings, 1, "")
 
 
 #: what the IMAP server lists before the untagged BYE: a password login by AUTHENTICATE PLAIN, or by LOGIN only
@@ -913,14 +919,7 @@ def test_an_untagged_bye_ends_the_session_with_its_reason(
             return
         stop.wait()
 
-    with ScriptedServer(script) as server:
-        run = probe(
-            incoming={"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "none", "timeout": 2,
-                      "password_command": secret_file(tmp_path, "s3cret-pw")},
-            args=("--login", "--allow-cleartext"),
-        )  # fmt: skip
-    assert run.findings == findings
-    assert (run.code, run.err) == (1, "")
+    assert cleartext_login(probe, tmp_path, script, "imap") == (findings, 1, "")
 
 
 @pytest.mark.parametrize("step", ["capability", "login"])
@@ -940,18 +939,11 @@ def test_a_continuation_to_a_command_that_sends_no_more_is_a_protocol_error(
         conn.sendall(b"+ go on\r\n")
         stop.wait()
 
-    with ScriptedServer(script) as server:
-        run = probe(
-            incoming={"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "none", "timeout": 2,
-                      "password_command": secret_file(tmp_path, "s3cret-pw")},
-            args=("--login", "--allow-cleartext"),
-        )  # fmt: skip
     waiting = "the CAPABILITY response" if step == "capability" else "the answer to LOGIN"
     findings = [Found(5, "MC820", "info", "IMAP over no TLS; login offered: LOGIN command")] if step == "login" else []
     findings.append(Found(5, "MC818", "error", f"the server asked for more (a continuation) while waiting for "
                           f"{waiting}: '+ go on'"))  # fmt: skip
-    assert run.findings == findings
-    assert (run.code, run.err) == (1, "")
+    assert cleartext_login(probe, tmp_path, script, "imap") == (findings, 1, "")
 
 
 def test_a_pop3_capability_is_the_first_word_of_its_line(probe: Any) -> None:
