@@ -1,9 +1,9 @@
 """Base domains (eTLD+1, as Thunderbird's forMX computes them) and whether a host lies inside a domain.
 
 The Public Suffix List is read from the system's copy (Debian's ``publicsuffix``
-package: /usr/share/publicsuffix/public_suffix_list.dat). Without it, the
-base domain is the last two labels, which is wrong only under multi-label
-suffixes such as ``co.uk``.
+package: /usr/share/publicsuffix/public_suffix_list.dat). Without it, no base
+domain is known (:func:`have_list`): the last two labels would make ``co.uk`` the
+base domain of ``mx.example.co.uk``, and every host under ``.co.uk`` the MX's.
 """
 
 from __future__ import annotations
@@ -40,6 +40,12 @@ def _rules() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     return frozenset(), frozenset(), frozenset()
 
 
+def have_list() -> bool:
+    """Whether the system has a Public Suffix List to read."""
+    plain, wild, _ = _rules()
+    return bool(plain or wild)
+
+
 def public_suffix_length(labels: list[str]) -> int:
     """How many of the last labels form the public suffix (PSL algorithm; 1 when no rule matches)."""
     plain, wild, exceptions = _rules()
@@ -68,6 +74,14 @@ def base_domain(host: str) -> str:
     labels = host.lower().rstrip(".").split(".")
     keep = min(public_suffix_length(labels) + 1, len(labels))
     return ".".join(labels[-keep:])
+
+
+def next_subdomain(host: str) -> str | None:
+    """The base domain and one more label of ``host`` (Thunderbird's ``getNextSubDomain``):
+    mx1.eu.example.co.uk -> eu.example.co.uk; None when ``host`` has no label before its base domain."""
+    labels = host.lower().rstrip(".").split(".")
+    keep = public_suffix_length(labels) + 2
+    return ".".join(labels[-keep:]) if keep <= len(labels) else None
 
 
 def inside(host: str, domains: tuple[str, ...]) -> bool:

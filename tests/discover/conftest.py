@@ -40,7 +40,15 @@ from tests.servers import START_TIMEOUT, Daemon, Dovecot, KeyPair, SmtpServer, f
 from .rig import ADDRESS, LOCAL, Run
 
 DNSMASQ = "/usr/sbin/dnsmasq"
-NAMES = ("example.test", "*.example.test", "hoster.test", "*.hoster.test", "ispdb.test", "*.other.test")
+NAMES = (
+    "example.test",
+    "*.example.test",
+    "hoster.test",
+    "*.hoster.test",
+    "*.eu.hoster.test",
+    "ispdb.test",
+    "*.other.test",
+)
 
 
 class RigCerts(NamedTuple):

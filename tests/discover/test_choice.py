@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from mailconf.discover import domains
 from tests.servers import Dovecot, ScriptedServer, SmtpServer, free_port, never_greet
 
 from .conftest import Dnsmasq, RigCerts, hang, web_and_dns, xml
@@ -94,6 +95,36 @@ def test_server_outside_the_domains_is_flagged(  # noqa: PLR0917
                   imaps(rig_dovecot, host="imap.other.test")),
         outgoing=(f"from autoconfig {AUTOCONFIG}; probe: {SMTPS_OK}", smtps(rig_smtp)),
     ), f"mailconf: warning: incoming imap.other.test: {flag}\n")  # fmt: skip
+
+
+def test_without_a_public_suffix_list_the_mx_gives_no_base_domain(
+    discover: Any, rig_certs: RigCerts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the Public Suffix List (no publicsuffix package: macOS, a slim container) the base domain of MX
+    mx.hoster.co.test was its last two labels, co.test, as co.uk would be of mx.hoster.co.uk: every host under
+    co.test then passed as the MX's and was not flagged. Now no base domain is known, and the MX step says why.
+    The list's path is pointed at a missing file (the DNS and web servers are the real rig's)."""
+    monkeypatch.setattr(domains, "PSL_FILES", (tmp_path / "public_suffix_list.dat",))
+    domains._rules.cache_clear()  # the list is read once per process
+    body = config(server("imap", "imap.other.co.test", 993), server("smtp", "smtp.example.test", 465))
+    try:
+        with web_and_dns(
+            {"/mail/config-v1.1.xml": xml(body)},
+            rig_certs.leaf,
+            ["autoconfig.example.test"],
+            ["mx-host=example.test,mx.hoster.co.test,10"],
+        ) as (_, dns):
+            run = discover(dns, "--no-probe")
+    finally:
+        monkeypatch.undo()
+        domains._rules.cache_clear()
+    flag = "CHECK: imap.other.co.test is outside example.test"
+    assert run == Run(0, account(
+        incoming=(f"{flag}; from autoconfig {AUTOCONFIG}; not probed (--no-probe)",
+                  "protocol: imap\nhost: imap.other.co.test\nport: 993\nsecurity: tls\nauth: password"),
+        outgoing=(f"from autoconfig {AUTOCONFIG}; not probed (--no-probe)",
+                  "protocol: smtp\nhost: smtp.example.test\nport: 465\nsecurity: tls\nauth: password"),
+    ), f"mailconf: warning: incoming imap.other.co.test: {flag}\n")  # fmt: skip
 
 
 def test_output_file_never_replaced_without_force(

@@ -78,6 +78,23 @@ def test_base_domain(host: str, base: str) -> None:
     assert domains.base_domain(host) == base
 
 
+@pytest.mark.parametrize(
+    ("host", "longer"),
+    [
+        ("mx1.eu.hoster.test", "eu.hoster.test"),
+        ("mx.eu.example.co.uk", "eu.example.co.uk"),
+        ("example-com.mail.protection.outlook.com", "protection.outlook.com"),
+        ("mx.hoster.test", "mx.hoster.test"),
+        ("hoster.test", None),
+    ],
+)
+def test_next_subdomain(host: str, longer: str | None) -> None:
+    """Thunderbird's getNextSubDomain: the base domain and one label more; None when there is none."""
+    if not domains.have_list():
+        pytest.skip("needs the Public Suffix List (Debian: publicsuffix)")
+    assert domains.next_subdomain(host) == longer
+
+
 @pytest.mark.parametrize(("host", "suffix"), [("com", True), ("co.uk", True), ("test", True), ("example.co.uk", False),
                                               ("mx.hoster.test", False)])  # fmt: skip
 def test_is_public_suffix(host: str, suffix: bool) -> None:

@@ -123,7 +123,8 @@ def test_ispdb_offline_directory_by_alias(
 
 
 def test_mx_base_domain(discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer) -> None:
-    """MX mx1.eu.hoster.test -> autoconfig.hoster.test; servers there are not flagged (the MX's base domain)."""
+    """MX mx1.eu.hoster.test -> autoconfig.hoster.test (eu.hoster.test has none); servers there are not flagged (the
+    MX's base domain). The address goes along, as Thunderbird sends it."""
     body = config(
         server("imap", "imap.hoster.test", rig_dovecot.ports.imaps),
         server("smtp", "smtp.hoster.test", rig_smtp.port),
@@ -147,7 +148,41 @@ def test_mx_base_domain(discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot
         incoming=(f"{origin}; probe: {IMAPS_OK}", imaps(rig_dovecot, host="imap.hoster.test")),
         outgoing=(f"{origin}; probe: {SMTPS_OK}", smtps(rig_smtp, host="smtp.hoster.test")),
     ), "")  # fmt: skip
-    assert web.requests == ["autoconfig.hoster.test/mail/config-v1.1.xml"]
+    assert web.requests == ["autoconfig.hoster.test/mail/config-v1.1.xml?emailaddress=alice%40example.test"]
+
+
+def test_mx_next_subdomain_first(
+    discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    """Thunderbird 153's forMX asks the MX host's base domain and one label more (getNextSubDomain), the longer
+    first: MX mx1.eu.hoster.test -> autoconfig.eu.hoster.test before autoconfig.hoster.test. Only the base domain
+    was asked, so another service of the hoster's (hoster.test's file) was taken."""
+    body = config(
+        server("imap", "imap.hoster.test", rig_dovecot.ports.imaps),
+        server("smtp", "smtp.hoster.test", rig_smtp.port),
+        domain="eu.hoster.test",
+    )
+    other = config(server("imap", "imap.us.hoster.test", 993), server("smtp", "smtp.us.hoster.test", 465))
+    with (
+        WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as eu,
+        WebServer({"/mail/config-v1.1.xml": xml(other)}, rig_certs.leaf) as base,
+        Dnsmasq(
+            [
+                "mx-host=example.test,mx1.eu.hoster.test,10",
+                f"host-record=autoconfig.eu.hoster.test,{eu.address}",
+                f"host-record=autoconfig.hoster.test,{base.address}",
+                "host-record=imap.hoster.test,127.0.0.1",
+                "host-record=smtp.hoster.test,127.0.0.1",
+            ]
+        ) as dns,
+    ):
+        run = discover(dns)
+    origin = "from mx mx1.eu.hoster.test -> autoconfig https://autoconfig.eu.hoster.test/mail/config-v1.1.xml"
+    assert run == Run(0, account(
+        incoming=(f"{origin}; probe: {IMAPS_OK}", imaps(rig_dovecot, host="imap.hoster.test")),
+        outgoing=(f"{origin}; probe: {SMTPS_OK}", smtps(rig_smtp, host="smtp.hoster.test")),
+    ), "")  # fmt: skip
+    assert eu.requests == ["autoconfig.eu.hoster.test/mail/config-v1.1.xml?emailaddress=alice%40example.test"]
 
 
 def test_srv_implicit_tls_first(discover: Any, rig_dovecot: Dovecot, rig_smtp: SmtpServer) -> None:
