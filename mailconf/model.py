@@ -206,9 +206,13 @@ class Server:
 
     @property
     def is_loopback(self) -> bool:
-        if self.host.lower() in ("localhost", "localhost.localdomain"):
+        """localhost (any case, with or without the root's trailing dot) or a loopback address, IPv4-mapped too:
+        ``::ffff:127.0.0.1`` is 127.0.0.1 over IPv6 (Python 3.11's ``is_loopback`` says no to it)."""
+        if self.host.lower().rstrip(".") in ("localhost", "localhost.localdomain"):
             return True
         address = _ip_address(self.host.strip("[]"))
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
         return address is not None and address.is_loopback
 
     @property

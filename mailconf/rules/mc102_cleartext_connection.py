@@ -1,8 +1,10 @@
 """A server is reached without TLS, even though no credentials are sent.
 
 Condition: ``security: none`` and ``auth: none``. Info instead of warning when the
-host is a loopback address (``localhost``, ``127.0.0.1``, ``::1``): traffic that
-never leaves the machine, like a local bridge, cannot be read on the network.
+host is a loopback address (``localhost`` in any case and with or without a final
+dot, ``127.0.0.1``, ``::1``, ``::ffff:127.0.0.1``): traffic that never leaves the
+machine, like a local bridge, cannot be read on the network. MC204 and MC205 read
+loopback the same way.
 
 Why: without TLS anyone on the path reads and changes the mail itself, and the
 client cannot tell it is talking to the real server. RFC 8314 asks for TLS on
