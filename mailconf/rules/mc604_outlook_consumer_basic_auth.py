@@ -2,9 +2,11 @@
 
 Condition: ``auth: password`` (or ``ntlm``) to imap-mail.outlook.com,
 pop-mail.outlook.com, smtp-mail.outlook.com (and the older live.com names), or to
-outlook.office365.com / smtp.office365.com for an address at outlook.com,
-hotmail.*, live.* or msn.com. Hosts, date and source are data:
-``mailconf/data/providers.json``.
+a Microsoft 365 host (outlook.office365.com, outlook.office.com, smtp.office365.com,
+smtp-legacy.office365.com) for an address at an Outlook.com domain: outlook.com,
+msn.com, passport.com and the hotmail and live domains the data file lists. MC602
+and MC603 leave exactly these addresses to this rule. Hosts, domains, date and
+source are data: ``mailconf/data/providers.json``.
 
 Why: Outlook.com stopped accepting basic authentication from third-party mail
 apps on 2024-09-16; consumer accounts have no app-password escape.
