@@ -2,7 +2,8 @@
 
 Condition: ``password_command`` or ``token_command`` is ``echo WORDS``,
 ``printf WORDS`` or ``cat <<< WORDS`` with nothing that reads a secret store:
-no ``$``, backquote, pipe, redirection, ``;`` or ``&``.
+no ``$``, backquote, pipe, redirection, ``;`` or ``&``. ``exec``, ``command``,
+``builtin`` or ``env`` before ``echo``/``printf`` change nothing: they run it as it is.
 
 Why: the secret is in the file after all, only disguised as a command; MC401's
 reasons apply, and a reviewer may miss it.
@@ -36,10 +37,12 @@ SEVERITY = Severity.ERROR
 TITLE = "Password command that only prints a literal"
 
 _PRINTERS = frozenset(("echo", "printf", "print"))
+#: shell words that run the next word as it is (without options of their own: `command -v echo` prints a path)
+_WRAPPERS = frozenset(("exec", "command", "builtin", "env"))
 _HERESTRING = re.compile(r"\s*cat\s*<<<\s*(?P<rest>.*)\Z", re.DOTALL)
 _SHELL_ACTIVE = re.compile(r"[$`|;&<>()]")
 #: a cheap first look: only these can print a literal (most commands are `pass show ...`)
-_CANDIDATE = re.compile(r"\s*(?:\S*/)?(?:echo|printf|print|cat)(?:\s|<|\Z)")
+_CANDIDATE = re.compile(r"\s*(?:(?:exec|command|builtin|env)\s+)*(?:\S*/)?(?:echo|printf|print|cat)(?:\s|<|\Z)")
 
 
 def prints_literal(command: str) -> bool:
@@ -56,6 +59,8 @@ def prints_literal(command: str) -> bool:
         return False
     if herestring:
         return bool(words)
+    while words and words[0] in _WRAPPERS:
+        words = words[1:]
     if not words or words[0].rsplit("/", 1)[-1] not in _PRINTERS:
         return False
     return any(not w.startswith("-") for w in words[1:])

@@ -293,3 +293,31 @@ def test_authentication_and_certificate_rules_on_every_catalogued_case(
 ) -> None:
     protocol, host, port, security, *rest = args
     assert findings_in(AUTH_AND_CERTIFICATES, server(protocol, host, int(port), security, *rest)) == expected
+
+
+LITERAL = (
+    "password_command only prints a literal, so the secret is in the file (not shown here); read it from a secret "
+    "store instead (e.g. pass show mail/work)"
+)
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("echo hunter2", [("MC402", 7, 25, "error", LITERAL)]),
+        # a shell word that runs the next one as it is: the command still only prints the literal
+        ("exec echo hunter2", [("MC402", 7, 25, "error", LITERAL)]),
+        ("command printf '%s' hunter2", [("MC402", 7, 25, "error", LITERAL)]),
+        ("builtin echo -n hunter2", [("MC402", 7, 25, "error", LITERAL)]),
+        ("env /bin/echo hunter2", [("MC402", 7, 25, "error", LITERAL)]),
+        ("exec env echo hunter2", [("MC402", 7, 25, "error", LITERAL)]),
+        # ... but not where the words after it read something
+        ("exec pass show mail/x", []),
+        ("command -v echo", []),
+        ("env echo $MAIL_PASSWORD", []),
+        ("exec echo", []),
+    ],
+)
+def test_mc402_sees_a_literal_behind_exec_command_builtin_and_env(command: str, expected: list[Row]) -> None:
+    body = f"outgoing:\n  host: smtp.example.com\n  password_command: {command}\n"
+    assert findings_in(frozenset({"MC402"}), body) == expected
