@@ -178,6 +178,7 @@ def _compare(request: ImportRequest, options: object) -> int:
                     "file": d.file,
                     "yaml": d.yaml,
                     "invalid": d.invalid,
+                    "cannot_hold": d.cannot_hold,
                 }
                 for d in result.differences
             ],

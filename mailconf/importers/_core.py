@@ -11,6 +11,13 @@ target of the same name and read back by the importer, so a setting the format
 cannot express (an msmtprc has no incoming server) is never reported as drift.
 For a format that is not a render target, only the settings the
 file states are compared.
+
+A declared account that the target writes nothing for is never dropped silently (see :class:`Unheld`): where
+the target says why (a gap: mobileconfig needs both servers), the account is a warning, ``not compared``,
+or, when the files hold an account of its name or address, one line of drift that quotes the gap; where the
+format holds none of its servers by nature (msmtp and an incoming-only account), the format holds nothing of
+it to compare, as render says nothing of it, and an account of the files with its name or address is
+compared server by server (``outgoing: file says ..., YAML declares nothing``).
 """
 
 from __future__ import annotations
@@ -19,14 +26,18 @@ import tempfile
 from collections import deque
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import emit, schema
 from ..errors import UsageError, shown
 from ..loader import MAX_NUMBER_DIGITS
 from ..model import Account, Location, Model, Server
+from ..model import Protocol as MailProtocol
 from . import IMPORTERS, Imported, Importer, Note, ReadOptions, Unreadable
 from ._base import STDIN
+
+if TYPE_CHECKING:
+    from ..targets import Gap
 
 
 class ImportResult(NamedTuple):
@@ -166,8 +177,14 @@ class Difference(NamedTuple):
     yaml: Any  # what the account file declares (None: nothing)
     #: the account of the files paired with this one cannot be valid: where and why ("FILE:LINE:COL: setting: ...")
     invalid: str | None = None
+    #: the format cannot hold the declared account paired with one of the files: the target's gap that says why
+    #: ("mobileconfig cannot hold the YAML's: outgoing cannot be expressed; ..."); ``file``: its name in the files
+    cannot_hold: str | None = None
 
     def __str__(self) -> str:
+        if self.cannot_hold is not None:
+            named = "" if self.file == self.account else f" (as {self.file})"
+            return f"account {self.account}: in the file{named}, but {self.cannot_hold}"
         if self.invalid is not None and self.yaml is None:
             return f"account {self.account}: in the file, not in the YAML, and invalid there: {self.invalid}"
         if self.invalid is not None:
@@ -195,8 +212,30 @@ class Unrenderable(UsageError):
 
 class Comparison(NamedTuple):
     differences: tuple[Difference, ...]
-    #: the importer's warnings about the client's files
+    #: the importer's warnings about the client's files, then the declared accounts not compared (Unheld), those
+    #: that share a reason on one line
     warnings: tuple[str, ...]
+
+
+class Unheld(NamedTuple):
+    """A declared account that the format, as the target renders it, holds nothing of.
+
+    ``reason`` is the target's gap that leaves it out (``outgoing cannot be expressed; Apple's mail payload
+    needs ...``), said as a warning, or as drift when the files hold an account
+    of its name or address. None: the format holds none of its servers by nature (msmtp holds outgoing servers
+    only; fetchmail, getmail, mbsync and offlineimap incoming ones only) and render says nothing of it either:
+    there is nothing of it for the format to hold, which is no drift and no warning (one for each
+    incoming-only account of an msmtp comparison, on every cron run, would be noise no one can silence).
+    """
+
+    account: Account  # named as the format's accounts are named (autoconfig: by its mail domain)
+    declared: tuple[str, ...]  # the declared accounts it stands for (autoconfig: those of the domain)
+    reason: str | None
+
+
+class Projection(NamedTuple):
+    model: Model
+    unheld: tuple[Unheld, ...]
 
 
 def compare(name: str, paths: Sequence[str], declared: Model, options: ReadOptions = _DEFAULT_OPTIONS) -> Comparison:
@@ -204,12 +243,20 @@ def compare(name: str, paths: Sequence[str], declared: Model, options: ReadOptio
     imported = read(name, paths, options)
     accounts, skipped = valid_accounts(imported)
     found = _model(accounts)
-    projected = _projection(name, declared, options)
+    projection = _projection(name, declared, options)
+    projected = projection.model if projection is not None else None
     wanted = projected if projected is not None else declared
+    unheld = {u.account.name: u for u in projection.unheld} if projection is not None else {}
     invalid = _pair_invalid(skipped, found, wanted)
-    pairs = _pair(found, wanted, aside=invalid.keys())
+    pairs = _pair(found, wanted, aside=invalid.keys(), unheld=[u.account for u in unheld.values()])
     differences: list[Difference] = []
+    told: set[str] = set()  # the unheld accounts said as drift: no warning beside
     for file_account, yaml_account in pairs:
+        gone = unheld.get(yaml_account.name) if yaml_account is not None else None
+        if gone is not None and file_account is not None:
+            told.add(gone.account.name)
+            differences.extend(_unheld_differences(name, gone, file_account))
+            continue
         left = invalid.get(yaml_account.name) if yaml_account is not None else None
         if yaml_account is not None and left is not None:
             # said once, with its reason: not "in the YAML, not in the file" beside a warning that it is in the file
@@ -238,7 +285,47 @@ def compare(name: str, paths: Sequence[str], declared: Model, options: ReadOptio
     for left in skipped:
         if left.name not in said:  # an account of the files alone, as a valid one would be: drift, with its reason
             differences.append(Difference(left.name, "", left.name, None, f"{left.where}{left.reason}"))
-    return Comparison(tuple(differences), tuple(str(note) for note in imported.warnings))
+    not_compared = [u for u in unheld.values() if u.reason is not None and u.account.name not in told]
+    warnings = [str(note) for note in imported.warnings] + _not_compared(name, not_compared)
+    return Comparison(tuple(differences), tuple(warnings))
+
+
+def _unheld_differences(fmt: str, gone: Unheld, file_account: Account) -> list[Difference]:
+    """An account of the files paired with a declared account the format holds nothing of: drift, said once."""
+    name = gone.account.name
+    if gone.reason is not None:
+        why = f"{fmt} cannot hold the YAML's: {gone.reason}"
+        return [Difference(name, "", file_account.name, name, cannot_hold=why)]
+    # by nature: the YAML declares none of the servers the format holds, so each server of the files is drift
+    return [
+        Difference(name, side, server.endpoint, None)
+        for side, server in (("incoming", file_account.incoming), ("outgoing", file_account.outgoing))
+        if server is not None
+    ]
+
+
+#: Declared accounts that share a reason for not being compared, on one line: up to this many are named, as
+#: render names the accounts that share a gap (a comparison of 10,000 POP3 accounts with mbsync: one line)
+NAMED_ACCOUNTS = 5
+
+
+def _not_compared(fmt: str, unheld: Sequence[Unheld]) -> list[str]:
+    """One warning per reason: ``account a: not compared: FMT cannot hold it: REASON``, ``accounts a, b, c and 9997
+    more (10000): not compared: FMT cannot hold them: ...``."""
+    groups: dict[str, list[str]] = {}
+    for gone in unheld:
+        assert gone.reason is not None
+        groups.setdefault(gone.reason, []).extend(gone.declared)
+    lines = []
+    for reason, names in groups.items():
+        if len(names) == 1:
+            who, it = f"account {names[0]}", "it"
+        elif len(names) <= NAMED_ACCOUNTS:
+            who, it = f"accounts {', '.join(names)}", "them"
+        else:
+            who, it = f"accounts {', '.join(names[:3])} and {len(names) - 3} more ({len(names)})", "them"
+        lines.append(f"{who}: not compared: {fmt} cannot hold {it}: {reason}")
+    return lines
 
 
 def _pair_invalid(skipped: Sequence[LeftOut], found: Model, declared: Model) -> dict[str, LeftOut]:
@@ -270,8 +357,9 @@ def _model(accounts: Mapping[str, Mapping[str, Any]]) -> Model:
     return build_model({"version": 1, "accounts": dict(accounts)})
 
 
-def _projection(name: str, declared: Model, options: ReadOptions) -> Model | None:
-    """``declared`` as the format sees it: rendered with the target ``name`` and read back (None: no such target)."""
+def _projection(name: str, declared: Model, options: ReadOptions) -> Projection | None:
+    """``declared`` as the format sees it: rendered with the target ``name`` and read back (None: no such target),
+    and the declared accounts it holds nothing of."""
     from ..render import render_model
     from ..targets import TARGETS
 
@@ -288,7 +376,7 @@ def _projection(name: str, declared: Model, options: ReadOptions) -> Model | Non
     except RenderError as exc:  # a value the format cannot carry: it would be exit 1, which says "drift"
         raise Unrenderable(f"{exc}; drift is computed from what render writes") from None
     if not rendered.files:
-        return Model(())
+        return Projection(Model(()), _unheld(name, declared, Model(()), rendered.gaps))
     with tempfile.TemporaryDirectory(prefix="mailconf-compare-") as tmp:
         written = []
         for file in rendered.files:
@@ -299,7 +387,61 @@ def _projection(name: str, declared: Model, options: ReadOptions) -> Model | Non
         paths = [tmp] if name == "thunderbird" else [p for p in written if not p.endswith(".sh")]
         imported = IMPORTERS[name].read(paths, options)
     accounts, _ = valid_accounts(imported)
-    return _declared_names(_model(accounts), declared)
+    projected = _declared_names(_model(accounts), declared)
+    return Projection(projected, _unheld(name, declared, projected, rendered.gaps))
+
+
+def _unheld(name: str, declared: Model, projected: Model, gaps: Sequence[Gap]) -> tuple[Unheld, ...]:
+    """The declared accounts of which the projection holds nothing, each with the target's reason (Unheld)."""
+    import dataclasses
+
+    from ..targets import TARGETS
+    from ..targets._provider import domain_of
+
+    held = {a.name for a in projected.accounts}
+    # autoconfig holds one account per mail domain, named after it: a declared account is held by its domain's
+    key: Callable[[Account], str] = (lambda a: domain_of(a.address)) if name == "autoconfig" else (lambda a: a.name)
+    missing = [account for account in declared.accounts if key(account) not in held]
+    if not missing:
+        return ()
+    capabilities = TARGETS[name].CAPABILITIES
+    kinds = {protocol for protocol in MailProtocol if not capabilities[protocol.value].startswith("no")}
+    by_account: dict[str, list[Gap]] = {}
+    wanted = {account.name for account in missing}
+    for gap in gaps:
+        if gap.account in wanted:
+            by_account.setdefault(gap.account, []).append(gap)
+    found: dict[str, tuple[Account, list[str], str | None]] = {}
+    for account in missing:
+        reason: str | None
+        why = _why_left_out(by_account.get(account.name, ()))
+        if why is not None:
+            reason = f"{why.setting} cannot be expressed; {why.instead}"
+        elif any(server.protocol in kinds for server in account.servers):
+            reason = f"what render -t {name} writes for it reads back as no account"
+        else:
+            reason = None  # by nature: the format holds none of its servers, and render says nothing of it
+        named = key(account)
+        if named in found:
+            found[named][1].append(account.name)
+        else:
+            found[named] = (dataclasses.replace(account, name=named), [account.name], reason)
+    return tuple(Unheld(stub, tuple(names), reason) for stub, names, reason in found.values())
+
+
+def _why_left_out(gaps: Sequence[Gap]) -> Gap | None:
+    """Of the gaps of an account the target leaves out, the one that says why: a whole server (``incoming``),
+    then another setting of the account (``address``), then a server's setting (``incoming.protocol``) other
+    than a secret, which every target of a password command reports for the accounts it writes too."""
+
+    def rank(gap: Gap) -> int:
+        if gap.setting in ("incoming", "outgoing"):
+            return 0
+        if "." not in gap.setting:
+            return 1
+        return 3 if gap.setting.endswith(("_command", ".password")) else 2
+
+    return min(gaps, key=rank, default=None)
 
 
 def _declared_names(projected: Model, declared: Model) -> Model:
@@ -320,11 +462,14 @@ def _declared_names(projected: Model, declared: Model) -> Model:
     return Model(tuple(renamed))
 
 
-def _pair(found: Model, declared: Model, aside: Collection[str] = ()) -> list[tuple[Account | None, Account | None]]:
+def _pair(
+    found: Model, declared: Model, aside: Collection[str] = (), unheld: Sequence[Account] = ()
+) -> list[tuple[Account | None, Account | None]]:
     """Accounts matched by name, then by address, then the one left on each side; the rest alone (and the
-    declared accounts named in ``aside``, never matched)."""
+    declared accounts named in ``aside``, never matched). The ``unheld`` accounts (declared, that the format
+    holds nothing of) are matched by name and address only, and left out when nothing matches them."""
     left = list(found.accounts)
-    right = [account for account in declared.accounts if account.name not in aside]
+    right = [account for account in declared.accounts if account.name not in aside] + list(unheld)
     pairs: list[tuple[Account | None, Account | None]] = []
     keys: tuple[Callable[[Account], str], ...] = (lambda a: a.name, lambda a: a.address)
     for key in keys:
@@ -343,12 +488,15 @@ def _pair(found: Model, declared: Model, aside: Collection[str] = ()) -> list[tu
         taken = {id(match) for match, _ in pairs}
         left = [account for account in left if id(account) not in taken]
         right = unmatched
+    if unheld:
+        stubs = {id(account) for account in unheld}
+        right = [account for account in right if id(account) not in stubs]
     if len(left) == 1 and len(right) == 1:
         pairs.append((left.pop(), right.pop()))
     pairs.extend((None, a) for a in right)
     pairs.extend((None, a) for a in declared.accounts if a.name in aside)
     pairs.extend((a, None) for a in left)
-    order = {a.name: i for i, a in enumerate(declared.accounts)}
+    order = {a.name: i for i, a in enumerate([*declared.accounts, *unheld])}
     return sorted(pairs, key=lambda p: order.get(p[1].name, len(order)) if p[1] is not None else len(order))
 
 

@@ -354,9 +354,23 @@ def test_compare_reports_each_difference_and_exits_1(capsys: pytest.CaptureFixtu
     assert json.loads(out) == {
         "drift": True,
         "differences": [
-            {"account": "alice", "setting": "outgoing.port", "file": 587, "yaml": 465, "invalid": None},
-            {"account": "alice", "setting": "outgoing.security", "file": "starttls", "yaml": "tls", "invalid": None},
-            {"account": "bob", "setting": None, "file": None, "yaml": "bob", "invalid": None},
+            {
+                "account": "alice",
+                "setting": "outgoing.port",
+                "file": 587,
+                "yaml": 465,
+                "invalid": None,
+                "cannot_hold": None,
+            },
+            {
+                "account": "alice",
+                "setting": "outgoing.security",
+                "file": "starttls",
+                "yaml": "tls",
+                "invalid": None,
+                "cannot_hold": None,
+            },
+            {"account": "bob", "setting": None, "file": None, "yaml": "bob", "invalid": None, "cannot_hold": None},
         ],
         "warnings": [],
     }
@@ -435,11 +449,12 @@ def test_compare_says_once_why_an_account_of_the_file_is_not_compared(
         "drift": True,
         "differences": [
             {"account": "a", "setting": None, "file": "a", "yaml": "a",
-             "invalid": f"{a}: {TIMEOUT_99999}"},
+             "invalid": f"{a}: {TIMEOUT_99999}", "cannot_hold": None},
             {"account": "b", "setting": None, "file": "old-b", "yaml": "b",
-             "invalid": f"{b}: outgoing.timeout: `timeout` must be between 0 and 86400 (got 100000)"},
+             "invalid": f"{b}: outgoing.timeout: `timeout` must be between 0 and 86400 (got 100000)",
+             "cannot_hold": None},
             {"account": "x", "setting": None, "file": "x", "yaml": None,
-             "invalid": f"{x}: {TIMEOUT_99999}"},
+             "invalid": f"{x}: {TIMEOUT_99999}", "cannot_hold": None},
         ],
         "warnings": [],
     }, "")  # fmt: skip
