@@ -186,6 +186,13 @@ RELAY = "port 25 is for relay between servers and often blocked; submit on port:
         (("smtp", "smtp.example.com", 25, "none", "oauth2", "token_command: oama access x"),
          [("MC204", 7, 13, "warning", RELAY),
           ("MC101", 8, 17, "error", f"oauth2 login to smtp.example.com {CLEAR} (port 465)")]),
+        # gssapi sends a ticket, not the password; client-cert cannot be presented without TLS: said so
+        (("imap", "imap.example.com", 143, "none", "gssapi"),
+         [("MC101", 9, 17, "error", "gssapi login to imap.example.com without TLS leaves the session it authenticates "
+           "in cleartext (the mail, and the session can be taken over); set security: tls (port 993)")]),
+        (("smtp", "smtp.example.com", 587, "none", "client-cert", "tls: {client_cert: /c.pem, client_key: /k.pem}"),
+         [("MC101", 8, 17, "error", "client-cert login to smtp.example.com without TLS cannot present the "
+           "certificate (a client certificate is sent inside TLS only); set security: tls (port 465)")]),
         # MC201: STARTTLS (required or optional) on 993/995/465
         (("imap", "imap.example.com", 993, "starttls"),
          [("MC201", 8, 13, "error", f"port 993 {IMPLICIT} starttls; set security: tls, or port: 143 for STARTTLS")]),
