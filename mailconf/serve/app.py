@@ -10,7 +10,8 @@ Status codes (docs/serve.md):
   20 query parameters, a body that is not well-formed XML or not an Outlook Autodiscover request, a DTD or entity
   (billion laughs, external entities), a Content-Length that is not a number or that
   the body falls short of;
-- 404 an unknown path, domain or address; 405 a method a path does not take (``Allow`` says
+- 404 an unknown path, domain or address (an address is found ignoring case, see
+  :func:`.site.served_key`); 405 a method a path does not take (``Allow`` says
   which); 411 an Autodiscover POST without Content-Length; 413 a body over
   :data:`MAX_BODY` bytes (read no further).
 """
@@ -34,7 +35,7 @@ from .parse import (
     sent_target,
     target_host,
 )
-from .site import SAFE_HEADERS, Headers, Loaded, Publishers, Response, Site, address_key, build_site
+from .site import SAFE_HEADERS, Headers, Loaded, Publishers, Response, Site, build_site, folded_keys, served_key
 
 if TYPE_CHECKING:
     from ..model import Finding
@@ -174,7 +175,7 @@ class App:
             if address is None:
                 raise BadRequest("add ?emailaddress=local@domain")
             email_domain(address)
-            key = address_key(address)
+            key = served_key(site, address)
             found = site.mobileconfig.get(key)
             if found is None:
                 raise _Status(404, ONE_SERVER if key in site.no_profile else "no account with this address")
@@ -197,7 +198,7 @@ class App:
     @staticmethod
     def _autodiscover(site: Site, environ: Environ) -> Response:
         address = autodiscover_address(_body(environ))
-        found = site.autodiscover.get(address_key(address))
+        found = site.autodiscover.get(served_key(site, address))
         if found is None:
             raise _Status(404, "no account with this address")
         return found
@@ -346,7 +347,7 @@ def _assemble(pieces: list[bytes]) -> Loaded:
             maps[kind].update(value)
     accounts, loaded_at, source, no_autoconfig, no_profile, notes = last
     site = Site(maps["autoconfig"], maps["autodiscover"], maps["mobileconfig"], accounts, loaded_at, source,
-                no_autoconfig, no_profile)  # fmt: skip
+                no_autoconfig, no_profile, folded_keys(maps["autodiscover"]))  # fmt: skip
     return Loaded(site, tuple(gaps), notes)
 
 

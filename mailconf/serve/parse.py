@@ -14,6 +14,11 @@ from urllib.parse import parse_qs
 #: Autodiscover (Outlook's POX protocol, [MS-OXDSCLI] 2.2.3): the request and the one response schema served.
 REQUEST_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"
 RESPONSE_SCHEMA = "http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"
+#: ActiveSync's Autodiscover request ([MS-ASCMD] 2.2.2.1): the same elements in a namespace of its own.
+MOBILESYNC_NS = "http://schemas.microsoft.com/exchange/autodiscover/mobilesync/requestschema/2006"
+#: The refusal of a request for another response schema than Outlook's, and of one for ActiveSync's.
+ONLY_OUTLOOK = f"only the response schema {RESPONSE_SCHEMA} is served"
+NO_ACTIVESYNC = f"{ONLY_OUTLOOK}: this server has no ActiveSync (mobilesync)"
 
 
 class BadRequest(ValueError):
@@ -175,7 +180,8 @@ def autodiscover_address(body: bytes) -> str:
 
     The request schema ([MS-OXDSCLI] 2.2.3.1): ``Autodiscover/Request/EMailAddress`` and
     ``AcceptableResponseSchema`` in the requestschema/2006 namespace. A request for another
-    response schema (ActiveSync's mobilesync) is refused: this server only speaks Outlook's.
+    response schema (ActiveSync's mobilesync), or an ActiveSync request (its own namespace, asking for
+    mobilesync), is refused as such: this server only speaks Outlook's.
     """
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import fromstring
@@ -188,6 +194,8 @@ def autodiscover_address(body: bytes) -> str:
         raise BadRequest("the body is not well-formed XML") from None
     except (ValueError, LookupError):  # expat on a declared encoding: multi-byte (Shift_JIS, UTF-7), or unknown
         raise BadRequest("the body's declared encoding cannot be read: send UTF-8 (or UTF-16)") from None
+    if root.tag == f"{{{MOBILESYNC_NS}}}Autodiscover":  # an ActiveSync device (iOS, Android) asking for mobilesync
+        raise BadRequest(NO_ACTIVESYNC)
     if root.tag != f"{{{REQUEST_NS}}}Autodiscover":
         raise BadRequest(f"the body is not an Autodiscover request ({REQUEST_NS})")
     requests = root.findall(f"{{{REQUEST_NS}}}Request")
@@ -205,7 +213,7 @@ def autodiscover_address(body: bytes) -> str:
         raise BadRequest("the request has no EMailAddress")
     schema = request.findtext(f"{{{REQUEST_NS}}}AcceptableResponseSchema") if request is not None else None
     if schema is not None and schema.strip() != RESPONSE_SCHEMA:
-        raise BadRequest(f"only the response schema {RESPONSE_SCHEMA} is served")
+        raise BadRequest(NO_ACTIVESYNC if "/mobilesync/" in schema else ONLY_OUTLOOK)
     found = str(address).strip()
     email_domain(found)  # a well-formed address, or 400
     return found

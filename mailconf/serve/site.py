@@ -101,6 +101,8 @@ class Site(NamedTuple):
     no_autoconfig: frozenset[str] = frozenset()
     #: addresses (keys as above) of accounts without an Apple profile: one server only, which the payload cannot say
     no_profile: frozenset[str] = frozenset()
+    #: a served address in lower case -> its key, for each address no other served one equals but for case
+    folded: Mapping[str, str] = {}
 
 
 class Loaded(NamedTuple):
@@ -134,6 +136,18 @@ def address_key(address: str) -> str:
     """The lookup key of an address: the domain is case-insensitive (RFC 5321 §2.4), the local part is kept."""
     local, _, domain = address.rpartition("@")
     return f"{local}@{domain.lower()}"
+
+
+def served_key(site: Site, address: str) -> str:
+    """The key an address is answered under: its own, else that of the one served address it equals but for case.
+
+    RFC 5321 §2.4 lets a server tell ``Alice@`` from ``alice@``, and discourages it; mail servers do not (Dovecot,
+    Postfix, Exchange), and a user types the address as it comes (a capital first letter). Two served addresses
+    that differ only in case are each found by their own spelling, and neither by a third one: that would be a
+    guess between two people.
+    """
+    key = address_key(address)
+    return key if key in site.autodiscover else site.folded.get(key.lower(), key)
 
 
 def domain_of(address: str) -> str:
@@ -222,8 +236,16 @@ def build_site(path: str, publishers: Publishers | None = None) -> Loaded:
     except UnsafeValue as exc:  # the message names the rule and setting, never the value
         raise RenderError(f"{path}: not served: {exc}") from None
     site = Site(autoconfig, autodiscover, mobileconfig, len(model.accounts), time.time(), source,
-                frozenset(no_autoconfig), frozenset(no_profile))  # fmt: skip
+                frozenset(no_autoconfig), frozenset(no_profile), folded_keys(autodiscover))  # fmt: skip
     return Loaded(site, tuple(gaps), tuple(notes))
+
+
+def folded_keys(served: Mapping[str, object]) -> dict[str, str]:
+    """Each served address in lower case -> its key, when no other served address has that lower case."""
+    seen: dict[str, str | None] = {}
+    for key in served:
+        seen[key.lower()] = None if key.lower() in seen else key
+    return {lower: key for lower, key in seen.items() if key is not None}
 
 
 def _response(body: bytes, content_type: str, cache: str, *extra: tuple[str, str]) -> Response:

@@ -158,6 +158,49 @@ def test_mobileconfig_is_an_attachment_found_case_insensitively_on_the_domain(ap
     assert answer.headers["Cache-Control"] == "private, no-cache"
 
 
+def test_an_address_that_differs_only_in_its_local_part_s_case_finds_the_account(app: App) -> None:
+    # the file has alice@Example.com; Outlook and a profile download send what the user typed
+    autodiscover = call(app, "POST", "/Autodiscover/Autodiscover.xml", body=REQUEST.format(
+        address="ALICE@example.COM").encode())  # fmt: skip
+    profile = call(app, "GET", "/mobileconfig", "emailaddress=Alice%40example.com")
+    assert [(a.status, a.body) for a in (autodiscover, profile)] == [
+        ("200 OK", b"<autodiscover account='alice'/>"),
+        ("200 OK", b"<profile account='alice' source='accounts.yaml'/>"),
+    ]
+    assert profile.headers["Content-Disposition"] == 'attachment; filename="alice@Example.com.mobileconfig"'
+
+
+def test_two_addresses_that_differ_only_in_case_are_each_found_by_their_own_and_neither_by_a_third(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "accounts.yaml"
+    ann = "    address: {}\n    incoming: {{protocol: imap, host: imap.example.com, username: {}}}\n"
+    both = f"  ann:\n{ann.format('ann@example.com', 'ann')}  ann2:\n{ann.format('ANN@example.com', 'ANN')}"
+    path.write_text(ACCOUNTS + both)
+    app = create_app(str(path), FAKE)
+    asked = {address: call(app, "POST", "/autodiscover/autodiscover.xml", body=REQUEST.format(address=address).encode())
+             for address in ("ann@example.com", "ANN@example.com", "Ann@example.com")}  # fmt: skip
+    assert {address: (a.status, a.body) for address, a in asked.items()} == {
+        "ann@example.com": ("200 OK", b"<autodiscover account='ann'/>"),
+        "ANN@example.com": ("200 OK", b"<autodiscover account='ann2'/>"),
+        "Ann@example.com": ("404 Not Found", b"404 Not Found: no account with this address\n"),
+    }
+
+
+@pytest.mark.parametrize("address", ["alice+tag@example.com", "dave@example.com"])
+def test_an_undeclared_address_of_a_served_domain_gets_the_domain_document_and_no_personal_answer(
+    app: App, address: str
+) -> None:
+    document = call(app, "GET", "/mail/config-v1.1.xml", "emailaddress=" + address.replace("+", "%2B"))
+    autodiscover = call(app, "POST", "/autodiscover/autodiscover.xml", body=REQUEST.format(address=address).encode())
+    profile = call(app, "GET", "/mobileconfig", "emailaddress=" + address.replace("+", "%2B"))
+    assert [(a.status, a.body) for a in (document, autodiscover, profile)] == [
+        ("200 OK", b"<autoconfig domain='example.com' accounts='alice'/>"),
+        ("404 Not Found", b"404 Not Found: no account with this address\n"),
+        ("404 Not Found", b"404 Not Found: no account with this address\n"),
+    ]
+
+
 def test_etag_gives_304_and_head_no_body(app: App) -> None:
     first = call(app, "GET", "/mail/config-v1.1.xml", host="autoconfig.example.com")
     again = call(app, "GET", "/mail/config-v1.1.xml", host="autoconfig.example.com",
@@ -207,6 +250,15 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
         (REQUEST.format(address="mallory@example.com").encode(), "404 Not Found", "no account with this address"),
         (REQUEST.replace("outlook/responseschema/2006a", "mobilesync/responseschema/2006").format(
             address="alice@example.com").encode(), "400 Bad Request",
+         "only the response schema http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a "
+         "is served: this server has no ActiveSync (mobilesync)"),
+        # what an ActiveSync device (iOS, Android) sends ([MS-ASCMD] 2.2.2.1): the request in its own namespace too
+        (REQUEST.replace("outlook/", "mobilesync/").replace("responseschema/2006a", "responseschema/2006").format(
+            address="alice@example.com").encode(), "400 Bad Request",
+         "only the response schema http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a "
+         "is served: this server has no ActiveSync (mobilesync)"),
+        (REQUEST.replace("responseschema/2006a", "responseschema/2099").format(address="alice@example.com").encode(),
+         "400 Bad Request",
          "only the response schema http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a "
          "is served"),
     ],
@@ -399,6 +451,7 @@ def test_isolated_reload_builds_in_a_child_and_swaps(accounts: Path) -> None:
     assert call(app, "GET", "/mobileconfig", "emailaddress=dave@other.test").body == (
         b"<profile account='dave' source='accounts.yaml'/>"
     )
+    assert app.site.folded == {"alice@example.com": "alice@example.com", "dave@other.test": "dave@other.test"}
     accounts.write_text("version: 1\naccounts: []\n")
     refused = app.reload()
     assert isinstance(refused, Refused)

@@ -162,6 +162,45 @@ def test_autodiscover_post_like_outlook(server: Server, accounts: Path) -> None:
     assert answer.headers["cache-control"] == "private, no-cache"
 
 
+def test_outlook_and_a_profile_download_with_the_address_in_another_case_get_the_account(
+    server: Server, accounts: Path
+) -> None:
+    # the file has alice@example.com; both were "404 Not Found: no account with this address"
+    mine = model_accounts(accounts)
+    body = OUTLOOK_REQUEST.format(address="Alice@Example.COM")
+    outlook = curl(f"{server.url}/Autodiscover/Autodiscover.xml", *OUTLOOK, "--data-binary", body)
+    profile = curl(f"{server.url}/mobileconfig?emailaddress=ALICE%40example.com")
+    assert [(a.status, a.body) for a in (outlook, profile)] == [
+        (200, account_response(mine["alice"])),
+        (200, account_profile(mine["alice"], "accounts.yaml")),
+    ]
+    assert (outlook.headers["content-type"], profile.headers["content-type"]) == (
+        "application/xml; charset=utf-8", "application/x-apple-aspen-config")  # fmt: skip
+    assert profile.headers["content-disposition"] == 'attachment; filename="alice@example.com.mobileconfig"'
+
+
+#: What an ActiveSync device POSTs ([MS-ASCMD] 2.2.2.1 Autodiscover): the request and the response it asks for
+#: in the mobilesync namespaces
+ACTIVESYNC_REQUEST = OUTLOOK_REQUEST.replace("/outlook/", "/mobilesync/").replace("responseschema/2006a",
+                                                                                  "responseschema/2006")  # fmt: skip
+
+
+def test_an_activesync_autodiscover_request_is_told_there_is_no_activesync(server: Server) -> None:
+    # it was "the body is not an Autodiscover request (...outlook/requestschema/2006)"
+    body = ACTIVESYNC_REQUEST.format(address="carol@other.test")
+    answer = curl(f"{server.url}/Autodiscover/Autodiscover.xml", "-H", "Content-Type: text/xml", "-A",
+                  "Apple-iPhone15C2/2104.110", "--data-binary", body)  # fmt: skip
+    line = (b"400 Bad Request: only the response schema "
+            b"http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a is served: this server "
+            b"has no ActiveSync (mobilesync)\n")  # fmt: skip
+    assert (answer.status, answer.body) == (400, line)
+    assert {k: v for k, v in answer.headers.items() if k != "date"} == {
+        "content-type": "text/plain; charset=utf-8", "content-length": str(len(line)), "cache-control": "no-store",
+        "x-content-type-options": "nosniff", "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+        "server": "mailconf",
+    }  # fmt: skip
+
+
 def test_mobileconfig_download(server: Server, accounts: Path) -> None:
     answer = curl(f"{server.url}/mobileconfig?emailaddress=alice%40example.com")
     assert (answer.status, answer.body) == (200, account_profile(model_accounts(accounts)["alice"], "accounts.yaml"))
