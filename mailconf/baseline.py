@@ -33,8 +33,9 @@ The file (JSON, UTF-8, written with stable ordering so that it diffs well)::
   not make it new, the second so that the file never holds anything from which a
   secret could be guessed.
 - A finding about the text rather than a setting (MC004, MC005, MC708, a duplicate
-  key) has empty ``account`` and ``path``; its hash is of the message and of the
-  stripped source line it points at.
+  key) has empty ``account`` and ``path``; its hash is of the message without the line
+  numbers it names (:attr:`Finding.placeless_message`) and of the stripped source line it
+  points at. An older baseline's entry hashed with the line number still matches.
 - The same key twice is two entries: each hides one finding.
 - A value shared through an alias or a merge key is one finding (``lint.once_per_place``), so
   one entry; the entries an older baseline holds for the other accounts using it match it too.
@@ -79,12 +80,16 @@ def key(finding: Finding, detail: Detail | None, data: Any, lines: Sequence[str]
     """A finding's baseline key (see the module docstring)."""
     path = detail.path if detail is not None else None
     if path is None:
-        line = lines[finding.location.line - 1].strip() if 0 < finding.location.line <= len(lines) else ""
-        return Entry(finding.rule, "", "", _digest(f"{finding.message}\n{line}"))
+        return Entry(finding.rule, "", "", _digest(f"{finding.placeless_message}\n{_line(finding, lines)}"))
     in_account = len(path) >= 2 and path[0] == "accounts"
     account = str(path[1]) if in_account else ""
     dotted = ".".join(str(step) for step in (path[2:] if in_account else path))
     return Entry(finding.rule, account, dotted, _digest(_canonical(path, data)))
+
+
+def _line(finding: Finding, lines: Sequence[str]) -> str:
+    """The stripped source line a finding points at ("" past the end)."""
+    return lines[finding.location.line - 1].strip() if 0 < finding.location.line <= len(lines) else ""
 
 
 def _canonical(path: Sequence[str | int], data: Any) -> str:
@@ -129,7 +134,12 @@ def _keys_of(result: LintedFile) -> list[Keyed]:
     for finding in (f for f in result.findings if f.rule != STALE):
         detail = result.details.get(finding)
         shared = () if detail is None else tuple(key(finding, Detail(path), data, lines) for path in detail.shared)
-        keyed.append(Keyed(finding, key(finding, detail, data, lines), shared))
+        entry = key(finding, detail, data, lines)
+        if entry.path == "" and finding.placeless_message != finding.message:
+            # an older baseline's entry hashed the message with its line number (MC701's "first defined at line
+            # 3"): it still matches while that line has not moved, and --write-baseline writes today's form
+            shared += (entry._replace(hash=_digest(f"{finding.message}\n{_line(finding, lines)}")),)
+        keyed.append(Keyed(finding, entry, shared))
     return keyed
 
 

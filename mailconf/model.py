@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -64,6 +65,17 @@ class Finding(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.location}: {self.severity.label} {self.rule} {self.slug}: {self.message}"
+
+    @property
+    def placeless_message(self) -> str:
+        """The message without the line numbers it names (MC701's "first defined at line 3"): what a baseline
+        entry and a SARIF fingerprint of a finding without a subject hash, so that lines inserted above it
+        leave it the same finding."""
+        return _LINE_NUMBER.sub("line", self.message)
+
+
+#: "line 12" in a message (see Finding.placeless_message)
+_LINE_NUMBER = re.compile(r"\bline \d+")
 
 
 class _Member(enum.Enum):

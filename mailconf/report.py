@@ -255,13 +255,14 @@ def _fingerprint(finding: Finding) -> str:
     path, which names the account and the setting, and the value there; never a secret's).
 
     A finding about the file as a whole (a syntax error, an encoding) has no subject; its
-    message stands in. Equal fingerprints in one file are told apart by their order
+    message stands in, without the line numbers it names (MC701's "first defined at line 3" made a duplicate
+    key a new alert whenever a line was inserted above it). Equal fingerprints in one file are told apart by their order
     (``:1``, ``:2``, as GitHub's own fingerprints are).
     """
     import hashlib  # SARIF only: 2.5 ms of OpenSSL loading that a text-format lint does not pay
 
     if finding.subject is None:
-        about = "message:" + finding.message
+        about = "message:" + finding.placeless_message  # "first defined at line 3" moves with the lines
     else:
         about = json.dumps([list(finding.subject.path), finding.subject.value], ensure_ascii=True, default=str)
     return hashlib.sha256(f"{finding.rule}\0{about}".encode("utf-8", "surrogatepass")).hexdigest()[:32]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -537,5 +538,86 @@ def test_an_older_baselines_entries_for_a_shared_value_that_changed_are_all_stal
             for line, name in ((6, "a"), (7, "b"), (8, "c"))
         )
         + "1 warning, 3 info in 2 files (1 file checked)\n",
+        "",
+    )
+
+
+#: the same key twice (MC701, a finding about the text: its message names the line of the first)
+TWICE = """\
+version: 1
+accounts:
+  work:
+    address: work@example.com
+    incoming: {protocol: imap, host: imap.example.com, port: 143, security: none}
+  work:
+    address: w2@example.com
+    incoming: {protocol: imap, host: imap.example.com, port: 993}
+"""
+
+#: TWICE with a comment and a new account inserted above the duplicate key and the line it names
+TWICE_MOVED = TWICE.replace(
+    "accounts:\n",
+    "# a comment\naccounts:\n  first:\n    address: f@example.com\n"
+    "    incoming: {protocol: imap, host: imap.example.com}\n",
+)
+
+TWICE_MESSAGE = "duplicate key 'work' (first defined at line {}); YAML keeps only one: remove or rename one"
+
+
+def _baseline_of(*entries: str) -> str:
+    head = '{\n  "version": 1,\n  "generator": "mailconf lint --write-baseline",\n  "files": {\n'
+    return head + '    "accounts.yaml": [\n' + ",\n".join(f"      {e}" for e in entries) + "\n    ]\n  }\n}\n"
+
+
+def test_lines_inserted_above_a_duplicate_key_leave_its_entry_matching(tmp_path: Path) -> None:
+    """MC701's message names the line of the first key: hashed with it, the entry went stale (MC709) and the
+    duplicate showed as new whenever a line was inserted above it."""
+    write(tmp_path, TWICE)
+    assert lint(tmp_path, "--write-baseline", "baseline.json") == (
+        0,
+        "",
+        "mailconf: wrote 2 baseline entries to baseline.json\n",
+    )
+    digest = hashlib.sha256(f"{TWICE_MESSAGE.format(3).replace('line 3', 'line')}\nwork:".encode()).hexdigest()[:16]
+    assert (tmp_path / "baseline.json").read_text(encoding="utf-8") == _baseline_of(
+        f'{{"rule": "MC701", "account": "", "path": "", "hash": "{digest}"}}',
+        '{"rule": "MC101", "account": "work", "path": "incoming.security", "hash": "30a0924a3360be68"}',
+    )
+    write(tmp_path, TWICE_MOVED)
+    assert f"accounts.yaml:10:3: error MC701 duplicate-account: {TWICE_MESSAGE.format(7)}\n" in lint(tmp_path)[1]
+    assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
+
+
+def test_an_older_baselines_duplicate_key_entry_hashed_with_the_line_still_matches(tmp_path: Path) -> None:
+    """A baseline written before the line number was left out of the hash: its entry matches while the lines have
+    not moved (no MC709), and --write-baseline writes it in today's form."""
+    write(tmp_path, TWICE)
+    old = hashlib.sha256(f"{TWICE_MESSAGE.format(3)}\nwork:".encode()).hexdigest()[:16]
+    entries = (
+        f'{{"rule": "MC701", "account": "", "path": "", "hash": "{old}"}}',
+        '{"rule": "MC101", "account": "work", "path": "incoming.security", "hash": "30a0924a3360be68"}',
+    )
+    write(tmp_path, _baseline_of(*entries), "baseline.json")
+    assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
+    assert lint(tmp_path, "--write-baseline", "baseline.json")[0] == 0
+    assert old not in (tmp_path / "baseline.json").read_text(encoding="utf-8")
+    assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
+
+
+def test_an_account_renamed_leaves_its_entry_stale_and_its_finding_new(tmp_path: Path) -> None:
+    """The account's name is part of the entry: another name is another account (as a changed value is)."""
+    write(tmp_path, LEGACY)
+    write(tmp_path, BASELINE, "baseline.json")
+    write(tmp_path, LEGACY.replace("  pop:\n", "  pop3:\n"))
+    stale = "is no longer found; remove the entry (or run --write-baseline baseline.json again)\n"
+    assert lint(tmp_path, "--baseline", "baseline.json") == (
+        0,
+        "accounts.yaml:13:5: warning MC705 pop3-deletes-from-server: POP3 by default deletes mail from the server "
+        "after download, so other devices never see it; set leave_on_server: true (and leave_days to bound it)\n"
+        "accounts.yaml:13:64: warning MC706 timeout-too-short: a timeout of 2 s fails on slow networks and busy "
+        "servers; set timeout: 30\n"
+        f"baseline.json:8:1: info MC709 stale-baseline-entry: MC705 at pop:incoming in accounts.yaml {stale}"
+        f"baseline.json:9:1: info MC709 stale-baseline-entry: MC706 at pop:incoming.timeout in accounts.yaml {stale}"
+        "2 warnings, 2 info in 2 files (1 file checked)\n",
         "",
     )

@@ -529,3 +529,15 @@ def test_sarif_names_a_file_that_is_not_utf8_by_its_bytes(tmp_path: Path) -> Non
 def test_readable_escapes_only_lone_surrogates() -> None:
     assert report.readable("caf\udce9/\ud800x\u2028é.yaml") == "caf\\xe9/\\ud800x\u2028é.yaml"
     assert report.readable("plain.yaml") == "plain.yaml"
+
+
+def test_sarif_fingerprint_of_a_duplicate_key_stays_when_lines_are_inserted_above(files: Path) -> None:
+    """MC701's message names the line of the first key; hashed with it, the alert was new whenever a line was
+    inserted above. The fingerprint is of the message without the line number."""
+    from tests.test_baseline import TWICE, TWICE_MESSAGE, TWICE_MOVED
+
+    placeless = TWICE_MESSAGE.format(3).replace("line 3", "line")
+    expected = _expected_fingerprint("MC701", "message:" + placeless)
+    assert [(rule, fp) for rule, _, fp in _fingerprints(files, TWICE) if rule == "MC701"] == [("MC701", expected)]
+    moved = _fingerprints(files, TWICE_MOVED)
+    assert [(rule, line, fp) for rule, line, fp in moved if rule == "MC701"] == [("MC701", 10, expected)]
