@@ -38,7 +38,8 @@ The file (JSON, UTF-8, written with stable ordering so that it diffs well)::
   points at. An older baseline's entry hashed with the line number still matches.
 - The same key twice is two entries: each hides one finding.
 - A value shared through an alias or a merge key is one finding (``lint.once_per_place``), so
-  one entry; the entries an older baseline holds for the other accounts using it match it too.
+  one entry (the account whose name sorts first); the entries an older baseline holds for the
+  other accounts using it match it too.
 - ``version`` is 1; another version is refused (exit 2), not guessed at; so are an entry that is
   not four strings and a key written twice, at their line and column.
 """

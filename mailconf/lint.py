@@ -78,17 +78,24 @@ def once_per_place(findings: Iterable[Finding]) -> list[Finding]:
 
     A value shared through a YAML alias or a merge key (``outgoing: *out``) is checked once for each server
     that uses it, and each of those findings points at the one place it is written: that is one line to read
-    and one thing to fix, as ruff and yamllint report one finding per rule and location. The first one (the
-    first server in the file, whose path the baseline records) stands for all.
+    and one thing to fix, as ruff and yamllint report one finding per rule and location. The one whose YAML path
+    sorts first (the account whose name sorts first, whose path the baseline records and SARIF's fingerprint
+    hashes) stands for all, at the place of the first: the first server in the file stood for all, and
+    reordering the accounts that share the value made it a new alert in code scanning.
     """
-    seen: set[tuple[str, Severity, Location, str]] = set()
-    out = []
+    chosen: dict[tuple[str, Severity, Location, str], Finding] = {}
     for finding in findings:
         place = _place(finding)
-        if place not in seen:
-            seen.add(place)
-            out.append(finding)
-    return out
+        known = chosen.get(place)
+        if known is None or _sorts_first(finding, known):
+            chosen[place] = finding
+    return list(chosen.values())
+
+
+def _sorts_first(finding: Finding, than: Finding) -> bool:
+    if finding.subject is None or than.subject is None:
+        return False
+    return [str(step) for step in finding.subject.path] < [str(step) for step in than.subject.path]
 
 
 def lint_document(doc: Document, policy: Policy) -> list[Finding]:

@@ -541,3 +541,25 @@ def test_sarif_fingerprint_of_a_duplicate_key_stays_when_lines_are_inserted_abov
     assert [(rule, fp) for rule, _, fp in _fingerprints(files, TWICE) if rule == "MC701"] == [("MC701", expected)]
     moved = _fingerprints(files, TWICE_MOVED)
     assert [(rule, line, fp) for rule, line, fp in moved if rule == "MC701"] == [("MC701", 10, expected)]
+
+
+#: a value written once at the top (x-sec) and shared by two accounts through an alias: one finding
+SHARED_ON_TOP = (
+    "version: 1\nx-sec: &sec none\naccounts:\n"
+    "  a:\n    address: a@example.com\n"
+    "    incoming: {protocol: imap, host: imap.example.com, port: 143, security: *sec}\n"
+    "  b:\n    address: b@example.com\n"
+    "    incoming: {protocol: imap, host: imap.example.com, port: 143, security: *sec}\n"
+)
+
+
+def test_sarif_fingerprint_of_a_shared_value_stays_when_the_accounts_sharing_it_are_reordered(files: Path) -> None:
+    """The first account in the file stood for the value shared by both: b moved above a made it another alert,
+    though nothing about it changed. The account whose name sorts first stands for it, wherever it is."""
+    head, accounts = SHARED_ON_TOP.split("accounts:\n")
+    a_text, b_text = accounts.split("  b:\n")
+    swapped = head + "accounts:\n  b:\n" + b_text + a_text
+    subject = '[["accounts", "a", "incoming", "security"], "none"]'
+    expected = [("MC101", 2, _expected_fingerprint("MC101", subject))]
+    assert _fingerprints(files, SHARED_ON_TOP) == expected
+    assert _fingerprints(files, swapped) == expected
