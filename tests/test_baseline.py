@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
 from pathlib import Path
@@ -602,6 +603,20 @@ def test_an_older_baselines_duplicate_key_entry_hashed_with_the_line_still_match
     assert lint(tmp_path, "--write-baseline", "baseline.json")[0] == 0
     assert old not in (tmp_path / "baseline.json").read_text(encoding="utf-8")
     assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
+
+
+def test_a_file_moved_loses_its_entries_until_the_baseline_is_written_again(tmp_path: Path) -> None:
+    """Entries are under the file's name: the moved file's findings are new, and the old name's entries are not
+    stale (that file is not linted); --write-baseline drops the entries of a file that no longer exists."""
+    write(tmp_path, LEGACY, "team.yaml")
+    write(tmp_path, BASELINE, "baseline.json")
+    plain = run_mailconf("lint", "team.yaml", cwd=tmp_path)
+    assert plain.code == 1 and "MC401" in plain.stdout
+    assert run_mailconf("lint", "--baseline", "baseline.json", "team.yaml", cwd=tmp_path) == plain
+    assert run_mailconf("lint", "--write-baseline", "baseline.json", "team.yaml", cwd=tmp_path).code == 0
+    files = json.loads((tmp_path / "baseline.json").read_text(encoding="utf-8"))["files"]
+    assert list(files) == ["team.yaml"]
+    assert run_mailconf("lint", "--baseline", "baseline.json", "team.yaml", cwd=tmp_path) == (0, "", "")
 
 
 def test_an_account_renamed_leaves_its_entry_stale_and_its_finding_new(tmp_path: Path) -> None:
