@@ -172,7 +172,9 @@ WRONG_NAME = _check(
 The certificate is trusted but does not name the declared ``host``.
 
 Condition: ``host`` matches none of the certificate's subjectAltName entries
-(checked unless ``tls.verify_hostname: false``, and not with a pin).
+(checked unless ``tls.verify_hostname: false``, and not with a pin). The
+subject's CN is not read (as in Thunderbird; RFC 9525), an address host matches
+only an IP address entry, and a trailing dot on ``host`` is ignored.
 
 Fix: use the name the certificate is for (the message lists them) as ``host``.
 

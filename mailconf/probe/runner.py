@@ -52,6 +52,7 @@ from .tls import (
     assess,
     describe_chain,
     negotiated,
+    tls_name,
     trust_for,
     unseen,
     unverified_context,
@@ -318,7 +319,7 @@ class Session:
         self, conn: Connection, context: ssl.SSLContext, rejection: Rejection | None, label: str
     ) -> bool:
         """TLS, then the certificate checks; True when credentials may be sent."""
-        await conn.start_tls(context, self.server.host, label)
+        await conn.start_tls(context, tls_name(self.server.host), label)
         ssl_object = conn.ssl_object
         if ssl_object is None:
             raise ProbeError(checks.TLS_FAILED, "the TLS handshake produced no TLS session")

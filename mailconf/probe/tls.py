@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import ipaddress
 import os
 import ssl
 import stat
@@ -92,6 +93,16 @@ def _client_context() -> ssl.SSLContext:
     return context
 
 
+def tls_name(host: str) -> str:
+    """The name sent in SNI and checked against the certificate: ``host`` without the root's trailing dot.
+
+    ``imap.example.com.`` is the same name as ``imap.example.com``; RFC 6066 section 3 sends it without the dot, and
+    Thunderbird, Firefox and curl match it against a certificate without one. OpenSSL compares the text: with the
+    dot, every certificate was "for imap.example.com, not imap.example.com.".
+    """
+    return host.rstrip(".") if host.rstrip(".") else host
+
+
 def unverified_context() -> ssl.SSLContext:
     context = _client_context()
     context.check_hostname = False
@@ -115,6 +126,9 @@ def _verifying_trust(verify_hostname: bool, ca_file: str | None) -> Trust:
     """
     context = _client_context()
     context.check_hostname = verify_hostname
+    # OpenSSL (and so Python's default) falls back to the subject's CN when the certificate has no DNS name in its
+    # subjectAltName; Thunderbird, Firefox and Chrome refuse that certificate, and RFC 9525 drops the fallback
+    context.hostname_checks_common_name = False
     context.verify_mode = ssl.CERT_REQUIRED
     if ca_file is None:
         context.load_default_certs(ssl.Purpose.SERVER_AUTH)
@@ -192,6 +206,40 @@ def _names(summary: CertificateSummary | None) -> str | Names:
         "unreadable": "no host name that could be read (its subjectAltName could not be parsed)",
         "listed": "no host name (its subjectAltName has no DNS name or IP address)",
     }[summary.alt_name]
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return None
+
+
+def _mismatch(host: str, summary: CertificateSummary | None) -> Message:
+    """MC808's message: what the certificate is for, and the cause when the names only look alike."""
+    address = _address(host)
+    if summary is not None and address is not None:
+        as_dns = [n for n in summary.names if n not in summary.addresses and _address(n) == address]
+        if as_dns:
+            # a client matches an address only against an iPAddress entry (RFC 9525 section 6.2); the same text as
+            # a dNSName read "the certificate is for 127.0.0.1, not 127.0.0.1"
+            return (
+                f"the certificate lists {as_dns[0]} as a DNS name, not as an IP address, and a client matches the "
+                "address host only against an IP address entry of its subjectAltName; ask for a certificate that "
+                "lists it as an IP address, or use a name it lists as host"
+            )
+    named_in_cn = summary is not None and tls_name(host).lower() in (cn.lower() for cn in summary.common_names)
+    if summary is not None and named_in_cn and not summary.names and summary.alt_name != "unreadable":
+        where = "it has no subjectAltName" if summary.alt_name == "absent" else "its subjectAltName has no DNS name"
+        return (
+            f"the certificate names {host} only in its subject's CN ({where}); Thunderbird refuses such a "
+            "certificate, as RFC 9525 does; ask for a certificate that lists the host in its subjectAltName"
+        )
+    return (
+        "the certificate is for ",
+        _names(summary),
+        f", not {host}; use a name it lists as host, or ask for a certificate that names this host",
+    )
 
 
 class Outcome(NamedTuple):
@@ -279,14 +327,7 @@ def _rejected(
     now: dt.datetime | None,
 ) -> Outcome:
     if rejection.code in (_HOSTNAME_MISMATCH, _IP_MISMATCH):
-        return Outcome(
-            checks.WRONG_NAME,
-            (
-                "the certificate is for ",
-                _names(summary),
-                f", not {server.host}; use a name it lists as host, or ask for a certificate that names this host",
-            ),
-        )
+        return Outcome(checks.WRONG_NAME, _mismatch(server.host, summary))
     if rejection.code in (_EXPIRED, _NOT_YET_VALID) and summary is not None and now is not None:
         # OpenSSL names the date error of any certificate of the chain, not only the server's own: an expired
         # intermediate or CA, under a server certificate valid for a year, read "the certificate expired on" a date

@@ -51,6 +51,10 @@ class CertificateSummary:
     #: what the subjectAltName is: absent, unreadable (malformed), or listed (its DNS names and IP
     #: addresses are ``names``, which is empty when it holds only other kinds: URIs, email addresses)
     alt_name: AltName = "listed"
+    #: the iPAddress entries of ``names`` (the others are dNSNames): an address matches only these
+    addresses: tuple[str, ...] = ()
+    #: the subject's commonName values: clients no longer match the host against them (RFC 9525 section 6.3)
+    common_names: tuple[str, ...] = ()
 
     @property
     def self_issued(self) -> bool:
@@ -81,18 +85,29 @@ def _name(name: x509.Name) -> str:
     return ", ".join(reversed(parts))
 
 
-def _alt_names(certificate: x509.Certificate) -> tuple[tuple[str, ...], AltName]:
+_Names = tuple[tuple[str, ...], AltName, tuple[str, ...]]
+
+
+def _alt_names(certificate: x509.Certificate) -> _Names:
+    """The DNS names and IP addresses, in order; whether the extension is there; the IP addresses alone."""
     try:
         extension = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
     except x509.ExtensionNotFound:
-        return (), "absent"
+        return (), "absent", ()
     names: list[str] = []
+    addresses: list[str] = []
     for general in extension.value:
         if isinstance(general, x509.DNSName):
             names.append(general.value)
         elif isinstance(general, x509.IPAddress):
             names.append(str(general.value))
-    return tuple(names), "listed"
+            addresses.append(str(general.value))
+    return tuple(names), "listed", tuple(addresses)
+
+
+def _common_names(certificate: x509.Certificate) -> tuple[str, ...]:
+    values = (a.value for a in certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME))
+    return tuple(v for v in values if isinstance(v, str))
 
 
 def _read(part: Callable[[], _T], unreadable: _T) -> _T:
@@ -125,8 +140,8 @@ def summarise(der: bytes) -> CertificateSummary:
         except ValueError:
             raise CertificateParseError(type(exc).__name__) from None
         return CertificateSummary(UNREADABLE, UNREADABLE, not_before, not_after, (), "unreadable")
-    no_names: tuple[tuple[str, ...], AltName] = ((), "unreadable")
-    names, alt_name = _read(lambda: _alt_names(certificate), no_names)
+    no_names: _Names = ((), "unreadable", ())
+    names, alt_name, addresses = _read(lambda: _alt_names(certificate), no_names)
     return CertificateSummary(
         subject=_read(lambda: _name(certificate.subject), UNREADABLE),
         issuer=_read(lambda: _name(certificate.issuer), UNREADABLE),
@@ -134,6 +149,8 @@ def summarise(der: bytes) -> CertificateSummary:
         not_after=not_after,
         names=names,
         alt_name=alt_name,
+        addresses=addresses,
+        common_names=_read(lambda: _common_names(certificate), ()),
     )
 
 

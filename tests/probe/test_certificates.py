@@ -670,3 +670,123 @@ def test_a_certificate_of_the_chain_out_of_its_validity_is_not_the_servers_own(
     ]  # fmt: skip
     assert run.code == 1
     assert not marker.exists()
+
+
+# --- the host name against the certificate's names (RFC 9525) -------------------------------------------
+
+
+@pytest.fixture
+def named_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every host name resolves to 127.0.0.1, where the real TLS server listens: the name lookup is replaced (no
+    DNS server here knows imap.example.com); the handshake and the name check are OpenSSL's, for real."""
+    from mailconf.probe import runner
+
+    monkeypatch.setattr(runner, "LOOKUP", lambda host, port: [("127.0.0.1", port)])
+
+
+def naming(probe: Any, tmp_path: Path, host: str, alt_names: list[x509.GeneralName], cn: str = "names.test") -> Any:
+    """Probe ``host`` on an SMTP server whose certificate (its own CA, named in tls.ca_file) has these names."""
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    pair = self_signed(
+        tmp_path, "names", None, now - dt.timedelta(days=1), now + dt.timedelta(days=100), subject=subject,
+        alt_names=alt_names, ca=True,
+    )  # fmt: skip
+    with SmtpServer(pair, implicit=True) as smtp:
+        server = {"protocol": "smtp", "host": host, "port": smtp.port, "security": "tls", "timeout": 2}
+        return probe(outgoing={**server, "tls": {"ca_file": str(pair.cert)}})
+
+
+SMTPS_OK = Found(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN")
+
+
+def test_a_name_only_in_the_common_name_is_refused(probe: Any, tmp_path: Path, named_host: None) -> None:
+    """OpenSSL, and so Python's default, fell back to the CN of a certificate without subjectAltName: probe said
+    nothing (exit 0) about a certificate Thunderbird refuses."""
+    run = naming(probe, tmp_path, "imap.example.com", [], cn="imap.example.com")
+    assert run.findings == [
+        Found(
+            5,
+            "MC808",
+            "error",
+            "the certificate names imap.example.com only in its subject's CN (it has no subjectAltName); "
+            "Thunderbird refuses such a certificate, as RFC 9525 does; ask for a certificate that lists the host "
+            "in its subjectAltName",
+        ),
+        SMTPS_OK,
+    ]
+    assert run.code == 1
+
+
+def test_an_address_written_as_a_dns_name_does_not_name_the_address_host(probe: Any, tmp_path: Path) -> None:
+    """Refused before as now; the message read "the certificate is for 127.0.0.1, not 127.0.0.1"."""
+    run = naming(probe, tmp_path, "127.0.0.1", [x509.DNSName("127.0.0.1")])
+    assert run.findings == [
+        Found(
+            5,
+            "MC808",
+            "error",
+            "the certificate lists 127.0.0.1 as a DNS name, not as an IP address, and a client matches the address "
+            "host only against an IP address entry of its subjectAltName; ask for a certificate that lists it as "
+            "an IP address, or use a name it lists as host",
+        ),
+        SMTPS_OK,
+    ]
+    assert run.code == 1
+
+
+def test_an_address_in_an_ip_address_entry_names_the_address_host(probe: Any, tmp_path: Path) -> None:
+    import ipaddress
+
+    run = naming(probe, tmp_path, "127.0.0.1", [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+    assert (run.findings, run.code) == ([SMTPS_OK], 0)
+
+
+def test_a_host_with_the_roots_trailing_dot_matches_the_name_without(
+    probe: Any, tmp_path: Path, named_host: None
+) -> None:
+    """imap.example.com. is imap.example.com: SNI carries it without the dot (RFC 6066 section 3), and Thunderbird
+    matches it. OpenSSL compared the text: "the certificate is for imap.example.com, not imap.example.com."."""
+    run = naming(probe, tmp_path, "imap.example.com.", [x509.DNSName("imap.example.com")])
+    assert (run.findings, run.code) == ([SMTPS_OK], 0)
+
+
+@pytest.mark.parametrize(
+    ("host", "name"),
+    [
+        ("imap.example.com", "IMAP.Example.COM"),  # case does not matter (RFC 4343)
+        ("IMAP.EXAMPLE.COM", "imap.example.com"),
+        ("xn--bcher-kva.example", "xn--bcher-kva.example"),  # an IDN: its A-label, as the host must be (MC703)
+        ("imap.example.com", "*.example.com"),
+    ],
+)
+def test_names_a_client_accepts(probe: Any, tmp_path: Path, named_host: None, host: str, name: str) -> None:
+    run = naming(probe, tmp_path, host, [x509.DNSName(name)])
+    assert (run.findings, run.code) == ([SMTPS_OK], 0)
+
+
+@pytest.mark.parametrize(
+    ("host", "name"),
+    [
+        ("imap.mail.example.com", "imap.*.example.com"),  # a wildcard only as the whole left-most label
+        ("imap.example.com", "im*.example.com"),  # a partial wildcard: Python refuses it, as Thunderbird does
+        ("example.com", "*.com"),  # a wildcard needs two labels after it
+        ("a.imap.example.com", "*.example.com"),  # a wildcard is one label
+        ("imap.example.com", "imap.example.com."),  # a presented name with a trailing dot is not valid
+    ],
+)
+def test_names_a_client_refuses(probe: Any, tmp_path: Path, named_host: None, host: str, name: str) -> None:
+    run = naming(probe, tmp_path, host, [x509.DNSName(name)])
+    assert run.findings == [
+        Found(
+            5,
+            "MC808",
+            "error",
+            f"the certificate is for {name}, not {host}; use a name it lists as host, "
+            "or ask for a certificate that names this host",
+        ),
+        SMTPS_OK,
+    ]
+    assert run.code == 1
