@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import lint_text
 from tests.rules.helpers import HEAD
+from tests.rules.test_providers import GOOGLE, M365, M365_SMTP, OUTLOOK
 
 Row = tuple[str, int, int, str, str]
 
@@ -58,23 +59,6 @@ def test_a_name_that_only_looks_like_loopback_is_remote(host: str) -> None:
     ]
 
 
-GOOGLE = (
-    "Google turned off password login for third-party apps on 2024-09-30; only an app password still works "
-    "(with 2-Step Verification, and an admin may forbid it); set auth: oauth2 with a token_command"
-)
-M365 = (
-    "Exchange Online turned off basic (password) authentication for IMAP and POP3 from 2022-10-01; "
-    "set auth: oauth2 with a token_command"
-)
-M365_SMTP = (
-    "Exchange Online is retiring basic (password) authentication for SMTP AUTH client submission: off by default "
-    "for existing tenants at the end of December 2026, final removal to be announced in 2027; "
-    "set auth: oauth2 with a token_command"
-)
-OUTLOOK = (
-    "Outlook.com stopped accepting basic (password) authentication from third-party mail apps on 2024-09-16; "
-    "set auth: oauth2 with a token_command"
-)
 PROVIDER_RULES = frozenset(("MC303", "MC601", "MC602", "MC603", "MC604"))
 
 
