@@ -230,6 +230,34 @@ class Collector:
         return Imported(self.accounts, comments, tuple(self.warnings), self.where)
 
 
+#: C's strtol over the whole text: white space, a sign, then decimal digits (base 10), or with base 0 also 0x
+#: hexadecimal and 0 octal
+_STRTOL = {
+    10: re.compile(r"[ \t\n\v\f\r]*([+-]?)()()([0-9]+)"),
+    0: re.compile(r"[ \t\n\v\f\r]*([+-]?)(?:0[xX]([0-9a-fA-F]+)|(0[0-7]*)|([1-9][0-9]*))"),
+}
+_LONG = 1 << 63
+
+
+def strtol(text: str, base: int = 10) -> int | None:
+    """What C's ``strtol(text, &end, base)`` gives when it reads the whole text (base 10, or 0: ``0x`` hexadecimal,
+    ``0`` octal), held to a 64-bit long as strtol holds it (ERANGE); None when anything else is there. One reading
+    for the C clients' numbers (msmtp's get_pos_int, mbsync's parse_int, fetchmail's atoi)."""
+    match = _STRTOL[base].fullmatch(text)
+    if match is None:
+        return None
+    sign, hexadecimal, octal, decimal = match.groups()
+    digits, radix = (hexadecimal, 16) if hexadecimal else (octal, 8) if octal else (decimal, 10)
+    digits = digits.lstrip("0")
+    number = int(digits or "0", radix) if len(digits) <= 20 else _LONG  # past a long in any base: held to it below
+    return max(-_LONG, -number) if sign == "-" else min(_LONG - 1, number)
+
+
+def int32(number: int) -> int:
+    """A C long cut to a 32-bit int, as C's conversion (and atoi) cuts it: 4294967326 is 30."""
+    return (number + (1 << 31)) % (1 << 32) - (1 << 31)
+
+
 def whole_number(text: str) -> Any:
     """``text`` as an int when it is ASCII digits (``"²".isdigit()`` holds, and int() refuses it), else as it is:
     the schema then says, at the account's line, why it is not a port or a timeout ("must be between 1 and 65535

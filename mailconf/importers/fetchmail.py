@@ -89,7 +89,7 @@ from ..errors import counted, plural
 from ..model import Location
 from ..targets.fetchmail import _SSLPROTO
 from . import Imported, ReadOptions, Unreadable
-from ._base import STDIN, Collector, guess_address, is_address, read_text, shown, whole_number
+from ._base import STDIN, Collector, guess_address, int32, is_address, read_text, shown, strtol, whole_number
 
 NAME = "fetchmail"
 TITLE = "fetchmail: ~/.fetchmailrc (incoming servers)"
@@ -761,10 +761,9 @@ def _number(text: str) -> int:
     """A NUMBER of fetchmail's grammar (``-?[0-9]+``, _TYPED) as its lexer reads it, ``atoi()``: strtol's value, held
     to a 64-bit long, then cut to a 32-bit int (checked with fetchmail --configdump, 6.4.37: ``timeout 4294967326`` is
     30, ``timeout 2147483648`` is -2147483648)."""
-    digits = text.lstrip("-").lstrip("0")
-    value = int(digits or "0") if len(digits) <= 20 else 1 << 64  # past a long either way: held to it below
-    value = max(-(1 << 63), min((1 << 63) - 1, -value if text.startswith("-") else value))
-    return (value + (1 << 31)) % (1 << 32) - (1 << 31)
+    number = strtol(text)
+    assert number is not None, text  # the lexer's NUMBER is -?[0-9]+
+    return int32(number)
 
 
 def _timeout(text: str, where: Location, found: Collector) -> int | None:

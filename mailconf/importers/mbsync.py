@@ -48,14 +48,13 @@ MaildirStore, Channel and Group sections, are not checked.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from ..model import Location
 from ..targets.mbsync import _SSL_VERSIONS
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, expand_home, guess_address, is_address, read_text, shown, whole_number
+from ._base import Collector, expand_home, guess_address, int32, is_address, read_text, shown, strtol, whole_number
 
 NAME = "mbsync"
 TITLE = "mbsync: ~/.mbsyncrc (IMAP accounts)"
@@ -277,13 +276,8 @@ def c_int(text: str) -> int | None:
     it are skipped, an empty text is 0), cut to a 32-bit int; None where mbsync says "invalid integer value"."""
     if not text:
         return 0
-    match = re.fullmatch(r"[ \t\n\v\f\r]*([+-]?)([0-9]+)", text)
-    if match is None:
-        return None
-    digits = match[2].lstrip("0")
-    number = min(int(digits or "0"), 2**63) if len(digits) <= 20 else 2**63  # strtol stops at LONG_MAX/LONG_MIN
-    number = -number if match[1] == "-" else min(number, 2**63 - 1)
-    return (number + 2**31) % 2**32 - 2**31
+    number = strtol(text)
+    return None if number is None else int32(number)
 
 
 def _check(keyword: str, words: list[_Arg], where: Location) -> None:

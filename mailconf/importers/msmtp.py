@@ -46,7 +46,7 @@ from typing import Any
 from ..model import Location
 from ..targets.msmtp import _PRIORITIES
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, guess_address, is_address, read_text, shown
+from ._base import Collector, guess_address, is_address, read_text, shown, strtol
 
 NAME = "msmtp"
 TITLE = "msmtp: ~/.msmtprc (outgoing servers)"
@@ -294,9 +294,6 @@ def _unheld(settings: Settings, name: str, tls: bool, found: Collector) -> None:
             found.lost(where, side, f"msmtp's {shown(command)} has no place in an account file")
 
 
-#: what C's strtol with base 0 reads, as msmtp's get_pos_int calls it: leading white space, a sign, then 0x
-#: hexadecimal, 0 octal or decimal digits; get_pos_int takes it only when nothing follows and it is 1 to INT_MAX
-_C_NUMBER = re.compile(r"[ \t\n\v\f\r]*\+?(?:0[xX]([0-9a-fA-F]+)|(0[0-7]*)|([1-9][0-9]*))")
 _INT_MAX = 2**31 - 1
 _MAX_PORT = 65535
 #: msmtp's tls_fingerprint: an MD5, SHA-1 or SHA-256 digest, two hexadecimal digits per byte, colons between
@@ -308,15 +305,8 @@ _NEEDS_ARGUMENT = frozenset(["host", "port", "timeout", "connect_timeout", "eval
 def _c_int(text: str) -> int | None:
     """The number msmtp's get_pos_int reads (``010`` is 8, ``0x24B`` is 587, `` 25`` is 25); None where it refuses
     the argument (not a number, something after it, below 1, past INT_MAX)."""
-    match = _C_NUMBER.fullmatch(text)
-    if match is None:
-        return None
-    hexadecimal, octal, decimal = match.groups()
-    digits, base = (hexadecimal, 16) if hexadecimal is not None else (octal, 8) if octal is not None else (decimal, 10)
-    if len(digits.lstrip("0")) > len(str(_INT_MAX)) + 1:
-        return None  # strtol's ERANGE, and far past INT_MAX in any base (no big-number arithmetic on a long string)
-    number = int(digits, base)
-    return number if 1 <= number <= _INT_MAX else None
+    number = strtol(text, 0)  # get_pos_int: strtol with base 0, whole, then 1 to INT_MAX
+    return number if number is not None and 1 <= number <= _INT_MAX else None
 
 
 def _number(text: str) -> int:
