@@ -159,7 +159,7 @@ OPTIONS: Mapping[str, str] = {
 }
 CAPABILITIES: Mapping[str, str] = {
     "imap": "partial: no IPv6 host (Thunderbird drops such an account: a gap)",
-    "pop3": "partial: no IPv6 host (Thunderbird drops such an account: a gap)",
+    "pop3": "partial: no IPv6 host (Thunderbird drops such an account: a gap), no port 1 (read as not set: a gap)",
     "smtp": "yes",
     "security: tls": "yes",
     "security: starttls": "yes",
@@ -337,6 +337,14 @@ def auth_method(account: Account, server: Server, gaps: Gaps) -> int:
     return method
 
 
+#: Thunderbird's POP3 server takes a port of 1 or below for "not set" and uses its default instead (the importer
+#: reads it so: mailconf/importers/thunderbird.py); IMAP keeps 1
+POP3_PORT_1 = (
+    "Thunderbird reads a POP3 port of 1 as not set and connects to its default (110, or 995 with TLS); "
+    "serve POP3 on another port"
+)
+
+
 def server_gaps(gaps: Gaps, account: Account, server: Server, pinned: bool) -> None:
     """The settings of one server Thunderbird cannot express, in a fixed order (one test after another:
     most servers have none of them, and then nothing is built): the host, the "no" features of CAPABILITIES
@@ -345,6 +353,8 @@ def server_gaps(gaps: Gaps, account: Account, server: Server, pinned: bool) -> N
     if server.protocol is not Protocol.SMTP and not url_host_ok(server.host):
         gaps.server(account, server, "host", INSTEAD["incoming.host"])
     gaps.unsupported(account, server, GAP_RULES)
+    if server.protocol is Protocol.POP3 and server.port == 1:
+        gaps.server(account, server, "port", POP3_PORT_1)
     unsupported: list[str] = []
     if server.auth is Auth.OAUTH2 and not oauth2_provider_known(server.host, server.protocol):
         unsupported.append("auth")

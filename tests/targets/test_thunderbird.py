@@ -642,6 +642,20 @@ def test_strict_fails_on_gaps_and_writes_nothing(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+def test_a_pop3_port_of_1_is_a_gap() -> None:
+    """Thunderbird reads a POP3 port of 1 or below as not set (its default instead; the importer reads it so, and
+    the round trip of port 1 came back as 995). IMAP keeps port 1."""
+    accounts = {
+        "p": {"address": "p@example.org", "incoming": {"protocol": "pop3", "host": "pop.example.org", "port": 1}},
+        "i": {"address": "i@example.org", "incoming": {"protocol": "imap", "host": "imap.example.org", "port": 1}},
+    }
+    rendered = render(model_of({"version": 1, "accounts": accounts}))
+    assert [str(g) for g in rendered.gaps] == [
+        "account p: incoming.port cannot be expressed; Thunderbird reads a POP3 port of 1 as not set and connects to "
+        "its default (110, or 995 with TLS); serve POP3 on another port"
+    ]
+
+
 def test_timeout_zero_is_a_gap_and_sets_nothing() -> None:
     model = model_of(
         {
