@@ -64,7 +64,8 @@ What it writes
 | ``security`` tls / starttls / none | ``socketType`` (SMTP: ``try_ssl``) 3 / 2 / 0 |
 | ``auth`` none / password / gssapi / ntlm / client-cert / oauth2 | ``authMethod`` 1 / 3 / 5 / 6 / 7 / 10 (4,
   "encrypted password", for password with ``mechanisms: [cram-md5]``) |
-| ``leave_on_server`` (POP3) | ``leave_on_server`` |
+| ``leave_on_server`` (POP3) | ``leave_on_server``, and ``delete_mail_left_on_server`` false ("Until I delete
+  them" off: a message deleted in Thunderbird stays on the server) |
 | ``leave_days`` (POP3) | ``delete_by_age_from_server`` true, ``num_days_to_leave_on_server`` |
 | ``address``, ``display_name``, ``organization`` | ``mail.identity.idN.useremail``, ``fullName``,
   ``organization``; ``smtpServer`` = ``smtpN``; ``valid`` true |
@@ -377,7 +378,9 @@ def server_gaps(gaps: Gaps, account: Account, server: Server, pinned: bool) -> N
 INCOMING_NAMES = PrefNames(
     (".type", ".hostname", ".port", ".userName", ".name", ".socketType", ".authMethod", ".login_at_startup")
 )
-LEAVE_NAMES = PrefNames((".leave_on_server", ".delete_by_age_from_server", ".num_days_to_leave_on_server"))
+LEAVE_NAMES = PrefNames(
+    (".leave_on_server", ".delete_mail_left_on_server", ".delete_by_age_from_server", ".num_days_to_leave_on_server")
+)
 IDENTITY_NAMES = PrefNames((".fullName", ".useremail", ".organization", ".smtpServer", ".valid"))
 SMTP_NAMES = PrefNames((".hostname", ".port", ".try_ssl", ".authMethod", ".username", ".description"))
 ACCOUNT_NAMES = PrefNames((".server", ".identities"))
@@ -396,9 +399,13 @@ def incoming_prefs(account: Account, server: Server, key: str, method: int) -> l
     )
     prefs = list(zip(INCOMING_NAMES(f"mail.server.{key}"), values, strict=True))
     if server.leave_on_server is not None or server.leave_days is not None:
-        leave, delete, days = LEAVE_NAMES(f"mail.server.{key}")
+        leave, keep, delete, days = LEAVE_NAMES(f"mail.server.{key}")
         if server.leave_on_server is not None:
             prefs.append((leave, server.leave_on_server))
+        # "Until I delete them" off, as in a new profile: a copy left on the server stays there when the message
+        # is deleted here. Written, not left to the default, because earlier mailconf renders wrote leave_days as
+        # this pref (true): user.js, applied at every start, overrides what such a render left in prefs.js.
+        prefs.append((keep, False))
         if server.leave_days is not None:
             prefs.append((delete, True))
             prefs.append((days, server.leave_days))

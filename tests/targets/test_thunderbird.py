@@ -61,6 +61,19 @@ def auth_code(server: Server) -> int:
     return AUTH[server.auth.value]
 
 
+def leave_prefs(srv: str, incoming: Server) -> dict[str, object]:
+    """The prefs of a POP3 server's leave_on_server and leave_days (none when it declares neither)."""
+    prefs: dict[str, object] = {}
+    if incoming.leave_on_server is not None:
+        prefs[f"{srv}.leave_on_server"] = incoming.leave_on_server
+    if incoming.leave_days is not None:
+        prefs[f"{srv}.delete_by_age_from_server"] = True
+        prefs[f"{srv}.num_days_to_leave_on_server"] = incoming.leave_days
+    if prefs:
+        prefs[f"{srv}.delete_mail_left_on_server"] = False  # "Until I delete them": always written, off
+    return prefs
+
+
 def expected_prefs(model: Model, first: int = 1) -> dict[str, object]:
     """Every pref user.js must hold for this model, and its value."""
     prefs: dict[str, object] = {}
@@ -94,11 +107,7 @@ def expected_prefs(model: Model, first: int = 1) -> dict[str, object]:
                 f"{srv}.authMethod": auth_code(incoming),
                 f"{srv}.login_at_startup": False,
             }
-            if incoming.leave_on_server is not None:
-                prefs[f"{srv}.leave_on_server"] = incoming.leave_on_server
-            if incoming.leave_days is not None:
-                prefs[f"{srv}.delete_by_age_from_server"] = True
-                prefs[f"{srv}.num_days_to_leave_on_server"] = incoming.leave_days
+            prefs |= leave_prefs(srv, incoming)
             ident = f"mail.identity.id{n}"
             if account.display_name is not None:
                 prefs[f"{ident}.fullName"] = account.display_name
@@ -145,6 +154,7 @@ def expected_manager(model: Model, first: int = 1) -> dict[str, Any]:
                 server["leaveOnServer"] = bool(incoming.leave_on_server)
                 server["deleteByAge"] = incoming.leave_days is not None
                 server["daysToLeave"] = incoming.leave_days or 7  # Thunderbird's default
+                server["deleteMailLeftOnServer"] = False  # "Until I delete them": never on
             identity = {
                 "key": f"id{n}",
                 "fullName": account.display_name or "",
@@ -196,6 +206,7 @@ const accounts = MailServices.accounts.accounts
       server.leaveOnServer = p.leaveMessagesOnServer;
       server.deleteByAge = p.deleteByAgeFromServer;
       server.daysToLeave = p.numDaysToLeaveOnServer;
+      server.deleteMailLeftOnServer = p.deleteMailLeftOnServer;
     }
     const identities = a.identities.map(i => ({key: i.key, fullName: i.fullName, email: i.email,
       organization: i.organization, smtpServerKey: i.smtpServerKey || null, valid: i.valid,
@@ -654,6 +665,38 @@ def test_a_pop3_port_of_1_is_a_gap() -> None:
         "account p: incoming.port cannot be expressed; Thunderbird reads a POP3 port of 1 as not set and connects to "
         "its default (110, or 995 with TLS); serve POP3 on another port"
     ]
+
+
+LEAVE_POP3 = {
+    "version": 1,
+    "accounts": {
+        "home": {
+            "address": "home@example.org",
+            "incoming": {"protocol": "pop3", "host": "pop.example.org", "leave_on_server": True, "leave_days": 14},
+        }
+    },
+}
+
+
+@pytest.mark.real
+def test_a_re_render_turns_off_until_i_delete_them_in_an_older_renders_profile() -> None:
+    """Renders before the leave_days fix wrote leave_days as ``delete_mail_left_on_server`` true ("Until I delete
+    them": a message deleted in Thunderbird is deleted on the server), and Thunderbird copied it into prefs.js. The
+    user.js of a re-render writes it false, and Thunderbird applies user.js over prefs.js."""
+    model = model_of(LEAVE_POP3)
+    rendered = render(model)
+    user_js = rendered.files[0].content.decode()
+    assert 'user_pref("mail.server.server1.delete_mail_left_on_server", false);' in user_js.splitlines()
+    older = b'user_pref("mail.server.server1.delete_mail_left_on_server", true);\n'
+    files = {"prefs.js": older, **{f.name: f.content for f in rendered.files}}
+    result = run_thunderbird(files, READ_SCRIPT, args=[user_js, []])
+    [account] = result["accounts"]
+    pop3 = ("leaveOnServer", "deleteByAge", "daysToLeave", "deleteMailLeftOnServer")
+    assert [account["server"][k] for k in pop3] == [True, True, 14, False]
+    # without the re-rendered pref the older value wins: the check above can fail
+    kept = {"prefs.js": older, "user.js": user_js.replace("delete_mail_left_on_server", "unrelated_pref").encode()}
+    [account] = run_thunderbird(kept, READ_SCRIPT, args=[user_js, []])["accounts"]
+    assert account["server"]["deleteMailLeftOnServer"] is True
 
 
 def test_timeout_zero_is_a_gap_and_sets_nothing() -> None:
