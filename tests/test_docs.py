@@ -322,40 +322,82 @@ def test_the_drift_import_md_shows_is_what_compare_prints(
     assert capsys.readouterr() == ("".join(line + "\n" for line in shown), "")
 
 
-#: Lines docs/exit-codes.md quotes, each with the command that prints it, the files it needs and its exit code.
-EXIT_CODE_LINES = [
-    ("mailconf: accounts.yaml: no such file; check the path", ["lint", "accounts.yaml"], {}, 2),
+#: An account file of two accounts, for the lines the pages quote.
+HOME_AND_WORK = (
+    "version: 1\naccounts:\n"
+    "  home:\n    address: alice@example.org\n"
+    "    outgoing: {protocol: smtp, host: smtp.example.org, password_command: pass show home}\n"
+    "  work:\n    address: alice@example.com\n"
+    "    outgoing: {protocol: smtp, host: smtp.example.com, password_command: pass show work}\n"
+)
+
+#: Lines the pages quote as mailconf's, each with its page, the command that prints it (its last line on standard
+#: error), the files it needs and its exit code.
+QUOTED_LINES = [
+    ("exit-codes.md", "mailconf: accounts.yaml: no such file; check the path", ["lint", "accounts.yaml"], {}, 2),
     (
+        "exit-codes.md",
         "mailconf: accounts.yaml: --output-file names accounts.yaml, a file being checked; choose another file",
         ["lint", "accounts.yaml", "--output-file", "accounts.yaml"], {"accounts.yaml": "version: 1\n"}, 2,
     ),
     (
-        "mailconf: FILE: not served: fix the errors above first (`mailconf lint FILE`)",
+        "exit-codes.md", "mailconf: FILE: not served: fix the errors above first (`mailconf lint FILE`)",
         ["serve", "FILE"], {"FILE": "version: 1\naccounts: [\n"}, 1,
     ),
     (
-        "mailconf: .msmtprc: -o names .msmtprc, a file being imported; choose another file",
+        "exit-codes.md", "mailconf: .msmtprc: -o names .msmtprc, a file being imported; choose another file",
         ["import", "--from", "msmtp", ".msmtprc", "-o", ".msmtprc", "--force"],
         {".msmtprc": "account work\nhost smtp.example.com\nfrom work@example.com\n"}, 2,
     ),
     (
-        "mailconf: --config '': an empty path names no file (an unset variable?); name a file",
+        "exit-codes.md", "mailconf: --config '': an empty path names no file (an unset variable?); name a file",
         ["lint", "--config", "", "accounts.yaml"], {"accounts.yaml": "version: 1\n"}, 2,
+    ),
+    (
+        "render.md",
+        "Error: Invalid value for '--jobs' / '-j': 0 is not a number of processes: use 1 or more (1: none), or auto",
+        ["render", "-t", "all", "-j", "0", "accounts.yaml", "-o", "out"], {"accounts.yaml": HOME_AND_WORK}, 2,
+    ),
+    (
+        "render.md", "mailconf: no account named wrok (did you mean work? accounts: home, work)",
+        ["render", "-t", "msmtp", "accounts.yaml", "-a", "wrok"], {"accounts.yaml": HOME_AND_WORK}, 2,
+    ),
+    (
+        "render.md", "mailconf: --force replaces files on disk: name the directory with -o DIR",
+        ["render", "-t", "msmtp", "accounts.yaml", "--force"], {"accounts.yaml": HOME_AND_WORK}, 2,
+    ),
+    (
+        "render.md", "mailconf: --option version: given twice (0.14, then 0.20); give it once",
+        ["render", "-t", "aerc", "accounts.yaml", "--option", "version=0.14", "--option", "version=0.20"],
+        {"accounts.yaml": HOME_AND_WORK}, 2,
+    ),
+    (
+        "lint.md", "mailconf: -: no such file; only lint reads standard input as -, name the account file",
+        ["render", "-t", "msmtp", "-"], {}, 2,
+    ),
+    (
+        "lint.md", "mailconf: --diff writes nothing: use it without --output-file and --write-baseline",
+        ["lint", "--diff", "--output-file", "report.txt", "accounts.yaml"], {"accounts.yaml": HOME_AND_WORK}, 2,
+    ),
+    (
+        "discover.md",
+        "mailconf: --ca-file '': an empty path names no file (an unset variable?); name a PEM file of CA certificates",
+        ["discover", "alice@example.com", "--ca-file", ""], {}, 2,
     ),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("line", "args", "files", "code"), EXIT_CODE_LINES, ids=[a[0] for _, a, _, _ in EXIT_CODE_LINES]
+    ("page", "line", "args", "files", "code"), QUOTED_LINES, ids=[f"{p}: {line[:60]}" for p, line, *_ in QUOTED_LINES]
 )
-def test_the_lines_exit_codes_md_quotes_are_what_mailconf_prints(  # noqa: PLR0917
-    line: str, args: list[str], files: dict[str, str], code: int, tmp_path: Path,
+def test_the_lines_the_pages_quote_are_what_mailconf_prints(  # noqa: PLR0917
+    page: str, line: str, args: list[str], files: dict[str, str], code: int, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    page = " ".join((DOCS / "exit-codes.md").read_text(encoding="utf-8").split())
-    assert f"`{line}`" in page or f"`` {line} ``" in page  # a line holding backticks is quoted in double ones
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
+    text = " ".join((DOCS / page).read_text(encoding="utf-8").split())
+    assert f"`{line}`" in text or f"`` {line} ``" in text  # a line holding backticks is quoted in double ones
+    for name, content in files.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert main(args) == code
     assert capsys.readouterr().err.splitlines()[-1] == line
