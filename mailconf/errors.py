@@ -1,15 +1,17 @@
 """One exception root, and the one place that maps outcomes to exit codes.
 
-Exit codes (documented in the README, tested in tests/test_cli.py):
+Exit codes (every case, per command: docs/exit-codes.md; tested in tests/test_cli.py):
 
 - 0: clean.
-- 1: findings at or above the fail level (lint, probe); stale files (render --check);
-  a capability gap under --strict; a file that is invalid so cannot be rendered.
+- 1: findings at or above the fail level (lint, probe); stale files (render --check) or files
+  rewritten (render --update); a capability gap under --strict; a file that is invalid so cannot
+  be rendered or served; import's warnings or drift; discover finding nothing usable.
 - 2: usage error, unreadable or missing file, bad configuration, refusing to
   overwrite a file.
 - 3: an unexpected internal error (one line naming the file; MAILCONF_DEBUG=1
   shows the traceback).
 - 141: standard output is a pipe whose reader has gone (``| head -1``); nothing printed.
+- 130, 143: interrupted by Ctrl-C (SIGINT) or SIGTERM (serve stops with 0 instead).
 """
 
 from __future__ import annotations
