@@ -3,17 +3,22 @@
 The lexer follows mutt's token rules (parse.c ``mutt_extract_token``): blanks
 separate words, ``;`` ends a command and ``#`` starts a comment outside quotes,
 ``'...'`` is literal, ``"..."`` and unquoted text take backslash escapes
-(``\\n``, ``\\t``, three-digit octal ...), a backslash at the end of a line
-continues it. Backticks (a command substitution) and ``$name`` are kept as
-text and marked, never run: a ``*_pass`` that is exactly one backtick command
-becomes ``password_command``; anywhere else it is reported. ``$name`` is
-expanded from the environment in a ``source`` path only (a file to read).
+(``\\n``, ``\\t``, three-digit octal ...). A backslash at the end of a line
+continues it, joined before anything else is read, as mutt's ``mutt_read_line``
+(``MUTT_CONT``; neomutt's ``MUTT_RL_CONT``) joins it: in quotes, in a backtick
+command and in a comment too, whatever comes before it (``x\\\\`` at the end of
+a line still continues); messages name the line of the file. Backticks (a command
+substitution) and ``$name`` are kept as text and marked, never run: a ``*_pass``
+that is exactly one backtick command becomes ``password_command``; anywhere else
+it is reported. ``$name`` is expanded from the environment in a ``source`` path
+only (a file to read).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import dataclasses
 import email.utils
 import os
@@ -76,10 +81,64 @@ _PLAIN_WORDS = re.compile(rf"(?:{_WORD_CHARACTER}+(?:[ \t\r]+|(?=[\n;#])|\Z))+")
 _NAME = re.compile("[A-Za-z][A-Za-z0-9_]*")
 
 
+def join_continued(text: str) -> tuple[str, tuple[int, ...]]:
+    """``text`` with each line that ends in a backslash joined to the next, as mutt reads its files
+    (``mutt_read_line`` with ``MUTT_CONT``), and where each line of the file it joined starts in the result, for
+    :meth:`_Lexer.where`. mutt reads a line onto what it holds, drops a ``\\r`` at the end, and while what it holds
+    ends in a backslash, drops that and reads the next line: ``a\\\\``, then an empty line, continues twice."""
+    if "\\\n" not in text and "\\\r\n" not in text:
+        return text, ()
+    out: list[str] = []  # the result, in pieces, none empty: the lines read, and what mutt holds of the next
+    size = 0
+    # each line joined: where it starts (True), and each length the result drops to (False); a line that held
+    # nothing but what was dropped starts where the result ends up, the least length after it
+    marks: list[tuple[int, bool]] = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if line:
+            out.append(line)
+            size += len(line)
+        if number == len(lines) - 1:  # no line break after it: the end of the file, as it is
+            break
+        dropped = size > 0 and out[-1].endswith("\r")  # (out ends with what mutt holds, or with a line break)
+        if dropped:
+            _drop_last(out)
+            size -= 1
+        continued = size > 0 and out[-1] != "\n" and out[-1].endswith("\\")
+        if continued:
+            _drop_last(out)
+            size -= 1
+            dropped = True
+        if dropped:
+            marks.append((size, False))
+        if continued:
+            marks.append((size, True))
+        else:
+            out.append("\n")
+            size += 1
+    joins: list[int] = []
+    least = size
+    for at, joined in reversed(marks):
+        least = min(least, at)
+        if joined:
+            joins.append(least)
+    joins.reverse()
+    return "".join(out), tuple(joins)
+
+
+def _drop_last(pieces: list[str]) -> None:
+    """The last character of the last piece dropped, and the piece with it when nothing is left."""
+    pieces[-1] = pieces[-1][:-1]
+    if not pieces[-1]:
+        pieces.pop()
+
+
 class _Lexer:
-    def __init__(self, path: str, text: str) -> None:
+    def __init__(self, path: str, text: str, joins: tuple[int, ...] = ()) -> None:
         self.path = path
         self.text = text
+        #: where a line the file continued (with a backslash) starts in text: see join_continued
+        self.joins = joins
         self.i = 0
         self.line = 1
         self.line_start = 0
@@ -87,7 +146,17 @@ class _Lexer:
         self.no_brace_until = 0
 
     def where(self, at: int | None = None) -> Location:
-        return Location(self.path, self.line, (self.i if at is None else at) - self.line_start + 1)
+        at = self.i if at is None else at
+        return Location(self.path, self.line + bisect.bisect_right(self.joins, at), self.column(at))
+
+    def column(self, at: int) -> int:
+        """The column of ``at`` in its line of the file (after the last line break, or the last joined line)."""
+        start = self.line_start
+        if self.joins:
+            before = bisect.bisect_right(self.joins, at)
+            if before:
+                start = max(start, self.joins[before - 1])
+        return at - start + 1
 
     def commands(self) -> Iterator[Command]:
         words: list[Word] = []
@@ -111,10 +180,6 @@ class _Lexer:
             elif ch == "#":
                 end = text.find("\n", self.i)
                 self.i = len(text) if end < 0 else end
-            elif ch == "\\" and text.startswith("\n", self.i + 1):
-                self.i += 2  # a continued line
-                self.line += 1
-                self.line_start = self.i
             else:
                 if not words:
                     start = self.where()
@@ -123,9 +188,8 @@ class _Lexer:
                     words.append(self.word())
                     continue
                 # the common words, plain text each to its end, taken at once without word()'s pieces
-                column = 1 - self.line_start
                 words.extend(
-                    Word(run.group(), (), False, False, run.start() + column, run.group().find("="))
+                    Word(run.group(), (), False, False, self.column(run.start()), run.group().find("="))
                     for run in _PLAIN.finditer(text, self.i, plain.end())
                 )
                 self.i = plain.end()
@@ -134,7 +198,7 @@ class _Lexer:
 
     def word(self) -> Word:
         text = self.text
-        column = self.i - self.line_start + 1
+        column = self.column(self.i)
         out: list[str] = []
         commands: list[str] = []
         expands = False
@@ -288,7 +352,7 @@ def _end(run: re.Match[str] | None) -> int:
 
 
 def lex(path: str, text: str) -> list[Command]:
-    return list(_Lexer(path, text).commands())
+    return list(_Lexer(path, *join_continued(text)).commands())
 
 
 # --- commands -> one account --------------------------------------------------------------

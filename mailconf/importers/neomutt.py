@@ -39,7 +39,9 @@ imported, nor their text in place of the value the client would get (the setting
 not followed by a letter or ``{``, as in ``Cost $5``, is text to the client too). A file whose only server
 URL holds such a command or variable stops the import there (exit 2).
 Commands that are not account settings (``bind``, ``macro``, ``color``, hooks) are counted in one warning.
-An unbalanced quote or backtick stops the import with its line and column (exit 2). A byte-order mark at
+A line ending in a backslash is joined to the next before anything is read, as the client joins it: in
+quotes (a hook's ``set`` over several lines), a backtick command or a comment too. An unbalanced quote or
+backtick stops the import with its line and column (exit 2). A byte-order mark at
 the start of a file makes the client skip its first line (an unknown command): so does the import, with a
 warning. ``unset NAME`` empties a text variable (``from``, ``imap_user`` ...; ``set noNAME`` does not: reported),
 ``set &NAME`` resets it and ``set ?NAME`` changes nothing, as in the client.

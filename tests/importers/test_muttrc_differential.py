@@ -2,7 +2,9 @@
 at a time (about 9 s for 4 MB of ``a=b ``), the new one takes runs of ordinary characters at once. Both must
 give the same commands (every word's text, commands, flags, column, ``=`` and ``$`` positions, and each
 command's location) or the same error, for generated muttrc-like text: quotes, backslashes, octal and control
-escapes, backticks, comments, ``$name`` and ``${name}``, continued lines."""
+escapes, backticks, comments, ``$name`` and ``${name}``. A continued line is joined before the lexer reads
+the text (``join_continued``, as mutt joins it; tests/importers/test_muttrc_lexer.py checks it against mutt), so
+both read the text joined."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailconf.importers import Unreadable
-from mailconf.importers._muttrc import Command, Word, lex
+from mailconf.importers._muttrc import Command, Word, join_continued, lex
 from mailconf.model import Location
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "e": "\x1b", "f": "\f"}
@@ -216,7 +218,7 @@ class _OldLexer:
 
 def _old(text: str) -> list[Command] | tuple[str, str]:
     try:
-        return list(_OldLexer("f", text).commands())
+        return list(_OldLexer("f", join_continued(text)[0]).commands())
     except Exception as exc:  # noqa: BLE001 (any failure of the old lexer is one the new one must share)
         return type(exc).__name__, str(exc)
 
@@ -225,7 +227,7 @@ def _new(text: str) -> list[Command] | tuple[str, str]:
     try:
         # without `joined` (whether a ; starts it), which the old lexer did not give (tests/importers/test_import_cli.py
         # checks what it is for: the rest of a line after a source that fails)
-        return [command._replace(joined=False) for command in lex("f", text)]
+        return [command._replace(joined=False) for command in lex("f", join_continued(text)[0])]
     except Exception as exc:  # noqa: BLE001 (as _old)
         return type(exc).__name__, str(exc)
 

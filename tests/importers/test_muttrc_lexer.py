@@ -150,3 +150,55 @@ def test_a_control_escape_before_a_non_ascii_character_is_refused_at_it(tmp_path
         f"{rc}:1:16",
         "\\c before a non-ASCII character: mutt would take its first byte alone",
     )
+
+
+#: lines continued with a backslash, as published muttrc files write them (a multi-line ``set`` in double quotes
+#: for a hook, a continued comment, a continued word) and each kind of text a line can end in
+CONTINUED = (
+    'set from = "alice@example.com" \\\n'
+    '    hostname = "mail \\\n'
+    '  example.com"\n'
+    "set imap_user = 'al\\\n"
+    "ice'\n"
+    "# a comment that goes on \\\n"
+    "set pop_host = pop.example.com\n"
+    "set pop_user = bo\\\n"
+    "b\n"
+    'set smtp_url = "smtps://alice@smtp.example.com:465/"\\\r\n'
+    "  ssl_ca_certificates_file = /etc/ssl/x\\\\\n"
+    "y.pem\n"
+)
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_a_line_continued_in_quotes_or_a_comment_is_joined_as_the_client_joins_it(binary: str, tmp_path: Path) -> None:
+    # the lexer joined a continued line only between words: in quotes the file stopped at "unbalanced double
+    # quote" (exit 2), a continued comment ended at its line (the next line was read as a command) and a word
+    # ended at the backslash. mutt joins the lines before it reads a word (mutt_read_line, MUTT_CONT)
+    need(binary)
+    rc = tmp_path / "muttrc"
+    rc.write_bytes(CONTINUED.encode())
+    names = ["from", "hostname", "imap_user", "pop_host", "pop_user", "smtp_url", "ssl_ca_certificates_file"]
+    real = Client(binary, tmp_path).query(rc, names)
+    assert real == {
+        "from": "alice@example.com", "hostname": "mail   example.com", "imap_user": "alice", "pop_host": "",
+        "pop_user": "bob", "smtp_url": "smtps://alice@smtp.example.com:465/",
+        "ssl_ca_certificates_file": "/etc/ssl/xy.pem",
+    }  # fmt: skip
+    reading = _Reading(ReadOptions(), DIALECT, Collector())
+    _read_file(reading, str(rc))
+    settings = reading.settings
+    assert {name: settings[name].value if name in settings else "" for name in names} == real
+
+
+def test_a_message_after_a_continued_line_names_the_line_and_column_of_the_file(tmp_path: Path) -> None:
+    rc = tmp_path / "muttrc"
+    rc.write_text('set realname = "a \\\n  b" \\\n  imap_user = \'x\nset from = c\n')
+    with pytest.raises(Unreadable) as caught:
+        lex(str(rc), rc.read_text())
+    assert (str(caught.value.location), caught.value.what) == (f"{rc}:3:15", "unbalanced single quote")
+    commands = lex("f", 'set a \\\n  b = "c \\\n d"\nset e\n')
+    assert [(c.location.line, c.location.column, [(w.text, w.column) for w in c.words]) for c in commands] == [
+        (1, 1, [("set", 1), ("a", 5), ("b", 3), ("=", 5), ("c  d", 7)]),
+        (4, 1, [("set", 1), ("e", 5)]),
+    ]
