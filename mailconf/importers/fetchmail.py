@@ -11,7 +11,7 @@ import, as fetchmail refuses such a file.
 |---|---|
 | ``poll NAME via HOST`` | the account ``NAME``, ``incoming.host`` (``HOST``, or ``NAME`` without ``via``) |
 | ``proto IMAP`` / ``POP3`` (``APOP``... are POP3), ``service``/``port``, ``timeout`` | ``protocol``, ``port``,
-  ``timeout`` |
+  ``timeout`` (``service imaps``: a name of /etc/services, ``imap``, ``imaps``, ``pop3``, ``pop3s``, is its port) |
 | ``ssl`` / ``sslproto`` without ``ssl`` / ``sslproto ""`` / neither | ``security: tls`` / ``starttls`` / ``none`` /
   ``starttls-optional`` (fetchmail upgrades only when offered: reported) |
 | ``sslproto "TLS1.2+"`` ... | ``tls.min_version`` |
@@ -186,6 +186,10 @@ _PROTOCOL_WORD = re.compile(
 #: the words it reads as an authentication type (AUTHTYPE; password only right after auth), in lower case only
 _AUTH_WORD = re.compile(r"any|password|gssapi|kerberos(?:(?:_v)?[45])?|ssh|external|otp|opie|cram(?:-md5)?|msn|ntlm")
 _PROTOCOLS = {"imap": "imap", "pop3": "pop3", "apop": "pop3", "rpop": "pop3", "kpop": "pop3", "sdps": "pop3"}
+#: the service names ``service`` takes for a mail port: fetchmail passes the name to getaddrinfo, which looks it up
+#: in /etc/services (fetchmail's own defaults are the names "imap", "imaps", "pop3" and "pop3s"); with the aliases
+#: Debian's netbase gives them ("imap2", "pop-3"). The lookup is exact: "IMAPS" is no service
+_SERVICES = {"imap": 143, "imap2": 143, "imaps": 993, "pop3": 110, "pop-3": 110, "pop3s": 995}
 _AUTH = {"password": "password", "any": "password", "gssapi": "gssapi", "ntlm": "ntlm", "external": "client-cert"}
 
 
@@ -818,7 +822,7 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             )
         )
     if port is not None:
-        server["port"] = whole_number(port)
+        server["port"] = _SERVICES.get(port) or whole_number(port)
     else:
         server["port"] = {("imap", True): 993, ("imap", False): 143, ("pop3", True): 995}.get((protocol, ssl), 110)
     server["security"] = security

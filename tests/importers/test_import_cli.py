@@ -6,6 +6,7 @@ import getpass
 import json
 import os
 import re
+import socket
 import stat
 from pathlib import Path
 
@@ -1059,6 +1060,43 @@ def test_fetchmail_joins_the_lines_around_a_backslash_at_a_line_end(
     assert (code, err) == (0, "")
     assert '      username: alice@example.com\n      tls:\n        min_version: "1.2"\n' in out
     assert "      security: tls\n" in out
+
+
+@pytest.mark.parametrize(
+    ("service", "port"),
+    [("imaps", 993), ("imap", 143), ("imap2", 143), ("pop3s", 995), ("pop3", 110), ("pop-3", 110), ('"993"', 993)],
+)
+def test_a_fetchmail_service_name_is_its_port(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, service: str, port: int
+) -> None:
+    """fetchmail is not run here (the brief keeps its global lock for its own tests): ``service`` is handed to
+    getaddrinfo, which looks a name up in /etc/services, and the system's services database is the oracle."""
+    # published files write `service imaps` (fetchmail's own default services are such names): the account was
+    # left out, "`port` must be a whole number (got "imaps")"
+    if not service.startswith('"'):
+        assert socket.getservbyname(service, "tcp") == port
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(f"poll imap.example.com protocol imap service {service} user alice@example.com there ssl\n")
+    rc.chmod(0o600)
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert (code, err) == (0, "")
+    assert f"      host: imap.example.com\n      port: {port}\n      security: tls\n" in out
+
+
+def test_a_fetchmail_service_name_not_in_the_services_database_is_reported(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # the lookup is exact, as getaddrinfo's: IMAPS names no service, and fetchmail cannot connect
+    with pytest.raises(OSError, match="not found"):
+        socket.getservbyname("IMAPS", "tcp")
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text("poll imap.example.com protocol imap service IMAPS user alice@example.com there ssl\n")
+    rc.chmod(0o600)
+    assert run(capsys, "import", "--from", "fetchmail", str(rc))[2] == (
+        f"mailconf: warning: {rc}:1:1: account imap.example.com: not imported, it cannot be valid: incoming.port: "
+        '`port` must be a whole number (got "IMAPS")\n'
+        f"mailconf: {rc}: no account could be imported (the reasons are above); nothing written\n"
+    )
 
 
 def test_each_user_of_a_fetchmail_poll_entry_is_an_account(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
