@@ -33,8 +33,10 @@ commands string literals). Any other ``remotepasseval``, ``*_eval``, ``nametrans
 ``folderfilter`` is Python offlineimap evaluates, and ``presynchook``, ``postsynchook``,
 ``preauthtunnel`` ... are commands: each is reported (a comment and a warning with its line),
 never imported. offlineimap uses the value of ``remotehosteval``, ``remoteporteval`` or
-``remoteusereval`` in place of ``remotehost``, ``remoteport`` or ``remoteuser``: an account
-with one is not imported (its server is in code). ``auth_mechanisms`` is split as offlineimap
+``remoteusereval`` in place of ``remotehost``, ``remoteport`` or ``remoteuser``: one that is a
+literal (``remoteusereval = "alice@example.com"``, ``remoteporteval = 993``) is read as the value
+offlineimap evaluates it to, without running it; an account with any other is not imported (its
+server is in code). ``auth_mechanisms`` is split as offlineimap
 splits it (at ``,`` and the blanks after it): ``GSSAPI ,PLAIN`` names ``GSSAPI `` (a blank
 kept), which offlineimap refuses, and that is reported. A literal ``remotepass``,
 ``oauth2_refresh_token`` or ``oauth2_client_secret`` is not copied: set a ``password_command``
@@ -167,16 +169,23 @@ def _account(  # noqa: PLR0912, PLR0915
                    f"{shown(kind, quotes=True)} is not IMAP or Gmail (offlineimap refuses it): "
                    "not imported")  # fmt: skip
         return
+    evaluated: dict[str, str | int] = {}  # offlineimap evaluates each and uses its value over the plain setting's
     for key, plain in (("remotehosteval", "remotehost"), ("remoteporteval", "remoteport"),
                        ("remoteusereval", "remoteuser")):  # fmt: skip
-        if ini.has(repository, key):  # offlineimap evaluates it and uses its value over the plain setting's
+        text = ini.get(repository, key)
+        if text is None:
+            continue
+        literal = _literal(text, int if key == "remoteporteval" else str)
+        if literal is None:
             found.warn(ini.at(repository, key), f"account {shown(wanted, quotes=True)}: {key} is Python that "
                        f"offlineimap evaluates in place of {plain} (not run): not imported")  # fmt: skip
             return
+        evaluated[plain] = literal
     lost: list[tuple[Location, str]] = []
 
     def value(key: str) -> str | None:
-        return ini.get(repository, key)
+        literal = evaluated.get(key)
+        return literal if isinstance(literal, str) else ini.get(repository, key)
 
     host = value("remotehost") or ("imap.gmail.com" if kind == "Gmail" else None)
     if host is None:
@@ -187,7 +196,7 @@ def _account(  # noqa: PLR0912, PLR0915
     ssl = ini.boolean(repository, "ssl", True)
     starttls = ini.boolean(repository, "starttls", True)
     server: dict[str, Any] = {"protocol": "imap", "host": host}
-    port = ini.integer(repository, "remoteport")
+    port = evaluated.get("remoteport", ini.integer(repository, "remoteport"))
     server["port"] = port if port is not None else (993 if ssl or kind == "Gmail" else 143)
     if ssl:
         server["security"] = "tls"
@@ -310,7 +319,7 @@ def _account(  # noqa: PLR0912, PLR0915
         if key not in ("localrepository", "remoterepository"):
             found.lost(ini.at(section, key), side, _unread(key))
     for key in ini.own(repository):
-        if key in _READ or key in _SECRETS:
+        if key in _READ or key in _SECRETS or key.removesuffix("eval") in evaluated:
             continue
         if key == "expunge" and not ini.boolean(repository, key, True):
             continue  # what mailconf writes: deletions are not expunged on the server; a sync setting
@@ -325,6 +334,25 @@ def _unread(key: str) -> str:
     if key.endswith("eval") or key in _PYTHON:
         return f"{key} is Python that offlineimap evaluates: not run, not imported"
     return f"offlineimap's {shown(key)} has no place in an account file"
+
+
+def _literal(text: str, kind: type[str] | type[int]) -> str | int | None:
+    """What offlineimap's eval() gives for ``text`` when it is a literal of ``kind`` (a string, also as UTF-8
+    bytes, which offlineimap decodes; a whole number for a port), read without running it; None for anything else."""
+    try:
+        with python_source():
+            node = ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError, MemoryError, RecursionError):  # not Python, a NUL, or nested thousands deep
+        return None
+    literal = node.value if isinstance(node, ast.Constant) else None
+    if kind is str and isinstance(literal, bytes):
+        try:
+            return literal.decode()
+        except UnicodeDecodeError:
+            return None
+    if kind is int:
+        return literal if isinstance(literal, int) and not isinstance(literal, bool) else None
+    return literal if isinstance(literal, str) else None
 
 
 def _pin(hexes: str) -> str | None:

@@ -595,22 +595,39 @@ def _offlineimap_rc(tmp_path: Path, remote: str) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("line", "field", "evaluated"),
+    ("line", "field", "evaluated", "setting"),
     [
-        ("remotehosteval = 'other.example.org'", "host", "other.example.org"),
-        ("remoteporteval = 1993", "port", 1993),
-        ("remoteusereval = 'bob@example.org'", "user", "bob@example.org"),
+        ("remotehosteval = 'other.example.org'", "host", "other.example.org", "host"),
+        ("remoteporteval = 1993", "port", 1993, "port"),
+        ("remoteusereval = 'bob@example.org'", "user", "bob@example.org", "username"),
+        ('remoteusereval = "bob@example.org"', "user", "bob@example.org", "username"),
+        ("remoteusereval = b'b\\xc3\\xb6b@example.org'", "user", "b\u00f6b@example.org", "username"),
     ],
 )
-def test_offlineimap_uses_an_eval_over_the_plain_setting_and_the_import_leaves_the_account_out(
-    tmp_path: Path, line: str, field: str, evaluated: object, capsys: pytest.CaptureFixture[str]
+def test_offlineimap_uses_an_eval_over_the_plain_setting_and_the_import_reads_a_literal_as_it_does(
+    tmp_path: Path, line: str, field: str, evaluated: object, setting: str
 ) -> None:
     # remotehost, remoteport and remoteuser were imported beside a remotehosteval, remoteporteval or remoteusereval
     # (reported as "not run, not imported"): offlineimap evaluates the Python and uses its value, never the plain
-    # setting's, so the account was imported with a host, port or user offlineimap does not use. (Each eval here
-    # is a harmless literal, so that offlineimap's own objects can show what they use.)
+    # setting's. Then the account was left out; published files write a literal there (remoteusereval =
+    # "alice@example.com"), whose value is known without running anything: it is imported as offlineimap reads it
     rc = _offlineimap_rc(tmp_path, f"{line}\n")
     assert offlineimap_reads(rc, tmp_path, "use")["repos"]["work"][field] == evaluated
+    result = import_paths("offlineimap", [str(rc)], ReadOptions())
+    assert result.accounts["work"]["incoming"][setting] == evaluated
+    assert result.warnings == ()
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["remoteusereval = get_user('work')", "remoteporteval = '993'", "remoteporteval = True", "remotehosteval = 1"],
+)
+def test_offlineimap_an_eval_that_is_not_a_literal_of_its_kind_leaves_the_account_out(
+    tmp_path: Path, line: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # code (its value known only by running it), or a literal offlineimap would not use as such (a port of text or
+    # True, a host that is a number): not run, and no host, port or user is made up for it
+    rc = _offlineimap_rc(tmp_path, f"{line}\n")
     key, plain = line.split(" ", 1)[0], line.split("eval", 1)[0]
     assert main(["import", "--from", "offlineimap", str(rc)]) == 2
     assert capsys.readouterr() == ("", (
