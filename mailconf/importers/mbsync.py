@@ -9,7 +9,7 @@ r"""``mailconf import --from mbsync ~/.mbsyncrc`` reads an isync/mbsync configur
 | ``Host``, ``Port`` (absent: 993 with IMAPS, else 143), ``User``, ``Timeout`` | ``host``, ``port``, ``username``,
   ``timeout`` |
 | ``SSLType IMAPS`` / ``STARTTLS`` (the default) / ``None`` | ``security: tls`` / ``starttls`` / ``none`` |
-| ``SSLVersions`` (the lowest listed) | ``tls.min_version`` |
+| ``SSLVersions`` (the lowest TLS version listed) | ``tls.min_version`` |
 | ``CertificateFile``, ``ClientCertificate``, ``ClientKey`` | ``tls.ca_file``, ``tls.client_cert``, ``tls.client_key`` |
 | ``AuthMechs`` ``*`` / ``XOAUTH2`` / ``GSSAPI`` / ``NTLM`` / ``EXTERNAL`` / others | ``auth: password`` /
   ``oauth2`` / ``gssapi`` / ``ntlm`` / ``client-cert`` / ``password`` + ``mechanisms`` |
@@ -33,6 +33,11 @@ account has no TLS; the legacy ``UseIMAPS``, ``RequireSSL`` and ``UseTLSv1.x`` s
 the lowest version, ``RequireCRAM yes`` the mechanism CRAM-MD5; ``AuthMech`` and ``SSLVersion`` are
 ``AuthMechs`` and ``SSLVersions``, and each ``AuthMechs`` line adds to the list;
 ``~/`` in ``CertificateFile``, ``ClientCertificate``, ``ClientKey`` is the home folder.
+
+The account file has a lowest TLS version and no highest one. Where mbsync offers not every version from the lowest
+up, a note says which it offers: OpenSSL takes the lowest run of listed versions without a gap (``SSLVersions
+TLSv1.2`` is TLS 1.2 only, ``TLSv1 TLSv1.2 TLSv1.3`` TLS 1.0 only), and ``SSLVersions SSLv3`` alone offers none
+(mbsync cannot connect; imported without ``min_version``).
 
 A file mbsync refuses stops the import with the line and column (exit 2): a second value after a
 keyword that takes one (as a file saved with carriage-return line ends gives), an unclosed quote, a
@@ -333,8 +338,15 @@ def _security(
         )
     if not legacy:
         security = max(chosen)[1] if chosen else ("none" if "tunnel" in settings else "starttls")
-        listed = [v for v in ("tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3") if v in versions]
-        return security, (_LOWEST.get(listed[0]) if listed else None)
+        if "sslversions" not in settings or security == "none":
+            return security, None
+        at = settings["sslversions"][1]
+        listed = [_LOWEST[v] for v in ("tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3") if v in versions]
+        if not listed:  # SSLv2 and SSLv3 only: mbsync warns "no longer supported", and OpenSSL has no protocol
+            lost.append((at, "SSLVersions names no TLS version (mbsync 1.4.4 no longer supports SSLv2 and SSLv3): "
+                             "mbsync cannot connect; imported without min_version"))  # fmt: skip
+            return security, None
+        return security, _offered(listed, "SSLVersions", at, lost)
     offered = [version for version, key, default in (("1.0", "usetlsv1", True), ("1.1", "usetlsv1.1", False),
                ("1.2", "usetlsv1.2", False), ("1.3", "usetlsv1.3", False)) if legacy.get(key, default)]  # fmt: skip
     if legacy.get("useimaps"):
@@ -352,10 +364,28 @@ def _security(
         raise _refused(
             where, f"account {shown(name)} requires SSL but no SSL versions enabled", "enable a UseTLSv1.x option"
         )
-    if offered != ["1.0", "1.1", "1.2", "1.3"][-len(offered) :]:
-        lost.append((where, f"mbsync 1.4.4 offers only TLS {', '.join(offered)} here (UseTLSv1.x): imported as "
-                            f"min_version {offered[0]}, and the account file has no highest version"))  # fmt: skip
-    return security, (offered[0] if offered != ["1.0", "1.1", "1.2", "1.3"] else None)
+    lowest = _offered(offered, "UseTLSv1.x", where, lost)
+    return security, (lowest if offered != list(_TLS) else None)
+
+
+_TLS = ("1.0", "1.1", "1.2", "1.3")
+
+
+def _offered(enabled: list[str], how: str, where: Location, lost: list[tuple[Location, str]]) -> str:
+    """The lowest TLS version ``enabled`` (min_version), and a note where mbsync does not offer every version from
+    it up, which the account file cannot say (it has no highest version). OpenSSL offers the lowest run of enabled
+    versions without a gap: ``TLSv1.2`` alone is 1.2 only, ``TLSv1 TLSv1.2 TLSv1.3`` is 1.0 only."""
+    run: list[str] = []
+    for version in _TLS:
+        if version in enabled:
+            run.append(version)
+        elif run:
+            break
+    if run[-1] != _TLS[-1]:
+        gap = "; OpenSSL takes the lowest versions without a gap" if run != enabled else ""
+        lost.append((where, f"mbsync 1.4.4 offers only TLS {', '.join(run)} here ({how}{gap}): imported as "
+                            f"min_version {run[0]}, and the account file has no highest version"))  # fmt: skip
+    return run[0]
 
 
 def _cert_path(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -251,3 +252,85 @@ def test_a_file_mbsync_refuses_stops_the_import(capsys: pytest.CaptureFixture[st
     code = main(["import", "--from", "mbsync", str(rc)])
     out, err = capsys.readouterr()
     assert (code, out, err) == (2, "", f"mailconf: {rc}:{message}\n")
+
+
+def mbsync_connects(tmp_path: Path, versions: str, version: ssl.TLSVersion) -> bool:
+    """Whether mbsync 1.4.4 with ``SSLVersions VERSIONS`` completes a TLS handshake with a server that speaks only
+    ``version`` (the server then says BYE)."""
+    import os
+    import socket
+    import subprocess
+    import threading
+
+    import trustme
+
+    from tests.conftest import need
+
+    binary = need("mbsync")["mbsync"]
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    context.minimum_version = context.maximum_version = version
+    (tmp_path / "ca.pem").write_bytes(ca.cert_pem.bytes())
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(30)
+
+    def serve() -> None:
+        try:
+            connection, _ = listener.accept()
+            with context.wrap_socket(connection, server_side=True) as tls:
+                tls.sendall(b"* BYE\r\n")
+        except OSError:  # the handshake refused (ssl.SSLError is one), or no client came
+            pass
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    (tmp_path / "mail").mkdir(exist_ok=True)
+    rc = tmp_path / "mbsyncrc"
+    rc.write_text(
+        f"IMAPAccount a\nHost 127.0.0.1\nPort {listener.getsockname()[1]}\nSSLType IMAPS\nUser u\nPassCmd true\n"
+        f"CertificateFile {tmp_path}/ca.pem\nSSLVersions {versions}\n\nIMAPStore s\nAccount a\n\n"
+        f"MaildirStore l\nPath {tmp_path}/mail/\n\nChannel c\nFar :s:\nNear :l:\n"
+    )
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "LC_ALL": "C.UTF-8"}
+    try:
+        done = subprocess.run([binary, "-c", str(rc), "-l", "c"], capture_output=True, text=True, env=env,
+                              timeout=60, stdin=subprocess.DEVNULL, check=False)  # fmt: skip
+    finally:
+        thread.join()
+        listener.close()
+    return "secure connect" not in done.stderr
+
+
+#: SSLVersions -> the versions of 1.2 and 1.3 mbsync 1.4.4 connects with (OpenSSL offers the lowest run of listed
+#: versions without a gap), the min_version imported, and the note (1.0 and 1.1 are not tried: OpenSSL 3 refuses
+#: them at its default security level, on either side)
+SSL_VERSIONS = {
+    "TLSv1.2": ({"1.2"}, "1.2", "3:1: mbsync 1.4.4 offers only TLS 1.2 here (SSLVersions): imported as min_version "
+                                "1.2, and the account file has no highest version"),
+    "TLSv1.3": ({"1.3"}, "1.3", None),
+    "TLSv1.3 TLSv1.2": ({"1.2", "1.3"}, "1.2", None),
+    "SSLv3 TLSv1.2 TLSv1.3": ({"1.2", "1.3"}, "1.2", None),  # mbsync: "SSLv3 is no longer supported"
+    "TLSv1 TLSv1.2 TLSv1.3": (set(), "1.0", "3:1: mbsync 1.4.4 offers only TLS 1.0 here (SSLVersions; OpenSSL takes "
+                                            "the lowest versions without a gap): imported as min_version 1.0, and "
+                                            "the account file has no highest version"),
+    "TLSv1.1 TLSv1.3": (set(), "1.1", "3:1: mbsync 1.4.4 offers only TLS 1.1 here (SSLVersions; OpenSSL takes the "
+                                      "lowest versions without a gap): imported as min_version 1.1, and the account "
+                                      "file has no highest version"),
+    "SSLv3": (set(), None, "3:1: SSLVersions names no TLS version (mbsync 1.4.4 no longer supports SSLv2 and SSLv3): "
+                           "mbsync cannot connect; imported without min_version"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("versions", list(SSL_VERSIONS))
+def test_ssl_versions_mbsync_does_not_offer_are_said(tmp_path: Path, versions: str) -> None:
+    # `SSLVersions TLSv1.2` was imported as min_version 1.2 without a word: mbsync then refuses TLS 1.3, and the
+    # account file (which has no highest version) allows it; `TLSv1 TLSv1.2 TLSv1.3` offers TLS 1.0 only
+    connects, lowest, note = SSL_VERSIONS[versions]
+    tried = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+    assert {name for name, version in tried.items() if mbsync_connects(tmp_path, versions, version)} == connects
+    rc = tmp_path / "rc"
+    rc.write_text(f"IMAPAccount a\nHost 127.0.0.1\nSSLVersions {versions}\n")
+    accounts, warnings = imported(rc)
+    assert accounts["a"]["incoming"].get("tls", {}).get("min_version") == lowest
+    assert [w for w in warnings if "guess" not in w] == ([] if note is None else [f"{rc}:{note}"])
