@@ -40,7 +40,8 @@ server is in code). ``auth_mechanisms`` is split as offlineimap
 splits it (at ``,`` and the blanks after it): ``GSSAPI ,PLAIN`` names ``GSSAPI `` (a blank
 kept), which offlineimap refuses, and that is reported. A literal ``remotepass``,
 ``oauth2_refresh_token`` or ``oauth2_client_secret`` is not copied: set a ``password_command``
-or ``token_command``.
+or ``token_command``. A literal ``oauth2_access_token`` is what offlineimap uses even beside an
+``oauth2_access_token_eval`` (which it then never evaluates): neither is imported, and both are reported.
 offlineimap names no address: the ``remoteuser`` is the address when it is one, otherwise a guess
 that the output comments. The local repository (the Maildir) is not an account setting and is
 not imported; nor are ``[general]``'s program settings (one warning names them).
@@ -241,6 +242,10 @@ def _account(  # noqa: PLR0912, PLR0915
                                                                          "token_command", 1)):  # fmt: skip
         text = value(key)
         if text is None:
+            continue
+        if key == "oauth2_access_token_eval" and ini.has(repository, "oauth2_access_token"):
+            lost.append((ini.at(repository, key), f"{key}: offlineimap uses the oauth2_access_token beside it and "
+                         "never evaluates this one: not imported"))  # fmt: skip
             continue
         command = _command(text, key, commands, table)
         if isinstance(command, str):

@@ -388,3 +388,36 @@ def test_pins_and_cas(tls: str, expected: dict[str, Any], message: str | None, t
     accounts, warnings = imported(rc)
     assert accounts["work"]["incoming"].get("tls", {"verify": True}) == expected
     assert warnings == ((f"{rc}:{message}",) if message else ())
+
+
+def test_a_literal_access_token_beside_its_eval_is_what_offlineimap_uses(tmp_path: Path) -> None:
+    # offlineimap3's getoauth2_access_token takes oauth2_access_token, and evaluates oauth2_access_token_eval only
+    # without it: the import took the eval's token_command, a command offlineimap never runs for the account
+    rc = tmp_path / "offlineimaprc"
+    rc.write_text(
+        f"[general]\naccounts = work\npythonfile = {tmp_path}/helper.py\n\n[Account work]\nlocalrepository = l\n"
+        "remoterepository = r\n\n[Repository l]\ntype = Maildir\nlocalfolders = ~/Mail\n\n[Repository r]\n"
+        "type = IMAP\nremotehost = imap.example.com\nremoteuser = alice@example.com\nsslcacertfile = OS-DEFAULT\n"
+        f"auth_mechanisms = XOAUTH2\noauth2_access_token = {SECRET}\n"
+        "oauth2_access_token_eval = mailconf_token('work')\n"
+    )
+    helper = tmp_path / "helper.py"
+    helper.write_text(
+        environment()
+        .get_template("offlineimap/pythonfile.py.j2")
+        .render(passwords=[], tokens=[("work", f"touch {tmp_path}/PWN; echo token")])
+    )
+    seen = offlineimap_reads(rc, tmp_path, "use")
+    assert seen["repos"]["work"]["token"] == SECRET
+    assert not (tmp_path / "PWN").exists()  # offlineimap did not evaluate the eval
+    accounts, warnings = imported(rc, helper)
+    assert accounts["work"]["incoming"] == {
+        "protocol": "imap", "host": "imap.example.com", "port": 993, "security": "tls", "auth": "oauth2",
+        "username": "alice@example.com",
+    }  # fmt: skip
+    assert warnings == (
+        f"{rc}:19:1: the file holds a literal oauth2_access_token (not imported): store it in a password manager and "
+        "set token_command to a command that prints an access token",
+        f"{rc}:20:1: oauth2_access_token_eval: offlineimap uses the oauth2_access_token beside it and never evaluates "
+        "this one: not imported",
+    )
