@@ -8,7 +8,10 @@ with ``ast.literal_eval``: a Python literal and nothing else, never evaluated as
 is then taken as getmail takes it: a number is its ``int()`` (``timeout = 30.9`` is 30, ``port =
 '0993'`` is 993), each item of a tuple its ``str()`` (``('pass', 5)`` runs ``pass 5``). getmail
 applies ``[DEFAULT]`` to ``[options]`` only (it clears it before reading ``[retriever]``): a
-``[DEFAULT]`` server, port or command is reported, not imported.
+``[DEFAULT]`` server, port or command is reported, not imported. Without an ``[options]`` section
+getmail takes nothing from ``[DEFAULT]`` (it asks ``has_option('options', ...)``, False for a
+section that is not there): a ``[DEFAULT] delete = true`` there keeps the mail on the server, as
+getmail keeps it, and is reported.
 
 | getmailrc | account file |
 |---|---|
@@ -243,10 +246,13 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         else:
             message = f"getmail's {shown(key)} has no place in an account file"
         found.lost(ini.at("retriever", key), side, message)
-    ignored = [k for k in whole.defaults() if k not in _OPTIONS_READ]
+    if whole.parser.has_section("options"):
+        ignored, why = [k for k in whole.defaults() if k not in _OPTIONS_READ], "not to [retriever]: not imported"
+    else:  # getmail asks has_option("options", KEY), False without the section: [DEFAULT] reaches nothing
+        ignored, why = whole.defaults(), "and the file has no [options] section: getmail ignores it, not imported"
     if ignored:
         found.lost(whole.at("DEFAULT", ignored[0]), side, f"[DEFAULT] ({shown(', '.join(ignored))}): getmail "
-                   "applies it to [options] only, not to [retriever]: not imported")  # fmt: skip
+                   f"applies it to [options] only, {why}")  # fmt: skip
     for section in ini.sections():
         if section.lower().startswith("filter"):
             found.lost(ini.section_at(section), side, f"[{shown(section)}] filters the mail (a filter may run a "

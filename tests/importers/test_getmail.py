@@ -253,3 +253,29 @@ def test_compare_renders_the_yaml_as_getmail_files_and_reports_drift(
     rc.write_text(rc.read_text().replace("port = 995", "port = 1995"))
     assert main(["import", "--from", "getmail", str(rc), "--compare", str(declared)]) == 1
     assert capsys.readouterr().out == "account home: incoming.port: file says 1995, YAML declares 995\n"
+
+
+@pytest.mark.parametrize("options", ["", "[options]\n"])
+def test_default_delete_applies_only_through_an_options_section(tmp_path: Path, options: str) -> None:
+    # getmail reads delete with has_option('options', ...), which is False without an [options] section whatever
+    # [DEFAULT] says: getmail keeps the mail. The import kept it too (leave_on_server true) but said nothing of the
+    # [DEFAULT] delete the file holds, which getmail ignores
+    rc = tmp_path / "work.getmailrc"
+    rc.write_text(
+        "[DEFAULT]\ndelete = true\ndelete_after = 3\n\n[retriever]\ntype = SimplePOP3SSLRetriever\n"
+        "server = pop.example.com\nusername = alice@example.com\nca_certs = /etc/ssl/certs/ca-certificates.crt\n\n"
+        f"[destination]\ntype = Maildir\npath = {maildir(tmp_path / 'Mail')}/\n\n{options}"
+    )
+    deletes = bool(options)
+    assert dump(rc, tmp_path).options == options_of(deletes, 3 if deletes else 0) | {"read_all": "True"}
+    accounts, warnings = imported(rc)
+    assert accounts["work"]["incoming"]["leave_on_server"] is not deletes
+    assert "leave_days" not in accounts["work"]["incoming"]
+    assert warnings == (
+        ()
+        if deletes
+        else (
+            f"{rc}:2:1: [DEFAULT] (delete, delete_after): getmail applies it to [options] only, and the file has no "
+            "[options] section: getmail ignores it, not imported",
+        )
+    )
