@@ -81,7 +81,11 @@ percent-encoded, a port that is not a number, a control character: a tab, or a l
 backquotes, which Python's URL parser would drop) and one aerc cannot dial: it adds its default
 port only to a host without ``:``, and dials ``imaps://[::1]`` without a port ("missing port"),
 ``imaps://host:`` at port 0 and ``imaps://a:b:993`` not at all ("too many colons"): aerc cannot
-connect with any of them either.
+connect with any of them either. A host is percent-decoded as Go decodes it (an escape of a byte
+below 0x80, other than ``%25``, is refused: "invalid URL escape"); a host that is not ASCII then
+(``imaps://user@%C3%A9xample.com`` is ``éxample.com``, written so or percent-encoded) stops the import
+too: aerc 0.14 and 0.20 look it up as written, never as its IDNA form (``xn--xample-9ua.com``), and
+find no such host; the message names the ASCII form to write.
 """
 
 from __future__ import annotations
@@ -252,8 +256,8 @@ _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 def parse_url(value: Value, key: str) -> Url | None:
     """The URL as aerc's Go ``url.Parse`` reads it; None when it has no scheme (a path: sendmail)."""
 
-    def bad(what: str) -> Unreadable:
-        return Unreadable(value.where, f"{key}: {what}, aerc cannot use it", "write SCHEME://USER@HOST:PORT")
+    def bad(what: str, fix: str = "write SCHEME://USER@HOST:PORT") -> Unreadable:
+        return Unreadable(value.where, f"{key}: {what}, aerc cannot use it", fix)
 
     if any(c < " " or c == "\x7f" for c in value.text):  # Python's urlsplit drops a tab or line break silently
         raise bad("the URL holds a control character (a tab, a line break ...)")
@@ -278,9 +282,40 @@ def parse_url(value: Value, key: str) -> Url | None:
             raise bad("the user name's percent escapes are not UTF-8 text") from None
         password = bool(colon)
     host, port_text = _host_port(hostport, bad)
+    if not hostport.startswith("["):
+        host = _go_host(host, bad)
     # Go's port is the digits' value (leading zeros and all); the first nine digits were "0000000000993" read as 0
     port = whole_number(port_text) if port_text else None
     return Url(parts.scheme, user, password, host, port, bool(parts.query))
+
+
+_HOST_ESCAPE = re.compile(r"%(.{0,2})", re.DOTALL)
+
+
+def _go_host(host: str, bad: Callable[..., Unreadable]) -> str:
+    """The host name as Go's url.Parse decodes it, if aerc can look it up. Go takes a percent escape in a host only
+    for a byte of 0x80 or more (or %25), and decodes it: ``%C3%A9xample.com`` is ``éxample.com``, which aerc (0.14 and
+    0.20 alike) looks up as written, never as its IDNA form, and Go's resolver finds no such host without asking."""
+    for match in _HOST_ESCAPE.finditer(host):
+        digits = match[1]
+        if (
+            len(digits) < 2
+            or any(c not in "0123456789abcdefABCDEF" for c in digits)
+            or (int(digits, 16) < 0x80 and digits != "25")
+        ):
+            raise bad(f"the host holds {shown(match[0], quotes=True)}, which Go's url.Parse refuses (invalid URL "
+                      "escape)", "write the host without percent escapes")  # fmt: skip
+    name = unquote(host, errors="surrogateescape")
+    if name.isascii():
+        return name
+    try:
+        ascii_form = name.encode("idna").decode("ascii")
+    except UnicodeError:
+        fix = "write the host name in ASCII"
+    else:
+        fix = f"write the host as its ASCII (IDNA) form, {ascii_form}"
+    raise bad(f"the host {shown(name, quotes=True)} is not ASCII (aerc looks it up as written, never as its IDNA "
+              "form, and finds no such host)", fix)  # fmt: skip
 
 
 def _host_port(hostport: str, bad: Callable[[str], Unreadable]) -> tuple[str, str]:

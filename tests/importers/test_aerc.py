@@ -652,3 +652,55 @@ def test_a_url_aerc_cannot_dial_is_refused_in_one_line(
         path.write_text(f"[{name}]\nsource = {url}\nfrom = a@example.org\n")
         message = f"mailconf: {path}:2:1: source: {what}, aerc cannot use it; write SCHEME://USER@HOST:PORT\n"
         assert run(capsys, "import", "--from", "aerc", str(path)) == (2, "", message)
+
+
+#: a host aerc cannot look up -> what the import says of it. Go's url.Parse decodes %C3%A9 in a host (a byte of
+#: 0x80 or more) and refuses %41; the import took the host as written, which the schema refused ("got
+#: %C3%A9xample.com"), and left the account out
+UNRESOLVED = {
+    "encoded": ("imaps://u@%C3%A9xample.com", "the host 'éxample.com' is not ASCII (aerc looks it up as written, "
+                "never as its IDNA form, and finds no such host), aerc cannot use it; write the host as its ASCII "
+                "(IDNA) form, xn--xample-9ua.com"),
+    "written": ("imaps://u@éxample.com:993", "the host 'éxample.com' is not ASCII (aerc looks it up as written, "
+                "never as its IDNA form, and finds no such host), aerc cannot use it; write the host as its ASCII "
+                "(IDNA) form, xn--xample-9ua.com"),
+    "ascii-escape": ("imaps://u@%41xample.com", "the host holds '%41', which Go's url.Parse refuses (invalid URL "
+                     "escape), aerc cannot use it; write the host without percent escapes"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("version", ["0.14", "0.20"])
+def test_a_host_that_is_not_ascii_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, version: str
+) -> None:
+    """aerc itself: it looks up éxample.com (percent-encoded or not) as written, and Go's resolver finds no such host
+    without asking the DNS server (a name it does ask about fails "on SERVER:53"); it never tries the IDNA form
+    xn--xample-9ua.com. %41 in a host is a URL Go refuses. The import stops at each (exit 2)."""
+    aerc_binary(version)  # or skip, naming what is missing
+    need("tmux")
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    sections = {name: url for name, (url, _) in UNRESOLVED.items()} | {"idna": "imaps://u@xn--xample-9ua.com:1"}
+    conf = HEADER.format(version) + "".join(
+        f"[{name}]\nsource = {url}\nfrom = a@example.org\n" for name, url in sections.items()
+    )
+    with aerc_client(conf.encode(), home, version) as client:
+        deadline = time.monotonic() + AERC_TIMEOUT
+        while time.monotonic() < deadline:
+            failures = {n: m for n, (_, m) in _aerc_failures(client.log)[1].items()}
+            log = client.log.read_text("utf-8") if client.log.exists() else ""
+            if len(failures) == 3 and "invalid URL escape" in log:
+                break
+            time.sleep(0.1)
+    prefix = "" if version == "0.14" else "dial tcp: "
+    assert failures["encoded"] == failures["written"] == f"{prefix}lookup éxample.com: no such host"
+    assert failures["idna"].startswith(f"{prefix}lookup xn--xample-9ua.com on "), failures  # asked the DNS server
+    assert 'ascii-escape: parse "imaps://u@%41xample.com": invalid URL escape "%41"' in log
+    for name, (url, message) in UNRESOLVED.items():
+        path = tmp_path / f"{name}.conf"
+        path.write_text(f"[{name}]\nsource = {url}\nfrom = a@example.org\n")
+        assert run(capsys, "import", "--from", "aerc", str(path)) == (
+            2,
+            "",
+            f"mailconf: {path}:2:1: source: {message}\n",
+        )
