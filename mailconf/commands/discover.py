@@ -127,9 +127,15 @@ def _address(text: str) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:  # bytes that are not UTF-8 (a Latin-1 terminal): the pattern took them, quote() did not
         raise UsageError(f"{shown(text)}: the address is not UTF-8 text; write it in UTF-8") from None
-    if _pattern("address").search(text) and len(text) <= 254:
-        return text
     local, _, domain = text.rpartition("@")
+    if _pattern("address").search(text) and len(text) <= 254:
+        from ..discover.clientconfig import looks_like_address
+
+        if looks_like_address(domain):  # 192.0.2.1, and 127.1 or 0x7f000001, which the resolver reads as 127.0.0.1
+            raise UsageError(
+                f"{shown(text)}: the domain is an IP address; give the domain name of the address (name@domain.example)"
+            )
+        return text
     # addresses RFC 6531 and 5322 allow but the account file cannot hold: say so, not "not an address"
     if local and domain and not domain.isascii():  # the A-label is not guessed: IDNA 2003 and 2008 differ (ß)
         raise UsageError(

@@ -379,6 +379,12 @@ def test_an_mx_host_that_is_a_path_is_not_followed(discover: Any, tmp_path: Path
     ("args", "message"),
     [
         (["alice"], "alice is not an e-mail address (name@domain.example)"),
+        # an IP address as the domain (Thunderbird refuses it): every lookup was made and failed, exit 1
+        *(
+            ([f"alice@{ip}"], f"alice@{ip}: the domain is an IP address; give the domain name of the address "
+                              "(name@domain.example)")
+            for ip in ("192.0.2.1", "127.1", "2130706433", "0x7f000001")
+        ),
         (["alice@b\u00fccher.example"],
          "alice@b\u00fccher.example: the domain is not ASCII; give its IDNA form (xn--...), as the account file "
          "holds it"),
