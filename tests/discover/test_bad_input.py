@@ -379,7 +379,7 @@ def test_an_mx_host_that_is_a_path_is_not_followed(discover: Any, tmp_path: Path
     ("args", "message"),
     [
         (["alice"], "alice is not an e-mail address (name@domain.example)"),
-        # an IP address as the domain (Thunderbird refuses it): every lookup was made and failed, exit 1
+        # an IP address as the domain (no mail domain; RFC 5321 brackets it): every lookup was made and failed
         *(
             ([f"alice@{ip}"], f"alice@{ip}: the domain is an IP address; give the domain name of the address "
                               "(name@domain.example)")
