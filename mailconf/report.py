@@ -311,6 +311,11 @@ REPORTERS: dict[str, Callable[[Sequence[Result], Tool], str]] = {
 }
 
 
+#: The formats that are documents, written in UTF-8 whatever the locale (JSON and SARIF are UTF-8 by their
+#: specifications); the others are for a person, in standard output's encoding (mailconf.commands.console).
+DOCUMENT_FORMATS = frozenset({"json", "sarif"})
+
+
 def default_format(environ: Mapping[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     return "github" if env.get("GITHUB_ACTIONS") == "true" else "text"

@@ -22,11 +22,11 @@ def run_rules(request: RulesRequest) -> int:
 
     chosen = [e for e in entries().values() if is_probe_check(e) == request.probe]
     if request.fmt == "json":
-        console.out(json.dumps([row(e)._asdict() for e in chosen], indent=2) + "\n")
+        console.out_document(json.dumps([row(e)._asdict() for e in chosen], indent=2) + "\n")
     elif request.fmt == "markdown":
         from ..docgen import rules_table
 
-        console.out(rules_table(chosen))
+        console.out_document(rules_table(chosen))
     else:
         rows = [row(e) for e in chosen]
         width = max(len(r.slug) for r in rows)
@@ -65,5 +65,5 @@ def explanation(entry: Entry) -> str:
 def run_schema() -> int:
     from .. import resources
 
-    console.out(resources.schema_path().read_text(encoding="utf-8"))
+    console.out_document(resources.schema_path().read_text(encoding="utf-8"))
     return int(ExitCode.OK)

@@ -9,7 +9,6 @@ their own fields) and rendered files (bytes, written as they are).
 
 from __future__ import annotations
 
-import io
 import select
 import sys
 from typing import BinaryIO, TextIO
@@ -53,15 +52,33 @@ def level(severity: str, message: str) -> None:
 
 
 def out(text: str) -> None:
-    """A report on standard output (its reporter escaped every field that came from a file)."""
+    """Text for a person on standard output (a text report, ``explain``, a table; its reporter escaped every field
+    that came from a file), in standard output's encoding (the locale's, or ``PYTHONIOENCODING``'s). A character
+    that encoding has no byte for is written as Python escapes it (``\\u201c``), as standard error writes it: a
+    terminal or a file in ISO-8859-1 or ASCII shows every finding, where the first curly quote or non-Latin name
+    stopped the command (an internal error, exit 3)."""
     stream = _stdout()
+    _out(stream, text, stream.encoding or "utf-8", "backslashreplace")
+
+
+def out_document(text: str) -> None:
+    """A document on standard output, in UTF-8 whatever the locale: an account file (``import``, ``discover``),
+    JSON and SARIF (UTF-8 by their specifications, RFC 8259 section 8.1), a diff for ``patch`` to apply to a UTF-8
+    file. Written in the locale's encoding, a character it lacks stopped the command, or would have been written
+    as an escape that changes the document. (Only a lone surrogate, which no UTF-8 holds, is escaped: ``\\udce9``,
+    a JSON escape of the same code point.)"""
+    _out(_stdout(), text, "utf-8", "backslashreplace")
+
+
+def _out(stream: TextIO, text: str, encoding: str, errors: str) -> None:
     try:
-        if isinstance(getattr(stream, "buffer", None), io.RawIOBase):  # python -u: see _write_all
-            stream.flush()
-            _write_all(stream.buffer, text.encode(stream.encoding or "utf-8", stream.errors or "strict"))
-        else:
+        stream.flush()
+        if not hasattr(stream, "buffer"):  # a text-only stream (io.StringIO standing in for standard output)
             stream.write(text)
             stream.flush()
+            return
+        _write_all(stream.buffer, text.encode(encoding, errors))
+        stream.buffer.flush()
     except OSError as exc:
         raise _unwritable(exc) from None
 

@@ -97,7 +97,7 @@ def run(request: DiscoverRequest) -> int:
     text = account_file({name: result.data}, result.comments)
     _check(text)
     if request.output is None:
-        console.out(text)
+        console.out_document(text)
     else:
         changed = _write(request.output, text, request.force)
         console.say(f"wrote {request.output}")

@@ -63,7 +63,7 @@ def run(request: ImportRequest) -> int:
         console.say(f"{request.paths[0]}: no account could be imported (the reasons are above); nothing written")
         return int(ExitCode.FINDINGS)
     if request.output is None:
-        console.out(result.text)
+        console.out_document(result.text)
     else:
         changed = _write(request.output, result.text, request.force)
         accounts = counted(len(result.accounts), "account")
@@ -184,7 +184,7 @@ def _compare(request: ImportRequest, options: object) -> int:
             ],
             "warnings": list(result.warnings),
         }
-        console.out(json.dumps(payload, indent=2) + "\n")
+        console.out_document(json.dumps(payload, indent=2) + "\n")
     else:
         console.out("".join(printable(str(d)) + "\n" for d in result.differences))
     return int(ExitCode.FINDINGS if result.differences else ExitCode.OK)

@@ -236,7 +236,7 @@ def fix_files(
             console.out_bytes(item.after.encode("utf-8") if item.changed and item.refused is None else item.read)
         if item.changed and item.refused is None:
             if diff:
-                console.out(unified_diff(item))
+                console.out_document(unified_diff(item))  # for patch, to apply to a UTF-8 file
             elif not piped:
                 try:
                     wrote = write_atomically(item.path, item.after, item.read)
@@ -285,7 +285,7 @@ def publish(
     files checked, when not every result is one (:class:`~mailconf.report.Tool`)."""
     import sys
 
-    from ..report import REPORTERS, Tool, default_format, use_color
+    from ..report import DOCUMENT_FORMATS, REPORTERS, Tool, default_format, use_color
 
     fmt = report.fmt or default_format()
     stream = None if report.output_file is not None else sys.stderr if to_stderr else sys.stdout
@@ -295,6 +295,6 @@ def publish(
     if report.output_file is None and to_stderr:
         console.report_to_stderr(text)
     elif report.output_file is None:
-        console.out(text)
+        (console.out_document if fmt in DOCUMENT_FORMATS else console.out)(text)
     else:
         console.write_report(report.output_file, text)

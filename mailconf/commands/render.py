@@ -240,9 +240,9 @@ def run_targets(request: TargetsRequest) -> int:
             }
             for n in names
         }
-        console.out(json.dumps(payload, indent=2) + "\n")
+        console.out_document(json.dumps(payload, indent=2) + "\n")
     elif request.fmt == "markdown":
-        console.out(capability_matrix() + "\n")
+        console.out_document(capability_matrix() + "\n")
     else:
         lines = [f"{name:<12} {TARGETS[name].TITLE}" for name in names]
         lines.append("")
