@@ -189,7 +189,9 @@ class Collector:
         self.where: dict[str, Location] = {}
         #: the comments at each key path, joined with "; " by result() (joined here, many were quadratic)
         self.comments: dict[KeyPath, list[str]] = {}
-        self.warnings: list[Note] = []
+        #: each warning once, in file order: a setting that several accounts inherit (msmtp's defaults, an account
+        #: another one names as its parent) is found once per account, and said once, at its line
+        self.warnings: dict[Note, None] = {}
         #: the last number given to each name taken twice (counted from 1 every time, N same names were quadratic)
         self._numbered: dict[str, int] = {}
 
@@ -214,7 +216,7 @@ class Collector:
         self.comments.setdefault(path, []).append(text)
 
     def warn(self, where: Location, message: str) -> None:
-        self.warnings.append(Note(where, message))
+        self.warnings[Note(where, message)] = None
 
     def lost(self, where: Location, path: KeyPath, message: str) -> None:
         """What the file says that the account file cannot hold: a comment at ``path`` and a warning."""

@@ -1,0 +1,32 @@
+"""The msmtp importer's messages on hand-written files (what msmtp 1.8.23 reads is in test_real_readers.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mailconf.importers import ReadOptions
+from mailconf.importers._core import import_paths, read
+
+TWO_ACCOUNTS = """\
+account a
+host smtp.example.com
+from a@example.com
+
+account b
+host smtp.example.org
+from b@example.org
+"""
+
+
+def test_a_defaults_setting_that_is_not_imported_is_reported_once_at_its_line(tmp_path: Path) -> None:
+    # a published msmtprc's `logfile` under defaults gave the same warning line once per account inheriting it
+    rc = tmp_path / "msmtprc"
+    rc.write_text(f"defaults\nlogfile ~/.msmtp.log\ntls on\n\n{TWO_ACCOUNTS}")
+    result = import_paths("msmtp", [str(rc)], ReadOptions())
+    assert result.warnings == (f"{rc}:2:1: msmtp's logfile has no place in an account file",)
+    # each account still comments what it inherited
+    comments = read("msmtp", [str(rc)], ReadOptions()).comments
+    assert {name: comments[("accounts", name, "outgoing")] for name in result.accounts} == {
+        "a": f"{rc}:2: msmtp's logfile has no place in an account file",
+        "b": f"{rc}:2: msmtp's logfile has no place in an account file",
+    }
