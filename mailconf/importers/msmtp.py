@@ -17,24 +17,24 @@ applied as msmtp applies them. ``account default : NAME`` only picks msmtp's def
 | ``from`` | ``address`` (absent: ``user`` when it is an address, else a guess that the output comments) |
 | ``timeout N`` (or ``connect_timeout N``) / ``off`` | ``timeout: N`` / ``0`` |
 
-Never run: ``passwordeval`` is copied as text, ``eval`` is reported and not imported. A
-literal ``password`` is not copied (a comment and a warning tell you to use a password command).
-Everything else msmtp knows (``logfile``, ``aliases``, ``domain``, ``dsn_*`` ...) has no place
-in an account file: a comment and a warning name its line. msmtp ends lines at LF only (a CR
-before it is a blank): a carriage return inside a line, as a file saved with carriage-return
-line ends has, is refused at its place (exit 2), since msmtp would read what follows it (a
-password, say) as part of the value. An account name given twice stops the import with its line (exit 2),
-as msmtp refuses such a file; so does an argument msmtp refuses for ``tls``, ``tls_starttls``,
-``tls_certcheck`` (``on``, ``off`` or nothing, in lower case: ``tls ON`` or ``tls yes`` is no TLS
-to the import, and no mail to msmtp) or ``auth`` (``auth PLAIN``). A bare ``tls`` or ``auth`` is
-``on``. A port or timeout is read as msmtp reads it (C's ``strtol``): ``0x24B`` is 587 and ``010``
-is 8 (octal); ``0587``, which msmtp refuses, stops the import. So does every other port or timeout
-msmtp refuses (``port abc``, ``port 0``, ``port 70000``; ``timeout 0``: msmtp takes a timeout from 1
-second, and ``off`` for none), a ``tls_fingerprint`` that is not 16, 20 or 32 colon-separated
-hexadecimal pairs, and ``host``, ``port``, ``timeout`` or ``eval`` without an argument: the import
-stopped at these only where msmtp does, instead of leaving the account out. A command msmtp does not
-know is reported (its line, "has no place in an account file") and the import goes on, since a newer
-msmtp may know it.
+Never run: ``passwordeval`` is copied as text, ``eval`` is reported and not imported. A literal ``password`` is not
+copied (a comment and a warning tell you to use a password command). Everything else msmtp knows (``logfile``,
+``aliases``, ``domain``, ``dsn_*`` ...) has no place in an account file: a comment and a warning name its line.
+``protocol smtp`` is msmtp's default and what an account file means: nothing is said of it. ``protocol lmtp`` hands
+mail to a mail store's delivery service (LMTP), not to an SMTP server: that account is left out, with a warning at
+the line. msmtp ends lines at LF only (a CR before it is a blank): a carriage return inside a line, as a file saved
+with carriage-return line ends has, is refused at its place (exit 2), since msmtp would read what follows it (a
+password, say) as part of the value. An account name given twice stops the import with its line (exit 2), as msmtp
+refuses such a file; so does an argument msmtp refuses for ``tls``, ``tls_starttls``, ``tls_certcheck`` (``on``,
+``off`` or nothing, in lower case: ``tls ON`` or ``tls yes`` is no TLS to the import, and no mail to msmtp),
+``auth`` (``auth PLAIN``) or ``protocol`` (``smtp`` or ``lmtp``). A bare ``tls`` or ``auth`` is ``on``. A port or
+timeout is read as msmtp reads it (C's ``strtol``): ``0x24B`` is 587 and ``010`` is 8 (octal); ``0587``, which
+msmtp refuses, stops the import. So does every other port or timeout msmtp refuses (``port abc``, ``port 0``,
+``port 70000``; ``timeout 0``: msmtp takes a timeout from 1 second, and ``off`` for none), a ``tls_fingerprint``
+that is not 16, 20 or 32 colon-separated hexadecimal pairs, and ``host``, ``port``, ``timeout``, ``eval`` or
+``protocol`` without an argument: the import stopped at these only where msmtp does, instead of leaving the account
+out. A command msmtp does not know is reported (its line, "has no place in an account file") and the import goes
+on, since a newer msmtp may know it.
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ _READ = frozenset(
         "from",
         "timeout",
         "eval",
+        "protocol",
     ]
 )
 
@@ -146,6 +147,13 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
             if name != "default":
                 found.warn(where, f"account {shown(name)}: names no host; not imported")
             continue
+        if "protocol" in settings and settings["protocol"][0] == "lmtp":
+            found.warn(
+                settings["protocol"][1],
+                f"account {shown(name)}: protocol lmtp hands mail to a mail store's delivery service (LMTP), not to "
+                "an SMTP server as an account file describes; not imported",
+            )
+            continue
         _account(name, settings, where, found)
 
 
@@ -159,6 +167,7 @@ _ARGUMENTS = {
     "tls_starttls": _ON_OFF,
     "tls_certcheck": _ON_OFF,
     "auth": (*_ON_OFF, *_MECHANISMS, *_OAUTH, "gssapi", "ntlm", "external"),
+    "protocol": ("smtp", "lmtp"),
 }
 
 
@@ -299,7 +308,7 @@ _MAX_PORT = 65535
 #: msmtp's tls_fingerprint: an MD5, SHA-1 or SHA-256 digest, two hexadecimal digits per byte, colons between
 _FINGERPRINT = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){15}(?:(?::[0-9A-Fa-f]{2}){4}|(?::[0-9A-Fa-f]{2}){16})?")
 #: the commands the import reads that msmtp refuses without an argument
-_NEEDS_ARGUMENT = frozenset(["host", "port", "timeout", "connect_timeout", "eval"])
+_NEEDS_ARGUMENT = frozenset(["host", "port", "timeout", "connect_timeout", "eval", "protocol"])
 
 
 def _c_int(text: str) -> int | None:

@@ -30,3 +30,23 @@ def test_a_defaults_setting_that_is_not_imported_is_reported_once_at_its_line(tm
         "a": f"{rc}:2: msmtp's logfile has no place in an account file",
         "b": f"{rc}:2: msmtp's logfile has no place in an account file",
     }
+
+
+def test_protocol_smtp_is_what_the_account_file_means_and_is_not_reported(tmp_path: Path) -> None:
+    # msmtp's default protocol was reported as "msmtp's protocol has no place in an account file"
+    rc = tmp_path / "msmtprc"
+    rc.write_text(f"defaults\nprotocol smtp\n\n{TWO_ACCOUNTS}")
+    result = import_paths("msmtp", [str(rc)], ReadOptions())
+    assert (sorted(result.accounts), result.warnings) == (["a", "b"], ())
+
+
+def test_protocol_lmtp_leaves_the_account_out(tmp_path: Path) -> None:
+    # an LMTP account was imported as an SMTP server on port 25, with a warning that protocol has no place
+    rc = tmp_path / "msmtprc"
+    rc.write_text(f"defaults\nprotocol lmtp\nport 24\n\n{TWO_ACCOUNTS}protocol smtp\nport 587\n")
+    result = import_paths("msmtp", [str(rc)], ReadOptions())
+    assert (list(result.accounts), result.accounts["b"]["outgoing"]["port"]) == (["b"], 587)
+    assert result.warnings == (
+        f"{rc}:2:1: account a: protocol lmtp hands mail to a mail store's delivery service (LMTP), not to an SMTP "
+        "server as an account file describes; not imported",
+    )

@@ -472,6 +472,10 @@ MSMTP_REFUSED = {
     "tls_fingerprint zz": f"4:17: invalid argument 'zz' for command tls_fingerprint: msmtp refuses the file; {PIN_FIX}",
     "tls_fingerprint AB:CD": f"4:17: invalid argument 'AB:CD' for command tls_fingerprint: msmtp refuses the file; "
     f"{PIN_FIX}",
+    "protocol SMTP": "4:10: invalid argument 'SMTP' for command protocol: msmtp refuses the file; write one of "
+    "smtp, lmtp (in lower case)",
+    "protocol": "4:9: command protocol needs an argument: msmtp refuses the file; write a value after protocol, or "
+    "remove the line",
     "port": "4:5: command port needs an argument: msmtp refuses the file; write a value after port, or remove the line",
     "timeout": "4:8: command timeout needs an argument: msmtp refuses the file; write a value after timeout, or "
     "remove the line",
