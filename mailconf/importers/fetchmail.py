@@ -33,7 +33,9 @@ import, as fetchmail refuses such a file.
 Never run: ``mda``, ``preconnect``, ``postconnect``, ``plugin`` and ``plugout`` are commands; each is
 reported and not imported, and so is a literal ``password``. ``bsmtp FILE`` runs nothing: fetchmail appends the
 mail to that file as batch SMTP instead of delivering it; it is reported and not imported. Delivery and daemon
-settings (``is LOCAL here``, ``smtphost``, ``set daemon`` ...) are not account settings: one warning counts them.
+settings (``is LOCAL here``, ``smtphost``, ``set daemon`` ...) are not account settings: one warning, at the first,
+counts them and names the first four kinds the file holds, as written (``set no bouncemail``, ``fetchall``,
+``idle``, ``no rewrite`` and 2 more).
 A keyword fetchmail does not know stops the import with its line and column (exit 2): fetchmail
 itself refuses such a file. Keywords are fetchmail's, in lower case only (``KEEP`` is a word: the import stops at it,
 and in a list of names it is a name, not keep), with the other spellings its lexer takes (``local``, ``folders``,
@@ -301,7 +303,8 @@ class _Entry:
         self.where = where
         self.settings: dict[str, tuple[str, Location]] = {}
         self.lost: list[tuple[Location, str]] = []
-        self.other: list[Location] = []
+        #: the delivery and daemon settings (fetchall, is ... here): where, and the keyword as written
+        self.other: list[tuple[Location, str]] = []
         #: a user line read in this entry: the next one starts another mailbox (user_reset in rcfile_y.y)
         self.user = False
         #: a user option read before any user line: then fetchmail takes none (rcfile_y.y: user1opts, or explicits)
@@ -331,7 +334,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     defaults_records: list[_Entry] = []
     entries: list[_Entry] = []
     current: _Entry | None = None
-    other: list[Location] = []
+    other: list[tuple[Location, str]] = []
     i = 0
     negated = False
     #: the index after a password's value: a word there may be the rest of a password holding a space
@@ -461,7 +464,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                 i = _list(toks, i, token, 1, 1)
             elif arity < 0 and word != "envelope":
                 i = _list(toks, i, token)
-            current.other.append(token.location)
+            current.other.append((token.location, f"{'no ' if negated else ''}{token.text}"))
             after_secret = i if word in _SECRETS else after_secret
         elif i > 1 and toks[i - 2].quoted and "\n" in toks[i - 2].text:
             # `user "alice` left open ran on over the next line's `password "`: this word is the secret, never shown
@@ -513,13 +516,23 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         negated = False
     for entry in entries:
         _account(entry, found)
+    for entry in defaults_records + entries:
         other.extend(entry.other)
+    other.sort(key=lambda located: (located[0].line, located[0].column))
     if other:
+        names = list(dict.fromkeys(name for _, name in other))
+        listed = ", ".join(names[:_LISTED_OTHER]) + (
+            f" and {len(names) - _LISTED_OTHER} more" if len(names) > _LISTED_OTHER else ""
+        )
         found.warn(
-            other[0],
-            f"{counted(len(other), 'delivery or daemon setting')} (is ... here, smtphost, set daemon ...) "
+            other[0][0],
+            f"{counted(len(other), 'delivery or daemon setting')} ({listed}) "
             f"{plural(len(other), 'is not an account setting', 'are not account settings')}: not imported",
         )
+
+
+#: how many kinds of delivery or daemon setting the warning names (set daemon, fetchall ...) before "and N more"
+_LISTED_OTHER = 4
 
 
 def _defaults_record(
@@ -704,7 +717,7 @@ def _remote_name(toks: Sequence[Token], start: int, there: int, keyword: Token) 
     return toks[start].text
 
 
-def _skip_set(toks: Sequence[Token], i: int, keyword: Token, other: list[Location]) -> int:
+def _skip_set(toks: Sequence[Token], i: int, keyword: Token, other: list[tuple[Location, str]]) -> int:
     """Past the statement ``keyword`` (set) starts at ``i``: one of fetchmail's own set statements, else the import
     stops at the word, as fetchmail refuses the file (``set warnings 3``: warnings is a user option)."""
     negated = i < len(toks) and _is(toks[i], "no")
@@ -729,7 +742,7 @@ def _skip_set(toks: Sequence[Token], i: int, keyword: Token, other: list[Locatio
             f"(set takes {takes})",
             f"fetchmail itself refuses this file (syntax error at {shown(token.text)}): {fix}",
         )
-    other.append(token.location)
+    other.append((token.location, f"set {'no ' if negated else ''}{word}"))
     i += 1
     if word in _SET_FLAGS:
         return i
