@@ -25,7 +25,8 @@ import, as fetchmail refuses such a file.
   the output comments) |
 | ``user NAME here``, ``user REMOTE = LOCAL here`` (local names only), without ``is NAME there`` | no ``username``:
   fetchmail logs in as the user it runs as (reported) |
-| ``keep`` / ``no keep`` (POP3) | ``leave_on_server`` true / false |
+| ``keep`` / ``no keep`` (POP3) | ``leave_on_server`` true / false (on IMAP: reported as written, ``no keep on IMAP:
+  fetchmail deletes the mail it fetches``; leave_on_server is POP3's) |
 | ``timeout 0`` or ``-1`` / another negative number | no ``timeout`` (fetchmail's "not set": its default, 300 s) /
   ``timeout: 0`` (no time limit, as fetchmail waits; lint says MC707); a number past 32 bits is cut as fetchmail's
   ``atoi`` cuts it (``4294967326`` is 30), and said |
@@ -337,6 +338,8 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     other: list[tuple[Location, str]] = []
     i = 0
     negated = False
+    #: where the ``no`` of a negated flag stands: a message about ``no keep`` points at it, not at ``keep``
+    no_at = Location(path, 1, 1)
     #: the index after a password's value: a word there may be the rest of a password holding a space
     after_secret = -1
     while i < len(toks):
@@ -360,7 +363,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             i = _skip_set(toks, i, token, other)
             continue
         if word == "no":
-            negated = True
+            negated, no_at = True, token.location
             continue
         if word in _GLOBAL:
             raise Unreadable(
@@ -429,7 +432,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             key = "no sslcertck" if word == "sslcertck" and negated else key
             key = "no ssl" if word == "ssl" and negated else key
             current.settings.pop(_OPPOSITE.get(key, ""), None)  # the later wins: defaults ssl, then no ssl
-            current.settings[key] = (argument, token.location)
+            current.settings[key] = (argument, no_at if negated else token.location)
         elif word in _COMMANDS or word == "bsmtp":
             i = _significant(toks, i)
             _no_map(toks[i : i + 1])
@@ -464,7 +467,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                 i = _list(toks, i, token, 1, 1)
             elif arity < 0 and word != "envelope":
                 i = _list(toks, i, token)
-            current.other.append((token.location, f"{'no ' if negated else ''}{token.text}"))
+            current.other.append((no_at, f"no {token.text}") if negated else (token.location, token.text))
             after_secret = i if word in _SECRETS else after_secret
         elif i > 1 and toks[i - 2].quoted and "\n" in toks[i - 2].text:
             # `user "alice` left open ran on over the next line's `password "`: this word is the secret, never shown
@@ -531,6 +534,12 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         )
 
 
+#: what keep and no keep say on IMAP, where mailconf's leave_on_server (POP3 only) has no place
+_KEPT_ON_IMAP = "keep on IMAP: fetchmail leaves the mail it fetches on the server; leave_on_server is for POP3 only"
+_DELETED_ON_IMAP = (
+    "no keep on IMAP: fetchmail deletes the mail it fetches from the server (its default); leave_on_server is for "
+    "POP3 only"
+)
 #: how many kinds of delivery or daemon setting the warning names (set daemon, fetchall ...) before "and N more"
 _LISTED_OTHER = 4
 
@@ -893,7 +902,7 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     if keep is not None and protocol == "pop3":
         server["leave_on_server"] = keep
     elif keep is not None:
-        lost.append((settings["keep" if keep else "nokeep"][1], "keep on IMAP: mailconf keeps this for POP3 only"))
+        lost.append((settings["keep" if keep else "nokeep"][1], _KEPT_ON_IMAP if keep else _DELETED_ON_IMAP))
     folder = value("folder")
     if folder is not None and folder.upper() != "INBOX":
         lost.append((settings["folder"][1], f"folder {shown(folder, quotes=True)}: mailconf reads INBOX"))

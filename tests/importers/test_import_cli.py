@@ -866,6 +866,25 @@ def test_fetchmail_counts_what_it_does_not_import_in_words(
     assert "host: imap.example.com\n" in out
 
 
+@pytest.mark.parametrize(
+    ("flag", "warning"),
+    [
+        ("keep", "1:64: keep on IMAP: fetchmail leaves the mail it fetches on the server; leave_on_server is for POP3 "
+         "only"),
+        # said "keep on IMAP", the opposite of what was written
+        ("no keep", "1:64: no keep on IMAP: fetchmail deletes the mail it fetches from the server (its default); "
+         "leave_on_server is for POP3 only"),
+        ("nokeep", "1:64: no keep on IMAP: fetchmail deletes the mail it fetches from the server (its default); "
+         "leave_on_server is for POP3 only"),
+    ],
+)  # fmt: skip
+def test_fetchmail_keep_on_imap_is_reported_as_written(tmp_path: Path, flag: str, warning: str) -> None:
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(f"poll imap.example.com protocol imap user alice@example.com ssl {flag}\n")
+    result = import_paths("fetchmail", [str(rc)], ReadOptions())
+    assert (list(result.accounts), result.warnings) == (["imap.example.com"], (f"{rc}:{warning}",))
+
+
 def test_a_fetchmail_password_whose_quote_is_never_closed_is_a_literal_password(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
