@@ -11,7 +11,8 @@ import, as fetchmail refuses such a file.
 |---|---|
 | ``poll NAME via HOST`` | the account ``NAME``, ``incoming.host`` (``HOST``, or ``NAME`` without ``via``) |
 | ``proto IMAP`` / ``POP3`` (``APOP``... are POP3), ``service``/``port``, ``timeout`` | ``protocol``, ``port``,
-  ``timeout`` (``service imaps``: a name of /etc/services, ``imap``, ``imaps``, ``pop3``, ``pop3s``, is its port) |
+  ``timeout`` (``service imaps``: a name of /etc/services, ``imap``, ``imaps``, ``pop3``, ``pop3s``, is its port;
+  another name, ``service foo``, leaves the entry out, with a warning that names it and a port to write) |
 | ``ssl`` / ``sslproto`` without ``ssl`` / ``sslproto ""`` / neither | ``security: tls`` / ``starttls`` / ``none`` /
   ``starttls-optional`` (fetchmail upgrades only when offered: reported) |
 | ``sslproto "TLS1.2+"`` ... | ``tls.min_version`` |
@@ -193,6 +194,10 @@ _PROTOCOLS = {"imap": "imap", "pop3": "pop3", "apop": "pop3", "rpop": "pop3", "k
 #: in /etc/services (fetchmail's own defaults are the names "imap", "imaps", "pop3" and "pop3s"); with the aliases
 #: Debian's netbase gives them ("imap2", "pop-3"). The lookup is exact: "IMAPS" is no service
 _SERVICES = {"imap": 143, "imap2": 143, "imaps": 993, "pop3": 110, "pop-3": 110, "pop3s": 995}
+#: the service names the messages offer (the aliases are Debian's, not fetchmail's)
+_SERVICE_NAMES = ("imap", "imaps", "pop3", "pop3s")
+#: fetchmail's port when the entry names none: by protocol, and with ssl or not
+_DEFAULT_PORTS = {("imap", True): 993, ("imap", False): 143, ("pop3", True): 995, ("pop3", False): 110}
 _AUTH = {"password": "password", "any": "password", "gssapi": "gssapi", "ntlm": "ntlm", "external": "client-cert"}
 
 
@@ -832,6 +837,19 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     server: dict[str, Any] = {"protocol": protocol, "host": value("via") or entry.name}
     port = value("service") or value("port")
     ssl = "ssl" in settings
+    if port is not None and not isinstance(_SERVICES.get(port) or whole_number(port), int):  # port takes a NUMBER
+        fix = (
+            f"write {port.lower()}, in lower case (the name is looked up exactly)"
+            if port.lower() in _SERVICES
+            else f"write the port number instead, such as service {_DEFAULT_PORTS[protocol, ssl]} (fetchmail's for "
+            f"{protocol.upper()}{' with ssl' if ssl else ''})"
+        )
+        found.warn(
+            settings["service"][1],
+            f"poll {shown(entry.name)}: service {shown(port, quotes=True)} is neither a port number nor a mail "
+            f"service name ({', '.join(_SERVICE_NAMES)}); not imported: {fix}",
+        )
+        return
     sslproto = value("sslproto")
     security = "tls" if ssl else "none" if sslproto == "" else "starttls" if sslproto is not None else None
     if security is None:
@@ -843,10 +861,7 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                 '(starttls-optional, which render refuses); add sslproto "auto" to make it mandatory',
             )
         )
-    if port is not None:
-        server["port"] = _SERVICES.get(port) or whole_number(port)
-    else:
-        server["port"] = {("imap", True): 993, ("imap", False): 143, ("pop3", True): 995}.get((protocol, ssl), 110)
+    server["port"] = _DEFAULT_PORTS[protocol, ssl] if port is None else _SERVICES.get(port) or whole_number(port)
     server["security"] = security
     auth = (value("auth") or value("authenticate") or "any").lower()
     if auth in ("cram", "cram-md5"):

@@ -1118,10 +1118,39 @@ def test_a_fetchmail_service_name_not_in_the_services_database_is_reported(
     rc.write_text("poll imap.example.com protocol imap service IMAPS user alice@example.com there ssl\n")
     rc.chmod(0o600)
     assert run(capsys, "import", "--from", "fetchmail", str(rc))[2] == (
-        f"mailconf: warning: {rc}:1:1: account imap.example.com: not imported, it cannot be valid: incoming.port: "
-        '`port` must be a whole number (got "IMAPS")\n'
-        f"mailconf: {rc}: no account could be imported (the reasons are above); nothing written\n"
+        f"mailconf: warning: {rc}:1:37: poll imap.example.com: service 'IMAPS' is neither a port number nor a mail "
+        "service name (imap, imaps, pop3, pop3s); not imported: write imaps, in lower case (the name is looked up "
+        "exactly)\n"
+        f"mailconf: {rc}:1:1: no fetchmail account found (the warnings above say what was left out); check that the "
+        "file is fetchmail configuration, or choose another --from\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("options", "fix"),
+    [
+        ("ssl", "service 993 (fetchmail's for IMAP with ssl)"),
+        ("", "service 143 (fetchmail's for IMAP)"),
+    ],
+)
+def test_an_unknown_fetchmail_service_name_is_reported_with_its_keyword_and_a_port(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, options: str, fix: str
+) -> None:
+    # a published file's `service foo` was reported as "incoming.port: `port` must be a whole number (got "foo")",
+    # at the entry: neither the word in the file nor a fix
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(
+        f"poll imap.example.com protocol imap service foo user alice@example.com there {options}\n"
+        "poll imap.example.org protocol imap user alice@example.org there ssl\n"
+    )
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {rc}:1:37: poll imap.example.com: service 'foo' is neither a port number nor a mail "
+        f"service name (imap, imaps, pop3, pop3s); not imported: write the port number instead, such as {fix}\n",
+    )
+    assert "imap.example.com" not in out
+    assert "host: imap.example.org\n" in out
 
 
 def test_each_user_of_a_fetchmail_poll_entry_is_an_account(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
