@@ -17,9 +17,10 @@ r"""``mailconf import --from mbsync ~/.mbsyncrc`` reads an isync/mbsync configur
 
 mbsync names no address: the ``User`` is the address when it is one; otherwise a guess that
 the output comments. ``Pass`` (a literal password) and ``UserCmd``/``Tunnel`` (commands) are
-reported and not imported. What ``IMAPStore`` sections say of the store (``Path``, ``Trash`` ...), and
-``MaildirStore``, ``Channel`` and ``Group`` sections, describe the mailboxes and the local copy, not the
-account, and are not imported.
+reported and not imported; an account that connects through a ``Tunnel`` and names no ``Host`` has no server to
+import, and is left out with one warning at its ``Tunnel`` line. What ``IMAPStore`` sections say of the store
+(``Path``, ``Trash`` ...), and ``MaildirStore``, ``Channel`` and ``Group`` sections, describe the mailboxes and
+the local copy, not the account, and are not imported.
 
 Each line is split as mbsync splits it: blanks (a carriage return too: mbsync ends a line
 only at a line feed) separate values, ``"..."`` quotes, a backslash escapes, and a ``#``
@@ -429,6 +430,13 @@ def _account(  # noqa: PLR0912, PLR0915
                 "remove RequireCRAM",
             )
         mechs = ["cram-md5"] if _is_true(settings["requirecram"][0]) else ["*"]
+    if "host" not in settings:  # only through the command (after the checks of what mbsync refuses, above)
+        found.warn(
+            settings["tunnel"][1],
+            f"account {shown(wanted)}: connects through its Tunnel command, which mailconf never runs, and names "
+            "no Host: no server to import; not imported",
+        )
+        return
     if set(mechs) <= {"xoauth2", "oauthbearer"}:
         server["auth"] = "oauth2"
     elif mechs in (["gssapi"], ["ntlm"], ["external"]):

@@ -334,3 +334,19 @@ def test_ssl_versions_mbsync_does_not_offer_are_said(tmp_path: Path, versions: s
     accounts, warnings = imported(rc)
     assert accounts["a"]["incoming"].get("tls", {}).get("min_version") == lowest
     assert [w for w in warnings if "guess" not in w] == ([] if note is None else [f"{rc}:{note}"])
+
+
+def test_an_account_that_connects_through_a_tunnel_and_names_no_host_is_left_out_in_one_line(tmp_path: Path) -> None:
+    # a published file's dovecot-over-ssh account was left out as 'incoming.host: `host` is not valid (got "")',
+    # after a second line that its tunnel runs a command
+    rc = tmp_path / "mbsyncrc"
+    rc.write_text(
+        'IMAPAccount local\nTunnel "ssh mail.example.com /usr/lib/dovecot/imap"\nUser alice@example.com\n\n'
+        "IMAPAccount work\nHost imap.example.com\nUser bob@example.com\n"
+    )
+    accounts, warnings = imported(rc)
+    assert list(accounts) == ["work"]
+    assert warnings == (
+        f"{rc}:2:1: account local: connects through its Tunnel command, which mailconf never runs, and names no "
+        "Host: no server to import; not imported",
+    )
