@@ -425,8 +425,159 @@ def read(paths: Sequence[str], options: ReadOptions, dialect: Dialect) -> Import
     for path in paths:
         reading = _Reading(options, dialect, found)
         _read_file(reading, path)
-        _account(path, reading.settings, reading.headers, dialect, found)
+        if not _hook_accounts(path, reading):
+            _account(path, reading.settings, reading.headers, dialect, found)
     return found.result()
+
+
+# --- folder-hook and account-hook: one account per mailbox URL ---------------------------------
+
+
+_HOOKS = frozenset(("folder-hook", "account-hook"))
+#: a hook pattern that names one mailbox (or account) URL: a regular expression of no special character but ``.``
+#: (which matches itself too) and ``\x`` escapes, as ``imaps://alice@imap\.example\.com/``
+_MAILBOX_PATTERN = re.compile(r"(?i)(imaps?|pops?)://(?:[^\\^$*+?()\[\]{}|]|\\[^A-Za-z0-9])+")
+#: the first characters of a folder-hook pattern that mutt expands as a mailbox shortcut before it compiles it
+_SHORTCUTS = tuple("=+~!<>-@")
+
+
+class Hook(NamedTuple):
+    kind: str  # "folder-hook" | "account-hook"
+    negated: bool  # folder-hook !PATTERN: run for every mailbox the pattern does not match
+    pattern: str
+    commands: tuple[Command, ...]
+    location: Location
+
+
+def _hook(reading: _Reading, verb: str, args: Sequence[Word], where: Location) -> bool:
+    """Keep one ``folder-hook [!]PATTERN COMMAND`` or ``account-hook``, as mutt's mutt_parse_hook keeps it (to run
+    later, when a mailbox is opened); True when the client refuses it (an error: the rest of the line is skipped)."""
+    found, dialect = reading.found, reading.dialect
+    negated = bool(args) and args[0].text.startswith("!")
+    if args and args[0].text == "!":
+        args = args[1:]
+    if len(args) < 2:
+        found.warn(where, f"{verb}: too few arguments: {dialect.name} refuses it ({_reads_on(dialect)}); write "
+                   f"{verb} PATTERN COMMAND")  # fmt: skip
+        return True
+    pattern = args[0].text.removeprefix("!").lstrip(" \t") if negated else args[0].text
+    if verb == "folder-hook" and pattern.startswith("^"):
+        found.warn(
+            Location(where.path, where.line, args[0].column),
+            f"{verb} {shown(pattern)}: current mailbox shortcut '^' is unset: {dialect.name} refuses it when it reads "
+            f"the file ({_reads_on(dialect)}); leave the ^ out (a URL pattern matches where it is found)",
+        )
+        return True
+    # the command is the rest of the line (MUTT_TOKEN_SPACE), quotes taken off, read again when the hook runs: its
+    # messages name the hook's line, at the command's first column
+    text = " ".join(word.text for word in args[1:])
+    column = args[1].column
+    commands = tuple(
+        Command(tuple(w._replace(column=column) for w in inner.words), Location(where.path, where.line, column))
+        for inner in lex(where.path, text.replace("\n", " "))
+    )
+    reading.hooks.append(Hook(verb, negated, pattern, commands, where))
+    return False
+
+
+def _mailbox(pattern: str) -> str | None:
+    """The mailbox URL a hook pattern names (its ``\\.`` escapes taken off), or None when it is a pattern of
+    several (``.``, ``imaps://.*@example\\.com``) or of a local folder."""
+    if not _MAILBOX_PATTERN.fullmatch(pattern):
+        return None
+    return re.sub(r"\\(.)", r"\1", pattern)
+
+
+def _mailbox_key(mailbox: str) -> tuple[str, str]:
+    """What makes two mailbox URLs one account: the scheme and the user, host and port as written (any case)."""
+    parsed = urllib.parse.urlsplit(mailbox)
+    return parsed.scheme.lower(), parsed.netloc.lower()
+
+
+def _account_url(mailbox: str, dialect: Dialect) -> str:
+    """The text an account-hook pattern is matched against when the client connects for ``mailbox``: mutt's
+    ``scheme://[user@]host[:port]/`` (mutt_conn_find: the path left out, the user with ``/``, ``:`` and ``%``
+    percent-encoded); neomutt's is the mailbox URL itself (checked with both clients)."""
+    parsed = urllib.parse.urlsplit(mailbox)
+    if dialect.name != "mutt":
+        return mailbox
+    user = parsed.netloc.rpartition("@")[0].partition(":")[0]
+    user = re.sub("[/:%]", lambda m: f"%{ord(m.group()):02X}", urllib.parse.unquote(user))
+    host = parsed.netloc.rpartition("@")[2]
+    return f"{parsed.scheme.lower()}://{user + '@' if user else ''}{host}/"
+
+
+def _matches(hook: Hook, text: str) -> bool:
+    pattern = hook.pattern
+    if hook.kind == "folder-hook":
+        if pattern.startswith(_SHORTCUTS):
+            return False  # a mailbox shortcut, expanded by the client (=work: $folder/work): not read here
+        # the client reads a URL pattern as a mailbox path, and writes its scheme lower-case (imap_expand_path)
+        pattern = re.sub(r"^[A-Za-z]+://", lambda m: m.group().lower(), pattern)
+    try:
+        return (re.search(pattern, text) is not None) != hook.negated
+    except re.error:
+        return False  # not a regular expression Python reads: said with the hooks not applied
+
+
+def _hook_accounts(path: str, reading: _Reading) -> bool:
+    """One account per mailbox URL a hook pattern names, as the client has it when that mailbox is the first one
+    opened: the settings of the file, then each folder-hook that matches the mailbox, then each account-hook that
+    matches the account, in the order of the file. False (nothing done) when no hook names a mailbox URL."""
+    found, dialect = reading.found, reading.dialect
+    #: (scheme, user@host:port) -> the mailbox URL, and where it is named: the mailbox the file's own settings name
+    #: first (the one the client opens at start), then each a hook names
+    mailboxes: dict[tuple[str, str], tuple[str, Location]] = {}
+    for hook in reading.hooks:
+        mailbox = None if hook.negated else _mailbox(hook.pattern)
+        if mailbox is not None:
+            mailboxes.setdefault(_mailbox_key(mailbox), (mailbox, hook.location))
+    if not mailboxes:
+        _hooks_not_applied(reading, set())
+        return False
+    for variable in ("folder", "spoolfile", "pop_host"):
+        setting = reading.settings.get(variable)
+        if setting is not None and re.match(r"(?i)(imaps?|pops?)://", setting.value):
+            own = _mailbox_key(setting.value)
+            if own not in mailboxes:
+                mailboxes = {own: (setting.value, setting.location), **mailboxes}
+            break
+    named = len(mailboxes) > 1
+    applied: set[int] = set()
+    #: what a hook run for one account said: not said again for the next
+    said = set(found.warnings)
+    for mailbox, where in mailboxes.values():
+        opened = dataclasses.replace(
+            reading, settings=dict(reading.settings), headers=list(reading.headers), seen=set(), in_hook=True
+        )
+        before = len(found.warnings)
+        for number, hook in enumerate(reading.hooks):
+            target = mailbox if hook.kind == "folder-hook" else _account_url(mailbox, dialect)
+            if hook.kind == "folder-hook" and _matches(hook, target):
+                applied.add(number)
+                _run(opened, hook.location.path, hook.commands, 0)
+        for number, hook in enumerate(reading.hooks):
+            if hook.kind == "account-hook" and _matches(hook, _account_url(mailbox, dialect)):
+                applied.add(number)
+                _run(opened, hook.location.path, hook.commands, 0)
+        new = found.warnings[before:]
+        found.warnings[before:] = [note for note in dict.fromkeys(new) if note not in said]
+        said.update(new)
+        folder = Setting(None, mailbox, where)
+        _account(path, opened.settings, opened.headers, dialect, found, opened=folder, by_address=named)
+    _hooks_not_applied(reading, applied)
+    return True
+
+
+def _hooks_not_applied(reading: _Reading, applied: set[int]) -> None:
+    left = [hook for number, hook in enumerate(reading.hooks) if number not in applied]
+    if left:
+        reading.found.warn(
+            left[0].location,
+            f"{counted(len(left), 'hook')} that {plural(len(left), 'matches', 'match')} no mailbox URL of an account "
+            f"(a hook's pattern names one: folder-hook imaps://USER@HOST/ 'set ...') {plural(len(left), 'is', 'are')}"
+            " not imported",
+        )
 
 
 def _what(dialect: Dialect) -> str:
@@ -451,6 +602,10 @@ class _Reading:
     spent: bool = False  # said once: every source command after it would say it again
     #: mutt's reading of a relative path from the folder it is started in, said (once, at the first)
     relative_said: bool = False
+    #: the folder-hook and account-hook commands read, in order: run for each account (_hook_accounts), not here
+    hooks: list[Hook] = dataclasses.field(default_factory=list)
+    #: the commands read are a hook's, run for one account: a hook in them is not kept, other commands not counted
+    in_hook: bool = False
 
 
 def _read_file(reading: _Reading, path: str, depth: int = 0, text: str | None = None) -> bool:
@@ -467,12 +622,7 @@ def _read_file(reading: _Reading, path: str, depth: int = 0, text: str | None = 
 
 
 def _commands(reading: _Reading, path: str, text: str, depth: int) -> bool:
-    dialect, settings, headers, found = reading.dialect, reading.settings, reading.headers, reading.found
-    other = 0
-    first_other: Location | None = None
-    #: a source failed: the client skips the rest of that line (mutt_parse_rc_line stops at the first error), and
-    #: the source of this file fails in the file that sources it (source_rc: "source: errors in FILE")
-    failed = failed_here = False
+    dialect, found = reading.dialect, reading.found
     commands = lex(path, text.removeprefix("\ufeff"))
     if text.startswith("\ufeff") and commands and commands[0].location.line == 1:
         # the client reads the mark as part of the first command's name: "\ufeffset: unknown command", and its
@@ -483,6 +633,17 @@ def _commands(reading: _Reading, path: str, text: str, depth: int) -> bool:
             "unknown command and skips line 1, which is not imported either; save the file as UTF-8 without it",
         )
         commands = [command for command in commands if command.location.line != 1]
+    return _run(reading, path, commands, depth)
+
+
+def _run(reading: _Reading, path: str, commands: Sequence[Command], depth: int) -> bool:
+    """Apply ``commands`` (a file's, or a hook's) to what ``reading`` holds; True when a ``source`` in them failed."""
+    dialect, settings, headers, found = reading.dialect, reading.settings, reading.headers, reading.found
+    other = 0
+    first_other: Location | None = None
+    #: a source failed: the client skips the rest of that line (mutt_parse_rc_line stops at the first error), and
+    #: the source of this file fails in the file that sources it (source_rc: "source: errors in FILE")
+    failed = failed_here = False
     for command in commands:
         if failed_here and command.joined:
             continue
@@ -508,10 +669,13 @@ def _commands(reading: _Reading, path: str, text: str, depth: int) -> bool:
             # neomutt sources every file the command names, in order, up to the first that fails
             failed_here = any(_source(reading, path, word, command.location, depth) for word in args)
             failed = failed or failed_here
+        elif verb in _HOOKS and not reading.in_hook:
+            failed_here = _hook(reading, verb, args, command.location)
+            failed = failed or failed_here
         else:
             other += 1
             first_other = first_other or command.location
-    if first_other is not None:
+    if first_other is not None and not reading.in_hook:  # a hook's: counted once, with the hooks (_hook_accounts)
         found.warn(
             first_other,
             f"{counted(other, 'command')} that {plural(other, 'is not an account setting', 'are not account settings')}"
@@ -726,7 +890,12 @@ def _account(  # noqa: PLR0912, PLR0915
     headers: Sequence[tuple[str, Location]],
     dialect: Dialect,
     found: Collector,
+    *,
+    opened: Setting | None = None,
+    by_address: bool = False,
 ) -> None:
+    """The account ``settings`` describe; ``opened``: the mailbox a hook names, open (its server is the incoming
+    one); ``by_address``: one of several accounts of the file, named after its address, not after the file."""
     #: a value the client takes from a command's output or a variable, which the import cannot know: reported, and
     #: not read as the text it is written as (`whoami` as a user name, a `echo no` as ssl_starttls off)
     unknowable = {variable: why for variable, setting in settings.items() if (why := _unknowable(variable, setting))}
@@ -737,8 +906,8 @@ def _account(  # noqa: PLR0912, PLR0915
     #: the spool file is the mailbox mail arrives in (mutt opens it at start): an IMAP or POP spool file is the
     #: incoming server as much as an IMAP folder is
     sources = (("folder", "incoming"), ("spoolfile", "incoming"), ("pop_host", "incoming"), ("smtp_url", "outgoing"))
-    for variable, side in sources:
-        setting = settings.get(variable)
+    for variable, side in (("mailbox", "incoming"), *sources):
+        setting = opened if variable == "mailbox" else settings.get(variable)
         if setting is None or not re.match(r"(?i)(imaps?|pops?|smtps?)://", setting.value):
             continue
         server, protocol = _url(variable, setting, pending.setdefault(side, []))
@@ -827,7 +996,8 @@ def _account(  # noqa: PLR0912, PLR0915
     data.update(account)
     base = os.path.basename(path)  # work.muttrc -> work (src.muttrc -> src); muttrc, .neomuttrc -> the address
     stem = base.removesuffix(".muttrc") if base.endswith(".muttrc") else base.removesuffix("rc")
-    wanted = stem if stem.strip(".") not in ("mutt", "neomutt", "") else account_address.split("@")[0]
+    by_file = stem.strip(".") not in ("mutt", "neomutt", "") and not by_address
+    wanted = stem if by_file else account_address.split("@")[0]
     name = found.add(wanted, data, servers[0][3].location)
     if address is None:
         found.lost(

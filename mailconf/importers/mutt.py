@@ -1,5 +1,6 @@
-r"""``mailconf import --from mutt FILE...`` reads mutt configuration: one account per file (a file
-written by ``mailconf render --target mutt``, or your own). With ``--follow-source``, the files that
+r"""``mailconf import --from mutt FILE...`` reads mutt configuration: one account per file, or one per
+mailbox URL its hooks name (a file written by ``mailconf render --target mutt``, or your own).
+With ``--follow-source``, the files that
 ``source`` names are read too, each time it is sourced, as mutt reads them: a relative path from the
 current folder, as mutt opens it from the folder it is started in (not beside the file that names it; the
 first such ``source`` says so in a warning). A chain of more than 64 files, or more than 1,000 files read in all,
@@ -39,7 +40,22 @@ outside ``source``: a backtick command anywhere but in a ``*_pass`` or ``*_oauth
 imported, nor their text in place of the value the client would get (the setting is as if not set; a ``$``
 not followed by a letter or ``{``, as in ``Cost $5``, is text to the client too). A file whose only server
 URL holds such a command or variable stops the import there (exit 2).
-Commands that are not account settings (``bind``, ``macro``, ``color``, hooks) are counted in one warning.
+Commands that are not account settings (``bind``, ``macro``, ``color``) are counted in one warning.
+Accounts in hooks: mutt runs a ``folder-hook PATTERN COMMAND`` when a mailbox whose URL the regular
+expression matches is opened, and an ``account-hook`` when it connects for it (never while it reads the
+file). Each mailbox URL a hook's pattern names (``imaps://alice@imap.example.com/``; ``\\.`` escapes
+allowed, no other pattern character) is one account, named after its address, and so is the mailbox the
+file's own settings name when no hook names it: the settings of the file, then each folder-hook whose
+pattern matches that URL, then each account-hook that matches the account
+(mutt matches an account-hook against ``scheme://[user@]host[:port]/`` (the path left out)), in the order of the
+file, as the client has them when that mailbox is the first one opened (checked by hand with the client
+opening an IMAP URL in a terminal). The hook's command is read as the client reads it then (``set``,
+``my_hdr``, ``source``; nothing run; its messages name the hook's line and the command's column). Not
+read: a value another account's hook set, which the client keeps when you change folders; a pattern that
+starts with a mailbox shortcut (``=work``, ``+INBOX``), which the client expands; a hook a hook defines;
+and accounts chosen by a ``macro`` (``<change-folder>``). Hooks applied to no account are counted in one
+warning; a folder-hook pattern starting with ``^`` and a hook without a command are refused, as the client
+refuses them.
 A line ending in a backslash is joined to the next before anything is read, as the client joins it: in
 quotes (a hook's ``set`` over several lines), a backtick command or a comment too. An unbalanced quote or
 backtick stops the import with its line and column (exit 2). A byte-order mark at
@@ -56,7 +72,7 @@ from ..targets.mutt import DIALECT
 from . import Imported, ReadOptions, _muttrc
 
 NAME = "mutt"
-TITLE = "mutt: muttrc files, one account each"
+TITLE = "mutt: muttrc files, one account each (or one per hook mailbox URL)"
 
 
 def read(paths: Sequence[str], options: ReadOptions) -> Imported:

@@ -1,0 +1,109 @@
+"""``import --from mutt``/``neomutt`` of a muttrc that defines its accounts in folder-hook and account-hook
+commands: one account per mailbox URL a hook names, read as the client has it when that mailbox is opened.
+
+What the clients do with the hooks was checked by hand with mutt 2.2.12 and neomutt 20220429 opening an IMAP
+URL in a terminal (a hook sourcing a script that wrote the variables): folder-hooks that match the mailbox, then
+account-hooks that match the account, in the order of the file. Opening a mailbox needs a terminal, which the
+suite has not: the tests below check the client's refusals that ``-Q`` shows (mutt reads no hook before a mailbox
+is opened), and the import's exact result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mailconf.importers import ReadOptions
+from mailconf.importers._core import import_paths
+from tests.conftest import need
+from tests.targets._mutt_client import Client
+
+MUTTRC = """\
+set realname = 'Alice Example' ssl_force_tls = yes
+account-hook imaps://alice@imap.example.com/ 'set imap_user=alice@example.com imap_pass = "`pass show work`"'
+folder-hook  imaps://alice@imap.example.com/ 'set from=alice@example.com smtp_url=smtps://alice@smtp.example.com'
+account-hook imaps://bob@imap\\.other\\.example/ set imap_user=bob realname=Bob
+folder-hook  imaps://bob@imap.other.example/ "set from=bob@other.example smtp_url='smtps://bob@smtp.other.example'"
+folder-hook . 'set ssl_force_tls = yes; bind index g noop'
+folder-hook =work 'set from=w@example.com'
+"""
+
+
+@pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
+def test_each_mailbox_url_a_hook_names_is_an_account(tmp_path: Path, fmt: str) -> None:
+    # such a file imported nothing: "no folder = imap(s)://..., pop_host or smtp_url: no server to import"
+    rc = tmp_path / "muttrc"
+    rc.write_text(MUTTRC)
+    result = import_paths(fmt, [str(rc)], ReadOptions())
+    assert result.accounts == {
+        "alice": {
+            "address": "alice@example.com",
+            "display_name": "Alice Example",
+            "incoming": {"protocol": "imap", "host": "imap.example.com", "port": 993, "security": "tls",
+                         "username": "alice@example.com", "password_command": "pass show work", "auth": "password"},
+            "outgoing": {"host": "smtp.example.com", "port": 465, "security": "tls", "username": "alice",
+                         "auth": "password"},
+        },
+        "bob": {
+            "address": "bob@other.example",
+            "display_name": "Bob",
+            "incoming": {"protocol": "imap", "host": "imap.other.example", "port": 993, "security": "tls",
+                         "username": "bob", "auth": "password"},
+            "outgoing": {"host": "smtp.other.example", "port": 465, "security": "tls", "username": "bob",
+                         "auth": "password"},
+        },
+    }  # fmt: skip
+    assert result.warnings == (
+        f"{rc}:7:1: 1 hook that matches no mailbox URL of an account (a hook's pattern names one: folder-hook "
+        "imaps://USER@HOST/ 'set ...') is not imported",
+    )
+
+
+def test_a_mailbox_the_settings_name_is_an_account_with_the_hooks_that_match_it(tmp_path: Path) -> None:
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        "set folder = imaps://carol@imap.example.com/ from = carol@example.com\n"
+        "folder-hook . 'set ssl_force_tls = no; set smtp_url = smtp://carol@smtp.example.com:587/'\n"
+        "folder-hook imaps://dan@imap.example.com/ 'set from = dan@example.com'\n"
+    )
+    result = import_paths("mutt", [str(rc)], ReadOptions())
+    assert {name: account["address"] for name, account in result.accounts.items()} == {
+        "carol": "carol@example.com",
+        "dan": "dan@example.com",
+    }
+    assert result.accounts["carol"]["outgoing"]["host"] == "smtp.example.com"  # folder-hook . runs for each
+    assert result.accounts["dan"]["incoming"]["username"] == "dan"
+
+
+def test_a_file_of_one_account_is_read_as_before(tmp_path: Path) -> None:
+    # no hook names a mailbox: the account is the file's, named after it; the hooks are said not imported
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("set folder = imaps://a@imap.example.com/ from = a@example.com\nfolder-hook . 'set sort = date'\n")
+    result = import_paths("mutt", [str(rc)], ReadOptions())
+    assert list(result.accounts) == ["work"]
+    assert result.warnings == (
+        f"{rc}:2:1: 1 hook that matches no mailbox URL of an account (a hook's pattern names one: folder-hook "
+        "imaps://USER@HOST/ 'set ...') is not imported",
+    )
+
+
+@pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
+def test_a_hook_the_client_refuses_is_said_as_the_client_says_it(tmp_path: Path, fmt: str) -> None:
+    need(fmt)
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        "set folder = imaps://a@imap.example.com/ from = a@example.com\n"
+        "folder-hook ^imaps://a@imap.example.com/ 'set from = b@example.com'\n"
+        "folder-hook imaps://a@imap.example.com/\n"
+    )
+    done = Client(fmt, tmp_path).run(rc, "-Q", "from")
+    assert b"line 2: current mailbox shortcut '^' is unset" in done.stderr
+    assert b"line 3: " in done.stderr and b"too few arguments" in done.stderr
+    result = import_paths(fmt, [str(rc)], ReadOptions())
+    assert result.accounts["work"]["address"] == "a@example.com"
+    reads_on = f"({fmt} reports the error and reads on from the next line)"
+    assert result.warnings == (
+        f"{rc}:2:13: folder-hook ^imaps://a@imap.example.com/: current mailbox shortcut '^' is unset: {fmt} refuses "
+        f"it when it reads the file {reads_on}; leave the ^ out (a URL pattern matches where it is found)",
+        f"{rc}:3:1: folder-hook: too few arguments: {fmt} refuses it {reads_on}; write folder-hook PATTERN COMMAND",
+    )
