@@ -544,13 +544,10 @@ def _hook_accounts(path: str, reading: _Reading) -> bool:
             break
     named = len(mailboxes) > 1
     applied: set[int] = set()
-    #: what a hook run for one account said: not said again for the next
-    said = set(found.warnings)
     for mailbox, where in mailboxes.values():
         opened = dataclasses.replace(
             reading, settings=dict(reading.settings), headers=list(reading.headers), seen=set(), in_hook=True
         )
-        before = len(found.warnings)
         for number, hook in enumerate(reading.hooks):
             target = mailbox if hook.kind == "folder-hook" else _account_url(mailbox, dialect)
             if hook.kind == "folder-hook" and _matches(hook, target):
@@ -560,9 +557,7 @@ def _hook_accounts(path: str, reading: _Reading) -> bool:
             if hook.kind == "account-hook" and _matches(hook, _account_url(mailbox, dialect)):
                 applied.add(number)
                 _run(opened, hook.location.path, hook.commands, 0)
-        new = found.warnings[before:]
-        found.warnings[before:] = [note for note in dict.fromkeys(new) if note not in said]
-        said.update(new)
+        # what a hook run for one account says is not said again for the next: found.warnings keeps a warning once
         folder = Setting(None, mailbox, where)
         _account(path, opened.settings, opened.headers, dialect, found, opened=folder, by_address=named)
     _hooks_not_applied(reading, applied)
