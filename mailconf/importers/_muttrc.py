@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 from ..errors import counted, plural
 from ..model import Location, Protocol
 from ..targets._muttlike import Dialect
-from . import Imported, ReadOptions, Unreadable, _mutt_variables
+from . import Imported, ReadOptions, Unreadable, _ere, _mutt_variables
 from ._base import (
     LITERAL_PASSWORD,
     MAX_FILE_BYTES,
@@ -507,17 +507,39 @@ def _account_url(mailbox: str, dialect: Dialect) -> str:
     return f"{parsed.scheme.lower()}://{user + '@' if user else ''}{host}/"
 
 
-def _matches(hook: Hook, text: str) -> bool:
+#: Steps of pattern matching one import may take (mailconf.importers._ere.Budget): about a second. A file's hooks
+#: take a few thousand (20 hooks, 5 accounts, URLs of 60 characters: 18,000 at the most).
+MATCH_STEPS = 2_000_000
+
+
+def _pattern(hook: Hook) -> _ere.Pattern | None:
+    """The hook's pattern as the client matches it, compiled; None when it is not matched here: a mailbox shortcut,
+    or a pattern _ere does not read (said with the hooks not applied)."""
     pattern = hook.pattern
     if hook.kind == "folder-hook":
         if pattern.startswith(_SHORTCUTS):
-            return False  # a mailbox shortcut, expanded by the client (=work: $folder/work): not read here
+            return None  # a mailbox shortcut, expanded by the client (=work: $folder/work): not read here
         # the client reads a URL pattern as a mailbox path, and writes its scheme lower-case (imap_expand_path)
         pattern = re.sub(r"^[A-Za-z]+://", lambda m: m.group().lower(), pattern)
     try:
-        return (re.search(pattern, text) is not None) != hook.negated
-    except re.error:
-        return False  # not a regular expression Python reads: said with the hooks not applied
+        return _ere.compile_ere(pattern)
+    except _ere.Unsupported:
+        return None
+
+
+def _matches(hook: Hook, pattern: _ere.Pattern | None, text: str, budget: _ere.Budget, mailboxes: int) -> bool:
+    """Whether the client runs ``hook`` (its ``pattern``) for ``text``: matched in linear time (Python's re
+    backtracks, and a hostile pattern such as (a+)+b never ended), within the import's ``budget``."""
+    if pattern is None:
+        return False
+    try:
+        return _ere.search(pattern, text, budget) != hook.negated
+    except _ere.Spent:
+        raise Unreadable(
+            hook.location,
+            f"the hooks' patterns take too long to match against the {mailboxes} mailboxes they name",
+            "write each hook's pattern as the mailbox URL it is for (folder-hook imaps://USER@HOST/ 'set ...')",
+        ) from None
 
 
 def _hook_accounts(path: str, reading: _Reading) -> bool:
@@ -544,17 +566,19 @@ def _hook_accounts(path: str, reading: _Reading) -> bool:
             break
     named = len(mailboxes) > 1
     applied: set[int] = set()
+    patterns = [_pattern(hook) for hook in reading.hooks]
+    budget = _ere.Budget(MATCH_STEPS)
     for mailbox, where in mailboxes.values():
         opened = dataclasses.replace(
             reading, settings=dict(reading.settings), headers=list(reading.headers), seen=set(), in_hook=True
         )
         for number, hook in enumerate(reading.hooks):
-            target = mailbox if hook.kind == "folder-hook" else _account_url(mailbox, dialect)
-            if hook.kind == "folder-hook" and _matches(hook, target):
+            if hook.kind == "folder-hook" and _matches(hook, patterns[number], mailbox, budget, len(mailboxes)):
                 applied.add(number)
                 _run(opened, hook.location.path, hook.commands, 0)
+        account = _account_url(mailbox, dialect)
         for number, hook in enumerate(reading.hooks):
-            if hook.kind == "account-hook" and _matches(hook, _account_url(mailbox, dialect)):
+            if hook.kind == "account-hook" and _matches(hook, patterns[number], account, budget, len(mailboxes)):
                 applied.add(number)
                 _run(opened, hook.location.path, hook.commands, 0)
         # what a hook run for one account says is not said again for the next: found.warnings keeps a warning once

@@ -43,7 +43,7 @@ URL holds such a command or variable stops the import there (exit 2).
 Commands that are not account settings (``bind``, ``macro``, ``color``) are counted in one warning.
 Accounts in hooks: mutt runs a ``folder-hook PATTERN COMMAND`` when a mailbox whose URL the regular
 expression matches is opened, and an ``account-hook`` when it connects for it (never while it reads the
-file). Each mailbox URL a hook's pattern names (``imaps://alice@imap.example.com/``; ``\\.`` escapes
+file). Each mailbox URL a hook's pattern names (``imaps://alice@imap.example.com/``; ``\.`` escapes
 allowed, no other pattern character) is one account, named after its address, and so is the mailbox the
 file's own settings name when no hook names it: the settings of the file, then each folder-hook whose
 pattern matches that URL, then each account-hook that matches the account
@@ -55,7 +55,10 @@ read: a value another account's hook set, which the client keeps when you change
 starts with a mailbox shortcut (``=work``, ``+INBOX``), which the client expands; a hook a hook defines;
 and accounts chosen by a ``macro`` (``<change-folder>``). Hooks applied to no account are counted in one
 warning; a folder-hook pattern starting with ``^`` and a hook without a command are refused, as the client
-refuses them.
+refuses them. A pattern is matched as the C library's ``regcomp(REG_EXTENDED)`` reads it (checked against
+glibc's), in time linear in the URL, so that a pattern such as ``(a+)+b`` cannot hold the import up; one with
+``\b``, ``\<``, a back-reference or a collating element is not matched (it is counted with the hooks applied
+to no account), and a file whose hooks take more than two million steps to match stops the import (exit 2).
 A line ending in a backslash is joined to the next before anything is read, as the client joins it: in
 quotes (a hook's ``set`` over several lines), a backtick command or a comment too. An unbalanced quote or
 backtick stops the import with its line and column (exit 2). A byte-order mark at
