@@ -932,7 +932,7 @@ def _account(  # noqa: PLR0912, PLR0915
         server, protocol = _url(variable, setting, pending.setdefault(side, []))
         first = next((s for s in servers if s[0] == side), None)
         if first is not None:  # folder imaps://host/ and spoolfile imaps://host/INBOX: one server, said once
-            if _endpoint(first[1], first[2]) != _endpoint(server, protocol):
+            if not _same_server(first[1], first[2], server, protocol):
                 found.warn(setting.location, f"{variable}: a second incoming server; only the first is imported")
             continue
         servers.append((side, server, protocol, setting))
@@ -1070,9 +1070,20 @@ def _unknowable(variable: str, setting: Setting) -> str:
     return ""
 
 
-def _endpoint(server: Mapping[str, Any], protocol: Protocol) -> tuple[object, ...]:
-    """What makes two mailbox URLs one server: the protocol, the host (any case), the port and the user."""
-    return protocol, str(server["host"]).lower(), server["port"], server.get("username")
+def _same_server(
+    first: Mapping[str, Any], first_protocol: Protocol, other: Mapping[str, Any], protocol: Protocol
+) -> bool:
+    """Whether two mailbox URLs name one server: the protocol, the host (any case), the port, and the same user or
+    none in one of them, which the client logs in to as ``*_user``: a hook's ``imaps://alice@host/`` and the folder
+    render writes for that account, ``imaps://host/`` with ``imap_user = alice``."""
+
+    def endpoint(server: Mapping[str, Any], protocol: Protocol) -> tuple[object, ...]:
+        return protocol, str(server["host"]).lower(), server["port"]
+
+    if endpoint(first, first_protocol) != endpoint(other, protocol):
+        return False
+    users = (first.get("username"), other.get("username"))
+    return None in users or users[0] == users[1]
 
 
 def _header_fields(headers: Sequence[tuple[str, Location]]) -> dict[str, tuple[str, str, Location]]:

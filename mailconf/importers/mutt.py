@@ -49,7 +49,10 @@ file's own settings name when no hook names it: the settings of the file, then e
 pattern matches that URL, then each account-hook that matches the account
 (mutt matches an account-hook against ``scheme://[user@]host[:port]/`` (the path left out)), in the order of the
 file, as the client has them when that mailbox is the first one opened (checked by hand with the client
-opening an IMAP URL in a terminal). The hook's command is read as the client reads it then (``set``,
+opening an IMAP URL in a terminal). A ``folder`` or ``pop_host`` that names the hook's server without its user
+(as the files render writes do: the user is in ``imap_user`` or ``pop_user``) is that mailbox, not a second
+incoming server.
+The hook's command is read as the client reads it then (``set``,
 ``my_hdr``, ``source``; nothing run; its messages name the hook's line and the command's column). Not
 read: a value another account's hook set, which the client keeps when you change folders; a pattern that
 starts with a mailbox shortcut (``=work``, ``+INBOX``), which the client expands; a hook a hook defines;

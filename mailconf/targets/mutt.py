@@ -12,7 +12,14 @@ Where the file goes, how to apply it
 
 In ``~/.config/mutt/muttrc``: ``source ~/.config/mutt/work.muttrc``. With several accounts, source one
 file per account (from a macro or a ``folder-hook``). Each file sets every TLS variable, because mutt
-has one value of each for every connection.
+has one value of each for every connection. A ``folder-hook`` per account names its mailbox URL with the user
+(two accounts on one server differ only there; a user that is an address is percent-encoded, ``carol%40gmail.com``)::
+
+    folder-hook 'imaps://alice@imap\.example\.com:993/' 'source ~/.config/mutt/work.muttrc'
+    folder-hook 'pop://dan@pop\.home\.example:110/' 'source ~/.config/mutt/home.muttrc'
+
+``mailconf import --from mutt --follow-source ~/.config/mutt/muttrc`` reads such a file back, one account per
+hook.
 
 What it writes
 --------------

@@ -9,10 +9,12 @@ is opened), and the import's exact result."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from mailconf.cli import main
 from mailconf.importers import ReadOptions
 from mailconf.importers._core import import_paths
 from tests.conftest import need
@@ -107,3 +109,70 @@ def test_a_hook_the_client_refuses_is_said_as_the_client_says_it(tmp_path: Path,
         f"it when it reads the file {reads_on}; leave the ^ out (a URL pattern matches where it is found)",
         f"{rc}:3:1: folder-hook: too few arguments: {fmt} refuses it {reads_on}; write folder-hook PATTERN COMMAND",
     )
+
+
+#: Several accounts in every shape the targets write: IMAP and POP3, implicit TLS and STARTTLS, a password command, an
+#: OAuth2 token command, two accounts on one IMAP server (told apart by the user in their hooks' URLs).
+ROUND_TRIP_ACCOUNTS = {
+    "work": {
+        "address": "alice@example.com", "display_name": "Alice Example", "organization": "Example Ltd",
+        "incoming": {"protocol": "imap", "host": "imap.example.com", "port": 993, "security": "tls",
+                     "username": "alice", "password_command": "pass show work", "timeout": 30},
+        "outgoing": {"protocol": "smtp", "host": "smtp.example.com", "port": 465, "security": "tls",
+                     "username": "alice", "password_command": "pass show work", "timeout": 30},
+    },
+    "office": {
+        "address": "bob@example.com",
+        "incoming": {"protocol": "imap", "host": "imap.example.com", "port": 993, "security": "tls",
+                     "username": "bob", "password_command": "pass show office"},
+        "outgoing": {"protocol": "smtp", "host": "smtp.example.com", "port": 587, "security": "starttls",
+                     "username": "bob", "password_command": "pass show office"},
+    },
+    "home": {
+        "address": "dan@home.example", "display_name": "Dan",
+        "incoming": {"protocol": "pop3", "host": "pop.home.example", "port": 110, "security": "starttls",
+                     "username": "dan", "password_command": "pass show home", "leave_on_server": True},
+        "outgoing": {"protocol": "smtp", "host": "smtp.home.example", "port": 587, "security": "starttls",
+                     "username": "dan", "password_command": "pass show home"},
+    },
+    "gmail": {
+        "address": "carol@gmail.com", "display_name": "Carol",
+        "incoming": {"protocol": "imap", "host": "imap.gmail.com", "port": 993, "security": "tls",
+                     "username": "carol@gmail.com", "auth": "oauth2", "token_command": "oama access carol@gmail.com"},
+        "outgoing": {"protocol": "smtp", "host": "smtp.gmail.com", "port": 465, "security": "tls",
+                     "username": "carol@gmail.com", "auth": "oauth2", "token_command": "oama access carol@gmail.com"},
+    },
+}  # fmt: skip
+
+#: The main muttrc of docs/targets/mutt.md: a folder-hook per account sources the file render wrote for it when its
+#: mailbox is opened (the URL with the user, as two accounts on one server need; an address user percent-encoded).
+ROUND_TRIP_MUTTRC = """\
+folder-hook 'imaps://alice@imap\\.example\\.com:993/' 'source ~/.config/mutt/work.muttrc'
+folder-hook 'imaps://bob@imap\\.example\\.com:993/' 'source ~/.config/mutt/office.muttrc'
+folder-hook 'pop://dan@pop\\.home\\.example:110/' 'source ~/.config/mutt/home.muttrc'
+folder-hook 'imaps://carol%40gmail.com@imap\\.gmail\\.com:993/' 'source ~/.config/mutt/gmail.muttrc'
+"""
+
+
+@pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
+def test_the_accounts_render_wrote_come_back_from_the_main_muttrc_that_sources_them(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fmt: str
+) -> None:
+    # each account's folder is written without the user (imaps://imap.example.com:993/, the user in imap_user): read
+    # after the hook's mailbox imaps://alice@imap.example.com:993/ it was "folder: a second incoming server"
+    need(fmt)
+    declared = tmp_path / "accounts.yaml"
+    declared.write_text(json.dumps({"version": 1, "accounts": ROUND_TRIP_ACCOUNTS}))
+    folder = tmp_path / ".config" / "mutt"
+    assert main(["render", "-t", fmt, str(declared), "-o", str(folder)]) == 0
+    assert capsys.readouterr() == ("", "")
+    rc = folder / "muttrc"
+    rc.write_text(ROUND_TRIP_MUTTRC)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    done = Client(fmt, tmp_path).run(rc, "-Q", "folder")  # the client reads the main file without an error
+    assert (done.returncode, done.stderr) == (0, b"")
+    code = main(["import", "--from", fmt, "--follow-source", str(rc), "--compare", str(declared)])
+    assert (code, *capsys.readouterr()) == (0, "", "")
+    result = import_paths(fmt, [str(rc)], ReadOptions(follow_source=True))
+    assert list(result.accounts) == ["alice", "bob", "dan", "carol"]  # one per hook, named after its address
+    assert result.warnings == ()
