@@ -844,6 +844,18 @@ def _unknown_said(verb: str, word: str, dialect: Dialect) -> str:
             f"({_reads_on(dialect)}); check the name")  # fmt: skip
 
 
+def _after(word: Word, start: int) -> Word:
+    """The value of a ``name=value`` word (``imap_pass="`pass show x`"``, written without blanks): its text from
+    ``start``, a backtick command in it only when it is the whole value, as when the value is a word of its own (the
+    client reads both the same). The name before it is a variable's (checked): no command nor ``$`` in it."""
+    text = word.text[start:]
+    return word._replace(
+        text=text,
+        only_command=len(word.commands) == 1 and text == f"`{word.commands[0]}`",
+        variables=tuple((begin - start, end - start, name) for begin, end, name in word.variables if begin >= start),
+    )
+
+
 def _set(  # noqa: PLR0917
     verb: str, args: Sequence[Word], where: Location, settings: dict[str, Setting], found: Collector, dialect: Dialect
 ) -> bool:
@@ -859,12 +871,12 @@ def _set(  # noqa: PLR0917
         if word.equals >= 0 or (i + 1 < len(args) and args[i + 1].text.startswith("=") and args[i + 1].equals == 0):
             if word.equals >= 0:
                 name, rest = word.text[: word.equals].strip(), word.text[word.equals + 1 :]
-                value_word = word._replace(text=rest) if rest else (args[i + 1] if i + 1 < len(args) else None)
+                value_word = _after(word, word.equals + 1) if rest else (args[i + 1] if i + 1 < len(args) else None)
                 i += 1 if rest else 2
             else:
                 name = word.text
                 rest = args[i + 1].text[1:]
-                value_word = args[i + 1]._replace(text=rest) if rest else (args[i + 2] if i + 2 < len(args) else None)
+                value_word = _after(args[i + 1], 1) if rest else (args[i + 2] if i + 2 < len(args) else None)
                 i += 2 if rest else 3
             if value_word is None:
                 raise Unreadable(at, f"set {shown(name)} = has no value", "write a value after =, in quotes")

@@ -1,8 +1,9 @@
 """The muttrc lexer reads values as mutt and neomutt read them (``-Q``), for quoting a hand-written file uses.
 
 No value here holds a backtick or ``$``: ``-Q`` would run or expand them, and the lexer
-never does (tests/importers/test_import_cli.py checks that nothing is run). Only ``source``
-paths expand ``$NAME`` from the environment, as the client does (the last test).
+never does (tests/importers/test_import_cli.py checks that nothing is run); but for the password commands of
+test_a_password_command_is_one_however_the_equals_sign_is_spaced, harmless ``echo``s the client runs in a
+throwaway HOME. Only ``source`` paths expand ``$NAME`` from the environment, as the client does.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 
 from mailconf.importers import ReadOptions, Unreadable
 from mailconf.importers._base import Collector
+from mailconf.importers._core import import_paths
 from mailconf.importers._muttrc import _read_file, _Reading, lex
 from mailconf.targets.mutt import DIALECT
 from tests.conftest import need
@@ -78,6 +80,29 @@ def test_a_set_command_stops_where_the_client_stops_it(binary: str, tmp_path: Pa
         f"{rc}:2:20: set: unset is no variable: mutt stops the command here (unknown variable), and sets nothing "
         "after it on this line; begin a new line (a carriage return does not)",
     ]
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@pytest.mark.parametrize(
+    "written", ['imap_pass="`echo one`"', 'imap_pass ="`echo one`"', 'imap_pass= "`echo one`"', "imap_pass=`echo one`"]
+)
+def test_a_password_command_is_one_however_the_equals_sign_is_spaced(binary: str, written: str, tmp_path: Path) -> None:
+    # written without the blank after "=", the value was the whole word's, and so was its "only a command" flag
+    # (false: the name came before the command): "imap_pass mixes text and a command", not imported
+    need(binary)
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(f"set folder = imaps://a@imap.example.com/ from = a@example.com\nset {written}\n")
+    assert Client(binary, tmp_path).query(rc, ["imap_pass"]) == {"imap_pass": "one"}  # as `set imap_pass = "..."`
+    result = import_paths(binary, [str(rc)], ReadOptions())
+    assert (result.accounts["work"]["incoming"]["password_command"], result.warnings) == ("echo one", ())
+
+
+def test_a_password_of_text_and_a_command_is_not_imported_however_it_is_spaced(tmp_path: Path) -> None:
+    rc = tmp_path / "work.muttrc"
+    rc.write_text('set folder = imaps://a@imap.example.com/ from = a@example.com\nset imap_pass="x`echo one`"\n')
+    result = import_paths("mutt", [str(rc)], ReadOptions())
+    assert "password_command" not in result.accounts["work"]["incoming"]
+    assert result.warnings == (f"{rc}:2:5: imap_pass mixes text and a command: not run, not imported",)
 
 
 class _Scanned(str):
