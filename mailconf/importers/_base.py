@@ -6,7 +6,7 @@ import os
 import re
 import stat
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -147,6 +147,17 @@ def shown(text: object, *, quotes: bool = False) -> str:
     if len(full) > QUOTE_LIMIT:
         head += "…"
     return repr(head) if quotes else printable(head)
+
+
+#: how many kinds of what an importer does not import its warning names before "and N more"
+LISTED_KINDS = 4
+
+
+def named_kinds(names: Sequence[str]) -> str:
+    """The kinds a file holds, each once, in file order (``bind, macro, color, send-hook and 2 more``), each shown."""
+    kinds = list(dict.fromkeys(names))
+    listed = ", ".join(shown(kind) for kind in kinds[:LISTED_KINDS])
+    return listed + (f" and {len(kinds) - LISTED_KINDS} more" if len(kinds) > LISTED_KINDS else "")
 
 
 #: what the output says about a literal password (never its value)

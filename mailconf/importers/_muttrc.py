@@ -38,6 +38,7 @@ from ._base import (
     expand_home,
     guess_address,
     is_address,
+    named_kinds,
     no_home,
     read_text,
     shown,
@@ -658,7 +659,8 @@ def _commands(reading: _Reading, path: str, text: str, depth: int) -> bool:
 def _run(reading: _Reading, path: str, commands: Sequence[Command], depth: int) -> bool:
     """Apply ``commands`` (a file's, or a hook's) to what ``reading`` holds; True when a ``source`` in them failed."""
     dialect, settings, headers, found = reading.dialect, reading.settings, reading.headers, reading.found
-    other = 0
+    #: the commands that are not account settings (bind, macro ...): their names, and where the first is
+    other: list[str] = []
     first_other: Location | None = None
     #: a source failed: the client skips the rest of that line (mutt_parse_rc_line stops at the first error), and
     #: the source of this file fails in the file that sources it (source_rc: "source: errors in FILE")
@@ -692,13 +694,14 @@ def _run(reading: _Reading, path: str, commands: Sequence[Command], depth: int) 
             failed_here = _hook(reading, verb, args, command.location)
             failed = failed or failed_here
         else:
-            other += 1
+            other.append(verb)
             first_other = first_other or command.location
     if first_other is not None and not reading.in_hook:  # a hook's: counted once, with the hooks (_hook_accounts)
         found.warn(
             first_other,
-            f"{counted(other, 'command')} that {plural(other, 'is not an account setting', 'are not account settings')}"
-            f" (bind, macro, hooks ...) {plural(other, 'is', 'are')} not imported",
+            f"{counted(len(other), 'command')} that "
+            f"{plural(len(other), 'is not an account setting', 'are not account settings')} ({named_kinds(other)}) "
+            f"{plural(len(other), 'is', 'are')} not imported",
         )
     return failed
 

@@ -93,7 +93,18 @@ from ..errors import counted, plural
 from ..model import Location
 from ..targets.fetchmail import _SSLPROTO
 from . import Imported, ReadOptions, Unreadable
-from ._base import STDIN, Collector, guess_address, int32, is_address, read_text, shown, strtol, whole_number
+from ._base import (
+    STDIN,
+    Collector,
+    guess_address,
+    int32,
+    is_address,
+    named_kinds,
+    read_text,
+    shown,
+    strtol,
+    whole_number,
+)
 
 NAME = "fetchmail"
 TITLE = "fetchmail: ~/.fetchmailrc (incoming servers)"
@@ -528,13 +539,9 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         other.extend(entry.other)
     other.sort(key=lambda located: (located[0].line, located[0].column))
     if other:
-        names = list(dict.fromkeys(name for _, name in other))
-        listed = ", ".join(names[:_LISTED_OTHER]) + (
-            f" and {len(names) - _LISTED_OTHER} more" if len(names) > _LISTED_OTHER else ""
-        )
         found.warn(
             other[0][0],
-            f"{counted(len(other), 'delivery or daemon setting')} ({listed}) "
+            f"{counted(len(other), 'delivery or daemon setting')} ({named_kinds([name for _, name in other])}) "
             f"{plural(len(other), 'is not an account setting', 'are not account settings')}: not imported",
         )
 
@@ -545,8 +552,6 @@ _DELETED_ON_IMAP = (
     "no keep on IMAP: fetchmail deletes the mail it fetches from the server (its default); leave_on_server is for "
     "POP3 only"
 )
-#: how many kinds of delivery or daemon setting the warning names (set daemon, fetchall ...) before "and N more"
-_LISTED_OTHER = 4
 
 
 def _defaults_record(

@@ -39,7 +39,8 @@ outside ``source``: a backtick command anywhere but in a ``*_pass`` or ``*_oauth
 imported, nor their text in place of the value the client would get (the setting is as if not set; a ``$``
 not followed by a letter or ``{``, as in ``Cost $5``, is text to the client too). A file whose only server
 URL holds such a command or variable stops the import there (exit 2).
-Commands that are not account settings (``bind``, ``macro``, ``color``) are counted in one warning.
+Commands that are not account settings are counted in one warning, at the first, which names the first four
+kinds the file holds (``bind, color, send-hook, alias and 2 more``).
 Accounts in hooks: neomutt runs a ``folder-hook PATTERN COMMAND`` when a mailbox whose URL the regular
 expression matches is opened, and an ``account-hook`` when it connects for it (never while it reads the
 file). Each mailbox URL a hook's pattern names (``imaps://alice@imap.example.com/``; ``\.`` escapes
