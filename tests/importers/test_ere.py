@@ -41,7 +41,7 @@ def glibc_search(pattern: str, text: str) -> bool | None:
     if LIBC.regcomp(compiled, pattern.encode(), REG_EXTENDED | REG_NOSUB) != 0:
         return None
     try:
-        return LIBC.regexec(compiled, text.encode(), 0, None, 0) == 0
+        return bool(LIBC.regexec(compiled, text.encode(), 0, None, 0) == 0)
     finally:
         LIBC.regfree(compiled)
 
