@@ -16,9 +16,10 @@ r"""``mailconf import --from mbsync ~/.mbsyncrc`` reads an isync/mbsync configur
 | ``PassCmd`` | ``password_command`` (``token_command`` with OAuth2); never run |
 
 mbsync names no address: the ``User`` is the address when it is one; otherwise a guess that
-the output comments. ``Pass`` (a literal password) and ``UserCmd``/``Tunnel`` (commands) are
-reported and not imported; an account that connects through a ``Tunnel`` and names no ``Host`` has no server to
-import, and is left out with one warning at its ``Tunnel`` line. What ``IMAPStore`` sections say of the store
+the output comments. ``Pass`` (a literal password) and ``UserCmd`` (a command) are
+reported and not imported. An account with a ``Tunnel`` connects only through that command (mbsync then never
+connects to a ``Host``, if one is named too), which mailconf never runs: it has no server to import, and is left
+out with one warning at its ``Tunnel`` line. What ``IMAPStore`` sections say of the store
 (``Path``, ``Trash`` ...), and ``MaildirStore``, ``Channel`` and ``Group`` sections, describe the mailboxes and
 the local copy, not the account, and are not imported.
 
@@ -29,10 +30,9 @@ where a value would start begins a comment; a line of more than 1021 bytes is re
 ``Port`` and ``Timeout`` as C's strtol in base 10 (blanks and a sign before the digits, cut to a
 32-bit int, which a note says), ``Port 0`` (or ``""``) is the default port, a ``Timeout`` of 0 or
 less no time limit; ``Host imaps:NAME`` (or ``imap:``, ``//``) is the legacy URL notation
-(``imaps:`` sets IMAPS, the later of it and ``SSLType`` wins); without ``SSLType`` a ``Tunnel``
-account has no TLS; the legacy ``UseIMAPS``, ``RequireSSL`` and ``UseTLSv1.x`` set the security and
-the lowest version, ``RequireCRAM yes`` the mechanism CRAM-MD5; ``AuthMech`` and ``SSLVersion`` are
-``AuthMechs`` and ``SSLVersions``, and each ``AuthMechs`` line adds to the list;
+(``imaps:`` sets IMAPS, the later of it and ``SSLType`` wins); the legacy ``UseIMAPS``, ``RequireSSL`` and
+``UseTLSv1.x`` set the security and the lowest version, ``RequireCRAM yes`` the mechanism CRAM-MD5; ``AuthMech``
+and ``SSLVersion`` are ``AuthMechs`` and ``SSLVersions``, and each ``AuthMechs`` line adds to the list;
 ``~/`` in ``CertificateFile``, ``ClientCertificate``, ``ClientKey`` is the home folder.
 
 The account file has a lowest TLS version and no highest one. Where mbsync offers not every version from the lowest
@@ -430,11 +430,12 @@ def _account(  # noqa: PLR0912, PLR0915
                 "remove RequireCRAM",
             )
         mechs = ["cram-md5"] if _is_true(settings["requirecram"][0]) else ["*"]
-    if "host" not in settings:  # only through the command (after the checks of what mbsync refuses, above)
+    if "tunnel" in settings:  # only through the command (after the checks of what mbsync refuses, above)
+        why = "and names no Host" if "host" not in settings else "not to its Host (mbsync's socket_connect)"
         found.warn(
             settings["tunnel"][1],
-            f"account {shown(wanted)}: connects through its Tunnel command, which mailconf never runs, and names "
-            "no Host: no server to import; not imported",
+            f"account {shown(wanted)}: connects through its Tunnel command, which mailconf never runs, {why}: "
+            "no server to import; not imported",
         )
         return
     if set(mechs) <= {"xoauth2", "oauthbearer"}:
@@ -482,11 +483,10 @@ def _account(  # noqa: PLR0912, PLR0915
         found.lost(where, ("accounts", name, "address"), "mbsync names no address: this one is a guess, check it")
     if "pass" in settings:
         found.literal_password(settings["pass"][1], side)
-    for key in ("usercmd", "tunnel"):
-        if key in settings:
-            found.lost(settings[key][1], side, f"{key} runs a command: not run, not imported")
+    if "usercmd" in settings:
+        found.lost(settings["usercmd"][1], side, "usercmd runs a command: not run, not imported")
     for key, (_v, at) in settings.items():
-        if key not in _IMPORTED_KEYS and key not in ("pass", "usercmd", "tunnel"):
+        if key not in _IMPORTED_KEYS and key not in ("pass", "usercmd"):
             found.lost(at, side, f"mbsync's {shown(key)} has no place in an account file")
     for at, message in lost:
         found.lost(at, side, message)

@@ -350,3 +350,26 @@ def test_an_account_that_connects_through_a_tunnel_and_names_no_host_is_left_out
         f"{rc}:2:1: account local: connects through its Tunnel command, which mailconf never runs, and names no "
         "Host: no server to import; not imported",
     )
+
+
+def test_an_account_with_a_host_and_a_tunnel_is_left_out_as_mbsync_connects_through_the_tunnel(
+    tmp_path: Path,
+) -> None:
+    # it was imported with the Host (and no TLS: mbsync's default with a Tunnel), the Tunnel only reported; mbsync
+    # 1.4.4 runs the Tunnel and never connects to the Host (socket_connect tries the tunnel first)
+    ran = tmp_path / "ran"
+    assert mbsync_reads(tmp_path, f'IMAPAccount a\nHost 127.0.0.1\nTunnel "touch {ran}; exit 1"').startswith(
+        f"IMAP error: unexpected EOF from tunnel 'touch {ran}; exit 1'"
+    )
+    assert ran.exists()
+    rc = tmp_path / "rc"
+    rc.write_text(
+        'IMAPAccount local\nHost imap.example.com\nTunnel "ssh imap.example.com /usr/lib/dovecot/imap"\n'
+        "User alice@example.com\n\nIMAPAccount work\nHost imap.example.com\nUser bob@example.com\n"
+    )
+    accounts, warnings = imported(rc)
+    assert list(accounts) == ["work"]
+    assert warnings == (
+        f"{rc}:3:1: account local: connects through its Tunnel command, which mailconf never runs, not to its Host "
+        "(mbsync's socket_connect): no server to import; not imported",
+    )
