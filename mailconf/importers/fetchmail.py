@@ -12,7 +12,8 @@ import, as fetchmail refuses such a file.
 | ``poll NAME via HOST`` | the account ``NAME``, ``incoming.host`` (``HOST``, or ``NAME`` without ``via``) |
 | ``proto IMAP`` / ``POP3`` (``APOP``... are POP3), ``service``/``port``, ``timeout`` | ``protocol``, ``port``,
   ``timeout`` (``service imaps``: a name of /etc/services, ``imap``, ``imaps``, ``pop3``, ``pop3s``, is its port;
-  another name, ``service foo``, leaves the entry out, with a warning that names it and a port to write) |
+  another name, ``service foo``, leaves the entry out, with a warning that names it and a port to write; so does
+  a number that is no port, 0, past 65535 or negative, for which fetchmail stops at start and polls nothing) |
 | ``ssl`` / ``sslproto`` without ``ssl`` / ``sslproto ""`` / neither | ``security: tls`` / ``starttls`` / ``none`` /
   ``starttls-optional`` (fetchmail upgrades only when offered: reported) |
 | ``sslproto "TLS1.2+"`` ... | ``tls.min_version`` |
@@ -103,7 +104,6 @@ from ._base import (
     read_text,
     shown,
     strtol,
-    whole_number,
 )
 
 NAME = "fetchmail"
@@ -207,6 +207,9 @@ _PROTOCOLS = {"imap": "imap", "pop3": "pop3", "apop": "pop3", "rpop": "pop3", "k
 _SERVICES = {"imap": 143, "imap2": 143, "imaps": 993, "pop3": 110, "pop-3": 110, "pop3s": 995}
 #: the service names the messages offer (the aliases are Debian's, not fetchmail's)
 _SERVICE_NAMES = ("imap", "imaps", "pop3", "pop3s")
+_MAX_PORT = 65535
+#: a NUMBER of fetchmail's lexer (rcfile_l.l); a quoted service of these digits is read so too
+_NUMBER = re.compile("-?[0-9]+")
 #: fetchmail's port when the entry names none: by protocol, and with ssl or not
 _DEFAULT_PORTS = {("imap", True): 993, ("imap", False): 143, ("pop3", True): 995, ("pop3", False): 110}
 _AUTH = {"password": "password", "any": "password", "gssapi": "gssapi", "ntlm": "ntlm", "external": "client-cert"}
@@ -840,9 +843,27 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             )
         )
     server: dict[str, Any] = {"protocol": protocol, "host": value("via") or entry.name}
-    port = value("service") or value("port")
+    keyword = "service" if "service" in settings else "port"
+    port = value(keyword)
     ssl = "ssl" in settings
-    if port is not None and not isinstance(_SERVICES.get(port) or whole_number(port), int):  # port takes a NUMBER
+    number = None
+    if port is not None and _NUMBER.fullmatch(port):  # rcfile_y.y keeps port NUMBER as the "%d" of its atoi()
+        number = _number(port)
+        if len(port) > 30 or int(port) != number:
+            lost.append((settings[keyword][1], f"{keyword} {port}: fetchmail reads this number as {number} (a 32-bit "
+                                               "int)"))  # fmt: skip
+    elif port is not None:
+        number = _SERVICES.get(port)
+    if number is not None and not 0 < number <= _MAX_PORT:
+        found.warn(  # fetchmail's servport(): strtoul, 0 or past 65535 (a negative number wraps past it) is no port
+            settings[keyword][1],
+            f"poll {shown(entry.name)}: {keyword} {shown(port, quotes=True)} is no port number (fetchmail takes 1 to "
+            f"{_MAX_PORT}): fetchmail stops at start ('configuration invalid, specify positive port number for "
+            f"service or port') and polls nothing; not imported: write the port number, such as {keyword} "
+            f"{_DEFAULT_PORTS[protocol, ssl]} (fetchmail's for {protocol.upper()}{' with ssl' if ssl else ''})",
+        )
+        return
+    if port is not None and number is None:  # a name fetchmail looks up, not a mail service's
         fix = (
             f"write {port.lower()}, in lower case (the name is looked up exactly)"
             if port.lower() in _SERVICES
@@ -850,7 +871,7 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             f"{protocol.upper()}{' with ssl' if ssl else ''})"
         )
         found.warn(
-            settings["service"][1],
+            settings[keyword][1],
             f"poll {shown(entry.name)}: service {shown(port, quotes=True)} is neither a port number nor a mail "
             f"service name ({', '.join(_SERVICE_NAMES)}); not imported: {fix}",
         )
@@ -866,7 +887,7 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                 '(starttls-optional, which render refuses); add sslproto "auto" to make it mandatory',
             )
         )
-    server["port"] = _DEFAULT_PORTS[protocol, ssl] if port is None else _SERVICES.get(port) or whole_number(port)
+    server["port"] = _DEFAULT_PORTS[protocol, ssl] if number is None else number
     server["security"] = security
     auth = (value("auth") or value("authenticate") or "any").lower()
     if auth in ("cram", "cram-md5"):

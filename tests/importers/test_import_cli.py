@@ -1157,6 +1157,53 @@ def test_an_unknown_fetchmail_service_name_is_reported_with_its_keyword_and_a_po
     assert "host: imap.example.org\n" in out
 
 
+@pytest.mark.parametrize(
+    ("setting", "column"),
+    [('service "99999"', 37), ("service 0", 37), ("service 70000", 37), ('service "-5"', 37), ("port -1", 37)],
+)
+def test_a_fetchmail_service_that_is_no_port_is_reported_with_its_keyword_and_what_fetchmail_does(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, setting: str, column: int
+) -> None:
+    """fetchmail is not run here (the brief keeps its global lock for its own tests): the oracle is its source,
+    servport.c (strtoul; 0 or past 65535 is no port, and a negative number wraps past it), and fetchmail.c's check of
+    each entry at start, which exits with PS_SYNTAX before any poll; the installed binary (read, not run) holds its
+    message."""
+    # service "99999" got the schema's "incoming.port: `port` must be between 1 and 65535 (got 99999)" at the entry,
+    # which names neither the keyword nor fetchmail's refusal; port -1 was an internal error (KeyError)
+    refusal = "configuration invalid, specify positive port number for service or port"
+    assert refusal.encode() in Path(need("fetchmail")["fetchmail"]).read_bytes()
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(
+        f"poll imap.example.com protocol imap {setting} user alice@example.com there ssl\n"
+        "poll imap.example.org protocol imap user alice@example.org there ssl\n"
+    )
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    keyword, number = setting.replace('"', "").split()
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {rc}:1:{column}: poll imap.example.com: {keyword} '{number}' is no port "
+        f"number (fetchmail takes 1 to 65535): fetchmail stops at start ('{refusal}') and polls nothing; not "
+        f"imported: write the port number, such as {keyword} 993 (fetchmail's for IMAP with ssl)\n",
+    )
+    assert "imap.example.com" not in out
+    assert "host: imap.example.org\n" in out
+
+
+def test_a_fetchmail_port_past_a_32_bit_int_is_read_as_fetchmail_reads_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """fetchmail is not run here (see above): rcfile_y.y keeps ``service NUMBER`` as the ``"%d"`` of the lexer's
+    ``atoi()``, a 32-bit int, as fetchmail --configdump shows for ``timeout`` (test_real_readers)."""
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text("poll imap.example.com protocol imap service 4294967439 user alice@example.com there ssl\n")
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {rc}:1:37: service 4294967439: fetchmail reads this number as 143 (a 32-bit int)\n",
+    )
+    assert "      host: imap.example.com\n      port: 143\n      security: tls\n" in out
+
+
 def test_each_user_of_a_fetchmail_poll_entry_is_an_account(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     # a poll entry fetches each user's mailbox: the server options are shared and each user has its own user options
     # (ssl, sslproto, keep ...: rcfile_y.y resets them for each user). The importer merged the users into one
