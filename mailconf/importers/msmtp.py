@@ -1,6 +1,8 @@
 r"""``mailconf import --from msmtp ~/.msmtprc`` reads an msmtp configuration: one account per
 ``account`` block that names a ``host``, with ``defaults`` and ``account NAME : OTHER`` inheritance
-applied as msmtp applies them. ``account default : NAME`` only picks msmtp's default and is skipped.
+applied as msmtp applies them. ``account default : NAME``, which sets nothing itself, picks msmtp's default and is
+skipped where that is one of the accounts it names as it is; where it is none of them (two accounts merged, or a
+``defaults`` section changed after NAME), it is the account ``default``.
 
 | msmtprc | account file |
 |---|---|
@@ -95,6 +97,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
     defaults: Settings = {}
     blocks: dict[str, tuple[Settings, Location]] = {}
     own: dict[str, int] = {}  # settings an account sets itself: `account default : work` sets none
+    inherits: dict[str, list[str]] = {}  # the accounts defined before it that an account inherits from
     current: Settings = defaults
     for number, raw in enumerate(text.split("\n"), 1):
         line = raw.strip()
@@ -128,6 +131,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
             for parent in (p.strip() for p in parents.split(",") if colon):
                 if parent in blocks:
                     current.update(blocks[parent][0])
+                    inherits.setdefault(name, []).append(parent)
                 elif parent:
                     found.warn(
                         where,
@@ -141,8 +145,8 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
             if current is not defaults:
                 own[name] += 1
     for name, (settings, where) in blocks.items():
-        if name == "default" and not own[name]:
-            continue  # only chooses msmtp's default account
+        if name == "default" and not own[name] and any(settings == blocks[p][0] for p in inherits.get(name, ())):
+            continue  # only chooses msmtp's default account: one of the others, as it is
         if "host" not in settings:
             if name != "default":
                 found.warn(where, f"account {shown(name)}: names no host; not imported")

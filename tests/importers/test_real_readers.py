@@ -95,6 +95,38 @@ def test_msmtp_reads_what_the_importer_reads(tmp_path: Path) -> None:
     assert result.warnings == (f"{rc}:24:1: msmtp names no from address here: this address is a guess, check it",)
 
 
+#: an `account default : ...` line after MSMTPRC's accounts (instead of its `account default : work`) -> the account
+#: msmtp's default account is, as it is (then not imported), or None where it is none of them (then imported)
+MSMTP_DEFAULTS = {
+    "account default : work\n": "work",
+    "account default : work, fast\n": "fast",  # fast's settings cover all of work's: it is fast
+    # work's host and from, fast's tls_starttls off (so port 465): it was left out as if it were work
+    "account default : fast, work\n": None,
+    # defaults changed after work: msmtp's default has port 2525, work has 25; it was left out
+    "defaults\nport 2525\n\naccount default : work\n": None,
+}
+
+
+@pytest.mark.parametrize("lines", list(MSMTP_DEFAULTS))
+def test_msmtp_default_account_is_left_out_only_where_it_is_another_account(tmp_path: Path, lines: str) -> None:
+    rc = tmp_path / "msmtprc"
+    rc.write_text(MSMTPRC.removesuffix("account default : work\n") + lines)
+    rc.chmod(0o600)
+    result = import_paths("msmtp", [str(rc)], ReadOptions())
+    real = pretend(rc, "default", tmp_path)
+    same = MSMTP_DEFAULTS[lines]
+    if same is not None:
+        assert "default" not in result.accounts
+        assert real == pretend(rc, same, tmp_path)
+        return
+    model = build_model({"version": 1, "accounts": dict(result.accounts)})
+    (default,) = (a for a in model.accounts if a.name == "default")
+    assert default.outgoing is not None
+    expected = msmtp_view(default.outgoing, default.address)
+    assert {k: real[k] for k in expected} == expected
+    assert all(real != pretend(rc, name, tmp_path) for name in ("work", "fast"))
+
+
 FETCHMAILRC = """\
 # a hand-written fetchmailrc
 set daemon 300
