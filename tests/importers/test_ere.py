@@ -69,8 +69,14 @@ def patterns(draw: st.DrawFn, depth: int = 0) -> str:
             else:
                 atom = draw(st.sampled_from(ATOMS))
             items.append(atom + draw(st.sampled_from(QUANTIFIERS)))
-        # anchors where hook patterns have them, at an end of a branch (glibc reads "b^" in a loop its own way)
-        branches.append(draw(st.sampled_from(["", "^"])) + "".join(items) + draw(st.sampled_from(["", "$"])))
+        # anchors where hook patterns have them, at an end of a top-level branch: glibc reads one inside a repeated
+        # group its own way ("((a)$|^(a)){2}a*" finds "aaa", which no reading of the anchors allows)
+        anchors = ["", "^"] if depth == 0 else [""]
+        branches.append(
+            draw(st.sampled_from(anchors))
+            + "".join(items)
+            + draw(st.sampled_from([a.replace("^", "$") for a in anchors]))
+        )
     return "|".join(branches)
 
 
