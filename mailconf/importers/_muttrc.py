@@ -489,10 +489,21 @@ def _mailbox(pattern: str) -> str | None:
     return re.sub(r"\\(.)", r"\1", pattern)
 
 
-def _mailbox_key(mailbox: str) -> tuple[str, str]:
-    """What makes two mailbox URLs one account: the scheme and the user, host and port as written (any case)."""
-    parsed = urllib.parse.urlsplit(mailbox)
-    return parsed.scheme.lower(), parsed.netloc.lower()
+def _mailbox_key(mailbox: str, user: str = "") -> tuple[str, str, str, str]:
+    """What makes two mailbox URLs one account, as the client matches a connection (mutt_account_match): the scheme,
+    the user (the URL's, else ``user``: the ``*_user`` the client logs in as), the host in any case and the port
+    (absent: the scheme's)."""
+    try:
+        parsed = urllib.parse.urlsplit(mailbox)
+    except ValueError:  # a "[" without its "]": not read as a server (_url says so), one of its own here
+        return mailbox, "", "", ""
+    scheme = parsed.scheme.lower()
+    login, _at, server = parsed.netloc.rpartition("@")
+    host, colon, port = server.lower().rpartition(":")
+    if not colon or "]" in port:  # no port (an IPv6 address is in brackets)
+        host, port = server.lower(), ""
+    port = port.lstrip("0") or str(_DEFAULT_PORTS[scheme])
+    return scheme, urllib.parse.unquote(login.partition(":")[0]) or user, host, port
 
 
 def _account_url(mailbox: str, dialect: Dialect) -> str:
@@ -548,9 +559,9 @@ def _hook_accounts(path: str, reading: _Reading) -> bool:
     opened: the settings of the file, then each folder-hook that matches the mailbox, then each account-hook that
     matches the account, in the order of the file. False (nothing done) when no hook names a mailbox URL."""
     found, dialect = reading.found, reading.dialect
-    #: (scheme, user@host:port) -> the mailbox URL, and where it is named: the mailbox the file's own settings name
+    #: (scheme, user, host, port) -> the mailbox URL, and where it is named: the mailbox the file's own settings name
     #: first (the one the client opens at start), then each a hook names
-    mailboxes: dict[tuple[str, str], tuple[str, Location]] = {}
+    mailboxes: dict[tuple[str, str, str, str], tuple[str, Location]] = {}
     for hook in reading.hooks:
         mailbox = None if hook.negated else _mailbox(hook.pattern)
         if mailbox is not None:
@@ -561,7 +572,10 @@ def _hook_accounts(path: str, reading: _Reading) -> bool:
     for variable in ("folder", "spoolfile", "pop_host"):
         setting = reading.settings.get(variable)
         if setting is not None and re.match(r"(?i)(imaps?|pops?)://", setting.value):
-            own = _mailbox_key(setting.value)
+            # imaps://imap.example.com/ with imap_user = alice is the hook's imaps://alice@imap.example.com/: the
+            # client logs in to the same server as the same user, on one connection
+            user = reading.settings.get("pop_user" if setting.value[:3].lower() == "pop" else "imap_user")
+            own = _mailbox_key(setting.value, user.value if user is not None else "")
             if own not in mailboxes:
                 mailboxes = {own: (setting.value, setting.location), **mailboxes}
             break

@@ -52,7 +52,8 @@ pattern matches that URL, then each account-hook that matches the account
 file, as the client has them when that mailbox is the first one opened (checked by hand with the client
 opening an IMAP URL in a terminal). A ``folder`` or ``pop_host`` that names the hook's server without its user
 (as the files render writes do: the user is in ``imap_user`` or ``pop_user``) is that mailbox, not a second
-incoming server.
+incoming server; so is the file's own mailbox when its user, in the URL or in ``imap_user``/``pop_user``, its host
+(in any case) and its port (absent: the scheme's) are the hook's, as the client logs in to both on one connection.
 The hook's command is read as the client reads it then (``set``,
 ``my_hdr``, ``source``; nothing run; its messages name the hook's line and the command's column). Not
 read: a value another account's hook set, which the client keeps when you change folders; a pattern that

@@ -176,3 +176,32 @@ def test_the_accounts_render_wrote_come_back_from_the_main_muttrc_that_sources_t
     result = import_paths(fmt, [str(rc)], ReadOptions(follow_source=True))
     assert list(result.accounts) == ["alice", "bob", "dan", "carol"]  # one per hook, named after its address
     assert result.warnings == ()
+
+
+@pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
+def test_the_file_s_mailbox_with_its_user_in_imap_user_is_the_hook_s_mailbox_of_that_user(
+    tmp_path: Path, fmt: str
+) -> None:
+    # keyed on the URL as written, imaps://imap.example.com/ (user alice in imap_user) and the hook's
+    # imaps://alice@imap.example.com:993/ were two accounts, alice and alice-2; the client logs in to the same server
+    # as the same user on one connection (mutt_account_match: host in any case, port, user, imap_user for none)
+    rc = tmp_path / "muttrc"
+    rc.write_text(
+        "set folder = imaps://IMAP.example.com/ imap_user = alice from = alice@example.com\n"
+        "folder-hook imaps://alice@imap\\.example\\.com:993/ 'set realname = Alice'\n"
+        "folder-hook pop://dan@pop.example.com/ 'set from = dan@example.com'\n"
+    )
+    result = import_paths(fmt, [str(rc)], ReadOptions())
+    assert result.accounts == {
+        "alice": {
+            "address": "alice@example.com",
+            "display_name": "Alice",
+            "incoming": {"protocol": "imap", "host": "imap.example.com", "port": 993, "security": "tls",
+                         "username": "alice", "auth": "password"},
+        },
+        "dan": {
+            "address": "dan@example.com",
+            "incoming": {"protocol": "pop3", "host": "pop.example.com", "port": 110, "security": "starttls-optional",
+                         "username": "dan", "auth": "password"},
+        },
+    }  # fmt: skip
