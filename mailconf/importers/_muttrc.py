@@ -1087,10 +1087,11 @@ def _account(  # noqa: PLR0912, PLR0915
 
 def _unknowable(variable: str, setting: Setting) -> str:
     """Why the client's value of ``variable`` is not the text the file writes ("VARIABLE WHY, ..."): a backtick
-    command in it (outside a ``*_pass`` or ``*_command``, which hold a command), or a ``$name`` of an account
-    variable; "" when it is."""
+    command in it (outside a ``*_pass``, whose command is the password's: password_command), or a ``$name`` of an
+    account variable; "" when it is. A ``*_oauth_refresh_command`` in backticks is one too: the client runs them
+    once, as it reads the file, and takes their output as the command to run."""
     word = setting.word
-    if word is None or variable.endswith(("_pass", "_command")):
+    if word is None or variable.endswith("_pass"):
         return ""
     if word.commands:
         return "runs a command (backticks): not run"

@@ -34,12 +34,12 @@ is the rest of the line that sources the file it is in).
 | ``my_hdr From:`` (the From of every message) / other ``my_hdr`` headers (``unmy_hdr`` removes them, as
   in the client) | ``address`` and ``display_name``, in place of ``from``'s / reported, not imported |
 
-The account is named after the file (``work.muttrc`` gives ``work``). Nothing is run, nor expanded
-outside ``source``: a backtick command anywhere but in a ``*_pass`` or ``*_oauth_refresh_command``, a
-``$variable``, and a literal password are reported (a comment and a warning with the line), never
-imported, nor their text in place of the value the client would get (the setting is as if not set; a ``$``
-not followed by a letter or ``{``, as in ``Cost $5``, is text to the client too). A file whose only server
-URL holds such a command or variable stops the import there (exit 2).
+The account is named after the file (``work.muttrc`` gives ``work``). Nothing is run, nor expanded outside
+``source``: a backtick command anywhere but in a ``*_pass`` (in a ``*_oauth_refresh_command`` too: the client runs
+it as it reads the file, and its output is the command), a ``$variable``, and a literal password are reported (a
+comment and a warning with the line), never imported, nor their text in place of the value the client would get (the
+setting is as if not set; a ``$`` not followed by a letter or ``{``, as in ``Cost $5``, is text to the client too).
+A file whose only server URL holds such a command or variable stops the import there (exit 2).
 Commands that are not account settings are counted in one warning, at the first, which names the first four
 kinds the file holds (``bind, color, send-hook, alias and 2 more``).
 Accounts in hooks: mutt runs a ``folder-hook PATTERN COMMAND`` when a mailbox whose URL the regular

@@ -1364,6 +1364,30 @@ def test_mutt_a_value_from_a_command_or_a_variable_is_not_imported_as_its_text(t
     )
 
 
+@pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
+def test_mutt_a_token_command_in_backticks_is_its_output_and_not_imported(tmp_path: Path, fmt: str) -> None:
+    # imported as written, token_command: "`echo oama access a`"; the client runs the backticks as it reads the file
+    # and keeps their output as the command it runs for a token
+    need(fmt)
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        "set from = a@example.com folder = imaps://a@imap.example.com/ imap_authenticators = oauthbearer\n"
+        'set imap_oauth_refresh_command = "`echo oama access a`"\n'
+        "set smtp_url = smtps://a@smtp.example.com/ smtp_oauth_refresh_command = 'oama access a'\n"
+    )
+    real = Client(fmt, tmp_path).query(rc, ["imap_oauth_refresh_command", "smtp_oauth_refresh_command"])
+    assert real == {"imap_oauth_refresh_command": "oama access a", "smtp_oauth_refresh_command": "oama access a"}
+    result = import_paths(fmt, [str(rc)], ReadOptions())
+    assert result.accounts["work"]["incoming"] == {
+        "protocol": "imap", "host": "imap.example.com", "port": 993, "security": "tls", "username": "a",
+        "auth": "oauth2", "mechanisms": ["oauthbearer"],
+    }  # fmt: skip
+    assert result.accounts["work"]["outgoing"]["token_command"] == "oama access a"
+    assert result.warnings == (
+        f"{rc}:2:5: imap_oauth_refresh_command runs a command (backticks): not run, not imported",
+    )
+
+
 def test_mutt_a_server_only_a_command_names_stops_the_import(tmp_path: Path) -> None:
     # it imported the host with the user name "`whoami`"; without it, "no mutt account found; check that the file
     # is mutt configuration" would mislead
