@@ -426,8 +426,7 @@ def read(paths: Sequence[str], options: ReadOptions, dialect: Dialect) -> Import
     for path in paths:
         reading = _Reading(options, dialect, found)
         _read_file(reading, path)
-        if not _hook_accounts(path, reading):
-            _account(path, reading.settings, reading.headers, dialect, found)
+        _hook_accounts(path, reading)
     return found.result()
 
 
@@ -507,12 +506,17 @@ def _mailbox_key(mailbox: str, user: str = "") -> tuple[str, str, str, str]:
 
 
 def _account_url(mailbox: str, dialect: Dialect) -> str:
-    """The text an account-hook pattern is matched against when the client connects for ``mailbox``: mutt's
-    ``scheme://[user@]host[:port]/`` (mutt_conn_find: the path left out, the user with ``/``, ``:`` and ``%``
-    percent-encoded); neomutt's is the mailbox URL itself (checked with both clients)."""
-    parsed = urllib.parse.urlsplit(mailbox)
-    if dialect.name != "mutt":
-        return mailbox
+    """The text an account-hook pattern is matched against when the client connects for ``mailbox``: mutt's is
+    :func:`_connection_url`; neomutt's is the mailbox URL itself (checked with both clients)."""
+    return _connection_url(mailbox) if dialect.name == "mutt" else mailbox
+
+
+def _connection_url(url: str) -> str:
+    """``scheme://[user@]host[:port]/``, the text mutt_conn_find matches account-hooks against when it connects to
+    the server ``url`` names (mutt_account_tourl): the scheme in lower case, the path and any password left out, the
+    user with ``/``, ``:`` and ``%`` percent-encoded (an ``@`` is not), the host and port as written. Both clients
+    match it for the SMTP server (smtp_url) they send through (checked by sending with each)."""
+    parsed = urllib.parse.urlsplit(url)
     user = parsed.netloc.rpartition("@")[0].partition(":")[0]
     user = re.sub("[/:%]", lambda m: f"%{ord(m.group()):02X}", urllib.parse.unquote(user))
     host = parsed.netloc.rpartition("@")[2]
@@ -554,10 +558,11 @@ def _matches(hook: Hook, pattern: _ere.Pattern | None, text: str, budget: _ere.B
         ) from None
 
 
-def _hook_accounts(path: str, reading: _Reading) -> bool:
+def _hook_accounts(path: str, reading: _Reading) -> None:
     """One account per mailbox URL a hook pattern names, as the client has it when that mailbox is the first one
     opened: the settings of the file, then each folder-hook that matches the mailbox, then each account-hook that
-    matches the account, in the order of the file. False (nothing done) when no hook names a mailbox URL."""
+    matches the account, then each account-hook that matches its SMTP server (run when the client sends), in the
+    order of the file. When no hook names a mailbox URL, the file's one account, with the hooks for its SMTP server."""
     found, dialect = reading.found, reading.dialect
     #: (scheme, user, host, port) -> the mailbox URL, and where it is named: the mailbox the file's own settings name
     #: first (the one the client opens at start), then each a hook names
@@ -566,9 +571,15 @@ def _hook_accounts(path: str, reading: _Reading) -> bool:
         mailbox = None if hook.negated else _mailbox(hook.pattern)
         if mailbox is not None:
             mailboxes.setdefault(_mailbox_key(mailbox), (mailbox, hook.location))
+    applied: set[int] = set()
+    patterns = [_pattern(hook) for hook in reading.hooks]
+    budget = _ere.Budget(MATCH_STEPS)
     if not mailboxes:
-        _hooks_not_applied(reading, set())
-        return False
+        opened = _opened(reading)
+        _sending_hooks(reading, opened, patterns, budget, applied)
+        _hooks_not_applied(reading, applied)
+        _account(path, opened.settings, opened.headers, dialect, found)
+        return
     for variable in ("folder", "spoolfile", "pop_host"):
         setting = reading.settings.get(variable)
         if setting is not None and re.match(r"(?i)(imaps?|pops?)://", setting.value):
@@ -580,13 +591,8 @@ def _hook_accounts(path: str, reading: _Reading) -> bool:
                 mailboxes = {own: (setting.value, setting.location), **mailboxes}
             break
     named = len(mailboxes) > 1
-    applied: set[int] = set()
-    patterns = [_pattern(hook) for hook in reading.hooks]
-    budget = _ere.Budget(MATCH_STEPS)
     for mailbox, where in mailboxes.values():
-        opened = dataclasses.replace(
-            reading, settings=dict(reading.settings), headers=list(reading.headers), seen=set(), in_hook=True
-        )
+        opened = _opened(reading)
         for number, hook in enumerate(reading.hooks):
             if hook.kind == "folder-hook" and _matches(hook, patterns[number], mailbox, budget, len(mailboxes)):
                 applied.add(number)
@@ -596,15 +602,59 @@ def _hook_accounts(path: str, reading: _Reading) -> bool:
             if hook.kind == "account-hook" and _matches(hook, patterns[number], account, budget, len(mailboxes)):
                 applied.add(number)
                 _run(opened, hook.location.path, hook.commands, 0)
+        _sending_hooks(reading, opened, patterns, budget, applied, len(mailboxes))
         # what a hook run for one account says is not said again for the next: found.warnings keeps a warning once
         folder = Setting(None, mailbox, where)
         _account(path, opened.settings, opened.headers, dialect, found, opened=folder, by_address=named)
     _hooks_not_applied(reading, applied)
-    return True
+
+
+def _opened(reading: _Reading) -> _Reading:
+    """What the file set, to run one account's hooks on."""
+    return dataclasses.replace(
+        reading, settings=dict(reading.settings), headers=list(reading.headers), seen=set(), in_hook=True
+    )
+
+
+def _sending_hooks(  # noqa: PLR0917
+    reading: _Reading,
+    opened: _Reading,
+    patterns: Sequence[_ere.Pattern | None],
+    budget: _ere.Budget,
+    applied: set[int],
+    mailboxes: int = 1,
+) -> None:
+    """Run on ``opened`` each account-hook that matches the SMTP server its smtp_url names: the client runs them when
+    it connects to that server to send (mutt_smtp_send: mutt_conn_find), after the hooks of the mailbox."""
+    setting = opened.settings.get("smtp_url")
+    if setting is None or not re.match(r"(?i)smtps?://", setting.value) or _unknowable("smtp_url", setting):
+        return
+    try:
+        server = _connection_url(setting.value)
+    except ValueError:  # a "[" without its "]": _account says so
+        return
+    for number, hook in enumerate(reading.hooks):
+        if hook.kind == "account-hook" and _matches(hook, patterns[number], server, budget, mailboxes):
+            applied.add(number)
+            _run(opened, hook.location.path, hook.commands, 0)
+
+
+#: an account-hook pattern for an SMTP server: the client runs it when it sends, never for a mailbox
+_SMTP_PATTERN = re.compile(r"(?i)\^?smtps?://")
 
 
 def _hooks_not_applied(reading: _Reading, applied: set[int]) -> None:
     left = [hook for number, hook in enumerate(reading.hooks) if number not in applied]
+    sending = [hook for hook in left if hook.kind == "account-hook" and _SMTP_PATTERN.match(hook.pattern)]
+    left = [hook for hook in left if hook not in sending]
+    if sending:
+        reading.found.warn(
+            sending[0].location,
+            f"{counted(len(sending), 'account-hook')} for an SMTP server that "
+            f"{plural(len(sending), 'matches', 'match')} no account's smtp_url (the client runs one when it sends "
+            "through the server it names) "
+            f"{plural(len(sending), 'is', 'are')} not imported",
+        )
     if left:
         reading.found.warn(
             left[0].location,

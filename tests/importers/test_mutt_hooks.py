@@ -10,6 +10,7 @@ is opened), and the import's exact result."""
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,88 @@ def test_the_file_s_mailbox_with_its_user_in_imap_user_is_the_hook_s_mailbox_of_
                          "username": "dan", "auth": "password"},
         },
     }  # fmt: skip
+
+
+def _closed_port() -> int:
+    """A local TCP port nothing listens on: the client's SMTP connection is refused, after its account-hooks ran."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
+def test_an_account_hook_for_the_smtp_server_is_matched_as_the_client_matches_it_when_it_sends(
+    tmp_path: Path, fmt: str
+) -> None:
+    # the client, sending in batch mode, runs the account-hooks that match scheme://[user@]host[:port]/ of smtp_url
+    # (mutt_conn_find) before it connects: each hook here touches a file when it runs (a harmless command)
+    need(fmt)
+    port = _closed_port()
+    patterns = {
+        "lower-case scheme, user decoded but for / and :, no path nor password": f"^smtps://a@b%2Fc@127\\.0\\.0\\.1:{port}/$",
+        "the URL as written": f"^SMTPS://a%40b%2fc:secret@127\\.0\\.0\\.1:{port}/path$",
+        "the user percent-encoded as written": f"^smtps://a%40b%2[Ff]c@127\\.0\\.0\\.1:{port}/$",
+    }
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        f"set from = a@example.com smtp_url = 'SMTPS://a%40b%2fc:secret@127.0.0.1:{port}/path'\n"
+        + "".join(
+            f"account-hook '{pattern}' 'source \"touch {tmp_path}/ran-{number}|\"'\n"
+            for number, pattern in enumerate(patterns.values())
+        )
+    )
+    done = Client(fmt, tmp_path).run(rc, "-s", "subject", "b@example.com", stdin=b"hi\n")
+    assert done.returncode == 1 and b"Could not connect to 127.0.0.1" in done.stderr, done.stderr
+    ran = {name for number, name in enumerate(patterns) if (tmp_path / f"ran-{number}").exists()}
+    assert ran == {"lower-case scheme, user decoded but for / and :, no path nor password"}
+    result = import_paths(fmt, [str(rc)], ReadOptions())
+    assert result.warnings == (  # the hook the client ran is the one the import runs (its source is not run)
+        f"{rc}:2:54: source of a command's output: not run, not imported",
+        f"{rc}:3:1: 2 account-hooks for an SMTP server that match no account's smtp_url (the client runs one when it "
+        "sends through the server it names) are not imported",
+        f"{rc}:1:26: the file holds a literal password (not imported): store it in a password manager and set "
+        "password_command to the command that prints it",
+    )
+
+
+SENDING = """\
+set realname = Alice smtp_url = smtps://alice@smtp.example.com/
+folder-hook imaps://alice@imap.example.com/ 'set from = alice@example.com'
+folder-hook imaps://bob@imap.example.com/ 'set from = bob@example.com smtp_url = smtp://bob@smtp.example.com:587/'
+account-hook smtps://alice@smtp\\.example\\.com/ 'set smtp_pass = "`pass show alice`" realname = "Alice Sending"'
+account-hook smtp://bob@smtp\\.example\\.com:587/ 'set smtp_pass = "`pass show bob`"; set ssl_force_tls'
+account-hook imaps://bob@imap\\.example\\.com/ 'set smtp_pass = "`pass show bob-imap`" realname = Bob'
+account-hook smtps://carol@smtp\\.example\\.com/ 'set smtp_pass = "`pass show carol`"'
+"""
+
+
+@pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
+def test_an_account_hook_for_an_smtp_server_applies_to_each_account_that_sends_through_it(
+    tmp_path: Path, fmt: str
+) -> None:
+    # it was "hook that matches no mailbox URL (... folder-hook imaps://USER@HOST/ ...)": a wrong hint for a hook the
+    # client runs when it sends; now it runs for the account whose smtp_url it matches, after the mailbox's hooks
+    rc = tmp_path / "muttrc"
+    rc.write_text(SENDING)
+    result = import_paths(fmt, [str(rc)], ReadOptions())
+    assert {name: (account["display_name"], account["outgoing"]) for name, account in result.accounts.items()} == {
+        "alice": ("Alice Sending", {"host": "smtp.example.com", "port": 465, "security": "tls", "username": "alice",
+                                    "password_command": "pass show alice", "auth": "password"}),
+        "bob": ("Bob", {"host": "smtp.example.com", "port": 587, "security": "starttls", "username": "bob",
+                        "password_command": "pass show bob", "auth": "password"}),
+    }  # fmt: skip
+    assert result.warnings == (
+        f"{rc}:7:1: 1 account-hook for an SMTP server that matches no account's smtp_url (the client runs one when it "
+        "sends through the server it names) is not imported",
+    )
+
+
+def test_the_smtp_server_s_account_hook_applies_to_a_file_of_one_account(tmp_path: Path) -> None:
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        "set folder = imaps://a@imap.example.com/ from = a@example.com smtp_url = smtps://a@smtp.example.com/\n"
+        "account-hook smtps://a@smtp\\.example\\.com/ 'set smtp_pass = \"`pass show a`\"'\n"
+    )
+    result = import_paths("mutt", [str(rc)], ReadOptions())
+    assert result.accounts["work"]["outgoing"]["password_command"] == "pass show a"
+    assert result.warnings == ()
