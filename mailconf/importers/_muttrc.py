@@ -379,7 +379,7 @@ _BASE64_WRAPPER = re.compile(r"echo ([A-Za-z0-9+/=]+) \| base64 -d \| sh")
 #: the account variables that hold text (not a yes/no/ask): unset, they are empty
 _TEXT_VARIABLES = frozenset(
     [
-        "from", "realname", "folder", "spoolfile", "imap_user", "imap_pass", "imap_authenticators",
+        "from", "realname", "folder", "spoolfile", "imap_user", "imap_login", "imap_pass", "imap_authenticators",
         "imap_oauth_refresh_command", "pop_host", "pop_user", "pop_pass", "pop_authenticators",
         "pop_oauth_refresh_command", "smtp_url", "smtp_user", "smtp_pass", "smtp_authenticators",
         "smtp_oauth_refresh_command", "ssl_ca_certificates_file", "ssl_client_cert", "certificate_file",
@@ -392,6 +392,7 @@ _ACCOUNT_VARIABLES = frozenset(
         "folder",
         "spoolfile",
         "imap_user",
+        "imap_login",
         "imap_pass",
         "imap_authenticators",
         "imap_oauth_refresh_command",
@@ -1093,7 +1094,8 @@ def _account(  # noqa: PLR0912, PLR0915
         )
     data.update(account)
     base = os.path.basename(path)  # work.muttrc -> work (src.muttrc -> src); muttrc, .neomuttrc -> the address
-    stem = base.removesuffix(".muttrc") if base.endswith(".muttrc") else base.removesuffix("rc")
+    # ml.rc -> ml, not "ml." (a final dot: MC711); a name the file gives is kept as it is, this one is made up
+    stem = (base.removesuffix(".muttrc") if base.endswith(".muttrc") else base.removesuffix("rc")).rstrip(".")
     by_file = stem.strip(".") not in ("mutt", "neomutt", "") and not by_address
     wanted = stem if by_file else account_address.split("@")[0]
     name = found.add(wanted, data, servers[0][3].location)
@@ -1220,8 +1222,11 @@ def _credentials(  # noqa: PLR0912, PLR0917
     pending: list[tuple[Location, str]],
 ) -> None:
     user = settings.get(f"{prefix}_user")
-    if user is not None:
+    if user is not None and "username" not in server:  # the URL's user comes first (mutt_account_getuser)
         server["username"] = user.value
+    login = settings.get("imap_login") if prefix == "imap" else None
+    if login is not None and login.value:  # what IMAP logs in as: imap_login, else that user (mutt_account_getlogin)
+        server["username"] = login.value
     password = settings.get(f"{prefix}_pass")
     if password is not None:
         if password.word is not None and password.word.only_command:

@@ -21,8 +21,9 @@ it is in).
   ``imaps``/``pops``/``smtps`` are ``security: tls`` |
 | ``ssl_starttls``, ``ssl_force_tls`` (for the other schemes) | both yes: ``starttls``; only ssl_starttls (the
   default): ``starttls-optional`` (reported: render refuses it); both no: ``none`` |
-| ``*_user``, ``*_pass = "\`command\`"`` | ``username``, ``password_command`` (never run; mailconf's base64 wrapper is
-  unwrapped) |
+| ``*_user``, ``imap_login``, ``*_pass = "\`command\`"`` | ``username``: the user the URL names, else
+  ``*_user``; for IMAP ``imap_login`` over both, the name the client logs in with; ``password_command`` (never
+  run; mailconf's base64 wrapper is unwrapped) |
 | ``*_authenticators``, ``*_oauth_refresh_command`` | ``auth`` / ``mechanisms``, ``token_command`` |
 | ``pop_delete`` | ``leave_on_server`` (no: true) |
 | ``ssl_ca_certificates_file``, ``ssl_client_cert``, ``ssl_verify_host``, ``ssl_use_tlsv*``,

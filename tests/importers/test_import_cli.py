@@ -2308,3 +2308,34 @@ def test_a_file_fetchmail_refuses_stops_the_import(
     ):
         fetchmail_entries(rc, tmp_path)
     assert run(capsys, "import", "--from", "fetchmail", str(rc)) == (2, "", f"mailconf: {rc}:{message}\n")
+
+
+@pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
+@pytest.mark.parametrize(
+    ("lines", "username"),
+    [
+        (["set folder = imaps://alice@imap.example.com/", "set imap_user = bob"], "alice"),
+        (["set imap_user = bob", "set folder = imaps://imap.example.com/"], "bob"),
+        (["set folder = imaps://alice@imap.example.com/", "set imap_user = bob", "set imap_login = carol"], "carol"),
+        (["set folder = imaps://imap.example.com/", "set imap_login = carol", "unset imap_login"], None),
+    ],
+    ids=["the URL's user over imap_user", "imap_user", "imap_login over both", "imap_login unset"],
+)
+def test_mutt_the_login_name_is_what_the_client_logs_in_with(
+    tmp_path: Path, fmt: str, lines: list[str], username: str | None
+) -> None:
+    """As the clients' source has it (mutt_account_getuser, mutt_account_getlogin in mutt 2.2 and neomutt): the user
+    a mailbox URL names, else imap_user; and IMAP logs in as imap_login where it is set. Both were read the other
+    way round: imap_user replaced the URL's user, and imap_login was passed over without a word. (Which name a
+    client sends shows only in a login, so the oracle is the source, not -Q.)"""
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("\n".join([*lines, "set from = alice@example.com"]) + "\n")
+    result = import_paths(fmt, [str(rc)], ReadOptions())
+    assert result.accounts["work"]["incoming"].get("username") == username
+
+
+def test_mutt_an_account_named_after_its_file_has_no_final_dot(tmp_path: Path) -> None:
+    """ml.rc was the account `ml.`: lint warned about its own import (MC711, a name Windows cannot use)."""
+    rc = tmp_path / "ml.rc"
+    rc.write_text("set folder = imaps://alice@imap.example.com/\nset from = alice@example.com\n")
+    assert list(import_paths("mutt", [str(rc)], ReadOptions()).accounts) == ["ml"]

@@ -42,8 +42,10 @@ def test_each_mailbox_url_a_hook_names_is_an_account(tmp_path: Path, fmt: str) -
         "alice": {
             "address": "alice@example.com",
             "display_name": "Alice Example",
+            # the URL's user, not imap_user: the client logs in with the user the mailbox URL names
+            # (mutt_account_getuser: imap_user only where the URL has none)
             "incoming": {"protocol": "imap", "host": "imap.example.com", "port": 993, "security": "tls",
-                         "username": "alice@example.com", "password_command": "pass show work", "auth": "password"},
+                         "username": "alice", "password_command": "pass show work", "auth": "password"},
             "outgoing": {"host": "smtp.example.com", "port": 465, "security": "tls", "username": "alice",
                          "auth": "password"},
         },
