@@ -83,6 +83,16 @@ class Dialect(NamedTuple):
     #: left unset (or, in neomutt, empty) the client puts the name from /etc/passwd (GECOS) in From:
     no_real_name: str = ""
 
+    def variable(self, name: str) -> str:
+        """The client's name of a variable named as mutt names it; "" when the client has none (mutt: smtp_user)."""
+        if name == "realname":
+            return self.real_name_variable
+        if name == "spoolfile":
+            return self.spool_file_variable
+        if name == "smtp_user" and not self.smtp_user:
+            return ""
+        return name
+
 
 class ServerRc(NamedTuple):
     """One server's lines; `prefix` is imap, pop or smtp. None: the line is not written."""
@@ -111,6 +121,34 @@ class AccountRc(NamedTuple):
     tls_versions: tuple[tuple[str, str], ...]  # (ssl_use_tlsvX, "yes" | "no")
     client_cert: str | None
     connect_timeout: int | None
+    #: the variables of OWNED this file does not set (the client's names), each reset to the client's default
+    reset: tuple[str, ...]
+
+
+#: Every variable an account file owns, in mutt's names (Dialect.variable gives the client's), in the order the
+#: file resets them. The one list: each file sets every one of them, to its account's value or, when the account
+#: does not use it, back to the client's default (``reset NAME``; the Organization header: ``unmy_hdr``), because
+#: the client keeps what an earlier file set and the docs have one file sourced after another (a folder-hook per
+#: account). ``reset``, not ``unset``: folder (``~/Mail``), spoolfile (from $MAIL), pop_delete (ask-no),
+#: ssl_verify_host, ssl_use_tlsv1_2/_3 (yes) and connect_timeout (30) are not empty by default; every other one
+#: is empty, which ``reset`` gives too. A variable added to the template goes here and in the field tables below
+#: (the tests check that every rendered file sets or resets each of OWNED exactly once, and nothing else).
+OWNED: tuple[str, ...] = (
+    "from", "realname", "folder", "spoolfile", "imap_user", "imap_pass", "imap_authenticators",
+    "imap_oauth_refresh_command", "pop_host", "pop_user", "pop_pass", "pop_authenticators",
+    "pop_oauth_refresh_command", "pop_delete", "smtp_url", "smtp_user", "smtp_pass", "smtp_authenticators",
+    "smtp_oauth_refresh_command", "ssl_starttls", "ssl_force_tls", "ssl_ca_certificates_file", "ssl_verify_host",
+    "ssl_use_tlsv1", "ssl_use_tlsv1_1", "ssl_use_tlsv1_2", "ssl_use_tlsv1_3", "ssl_client_cert", "connect_timeout",
+)  # fmt: skip
+#: The variables of OWNED a ServerRc field sets when it is not None: {field: variable without its prefix}.
+_SERVER_FIELDS = (("user", "_user"), ("password_command", "_pass"), ("authenticators", "_authenticators"),
+                  ("oauth_command", "_oauth_refresh_command"))  # fmt: skip
+#: The URL variables of each incoming or outgoing prefix.
+_URL_VARIABLES = {"imap": ("folder", "spoolfile"), "pop": ("pop_host",), "smtp": ("smtp_url",)}
+#: The variables of OWNED an AccountRc field sets when it is not None (or, tls_versions, not empty).
+_ACCOUNT_FIELDS = (("ca_file", ("ssl_ca_certificates_file",)), ("verify_host", ("ssl_verify_host",)),
+                   ("tls_versions", _TLS_VARIABLES), ("client_cert", ("ssl_client_cert",)),
+                   ("connect_timeout", ("connect_timeout",)))  # fmt: skip
 
 
 #: The one template of both clients: their differences are the Dialect's data.
@@ -224,7 +262,7 @@ def decide(account: Account, dialect: Dialect, rules: GapRules, found: Gaps) -> 
             if server.security is not Security.NONE and server.host.endswith("."):
                 gap(server, "host", messages.trailing_dot)
     timeout = _one_value(servers, "timeout", _TIMEOUT, gap, messages.timeout)
-    return built(
+    rc = built(
         AccountRc,
         (
             account.name,
@@ -239,8 +277,46 @@ def decide(account: Account, dialect: Dialect, rules: GapRules, found: Gaps) -> 
             _tls_versions(servers, dialect, gap),
             client_cert,
             None if timeout is None else (timeout or -1),  # connect_timeout: 0 (none) is -1, wait forever
+            (),  # reset: below
         ),
     )
+    key = (dialect.name, _assigned_key(rc))
+    reset = _RESETS.get(key)
+    if reset is None:
+        reset = _RESETS[key] = _reset(key[1], dialect)
+    return rc._replace(reset=reset)
+
+
+#: Which variables the template sets for an AccountRc (not their values), a small key to cache on: per server
+#: (prefix, which _SERVER_FIELDS are set, whether pop_delete is), then which _ACCOUNT_FIELDS are set.
+_Shape = tuple[tuple[tuple[str, tuple[bool, ...], bool], ...], tuple[bool, ...]]
+#: _reset's answers per (dialect name, shape): accounts alike in shape share one (a few dozen shapes in all).
+_RESETS: dict[tuple[str, _Shape], tuple[str, ...]] = {}
+
+
+def _assigned_key(rc: AccountRc) -> _Shape:
+    # the fields of _SERVER_FIELDS and _ACCOUNT_FIELDS, in their order, spelt out: once per account
+    servers = tuple([(s.prefix, (s.user is not None, s.password_command is not None, s.authenticators is not None,
+                                 s.oauth_command is not None), s.delete is not None) for s in rc.servers])  # fmt: skip
+    return servers, (rc.ca_file is not None, rc.verify_host is not None, bool(rc.tls_versions),
+                     rc.client_cert is not None, rc.connect_timeout is not None)  # fmt: skip
+
+
+def _reset(shape: _Shape, dialect: Dialect) -> tuple[str, ...]:
+    """The variables of OWNED the template does not set for an AccountRc of this shape, in the client's names."""
+    servers, account = shape
+    assigned = {"from", "realname", "ssl_starttls", "ssl_force_tls"}
+    for prefix, fields, delete in servers:
+        assigned.update(_URL_VARIABLES[prefix])
+        assigned.update(prefix + suffix for (_, suffix), has in zip(_SERVER_FIELDS, fields, strict=True) if has)
+        if delete:
+            assigned.add("pop_delete")
+    for (_, variables), has in zip(_ACCOUNT_FIELDS, account, strict=True):
+        if has:
+            assigned.update(variables)
+    unknown = assigned.difference(OWNED)
+    assert not unknown, f"the template sets variables OWNED does not list: {sorted(unknown)}"
+    return tuple([dialect.variable(v) for v in OWNED if v not in assigned and dialect.variable(v)])
 
 
 GapSink = Callable[[Server, str, str], None]

@@ -11,8 +11,16 @@ Where the file goes, how to apply it
     mailconf render --target mutt accounts.yaml -o ~/.config/mutt
 
 In ``~/.config/mutt/muttrc``: ``source ~/.config/mutt/work.muttrc``. With several accounts, source one
-file per account (from a macro or a ``folder-hook``). Each file sets every TLS variable, because mutt
-has one value of each for every connection. A ``folder-hook`` per account names its mailbox URL with the user
+file per account (from a macro or a ``folder-hook``). mutt keeps every variable a file it read set, so
+each account file sets every variable an account file owns (the variables in the table below): to its account's
+value or, where the account does not use one, back to mutt's default (``reset NAME``, under "not used by this
+account"); without an ``organization`` it removes the header (``unmy_hdr Organization``). Switching accounts
+leaves nothing of the previous one behind: after a gmail account's file, the work account's does not log in with
+OAUTHBEARER; a POP3 account's does not leave the IMAP ``folder`` and ``spoolfile`` in place. So your own
+setting of one of these variables (or ``my_hdr Organization``) in ``~/.config/mutt/muttrc`` holds only until
+the first account file is read: to keep one, set it after the ``source``, in the same hook or macro.
+
+A ``folder-hook`` per account names its mailbox URL with the user
 (two accounts on one server differ only there; a user that is an address is percent-encoded, ``carol%40gmail.com``)::
 
     folder-hook 'imaps://alice@imap\.example\.com:993/' 'source ~/.config/mutt/work.muttrc'
@@ -110,7 +118,10 @@ are harmless ``printf``s. End to end, the rendered file makes the real client lo
 over IMAP and POP3 (implicit TLS and STARTTLS, with the declared CA; POP3 keeps or deletes the
 messages as declared) and send through an aiosmtpd server (AUTH over TLS with a percent-encoded
 user and FORMATS.md's nasty password; ``starttls`` refuses a server without STARTTLS, ``none`` sends in
-cleartext, ``auth: none`` never logs in).
+cleartext, ``auth: none`` never logs in). ``tests/targets/test_mutt_switch.py`` sources every ordered pair of a
+varied model's files (IMAP and POP3, OAuth2, password commands, Organization, timeouts, TLS settings, an account
+with only incoming, one with only outgoing) and checks that every variable (``-D``) and the Organization header
+of a sent message are what the second file alone gives.
 """
 
 from __future__ import annotations

@@ -42,7 +42,8 @@ WRITTEN["neomutt"] = (WRITTEN["mutt"] - {"realname", "spoolfile"}) | {"real_name
 
 _SET = r"""set [a-z0-9_]+ = ('([^']|'\\'')*'|"`[^`\\$]*`"|yes|no|-?[0-9]+)"""
 _MY_HDR = r"my_hdr (\\[0-7]{3}|[A-Za-z0-9]|[^\x00-\x7f])+"
-_LINE = re.compile(f"^({_SET}|{_MY_HDR})$")
+_RESET = "reset [a-z0-9_]+|unmy_hdr Organization"
+_LINE = re.compile(f"^({_SET}|{_MY_HDR}|{_RESET})$")
 _MUTT_Q = re.compile(r'^([a-z0-9_]+)(?:="((?:[^"\\]|\\.)*)"|=(\S*)| is (set|unset))$')
 _NEOMUTT_Q = re.compile(r'^set ([a-z0-9_]+) = (?:"((?:[^"\\]|\\.)*)"|(\S*))$')
 _URL = re.compile(r"^(imaps?|pops?|smtps?)://(?:(.*)@)?(\[[^\]]*\]|[^:/@\[\]]+):([0-9]+)/?$")
@@ -154,7 +155,8 @@ def parse(binary: str, text: str) -> dict[str, str]:
 
 
 def check_lines(content: bytes) -> list[str]:
-    """Every line is a comment, blank, one `set` or one `my_hdr`, as the targets write them."""
+    """Every line is a comment, blank, one `set`, `my_hdr`, `reset` or `unmy_hdr Organization`, as the targets
+    write them."""
     lines = content.decode("utf-8").split("\n")
     assert lines[-1] == "", "the file ends with a newline"
     commands = [line for line in lines[:-1] if line and not line.startswith("# ")]
