@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import importlib
 import json
 import os
 import re
@@ -26,6 +27,7 @@ from urllib.parse import unquote
 from mailconf.document import load_document
 from mailconf.render import environment
 from mailconf.targets import TARGETS, Rendered
+from mailconf.targets._muttlike import OWNED
 
 #: Every variable the targets may write; anything else the client reports as changed is an injection.
 WRITTEN = {
@@ -299,11 +301,21 @@ def _oauth_command(binary: str, command: str) -> str:
     return " " + command if binary == "neomutt" and command.lstrip(" ")[:1] in tuple("~=+@<>!-^") else command
 
 
+def check_owned(binary: str, commands: list[str]) -> None:
+    """Every variable an account file owns (_muttlike.OWNED) is set or reset exactly once, and no other one: a file
+    sourced after another account's leaves nothing of it behind (test_mutt_switch.py checks it in the client)."""
+    dialect = importlib.import_module(f"mailconf.targets.{binary}").DIALECT
+    owned = sorted(name for variable in OWNED if (name := dialect.variable(variable)))
+    named = sorted(line.split()[1] for line in commands if line.startswith(("set ", "reset ")))
+    assert named == owned, (named, owned)
+    assert sum(line.startswith(("my_hdr Organization", "unmy_hdr Organization")) for line in commands) == 1
+
+
 def read_rendered(client: Client, rendered: Rendered, directory: Path) -> dict[str, dict[str, Any]]:
     """Write each file, check its lines and that the client changes only the variables the target writes."""
     views: dict[str, dict[str, Any]] = {}
     for file in rendered.files:
-        check_lines(file.content)
+        check_owned(client.binary, check_lines(file.content))
         rc = directory / file.name
         rc.write_bytes(file.content)
         extra = set(client.changed(rc)) - WRITTEN[client.binary]

@@ -78,7 +78,7 @@ def test_sourcing_another_account_first_changes_nothing(binary: str, tmp_path: P
     rendered = mc.render(binary, mc.yaml_bytes(ACCOUNTS))
     files = {}
     for file in rendered.files:
-        mc.check_lines(file.content)
+        mc.check_owned(binary, mc.check_lines(file.content))
         path = tmp_path / file.name
         path.write_bytes(file.content)
         files[file.name.removesuffix(".muttrc")] = path
