@@ -24,18 +24,19 @@ copied (a comment and a warning tell you to use a password command). Everything 
 ``aliases``, ``domain``, ``dsn_*`` ...) has no place in an account file: a comment and a warning name its line.
 ``protocol smtp`` is msmtp's default and what an account file means: nothing is said of it. ``protocol lmtp`` hands
 mail to a mail store's delivery service (LMTP), not to an SMTP server: that account is left out, with a warning at
-the line. msmtp ends lines at LF only (a CR before it is a blank): a carriage return inside a line, as a file saved
-with carriage-return line ends has, is refused at its place (exit 2), since msmtp would read what follows it (a
-password, say) as part of the value. An account name given twice stops the import with its line (exit 2), as msmtp
-refuses such a file; so does an argument msmtp refuses for ``tls``, ``tls_starttls``, ``tls_certcheck`` (``on``,
-``off`` or nothing, in lower case: ``tls ON`` or ``tls yes`` is no TLS to the import, and no mail to msmtp),
-``auth`` (``auth PLAIN``) or ``protocol`` (``smtp`` or ``lmtp``). A bare ``tls`` or ``auth`` is ``on``. A port or
-timeout is read as msmtp reads it (C's ``strtol``): ``0x24B`` is 587 and ``010`` is 8 (octal); ``0587``, which
-msmtp refuses, stops the import. So does every other port or timeout msmtp refuses (``port abc``, ``port 0``,
-``port 70000``; ``timeout 0``: msmtp takes a timeout from 1 second, and ``off`` for none), a ``tls_fingerprint``
-that is not 16, 20 or 32 colon-separated hexadecimal pairs, and ``host``, ``port``, ``timeout``, ``eval`` or
-``protocol`` without an argument: the import stopped at these only where msmtp does, instead of leaving the account
-out. A command msmtp does not know is reported (its line, "has no place in an account file") and the import goes
+the line. msmtp ends lines at LF only (a CR before it is a blank): a carriage return inside a line, as a file saved with
+carriage-return line ends has, is refused at its place (exit 2), since msmtp would read what follows it (a password,
+say) as part of the value. An account name given twice stops the import with its line (exit 2), as msmtp refuses such a
+file; so does an ``account`` line that misses a name, before the colon or after it (``account``, ``account : work``,
+``account default :``, ``account b : a,``), or whose name holds a comma; so does an argument msmtp refuses for ``tls``,
+``tls_starttls``, ``tls_certcheck`` (``on``, ``off`` or nothing, in lower case: ``tls ON`` or ``tls yes`` is no TLS to
+the import, and no mail to msmtp), ``auth`` (``auth PLAIN``) or ``protocol`` (``smtp`` or ``lmtp``). A bare ``tls`` or
+``auth`` is ``on``. A port or timeout is read as msmtp reads it (C's ``strtol``): ``0x24B`` is 587 and ``010`` is 8
+(octal); ``0587``, which msmtp refuses, stops the import. So does every other port or timeout msmtp refuses (``port
+abc``, ``port 0``, ``port 70000``; ``timeout 0``: msmtp takes a timeout from 1 second, and ``off`` for none), a
+``tls_fingerprint`` that is not 16, 20 or 32 colon-separated hexadecimal pairs, and ``host``, ``port``, ``timeout``,
+``eval`` or ``protocol`` without an argument: the import stopped at these only where msmtp does, instead of leaving the
+account out. A command msmtp does not know is reported (its line, "has no place in an account file") and the import goes
 on, since a newer msmtp may know it.
 """
 
@@ -114,25 +115,19 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
         indent = len(raw) - len(raw.lstrip())
         where = Location(path, number, indent + 1)
         after = raw[indent + len(command) :]
-        _check(command, argument, Location(path, number, len(raw) - len(after.lstrip()) + 1))
+        arguments_at = Location(path, number, len(raw) - len(after.lstrip()) + 1)
+        _check(command, argument, arguments_at)
         command = _ALIASES.get(command, command)
         if command == "defaults":
             current = defaults
         elif command == "account":
-            name, colon, parents = argument.partition(":")
-            name = name.strip()
-            if name in blocks:  # msmtp: "account NAME was already defined", and it reads nothing of the file
-                raise Unreadable(
-                    where,
-                    f"account {shown(name)} was already defined (line {blocks[name][1].line}): msmtp refuses the file",
-                    "give each account its own name",
-                )
+            name, parents = _account_line(argument, blocks, where, arguments_at)
             current = dict(defaults)
-            for parent in (p.strip() for p in parents.split(",") if colon):
+            for parent in parents:
                 if parent in blocks:
                     current.update(blocks[parent][0])
                     inherits.setdefault(name, []).append(parent)
-                elif parent:
+                else:
                     found.warn(
                         where,
                         f"account {shown(name)}: inherits from {shown(parent, quotes=True)}, which is "
@@ -159,6 +154,42 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
             )
             continue
         _account(name, settings, where, found)
+
+
+def _account_line(
+    argument: str, blocks: dict[str, tuple[Settings, Location]], where: Location, arguments_at: Location
+) -> tuple[str, list[str]]:
+    """The name of ``account NAME : PARENT, ...`` and the accounts it inherits from, checked in msmtp's order (1.8.23,
+    ``msmtp --pretend``): each parent, then the name, then that it is new. Any fault makes msmtp refuse the file."""
+    name, colon, listed = argument.partition(":")
+    name = name.strip()
+    parents = [parent.strip() for parent in listed.split(",")] if colon else []
+    for parent in parents:
+        if not parent:  # account default :, account b : a,
+            raise Unreadable(
+                arguments_at,
+                f"account {shown(argument, quotes=True)}: missing account name after the colon: msmtp refuses the file",
+                "name each account it inherits from after the colon, separated by commas (account NAME : OTHER), "
+                "or remove the colon",
+            )
+    if not name:
+        raise Unreadable(
+            arguments_at, "missing account name: msmtp refuses the file", "write the account's name after account"
+        )
+    if "," in name:
+        raise Unreadable(
+            arguments_at,
+            f"account name {shown(name, quotes=True)}: an account name must not contain colons or commas: msmtp "
+            "refuses the file",
+            "rename the account",
+        )
+    if name in blocks:  # msmtp: "account NAME was already defined", and it reads nothing of the file
+        raise Unreadable(
+            where,
+            f"account {shown(name)} was already defined (line {blocks[name][1].line}): msmtp refuses the file",
+            "give each account its own name",
+        )
+    return name, parents
 
 
 #: msmtp's older names, which it still reads as the command they stand for

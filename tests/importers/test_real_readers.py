@@ -526,6 +526,40 @@ def test_msmtp_arguments_msmtp_refuses_stop_the_import(tmp_path: Path, line: str
     assert str(refused.value) == f"{rc}:{MSMTP_REFUSED[line]}"
 
 
+MSMTP_NO_NAME_FIX = ": msmtp refuses the file; write the account's name after account"
+#: an account line msmtp refuses (after `account a`, defined at line 1): msmtp's words, and the import's stop (exit 2)
+MSMTP_ACCOUNTS_REFUSED = {
+    # these were imported: `account default :` as an account of its own, `account b : a,` as b inheriting from a
+    "account default :": ("missing account name", "4:9: account 'default :': missing account name after the colon"),
+    "account b : a,": ("missing account name", "4:9: account 'b : a,': missing account name after the colon"),
+    "account b : a, , a": ("missing account name", "4:9: account 'b : a, , a': missing account name after the colon"),
+    "account : a": ("missing account name", f"4:9: missing account name{MSMTP_NO_NAME_FIX}"),
+    "account": ("missing account name", f"4:8: missing account name{MSMTP_NO_NAME_FIX}"),
+    "account b,c": (
+        "an account name must not contain colons or commas",
+        "4:9: account name 'b,c': an account name must not contain colons or commas: msmtp refuses the file; rename "
+        "the account",
+    ),
+}
+MSMTP_MISSING_FIX = (
+    ": msmtp refuses the file; name each account it inherits from after the colon, separated by commas (account NAME "
+    ": OTHER), or remove the colon"
+)
+
+
+@pytest.mark.parametrize("line", sorted(MSMTP_ACCOUNTS_REFUSED))
+def test_msmtp_account_lines_msmtp_refuses_stop_the_import(tmp_path: Path, line: str) -> None:
+    rc = tmp_path / "msmtprc"
+    rc.write_text(f"account a\nhost smtp.example.com\nfrom a@example.com\n{line}\nhost smtp.example.org\n")
+    rc.chmod(0o600)
+    msmtp_says, stop = MSMTP_ACCOUNTS_REFUSED[line]
+    with pytest.raises(MsmtpError, match=f"msmtprc: line 4: {msmtp_says}\n"):
+        pretend(rc, "a", tmp_path)
+    with pytest.raises(Unreadable) as refused:
+        import_paths("msmtp", [str(rc)], ReadOptions())
+    assert str(refused.value) == f"{rc}:{stop}{MSMTP_MISSING_FIX if stop.endswith('colon') else ''}"
+
+
 # --- getmail 6.18.11 (getmail --dump) ---------------------------------------------------------------------------
 
 
