@@ -28,12 +28,13 @@ the line. msmtp ends lines at LF only (a CR before it is a blank): a carriage re
 carriage-return line ends has, is refused at its place (exit 2), since msmtp would read what follows it (a password,
 say) as part of the value. An account name given twice stops the import with its line (exit 2), as msmtp refuses such a
 file; so does an ``account`` line that misses a name, before the colon or after it (``account``, ``account : work``,
-``account default :``, ``account b : a,``), or whose name holds a comma; so does an argument msmtp refuses for ``tls``,
-``tls_starttls``, ``tls_certcheck`` (``on``, ``off`` or nothing, in lower case: ``tls ON`` or ``tls yes`` is no TLS to
-the import, and no mail to msmtp), ``auth`` (``auth PLAIN``) or ``protocol`` (``smtp`` or ``lmtp``). A bare ``tls`` or
-``auth`` is ``on``. A port or timeout is read as msmtp reads it (C's ``strtol``): ``0x24B`` is 587 and ``010`` is 8
-(octal); ``0587``, which msmtp refuses, stops the import. So does every other port or timeout msmtp refuses (``port
-abc``, ``port 0``, ``port 70000``; ``timeout 0``: msmtp takes a timeout from 1 second, and ``off`` for none), a
+``account default :``, ``account b : a,``), or whose name holds a comma, or that inherits from an account not defined
+before it (``account default : work`` before ``account work``, or without one); so does an argument msmtp refuses for
+``tls``, ``tls_starttls``, ``tls_certcheck`` (``on``, ``off`` or nothing, in lower case: ``tls ON`` or ``tls yes`` is no
+TLS to the import, and no mail to msmtp), ``auth`` (``auth PLAIN``) or ``protocol`` (``smtp`` or ``lmtp``). A bare
+``tls`` or ``auth`` is ``on``. A port or timeout is read as msmtp reads it (C's ``strtol``): ``0x24B`` is 587 and
+``010`` is 8 (octal); ``0587``, which msmtp refuses, stops the import. So does every other port or timeout msmtp refuses
+(``port abc``, ``port 0``, ``port 70000``; ``timeout 0``: msmtp takes a timeout from 1 second, and ``off`` for none), a
 ``tls_fingerprint`` that is not 16, 20 or 32 colon-separated hexadecimal pairs, and ``host``, ``port``, ``timeout``,
 ``eval`` or ``protocol`` without an argument: the import stopped at these only where msmtp does, instead of leaving the
 account out. A command msmtp does not know is reported (its line, "has no place in an account file") and the import goes
@@ -124,15 +125,8 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
             name, parents = _account_line(argument, blocks, where, arguments_at)
             current = dict(defaults)
             for parent in parents:
-                if parent in blocks:
-                    current.update(blocks[parent][0])
-                    inherits.setdefault(name, []).append(parent)
-                else:
-                    found.warn(
-                        where,
-                        f"account {shown(name)}: inherits from {shown(parent, quotes=True)}, which is "
-                        "not defined before it",
-                    )
+                current.update(blocks[parent][0])
+            inherits[name] = parents
             blocks[name] = (current, where)
             own[name] = 0
         else:
@@ -171,6 +165,13 @@ def _account_line(
                 f"account {shown(argument, quotes=True)}: missing account name after the colon: msmtp refuses the file",
                 "name each account it inherits from after the colon, separated by commas (account NAME : OTHER), "
                 "or remove the colon",
+            )
+        if parent not in blocks:  # account default : x, before x or without it
+            raise Unreadable(
+                arguments_at,
+                f"account {shown(parent, quotes=True)} not (yet) defined: this account inherits from it, and msmtp "
+                "refuses the file",
+                f"define account {shown(parent)} before this one, or remove it from the list",
             )
     if not name:
         raise Unreadable(

@@ -526,6 +526,15 @@ def test_msmtp_arguments_msmtp_refuses_stop_the_import(tmp_path: Path, line: str
     assert str(refused.value) == f"{rc}:{MSMTP_REFUSED[line]}"
 
 
+def msmtp_undefined(parent: str) -> tuple[str, str]:
+    """What msmtp and the import say of an account line that inherits from ``parent``, not defined before it."""
+    return (
+        f"account {parent} not \\(yet\\) defined",
+        f"4:9: account '{parent}' not (yet) defined: this account inherits from it, and msmtp refuses the file; define "
+        f"account {parent} before this one, or remove it from the list",
+    )
+
+
 MSMTP_NO_NAME_FIX = ": msmtp refuses the file; write the account's name after account"
 #: an account line msmtp refuses (after `account a`, defined at line 1): msmtp's words, and the import's stop (exit 2)
 MSMTP_ACCOUNTS_REFUSED = {
@@ -535,6 +544,10 @@ MSMTP_ACCOUNTS_REFUSED = {
     "account b : a, , a": ("missing account name", "4:9: account 'b : a, , a': missing account name after the colon"),
     "account : a": ("missing account name", f"4:9: missing account name{MSMTP_NO_NAME_FIX}"),
     "account": ("missing account name", f"4:8: missing account name{MSMTP_NO_NAME_FIX}"),
+    # these were imported with a warning, without what they inherit: msmtp sends no mail with any account of the file
+    "account default : x": msmtp_undefined("x"),
+    "account b : a, b": msmtp_undefined("b"),
+    "account a : x": msmtp_undefined("x"),
     "account b,c": (
         "an account name must not contain colons or commas",
         "4:9: account name 'b,c': an account name must not contain colons or commas: msmtp refuses the file; rename "
