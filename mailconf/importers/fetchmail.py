@@ -11,7 +11,8 @@ import, as fetchmail refuses such a file.
 |---|---|
 | ``poll NAME via HOST`` | the account ``NAME``, ``incoming.host`` (``HOST``, or ``NAME`` without ``via``) |
 | ``proto IMAP`` / ``POP3`` (``APOP``... are POP3), ``service``/``port``, ``timeout`` | ``protocol``, ``port``,
-  ``timeout`` (``service imaps``: a name of /etc/services, ``imap``, ``imaps``, ``pop3``, ``pop3s``, is its port;
+  ``timeout`` (``service`` and ``port`` set the same, and the later wins, as in fetchmail: ``service imaps port 110``
+  is 110; ``service imaps``: a name of /etc/services, ``imap``, ``imaps``, ``pop3``, ``pop3s``, is its port;
   another name, ``service foo``, leaves the entry out, with a warning that names it and a port to write; so does
   a number that is no port, 0, past 65535 or negative, for which fetchmail stops at start and polls nothing) |
 | ``ssl`` / ``sslproto`` without ``ssl`` / ``sslproto ""`` / neither | ``security: tls`` / ``starttls`` / ``none`` /
@@ -147,9 +148,10 @@ _OTHER = {
 #: the keywords mailconf reads that are server options (fetchmail(1), "Server Options"), shared by every user of a
 #: poll entry; the rest are user options, each user's own
 _SERVER_OPTIONS = frozenset(["via", "proto", "protocol", "service", "port", "timeout", "auth", "authenticate"])
-#: a flag and its negation, kept under two keys: the later of the two (an entry's after the defaults') wins
+#: a flag and its negation, and service and port (rcfile_y.y: both set server.service), kept under two keys: the
+#: later of the two (an entry's after the defaults') wins
 _OPPOSITE = {"keep": "nokeep", "nokeep": "keep", "ssl": "no ssl", "no ssl": "ssl", "sslcertck": "no sslcertck",
-             "no sslcertck": "sslcertck"}  # fmt: skip
+             "no sslcertck": "sslcertck", "service": "port", "port": "service"}  # fmt: skip
 #: every server option (rcfile_y.y's serv_option): the rest in an entry are user options
 _SERVER_KEYWORDS = _SERVER_OPTIONS | {
     "aka", "localdomains", "principal", "esmtpname", "esmtppassword", "uidl", "checkalias", "interval", "envelope",

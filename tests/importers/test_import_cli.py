@@ -1204,6 +1204,30 @@ def test_a_fetchmail_port_past_a_32_bit_int_is_read_as_fetchmail_reads_it(
     assert "      host: imap.example.com\n      port: 143\n      security: tls\n" in out
 
 
+@pytest.mark.parametrize(
+    ("settings", "port"),
+    [
+        ("poll imap.example.com service imaps port 110", 110),  # was 993: service was taken whatever came after it
+        ("poll imap.example.com port 110 service imaps", 993),
+        ("poll imap.example.com port 110 service 995", 995),
+        ("poll imap.example.com service pop3s port 143", 143),
+        ("defaults service imaps\npoll imap.example.com port 110", 110),  # an entry's own wins over the defaults'
+        ("defaults port 110\npoll imap.example.com service imaps", 993),
+    ],
+)
+def test_a_fetchmail_port_and_service_the_later_wins(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, settings: str, port: int
+) -> None:
+    """fetchmail is not run here (see above): the oracle is its source, rcfile_y.y, where ``SERVICE STRING``,
+    ``SERVICE NUMBER`` and ``PORT NUMBER`` all set ``current.server.service``, so the later one wins; and
+    fetchmail.c's FLAG_MERGE(server.service), by which an entry's own wins over the defaults'."""
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(f"{settings} protocol imap user alice@example.com there ssl\n")
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert (code, err) == (0, "")
+    assert f"      host: imap.example.com\n      port: {port}\n      security: tls\n" in out
+
+
 def test_each_user_of_a_fetchmail_poll_entry_is_an_account(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     # a poll entry fetches each user's mailbox: the server options are shared and each user has its own user options
     # (ssl, sslproto, keep ...: rcfile_y.y resets them for each user). The importer merged the users into one
