@@ -14,7 +14,10 @@ import, as fetchmail refuses such a file.
   ``timeout`` (``service`` and ``port`` set the same, and the later wins, as in fetchmail: ``service imaps port 110``
   is 110; ``service imaps``: a name of /etc/services, ``imap``, ``imaps``, ``pop3``, ``pop3s``, is its port;
   another name, ``service foo``, leaves the entry out, with a warning that names it and a port to write; so does
-  a number that is no port, 0, past 65535 or negative, for which fetchmail stops at start and polls nothing) |
+  a number that is no port, 0, past 65535 or negative, for which fetchmail stops at start and polls nothing; a
+  quoted service, or a word that is no number, is read as fetchmail's servport() reads it, C's ``strtoul``:
+  ``service "+5"`` is 5, ``service " 993"`` is 993, and ``service "993 "`` is left out: fetchmail starts with it,
+  but its connection reads no blank after the number and each poll fails) |
 | ``ssl`` / ``sslproto`` without ``ssl`` / ``sslproto ""`` / neither | ``security: tls`` / ``starttls`` / ``none`` /
   ``starttls-optional`` (fetchmail upgrades only when offered: reported) |
 | ``sslproto "TLS1.2+"`` ... | ``tls.min_version`` |
@@ -212,6 +215,29 @@ _SERVICE_NAMES = ("imap", "imaps", "pop3", "pop3s")
 _MAX_PORT = 65535
 #: a NUMBER of fetchmail's lexer (rcfile_l.l); a quoted service of these digits is read so too
 _NUMBER = re.compile("-?[0-9]+")
+#: a service string servport.c reads as a number (strtoul, base 10: C white space and a sign before the digits, and
+#: it takes white space after them); anything else is a name it looks up
+_SERVPORT = re.compile(r"[\t\n\v\f\r ]*([+-]?)([0-9]+)[\t\n\v\f\r ]*")
+#: white space after the number, which servport takes and getaddrinfo, connecting, does not (glibc: a service name)
+_BLANK_AFTER = re.compile(r"[0-9][\t\n\v\f\r ]+\Z")
+_ULONG = 2**64
+
+
+def _servport(text: str) -> int | None:
+    """The port fetchmail's servport() (servport.c) reads from a ``service`` string (SERVICE STRING: quoted, or a word
+    that is no NUMBER, ``+5``): ``strtoul(text, 10)``, so `` 993`` is 993 and ``+5`` is 5, a negative number wraps
+    past 65535 and one past an unsigned long (ERANGE) is looked up as a name, which none is (0: no port); a name, the
+    port of the mail service it names, else None."""
+    match = _SERVPORT.fullmatch(text)
+    if match is None:
+        return _SERVICES.get(text)
+    sign, digits = match.groups()
+    value = int(digits)
+    if value >= _ULONG:
+        return 0
+    return (-value) % _ULONG if sign == "-" else value
+
+
 #: fetchmail's port when the entry names none: by protocol, and with ssl or not
 _DEFAULT_PORTS = {("imap", True): 993, ("imap", False): 143, ("pop3", True): 995, ("pop3", False): 110}
 _AUTH = {"password": "password", "any": "password", "gssapi": "gssapi", "ntlm": "ntlm", "external": "client-cert"}
@@ -855,7 +881,15 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             lost.append((settings[keyword][1], f"{keyword} {port}: fetchmail reads this number as {number} (a 32-bit "
                                                "int)"))  # fmt: skip
     elif port is not None:
-        number = _SERVICES.get(port)
+        number = _servport(port)
+        if number is not None and 0 < number <= _MAX_PORT and _BLANK_AFTER.search(port):
+            found.warn(
+                settings[keyword][1],
+                f"poll {shown(entry.name)}: {keyword} {shown(port, quotes=True)}: fetchmail starts with it (servport() "
+                "reads the number), but each poll fails: it connects with getaddrinfo, which takes no blank after the "
+                f"number; not imported: write {keyword} {number}",
+            )
+            return
     if number is not None and not 0 < number <= _MAX_PORT:
         found.warn(  # fetchmail's servport(): strtoul, 0 or past 65535 (a negative number wraps past it) is no port
             settings[keyword][1],

@@ -1228,6 +1228,52 @@ def test_a_fetchmail_port_and_service_the_later_wins(
     assert f"      host: imap.example.com\n      port: {port}\n      security: tls\n" in out
 
 
+@pytest.mark.parametrize(
+    ("setting", "port"),
+    [('service "+5"', 5), ('service " 993"', 993), ("service +995", 995), ('service "\t0143"', 143)],
+)
+def test_a_fetchmail_service_string_is_read_as_servport_reads_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, setting: str, port: int
+) -> None:
+    """fetchmail is not run here (see above): the oracle is its source. A quoted service, or a word that is no NUMBER
+    (rcfile_l.l: -?[0-9]+), is rcfile_y.y's SERVICE STRING, kept as written; servport.c reads it with strtoul(s, 10)
+    (white space and a sign before the digits) and fetchmail connects with getaddrinfo(host, s), which glibc reads
+    so too (Python's socket.getaddrinfo, the same call: "+5" is 5, " 993" is 993)."""
+    # the entry was left out: "service '+5' is neither a port number nor a mail service name"
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(f"poll imap.example.com protocol imap {setting} user alice@example.com there ssl\n")
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert (code, err) == (0, "")
+    assert f"      host: imap.example.com\n      port: {port}\n      security: tls\n" in out
+    assert (
+        socket.getaddrinfo("127.0.0.1", setting.split(" ", 1)[1].strip('"'), type=socket.SOCK_STREAM)[0][4][1] == port
+    )
+
+
+def test_a_fetchmail_service_with_a_blank_after_its_number_is_left_out(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """fetchmail is not run here (see above): servport.c takes white space after the number (POSIX_space), so
+    fetchmail starts; but it connects with getaddrinfo(host, "993 "), which glibc reads as a service name, none:
+    socket.getaddrinfo, the same call, says so here, and each poll fails."""
+    with pytest.raises(socket.gaierror):
+        socket.getaddrinfo("127.0.0.1", "993 ", socket.AF_UNSPEC, socket.SOCK_STREAM)
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(
+        'poll imap.example.com protocol imap service "993 " user alice@example.com there ssl\n'
+        "poll imap.example.org protocol imap user alice@example.org there ssl\n"
+    )
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {rc}:1:37: poll imap.example.com: service '993 ': fetchmail starts with it (servport() "
+        "reads the number), but each poll fails: it connects with getaddrinfo, which takes no blank after the number; "
+        "not imported: write service 993\n",
+    )
+    assert "imap.example.com" not in out
+    assert "host: imap.example.org\n" in out
+
+
 def test_each_user_of_a_fetchmail_poll_entry_is_an_account(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     # a poll entry fetches each user's mailbox: the server options are shared and each user has its own user options
     # (ssl, sslproto, keep ...: rcfile_y.y resets them for each user). The importer merged the users into one
