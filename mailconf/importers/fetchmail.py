@@ -15,7 +15,8 @@ import, as fetchmail refuses such a file.
   is 110; ``service imaps``: a name of /etc/services, ``imap``, ``imaps``, ``pop3``, ``pop3s``, is its port;
   another name, ``service foo``, leaves the entry out, with a warning that names it and a port to write; so does
   a number that is no port, 0, past 65535 or negative, for which fetchmail stops at start and polls nothing; a
-  quoted service, or a word that is no number, is read as fetchmail's servport() reads it, C's ``strtoul``:
+  quoted service (``service "4294967439"``: past 65535, where unquoted it is cut to 32 bits, 143), or a word that
+  is no number, is read as fetchmail's servport() reads it, C's ``strtoul``:
   ``service "+5"`` is 5, ``service " 993"`` is 993, and ``service "993 "`` is left out: fetchmail starts with it,
   but its connection reads no blank after the number and each poll fails) |
 | ``ssl`` / ``sslproto`` without ``ssl`` / ``sslproto ""`` / neither | ``security: tls`` / ``starttls`` / ``none`` /
@@ -213,7 +214,7 @@ _SERVICES = {"imap": 143, "imap2": 143, "imaps": 993, "pop3": 110, "pop-3": 110,
 #: the service names the messages offer (the aliases are Debian's, not fetchmail's)
 _SERVICE_NAMES = ("imap", "imaps", "pop3", "pop3s")
 _MAX_PORT = 65535
-#: a NUMBER of fetchmail's lexer (rcfile_l.l); a quoted service of these digits is read so too
+#: a NUMBER of fetchmail's lexer (rcfile_l.l), unquoted: quoted, these digits are a STRING, read by servport()
 _NUMBER = re.compile("-?[0-9]+")
 #: a service string servport.c reads as a number (strtoul, base 10: C white space and a sign before the digits, and
 #: it takes white space after them); anything else is a name it looks up
@@ -344,12 +345,21 @@ def _lex(path: str, text: str) -> list[Token]:
     return found
 
 
+class _Setting(NamedTuple):
+    """A keyword's value as the entry holds it: the text, where the keyword stands, and whether the lexer read it as a
+    STRING only (quoted, or with an escape: ``service "4294967439"`` is no NUMBER)."""
+
+    text: str
+    where: Location
+    quoted: bool = False
+
+
 class _Entry:
     def __init__(self, keyword: str, name: str, where: Location) -> None:
         self.keyword = keyword
         self.name = name
         self.where = where
-        self.settings: dict[str, tuple[str, Location]] = {}
+        self.settings: dict[str, _Setting] = {}
         self.lost: list[tuple[Location, str]] = []
         #: the delivery and daemon settings (fetchall, is ... here): where, and the keyword as written
         self.other: list[tuple[Location, str]] = []
@@ -458,6 +468,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                 continue
         if word in _READ:
             argument = ""
+            quoted = False
             if _READ[word]:
                 i = i if word in _NAME_STATE else _significant(toks, i)
                 if i >= len(toks):
@@ -467,7 +478,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                 if word in _STRING_ARGUMENT:
                     _string_argument(toks[i], word)
                 _typed_argument(toks[i], word)
-                argument = toks[i].text
+                argument, quoted = toks[i].text, toks[i].quoted
                 i += 1
                 if word == "folder":  # a list: mailconf reads the first folder
                     i = _list(toks, i, token, 0)
@@ -479,7 +490,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             key = "no sslcertck" if word == "sslcertck" and negated else key
             key = "no ssl" if word == "ssl" and negated else key
             current.settings.pop(_OPPOSITE.get(key, ""), None)  # the later wins: defaults ssl, then no ssl
-            current.settings[key] = (argument, no_at if negated else token.location)
+            current.settings[key] = _Setting(argument, no_at if negated else token.location, quoted)
         elif word in _COMMANDS or word == "bsmtp":
             i = _significant(toks, i)
             _no_map(toks[i : i + 1])
@@ -504,7 +515,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                 start, i = i, _names(toks, i)
                 there = _significant(toks, i)
                 if there < len(toks) and _is(toks[there], "there"):
-                    current.settings["user"] = (_remote_name(toks, start, there, token), token.location)
+                    current.settings["user"] = _Setting(_remote_name(toks, start, there, token), token.location)
                     i, negated = there + 1, False
                     continue
                 i = there + 1 if there < len(toks) and _is(toks[there], "here") else i  # is LOCAL here
@@ -751,7 +762,8 @@ def _local_users(toks: Sequence[Token], i: int, user: Token, entry: _Entry) -> i
             "user names local users (REMOTE = LOCAL, or more than one name) without here after them",
             "fetchmail itself refuses this file (syntax error): write user REMOTE there is LOCAL here",
         )
-    entry.settings["user"] = ("", user.location)  # no login: said when the entry is read, unless is REMOTE there
+    # no login: said when the entry is read, unless is REMOTE there
+    entry.settings["user"] = _Setting("", user.location)
     return i + 1
 
 
@@ -875,7 +887,8 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     port = value(keyword)
     ssl = "ssl" in settings
     number = None
-    if port is not None and _NUMBER.fullmatch(port):  # rcfile_y.y keeps port NUMBER as the "%d" of its atoi()
+    if port is not None and _NUMBER.fullmatch(port) and not settings[keyword].quoted:
+        # rcfile_y.y keeps SERVICE NUMBER and PORT NUMBER as the "%d" of the lexer's atoi(); a quoted one is a STRING
         number = _number(port)
         if len(port) > 30 or int(port) != number:
             lost.append((settings[keyword][1], f"{keyword} {port}: fetchmail reads this number as {number} (a 32-bit "
@@ -972,7 +985,7 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     if tls:
         server["tls"] = tls
     if "timeout" in settings:
-        timeout = _timeout(*settings["timeout"], found)
+        timeout = _timeout(settings["timeout"].text, settings["timeout"].where, found)
         if timeout is not None:
             server["timeout"] = timeout
     keep = True if "keep" in settings else False if "nokeep" in settings else None

@@ -1250,6 +1250,31 @@ def test_a_fetchmail_service_string_is_read_as_servport_reads_it(
     )
 
 
+@pytest.mark.parametrize("service", ['"4294967439"', '"2147483791"', '"18446744073709551759"'])
+def test_a_quoted_fetchmail_service_past_65535_is_no_port_though_a_number_is_cut(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, service: str
+) -> None:
+    """fetchmail is not run here (see above): the oracle is its source. Quoted, the number is rcfile_y.y's SERVICE
+    STRING, kept as written, not the NUMBER the lexer cuts with atoi(); servport.c's strtoul reads 4294967439 whole,
+    past 65535, and fetchmail stops at start (one past an unsigned long, ERANGE, it looks up as a name: none)."""
+    # the import read '"4294967439"' as the unquoted NUMBER, cut to 143, and imported port 143
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(
+        f"poll imap.example.com protocol imap service {service} user alice@example.com there ssl\n"
+        "poll imap.example.org protocol imap user alice@example.org there ssl\n"
+    )
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {rc}:1:37: poll imap.example.com: service '{service.strip(chr(34))}' is no port number "
+        "(fetchmail takes 1 to 65535): fetchmail stops at start ('configuration invalid, specify positive port number "
+        "for service or port') and polls nothing; not imported: write the port number, such as service 993 "
+        "(fetchmail's for IMAP with ssl)\n",
+    )
+    assert "imap.example.com" not in out
+    assert "host: imap.example.org\n" in out
+
+
 def test_a_fetchmail_service_with_a_blank_after_its_number_is_left_out(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
