@@ -29,6 +29,8 @@ DUP_MAX = 255
 MAX_STATES = 4096
 #: groups nested this deep at most (each is a level of the parser's recursion)
 MAX_DEPTH = 64
+#: ranges and classes in one bracket expression at most (a character outside ASCII is tested against each)
+MAX_RANGES = 64
 
 _CLASSES: dict[str, Callable[[str], bool]] = {
     "alpha": str.isalpha,
@@ -296,13 +298,17 @@ class _Parser:
                 self.at += 2
             else:
                 chars.add(char)
+        if len(ranges) + len(tests) > MAX_RANGES:
+            raise Unsupported(f"a bracket expression of more than {MAX_RANGES} ranges and classes")
         members = frozenset(chars)
 
-        def test(c: str) -> bool:
+        def slow(c: str) -> bool:
             inside = c in members or any(low <= c <= high for low, high in ranges) or any(t(c) for t in tests)
             return inside != negated
 
-        return test
+        # a URL is nearly all ASCII: its characters are one set lookup, whatever the ranges and classes
+        ascii_in = frozenset(c for c in map(chr, range(128)) if slow(c))
+        return lambda c: c in ascii_in if c < "\x80" else slow(c)
 
     def repetitions(self, atom: _Node) -> _Node:
         while self.peek() in ("*", "+", "?", "{"):

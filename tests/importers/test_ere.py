@@ -130,6 +130,12 @@ def test_groups_nested_deeper_than_the_limit_are_unsupported_not_a_recursion_err
         _ere.compile_ere("(" * 10_000 + "a" + ")" * 10_000)
     with pytest.raises(_ere.Unsupported, match="more than 4096 states"):
         _ere.compile_ere("((a{255}){255}){255}")
+    with pytest.raises(_ere.Unsupported, match="more than 64 ranges and classes"):
+        _ere.compile_ere("[" + "a-b" * 65 + "]")
+    # an ASCII character is one set lookup however many ranges; one outside ASCII is tested against each
+    letters = "abcdefghijklmnopqrstuvwxyz0123456789"
+    test = _ere.compile_ere("[^" + "".join(f"{c}-{c}" for c in letters) + "é]").program[0].test
+    assert [test(c) for c in "0ké~ü"] == [False, False, False, True, True]
 
 
 def test_a_pattern_python_re_backtracks_on_is_one_step_per_state_and_character() -> None:
