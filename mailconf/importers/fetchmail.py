@@ -47,8 +47,11 @@ counts them and names the first four kinds the file holds, as written (``set no 
 A keyword fetchmail does not know stops the import with its line and column (exit 2): fetchmail
 itself refuses such a file. Keywords are fetchmail's, in lower case only (``KEEP`` is a word: the import stops at it,
 and in a list of names it is a name, not keep), with the other spellings its lexer takes (``local``, ``folders``,
-``smtp``, ``preauth``, ``pass8``, ``mimedec``; ``nokeep`` is ``no keep``); a flag and its negation, the later wins
-(``defaults ssl``, then ``no ssl`` in the entry: no ssl). An entry's server options (``via``, ``proto``, ``port``,
+``smtp``, ``preauth``, ``pass8``, ``mimedec``; ``nokeep`` is ``no keep``); two spellings of one keyword set the
+same, and the later wins, as in fetchmail (``protocol``, ``authenticate``, ``username``, ``pass`` are ``proto``,
+``auth``, ``user``, ``password``: ``proto pop3 protocol imap`` is IMAP, and so is ``defaults proto pop3`` with
+``protocol imap`` in the entry); so does a flag and its negation (``defaults ssl``, then ``no ssl`` in the entry: no
+ssl). An entry's server options (``via``, ``proto``, ``port``,
 ``auth``, ``timeout`` ...) come before its user options: a server option after one stops the import, as does a
 ``user`` after user options that came before any (``keep user bob there``, ``is alice there user bob there``), as
 fetchmail refuses such a file. A list (``smtphost``, ``localdomains``, ``aka``, ``folder``, ``fetchdomains``: words;
@@ -152,6 +155,9 @@ _OTHER = {
 #: the keywords mailconf reads that are server options (fetchmail(1), "Server Options"), shared by every user of a
 #: poll entry; the rest are user options, each user's own
 _SERVER_OPTIONS = frozenset(["via", "proto", "protocol", "service", "port", "timeout", "auth", "authenticate"])
+#: the spellings fetchmail's lexer (rcfile_l.l) reads as one token, kept under one key: each sets the same field, and
+#: the later wins (``proto pop3 protocol imap`` is IMAP), as rcfile_y.y's grammar sets it
+_SAME_FIELD = {"protocol": "proto", "authenticate": "auth", "username": "user", "pass": "password"}
 #: a flag and its negation, and service and port (rcfile_y.y: both set server.service), kept under two keys: the
 #: later of the two (an entry's after the defaults') wins
 _OPPOSITE = {"keep": "nokeep", "nokeep": "keep", "ssl": "no ssl", "no ssl": "ssl", "sslcertck": "no sslcertck",
@@ -486,7 +492,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
                     there = _significant(toks, i)
                     i = there + 1 if there < len(toks) and _is(toks[there], "there") else i
             after_secret = i if word in _SECRETS else after_secret
-            key = "nokeep" if word == "keep" and negated else word
+            key = "nokeep" if word == "keep" and negated else _SAME_FIELD.get(word, word)
             key = "no sslcertck" if word == "sslcertck" and negated else key
             key = "no ssl" if word == "ssl" and negated else key
             current.settings.pop(_OPPOSITE.get(key, ""), None)  # the later wins: defaults ssl, then no ssl
@@ -864,10 +870,10 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         return settings[key][0] if key in settings else None
 
     lost = list(entry.lost)
-    proto = (value("proto") or value("protocol") or "auto").lower()
+    proto = (value("proto") or "auto").lower()
     protocol = _PROTOCOLS.get(proto)
     if protocol is None:
-        where = settings.get("proto", settings.get("protocol", ("", entry.where)))[1]
+        where = settings["proto"].where if "proto" in settings else entry.where
         if proto in ("etrn", "odmr", "pop2"):
             found.warn(where, f"poll {shown(entry.name)}: proto {proto.upper()} is not IMAP or POP3; not imported")
             return
@@ -878,7 +884,7 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     elif proto != protocol:
         lost.append(
             (
-                settings["proto" if "proto" in settings else "protocol"][1],
+                settings["proto"].where,
                 f"proto {proto.upper()} is imported as POP3 (its login variant is not kept)",
             )
         )
@@ -938,7 +944,7 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         )
     server["port"] = _DEFAULT_PORTS[protocol, ssl] if number is None else number
     server["security"] = security
-    auth = (value("auth") or value("authenticate") or "any").lower()
+    auth = (value("auth") or "any").lower()
     if auth in ("cram", "cram-md5"):
         server["auth"] = "password"
         server["mechanisms"] = ["cram-md5"]
@@ -948,11 +954,11 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         server["auth"] = "password"
         lost.append(
             (
-                settings.get("auth", settings.get("authenticate", ("", entry.where)))[1],
+                settings["auth"].where if "auth" in settings else entry.where,
                 f"auth {shown(auth)} has no place in an account file; imported as auth password",
             )
         )
-    user = value("user") or value("username")
+    user = value("user")
     if user:
         server["username"] = user
     elif "user" in settings:  # user LOCAL ... here, and no is REMOTE there
@@ -1005,8 +1011,7 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
         )
     if entry.keyword == "skip":
         found.comment(side, "skip in the file: fetchmail polls it only when named")
-    for key in ("password", "pass"):
-        if key in settings:
-            found.literal_password(settings[key][1], side)
+    if "password" in settings:
+        found.literal_password(settings["password"].where, side)
     for where, message in lost:
         found.lost(where, side, message)

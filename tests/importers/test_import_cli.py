@@ -1228,6 +1228,61 @@ def test_a_fetchmail_port_and_service_the_later_wins(
     assert f"      host: imap.example.com\n      port: {port}\n      security: tls\n" in out
 
 
+#: an IMAP account with ssl, as the import writes it
+IMAPS = "      protocol: imap\n      host: imap.example.com\n      port: 993\n      security: tls\n"
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        # was POP3 / port 110: the first spelling was read whatever came after it
+        ("poll imap.example.com proto pop3 protocol imap user alice@example.com", IMAPS),
+        ("poll imap.example.com protocol pop3 proto imap user alice@example.com", IMAPS),
+        ("poll imap.example.com proto imap auth gssapi authenticate password user alice@example.com",
+         "auth: password\n"),
+        ("poll imap.example.com proto imap authenticate gssapi auth ntlm user alice@example.com", "auth: ntlm\n"),
+        # an entry's own wins over the defaults' (was POP3: the defaults' proto was read before the entry's protocol);
+        # in one entry, a second user or username is another mailbox (test_each_user_of_a_fetchmail_poll_entry...)
+        ("defaults proto pop3\npoll imap.example.com protocol imap user alice@example.com", IMAPS),
+        ("defaults auth gssapi\npoll imap.example.com proto imap authenticate ntlm user alice@example.com",
+         "auth: ntlm\n"),
+        ("defaults user bob@example.com\npoll imap.example.com proto imap username alice@example.com",
+         "username: alice@example.com\n"),
+    ],
+)  # fmt: skip
+def test_two_spellings_of_a_fetchmail_keyword_set_the_same_and_the_later_wins(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, settings: str, expected: str
+) -> None:
+    """fetchmail is not run here (see above): the oracle is its source. rcfile_l.l reads ``proto(col)?``,
+    ``auth(enticate)?``, ``user(name)?`` and ``pass(word)?`` each as one token (PROTOCOL, AUTHENTICATE, USERNAME,
+    PASSWORD), and rcfile_y.y sets one field with it (current.server.protocol, .authenticate, current.remotename,
+    .password), so the later wins; fetchmail.c's FLAG_MERGE makes an entry's own win over the defaults'."""
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(f"{settings} ssl\n")
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert (code, err) == (0, "")
+    assert "    address: alice@example.com\n" in out
+    assert expected in out
+
+
+def test_two_spellings_of_a_fetchmail_password_are_one_literal_password(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """fetchmail is not run here (see above): the oracle is its source, rcfile_l.l's ``pass(word)?`` (one token,
+    PASSWORD) and rcfile_y.y's ``PASSWORD STRING {current.password = $2;}``: one password, the later."""
+    # reported twice, once for each spelling, at the first of each
+    rc = tmp_path / "fetchmailrc"
+    line = f'poll imap.example.com proto imap user alice@example.com pass "a{SECRET}" password "{SECRET}" ssl\n'
+    rc.write_text(line)
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {rc}:1:{line.index(' password ') + 2}: the file holds a literal password (not "
+        "imported): store it in a password manager and set password_command to the command that prints it\n",
+    )
+    assert SECRET not in out
+
+
 @pytest.mark.parametrize(
     ("setting", "port"),
     [('service "+5"', 5), ('service " 993"', 993), ("service +995", 995), ('service "\t0143"', 143)],
