@@ -38,12 +38,15 @@ import, as fetchmail refuses such a file.
   ``timeout: 0`` (no time limit, as fetchmail waits; lint says MC707); a number past 32 bits is cut as fetchmail's
   ``atoi`` cuts it (``4294967326`` is 30), and said |
 
-Never run: ``mda``, ``preconnect``, ``postconnect``, ``plugin`` and ``plugout`` are commands; each is
-reported and not imported, and so is a literal ``password``. ``bsmtp FILE`` runs nothing: fetchmail appends the
-mail to that file as batch SMTP instead of delivering it; it is reported and not imported. Delivery and daemon
-settings (``is LOCAL here``, ``smtphost``, ``set daemon`` ...) are not account settings: one warning, at the first,
-counts them and names the first four kinds the file holds, as written (``set no bouncemail``, ``fetchall``,
-``idle``, ``no rewrite`` and 2 more).
+Never run: ``mda``, ``preconnect``, ``postconnect``, ``plugin`` and ``plugout`` are commands; each is reported and
+not imported, and so is a literal ``password``. ``bsmtp FILE`` runs nothing: fetchmail appends the mail to that file
+as batch SMTP instead of delivering it; it is reported and not imported. In a ``defaults`` entry, each of them is
+reported as in a poll entry, once, at its line, and in the comment of each account that inherits it: as in
+fetchmail, an entry (each user of it, for ``mda``, ``bsmtp``, ``preconnect``, ``postconnect``) inherits the
+defaults' where it names none of its own; of one keyword twice in an entry, fetchmail keeps the later, the one
+reported. Delivery and daemon settings (``is LOCAL here``, ``smtphost``, ``set daemon`` ...) are not account
+settings: one warning, at the first, counts them and names the first four kinds the file holds, as written (``set no
+bouncemail``, ``fetchall``, ``idle``, ``no rewrite`` and 2 more).
 A keyword fetchmail does not know stops the import with its line and column (exit 2): fetchmail
 itself refuses such a file. Keywords are fetchmail's, in lower case only (``KEEP`` is a word: the import stops at it,
 and in a list of names it is a name, not keep), with the other spellings its lexer takes (``local``, ``folders``,
@@ -152,9 +155,11 @@ _OTHER = {
     "interface": 1, "monitor": 1, "bad-header": 1,
     "lmtp": 0,  # a delivery mode, no argument: rcfile_y.y's LMTP alone (lmtp ssl is lmtp and ssl)
 }  # fmt: skip
-#: the keywords mailconf reads that are server options (fetchmail(1), "Server Options"), shared by every user of a
-#: poll entry; the rest are user options, each user's own
-_SERVER_OPTIONS = frozenset(["via", "proto", "protocol", "service", "port", "timeout", "auth", "authenticate"])
+#: the keywords mailconf reads or reports that are server options (fetchmail(1), "Server Options"), shared by every
+#: user of a poll entry; the rest are user options, each user's own
+_SERVER_OPTIONS = frozenset(
+    ["via", "proto", "protocol", "service", "port", "timeout", "auth", "authenticate", "plugin", "plugout"]
+)
 #: the spellings fetchmail's lexer (rcfile_l.l) reads as one token, kept under one key: each sets the same field, and
 #: the later wins (``proto pop3 protocol imap`` is IMAP), as rcfile_y.y's grammar sets it
 _SAME_FIELD = {"protocol": "proto", "authenticate": "auth", "username": "user", "pass": "password"}
@@ -365,8 +370,9 @@ class _Entry:
         self.keyword = keyword
         self.name = name
         self.where = where
+        #: what the entry sets, and the commands and bsmtp it names (reported, their value not kept): an entry's own
+        #: after the defaults' (fetchmail.c's optmerge, FLAG_MERGE: the defaults' where the entry sets none)
         self.settings: dict[str, _Setting] = {}
-        self.lost: list[tuple[Location, str]] = []
         #: the delivery and daemon settings (fetchall, is ... here): where, and the keyword as written
         self.other: list[tuple[Location, str]] = []
         #: a user line read in this entry: the next one starts another mailbox (user_reset in rcfile_y.y)
@@ -380,7 +386,6 @@ class _Entry:
         entry = _Entry(self.keyword, self.name, where)
         entry.settings.update(defaults.settings)
         entry.settings.update((k, v) for k, v in self.settings.items() if k in _SERVER_OPTIONS)
-        entry.lost.extend((at, message) for at, message in self.lost if message.startswith(("plugin ", "plugout ")))
         return entry
 
 
@@ -503,9 +508,7 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             if word in _STRING_ARGUMENT and i < len(toks):
                 _string_argument(toks[i], word)
             i += 1
-            current.lost.append(
-                (token.location, _BSMTP if word == "bsmtp" else f"{word} runs a command: not run, not imported")
-            )
+            current.settings[word] = _Setting("", token.location)  # mda "a" mda "b": fetchmail keeps b
         elif word in _OTHER:
             arity = _OTHER[word]
             if word in _STRING_ARGUMENT:
@@ -869,7 +872,12 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
     def value(key: str) -> str | None:
         return settings[key][0] if key in settings else None
 
-    lost = list(entry.lost)
+    #: the commands and bsmtp, the entry's own or the defaults' it inherits (at the defaults' line), in file order
+    lost = [
+        (setting.where, _BSMTP if key == "bsmtp" else f"{key} runs a command: not run, not imported")
+        for key, setting in sorted(settings.items(), key=lambda item: (item[1].where.line, item[1].where.column))
+        if key in _COMMANDS or key == "bsmtp"
+    ]
     proto = (value("proto") or "auto").lower()
     protocol = _PROTOCOLS.get(proto)
     if protocol is None:

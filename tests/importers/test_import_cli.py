@@ -1283,6 +1283,67 @@ def test_two_spellings_of_a_fetchmail_password_are_one_literal_password(
     assert SECRET not in out
 
 
+#: what the import says of a command fetchmail would run (never run)
+RUNS = "runs a command: not run, not imported"
+#: what the import says of bsmtp
+BSMTP = (
+    "bsmtp: fetchmail appends the mail it fetches to this file as batch SMTP (- for its standard output) instead of "
+    "delivering it; a delivery setting, not imported"
+)
+
+
+@pytest.mark.parametrize(
+    ("setting", "warning"),
+    [('mda "procmail -d %T"', f"mda {RUNS}"), ("bsmtp out.bsmtp", BSMTP), ('pre "fetch-vpn up"', f"preconnect {RUNS}"),
+     ('postconnect "fetch-vpn down"', f"postconnect {RUNS}"), ('plugin "ssh %h imapd"', f"plugin {RUNS}"),
+     ('plugout "nc %h 25"', f"plugout {RUNS}")],
+)  # fmt: skip
+def test_a_command_in_fetchmail_defaults_is_reported_for_the_entries_that_inherit_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, setting: str, warning: str
+) -> None:
+    """fetchmail is not run here (see above): the oracle is its source, fetchmail.c's optmerge(), which gives each
+    entry the defaults' mda, bsmtp, preconnect, postconnect, plugin and plugout where it sets none (FLAG_MERGE)."""
+    # the import wrote the account with no word of the command and exited 0
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(f"defaults {setting}\npoll imap.example.com proto imap user alice@example.com there ssl\n")
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert (code, err) == (1, f"mailconf: warning: {rc}:1:10: {warning}\n")
+    assert f"    incoming:  # {rc}:1: {warning}\n      protocol: imap\n" in out
+
+
+def test_a_command_in_fetchmail_defaults_is_said_once_and_not_for_an_entry_with_its_own(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """fetchmail is not run here (see above): the oracle is its source. fetchmail.c's optmerge() gives an entry the
+    defaults' mda where it sets none; rcfile_y.y's user_reset() resets the user options (mda, bsmtp) for each user
+    of a poll entry, who inherits the defaults' again, and keeps the server options (plugin)."""
+    # the defaults' plugin, mda and bsmtp were never reported (exit 1 for the entry's own mda only)
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(
+        'defaults plugin "ssh -C %h /usr/sbin/imapd"\n'
+        '  mda "procmail -d %T" bsmtp out.bsmtp\n'
+        "poll imap.example.com proto imap user alice@example.com there ssl\n"
+        'poll imap.example.org proto imap user bob@example.org there ssl mda "/usr/bin/deliver"\n'
+        "  user carol@example.org there ssl\n"
+    )
+    code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
+    assert (code, err) == (
+        1,
+        f"mailconf: warning: {rc}:1:10: plugin {RUNS}\n"
+        f"mailconf: warning: {rc}:2:3: mda {RUNS}\n"
+        f"mailconf: warning: {rc}:2:24: {BSMTP}\n"
+        f"mailconf: warning: {rc}:4:65: mda {RUNS}\n"
+        f"mailconf: warning: {rc}:5:3: account 'imap.example.org' is imported as 'imap.example.org-2' (another "
+        "account has that name)\n",
+    )
+    inherited = f"{rc}:1: plugin {RUNS}; {rc}:2: mda {RUNS}; {rc}:2: {BSMTP}"
+    assert re.findall(r"incoming:  # (.*)", out) == [
+        inherited,
+        f"{rc}:1: plugin {RUNS}; {rc}:2: {BSMTP}; {rc}:4: mda {RUNS}",
+        inherited,
+    ]
+
+
 @pytest.mark.parametrize(
     ("setting", "port"),
     [('service "+5"', 5), ('service " 993"', 993), ("service +995", 995), ('service "\t0143"', 143)],
