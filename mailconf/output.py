@@ -184,15 +184,31 @@ def _split(name: str, root: Path) -> tuple[str, str]:
 _KEPT: set[int] = set()
 
 
+def _resolved(root: Path) -> Path:
+    """``root.resolve()``; a loop of symbolic links on the way is refused, naming ``root`` as the user wrote it.
+
+    Python 3.11 and 3.12 raise RuntimeError ("Symlink loop"), which was an internal error; 3.13 raises nothing and
+    leaves the loop in the path, and the writer then named the absolute path. The stat finds the loop on either.
+    """
+    try:
+        base = root.resolve()
+        os.stat(base)
+    except RuntimeError:
+        pass
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:  # missing (made later), not a folder, not searchable: the writer says so
+            return base
+    else:
+        return base
+    raise OutputError(f"cannot write {root}: {os.strerror(errno.ELOOP)}")
+
+
 class _Output:
     """The output directory and its folders, each opened once relative to its parent (never through a link)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        try:
-            self.base = root.resolve()
-        except RuntimeError:  # a loop of symbolic links on the way: Python 3.11 says "Symlink loop", an internal error
-            raise OutputError(f"cannot write {root}: {os.strerror(errno.ELOOP)}") from None
+        self.base = _resolved(root)
         self._folders: dict[str, _Folder] = {}
         self._fds: list[int] = []
         self._made: list[tuple[int, str]] = []  # the folders this run created inside DIR: (parent's fd, name)
