@@ -183,6 +183,60 @@ def is_address(text: str | None) -> bool:
     return text is not None and _ADDRESS.fullmatch(text) is not None
 
 
+def parse_sender(text: str) -> tuple[str, str]:
+    """(display name, address) of a From value, as ``email.utils.parseaddr`` reads it on Python 3.13, on every Python.
+
+    Python 3.13, and the security releases 3.12.6 and 3.11.10 (CVE-2023-27043), made parseaddr strict: a value that is
+    not exactly one address (``Alice <a@example.com>, Bob <b@example.com>``, ``Alice <a@example.com> trailing``), whose
+    parentheses do not balance, or whose address holds a ``[``, is ``('', '')``; earlier releases took the first address
+    of the list. Which Python runs must not decide what is imported: earlier ones get the same checks here.
+    """
+    import email.utils
+
+    if getattr(email.utils, "supports_strict_parsing", False):
+        return email.utils.parseaddr(text)
+    if not _parentheses_balance(text):
+        return ("", "")
+    pairs = email.utils.getaddresses([text])  # before the strict releases: every address of the value
+    return pairs[0] if len(pairs) == 1 and "[" not in pairs[0][1] else ("", "")
+
+
+def _parentheses_balance(text: str) -> bool:
+    """Python 3.13's email.utils._check_parenthesis: outside closed quoted strings, no ``)`` before its ``(`` and
+    none left open (a backslash escapes the next character)."""
+    unquoted: list[str] = []
+    start, opened = 0, -1
+    for pos, char in _unescaped(text):
+        if char == '"':
+            if opened < 0:
+                opened = pos
+            else:
+                unquoted.append(text[start:opened])
+                start, opened = pos + 1, -1
+    unquoted.append(text[start:])
+    depth = 0
+    for _pos, char in _unescaped("".join(unquoted)):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _unescaped(text: str) -> Iterator[tuple[int, str]]:
+    """(position, character) of ``text``, a backslash and the character it escapes given as one two-character item."""
+    escape = False
+    for pos, char in enumerate(text):
+        if escape:
+            yield pos, "\\" + char
+            escape = False
+        elif char == "\\":
+            escape = True
+        else:
+            yield pos, char
+    if escape:
+        yield len(text) - 1, "\\"
+
+
 def guess_address(user: str | None, name: str, host: str) -> str:
     """An address for a format that names none: the user when it is one, else USER@HOST (made valid)."""
     if user is not None and is_address(user):

@@ -20,7 +20,6 @@ import base64
 import binascii
 import bisect
 import dataclasses
-import email.utils
 import os
 import re
 import urllib.parse
@@ -40,6 +39,7 @@ from ._base import (
     is_address,
     named_kinds,
     no_home,
+    parse_sender,
     read_text,
     shown,
 )
@@ -1054,16 +1054,16 @@ def _account(  # noqa: PLR0912, PLR0915
     display_name = real_name if real_name is not None and real_name.strip() else None
     fields = _header_fields(headers)
     sender = fields.pop("from", None)
-    if sender is not None and is_address(email.utils.parseaddr(sender[1])[1]):
+    if sender is not None and is_address(parse_sender(sender[1])[1]):
         # my_hdr From: is the From of every message the client sends, in place of $from and $realname
-        phrase, address = email.utils.parseaddr(sender[1])
+        phrase, address = parse_sender(sender[1])
         display_name = phrase or None
     elif sender is not None:
         pending.setdefault("address", []).append(
             (sender[2], f"my_hdr From: {shown(sender[1])} is no address; the client sends it, this file has from's")
         )
     if address is not None and "<" in address:  # from = "Name <address>": mutt reads both parts
-        phrase, address = email.utils.parseaddr(address)
+        phrase, address = parse_sender(address)
         display_name = display_name if display_name is not None else (phrase or None)
     for side, server, protocol, _setting in servers:
         prefix = _PREFIX[protocol]

@@ -93,7 +93,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from email.utils import parseaddr
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
@@ -106,7 +105,7 @@ from ..targets.aerc import (
     _VERSION_PART,
 )
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, guess_address, is_address, read_text, shown, whole_number
+from ._base import Collector, guess_address, is_address, parse_sender, read_text, shown, whole_number
 
 NAME = "aerc"
 TITLE = "aerc: ~/.config/aerc/accounts.conf (IMAP source and SMTP outgoing URLs)"
@@ -520,7 +519,7 @@ def _account(section: Section, by_name: dict[str, Section], found: Collector, re
         return
     data: dict[str, Any] = {}
     sender = keys.get("from")
-    display_name, address = parseaddr(sender.text) if sender is not None else ("", "")
+    display_name, address = parse_sender(sender.text) if sender is not None else ("", "")
     local, at, domain = address.rpartition("@")
     if at and len(local) >= 2 and local[0] == local[-1] == '"':  # "a..b"@example.org: the quotes are syntax
         address = re.sub(r"\\(.)", r"\1", local[1:-1]) + "@" + domain
@@ -537,7 +536,7 @@ def _account(section: Section, by_name: dict[str, Section], found: Collector, re
             data["outgoing"] = _ordered(outgoing)
     name = found.add(section.name, data, section.where)
     account = ("accounts", name)
-    if sender is None or not is_address(parseaddr(sender.text)[1]):
+    if sender is None or not is_address(parse_sender(sender.text)[1]):
         found.lost(
             sender.where if sender is not None else section.where,
             (*account, "address"),

@@ -2550,3 +2550,36 @@ def test_mutt_an_account_named_after_its_file_has_no_final_dot(tmp_path: Path) -
     rc = tmp_path / "ml.rc"
     rc.write_text("set folder = imaps://alice@imap.example.com/\nset from = alice@example.com\n")
     assert list(import_paths("mutt", [str(rc)], ReadOptions()).accounts) == ["ml"]
+
+
+def test_a_from_of_two_addresses_is_no_address_on_every_python(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Python 3.13 (and 3.12.6, 3.11.10) made email.utils.parseaddr strict: `Alice <a>, Bob <b>` is no address; 3.11.7
+    and 3.12.1 took Alice's, and the same file imported differently by Python version. aerc takes a single address."""
+    conf = tmp_path / "accounts.conf"
+    conf.write_text(
+        "[work]\nsource = imaps://alice@imap.example.com\nfrom = Alice <alice@example.com>, Bob <bob@example.com>\n"
+    )
+    code, out, err = run(capsys, "import", "--from", "aerc", str(conf))
+    said = f"{conf}:3: no address aerc can use in from (aerc 0.14 refuses the account): this one is a guess, check it"
+    assert (code, err) == (1, f"mailconf: warning: {said.replace(':3:', ':3:1:', 1)}\n")
+    assert out.splitlines()[3:6] == ["accounts:", "  work:", f"    address: alice@imap.example.com  # {said}"]
+
+
+@pytest.mark.parametrize(
+    ("text", "pair"),
+    [
+        ("Alice <a@example.com>", ("Alice", "a@example.com")),
+        ('"Alice, Smith" <a@example.com>', ("Alice, Smith", "a@example.com")),
+        ("a@example.com (Alice)", ("Alice", "a@example.com")),
+        ("Alice <a@example.com>, Bob <b@example.com>", ("", "")),
+        ("Alice <a@example.com> trailing", ("", "")),
+        ("Alice (unbalanced <a@example.com>", ("", "")),
+        ("a@[127.0.0.1]", ("", "")),
+    ],
+)
+def test_parse_sender_reads_as_python_3_13_does(text: str, pair: tuple[str, str]) -> None:
+    from mailconf.importers._base import parse_sender
+
+    assert parse_sender(text) == pair
