@@ -2583,3 +2583,12 @@ def test_parse_sender_reads_as_python_3_13_does(text: str, pair: tuple[str, str]
     from mailconf.importers._base import parse_sender
 
     assert parse_sender(text) == pair
+
+
+@pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
+def test_mutt_an_account_named_with_a_final_dot_comes_back_from_its_rendered_file(tmp_path: Path, fmt: str) -> None:
+    """render writes account `0.` to `0..muttrc`: NAME.muttrc is the account's own name, kept as it is (found by the
+    round-trip property test on Python 3.12; only a name made up from another file's name loses its final dot)."""
+    rc = tmp_path / "0..muttrc"
+    rc.write_text("set folder = imaps://alice@imap.example.com/\nset from = alice@example.com\n")
+    assert list(import_paths(fmt, [str(rc)], ReadOptions()).accounts) == ["0."]
