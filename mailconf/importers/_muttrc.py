@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 from ..errors import counted, plural
 from ..model import Location, Protocol
-from ..targets._muttlike import Dialect
+from ..targets._muttlike import OWNED, Dialect
 from . import Imported, ReadOptions, Unreadable, _ere, _mutt_variables
 from ._base import (
     LITERAL_PASSWORD,
@@ -385,41 +385,9 @@ _TEXT_VARIABLES = frozenset(
         "smtp_oauth_refresh_command", "ssl_ca_certificates_file", "ssl_client_cert", "certificate_file",
     ]
 )  # fmt: skip
-_ACCOUNT_VARIABLES = frozenset(
-    [
-        "from",
-        "realname",
-        "folder",
-        "spoolfile",
-        "imap_user",
-        "imap_login",
-        "imap_pass",
-        "imap_authenticators",
-        "imap_oauth_refresh_command",
-        "pop_host",
-        "pop_user",
-        "pop_pass",
-        "pop_authenticators",
-        "pop_oauth_refresh_command",
-        "pop_delete",
-        "smtp_url",
-        "smtp_user",
-        "smtp_pass",
-        "smtp_authenticators",
-        "smtp_oauth_refresh_command",
-        "ssl_starttls",
-        "ssl_force_tls",
-        "ssl_ca_certificates_file",
-        "ssl_verify_host",
-        "ssl_use_tlsv1",
-        "ssl_use_tlsv1_1",
-        "ssl_use_tlsv1_2",
-        "ssl_use_tlsv1_3",
-        "ssl_client_cert",
-        "connect_timeout",
-        "certificate_file",
-    ]
-)
+#: the account variables: every one an account file render writes owns, and what only the import reads (the
+#: IMAP login name; the user's own store of accepted certificates, which render leaves alone)
+_ACCOUNT_VARIABLES = frozenset(OWNED) | {"imap_login", "certificate_file"}
 
 
 def read(paths: Sequence[str], options: ReadOptions, dialect: Dialect) -> Imported:
