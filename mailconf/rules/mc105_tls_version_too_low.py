@@ -7,8 +7,17 @@ mail submission and access to TLS 1.2, and IMAP4rev2 (RFC 9051) builds on TLS 1.
 or later. Accepting them lets an attacker downgrade a connection to broken cipher
 suites.
 
-Fix: ``min_version: "1.2"`` (or ``"1.3"``), or remove the key: clients default to
-1.2 or later. If the server cannot do TLS 1.2, the server needs the fix.
+An unset ``min_version`` is not reported, although the reference catalogue's "minimum
+TLS version below 1.2" would take in the client's own default where it is lower: most
+clients' defaults are 1.2 (OpenSSL 3 refuses 1.0 and 1.1 at its default security level;
+Thunderbird, Go), and a rule firing on every server without the key would drown the files
+that need it. The exception is GnuTLS, whose default priority on Debian 12 (3.7.9) still
+offers TLS 1.0 and 1.1: msmtp connects with it. So the fix is to declare 1.2, not to remove
+the key.
+
+Fix: ``min_version: "1.2"`` (or ``"1.3"``); mailconf writes it for every client that has a
+setting for it (msmtp's ``tls_priorities``, fetchmail's ``sslproto``, mbsync's
+``SSLVersions``...). If the server cannot do TLS 1.2, the server needs the fix.
 
 Failing::
 
@@ -43,6 +52,6 @@ def check(model: Model) -> Iterator[Problem]:
                 server,
                 "tls.min_version",
                 f"min_version {server.tls.min_version} accepts TLS versions deprecated by RFC 8996; "
-                'set min_version: "1.2" or remove it',
+                'set min_version: "1.2" (without the key, msmtp and other GnuTLS clients still accept TLS 1.0)',
                 fix=own_fix(server, {"tls.min_version": "1.2"}),
             )

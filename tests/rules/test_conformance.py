@@ -275,7 +275,7 @@ PINNED = (
          [("MC504", 12, 26, "info", PINNED)]),
         (("imap", "imap.example.com", 993, "tls", "password", PASS, "tls: {min_version: '1.1'}"),
          [("MC105", 12, 26, "error", 'min_version 1.1 accepts TLS versions deprecated by RFC 8996; set min_version: '
-           '"1.2" or remove it')]),
+           '"1.2" (without the key, msmtp and other GnuTLS clients still accept TLS 1.0)')]),
         (("imap", "imap.example.com", 993, "tls", "password", PASS, "tls: {min_version: '1.2'}"), []),
     ],
 )  # fmt: skip
