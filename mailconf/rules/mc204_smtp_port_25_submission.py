@@ -1,12 +1,21 @@
 """The outgoing server is on port 25, the relay port.
 
 Condition: an outgoing (SMTP) server on port 25, unless the host is a loopback
-address (a local MTA on 25 is a normal set-up).
+address (``localhost``, ``127.0.0.1``, ``::1``: the forms MC102 lists).
 
 Why: port 25 is for server-to-server relay. Mail clients submit on 465 (implicit
 TLS) or 587 (STARTTLS), where the server requires authentication and applies
 submission policy. Many networks block outgoing port 25, and a server accepting
 submission there often skips authentication.
+
+Loopback is left out on purpose: a loopback host is this machine's own mail
+server (Postfix, Exim, an SSH tunnel to one), which takes local mail on port 25 by
+design. Nothing on the network can block or read that connection, and RFC 6409
+section 4.3 lets a submission server take mail without a login from a network it
+already trusts; Postfix trusts only the machine itself by default
+(``mynetworks_style = host`` since Postfix 3.0). Moving it to port 465 would be
+wrong advice. MC102 (info) and MC205 (warning) still report a loopback
+connection without TLS or without a login.
 
 Fix: ``port: 465`` with ``security: tls`` (or 587 with ``security: starttls``).
 
@@ -17,7 +26,8 @@ Passing::
 
     outgoing: {host: smtp.example.com, port: 465, security: tls}
 
-Reference: RFC 6409 section 3.1; RFC 8314 section 3.1.
+Reference: RFC 6409 section 3.1 (port 587 for submission) and section 4.3 (submission
+without a login from a trusted network); RFC 8314 section 3.3 (port 465, implicit TLS).
 """
 
 from __future__ import annotations
