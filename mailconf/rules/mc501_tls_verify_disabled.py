@@ -1,8 +1,16 @@
 """Certificate verification is turned off.
 
-Condition: ``tls.verify: false`` with no ``tls.fingerprint``. (A pinned
-fingerprint authenticates the server by itself, so ``verify: false`` next to a
-pin is not reported here; MC504 reports the pin.)
+Condition: ``tls.verify: false`` with no ``tls.fingerprint``.
+
+Not reported next to a pin, on purpose: ``verify: false`` with a ``fingerprint`` is
+what RFC 8314 section 5.4 calls certificate pinning, a lasting binding to one
+certificate that does not validate (a self-signed one), which a client may offer
+when the account is set up. The client then accepts that certificate and no other,
+so nobody on the path can put theirs in its place. RFC 8314 section 5.3 still says
+that a pinned connection does not meet the minimum confidentiality level, so MC504
+reports every pin: info for SHA-256, a warning for SHA-1 and MD5. A client that
+cannot pin does not turn verification off either: ``mailconf render`` reports both
+settings as a gap, and the client keeps checking the certificate.
 
 Why: without verification anyone on the path can present their own certificate
 and read everything, password included: TLS then only protects against passive
@@ -19,7 +27,8 @@ Passing::
 
     incoming: {protocol: imap, host: imap.example.com, tls: {ca_file: /etc/ssl/certs/company-ca.pem}}
 
-Reference: RFC 8314 section 5.3; CWE-295 (improper certificate validation).
+Reference: RFC 8314 section 5.3; CWE-295 (improper certificate validation); RFC 8314
+section 5.4 (certificate pinning: why a pin is left to MC504).
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """The certificate chain is checked, but not the name in it.
 
 Condition: ``tls.verify_hostname: false`` while ``tls.verify`` is on and no
-fingerprint is pinned (with ``verify: false`` MC501 applies).
+fingerprint is pinned (with ``verify: false`` MC501 applies). A pin names the one
+certificate accepted, whatever names it holds (RFC 8314 section 5.4), so it is left
+to MC504, as in MC501.
 
 Why: any valid certificate from any public CA, for any domain, is then accepted:
 an attacker with a certificate for their own domain can impersonate the server.
@@ -18,7 +20,7 @@ Passing::
 
     incoming: {protocol: imap, host: imap.example.com}
 
-Reference: RFC 7817; RFC 9051 section 11.1; RFC 6125.
+Reference: RFC 7817; RFC 9051 section 11.1; RFC 6125; RFC 8314 section 5.4 (certificate pinning).
 """
 
 from __future__ import annotations

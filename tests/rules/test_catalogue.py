@@ -227,8 +227,9 @@ REFERENCES = {
     "MC401": ("CWE-798", "CWE-256"),
     "MC402": ("CWE-798",),
     "MC403": ("RFC 3986 section 3.2.1",),
-    "MC501": ("RFC 8314 section 5.3", "CWE-295"),
-    "MC502": ("RFC 7817", "RFC 9051 section 11.1"),
+    # MC501 and MC502 leave a pinned certificate to MC504: the section on pinning says why
+    "MC501": ("RFC 8314 section 5.3", "CWE-295", "RFC 8314 section 5.4"),
+    "MC502": ("RFC 7817", "RFC 9051 section 11.1", "RFC 8314 section 5.4"),
     "MC503": ("RFC 6125",),
     "MC504": ("RFC 8314 section 5.4",),
     "MC601": ("https://support.google.com/a/answer/14114704",),

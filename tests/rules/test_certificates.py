@@ -42,6 +42,15 @@ def test_mc502_leaves_verify_false_to_mc501() -> None:
     assert findings_of("MC502", tls("verify: false", "verify_hostname: false")) == []
 
 
+def test_mc502_leaves_a_pinned_server_to_mc504() -> None:
+    text = tls("verify_hostname: false", f'fingerprint: "{SHA1}"')
+    assert findings_of("MC502", text) == []
+    assert findings_of("MC504", text) == [
+        (10, 22, "warning", "SHA1 pins can be matched by a forged certificate; pin the sha256 fingerprint "
+         "(mailconf probe --show-cert prints it)"),
+    ]  # fmt: skip
+
+
 def ip_host(value: str, *extra: str) -> str:
     return account(f"incoming:\n  protocol: imap\n  host: {value}\n" + "".join(f"  {x}\n" for x in extra))
 
