@@ -7,17 +7,18 @@ mail submission and access to TLS 1.2, and IMAP4rev2 (RFC 9051) builds on TLS 1.
 or later. Accepting them lets an attacker downgrade a connection to broken cipher
 suites.
 
-An unset ``min_version`` is not reported, although the reference catalogue's "minimum
-TLS version below 1.2" would take in the client's own default where it is lower: most
-clients' defaults are 1.2 (OpenSSL 3 refuses 1.0 and 1.1 at its default security level;
-Thunderbird, Go), and a rule firing on every server without the key would drown the files
-that need it. The exception is GnuTLS, whose default priority on Debian 12 (3.7.9) still
-offers TLS 1.0 and 1.1: msmtp connects with it. So the fix is to declare 1.2, not to remove
-the key.
+An unset ``min_version`` is not reported, on purpose, although the client's own
+default then applies: for most clients it is 1.2 or later (OpenSSL 3 refuses 1.0
+and 1.1 at its default security level; Thunderbird; Go, in aerc; mutt and neomutt
+leave ``ssl_use_tlsv1`` and ``ssl_use_tlsv1_1`` off), and a rule firing on every
+server without the key would bury the files that lower it. The exception is
+GnuTLS's default priority, which on Debian 12 (GnuTLS 3.7.9) still offers TLS 1.0
+and 1.1: msmtp connects with it. So removing the key is not the fix.
 
-Fix: ``min_version: "1.2"`` (or ``"1.3"``); mailconf writes it for every client that has a
-setting for it (msmtp's ``tls_priorities``, fetchmail's ``sslproto``, mbsync's
-``SSLVersions``...). If the server cannot do TLS 1.2, the server needs the fix.
+Fix: ``min_version: "1.2"`` (or ``"1.3"``); mailconf writes it for every client
+that has a setting for it (msmtp's ``tls_priorities``, fetchmail's ``sslproto``,
+mbsync's ``SSLVersions``...). If the server cannot do TLS 1.2, the server needs
+the fix.
 
 Failing::
 
