@@ -1,7 +1,8 @@
 """An implicit-TLS port is used with STARTTLS.
 
-Condition: port 993, 995 or 465 with ``security: starttls`` or
-``starttls-optional``.
+Condition: the implicit-TLS port of the server's protocol (993 IMAP, 995 POP3,
+465 SMTP) with ``security: starttls`` or ``starttls-optional``. Another protocol's
+port (POP3 on 993) is MC203's: ``security: tls`` would not mend it.
 
 Why: on these ports the server expects a TLS handshake as the first bytes; a
 client that waits for a cleartext greeting to send STARTTLS hangs or fails, and
@@ -25,6 +26,7 @@ from collections.abc import Iterator
 
 from ..model import Model, Security, Severity, default_port
 from . import Fixable, Problem, own_fix
+from .mc203_port_protocol_mismatch import foreign
 
 ID = "MC201"
 SLUG = "implicit-port-with-starttls"
@@ -38,7 +40,7 @@ _STARTTLS = frozenset((Security.STARTTLS, Security.STARTTLS_OPTIONAL))
 
 def check(model: Model) -> Iterator[Problem]:
     for _account, server in model.servers():
-        if server.port in _IMPLICIT_PORTS and server.security in _STARTTLS:
+        if server.port in _IMPLICIT_PORTS and server.security in _STARTTLS and foreign(server) is None:
             yield Problem.at(
                 server,
                 "port",

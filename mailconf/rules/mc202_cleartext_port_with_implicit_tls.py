@@ -1,6 +1,8 @@
 """A cleartext/STARTTLS port is used with implicit TLS.
 
-Condition: port 143, 110, 587 or 25 with ``security: tls``.
+Condition: a cleartext/STARTTLS port of the server's protocol (143 IMAP, 110
+POP3, 587 or 25 SMTP) with ``security: tls``. Another protocol's port (SMTP on
+143) is MC203's: ``security: starttls`` would not mend it.
 
 Why: on these ports the server greets in cleartext and upgrades only after
 STARTTLS; a client that starts with a TLS handshake gets garbage back and fails
@@ -25,6 +27,7 @@ from collections.abc import Iterator
 
 from ..model import Model, Security, Severity, default_port
 from . import Fixable, Problem, own_fix
+from .mc203_port_protocol_mismatch import foreign
 
 ID = "MC202"
 SLUG = "cleartext-port-with-implicit-tls"
@@ -37,7 +40,7 @@ _CLEARTEXT_PORTS = frozenset((143, 110, 587, 25))
 
 def check(model: Model) -> Iterator[Problem]:
     for _account, server in model.servers():
-        if server.port in _CLEARTEXT_PORTS and server.security is Security.TLS:
+        if server.port in _CLEARTEXT_PORTS and server.security is Security.TLS and foreign(server) is None:
             yield Problem.at(
                 server,
                 "port",

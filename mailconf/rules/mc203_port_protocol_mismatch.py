@@ -1,7 +1,14 @@
 """The port belongs to another mail protocol.
 
 Condition: a port registered for another protocol: IMAP on 110, 995, 25, 465 or
-587; POP3 on 143, 993, 25, 465 or 587; SMTP on 110, 143, 993 or 995.
+587; POP3 on 143, 993, 25, 465 or 587; SMTP on 110, 143, 993 or 995. POP3 on an
+SMTP port (25, 465, 587) is reported like IMAP on one: the registry gives those
+ports to SMTP alone.
+
+On another protocol's port this is the only finding: MC201 (STARTTLS on 993, 995,
+465) and MC202 (implicit TLS on 143, 110, 587, 25) report those ports only for the
+server's own protocol, because their other advice (keep the port, change
+``security``) would leave POP3 on the IMAP port.
 
 Why: the client speaks one protocol to a server that answers in another; the
 login fails, and some clients send the credentials before they notice.
@@ -16,14 +23,15 @@ Passing::
 
     incoming: {protocol: pop3, host: mail.example.com, port: 995}
 
-Reference: IANA Service Name and Transport Protocol Port Number Registry.
+Reference: IANA Service Name and Transport Protocol Port Number Registry (imap 143,
+imaps 993, pop3 110, pop3s 995, smtp 25, submissions 465, submission 587).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Model, Protocol, Severity, default_port
+from ..model import Model, Protocol, Server, Severity, default_port
 from . import Fixable, Problem, own_fix
 
 ID = "MC203"
@@ -39,10 +47,16 @@ _REGISTERED = {
 }  # fmt: skip
 
 
+def foreign(server: Server) -> Protocol | None:
+    """The protocol whose registered port the server uses, when it is not the server's own (else None)."""
+    owner = _REGISTERED.get(server.port)
+    return owner if owner is not None and owner is not server.protocol else None
+
+
 def check(model: Model) -> Iterator[Problem]:
     for _account, server in model.servers():
-        owner = _REGISTERED.get(server.port)
-        if owner is not None and owner is not server.protocol:
+        owner = foreign(server)
+        if owner is not None:
             yield Problem.at(
                 server,
                 "port",

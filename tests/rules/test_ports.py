@@ -78,6 +78,33 @@ def test_mc203_ignores_unregistered_ports() -> None:
     assert findings_of("MC203", POP3_ON_993.replace("993", "10995")) == []
 
 
+def port_rules(text: str) -> list[tuple[str, int, int, str, str]]:
+    return [(rule, *finding) for rule in ("MC201", "MC202", "MC203") for finding in findings_of(rule, text)]
+
+
+def test_another_protocols_implicit_tls_port_with_starttls_is_mc203_alone() -> None:
+    # MC201 said "set security: tls, or port: 110": POP3 with TLS on 993 is still the IMAP port
+    text = POP3_ON_993.replace("leave_on_server: true", "security: starttls\n      leave_on_server: true")
+    assert port_rules(text) == [
+        ("MC203", 8, 13, "error", "port 993 is the IMAP port, but the protocol is POP3; set port: 110"),
+    ]
+
+
+def test_another_protocols_cleartext_port_with_tls_is_mc203_alone() -> None:
+    # MC202 said "set port: 465, or security: starttls": SMTP with STARTTLS on 143 is still the IMAP port
+    text = account("outgoing:\n  host: smtp.example.com\n  port: 143\n  security: tls\n")
+    assert port_rules(text) == [
+        ("MC203", 7, 13, "error", "port 143 is the IMAP port, but the protocol is SMTP; set port: 465"),
+    ]
+
+
+def test_pop3_on_an_smtp_port_is_mc203() -> None:
+    text = POP3_ON_993.replace("993", "465")
+    assert port_rules(text) == [
+        ("MC203", 8, 13, "error", "port 465 is the SMTP port, but the protocol is POP3; set port: 995"),
+    ]
+
+
 PORT_25 = account(
     """\
     outgoing:
