@@ -5,8 +5,11 @@ if available"; fetchmail without ``sslproto``...).
 
 Why: an attacker on the path removes STARTTLS from the server's capability list
 (STARTTLS stripping) and the client carries on in cleartext, sending the password
-with it. RFC 3207 warns that a client must not fall back silently; RFC 8314 says a
-client must not continue when TLS cannot be negotiated.
+with it. RFC 3207 section 6 describes this very attack (deleting the server's
+"250 STARTTLS") and says that clients MUST be able to be configured to require
+TLS; RFC 8314 section 5.2 says that a client which requires it does nothing but
+discover capabilities and STARTTLS until it has it. ``starttls`` is that setting;
+``starttls-optional`` is its absence.
 
 Fix: ``security: tls`` (implicit TLS, port 993/995/465); or ``security: starttls``,
 which fails when the upgrade fails.
