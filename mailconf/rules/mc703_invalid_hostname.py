@@ -17,7 +17,9 @@ DNS holds it; the message gives that form (``xn--bcher-kva.example``), except
 where the two IDNA standards differ (``ß``, ``ς`` and the zero-width joiners):
 there the registrar's form is the only safe one, and no guess is offered. A host
 with ``:`` that is no IPv6 address, or an IPv6 address with a zone (``%eth0``),
-which no client takes in a host setting, says so.
+which no client takes in a host setting, says so. An address in brackets
+(``[2001:db8::1]``, ``[192.0.2.1]:587``), the form a URL writes it in, is given back
+without them.
 
 Why: clients either fail to resolve the name or, worse, pass it to a shell or a
 config file where the extra characters mean something else.
@@ -53,6 +55,8 @@ TITLE = "Host is not a valid host name (RFC 1123)"
 
 _SCHEME = re.compile(r"\A([A-Za-z][A-Za-z0-9+.-]*)://")
 _PORT = re.compile(r"\A(?P<host>[^:\s]+):(?P<port>[0-9]+)\Z")
+#: an address in brackets, as a URL (or an SMTP address literal) writes it, with or without a port after it
+_BRACKETED = re.compile(r"\A\[(?P<address>[^\[\]]*)\](?::(?P<port>[0-9]+))?\Z")
 _BAD_CHAR = re.compile(r"[^A-Za-z0-9.-]")
 
 
@@ -64,8 +68,14 @@ def _show(text: str) -> str:
 def diagnose(host: str) -> str | None:  # noqa: PLR0911 - one return per diagnosis
     """What is wrong with a host name, or None when it is fine."""
     if scheme := _SCHEME.match(host):
-        bare = host[scheme.end() :].split("/", 1)[0].rsplit(":", 1)[0]
+        bare = host[scheme.end() :].split("/", 1)[0]
+        bracketed = _BRACKETED.match(bare)
+        bare = bracketed["address"] if bracketed else bare.rsplit(":", 1)[0]
         return f"host is a URL ({scheme.group(1)}://); write the host name only: host: {_show(bare)}"
+    if (bracketed := _BRACKETED.match(host)) and _is_address(bracketed["address"]):
+        and_port = f" and port: {bracketed['port']}" if bracketed["port"] else ""
+        address = _show(bracketed["address"])
+        return f"host is an address in brackets (a URL's form); write it without them: host: {address}{and_port}"
     if port := _PORT.match(host):
         return f"host includes a port; write host: {_show(port['host'])} and port: {port['port']}"
     if any(c.isspace() for c in host):
@@ -134,6 +144,15 @@ def _not_ipv6(host: str) -> str:
             f"setting cannot carry; write a global address, or the server's name"
         )
     return f"host {_show(host)} has ':' but is no IPv6 address; write the server's name or its full IPv6 address"
+
+
+def _is_address(text: str) -> bool:
+    """An IPv4 or IPv6 address without a zone: what a host may be instead of a name."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return not (isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None)
 
 
 def _is_ipv4(host: str) -> bool:

@@ -68,6 +68,15 @@ def host(value: str) -> str:
          "carry; write a global address, or the server's name"),
         ('"2001:db8::zz"', 'host "2001:db8::zz" has \':\' but is no IPv6 address; write the server\'s name or its full '
          "IPv6 address"),
+        # an address in brackets, as a URL writes it: given back without them (it was "has ':' but is no IPv6
+        # address; write ... its full IPv6 address" for the one, "contains '['" for the other)
+        ('"[2001:db8::1]"', "host is an address in brackets (a URL's form); write it without them: "
+         'host: "2001:db8::1"'),
+        ('"[2001:db8::1]:993"', "host is an address in brackets (a URL's form); write it without them: "
+         'host: "2001:db8::1" and port: 993'),
+        ('"[192.0.2.1]"', "host is an address in brackets (a URL's form); write it without them: host: \"192.0.2.1\""),
+        ('"imaps://[2001:db8::1]:993/"', 'host is a URL (imaps://); write the host name only: host: "2001:db8::1"'),
+        ('"[imap.example.com]"', "host contains \"[\"; a host name has only letters, digits, '-' and '.' (RFC 1123)"),
     ],
 )  # fmt: skip
 def test_mc703_invalid_hostname_explains_the_schema_error(value: str, message: str) -> None:
