@@ -10,9 +10,9 @@ so nobody on the path can put theirs in its place. RFC 8314 section 5.3 still sa
 that a pinned connection does not meet the minimum confidentiality level, so MC504
 reports every pin: info for SHA-256, a warning for SHA-1 and MD5. A client that
 cannot write the pin (or not with that algorithm) does not get it: ``mailconf
-render`` reports that as a gap, and ``render --strict`` refuses it. Read those
-gaps: most such clients then keep checking the certificate, but fetchmail, which
-pins MD5 only, gets ``no sslcertck`` without a pin.
+render`` reports that as a gap, ``render --strict`` refuses it, and the client keeps
+checking the certificate against its CAs (it fails closed on a self-signed one rather
+than accept any certificate).
 
 Why: without verification anyone on the path can present their own certificate
 and read everything, password included: TLS then only protects against passive

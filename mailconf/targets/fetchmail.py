@@ -48,8 +48,9 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
   ``passwordfile``.
 - ``auth: oauth2``, ``token_command``: no OAuth2 in 6.4. The entry is written as ``skip`` (kept,
   not polled unless named).
-- ``tls.fingerprint`` sha256/sha1: 6.4 pins MD5 only. The entry keeps ``sslcertck`` (the
-  connection then fails closed on a self-signed certificate): pin ``md5:`` or put the server
+- ``tls.fingerprint`` sha256/sha1: 6.4 pins MD5 only. The entry keeps ``sslcertck``, also with
+  ``tls.verify: false`` (the pin meant "this certificate only", never "any certificate"), so the
+  connection fails closed on a self-signed certificate: pin ``md5:`` or put the server
   certificate in ``tls.ca_file``.
 - ``tls.verify_hostname: false`` while certificates are checked.
 - A ``host`` with a trailing dot (``imap.example.org.``), or an IP address, while
@@ -229,7 +230,9 @@ def _poll(account: Account, server: Server, gaps: Gaps) -> FetchmailPoll:
                 "fetchmail 6.4 pins MD5 fingerprints only; pin md5:... instead, or put the server's "
                 "certificate in tls.ca_file (the certificate is checked against the CAs meanwhile)",
             )
-    certck = encrypted and tls.verify and fingerprint is None
+    # A pin fetchmail cannot write (sha256, sha1) never becomes no check at all: with verify false the account
+    # meant "this certificate only", so the CAs are checked instead, and a self-signed certificate fails closed.
+    certck = encrypted and fingerprint is None and (tls.verify or tls.fingerprint_hex is not None)
     if certck and not tls.verify_hostname:
         gaps.server(
             account,

@@ -270,6 +270,8 @@ def _md5(leaf: trustme.LeafCert) -> str:
         ("tls", {"fingerprint": "PIN"}, {}, (1, [f"tls: {c}" for c in LOGIN])),
         ("tls", {"fingerprint": "md5:" + ":".join(["ab"] * 16)}, {}, (2, [])),
         ("tls", {"verify": False}, {}, (1, [f"tls: {c}" for c in LOGIN])),
+        # a sha256 pin fetchmail cannot write, with verify false: it fails closed on the CAs, never logs in
+        ("tls", {"verify": False, "fingerprint": SHA256}, {}, (2, [])),
         ("tls", {"ca_file": "CA", "min_version": "1.3"}, {"maximum": ssl.TLSVersion.TLSv1_2}, (2, [])),
         ("tls", {"ca_file": "CA", "min_version": "1.2"}, {"maximum": ssl.TLSVersion.TLSv1_2},
          (1, [f"tls: {c}" for c in LOGIN])),
@@ -321,6 +323,13 @@ GAPS: list[tuple[dict[str, Any], list[Gap], dict[str, Any]]] = [
     ),
     (
         {"protocol": "pop3", "host": "pop.example.org", "tls": {"fingerprint": SHA256}},
+        [Gap("work", "incoming.tls.fingerprint",
+             "fetchmail 6.4 pins MD5 fingerprints only; pin md5:... instead, or put the server's certificate in "
+             "tls.ca_file (the certificate is checked against the CAs meanwhile)")],
+        {"sslcertck": True, "sslfingerprint": None},
+    ),
+    (  # verify false meant "this certificate only": the CAs are checked, never no check at all
+        {"protocol": "pop3", "host": "pop.example.org", "tls": {"fingerprint": SHA256, "verify": False}},
         [Gap("work", "incoming.tls.fingerprint",
              "fetchmail 6.4 pins MD5 fingerprints only; pin md5:... instead, or put the server's certificate in "
              "tls.ca_file (the certificate is checked against the CAs meanwhile)")],
