@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import ssl
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -74,8 +73,6 @@ MAX_NAMED = 20
 #: 86400 s), so that the deadline decides. asyncio's own limit, 60 s, ended the handshake of a server with a
 #: longer timeout as a ConnectionAbortedError: an MC804 "closed the connection" from a server that had stalled.
 HANDSHAKE_LIMIT = 2 * 86400.0
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -166,8 +163,22 @@ def says(line: str, word: str) -> bool:
 
 
 def escape_controls(text: str) -> str:
-    """The last guard on every message: no control character reaches a terminal or a report."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """The last guard on every message: no character a terminal or a viewer acts on reaches one, in any format.
+
+    Every character ``repr`` escapes is shown as ``repr`` shows it (``\\x1b``, ``\\u202e``): the controls (C0, DEL,
+    C1), and the format characters, separators and unassigned code points. Only the controls were: a bidi override
+    (U+202E) in a mechanism name or a certificate's subject went into the JSON and SARIF reports as it was, and
+    reordered the line around it wherever they were shown (the text and github formats escape it,
+    ``errors.printable``).
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else _escaped(ch) for ch in text)
+
+
+def _escaped(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import os
 import random
@@ -122,6 +123,63 @@ def test_summary_table_escapes_the_mechanisms_a_server_names(tmp_path: Path, cap
     assert "\x1b" not in out and "\x07" not in out
     row = out.splitlines()[-1]
     assert row.endswith("  \\u001b[2J\\u001b]0;OWNED\\u0007, PLAIN, LOGIN command")
+    assert (code, err) == (0, "")
+
+
+#: Characters a terminal or a viewer acts on that are not controls: a bidi override and isolate, zero-width characters
+#: (in a mechanism name, which ends at white space), then a line separator and a no-break space; as messages show them
+INVISIBLE = "\u202eA\u2066B\u200bC\ufeff"
+SPACES = "\u2028D\u00a0E"
+SHOWN = "\\u202eA\\u2066B\\u200bC\\ufeff"
+SPACES_SHOWN = "\\u2028D\\xa0E"
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_bidi_and_other_invisible_characters_of_a_server_are_escaped_in_every_format(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """A mechanism name and a certificate's subject are shown as the server wrote them, not quoted with repr: the
+    controls were escaped, a bidi override (U+202E) went into the JSON and SARIF reports as it was, and reordered the
+    line where they were shown (``jq -r``, a code-scanning page)."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"mail{INVISIBLE}{SPACES}.test")])
+    pair = self_signed(tmp_path, "invisible", "127.0.0.1", now - dt.timedelta(days=1), now + dt.timedelta(days=99),
+                       subject=subject)  # fmt: skip
+    context = server_context(pair)
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        tls = context.wrap_socket(conn, server_side=True)
+        tls.sendall(b"* OK ready\r\n")
+        tag = tls.makefile("rb").readline().split()[0]
+        tls.sendall(f"* CAPABILITY IMAP4rev1 AUTH={INVISIBLE}\r\n".encode() + tag + b" OK done\r\n")
+        stop.wait()
+
+    with ScriptedServer(script) as server:
+        path = write_accounts(
+            tmp_path / "a.yaml",
+            {"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "tls", "auth": "password",
+             "timeout": 2, "tls": {"verify": False}},
+        )  # fmt: skip
+        capfd.readouterr()
+        code = main(["probe", "--format", fmt, "--show-cert", str(path)])
+    out, err = capfd.readouterr()
+    report = json.loads(out)
+    items = report if fmt == "json" else report["runs"][0]["results"]
+    messages = [item["message"] if fmt == "json" else item["message"]["text"] for item in items]
+    pin = ":".join(f"{b:02X}" for b in hashlib.sha256(pair.der).digest())
+    expires = (now + dt.timedelta(days=99)).strftime("%Y-%m-%d %H:%M UTC")
+    from tests.probe.test_certificates import OWN_ONLY
+
+    assert messages == [
+        f"certificate 1 of 1: tls.fingerprint: sha256:{pin}; subject CN=mail{SHOWN}{SPACES_SHOWN}.test; "
+        f"issuer CN=mail{SHOWN}{SPACES_SHOWN}.test; "
+        f"not after {expires}{OWN_ONLY}",
+        f"IMAP over implicit TLS (TLSv1.3); login offered: {SHOWN}, LOGIN command",
+    ]
+    assert all(ch.isprintable() for ch in out.replace("\n", ""))
     assert (code, err) == (0, "")
 
 
