@@ -150,14 +150,19 @@ The certificate does not chain to a trusted authority: the system store, or
 the ``tls.ca_file`` when one is declared.
 
 Condition: a self-signed certificate, an unknown or private CA, a missing
-intermediate, or an unreadable ``tls.ca_file``. Checked only without a pin.
+intermediate, or an unreadable ``tls.ca_file``; or a certificate that OpenSSL
+refuses for a fault of its own, whoever issued it (issued for clients only,
+an unknown critical extension, a signature that does not verify): the message
+gives OpenSSL's reason. Checked only without a pin.
 
 Why: without a trusted chain anyone on the path can impersonate the server.
 Probe never sends credentials to such a server (``--login`` is skipped).
 
 Fix: name the private CA in ``tls.ca_file``, or pin the certificate with
 ``tls.fingerprint`` (``mailconf probe --show-cert`` prints the pin; compare it
-with one obtained from the administrator over a trusted channel).
+with one obtained from the administrator over a trusted channel). A certificate
+at fault itself must be replaced by the server's administrator: no CA makes it
+valid.
 
 Reference: RFC 8314 section 5.3, RFC 5280 section 6.
 """,

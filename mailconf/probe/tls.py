@@ -46,6 +46,11 @@ _NOT_YET_VALID = 9
 _EXPIRED = 10
 _HOSTNAME_MISMATCH = 62
 _IP_MISMATCH = 64
+#: the chain ends at no anchor probe trusts: unable to get the issuer (2), self-signed (18), a self-signed root in the
+#: chain (19), unable to get the local issuer (20), unable to verify the first certificate (21). A CA (or the
+#: missing intermediate) named in tls.ca_file, or a pin, makes it trusted; the other codes are the certificate's
+#: own fault (its purpose, an unknown critical extension, a signature that does not verify), which no CA fixes
+_NO_ANCHOR = frozenset({2, 18, 19, 20, 21})
 
 
 @dataclass(frozen=True)
@@ -340,6 +345,14 @@ def _rejected(
             f"the server's certificate is valid until {_when(summary.not_after)}, but a certificate it is verified "
             f"through is not ({rejection.reason}): an intermediate the server sends, or the CA in {trust.anchor}; "
             "that one must be replaced",
+        )
+    if rejection.code not in _NO_ANCHOR:
+        # "name its CA in tls.ca_file" sent the user who had named it to look for another: the fault is the
+        # certificate's (OpenSSL's reason says which), and the server must present one without it
+        return Outcome(
+            checks.UNTRUSTED,
+            f"the certificate is not trusted by {trust.anchor}: {rejection.reason}; the certificate itself is at "
+            "fault, so naming a CA in tls.ca_file would not help: the server must present one without the fault",
         )
     return Outcome(
         checks.UNTRUSTED,

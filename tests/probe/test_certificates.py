@@ -7,12 +7,13 @@ import datetime as dt
 import hashlib
 import ssl
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from tests.probe.conftest import Found, secret_file
 from tests.servers import ALICE, Certificates, Dovecot, KeyPair, SmtpServer, self_signed
@@ -597,10 +598,16 @@ def test_a_subject_alt_name_of_only_a_uri_and_an_email_address_names_no_host(pro
 # --- a certificate of the chain, not the server's own, out of its validity ------------------------------------
 
 
-def issued_chain(directory: Path, ca_days: tuple[int, int], intermediate_days: tuple[int, int] | None) -> KeyPair:
+def issued_chain(
+    directory: Path,
+    ca_days: tuple[int, int],
+    intermediate_days: tuple[int, int] | None,
+    extensions: Sequence[tuple[x509.ExtensionType, bool]] = (),
+) -> KeyPair:
     """A CA (``ca.pem`` in ``directory``), optionally an intermediate it signs, and a server certificate for
     127.0.0.1 valid from 10 days ago for 100 days, signed by the last of them; each validity in days from now.
-    The pair's PEM is the server certificate, then the intermediate: what the server sends."""
+    The pair's PEM is the server certificate, then the intermediate: what the server sends. ``extensions`` (each
+    with whether it is critical) are added to the server certificate."""
     import ipaddress
 
     from cryptography.hazmat.primitives import hashes, serialization
@@ -625,6 +632,8 @@ def issued_chain(directory: Path, ca_days: tuple[int, int], intermediate_days: t
         else:
             name = x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
             builder = builder.add_extension(x509.SubjectAlternativeName([name]), critical=False)
+            for extension, critical in extensions:
+                builder = builder.add_extension(extension, critical=critical)
         return builder.sign(signer, hashes.SHA256())
 
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
@@ -670,6 +679,36 @@ def test_a_certificate_of_the_chain_out_of_its_validity_is_not_the_servers_own(
         Found(5, "MC809", "error", f"the server's certificate is valid until {expires}, but a certificate it is "
               f"verified through is not ({reason}): an intermediate the server sends, or the CA in tls.ca_file "
               f"{tmp_path / 'ca.pem'}; that one must be replaced"),
+        Found(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN"),
+        Found(5, "MC816", "error", "the password of alice@example.org was not sent: the connection failed the TLS "
+              "checks above"),
+    ]  # fmt: skip
+    assert run.code == 1
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("extension", "critical", "reason"),
+    [
+        (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False, "unsuitable certificate purpose"),
+        (x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.55555.1"), b"\x05\x00"), True,
+         "unhandled critical extension"),
+    ],
+    ids=["issued-for-clients-only", "unknown-critical-extension"],
+)  # fmt: skip
+def test_a_certificate_at_fault_itself_is_not_sent_to_find_its_ca(
+    probe: Any, tmp_path: Path, extension: x509.ExtensionType, critical: bool, reason: str
+) -> None:
+    """Signed by the CA the file names, and refused for a fault of its own. The advice was "name its CA in
+    tls.ca_file", the one already named: the user looked for another CA that does not exist."""
+    pair = issued_chain(tmp_path, (-400, 400), None, [(extension, critical)])
+    marker = tmp_path / "ran"
+    with presenting(pair, {"ca_file": str(tmp_path / "ca.pem")}) as outgoing:
+        run = probe(outgoing={**outgoing, "password_command": f"touch {marker}"}, args=("--login",))
+    assert run.findings == [
+        Found(5, "MC807", "error", f"the certificate is not trusted by tls.ca_file {tmp_path / 'ca.pem'}: {reason}; "
+              "the certificate itself is at fault, so naming a CA in tls.ca_file would not help: the server must "
+              "present one without the fault"),
         Found(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN"),
         Found(5, "MC816", "error", "the password of alice@example.org was not sent: the connection failed the TLS "
               "checks above"),
