@@ -76,13 +76,28 @@ _ATTRIBUTE_NAMES = {
 
 
 def _name(name: x509.Name) -> str:
-    """A Name as RFC 4514-like text, most specific first (CN=..., O=...)."""
+    """A Name as RFC 4514-like text, most specific first (CN=..., O=...), each value escaped as RFC 4514 escapes it."""
     parts = []
     for attribute in name:
         value = attribute.value
-        text = value if isinstance(value, str) else "#" + bytes(value).hex()
+        text = _escaped(value) if isinstance(value, str) else "#" + bytes(value).hex()
         parts.append(f"{_ATTRIBUTE_NAMES.get(attribute.oid, attribute.oid.dotted_string)}={text}")
     return ", ".join(reversed(parts))
+
+
+#: RFC 4514 section 2.4: what a value escapes with a backslash anywhere (NUL as \00)
+_SPECIAL = {ch: "\\" + ch for ch in '\\"+,;<>'} | {"\0": "\\00"}
+
+
+def _escaped(value: str) -> str:
+    """An attribute value as RFC 4514 writes it (as ``rfc4514_string()`` does): the server chooses it, and unescaped,
+    ``CN=mail.example.com, O=Let's Encrypt`` in one CN read as two attributes: a self-signed certificate showed an
+    issuer of its own choosing in --show-cert, the output a user reads before pinning."""
+    text = "".join(_SPECIAL.get(ch, ch) for ch in value)
+    lead = "\\" if value[:1] in ("#", " ") else ""
+    if value.endswith(" ") and (len(value) > 1 or not lead):
+        text = text[:-1] + "\\ "
+    return lead + text
 
 
 _Names = tuple[tuple[str, ...], AltName, tuple[str, ...]]

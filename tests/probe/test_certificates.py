@@ -423,6 +423,30 @@ def test_a_certificate_with_thirty_names_and_a_long_subject(probe: Any, tmp_path
     assert run.code == 1
 
 
+def test_show_cert_escapes_a_subject_as_rfc_4514_does(probe: Any, tmp_path: Path) -> None:
+    """A server chooses its subject: one CN holding "mail.example.com, O=Let's Encrypt" was shown unescaped, as two
+    attributes, so a self-signed certificate's --show-cert named the issuer it liked, the line read before pinning."""
+    from cryptography.x509.oid import NameOID
+
+    subject = x509.Name([
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "#Evil+Co; <x> "),
+        x509.NameAttribute(NameOID.COMMON_NAME, 'mail.example.com, O=Let\'s Encrypt, C="US"\\'),
+    ])  # fmt: skip
+    now = dt.datetime.now(dt.UTC)
+    pair = self_signed(tmp_path, "spoof", "127.0.0.1", now - dt.timedelta(days=1), now + dt.timedelta(days=100),
+                       subject=subject)  # fmt: skip
+    with presenting(pair, {"fingerprint": sha256_pin(pair.der)}) as outgoing:
+        run = probe(outgoing=outgoing, args=("--show-cert",))
+    shown = 'CN=mail.example.com\\, O=Let\'s Encrypt\\, C=\\"US\\"\\\\, O=\\#Evil\\+Co\\; \\<x\\>\\ '
+    assert run.findings == [
+        Found(5, "MC822", "info", f"certificate 1 of 1: tls.fingerprint: {sha256_pin(pair.der)}; subject {shown}; "
+              f"issuer {shown}; not after {when(not_after(pair))}{OWN_ONLY}"),
+        SMTPS_OK,
+    ]  # fmt: skip
+    assert shown == subject.rfc4514_string().replace(",O=", ", O=")  # cryptography's escaping, probe's separator
+    assert run.code == 0
+
+
 def test_a_pinned_server_that_presents_no_certificate_is_not_trusted() -> None:
     """Without a certificate there is nothing to match the pin: before, that counted as trusted (--login sent)."""
     from mailconf.model import Auth, Protocol, Security, Server, Tls
