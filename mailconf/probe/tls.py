@@ -24,6 +24,7 @@ import functools
 import hashlib
 import ipaddress
 import os
+import re
 import ssl
 import stat
 from collections.abc import Iterator
@@ -201,11 +202,22 @@ def _when(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+#: what a DNS name (a wildcard too) or an IP address is written with
+_HOST_NAME = re.compile(r"[A-Za-z0-9*._:-]+")
+
+
+def _listed(name: str) -> str:
+    """A name of the certificate as MC808 lists it: in quotes when it is no host name. The server chooses it, and
+    ``evil.example, imap.example.com`` (one dNSName) read as two names in the list, the second the very host the
+    message says the certificate is not for."""
+    return name if _HOST_NAME.fullmatch(name) else repr(name)
+
+
 def _names(summary: CertificateSummary | None) -> str | Names:
     if summary is None:
         return "no host name that could be read (the certificate could not be parsed)"
     if summary.names:
-        return Names(summary.names, 255)  # a DNS name has at most 253 characters
+        return Names(tuple(_listed(name) for name in summary.names), 255)  # a DNS name has at most 253 characters
     return {
         "absent": "no host name (it has no subjectAltName)",
         "unreadable": "no host name that could be read (its subjectAltName could not be parsed)",
