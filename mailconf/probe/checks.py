@@ -113,7 +113,10 @@ STARTTLS_MISSING = _check(
     """
 The server does not offer STARTTLS (IMAP ``STARTTLS``, POP3 ``STLS``, SMTP
 ``STARTTLS``) although the file declares ``security: starttls``, or it refuses
-the command.
+the command, or an IMAP server greets with ``PREAUTH``: logged in before TLS,
+when STARTTLS is no longer allowed (RFC 9051 section 6.2). An attacker on the
+path sends that to keep a client from starting TLS (CVE-2020-12398,
+CVE-2020-14093): Thunderbird and mutt refuse it.
 
 Why: a client that requires STARTTLS cannot connect; one that does not would
 send everything in cleartext. Either way the file and the server disagree.

@@ -48,7 +48,10 @@ class Dialogue(Protocol):
     STARTTLS: str  # the command: "STARTTLS", "STLS"
     LOGIN_COMMAND: str  # how the password command reads in messages: "LOGIN", "USER/PASS"
 
-    async def greet(self, conn: Connection) -> None: ...
+    async def greet(self, conn: Connection) -> bool:
+        """True when the greeting says the session is logged in already (IMAP PREAUTH)."""
+        ...
+
     async def capabilities(self, conn: Connection) -> Capabilities: ...
     async def starttls(self, conn: Connection) -> Quoted | None:
         """None when the server agreed; otherwise its answer."""

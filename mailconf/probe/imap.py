@@ -25,13 +25,16 @@ class Imap:
         self._tag += 1
         return f"m{self._tag}"
 
-    async def greet(self, conn: Connection) -> None:
+    async def greet(self, conn: Connection) -> bool:
         conn.progress.at("waiting for the IMAP greeting")
         line = await conn.readline()
         if says(line, "* BYE"):
             raise ProbeError(checks.PROTOCOL_ERROR, ("the server refused the connection: ", conn.quote(line)))
-        if not (says(line, "* OK") or says(line, "* PREAUTH")):
+        if says(line, "* PREAUTH"):
+            return True
+        if not says(line, "* OK"):
             raise ProbeError(checks.PROTOCOL_ERROR, ("expected an IMAP greeting (* OK), got ", conn.quote(line)))
+        return False
 
     async def _command(self, conn: Connection, command: str) -> tuple[list[str], str]:
         """Send a tagged command; return the untagged lines and the tagged status line."""

@@ -13,13 +13,14 @@ class Pop3:
     STARTTLS = "STLS"
     LOGIN_COMMAND = "USER/PASS"
 
-    async def greet(self, conn: Connection) -> None:
+    async def greet(self, conn: Connection) -> bool:
         conn.progress.at("waiting for the POP3 greeting")
         line = await conn.readline()
         if says(line, "-ERR"):
             raise ProbeError(checks.PROTOCOL_ERROR, ("the server refused the connection: ", conn.quote(line)))
         if not says(line, "+OK"):
             raise ProbeError(checks.PROTOCOL_ERROR, ("expected a POP3 greeting (+OK), got ", conn.quote(line)))
+        return False
 
     async def _status(self, conn: Connection, command: str) -> tuple[bool, str]:
         await conn.send(command)

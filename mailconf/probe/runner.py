@@ -344,7 +344,17 @@ class Session:
             await dialogue.greet(conn)
             caps = await dialogue.capabilities(conn)
         else:
-            await dialogue.greet(conn)
+            preauthenticated = await dialogue.greet(conn)
+            if preauthenticated and server.security is not Security.NONE:
+                # the attack of CVE-2020-12398 (Thunderbird) and CVE-2020-14093 (mutt): a PREAUTH injected before
+                # TLS made those clients go on without STARTTLS; fixed, they refuse it. probe went on to STARTTLS
+                # (not allowed once logged in) and, when the server took it, said the server was ok
+                raise ProbeError(
+                    checks.STARTTLS_MISSING,
+                    f"the server greeted with PREAUTH: the session is logged in before TLS, when {dialogue.STARTTLS} "
+                    "is no longer allowed (RFC 9051 section 6.2), and mail clients refuse such a connection (it is how "
+                    "an attacker on the path keeps a client from starting TLS); use security: tls",
+                )
             caps = await dialogue.capabilities(conn)
             if server.security is Security.NONE:
                 if caps.starttls:

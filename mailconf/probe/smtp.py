@@ -31,13 +31,14 @@ class Smtp:
                 return int(line[:3]), texts
         raise ProbeError(checks.PROTOCOL_ERROR, f"an SMTP reply has more than {MAX_LINES} lines")
 
-    async def greet(self, conn: Connection) -> None:
+    async def greet(self, conn: Connection) -> bool:
         conn.progress.at("waiting for the SMTP greeting")
         code, texts = await self._reply(conn)
         if code != 220:
             raise ProbeError(
                 checks.PROTOCOL_ERROR, (f"the server refused the connection: {code} ", conn.quote(texts[0]))
             )
+        return False
 
     async def capabilities(self, conn: Connection) -> Capabilities:
         conn.progress.at("waiting for the answer to EHLO")

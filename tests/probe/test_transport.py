@@ -148,6 +148,62 @@ def test_smtp_without_starttls(probe: Any) -> None:
     ]
 
 
+def preauth_imap(context: ssl.SSLContext) -> Any:
+    """An IMAP server that greets with PREAUTH (logged in already) and still takes STARTTLS, then AUTHENTICATE."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        stream: socket.socket = conn
+        stream.sendall(b"* PREAUTH logged in as alice\r\n")
+        reader = stream.makefile("rb")
+        while line := reader.readline():
+            tag = line.split()[0]
+            if b" CAPABILITY" in line:
+                stream.sendall(b"* CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN\r\n" + tag + b" OK done\r\n")
+            elif b" STARTTLS" in line:
+                stream.sendall(tag + b" OK begin TLS\r\n")
+                stream = context.wrap_socket(stream, server_side=True)
+                reader = stream.makefile("rb")
+            else:
+                stream.sendall(tag + b" OK done\r\n")
+
+    return script
+
+
+@pytest.mark.parametrize("security", ["starttls", "starttls-optional"])
+def test_a_preauth_greeting_where_starttls_is_declared_is_refused(
+    probe: Any, certs: Certificates, tmp_path: Path, security: str
+) -> None:
+    """PREAUTH before TLS is how an attacker on the path kept Thunderbird and mutt from starting TLS (CVE-2020-12398,
+    CVE-2020-14093); fixed, they refuse it. probe sent STARTTLS (not allowed once logged in, RFC 9051 section 6.2),
+    and with a server that took it said "server-ok", exit 0, where the user's client refuses the server; with
+    --login it ran the password command and logged in."""
+    marker = tmp_path / "ran"
+    with ScriptedServer(preauth_imap(server_context(certs.good))) as server:
+        run = probe(
+            incoming=imap(server.port, security, auth="password", password_command=f"touch {marker}",
+                          tls={"ca_file": str(certs.ca)}),
+            args=("--login",),
+        )  # fmt: skip
+    assert run.findings == [
+        Found(5, "MC805", "error", "the server greeted with PREAUTH: the session is logged in before TLS, when "
+              "STARTTLS is no longer allowed (RFC 9051 section 6.2), and mail clients refuse such a connection (it is "
+              "how an attacker on the path keeps a client from starting TLS); use security: tls"),
+    ]  # fmt: skip
+    assert run.code == 1
+    assert not marker.exists()
+
+
+def test_a_preauth_greeting_without_tls_is_a_greeting(probe: Any, certs: Certificates) -> None:
+    with ScriptedServer(preauth_imap(server_context(certs.good))) as server:
+        run = probe(incoming=imap(server.port, "none", auth="none"))
+    assert run.findings == [
+        Found(5, "MC806", "info", "the server offers STARTTLS; use security: starttls, or security: tls on its "
+              "implicit-TLS port"),
+        Found(5, "MC820", "info", "IMAP over no TLS; login offered: PLAIN, LOGIN command"),
+    ]  # fmt: skip
+    assert run.code == 0
+
+
 def test_cleartext_server_that_offers_starttls_gets_a_hint(probe: Any, dovecot: Dovecot) -> None:
     run = probe(incoming=imap(dovecot.ports.imap, "none"))
     assert run.findings == [
