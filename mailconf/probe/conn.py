@@ -240,10 +240,18 @@ def spoken_versions(context: ssl.SSLContext) -> list[str]:
     ]
 
 
-def handshake_advice(reason: str, context: ssl.SSLContext) -> str:
+def handshake_advice(reason: str, context: ssl.SSLContext, upgrade: str | None = None) -> str:
     """What to do about a failed handshake: :data:`TLS_ADVICE`, except that no version in common is put down to the
-    local OpenSSL configuration when that refuses one of the versions probe would speak."""
-    advice = TLS_ADVICE.get(reason, "check security and port")
+    local OpenSSL configuration when that refuses one of the versions probe would speak, and that a server that
+    agreed to ``upgrade`` (STARTTLS, STLS) and then answered in something else has the right port and security."""
+    advice = TLS_ADVICE.get(reason)
+    if advice is None and upgrade is not None:
+        # "check security and port" fits a port that does not speak TLS; this one said it would
+        return (
+            f"the server agreed to {upgrade}, then did not answer in TLS: its {upgrade} is broken, or something on "
+            "the path (a firewall, a proxy) keeps TLS off; use security: tls on its implicit-TLS port if it has one"
+        )
+    advice = advice or "check security and port"
     spoken = spoken_versions(context)
     if advice != _NO_COMMON_VERSION or len(spoken) == len(_VERSIONS):
         return advice
@@ -327,11 +335,12 @@ class Connection:
         obj = self.writer.get_extra_info("ssl_object")
         return obj if isinstance(obj, ssl.SSLObject) else None
 
-    async def start_tls(self, context: ssl.SSLContext, server_hostname: str, label: str) -> None:
-        """The handshake ("the TLS handshake [after STARTTLS]" in messages).
+    async def start_tls(self, context: ssl.SSLContext, server_hostname: str, upgrade: str | None = None) -> None:
+        """The handshake, implicit or after ``upgrade`` (STARTTLS, STLS), which names it in messages.
 
         Certificate errors propagate (the runner classifies them); others end the session.
         """
+        label = f"the TLS handshake after {upgrade}" if upgrade else "the TLS handshake"
         self.progress.at(f"doing {label}")
         # Bytes that came with or after the server's "go ahead" were sent in cleartext; once TLS
         # starts they would be read as if they were protected (the STARTTLS injection attack,
@@ -349,7 +358,7 @@ class Connection:
             raise
         except ssl.SSLError as exc:
             reason = exc.reason or exc.strerror or type(exc).__name__
-            advice = handshake_advice(reason, context)
+            advice = handshake_advice(reason, context, upgrade)
             raise ProbeError(checks.TLS_FAILED, f"{label} failed: {reason}; {advice}") from None
         except (ConnectionError, OSError) as exc:
             raise ProbeError(

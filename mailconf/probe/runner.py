@@ -316,10 +316,11 @@ class Session:
         )
 
     async def _handshake(
-        self, conn: Connection, context: ssl.SSLContext, rejection: Rejection | None, label: str
+        self, conn: Connection, context: ssl.SSLContext, rejection: Rejection | None, upgrade: str | None = None
     ) -> bool:
-        """TLS, then the certificate checks; True when credentials may be sent."""
-        await conn.start_tls(context, tls_name(self.server.host), label)
+        """TLS (implicit, or after the command ``upgrade``), then the certificate checks; True when credentials may
+        be sent."""
+        await conn.start_tls(context, tls_name(self.server.host), upgrade)
         ssl_object = conn.ssl_object
         if ssl_object is None:
             raise ProbeError(checks.TLS_FAILED, "the TLS handshake produced no TLS session")
@@ -340,7 +341,7 @@ class Session:
         self.tls = None
         trusted = False
         if server.security is Security.TLS:
-            trusted = await self._handshake(conn, context, rejection, "the TLS handshake")
+            trusted = await self._handshake(conn, context, rejection)
             await dialogue.greet(conn)
             caps = await dialogue.capabilities(conn)
         else:
@@ -374,8 +375,7 @@ class Session:
                 refusal = await dialogue.starttls(conn)
                 if refusal is not None:
                     raise ProbeError(checks.STARTTLS_MISSING, (f"the server refused {dialogue.STARTTLS}: ", refusal))
-                label = f"the TLS handshake after {dialogue.STARTTLS}"
-                trusted = await self._handshake(conn, context, rejection, label)
+                trusted = await self._handshake(conn, context, rejection, dialogue.STARTTLS)
                 caps = await dialogue.capabilities(conn)
         self._auth_offered(dialogue, caps)
         self._learnt(dialogue, caps)

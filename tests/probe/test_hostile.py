@@ -296,6 +296,9 @@ def test_a_keyword_with_a_look_alike_letter_is_not_the_keyword(probe: Any, proto
 
 
 def test_tls_garbage_after_starttls(probe: Any) -> None:
+    """The server agreed to STARTTLS, then answered the handshake in cleartext. The advice was "check security and
+    port", which fits a port that does not speak TLS: this one said it would, and its port and security are right."""
+
     def script(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(b"220 hi\r\n")
         reader = conn.makefile("rb")
@@ -322,7 +325,9 @@ def test_tls_garbage_after_starttls(probe: Any) -> None:
             5,
             "MC804",
             "error",
-            "the TLS handshake after STARTTLS failed: WRONG_VERSION_NUMBER; check security and port",
+            "the TLS handshake after STARTTLS failed: WRONG_VERSION_NUMBER; the server agreed to STARTTLS, then did "
+            "not answer in TLS: its STARTTLS is broken, or something on the path (a firewall, a proxy) keeps TLS off; "
+            "use security: tls on its implicit-TLS port if it has one",
         )
     ]
 

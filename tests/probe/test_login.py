@@ -196,7 +196,7 @@ async def _command_login(dialogue: Dialogue, port: int, certs: Certificates, pas
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     conn = Connection(reader, writer, Progress())
     try:
-        await conn.start_tls(ssl.create_default_context(cafile=str(certs.ca)), "127.0.0.1", "the TLS handshake")
+        await conn.start_tls(ssl.create_default_context(cafile=str(certs.ca)), "127.0.0.1")
         await dialogue.greet(conn)
         await dialogue.capabilities(conn)
         return await dialogue.login_command(conn, Credentials(CAROL.name, password, "127.0.0.1", port))
@@ -224,7 +224,7 @@ def test_pop3_login_sees_a_delivered_message(dovecot: Dovecot, certs: Certificat
         reader, writer = await asyncio.open_connection("127.0.0.1", dovecot.ports.pop3s)
         conn = Connection(reader, writer, Progress())
         try:
-            await conn.start_tls(ssl.create_default_context(cafile=str(certs.ca)), "127.0.0.1", "the TLS handshake")
+            await conn.start_tls(ssl.create_default_context(cafile=str(certs.ca)), "127.0.0.1")
             await Pop3().greet(conn)
             caps = await Pop3().capabilities(conn)
             creds = Credentials(ALICE.name, ALICE.password, "127.0.0.1", 0)
