@@ -409,8 +409,9 @@ CERTIFICATE = _check(
     "The server certificate (--show-cert)",
     """
 With ``--show-cert``: one finding per certificate the server presented (the
-server's own first): its SHA-256 fingerprint in the form ``tls.fingerprint``
-takes, then subject, issuer and not-after.
+server's own first; the first 20, then one finding counts the rest): its
+SHA-256 fingerprint in the form ``tls.fingerprint`` takes, then subject, issuer
+and not-after.
 
 Before pasting a pin, compare it with one obtained over a trusted channel:
 a pin taken from a connection that is being intercepted pins the attacker.

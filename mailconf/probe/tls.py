@@ -34,7 +34,7 @@ from typing import NamedTuple
 from ..model import Server, Severity
 from . import checks
 from .checks import Check
-from .conn import Message, Names, Quoted
+from .conn import MAX_NAMED, Message, Names, Quoted
 from .x509 import CertificateParseError, CertificateSummary, summarise, try_summarise
 
 #: A certificate expiring sooner than this is a warning (MC810).
@@ -402,10 +402,14 @@ def _validity(summary: CertificateSummary, now: dt.datetime, already: bool) -> I
 
 
 def describe_chain(tls: Negotiated) -> list[Message]:
-    """--show-cert: one line per certificate, the pin first so it can be pasted."""
+    """--show-cert: one line per certificate, the pin first so it can be pasted; the first :data:`MAX_NAMED` only.
+
+    The server chooses how many it sends: where Python shows the chain (3.13), hundreds of small certificates fit in
+    OpenSSL's 100 KB, and each was a finding of its own.
+    """
     lines: list[Message] = []
     chain = tls.chain
-    for index, der in enumerate(chain, start=1):
+    for index, der in enumerate(chain[:MAX_NAMED], start=1):
         summary = try_summarise(der)
         head = f"certificate {index} of {len(chain)}: tls.fingerprint: sha256:{fingerprint(der)}"
         if summary is None:
@@ -416,6 +420,8 @@ def describe_chain(tls: Negotiated) -> list[Message]:
                 Quoted(name or "(empty)", 400, as_repr=False) for name in (summary.subject, summary.issuer)
             )
             lines.append((f"{head}; subject ", subject, "; issuer ", issuer, f"; not after {_when(summary.not_after)}"))
+    if len(chain) > MAX_NAMED:
+        lines.append(f"certificates {MAX_NAMED + 1} to {len(chain)} of {len(chain)} are not shown")
     if lines and not tls.whole_chain:
         last = lines[-1]
         note = " (this Python shows only the server's own certificate, not the rest of the chain)"

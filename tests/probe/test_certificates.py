@@ -766,6 +766,56 @@ def test_show_cert_shows_the_chain_the_server_sends_where_python_can(probe: Any,
     assert run.code == 0
 
 
+def a_chain_of(tmp_path: Path, count: int) -> tuple[KeyPair, list[bytes]]:
+    """A server certificate for 127.0.0.1 and ``count - 1`` more after it in its PEM (each self-signed: OpenSSL's
+    server sends what the file holds), and the DER of all of them in the order sent."""
+    from cryptography.hazmat.primitives import serialization
+
+    now = dt.datetime.now(dt.UTC)
+    pairs = [self_signed(tmp_path, f"c{i}", "127.0.0.1", now - dt.timedelta(days=1), now + dt.timedelta(days=99))
+             for i in range(count)]  # fmt: skip
+    leaf = pairs[0]
+    leaf.cert.write_bytes(b"".join(pair.cert.read_bytes() for pair in pairs))
+    sent = [c.public_bytes(serialization.Encoding.DER) for c in x509.load_pem_x509_certificates(leaf.cert.read_bytes())]
+    return leaf, sent
+
+
+def shown_certificate(index: int, count: int, der: bytes) -> str:
+    c = x509.load_der_x509_certificate(der)
+    return (
+        f"certificate {index} of {count}: tls.fingerprint: {sha256_pin(der)}; subject {c.subject.rfc4514_string()}; "
+        f"issuer {c.issuer.rfc4514_string()}; not after {when(c.not_valid_after_utc)}"
+    )
+
+
+def test_show_cert_shows_twenty_certificates_of_a_chain_and_counts_the_rest(probe: Any, tmp_path: Path) -> None:
+    """A server chooses how many certificates it sends: where Python shows the chain (3.13), each was a finding of
+    its own, hundreds in OpenSSL's 100 KB. Before 3.13 only the server's own is there to show."""
+    pair, sent = a_chain_of(tmp_path, 25)
+    with presenting(pair, {"fingerprint": sha256_pin(pair.der)}) as outgoing:
+        run = probe(outgoing=outgoing, args=("--show-cert",))
+    if sys.version_info >= (3, 13):
+        shown = [shown_certificate(i, 25, der) for i, der in enumerate(sent[:20], start=1)]
+        shown.append("certificates 21 to 25 of 25 are not shown")
+    else:
+        shown = [shown_certificate(1, 1, sent[0]) + OWN_ONLY]
+    assert run.findings == [*(Found(5, "MC822", "info", line) for line in shown), SMTPS_OK]
+    assert run.code == 0
+
+
+def test_a_chain_is_shown_twenty_certificates_long(tmp_path: Path) -> None:
+    """The same, on every Python: the chain as Python 3.13 hands it over (get_unverified_chain)."""
+    from mailconf.probe.conn import render
+    from mailconf.probe.tls import Negotiated, describe_chain
+
+    _pair, sent = a_chain_of(tmp_path, 25)
+    lines = [render(line, str) for line in describe_chain(Negotiated("TLSv1.3", tuple(sent), whole_chain=True))]
+    assert lines == [
+        *(shown_certificate(i, 25, der) for i, der in enumerate(sent[:20], start=1)),
+        "certificates 21 to 25 of 25 are not shown",
+    ]
+
+
 # --- the host name against the certificate's names (RFC 9525) -------------------------------------------
 
 
