@@ -342,7 +342,7 @@ class Session:
         trusted = False
         if server.security is Security.TLS:
             trusted = await self._handshake(conn, context, rejection)
-            await dialogue.greet(conn)
+            preauthenticated = await dialogue.greet(conn)
             caps = await dialogue.capabilities(conn)
         else:
             preauthenticated = await dialogue.greet(conn)
@@ -377,11 +377,26 @@ class Session:
                     raise ProbeError(checks.STARTTLS_MISSING, (f"the server refused {dialogue.STARTTLS}: ", refusal))
                 trusted = await self._handshake(conn, context, rejection, dialogue.STARTTLS)
                 caps = await dialogue.capabilities(conn)
-        self._auth_offered(dialogue, caps)
-        self._learnt(dialogue, caps)
-        self.add(checks.SERVER_OK, self._summary(dialogue, caps))
-        if self.options.login:
-            await self._login(conn, dialogue, caps, trusted)
+        if preauthenticated:
+            # logged in at the greeting (over TLS, or with security: none): its capabilities are those of a session
+            # logged in (AUTH= and LOGINDISABLED mean nothing there), and a login is a command of the state before.
+            # Checked as any other server, it got MC813, or --login ran the password command and sent the password
+            # to be answered BAD (MC815)
+            self._learnt(dialogue, caps)
+            self.add(checks.SERVER_OK, self._summary(dialogue, caps, preauthenticated=True))
+            if self.options.login and server.auth is not Auth.NONE:
+                self.add(
+                    checks.LOGIN_SKIPPED,
+                    "the server logged the session in at its greeting (PREAUTH): there is no login to try, and no "
+                    "password or token command ran",
+                    Severity.INFO,
+                )
+        else:
+            self._auth_offered(dialogue, caps)
+            self._learnt(dialogue, caps)
+            self.add(checks.SERVER_OK, self._summary(dialogue, caps))
+            if self.options.login:
+                await self._login(conn, dialogue, caps, trusted)
         with contextlib.suppress(ProbeError):  # a polite goodbye; the connection is aborted anyway
             await dialogue.quit(conn)
 
@@ -443,7 +458,7 @@ class Session:
                 ),
             )
 
-    def _summary(self, dialogue: Dialogue, caps: Capabilities) -> Message:
+    def _summary(self, dialogue: Dialogue, caps: Capabilities, *, preauthenticated: bool = False) -> Message:
         security = {
             Security.TLS: "implicit TLS",
             Security.STARTTLS: dialogue.STARTTLS,
@@ -452,6 +467,8 @@ class Session:
         }[self.server.security]
         version = f" ({self.tls.version})" if self.tls is not None else ""
         assumed = f" (assumed: {caps.assumed})" if caps.assumed else ""
+        if preauthenticated:
+            return f"{dialogue.NAME} over {security}{version}; logged in at the greeting (PREAUTH)"
         return (f"{dialogue.NAME} over {security}{version}; login offered: ", self._offered(dialogue, caps), assumed)
 
     async def _login(self, conn: Connection, dialogue: Dialogue, caps: Capabilities, trusted: bool) -> None:

@@ -148,17 +148,23 @@ def test_smtp_without_starttls(probe: Any) -> None:
     ]
 
 
-def preauth_imap(context: ssl.SSLContext) -> Any:
-    """An IMAP server that greets with PREAUTH (logged in already) and still takes STARTTLS, then AUTHENTICATE."""
+def preauth_imap(context: ssl.SSLContext, *, implicit: bool = False) -> Any:
+    """An IMAP server that greets with PREAUTH (logged in already) and still takes STARTTLS, then AUTHENTICATE;
+    ``implicit``: over implicit TLS, listing the capabilities of a session logged in (no STARTTLS, no AUTH=), and
+    answering a login as Dovecot does once logged in."""
 
     def script(conn: socket.socket, stop: threading.Event) -> None:
-        stream: socket.socket = conn
+        stream: socket.socket = context.wrap_socket(conn, server_side=True) if implicit else conn
         stream.sendall(b"* PREAUTH logged in as alice\r\n")
         reader = stream.makefile("rb")
         while line := reader.readline():
             tag = line.split()[0]
-            if b" CAPABILITY" in line:
+            if b" CAPABILITY" in line and implicit:
+                stream.sendall(b"* CAPABILITY IMAP4rev1 IDLE\r\n" + tag + b" OK done\r\n")
+            elif b" CAPABILITY" in line:
                 stream.sendall(b"* CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN\r\n" + tag + b" OK done\r\n")
+            elif b" LOGIN " in line or b" AUTHENTICATE " in line:
+                stream.sendall(tag + b" BAD Command not valid in authenticated state\r\n")
             elif b" STARTTLS" in line:
                 stream.sendall(tag + b" OK begin TLS\r\n")
                 stream = context.wrap_socket(stream, server_side=True)
@@ -199,9 +205,31 @@ def test_a_preauth_greeting_without_tls_is_a_greeting(probe: Any, certs: Certifi
     assert run.findings == [
         Found(5, "MC806", "info", "the server offers STARTTLS; use security: starttls, or security: tls on its "
               "implicit-TLS port"),
-        Found(5, "MC820", "info", "IMAP over no TLS; login offered: PLAIN, LOGIN command"),
+        Found(5, "MC820", "info", "IMAP over no TLS; logged in at the greeting (PREAUTH)"),
     ]  # fmt: skip
     assert run.code == 0
+
+
+def test_a_session_logged_in_at_its_tls_greeting_has_no_login_to_check(
+    probe: Any, certs: Certificates, tmp_path: Path
+) -> None:
+    """PREAUTH over implicit TLS: a session logged in lists no AUTH=, and takes no login. Checked as a server that
+    waits for one, its LOGIN command was offered (no LOGINDISABLED), and --login ran the password command and sent
+    the password, to be answered BAD (MC815, exit 1); with LOGINDISABLED listed, it "offers no password login"."""
+    marker = tmp_path / "ran"
+    with ScriptedServer(preauth_imap(server_context(certs.good), implicit=True)) as server:
+        run = probe(
+            incoming=imap(server.port, "tls", auth="password", password_command=f"touch {marker}",
+                          tls={"ca_file": str(certs.ca)}),
+            args=("--login",),
+        )  # fmt: skip
+    assert run.findings == [
+        Found(5, "MC820", "info", "IMAP over implicit TLS (TLSv1.3); logged in at the greeting (PREAUTH)"),
+        Found(5, "MC816", "info", "the server logged the session in at its greeting (PREAUTH): there is no login to "
+              "try, and no password or token command ran"),
+    ]  # fmt: skip
+    assert run.code == 0
+    assert not marker.exists()
 
 
 def test_cleartext_server_that_offers_starttls_gets_a_hint(probe: Any, dovecot: Dovecot) -> None:
