@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import ssl
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -152,6 +153,17 @@ def upper(text: str) -> str:
     s2.4). ``str.upper()`` also folds look-alikes: ``ſTARTTLS`` (long s) read as STARTTLS, ``AUTH=PLAıN``
     (dotless i) as PLAIN."""
     return text.translate(_ASCII_UPPER)
+
+
+#: the white space between the words of a server's line: SP (RFC 9051, RFC 2449, RFC 5321), and the ASCII others
+_SPACES = re.compile("[ \t\r\n\x0b\x0c]+")
+
+
+def words(line: str) -> list[str]:
+    """The words of a server's line, split at ASCII white space only. ``str.split()`` also splits at U+00A0, U+2028,
+    U+0085 and ``\\x1c``-``\\x1f``: ``X<U+00A0>STARTTLS``, one word to a mail client (which splits at SP, mutt at C's
+    isspace()), read as STARTTLS, and probe went on where the client finds no STARTTLS."""
+    return [word for word in _SPACES.split(line) if word]
 
 
 def says(line: str, word: str) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import checks
-from .conn import MAX_LINES, Connection, ProbeError, Quoted, says, upper
+from .conn import MAX_LINES, Connection, ProbeError, Quoted, says, upper, words
 from .dialogue import Capabilities, Kind, LoginReply, mechanism_names, sasl_exchange
 from .sasl import Credentials
 
@@ -61,16 +61,16 @@ class Imap:
         untagged, status = await self._command(conn, "CAPABILITY")
         if not says(status, "OK"):
             raise ProbeError(checks.PROTOCOL_ERROR, ("CAPABILITY failed: ", conn.quote(status)))
-        words: set[str] = set()
+        listed: set[str] = set()
         for line in untagged:
             said = upper(line)
             if said.startswith("* CAPABILITY "):
-                words.update(said.split()[2:])
+                listed.update(words(said)[2:])
         return Capabilities(
-            starttls="STARTTLS" in words,
-            mechanisms=mechanism_names(w[5:] for w in words if w.startswith("AUTH=")),
-            login_command="LOGINDISABLED" not in words,
-            initial_response="SASL-IR" in words,
+            starttls="STARTTLS" in listed,
+            mechanisms=mechanism_names(w[5:] for w in listed if w.startswith("AUTH=")),
+            login_command="LOGINDISABLED" not in listed,
+            initial_response="SASL-IR" in listed,
         )
 
     async def starttls(self, conn: Connection) -> Quoted | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import checks
-from .conn import MAX_LINES, Connection, ProbeError, Quoted, says, upper
+from .conn import MAX_LINES, Connection, ProbeError, Quoted, says, upper, words
 from .dialogue import Capabilities, Kind, LoginReply, mechanism_names, sasl_exchange
 from .sasl import Credentials
 
@@ -50,12 +50,12 @@ class Pop3:
             raise ProbeError(checks.PROTOCOL_ERROR, f"the CAPA list has more than {MAX_LINES} lines")
         # a capability is the line's first word (RFC 2449 s6: capa-tag *(SP param)), as IMAP's and SMTP's are read:
         # compared as whole lines, "STLS " (a trailing space) was no STLS (a false MC805) and "USER\t" no USER
-        tags = [words for words in (line.split() for line in lines) if words]
-        mechanisms = {m for words in tags if words[0] == "SASL" for m in words[1:]}
+        tags = [tag for tag in (words(line) for line in lines) if tag]
+        mechanisms = {m for tag in tags if tag[0] == "SASL" for m in tag[1:]}
         return Capabilities(
-            starttls=any(words[0] == "STLS" for words in tags),
+            starttls=any(tag[0] == "STLS" for tag in tags),
             mechanisms=mechanism_names(mechanisms),
-            login_command=any(words[0] == "USER" for words in tags),
+            login_command=any(tag[0] == "USER" for tag in tags),
         )
 
     async def starttls(self, conn: Connection) -> Quoted | None:

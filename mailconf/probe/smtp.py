@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import checks
-from .conn import MAX_LINES, Connection, ProbeError, Quoted, upper
+from .conn import MAX_LINES, Connection, ProbeError, Quoted, upper, words
 from .dialogue import Capabilities, Kind, LoginReply, mechanism_names, sasl_exchange
 from .sasl import Credentials
 
@@ -46,11 +46,11 @@ class Smtp:
         code, texts = await self._reply(conn)
         if code != 250:
             raise ProbeError(checks.PROTOCOL_ERROR, (f"EHLO failed: {code} ", conn.quote(texts[0])))
-        keywords = [upper(t).split() for t in texts[1:] if t.strip()]
-        mechanisms = {m for words in keywords if words[0] == "AUTH" for m in words[1:]}
-        mechanisms |= {m for words in keywords if words[0].startswith("AUTH=") for m in (words[0][5:], *words[1:])}
+        keywords = [listed for listed in (words(upper(t)) for t in texts[1:]) if listed]
+        mechanisms = {m for kw in keywords if kw[0] == "AUTH" for m in kw[1:]}
+        mechanisms |= {m for kw in keywords if kw[0].startswith("AUTH=") for m in (kw[0][5:], *kw[1:])}
         return Capabilities(
-            starttls=any(words[0] == "STARTTLS" for words in keywords),
+            starttls=any(kw[0] == "STARTTLS" for kw in keywords),
             mechanisms=mechanism_names(mechanisms),
             login_command=False,
         )
