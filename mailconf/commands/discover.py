@@ -9,7 +9,6 @@ unprobed (nothing written); 2 usage error, or ``-o FILE`` exists without
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -116,19 +115,15 @@ def _refuse_output(output: str | None, *, force: bool) -> None:
             raise refuse_replacing([output])
 
 
-def _pattern(name: str) -> re.Pattern[str]:
-    from ..schema import schema
-
-    return re.compile(schema()["$defs"][name]["pattern"])
-
-
 def _address(text: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # bytes that are not UTF-8 (a Latin-1 terminal): the pattern took them, quote() did not
         raise UsageError(f"{shown(text)}: the address is not UTF-8 text; write it in UTF-8") from None
+    from ..schema import pattern
+
     local, _, domain = text.rpartition("@")
-    if _pattern("address").search(text) and len(text) <= 254:
+    if pattern("address").search(text) and len(text) <= 254:
         from ..discover.clientconfig import looks_like_address
 
         if looks_like_address(domain):  # 192.0.2.1, and 127.1 or 0x7f000001, which the resolver reads as 127.0.0.1
@@ -149,7 +144,9 @@ def _address(text: str) -> str:
 
 
 def _name(text: str) -> str:
-    if not _pattern("accountName").search(text):
+    from ..schema import pattern
+
+    if not pattern("accountName").search(text):
         raise UsageError(f"--name {shown(text)}: an account name is 1-64 letters, digits, '.', '_' or '-'")
     return text
 

@@ -452,6 +452,27 @@ def test_usage_errors(args: list[str], message: str, capfd: pytest.CaptureFixtur
     assert (code, *capfd.readouterr()) == (2, "", f"mailconf: {message}\n")
 
 
+@pytest.mark.parametrize(
+    ("args", "address", "message"),
+    [
+        ([], f"{ADDRESS}\n", f"'{ADDRESS}\\n' is not an e-mail address (name@domain.example)"),
+        (["--name", "work\n"], ADDRESS, "--name 'work\\n': an account name is 1-64 letters, digits, '.', '_' or '-'"),
+    ],
+    ids=["address", "name"],
+)
+def test_a_trailing_newline_is_refused_before_anything_is_looked_up(
+    args: list[str], address: str, message: str, discover: Any, rig_certs: RigCerts
+) -> None:
+    """The address and --name were matched with Python's ``$``, which also matches before a final newline (a line
+    read from a file, passed on as it is): `alice@example.test\\n` was looked up (as example.test\\n) and every server
+    found was left out as `not a valid account file server`, as the account file's validation reads ``$`` as
+    ECMA-262 does; `--name 'work\\n'` got as far as the account written, and an internal error (exit 3)."""
+    body = config(server("imap", "imap.example.test", 993))
+    with web_and_dns({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf, ["autoconfig.example.test"]) as (web, dns):
+        run = discover(dns, "--no-probe", *args, address=address)
+    assert (run, web.requests) == (Run(2, "", f"mailconf: {message}\n"), [])
+
+
 def test_ca_file_that_is_a_named_pipe(tmp_path: Path) -> None:
     """OpenSSL waited on the pipe for a writer forever, past --timeout (and SIGTERM). In a process of its own:
     a regression fails at the hang guard instead of never ending."""
