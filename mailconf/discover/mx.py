@@ -28,7 +28,7 @@ from .clientconfig import is_dns_host, is_host_name
 from .dns import DnsError
 from .domains import PSL_FILES, base_domain, have_list, is_public_suffix, next_subdomain
 from .env import Env
-from .values import Config, Job, NotFound
+from .values import Config, Job, NotFound, shown
 
 
 def jobs(env: Env) -> list[Job]:
@@ -47,7 +47,7 @@ def lookup(env: Env) -> Config:
         raise NotFound(f"no MX record for {env.domain}")
     host = hosts[0].host
     if not is_host_name(host):  # "mx./home/me/x.test" (DNS labels hold any byte): a path in --ispdb DIR, a URL's path
-        raise NotFound(f"the MX host {host} is not a host name")
+        raise NotFound(f"the MX host {shown(host)} is not a host name")
     if not is_dns_host(host):  # "192.0.2.1.": its "base domain" 2.1 would be looked up, and count as related
         raise NotFound(f"the MX host {host} looks like an IP address, not a host name (RFC 5321 section 5.1)")
     if not have_list():  # the last two labels would make co.uk the base domain, and every host under it related

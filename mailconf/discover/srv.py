@@ -23,7 +23,7 @@ from . import rank
 from .clientconfig import is_dns_host
 from .dns import DnsError, Srv
 from .env import Env
-from .values import Candidate, Config, Job, NotFound, joined
+from .values import Candidate, Config, Job, NotFound, joined, shown
 
 
 class Service(NamedTuple):
@@ -63,7 +63,7 @@ def lookup(env: Env, rng: random.Random | None = None) -> Config:
             continue
         for place, record in enumerate(order(records, chooser)):
             if not is_dns_host(record.target):  # a DNS label holds any byte: "dead:beef", "192.0.2.1", "a b"
-                notes.append(f"{name}: target {record.target!r} left out: not a host name")
+                notes.append(f"{name}: target {shown(record.target)} left out: not a host name")
                 continue
             if record.port == 0:
                 notes.append(f"{name}: target {record.target} left out: port 0 is not a port")

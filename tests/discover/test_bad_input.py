@@ -22,6 +22,7 @@ from typing import Any
 import dns.flags
 import dns.message
 import dns.query
+import dns.rdatatype
 import dns.rrset
 import pytest
 
@@ -372,7 +373,7 @@ def test_an_mx_host_that_is_a_path_is_not_followed(discover: Any, tmp_path: Path
     finally:
         shutil.rmtree(outside)
     ispdb_line = f"ispdb {ispdb / 'example.test.xml'}: no file for example.test in {ispdb}"
-    assert run == Run(1, "", nothing_found(dns, ispdb=ispdb_line, mx=f"the MX host {mx} is not a host name"))
+    assert run == Run(1, "", nothing_found(dns, ispdb=ispdb_line, mx=f"the MX host {mx!r} is not a host name"))
 
 
 @pytest.mark.parametrize(
@@ -514,6 +515,38 @@ def test_srv_targets_that_are_no_host_names_are_left_out(discover: Any) -> None:
         "_submissions._tcp.example.test: target '192.0.2.1' left out: not a host name"
     )
     assert run == Run(1, "", nothing_found(dns, srv=srv))
+
+
+#: a DNS name of three labels of 63 bytes 0xFF each: dnspython writes each byte as \\255 (758 characters)
+BYTES_NAME = ".".join(["\\255" * 63] * 3)
+
+
+def bytes_targets(query: dns.message.QueryMessage) -> dns.message.Message:
+    """_imaps SRV and MX answers whose target is :data:`BYTES_NAME`; nothing else."""
+    response = dns.message.make_response(query)
+    asked = query.question[0]
+    record = {
+        "_imaps._tcp.example.test.": ("SRV", f"0 0 993 {BYTES_NAME}."),
+        "example.test.": ("MX", f"10 {BYTES_NAME}."),
+    }
+    rdtype, data = record.get(asked.name.to_text(), ("", ""))
+    if rdtype and dns.rdatatype.to_text(asked.rdtype) == rdtype:
+        response.answer.append(dns.rrset.from_text(asked.name, 60, "IN", rdtype, data))
+    return response
+
+
+def test_a_long_target_that_is_no_host_name_is_shown_cut(discover: Any) -> None:
+    """An SRV target or an MX host that is no host name was quoted whole: a DNS name of bytes no host name holds is
+    up to 1,000 characters as text, and each SRV record left out has its note (five shown), so the reason was a line
+    of several thousand characters. It is cut as every value from the network is (values.shown)."""
+    with crafted_dns(bytes_targets) as dns_server:
+        run = discover(dns_server, "--no-probe")
+    quoted = "'" + "\\\\255" * 16 + "'... (758 characters)"
+    assert run == Run(1, "", nothing_found(
+        dns_server,
+        mx=f"the MX host {quoted} is not a host name",
+        srv=f"_imaps._tcp.example.test: target {quoted} left out: not a host name",
+    ))  # fmt: skip
 
 
 def test_an_mx_that_is_an_ip_address_is_not_followed(discover: Any) -> None:
