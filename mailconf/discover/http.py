@@ -144,11 +144,13 @@ def _get(url: str, deadline: float, resolver: Dns, tls: ssl.SSLContext) -> tuple
         _Https(host, port, addresses, deadline, tls) if secure else _Http(host, port, addresses, deadline)
     )
     try:
-        conn.request("GET", target, headers={"User-Agent": f"mailconf/{__version__}", "Accept": "text/xml"})
+        conn.request("GET", target, headers=_HEADERS)
         response = conn.getresponse()
         location = response.getheader("Location")
         if location is not None:  # RFC 9110 s5.5: white space around a field value is not part of it
             location = location.strip(" \t")
+        if response.status == 200:
+            _refuse_compressed(response)
         body = b"" if response.status in _REDIRECTS else _read(response)
         return response.status, response.reason, location, body
     except ssl.SSLCertVerificationError as exc:
@@ -163,6 +165,20 @@ def _get(url: str, deadline: float, resolver: Dns, tls: ssl.SSLContext) -> tuple
         raise FetchError(f"cannot connect to {host} port {port} ({exc.strerror or type(exc).__name__})") from None
     finally:
         conn.close()
+
+
+#: http.client adds ``Accept-Encoding: identity``: the answer is asked for uncompressed
+_HEADERS = {"User-Agent": f"mailconf/{__version__}", "Accept": "text/xml"}
+
+
+def _refuse_compressed(response: http.client.HTTPResponse) -> None:
+    """FetchError when a server compressed the answer all the same (a ``.xml.gz`` served as ``Content-Encoding:
+    gzip``): its bytes are no XML, and the parser's `not well-formed (invalid token)` sent the user looking for a
+    broken file. It is not decoded: a gzip body of a kilobyte can unpack to gigabytes."""
+    coding = response.getheader("Content-Encoding", "").strip(" \t")
+    if coding.lower() not in ("", "identity"):
+        raise FetchError(f"the answer is compressed (Content-Encoding: {clipped(coding)}), though mailconf asked "
+                         "for it uncompressed (Accept-Encoding: identity)")  # fmt: skip
 
 
 def _remaining(deadline: float) -> float:

@@ -5,6 +5,7 @@ server is still found (exit 0), what the network said is shown cut."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 import shutil
 import socket
@@ -172,6 +173,41 @@ def test_a_body_shorter_than_its_content_length(discover: Any, rig_certs: RigCer
     run, dns = served(discover, rig_certs, answer)
     reason = f"the connection ended after {len(body)} of the {len(body) + 100} bytes the answer announced"
     assert run == Run(1, "", nothing_found(dns, reason))
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br"])
+def test_a_compressed_answer_is_named(coding: str, discover: Any, rig_certs: RigCerts) -> None:
+    """http.client asks for the answer uncompressed (Accept-Encoding: identity); a server that compresses it all the
+    same (a config-v1.1.xml.gz served with Content-Encoding: gzip) gave `line 1:1: not well-formed XML (not
+    well-formed (invalid token))`, which sends the user looking for a broken file. Nothing is decompressed (a small
+    gzip body can unpack to gigabytes)."""
+    body = gzip.compress(config(server("imap", "imap.example.test", 993)).encode())
+    run, dns = served(discover, rig_certs, (200, {"Content-Type": "text/xml", "Content-Encoding": coding}, body))
+    reason = (
+        f"the answer is compressed (Content-Encoding: {coding}), though mailconf asked for it uncompressed "
+        "(Accept-Encoding: identity)"
+    )
+    assert run == Run(1, "", nothing_found(dns, reason))
+    # an error page is named by its status, compressed or not
+    run, dns = served(discover, rig_certs, (404, {"Content-Encoding": coding}, body))
+    assert run == Run(1, "", nothing_found(dns, "HTTP 404 Not Found"))
+
+
+def test_an_identity_content_encoding_is_read(discover: Any, rig_certs: RigCerts) -> None:
+    """Content-Encoding: identity (any case) is no compression: the answer is read."""
+    answer = (
+        200,
+        {"Content-Type": "text/xml", "Content-Encoding": "Identity"},
+        config(server("imap", "imap.example.test", 993)).encode(),
+    )
+    with web_and_dns({"/mail/config-v1.1.xml": answer}, rig_certs.leaf, ["autoconfig.example.test"]) as (_, dns):
+        run = discover(dns, "--no-probe")
+    origin = f"from autoconfig {AUTOCONFIG}; not probed (--no-probe)"
+    assert run == Run(
+        0,
+        account(incoming=(origin, "protocol: imap\nhost: imap.example.test\nport: 993\nsecurity: tls\nauth: password")),
+        "mailconf: warning: no outgoing server found; add it by hand\n",
+    )
 
 
 def test_redirect_to_http(discover: Any, rig_certs: RigCerts) -> None:
