@@ -5,11 +5,13 @@ and external references (an entity bomb never expands). Servers come out in the
 file's order (its first ``incomingServer`` is the provider's preference).
 Placeholders ``%EMAILADDRESS%``, ``%EMAILLOCALPART%`` and ``%EMAILDOMAIN%`` are
 filled in; a server this file cannot describe safely (an Exchange or JMAP server,
-a host that is not a host name, a port out of range) is left out with a note.
+a host that is not a host name, or only passes for one, ``0x7f000001``, a port out of range) is left out with
+a note.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import NamedTuple
 from xml.etree.ElementTree import Element, ParseError
@@ -104,6 +106,16 @@ def looks_like_address(name: str) -> bool:
     return ":" in name or not (last[:1].isascii() and last[:1].isalpha())
 
 
+def _dotted_quad(text: str) -> bool:
+    """Whether ``text`` is an IPv4 address as the account file writes one (``192.0.2.1``), not a form only a resolver
+    reads as one (``0x7f000001``, ``127.1``): a provider may name its server by address."""
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _defused(exc: DefusedXmlException) -> str:
     name = type(exc).__name__
     return {
@@ -139,7 +151,7 @@ def _server(element: Element, address: str) -> tuple[Candidate | None, str | Non
     if protocol is None or (protocol is Protocol.SMTP) != (element.tag == "outgoingServer"):
         return None, f"{what} left out: mailconf holds IMAP, POP3 and SMTP servers only"
     host = _fill(_text(element, "hostname"), address)
-    if not is_host_name(host):
+    if not (is_dns_host(host) or _dotted_quad(host)):
         return None, f"{what} left out: {shown(host)} is not a host name"
     port = _text(element, "port")
     if not (port.isascii() and port.isdigit() and len(port) <= 5) or not 0 < int(port) < 65536:  # not "²"

@@ -638,6 +638,32 @@ def test_a_huge_host_name_is_shown_cut(discover: Any, rig_certs: RigCerts) -> No
     assert run == Run(1, "", nothing_found(dns, f"no IMAP, POP3 or SMTP server in it; {note} and 19995 more"))
 
 
+def test_a_host_name_only_a_resolver_reads_as_an_address_is_left_out(discover: Any, rig_certs: RigCerts) -> None:
+    """<hostname>0x7f000001</hostname> passed as a host name (a last label that is not all digits) and was written,
+    `host: 0x7f000001`, flagged only as outside example.test (lint calls it a single-label name), while the
+    system's resolver (inet_aton), and so the probe and the mail client, read it as 127.0.0.1: the provider's file
+    pointed the account at the user's own machine under a name. SRV targets and MX hosts were refused so already.
+    An IPv4 address written as one is still taken, as the account file holds it."""
+    body = config(server("imap", "0x7f000001", 993), server("smtp", "0177.0.0.1", 465))
+    with web_and_dns({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf, ["autoconfig.example.test"]) as (_, dns):
+        run = discover(dns, "--no-probe")
+    notes = (
+        "<incomingServer type='imap'> left out: '0x7f000001' is not a host name; "
+        "<outgoingServer type='smtp'> left out: '0177.0.0.1' is not a host name"
+    )
+    assert run == Run(1, "", nothing_found(dns, f"no IMAP, POP3 or SMTP server in it; {notes}"))
+    body = config(server("imap", "192.0.2.1", 993))
+    with web_and_dns({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf, ["autoconfig.example.test"]) as (_, dns):
+        run = discover(dns, "--no-probe")
+    flag = "CHECK: 192.0.2.1 is outside example.test"
+    origin = f"{flag}; from autoconfig {AUTOCONFIG}; not probed (--no-probe)"
+    assert run == Run(
+        0,
+        account(incoming=(origin, "protocol: imap\nhost: 192.0.2.1\nport: 993\nsecurity: tls\nauth: password")),
+        f"mailconf: warning: no outgoing server found; add it by hand\nmailconf: warning: incoming 192.0.2.1: {flag}\n",
+    )
+
+
 def test_a_null_mx_is_named(discover: Any) -> None:
     """MX 0 . (RFC 7505) says the domain receives no mail at all; it was reported as no MX record."""
     with Dnsmasq(["mx-host=example.test,.,0"]) as dns:
