@@ -261,10 +261,15 @@ def test_redirect_loop(location: str, discover: Any, rig_certs: RigCerts) -> Non
 
 
 @contextlib.contextmanager
-def _udp(reply: Callable[[bytes], bytes | None]) -> Iterator[str]:
-    """A UDP server on 127.0.0.1 that sends ``reply(datagram)`` back for each datagram (None: nothing); its address."""
+def _udp(reply: Callable[[bytes], bytes | None], port: int = 0) -> Iterator[str]:
+    """A UDP server on 127.0.0.1 (``port``, by default any) that sends ``reply(datagram)`` back for each datagram
+    (None: nothing); its address."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind((HOST, 0))
+    try:
+        sock.bind((HOST, port))
+    except OSError:
+        sock.close()
+        raise
     sock.settimeout(0.2)
     stop = threading.Event()
 
@@ -880,14 +885,30 @@ def _truncated(data: bytes) -> bytes:
     return response.to_wire()
 
 
+def _tcp_and_udp_port() -> socket.socket:
+    """A TCP socket bound to a port of 127.0.0.1 that is free for UDP too. The other way round (TCP on the port a UDP
+    server got) failed now and then with EADDRINUSE: the two are separate port spaces, and other tests' servers
+    listen on TCP ports all the time."""
+    for _ in range(50):
+        listener = socket.socket()
+        listener.bind((HOST, 0))
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind(listener.getsockname())
+            except OSError:
+                listener.close()
+                continue
+        return listener
+    raise RuntimeError("no port of 127.0.0.1 free for both TCP and UDP")
+
+
 @contextlib.contextmanager
 def truncated_over_udp(over_tcp: Callable[[bytes], bytes | None]) -> Iterator[Any]:
     """A scripted stand-in for a DNS server (dnsmasq answers TCP properly): over UDP on 127.0.0.1 every answer is
     empty and truncated (TC); over TCP on the same port each query is read and answered with ``over_tcp(query)``
     (None: the connection is closed unanswered). It stands where the discover fixture takes a :class:`Dnsmasq`."""
-    with _udp(_truncated) as address:
-        listener = socket.socket()
-        listener.bind((HOST, int(address.rpartition(":")[2])))
+    listener = _tcp_and_udp_port()
+    with _udp(_truncated, listener.getsockname()[1]) as address:
         listener.listen(16)
         listener.settimeout(0.2)
         stop = threading.Event()
