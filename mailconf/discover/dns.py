@@ -10,6 +10,7 @@ an empty answer, not an error.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import time
@@ -29,6 +30,10 @@ from .values import clipped
 
 #: a lookup is given at least this long, even when the deadline is closer (dnspython needs > 0)
 _MINIMUM = 0.05
+#: how long the AAAA query of a host whose A query gave addresses may take. Some DNS servers never answer AAAA
+#: queries (RFC 4074 section 4.1): waiting for it cost the whole deadline, and a host with an IPv4 address, hence
+#: every autoconfig URL and every probe, failed as unanswered
+AAAA_GRACE = 0.5
 
 
 class DnsError(Exception):
@@ -146,7 +151,11 @@ class Dns:
         if self.server is None:
             return _system(host, port)
         found = [str(r) for r in self.query(host, "A", deadline)]
-        found += [str(r) for r in self.query(host, "AAAA", deadline)]
+        if not found:
+            found = [str(r) for r in self.query(host, "AAAA", deadline)]
+        else:  # the IPv6 addresses are tried after these: a server that drops AAAA queries must not cost the deadline
+            with contextlib.suppress(DnsError):
+                found += [str(r) for r in self.query(host, "AAAA", min(deadline, time.monotonic() + AAAA_GRACE))]
         if not found:
             raise DnsError(f"{clipped(host)} has no address ({self.label})")
         return found

@@ -30,10 +30,10 @@ import pytest
 from mailconf.discover.dns import Dns, Mx, parse_server
 from mailconf.discover.values import MAX_TEXT
 from tests.conftest import ROOT
-from tests.servers import HOST, Script, ScriptedServer, server_context
+from tests.servers import HOST, Dovecot, Script, ScriptedServer, SmtpServer, server_context
 
-from .conftest import Dnsmasq, RigCerts, endless, redirect, web_and_dns, xml
-from .rig import ADDRESS, AUTOCONFIG, Run, account, config, server
+from .conftest import Dnsmasq, RigCerts, WebServer, endless, redirect, web_and_dns, xml
+from .rig import ADDRESS, AUTOCONFIG, IMAPS_OK, SMTPS_OK, Run, account, config, imaps, server, smtps
 
 #: -o "$OUT" with OUT unset (tests/test_cli.py: every command says it alike)
 EMPTY_OUTPUT = "-o '': an empty path names no file (an unset variable?); name the account file to write"
@@ -942,6 +942,39 @@ def truncated_over_udp(over_tcp: Callable[[bytes], bytes | None]) -> Iterator[An
             stop.set()
             thread.join(5)
             listener.close()
+
+
+def test_a_dns_server_that_never_answers_aaaa_queries_costs_no_lookup(
+    discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    """Some DNS servers answer A queries and never AAAA ones (RFC 4074 section 4.1). A host's addresses were its A
+    records, then its AAAA records, each asked until the deadline: every web host and every server to probe had an
+    IPv4 address, and every lookup said `no answer within the 10 s deadline`, after all of it. An AAAA query now
+    gets half a second once the A query gave addresses (they are tried first anyway)."""
+    body = config(
+        server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
+    )
+    with WebServer({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf) as web:
+        names = {"autoconfig.example.test.": web.address, "imap.example.test.": HOST, "smtp.example.test.": HOST}
+
+        def no_aaaa(data: bytes) -> bytes | None:
+            query = dns.message.from_wire(data)
+            asked = query.question[0]
+            if asked.rdtype == dns.rdatatype.AAAA:
+                return None
+            response = dns.message.make_response(query)
+            if asked.rdtype == dns.rdatatype.A and asked.name.to_text() in names:
+                response.answer.append(dns.rrset.from_text(asked.name, 60, "IN", "A", names[asked.name.to_text()]))
+            return response.to_wire()
+
+        with _udp(no_aaaa) as address:
+            # a shorter deadline: the fixture waits for the lookups of names with no A record (ispdb.test), whose
+            # AAAA queries go unanswered until then
+            run = discover(types.SimpleNamespace(server=address), "--timeout", "5")
+    assert run == Run(0, account(
+        incoming=(f"from autoconfig {AUTOCONFIG}; probe: {IMAPS_OK}", imaps(rig_dovecot)),
+        outgoing=(f"from autoconfig {AUTOCONFIG}; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), "")  # fmt: skip
 
 
 def test_a_dns_server_that_closes_the_tcp_connection_unanswered_is_named(discover: Any) -> None:
