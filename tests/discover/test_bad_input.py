@@ -515,6 +515,20 @@ def test_a_trailing_newline_is_refused_before_anything_is_looked_up(
     assert (run, web.requests) == (Run(2, "", f"mailconf: {message}\n"), [])
 
 
+def test_an_ispdb_url_with_a_password_is_refused_without_showing_it(discover: Any, rig_certs: RigCerts) -> None:
+    """A user name and password in --ispdb-url were never sent (http.client does no HTTP authentication): the
+    ISPDB was asked without them, and the URL, password and all, was in every line that named the lookup and in
+    the comment of every server the ISPDB gave, in the account file written."""
+    body = config(server("imap", "imap.example.test", 993))
+    with web_and_dns({"/v1.1/example.test": xml(body)}, rig_certs.leaf, ["ispdb.test"]) as (web, dns):
+        run = discover(dns, "--no-probe", "--ispdb-url", "https://bob:hunter2@ispdb.test/v1.1/")
+    message = (
+        "mailconf: --ispdb-url https://...@ispdb.test/v1.1/: discover sends no user name or password (no HTTP "
+        "authentication), and would show them in its output; give the URL without them\n"
+    )
+    assert (run, web.requests) == (Run(2, "", message), [])
+
+
 def test_ca_file_that_is_a_named_pipe(tmp_path: Path) -> None:
     """OpenSSL waited on the pipe for a writer forever, past --timeout (and SIGTERM). In a process of its own:
     a regression fails at the hang guard instead of never ending."""
