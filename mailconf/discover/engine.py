@@ -85,7 +85,8 @@ def discover(env: Env, job_list: Sequence[Job] | None = None) -> Discovery:
             elif board.can_wait():
                 waiting = True
         if ready:
-            _take(ready, env, chosen=chosen, rejected=rejected, failed=failed, late=late)
+            behind = {side: board.behind(side, server, failed) for side, (_, server) in ready.items()}
+            _take(ready, env, behind, chosen=chosen, rejected=rejected, failed=failed, late=late)
         elif waiting:
             board.wait()
         else:
@@ -96,9 +97,26 @@ def discover(env: Env, job_list: Sequence[Job] | None = None) -> Discovery:
     return Discovery(board.report(), chosen, tuple(rejected), domains, tuple(late[s] for s in SIDES if s in late))
 
 
+#: the least time a probe's share of the deadline is (or all that is left, when less)
+MIN_SHARE = 1.0
+
+
+def share(env: Env, behind: bool) -> float:
+    """By when a candidate's probe ends: with more candidates ``behind`` it, half the time left (at least
+    :data:`MIN_SHARE`), else the deadline.
+
+    A server that never answers (a port a firewall drops) would use up any deadline, however long, and leave the
+    next candidate unprobed; with half, the next one is probed, and a longer --timeout gives each one more.
+    """
+    left = env.remaining
+    part = max(left / 2, min(left, MIN_SHARE))
+    return env.deadline - left + part if behind and part < left else env.deadline
+
+
 def _take(
     ready: dict[str, tuple[Config, Candidate]],
     env: Env,
+    behind: dict[str, bool],
     *,
     chosen: dict[str, Chosen],
     rejected: list[Rejected],
@@ -115,7 +133,8 @@ def _take(
             late[side] = Late(side, server, config.origin)
         else:
             to_probe[side] = config, server
-    verdicts = probing.probe([server for _, server in to_probe.values()], env)
+    until = [share(env, behind[side]) for side in to_probe]
+    verdicts = probing.probe([server for _, server in to_probe.values()], env, until)
     for (side, (config, server)), verdict in zip(to_probe.items(), verdicts, strict=True):
         if not verdict.probed:  # the deadline passed before its session could start
             late[side] = Late(side, server, config.origin)
@@ -165,6 +184,14 @@ class _Board:
 
     def answered(self) -> list[Lookup]:
         return list(self.results.values())
+
+    def behind(self, side: str, server: Candidate, failed: set[tuple[object, ...]]) -> bool:
+        """Whether another candidate for ``side`` may follow ``server``: one already found, or a lookup still
+        running."""
+        if self.pending():
+            return True
+        skip = failed | {server.key}
+        return any(c.key not in skip for _, _, c in rank.candidates(self.answered(), side))
 
     def pending(self) -> list[int]:
         return [i for i in range(len(self.todo)) if i not in self.results]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -31,21 +32,22 @@ class Verdict(NamedTuple):
     probed: bool = True
 
 
-def probe(candidates: Sequence[Candidate], env: Env) -> list[Verdict]:
-    """One verdict per candidate, all probed at once."""
+def probe(candidates: Sequence[Candidate], env: Env, until: Sequence[float] | None = None) -> list[Verdict]:
+    """One verdict per candidate, all probed at once; each by its time in ``until`` (``time.monotonic()``), by
+    default the run's deadline."""
     if not candidates:
         return []
-    return asyncio.run(_all(candidates, env))
+    return asyncio.run(_all(candidates, env, until or [env.deadline] * len(candidates)))
 
 
-async def _all(candidates: Sequence[Candidate], env: Env) -> list[Verdict]:
-    return list(await asyncio.gather(*(_one(c, env) for c in candidates)))
+async def _all(candidates: Sequence[Candidate], env: Env, until: Sequence[float]) -> list[Verdict]:
+    return list(await asyncio.gather(*(_one(c, env, end) for c, end in zip(candidates, until, strict=True))))
 
 
-async def _one(candidate: Candidate, env: Env) -> Verdict:
-    left = env.remaining
-    if left <= 0:
+async def _one(candidate: Candidate, env: Env, until: float) -> Verdict:
+    if env.remaining <= 0:
         return Verdict(False, "not probed: the deadline had passed", probed=False)
+    left = min(until, env.deadline) - time.monotonic()
     server = Server(
         candidate.protocol,
         candidate.host,
@@ -62,6 +64,9 @@ async def _one(candidate: Candidate, env: Env) -> Verdict:
         async with asyncio.timeout(left):
             outcomes = await probe_server(server, Options(login=False), resolver)
     except TimeoutError:
+        if until < env.deadline:
+            return Verdict(False, f"no verdict within its share of the {env.query.timeout:g} s deadline (the rest is "
+                                  "kept for the next candidates)")  # fmt: skip
         return Verdict(False, f"no verdict within the {env.query.timeout:g} s deadline")
     return verdict(outcomes)
 

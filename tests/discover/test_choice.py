@@ -282,8 +282,9 @@ def test_a_candidate_the_deadline_left_unprobed_is_not_written(
 ) -> None:
     """The first incoming server never greets and uses up the deadline: the next one (from SRV) cannot be probed.
     It was written unprobed, exit 0, as if it had been checked; now nothing is written, the candidate is named,
-    and the rerun is said. (1.5 s: the probe's own timeout for the silent server, whole seconds above what is left,
-    ends well after the run's deadline, which is what the first line names.)"""
+    and the rerun is said. (1 s: less than a probe's least share of the time left, engine.MIN_SHARE, so the
+    silent server gets all of it; the probe's own timeout for it, whole seconds above what is left, ends after the
+    run's deadline, which is what the first line names.)"""
     target = tmp_path / "work.yaml"
     with ScriptedServer(never_greet) as silent:
         body = config(
@@ -295,16 +296,42 @@ def test_a_candidate_the_deadline_left_unprobed_is_not_written(
             ["autoconfig.example.test"],
             [f"srv-host=_imaps._tcp.example.test,imap.example.test,{rig_dovecot.ports.imaps},0,0"],
         ) as (_, dns):
-            run = discover(dns, "--timeout", "1.5", "-o", str(target))
+            run = discover(dns, "--timeout", "1", "-o", str(target))
     assert run == Run(1, "", (
         f"mailconf: imap://imap.example.test:{silent.port} from autoconfig {AUTOCONFIG} failed the probe: no verdict "
-        "within the 1.5 s deadline; taking the next candidate\n"
+        "within the 1 s deadline; taking the next candidate\n"
         f"mailconf: incoming imap://imap.example.test:{rig_dovecot.ports.imaps} from srv example.test was not probed: "
-        "the 1.5 s deadline had passed\n"
-        "mailconf: no account written: rerun with a longer --timeout (--timeout 3), or with --no-probe to take "
+        "the 1 s deadline had passed\n"
+        "mailconf: no account written: rerun with a longer --timeout (--timeout 2), or with --no-probe to take "
         "servers unprobed\n"
     ))  # fmt: skip
     assert not target.exists()
+
+
+def test_a_server_that_never_answers_leaves_time_for_the_next_candidate(
+    discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    """A server that never answers (a port a firewall drops, a server that never greets) had the whole deadline for
+    its probe, whatever --timeout was: the next candidate was never probed, and `rerun with a longer --timeout`,
+    said for it, changed nothing. A probe with candidates behind it now gets half the time left (at least 1 s)."""
+    with ScriptedServer(never_greet) as silent:
+        body = config(
+            server("imap", "imap.example.test", silent.port), server("smtp", "smtp.example.test", rig_smtp.port)
+        )
+        with web_and_dns(
+            {"/mail/config-v1.1.xml": xml(body)},
+            rig_certs.leaf,
+            ["autoconfig.example.test"],
+            [f"srv-host=_imaps._tcp.example.test,imap.example.test,{rig_dovecot.ports.imaps},0,0"],
+        ) as (_, dns):
+            run = discover(dns, "--timeout", "3")  # a longer --timeout than above: it gave the silent server more
+    assert run == Run(0, account(
+        incoming=(f"from srv example.test; probe: {IMAPS_OK}", imaps(rig_dovecot)),
+        outgoing=(f"from autoconfig {AUTOCONFIG}; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), (
+        f"mailconf: imap://imap.example.test:{silent.port} from autoconfig {AUTOCONFIG} failed the probe: no verdict "
+        "within its share of the 3 s deadline (the rest is kept for the next candidates); taking the next candidate\n"
+    ))  # fmt: skip
 
 
 def test_a_server_without_tls_is_flagged(discover: Any, rig_certs: RigCerts) -> None:
