@@ -97,22 +97,6 @@ def discover(env: Env, job_list: Sequence[Job] | None = None) -> Discovery:
     return Discovery(board.report(), chosen, tuple(rejected), domains, tuple(late[s] for s in SIDES if s in late))
 
 
-#: the least time a probe's share of the deadline is (or all that is left, when less)
-MIN_SHARE = 1.0
-
-
-def share(env: Env, behind: bool) -> float:
-    """By when a candidate's probe ends: with more candidates ``behind`` it, half the time left (at least
-    :data:`MIN_SHARE`), else the deadline.
-
-    A server that never answers (a port a firewall drops) would use up any deadline, however long, and leave the
-    next candidate unprobed; with half, the next one is probed, and a longer --timeout gives each one more.
-    """
-    left = env.remaining
-    part = max(left / 2, min(left, MIN_SHARE))
-    return env.deadline - left + part if behind and part < left else env.deadline
-
-
 def _take(
     ready: dict[str, tuple[Config, Candidate]],
     env: Env,
@@ -133,7 +117,7 @@ def _take(
             late[side] = Late(side, server, config.origin)
         else:
             to_probe[side] = config, server
-    until = [share(env, behind[side]) for side in to_probe]
+    until = [probing.share(env) if behind[side] else env.deadline for side in to_probe]
     verdicts = probing.probe([server for _, server in to_probe.values()], env, until)
     for (side, (config, server)), verdict in zip(to_probe.items(), verdicts, strict=True):
         if not verdict.probed:  # the deadline passed before its session could start

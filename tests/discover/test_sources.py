@@ -9,7 +9,7 @@ import pytest
 
 from mailconf.discover import guess
 from mailconf.model import Protocol, Security
-from tests.servers import Dovecot, SmtpServer
+from tests.servers import Dovecot, ScriptedServer, SmtpServer, never_greet
 
 from .conftest import Dnsmasq, RigCerts, WebServer, web_and_dns, xml
 from .rig import (
@@ -223,6 +223,31 @@ def test_guess_checked_by_the_probe(
         without = discover(dns)
         run = discover(dns, "--guess")
     assert without.code == 1
+    assert run == Run(0, account(
+        incoming=(f"from guess example.test; probe: {IMAPS_OK}", imaps(rig_dovecot)),
+        outgoing=(f"from guess example.test; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), "")  # fmt: skip
+
+
+def test_a_guess_that_never_answers_does_not_hold_up_the_others(
+    discover: Any, monkeypatch: pytest.MonkeyPatch, rig_dovecot: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    """Every guess is probed at once, and the lookup answered when the last probe had: one guessed port that never
+    answers (587 or 25 dropped by a firewall, as many networks do) held it until the deadline, and the guesses that
+    had passed were never used (`guess example.test: no answer within the 4 s deadline`, exit 1). A guess now has
+    half the time left."""
+    ports = rig_dovecot.ports
+    with ScriptedServer(never_greet) as silent:
+        monkeypatch.setattr(guess, "PORTS", {
+            (Protocol.IMAP, Security.TLS): (ports.imaps,),
+            (Protocol.IMAP, Security.STARTTLS): (ports.imap,),
+            (Protocol.POP3, Security.TLS): (ports.pop3s,),
+            (Protocol.POP3, Security.STARTTLS): (ports.pop3,),
+            (Protocol.SMTP, Security.TLS): (rig_smtp.port,),
+            (Protocol.SMTP, Security.STARTTLS): (silent.port,),
+        })  # fmt: skip
+        with Dnsmasq(["host-record=mail.example.test,127.0.0.1", *LOCAL]) as dns:
+            run = discover(dns, "--guess", "--timeout", "4")
     assert run == Run(0, account(
         incoming=(f"from guess example.test; probe: {IMAPS_OK}", imaps(rig_dovecot)),
         outgoing=(f"from guess example.test; probe: {SMTPS_OK}", smtps(rig_smtp)),
