@@ -91,7 +91,11 @@ def discover(env: Env, job_list: Sequence[Job] | None = None) -> Discovery:
             board.wait()
         else:
             break
-    board.wait_for(lambda lookup: lookup.rank[0] == rank.MX)  # the MX's base domain, for the domain check
+    if any(not inside(c.server.host, (env.domain,)) for c in chosen.values()):
+        # the MX's base domain, for the domain check; not for servers in the address's own domain: the MX lookup
+        # goes on to fetch from that domain, and one fetch that hangs kept the servers found from the user until
+        # the deadline
+        board.wait_for(lambda lookup: lookup.rank[0] == rank.MX)
     related = [lookup.related for lookup in board.answered() if lookup.related]
     domains = tuple(dict.fromkeys([env.domain, *related]))
     return Discovery(board.report(), chosen, tuple(rejected), domains, tuple(late[s] for s in SIDES if s in late))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from mailconf.discover import domains
 from tests.servers import Dovecot, ScriptedServer, SmtpServer, free_port, never_greet
 
 from .conftest import Dnsmasq, RigCerts, hang, web_and_dns, xml
-from .rig import AUTOCONFIG, IMAPS_OK, SMTPS_OK, Run, account, config, imaps, server, smtps
+from .rig import ADDRESS, AUTOCONFIG, IMAPS_OK, SMTPS_OK, Run, account, config, imaps, server, smtps
 
 #: -o FILE exists, without --force (tests/test_cli.py: discover and import say it alike)
 EXISTS = "refusing to replace {}: it exists; use --force to replace it (a .bak copy is kept)"
@@ -206,6 +207,51 @@ def test_a_hanging_lookup_leaves_time_to_probe(discover: Any, rig_certs: RigCert
         outgoing=(f"from srv example.test; probe: {SMTPS_OK}", smtps(rig_smtp)),
     ), "")  # fmt: skip
     assert took < 4 + 15  # the deadline and a generous margin: a bound, not a benchmark
+
+
+def test_servers_in_the_address_domain_do_not_wait_for_the_mx_lookup(
+    rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Once both servers were chosen, the run still waited for the MX lookup (the MX's base domain decides which
+    servers are flagged CHECK), and that lookup goes on to fetch autoconfig.<the MX's domain>: one that hangs kept
+    the account from the user until the deadline, 20 s here, though both servers were in example.test itself."""
+    from mailconf.cli import main
+
+    body = config(
+        server("imap", "imap.example.test", rig_dovecot.ports.imaps), server("smtp", "smtp.example.test", rig_smtp.port)
+    )
+
+    def by_host(handler: Any) -> None:  # the provider's file; autoconfig.hoster.test answers only when it stops
+        if handler.headers.get("Host") != "autoconfig.example.test":
+            hang(handler)
+            handler.close_connection = True  # then the lookup ends, when the test is done
+            return
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body.encode())
+
+    with web_and_dns(
+        {"/mail/config-v1.1.xml": by_host},
+        rig_certs.leaf,
+        ["autoconfig.example.test", "autoconfig.hoster.test"],
+        ["mx-host=example.test,mx.hoster.test,10"],
+    ) as (web, dns):
+        capfd.readouterr()
+        before = set(threading.enumerate())
+        started = time.monotonic()
+        code = main(["discover", ADDRESS, "--dns-server", dns.server, "--ca-file", str(rig_certs.ca),
+                     "--ispdb-url", "https://ispdb.test/v1.1/", "--timeout", "20"])  # fmt: skip
+        took = time.monotonic() - started
+        asked = list(web.requests)
+    for thread in set(threading.enumerate()) - before:  # the MX lookup, which the run left to end on its own
+        thread.join(10)
+    assert Run(code, *capfd.readouterr()) == Run(0, account(
+        incoming=(f"from autoconfig {AUTOCONFIG}; probe: {IMAPS_OK}", imaps(rig_dovecot)),
+        outgoing=(f"from autoconfig {AUTOCONFIG}; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), "")  # fmt: skip
+    assert "autoconfig.hoster.test/mail/config-v1.1.xml?emailaddress=alice%40example.test" in asked  # it hung
+    assert took < 10  # a bound, not a benchmark: the deadline is 20 s
 
 
 def test_every_candidate_fails_the_probe(discover: Any, rig_certs: RigCerts) -> None:
