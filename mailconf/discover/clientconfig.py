@@ -48,6 +48,16 @@ _AUTH: dict[str, tuple[Auth, tuple[str, ...]]] = {
 }
 
 
+#: the start of an HTML page, which a web server that answers every URL sends with status 200 (its home page, its
+#: own "not found" page): its <!DOCTYPE html> read as a refused DTD, its <br> as `mismatched tag`
+_HTML = re.compile(
+    rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]",
+    re.IGNORECASE | re.DOTALL,
+)
+_SNIFF = 64 * 1024
+_NOT_HTML = "the document is an HTML page, not <clientConfig>"
+
+
 class Parsed(NamedTuple):
     servers: tuple[Candidate, ...]
     notes: tuple[str, ...]
@@ -59,8 +69,12 @@ def parse(data: bytes, address: str) -> Parsed:
     try:
         root = fromstring(data, forbid_dtd=True)
     except DefusedXmlException as exc:
+        if _HTML.match(data, 0, _SNIFF):  # <!DOCTYPE html>: no attack, a web page
+            raise XmlError(_NOT_HTML) from None
         raise XmlError(f"refused: the XML {_defused(exc)} (not allowed in a configuration file)") from None
     except ParseError as exc:
+        if _HTML.match(data, 0, _SNIFF):
+            raise XmlError(_NOT_HTML) from None
         line, column = exc.position
         raise XmlError(f"line {line}:{column + 1}: not well-formed XML ({_reason(exc)})") from None
     except (LookupError, ValueError) as exc:  # expat on the declared encoding: unknown (LookupError) or multi-byte

@@ -89,6 +89,23 @@ def test_entity_bomb(discover: Any, rig_certs: RigCerts) -> None:
     assert run == Run(1, "", nothing_found(dns, reason))
 
 
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>Ex</title></head><body><p>Hi</body></html>",
+        "<html>\n<head><title>404 Not Found</title></head>\n<body><h1>404 Not Found</h1><hr></body>\n</html>",
+    ],
+    ids=["html5-home-page", "not-found-page"],
+)
+def test_an_html_page_is_named(page: str, discover: Any, rig_certs: RigCerts) -> None:
+    """A web server that answers every URL sends its home page (or its own "not found" page) with status 200: its
+    <!DOCTYPE html> was reported as `refused: the XML has a DTD (<!DOCTYPE>) (not allowed in a configuration file)`,
+    as if the provider's file were an attack, and an unclosed <meta> or <hr> as `not well-formed XML (mismatched
+    tag)`, as if it were a broken configuration file."""
+    run, dns = served(discover, rig_certs, (200, {"Content-Type": "text/html"}, page.encode()))
+    assert run == Run(1, "", nothing_found(dns, "the document is an HTML page, not <clientConfig>"))
+
+
 def test_not_well_formed(discover: Any, rig_certs: RigCerts) -> None:
     run, dns = served(
         discover, rig_certs, xml('<?xml version="1.0"?>\n<clientConfig>\n  <emailProvider>\n</clientConfig>')
