@@ -77,11 +77,11 @@ def base_domain(host: str) -> str:
 
 
 def next_subdomain(host: str) -> str | None:
-    """The base domain and one more label of ``host`` (Thunderbird's ``getNextSubDomain``):
-    mx1.eu.example.co.uk -> eu.example.co.uk; None when ``host`` has no label before its base domain."""
+    """``host`` without its first label (Thunderbird's ``getNextSubDomain``, Mozilla's nsEffectiveTLDService):
+    mx1.eu.example.co.uk -> eu.example.co.uk, example-com.mail.protection.outlook.com ->
+    mail.protection.outlook.com (the name the ISPDB's Office 365 file lists); None when that is a public suffix."""
     labels = host.lower().rstrip(".").split(".")
-    keep = public_suffix_length(labels) + 2
-    return ".".join(labels[-keep:]) if keep <= len(labels) else None
+    return ".".join(labels[1:]) if len(labels) - 1 > public_suffix_length(labels) else None
 
 
 def inside(host: str, domains: tuple[str, ...]) -> bool:

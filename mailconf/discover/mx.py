@@ -1,11 +1,11 @@
 """The MX host's domain (Thunderbird's forMX): the lowest-preference MX host's base domain and the
-name one label longer (``getNextSubDomain``), then https autoconfig and the ISPDB for each, the longer first.
+host without its first label (``getNextSubDomain``), then https autoconfig and the ISPDB for each, the longer first.
 
 Mail hosted by a provider is often configured as the provider's: MX
 ``mx1.eu.hoster.example`` -> look up ``eu.hoster.example``, then ``hoster.example``
 (the longer name tells apart a provider's services under one base domain:
-Thunderbird added it to tell Office 365, MX ``*.mail.protection.outlook.com``, from
-Outlook.com). As in
+Thunderbird added it to tell Office 365, MX ``*.mail.protection.outlook.com``, whose
+ISPDB file lists ``mail.protection.outlook.com``, from Outlook.com). As in
 Thunderbird, the address is sent along to the autoconfig URL
 (``?emailaddress=``), and nothing is looked up when the base domain is the
 address's own domain. Without a Public Suffix List no base domain is known, and

@@ -83,13 +83,18 @@ def test_base_domain(host: str, base: str) -> None:
     [
         ("mx1.eu.hoster.test", "eu.hoster.test"),
         ("mx.eu.example.co.uk", "eu.example.co.uk"),
-        ("example-com.mail.protection.outlook.com", "protection.outlook.com"),
-        ("mx.hoster.test", "mx.hoster.test"),
+        # the ISPDB's Office 365 file lists mail.protection.outlook.com; it was protection.outlook.com
+        ("example-com.mail.protection.outlook.com", "mail.protection.outlook.com"),
+        ("a.b.c.hoster.test", "b.c.hoster.test"),
+        ("mx.hoster.test", "hoster.test"),  # the base domain itself: it was the MX host, mx.hoster.test
+        ("mx.example.co.uk", "example.co.uk"),
         ("hoster.test", None),
+        ("example.co.uk", None),
     ],
 )
 def test_next_subdomain(host: str, longer: str | None) -> None:
-    """Thunderbird's getNextSubDomain: the base domain and one label more; None when there is none."""
+    """Thunderbird's getNextSubDomain (Mozilla's nsEffectiveTLDService): the host without its first label; None when
+    that is a public suffix."""
     if not domains.have_list():
         pytest.skip("needs the Public Suffix List (Debian: publicsuffix)")
     assert domains.next_subdomain(host) == longer

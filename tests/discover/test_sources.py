@@ -185,6 +185,33 @@ def test_mx_next_subdomain_first(
     assert eu.requests == ["autoconfig.eu.hoster.test/mail/config-v1.1.xml?emailaddress=alice%40example.test"]
 
 
+def test_mx_next_subdomain_is_the_host_without_its_first_label(discover: Any, rig_certs: RigCerts) -> None:
+    """Mozilla's getNextSubDomain strips the MX host's first label: Office 365's MX contoso-com.mail.protection.
+    outlook.com gives mail.protection.outlook.com, which the ISPDB's Office 365 file lists. It was taken as the base
+    domain and one more label (protection.outlook.com, unknown to the ISPDB), so Office 365 domains got the base
+    domain's file, Outlook.com's. The same shape here: MX example-test.mail.eu.hoster.test."""
+    business = config(
+        server("imap", "outlook.hoster.test", 993), server("smtp", "smtp.business.hoster.test", 587, "STARTTLS"),
+        domain="mail.eu.hoster.test",
+    )  # fmt: skip
+    consumer = config(server("imap", "imap-mail.hoster.test", 993), domain="hoster.test")
+    with web_and_dns(
+        {"/v1.1/mail.eu.hoster.test": xml(business), "/v1.1/hoster.test": xml(consumer)},
+        rig_certs.leaf,
+        ["ispdb.test"],
+        ["mx-host=example.test,example-test.mail.eu.hoster.test,10"],
+    ) as (web, dns):
+        run = discover(dns, "--no-probe")
+    origin = "from mx example-test.mail.eu.hoster.test -> ispdb https://ispdb.test/v1.1/mail.eu.hoster.test"
+    assert run == Run(0, account(
+        incoming=(f"{origin}; not probed (--no-probe)",
+                  "protocol: imap\nhost: outlook.hoster.test\nport: 993\nsecurity: tls\nauth: password"),
+        outgoing=(f"{origin}; not probed (--no-probe)",
+                  "protocol: smtp\nhost: smtp.business.hoster.test\nport: 587\nsecurity: starttls\nauth: password"),
+    ), "")  # fmt: skip
+    assert "ispdb.test/v1.1/mail.eu.hoster.test" in web.requests
+
+
 def test_srv_implicit_tls_first(discover: Any, rig_dovecot: Dovecot, rig_smtp: SmtpServer) -> None:
     """RFC 6186 + 8314: _imaps before _imap whatever the priority; the lowest priority first; '.' is not offered."""
     ports = rig_dovecot.ports
