@@ -4,9 +4,10 @@ The XML is untrusted: it is parsed by defusedxml, which refuses a DTD, entities
 and external references (an entity bomb never expands). Servers come out in the
 file's order (its first ``incomingServer`` is the provider's preference).
 Placeholders ``%EMAILADDRESS%``, ``%EMAILLOCALPART%`` and ``%EMAILDOMAIN%`` are
-filled in; a server this file cannot describe safely (an Exchange or JMAP server,
-a host that is not a host name, or only passes for one, ``0x7f000001``, a port out of range) is left out with
-a note.
+filled in, and a POP3 server's ``<pop3>`` leaving of mail on the server is kept; a
+server this file cannot describe safely (an Exchange or JMAP server, a host that is
+not a host name, or only passes for one, ``0x7f000001``, a port out of range) is left
+out with a note.
 """
 
 from __future__ import annotations
@@ -183,4 +184,22 @@ def _server(element: Element, address: str) -> tuple[Candidate | None, str | Non
         username = None
     if username is not None and not username.isprintable():
         return None, f"{what} {host} left out: the username holds control characters"
-    return Candidate(protocol, host.lower(), int(port), _SOCKETS[socket], auth, username, mechanisms), None
+    leave, days = _pop3(element) if protocol is Protocol.POP3 else (None, None)
+    server = Candidate(protocol, host.lower(), int(port), _SOCKETS[socket], auth, username, mechanisms)
+    return server._replace(leave_on_server=leave, leave_days=days), None
+
+
+#: Thunderbird's sanitize.boolean: these two words, nothing else
+_BOOLEANS = {"true": True, "false": False}
+
+
+def _pop3(element: Element) -> tuple[bool | None, int | None]:
+    """What ``<pop3>`` says of leaving mail on the server (``leaveMessagesOnServer``, and
+    ``daysToLeaveMessagesOnServer`` unless mail is not left); None where it says nothing usable."""
+    pop3 = element.find("pop3")
+    if pop3 is None:
+        return None, None
+    leave = _BOOLEANS.get(_text(pop3, "leaveMessagesOnServer"))
+    days = _text(pop3, "daysToLeaveMessagesOnServer")
+    usable = days.isascii() and days.isdigit() and len(days) <= 4 and 1 <= int(days) <= 3650  # the schema's range
+    return leave, int(days) if usable and leave is not False else None

@@ -21,6 +21,9 @@ class Candidate(NamedTuple):
     mechanisms: tuple[str, ...] = ()
     #: the probe's summary when the source already probed it (guessing)
     probed: str | None = None
+    #: POP3: what the configuration says of leaving mail on the server (None: nothing)
+    leave_on_server: bool | None = None
+    leave_days: int | None = None
 
     @property
     def side(self) -> str:
@@ -38,6 +41,10 @@ class Candidate(NamedTuple):
             data["username"] = self.username
         if self.mechanisms:
             data["mechanisms"] = list(self.mechanisms)
+        if self.leave_on_server is not None:
+            data["leave_on_server"] = self.leave_on_server
+        if self.leave_days is not None:
+            data["leave_days"] = self.leave_days
         return data
 
     @property

@@ -123,6 +123,32 @@ def test_placeholders_and_authentication() -> None:
     assert parsed.domains == ("example.test",)
 
 
+@pytest.mark.parametrize(
+    ("pop3", "leave", "days"),
+    [
+        ("<leaveMessagesOnServer>true</leaveMessagesOnServer>", True, None),
+        ("<leaveMessagesOnServer>false</leaveMessagesOnServer>", False, None),
+        # days are kept only while mail is left, as mailconf's autoconfig target writes them
+        ("<leaveMessagesOnServer>false</leaveMessagesOnServer><daysToLeaveMessagesOnServer>7</daysToLeaveMessagesOnServer>",
+         False, None),
+        ("<daysToLeaveMessagesOnServer>30</daysToLeaveMessagesOnServer>", None, 30),
+        # what Thunderbird's sanitize.boolean refuses, days outside the schema's 1-3650: not written
+        ("<leaveMessagesOnServer>yes</leaveMessagesOnServer><daysToLeaveMessagesOnServer>0</daysToLeaveMessagesOnServer>",
+         None, None),
+        ("<leaveMessagesOnServer>TRUE</leaveMessagesOnServer><daysToLeaveMessagesOnServer>3651</daysToLeaveMessagesOnServer>",
+         None, None),
+        ("<leaveMessagesOnServer>true</leaveMessagesOnServer><daysToLeaveMessagesOnServer>\u00b9\u2074</daysToLeaveMessagesOnServer>",
+         True, None),
+    ],
+)  # fmt: skip
+def test_pop3_leave_on_server(pop3: str, leave: bool | None, days: int | None) -> None:
+    text = config(
+        server("pop3", "pop.example.test", 995).replace("</incomingServer>", f"<pop3>{pop3}</pop3></incomingServer>")
+    )
+    (found,) = parse(text.encode(), ADDRESS).servers
+    assert (found.leave_on_server, found.leave_days) == (leave, days)
+
+
 def test_hostile_values_are_left_out_with_a_note() -> None:
     text = config(
         server("imap", "imap.example.test\nport: 1", 993),

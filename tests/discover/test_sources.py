@@ -212,6 +212,35 @@ def test_mx_next_subdomain_is_the_host_without_its_first_label(discover: Any, ri
     assert "ispdb.test/v1.1/mail.eu.hoster.test" in web.requests
 
 
+def test_pop3_leave_on_server_is_kept(
+    discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
+) -> None:
+    """A POP3 server's <pop3><leaveMessagesOnServer> (what mailconf's own autoconfig target writes from
+    leave_on_server) was dropped: the account was written without it, and POP3 clients delete what they download
+    (MC705), the provider's file said otherwise, and Thunderbird keeps it."""
+    pop3 = server("pop3", "pop.example.test", rig_dovecot.ports.pop3s).replace(
+        "</incomingServer>",
+        "<pop3><leaveMessagesOnServer>true</leaveMessagesOnServer>"
+        "<daysToLeaveMessagesOnServer>14</daysToLeaveMessagesOnServer></pop3></incomingServer>",
+    )
+    body = config(pop3, server("smtp", "smtp.example.test", rig_smtp.port))
+    with web_and_dns(
+        {"/mail/config-v1.1.xml": xml(body)},
+        rig_certs.leaf,
+        ["autoconfig.example.test"],
+        ["host-record=pop.example.test,127.0.0.1"],
+    ) as (_, dns):
+        run = discover(dns)
+    incoming = (
+        f"protocol: pop3\nhost: pop.example.test\nport: {rig_dovecot.ports.pop3s}\nsecurity: tls\nauth: password\n"
+        "leave_on_server: true\nleave_days: 14"
+    )
+    assert run == Run(0, account(
+        incoming=(f"from autoconfig {AUTOCONFIG}; probe: {POP3S_OK}", incoming),
+        outgoing=(f"from autoconfig {AUTOCONFIG}; probe: {SMTPS_OK}", smtps(rig_smtp)),
+    ), "")  # fmt: skip
+
+
 def test_srv_implicit_tls_first(discover: Any, rig_dovecot: Dovecot, rig_smtp: SmtpServer) -> None:
     """RFC 6186 + 8314: _imaps before _imap whatever the priority; the lowest priority first; '.' is not offered."""
     ports = rig_dovecot.ports
