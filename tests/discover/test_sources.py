@@ -241,6 +241,48 @@ def test_pop3_leave_on_server_is_kept(
     ), "")  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    "servers",
+    [
+        {"incoming": {"protocol": "pop3", "host": "pop.example.test", "port": 995, "security": "tls",
+                      "auth": "password", "username": "alice", "leave_on_server": True, "leave_days": 14},
+         "outgoing": {"protocol": "smtp", "host": "smtp.example.test", "port": 587, "security": "starttls",
+                      "auth": "password"}},
+        {"incoming": {"protocol": "pop3", "host": "pop.example.test", "port": 110, "security": "starttls",
+                      "auth": "gssapi", "leave_on_server": False},
+         "outgoing": {"protocol": "smtp", "host": "smtp.example.test", "port": 465, "security": "tls", "auth": "none"}},
+        {"incoming": {"protocol": "imap", "host": "imap.example.test", "port": 993, "security": "tls",
+                      "auth": "oauth2"},
+         "outgoing": {"protocol": "smtp", "host": "smtp.example.test", "port": 465, "security": "tls",
+                      "auth": "oauth2"}},
+    ],
+    ids=["pop3-leave", "pop3-delete-gssapi-relay", "oauth2"],
+)  # fmt: skip
+def test_what_the_autoconfig_target_publishes_is_discovered_as_it_was(
+    servers: dict[str, Any], discover: Any, rig_certs: RigCerts, tmp_path: Path
+) -> None:
+    """render --target autoconfig, served where discover looks: the account discovered is the account rendered,
+    for everything a clientConfig file carries (the POP3 leave_on_server was lost on the way)."""
+    from mailconf.cli import main
+    from mailconf.document import load_document
+    from mailconf.emit import account_file
+
+    written = {"address": "alice@example.test", **servers}
+    source = tmp_path / "accounts.yaml"
+    source.write_text(account_file({"example.test": written}))
+    assert main(["render", "--target", "autoconfig", str(source), "-o", str(tmp_path / "out")]) == 0
+    body = (tmp_path / "out" / "autoconfig" / "example.test" / "config-v1.1.xml").read_bytes()
+    routes = {"/mail/config-v1.1.xml": (200, {"Content-Type": "text/xml"}, body)}
+    with web_and_dns(routes, rig_certs.leaf, ["autoconfig.example.test"]) as (_, dns):
+        run = discover(dns, "--no-probe")
+    discovered = load_document("discovered.yaml", run.out.encode())
+    assert (run.code, discovered.data, discovered.issues) == (
+        0,
+        {"version": 1, "accounts": {"example.test": written}},
+        [],
+    )
+
+
 def test_srv_implicit_tls_first(discover: Any, rig_dovecot: Dovecot, rig_smtp: SmtpServer) -> None:
     """RFC 6186 + 8314: _imaps before _imap whatever the priority; the lowest priority first; '.' is not offered."""
     ports = rig_dovecot.ports
