@@ -47,6 +47,9 @@ _AUTH: dict[str, tuple[Auth, tuple[str, ...]]] = {
     "client-IP-address": (Auth.NONE, ()),
     "none": (Auth.NONE, ()),
 }
+#: what only an outgoing server may say: SMTP after POP is no login, as Thunderbird reads it (the server lets in an
+#: address that has just fetched mail)
+_OUTGOING_AUTH = {**_AUTH, "smtp-after-pop": (Auth.NONE, ())}
 
 
 #: the start of an HTML page, which a web server that answers every URL sends with status 200 (its home page, its
@@ -174,11 +177,12 @@ def _server(element: Element, address: str) -> tuple[Candidate | None, str | Non
     socket = _text(element, "socketType")
     if socket not in _SOCKETS:
         return None, f"{what} {host} left out: unknown socketType {shown(socket)}"
+    table = _OUTGOING_AUTH if protocol is Protocol.SMTP else _AUTH
     methods = [(a.text or "").strip() for a in element.findall("authentication")]
-    known = [m for m in methods if m in _AUTH]
+    known = [m for m in methods if m in table]
     if methods and not known:
         return None, f"{what} {host} left out: unknown authentication {listed(methods)}"
-    auth, mechanisms = _AUTH[known[0]] if known else (Auth.PASSWORD, ())
+    auth, mechanisms = table[known[0]] if known else (Auth.PASSWORD, ())
     username = _fill(_text(element, "username"), address) or None
     if username == address:
         username = None

@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 
 from mailconf.discover import guess
+from mailconf.discover.clientconfig import parse
 from mailconf.model import Protocol, Security
 from tests.servers import Dovecot, ScriptedServer, SmtpServer, never_greet
 
 from .conftest import Dnsmasq, RigCerts, WebServer, web_and_dns, xml
 from .rig import (
+    ADDRESS,
     AUTOCONFIG,
     IMAPS_OK,
     LOCAL,
@@ -281,6 +283,27 @@ def test_what_the_autoconfig_target_publishes_is_discovered_as_it_was(
         {"version": 1, "accounts": {"example.test": written}},
         [],
     )
+
+
+def test_smtp_after_pop_is_no_login(discover: Any, rig_certs: RigCerts) -> None:
+    """The clientConfig format names `smtp-after-pop` for an SMTP server that lets in whoever has just fetched mail,
+    and Thunderbird reads it as no login; the server was left out (`unknown authentication 'smtp-after-pop'`) and
+    the account written without an outgoing server. On an incoming server it means nothing, and still leaves it
+    out."""
+    body = config(
+        server("imap", "imap.example.test", 993),
+        server("pop3", "pop.example.test", 995, auth="smtp-after-pop"),
+        server("smtp", "smtp.example.test", 25, socket="STARTTLS", auth="smtp-after-pop"),
+    )
+    with web_and_dns({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf, ["autoconfig.example.test"]) as (_, dns):
+        run = discover(dns, "--no-probe")
+    origin = f"from autoconfig {AUTOCONFIG}; not probed (--no-probe)"
+    assert run == Run(0, account(
+        incoming=(origin, "protocol: imap\nhost: imap.example.test\nport: 993\nsecurity: tls\nauth: password"),
+        outgoing=(origin, "protocol: smtp\nhost: smtp.example.test\nport: 25\nsecurity: starttls\nauth: none"),
+    ), "")  # fmt: skip
+    notes = parse(body.encode(), ADDRESS).notes
+    assert notes == ("<incomingServer type='pop3'> pop.example.test left out: unknown authentication 'smtp-after-pop'",)
 
 
 def test_srv_implicit_tls_first(discover: Any, rig_dovecot: Dovecot, rig_smtp: SmtpServer) -> None:
