@@ -556,6 +556,22 @@ def test_a_host_the_schema_lets_through_as_ipv6_but_is_none_is_refused(
     assert not out.exists()
 
 
+@pytest.mark.parametrize("host", ["::1", "2001:db8::25", "::ffff:192.0.2.1"])
+def test_an_ipv6_host_is_rendered_by_every_target(
+    host: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Render asks MC703's diagnosis about every host holding ':', and the diagnosis called every IPv6 address
+    "no IPv6 address": a file with an IPv6 host, which lint passes, was refused by every target (exit 1)."""
+    server = {"host": host, "password_command": "pass show mail"}
+    file = accounts_file(tmp_path, "work", extra={"incoming": ACCOUNT["incoming"] | server, "outgoing": server})
+    out = tmp_path / "out"
+    assert run("-t", "all", "-o", str(out), file) == 0
+    assert "MC703" not in capsys.readouterr().err
+    assert f'host "{host}"' in (out / "msmtp" / ".msmtprc").read_text()
+    assert main(["lint", "--format", "json", file]) == 0
+    assert "MC703" not in capsys.readouterr().out
+
+
 def test_a_literal_password_is_a_gap_and_never_written(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     secret = "S3cr3t-pa55-XYZZY"
     incoming = ACCOUNT["incoming"] | {"password": secret}

@@ -132,8 +132,9 @@ def _not_ascii(host: str) -> str:
     return f"host {_show(host)} is not ASCII; DNS and mail clients take a host name in ASCII: {advice}"
 
 
-def _not_ipv6(host: str) -> str:
-    """A host with ':' that is neither a URL nor host:port: an IPv6 address written wrong, or with a zone."""
+def _not_ipv6(host: str) -> str | None:
+    """A host with ':' that is neither a URL nor host:port: an IPv6 address written wrong, or with a zone; None for
+    an IPv6 address a host setting takes (``::1``, ``2001:db8::25``)."""
     try:
         address = ipaddress.IPv6Address(host)
     except ValueError:
@@ -143,7 +144,7 @@ def _not_ipv6(host: str) -> str:
             f"host {_show(host)} is an IPv6 address with a zone (%{_show(address.scope_id)[1:-1]}), which a host "
             f"setting cannot carry; write a global address, or the server's name"
         )
-    return f"host {_show(host)} has ':' but is no IPv6 address; write the server's name or its full IPv6 address"
+    return None
 
 
 def _is_address(text: str) -> bool:
