@@ -61,6 +61,8 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
 - ``tls.client_cert`` without ``tls.client_key``: msmtp reads a client certificate only with its key and
   rejects the whole file otherwise (``tls_cert_file requires tls_key_file``), so the certificate is left
   out. When one PEM file holds both, name it in both settings.
+- ``tls.client_key`` without ``tls.client_cert``: likewise, msmtp rejects the whole file (``tls_key_file requires
+  tls_cert_file``), so the key is left out.
 - ``auth: oauth2`` without ``token_command``: msmtp would have no token to send (lint: MC302).
 - A value whose line would exceed 499 bytes (a long command: put it in a script).
 - Not msmtp's business, so not gaps: incoming servers, ``display_name``, ``organization``
@@ -179,6 +181,11 @@ CLIENT_KEY_GAP = (
     "tls.client_key (the certificate's own file when it holds the key too); tls_cert_file is left out"
 )
 
+KEY_ONLY_GAP = (
+    "msmtp reads a private key only with its client certificate (tls_key_file requires tls_cert_file): add "
+    "tls.client_cert (the key's own file when it holds the certificate too); tls_key_file is left out"
+)
+
 
 def _fits(gaps: Gaps, account: Account, command: str, value: str | None, setting: str) -> str | None:
     """The value if msmtp can hold it on a ``command "value"`` line; otherwise a gap and None."""
@@ -226,6 +233,10 @@ def _account(account: Account, server: Server, gaps: Gaps) -> MsmtpAccount:
     if client_cert is not None and tls.client_key is None:
         gaps.add(account, "outgoing.tls.client_cert", CLIENT_KEY_GAP)
         client_cert = None
+    client_key = tls.client_key if encrypted else None
+    if client_key is not None and tls.client_cert is None:
+        gaps.add(account, "outgoing.tls.client_key", KEY_ONLY_GAP)
+        client_key = None
     auth, user, passwordeval = _auth(account, server, gaps)
     from_address: str | None = account.address
     if "%" in account.address and _FROM_PATTERN.search(account.address):
@@ -251,9 +262,7 @@ def _account(account: Account, server: Server, gaps: Gaps) -> MsmtpAccount:
         tls_certcheck="off" if encrypted and not tls.verify else None,
         tls_priorities=_PRIORITIES[tls.min_version] if encrypted and tls.min_version else None,
         tls_cert_file=_fits(gaps, account, "tls_cert_file", client_cert, "outgoing.tls.client_cert"),
-        tls_key_file=_fits(gaps, account, "tls_key_file", tls.client_key, "outgoing.tls.client_key")
-        if encrypted
-        else None,
+        tls_key_file=_fits(gaps, account, "tls_key_file", client_key, "outgoing.tls.client_key"),
         auth=auth,
         user=user,
         passwordeval=passwordeval,

@@ -21,6 +21,9 @@ its ``partial`` rows):
   bytes, or are refused in one line naming the account and setting;
 - every example renders; every module in ``mailconf/targets/`` (not starting with ``_``)
   is registered;
+- half a client certificate pair (``tls.client_key`` without ``tls.client_cert``, or the reverse): the
+  real client reads the file where tests/targets/_readback.py has a read-back, and the declared path
+  unless a gap says it is left out;
 - hostile values (quotes, backslashes, ``%``, ``$()``, backticks, line breaks, non-BMP
   characters) either render, and the real client reads each one back exactly where
   tests/targets/_readback.py has a read-back, or are refused with one line naming the
@@ -723,6 +726,31 @@ def test_hostile_values_read_back_exactly_or_are_refused(name: str, values: dict
     for setting, value in read.items():
         if setting not in gapped:  # a gap says the value is not written as declared
             assert value == declared[setting], setting
+
+
+#: One file of a client certificate's pair declared without the other (a PEM file may hold both, so either alone
+#: is a valid account file).
+_HALF_PAIR = ["client_cert", "client_key"]
+
+
+@pytest.mark.parametrize("name", sorted(READ_BACK))
+@pytest.mark.parametrize("half", _HALF_PAIR)
+def test_half_a_client_certificate_pair_is_read_by_the_client_or_is_a_gap(name: str, half: str, tmp_path: Path) -> None:
+    """``tls.client_key`` without ``tls.client_cert`` (or the reverse), on both sides: the real client reads the
+    file (msmtp wrote ``tls_key_file`` alone, and msmtp rejects such an account whole: ``tls_key_file requires
+    tls_cert_file``, exit 78 at every send), and reads the declared path unless a gap says it is left out."""
+    path = f"{tmp_path}/files/{half}.pem"
+    server = {"password_command": "printf %s secret", "tls": {half: path}}  # harmless: the read-backs run it
+    account = merged(BASE, {"organization": "Org", "incoming": server, "outgoing": server})
+    rendered = render_model(TARGETS[name], model_of(account, name="half"), {})
+    if name in BINARIES:
+        need(BINARIES[name])
+    read = READ_BACK[name](rendered, tmp_path, "half")
+    gapped = {g.setting for g in rendered.gaps}
+    for side in ("incoming", "outgoing"):
+        setting = f"{side}.tls.{half}"
+        if setting in read and setting not in gapped:
+            assert read[setting] == path, setting
 
 
 _VALUE = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)

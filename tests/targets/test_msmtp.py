@@ -176,6 +176,27 @@ def test_client_cert_without_key_is_a_gap_and_msmtp_reads_the_file(tmp_path: Pat
         pretend(alone, "work", tmp_path)
 
 
+def test_client_key_without_cert_is_a_gap_and_msmtp_reads_the_file(tmp_path: Path) -> None:
+    """msmtp refuses a tls_key_file without tls_cert_file ("tls_key_file requires tls_cert_file", exit 78 at every
+    send): the key was written alone into a file msmtp rejected; it is left out with a gap now."""
+    server = {"host": "smtp.example.org", "auth": "client-cert", "tls": {"client_key": "/home/a/key.pem"}}
+    rendered = render({"work": {"address": "alice@example.org", "outgoing": server}})
+    assert rendered.gaps == (
+        Gap("work", "outgoing.tls.client_key",
+            "msmtp reads a private key only with its client certificate (tls_key_file requires tls_cert_file): add "
+            "tls.client_cert (the key's own file when it holds the certificate too); tls_key_file is left out"),
+    )  # fmt: skip
+    rc = write(tmp_path, rendered)
+    read = pretend(rc, "work", tmp_path)
+    assert (read["auth"], read["tls_cert_file"], read["tls_key_file"]) == ("EXTERNAL", "(not set)", "(not set)")
+    # what writing the key alone would have done: msmtp rejects the whole file
+    alone = tmp_path / "alone"
+    alone.write_text(rc.read_text().replace("auth external\n", 'tls_key_file "/home/a/key.pem"\nauth external\n'))
+    alone.chmod(0o600)
+    with pytest.raises(MsmtpError, match="tls_key_file requires tls_cert_file"):
+        pretend(alone, "work", tmp_path)
+
+
 def test_client_cert_and_key_in_one_file(tmp_path: Path) -> None:
     tls = {"client_cert": "/home/a/both.pem", "client_key": "/home/a/both.pem"}
     server = {"host": "smtp.example.org", "auth": "client-cert", "tls": tls}
