@@ -80,6 +80,10 @@ What mbsync cannot express (each is a warning, an error with ``--strict``):
   and never with the certificate's IP addresses, so the connection fails (``Error,
   certificate owner does not match hostname ...``) unless ``tls.ca_file`` is the
   server's own certificate;
+- ``tls.client_cert`` without ``tls.client_key``, or the reverse: mbsync 1.4.4 presents a client
+  certificate only when both ``ClientCertificate`` and ``ClientKey`` are set, and reads no key from
+  the certificate's file, so half the pair is left out (when one PEM file holds both, name it in
+  both settings);
 - ``auth: none`` (mbsync always logs in unless the server greets with PREAUTH),
   ``auth: client-cert`` without TLS, and a password or token command that the
   chosen ``auth`` does not use (left out);
@@ -199,6 +203,17 @@ IP_HOST_GAP = (
     "tls.ca_file (mbsync trusts a server certificate named in CertificateFile whatever its name)"
 )
 
+#: Half a client certificate pair: OpenSSL presents a certificate only with its key, and mbsync loads the
+#: certificate file's certificates only (SSL_CTX_use_certificate_chain_file), the key file's key only.
+HALF_PAIR_GAP = {
+    "tls.client_cert": "mbsync 1.4.4 presents a client certificate only with its private key (ClientKey), and reads "
+    "no key from the certificate's file: add tls.client_key (the certificate's own file when it holds the key too); "
+    "ClientCertificate is left out",
+    "tls.client_key": "mbsync 1.4.4 presents a client certificate only with the certificate itself "
+    "(ClientCertificate), and reads no certificate from the key's file: add tls.client_cert (the key's own file when "
+    "it holds the certificate too); ClientKey is left out",
+}
+
 #: What mbsync cannot express at all: CAPABILITIES' "no" rows. The TLS ones are reported by server_gaps, and
 #: only for a server with TLS: on a cleartext connection there is no certificate to pin or to verify.
 GAP_RULES = gap_rules(CAPABILITIES, own=("tls.fingerprint", "tls.verify: false"))
@@ -259,6 +274,9 @@ def server_gaps(gaps: Gaps, account: Account, server: Server) -> None:
         gaps.server(account, server, "host", TRAILING_DOT_GAP)
     elif encrypted and server.is_ip_literal:
         gaps.server(account, server, "host", IP_HOST_GAP)
+    if encrypted and (tls.client_cert is None) is not (tls.client_key is None):
+        half = "tls.client_cert" if tls.client_key is None else "tls.client_key"
+        gaps.server(account, server, half, HALF_PAIR_GAP[half])
     if server.auth is Auth.NONE:
         gaps.server(
             account,
@@ -295,6 +313,7 @@ def _account(account: Account, server: Server, root: str) -> MbsyncAccount:
 
     encrypted = server.security is not Security.NONE
     tls = server.tls
+    pair = encrypted and tls.client_cert is not None and tls.client_key is not None  # half a pair: a gap
     field = CREDENTIAL_COMMAND.get(server.auth)  # run through PassCmd
     command = server.credential_command
     if command is not None and command.startswith("+"):
@@ -309,8 +328,8 @@ def _account(account: Account, server: Server, root: str) -> MbsyncAccount:
         ssl_type=_SSL_TYPE[server.security],
         ssl_versions=_SSL_VERSIONS[tls.min_version] if encrypted and tls.min_version else None,
         certificate_file=checked("tls.ca_file", "CertificateFile", tls.ca_file) if encrypted else None,
-        client_certificate=checked("tls.client_cert", "ClientCertificate", tls.client_cert) if encrypted else None,
-        client_key=checked("tls.client_key", "ClientKey", tls.client_key) if encrypted else None,
+        client_certificate=checked("tls.client_cert", "ClientCertificate", tls.client_cert) if pair else None,
+        client_key=checked("tls.client_key", "ClientKey", tls.client_key) if pair else None,
         auth_mechs=_auth_mechs(server),
         timeout=server.timeout,
         path=path,

@@ -380,7 +380,7 @@ CONTROL = "mbsync reads one line per setting: a control character (line break, N
         (imap_server(password_command="pass\n\nTunnel x"), f"incoming.password_command: {CONTROL}"),
         (imap_server(auth=Auth.OAUTH2, token_command="tok\r"), f"incoming.token_command: {CONTROL}"),
         (imap_server(tls=Tls(ca_file="/ca\0")), f"incoming.tls.ca_file: {CONTROL}"),
-        (imap_server(tls=Tls(client_key="/k\x7f")), f"incoming.tls.client_key: {CONTROL}"),
+        (imap_server(tls=Tls(client_cert="/c.pem", client_key="/k\x7f")), f"incoming.tls.client_key: {CONTROL}"),
         (imap_server(password_command="x" * 1100),
          "incoming.password_command: the PassCmd line would exceed mbsync 1.4.4's limit of 1021 bytes"),
     ],
@@ -571,6 +571,73 @@ def test_client_certificate_files_are_checked_while_parsing(tmp_path: Path) -> N
         f"{rc}:10: ClientCertificate '/nonexistent/c.pem': No such file or directory",
         f"{rc}:11: ClientKey '/nonexistent/k.pem': No such file or directory",
     ]
+
+
+class CertStub(ImapStub):
+    """Asks for a client certificate (optional, so that the login goes on without one) and records, at each login,
+    the DNS name of the certificate the client presented (None: none)."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        super().__init__(context, implicit=True)
+        self.presented: list[str | None] = []
+
+    def answer(self, connection: imap_stub.Connection, tag: str, verb: str, args: list[str]) -> str | None:
+        if verb in ("AUTHENTICATE", "LOGIN"):
+            cert = connection.stream.getpeercert()  # type: ignore[attr-defined]  # an ssl.SSLSocket here
+            self.presented.append(None if not cert else dict(cert["subjectAltName"])["DNS"])
+        return super().answer(connection, tag, verb, args)
+
+
+HALF_PAIR_GAP = {
+    "tls.client_cert": "mbsync 1.4.4 presents a client certificate only with its private key (ClientKey), and reads "
+    "no key from the certificate's file: add tls.client_key (the certificate's own file when it holds the key too); "
+    "ClientCertificate is left out",
+    "tls.client_key": "mbsync 1.4.4 presents a client certificate only with the certificate itself "
+    "(ClientCertificate), and reads no certificate from the key's file: add tls.client_cert (the key's own file when "
+    "it holds the certificate too); ClientKey is left out",
+}
+
+
+@pytest.mark.parametrize(
+    ("declared", "presented", "gap"),
+    [
+        ({"client_cert": "cert.pem", "client_key": "key.pem"}, "client.example", None),
+        ({"client_cert": "both.pem", "client_key": "both.pem"}, "client.example", None),
+        ({"client_cert": "both.pem"}, None, "tls.client_cert"),
+        ({"client_key": "both.pem"}, None, "tls.client_key"),
+    ],
+    ids=["pair", "one-file", "cert-only", "key-only"],
+)
+def test_a_client_certificate_is_presented_only_with_its_key(
+    tmp_path: Path, tls_files: TlsFiles, declared: dict[str, str], presented: str | None, gap: str | None
+) -> None:
+    """mbsync 1.4.4 presents a client certificate only when ClientCertificate and ClientKey are both set: it reads
+    the certificate file's certificates and the key file's key, nothing else (a server that requires one refuses the
+    TLS handshake: "tlsv13 alert certificate required"). Half the pair was written without a gap, and the
+    certificate was silently never sent; it is a gap now, and left out."""
+    client_ca = trustme.CA()
+    client = client_ca.issue_cert("client.example")
+    client.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
+    client.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    client.private_key_and_cert_chain_pem.write_to_path(str(tmp_path / "both.pem"))
+    ca = tmp_path / "ca.pem"
+    tls_files.ca.cert_pem.write_to_path(str(ca))
+    context = server_context(tls_files)
+    client_ca.configure_trust(context)
+    context.verify_mode = ssl.CERT_OPTIONAL
+    with CertStub(context) as server:
+        tls = {"ca_file": str(ca)} | {k: str(tmp_path / v) for k, v in declared.items()}
+        incoming = _imap(server.port, username="alice", password_command="echo pw", tls=tls)
+        rendered = render({"work": {"address": "a@example.org", "incoming": incoming}})
+        rc = write(tmp_path, rendered)
+        (tmp_path / "Mail" / "work").mkdir(parents=True)
+        done = mbsync(rc, tmp_path, "-l", "work")
+    assert done.returncode == 0, done.stderr
+    assert server.presented == [presented]
+    expected = [] if gap is None else [Gap("work", f"incoming.{gap}", HALF_PAIR_GAP[gap])]
+    assert list(rendered.gaps) == expected
+    written = [line for line in rc.read_text().splitlines() if line.startswith(("ClientCertificate", "ClientKey"))]
+    assert len(written) == (0 if gap else 2)
 
 
 @pytest.mark.parametrize(("min_version", "code"), [("1.2", 0), ("1.3", 1)])
