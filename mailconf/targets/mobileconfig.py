@@ -12,7 +12,8 @@ payload (keys as Apple's published schema names them, apple/device-management
 - ``IncomingMailServerHostName``, ``…PortNumber``, ``…UseSSL``, ``…Authentication``,
   ``…Username``, and the same ``OutgoingMailServer*`` keys;
   ``OutgoingPasswordSameAsIncomingPassword`` true when both servers log in with the same
-  username and the same authentication (the device asks once);
+  username, the same authentication and the same ``password_command`` (none on both
+  included): the device asks once and uses that password for both;
 - ``Authentication``: ``EmailAuthPassword`` (auth ``password``), ``EmailAuthNTLM``
   (``ntlm``), ``EmailAuthNone`` (``none``).
 
@@ -228,8 +229,12 @@ def payload(account: Account) -> dict[str, Any]:
         keys[use_ssl] = server.security is not Security.NONE
         keys[authentication] = AUTHENTICATION[server.auth]
         keys[username] = checked(f"{side}.username", server.username)
+    # the file's own word that both logins take one password: the same user, auth and password command (a device
+    # told "same" never asks for the outgoing one, and would send the incoming password where another is meant)
     keys["OutgoingPasswordSameAsIncomingPassword"] = (
-        incoming.username == outgoing.username and incoming.auth is outgoing.auth
+        incoming.username == outgoing.username
+        and incoming.auth is outgoing.auth
+        and incoming.password_command == outgoing.password_command
     )
     if account.display_name is not None:
         keys["EmailAccountName"] = checked("display_name", account.display_name)

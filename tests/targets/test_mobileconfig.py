@@ -202,6 +202,27 @@ def test_what_the_payload_says() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("incoming", "outgoing", "same"),
+    [
+        ({}, {}, True),
+        ({"password_command": "pass show mail"}, {"password_command": "pass show mail"}, True),
+        ({"password_command": "pass show imap"}, {"password_command": "pass show smtp"}, False),
+        ({"password_command": "pass show mail"}, {}, False),
+        ({"username": "alice"}, {"username": "bob"}, False),
+        ({"auth": "ntlm"}, {}, False),
+    ],
+    ids=["no-command", "one-command", "two-commands", "one-side", "two-users", "two-auths"],
+)
+def test_the_device_is_told_one_password_only_when_the_file_says_one(
+    incoming: dict[str, str], outgoing: dict[str, str], same: bool
+) -> None:
+    """Two password commands are two passwords: the profile said OutgoingPasswordSameAsIncomingPassword true for
+    any two logins with the same user and auth, and the device, asking once, sent the IMAP password to SMTP."""
+    payload = mail_payload(rendered({"a": account("a", incoming=incoming, outgoing=outgoing)}).files[0].content)
+    assert payload["OutgoingPasswordSameAsIncomingPassword"] is same
+
+
 def test_never_a_password() -> None:
     for auth in ("password", "ntlm"):
         content = rendered({"a": account("a", incoming={"auth": auth})}).files[0].content
