@@ -64,7 +64,8 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
 - ``tls.client_key`` without ``tls.client_cert``: likewise, msmtp rejects the whole file (``tls_key_file requires
   tls_cert_file``), so the key is left out.
 - ``auth: oauth2`` without ``token_command``: msmtp would have no token to send (lint: MC302).
-- A value whose line would exceed 499 bytes (a long command: put it in a script).
+- A value whose line would exceed 499 bytes: left out (put a long command in a script; give a long
+  ``username`` or ``address`` on the command line, ``msmtp --user=NAME --from=ADDRESS``).
 - Not msmtp's business, so not gaps: incoming servers, ``display_name``, ``organization``
   (the mail program writes the From header).
 - ``tls.min_version`` is written for GnuTLS builds (Debian, Ubuntu, Fedora, Arch). msmtp
@@ -187,6 +188,14 @@ KEY_ONLY_GAP = (
 )
 
 
+#: What to do instead when a value does not fit msmtp's line, by msmtp command.
+_TOO_LONG: Mapping[str, str] = {
+    "passwordeval": "wrap the command in a script",
+    "user": "give it on the command line: msmtp --user=NAME",
+    "from": "give it on the command line: msmtp --from=ADDRESS",
+}
+
+
 def _fits(gaps: Gaps, account: Account, command: str, value: str | None, setting: str) -> str | None:
     """The value if msmtp can hold it on a ``command "value"`` line; otherwise a gap and None."""
     if value is None:
@@ -194,7 +203,7 @@ def _fits(gaps: Gaps, account: Account, command: str, value: str | None, setting
     try:
         msmtp_line(command, value)
     except UnsafeValue as exc:
-        gaps.add(account, setting, f"{exc}; it is left out (wrap a long command in a script, or use a shorter path)")
+        gaps.add(account, setting, f"{exc}; it is left out ({_TOO_LONG.get(command, 'use a shorter path')})")
         return None
     return value
 

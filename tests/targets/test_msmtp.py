@@ -421,7 +421,19 @@ GAPS: list[tuple[dict[str, Any], str, list[Gap]]] = [
         "alice@example.org",
         [Gap("work", "outgoing.password_command",
              "the passwordeval line would exceed msmtp's limit of 499 bytes; it is left out "
-             "(wrap a long command in a script, or use a shorter path)")],
+             "(wrap the command in a script)")],
+    ),
+    (
+        {"host": "smtp.example.org", "username": "😀" * 124, "tls": {"ca_file": "/" + "é" * 248}},
+        "😀" * 120 + "@" + ".".join(["b" * 63] * 2) + ".ex",  # 251 characters, 615 bytes
+        [Gap("work", "outgoing.username",
+             "the user line would exceed msmtp's limit of 499 bytes; it is left out (give it on the command line: "
+             "msmtp --user=NAME)"),
+         Gap("work", "outgoing.tls.ca_file",
+             "the tls_trust_file line would exceed msmtp's limit of 499 bytes; it is left out (use a shorter path)"),
+         Gap("work", "address",
+             "the from line would exceed msmtp's limit of 499 bytes; it is left out (give it on the command line: "
+             "msmtp --from=ADDRESS)")],
     ),
 ]  # fmt: skip
 
