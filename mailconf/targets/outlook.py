@@ -389,6 +389,19 @@ _INCOMING_NAMES: Mapping[Protocol, tuple[str, str, str, str, str]] = {
 _REPEATING = frozenset({"clsid", "POP3 Server", "IMAP Server", "SMTP Server"})
 
 
+#: The account-file setting each text value of an account key holds: a refusal names the setting, not the value.
+SETTING_OF: Mapping[str, str] = {
+    "Account Name": "name",
+    "Display Name": "display_name",
+    "Email": "address",
+    "Organization": "organization",
+    **{f"{tag} Server": "incoming.host" for tag in ("POP3", "IMAP")},
+    **{f"{tag} User": "incoming.username" for tag in ("POP3", "IMAP")},
+    "SMTP Server": "outgoing.host",
+    "SMTP User": "outgoing.username",
+}
+
+
 def _lines(a: OutlookAccount, repeated: dict[tuple[str, str | int], str]) -> tuple[str, ...]:
     """The value lines of one account key, in a fixed order; a str is a REG_SZ, an int a DWORD.
 
@@ -434,7 +447,7 @@ def _lines(a: OutlookAccount, repeated: dict[tuple[str, str | int], str]) -> tup
                 line = reg_value(data, name)
             lines.append(line)
     except UnsafeValue as exc:
-        raise unsafe_in(a.name, name, exc) from None
+        raise unsafe_in(a.name, SETTING_OF.get(name, name), exc) from None
     return tuple(lines)
 
 

@@ -65,7 +65,7 @@ a pair of quotation marks loses them. So:
 - a value that starts or ends with white space, or starts and ends with the same
   quotation mark, is enclosed in ``"…"`` (``" lead"``, ``""quoted""``), which the reader removes;
 - line breaks and control characters (CR, LF, NUL, U+0085, U+2028, U+2029…) are refused
-  with exit 1, naming the account and key, never the value: no value can start a new
+  with exit 1, naming the account and setting, never the value: no value can start a new
   ``[Section]`` or key.
 
 The file is ASCII with CRLF line ends. When a value holds a non-ASCII character, it is
@@ -193,6 +193,19 @@ _INCOMING_KEYS: Mapping[Protocol, tuple[str, str, str, str, str]] = {
 }
 
 
+#: The account-file setting each text key of an account section holds: a refusal names the setting, not the value.
+SETTING_OF: Mapping[str, str] = {
+    "AccountName": "name",
+    "DisplayName": "display_name",
+    "EmailAddress": "address",
+    "Organization": "organization",
+    **{f"{tag}Server": "incoming.host" for tag in ("POP3", "IMAP")},
+    **{f"{tag}UserName": "incoming.username" for tag in ("POP3", "IMAP")},
+    "SMTPServer": "outgoing.host",
+    "SMTPUserName": "outgoing.username",
+}
+
+
 def _values(a: OutlookAccount, escaped: dict[str | int, str]) -> tuple[PrfValue, ...]:
     """The ``Key=value`` lines of one account section, in a fixed order (a value of None is left out).
 
@@ -240,7 +253,7 @@ def _values(a: OutlookAccount, escaped: dict[str | int, str]) -> tuple[PrfValue,
                     escaped[value] = written
             values.append((key, written))
     except UnsafeValue as exc:
-        raise unsafe_in(a.name, key, exc) from None
+        raise unsafe_in(a.name, SETTING_OF.get(key, key), exc) from None
     return tuple(values)
 
 

@@ -644,7 +644,7 @@ CANARY = "mailconf-canary"
 _PRINTABLE = [*"'\"\\`$();#%&|<>*?!~{}[]=,: aZ09", f"$(touch {CANARY})", f"`touch {CANARY}`", "%U", "%%", "é", "€",
               "😀", "𝄞", "\u00a0", "\u200b"]  # fmt: skip
 #: Line breaks and control characters, as YAML escapes would carry them (the schema refuses them in most fields).
-_CONTROL = ["\n", "\r", "\t", "\x85", "\u2028"]
+_CONTROL = ["\n", "\r", "\t", "\x00", "\x85", "\u2028"]
 
 
 def _text(alphabet: list[str]) -> st.SearchStrategy[str]:
@@ -708,7 +708,10 @@ def test_hostile_values_read_back_exactly_or_are_refused(name: str, values: dict
         rendered = render_model(target, model, {})
     except RenderError as exc:
         message = str(exc)
-        assert message.startswith(f"target {name}: not rendered: account hostile: ")
+        prefix = f"target {name}: not rendered: account hostile: "
+        assert message.startswith(prefix)
+        named = [s for s in declared if message.startswith(f"{prefix}{s}: ")]
+        assert named, f"the refusal names no setting of the account file: {message}"
         assert "\n" not in message
         for value in values.values():
             assert len(value) < 4 or value not in message  # never the value

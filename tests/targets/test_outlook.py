@@ -10,6 +10,7 @@ every value is compared with the YAML. That proves what the registry holds after
 # (pyproject skips following hypothesis, so its decorators look untyped)
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from pathlib import Path
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 from mailconf.cli import main
 from mailconf.document import load_document
 from mailconf.model import Model
-from mailconf.render import environment
+from mailconf.render import RenderError, environment, render_model
 from mailconf.targets import FEATURES, outlook, outlook_prf
 from tests.conftest import EXAMPLES, need
 
@@ -409,3 +410,36 @@ def test_capabilities_cover_every_feature(module: Any) -> None:
     assert all(
         cell == "yes" or cell.startswith(("yes: ", "no: ", "partial: ")) for cell in module.CAPABILITIES.values()
     )
+
+
+_SIDES = {"incoming": {"protocol": "pop3", "host": "pop.example.org"}, "outgoing": {"host": "smtp.example.org"}}
+
+
+@pytest.mark.parametrize(
+    ("setting", "module", "why"),
+    [
+        (setting, module, why)
+        for module, why in (
+            (outlook, "a registry string cannot hold a NUL character (it would end the string)"),
+            (outlook_prf, "a control character or line break cannot be written in an INI value"),
+        )
+        for setting in ("display_name", "organization", "address", "incoming.username", "incoming.host",
+                        "outgoing.username", "outgoing.host")
+    ],
+)  # fmt: skip
+def test_a_value_the_file_cannot_hold_is_refused_naming_the_setting(setting: str, module: Any, why: str) -> None:
+    """Each account-file setting, holding a NUL (the schema refuses it: a model built directly, as a caller of the
+    target may): refused naming the account and the setting, as every other target names it, not the registry value
+    or PRF key ("Display Name", "IMAPUserName"), which no account file holds."""
+    model = model_of({"version": 1, "accounts": {"work": {"address": "a@example.org", "organization": "Org",
+                                                         "display_name": "A", **_SIDES}}})  # fmt: skip
+    account = model.accounts[0]
+    side, _, field = setting.rpartition(".")
+    nul: dict[str, Any] = {field: "x\0y"}
+    if side:
+        account = dataclasses.replace(account, **{side: dataclasses.replace(getattr(account, side), **nul)})
+    else:
+        account = dataclasses.replace(account, **nul)
+    with pytest.raises(RenderError) as caught:
+        render_model(module, Model((account,)), {})
+    assert str(caught.value) == f"target {module.NAME}: not rendered: account work: {setting}: {why}"
