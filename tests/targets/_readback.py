@@ -21,6 +21,10 @@ the file parses. The user and
 the password command are read back by tests/targets/test_mbsync.py, logging in to a
 recording server.
 
+mobileconfig has no Apple program here: libplist's plistutil converts each profile to binary
+and back (what Apple's readers share: a property list that parses), and the values are read
+from what it wrote.
+
 Files the clients need to exist while they read (getmail's certificates and Maildir,
 mbsync's certificates) are created by the read-back under the directory it is given
 (the contract puts every path there).
@@ -29,6 +33,7 @@ mbsync's certificates) are created by the read-back under the directory it is gi
 from __future__ import annotations
 
 import ast
+import plistlib
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +45,7 @@ from tests.targets._msmtp_client import pretend
 from tests.targets.test_getmail import dump, maildir, runs
 from tests.targets.test_mbsync import NO_CHANNEL, PARSED_OK
 from tests.targets.test_mbsync import mbsync as run_mbsync
+from tests.targets.test_mobileconfig import plistutil_round_trip
 from tests.targets.test_offlineimap import offlineimap_reads
 from tests.targets.test_outlook import account_key, hive_of, parent_keys
 from tests.targets.test_outlook_prf import MAPPINGS, read_prf
@@ -196,6 +202,32 @@ def offlineimap(rendered: Rendered, directory: Path, account: str) -> dict[str, 
     return read
 
 
+#: The keys of a mobileconfig's mail payload as the target writes them (EmailAccountName only with a display name).
+MOBILECONFIG_KEYS = {"EmailAccountType", "EmailAccountDescription", "EmailAccountName", "EmailAddress",
+                     "IncomingMailServerHostName", "IncomingMailServerPortNumber", "IncomingMailServerUseSSL",
+                     "IncomingMailServerAuthentication", "IncomingMailServerUsername", "OutgoingMailServerHostName",
+                     "OutgoingMailServerPortNumber", "OutgoingMailServerUseSSL", "OutgoingMailServerAuthentication",
+                     "OutgoingMailServerUsername", "OutgoingPasswordSameAsIncomingPassword", "PayloadType",
+                     "PayloadVersion", "PayloadIdentifier", "PayloadUUID", "PayloadDisplayName"}  # fmt: skip
+
+
+def mobileconfig(rendered: Rendered, directory: Path, account: str) -> dict[str, str]:
+    """libplist's plistutil converts the profile to binary and back (an XML file it cannot parse fails here); what
+    it wrote is read with plistlib. No Apple program runs here."""
+    [file] = rendered.files
+    assert file.name == f"mobileconfig/{account}.mobileconfig"
+    profile = plistlib.loads(plistutil_round_trip(file.content, directory))
+    assert profile == plistlib.loads(file.content)
+    assert set(profile) == {"PayloadContent", "PayloadDisplayName", "PayloadDescription", "PayloadIdentifier",
+                            "PayloadType", "PayloadUUID", "PayloadVersion"}  # fmt: skip
+    [mail] = profile["PayloadContent"]
+    assert set(mail) <= MOBILECONFIG_KEYS, set(mail) - MOBILECONFIG_KEYS  # nothing added
+    return {"display_name": mail["EmailAccountName"], "address": mail["EmailAddress"],
+            "incoming.host": mail["IncomingMailServerHostName"], "outgoing.host": mail["OutgoingMailServerHostName"],
+            "incoming.username": mail["IncomingMailServerUsername"],
+            "outgoing.username": mail["OutgoingMailServerUsername"]}  # fmt: skip
+
+
 #: The settings getmail --dump shows for a retriever, in its (sorted) order: a value ends where the next begins.
 _GETMAIL_FIELDS = ("ca_certs", "certfile", "getmaildir", "imap_on_delete", "imap_search", "keyfile", "mailboxes",
                    "move_on_delete", "password", "password_command", "port", "record_mailbox", "server",
@@ -244,8 +276,9 @@ READ_BACK: dict[str, ReadBack] = {
     "mbsync": mbsync,
     "offlineimap": offlineimap,
     "getmail": getmail,
+    "mobileconfig": mobileconfig,
 }
 #: What each client needs installed (tests.conftest.need).
 BINARIES: dict[str, str] = {"msmtp": "msmtp", "fetchmail": "fetchmail", "mutt": "mutt", "neomutt": "neomutt",
                             "outlook": "hivexregedit", "mbsync": "mbsync", "offlineimap": "offlineimap",
-                            "getmail": "getmail"}  # fmt: skip
+                            "getmail": "getmail", "mobileconfig": "plistutil"}  # fmt: skip
