@@ -83,10 +83,12 @@ profile, not only to the rendered ones.
 Escaping: every string is written as a JSON string literal with ``ensure_ascii`` after control
 characters are rejected, so it is always exactly one prefs string (the prefs parser knows only
 ``\" \' \\ \n \r \xHH \uHHHH``; an unknown escape drops the pref, and a stray ``"`` could add
-``user_pref`` lines). Two prefs Thunderbird reads one byte per character (``getCharPref``): an
-identity's ``useremail`` and an SMTP server's ``username``; for them characters up to U+00FF are
-written as ``\xHH`` so that Thunderbird reads exactly the declared text. Paths in ``import-ca.sh`` are
-single-quoted for the shell.
+``user_pref`` lines). Thunderbird reads an identity's ``useremail`` one byte per character
+(``getCharPref``): characters up to U+00FF are written as ``\xHH`` so that it reads exactly the
+declared text. An SMTP server's ``username`` is read the same way, but Thunderbird's SMTP client sends
+those bytes as they are: it is written as UTF-8 (``\uHHHH``), so the server gets the declared name in
+UTF-8 (written ``\xHH``, ``josé`` reached the server as the byte E9, which no UTF-8 server takes). Paths
+in ``import-ca.sh`` are single-quoted for the shell.
 
 What it cannot express (a warning each; ``--strict`` makes them errors)
 -----------------------------------------------------------------------
@@ -113,8 +115,10 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
 | an IMAP/POP3 ``host`` that is an IPv6 address or ends in a number without being an IPv4 address (``mail.1``,
   ``1.2.3.4.5``) | Thunderbird cannot build the server URL and drops the account (verified); use a host name.
   SMTP takes any host. |
-| a character above U+00FF in an account's ``address`` or an SMTP ``username`` | Thunderbird 153 reads these
-  prefs one byte per character and would see garbage. |
+| a character above U+00FF in an account's ``address`` | Thunderbird 153 reads this pref one byte per character
+  and would see garbage. |
+| a character outside ASCII in an SMTP ``username`` | Thunderbird logs in with the declared name (UTF-8), but
+  shows it garbled in Account Settings (one character per byte): leave that field as it is. |
 | an account without ``incoming:`` | Thunderbird keeps an address only in an identity of an account with an
   incoming server: only its SMTP server is written; pick it as the Outgoing Server of an identity. |
 
@@ -303,8 +307,8 @@ INSTEAD: Mapping[str, str] = {
     "-i cert.p12); Thunderbird asks which one to use",
     "address.getCharPref": "Thunderbird 153 reads an identity's address one byte per character (getCharPref), "
     "so a character above U+00FF arrives garbled: use an address without them, or fix it in Account Settings",
-    "outgoing.username": "Thunderbird 153 reads the SMTP user name one byte per character (getCharPref), so a "
-    "character above U+00FF arrives garbled: use a login name without them",
+    "outgoing.username": "Thunderbird 153 logs in to SMTP with the declared user name (UTF-8), but shows it garbled "
+    "in Account Settings, one character per byte (getCharPref): leave that field as it is, or use an ASCII login name",
     "address": "Thunderbird keeps an address only in the identity of an account with an incoming server: only "
     "the SMTP server ({smtp}) is written; choose it as the Outgoing Server of an identity",
     "outgoing": "Thunderbird sends the mail of an account without an outgoing server through the default SMTP "
@@ -436,13 +440,15 @@ def identity_prefs(account: Account, key: str, smtp_key: str | None, gaps: Gaps)
 
 
 def smtp_prefs(account: Account, server: Server, key: str, method: int, gaps: Gaps) -> list[Pref]:
-    username = char_pref(server.username, gaps, account, "outgoing.username", INSTEAD["outgoing.username"])
+    # UTF-8, not CharPref: the SMTP client sends the pref's bytes as they are (a \xHH byte is not UTF-8)
+    if not server.username.isascii():
+        gaps.add(account, "outgoing.username", INSTEAD["outgoing.username"])
     values: tuple[PrefValue, ...] = (
         server.host,
         server.port,
         SOCKET_TYPE[server.security],
         method,
-        username,
+        server.username,
         account.name,
     )
     return list(zip(SMTP_NAMES(f"mail.smtpserver.{key}"), values, strict=True))

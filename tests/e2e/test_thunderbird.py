@@ -204,6 +204,28 @@ def test_thunderbird_sends_through_the_rendered_smtp_server(  # noqa: PLR0917 (p
     assert received.content == message.encode()
 
 
+@pytest.mark.parametrize("user", [User("josé@example.org", "pw-1"), User("zoëž@example.org", "pw-2")])
+def test_thunderbird_logs_in_to_smtp_with_a_non_ascii_user_name(
+    tmp_path: Path, certs: Certificates, user: User
+) -> None:
+    """The server gets the declared SMTP user name in UTF-8. Thunderbird's SMTP client sends the username pref's
+    bytes as they are: written as \\xe9 (one byte per character, as for an identity's address), josé reached the
+    server as the byte E9, not UTF-8, and the login failed with no gap."""
+    with SmtpServer(certs.good, implicit=True, users=(user,)) as smtp:
+        account = {
+            "address": "jose@example.org",
+            "incoming": server("imap", 1, "tls", user, certs=certs, directory=tmp_path),  # never contacted
+            "outgoing": server("smtp", smtp.port, "tls", user, certs=certs, directory=tmp_path),
+        }
+        files = render("thunderbird", {"work": account}, tmp_path)
+        message = "From: jose@example.org\r\nTo: bob@example.net\r\nSubject: s\r\n\r\nhello\r\n"
+
+        result = _run(files, SEND_SCRIPT, ["work", user.password, str(tmp_path / "message.eml"), message])
+
+    assert result["status"] == 0, result
+    assert [m.login for m in smtp.messages] == [user.name]
+
+
 def _with_absolute_names(directory: Path) -> str:
     """A thunderbird that runs where ``localhost.`` resolves too (:func:`absolute_names`): a script in ``directory``
     that execs it there (same process: the harness's kill of its process group still reaches Thunderbird)."""
