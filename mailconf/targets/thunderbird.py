@@ -117,6 +117,9 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
   SMTP takes any host. |
 | a character above U+00FF in an account's ``address`` | Thunderbird 153 reads this pref one byte per character
   and would see garbage. |
+| a character outside ASCII in a POP3 ``username`` | Thunderbird 153's POP3 client sends ``é`` as the byte E9 (not
+  UTF-8) and cannot send a character above U+00FF at all (IMAP sends the name in UTF-8): use an ASCII login
+  name. |
 | a character outside ASCII in an SMTP ``username`` | Thunderbird logs in with the declared name (UTF-8), but
   shows it garbled in Account Settings (one character per byte): leave that field as it is. |
 | an account without ``incoming:`` | Thunderbird keeps an address only in an identity of an account with an
@@ -164,7 +167,8 @@ OPTIONS: Mapping[str, str] = {
 }
 CAPABILITIES: Mapping[str, str] = {
     "imap": "partial: no IPv6 host (Thunderbird drops such an account: a gap)",
-    "pop3": "partial: no IPv6 host (Thunderbird drops such an account: a gap), no port 1 (read as not set: a gap)",
+    "pop3": "partial: no IPv6 host (Thunderbird drops such an account: a gap), no port 1 (read as not set: a gap), "
+    "no user name outside ASCII (its POP3 client cannot send one: a gap)",
     "smtp": "yes",
     "security: tls": "yes",
     "security: starttls": "yes",
@@ -349,6 +353,13 @@ POP3_PORT_1 = (
     "serve POP3 on another port"
 )
 
+#: Seen from Dovecot: Thunderbird's POP3 client sent josé as jos\xe9, and with zoëž it never finished AUTH PLAIN
+POP3_USERNAME = (
+    "Thunderbird 153's POP3 client sends a user name outside ASCII one byte per character (é as the byte E9, not "
+    "UTF-8) and cannot send one above U+00FF at all, so the login fails: use an ASCII login name, or IMAP (which "
+    "sends it in UTF-8)"
+)
+
 
 def server_gaps(gaps: Gaps, account: Account, server: Server, pinned: bool) -> None:
     """The settings of one server Thunderbird cannot express, in a fixed order (one test after another:
@@ -360,6 +371,8 @@ def server_gaps(gaps: Gaps, account: Account, server: Server, pinned: bool) -> N
     gaps.unsupported(account, server, GAP_RULES)
     if server.protocol is Protocol.POP3 and server.port == 1:
         gaps.server(account, server, "port", POP3_PORT_1)
+    if server.protocol is Protocol.POP3 and not server.username.isascii():
+        gaps.server(account, server, "username", POP3_USERNAME)
     unsupported: list[str] = []
     if server.auth is Auth.OAUTH2 and not oauth2_provider_known(server.host, server.protocol):
         unsupported.append("auth")

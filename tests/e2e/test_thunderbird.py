@@ -226,6 +226,37 @@ def test_thunderbird_logs_in_to_smtp_with_a_non_ascii_user_name(
     assert [m.login for m in smtp.messages] == [user.name]
 
 
+@pytest.mark.parametrize("protocol", ["imap", "pop3"])
+def test_a_non_ascii_incoming_user_name_logs_in_over_imap_and_is_a_gap_for_pop3(
+    tmp_path: Path, certs: Certificates, protocol: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """IMAP sends the declared user name in UTF-8 and logs in. Thunderbird 153's POP3 client sends it one byte per
+    character (Dovecot got jos\\xe9: "Username character disallowed ...: 0xe9"), so the login fails: rendered with
+    no word of it before, a gap now."""
+    need("dovecot")
+    user = User("josé@example.org", "pw-1")
+    with Dovecot(tls=certs.good, users=(user,), any_username=True) as dovecot:
+        port = dovecot.ports.imaps if protocol == "imap" else dovecot.ports.pop3s
+        incoming = server(protocol, port, "tls", user, certs=certs, directory=tmp_path)
+        capsys.readouterr()
+        files = render("thunderbird", {"work": {"address": "jose@example.org", "incoming": incoming}}, tmp_path)
+        gaps = [line for line in capsys.readouterr().err.splitlines() if "incoming.username" in line]
+
+        result = _logon(files, "work", user.password)
+
+        found = logins(dovecot, f"{protocol}-login", user, at_least=1 if protocol == "imap" else 0)
+    if protocol == "imap":
+        assert (result["status"], gaps, len(found)) == (0, [], 1), result
+    else:
+        assert result["status"] != 0 and found == [], result
+        assert gaps == [
+            "mailconf: warning: thunderbird: account work: incoming.username cannot be expressed; Thunderbird 153's "
+            "POP3 client sends a user name outside ASCII one byte per character (é as the byte E9, not UTF-8) and "
+            "cannot send one above U+00FF at all, so the login fails: use an ASCII login name, or IMAP (which sends "
+            "it in UTF-8)"
+        ]
+
+
 def _with_absolute_names(directory: Path) -> str:
     """A thunderbird that runs where ``localhost.`` resolves too (:func:`absolute_names`): a script in ``directory``
     that execs it there (same process: the harness's kill of its process group still reaches Thunderbird)."""
