@@ -12,8 +12,9 @@ payload (keys as Apple's published schema names them, apple/device-management
 - ``IncomingMailServerHostName``, ``…PortNumber``, ``…UseSSL``, ``…Authentication``,
   ``…Username``, and the same ``OutgoingMailServer*`` keys;
   ``OutgoingPasswordSameAsIncomingPassword`` true when both servers log in with the same
-  username, the same authentication and the same ``password_command`` (none on both
-  included): the device asks once and uses that password for both;
+  username, the same authentication and the same command for it (``password_command``,
+  or ``token_command`` for OAuth2; none on both included): the device asks once and uses
+  that password for both;
 - ``Authentication``: ``EmailAuthPassword`` (auth ``password``), ``EmailAuthNTLM``
   (``ntlm``), ``EmailAuthNone`` (``none``).
 
@@ -234,7 +235,7 @@ def payload(account: Account) -> dict[str, Any]:
     keys["OutgoingPasswordSameAsIncomingPassword"] = (
         incoming.username == outgoing.username
         and incoming.auth is outgoing.auth
-        and incoming.password_command == outgoing.password_command
+        and incoming.credential_command == outgoing.credential_command
     )
     if account.display_name is not None:
         keys["EmailAccountName"] = checked("display_name", account.display_name)

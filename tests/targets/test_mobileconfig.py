@@ -211,8 +211,10 @@ def test_what_the_payload_says() -> None:
         ({"password_command": "pass show mail"}, {}, False),
         ({"username": "alice"}, {"username": "bob"}, False),
         ({"auth": "ntlm"}, {}, False),
+        ({"auth": "oauth2", "token_command": "tok imap"}, {"auth": "oauth2", "token_command": "tok smtp"}, False),
+        ({"auth": "gssapi", "password_command": "unused"}, {"auth": "gssapi"}, True),  # no command runs
     ],
-    ids=["no-command", "one-command", "two-commands", "one-side", "two-users", "two-auths"],
+    ids=["no-command", "one-command", "two-commands", "one-side", "two-users", "two-auths", "two-tokens", "unused"],
 )
 def test_the_device_is_told_one_password_only_when_the_file_says_one(
     incoming: dict[str, str], outgoing: dict[str, str], same: bool
