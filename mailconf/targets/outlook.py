@@ -62,8 +62,8 @@ string or start a key; long lines are wrapped as regedit exports them.
 | ``outgoing.security: tls`` / ``starttls`` / ``none`` | ``SMTP Use SSL`` 1 / 1 / 0 and ``SMTP Secure
   Connection`` 1 / 2 / 0 |
 | ``outgoing.auth: none`` | ``SMTP Use Auth`` 0 |
-| ``outgoing.auth`` with the incoming login (same user, auth and password command) | ``SMTP Use Auth`` 1, ``SMTP
-  Auth Method`` 0 (use the incoming server's settings) |
+| ``outgoing.auth`` with the incoming login (same user, auth and command for it: ``password_command``, or
+  ``token_command`` for OAuth2) | ``SMTP Use Auth`` 1, ``SMTP Auth Method`` 0 (use the incoming server's settings) |
 | ``outgoing.auth`` with its own login | ``SMTP Use Auth`` 1, ``SMTP Auth Method`` 1, ``SMTP User`` |
 
 What it cannot express (a warning each; ``--strict`` makes them errors)
@@ -293,11 +293,11 @@ def _outgoing(incoming: Server, server: Server) -> OutgoingSettings:
     secure = SECURE_CONNECTION[server.security]
     if server.auth is Auth.NONE:
         use_auth, method, user = 0, None, None
-    elif (server.username, server.auth, server.password_command) == (
+    elif (server.username, server.auth, server.credential_command) == (
         incoming.username,
         incoming.auth,
-        incoming.password_command,
-    ):
+        incoming.credential_command,
+    ):  # one login: the same user, auth and command for it (two token commands are two secrets)
         use_auth, method, user = 1, SmtpAuthMethod.SAME_AS_INCOMING, None
     else:
         use_auth, method, user = 1, SmtpAuthMethod.OWN_LOGIN, server.username

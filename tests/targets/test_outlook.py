@@ -95,12 +95,19 @@ def expected_values(name: str, account: dict[str, Any]) -> dict[str, str | int]:
             "SMTP Use Auth": 0 if out.get("auth") == "none" else 1,
         }
         if out.get("auth") != "none":
-            login = (out.get("username", account["address"]), out.get("auth", "password"), out.get("password_command"))
-            same = login == (user, inc.get("auth", "password"), inc.get("password_command"))
+            login = (out.get("username", account["address"]), out.get("auth", "password"), credential_command(out))
+            same = login == (user, inc.get("auth", "password"), credential_command(inc))
             values["SMTP Auth Method"] = 0 if same else 1
             if not same:
                 values["SMTP User"] = out.get("username", account["address"])
     return values
+
+
+def credential_command(server: dict[str, Any]) -> str | None:
+    """The command the server's auth runs: password_command for password and ntlm, token_command for oauth2."""
+    auth = server.get("auth", "password")
+    return server.get("token_command") if auth == "oauth2" else server.get("password_command") if auth in (
+        "password", "ntlm") else None  # fmt: skip
 
 
 def account_key(profile: str, number: int) -> str:
@@ -443,3 +450,25 @@ def test_a_value_the_file_cannot_hold_is_refused_naming_the_setting(setting: str
     with pytest.raises(RenderError) as caught:
         render_model(module, Model((account,)), {})
     assert str(caught.value) == f"target {module.NAME}: not rendered: account work: {setting}: {why}"
+
+
+@pytest.mark.parametrize(
+    ("incoming", "outgoing", "method"),
+    [
+        ({"auth": "oauth2", "token_command": "tok imap"}, {"auth": "oauth2", "token_command": "tok smtp"}, 1),
+        ({"auth": "oauth2", "token_command": "tok"}, {"auth": "oauth2", "token_command": "tok"}, 0),
+        ({"auth": "gssapi", "password_command": "unused"}, {"auth": "gssapi"}, 0),
+    ],
+    ids=["two-tokens", "one-token", "unused-command"],
+)
+def test_smtp_uses_the_incoming_login_only_when_the_command_its_auth_runs_is_the_same(
+    tmp_path: Path, incoming: dict[str, Any], outgoing: dict[str, Any], method: int
+) -> None:
+    """SMTP Auth Method 0 (the incoming login) compared password_command whatever the auth: two OAuth2 logins with two
+    token commands (two secrets) were one login, and a password_command gssapi never runs made two equal ones two."""
+    data = {"version": 1, "accounts": {"work": {"address": "a@example.org",
+            "incoming": {"protocol": "imap", "host": "imap.example.org", **incoming},
+            "outgoing": {"host": "smtp.example.org", **outgoing}}}}  # fmt: skip
+    reg, _ = render_reg(data)
+    values = hive_of(tmp_path, reg)[account_key("Outlook", 1)]
+    assert (values["SMTP Auth Method"], values.get("SMTP User")) == (method, "a@example.org" if method else None)
