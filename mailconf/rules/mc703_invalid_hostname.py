@@ -76,6 +76,8 @@ def diagnose(host: str) -> str | None:  # noqa: PLR0911 - one return per diagnos
         and_port = f" and port: {bracketed['port']}" if bracketed["port"] else ""
         address = _show(bracketed["address"])
         return f"host is an address in brackets (a URL's form); write it without them: host: {address}{and_port}"
+    if bracketed and "%" in bracketed["address"] and (zoned := _zone(bracketed["address"])):
+        return zoned  # [fe80::1%eth0]: the zone is what is wrong, brackets or not
     if port := _PORT.match(host):
         return f"host includes a port; write host: {_show(port['host'])} and port: {port['port']}"
     if any(c.isspace() for c in host):
@@ -136,15 +138,25 @@ def _not_ipv6(host: str) -> str | None:
     """A host with ':' that is neither a URL nor host:port: an IPv6 address written wrong, or with a zone; None for
     an IPv6 address a host setting takes (``::1``, ``2001:db8::25``)."""
     try:
-        address = ipaddress.IPv6Address(host)
+        ipaddress.IPv6Address(host)
     except ValueError:
         return f"host {_show(host)} has ':' but is no IPv6 address; write the server's name or its full IPv6 address"
-    if address.scope_id is not None:
-        return (
-            f"host {_show(host)} is an IPv6 address with a zone (%{_show(address.scope_id)[1:-1]}), which a host "
-            f"setting cannot carry; write a global address, or the server's name"
-        )
-    return None
+    return _zone(host)
+
+
+def _zone(host: str) -> str | None:
+    """What is wrong with an IPv6 address with a zone (``fe80::1%eth0``), which no host setting carries; None for
+    anything else."""
+    try:
+        address = ipaddress.IPv6Address(host)
+    except ValueError:
+        return None
+    if address.scope_id is None:
+        return None
+    return (
+        f"host {_show(host)} is an IPv6 address with a zone (%{_show(address.scope_id)[1:-1]}), which a host "
+        f"setting cannot carry; write a global address, or the server's name"
+    )
 
 
 def _is_address(text: str) -> bool:

@@ -76,6 +76,9 @@ def host(value: str) -> str:
          'host: "2001:db8::1" and port: 993'),
         ('"[192.0.2.1]"', "host is an address in brackets (a URL's form); write it without them: host: \"192.0.2.1\""),
         ('"imaps://[2001:db8::1]:993/"', 'host is a URL (imaps://); write the host name only: host: "2001:db8::1"'),
+        # brackets or not, an address with a zone is refused for its zone (it was "has ':' but is no IPv6 address")
+        ('"[fe80::1%eth0]"', 'host "fe80::1%eth0" is an IPv6 address with a zone (%eth0), which a host setting '
+         "cannot carry; write a global address, or the server's name"),
         ('"[imap.example.com]"', "host contains \"[\"; a host name has only letters, digits, '-' and '.' (RFC 1123)"),
     ],
 )  # fmt: skip
