@@ -29,7 +29,7 @@ from .parse import (
     check_host_field,
     check_target_scheme,
     domain_from_host,
-    email_domain,
+    email_domains,
     email_parameter,
     encoded_slash,
     sent_target,
@@ -152,7 +152,8 @@ class App:
         def answer() -> Response:
             address = email_parameter(environ.get("QUERY_STRING", ""))
             if address is not None:  # the address names the domain better than the host it was sent to
-                domain = email_domain(address)
+                domains = email_domains(address)  # one, but for an IDN of a character IDNA 2003 and 2008 map apart
+                domain = next((d for d in domains if d in site.autoconfig or d in site.no_autoconfig), domains[0])
                 found = site.autoconfig.get(domain)
             else:
                 host = target_host(sent_target(environ))
@@ -174,8 +175,7 @@ class App:
             address = email_parameter(environ.get("QUERY_STRING", ""))
             if address is None:
                 raise BadRequest("add ?emailaddress=local@domain")
-            email_domain(address)
-            key = served_key(site, address)
+            key = _served(site, address)
             found = site.mobileconfig.get(key)
             if found is None:
                 raise _Status(404, ONE_SERVER if key in site.no_profile else "no account with this address")
@@ -198,10 +198,18 @@ class App:
     @staticmethod
     def _autodiscover(site: Site, environ: Environ) -> Response:
         address = autodiscover_address(_body(environ))
-        found = site.autodiscover.get(served_key(site, address))
+        found = site.autodiscover.get(_served(site, address))
         if found is None:
             raise _Status(404, "no account with this address")
         return found
+
+
+def _served(site: Site, address: str) -> str:
+    """The key ``address`` is answered under (:func:`.site.served_key`), its domain in ASCII: an address at an IDN
+    (``alice@bücher.example``) finds the account the file declares at ``xn--bcher-kva.example``."""
+    local = address.rpartition("@")[0]
+    keys = [served_key(site, f"{local}@{domain}") for domain in email_domains(address)]
+    return next((key for key in keys if key in site.autodiscover), keys[0])
 
 
 class _Status(Exception):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from contextlib import suppress
 from urllib.parse import parse_qs
 
 #: Autodiscover (Outlook's POX protocol, [MS-OXDSCLI] 2.2.3): the request and the one response schema served.
@@ -139,13 +140,38 @@ def domain_from_host(host: str | None, *, target: bool = False) -> str:
     return found
 
 
-def email_domain(address: str) -> str:
-    """The domain of an address given as ``emailaddress=``, lower case and validated."""
+#: The characters IDNA 2003 maps away and IDNA 2008 keeps (UTS #46 "deviations"; as rule MC703): ``faß.de`` is
+#: ``fass.de`` to one and ``xn--fa-hia.de`` to the other.
+_DEVIATIONS = frozenset("\u00df\u03c2\u200c\u200d")
+
+
+def email_domains(address: str) -> tuple[str, ...]:
+    """The domain of an address (``emailaddress=``, an Autodiscover ``EMailAddress``), lower case and validated, as
+    the account file holds it: in ASCII. A domain in another script (``alice@bücher.example``: Thunderbird sends the
+    address as the user typed it) is its IDNA form (``xn--bcher-kva.example``), the only form the schema
+    takes. Where the two IDNA standards differ (``ß``, ``ς``, the zero-width joiners) both forms are given, IDNA
+    2008's first: the file says which domain it serves."""
     local, at, domain = address.rpartition("@")
-    found = host_name(domain) if at and local else None
-    if found is None:
+    forms = [domain] if domain.isascii() else _ascii_forms(domain)
+    found = [name for name in map(host_name, forms) if name is not None] if at and local else []
+    if not found:
         raise BadRequest("emailaddress is not an address of the form local@domain")
-    return found
+    return tuple(dict.fromkeys(found))
+
+
+def _ascii_forms(domain: str) -> list[str]:
+    """The IDNA (Punycode) forms of a domain that is not ASCII: IDNA 2008's, when it has a character the standards
+    map apart, then IDNA 2003's (Python's codec, which also maps case and compatibility forms); none if neither takes
+    it."""
+    import unicodedata
+
+    forms = []
+    if _DEVIATIONS.intersection(domain):  # IDNA 2008 keeps them: each label NFC and in lower case, in Punycode
+        labels = [unicodedata.normalize("NFC", label.lower()) for label in domain.split(".")]
+        forms.append(".".join(x if x.isascii() else "xn--" + x.encode("punycode").decode("ascii") for x in labels))
+    with suppress(UnicodeError):  # a label the codec refuses (empty, too long, a prohibited character): no form
+        forms.append(domain.encode("idna").decode("ascii"))
+    return forms
 
 
 def email_parameter(query: str) -> str | None:
@@ -215,5 +241,5 @@ def autodiscover_address(body: bytes) -> str:
     if schema is not None and schema.strip() != RESPONSE_SCHEMA:
         raise BadRequest(NO_ACTIVESYNC if "/mobilesync/" in schema else ONLY_OUTLOOK)
     found = str(address).strip()
-    email_domain(found)  # a well-formed address, or 400
+    email_domains(found)  # a well-formed address, or 400
     return found

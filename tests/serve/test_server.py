@@ -209,6 +209,48 @@ def test_mobileconfig_download(server: Server, accounts: Path) -> None:
     assert plistlib.loads(answer.body)["PayloadContent"][0]["EmailAddress"] == "alice@example.com"
 
 
+IDN_ACCOUNTS = """\
+version: 1
+accounts:
+  anna:
+    address: anna@xn--bcher-kva.example
+    incoming: {protocol: imap, host: imap.xn--bcher-kva.example, port: 993, security: tls, auth: password}
+    outgoing: {protocol: smtp, host: smtp.xn--bcher-kva.example, port: 465, security: tls, auth: password}
+  fritz:
+    address: fritz@xn--fa-hia.de
+    incoming: {protocol: imap, host: imap.xn--fa-hia.de, port: 993, security: tls, auth: password}
+  grete:
+    address: grete@ss.example
+    incoming: {protocol: imap, host: imap.ss.example, port: 993, security: tls, auth: password}
+"""
+
+
+def test_an_address_at_an_idn_as_the_user_typed_it_finds_the_domain_in_its_ascii_form(tmp_path: Path) -> None:
+    # Thunderbird sends ?emailaddress= and the Autodiscover EMailAddress as typed, and the file (the schema) has the
+    # domain in ASCII: each was "400 Bad Request: emailaddress is not an address of the form local@domain"
+    path = tmp_path / "accounts.yaml"
+    path.write_text(IDN_ACCOUNTS)
+    mine = model_accounts(path)
+    with serving(path) as server:
+        typed = curl(f"{server.url}/mail/config-v1.1.xml?emailaddress=anna%40B%C3%BCcher.example",
+                     "-H", "Host: autoconfig.xn--bcher-kva.example")  # fmt: skip
+        outlook = curl(f"{server.url}/Autodiscover/Autodiscover.xml", *OUTLOOK, "--data-binary",
+                       OUTLOOK_REQUEST.format(address="anna@bücher.example"))  # fmt: skip
+        profile = curl(f"{server.url}/mobileconfig?emailaddress=anna%40b%C3%BCcher.example")
+        # faß.de is xn--fa-hia.de to IDNA 2008 and fass.de to IDNA 2003: the one the file serves answers
+        sharp = curl(f"{server.url}/mail/config-v1.1.xml?emailaddress=fritz%40fa%C3%9F.de")
+        shown = curl(f"{server.url}/mail/config-v1.1.xml?emailaddress=grete%40%C3%9F.example")
+        nowhere = curl(f"{server.url}/mail/config-v1.1.xml?emailaddress=anna%40b%C3%BCcher.test")
+    assert [(a.status, a.body) for a in (typed, outlook, profile, sharp, shown, nowhere)] == [
+        (200, domain_document([mine["anna"]], "xn--bcher-kva.example")[0]),
+        (200, account_response(mine["anna"])),
+        (200, account_profile(mine["anna"], "accounts.yaml")),
+        (200, domain_document([mine["fritz"]], "xn--fa-hia.de")[0]),
+        (200, domain_document([mine["grete"]], "ss.example")[0]),
+        (404, b"404 Not Found: no accounts for this domain\n"),
+    ]
+
+
 def test_a_plus_in_the_emailaddress_parameter_is_a_plus(accounts: Path) -> None:
     # read as a space, like a form's: user+tag@example.com, sent unencoded, was "no account with this address"
     accounts.write_text(accounts.read_text().replace("alice@example.com", "alice+tag@example.com"))
