@@ -1415,6 +1415,58 @@ def test_a_chunked_autodiscover_request_is_answered_and_so_is_the_next(server: S
     assert second.endswith(b"\r\n\r\n" + curl(f"{server.url}/healthz").body)
 
 
+CHUNKED_HEAD = (
+    b"POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n"
+)
+TOO_LARGE = b"413 Content Too Large: the body is larger than 65536 bytes\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "line"),
+    [
+        (b"171\n", b"400 Bad Request", BARE),  # a chunk's size line: waitress looked for CRLF only, and waited
+        (b"171;a=b\rc", b"400 Bad Request", BARE),
+        (_chunked(b"x")[:-2] + b"X-Trailer: y\n\r\n", b"400 Bad Request", BARE),  # a trailer field
+        (b"10001\r\n", b"413 Content Too Large", TOO_LARGE),  # a chunk larger than a body may be, announced
+        (b"8000\r\n" + b"a" * 0x8000 + b"\r\n8001\r\n", b"413 Content Too Large", TOO_LARGE),
+    ],
+)
+def test_a_chunked_body_s_bare_line_end_or_a_chunk_past_the_limit_is_answered_at_once(
+    accounts: Path, body: bytes, status: bytes, line: bytes
+) -> None:
+    # each was answered only by the 408 after --client-timeout (told 600 s here: only an answer at once passes), as
+    # a head with a bare LF was; a Content-Length past the limit was already 413 at once
+    with serving(accounts, "--poll-interval", "0", "--client-timeout", "600") as server:
+        start = len(server.lines)
+        with socket.create_connection(("127.0.0.1", _port(server)), timeout=30) as connection:
+            connection.sendall(CHUNKED_HEAD + body)  # and the connection stays open: the server answers and closes it
+            answer = _until_closed(connection)
+        head, _, sent = answer.partition(b"\r\n\r\n")
+        assert (head.split(b"\r\n")[0], sent) == (b"HTTP/1.1 " + status, line)
+        server.wait_for(rf'"POST /autodiscover/autodiscover\.xml HTTP/1\.1" {status[:3].decode()} {len(line)} "-" "-"$',
+                        start)  # fmt: skip
+        healthy(server)
+
+
+def test_a_chunked_body_in_pieces_with_a_trailer_is_answered_and_so_is_the_next(server: Server, accounts: Path) -> None:
+    # the counterpart: lines cut between reads, chunk extensions, a trailer field, then the next request
+    request = OUTLOOK_REQUEST.format(address="alice@example.com").encode()
+    after = b"GET /healthz HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n"
+    body = (b"5;ext=1\r\n" + request[:5] + b"\r\n" + f"{len(request) - 5:x}".encode() + b"\r\n" + request[5:]
+            + b"\r\n0\r\nX-Trailer: y\r\n\r\n" + after)  # fmt: skip
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(CHUNKED_HEAD)
+        for piece in (body[:2], body[2:9], body[9:40], body[40:-70], body[-70:-60], body[-60:]):
+            connection.sendall(piece)
+            time.sleep(0.05)  # read apart, not joined by the kernel
+        answer = _until_closed(connection)
+    first, _, second = answer.partition(account_response(model_accounts(accounts)["alice"]))
+    assert first.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert second.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert second.endswith(b"\r\n\r\n" + curl(f"{server.url}/healthz").body)
+
+
 def test_expect_100_continue_with_a_body_past_the_limit_is_413_at_once(server: Server) -> None:
     # waitress said "100 Continue" (send the body), read up to 64 KiB of it, and only then 413; a client that waited
     # for a word before sending (what Expect asks) got a 408 after --client-timeout
