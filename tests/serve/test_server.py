@@ -251,6 +251,18 @@ def test_an_address_at_an_idn_as_the_user_typed_it_finds_the_domain_in_its_ascii
     ]
 
 
+def test_an_idn_label_longer_than_any_idna_form_is_refused_before_it_is_encoded(server: Server) -> None:
+    # Punycode's cost grows with the square of a label's length, and Python's codec encodes before it checks the
+    # length: this label (48 KB of UTF-8, within the body's 64 KiB) held the GIL for a minute, and curl gave up after
+    # 30 s. A label's IDNA form has at least as many characters as the label, and at most 63
+    label = "\u00df" + "".join(chr(0x4E00 + i) for i in range(16_000))
+    outlook = curl(f"{server.url}/Autodiscover/Autodiscover.xml", *OUTLOOK, "--data-binary",
+                   OUTLOOK_REQUEST.format(address=f"anna@{label}.example"))  # fmt: skip
+    assert (outlook.status, outlook.body) == (400, b"400 Bad Request: emailaddress is not an address of the form "
+                                                   b"local@domain\n")  # fmt: skip
+    healthy(server)
+
+
 def test_a_plus_in_the_emailaddress_parameter_is_a_plus(accounts: Path) -> None:
     # read as a space, like a form's: user+tag@example.com, sent unencoded, was "no account with this address"
     accounts.write_text(accounts.read_text().replace("alice@example.com", "alice+tag@example.com"))
