@@ -332,14 +332,33 @@ class Channel(HTTPChannel):  # type: ignore[misc]  # waitress has no type hints
     _fileno: int | None  # wasyncore's: the socket's descriptor, None once the channel is closed
     #: when the first byte of the request being received came (``time.time()``, as waitress's ``last_activity``)
     request_began: float | None = None
+    #: waitress's ``last_activity`` before the read being handled (see :meth:`received`)
+    activity_before: float | None = None
+
+    def handle_read(self) -> None:
+        self.activity_before = self.last_activity  # waitress's handle_read sets it, then calls received()
+        super().handle_read()
 
     def received(self, data: bytes) -> bool:
+        # Empty lines where a request may begin are no request (RFC 9112 s2.2; waitress skips them), and no activity
+        # either: a client sending CRLF CRLF (or its bytes one by one) every few seconds made waitress complete an
+        # empty request each time, so that no request was ever late (no 408) and the connection never silent: it held
+        # its place, one of --max-connections, for as long as it liked. Now it is closed --client-timeout seconds
+        # after the connection opened or its last answer, as a silent one is.
+        blank = not data.strip() and self._nothing_begun()
         if self.request is None and data:
             self.request_began = time.time()
         done = bool(super().received(data))
         if self.request is None:  # every request in the data arrived whole
             self.request_began = None
+        if blank and self.activity_before is not None:
+            self.last_activity = self.activity_before
         return done
+
+    def _nothing_begun(self) -> bool:
+        """Nothing of a request has come: no request, or only empty lines of one."""
+        request = self.request
+        return request is None or (not request.headers_finished and not request.header_plus.strip())
 
     def overdue(self, cutoff: float) -> None:
         """A request begun before ``cutoff`` and still not whole is answered 408 (:class:`Refusal`), and the

@@ -1332,6 +1332,40 @@ def test_empty_lines_after_an_answer_are_no_request_and_get_no_408(accounts: Pat
         healthy(server)
 
 
+def _drip_until_closed(connection: socket.socket, unit: bytes) -> bytes:
+    """``unit`` sent whole every 0.2 s until the server closes the connection (bounded by DEADLINE); what it sent."""
+    import select
+
+    deadline = time.monotonic() + DEADLINE
+    while not select.select([connection], [], [], 0.2)[0]:
+        assert time.monotonic() < deadline, "the server never closed the connection"
+        connection.sendall(unit)
+    received = b""
+    while chunk := connection.recv(65536):
+        received += chunk
+    return received
+
+
+def test_a_client_sending_only_empty_lines_from_the_start_is_closed_without_a_word(accounts: Path) -> None:
+    # each CRLF CRLF made waitress complete an empty request, so no request was ever late and the connection never
+    # silent: a client sending nothing else (whole, or a byte at a time) held its place for as long as it liked.
+    # The test above opened its connection a second before it dripped: it was closed for that silence
+    with serving(accounts, "--poll-interval", "0", "--client-timeout", "1") as server:
+        start = len(server.lines)
+        port = _port(server)
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as whole:
+            assert _drip_until_closed(whole, b"\r\n\r\n") == b""
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as bytewise:
+            assert _until_closed(bytewise, drip=b"\r\n" * 5 * int(DEADLINE)) == b""
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as answered:
+            answered.sendall(b"GET /healthz HTTP/1.1\r\nHost: example.com\r\n\r\n")
+            answer = _drip_until_closed(answered, b"\r\n\r\n")  # after its answer, as after a request
+            assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+            assert answer.endswith(b"\r\n\r\n" + curl(f"{server.url}/healthz").body)  # one answer, then closed
+        assert [line for line in server.lines[start:] if '"GET /healthz HTTP/1.1" 200' not in line] == []
+        healthy(server)
+
+
 BARE = b"400 Bad Request: a line of the request ends in a bare LF or CR: end every line with CRLF\n"
 
 
