@@ -17,6 +17,7 @@ default 65,535, waitress's limit before, and ``mailconf.serve.loop.MAX_HEAD``):
 Nothing here asserts a time; ``tests/serve/test_loop.py`` counts the bytes searched instead.
 
     PYTHONPATH=$PWD python3 benchmarks/serve_dribble.py [--limit 65535 --limit 16384] [--repeat 3] [--no-server]
+    PYTHONPATH=$PWD python3 benchmarks/serve_dribble.py --chunked 65536   # a chunked body's line instead
 """
 
 from __future__ import annotations
@@ -56,6 +57,25 @@ def parser_cpu(size: int) -> float:
 
     sent = head(size)
     parser = Parser(Adjustments(max_request_header_size=size + 1))  # refused from that on
+    began = time.process_time()
+    for i in range(len(sent)):
+        parser.received(sent[i : i + 1])
+    spent = time.process_time() - began
+    assert parser.completed and parser.error is None, parser.error
+    return spent
+
+
+def chunked_cpu(size: int) -> float:
+    """CPU seconds to feed ``mailconf.serve.loop.Parser`` a chunked body whose chunk size line (``1;aaaa...``) is
+    ``size`` bytes, one byte per call: only the body's limit holds such a line (docs/serve.md, "Limits")."""
+    from waitress.adjustments import Adjustments
+
+    from mailconf.serve.loop import Parser
+
+    parser = Parser(Adjustments(max_request_body_size=size + 64))
+    parser.received(b"POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: example.com\r\n"
+                    b"Transfer-Encoding: chunked\r\n\r\n")  # fmt: skip
+    sent = b"1;" + b"a" * (size - 4) + b"\r\nx\r\n0\r\n\r\n"
     began = time.process_time()
     for i in range(len(sent)):
         parser.received(sent[i : i + 1])
@@ -116,7 +136,14 @@ def main() -> None:
     options.add_argument("--repeat", type=int, default=3)
     options.add_argument("--gap", type=float, default=0.0001, help="seconds between two bytes (default 0.0001)")
     options.add_argument("--no-server", action="store_true", help="the parser measurement only")
+    options.add_argument("--chunked", type=int, metavar="BYTES",
+                         help="instead: a chunked body's chunk size line of BYTES, to the parser")  # fmt: skip
     args = options.parse_args()
+    if args.chunked:
+        spent = [chunked_cpu(args.chunked) for _ in range(args.repeat)]
+        print(f"chunk size line of {args.chunked} bytes, a byte at a time: parser {statistics.median(spent):.3f} s CPU "
+              f"(median of {args.repeat}: {', '.join(f'{s:.3f}' for s in spent)})")  # fmt: skip
+        return
     if not args.limit:
         from mailconf.serve.loop import MAX_HEAD
 
