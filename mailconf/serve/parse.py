@@ -147,10 +147,10 @@ _DEVIATIONS = frozenset("\u00df\u03c2\u200c\u200d")
 
 def email_domains(address: str) -> tuple[str, ...]:
     """The domain of an address (``emailaddress=``, an Autodiscover ``EMailAddress``), lower case and validated, as
-    the account file holds it: in ASCII. A domain in another script (``alice@bücher.example``: Thunderbird sends the
-    address as the user typed it) is its IDNA form (``xn--bcher-kva.example``), the only form the schema
-    takes. Where the two IDNA standards differ (``ß``, ``ς``, the zero-width joiners) both forms are given, IDNA
-    2008's first: the file says which domain it serves."""
+    the account file holds it: in ASCII. A domain in another script (``alice@bücher.example``, as a user types it in
+    a browser's address bar for /mobileconfig, which sends it percent-encoded in UTF-8) is its IDNA form
+    (``xn--bcher-kva.example``), the only form the schema takes. Where the two IDNA standards differ (``ß``, ``ς``,
+    the zero-width joiners) both forms are given, IDNA 2008's first: the file says which domain it serves."""
     local, at, domain = address.rpartition("@")
     forms = [domain] if domain.isascii() else _ascii_forms(domain)
     found = [name for name in map(host_name, forms) if name is not None] if at and local else []

@@ -226,8 +226,9 @@ accounts:
 
 
 def test_an_address_at_an_idn_as_the_user_typed_it_finds_the_domain_in_its_ascii_form(tmp_path: Path) -> None:
-    # Thunderbird sends ?emailaddress= and the Autodiscover EMailAddress as typed, and the file (the schema) has the
-    # domain in ASCII: each was "400 Bad Request: emailaddress is not an address of the form local@domain"
+    # a browser sends ?emailaddress= as typed (UTF-8, percent-encoded), a client may send the Autodiscover
+    # EMailAddress so, and the file (the schema) has the domain in ASCII: each was "400 Bad Request: emailaddress is
+    # not an address of the form local@domain"
     path = tmp_path / "accounts.yaml"
     path.write_text(IDN_ACCOUNTS)
     mine = model_accounts(path)
