@@ -138,6 +138,9 @@ _LEADING_BLANKS = re.compile(rb"[ \t\n\r\x0b\x0c]*")
 BARE_LINE_END = "400 Bad Request: a line of the request ends in a bare LF or CR: end every line with CRLF"
 LENGTH_AND_CHUNKED = "400 Bad Request: the request has both Content-Length and Transfer-Encoding: send one"
 CHUNKED_HTTP_1_0 = "400 Bad Request: an HTTP/1.0 request cannot have a Transfer-Encoding: send Content-Length"
+CHUNKED_TWICE = "400 Bad Request: the request applies chunked more than once: send Transfer-Encoding: chunked once"
+#: the value of each Transfer-Encoding field of a head (waitress joins repeated fields with ", " before it reads them)
+_TRANSFER_ENCODING = re.compile(rb"^transfer-encoding:([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
 VERSION_NOT_SUPPORTED = "505 HTTP Version Not Supported: this server speaks HTTP/1.1: send HTTP/1.1 or HTTP/1.0"
 #: the version at the end of a request line (RFC 9112 s2.3: "HTTP/" DIGIT "." DIGIT, waitress's ``first_line_re`` too)
 _VERSION = re.compile(rb" HTTP/([0-9])\.([0-9])\Z")
@@ -163,6 +166,7 @@ class Parser(HTTPRequestParser):  # type: ignore[misc]  # waitress has no type h
     chunked: bool
     expect_continue: bool
     version: str
+    chunked_twice = False  # set by parse_header: Transfer-Encoding names chunked more than once
 
     def received(self, data: bytes) -> int:
         if self.body_rcv is not None or self.completed:  # the body, or nothing more
@@ -210,6 +214,8 @@ class Parser(HTTPRequestParser):  # type: ignore[misc]  # waitress has no type h
         and no ``]``, or brackets around what is no IP address: ``GET http://a[b/ HTTP/1.1``): such a target is no
         URI, and the request is answered 400 as any other that waitress cannot parse."""
         header_plus = _LONG_LENGTH.sub(_within_int, header_plus)
+        codings = [c.strip(b" \t").lower() for v in _TRANSFER_ENCODING.findall(header_plus) for c in v.split(b",")]
+        self.chunked_twice = codings.count(b"chunked") > 1
         first, crlf, rest = header_plus.partition(b"\r\n")
         sent = _VERSION.search(first.rstrip())  # waitress strips white space at the end of the line
         later = sent is not None and sent[1] == b"1" and sent[2] not in (b"0", b"1")
@@ -225,11 +231,14 @@ class Parser(HTTPRequestParser):  # type: ignore[misc]  # waitress has no type h
 
     def _faulty_framing(self) -> str | None:
         """RFC 9112 s6.1: a request with Content-Length and Transfer-Encoding (waitress went by the second, and kept
-        the connection), or an HTTP/1.0 one with Transfer-Encoding (waitress read its body as the next request).
+        the connection), or an HTTP/1.0 one with Transfer-Encoding (waitress read its body as the next request), or
+        chunked applied twice (``chunked, chunked``, or in two fields: waitress decoded it once and went on).
         Where its body ends is not sure, and a proxy in front may have judged otherwise: what follows could be a
         request smuggled past it. It is answered 400 and the connection closed, as nginx does."""
         if self.chunked and "CONTENT_LENGTH" in self.headers:  # waitress has taken Transfer-Encoding out of them
             return LENGTH_AND_CHUNKED
+        if self.chunked and self.chunked_twice:  # s6.1: never more than once; waitress decoded it once
+            return CHUNKED_TWICE
         if self.version != "1.1" and "TRANSFER_ENCODING" in self.headers:  # 1.0, or none: waitress does not read it
             return CHUNKED_HTTP_1_0
         return None

@@ -1431,8 +1431,17 @@ SMUGGLED = b"GET /mobileconfig?emailaddress=alice%40example.com HTTP/1.1\r\nHost
         (b"POST /healthz HTTP/1.0\r\nHost: example.com\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n"
          b"\r\n" + _chunked(SMUGGLED), "400 Bad Request: an HTTP/1.0 request cannot have a Transfer-Encoding: send "
          "Content-Length"),
+        # RFC 9112 s6.1: chunked is never applied twice; waitress decoded it once and answered what remained
+        (b"POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked, chunked\r\n"
+         b"\r\n" + _chunked(_chunked(OUTLOOK_REQUEST.format(address="alice@example.com").encode())) + SMUGGLED,
+         "400 Bad Request: the request applies chunked more than once: send Transfer-Encoding: chunked once"),
+        (b"POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n"
+         b"transfer-encoding: Chunked\r\n\r\n" + _chunked(_chunked(OUTLOOK_REQUEST.format(address="alice@example.com")
+         .encode())) + SMUGGLED, "400 Bad Request: the request applies chunked more than once: send Transfer-Encoding: "
+         "chunked once"),
     ],
-    ids=["length and chunked", "HTTP/1.0 chunked with a length", "HTTP/1.0 chunked"],
+    ids=["length and chunked", "HTTP/1.0 chunked with a length", "HTTP/1.0 chunked", "chunked twice",
+         "chunked in two fields"],
 )  # fmt: skip
 def test_a_request_whose_end_is_unsure_is_400_and_nothing_after_it_is_answered(server: Server, data: bytes,
                                                                                 line: str) -> None:  # fmt: skip
