@@ -8,12 +8,12 @@ only escapes the parser knows (``\uHHHH`` for everything outside ASCII), so
 after rejecting control characters every value is written as exactly one
 string.
 
-Thunderbird reads an identity's ``useremail`` with ``getCharPref``: one byte per
-character, so a UTF-8 ``\u00e9`` comes back as two characters. For such a pref
-(marked :class:`CharPref`) every character up to U+00FF is written as ``\xHH``,
-which the parser stores as that one byte; a character above U+00FF cannot be
-written at all. (An SMTP server's ``username`` is read the same way but sent to
-the server byte for byte: it stays UTF-8.)
+A pref read with ``getCharPref`` comes back one byte per character, so a UTF-8
+``\u00e9`` reads as two characters. For a pref whose reader must get the text
+back so (marked :class:`CharPref`) every character up to U+00FF is written as
+``\xHH``, which the parser stores as that one byte; a character above U+00FF
+cannot be written at all. (Thunderbird reads an identity's ``useremail`` and an
+SMTP server's ``username`` so, but sends their bytes as UTF-8: they stay UTF-8.)
 
 ``cert_override.txt`` is tab-separated, one override per line, with no quoting at
 all: a field may hold no whitespace and no control character.

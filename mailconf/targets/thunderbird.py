@@ -83,12 +83,13 @@ profile, not only to the rendered ones.
 Escaping: every string is written as a JSON string literal with ``ensure_ascii`` after control
 characters are rejected, so it is always exactly one prefs string (the prefs parser knows only
 ``\" \' \\ \n \r \xHH \uHHHH``; an unknown escape drops the pref, and a stray ``"`` could add
-``user_pref`` lines). Thunderbird reads an identity's ``useremail`` one byte per character
-(``getCharPref``): characters up to U+00FF are written as ``\xHH`` so that it reads exactly the
-declared text. An SMTP server's ``username`` is read the same way, but Thunderbird's SMTP client sends
-those bytes as they are: it is written as UTF-8 (``\uHHHH``), so the server gets the declared name in
-UTF-8 (written ``\xHH``, ``josé`` reached the server as the byte E9, which no UTF-8 server takes). Paths
-in ``import-ca.sh`` are single-quoted for the shell.
+``user_pref`` lines). Text outside ASCII is stored as UTF-8. Thunderbird reads an identity's
+``useremail`` and an SMTP server's ``username`` one byte per character (``getCharPref``), so Account
+Settings shows them garbled, but what it sends is built from those bytes read as UTF-8: the SMTP server
+gets the declared login, and ``MAIL FROM`` and the ``From:`` header carry the declared address in UTF-8.
+(Written as ``\xHH``, one byte per character, ``josé`` reached the server as the byte E9 in the login and
+as U+FFFD in ``MAIL FROM`` and ``From:``.) ``fullName`` and ``organization`` are read as UTF-8 and sent as
+RFC 2047 encoded-words (``=?UTF-8?B?...?=``). Paths in ``import-ca.sh`` are single-quoted for the shell.
 
 What it cannot express (a warning each; ``--strict`` makes them errors)
 -----------------------------------------------------------------------
@@ -115,8 +116,8 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
 | an IMAP/POP3 ``host`` that is an IPv6 address or ends in a number without being an IPv4 address (``mail.1``,
   ``1.2.3.4.5``) | Thunderbird cannot build the server URL and drops the account (verified); use a host name.
   SMTP takes any host. |
-| a character above U+00FF in an account's ``address`` | Thunderbird 153 reads this pref one byte per character
-  and would see garbage. |
+| a character outside ASCII in an account's ``address`` | Thunderbird sends from the declared address (UTF-8),
+  but shows it garbled in Account Settings (one character per byte): leave that field as it is. |
 | a character outside ASCII in a POP3 ``username`` | Thunderbird 153's POP3 client sends ``é`` as the byte E9 (not
   UTF-8) and cannot send a character above U+00FF at all (IMAP sends the name in UTF-8): use an ASCII login
   name. |
@@ -154,7 +155,7 @@ import jinja2
 
 from ..errors import UsageError
 from ..escape import UnsafeValue
-from ..escape.prefs import CharPref, PrefNames, prefs_string, prefs_value
+from ..escape.prefs import PrefNames, prefs_string, prefs_value
 from ..escape.shell import shell_quote
 from ..model import Account, Auth, Model, Protocol, Security, Server
 from . import Gap, Gaps, Rendered, RenderedFile, gap_rules, locate_unsafe
@@ -309,8 +310,8 @@ INSTEAD: Mapping[str, str] = {
     "tls.client_cert": "Thunderbird takes client certificates from its own store: make a .p12 "
     "(openssl pkcs12 -export -in CERT -inkey KEY -out cert.p12) and import it (pk12util -d sql:PROFILE "
     "-i cert.p12); Thunderbird asks which one to use",
-    "address.getCharPref": "Thunderbird 153 reads an identity's address one byte per character (getCharPref), "
-    "so a character above U+00FF arrives garbled: use an address without them, or fix it in Account Settings",
+    "address.utf8": "Thunderbird 153 sends from the declared address (UTF-8, in MAIL FROM and the From: header), but "
+    "shows it garbled in Account Settings, one character per byte (getCharPref): leave that field as it is",
     "outgoing.username": "Thunderbird 153 logs in to SMTP with the declared user name (UTF-8), but shows it garbled "
     "in Account Settings, one character per byte (getCharPref): leave that field as it is, or use an ASCII login name",
     "address": "Thunderbird keeps an address only in the identity of an account with an incoming server: only "
@@ -429,21 +430,15 @@ def incoming_prefs(account: Account, server: Server, key: str, method: int) -> l
     return prefs
 
 
-def char_pref(value: str, gaps: Gaps, account: Account, setting: str, instead: str) -> str:
-    """Text for a pref Thunderbird reads one byte per character; above U+00FF it is written as UTF-8, with a gap."""
-    if value.isascii() or max(value) <= "\xff":
-        return CharPref(value)
-    gaps.add(account, setting, instead)
-    return value
-
-
 def identity_prefs(account: Account, key: str, smtp_key: str | None, gaps: Gaps) -> list[Pref]:
     full_name, useremail, organization, smtp_server, valid = IDENTITY_NAMES(f"mail.identity.{key}")
     prefs: list[Pref] = []
     if account.display_name is not None:
         prefs.append((full_name, account.display_name))
-    address = char_pref(account.address, gaps, account, "address", INSTEAD["address.getCharPref"])
-    prefs.append((useremail, address))
+    # UTF-8, not CharPref: Thunderbird sends it from the pref's bytes read as UTF-8 (\xe9 went out as U+FFFD)
+    if not account.address.isascii():
+        gaps.add(account, "address", INSTEAD["address.utf8"])
+    prefs.append((useremail, account.address))
     if account.organization is not None:
         prefs.append((organization, account.organization))
     if smtp_key is not None:

@@ -158,7 +158,8 @@ def server(
 def render(target: str, accounts: Mapping[str, Any], directory: Path, *options: str) -> dict[str, Path]:
     """Write the account file, run ``mailconf render OPTIONS --target TARGET FILE -o DIR``; the files it wrote."""
     source = directory / "accounts.yaml"
-    source.write_text(json.dumps({"version": 1, "accounts": dict(accounts)}, indent=1))  # JSON is YAML
+    text = json.dumps({"version": 1, "accounts": dict(accounts)}, indent=1, ensure_ascii=False)  # JSON is YAML
+    source.write_text(text, encoding="utf-8")  # raw UTF-8: YAML has no surrogate-pair escapes (an emoji)
     out = directory / f"rendered-{target}"
     code = main(["render", *options, "--target", target, str(source), "-o", str(out)])
     assert code == 0, f"mailconf render --target {target} exited {code}"

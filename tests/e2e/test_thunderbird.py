@@ -9,10 +9,12 @@ the password in memory and calls ``verifyLogon``; Dovecot's log shows the login.
 
 from __future__ import annotations
 
+import base64
 import shlex
 import shutil
 import subprocess
 import tempfile
+from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +77,39 @@ IOUtils.writeUTF8(path, message).then(() => {
   const to = [MailServices.headerParser.makeMailboxObject("", "bob@example.net")];
   server.sendMailMessage(file, to, [], identity, identity.email, password, null, false, "", listener);
 }).catch(e => done({read, error: String(e)}));
+"""
+
+
+#: Sends a new message the way the compose window does: its From is the identity's fullAddress (GetComposeDetails in
+#: MsgComposeCommands.js), and nsIMsgCompose adds the identity's organization and sends through its SMTP server. No
+#: copy to a Sent folder: the account's IMAP server is never contacted.
+COMPOSE_SCRIPT = r"""
+const [name, password] = arguments;
+const done = arguments[arguments.length - 1];
+const { MailServices } = ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs");
+const account = MailServices.accounts.accounts.find(a => a.incomingServer.prettyName == name);
+const identity = account.defaultIdentity;
+MailServices.outgoingServer.getServerByIdentity(identity).password = password;
+identity.doFcc = false;
+const fields = Cc["@mozilla.org/messengercompose/composefields;1"].createInstance(Ci.nsIMsgCompFields);
+const parser = MailServices.headerParser;
+fields.from = parser.makeMimeHeader(parser.makeFromDisplayAddress(identity.fullAddress));
+fields.to = "bob@example.net";
+fields.subject = "from thunderbird";
+fields.body = "hello\r\n";
+const params = Cc["@mozilla.org/messengercompose/composeparams;1"].createInstance(Ci.nsIMsgComposeParams);
+params.composeFields = fields;
+params.identity = identity;
+params.format = Ci.nsIMsgCompFormat.PlainText;
+params.type = Ci.nsIMsgCompType.New;
+const compose = MailServices.compose.initCompose(params);
+compose.addMsgSendListener({
+  QueryInterface: ChromeUtils.generateQI(["nsIMsgSendListener"]),
+  onStartSending() {}, onSendProgress() {}, onStatus() {}, onGetDraftFolderURI() {}, onSendNotPerformed() {},
+  onTransportSecurityError() {},
+  onStopSending(id, status) { done({status}); },
+});
+compose.sendMsg(Ci.nsIMsgSend.nsMsgDeliverNow, identity, account.key, null, null).catch(e => done({error: String(e)}));
 """
 
 
@@ -255,6 +290,52 @@ def test_a_non_ascii_incoming_user_name_logs_in_over_imap_and_is_a_gap_for_pop3(
             "cannot send one above U+00FF at all, so the login fails: use an ASCII login name, or IMAP (which sends "
             "it in UTF-8)"
         ]
+
+
+@pytest.mark.parametrize(
+    ("address", "name", "organization"),
+    [("josé@example.org", "Zoë Müller", "Café"), ("zoëž@example.org", "Žofie 山田 😀", "株式会社 Ž")],
+)
+def test_thunderbird_sends_a_non_ascii_identity_exactly(  # noqa: PLR0917 (pytest fixtures)
+    tmp_path: Path,
+    certs: Certificates,
+    smtp_tls: SmtpServer,
+    capsys: pytest.CaptureFixture[str],
+    address: str,
+    name: str,
+    organization: str,
+) -> None:
+    """A new message from the compose path carries the declared address in UTF-8 in MAIL FROM and From:, and the
+    name and organization as UTF-8 encoded-words. Written one byte per character (\\xe9), josé went out as
+    jos\\ufffd in both: Thunderbird builds them from the pref's bytes read as UTF-8."""
+    account = {
+        "address": address,
+        "display_name": name,
+        "organization": organization,
+        "incoming": server("imap", 1, "tls", ALICE, certs=certs, directory=tmp_path),  # never contacted
+        "outgoing": server("smtp", smtp_tls.port, "tls", ALICE, certs=certs, directory=tmp_path),
+    }
+    capsys.readouterr()
+    files = render("thunderbird", {"work": account}, tmp_path)
+    gaps = [line for line in capsys.readouterr().err.splitlines() if "password_command" not in line]
+
+    result = _run(files, COMPOSE_SCRIPT, ["work", ALICE.password])
+
+    assert result == {"status": 0}
+    assert gaps == [
+        "mailconf: warning: thunderbird: account work: address cannot be expressed; Thunderbird 153 sends from the "
+        "declared address (UTF-8, in MAIL FROM and the From: header), but shows it garbled in Account Settings, one "
+        "character per byte (getCharPref): leave that field as it is"
+    ]
+    [received] = smtp_tls.messages
+    assert (received.login, received.mail_from, received.rcpt_tos) == (ALICE.name, address, ("bob@example.net",))
+    header = received.content.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    word = {text: b"=?UTF-8?B?" + base64.b64encode(text.encode()) + b"?=" for text in (name, organization)}
+    assert [line for line in header if line.startswith((b"From:", b"Organization:"))] == [
+        b"From: " + word[name] + b" <" + address.encode() + b">",
+        b"Organization: " + word[organization],
+    ]
+    assert str(make_header(decode_header(word[name].decode()))) == name
 
 
 def _with_absolute_names(directory: Path) -> str:
