@@ -96,6 +96,10 @@ What offlineimap cannot express (each is a warning, an error with ``--strict``):
   pin the certificate);
 - an ``md5`` ``tls.fingerprint`` (offlineimap3 compares sha1, sha224, sha256, sha384
   and sha512 only);
+- ``tls.client_key`` without ``tls.client_cert``: offlineimap3 loads a key only with its certificate, and
+  ``sslclientkey`` alone stops every connection of the account (``TypeError: certfile should be a valid filesystem
+  path``), whatever the server asks, so it is left out (a ``tls.client_cert`` alone is written: offlineimap3 then
+  reads the key from the certificate's file, which must hold both);
 - ``tls.min_version: "1.3"``: offlineimap3's ``ssl_version`` pins one version and
   has no TLS 1.3. Nothing is written for ``"1.2"`` and lower: offlineimap3 on
   Debian 12 (Python 3.11, OpenSSL 3.0) never negotiates below TLS 1.2, and pinning
@@ -259,6 +263,13 @@ FINGERPRINT_GAP = (
     "offlineimap3 compares sha1, sha224, sha256, sha384 and sha512 fingerprints only: write the sha256 fingerprint; "
     "the pin is left out meanwhile"
 )
+#: imaplib2 loads the pair with SSLContext.load_cert_chain(sslclientcert, sslclientkey), before any handshake: a key
+#: without a certificate raises TypeError, so every connection of the account fails, whatever the server asks.
+KEY_ONLY_GAP = (
+    "offlineimap3 takes a private key only with its client certificate: sslclientkey alone stops every connection of "
+    "the account ('TypeError: certfile should be a valid filesystem path'), so it is left out; add tls.client_cert "
+    "(the key's own file when it holds the certificate too)"
+)
 MIN_VERSION_GAP = (
     "offlineimap3 cannot require TLS 1.3 (ssl_version pins a single version and has no tls1_3): "
     "TLS 1.2 or newer is negotiated"
@@ -402,6 +413,8 @@ def _tls_gaps(gaps: Gaps, account: Account, server: Server) -> None:
         gaps.server(account, server, "tls.verify_hostname", HOSTNAME_GAP)
     if tls.min_version == "1.3":
         gaps.server(account, server, "tls.min_version", MIN_VERSION_GAP)
+    if tls.client_key is not None and tls.client_cert is None:
+        gaps.server(account, server, "tls.client_key", KEY_ONLY_GAP)
 
 
 def _server(account: Account) -> Server:
@@ -457,6 +470,7 @@ def _account(account: Account, server: Server, root: str) -> OfflineimapAccount:
     ca_file: str | None = None
     if encrypted and (tls.verify or fingerprint is None):  # verify false with a pin: the pin alone is checked
         ca_file = checked("tls.ca_file", tls.ca_file, path=True) or "OS-DEFAULT"
+    pair = encrypted and tls.client_cert is not None  # a key alone is a gap (KEY_ONLY_GAP), left out
     call = f"({account.name!r})"
     return OfflineimapAccount(
         name=account.name,
@@ -469,7 +483,8 @@ def _account(account: Account, server: Server, root: str) -> OfflineimapAccount:
         ca_file=ca_file,
         fingerprint=fingerprint,
         client_cert=checked("tls.client_cert", tls.client_cert, path=True) if encrypted else None,
-        client_key=checked("tls.client_key", tls.client_key, path=True) if encrypted else None,
+        # a certificate alone is written: load_cert_chain then reads the key from its file (one PEM holding both)
+        client_key=checked("tls.client_key", tls.client_key, path=True) if pair else None,
         mechanisms=_mechanisms(server),
         folders=f"{root}/{account.name}",
     )

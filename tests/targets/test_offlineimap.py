@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+import trustme
 from hypothesis import HealthCheck, given, settings
 
 from mailconf.errors import UsageError
@@ -493,7 +494,7 @@ def test_strict_fails_on_starttls_and_writes_nothing(tmp_path: Path) -> None:
         (imap_server(tls=Tls(ca_file="/ca\0")), f"incoming.tls.ca_file: {CONTROL}"),
         (imap_server(tls=Tls(ca_file="/$HOME/ca")), f"incoming.tls.ca_file: {VARIABLE}"),
         (imap_server(tls=Tls(client_cert="/c\x85")), f"incoming.tls.client_cert: {CONTROL}"),
-        (imap_server(tls=Tls(client_key="/k ")), f"incoming.tls.client_key: {BLANK_END}"),
+        (imap_server(tls=Tls(client_cert="/c.pem", client_key="/k ")), f"incoming.tls.client_key: {BLANK_END}"),
     ],
 )  # fmt: skip
 def test_a_value_offlineimap_cannot_read_stops_the_render_naming_account_and_setting(
@@ -796,6 +797,84 @@ def test_a_pin_alone_is_checked_with_verify_false(tmp_path: Path, certs: Certifi
     pin = fingerprint.removeprefix("sha256:").replace(":", "").lower()
     mismatch = f"for hostname 'localhost' does not match configured fingerprint(s) ['{pin}']."
     assert (mismatch in done.stderr) is not logs_in
+
+
+class CertStub(ImapStub):
+    """Asks for a client certificate (optional, so that the login goes on without one) and records, at each login,
+    the DNS name of the certificate the client presented (None: none)."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        super().__init__(context, implicit=True)
+        self.presented: list[str | None] = []
+
+    def answer(self, connection: imap_stub.Connection, tag: str, verb: str, args: list[str]) -> str | None:
+        if verb in ("AUTHENTICATE", "LOGIN"):
+            cert = connection.stream.getpeercert()  # type: ignore[attr-defined]  # an ssl.SSLSocket here
+            self.presented.append(None if not cert else dict(cert["subjectAltName"])["DNS"])
+        return super().answer(connection, tag, verb, args)
+
+
+KEY_ONLY = (
+    "offlineimap3 takes a private key only with its client certificate: sslclientkey alone stops every connection of "
+    "the account ('TypeError: certfile should be a valid filesystem path'), so it is left out; add tls.client_cert "
+    "(the key's own file when it holds the certificate too)"
+)
+
+
+@pytest.mark.parametrize(
+    ("declared", "presented", "gaps", "written"),
+    [
+        ({"client_cert": "cert.pem", "client_key": "key.pem"}, "client.example", [], ["cert.pem", "key.pem"]),
+        ({"client_cert": "both.pem", "client_key": "both.pem"}, "client.example", [], ["both.pem", "both.pem"]),
+        ({"client_cert": "both.pem"}, "client.example", [], ["both.pem"]),  # the key is read from the same file
+        ({"client_key": "both.pem"}, None, [Gap("work", "incoming.tls.client_key", KEY_ONLY)], []),
+    ],
+    ids=["pair", "one-file", "cert-holding-key", "key-only"],
+)
+def test_a_client_certificate_is_presented_or_half_the_pair_is_a_gap(  # noqa: PLR0917 (pytest fixtures)
+    tmp_path: Path,
+    certs: Certificates,
+    declared: dict[str, str],
+    presented: str | None,
+    gaps: list[Gap],
+    written: list[str],
+) -> None:
+    """imaplib2 loads the pair with load_cert_chain(sslclientcert, sslclientkey) before the handshake. A key alone
+    was written without a gap, and every connection of the account died ('TypeError: certfile should be a valid
+    filesystem path', whatever the server asks): it is a gap now, and left out. A certificate alone is fine when its
+    file holds the key too (read from there)."""
+    client_ca = trustme.CA()
+    client = client_ca.issue_cert("client.example")
+    client.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
+    client.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    client.private_key_and_cert_chain_pem.write_to_path(str(tmp_path / "both.pem"))
+    context = server_context(certs.good)
+    context.num_tickets = 0  # as stub() does
+    client_ca.configure_trust(context)
+    context.verify_mode = ssl.CERT_OPTIONAL
+    with CertStub(context) as server:
+        rendered, done = _info(
+            tmp_path, server.port, tls={"ca_file": str(certs.ca)} | {k: str(tmp_path / v) for k, v in declared.items()}
+        )
+    assert done.returncode == 0, done.stderr
+    assert server.presented == [presented]
+    assert list(rendered.gaps) == gaps
+    lines = (tmp_path / ".offlineimaprc").read_text().splitlines()
+    assert [line.split(" = ")[1] for line in lines if line.startswith("sslclient")] == [
+        str(tmp_path / name) for name in written
+    ]
+
+
+def test_a_certificate_alone_whose_file_holds_no_key_stops_offlineimap(tmp_path: Path, certs: Certificates) -> None:
+    """What the page says of a tls.client_cert alone: its file must hold the key too (no gap: the file is not read
+    at render time, and one PEM file holding both is the usual case)."""
+    trustme.CA().issue_cert("client.example").cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
+    with stub(certs) as server:
+        rendered, done = _info(
+            tmp_path, server.port, tls={"ca_file": str(certs.ca), "client_cert": str(tmp_path / "cert.pem")}
+        )
+    assert (rendered.gaps, done.returncode, server.seen) == ((), 1, [])
+    assert "ssl.SSLError: [SSL] PEM lib" in done.stderr
 
 
 def _info(tmp_path: Path, port: int, **more: Any) -> tuple[Rendered, subprocess.CompletedProcess[str]]:
