@@ -330,6 +330,10 @@ GAPS: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
                   "tls": {"client_cert": "/c.pem", "client_key": "/k.pem"}},
      [("incoming.auth", "aerc 0.14 has no client-cert authentication: the server is written without it"),
       ("incoming.tls.client_cert", "aerc 0.14 has no client certificates: they are left out")]),
+    ("outgoing", {"tls": {"client_cert": "/both.pem"}},
+     [("outgoing.tls.client_cert", "aerc 0.14 has no client certificates: they are left out")]),
+    ("incoming", {"tls": {"client_key": "/k.pem"}},  # named as declared (it said incoming.tls.client_cert)
+     [("incoming.tls.client_key", "aerc 0.14 has no client certificates: the key is left out")]),
     ("incoming", {"auth": "gssapi", "password_command": None},
      [("incoming.auth", "aerc 0.14 has no gssapi authentication: the server is written without it")]),
     ("outgoing", {"auth": "ntlm", "password_command": "p"},
