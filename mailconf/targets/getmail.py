@@ -100,7 +100,8 @@ What getmail cannot express (each is a warning, an error with ``--strict``):
   gap names the longer of the two;
 - ``auth: none`` (getmail always logs in), ``ntlm``, ``client-cert`` (no SASL
   EXTERNAL: the certificate is presented, the login still needs a password),
-  OAuth2 and GSSAPI over POP3, ``tls.client_key`` without ``tls.client_cert``;
+  OAuth2 and GSSAPI over POP3, ``tls.client_key`` without ``tls.client_cert`` (getmail takes a key only
+  with its certificate: it is left out, and no certificate is presented);
 - ``mechanisms`` getmail lacks (it logs in with LOGIN or USER/PASS, CRAM-MD5 or
   XOAUTH2 on IMAP), and a password or token command that the ``auth`` does not use;
 - an IMAP ``username`` holding a blank, a non-ASCII character or one of ``( ) { "``,
@@ -362,6 +363,15 @@ def oldmail_name(server: Server) -> str:
     return name + "-INBOX" if server.protocol is Protocol.IMAP else name
 
 
+#: getmail refuses a keyfile without a certfile ('optional certfile and keyfile must be supplied together'); a certfile
+#: alone is written as both (load_cert_chain reads the key from the certificate's own file).
+KEY_ONLY_GAP = (
+    "getmail takes a private key only with its client certificate (certfile and keyfile must be supplied together), "
+    "so keyfile is left out and no certificate is presented; add tls.client_cert (the key's own file when it holds "
+    "the certificate too)"
+)
+
+
 def _tls_gaps(gap: Callable[[str, str], None], server: Server) -> None:
     """What the rc file of a server with security tls cannot express of its TLS settings."""
     tls = server.tls
@@ -374,7 +384,7 @@ def _tls_gaps(gap: Callable[[str, str], None], server: Server) -> None:
     if tls.min_version is not None and tls.min_version != "1.2":
         gap("tls.min_version", MIN_VERSION_GAP)
     if tls.client_key is not None and tls.client_cert is None:
-        gap("tls.client_key", "getmail needs the certificate with the key: give tls.client_cert too")
+        gap("tls.client_key", KEY_ONLY_GAP)
 
 
 def _flag(server: Server) -> str | None:

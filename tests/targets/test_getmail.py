@@ -307,6 +307,13 @@ def test_full_account_is_written_exactly_and_read_back(tmp_path: Path) -> None:
     assert got.options == options_of()
 
 
+KEY_ONLY_GAP = (
+    "getmail takes a private key only with its client certificate (certfile and keyfile must be supplied together), "
+    "so keyfile is left out and no certificate is presented; add tls.client_cert (the key's own file when it holds "
+    "the certificate too)"
+)
+
+
 _FLAGS = {"password": {}, "oauth2": {"use_xoauth2": True}, "gssapi": {"use_kerberos": True}}
 
 
@@ -463,8 +470,7 @@ PIN_HEX = "a5" * 32
               "version): on Debian 12 it accepts TLS 1.2 and newer")]),
         ({"client_cert": "CERT"}, {"ca_certs": SYSTEM_CA, "certfile": "CERT", "keyfile": "CERT"}, []),
         ({"client_key": "KEY"}, {"ca_certs": SYSTEM_CA},
-         [Gap("work", "incoming.tls.client_key", "getmail needs the certificate with the key: give tls.client_cert "
-              "too")]),
+         [Gap("work", "incoming.tls.client_key", KEY_ONLY_GAP)]),
     ],
 )  # fmt: skip
 def test_certificate_settings_are_read_back(
@@ -671,6 +677,57 @@ def test_a_user_name_imap_login_cannot_carry_is_a_gap(  # noqa: PLR0917
     assert done.returncode == code, done.stderr
     assert server.seen == seen
     assert list(rendered.gaps) == ([Gap("work", "incoming.username", LOGIN_USER_GAP)] if gapped else [])
+
+
+class CertStub(ImapStub):
+    """Asks for a client certificate (optional, so that the login goes on without one) and records, at each login,
+    the DNS name of the certificate the client presented (None: none)."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        super().__init__(context)
+        self.presented: list[str | None] = []
+
+    def answer(self, connection: imap_stub.Connection, tag: str, verb: str, args: list[str]) -> str | None:
+        if verb in ("AUTHENTICATE", "LOGIN"):
+            cert = connection.stream.getpeercert()  # type: ignore[attr-defined]  # an ssl.SSLSocket here
+            self.presented.append(None if not cert else dict(cert["subjectAltName"])["DNS"])
+        return super().answer(connection, tag, verb, args)
+
+
+@pytest.mark.parametrize(
+    ("declared", "presented", "gaps"),
+    [
+        ({"client_cert": "cert.pem", "client_key": "key.pem"}, "client.example", []),
+        ({"client_cert": "both.pem", "client_key": "both.pem"}, "client.example", []),
+        ({"client_cert": "both.pem"}, "client.example", []),  # named as certfile and keyfile
+        ({"client_key": "both.pem"}, None, [Gap("work", "incoming.tls.client_key", KEY_ONLY_GAP)]),
+    ],
+    ids=["pair", "one-file", "cert-holding-key", "key-only"],
+)
+def test_a_client_certificate_is_presented_or_half_the_pair_is_a_gap(
+    tmp_path: Path, declared: dict[str, str], presented: str | None, gaps: list[Gap]
+) -> None:
+    """getmail presents the pair it is given (load_cert_chain(certfile, keyfile)); a certificate alone is named as
+    both, so one PEM file holding both is presented; a key alone is a gap (getmail refuses a keyfile without a
+    certfile) and nothing is presented."""
+    client_ca = trustme.CA()
+    client = client_ca.issue_cert("client.example")
+    client.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
+    client.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    client.private_key_and_cert_chain_pem.write_to_path(str(tmp_path / "both.pem"))
+    context, ca_file = localhost_tls(tmp_path)
+    client_ca.configure_trust(context)
+    context.verify_mode = ssl.CERT_OPTIONAL
+    with CertStub(context) as server:
+        tls = {"ca_file": str(ca_file)} | {k: str(tmp_path / v) for k, v in declared.items()}
+        incoming = {"protocol": "imap", "host": "localhost", "port": server.port, "username": "alice",
+                    "password_command": "echo pw", "tls": tls}  # fmt: skip
+        rendered = render({"work": {"address": "a@example.org", "incoming": incoming}}, {"maildir-root": str(tmp_path)})
+        maildir(tmp_path / "work")
+        done = getmail(write(tmp_path, rendered)["work"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert server.presented == [presented]
+    assert list(rendered.gaps) == gaps
 
 
 # --- the file where getmail records what it fetched ---------------------------------------
