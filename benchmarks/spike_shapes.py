@@ -304,10 +304,6 @@ _TB_NUMBER = str(_TB_N)
 _TB_MARK = re.compile("\x00(\\d+)\x00|" + str(_TB_N))
 
 
-def _latin1(text: str) -> bool:
-    return text.isascii() or max(text) <= "\xff"
-
-
 def _tb_server_key(s: Server) -> tuple[object, ...]:
     tls = s.tls
     incoming = s.protocol is not Protocol.SMTP
@@ -325,7 +321,8 @@ def _tb_server_key(s: Server) -> tuple[object, ...]:
         tls.client_key is None,
         s.leave_on_server,
         s.leave_days is None,
-        incoming or _latin1(s.username),  # value-dependent: getCharPref, and its gap
+        s.username.isascii(),  # value-dependent: the SMTP and POP3 user name gaps
+        s.port == 1,  # value-dependent: the POP3 port 1 gap
         _rules_diff(tb.GAP_RULES, s),
     )
 
@@ -335,7 +332,7 @@ def tb_key(account: Account) -> tuple[object, ...]:
     return (
         account.display_name is None,
         account.organization is None,
-        _latin1(account.address),  # value-dependent: getCharPref, and its gap
+        account.address.isascii(),  # value-dependent: the address gap
         None if inc is None else _tb_server_key(inc),
         None if out is None else _tb_server_key(out),
     )
