@@ -57,7 +57,7 @@ import _common
 from mailconf import document, render
 from mailconf.escape import FILTERS, UnsafeValue
 from mailconf.escape.mutt import refuse_control
-from mailconf.escape.prefs import CharPref, prefs_char_string, prefs_string, prefs_value
+from mailconf.escape.prefs import prefs_string, prefs_value
 from mailconf.model import Account, Auth, Model, Protocol, Server
 from mailconf.render import RenderError
 from mailconf.targets import (
@@ -83,7 +83,6 @@ Shape = tuple[Callable[[Account, int], str], tuple[tuple[str, str], ...]]
 _NAMES: dict[str, object] = {
     "url": _muttlike.url,
     "prefs_string": prefs_string,
-    "prefs_char_string": prefs_char_string,
     "prefs_value": prefs_value,
     **FILTERS,
 }
@@ -385,7 +384,7 @@ def _tb_shape(account: Account, n: int, env: jinja2.Environment, default_smtp: t
     assert len(prefs) == len(real)
     escapes: dict[int, str] = {0: "prefs_string"}
     lines: list[tuple[str, str]] = []
-    for (name, value), (_, real_value) in zip(prefs, real, strict=True):
+    for (name, value), _real in zip(prefs, real, strict=True):
         k = strings.get(value) if isinstance(value, str) else None
         if k is None and type(value) is int and value >= _TB_INT:
             k = value - _TB_INT
@@ -393,7 +392,7 @@ def _tb_shape(account: Account, n: int, env: jinja2.Environment, default_smtp: t
         if k is None:  # a decision: escaped as PrefEscaper does
             lines.append((name, prefs_string(value) if type(value) is str else prefs_value(value)))
             continue
-        escapes.setdefault(k, "prefs_char_string" if isinstance(real_value, CharPref) else "prefs_string")
+        escapes.setdefault(k, "prefs_string")
         lines.append((name, f"\x00{k}\x00"))
     template = env.get_template("thunderbird/user.js.j2")
     head = template.render(globals=(), blocks=())
@@ -421,8 +420,8 @@ def shape_thunderbird(model: Model, env: jinja2.Environment, shapes: dict[tuple[
         return _shape_thunderbird(model, env, shapes)
     except UnsafeValue:  # a value the escaping refuses: the real code names it, as it does today
         tb.render(model, env, {})
-    # the real code rendered what the fast path refused: a wrong shape (a prefs_char_string slot for a value above
-    # U+00FF...), which falling back would hide from the differential check
+    # the real code rendered what the fast path refused: a wrong shape (a slot escaped otherwise than the
+    # real code escapes it), which falling back would hide from the differential check
     raise AssertionError("the fast path refused what the real code renders")
 
 

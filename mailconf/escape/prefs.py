@@ -8,12 +8,10 @@ only escapes the parser knows (``\uHHHH`` for everything outside ASCII), so
 after rejecting control characters every value is written as exactly one
 string.
 
-A pref read with ``getCharPref`` comes back one byte per character, so a UTF-8
-``\u00e9`` reads as two characters. For a pref whose reader must get the text
-back so (marked :class:`CharPref`) every character up to U+00FF is written as
-``\xHH``, which the parser stores as that one byte; a character above U+00FF
-cannot be written at all. (Thunderbird reads an identity's ``useremail`` and an
-SMTP server's ``username`` so, but sends their bytes as UTF-8: they stay UTF-8.)
+Thunderbird reads a few prefs with ``getCharPref`` (one byte per character: an identity's
+``useremail``, an SMTP server's ``username``) but sends their bytes as they are, so those too are
+written in UTF-8, like every other string: what goes on the wire is the declared text (a ``\xHH``
+byte made ``josé`` go out as ``jos\ufffd``).
 
 ``cert_override.txt`` is tab-separated, one override per line, with no quoting at
 all: a field may hold no whitespace and no control character.
@@ -67,31 +65,9 @@ class PrefNames:
         return [head + tail for tail in self._tails]
 
 
-class CharPref(str):
-    """Text for a pref Thunderbird reads with ``getCharPref`` (one byte per character)."""
-
-    __slots__ = ()
-
-
-@register("prefs_char_string")
-def prefs_char_string(value: str) -> str:
-    """A prefs string literal read back one byte per character: ``\\xHH`` above ASCII, nothing above U+00FF."""
-    if not value.isprintable():  # a printable value (nearly all) skips the call
-        check_printable(value, "a control character cannot be written in a prefs file")
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    if escaped.isascii():
-        return '"' + escaped + '"'
-    if max(value) > "\xff":
-        raise UnsafeValue("this pref is read one byte per character: nothing above U+00FF can be written")
-    return '"' + "".join(c if ord(c) < 0x80 else f"\\x{ord(c):02x}" for c in escaped) + '"'
-
-
 @register("prefs_value")
 def prefs_value(value: str | int | bool) -> str:
-    """A pref value of the type Python chose: string (:class:`CharPref` or text), 32-bit integer or boolean."""
-    if isinstance(value, CharPref):
-        char: str = prefs_char_string(value)
-        return char
+    """A pref value of the type Python chose: string, 32-bit integer or boolean."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

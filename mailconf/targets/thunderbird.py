@@ -435,7 +435,7 @@ def identity_prefs(account: Account, key: str, smtp_key: str | None, gaps: Gaps)
     prefs: list[Pref] = []
     if account.display_name is not None:
         prefs.append((full_name, account.display_name))
-    # UTF-8, not CharPref: Thunderbird sends it from the pref's bytes read as UTF-8 (\xe9 went out as U+FFFD)
+    # UTF-8, not one byte per character: Thunderbird sends the pref's bytes read as UTF-8 (\xe9 went out as U+FFFD)
     if not account.address.isascii():
         gaps.add(account, "address", INSTEAD["address.utf8"])
     prefs.append((useremail, account.address))
@@ -448,7 +448,7 @@ def identity_prefs(account: Account, key: str, smtp_key: str | None, gaps: Gaps)
 
 
 def smtp_prefs(account: Account, server: Server, key: str, method: int, gaps: Gaps) -> list[Pref]:
-    # UTF-8, not CharPref: the SMTP client sends the pref's bytes as they are (a \xHH byte is not UTF-8)
+    # UTF-8, not one byte per character: the SMTP client sends the pref's bytes as they are (a \xHH byte is not UTF-8)
     if not server.username.isascii():
         gaps.add(account, "outgoing.username", INSTEAD["outgoing.username"])
     values: tuple[PrefValue, ...] = (
@@ -545,7 +545,7 @@ class PrefEscaper:
     def __init__(self) -> None:
         self._text: dict[str, str] = {}
         self._ints: dict[int, str] = {}
-        self._other: dict[tuple[type, PrefValue], str] = {}  # booleans, CharPref text: by type and value
+        self._other: dict[tuple[type, PrefValue], str] = {}  # booleans: by type and value
 
     def text(self, value: str) -> str:
         literal = self._text.get(value)

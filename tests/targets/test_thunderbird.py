@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 
 from mailconf.document import load_document
 from mailconf.escape import UnsafeValue
-from mailconf.escape.prefs import CharPref, cert_override_field, prefs_string, prefs_value
+from mailconf.escape.prefs import cert_override_field, prefs_string, prefs_value
 from mailconf.model import Model, Protocol, Server
 from mailconf.render import RenderError, common_gaps, environment, render_model
 from mailconf.targets import FEATURES, Gap, Rendered, thunderbird
@@ -968,20 +968,6 @@ def test_prefs_value_types() -> None:
 def test_cert_override_field_rejects_separators(value: str) -> None:
     with pytest.raises(UnsafeValue):
         cert_override_field(value)
-
-
-@pytest.mark.parametrize(
-    ("value", "written"),
-    [("plain", '"plain"'), ('q"b\\s', '"q\\"b\\\\s"'), ("éÿ", '"\\xe9\\xff"')],
-)
-def test_prefs_char_string(value: str, written: str) -> None:
-    assert prefs_value(CharPref(value)) == written
-
-
-def test_prefs_char_string_rejects_what_one_byte_cannot_hold() -> None:
-    with pytest.raises(UnsafeValue) as caught:
-        prefs_value(CharPref("中"))
-    assert str(caught.value) == "this pref is read one byte per character: nothing above U+00FF can be written"
 
 
 def test_a_control_character_that_bypassed_the_schema_stops_render_without_echoing() -> None:
