@@ -1,24 +1,25 @@
 """Run every lookup in parallel under one deadline, take candidates in rank order, probe them.
 
-Each lookup runs in a daemon thread (a lookup stuck in a DNS or HTTP read is
-abandoned at the deadline, never waited for). A side (incoming, outgoing)
-takes its best candidate once every lookup ranked above it has answered, as
-Thunderbird takes the highest-priority success, or once half the deadline has
-passed (the other half is for probing); unless probing is off, that
+Each lookup runs in a daemon thread (parallel.py: a lookup stuck in a DNS or
+HTTP read is abandoned at the deadline, never waited for). A side (incoming,
+outgoing) takes its best candidate once every lookup ranked above it has
+answered, as Thunderbird takes the highest-priority success, or once half the
+deadline has passed (the other half is for probing); unless probing is off, that
 candidate is probed, and if it fails the next one is taken. Whatever is still
 unanswered at the deadline is reported as such.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
+import functools
+import time
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from . import autoconfig, guess, ispdb, mx, probing, rank, srv
 from .domains import inside
 from .env import Env
+from .parallel import Parallel
 from .values import Candidate, Config, Job, Lookup, NotFound, joined
 
 SIDES = ("incoming", "outgoing")
@@ -155,20 +156,21 @@ class _Board:
     def __init__(self, todo: Sequence[Job], env: Env) -> None:
         self.env = env
         self.todo = todo
-        self.results: dict[int, Lookup] = {}
-        self.inbox: queue.Queue[tuple[int, Lookup]] = queue.Queue()
-        for index, job in enumerate(todo):
-            threading.Thread(target=self._run, args=(index, job), name=f"mailconf {job.name}", daemon=True).start()
+        self.lookups = Parallel([(job.name, functools.partial(self._run, job)) for job in todo])
 
-    def _run(self, index: int, job: Job) -> None:
+    def _run(self, job: Job) -> Lookup:
         try:
             config = _schema_valid(job.run(), self.env.address)
-            lookup = Lookup(job.name, job.rank, config, None, config.related)
+            return Lookup(job.name, job.rank, config, None, config.related)
         except NotFound as exc:
-            lookup = Lookup(job.name, job.rank, None, str(exc), exc.related)
+            return Lookup(job.name, job.rank, None, str(exc), exc.related)
         except Exception as exc:  # noqa: BLE001 - a bug in one lookup must not hide the others
-            lookup = Lookup(job.name, job.rank, None, f"internal error ({type(exc).__name__}); please report it")
-        self.inbox.put((index, lookup))
+            return Lookup(job.name, job.rank, None, f"internal error ({type(exc).__name__}); please report it")
+
+    @property
+    def results(self) -> dict[int, Lookup]:
+        """The lookups answered so far, by their index in ``todo``, in the order they answered."""
+        return {index: self.lookups.get(index) for index in self.lookups.done}
 
     def answered(self) -> list[Lookup]:
         return list(self.results.values())
@@ -182,7 +184,7 @@ class _Board:
         return any(c.key not in skip for _, _, c in rank.candidates(self.answered(), side))
 
     def pending(self) -> list[int]:
-        return [i for i in range(len(self.todo)) if i not in self.results]
+        return self.lookups.pending()
 
     def settled(self, rank_: tuple[int, ...]) -> bool:
         """Every lookup ranked above ``rank_`` has answered."""
@@ -204,19 +206,7 @@ class _Board:
         left = self.env.remaining
         if self.patient():
             left -= self.env.query.timeout / 2
-        if left <= 0:
-            return
-        try:
-            index, lookup = self.inbox.get(timeout=left)
-        except queue.Empty:
-            return
-        self.results[index] = lookup
-        while True:  # take whatever else arrived meanwhile
-            try:
-                index, lookup = self.inbox.get_nowait()
-            except queue.Empty:
-                return
-            self.results[index] = lookup
+        self.lookups.wait(time.monotonic() + left)
 
     def wait_for(self, wanted: Callable[[Lookup], bool]) -> None:
         while self.can_wait() and any(wanted(self._placeholder(i)) for i in self.pending()):

@@ -15,19 +15,26 @@ flagged as outside the address's domains. An MX host that is itself a public suf
 (``com``, ``co.uk``: a broken or hostile record) is passed over, as Thunderbird does:
 its "base domain" would make every host under ``.com`` look related; so is an MX that is an IP
 address (``192.0.2.1.``), whose "base domain" ``2.1`` is nobody's.
+
+The URLs are all asked at once, as Thunderbird's forMX asks them: the first in the order above that finds a
+configuration wins, whatever order they answer in; one that has not answered when the lookup's patience is over
+(parallel.patience) no longer holds up one ranked after it that has: one URL that hangs took the time of the next.
 """
 
 from __future__ import annotations
 
 import functools
+import time
 import urllib.parse
+from collections.abc import Callable, Sequence
 
-from . import ispdb, rank
+from . import ispdb, parallel, rank
 from .autoconfig import fetch_config
 from .clientconfig import is_dns_host, is_host_name
 from .dns import DnsError
 from .domains import PSL_FILES, base_domain, have_list, is_public_suffix, next_subdomain
 from .env import Env
+from .parallel import Parallel
 from .values import Config, Job, NotFound, shown
 
 
@@ -63,15 +70,31 @@ def lookup(env: Env) -> Config:
     query = "?" + urllib.parse.urlencode({"emailaddress": env.address})
     longer = next_subdomain(host)
     domains = [domain for domain in (longer, base) if domain is not None and domain != env.domain]
-    reasons: list[str] = []
+    attempts: list[tuple[str, Callable[[], Config]]] = []
     for domain in dict.fromkeys(domains):
         url = f"https://autoconfig.{domain}/mail/config-v1.1.xml"
-        for label, attempt in (
+        attempts += [
             (url, functools.partial(fetch_config, env, url + query, f"mx {host} -> autoconfig")),
             (ispdb.where(env, domain), functools.partial(ispdb.lookup, env, domain, f"mx {host} -> ispdb")),
-        ):
-            try:
-                return attempt()._replace(related=base)
-            except NotFound as exc:
-                reasons.append(f"{label}: {exc}")
-    raise NotFound(f"MX {host}, base domain {base}: " + "; ".join(reasons), base)
+        ]
+    return _first(env, attempts, f"MX {host}, base domain {base}", base)._replace(related=base)
+
+
+def _first(env: Env, attempts: Sequence[tuple[str, Callable[[], Config]]], what: str, related: str) -> Config:
+    """The best-ranked configuration ``attempts`` (label, call: the best first) find, all asked at once, as
+    Thunderbird's forMX does: one that answers is taken once every better-ranked one has found nothing, or once
+    the lookup's patience (parallel.patience) is over, whatever order they answer in. NotFound, with each one's
+    reason in rank order, when none finds any."""
+    running = Parallel([(f"{what} -> {label}", call) for label, call in attempts])
+    until = parallel.patience(env)
+    while True:
+        ended = [index for index in sorted(running.done) if not isinstance(running.done[index], NotFound)]
+        if ended and (time.monotonic() >= until or all(index in running.done for index in range(ended[0]))):
+            return running.get(ended[0])  # a bug in it (no NotFound) is raised again, as if asked alone
+        if not running.pending():
+            break
+        # past its patience, the lookup answers when the next one does: each ends by the deadline on its own (at
+        # the deadline, the run no longer waits for this lookup)
+        running.wait(until if time.monotonic() < until else None)
+    reasons = [f"{label}: {running.done[index]}" for index, (label, _) in enumerate(attempts)]
+    raise NotFound(f"{what}: " + "; ".join(reasons), related)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +17,10 @@ import pytest
 from mailconf.discover import guess
 from mailconf.discover.clientconfig import parse
 from mailconf.model import Protocol, Security
+from tests.conftest import ROOT
 from tests.servers import Dovecot, ScriptedServer, SmtpServer, never_greet
 
-from .conftest import Dnsmasq, RigCerts, WebServer, web_and_dns, xml
+from .conftest import Dnsmasq, RigCerts, WebServer, hang, web_and_dns, xml
 from .rig import (
     ADDRESS,
     AUTOCONFIG,
@@ -212,6 +220,129 @@ def test_mx_next_subdomain_is_the_host_without_its_first_label(discover: Any, ri
                   "protocol: smtp\nhost: smtp.business.hoster.test\nport: 587\nsecurity: starttls\nauth: password"),
     ), "")  # fmt: skip
     assert "ispdb.test/v1.1/mail.eu.hoster.test" in web.requests
+
+
+def _answer(handler: Any, answer: tuple[int, dict[str, str], bytes]) -> None:
+    status, headers, body = answer
+    handler.send_response(status)
+    for key, value in headers.items():
+        handler.send_header(key, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def _mx_rig(
+    rig_certs: RigCerts, answers: dict[str, Callable[[Any], None] | tuple[int, dict[str, str], bytes]]
+) -> contextlib.AbstractContextManager[tuple[WebServer, Any]]:
+    """MX mx1.eu.hoster.test; one web server for autoconfig.eu.hoster.test, autoconfig.hoster.test and the ISPDB,
+    answering each URL (Host + path, without the query) as ``answers`` says (a handler, or an answer), else 404."""
+
+    def route(handler: Any) -> None:
+        answer = answers.get(f"{handler.headers.get('Host')}{handler.path.partition('?')[0]}", (404, {}, b""))
+        if callable(answer):
+            answer(handler)
+            handler.close_connection = True
+        else:
+            _answer(handler, answer)
+
+    paths = ["/mail/config-v1.1.xml", "/v1.1/example.test", "/v1.1/eu.hoster.test", "/v1.1/hoster.test"]
+    return web_and_dns(
+        dict.fromkeys(paths, route),
+        rig_certs.leaf,
+        ["autoconfig.eu.hoster.test", "autoconfig.hoster.test", "ispdb.test"],
+        ["mx-host=example.test,mx1.eu.hoster.test,10", "host-record=imap.hoster.test,127.0.0.1",
+         "host-record=smtp.hoster.test,127.0.0.1"],
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "hanging", ["autoconfig.eu.hoster.test/mail/config-v1.1.xml", "ispdb.test/v1.1/eu.hoster.test"]
+)
+def test_an_mx_url_that_hangs_does_not_hold_up_the_next(
+    discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer, hanging: str
+) -> None:
+    """The MX step fetched its URLs one after another: autoconfig.eu.hoster.test, the ISPDB's eu.hoster.test, then
+    autoconfig.hoster.test. One that accepts and never answers (a wildcard name on a web server that hangs) took the
+    whole deadline, and the provider's file at autoconfig.hoster.test was never asked for: `mx example.test: no
+    answer within the 4 s deadline`, exit 1. They are asked at once now, as Thunderbird's forMX asks them: the
+    account is the one found when nothing hangs."""
+    body = config(
+        server("imap", "imap.hoster.test", rig_dovecot.ports.imaps),
+        server("smtp", "smtp.hoster.test", rig_smtp.port),
+        domain="hoster.test",
+    )
+    answers: dict[str, Any] = {"autoconfig.hoster.test/mail/config-v1.1.xml": xml(body)}
+    with _mx_rig(rig_certs, answers) as (_, dns):
+        answered = discover(dns, "--timeout", "4")
+    with _mx_rig(rig_certs, {**answers, hanging: hang}) as (_, dns):
+        started = time.monotonic()
+        run = discover(dns, "--timeout", "4")
+        took = time.monotonic() - started
+    origin = "from mx mx1.eu.hoster.test -> autoconfig https://autoconfig.hoster.test/mail/config-v1.1.xml"
+    assert run == answered == Run(0, account(
+        incoming=(f"{origin}; probe: {IMAPS_OK}", imaps(rig_dovecot, host="imap.hoster.test")),
+        outgoing=(f"{origin}; probe: {SMTPS_OK}", smtps(rig_smtp, host="smtp.hoster.test")),
+    ), "")  # fmt: skip
+    assert took < 4 + 15  # the deadline (the fixture waits for the hanging fetch) and a margin: a bound
+
+
+def test_the_better_ranked_mx_url_wins_though_it_answers_last(discover: Any, rig_certs: RigCerts) -> None:
+    """Every MX URL is asked at once; the order they answer in decides nothing: autoconfig.eu.hoster.test, asked
+    first, answers a second after autoconfig.hoster.test, and its file is taken (Thunderbird's priority order)."""
+    eu = config(server("imap", "imap.eu.hoster.test", 993), server("smtp", "smtp.eu.hoster.test", 465),
+                domain="eu.hoster.test")  # fmt: skip
+    base = config(server("imap", "imap.hoster.test", 993), server("smtp", "smtp.hoster.test", 465),
+                  domain="hoster.test")  # fmt: skip
+
+    def late(handler: Any) -> None:
+        time.sleep(1)
+        _answer(handler, xml(eu))
+
+    answers: dict[str, Any] = {
+        "autoconfig.eu.hoster.test/mail/config-v1.1.xml": late,
+        "autoconfig.hoster.test/mail/config-v1.1.xml": xml(base),
+    }
+    with _mx_rig(rig_certs, answers) as (web, dns):
+        run = discover(dns, "--no-probe")
+    origin = "from mx mx1.eu.hoster.test -> autoconfig https://autoconfig.eu.hoster.test/mail/config-v1.1.xml"
+    assert run == Run(0, account(
+        incoming=(f"{origin}; not probed (--no-probe)",
+                  "protocol: imap\nhost: imap.eu.hoster.test\nport: 993\nsecurity: tls\nauth: password"),
+        outgoing=(f"{origin}; not probed (--no-probe)",
+                  "protocol: smtp\nhost: smtp.eu.hoster.test\nport: 465\nsecurity: tls\nauth: password"),
+    ), "")  # fmt: skip
+    # asked at once: one after another, autoconfig.hoster.test was not asked once eu.hoster.test had answered
+    assert "autoconfig.hoster.test/mail/config-v1.1.xml?emailaddress=alice%40example.test" in web.requests
+
+
+def test_ctrl_c_while_the_mx_urls_are_asked_exits_130(rig_certs: RigCerts) -> None:
+    """The MX step's fetches run in threads of their own, which a Ctrl-C does not wait for: the run ends at once
+    with exit 130, as before, not at the 30 s deadline."""
+    urls = ("autoconfig.eu.hoster.test/mail/config-v1.1.xml", "ispdb.test/v1.1/eu.hoster.test",
+            "autoconfig.hoster.test/mail/config-v1.1.xml", "ispdb.test/v1.1/hoster.test")  # fmt: skip
+    hanging: dict[str, Any] = dict.fromkeys(urls, hang)
+    with _mx_rig(rig_certs, hanging) as (web, dns):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mailconf", "discover", ADDRESS, "--dns-server", dns.server, "--ca-file",
+             str(rig_certs.ca), "--ispdb-url", "https://ispdb.test/v1.1/", "--timeout", "30"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )  # fmt: skip
+        try:
+            waited = time.monotonic() + 20
+            while len([r for r in web.requests if "hoster.test" in r]) < len(hanging) and time.monotonic() < waited:
+                time.sleep(0.05)
+            assert len([r for r in web.requests if "hoster.test" in r]) == len(hanging)  # all asked at once
+            started = time.monotonic()
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=20)
+            took = time.monotonic() - started
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    assert (process.returncode, out, err) == (130, "", "\nmailconf: interrupted\n")  # click ends the ^C line
+    assert took < 10  # not the 30 s deadline: a bound, not a benchmark
 
 
 def test_pop3_leave_on_server_is_kept(
