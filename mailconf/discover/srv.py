@@ -8,6 +8,11 @@ comes first (RFC 8314), then priority across IMAP and POP3 (RFC 6186 section
 3.4), IMAP before POP3 on a tie. A target of ``.`` means the service is
 decidedly not offered; a target that is not a host name, or port 0, leaves
 that record out with a note. The username is the address (RFC 6186 section 4).
+
+The six queries are asked at once, and their records combined in the order above, whatever order they answer
+in: a DNS server that drops one (a broken server, a firewall that never answers some names) left the services asked
+after it no time before the deadline. One that has not answered when the lookup's patience is over
+(parallel.patience) is left out once another gave a server.
 """
 
 from __future__ import annotations
@@ -15,14 +20,16 @@ from __future__ import annotations
 import functools
 import itertools
 import random
+import time
 from collections.abc import Sequence
 from typing import NamedTuple
 
 from ..model import Protocol, Security
-from . import rank
+from . import parallel, rank
 from .clientconfig import is_dns_host
 from .dns import DnsError, Srv
 from .env import Env
+from .parallel import Parallel
 from .values import Candidate, Config, Job, NotFound, joined, shown
 
 
@@ -48,13 +55,18 @@ def jobs(env: Env) -> list[Job]:
 
 def lookup(env: Env, rng: random.Random | None = None) -> Config:
     chooser = rng or random.Random()
+    names = [f"{service.label}._tcp.{env.domain}" for service in SERVICES]
+    answers = _ask(env, names)
     found: list[tuple[bool, int, int, Candidate]] = []
     notes: list[str] = []
     errors: list[str] = []
-    for service in SERVICES:
-        name = f"{service.label}._tcp.{env.domain}"
+    # in this order, whatever order the answers came in
+    for index, (service, name) in enumerate(zip(SERVICES, names, strict=True)):
+        if index not in answers.done:  # the others' answers were taken without it
+            errors.append(f"SRV {name}: no answer from {env.dns.label} while the other SRV queries answered")
+            continue
         try:
-            records = env.dns.srv(name, env.deadline)
+            records = answers.get(index)
         except DnsError as exc:
             errors.append(str(exc))
             continue
@@ -78,6 +90,32 @@ def lookup(env: Env, rng: random.Random | None = None) -> Config:
         raise NotFound(joined(notes or [f"no SRV record for {env.domain}"]))
     found.sort(key=lambda item: (item[0], item[1], item[3].protocol is not Protocol.IMAP, item[2]))
     return Config(f"srv {env.domain}", tuple(item[3] for item in found), notes=tuple(notes + errors))
+
+
+def _ask(env: Env, names: Sequence[str]) -> Parallel[list[Srv]]:
+    """The SRV records of ``names``, all asked at once: until every query has answered, or the lookup's patience
+    (parallel.patience) is over and one answered with a server to use. A query missing from the answers is one
+    that had not answered by then (a DNS server that drops it must not leave the other services no time)."""
+    running = Parallel([(f"srv {name}", functools.partial(env.dns.srv, name, env.deadline)) for name in names])
+    until = parallel.patience(env)
+    while running.pending():
+        if time.monotonic() >= until and any(_usable(running, index) for index in running.done):
+            break
+        # past its patience, with no server yet, the lookup waits for the rest: each query ends by the deadline on
+        # its own (at the deadline, the run no longer waits for this lookup)
+        running.wait(until if time.monotonic() < until else None)
+    return running
+
+
+def _usable(running: Parallel[list[Srv]], index: int) -> bool:
+    """Whether query ``index`` answered with a record that gives a server."""
+    try:
+        records = running.get(index)
+    except DnsError:
+        return False
+    if any(r.target == "." for r in records):
+        return False
+    return any(is_dns_host(r.target) and r.port != 0 for r in records)
 
 
 def order(records: Sequence[Srv], rng: random.Random) -> list[Srv]:

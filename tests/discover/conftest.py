@@ -119,6 +119,59 @@ class Dnsmasq(Daemon):
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+class Relay:
+    """A DNS server on 127.0.0.1 in front of ``upstream`` (dnsmasq), for what dnsmasq will not do: each query
+    whose name ``hold`` gives None for is dropped (never answered), the others are passed on after ``hold(name)``
+    seconds, and the answer sent back. It stands where the discover fixture takes a :class:`Dnsmasq`."""
+
+    def __init__(self, upstream: Dnsmasq, hold: Callable[[str], float | None]) -> None:
+        self.upstream = upstream
+        self.hold = hold
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.stopping = threading.Event()
+        self.asked: list[str] = []  # the names asked, as they came
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def server(self) -> str:
+        return f"127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        import dns.message
+
+        while not self.stopping.is_set():
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            name = dns.message.from_wire(data).question[0].name.to_text()
+            self.asked.append(name)
+            delay = self.hold(name)
+            if delay is not None:
+                threading.Thread(target=self._pass_on, args=(data, peer, delay), daemon=True).start()
+
+    def _pass_on(self, data: bytes, peer: tuple[str, int], delay: float) -> None:
+        if self.stopping.wait(delay):
+            return
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as upstream, contextlib.suppress(OSError):
+            upstream.settimeout(START_TIMEOUT)
+            upstream.sendto(data, ("127.0.0.1", self.upstream.port))
+            self.sock.sendto(upstream.recv(65536), peer)
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
+        self.thread.join(START_TIMEOUT)
+        self.sock.close()
+
+
 # --- web servers ----------------------------------------------------------------------------
 
 #: A route's answer: (status, headers, body); or a callable that writes the answer itself

@@ -20,7 +20,7 @@ from mailconf.model import Protocol, Security
 from tests.conftest import ROOT
 from tests.servers import Dovecot, ScriptedServer, SmtpServer, never_greet
 
-from .conftest import Dnsmasq, RigCerts, WebServer, hang, web_and_dns, xml
+from .conftest import Dnsmasq, Relay, RigCerts, WebServer, hang, web_and_dns, xml
 from .rig import (
     ADDRESS,
     AUTOCONFIG,
@@ -527,3 +527,40 @@ def test_srv_priority_across_imap_and_pop3(discover: Any, rig_dovecot: Dovecot, 
         incoming=(f"from srv example.test; probe: {POP3S_OK}", pop3),
         outgoing=(f"from srv example.test; probe: {SUBMISSION_OK}", submission),
     ), "")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("held", "delay"),
+    [("_imap", None), ("_pop3", None), ("_submission", None), ("_imaps", None), ("_imaps", 1.0)],
+)
+def test_an_srv_query_the_dns_server_drops_does_not_hold_up_the_others(
+    discover: Any, rig_dovecot: Dovecot, rig_smtp: SmtpServer, held: str, delay: float | None
+) -> None:
+    """The six SRV queries went one after another: a DNS server that drops one (_imap._tcp here, asked second)
+    left the services after it no time, and the lookup answered after the deadline: `srv _*._tcp.example.test: no
+    answer within the 4 s deadline`, exit 1. They are asked at once now, and combined in the documented order
+    whatever order they answer in (an _imaps answer a second late still ranks first): the account is the one found
+    when nothing is dropped. (A dropped _imaps query loses only its own record: _pop3s's server is taken.)"""
+    ports = rig_dovecot.ports
+    records = [
+        f"srv-host=_imap._tcp.example.test,imap.example.test,{ports.imap},0,0",
+        f"srv-host=_imaps._tcp.example.test,imap.example.test,{ports.imaps},10,0",
+        f"srv-host=_pop3s._tcp.example.test,imap.example.test,{ports.pop3s},20,0",
+        f"srv-host=_submissions._tcp.example.test,smtp.example.test,{rig_smtp.port},0,0",
+        *LOCAL,
+    ]
+    with Dnsmasq(records) as upstream:
+        with Relay(upstream, lambda name: 0) as relay:
+            answered = discover(relay, "--timeout", "4")
+        with Relay(upstream, lambda name: delay if name == f"{held}._tcp.example.test." else 0) as relay:
+            run = discover(relay, "--timeout", "4")
+    assert f"{held}._tcp.example.test." in relay.asked
+    outgoing = (f"from srv example.test; probe: {SMTPS_OK}", smtps(rig_smtp))
+    assert answered == Run(0, account(incoming=(f"from srv example.test; probe: {IMAPS_OK}", imaps(rig_dovecot)),
+                                      outgoing=outgoing), "")  # fmt: skip
+    if (held, delay) != ("_imaps", None):
+        assert run == answered
+    else:  # the next server in the documented order: implicit TLS first (RFC 8314), POP3 before IMAP with STARTTLS
+        pop3 = f"protocol: pop3\nhost: imap.example.test\nport: {ports.pop3s}\nsecurity: tls\nauth: password"
+        assert run == Run(0, account(incoming=(f"from srv example.test; probe: {POP3S_OK}", pop3), outgoing=outgoing),
+                          "")  # fmt: skip
