@@ -24,7 +24,9 @@ Each key with a POP3 or IMAP ``clsid`` is an account:
 
 An encryption or authentication setting (``Use SSL``, ``Use SPA``, ``SMTP Secure Connection``, ``SMTP Use Auth``,
 ``SMTP Auth Method``) that is not one of the dwords Outlook writes for it (``SMTP Secure Connection`` 4, a string
-``"1"``) stops the import at its line (exit 2): it used to be read as no encryption without a word.
+``"1"``) stops the import at its line (exit 2): it used to be read as no encryption without a word. So does a port
+or ``Leave on Server`` that is not a dword (it was read as absent: the default port). ``hex(4):`` with four bytes
+is read as the dword it is (REG_DWORD, as regedit stores it).
 
 Text is read from ``"..."`` strings, ``hex(1):`` (REG_SZ) and ``hex:`` (REG_BINARY UTF-16LE, as Outlook
 2002-2013 wrote it). A key given twice is one key, its values merged as regedit merges the file (a later
@@ -71,6 +73,15 @@ _FLAGS = {
     "SMTP Auth Method": ((0, 1, 2), "0 as the incoming server, 1 its own user name, 2 log on to incoming first"),
 }
 
+#: the numbers read, and what they hold: a string or binary data there was read as absent (the protocol's default
+#: port, nothing left on the server) without a word, where what Outlook makes of it is unknown
+_NUMBERS = {
+    "POP3 Port": "the port",
+    "IMAP Port": "the port",
+    "SMTP Port": "the port",
+    "Leave on Server": "0x1 leave a copy, 0x2 remove after days, days << 16",
+}
+
 Value = str | int | bytes
 
 
@@ -114,7 +125,9 @@ _NAME = re.compile(r'(@|"[^"\\]*+(?:\\.[^"\\]*+)*+")[ \t]*=[ \t]*')
 #: A "..." string to its first unescaped quote, then nothing but a comment.
 _STRING = re.compile(r'"([^"\\]*+(?:\\.[^"\\]*+)*+)"[ \t]*(?:;.*)?', re.DOTALL)
 _DWORD = re.compile(r"[ \t]*([0-9A-Fa-f]{1,8})[ \t]*(?:;.*)?", re.DOTALL)
-_HEX_TYPE = re.compile(r"hex(?:\([0-9A-Fa-f]+\))?:")
+_HEX_TYPE = re.compile(r"hex(?:\(([0-9A-Fa-f]+)\))?:")
+#: REG_DWORD (REG_DWORD_LITTLE_ENDIAN): ``hex(4):`` with four bytes is the registry's dword, as ``dword:`` is
+_REG_DWORD = 4
 #: Hex data as regedit exports it (pairs, each with its comma), read with bytes.fromhex; anything else goes the slow
 #: way, item by item.
 _HEX_PAIRS = re.compile(r"(?:[0-9A-Fa-f]{2},)*(?:[0-9A-Fa-f]{2})?")
@@ -188,7 +201,10 @@ def _value(text: str, lines: list[str], number: int, where: Location) -> tuple[V
     hex_type = _HEX_TYPE.match(text)
     if hex_type is None:
         return _data(text, where), number
-    return _hex_value(text[hex_type.end() :], lines, number, where)
+    data, number = _hex_value(text[hex_type.end() :], lines, number, where)
+    if hex_type.group(1) is not None and int(hex_type.group(1), 16) == _REG_DWORD and len(data) == 4:
+        return int.from_bytes(data, "little"), number  # regedit stores it as the dword it is (hivex exports dword:)
+    return data, number
 
 
 def _hex_value(text: str, lines: list[str], number: int, where: Location) -> tuple[bytes, int]:
@@ -314,13 +330,14 @@ def _text(value: Value, where: Location | None = None) -> str | None:
 
 
 def _check_flags(raw: dict[str, tuple[Value, Location]], names: Sequence[str]) -> None:
-    """Stop at an encryption or authentication value that is not one of the DWORDs Outlook writes (:data:`_FLAGS`)."""
+    """Stop at an encryption or authentication value that is not one of the DWORDs Outlook writes (:data:`_FLAGS`),
+    and at a number (:data:`_NUMBERS`) that is not a dword."""
     for name in names:
         if name.lower() not in raw:
             continue
         value, at = raw[name.lower()]
-        allowed, meaning = _FLAGS[name if name in _FLAGS else name.split(" ", 1)[1]]
-        if isinstance(value, int) and value in allowed:
+        allowed, meaning = _FLAGS.get(name) or _FLAGS.get(name.split(" ", 1)[1]) or (None, _NUMBERS[name])
+        if isinstance(value, int) and (allowed is None or value in allowed):
             continue
         got = f"dword {value}" if isinstance(value, int) else "text" if isinstance(value, str) else "binary data"
         raise Unreadable(
@@ -341,7 +358,8 @@ def _account(  # noqa: PLR0912
         return value if isinstance(value, int) else None
 
     proto = "POP3" if protocol == "pop3" else "IMAP"
-    _check_flags(raw, (f"{proto} Use SSL", f"{proto} Use SPA", "SMTP Use SSL", *list(_FLAGS)[2:]))
+    _check_flags(raw, (f"{proto} Use SSL", f"{proto} Use SPA", "SMTP Use SSL", *list(_FLAGS)[2:], f"{proto} Port",
+                       "SMTP Port", *(["Leave on Server"] if protocol == "pop3" else [])))  # fmt: skip
     ssl = dword(f"{proto} Use SSL") == 1
     incoming: dict[str, Any] = {"protocol": protocol, "host": text(f"{proto} Server") or ""}
     incoming["port"] = dword(f"{proto} Port") or _PORTS[(protocol, ssl)]

@@ -755,6 +755,24 @@ def test_a_byte_order_mark_makes_mutt_skip_the_first_line(capsys: pytest.Capture
             "auth.reg:8:1: SMTP Use Auth is binary data, not a value Outlook writes (a dword: 0 no authentication, 1 "
             "authentication); set it in Outlook's account settings and export the key again",
         ),
+        (  # a port that is not a dword: read as absent, "1993" gave port 993 without a word
+            "outlook",
+            "port.reg",
+            "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\x]\r\n"
+            '"clsid"="{ED475412-B0D6-11D2-8C3B-00104B2A6676}"\r\n"Email"="a@example.org"\r\n'
+            '"IMAP Server"="imap.example.org"\r\n"IMAP Port"="1993"\r\n',
+            "port.reg:7:1: IMAP Port is text, not a value Outlook writes (a dword: the port); set it in Outlook's "
+            "account settings and export the key again",
+        ),
+        (  # Leave on Server as binary data: read as absent, nothing left on the server
+            "outlook",
+            "leave.reg",
+            "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\x]\r\n"
+            '"clsid"="{ED475411-B0D6-11D2-8C3B-00104B2A6676}"\r\n"Email"="a@example.org"\r\n'
+            '"POP3 Server"="pop.example.org"\r\n"Leave on Server"=hex:03,00,0e,00\r\n',
+            "leave.reg:7:1: Leave on Server is binary data, not a value Outlook writes (a dword: 0x1 leave a copy, 0x2 "
+            "remove after days, days << 16); set it in Outlook's account settings and export the key again",
+        ),
         (
             "msmtp",
             "msmtprc",

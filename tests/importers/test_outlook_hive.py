@@ -61,6 +61,16 @@ def test_a_reg_file_and_its_hive_export_import_alike(tmp_path: Path) -> None:
     }  # fmt: skip
 
 
+def test_a_hex4_value_is_the_dword_the_registry_stores(tmp_path: Path) -> None:
+    # hex(4): is REG_DWORD written as bytes (the hive stores it as one: its export says dword:); the importer kept
+    # it as binary data, read as absent: the SMTP port 465 below became 25 with exit 0
+    text = REG.replace('"SMTP Port"=dword:000001d1', '"SMTP Port"=hex(4):d1,01,00,00')
+    mine, hives, exported = imported_both(tmp_path, text, "hex4.reg")
+    assert b'"SMTP Port"=dword:000001d1' in exported
+    assert mine.accounts["Dave-D-Example-work"]["outgoing"]["port"] == 465
+    assert mine.accounts == hives.accounts
+
+
 def test_a_key_given_twice_is_merged_as_the_registry_merges_it(tmp_path: Path) -> None:
     # regedit (and hivexregedit) merge a .reg file key by key: a key given again adds its values to the first, a
     # later value of the same name replacing it. The importer made the second block a key of its own, which has no
