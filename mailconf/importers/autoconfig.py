@@ -18,7 +18,9 @@ alternatives, named in a comment).
 | ``password`` | never copied: a comment and a warning ask for a ``password_command`` |
 | ``pop3/leaveMessagesOnServer``, ``daysToLeaveMessagesOnServer`` | ``leave_on_server``, ``leave_days`` |
 
-A server with no ``socketType``, or none of these (``TLS1.2``, ``ssl3``), is left out with a warning, as
+A server with no ``socketType``, or none of these (``TLS1.2``, ``ssl3``, and ``ssl``, ``TLS`` or `` SSL ``: Thunderbird
+matches the values exactly, case and white space included, as the specification spells them, and so does the
+import; ``authentication`` too), is left out with a warning, as
 Thunderbird leaves it out ("need proper <socketType> in XML"); the next server of its kind, if any, is
 imported instead: reading it as ``security: none`` would send the password in the clear. So is a server
 with no ``authentication`` mailconf knows (an unknown one is skipped for the next, as Thunderbird skips it;
@@ -45,13 +47,15 @@ from ._xml import Parsed, parse
 NAME = "autoconfig"
 TITLE = "Thunderbird autoconfig: a config-v1.1.xml file"
 
-_SECURITY = {"ssl": "tls", "tls": "tls", "starttls": "starttls", "plain": "none"}
+#: the values as Thunderbird matches them (InputSanitizer.translate: exactly, case and white space included, as the
+#: specification spells them): "ssl", "TLS" or " SSL " made it leave the server out, where they were read as TLS
+_SECURITY = {"SSL": "tls", "STARTTLS": "starttls", "plain": "none"}
 _AUTH = {
     "password-cleartext": "password", "plain": "password", "password-encrypted": "password", "secure": "password",
-    "oauth2": "oauth2", "gssapi": "gssapi", "ntlm": "ntlm", "tls-client-cert": "client-cert", "none": "none",
+    "OAuth2": "oauth2", "GSSAPI": "gssapi", "NTLM": "ntlm", "TLS-client-cert": "client-cert", "none": "none",
 }  # fmt: skip
 #: what Thunderbird knows only for an outgoing server: the provider relays for its own network's addresses
-_AUTH_OUTGOING = {**_AUTH, "client-ip-address": "none", "smtp-after-pop": "none"}
+_AUTH_OUTGOING = {**_AUTH, "client-IP-address": "none", "smtp-after-pop": "none"}
 #: the placeholders Thunderbird replaces anywhere in a username or hostname (AccountConfig.replaceVariables)
 _PLACEHOLDER = re.compile("%(EMAILADDRESS|EMAILLOCALPART|EMAILDOMAIN)%")
 
@@ -128,11 +132,11 @@ def _refused(server: Element, side: str) -> str | None:
 
 
 def _auth(server: Element, side: str) -> str | None:
-    """The first authentication that Thunderbird (and mailconf) knows for the side, lower-cased; None when none is
-    (an unknown one is skipped, as Thunderbird skips it, not read as a password)."""
+    """The first authentication that Thunderbird (and mailconf) knows for the side, spelt exactly as they know it;
+    None when none is (an unknown one is skipped, as Thunderbird skips it, not read as a password)."""
     known = _AUTH if side == "incoming" else _AUTH_OUTGOING
     for element in server.findall("authentication"):
-        method = (element.text or "").strip().lower()
+        method = element.text or ""
         if method in known:
             return method
     return None
@@ -141,7 +145,7 @@ def _auth(server: Element, side: str) -> str | None:
 def _security(element: Element) -> str | None:
     """The first socketType that is one of SSL, STARTTLS, plain, as Thunderbird takes it; None when none is."""
     for socket in element.findall("socketType"):
-        security = _SECURITY.get((socket.text or "").strip().lower())
+        security = _SECURITY.get(socket.text or "")
         if security is not None:
             return security
     return None

@@ -216,6 +216,10 @@ _LEFT_OUT = "{xml}:6:5: <incomingServer> pop.example.com left out: {why}; Thunde
     [
         ("", None, "no socketType"),
         ("<socketType>TLS1.2</socketType>", None, "socketType 'TLS1.2' is none of SSL, STARTTLS, plain"),
+        # Thunderbird matches the value exactly, as the specification spells it: these were read as TLS
+        ("<socketType>ssl</socketType>", None, "socketType 'ssl' is none of SSL, STARTTLS, plain"),
+        ("<socketType>TLS</socketType>", None, "socketType 'TLS' is none of SSL, STARTTLS, plain"),
+        ("<socketType> SSL </socketType>", None, "socketType ' SSL ' is none of SSL, STARTTLS, plain"),
         ("<socketType></socketType><socketType>x</socketType>", None,
          "socketType '', 'x' is none of SSL, STARTTLS, plain"),
         # Thunderbird takes the first it knows
@@ -227,7 +231,7 @@ _LEFT_OUT = "{xml}:6:5: <incomingServer> pop.example.com left out: {why}; Thunde
           "mechanisms": ["cram-md5"], "username": "you"},
          "no socketType"),
     ],
-    ids=["missing", "unknown", "empty-and-unknown", "first-known", "next-server"],
+    ids=["missing", "unknown", "lower-case", "tls", "spaces", "empty-and-unknown", "first-known", "next-server"],
 )  # fmt: skip
 def test_autoconfig_leaves_out_a_server_without_a_known_socket_type(
     tmp_path: Path, socket: str, incoming: dict[str, Any] | None, warning: str | None
@@ -300,6 +304,12 @@ def test_autoconfig_gives_the_provider_servers_and_asks_for_the_address(tmp_path
         # an unknown one is skipped for the next, as Thunderbird skips it (it was read as password)
         ("<authentication>OAuth2</authentication>",
          "<authentication>XOAUTH3</authentication><authentication>NTLM</authentication>", "outgoing", {"auth": "ntlm"}),
+        # Thunderbird matches the names exactly: "oauth2" is skipped for the next (it was read as OAuth2)
+        ("<authentication>OAuth2</authentication>",
+         "<authentication>oauth2</authentication><authentication>NTLM</authentication>", "outgoing", {"auth": "ntlm"}),
+        ("<authentication>OAuth2</authentication>",
+         "<authentication> GSSAPI</authentication><authentication>none</authentication>", "outgoing",
+         {"auth": "none"}),
         # "secure" is Thunderbird's older name of password-encrypted (CRAM-MD5)
         ("<authentication>password-encrypted</authentication>", "<authentication>secure</authentication>",
          "incoming", {"auth": "password", "mechanisms": ["cram-md5"]}),
@@ -309,7 +319,8 @@ def test_autoconfig_gives_the_provider_servers_and_asks_for_the_address(tmp_path
         ("<hostname>pop.example.com</hostname>", "<hostname>pop.%EMAILDOMAIN%</hostname>",
          "incoming", {"host": "pop.example.com"}),
     ],
-    ids=["client-ip", "smtp-after-pop", "next-known", "secure", "username-placeholders", "host-placeholder"],
+    ids=["client-ip", "smtp-after-pop", "next-known", "case", "spaces", "secure", "username-placeholders",
+         "host-placeholder"],
 )  # fmt: skip
 def test_autoconfig_reads_authentication_and_placeholders_as_thunderbird(
     tmp_path: Path, old: str, new: str, side: str, expected: dict[str, Any]
