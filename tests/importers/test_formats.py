@@ -11,6 +11,8 @@ from mailconf.document import build_model
 from mailconf.errors import MailconfError
 from mailconf.importers import ReadOptions
 from mailconf.importers._core import NoAccount, compare, import_paths
+from tests.conftest import need
+from tests.targets._tb_provider import read_with_thunderbird
 
 
 def imported(fmt: str, *paths: Path) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -246,6 +248,72 @@ def test_autoconfig_leaves_out_a_server_without_a_known_socket_type(
         "starttls",
     )
     assert warnings == ((_LEFT_OUT.format(xml=xml, why=warning),) if warning else ())
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "side", "why"),
+    [
+        ("<port>587</port>", "", "outgoing", "no port"),
+        ("<port>587</port>", "<port> </port>", "outgoing", "an empty port"),
+        ("<port>995</port>", "<port></port>", "incoming", "an empty port"),
+    ],
+    ids=["outgoing-none", "outgoing-blank", "incoming-empty"],
+)
+def test_autoconfig_leaves_out_a_server_without_a_port_as_thunderbird(
+    tmp_path: Path, old: str, new: str, side: str, why: str
+) -> None:
+    # readFromXML requires an outgoing port and a number in any port element given: such a server was imported
+    # on mailconf's default port, where Thunderbird leaves it out (and refuses a file without another one)
+    xml = tmp_path / "config-v1.1.xml"
+    xml.write_text(AUTOCONFIG.replace(old, new))
+    accounts, warnings = imported("autoconfig", xml)
+    tag, host, line = (
+        ("outgoingServer", "smtp.example.com", 11) if side == "outgoing" else ("incomingServer", "pop.example.com", 6)
+    )
+    assert (side in accounts["example.com"], warnings) == (False, (
+        f"{xml}:{line}:5: <{tag}> {host} left out: {why}; Thunderbird leaves such a server out too",
+    ))  # fmt: skip
+
+
+_FIRST_OR_SECOND = """<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1"><emailProvider id="example.com"><domain>example.com</domain>
+<incomingServer type="imap"><hostname>first.example.com</hostname>{in_port}<socketType>{socket}</socketType>
+<authentication>{auth}</authentication><username>%EMAILADDRESS%</username></incomingServer>
+<incomingServer type="imap"><hostname>second.example.com</hostname><port>143</port><socketType>STARTTLS</socketType>
+<authentication>password-cleartext</authentication><username>%EMAILADDRESS%</username></incomingServer>
+<outgoingServer type="smtp"><hostname>first.example.com</hostname>{out_port}<socketType>STARTTLS</socketType>
+<authentication>password-cleartext</authentication><username>%EMAILADDRESS%</username></outgoingServer>
+<outgoingServer type="smtp"><hostname>second.example.com</hostname><port>587</port><socketType>STARTTLS</socketType>
+<authentication>password-cleartext</authentication><username>%EMAILADDRESS%</username></outgoingServer>
+</emailProvider></clientConfig>
+"""
+
+
+def test_autoconfig_takes_the_servers_thunderbird_takes(tmp_path: Path) -> None:
+    # Thunderbird's own readFromXML on each document: the first server, or the second when it leaves the first out
+    need("thunderbird")
+    good = {
+        "in_port": "<port>993</port>",
+        "socket": "SSL",
+        "auth": "password-cleartext",
+        "out_port": "<port>587</port>",
+    }
+    variants = [good, *({**good, "socket": s} for s in ("ssl", "TLS", " SSL ")),
+                *({**good, "auth": a} for a in ("ntlm", " NTLM", "NTLM")),
+                {**good, "in_port": "", "out_port": ""},
+                {**good, "in_port": "<port></port>", "out_port": "<port> </port>"}]  # fmt: skip
+    documents = [_FIRST_OR_SECOND.format(**v).encode() for v in variants]
+    thunderbird = read_with_thunderbird(autoconfigs=[(d, "you@example.com") for d in documents])["autoconfig"]
+    for number, (document, read) in enumerate(zip(documents, thunderbird, strict=True)):
+        xml = tmp_path / f"{number}.xml"
+        xml.write_bytes(document)
+        account = imported("autoconfig", xml)[0]["example.com"]
+        taken = {side: read["raw"][side][0]["hostname"] for side in ("incoming", "outgoing")}
+        assert {side: account[side]["host"] for side in taken} == taken, variants[number]
+    assert [read["raw"]["incoming"][0]["hostname"] for read in thunderbird] == [
+        "first.example.com", *["second.example.com"] * 3, *["second.example.com"] * 2, "first.example.com",
+        "first.example.com", "second.example.com",
+    ]  # fmt: skip
 
 
 def test_autoconfig_gives_the_provider_servers_and_asks_for_the_address(tmp_path: Path) -> None:
