@@ -34,14 +34,13 @@ never shown: a comment and a warning ask for a ``password_command``. Other paylo
 (certificates, Wi-Fi ...) and the mail payload's other keys (``SMIME…``, ``PreventMove`` ...)
 are reported and not imported. A signed profile (CMS, DER) is refused in one line: give the
 unsigned one (``openssl smime -verify -noverify -inform der -in signed.mobileconfig -out
-work.mobileconfig`` extracts it). An XML profile's warnings name the line of the key; a binary
-one's name the file.
+work.mobileconfig`` extracts it). An XML profile's warnings name the line and column of the key in its own
+payload; a binary one's name the file. A ``PayloadContent`` item that is not a dictionary is reported.
 """
 
 from __future__ import annotations
 
 import plistlib
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -97,14 +96,22 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
         data = read_bytes(path, "an Apple configuration profile (.mobileconfig)")
         profile = _load(path, data)
         keys = _KeyLines(path, data)
-        for index, payload in enumerate(_payloads(path, profile)):
+        payloads, bare = _payloads(path, profile)
+        index = -1  # of the dictionaries among the payloads, which are the payloads _KeyLines locates
+        for payload in payloads:
+            if not isinstance(payload, dict):  # it was skipped without a word
+                said = _PLIST_TYPES.get(type(payload), type(payload).__name__)
+                found.warn(Location(path, 1, 1), f"PayloadContent holds {said}, which is not a payload: not imported")
+                continue
+            index += 1
+            where = keys.payload(index, bare)
             if payload.get("PayloadType") != PAYLOAD_TYPE:
                 found.warn(
-                    keys.at("PayloadType", index),
+                    keys.at(where, "PayloadType"),
                     f"a {shown(payload.get('PayloadType', 'untyped'))} payload is not a mail account: not imported",
                 )
                 continue
-            _account(payload, keys, found)
+            _account(payload, {key: keys.at(where, key) for key in payload}, keys.path, found)
     return found.result()
 
 
@@ -161,9 +168,10 @@ def _string_keys(value: Any) -> bool:
     return True
 
 
-def _payloads(path: str, profile: Any) -> list[dict[str, Any]]:
+def _payloads(path: str, profile: Any) -> tuple[list[Any], bool]:
+    """The payloads (what PayloadContent holds, dictionaries or not), and whether the profile is a bare payload."""
     if isinstance(profile, dict) and profile.get("PayloadType") == PAYLOAD_TYPE:
-        return [profile]  # a bare mail payload
+        return [profile], True  # a bare mail payload
     content = profile.get("PayloadContent") if isinstance(profile, dict) else None
     if not isinstance(content, list):
         raise Unreadable(
@@ -171,40 +179,90 @@ def _payloads(path: str, profile: Any) -> list[dict[str, Any]]:
             "not a configuration profile (no PayloadContent list)",
             "give the .mobileconfig file the provider hands out",
         )
-    return [p for p in content if isinstance(p, dict)]
+    return content, False
 
 
 class _KeyLines:
-    """Where each ``<key>`` is in an XML profile: the n-th mail payload's key is the n-th such key in the file."""
+    """Where each payload's ``<key>`` elements are in an XML profile (line and column), read by expat beside
+    plistlib: the payloads are the dictionaries of the top dictionary's ``PayloadContent`` array, or the top
+    dictionary itself (a bare payload). A key given twice is where plistlib takes its value from: the last.
+
+    (Counting the n-th ``<key>K</key>`` of the whole file put a payload's key on the line of another dictionary's:
+    a top-level ``PayloadType`` before ``PayloadContent`` was said to be the first payload's.)"""
 
     def __init__(self, path: str, data: bytes) -> None:
         self.path = path
-        self.lines: dict[str, list[int]] = {}
-        self.seen: dict[str, int] = {}
+        self.top: dict[str, tuple[int, int]] = {}
+        self.payloads: list[dict[str, tuple[int, int]]] = []
         if data.lstrip()[:1] == b"<":
-            text = data.decode("utf-8", errors="replace")
-            line = 1
-            counted = 0  # lines counted on from the previous key: from the start for each, many keys were quadratic
-            for match in re.finditer(r"<key>([^<]*)</key>", text):
-                line += text.count("\n", counted, match.start())
-                counted = match.start()
-                self.lines.setdefault(match.group(1), []).append(line)
+            self._read(data)
 
-    def at(self, key: str, index: int | None = None) -> Location:
-        lines = self.lines.get(key, [])
-        n = index if index is not None else self.seen.get(key, 0)
-        if index is None:
-            self.seen[key] = n + 1
-        return Location(self.path, lines[n], 1) if n < len(lines) else Location(self.path, 1, 1)
+    def _read(self, data: bytes) -> None:
+        from xml.parsers.expat import ParserCreate
+
+        parser = ParserCreate()
+        elements: list[str] = []  # the open elements
+        dicts: list[dict[str, tuple[int, int]]] = []  # the open <dict>s' keys
+        last_key: list[str] = [""]  # the top dictionary's last key
+        key: list[Any] = []  # the open <key>: where it starts, then its text
+
+        def inside() -> list[str]:  # the open elements inside <plist> (plistlib reads a file without it too)
+            return elements[1:] if elements[:1] == ["plist"] else elements
+
+        def start(name: str, attributes: object) -> None:
+            if name == "dict":
+                keys: dict[str, tuple[int, int]] = {}
+                if not inside():
+                    self.top = keys
+                elif inside() == ["dict", "array"] and last_key[0] == "PayloadContent":
+                    self.payloads.append(keys)
+                dicts.append(keys)
+            elif name == "array" and inside() == ["dict"] and last_key[0] == "PayloadContent":
+                self.payloads = []  # PayloadContent given again: plistlib keeps the last
+            elif name == "key":
+                key[:] = [(parser.CurrentLineNumber, parser.CurrentColumnNumber + 1)]
+            elements.append(name)
+
+        def end(name: str) -> None:
+            elements.pop()
+            if name == "dict":
+                dicts.pop()
+            elif name == "key" and key and dicts:
+                text = "".join(key[1:])
+                dicts[-1].pop(text, None)  # a key given again is where its value is read from: the last
+                dicts[-1][text] = key[0]
+                if inside() == ["dict"]:
+                    last_key[0] = text
+                key.clear()
+
+        def text(data: str) -> None:
+            if key:
+                key.append(data)
+
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+        parser.CharacterDataHandler = text
+        try:
+            parser.Parse(data, True)  # plistlib has read it: well-formed, without entities
+        except ExpatError:  # what plistlib reads and expat alone does not: the keys are then not located
+            self.top, self.payloads = {}, []
+
+    def payload(self, index: int, bare: bool) -> dict[str, Location]:
+        """Where each key of the ``index``-th payload is; the top dictionary's when it is a bare payload."""
+        keys = self.top if bare else self.payloads[index] if index < len(self.payloads) else {}
+        return {key: Location(self.path, line, column) for key, (line, column) in keys.items()}
+
+    def at(self, keys: dict[str, Location], key: str) -> Location:
+        """Where ``key`` is among ``keys``; the file's start when the profile is binary (or the key is not there)."""
+        return keys.get(key, Location(self.path, 1, 1))
 
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _account(payload: dict[str, Any], keys: _KeyLines, found: Collector) -> None:
-    where = {key: keys.at(key) for key in payload}  # every key located once, in payload order
-    start = where.get("EmailAccountType", where.get("PayloadType", Location(keys.path, 1, 1)))
+def _account(payload: dict[str, Any], where: dict[str, Location], path: str, found: Collector) -> None:
+    start = where.get("EmailAccountType", where.get("PayloadType", Location(path, 1, 1)))
     protocol = _PROTOCOL.get(str(payload.get("EmailAccountType")))
     if protocol is None:
         found.warn(start, "EmailAccountType is neither EmailTypeIMAP nor EmailTypePOP: not imported")

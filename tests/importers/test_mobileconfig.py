@@ -70,11 +70,11 @@ def test_use_ssl_is_starttls_on_the_starttls_port_and_the_password_is_never_copi
     assert code == 1
     assert SECRET not in out + err
     assert err.splitlines() == [
-        f"mailconf: warning: {path}:{lines.index('			<key>PayloadType</key>') + 1}:1: a com.apple.security.root "
+        f"mailconf: warning: {path}:{lines.index('			<key>PayloadType</key>') + 1}:4: a com.apple.security.root "
         "payload is not a mail account: not imported",
-        f"mailconf: warning: {path}:{line['IncomingPassword']}:1: the file holds a literal password (not imported): "
+        f"mailconf: warning: {path}:{line['IncomingPassword']}:4: the file holds a literal password (not imported): "
         "store it in a password manager and set password_command to the command that prints it",
-        f"mailconf: warning: {path}:{line['PreventMove']}:1: the mail payload's PreventMove has no place in an "
+        f"mailconf: warning: {path}:{line['PreventMove']}:4: the mail payload's PreventMove has no place in an "
         "account file",
     ]
     accounts, _ = imported(path)
@@ -141,7 +141,7 @@ def test_a_key_of_another_type_than_apples_is_said_and_the_account_not_imported(
     accounts, warnings = imported(path)
     assert sorted(accounts) == ["other"]
     assert warnings[0] == (
-        f"{path}:{line}:1: {key} is {said}, not {wanted} as Apple's profiles write it: the account is not imported; "
+        f"{path}:{line}:4: {key} is {said}, not {wanted} as Apple's profiles write it: the account is not imported; "
         f"write it as {wanted}"
     )
 
@@ -230,8 +230,8 @@ def test_a_signed_profile_is_refused_in_one_line(capsys: pytest.CaptureFixture[s
             + (3).to_bytes(8, "big")
             + bytes(8)
             + (28).to_bytes(8, "big"),
-            "p.mobileconfig:1:1: no mobileconfig account found; check that the file is mobileconfig configuration, or "
-            "choose another --from",
+            "p.mobileconfig:1:1: no mobileconfig account found (the warnings above say what was left out); check that "
+            "the file is mobileconfig configuration, or choose another --from",
         ),
     ],
     ids=["not-a-plist", "entity", "unclosed", "codec", "no-content", "wifi", "data-key", "cycle"],
@@ -325,7 +325,50 @@ def test_the_lines_of_many_keys_are_counted_once() -> None:
     # each <key>'s line was counted from the start of the file: 80,000 keys (3 MB) took a minute and a half
     from mailconf.importers.mobileconfig import _KeyLines
 
-    data = b'<?xml version="1.0"?>\n<plist version="1.0">\n<dict>\n' + b"<key>k</key>\n<string/>\n" * 100_000
-    lines = _KeyLines("p.mobileconfig", data).lines
+    data = (
+        b'<?xml version="1.0"?>\n<plist version="1.0">\n<dict>\n'
+        + b"".join(b"<key>k%d</key>\n<string/>\n" % n for n in range(100_000))
+        + b"</dict>\n</plist>\n"
+    )
+    keys = _KeyLines("p.mobileconfig", data).top
     # no time asserted (tests assert behaviour): counted from the start each time, this took 35 s instead of 0.05 s
-    assert lines == {"k": list(range(4, 200_004, 2))}
+    assert keys == {f"k{n}": (4 + 2 * n, 1) for n in range(100_000)}
+
+
+def test_each_key_is_located_in_its_own_payload(tmp_path: Path) -> None:
+    # the n-th <key>K</key> of the whole file was taken for the n-th payload's: a top-level PayloadType before
+    # PayloadContent was said to be the first payload's, and a key given twice put the next payload's keys a
+    # key early; a PayloadContent item that is not a dictionary was dropped without a word
+    path = tmp_path / "p.mobileconfig"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n'
+        "  <key>PayloadType</key><string>Configuration</string>\n"  # 4
+        "  <key>PayloadContent</key>\n  <array>\n"
+        "    <string>stray</string>\n"
+        "    <dict><key>PayloadType</key><string>com.apple.security.root</string></dict>\n"  # 8
+        "    <dict>\n"
+        "      <key>PayloadType</key><string>com.apple.mail.managed</string>\n"
+        "      <key>EmailAccountType</key><string>EmailTypeIMAP</string>\n"  # 11
+        "      <key>PreventMove</key><true/>\n"
+        "      <key>EmailAddress</key><string>a@example.org</string>\n"
+        "      <key>IncomingMailServerHostName</key><string>imap.example.org</string>\n"
+        "      <key>OutgoingMailServerHostName</key><string>smtp.example.org</string>\n"
+        "      <key>PreventMove</key><false/>\n"  # 16: the value plistlib keeps
+        "    </dict>\n"
+        "    <dict>\n"
+        "      <key>PayloadType</key><string>com.apple.mail.managed</string>\n"
+        "      <key>EmailAccountType</key><string>EmailTypeIMAP</string>\n"
+        "      <key>EmailAddress</key><string>b@example.org</string>\n"
+        "      <key>IncomingMailServerHostName</key><string>imap.example.org</string>\n"
+        "      <key>OutgoingMailServerHostName</key><string>smtp.example.org</string>\n"
+        "      <key>PreventMove</key><true/>\n"  # 24
+        "    </dict>\n  </array>\n</dict>\n</plist>\n"
+    )
+    accounts, warnings = imported(path)
+    assert list(accounts) == ["a", "b"]
+    assert warnings == (
+        f"{path}:1:1: PayloadContent holds <string>, which is not a payload: not imported",
+        f"{path}:8:11: a com.apple.security.root payload is not a mail account: not imported",
+        f"{path}:16:7: the mail payload's PreventMove has no place in an account file",
+        f"{path}:24:7: the mail payload's PreventMove has no place in an account file",
+    )
