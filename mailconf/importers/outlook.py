@@ -15,7 +15,8 @@ Each key with a POP3 or IMAP ``clsid`` is an account:
   port |
 | ``POP3``/``IMAP Use SSL`` 1 / 0 | ``security: tls`` / ``none`` |
 | ``POP3``/``IMAP Use SPA`` 1 | ``auth: ntlm`` (else ``password``) |
-| ``Leave on Server`` bits 0x1, 0x2 and days << 16 | ``leave_on_server``, ``leave_days`` |
+| ``Leave on Server`` bits 0x1, 0x2 and days << 16 (another bit, as 0x4 "remove from the server when deleted
+  from Deleted Items", is reported) | ``leave_on_server``, ``leave_days`` |
 | ``SMTP Server``, ``SMTP Port`` (absent: 25) | ``outgoing`` host, port |
 | ``SMTP Secure Connection`` 1 / 2 / 3 / 0 (or ``SMTP Use SSL``) | ``security: tls`` / ``starttls`` /
   ``starttls-optional`` (Auto: reported) / ``none`` |
@@ -329,6 +330,28 @@ def _text(value: Value, where: Location | None = None) -> str | None:
     return None
 
 
+#: the bits of ``Leave on Server``'s low word other than LEAVE_ON_SERVER (0x1) and REMOVE_AFTER (0x2)
+_LEAVE_OTHER = 0xFFFC
+#: REMOVE_ON_NUKE (Outlook's account management API, PROP_POP_LEAVE_ON_SERVER): remove a message from the server
+#: when it is deleted from Deleted Items
+_REMOVE_ON_NUKE = 0x4
+
+
+def _leave(incoming: dict[str, Any], leave: tuple[Value, Location], lost: list[tuple[Location, str, str]]) -> None:
+    """``leave_on_server`` and ``leave_days`` from ``Leave on Server`` (a dword: _check_flags), and a note in ``lost``
+    for the bits no setting holds (REMOVE_ON_NUKE: it was dropped without a word)."""
+    bits, at = leave
+    assert isinstance(bits, int)
+    incoming["leave_on_server"] = bool(bits & 0x1)
+    if bits & 0x1 and bits & 0x2:
+        incoming["leave_days"] = bits >> 16
+    other = bits & _LEAVE_OTHER
+    if bits & 0x1 and other:  # without a copy left, no bit removes anything
+        said = "remove from the server when deleted from Deleted Items" if other == _REMOVE_ON_NUKE else "unknown"
+        lost.append((at, "incoming", f"Leave on Server bit{'s' if other & (other - 1) else ''} 0x{other:x} ({said}) "
+                     "not imported: an account file has no such setting"))  # fmt: skip
+
+
 def _check_flags(raw: dict[str, tuple[Value, Location]], names: Sequence[str]) -> None:
     """Stop at an encryption or authentication value that is not one of the DWORDs Outlook writes (:data:`_FLAGS`),
     and at a number (:data:`_NUMBERS`) that is not a dword."""
@@ -368,17 +391,14 @@ def _account(  # noqa: PLR0912
     user = text(f"{proto} User")
     if user:
         incoming["username"] = user
-    leave = dword("Leave on Server")
-    if protocol == "pop3" and leave is not None:
-        incoming["leave_on_server"] = bool(leave & 0x1)
-        if leave & 0x1 and leave & 0x2:
-            incoming["leave_days"] = leave >> 16
+    lost: list[tuple[Location, str, str]] = []
+    if protocol == "pop3" and dword("Leave on Server") is not None:
+        _leave(incoming, raw["leave on server"], lost)
     account: dict[str, Any] = {"address": text("Email") or ""}
     for name, field in (("Display Name", "display_name"), ("Organization", "organization")):
         if text(name):
             account[field] = text(name)
     account["incoming"] = incoming
-    lost: list[tuple[Location, str, str]] = []
     if text("SMTP Server"):
         outgoing: dict[str, Any] = {"host": text("SMTP Server")}
         secure = dword("SMTP Secure Connection")

@@ -89,6 +89,31 @@ def test_outlook_reads_a_utf16_regedit_export(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("dword", "incoming", "note"),
+    [
+        ("000e0007", {"leave_on_server": True, "leave_days": 14},
+         "bit 0x4 (remove from the server when deleted from Deleted Items)"),
+        ("00000009", {"leave_on_server": True}, "bit 0x8 (unknown)"),
+        ("0000000d", {"leave_on_server": True}, "bits 0xc (unknown)"),
+        ("00000004", {"leave_on_server": False}, None),  # no copy is left: nothing to remove
+    ],
+    ids=["remove-on-nuke", "unknown", "both", "no-copy"],
+)  # fmt: skip
+def test_outlook_names_the_leave_on_server_bits_it_drops(
+    tmp_path: Path, dword: str, incoming: dict[str, Any], note: str | None
+) -> None:
+    # REMOVE_ON_NUKE (0x4: remove from the server when deleted from Deleted Items) was dropped without a word
+    reg = tmp_path / "outlook.reg"
+    reg.write_bytes(REG_EXPORT.replace("dword:000e0003", f"dword:{dword}").encode())
+    accounts, warnings = imported("outlook", reg)
+    got = accounts["Carol"]["incoming"]
+    assert {k: got.get(k) for k in ("leave_on_server", "leave_days")} == {"leave_days": None, **incoming}
+    password = f"{reg}:13:1: Outlook's stored password (DPAPI-encrypted) is not imported: set password_command"
+    dropped = f"{reg}:12:1: Leave on Server {note} not imported: an account file has no such setting"
+    assert warnings == ((password, dropped) if note else (password,))
+
+
 def test_outlook_joins_wrapped_hex_lines(tmp_path: Path) -> None:
     # regedit wraps a long hex value over lines ending in a backslash; they were joined one by one onto the
     # whole value so far: quadratic, 400,000 wrapped lines took 17 s (no time asserted)
