@@ -92,7 +92,7 @@ CASES: dict[str, tuple[str, str, int, str]] = {
                      'response (<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/'
                      '2006">); name an Outlook Autodiscover (POX) response file\n'),
     "mobileconfig": ("a.mobileconfig", _PLIST, 1,
-                     f"mailconf: warning: {{path}}:13:1: the mail payload's {CUT} has no place in an account file\n"),
+                     f"mailconf: warning: {{path}}:13:2: the mail payload's {CUT} has no place in an account file\n"),
 }  # fmt: skip
 
 
