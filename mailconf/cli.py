@@ -498,7 +498,7 @@ def _importers() -> Sequence[str]:
     required=True,
     metavar="FORMAT",
     help="The client format: msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, offlineimap, getmail, "
-    "aerc, outlook, autoconfig, autodiscover, mobileconfig.",
+    "aerc, outlook, outlook-prf, autoconfig, autodiscover, mobileconfig.",
 )
 @click.option(
     "-o",

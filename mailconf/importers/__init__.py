@@ -90,12 +90,13 @@ from . import (  # noqa: E402 - the registry needs the types above
     neomutt,
     offlineimap,
     outlook,
+    outlook_prf,
     thunderbird,
 )
 
 _MODULES: tuple[ModuleType, ...] = (
-    msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, offlineimap, getmail, aerc, outlook, autoconfig, autodiscover,
-    mobileconfig,
+    msmtp, mutt, neomutt, fetchmail, thunderbird, mbsync, offlineimap, getmail, aerc, outlook, outlook_prf,
+    autoconfig, autodiscover, mobileconfig,
 )  # fmt: skip
 
 IMPORTERS: dict[str, Importer] = {m.NAME: m for m in _MODULES}

@@ -78,6 +78,7 @@ UNHELD: dict[str, dict[str, Reason]] = {
         "stls": ("incoming.security", offlineimap.STARTTLS_GAP),
     },
     "outlook": {"outonly": ("outgoing", outlook.SEND_ONLY_GAP)},
+    "outlook-prf": {"outonly": ("outgoing", outlook.SEND_ONLY_GAP)},
     # render -t thunderbird numbers the SMTP servers in file order: outonly's is the third
     "thunderbird": {"outonly": ("address", THUNDERBIRD_INSTEAD["address"].format(smtp="smtp3"))},
 }

@@ -20,6 +20,7 @@ def test_every_importer_has_its_section() -> None:
         "thunderbird",
         "mbsync",
         "outlook",
+        "outlook-prf",
         "autoconfig",
         "autodiscover",
     ):

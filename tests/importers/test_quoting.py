@@ -93,6 +93,11 @@ CASES: dict[str, tuple[str, str, int, str]] = {
                      '2006">); name an Outlook Autodiscover (POX) response file\n'),
     "mobileconfig": ("a.mobileconfig", _PLIST, 1,
                      f"mailconf: warning: {{path}}:13:2: the mail payload's {CUT} has no place in an account file\n"),
+    "outlook-prf": ("outlook.prf", "[Internet Account List]\r\nAccount1=I_Mail\r\n[Account1]\r\n"
+                    f"EmailAddress=a@example.org\r\nPOP3Server=h.example.org\r\n{BIG}=1\r\n[I_Mail]\r\n"
+                    "AccountType=POP3\r\nEmailAddress=PT_UNICODE,0x000C\r\nPOP3Server=PT_UNICODE,0x0100\r\n", 1,
+                    f"mailconf: warning: {{path}}:6:1: {CUT} is not in the [I_Mail] mapping: Outlook does not read "
+                    "it\n"),
 }  # fmt: skip
 
 

@@ -13,7 +13,7 @@ def test_every_importer_module_is_registered() -> None:
     assert modules == {getattr(importer, "__name__", "").rsplit(".", 1)[1] for importer in IMPORTERS.values()}
     assert sorted(IMPORTERS) == [
         "aerc", "autoconfig", "autodiscover", "fetchmail", "getmail", "mbsync", "mobileconfig", "msmtp", "mutt",
-        "neomutt", "offlineimap", "outlook", "thunderbird",
+        "neomutt", "offlineimap", "outlook", "outlook-prf", "thunderbird",
     ]  # fmt: skip
 
 

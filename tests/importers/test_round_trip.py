@@ -242,6 +242,19 @@ def outlook(account: Account, model: Model) -> Flat | None:
     return f
 
 
+def outlook_prf(account: Account, model: Model) -> Flat | None:
+    f = outlook(account, model)
+    if f is None or account.incoming is None:
+        return None
+    # one ServerTimeOut per account, the incoming server's else the outgoing one's (0: a gap), read onto both
+    out = account.outgoing
+    timeout = account.incoming.timeout if account.incoming.timeout is not None else out and out.timeout
+    f["incoming.timeout"] = timeout or None
+    if out is not None:
+        f["outgoing.timeout"] = timeout or None
+    return f
+
+
 def offlineimap(account: Account, model: Model) -> Flat | None:
     from mailconf.targets.offlineimap import MECHANISMS, renders
 
@@ -382,6 +395,7 @@ EXPRESSES: dict[str, Callable[[Account, Model], Flat | None]] = {
     "aerc": aerc,
     "mobileconfig": mobileconfig,
     "outlook": outlook,
+    "outlook-prf": outlook_prf,
     "msmtp": msmtp, "fetchmail": fetchmail, "mbsync": mbsync, "mutt": mutt, "neomutt": neomutt,
     "thunderbird": thunderbird,
     "offlineimap": offlineimap,
