@@ -5,7 +5,8 @@ alternatives, named in a comment).
 
 | config-v1.1.xml | account file |
 |---|---|
-| ``emailProvider id``, first ``domain`` | the account name, the address's domain |
+| ``emailProvider id``, first ``domain`` (none: the provider is skipped, as Thunderbird refuses it) | the
+  account name, the address's domain |
 | ``incomingServer type="imap"``/``"pop3"``, ``outgoingServer type="smtp"`` | ``incoming``, ``outgoing`` |
 | ``hostname``, ``port`` | ``host``, ``port`` |
 | ``socketType`` SSL / STARTTLS / plain | ``security: tls`` / ``starttls`` / ``none`` |
@@ -81,7 +82,12 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
 def _provider(parsed: Parsed, provider: Element, found: Collector) -> None:
     path = parsed.path
     where = Location(path, 1, 1)
-    domain = (provider.findtext("domain") or "example.org").strip()
+    domains = [text for element in provider.findall("domain") if (text := (element.text or "").strip())]
+    if not domains:  # readFromXML: "need proper <domain> in XML"; example.org was made up, %EMAILDOMAIN% hosts too
+        found.warn(parsed.at(provider), f"emailProvider {shown(provider.get('id'), quotes=True)}: no <domain>: "
+                   "Thunderbird refuses the file; skipped")  # fmt: skip
+        return
+    domain = domains[0]
     address = f"you@{domain}"
     account: dict[str, Any] = {"address": address}
     display = provider.findtext("displayName")

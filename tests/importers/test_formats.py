@@ -300,6 +300,20 @@ def test_autoconfig_leaves_out_a_server_without_a_port_as_thunderbird(
     ))  # fmt: skip
 
 
+def test_autoconfig_skips_a_provider_without_a_domain_as_thunderbird_refuses_it(tmp_path: Path) -> None:
+    # readFromXML throws "need proper <domain> in XML"; the import made up example.org (and %EMAILDOMAIN% hosts in
+    # it), with exit 0
+    xml = tmp_path / "config-v1.1.xml"
+    xml.write_text(AUTOCONFIG.replace("<domain>example.com</domain>", "<domain> </domain><domain>example.net</domain>"))
+    assert imported("autoconfig", xml)[0]["example.com"]["address"] == "you@example.net"
+    xml.write_text(AUTOCONFIG.replace("<domain>example.com</domain>", ""))
+    with pytest.raises(NoAccount) as raised:
+        imported("autoconfig", xml)
+    assert raised.value.warnings == (
+        f"{xml}:3:3: emailProvider 'example.com': no <domain>: Thunderbird refuses the file; skipped",
+    )
+
+
 _FIRST_OR_SECOND = """<?xml version="1.0" encoding="UTF-8"?>
 <clientConfig version="1.1"><emailProvider id="example.com"><domain>example.com</domain>
 <incomingServer type="imap"><hostname>first.example.com</hostname>{in_port}<socketType>{socket}</socketType>
