@@ -25,9 +25,9 @@ import; ``authentication`` too), is left out with a warning, as
 Thunderbird leaves it out ("need proper <socketType> in XML"); the next server of its kind, if any, is
 imported instead: reading it as ``security: none`` would send the password in the clear. So is a server
 with no ``authentication`` mailconf knows (an unknown one is skipped for the next, as Thunderbird skips it;
-it is not guessed to be a password), an outgoing server with no ``port`` (an incoming one without it is on the
-protocol's usual port) and a server with an empty ``port``. When no server is left, the error names the first
-reason.
+it is not guessed to be a password), a server with no ``hostname``, an outgoing server with no ``port`` (an
+incoming one without it is on the protocol's usual port) and a server with an empty ``port``. When no server is
+left, the error names the first reason.
 
 An autoconfig file describes a provider, not a person: the address is ``you@DOMAIN`` and a comment
 asks you to put yours. The XML is parsed with defusedxml: a file with a DTD or entities (an "entity
@@ -103,7 +103,8 @@ def _provider(parsed: Parsed, provider: Element, found: Collector) -> None:
             if why is None:
                 usable.append(server)
                 continue
-            found.warn(parsed.at(server), f"<{tag}> {shown(server.findtext('hostname'))} left out: {why}; "
+            host = (server.findtext("hostname") or "").strip()
+            found.warn(parsed.at(server), f"<{tag}>{' ' + shown(host) if host else ''} left out: {why}; "
                        "Thunderbird leaves such a server out too")  # fmt: skip
         if not usable:
             continue
@@ -129,8 +130,10 @@ def _provider(parsed: Parsed, provider: Element, found: Collector) -> None:
 
 
 def _refused(server: Element, side: str) -> str | None:
-    """Why Thunderbird leaves ``server`` out (no socketType or authentication it knows, an outgoing server without a
-    port, an empty port), or None."""
+    """Why Thunderbird leaves ``server`` out (no hostname, no socketType or authentication it knows, an outgoing
+    server without a port, an empty port), or None."""
+    if not (server.findtext("hostname") or "").strip():  # readFromXML: InputSanitizer.hostname of it throws
+        return "no hostname"
     port = server.find("port")
     if port is None and side == "outgoing":  # readFromXML: integerRange(undefined) throws; the incoming one may
         return "no port"

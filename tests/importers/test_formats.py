@@ -281,8 +281,11 @@ def test_autoconfig_leaves_out_a_server_without_a_known_socket_type(
         ("<port>587</port>", "", "outgoing", "no port"),
         ("<port>587</port>", "<port> </port>", "outgoing", "an empty port"),
         ("<port>995</port>", "<port></port>", "incoming", "an empty port"),
+        # the account was refused for its empty host, where Thunderbird takes the next server
+        ("<hostname>pop.example.com</hostname>", "<hostname> </hostname>", "incoming", "no hostname"),
+        ("<hostname>smtp.example.com</hostname>", "", "outgoing", "no hostname"),
     ],
-    ids=["outgoing-none", "outgoing-blank", "incoming-empty"],
+    ids=["outgoing-none", "outgoing-blank", "incoming-empty", "incoming-host", "outgoing-host"],
 )
 def test_autoconfig_leaves_out_a_server_without_a_port_as_thunderbird(
     tmp_path: Path, old: str, new: str, side: str, why: str
@@ -295,8 +298,9 @@ def test_autoconfig_leaves_out_a_server_without_a_port_as_thunderbird(
     tag, host, line = (
         ("outgoingServer", "smtp.example.com", 11) if side == "outgoing" else ("incomingServer", "pop.example.com", 6)
     )
+    host = "" if why == "no hostname" else f" {host}"
     assert (side in accounts["example.com"], warnings) == (False, (
-        f"{xml}:{line}:5: <{tag}> {host} left out: {why}; Thunderbird leaves such a server out too",
+        f"{xml}:{line}:5: <{tag}>{host} left out: {why}; Thunderbird leaves such a server out too",
     ))  # fmt: skip
 
 
