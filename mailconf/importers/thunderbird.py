@@ -41,7 +41,8 @@ whose server has no ``hostname``, is not loaded (a warning). ``mail.accountmanag
 Thunderbird's default account; the import keeps the listed order. The identity keys are trimmed, as Thunderbird
 trims them. An identity without ``smtpServer`` sends through ``mail.smtp.defaultserver``, or, without it, the first
 server of ``mail.smtpservers``; a server not in ``mail.smtpservers`` is none for Thunderbird, so the account has no
-``outgoing`` (a warning). A ``port`` of 0 or below (POP3: 1 or below) is the default for the protocol and TLS.
+``outgoing`` (a warning), and so does one whose server has no ``hostname``, which Thunderbird cannot send through.
+A ``port`` of 0 or below (POP3: 1 or below) is the default for the protocol and TLS.
 
 ``socketType`` absent with the legacy ``isSecure`` true is SSL/TLS, as Thunderbird reads it. ``socketType`` 1
 (trySTARTTLS, removed from Thunderbird) is ``starttls`` when ``mail.ui-rdf.version`` is 1-43: Thunderbird's
@@ -257,7 +258,7 @@ def _typed(prefs: Prefs, found: Collector) -> _Get:
     return get
 
 
-def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector) -> None:  # noqa: PLR0912
+def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector) -> None:
     get = _typed(prefs, found)
 
     def where(name: str) -> Location:
@@ -294,19 +295,12 @@ def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector
             if get(f"{base}.delete_by_age_from_server") and days:  # Pop3Client: deleteByAgeFromServer && days
                 incoming["leave_days"] = days
         smtp_key = get(f"{ident}.smtpServer") or default_smtp
-        if smtp_key and smtp_key not in smtp_keys:  # OutgoingServerService.getServerByKey: the listed ones only
-            found.warn(
-                where(f"{ident}.smtpServer" if get(f"{ident}.smtpServer") else "mail.smtp.defaultserver"),
-                f"SMTP server {shown(smtp_key)} is not in mail.smtpservers: Thunderbird has no outgoing server for "
-                f"account {shown(key)} (nor does this import); add it to mail.smtpservers",
-            )
-        elif smtp_key:
-            smtp = f"mail.smtpserver.{smtp_key}"
-            if get(f"{smtp}.hostname") is not None:
-                outgoing = _server(smtp, "smtp", get, where, pins, (timeout, min_version, migrates), found)
-                if get(f"{smtp}.username"):
-                    outgoing["username"] = get(f"{smtp}.username")
-                account["outgoing"] = outgoing
+        smtp = _smtp_server(key, ident, smtp_key, smtp_keys, get, where, found)
+        if smtp is not None:
+            outgoing = _server(smtp, "smtp", get, where, pins, (timeout, min_version, migrates), found)
+            if get(f"{smtp}.username"):
+                outgoing["username"] = get(f"{smtp}.username")
+            account["outgoing"] = outgoing
         name = found.add(str(get(f"{base}.name") or key), account, where(f"{base}.type"))
         if not get(f"{ident}.useremail"):
             found.warn(where(f"mail.account.{key}.server"), f"account {shown(name)}: its identity has no address")
@@ -319,6 +313,32 @@ def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector
                 f"{', ...' if len(identities) > 4 else ''}) not imported: an account has one address; declare an "
                 "account for each",
             )
+
+
+def _smtp_server(  # noqa: PLR0917
+    key: str, ident: str, smtp_key: str | None, smtp_keys: list[str], get: _Get, where: Any, found: Collector
+) -> str | None:
+    """The prefs branch (``mail.smtpserver.S``) of the SMTP server account ``key`` sends through, or None when
+    Thunderbird has none for it (a warning says why when the prefs name one)."""
+    if not smtp_key:
+        return None
+    named = f"{ident}.smtpServer" if get(f"{ident}.smtpServer") else "mail.smtp.defaultserver"
+    if smtp_key not in smtp_keys:  # OutgoingServerService.getServerByKey: the listed ones only
+        found.warn(
+            where(named),
+            f"SMTP server {shown(smtp_key)} is not in mail.smtpservers: Thunderbird has no outgoing server for "
+            f"account {shown(key)} (nor does this import); add it to mail.smtpservers",
+        )
+        return None
+    branch = f"mail.smtpserver.{smtp_key}"
+    if not get(f"{branch}.hostname"):  # "" made the whole account invalid (host ""), none left it without a word
+        found.warn(
+            where(f"{branch}.hostname" if get(f"{branch}.hostname") is not None else "mail.smtpservers"),
+            f"SMTP server {shown(smtp_key)} has no hostname: Thunderbird cannot send through it, so account "
+            f"{shown(key)} has no outgoing server (nor does this import); set {shown(branch)}.hostname",
+        )
+        return None
+    return branch
 
 
 def _listed(get: _Get, where: Any, found: Collector) -> list[tuple[str, str]]:

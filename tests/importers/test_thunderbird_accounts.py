@@ -165,3 +165,28 @@ def test_socket_type_1_without_the_migration_is_said_and_imported_as_none(tmp_pa
         "values (0 none, 2 STARTTLS, 3 SSL/TLS): Thunderbird connects without TLS, so the import says security: "
         "none; set 2 or 3",
     ]
+
+
+def test_an_smtp_server_without_a_hostname_leaves_the_account_without_outgoing(tmp_path: Path) -> None:
+    # an empty hostname made the whole account invalid (outgoing host ""), and a missing one left the account
+    # without an outgoing server with exit 0; Thunderbird cannot send through either
+    (tmp_path / "prefs.js").write_text(
+        'user_pref("mail.accountmanager.accounts", "account1,account2");\n'
+        + _account(1, "imap", "h1.example.com")
+        + _account(2, "imap", "h2.example.com")
+        + 'user_pref("mail.identity.id1.smtpServer", "smtp1");\n'
+        'user_pref("mail.identity.id2.smtpServer", "smtp2");\n'
+        'user_pref("mail.smtpservers", "smtp1,smtp2");\n'
+        'user_pref("mail.smtpserver.smtp1.hostname", "");\n',
+        encoding="utf-8",
+    )
+    accounts, warnings = _import(tmp_path)
+    assert [("outgoing" in a, a["incoming"]["host"]) for a in accounts.values()] == [
+        (False, "h1.example.com"), (False, "h2.example.com"),
+    ]  # fmt: skip
+    assert warnings == [
+        "17:1: SMTP server smtp1 has no hostname: Thunderbird cannot send through it, so account account1 has no "
+        "outgoing server (nor does this import); set mail.smtpserver.smtp1.hostname",
+        "16:1: SMTP server smtp2 has no hostname: Thunderbird cannot send through it, so account account2 has no "
+        "outgoing server (nor does this import); set mail.smtpserver.smtp2.hostname",
+    ]
