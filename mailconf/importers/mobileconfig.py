@@ -26,7 +26,9 @@ A key read here whose value has another type than Apple's schema gives it (a ``P
 the type to write. (Read as if the key were absent, ``<real>2993</real>`` gave port 993 and
 ``<string>true</string>`` no TLS.)
 
-Another ``Authentication`` (``EmailAuthHTTPMD5``) is read as ``auth: password``, with a warning.
+Another ``Authentication`` (``EmailAuthHTTPMD5``) is read as ``auth: password``, with a warning. A payload without
+``IncomingMailServerHostName`` or ``OutgoingMailServerHostName`` (Apple's schema requires both: a device refuses it)
+gives an account without that server, with a warning.
 ``OutgoingPasswordSameAsIncomingPassword`` only tells the device to ask once: it is not imported.
 
 A password in the profile (``IncomingPassword``, ``OutgoingPassword``) is never copied and
@@ -294,7 +296,7 @@ def _account(payload: dict[str, Any], where: dict[str, Location], path: str, fou
         if message == "":
             found.literal_password(at, (*account, side))
         else:
-            found.lost(at, (*account, side), message)
+            found.lost(at, (*account, *([side] if side else [])), message)
     for key, at in where.items():
         if key not in _READ and not key.startswith("Payload"):
             found.lost(at, account, f"the mail payload's {shown(key)} has no place in an account file")
@@ -326,7 +328,10 @@ def _server(
     host = _text(get("HostName"))
     if f"{prefix}Password" in payload:
         lost.append((where[f"{prefix}Password"], side, ""))
-    if host is None:
+    if host is None:  # it was left out without a word, the other keys of its side with it
+        missing = where.get(f"{prefix}MailServerHostName", where["EmailAccountType"])
+        lost.append((missing, "", f"no {prefix}MailServerHostName, which Apple's schema requires (a device refuses the "
+                     f"profile): the account has no {side} server"))  # fmt: skip
         return None
     server: dict[str, Any] = {"protocol": protocol} if protocol != "smtp" else {}
     use_ssl = get("UseSSL") is True

@@ -372,3 +372,22 @@ def test_each_key_is_located_in_its_own_payload(tmp_path: Path) -> None:
         f"{path}:16:7: the mail payload's PreventMove has no place in an account file",
         f"{path}:24:7: the mail payload's PreventMove has no place in an account file",
     )
+
+
+@pytest.mark.parametrize(("side", "prefix"), [("incoming", "Incoming"), ("outgoing", "Outgoing")])
+def test_a_missing_host_name_is_said_not_dropped_silently(tmp_path: Path, side: str, prefix: str) -> None:
+    # Apple's schema requires both host names; without one the side was left out, its port, SSL and login keys
+    # with it, with exit 0
+    payload = {k: v for k, v in POP.items() if k not in ("IncomingPassword", "PreventMove")}
+    payload[f"{prefix}MailServerHostName"] = ""
+    path = tmp_path / "p.mobileconfig"
+    path.write_bytes(plistlib.dumps(profile(payload)))
+    lines = path.read_text().splitlines()
+    line = lines.index(f"\t\t\t<key>{prefix}MailServerHostName</key>") + 1
+    accounts, warnings = imported(path)
+    other = "incoming" if side == "outgoing" else "outgoing"
+    assert (side in accounts["home"], other in accounts["home"]) == (False, True)
+    assert warnings == (
+        f"{path}:{line}:4: no {prefix}MailServerHostName, which Apple's schema requires (a device refuses the "
+        f"profile): the account has no {side} server",
+    )

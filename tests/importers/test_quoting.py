@@ -36,6 +36,7 @@ _PLIST = plistlib.dumps(
         "EmailAccountType": "EmailTypeIMAP",
         "EmailAddress": "a@example.org",
         "IncomingMailServerHostName": "h.example.org",
+        "OutgoingMailServerHostName": "h.example.org",
         BIG: True,
     }
 ).decode()
@@ -92,7 +93,7 @@ CASES: dict[str, tuple[str, str, int, str]] = {
                      'response (<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/'
                      '2006">); name an Outlook Autodiscover (POX) response file\n'),
     "mobileconfig": ("a.mobileconfig", _PLIST, 1,
-                     f"mailconf: warning: {{path}}:13:2: the mail payload's {CUT} has no place in an account file\n"),
+                     f"mailconf: warning: {{path}}:15:2: the mail payload's {CUT} has no place in an account file\n"),
     "outlook-prf": ("outlook.prf", "[Internet Account List]\r\nAccount1=I_Mail\r\n[Account1]\r\n"
                     f"EmailAddress=a@example.org\r\nPOP3Server=h.example.org\r\n{BIG}=1\r\n[I_Mail]\r\n"
                     "AccountType=POP3\r\nEmailAddress=PT_UNICODE,0x000C\r\nPOP3Server=PT_UNICODE,0x0100\r\n", 1,
