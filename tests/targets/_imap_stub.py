@@ -107,6 +107,22 @@ class ImapStub:
         self.server.stop()
 
 
+class RecordsClientCertificate(ImapStub):
+    """Put before a test's own stub class (``class CertStub(RecordsClientCertificate, TheStub)``): records, at each
+    login, the DNS name of the client certificate presented (None: none). The context asks for a certificate,
+    optionally, so that the login goes on without one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.presented: list[str | None] = []
+
+    def answer(self, connection: Connection, tag: str, verb: str, args: list[str]) -> str | None:
+        if verb in ("AUTHENTICATE", "LOGIN"):
+            cert = connection.stream.getpeercert()  # type: ignore[attr-defined]  # an ssl.SSLSocket here
+            self.presented.append(None if not cert else dict(cert["subjectAltName"])["DNS"])
+        return super().answer(connection, tag, verb, args)
+
+
 _LITERAL = re.compile(rb"\{(\d+)(\+?)\}\r\n$")
 
 

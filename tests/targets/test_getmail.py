@@ -679,19 +679,8 @@ def test_a_user_name_imap_login_cannot_carry_is_a_gap(  # noqa: PLR0917
     assert list(rendered.gaps) == ([Gap("work", "incoming.username", LOGIN_USER_GAP)] if gapped else [])
 
 
-class CertStub(ImapStub):
-    """Asks for a client certificate (optional, so that the login goes on without one) and records, at each login,
-    the DNS name of the certificate the client presented (None: none)."""
-
-    def __init__(self, context: ssl.SSLContext) -> None:
-        super().__init__(context)
-        self.presented: list[str | None] = []
-
-    def answer(self, connection: imap_stub.Connection, tag: str, verb: str, args: list[str]) -> str | None:
-        if verb in ("AUTHENTICATE", "LOGIN"):
-            cert = connection.stream.getpeercert()  # type: ignore[attr-defined]  # an ssl.SSLSocket here
-            self.presented.append(None if not cert else dict(cert["subjectAltName"])["DNS"])
-        return super().answer(connection, tag, verb, args)
+class CertStub(imap_stub.RecordsClientCertificate, ImapStub):
+    """Asks for a client certificate and records the one presented at each login (the shared recorder)."""
 
 
 @pytest.mark.parametrize(

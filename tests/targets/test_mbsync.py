@@ -573,19 +573,11 @@ def test_client_certificate_files_are_checked_while_parsing(tmp_path: Path) -> N
     ]
 
 
-class CertStub(ImapStub):
-    """Asks for a client certificate (optional, so that the login goes on without one) and records, at each login,
-    the DNS name of the certificate the client presented (None: none)."""
+class CertStub(imap_stub.RecordsClientCertificate, ImapStub):
+    """Asks for a client certificate and records the one presented at each login (the shared recorder)."""
 
     def __init__(self, context: ssl.SSLContext) -> None:
         super().__init__(context, implicit=True)
-        self.presented: list[str | None] = []
-
-    def answer(self, connection: imap_stub.Connection, tag: str, verb: str, args: list[str]) -> str | None:
-        if verb in ("AUTHENTICATE", "LOGIN"):
-            cert = connection.stream.getpeercert()  # type: ignore[attr-defined]  # an ssl.SSLSocket here
-            self.presented.append(None if not cert else dict(cert["subjectAltName"])["DNS"])
-        return super().answer(connection, tag, verb, args)
 
 
 HALF_PAIR_GAP = {
