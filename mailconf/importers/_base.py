@@ -48,6 +48,17 @@ def read_bytes(path: str, what: str, limit: int = MAX_FILE_BYTES) -> bytes:
     return _read_file(path, where, what, limit)
 
 
+def utf16le_after_bom(data: bytes, path: str, advice: str) -> str | None:
+    """The text of a file that starts with UTF-16LE's byte-order mark (what Windows saves as "Unicode": regedit's
+    exports, Outlook's profile files); None for a file without that mark. ``advice``: how to write the file again."""
+    if not data.startswith(b"\xff\xfe"):
+        return None
+    try:
+        return data[2:].decode("utf-16-le")
+    except UnicodeDecodeError:
+        raise Unreadable(Location(path, 1, 1), "not UTF-16LE text after its byte-order mark", advice) from None
+
+
 def _read_file(path: str, where: str, what: str, limit: int) -> bytes:
     from ..document import NotRegular, ReadFailed, TooLarge, read_regular
 

@@ -53,7 +53,7 @@ from typing import Any
 from ..model import Location
 from ..targets.outlook import CLSID
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, read_bytes
+from ._base import Collector, read_bytes, utf16le_after_bom
 
 NAME = "outlook"
 TITLE = "Outlook: a .reg registry export"
@@ -99,12 +99,8 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
 
 def _decode(path: str) -> str:
     data = read_bytes(path, "a .reg file exported by regedit")
-    if data.startswith(b"\xff\xfe"):
-        try:
-            return data[2:].decode("utf-16-le")
-        except UnicodeDecodeError:
-            raise Unreadable(Location(path, 1, 1), "not UTF-16LE text after its byte-order mark",
-                             "export the key again with regedit") from None  # fmt: skip
+    if (text := utf16le_after_bom(data, path, "export the key again with regedit")) is not None:
+        return text
     if data[1:2] == b"\x00" and data[:1] not in (b"", b"\x00"):
         # "W\0i\0n\0...": UTF-16LE that lost its byte-order mark; NUL is UTF-8 too, so the header line was said
         # to be missing from a file an editor shows with it

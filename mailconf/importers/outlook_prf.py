@@ -45,7 +45,7 @@ from typing import Any, NamedTuple
 
 from ..model import Location
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, read_bytes, shown
+from ._base import Collector, read_bytes, shown, utf16le_after_bom
 from .outlook import _PORTS, _SECURE, _leave
 
 NAME = "outlook-prf"
@@ -103,12 +103,8 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
 
 def _text(path: str) -> str:
     data = read_bytes(path, "an Outlook profile file (.prf)")
-    if data.startswith(b"\xff\xfe"):
-        try:
-            return data[2:].decode("utf-16-le")
-        except UnicodeDecodeError:
-            raise Unreadable(Location(path, 1, 1), "not UTF-16LE text after its byte-order mark",
-                             "save the file as UTF-16LE again") from None  # fmt: skip
+    if (text := utf16le_after_bom(data, path, "save the file as UTF-16LE again")) is not None:
+        return text
     try:
         return data.decode("ascii")
     except UnicodeDecodeError as exc:

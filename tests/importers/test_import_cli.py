@@ -685,6 +685,12 @@ def test_a_byte_order_mark_makes_mutt_skip_the_first_line(capsys: pytest.Capture
             "nobom.reg:1:1: UTF-16LE text without a byte-order mark; export the key again with regedit, or save the "
             "file as UTF-16LE with a byte-order mark or as UTF-8",
         ),
+        (  # a byte-order mark, then an odd number of bytes (the file is written with one byte more)
+            "outlook",
+            "oddbom.reg",
+            "\ufeffWindows Registry Editor Version 5.00\r\n",
+            "oddbom.reg:1:1: not UTF-16LE text after its byte-order mark; export the key again with regedit",
+        ),
         (  # hivexregedit refuses it too: there is no key to put the value in
             "outlook",
             "deleted.reg",
@@ -799,8 +805,8 @@ def test_bad_input_is_one_located_line_and_exit_2(  # noqa: PLR0917
     capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str, name: str, content: str, message: str
 ) -> None:
     path = tmp_path / name
-    encoding = {"latin1.reg": "latin-1", "nobom.reg": "utf-16-le"}.get(name, "utf-8")
-    path.write_bytes(content.encode(encoding))
+    encoding = {"latin1.reg": "latin-1", "nobom.reg": "utf-16-le", "oddbom.reg": "utf-16-le"}.get(name, "utf-8")
+    path.write_bytes(content.encode(encoding) + (b"\x00" if name == "oddbom.reg" else b""))
     code, out, err = run(capsys, "import", "--from", fmt, str(path))
     assert (code, out, err) == (2, "", f"mailconf: {tmp_path}/{message}\n")
 
