@@ -84,7 +84,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from .errors import OutputError, close_left_open, held_whole, signals_held
-from .replace import exists, make_folders
+from .replace import exists, make_folders, temporary_name
 from .targets import NAME_MAX, RenderedFile
 
 if TYPE_CHECKING:  # imported where used: most renders write more than _SYNCFS_FROM files or one file
@@ -978,9 +978,7 @@ def _temporary_name(leaf: str, tag: str) -> str:
     """``.LEAF.mailconf-TAG.tmp``, LEAF cut to fit ``NAME_MAX`` bytes: a name the file system takes (up to 255
     bytes, an address of autodiscover's) must not fail for its longer temporary. Two cut names that meet are
     one taken name, which gets a random TAG like any other."""
-    suffix = f".mailconf-{tag}.tmp"
-    room = NAME_MAX - len(suffix) - 1  # the leading dot
-    return f".{leaf.encode()[:room].decode(errors='ignore')}{suffix}"
+    return temporary_name(leaf, f".mailconf-{tag}.tmp")
 
 
 def _remove(out: _Output, temporaries: Sequence[_Temporary]) -> None:

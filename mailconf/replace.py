@@ -19,6 +19,10 @@ from .errors import close_left_open, held_whole, signals_held
 #: the mode of a file that did not exist (a new baseline)
 NEW_MODE = 0o644
 
+#: The most bytes one file name may have: Linux's NAME_MAX, the limit of ext4, XFS, btrfs and tmpfs (APFS and
+#: NTFS count 255 characters). A target that names a file after a value refuses a longer one (autodiscover).
+NAME_MAX = 255
+
 
 class Refused(Exception):
     """The file is not replaced, nothing was written; ``str()`` says why."""
@@ -116,11 +120,22 @@ def _create_temporary(target: Path, named: list[Path]) -> int:
 
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     while True:
-        named.append(target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp"))
+        named.append(target.with_name(temporary_name(target.name, f".{secrets.token_hex(4)}.tmp")))
         try:
             return os.open(named[-1], flags, 0o600)
         except FileExistsError:  # another program's: never removed
             named.pop()
+
+
+def temporary_name(name: str, suffix: str) -> str:
+    """``.NAME`` then ``suffix``, NAME cut to fit :data:`NAME_MAX` bytes, at a character: a file whose name the file
+    system takes (up to 255 bytes) must not fail for its longer temporary (``--fix`` of a 242-byte name said "cannot be
+    written (File name too long)"). A name that is not UTF-8 (its bytes as surrogates) is cut at a byte. Two cut
+    names that meet are one taken name, which the caller tells apart by a random part of ``suffix``."""
+    room = NAME_MAX - len(os.fsencode(suffix)) - 1  # the leading dot
+    while len(os.fsencode(name)) > room:
+        name = name[:-1]
+    return f".{name}{suffix}"
 
 
 def _discard(named: list[Path]) -> None:

@@ -1219,6 +1219,34 @@ def test_a_full_disk_leaves_the_file_whole_and_no_temporary(
     assert (tmp_path / "b.yaml").read_text(encoding="utf-8") == HEAD + account(CASES["MC706"][1])
 
 
+@pytest.mark.parametrize("name", ["a" * 250 + ".yaml", "\u00e9" * 125 + ".yaml", os.fsdecode(b"\xe9" * 250 + b".yaml")])
+def test_a_file_whose_name_is_as_long_as_the_file_system_takes_is_fixed(tmp_path: Path, name: str) -> None:
+    # its temporary, `.NAME.XXXXXXXX.tmp`, was 15 bytes over the name: "cannot be written (File name too long)", exit 2
+    text = HEAD + account(CASES["MC706"][0])
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    assert len(os.fsencode(name)) == 255
+    assert run_mailconf("lint", "--fix", name, cwd=tmp_path) == (0, "", "mailconf: fixed 1 finding in 1 file\n")
+    assert path.read_bytes() == (HEAD + account(CASES["MC706"][1])).encode()
+    assert os.listdir(tmp_path) == [name]
+
+
+def test_a_report_and_a_baseline_whose_names_are_as_long_as_the_file_system_takes_are_written(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(HEAD + account(CASES["MC706"][0]), encoding="utf-8")
+    report, baseline = "r" * 251 + ".txt", "b" * 250 + ".json"
+    assert run_mailconf("lint", "a.yaml", "-q", "-O", report, cwd=tmp_path) == (0, "", "")
+    assert (tmp_path / report).read_text(encoding="utf-8") == (
+        "a.yaml:28:49: warning MC706 timeout-too-short: a timeout of 2 s fails on slow networks and busy servers; "
+        "set timeout: 30\n"
+    )
+    assert run_mailconf("lint", "a.yaml", "--write-baseline", baseline, cwd=tmp_path) == (
+        0,
+        "",
+        f"mailconf: wrote 1 baseline entry to {baseline}\n",
+    )
+    assert sorted(os.listdir(tmp_path)) == sorted(["a.yaml", report, baseline])
+
+
 def _fixing_with(monkeypatch: pytest.MonkeyPatch, meanwhile: Any) -> None:
     """``meanwhile(path)`` runs after each file is read and fixed in memory, before it is written."""
     import mailconf.fix

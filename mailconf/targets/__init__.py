@@ -28,6 +28,7 @@ import jinja2
 from ..escape import UnsafeValue
 from ..model import Account, Auth, Model, Security, Server
 from ..model import Protocol as MailProtocol
+from ..replace import NAME_MAX as NAME_MAX  # the most bytes of a file name: a rendered file's is checked against it
 
 
 class Gap(NamedTuple):
@@ -43,11 +44,6 @@ class Gap(NamedTuple):
     def describe(self, who: str) -> str:
         """The message for ``who`` ("account work", or several accounts that share this gap)."""
         return f"{who}: {self.setting} cannot be expressed; {self.instead}"
-
-
-#: The most bytes one file name may have: Linux's NAME_MAX, the limit of ext4, XFS, btrfs and tmpfs (APFS and
-#: NTFS count 255 characters). A target that names a file after a value refuses a longer one (autodiscover).
-NAME_MAX = 255
 
 
 def folded(name: str) -> str:
