@@ -65,6 +65,8 @@ from .schema import SECRET_KEYS
 
 VERSION = 1
 STALE = STALE_ENTRY.ID
+#: what --baseline says to do with a baseline it cannot read
+_AGAIN = "write it again with --write-baseline"
 
 
 class Entry(NamedTuple):
@@ -160,15 +162,17 @@ def with_other_files(baseline: str, files: dict[str, list[Entry]]) -> tuple[dict
 
     A baseline covers a repository while pre-commit lints a few files: writing it again for one file must not
     drop the others' entries. Those of a file that is gone are dropped; a baseline that cannot be read as one (none
-    yet, an empty file, or one that mailconf wrote and that was broken since, by a merge conflict) is written whole.
+    yet, an empty file, or one that mailconf wrote and that was broken since, by a merge conflict) is written whole,
+    unless it names a file not linted now (:func:`_refuse_losing`).
     A file that is there and is no baseline mailconf wrote is refused (:func:`_refuse_replacing`).
     """
     try:
         old = read(baseline)
     except Unreadable:  # it exists but cannot be read (a write-only file): written whole, it would lose its entries
         raise
-    except InputError:
+    except InputError as broken:
         _refuse_replacing(baseline)
+        _refuse_losing(baseline, str(broken), files)
         return files, 0
     folder = os.path.dirname(os.path.abspath(baseline))
     merged = dict(files)
@@ -205,6 +209,40 @@ def _refuse_replacing(baseline: str) -> None:
         raise InputError(
             f"{baseline}: is not a mailconf baseline; nothing written, name another file (or remove this one first)"
         )
+
+
+#: a file's name and the ``[`` of its entries, as :func:`render` lays them out: one per line
+_FILE_LINE = re.compile(r'^[ \t]*("(?:[^"\\\r\n]|\\.)*")[ \t]*:[ \t]*\[', re.MULTILINE)
+
+
+def _refuse_losing(baseline: str, problem: str, files: Mapping[str, object]) -> None:
+    """A baseline mailconf wrote that cannot be read any more (an entry removed by hand with the comma before it
+    left, a merge conflict, another version) is written whole only when it names no file, in its lines, that is not
+    linted now and still exists: ``--write-baseline FILE changed.yaml`` wrote changed.yaml's entries alone and
+    said so, exit 0, and every other file's findings were back at the next lint."""
+    from .document import read_regular
+
+    try:
+        text = read_regular(baseline).decode("utf-8", errors="replace")
+    except Exception:  # noqa: BLE001 - nothing there to lose, or write() says why in its own words
+        return
+    folder = os.path.dirname(os.path.abspath(baseline))
+    lost: list[str] = []
+    for match in _FILE_LINE.finditer(text):
+        try:
+            name = json.loads(match.group(1))
+        except ValueError:
+            continue
+        if name not in files and name not in lost and _still_there(folder, name):
+            lost.append(name)
+    if not lost:
+        return
+    others = len(lost) - 1
+    which = lost[0] + (f" and {others} other file{'s' if others != 1 else ''}" if others else "")
+    raise InputError(
+        f"{problem.removesuffix(f'; {_AGAIN}')}; nothing written: its entries of {which}, not linted now, would be "
+        f"lost; fix it by hand, or name {'them' if others else lost[0]} too"
+    )
 
 
 #: an undecodable byte of a file name, as :func:`mailconf.report.readable` writes it in the baseline
@@ -310,7 +348,7 @@ def _read_text(baseline: str) -> str:
 
 def read(baseline: str) -> Loaded:
     text = _read_text(baseline)
-    again = "write it again with --write-baseline"
+    again = _AGAIN
     try:
         data = json.loads(text, object_pairs_hook=_no_key_twice)
     except json.JSONDecodeError as exc:

@@ -7,6 +7,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -389,6 +390,50 @@ def test_write_baseline_replaces_an_empty_file_and_a_broken_baseline(tmp_path: P
         "mailconf: wrote 4 baseline entries to baseline.json\n",
     )
     assert (tmp_path / "baseline.json").read_text() == BASELINE
+
+
+@pytest.mark.parametrize(
+    ("broken", "where", "problem"),
+    [
+        # the last entry of a list removed by hand (as MC709 says to), the comma before it left
+        (lambda text: text.replace('"d4735e3a265e16ee"}\n    ],', '"d4735e3a265e16ee"},\n    ],', 1), "10:5",
+         "not a baseline file (Expecting value)"),
+        (lambda text: text.replace('  "files": {\n', '<<<<<<< HEAD\n  "files": {\n'), "4:1",
+         "not a baseline file (Expecting property name enclosed in double quotes)"),
+        (lambda text: text.replace(": 1,", ": 2,"), "1:1", "not a version 1 mailconf baseline"),
+    ],
+    ids=["comma-left", "merge-conflict", "other-version"],
+)  # fmt: skip
+def test_write_baseline_for_some_files_does_not_replace_a_broken_baseline_that_holds_the_others(
+    tmp_path: Path, broken: Any, where: str, problem: str
+) -> None:
+    """A broken baseline was written whole: `--write-baseline base.json accounts.yaml` wrote accounts.yaml's entries
+    alone and said so, exit 0, and other.yaml's findings were all back at the next lint."""
+    write(tmp_path, LEGACY)
+    write(tmp_path, LEGACY, "other.yaml")
+    both = ("accounts.yaml", "other.yaml")
+    assert run_mailconf("lint", "--write-baseline", "base.json", *both, cwd=tmp_path).code == 0
+    text = broken((tmp_path / "base.json").read_text(encoding="utf-8"))
+    (tmp_path / "base.json").write_text(text, encoding="utf-8")
+    assert lint(tmp_path, "--write-baseline", "base.json") == (
+        2,
+        "",
+        f"mailconf: base.json:{where}: {problem}; nothing written: its entries of other.yaml, not linted now, would "
+        "be lost; fix it by hand, or name other.yaml too\n",
+    )
+    assert (tmp_path / "base.json").read_text(encoding="utf-8") == text
+    write(tmp_path, LEGACY, "third.yaml")
+    (tmp_path / "base.json").write_text(text.replace('"other.yaml"', '"third.yaml": [],\n    "other.yaml"'))
+    assert lint(tmp_path, "--write-baseline", "base.json")[2].endswith(
+        "nothing written: its entries of third.yaml and 1 other file, not linted now, would be lost; fix it by "
+        "hand, or name them too\n"
+    )
+    # every file it names linted (or gone): nothing to lose, it is written again whole
+    (tmp_path / "third.yaml").unlink()
+    assert run_mailconf("lint", "--write-baseline", "base.json", *both, cwd=tmp_path) == Outcome(
+        0, "", "mailconf: wrote 8 baseline entries to base.json\n"
+    )
+    assert run_mailconf("lint", "--baseline", "base.json", *both, cwd=tmp_path) == Outcome(0, "", "")
 
 
 def test_write_baseline_through_a_link_loop_writes_nothing(tmp_path: Path) -> None:
