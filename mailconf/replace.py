@@ -68,10 +68,13 @@ def _replace(target: Path, content: bytes, kept: os.stat_result | None) -> None:
             if kept is not None:
                 keep_owner(stream.fileno(), kept)
                 keep_extended_attributes(target, stream.fileno())
+            # on the descriptor, not the name: another user who may write the folder could put a symbolic link at
+            # the temporary's name meanwhile, and root's chmod of the name made the file it names (/etc/shadow)
+            # as readable as the account file
+            os.fchmod(stream.fileno(), stat.S_IMODE(kept.st_mode) if kept is not None else NEW_MODE)
             stream.write(content)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, stat.S_IMODE(kept.st_mode) if kept is not None else NEW_MODE)
         os.replace(temporary, target)
         placed = True
     finally:

@@ -1247,6 +1247,36 @@ def test_a_report_and_a_baseline_whose_names_are_as_long_as_the_file_system_take
     assert sorted(os.listdir(tmp_path)) == sorted(["a.yaml", report, baseline])
 
 
+def test_a_link_put_at_the_temporarys_name_does_not_get_the_files_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the mode was set by the temporary's name after it was written: another user who may write the folder could
+    # swap in a link meanwhile, and root's fix made the file it named (here `secret`, 0600) 0644, the account file's
+    from mailconf import cli
+
+    (tmp_path / "a.yaml").write_text(HEAD + account(CASES["MC706"][0]), encoding="utf-8")
+    (tmp_path / "a.yaml").chmod(0o644)
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret\n")
+    secret.chmod(0o600)
+    fsync = os.fsync
+
+    def then_a_link(fd: int) -> None:
+        fsync(fd)
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        if os.path.basename(name).startswith(".a.yaml."):
+            os.rename(name, tmp_path / "moved")
+            os.symlink(secret, name)
+
+    monkeypatch.setattr(os, "fsync", then_a_link)
+    monkeypatch.chdir(tmp_path)
+    cli.main(["lint", "--fix", "a.yaml"])
+    capsys.readouterr()
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert secret.read_text() == "s3cret\n"
+    assert stat.S_IMODE((tmp_path / "moved").stat().st_mode) == 0o644  # the fixed text, as the file had it
+
+
 def _fixing_with(monkeypatch: pytest.MonkeyPatch, meanwhile: Any) -> None:
     """``meanwhile(path)`` runs after each file is read and fixed in memory, before it is written."""
     import mailconf.fix
