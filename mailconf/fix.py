@@ -172,6 +172,7 @@ class _Locator:
         self.bom = 1 if doc.text.startswith("\ufeff") else 0
         self.starts = line_starts(doc.text)
         self._ends: dict[int, int] | None = None  # a multi-line scalar's last line -> its first
+        self._directed: frozenset[int] | None = None  # the lines a directive alone on the line before applies to
 
     def edits(self, changes: Iterable[Change]) -> tuple[Edit, ...]:
         """All the edits, or () when any change cannot be made exactly."""
@@ -202,10 +203,16 @@ class _Locator:
         if value is DELETE and key is not None:
             if key in self.doc.positions.shadowing:
                 return None  # written again (MC701) or merged (<<) too: the other value would take this one's place
-            after_block = self._after_block(key[0])
-            return _delete_key(self.text, self._offset(*key), token_end, self.starts, key[0], after_block=after_block)
+            after_block, directed = self._after_block(key[0]), self._is_directed(key[0])
+            return _delete_entry(
+                self.text, self._offset(*key), token_end, self.starts, key[0], lead="", after_block=after_block,
+                directed=directed,
+            )  # fmt: skip
         if value is DELETE:
-            return _delete_item(self.text, offset, token_end, self.starts, line, after_block=self._after_block(line))
+            after_block, directed = self._after_block(line), self._is_directed(line)
+            return _delete_entry(
+                self.text, offset, token_end, self.starts, line, lead="-", after_block=after_block, directed=directed
+            )
         new = _render(value, token)
         if new is None or not _reads_as(new, value):
             return None
@@ -220,6 +227,17 @@ class _Locator:
             return False
         header = _BLOCK_HEADER.search(self.text, self.starts[first - 1], self.starts[first])
         return header is not None and "-" not in header.group(1)
+
+    def _is_directed(self, line: int) -> bool:
+        """Does a ``# mailconf: disable=`` alone on the line before apply to ``line``? It applies to the next line,
+        whichever that is: with ``line`` removed, it hid the findings of the line after (MC708 turned off, nothing
+        removed the directive: a finding reported before the fix was gone after it)."""
+        if self._directed is None:
+            from .suppress import scan
+
+            directives = scan(self.text, self.doc.positions.multiline)
+            self._directed = frozenset(n for d in directives for n in d.applies_to if n != d.line)
+        return line in self._directed
 
     def _offset(self, line: int, column: int) -> int:
         return self.starts[line - 1] + column - 1 + (self.bom if line == 1 else 0)
@@ -370,30 +388,23 @@ def _render(value: Any, old_token: str) -> str | None:
     return value
 
 
-def _delete_item(text: str, start: int, end: int, starts: list[int], line: int, *, after_block: bool) -> Edit | None:
-    """Remove one sequence item: its whole line in a block sequence, item and comma in a flow one."""
-    return _delete_entry(text, start, end, starts, line, lead="-", after_block=after_block)
-
-
-def _delete_key(text: str, start: int, end: int, starts: list[int], line: int, *, after_block: bool) -> Edit | None:
-    """Remove one mapping key (``start``) and its value (ending at ``end``, on the key's line): the whole line in a
-    block mapping, key, value and comma in a flow one."""
-    return _delete_entry(text, start, end, starts, line, lead="", after_block=after_block)
-
-
 def _delete_entry(
-    text: str, start: int, end: int, starts: list[int], line: int, *, lead: str, after_block: bool
+    text: str, start: int, end: int, starts: list[int], line: int, *, lead: str, after_block: bool, directed: bool
 ) -> Edit | None:
-    """Remove what ``start:end`` holds on ``line``: the whole line when only ``lead`` (a sequence's ``-``) comes
-    before it and only a comment after it; else the entry and one comma of its flow collection. ``after_block``:
-    a block scalar ends where ``line`` starts, and the line end before it is part of its value."""
+    """Remove what ``start:end`` holds on ``line`` (a sequence item, ``lead`` ``-``; or a mapping key and its value,
+    on the key's line): the whole line when only ``lead`` comes before it and only a comment after it; else the
+    entry and one comma of its flow collection. ``after_block``: a block scalar ends where ``line`` starts, and the
+    line end before it is part of its value. ``directed``: a directive alone on the line before applies to
+    ``line``; the line is then not removed (the directive would apply to the line after it)."""
     line_start = starts[line - 1]
     line_end = starts[line] if line < len(starts) else len(text)
     if end > line_end:
         return None  # a value on a line of its own: a layout not recognised
     before = text[line_start:start]
     after = text[end:line_end].rstrip("\r\n")
-    if before.strip() == lead and (after.strip() == "" or after.lstrip().startswith("#")):
+    # a directed line is left, with its finding, until the directive goes (MC708's fix) or is moved by hand: a line
+    # of a block collection has no comma, so the flow case below leaves it too
+    if not directed and before.strip() == lead and (after.strip() == "" or after.lstrip().startswith("#")):
         if line_end == len(text) and not text.endswith(("\n", "\r")) and line > 1 and not after_block:
             # the last line, with no line end: the line end before it goes instead, or the file would gain one
             # (not a block scalar's that its value holds: the file then ends with it, as the value must)

@@ -235,6 +235,52 @@ def test_a_blank_key_goes_with_one_comma_of_a_flow_mapping() -> None:
     assert [f.rule for f in outcome.fixed] == ["MC712", "MC712"]
 
 
+DIRECTED = """\
+version: 1
+accounts:
+  a:
+    address: a@example.com
+    # mailconf: disable=MC704
+    organization: ""
+    incoming: {protocol: imap, host: legacy, password_command: pass show t}
+    outgoing:
+      mechanisms:
+        - plain
+        # mailconf: disable=MC704
+        - cram-md5
+      host: mailer
+      password_command: pass show t
+"""
+
+
+def test_a_line_a_directive_above_applies_to_is_not_removed_while_the_directive_stays(tmp_path: Path) -> None:
+    """A directive alone on its line applies to the next line, whichever that is. With MC708 off, nothing removed
+    the directives: --fix removed `organization: ""` (MC712) and `- cram-md5` (MC301), the directives above them
+    applied to the lines after them, and the two MC704 findings reported before the fix were gone after it."""
+    (tmp_path / "a.yaml").write_text(DIRECTED, encoding="utf-8")
+    mc704 = (
+        "info MC704 unqualified-hostname: a single-label name resolves through the local network's search domain, "
+        "so {} differs per network; use the full name\n"
+    )
+    assert run_mailconf("lint", "--fix", "--unsafe-fixes", "--disable", "MC708", "a.yaml", cwd=tmp_path) == (
+        0,
+        "a.yaml:6:19: warning MC712 blank-value: account `a`: organization is blank: write it, or remove the key\n"
+        "a.yaml:7:38: " + mc704.format("legacy") + "a.yaml:12:11: warning MC301 weak-sasl-mechanism: CRAM-MD5 no "
+        "longer protects the password and needs it stored reversibly; use scram-sha-256 where offered, else plain "
+        "inside TLS\n"
+        "a.yaml:13:13: " + mc704.format("mailer") + "2 warnings, 2 info in 1 file\n",
+        "mailconf: fixed 0 findings in 0 files\n",
+    )
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == DIRECTED
+    # with MC708 on, the unused directives go first, then the lines
+    assert run_mailconf("lint", "--fix", "--unsafe-fixes", "a.yaml", cwd=tmp_path)[2] == (
+        "mailconf: fixed 4 findings in 1 file\n"
+    )
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == DIRECTED.replace(
+        '    # mailconf: disable=MC704\n    organization: ""\n', ""
+    ).replace("        # mailconf: disable=MC704\n        - cram-md5\n", "")
+
+
 def test_an_item_removed_before_a_comment_in_a_flow_list_keeps_the_space_before_the_comment() -> None:
     # `[cram-md5, # old` became `[# old`: libyaml reads that, but YAML wants white space before a comment
     # (other parsers refuse it, yamllint flags it), and the space was a byte the fix had no business removing
