@@ -62,6 +62,8 @@ class Policy:
     exclude: tuple[str, ...] = ()
     #: a baseline file (``mailconf/baseline.py``), resolved against the settings file's folder
     baseline: str | None = None
+    #: where ``baseline`` is written, "file:line:col": a baseline that cannot be read is named from there
+    baseline_at: str | None = field(default=None, compare=False)
     #: where each pattern is written, ("include", 0) -> "file:line:col": checked only when a folder is walked
     patterns_at: Mapping[tuple[str, int], str] = field(default_factory=dict, compare=False)
 
@@ -594,6 +596,7 @@ def _policy(table: Mapping[str, Any], source: str, where: Where | None = None) -
         include=patterns["include"] if "include" in table else DEFAULT_INCLUDE,
         exclude=patterns["exclude"],
         baseline=str(Path(source).parent / baseline) if baseline else None,
+        baseline_at=at(("baseline",), False) if baseline else None,
         patterns_at={(key, i): at((key, i), False) for key, values in patterns.items() for i in range(len(values))},
     )
 

@@ -224,6 +224,35 @@ def test_the_baseline_setting_is_relative_to_the_settings_file(tmp_path: Path) -
     )
 
 
+@pytest.mark.parametrize(
+    ("settings", "at"),
+    [(".mailconf.yaml", "1:11"), ("pyproject.toml", "3:12")],
+)
+def test_a_baseline_the_settings_name_that_cannot_be_read_is_named_from_the_setting(
+    tmp_path: Path, settings: str, at: str
+) -> None:
+    """`mailconf: /repo/conf/old.json: no such baseline file` said nothing of which settings file, of those on the
+    way up, named it."""
+    text = 'baseline: "old.json"\n' if settings == ".mailconf.yaml" else '[tool.mailconf]\n\nbaseline = "old.json"\n'
+    (tmp_path / "conf").mkdir()
+    write(tmp_path, text, f"conf/{settings}")
+    write(tmp_path, LEGACY, "conf/accounts.yaml")
+    conf = tmp_path / "conf"
+    assert run_mailconf("lint", "conf/accounts.yaml", cwd=tmp_path) == Outcome(
+        2,
+        "",
+        f"mailconf: {conf / settings}:{at}: baseline: {conf / 'old.json'}: no such baseline file; create it with "
+        f"--write-baseline {conf / 'old.json'}\n",
+    )
+    (conf / "old.json").write_text("{\n")
+    assert run_mailconf("lint", "conf/accounts.yaml", cwd=tmp_path) == Outcome(
+        2,
+        "",
+        f"mailconf: {conf / settings}:{at}: baseline: {conf / 'old.json'}:2:1: not a baseline file (Expecting property "
+        "name enclosed in double quotes); write it again with --write-baseline\n",
+    )
+
+
 def test_a_baseline_that_is_not_one_is_refused_with_exit_2(tmp_path: Path) -> None:
     write(tmp_path, LEGACY)
     write(tmp_path, BASELINE.replace('"version": 1', '"version": 2'), "v2.json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..errors import ExitCode, MailconfError, UsageError
+from ..errors import ExitCode, InputError, MailconfError, UsageError
 from . import console
 from .outputs import refuse_empty
 
@@ -191,7 +191,15 @@ def _apply_baselines(results: Sequence[LintedFile], chosen: str | None, policies
         by_baseline.setdefault(baseline, []).append(result)
     out: list[LintedFile] = []
     for baseline, group in by_baseline.items():
-        out.extend(apply_baseline(baseline, group) if baseline else group)
+        try:
+            out.extend(apply_baseline(baseline, group) if baseline else group)
+        except InputError as exc:
+            # one the settings name is named from there: `/repo/conf/old.json: no such baseline file` alone did not
+            # say which settings file, of those on the way up, holds the `baseline:` to mend
+            named = None if chosen else policies.for_file(group[0].path).baseline_at
+            if named is None:
+                raise
+            raise InputError(f"{named}: baseline: {exc}") from None
     return out
 
 
