@@ -128,6 +128,16 @@ def _severity(text: Any, where: str) -> Severity:
         raise ConfigError(f"{where}: unknown severity {shown(text.strip())}: use info, warning or error") from None
 
 
+def _each_text(items: list[Any], key: str, wanted: str, at: Where) -> None:
+    """Each item of the list ``key`` is text (not blank): one that is not is named at its own place, and what it is
+    (`disable` must be a list..., at the list's first line, left a user to find the item in a list of twenty)."""
+    for i, item in enumerate(items):
+        if not isinstance(item, str):
+            raise ConfigError(f"{at((key, i), False)}: {key}: give {wanted}, not {_written(item)}")
+        if not item.strip():
+            raise ConfigError(f"{at((key, i), False)}: {key}: give {wanted}, not a blank one")
+
+
 def _written(value: Any) -> str:
     """What a settings value that is not text is, in the words of YAML and TOML (no value, true, 3, a list)."""
     if value is None:
@@ -578,8 +588,9 @@ def _policy(table: Mapping[str, Any], source: str, where: Where | None = None) -
     if baseline is not None and "\0" in baseline:  # os.open() raises ValueError: it was an internal error
         raise ConfigError(f"{at(('baseline',), False)}: `baseline` holds a NUL character, which no path can hold")
     disable = table.get("disable", [])
-    if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
+    if not isinstance(disable, list):
         raise ConfigError(f"{at(('disable',), False)}: `disable` must be a list of rule ids or slugs")
+    _each_text(disable, "disable", "a rule id or slug", at)
     severity = table.get("severity", {})
     if not isinstance(severity, dict):
         raise ConfigError(
@@ -618,8 +629,9 @@ def _severities(table: Mapping[Any, Any], at: Where) -> dict[str, Severity]:
 
 def _patterns(table: Mapping[str, Any], key: str, at: Where) -> tuple[str, ...]:
     value = table.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+    if not isinstance(value, list):
         raise ConfigError(f'{at((key,), False)}: `{key}` must be a list of .gitignore-style patterns, like "*.yaml"')
+    _each_text(value, key, 'a .gitignore-style pattern, like "*.yaml"', at)
     for i, pattern in enumerate(value):
         if ".." in pattern.lstrip("!").split("/"):  # matched against paths below this folder, which hold no `..`
             raise ConfigError(f"{at((key, i), False)}: {key}: `{pattern}` matches nothing: patterns are matched "

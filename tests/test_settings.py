@@ -236,6 +236,20 @@ BAD_FILES = [
     (".mailconf.yaml", "fail-level:\n", ":1:12: fail-level: give info, warning or error, not an empty value"),
     (".mailconf.yaml", "baseline:\n", ":1:10: `baseline` must be the path of a baseline file"),
     (".mailconf.yaml", "disable: MC101\n", ":1:10: `disable` must be a list of rule ids or slugs"),
+    # an item that is not text was placed at the list's first line, with no word of which item or what it is
+    (".mailconf.yaml", "disable:\n  - MC101\n  - 104\n", ":3:5: disable: give a rule id or slug, not the number 104"),
+    (".mailconf.yaml", "disable:\n  - MC101\n  -\n", ":3:4: disable: give a rule id or slug, not an empty value"),
+    (".mailconf.yaml", 'disable: [MC101, ""]\n', ":1:18: disable: give a rule id or slug, not a blank one"),
+    (
+        ".mailconf.yaml",
+        "exclude:\n  - old/\n  - [a, b]\n",
+        ':3:5: exclude: give a .gitignore-style pattern, like "*.yaml", not a list',
+    ),
+    (
+        ".mailconf.yaml",
+        'include: ["*.yaml", " "]\n',
+        ':1:21: include: give a .gitignore-style pattern, like "*.yaml", not a blank one',
+    ),
     (
         ".mailconf.yaml",
         "disable: [MC101, MC999]\n",
