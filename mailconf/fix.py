@@ -819,8 +819,12 @@ def _resync(a: list[str], b: list[str], i: int, j: int) -> tuple[int, int] | Non
             db = total - da
             ahead_a, ahead_b = a[i + da : i + da + _SYNC], b[j + db : j + db + _SYNC]
             at_end = i + da + len(ahead_a) == len(a) and j + db + len(ahead_b) == len(b)
-            if ahead_a == ahead_b and (len(ahead_a) == _SYNC or at_end):
+            if ahead_a == ahead_b and len(ahead_a) == _SYNC:
                 return da, db
+            if ahead_a == ahead_b and at_end:
+                # the files end alike, in fewer than _SYNC lines: a nearer line alike aligns first, else an unchanged
+                # line between two fixed ones near the end (a server's password_command) was shown removed and added
+                return near if near is not None and sum(near) < total else (da, db)
             if near is None and ahead_a[:1] == ahead_b[:1]:
                 near = da, db
     return near

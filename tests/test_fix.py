@@ -694,6 +694,31 @@ def test_the_diff_alignment_is_always_a_correct_edit_script(lines: list[str], ed
     assert (i, j, rebuilt) == (len(lines), len(after), after)
 
 
+def test_an_unchanged_line_between_two_fixes_at_the_end_is_shown_as_context(tmp_path: Path) -> None:
+    # the two last lines differing, the end of both files was taken as the place where they agree again: the
+    # password_command between the fixes, never written by a fix, was shown removed and added
+    text = (
+        "version: 1\naccounts:\n  work:\n    address: alice@example.com\n    incoming:\n      protocol: imap\n"
+        "      host: imap.example.com\n      port: 143\n      security: starttls    # comment\n"
+        "      password_command: pass show mail/work\n"
+        "    outgoing: {protocol: smtp, host: smtp.example.com, port: 465, password_command: pass show mail/work, "
+        "timeout: 0}\n"
+    )
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    outgoing = "    outgoing: {protocol: smtp, host: smtp.example.com, port: 465, password_command: pass show mail/work"
+    assert run_mailconf("lint", "--diff", "--unsafe-fixes", "a.yaml", cwd=tmp_path) == (
+        1,
+        "--- a.yaml\n+++ a.yaml\n@@ -5,7 +5,7 @@\n     incoming:\n       protocol: imap\n"
+        "       host: imap.example.com\n"
+        "-      port: 143\n-      security: starttls    # comment\n"
+        "+      port: 993\n+      security: tls    # comment\n"
+        "       password_command: pass show mail/work\n"
+        f"-{outgoing}, timeout: 0}}\n"
+        f"+{outgoing}, timeout: 30}}\n",
+        "mailconf: would fix 2 findings in 1 file\n",
+    )
+
+
 def test_fixes_a_line_or_two_apart_are_aligned_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     # a fix on every third line never leaves 3 lines alike: the rest of the file went to difflib, quadratic on
     # lines that repeat (2,000 accounts with a flow-style server each: 200 s for --diff)
@@ -723,7 +748,9 @@ def test_fixes_a_line_or_two_apart_are_aligned_in_one_pass(monkeypatch: pytest.M
         "+" + server % 143,
         "   a1:",
     ]
-    assert (len(diff), diff.count("-" + server % 993), diff.count("+" + server % 143)) == (8006, 2000, 2000)
+    # each server's line removed and added; the last account's name and address are context, as every other's
+    assert (len(diff), diff.count("-" + server % 993), diff.count("+" + server % 143)) == (8004, 2000, 2000)
+    assert diff[-4:-2] == ["   a1999:", "     address: a@example.com"]
 
 
 def test_patch_applies_the_diff(tmp_path: Path) -> None:
