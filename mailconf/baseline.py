@@ -448,14 +448,7 @@ def apply_baseline(baseline: str, results: Sequence[LintedFile]) -> list[LintedF
             out.append(result)
             continue
         name = _file_key(baseline, result.path)
-        budget = Counter(loaded.files.get(name, ()))
-        keyed = _keys_of(result)
-        hidden = [_spend(budget, k.entry) for k in keyed]
-        # then the entries an older baseline holds for the other servers sharing a value: they match the same
-        # finding (no MC709 for them), and --write-baseline writes the one entry of today's form instead
-        for i, k in enumerate(keyed):
-            for entry in k.shared:
-                hidden[i] = _spend(budget, entry) or hidden[i]
+        keyed, hidden, budget = _hidden(loaded, name, result)
         shown = tuple(k.finding for k, gone in zip(keyed, hidden, strict=True) if not gone)
         out.append(replace(result, findings=shown))
         for entry, count in sorted(budget.items(), key=lambda item: (item[0].account, item[0].path, item[0].rule)):
@@ -478,6 +471,34 @@ def apply_baseline(baseline: str, results: Sequence[LintedFile]) -> list[LintedF
     if stale:
         out.append(LintedFile(baseline, tuple(sorted(stale, key=lambda f: (f.location.line, f.message)))))
     return out
+
+
+def _hidden(loaded: Loaded, name: str, result: LintedFile) -> tuple[list[Keyed], list[bool], Counter[Entry]]:
+    """The findings of ``result`` (the file ``name``) with their keys, whether the baseline's entries hide each,
+    and the entries left."""
+    budget = Counter(loaded.files.get(name, ()))
+    keyed = _keys_of(result)
+    hidden = [_spend(budget, k.entry) for k in keyed]
+    # then the entries an older baseline holds for the other servers sharing a value: they match the same
+    # finding (no MC709 for them), and --write-baseline writes the one entry of today's form instead
+    for i, k in enumerate(keyed):
+        for entry in k.shared:
+            hidden[i] = _spend(budget, entry) or hidden[i]
+    return keyed, hidden, budget
+
+
+def accepted(baseline: str) -> Callable[[LintedFile], set[Finding]]:
+    """The findings of a file that ``baseline`` hides, for ``lint --fix``: it leaves them as they are. A baseline
+    records findings accepted, as a suppression comment does, and --fix fixed them: `--fix --unsafe-fixes
+    --baseline` moved a legacy server it hid to implicit TLS. Read now: a baseline that cannot be read stops the run
+    before any file is written."""
+    loaded = read(baseline)
+
+    def of(result: LintedFile) -> set[Finding]:
+        keyed, hidden, _left = _hidden(loaded, _file_key(baseline, result.path), result)
+        return {k.finding for k, gone in zip(keyed, hidden, strict=True) if gone}
+
+    return of
 
 
 def _spend(budget: Counter[Entry], entry: Entry) -> bool:

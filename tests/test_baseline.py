@@ -465,6 +465,41 @@ def test_write_baseline_for_some_files_does_not_replace_a_broken_baseline_that_h
     assert run_mailconf("lint", "--baseline", "base.json", *both, cwd=tmp_path) == Outcome(0, "", "")
 
 
+def test_fix_leaves_the_findings_the_baseline_hides(tmp_path: Path) -> None:
+    """A baseline records findings accepted, as a suppression comment does: `--fix --unsafe-fixes --baseline` moved
+    the legacy server it hid to port 993 and implicit TLS (which the server in the cupboard does not offer), said
+    "fixed 4 findings" under a report of one, and left the baseline's entries stale."""
+    legacy = LEGACY.replace("      password: hunter2\n", "      password_command: pass show old\n")
+    write(tmp_path, legacy)
+    assert lint(tmp_path, "--write-baseline", "baseline.json")[0] == 0
+    new = (
+        "  new:\n    address: new@example.com\n"
+        "    outgoing: {host: smtp.example.com, timeout: 0, password_command: pass show new}\n"
+    )
+    write(tmp_path, legacy + new)
+    assert lint(tmp_path, "--fix", "--unsafe-fixes", "--baseline", "baseline.json") == (
+        0,
+        "",
+        "mailconf: fixed 1 finding in 1 file\n",
+    )
+    assert (tmp_path / "accounts.yaml").read_text(encoding="utf-8") == legacy + new.replace("timeout: 0", "timeout: 30")
+    assert lint(tmp_path, "--diff", "--unsafe-fixes", "--baseline", "baseline.json") == (
+        0,
+        "",
+        "mailconf: would fix 0 findings in 0 files\n",
+    )
+    # a baseline that cannot be read stops the run before any file is written
+    write(tmp_path, legacy + new)
+    (tmp_path / ".mailconf.yaml").write_text("baseline: gone.json\n")
+    assert lint(tmp_path, "--fix") == (
+        2,
+        "",
+        f"mailconf: {tmp_path / '.mailconf.yaml'}:1:11: baseline: {tmp_path / 'gone.json'}: no such baseline file; "
+        f"create it with --write-baseline {tmp_path / 'gone.json'}\n",
+    )
+    assert (tmp_path / "accounts.yaml").read_text(encoding="utf-8") == legacy + new
+
+
 def test_write_baseline_through_a_link_loop_writes_nothing(tmp_path: Path) -> None:
     """Path.exists() said False for the loop, so the link was replaced by a file and the run said it wrote it."""
     write(tmp_path, LEGACY)

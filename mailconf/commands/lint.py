@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import ExitCode, InputError, MailconfError, UsageError
@@ -11,6 +12,7 @@ from .outputs import refuse_empty
 
 if TYPE_CHECKING:
     from ..lint import LintedFile
+    from ..model import Finding
     from ..report import Result, RuleInfo
     from ..settings import PolicyFinder
 
@@ -75,8 +77,14 @@ def run(request: LintRequest) -> int:
     # report then goes to standard error, unless --output-file takes it
     piped = request.fix and not request.diff and STDIN in expanded.files
     if request.fix or request.diff:  # mailconf/fix.py, imported only here (and for json/sarif)
+        accepted = _accepted(expanded.files, request.baseline, policies, request.stdin_filename) if baselines else None
         results, code = fix_files(
-            expanded.files, policies, unsafe=request.unsafe_fixes, diff=request.diff, stdin_name=request.stdin_filename
+            expanded.files,
+            policies,
+            unsafe=request.unsafe_fixes,
+            diff=request.diff,
+            stdin_name=request.stdin_filename,
+            accepted=accepted,
         )
         if request.diff:
             return _with_errors(code, expanded.errors, results)
@@ -191,20 +199,55 @@ def _apply_baselines(results: Sequence[LintedFile], chosen: str | None, policies
         by_baseline.setdefault(baseline, []).append(result)
     out: list[LintedFile] = []
     for baseline, group in by_baseline.items():
-        try:
+        with _named_from_settings(chosen, policies, group[0].path):
             out.extend(apply_baseline(baseline, group) if baseline else group)
-        except InputError as exc:
-            # one the settings name is named from there: `/repo/conf/old.json: no such baseline file` alone did not
-            # say which settings file, of those on the way up, holds the `baseline:` to mend
-            named = None if chosen else policies.for_file(group[0].path).baseline_at
-            if named is None:
-                raise
-            raise InputError(f"{named}: baseline: {exc}") from None
     return out
 
 
+@contextmanager
+def _named_from_settings(chosen: str | None, policies: PolicyFinder, path: str) -> Iterator[None]:
+    """A baseline the settings of ``path`` name that cannot be read is named from there: `/repo/conf/old.json: no
+    such baseline file` alone did not say which settings file, of those on the way up, holds the `baseline:`."""
+    try:
+        yield
+    except InputError as exc:
+        named = None if chosen else policies.for_file(path).baseline_at
+        if named is None:
+            raise
+        raise InputError(f"{named}: baseline: {exc}") from None
+
+
+def _accepted(
+    files: Sequence[str], chosen: str | None, policies: PolicyFinder, stdin_name: str | None
+) -> Callable[[LintedFile], Collection[Finding]]:
+    """The findings of a file its baseline hides, which --fix leaves (each baseline read now: one that cannot be
+    read stops the run before any file is written)."""
+    from ..baseline import accepted
+    from ..files import STDIN
+
+    by_baseline: dict[str, Callable[[LintedFile], Collection[Finding]]] = {}
+    for path in files:
+        name = (stdin_name or STDIN) if path == STDIN else path
+        baseline = chosen or policies.for_file(name).baseline
+        if baseline and baseline not in by_baseline:
+            with _named_from_settings(chosen, policies, name):
+                by_baseline[baseline] = accepted(baseline)
+
+    def of(result: LintedFile) -> Collection[Finding]:
+        baseline = chosen or policies.for_file(result.path).baseline
+        return by_baseline[baseline](result) if baseline in by_baseline else ()
+
+    return of
+
+
 def fix_files(
-    files: Sequence[str], policies: PolicyFinder, *, unsafe: bool, diff: bool, stdin_name: str | None = None
+    files: Sequence[str],
+    policies: PolicyFinder,
+    *,
+    unsafe: bool,
+    diff: bool,
+    stdin_name: str | None = None,
+    accepted: Callable[[LintedFile], Collection[Finding]] | None = None,
 ) -> tuple[list[LintedFile], int]:
     """--fix (write) or --diff (print a unified diff, write nothing).
 
@@ -225,7 +268,7 @@ def fix_files(
     results: list[LintedFile] = []
     changed = fixed = unsafe_left = refused = 0
     seen: set[str] = set()  # the files, as --fix writes them (a link's target)
-    outcomes = fix_paths(files, policies, unsafe=unsafe, stdin_name=stdin_name)
+    outcomes = fix_paths(files, policies, unsafe=unsafe, stdin_name=stdin_name, accepted=accepted)
     for path, item in zip(files, outcomes, strict=True):
         if not isinstance(item, Outcome):
             results.append(item)
