@@ -500,6 +500,35 @@ def test_fix_leaves_the_findings_the_baseline_hides(tmp_path: Path) -> None:
     assert (tmp_path / "accounts.yaml").read_text(encoding="utf-8") == legacy + new
 
 
+def test_the_settings_baseline_applies_to_standard_input_under_its_stdin_filename(tmp_path: Path) -> None:
+    """--stdin-filename decides which settings apply to standard input, but their `baseline:` was never read: an
+    editor linting its buffer showed every finding the baseline had accepted, and --fix - fixed them."""
+    write(tmp_path, LEGACY)
+    (tmp_path / ".mailconf.yaml").write_text("baseline: baseline.json\n")
+    assert lint(tmp_path, "--write-baseline", "baseline.json")[0] == 0
+    grown = LEGACY + (
+        "  new:\n    address: new@example.com\n"
+        "    outgoing: {host: smtp.example.com, timeout: 0, password_command: x}\n"
+    )
+    args = ("lint", "-", "--stdin-filename", "accounts.yaml")
+    assert run_mailconf(*args, cwd=tmp_path, stdin=grown) == Outcome(
+        0,
+        "accounts.yaml:16:49: warning MC707 timeout-unbounded: timeout: 0 means no timeout: a stalled server hangs the "
+        "client; set timeout: 30\n1 warning in 1 file\n",
+        "",
+    )
+    assert run_mailconf(*args, "--fix", "--unsafe-fixes", cwd=tmp_path, stdin=grown) == Outcome(
+        0, grown.replace("timeout: 0", "timeout: 30"), "mailconf: fixed 1 finding in 1 file\n"
+    )
+    # the baseline it reads is not the report's to replace
+    assert run_mailconf(*args, "-O", "baseline.json", cwd=tmp_path, stdin=grown) == Outcome(
+        2,
+        "",
+        f"mailconf: baseline.json: --output-file names {tmp_path / 'baseline.json'}, the baseline in use; choose "
+        "another file\n",
+    )
+
+
 def test_write_baseline_through_a_link_loop_writes_nothing(tmp_path: Path) -> None:
     """Path.exists() said False for the loop, so the link was replaced by a file and the run said it wrote it."""
     write(tmp_path, LEGACY)

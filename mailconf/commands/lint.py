@@ -58,7 +58,9 @@ def run(request: LintRequest) -> int:
     expanded = expand(request.files, policies.for_directory)
     report = request.report._replace(fmt=request.fmt or request.report.fmt)
     fmt = report.fmt or default_format()
-    named = [path for path in expanded.files if path != STDIN]
+    # each file by the name its settings are found from: standard input by --stdin-filename's (the settings'
+    # baseline of `lint - --stdin-filename accounts.yaml` was never read: an editor showed every accepted finding)
+    named = [(request.stdin_filename or STDIN) if path == STDIN else path for path in expanded.files]
     if report.output_file is not None or request.write_baseline is not None:
         refuse_overwriting(
             expanded.files,
