@@ -236,7 +236,10 @@ class _Locator:
             from .suppress import scan
 
             directives = scan(self.text, self.doc.positions.multiline)
-            self._directed = frozenset(n for d in directives for n in d.applies_to if n != d.line)
+            # disable-file applies to the whole file, wherever it is written
+            self._directed = frozenset(
+                n for d in directives if d.kind == "disable" for n in d.applies_to if n != d.line
+            )
         return line in self._directed
 
     def _offset(self, line: int, column: int) -> int:

@@ -279,6 +279,13 @@ def test_a_line_a_directive_above_applies_to_is_not_removed_while_the_directive_
     assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == DIRECTED.replace(
         '    # mailconf: disable=MC704\n    organization: ""\n', ""
     ).replace("        # mailconf: disable=MC704\n        - cram-md5\n", "")
+    # a disable-file directive applies to the whole file, wherever it is: the line after it goes
+    text = DIRECTED.replace("    # mailconf: disable=MC704\n", "    # mailconf: disable-file=MC704 our own names\n", 1)
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    assert run_mailconf("lint", "--fix", "--disable", "MC708", "a.yaml", cwd=tmp_path)[2] == (
+        "mailconf: fixed 1 finding in 1 file\n"
+    )
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text.replace('    organization: ""\n', "")
 
 
 def test_an_item_removed_before_a_comment_in_a_flow_list_keeps_the_space_before_the_comment() -> None:
