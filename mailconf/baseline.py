@@ -451,13 +451,18 @@ def apply_baseline(baseline: str, results: Sequence[LintedFile]) -> list[LintedF
         keyed, hidden, budget = _hidden(loaded, name, result)
         shown = tuple(k.finding for k, gone in zip(keyed, hidden, strict=True) if not gone)
         out.append(replace(result, findings=shown))
+        # where each entry is first in the file's list: list.index() for each stale entry was quadratic (40,000
+        # spread over lines by a JSON formatter, or on one line, took 50 s to report)
+        first: dict[Entry, int] = {}
+        for index, written in enumerate(loaded.files.get(name, ())):
+            first.setdefault(written, index)
         for entry, count in sorted(budget.items(), key=lambda item: (item[0].account, item[0].path, item[0].rule)):
             for _ in range(count):
                 where = entry.account + (":" if entry.account else "") + (entry.path or "(the text)")
                 line, column = loaded.lines.get(entry.as_json(), 0), 1
                 if not line:  # laid out otherwise: it was reported at 1:1, wherever it is
                     places = places or _places(loaded.text)
-                    line, column = places(("files", name, loaded.files[name].index(entry))) or (1, 1)
+                    line, column = places(("files", name, first[entry])) or (1, 1)
                 stale.append(
                     Finding(
                         rule.ID,

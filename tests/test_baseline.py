@@ -529,6 +529,29 @@ def test_the_settings_baseline_applies_to_standard_input_under_its_stdin_filenam
     )
 
 
+def test_many_stale_entries_laid_out_by_a_formatter_are_placed_at_once(tmp_path: Path) -> None:
+    """Each stale entry not laid out as the writer does was looked for with list.index(): 40,000 of them (a JSON
+    formatter's layout, or one line) took about 50 s to report."""
+    import time
+
+    write(tmp_path, LEGACY)
+    entries = [{"rule": "MC706", "account": f"a{i}", "path": "incoming.timeout", "hash": "0"} for i in range(40_000)]
+    text = json.dumps({"version": 1, "files": {"accounts.yaml": entries}}, indent=2) + "\n"
+    (tmp_path / "baseline.json").write_text(text, encoding="utf-8")
+    started = time.monotonic()
+    off = ("--disable", "MC101", "--disable", "MC401", "--disable", "MC705", "--disable", "MC706")
+    code, out, err = lint(tmp_path, "--baseline", "baseline.json", *off)
+    assert time.monotonic() - started < 10
+    lines = out.splitlines()
+    stale = (
+        "info MC709 stale-baseline-entry: MC706 at {} in accounts.yaml is no longer found; remove the entry (or run "
+    )
+    assert (code, err, len(lines)) == (0, "", 40_001)
+    assert lines[0].startswith("baseline.json:5:7: " + stale.format("a0:incoming.timeout"))
+    assert lines[-2].startswith(f"baseline.json:{5 + 6 * 39_999}:7: " + stale.format("a39999:incoming.timeout"))
+    assert lines[-1] == "40000 info in 1 file (1 file checked)"
+
+
 def test_write_baseline_through_a_link_loop_writes_nothing(tmp_path: Path) -> None:
     """Path.exists() said False for the loop, so the link was replaced by a file and the run said it wrote it."""
     write(tmp_path, LEGACY)
