@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator, Draft202012Validator
 
@@ -180,22 +180,14 @@ def test_fastjsonschema_and_jsonschema_2020_12_agree_on_generated_documents(docu
 
 
 def test_the_generator_reaches_valid_and_invalid_documents_deep_inside() -> None:
-    """Not vacuous: among generated documents there are valid ones with servers and tls, and invalid ones."""
-    seen = {"valid-with-tls": 0, "invalid": 0}
+    """Not vacuous: the generator reaches valid documents with servers and tls, and invalid ones.
 
-    @settings(
-        max_examples=200, deadline=None, database=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
-    )
-    @given(documents)
-    def sample(document: Any) -> None:
-        valid = schema.document_is_valid(document)
-        seen["invalid"] += not valid
-        if valid and "'tls'" in repr(document.get("accounts")):
-            seen["valid-with-tls"] += 1
-
-    sample()
-    assert seen["invalid"] > 0
-    assert seen["valid-with-tls"] > 0
+    ``find`` searches until it meets one (NoSuchExample fails the test). A count over a fixed, derandomized sample
+    of 200 documents used to be the check: Hypothesis's examples are not independent draws, and on 2026-12-07 that
+    sample held no valid document with tls (CI failed on a change that did not touch the schema)."""
+    search = settings(max_examples=5000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+    find(documents, lambda d: schema.document_is_valid(d) and "'tls'" in repr(d.get("accounts")), settings=search)
+    find(documents, lambda d: not schema.document_is_valid(d), settings=search)
 
 
 def test_hostile_numbers_are_judged_alike() -> None:
