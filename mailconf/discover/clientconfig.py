@@ -174,11 +174,14 @@ def _server(element: Element, address: str) -> tuple[Candidate | None, str | Non
     port = _text(element, "port")
     if not (port.isascii() and port.isdigit() and len(port) <= 5) or not 0 < int(port) < 65536:  # not "²"
         return None, f"{what} {host} left out: {shown(port)} is not a port"
-    socket = _text(element, "socketType")
-    if socket not in _SOCKETS:
-        return None, f"{what} {host} left out: unknown socketType {shown(socket)}"
+    # socketType and authentication as Thunderbird's readFromXML reads them (and import --from autoconfig, checked
+    # against it): spelt exactly, not trimmed (" SSL " is none), the first one it knows of several
+    sockets = [s.text or "" for s in element.findall("socketType")]
+    socket = next((s for s in sockets if s in _SOCKETS), None)
+    if socket is None:
+        return None, f"{what} {host} left out: unknown socketType {listed(sockets) if sockets else shown('')}"
     table = _OUTGOING_AUTH if protocol is Protocol.SMTP else _AUTH
-    methods = [(a.text or "").strip() for a in element.findall("authentication")]
+    methods = [a.text or "" for a in element.findall("authentication")]
     known = [m for m in methods if m in table]
     if methods and not known:
         return None, f"{what} {host} left out: unknown authentication {listed(methods)}"

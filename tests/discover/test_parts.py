@@ -123,6 +123,15 @@ def test_placeholders_and_authentication() -> None:
     assert parsed.domains == ("example.test",)
 
 
+def test_the_first_socket_type_thunderbird_knows_is_taken() -> None:
+    # Thunderbird's readFromXML goes on to the next socketType when it does not know one (TLS is none)
+    text = config(
+        server("imap", "imap.example.test", 993).replace("<socketType>", "<socketType>TLS</socketType><socketType>", 1)
+    )
+    (found,) = parse(text.encode(), ADDRESS).servers
+    assert found.security is Security.TLS
+
+
 @pytest.mark.parametrize(
     ("pop3", "leave", "days"),
     [
@@ -155,6 +164,9 @@ def test_hostile_values_are_left_out_with_a_note() -> None:
         server("imap", "imap.example.test", 70000),
         server("imap", "imap.example.test", 993, socket="TLS1.0"),
         server("imap", "imap.example.test", 993, auth="magic"),
+        # spelt otherwise than Thunderbird's readFromXML matches them (import --from autoconfig is checked against it)
+        server("imap", "imap.example.test", 993, socket=" SSL "),
+        server("imap", "imap.example.test", 993, auth=" password-cleartext"),
         '<incomingServer type="exchange"><hostname>ews.example.test</hostname></incomingServer>',
         server("smtp", "smtp.example.test", 465),
     )
@@ -165,6 +177,8 @@ def test_hostile_values_are_left_out_with_a_note() -> None:
         "<incomingServer type='imap'> imap.example.test left out: '70000' is not a port",
         "<incomingServer type='imap'> imap.example.test left out: unknown socketType 'TLS1.0'",
         "<incomingServer type='imap'> imap.example.test left out: unknown authentication 'magic'",
+        "<incomingServer type='imap'> imap.example.test left out: unknown socketType ' SSL '",
+        "<incomingServer type='imap'> imap.example.test left out: unknown authentication ' password-cleartext'",
         "<incomingServer type='exchange'> left out: mailconf holds IMAP, POP3 and SMTP servers only",
     )
 
