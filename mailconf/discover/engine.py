@@ -163,6 +163,10 @@ class _Board:
             config = _schema_valid(job.run(), self.env.address)
             return Lookup(job.name, job.rank, config, None, config.related)
         except NotFound as exc:
+            if self.env.remaining <= 0:
+                # cut by the deadline (a DNS or HTTP read given the time that was left): the same words as a
+                # lookup the report did not wait for, whichever of the two ends first (they end together)
+                return self._too_late(job)
             return Lookup(job.name, job.rank, None, str(exc), exc.related)
         except Exception as exc:  # noqa: BLE001 - a bug in one lookup must not hide the others
             return Lookup(job.name, job.rank, None, f"internal error ({type(exc).__name__}); please report it")
@@ -216,6 +220,9 @@ class _Board:
         job = self.todo[index]
         if self.env.remaining > 0:
             return Lookup(job.name, job.rank, None, "not waited for: a better-ranked answer was taken")
+        return self._too_late(job)
+
+    def _too_late(self, job: Job) -> Lookup:
         return Lookup(job.name, job.rank, None, f"no answer within the {self.env.query.timeout:g} s deadline")
 
     def report(self) -> tuple[Lookup, ...]:

@@ -269,3 +269,36 @@ def test_whatever_a_config_says_the_output_is_valid(
     result = account(Discovery((), chosen, (), ("example.test",)), ADDRESS, "acct")
     document = account_file({"acct": result.data}, result.comments)
     assert refusal(load_document("out.yaml", document.encode("utf-8"))) == ()
+
+
+def test_a_lookup_cut_by_the_deadline_is_reported_as_one_the_report_did_not_wait_for() -> None:
+    """A DNS or HTTP read is given the time left, so a lookup that hangs fails with its own words at the very moment
+    the report stops waiting for it: which of the two came first decided the line (CI saw `mx example.test: MX
+    example.test: no answer from the DNS server ... within 2.0 s` once, `no answer within the 2 s deadline` else).
+    A lookup that fails once the deadline has passed now reads as the deadline's; one that fails before, as its own.
+    """
+    import ssl
+    import time
+    from typing import NoReturn
+
+    from mailconf.discover.dns import Dns
+    from mailconf.discover.engine import _Board
+    from mailconf.discover.env import Env
+    from mailconf.discover.values import Job, NotFound, Query
+
+    env = Env(Query(ADDRESS, timeout=0.3, probe=False), time.monotonic() + 0.3, Dns(None), ssl.create_default_context())
+
+    def cut() -> NoReturn:
+        time.sleep(max(env.remaining, 0) + 0.05)  # past the deadline, as a read given the time left ends
+        raise NotFound("MX example.test: no answer from the DNS server within 0.3 s")
+
+    def early() -> NoReturn:
+        raise NotFound("nothing here")
+
+    board = _Board([Job("mx example.test", (3,), cut), Job("srv example.test", (4,), early)], env)
+    while board.pending():  # both have ended before the report is made: the order that decided it before
+        board.lookups.wait(None)
+    assert [(lookup.name, lookup.reason) for lookup in board.report()] == [
+        ("mx example.test", "no answer within the 0.3 s deadline"),
+        ("srv example.test", "nothing here"),
+    ]
