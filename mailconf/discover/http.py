@@ -18,7 +18,6 @@ line (the URL is added by the caller).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import http.client
 import io
@@ -29,6 +28,7 @@ import urllib.parse
 from typing import NamedTuple, cast
 
 from .. import __version__
+from ..hostnames import idna_form
 from .clientconfig import looks_like_address
 from .dns import Dns, DnsError
 from .values import clipped
@@ -87,8 +87,7 @@ def _host(url: str) -> str:
     certificate must hold) and the Host header all use. Nameprep (RFC 3491) folds what a header may hold:
     ``loc\u00aalhost`` (the byte 0xAA, FEMININE ORDINAL INDICATOR) is ``localhost``."""
     host = urllib.parse.urlsplit(url).hostname or ""  # lower case already
-    with contextlib.suppress(UnicodeError):  # an empty label, one too long: no resolver asks for it (DnsError)
-        host = host.encode("idna").decode("ascii")
+    host = idna_form(host) or host  # an empty label, one too long: no resolver asks for it (DnsError)
     return host.lower().rstrip(".")
 
 

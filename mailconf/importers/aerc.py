@@ -96,6 +96,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
+from ..hostnames import idna_form
 from ..model import Location
 from ..targets.aerc import (
     _DEFAULT_SECTION_READ,
@@ -307,12 +308,12 @@ def _go_host(host: str, bad: Callable[..., Unreadable]) -> str:
     name = unquote(host, errors="surrogateescape")
     if name.isascii():
         return name
-    try:
-        ascii_form = name.encode("idna").decode("ascii")
-    except UnicodeError:
-        fix = "write the host name in ASCII"
-    else:
-        fix = f"write the host as its ASCII (IDNA) form, {ascii_form}"
+    ascii_form = idna_form(name)
+    fix = (
+        "write the host name in ASCII"
+        if ascii_form is None
+        else f"write the host as its ASCII (IDNA) form, {ascii_form}"
+    )
     raise bad(f"the host {shown(name, quotes=True)} is not ASCII (aerc looks it up as written, never as its IDNA "
               "form, and finds no such host)", fix)  # fmt: skip
 

@@ -44,6 +44,7 @@ import json
 import re
 from collections.abc import Iterator
 
+from ..hostnames import DEVIATIONS, idna_form
 from ..model import Model, Severity
 from ..schema import SchemaProblem
 from . import Problem
@@ -116,19 +117,11 @@ def _wrong_label(host: str) -> str | None:
     return None
 
 
-#: The characters IDNA 2003 maps away and IDNA 2008 keeps (UTS #46 "deviations"): ``faß.de`` is ``fass.de`` to
-#: one and ``xn--fa-hia.de`` to the other, two different domains. Python's codec is IDNA 2003.
-_DEVIATIONS = frozenset("\u00df\u03c2\u200c\u200d")
-
-
 def _not_ascii(host: str) -> str:
     """A name in another script: its ASCII (Punycode) form, when the IDNA standards agree on it."""
     advice = "write the name in its ASCII form (xn--...), as the domain's registrar shows it"
-    if not _DEVIATIONS.intersection(host):
-        try:
-            ascii_form = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            ascii_form = ""
+    if not DEVIATIONS.intersection(host):  # IDNA 2003 (Python's codec) and IDNA 2008 disagree: no guess
+        ascii_form = idna_form(host)
         if ascii_form and diagnose(ascii_form) is None:
             advice = f"write its ASCII form: host: {_show(ascii_form)}"
     return f"host {_show(host)} is not ASCII; DNS and mail clients take a host name in ASCII: {advice}"

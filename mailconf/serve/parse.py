@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from contextlib import suppress
 from urllib.parse import parse_qs
+
+from ..hostnames import DEVIATIONS, idna_form
 
 #: Autodiscover (Outlook's POX protocol, [MS-OXDSCLI] 2.2.3): the request and the one response schema served.
 REQUEST_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"
@@ -140,11 +141,6 @@ def domain_from_host(host: str | None, *, target: bool = False) -> str:
     return found
 
 
-#: The characters IDNA 2003 maps away and IDNA 2008 keeps (UTS #46 "deviations"; as rule MC703): ``faß.de`` is
-#: ``fass.de`` to one and ``xn--fa-hia.de`` to the other.
-_DEVIATIONS = frozenset("\u00df\u03c2\u200c\u200d")
-
-
 def email_domains(address: str) -> tuple[str, ...]:
     """The domain of an address (``emailaddress=``, an Autodiscover ``EMailAddress``), lower case and validated, as
     the account file holds it: in ASCII. A domain in another script (``alice@bücher.example``, as a user types it in
@@ -172,11 +168,11 @@ def _ascii_forms(domain: str) -> list[str]:
     if len(domain) > 253 or any(len(label) > 63 for label in domain.split(".")):
         return []
     forms = []
-    if _DEVIATIONS.intersection(domain):  # IDNA 2008 keeps them: each label NFC and in lower case, in Punycode
+    if DEVIATIONS.intersection(domain):  # IDNA 2008 keeps them: each label NFC and in lower case, in Punycode
         labels = [unicodedata.normalize("NFC", label.lower()) for label in domain.split(".")]
         forms.append(".".join(x if x.isascii() else "xn--" + x.encode("punycode").decode("ascii") for x in labels))
-    with suppress(UnicodeError):  # a label the codec refuses (empty, too long, a prohibited character): no form
-        forms.append(domain.encode("idna").decode("ascii"))
+    if (form := idna_form(domain)) is not None:  # a label the codec refuses (empty, too long, ...): no form
+        forms.append(form)
     return forms
 
 
