@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator, Draft202012Validator
 
@@ -184,8 +184,22 @@ def test_the_generator_reaches_valid_and_invalid_documents_deep_inside() -> None
 
     ``find`` searches until it meets one (NoSuchExample fails the test). A count over a fixed, derandomized sample
     of 200 documents used to be the check: Hypothesis's examples are not independent draws, and on 2026-12-07 that
-    sample held no valid document with tls (CI failed on a change that did not touch the schema)."""
-    search = settings(max_examples=5000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+    sample held no valid document with tls (CI failed on a change that did not touch the schema).
+
+    What changed that day was not the clock but Hypothesis. ``derandomize=True`` seeds from a digest of the test
+    function's source and signature, and no profile, database or strategy here reads the date; but which documents
+    a seed gives is up to Hypothesis's engine, and ``pyproject.toml`` asks for ``hypothesis>=6.100``, so each fresh
+    CI venv gets whichever release pip resolves that day. The old sample, rerun at 979e6ed: 7 valid documents with
+    tls under Hypothesis 6.150.0, 6.165.0, 6.168.0, 6.168.3 and 6.170.0; none under 6.170.1 to 6.170.27. Any
+    derandomized test in this suite has a sample that a Hypothesis release can change: only an assertion that holds
+    for every example (a property) or a search (``find``) survives that."""
+    search = settings(
+        max_examples=5000,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],  # the first one found will do: shrinking it took ten times as long as finding it
+        suppress_health_check=[HealthCheck.too_slow],
+    )
     find(documents, lambda d: schema.document_is_valid(d) and "'tls'" in repr(d.get("accounts")), settings=search)
     find(documents, lambda d: not schema.document_is_valid(d), settings=search)
 
