@@ -31,6 +31,7 @@ import contextlib
 import datetime as dt
 import hmac
 import os
+import random
 import shutil
 import signal
 import socket
@@ -55,23 +56,47 @@ START_TIMEOUT = 10.0
 
 _HANDED_OUT: set[int] = set()
 _HANDED_OUT_LOCK = threading.Lock()
+_PICK = random.Random()
+#: Ports are picked below the kernel's ephemeral range (:func:`_ephemeral_floor`), from here on.
+_LOWEST = 10_000
+
+
+def _ephemeral_floor() -> int:
+    """The lowest port the kernel gives an outgoing connection or a bind to port 0 (``ip_local_port_range``)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
 
 
 def free_port() -> int:
-    """A port nothing listens on right now (the kernel picks it), never one handed out before.
+    """A port nothing listens on right now, on TCP and UDP, never one handed out before in this process.
 
-    The kernel may pick the same free port twice in a row; two listeners of one server would
-    then collide ("duplicate listener"), so ports already given out in this process are skipped.
+    Picked at random *below* the kernel's ephemeral range, not by binding port 0: a port the kernel picks is
+    one it may give next to an outgoing connection (any test's client, another process) in the moment between
+    this check and the server's bind, and a test that connects to a port nothing listens on could then connect
+    to itself (TCP simultaneous open: source port == destination port). Below the range neither can happen.
+    UDP is checked too: dnsmasq binds the port on both.
     """
+    top = _ephemeral_floor() - 1
     with _HANDED_OUT_LOCK:
         for _ in range(1000):
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-                sock.bind((HOST, 0))
-                port = int(sock.getsockname()[1])
-            if port not in _HANDED_OUT:
-                _HANDED_OUT.add(port)
-                return port
-    raise RuntimeError("no fresh free port on 127.0.0.1")
+            port = _PICK.randint(_LOWEST, top)
+            if port in _HANDED_OUT or not _bindable(port):
+                continue
+            _HANDED_OUT.add(port)
+            return port
+    raise RuntimeError(f"no fresh free port on {HOST} between {_LOWEST} and {top}")
+
+
+def _bindable(port: int) -> bool:
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        with socket.socket(socket.AF_INET, kind) as sock:
+            try:
+                sock.bind((HOST, port))
+            except OSError:
+                return False
+    return True
 
 
 def wait_for_port(port: int, timeout: float = START_TIMEOUT) -> None:
