@@ -51,7 +51,11 @@ encrypts nothing for (only 2 and 3 use TLS), so it is imported as ``security: no
 downgrade. ``authMethod`` 8 (CRAM-MD5, else GSSAPI or XOAUTH2) is ``password`` with ``mechanisms: [cram-md5]`` and a
 warning; a value not in the table (0, 2 "old", 9 "anything", above 10) is ``password`` with a warning. POP3
 ``leave_days`` comes from ``delete_by_age_from_server`` ("For at most N days"), not ``delete_mail_left_on_server``
-("Until I delete them"), which has no account-file setting.
+("Until I delete them"), which has no account-file setting. A POP3 server's ``deferred_to_account`` (the "Global
+Inbox": its mail is kept in another account's Inbox and folders) has none either: the account is imported as one
+of its own, with a warning and a comment naming where Thunderbird keeps its mail (the named account, or Local
+Folders when the key names no account Thunderbird loads or a hidden server, as Thunderbird itself falls back); a
+client set up from the account file keeps that mail apart. IMAP servers ignore the pref, and so does the import.
 
 Thunderbird writes no pref equal to its default into ``prefs.js``, so its default and no pref
 are one case: ``security.tls.version.min`` absent or 3 (TLS 1.2, Thunderbird 153's default) and
@@ -94,7 +98,7 @@ Prefs = dict[str, tuple[PrefValue, Location]]
 #: GetBoolValue and GetCharValue, nsMsgIdentity's alike; libpref itself for the two with a built-in default): a
 #: value of another type is not read, and the pref's default is used (a port "1993" leaves IMAP on 993)
 _INT_PREFS = frozenset(["port", "socketType", "try_ssl", "authMethod", "num_days_to_leave_on_server"])
-_BOOL_PREFS = frozenset(["leave_on_server", "delete_by_age_from_server", "isSecure"])
+_BOOL_PREFS = frozenset(["leave_on_server", "delete_by_age_from_server", "isSecure", "hidden"])
 _GLOBAL_TYPES = {"mailnews.tcptimeout": int, "security.tls.version.min": int, "mail.ui-rdf.version": int}
 #: MailMigrator: a profile whose mail.ui-rdf.version is below 44 (and not 0, a new profile) has each socketType /
 #: try_ssl 1 (trySTARTTLS, gone from Thunderbird) rewritten to 2 at the next start
@@ -273,7 +277,8 @@ def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector
     migrates = 0 < ui_version < _MIGRATES_SOCKET_1
     smtp_keys = [k for k in str(get("mail.smtpservers", "")).split(",") if k]  # OutgoingServerService: no trimming
     default_smtp = get("mail.smtp.defaultserver") or (smtp_keys[0] if smtp_keys else None)
-    for key, server_key in _listed(get, where, found):
+    listed, loaded = _listed(get, where, found)
+    for key, server_key in listed:
         base = f"mail.server.{server_key}"
         kind = get(f"{base}.type")
         identities = [i.strip() for i in str(get(f"mail.account.{key}.identities", "")).split(",") if i.strip()]
@@ -302,6 +307,8 @@ def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector
                 outgoing["username"] = get(f"{smtp}.username")
             account["outgoing"] = outgoing
         name = found.add(str(get(f"{base}.name") or key), account, where(f"{base}.type"))
+        if kind == "pop3" and get(f"{base}.deferred_to_account"):
+            _deferred(f"{base}.deferred_to_account", name, loaded, get, found, where=where)
         if not get(f"{ident}.useremail"):
             found.warn(where(f"mail.account.{key}.server"), f"account {shown(name)}: its identity has no address")
         if len(identities) > 1:  # each is an address (and a name, an SMTP server) this account sends from
@@ -341,14 +348,41 @@ def _smtp_server(  # noqa: PLR0917
     return branch
 
 
-def _listed(get: _Get, where: Any, found: Collector) -> list[tuple[str, str]]:
-    """(account key, server key) of each account Thunderbird 153 loads from ``mail.accountmanager.accounts``
-    (nsMsgAccountManager::LoadAccounts, checked against Thunderbird: tests/importers/test_thunderbird_accounts.py)."""
+def _deferred(pref: str, name: str, loaded: Mapping[str, str], get: _Get, found: Collector, *, where: Any) -> None:
+    """Say that POP3 account ``name`` is deferred (``pref``, its deferred_to_account, is set): Thunderbird keeps its
+    mail in another account's folders (Pop3IncomingServer.deferredToAccount: the named account, or Local Folders when
+    the key names no account Thunderbird loads or a hidden server), which an account file cannot say."""
+    target_key = str(get(pref))
+    server = loaded.get(target_key)
+    why = ""
+    if server is None or get(f"mail.server.{server}.hidden"):
+        target = "Local Folders'"
+        what = "no account Thunderbird loads" if server is None else "an account with a hidden server"
+        why = f"; {shown(target_key)} is {what}, so it uses Local Folders"
+    elif get(f"mail.server.{server}.type") == "none":
+        target = "Local Folders'"
+    else:
+        target = f"account {shown(get(f'mail.server.{server}.name') or target_key)}'s"
+    found.lost(
+        where(pref),
+        ("accounts", name),
+        f"{shown(pref)}: {shown(target_key, quotes=True)}: Thunderbird keeps this POP3 account's mail in {target} "
+        f"Inbox (a Global Inbox{why}), not in folders of its own; an account file cannot say where mail is kept, so "
+        f"a client set up from it keeps account {shown(name)}'s mail apart",
+    )
+
+
+def _listed(get: _Get, where: Any, found: Collector) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """(account key, server key) of each IMAP and POP3 account Thunderbird 153 loads from
+    ``mail.accountmanager.accounts`` (nsMsgAccountManager::LoadAccounts, checked against Thunderbird:
+    tests/importers/test_thunderbird_accounts.py), and account key -> server key of every account it loads (Local
+    Folders, news and feeds too)."""
     listed_keys: list[tuple[str, str]] = []
     accounts = "mail.accountmanager.accounts"
     listed = str(get(accounts, ""))
     seen: set[str] = set()
     servers: dict[str, str] = {}  # server key -> the account that loaded it
+    loaded: dict[str, str] = {}  # account key -> its server key, for every account Thunderbird loads
     for key in listed.split(","):  # nsMsgAccountManager::LoadAccounts: split on ',', no trimming
         if key != key.strip():
             if key.strip():
@@ -375,6 +409,7 @@ def _listed(get: _Get, where: Any, found: Collector) -> list[tuple[str, str]]:
         base = f"mail.server.{server_key}"
         kind = get(f"{base}.type")
         if kind not in ("imap", "pop3"):
+            loaded[key] = server_key
             if kind not in ("none", "rss", "nntp", None):
                 found.warn(
                     where(f"{base}.type"),
@@ -388,8 +423,9 @@ def _listed(get: _Get, where: Any, found: Collector) -> list[tuple[str, str]]:
                 f"account (nor does this import); set {base}.hostname",
             )
             continue
+        loaded[key] = server_key
         listed_keys.append((key, server_key))
-    return listed_keys
+    return listed_keys, loaded
 
 
 def _server(  # noqa: PLR0917

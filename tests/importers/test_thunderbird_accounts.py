@@ -190,3 +190,53 @@ def test_an_smtp_server_without_a_hostname_leaves_the_account_without_outgoing(t
         "16:1: SMTP server smtp2 has no hostname: Thunderbird cannot send through it, so account account2 has no "
         "outgoing server (nor does this import); set mail.smtpserver.smtp2.hostname",
     ]
+
+
+def test_a_pop3_account_deferred_to_another_accounts_inbox_is_said(tmp_path: Path) -> None:
+    # deferred_to_account (the "Global Inbox") was imported without a word. Thunderbird 153
+    # (Pop3IncomingServer.deferredToAccount, checked through Marionette) keeps a POP3 account's mail in the named
+    # account's folders; a key of no account it loads (or of a hidden server) is rewritten to Local Folders';
+    # IMAP ignores the pref. An account file cannot say where mail is kept: a warning and a comment say it
+    (tmp_path / "prefs.js").write_text(
+        'user_pref("mail.accountmanager.accounts", "account1,account2,account3,account4,account5,account6");\n'
+        + _account(1, "none", "Local Folders")
+        + _account(2, "pop3", "h2.example.com", 'deferred_to_account", "account1"')
+        + _account(3, "pop3", "h3.example.com", 'deferred_to_account", "account9"')
+        + _account(4, "pop3", "h4.example.com", 'deferred_to_account", "account5"')
+        + _account(5, "imap", "h5.example.com")
+        + _account(6, "imap", "h6.example.com", 'deferred_to_account", "account1"')
+        + 'user_pref("mail.server.server2.leave_on_server", true);\n',
+        encoding="utf-8",
+    )
+    result = import_paths("thunderbird", [str(tmp_path)], ReadOptions())
+    assert list(result.accounts) == ["a2", "a3", "a4", "a5", "a6"]
+    assert [w.split("prefs.js:", 1)[1] for w in result.warnings] == [
+        "14:1: mail.server.server2.deferred_to_account: 'account1': Thunderbird keeps this POP3 account's mail in "
+        "Local Folders' Inbox (a Global Inbox), not in folders of its own; an account file cannot say where mail is "
+        "kept, so a client set up from it keeps account a2's mail apart",
+        "21:1: mail.server.server3.deferred_to_account: 'account9': Thunderbird keeps this POP3 account's mail in "
+        "Local Folders' Inbox (a Global Inbox; account9 is no account Thunderbird loads, so it uses Local Folders), "
+        "not in folders of its own; an account file cannot say where mail is kept, so a client set up from it keeps "
+        "account a3's mail apart",
+        "28:1: mail.server.server4.deferred_to_account: 'account5': Thunderbird keeps this POP3 account's mail in "
+        "account a5's Inbox (a Global Inbox), not in folders of its own; an account file cannot say where mail is "
+        "kept, so a client set up from it keeps account a4's mail apart",
+    ]
+    assert "prefs.js:14: mail.server.server2.deferred_to_account" in result.text.split("a2:", 1)[1].split("a3:")[0]
+
+
+def test_a_pop3_account_deferred_to_a_hidden_server_is_said_to_use_local_folders(tmp_path: Path) -> None:
+    # Pop3IncomingServer.deferredToAccount: a target whose server is hidden is replaced by Local Folders
+    (tmp_path / "prefs.js").write_text(
+        'user_pref("mail.accountmanager.accounts", "account1,account2");\n'
+        + _account(1, "pop3", "h1.example.com", 'deferred_to_account", "account2"')
+        + _account(2, "imap", "h2.example.com", 'hidden", true'),
+        encoding="utf-8",
+    )
+    _, warnings = _import(tmp_path)
+    assert warnings == [
+        "8:1: mail.server.server1.deferred_to_account: 'account2': Thunderbird keeps this POP3 account's mail in "
+        "Local Folders' Inbox (a Global Inbox; account2 is an account with a hidden server, so it uses Local "
+        "Folders), not in folders of its own; an account file cannot say where mail is kept, so a client set up "
+        "from it keeps account a1's mail apart",
+    ]
