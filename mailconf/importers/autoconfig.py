@@ -29,6 +29,13 @@ it is not guessed to be a password), a server with no ``hostname``, an outgoing 
 incoming one without it is on the protocol's usual port) and a server with an empty ``port``. When no server is
 left, the error names the first reason.
 
+A ``port`` is read as Thunderbird's readFromXML reads it (checked against Thunderbird 153): a text JavaScript's
+``Number()`` reads as a finite number is that number, truncated (`` 993 ``, ``+993``, ``993.7`` and ``1e3`` are 993,
+993, 993 and 1000); any other text gets ``parseInt``'s leading digits (``993abc`` is 993, ``1e400`` is 1). Such a
+port that is not plain digits is imported as Thunderbird takes it, with a warning; one that is not a whole number
+from 1 to 65535 then (``abc``, ``0x3e1``, which parseFloat reads as 0, ``-993``, ``99999``) leaves the server out, as
+Thunderbird leaves it out, for the next one of its kind.
+
 An autoconfig file describes a provider, not a person: the address is ``you@DOMAIN`` and a comment
 asks you to put yours. The XML is parsed with defusedxml: a file with a DTD or entities (an "entity
 bomb") is refused with its line and column (exit 2), like any XML that is not well-formed, or that
@@ -37,6 +44,7 @@ declares an encoding it cannot be read in (``UTF-32``, an unknown name: save it 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -108,7 +116,7 @@ def _provider(parsed: Parsed, provider: Element, found: Collector) -> None:
                        "Thunderbird leaves such a server out too")  # fmt: skip
         if not usable:
             continue
-        account[side] = _server(usable[0], address)
+        account[side] = _server(parsed, usable[0], address, found)
         passwords.extend((side, p) for s in usable[:1] for p in s.findall("password"))
         if len(usable) > 1:
             others = shown(", ".join(f"{s.findtext('hostname')}:{s.findtext('port')}" for s in usable[1:]))
@@ -134,17 +142,26 @@ def _refused(server: Element, side: str) -> str | None:
     server without a port, an empty port), or None."""
     if not (server.findtext("hostname") or "").strip():  # readFromXML: InputSanitizer.hostname of it throws
         return "no hostname"
-    port = server.find("port")
-    if port is None and side == "outgoing":  # readFromXML: integerRange(undefined) throws; the incoming one may
-        return "no port"
-    if port is not None and not (port.text or "").strip():  # JXON makes an empty element true, which is no number
-        return "an empty port"
+    why = _port_refused(server.find("port"), side)
+    if why is not None:
+        return why
     if _security(server) is None:
         said = [shown(s.text or "", quotes=True) for s in server.findall("socketType")]
         return f"socketType {', '.join(said)} is none of SSL, STARTTLS, plain" if said else "no socketType"
     if _auth(server, side) is None:
         said = [shown(a.text or "", quotes=True) for a in server.findall("authentication")]
         return f"authentication {', '.join(said)} is none mailconf knows" if said else "no authentication"
+    return None
+
+
+def _port_refused(port: Element | None, side: str) -> str | None:
+    """Why readFromXML leaves a server with this ``<port>`` out, or None."""
+    if port is None and side == "outgoing":  # readFromXML: integerRange(undefined) throws; the incoming one may
+        return "no port"
+    if port is not None and not (port.text or "").strip(_JS_SPACE):  # JXON: an empty element is true, no number
+        return "an empty port"
+    if port is not None and port_as_thunderbird(port.text or "") is None:
+        return f"port {shown(port.text, quotes=True)} is no whole number from 1 to 65535 as Thunderbird reads it"
     return None
 
 
@@ -168,14 +185,59 @@ def _security(element: Element) -> str | None:
     return None
 
 
-def _server(element: Element, address: str) -> dict[str, Any]:
+#: JavaScript's white space and line terminators, which Number(), parseFloat() and parseInt() skip
+_JS_SPACE = (
+    "\t\n\v\f\r \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+#: a decimal StrNumericLiteral (what Number() reads as itself, and parseFloat() too), and the 0x / 0o / 0b ones
+_JS_DECIMAL = re.compile(r"[+-]?(?:Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)")
+_JS_RADIX = re.compile(r"0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+")
+_PARSE_INT = {16: re.compile(r"[0-9a-fA-F]*"), 10: re.compile(r"[0-9]*")}
+
+
+def port_as_thunderbird(text: str) -> int | None:
+    """The port readFromXML takes from a ``<port>`` holding ``text``, or None where it leaves the server out
+    (checked against Thunderbird 153: tests/importers/test_formats.py). JXON's parseText makes ``true`` / ``false``
+    a boolean and a text Number() reads as finite a number (parseFloat of it: 0 for ``0x3e1``, 993.7 for
+    ``993.7``); InputSanitizer.integerRange(1, 65535) truncates a number and gives anything else to parseInt,
+    which takes the leading digits (993 of ``993abc``, 1 of ``1e400``)."""
+    stripped = text.strip(_JS_SPACE)  # "true" and "false" (JXON's booleans) are NaN for parseInt too
+    number: float | None = None
+    if _JS_DECIMAL.fullmatch(stripped) and math.isfinite(value := float(stripped.replace("Infinity", "inf"))):
+        number = value
+    elif _JS_RADIX.fullmatch(stripped):
+        number = 0  # parseFloat reads the leading 0 only
+    elif stripped:  # not a finite number: a string, given to parseInt (an empty or blank text is NaN)
+        number = _parse_int(stripped)
+    port = None if number is None else math.trunc(number)
+    return port if port is not None and 1 <= port <= 65535 else None
+
+
+def _parse_int(text: str) -> int | None:
+    """JavaScript's parseInt(text) without a radix, for a text without leading white space; None for NaN."""
+    sign = -1 if text[:1] == "-" else 1
+    text = text[1:] if text[:1] in "+-" else text
+    radix = 16 if text[:2] in ("0x", "0X") else 10
+    digits = _PARSE_INT[radix].match(text[2:] if radix == 16 else text)
+    assert digits is not None  # the patterns match the empty string
+    return sign * int(digits.group(), radix) if digits.group() else None
+
+
+def _server(parsed: Parsed, element: Element, address: str, found: Collector) -> dict[str, Any]:
     server: dict[str, Any] = {}
     if element.get("type") != "smtp":
         server["protocol"] = element.get("type")
     server["host"] = _placeholders((element.findtext("hostname") or "").strip(), address)
-    port = (element.findtext("port") or "").strip()
-    if port:
-        server["port"] = whole_number(port)  # not "²"
+    text = element.findtext("port")
+    port = None if text is None else port_as_thunderbird(text)
+    if text is not None and port is not None:  # _refused() left out a server with a port Thunderbird refuses
+        server["port"] = port
+        if not (text.strip().isascii() and text.strip().isdigit()):
+            found.warn(
+                parsed.at(element),
+                f"<{element.tag}> {shown(server['host'])}: port {shown(text, quotes=True)} is read as {port} by "
+                f"Thunderbird (JavaScript's parseInt), and so by this import; write {port}",
+            )
     server["security"] = _security(element)
     side = "outgoing" if element.get("type") == "smtp" else "incoming"
     method = _auth(element, side)

@@ -21,6 +21,11 @@ autodiscover`` writes them: one account per file, from the ``Protocol`` elements
   Authentication is NTLM, or Kerberos that Windows negotiates) / ``auth: password`` |
 | ``LoginName`` | ``username`` (absent or empty: the address) |
 
+A ``Port`` that is not digits (``993abc``) leaves the account out, with a warning at its line: [MS-OXDSCLI] types
+``Port`` as an integer and Outlook, the client these responses are for, could not be checked. Thunderbird's
+``readAutoDiscoverXML`` differs (checked against Thunderbird 153): it takes JavaScript's ``parseInt`` of it (993),
+with no range check (``-993`` and ``99999`` are taken too); the import does not follow it there.
+
 ``Encryption``, when present, overrides ``SSL`` ([MS-OXDSCLI] 2.2.4.1.1.2.6.22). A response that
 redirects (``Action`` ``redirectAddr`` or ``redirectUrl``) is not followed: a warning names the
 address or URL it points to. ``Protocol`` types other than IMAP, POP3 and SMTP (``EXCH``,

@@ -4,8 +4,9 @@ directory (its ``prefs.js``, then ``user.js``, which wins, as at Thunderbird's s
 wins, else the last ``pref``; a value of another type than the pref's default is ignored; ``sticky`` and
 ``locked`` are syntax errors in these files. A value of another type than Thunderbird reads (a ``port`` or
 ``mailnews.tcptimeout`` in quotes, a ``hostname`` without) is ignored as Thunderbird ignores it, which then uses
-the pref's default (IMAP with ``socketType`` 3 on port 993), and a warning at its line says so; so is a value
-of another type than the one set before it in the files, which Thunderbird drops (the built-in defaults of
+the pref's default (IMAP with ``socketType`` 3 on port 993), and a warning at its line says so (a port
+``"993abc"`` too: libpref's getIntPref refuses a string pref, whatever it holds; nothing parses its digits); so
+is a value of another type than the one set before it in the files, which Thunderbird drops (the built-in defaults of
 Thunderbird's own ``mailnews.js`` are not read: each pref the import reads has the type Thunderbird reads it as).
 ``cert_override.txt`` in the same directory gives SHA-256 pins.
 In a profile directory, a ``user.js`` (or any of the three) linked to ``/dev/null`` is read as the

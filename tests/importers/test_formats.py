@@ -597,3 +597,54 @@ def test_thunderbird_identities_after_the_first_are_said(tmp_path: Path) -> None
                          "auth": "password"},
         }
     }  # fmt: skip
+
+
+#: port texts that are not plain digits, and what Thunderbird's readFromXML makes of each (JXON's parseText, then
+#: InputSanitizer.integerRange(1, 65535): parseFloat for what Number() reads as finite, else parseInt; a port it
+#: refuses leaves the server out): checked against Thunderbird 153 by the next test
+_PORT_TEXTS = {
+    "993abc": 993, "993 abc": 993, " 993 ": 993, "\u00a0993": 993, "+993": 993, "0993": 993, "993.7": 993,
+    "1e3": 1000, "1e400": 1, "012": 12,
+    "0x3e1": None, "-993": None, "99999": None, "abc": None, "\uff19\uff19\uff13": None, "true": None,
+    "Infinity": None, "0x": None,
+}  # fmt: skip
+
+
+def _first_or_second(port: str) -> bytes:
+    return _FIRST_OR_SECOND.format(
+        in_port=f"<port>{port}</port>", socket="SSL", auth="password-cleartext", out_port="<port>587</port>"
+    ).encode()
+
+
+def test_autoconfig_reads_a_port_as_thunderbird_reads_it(tmp_path: Path) -> None:
+    # a port that was not ASCII digits ("993abc") left the whole account out (the schema refused the text), where
+    # Thunderbird takes parseInt's 993; one Thunderbird refuses ("0x3e1") must leave the server out, not the account
+    need("thunderbird")
+    thunderbird = read_with_thunderbird(autoconfigs=[(_first_or_second(p), "you@example.com") for p in _PORT_TEXTS])
+    real = {port: read["raw"]["incoming"][0] for port, read in zip(_PORT_TEXTS, thunderbird["autoconfig"], strict=True)}
+    expected = {p: ("first.example.com", n) if n else ("second.example.com", 143) for p, n in _PORT_TEXTS.items()}
+    assert {p: (r["hostname"], r["port"]) for p, r in real.items()} == expected
+    got = {}
+    for number, port in enumerate(_PORT_TEXTS):
+        xml = tmp_path / f"{number}.xml"
+        xml.write_bytes(_first_or_second(port))
+        incoming = imported("autoconfig", xml)[0]["example.com"]["incoming"]
+        got[port] = (incoming["host"], incoming["port"])
+    assert got == expected
+
+
+def test_autoconfig_says_how_thunderbird_reads_a_port_that_is_not_digits(tmp_path: Path) -> None:
+    xml = tmp_path / "config-v1.1.xml"
+    xml.write_text(AUTOCONFIG.replace("<port>995</port>", "<port>995abc</port>"))
+    accounts, warnings = imported("autoconfig", xml)
+    assert accounts["example.com"]["incoming"]["port"] == 995
+    assert warnings == (
+        f"{xml}:6:5: <incomingServer> pop.example.com: port '995abc' is read as 995 by Thunderbird (JavaScript's "
+        "parseInt), and so by this import; write 995",
+    )
+    xml.write_text(AUTOCONFIG.replace("<port>995</port>", "<port>0x3e3</port>"))
+    accounts, warnings = imported("autoconfig", xml)
+    assert ("incoming" in accounts["example.com"], warnings) == (False, (
+        f"{xml}:6:5: <incomingServer> pop.example.com left out: port '0x3e3' is no whole number from 1 to 65535 "
+        "as Thunderbird reads it; Thunderbird leaves such a server out too",
+    ))  # fmt: skip
