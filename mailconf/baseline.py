@@ -53,7 +53,8 @@ import re
 import stat
 import sys
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -273,6 +274,71 @@ def render(files: Mapping[str, Sequence[Entry]]) -> str:
         out.append(f"    ]{comma}")
     out += ["  }", "}"]
     return "\n".join(out) + "\n"
+
+
+#: How long ``lint --write-baseline`` waits, in all, for the baseline's lock (another ``--write-baseline`` on it,
+#: pre-commit's parallel chunks, or ``flock FILE cmd``); and how many times it takes it when the baseline is replaced
+#: while it waits (each run replaces it whole)
+LOCK_WAIT = 30.0
+LOCK_ATTEMPTS = 8
+
+
+@contextmanager
+def locked(baseline: str) -> Iterator[None]:
+    """Hold an exclusive flock on the baseline around its read, merge and write (:func:`with_other_files`,
+    :func:`write`): two ``--write-baseline`` at once (pre-commit runs a hook on chunks of files in parallel) each
+    read it, merged their own files and wrote it whole, and the one that wrote last dropped the other's entries.
+    Now the second waits (:data:`LOCK_WAIT` seconds at most, then an error: nothing written) and reads the first's
+    result: the lock is taken again on the file that replaced the one it waited on (:func:`replace.locked_file`).
+
+    A baseline that does not exist yet is made empty first (what there is to lock; removed again when nothing is
+    written). One that is no regular file, or cannot be opened, is not locked: :func:`read` and :func:`write` say why
+    in their own words. A new baseline in a folder that does not exist yet is not locked either."""
+    from .replace import NotLocked, locked_file
+
+    target = Path(os.path.realpath(baseline))
+    made = _made_empty(target)
+    try:
+        fd: int | None = locked_file(target, LOCK_WAIT, LOCK_ATTEMPTS, "--write-baseline")[0]
+    except NotLocked as busy:
+        _remove_if_empty(target, made)
+        raise InputError(f"{baseline}: {busy}; nothing written, run --write-baseline again") from None
+    except OSError:
+        fd = None
+    try:
+        yield
+    except BaseException:
+        _remove_if_empty(target, made)
+        raise
+    finally:
+        if fd is not None:
+            os.close(fd)  # the lock goes with it
+
+
+def _made_empty(target: Path) -> os.stat_result | None:
+    """Create ``target`` empty when nothing is there (its status), else None."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(target, flags, 0o600)
+    except OSError:  # there already, a folder that does not exist, a link loop: nothing made
+        return None
+    try:
+        from .replace import NEW_MODE
+
+        os.fchmod(fd, NEW_MODE)  # the mode write() gives a new baseline, which replace() keeps
+        return os.fstat(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_if_empty(target: Path, made: os.stat_result | None) -> None:
+    """Remove the empty baseline :func:`_made_empty` made, if it is still that file, empty."""
+    if made is None:
+        return
+    with suppress(OSError):
+        now = os.stat(target, follow_symlinks=False)
+        if os.path.samestat(now, made) and now.st_size == 0:
+            target.unlink()
 
 
 def write(baseline: str, files: Mapping[str, Sequence[Entry]]) -> None:

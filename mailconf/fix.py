@@ -43,12 +43,9 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import errno
 import json
 import os
 import re
-import stat
-import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -61,7 +58,7 @@ from .files import STDIN
 from .lint import Detail, LintedFile, details_by_finding, lint_detailed, read_stdin
 from .loader import resolve_plain
 from .model import Finding
-from .replace import ReadOnly, Refused, replace
+from .replace import NotLocked, ReadOnly, Refused, locked_file, replace
 from .rules import DELETE, FIXES, RULES, Change, Edit
 from .rules import mc001_yaml_syntax as SYNTAX
 from .rules import mc002_schema_violation as SCHEMA
@@ -73,7 +70,8 @@ MAX_PASSES = 5
 #: How long ``lint --fix`` waits, in all, for a file's lock (held by another ``lint --fix``, or ``flock FILE cmd``).
 LOCK_WAIT = 30.0
 #: How many times the lock is taken, each time on the file then at the path, when the file is replaced while
-#: ``--fix`` waits (see _locked); replaced every time means something keeps replacing it: refused, not waited on.
+#: ``--fix`` waits (see replace.locked_file); replaced every time means something keeps replacing it: refused, not
+#: waited on.
 LOCK_ATTEMPTS = 4
 #: rules whose findings mean the text cannot be trusted: such a file is never touched
 _UNREADABLE = frozenset((SYNTAX.ID, ENCODING.ID))
@@ -614,8 +612,8 @@ def write_atomically(path: str, text: str, read: bytes) -> bool:
     target = Path(os.path.realpath(path))
     new = text.encode("utf-8")
     try:
-        held, info = _locked(target)
-    except _NotLocked as busy:
+        held, info = locked_file(target, LOCK_WAIT, LOCK_ATTEMPTS, "--fix")
+    except NotLocked as busy:
         raise InputError(f"{path}: {busy}; nothing written, run --fix again") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot be fixed ({exc.strerror or type(exc).__name__}); nothing written") from None
@@ -634,82 +632,6 @@ def write_atomically(path: str, text: str, read: bytes) -> bool:
     finally:
         os.close(held)  # the lock goes with it
     return True
-
-
-class _NotLocked(Exception):
-    """The lock was not had within LOCK_WAIT, or the file kept being replaced; ``str()`` says which."""
-
-
-def _locked(target: Path) -> tuple[int, os.stat_result]:
-    """The file at ``target`` opened and exclusively locked, with its status; the lock is taken again on the new
-    file when another ``lint --fix`` replaced it while this one waited (the old file's lock guards nothing).
-
-    Bounded: :data:`LOCK_WAIT` seconds in all, :data:`LOCK_ATTEMPTS` files (:class:`_NotLocked` after either), so
-    a program that holds the lock for good (``flock accounts.yaml sleep 1000``) or keeps replacing the file never
-    makes ``--fix`` hang.
-    """
-    deadline = time.monotonic() + LOCK_WAIT
-    for _attempt in range(LOCK_ATTEMPTS):
-        fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
-        try:
-            _flock_by(fd, deadline)
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                raise OSError(errno.EINVAL, "not a regular file any more")
-            if os.path.samestat(info, os.stat(target)):
-                return fd, info
-        except BaseException:
-            os.close(fd)
-            raise
-        os.close(fd)
-    raise _NotLocked(f"replaced {LOCK_ATTEMPTS} times while --fix waited for its lock")
-
-
-class _Expired(Exception):
-    """Raised by the SIGALRM handler of :func:`_flock_by`: the deadline came while flock waited."""
-
-
-def _flock_by(fd: int, deadline: float) -> None:
-    """An exclusive flock on ``fd``, waited for until ``deadline`` (``time.monotonic()``), else :class:`_NotLocked`.
-
-    flock blocks, so the kernel queues this run behind the holder, like any other waiter (``/proc/locks`` shows
-    it); a real-time timer ends the wait: its signal's handler raises, which interrupts flock (Python retries a
-    call a signal interrupted only when the handler returns). Where no handler can be set (a thread other than the
-    main one), it polls. A file system without flock is not locked: the check of the bytes still runs.
-    """
-    import fcntl
-    import signal
-    import threading
-
-    waited = f"another program holds its lock (waited {LOCK_WAIT:g} s)"
-    if threading.current_thread() is not threading.main_thread():
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise _NotLocked(waited) from None
-                time.sleep(0.02)
-            except OSError:
-                return
-
-    def expired(signum: int, frame: object) -> None:
-        raise _Expired
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    try:
-        signal.setitimer(signal.ITIMER_REAL, max(deadline - time.monotonic(), 0.001))
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-    except _Expired:
-        raise _NotLocked(waited) from None
-    except OSError:
-        pass  # a file system without flock: the check still runs
-    finally:
-        signal.signal(signal.SIGALRM, previous)
 
 
 def unified_diff(outcome: Outcome, context: int = 3) -> str:

@@ -9,8 +9,10 @@ crash leaves one whole file; a temporary never stays beside it, even after Ctrl-
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
+import time
 from contextlib import suppress
 from pathlib import Path
 
@@ -177,3 +179,79 @@ def keep_extended_attributes(target: Path | int, fd: int) -> None:
             os.setxattr(fd, name, os.getxattr(target, name))
         except OSError as exc:
             raise NotKept(f"cannot keep its extended attribute {name} ({exc.strerror or type(exc).__name__})") from None
+
+
+class NotLocked(Exception):
+    """The lock was not had in time, or the file kept being replaced; ``str()`` says which."""
+
+
+def locked_file(target: Path, wait: float, attempts: int, who: str) -> tuple[int, os.stat_result]:
+    """The file at ``target`` opened and exclusively locked, with its status; the lock is taken again on the new
+    file when another run (``lint --fix``, ``lint --write-baseline``: ``who``) replaced it while this one waited
+    (the old file's lock guards nothing).
+
+    Bounded: ``wait`` seconds in all, ``attempts`` files (:class:`NotLocked` after either), so a program that holds
+    the lock for good (``flock accounts.yaml sleep 1000``) or keeps replacing the file never makes ``who`` hang.
+    """
+    deadline = time.monotonic() + wait
+    for _attempt in range(attempts):
+        fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+        try:
+            _flock_by(fd, deadline, wait)
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file any more")
+            if os.path.samestat(info, os.stat(target)):
+                return fd, info
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+    raise NotLocked(f"replaced {attempts} times while {who} waited for its lock")
+
+
+class _Expired(Exception):
+    """Raised by the SIGALRM handler of :func:`_flock_by`: the deadline came while flock waited."""
+
+
+def _flock_by(fd: int, deadline: float, wait: float) -> None:
+    """An exclusive flock on ``fd``, waited for until ``deadline`` (``time.monotonic()``), else :class:`NotLocked`.
+
+    flock blocks, so the kernel queues this run behind the holder, like any other waiter (``/proc/locks`` shows
+    it); a real-time timer ends the wait: its signal's handler raises, which interrupts flock (Python retries a
+    call a signal interrupted only when the handler returns). Where no handler can be set (a thread other than the
+    main one), it polls. A file system without flock is not locked: the check of the bytes still runs.
+    """
+    import fcntl
+    import signal
+    import threading
+
+    waited = f"another program holds its lock (waited {wait:g} s)"
+    if threading.current_thread() is not threading.main_thread():
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise NotLocked(waited) from None
+                time.sleep(0.02)
+            except OSError:
+                return
+
+    def expired(signum: int, frame: object) -> None:
+        raise _Expired
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, max(deadline - time.monotonic(), 0.001))
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _Expired:
+        raise NotLocked(waited) from None
+    except OSError:
+        pass  # a file system without flock: the check still runs
+    finally:
+        signal.signal(signal.SIGALRM, previous)

@@ -797,3 +797,87 @@ def test_an_account_renamed_leaves_its_entry_stale_and_its_finding_new(tmp_path:
         "2 warnings, 2 info in 2 files (1 file checked)\n",
         "",
     )
+
+
+def _waiting_on(path: Path) -> int:
+    """How many flock waiters /proc/locks shows on ``path``'s inode."""
+    inode = f":{path.stat().st_ino} "
+    return sum("->" in line and inode in line for line in Path("/proc/locks").read_text().splitlines())
+
+
+def test_two_write_baselines_at_once_keep_both_runs_entries(tmp_path: Path) -> None:
+    # pre-commit runs a hook on chunks of files in parallel: each --write-baseline read the baseline, merged its
+    # own files and wrote it whole, and the one that wrote last dropped the other's entries. The test holds the
+    # baseline's lock: both runs wait for it (seen in /proc/locks), then take turns, the second reading the first's
+    import fcntl
+    import subprocess
+    import sys
+    import time
+
+    write(tmp_path, LEGACY, "a.yaml")
+    write(tmp_path, GROWN, "b.yaml")
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text("", encoding="utf-8")  # an empty file is one to write whole
+    runs: list[subprocess.Popen[bytes]] = []
+    with open(baseline, "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        for name in ("a.yaml", "b.yaml"):
+            command = [sys.executable, "-m", "mailconf", "lint", "--write-baseline", "baseline.json", name]
+            runs.append(subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        deadline = time.monotonic() + 60  # a hang guard only
+        while _waiting_on(baseline) < 2:
+            assert [run.poll() for run in runs] == [None, None], "a run did not wait for the lock"
+            assert time.monotonic() < deadline, "the runs never waited for the lock"
+            time.sleep(0.02)
+        assert baseline.read_text(encoding="utf-8") == ""
+    outcomes = [(run.wait(60), *run.communicate()) for run in runs]
+    said = [(code, out, err.decode()) for code, out, err in outcomes]
+    # whichever the kernel woke first wrote its own entries; the other kept them
+    first_a = [
+        (0, b"", "mailconf: wrote 4 baseline entries to baseline.json\n"),
+        (0, b"", "mailconf: wrote 6 baseline entries to baseline.json; kept 4 of files not linted now\n"),
+    ]
+    first_b = [
+        (0, b"", "mailconf: wrote 4 baseline entries to baseline.json; kept 6 of files not linted now\n"),
+        (0, b"", "mailconf: wrote 6 baseline entries to baseline.json\n"),
+    ]
+    assert said in (first_a, first_b)
+    files = json.loads(baseline.read_text(encoding="utf-8"))["files"]
+    assert {name: len(entries) for name, entries in files.items()} == {"a.yaml": 4, "b.yaml": 6}
+
+
+def test_write_baseline_waits_for_the_lock_until_its_deadline_then_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import fcntl
+
+    import mailconf.baseline
+    from mailconf import cli
+
+    write(tmp_path, LEGACY)
+    (tmp_path / "baseline.json").write_text(BASELINE, encoding="utf-8")
+    monkeypatch.setattr(mailconf.baseline, "LOCK_WAIT", 0.3)  # 30 s as shipped
+    monkeypatch.chdir(tmp_path)
+    with open(tmp_path / "baseline.json", "rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert cli.main(["lint", "--write-baseline", "baseline.json", "accounts.yaml"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        "mailconf: baseline.json: another program holds its lock (waited 0.3 s); nothing written, run "
+        "--write-baseline again\n",
+    )
+    assert (tmp_path / "baseline.json").read_text(encoding="utf-8") == BASELINE
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["accounts.yaml", "baseline.json"]
+
+
+def test_a_new_baseline_is_made_with_mode_0644_whatever_the_umask_and_nothing_beside_it(tmp_path: Path) -> None:
+    # --write-baseline makes a baseline that is not there empty, to hold its lock: the file written is still 0644
+    write(tmp_path, LEGACY)
+
+    def strict_umask() -> None:
+        os.umask(0o077)
+
+    outcome = run_mailconf("lint", "--write-baseline", "new.json", "accounts.yaml", cwd=tmp_path, preexec=strict_umask)
+    assert outcome == Outcome(0, "", "mailconf: wrote 4 baseline entries to new.json\n")
+    assert stat.S_IMODE((tmp_path / "new.json").stat().st_mode) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["accounts.yaml", "new.json"]

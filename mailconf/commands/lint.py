@@ -312,11 +312,12 @@ def fix_files(
 
 def write_baseline(path: str, results: Sequence[LintedFile]) -> int:
     """--write-baseline: record today's findings (the files that could be read), keep the other files'; exit 0."""
-    from ..baseline import record, with_other_files, write
+    from ..baseline import locked, record, with_other_files, write
 
     today = record(path, results)
-    entries, kept = with_other_files(path, today)
-    write(path, entries)
+    with locked(path):  # read, merged and written by one run at a time
+        entries, kept = with_other_files(path, today)
+        write(path, entries)
     count = sum(len(e) for e in today.values())
     others = f"; kept {kept} of files not linted now" if kept else ""
     console.say(f"wrote {count} baseline entr{'ies' if count != 1 else 'y'} to {path}{others}")
