@@ -12,7 +12,8 @@ autodiscover`` writes them: one account per file, from the ``Protocol`` elements
 | ``User/DisplayName`` | ``display_name`` |
 | the first ``Protocol`` of ``Type`` ``IMAP`` or ``POP3`` / ``SMTP`` | ``incoming`` (``protocol``) / ``outgoing``
   (the others are alternatives, named in a comment) |
-| ``Server``, ``Port`` | ``host``, ``port`` (no ``Port``: the default for the protocol and security) |
+| ``Server``, ``Port`` | ``host`` (lower-cased, as Thunderbird reads it), ``port`` (no ``Port``: the default for the
+  protocol and security) |
 | ``Encryption`` ``SSL`` / ``TLS`` / ``None`` | ``security: tls`` / ``starttls`` (``TLS`` is Outlook's name for
   STARTTLS) / ``none`` |
 | no ``Encryption`` (or ``Auto``): ``SSL`` ``off`` / ``on`` | ``security: none`` / read from the port as
@@ -181,7 +182,7 @@ def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> d
     server: dict[str, Any] = {}
     if kind != "smtp":
         server["protocol"] = kind
-    server["host"] = host
+    server["host"] = host.lower()  # InputSanitizer.hostname, as Thunderbird reads <Server> (and autoconfig's hostname)
     port_text = text("Port")
     port: int | None = None
     if port_text:

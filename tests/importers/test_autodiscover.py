@@ -106,6 +106,15 @@ def test_without_encryption_ssl_on_is_read_from_the_port_as_thunderbird_does(tmp
     )
 
 
+def test_a_server_name_is_lower_cased_as_thunderbird_and_the_autoconfig_import_read_it(tmp_path: Path) -> None:
+    # InputSanitizer.hostname lower-cases <Server> as it does autoconfig's <hostname>: the two provider forms of one
+    # account imported as Mail.Example.COM and mail.example.com (test_provider_agreement found it)
+    path = tmp_path / "dave@example.org.xml"
+    path.write_text(response(protocol("IMAP", "IMAP.Example.ORG", "993", "<Encryption>SSL</Encryption>")))
+    result = import_paths("autodiscover", [str(path)], ReadOptions())
+    assert result.accounts["dave-example.org"]["incoming"]["host"] == "imap.example.org"
+
+
 def test_the_address_comes_from_the_response_then_the_login_then_a_commented_guess(tmp_path: Path) -> None:
     imap = protocol("IMAP", "imap.example.org", "993", "<LoginName>carol@example.net</LoginName>",
                     "<Encryption>SSL</Encryption>")  # fmt: skip
