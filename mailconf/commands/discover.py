@@ -125,7 +125,7 @@ def _address(text: str) -> str:
 
     local, _, domain = text.rpartition("@")
     if pattern("address").search(text) and len(text) <= 254:
-        from ..discover.clientconfig import looks_like_address
+        from ..hostnames import looks_like_address
 
         if looks_like_address(domain):  # 192.0.2.1, and 127.1 or 0x7f000001, which the resolver reads as 127.0.0.1
             raise UsageError(

@@ -2,17 +2,16 @@
 
 The XML is untrusted: it is parsed by defusedxml, which refuses a DTD, entities
 and external references (an entity bomb never expands). Servers come out in the
-file's order (its first ``incomingServer`` is the provider's preference).
-Placeholders ``%EMAILADDRESS%``, ``%EMAILLOCALPART%`` and ``%EMAILDOMAIN%`` are
-filled in, and a POP3 server's ``<pop3>`` leaving of mail on the server is kept; a
-server this file cannot describe safely (an Exchange or JMAP server, a host that is
-not a host name, or only passes for one, ``0x7f000001``, a port out of range) is left
-out with a note.
+file's order (its first ``incomingServer`` is the provider's preference). What each
+server element means, and why one is left out, is :mod:`mailconf.clientconfig`'s
+(``import --from autoconfig`` reads the same elements through it); discover adds its
+own limits for a file from the network: a host that only passes for a host name
+(``0x7f000001``, ``127.1``, which a resolver reads as an address) and a username with
+control characters are left out too, each with a note.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import NamedTuple
 from xml.etree.ElementTree import Element, ParseError
@@ -20,36 +19,14 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from ..model import Auth, Protocol, Security
-from .values import Candidate, clipped, listed, shown
+from ..clientconfig import Skipped, fill, read_server
+from ..hostnames import is_dotted_quad, looks_like_address
+from ..model import default_port
+from .values import Candidate, clipped, shown
 
 
 class XmlError(Exception):
     """The file is not a usable clientConfig: one line, with the line and column when the parser knows them."""
-
-
-#: RFC 1123 host names (a label may not start or end with '-'), as the schema allows them
-_HOST = re.compile(
-    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
-)
-_PROTOCOLS = {"imap": Protocol.IMAP, "pop3": Protocol.POP3, "smtp": Protocol.SMTP}
-_SOCKETS = {"SSL": Security.TLS, "STARTTLS": Security.STARTTLS, "plain": Security.NONE}
-#: Thunderbird's authentication names (and their old spellings) -> auth, and mechanisms when it fixes them
-_AUTH: dict[str, tuple[Auth, tuple[str, ...]]] = {
-    "password-cleartext": (Auth.PASSWORD, ()),
-    "plain": (Auth.PASSWORD, ()),
-    "password-encrypted": (Auth.PASSWORD, ("cram-md5",)),
-    "secure": (Auth.PASSWORD, ("cram-md5",)),
-    "OAuth2": (Auth.OAUTH2, ()),
-    "NTLM": (Auth.NTLM, ()),
-    "GSSAPI": (Auth.GSSAPI, ()),
-    "TLS-client-cert": (Auth.CLIENT_CERT, ()),
-    "client-IP-address": (Auth.NONE, ()),
-    "none": (Auth.NONE, ()),
-}
-#: what only an outgoing server may say: SMTP after POP is no login, as Thunderbird reads it (the server lets in an
-#: address that has just fetched mail)
-_OUTGOING_AUTH = {**_AUTH, "smtp-after-pop": (Auth.NONE, ())}
 
 
 #: the start of an HTML page, which a web server that answers every URL sends with status 200 (its home page, its
@@ -93,45 +70,12 @@ def parse(data: bytes, address: str) -> Parsed:
     notes: list[str] = []
     for element in provider:
         if element.tag in ("incomingServer", "outgoingServer"):
-            server, note = _server(element, address)
+            server, said = _server(element, address)
             if server is not None:
                 servers.append(server)
-            if note:
-                notes.append(note)
-    domains = tuple(_fill((d.text or "").strip(), address).lower() for d in provider.findall("domain"))
+            notes.extend(said)
+    domains = tuple(fill((d.text or "").strip(), address).lower() for d in provider.findall("domain"))
     return Parsed(tuple(servers), tuple(notes), domains)
-
-
-def is_host_name(text: str) -> bool:
-    """Whether ``text`` is a host name the account file can hold (RFC 1123)."""
-    return _HOST.fullmatch(text) is not None
-
-
-def is_dns_host(name: str) -> bool:
-    """Whether a name DNS gave as a host (an SRV target, an MX host) is a host name, not what passes for an address.
-
-    A DNS label holds any byte: ``dead:beef.`` or ``192.0.2.1.`` is a name there, yet the account file (and a
-    client) would read it as an IP address and connect straight to it.
-    """
-    return is_host_name(name) and not looks_like_address(name)
-
-
-def looks_like_address(name: str) -> bool:
-    """Whether a client would read ``name`` as an IP address: an IPv6 literal, or a last label that does not begin
-    with a letter, as every top-level domain does. The system's resolver (inet_aton) reads ``192.0.2.1``, but also
-    ``127.1``, ``2130706433`` and ``0x7f000001``, as addresses (the last three all as 127.0.0.1)."""
-    last = name.rstrip(".").rpartition(".")[2]
-    return ":" in name or not (last[:1].isascii() and last[:1].isalpha())
-
-
-def _dotted_quad(text: str) -> bool:
-    """Whether ``text`` is an IPv4 address as the account file writes one (``192.0.2.1``), not a form only a resolver
-    reads as one (``0x7f000001``, ``127.1``): a provider may name its server by address."""
-    try:
-        ipaddress.IPv4Address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _defused(exc: DefusedXmlException) -> str:
@@ -147,66 +91,16 @@ def _reason(exc: ParseError) -> str:
     return str(exc).split(":", 1)[0]
 
 
-def _text(element: Element, tag: str) -> str:
-    child = element.find(tag)
-    return (child.text or "").strip() if child is not None else ""
-
-
-_PLACEHOLDER = re.compile("%(EMAILADDRESS|EMAILLOCALPART|EMAILDOMAIN)%")
-
-
-def _fill(text: str, address: str) -> str:
-    """The placeholders filled in, in one pass: a local part may hold '%' ("a%EMAILDOMAIN%"), kept as it is."""
-    local, _, domain = address.rpartition("@")
-    values = {"EMAILADDRESS": address, "EMAILLOCALPART": local, "EMAILDOMAIN": domain}
-    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
-
-
-def _server(element: Element, address: str) -> tuple[Candidate | None, str | None]:  # noqa: PLR0911 - one return per reason
-    kind = element.get("type", "")
-    protocol = _PROTOCOLS.get(kind)
-    what = f"<{element.tag} type={shown(kind)}>"
-    if protocol is None or (protocol is Protocol.SMTP) != (element.tag == "outgoingServer"):
-        return None, f"{what} left out: mailconf holds IMAP, POP3 and SMTP servers only"
-    host = _fill(_text(element, "hostname"), address)
-    if not (is_dns_host(host) or _dotted_quad(host)):
-        return None, f"{what} left out: {shown(host)} is not a host name"
-    port = _text(element, "port")
-    if not (port.isascii() and port.isdigit() and len(port) <= 5) or not 0 < int(port) < 65536:  # not "²"
-        return None, f"{what} {host} left out: {shown(port)} is not a port"
-    # socketType and authentication as Thunderbird's readFromXML reads them (and import --from autoconfig, checked
-    # against it): spelt exactly, not trimmed (" SSL " is none), the first one it knows of several
-    sockets = [s.text or "" for s in element.findall("socketType")]
-    socket = next((s for s in sockets if s in _SOCKETS), None)
-    if socket is None:
-        return None, f"{what} {host} left out: unknown socketType {listed(sockets) if sockets else shown('')}"
-    table = _OUTGOING_AUTH if protocol is Protocol.SMTP else _AUTH
-    methods = [a.text or "" for a in element.findall("authentication")]
-    known = [m for m in methods if m in table]
-    if methods and not known:
-        return None, f"{what} {host} left out: unknown authentication {listed(methods)}"
-    auth, mechanisms = table[known[0]] if known else (Auth.PASSWORD, ())
-    username = _fill(_text(element, "username"), address) or None
-    if username == address:
-        username = None
-    if username is not None and not username.isprintable():
-        return None, f"{what} {host} left out: the username holds control characters"
-    leave, days = _pop3(element) if protocol is Protocol.POP3 else (None, None)
-    server = Candidate(protocol, host.lower(), int(port), _SOCKETS[socket], auth, username, mechanisms)
-    return server._replace(leave_on_server=leave, leave_days=days), None
-
-
-#: Thunderbird's sanitize.boolean: these two words, nothing else
-_BOOLEANS = {"true": True, "false": False}
-
-
-def _pop3(element: Element) -> tuple[bool | None, int | None]:
-    """What ``<pop3>`` says of leaving mail on the server (``leaveMessagesOnServer``, and
-    ``daysToLeaveMessagesOnServer`` unless mail is not left); None where it says nothing usable."""
-    pop3 = element.find("pop3")
-    if pop3 is None:
-        return None, None
-    leave = _BOOLEANS.get(_text(pop3, "leaveMessagesOnServer"))
-    days = _text(pop3, "daysToLeaveMessagesOnServer")
-    usable = days.isascii() and days.isdigit() and len(days) <= 4 and 1 <= int(days) <= 3650  # the schema's range
-    return leave, int(days) if usable and leave is not False else None
+def _server(element: Element, address: str) -> tuple[Candidate | None, tuple[str, ...]]:
+    """The candidate ``element`` describes, and the notes on what was left out (the server, or part of it)."""
+    read = read_server(element, address)
+    if isinstance(read, Skipped):
+        return None, (str(read),)
+    what = f"<{element.tag} type={shown(element.get('type', ''))}>"
+    if looks_like_address(read.host) and not is_dotted_quad(read.host):  # a resolver reads 0x7f000001 as 127.0.0.1
+        return None, (f"{what} left out: {shown(read.host)} is not a host name",)
+    if read.username is not None and not read.username.isprintable():
+        return None, (f"{what} {read.host} left out: the username holds control characters",)
+    port = default_port(read.protocol, read.security) if read.port is None else read.port
+    server = Candidate(read.protocol, read.host, port, read.security, read.auth, read.username, read.mechanisms)
+    return server._replace(leave_on_server=read.leave_on_server, leave_days=read.leave_days), read.dropped

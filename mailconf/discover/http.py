@@ -28,8 +28,7 @@ import urllib.parse
 from typing import NamedTuple, cast
 
 from .. import __version__
-from ..hostnames import idna_form
-from .clientconfig import looks_like_address
+from ..hostnames import idna_form, looks_like_address
 from .dns import Dns, DnsError
 from .values import clipped
 

@@ -28,9 +28,9 @@ import time
 import urllib.parse
 from collections.abc import Callable, Sequence
 
+from ..hostnames import is_dns_host, is_host_name
 from . import ispdb, parallel, rank
 from .autoconfig import fetch_config
-from .clientconfig import is_dns_host, is_host_name
 from .dns import DnsError
 from .domains import PSL_FILES, base_domain, have_list, is_public_suffix, next_subdomain
 from .env import Env

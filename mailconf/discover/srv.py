@@ -24,9 +24,9 @@ import time
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from ..hostnames import is_dns_host
 from ..model import Protocol, Security
 from . import parallel, rank
-from .clientconfig import is_dns_host
 from .dns import DnsError, Srv
 from .env import Env
 from .parallel import Parallel

@@ -144,8 +144,9 @@ def test_the_first_socket_type_thunderbird_knows_is_taken() -> None:
         # what Thunderbird's sanitize.boolean refuses, days outside the schema's 1-3650: not written
         ("<leaveMessagesOnServer>yes</leaveMessagesOnServer><daysToLeaveMessagesOnServer>0</daysToLeaveMessagesOnServer>",
          None, None),
+        # JXON reads true and false in any case (Thunderbird 153 leaves mail for TRUE): it was read as nothing
         ("<leaveMessagesOnServer>TRUE</leaveMessagesOnServer><daysToLeaveMessagesOnServer>3651</daysToLeaveMessagesOnServer>",
-         None, None),
+         True, None),
         ("<leaveMessagesOnServer>true</leaveMessagesOnServer><daysToLeaveMessagesOnServer>\u00b9\u2074</daysToLeaveMessagesOnServer>",
          True, None),
     ],
@@ -175,10 +176,11 @@ def test_hostile_values_are_left_out_with_a_note() -> None:
     assert parsed.notes == (
         "<incomingServer type='imap'> left out: 'imap.example.test\\nport: 1' is not a host name",
         "<incomingServer type='imap'> imap.example.test left out: '70000' is not a port",
-        "<incomingServer type='imap'> imap.example.test left out: unknown socketType 'TLS1.0'",
-        "<incomingServer type='imap'> imap.example.test left out: unknown authentication 'magic'",
-        "<incomingServer type='imap'> imap.example.test left out: unknown socketType ' SSL '",
-        "<incomingServer type='imap'> imap.example.test left out: unknown authentication ' password-cleartext'",
+        "<incomingServer type='imap'> imap.example.test left out: socketType 'TLS1.0' is none of SSL, STARTTLS, plain",
+        "<incomingServer type='imap'> imap.example.test left out: authentication 'magic' is none mailconf knows",
+        "<incomingServer type='imap'> imap.example.test left out: socketType ' SSL ' is none of SSL, STARTTLS, plain",
+        "<incomingServer type='imap'> imap.example.test left out: authentication ' password-cleartext' is none "
+        "mailconf knows",
         "<incomingServer type='exchange'> left out: mailconf holds IMAP, POP3 and SMTP servers only",
     )
 

@@ -222,20 +222,24 @@ AUTOCONFIG = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def test_autoconfig_days_of_thousands_of_digits_leave_the_account_out(tmp_path: Path) -> None:
-    # int() of more than 4,300 digits raises ValueError: such a daysToLeaveMessagesOnServer was an internal error
+def test_autoconfig_days_of_thousands_of_digits_are_left_out_not_the_account(tmp_path: Path) -> None:
+    # int() of more than 4,300 digits raised ValueError (an internal error), then the schema refused the whole account;
+    # Thunderbird takes the server (its days are Infinity): the server is kept, the days left out with a warning
     xml = tmp_path / "config-v1.1.xml"
     xml.write_text(AUTOCONFIG.replace(">10<", f">{'9' * 5000}<"))
     result = import_paths("autoconfig", [str(xml)], ReadOptions())
-    assert (result.accounts, result.warnings) == ({}, (
-        f"{xml}:1:1: account example.com: not imported, it cannot be valid: incoming.leave_days: a number of more "
-        "than 100 digits, far too large for any setting",
-    ))  # fmt: skip
+    assert (result.accounts["example.com"]["incoming"], result.warnings) == (
+        {k: v for k, v in _POP3.items() if k != "leave_days"},
+        (f"{xml}:9:7: <incomingServer type='pop3'> pop.example.com: daysToLeaveMessagesOnServer '{'9' * 64}'... "
+         "(5000 characters) is not a number of days from 1 to 3650: left out",),
+    )  # fmt: skip
 
 
 _POP3 = {"protocol": "pop3", "host": "pop.example.com", "port": 995, "security": "tls", "auth": "password",
          "mechanisms": ["cram-md5"], "username": "you", "leave_on_server": True, "leave_days": 10}  # fmt: skip
-_LEFT_OUT = "{xml}:6:5: <incomingServer> pop.example.com left out: {why}; Thunderbird leaves such a server out too"
+_LEFT_OUT = (
+    "{xml}:6:5: <incomingServer type='pop3'> pop.example.com left out: {why}; Thunderbird leaves such a server out too"
+)
 
 
 @pytest.mark.parametrize(
@@ -279,8 +283,8 @@ def test_autoconfig_leaves_out_a_server_without_a_known_socket_type(
     ("old", "new", "side", "why"),
     [
         ("<port>587</port>", "", "outgoing", "no port"),
-        ("<port>587</port>", "<port> </port>", "outgoing", "an empty port"),
-        ("<port>995</port>", "<port></port>", "incoming", "an empty port"),
+        ("<port>587</port>", "<port> </port>", "outgoing", "' ' is not a port"),
+        ("<port>995</port>", "<port></port>", "incoming", "'' is not a port"),
         # the account was refused for its empty host, where Thunderbird takes the next server
         ("<hostname>pop.example.com</hostname>", "<hostname> </hostname>", "incoming", "no hostname"),
         ("<hostname>smtp.example.com</hostname>", "", "outgoing", "no hostname"),
@@ -296,7 +300,9 @@ def test_autoconfig_leaves_out_a_server_without_a_port_as_thunderbird(
     xml.write_text(AUTOCONFIG.replace(old, new))
     accounts, warnings = imported("autoconfig", xml)
     tag, host, line = (
-        ("outgoingServer", "smtp.example.com", 11) if side == "outgoing" else ("incomingServer", "pop.example.com", 6)
+        ("outgoingServer type='smtp'", "smtp.example.com", 11)
+        if side == "outgoing"
+        else ("incomingServer type='pop3'", "pop.example.com", 6)
     )
     host = "" if why == "no hostname" else f" {host}"
     assert (side in accounts["example.com"], warnings) == (False, (
@@ -450,8 +456,8 @@ def test_autoconfig_leaves_out_a_server_without_a_known_authentication(tmp_path:
                                       "<authentication>password-hashed</authentication>"))  # fmt: skip
     accounts, warnings = imported("autoconfig", xml)
     assert ("incoming" in accounts["example.com"], warnings) == (False, (
-        f"{xml}:6:5: <incomingServer> pop.example.com left out: authentication 'password-hashed' is none mailconf "
-        "knows; Thunderbird leaves such a server out too",
+        f"{xml}:6:5: <incomingServer type='pop3'> pop.example.com left out: authentication 'password-hashed' is none "
+        "mailconf knows; Thunderbird leaves such a server out too",
     ))  # fmt: skip
     # with no server left, the error says why there is no account (it said only "no autoconfig account found")
     xml.write_text(AUTOCONFIG.replace("<authentication>OAuth2</authentication>", "")
@@ -461,8 +467,8 @@ def test_autoconfig_leaves_out_a_server_without_a_known_authentication(tmp_path:
     assert (str(raised.value), raised.value.warnings[0]) == (
         f"{xml}:1:1: no autoconfig account found (the warnings above say what was left out); check that the file is "
         "Thunderbird autoconfig configuration, or choose another --from",
-        f"{xml}:6:5: <incomingServer> pop.example.com left out: no authentication; Thunderbird leaves such a server "
-        "out too",
+        f"{xml}:6:5: <incomingServer type='pop3'> pop.example.com left out: no authentication; Thunderbird leaves such "
+        "a server out too",
     )  # the command prints the warnings first (test_import_cli.py)
     assert len(raised.value.warnings) == 3
 
