@@ -78,6 +78,7 @@ _PARSE_INT = re.compile(r"([+-]?)(?:0[xX]([0-9a-fA-F]+)|(?!0[xX])([0-9]+))")
 _BOOLEAN = re.compile(r"true|false", re.IGNORECASE)
 #: the account file's leave_days
 DAYS = range(1, 3651)
+_DIGITS = re.compile("[0-9]+")
 
 
 class Settings(NamedTuple):
@@ -92,7 +93,7 @@ class Settings(NamedTuple):
     username: str | None = None  # None: the address
     leave_on_server: bool | None = None  # POP3: None when <pop3> says nothing usable
     leave_days: int | None = None
-    #: what the element says that is not kept, one line each, as both commands say it
+    #: what the element says that is not kept as written, one line each, as both commands say it
     #: (``<incomingServer type='pop3'> pop.example.com: daysToLeaveMessagesOnServer '0' is not ...``)
     dropped: tuple[str, ...] = ()
 
@@ -120,7 +121,7 @@ def listed(values: list[str]) -> str:
     return ", ".join(map(quoted, values[:LISTED])) + (f" and {more} more" if more > 0 else "")
 
 
-def read_server(element: Element, address: str) -> Settings | Skipped:  # noqa: PLR0911 - one return per reason
+def read_server(element: Element, address: str) -> Settings | Skipped:
     """What ``element`` (an ``<incomingServer>`` or ``<outgoingServer>``) means for ``address``, or why it is left
     out, in readFromXML's order."""
     kind = element.get("type", "")
@@ -150,10 +151,13 @@ def read_server(element: Element, address: str) -> Settings | Skipped:  # noqa: 
     auth, mechanisms = known
     username = fill((element.findtext("username") or "").strip(), address) or None
     settings = Settings(protocol, host, port, security, auth, mechanisms, None if username == address else username)
-    if protocol is not Protocol.POP3:
-        return settings
-    settings = _pop3(element, settings)
-    return settings._replace(dropped=tuple(f"{what}: {note}" for note in settings.dropped))
+    if protocol is Protocol.POP3:
+        settings = _pop3(element, settings)
+    notes = settings.dropped
+    if given is not None and port is not None and not _DIGITS.fullmatch(_shown(given)):
+        notes = (f"port {quoted(_shown(given))} is read as {port}, as Thunderbird reads it (JavaScript's parseInt): "
+                 f"write {port}", *notes)  # fmt: skip
+    return settings._replace(dropped=tuple(f"{what}: {note}" for note in notes))
 
 
 def fill(text: str, address: str) -> str:

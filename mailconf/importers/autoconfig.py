@@ -101,8 +101,8 @@ def _provider(parsed: Parsed, provider: Element, found: Collector) -> None:
         element, chosen = usable[0]
         account[side] = _data(chosen)
         pop3 = element.find("pop3")
-        for note in chosen.dropped:
-            found.warn(parsed.at(element if pop3 is None else pop3), note)
+        for note in chosen.dropped:  # a <pop3> setting's note at <pop3>, the port's at the server
+            found.warn(parsed.at(pop3 if pop3 is not None and "MessagesOnServer" in note else element), note)
         passwords.extend((side, p) for p in element.findall("password"))
         if len(usable) > 1:
             others = shown(", ".join(f"{r.host}:{r.port}" if r.port else r.host for _, r in usable[1:]))

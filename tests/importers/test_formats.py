@@ -645,12 +645,12 @@ def test_autoconfig_says_how_thunderbird_reads_a_port_that_is_not_digits(tmp_pat
     accounts, warnings = imported("autoconfig", xml)
     assert accounts["example.com"]["incoming"]["port"] == 995
     assert warnings == (
-        f"{xml}:6:5: <incomingServer> pop.example.com: port '995abc' is read as 995 by Thunderbird (JavaScript's "
-        "parseInt), and so by this import; write 995",
+        f"{xml}:6:5: <incomingServer type='pop3'> pop.example.com: port '995abc' is read as 995, as Thunderbird "
+        "reads it (JavaScript's parseInt): write 995",
     )
     xml.write_text(AUTOCONFIG.replace("<port>995</port>", "<port>0x3e3</port>"))
     accounts, warnings = imported("autoconfig", xml)
     assert ("incoming" in accounts["example.com"], warnings) == (False, (
-        f"{xml}:6:5: <incomingServer> pop.example.com left out: port '0x3e3' is no whole number from 1 to 65535 "
-        "as Thunderbird reads it; Thunderbird leaves such a server out too",
+        f"{xml}:6:5: <incomingServer type='pop3'> pop.example.com left out: '0x3e3' is not a port; Thunderbird "
+        "leaves such a server out too",
     ))  # fmt: skip

@@ -386,6 +386,8 @@ def autodiscover(account: Account, model: Model) -> Flat | None:
     f = flat(account)
     _not_expressed_by_providers(f, account)
     for server in account.servers:
+        # <Server> is read lower-cased, as Thunderbird reads it (InputSanitizer.hostname)
+        f[server.side], f[f"{server.side}.host"] = server.endpoint.lower(), server.host.lower()
         if server.auth.value == "gssapi":  # SPA on: NTLM, or Kerberos that Windows negotiates
             f[f"{server.side}.auth"] = "ntlm"
     return f
