@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from . import autoconfig, guess, ispdb, mx, probing, rank, srv
@@ -93,12 +93,11 @@ def discover(env: Env, job_list: Sequence[Job] | None = None) -> Discovery:
         else:
             break
     if any(not inside(c.server.host, (env.domain,)) for c in chosen.values()):
-        # the MX's base domain, for the domain check; not for servers in the address's own domain: the MX lookup
-        # goes on to fetch from that domain, and one fetch that hangs kept the servers found from the user until
-        # the deadline
-        board.wait_for(lambda lookup: lookup.rank[0] == rank.MX)
-    related = [lookup.related for lookup in board.answered() if lookup.related]
-    domains = tuple(dict.fromkeys([env.domain, *related]))
+        # the MX's base domain, for the domain check: its DNS answer, not the lookup's end (it goes on to fetch from
+        # that domain, and one fetch that hangs kept the servers found from the user until the deadline); not at all
+        # for servers in the address's own domain
+        board.learn_related()
+    domains = tuple(dict.fromkeys([env.domain, *board.related()]))
     return Discovery(board.report(), chosen, tuple(rejected), domains, tuple(late[s] for s in SIDES if s in late))
 
 
@@ -157,6 +156,9 @@ class _Board:
         self.env = env
         self.todo = todo
         self.lookups = Parallel([(job.name, functools.partial(self._run, job)) for job in todo])
+        for job in todo:
+            if job.related is not None:
+                job.related.listen(self.lookups.wake)
 
     def _run(self, job: Job) -> Lookup:
         try:
@@ -212,9 +214,20 @@ class _Board:
             left -= self.env.query.timeout / 2
         self.lookups.wait(time.monotonic() + left)
 
-    def wait_for(self, wanted: Callable[[Lookup], bool]) -> None:
-        while self.can_wait() and any(wanted(self._placeholder(i)) for i in self.pending()):
+    def learn_related(self) -> None:
+        """Until every lookup still running has told the domains it learns on the way (the MX step: its base domain,
+        once the DNS answered), or the deadline."""
+        while self.can_wait() and any(self._unheard(i) for i in self.pending()):
             self.wait()
+
+    def _unheard(self, index: int) -> bool:
+        related = self.todo[index].related
+        return related is not None and not related.told
+
+    def related(self) -> list[str]:
+        """The domains learnt so far: told on the way, or with a lookup's answer."""
+        told = [job.related.domain for job in self.todo if job.related is not None and job.related.domain]
+        return told + [lookup.related for lookup in self.answered() if lookup.related]
 
     def _placeholder(self, index: int) -> Lookup:
         job = self.todo[index]

@@ -35,14 +35,17 @@ from .dns import DnsError
 from .domains import PSL_FILES, base_domain, have_list, is_public_suffix, next_subdomain
 from .env import Env
 from .parallel import Parallel
-from .values import Config, Job, NotFound, shown
+from .values import Config, Job, NotFound, Related, shown
 
 
 def jobs(env: Env) -> list[Job]:
-    return [Job(f"mx {env.domain}", (rank.MX,), functools.partial(lookup, env))]
+    related = Related()
+    return [Job(f"mx {env.domain}", (rank.MX,), functools.partial(lookup, env, related), related)]
 
 
-def lookup(env: Env) -> Config:
+def lookup(env: Env, related: Related | None = None) -> Config:
+    """The configuration found for the MX host's domain; ``related`` is told its base domain as soon as the DNS
+    answered, before the URLs are asked (the run's domain check needs no more)."""
     try:
         records = env.dns.mx(env.domain, env.deadline)
     except DnsError as exc:
@@ -65,6 +68,8 @@ def lookup(env: Env) -> Config:
     if is_public_suffix(host):  # "com.", "co.uk.": no provider's name, and every host under it would pass as related
         raise NotFound(f"the MX host {host} is a public suffix, not a mail server's name")
     base = base_domain(host)
+    if related is not None:
+        related.tell(base)
     if base == env.domain:
         raise NotFound(f"the MX host {host} is in {env.domain} itself", base)
     query = "?" + urllib.parse.urlencode({"emailaddress": env.address})

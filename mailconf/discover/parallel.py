@@ -37,7 +37,8 @@ class Parallel(Generic[_T]):
     def __init__(self, calls: Sequence[tuple[str, Callable[[], _T]]]) -> None:
         self.count = len(calls)
         self.done: dict[int, tuple[_T] | Exception] = {}
-        self._inbox: queue.Queue[tuple[int, tuple[_T] | Exception]] = queue.Queue()
+        #: what each call returned or raised, by its index; None: :meth:`wake`
+        self._inbox: queue.Queue[tuple[int, tuple[_T] | Exception] | None] = queue.Queue()
         for index, (name, call) in enumerate(calls):
             threading.Thread(target=self._run, args=(index, call), name=f"mailconf {name}", daemon=True).start()
 
@@ -59,24 +60,29 @@ class Parallel(Generic[_T]):
     def pending(self) -> list[int]:
         return [index for index in range(self.count) if index not in self.done]
 
+    def wake(self) -> None:
+        """End a :meth:`wait` now, as a call that ends would (a call told something the waiter looks at)."""
+        self._inbox.put(None)
+
     def wait(self, until: float | None) -> bool:
-        """Until one more call has ended (and whatever else ended meanwhile is taken too), or ``until``
-        (``time.monotonic()``; None: no time but the calls' own, which end by the run's deadline, a moment after
-        it); False when none ended by then."""
+        """Until one more call has ended (and whatever else ended meanwhile is taken too), or :meth:`wake`, or
+        ``until`` (``time.monotonic()``; None: no time but the calls' own, which end by the run's deadline, a moment
+        after it); False when none ended, and nothing woke it, by then."""
         try:
             if until is None:
-                index, outcome = self._inbox.get()
+                item = self._inbox.get()
             else:
                 left = until - time.monotonic()
                 if left <= 0:
                     return False
-                index, outcome = self._inbox.get(timeout=left)
+                item = self._inbox.get(timeout=left)
         except queue.Empty:
             return False
-        self.done[index] = outcome
         while True:
+            if item is not None:
+                index, outcome = item
+                self.done[index] = outcome
             try:
-                index, outcome = self._inbox.get_nowait()
+                item = self._inbox.get_nowait()
             except queue.Empty:
                 return True
-            self.done[index] = outcome

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -115,12 +116,52 @@ class Lookup(NamedTuple):
     related: str | None = None
 
 
+class Related:
+    """A domain the address's mail belongs to, which a lookup learns on the way and tells before it ends: the MX
+    step knows the MX host's base domain from the DNS answer, and goes on to its web fetches, which may hang.
+
+    Told at most once; whoever listens is called then (at once, when it was told before they listened).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._told = False
+        self._domain: str | None = None
+        self._listeners: list[Callable[[], None]] = []
+
+    @property
+    def told(self) -> bool:
+        return self._told
+
+    @property
+    def domain(self) -> str | None:
+        return self._domain
+
+    def tell(self, domain: str) -> None:
+        with self._lock:
+            if self._told:
+                return
+            self._domain, self._told = domain, True
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
+
+    def listen(self, listener: Callable[[], None]) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+            told = self._told
+        if told:
+            listener()
+
+
 class Job(NamedTuple):
     """A lookup to run: ``run`` returns its configuration or raises :class:`NotFound` with the reason."""
 
     name: str
     rank: tuple[int, ...]
     run: Callable[[], Config]
+    #: what ``run`` tells of the address's domains before it ends, if it learns any on the way (the MX step)
+    related: Related | None = None
 
 
 class NotFound(Exception):

@@ -121,10 +121,11 @@ class Dnsmasq(Daemon):
 
 class Relay:
     """A DNS server on 127.0.0.1 in front of ``upstream`` (dnsmasq), for what dnsmasq will not do: each query
-    whose name ``hold`` gives None for is dropped (never answered), the others are passed on after ``hold(name)``
-    seconds, and the answer sent back. It stands where the discover fixture takes a :class:`Dnsmasq`."""
+    whose name and type (``"_imap._tcp.example.test."``, ``"SRV"``) ``hold`` gives None for is dropped (never
+    answered), the others are passed on after ``hold(name, type)`` seconds, and the answer sent back. It stands where
+    the discover fixture takes a :class:`Dnsmasq`."""
 
-    def __init__(self, upstream: Dnsmasq, hold: Callable[[str], float | None]) -> None:
+    def __init__(self, upstream: Dnsmasq, hold: Callable[[str, str], float | None]) -> None:
         self.upstream = upstream
         self.hold = hold
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -140,6 +141,7 @@ class Relay:
 
     def _serve(self) -> None:
         import dns.message
+        import dns.rdatatype
 
         while not self.stopping.is_set():
             try:
@@ -148,9 +150,10 @@ class Relay:
                 continue
             except OSError:
                 return
-            name = dns.message.from_wire(data).question[0].name.to_text()
+            question = dns.message.from_wire(data).question[0]
+            name = question.name.to_text()
             self.asked.append(name)
-            delay = self.hold(name)
+            delay = self.hold(name, dns.rdatatype.to_text(question.rdtype))
             if delay is not None:
                 threading.Thread(target=self._pass_on, args=(data, peer, delay), daemon=True).start()
 

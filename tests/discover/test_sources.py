@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,7 +19,7 @@ from mailconf.discover import guess
 from mailconf.discover.clientconfig import parse
 from mailconf.model import Protocol, Security
 from tests.conftest import ROOT
-from tests.servers import Dovecot, ScriptedServer, SmtpServer, never_greet
+from tests.servers import START_TIMEOUT, Dovecot, ScriptedServer, SmtpServer, never_greet
 
 from .conftest import Dnsmasq, Relay, RigCerts, WebServer, hang, web_and_dns, xml
 from .rig import (
@@ -351,6 +352,70 @@ def test_ctrl_c_while_the_mx_urls_are_asked_exits_130(rig_certs: RigCerts) -> No
     assert took < 10  # not the 30 s deadline: a bound, not a benchmark
 
 
+def test_a_server_outside_the_domain_waits_for_the_mx_answer_not_the_mx_fetches(
+    rig_certs: RigCerts,
+    rig_dovecot: Dovecot,
+    rig_smtp: SmtpServer,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The ISPDB's servers are outside example.test, so the run waited for the whole MX lookup to learn the MX host's
+    base domain (it decides which servers are flagged CHECK), and that lookup goes on to fetch
+    autoconfig.<the MX's domain>: one that hangs kept the account, found in a fraction of a second, from the user
+    until the deadline; and the base domain, lost with the unanswered lookup, flagged servers in it: `CHECK:
+    imap.hoster.test is outside example.test`. The domain check now waits for the MX's DNS answer alone (held back
+    a second here, after the servers were chosen); the hanging fetch is left, and reported as not waited for."""
+    import mailconf.discover
+    from mailconf.cli import main
+
+    body = config(
+        server("imap", "imap.hoster.test", rig_dovecot.ports.imaps), server("smtp", "smtp.hoster.test", rig_smtp.port)
+    )
+    answers: dict[str, Any] = {
+        "ispdb.test/v1.1/example.test": xml(body),
+        "autoconfig.eu.hoster.test/mail/config-v1.1.xml": hang,
+    }
+    found: list[mailconf.discover.Discovery] = []
+    run = mailconf.discover.run
+
+    def kept(query: mailconf.discover.Query) -> mailconf.discover.Discovery:  # the report, which exit 0 does not print
+        found.append(run(query))
+        return found[-1]
+
+    monkeypatch.setattr(mailconf.discover, "run", kept)
+    with (
+        _mx_rig(rig_certs, answers) as (web, upstream),
+        Relay(upstream, lambda name, rdtype: 1.0 if rdtype == "MX" else 0) as dns,
+    ):
+        capfd.readouterr()
+        before = set(threading.enumerate())
+        code = main(["discover", ADDRESS, "--dns-server", dns.server, "--ca-file", str(rig_certs.ca),
+                     "--ispdb-url", "https://ispdb.test/v1.1/", "--timeout", "10"])  # fmt: skip
+        hanging = "autoconfig.eu.hoster.test/mail/config-v1.1.xml?emailaddress=alice%40example.test"
+        waited = time.monotonic() + START_TIMEOUT
+        while hanging not in web.requests and time.monotonic() < waited:  # asked once the MX answered, maybe after
+            time.sleep(0.05)
+        asked, where = list(web.requests), dns.server
+    for thread in set(threading.enumerate()) - before:  # the MX lookup, left to end when its fetch does
+        if thread.name.startswith("mailconf"):
+            thread.join(START_TIMEOUT)
+    origin = "from ispdb https://ispdb.test/v1.1/example.test"
+    assert Run(code, *capfd.readouterr()) == Run(0, account(
+        incoming=(f"{origin}; probe: {IMAPS_OK}", imaps(rig_dovecot, host="imap.hoster.test")),
+        outgoing=(f"{origin}; probe: {SMTPS_OK}", smtps(rig_smtp, host="smtp.hoster.test")),
+    ), "")  # fmt: skip
+    assert hanging in asked  # and it hung
+    assert found[0].domains == ("example.test", "hoster.test")
+    assert [(lookup.name, lookup.reason) for lookup in found[0].lookups] == [
+        (f"autoconfig {AUTOCONFIG}", f"autoconfig.example.test has no address (the DNS server {where})"),
+        ("autoconfig https://example.test/.well-known/autoconfig/mail/config-v1.1.xml",
+         f"example.test has no address (the DNS server {where})"),
+        ("ispdb https://ispdb.test/v1.1/example.test", None),
+        ("mx example.test", "not waited for: a better-ranked answer was taken"),  # not the deadline's words
+        ("srv _*._tcp.example.test", "no SRV record for example.test"),
+    ]  # fmt: skip
+
+
 def test_pop3_leave_on_server_is_kept(
     discover: Any, rig_certs: RigCerts, rig_dovecot: Dovecot, rig_smtp: SmtpServer
 ) -> None:
@@ -560,9 +625,9 @@ def test_an_srv_query_the_dns_server_drops_does_not_hold_up_the_others(
         *LOCAL,
     ]
     with Dnsmasq(records) as upstream:
-        with Relay(upstream, lambda name: 0) as relay:
+        with Relay(upstream, lambda name, _: 0) as relay:
             answered = discover(relay, "--timeout", "4")
-        with Relay(upstream, lambda name: delay if name == f"{held}._tcp.example.test." else 0) as relay:
+        with Relay(upstream, lambda name, _: delay if name == f"{held}._tcp.example.test." else 0) as relay:
             run = discover(relay, "--timeout", "4")
     assert f"{held}._tcp.example.test." in relay.asked
     outgoing = (f"from srv example.test; probe: {SMTPS_OK}", smtps(rig_smtp))
