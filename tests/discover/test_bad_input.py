@@ -29,10 +29,10 @@ import pytest
 
 from mailconf.discover.dns import Dns, Mx, parse_server
 from mailconf.discover.values import MAX_TEXT
-from tests.conftest import ROOT
+from tests.conftest import ROOT, need
 from tests.servers import HOST, Dovecot, Script, ScriptedServer, SmtpServer, server_context
 
-from .conftest import Dnsmasq, RigCerts, WebServer, endless, redirect, web_and_dns, xml
+from .conftest import Dnsmasq, RigCerts, WebServer, endless, loopback_address, redirect, web_and_dns, xml
 from .rig import ADDRESS, AUTOCONFIG, IMAPS_OK, SMTPS_OK, Run, account, config, imaps, server, smtps
 
 #: -o "$OUT" with OUT unset (tests/test_cli.py: every command says it alike)
@@ -362,6 +362,90 @@ def test_dns_server_that_never_answers() -> None:
         "  srv _*._tcp.example.test: no answer within the 2 s deadline",
     ]
     assert run == Run(1, "", "".join(f"mailconf: {line}\n" for line in lines))
+
+
+@contextlib.contextmanager
+def black_hole_resolver(directory: Path) -> Iterator[tuple[Path, list[str]]]:
+    """A resolv.conf whose one name server, on port 53 of a loopback address of its own, never answers, and glibc
+    asks it for 30 s, 5 times over (the most it allows): (the file, the names asked, as they come)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((loopback_address(53), 53))
+    sock.settimeout(0.2)
+    stop = threading.Event()
+    asked: list[str] = []
+
+    def listen() -> None:
+        while not stop.is_set():
+            try:
+                data = sock.recv(4096)
+            except TimeoutError:
+                continue
+            with contextlib.suppress(Exception):
+                asked.append(dns.message.from_wire(data).question[0].name.to_text())
+
+    conf = directory / "resolv.conf"
+    conf.write_text(f"nameserver {sock.getsockname()[0]}\noptions timeout:30 attempts:5\n")
+    conf.chmod(0o644)
+    thread = threading.Thread(target=listen, daemon=True)
+    thread.start()
+    try:
+        yield conf, asked
+    finally:
+        stop.set()
+        thread.join(5)
+        sock.close()
+
+
+@pytest.mark.parametrize("probe", [True, False], ids=["probed", "no-probe"])
+def test_a_system_resolver_that_never_answers_is_not_waited_for(tmp_path: Path, probe: bool) -> None:
+    """Without --dns-server, web hosts and the servers to probe are resolved by the system (getaddrinfo), in
+    threads the deadline does not end: they are abandoned, not waited for. The run ends by its deadline, as it
+    says, with no word from them, while glibc still waits for its name server (in a mount namespace of its own,
+    /etc/resolv.conf names one that never answers; dnspython's MX and SRV queries go there too)."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root (unshare -m and a bind mount over /etc/resolv.conf, in a namespace of its own)")
+    unshare = need("unshare")["unshare"]
+    ispdb = tmp_path / "ispdb"
+    ispdb.mkdir()
+    (ispdb / "example.test.xml").write_text(config(server("imap", "imap.example.test", 993),
+                                                   server("smtp", "smtp.example.test", 465)))  # fmt: skip
+    script = 'mount --bind "$0" /etc/resolv.conf && exec "$@"'
+    with black_hole_resolver(tmp_path) as (conf, asked):
+        started = time.monotonic()
+        done = subprocess.run(
+            [unshare, "--mount", "--propagation", "private", "/bin/sh", "-c", script, str(conf), sys.executable,
+             "-m", "mailconf", "discover", ADDRESS, "--ispdb", str(ispdb), "--timeout", "2",
+             *([] if probe else ["--no-probe"])],
+            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60, check=False,
+        )  # fmt: skip
+        took = time.monotonic() - started
+    assert took < 2 + MARGIN  # a bound, not a benchmark: each getaddrinfo here takes 150 s
+    assert "autoconfig.example.test." in asked  # the system's resolver was asked, and never answered
+    origin = f"ispdb {ispdb / 'example.test.xml'}"
+    if not probe:  # taken at half the deadline, while the autoconfig lookups still resolve
+        assert Run(done.returncode, done.stdout, done.stderr) == Run(0, account(
+            incoming=(f"from {origin}; not probed (--no-probe)",
+                      "protocol: imap\nhost: imap.example.test\nport: 993\nsecurity: tls\nauth: password"),
+            outgoing=(f"from {origin}; not probed (--no-probe)",
+                      "protocol: smtp\nhost: smtp.example.test\nport: 465\nsecurity: tls\nauth: password"),
+        ), "")  # fmt: skip
+        return
+    assert "imap.example.test." in asked  # the probe's lookup, never answered either
+    lines = [
+        f"imap://imap.example.test:993 from {origin} failed the probe: no verdict within the 2 s deadline; taking "
+        "the next candidate",
+        f"smtp://smtp.example.test:465 from {origin} failed the probe: no verdict within the 2 s deadline; taking "
+        "the next candidate",
+        f"no usable server found for {ADDRESS}:",
+        f"  autoconfig {AUTOCONFIG}: no answer within the 2 s deadline",
+        f"  autoconfig {WELL_KNOWN}: no answer within the 2 s deadline",
+        f"  {origin}: only servers that failed the probe",
+        "  mx example.test: no answer within the 2 s deadline",
+        "  srv _*._tcp.example.test: no answer within the 2 s deadline",
+    ]
+    assert Run(done.returncode, done.stdout, done.stderr) == Run(
+        1, "", "".join(f"mailconf: {line}\n" for line in lines)
+    )
 
 
 def closed_udp_port() -> str:
