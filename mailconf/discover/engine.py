@@ -97,8 +97,9 @@ def discover(env: Env, job_list: Sequence[Job] | None = None) -> Discovery:
         # that domain, and one fetch that hangs kept the servers found from the user until the deadline); not at all
         # for servers in the address's own domain
         board.learn_related()
+    lookups = board.report()
     domains = tuple(dict.fromkeys([env.domain, *board.related()]))
-    return Discovery(board.report(), chosen, tuple(rejected), domains, tuple(late[s] for s in SIDES if s in late))
+    return Discovery(lookups, chosen, tuple(rejected), domains, tuple(late[s] for s in SIDES if s in late))
 
 
 def _take(
@@ -239,5 +240,18 @@ class _Board:
         return Lookup(job.name, job.rank, None, f"no answer within the {self.env.query.timeout:g} s deadline")
 
     def report(self) -> tuple[Lookup, ...]:
-        every = [self.results.get(i) or self._placeholder(i) for i in range(len(self.todo))]
+        """Every lookup, in rank order: what it answered, or why it has not.
+
+        A lookup that found nothing while the run did not wait (it probed a server until the deadline) says why in
+        its own words, as one that found nothing a moment earlier did; servers it found then were not used, and it
+        reads as one that did not answer."""
+        taken = self.results
+        self.lookups.collect()
+        every = [self._reported(i, taken) for i in range(len(self.todo))]
         return tuple(sorted(every, key=lambda lookup: lookup.rank))
+
+    def _reported(self, index: int, taken: dict[int, Lookup]) -> Lookup:
+        if index in taken:
+            return taken[index]
+        ended = self.results.get(index)
+        return ended if ended is not None and ended.config is None else self._placeholder(index)

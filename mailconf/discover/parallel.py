@@ -78,11 +78,19 @@ class Parallel(Generic[_T]):
                 item = self._inbox.get(timeout=left)
         except queue.Empty:
             return False
+        self._take(item)
+        self.collect()
+        return True
+
+    def collect(self) -> None:
+        """Take whatever has ended by now, without waiting."""
         while True:
-            if item is not None:
-                index, outcome = item
-                self.done[index] = outcome
             try:
-                item = self._inbox.get_nowait()
+                self._take(self._inbox.get_nowait())
             except queue.Empty:
-                return True
+                return
+
+    def _take(self, item: tuple[int, tuple[_T] | Exception] | None) -> None:
+        if item is not None:
+            index, outcome = item
+            self.done[index] = outcome

@@ -304,3 +304,50 @@ def test_a_lookup_cut_by_the_deadline_is_reported_as_one_the_report_did_not_wait
         ("mx example.test", "no answer within the 0.3 s deadline"),
         ("srv example.test", "nothing here"),
     ]
+
+
+def test_the_report_says_what_each_lookup_answered_by_the_deadline() -> None:
+    """The board takes what lookups answer only while the run waits: a lookup that answered while the run was busy
+    probing a server until the deadline was reported as `no answer within the 2 s deadline`, and the same lookup as
+    its own reason when it answered a moment before the run last waited: which came first decided the line. The
+    report now takes whatever ended: a lookup that found nothing before the deadline says so in its own words; one
+    whose servers came while the run did not wait (never used), and one still running, read as the deadline's."""
+    import ssl
+    import threading
+    import time
+    from typing import NoReturn
+
+    from mailconf.discover.dns import Dns
+    from mailconf.discover.engine import _Board
+    from mailconf.discover.env import Env
+    from mailconf.discover.values import Job, Query
+
+    _schema_valid(Config("ispdb", (Candidate(Protocol.IMAP, "imap.example.test", 993, Security.TLS),)), ADDRESS)
+    # (the schema is loaded and compiled by now: the lookups' threads end at once, well before the deadline)
+    env = Env(Query(ADDRESS, timeout=1, probe=False), time.monotonic() + 1, Dns(None), ssl.create_default_context())
+
+    def early() -> NoReturn:
+        raise NotFound("no SRV record for example.test")
+
+    def unused() -> Config:
+        return Config("ispdb example.test", (Candidate(Protocol.IMAP, "imap.example.test", 993, Security.TLS),))
+
+    released = threading.Event()
+
+    def hangs() -> NoReturn:
+        released.wait(10)
+        raise NotFound("too late to matter")
+
+    jobs = [Job("ispdb example.test", (1,), unused), Job("mx example.test", (2,), hangs),
+            Job("srv _*._tcp.example.test", (3,), early)]  # fmt: skip
+    board = _Board(jobs, env)
+    time.sleep(1 + 0.2)  # the run is busy (a probe) until past the deadline, and never waits for the lookups
+    report = board.report()
+    released.set()
+    while board.pending():
+        board.lookups.wait(None)
+    assert [(lookup.name, lookup.config, lookup.reason) for lookup in report] == [
+        ("ispdb example.test", None, "no answer within the 1 s deadline"),
+        ("mx example.test", None, "no answer within the 1 s deadline"),
+        ("srv _*._tcp.example.test", None, "no SRV record for example.test"),
+    ]
