@@ -8,6 +8,13 @@ UTF-8 reaches Python with its undecodable bytes as lone surrogates
 (``surrogateescape``); every format shows such a byte as ``\\xFF``
 (:func:`readable`), and SARIF's ``uri`` percent-encodes the original bytes
 (``%FF``), so a SARIF consumer still finds the file.
+
+No message carries a control, format or separator character that it quotes
+(:func:`~mailconf.errors.printable`), in any format: a bidirectional override
+(U+202E) in an account's name reverses the rest of the line in a terminal, a code
+scanning alert or an editor's problem list alike, so JSON and SARIF show it as
+``\\u202e`` as the text and github formats do. A JSON ``path`` stays the file's
+name (a program opens it), as SARIF's ``uri`` does.
 """
 
 from __future__ import annotations
@@ -115,7 +122,7 @@ def json_(results: Sequence[Result], tool: Tool) -> str:
                 "severity": f.severity.label,
                 "rule": f.rule,
                 "slug": f.slug,
-                "message": readable(f.message),
+                "message": printable(readable(f.message)),
             }
             if fixes is not None:
                 entry["fix"] = _json_fix(fixes.get(f))
@@ -201,7 +208,7 @@ def sarif(results: Sequence[Result], tool: Tool) -> str:
             entry: dict[str, Any] = {
                 "ruleId": f.rule,
                 "level": _SARIF_LEVELS[f.severity],
-                "message": {"text": readable(f.message)},
+                "message": {"text": printable(readable(f.message))},
                 "partialFingerprints": {FINGERPRINT_KEY: f"{fingerprint}:{occurrence}"},
                 "locations": [
                     {

@@ -563,3 +563,27 @@ def test_sarif_fingerprint_of_a_shared_value_stays_when_the_accounts_sharing_it_
     expected = [("MC101", 2, _expected_fingerprint("MC101", subject))]
     assert _fingerprints(files, SHARED_ON_TOP) == expected
     assert _fingerprints(files, swapped) == expected
+
+
+# --- nothing a file holds reaches a viewer raw ---------------------------------------------
+
+#: an account name holding U+202E RIGHT-TO-LEFT OVERRIDE: invalid (MC002), still linted, and named by MC712
+REVERSING_NAME = 'version: 1\naccounts:\n  "wo\\u202erk":\n    address: alice@example.com\n    display_name: " "\n'
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_a_message_never_carries_a_format_character_in_any_format(tmp_path: Path, fmt: str) -> None:
+    """MC712 names the account: its U+202E went into the JSON and SARIF messages as it was (text and github escaped
+    it), and reversed the rest of the line wherever they were shown: a code scanning alert, an editor's problems."""
+    (tmp_path / "a.yaml").write_text(REVERSING_NAME, encoding="utf-8")
+    outcome = run_mailconf("lint", "--format", fmt, "a.yaml", cwd=tmp_path)
+    assert (outcome.code, outcome.stderr) == (1, "")
+    assert "\u202e" not in outcome.stdout
+    blank = "account `wo\\u202erk`: display_name is blank: write it, or remove the key"
+    if fmt in ("json", "sarif"):
+        log = json.loads(outcome.stdout)
+        results = log if fmt == "json" else log["runs"][0]["results"]
+        messages = [r["message"] if fmt == "json" else r["message"]["text"] for r in results]
+        assert blank in messages
+    else:
+        assert blank in outcome.stdout
