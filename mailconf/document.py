@@ -22,6 +22,7 @@ from .model import (
     Protocol,
     Security,
     Server,
+    Severity,
     Subject,
     Tls,
     YamlPath,
@@ -43,6 +44,8 @@ class Issue:
     message: str
     #: the YAML path it is about (schema problems), for baseline keys and fingerprints; None for the text's own
     path: YamlPath | None = None
+    #: the rule's default when None (MC713 is a warning for some characters, see LoadProblem)
+    severity: Severity | None = None
 
 
 @dataclass
@@ -231,7 +234,7 @@ def _load_document(path: str, raw: bytes) -> Document:
     loaded = loader.load(raw)
     text = raw.decode("utf-8", "replace")
     doc = Document(path, text, loaded.data, loaded.positions)
-    doc.issues.extend(Issue(p.rule, p.line, p.column, p.message) for p in loaded.problems)
+    doc.issues.extend(Issue(p.rule, p.line, p.column, p.message, severity=p.severity) for p in loaded.problems)
     if loaded.data is None:
         return doc
     if not isinstance(loaded.data, dict):

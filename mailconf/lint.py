@@ -12,6 +12,7 @@ from .errors import InternalError, MailconfError
 from .files import STDIN
 from .model import Finding, Location, Severity, YamlPath
 from .rules import RULES, Change
+from .rules import mc713_bidi_or_invisible_character as INVISIBLE
 from .settings import Policy, PolicyFinder
 
 
@@ -55,7 +56,7 @@ def document_findings(doc: Document) -> list[Finding]:
         rule = RULES[issue.rule]
         subject = None if issue.path is None else doc.subject(issue.path)
         location = Location(doc.path, issue.line, issue.column)
-        findings.append(Finding(rule.ID, rule.SLUG, rule.SEVERITY, location, issue.message, subject))
+        findings.append(Finding(rule.ID, rule.SLUG, issue.severity or rule.SEVERITY, location, issue.message, subject))
     return findings
 
 
@@ -63,9 +64,11 @@ def refusal(doc: Document) -> tuple[Finding, ...]:
     """Why ``doc`` cannot be rendered or probed: its error-level document findings (none: it can be).
 
     The one place that decides it for every command. Policy cannot lower these: a file
-    with syntax or schema errors has no model to work from.
+    with syntax or schema errors has no model to work from. MC713 (a bidirectional control) is an error of lint's,
+    which the loader finds: the model is whole, and settings may lower or disable it, so it refuses nothing.
     """
-    return tuple(once_per_place(f for f in document_findings(doc) if f.severity is Severity.ERROR))
+    found = document_findings(doc)
+    return tuple(once_per_place(f for f in found if f.severity is Severity.ERROR and f.rule != INVISIBLE.ID))
 
 
 def _place(finding: Finding) -> tuple[str, Severity, Location, str]:

@@ -186,6 +186,7 @@ from . import (  # noqa: E402 - the registry needs Problem and Rule defined abov
     mc710_account_names_differ_in_case,
     mc711_account_name_reserved_on_windows,
     mc712_blank_value,
+    mc713_bidi_or_invisible_character,
 )
 
 #: The registry, in id order: one module per rule. Adding a rule = its module, its import here, its test
@@ -234,6 +235,7 @@ _MODULES: tuple[ModuleType, ...] = (
     mc710_account_names_differ_in_case,
     mc711_account_name_reserved_on_windows,
     mc712_blank_value,
+    mc713_bidi_or_invisible_character,
 )
 
 RULES: dict[str, Rule] = {m.ID: m for m in _MODULES}

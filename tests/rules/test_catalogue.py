@@ -239,6 +239,7 @@ REFERENCES = {
     "MC703": ("RFC 1123 section 2.1", "RFC 1035 section 2.3.4"),
     "MC704": ("RFC 1123 section 2.1", "RFC 6762"),
     "MC705": ("RFC 1939 sections 5 and 6",),
+    "MC713": ("Unicode Standard Annex #9 section 2", "CVE-2021-42574", "RFC 5892 appendix A"),
 }
 
 
