@@ -9,8 +9,8 @@ it by tests/test_clientconfig.py:
 - ``hostname``: trimmed (JavaScript's white space), a host name or IPv4 address, lower-cased; the placeholders
   filled in. A final ``.`` is dropped (the same host; the account file does not hold it).
 - ``port``: a number as JavaScript reads one (``993abc``, `` 993 `` and ``993.0`` are 993; ``0x3e1`` and an empty
-  element are none), 1-65535; one that is not plain digits gets a note. An incoming server without ``<port>`` is on the protocol's usual port for its
-  security (Thunderbird probes for it); an outgoing one without it is left out.
+  element are none), 1-65535; one that is not plain digits gets a note. An incoming server without ``<port>`` is on
+  the protocol's usual port for its security (Thunderbird probes for it); an outgoing one without it is left out.
 - ``socketType``, ``authentication``: spelt exactly (case and white space included), the first of several that is
   known. No ``authentication`` at all leaves the server out.
 - ``username``: trimmed; the placeholders filled in; the address is no username (the account file's default).

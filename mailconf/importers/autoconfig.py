@@ -30,10 +30,10 @@ server of its kind, if any, is imported instead: reading it as ``security: none`
 clear. So is a server with no ``authentication`` mailconf knows (an unknown one is skipped for the next, as
 Thunderbird skips it; it is not guessed to be a password), a server with no ``hostname`` or one that is not a
 host name, an outgoing server with no ``port``, and a server whose ``port`` is no number from 1 to 65535 as
-JavaScript reads one (``993abc`` is 993, with a warning; ``0x3e1`` and an empty element none). An Exchange, EWS or JMAP server
-is left out with a warning (Thunderbird would take it). When no server is left, the error names the first reason.
-A ``leaveMessagesOnServer`` that is neither true nor false (Thunderbird then reads neither setting), and days
-outside 1-3650, are left out with a warning.
+JavaScript reads one (``993abc`` is 993, with a warning; ``0x3e1`` and an empty element none). An Exchange, EWS or
+JMAP server is left out with a warning (Thunderbird would take it). When no server is left, the error names the
+first reason. A ``leaveMessagesOnServer`` that is neither true nor false (Thunderbird then reads neither setting),
+and days outside 1-3650, are left out with a warning.
 
 An autoconfig file describes a provider, not a person: the address is ``you@DOMAIN`` and a comment
 asks you to put yours. The XML is parsed with defusedxml: a file with a DTD or entities (an "entity
