@@ -18,6 +18,11 @@ it by tests/test_clientconfig.py:
   ``daysToLeaveMessagesOnServer`` a number; when the first is neither, Thunderbird reads neither. Days are kept
   unless mail is not left, and only within the account file's 1-3650.
 
+- ``domain`` (of the ``emailProvider``): checked as a host name as ``hostname`` is, lower-cased, a final ``.``
+  dropped; a bad one is left out (Thunderbird too), and a file with none left is refused ("need proper <domain> in
+  XML"). Thunderbird also keeps a placeholder (``%EMAILDOMAIN%``: the file is for any address), an IP address and
+  an empty element (read as ``true``), which name no domain: both commands leave those out, with a note.
+
 A server left out says why in one line that both commands print (values quoted, cut, at most five listed).
 """
 
@@ -31,7 +36,7 @@ from typing import NamedTuple, TypeVar
 from xml.etree.ElementTree import Element
 
 from .errors import cut
-from .hostnames import is_dotted_quad, is_host_name
+from .hostnames import is_dns_host, is_dotted_quad, is_host_name
 from .model import Auth, Protocol, Security
 
 #: how much of one value a reason quotes, and how many values it lists (a file may hold thousands, or a megabyte)
@@ -130,7 +135,7 @@ def read_server(element: Element, address: str) -> Settings | Skipped:
     if protocol is None:
         return Skipped(what, "mailconf holds IMAP, POP3 and SMTP servers only", kind not in _THUNDERBIRD_ONLY
                        or element.tag != "incomingServer")  # fmt: skip
-    host = _host(element, address)
+    host = _host(element.find("hostname"), address)
     if not isinstance(host, str):
         return host._replace(what=what)
     what = f"{what} {host}"
@@ -160,6 +165,29 @@ def read_server(element: Element, address: str) -> Settings | Skipped:
     return settings._replace(dropped=tuple(f"{what}: {note}" for note in notes))
 
 
+def read_domain(element: Element) -> str | Skipped:
+    """What a ``<domain>`` of an ``<emailProvider>`` names, as readFromXML checks it (InputSanitizer.hostname: a host
+    name or IP address, lower-cased), a final ``.`` dropped; or why it is left out. Thunderbird keeps a placeholder
+    (``%EMAILDOMAIN%``) and an IP address, which name no domain an address is in: mailconf leaves them out."""
+    host = _host(element, None)
+    if isinstance(host, Skipped) and element.text is None and _value(element) is not None:
+        return Skipped("<domain>", "empty (Thunderbird reads <domain/> as the domain 'true')", thunderbird=False)
+    if isinstance(host, Skipped):
+        return host._replace(what="<domain>", why="blank" if host.why == "no hostname" else host.why)
+    if _PLACEHOLDER_HOST.fullmatch(host):
+        return Skipped("<domain>", f"{quoted(host)} is a placeholder, no domain", thunderbird=False)
+    if not is_dns_host(host):
+        return Skipped("<domain>", f"{quoted(host)} is read as an IP address, not a domain", thunderbird=False)
+    return host
+
+
+def no_domain(dropped: list[Skipped]) -> str:
+    """Why an ``<emailProvider>`` whose ``<domain>`` elements are all left out (``dropped``) is refused."""
+    if all(skipped.thunderbird for skipped in dropped):  # readFromXML: "need proper <domain> in XML"
+        return f"no <domain>{' left' if dropped else ''}: Thunderbird refuses the file"
+    return "no <domain> left that names a domain (Thunderbird takes the file for any address)"
+
+
 def fill(text: str, address: str) -> str:
     """``text`` with %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% replaced wherever they are, as Thunderbird
     replaces them in a username and a host name; in one pass: a local part may hold '%' ("a%EMAILDOMAIN%")."""
@@ -177,8 +205,9 @@ def _first(elements: list[Element], table: Mapping[str, _T]) -> _T | None:
     return next((table[text] for e in elements if (text := _value(e)) is not None and text in table), None)
 
 
-def _host(element: Element, address: str) -> str | Skipped:
-    given = element.find("hostname")
+def _host(given: Element | None, address: str | None) -> str | Skipped:
+    """A ``<hostname>`` (or ``<domain>``) as InputSanitizer.hostname reads it, the placeholders filled in for
+    ``address``; without one (a domain, which Thunderbird keeps as written), a name with placeholders as it is."""
     text = "" if given is None else _shown(given).strip(JS_SPACE)
     if not text:
         return Skipped("", "no hostname")
@@ -187,7 +216,9 @@ def _host(element: Element, address: str) -> str | Skipped:
     structured = given is not None and _value(given) is None
     if structured or _NOT_DECIMAL.fullmatch(text) or not (placeholders or _thunderbird_host(text)):
         return Skipped("", f"{quoted(text)} is not a host name")
-    host = fill(text, address).lower()
+    if address is None and placeholders:
+        return text
+    host = (text if address is None else fill(text, address)).lower()
     host = host[:-1] if host.endswith(".") else host
     if not (is_host_name(host) or is_dotted_quad(host)):  # an IPv6 address, a placeholder mailconf does not fill
         return Skipped("", f"{quoted(host)} is not a host name", thunderbird=False)

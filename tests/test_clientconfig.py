@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from mailconf.discover.clientconfig import parse
+from mailconf.discover.clientconfig import XmlError, parse
 from mailconf.importers import ReadOptions
-from mailconf.importers._core import import_paths
+from mailconf.importers._core import NoAccount, import_paths
 from mailconf.model import Protocol, Security, default_port
 from tests.conftest import need
 from tests.targets._tb_provider import read_with_thunderbird
@@ -166,3 +166,85 @@ def test_thunderbird_reads_each_case_as_both_commands(tmp_path: Path) -> None:
                     assert server[key] == theirs[tb_key], (case, key)
         if "leave_on_server" not in ours["incoming"] and ours["incoming"]["protocol"] == "pop3":
             assert (case, thunderbird["raw"]["incoming"][0]["leaveMessagesOnServer"]) == (case, True)  # the default
+
+
+DOMAINS = """<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1"><emailProvider id="example.com">{domains}
+<incomingServer type="imap"><hostname>imap.example.com</hostname><port>993</port><socketType>SSL</socketType>
+<authentication>password-cleartext</authentication><username>%EMAILADDRESS%</username></incomingServer>
+<outgoingServer type="smtp"><hostname>smtp.example.com</hostname><port>465</port><socketType>SSL</socketType>
+<authentication>password-cleartext</authentication><username>%EMAILADDRESS%</username></outgoingServer>
+</emailProvider></clientConfig>
+"""
+#: a <domain> -> the domain both commands keep, or why they leave it out, and whether Thunderbird keeps it
+DOMAIN_CASES: dict[str, tuple[str | None, str, bool]] = {
+    "<domain> </domain>": (None, "blank", False),
+    "<domain>bad domain</domain>": (None, "'bad domain' is not a host name", False),
+    "<domain>a_b.example</domain>": (None, "'a_b.example' is not a host name", False),
+    "<domain>%EMAILDOMAIN%</domain>": (None, "'%EMAILDOMAIN%' is a placeholder, no domain", True),
+    "<domain>192.0.2.1</domain>": (None, "'192.0.2.1' is read as an IP address, not a domain", True),
+    "<domain>0x7f000001</domain>": (None, "'0x7f000001' is not a host name", False),
+    "<domain> Example.NET. </domain>": ("example.net", "", True),
+    "<domain/>": (None, "empty (Thunderbird reads <domain/> as the domain 'true')", True),
+    "<domain>123</domain>": (None, "'123' is read as an IP address, not a domain", True),
+}
+
+
+def test_discover_and_import_read_domains_alike(tmp_path: Path) -> None:
+    """Each <domain> checked as Thunderbird checks it (discover filled placeholders in and checked none; import took
+    the first non-blank one as it was): kept lower-cased without a final dot, or left out with the same words."""
+    for element, (kept, why, _) in DOMAIN_CASES.items():
+        xml = DOMAINS.format(domains=element + "<domain>example.org</domain>")
+        parsed = parse(xml.encode(), ADDRESS)
+        path = tmp_path / "config-v1.1.xml"
+        path.write_text(xml, encoding="utf-8")
+        result = import_paths("autoconfig", [str(path)], ReadOptions())
+        note = () if kept else (f"<domain> left out: {why}",)
+        assert (parsed.domains, parsed.notes) == ((kept, "example.org") if kept else ("example.org",), note), element
+        also = "; Thunderbird leaves it out too" if kept is None and not DOMAIN_CASES[element][2] else ""
+        warned = tuple(f"{path}:2:61: {n}{also}" for n in note)
+        assert (result.accounts["example.com"]["address"], result.warnings) == (f"you@{kept or 'example.org'}", warned)
+
+
+def test_a_provider_without_a_domain_is_refused_by_both(tmp_path: Path) -> None:
+    xml = DOMAINS.format(domains="<domain> </domain>")
+    with pytest.raises(XmlError) as raised:
+        parse(xml.encode(), ADDRESS)
+    assert str(raised.value) == "no <domain> left: Thunderbird refuses the file (<domain> left out: blank)"
+    path = tmp_path / "config-v1.1.xml"
+    path.write_text(xml, encoding="utf-8")
+    with pytest.raises(NoAccount) as refused:
+        import_paths("autoconfig", [str(path)], ReadOptions())
+    assert refused.value.warnings == (
+        f"{path}:2:61: <domain> left out: blank; Thunderbird leaves it out too",
+        f"{path}:2:29: emailProvider 'example.com': no <domain> left: Thunderbird refuses the file; skipped",
+    )
+
+
+def test_a_placeholder_domain_is_for_any_address_so_import_has_none(tmp_path: Path) -> None:
+    """Thunderbird takes a file whose only <domain> is %EMAILDOMAIN% (for any address): discover too; the import
+    has no domain to put in the address (it wrote you@%EMAILDOMAIN%)."""
+    xml = DOMAINS.format(domains="<domain>%EMAILDOMAIN%</domain>")
+    note = "<domain> left out: '%EMAILDOMAIN%' is a placeholder, no domain"
+    parsed = parse(xml.encode(), ADDRESS)
+    assert (parsed.domains, parsed.notes, len(parsed.servers)) == ((), (note,), 2)
+    path = tmp_path / "config-v1.1.xml"
+    path.write_text(xml, encoding="utf-8")
+    with pytest.raises(NoAccount) as refused:
+        import_paths("autoconfig", [str(path)], ReadOptions())
+    assert refused.value.warnings == (
+        f"{path}:2:61: {note}",
+        f"{path}:2:29: emailProvider 'example.com': no <domain> left that names a domain (Thunderbird takes the file "
+        "for any address); skipped",
+    )
+
+
+def test_thunderbird_keeps_the_domains_it_is_said_to_keep() -> None:
+    need("thunderbird")
+    documents = [DOMAINS.format(domains=element + "<domain>example.org</domain>") for element in DOMAIN_CASES]
+    read = read_with_thunderbird(autoconfigs=[(d.encode(), ADDRESS) for d in documents])["autoconfig"]
+    for (element, (kept, _, thunderbird_keeps)), thunderbird in zip(DOMAIN_CASES.items(), read, strict=True):
+        theirs = [d.removesuffix(".") for d in thunderbird["domains"]]
+        assert (element, len(theirs) == 2) == (element, thunderbird_keeps)
+        if kept is not None:
+            assert theirs[0] == kept

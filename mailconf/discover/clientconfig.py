@@ -7,7 +7,9 @@ server element means, and why one is left out, is :mod:`mailconf.clientconfig`'s
 (``import --from autoconfig`` reads the same elements through it); discover adds its
 own limits for a file from the network: a host that only passes for a host name
 (``0x7f000001``, ``127.1``, which a resolver reads as an address) and a username with
-control characters are left out too, each with a note.
+control characters are left out too, each with a note. Its ``<domain>`` elements are read
+by :func:`mailconf.clientconfig.read_domain` too: a file with none that Thunderbird keeps
+is refused, as Thunderbird refuses it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from ..clientconfig import Skipped, fill, read_server
+from ..clientconfig import Skipped, no_domain, read_domain, read_server
 from ..hostnames import is_dotted_quad, looks_like_address
 from ..model import default_port
 from .values import Candidate, clipped, shown
@@ -42,7 +44,7 @@ _NOT_HTML = "the document is an HTML page, not <clientConfig>"
 class Parsed(NamedTuple):
     servers: tuple[Candidate, ...]
     notes: tuple[str, ...]
-    domains: tuple[str, ...]  # the <domain> elements: the domains this file is for
+    domains: tuple[str, ...]  # the <domain> elements: the domains this file is for (mailconf.clientconfig.read_domain)
 
 
 def parse(data: bytes, address: str) -> Parsed:
@@ -66,16 +68,25 @@ def parse(data: bytes, address: str) -> Parsed:
     provider = root.find("emailProvider")
     if provider is None:
         raise XmlError("no <emailProvider> in <clientConfig>")
+    domains, notes = _domains(provider)
     servers: list[Candidate] = []
-    notes: list[str] = []
     for element in provider:
         if element.tag in ("incomingServer", "outgoingServer"):
             server, said = _server(element, address)
             if server is not None:
                 servers.append(server)
             notes.extend(said)
-    domains = tuple(fill((d.text or "").strip(), address).lower() for d in provider.findall("domain"))
-    return Parsed(tuple(servers), tuple(notes), domains)
+    return Parsed(tuple(servers), tuple(notes), tuple(dict.fromkeys(domains)))
+
+
+def _domains(provider: Element) -> tuple[list[str], list[str]]:
+    """The domains the file is for, and the notes on those left out; refused as Thunderbird refuses it."""
+    read = [read_domain(element) for element in provider.findall("domain")]
+    domains = [domain for domain in read if isinstance(domain, str)]
+    dropped = [domain for domain in read if isinstance(domain, Skipped)]
+    if not domains and all(skipped.thunderbird for skipped in dropped):  # a placeholder: for any domain
+        raise XmlError(f"{no_domain(dropped)}{f' ({dropped[0]})' if dropped else ''}")
+    return domains, [str(skipped) for skipped in dropped]
 
 
 def _defused(exc: DefusedXmlException) -> str:

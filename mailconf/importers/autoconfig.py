@@ -5,8 +5,8 @@ alternatives, named in a comment).
 
 | config-v1.1.xml | account file |
 |---|---|
-| ``emailProvider id``, first ``domain`` (none: the provider is skipped, as Thunderbird refuses it) | the
-  account name, the address's domain |
+| ``emailProvider id``, first ``domain`` that names a domain (lower-cased, a final ``.`` dropped; none left: the
+  provider is skipped) | the account name, the address's domain |
 | ``incomingServer type="imap"``/``"pop3"``, ``outgoingServer type="smtp"`` | ``incoming``, ``outgoing`` |
 | ``hostname``, ``port`` | ``host`` (trimmed, lower-cased, a final ``.`` dropped), ``port`` (none: the protocol's
   usual port for the security) |
@@ -35,6 +35,11 @@ JMAP server is left out with a warning (Thunderbird would take it). When no serv
 first reason. A ``leaveMessagesOnServer`` that is neither true nor false (Thunderbird then reads neither setting),
 and days outside 1-3650, are left out with a warning.
 
+Each ``domain`` is checked as ``mailconf discover`` checks it, as Thunderbird does: one that is blank or not a host
+name is left out with a warning (Thunderbird drops it too), and a provider with none left is skipped (Thunderbird
+refuses the file). A placeholder (``%EMAILDOMAIN%``), an IP address and an empty ``<domain/>`` (which Thunderbird
+reads as ``true``) are left out with a warning too: they name no domain the address could be in.
+
 An autoconfig file describes a provider, not a person: the address is ``you@DOMAIN`` and a comment
 asks you to put yours. The XML is parsed with defusedxml: a file with a DTD or entities (an "entity
 bomb") is refused with its line and column (exit 2), like any XML that is not well-formed, or that
@@ -47,7 +52,7 @@ from collections.abc import Sequence
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from ..clientconfig import Settings, Skipped, read_server
+from ..clientconfig import Settings, Skipped, no_domain, read_domain, read_server
 from ..model import Location, Protocol
 from . import Imported, ReadOptions, Unreadable
 from ._base import Collector, shown
@@ -76,12 +81,9 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
 def _provider(parsed: Parsed, provider: Element, found: Collector) -> None:
     path = parsed.path
     where = Location(path, 1, 1)
-    domains = [text for element in provider.findall("domain") if (text := (element.text or "").strip())]
-    if not domains:  # readFromXML: "need proper <domain> in XML"; example.org was made up, %EMAILDOMAIN% hosts too
-        found.warn(parsed.at(provider), f"emailProvider {shown(provider.get('id'), quotes=True)}: no <domain>: "
-                   "Thunderbird refuses the file; skipped")  # fmt: skip
+    domain = _domain(parsed, provider, found)
+    if domain is None:
         return
-    domain = domains[0]
     address = f"you@{domain}"
     account: dict[str, Any] = {"address": address}
     display = provider.findtext("displayName")
@@ -121,6 +123,22 @@ def _provider(parsed: Parsed, provider: Element, found: Collector) -> None:
         found.comment(("accounts", name, side), note)
     for side, element in passwords:
         found.literal_password(parsed.at(element), ("accounts", name, side))
+
+
+def _domain(parsed: Parsed, provider: Element, found: Collector) -> str | None:
+    """The provider's first domain, each left out said; None, said, when none is left (the address needs one: the
+    import made up example.org once, and wrote you@%EMAILDOMAIN%)."""
+    read = [(element, read_domain(element)) for element in provider.findall("domain")]
+    dropped = [domain for _, domain in read if isinstance(domain, Skipped)]
+    for element, skipped in read:
+        if isinstance(skipped, Skipped):
+            also = "; Thunderbird leaves it out too" if skipped.thunderbird else ""
+            found.warn(parsed.at(element), f"{skipped}{also}")
+    first = next((domain for _, domain in read if isinstance(domain, str)), None)
+    if first is None:
+        name = shown(provider.get("id"), quotes=True)
+        found.warn(parsed.at(provider), f"emailProvider {name}: {no_domain(dropped)}; skipped")
+    return first
 
 
 def _data(read: Settings) -> dict[str, Any]:
