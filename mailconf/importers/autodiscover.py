@@ -12,8 +12,8 @@ autodiscover`` writes them: one account per file, from the ``Protocol`` elements
 | ``User/DisplayName`` | ``display_name`` |
 | the first ``Protocol`` of ``Type`` ``IMAP`` or ``POP3`` / ``SMTP`` | ``incoming`` (``protocol``) / ``outgoing``
   (the others are alternatives, named in a comment) |
-| ``Server``, ``Port`` | ``host`` (lower-cased, as Thunderbird reads it), ``port`` (no ``Port``: the default for the
-  protocol and security) |
+| ``Server``, ``Port`` | ``host`` (lower-cased, as Thunderbird reads it), ``port`` (no ``Port``, or a blank one:
+  the ``Protocol`` is left out with a warning, as Thunderbird leaves it out, and the next of its kind is taken) |
 | ``Encryption`` ``SSL`` / ``TLS`` / ``None`` | ``security: tls`` / ``starttls`` (``TLS`` is Outlook's name for
   STARTTLS) / ``none`` |
 | no ``Encryption`` (or ``Auto``): ``SSL`` ``off`` / ``on`` | ``security: none`` / read from the port as
@@ -145,6 +145,8 @@ def _response(parsed: Parsed, found: Collector) -> None:
                        "IMAP, POP3 and SMTP servers")  # fmt: skip
             continue
         server = _server(parsed, protocol, _TYPES[kind.upper()], found)
+        if server is None:
+            continue
         sides["outgoing" if kind.upper() == "SMTP" else "incoming"].append((server, protocol))
     for side, servers in sides.items():
         if servers:
@@ -170,7 +172,9 @@ def _r(tag: str) -> str:
     return f"{{{NS_RESPONSE}}}{tag}"
 
 
-def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> dict[str, Any]:
+def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> dict[str, Any] | None:
+    """The account file's server, or None (said) where Thunderbird leaves the Protocol out for the next."""
+
     def text(tag: str) -> str | None:
         value = protocol.findtext(_r(tag))
         return None if value is None else value.strip()
@@ -184,10 +188,13 @@ def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> d
         server["protocol"] = kind
     server["host"] = host.lower()  # InputSanitizer.hostname, as Thunderbird reads <Server> (and autoconfig's hostname)
     port_text = text("Port")
-    port: int | None = None
-    if port_text:
-        port = int(port_text) if _is_number(port_text) else None
-        server["port"] = port if port is not None else port_text  # not a number: the schema says why
+    if not port_text:  # readAutoDiscoverXML: InputSanitizer.integer of no <Port>, or a blank one, throws
+        given = protocol.find(_r("Port"))
+        said = f"{kind.upper()} {shown(host)} left out: no <Port>; Thunderbird leaves such a server out too"
+        found.warn(parsed.at(protocol if given is None else given), said)
+        return None
+    port = int(port_text) if _is_number(port_text) else None
+    server["port"] = port if port is not None else port_text  # not a number: the schema says why
     encryption = (text("Encryption") or "").lower()
     if encryption in _ENCRYPTION:
         server["security"] = _ENCRYPTION[encryption]

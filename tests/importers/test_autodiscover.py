@@ -418,3 +418,37 @@ def test_a_protocol_type_is_quoted_bounded(tmp_path: Path) -> None:
     assert result.warnings == (
         f"{path}:7:7: Protocol Type {'X' * 80}… is not imported: mailconf holds IMAP, POP3 and SMTP servers",
     )
+
+
+def _portless(port: str) -> str:
+    """An IMAP Protocol whose <Port> is ``port`` (None: no <Port>), then one with a port, then SMTP."""
+    first = protocol("IMAP", "first.example.org", port, "<Encryption>SSL</Encryption>")
+    return response(
+        first.replace("        <Port></Port>\n", "")
+        + protocol("IMAP", "second.example.org", "143", "<Encryption>TLS</Encryption>")
+        + protocol("SMTP", "smtp.example.org", "465", "<Encryption>SSL</Encryption>")
+    )
+
+
+@pytest.mark.parametrize(("port", "line", "column"), [("", 7, 7), (" ", 10, 9)])
+def test_a_protocol_without_a_port_is_left_out_as_thunderbird_leaves_it(
+    tmp_path: Path, port: str, line: int, column: int
+) -> None:
+    # readAutoDiscoverXML: InputSanitizer.integer(undefined) (or of a blank <Port>) throws, and the Protocol is
+    # skipped for the next; the import took the protocol's default port (993) for it
+    path = tmp_path / "x@example.org.xml"
+    path.write_text(_portless(port))
+    result = import_paths("autodiscover", [str(path)], ReadOptions())
+    assert (result.accounts["x-example.org"]["incoming"], result.warnings) == (
+        {"protocol": "imap", "host": "second.example.org", "port": 143, "security": "starttls", "auth": "password"},
+        (f"{path}:{line}:{column}: IMAP first.example.org left out: no <Port>; Thunderbird leaves such a server out "
+         "too",),
+    )  # fmt: skip
+
+
+def test_thunderbird_leaves_a_protocol_without_a_port_out() -> None:
+    need("thunderbird")
+    from tests.targets._tb_provider import read_with_thunderbird
+
+    read = read_with_thunderbird(autodiscovers=[_portless("").encode(), _portless(" ").encode()])["autodiscover"]
+    assert [[s["hostname"] for s in r["incoming"]] for r in read] == [["second.example.org"]] * 2
