@@ -56,7 +56,9 @@ warning; a value not in the table (0, 2 "old", 9 "anything", above 10) is ``pass
 Inbox": its mail is kept in another account's Inbox and folders) has none either: the account is imported as one
 of its own, with a warning and a comment naming where Thunderbird keeps its mail (the named account, or Local
 Folders when the key names no account Thunderbird loads or a hidden server, as Thunderbird itself falls back); a
-client set up from the account file keeps that mail apart. IMAP servers ignore the pref, and so does the import.
+client set up from the account file keeps that mail apart. A POP3 account deferred to itself is one Thunderbird
+fetches no mail for ("cannot be deferred to itself", checked against Thunderbird 153): a warning says so, and the
+account is imported with folders of its own. IMAP servers ignore the pref, and so does the import.
 
 Thunderbird writes no pref equal to its default into ``prefs.js``, so its default and no pref
 are one case: ``security.tls.version.min`` absent or 3 (TLS 1.2, Thunderbird 153's default) and
@@ -309,7 +311,7 @@ def _accounts(path: str, prefs: Prefs, pins: Mapping[str, str], found: Collector
             account["outgoing"] = outgoing
         name = found.add(str(get(f"{base}.name") or key), account, where(f"{base}.type"))
         if kind == "pop3" and get(f"{base}.deferred_to_account"):
-            _deferred(f"{base}.deferred_to_account", name, loaded, get, found, where=where)
+            _deferred(server_key, name, loaded, get, found, where=where)
         if not get(f"{ident}.useremail"):
             found.warn(where(f"mail.account.{key}.server"), f"account {shown(name)}: its identity has no address")
         if len(identities) > 1:  # each is an address (and a name, an SMTP server) this account sends from
@@ -349,12 +351,21 @@ def _smtp_server(  # noqa: PLR0917
     return branch
 
 
-def _deferred(pref: str, name: str, loaded: Mapping[str, str], get: _Get, found: Collector, *, where: Any) -> None:
-    """Say that POP3 account ``name`` is deferred (``pref``, its deferred_to_account, is set): Thunderbird keeps its
-    mail in another account's folders (Pop3IncomingServer.deferredToAccount: the named account, or Local Folders when
-    the key names no account Thunderbird loads or a hidden server), which an account file cannot say."""
+def _deferred(own: str, name: str, loaded: Mapping[str, str], get: _Get, found: Collector, *, where: Any) -> None:
+    """Say that POP3 account ``name`` (of server ``own``) is deferred (its deferred_to_account is set): Thunderbird
+    keeps its mail in another account's folders (Pop3IncomingServer.deferredToAccount: the named account, or Local
+    Folders when the key names no account Thunderbird loads or a hidden server), which an account file cannot say;
+    deferred to itself, it fetches none (Pop3IncomingServer.rootMsgFolder throws)."""
+    pref = f"mail.server.{own}.deferred_to_account"
     target_key = str(get(pref))
     server = loaded.get(target_key)
+    if server == own:
+        found.lost(where(pref), ("accounts", name),
+                   f"{shown(pref)}: {shown(target_key, quotes=True)} is this account's own key: Thunderbird fetches "
+                   f'no mail for account {shown(name)} (Pop3IncomingServer: "cannot be deferred to itself"); the '
+                   "account is imported with folders of its own, so a client set up from it does fetch its mail; "
+                   "clear the pref in Thunderbird")  # fmt: skip
+        return
     why = ""
     if server is None or get(f"mail.server.{server}.hidden"):
         target = "Local Folders'"

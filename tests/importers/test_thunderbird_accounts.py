@@ -240,3 +240,39 @@ def test_a_pop3_account_deferred_to_a_hidden_server_is_said_to_use_local_folders
         "Folders), not in folders of its own; an account file cannot say where mail is kept, so a client set up "
         "from it keeps account a1's mail apart",
     ]
+
+
+#: a POP3 account whose deferred_to_account names itself (Local Folders first, so a fallback would be seen)
+SELF_DEFERRED = (
+    'user_pref("mail.accountmanager.accounts", "account1,account2");\n'
+    + _account(1, "none", "Local Folders")
+    + _account(2, "pop3", "h2.example.com", 'deferred_to_account", "account2"')
+)
+
+
+def test_a_pop3_account_deferred_to_itself_is_said_to_get_no_mail(tmp_path: Path) -> None:
+    # the warning said Thunderbird keeps the account's mail in "account a2's Inbox", its own; Thunderbird 153 keeps
+    # the pref and Pop3IncomingServer.rootMsgFolder throws "a2 cannot be deferred to itself" whenever mail is
+    # fetched (the next test)
+    (tmp_path / "prefs.js").write_text(SELF_DEFERRED, encoding="utf-8")
+    result = import_paths("thunderbird", [str(tmp_path)], ReadOptions())
+    assert [w.split("prefs.js:", 1)[1] for w in result.warnings] == [
+        "14:1: mail.server.server2.deferred_to_account: 'account2' is this account's own key: Thunderbird fetches no "
+        'mail for account a2 (Pop3IncomingServer: "cannot be deferred to itself"); the account is imported with '
+        "folders of its own, so a client set up from it does fetch its mail; clear the pref in Thunderbird",
+    ]
+
+
+@pytest.mark.real
+def test_thunderbird_fetches_no_mail_for_an_account_deferred_to_itself() -> None:
+    need("thunderbird")
+    from tests.targets._marionette import run_thunderbird
+
+    script = """
+    const s = MailServices.accounts.getAccount("account2").incomingServer.QueryInterface(Ci.nsIPop3IncomingServer);
+    let fetched = "fetched";
+    try { s.getNewMessages(s.rootFolder, null, null); } catch (e) { fetched = e.message; }
+    return [s.deferredToAccount, fetched];
+    """
+    read = run_thunderbird({"prefs.js": SELF_DEFERRED.encode()}, script)
+    assert read == ["account2", "a2 cannot be deferred to itself"]
