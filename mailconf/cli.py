@@ -221,7 +221,14 @@ def lint(paths: tuple[str, ...], report: Any, fail_level: str | None, config: st
 
 
 @cli.command()
-@click.option("--format", "fmt", type=Choice(("text", "json", "markdown")), default="text", help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=Choice(("text", "json", "markdown")),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @click.option("--probe", is_flag=True, help="List the checks of `mailconf probe` (MC8xx) instead.")
 def rules(fmt: str, probe: bool) -> None:
     """List the lint rules: id, slug, default severity, what lint --fix does (safe or unsafe), title."""
@@ -518,7 +525,9 @@ def _importers() -> Sequence[str]:
     help="Compare with this account file (- for standard input) instead: print each difference, exit 1 when there "
     "is one.",
 )
-@click.option("--format", "report", type=Choice(("text", "json")), default="text", help="Output of --compare.")
+@click.option(
+    "--format", "report", type=Choice(("text", "json")), default="text", show_default=True, help="Output of --compare."
+)
 def import_(paths: tuple[str, ...], fmt: str, output: str | None, force: bool, follow_source: bool,  # noqa: PLR0917
             compare: str | None, report: str) -> None:  # fmt: skip
     """Read existing client configuration and write it as an account file (or compare it with one).

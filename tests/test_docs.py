@@ -454,6 +454,21 @@ def test_every_option_has_plain_help_and_a_repeatable_one_says_so() -> None:
     assert problems == []
 
 
+def test_every_option_with_a_default_value_shows_it_in_help() -> None:
+    """`targets --format` said [default: text] and `rules --format`, `import --format` did not: a newcomer comparing
+    the two could not tell what `rules` prints without the option."""
+    silent = []
+    for name, command in cli.commands.items():
+        context = click.Context(command, info_name=name)
+        for option in options(command):
+            record = option.get_help_record(context)
+            assert record is not None
+            takes_a_value = not (option.is_flag or option.multiple or option.required)
+            if takes_a_value and option.default not in {None, (), False} and "default" not in record[1]:
+                silent.append(f"{name} {option.opts[0]}")
+    assert silent == []
+
+
 def test_renders_option_help_names_every_key_a_target_takes() -> None:
     text = next(o for o in options(cli.commands["render"]) if o.name == "options").help or ""
     keys = text[text.index("Keys: ") + len("Keys: ") : text.index(" (")].split(", ")
