@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,24 @@ def test_the_targets_the_readme_names_are_those_mailconf_targets_lists(capsys: p
     assert main(["targets"]) == 0
     listed = [line.split()[0] for line in capsys.readouterr().out.split("\n\n")[0].splitlines()]
     assert sorted([*clients.split(", "), *provider.split(", ")]) == listed
+
+
+def test_the_tour_says_the_name_its_commands_give_its_file() -> None:
+    """The commands of the tour run on accounts.yaml: the tour says to save its file so."""
+    text = " ".join(README[README.index("## A short tour") : README.index("### lint")].split())
+    assert "save it as `accounts.yaml`" in text
+
+
+def test_an_account_a_readme_command_selects_is_the_tours_or_its_comment_says_whose() -> None:
+    """`probe -a other accounts.yaml` ran on a file with an account `other`, which the tour's file does not have: as
+    pasted, `mailconf: no account named other in accounts.yaml (accounts: work)`."""
+    tour = block(README, "## A short tour", "```yaml")
+    declared = re.findall(r"^  ([\w.-]+):$", tour, flags=re.MULTILINE)
+    assert declared == ["work"]
+    unexplained = []
+    for line in README.splitlines():
+        command, _, comment = line.partition("#")
+        for name in re.findall(r"(?:^|\s)(?:-a|--account)\s+(\S+)", command):
+            if name not in declared and f"`{name}`" not in comment:
+                unexplained.append(line)
+    assert unexplained == []
