@@ -52,6 +52,26 @@ def lookup(name: str) -> Entry | None:
     return entries().get(name.strip().upper()) or _by_slug().get(name.strip().lower())
 
 
+def closest_slug(name: str) -> str | None:
+    """The slug an unknown rule name is a typo of (``prefer-implicit``: ``prefer-implicit-tls``), or None. An id
+    is never guessed at: ``MC10`` is as close to MC101 as to MC109."""
+    import difflib
+    import re
+
+    written = name.strip().lower()
+    if re.fullmatch(r"mc\d*", written):
+        return None
+    close = difflib.get_close_matches(written, _by_slug(), n=1)
+    return close[0] if close else None
+
+
+def did_you_mean(name: str) -> str:
+    """`` (did you mean prefer-implicit-tls?)`` after an unknown rule name, or nothing: explain and the settings say
+    it alike."""
+    slug = closest_slug(name)
+    return f" (did you mean {slug}?)" if slug else ""
+
+
 def is_probe_check(entry: Entry) -> bool:
     return entry.ID.startswith("MC8")
 

@@ -109,11 +109,13 @@ class Policy:
 
 
 def _rule_id(name: str, where: str) -> str:
-    from .catalogue import lookup
+    from .catalogue import did_you_mean, lookup
 
     rule = lookup(name)
     if rule is None:
-        raise ConfigError(f"{where}: unknown rule {shown(name.strip())}; `mailconf rules [--probe]` lists them")
+        raise ConfigError(
+            f"{where}: unknown rule {shown(name.strip())}{did_you_mean(name)}; `mailconf rules [--probe]` lists them"
+        )
     if name != name.strip():  # lookup() strips (for suppression comments): "MC104\n" in a settings file is a YAML slip
         raise ConfigError(f"{where}: {shown(name)} has white space around the rule name; write {shown(name.strip())}")
     return rule.ID

@@ -149,7 +149,7 @@ def apply(
     suppression of a known rule that matched nothing is not reported: the finding it is there for may be in
     what they could not read.
     """
-    from .catalogue import lookup
+    from .catalogue import closest_slug, lookup
 
     resolved: list[tuple[Directive, dict[str, str]]] = []
     repeated: list[Finding] = []
@@ -187,8 +187,14 @@ def apply(
             known = lookup(written) is not None
             if known and not judged:
                 continue
+            close = None if known else closest_slug(written)
             reason = "it matched no finding" if known else "no such rule"
-            kept.append(_unused(path, directive, f"suppression of {written} is unused ({reason}); remove it"))
+            message = f"suppression of {written} is unused ({reason}); remove it"
+            if close:  # a typo: the reason written beside it was meant for the rule it is close to
+                message = (
+                    f"suppression of {written} is unused ({reason}; did you mean {close}?); correct it or remove it"
+                )
+            kept.append(_unused(path, directive, message))
     return kept + repeated
 
 

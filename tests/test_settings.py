@@ -560,6 +560,12 @@ def test_bad_settings_file_exits_2_with_one_line(project: Path, name: str, text:
             ("--disable", "nope"),
             "mailconf: --disable: unknown rule nope; `mailconf rules [--probe]` lists them\n",
         ),
+        (  # a slug with a typo is offered the rule it is close to; an id never is (MC10 is not MC101's typo)
+            ("--disable", "prefer-implicit"),
+            "mailconf: --disable: unknown rule prefer-implicit (did you mean prefer-implicit-tls?); "
+            "`mailconf rules [--probe]` lists them\n",
+        ),
+        (("--disable", "MC10"), "mailconf: --disable: unknown rule MC10; `mailconf rules [--probe]` lists them\n"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(project: Path, options: tuple[str, ...], error: str) -> None:

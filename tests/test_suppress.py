@@ -80,6 +80,19 @@ def test_unknown_rule() -> None:
     ]
 
 
+def test_a_slug_with_a_typo_is_offered_the_rule_it_is_close_to() -> None:
+    """`disable=cleartext-credential` suppressed nothing and said only "no such rule; remove it": the reason a
+    newcomer wrote beside it went with it, and the finding stayed."""
+    assert found(on_security_line("# mailconf: disable=cleartext-credential the lab box")) == [
+        ("MC101", 8, 17, Severity.ERROR, MC101_MESSAGE),
+        (
+            "MC708", 8, 23, Severity.INFO,
+            "suppression of cleartext-credential is unused (no such rule; did you mean cleartext-credentials?); "
+            "correct it or remove it",
+        ),
+    ]  # fmt: skip
+
+
 def test_one_of_two_rules_used() -> None:
     assert found(on_security_line("# mailconf: disable=MC101,prefer-implicit-tls reason")) == [
         unused(8, 23, "prefer-implicit-tls"),

@@ -40,12 +40,13 @@ def run_rules(request: RulesRequest) -> int:
 
 def run_explain(name: str) -> int:
     """A lint rule (MC0xx-MC7xx) or a probe check (MC8xx), by id or slug, as plain terminal text."""
-    from ..catalogue import lookup
+    from ..catalogue import did_you_mean, lookup
 
     entry = lookup(name)
     if entry is None:
         raise UsageError(
-            f"unknown rule {shown(name)}; `mailconf rules` lists them (and `mailconf rules --probe` the probe checks)"
+            f"unknown rule {shown(name)}{did_you_mean(name)}; `mailconf rules` lists them (and `mailconf rules "
+            "--probe` the probe checks)"
         )
     console.out(explanation(entry))
     return int(ExitCode.OK)

@@ -132,6 +132,15 @@ def test_explain_unknown_rule_is_a_usage_error(capsys: pytest.CaptureFixture[str
     )
 
 
+def test_explain_offers_the_slug_a_typo_is_close_to(capsys: pytest.CaptureFixture[str]) -> None:
+    """`mailconf explain prefer-implicit` said only "unknown rule", where `mailconf lnt` says "Did you mean 'lint'?"."""
+    assert main(["explain", "prefer-implicit"]) == 2
+    assert capsys.readouterr().err == (
+        "mailconf: unknown rule prefer-implicit (did you mean prefer-implicit-tls?); `mailconf rules` lists them "
+        "(and `mailconf rules --probe` the probe checks)\n"
+    )
+
+
 def markdown_table(capsys: pytest.CaptureFixture[str]) -> str:
     assert main(["rules", "--format", "markdown"]) == 0
     return capsys.readouterr().out
