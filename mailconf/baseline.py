@@ -54,6 +54,7 @@ import stat
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -495,10 +496,16 @@ def _places(text: str) -> Callable[[tuple[str | int, ...]], tuple[int, int] | No
     return lambda path: loaded.positions.locate(loaded.data, path)
 
 
-def apply_baseline(baseline: str, results: Sequence[LintedFile]) -> list[LintedFile]:
+def apply_baseline(
+    baseline: str,
+    results: Sequence[LintedFile],
+    disabled: Callable[[str], AbstractSet[str]] = lambda _path: frozenset(),
+) -> list[LintedFile]:
     """Hide the findings the baseline records; add MC709 for its entries no longer found.
 
-    Only the files linted now are compared: a baseline may cover more files.
+    Only the files linted now are compared: a baseline may cover more files. An entry of a rule that ``disabled``
+    (the rule ids the settings of a file's path turn off) names is not stale: its finding was not looked for, as a
+    suppression of a disabled rule is not unused.
     """
     from dataclasses import replace
 
@@ -522,7 +529,10 @@ def apply_baseline(baseline: str, results: Sequence[LintedFile]) -> list[LintedF
         first: dict[Entry, int] = {}
         for index, written in enumerate(loaded.files.get(name, ())):
             first.setdefault(written, index)
+        off = disabled(result.path)
         for entry, count in sorted(budget.items(), key=lambda item: (item[0].account, item[0].path, item[0].rule)):
+            if entry.rule in off:
+                continue
             for _ in range(count):
                 where = entry.account + (":" if entry.account else "") + (entry.path or "(the text)")
                 line, column = loaded.lines.get(entry.as_json(), 0), 1

@@ -127,6 +127,24 @@ def test_a_finding_gone_or_its_value_changed_leaves_a_stale_entry_reported_as_mc
     )
 
 
+def test_an_entry_of_a_rule_the_settings_disable_is_not_stale(tmp_path: Path) -> None:
+    """`--disable MC706` (or `disable:` in the settings) reported the MC706 entry as stale MC709, "no longer found;
+    remove the entry", though the finding is there: removed, it is back the day the rule is on again. A suppression
+    of a disabled rule is not reported either."""
+    write(tmp_path, LEGACY)
+    write(tmp_path, BASELINE, "baseline.json")
+    assert lint(tmp_path, "--baseline", "baseline.json", "--disable", "MC706") == (0, "", "")
+    write(tmp_path, "disable: [timeout-too-short]\nbaseline: baseline.json\n", ".mailconf.yaml")
+    assert lint(tmp_path) == (0, "", "")
+    write(tmp_path, LEGACY.replace("timeout: 2", "timeout: 3"))  # its value changed: stale once the rule is on
+    assert lint(tmp_path)[1:] == ("", "")
+    assert lint(tmp_path, "--baseline", "baseline.json", "--severity", "MC706=warning")[1].splitlines()[-2:] == [
+        "baseline.json:9:1: info MC709 stale-baseline-entry: MC706 at pop:incoming.timeout in accounts.yaml is no "
+        "longer found; remove the entry (or run --write-baseline baseline.json again)",
+        "1 warning, 1 info in 2 files (1 file checked)",
+    ]
+
+
 def test_the_closing_line_counts_the_account_files_checked_not_the_baseline(tmp_path: Path) -> None:
     """docs/lint.md: the closing line counts the files with findings and the files checked. The baseline, where a
     stale entry (MC709) is reported, is a file with findings but was read, not checked: it was counted as one
@@ -535,7 +553,8 @@ def test_many_stale_entries_laid_out_by_a_formatter_are_placed_at_once(tmp_path:
     import time
 
     write(tmp_path, LEGACY)
-    entries = [{"rule": "MC706", "account": f"a{i}", "path": "incoming.timeout", "hash": "0"} for i in range(40_000)]
+    # MC707, not a rule turned off below: an entry of a disabled rule is not stale
+    entries = [{"rule": "MC707", "account": f"a{i}", "path": "incoming.timeout", "hash": "0"} for i in range(40_000)]
     text = json.dumps({"version": 1, "files": {"accounts.yaml": entries}}, indent=2) + "\n"
     (tmp_path / "baseline.json").write_text(text, encoding="utf-8")
     started = time.monotonic()
@@ -544,7 +563,7 @@ def test_many_stale_entries_laid_out_by_a_formatter_are_placed_at_once(tmp_path:
     assert time.monotonic() - started < 10
     lines = out.splitlines()
     stale = (
-        "info MC709 stale-baseline-entry: MC706 at {} in accounts.yaml is no longer found; remove the entry (or run "
+        "info MC709 stale-baseline-entry: MC707 at {} in accounts.yaml is no longer found; remove the entry (or run "
     )
     assert (code, err, len(lines)) == (0, "", 40_001)
     assert lines[0].startswith("baseline.json:5:7: " + stale.format("a0:incoming.timeout"))

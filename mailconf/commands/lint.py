@@ -202,7 +202,9 @@ def _apply_baselines(results: Sequence[LintedFile], chosen: str | None, policies
     out: list[LintedFile] = []
     for baseline, group in by_baseline.items():
         with _named_from_settings(chosen, policies, group[0].path):
-            out.extend(apply_baseline(baseline, group) if baseline else group)
+            out.extend(
+                apply_baseline(baseline, group, lambda path: policies.for_file(path).disabled) if baseline else group
+            )
     return out
 
 

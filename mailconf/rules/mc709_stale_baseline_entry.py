@@ -4,7 +4,8 @@ Raised by ``mailconf lint --baseline FILE`` (or the ``baseline:`` setting), at t
 entry's line in the baseline file, for each entry of a linted file that hid no
 finding: the finding was fixed, or the value it was about changed (a changed
 value is a new finding, shown as one). Only the files linted in that run are
-compared.
+compared. An entry of a rule the settings (or ``--disable``) turn off is not
+stale: its finding was not looked for, and it matches again once the rule is on.
 
 Why: a stale entry would hide the next finding with the same key; removing it
 keeps the baseline shrinking towards empty.
