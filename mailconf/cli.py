@@ -190,7 +190,9 @@ def policy_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--stdin-filename", metavar="NAME", default=None,
               help="The name of standard input (PATH -) in messages, and where its settings are found.")  # fmt: skip
 @click.option(
-    "--fix", is_flag=True, help="Apply the safe fixes in place (-: print the fixed text), then report what is left."
+    "--fix",
+    is_flag=True,
+    help="Apply the safe fixes in place, then report what is left; PATH - (standard input): print the fixed text.",
 )
 @click.option(
     "--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing; exit 1 if any, or a file not fixed."
@@ -314,7 +316,7 @@ def schema() -> None:
     metavar="N|auto",
     help=(
         "Several targets: N processes render them at once (1: one after the other); auto: one per CPU (a container's "
-        "CPU limit counts), large files."
+        "CPU limit counts) for a large file, else one."
     ),
 )
 @click.option(

@@ -469,6 +469,16 @@ def test_every_option_with_a_default_value_shows_it_in_help() -> None:
     assert silent == []
 
 
+def test_help_words_a_newcomer_stumbled_on_are_spelt_out() -> None:
+    """`--fix` said "(-: print the fixed text)" and `--jobs` "auto: one per CPU (...), large files": read cold, neither
+    said when (PATH - ; a file large enough, else one process)."""
+    helps = {
+        (name, o.opts[0]): " ".join((o.help or "").split()) for name, c in cli.commands.items() for o in options(c)
+    }
+    assert "PATH - (standard input): print the fixed text" in helps["lint", "--fix"]
+    assert "auto: one per CPU (a container's CPU limit counts) for a large file, else one" in helps["render", "--jobs"]
+
+
 def test_renders_option_help_names_every_key_a_target_takes() -> None:
     text = next(o for o in options(cli.commands["render"]) if o.name == "options").help or ""
     keys = text[text.index("Keys: ") + len("Keys: ") : text.index(" (")].split(", ")
