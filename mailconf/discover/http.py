@@ -50,8 +50,13 @@ class Fetched(NamedTuple):
 
 
 def context(ca_file: str | None) -> ssl.SSLContext:
-    """The system's trust anchors, plus ``ca_file``; OSError/SSLError when it cannot be read."""
+    """The system's trust anchors, plus ``ca_file``; OSError/SSLError when it cannot be read.
+
+    The same checks on every Python, and the probe's: Python 3.13's default context adds VERIFY_X509_PARTIAL_CHAIN
+    (an intermediate CA in ``ca_file`` became a trust anchor, which the probe refuses) and VERIFY_X509_STRICT (a
+    certificate without an Authority Key Identifier was refused, which Thunderbird accepts); both are cleared."""
     ctx = ssl.create_default_context()
+    ctx.verify_flags &= ~(ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT)
     if ca_file is not None:
         ctx.load_verify_locations(cafile=ca_file)
     return ctx

@@ -29,9 +29,10 @@ import dns.rrset
 import pytest
 
 from mailconf.discover.dns import Dns, Mx, parse_server
+from mailconf.discover.http import context as http_context
 from mailconf.discover.values import MAX_TEXT
 from tests.conftest import ROOT, need
-from tests.servers import HOST, Dovecot, Script, ScriptedServer, SmtpServer, server_context
+from tests.servers import HOST, Dovecot, KeyPair, Script, ScriptedServer, SmtpServer, server_context
 
 from .conftest import Dnsmasq, RigCerts, WebServer, endless, loopback_address, redirect, web_and_dns, xml
 from .rig import ADDRESS, AUTOCONFIG, IMAPS_OK, SMTPS_OK, Run, account, config, imaps, server, smtps
@@ -147,6 +148,27 @@ def test_wrong_certificate(discover: Any, rig_certs: RigCerts) -> None:
         "(Hostname mismatch, certificate is not valid for 'autoconfig.example.test'.)"
     )
     assert run == Run(1, "", nothing_found(dns, reason))
+
+
+def test_an_intermediate_ca_is_no_trust_anchor(discover: Any, tmp_path: Path) -> None:
+    """--ca-file naming an intermediate CA, not its root: autoconfig's server is not trusted, on every Python, as the
+    probe does not trust it (its context allows no partial chain). Python 3.13's create_default_context() added
+    VERIFY_X509_PARTIAL_CHAIN and VERIFY_X509_STRICT: there discover trusted the answer of a server that its own probe
+    and 3.11 refused, and refused one whose certificate lacks an extension strict RFC 5280 wants (an Authority Key
+    Identifier), which Thunderbird and 3.11 accept."""
+    import trustme
+
+    intermediate = trustme.CA().create_child_ca()
+    issued = intermediate.issue_cert("autoconfig.example.test")
+    leaf = KeyPair(tmp_path / "leaf.pem", tmp_path / "leaf.key", b"")
+    leaf.cert.write_bytes(b"".join(blob.bytes() for blob in issued.cert_chain_pems))
+    issued.private_key_pem.write_to_path(str(leaf.key))
+    intermediate.cert_pem.write_to_path(str(tmp_path / "intermediate.pem"))
+    with web_and_dns({"/mail/config-v1.1.xml": xml(config())}, leaf, ["autoconfig.example.test"]) as (_, dns):
+        run = discover(dns, "--ca-file", str(tmp_path / "intermediate.pem"), "--no-probe")
+    reason = "the certificate of autoconfig.example.test is not trusted (unable to get issuer certificate)"
+    assert run == Run(1, "", nothing_found(dns, reason))
+    assert http_context(None).verify_flags == ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).verify_flags
 
 
 def test_endless_body(discover: Any, rig_certs: RigCerts) -> None:
