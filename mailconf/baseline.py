@@ -413,12 +413,28 @@ def _read_text(baseline: str) -> str:
         raise InputError(f"{baseline}:{problem.line}:{problem.column}: {problem.message}") from None
 
 
+#: What Python before 3.13 says at the bracket after a trailing comma -> the bracket and what it closes
+_AFTER_COMMA = {"Expecting value": ("]", "array"), "Expecting property name enclosed in double quotes": ("}", "object")}
+
+
+def _json_error(exc: json.JSONDecodeError) -> json.JSONDecodeError:
+    """``exc`` as Python 3.13 gives it, on every Python: a comma left before ``]`` or ``}`` (an entry removed by hand)
+    is named, at the comma. Before 3.13 it was "Expecting value" (or "Expecting property name enclosed in double
+    quotes") at the bracket, which sent the user looking for a missing value."""
+    bracket, closes = _AFTER_COMMA.get(exc.msg, ("", ""))
+    before = exc.doc[: exc.pos].rstrip(" \t\n\r")  # JSON's white space (RFC 8259 section 2)
+    if bracket and exc.doc.startswith(bracket, exc.pos) and before.endswith(","):
+        return json.JSONDecodeError(f"Illegal trailing comma before end of {closes}", exc.doc, len(before) - 1)
+    return exc
+
+
 def read(baseline: str) -> Loaded:
     text = _read_text(baseline)
     again = _AGAIN
     try:
         data = json.loads(text, object_pairs_hook=_no_key_twice)
-    except json.JSONDecodeError as exc:
+    except json.JSONDecodeError as decoding:
+        exc = _json_error(decoding)
         raise InputError(f"{baseline}:{exc.lineno}:{exc.colno}: not a baseline file ({exc.msg}); {again}") from None
     except _KeyTwice as twice:  # json keeps the last: the entries of the first would be dropped without a word
         raise InputError(f"{baseline}{_twice_at(text, twice.key)}: not a baseline file (the key {twice.key!r} "

@@ -320,6 +320,29 @@ MALFORMED = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("text", "where", "problem"),
+    [
+        ('{\n  "version": 1,\n  "files": {},\n}\n', "3:14", "Illegal trailing comma before end of object"),
+        (f'{{"version": 1, "files": {{"accounts.yaml": [{ENTRY} ,\n  ]}}}}', "1:136",
+         "Illegal trailing comma before end of array"),
+        ('{"version": 1, "files": {"accounts.yaml": [ ,]}}', "1:45", "Expecting value"),  # no entry before it
+        ('{"version": 1, "files": {"accounts.yaml": [1,}}', "1:46", "Expecting value"),  # } does not end a list
+    ],
+    ids=["object", "array", "comma-alone", "wrong-bracket"],
+)  # fmt: skip
+def test_a_trailing_comma_is_named_at_its_place(tmp_path: Path, text: str, where: str, problem: str) -> None:
+    """A comma left where the last entry was removed is named, at the comma, as Python 3.13's json names it, on every
+    Python: 3.11 and 3.12 said `Expecting value` at the bracket after it, and the message depended on the Python."""
+    write(tmp_path, LEGACY)
+    write(tmp_path, text, "comma.json")
+    assert lint(tmp_path, "--baseline", "comma.json") == (
+        2,
+        "",
+        f"mailconf: comma.json:{where}: not a baseline file ({problem}); write it again with --write-baseline\n",
+    )
+
+
 def test_a_baseline_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     """RFC 8259 lets a parser ignore it; it was refused (exit 2) with Python's advice to decode with utf-8-sig."""
     write(tmp_path, LEGACY)
@@ -443,8 +466,8 @@ def test_write_baseline_replaces_an_empty_file_and_a_broken_baseline(tmp_path: P
     ("broken", "where", "problem"),
     [
         # the last entry of a list removed by hand (as MC709 says to), the comma before it left
-        (lambda text: text.replace('"d4735e3a265e16ee"}\n    ],', '"d4735e3a265e16ee"},\n    ],', 1), "10:5",
-         "not a baseline file (Expecting value)"),
+        (lambda text: text.replace('"d4735e3a265e16ee"}\n    ],', '"d4735e3a265e16ee"},\n    ],', 1), "9:98",
+         "not a baseline file (Illegal trailing comma before end of array)"),
         (lambda text: text.replace('  "files": {\n', '<<<<<<< HEAD\n  "files": {\n'), "4:1",
          "not a baseline file (Expecting property name enclosed in double quotes)"),
         (lambda text: text.replace(": 1,", ": 2,"), "1:1", "not a version 1 mailconf baseline"),
