@@ -54,9 +54,14 @@ def context(ca_file: str | None) -> ssl.SSLContext:
 
     The same checks on every Python, and the probe's: Python 3.13's default context adds VERIFY_X509_PARTIAL_CHAIN
     (an intermediate CA in ``ca_file`` became a trust anchor, which the probe refuses) and VERIFY_X509_STRICT (a
-    certificate without an Authority Key Identifier was refused, which Thunderbird accepts); both are cleared."""
+    certificate without an Authority Key Identifier was refused, which Thunderbird accepts); both are cleared. As
+    Thunderbird (Firefox's network stack) and the probe: TLS 1.2 at least (Debian's python3 leaves the minimum to
+    OpenSSL), and a host named only in the subject's CN, not in the subjectAltName, is not trusted (OpenSSL's
+    fallback; RFC 9525 drops it)."""
     ctx = ssl.create_default_context()
     ctx.verify_flags &= ~(ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.hostname_checks_common_name = False
     if ca_file is not None:
         ctx.load_verify_locations(cafile=ca_file)
     return ctx

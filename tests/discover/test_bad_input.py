@@ -171,6 +171,47 @@ def test_an_intermediate_ca_is_no_trust_anchor(discover: Any, tmp_path: Path) ->
     assert http_context(None).verify_flags == ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).verify_flags
 
 
+def test_a_host_named_only_in_the_common_name_is_not_trusted(discover: Any, tmp_path: Path) -> None:
+    """A certificate whose subjectAltName does not name the host, only its subject's CN: Thunderbird (Firefox's
+    network stack) and the probe refuse it (RFC 9525 drops the fallback), but OpenSSL's default check falls back to
+    the CN, and discover trusted the answer."""
+    import datetime as dt
+
+    import trustme
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    ca = trustme.CA()
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "autoconfig.example.test")]))
+        .issuer_name(ca._certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .sign(ca._private_key, hashes.SHA256())
+    )
+    leaf = KeyPair(tmp_path / "leaf.pem", tmp_path / "leaf.key", b"")
+    leaf.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    leaf.key.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    with web_and_dns({"/mail/config-v1.1.xml": xml(config())}, leaf, ["autoconfig.example.test"]) as (_, dns):
+        run = discover(dns, "--ca-file", str(tmp_path / "ca.pem"), "--no-probe")
+    reason = (
+        "the certificate of autoconfig.example.test is not trusted "
+        "(Hostname mismatch, certificate is not valid for 'autoconfig.example.test'.)"
+    )
+    assert run == Run(1, "", nothing_found(dns, reason))
+    assert http_context(None).minimum_version is ssl.TLSVersion.TLSv1_2
+
+
 def test_endless_body(discover: Any, rig_certs: RigCerts) -> None:
     run, dns = served(discover, rig_certs, endless)
     assert run == Run(1, "", nothing_found(dns, "the answer is longer than the 1048576 bytes allowed; abandoned"))
