@@ -153,14 +153,27 @@ def record(baseline: str, results: Sequence[LintedFile]) -> dict[str, list[Entry
     files: dict[str, list[Entry]] = {}
     for result in results:
         if result.error is None:
-            files[_file_key(baseline, result.path)] = sorted(
-                (keyed.entry for keyed in _keys_of(result)), key=lambda e: (e.account, e.path, e.rule, e.hash)
-            )
+            files[_file_key(baseline, result.path)] = sorted((keyed.entry for keyed in _keys_of(result)), key=_order)
     return files
 
 
-def with_other_files(baseline: str, files: dict[str, list[Entry]]) -> tuple[dict[str, list[Entry]], int]:
-    """Today's entries, and the baseline's own entries of the files not linted now that still exist (how many).
+def switched_off(
+    baseline: str, results: Sequence[LintedFile], disabled: Callable[[str], AbstractSet[str]]
+) -> dict[str, AbstractSet[str]]:
+    """The rules the settings of each file linted now turn off (``disabled``: by the file's path), by the baseline's
+    name for the file: their entries are kept (:func:`with_other_files`)."""
+    return {_file_key(baseline, r.path): disabled(r.path) for r in results if r.error is None}
+
+
+def with_other_files(
+    baseline: str, files: dict[str, list[Entry]], off: Mapping[str, AbstractSet[str]] | None = None
+) -> tuple[dict[str, list[Entry]], int, int]:
+    """Today's entries, and the baseline's own entries of the files not linted now that still exist (how many), and
+    of the rules ``off`` (how many).
+
+    ``off`` (:func:`switched_off`): the rules not looked for today in a file linted now; the baseline's entries of
+    those rules are kept with today's, as a suppression of a disabled rule is: ``--write-baseline
+    --disable MC104`` dropped every MC104 entry, whose findings came back the day the rule was on again.
 
     A baseline covers a repository while pre-commit lints a few files: writing it again for one file must not
     drop the others' entries. Those of a file that is gone are dropped; a baseline that cannot be read as one (none
@@ -175,13 +188,25 @@ def with_other_files(baseline: str, files: dict[str, list[Entry]]) -> tuple[dict
     except InputError as broken:
         _refuse_replacing(baseline)
         _refuse_losing(baseline, str(broken), files)
-        return files, 0
+        return files, 0, 0
     folder = os.path.dirname(os.path.abspath(baseline))
     merged = dict(files)
+    others = turned_off = 0
     for name, entries in old.files.items():
-        if name not in merged and _still_there(folder, name):
-            merged[name] = sorted(entries, key=lambda e: (e.account, e.path, e.rule, e.hash))
-    return merged, sum(len(entries) for name, entries in merged.items() if name not in files)
+        if name not in merged:
+            if _still_there(folder, name):
+                merged[name] = sorted(entries, key=_order)
+                others += len(entries)
+        elif off and (rules := off.get(name)):
+            kept = [e for e in entries if e.rule in rules]
+            if kept:
+                merged[name] = sorted([*merged[name], *kept], key=_order)
+                turned_off += len(kept)
+    return merged, others, turned_off
+
+
+def _order(entry: Entry) -> tuple[str, str, str, str]:
+    return entry.account, entry.path, entry.rule, entry.hash
 
 
 #: the line every baseline that mailconf writes holds (see :func:`render`), also when a JSON formatter spaced it

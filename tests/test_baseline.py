@@ -145,6 +145,24 @@ def test_an_entry_of_a_rule_the_settings_disable_is_not_stale(tmp_path: Path) ->
     ]
 
 
+def test_writing_the_baseline_with_a_rule_turned_off_keeps_that_rules_entries(tmp_path: Path) -> None:
+    """`--write-baseline` with `--disable MC706` (or `disable:` in the settings) wrote the file's entries without the
+    MC706 one: the finding was only not looked for, and came back the day the rule was on again."""
+    write(tmp_path, LEGACY)
+    write(tmp_path, BASELINE, "baseline.json")
+    assert lint(tmp_path, "--write-baseline", "baseline.json", "--disable", "MC706") == (
+        0,
+        "",
+        "mailconf: wrote 3 baseline entries to baseline.json; kept 1 of rules turned off\n",
+    )
+    assert (tmp_path / "baseline.json").read_text(encoding="utf-8") == BASELINE
+    write(tmp_path, "disable: [timeout-too-short]\n", ".mailconf.yaml")
+    assert lint(tmp_path, "--write-baseline", "baseline.json")[0] == 0
+    assert (tmp_path / "baseline.json").read_text(encoding="utf-8") == BASELINE
+    (tmp_path / ".mailconf.yaml").unlink()
+    assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
+
+
 def test_the_closing_line_counts_the_account_files_checked_not_the_baseline(tmp_path: Path) -> None:
     """docs/lint.md: the closing line counts the files with findings and the files checked. The baseline, where a
     stale entry (MC709) is reported, is a file with findings but was read, not checked: it was counted as one

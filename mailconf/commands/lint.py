@@ -94,7 +94,7 @@ def run(request: LintRequest) -> int:
         keep = fmt in ("json", "sarif") or baselines or bool(request.write_baseline)
         results = lint_paths(expanded.files, policies, request.stdin_filename, keep=keep)
     if request.write_baseline:
-        return _with_errors(write_baseline(request.write_baseline, results), expanded.errors, results)
+        return _with_errors(write_baseline(request.write_baseline, results, policies), expanded.errors, results)
     checked = sum(1 for r in results if r.error is None)  # not the baselines, which report their stale entries
     if baselines:
         results = _apply_baselines(results, request.baseline, policies)
@@ -312,16 +312,19 @@ def fix_files(
     return results, int(ExitCode.FINDINGS if diff and (changed or refused) else ExitCode.OK)
 
 
-def write_baseline(path: str, results: Sequence[LintedFile]) -> int:
-    """--write-baseline: record today's findings (the files that could be read), keep the other files'; exit 0."""
-    from ..baseline import locked, record, with_other_files, write
+def write_baseline(path: str, results: Sequence[LintedFile], policies: PolicyFinder) -> int:
+    """--write-baseline: record today's findings (the files that could be read), keep the other files' and those of
+    rules turned off today; exit 0."""
+    from ..baseline import locked, record, switched_off, with_other_files, write
 
     today = record(path, results)
+    off = switched_off(path, results, lambda name: policies.for_file(name).disabled)
     with locked(path):  # read, merged and written by one run at a time
-        entries, kept = with_other_files(path, today)
+        entries, kept, held = with_other_files(path, today, off)
         write(path, entries)
     count = sum(len(e) for e in today.values())
     others = f"; kept {kept} of files not linted now" if kept else ""
+    others += f"; kept {held} of rules turned off" if held else ""
     console.say(f"wrote {count} baseline entr{'ies' if count != 1 else 'y'} to {path}{others}")
     return int(ExitCode.OK)
 
