@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mailconf.cli import main
+from mailconf.cli import cli, main
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -76,3 +76,12 @@ def test_an_account_a_readme_command_selects_is_the_tours_or_its_comment_says_wh
             if name not in declared and f"`{name}`" not in comment:
                 unexplained.append(line)
     assert unexplained == []
+
+
+def test_every_command_the_readme_shows_is_one_mailconf_has() -> None:
+    """A newcomer copies these: a command renamed or never made must be caught here (the README did not name
+    `mailconf rules`, the catalogue's listing, at all)."""
+    found = re.findall(r"^(?:\$ )?mailconf ([a-z][a-z-]*)|`mailconf ([a-z][a-z-]*)", README, re.MULTILINE)
+    shown = {first or second for first, second in found}
+    assert shown <= set(cli.commands), shown - set(cli.commands)
+    assert {"lint", "explain", "rules", "render", "probe", "targets"} <= shown
