@@ -479,14 +479,24 @@ class _Watch:
 
 
 def _content_start(text: str, start: int, end: int) -> int:
-    """Where a scalar's own text starts: after its anchor (``&name``) and tag (``!!str``), and the opening quote."""
+    """Where a scalar's own text starts: after its anchor (``&name``) and tag (``!!str``) and a comment after them,
+    after a block scalar's header line (``|`` or ``>``, its indicators and comment), and after the opening quote."""
     at = start
-    while at < end and text[at] in "&!":
-        while at < end and text[at] not in " \t\n":
+    while at < end and text[at] in "&!#":
+        if text[at] == "#":  # a comment: white space is before it (skipped below), and it runs to the line's end
+            at = _line_end(text, at, end)
+        while at < end and text[at] not in " \t\r\n":
             at += 1
-        while at < end and text[at] in " \t\n":
+        while at < end and text[at] in " \t\r\n":
             at += 1
+    if at < end and text[at] in "|>":
+        return min(_line_end(text, at, end) + 1, end)
     return at + 1 if at < end and text[at] in "'\"" else at
+
+
+def _line_end(text: str, at: int, end: int) -> int:
+    found = text.find("\n", at, end)
+    return end if found < 0 else found
 
 
 def _escaped(text: str, start: int, end: int) -> list[_Occurrence]:

@@ -193,3 +193,24 @@ def test_mc713_finds_tag_characters_outside_a_flag_beyond_the_basic_plane() -> N
         (5, 25, "warning", f"account `work`: display_name holds U+E0068 TAG LATIN SMALL LETTER H, {HIDES}"),
         (6, 59, "warning", f"a comment holds U+E0069 TAG LATIN SMALL LETTER I, {HIDES}"),
     ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "|  # a comment\u202e\n      Al\u202eice\n",  # a block scalar's header line
+        ">-  # a comment\u202e\n      Al\u202eice\n",
+        '&name  # a comment\u202e\n      "Al\u202eice"\n',  # between an anchor and the value on the next line
+        '!!str # a comment\u202e\n      "Al\u202eice"\n',
+    ],
+)
+def test_mc713_a_comment_before_a_value_is_the_comments(value: str) -> None:
+    """A comment on a block scalar's header line, or after the anchor or tag of a value written on the next line,
+    is not the value: each character is named where it is written, as what holds it."""
+    text = account(f"display_name: {value}incoming: {{protocol: imap, host: imap.example.com}}\n")
+    column = value.index("\u202e") + 19
+    assert findings_of("MC713", text) == [
+        (5, column, "error", f"a comment holds U+202E RIGHT-TO-LEFT OVERRIDE, {REORDERS}"),
+        (6, 13 + value.split("\n")[1].startswith('      "'), "error",
+         f"account `work`: display_name holds U+202E RIGHT-TO-LEFT OVERRIDE, {REORDERS}"),
+    ]  # fmt: skip
