@@ -27,6 +27,7 @@ as in ruamel.yaml), keys stay the text that was written.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -456,11 +457,13 @@ class _Watch:
     def problems(self, text: str) -> list[LoadProblem]:
         """Each format character where it is written: in the keys and values kept, then elsewhere (comments)."""
         raw = [(m.start(), m.group(), False) for m in INVISIBLE.FORMAT.finditer(text)]
+        offsets = [o[0] for o in raw]  # in order: each scalar's are found by bisection, not by a search of them all
+        lines = _LineStarts(text)
         located: set[int] = set()
         problems = []
         for scalar in self.found:
             start = _content_start(text, scalar.start, scalar.end)
-            inside = [o for o in raw if start <= o[0] < scalar.end]
+            inside = raw[bisect_left(offsets, start) : bisect_left(offsets, scalar.end)]
             if scalar.double_quoted:
                 inside = sorted(inside + _escaped(text, start, scalar.end))
             # a literal password's characters are the secret (MC401 flags it); a command is a program to review
@@ -471,10 +474,10 @@ class _Watch:
                 located.add(occurrence[0])
                 if secret or INVISIBLE.allowed(scalar.value, index, key):
                     continue
-                problems.append(_invisible(text, occurrence, where))
+                problems.append(_invisible(lines, occurrence, where))
         for occurrence in raw:
             if occurrence[0] not in located:
-                problems.append(_invisible(text, occurrence, _outside(text, occurrence[0])))
+                problems.append(_invisible(lines, occurrence, _outside(text, occurrence[0])))
         return sorted(problems, key=lambda p: (p.line, p.column))
 
 
@@ -523,10 +526,21 @@ def _paired(value: str, inside: list[_Occurrence], start: int) -> list[tuple[int
     return pairs
 
 
-def _invisible(text: str, occurrence: _Occurrence, where: str) -> LoadProblem:
+class _LineStarts:
+    """Line and column (1-based) of an offset, by bisection: a file with many findings is not counted through for
+    each."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
+
+    def of(self, offset: int) -> tuple[int, int]:
+        line = bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
+
+
+def _invisible(lines: _LineStarts, occurrence: _Occurrence, where: str) -> LoadProblem:
     offset, ch, escaped = occurrence
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    line, column = lines.of(offset)
     return LoadProblem(INVISIBLE.ID, line, column, INVISIBLE.message(ch, where, escaped), INVISIBLE.severity(ch))
 
 
