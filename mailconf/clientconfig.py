@@ -77,7 +77,8 @@ _PLACEHOLDER_HOST = re.compile(r"[a-zA-Z0-9\-.]*(%[A-Z0-9]+%[a-zA-Z0-9\-.]*)+")
 _THUNDERBIRD_HOST = re.compile(
     r"(([a-z0-9]|[a-z0-9][a-z0-9\-]{0,61}[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9\-]{0,61}[a-z0-9])\.?", re.IGNORECASE
 )
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+#: a decimal number, one way only to match it (``[0-9]+\.?[0-9]*`` tried every split of the digits: quadratic)
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NOT_DECIMAL = re.compile(r"0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+")
 _PARSE_INT = re.compile(r"([+-]?)(?:0[xX]([0-9a-fA-F]+)|(?!0[xX])([0-9]+))")
 _BOOLEAN = re.compile(r"true|false", re.IGNORECASE)

@@ -3,12 +3,15 @@ the same settings, as Thunderbird 153's readFromXML takes it (run headless where
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mailconf.clientconfig import QUOTED
 from mailconf.discover.clientconfig import XmlError, parse
+from mailconf.errors import cut
 from mailconf.importers import ReadOptions
 from mailconf.importers._core import NoAccount, import_paths
 from mailconf.model import Protocol, Security, default_port
@@ -248,3 +251,20 @@ def test_thunderbird_keeps_the_domains_it_is_said_to_keep() -> None:
         assert (element, len(theirs) == 2) == (element, thunderbird_keeps)
         if kept is not None:
             assert theirs[0] == kept
+
+
+def test_a_long_number_is_read_in_linear_time(tmp_path: Path) -> None:
+    """A decimal number was matched by a pattern that tried every split of its digits: a <port> of 8,000 digits
+    and a letter took 2 s of CPU, and the 1 MiB a web server may send, hours (discover and import alike)."""
+    digits = "9" * 200_000
+    xml = DOCUMENT.format(**{**GOOD, "port": f"<port>{digits}x</port>", "pop3": _pop3("true", f"{digits}.5x")})
+    began = time.process_time()
+    notes = parse(xml.encode(), ADDRESS).notes
+    spent = time.process_time() - began
+    said = cut(f"{digits}x", QUOTED, repr)
+    assert notes == (f"<incomingServer type='pop3'> pop.example.com left out: {said} is not a port",)
+    assert imported(xml.replace(f"<port>{digits}x</port>", "<port>995</port>"), tmp_path)["incoming"] == {
+        "protocol": "pop3", "host": "pop.example.com", "port": 995, "security": "tls", "auth": "password",
+        "username": "you", "leave_on_server": True,
+    }  # fmt: skip
+    assert spent < 5, f"{spent:.1f} s of CPU"  # a few milliseconds; hours when it was quadratic
