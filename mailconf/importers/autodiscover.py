@@ -12,8 +12,9 @@ autodiscover`` writes them: one account per file, from the ``Protocol`` elements
 | ``User/DisplayName`` | ``display_name`` |
 | the first ``Protocol`` of ``Type`` ``IMAP`` or ``POP3`` / ``SMTP`` | ``incoming`` (``protocol``) / ``outgoing``
   (the others are alternatives, named in a comment) |
-| ``Server``, ``Port`` | ``host`` (lower-cased, as Thunderbird reads it), ``port`` (no ``Port``, or a blank one:
-  the ``Protocol`` is left out with a warning, as Thunderbird leaves it out, and the next of its kind is taken) |
+| ``Server``, ``Port`` | ``host`` (lower-cased, as Thunderbird reads it), ``port`` (no ``Server`` or ``Port``, or a
+  blank one: the ``Protocol`` is left out with a warning, as Thunderbird leaves it out, and the next of its kind is
+  taken; an empty ``<Server/>`` too, which Thunderbird reads as the host ``true``) |
 | ``Encryption`` ``SSL`` / ``TLS`` / ``None`` | ``security: tls`` / ``starttls`` (``TLS`` is Outlook's name for
   STARTTLS) / ``none`` |
 | no ``Encryption`` (or ``Auto``): ``SSL`` ``off`` / ``on`` | ``security: none`` / read from the port as
@@ -45,8 +46,7 @@ leaves those out too (the account file is compared as the responses it renders),
 account as the account file does, found by its address. The XML is
 parsed with defusedxml: a file with a DTD or entities (an "entity bomb") is refused with its line
 and column (exit 2), like XML that is not well-formed or declares an encoding it cannot be read in
-(``UTF-32``, an unknown name), a root element that is not an Autodiscover response, and a ``Protocol``
-without a ``Server``.
+(``UTF-32``, an unknown name), and a root element that is not an Autodiscover response.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ _ENCRYPTION = {"ssl": "tls", "tls": "starttls", "none": "none", "starttls": "sta
 #: the ports on which Thunderbird reads "SSL on" as STARTTLS (ExchangeAutoDiscover.sys.mjs, readAutoDiscoverXML)
 _STARTTLS_PORTS = frozenset({143, 110, 25, 587})
 _DECODE = re.compile(r"%(25|2F)", re.IGNORECASE)
+_TOO = "; Thunderbird leaves such a server out too"
 
 
 def read(paths: Sequence[str], options: ReadOptions) -> Imported:
@@ -180,9 +181,14 @@ def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> d
         return None if value is None else value.strip()
 
     host = text("Server")
-    if not host:
-        raise Unreadable(parsed.at(protocol), f"the {kind.upper()} Protocol has no <Server>",
-                         "write the server's host name in <Server>, or remove the Protocol")  # fmt: skip
+    if not host:  # readAutoDiscoverXML: InputSanitizer.hostname of no <Server>, or a blank one, throws
+        given = protocol.find(_r("Server"))
+        empty = given is not None and given.text is None and not len(given)
+        why = " (Thunderbird reads an empty <Server/> as the host 'true')" if empty else _TOO
+        found.warn(
+            parsed.at(protocol if given is None else given), f"{kind.upper()} Protocol left out: no <Server>{why}"
+        )
+        return None
     server: dict[str, Any] = {}
     if kind != "smtp":
         server["protocol"] = kind
@@ -190,7 +196,7 @@ def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> d
     port_text = text("Port")
     if not port_text:  # readAutoDiscoverXML: InputSanitizer.integer of no <Port>, or a blank one, throws
         given = protocol.find(_r("Port"))
-        said = f"{kind.upper()} {shown(host)} left out: no <Port>; Thunderbird leaves such a server out too"
+        said = f"{kind.upper()} {shown(host)} left out: no <Port>{_TOO}"
         found.warn(parsed.at(protocol if given is None else given), said)
         return None
     port = int(port_text) if _is_number(port_text) else None

@@ -196,12 +196,6 @@ BOMB = (
             f'(<Autodiscover xmlns="{ROOT}">); name an Outlook Autodiscover (POX) response file',
         ),
         (
-            "no-server@example.org.xml",
-            response("      <Protocol>\n        <Type>IMAP</Type>\n        <Port>993</Port>\n      </Protocol>\n"),
-            "no-server@example.org.xml:7:7: the IMAP Protocol has no <Server>; write the server's host name in "
-            "<Server>, or remove the Protocol",
-        ),
-        (
             "error.xml",
             f'<Autodiscover xmlns="{ROOT}">\n <Response>\n  <Error Time="1" Id="2"><ErrorCode>600</ErrorCode>'
             "<Message>Invalid Request</Message></Error>\n </Response>\n</Autodiscover>\n",
@@ -452,3 +446,63 @@ def test_thunderbird_leaves_a_protocol_without_a_port_out() -> None:
 
     read = read_with_thunderbird(autodiscovers=[_portless("").encode(), _portless(" ").encode()])["autodiscover"]
     assert [[s["hostname"] for s in r["incoming"]] for r in read] == [["second.example.org"]] * 2
+
+
+def _serverless(server: str | None) -> str:
+    """An IMAP Protocol whose <Server> element is ``server`` (None: none), then one with a server, then SMTP."""
+    first = protocol("IMAP", "", "993", "<Encryption>SSL</Encryption>")
+    first = first.replace("        <Server></Server>\n", "" if server is None else f"        {server}\n")
+    return response(
+        first
+        + protocol("IMAP", "second.example.org", "143", "<Encryption>TLS</Encryption>")
+        + protocol("SMTP", "smtp.example.org", "465", "<Encryption>SSL</Encryption>")
+    )
+
+
+SERVERLESS = {
+    None: "7:7: IMAP Protocol left out: no <Server>; Thunderbird leaves such a server out too",
+    "<Server> </Server>": "9:9: IMAP Protocol left out: no <Server>; Thunderbird leaves such a server out too",
+    "<Server/>": "9:9: IMAP Protocol left out: no <Server> (Thunderbird reads an empty <Server/> as the host 'true')",
+}
+
+
+@pytest.mark.parametrize("server", SERVERLESS)
+def test_a_protocol_without_a_server_is_left_out_for_the_next(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], server: str | None
+) -> None:
+    # readAutoDiscoverXML: InputSanitizer.hostname of no <Server> (or a blank one) throws, and the Protocol is skipped
+    # for the next; the import refused the whole file (exit 2)
+    path = tmp_path / "x@example.org.xml"
+    path.write_text(_serverless(server))
+    code, out, err = run(capsys, "import", "--from", "autodiscover", str(path))
+    assert (code, err) == (1, f"mailconf: warning: {path}:{SERVERLESS[server]}\n")
+    assert "  x-example.org:\n    address: x@example.org\n    incoming:\n      protocol: imap\n" in out
+    assert "      host: second.example.org\n      port: 143\n      security: starttls\n" in out
+
+
+def test_a_response_whose_only_protocol_has_no_server_imports_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "x@example.org.xml"
+    path.write_text(
+        response("      <Protocol>\n        <Type>IMAP</Type>\n        <Port>993</Port>\n      </Protocol>\n")
+    )
+    code, out, err = run(capsys, "import", "--from", "autodiscover", str(path))
+    assert (code, out, err.splitlines()) == (2, "", [
+        f"mailconf: warning: {path}:7:7: IMAP Protocol left out: no <Server>; Thunderbird leaves such a server out too",
+        f"mailconf: warning: {path}:4:5: no IMAP, POP3 or SMTP Protocol; nothing imported from this file",
+        f"mailconf: {path}:1:1: no autodiscover account found (the warnings above say what was left out); check that "
+        "the file is Outlook Autodiscover (POX) configuration, or choose another --from",
+    ])  # fmt: skip
+
+
+def test_thunderbird_leaves_a_protocol_without_a_server_out() -> None:
+    need("thunderbird")
+    from tests.targets._tb_provider import read_with_thunderbird
+
+    read = read_with_thunderbird(autodiscovers=[_serverless(s).encode() for s in SERVERLESS])["autodiscover"]
+    assert [[s["hostname"] for s in r["incoming"]] for r in read] == [
+        ["second.example.org"],
+        ["second.example.org"],
+        ["true", "second.example.org"],
+    ]
