@@ -21,7 +21,9 @@ autodiscover`` writes them: one account per file, from the ``Protocol`` elements
   Thunderbird reads it: ``starttls`` on 143, 110, 25 and 587, else ``tls`` (a warning says so) |
 | ``AuthRequired`` ``off`` / ``SPA`` ``on`` / else | ``auth: none`` / ``auth: ntlm`` (Secure Password
   Authentication is NTLM, or Kerberos that Windows negotiates) / ``auth: password`` |
-| ``LoginName`` | ``username`` (absent or empty: the address) |
+| ``LoginName`` | ``username`` (absent: the address; blank: the ``Protocol`` is left out with a warning, as
+  Thunderbird leaves it out, and the next of its kind is taken; an empty ``<LoginName/>`` too, which Thunderbird
+  reads as the user name ``true``) |
 
 A ``Port`` that is not digits (``993abc``) leaves the account out, with a warning at its line: [MS-OXDSCLI] types
 ``Port`` as an integer and Outlook, the client these responses are for, could not be checked. Thunderbird's
@@ -199,6 +201,12 @@ def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> d
         said = f"{kind.upper()} {shown(host)} left out: no <Port>{_TOO}"
         found.warn(parsed.at(protocol if given is None else given), said)
         return None
+    named = protocol.find(_r("LoginName"))
+    if named is not None and not (named.text or "").strip():  # InputSanitizer.nonemptystring of a blank one throws
+        empty = named.text is None and not len(named)  # JXON reads <LoginName/> as true: the user name 'true'
+        why = "an empty <LoginName> (Thunderbird reads it as the user name 'true')" if empty else "a blank <LoginName>"
+        found.warn(parsed.at(named), f"{kind.upper()} {shown(host)} left out: {why}{'' if empty else _TOO}")
+        return None
     port = int(port_text) if _is_number(port_text) else None
     server["port"] = port if port is not None else port_text  # not a number: the schema says why
     encryption = (text("Encryption") or "").lower()
@@ -220,9 +228,8 @@ def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> d
         server["auth"] = "ntlm"
     else:
         server["auth"] = "password"
-    login = protocol.findtext(_r("LoginName"))  # not stripped: a user name is taken as written
-    if login:
-        server["username"] = login
+    if named is not None:
+        server["username"] = named.text  # not stripped: a user name is taken as written
     return server
 
 

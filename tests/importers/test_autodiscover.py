@@ -506,3 +506,47 @@ def test_thunderbird_leaves_a_protocol_without_a_server_out() -> None:
         ["second.example.org"],
         ["true", "second.example.org"],
     ]
+
+
+def _blank_login(login: str) -> str:
+    """An IMAP Protocol whose <LoginName> is ``login``, then one without a LoginName, then SMTP."""
+    return response(
+        protocol("IMAP", "first.example.org", "993", "<Encryption>SSL</Encryption>", login)
+        + protocol("IMAP", "second.example.org", "143", "<Encryption>TLS</Encryption>")
+        + protocol("SMTP", "smtp.example.org", "465", "<Encryption>SSL</Encryption>")
+    )
+
+
+BLANK_LOGINS = {
+    "<LoginName> </LoginName>": "IMAP first.example.org left out: a blank <LoginName>; Thunderbird leaves such a "
+    "server out too",
+    "<LoginName/>": "IMAP first.example.org left out: an empty <LoginName> (Thunderbird reads it as the user name "
+    "'true')",
+    "<LoginName></LoginName>": "IMAP first.example.org left out: an empty <LoginName> (Thunderbird reads it as the "
+    "user name 'true')",
+}
+
+
+@pytest.mark.parametrize("login", BLANK_LOGINS)
+def test_a_blank_login_name_leaves_the_protocol_out_for_the_next(tmp_path: Path, login: str) -> None:
+    # readAutoDiscoverXML: InputSanitizer.nonemptystring of a blank <LoginName> throws and the Protocol is skipped;
+    # the import took the server, logging in as the address (an empty one too, which Thunderbird reads as 'true')
+    path = tmp_path / "x@example.org.xml"
+    path.write_text(_blank_login(login))
+    result = import_paths("autodiscover", [str(path)], ReadOptions())
+    assert (result.accounts["x-example.org"]["incoming"], result.warnings) == (
+        {"protocol": "imap", "host": "second.example.org", "port": 143, "security": "starttls", "auth": "password"},
+        (f"{path}:12:9: {BLANK_LOGINS[login]}",),
+    )
+
+
+def test_thunderbird_leaves_a_blank_login_name_out_and_reads_an_empty_one_as_true() -> None:
+    need("thunderbird")
+    from tests.targets._tb_provider import read_with_thunderbird
+
+    read = read_with_thunderbird(autodiscovers=[_blank_login(x).encode() for x in BLANK_LOGINS])["autodiscover"]
+    assert [[(s["hostname"], s["username"]) for s in r["incoming"]] for r in read] == [
+        [("second.example.org", "%EMAILADDRESS%")],
+        [("first.example.org", "true"), ("second.example.org", "%EMAILADDRESS%")],
+        [("first.example.org", "true"), ("second.example.org", "%EMAILADDRESS%")],
+    ]
