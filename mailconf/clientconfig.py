@@ -23,6 +23,10 @@ it by tests/test_clientconfig.py:
   XML"). Thunderbird also keeps a placeholder (``%EMAILDOMAIN%``: the file is for any address), an IP address and
   an empty element (read as ``true``), which name no domain: both commands leave those out, with a note.
 
+- ``id`` (of the ``emailProvider``): read first, as a host name as ``hostname`` is (the attribute read as JXON reads
+  a value: ``false``, ``0`` and ``0x10`` are no value); Thunderbird refuses the whole file when there is none or it
+  is not one, and both commands refuse it too (import names the account after it).
+
 A server left out says why in one line that both commands print (values quoted, cut, at most five listed).
 """
 
@@ -182,6 +186,29 @@ def read_domain(element: Element) -> str | Skipped:
     return host
 
 
+def read_id(provider: Element) -> str | Skipped:
+    """The ``id`` of an ``<emailProvider>`` as readFromXML reads it, first of all: InputSanitizer.hostname of what
+    JXON makes of the attribute; or why Thunderbird refuses the whole file for it (``Skipped.thunderbird``), or why
+    mailconf reads no host name in one Thunderbird takes (an IPv6 address)."""
+    text = provider.get("id")
+    refused = ": Thunderbird refuses the file"
+    if text is None:
+        return Skipped("<emailProvider>", f"no id{refused}")
+    what = f"<emailProvider> id {quoted(text)}"
+    trimmed = text.strip(JS_SPACE)
+    if not trimmed:  # JXON: NaN; nonemptystring throws
+        return Skipped(what, f"a blank id{refused}")
+    # JXON: false is false untrimmed; a number is read when Number() reads the trimmed text (parseFloat of 0x10 is 0)
+    zero = _NOT_DECIMAL.fullmatch(trimmed) or (_DECIMAL.fullmatch(trimmed) and not float(trimmed))
+    if text.lower() == "false" or zero:
+        said = "the number 0" if zero else "false"
+        return Skipped(what, f"the id is read as {said} (no value){refused}")
+    host = _host_text(text, False, None)
+    if isinstance(host, Skipped):
+        return host._replace(what=what, why=f"the id is not a host name{refused if host.thunderbird else ''}")
+    return host
+
+
 def no_domain(dropped: list[Skipped]) -> str:
     """Why an ``<emailProvider>`` whose ``<domain>`` elements are all left out (``dropped``) is refused."""
     if all(skipped.thunderbird for skipped in dropped):  # readFromXML: "need proper <domain> in XML"
@@ -209,12 +236,17 @@ def _first(elements: list[Element], table: Mapping[str, _T]) -> _T | None:
 def _host(given: Element | None, address: str | None) -> str | Skipped:
     """A ``<hostname>`` (or ``<domain>``) as InputSanitizer.hostname reads it, the placeholders filled in for
     ``address``; without one (a domain, which Thunderbird keeps as written), a name with placeholders as it is."""
-    text = "" if given is None else _shown(given).strip(JS_SPACE)
+    # JXON makes an object of an element with attributes: no host name
+    return _host_text("" if given is None else _shown(given), given is not None and _value(given) is None, address)
+
+
+def _host_text(given: str, structured: bool, address: str | None) -> str | Skipped:
+    """:func:`_host` of an element's (or an attribute's) text."""
+    text = given.strip(JS_SPACE)
     if not text:
         return Skipped("", "no hostname")
     placeholders = _PLACEHOLDER_HOST.fullmatch(text) is not None
-    # JXON makes an object of an element with attributes, and the number 0 of "0x7f000001": no host name
-    structured = given is not None and _value(given) is None
+    # JXON makes the number 0 of "0x7f000001": no host name
     if structured or _NOT_DECIMAL.fullmatch(text) or not (placeholders or _thunderbird_host(text)):
         return Skipped("", f"{quoted(text)} is not a host name")
     if address is None and placeholders:

@@ -9,7 +9,8 @@ own limits for a file from the network: a host that only passes for a host name
 (``0x7f000001``, ``127.1``, which a resolver reads as an address) and a username with
 control characters are left out too, each with a note. Its ``<domain>`` elements are read
 by :func:`mailconf.clientconfig.read_domain` too: a file with none that Thunderbird keeps
-is refused, as Thunderbird refuses it.
+is refused, as Thunderbird refuses it; so is a file whose ``<emailProvider id>`` is no host name
+(:func:`mailconf.clientconfig.read_id`), which Thunderbird reads first and refuses the file for.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from ..clientconfig import Skipped, no_domain, read_domain, read_server
+from ..clientconfig import Skipped, no_domain, read_domain, read_id, read_server
 from ..hostnames import is_dotted_quad, looks_like_address
 from ..model import default_port
 from .values import Candidate, clipped, shown
@@ -68,6 +69,9 @@ def parse(data: bytes, address: str) -> Parsed:
     provider = root.find("emailProvider")
     if provider is None:
         raise XmlError("no <emailProvider> in <clientConfig>")
+    provider_id = read_id(provider)  # readFromXML reads it first: a file Thunderbird refuses
+    if isinstance(provider_id, Skipped) and provider_id.thunderbird:
+        raise XmlError(f"{provider_id.what}: {provider_id.why}")
     domains, notes = _domains(provider)
     servers: list[Candidate] = []
     for element in provider:

@@ -6,7 +6,8 @@ alternatives, named in a comment).
 | config-v1.1.xml | account file |
 |---|---|
 | ``emailProvider id``, first ``domain`` that names a domain (lower-cased, a final ``.`` dropped; none left: the
-  provider is skipped) | the account name, the address's domain |
+  provider is skipped) | the account name (the id as Thunderbird reads it: trimmed, lower-cased, a final ``.``
+  dropped; the domain when the id is a placeholder or an IP address), the address's domain |
 | ``incomingServer type="imap"``/``"pop3"``, ``outgoingServer type="smtp"`` | ``incoming``, ``outgoing`` |
 | ``hostname``, ``port`` | ``host`` (trimmed, lower-cased, a final ``.`` dropped), ``port`` (none: the protocol's
   usual port for the security) |
@@ -35,6 +36,11 @@ JMAP server is left out with a warning (Thunderbird would take it). When no serv
 first reason. A ``leaveMessagesOnServer`` that is neither true nor false (Thunderbird then reads neither setting),
 and days outside 1-3650, are left out with a warning.
 
+The ``id`` is checked first, as Thunderbird reads it (readFromXML: a host name): a provider with none, or with one
+that is blank, not a host name (``../x``, ``my provider``, 300 characters) or read as ``false`` or the number 0
+(``0``, ``0x10``: the attribute is read as a value), is skipped with a warning, as Thunderbird refuses the whole file
+(``mailconf discover`` refuses it too).
+
 Each ``domain`` is checked as ``mailconf discover`` checks it, as Thunderbird does: one that is blank or not a host
 name is left out with a warning (Thunderbird drops it too), and a provider with none left is skipped (Thunderbird
 refuses the file). A placeholder (``%EMAILDOMAIN%``), an IP address and an empty ``<domain/>`` (which Thunderbird
@@ -52,7 +58,8 @@ from collections.abc import Sequence
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from ..clientconfig import Settings, Skipped, no_domain, read_domain, read_server
+from ..clientconfig import Settings, Skipped, no_domain, read_domain, read_id, read_server
+from ..hostnames import is_dns_host
 from ..model import Location, Protocol
 from . import Imported, ReadOptions, Unreadable
 from ._base import Collector, shown
@@ -81,6 +88,11 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
 def _provider(parsed: Parsed, provider: Element, found: Collector) -> None:
     path = parsed.path
     where = Location(path, 1, 1)
+    provider_id = read_id(provider)  # readFromXML reads it first, and refuses the file for it
+    if isinstance(provider_id, Skipped) and provider_id.thunderbird:
+        named = "" if provider.get("id") is None else f" {shown(provider.get('id'), quotes=True)}"
+        found.warn(parsed.at(provider), f"emailProvider{named}: {provider_id.why}; skipped")
+        return
     domain = _domain(parsed, provider, found)
     if domain is None:
         return
@@ -114,7 +126,9 @@ def _provider(parsed: Parsed, provider: Element, found: Collector) -> None:
             where, f"emailProvider {shown(provider.get('id'), quotes=True)}: no IMAP, POP3 or SMTP server; skipped"
         )
         return
-    name = found.add(provider.get("id") or domain, account, where)
+    # an id that names no host (a placeholder, an IP address) names no account: the domain does
+    name = found.add(provider_id if isinstance(provider_id, str) and is_dns_host(provider_id) else domain, account,
+                     where)  # fmt: skip
     found.comment(
         ("accounts", name, "address"),
         f"an autoconfig file describes a provider ({shown(display or domain)}): put your own address here",

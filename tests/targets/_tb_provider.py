@@ -10,9 +10,10 @@
   sandbox that holds the two modules it uses (AccountConfig, InputSanitizer): Thunderbird's code, not
   a copy of it.
 
-Both return, per server, what Thunderbird stored: type, hostname, port, socketType and auth as the
-names of Thunderbird's ``nsMsgSocketType`` / ``nsMsgAuthMethod`` constants, username, and POP3's
-leave-on-server settings.
+A document ``readFromXML`` refuses gives ``{"error": its message}``; one it reads gives the provider's ``id``,
+``displayName`` and ``domains``. Both return, per server, what Thunderbird stored: type, hostname, port,
+socketType and auth as the names of Thunderbird's ``nsMsgSocketType`` / ``nsMsgAuthMethod`` constants,
+username, and POP3's leave-on-server settings.
 """
 
 from __future__ import annotations
@@ -47,8 +48,14 @@ const servers = c => ({
 });
 const out = {autoconfig: [], autodiscover: []};
 for (const [text, address] of autoconfigs) {
-  const c = readFromXML(parse(text), "disk");
-  const read = {displayName: c.displayName, domains: c.domains, raw: servers(c)};
+  let c;
+  try {
+    c = readFromXML(parse(text), "disk");
+  } catch (e) {  // the whole file refused, as FetchConfig refuses it
+    out.autoconfig.push({error: String(e?.message ?? e)});
+    continue;
+  }
+  const read = {id: c.id, displayName: c.displayName, domains: c.domains, raw: servers(c)};
   AccountConfig.replaceVariables(c, "Real Name", address, null);
   read.filled = servers(c);
   read.filledDisplayName = c.displayName;
