@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .errors import printable
+from .errors import escape_controls
 
 #: a key path into the data: ("accounts", "work", "incoming", "host")
 KeyPath = tuple[str, ...]
@@ -65,7 +65,7 @@ def _escape(ch: str) -> str:
 
 def comment(text: str) -> str:
     """``text`` as one comment line's body: no line break can end the comment early."""
-    return printable(" ".join(text.split()))
+    return escape_controls(" ".join(text.split()))
 
 
 def dump(data: Mapping[str, Any], comments: Mapping[KeyPath, str] | None = None) -> str:

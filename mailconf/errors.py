@@ -24,21 +24,53 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 
 
 def printable(text: str) -> str:
-    """``text`` safe to print on one terminal line: control, format and separator characters escaped.
+    """``text`` that mailconf did not write (a key, a name from a client's file, a server's reply) quoted for one line.
 
-    Findings and errors quote what a file holds (keys, file names); a newline or an
-    ANSI escape in them must not forge another finding line or recolour the terminal.
+    Every character ``str.isprintable()`` is False for is written as Python writes it in a string literal: ``\\n``,
+    ``\\r``, ``\\t``, then ``\\x1b`` (up to U+00FF), ``\\u202e``, ``\\U000e0001``. That is the C0 and C1 controls
+    and DEL, the format characters (bidirectional controls, zero-width characters), the line and paragraph
+    separators U+2028 and U+2029, every space but U+0020, lone surrogates, private-use and unassigned code points:
+    none reaches a terminal, a log or a viewer to end a line, recolour it or reorder it.
+
+    A backslash is written ``\\\\``. Without it the output could be forged: a key spelled with the four
+    characters ``\\x1b`` and a key holding an ESC would both show as ``\\x1b``, and a server could write in
+    plain text an escape that claims a character it never sent. With it the output reads back as a Python
+    string literal to exactly ``text``: distinct texts never look alike.
+
+    That is also why a message built from quoted parts is not passed here again (its ``\\\\`` would become
+    ``\\\\\\\\``): a whole line about to be printed goes through :func:`escape_controls`, which spells the same
+    characters the same way and leaves backslashes as they are.
+    """
+    if text.isprintable() and "\\" not in text:
+        return text
+    return "".join(ch if ch.isprintable() and ch != "\\" else _escaped(ch) for ch in text)
+
+
+def escape_controls(text: str) -> str:
+    """The last guard on a line mailconf prints or writes in a report: what :func:`printable` escapes, spelt the same,
+    and every backslash left as it is.
+
+    The line is mailconf's own text with what it quotes already through :func:`printable` (or ``repr``), so a
+    backslash in it is either mailconf's or an escape: doubling it would show ``'a\\x1bb'`` as ``'a\\\\x1bb'``. No
+    function can do both: were ``f(f(x)) == f(x)`` for one that tells every two texts apart, ``f(x)`` and ``x``
+    would be the same text, and nothing would be escaped. What this
+    one guarantees is the terminal's safety: no control, format or separator character reaches it, whichever part
+    of the line forgot to quote.
     """
     if text.isprintable():
         return text
-    return "".join(ch if ch.isprintable() else _ESCAPES.get(ch) or _code_point(ch) for ch in text)
+    return "".join(ch if ch.isprintable() else _escaped(ch) for ch in text)
 
 
-_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def _code_point(ch: str) -> str:
-    return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
+def _escaped(ch: str) -> str:
+    code = ord(ch)
+    short = _ESCAPES.get(ch)
+    if short is not None:
+        return short
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def plural(number: int, word: str, many: str | None = None) -> str:
@@ -76,7 +108,7 @@ def shown(value: str) -> str:
 
 
 def _quoted(text: str) -> str:
-    return "'" + printable(text.replace("\\", "\\\\").replace("'", "\\'")) + "'"
+    return "'" + printable(text).replace("'", "\\'") + "'"
 
 
 def cut(text: str, limit: int, show: Callable[[str], str]) -> str:

@@ -10,7 +10,7 @@ UTF-8 reaches Python with its undecodable bytes as lone surrogates
 (``%FF``), so a SARIF consumer still finds the file.
 
 No message carries a control, format or separator character that it quotes
-(:func:`~mailconf.errors.printable`), in any format: a bidirectional override
+(:func:`~mailconf.errors.escape_controls`), in any format: a bidirectional override
 (U+202E) in an account's name reverses the rest of the line in a terminal, a code
 scanning alert or an editor's problem list alike, so JSON and SARIF show it as
 ``\\u202e`` as the text and github formats do. A JSON ``path`` stays the file's
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .catalogue import Entry
-from .errors import counted, printable
+from .errors import counted, escape_controls
 from .model import Finding, Severity
 
 
@@ -71,9 +71,7 @@ def text(results: Sequence[Result], tool: Tool) -> str:
             label = f.severity.label
             if tool.color:
                 label = f"{_COLORS[f.severity]}{label}{_RESET}"
-            lines.append(
-                f"{printable(readable(str(f.location)))}: {label} {f.rule} {f.slug}: {printable(readable(f.message))}"
-            )
+            lines.append(f"{_shown(str(f.location))}: {label} {f.rule} {f.slug}: {_shown(f.message)}")
     total = sum(counts.values())
     if total and tool.summary:
         parts = [f"{counts[s]} {_plural(s.label, counts[s])}" for s in reversed(Severity) if counts[s]]
@@ -101,6 +99,11 @@ def readable(text: str) -> str:
     return _SURROGATE.sub(_escape_surrogate, text)
 
 
+def _shown(text: str) -> str:
+    """A message or a path as every format shows it: undecodable bytes as ``\\xNN``, then no control character."""
+    return escape_controls(readable(text))
+
+
 def _escape_surrogate(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
@@ -122,7 +125,7 @@ def json_(results: Sequence[Result], tool: Tool) -> str:
                 "severity": f.severity.label,
                 "rule": f.rule,
                 "slug": f.slug,
-                "message": printable(readable(f.message)),
+                "message": _shown(f.message),
             }
             if fixes is not None:
                 entry["fix"] = _json_fix(fixes.get(f))
@@ -155,10 +158,10 @@ def github(results: Sequence[Result], tool: Tool) -> str:
     for r in results:
         for f in r.findings:
             props = (
-                f"file={_gh_prop(printable(readable(f.location.path)))},line={f.location.line},col={f.location.column},"
+                f"file={_gh_prop(_shown(f.location.path))},line={f.location.line},col={f.location.column},"
                 f"title={_gh_prop(f'{f.rule} {f.slug}')}"
             )
-            lines.append(f"::{kinds[f.severity]} {props}::{_gh_data(printable(readable(f.message)))}")
+            lines.append(f"::{kinds[f.severity]} {props}::{_gh_data(_shown(f.message))}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -208,7 +211,7 @@ def sarif(results: Sequence[Result], tool: Tool) -> str:
             entry: dict[str, Any] = {
                 "ruleId": f.rule,
                 "level": _SARIF_LEVELS[f.severity],
-                "message": {"text": printable(readable(f.message))},
+                "message": {"text": _shown(f.message)},
                 "partialFingerprints": {FINGERPRINT_KEY: f"{fingerprint}:{occurrence}"},
                 "locations": [
                     {

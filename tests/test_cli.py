@@ -720,12 +720,12 @@ def test_mailconf_with_no_command_prints_its_help_on_standard_error_and_exits_2(
 
 #: A value of 100 kB (a variable holding a whole file) and one with an ESC: every usage error quotes what the user
 #: typed alike (mailconf.errors.shown): as typed when it is a plain word, else in single quotes with control
-#: characters escaped as \uXXXX, and cut after 240 characters with how long it was. They were echoed whole (a
-#: 100 kB line), and escaped two ways ('\x1b' and \u001b).
+#: characters escaped as Python writes them (\x1b, errors.printable), and cut after 240 characters with how long it
+#: was. They were echoed whole (a 100 kB line), and escaped two ways ('\x1b' and \u001b).
 LONG = "x" * 100_000
 LONG_SHOWN = "x" * 240 + "... (100000 characters)"
 ESC = "a\x1bb"
-ESC_SHOWN = "'a\\u001bb'"
+ESC_SHOWN = "'a\\x1bb'"
 RULES_HINT = "`mailconf rules [--probe]` lists them"
 
 

@@ -434,7 +434,7 @@ FORGING_KEY = '"x\\naccounts.yaml:1:1: error MC000 fake: \\e[31mred": 1\n'
 
 def test_a_key_with_a_newline_cannot_forge_a_finding_line(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("version: 1\n" + FORGING_KEY + "accounts: {}\n", encoding="utf-8")
-    shown = "`x\\naccounts.yaml:1:1: error MC000 fake: \\u001b[31mred`"
+    shown = "`x\\naccounts.yaml:1:1: error MC000 fake: \\x1b[31mred`"
     assert run_mailconf("lint", "a.yaml", cwd=tmp_path) == Outcome(
         1,
         f"a.yaml:2:1: error MC002 schema-violation: unknown key {shown}; allowed here: accounts, defaults, version\n"

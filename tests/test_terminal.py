@@ -14,7 +14,7 @@ from tests.test_cli import CLEAN, run_mailconf
 
 #: a name that would recolour the terminal, ring the bell and start a forged finding line
 EVIL = "evil\x1b[31m\x07\nforged.yaml:1:1: error MC101 fake: gotcha.yaml"
-SHOWN = "evil\\u001b[31m\\u0007\\nforged.yaml:1:1: error MC101 fake: gotcha.yaml"
+SHOWN = "evil\\x1b[31m\\x07\\nforged.yaml:1:1: error MC101 fake: gotcha.yaml"
 
 
 def no_raw_controls(text: str) -> None:
@@ -71,4 +71,4 @@ def test_check_escapes_what_a_file_on_disk_holds(tmp_path: Path) -> None:
     out = run_mailconf("render", "-t", "msmtp", "--check", "-o", "out", "a.yaml", cwd=tmp_path)
     assert out.code == 1
     no_raw_controls(out.stdout + out.stderr)
-    assert "-\\u001b]2;owned\\u0007 host evil\n" in out.stdout
+    assert "-\\x1b]2;owned\\x07 host evil\n" in out.stdout

@@ -1,7 +1,7 @@
 """Every line a command prints goes through here.
 
 Lines on standard error are ``mailconf: ...`` and pass through
-:func:`mailconf.errors.printable`: account names, file names and server replies
+:func:`mailconf.errors.escape_controls`: account names, file names and server replies
 can hold ESC, BEL or a newline, and must not recolour the terminal or forge
 another finding line. Standard output carries reports (whose reporters escape
 their own fields) and rendered files (bytes, written as they are).
@@ -13,17 +13,17 @@ import select
 import sys
 from typing import BinaryIO, TextIO
 
-from ..errors import printable
+from ..errors import escape_controls
 
 
 def say(message: str) -> None:
     """One line on standard error: ``mailconf: message``."""
-    _to_stderr(f"mailconf: {printable(message)}\n")
+    _to_stderr(f"mailconf: {escape_controls(message)}\n")
 
 
 def finding(line: str) -> None:
     """A finding on standard error, as lint's text format writes it (``file:line:col: error MC002 ...``)."""
-    _to_stderr(f"{printable(line)}\n")
+    _to_stderr(f"{escape_controls(line)}\n")
 
 
 def _to_stderr(text: str) -> None:

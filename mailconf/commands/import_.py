@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..errors import ExitCode, InputError, UsageError, counted, printable
+from ..errors import ExitCode, InputError, UsageError, counted, escape_controls
 from . import console
 from .outputs import (
     refuse_directory,
@@ -186,5 +186,5 @@ def _compare(request: ImportRequest, options: object) -> int:
         }
         console.out_document(json.dumps(payload, indent=2) + "\n")
     else:
-        console.out("".join(printable(str(d)) + "\n" for d in result.differences))
+        console.out("".join(escape_controls(str(d)) + "\n" for d in result.differences))
     return int(ExitCode.FINDINGS if result.differences else ExitCode.OK)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..errors import ExitCode, UsageError, printable
+from ..errors import ExitCode, UsageError, escape_controls, printable
 from ..report import default_format
 from . import console
 
@@ -105,7 +105,7 @@ class ProgressLine:
         now = f"{labels[oldest]}: {board.steps[oldest]} ({elapsed:.1f} s)"
         line = f"probing {done}/{len(labels)} done, {len(pending)} pending: {now}"
         width = _terminal_width()
-        sys.stderr.write("\r\033[K" + printable(line)[: width - 1])
+        sys.stderr.write("\r\033[K" + escape_controls(line)[: width - 1])
         sys.stderr.flush()
         self.shown = True
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..errors import ExitCode, UsageError, counted, plural, printable
+from ..errors import ExitCode, UsageError, counted, escape_controls, plural
 from ..targets import TARGETS, RenderedFile, Target
 from . import console
 from .outputs import refuse_empty, refuse_force_alone, refuse_replacing, say_replaced
@@ -178,7 +178,7 @@ def check(files: Sequence[RenderedFile], root: Path, *, quiet: bool = False) -> 
 def _diff_line(line: str) -> str:
     """A diff line escaped like any other line printed; its own line end (LF or CRLF) kept as it is."""
     body = line.rstrip("\r\n")
-    return printable(body) + (line[len(body) :] or "\n")
+    return escape_controls(body) + (line[len(body) :] or "\n")
 
 
 def _several_files(files: Sequence[str], accounts: Sequence[str], one_each: bool, request: RenderRequest) -> str:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias, TypeVar, TypeVarTuple
 
+from ..errors import escape_controls
 from . import checks
 from .checks import Check
 from .redact import Redactor
@@ -172,25 +173,6 @@ def says(line: str, word: str) -> bool:
     three digits then SP or ``-``): ``OKAY``, ``+OKAY`` and ``2350`` are not OK, +OK and 235."""
     said = upper(line)
     return said.startswith(word) and said[len(word) : len(word) + 1] in ("", " ")
-
-
-def escape_controls(text: str) -> str:
-    """The last guard on every message: no character a terminal or a viewer acts on reaches one, in any format.
-
-    Every character ``repr`` escapes is shown as ``repr`` shows it (``\\x1b``, ``\\u202e``): the controls (C0, DEL,
-    C1), and the format characters, separators and unassigned code points. Only the controls were: a bidi override
-    (U+202E) in a mechanism name or a certificate's subject went into the JSON and SARIF reports as it was, and
-    reordered the line around it wherever they were shown (the text and github formats escape it,
-    ``errors.printable``).
-    """
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else _escaped(ch) for ch in text)
-
-
-def _escaped(ch: str) -> str:
-    code = ord(ch)
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 @dataclass

@@ -122,7 +122,7 @@ def test_summary_table_escapes_the_mechanisms_a_server_names(tmp_path: Path, cap
     out, err = capfd.readouterr()
     assert "\x1b" not in out and "\x07" not in out
     row = out.splitlines()[-1]
-    assert row.endswith("  \\u001b[2J\\u001b]0;OWNED\\u0007, PLAIN, LOGIN command")
+    assert row.endswith("  \\x1b[2J\\x1b]0;OWNED\\x07, PLAIN, LOGIN command")
     assert (code, err) == (0, "")
 
 
