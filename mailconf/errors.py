@@ -62,6 +62,13 @@ def escape_controls(text: str) -> str:
     return "".join(ch if ch.isprintable() else _escaped(ch) for ch in text)
 
 
+def double_quoted(text: str) -> str:
+    """``text`` from a file in double quotes, as a message shows a value it holds (``got "Alice\\x1b[31m"``):
+    :func:`printable`, and ``"`` written ``\\"``. It is also a YAML double-quoted scalar of exactly ``text``, so a
+    message that says what to write (``host: "imap.example.com"``) can be copied into the file."""
+    return '"' + printable(text).replace('"', '\\"') + '"'
+
+
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

@@ -54,7 +54,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from . import resources
-from .errors import counted
+from .errors import counted, double_quoted
 from .model import YamlPath
 
 #: Values of these keys never appear in a message.
@@ -189,7 +189,7 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
         # an account name: jsonschema reports it at `accounts`, with the name as instance
         yield SchemaProblem(
             (*path, instance),
-            f"account name {json.dumps(instance, ensure_ascii=True)} is not valid: "
+            f"account name {double_quoted(str(instance))} is not valid: "
             "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
             on_key=True,
         )
@@ -279,7 +279,7 @@ def _got(key: Any, instance: Any) -> str:
         return " (got a mapping)"
     if isinstance(instance, list):
         return " (got a list)"
-    shown = json.dumps(instance, ensure_ascii=True, default=str)
+    shown = double_quoted(instance) if isinstance(instance, str) else json.dumps(instance, default=str)
     if len(shown) > 60:
         shown = shown[:57] + "..."
     return f" (got {shown})"

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailconf.errors import escape_controls, printable, shown
+from mailconf.errors import double_quoted, escape_controls, printable, shown
 
 CLASSES = [
     # C0 controls: the three with a short name, then by code
@@ -75,6 +75,17 @@ def test_a_value_the_user_gave_is_quoted_with_the_same_spelling() -> None:
     assert shown("a\x1bb") == "'a\\x1bb'"
     assert shown("it's \\") == "'it\\'s \\\\'"
     assert shown("\u202e") == "'\\u202e'"
+
+
+def test_a_value_from_a_file_is_double_quoted_with_the_same_spelling() -> None:
+    assert double_quoted('Alice\x1b[31m "A" \\ café ²') == '"Alice\\x1b[31m \\"A\\" \\\\ café ²"'
+
+
+@given(st.text(st.characters(codec="utf-8")))
+def test_double_quoted_is_a_yaml_scalar_of_the_text(text: str) -> None:
+    from ruamel.yaml import YAML
+
+    assert YAML(typ="safe", pure=True).load("value: " + double_quoted(text)) == {"value": text}
 
 
 _MISREAD = {"Cc", "Cf", "Zl", "Zp", "Cs"}

@@ -329,7 +329,7 @@ def test_control_character_in_display_name() -> None:
             "MC002",
             5,
             19,
-            f'`display_name` is not valid (got "Alice\\u001b[31m"): {TEXT_HELP}',
+            f'`display_name` is not valid (got "Alice\\x1b[31m"): {TEXT_HELP}',
         ),
     ]
 
@@ -343,7 +343,7 @@ def test_next_line_character_in_organization() -> None:
 
 
 @pytest.mark.parametrize(
-    ("escape", "shown"), [("\\N", "\\u0085"), ("\\x9b", "\\u009b"), ("\\L", "\\u2028"), ("\\P", "\\u2029")]
+    ("escape", "shown"), [("\\N", "\\x85"), ("\\x9b", "\\x9b"), ("\\L", "\\u2028"), ("\\P", "\\u2029")]
 )
 @pytest.mark.parametrize(
     ("line", "column", "message"),

@@ -59,7 +59,7 @@ def test_a_hostile_key_is_escaped_in_render(tmp_path: Path) -> None:
     out = run_mailconf("render", "-t", "msmtp", "a.yaml", cwd=tmp_path)
     assert out.code == 1
     no_raw_controls(out.stderr)
-    assert "\\u001b[2J\\nork" in out.stderr
+    assert "\\x1b[2J\\nork" in out.stderr
 
 
 def test_check_escapes_what_a_file_on_disk_holds(tmp_path: Path) -> None:

@@ -40,10 +40,10 @@ Reference: RFC 1123 section 2.1; RFC 1035 section 2.3.4 (size limits).
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from collections.abc import Iterator
 
+from ..errors import double_quoted
 from ..hostnames import DEVIATIONS, idna_form
 from ..model import Model, Severity
 from ..schema import SchemaProblem
@@ -61,8 +61,10 @@ _BRACKETED = re.compile(r"\A\[(?P<address>[^\[\]]*)\](?::(?P<port>[0-9]+))?\Z")
 _BAD_CHAR = re.compile(r"[^A-Za-z0-9.-]")
 
 
-def _show(text: str) -> str:
-    shown = json.dumps(text, ensure_ascii=True)
+def _show(text: str, *, ascii_only: bool = False) -> str:
+    shown = double_quoted(text)
+    if ascii_only:  # the message says the name is not ASCII: "p\u0430ypal.com" shows which letter is not
+        shown = shown.encode("ascii", "backslashreplace").decode("ascii")
     return shown if len(shown) <= 60 else shown[:56] + '..."'
 
 
@@ -124,7 +126,7 @@ def _not_ascii(host: str) -> str:
         ascii_form = idna_form(host)
         if ascii_form and diagnose(ascii_form) is None:
             advice = f"write its ASCII form: host: {_show(ascii_form)}"
-    return f"host {_show(host)} is not ASCII; DNS and mail clients take a host name in ASCII: {advice}"
+    return f"host {_show(host, ascii_only=True)} is not ASCII; DNS and mail clients take a host name in ASCII: {advice}"
 
 
 def _not_ipv6(host: str) -> str | None:

@@ -358,7 +358,7 @@ def test_a_port_in_digits_that_are_not_ascii_is_refused_by_the_schema_not_a_cras
     result = import_paths("autodiscover", [str(path)], ReadOptions())
     assert (result.accounts, result.warnings) == ({}, (
         f"{path}:2:1: account x-example.org: not imported, it cannot be valid: incoming.port: `port` must be a whole "
-        'number (got "\\u00b2") (remove the quotes)',
+        'number (got "²") (remove the quotes)',
     ))  # fmt: skip
     # autoconfig reads a port as Thunderbird does (parseInt: "²" is no number): the server is left out, as there
     with pytest.raises(NoAccount) as raised:
