@@ -22,6 +22,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import NamedTuple
 
+from ..errors import printable
 from ..model import CREDENTIAL_COMMAND, Auth, CommandField, Protocol, Security, Server, Severity
 from ..rules.mc304_mechanism_contradicts_auth import agrees
 from . import checks
@@ -413,7 +414,9 @@ class Session:
         )
 
     def _offered(self, dialogue: Dialogue, caps: Capabilities) -> Names | str:
-        names = sorted(caps.mechanisms) + ([dialogue.LOGIN_COMMAND] if caps.login_command else [])
+        # the server's words, each quoted (a name spelt \U00100000 must not look like that character)
+        names = [printable(m) for m in sorted(caps.mechanisms)]
+        names += [dialogue.LOGIN_COMMAND] if caps.login_command else []
         return Names(tuple(names)) if names else "nothing"
 
     def _auth_offered(self, dialogue: Dialogue, caps: Capabilities) -> None:

@@ -203,6 +203,28 @@ def test_a_thousand_mechanisms_are_named_twenty_and_counted(probe: Any) -> None:
     assert run.code == 0
 
 
+def test_a_mechanism_name_that_spells_an_escape_does_not_look_like_the_character(probe: Any) -> None:
+    """A server names one mechanism with the characters ``\\U00100000`` and one with U+100000 (private use): both
+    were shown ``\\U00100000`` (the last guard escapes the character, and left the backslash as it was), so a server
+    could claim in plain text a character it never sent (a name is upper-cased: this escape has no letter).
+    Each name is now quoted (errors.printable): the backslash is doubled."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"* OK ready\r\n")
+        tag = conn.makefile("rb").readline().split()[0]
+        conn.sendall("* CAPABILITY IMAP4rev1 AUTH=A\\U00100000 AUTH=B\U00100000\r\n".encode() + tag + b" OK done\r\n")
+        stop.wait()
+
+    with ScriptedServer(script) as server:
+        run = probe(
+            incoming={"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "none",
+                      "auth": "password", "timeout": 2}
+        )  # fmt: skip
+    message = "IMAP over no TLS; login offered: A\\\\U00100000, B\\U00100000, LOGIN command"
+    assert run.findings == [Found(5, "MC820", "info", message)]
+    assert run.code == 0
+
+
 #: per protocol: the greeting, one line of mechanisms (%s: the names), the end of the answer
 LISTS = {
     "imap": (b"* OK ready\r\n", b"* CAPABILITY IMAP4rev1 %s\r\n", b"m1 OK done\r\n"),
