@@ -20,7 +20,7 @@ LEVELS = ("info", "warning", "error")
 
 class Choice(click.Choice):  # type: ignore[type-arg]
     """A ``click.Choice`` whose refusal quotes the value as every usage error does (:func:`~mailconf.errors.shown`):
-    click's repr() echoed a 100 kB ``-t "$TARGET"`` whole, and escaped an ESC as ``\\x1b``, not ``\\u001b``."""
+    click's repr() echoed a 100 kB ``-t "$TARGET"`` whole, and chose its quotes by the value (``"it's"``)."""
 
     def get_invalid_choice_message(self, value: Any, ctx: click.Context | None) -> str:
         return f"{shown(str(value))} is not one of {', '.join(map(repr, self.choices))}."

@@ -107,7 +107,7 @@ def shown(value: str) -> str:
 
     As typed when it is a plain word (``--option dir: write KEY=VALUE``); else in single quotes, a quote and a
     backslash escaped with a backslash and a control character as :func:`printable` writes it (``'my work'``,
-    ``''``, ``'a\\u001bb'``): an empty ``-a "$NAME"`` is not read as a word left out, an ESC does not recolour the
+    ``''``, ``'a\\x1bb'``): an empty ``-a "$NAME"`` is not read as a word left out, an ESC does not recolour the
     terminal. Past :data:`QUOTE_LIMIT` characters it is cut and says how long it was (``'xx...'... (100000
     characters)``), as discover quotes what a server sent.
     """
