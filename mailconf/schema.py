@@ -54,7 +54,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from . import resources
-from .errors import counted, double_quoted
+from .errors import counted, double_quoted, printable
 from .model import YamlPath
 
 #: Values of these keys never appear in a message.
@@ -182,7 +182,7 @@ def _explain(validator: Any, instance: Any, base: YamlPath) -> Iterator[SchemaPr
 def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:  # noqa: PLR0912, PLR0915
     path: YamlPath = base + tuple(error.absolute_path)
     key = path[-1] if path else None
-    name = f"`{key}`" if isinstance(key, str) else "this value"
+    name = f"`{printable(key)}`" if isinstance(key, str) else "this value"
     kind = error.validator
     instance = error.instance
     if "propertyNames" in error.relative_schema_path:
@@ -209,7 +209,7 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
                 continue
             close = difflib.get_close_matches(str(extra), allowed, n=1)
             fix = f"did you mean `{close[0]}`?" if close else f"allowed here: {', '.join(allowed)}"
-            yield SchemaProblem((*path, extra), f"unknown key `{extra}`; {fix}", on_key=True)
+            yield SchemaProblem((*path, extra), f"unknown key `{printable(str(extra))}`; {fix}", on_key=True)
     elif kind is None or error.schema is False:
         # jsonschema reports a `false` subschema at the parent: name the keys it forbids
         container = value_at(root, tuple(error.absolute_path))

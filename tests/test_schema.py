@@ -187,6 +187,20 @@ def findings(text: str) -> list[tuple[str, int, int, str]]:
     return [(f.rule, f.location.line, f.location.column, f.message) for f in lint_text(text)]
 
 
+def test_an_unknown_key_that_spells_an_escape_does_not_look_like_the_character() -> None:
+    """A key written with the characters \\x1b (single quotes) and one holding an ESC (double quotes, "\\e") were
+    both shown `a\\x1bb`: the message only passed the last guard, which keeps backslashes. The key is quoted."""
+    text = BASE + "      'a\\x1bb': 1\n" + '      "c\\ed": 2\n'
+    allowed = (
+        "auth, host, leave_days, leave_on_server, mechanisms, password, password_command, port, protocol, security, "
+        "timeout, tls, token_command, username"
+    )
+    assert findings(text) == [
+        ("MC002", 9, 7, "unknown key `a\\\\x1bb`; allowed here: " + allowed),
+        ("MC002", 10, 7, "unknown key `c\\x1bd`; allowed here: " + allowed),
+    ]
+
+
 def test_unknown_key_suggests_the_nearest() -> None:
     assert findings(BASE + "      securty: tls\n") == [
         ("MC002", 9, 7, "unknown key `securty`; did you mean `security`?"),
