@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import emit, schema
-from ..errors import UsageError, shown
+from ..errors import UsageError, printable, shown
 from ..loader import MAX_NUMBER_DIGITS
 from ..model import Account, Location, Model, Server
 from ..model import Protocol as MailProtocol
@@ -182,18 +182,20 @@ class Difference(NamedTuple):
     cannot_hold: str | None = None
 
     def __str__(self) -> str:
+        """One line of import --check: the account, the setting and both values quoted (errors.printable), as the
+        files and the YAML hold them; ``invalid`` and ``cannot_hold`` are messages, which quote what they name."""
+        account = printable(self.account)
+        named = "" if self.file == self.account else f" (as {printable(str(self.file))})"
         if self.cannot_hold is not None:
-            named = "" if self.file == self.account else f" (as {self.file})"
-            return f"account {self.account}: in the file{named}, but {self.cannot_hold}"
+            return f"account {account}: in the file{named}, but {self.cannot_hold}"
         if self.invalid is not None and self.yaml is None:
-            return f"account {self.account}: in the file, not in the YAML, and invalid there: {self.invalid}"
+            return f"account {account}: in the file, not in the YAML, and invalid there: {self.invalid}"
         if self.invalid is not None:
-            named = "" if self.file == self.account else f" (as {self.file})"
-            return f"account {self.account}: in the file{named} but invalid there: {self.invalid}"
+            return f"account {account}: in the file{named} but invalid there: {self.invalid}"
         if not self.setting:
             side = "in the file, not in the YAML" if self.yaml is None else "in the YAML, not in the file"
-            return f"account {self.account}: {side}"
-        return f"account {self.account}: {self.setting}: file says {_say(self.file)}, YAML declares {_say(self.yaml)}"
+            return f"account {account}: {side}"
+        return f"account {account}: {self.setting}: file says {_say(self.file)}, YAML declares {_say(self.yaml)}"
 
 
 def _say(value: Any) -> str:
@@ -202,8 +204,8 @@ def _say(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return str(value)
+        return "[" + ", ".join(printable(str(v)) for v in value) + "]"
+    return printable(str(value))
 
 
 class Unrenderable(UsageError):

@@ -14,6 +14,7 @@ import pytest
 from mailconf.cli import main
 from mailconf.importers import IMPORTERS
 from mailconf.importers._base import QUOTE_LIMIT, shown
+from mailconf.importers._core import Difference
 
 #: megabytes of one token: a file that is not what it was said to be, or a hostile one
 BIG = "a" * (2 << 20)
@@ -133,3 +134,18 @@ def test_a_token_of_megabytes_is_quoted_in_one_short_line(
 )
 def test_shown_bounds_escapes_and_masks(text: str, quotes: bool, said: str) -> None:
     assert shown(text, quotes=quotes) == said
+
+
+def test_a_drift_line_quotes_the_account_and_the_values() -> None:
+    """import --check's lines named the account and the values as the files hold them; only the last guard escaped
+    an ESC, and kept backslashes: an account spelt \\x1b looked like one holding an ESC."""
+    lines = [
+        str(Difference("a\\x1bb", "incoming.host", "imap.example.org\\", "imap.example.org")),
+        str(Difference("a\x1bb", "incoming.host", "C:\\mail", None)),
+        str(Difference("w", "outgoing.mechanisms", ["x\\y", "plain"], ["plain"])),
+    ]
+    assert lines == [
+        "account a\\\\x1bb: incoming.host: file says imap.example.org\\\\, YAML declares imap.example.org",
+        "account a\\x1bb: incoming.host: file says C:\\\\mail, YAML declares nothing",
+        "account w: outgoing.mechanisms: file says [x\\\\y, plain], YAML declares [plain]",
+    ]
