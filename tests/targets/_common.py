@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from mailconf.document import load_document
+from mailconf.document import Document, Issue, load_document
 from mailconf.model import Account, Auth, Model, Protocol, Security, Server
 from mailconf.render import RenderError, common_gaps, render_model, select_accounts
+from mailconf.rules import mc713_bidi_or_invisible_character as INVISIBLE
 from mailconf.targets import Rendered, Target
 from tests.conftest import ROOT
 
@@ -27,9 +28,16 @@ def yaml_text(accounts: dict[str, Any]) -> str:
     return text.replace("\u2028", "\\L").replace("\u2029", "\\P").replace("\x85", "\\N")
 
 
+def load_issues(doc: Document) -> list[Issue]:
+    """The document's load problems that stop a render: all but MC713 (an invisible or bidirectional character), a
+    lint finding about a valid value (lint.refusal refuses nothing for it), which the hostile-value tests put in on
+    purpose, to see it read back exactly."""
+    return [issue for issue in doc.issues if issue.rule != INVISIBLE.ID]
+
+
 def document(accounts: dict[str, Any]) -> Model:
     doc = load_document("accounts.yaml", yaml_text(accounts).encode("utf-8"))
-    assert doc.issues == []
+    assert load_issues(doc) == []
     return doc.model
 
 

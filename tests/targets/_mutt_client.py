@@ -28,6 +28,7 @@ from mailconf.document import load_document
 from mailconf.render import environment
 from mailconf.targets import TARGETS, Rendered
 from mailconf.targets._muttlike import OWNED
+from tests.targets._common import load_issues
 
 #: Every variable the targets may write; anything else the client reports as changed is an injection.
 WRITTEN = {
@@ -63,7 +64,7 @@ def yaml_bytes(accounts: Mapping[str, Any], defaults: Mapping[str, Any] | None =
 
 def render(target: str, text: bytes) -> Rendered:
     doc = load_document("accounts.yaml", text)
-    assert doc.issues == [], doc.issues
+    assert load_issues(doc) == [], doc.issues
     return TARGETS[target].render(doc.model, environment(), {})
 
 

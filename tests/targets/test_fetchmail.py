@@ -26,7 +26,7 @@ from mailconf.model import Model
 from mailconf.render import render_model
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, ROOT, need
-from tests.targets._common import example_model
+from tests.targets._common import example_model, load_issues
 from tests.targets._fetchmail_client import COMMAND_LINES, entries, fetch, pop3_stub, setting, verbose
 
 TARGET = TARGETS["fetchmail"]
@@ -74,7 +74,7 @@ def yaml_text(accounts: dict[str, Any]) -> str:
 
 def document(accounts: dict[str, Any]) -> Model:
     doc = load_document("accounts.yaml", yaml_text(accounts).encode("utf-8"))
-    assert doc.issues == []
+    assert load_issues(doc) == []
     return doc.model
 
 

@@ -32,7 +32,7 @@ from mailconf.model import Model
 from mailconf.render import render_model
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, ROOT, need
-from tests.targets._common import example_model
+from tests.targets._common import example_model, load_issues
 from tests.targets._msmtp_client import MsmtpError, expect, pretend, send, serverinfo, smtp_stub
 
 TARGET = TARGETS["msmtp"]
@@ -51,7 +51,7 @@ def yaml_text(accounts: dict[str, Any]) -> str:
 def document(accounts: dict[str, Any]) -> Model:
     text = yaml_text(accounts)
     doc = load_document("accounts.yaml", text.encode("utf-8"))
-    assert doc.issues == []
+    assert load_issues(doc) == []
     return doc.model
 
 

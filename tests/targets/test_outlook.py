@@ -26,6 +26,7 @@ from mailconf.model import Model
 from mailconf.render import RenderError, environment, render_model
 from mailconf.targets import FEATURES, outlook, outlook_prf
 from tests.conftest import EXAMPLES, need
+from tests.targets._common import load_issues
 
 from ._hive import merge_and_export
 
@@ -42,7 +43,7 @@ pytestmark = pytest.mark.real
 
 def model_of(data: dict[str, Any]) -> Model:
     doc = load_document("accounts.yaml", json.dumps(data, ensure_ascii=False).encode())
-    assert doc.issues == []
+    assert load_issues(doc) == []
     return doc.model
 
 

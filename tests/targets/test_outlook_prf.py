@@ -29,6 +29,7 @@ from mailconf.model import Model
 from mailconf.render import common_gaps, environment
 from mailconf.targets import Gaps, outlook, outlook_prf
 from tests.conftest import EXAMPLES
+from tests.targets._common import load_issues
 
 from .test_outlook import (
     GAP_LINES,
@@ -86,7 +87,7 @@ MAPPINGS = {
 
 def model_of(data: dict[str, Any]) -> Model:
     doc = load_document("accounts.yaml", json.dumps(data, ensure_ascii=False).encode())
-    assert doc.issues == []
+    assert load_issues(doc) == []
     return doc.model
 
 

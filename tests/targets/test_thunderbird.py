@@ -45,6 +45,7 @@ from mailconf.targets import FEATURES, Gap, Rendered, thunderbird
 from tests.conftest import EXAMPLES, need
 from tests.servers import CAROL, HOST, Dovecot, make_certificates
 from tests.targets import _marionette
+from tests.targets._common import load_issues
 from tests.targets._marionette import run_thunderbird, write_user_js
 
 # --- what the YAML means, written out independently of the target ------------------------
@@ -290,7 +291,7 @@ def yaml_text(data: Mapping[str, Any]) -> str:
 
 def model_of(data: Mapping[str, Any]) -> Model:
     doc = load_document("accounts.yaml", yaml_text(data).encode())
-    assert doc.issues == []
+    assert load_issues(doc) == []
     return doc.model
 
 
