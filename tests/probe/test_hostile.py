@@ -183,21 +183,27 @@ def test_bidi_and_other_invisible_characters_of_a_server_are_escaped_in_every_fo
     assert (code, err) == (0, "")
 
 
-def test_a_thousand_mechanisms_are_named_twenty_and_counted(probe: Any) -> None:
-    """A CAPABILITY list of a thousand mechanisms (one 100 characters long) is one short finding, not 8 KB."""
-    offered = b" ".join([b"AUTH=" + b"A" * 100, *(b"AUTH=M%03d" % i for i in range(1000))])
+def _probe_capabilities(probe: Any, capabilities: bytes) -> Any:
+    """The probe of a cleartext IMAP server that greets, answers CAPABILITY with ``capabilities``, then waits."""
 
     def script(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(b"* OK ready\r\n")
         tag = conn.makefile("rb").readline().split()[0]
-        conn.sendall(b"* CAPABILITY IMAP4rev1 " + offered + b"\r\n" + tag + b" OK done\r\n")
+        conn.sendall(b"* CAPABILITY " + capabilities + b"\r\n" + tag + b" OK done\r\n")
         stop.wait()
 
     with ScriptedServer(script) as server:
-        run = probe(
+        return probe(
             incoming={"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "none",
                       "auth": "password", "timeout": 2}
         )  # fmt: skip
+
+
+def test_a_thousand_mechanisms_are_named_twenty_and_counted(probe: Any) -> None:
+    """A CAPABILITY list of a thousand mechanisms (one 100 characters long) is one short finding, not 8 KB."""
+    offered = b" ".join([b"AUTH=" + b"A" * 100, *(b"AUTH=M%03d" % i for i in range(1000))])
+
+    run = _probe_capabilities(probe, b"IMAP4rev1 " + offered)
     names = ["A" * 37 + "...", *(f"M{i:03}" for i in range(19)), "and 982 more"]
     assert run.findings == [Found(5, "MC820", "info", f"IMAP over no TLS; login offered: {', '.join(names)}")]
     assert run.code == 0
@@ -209,17 +215,7 @@ def test_a_mechanism_name_that_spells_an_escape_does_not_look_like_the_character
     could claim in plain text a character it never sent (a name is upper-cased: this escape has no letter).
     Each name is now quoted (errors.printable): the backslash is doubled."""
 
-    def script(conn: socket.socket, stop: threading.Event) -> None:
-        conn.sendall(b"* OK ready\r\n")
-        tag = conn.makefile("rb").readline().split()[0]
-        conn.sendall("* CAPABILITY IMAP4rev1 AUTH=A\\U00100000 AUTH=B\U00100000\r\n".encode() + tag + b" OK done\r\n")
-        stop.wait()
-
-    with ScriptedServer(script) as server:
-        run = probe(
-            incoming={"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "none",
-                      "auth": "password", "timeout": 2}
-        )  # fmt: skip
+    run = _probe_capabilities(probe, "IMAP4rev1 AUTH=A\\U00100000 AUTH=B\U00100000".encode())
     message = "IMAP over no TLS; login offered: A\\\\U00100000, B\\U00100000, LOGIN command"
     assert run.findings == [Found(5, "MC820", "info", message)]
     assert run.code == 0
