@@ -11,8 +11,7 @@ from .document import Document, NotChecked, gc_paused, load_document
 from .errors import InternalError, MailconfError
 from .files import STDIN
 from .model import Finding, Location, Severity, YamlPath
-from .rules import RULES, Change
-from .rules import mc713_bidi_or_invisible_character as INVISIBLE
+from .rules import RULES, STILL_READ, Change
 from .settings import Policy, PolicyFinder
 
 
@@ -64,11 +63,12 @@ def refusal(doc: Document) -> tuple[Finding, ...]:
     """Why ``doc`` cannot be rendered or probed: its error-level document findings (none: it can be).
 
     The one place that decides it for every command. Policy cannot lower these: a file
-    with syntax or schema errors has no model to work from. MC713 (a bidirectional control) is an error of lint's,
-    which the loader finds: the model is whole, and settings may lower or disable it, so it refuses nothing.
+    with syntax or schema errors has no model to work from. A rule whose findings leave the file read whole
+    (``STILL_READ``: MC713, a bidirectional control, is an error of lint's that the loader finds) refuses nothing:
+    the model is whole, and settings may lower or disable it.
     """
     found = document_findings(doc)
-    return tuple(once_per_place(f for f in found if f.severity is Severity.ERROR and f.rule != INVISIBLE.ID))
+    return tuple(once_per_place(f for f in found if f.severity is Severity.ERROR and f.rule not in STILL_READ))
 
 
 def _place(finding: Finding) -> tuple[str, Severity, Location, str]:

@@ -18,7 +18,13 @@ A rule module has:
   turns them into text edits. A rule raised before the model (MC004, MC005, MC708)
   defines ``fix_text(text, findings)`` instead. "unsafe" is for a fix that changes
   what the server must support (cleartext to TLS, STARTTLS to implicit TLS, a
-  mechanism dropped): shown, applied only with ``--unsafe-fixes``.
+  mechanism dropped): shown, applied only with ``--unsafe-fixes``;
+- optionally ``STILL_READ = True`` when the rule is raised before the model and the
+  file is still read whole when it is (MC004, MC005, MC713: the finding is about
+  how a valid value or the text is written). Render and probe work from the model,
+  so such a finding refuses nothing at any severity, and settings decide it as any
+  other. Without it, an error raised before the model means the file, or an account
+  in it, could not be read: :func:`mailconf.lint.refusal` refuses the file.
 
 Rules whose ``check`` yields nothing are raised by an earlier stage (the loader,
 the schema, the suppression scanner); their modules exist for their docs and ids.
@@ -242,6 +248,9 @@ RULES: dict[str, Rule] = {m.ID: m for m in _MODULES}
 
 #: rule id -> its fix declaration, for the rules that have one
 FIXES: Mapping[str, Fixable] = {m.ID: m.FIX for m in _MODULES if hasattr(m, "FIX")}
+
+#: the rules raised before the model whose findings leave the file read whole (``STILL_READ = True``)
+STILL_READ: frozenset[str] = frozenset(m.ID for m in _MODULES if getattr(m, "STILL_READ", False))
 
 SCHEMA_REFINERS: tuple[Callable[[SchemaProblem], SchemaProblem | None], ...] = tuple(
     m.refine for m in _MODULES if hasattr(m, "refine")

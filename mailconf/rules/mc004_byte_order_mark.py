@@ -29,6 +29,7 @@ SLUG = "byte-order-mark"
 SEVERITY = Severity.WARNING
 TITLE = "The file starts with a byte-order mark"
 FIX = Fixable("safe", "removes the byte-order mark")
+STILL_READ = True
 
 
 def check(model: Model) -> Iterator[Problem]:

@@ -31,6 +31,7 @@ SLUG = "crlf-line-endings"
 SEVERITY = Severity.INFO
 TITLE = "The file has CRLF line ends"
 FIX = Fixable("safe", "converts every CRLF line end to LF")
+STILL_READ = True
 
 
 def check(model: Model) -> Iterator[Problem]:

@@ -90,6 +90,7 @@ ID = "MC713"
 SLUG = "bidi-or-invisible-character"
 SEVERITY = Severity.ERROR
 TITLE = "A bidirectional control or invisible character in a key, value or comment"
+STILL_READ = True
 
 #: Unicode's category Cf (format), as of Unicode 15.1, in the Basic Multilingual Plane and beyond it;
 #: tests/rules/test_invisible_characters.py checks they hold every Cf character of the Python that runs it (3.11 has

@@ -12,8 +12,10 @@ import pytest
 from mailconf.catalogue import entries, lookup
 from mailconf.cli import main
 from mailconf.docgen import plain_text
+from mailconf.document import Document, load_document
+from mailconf.lint import document_findings, refusal
 from mailconf.model import Severity
-from mailconf.rules import _MODULES, RULES
+from mailconf.rules import _MODULES, RULES, STILL_READ
 from tests.conftest import lint_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -214,6 +216,45 @@ def test_docstring_examples_fail_and_pass_as_documented(rule_id: str) -> None:
     doc = RULES[rule_id].__doc__ or ""
     assert rule_id in [f.rule for f in lint_text(example(doc, "Failing"))]
     assert rule_id not in [f.rule for f in lint_text(example(doc, "Passing"))]
+
+
+#: a file that raises each document rule whose docstring example is not a whole file (the others' examples are)
+ACCOUNT = b"version: 1\naccounts:\n  w: {address: a@b.example, incoming: {protocol: imap, host: imap.example.com}}\n"
+BEFORE_THE_MODEL = {
+    "MC001": b"version: 1\naccounts: {work: [\n",
+    "MC002": b"version: 1\naccounts:\n  work: {address: a@example.com}\n",
+    "MC003": ACCOUNT + b"# caf\xe9\n",
+    "MC004": b"\xef\xbb\xbf" + ACCOUNT,
+    "MC005": ACCOUNT.replace(b"\n", b"\r\n"),
+}
+
+
+def read_whole(doc: Document) -> bool:
+    """Whether the model holds every account as written: the file read, its shell valid, no account invalid, no key
+    written twice (YAML keeps one of the two: MC701)."""
+    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("accounts"), dict):
+        return False
+    written = list(doc.data["accounts"])
+    return [a.name for a in doc.model.accounts] == written and not doc.invalid_accounts and not doc.positions.shadowing
+
+
+def test_a_rule_is_still_read_exactly_when_the_file_is_read_whole_with_its_findings() -> None:
+    """Over every rule, from its failing example: a finding raised before the model (a document issue) leaves the
+    file read whole exactly when its rule says ``STILL_READ``, which lint.refusal and the target tests ask (not a
+    rule id): then it refuses nothing, even at error (MC713); otherwise, at error, render and probe refuse the file."""
+    samples = [*BEFORE_THE_MODEL.values()]
+    samples += [example(RULES[i].__doc__ or "", "Failing").encode() for i in IDS if i not in NOT_A_SERVER_SNIPPET]
+    whole: dict[str, bool] = {}
+    for sample in samples:
+        doc = load_document("a.yaml", sample)
+        raised = {issue.rule for issue in doc.issues}
+        assert len(raised) <= 1, (sample, raised)  # one rule each: what is read whole is that rule's doing
+        for rule in raised:
+            whole[rule] = read_whole(doc)
+            errors = [f for f in document_findings(doc) if f.severity is Severity.ERROR]
+            assert bool(refusal(doc)) == (bool(errors) and not whole[rule]), rule
+    assert sorted(whole) == ["MC001", "MC002", "MC003", "MC004", "MC005", "MC403", "MC701", "MC703", "MC713"]
+    assert {rule for rule, read in whole.items() if read} == STILL_READ == {"MC004", "MC005", "MC713"}
 
 
 #: What each rule's Reference cites: the team catalogue's references (RULES.md), each section checked
