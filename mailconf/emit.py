@@ -2,9 +2,11 @@
 
 The output is block-style YAML in the key order given, every string either a plain
 scalar that can only mean itself (letters, digits and a few safe punctuation
-marks, never a YAML keyword or a number) or a double-quoted scalar (JSON's
-escaping, which YAML's double-quoted style reads the same way), so no value
-can change the document's structure. A comment belongs to a key path and is
+marks, never a YAML keyword or a number) or a double-quoted scalar spelt as a
+message quotes a value (:func:`mailconf.errors.double_quoted`: every character
+``str.isprintable()`` is False for, a bidirectional control or a no-break space
+as much as a line break, written as an escape), so no value can change the
+document's structure or hide in it. A comment belongs to a key path and is
 written after that key (or, for the path ``()``, above the document); comments
 are one line each, control characters escaped. ``tests/test_emit.py`` proves
 that whatever goes in is read back by mailconf's own loader exactly.
@@ -16,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .errors import escape_controls
+from .errors import double_quoted, escape_controls
 
 #: a key path into the data: ("accounts", "work", "incoming", "host")
 KeyPath = tuple[str, ...]
@@ -41,26 +43,10 @@ def scalar(value: Any, *, flow: bool = False) -> str:
         return str(value)
     if isinstance(value, str):
         plain = _PLAIN.fullmatch(value) and not _KEYWORDS.fullmatch(value) and ": " not in value
-        return value if plain and not (flow and ":" in value) else quoted(value)
+        return value if plain and not (flow and ":" in value) else double_quoted(value)
     if isinstance(value, Sequence):
         return "[" + ", ".join(scalar(item, flow=True) for item in value) + "]"
     raise TypeError(f"cannot write a {type(value).__name__} into an account file")
-
-
-#: what YAML's double-quoted style may hold as it is: its printable set (YAML 1.2 section 5.1),
-#: less the quote, the backslash and every line break (NEL, U+2028, U+2029 are breaks to YAML 1.1)
-_RAW = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_SHORT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-
-
-def quoted(value: str) -> str:
-    """A YAML double-quoted scalar: everything outside the printable set escaped by code point."""
-    return '"' + "".join(ch if _RAW.match(ch) else _SHORT.get(ch) or _escape(ch) for ch in value) + '"'
-
-
-def _escape(ch: str) -> str:
-    point = ord(ch)
-    return f"\\x{point:02x}" if point <= 0xFF else f"\\u{point:04x}" if point <= 0xFFFF else f"\\U{point:08x}"
 
 
 def comment(text: str) -> str:

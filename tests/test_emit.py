@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailconf import emit
+from mailconf.errors import double_quoted
 from mailconf.loader import load
 
 #: every string a YAML parser might read as something else, or that might break a line
@@ -76,3 +77,13 @@ def test_any_data_round_trips(data: dict[str, Any], note: str) -> None:
     key = next(iter(data))
     text = emit.dump(data, {(key,): note})
     assert load(text.encode()).data == data
+
+
+def test_a_written_value_shows_its_invisible_characters_as_a_message_does() -> None:
+    """A bidirectional control, a zero-width space and a no-break space were written as they are into the file
+    discover and import write (YAML's printable set holds them), so the file reordered or hid text where a message
+    about the same value shows escapes: both spell a value through errors.double_quoted, and it reads back exactly."""
+    value = "evil\u202emoc.elgoog@example.com \u200b\u00a0\ue000"
+    assert emit.scalar(value) == '"evil\\u202emoc.elgoog@example.com \\u200b\\xa0\\ue000"'
+    assert emit.scalar(value) == double_quoted(value)
+    assert load(emit.dump({"v": value}).encode()).data == {"v": value}
