@@ -59,7 +59,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .errors import InputError, cannot_read
+from .errors import InputError, cannot_read, held_whole, signals_held
 from .lint import Detail, LintedFile
 from .model import Finding, Location, Severity
 from .rules import mc709_stale_baseline_entry as STALE_ENTRY
@@ -318,23 +318,27 @@ def locked(baseline: str) -> Iterator[None]:
     result: the lock is taken again on the file that replaced the one it waited on (:func:`replace.locked_file`).
 
     A baseline that does not exist yet is made empty first (what there is to lock; removed again when nothing is
-    written). One that is no regular file, or cannot be opened, is not locked: :func:`read` and :func:`write` say why
-    in their own words. A new baseline in a folder that does not exist yet is not locked either."""
+    written, also when a Ctrl-C or SIGTERM ends the run while it waits for the lock: that empty file stopped the next
+    ``lint --baseline`` with "not a baseline file", exit 2). A file that was there before is never removed. One that
+    is no regular file, or cannot be opened, is not locked: :func:`read` and :func:`write` say why in their own
+    words. A new baseline in a folder that does not exist yet is not locked either."""
     from .replace import NotLocked, locked_file
 
     target = Path(os.path.realpath(baseline))
-    made = _made_empty(target)
+    made: os.stat_result | None = None
+    fd: int | None = None
     try:
-        fd: int | None = locked_file(target, LOCK_WAIT, LOCK_ATTEMPTS, "--write-baseline")[0]
-    except NotLocked as busy:
-        _remove_if_empty(target, made)
-        raise InputError(f"{baseline}: {busy}; nothing written, run --write-baseline again") from None
-    except OSError:
-        fd = None
-    try:
+        with signals_held():  # made and recorded as one step: a signal between them would leave it behind
+            made = _made_empty(target)
+        try:
+            fd = locked_file(target, LOCK_WAIT, LOCK_ATTEMPTS, "--write-baseline")[0]
+        except NotLocked as busy:
+            raise InputError(f"{baseline}: {busy}; nothing written, run --write-baseline again") from None
+        except OSError:
+            fd = None
         yield
     except BaseException:
-        _remove_if_empty(target, made)
+        held_whole(lambda: _remove_if_empty(target, made))
         raise
     finally:
         if fd is not None:

@@ -941,3 +941,80 @@ def test_a_new_baseline_is_made_with_mode_0644_whatever_the_umask_and_nothing_be
     assert outcome == Outcome(0, "", "mailconf: wrote 4 baseline entries to new.json\n")
     assert stat.S_IMODE((tmp_path / "new.json").stat().st_mode) == 0o644
     assert sorted(p.name for p in tmp_path.iterdir()) == ["accounts.yaml", "new.json"]
+
+
+#: ``mailconf`` with the empty baseline it makes held back until the test says so (a line on standard input): a
+#: program that takes the new file's lock in the few microseconds between its making and its locking (another
+#: --write-baseline's holder, ``flock new.json cmd``) is otherwise hit only by chance. The one thing faked.
+PAUSED_AFTER_MAKING = """
+import sys
+import mailconf.baseline
+
+made_empty = mailconf.baseline._made_empty
+
+def paused(target):
+    made = made_empty(target)
+    if made is not None:
+        print("made", flush=True)
+        sys.stdin.readline()
+    return made
+
+mailconf.baseline._made_empty = paused
+from mailconf.cli import main
+
+sys.exit(main())
+"""
+
+
+INTERRUPTED = "\nmailconf: interrupted\n"  # click closes the terminal's ^C echo with a blank line
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "said"), [("SIGINT", 130, INTERRUPTED), ("SIGTERM", 143, "")], ids=["INT", "TERM"]
+)
+@pytest.mark.parametrize("made_by_the_run", [True, False], ids=["made-by-the-run", "there-before"])
+def test_a_signal_while_write_baseline_waits_for_the_lock_leaves_no_file_it_made(
+    tmp_path: Path, name: str, status: int, said: str, made_by_the_run: bool
+) -> None:
+    # A Ctrl-C while --write-baseline waited for the lock of the empty baseline it had just made left that file:
+    # the next `lint --baseline new.json` stopped with "new.json:1:1: not a baseline file (Expecting value)", exit
+    # 2. Now the run removes what it made; an empty file that was there before is another's, and stays.
+    import fcntl
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    write(tmp_path, LEGACY)
+    baseline = tmp_path / "new.json"
+    if not made_by_the_run:
+        baseline.write_bytes(b"")
+    command = [sys.executable, "-c", PAUSED_AFTER_MAKING, "lint", "--write-baseline", "new.json", "accounts.yaml"]
+    run = subprocess.Popen(command, cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        if made_by_the_run:
+            assert run.stdout is not None and run.stdout.readline() == "made\n"
+        with open(baseline, "rb") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            if made_by_the_run:
+                assert run.stdin is not None
+                run.stdin.write("go\n")
+                run.stdin.flush()
+            deadline = time.monotonic() + 60  # a hang guard only
+            while _waiting_on(baseline) < 1:
+                assert run.poll() is None, "the run did not wait for the lock"
+                assert time.monotonic() < deadline, "the run never waited for the lock"
+                time.sleep(0.02)
+            run.send_signal(getattr(signal, name))
+            out, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert (run.returncode, out, err) == (status, "", said)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == (["accounts.yaml"] if made_by_the_run else ["accounts.yaml", "new.json"])
+    assert run_mailconf("lint", "--write-baseline", "new.json", "accounts.yaml", cwd=tmp_path) == Outcome(
+        0, "", "mailconf: wrote 4 baseline entries to new.json\n"
+    )
