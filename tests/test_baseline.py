@@ -260,6 +260,39 @@ def test_the_baseline_setting_is_relative_to_the_settings_file(tmp_path: Path) -
     )
 
 
+def _stale(baseline: str) -> str:
+    return (
+        f"{baseline}:9:1: info MC709 stale-baseline-entry: MC706 at pop:incoming.timeout in accounts.yaml is no longer "
+        f"found; remove the entry (or run --write-baseline {baseline} again)\n1 info in 1 file (1 file checked)\n"
+    )
+
+
+@pytest.mark.parametrize("settings", [".mailconf.yaml", "pyproject.toml"])
+def test_a_stale_entry_names_the_settings_baseline_from_the_current_directory(tmp_path: Path, settings: str) -> None:
+    """MC709 named a baseline the settings found on the way up name by its absolute path
+    (`/repo/sub/base.json:9:1: ... run --write-baseline /repo/sub/base.json again`), one given with --baseline as
+    written: one file, two names. It is now named from the current directory when it is inside it, as --baseline
+    names it; from outside, by its absolute path (docs/lint.md#baselines)."""
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    text = "baseline: base.json\n" if settings == ".mailconf.yaml" else '[tool.mailconf]\nbaseline = "base.json"\n'
+    write(sub, text, settings)
+    write(sub, BASELINE, "base.json")
+    write(sub, LEGACY.replace("timeout: 2", "timeout: 30"))  # MC706 fixed: its entry is stale
+    assert run_mailconf("lint", "accounts.yaml", cwd=sub) == Outcome(0, _stale("base.json"), "")
+    assert run_mailconf("lint", "--baseline", "base.json", "accounts.yaml", cwd=sub) == Outcome(
+        0, _stale("base.json"), ""
+    )
+    assert run_mailconf("lint", "sub/accounts.yaml", cwd=tmp_path) == Outcome(0, _stale("sub/base.json"), "")
+    (sub / "deeper").mkdir()  # the baseline is not inside the current directory
+    absolute = os.path.join(os.path.realpath(sub), "base.json")
+    assert run_mailconf("lint", "../accounts.yaml", cwd=sub / "deeper") == Outcome(0, _stale(absolute), "")
+    # --config names the settings file as written, and the baseline from it
+    assert run_mailconf("lint", "--config", f"sub/{settings}", "sub/accounts.yaml", cwd=tmp_path) == Outcome(
+        0, _stale("sub/base.json"), ""
+    )
+
+
 @pytest.mark.parametrize(
     ("settings", "at"),
     [(".mailconf.yaml", "1:11"), ("pyproject.toml", "3:12")],
@@ -277,14 +310,14 @@ def test_a_baseline_the_settings_name_that_cannot_be_read_is_named_from_the_sett
     assert run_mailconf("lint", "conf/accounts.yaml", cwd=tmp_path) == Outcome(
         2,
         "",
-        f"mailconf: {conf / settings}:{at}: baseline: {conf / 'old.json'}: no such baseline file; create it with "
-        f"--write-baseline {conf / 'old.json'}\n",
+        f"mailconf: {conf / settings}:{at}: baseline: conf/old.json: no such baseline file; create it with "
+        "--write-baseline conf/old.json\n",
     )
     (conf / "old.json").write_text("{\n")
     assert run_mailconf("lint", "conf/accounts.yaml", cwd=tmp_path) == Outcome(
         2,
         "",
-        f"mailconf: {conf / settings}:{at}: baseline: {conf / 'old.json'}:2:1: not a baseline file (Expecting property "
+        f"mailconf: {conf / settings}:{at}: baseline: conf/old.json:2:1: not a baseline file (Expecting property "
         "name enclosed in double quotes); write it again with --write-baseline\n",
     )
 
@@ -553,8 +586,8 @@ def test_fix_leaves_the_findings_the_baseline_hides(tmp_path: Path) -> None:
     assert lint(tmp_path, "--fix") == (
         2,
         "",
-        f"mailconf: {tmp_path / '.mailconf.yaml'}:1:11: baseline: {tmp_path / 'gone.json'}: no such baseline file; "
-        f"create it with --write-baseline {tmp_path / 'gone.json'}\n",
+        f"mailconf: {tmp_path / '.mailconf.yaml'}:1:11: baseline: gone.json: no such baseline file; "
+        "create it with --write-baseline gone.json\n",
     )
     assert (tmp_path / "accounts.yaml").read_text(encoding="utf-8") == legacy + new
 
@@ -583,8 +616,7 @@ def test_the_settings_baseline_applies_to_standard_input_under_its_stdin_filenam
     assert run_mailconf(*args, "-O", "baseline.json", cwd=tmp_path, stdin=grown) == Outcome(
         2,
         "",
-        f"mailconf: baseline.json: --output-file names {tmp_path / 'baseline.json'}, the baseline in use; choose "
-        "another file\n",
+        "mailconf: baseline.json: --output-file names baseline.json, the baseline in use; choose another file\n",
     )
 
 

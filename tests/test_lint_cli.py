@@ -488,9 +488,8 @@ def test_the_report_never_replaces_the_baseline_in_use(repo: Path) -> None:
     )
     (repo / ".mailconf.yaml").write_text("baseline: base.json\n")
     out = run_mailconf("lint", "-O", "base.json", "accounts.yaml", cwd=repo)
-    named = os.path.realpath(repo / "base.json")
     assert out == Outcome(
-        2, "", f"mailconf: base.json: --output-file names {named}, the baseline in use; choose another file\n"
+        2, "", "mailconf: base.json: --output-file names base.json, the baseline in use; choose another file\n"
     )
     assert (repo / "base.json").read_text() == baseline
     # writing the baseline again is what --write-baseline is for

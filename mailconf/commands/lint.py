@@ -72,7 +72,7 @@ def run(request: LintRequest) -> int:
     if report.output_file is not None:
         # a baseline read is a file --write-baseline may replace (that is writing it again), the report never: it
         # replaced the baseline with the report, which it had emptied
-        in_use = {request.baseline} if request.baseline else {policies.for_file(p).baseline for p in named}
+        in_use = {request.baseline} if request.baseline else {settings_baseline(policies, p) for p in named}
         refuse_overwriting((), ("--output-file", report.output_file), baselines=sorted(b for b in in_use if b))
     baselines = request.baseline is not None or any(policies.for_file(path).baseline for path in named)
     # --fix of standard input prints the fixed text on standard output (as ruff does, for editors and pipes): the
@@ -197,7 +197,7 @@ def _apply_baselines(results: Sequence[LintedFile], chosen: str | None, policies
 
     by_baseline: dict[str | None, list[LintedFile]] = {}
     for result in results:
-        baseline = chosen or (policies.for_file(result.path).baseline if result.error is None else None)
+        baseline = chosen or (settings_baseline(policies, result.path) if result.error is None else None)
         by_baseline.setdefault(baseline, []).append(result)
     out: list[LintedFile] = []
     for baseline, group in by_baseline.items():
@@ -206,6 +206,26 @@ def _apply_baselines(results: Sequence[LintedFile], chosen: str | None, policies
                 apply_baseline(baseline, group, lambda path: policies.for_file(path).disabled) if baseline else group
             )
     return out
+
+
+def settings_baseline(policies: PolicyFinder, path: str) -> str | None:
+    """The baseline the settings of ``path`` name, as a message names it (MC709, an error): relative to the current
+    directory when it is inside it, as ``--baseline`` names it. The settings' baseline is joined to their folder,
+    an absolute path when they were found on the way up: a stale entry was ``/repo/base.json:9:1: ... run
+    --write-baseline /repo/base.json again`` there and ``base.json:9:1`` with ``--baseline base.json``. Outside the
+    current directory, as the settings give it (a path with ``..`` in it is left whole: a link in it would make it
+    another file)."""
+    import os
+
+    baseline = policies.for_file(path).baseline
+    if baseline is None or not os.path.isabs(baseline):
+        return baseline
+    try:
+        here = os.path.join(os.getcwd(), "")
+    except OSError:  # the current directory was removed: nothing is inside it
+        return baseline
+    inside = baseline[len(here) :]
+    return inside if baseline.startswith(here) and inside and ".." not in inside.split(os.sep) else baseline
 
 
 @contextmanager
@@ -232,13 +252,13 @@ def _accepted(
     by_baseline: dict[str, Callable[[LintedFile], Collection[Finding]]] = {}
     for path in files:
         name = (stdin_name or STDIN) if path == STDIN else path
-        baseline = chosen or policies.for_file(name).baseline
+        baseline = chosen or settings_baseline(policies, name)
         if baseline and baseline not in by_baseline:
             with _named_from_settings(chosen, policies, name):
                 by_baseline[baseline] = accepted(baseline)
 
     def of(result: LintedFile) -> Collection[Finding]:
-        baseline = chosen or policies.for_file(result.path).baseline
+        baseline = chosen or settings_baseline(policies, result.path)
         return by_baseline[baseline](result) if baseline in by_baseline else ()
 
     return of
