@@ -521,6 +521,12 @@ def _importers() -> Sequence[str]:
 )
 @click.option("--follow-source", is_flag=True, help="mutt/neomutt: also read the files `source` names.")
 @click.option(
+    "--encoding",
+    metavar="CODEPAGE",
+    default=None,
+    help="outlook: the code page of a REGEDIT4 .reg file (default cp1252, or UTF-8 when the file is UTF-8).",
+)
+@click.option(
     "--compare",
     metavar="ACCOUNTS.yaml",
     default=None,
@@ -531,7 +537,7 @@ def _importers() -> Sequence[str]:
     "--format", "report", type=Choice(("text", "json")), default="text", show_default=True, help="Output of --compare."
 )
 def import_(paths: tuple[str, ...], fmt: str, output: str | None, force: bool, follow_source: bool,  # noqa: PLR0917
-            compare: str | None, report: str) -> None:  # fmt: skip
+            encoding: str | None, compare: str | None, report: str) -> None:  # fmt: skip
     """Read existing client configuration and write it as an account file (or compare it with one).
 
     PATH is a client file (or a Thunderbird profile folder); - reads standard input.
@@ -543,7 +549,7 @@ def import_(paths: tuple[str, ...], fmt: str, output: str | None, force: bool, f
     """
     from .commands.import_ import ImportRequest, run
 
-    sys.exit(run(ImportRequest(fmt, paths, output, force, follow_source, compare, report)))
+    sys.exit(run(ImportRequest(fmt, paths, output, force, follow_source, compare, report, encoding)))
 
 
 def main(argv: list[str] | None = None) -> Any:

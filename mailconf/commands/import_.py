@@ -42,13 +42,14 @@ class ImportRequest(NamedTuple):
     follow_source: bool = False
     compare: str | None = None
     report: str = "text"  # --format of --compare: text | json
+    encoding: str | None = None  # outlook: the code page of a REGEDIT4 file
 
 
 def run(request: ImportRequest) -> int:
     from ..importers import ReadOptions
 
-    options = ReadOptions(follow_source=request.follow_source)
     _check_options(request)
+    options = ReadOptions(follow_source=request.follow_source, encoding=request.encoding)
     if request.compare is not None:
         return _compare(request, options)
     from ..importers._core import import_paths
@@ -94,6 +95,8 @@ def _check_options(request: ImportRequest) -> None:
     if request.follow_source and request.fmt not in ("mutt", "neomutt"):  # no other format has `source`
         raise UsageError(f"--follow-source reads the files a muttrc's `source` names: use it with --from mutt or "
                          f"neomutt, not {request.fmt}")  # fmt: skip
+    if request.encoding is not None:
+        _check_encoding(request.encoding, request.fmt)
     if request.compare is None and request.report != "text":
         raise UsageError("--format is the output of --compare: use it with --compare ACCOUNTS.yaml")
     if "" in request.paths:  # `mailconf import --from msmtp "$RC"` with RC unset: it said `:1:1: no such file`
@@ -102,6 +105,23 @@ def _check_options(request: ImportRequest) -> None:
         )
     if request.paths.count("-") + (request.compare == "-") > 1:
         raise UsageError("- (standard input) is named more than once: it can be read only once")
+
+
+def _check_encoding(encoding: str, fmt: str) -> None:
+    """``--encoding`` names a code page Python knows that writes ASCII as ASCII, as every Windows ANSI code page
+    does (not utf-16, not a transform such as rot13: the import stopped with an internal error), for ``--from
+    outlook``, the one format written in one."""
+    from ..errors import shown
+
+    if fmt != "outlook":
+        raise UsageError(f"--encoding is the code page of a REGEDIT4 .reg file: use it with --from outlook, not {fmt}")
+    try:
+        ascii_as_ascii = b"REGEDIT4\r\n".decode(encoding) == "REGEDIT4\r\n"
+    except (LookupError, UnicodeError):
+        ascii_as_ascii = False
+    if not ascii_as_ascii:
+        raise UsageError(f"--encoding {shown(encoding)}: not a Windows code page; name one such as cp1252, cp1250, "
+                         "cp1251 or cp932")  # fmt: skip
 
 
 def _check_output(output: str, force: bool, paths: tuple[str, ...]) -> None:

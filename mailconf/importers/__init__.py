@@ -50,6 +50,8 @@ class Imported(NamedTuple):
 class ReadOptions(NamedTuple):
     #: mutt/neomutt: read the files a ``source`` command names (never a command: ``source "cmd|"``)
     follow_source: bool = False
+    #: outlook: the code page of a REGEDIT4 file (``--encoding``); None: cp1252, or UTF-8 when the file is UTF-8
+    encoding: str | None = None
 
 
 class Unreadable(InputError):

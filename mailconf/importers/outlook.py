@@ -5,6 +5,17 @@ registry export (``regedit`` > File > Export of
 that lost it is refused, saying so) or ASCII/UTF-8, starting with ``Windows Registry Editor Version 5.00``
 or ``REGEDIT4``.
 
+A ``REGEDIT4`` file (regedit's "Win9x/NT4 Registration Files") without a byte-order mark is written in the
+ANSI code page of the Windows that exported it, and regedit reads it in its own: on a western Windows cp1252,
+where "Müller" is the bytes ``4d fc 6c 6c 65 72``. mailconf reads it in cp1252, or in the code page
+``--encoding`` names (``--encoding cp1251`` for a Russian Windows, ``cp1250`` Central European, ``cp932``
+Japanese); the bytes of ``hex(1)``, ``hex(2)`` and ``hex(7)`` (text) values too, which regedit writes in that
+code page there (UTF-16LE in a UTF-16LE file). A file whose non-ASCII bytes are all UTF-8 (an editor saved it
+so) is read as UTF-8 unless ``--encoding`` says otherwise. A byte the code page has no character for (0x81 in
+cp1252) stops the import at its line and column. (Before, such a file stopped with "neither UTF-16LE (with a
+byte-order mark) nor UTF-8", and ``hex(2)`` bytes in the code page were read as UTF-16LE: "ﱍ汬牥" for "Müller"
+without a word, or an error.)
+
 Each key with a POP3 or IMAP ``clsid`` is an account:
 
 | registry value | account file |
@@ -45,6 +56,7 @@ registry export stops the import with its line (exit 2).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import string
 from collections.abc import Sequence
@@ -89,7 +101,7 @@ Value = str | int | bytes
 def read(paths: Sequence[str], options: ReadOptions) -> Imported:
     found = Collector()
     for path in paths:
-        for key, where, values in _keys(path):
+        for key, where, values in _keys(path, options.encoding):
             clsid = _text(values["clsid"][0]) if "clsid" in values else None
             protocol = _PROTOCOLS.get(clsid.upper()) if clsid else None
             if protocol is not None:
@@ -97,10 +109,26 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
     return found.result()
 
 
-def _decode(path: str) -> str:
+#: The code page of a ``REGEDIT4`` file without ``--encoding``: Windows' ANSI code page in western locales
+ANSI = "cp1252"
+#: ``REGEDIT4`` first, then a line end (regedit reads the header of a file without a byte-order mark from its bytes)
+_REGEDIT4 = re.compile(rb"[ \t]*REGEDIT4[ \t]*(?:[\r\n]|$)")
+#: the hex(N) types whose bytes are text: REG_SZ, REG_EXPAND_SZ, REG_MULTI_SZ (in the ANSI code page in an ANSI file)
+_TEXT_TYPES = (1, 2, 7)
+_NAME_IT = "name the code page of the Windows that exported it with --encoding"
+
+
+def _decode(path: str, encoding: str | None) -> tuple[str, str | None]:
+    """The file's text, and the code page its ``hex(1)``, ``hex(2)`` and ``hex(7)`` bytes are in (None: UTF-16LE).
+
+    A ``REGEDIT4`` file without a byte-order mark is written in the ANSI code page of the Windows that exported it,
+    and regedit reads it (and those hex bytes) in its own (MultiByteToWideChar(CP_ACP)): ``encoding``, else cp1252,
+    unless the file holds non-ASCII bytes that are all UTF-8 (an editor saved it so): UTF-8."""
     data = read_bytes(path, "a .reg file exported by regedit")
     if (text := utf16le_after_bom(data, path, "export the key again with regedit")) is not None:
-        return text
+        return text, None
+    if _REGEDIT4.match(data):
+        return _ansi(data, path, encoding)
     if data[1:2] == b"\x00" and data[:1] not in (b"", b"\x00"):
         # "W\0i\0n\0...": UTF-16LE that lost its byte-order mark; NUL is UTF-8 too, so the header line was said
         # to be missing from a file an editor shows with it
@@ -112,7 +140,24 @@ def _decode(path: str) -> str:
     except UnicodeDecodeError:
         raise Unreadable(Location(path, 1, 1), "neither UTF-16LE (with a byte-order mark) nor UTF-8",
                          "export the key with regedit (File > Export)") from None  # fmt: skip
-    return text.removeprefix("\ufeff")
+    return text.removeprefix("\ufeff"), None
+
+
+def _ansi(data: bytes, path: str, encoding: str | None) -> tuple[str, str]:
+    """A ``REGEDIT4`` file's text in ``encoding`` (see :func:`_decode`), and that code page."""
+    if encoding is None:
+        encoding = ANSI
+        if not data.isascii():
+            with contextlib.suppress(UnicodeDecodeError):
+                data.decode("utf-8")
+                encoding = "utf-8"
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError as bad:
+        line = data.count(b"\n", 0, bad.start) + 1
+        column = bad.start - data.rfind(b"\n", 0, bad.start)
+        raise Unreadable(Location(path, line, column), f"a byte (0x{data[bad.start]:02x}) that is not {encoding} text",
+                         _NAME_IT) from None  # fmt: skip
 
 
 #: The line ends regedit reads: CRLF, LF and a lone CR (a CR inside a line ends it there, as the next line starts).
@@ -132,8 +177,9 @@ _HEX_ITEMS = re.compile(r"(?:[ \t]*[0-9A-Fa-f]+,)*(?:[ \t]*[0-9A-Fa-f]+)?")
 _BLANK = " \t"  # what regedit skips around the parts of a line: spaces and tabs, no other white space
 
 
-def _keys(path: str) -> list[tuple[str, Location, dict[str, tuple[Value, Location]]]]:
-    lines = _LINE_END.split(_decode(path))
+def _keys(path: str, encoding: str | None = None) -> list[tuple[str, Location, dict[str, tuple[Value, Location]]]]:
+    text, ansi = _decode(path, encoding)
+    lines = _LINE_END.split(text)
     if not lines or lines[0].strip() not in _HEADERS:
         raise Unreadable(
             Location(path, 1, 1),
@@ -188,19 +234,26 @@ def _keys(path: str) -> list[tuple[str, Location, dict[str, tuple[Value, Locatio
                 raise Unreadable(where, "text after the - that deletes a value", 'write "name"=- alone')
             current.pop(name, None)
             continue
-        data, number = _value(text, lines, number, where)
+        data, number = _value(text, lines, number, where, ansi)
         current[name] = (data, where)
     return [(name, where, values) for lower, (made, name, where, values) in named.items() if alive(lower, made)]
 
 
-def _value(text: str, lines: list[str], number: int, where: Location) -> tuple[Value, int]:
-    """The data of the value at ``where`` (``text`` after its ``=``), and the number of the line after it."""
+def _value(text: str, lines: list[str], number: int, where: Location, ansi: str | None) -> tuple[Value, int]:
+    """The data of the value at ``where`` (``text`` after its ``=``), and the number of the line after it. ``ansi``:
+    the code page of the text types' hex bytes (a REGEDIT4 file), None for UTF-16LE."""
     hex_type = _HEX_TYPE.match(text)
     if hex_type is None:
         return _data(text, where), number
     data, number = _hex_value(text[hex_type.end() :], lines, number, where)
-    if hex_type.group(1) is not None and int(hex_type.group(1), 16) == _REG_DWORD and len(data) == 4:
+    kind = int(hex_type.group(1), 16) if hex_type.group(1) is not None else None
+    if kind == _REG_DWORD and len(data) == 4:
         return int.from_bytes(data, "little"), number  # regedit stores it as the dword it is (hivex exports dword:)
+    if kind in _TEXT_TYPES and ansi is not None:  # hex(1) "4d,fc,6c,..." was read as UTF-16LE: "ﱍ汬..."
+        try:
+            return data.decode(ansi).split("\x00", 1)[0], number
+        except UnicodeDecodeError:
+            raise Unreadable(where, f"text that is not {ansi} (the file's code page)", _NAME_IT) from None
     return data, number
 
 

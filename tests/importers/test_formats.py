@@ -89,6 +89,56 @@ def test_outlook_reads_a_utf16_regedit_export(tmp_path: Path) -> None:
     )
 
 
+#: A REGEDIT4 export (regedit's "Win9x/NT4 Registration Files"): no byte-order mark, the ANSI code page; REG_SZ as a
+#: "..." string, REG_EXPAND_SZ as hex(2) bytes in that code page, one byte a character, as regedit writes them
+REGEDIT4 = (
+    "REGEDIT4\r\n\r\n"
+    "[HKEY_CURRENT_USER\\Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles\\Outlook\\"
+    "9375CFF0413111d3B88A00104B2A6676\\00000002]\r\n"
+    '"clsid"="{ED475411-B0D6-11D2-8C3B-00104B2A6676}"\r\n'
+    '"Account Name"="Work"\r\n"Email"="mueller@example.org"\r\n"Display Name"="{name}"\r\n'
+    '"Organization"=hex(2):4d,fc,6c,6c,65,72,20,47,6d,62,48,00\r\n'
+    '"POP3 Server"="pop.example.org"\r\n"POP3 User"="mueller"\r\n"POP3 Use SSL"=dword:00000001\r\n'
+)
+POP3 = {"protocol": "pop3", "host": "pop.example.org", "port": 995, "security": "tls", "auth": "password",
+        "username": "mueller"}  # fmt: skip
+
+
+def test_outlook_reads_a_regedit4_export_in_the_windows_ansi_code_page(tmp_path: Path) -> None:
+    """regedit on a western Windows writes a REGEDIT4 file in cp1252: "Müller" is 4d fc 6c 6c 65 72. It stopped the
+    import ("neither UTF-16LE (with a byte-order mark) nor UTF-8", exit 2), and hex(2) bytes in that code page were
+    read as UTF-16LE: "ﱍ汬牥..." without a word. Now both are cp1252, as regedit reads them."""
+    reg = tmp_path / "outlook.reg"
+    reg.write_bytes(REGEDIT4.replace("{name}", "Jörg Müller").encode("cp1252"))
+    assert b'"Display Name"="J\xf6rg M\xfcller"' in reg.read_bytes()
+    accounts, warnings = imported("outlook", reg)
+    assert (accounts, warnings) == (
+        {"Work": {"address": "mueller@example.org", "display_name": "Jörg Müller", "organization": "Müller GmbH",
+                  "incoming": POP3}},
+        (),
+    )  # fmt: skip
+    # saved as UTF-8 by an editor: read as UTF-8, as before (hex bytes too: the file's encoding)
+    reg.write_bytes(REGEDIT4.replace("{name}", "Jörg Müller").replace("4d,fc,", "4d,c3,bc,").encode("utf-8"))
+    assert imported("outlook", reg)[0]["Work"]["display_name"] == "Jörg Müller"
+    assert imported("outlook", reg)[0]["Work"]["organization"] == "Müller GmbH"
+
+
+def test_outlook_reads_a_regedit4_export_in_the_code_page_encoding_names(tmp_path: Path) -> None:
+    """A Russian Windows writes cp1251; --encoding names it (cp1252 read "Ìþëëåð"). A byte the code page does not
+    have stops the import at its place."""
+    reg = tmp_path / "outlook.reg"
+    reg.write_bytes(REGEDIT4.replace("{name}", "Мюллер").encode("cp1251"))
+    account = import_paths("outlook", [str(reg)], ReadOptions(encoding="cp1251")).accounts["Work"]
+    assert (account["display_name"], account["organization"]) == ("Мюллер", "Mьller GmbH")  # hex(2) in cp1251 too
+    reg.write_bytes(REGEDIT4.replace("{name}", "M\x81ller").encode("latin-1"))  # 0x81: no cp1252 character
+    with pytest.raises(MailconfError) as refused:
+        imported("outlook", reg)
+    assert str(refused.value) == (
+        f"{reg}:7:18: a byte (0x81) that is not cp1252 text; name the code page of the Windows that exported it with "
+        "--encoding"
+    )
+
+
 @pytest.mark.parametrize(
     ("dword", "incoming", "note"),
     [

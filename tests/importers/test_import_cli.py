@@ -277,6 +277,8 @@ def test_output_never_replaces_a_file_being_imported(capsys: pytest.CaptureFixtu
         # ignored: only a muttrc has `source`
         (["--follow-source"], "--follow-source reads the files a muttrc's `source` names: use it with --from mutt or "
                               "neomutt, not msmtp"),
+        (["--encoding", "cp1252"], "--encoding is the code page of a REGEDIT4 .reg file: use it with --from outlook, "
+                                   "not msmtp"),
     ],
 )  # fmt: skip
 def test_an_option_that_would_do_nothing_is_a_usage_error(
@@ -287,6 +289,21 @@ def test_an_option_that_would_do_nothing_is_a_usage_error(
     code, out, err = run(capsys, "import", "--from", "msmtp", str(msmtprc), *options)
     assert (code, out, err) == (2, "", f"mailconf: {message}\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["msmtprc"]
+
+
+@pytest.mark.parametrize("encoding", ["nope", "utf-16", "rot13"])
+def test_encoding_names_a_windows_code_page(tmp_path: Path, encoding: str) -> None:
+    """--encoding of a REGEDIT4 file: a code page that writes ASCII as ASCII (rot13 was an internal error)."""
+    from tests.importers.test_formats import REGEDIT4
+
+    (tmp_path / "w.reg").write_bytes(REGEDIT4.replace("{name}", "Мюллер").encode("cp1251"))
+    assert run_mailconf("import", "--from", "outlook", "--encoding", encoding, "w.reg", cwd=tmp_path) == (
+        2, "", f"mailconf: --encoding {encoding}: not a Windows code page; name one such as cp1252, cp1250, cp1251 or "
+        "cp932\n"
+    )  # fmt: skip
+    out = run_mailconf("import", "--from", "outlook", "--encoding", "cp1251", "w.reg", cwd=tmp_path)
+    assert (out.code, out.stderr) == (0, "")
+    assert '    display_name: "Мюллер"\n' in out.stdout
 
 
 @pytest.mark.parametrize("fmt", ["msmtp", "thunderbird"])
