@@ -52,6 +52,7 @@ import os
 import re
 import stat
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -321,21 +322,38 @@ def locked(baseline: str) -> Iterator[None]:
     written, also when a Ctrl-C or SIGTERM ends the run while it waits for the lock: that empty file stopped the next
     ``lint --baseline`` with "not a baseline file", exit 2). A file that was there before is never removed. One that
     is no regular file, or cannot be opened, is not locked: :func:`read` and :func:`write` say why in their own
-    words. A new baseline in a folder that does not exist yet is not locked either."""
+    words. A new baseline in a folder that does not exist yet is not locked either. A baseline removed while this
+    run waited (the run that held the lock had made it and wrote nothing) is made again and locked, at most
+    :data:`LOCK_ATTEMPTS` times."""
     from .replace import NotLocked, locked_file
 
     target = Path(os.path.realpath(baseline))
     made: os.stat_result | None = None
     fd: int | None = None
+    deadline = time.monotonic() + LOCK_WAIT
     try:
-        with signals_held():  # made and recorded as one step: a signal between them would leave it behind
-            made = _made_empty(target)
-        try:
-            fd = locked_file(target, LOCK_WAIT, LOCK_ATTEMPTS, "--write-baseline")[0]
-        except NotLocked as busy:
-            raise InputError(f"{baseline}: {busy}; nothing written, run --write-baseline again") from None
-        except OSError:
-            fd = None
+        for _attempt in range(LOCK_ATTEMPTS):
+            with signals_held():  # made and recorded as one step: a signal between them would leave it behind
+                made = _made_empty(target) or made
+            try:
+                wait = LOCK_WAIT if _attempt == 0 else round(max(deadline - time.monotonic(), 0.0), 1)
+                fd = locked_file(target, wait, LOCK_ATTEMPTS, "--write-baseline")[0]
+            except NotLocked as busy:
+                raise InputError(f"{baseline}: {busy}; nothing written, run --write-baseline again") from None
+            except FileNotFoundError:
+                if not target.parent.is_dir():  # a new baseline in a new folder: write() says what it can
+                    break
+                # gone while this run waited: the run that held the lock had made it empty and wrote nothing, so
+                # took it back. Made again and locked, or this run and the next waiter would both write it, unlocked.
+                continue
+            except OSError:
+                fd = None
+            break
+        else:
+            raise InputError(
+                f"{baseline}: removed {LOCK_ATTEMPTS} times while --write-baseline waited for its lock; "
+                "nothing written, run --write-baseline again"
+            )
         yield
     except BaseException:
         held_whole(lambda: _remove_if_empty(target, made))

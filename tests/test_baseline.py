@@ -1050,3 +1050,68 @@ def test_a_signal_while_write_baseline_waits_for_the_lock_leaves_no_file_it_made
     assert run_mailconf("lint", "--write-baseline", "new.json", "accounts.yaml", cwd=tmp_path) == Outcome(
         0, "", "mailconf: wrote 4 baseline entries to new.json\n"
     )
+
+
+#: ``mailconf`` that says "locked" once --write-baseline holds the baseline (before reading it), then goes on
+#: when the test says so (a line on standard input). The one thing faked: a pause.
+PAUSED_WHEN_LOCKED = """
+import sys
+import mailconf.baseline
+
+merged = mailconf.baseline.with_other_files
+
+def paused(*args, **kwargs):
+    print("locked", flush=True)
+    sys.stdin.readline()
+    return merged(*args, **kwargs)
+
+mailconf.baseline.with_other_files = paused
+from mailconf.cli import main
+
+sys.exit(main())
+"""
+
+
+def _held_on(path: Path) -> int:
+    """How many granted flocks /proc/locks shows on ``path``'s inode."""
+    inode = f":{path.stat().st_ino} "
+    return sum(
+        "->" not in line and "FLOCK" in line and inode in line for line in Path("/proc/locks").read_text().splitlines()
+    )
+
+
+def test_a_baseline_removed_while_write_baseline_waits_is_made_again_and_locked(tmp_path: Path) -> None:
+    # The run holding the lock had made the baseline empty and wrote nothing, so it took the file back: the waiting
+    # run then found no file at the path and went on without any lock, and with a third run waiting, both wrote it
+    # whole at once (one run's entries lost). Now the waiting run makes it again and locks that.
+    import fcntl
+    import subprocess
+    import sys
+    import time
+
+    write(tmp_path, LEGACY)
+    baseline = tmp_path / "new.json"
+    baseline.write_bytes(b"")  # as another --write-baseline made it
+    command = [sys.executable, "-c", PAUSED_WHEN_LOCKED, "lint", "--write-baseline", "new.json", "accounts.yaml"]
+    run = subprocess.Popen(command, cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        with open(baseline, "rb") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            deadline = time.monotonic() + 60  # a hang guard only
+            while _waiting_on(baseline) < 1:
+                assert run.poll() is None, "the run did not wait for the lock"
+                assert time.monotonic() < deadline, "the run never waited for the lock"
+                time.sleep(0.02)
+            baseline.unlink()  # the holder takes back the empty file it made, then lets go
+        assert run.stdout is not None and run.stdout.readline() == "locked\n"
+        assert baseline.exists() and _held_on(baseline) == 1  # made again, and held by the run
+        assert run.stdin is not None
+        run.stdin.write("go\n")
+        run.stdin.flush()
+        out, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert (run.returncode, out, err) == (0, "", "mailconf: wrote 4 baseline entries to new.json\n")
