@@ -31,6 +31,11 @@ from tests.targets import _imap_stub as imap_stub
 
 #: Every wait for aerc is bounded by this many seconds.
 AERC_TIMEOUT = 30.0
+#: The wait for what aerc says once it has sent (or failed to send) a message: aerc 0.14 now and then holds a send
+#: for 30 s, its IMAP connection-timeout, when the test composes while the account is still opening (about 1 run in
+#: 60 here, 1 in 25 when the stub offers IDLE; once in CI, where "Message sent." came after AERC_TIMEOUT). The stub
+#: and the SMTP server have answered everything by then (their logs, 2026-12-07); aerc goes on once the 30 s pass.
+SEND_TIMEOUT = AERC_TIMEOUT + 45.0
 
 #: The aerc versions the tests run, as ``--option version`` names them.
 VERSIONS = ("0.14", "0.20")

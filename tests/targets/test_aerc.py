@@ -45,7 +45,16 @@ from mailconf.render import RenderError, render_model
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES
 from tests.servers import Certificates, ScriptedServer, SmtpServer, User, make_certificates, never_greet, server_context
-from tests.targets._aerc_client import AERC_TIMEOUT, GO_SPACE, VERSIONS, ImapStub, Login, aerc, load_failure
+from tests.targets._aerc_client import (
+    AERC_TIMEOUT,
+    GO_SPACE,
+    SEND_TIMEOUT,
+    VERSIONS,
+    ImapStub,
+    Login,
+    aerc,
+    load_failure,
+)
 from tests.targets._common import (
     NON_ASCII,
     ONE_IMAP_ACCOUNT,
@@ -868,7 +877,7 @@ def test_aerc_sends_as_written(  # noqa: PLR0917 (pytest fixtures)
             client.term.keys(":compose -H To:bob@example.net -H Subject:aerc-send hello", "Enter")
             review = client.wait_for("Send this email?")
             client.term.keys("y")
-            screen = client.wait_for("Message sent.")
+            screen = client.wait_for("Message sent.", SEND_TIMEOUT)
     assert "Message sent." in screen, (review, screen)
     assert STARTTLS_DEPRECATED not in started + review + screen, started
     [received] = smtp.messages
@@ -914,7 +923,7 @@ def test_a_quote_or_backslash_in_display_name_is_sent_as_the_gap_says(  # noqa: 
             review = client.wait_for("Send this email?")
             client.term.keys("y")
             refused = version == "0.20" and name.endswith("\\")
-            screen = client.wait_for(UNCLOSED_FROM if refused else "Message sent.")
+            screen = client.wait_for(UNCLOSED_FROM if refused else "Message sent.", SEND_TIMEOUT)
     assert list(rendered.gaps) == [Gap("work", "display_name", DISPLAY_NAME_GAP.format(aerc=f"aerc {version}"))]
     if refused:
         assert UNCLOSED_FROM in screen, (review, screen)
@@ -940,7 +949,7 @@ def test_smtp_starttls_true_is_not_read_as_yes(tmp_path: Path, home: Path, certs
             client.term.keys(":compose -H To:bob@example.net -H Subject:x hello", "Enter")
             client.wait_for("Send this email?")
             client.term.keys("y")
-            screen = client.wait_for("Add smtp-starttls=yes")
+            screen = client.wait_for("Add smtp-starttls=yes", SEND_TIMEOUT)
     assert "STARTTLS is supported by this server, but not set in accounts.conf. Add smtp-starttls=yes" in screen
     assert smtp.messages == []
 
