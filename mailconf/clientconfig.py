@@ -7,7 +7,9 @@ hostile-input limits; import its positions and the account file). Values are rea
 it by tests/test_clientconfig.py:
 
 - ``hostname``: trimmed (JavaScript's white space), a host name or IPv4 address, lower-cased; the placeholders
-  filled in. A final ``.`` is dropped (the same host; the account file does not hold it).
+  filled in. A final ``.`` is dropped (the same host; the account file does not hold it). What JXON reads as no
+  value (:func:`no_value`: ``false`` in any case, ``0``, ``0x0``) is none: the server is left out, as Thunderbird
+  leaves it out.
 - ``port``: a number as JavaScript reads one (``993abc``, `` 993 `` and ``993.0`` are 993; ``0x3e1`` and an empty
   element are none), 1-65535; one that is not plain digits gets a note. An incoming server without ``<port>`` is on
   the protocol's usual port for its security (Thunderbird probes for it); an outgoing one without it is left out.
@@ -18,10 +20,11 @@ it by tests/test_clientconfig.py:
   ``daysToLeaveMessagesOnServer`` a number; when the first is neither, Thunderbird reads neither. Days are kept
   unless mail is not left, and only within the account file's 1-3650.
 
-- ``domain`` (of the ``emailProvider``): checked as a host name as ``hostname`` is, lower-cased, a final ``.``
-  dropped; a bad one is left out (Thunderbird too), and a file with none left is refused ("need proper <domain> in
-  XML"). Thunderbird also keeps a placeholder (``%EMAILDOMAIN%``: the file is for any address), an IP address and
-  an empty element (read as ``true``), which name no domain: both commands leave those out, with a note.
+- ``domain`` (of the ``emailProvider``): checked as a host name as ``hostname`` is (``false`` and ``0`` are none),
+  lower-cased, a final ``.`` dropped; a bad one is left out (Thunderbird too), and a file with none left is refused
+  ("need proper <domain> in XML"). Thunderbird also keeps a placeholder (``%EMAILDOMAIN%``: the file is for any
+  address), an IP address and an empty element (read as ``true``), which name no domain: both commands leave those out,
+  with a note.
 
 - ``id`` (of the ``emailProvider``): read first, as a host name as ``hostname`` is (the attribute read as JXON reads
   a value: ``false``, ``0`` and ``0x10`` are no value); Thunderbird refuses the whole file when there is none or it
@@ -195,18 +198,27 @@ def read_id(provider: Element) -> str | Skipped:
     if text is None:
         return Skipped("<emailProvider>", f"no id{refused}")
     what = f"<emailProvider> id {quoted(text)}"
-    trimmed = text.strip(JS_SPACE)
-    if not trimmed:  # JXON: NaN; nonemptystring throws
+    if not text.strip(JS_SPACE):  # JXON: NaN; nonemptystring throws
         return Skipped(what, f"a blank id{refused}")
-    # JXON: false is false untrimmed; a number is read when Number() reads the trimmed text (parseFloat of 0x10 is 0)
-    zero = _NOT_DECIMAL.fullmatch(trimmed) or (_DECIMAL.fullmatch(trimmed) and not float(trimmed))
-    if text.lower() == "false" or zero:
-        said = "the number 0" if zero else "false"
+    if (said := no_value(text)) is not None:
         return Skipped(what, f"the id is read as {said} (no value){refused}")
     host = _host_text(text, False, None)
     if isinstance(host, Skipped):
         return host._replace(what=what, why=f"the id is not a host name{refused if host.thunderbird else ''}")
     return host
+
+
+def no_value(text: str) -> str | None:
+    """What JXON reads ``text`` (an element's or an attribute's) as when that is no value, which
+    InputSanitizer.nonemptystring (and so .hostname) throws for: ``false`` (in any case, untrimmed) or ``the number
+    0`` (the trimmed text is a number Number() reads, and parseFloat's is 0: ``0``, `` -0.0 ``, ``0e5``, ``0x10``);
+    None for any other text (a blank one is NaN: each caller says "blank" its own way)."""
+    if text.lower() == "false":
+        return "false"
+    trimmed = text.strip(JS_SPACE)
+    if _NOT_DECIMAL.fullmatch(trimmed) or (_DECIMAL.fullmatch(trimmed) and not float(trimmed)):
+        return "the number 0"  # isFinite("0x10"), then parseFloat reads its leading 0
+    return None
 
 
 def no_domain(dropped: list[Skipped]) -> str:
@@ -245,9 +257,10 @@ def _host_text(given: str, structured: bool, address: str | None) -> str | Skipp
     text = given.strip(JS_SPACE)
     if not text:
         return Skipped("", "no hostname")
+    if not structured and (said := no_value(given)) is not None:  # nonemptystring throws
+        return Skipped("", f"{quoted(text)} is read as {said} (no value)")
     placeholders = _PLACEHOLDER_HOST.fullmatch(text) is not None
-    # JXON makes the number 0 of "0x7f000001": no host name
-    if structured or _NOT_DECIMAL.fullmatch(text) or not (placeholders or _thunderbird_host(text)):
+    if structured or not (placeholders or _thunderbird_host(text)):
         return Skipped("", f"{quoted(text)} is not a host name")
     if address is None and placeholders:
         return text

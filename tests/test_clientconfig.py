@@ -73,6 +73,12 @@ CASES: dict[str, tuple[dict[str, str], dict[str, Any], dict[str, Any]]] = {
     # trimmed, lower-cased as Thunderbird does; import kept the case; a final dot is the same host
     "host-case": ({"host": "\ufeff POP.Example.COM "}, {"host": "pop.example.com"}, {}),
     "host-final-dot": ({"host": "pop.example.com."}, {}, {}),
+    # JXON reads false (any case, untrimmed) and a number that is 0 as no value, and InputSanitizer.hostname throws:
+    # mailconf took the host 'false' and said Thunderbird takes '0'; ' false ' is text, the host 'false', to both
+    "host-false": ({"host": "false"}, {"host": "second.example.com"}, {}),
+    "host-false-upper": ({"host": "FALSE"}, {"host": "second.example.com"}, {}),
+    "host-false-spaces": ({"host": " false "}, {"host": "false"}, {}),
+    "host-zero": ({"host": " 0.0 "}, {"host": "second.example.com"}, {}),
 }  # fmt: skip
 
 
@@ -127,6 +133,31 @@ def test_a_server_left_out_and_settings_dropped_are_noted() -> None:
     xml = DOCUMENT.format(**{**GOOD, "pop3": _pop3("yes", "5")})
     said = "<incomingServer type='pop3'> pop.example.com: leaveMessagesOnServer 'yes' is neither true nor false: the "
     assert parse(xml.encode(), ADDRESS).notes == (said + "<pop3> settings are left out, as Thunderbird leaves them",)
+
+
+#: a <hostname> JXON reads as no value (false in any case, untrimmed; a number that is 0) -> why both leave it out
+NO_VALUE_HOSTS = {
+    "false": "'false' is read as false (no value)",
+    "FALSE": "'FALSE' is read as false (no value)",
+    "0": "'0' is read as the number 0 (no value)",
+    " -0 ": "'-0' is read as the number 0 (no value)",
+    "0e5": "'0e5' is read as the number 0 (no value)",
+    "0x0": "'0x0' is read as the number 0 (no value)",
+}
+
+
+@pytest.mark.parametrize("host", NO_VALUE_HOSTS)
+def test_a_hostname_read_as_no_value_leaves_the_server_out_in_both(tmp_path: Path, host: str) -> None:
+    # InputSanitizer.hostname(false) and (0) throw (nonemptystring): Thunderbird leaves the server out. mailconf took
+    # the host 'false', and left '0' out saying Thunderbird would take it
+    xml = DOCUMENT.format(**{**GOOD, "host": host})
+    note = f"<incomingServer type='pop3'> left out: {NO_VALUE_HOSTS[host]}"
+    assert parse(xml.encode(), ADDRESS).notes == (note,)
+    path = tmp_path / "config-v1.1.xml"
+    path.write_text(xml, encoding="utf-8")
+    result = import_paths("autoconfig", [str(path)], ReadOptions())
+    assert result.warnings == (f"{path}:3:1: {note}; Thunderbird leaves such a server out too",)
+    assert result.accounts["example.com"]["incoming"]["host"] == "second.example.com"
 
 
 def test_import_warns_in_the_words_discover_notes(tmp_path: Path) -> None:
@@ -186,10 +217,15 @@ DOMAIN_CASES: dict[str, tuple[str | None, str, bool]] = {
     "<domain>a_b.example</domain>": (None, "'a_b.example' is not a host name", False),
     "<domain>%EMAILDOMAIN%</domain>": (None, "'%EMAILDOMAIN%' is a placeholder, no domain", True),
     "<domain>192.0.2.1</domain>": (None, "'192.0.2.1' is read as an IP address, not a domain", True),
-    "<domain>0x7f000001</domain>": (None, "'0x7f000001' is not a host name", False),
+    "<domain>0x7f000001</domain>": (None, "'0x7f000001' is read as the number 0 (no value)", False),
     "<domain> Example.NET. </domain>": ("example.net", "", True),
     "<domain/>": (None, "empty (Thunderbird reads <domain/> as the domain 'true')", True),
     "<domain>123</domain>": (None, "'123' is read as an IP address, not a domain", True),
+    "<domain>false</domain>": (None, "'false' is read as false (no value)", False),
+    "<domain>False</domain>": (None, "'False' is read as false (no value)", False),
+    "<domain> false </domain>": ("false", "", True),
+    "<domain>0</domain>": (None, "'0' is read as the number 0 (no value)", False),
+    "<domain>00</domain>": (None, "'00' is read as the number 0 (no value)", False),
 }
 
 

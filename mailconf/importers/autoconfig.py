@@ -24,27 +24,28 @@ alternatives, named in a comment).
 
 Each server element is read by the reader ``mailconf discover`` uses too (``mailconf/clientconfig.py``), as
 Thunderbird 153's readFromXML reads it, and a server left out is said in the same words. A server with no
-``socketType``, or none of these (``TLS1.2``, ``ssl3``, and ``ssl``, ``TLS`` or `` SSL ``: Thunderbird
-matches the values exactly, case and white space included, as the specification spells them; ``authentication``
-too), is left out with a warning, as Thunderbird leaves it out ("need proper <socketType> in XML"); the next
-server of its kind, if any, is imported instead: reading it as ``security: none`` would send the password in the
-clear. So is a server with no ``authentication`` mailconf knows (an unknown one is skipped for the next, as
-Thunderbird skips it; it is not guessed to be a password), a server with no ``hostname`` or one that is not a
-host name, an outgoing server with no ``port``, and a server whose ``port`` is no number from 1 to 65535 as
-JavaScript reads one (``993abc`` is 993, with a warning; ``0x3e1`` and an empty element none). An Exchange, EWS or
-JMAP server is left out with a warning (Thunderbird would take it). When no server is left, the error names the
-first reason. A ``leaveMessagesOnServer`` that is neither true nor false (Thunderbird then reads neither setting),
-and days outside 1-3650, are left out with a warning.
+``socketType``, or none of these (``TLS1.2``, ``ssl3``, and ``ssl``, ``TLS`` or `` SSL ``: Thunderbird matches the
+values exactly, case and white space included, as the specification spells them; ``authentication`` too), is left out
+with a warning, as Thunderbird leaves it out ("need proper <socketType> in XML"); the next server of its kind, if any,
+is imported instead: reading it as ``security: none`` would send the password in the clear. So is a server with no
+``authentication`` mailconf knows (an unknown one is skipped for the next, as Thunderbird skips it; it is not guessed to
+be a password), a server with no ``hostname`` or one that is not a host name (or is read as ``false`` or the number 0:
+``false`` in any case, ``0``, ``0x0``), an outgoing server with no ``port``, and a server whose ``port`` is no number
+from 1 to 65535 as JavaScript reads one (``993abc`` is 993, with a warning; ``0x3e1`` and an empty element none). An
+Exchange, EWS or JMAP server is left out with a warning (Thunderbird would take it). When no server is left, the error
+names the first reason. A ``leaveMessagesOnServer`` that is neither true nor false (Thunderbird then reads neither
+setting), and days outside 1-3650, are left out with a warning.
 
 The ``id`` is checked first, as Thunderbird reads it (readFromXML: a host name): a provider with none, or with one
 that is blank, not a host name (``../x``, ``my provider``, 300 characters) or read as ``false`` or the number 0
 (``0``, ``0x10``: the attribute is read as a value), is skipped with a warning, as Thunderbird refuses the whole file
 (``mailconf discover`` refuses it too).
 
-Each ``domain`` is checked as ``mailconf discover`` checks it, as Thunderbird does: one that is blank or not a host
-name is left out with a warning (Thunderbird drops it too), and a provider with none left is skipped (Thunderbird
-refuses the file). A placeholder (``%EMAILDOMAIN%``), an IP address and an empty ``<domain/>`` (which Thunderbird
-reads as ``true``) are left out with a warning too: they name no domain the address could be in.
+Each ``domain`` is checked as ``mailconf discover`` checks it, as Thunderbird does: one that is blank or not a host name
+(or is read as ``false`` or the number 0) is left out with a warning (Thunderbird drops it too), and a provider with
+none left is skipped (Thunderbird refuses the file). A placeholder (``%EMAILDOMAIN%``), an IP address and an empty
+``<domain/>`` (which Thunderbird reads as ``true``) are left out with a warning too: they name no domain the address
+could be in.
 
 An autoconfig file describes a provider, not a person: the address is ``you@DOMAIN`` and a comment
 asks you to put yours. The XML is parsed with defusedxml: a file with a DTD or entities (an "entity

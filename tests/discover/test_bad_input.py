@@ -856,7 +856,7 @@ def test_a_host_name_only_a_resolver_reads_as_an_address_is_left_out(discover: A
     with web_and_dns({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf, ["autoconfig.example.test"]) as (_, dns):
         run = discover(dns, "--no-probe")
     notes = (
-        "<incomingServer type='imap'> left out: '0x7f000001' is not a host name; "
+        "<incomingServer type='imap'> left out: '0x7f000001' is read as the number 0 (no value); "
         "<outgoingServer type='smtp'> left out: '0177.0.0.1' is not a host name"
     )
     assert run == Run(1, "", nothing_found(dns, f"no IMAP, POP3 or SMTP server in it; {notes}"))
