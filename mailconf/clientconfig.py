@@ -9,7 +9,8 @@ it by tests/test_clientconfig.py:
 - ``hostname``: trimmed (JavaScript's white space), a host name or IPv4 address, lower-cased; the placeholders
   filled in. A final ``.`` is dropped (the same host; the account file does not hold it). What JXON reads as no
   value (:func:`no_value`: ``false`` in any case, ``0``, ``0x0``) is none: the server is left out, as Thunderbird
-  leaves it out.
+  leaves it out. An empty ``<hostname/>`` (Thunderbird's host ``true``) leaves the server out too, with a note that
+  says Thunderbird takes it.
 - ``port``: a number as JavaScript reads one (``993abc``, `` 993 `` and ``993.0`` are 993; ``0x3e1`` and an empty
   element are none), 1-65535; one that is not plain digits gets a note. An incoming server without ``<port>`` is on
   the protocol's usual port for its security (Thunderbird probes for it); an outgoing one without it is left out.
@@ -178,8 +179,6 @@ def read_domain(element: Element) -> str | Skipped:
     name or IP address, lower-cased), a final ``.`` dropped; or why it is left out. Thunderbird keeps a placeholder
     (``%EMAILDOMAIN%``) and an IP address, which name no domain an address is in: mailconf leaves them out."""
     host = _host(element, None)
-    if isinstance(host, Skipped) and element.text is None and _value(element) is not None:
-        return Skipped("<domain>", "empty (Thunderbird reads <domain/> as the domain 'true')", thunderbird=False)
     if isinstance(host, Skipped):
         return host._replace(what="<domain>", why="blank" if host.why == "no hostname" else host.why)
     if _PLACEHOLDER_HOST.fullmatch(host):
@@ -247,7 +246,11 @@ def _first(elements: list[Element], table: Mapping[str, _T]) -> _T | None:
 
 def _host(given: Element | None, address: str | None) -> str | Skipped:
     """A ``<hostname>`` (or ``<domain>``) as InputSanitizer.hostname reads it, the placeholders filled in for
-    ``address``; without one (a domain, which Thunderbird keeps as written), a name with placeholders as it is."""
+    ``address``; without one (a domain, which Thunderbird keeps as written), a name with placeholders as it is. An
+    empty element is JXON's true, the host ``true`` to Thunderbird: mailconf invents no host, and says so."""
+    if given is not None and given.text is None and _value(given) == "":
+        named = "domain" if given.tag == "domain" else "host"
+        return Skipped("", f"empty (Thunderbird reads <{given.tag}/> as the {named} 'true')", thunderbird=False)
     # JXON makes an object of an element with attributes: no host name
     return _host_text("" if given is None else _shown(given), given is not None and _value(given) is None, address)
 

@@ -160,6 +160,36 @@ def test_a_hostname_read_as_no_value_leaves_the_server_out_in_both(tmp_path: Pat
     assert result.accounts["example.com"]["incoming"]["host"] == "second.example.com"
 
 
+#: a <hostname> Thunderbird takes as the host 'true' (JXON's value of an empty element), or leaves out as blank
+EMPTY_HOSTS = {
+    "<hostname/>": ("empty (Thunderbird reads <hostname/> as the host 'true')", ""),
+    "<hostname></hostname>": ("empty (Thunderbird reads <hostname/> as the host 'true')", ""),
+    "<hostname> </hostname>": ("no hostname", "; Thunderbird leaves such a server out too"),
+}
+
+
+@pytest.mark.parametrize("element", EMPTY_HOSTS)
+def test_an_empty_hostname_is_left_out_saying_thunderbird_reads_true(tmp_path: Path, element: str) -> None:
+    # mailconf invents no host: the server is left out, and the words no longer say Thunderbird leaves it out too
+    xml = DOCUMENT.format(**GOOD).replace("<hostname>pop.example.com</hostname>", element)
+    why, also = EMPTY_HOSTS[element]
+    assert parse(xml.encode(), ADDRESS).notes == (f"<incomingServer type='pop3'> left out: {why}",)
+    path = tmp_path / "config-v1.1.xml"
+    path.write_text(xml, encoding="utf-8")
+    result = import_paths("autoconfig", [str(path)], ReadOptions())
+    assert result.warnings == (f"{path}:3:1: <incomingServer type='pop3'> left out: {why}{also}",)
+    assert result.accounts["example.com"]["incoming"]["host"] == "second.example.com"
+
+
+def test_thunderbird_reads_an_empty_hostname_as_true_and_a_blank_one_as_none() -> None:
+    need("thunderbird")
+    documents = [DOCUMENT.format(**GOOD).replace("<hostname>pop.example.com</hostname>", e) for e in EMPTY_HOSTS]
+    read = read_with_thunderbird(autoconfigs=[(d.encode(), ADDRESS) for d in documents])["autoconfig"]
+    assert [[s["hostname"] for s in r["raw"]["incoming"]] for r in read] == [
+        ["true", "second.example.com"], ["true", "second.example.com"], ["second.example.com"],
+    ]  # fmt: skip
+
+
 def test_import_warns_in_the_words_discover_notes(tmp_path: Path) -> None:
     xml = DOCUMENT.format(**{**GOOD, "pop3": _pop3("true", "0"), "out_port": ""})
     path = tmp_path / "config-v1.1.xml"

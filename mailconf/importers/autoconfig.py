@@ -30,7 +30,8 @@ with a warning, as Thunderbird leaves it out ("need proper <socketType> in XML")
 is imported instead: reading it as ``security: none`` would send the password in the clear. So is a server with no
 ``authentication`` mailconf knows (an unknown one is skipped for the next, as Thunderbird skips it; it is not guessed to
 be a password), a server with no ``hostname`` or one that is not a host name (or is read as ``false`` or the number 0:
-``false`` in any case, ``0``, ``0x0``), an outgoing server with no ``port``, and a server whose ``port`` is no number
+``false`` in any case, ``0``, ``0x0``) or is empty (``<hostname/>``, which Thunderbird reads as the host ``true``:
+the warning says so), an outgoing server with no ``port``, and a server whose ``port`` is no number
 from 1 to 65535 as JavaScript reads one (``993abc`` is 993, with a warning; ``0x3e1`` and an empty element none). An
 Exchange, EWS or JMAP server is left out with a warning (Thunderbird would take it). When no server is left, the error
 names the first reason. A ``leaveMessagesOnServer`` that is neither true nor false (Thunderbird then reads neither
