@@ -16,7 +16,9 @@ it by tests/test_clientconfig.py:
   the protocol's usual port for its security (Thunderbird probes for it); an outgoing one without it is left out.
 - ``socketType``, ``authentication``: spelt exactly (case and white space included), the first of several that is
   known. No ``authentication`` at all leaves the server out.
-- ``username``: trimmed; the placeholders filled in; the address is no username (the account file's default).
+- ``username``: trimmed, with a note (Thunderbird logs in with it as written, white space included); the
+  placeholders filled in; the address is no username (the account file's default). An empty or blank element
+  (Thunderbird's user names ``true`` and ``NaN``) is none, the address, with a note.
 - ``pop3``: ``leaveMessagesOnServer`` is ``true`` or ``false`` in any case (an empty element is true), and
   ``daysToLeaveMessagesOnServer`` a number; when the first is neither, Thunderbird reads neither. Days are kept
   unless mail is not left, and only within the account file's 1-3650.
@@ -90,6 +92,8 @@ _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)
 _NOT_DECIMAL = re.compile(r"0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+")
 _PARSE_INT = re.compile(r"([+-]?)(?:0[xX]([0-9a-fA-F]+)|(?!0[xX])([0-9]+))")
 _BOOLEAN = re.compile(r"true|false", re.IGNORECASE)
+#: what a username with white space around it is said to be
+TRIMMED = "has white space around it: trimmed, where Thunderbird logs in with it as written; check it"
 #: the account file's leave_days
 DAYS = range(1, 3651)
 _DIGITS = re.compile("[0-9]+")
@@ -163,11 +167,11 @@ def read_server(element: Element, address: str) -> Settings | Skipped:
         return Skipped(what, f"authentication {listed([_shown(m) for m in methods])} is none mailconf knows"
                        if methods else "no authentication")  # fmt: skip
     auth, mechanisms = known
-    username = fill((element.findtext("username") or "").strip(), address) or None
+    username, said = _username(element.find("username"), address)
     settings = Settings(protocol, host, port, security, auth, mechanisms, None if username == address else username)
     if protocol is Protocol.POP3:
         settings = _pop3(element, settings)
-    notes = settings.dropped
+    notes = (*said, *settings.dropped)
     if given is not None and port is not None and not _DIGITS.fullmatch(_shown(given)):
         notes = (f"port {quoted(_shown(given))} is read as {port}, as Thunderbird reads it (JavaScript's parseInt): "
                  f"write {port}", *notes)  # fmt: skip
@@ -283,6 +287,24 @@ def _thunderbird_host(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _username(given: Element | None, address: str) -> tuple[str | None, tuple[str, ...]]:
+    """The ``<username>``, trimmed, the placeholders filled in; None: none, or an empty or blank one, for which the
+    address is the login. Thunderbird logs in with it as written (InputSanitizer.string: white space included; an
+    empty element is JXON's true and a blank one NaN, the user names 'true' and 'NaN'): each of those gets a note.
+    Trimmed, not kept: a tab or line break around a name (pretty-printed XML) is no user name the account file
+    holds, and a login with spaces around the name fails in Thunderbird too."""
+    if given is None:
+        return None, ()
+    text = given.text or ""
+    name = text.strip(JS_SPACE)
+    if not name:
+        said = "a blank <username> (Thunderbird logs in as 'NaN')" if text else (
+            "an empty <username/> (Thunderbird logs in as 'true')")  # fmt: skip
+        return None, (f"{said}: the address is the login",)
+    around = () if name == text else (f"username {quoted(text)} {TRIMMED}",)
+    return fill(name, address), around
 
 
 def _port(given: Element | None) -> int | None:

@@ -190,6 +190,46 @@ def test_thunderbird_reads_an_empty_hostname_as_true_and_a_blank_one_as_none() -
     ]  # fmt: skip
 
 
+#: a first incoming server's <username> -> the username both commands take (None: the address), and the note
+TRIMMED = "has white space around it: trimmed, where Thunderbird logs in with it as written; check it"
+USERNAMES: dict[str, tuple[str | None, str]] = {
+    "<username> you </username>": ("you", f"username ' you ' {TRIMMED}"),
+    "<username>%EMAILLOCALPART%\t</username>": ("you", f"username '%EMAILLOCALPART%\\t' {TRIMMED}"),
+    "<username>\n  %EMAILADDRESS%\n</username>": (None, f"username '\\n  %EMAILADDRESS%\\n' {TRIMMED}"),
+    "<username/>": (None, "an empty <username/> (Thunderbird logs in as 'true'): the address is the login"),
+    "<username> </username>": (None, "a blank <username> (Thunderbird logs in as 'NaN'): the address is the login"),
+}
+
+
+@pytest.mark.parametrize("element", USERNAMES)
+def test_a_username_thunderbird_reads_otherwise_is_noted(tmp_path: Path, element: str) -> None:
+    # Thunderbird logs in with the user name as written (InputSanitizer.string), white space included, and as 'true'
+    # or 'NaN' for an empty or blank one: mailconf trimmed it, and took the address for those, without a word. It
+    # still trims (a tab or line break around a name, as in pretty-printed XML, is no user name the account file
+    # holds: the account would not be imported) and takes the address, and says so
+    xml = DOCUMENT.format(**GOOD).replace("<username>%EMAILLOCALPART%</username>", element)
+    username, note = USERNAMES[element]
+    note = f"<incomingServer type='pop3'> pop.example.com: {note}"
+    parsed = parse(xml.encode(), ADDRESS)
+    assert (parsed.servers[0].data().get("username"), parsed.notes) == (username, (note,))
+    path = tmp_path / "config-v1.1.xml"
+    path.write_text(xml, encoding="utf-8")
+    result = import_paths("autoconfig", [str(path)], ReadOptions())
+    assert (result.accounts["example.com"]["incoming"].get("username"), result.warnings) == (
+        username,
+        (f"{path}:3:1: {note}",),
+    )
+
+
+def test_thunderbird_logs_in_with_the_username_as_written() -> None:
+    need("thunderbird")
+    documents = [DOCUMENT.format(**GOOD).replace("<username>%EMAILLOCALPART%</username>", e) for e in USERNAMES]
+    read = read_with_thunderbird(autoconfigs=[(d.encode(), ADDRESS) for d in documents])["autoconfig"]
+    assert [r["filled"]["incoming"][0]["username"] for r in read] == [
+        " you ", "you\t", "\n  you@example.com\n", "true", "NaN",
+    ]  # fmt: skip
+
+
 def test_import_warns_in_the_words_discover_notes(tmp_path: Path) -> None:
     xml = DOCUMENT.format(**{**GOOD, "pop3": _pop3("true", "0"), "out_port": ""})
     path = tmp_path / "config-v1.1.xml"

@@ -16,8 +16,9 @@ alternatives, named in a comment).
   NTLM / TLS-client-cert / none, and for an outgoing server client-IP-address and smtp-after-pop | ``auth:
   password`` (``mechanisms: [cram-md5]`` for password-encrypted) / ``oauth2`` / ``gssapi`` / ``ntlm`` /
   ``client-cert`` / ``none`` (``none`` too: the provider relays without a login) |
-| ``username`` ``%EMAILADDRESS%`` / other | no ``username`` (the address) / that name, with ``%EMAILADDRESS%``,
-  ``%EMAILLOCALPART%`` and ``%EMAILDOMAIN%`` replaced wherever they are (``hostname`` too), as Thunderbird does |
+| ``username`` ``%EMAILADDRESS%`` / other | no ``username`` (the address) / that name, trimmed, with
+  ``%EMAILADDRESS%``, ``%EMAILLOCALPART%`` and ``%EMAILDOMAIN%`` replaced wherever they are (``hostname`` too), as
+  Thunderbird does (see below for the trimming) |
 | ``password`` | never copied: a comment and a warning ask for a ``password_command`` |
 | ``pop3/leaveMessagesOnServer``, ``daysToLeaveMessagesOnServer`` | ``leave_on_server`` (``true``/``false`` in
   any case; an empty element is true), ``leave_days`` (1-3650, unless mail is not left) |
@@ -36,6 +37,12 @@ from 1 to 65535 as JavaScript reads one (``993abc`` is 993, with a warning; ``0x
 Exchange, EWS or JMAP server is left out with a warning (Thunderbird would take it). When no server is left, the error
 names the first reason. A ``leaveMessagesOnServer`` that is neither true nor false (Thunderbird then reads neither
 setting), and days outside 1-3650, are left out with a warning.
+
+A ``username`` with white space around it is trimmed, with a warning: Thunderbird logs in with it as written.
+This is a choice: a tab or line break around a name (pretty-printed XML) is no user name the account file can hold,
+so keeping it would leave the account out, and a login with spaces around the name fails in Thunderbird too. An
+empty ``<username/>`` or a blank one, which Thunderbird reads as the user names ``true`` and ``NaN``, gives no
+``username`` (the address), with a warning. (``import --from autodiscover`` keeps a ``LoginName`` as written.)
 
 The ``id`` is checked first, as Thunderbird reads it (readFromXML: a host name): a provider with none, or with one
 that is blank, not a host name (``../x``, ``my provider``, 300 characters) or read as ``false`` or the number 0
