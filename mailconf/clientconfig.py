@@ -148,7 +148,7 @@ def read_server(element: Element, address: str) -> Settings | Skipped:
     if protocol is None:
         return Skipped(what, "mailconf holds IMAP, POP3 and SMTP servers only", kind not in _THUNDERBIRD_ONLY
                        or element.tag != "incomingServer")  # fmt: skip
-    host = _host(element.find("hostname"), address)
+    host = read_host(element.find("hostname"), address)
     if not isinstance(host, str):
         return host._replace(what=what)
     what = f"{what} {host}"
@@ -182,7 +182,7 @@ def read_domain(element: Element) -> str | Skipped:
     """What a ``<domain>`` of an ``<emailProvider>`` names, as readFromXML checks it (InputSanitizer.hostname: a host
     name or IP address, lower-cased), a final ``.`` dropped; or why it is left out. Thunderbird keeps a placeholder
     (``%EMAILDOMAIN%``) and an IP address, which name no domain an address is in: mailconf leaves them out."""
-    host = _host(element, None)
+    host = read_host(element, None)
     if isinstance(host, Skipped):
         return host._replace(what="<domain>", why="blank" if host.why == "no hostname" else host.why)
     if _PLACEHOLDER_HOST.fullmatch(host):
@@ -248,19 +248,21 @@ def _first(elements: list[Element], table: Mapping[str, _T]) -> _T | None:
     return next((table[text] for e in elements if (text := _value(e)) is not None and text in table), None)
 
 
-def _host(given: Element | None, address: str | None) -> str | Skipped:
-    """A ``<hostname>`` (or ``<domain>``) as InputSanitizer.hostname reads it, the placeholders filled in for
-    ``address``; without one (a domain, which Thunderbird keeps as written), a name with placeholders as it is. An
-    empty element is JXON's true, the host ``true`` to Thunderbird: mailconf invents no host, and says so."""
+def read_host(given: Element | None, address: str | None) -> str | Skipped:
+    """A ``<hostname>`` (or ``<domain>``, or Autodiscover's ``<Server>``) as InputSanitizer.hostname reads what JXON
+    made of it, the placeholders filled in for ``address``; without one (a domain, which Thunderbird keeps as written),
+    a name with placeholders as it is. An empty element is JXON's true, the host ``true`` to Thunderbird: mailconf
+    invents no host, and says so."""
     if given is not None and given.text is None and _value(given) == "":
-        named = "domain" if given.tag == "domain" else "host"
-        return Skipped("", f"empty (Thunderbird reads <{given.tag}/> as the {named} 'true')", thunderbird=False)
+        tag = given.tag.rpartition("}")[2]
+        named = "domain" if tag == "domain" else "host"
+        return Skipped("", f"empty (Thunderbird reads <{tag}/> as the {named} 'true')", thunderbird=False)
     # JXON makes an object of an element with attributes: no host name
     return _host_text("" if given is None else _shown(given), given is not None and _value(given) is None, address)
 
 
 def _host_text(given: str, structured: bool, address: str | None) -> str | Skipped:
-    """:func:`_host` of an element's (or an attribute's) text."""
+    """:func:`read_host` of an element's (or an attribute's) text."""
     text = given.strip(JS_SPACE)
     if not text:
         return Skipped("", "no hostname")

@@ -12,18 +12,21 @@ autodiscover`` writes them: one account per file, from the ``Protocol`` elements
 | ``User/DisplayName`` | ``display_name`` |
 | the first ``Protocol`` of ``Type`` ``IMAP`` or ``POP3`` / ``SMTP`` | ``incoming`` (``protocol``) / ``outgoing``
   (the others are alternatives, named in a comment) |
-| ``Server``, ``Port`` | ``host`` (lower-cased, as Thunderbird reads it), ``port`` (no ``Server`` or ``Port``, or a
-  blank one: the ``Protocol`` is left out with a warning, as Thunderbird leaves it out, and the next of its kind is
-  taken; an empty ``<Server/>`` too, which Thunderbird reads as the host ``true``) |
+| ``Server``, ``Port`` | ``host`` (read as autoconfig's ``hostname`` is, by the same check: trimmed, lower-cased, a
+  final ``.`` dropped, as Thunderbird reads it), ``port`` (no ``Server`` or ``Port``, or a blank one, or a ``Server``
+  that is not a host name or is read as ``false`` or the number 0: the ``Protocol`` is left out with a warning, as
+  Thunderbird leaves it out, and the next of its kind is taken; an empty ``<Server/>`` too, which Thunderbird reads as
+  the host ``true``) |
 | ``Encryption`` ``SSL`` / ``TLS`` / ``None`` | ``security: tls`` / ``starttls`` (``TLS`` is Outlook's name for
   STARTTLS) / ``none`` |
 | no ``Encryption`` (or ``Auto``): ``SSL`` ``off`` / ``on`` | ``security: none`` / read from the port as
   Thunderbird reads it: ``starttls`` on 143, 110, 25 and 587, else ``tls`` (a warning says so) |
 | ``AuthRequired`` ``off`` / ``SPA`` ``on`` / else | ``auth: none`` / ``auth: ntlm`` (Secure Password
   Authentication is NTLM, or Kerberos that Windows negotiates) / ``auth: password`` |
-| ``LoginName`` | ``username`` (absent: the address; blank: the ``Protocol`` is left out with a warning, as
-  Thunderbird leaves it out, and the next of its kind is taken; an empty ``<LoginName/>`` too, which Thunderbird
-  reads as the user name ``true``) |
+| ``LoginName`` | ``username``, as written (absent: the address; blank: the ``Protocol`` is left out with a warning,
+  as Thunderbird leaves it out, and the next of its kind is taken; an empty ``<LoginName/>`` too, which Thunderbird
+  reads as the user name ``true``; ``0`` or ``false``, which Thunderbird reads as no value and leaves the ``Protocol``
+  out for: kept, as Outlook reads it, with a warning) |
 
 A ``Port`` that is not digits (``993abc``) leaves the account out, with a warning at its line: [MS-OXDSCLI] types
 ``Port`` as an integer and Outlook, the client these responses are for, could not be checked. Thunderbird's
@@ -59,6 +62,7 @@ from pathlib import PurePath
 from typing import Any
 from xml.etree.ElementTree import Element
 
+from ..clientconfig import JS_SPACE, Skipped, no_value, quoted, read_host
 from . import Imported, ReadOptions, Unreadable
 from ._base import Collector, account_name, guess_address, is_address, shown
 from ._xml import Parsed, parse
@@ -182,19 +186,17 @@ def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> d
         value = protocol.findtext(_r(tag))
         return None if value is None else value.strip()
 
-    host = text("Server")
-    if not host:  # readAutoDiscoverXML: InputSanitizer.hostname of no <Server>, or a blank one, throws
-        given = protocol.find(_r("Server"))
-        empty = given is not None and given.text is None and not len(given)
-        why = " (Thunderbird reads an empty <Server/> as the host 'true')" if empty else _TOO
-        found.warn(
-            parsed.at(protocol if given is None else given), f"{kind.upper()} Protocol left out: no <Server>{why}"
-        )
+    given = protocol.find(_r("Server"))
+    host = read_host(given, None)  # InputSanitizer.hostname, as Thunderbird reads <Server> (and autoconfig's hostname)
+    if isinstance(host, Skipped):  # readAutoDiscoverXML throws, and takes the next Protocol
+        why = "no <Server>" if host.why == "no hostname" else host.why
+        found.warn(parsed.at(protocol if given is None else given),
+                   f"{kind.upper()} Protocol left out: {why}{_TOO if host.thunderbird else ''}")  # fmt: skip
         return None
     server: dict[str, Any] = {}
     if kind != "smtp":
         server["protocol"] = kind
-    server["host"] = host.lower()  # InputSanitizer.hostname, as Thunderbird reads <Server> (and autoconfig's hostname)
+    server["host"] = host
     port_text = text("Port")
     if not port_text:  # readAutoDiscoverXML: InputSanitizer.integer of no <Port>, or a blank one, throws
         given = protocol.find(_r("Port"))
@@ -202,11 +204,15 @@ def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> d
         found.warn(parsed.at(protocol if given is None else given), said)
         return None
     named = protocol.find(_r("LoginName"))
-    if named is not None and not (named.text or "").strip():  # InputSanitizer.nonemptystring of a blank one throws
-        empty = named.text is None and not len(named)  # JXON reads <LoginName/> as true: the user name 'true'
-        why = "an empty <LoginName> (Thunderbird reads it as the user name 'true')" if empty else "a blank <LoginName>"
-        found.warn(parsed.at(named), f"{kind.upper()} {shown(host)} left out: {why}{'' if empty else _TOO}")
+    refused = None if named is None else _no_login(named)
+    if named is not None and refused is not None:
+        found.warn(parsed.at(named), f"{kind.upper()} {shown(host)} left out: {refused}")
         return None
+    if named is not None and (read_as := no_value(named.text or "")) is not None:
+        # kept: a string to [MS-OXDSCLI] and to Outlook, and what the autodiscover target writes for a login '0'
+        kept = f"<LoginName> {quoted(named.text or '')} is kept as written (Outlook's user name)"
+        found.warn(parsed.at(named), f"{kind.upper()} {shown(host)}: {kept}; Thunderbird reads it as {read_as} and "
+                   "leaves this Protocol out")  # fmt: skip
     port = int(port_text) if _is_number(port_text) else None
     server["port"] = port if port is not None else port_text  # not a number: the schema says why
     encryption = (text("Encryption") or "").lower()
@@ -231,6 +237,18 @@ def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> d
     if named is not None:
         server["username"] = named.text  # not stripped: a user name is taken as written
     return server
+
+
+def _no_login(named: Element) -> str | None:
+    """Why a ``<LoginName>`` leaves its Protocol out, or None: InputSanitizer.nonemptystring throws for a blank one
+    (JXON's NaN), and JXON makes an empty one true, the user name 'true' to Thunderbird, which the import does not
+    invent. Any other is kept as written, ``0`` and ``false`` too (Thunderbird's nonemptystring throws for what JXON
+    makes of them, and it logs in as 12345 for ``0012345``: JXON's quirk, not the format's)."""
+    if named.text is None and not len(named):
+        return "an empty <LoginName> (Thunderbird reads it as the user name 'true')"
+    if not (named.text or "").strip(JS_SPACE):
+        return f"a blank <LoginName>{_TOO}"
+    return None
 
 
 def _is_number(text: str) -> bool:

@@ -462,7 +462,7 @@ def _serverless(server: str | None) -> str:
 SERVERLESS = {
     None: "7:7: IMAP Protocol left out: no <Server>; Thunderbird leaves such a server out too",
     "<Server> </Server>": "9:9: IMAP Protocol left out: no <Server>; Thunderbird leaves such a server out too",
-    "<Server/>": "9:9: IMAP Protocol left out: no <Server> (Thunderbird reads an empty <Server/> as the host 'true')",
+    "<Server/>": "9:9: IMAP Protocol left out: empty (Thunderbird reads <Server/> as the host 'true')",
 }
 
 
@@ -549,4 +549,86 @@ def test_thunderbird_leaves_a_blank_login_name_out_and_reads_an_empty_one_as_tru
         [("second.example.org", "%EMAILADDRESS%")],
         [("first.example.org", "true"), ("second.example.org", "%EMAILADDRESS%")],
         [("first.example.org", "true"), ("second.example.org", "%EMAILADDRESS%")],
+    ]
+
+
+#: a <Server> InputSanitizer.hostname throws for (readAutoDiscoverXML: the Protocol is skipped for the next) -> why,
+#: as the autoconfig reader says it (mailconf/clientconfig.py: one host check); the import wrote each as the host
+BAD_SERVERS = {
+    "<Server>bad host</Server>": "'bad host' is not a host name",
+    "<Server>a_b.example.org</Server>": "'a_b.example.org' is not a host name",
+    "<Server>false</Server>": "'false' is read as false (no value)",
+    "<Server> 0 </Server>": "'0' is read as the number 0 (no value)",
+}
+
+
+@pytest.mark.parametrize("server", BAD_SERVERS)
+def test_a_server_that_is_no_host_name_leaves_the_protocol_out_for_the_next(tmp_path: Path, server: str) -> None:
+    path = tmp_path / "x@example.org.xml"
+    path.write_text(_serverless(server))
+    result = import_paths("autodiscover", [str(path)], ReadOptions())
+    assert (result.accounts["x-example.org"]["incoming"]["host"], result.warnings) == (
+        "second.example.org",
+        (f"{path}:9:9: IMAP Protocol left out: {BAD_SERVERS[server]}; Thunderbird leaves such a server out too",),
+    )
+
+
+def test_a_server_is_read_as_the_autoconfig_reader_reads_a_hostname(tmp_path: Path) -> None:
+    # trimmed (JavaScript's white space), lower-cased, a final dot dropped, as Thunderbird reads it
+    path = tmp_path / "x@example.org.xml"
+    path.write_text(_serverless("<Server>\ufeff First.Example.ORG. </Server>"))
+    result = import_paths("autodiscover", [str(path)], ReadOptions())
+    assert (result.accounts["x-example.org"]["incoming"]["host"], result.warnings) == (
+        "first.example.org",
+        (f"{path}:13:7: alternatives in the file, not imported: second.example.org:143",),
+    )
+
+
+def test_thunderbird_leaves_a_protocol_whose_server_is_no_host_name_out() -> None:
+    need("thunderbird")
+    from tests.targets._tb_provider import read_with_thunderbird
+
+    servers = [*BAD_SERVERS, "<Server>\ufeff First.Example.ORG. </Server>"]
+    read = read_with_thunderbird(autodiscovers=[_serverless(s).encode() for s in servers])["autodiscover"]
+    assert [[s["hostname"] for s in r["incoming"]] for r in read] == [["second.example.org"]] * len(BAD_SERVERS) + [
+        ["first.example.org.", "second.example.org"]
+    ]
+
+
+#: a <LoginName> JXON reads as no value (InputSanitizer.nonemptystring throws: Thunderbird leaves the Protocol out)
+#: -> how Thunderbird reads it. The import keeps it as written: LoginName is a string to [MS-OXDSCLI] and Outlook,
+#: and the autodiscover target writes <LoginName>0</LoginName> for a login '0' (the round trip imports it back)
+NO_VALUE_LOGINS = {
+    "<LoginName>0</LoginName>": ("0", "the number 0"),
+    "<LoginName> 0.0 </LoginName>": (" 0.0 ", "the number 0"),
+    "<LoginName>False</LoginName>": ("False", "false"),
+}
+
+
+@pytest.mark.parametrize("login", NO_VALUE_LOGINS)
+def test_a_login_name_thunderbird_reads_as_no_value_is_kept_with_a_warning(tmp_path: Path, login: str) -> None:
+    path = tmp_path / "x@example.org.xml"
+    path.write_text(_blank_login(login))
+    result = import_paths("autodiscover", [str(path)], ReadOptions())
+    name, said = NO_VALUE_LOGINS[login]
+    assert (result.accounts["x-example.org"]["incoming"], result.warnings) == (
+        {"protocol": "imap", "host": "first.example.org", "port": 993, "security": "tls", "auth": "password",
+         "username": name},
+        (f"{path}:12:9: IMAP first.example.org: <LoginName> {name!r} is kept as written (Outlook's user name); "
+         f"Thunderbird reads it as {said} and leaves this Protocol out",
+         f"{path}:14:7: alternatives in the file, not imported: second.example.org:143"),
+    )  # fmt: skip
+
+
+def test_thunderbird_leaves_a_login_name_read_as_no_value_out_and_keeps_others_as_written() -> None:
+    need("thunderbird")
+    from tests.targets._tb_provider import read_with_thunderbird
+
+    logins = [*NO_VALUE_LOGINS, "<LoginName> alice </LoginName>", "<LoginName>false </LoginName>"]
+    read = read_with_thunderbird(autodiscovers=[_blank_login(x).encode() for x in logins])["autodiscover"]
+    assert [[(s["hostname"], s["username"]) for s in r["incoming"]] for r in read] == [
+        [("second.example.org", "%EMAILADDRESS%")]
+    ] * len(NO_VALUE_LOGINS) + [
+        [("first.example.org", " alice "), ("second.example.org", "%EMAILADDRESS%")],
+        [("first.example.org", "false "), ("second.example.org", "%EMAILADDRESS%")],
     ]
