@@ -319,12 +319,18 @@ def _build(text: str) -> tuple[Any, Positions, list[LoadProblem]]:
     in a file that may hold one."""
     parsed, back = _yaml12_text(text)
     watch = _Watch() if _may_hold_format(text) else None
+    # a U+FEFF first (a file that starts with two byte-order marks: decode() took off one) is text, MC713's at 1:1,
+    # but libyaml takes it for the stream's byte-order mark and counts from after it: every index, and line 1's
+    # columns, one short
+    skipped = parsed.startswith("\ufeff")
     consume: Callable[[_clib_events.GetEvent, Event], tuple[Any, Positions, list[LoadProblem]]] = _build_from
-    if back is not None or watch is not None:
-        consume = partial(_build_seeing, back, watch)
+    if back is not None or watch is not None or skipped:
+        consume = partial(_build_seeing, back, watch, skipped)
     try:
         data, positions, problems = _clib_events.parse(parsed, consume)
     except YAMLError as exc:
+        if skipped and isinstance(exc, MarkedYAMLError) and exc.problem_mark is not None:
+            exc.problem_mark = _after_bom(exc.problem_mark)
         problem = _syntax(exc, parsed)
         if back is None:
             raise LoadAbort(problem) from None
@@ -340,11 +346,47 @@ def _build(text: str) -> tuple[Any, Positions, list[LoadProblem]]:
     return data, positions, problems
 
 
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    """A parser's mark, moved (:func:`_after_bom`)."""
+
+    line: int
+    column: int
+    index: int
+
+
+def _after_bom(mark: Any) -> _Mark:
+    """Where ``mark`` is in a text whose first character, a U+FEFF, the parser skipped as a byte-order mark."""
+    return _Mark(mark.line, mark.column + (mark.line == 0), mark.index + 1)
+
+
+def _shifted(event: Event) -> Event:
+    """``event`` with its marks :func:`_after_bom` (the mark items of each kind of event tuple, as _clib_events lays
+    them out)."""
+    kind = event[0]
+    if kind == _SCALAR:
+        return (*event[:5], _after_bom(event[5]), _after_bom(event[6]))
+    if kind in (_MAPPING, _SEQUENCE):
+        return (*event[:3], _after_bom(event[3]))
+    if kind == _ALIAS:
+        return (*event[:2], _after_bom(event[2]))
+    if kind == _DOCUMENT:
+        return (kind, _after_bom(event[1]))
+    return event
+
+
 def _build_seeing(
-    back: dict[int, str] | None, watch: _Watch | None, get_event: _clib_events.GetEvent, first: Event
+    back: dict[int, str] | None,
+    watch: _Watch | None,
+    skipped: bool,
+    get_event: _clib_events.GetEvent,
+    first: Event,
 ) -> tuple[Any, Positions, list[LoadProblem]]:
-    """:func:`_build_from`, with the stand-ins in scalars, anchors and aliases turned back (``back``), and each
-    event shown to ``watch``."""
+    """:func:`_build_from`, with the marks moved past a U+FEFF the parser skipped (``skipped``), the stand-ins in
+    scalars, anchors and aliases turned back (``back``), and each event shown to ``watch``."""
+    if skipped:
+        unshifted, first = get_event, _shifted(first)
+        get_event = lambda: _shifted(unshifted())  # noqa: E731
     if back is not None:
         translate = back
 

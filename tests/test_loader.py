@@ -428,3 +428,31 @@ def test_only_a_plain_double_angle_is_the_merge_key() -> None:
     assert loader.load(b'"<<": {}\n').data == {"<<": {}}
     assert loader.load(b"'<<': 1\nx: 2\n").data == {"<<": 1, "x": 2}
     assert loader.load(b"a: &a {x: 1}\nb:\n  <<: *a\n  y: 2\n").data == {"a": {"x": 1}, "b": {"y": 2, "x": 1}}
+
+
+#: a file that starts with two UTF-8 byte-order marks: the first is the encoding's (MC004), the second is text, a
+#: U+FEFF at line 1 column 1 (MC713); the C parser took that one for the stream's mark and counted from after it
+TWO_BOMS = "\ufeff\ufeff"
+
+
+def test_a_second_bom_keeps_line_1_columns_of_values_and_syntax_errors() -> None:
+    # schema finding on `version`'s value: 1:11 was given for the 7 at 1:12
+    account = "{address: a@example.com, incoming: {protocol: imap, host: imap.example.com}}"
+    findings = lint_text(TWO_BOMS + "{version: 7, accounts: {w: " + account + "}}\n")
+    assert [f for f in brief(findings) if f[0] != "MC004"] == [("MC713", 1, 1), ("MC002", 1, 12)]
+    loaded = loader.load((TWO_BOMS + "a: b\nc: d\n").encode())
+    assert (loaded.positions.locate(loaded.data, ("a",)), loaded.positions.locate(loaded.data, ("c",))) == (
+        (1, 5), (2, 4),
+    )  # fmt: skip
+    broken = loader.load((TWO_BOMS + "{version: 1, accounts: ]\n").encode())
+    assert [(p.rule, p.line, p.column) for p in broken.problems] == [("MC004", 1, 1), ("MC001", 1, 25)]
+
+
+def test_a_second_bom_keeps_mc713_in_the_value_that_holds_the_character() -> None:
+    # a U+200B ending display_name (line 2, column 63) was said twice: in the value at 2:60, and around the values
+    line2 = "accounts: {work: {address: alice@example.com, display_name: Al\u200b, incoming: {protocol: imap, host: "
+    text = "version: 1\n" + line2 + "imap.example.com}}}\n"
+    for boms, line1 in (("\ufeff", []), (TWO_BOMS, [("MC713", 1, 1)])):
+        findings = [f for f in lint_text(boms + text) if f.rule == "MC713"]
+        assert brief(findings) == [*line1, ("MC713", 2, 63)]
+        assert "display_name holds U+200B" in findings[-1].message
