@@ -109,14 +109,15 @@ def _check_options(request: ImportRequest) -> None:
 
 def _check_encoding(encoding: str, fmt: str) -> None:
     """``--encoding`` names a code page Python knows that writes ASCII as ASCII, as every Windows ANSI code page
-    does (not utf-16, not a transform such as rot13: the import stopped with an internal error), for ``--from
-    outlook``, the one format written in one."""
+    does (not utf-16, not a transform such as rot13: the import stopped with an internal error; each of the 128
+    ASCII bytes read as itself, not only those of ``REGEDIT4``: not utf-7, hz, unicode_escape, shift_jis_2004,
+    cp864 or iso2022_jp), for ``--from outlook``, the one format written in one."""
     from ..errors import shown
 
     if fmt != "outlook":
         raise UsageError(f"--encoding is the code page of a REGEDIT4 .reg file: use it with --from outlook, not {fmt}")
-    try:
-        ascii_as_ascii = b"REGEDIT4\r\n".decode(encoding) == "REGEDIT4\r\n"
+    try:  # each ASCII byte alone: utf-7 reads "+" as a shift, unicode_escape "\\", shift_jis_2004 "\\" as a yen sign
+        ascii_as_ascii = all(bytes([byte]).decode(encoding) == chr(byte) for byte in range(128))
     except (LookupError, UnicodeError):
         ascii_as_ascii = False
     if not ascii_as_ascii:
