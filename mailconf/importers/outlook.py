@@ -155,10 +155,10 @@ def _ansi(data: bytes, path: str, encoding: str | None) -> tuple[str, str]:
     try:
         return data.decode(encoding), encoding
     except UnicodeDecodeError as bad:
-        line = data.count(b"\n", 0, bad.start) + 1
-        column = bad.start - data.rfind(b"\n", 0, bad.start)
-        raise Unreadable(Location(path, line, column), f"a byte (0x{data[bad.start]:02x}) that is not {encoding} text",
-                         _NAME_IT) from None  # fmt: skip
+        # in regedit's lines (a lone CR ends one) and in characters, as every other place in the file is given
+        before = _LINE_END.split(data[: bad.start].decode(encoding, "replace"))
+        where = Location(path, len(before), len(before[-1]) + 1)
+        raise Unreadable(where, f"a byte (0x{data[bad.start]:02x}) that is not {encoding} text", _NAME_IT) from None
 
 
 #: The line ends regedit reads: CRLF, LF and a lone CR (a CR inside a line ends it there, as the next line starts).

@@ -139,6 +139,21 @@ def test_outlook_reads_a_regedit4_export_in_the_code_page_encoding_names(tmp_pat
     )
 
 
+def test_outlook_places_a_byte_not_in_the_code_page_as_regedit_reads_its_lines(tmp_path: Path) -> None:
+    """The line and column of a byte the code page has no character for, in regedit's lines (a lone CR ends one too,
+    as everywhere else in the file) and in characters (as the NUL and every other place is given): a file with CR
+    line ends said 1:247, and a cp932 file 7:21 after two two-byte characters, for 7:19."""
+    reg = tmp_path / "outlook.reg"
+    reg.write_bytes(REGEDIT4.replace("{name}", "M\x81ller").replace("\r\n", "\r").encode("latin-1"))
+    with pytest.raises(MailconfError) as refused:
+        imported("outlook", reg)
+    assert str(refused.value).startswith(f"{reg}:7:18: a byte (0x81) that is not cp1252 text; ")
+    reg.write_bytes(REGEDIT4.replace("{name}", "表表").encode("cp932").replace(b"\x95\\\x95\\", b"\x95\\\x95\\\x85@"))
+    with pytest.raises(MailconfError) as refused:
+        import_paths("outlook", [str(reg)], ReadOptions(encoding="cp932"))
+    assert str(refused.value).startswith(f"{reg}:7:19: a byte (0x85) that is not cp932 text; ")
+
+
 @pytest.mark.parametrize(
     ("dword", "incoming", "note"),
     [
