@@ -333,8 +333,11 @@ def locked(baseline: str) -> Iterator[None]:
     deadline = time.monotonic() + LOCK_WAIT
     try:
         for _attempt in range(LOCK_ATTEMPTS):
-            with signals_held():  # made and recorded as one step: a signal between them would leave it behind
-                made = _made_empty(target) or made
+            # made and recorded as one step: a signal between them would leave it behind. Only what this attempt
+            # made: a file made before is gone (FileNotFoundError), and its status may name the file another run
+            # made since (ext4 gives it the freed inode), which would be removed as this run's
+            with signals_held():
+                made = _made_empty(target)
             try:
                 wait = LOCK_WAIT if _attempt == 0 else round(max(deadline - time.monotonic(), 0.0), 1)
                 fd = locked_file(target, wait, LOCK_ATTEMPTS, "--write-baseline")[0]

@@ -1115,3 +1115,36 @@ def test_a_baseline_removed_while_write_baseline_waits_is_made_again_and_locked(
             run.kill()
             run.wait()
     assert (run.returncode, out, err) == (0, "", "mailconf: wrote 4 baseline entries to new.json\n")
+
+
+def test_a_run_whose_new_baseline_was_removed_never_removes_the_one_another_run_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The run made new.json; while it waited for the lock, something removed that file and another --write-baseline
+    # made its own empty new.json. The run kept the status of the file it had made, and when it then gave up (lock
+    # not had in time) it removed the empty file at the path of that status: on ext4 the new file takes the freed
+    # inode, so the other run's file went (and with it the lock a third run would wait on). Now it removes only a
+    # file it made since.
+    import mailconf.replace
+    from mailconf.baseline import locked
+    from mailconf.errors import InputError
+
+    baseline = tmp_path / "new.json"
+    calls: list[str] = []
+
+    def removed_then_busy(target: Path, wait: float, attempts: int, who: str) -> tuple[int, os.stat_result]:
+        calls.append(os.path.basename(target))
+        if len(calls) == 1:
+            assert baseline.exists()  # made by the run
+            baseline.unlink()
+            baseline.write_bytes(b"")  # another run's
+            raise FileNotFoundError(2, "No such file or directory")
+        raise mailconf.replace.NotLocked("another program holds its lock (waited 30 s)")
+
+    monkeypatch.setattr(mailconf.replace, "locked_file", removed_then_busy)
+    with pytest.raises(InputError) as refused, locked(str(baseline)):
+        pass
+    assert str(refused.value) == (
+        f"{baseline}: another program holds its lock (waited 30 s); nothing written, run --write-baseline again"
+    )
+    assert (calls, baseline.exists()) == (["new.json", "new.json"], True)
