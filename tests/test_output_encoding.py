@@ -118,7 +118,7 @@ def test_a_diff_for_patch_is_utf_8_whatever_the_locale(folder: Path, encoding: s
 
 
 @pytest.mark.parametrize(
-    ("encoding", "got"), [("ascii", b"got '\\xb2\\xb2\\xb2 hi'"), ("latin-1", b"got '\xb2\xb2\xb2 hi'")]
+    ("encoding", "got"), [("ascii", b'got "\\xb2\\xb2\\xb2 hi"'), ("latin-1", b'got "\xb2\xb2\xb2 hi"')]
 )
 def test_what_a_server_sent_is_shown_in_the_locales_encoding(tmp_path: Path, encoding: str, got: bytes) -> None:
     """probe's text report quotes the server's greeting ("²²² hi"); its JSON report holds it as UTF-8."""
@@ -136,4 +136,4 @@ def test_what_a_server_sent_is_shown_in_the_locales_encoding(tmp_path: Path, enc
         assert b"expected an SMTP reply, " + got in out
         code, out, _ = run(encoding, "probe", "--format", "json", "a.yaml", cwd=tmp_path)
         assert code == 1
-        assert [f["message"] for f in json.loads(out.decode())] == ["expected an SMTP reply, got '²²² hi'"]
+        assert [f["message"] for f in json.loads(out.decode())] == ['expected an SMTP reply, got "²²² hi"']

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias, TypeVar, TypeVarTuple
 
-from ..errors import escape_controls
+from ..errors import double_quoted, escape_controls
 from . import checks
 from .checks import Check
 from .redact import Redactor
@@ -89,8 +89,9 @@ class Quoted:
 
     text: str
     limit: int = 160
-    #: shown as ``repr`` shows it, in quotes with escapes (a reply); else as it is (a certificate's subject)
-    as_repr: bool = True
+    #: shown as :func:`~mailconf.errors.double_quoted` shows it, in quotes with escapes (a reply); else as it is
+    #: (a certificate's subject)
+    in_quotes: bool = True
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ Message: TypeAlias = str | tuple[str | Quoted | Names, ...]
 def render(message: Message, redact: Callable[[str], str]) -> str:
     """The message as shown: each server text masked whole, then cut; then the whole masked again.
 
-    The second pass catches a form that only the ``repr`` quoting made; the last guard,
+    The second pass catches a form that only the quoting made; the last guard,
     :func:`escape_controls`, comes after it.
     """
     if isinstance(message, str):
@@ -117,7 +118,7 @@ def render(message: Message, redact: Callable[[str], str]) -> str:
     for part in message:
         if isinstance(part, Quoted):
             text = cap(redact(part.text), part.limit)
-            shown.append(repr(text) if part.as_repr else text)
+            shown.append(double_quoted(text) if part.in_quotes else text)
         elif isinstance(part, Names):
             shown.append(", ".join(named(part.names, part.limit, redact)))
         else:
@@ -321,7 +322,7 @@ class Connection:
         )
 
     def quote(self, text: str) -> Quoted:
-        """Server text for a message: masked, cut and put in ``repr`` quotes when the message is rendered."""
+        """Server text for a message: masked, cut and put in double quotes when the message is rendered."""
         return Quoted(text)
 
     @property

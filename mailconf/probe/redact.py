@@ -11,8 +11,9 @@ of the run passes :meth:`Redactor.redact` once every server is done, before the
 server's text in it is cut (see ``finish`` in :mod:`mailconf.probe.runner`),
 whatever the output format.
 
-Each form is also registered as ``repr`` shows it (messages quote server text
-with ``!r``, which doubles backslashes and escapes quotes), and a byte string
+Each form is also registered as a message shows it (messages quote server text
+with :func:`mailconf.errors.double_quoted`, which doubles backslashes, escapes
+``"`` and writes a control or an invisible character as an escape), and a byte string
 also as base64 at each of the three alignments it can take inside a longer
 base64 text (a server that echoes one piece of a response, or a longer blob
 holding it).
@@ -31,6 +32,8 @@ import base64
 import re
 from urllib.parse import quote, quote_plus
 
+from ..errors import printable
+
 #: What a redacted form reads as.
 MASK = "***"
 #: The shortest base64 fragment of a secret matched inside other base64 text; shorter ones
@@ -39,10 +42,9 @@ MIN_FRAGMENT = 8
 
 
 def _shown(text: str) -> set[str]:
-    """The text as it is, and inside ``repr`` in each quoting style repr may choose for the whole message."""
-    forms = {text, repr(text)[1:-1]}
-    forms.add(repr(text + '"')[1:-2])  # the text inside a repr that had to use '...' and escape '
-    return forms
+    """The text as it is, as :func:`printable` writes it, and inside :func:`double_quoted` (``"`` written ``\\"``)."""
+    shown = printable(text)
+    return {text, shown, shown.replace('"', '\\"')}
 
 
 def _cased(text: str) -> set[str]:

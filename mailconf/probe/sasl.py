@@ -15,6 +15,7 @@ from typing import NamedTuple, Protocol
 
 import scramp
 
+from ..errors import double_quoted
 from .conn import Quoted
 
 
@@ -29,7 +30,7 @@ class SaslError(Exception):
     """The server's side of the exchange is wrong (a bad SCRAM challenge or signature)."""
 
     def __init__(self, *parts: str | Quoted) -> None:
-        super().__init__("".join(p if isinstance(p, str) else repr(p.text) for p in parts))
+        super().__init__("".join(p if isinstance(p, str) else double_quoted(p.text) for p in parts))
         #: the message, the server's text in it kept whole until the run's secrets are masked (conn.render)
         self.parts = parts
 

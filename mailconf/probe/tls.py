@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ..errors import double_quoted
 from ..model import Server, Severity
 from . import checks
 from .checks import Check
@@ -210,7 +211,7 @@ def _listed(name: str) -> str:
     """A name of the certificate as MC808 lists it: in quotes when it is no host name. The server chooses it, and
     ``evil.example, imap.example.com`` (one dNSName) read as two names in the list, the second the very host the
     message says the certificate is not for."""
-    return name if _HOST_NAME.fullmatch(name) else repr(name)
+    return name if _HOST_NAME.fullmatch(name) else double_quoted(name)
 
 
 def _names(summary: CertificateSummary | None) -> str | Names:
@@ -417,7 +418,7 @@ def describe_chain(tls: Negotiated) -> list[Message]:
         else:
             # the server chose subject and issuer: cut once masked, as its other text (conn.Quoted)
             subject, issuer = (
-                Quoted(name or "(empty)", 400, as_repr=False) for name in (summary.subject, summary.issuer)
+                Quoted(name or "(empty)", 400, in_quotes=False) for name in (summary.subject, summary.issuer)
             )
             lines.append((f"{head}; subject ", subject, "; issuer ", issuer, f"; not after {_when(summary.not_after)}"))
     if len(chain) > MAX_NAMED:

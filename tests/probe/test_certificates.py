@@ -939,12 +939,13 @@ def test_names_a_client_refuses(probe: Any, tmp_path: Path, named_host: None, ho
 def test_a_name_that_is_no_host_name_is_listed_in_quotes(probe: Any, tmp_path: Path, named_host: None) -> None:
     """The server chooses the names MC808 lists: one dNSName "evil.example, imap.example.com" read as two names, the
     second the host itself ("the certificate is for evil.example, imap.example.com, not imap.example.com"), and a
-    name with a NUL in it as a name cut there. Each name that is no host name is now quoted, as repr quotes it."""
+    name with a NUL in it as a name cut there. Each name that is no host name is now quoted, in double quotes
+    with escapes (errors.double_quoted)."""
     names = ["evil.example, imap.example.com", "imap.example.com\x00.evil.example", "imap.example.com "]
     run = naming(probe, tmp_path, "imap.example.com", [x509.DNSName(name) for name in names])
     assert run.findings == [
-        Found(5, "MC808", "error", "the certificate is for 'evil.example, imap.example.com', "
-              "'imap.example.com\\x00.evil.example', 'imap.example.com ', not imap.example.com; use a name it lists "
+        Found(5, "MC808", "error", 'the certificate is for "evil.example, imap.example.com", '
+              '"imap.example.com\\x00.evil.example", "imap.example.com ", not imap.example.com; use a name it lists '
               "as host, or ask for a certificate that names this host"),
         SMTPS_OK,
     ]  # fmt: skip

@@ -91,7 +91,7 @@ def test_a_background_child_of_the_password_command_ends_with_it(tmp_path: Path,
     out, err = process.communicate(timeout=3 * 5)
     assert (process.returncode, err) == (1, "")  # no "Event loop is closed" noise either
     assert json.loads(out)[-1]["message"] == (
-        "the server refused the credentials of alice@example.org (PLAIN): 'BAD you sent *** = ***'"
+        'the server refused the credentials of alice@example.org (PLAIN): "BAD you sent *** = ***"'
     )
     [sleeper] = wait_for_file(pids)
     assert gone(sleeper)

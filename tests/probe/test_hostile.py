@@ -53,12 +53,12 @@ CASES: list[tuple[str, Any, str]] = [
         sends(b"* OK " + b"A" * 20000),
         "the server sent a line longer than 16384 bytes while waiting for the IMAP greeting",
     ),
-    ("bye", sends(b"* BYE go away\r\n"), "the server refused the connection: '* BYE go away'"),
-    ("okay", sends(b"* OKAY ready\r\n"), "expected an IMAP greeting (* OK), got '* OKAY ready'"),  # a status is a word
+    ("bye", sends(b"* BYE go away\r\n"), 'the server refused the connection: "* BYE go away"'),
+    ("okay", sends(b"* OKAY ready\r\n"), 'expected an IMAP greeting (* OK), got "* OKAY ready"'),  # a status is a word
     (
         "control characters",
         sends(b"HELLO\x1b[31m\x00\r\n"),
-        "expected an IMAP greeting (* OK), got 'HELLO\\x1b[31m\\x00'",
+        'expected an IMAP greeting (* OK), got "HELLO\\x1b[31m\\x00"',
     ),
     ("half a line", sends(b"* OK"), "no answer within 2 s while waiting for the IMAP greeting"),
     (
@@ -98,7 +98,7 @@ def test_smtp_reply_code_of_non_ascii_digits(probe: Any, greeting: str) -> None:
             outgoing={"protocol": "smtp", "host": "127.0.0.1", "port": server.port, "security": "none", "auth": "none",
                       "timeout": 2}
         )  # fmt: skip
-    assert run.findings == [Found(5, "MC818", "error", f"expected an SMTP reply, got {greeting!r}")]
+    assert run.findings == [Found(5, "MC818", "error", f'expected an SMTP reply, got "{greeting}"')]
     assert run.code == 1
 
 
@@ -867,7 +867,7 @@ def test_a_crash_while_probing_is_an_internal_error_not_a_finding(
             incoming={"protocol": "imap", "port": imap.port, **server},
             outgoing={"protocol": "smtp", "port": smtp.port, **server},
         )
-    assert run.findings == [Found(5, "MC818", "error", "the server refused the connection: '* BYE go away'")]
+    assert run.findings == [Found(5, "MC818", "error", 'the server refused the connection: "* BYE go away"')]
     assert run.err == (
         f"mailconf: {tmp_path / 'accounts.yaml'}: internal error (RuntimeError) while probing "
         f"test outgoing smtp://127.0.0.1:{smtp.port}; please report it (MAILCONF_DEBUG=1 shows the traceback)\n"
@@ -922,7 +922,7 @@ def test_sasl_continuations_that_never_end(probe: Any, protocol: str, tmp_path: 
 
 MIXED = (
     "one SMTP reply changed its code from {} to {} while waiting for {} (RFC 5321 section 4.2.1: every line of a "
-    "reply has the same code): {!r}"
+    'reply has the same code): "{}"'
 )
 
 
@@ -985,16 +985,16 @@ BYE_CAPABILITIES = {
     ("answered", "then_close", "findings"),
     [
         ("capability", False, [Found(5, "MC818", "error", "the server ended the session while waiting for the "
-                                     "CAPABILITY response: '* BYE autologout; idle for too long'")]),
+                                     "CAPABILITY response: \"* BYE autologout; idle for too long\"")]),
         ("authenticate", False, [Found(5, "MC820", "info", "IMAP over no TLS; login offered: PLAIN"),
                                  Found(5, "MC818", "error", "the server ended the session while waiting for the answer "
-                                       "to AUTHENTICATE PLAIN: '* BYE autologout; idle for too long'")]),
+                                       "to AUTHENTICATE PLAIN: \"* BYE autologout; idle for too long\"")]),
         ("login", False, [Found(5, "MC820", "info", "IMAP over no TLS; login offered: LOGIN command"),
                           Found(5, "MC818", "error", "the server ended the session while waiting for the answer to "
-                                "LOGIN: '* BYE autologout; idle for too long'")]),
+                                'LOGIN: "* BYE autologout; idle for too long"')]),
         ("login", True, [Found(5, "MC820", "info", "IMAP over no TLS; login offered: LOGIN command"),
                          Found(5, "MC818", "error", "the server ended the session while waiting for the answer to "
-                               "LOGIN: '* BYE autologout; idle for too long'")]),
+                               'LOGIN: "* BYE autologout; idle for too long"')]),
     ],
     ids=["capability", "authenticate", "login", "login-then-close"],
 )  # fmt: skip
@@ -1041,7 +1041,7 @@ def test_a_continuation_to_a_command_that_sends_no_more_is_a_protocol_error(
     waiting = "the CAPABILITY response" if step == "capability" else "the answer to LOGIN"
     findings = [Found(5, "MC820", "info", "IMAP over no TLS; login offered: LOGIN command")] if step == "login" else []
     findings.append(Found(5, "MC818", "error", f"the server asked for more (a continuation) while waiting for "
-                          f"{waiting}: '+ go on'"))  # fmt: skip
+                          f'{waiting}: "+ go on"'))  # fmt: skip
     assert cleartext_login(probe, tmp_path, script, "imap") == (findings, 1, "")
 
 

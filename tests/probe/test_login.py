@@ -259,7 +259,7 @@ def test_wrong_password_with_scram(probe: Any, dovecot_scram: Dovecot, certs: Ce
         5,
         "MC815",
         "error",
-        "the server refused the credentials of alice@example.org (SCRAM-SHA-256): '-ERR [AUTH] Authentication failed.'",
+        'the server refused the credentials of alice@example.org (SCRAM-SHA-256): "-ERR [AUTH] Authentication failed."',
     )
 
 
@@ -468,7 +468,7 @@ def test_wrong_token(probe: Any, smtp_tls: SmtpServer, certs: Certificates, tmp_
         "MC815",
         "error",
         "the server refused the credentials of alice@example.org (XOAUTH2): "
-        "'535 5.7.8 Authentication credentials invalid'",
+        '"535 5.7.8 Authentication credentials invalid"',
     )
     assert_secret_hidden(run, "tok-wrong")
 
@@ -481,7 +481,7 @@ def test_wrong_password(probe: Any, dovecot: Dovecot, certs: Certificates, tmp_p
         "MC815",
         "error",
         "the server refused the credentials of alice@example.org (PLAIN): "
-        "'NO [AUTHENTICATIONFAILED] Authentication failed.'",
+        '"NO [AUTHENTICATIONFAILED] Authentication failed."',
     )
     assert run.code == 1
     assert_secret_hidden(run, "not-the-password")
@@ -511,7 +511,7 @@ def test_wrong_password_smtp(probe: Any, smtp_starttls: SmtpServer, certs: Certi
         "MC815",
         "error",
         "the server refused the credentials of alice@example.org (PLAIN): "
-        "'535 5.7.8 Authentication credentials invalid'",
+        '"535 5.7.8 Authentication credentials invalid"',
     )
 
 
@@ -833,10 +833,10 @@ def _says_almost_ok(protocol: str, context: ssl.SSLContext) -> Any:
     ("protocol", "finding"),
     [
         ("imap", Found(5, "MC815", "error", "the server refused the credentials of alice@example.org (LOGIN command): "
-                                            "'OKAY logged in'")),
+                                            '"OKAY logged in"')),
         ("pop3", Found(5, "MC815", "error", "the server refused the credentials of alice@example.org (USER/PASS): "
-                                            "'+OKAY logged in'")),
-        ("smtp", Found(5, "MC818", "error", "expected an SMTP reply, got '2350 logged in'")),
+                                            '"+OKAY logged in"')),
+        ("smtp", Found(5, "MC818", "error", 'expected an SMTP reply, got "2350 logged in"')),
     ],
 )  # fmt: skip
 def test_a_status_that_only_starts_like_success_is_no_login(

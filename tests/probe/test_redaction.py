@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from mailconf.cli import main
+from mailconf.errors import double_quoted
+from mailconf.probe.conn import Quoted, render
 from mailconf.probe.redact import MASK, Redactor
 from tests.probe.conftest import secret_file, write_accounts
 from tests.servers import CAROL, CRAM_CHALLENGE, ScriptedServer, refuse_and_echo
@@ -64,10 +66,17 @@ def forms_sent() -> tuple[list[str], list[str]]:
     raw = SECRET.encode()
     quoted = SECRET.replace("\\", "\\\\").replace('"', '\\"')
     digest = hmac.new(raw, CRAM_CHALLENGE, hashlib.md5).hexdigest()
+    # as a message quotes it (errors.double_quoted: the secret's characters are all printable), as repr and JSON do
     texts = [
         shown
         for text in (SECRET, quoted, digest)
-        for shown in (text, repr(text)[1:-1], json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1])
+        for shown in (
+            text,
+            text.replace("\\", "\\\\").replace('"', '\\"'),
+            repr(text)[1:-1],
+            json.dumps(text)[1:-1],
+            json.dumps(text, ensure_ascii=False)[1:-1],
+        )
     ]
     responses = [
         b"\0" + USER.encode() + b"\0" + raw,  # PLAIN
@@ -111,7 +120,7 @@ def test_a_server_quoting_the_login_back_never_shows_the_secret(
         capfd.readouterr()
         code = main(["probe", "--format", fmt, "--login", "--allow-cleartext", str(path)])
     out, err = capfd.readouterr()
-    message = f"the server refused the credentials of {USER} ({label}): {answer!r}"
+    message = f"the server refused the credentials of {USER} ({label}): {double_quoted(answer)}"
     assert code == 1
     assert err == ""
     if fmt == "json":
@@ -145,7 +154,7 @@ def test_the_user_name_is_never_taken_for_a_secret() -> None:
     redactor = Redactor()
     redactor.secret("hunter22")
     redactor.sent(b"\0" + USER.encode() + b"\0hunter22")
-    assert redactor.redact(f"the credentials of {USER}: 'NO hunter22'") == f"the credentials of {USER}: 'NO ***'"
+    assert redactor.redact(f'the credentials of {USER}: "NO hunter22"') == f'the credentials of {USER}: "NO ***"'
 
 
 Script = Callable[[socket.socket, threading.Event], None]
@@ -201,7 +210,7 @@ def test_a_server_quoting_the_password_back_in_another_letter_case_never_shows_i
     assert (code, err) == (1, "")
     assert [(f["rule"], f["message"]) for f in json.loads(out)][-1] == (
         "MC815",
-        f"the server refused the credentials of {USER} (LOGIN command): {answer!r}",
+        f"the server refused the credentials of {USER} (LOGIN command): {double_quoted(answer)}",
     )
     assert case(secret) not in out
     assert not any(case(secret) in f["message"] for f in json.loads(out))  # JSON escapes what is not ASCII
@@ -258,7 +267,7 @@ def test_a_secret_one_server_received_is_masked_in_what_another_server_says(
     assert out.splitlines() == [
         f"{at.format(5)} info MC820 server-ok: IMAP over no TLS; login offered: LOGIN command",
         f"{at.format(5)} error MC815 login-failed: the server refused the credentials of {USER} (LOGIN command): "
-        "'NO wrong'",
+        '"NO wrong"',
         f"{at.format(6)} error MC813 auth-not-offered: none of the declared mechanisms (LOGIN) is offered; {offers}",
         f"{at.format(6)} info MC820 server-ok: SMTP over no TLS; login offered: {MASK}, PLAIN",
         f"{at.format(6)} error MC816 login-not-attempted: no mechanism probe can log in with is offered for auth "
@@ -317,8 +326,8 @@ def test_a_server_padding_its_text_so_that_the_cut_falls_inside_a_secret_never_s
     offered = f"{'Y' * 30}{MASK}, LOGIN command"
     messages = [
         ("MC820", f"IMAP over no TLS; login offered: {offered}"),
-        ("MC815", f"the server refused the credentials of {USER} (LOGIN command): 'NO wrong'"),
-        ("MC818", f"EHLO failed: 550 '{'x' * 150}{MASK}'"),
+        ("MC815", f'the server refused the credentials of {USER} (LOGIN command): "NO wrong"'),
+        ("MC818", f'EHLO failed: 550 "{"x" * 150}{MASK}"'),
     ]
     if fmt == "text":
         at = f"{path}:{{}}:5:"
@@ -342,3 +351,14 @@ def test_a_server_padding_its_text_so_that_the_cut_falls_inside_a_secret_never_s
                 for line in out.splitlines()] == [m for _, m in messages]  # fmt: skip
     assert secret[:7] not in (out + err).lower()
     assert (code, err) == (1, "")
+
+
+def test_a_secret_a_server_spells_as_the_message_quotes_it_is_masked() -> None:
+    """Server text is quoted by errors.double_quoted (it was repr): a secret holding a ``"``, a backslash and an ESC
+    is masked whether the server sends it as it is or spelt as the quoting writes it (``\\"``, ``\\\\``, ``\\x1b``),
+    which only the second pass, over the quoted message, can see."""
+    redactor = Redactor()
+    redactor.secret('pa"ss\\w\x1bord')
+    for said in ('NO you sent pa"ss\\w\x1bord', 'NO you sent pa\\"ss\\\\w\\x1bord'):
+        shown = render(("the server refused: ", Quoted(said)), redactor.redact)
+        assert shown == f'the server refused: {double_quoted("NO you sent ")[:-1]}{MASK}"'

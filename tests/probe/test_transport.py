@@ -264,7 +264,7 @@ def test_wrong_protocol_on_the_port(probe: Any, dovecot: Dovecot) -> None:
     with socket.create_connection(("127.0.0.1", dovecot.ports.imap), timeout=2) as sock:
         greeting = sock.makefile("rb").readline().decode().rstrip("\r\n")
     run = probe(incoming={**imap(dovecot.ports.imap), "protocol": "pop3"})
-    assert run.findings == [Found(5, "MC818", "error", f"expected a POP3 greeting (+OK), got {greeting!r}")]
+    assert run.findings == [Found(5, "MC818", "error", f'expected a POP3 greeting (+OK), got "{greeting}"')]
 
 
 def test_implicit_tls_declared_on_a_cleartext_port(probe: Any, dovecot: Dovecot) -> None:
