@@ -9,7 +9,8 @@
   localhost from another host, and at most :data:`MAX_REDIRECTS` times; the
   body is read in pieces and abandoned past :data:`MAX_BYTES`; every read ends
   by the run's deadline. A URL or a reason phrase the server chose is shown
-  cut (``values.clipped``): a header may be 64 KiB.
+  cut (``values.clipped``): a header may be 64 KiB. One refused for a space or a
+  control character in it is also in double quotes (``values.clipped_quoted``).
 - ``--ca-file`` adds a trust anchor to the system's.
 
 Every failure is a :class:`FetchError` whose message says what happened in one
@@ -30,7 +31,7 @@ from typing import NamedTuple, cast
 from .. import __version__
 from ..hostnames import idna_form, looks_like_address
 from .dns import Dns, DnsError
-from .values import clipped
+from .values import clipped, clipped_quoted
 
 #: A configuration file is a few kilobytes; anything past this is refused (an endless body).
 MAX_BYTES = 1024 * 1024
@@ -124,14 +125,14 @@ def _target(url: str, location: str) -> str:
     host = parts.hostname or ""
     if not host.isprintable() or " " in host:  # http.client refuses it (InvalidURL): it would break the Host header
         raise FetchError(
-            f"redirected to {clipped(repr(target))}: refused (its host has a space or a control character)"
+            f"redirected to {clipped_quoted(target)}: refused (its host has a space or a control character)"
         )
     request = parts.path + parts.query
     if not request.isascii():  # http.client sends the request line as ASCII
         raise FetchError(f"redirected to {clipped(target)}: refused (its path is not ASCII)")
     if not request.isprintable() or " " in request:  # it would split or end the request line
         raise FetchError(
-            f"redirected to {clipped(repr(target))}: refused (its path has a space or a control character)"
+            f"redirected to {clipped_quoted(target)}: refused (its path has a space or a control character)"
         )
     return target
 

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from ..errors import cut
+from ..errors import cut, double_quoted
 from ..model import Auth, Protocol, Security
 
 
@@ -90,6 +90,12 @@ def clipped(text: str) -> str:
     """A longer text from the network as a line shows it: as it is, cut past :data:`MAX_TEXT` (control characters
     are escaped where the line is printed, as in every line)."""
     return cut(text, MAX_TEXT, str)
+
+
+def clipped_quoted(text: str) -> str:
+    """:func:`clipped`, the kept part in double quotes (:func:`~mailconf.errors.double_quoted`): for a URL refused for
+    a space or a control character in it, which would otherwise not show where it ends."""
+    return cut(text, MAX_TEXT, double_quoted)
 
 
 class Config(NamedTuple):

@@ -334,7 +334,7 @@ def test_redirect_to_http(discover: Any, rig_certs: RigCerts) -> None:
      ("/caf\u00e9", "redirected to https://autoconfig.example.test/caf\u00e9: refused (its path is not ASCII)"),
      ("https://autoconfig.example.test:0/x",
       "redirected to https://autoconfig.example.test:0/x: not a valid URL (port 0)"),
-     ("/a b", "redirected to 'https://autoconfig.example.test/a b': refused (its path has a space or a control "
+     ("/a b", 'redirected to "https://autoconfig.example.test/a b": refused (its path has a space or a control '
       "character)")],  # a tab or a newline never gets here: urllib removes them from URLs
     ids=["bad-ipv6", "port-out-of-range", "port-not-a-number", "non-ascii-path", "port-0", "space"],
 )  # fmt: skip
@@ -937,6 +937,12 @@ def cut(text: str) -> str:
     return f"{text[:MAX_TEXT]}... ({len(text)} characters)"
 
 
+def cut_quoted(text: str) -> str:
+    """``text`` as a line shows a longer URL refused for a space in it (values.clipped_quoted), of printable ASCII."""
+    assert len(text) > MAX_TEXT and text.isascii() and text.isprintable() and not {'"', "\\"} & set(text)
+    return f'"{text[:MAX_TEXT]}"... ({len(text)} characters)'
+
+
 def reason_phrase(handler: Any) -> None:
     handler.send_response(404, "x" * 60_000)
     handler.send_header("Content-Length", "0")
@@ -949,8 +955,8 @@ def reason_phrase(handler: Any) -> None:
       f"redirected to {cut(f'http://autoconfig.example.test{LONG_PATH}')}: refused (redirects are followed to "
       "https:// only)"),
      (redirect(f"https://autoconfig.example.test{LONG_PATH} x"),
-      f"redirected to {cut(repr(f'https://autoconfig.example.test{LONG_PATH} x'))}: refused (its path has a space "
-      "or a control character)"),
+      f"redirected to {cut_quoted(f'https://autoconfig.example.test{LONG_PATH} x')}: refused (its path has a "
+      "space or a control character)"),
      (redirect("/loop" + LONG_PATH),
       f"more than 5 redirects (a loop?); last to {cut(f'https://autoconfig.example.test/loop{LONG_PATH}')}"),
      (reason_phrase, f"HTTP 404 {cut('x' * 60_000)}"),
@@ -1067,17 +1073,22 @@ def test_a_redirect_to_an_address_or_localhost_is_refused(location: str, discove
 
 
 @pytest.mark.parametrize(
-    "host", ["a b.example.test", "a\x00b.example.test", "a\x7fb.example.test"], ids=["space", "nul", "del"]
-)
+    ("host", "shown"),
+    [("a b.example.test", "a b.example.test"), ("a\x00b.example.test", "a\\x00b.example.test"),
+     ("a\x7fb.example.test", "a\\x7fb.example.test")],
+    ids=["space", "nul", "del"],
+)  # fmt: skip
 def test_a_redirect_to_a_host_with_a_space_or_a_control_character_is_refused(
-    host: str, discover: Any, rig_certs: RigCerts
+    host: str, shown: str, discover: Any, rig_certs: RigCerts
 ) -> None:
     """The host of a redirect's Location was asked of DNS, then given to http.client, which refuses it (InvalidURL,
     as it would break the Host header) outside what the fetch catches: the lookup said `internal error (InvalidURL);
     please report it`. It is now refused before anything is asked, as a path with a space is."""
     target = f"https://{host}/mail/config-v1.1.xml"
     run, dns = served(discover, rig_certs, redirect(target))
-    reason = f"redirected to {target!r}: refused (its host has a space or a control character)"
+    reason = (
+        f'redirected to "https://{shown}/mail/config-v1.1.xml": refused (its host has a space or a control character)'
+    )
     assert run == Run(1, "", nothing_found(dns, reason))
 
 
