@@ -32,9 +32,12 @@ from tests.targets import _imap_stub as imap_stub
 #: Every wait for aerc is bounded by this many seconds.
 AERC_TIMEOUT = 30.0
 #: The wait for what aerc says once it has sent (or failed to send) a message: aerc 0.14 now and then holds a send
-#: for 30 s, its IMAP connection-timeout, when the test composes while the account is still opening (about 1 run in
-#: 60 here, 1 in 25 when the stub offers IDLE; once in CI, where "Message sent." came after AERC_TIMEOUT). The stub
-#: and the SMTP server have answered everything by then (their logs, 2026-12-07); aerc goes on once the 30 s pass.
+#: until its IMAP connection drops, when the test composes while the account is still opening (about 1 run in 60
+#: here, 1 in 25 when the stub offers IDLE; once in CI, where "Message sent." came after AERC_TIMEOUT). The stub and
+#: the SMTP server have answered everything by then (their logs, 2026-12-07). The connection drops 30 s after aerc's
+#: last IMAP command: aerc sets go-imap's Timeout to its connection-timeout, 30 s, and go-imap 1.2 (client.go,
+#: execute) puts that deadline on the connection for each command and never takes it off, so an idle reader times
+#: out; aerc then reconnects, and the send goes on.
 SEND_TIMEOUT = AERC_TIMEOUT + 45.0
 
 #: The aerc versions the tests run, as ``--option version`` names them.
