@@ -13,7 +13,8 @@ autodiscover`` writes them: one account per file, from the ``Protocol`` elements
 | the first ``Protocol`` of ``Type`` ``IMAP`` or ``POP3`` / ``SMTP`` | ``incoming`` (``protocol``) / ``outgoing``
   (the others are alternatives, named in a comment) |
 | ``Server``, ``Port`` | ``host`` (read as autoconfig's ``hostname`` is, by the same check: trimmed, lower-cased, a
-  final ``.`` dropped, as Thunderbird reads it), ``port`` (no ``Server`` or ``Port``, or a blank one, or a ``Server``
+  final ``.`` dropped, as Thunderbird reads it; an IPv6 address is taken as it is, lower-cased, as Outlook takes it
+  and the autodiscover target writes it), ``port`` (no ``Server`` or ``Port``, or a blank one, or a ``Server``
   that is not a host name or is read as ``false`` or the number 0: the ``Protocol`` is left out with a warning, as
   Thunderbird leaves it out, and the next of its kind is taken; an empty ``<Server/>`` too, which Thunderbird reads as
   the host ``true``) |
@@ -56,6 +57,7 @@ and column (exit 2), like XML that is not well-formed or declares an encoding it
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Sequence
 from pathlib import PurePath
@@ -179,6 +181,18 @@ def _r(tag: str) -> str:
     return f"{{{NS_RESPONSE}}}{tag}"
 
 
+def _ipv6(given: Element | None) -> str | None:
+    """A ``<Server>`` that holds only an IPv6 address: that address, in lower case; else None."""
+    if given is None or len(given) or given.attrib:
+        return None
+    text = (given.text or "").strip(JS_SPACE)
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return None
+    return text.lower()
+
+
 def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> dict[str, Any] | None:
     """The account file's server, or None (said) where Thunderbird leaves the Protocol out for the next."""
 
@@ -187,7 +201,10 @@ def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> d
         return None if value is None else value.strip()
 
     given = protocol.find(_r("Server"))
-    host = read_host(given, None)  # InputSanitizer.hostname, as Thunderbird reads <Server> (and autoconfig's hostname)
+    # an IPv6 address as it is: Outlook takes one, the account file holds one, and mailconf's autodiscover target
+    # writes one (with a gap for an incoming server, which Thunderbird cannot create an account for); else
+    # InputSanitizer.hostname, as Thunderbird reads <Server> (and autoconfig's hostname)
+    host = _ipv6(given) or read_host(given, None)
     if isinstance(host, Skipped):  # readAutoDiscoverXML throws, and takes the next Protocol
         why = "no <Server>" if host.why == "no hostname" else host.why
         found.warn(parsed.at(protocol if given is None else given),

@@ -584,6 +584,19 @@ def test_a_server_is_read_as_the_autoconfig_reader_reads_a_hostname(tmp_path: Pa
     )
 
 
+@pytest.mark.parametrize("server", ["::1", " 2001:DB8::25 "])
+def test_a_server_that_is_an_ipv6_address_is_imported_as_it_is(tmp_path: Path, server: str) -> None:
+    # Outlook takes an IPv6 address, the account file holds one, and the autodiscover target writes one (an
+    # outgoing "::1" rendered, then imported, came back without its server: the host check took it for no host)
+    path = tmp_path / "x@example.org.xml"
+    path.write_text(_serverless(f"<Server>{server}</Server>"))
+    result = import_paths("autodiscover", [str(path)], ReadOptions())
+    assert (result.accounts["x-example.org"]["incoming"]["host"], result.warnings) == (
+        server.strip().lower(),
+        (f"{path}:13:7: alternatives in the file, not imported: second.example.org:143",),
+    )
+
+
 def test_thunderbird_leaves_a_protocol_whose_server_is_no_host_name_out() -> None:
     need("thunderbird")
     from tests.targets._tb_provider import read_with_thunderbird
