@@ -45,7 +45,7 @@ from collections.abc import Mapping
 from typing import NamedTuple, TypeVar
 from xml.etree.ElementTree import Element
 
-from .errors import cut
+from .errors import cut, double_quoted
 from .hostnames import is_dns_host, is_dotted_quad, is_host_name
 from .model import Auth, Protocol, Security
 
@@ -112,12 +112,12 @@ class Settings(NamedTuple):
     leave_on_server: bool | None = None  # POP3: None when <pop3> says nothing usable
     leave_days: int | None = None
     #: what the element says that is not kept as written, one line each, as both commands say it
-    #: (``<incomingServer type='pop3'> pop.example.com: daysToLeaveMessagesOnServer '0' is not ...``)
+    #: (``<incomingServer type="pop3"> pop.example.com: daysToLeaveMessagesOnServer "0" is not ...``)
     dropped: tuple[str, ...] = ()
 
 
 class Skipped(NamedTuple):
-    """A server left out: ``<incomingServer type='imap'> imap.example.com left out: no socketType``."""
+    """A server left out: ``<incomingServer type="imap"> imap.example.com left out: no socketType``."""
 
     what: str  # the element and its type, and the host when it was read
     why: str
@@ -129,8 +129,9 @@ class Skipped(NamedTuple):
 
 
 def quoted(value: str) -> str:
-    """A value of the file as a reason quotes it: repr(), cut past :data:`QUOTED` characters."""
-    return cut(value, QUOTED, repr)
+    """A value of the file as a reason quotes it: :func:`~mailconf.errors.double_quoted`, cut past :data:`QUOTED`
+    characters (``"9999..."... (70 characters)``)."""
+    return cut(value, QUOTED, double_quoted)
 
 
 def listed(values: list[str]) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from mailconf.clientconfig import QUOTED
 from mailconf.discover.clientconfig import XmlError, parse
-from mailconf.errors import cut
+from mailconf.errors import cut, double_quoted
 from mailconf.importers import ReadOptions
 from mailconf.importers._core import NoAccount, import_paths
 from mailconf.model import Protocol, Security, default_port
@@ -128,21 +128,21 @@ def test_discover_and_import_read_a_server_alike(case: str, tmp_path: Path) -> N
 
 def test_a_server_left_out_and_settings_dropped_are_noted() -> None:
     xml = DOCUMENT.format(**{**GOOD, "port": "<port>\u00b2</port>", "pop3": _pop3("yes")})
-    note = "<incomingServer type='pop3'> pop.example.com left out: '\u00b2' is not a port"
+    note = '<incomingServer type="pop3"> pop.example.com left out: "\u00b2" is not a port'
     assert parse(xml.encode(), ADDRESS).notes == (note,)
     xml = DOCUMENT.format(**{**GOOD, "pop3": _pop3("yes", "5")})
-    said = "<incomingServer type='pop3'> pop.example.com: leaveMessagesOnServer 'yes' is neither true nor false: the "
+    said = '<incomingServer type="pop3"> pop.example.com: leaveMessagesOnServer "yes" is neither true nor false: the '
     assert parse(xml.encode(), ADDRESS).notes == (said + "<pop3> settings are left out, as Thunderbird leaves them",)
 
 
 #: a <hostname> JXON reads as no value (false in any case, untrimmed; a number that is 0) -> why both leave it out
 NO_VALUE_HOSTS = {
-    "false": "'false' is read as false (no value)",
-    "FALSE": "'FALSE' is read as false (no value)",
-    "0": "'0' is read as the number 0 (no value)",
-    " -0 ": "'-0' is read as the number 0 (no value)",
-    "0e5": "'0e5' is read as the number 0 (no value)",
-    "0x0": "'0x0' is read as the number 0 (no value)",
+    "false": '"false" is read as false (no value)',
+    "FALSE": '"FALSE" is read as false (no value)',
+    "0": '"0" is read as the number 0 (no value)',
+    " -0 ": '"-0" is read as the number 0 (no value)',
+    "0e5": '"0e5" is read as the number 0 (no value)',
+    "0x0": '"0x0" is read as the number 0 (no value)',
 }
 
 
@@ -151,7 +151,7 @@ def test_a_hostname_read_as_no_value_leaves_the_server_out_in_both(tmp_path: Pat
     # InputSanitizer.hostname(false) and (0) throw (nonemptystring): Thunderbird leaves the server out. mailconf took
     # the host 'false', and left '0' out saying Thunderbird would take it
     xml = DOCUMENT.format(**{**GOOD, "host": host})
-    note = f"<incomingServer type='pop3'> left out: {NO_VALUE_HOSTS[host]}"
+    note = f'<incomingServer type="pop3"> left out: {NO_VALUE_HOSTS[host]}'
     assert parse(xml.encode(), ADDRESS).notes == (note,)
     path = tmp_path / "config-v1.1.xml"
     path.write_text(xml, encoding="utf-8")
@@ -173,11 +173,11 @@ def test_an_empty_hostname_is_left_out_saying_thunderbird_reads_true(tmp_path: P
     # mailconf invents no host: the server is left out, and the words no longer say Thunderbird leaves it out too
     xml = DOCUMENT.format(**GOOD).replace("<hostname>pop.example.com</hostname>", element)
     why, also = EMPTY_HOSTS[element]
-    assert parse(xml.encode(), ADDRESS).notes == (f"<incomingServer type='pop3'> left out: {why}",)
+    assert parse(xml.encode(), ADDRESS).notes == (f'<incomingServer type="pop3"> left out: {why}',)
     path = tmp_path / "config-v1.1.xml"
     path.write_text(xml, encoding="utf-8")
     result = import_paths("autoconfig", [str(path)], ReadOptions())
-    assert result.warnings == (f"{path}:3:1: <incomingServer type='pop3'> left out: {why}{also}",)
+    assert result.warnings == (f'{path}:3:1: <incomingServer type="pop3"> left out: {why}{also}',)
     assert result.accounts["example.com"]["incoming"]["host"] == "second.example.com"
 
 
@@ -193,9 +193,9 @@ def test_thunderbird_reads_an_empty_hostname_as_true_and_a_blank_one_as_none() -
 #: a first incoming server's <username> -> the username both commands take (None: the address), and the note
 TRIMMED = "has white space around it: trimmed, where Thunderbird logs in with it as written; check it"
 USERNAMES: dict[str, tuple[str | None, str]] = {
-    "<username> you </username>": ("you", f"username ' you ' {TRIMMED}"),
-    "<username>%EMAILLOCALPART%\t</username>": ("you", f"username '%EMAILLOCALPART%\\t' {TRIMMED}"),
-    "<username>\n  %EMAILADDRESS%\n</username>": (None, f"username '\\n  %EMAILADDRESS%\\n' {TRIMMED}"),
+    "<username> you </username>": ("you", f'username " you " {TRIMMED}'),
+    "<username>%EMAILLOCALPART%\t</username>": ("you", f'username "%EMAILLOCALPART%\\t" {TRIMMED}'),
+    "<username>\n  %EMAILADDRESS%\n</username>": (None, f'username "\\n  %EMAILADDRESS%\\n" {TRIMMED}'),
     "<username/>": (None, "an empty <username/> (Thunderbird logs in as 'true'): the address is the login"),
     "<username> </username>": (None, "a blank <username> (Thunderbird logs in as 'NaN'): the address is the login"),
 }
@@ -209,7 +209,7 @@ def test_a_username_thunderbird_reads_otherwise_is_noted(tmp_path: Path, element
     # holds: the account would not be imported) and takes the address, and says so
     xml = DOCUMENT.format(**GOOD).replace("<username>%EMAILLOCALPART%</username>", element)
     username, note = USERNAMES[element]
-    note = f"<incomingServer type='pop3'> pop.example.com: {note}"
+    note = f'<incomingServer type="pop3"> pop.example.com: {note}'
     parsed = parse(xml.encode(), ADDRESS)
     assert (parsed.servers[0].data().get("username"), parsed.notes) == (username, (note,))
     path = tmp_path / "config-v1.1.xml"
@@ -237,9 +237,9 @@ def test_import_warns_in_the_words_discover_notes(tmp_path: Path) -> None:
     warnings = import_paths("autoconfig", [str(path)], ReadOptions()).warnings
     notes = parse(xml.encode(), ADDRESS).notes
     assert notes == (
-        "<incomingServer type='pop3'> pop.example.com: daysToLeaveMessagesOnServer '0' is not a number of days from 1 "
+        '<incomingServer type="pop3"> pop.example.com: daysToLeaveMessagesOnServer "0" is not a number of days from 1 '
         "to 3650: left out",
-        "<outgoingServer type='smtp'> smtp.example.com left out: no port",
+        '<outgoingServer type="smtp"> smtp.example.com left out: no port',
     )
     assert warnings == (f"{path}:4:89: {notes[0]}", f"{path}:7:1: {notes[1]}; Thunderbird leaves such a server out too")
 
@@ -283,19 +283,19 @@ DOMAINS = """<?xml version="1.0" encoding="UTF-8"?>
 #: a <domain> -> the domain both commands keep, or why they leave it out, and whether Thunderbird keeps it
 DOMAIN_CASES: dict[str, tuple[str | None, str, bool]] = {
     "<domain> </domain>": (None, "blank", False),
-    "<domain>bad domain</domain>": (None, "'bad domain' is not a host name", False),
-    "<domain>a_b.example</domain>": (None, "'a_b.example' is not a host name", False),
-    "<domain>%EMAILDOMAIN%</domain>": (None, "'%EMAILDOMAIN%' is a placeholder, no domain", True),
-    "<domain>192.0.2.1</domain>": (None, "'192.0.2.1' is read as an IP address, not a domain", True),
-    "<domain>0x7f000001</domain>": (None, "'0x7f000001' is read as the number 0 (no value)", False),
+    "<domain>bad domain</domain>": (None, '"bad domain" is not a host name', False),
+    "<domain>a_b.example</domain>": (None, '"a_b.example" is not a host name', False),
+    "<domain>%EMAILDOMAIN%</domain>": (None, '"%EMAILDOMAIN%" is a placeholder, no domain', True),
+    "<domain>192.0.2.1</domain>": (None, '"192.0.2.1" is read as an IP address, not a domain', True),
+    "<domain>0x7f000001</domain>": (None, '"0x7f000001" is read as the number 0 (no value)', False),
     "<domain> Example.NET. </domain>": ("example.net", "", True),
     "<domain/>": (None, "empty (Thunderbird reads <domain/> as the domain 'true')", True),
-    "<domain>123</domain>": (None, "'123' is read as an IP address, not a domain", True),
-    "<domain>false</domain>": (None, "'false' is read as false (no value)", False),
-    "<domain>False</domain>": (None, "'False' is read as false (no value)", False),
+    "<domain>123</domain>": (None, '"123" is read as an IP address, not a domain', True),
+    "<domain>false</domain>": (None, '"false" is read as false (no value)', False),
+    "<domain>False</domain>": (None, '"False" is read as false (no value)', False),
     "<domain> false </domain>": ("false", "", True),
-    "<domain>0</domain>": (None, "'0' is read as the number 0 (no value)", False),
-    "<domain>00</domain>": (None, "'00' is read as the number 0 (no value)", False),
+    "<domain>0</domain>": (None, '"0" is read as the number 0 (no value)', False),
+    "<domain>00</domain>": (None, '"00" is read as the number 0 (no value)', False),
 }
 
 
@@ -334,7 +334,7 @@ def test_a_placeholder_domain_is_for_any_address_so_import_has_none(tmp_path: Pa
     """Thunderbird takes a file whose only <domain> is %EMAILDOMAIN% (for any address): discover too; the import
     has no domain to put in the address (it wrote you@%EMAILDOMAIN%)."""
     xml = DOMAINS.format(domains="<domain>%EMAILDOMAIN%</domain>")
-    note = "<domain> left out: '%EMAILDOMAIN%' is a placeholder, no domain"
+    note = '<domain> left out: "%EMAILDOMAIN%" is a placeholder, no domain'
     parsed = parse(xml.encode(), ADDRESS)
     assert (parsed.domains, parsed.notes, len(parsed.servers)) == ((), (note,), 2)
     path = tmp_path / "config-v1.1.xml"
@@ -367,8 +367,8 @@ def test_a_long_number_is_read_in_linear_time(tmp_path: Path) -> None:
     began = time.process_time()
     notes = parse(xml.encode(), ADDRESS).notes
     spent = time.process_time() - began
-    said = cut(f"{digits}x", QUOTED, repr)
-    assert notes == (f"<incomingServer type='pop3'> pop.example.com left out: {said} is not a port",)
+    said = cut(f"{digits}x", QUOTED, double_quoted)
+    assert notes == (f'<incomingServer type="pop3"> pop.example.com left out: {said} is not a port',)
     assert imported(xml.replace(f"<port>{digits}x</port>", "<port>995</port>"), tmp_path)["incoming"] == {
         "protocol": "pop3", "host": "pop.example.com", "port": 995, "security": "tls", "auth": "password",
         "username": "you", "leave_on_server": True,

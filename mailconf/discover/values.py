@@ -69,8 +69,9 @@ MAX_SHOWN = 64
 
 
 def shown(value: str) -> str:
-    """A value from the network as a note shows it: quoted, control characters escaped, cut past :data:`MAX_SHOWN`."""
-    return cut(value, MAX_SHOWN, repr)
+    """A value from the network as a note shows it: :func:`~mailconf.errors.double_quoted` (control characters
+    escaped), cut past :data:`MAX_SHOWN` (``"9999..."... (5000 characters)``)."""
+    return cut(value, MAX_SHOWN, double_quoted)
 
 
 def listed(values: Sequence[str]) -> str:

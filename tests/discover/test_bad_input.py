@@ -31,6 +31,7 @@ import pytest
 from mailconf.discover.dns import Dns, Mx, parse_server
 from mailconf.discover.http import context as http_context
 from mailconf.discover.values import MAX_TEXT
+from mailconf.errors import double_quoted
 from tests.conftest import ROOT, need
 from tests.servers import HOST, Dovecot, KeyPair, Script, ScriptedServer, SmtpServer, server_context
 
@@ -131,13 +132,13 @@ def test_xml_in_an_encoding_that_cannot_be_read(declared: str, why: str, discove
 
 @pytest.mark.parametrize(
     ("port", "shown"),
-    [("\u00b2", "'\u00b2'"), ("\u0669\u0669\u0663", "'\u0669\u0669\u0663'"),
-     ("9" * 5000, f"'{'9' * 64}'... (5000 characters)")],  # a note shows 64 characters of a value at most
+    [("\u00b2", '"\u00b2"'), ("\u0669\u0669\u0663", '"\u0669\u0669\u0663"'),
+     ("9" * 5000, f'"{"9" * 64}"... (5000 characters)')],  # a note shows 64 characters of a value at most
     ids=["superscript-2", "arabic-indic-993", "5000-digits"],
 )  # fmt: skip
 def test_port_that_is_not_ascii_digits(port: str, shown: str, discover: Any, rig_certs: RigCerts) -> None:
     run, dns = served(discover, rig_certs, xml(config(server("imap", "imap.example.test", port))))  # type: ignore[arg-type]
-    note = f"<incomingServer type='imap'> imap.example.test left out: {shown} is not a port"
+    note = f'<incomingServer type="imap"> imap.example.test left out: {shown} is not a port'
     assert run == Run(1, "", nothing_found(dns, f"no IMAP, POP3 or SMTP server in it; {note}"))
 
 
@@ -602,7 +603,8 @@ def test_an_mx_host_that_is_a_path_is_not_followed(discover: Any, tmp_path: Path
     finally:
         shutil.rmtree(outside)
     ispdb_line = f"ispdb {ispdb / 'example.test.xml'}: no file for example.test in {ispdb}"
-    assert run == Run(1, "", nothing_found(dns, ispdb=ispdb_line, mx=f"the MX host {mx!r} is not a host name"))
+    mx_line = f"the MX host {double_quoted(mx)} is not a host name"
+    assert run == Run(1, "", nothing_found(dns, ispdb=ispdb_line, mx=mx_line))
 
 
 @pytest.mark.parametrize(
@@ -751,11 +753,11 @@ def test_srv_targets_that_are_no_host_names_are_left_out(discover: Any) -> None:
     ]) as dns:  # fmt: skip
         run = discover(dns, "--no-probe")
     srv = (
-        "_imaps._tcp.example.test: target 'dead:beef' left out: not a host name; "
+        '_imaps._tcp.example.test: target "dead:beef" left out: not a host name; '
         "_imap._tcp.example.test: target imap.example.test left out: port 0 is not a port; "
-        "_pop3s._tcp.example.test: target '0x7f000001' left out: not a host name; "
-        "_pop3._tcp.example.test: target '127.1' left out: not a host name; "
-        "_submissions._tcp.example.test: target '192.0.2.1' left out: not a host name"
+        '_pop3s._tcp.example.test: target "0x7f000001" left out: not a host name; '
+        '_pop3._tcp.example.test: target "127.1" left out: not a host name; '
+        '_submissions._tcp.example.test: target "192.0.2.1" left out: not a host name'
     )
     assert run == Run(1, "", nothing_found(dns, srv=srv))
 
@@ -784,7 +786,7 @@ def test_a_long_target_that_is_no_host_name_is_shown_cut(discover: Any) -> None:
     of several thousand characters. It is cut as every value from the network is (values.shown)."""
     with crafted_dns(bytes_targets) as dns_server:
         run = discover(dns_server, "--no-probe")
-    quoted = "'" + "\\\\255" * 16 + "'... (758 characters)"
+    quoted = '"' + "\\\\255" * 16 + '"... (758 characters)'
     assert run == Run(1, "", nothing_found(
         dns_server,
         mx=f"the MX host {quoted} is not a host name",
@@ -828,7 +830,7 @@ def test_thousands_of_servers_left_out_are_one_short_line(discover: Any, rig_cer
     """Each server left out has a note: 30000 Exchange entries (840 kB) made one reason line of 2.6 MB."""
     body = config('<incomingServer type="exchange"/>' * 30000)
     run, dns = served(discover, rig_certs, xml(body))
-    note = "<incomingServer type='exchange'> left out: mailconf holds IMAP, POP3 and SMTP servers only"
+    note = '<incomingServer type="exchange"> left out: mailconf holds IMAP, POP3 and SMTP servers only'
     reason = "; ".join(["no IMAP, POP3 or SMTP server in it", *[note] * 5, "and 29995 more"])
     assert run == Run(1, "", nothing_found(dns, reason))
 
@@ -837,11 +839,11 @@ def test_a_huge_host_name_is_shown_cut(discover: Any, rig_certs: RigCerts) -> No
     """A 900 kB <hostname> (and an <authentication> list as long) was repeated whole in the reason line."""
     host = "\u202e" + "a" * 900_000  # a right-to-left override first: escaped, as every control character
     run, dns = served(discover, rig_certs, xml(config(server("imap", host, 993))))
-    note = f"<incomingServer type='imap'> left out: '\\u202e{'a' * 63}'... (900001 characters) is not a host name"
+    note = f'<incomingServer type="imap"> left out: "\\u202e{"a" * 63}"... (900001 characters) is not a host name'
     assert run == Run(1, "", nothing_found(dns, f"no IMAP, POP3 or SMTP server in it; {note}"))
     many = "</authentication><authentication>".join(["x"] * 20_000)
     run, dns = served(discover, rig_certs, xml(config(server("imap", "imap.example.test", 993, auth=many))))
-    note = "<incomingServer type='imap'> imap.example.test left out: authentication " + ", ".join(["'x'"] * 5)
+    note = '<incomingServer type="imap"> imap.example.test left out: authentication ' + ", ".join(['"x"'] * 5)
     reason = f"no IMAP, POP3 or SMTP server in it; {note} and 19995 more is none mailconf knows"
     assert run == Run(1, "", nothing_found(dns, reason))
 
@@ -856,8 +858,8 @@ def test_a_host_name_only_a_resolver_reads_as_an_address_is_left_out(discover: A
     with web_and_dns({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf, ["autoconfig.example.test"]) as (_, dns):
         run = discover(dns, "--no-probe")
     notes = (
-        "<incomingServer type='imap'> left out: '0x7f000001' is read as the number 0 (no value); "
-        "<outgoingServer type='smtp'> left out: '0177.0.0.1' is not a host name"
+        '<incomingServer type="imap"> left out: "0x7f000001" is read as the number 0 (no value); '
+        '<outgoingServer type="smtp"> left out: "0177.0.0.1" is not a host name'
     )
     assert run == Run(1, "", nothing_found(dns, f"no IMAP, POP3 or SMTP server in it; {notes}"))
     body = config(server("imap", "192.0.2.1", 993))
@@ -1044,7 +1046,7 @@ def test_an_ispdb_answer_for_another_domain_is_refused(discover: Any, rig_certs:
         online = discover(dns, "--no-probe")
         (tmp_path / "example.test.xml").write_text(body)
         offline = discover(dns, "--no-probe", "--ispdb", str(tmp_path))
-    other = "the file is for 'other.test' (its <domain> elements), not example.test"
+    other = 'the file is for "other.test" (its <domain> elements), not example.test'
     assert online == Run(1, "", nothing_found(dns, ispdb=f"ispdb https://ispdb.test/v1.1/example.test: {other}"))
     assert offline == Run(1, "", nothing_found(dns, ispdb=f"ispdb {tmp_path / 'example.test.xml'}: {other}"))
 

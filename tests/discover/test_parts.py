@@ -174,14 +174,14 @@ def test_hostile_values_are_left_out_with_a_note() -> None:
     parsed = parse(text.encode(), ADDRESS)
     assert parsed.servers == (Candidate(Protocol.SMTP, "smtp.example.test", 465, Security.TLS),)
     assert parsed.notes == (
-        "<incomingServer type='imap'> left out: 'imap.example.test\\nport: 1' is not a host name",
-        "<incomingServer type='imap'> imap.example.test left out: '70000' is not a port",
-        "<incomingServer type='imap'> imap.example.test left out: socketType 'TLS1.0' is none of SSL, STARTTLS, plain",
-        "<incomingServer type='imap'> imap.example.test left out: authentication 'magic' is none mailconf knows",
-        "<incomingServer type='imap'> imap.example.test left out: socketType ' SSL ' is none of SSL, STARTTLS, plain",
-        "<incomingServer type='imap'> imap.example.test left out: authentication ' password-cleartext' is none "
+        '<incomingServer type="imap"> left out: "imap.example.test\\nport: 1" is not a host name',
+        '<incomingServer type="imap"> imap.example.test left out: "70000" is not a port',
+        '<incomingServer type="imap"> imap.example.test left out: socketType "TLS1.0" is none of SSL, STARTTLS, plain',
+        '<incomingServer type="imap"> imap.example.test left out: authentication "magic" is none mailconf knows',
+        '<incomingServer type="imap"> imap.example.test left out: socketType " SSL " is none of SSL, STARTTLS, plain',
+        '<incomingServer type="imap"> imap.example.test left out: authentication " password-cleartext" is none '
         "mailconf knows",
-        "<incomingServer type='exchange'> left out: mailconf holds IMAP, POP3 and SMTP servers only",
+        '<incomingServer type="exchange"> left out: mailconf holds IMAP, POP3 and SMTP servers only',
     )
 
 

@@ -506,7 +506,7 @@ def test_smtp_after_pop_is_no_login(discover: Any, rig_certs: RigCerts) -> None:
     ), "")  # fmt: skip
     notes = parse(body.encode(), ADDRESS).notes
     assert notes == (
-        "<incomingServer type='pop3'> pop.example.test left out: authentication 'smtp-after-pop' is none mailconf "
+        '<incomingServer type="pop3"> pop.example.test left out: authentication "smtp-after-pop" is none mailconf '
         "knows",
     )
 

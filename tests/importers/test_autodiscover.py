@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailconf.cli import main
-from mailconf.errors import MailconfError
+from mailconf.errors import MailconfError, double_quoted
 from mailconf.importers import ReadOptions
 from mailconf.importers._core import NoAccount, import_paths
 from tests.conftest import need
@@ -364,7 +364,7 @@ def test_a_port_in_digits_that_are_not_ascii_is_refused_by_the_schema_not_a_cras
     with pytest.raises(NoAccount) as raised:
         import_paths("autoconfig", [str(config)], ReadOptions())
     assert raised.value.warnings == (
-        f"{config}:1:89: <incomingServer type='pop3'> pop.example.org left out: '²' is not a port; Thunderbird leaves "
+        f'{config}:1:89: <incomingServer type="pop3"> pop.example.org left out: "²" is not a port; Thunderbird leaves '
         "such a server out too",
         f"{config}:1:1: emailProvider 'example.org': no IMAP, POP3 or SMTP server; skipped",
     )
@@ -555,10 +555,10 @@ def test_thunderbird_leaves_a_blank_login_name_out_and_reads_an_empty_one_as_tru
 #: a <Server> InputSanitizer.hostname throws for (readAutoDiscoverXML: the Protocol is skipped for the next) -> why,
 #: as the autoconfig reader says it (mailconf/clientconfig.py: one host check); the import wrote each as the host
 BAD_SERVERS = {
-    "<Server>bad host</Server>": "'bad host' is not a host name",
-    "<Server>a_b.example.org</Server>": "'a_b.example.org' is not a host name",
-    "<Server>false</Server>": "'false' is read as false (no value)",
-    "<Server> 0 </Server>": "'0' is read as the number 0 (no value)",
+    "<Server>bad host</Server>": '"bad host" is not a host name',
+    "<Server>a_b.example.org</Server>": '"a_b.example.org" is not a host name',
+    "<Server>false</Server>": '"false" is read as false (no value)',
+    "<Server> 0 </Server>": '"0" is read as the number 0 (no value)',
 }
 
 
@@ -627,8 +627,8 @@ def test_a_login_name_thunderbird_reads_as_no_value_is_kept_with_a_warning(tmp_p
     assert (result.accounts["x-example.org"]["incoming"], result.warnings) == (
         {"protocol": "imap", "host": "first.example.org", "port": 993, "security": "tls", "auth": "password",
          "username": name},
-        (f"{path}:12:9: IMAP first.example.org: <LoginName> {name!r} is kept as written (Outlook's user name); "
-         f"Thunderbird reads it as {said} and leaves this Protocol out",
+        (f"{path}:12:9: IMAP first.example.org: <LoginName> {double_quoted(name)} is kept as written (Outlook's user "
+         f"name); Thunderbird reads it as {said} and leaves this Protocol out",
          f"{path}:14:7: alternatives in the file, not imported: second.example.org:143"),
     )  # fmt: skip
 

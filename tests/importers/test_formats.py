@@ -295,7 +295,7 @@ def test_autoconfig_days_of_thousands_of_digits_are_left_out_not_the_account(tmp
     result = import_paths("autoconfig", [str(xml)], ReadOptions())
     assert (result.accounts["example.com"]["incoming"], result.warnings) == (
         {k: v for k, v in _POP3.items() if k != "leave_days"},
-        (f"{xml}:9:7: <incomingServer type='pop3'> pop.example.com: daysToLeaveMessagesOnServer '{'9' * 64}'... "
+        (f'{xml}:9:7: <incomingServer type="pop3"> pop.example.com: daysToLeaveMessagesOnServer "{"9" * 64}"... '
          "(5000 characters) is not a number of days from 1 to 3650: left out",),
     )  # fmt: skip
 
@@ -303,7 +303,7 @@ def test_autoconfig_days_of_thousands_of_digits_are_left_out_not_the_account(tmp
 _POP3 = {"protocol": "pop3", "host": "pop.example.com", "port": 995, "security": "tls", "auth": "password",
          "mechanisms": ["cram-md5"], "username": "you", "leave_on_server": True, "leave_days": 10}  # fmt: skip
 _LEFT_OUT = (
-    "{xml}:6:5: <incomingServer type='pop3'> pop.example.com left out: {why}; Thunderbird leaves such a server out too"
+    '{xml}:6:5: <incomingServer type="pop3"> pop.example.com left out: {why}; Thunderbird leaves such a server out too'
 )
 
 
@@ -311,13 +311,13 @@ _LEFT_OUT = (
     ("socket", "incoming", "warning"),
     [
         ("", None, "no socketType"),
-        ("<socketType>TLS1.2</socketType>", None, "socketType 'TLS1.2' is none of SSL, STARTTLS, plain"),
+        ("<socketType>TLS1.2</socketType>", None, 'socketType "TLS1.2" is none of SSL, STARTTLS, plain'),
         # Thunderbird matches the value exactly, as the specification spells it: these were read as TLS
-        ("<socketType>ssl</socketType>", None, "socketType 'ssl' is none of SSL, STARTTLS, plain"),
-        ("<socketType>TLS</socketType>", None, "socketType 'TLS' is none of SSL, STARTTLS, plain"),
-        ("<socketType> SSL </socketType>", None, "socketType ' SSL ' is none of SSL, STARTTLS, plain"),
+        ("<socketType>ssl</socketType>", None, 'socketType "ssl" is none of SSL, STARTTLS, plain'),
+        ("<socketType>TLS</socketType>", None, 'socketType "TLS" is none of SSL, STARTTLS, plain'),
+        ("<socketType> SSL </socketType>", None, 'socketType " SSL " is none of SSL, STARTTLS, plain'),
         ("<socketType></socketType><socketType>x</socketType>", None,
-         "socketType '', 'x' is none of SSL, STARTTLS, plain"),
+         'socketType "", "x" is none of SSL, STARTTLS, plain'),
         # Thunderbird takes the first it knows
         ("<socketType>TLS1.2</socketType><socketType>SSL</socketType>", _POP3, None),
         # the next server of its kind is imported instead, as Thunderbird takes it
@@ -348,8 +348,8 @@ def test_autoconfig_leaves_out_a_server_without_a_known_socket_type(
     ("old", "new", "side", "why"),
     [
         ("<port>587</port>", "", "outgoing", "no port"),
-        ("<port>587</port>", "<port> </port>", "outgoing", "' ' is not a port"),
-        ("<port>995</port>", "<port></port>", "incoming", "'' is not a port"),
+        ("<port>587</port>", "<port> </port>", "outgoing", '" " is not a port'),
+        ("<port>995</port>", "<port></port>", "incoming", '"" is not a port'),
         # the account was refused for its empty host, where Thunderbird takes the next server
         ("<hostname>pop.example.com</hostname>", "<hostname> </hostname>", "incoming", "no hostname"),
         ("<hostname>smtp.example.com</hostname>", "", "outgoing", "no hostname"),
@@ -365,9 +365,9 @@ def test_autoconfig_leaves_out_a_server_without_a_port_as_thunderbird(
     xml.write_text(AUTOCONFIG.replace(old, new))
     accounts, warnings = imported("autoconfig", xml)
     tag, host, line = (
-        ("outgoingServer type='smtp'", "smtp.example.com", 11)
+        ('outgoingServer type="smtp"', "smtp.example.com", 11)
         if side == "outgoing"
-        else ("incomingServer type='pop3'", "pop.example.com", 6)
+        else ('incomingServer type="pop3"', "pop.example.com", 6)
     )
     host = "" if why == "no hostname" else f" {host}"
     assert (side in accounts["example.com"], warnings) == (False, (
@@ -521,7 +521,7 @@ def test_autoconfig_leaves_out_a_server_without_a_known_authentication(tmp_path:
                                       "<authentication>password-hashed</authentication>"))  # fmt: skip
     accounts, warnings = imported("autoconfig", xml)
     assert ("incoming" in accounts["example.com"], warnings) == (False, (
-        f"{xml}:6:5: <incomingServer type='pop3'> pop.example.com left out: authentication 'password-hashed' is none "
+        f'{xml}:6:5: <incomingServer type="pop3"> pop.example.com left out: authentication "password-hashed" is none '
         "mailconf knows; Thunderbird leaves such a server out too",
     ))  # fmt: skip
     # with no server left, the error says why there is no account (it said only "no autoconfig account found")
@@ -532,7 +532,7 @@ def test_autoconfig_leaves_out_a_server_without_a_known_authentication(tmp_path:
     assert (str(raised.value), raised.value.warnings[0]) == (
         f"{xml}:1:1: no autoconfig account found (the warnings above say what was left out); check that the file is "
         "Thunderbird autoconfig configuration, or choose another --from",
-        f"{xml}:6:5: <incomingServer type='pop3'> pop.example.com left out: no authentication; Thunderbird leaves such "
+        f'{xml}:6:5: <incomingServer type="pop3"> pop.example.com left out: no authentication; Thunderbird leaves such '
         "a server out too",
     )  # the command prints the warnings first (test_import_cli.py)
     assert len(raised.value.warnings) == 3
@@ -710,12 +710,12 @@ def test_autoconfig_says_how_thunderbird_reads_a_port_that_is_not_digits(tmp_pat
     accounts, warnings = imported("autoconfig", xml)
     assert accounts["example.com"]["incoming"]["port"] == 995
     assert warnings == (
-        f"{xml}:6:5: <incomingServer type='pop3'> pop.example.com: port '995abc' is read as 995, as Thunderbird "
+        f'{xml}:6:5: <incomingServer type="pop3"> pop.example.com: port "995abc" is read as 995, as Thunderbird '
         "reads it (JavaScript's parseInt): write 995",
     )
     xml.write_text(AUTOCONFIG.replace("<port>995</port>", "<port>0x3e3</port>"))
     accounts, warnings = imported("autoconfig", xml)
     assert ("incoming" in accounts["example.com"], warnings) == (False, (
-        f"{xml}:6:5: <incomingServer type='pop3'> pop.example.com left out: '0x3e3' is not a port; Thunderbird "
+        f'{xml}:6:5: <incomingServer type="pop3"> pop.example.com left out: "0x3e3" is not a port; Thunderbird '
         "leaves such a server out too",
     ))  # fmt: skip
