@@ -326,7 +326,7 @@ def test_a_provider_without_a_domain_is_refused_by_both(tmp_path: Path) -> None:
         import_paths("autoconfig", [str(path)], ReadOptions())
     assert refused.value.warnings == (
         f"{path}:2:61: <domain> left out: blank; Thunderbird leaves it out too",
-        f"{path}:2:29: emailProvider 'example.com': no <domain> left: Thunderbird refuses the file; skipped",
+        f'{path}:2:29: emailProvider "example.com": no <domain> left: Thunderbird refuses the file; skipped',
     )
 
 
@@ -343,7 +343,7 @@ def test_a_placeholder_domain_is_for_any_address_so_import_has_none(tmp_path: Pa
         import_paths("autoconfig", [str(path)], ReadOptions())
     assert refused.value.warnings == (
         f"{path}:2:61: {note}",
-        f"{path}:2:29: emailProvider 'example.com': no <domain> left that names a domain (Thunderbird takes the file "
+        f'{path}:2:29: emailProvider "example.com": no <domain> left that names a domain (Thunderbird takes the file '
         "for any address); skipped",
     )
 

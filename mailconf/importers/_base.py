@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..emit import KeyPath
-from ..errors import printable
+from ..errors import double_quoted, printable
 from ..loader import MAX_NUMBER_DIGITS
 from ..model import Location
 from . import Imported, Note, Unreadable
@@ -149,7 +149,8 @@ _URL_PASSWORD = re.compile(r"(://[^/?#@\s:]*:)[^/?#@\s]*(@|$)")
 
 def shown(text: object, *, quotes: bool = False) -> str:
     """``text``, read from a file, as a message quotes it: at most QUOTE_LIMIT characters (then "…"), control
-    characters escaped, a URL's password masked; in quotes (as repr() writes them) when ``quotes``.
+    characters escaped, a URL's password masked; in double quotes (:func:`~mailconf.errors.double_quoted`: ``"``
+    written ``\\"``) when ``quotes``.
 
     Every importer message that quotes what a file says goes through here, so that none can be megabytes long,
     forge a line or show a password in a URL. A value known to be a secret is never passed at all."""
@@ -157,7 +158,7 @@ def shown(text: object, *, quotes: bool = False) -> str:
     head = _URL_PASSWORD.sub(r"\1***\2", full[:QUOTE_LIMIT])
     if len(full) > QUOTE_LIMIT:
         head += "…"
-    return repr(head) if quotes else printable(head)
+    return double_quoted(head) if quotes else printable(head)
 
 
 #: how many kinds of what an importer does not import its warning names before "and N more"
@@ -283,7 +284,7 @@ class Collector:
         if name != wanted:
             # a name taken before is not a bad name: the numbered one says so (it said which characters are allowed)
             why = "another account has that name" if base == wanted else "names hold letters, digits, '.', '_', '-'"
-            self.warn(where, f"account {shown(wanted, quotes=True)} is imported as {name!r} ({why})")
+            self.warn(where, f"account {shown(wanted, quotes=True)} is imported as {double_quoted(name)} ({why})")
         self.accounts[name] = data
         self.where[name] = where
         return name

@@ -247,7 +247,7 @@ def test_a_hand_written_file_for_aerc_0_15_and_later(capsys: pytest.CaptureFixtu
     )
     ignored = ("aerc 0.15 and later ignore smtp-starttls (a popup says so): smtp:// always sends STARTTLS, "
                "smtp+insecure:// never does")  # fmt: skip
-    refused = "aerc cannot send with the scheme 'smtps+insecure': not imported"
+    refused = 'aerc cannot send with the scheme "smtps+insecure": not imported'
     code, out, err = run(capsys, "import", "--from", "aerc", str(conf))
     assert (code, err) == (1, f"mailconf: warning: {conf}:14:1: {ignored}\nmailconf: warning: {conf}:18:1: {refused}\n")
     assert out == _IMPORTED.format(conf=conf) + (
@@ -658,13 +658,13 @@ def test_a_url_aerc_cannot_dial_is_refused_in_one_line(
 #: 0x80 or more) and refuses %41; the import took the host as written, which the schema refused ("got
 #: %C3%A9xample.com"), and left the account out
 UNRESOLVED = {
-    "encoded": ("imaps://u@%C3%A9xample.com", "the host 'éxample.com' is not ASCII (aerc looks it up as written, "
+    "encoded": ("imaps://u@%C3%A9xample.com", 'the host "éxample.com" is not ASCII (aerc looks it up as written, '
                 "never as its IDNA form, and finds no such host), aerc cannot use it; write the host as its ASCII "
                 "(IDNA) form, xn--xample-9ua.com"),
-    "written": ("imaps://u@éxample.com:993", "the host 'éxample.com' is not ASCII (aerc looks it up as written, "
+    "written": ("imaps://u@éxample.com:993", 'the host "éxample.com" is not ASCII (aerc looks it up as written, '
                 "never as its IDNA form, and finds no such host), aerc cannot use it; write the host as its ASCII "
                 "(IDNA) form, xn--xample-9ua.com"),
-    "ascii-escape": ("imaps://u@%41xample.com", "the host holds '%41', which Go's url.Parse refuses (invalid URL "
+    "ascii-escape": ("imaps://u@%41xample.com", "the host holds \"%41\", which Go's url.Parse refuses (invalid URL "
                      "escape), aerc cannot use it; write the host without percent escapes"),
 }  # fmt: skip
 

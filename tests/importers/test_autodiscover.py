@@ -366,7 +366,7 @@ def test_a_port_in_digits_that_are_not_ascii_is_refused_by_the_schema_not_a_cras
     assert raised.value.warnings == (
         f'{config}:1:89: <incomingServer type="pop3"> pop.example.org left out: "²" is not a port; Thunderbird leaves '
         "such a server out too",
-        f"{config}:1:1: emailProvider 'example.org': no IMAP, POP3 or SMTP server; skipped",
+        f'{config}:1:1: emailProvider "example.org": no IMAP, POP3 or SMTP server; skipped',
     )
 
 

@@ -385,7 +385,7 @@ def test_autoconfig_skips_a_provider_without_a_domain_as_thunderbird_refuses_it(
     with pytest.raises(NoAccount) as raised:
         imported("autoconfig", xml)
     assert raised.value.warnings == (
-        f"{xml}:3:3: emailProvider 'example.com': no <domain>: Thunderbird refuses the file; skipped",
+        f'{xml}:3:3: emailProvider "example.com": no <domain>: Thunderbird refuses the file; skipped',
     )
 
 
@@ -628,7 +628,7 @@ def test_thunderbird_profile_user_js_wins_and_pins_come_from_cert_override(tmp_p
         "imap.example.com:993:\tOID.2.16.840.1.101.3.4.2.1\t" + ":".join(["AB"] * 32) + "\t\n"
     )
     accounts, warnings = imported("thunderbird", tmp_path)
-    assert warnings == (f"{tmp_path}/prefs.js:6:1: account 'Work mail' is imported as 'Work-mail' (names hold "
+    assert warnings == (f'{tmp_path}/prefs.js:6:1: account "Work mail" is imported as "Work-mail" (names hold '
                         "letters, digits, '.', '_', '-')",)  # fmt: skip
     assert accounts == {
         "Work-mail": {

@@ -189,7 +189,7 @@ def test_the_first_line_script_the_target_writes_gives_back_its_command(
         ("[retriever]\ntype = SimpleIMAPSSLRetriever\nserver = h\nssl_fingerprints = ('abc',)\n",
          "4:1: ssl_fingerprints must each be a SHA-256 hash in hex (getmail refuses the file); write 64 hex digits"),
         ("[retriever]\ntype = SimpleIMAPSSLRetrieverX\nserver = h\n",
-         "2:1: retriever type 'SimpleIMAPSSLRetrieverX' is not one getmail has (or not an account's); "
+         "2:1: retriever type \"SimpleIMAPSSLRetrieverX\" is not one getmail has (or not an account's); "
          "use SimpleIMAPSSLRetriever, SimplePOP3SSLRetriever ..."),
         ("[options]\ndelete = true\n", "1:1: no [retriever] section (getmail refuses the file); check that the file "
          "is a getmail rc file (~/.config/getmail/NAME.getmailrc)"),

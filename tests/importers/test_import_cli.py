@@ -14,7 +14,7 @@ import pytest
 
 from mailconf.cli import main
 from mailconf.commands.import_ import _write
-from mailconf.errors import OutputError
+from mailconf.errors import OutputError, double_quoted
 from mailconf.importers import ReadOptions, Unreadable
 from mailconf.importers._core import import_paths
 from mailconf.targets import mutt, neomutt
@@ -631,7 +631,7 @@ def test_a_byte_order_mark_makes_mutt_skip_the_first_line(capsys: pytest.Capture
             "fetchmail",
             "fetchmailrc",
             'poll "imap.example.com" proto IMAP\n  user "a" there frobnicate yes\n',
-            "fetchmailrc:2:18: unknown keyword 'frobnicate'; fetchmail itself refuses this file (syntax error): "
+            'fetchmailrc:2:18: unknown keyword "frobnicate"; fetchmail itself refuses this file (syntax error): '
             "fix or remove it",
         ),
         (  # a password holding a space, unquoted: its second word was shown as an unknown keyword
@@ -1021,11 +1021,11 @@ KEYWORD_LINE = "poll imap.example.com proto imap {} user alice@example.com there
 @pytest.mark.parametrize(
     ("server", "user", "message", "quoted_code"),
     [
-        ("", "sslproto auto", "1:73: sslproto 'auto': fetchmail reads this word as a keyword, not a value; fetchmail "
+        ("", "sslproto auto", '1:73: sslproto "auto": fetchmail reads this word as a keyword, not a value; fetchmail '
          'itself refuses this file (syntax error at auto): quote it, sslproto "auto"', 0),
-        ("", "sslproto with AUTO", "1:78: sslproto 'AUTO': fetchmail reads this word as a keyword, not a value; "
+        ("", "sslproto with AUTO", '1:78: sslproto "AUTO": fetchmail reads this word as a keyword, not a value; '
          'fetchmail itself refuses this file (syntax error at AUTO): quote it, sslproto "AUTO"', 1),
-        ("", "sslcertfile imap", "1:76: sslcertfile 'imap': fetchmail reads this word as a keyword, not a value; "
+        ("", "sslcertfile imap", '1:76: sslcertfile "imap": fetchmail reads this word as a keyword, not a value; '
          'fetchmail itself refuses this file (syntax error at imap): quote it, sslcertfile "imap"', 1),
         ("esmtppassword 1234", "", "1:48: esmtppassword is followed by a word fetchmail reads as a keyword (not "
          'shown: it may be the password); fetchmail itself refuses this file (syntax error): quote the password, '
@@ -1115,8 +1115,8 @@ def test_fetchmail_reads_only_its_own_blanks_between_words(
     assert run(capsys, "import", "--from", "fetchmail", str(rc)) == (
         2,
         "",
-        f"mailconf: {rc}:1:34: unknown keyword {f'timeout{blank}30'!r}; fetchmail itself refuses this file (syntax "
-        "error): fix or remove it\n",
+        f"mailconf: {rc}:1:34: unknown keyword {double_quoted(f'timeout{blank}30')}; fetchmail itself refuses this "
+        "file (syntax error): fix or remove it\n",
     )
 
 
@@ -1168,7 +1168,7 @@ def test_a_fetchmail_service_name_not_in_the_services_database_is_reported(
     rc.write_text("poll imap.example.com protocol imap service IMAPS user alice@example.com there ssl\n")
     rc.chmod(0o600)
     assert run(capsys, "import", "--from", "fetchmail", str(rc))[2] == (
-        f"mailconf: warning: {rc}:1:37: poll imap.example.com: service 'IMAPS' is neither a port number nor a mail "
+        f'mailconf: warning: {rc}:1:37: poll imap.example.com: service "IMAPS" is neither a port number nor a mail '
         "service name (imap, imaps, pop3, pop3s); not imported: write imaps, in lower case (the name is looked up "
         "exactly)\n"
         f"mailconf: {rc}:1:1: no fetchmail account found (the warnings above say what was left out); check that the "
@@ -1196,7 +1196,7 @@ def test_an_unknown_fetchmail_service_name_is_reported_with_its_keyword_and_a_po
     code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
     assert (code, err) == (
         1,
-        f"mailconf: warning: {rc}:1:37: poll imap.example.com: service 'foo' is neither a port number nor a mail "
+        f'mailconf: warning: {rc}:1:37: poll imap.example.com: service "foo" is neither a port number nor a mail '
         f"service name (imap, imaps, pop3, pop3s); not imported: write the port number instead, such as {fix}\n",
     )
     assert "imap.example.com" not in out
@@ -1227,7 +1227,7 @@ def test_a_fetchmail_service_that_is_no_port_is_reported_with_its_keyword_and_wh
     keyword, number = setting.replace('"', "").split()
     assert (code, err) == (
         1,
-        f"mailconf: warning: {rc}:1:{column}: poll imap.example.com: {keyword} '{number}' is no port "
+        f'mailconf: warning: {rc}:1:{column}: poll imap.example.com: {keyword} "{number}" is no port '
         f"number (fetchmail takes 1 to 65535): fetchmail stops at start ('{refusal}') and polls nothing; not "
         f"imported: write the port number, such as {keyword} 993 (fetchmail's for IMAP with ssl)\n",
     )
@@ -1379,7 +1379,7 @@ def test_a_command_in_fetchmail_defaults_is_said_once_and_not_for_an_entry_with_
         f"mailconf: warning: {rc}:2:3: mda {RUNS}\n"
         f"mailconf: warning: {rc}:2:24: {BSMTP}\n"
         f"mailconf: warning: {rc}:4:65: mda {RUNS}\n"
-        f"mailconf: warning: {rc}:5:3: account 'imap.example.org' is imported as 'imap.example.org-2' (another "
+        f'mailconf: warning: {rc}:5:3: account "imap.example.org" is imported as "imap.example.org-2" (another '
         "account has that name)\n",
     )
     inherited = f"{rc}:1: plugin {RUNS}; {rc}:2: mda {RUNS}; {rc}:2: {BSMTP}"
@@ -1428,7 +1428,7 @@ def test_a_quoted_fetchmail_service_past_65535_is_no_port_though_a_number_is_cut
     code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
     assert (code, err) == (
         1,
-        f"mailconf: warning: {rc}:1:37: poll imap.example.com: service '{service.strip(chr(34))}' is no port number "
+        f'mailconf: warning: {rc}:1:37: poll imap.example.com: service "{service.strip(chr(34))}" is no port number '
         "(fetchmail takes 1 to 65535): fetchmail stops at start ('configuration invalid, specify positive port number "
         "for service or port') and polls nothing; not imported: write the port number, such as service 993 "
         "(fetchmail's for IMAP with ssl)\n",
@@ -1453,7 +1453,7 @@ def test_a_fetchmail_service_with_a_blank_after_its_number_is_left_out(
     code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
     assert (code, err) == (
         1,
-        f"mailconf: warning: {rc}:1:37: poll imap.example.com: service '993 ': fetchmail starts with it (servport() "
+        f'mailconf: warning: {rc}:1:37: poll imap.example.com: service "993 ": fetchmail starts with it (servport() '
         "reads the number), but each poll fails: it connects with getaddrinfo, which takes no blank after the number; "
         "not imported: write service 993\n",
     )
@@ -1484,7 +1484,7 @@ def test_each_user_of_a_fetchmail_poll_entry_is_an_account(capsys: pytest.Captur
     code, out, err = run(capsys, "import", "--from", "fetchmail", str(rc))
     assert (code, err) == (
         1,
-        f"mailconf: warning: {rc}:3:3: account 'pop.example.com' is imported as 'pop.example.com-2' (another "
+        f'mailconf: warning: {rc}:3:3: account "pop.example.com" is imported as "pop.example.com-2" (another '
         "account has that name)\n",
     )
     assert out == (
@@ -2417,36 +2417,36 @@ def test_source_of_a_variable_that_holds_a_command_runs_nothing(
 FETCHMAIL_REFUSES = {
     "upper-case keyword": (
         "poll imap.example.com proto IMAP user alice there KEEP\n", "syntax error at KEEP",
-        "1:51: unknown keyword 'KEEP'; fetchmail itself refuses this file (syntax error): fetchmail reads keywords in "
+        '1:51: unknown keyword "KEEP"; fetchmail itself refuses this file (syntax error): fetchmail reads keywords in '
         "lower case only: write keep",
     ),
     "mixed-case protocol": (
         "poll imap.example.com proto Imap user alice there\n", "syntax error at Imap",
-        "1:29: proto 'Imap': not a protocol fetchmail knows (IMAP or imap, not Imap); fetchmail itself refuses this "
+        '1:29: proto "Imap": not a protocol fetchmail knows (IMAP or imap, not Imap); fetchmail itself refuses this '
         "file (syntax error at Imap): write proto IMAP, without quotes",
     ),
     "quoted protocol": (
         'poll imap.example.com proto "imap" user alice there\n', 'syntax error at "imap"',
-        "1:29: proto 'imap': not a protocol fetchmail knows (IMAP or imap, not Imap); fetchmail itself refuses this "
+        '1:29: proto "imap": not a protocol fetchmail knows (IMAP or imap, not Imap); fetchmail itself refuses this '
         "file (syntax error at imap): write proto IMAP, without quotes",
     ),
     "unknown protocol": (
         "poll imap.example.com proto imap4 user alice there\n", "syntax error at imap4",
-        "1:29: proto 'imap4': not a protocol fetchmail knows (IMAP or imap, not Imap); fetchmail itself refuses this "
+        '1:29: proto "imap4": not a protocol fetchmail knows (IMAP or imap, not Imap); fetchmail itself refuses this '
         "file (syntax error at imap4): write proto IMAP, without quotes",
     ),
     "upper-case authentication": (
         "poll imap.example.com proto IMAP auth PASSWORD user alice there\n", "syntax error at PASSWORD",
-        "1:39: auth 'PASSWORD': not an authentication type fetchmail knows (in lower case); fetchmail itself refuses "
+        '1:39: auth "PASSWORD": not an authentication type fetchmail knows (in lower case); fetchmail itself refuses '
         "this file (syntax error at PASSWORD): write auth password, without quotes",
     ),
     "badheader": (
         "poll imap.example.com proto IMAP badheader accept user alice there\n", "syntax error at badheader",
-        "1:34: unknown keyword 'badheader'; fetchmail itself refuses this file (syntax error): fix or remove it",
+        '1:34: unknown keyword "badheader"; fetchmail itself refuses this file (syntax error): fix or remove it',
     ),
     "bad-header quoted": (
         'poll imap.example.com proto IMAP bad-header "accept" user alice there\n', 'syntax error at "accept"',
-        "1:45: bad-header 'accept': not accept or reject, unquoted; fetchmail itself refuses this file (syntax error "
+        '1:45: bad-header "accept": not accept or reject, unquoted; fetchmail itself refuses this file (syntax error '
         "at accept): write bad-header accept, without quotes",
     ),
     "user after user options": (  # rcfile_y.y: user options without a user, or users each with theirs
@@ -2461,12 +2461,12 @@ FETCHMAIL_REFUSES = {
     ),
     "protocol in a list": (
         "poll imap.example.com proto IMAP user alice there smtphost localhost imap\n", "syntax error at imap",
-        "1:70: 'imap': fetchmail reads this word as a keyword or a number, not a value, and takes none here; "
+        '1:70: "imap": fetchmail reads this word as a keyword or a number, not a value, and takes none here; '
         'fetchmail itself refuses this file (syntax error at imap): quote it if it is a value, "imap"',
     ),
     "number in a list": (
         "poll imap.example.com proto IMAP user alice there fetchdomains example.com 25\n", "syntax error at 25",
-        "1:76: '25': fetchmail reads this word as a keyword or a number, not a value, and takes none here; "
+        '1:76: "25": fetchmail reads this word as a keyword or a number, not a value, and takes none here; '
         'fetchmail itself refuses this file (syntax error at 25): quote it if it is a value, "25"',
     ),
     "empty list": (
@@ -2476,7 +2476,7 @@ FETCHMAIL_REFUSES = {
     ),
     "retrieveerror": (  # fetchmail 6.5's, not 6.4's
         "poll imap.example.com proto IMAP user alice there retrieveerror abort\n", "syntax error at retrieveerror",
-        "1:51: unknown keyword 'retrieveerror'; fetchmail itself refuses this file (syntax error): fix or remove it",
+        '1:51: unknown keyword "retrieveerror"; fetchmail itself refuses this file (syntax error): fix or remove it',
     ),
     "defaults after a poll entry": (  # fetchmail.c's load_params, after the parse: exit 5 too
         "poll imap.example.com proto IMAP user alice there\ndefaults user bob there\n",
@@ -2498,35 +2498,35 @@ FETCHMAIL_REFUSES = {
     ),
     "quoted string before the first entry": (
         '"x"\npoll imap.example.com proto IMAP user alice there\n', 'syntax error at "x"',
-        "1:1: 'x' before any poll entry; fetchmail itself refuses this file (syntax error): start entries with poll "
+        '1:1: "x" before any poll entry; fetchmail itself refuses this file (syntax error): start entries with poll '
         "NAME",
     ),
     "stray quoted string": (
         'poll imap.example.com proto IMAP user alice there keep "x"\n', 'syntax error at "x"',
-        "1:56: 'x': a quoted string where fetchmail takes none; fetchmail itself refuses this file (syntax error): "
+        '1:56: "x": a quoted string where fetchmail takes none; fetchmail itself refuses this file (syntax error): '
         "remove it, or write the keyword it is the value of",
     ),
     "set with a user option": (  # rcfile_y.y: SET takes its own statements only
         "set warnings 3\npoll imap.example.com proto IMAP user alice there\n", "syntax error at warnings",
-        "1:5: set 'warnings': no setting fetchmail's set takes (set takes daemon, idfile, logfile, pidfile, "
+        "1:5: set \"warnings\": no setting fetchmail's set takes (set takes daemon, idfile, logfile, pidfile, "
         "postmaster, properties, [no] bouncemail, [no] invisible, [no] showdots, [no] softbounce, [no] spambounce, "
         "[no] syslog); fetchmail itself refuses this file (syntax error at warnings): write warnings in a poll entry, "
         "not after set",
     ),
     "set no with a value": (
         'set no logfile "/tmp/log"\npoll imap.example.com proto IMAP user alice there\n', "syntax error at logfile",
-        "1:8: set no 'logfile': no setting fetchmail's set takes (set takes daemon, idfile, logfile, pidfile, "
+        "1:8: set no \"logfile\": no setting fetchmail's set takes (set takes daemon, idfile, logfile, pidfile, "
         "postmaster, properties, [no] bouncemail, [no] invisible, [no] showdots, [no] softbounce, [no] spambounce, "
         "[no] syslog); fetchmail itself refuses this file (syntax error at logfile): fix or remove it",
     ),
     "port not a number": (  # it was imported, then left out by the account file's check ("must be a whole number")
         "poll imap.example.com proto IMAP port abc user alice there\n", "syntax error at abc",
-        "1:39: port 'abc': not an unquoted number; fetchmail itself refuses this file (syntax error at abc): write "
+        '1:39: port "abc": not an unquoted number; fetchmail itself refuses this file (syntax error at abc): write '
         "port 993, without quotes",
     ),
     "timeout quoted": (
         'poll imap.example.com proto IMAP timeout "30" user alice there\n', 'syntax error at "30"',
-        "1:42: timeout '30': not an unquoted number; fetchmail itself refuses this file (syntax error at 30): write "
+        '1:42: timeout "30": not an unquoted number; fetchmail itself refuses this file (syntax error at 30): write '
         "timeout 60, without quotes",
     ),
     "daemon in an entry": (

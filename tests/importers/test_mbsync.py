@@ -222,7 +222,7 @@ MBSYNC_REFUSED = {
     "Port -1": ("rc:3: Invalid port number",
                 "3:6: Port -1: Invalid port number: mbsync refuses the file; write a port number from 1 to 65535"),
     "Port 0x9": ("rc:3: invalid integer value '0x9'",
-                 "3:6: invalid integer value '0x9': mbsync refuses the file; write a number in decimal digits"),
+                 '3:6: invalid integer value "0x9": mbsync refuses the file; write a number in decimal digits'),
     "Timeout": ("rc:3: parameter missing",
                 "3:1: Timeout needs a value (parameter missing): mbsync refuses the file; write its value after it, "
                 "or remove the line"),

@@ -254,7 +254,7 @@ def test_no_command_for_the_account_and_no_pythonfile_are_reported(tmp_path: Pat
     accounts, warnings = imported(rc, helper)
     assert "password_command" not in accounts["work"]["incoming"]
     assert warnings == (
-        f"{rc}:17:1: remotepasseval: the pythonfile holds no command for 'work': not imported; set password_command",
+        f'{rc}:17:1: remotepasseval: the pythonfile holds no command for "work": not imported; set password_command',
     )
     rc.write_text(RC.replace("~/.offlineimap-mailconf.py", str(tmp_path / "absent.py")))
     _, warnings = imported(rc)

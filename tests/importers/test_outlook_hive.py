@@ -81,7 +81,7 @@ def test_a_key_given_twice_is_merged_as_the_registry_merges_it(tmp_path: Path) -
     )
     mine, hives, _ = imported_both(tmp_path, twice, "twice.reg")
     assert [w.partition(": ")[2] for w in (*mine.warnings, *hives.warnings)] == [
-        "account 'Dave \"D\" Example\\\\work' is imported as 'Dave-D-Example-work' (names hold letters, digits, "
+        'account "Dave \\"D\\" Example\\\\work" is imported as "Dave-D-Example-work" (names hold letters, digits, '
         "'.', '_', '-')"
     ] * 2
     assert {k: dict(v) for k, v in mine.accounts.items()} == {k: dict(v) for k, v in hives.accounts.items()} == {

@@ -113,7 +113,7 @@ def test_a_hand_written_prf_is_read_through_its_mapping_and_what_is_dropped_is_s
         f"{prf}:39:1: section [Account2] is given again (first at line 32): Outlook reads only the first; its keys "
         "are not imported",
         f"{prf}:23:1: Signature is not in the [I_Mail] mapping: Outlook does not read it",
-        f"{prf}:13:1: account 'Home POP' is imported as 'Home-POP' (names hold letters, digits, '.', '_', '-')",
+        f"{prf}:13:1: account \"Home POP\" is imported as \"Home-POP\" (names hold letters, digits, '.', '_', '-')",
         f"{prf}:22:1: ReplyEmailAddress has no place in an account file: not imported",
         f"{prf}:7:1: service ServiceX (Microsoft Outlook Client) is not a POP3 or IMAP account: not imported",
     )
@@ -139,7 +139,7 @@ _MAPPING = (
          "6:1: POP3UseSSL is 2, not a value Outlook writes (a number: 0 no encryption, 1 SSL/TLS); set it in "
          "Outlook's account settings, or write the number"),
         ((_LIST + _ACCOUNT + "POP3Port=99999999999\r\n" + _MAPPING).encode(),
-         "6:1: POP3Port is '99999999999', not a value Outlook writes (a number: the port); set it in Outlook's "
+         "6:1: POP3Port is \"99999999999\", not a value Outlook writes (a number: the port); set it in Outlook's "
          "account settings, or write the number"),
         ((_LIST + _ACCOUNT).encode(),
          "2:1: the mapping section [I_Mail] is missing; keep the [I_Mail] / [IMAP_I_Mail] sections the Office "
@@ -148,7 +148,7 @@ _MAPPING = (
          "the line"),
         ((_LIST + _ACCOUNT + "[I_Mail\r\n").encode(), "6:1: a section line without its closing ]; write [Name]"),
         ((_LIST + _ACCOUNT + _MAPPING.replace("=POP3", "=HTTP")).encode(),
-         "7:1: [I_Mail] has AccountType 'HTTP', not POP3 or IMAP; list only POP3 and IMAP accounts in [Internet "
+         '7:1: [I_Mail] has AccountType "HTTP", not POP3 or IMAP; list only POP3 and IMAP accounts in [Internet '
          "Account List]"),
         ((_LIST + _ACCOUNT + _MAPPING.replace("=PT_UNICODE,0x0100", "=0x0100")).encode(),
          "9:1: POP3Server in [I_Mail] is not a property (PT_TYPE,0xID); keep the mapping lines the Office "

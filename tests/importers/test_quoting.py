@@ -51,7 +51,7 @@ CASES: dict[str, tuple[str, str, int, str]] = {
     "neomutt": ("neomuttrc", f"set from = a@example.org\nset folder = imaps://h.example.org/\nsource {BIG}\n", 1,
                 f"mailconf: warning: {{path}}:3:1: source {CUT}: not followed (use --follow-source to read it)\n"),
     "fetchmail": ("fetchmailrc", f"poll h.example.org proto imap user a there {BIG}\n", 2,
-                  f"mailconf: {{path}}:1:44: unknown keyword '{CUT}'; fetchmail itself refuses this file "
+                  f'mailconf: {{path}}:1:44: unknown keyword "{CUT}"; fetchmail itself refuses this file '
                   "(syntax error): fix or remove it\n"),
     "thunderbird": ("user.js", 'user_pref("mail.accountmanager.accounts", "account1,account2");\n'
                     'user_pref("mail.account.account2.server", "server2");\n'
@@ -59,7 +59,7 @@ CASES: dict[str, tuple[str, str, int, str]] = {
                     'user_pref("mail.server.server2.hostname", "h.example.org");\n'
                     'user_pref("mail.account.account1.server", "server1");\n'
                     f'user_pref("mail.server.server1.type", "{BIG}");\n', 1,
-                    f"mailconf: warning: {{path}}:6:1: account account1: server type '{CUT}' is not IMAP or POP3; "
+                    f'mailconf: warning: {{path}}:6:1: account account1: server type "{CUT}" is not IMAP or POP3; '
                     "skipped\nmailconf: warning: {path}:2:1: account account2: its identity has no address\n"
                     "mailconf: warning: {path}:3:1: account account2: not imported, it cannot be valid: address: "
                     '`address` is not valid (got ""): write an address like alice@example.com\n'
@@ -70,17 +70,17 @@ CASES: dict[str, tuple[str, str, int, str]] = {
                "value after it, or remove the line\n"),
     "offlineimap": ("offlineimaprc", f"[general]\naccounts = a, {BIG}\n[Account a]\nremoterepository = r\n"
                     "[Repository r]\ntype = IMAP\nremotehost = h.example.org\nremoteuser = a@example.org\n", 1,
-                    f"mailconf: warning: {{path}}:2:1: [general] accounts names '{CUT}', which has no [Account {CUT}] "
+                    f'mailconf: warning: {{path}}:2:1: [general] accounts names "{CUT}", which has no [Account {CUT}] '
                     "section (offlineimap stops there): not imported\nmailconf: warning: {path}:5:1: ssl without "
                     "sslcacertfile or cert_fingerprint: offlineimap3 refuses to connect; imported as checking the "
                     "system CAs\n"),
     "getmail": ("getmailrc", f"[retriever]\ntype = {BIG}\n", 2,
-                f"mailconf: {{path}}:2:1: retriever type '{CUT}' is not one getmail has (or not an account's); use "
+                f"mailconf: {{path}}:2:1: retriever type \"{CUT}\" is not one getmail has (or not an account's); use "
                 "SimpleIMAPSSLRetriever, SimplePOP3SSLRetriever ...\n"),
     "aerc": ("accounts.conf", f"[a]\nsource = imaps://a@h.example.org\nfrom = a@example.org\n{BIG} = 1\n", 1,
              f"mailconf: warning: {{path}}:4:1: aerc's {CUT} has no place in an account file\n"),
     "outlook": ("outlook.reg", _REG, 1,
-                f"mailconf: warning: {{path}}:3:1: account '{CUT}' is imported as '{'a' * 64}' (names hold letters, "
+                f'mailconf: warning: {{path}}:3:1: account "{CUT}" is imported as "{"a" * 64}" (names hold letters, '
                 "digits, '.', '_', '-')\n"
                 f"mailconf: warning: {{path}}:3:1: account {'a' * 64}: not imported, it cannot be valid: "
                 'incoming.host: `host` is not valid (got ""): write a host name (RFC 1123) or an IP address, without '
@@ -125,11 +125,13 @@ def test_a_token_of_megabytes_is_quoted_in_one_short_line(
         ("imap.example.org", False, "imap.example.org"),
         ("it's", True, '"it\'s"'),
         ("a\nforged: line\x1b[31m", False, "a\\nforged: line\\x1b[31m"),
-        ("a\nb", True, "'a\\nb'"),
+        ("a\nb", True, '"a\\nb"'),
+        # errors.double_quoted: a quote and a backslash escaped (repr() put this one in single quotes)
+        ('a "b" \\c', True, '"a \\"b\\" \\\\c"'),
         ("imaps://bob:hunter2@imap.example.org/", False, "imaps://bob:***@imap.example.org/"),
         ("imaps://bob:" + "h" * 200, False, "imaps://bob:***…"),  # cut before the @: masked all the same
         ("b" * QUOTE_LIMIT, False, "b" * QUOTE_LIMIT),
-        ("b" * (QUOTE_LIMIT + 1), True, repr("b" * QUOTE_LIMIT + "…")),
+        ("b" * (QUOTE_LIMIT + 1), True, '"' + "b" * QUOTE_LIMIT + '…"'),
     ],
 )
 def test_shown_bounds_escapes_and_masks(text: str, quotes: bool, said: str) -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from mailconf.cli import main
 from mailconf.document import build_model
+from mailconf.errors import double_quoted
 from mailconf.importers import ReadOptions, Unreadable
 from mailconf.importers._core import import_paths
 from mailconf.model import Auth, Security, Server
@@ -476,35 +477,35 @@ PIN_FIX = "write the certificate's SHA-256 fingerprint as 32 pairs of hexadecima
 #: an argument msmtp refuses, which refuses the whole file: what the import said of it (tls ON was read as off, auth
 #: PLAIN as plain, port 0587 as 587), and the column msmtp's message has no place for
 MSMTP_REFUSED = {
-    "tls ON": "4:5: invalid argument 'ON' for command tls: msmtp refuses the file; write one of on, off (in lower "
+    "tls ON": '4:5: invalid argument "ON" for command tls: msmtp refuses the file; write one of on, off (in lower '
     "case) or nothing",
-    "  tls_starttls   Off": "4:18: invalid argument 'Off' for command tls_starttls: msmtp refuses the file; write one "
+    "  tls_starttls   Off": '4:18: invalid argument "Off" for command tls_starttls: msmtp refuses the file; write one '
     "of on, off (in lower case) or nothing",
-    "tls_certcheck no": "4:15: invalid argument 'no' for command tls_certcheck: msmtp refuses the file; write one of "
+    "tls_certcheck no": '4:15: invalid argument "no" for command tls_certcheck: msmtp refuses the file; write one of '
     "on, off (in lower case) or nothing",
-    "auth PLAIN": "4:6: invalid argument 'PLAIN' for command auth: msmtp refuses the file; write one of on, off, "
+    "auth PLAIN": '4:6: invalid argument "PLAIN" for command auth: msmtp refuses the file; write one of on, off, '
     "plain, login, scram-sha-1, scram-sha-256, cram-md5, digest-md5, xoauth2, oauthbearer, gssapi, ntlm, external "
     "(in lower case) or nothing",
     "port 0587": "4:6: port 0587: msmtp reads a number that starts with 0 as octal, which has no 8 or 9, and refuses "
     "the file; write 587, without the leading 0",
     # the account was left out with the schema's words: msmtp refuses the whole file
-    "port abc": f"4:6: invalid argument 'abc' for command port: msmtp refuses the file; {PORT_FIX}",
-    "port 0": f"4:6: invalid argument '0' for command port: msmtp refuses the file; {PORT_FIX}",
-    "port -1": f"4:6: invalid argument '-1' for command port: msmtp refuses the file; {PORT_FIX}",
-    "port 70000": f"4:6: invalid argument '70000' for command port: msmtp refuses the file; {PORT_FIX}",
-    'port "25 "': f"4:6: invalid argument '25 ' for command port: msmtp refuses the file; {PORT_FIX}",
-    "port 0x": f"4:6: invalid argument '0x' for command port: msmtp refuses the file; {PORT_FIX}",
-    "timeout 0": f"4:9: invalid argument '0' for command timeout: msmtp refuses the file; {TIMEOUT_FIX}",
-    "timeout -5": f"4:9: invalid argument '-5' for command timeout: msmtp refuses the file; {TIMEOUT_FIX}",
-    "timeout OFF": f"4:9: invalid argument 'OFF' for command timeout: msmtp refuses the file; {TIMEOUT_FIX}",
-    "timeout 2147483648": f"4:9: invalid argument '2147483648' for command timeout: msmtp refuses the file; "
+    "port abc": f'4:6: invalid argument "abc" for command port: msmtp refuses the file; {PORT_FIX}',
+    "port 0": f'4:6: invalid argument "0" for command port: msmtp refuses the file; {PORT_FIX}',
+    "port -1": f'4:6: invalid argument "-1" for command port: msmtp refuses the file; {PORT_FIX}',
+    "port 70000": f'4:6: invalid argument "70000" for command port: msmtp refuses the file; {PORT_FIX}',
+    'port "25 "': f'4:6: invalid argument "25 " for command port: msmtp refuses the file; {PORT_FIX}',
+    "port 0x": f'4:6: invalid argument "0x" for command port: msmtp refuses the file; {PORT_FIX}',
+    "timeout 0": f'4:9: invalid argument "0" for command timeout: msmtp refuses the file; {TIMEOUT_FIX}',
+    "timeout -5": f'4:9: invalid argument "-5" for command timeout: msmtp refuses the file; {TIMEOUT_FIX}',
+    "timeout OFF": f'4:9: invalid argument "OFF" for command timeout: msmtp refuses the file; {TIMEOUT_FIX}',
+    "timeout 2147483648": f'4:9: invalid argument "2147483648" for command timeout: msmtp refuses the file; '
     f"{TIMEOUT_FIX}",
-    "connect_timeout 0": f"4:17: invalid argument '0' for command connect_timeout: msmtp refuses the file; "
+    "connect_timeout 0": f'4:17: invalid argument "0" for command connect_timeout: msmtp refuses the file; '
     f"{TIMEOUT_FIX}",
-    "tls_fingerprint zz": f"4:17: invalid argument 'zz' for command tls_fingerprint: msmtp refuses the file; {PIN_FIX}",
-    "tls_fingerprint AB:CD": f"4:17: invalid argument 'AB:CD' for command tls_fingerprint: msmtp refuses the file; "
+    "tls_fingerprint zz": f'4:17: invalid argument "zz" for command tls_fingerprint: msmtp refuses the file; {PIN_FIX}',
+    "tls_fingerprint AB:CD": f'4:17: invalid argument "AB:CD" for command tls_fingerprint: msmtp refuses the file; '
     f"{PIN_FIX}",
-    "protocol SMTP": "4:10: invalid argument 'SMTP' for command protocol: msmtp refuses the file; write one of "
+    "protocol SMTP": '4:10: invalid argument "SMTP" for command protocol: msmtp refuses the file; write one of '
     "smtp, lmtp (in lower case)",
     "protocol": "4:9: command protocol needs an argument: msmtp refuses the file; write a value after protocol, or "
     "remove the line",
@@ -530,7 +531,7 @@ def msmtp_undefined(parent: str) -> tuple[str, str]:
     """What msmtp and the import say of an account line that inherits from ``parent``, not defined before it."""
     return (
         f"account {parent} not \\(yet\\) defined",
-        f"4:9: account '{parent}' not (yet) defined: this account inherits from it, and msmtp refuses the file; define "
+        f'4:9: account "{parent}" not (yet) defined: this account inherits from it, and msmtp refuses the file; define '
         f"account {parent} before this one, or remove it from the list",
     )
 
@@ -539,9 +540,9 @@ MSMTP_NO_NAME_FIX = ": msmtp refuses the file; write the account's name after ac
 #: an account line msmtp refuses (after `account a`, defined at line 1): msmtp's words, and the import's stop (exit 2)
 MSMTP_ACCOUNTS_REFUSED = {
     # these were imported: `account default :` as an account of its own, `account b : a,` as b inheriting from a
-    "account default :": ("missing account name", "4:9: account 'default :': missing account name after the colon"),
-    "account b : a,": ("missing account name", "4:9: account 'b : a,': missing account name after the colon"),
-    "account b : a, , a": ("missing account name", "4:9: account 'b : a, , a': missing account name after the colon"),
+    "account default :": ("missing account name", '4:9: account "default :": missing account name after the colon'),
+    "account b : a,": ("missing account name", '4:9: account "b : a,": missing account name after the colon'),
+    "account b : a, , a": ("missing account name", '4:9: account "b : a, , a": missing account name after the colon'),
     "account : a": ("missing account name", f"4:9: missing account name{MSMTP_NO_NAME_FIX}"),
     "account": ("missing account name", f"4:8: missing account name{MSMTP_NO_NAME_FIX}"),
     # these were imported with a warning, without what they inherit: msmtp sends no mail with any account of the file
@@ -550,7 +551,7 @@ MSMTP_ACCOUNTS_REFUSED = {
     "account a : x": msmtp_undefined("x"),
     "account b,c": (
         "an account name must not contain colons or commas",
-        "4:9: account name 'b,c': an account name must not contain colons or commas: msmtp refuses the file; rename "
+        '4:9: account name "b,c": an account name must not contain colons or commas: msmtp refuses the file; rename '
         "the account",
     ),
 }
@@ -714,7 +715,7 @@ def test_offlineimap_an_eval_that_is_not_a_literal_of_its_kind_leaves_the_accoun
     key, plain = line.split(" ", 1)[0], line.split("eval", 1)[0]
     assert main(["import", "--from", "offlineimap", str(rc)]) == 2
     assert capsys.readouterr() == ("", (
-        f"mailconf: warning: {rc}:15:1: account 'work': {key} is Python that offlineimap evaluates in place of "
+        f'mailconf: warning: {rc}:15:1: account "work": {key} is Python that offlineimap evaluates in place of '
         f"{plain} (not run): not imported\n"
         f"mailconf: {rc}:1:1: no offlineimap account found (the warnings above say what was left out); check that "
         "the file is offlineimap configuration, or choose another --from\n"
@@ -723,7 +724,7 @@ def test_offlineimap_an_eval_that_is_not_a_literal_of_its_kind_leaves_the_accoun
 
 @pytest.mark.parametrize(
     ("mechanisms", "unknown"),
-    [("GSSAPI ,PLAIN", "'GSSAPI '"), ("PLAIN,", "''"), ("", "''"), ("PLAIN,,LOGIN", "''")],
+    [("GSSAPI ,PLAIN", "GSSAPI "), ("PLAIN,", ""), ("", ""), ("PLAIN,,LOGIN", "")],
 )
 def test_offlineimap_auth_mechanisms_are_split_as_offlineimap_splits_them(
     tmp_path: Path, mechanisms: str, unknown: str
@@ -731,8 +732,9 @@ def test_offlineimap_auth_mechanisms_are_split_as_offlineimap_splits_them(
     # the import stripped each name and dropped empty ones ("GSSAPI ,PLAIN" was auth: gssapi); offlineimap splits
     # at ",\s*" only, and refuses a name it does not know: "GSSAPI " and "" stop it
     rc = _offlineimap_rc(tmp_path, f"auth_mechanisms = {mechanisms}\n")
-    with pytest.raises(AssertionError, match=f"unknown authentication mechanism {unknown}"):
+    with pytest.raises(AssertionError, match=f"unknown authentication mechanism {unknown!r}"):
         offlineimap_reads(rc, tmp_path, "use")
     result = import_paths("offlineimap", [str(rc)], ReadOptions())
     assert result.accounts["work"]["incoming"]["auth"] == "password"
-    assert f"{rc}:15:1: offlineimap knows no {unknown} (it stops there): left out of mechanisms" in result.warnings
+    said = f"{rc}:15:1: offlineimap knows no {double_quoted(unknown)} (it stops there): left out of mechanisms"
+    assert said in result.warnings

@@ -287,9 +287,9 @@ def test_many_accounts_of_one_name_are_numbered_once_each() -> None:
     names = [found.add(wanted, {}, where) for wanted in ["a", "a-3", *["a"] * 50_000, "a b"]]
     assert names == ["a", "a-3", "a-2", *(f"a-{n}" for n in range(4, 50_003)), "a-b"]
     # a name taken before is not a bad name: it said "(names hold letters, digits, '.', '_', '-')"
-    assert found.result().warnings[0] == Note(where, "account 'a' is imported as 'a-2' (another account has that name)")
+    assert found.result().warnings[0] == Note(where, 'account "a" is imported as "a-2" (another account has that name)')
     assert found.result().warnings[-1] == Note(
-        where, "account 'a b' is imported as 'a-b' (names hold letters, digits, '.', '_', '-')"
+        where, "account \"a b\" is imported as \"a-b\" (names hold letters, digits, '.', '_', '-')"
     )
 
 

@@ -134,9 +134,9 @@ def test_what_thunderbird_does_not_load_or_encrypt_is_said(tmp_path: Path) -> No
     }  # fmt: skip
     assert "leave_days" not in accounts["a5"]["incoming"]
     assert warnings == [
-        "1:1: account ' account2': spaces around an account key in mail.accountmanager.accounts: Thunderbird does "
+        '1:1: account " account2": spaces around an account key in mail.accountmanager.accounts: Thunderbird does '
         "not load the account (nor does this import); remove the spaces",
-        "1:1: account 'account6 ': spaces around an account key in mail.accountmanager.accounts: Thunderbird does "
+        '1:1: account "account6 ": spaces around an account key in mail.accountmanager.accounts: Thunderbird does '
         "not load the account (nor does this import); remove the spaces",
         "60:1: account account7: server server7 has no hostname: Thunderbird does not load the account (nor does "
         "this import); set mail.server.server7.hostname",
@@ -211,14 +211,14 @@ def test_a_pop3_account_deferred_to_another_accounts_inbox_is_said(tmp_path: Pat
     result = import_paths("thunderbird", [str(tmp_path)], ReadOptions())
     assert list(result.accounts) == ["a2", "a3", "a4", "a5", "a6"]
     assert [w.split("prefs.js:", 1)[1] for w in result.warnings] == [
-        "14:1: mail.server.server2.deferred_to_account: 'account1': Thunderbird keeps this POP3 account's mail in "
+        '14:1: mail.server.server2.deferred_to_account: "account1": Thunderbird keeps this POP3 account\'s mail in '
         "Local Folders' Inbox (a Global Inbox), not in folders of its own; an account file cannot say where mail is "
         "kept, so a client set up from it keeps account a2's mail apart",
-        "21:1: mail.server.server3.deferred_to_account: 'account9': Thunderbird keeps this POP3 account's mail in "
+        '21:1: mail.server.server3.deferred_to_account: "account9": Thunderbird keeps this POP3 account\'s mail in '
         "Local Folders' Inbox (a Global Inbox; account9 is no account Thunderbird loads, so it uses Local Folders), "
         "not in folders of its own; an account file cannot say where mail is kept, so a client set up from it keeps "
         "account a3's mail apart",
-        "28:1: mail.server.server4.deferred_to_account: 'account5': Thunderbird keeps this POP3 account's mail in "
+        '28:1: mail.server.server4.deferred_to_account: "account5": Thunderbird keeps this POP3 account\'s mail in '
         "account a5's Inbox (a Global Inbox), not in folders of its own; an account file cannot say where mail is "
         "kept, so a client set up from it keeps account a4's mail apart",
     ]
@@ -235,7 +235,7 @@ def test_a_pop3_account_deferred_to_a_hidden_server_is_said_to_use_local_folders
     )
     _, warnings = _import(tmp_path)
     assert warnings == [
-        "8:1: mail.server.server1.deferred_to_account: 'account2': Thunderbird keeps this POP3 account's mail in "
+        '8:1: mail.server.server1.deferred_to_account: "account2": Thunderbird keeps this POP3 account\'s mail in '
         "Local Folders' Inbox (a Global Inbox; account2 is an account with a hidden server, so it uses Local "
         "Folders), not in folders of its own; an account file cannot say where mail is kept, so a client set up "
         "from it keeps account a1's mail apart",
@@ -257,7 +257,7 @@ def test_a_pop3_account_deferred_to_itself_is_said_to_get_no_mail(tmp_path: Path
     (tmp_path / "prefs.js").write_text(SELF_DEFERRED, encoding="utf-8")
     result = import_paths("thunderbird", [str(tmp_path)], ReadOptions())
     assert [w.split("prefs.js:", 1)[1] for w in result.warnings] == [
-        "14:1: mail.server.server2.deferred_to_account: 'account2' is this account's own key: Thunderbird fetches no "
+        '14:1: mail.server.server2.deferred_to_account: "account2" is this account\'s own key: Thunderbird fetches no '
         'mail for account a2 (Pop3IncomingServer: "cannot be deferred to itself"); the account is imported with '
         "folders of its own, so a client set up from it does fetch its mail; clear the pref in Thunderbird",
     ]
