@@ -52,6 +52,6 @@ def test_a_hostile_host_in_an_aerc_file_is_refused_without_encoding_it(
     path.write_text(f"[a]\nsource = imaps://u@{HOSTILE}:993\nfrom = a@example.org\n", encoding="utf-8")
     assert main(["import", "--from", "aerc", str(path)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"mailconf: {path}:2:1: source: the host '")
+    assert err.startswith(f'mailconf: {path}:2:1: source: the host "')
     assert err.endswith("aerc cannot use it; write the host name in ASCII\n")
     assert labels_encoded == []
