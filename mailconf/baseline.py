@@ -339,8 +339,7 @@ def locked(baseline: str) -> Iterator[None]:
             with signals_held():
                 made = _made_empty(target)
             try:
-                wait = LOCK_WAIT if _attempt == 0 else round(max(deadline - time.monotonic(), 0.0), 1)
-                fd = locked_file(target, wait, LOCK_ATTEMPTS, "--write-baseline")[0]
+                fd = locked_file(target, LOCK_WAIT, LOCK_ATTEMPTS, "--write-baseline", deadline=deadline)[0]
             except NotLocked as busy:
                 raise InputError(f"{baseline}: {busy}; nothing written, run --write-baseline again") from None
             except FileNotFoundError:

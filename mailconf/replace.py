@@ -185,15 +185,20 @@ class NotLocked(Exception):
     """The lock was not had in time, or the file kept being replaced; ``str()`` says which."""
 
 
-def locked_file(target: Path, wait: float, attempts: int, who: str) -> tuple[int, os.stat_result]:
+def locked_file(
+    target: Path, wait: float, attempts: int, who: str, *, deadline: float | None = None
+) -> tuple[int, os.stat_result]:
     """The file at ``target`` opened and exclusively locked, with its status; the lock is taken again on the new
     file when another run (``lint --fix``, ``lint --write-baseline``: ``who``) replaced it while this one waited
     (the old file's lock guards nothing).
 
     Bounded: ``wait`` seconds in all, ``attempts`` files (:class:`NotLocked` after either), so a program that holds
     the lock for good (``flock accounts.yaml sleep 1000``) or keeps replacing the file never makes ``who`` hang.
+    ``deadline`` (``time.monotonic()``): a wait that began before this call (a caller that tries again) ends there;
+    the message still names the whole ``wait``.
     """
-    deadline = time.monotonic() + wait
+    if deadline is None:
+        deadline = time.monotonic() + wait
     for _attempt in range(attempts):
         fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
         try:

@@ -1132,7 +1132,9 @@ def test_a_run_whose_new_baseline_was_removed_never_removes_the_one_another_run_
     baseline = tmp_path / "new.json"
     calls: list[str] = []
 
-    def removed_then_busy(target: Path, wait: float, attempts: int, who: str) -> tuple[int, os.stat_result]:
+    def removed_then_busy(
+        target: Path, wait: float, attempts: int, who: str, **kwargs: float
+    ) -> tuple[int, os.stat_result]:
         calls.append(os.path.basename(target))
         if len(calls) == 1:
             assert baseline.exists()  # made by the run
@@ -1148,3 +1150,47 @@ def test_a_run_whose_new_baseline_was_removed_never_removes_the_one_another_run_
         f"{baseline}: another program holds its lock (waited 30 s); nothing written, run --write-baseline again"
     )
     assert (calls, baseline.exists()) == (["new.json", "new.json"], True)
+
+
+def test_a_lock_wait_that_ran_out_after_a_retry_names_the_whole_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A baseline removed while --write-baseline waited is made again and its lock waited for until the same
+    # deadline; when that ran out, the message named only the time left after the retry ("waited 0.2 s" of a 0.5 s
+    # wait, "waited 12.3 s" of 30 s as shipped). It names the whole wait now.
+    import fcntl
+    import time
+
+    import mailconf.baseline
+    import mailconf.replace
+    from mailconf.baseline import locked
+    from mailconf.errors import InputError
+
+    baseline = tmp_path / "new.json"
+    real = mailconf.replace.locked_file
+    calls: list[str] = []
+    held: list[object] = []
+
+    def removed_once(target: Path, wait: float, attempts: int, who: str, **kwargs: float) -> tuple[int, os.stat_result]:
+        calls.append(os.path.basename(target))
+        if len(calls) == 1:
+            time.sleep(0.2)  # waited part of the time
+            baseline.unlink()
+            raise FileNotFoundError(2, "No such file or directory")
+        holder = open(baseline, "rb")  # noqa: SIM115 - held until the test ends
+        held.append(holder)
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        return real(target, wait, attempts, who, **kwargs)
+
+    monkeypatch.setattr(mailconf.baseline, "LOCK_WAIT", 0.5)
+    monkeypatch.setattr(mailconf.replace, "locked_file", removed_once)
+    try:
+        with pytest.raises(InputError) as refused, locked(str(baseline)):
+            pass
+    finally:
+        for holder in held:
+            holder.close()  # type: ignore[attr-defined]
+    assert str(refused.value) == (
+        f"{baseline}: another program holds its lock (waited 0.5 s); nothing written, run --write-baseline again"
+    )
+    assert (calls, baseline.exists()) == (["new.json", "new.json"], False)
