@@ -257,7 +257,7 @@ def read_host(given: Element | None, address: str | None) -> str | Skipped:
     if given is not None and given.text is None and _value(given) == "":
         tag = given.tag.rpartition("}")[2]
         named = "domain" if tag == "domain" else "host"
-        return Skipped("", f"empty (Thunderbird reads <{tag}/> as the {named} 'true')", thunderbird=False)
+        return Skipped("", f'empty (Thunderbird reads <{tag}/> as the {named} "true")', thunderbird=False)
     # JXON makes an object of an element with attributes: no host name
     return _host_text("" if given is None else _shown(given), given is not None and _value(given) is None, address)
 
@@ -303,8 +303,8 @@ def _username(given: Element | None, address: str) -> tuple[str | None, tuple[st
     text = given.text or ""
     name = text.strip(JS_SPACE)
     if not name:
-        said = "a blank <username> (Thunderbird logs in as 'NaN')" if text else (
-            "an empty <username/> (Thunderbird logs in as 'true')")  # fmt: skip
+        said = "a blank <username> (Thunderbird logs in as \"NaN\")" if text else (
+            "an empty <username/> (Thunderbird logs in as \"true\")")  # fmt: skip
         return None, (f"{said}: the address is the login",)
     around = () if name == text else (f"username {quoted(text)} {TRIMMED}",)
     return fill(name, address), around

@@ -162,8 +162,8 @@ def test_a_hostname_read_as_no_value_leaves_the_server_out_in_both(tmp_path: Pat
 
 #: a <hostname> Thunderbird takes as the host 'true' (JXON's value of an empty element), or leaves out as blank
 EMPTY_HOSTS = {
-    "<hostname/>": ("empty (Thunderbird reads <hostname/> as the host 'true')", ""),
-    "<hostname></hostname>": ("empty (Thunderbird reads <hostname/> as the host 'true')", ""),
+    "<hostname/>": ('empty (Thunderbird reads <hostname/> as the host "true")', ""),
+    "<hostname></hostname>": ('empty (Thunderbird reads <hostname/> as the host "true")', ""),
     "<hostname> </hostname>": ("no hostname", "; Thunderbird leaves such a server out too"),
 }
 
@@ -196,8 +196,8 @@ USERNAMES: dict[str, tuple[str | None, str]] = {
     "<username> you </username>": ("you", f'username " you " {TRIMMED}'),
     "<username>%EMAILLOCALPART%\t</username>": ("you", f'username "%EMAILLOCALPART%\\t" {TRIMMED}'),
     "<username>\n  %EMAILADDRESS%\n</username>": (None, f'username "\\n  %EMAILADDRESS%\\n" {TRIMMED}'),
-    "<username/>": (None, "an empty <username/> (Thunderbird logs in as 'true'): the address is the login"),
-    "<username> </username>": (None, "a blank <username> (Thunderbird logs in as 'NaN'): the address is the login"),
+    "<username/>": (None, 'an empty <username/> (Thunderbird logs in as "true"): the address is the login'),
+    "<username> </username>": (None, 'a blank <username> (Thunderbird logs in as "NaN"): the address is the login'),
 }
 
 
@@ -289,7 +289,7 @@ DOMAIN_CASES: dict[str, tuple[str | None, str, bool]] = {
     "<domain>192.0.2.1</domain>": (None, '"192.0.2.1" is read as an IP address, not a domain', True),
     "<domain>0x7f000001</domain>": (None, '"0x7f000001" is read as the number 0 (no value)', False),
     "<domain> Example.NET. </domain>": ("example.net", "", True),
-    "<domain/>": (None, "empty (Thunderbird reads <domain/> as the domain 'true')", True),
+    "<domain/>": (None, 'empty (Thunderbird reads <domain/> as the domain "true")', True),
     "<domain>123</domain>": (None, '"123" is read as an IP address, not a domain', True),
     "<domain>false</domain>": (None, '"false" is read as false (no value)', False),
     "<domain>False</domain>": (None, '"False" is read as false (no value)', False),

@@ -71,7 +71,7 @@ def lookup(env: Env, rng: random.Random | None = None) -> Config:
             errors.append(str(exc))
             continue
         if any(r.target == "." for r in records):
-            notes.append(f"{name}: target '.', not offered")
+            notes.append(f'{name}: target ".", not offered')
             continue
         for place, record in enumerate(order(records, chooser)):
             if not is_dns_host(record.target):  # a DNS label holds any byte: "dead:beef", "192.0.2.1", "a b"

@@ -262,7 +262,7 @@ def _no_login(named: Element) -> str | None:
     invent. Any other is kept as written, ``0`` and ``false`` too (Thunderbird's nonemptystring throws for what JXON
     makes of them, and it logs in as 12345 for ``0012345``: JXON's quirk, not the format's)."""
     if named.text is None and not len(named):
-        return "an empty <LoginName> (Thunderbird reads it as the user name 'true')"
+        return 'an empty <LoginName> (Thunderbird reads it as the user name "true")'
     if not (named.text or "").strip(JS_SPACE):
         return f"a blank <LoginName>{_TOO}"
     return None

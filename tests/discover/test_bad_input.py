@@ -762,6 +762,13 @@ def test_srv_targets_that_are_no_host_names_are_left_out(discover: Any) -> None:
     assert run == Run(1, "", nothing_found(dns, srv=srv))
 
 
+def test_an_srv_target_of_dot_is_said_not_offered(discover: Any) -> None:
+    """RFC 2782: the target "." says the service is decidedly not offered; the note quotes it as every value is."""
+    with Dnsmasq(["srv-host=_imaps._tcp.example.test"]) as dns:  # no target: dnsmasq answers "."
+        run = discover(dns, "--no-probe")
+    assert run == Run(1, "", nothing_found(dns, srv='_imaps._tcp.example.test: target ".", not offered'))
+
+
 #: a DNS name of three labels of 63 bytes 0xFF each: dnspython writes each byte as \\255 (758 characters)
 BYTES_NAME = ".".join(["\\255" * 63] * 3)
 

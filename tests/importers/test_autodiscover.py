@@ -462,7 +462,7 @@ def _serverless(server: str | None) -> str:
 SERVERLESS = {
     None: "7:7: IMAP Protocol left out: no <Server>; Thunderbird leaves such a server out too",
     "<Server> </Server>": "9:9: IMAP Protocol left out: no <Server>; Thunderbird leaves such a server out too",
-    "<Server/>": "9:9: IMAP Protocol left out: empty (Thunderbird reads <Server/> as the host 'true')",
+    "<Server/>": '9:9: IMAP Protocol left out: empty (Thunderbird reads <Server/> as the host "true")',
 }
 
 
@@ -521,7 +521,7 @@ BLANK_LOGINS = {
     "<LoginName> </LoginName>": "IMAP first.example.org left out: a blank <LoginName>; Thunderbird leaves such a "
     "server out too",
     "<LoginName/>": "IMAP first.example.org left out: an empty <LoginName> (Thunderbird reads it as the user name "
-    "'true')",
+    '"true")',
     "<LoginName></LoginName>": "IMAP first.example.org left out: an empty <LoginName> (Thunderbird reads it as the "
     "user name 'true')",
 }
