@@ -35,7 +35,8 @@ The file (JSON, UTF-8, written with stable ordering so that it diffs well)::
 - A finding about the text rather than a setting (MC004, MC005, MC708, a duplicate
   key) has empty ``account`` and ``path``; its hash is of the message without the line
   numbers it names (:attr:`Finding.placeless_message`) and of the stripped source line it
-  points at. An older baseline's entry hashed with the line number still matches.
+  points at. An older baseline's entry hashed with the line number, or with MC701's key spelt by
+  ``repr()`` (:func:`_older_messages`), still matches.
 - The same key twice is two entries: each hides one finding.
 - A value shared through an alias or a merge key is one finding (``lint.once_per_place``), so
   one entry (the account whose name sorts first); the entries an older baseline holds for the
@@ -63,6 +64,7 @@ from typing import Any, NamedTuple
 from .errors import InputError, cannot_read, held_whole, signals_held
 from .lint import Detail, LintedFile
 from .model import Finding, Location, Severity
+from .rules import mc701_duplicate_account as DUPLICATE
 from .rules import mc709_stale_baseline_entry as STALE_ENTRY
 from .schema import SECRET_KEYS
 
@@ -141,12 +143,24 @@ def _keys_of(result: LintedFile) -> list[Keyed]:
         detail = result.details.get(finding)
         shared = () if detail is None else tuple(key(finding, Detail(path), data, lines) for path in detail.shared)
         entry = key(finding, detail, data, lines)
-        if entry.path == "" and finding.placeless_message != finding.message:
-            # an older baseline's entry hashed the message with its line number (MC701's "first defined at line
-            # 3"): it still matches while that line has not moved, and --write-baseline writes today's form
-            shared += (entry._replace(hash=_digest(f"{finding.message}\n{_line(finding, lines)}")),)
+        if entry.path == "":
+            line = _line(finding, lines)
+            shared += tuple(entry._replace(hash=_digest(f"{said}\n{line}")) for said in _older_messages(finding))
         keyed.append(Keyed(finding, entry, shared))
     return keyed
+
+
+def _older_messages(finding: Finding) -> list[str]:
+    """What an older baseline's entry of a finding about the text hashed instead of its placeless message: the
+    message with its line number (MC701's "first defined at line 3": it still matches while that line has not
+    moved), and MC701's key spelt by Python's repr() (``duplicate key 'work'``), with the line number and without.
+    Those entries still match, and --write-baseline writes today's form."""
+    messages = [finding.message]
+    older = DUPLICATE.repr_spelt(finding.message) if finding.rule == DUPLICATE.ID else None
+    if older is not None:
+        messages += [finding._replace(message=older).placeless_message, older]
+    placeless = finding.placeless_message
+    return [said for said in dict.fromkeys(messages) if said != placeless]
 
 
 def record(baseline: str, results: Sequence[LintedFile]) -> dict[str, list[Entry]]:
@@ -535,11 +549,9 @@ def _no_key_twice(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def _twice_at(text: str, key: str) -> str:
     """``:line:col`` of the second ``key`` (see :func:`_where`), or ""."""
     from .loader import load
-    from .rules import mc701_duplicate_account as DUPLICATE
 
-    said = f"duplicate key {key!r} "
     for problem in load(text.encode("utf-8")).problems:
-        if problem.rule == DUPLICATE.ID and problem.message.startswith(said):
+        if problem.rule == DUPLICATE.ID and DUPLICATE.key_of(problem.message) == key:
             return f":{problem.line}:{problem.column}"
     return ""
 

@@ -636,16 +636,9 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
         _STREAM_END,
     )
 
-    def duplicate(k: Any, line: int, col: int, first: tuple[int, ...]) -> None:
+    def duplicate(k: str, line: int, col: int, first: tuple[int, ...]) -> None:  # a key is its text (see above)
         positions.shadowing.add((first[0], first[1]))
-        problems.append(
-            LoadProblem(
-                DUPLICATE.ID,
-                line,
-                col,
-                f"duplicate key {k!r} (first defined at line {first[0]}); YAML keeps only one: remove or rename one",
-            )
-        )
+        problems.append(LoadProblem(DUPLICATE.ID, line, col, DUPLICATE.message(k, first[0])))
 
     while True:
         kind = event[0]

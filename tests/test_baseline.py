@@ -815,7 +815,7 @@ TWICE_MOVED = TWICE.replace(
     "    incoming: {protocol: imap, host: imap.example.com}\n",
 )
 
-TWICE_MESSAGE = "duplicate key 'work' (first defined at line {}); YAML keeps only one: remove or rename one"
+TWICE_MESSAGE = 'duplicate key "work" (first defined at line {}); YAML keeps only one: remove or rename one'
 
 
 def _baseline_of(*entries: str) -> str:
@@ -842,20 +842,68 @@ def test_lines_inserted_above_a_duplicate_key_leave_its_entry_matching(tmp_path:
     assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
 
 
-def test_an_older_baselines_duplicate_key_entry_hashed_with_the_line_still_matches(tmp_path: Path) -> None:
-    """A baseline written before the line number was left out of the hash: its entry matches while the lines have
-    not moved (no MC709), and --write-baseline writes it in today's form."""
+#: TWICE's baseline as mailconf writes it: MC701's hash is of its message, the key in double quotes, without the
+#: line number (``duplicate key "work" (first defined at line); ...``) and of the source line ``work:``
+TWICE_BASELINE = """\
+{
+  "version": 1,
+  "generator": "mailconf lint --write-baseline",
+  "files": {
+    "accounts.yaml": [
+      {"rule": "MC701", "account": "", "path": "", "hash": "b45850d7814d39e7"},
+      {"rule": "MC101", "account": "work", "path": "incoming.security", "hash": "30a0924a3360be68"}
+    ]
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "text"),
+    [
+        # the key in Python's repr(), the line number left out (mailconf before MC701 quoted keys in double
+        # quotes): it matches wherever the lines move
+        ("d15c1741a55de83a", TWICE_MOVED),
+        # the key in repr(), hashed with "first defined at line 3" (before that): it matches while the lines stay
+        ("0716b5d8f26e1d3b", TWICE),
+    ],
+    ids=["repr-key", "repr-key-and-line"],
+)
+def test_an_older_baselines_duplicate_key_entry_still_matches(tmp_path: Path, old: str, text: str) -> None:
+    """MC701's entry hashes its message, which spelt the key with Python's repr() (`duplicate key 'work'`), and
+    earlier with the line number it names. An entry of those forms still hides the finding (and is not stale,
+    MC709), and --write-baseline writes it in today's form."""
+    write(tmp_path, text)
+    write(tmp_path, TWICE_BASELINE.replace("b45850d7814d39e7", old), "baseline.json")
+    assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
     write(tmp_path, TWICE)
-    old = hashlib.sha256(f"{TWICE_MESSAGE.format(3)}\nwork:".encode()).hexdigest()[:16]
-    entries = (
-        f'{{"rule": "MC701", "account": "", "path": "", "hash": "{old}"}}',
-        '{"rule": "MC101", "account": "work", "path": "incoming.security", "hash": "30a0924a3360be68"}',
+    assert lint(tmp_path, "--write-baseline", "baseline.json") == (
+        0,
+        "",
+        "mailconf: wrote 2 baseline entries to baseline.json\n",
     )
-    write(tmp_path, _baseline_of(*entries), "baseline.json")
+    assert (tmp_path / "baseline.json").read_text(encoding="utf-8") == TWICE_BASELINE
     assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
-    assert lint(tmp_path, "--write-baseline", "baseline.json")[0] == 0
-    assert old not in (tmp_path / "baseline.json").read_text(encoding="utf-8")
-    assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
+
+
+def test_an_older_entry_of_another_key_does_not_match(tmp_path: Path) -> None:
+    """The older spelling is of the key of the finding, not of any key: the repr() entry of 'work' does not hide
+    the same duplicate under another name, and is reported stale."""
+    write(tmp_path, TWICE.replace("work", "home"))
+    write(
+        tmp_path,
+        TWICE_BASELINE.replace("b45850d7814d39e7", "d15c1741a55de83a").replace('"work"', '"home"'),
+        "baseline.json",
+    )
+    assert lint(tmp_path, "--baseline", "baseline.json") == (
+        1,
+        'accounts.yaml:6:3: error MC701 duplicate-account: duplicate key "home" (first defined at line 3); '
+        "YAML keeps only one: remove or rename one\n"
+        "baseline.json:6:1: info MC709 stale-baseline-entry: MC701 at (the text) in accounts.yaml is no longer "
+        "found; remove the entry (or run --write-baseline baseline.json again)\n"
+        "1 error, 1 info in 2 files (1 file checked)\n",
+        "",
+    )
 
 
 def test_a_file_moved_loses_its_entries_until_the_baseline_is_written_again(tmp_path: Path) -> None:

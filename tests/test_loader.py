@@ -153,7 +153,7 @@ CASES: list[tuple[str, bytes, list[str], int]] = [
         "duplicate-top-level-key",
         (CLEAN + "version: 1\n").encode(),
         [
-            "12:1: error MC701 duplicate-account: duplicate key 'version' (first defined at line 1); "
+            '12:1: error MC701 duplicate-account: duplicate key "version" (first defined at line 1); '
             "YAML keeps only one: remove or rename one"
         ],
         1,
@@ -162,7 +162,7 @@ CASES: list[tuple[str, bytes, list[str], int]] = [
         "duplicate-account",
         (CLEAN + CLEAN.split("accounts:\n", 1)[1]).encode(),
         [
-            "12:3: error MC701 duplicate-account: duplicate key 'work' (first defined at line 3); "
+            '12:3: error MC701 duplicate-account: duplicate key "work" (first defined at line 3); '
             "YAML keeps only one: remove or rename one"
         ],
         1,

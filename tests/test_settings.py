@@ -279,12 +279,12 @@ BAD_FILES = [
     (
         ".mailconf.yaml",
         "disable: [MC101]\nfail-level: warning\ndisable: [MC104]\n",
-        ":3:1: duplicate key 'disable' (first defined at line 1); YAML keeps only one: remove or rename one",
+        ':3:1: duplicate key "disable" (first defined at line 1); YAML keeps only one: remove or rename one',
     ),
     (
         ".mailconf.yaml",
         "severity:\n  MC101: info\n  MC101: error\n",
-        ":3:3: duplicate key 'MC101' (first defined at line 2); YAML keeps only one: remove or rename one",
+        ':3:3: duplicate key "MC101" (first defined at line 2); YAML keeps only one: remove or rename one',
     ),
     (  # the same rule by its id and its slug: one of the two levels was dropped without a word
         ".mailconf.yaml",

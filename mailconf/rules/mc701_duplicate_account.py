@@ -2,7 +2,9 @@
 
 Raised by the loader: a YAML mapping with the same key twice, anywhere in the
 file. Under ``accounts:`` that is two accounts with one name. The finding points
-at the second key and names the line of the first.
+at the second key and names the line of the first. The key is shown in double quotes,
+as text (``duplicate key "3"``): mailconf reads every key as the text written, so
+``3:`` and ``"3":`` are one key.
 
 Why: YAML keeps only one of the two values (mailconf keeps the first; other tools
 keep the last), so one account or setting is silently lost, and different tools
@@ -26,8 +28,11 @@ Reference: YAML 1.2.2 section 3.2.1.1 (mapping keys are unique).
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterator
 
+from ..errors import double_quoted
 from ..model import Model, Severity
 from . import Problem
 
@@ -39,3 +44,37 @@ TITLE = "Duplicate account name or YAML key"
 
 def check(model: Model) -> Iterator[Problem]:
     return iter(())  # raised by the loader
+
+
+def message(key: str, first_line: int) -> str:
+    """The finding's message: ``key`` (the second one, as written) in double quotes (:func:`errors.double_quoted`),
+    and the line of the first."""
+    return (
+        f"duplicate key {double_quoted(key)} (first defined at line {first_line}); "
+        "YAML keeps only one: remove or rename one"
+    )
+
+
+#: a :func:`message`, also without its line number (``first defined at line);``): the quoted key, and the rest.
+#: A quoted key holds no bare ``"``, so the first one not escaped ends it, whatever the key holds.
+_MESSAGE = re.compile(r'duplicate key ("(?:[^"\\]|\\.)*")( \(first defined at line\b.*)', re.DOTALL)
+
+
+def repr_spelt(said: str) -> str | None:
+    """``said`` (a :func:`message`, or one with its line numbers left out) with the key spelt as mailconf spelt it
+    before: by Python's ``repr()`` (``duplicate key 'work'``); None for another message.
+
+    A baseline entry and a SARIF fingerprint hash the message: an entry written then still matches, and an alert
+    keeps its fingerprint. The key reads back from its quotes: :func:`errors.double_quoted` writes a Python string
+    literal of exactly the key.
+    """
+    parts = _MESSAGE.fullmatch(said)
+    if parts is None:
+        return None
+    return f"duplicate key {ast.literal_eval(parts[1])!r}{parts[2]}"
+
+
+def key_of(said: str) -> str | None:
+    """The key a :func:`message` names (None for another message)."""
+    parts = _MESSAGE.fullmatch(said)
+    return None if parts is None else str(ast.literal_eval(parts[1]))

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from mailconf.errors import double_quoted
+from mailconf.rules import mc701_duplicate_account as DUPLICATE
 from tests.conftest import lint_text
 from tests.rules.helpers import account, findings_of
 
@@ -21,7 +25,7 @@ accounts:
 
 def test_mc701_duplicate_account_fails() -> None:
     assert findings_of("MC701", TWO_WORKS) == [
-        (6, 3, "error", "duplicate key 'work' (first defined at line 3); YAML keeps only one: remove or rename one"),
+        (6, 3, "error", 'duplicate key "work" (first defined at line 3); YAML keeps only one: remove or rename one'),
     ]
 
 
@@ -281,3 +285,30 @@ def test_mc712_passes_values_with_a_letter_and_keys_left_out() -> None:
         .replace(' username: " ", password_command: " "', " password_command: pass show mail")
     )  # fmt: skip
     assert findings_of("MC712", text) == []
+
+
+def _older(key: str, line: int) -> str:
+    """MC701's message as mailconf wrote it before it quoted the key in double quotes: with Python's repr()."""
+    return f"duplicate key {key!r} (first defined at line {line}); YAML keeps only one: remove or rename one"
+
+
+@pytest.mark.parametrize("key", ["work", 'a"b', "it's", "both ' and \"", "a\\b", "a\u202eb\x1b\n", "\ud800", "3", ""])
+def test_mc701_message_quotes_the_key_and_gives_back_the_older_spelling(key: str) -> None:
+    """The key as errors.double_quoted shows it; repr_spelt gives the message a baseline written before hashed."""
+    message = DUPLICATE.message(key, 3)
+    assert message == (
+        f"duplicate key {double_quoted(key)} (first defined at line 3); YAML keeps only one: remove or rename one"
+    )
+    assert DUPLICATE.key_of(message) == key
+    assert DUPLICATE.repr_spelt(message) == _older(key, 3)
+    assert DUPLICATE.repr_spelt(message.replace("line 3", "line")) == _older(key, 3).replace("line 3", "line")
+
+
+@given(st.text(), st.integers(min_value=1, max_value=10**6))
+def test_mc701_older_spelling_of_any_key(key: str, line: int) -> None:
+    assert DUPLICATE.repr_spelt(DUPLICATE.message(key, line)) == _older(key, line)
+
+
+def test_mc701_older_spelling_of_another_message_is_none() -> None:
+    assert DUPLICATE.repr_spelt("duplicate key 'work' (first defined at line 3); YAML keeps only one") is None
+    assert DUPLICATE.repr_spelt('unknown key "work"') is None
