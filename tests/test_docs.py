@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 from pathlib import Path
 
 import click
@@ -401,6 +402,53 @@ def test_the_lines_the_pages_quote_are_what_mailconf_prints(  # noqa: PLR0917
     monkeypatch.chdir(tmp_path)
     assert main(args) == code
     assert capsys.readouterr().err.splitlines()[-1] == line
+
+
+#: A clientConfig file of ``other.example`` whose one IMAP server's user name has spaces around it.
+OTHER_PROVIDERS_FILE = (
+    '<clientConfig version="1.1"><emailProvider id="other.example"><domain>other.example</domain>'
+    '<incomingServer type="imap"><hostname>imap.other.example</hostname><port>993</port><socketType>SSL</socketType>'
+    "<username> alice </username><authentication>password-cleartext</authentication></incomingServer>"
+    "</emailProvider></clientConfig>\n"
+)
+
+#: Parts of lines the pages quote as mailconf's (in backticks, the rest of the line left out), each with its page, the
+#: command that prints it on standard error (``{closed}``: a loopback UDP port where nothing listens, for a DNS server
+#: that refuses at once), the files it needs and its exit code.
+QUOTED_PARTS = [
+    (
+        "discover.md", 'the file is for "other.example" (its <domain> elements), not example.com',
+        ["discover", "alice@example.com", "--ispdb", "ispdb", "--no-probe", "--dns-server", "{closed}",
+         "--timeout", "5"],
+        {"ispdb/example.com.xml": OTHER_PROVIDERS_FILE}, 1,
+    ),
+    (
+        "discover.md",
+        'username " alice " has white space around it: trimmed, where Thunderbird logs in with it as written; check it',
+        ["import", "--from", "autoconfig", "config-v1.1.xml"], {"config-v1.1.xml": OTHER_PROVIDERS_FILE}, 1,
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("page", "part", "args", "files", "code"), QUOTED_PARTS, ids=[f"{p}: {part[:60]}" for p, part, *_ in QUOTED_PARTS]
+)
+def test_the_parts_of_lines_the_pages_quote_are_what_mailconf_prints(  # noqa: PLR0917
+    page: str, part: str, args: list[str], files: dict[str, str], code: int, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """A message's quoting (double quotes, as YAML writes a value) is what the page shows too."""
+    text = " ".join((DOCS / page).read_text(encoding="utf-8").split())
+    assert f"`{part}" in text or f"{part}`" in text
+    for name, content in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"127.0.0.1:{sock.getsockname()[1]}"
+    monkeypatch.chdir(tmp_path)
+    assert main([arg.format(closed=closed) for arg in args]) == code
+    assert part in capsys.readouterr().err
 
 
 def test_architecture_md_names_every_module_contract_check_and_importer() -> None:
