@@ -10,6 +10,8 @@ import errno
 import json
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -316,6 +318,23 @@ def test_output_file_writes_through_links_and_into_streams(repo: Path) -> None:
     (repo / "stdout").symlink_to("/proc/self/fd/1")
     assert run_mailconf("lint", "-O", "stdout", "accounts.yaml", cwd=repo) == Outcome(1, report, "")
     assert (repo / "stdout").is_symlink()
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_output_file_dev_stdout_into_a_log_lands_between_the_lines_around_it(repo: Path, stream: str) -> None:
+    """`{ echo before; mailconf lint -O /dev/stdout FILE; echo after; } > log`: the report lands where `before`
+    ends and `after` follows it, as without -O. /dev/stdout was opened anew, for appending: the report went to the
+    end of the log, but the shell's own offset stayed where `before` ended, so `after` overwrote the report's first
+    six bytes (`ml:8:17: error MC101 ...`, after `before`/`after`)."""
+    log = repo / "log"
+    command = [sys.executable, "-m", "mailconf", "lint", "-O", f"/dev/{stream}", "accounts.yaml"]
+    with log.open("wb", buffering=0) as shared:  # `> log`: no O_APPEND, one offset for every writer
+        shared.write(b"before\n")
+        out, err = (shared, None) if stream == "stdout" else (None, shared)
+        done = subprocess.run(command, cwd=repo, check=False, timeout=120, stdout=out, stderr=err)
+        shared.write(b"after\n")
+    assert done.returncode == 1
+    assert log.read_text() == "before\n" + finding("accounts.yaml") + "1 error in 1 file\n" + "after\n"
 
 
 # --output-file replaces its file as --fix and --write-baseline do (mailconf.replace): it used to write a temporary

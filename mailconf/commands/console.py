@@ -9,6 +9,7 @@ their own fields) and rendered files (bytes, written as they are).
 
 from __future__ import annotations
 
+import os
 import select
 import sys
 from typing import BinaryIO, TextIO
@@ -160,7 +161,10 @@ def write_report(path: str, text: str) -> None:
 
     A symbolic link is followed (the file it names is replaced). What is not a regular file (``/dev/null``,
     a FIFO, a terminal), and ``/dev/stdout`` or any other path through ``/dev`` or ``/proc`` whatever it
-    leads to (``>> log`` stays an append), is written to as it is, never replaced.
+    leads to (``>> log`` stays an append), is written to as it is, never replaced. Where that is the file
+    standard output or error already is (``{ echo before; mailconf lint -O /dev/stdout F; } > log``), it is
+    written through that descriptor, at the offset the shell shares with it: opened anew, the report went to the
+    end of the file while the shell's next line, written at its own offset, overwrote the report's first bytes.
     """
     import os
     import stat
@@ -175,6 +179,12 @@ def write_report(path: str, text: str) -> None:
         except FileNotFoundError:
             info = None
         if info is not None and (not stat.S_ISREG(info.st_mode) or _a_stream(path)):
+            shared = _standard_descriptor(info) if stat.S_ISREG(info.st_mode) else None
+            if shared is not None:
+                data = memoryview(text.encode("utf-8", "surrogateescape"))
+                while data:
+                    data = data[os.write(shared, data) :]
+                return
             with open(path, "a", encoding="utf-8", errors="surrogateescape") as handle:
                 handle.write(text)
             return
@@ -184,6 +194,21 @@ def write_report(path: str, text: str) -> None:
         raise OutputError(f"{path}: {refused}; nothing written, {hint}") from None
     except OSError as exc:
         raise OutputError(f"{path}: cannot write the report ({exc.strerror or type(exc).__name__})") from None
+
+
+def _standard_descriptor(info: os.stat_result) -> int | None:
+    """1 or 2 when standard output or error is the file ``info`` describes (its Python stream flushed first, so
+    that what it holds comes before the report), else None."""
+    for fd, stream in ((1, sys.stdout), (2, sys.stderr)):
+        try:
+            own = os.fstat(fd)
+        except OSError:  # closed (>&-)
+            continue
+        if (own.st_dev, own.st_ino) == (info.st_dev, info.st_ino):
+            if stream is not None:
+                stream.flush()
+            return fd
+    return None
 
 
 def _a_stream(path: str) -> bool:
