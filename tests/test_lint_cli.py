@@ -337,6 +337,22 @@ def test_output_file_dev_stdout_into_a_log_lands_between_the_lines_around_it(rep
     assert log.read_text() == "before\n" + finding("accounts.yaml") + "1 error in 1 file\n" + "after\n"
 
 
+@pytest.mark.parametrize("name", ["/dev/fd/{fd}", "/proc/self/fd/{fd}"])
+def test_output_file_dev_fd_into_a_log_lands_between_the_lines_around_it(repo: Path, name: str) -> None:
+    """`{ echo before >&3; mailconf lint -O /dev/fd/3 FILE; echo after >&3; } 3> log`: the report is written
+    through descriptor 3, at the offset the shell shares, as /dev/stdout is through 1. Only 1 and 2 were: /dev/fd/3
+    was opened anew, for appending, and `after` overwrote the report's first six bytes."""
+    log = repo / "log"
+    with log.open("wb", buffering=0) as shared:  # `3> log`: no O_APPEND, one offset for every writer
+        shared.write(b"before\n")
+        fd = shared.fileno()
+        command = [sys.executable, "-m", "mailconf", "lint", "-O", name.format(fd=fd), "accounts.yaml"]
+        done = subprocess.run(command, cwd=repo, check=False, timeout=120, pass_fds=(fd,), capture_output=True)
+        shared.write(b"after\n")
+    assert (done.returncode, done.stdout, done.stderr) == (1, b"", b"")
+    assert log.read_text() == "before\n" + finding("accounts.yaml") + "1 error in 1 file\n" + "after\n"
+
+
 # --output-file replaces its file as --fix and --write-baseline do (mailconf.replace): it used to write a temporary
 # and rename it with nothing more, so a report took root's ownership in a user's folder, lost its ACL, replaced a
 # file its owner made read-only, and could be renamed into place before its bytes were on disk.

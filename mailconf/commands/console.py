@@ -10,6 +10,7 @@ their own fields) and rendered files (bytes, written as they are).
 from __future__ import annotations
 
 import os
+import re
 import select
 import sys
 from typing import BinaryIO, TextIO
@@ -161,10 +162,11 @@ def write_report(path: str, text: str) -> None:
 
     A symbolic link is followed (the file it names is replaced). What is not a regular file (``/dev/null``,
     a FIFO, a terminal), and ``/dev/stdout`` or any other path through ``/dev`` or ``/proc`` whatever it
-    leads to (``>> log`` stays an append), is written to as it is, never replaced. Where that is the file
-    standard output or error already is (``{ echo before; mailconf lint -O /dev/stdout F; } > log``), it is
-    written through that descriptor, at the offset the shell shares with it: opened anew, the report went to the
-    end of the file while the shell's next line, written at its own offset, overwrote the report's first bytes.
+    leads to (``>> log`` stays an append), is written to as it is, never replaced. Where that is a file a
+    descriptor of this process already has open (``{ echo before; mailconf lint -O /dev/stdout F; } > log``,
+    ``-O /dev/fd/3`` with ``3> log``), it is written through that descriptor, at the offset the shell shares with
+    it: opened anew, the report went to the end of the file while the shell's next line, written at its own offset,
+    overwrote the report's first bytes.
     """
     import os
     import stat
@@ -179,7 +181,7 @@ def write_report(path: str, text: str) -> None:
         except FileNotFoundError:
             info = None
         if info is not None and (not stat.S_ISREG(info.st_mode) or _a_stream(path)):
-            shared = _standard_descriptor(info) if stat.S_ISREG(info.st_mode) else None
+            shared = _shared_descriptor(path, info) if stat.S_ISREG(info.st_mode) else None
             if shared is not None:
                 data = memoryview(text.encode("utf-8", "surrogateescape"))
                 while data:
@@ -196,18 +198,45 @@ def write_report(path: str, text: str) -> None:
         raise OutputError(f"{path}: cannot write the report ({exc.strerror or type(exc).__name__})") from None
 
 
-def _standard_descriptor(info: os.stat_result) -> int | None:
-    """1 or 2 when standard output or error is the file ``info`` describes (its Python stream flushed first, so
-    that what it holds comes before the report), else None."""
-    for fd, stream in ((1, sys.stdout), (2, sys.stderr)):
+def _shared_descriptor(path: str, info: os.stat_result) -> int | None:
+    """The descriptor to write the report through when the file ``info`` describes is one this process has open:
+    the one ``path`` names (``/dev/fd/3``, ``/proc/self/fd/3``, ``/dev/stderr``: 2), else standard output or error
+    (for fd 1 and 2 their Python stream is flushed first, so that what it holds comes before the report); None for
+    another file."""
+    import fcntl
+
+    named = _named_descriptor(path)
+    for fd in ((named,) if named is not None else ()) + (1, 2):
         try:
             own = os.fstat(fd)
-        except OSError:  # closed (>&-)
+            writable = fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE != os.O_RDONLY  # not `-O /dev/stdin < F`
+        except (OSError, OverflowError):  # closed (>&-), or no descriptor (/dev/fd/99999999999999999999)
             continue
-        if (own.st_dev, own.st_ino) == (info.st_dev, info.st_ino):
+        if writable and (own.st_dev, own.st_ino) == (info.st_dev, info.st_ino):
+            stream = {1: sys.stdout, 2: sys.stderr}.get(fd)
             if stream is not None:
                 stream.flush()
             return fd
+    return None
+
+
+#: a path that names one of this process's descriptors: ``/dev/fd/N``, ``/proc/self/fd/N`` (``/dev/stdout`` is a
+#: link to ``/proc/self/fd/1``)
+_DESCRIPTOR = re.compile(r"/(?:dev/fd|proc/(?:self|thread-self|(?P<pid>\d+))/fd)/(?P<fd>\d+)")
+
+
+def _named_descriptor(path: str) -> int | None:
+    """The descriptor ``path`` names, or a symbolic link on the way to its file (see :data:`_DESCRIPTOR`); None."""
+    for _ in range(40):  # the kernel's own limit on links followed
+        absolute = os.path.normpath(os.path.abspath(path))
+        named = _DESCRIPTOR.fullmatch(absolute)
+        if named is not None:
+            own = named["pid"] is None or int(named["pid"]) == os.getpid()
+            return int(named["fd"]) if own else None
+        try:
+            path = os.path.join(os.path.dirname(absolute), os.readlink(absolute))
+        except OSError:  # not a link (or not one that can be read): the file itself
+            return None
     return None
 
 
