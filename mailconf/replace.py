@@ -195,7 +195,7 @@ def locked_file(
     Bounded: ``wait`` seconds in all, ``attempts`` files (:class:`NotLocked` after either), so a program that holds
     the lock for good (``flock accounts.yaml sleep 1000``) or keeps replacing the file never makes ``who`` hang.
     ``deadline`` (``time.monotonic()``): a wait that began before this call (a caller that tries again) ends there;
-    the message still names the whole ``wait``.
+    the message still names the whole ``wait``. A deadline already past still tries the lock once, without waiting.
     """
     if deadline is None:
         deadline = time.monotonic() + wait
@@ -224,8 +224,9 @@ def _flock_by(fd: int, deadline: float, wait: float) -> None:
 
     flock blocks, so the kernel queues this run behind the holder, like any other waiter (``/proc/locks`` shows
     it); a real-time timer ends the wait: its signal's handler raises, which interrupts flock (Python retries a
-    call a signal interrupted only when the handler returns). Where no handler can be set (a thread other than the
-    main one), it polls. A file system without flock is not locked: the check of the bytes still runs.
+    call a signal interrupted only when the handler returns), and a last flock that does not wait decides. Where no
+    handler can be set (a thread other than the main one), it polls. A file system without flock is not locked: the
+    check of the bytes still runs.
     """
     import fcntl
     import signal
@@ -255,7 +256,14 @@ def _flock_by(fd: int, deadline: float, wait: float) -> None:
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except _Expired:
-        raise NotLocked(waited) from None
+        # the timer may have fired before flock was called (a deadline near or already past: a run descheduled for
+        # a millisecond gave up a lock nobody held) or after it returned with the lock: one try without waiting
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise NotLocked(waited) from None
+        except OSError:
+            pass  # a file system without flock: the check still runs
     except OSError:
         pass  # a file system without flock: the check still runs
     finally:

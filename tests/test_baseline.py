@@ -1242,3 +1242,50 @@ def test_a_lock_wait_that_ran_out_after_a_retry_names_the_whole_wait(
         f"{baseline}: another program holds its lock (waited 0.5 s); nothing written, run --write-baseline again"
     )
     assert (calls, baseline.exists()) == (["new.json", "new.json"], False)
+
+
+def test_a_lock_wait_whose_deadline_has_passed_still_takes_a_free_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A retry (a baseline removed, or replaced, while --write-baseline waited) may begin after the deadline of the
+    # whole wait. Its flock was then given a 1 ms timer: a run descheduled for longer between arming the timer and
+    # calling flock (a busy CI machine; here a flock that starts 50 ms late), or whose timer fired after flock had
+    # returned, gave up a lock nobody held: "another program holds its lock (waited 30 s); nothing written".
+    import fcntl
+    import time
+
+    from mailconf.replace import locked_file
+
+    target = tmp_path / "baseline.json"
+    target.write_bytes(b"")
+    real = fcntl.flock
+
+    def late(fd: int, operation: int) -> None:
+        time.sleep(0.05)
+        real(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", late)
+    fd, info = locked_file(target, 30.0, 8, "--write-baseline", deadline=time.monotonic() - 1)
+    try:
+        assert os.path.samestat(info, target.stat())
+        with open(target, "rb") as other, pytest.raises(BlockingIOError):
+            real(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # this run holds it
+    finally:
+        os.close(fd)
+
+
+def test_a_lock_wait_whose_deadline_has_passed_gives_up_a_held_lock_at_once(tmp_path: Path) -> None:
+    # ... and a lock another program holds is given up at once, the message naming the whole wait
+    import fcntl
+    import time
+
+    from mailconf.replace import NotLocked, locked_file
+
+    target = tmp_path / "baseline.json"
+    target.write_bytes(b"")
+    with open(target, "rb") as holder:
+        fcntl.flock(holder.fileno(), fcntl.LOCK_EX)
+        began = time.monotonic()
+        with pytest.raises(NotLocked) as busy:
+            locked_file(target, 30.0, 8, "--write-baseline", deadline=began - 1)
+    assert (str(busy.value), time.monotonic() - began < 5) == ("another program holds its lock (waited 30 s)", True)
