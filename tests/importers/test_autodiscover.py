@@ -523,14 +523,14 @@ BLANK_LOGINS = {
     "<LoginName/>": "IMAP first.example.org left out: an empty <LoginName> (Thunderbird reads it as the user name "
     '"true")',
     "<LoginName></LoginName>": "IMAP first.example.org left out: an empty <LoginName> (Thunderbird reads it as the "
-    "user name 'true')",
+    'user name "true")',
 }
 
 
 @pytest.mark.parametrize("login", BLANK_LOGINS)
 def test_a_blank_login_name_leaves_the_protocol_out_for_the_next(tmp_path: Path, login: str) -> None:
     # readAutoDiscoverXML: InputSanitizer.nonemptystring of a blank <LoginName> throws and the Protocol is skipped;
-    # the import took the server, logging in as the address (an empty one too, which Thunderbird reads as 'true')
+    # the import took the server, logging in as the address (an empty one too, which Thunderbird reads as "true")
     path = tmp_path / "x@example.org.xml"
     path.write_text(_blank_login(login))
     result = import_paths("autodiscover", [str(path)], ReadOptions())
