@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -312,3 +314,14 @@ def test_mc701_older_spelling_of_any_key(key: str, line: int) -> None:
 def test_mc701_older_spelling_of_another_message_is_none() -> None:
     assert DUPLICATE.repr_spelt("duplicate key 'work' (first defined at line 3); YAML keeps only one") is None
     assert DUPLICATE.repr_spelt('unknown key "work"') is None
+
+
+@pytest.mark.parametrize("escape", ["\\x", "\\x4", "\\q", "\\N{BULLET}", "\\U00110000", "\\ud80", "\\\n"])
+def test_mc701_a_key_no_message_quotes_is_none_without_a_word(escape: str) -> None:
+    """A message MC701 never writes, its key with an escape errors.double_quoted never writes: None, as for any other
+    message. ast.literal_eval raised SyntaxError for a bad escape ("truncated \\xXX escape"), and read ``\\q`` as
+    two characters with a DeprecationWarning on standard error."""
+    said = f'duplicate key "a{escape}" (first defined at line 3); YAML keeps only one: remove or rename one'
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert (DUPLICATE.key_of(said), DUPLICATE.repr_spelt(said)) == (None, None)
