@@ -188,7 +188,7 @@ def _resolve_tagged(tag: str, text: str) -> Any:
         "null": lambda v: v is None,
     }
     if not expected[kind](value):
-        raise ValueError(f"{text!r} is not a valid !!{kind}")
+        raise ValueError(SYNTAX.not_valid(text, kind))
     return float(value) if kind == "float" else value
 
 
@@ -670,10 +670,8 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
                         value = _resolve_tagged(tag, text)
                     except ValueError as exc:
                         secret = _secret(key) if is_map else None
-                        what = f"`{secret}` is not a valid {_tag_name(tag)}" if secret else str(exc)
-                        raise LoadAbort(
-                            LoadProblem(SYNTAX.ID, line, col, f"{what}; remove the tag or fix the value")
-                        ) from None
+                        said = f"`{secret}` is not a valid {_tag_name(tag)}; remove the tag or fix the value"
+                        raise LoadAbort(LoadProblem(SYNTAX.ID, line, col, said if secret else str(exc))) from None
             except NumberTooLong as exc:
                 raise LoadAbort(_too_long(exc.digits, key if is_map else no_key, line, col)) from None
             if anchor is not None:

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from .catalogue import Entry
 from .errors import counted, escape_controls
 from .model import Finding, Severity
-from .rules import mc701_duplicate_account as DUPLICATE
+from .rules import REPR_SPELT
 
 
 class Result(Protocol):
@@ -267,15 +267,17 @@ def _fingerprint(finding: Finding) -> str:
 
     A finding about the file as a whole (a syntax error, an encoding) has no subject; its
     message stands in, without the line numbers it names (MC701's "first defined at line 3" made a duplicate
-    key a new alert whenever a line was inserted above it). MC701's key is hashed as Python's repr() spells it
-    (``'work'``), as its message spelt it before it quoted keys in double quotes: the spelling of a message is not
+    key a new alert whenever a line was inserted above it). MC701's key, and MC001's value that its tag does not
+    fit, are hashed as Python's repr() spells them (``'work'``), as their messages spelt them before they quoted text
+    in double quotes (``rules.REPR_SPELT``): the spelling of a message is not
     what the alert is about, and a new fingerprint would close every alert, a dismissed one too, and open it again.
     Equal fingerprints in one file are told apart by their order (``:1``, ``:2``, as GitHub's own fingerprints are).
     """
     import hashlib  # SARIF only: 2.5 ms of OpenSSL loading that a text-format lint does not pay
 
     if finding.subject is None:
-        older = DUPLICATE.repr_spelt(finding.message) if finding.rule == DUPLICATE.ID else None
+        spelt = REPR_SPELT.get(finding.rule)
+        older = None if spelt is None else spelt(finding.message)
         if older is not None:
             finding = finding._replace(message=older)
         about = "message:" + finding.placeless_message  # "first defined at line 3" moves with the lines

@@ -886,6 +886,26 @@ def test_an_older_baselines_duplicate_key_entry_still_matches(tmp_path: Path, ol
     assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
 
 
+def test_an_older_baselines_entry_of_a_value_its_tag_does_not_fit_still_matches(tmp_path: Path) -> None:
+    """MC001's message quoted the value with Python's repr() (`'one' is not a valid !!int`) and its entry hashes the
+    message: an entry written then still hides the finding (no MC709), and --write-baseline writes today's form
+    (`"one" is not a valid !!int`)."""
+    write(tmp_path, "version: !!int one\n")
+    older = '{"rule": "MC001", "account": "", "path": "", "hash": "1989b4fb1fedda71"}'  # written by mailconf before
+    write(tmp_path, _baseline_of(older), "baseline.json")
+    assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
+    assert lint(tmp_path, "--write-baseline", "baseline.json") == (
+        0,
+        "",
+        "mailconf: wrote 1 baseline entry to baseline.json\n",
+    )
+    today = hashlib.sha256(b'"one" is not a valid !!int; remove the tag or fix the value\nversion: !!int one')
+    assert (tmp_path / "baseline.json").read_text(encoding="utf-8") == _baseline_of(
+        f'{{"rule": "MC001", "account": "", "path": "", "hash": "{today.hexdigest()[:16]}"}}'
+    )
+    assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
+
+
 def test_an_older_entry_of_another_key_does_not_match(tmp_path: Path) -> None:
     """The older spelling is of the key of the finding, not of any key: the repr() entry of 'work' does not hide
     the same duplicate under another name, and is reported stale."""

@@ -13,8 +13,13 @@ import resource
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mailconf import loader
+from mailconf.errors import double_quoted
+from mailconf.rules import REPR_SPELT
+from mailconf.rules import mc001_yaml_syntax as SYNTAX
 from tests.conftest import brief, lint_text
 from tests.test_cli import CLEAN, INSECURE, Outcome, run_mailconf
 
@@ -146,7 +151,13 @@ CASES: list[tuple[str, bytes, list[str], int]] = [
     (
         "tag-int-mismatch",
         b"version: !!int one\n",
-        ["1:10: error MC001 yaml-syntax: 'one' is not a valid !!int; remove the tag or fix the value"],
+        ['1:10: error MC001 yaml-syntax: "one" is not a valid !!int; remove the tag or fix the value'],
+        1,
+    ),
+    (  # the value in double quotes (errors.double_quoted), as every message shows text it did not write
+        "tag-int-mismatch-escaped",
+        b'version: !!int "a\\u202eb\\\\"\n',
+        ['1:10: error MC001 yaml-syntax: "a\\u202eb\\\\" is not a valid !!int; remove the tag or fix the value'],
         1,
     ),
     (
@@ -456,3 +467,29 @@ def test_a_second_bom_keeps_mc713_in_the_value_that_holds_the_character() -> Non
         findings = [f for f in lint_text(boms + text) if f.rule == "MC713"]
         assert brief(findings) == [*line1, ("MC713", 2, 63)]
         assert "display_name holds U+200B" in findings[-1].message
+
+
+def _older_not_valid(text: str, kind: str) -> str:
+    """MC001's message of a value its tag does not fit as mailconf wrote it before it quoted the value in double
+    quotes: with Python's repr()."""
+    return f"{text!r} is not a valid !!{kind}; remove the tag or fix the value"
+
+
+@pytest.mark.parametrize("text", ["one", 'a"b', "it's", "a\\b", "a\u202eb\x1b\n", "\ud800", "line 3", ""])
+def test_mc001_not_valid_quotes_the_value_and_gives_back_the_older_spelling(text: str) -> None:
+    """The value as errors.double_quoted shows it; repr_spelt gives the message a baseline written before hashed."""
+    message = SYNTAX.not_valid(text, "int")
+    assert message == f"{double_quoted(text)} is not a valid !!int; remove the tag or fix the value"
+    assert SYNTAX.repr_spelt(message) == _older_not_valid(text, "int")
+    assert REPR_SPELT["MC001"] is SYNTAX.repr_spelt
+
+
+@given(st.text(), st.sampled_from(["int", "float", "bool", "null"]))
+def test_mc001_older_spelling_of_any_value(text: str, kind: str) -> None:
+    assert SYNTAX.repr_spelt(SYNTAX.not_valid(text, kind)) == _older_not_valid(text, kind)
+
+
+def test_mc001_older_spelling_of_another_message_is_none() -> None:
+    assert SYNTAX.repr_spelt("'one' is not a valid !!int; remove the tag or fix the value") is None
+    assert SYNTAX.repr_spelt("`password` is not a valid !!int; remove the tag or fix the value") is None
+    assert SYNTAX.repr_spelt('tag "!x" is not allowed') is None

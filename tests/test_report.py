@@ -546,6 +546,14 @@ def test_sarif_fingerprint_of_a_duplicate_key_stays_when_lines_are_inserted_abov
     assert [(rule, line, fp) for rule, line, fp in moved if rule == "MC701"] == [("MC701", 10, expected)]
 
 
+def test_sarif_fingerprint_of_a_value_its_tag_does_not_fit_is_the_one_of_its_older_spelling(files: Path) -> None:
+    """MC001's message quotes the value in double quotes now, Python's repr() before: the fingerprint still hashes
+    the repr() spelling, so the alert stays the same alert."""
+    expected = _expected_fingerprint("MC001", "message:'one' is not a valid !!int; remove the tag or fix the value")
+    assert expected == "f49bc6d4170bff63386efc6285a64198:1"  # as mailconf wrote it before it quoted the value in "..."
+    assert _fingerprints(files, "version: !!int one\n") == [("MC001", 1, expected)]
+
+
 #: a value written once at the top (x-sec) and shared by two accounts through an alias: one finding
 SHARED_ON_TOP = (
     "version: 1\nx-sec: &sec none\naccounts:\n"

@@ -19,6 +19,9 @@ A rule module has:
   defines ``fix_text(text, findings)`` instead. "unsafe" is for a fix that changes
   what the server must support (cleartext to TLS, STARTTLS to implicit TLS, a
   mechanism dropped): shown, applied only with ``--unsafe-fixes``;
+- optionally ``repr_spelt(message) -> str | None`` when a message of the rule without a subject (which a
+  baseline entry and a SARIF fingerprint hash) once spelt the text it quotes with Python's ``repr()``: that
+  older message, so that an entry written then still matches and an alert keeps its fingerprint (MC001, MC701);
 - optionally ``STILL_READ = True`` when the rule is raised before the model and the
   file is still read whole when it is (MC004, MC005, MC713: the finding is about
   how a valid value or the text is written). Render and probe work from the model,
@@ -251,6 +254,11 @@ FIXES: Mapping[str, Fixable] = {m.ID: m.FIX for m in _MODULES if hasattr(m, "FIX
 
 #: the rules raised before the model whose findings leave the file read whole (``STILL_READ = True``)
 STILL_READ: frozenset[str] = frozenset(m.ID for m in _MODULES if getattr(m, "STILL_READ", False))
+
+#: rule id -> its message as spelt before it quoted text in double quotes (``repr_spelt``), for the rules with one
+REPR_SPELT: Mapping[str, Callable[[str], str | None]] = {
+    m.ID: m.repr_spelt for m in _MODULES if hasattr(m, "repr_spelt")
+}
 
 SCHEMA_REFINERS: tuple[Callable[[SchemaProblem], SchemaProblem | None], ...] = tuple(
     m.refine for m in _MODULES if hasattr(m, "refine")

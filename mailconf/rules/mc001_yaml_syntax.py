@@ -2,8 +2,10 @@
 
 Raised by the loader, before any other rule, for: a YAML syntax error; a tag
 other than the standard ones (``!!python/object`` and friends are never
-constructed); aliases that expand past a million nodes ("billion laughs");
-nesting deeper than 64 levels; more than one document in the file.
+constructed), or a value its standard tag does not fit (``!!int one``: the value
+is shown in double quotes, ``"one" is not a valid !!int``); aliases that expand
+past a million nodes ("billion laughs"); nesting deeper than 64 levels; more than
+one document in the file.
 
 Why: nothing else can be checked in a file that does not parse, and a loader
 that builds objects from tags or expands aliases without bound is an attack
@@ -25,8 +27,11 @@ Reference: YAML 1.2.2 (https://yaml.org/spec/1.2.2/).
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterator
 
+from ..errors import double_quoted
 from ..model import Model, Severity
 from . import Problem
 
@@ -38,3 +43,27 @@ TITLE = "The file is not valid YAML, or uses unsafe YAML features"
 
 def check(model: Model) -> Iterator[Problem]:
     return iter(())
+
+
+def not_valid(text: str, kind: str) -> str:
+    """The message of a value its tag does not fit (``!!int one``): the value (as written) in double quotes
+    (:func:`errors.double_quoted`)."""
+    return f"{double_quoted(text)} is not a valid !!{kind}; remove the tag or fix the value"
+
+
+#: a :func:`not_valid` message: the quoted value, and the rest. A quoted value holds no bare ``"``, so the first one
+#: not escaped ends it, whatever the value holds.
+_NOT_VALID = re.compile(r'("(?:[^"\\]|\\.)*")( is not a valid !!\w+; remove the tag or fix the value)', re.DOTALL)
+
+
+def repr_spelt(said: str) -> str | None:
+    """``said`` (a :func:`not_valid` message) with the value spelt as mailconf spelt it before: by Python's
+    ``repr()`` (``'one' is not a valid !!int``); None for another message.
+
+    A baseline entry and a SARIF fingerprint hash the message of a finding without a subject: an entry written then
+    still matches, and an alert keeps its fingerprint (see ``rules/__init__.py``, ``REPR_SPELT``).
+    """
+    parts = _NOT_VALID.fullmatch(said)
+    if parts is None:
+        return None
+    return f"{ast.literal_eval(parts[1])!r}{parts[2]}"
