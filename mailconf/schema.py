@@ -138,7 +138,7 @@ def explaining_validator_class() -> Any:
         if not validator.is_type(instance, "string"):
             return
         if not ecma_regex(regex).search(instance):
-            yield ValidationError(f"{instance!r} does not match {regex!r}")
+            yield ValidationError(f"{double_quoted(instance)} does not match the pattern `{regex}`")
 
     return validators.extend(Draft202012Validator, {"pattern": pattern})
 

@@ -712,3 +712,10 @@ def test_a_minimum_length_without_a_maximum_is_said_in_words(low: int, size: str
     assert [(p.path, p.message) for p in problems] == [
         (("accounts", "work", "name"), f"`name` must be at least {size} long")
     ]
+
+
+def test_the_explaining_validators_pattern_error_quotes_the_value_in_double_quotes() -> None:
+    """The pattern keyword's own error (which lint does not show: MC002 says what the value should be) spells the
+    value as every message does (errors.double_quoted), not with Python's repr() as jsonschema's does."""
+    (error,) = schema.explaining_validator_class()({"type": "string", "pattern": "^[a-z]+$"}).iter_errors("a\u202e'b")
+    assert error.message == '"a\\u202e\'b" does not match the pattern `^[a-z]+$`'
