@@ -622,8 +622,8 @@ def _severities(table: Mapping[Any, Any], at: Where) -> dict[str, Severity]:
     for key, level in table.items():
         rule = _rule_id(str(key), f"{at(('severity', key), True)}: severity")
         if rule in named:
-            raise ConfigError(f"{at(('severity', key), True)}: severity: {str(key)!r} names {rule} again (as "
-                              f"{str(named[rule])!r} above); give each rule one severity")  # fmt: skip
+            raise ConfigError(f"{at(('severity', key), True)}: severity: {shown(str(key))} names {rule} again (as "
+                              f"{shown(str(named[rule]))} above); give each rule one severity")  # fmt: skip
         named[rule] = key
         out[rule] = _severity(level, f"{at(('severity', key), False)}: severity {key}")
     return out

@@ -289,12 +289,12 @@ BAD_FILES = [
     (  # the same rule by its id and its slug: one of the two levels was dropped without a word
         ".mailconf.yaml",
         "severity:\n  MC101: info\n  cleartext-credentials: error\n",
-        ":3:3: severity: 'cleartext-credentials' names MC101 again (as 'MC101' above); give each rule one severity",
+        ":3:3: severity: cleartext-credentials names MC101 again (as MC101 above); give each rule one severity",
     ),
     (
         "pyproject.toml",
         '[tool.mailconf]\nseverity = {cleartext-credentials = "info", mc101 = "error"}\n',
-        ":2:45: severity: 'mc101' names MC101 again (as 'cleartext-credentials' above); give each rule one severity",
+        ":2:45: severity: mc101 names MC101 again (as cleartext-credentials above); give each rule one severity",
     ),
     (  # never matched anything (the paths matched are below the folder): files were silently left out
         ".mailconf.yaml",
