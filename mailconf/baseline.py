@@ -61,7 +61,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .errors import InputError, cannot_read, held_whole, signals_held
+from .errors import InputError, cannot_read, double_quoted, held_whole, signals_held
 from .lint import Detail, LintedFile
 from .model import Finding, Location, Severity
 from .rules import REPR_SPELT
@@ -503,8 +503,9 @@ def read(baseline: str) -> Loaded:
         exc = _json_error(decoding)
         raise InputError(f"{baseline}:{exc.lineno}:{exc.colno}: not a baseline file ({exc.msg}); {again}") from None
     except _KeyTwice as twice:  # json keeps the last: the entries of the first would be dropped without a word
-        raise InputError(f"{baseline}{_twice_at(text, twice.key)}: not a baseline file (the key {twice.key!r} "
-                         f"is written twice); {again}") from None  # fmt: skip
+        key = double_quoted(twice.key)
+        raise InputError(f"{baseline}{_twice_at(text, twice.key)}: not a baseline file (the key {key} is written "
+                         f"twice); {again}") from None  # fmt: skip
     except RecursionError:  # arrays or objects nested thousands deep: no baseline is
         raise InputError(f"{baseline}:1:1: not a baseline file (nested too deeply); {again}") from None
     except ValueError:  # int() of a number of more than 4,300 digits, which json lets out: no baseline has one
@@ -518,15 +519,15 @@ def read(baseline: str) -> Loaded:
     for name, entries in data["files"].items():
         if not isinstance(entries, list):
             where = _where(text, ("files", name))
-            raise InputError(f"{baseline}{where}: the entries of {name!r} are not a list; {again}")
+            raise InputError(f"{baseline}{where}: the entries of {double_quoted(name)} are not a list; {again}")
         files[name] = []
         for i, entry in enumerate(entries):
             if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in Entry._fields):
                 # str() made an entry of `"account": null` or `"rule": 1`: it matched nothing and was reported
                 # as a stale entry of "None", as if it were one mailconf wrote
                 where = _where(text, ("files", name, i))
-                raise InputError(f"{baseline}{where}: an entry of {name!r} is not rule, account, path and hash, "
-                                 f"each a string; {again}")  # fmt: skip
+                raise InputError(f"{baseline}{where}: an entry of {double_quoted(name)} is not rule, account, path and "
+                                 f"hash, each a string; {again}")  # fmt: skip
             files[name].append(Entry(*(entry[k] for k in Entry._fields)))
     lines: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):

@@ -352,21 +352,29 @@ MALFORMED = [
     (  # str(None) and str(1) made an entry that matched nothing: reported as a stale entry of "None" (MC709)
         '{\n  "version": 1,\n  "files": {\n    "accounts.yaml": [\n      ' + ENTRY + ",\n"
         '      {"rule": 1, "account": null, "path": [], "hash": {}}\n    ]\n  }\n}\n',
-        ":6:7: an entry of 'accounts.yaml' is not rule, account, path and hash, each a string",
+        ':6:7: an entry of "accounts.yaml" is not rule, account, path and hash, each a string',
     ),
     (
         '{"version": 1, "files": {"accounts.yaml": ["MC706"]}}',
-        ":1:44: an entry of 'accounts.yaml' is not rule, account, path and hash, each a string",
+        ':1:44: an entry of "accounts.yaml" is not rule, account, path and hash, each a string',
     ),
-    ('{"version": 1, "files": {"accounts.yaml": {}}}', ":1:43: the entries of 'accounts.yaml' are not a list"),
+    ('{"version": 1, "files": {"accounts.yaml": {}}}', ':1:43: the entries of "accounts.yaml" are not a list'),
     (  # json keeps the last of a key written twice: the entries of the first were dropped without a word
         '{\n  "version": 1,\n  "files": {\n    "accounts.yaml": [\n      ' + ENTRY + "\n    ],\n"
         '    "accounts.yaml": []\n  }\n}\n',
-        ":7:5: not a baseline file (the key 'accounts.yaml' is written twice)",
+        ':7:5: not a baseline file (the key "accounts.yaml" is written twice)',
     ),
     (
         '{"version": 1, "files": {"accounts.yaml": [' + ENTRY[:-1] + ', "hash": "0"}]}}',
-        ":1:136: not a baseline file (the key 'hash' is written twice)",
+        ':1:136: not a baseline file (the key "hash" is written twice)',
+    ),
+    (  # a name from the file in double quotes (errors.double_quoted), escaped, as every message shows such a text
+        '{"version": 1, "files": {"it\'s\\u001b\\u202e.yaml": {}}}',
+        ':1:51: the entries of "it\'s\\x1b\\u202e.yaml" are not a list',
+    ),
+    (
+        '{"version": 1, "files": {"a\\u202e": [], "a\\u202e": []}}',
+        ':1:41: not a baseline file (the key "a\\u202e" is written twice)',
     ),
 ]
 
