@@ -175,7 +175,7 @@ def _split(name: str, root: Path) -> tuple[str, str]:
     """``name`` -> (folder, leaf); a name that could leave ``root`` is refused before anything is touched."""
     parts = [p for p in name.split("/") if p not in ("", ".")]
     if name.startswith("/") or ".." in parts or not parts:
-        raise OutputError(f"refusing to write {name!r} outside {root}")
+        raise OutputError(f"refusing to write {name} outside {root}")
     return "/".join(parts[:-1]), parts[-1]
 
 
@@ -293,9 +293,9 @@ class _Output:
         """The refusal for a symbolic link at ``folder/leaf``, where ``name`` would be written."""
         target = Path(os.path.realpath(f"{folder.path}/{leaf}"))
         if target != self.base and self.base not in target.parents:
-            return OutputError(f"refusing to write {name!r} outside {self.root}")
+            return OutputError(f"refusing to write {name} outside {self.root}")
         return OutputError(
-            f"refusing to write {name!r}: {folder.path}/{leaf} is a symbolic link; "
+            f"refusing to write {name}: {folder.path}/{leaf} is a symbolic link; "
             "mailconf never writes through one inside -o: remove it"
         )
 
@@ -687,7 +687,7 @@ def _backup_names(out: _Output, folder: _Folder, leaf: str, name: str) -> tuple[
             raise out.link_refusal(name[: len(name) - len(leaf)] + candidate, folder, candidate)
     if not free:  # said before anything is written, not as "File name too long" once the others are
         raise OutputError(
-            f"refusing to replace {name!r}: a .bak copy of it would need a name over {NAME_MAX} bytes; use --update "
+            f"refusing to replace {name}: a .bak copy of it would need a name over {NAME_MAX} bytes; use --update "
             "to replace it without one, or move it away first"
         )
     return tuple(free)

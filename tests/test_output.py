@@ -75,7 +75,7 @@ def test_a_bak_that_is_a_link_outside_is_refused_with_force(
     (out / "work.conf").write_bytes(b"my edits\n")
     (out / "work.conf.bak").symlink_to(outside)
     assert run("-t", "fake", "-o", str(out), "--force", accounts_file(tmp_path, "work")) == 2
-    assert capsys.readouterr().err == f"mailconf: refusing to write 'work.conf.bak' outside {out}\n"
+    assert capsys.readouterr().err == f"mailconf: refusing to write work.conf.bak outside {out}\n"
     assert_untouched(outside)
     assert (out / "work.conf").read_bytes() == b"my edits\n"
     assert listing(out) == ["work.conf", "work.conf.bak"]
@@ -88,7 +88,7 @@ def test_a_numbered_bak_that_is_a_link_is_refused(
     (out / "work.conf.bak").write_bytes(b"older\n")
     (out / "work.conf.bak.1").symlink_to(outside)
     assert run("-t", "fake", "-o", str(out), "--force", accounts_file(tmp_path, "work")) == 2
-    assert capsys.readouterr().err == f"mailconf: refusing to write 'work.conf.bak.1' outside {out}\n"
+    assert capsys.readouterr().err == f"mailconf: refusing to write work.conf.bak.1 outside {out}\n"
     assert_untouched(outside)
     assert (out / "work.conf.bak").read_bytes() == b"older\n"
 
@@ -100,7 +100,7 @@ def test_a_link_inside_the_directory_is_refused_too(
     (out / "work.conf").symlink_to("mine.txt")
     assert run("-t", "fake", "-o", str(out), "--force", accounts_file(tmp_path, "work")) == 2
     assert capsys.readouterr().err == (
-        f"mailconf: refusing to write 'work.conf': {out.resolve()}/work.conf is a symbolic link; "
+        f"mailconf: refusing to write work.conf: {out.resolve()}/work.conf is a symbolic link; "
         "mailconf never writes through one inside -o: remove it\n"
     )
     assert (out / "mine.txt").read_bytes() == b"mine\n"
@@ -113,7 +113,7 @@ def test_a_dangling_link_outside_is_refused_and_nothing_is_created_there(
     target.parent.mkdir()
     (out / "work.conf").symlink_to(target)
     assert run("-t", "fake", "-o", str(out), accounts_file(tmp_path, "work")) == 2
-    assert capsys.readouterr().err == f"mailconf: refusing to write 'work.conf' outside {out}\n"
+    assert capsys.readouterr().err == f"mailconf: refusing to write work.conf outside {out}\n"
     assert listing(target.parent) == []
 
 
@@ -122,7 +122,7 @@ def test_a_folder_that_is_a_link_outside_is_refused(
 ) -> None:
     (out / "sub").symlink_to(outside.parent)
     assert run("-t", "fake", "-o", str(out), "--option", "dir=sub/", accounts_file(tmp_path, "work")) == 2
-    assert capsys.readouterr().err == f"mailconf: refusing to write 'sub/work.conf' outside {out}\n"
+    assert capsys.readouterr().err == f"mailconf: refusing to write sub/work.conf outside {out}\n"
     assert_untouched(outside)
 
 
@@ -131,7 +131,7 @@ def test_a_target_folder_that_is_a_link_outside_is_refused(
 ) -> None:
     (out / "msmtp").symlink_to(outside.parent)
     assert run("-t", "fake", "-t", "msmtp", "-o", str(out), "--force", accounts_file(tmp_path, "work")) == 2
-    assert capsys.readouterr().err == f"mailconf: refusing to write 'msmtp/.msmtprc' outside {out}\n"
+    assert capsys.readouterr().err == f"mailconf: refusing to write msmtp/.msmtprc outside {out}\n"
     assert_untouched(outside)
     assert listing(out) == ["msmtp"]  # fake/ was not written either: everything is checked first
 
@@ -187,7 +187,21 @@ def test_a_name_with_dot_dot_is_refused_before_anything_is_created(
 ) -> None:
     out = tmp_path / "new"
     assert run("-t", "fake", "-o", str(out), "--option", "dir=a/../../", accounts_file(tmp_path, "work")) == 2
-    assert capsys.readouterr().err == f"mailconf: refusing to write 'a/../../work.conf' outside {out}\n"
+    assert capsys.readouterr().err == f"mailconf: refusing to write a/../../work.conf outside {out}\n"
+    assert not out.exists()
+
+
+def test_a_name_refused_is_shown_as_a_path_as_every_other_name_of_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The name as the other refusals and errors of -o show a path: as it is, a control or bidi character escaped by
+    the line's guard (errors.escape_controls). It was in Python's repr(), single quotes and backslashes doubled."""
+    out = tmp_path / "new"
+    folder = "it's a\\b\x1b\u202e/../../"
+    assert run("-t", "fake", "-o", str(out), "--option", f"dir={folder}", accounts_file(tmp_path, "work")) == 2
+    assert (
+        capsys.readouterr().err == f"mailconf: refusing to write it's a\\b\\x1b\\u202e/../../work.conf outside {out}\n"
+    )
     assert not out.exists()
 
 
@@ -219,7 +233,7 @@ def test_force_refuses_a_file_whose_name_leaves_no_room_for_its_bak_before_writi
     (out / "autodiscover" / f"{address}.xml").write_bytes(b"my edits\n")
     assert run("-t", "autodiscover", "-o", str(out), "--force", str(source)) == 2
     assert capsys.readouterr().err == (
-        f"mailconf: refusing to replace 'autodiscover/{address}.xml': a .bak copy of it would need a name over 255 "
+        f"mailconf: refusing to replace autodiscover/{address}.xml: a .bak copy of it would need a name over 255 "
         "bytes; use --update to replace it without one, or move it away first\n"
     )
     assert listing(out) == ["autodiscover", f"autodiscover/{address}.xml"]
