@@ -796,3 +796,12 @@ def test_the_command_line_on_top_of_the_settings_keeps_the_policy_immutable() ->
     policy = Policy(disabled=frozenset({"MC104", "MC101"})).merged(disable=["MC705"], severity=["MC101=info"])
     assert type(policy.disabled) is frozenset
     assert policy.disabled == {"MC104", "MC705"}
+
+
+@pytest.mark.parametrize("text", ["loud", "it's\x1b", ""])
+def test_severity_parse_names_no_text_the_settings_quote_it(text: str) -> None:
+    """Severity.parse's own message held the text in Python's repr() (`unknown severity 'loud'`); it names none now:
+    the settings' and --severity's messages quote it (errors.shown) where they say where it was written."""
+    with pytest.raises(ValueError) as raised:
+        Severity.parse(text)
+    assert str(raised.value) == "unknown severity: use info, warning or error"
