@@ -160,7 +160,7 @@ from typing import NamedTuple
 
 import jinja2
 
-from ..errors import UsageError
+from ..errors import UsageError, double_quoted
 from ..escape import UnsafeValue
 from ..escape.offlineimap import offlineimap_path, offlineimap_value
 from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Protocol, Security, Server
@@ -463,7 +463,9 @@ def _account(account: Account, server: Server, root: str) -> OfflineimapAccount:
         return value
 
     if not _ACCOUNT_NAME.fullmatch(account.name):
-        raise UnsafeValue(f"account {account.name!r}: an account name offlineimap cannot use as a section name")
+        raise UnsafeValue(
+            f"account {double_quoted(account.name)}: an account name offlineimap cannot use as a section name"
+        )
     tls = server.tls
     encrypted = server.security is Security.TLS
     fingerprint = _fingerprint(server) if encrypted else None
@@ -471,7 +473,7 @@ def _account(account: Account, server: Server, root: str) -> OfflineimapAccount:
     if encrypted and (tls.verify or fingerprint is None):  # verify false with a pin: the pin alone is checked
         ca_file = checked("tls.ca_file", tls.ca_file, path=True) or "OS-DEFAULT"
     pair = encrypted and tls.client_cert is not None  # a key alone is a gap (KEY_ONLY_GAP), left out
-    call = f"({account.name!r})"
+    call = f"({account.name!r})"  # Python source written into offlineimaprc (remotepasseval), not a message
     return OfflineimapAccount(
         name=account.name,
         host=checked("host", server.host) or "",

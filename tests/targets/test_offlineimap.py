@@ -519,7 +519,7 @@ def test_starttls_optional_is_refused_too_when_render_did_not_refuse_it_first() 
 def test_an_account_name_that_is_not_a_section_name_is_refused() -> None:
     account = Account("a]\n[b", "a@example.org", None, None, imap_server(), None)
     assert refusal(TARGET, account) == (
-        "target offlineimap: not rendered: account 'a]\\n[b': an account name offlineimap cannot use as a section name"
+        'target offlineimap: not rendered: account "a]\\n[b": an account name offlineimap cannot use as a section name'
     )
 
 
