@@ -65,6 +65,8 @@ class _FirstError:
 
         def _handle_error(self, exc: object, fpname: str, lineno: int, line: str) -> NoReturn:
             error = configparser.ParsingError(fpname)
+            # the line as ConfigParser's own _handle_error notes it (repr()): never shown, the import names only the
+            # line number (read(), ParsingError)
             error.append(lineno, repr(line))
             raise error
 
