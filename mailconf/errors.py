@@ -69,6 +69,23 @@ def double_quoted(text: str) -> str:
     return '"' + printable(text).replace('"', '\\"') + '"'
 
 
+#: a :func:`double_quoted` text in a message (a regular expression): its escapes are those it writes and no others
+#: (not ``\\N{...}``, ``\\q``, a backslash and a line break), and a bare ``"`` ends it. What
+#: :func:`read_double_quoted` is given is then a string literal Python reads without an error or a warning.
+DOUBLE_QUOTED = r'"(?:[^"\\\n]|\\[\\"nrt]|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\U[0-9a-f]{8})*"'
+
+
+def read_double_quoted(quoted: str) -> str | None:
+    """The text a :data:`DOUBLE_QUOTED` match spells (:func:`double_quoted` writes a Python string literal of exactly
+    its text: read back by ``ast.literal_eval``, which evaluates nothing); None for ``\\U00110000`` (no code point)."""
+    import ast
+
+    try:
+        return str(ast.literal_eval(quoted))
+    except (SyntaxError, ValueError):
+        return None
+
+
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

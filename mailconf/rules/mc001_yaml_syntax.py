@@ -27,11 +27,10 @@ Reference: YAML 1.2.2 (https://yaml.org/spec/1.2.2/).
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator
 
-from ..errors import double_quoted
+from ..errors import DOUBLE_QUOTED, double_quoted, read_double_quoted
 from ..model import Model, Severity
 from . import Problem
 
@@ -51,9 +50,8 @@ def not_valid(text: str, kind: str) -> str:
     return f"{double_quoted(text)} is not a valid !!{kind}; remove the tag or fix the value"
 
 
-#: a :func:`not_valid` message: the quoted value, and the rest. A quoted value holds no bare ``"``, so the first one
-#: not escaped ends it, whatever the value holds.
-_NOT_VALID = re.compile(r'("(?:[^"\\]|\\.)*")( is not a valid !!\w+; remove the tag or fix the value)', re.DOTALL)
+#: a :func:`not_valid` message: the quoted value, and the rest.
+_NOT_VALID = re.compile(rf"({DOUBLE_QUOTED})( is not a valid !!\w+; remove the tag or fix the value)", re.DOTALL)
 
 
 def repr_spelt(said: str) -> str | None:
@@ -64,6 +62,6 @@ def repr_spelt(said: str) -> str | None:
     still matches, and an alert keeps its fingerprint (see ``rules/__init__.py``, ``REPR_SPELT``).
     """
     parts = _NOT_VALID.fullmatch(said)
-    if parts is None:
+    if parts is None or (value := read_double_quoted(parts[1])) is None:
         return None
-    return f"{ast.literal_eval(parts[1])!r}{parts[2]}"
+    return f"{value!r}{parts[2]}"

@@ -28,11 +28,10 @@ Reference: YAML 1.2.2 section 3.2.1.1 (mapping keys are unique).
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator
 
-from ..errors import double_quoted
+from ..errors import DOUBLE_QUOTED, double_quoted, read_double_quoted
 from ..model import Model, Severity
 from . import Problem
 
@@ -56,14 +55,7 @@ def message(key: str, first_line: int) -> str:
 
 
 #: a :func:`message`, also without its line number (``first defined at line);``): the quoted key, and the rest.
-#: A quoted key holds no bare ``"``, so the first one not escaped ends it, whatever the key holds; its escapes are
-#: those :func:`errors.double_quoted` writes, and no others (``\\N{...}``, ``\\q``, a backslash and a line break):
-#: what ``ast.literal_eval`` is given is a string literal it reads without an error or a warning.
-_MESSAGE = re.compile(
-    r'duplicate key ("(?:[^"\\\n]|\\[\\"nrt]|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\U[0-9a-f]{8})*")'
-    r"( \(first defined at line\b.*)",
-    re.DOTALL,
-)
+_MESSAGE = re.compile(rf"duplicate key ({DOUBLE_QUOTED})( \(first defined at line\b.*)", re.DOTALL)
 
 
 def repr_spelt(said: str) -> str | None:
@@ -75,7 +67,7 @@ def repr_spelt(said: str) -> str | None:
     literal of exactly the key.
     """
     parts = _MESSAGE.fullmatch(said)
-    if parts is None or (key := _read(parts[1])) is None:
+    if parts is None or (key := read_double_quoted(parts[1])) is None:
         return None
     return f"duplicate key {key!r}{parts[2]}"
 
@@ -83,12 +75,4 @@ def repr_spelt(said: str) -> str | None:
 def key_of(said: str) -> str | None:
     """The key a :func:`message` names (None for another message)."""
     parts = _MESSAGE.fullmatch(said)
-    return None if parts is None else _read(parts[1])
-
-
-def _read(quoted: str) -> str | None:
-    """The text a double-quoted key of :data:`_MESSAGE` spells; None for ``\\U00110000`` (no code point)."""
-    try:
-        return str(ast.literal_eval(quoted))
-    except (SyntaxError, ValueError):
-        return None
+    return None if parts is None else read_double_quoted(parts[1])

@@ -9,6 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mailconf.errors import double_quoted
+from mailconf.rules import REPR_SPELT
+from mailconf.rules import mc001_yaml_syntax as SYNTAX
 from mailconf.rules import mc701_duplicate_account as DUPLICATE
 from tests.conftest import lint_text
 from tests.rules.helpers import account, findings_of
@@ -316,12 +318,24 @@ def test_mc701_older_spelling_of_another_message_is_none() -> None:
     assert DUPLICATE.repr_spelt('unknown key "work"') is None
 
 
+#: each rule of rules.REPR_SPELT: a message of its own, the text it quotes being "MARK"
+QUOTING = {"MC001": SYNTAX.not_valid("MARK", "int"), "MC701": DUPLICATE.message("MARK", 3)}
+
+
+def test_every_rule_with_an_older_spelling_is_tried_here() -> None:
+    assert sorted(REPR_SPELT) == sorted(QUOTING)
+
+
+@pytest.mark.parametrize("rule", sorted(QUOTING))
 @pytest.mark.parametrize("escape", ["\\x", "\\x4", "\\q", "\\N{BULLET}", "\\U00110000", "\\ud80", "\\\n"])
-def test_mc701_a_key_no_message_quotes_is_none_without_a_word(escape: str) -> None:
-    """A message MC701 never writes, its key with an escape errors.double_quoted never writes: None, as for any other
-    message. ast.literal_eval raised SyntaxError for a bad escape ("truncated \\xXX escape"), and read ``\\q`` as
-    two characters with a DeprecationWarning on standard error."""
-    said = f'duplicate key "a{escape}" (first defined at line 3); YAML keeps only one: remove or rename one'
+def test_a_text_no_message_quotes_is_none_without_a_word(rule: str, escape: str) -> None:
+    """A message the rule never writes, its text with an escape errors.double_quoted never writes: None, as for any
+    other message. ast.literal_eval raised SyntaxError for a bad escape ("truncated \\xXX escape"), and read ``\\q``
+    as two characters with a DeprecationWarning on standard error."""
+    said = QUOTING[rule].replace('"MARK"', f'"a{escape}"')
+    assert said != QUOTING[rule]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert (DUPLICATE.key_of(said), DUPLICATE.repr_spelt(said)) == (None, None)
+        assert REPR_SPELT[rule](said) is None
+        if rule == "MC701":
+            assert DUPLICATE.key_of(said) is None
