@@ -826,13 +826,7 @@ def _bad_tag(tag: str, line: int, col: int, secret: str | None = None) -> LoadPr
             f"`{secret}` has a tag (a value starting with !), which is not allowed (mailconf reads only standard "
             "YAML types and never constructs objects); quote the value",
         )
-    return LoadProblem(
-        SYNTAX.ID,
-        line,
-        col,
-        f"tag {_tag_name(tag)} is not allowed (mailconf reads only standard YAML types and never constructs objects); "
-        "remove it",
-    )
+    return LoadProblem(SYNTAX.ID, line, col, SYNTAX.tag_refused(_tag_name(tag)))
 
 
 def _merge(

@@ -60,7 +60,7 @@ MC101_AT_8_17 = (
 
 def _tag(name: str) -> str:
     return (
-        f"error MC001 yaml-syntax: tag {name} is not allowed "
+        f'error MC001 yaml-syntax: tag "{name}" is not allowed '
         "(mailconf reads only standard YAML types and never constructs objects); remove it"
     )
 
@@ -493,3 +493,22 @@ def test_mc001_older_spelling_of_another_message_is_none() -> None:
     assert SYNTAX.repr_spelt("'one' is not a valid !!int; remove the tag or fix the value") is None
     assert SYNTAX.repr_spelt("`password` is not a valid !!int; remove the tag or fix the value") is None
     assert SYNTAX.repr_spelt('tag "!x" is not allowed') is None
+
+
+def test_a_tag_is_shown_in_double_quotes_and_a_backslash_in_it_is_told_from_an_escape(tmp_path: Path) -> None:
+    """YAML decodes %XX in a tag: ``!a%5Cu202eb`` is the tag ``!a\\u202eb`` (a backslash), which was shown as the tag
+    holding U+202E is (``tag !a\\u202eb``, the report escaping the real character): the same line for two tags."""
+    escaped = lint_bytes(tmp_path, b"version: 1\naccounts: !a%5Cu202eb x\n")
+    real = lint_bytes(tmp_path, b"version: 1\naccounts: !a%E2%80%AEb x\n")
+    assert escaped.stdout.splitlines()[0].endswith(f"2:11: {_tag('!a' + chr(92) * 2 + 'u202eb')}")
+    assert real.stdout.splitlines()[0].endswith(f"2:11: {_tag('!a' + chr(92) + 'u202eb')}")
+
+
+@given(st.text())
+def test_mc001_older_spelling_of_any_tag(tag: str) -> None:
+    """A baseline entry written when the tag was shown as it is still matches (rules.REPR_SPELT)."""
+    said = SYNTAX.tag_refused(tag)
+    assert said == f"tag {double_quoted(tag)} is not allowed (mailconf reads only standard YAML types and never " + (
+        "constructs objects); remove it"
+    )
+    assert SYNTAX.repr_spelt(said) == said.replace(double_quoted(tag), tag, 1)

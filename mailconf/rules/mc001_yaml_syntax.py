@@ -2,7 +2,8 @@
 
 Raised by the loader, before any other rule, for: a YAML syntax error; a tag
 other than the standard ones (``!!python/object`` and friends are never
-constructed), or a value its standard tag does not fit (``!!int one``: the value
+constructed; the tag is shown in double quotes, ``tag "!!python/object" is not
+allowed``), or a value its standard tag does not fit (``!!int one``: the value
 is shown in double quotes, ``"one" is not a valid !!int``); aliases that expand
 past a million nodes ("billion laughs"); nesting deeper than 64 levels; more than
 one document in the file.
@@ -50,17 +51,35 @@ def not_valid(text: str, kind: str) -> str:
     return f"{double_quoted(text)} is not a valid !!{kind}; remove the tag or fix the value"
 
 
+def tag_refused(tag: str) -> str:
+    """The message of a tag mailconf does not read (``!!python/object``, as YAML resolves it, ``%XX`` decoded): in
+    double quotes (:func:`errors.double_quoted`), so that a tag written with ``%5C`` (a backslash) is not shown as one
+    holding the character its escape names."""
+    return (
+        f"tag {double_quoted(tag)} is not allowed (mailconf reads only standard YAML types and never constructs "
+        "objects); remove it"
+    )
+
+
+#: a :func:`tag_refused` message: the quoted tag, and the rest.
+_TAG_REFUSED = re.compile(rf"tag ({DOUBLE_QUOTED})( is not allowed \(mailconf reads only .*)", re.DOTALL)
+
 #: a :func:`not_valid` message: the quoted value, and the rest.
 _NOT_VALID = re.compile(rf"({DOUBLE_QUOTED})( is not a valid !!\w+; remove the tag or fix the value)", re.DOTALL)
 
 
 def repr_spelt(said: str) -> str | None:
-    """``said`` (a :func:`not_valid` message) with the value spelt as mailconf spelt it before: by Python's
-    ``repr()`` (``'one' is not a valid !!int``); None for another message.
+    """``said`` (a :func:`not_valid` or :func:`tag_refused` message) with the text spelt as mailconf spelt it before:
+    a value by Python's ``repr()`` (``'one' is not a valid !!int``), a tag as it is (``tag !x is not allowed``); None
+    for another message.
 
     A baseline entry and a SARIF fingerprint hash the message of a finding without a subject: an entry written then
     still matches, and an alert keeps its fingerprint (see ``rules/__init__.py``, ``REPR_SPELT``).
     """
+    tag = _TAG_REFUSED.fullmatch(said)
+    if tag is not None:
+        text = read_double_quoted(tag[1])
+        return None if text is None else f"tag {text}{tag[2]}"
     parts = _NOT_VALID.fullmatch(said)
     if parts is None or (value := read_double_quoted(parts[1])) is None:
         return None
