@@ -288,6 +288,42 @@ def test_a_line_a_directive_above_applies_to_is_not_removed_while_the_directive_
     assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text.replace('    organization: ""\n', "")
 
 
+def test_an_unused_directive_goes_and_a_comment_written_after_it_stays(tmp_path: Path) -> None:
+    # the whole comment went, the user's `# ask IT` after the directive with it: a comment is kept as ruff keeps
+    # `# comment` after an unused noqa directive (RUF100); the directive's own reason (no `#`) goes with it, as before
+    text = (
+        "version: 1\n"
+        "accounts:\n"
+        "  a:\n"
+        "    address: a@example.com\n"
+        "    # mailconf: disable=MC104 no IMAPS\t# ask IT (ticket 12)\n"
+        "    incoming:\n"
+        "      protocol: imap\n"
+        "      host: imap.example.com  # mailconf: disable=MC104  # ask IT\n"
+        "      password_command: pass show a # mailconf: disable=MC104,MC706 old # see below # and here\n"
+        "      tls: {verify: true}  # mailconf: disable=MC104 # mailconf: disable=MC501\n"
+    )
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    assert run_mailconf("lint", "--fix", "a.yaml", cwd=tmp_path) == (
+        0,
+        "",
+        "mailconf: fixed 5 findings in 1 file\n",
+    )
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == (
+        "version: 1\n"
+        "accounts:\n"
+        "  a:\n"
+        "    address: a@example.com\n"
+        "    # ask IT (ticket 12)\n"
+        "    incoming:\n"
+        "      protocol: imap\n"
+        "      host: imap.example.com  # ask IT\n"
+        "      password_command: pass show a # see below # and here\n"
+        # a directive after it was text; kept, it would become one: it goes too, as before
+        "      tls: {verify: true}\n"
+    )
+
+
 def test_an_item_removed_before_a_comment_in_a_flow_list_keeps_the_space_before_the_comment() -> None:
     # `[cram-md5, # old` became `[# old`: libyaml reads that, but YAML wants white space before a comment
     # (other parsers refuse it, yamllint flags it), and the space was a byte the fix had no business removing

@@ -17,7 +17,9 @@ in a rule id suppresses nothing while looking as if it did.
 Fix: remove the suppression, or correct the rule id. ``mailconf lint --fix``
 removes an unused or repeated rule from the directive, and the whole comment when
 no rule is left (a line that held only the comment goes too); a rule id that does
-not exist is left for you to correct.
+not exist is left for you to correct. A comment written after the directive and its
+reason, from a ``#`` after white space (``# mailconf: disable=MC104 old  # ask IT``),
+is yours and stays (``# ask IT``), unless it holds a ``# mailconf:`` too.
 
 Failing::
 
@@ -53,13 +55,16 @@ def check(model: Model) -> Iterator[Problem]:
     return iter(())  # raised by mailconf/suppress.py
 
 
+#: where a comment written after a directive's reason starts: a ``#`` after white space
+_NEXT_COMMENT = re.compile(r"\s#")
+
 _FIXABLE = re.compile(r"suppression of (\S+) (?:is unused \(it matched no finding\)|repeats \S+);")
 
 
 def fix_text(text: str, findings: Sequence[Finding]) -> dict[Finding, tuple[Edit, ...]]:
     """One edit per directive, shared by its findings: the rules left, or no comment at all."""
     from ..catalogue import lookup
-    from ..suppress import _DIRECTIVE, _LINE_BREAK
+    from ..suppress import _ANY_DIRECTIVE, _DIRECTIVE, _LINE_BREAK
 
     # by line and column: the scan put each finding at its directive's "#", knowing where the scalars are
     groups: dict[tuple[int, int], list[Finding]] = {}
@@ -87,8 +92,13 @@ def fix_text(text: str, findings: Sequence[Finding]) -> dict[Finding, tuple[Edit
             seen.add(rule)
             kept.append(name)
         base = starts[number - 1] + comment_at
+        after = _NEXT_COMMENT.search(match.group(3))
         if kept:
             edit = Edit(base + match.start(2), base + match.end(2), ",".join(kept))
+        elif after is not None and not _ANY_DIRECTIVE.search(match.group(3), after.start()):
+            # a comment of its own after the directive stays (as ruff keeps one after an unused noqa directive); not one
+            # that holds a `# mailconf:`, which is text now but would be read as a directive once first
+            edit = Edit(base, base + match.start(3) + after.end() - 1, "")
         elif line[:comment_at].strip(" \t") == "":
             edit = _remove_line(text, starts, number)  # the line held only the comment
         else:
