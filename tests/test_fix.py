@@ -298,7 +298,7 @@ def test_an_unused_directive_goes_and_a_comment_written_after_it_stays(tmp_path:
         "    address: a@example.com\n"
         "    # mailconf: disable=MC104 no IMAPS\t# ask IT (ticket 12)\n"
         "    incoming:\n"
-        "      protocol: imap\n"
+        "      protocol: imap  # mailconf: disable=MC104 # mailconf: disable=MC501  # imap only\n"
         "      host: imap.example.com  # mailconf: disable=MC104  # ask IT\n"
         "      password_command: pass show a # mailconf: disable=MC104,MC706 old # see below # and here\n"
         "      tls: {verify: true}  # mailconf: disable=MC104 # mailconf: disable=MC501\n"
@@ -307,7 +307,7 @@ def test_an_unused_directive_goes_and_a_comment_written_after_it_stays(tmp_path:
     assert run_mailconf("lint", "--fix", "a.yaml", cwd=tmp_path) == (
         0,
         "",
-        "mailconf: fixed 5 findings in 1 file\n",
+        "mailconf: fixed 6 findings in 1 file\n",
     )
     assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == (
         "version: 1\n"
@@ -316,7 +316,7 @@ def test_an_unused_directive_goes_and_a_comment_written_after_it_stays(tmp_path:
         "    address: a@example.com\n"
         "    # ask IT (ticket 12)\n"
         "    incoming:\n"
-        "      protocol: imap\n"
+        "      protocol: imap  # imap only\n"
         "      host: imap.example.com  # ask IT\n"
         "      password_command: pass show a # see below # and here\n"
         # a directive after it was text; kept, it would become one: it goes too, as before

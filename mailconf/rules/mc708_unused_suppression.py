@@ -19,7 +19,9 @@ removes an unused or repeated rule from the directive, and the whole comment whe
 no rule is left (a line that held only the comment goes too); a rule id that does
 not exist is left for you to correct. A comment written after the directive and its
 reason, from a ``#`` after white space (``# mailconf: disable=MC104 old  # ask IT``),
-is yours and stays (``# ask IT``), unless it holds a ``# mailconf:`` too.
+is yours and stays (``# ask IT``); ``# mailconf:`` comments right after the directive are
+text (only the first directive of a comment counts) and go with it, and the whole comment
+goes when a ``# mailconf:`` comes after your comment: kept, it would become a directive.
 
 Failing::
 
@@ -64,7 +66,7 @@ _FIXABLE = re.compile(r"suppression of (\S+) (?:is unused \(it matched no findin
 def fix_text(text: str, findings: Sequence[Finding]) -> dict[Finding, tuple[Edit, ...]]:
     """One edit per directive, shared by its findings: the rules left, or no comment at all."""
     from ..catalogue import lookup
-    from ..suppress import _ANY_DIRECTIVE, _DIRECTIVE, _LINE_BREAK
+    from ..suppress import _DIRECTIVE, _LINE_BREAK
 
     # by line and column: the scan put each finding at its directive's "#", knowing where the scalars are
     groups: dict[tuple[int, int], list[Finding]] = {}
@@ -92,13 +94,11 @@ def fix_text(text: str, findings: Sequence[Finding]) -> dict[Finding, tuple[Edit
             seen.add(rule)
             kept.append(name)
         base = starts[number - 1] + comment_at
-        after = _NEXT_COMMENT.search(match.group(3))
+        after = _comment_after(match.group(3))
         if kept:
             edit = Edit(base + match.start(2), base + match.end(2), ",".join(kept))
-        elif after is not None and not _ANY_DIRECTIVE.search(match.group(3), after.start()):
-            # a comment of its own after the directive stays (as ruff keeps one after an unused noqa directive); not one
-            # that holds a `# mailconf:`, which is text now but would be read as a directive once first
-            edit = Edit(base, base + match.start(3) + after.end() - 1, "")
+        elif after is not None:  # a comment of the user's after it stays, as ruff keeps one after an unused noqa
+            edit = Edit(base, base + match.start(3) + after, "")
         elif line[:comment_at].strip(" \t") == "":
             edit = _remove_line(text, starts, number)  # the line held only the comment
         else:
@@ -109,6 +109,20 @@ def fix_text(text: str, findings: Sequence[Finding]) -> dict[Finding, tuple[Edit
             if _FIXABLE.match(finding.message):
                 fixes[finding] = (edit,)
     return fixes
+
+
+def _comment_after(rest: str) -> int | None:
+    """Where, in the text after a directive's rules, a comment of the user's starts: the first ``#`` after white space
+    that starts no ``# mailconf:`` (those after the first directive are text, and go with it). None when there is
+    none, or when a ``# mailconf:`` comes after it: kept, that text would become a directive."""
+    from ..suppress import _ANY_DIRECTIVE
+
+    at = 0
+    while (found := _NEXT_COMMENT.search(rest, at)) is not None:
+        if not _ANY_DIRECTIVE.match(rest, found.start()):
+            return None if _ANY_DIRECTIVE.search(rest, found.start()) else found.end() - 1
+        at = found.end()
+    return None
 
 
 def _remove_line(text: str, starts: Sequence[int], number: int) -> Edit:
