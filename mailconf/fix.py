@@ -31,7 +31,9 @@ So mailconf never re-emits the document. It edits the text at exact positions:
    else and nothing is written.
 
 Then lint runs again on the new text, and fixes that became possible are applied
-too (a second ``--fix`` changes nothing), at most :data:`MAX_PASSES` times.
+too (a second ``--fix`` changes nothing), at most :data:`MAX_PASSES` times. An unused
+suppression (MC708) is removed in a pass of its own, once nothing else is left to fix:
+another fix can make it used.
 
 A fix never writes a secret-carrying value (:data:`mailconf.schema.SECRET_KEYS`),
 never touches a file with YAML syntax or encoding errors (MC001, MC003), and the
@@ -63,6 +65,7 @@ from .rules import DELETE, FIXES, RULES, Change, Edit
 from .rules import mc001_yaml_syntax as SYNTAX
 from .rules import mc002_schema_violation as SCHEMA
 from .rules import mc003_file_encoding as ENCODING
+from .rules import mc708_unused_suppression as UNUSED
 from .schema import SECRET_KEYS
 from .settings import Policy, PolicyFinder
 
@@ -529,7 +532,7 @@ def _fix_text(path: str, raw: bytes, policy: Policy, *, unsafe: bool, accepted: 
             result = _result(doc, findings, details)
             reason = "it has YAML syntax or encoding errors; fix those first" if not fixed else None
             return Outcome(path, before, text, tuple(fixed), result, 0, reason, tuple(made), raw)
-        proposed = proposals(doc, fixable(doc, findings, details), details, unsafe=unsafe)
+        proposed = _unused_last(proposals(doc, fixable(doc, findings, details), details, unsafe=unsafe))
         if not proposed:
             break
         new_text, applied = apply(text, proposed)
@@ -551,6 +554,15 @@ def _fix_text(path: str, raw: bytes, policy: Policy, *, unsafe: bool, accepted: 
         unsafe_left = sum(FIXES[f.rule].safety == "unsafe" for f in held_back)
     result = _result(doc, findings, details)
     return Outcome(path, before, text, tuple(fixed), result, unsafe_left, None, tuple(made), raw)
+
+
+def _unused_last(proposed: dict[Finding, tuple[Edit, ...]]) -> dict[Finding, tuple[Edit, ...]]:
+    """The edits of this pass: a suppression found unused (MC708) goes only once nothing else is to fix. Another fix
+    can make it used (port 993 with starttls becomes 143: then MC104 applies, which it suppresses), and with it gone
+    in the same pass the user's directive and reason were lost and, with --unsafe-fixes, MC104's fix applied."""
+    if all(f.rule == UNUSED.ID for f in proposed):
+        return proposed
+    return {f: edits for f, edits in proposed.items() if f.rule != UNUSED.ID}
 
 
 def _lint(doc: Document, policy: Policy) -> tuple[list[Finding], dict[Finding, Detail]]:

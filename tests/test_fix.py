@@ -288,6 +288,32 @@ def test_a_line_a_directive_above_applies_to_is_not_removed_while_the_directive_
     assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text.replace('    organization: ""\n', "")
 
 
+@pytest.mark.parametrize("unsafe", [(), ("--unsafe-fixes",)])
+def test_a_directive_unused_until_another_fix_makes_it_used_is_kept(unsafe: tuple[str, ...], tmp_path: Path) -> None:
+    # MC201 moves port 993 to 143 for the starttls written; then MC104 applies, which the directive suppresses. Both
+    # fixes went in one pass, judged on the text before it: the directive and its reason went, MC104 was reported,
+    # and --unsafe-fixes then made it implicit TLS on 993, what the reason says the provider does not have
+    text = (
+        "version: 1\n"
+        "accounts:\n"
+        "  a:\n"
+        "    address: a@example.com\n"
+        "    incoming:\n"
+        "      protocol: imap\n"
+        "      host: imap.example.com\n"
+        "      port: 993\n"
+        "      security: starttls  # mailconf: disable=MC104 the provider has no IMAPS (ticket 12)\n"
+        "      password_command: pass show a\n"
+    )
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    assert run_mailconf("lint", "--fix", *unsafe, "a.yaml", cwd=tmp_path) == (
+        0,
+        "",
+        "mailconf: fixed 1 finding in 1 file\n",
+    )
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text.replace("port: 993", "port: 143")
+
+
 def test_an_unused_directive_goes_and_a_comment_written_after_it_stays(tmp_path: Path) -> None:
     # the whole comment went, the user's `# ask IT` after the directive with it: a comment is kept as ruff keeps
     # `# comment` after an unused noqa directive (RUF100); the directive's own reason (no `#`) goes with it, as before
