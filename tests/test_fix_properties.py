@@ -7,7 +7,7 @@ slots alone rewritten, in the token's own quoting (or removed, for a list item o
 item and one comma in a flow list). Everything else, comments, blank lines, spacing, quoting, anchors, line ends,
 the byte-order mark and the final line end, must be byte for byte as written.
 
-Set ``MAILCONF_FIX_EXAMPLES`` for a longer hunt: that many examples, new ones each run (the suite runs 150,
+Set ``MAILCONF_FIX_EXAMPLES`` for a longer hunt: that many examples, new ones each run (the suite runs 120,
 derandomized).
 """
 
@@ -35,7 +35,7 @@ from mailconf.model import Finding
 from mailconf.rules import DELETE
 from mailconf.settings import Policy
 
-EXAMPLES = int(os.environ.get("MAILCONF_FIX_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("MAILCONF_FIX_EXAMPLES", "120"))
 
 Path_ = tuple[Any, ...]
 
@@ -76,8 +76,9 @@ def _join(line: list[Piece]) -> str:
 class _Writer:
     """Draws the layout choices and writes lines of pieces; every comment is `# cN`, N unique."""
 
-    def __init__(self, draw: Any) -> None:
+    def __init__(self, draw: Any, *, directives: bool = False) -> None:
         self.draw = draw
+        self.directives = directives
         self.lines: list[list[Piece]] = []
         self.count = 0
         self.step = draw(st.sampled_from([2, 4]))
@@ -88,7 +89,9 @@ class _Writer:
         if not always and self.draw(st.integers(0, 3)) != 0:
             return ""
         self.count += 1
-        gap = self.draw(st.sampled_from([" ", "  ", "\t", " \t", "   "]))
+        gap: str = self.draw(st.sampled_from([" ", "  ", "\t", " \t", "   "]))
+        if self.directives and self.draw(st.integers(0, 2)) == 0:
+            return gap + self.directive() + (self.comment(always=True) if self.draw(st.booleans()) else "")
         body = self.draw(
             st.sampled_from(
                 ["", " tab\there", " café ☃ 日本語", " ünïcödé\t", " x: 1, [a] {b}", "#", " 😀 astral", " nel\x85",
@@ -96,6 +99,12 @@ class _Writer:
             )
         )  # fmt: skip
         return f"{gap}# c{self.count}{body}"
+
+    def directive(self) -> str:
+        """A ``# mailconf: disable=`` of one or two rules, used or not, with a reason or none."""
+        rules = self.draw(st.lists(st.sampled_from(_DIRECTIVE_RULES), min_size=1, max_size=2))
+        reason: str = self.draw(st.sampled_from(["", " old", " no IMAPS here (ticket 12)"]))
+        return "# mailconf: disable=" + ",".join(rules) + reason
 
     def own_line_comments(self, indent: int) -> None:
         """Comments and blank lines on lines of their own, before an entry."""
@@ -326,9 +335,16 @@ def server(draw: Any, protocol: str) -> dict[str, Any]:
     return {k: out[k] for k in order}
 
 
+#: rules a directive names: each fixable one, twice in one directive at times, a slug, one that does not exist
+_DIRECTIVE_RULES = [
+    "MC101", "MC103", "MC104", "MC105", "MC201", "MC203", "MC301", "MC501", "MC502", "MC705", "MC706", "MC707",
+    "MC712", "prefer-implicit-tls", "MC999",
+]  # fmt: skip
+
+
 @st.composite
-def account_files(draw: Any) -> Generated:  # noqa: PLR0912, PLR0915 - one layout choice after another
-    w = _Writer(draw)
+def account_files(draw: Any, *, directives: bool = False) -> Generated:  # noqa: PLR0912, PLR0915
+    w = _Writer(draw, directives=directives)
     gen = Generated()
     if draw(st.booleans()):
         w.lines.append(["# c0 the header, " + draw(st.sampled_from(["ascii", "née ✉", "tab\tin it"]))])
@@ -607,3 +623,59 @@ def test_fix_changes_only_the_fixed_values_tokens(gen: Generated, text_rules: bo
     handed = _handed(fixed)
     assert not (left & fixed) - handed, (left & fixed, outcome.after)
     assert left - (before - fixed) <= handed, (left - before, outcome.after)
+
+
+#: a directive and its reason: the white space after it too before another comment (which a fix keeps), else the
+#: white space before it (which a fix takes with it)
+_DIRECTIVE = r"# mailconf: disable=[\w,-]+(?: [\w()]+)*"
+_STRIP = re.compile(rf"{_DIRECTIVE}[ \t]*(?=#)|[ \t]*{_DIRECTIVE}$")
+
+
+def without_directives(text: str) -> str:
+    """The text with every directive taken out, and each line that held only directives."""
+    lines = re.split("(\r\n|\r|\n)", text)
+    out = []
+    for line, end in zip(lines[::2], [*lines[1::2], ""], strict=True):
+        stripped = line
+        while stripped != (again := _STRIP.sub("", stripped, count=1)):  # one at a time: the next sees the gap
+            stripped = again
+        if stripped != line and not stripped.strip(" \t"):
+            continue
+        out.append(stripped + end)
+    return "".join(out)
+
+
+@settings(
+    max_examples=EXAMPLES // 3,
+    deadline=None,
+    database=None,
+    derandomize="MAILCONF_FIX_EXAMPLES" not in os.environ,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(account_files(directives=True))
+def test_fix_with_directives_keeps_all_but_the_fixed_values_and_the_directives_it_removes(gen: Generated) -> None:
+    """Directives, used or not, that MC708's fix edits or removes; all else as without them."""
+    text = gen.text()
+    note(f"text: {text!r}")
+    policy = Policy().merged(disable=list(TEXT_RULES))
+    outcome = fix_text("accounts.yaml", text.encode("utf-8"), policy, unsafe=True)
+    assert outcome.refused is None, (outcome.refused, text)
+    changes = as_written(gen, outcome.changes, load_document("accounts.yaml", outcome.after.encode("utf-8")).data)
+    want = without_directives(expected(gen, changes))
+    assert without_directives(outcome.after) == want, _line_diff(want, without_directives(outcome.after))
+    kept = [_join(line) for line in gen.lines if not any(_removes_line(p, changes) for p in line)]
+    assert re.findall(r"# c\d+", outcome.after) == re.findall(r"# c\d+", "\n".join(kept))
+    assert fix_text("accounts.yaml", outcome.after.encode("utf-8"), policy, unsafe=True).after == outcome.after
+    before = {_about(f) for f in lint_document(load_document("accounts.yaml", text.encode("utf-8")), policy)}
+    fixed = {_about(f) for f in outcome.fixed}
+    left = {_about(f) for f in outcome.result.findings}
+    assert left - (before - fixed) <= _handed(fixed), (left - before, outcome.after)
+    # removing a directive never changes which values are fixed, nor to what: with MC708 off, the same values
+    # (not the removals: an item that a directive alone on the line above applies to goes only with the directive)
+    alone = fix_text("accounts.yaml", text.encode("utf-8"), policy.merged(disable=["MC708"]), unsafe=True)
+    assert _values(outcome.changes) == _values(alone.changes), (outcome.after, alone.after)
+
+
+def _values(changes: Sequence[tuple[Path_, Any]]) -> dict[Path_, Any]:
+    """Each setting changed, and its value at the end."""
+    return {path: value for path, value in changes if value is not DELETE}
