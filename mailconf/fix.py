@@ -787,14 +787,16 @@ def _resync(a: list[str], b: list[str], i: int, j: int) -> tuple[int, int] | Non
 
 
 def with_fixes(results: Sequence[LintedFile]) -> list[FixedResult]:
-    """Each finding's fix (safe and unsafe) as edits by line and column, for json and sarif."""
+    """Each finding's fix (safe and unsafe) as edits by line and column, for json and sarif; an unused suppression's
+    (MC708) only when nothing else is to fix, as ``--fix`` removes it (:func:`_unused_last`): an editor applying every
+    edit at once must not remove a directive another fix makes used."""
     out = []
     for result in results:
         doc = result.document
         if doc is None or any(i.rule in _UNREADABLE for i in doc.issues):
             out.append(FixedResult(result.path, result.findings, {}))
             continue
-        proposed = proposals(doc, result.findings, result.details, unsafe=True)
+        proposed = _unused_last(proposals(doc, result.findings, result.details, unsafe=True))
         starts = line_starts(doc.text)
         fixes = {
             finding: Fix(

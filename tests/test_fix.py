@@ -904,21 +904,49 @@ def _apply_reported(text: str, edits: list[tuple[tuple[int, int], tuple[int, int
     return text
 
 
-def test_json_edits_applied_give_what_fix_writes(tmp_path: Path) -> None:
+def _reported_fixes(tmp_path: Path, text: str) -> tuple[dict[str, str], str]:
+    """lint --format json of ``text``: each fixed rule's safety, and the text with every reported edit applied."""
     import json
 
-    (tmp_path / "a.yaml").write_text(REPORTED, encoding="utf-8")
-    outcome = run_mailconf("lint", "--format", "json", "a.yaml", cwd=tmp_path)
-    findings = json.loads(outcome.stdout)
-    fixes = {f["rule"]: f["fix"] for f in findings if f["fix"]}
-    assert {rule: fix["safety"] for rule, fix in fixes.items()} == {"MC301": "unsafe", "MC708": "safe"}
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    findings = json.loads(run_mailconf("lint", "--format", "json", "a.yaml", cwd=tmp_path).stdout)
     edits = [
         ((e["start"]["line"], e["start"]["column"]), (e["end"]["line"], e["end"]["column"]), e["replacement"])
         for f in findings
         if f["fix"]
         for e in f["fix"]["edits"]
     ]
-    assert _apply_reported(REPORTED, edits) == fix(REPORTED, unsafe=True).after
+    return {f["rule"]: f["fix"]["safety"] for f in findings if f["fix"]}, _apply_reported(text, edits)
+
+
+def test_json_edits_applied_pass_by_pass_give_what_fix_writes(tmp_path: Path) -> None:
+    # an unused suppression's edit is offered once nothing else is to fix, as --fix removes it (f007cd3): another
+    # fix can make it used
+    first, text = _reported_fixes(tmp_path, REPORTED)
+    assert first == {"MC301": "unsafe"}
+    second, text = _reported_fixes(tmp_path, text)
+    assert second == {"MC708": "safe"}
+    assert (_reported_fixes(tmp_path, text), text) == (({}, text), fix(REPORTED, unsafe=True).after)
+
+
+def test_json_offers_no_edit_that_removes_a_directive_another_fix_makes_used(tmp_path: Path) -> None:
+    # port 993 with starttls: MC201's edit makes it 143, and then MC104 applies, which the directive suppresses; an
+    # editor applying every reported edit at once lost the directive and its reason, as --fix did before f007cd3
+    text = (
+        "version: 1\n"
+        "accounts:\n"
+        "  a:\n"
+        "    address: a@example.com\n"
+        "    incoming:\n"
+        "      protocol: imap\n"
+        "      host: imap.example.com\n"
+        "      port: 993\n"
+        "      security: starttls  # mailconf: disable=MC104 the provider has no IMAPS (ticket 12)\n"
+        "      password_command: pass show a\n"
+    )
+    safety, fixed = _reported_fixes(tmp_path, text)
+    assert (safety, fixed) == ({"MC201": "safe"}, text.replace("port: 993", "port: 143"))
+    assert _reported_fixes(tmp_path, fixed) == ({}, fixed)
 
 
 def test_sarif_fixes_are_valid_against_the_official_schema(tmp_path: Path) -> None:
