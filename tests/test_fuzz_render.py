@@ -192,6 +192,9 @@ _IMAP = {"host": "i.example.org", "protocol": "imap"}
 # offlineimap, getmail: a pin they cannot compare (a gap) leaves the CAs checked, so ca_file is written
 @example(raw=_file(incoming={**_IMAP, "tls": {"ca_file": "/", "fingerprint": _MD5, "verify": False}}))
 @example(raw=_file(incoming={**_IMAP, "tls": {"ca_file": "/", "fingerprint": _SHA1, "verify": False}}))
+# autodiscover: a blank username was written without a gap, and the import leaves its Protocol out (Thunderbird too)
+@example(raw=_file(incoming=_IMAP, outgoing={"host": "s.example.org", "username": " "}))
+@example(raw=_file(outgoing={"host": "s.example.org", "username": " "}))
 def test_render_writes_hostile_text_as_declared_or_refuses_it(
     fmt: str, raw: bytes, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -38,7 +38,9 @@ try a password), ``password_command`` and ``token_command`` (Outlook asks the us
 ``mechanisms``, every ``tls.*`` setting other than the mode, ``timeout``, and POP3's
 ``leave_on_server`` / ``leave_days``. A username holding ``%EMAILADDRESS%``,
 ``%EMAILLOCALPART%``, ``%EMAILDOMAIN%`` or ``%REALNAME%`` is written as declared, with a
-warning: Thunderbird replaces those in the login name it reads with its user's own. So is an
+warning: Thunderbird replaces those in the login name it reads with its user's own. So is a
+blank username (lint: MC712): Thunderbird, and ``import --from autodiscover``, leave a
+``Protocol`` with a blank ``LoginName`` out. So is an
 account without an incoming server (its response has the SMTP ``Protocol`` only):
 Thunderbird uses no response without one (without an outgoing server it takes its user's
 default SMTP server). So is an incoming host that is
@@ -65,6 +67,7 @@ from typing import NamedTuple
 
 import jinja2
 
+from ..clientconfig import JS_SPACE
 from ..escape import UnsafeValue
 from ..escape.xml import xml_check
 from ..model import Account, Auth, Model, Protocol, Security
@@ -114,6 +117,13 @@ PLACEHOLDER_GAP = (
     "the LoginName is written as declared, but Thunderbird, which reads Autodiscover too, replaces %EMAILADDRESS%, "
     "%EMAILLOCALPART%, %EMAILDOMAIN% and %REALNAME% in it with its user's own, and XML has no escape for them: "
     "a Thunderbird user must correct the username by hand"
+)
+#: a blank username (lint: MC712), written as declared: Thunderbird's readAutoDiscoverXML throws for a blank
+#: LoginName (InputSanitizer.nonemptystring) and leaves the Protocol out, and so does ``import --from autodiscover``
+BLANK_LOGIN_GAP = (
+    "the LoginName is written as declared, blank, which logs in as nobody (lint: MC712); Thunderbird 153, which "
+    "reads Autodiscover too, leaves such a server out: write the user name, or remove the key to log in with the "
+    "address"
 )
 #: an account without an incoming server: Thunderbird's readAutoDiscoverResponse keeps only a complete
 #: configuration (AccountConfig.isComplete), else throws "Only an incomplete config found". Without an outgoing
@@ -192,6 +202,8 @@ def account_gaps(gaps: Gaps, account: Account) -> None:
         tls_gaps(gaps, account, server, hostname=HOSTNAME_GAP, client_cert=CLIENT_CERT_GAP)
         if has_placeholder(server.username):
             gaps.server(account, server, "username", PLACEHOLDER_GAP)
+        elif server.username is not None and not server.username.strip(JS_SPACE):
+            gaps.server(account, server, "username", BLANK_LOGIN_GAP)
         if server.side == "incoming" and not url_host_ok(server.host):
             gaps.server(account, server, "host", URL_HOST_GAP)
 

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from mailconf import schema
+from mailconf.clientconfig import JS_SPACE
 from mailconf.document import build_model, load_document
 from mailconf.importers import IMPORTERS, ReadOptions
 from mailconf.importers._core import import_paths
@@ -383,6 +384,8 @@ def _not_expressed_by_providers(f: Flat, account: Account) -> None:
 def autodiscover(account: Account, model: Model) -> Flat | None:
     if sum(a.address == account.address for a in model.accounts) > 1:
         return None  # one response per address: render refuses to write two files of one name
+    if all(s.username is not None and not s.username.strip(JS_SPACE) for s in account.servers):
+        return None  # a blank LoginName: the import leaves the Protocol out, as Thunderbird does (a gap says so)
     f = flat(account)
     _not_expressed_by_providers(f, account)
     for server in account.servers:

@@ -22,6 +22,8 @@ from hypothesis import HealthCheck, example, given, settings
 
 from mailconf.document import load_document
 from mailconf.escape import UnsafeValue
+from mailconf.importers import ReadOptions
+from mailconf.importers._core import import_paths
 from mailconf.model import Model
 from mailconf.render import render_model
 from mailconf.targets import Gap, Rendered, autodiscover
@@ -291,6 +293,26 @@ def test_a_login_name_holding_a_thunderbird_placeholder_is_a_gap_because_thunder
         "Zed.imap",
         "a%EMAILDOMAIN",
     ]
+
+
+@pytest.mark.parametrize("user", [" ", "\u3000 ", "\ufeff"])
+def test_a_blank_login_name_is_a_gap_because_thunderbird_and_the_import_leave_its_server_out(
+    user: str, tmp_path: Path
+) -> None:
+    # found by the long fuzzing campaign (tests/test_fuzz_render.py): written without a word, and imported back
+    # without its server (tests/importers/test_autodiscover.py: a blank <LoginName> leaves the Protocol out)
+    result = rendered({"a": account("a", incoming={"username": user}, outgoing={"username": "a "})})
+    assert [p["LoginName"] for p in protocols(result.files[0].content)] == [user, "a "]
+    assert [g for g in result.gaps if g.setting.endswith(".username")] == [
+        Gap("a", "incoming.username", autodiscover.BLANK_LOGIN_GAP)
+    ]
+    path = tmp_path / "a@example.org.xml"
+    path.write_bytes(result.files[0].content)
+    imported = import_paths("autodiscover", [str(path)], ReadOptions())
+    assert ("incoming" in imported.accounts["a-example.org"], imported.warnings[0].split(": ", 1)[1]) == (
+        False,
+        "IMAP imap.example.org left out: a blank <LoginName>; Thunderbird leaves such a server out too",
+    )
 
 
 @pytest.mark.parametrize(("host", "gap"), [("2001:db8::1", True), ("mail.0x1", True), ("10.0.0.1", False)])
