@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 
 from mailconf import schema
 from mailconf.document import build_model, load_document
+from mailconf.importers._core import NoAccount
 from mailconf.importers._core import settings as flat
 from mailconf.model import Account, Model
 from mailconf.render import RenderError, render_model
@@ -96,7 +97,11 @@ def disagreements(model: Model, tmp: Path) -> tuple[dict[str, dict[str, Any]], i
     (tmp / "autoconfig").mkdir()
     (tmp / "autodiscover").mkdir()
     ac, ac_gaps, _ = round_trip("autoconfig", model, tmp / "autoconfig")
-    ad, ad_gaps, _ = round_trip("autodiscover", model, tmp / "autodiscover")
+    try:
+        ad, ad_gaps, _ = round_trip("autodiscover", model, tmp / "autodiscover")
+    except NoAccount:  # every server has a blank LoginName, which the import leaves out (a gap says so)
+        assert all(EXPRESSES["autodiscover"](a, model) is None for a in model.accounts)
+        ad, ad_gaps = {}, render_model(TARGETS["autodiscover"], model, {}).gaps
     got = {"autoconfig": as_the_user(ac, model), "autodiscover": ad}
     found: dict[str, dict[str, Any]] = {}
     compared = 0
@@ -129,6 +134,15 @@ def test_both_provider_forms_import_to_the_same_servers(example: str, tmp_path: 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(data=account_files())
+# found by the long fuzzing campaign: a blank username, whose Protocol the autodiscover import leaves out
+@example(data={"version": 1, "accounts": {
+    "0": {"address": "0@example.org", "incoming": {"host": "imap.example.org", "protocol": "imap", "username": " "}},
+}})  # fmt: skip
+@example(data={"version": 1, "accounts": {
+    "0": {"address": "0@example.org", "incoming": {"host": "imap.example.org", "protocol": "imap"}},
+    "1": {"address": "1@example.org", "incoming": {"host": "imap.example.org", "protocol": "imap"},
+          "outgoing": {"host": "imap.example.org", "username": " "}},
+}})  # fmt: skip
 def test_generated_files_import_to_the_same_servers(data: dict[str, Any], tmp_path_factory: pytest.TempPathFactory)\
         -> None:  # fmt: skip
     problems, _ = schema.validate(copy.deepcopy(data))

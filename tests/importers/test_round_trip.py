@@ -384,11 +384,17 @@ def _not_expressed_by_providers(f: Flat, account: Account) -> None:
 def autodiscover(account: Account, model: Model) -> Flat | None:
     if sum(a.address == account.address for a in model.accounts) > 1:
         return None  # one response per address: render refuses to write two files of one name
-    if all(s.username is not None and not s.username.strip(JS_SPACE) for s in account.servers):
-        return None  # a blank LoginName: the import leaves the Protocol out, as Thunderbird does (a gap says so)
+    # a blank LoginName: the import leaves the Protocol out, as Thunderbird does (a gap says so)
+    dropped = {s.side for s in account.servers if s.username is not None and not s.username.strip(JS_SPACE)}
+    if len(dropped) == len(account.servers):
+        return None
     f = flat(account)
     _not_expressed_by_providers(f, account)
+    for key in [k for k in f if k.partition(".")[0] in dropped]:
+        f.pop(key)
     for server in account.servers:
+        if server.side in dropped:
+            continue
         # <Server> is read lower-cased, as Thunderbird reads it (InputSanitizer.hostname)
         f[server.side], f[f"{server.side}.host"] = server.endpoint.lower(), server.host.lower()
         if server.auth.value == "gssapi":  # SPA on: NTLM, or Kerberos that Windows negotiates
