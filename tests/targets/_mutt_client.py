@@ -98,7 +98,17 @@ class Client:
         assert "Error in" not in stderr, stderr
         unexpected = [line for line in stderr.splitlines() if not re.fullmatch(self.tolerated, line)]
         assert proc.returncode == 0 and unexpected == [], (proc.returncode, stderr)
-        return parse(self.binary, proc.stdout.decode("utf-8"))
+        text = proc.stdout.decode("utf-8")
+        cut = cut_lines(self.binary, text)
+        values = parse(self.binary, "\n".join(line for line in text.splitlines() if line not in cut.values()))
+        return values | {name: self.echoed(rc, name) for name in cut}
+
+    def echoed(self, rc: Path, name: str) -> str:
+        """A variable's whole value, as ``echo $name`` shows it (mutt prints it on standard error)."""
+        proc = self.run(rc, "-e", f'echo "{_ECHOED}${name}"', "-Q", name)
+        shown = [line for line in proc.stderr.decode("utf-8").splitlines() if line.startswith(_ECHOED)]
+        assert proc.returncode == 0 and len(shown) == 1, (proc.returncode, proc.stderr)
+        return shown[0][len(_ECHOED) :]
 
     def query(self, rc: Path, names: Iterable[str]) -> dict[str, str]:
         return self._values(rc, [a for n in names for a in ("-Q", n)])
@@ -137,6 +147,25 @@ def _baseline(binary: str, home: Path) -> dict[str, str]:
         timeout=60, check=True,
     )  # fmt: skip
     return parse(binary, proc.stdout.decode("utf-8"))
+
+
+#: mutt 2.2 prints a -Q or -D line of at most 255 bytes (into a buffer of 256): a longer value is cut there, with no
+#: closing quote. mutt holds the whole value (a path of 601 characters: ``echo $ssl_ca_certificates_file`` shows it
+#: all); only the query's line is short. Such a variable is read again with ``echo`` (:meth:`Client.echoed`).
+MUTT_LINE_MAX = 255
+_ECHOED = "mailconf-echoed:"
+
+
+def cut_lines(binary: str, text: str) -> dict[str, str]:
+    """mutt's -Q/-D lines that its line buffer cut, by variable name (neomutt's buffers grow: none)."""
+    if binary != "mutt":
+        return {}
+    cut = {}
+    for line in text.splitlines():
+        start = re.match(r'([a-z0-9_]+)="', line)
+        if start and len(line.encode("utf-8")) == MUTT_LINE_MAX and not _MUTT_Q.match(line):
+            cut[start[1]] = line
+    return cut
 
 
 def parse(binary: str, text: str) -> dict[str, str]:

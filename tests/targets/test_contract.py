@@ -700,6 +700,8 @@ def hostile_model(values: Mapping[str, str], root: Path) -> tuple[Model, dict[st
 @given(values=HOSTILE_VALUES)
 @example(values={"name": f"Eve \"$(touch {CANARY})\" `x` 😀", "org": "a;b#c%%U", "user": f"u'\\x`touch {CANARY}`",
                  "word": "$HOME `id`", "path": f"/é €/a b'c$(touch {CANARY})"})  # fmt: skip
+@example(values={"name": "'>%", "org": "x", "user": "&`x`|[😀0", "word": "x",
+                 "path": f"/$(touch {CANARY})Z$(touch {CANARY}){{$`touch {CANARY}`~{{`" * 2})  # fmt: skip
 def test_hostile_values_read_back_exactly_or_are_refused(name: str, values: dict[str, str], tmp_path: Path) -> None:
     directory = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example: hypothesis shares tmp_path
     model, declared = hostile_model(values, directory / "files")
