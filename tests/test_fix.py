@@ -288,23 +288,28 @@ def test_a_line_a_directive_above_applies_to_is_not_removed_while_the_directive_
     assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text.replace('    organization: ""\n', "")
 
 
+#: port 993 with starttls under a directive for MC104: MC201's fix makes it 143, and then MC104 applies, which the
+#: directive suppresses (unused until that fix)
+MADE_USED = (
+    "version: 1\n"
+    "accounts:\n"
+    "  a:\n"
+    "    address: a@example.com\n"
+    "    incoming:\n"
+    "      protocol: imap\n"
+    "      host: imap.example.com\n"
+    "      port: 993\n"
+    "      security: starttls  # mailconf: disable=MC104 the provider has no IMAPS (ticket 12)\n"
+    "      password_command: pass show a\n"
+)
+
+
 @pytest.mark.parametrize("unsafe", [(), ("--unsafe-fixes",)])
 def test_a_directive_unused_until_another_fix_makes_it_used_is_kept(unsafe: tuple[str, ...], tmp_path: Path) -> None:
     # MC201 moves port 993 to 143 for the starttls written; then MC104 applies, which the directive suppresses. Both
     # fixes went in one pass, judged on the text before it: the directive and its reason went, MC104 was reported,
     # and --unsafe-fixes then made it implicit TLS on 993, what the reason says the provider does not have
-    text = (
-        "version: 1\n"
-        "accounts:\n"
-        "  a:\n"
-        "    address: a@example.com\n"
-        "    incoming:\n"
-        "      protocol: imap\n"
-        "      host: imap.example.com\n"
-        "      port: 993\n"
-        "      security: starttls  # mailconf: disable=MC104 the provider has no IMAPS (ticket 12)\n"
-        "      password_command: pass show a\n"
-    )
+    text = MADE_USED
     (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
     assert run_mailconf("lint", "--fix", *unsafe, "a.yaml", cwd=tmp_path) == (
         0,
@@ -932,18 +937,7 @@ def test_json_edits_applied_pass_by_pass_give_what_fix_writes(tmp_path: Path) ->
 def test_json_offers_no_edit_that_removes_a_directive_another_fix_makes_used(tmp_path: Path) -> None:
     # port 993 with starttls: MC201's edit makes it 143, and then MC104 applies, which the directive suppresses; an
     # editor applying every reported edit at once lost the directive and its reason, as --fix did before f007cd3
-    text = (
-        "version: 1\n"
-        "accounts:\n"
-        "  a:\n"
-        "    address: a@example.com\n"
-        "    incoming:\n"
-        "      protocol: imap\n"
-        "      host: imap.example.com\n"
-        "      port: 993\n"
-        "      security: starttls  # mailconf: disable=MC104 the provider has no IMAPS (ticket 12)\n"
-        "      password_command: pass show a\n"
-    )
+    text = MADE_USED
     safety, fixed = _reported_fixes(tmp_path, text)
     assert (safety, fixed) == ({"MC201": "safe"}, text.replace("port: 993", "port: 143"))
     assert _reported_fixes(tmp_path, fixed) == ({}, fixed)
@@ -1298,11 +1292,11 @@ def test_fix_keeps_everything_but_the_fixed_values_and_makes_no_new_finding(
     # what is left is what was there, less what was fixed: a fix makes no new finding, an error least of all (it
     # would turn a file that renders into one render refuses), but where it hands the setting to the next rule,
     # whose own fix cannot apply (starttls-optional on port 1143 becomes starttls: MC103, then MC104's advice)
-    before_findings = {_about(f) for f in lint_document(load_document("accounts.yaml", text.encode()), policy)}
-    new = {_about(f) for f in outcome.result.findings} - (before_findings - {_about(f) for f in outcome.fixed})
+    before_findings = {about(f) for f in lint_document(load_document("accounts.yaml", text.encode()), policy)}
+    new = {about(f) for f in outcome.result.findings} - (before_findings - {about(f) for f in outcome.fixed})
     handed = {
         (rule, (*where[:-1], setting))
-        for fixed, where in map(_about, outcome.fixed)
+        for fixed, where in map(about, outcome.fixed)
         for rule, setting in _HANDED_TO.get(fixed, ())
     }
     assert new <= handed, outcome.after
@@ -1313,7 +1307,7 @@ def test_fix_keeps_everything_but_the_fixed_values_and_makes_no_new_finding(
 _HANDED_TO = {"MC103": (("MC104", "security"),)}
 
 
-def _about(finding: Finding) -> tuple[str, Any]:
+def about(finding: Finding) -> tuple[str, Any]:
     """A finding by rule and what it is about, the same in the fixed file: an item of a list by its value (the
     items after a removed one move up), a finding about the file by its message."""
     if finding.subject is None:

@@ -31,9 +31,9 @@ from mailconf import cli
 from mailconf.document import load_document
 from mailconf.fix import fix_text
 from mailconf.lint import lint_document
-from mailconf.model import Finding
 from mailconf.rules import DELETE
 from mailconf.settings import Policy
+from tests.test_fix import about
 
 EXAMPLES = int(os.environ.get("MAILCONF_FIX_EXAMPLES", "120"))
 
@@ -543,17 +543,6 @@ def run_fix(folder: Path, text: str, *, text_rules: bool) -> tuple[int, bytes, s
     return code, path.read_bytes(), err.getvalue()
 
 
-def _about(finding: Finding) -> tuple[str, Any]:
-    """A finding by rule and what it is about (an item of a list by its value: the items after a removed one move
-    up), a finding about the file by its message."""
-    if finding.subject is None:
-        return finding.rule, finding.message
-    path = finding.subject.path
-    if path and isinstance(path[-1], int):
-        return finding.rule, (*path[:-1], finding.subject.value)
-    return finding.rule, path
-
-
 #: a fixed rule -> the rule that may then find something about a setting of the same server, whose fix cannot apply
 #: (starttls-optional on port 1143 becomes starttls: MC103, then MC104's advice; port 993 with a starttls that
 #: ``defaults`` gives becomes 143: MC201, then MC104 about the ``defaults`` that it cannot change)
@@ -617,9 +606,9 @@ def test_fix_changes_only_the_fixed_values_tokens(gen: Generated, text_rules: bo
         # (5) a second --fix changes nothing
         assert run_fix(Path(folder), outcome.after, text_rules=text_rules)[1] == written
     # (3) what is left is what was there less what was fixed, and none of what was fixed
-    before = {_about(f) for f in lint_document(doc, policy)}
-    fixed = {_about(f) for f in outcome.fixed}
-    left = {_about(f) for f in outcome.result.findings}
+    before = {about(f) for f in lint_document(doc, policy)}
+    fixed = {about(f) for f in outcome.fixed}
+    left = {about(f) for f in outcome.result.findings}
     handed = _handed(fixed)
     assert not (left & fixed) - handed, (left & fixed, outcome.after)
     assert left - (before - fixed) <= handed, (left - before, outcome.after)
@@ -666,9 +655,9 @@ def test_fix_with_directives_keeps_all_but_the_fixed_values_and_the_directives_i
     kept = [_join(line) for line in gen.lines if not any(_removes_line(p, changes) for p in line)]
     assert re.findall(r"# c\d+", outcome.after) == re.findall(r"# c\d+", "\n".join(kept))
     assert fix_text("accounts.yaml", outcome.after.encode("utf-8"), policy, unsafe=True).after == outcome.after
-    before = {_about(f) for f in lint_document(load_document("accounts.yaml", text.encode("utf-8")), policy)}
-    fixed = {_about(f) for f in outcome.fixed}
-    left = {_about(f) for f in outcome.result.findings}
+    before = {about(f) for f in lint_document(load_document("accounts.yaml", text.encode("utf-8")), policy)}
+    fixed = {about(f) for f in outcome.fixed}
+    left = {about(f) for f in outcome.result.findings}
     assert left - (before - fixed) <= _handed(fixed), (left - before, outcome.after)
     # removing a directive never changes which values are fixed, nor to what: with MC708 off, the same values
     # (not the removals: an item that a directive alone on the line above applies to goes only with the directive)
