@@ -35,8 +35,9 @@ The file (JSON, UTF-8, written with stable ordering so that it diffs well)::
 - A finding about the text rather than a setting (MC004, MC005, MC708, a duplicate
   key) has empty ``account`` and ``path``; its hash is of the message without the line
   numbers it names (:attr:`Finding.placeless_message`) and of the stripped source line it
-  points at. An older baseline's entry hashed with the line number, or with MC701's key (MC001's value
-  that its tag does not fit) spelt by ``repr()`` (:func:`_older_messages`), still matches.
+  points at. An older baseline's entry hashed with the line number, or with MC701's key or MC001's value
+  spelt by ``repr()`` or MC001's tag bare, as their messages spelt them before (:func:`_older_messages`), still
+  matches.
 - The same key twice is two entries: each hides one finding.
 - A value shared through an alias or a merge key is one finding (``lint.once_per_place``), so
   one entry (the account whose name sorts first); the entries an older baseline holds for the
@@ -154,8 +155,9 @@ def _keys_of(result: LintedFile) -> list[Keyed]:
 def _older_messages(finding: Finding) -> list[str]:
     """What an older baseline's entry of a finding about the text hashed instead of its placeless message: the
     message with its line number (MC701's "first defined at line 3": it still matches while that line has not
-    moved), and the text its message quotes spelt by Python's repr() (MC701's ``duplicate key 'work'``, MC001's
-    ``'one' is not a valid !!int``: ``rules.REPR_SPELT``), with the line number and without.
+    moved), and the text its message quotes spelt as before (MC701's ``duplicate key 'work'``, MC001's
+    ``'one' is not a valid !!int`` and ``tag !x is not allowed``: ``rules.REPR_SPELT``), with the line number and
+    without.
     Those entries still match, and --write-baseline writes today's form."""
     messages = [finding.message]
     spelt = REPR_SPELT.get(finding.rule)

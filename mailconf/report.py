@@ -268,8 +268,8 @@ def _fingerprint(finding: Finding) -> str:
     A finding about the file as a whole (a syntax error, an encoding) has no subject; its
     message stands in, without the line numbers it names (MC701's "first defined at line 3" made a duplicate
     key a new alert whenever a line was inserted above it). MC701's key, and MC001's value that its tag does not
-    fit, are hashed as Python's repr() spells them (``'work'``), as their messages spelt them before they quoted text
-    in double quotes (``rules.REPR_SPELT``): the spelling of a message is not
+    fit and the tag it does not read, are hashed as their messages spelt them before they quoted text in double quotes
+    (``'work'``, Python's repr(); the tag bare: ``rules.REPR_SPELT``): the spelling of a message is not
     what the alert is about, and a new fingerprint would close every alert, a dismissed one too, and open it again.
     Equal fingerprints in one file are told apart by their order (``:1``, ``:2``, as GitHub's own fingerprints are).
     """
