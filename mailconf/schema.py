@@ -127,7 +127,8 @@ def validate(data: Any, *, first: bool = False) -> tuple[list[SchemaProblem], fr
 
 @cache
 def explaining_validator_class() -> Any:
-    """Draft 2020-12, with ``pattern`` read as ECMA-262 reads it, as the generated validator does.
+    """Draft 2020-12, with ``pattern`` read as ECMA-262 reads it, as the generated validator does, and each
+    ``required`` error naming its key as ``missing_key`` (jsonschema puts it only in a ``repr()``-based message).
 
     Python's ``$`` also matches before a trailing newline, so plain jsonschema
     accepts ``"imap.example.com\\n"`` for a host; ECMA's ``$`` (and ``\\Z``) does not.
@@ -140,7 +141,17 @@ def explaining_validator_class() -> Any:
         if not ecma_regex(regex).search(instance):
             yield ValidationError(f"{double_quoted(instance)} does not match the pattern `{regex}`")
 
-    return validators.extend(Draft202012Validator, {"pattern": pattern})
+    def required(validator: Any, keys: list[str], instance: Any, _schema: Any) -> Iterator[Any]:
+        # As jsonschema's own, with the missing key kept on the error (``missing_key``), not only in its message.
+        if not validator.is_type(instance, "object"):
+            return
+        for key in keys:
+            if key not in instance:
+                error = ValidationError(f"{double_quoted(key)} is a required property")
+                error.missing_key = key
+                yield error
+
+    return validators.extend(Draft202012Validator, {"pattern": pattern, "required": required})
 
 
 #: an unescaped ``$``, as fastjsonschema finds it (``draft04.DOLLAR_FINDER``)
@@ -196,7 +207,7 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
         return
     schema_part = error.schema if isinstance(error.schema, Mapping) else {}
     if kind == "required":
-        missing = str(error.message).split("'")[1] if "'" in str(error.message) else "?"
+        missing = error.missing_key  # our `required` (explaining_validator_class) names it
         where = f" in {name}" if key is not None else ""
         yield SchemaProblem(path, f"missing required key `{missing}`{where}; add it", on_key=True)
     elif kind == "additionalProperties":

@@ -223,6 +223,54 @@ def test_missing_top_level_key() -> None:
     assert findings("version: 1\n") == [("MC002", 1, 1, "missing required key `accounts`; add it")]
 
 
+def _required_lists(node: Any, where: str = "#") -> list[tuple[str, dict[str, Any]]]:
+    """Every object schema in the published schema that has ``required``, with where it is."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(node, dict):
+        if "required" in node and node.get("examples"):  # the others: `if` and `anyOf` parts, the root
+            found.append((where, node))
+        for key, value in node.items():
+            found += _required_lists(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _required_lists(value, f"{where}/{index}")
+    return found
+
+
+def test_every_required_key_left_out_is_named_by_the_finding() -> None:
+    """The missing key comes from the validator, not from jsonschema's message (a repr() that can change)."""
+    document = published()
+    checked = []
+    root_example = {"version": 1, "accounts": {"work": document["$defs"]["account"]["examples"][0]}}
+    for where, node in [("#", document), *_required_lists(document)]:
+        validator = schema.explaining_validator_class()({**node, "$defs": document["$defs"]})
+        example = root_example if node is document else node["examples"][0]
+        for key in node["required"]:
+            instance = {k: v for k, v in example.items() if k != key}
+            messages = [p.message for p in schema._explain(validator, instance, ())]
+            assert f"missing required key `{key}`; add it" in messages, (where, key, messages)
+            checked.append(key)
+    assert sorted(set(checked)) == ["accounts", "address", "host", "protocol", "version"]
+
+
+def test_a_required_key_is_read_from_the_error_not_its_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """jsonschema writes ``'host' is a required property``; a version that words or quotes it otherwise changes
+    nothing in the finding."""
+    from jsonschema import ValidationError
+
+    def reworded(_validator: Any, keys: list[str], instance: Any, _schema: Any) -> Any:
+        for key in keys:
+            if key not in instance:
+                yield ValidationError(f"the property \u201c{key}\u201d is required")
+
+    monkeypatch.setitem(Draft202012Validator.VALIDATORS, "required", reworded)
+    document = published()
+    fresh = schema.explaining_validator_class.__wrapped__()  # the cached class was made before the patch
+    validator = fresh({"$ref": "#/$defs/incoming", "$defs": document["$defs"]})
+    problems = list(schema._explain(validator, {"protocol": "imap"}, ("accounts", "work", "incoming")))
+    assert [p.message for p in problems] == ["missing required key `host` in `incoming`; add it"]
+
+
 def test_wrong_type_yes_no_hint() -> None:
     assert findings(BASE + "      tls: {verify: no}\n") == [
         (
