@@ -38,6 +38,7 @@ A server left out says why in one line that both commands print (values quoted, 
 
 from __future__ import annotations
 
+import decimal
 import ipaddress
 import math
 import re
@@ -223,6 +224,43 @@ def no_value(text: str) -> str | None:
     if _NOT_DECIMAL.fullmatch(trimmed) or (_DECIMAL.fullmatch(trimmed) and not float(trimmed)):
         return "the number 0"  # isFinite("0x10"), then parseFloat reads its leading 0
     return None
+
+
+def js_text(text: str) -> str | None:
+    """What Thunderbird's InputSanitizer.nonemptystring makes of an element's ``text`` after JXON read it, as a
+    user name (an Autodiscover ``<LoginName>``): None where it throws (:func:`no_value`, or a blank text); ``true``
+    in any case is the boolean, ``"true"``; a finite number (``isFinite``: ``0012345``, `` 42 ``, ``1e3``) is
+    ``String(parseFloat(text))``, ``"12345"``, ``"42"``, ``"1000"``; any other text is itself. Checked against
+    Thunderbird 153 by tests/targets/test_autodiscover.py."""
+    trimmed = text.strip(JS_SPACE)
+    if not trimmed or no_value(text) is not None:
+        return None
+    if text.lower() == "true":
+        return "true"
+    if _DECIMAL.fullmatch(trimmed) and math.isfinite(number := float(trimmed)):
+        return js_number(number)
+    return text
+
+
+def js_number(number: float) -> str:
+    """JavaScript's ``String(number)`` of a finite number (ECMA-262 Number::toString: the shortest digits that
+    read back, which Python's ``repr`` also gives; plain up to 21 integer digits, an exponent from 1e21 and below
+    1e-6)."""
+    if number == 0:
+        return "0"
+    if number < 0:
+        return "-" + js_number(-number)
+    _sign, digit_tuple, exponent = decimal.Decimal(repr(number)).normalize().as_tuple()
+    digits = "".join(map(str, digit_tuple))
+    k, n = len(digits), int(exponent) + len(digits)  # number = 0.DIGITS x 10**n
+    if k <= n <= 21:
+        return digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return f"{digits[:n]}.{digits[n:]}"
+    if -6 < n <= 0:
+        return "0." + "0" * -n + digits
+    mantissa = digits if k == 1 else f"{digits[0]}.{digits[1:]}"
+    return f"{mantissa}e{'+' if n - 1 >= 0 else '-'}{abs(n - 1)}"
 
 
 def no_domain(dropped: list[Skipped]) -> str:

@@ -27,7 +27,8 @@ autodiscover`` writes them: one account per file, from the ``Protocol`` elements
 | ``LoginName`` | ``username``, as written (absent: the address; blank: the ``Protocol`` is left out with a warning,
   as Thunderbird leaves it out, and the next of its kind is taken; an empty ``<LoginName/>`` too, which Thunderbird
   reads as the user name ``true``; ``0`` or ``false``, which Thunderbird reads as no value and leaves the ``Protocol``
-  out for: kept, as Outlook reads it, with a warning) |
+  out for: kept, as Outlook reads it, with a warning; a number, which Thunderbird logs in with as JavaScript
+  writes it, ``0012345`` as ``12345``, and ``TRUE`` (as ``true``): kept, with a warning) |
 
 A ``Port`` that is not digits (``993abc``) leaves the account out, with a warning at its line: [MS-OXDSCLI] types
 ``Port`` as an integer and Outlook, the client these responses are for, could not be checked. Thunderbird's
@@ -64,7 +65,7 @@ from pathlib import PurePath
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from ..clientconfig import JS_SPACE, Skipped, no_value, quoted, read_host
+from ..clientconfig import JS_SPACE, Skipped, js_text, no_value, quoted, read_host
 from . import Imported, ReadOptions, Unreadable
 from ._base import Collector, account_name, guess_address, is_address, shown
 from ._xml import Parsed, parse
@@ -225,11 +226,10 @@ def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> d
     if named is not None and refused is not None:
         found.warn(parsed.at(named), f"{kind.upper()} {shown(host)} left out: {refused}")
         return None
-    if named is not None and (read_as := no_value(named.text or "")) is not None:
+    if named is not None and (otherwise := _read_otherwise(named.text or "")) is not None:
         # kept: a string to [MS-OXDSCLI] and to Outlook, and what the autodiscover target writes for a login '0'
         kept = f"<LoginName> {quoted(named.text or '')} is kept as written (Outlook's user name)"
-        found.warn(parsed.at(named), f"{kind.upper()} {shown(host)}: {kept}; Thunderbird reads it as {read_as} and "
-                   "leaves this Protocol out")  # fmt: skip
+        found.warn(parsed.at(named), f"{kind.upper()} {shown(host)}: {kept}; {otherwise}")
     port = int(port_text) if _is_number(port_text) else None
     server["port"] = port if port is not None else port_text  # not a number: the schema says why
     encryption = (text("Encryption") or "").lower()
@@ -254,6 +254,16 @@ def _server(parsed: Parsed, protocol: Element, kind: str, found: Collector) -> d
     if named is not None:
         server["username"] = named.text  # not stripped: a user name is taken as written
     return server
+
+
+def _read_otherwise(text: str) -> str | None:
+    """What Thunderbird does with a ``<LoginName>`` JXON reads as no value (``0``, ``false``) or as a number or
+    boolean (``0012345``, ``TRUE``), which Outlook takes as written; None for any other."""
+    if (read_as := no_value(text)) is not None:
+        return f"Thunderbird reads it as {read_as} and leaves this Protocol out"
+    if (login := js_text(text)) != text:
+        return f"Thunderbird logs in as {quoted(login or '')}"
+    return None
 
 
 def _no_login(named: Element) -> str | None:

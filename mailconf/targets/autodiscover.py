@@ -40,7 +40,10 @@ try a password), ``password_command`` and ``token_command`` (Outlook asks the us
 ``%EMAILLOCALPART%``, ``%EMAILDOMAIN%`` or ``%REALNAME%`` is written as declared, with a
 warning: Thunderbird replaces those in the login name it reads with its user's own. So is a
 blank username (lint: MC712): Thunderbird, and ``import --from autodiscover``, leave a
-``Protocol`` with a blank ``LoginName`` out. So is an
+``Protocol`` with a blank ``LoginName`` out. So is a username Thunderbird's reader (JXON)
+turns into something else: ``false`` (any case), ``0`` or ``0x10`` leave the server out there,
+a number is read as one (``0012345`` logs in as ``12345``, ``1e3`` as ``1000``) and ``TRUE`` as
+``true`` (Outlook takes each as written). So is an
 account without an incoming server (its response has the SMTP ``Protocol`` only):
 Thunderbird uses no response without one (without an outgoing server it takes its user's
 default SMTP server). So is an incoming host that is
@@ -67,7 +70,8 @@ from typing import NamedTuple
 
 import jinja2
 
-from ..clientconfig import JS_SPACE
+from ..clientconfig import JS_SPACE, js_text, no_value
+from ..errors import double_quoted
 from ..escape import UnsafeValue
 from ..escape.xml import xml_check
 from ..model import Account, Auth, Model, Protocol, Security
@@ -125,6 +129,27 @@ BLANK_LOGIN_GAP = (
     "reads Autodiscover too, leaves such a server out: write the user name, or remove the key to log in with the "
     "address"
 )
+#: a username JXON reads as no value (clientconfig.no_value) or as a number or boolean: Outlook takes the text, but
+#: Thunderbird's readAutoDiscoverXML leaves the server out, or logs in as String(what JXON made of it)
+#: (clientconfig.js_text; tests/targets/test_autodiscover.py reads each case back with Thunderbird 153)
+NOT_TEXT_LOGIN_GAP = (
+    "the LoginName is written as declared, but Thunderbird 153, which reads Autodiscover too, reads {login} as "
+    "{read_as}: {then}"
+)
+
+
+def not_text_login_gap(username: str, login: str | None) -> str:
+    """NOT_TEXT_LOGIN_GAP for a username Thunderbird reads as ``login`` (None: as no value) instead."""
+    if login is None:
+        read_as, then = no_value(username), "it leaves such a server out (Outlook takes it)"
+    else:
+        read_as, then = (
+            f"a {'number' if login != 'true' else 'boolean'} and logs in as {double_quoted(login)}",
+            ("a Thunderbird user must correct the username by hand"),
+        )
+    return NOT_TEXT_LOGIN_GAP.format(login=double_quoted(username), read_as=read_as, then=then)
+
+
 #: an account without an incoming server: Thunderbird's readAutoDiscoverResponse keeps only a complete
 #: configuration (AccountConfig.isComplete), else throws "Only an incomplete config found". Without an outgoing
 #: server a response is complete: readAutoDiscoverXML starts from the user's default SMTP server.
@@ -204,6 +229,8 @@ def account_gaps(gaps: Gaps, account: Account) -> None:
             gaps.server(account, server, "username", PLACEHOLDER_GAP)
         elif server.username is not None and not server.username.strip(JS_SPACE):
             gaps.server(account, server, "username", BLANK_LOGIN_GAP)
+        elif server.username is not None and (login := js_text(server.username)) != server.username:
+            gaps.server(account, server, "username", not_text_login_gap(server.username, login))
         if server.side == "incoming" and not url_host_ok(server.host):
             gaps.server(account, server, "host", URL_HOST_GAP)
 

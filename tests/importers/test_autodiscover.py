@@ -633,6 +633,26 @@ def test_a_login_name_thunderbird_reads_as_no_value_is_kept_with_a_warning(tmp_p
     )  # fmt: skip
 
 
+@pytest.mark.parametrize(("login", "name", "thunderbird"), [
+    ("<LoginName>0012345</LoginName>", "0012345", "12345"),
+    ("<LoginName> 1e3</LoginName>", " 1e3", "1000"),
+    ("<LoginName>TRUE</LoginName>", "TRUE", "true"),
+])  # fmt: skip
+def test_a_login_name_thunderbird_reads_as_a_number_is_kept_with_a_warning(
+    tmp_path: Path, login: str, name: str, thunderbird: str
+) -> None:
+    # what Thunderbird logs in as: tests/targets/test_autodiscover.py reads such names back with Thunderbird
+    path = tmp_path / "x@example.org.xml"
+    path.write_text(_blank_login(login))
+    result = import_paths("autodiscover", [str(path)], ReadOptions())
+    assert (result.accounts["x-example.org"]["incoming"]["username"], result.warnings) == (
+        name,
+        (f"{path}:12:9: IMAP first.example.org: <LoginName> {double_quoted(name)} is kept as written (Outlook's user "
+         f'name); Thunderbird logs in as "{thunderbird}"',
+         f"{path}:14:7: alternatives in the file, not imported: second.example.org:143"),
+    )  # fmt: skip
+
+
 def test_thunderbird_leaves_a_login_name_read_as_no_value_out_and_keeps_others_as_written() -> None:
     need("thunderbird")
     from tests.targets._tb_provider import read_with_thunderbird

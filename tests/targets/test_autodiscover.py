@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
+from mailconf.clientconfig import js_text
 from mailconf.document import load_document
 from mailconf.escape import UnsafeValue
 from mailconf.importers import ReadOptions
@@ -312,6 +313,54 @@ def test_a_blank_login_name_is_a_gap_because_thunderbird_and_the_import_leave_it
     assert ("incoming" in imported.accounts["a-example.org"], imported.warnings[0].split(": ", 1)[1]) == (
         False,
         "IMAP imap.example.org left out: a blank <LoginName>; Thunderbird leaves such a server out too",
+    )
+
+
+#: user names Thunderbird's reader (JXON, then InputSanitizer.nonemptystring) does not take as text, and some it does
+NOT_TEXT_LOGINS = [
+    "0012345", "1e3", "1.50", " 42 ", "+7", "-1.5e-9", "12345678901234567890", "1e21", "0.0000001", "0.000001",
+    "TRUE", "0", "-0", "0x10", "0b1", "FALSE", "false",
+    "123", "1.5", "true", "Infinity", "1e400", "12abc", "alice", "0x", "1_000",
+]  # fmt: skip
+
+
+def test_thunderbird_reads_each_login_name_as_clientconfig_js_text_predicts() -> None:
+    need("thunderbird")
+    responses = [
+        rendered({"a": account("a", incoming={"username": u}, outgoing={"username": u})}).files[0].content
+        for u in NOT_TEXT_LOGINS
+    ]
+    read = read_with_thunderbird(autodiscovers=responses)["autodiscover"]
+    # a server Thunderbird left out is its empty default: no type, no host
+    got = [[s["username"] if s["type"] else None for s in r["incoming"] + r["outgoing"]] for r in read]
+    assert got == [[js_text(u)] * 2 for u in NOT_TEXT_LOGINS]
+
+
+@pytest.mark.parametrize("user", NOT_TEXT_LOGINS)
+def test_a_login_name_thunderbird_reads_otherwise_is_a_gap(user: str) -> None:
+    result = rendered({"a": account("a", incoming={"username": user})})
+    gaps = [g for g in result.gaps if g.setting.endswith(".username")]
+    login = js_text(user)
+    assert protocols(result.files[0].content)[0]["LoginName"] == user  # written as declared
+    assert gaps == (
+        [] if login == user else [Gap("a", "incoming.username", autodiscover.not_text_login_gap(user, login))]
+    )
+
+
+def test_the_not_text_login_gap_says_what_thunderbird_does() -> None:
+    assert rendered({"a": account("a", incoming={"username": "0012345"}, outgoing={"username": "0"})}).gaps == (
+        Gap(
+            "a",
+            "incoming.username",
+            'the LoginName is written as declared, but Thunderbird 153, which reads Autodiscover too, reads "0012345" '
+            'as a number and logs in as "12345": a Thunderbird user must correct the username by hand',
+        ),
+        Gap(
+            "a",
+            "outgoing.username",
+            'the LoginName is written as declared, but Thunderbird 153, which reads Autodiscover too, reads "0" as '
+            "the number 0: it leaves such a server out (Outlook takes it)",
+        ),
     )
 
 
