@@ -107,6 +107,10 @@ def _check_options(request: ImportRequest) -> None:
         raise UsageError("- (standard input) is named more than once: it can be read only once")
 
 
+#: every ASCII byte, and a key name's backslash before a u
+_ASCII = bytes(range(128)) + b"\\u0041"
+
+
 def _check_encoding(encoding: str, fmt: str) -> None:
     """``--encoding`` names a code page Python knows that writes ASCII as ASCII, as every Windows ANSI code page
     does (not utf-16, not a transform such as rot13: the import stopped with an internal error; each of the 128
@@ -116,8 +120,12 @@ def _check_encoding(encoding: str, fmt: str) -> None:
 
     if fmt != "outlook":
         raise UsageError(f"--encoding is the code page of a REGEDIT4 .reg file: use it with --from outlook, not {fmt}")
-    try:  # each ASCII byte alone: utf-7 reads "+" as a shift, unicode_escape "\\", shift_jis_2004 "\\" as a yen sign
+    try:  # each ASCII byte alone: utf-7 reads "+" as a shift, unicode_escape "\\", shift_jis_2004 "\\" as a yen sign;
         ascii_as_ascii = all(bytes([byte]).decode(encoding) == chr(byte) for byte in range(128))
+        # and together: raw_unicode_escape reads a key name's \\u0041 as "A"; and a byte that is not text is replaced
+        # to say where it is, which idna cannot do (an internal error; it reads each byte alone as itself too)
+        ascii_as_ascii = ascii_as_ascii and _ASCII.decode(encoding) == _ASCII.decode("ascii")
+        bytes(range(128, 256)).decode(encoding, "replace")
     except (LookupError, UnicodeError):
         ascii_as_ascii = False
     if not ascii_as_ascii:

@@ -12,7 +12,8 @@ where "Müller" is the bytes ``4d fc 6c 6c 65 72``. mailconf reads it in cp1252,
 Japanese); the bytes of ``hex(1)``, ``hex(2)`` and ``hex(7)`` (text) values too, which regedit writes in that
 code page there (UTF-16LE in a UTF-16LE file). A file whose non-ASCII bytes are all UTF-8 (an editor saved it
 so) is read as UTF-8 unless ``--encoding`` says otherwise; ``--encoding`` refuses a codec that reads an ASCII
-byte as anything else (utf-7's ``+``, shift_jis_2004's ``\``: an address or key name would change). A byte the
+byte, alone or in a line, as anything else (utf-7's ``+``, shift_jis_2004's ``\``, raw_unicode_escape's ``\u0041``:
+an address or key name would change), and one that cannot name a byte it has no character for (idna). A byte the
 code page has no character for (0x81 in cp1252) stops the import at its line and column. (Before, such a file
 stopped with "neither UTF-16LE (with a byte-order mark) nor UTF-8", and ``hex(2)`` bytes in the code page were
 read as UTF-16LE: "ﱍ汬牥" for "Müller" without a word, or an error.)

@@ -292,13 +292,18 @@ def test_an_option_that_would_do_nothing_is_a_usage_error(
 
 
 @pytest.mark.parametrize(
-    "encoding", ["nope", "utf-16", "rot13", "utf-7", "unicode_escape", "shift_jis_2004", "hz", "cp864", "iso2022_jp"]
-)
+    "encoding",
+    ["nope", "utf-16", "rot13", "utf-7", "unicode_escape", "shift_jis_2004", "hz", "cp864", "iso2022_jp", "idna",
+     "raw_unicode_escape"],
+)  # fmt: skip
 def test_encoding_names_a_windows_code_page(tmp_path: Path, encoding: str) -> None:
     """--encoding of a REGEDIT4 file: a code page that writes ASCII as ASCII (rot13 was an internal error). Each ASCII
     byte, not only those of "REGEDIT4": utf-7 read "+" as a shift (an address with a + in it stopped the import, "a
     byte (0x2b) that is not utf_7 text"), unicode_escape read "\\00" of a key name as a NUL, shift_jis_2004 read
-    each \\ of a key name as a yen sign, hz "~", cp864 "%" and iso2022_jp ESC as something else."""
+    each \\ of a key name as a yen sign, hz "~", cp864 "%" and iso2022_jp ESC as something else. Each byte alone and
+    the bytes together: idna reads each byte alone as itself, but a line of more than 63 characters between dots is
+    an error (and a byte it had no character for, an internal error: it has no "replace"); raw_unicode_escape reads
+    a key name's \\u0041 as "A"."""
     from tests.importers.test_formats import REGEDIT4
 
     (tmp_path / "w.reg").write_bytes(REGEDIT4.replace("{name}", "Мюллер").encode("cp1251"))
