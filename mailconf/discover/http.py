@@ -278,7 +278,9 @@ class _Http(http.client.HTTPConnection):
     """The standard client, connecting to the address discover resolved."""
 
     def __init__(self, host: str, port: int, addresses: list[str], deadline: float) -> None:
-        super().__init__(host, port, timeout=_remaining(deadline))
+        # no timeout: connect() (its only reader) is replaced, and the time left was taken here, outside _get's
+        # handling of errors, where a fetch begun after the deadline raised TimeoutError (an internal error)
+        super().__init__(host, port)
         self.response_class = _responses(deadline)
         self._addresses = addresses
         self._deadline = deadline
@@ -291,7 +293,7 @@ class _Https(http.client.HTTPSConnection):
     """The standard client, connecting to the resolved address; SNI and the certificate check use the name."""
 
     def __init__(self, host: str, port: int, addresses: list[str], deadline: float, tls: ssl.SSLContext) -> None:
-        super().__init__(host, port, timeout=_remaining(deadline), context=tls)
+        super().__init__(host, port, context=tls)  # no timeout: see _Http
         self.response_class = _responses(deadline)
         self._addresses = addresses
         self._deadline = deadline

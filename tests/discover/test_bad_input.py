@@ -1218,3 +1218,27 @@ def test_an_answer_truncated_over_tcp_too_is_named(discover: Any) -> None:
         run = discover(dns_server, "--no-probe")
     truncated = f"the DNS server {dns_server.server} answered truncated over TCP too (an incomplete answer)"
     assert run == Run(1, "", every_lookup_failed(truncated))
+
+
+def test_a_fetch_from_an_ip_address_after_the_deadline_is_cut_by_it(capfd: pytest.CaptureFixture[str]) -> None:
+    """A URL whose host is an IP address (an --ispdb-url of a local mirror, a redirect within it) needs no DNS lookup,
+    which is where a fetch begun after the deadline noticed it: the connection, made outside the fetch's handling of
+    errors, raised TimeoutError, and `--timeout 0.001` said `ispdb http://127.0.0.1:9/example.test: internal error
+    (TimeoutError); please report it`. It is the deadline's line, as every other lookup's."""
+    from mailconf.cli import main
+    from mailconf.discover.http import FetchError, fetch
+
+    with pytest.raises(FetchError, match=r"^no answer before the deadline$"):
+        fetch("http://127.0.0.1:9/example.test", time.monotonic() - 1, Dns(None), http_context(None))
+    capfd.readouterr()
+    code = main(["discover", ADDRESS, "--dns-server", "127.0.0.1:9", "--ispdb-url", "http://127.0.0.1:9/",
+                 "--timeout", "0.001", "--no-probe"])  # fmt: skip
+    cut = "no answer within the 0.001 s deadline"
+    assert (code, *capfd.readouterr()) == (1, "", "".join(f"mailconf: {line}\n" for line in (
+        f"no usable server found for {ADDRESS}:",
+        f"  autoconfig {AUTOCONFIG}: {cut}",
+        f"  autoconfig {WELL_KNOWN}: {cut}",
+        f"  ispdb http://127.0.0.1:9/example.test: {cut}",
+        f"  mx example.test: {cut}",
+        f"  srv _*._tcp.example.test: {cut}",
+    )))  # fmt: skip
