@@ -119,6 +119,24 @@ FORMATS = RegistryChoice(_formats)
 COLOR_MODES = ("auto", "always", "never")
 
 
+class Command(click.Command):
+    """Every command: once its options are parsed (``--help`` still prints), it refuses to start in a current folder
+    that was removed (a shell left in a folder another one deleted), where a relative path names nothing: ``lint -``
+    and ``lint A B`` were internal errors (os.getcwd() raised FileNotFoundError), ``render -o out`` another."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        import os
+
+        from .errors import UsageError
+
+        try:
+            os.getcwd()
+        except FileNotFoundError:
+            gone = "the current folder no longer exists (it was removed); cd to a folder that exists"
+            raise UsageError(gone) from None
+        return super().invoke(ctx)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", prog_name="mailconf")
 def cli() -> None:
@@ -131,6 +149,9 @@ def cli() -> None:
     file; 3 internal error; 141 standard output closed (| head); 130/143 interrupted. The
     manual: docs/ (docs/exit-codes.md).
     """
+
+
+cli.command_class = Command
 
 
 def report_options(command: Callable[..., None]) -> Callable[..., None]:

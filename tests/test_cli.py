@@ -117,6 +117,26 @@ def test_missing_file_exits_2_with_one_line(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "command",
+    [("lint", "-"), ("lint", "A", "B"), ("render", "-t", "msmtp", "-o", "out", "A"), ("lint", "A"), ("rules",)],
+)
+def test_a_current_folder_that_was_removed_exits_2_with_one_line(tmp_path: Path, command: tuple[str, ...]) -> None:
+    """A shell left in a folder another one removed: `lint -` and `lint A B` were internal errors (FileNotFoundError
+    from os.getcwd()), `render -o out` an UnboundLocalError; a relative path names nothing there. Every command
+    refuses to start, as git does; its --help still prints."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    a, b = write(tmp_path, "a.yaml", CLEAN), write(tmp_path, "b.yaml", CLEAN)
+    args = [str(a) if word == "A" else str(b) if word == "B" else word for word in command]
+    assert run_mailconf(*args, cwd=gone, stdin=CLEAN, preexec=lambda: os.rmdir(gone)) == Outcome(
+        2, "", "mailconf: the current folder no longer exists (it was removed); cd to a folder that exists\n"
+    )
+    gone.mkdir()
+    helped = run_mailconf(command[0], "--help", cwd=gone, preexec=lambda: os.rmdir(gone))
+    assert (helped.code, helped.stdout.startswith("Usage: mailconf "), helped.stderr) == (0, True, "")
+
+
 @pytest.mark.parametrize("command", [("lint",), ("probe",), ("render", "-t", "msmtp")])
 def test_an_empty_path_exits_2_with_one_line(tmp_path: Path, command: tuple[str, ...]) -> None:
     # `mailconf lint "$FILE"` with FILE unset: not ": no such file"
