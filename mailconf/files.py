@@ -31,8 +31,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from .errors import ConfigError, InputError
-from .settings import Policy
+from .errors import QUOTE_LIMIT, ConfigError, InputError, cut
+from .settings import LISTED_SETTINGS, Policy
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -56,7 +56,7 @@ def expand(paths: Sequence[str], policy_for: Callable[[Path], Policy]) -> Expand
             found = list(_walk(Path(path), policy_for, unlisted))
             errors.extend(unlisted)
             if not found and not unlisted:  # a folder that could not be listed says why there is nothing
-                patterns = ", ".join(policy_for(Path(path)).include) or "[], which selects none"
+                patterns = _listed(policy_for(Path(path)).include) or "[], which selects none"
                 errors.append(InputError(f"{path}: no account files here (include: {patterns}); name a file, "
                                          "or set include in the settings"))  # fmt: skip
             files.extend(found)
@@ -71,6 +71,14 @@ def expand(paths: Sequence[str], policy_for: Callable[[Path], Policy]) -> Expand
     for file in files:
         unique.setdefault(file if file == STDIN else os.path.normpath(os.path.join(cwd, file)), file)
     return Expanded(tuple(unique.values()), tuple(errors))
+
+
+def _listed(patterns: Sequence[str]) -> str:
+    """The first few patterns, each cut as a value typed is, then how many more: they were joined whole, and a
+    pattern of 15,000 characters (or 20,000 patterns) made one line of kilobytes."""
+    listed = ", ".join(cut(pattern, QUOTE_LIMIT, str) for pattern in patterns[:LISTED_SETTINGS])
+    more = len(patterns) - LISTED_SETTINGS
+    return f"{listed} and {more:,} more" if more > 0 else listed
 
 
 def _walk(top: Path, policy_for: Callable[[Path], Policy], unlisted: list[InputError]) -> Iterator[str]:

@@ -420,6 +420,20 @@ def test_an_empty_include_says_so_when_a_folder_yields_nothing(project: Path) ->
     assert lint(project).code == 1  # a file named is read whatever include says
 
 
+def test_include_named_when_a_folder_yields_nothing_is_cut(project: Path) -> None:
+    """The patterns were joined whole: a pattern of 15,000 characters (`**/` 5,000 times) made a line of 15 kB, and
+    20,000 patterns one of 200 kB. As for unknown settings, the first few, each cut as a value typed is, then how many
+    more."""
+    patterns = ["*.conf", "**/" * 5000 + "x", *(f"p{i}" for i in range(20))]
+    (project / ".mailconf.yaml").write_text(f"include: {patterns}\n", encoding="utf-8")
+    assert run_mailconf("lint", ".", cwd=project) == Outcome(
+        2,
+        "",
+        f"mailconf: .: no account files here (include: *.conf, {'**/' * 80}... (15001 characters), p0, p1, p2, p3, "
+        "p4, p5, p6, p7 and 12 more); name a file, or set include in the settings\n",
+    )
+
+
 @pytest.mark.parametrize("kind", ["dangling", "loop", "fifo", "folder"])
 def test_a_mailconf_yaml_found_that_cannot_be_read_is_refused(project: Path, kind: str) -> None:
     """It was passed over as if absent, and the settings further up (or the defaults) applied without a word: a
