@@ -172,8 +172,10 @@ def select_servers(docs: Sequence[object], names: Sequence[str]) -> list[ServerT
                 raise InternalError.wrap(doc.path, "locating a server", exc) from None
             targets.append(ServerToProbe(index, server, location, account.name))
     missing = [n for n in names if n not in seen]
-    if missing:
-        files = ", ".join(d.path for d in docs if isinstance(d, Document)) or "the valid files"
+    # a file not read or refused for its errors may hold them: each says why it was not probed (it was `no account
+    # named work in the valid files (accounts: none)` for a missing file, or one with schema errors, hidden)
+    if missing and all(isinstance(doc, Document) for doc in docs):
+        files = ", ".join(d.path for d in docs if isinstance(d, Document))
         known = {account.name for doc in docs if isinstance(doc, Document) for account in doc.model.accounts}
         raise no_such_account(missing, known, f" in {files}")
     return targets

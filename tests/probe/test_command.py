@@ -209,6 +209,24 @@ def test_unknown_account_is_a_usage_error(tmp_path: Path, capfd: pytest.CaptureF
     assert (code, out, err) == (2, "", f"mailconf: no account named nobody in {path} (accounts: test)\n")
 
 
+def test_an_account_in_a_file_not_probed_is_not_unknown(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """`probe -a test FILE` of a FILE with schema errors said `no account named test in the valid files (accounts:
+    none)`, exit 2, and not the errors (which `probe FILE` prints); of a missing FILE, the same, and not `no such
+    file`: the account may well be in the file that could not be read. Each file now says why it was not probed, as
+    without --account."""
+    path = write_accounts(tmp_path / "a.yaml", outgoing={**refused_port(), "port": 99999})
+    code = main(["probe", "--account", "test", str(path)])
+    out, err = capfd.readouterr()
+    assert (code, out, err) == (
+        1,
+        f"{path}:5:65: error MC002 schema-violation: `port` must be between 1 and 65535 (got 99999)\n"
+        "1 error in 1 file\n",
+        f"mailconf: {path}: not probed: fix the errors first (`mailconf lint {path}`)\n",
+    )
+    code = main(["probe", "--account", "test", str(tmp_path / "nope.yaml")])
+    assert (code, *capfd.readouterr()) == (2, "", f"mailconf: {tmp_path / 'nope.yaml'}: no such file; check the path\n")
+
+
 def test_allow_cleartext_without_login_is_a_usage_error(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     """It was ignored (nothing logs in without --login): `probe --allow-cleartext` probed as if it were not there,
     hiding the --login left out. Refused before any server is connected to."""
