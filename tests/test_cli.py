@@ -289,6 +289,23 @@ def test_force_without_an_output_exits_2_with_one_line(tmp_path: Path, args: tup
     )
 
 
+@pytest.mark.parametrize("mode", [(), ("--force",), ("--update",)], ids=["plain", "force", "update"])
+def test_render_never_writes_over_the_account_file_it_renders(tmp_path: Path, mode: tuple[str, ...]) -> None:
+    """An account file named as a file the target writes, in -o: `render -t msmtp -o . --update .msmtprc` replaced
+    the account file with msmtp's configuration, without a .bak (--force kept one; without either, mailconf said to
+    use --force). Refused in every mode, as import refuses -o naming a file being imported, also through a link."""
+    write(tmp_path, ".msmtprc", CLEAN)
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / ".msmtprc").symlink_to("../.msmtprc")
+    for file, output in ((".msmtprc", "."), ("conf/.msmtprc", "."), (".msmtprc", "conf")):
+        assert run_mailconf("render", "-t", "msmtp", "-o", output, *mode, file, cwd=tmp_path) == Outcome(
+            2, "", f"mailconf: {file}: -o {output} would write .msmtprc over it, the account file being rendered; "
+            "choose another -o\n"
+        )  # fmt: skip
+    assert (tmp_path / ".msmtprc").read_text(encoding="utf-8") == CLEAN
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".msmtprc", "conf"]
+
+
 #: -o la/work.yaml where la is a loop of links ({here}: the test's folder)
 LOOPED_OUTPUT = (
     "-o la/work.yaml: {here}/la: Too many levels of symbolic links; name the account file to write in a directory"

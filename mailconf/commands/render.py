@@ -131,6 +131,7 @@ def _to_directory(request: RenderRequest, result: RenderResult, root: Path, new:
     files = result.files
     if request.check:
         return check(files, root, quiet=request.quiet)
+    _refuse_the_account_file(files, root, request)
     if request.update:
         changed = write_all(files, root, update=True)
         for label in changed.created:
@@ -145,6 +146,28 @@ def _to_directory(request: RenderRequest, result: RenderResult, root: Path, new:
         raise refuse_replacing(refused.paths, compared=True) from None
     say_replaced(changed)
     return int(ExitCode.OK)
+
+
+def _refuse_the_account_file(files: Sequence[RenderedFile], root: Path, request: RenderRequest) -> None:
+    """A rendered file that would go where the account file is (``render -t msmtp -o . .msmtprc``), also through a
+    link, is refused in every mode: --update replaced the account file without a .bak, --force with one, and without
+    either mailconf said to use --force. (Import refuses -o naming a file it reads alike.)"""
+    import os
+
+    from ..errors import shown
+
+    try:
+        account_file = os.stat(request.file)
+    except OSError:
+        return
+    for file in files:
+        try:
+            same = os.path.samestat(account_file, os.stat(root / file.name))
+        except OSError:
+            continue
+        if same:
+            raise UsageError(f"{request.file}: -o {shown(str(request.output))} would write {file.name} over it, the "
+                             "account file being rendered; choose another -o")  # fmt: skip
 
 
 def check(files: Sequence[RenderedFile], root: Path, *, quiet: bool = False) -> int:
