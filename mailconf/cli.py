@@ -80,14 +80,18 @@ class Jobs(click.ParamType):  # type: ignore[type-arg]
 
 class Seconds(click.FloatRange):
     """A number of seconds in a range, never NaN: ``--poll-interval nan`` passed FloatRange's comparisons (NaN is
-    neither below nor above anything) and the watcher thread died of it, a traceback while serve went on."""
+    neither below nor above anything) and the watcher thread died of it, a traceback while serve went on. Any value
+    refused is quoted as typed (:func:`~mailconf.errors.shown`)."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         import math
 
-        seconds = super().convert(value, param, ctx)
+        try:  # click said what it read, not what was typed: `inf is not in the range` of 1e400, `3601.0` of 3601
+            seconds = super().convert(value, param, ctx)
+        except click.BadParameter:
+            seconds = math.nan
         if math.isnan(seconds):
-            self.fail(f"{value} is not a number of seconds: give {self.min:g} to {self.max:g}", param, ctx)
+            self.fail(f"{shown(str(value))} is not a number of seconds: give {self.min:g} to {self.max:g}", param, ctx)
         return seconds
 
 

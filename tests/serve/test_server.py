@@ -770,13 +770,19 @@ def test_a_bind_host_that_names_no_address_is_a_usage_error(accounts: Path, bind
     assert (done.returncode, done.stdout, done.stderr) == (2, "", f"mailconf: --bind {line}\n")
 
 
-def test_a_poll_interval_that_is_not_a_number_is_a_usage_error(accounts: Path) -> None:
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("nan", "nan"), ("1e400", "1e400"), ("3601", "3601"), ("-0.5", "-0.5"), ("0x10", "0x10"), ("1 s", "'1 s'")],
+)
+def test_a_poll_interval_that_is_not_a_number_is_a_usage_error(accounts: Path, value: str, shown: str) -> None:
     """NaN passed click's FloatRange(0, 3600) (no comparison with NaN is true): serve started, and its watcher
-    thread died with a traceback (poll() refuses NaN), leaving a server that never reloaded on a change."""
-    done = run_serve("--bind", "127.0.0.1:0", "--poll-interval", "nan", str(accounts))
+    thread died with a traceback (poll() refuses NaN), leaving a server that never reloaded on a change. A value
+    out of range is quoted as typed, as every number is (docs/exit-codes.md): click said `inf is not in the range
+    0<=x<=3600` of 1e400, `3601.0` of 3601, and `'0x10' is not a valid float range`."""
+    done = run_serve("--bind", "127.0.0.1:0", "--poll-interval", value, str(accounts))
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.splitlines()[-1] == (
-        "Error: Invalid value for '--poll-interval': nan is not a number of seconds: give 0 to 3600"
+        f"Error: Invalid value for '--poll-interval': {shown} is not a number of seconds: give 0 to 3600"
     )
 
 
