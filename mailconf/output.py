@@ -130,6 +130,15 @@ class Differs(OutputError):
         self.paths = paths
 
 
+class WouldReplaceInput(OutputError):
+    """A rendered file would go where the file being rendered is (``render -t msmtp -o . .msmtprc``), in any mode:
+    nothing was written. ``name`` is the rendered file's name under DIR; the command words the refusal."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name}: is the file being rendered")
+        self.name = name
+
+
 class Changed(NamedTuple):
     """What a write changed: the files created and the files replaced (paths as shown to the user), and for
     --force each replaced file with the NAME.bak copy that keeps its old content (the user is told where)."""
@@ -206,9 +215,11 @@ def _resolved(root: Path) -> Path:
 class _Output:
     """The output directory and its folders, each opened once relative to its parent (never through a link)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, keep: tuple[int, int] | None = None) -> None:
         self.root = root
         self.base = _resolved(root)
+        #: (device, inode) of a file never to replace, whatever the mode: the file being rendered (existing())
+        self.keep = keep
         self._folders: dict[str, _Folder] = {}
         self._fds: list[int] = []
         self._made: list[tuple[int, str]] = []  # the folders this run created inside DIR: (parent's fd, name)
@@ -436,6 +447,10 @@ class _Output:
 
     # --- what is there now ----------------------------------------------------------------------------------
 
+    def _refuse_kept(self, info: os.stat_result, name: str) -> None:
+        if self.keep is not None and (info.st_dev, info.st_ino) == self.keep:
+            raise WouldReplaceInput(name)
+
     def existing(self, folder: _Folder, leaf: str, name: str) -> os.stat_result | None:
         """The regular file at ``folder/leaf`` (None when there is none); anything else there is refused."""
         if folder.fd < 0 or leaf not in folder.names:
@@ -447,7 +462,10 @@ class _Output:
         except OSError as exc:
             raise OutputError(f"{folder.path}/{leaf}: cannot be read ({exc.strerror or type(exc).__name__})") from None
         if stat.S_ISLNK(info.st_mode):
+            with suppress(OSError):  # a link to the file being rendered: said as such, not as any link
+                self._refuse_kept(os.stat(leaf, dir_fd=folder.fd), name)
             raise self.link_refusal(name, folder, leaf)
+        self._refuse_kept(info, name)
         kind = file_kind(info.st_mode)
         if kind is not None:
             raise OutputError(f"{folder.path}/{leaf}: is {kind}, not a regular file; remove it or choose another -o")
@@ -601,8 +619,12 @@ def write_all(
     update: bool = False,
     new: NewFolders | None = None,
     written: Sequence[str] = (),
+    keep: tuple[int, int] | None = None,
 ) -> Changed:
     """Write ``files`` under ``root`` (see the module docstring); OutputError names the first refusal or failure.
+
+    ``keep``: (device, inode) of a file never replaced, in any mode (the file being rendered): WouldReplaceInput
+    where a file goes that is it, or a link to it. Checked on the files that exist, as they are looked at anyway.
 
     ``new``, ``written``: folders :class:`NewFolders` already holds, with the names of the files written in them
     (``TOP/NAME``); they are made durable and renamed into place with the rest, in the same one step.
@@ -610,7 +632,8 @@ def write_all(
     names = [(file, *_split(file.name, root)) for file in files]  # before anything is created
     for name in written:
         _split(name, root)
-    out = _Output(root)  # opened here, as -o names it now (NewFolders' staging folders: the same folder, or read back)
+    # opened here, as -o names it now (NewFolders' staging folders: the same folder, or read back)
+    out = _Output(root, keep)
     try:
         out.open_root(create=True)
         with out.locked(exclusive=True):

@@ -306,6 +306,27 @@ def test_render_never_writes_over_the_account_file_it_renders(tmp_path: Path, mo
     assert sorted(p.name for p in tmp_path.iterdir()) == [".msmtprc", "conf"]
 
 
+@pytest.mark.parametrize("mode", [(), ("--force",), ("--update",)], ids=["plain", "force", "update"])
+def test_render_all_never_writes_over_the_account_file_in_a_target_folder_or_a_hard_link(
+    tmp_path: Path, mode: tuple[str, ...]
+) -> None:
+    """-t all (the workers' path, one folder per target) and a hard link to the account file under the rendered name."""
+    (tmp_path / "out" / "msmtp").mkdir(parents=True)
+    write(tmp_path / "out" / "msmtp", ".msmtprc", CLEAN)
+    (tmp_path / "linked").mkdir()
+    os.link(tmp_path / "out" / "msmtp" / ".msmtprc", tmp_path / "linked" / ".msmtprc")
+    for target, output in (("all", "out"), ("msmtp", "linked")):
+        name = "msmtp/.msmtprc" if target == "all" else ".msmtprc"
+        outcome = run_mailconf("render", "-t", target, "-o", output, *mode, "out/msmtp/.msmtprc", cwd=tmp_path)
+        # -t all says each target's gaps first: the refusal is the last line
+        assert (outcome.code, outcome.stdout, outcome.stderr.splitlines()[-1]) == (
+            2, "", f"mailconf: out/msmtp/.msmtprc: -o {output} would write {name} over it, the account file being "
+            "rendered; choose another -o"
+        )  # fmt: skip
+    assert (tmp_path / "out" / "msmtp" / ".msmtprc").read_text(encoding="utf-8") == CLEAN
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["msmtp"]
+
+
 #: -o la/work.yaml where la is a loop of links ({here}: the test's folder)
 LOOPED_OUTPUT = (
     "-o la/work.yaml: {here}/la: Too many levels of symbolic links; name the account file to write in a directory"

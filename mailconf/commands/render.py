@@ -13,7 +13,7 @@ from . import console
 from .outputs import refuse_empty, refuse_force_alone, refuse_replacing, say_replaced
 
 if TYPE_CHECKING:
-    from ..output import NewFolders
+    from ..output import NewFolders, WouldReplaceInput
     from ..render import GapGroup, RenderResult
 
 
@@ -126,14 +126,23 @@ def _check_request(request: RenderRequest, targets: int) -> None:
 
 def _to_directory(request: RenderRequest, result: RenderResult, root: Path, new: NewFolders | None) -> int:
     """-o DIR: compare (--check), rewrite what is stale (--update) or write (refusing to replace without --force)."""
-    from ..output import Differs, write_all
+    from ..output import WouldReplaceInput
 
     files = result.files
     if request.check:
         return check(files, root, quiet=request.quiet)
-    _refuse_the_account_file(files, root, request)
+    try:
+        return _write(request, result, root, new)
+    except WouldReplaceInput as refused:
+        raise _refuse_input(request, refused) from None
+
+
+def _write(request: RenderRequest, result: RenderResult, root: Path, new: NewFolders | None) -> int:
+    from ..output import Differs, write_all
+
+    files, keep = result.files, _kept(request)
     if request.update:
-        changed = write_all(files, root, update=True)
+        changed = write_all(files, root, update=True, keep=keep)
         for label in changed.created:
             console.say(f"created {label}")
         for label in changed.replaced:
@@ -141,33 +150,32 @@ def _to_directory(request: RenderRequest, result: RenderResult, root: Path, new:
         say_replaced(changed)
         return int(ExitCode.FINDINGS if changed.created or changed.replaced else ExitCode.OK)
     try:
-        changed = write_all(files, root, force=request.force, new=new, written=result.written)
+        changed = write_all(files, root, force=request.force, new=new, written=result.written, keep=keep)
     except Differs as refused:
         raise refuse_replacing(refused.paths, compared=True) from None
     say_replaced(changed)
     return int(ExitCode.OK)
 
 
-def _refuse_the_account_file(files: Sequence[RenderedFile], root: Path, request: RenderRequest) -> None:
-    """A rendered file that would go where the account file is (``render -t msmtp -o . .msmtprc``), also through a
-    link, is refused in every mode: --update replaced the account file without a .bak, --force with one, and without
-    either mailconf said to use --force. (Import refuses -o naming a file it reads alike.)"""
+def _kept(request: RenderRequest) -> tuple[int, int] | None:
+    """(device, inode) of the account file, which no rendered file replaces in any mode (``render -t msmtp -o .
+    .msmtprc``: --update replaced it without a .bak, --force with one, and without either mailconf said to use
+    --force); write_all refuses it where it looks at each existing file anyway. Import refuses -o naming a file it
+    reads alike."""
     import os
 
+    try:
+        info = os.stat(request.file)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _refuse_input(request: RenderRequest, refused: WouldReplaceInput) -> UsageError:
     from ..errors import shown
 
-    try:
-        account_file = os.stat(request.file)
-    except OSError:
-        return
-    for file in files:
-        try:
-            same = os.path.samestat(account_file, os.stat(root / file.name))
-        except OSError:
-            continue
-        if same:
-            raise UsageError(f"{request.file}: -o {shown(str(request.output))} would write {file.name} over it, the "
-                             "account file being rendered; choose another -o")  # fmt: skip
+    return UsageError(f"{request.file}: -o {shown(str(request.output))} would write {refused.name} over it, the "
+                      "account file being rendered; choose another -o")  # fmt: skip
 
 
 def check(files: Sequence[RenderedFile], root: Path, *, quiet: bool = False) -> int:
