@@ -95,6 +95,18 @@ class Seconds(click.FloatRange):
         return seconds
 
 
+class Count(click.IntRange):
+    """A whole number in a range (``--concurrency``, ``--threads``, ``--client-timeout``, ``--max-connections``),
+    refused as :class:`Seconds` refuses: quoted as typed, in mailconf's words (click said ``'1e3' is not a valid
+    integer range`` and ``0 is not in the range 1<=x<=256``)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(f"{shown(str(value))} is not a whole number from {self.min} to {self.max}", param, ctx)
+
+
 class FilePath(click.Path):
     """A file to read or write (``--config``, ``--baseline``, ``-o FILE``...): given a directory, mailconf's one line
     (``--baseline DIR: is a directory; name a file``, exit 2) rather than click's three-line usage error.
@@ -389,7 +401,7 @@ def targets(fmt: str) -> None:
 )
 @click.option(
     "--concurrency",
-    type=click.IntRange(1, 256),
+    type=Count(1, 256),
     default=32,
     show_default=True,
     metavar="N",
@@ -483,7 +495,7 @@ def discover(address: str, output: str | None, name: str | None, timeout: str, a
 )
 @click.option(
     "--threads",
-    type=click.IntRange(1, 256),
+    type=Count(1, 256),
     default=8,
     show_default=True,
     metavar="N",
@@ -491,7 +503,7 @@ def discover(address: str, output: str | None, name: str | None, timeout: str, a
 )
 @click.option(
     "--client-timeout",
-    type=click.IntRange(1, 3600),
+    type=Count(1, 3600),
     default=10,
     show_default=True,
     metavar="SECONDS",
@@ -499,7 +511,7 @@ def discover(address: str, output: str | None, name: str | None, timeout: str, a
 )
 @click.option(
     "--max-connections",
-    type=click.IntRange(1, 1_000_000),
+    type=Count(1, 1_000_000),
     default=1000,
     show_default=True,
     metavar="N",

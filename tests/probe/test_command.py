@@ -15,6 +15,7 @@ from mailconf.probe.checks import CHECKS
 from tests.conftest import lint_text
 from tests.probe.conftest import write_accounts
 from tests.servers import Certificates, Dovecot, free_port
+from tests.test_cli import run_mailconf
 
 SUMMARY = "IMAP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN, LOGIN command"
 
@@ -270,3 +271,14 @@ def test_probe_checks_follow_the_severity_policy(tmp_path: Path, capfd: pytest.C
     settings.write_text("severity: {MC802: warning}\nfail-level: warning\n")
     assert main(["probe", "--format", "json", "--config", str(settings), str(path)]) == 1
     assert [(f["rule"], f["severity"]) for f in json.loads(capfd.readouterr().out)] == [("MC802", "warning")]
+
+
+@pytest.mark.parametrize(("value", "shown"), [("0", "0"), ("257", "257"), ("1e3", "1e3"), ("", "''")])
+def test_a_concurrency_out_of_range_is_quoted_as_typed(tmp_path: Path, value: str, shown: str) -> None:
+    """click said `0 is not in the range 1<=x<=256` and `'1e3' is not a valid integer range`; serve's and
+    --poll-interval's numbers are refused in these words."""
+    done = run_mailconf("probe", "--concurrency", value, "a.yaml", cwd=tmp_path)
+    assert (done.code, done.stdout) == (2, "")
+    assert done.stderr.splitlines()[-1] == (
+        f"Error: Invalid value for '--concurrency': {shown} is not a whole number from 1 to 256"
+    )

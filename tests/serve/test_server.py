@@ -786,6 +786,26 @@ def test_a_poll_interval_that_is_not_a_number_is_a_usage_error(accounts: Path, v
     )
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "shown", "top"),
+    [
+        ("--threads", "0", "0", 256),
+        ("--threads", "1e3", "1e3", 256),
+        ("--client-timeout", "3601", "3601", 3600),
+        ("--max-connections", "1 000", "'1 000'", 1_000_000),
+    ],
+)
+def test_a_whole_number_option_out_of_range_is_quoted_as_typed(
+    accounts: Path, option: str, value: str, shown: str, top: int
+) -> None:
+    """As --poll-interval: click said `0 is not in the range 1<=x<=256` and `'1e3' is not a valid integer range`."""
+    done = run_serve("--bind", "127.0.0.1:0", option, value, str(accounts))
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines()[-1] == (
+        f"Error: Invalid value for '{option}': {shown} is not a whole number from 1 to {top}"
+    )
+
+
 #: serve in a real process whose first turn of waitress's loop runs a trigger thunk (inside waitress's bare
 #: `except:`) that sends the process SIGTERM: the place where a handler raising SystemExit was swallowed
 SIGTERM_IN_A_THUNK = """
