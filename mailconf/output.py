@@ -193,6 +193,17 @@ def _split(name: str, root: Path) -> tuple[str, str]:
 _KEPT: set[int] = set()
 
 
+def refuse_not_a_directory(root: Path) -> None:
+    """OutputError when ``root``, or the nearest of its parents that exists, is not a directory: -o names the folder
+    to write into. Said by render before the file is even loaded (a 10,000-account render took seconds and printed
+    every target's gaps, then refused ``-o somefile``), and again when -o is opened."""
+    path = _resolved(root)
+    while not exists(path):
+        path = path.parent
+    if not path.is_dir():
+        raise OutputError(f"{path} is not a directory; -o names the directory to write into")
+
+
 def _resolved(root: Path) -> Path:
     """``root.resolve()``; a loop of symbolic links on the way is refused, naming ``root`` as the user wrote it.
 
@@ -233,11 +244,7 @@ class _Output:
 
     def open_root(self, *, create: bool) -> bool:
         """Open DIR (following a link there: the user named it); False when it does not exist and not ``create``."""
-        path = self.base
-        while not exists(path):
-            path = path.parent
-        if not path.is_dir():
-            raise OutputError(f"{path} is not a directory; -o names the directory to write into")
+        refuse_not_a_directory(self.base)
         if not exists(self.base):
             if not create:
                 return False

@@ -201,6 +201,20 @@ def test_o_naming_a_file_is_a_usage_error(tmp_path: Path, capsys: pytest.Capture
     assert blocker.read_bytes() == b"x"
 
 
+@pytest.mark.parametrize("under", ["", "sub/"])
+def test_o_naming_a_file_is_refused_before_the_file_is_loaded_or_rendered(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], under: str
+) -> None:
+    """`render -t all -o somefile` rendered every target (seconds for a large file) and printed each one's gaps, then
+    refused -o: now the one line, before the account file is read (a missing one is not even looked at)."""
+    blocker = tmp_path / "blocker"
+    blocker.write_bytes(b"x")
+    assert run("-t", "all", "-o", f"{blocker}/{under}", str(tmp_path / "missing.yaml")) == 2
+    assert capsys.readouterr().err == (
+        f"mailconf: {blocker.resolve()} is not a directory; -o names the directory to write into\n"
+    )
+
+
 def test_a_symbolic_link_leading_outside_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     out.mkdir()

@@ -122,6 +122,10 @@ def _check_request(request: RenderRequest, targets: int) -> None:
     refuse_force_alone(request.force, request.output, "DIR")
     if targets > 1 and not request.output:
         raise UsageError(f"{targets} targets write one folder each: name the directory with -o DIR")
+    if request.output:
+        from ..output import refuse_not_a_directory
+
+        refuse_not_a_directory(Path(request.output))
 
 
 def _to_directory(request: RenderRequest, result: RenderResult, root: Path, new: NewFolders | None) -> int:
