@@ -62,15 +62,18 @@ def expand(paths: Sequence[str], policy_for: Callable[[Path], Policy]) -> Expand
             files.extend(found)
         else:
             files.append(path)
-    # a file named twice (or named and found in a directory), however spelt (a.yaml, ./a.yaml, /abs/a.yaml),
-    # is read once, under the name it was first given; one path cannot name a file twice
-    if len(paths) == 1:
-        return Expanded(tuple(files), tuple(errors))
+    # one path cannot name a file twice
+    return Expanded(tuple(files) if len(paths) == 1 else once(files), tuple(errors))
+
+
+def once(paths: Sequence[str]) -> tuple[str, ...]:
+    """``paths`` with each file (or folder) named twice, however spelt (a.yaml, ./a.yaml, /abs/a.yaml), kept once,
+    under the name it was first given, in order: lint reads such a file once, and import imports it once."""
     unique: dict[str, str] = {}
     cwd = os.getcwd()
-    for file in files:
-        unique.setdefault(file if file == STDIN else os.path.normpath(os.path.join(cwd, file)), file)
-    return Expanded(tuple(unique.values()), tuple(errors))
+    for path in paths:
+        unique.setdefault(path if path == STDIN else os.path.normpath(os.path.join(cwd, path)), path)
+    return tuple(unique.values())
 
 
 def _listed(patterns: Sequence[str]) -> str:

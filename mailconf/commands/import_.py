@@ -46,9 +46,11 @@ class ImportRequest(NamedTuple):
 
 
 def run(request: ImportRequest) -> int:
+    from ..files import once
     from ..importers import ReadOptions
 
     _check_options(request)
+    request = request._replace(paths=once(request.paths))  # `import --from msmtp rc ./rc`: one account, not a-2
     options = ReadOptions(follow_source=request.follow_source, encoding=request.encoding)
     if request.compare is not None:
         return _compare(request, options)

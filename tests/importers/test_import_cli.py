@@ -2643,3 +2643,13 @@ def test_mutt_an_account_named_with_a_final_dot_comes_back_from_its_rendered_fil
     rc = tmp_path / "0..muttrc"
     rc.write_text("set folder = imaps://alice@imap.example.com/\nset from = alice@example.com\n")
     assert list(import_paths(fmt, [str(rc)], ReadOptions()).accounts) == ["0."]
+
+
+def test_a_file_named_twice_however_spelt_is_imported_once(tmp_path: Path) -> None:
+    """`import --from msmtp rc ./rc` imported every account twice (`work-2`, `home-2`, exit 1), where lint reads a
+    file named twice once, under the name it was first given."""
+    (tmp_path / "rc").write_text(MSMTPRC, encoding="utf-8")
+    once = run_mailconf("import", "--from", "msmtp", "rc", cwd=tmp_path)
+    twice = run_mailconf("import", "--from", "msmtp", "rc", "./rc", str(tmp_path / "rc"), cwd=tmp_path)
+    assert twice == once
+    assert "work-2" not in twice.stdout and "from rc\n" in twice.stdout
