@@ -212,9 +212,12 @@ def _resolved(root: Path) -> Path:
     """
     try:
         base = root.resolve()
-        os.stat(base)
     except RuntimeError:
-        pass
+        raise OutputError(f"cannot write {root}: {os.strerror(errno.ELOOP)}") from None
+    except OSError as exc:  # realpath's getcwd() of a current folder removed (the command layer says that first)
+        raise OutputError(f"cannot write {root}: {exc.strerror or type(exc).__name__}") from None
+    try:
+        os.stat(base)
     except OSError as exc:
         if exc.errno != errno.ELOOP:  # missing (made later), not a folder, not searchable: the writer says so
             return base

@@ -1835,3 +1835,18 @@ def test_new_folders_of_a_dir_moved_away_while_waiting_for_the_lock_go_where_o_n
     assert listing(tmp_path) == ["moved", "out", "out/msmtp", "out/msmtp/msmtprc", "out/mutt", "out/mutt/sub",
                                  "out/mutt/sub/f0.conf", "out/mutt/sub/f1.conf", "out/mutt/sub/f2.conf"]  # fmt: skip
     assert (mode(out / "mutt/sub/f2.conf"), (out / "mutt/sub/f2.conf").read_bytes()) == (0o640, b"mutt 2\n")
+
+
+def test_a_folder_path_that_cannot_be_resolved_is_one_refusal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Path.resolve() raises OSError where os.getcwd() does (a current folder removed: the command layer says that
+    first); _resolved() then read a name it had not set (UnboundLocalError, an internal error)."""
+
+    def gone(_path: Path, strict: bool = False) -> Path:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT))
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(Path, "resolve", gone)
+    with pytest.raises(OutputError) as refused:
+        output.write_all([RenderedFile("a.conf", b"x\n")], Path("out"))
+    assert str(refused.value) == "cannot write out: No such file or directory"
+    assert list(tmp_path.iterdir()) == []
