@@ -136,9 +136,14 @@ COLOR_MODES = ("auto", "always", "never")
 
 
 class Command(click.Command):
-    """Every command: once its options are parsed (``--help`` still prints), it refuses to start in a current folder
-    that was removed (a shell left in a folder another one deleted), where a relative path names nothing: ``lint -``
-    and ``lint A B`` were internal errors (os.getcwd() raised FileNotFoundError), ``render -o out`` another."""
+    """Every command that reads or writes files: once its options are parsed (``--help`` still prints), it refuses
+    to start in a current folder that was removed (a shell left in a folder another one deleted), where a relative
+    path names nothing: ``lint -`` and ``lint A B`` were internal errors (os.getcwd() raised FileNotFoundError),
+    ``render -o out`` another. Absolute paths too, as git refuses: files named twice are told apart by the current
+    folder (lint, import), and one refusal is simpler to trust than a list of the places that need it."""
+
+    #: False for a command that reads no file and writes only standard output (:class:`Printout`)
+    uses_files = True
 
     def invoke(self, ctx: click.Context) -> Any:
         import os
@@ -148,9 +153,17 @@ class Command(click.Command):
         try:
             os.getcwd()
         except FileNotFoundError:
-            gone = "the current folder no longer exists (it was removed); cd to a folder that exists"
-            raise UsageError(gone) from None
+            if self.uses_files:
+                gone = "the current folder no longer exists (it was removed); cd to a folder that exists"
+                raise UsageError(gone) from None
         return super().invoke(ctx)
+
+
+class Printout(Command):
+    """``rules``, ``explain``, ``schema``, ``targets``: no path, no file read, standard output only; they run in a
+    current folder that was removed too (``mailconf schema > /abs/schema.json`` there printed, then was refused)."""
+
+    uses_files = False
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -259,7 +272,7 @@ def lint(paths: tuple[str, ...], report: Any, fail_level: str | None, config: st
                              fix, diff, unsafe_fixes, baseline, write_baseline)))  # fmt: skip
 
 
-@cli.command()
+@cli.command(cls=Printout)
 @click.option(
     "--format",
     "fmt",
@@ -276,7 +289,7 @@ def rules(fmt: str, probe: bool) -> None:
     sys.exit(run_rules(RulesRequest(fmt, probe)))
 
 
-@cli.command()
+@cli.command(cls=Printout)
 @click.argument("rule", metavar="RULE")
 def explain(rule: str) -> None:
     """Show one rule's documentation (by id, like MC101, or slug)."""
@@ -285,7 +298,7 @@ def explain(rule: str) -> None:
     sys.exit(run_explain(rule))
 
 
-@cli.command()
+@cli.command(cls=Printout)
 def schema() -> None:
     """Print the JSON Schema of the account file."""
     from .commands.catalogue import run_schema
@@ -368,7 +381,7 @@ def render(file: str, targets: tuple[str, ...], accounts: tuple[str, ...], outpu
     sys.exit(run(RenderRequest(file, targets, accounts, output, force, check, strict, options, update, jobs, quiet)))
 
 
-@cli.command()
+@cli.command(cls=Printout)
 @click.option(
     "--format",
     "fmt",

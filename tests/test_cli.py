@@ -119,7 +119,7 @@ def test_missing_file_exits_2_with_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [("lint", "-"), ("lint", "A", "B"), ("render", "-t", "msmtp", "-o", "out", "A"), ("lint", "A"), ("rules",)],
+    [("lint", "-"), ("lint", "A", "B"), ("render", "-t", "msmtp", "-o", "out", "A"), ("lint", "A"), ("probe", "A")],
 )
 def test_a_current_folder_that_was_removed_exits_2_with_one_line(tmp_path: Path, command: tuple[str, ...]) -> None:
     """A shell left in a folder another one removed: `lint -` and `lint A B` were internal errors (FileNotFoundError
@@ -135,6 +135,20 @@ def test_a_current_folder_that_was_removed_exits_2_with_one_line(tmp_path: Path,
     gone.mkdir()
     helped = run_mailconf(command[0], "--help", cwd=gone, preexec=lambda: os.rmdir(gone))
     assert (helped.code, helped.stdout.startswith("Usage: mailconf "), helped.stderr) == (0, True, "")
+
+
+@pytest.mark.parametrize("command", [("schema",), ("rules", "--format", "json"), ("targets",), ("explain", "MC002")])
+def test_a_command_that_reads_no_file_runs_in_a_current_folder_that_was_removed(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """`mailconf schema > /abs/schema.json` from a folder another shell removed printed the schema, and so did
+    rules, targets and explain: they name no path and read no file. The refusal of a removed current folder made
+    each exit 2; they print as in any folder."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    printed = run_mailconf(*command, cwd=tmp_path)
+    assert (printed.code, printed.stderr, bool(printed.stdout)) == (0, "", True)
+    assert run_mailconf(*command, cwd=gone, preexec=lambda: os.rmdir(gone)) == printed
 
 
 @pytest.mark.parametrize("command", [("lint",), ("probe",), ("render", "-t", "msmtp")])
