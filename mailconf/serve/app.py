@@ -19,7 +19,8 @@ Status codes (docs/serve.md):
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import MailconfError, counted
@@ -292,6 +293,8 @@ def build_in_child(path: str, publishers: Publishers | None = None) -> Loaded | 
     from ..document import gc_paused
     from ..errors import InternalError
 
+    if (refused := _unspawnable(path)) is not None:
+        return refused
     try:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
             # Ctrl-C and a hang-up reach the terminal's whole process group: they are for the server, which decides
@@ -301,7 +304,8 @@ def build_in_child(path: str, publishers: Publishers | None = None) -> Loaded | 
             # error (BrokenProcessPool)" said before "stopped"); the server finishes a reload under way before it stops.
             masked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGHUP, signal.SIGTERM})
             try:
-                future = pool.submit(_build_pieces, path, publishers)  # starts the child
+                with _spawnable():
+                    future = pool.submit(_build_pieces, path, publishers)  # starts the child
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, masked)
             pieces = future.result()
@@ -311,6 +315,42 @@ def build_in_child(path: str, publishers: Publishers | None = None) -> Loaded | 
             return _assemble(pieces)
     except Exception as exc:  # noqa: BLE001 - a crashed or killed loader refuses the file; the server goes on
         return Refused(str(InternalError.wrap(path, "reloading", exc)))
+
+
+def _unspawnable(path: str) -> Refused | None:
+    """Why no reload process can read ``path``, or None. A relative ``path`` in a current folder removed since serve
+    started (a deploy's old release folder) names nothing any more: the kernel finds nothing in a removed folder."""
+    import os
+
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        if not os.path.isabs(path):
+            return Refused(f"{path}: the current folder this path starts from was removed; restart serve in a folder "
+                           "that exists, or name the file by its absolute path")  # fmt: skip
+    return None
+
+
+@contextmanager
+def _spawnable() -> Iterator[None]:
+    """A current folder a process can be spawned in: multiprocessing hands the child os.getcwd(), which raises once
+    the current folder is removed, and every reload was an internal error, for good. The child starts in ``/`` (it is
+    given an absolute path: :func:`_unspawnable`); the server goes back to the removed folder, where a relative path
+    still names nothing rather than a file under ``/``."""
+    import os
+
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        removed = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.chdir("/")
+            yield
+        finally:
+            os.fchdir(removed)
+            os.close(removed)
+    else:
+        yield
 
 
 #: Entries per piece sent back by the reload process (a piece unpickles in a few milliseconds).

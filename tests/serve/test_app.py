@@ -459,6 +459,30 @@ def test_isolated_reload_builds_in_a_child_and_swaps(accounts: Path) -> None:
     assert call(app, "GET", "/mobileconfig", "emailaddress=dave@other.test").status == "200 OK"
 
 
+def test_an_isolated_reload_after_the_current_folder_was_removed(
+    tmp_path: Path, accounts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """serve started in a folder removed later (a deploy's old release folder, a temporary folder): every reload was
+    `internal error (FileNotFoundError) while reloading`, for good, even of a file named by its absolute path: the
+    reload process is spawned, and multiprocessing hands it os.getcwd(). That file reloads; a file named relative to
+    the removed folder can no longer be read, and is refused saying why."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    (gone / "relative.yaml").write_text(ACCOUNTS)
+    monkeypatch.chdir(gone)
+    absolute = App(str(accounts), build_site(str(accounts), FAKE), FAKE, isolate=True)
+    relative = App("relative.yaml", build_site("relative.yaml", FAKE), FAKE, isolate=True)
+    (gone / "relative.yaml").unlink()
+    gone.rmdir()
+    accounts.write_text(ACCOUNTS.replace("carol", "dave"))
+    assert isinstance(absolute.reload(), Loaded)
+    assert call(absolute, "GET", "/mobileconfig", "emailaddress=dave@other.test").status == "200 OK"
+    assert relative.reload() == Refused(
+        "relative.yaml: the current folder this path starts from was removed; restart serve in a folder that "
+        "exists, or name the file by its absolute path"
+    )
+
+
 def test_two_accounts_with_one_address_the_first_answers_with_a_warning(tmp_path: Path) -> None:
     # render refuses them (autodiscover needs one file per address); serve answers with the first, and says so
     text = (Path(__file__).parent / "accounts.yaml").read_text()
