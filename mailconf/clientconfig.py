@@ -18,7 +18,9 @@ it by tests/test_clientconfig.py:
   known. No ``authentication`` at all leaves the server out.
 - ``username``: trimmed, with a note (Thunderbird logs in with it as written, white space included); the
   placeholders filled in; the address is no username (the account file's default). An empty or blank element
-  (Thunderbird's user names ``true`` and ``NaN``) is none, the address, with a note.
+  (Thunderbird's user names ``true`` and ``NaN``) is none, the address, with a note. One JXON reads as a number or a
+  boolean (``0012345``, ``FALSE``) is kept as written, with a note saying what Thunderbird logs in as (``12345``,
+  ``false``: :func:`js_string`).
 - ``pop3``: ``leaveMessagesOnServer`` is ``true`` or ``false`` in any case (an empty element is true), and
   ``daysToLeaveMessagesOnServer`` a number; when the first is neither, Thunderbird reads neither. Days are kept
   unless mail is not left, and only within the account file's 1-3650.
@@ -228,15 +230,24 @@ def no_value(text: str) -> str | None:
 
 def js_text(text: str) -> str | None:
     """What Thunderbird's InputSanitizer.nonemptystring makes of an element's ``text`` after JXON read it, as a
-    user name (an Autodiscover ``<LoginName>``): None where it throws (:func:`no_value`, or a blank text); ``true``
-    in any case is the boolean, ``"true"``; a finite number (``isFinite``: ``0012345``, `` 42 ``, ``1e3``) is
-    ``String(parseFloat(text))``, ``"12345"``, ``"42"``, ``"1000"``; any other text is itself. Checked against
-    Thunderbird 153 by tests/targets/test_autodiscover.py."""
-    trimmed = text.strip(JS_SPACE)
-    if not trimmed or no_value(text) is not None:
+    user name (an Autodiscover ``<LoginName>``): None where it throws (:func:`no_value`, or a blank text); else
+    :func:`js_string`. Checked against Thunderbird 153 by tests/targets/test_autodiscover.py."""
+    if not text.strip(JS_SPACE) or no_value(text) is not None:
         return None
-    if text.lower() == "true":
-        return "true"
+    return js_string(text)
+
+
+def js_string(text: str) -> str:
+    """``String()`` of what JXON makes of a text that is not blank, as InputSanitizer.string gives it (an autoconfig
+    ``<username>``): ``true`` and ``false`` in any case are the booleans, ``"true"``, ``"false"``; a finite number
+    (``isFinite``: ``0012345``, `` 42 ``, ``1e3``, ``0x10``) is ``String(parseFloat(text))``: ``"12345"``, ``"42"``,
+    ``"1000"``, ``"0"``; any other text is itself. Checked against Thunderbird 153 (tests/test_clientconfig.py)."""
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered
+    trimmed = text.strip(JS_SPACE)
+    if _NOT_DECIMAL.fullmatch(trimmed):  # isFinite("0x10"), then parseFloat reads its leading 0
+        return "0"
     if _DECIMAL.fullmatch(trimmed) and math.isfinite(number := float(trimmed)):
         return js_number(number)
     return text
@@ -344,7 +355,9 @@ def _username(given: Element | None, address: str) -> tuple[str | None, tuple[st
         said = "a blank <username> (Thunderbird logs in as \"NaN\")" if text else (
             "an empty <username/> (Thunderbird logs in as \"true\")")  # fmt: skip
         return None, (f"{said}: the address is the login",)
-    around = () if name == text else (f"username {quoted(text)} {TRIMMED}",)
+    around: tuple[str, ...] = () if name == text else (f"username {quoted(text)} {TRIMMED}",)
+    if (login := js_string(text)) not in (text, name):  # JXON read a number or a boolean out of it
+        around += (f"username {quoted(name)} is kept as written; Thunderbird logs in as {quoted(login)}",)
     return fill(name, address), around
 
 

@@ -198,6 +198,13 @@ USERNAMES: dict[str, tuple[str | None, str]] = {
     "<username>\n  %EMAILADDRESS%\n</username>": (None, f'username "\\n  %EMAILADDRESS%\\n" {TRIMMED}'),
     "<username/>": (None, 'an empty <username/> (Thunderbird logs in as "true"): the address is the login'),
     "<username> </username>": (None, 'a blank <username> (Thunderbird logs in as "NaN"): the address is the login'),
+    # JXON reads a number or a boolean out of these (the Autodiscover target's gap, clientconfig.js_string)
+    "<username>0012345</username>": (
+        "0012345",
+        'username "0012345" is kept as written; Thunderbird logs in as "12345"',
+    ),
+    "<username>FALSE</username>": ("FALSE", 'username "FALSE" is kept as written; Thunderbird logs in as "false"'),
+    "<username>0x10</username>": ("0x10", 'username "0x10" is kept as written; Thunderbird logs in as "0"'),
 }
 
 
@@ -226,7 +233,7 @@ def test_thunderbird_logs_in_with_the_username_as_written() -> None:
     documents = [DOCUMENT.format(**GOOD).replace("<username>%EMAILLOCALPART%</username>", e) for e in USERNAMES]
     read = read_with_thunderbird(autoconfigs=[(d.encode(), ADDRESS) for d in documents])["autoconfig"]
     assert [r["filled"]["incoming"][0]["username"] for r in read] == [
-        " you ", "you\t", "\n  you@example.com\n", "true", "NaN",
+        " you ", "you\t", "\n  you@example.com\n", "true", "NaN", "12345", "false", "0",
     ]  # fmt: skip
 
 

@@ -42,7 +42,9 @@ A ``username`` with white space around it is trimmed, with a warning: Thunderbir
 This is a choice: a tab or line break around a name (pretty-printed XML) is no user name the account file can hold,
 so keeping it would leave the account out, and a login with spaces around the name fails in Thunderbird too. An
 empty ``<username/>`` or a blank one, which Thunderbird reads as the user names ``true`` and ``NaN``, gives no
-``username`` (the address), with a warning. (``import --from autodiscover`` keeps a ``LoginName`` as written.)
+``username`` (the address), with a warning. One Thunderbird reads as a number or a boolean (``0012345`` logs in as
+``12345``, ``FALSE`` as ``false``) is kept as written, with a warning saying so. (``import --from autodiscover``
+keeps a ``LoginName`` as written.)
 
 The ``id`` is checked first, as Thunderbird reads it (readFromXML: a host name): a provider with none, or with one
 that is blank, not a host name (``../x``, ``my provider``, 300 characters) or read as ``false`` or the number 0
