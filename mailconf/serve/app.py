@@ -296,6 +296,7 @@ def build_in_child(path: str, publishers: Publishers | None = None) -> Loaded | 
     if (refused := _unspawnable(path)) is not None:
         return refused
     try:
+        _start_resource_tracker()
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
             # Ctrl-C and a hang-up reach the terminal's whole process group: they are for the server, which decides
             # (stop, reload). A KeyboardInterrupt in the child came back here as its result, which no one caught: a
@@ -315,6 +316,22 @@ def build_in_child(path: str, publishers: Publishers | None = None) -> Loaded | 
             return _assemble(pieces)
     except Exception as exc:  # noqa: BLE001 - a crashed or killed loader refuses the file; the server goes on
         return Refused(str(InternalError.wrap(path, "reloading", exc)))
+
+
+def _start_resource_tracker() -> None:
+    """multiprocessing's resource tracker (one process, started at the first reload and kept) started with SIGHUP
+    blocked, as the reload process is: it ignores only SIGINT and SIGTERM, and a hang-up sent to the server's process
+    group (a terminal closed, ``kill -HUP -PGID``) killed it. Every later reload then printed Python's warning
+    ``resource_tracker: process died unexpectedly`` and KeyError tracebacks on standard error. Started here, not by
+    the pool (already running: nothing to do; killed anyway: started again, SIGHUP blocked)."""
+    import signal
+    from multiprocessing import resource_tracker
+
+    masked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, masked)
 
 
 def _unspawnable(path: str) -> Refused | None:

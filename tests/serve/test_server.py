@@ -1021,6 +1021,37 @@ def test_ctrl_c_reaching_the_reload_process_ends_neither_the_reload_nor_reloadin
     assert [line for line in server.lines if "Traceback" in line] == []
 
 
+def _resource_tracker(server: int) -> int | None:
+    """multiprocessing's resource tracker among ``server``'s children, or None."""
+    for task in Path(f"/proc/{server}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            with contextlib.suppress(OSError):
+                if b"resource_tracker" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    return int(child)
+    return None
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_a_hang_up_sent_to_the_whole_process_group_leaves_the_reloads_quiet(tmp_path: Path) -> None:
+    # a terminal closed (or `kill -HUP -PGID`) reaches every process of the group: the server reloads, the reload
+    # process has SIGHUP blocked, and so has multiprocessing's resource tracker now. It died of it: every later
+    # reload printed "UserWarning: resource_tracker: process died unexpectedly" and KeyError tracebacks
+    path = accounts_in_one_domain(tmp_path / "accounts.yaml", 50)
+    reloaded = f"mailconf: serve: {path}: reloaded: 50 accounts, 1 domain"
+    with serving(path, "--poll-interval", "0") as server:
+        start = len(server.lines)
+        server.proc.send_signal(signal.SIGHUP)
+        server.wait_for(f"^{re.escape(reloaded)}$", start)
+        tracker = _resource_tracker(server.proc.pid)
+        assert tracker is not None
+        os.kill(tracker, signal.SIGHUP)  # as the group's hang-up reaches it
+        start = len(server.lines)
+        server.proc.send_signal(signal.SIGHUP)
+        server.wait_for(f"^{re.escape(reloaded)}$", start)
+        assert _resource_tracker(server.proc.pid) == tracker  # the same one, alive
+    assert server.lines[start:] == [reloaded, "mailconf: serve: stopped"]
+
+
 def test_a_sighup_while_a_change_settles_is_one_reload_and_a_later_sighup_another(accounts: Path) -> None:
     # the SIGHUP ended the 0.2 s settle wait and was left set: the change was reloaded, then again at once for nothing
     reloaded = f"mailconf: serve: {accounts}: reloaded: 3 accounts, 2 domains"
