@@ -595,10 +595,11 @@ class Difference(NamedTuple):
     sizes: tuple[int, int] | None = None  # (on disk, rendered) bytes, when too large for a diff
 
 
-def compare(files: Sequence[RenderedFile], root: Path) -> list[Difference]:
-    """``--check``: every rendered file that is missing or differs on disk (files compared by size, then in chunks)."""
+def compare(files: Sequence[RenderedFile], root: Path, keep: tuple[int, int] | None = None) -> list[Difference]:
+    """``--check``: every rendered file that is missing or differs on disk (files compared by size, then in chunks).
+    ``keep``: as write_all's (WouldReplaceInput): the file being rendered is never "stale", which --update refuses."""
     found: list[Difference] = []
-    out = _Output(root)
+    out = _Output(root, keep)
     try:
         exists = out.open_root(create=False)
         names = [(file, *_split(file.name, root)) for file in files]

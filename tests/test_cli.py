@@ -303,7 +303,9 @@ def test_force_without_an_output_exits_2_with_one_line(tmp_path: Path, args: tup
     )
 
 
-@pytest.mark.parametrize("mode", [(), ("--force",), ("--update",)], ids=["plain", "force", "update"])
+@pytest.mark.parametrize(
+    "mode", [(), ("--force",), ("--update",), ("--check",)], ids=["plain", "force", "update", "check"]
+)
 def test_render_never_writes_over_the_account_file_it_renders(tmp_path: Path, mode: tuple[str, ...]) -> None:
     """An account file named as a file the target writes, in -o: `render -t msmtp -o . --update .msmtprc` replaced
     the account file with msmtp's configuration, without a .bak (--force kept one; without either, mailconf said to

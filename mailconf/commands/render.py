@@ -132,10 +132,9 @@ def _to_directory(request: RenderRequest, result: RenderResult, root: Path, new:
     """-o DIR: compare (--check), rewrite what is stale (--update) or write (refusing to replace without --force)."""
     from ..output import WouldReplaceInput
 
-    files = result.files
-    if request.check:
-        return check(files, root, quiet=request.quiet)
     try:
+        if request.check:
+            return check(result.files, root, quiet=request.quiet, keep=_kept(request))
         return _write(request, result, root, new)
     except WouldReplaceInput as refused:
         raise _refuse_input(request, refused) from None
@@ -182,17 +181,20 @@ def _refuse_input(request: RenderRequest, refused: WouldReplaceInput) -> UsageEr
                       "account file being rendered; choose another -o")  # fmt: skip
 
 
-def check(files: Sequence[RenderedFile], root: Path, *, quiet: bool = False) -> int:
+def check(
+    files: Sequence[RenderedFile], root: Path, *, quiet: bool = False, keep: tuple[int, int] | None = None
+) -> int:
     """``--check``: exit 0 when every file on disk is up to date, else 1: a unified diff on standard output for
     each stale file, one ``missing`` line for a file not written yet (a diff from nothing would only repeat
     the rendered file).
 
     The diff shows what a file on disk holds: each line is escaped like every other line printed. ``quiet``
-    (-q): without the closing line that says how to rewrite them.
+    (-q): without the closing line that says how to rewrite them. ``keep``: the account file, which --update would
+    refuse to replace (WouldReplaceInput), refused here too rather than shown as stale.
     """
     from ..output import compare
 
-    differences = compare(files, root)
+    differences = compare(files, root, keep)
     for difference in differences:
         if difference.sizes is not None:
             on_disk, rendered = difference.sizes
