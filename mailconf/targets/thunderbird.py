@@ -123,6 +123,9 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
   name. |
 | a character outside ASCII in an SMTP ``username`` | Thunderbird logs in with the declared name (UTF-8), but
   shows it garbled in Account Settings (one character per byte): leave that field as it is. |
+| an account whose ``incoming:`` server has the protocol, host, port and ``username`` of an earlier account's
+  (the host ignoring ASCII case; lint MC702 warns of it too) | Thunderbird 153 makes one account per
+  server and login and leaves the later one out (verified): remove one of the two accounts. |
 | an account without ``incoming:`` | Thunderbird keeps an address only in an identity of an account with an
   incoming server: only its SMTP server is written; pick it as the Outgoing Server of an identity. |
 
@@ -316,6 +319,9 @@ INSTEAD: Mapping[str, str] = {
     "in Account Settings, one character per byte (getCharPref): leave that field as it is, or use an ASCII login name",
     "address": "Thunderbird keeps an address only in the identity of an account with an incoming server: only "
     "the SMTP server ({smtp}) is written; choose it as the Outgoing Server of an identity",
+    "incoming": "Thunderbird 153 keeps one account per incoming server and login and leaves this one out: account "
+    "{account} has the same protocol, host, port and username (lint MC702); remove one of the two accounts, or "
+    "correct this one's host, port or username",
     "outgoing": "Thunderbird sends the mail of an account without an outgoing server through the default SMTP "
     "server ({smtp}, account {account}'s): declare the outgoing server this account should send through, or "
     "choose it in Account Settings > Outgoing Server (SMTP)",
@@ -583,8 +589,17 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     default_smtp = next(
         ((f"smtp{n}", a.name) for n, a in enumerate(model.accounts, start) if a.outgoing is not None), None
     )
+    # Thunderbird makes one server per type, host name (ignoring ASCII case), port and user name, not the socket
+    # type: it leaves a later account with the same four out (a host it cannot parse is a gap of its own)
+    incoming_seen: dict[tuple[Protocol, str, int, str], str] = {}
     for n, account in enumerate(model.accounts, start):
         keys = Keys(f"account{n}", f"server{n}", f"id{n}", f"smtp{n}")
+        incoming = account.incoming
+        if incoming is not None and url_host_ok(incoming.host):
+            same = (incoming.protocol, incoming.host.translate(_ASCII_LOWER), incoming.port, incoming.username)
+            kept = incoming_seen.setdefault(same, account.name)
+            if kept != account.name:
+                gaps.add(account, "incoming", INSTEAD["incoming"].format(account=kept))
         decided.append(Decided(account.name, account_prefs(account, keys, collected, gaps, default_smtp)))
         if account.incoming is not None:
             accounts.append(keys.account)
@@ -625,6 +640,9 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
         files.append(RenderedFile("import-ca.sh", script, 0o700))
     return Rendered(tuple(files), tuple(gaps.found))
 
+
+#: A-Z to a-z only, as Thunderbird compares host names (nsCaseInsensitiveCStringComparator)
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 #: The settings import-ca.sh writes (as shell words).
 _CA_FILES = ("incoming.tls.ca_file", "outgoing.tls.ca_file")

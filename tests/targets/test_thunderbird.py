@@ -131,15 +131,37 @@ def expected_prefs(model: Model, first: int = 1) -> dict[str, object]:
     return prefs
 
 
+def ascii_lower(text: str) -> str:
+    return "".join(c.lower() if "A" <= c <= "Z" else c for c in text)
+
+
+def left_out(model: Model) -> dict[str, str]:
+    """The accounts Thunderbird leaves out, each with the earlier account it keeps instead: it makes one server per
+    type, host name (ignoring ASCII case), port and user name (nsMsgAccountManager::createKeyedServer: "don't allow
+    duplicate servers"; the socket type is not compared)."""
+    first: dict[tuple[str, str, int, str], str] = {}
+    found = {}
+    for account in model.accounts:
+        incoming = account.incoming
+        if incoming is not None:
+            kept = first.setdefault(
+                (incoming.protocol.value, ascii_lower(incoming.host), incoming.port, incoming.username), account.name
+            )
+            if kept != account.name:
+                found[account.name] = kept
+    return found
+
+
 def expected_manager(model: Model, first: int = 1) -> dict[str, Any]:
     """What Thunderbird's account manager must report for this model."""
     accounts = []
     smtp = []
     # an identity without an SMTP server sends through the default one: the first account's that has one
     default = next((f"smtp{n}" for n, a in enumerate(model.accounts, first) if a.outgoing is not None), None)
+    dropped = left_out(model)
     for n, account in enumerate(model.accounts, first):
         incoming, outgoing = account.incoming, account.outgoing
-        if incoming is not None:
+        if incoming is not None and account.name not in dropped:
             server: dict[str, Any] = {
                 "key": f"server{n}",
                 "type": incoming.protocol.value,
@@ -447,6 +469,46 @@ def test_incoming_hosts_thunderbird_cannot_parse_are_gaps() -> None:
     assert [read.get(f"server{i + 1}") == host for i, host in enumerate(INCOMING_HOSTS)] == [True] * GOOD_HOSTS + [
         False
     ] * bad
+
+
+def same_server_gap(account: str, kept: str) -> str:
+    return (
+        f"account {account}: incoming cannot be expressed; Thunderbird 153 keeps one account per incoming server "
+        f"and login and leaves this one out: account {kept} has the same protocol, host, port and username "
+        "(lint MC702); remove one of the two accounts, or correct this one's host, port or username"
+    )
+
+
+@pytest.mark.real
+def test_a_second_account_with_the_same_server_and_login_is_a_gap_because_thunderbird_leaves_it_out() -> None:
+    """Found by the hostile-values property, randomized: two accounts with one IMAP server and login rendered
+    without a gap, and Thunderbird showed only the first. The host name compares ignoring ASCII case, the user name
+    exactly; the security is not compared."""
+
+    def imap(host: str = "mail.example.org", username: str = "u", **more: Any) -> dict[str, Any]:
+        incoming = {"protocol": "imap", "host": host, "username": username} | more
+        return {"address": "u@example.org", "incoming": incoming}
+
+    accounts = {
+        "a": imap(),
+        "b": imap(),  # left out
+        "c": imap(host="MAIL.Example.ORG"),  # left out: host names compare ignoring ASCII case
+        "d": imap(port=143, security="starttls"),
+        "e": imap(username="U"),
+        "f": imap() | {"incoming": imap()["incoming"] | {"protocol": "pop3"}},
+        "g": imap(security="starttls", port=993),  # left out: the socket type is not compared
+        "h": imap(host="mail.example.org."),
+    }
+    model = model_of({"version": 1, "accounts": accounts})
+    rendered = render(model)
+    assert [str(g) for g in rendered.gaps] == [
+        same_server_gap("b", "a"),
+        same_server_gap("c", "a"),
+        same_server_gap("g", "a"),
+    ]
+    result = ask_thunderbird(rendered)
+    assert [a["key"] for a in result["accounts"]] == ["account1", "account4", "account5", "account6", "account8"]
+    assert_read_back(result, model)
 
 
 # --- the certificate files work: a real logon to Dovecot -------------------------------------------
@@ -844,12 +906,24 @@ def hostile_files(draw: st.DrawFn) -> tuple[dict[str, Any], int]:
         1,
     )
 )
+@example(  # Thunderbird leaves out a second account with the first one's incoming server and login
+    (
+        {
+            "version": 1,
+            "accounts": {
+                "a": {"address": "a@example.org", "incoming": {"protocol": "imap", "host": "h", "username": "u"}},
+                "b": {"address": "b@example.org", "incoming": {"protocol": "imap", "host": "h", "username": "u"}},
+            },
+        },
+        1,
+    )
+)
 def test_hostile_values_are_read_back_exactly(tmp_path: Path, case: tuple[dict[str, Any], int]) -> None:
     data, first = case
     model = model_of(data)
     rendered = render(model, first=str(first))
-    expected_gaps = []
     sends = any(a.outgoing is not None for a in model.accounts)  # a default SMTP server exists
+    expected_gaps = [(name, "incoming") for name in left_out(model)]
     for account in model.accounts:
         if account.outgoing is not None and not account.outgoing.username.isascii():
             expected_gaps.append((account.name, "outgoing.username"))
