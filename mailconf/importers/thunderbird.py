@@ -35,14 +35,16 @@ reader goes on after the next ``;``, as Thunderbird does.
 | ``mailnews.tcptimeout``, ``security.tls.version.min`` 1-4 | ``timeout``, ``tls.min_version`` on every server |
 | a ``cert_override.txt`` line for the server's ``host:port`` (SHA-256) | ``tls.fingerprint`` |
 
-The accounts are the ones Thunderbird 153 loads (checked against it): ``mail.accountmanager.accounts`` is split
-at commas without trimming, so a key with spaces around it loads no account (a warning); an empty entry, a repeated
-key and a key without ``mail.account.X.server`` are skipped; an account whose server an earlier account has, or
-whose server has no ``hostname``, is not loaded (a warning). ``mail.accountmanager.defaultaccount`` only picks
-Thunderbird's default account; the import keeps the listed order. The identity keys are trimmed, as Thunderbird
-trims them. An identity without ``smtpServer`` sends through ``mail.smtp.defaultserver``, or, without it, the first
-server of ``mail.smtpservers``; a server not in ``mail.smtpservers`` is none for Thunderbird, so the account has no
-``outgoing`` (a warning), and so does one whose server has no ``hostname``, which Thunderbird cannot send through.
+The accounts are the ones Thunderbird 153 loads (checked against it): ``mail.accountmanager.accounts`` is split at
+commas without trimming, so a key with spaces around it loads no account (a warning); an empty entry, a repeated key
+and a key without ``mail.account.X.server`` are skipped; an account whose server an earlier account has, or has the
+type, host name (ignoring ASCII case), port and ``userName`` of an earlier account's server (one without
+``userName`` matches any), or whose server has no ``hostname``, is not loaded (a warning).
+``mail.accountmanager.defaultaccount`` only picks Thunderbird's default account; the import keeps the listed order.
+The identity keys are trimmed, as Thunderbird trims them. An identity without ``smtpServer`` sends through
+``mail.smtp.defaultserver``, or, without it, the first server of ``mail.smtpservers``; a server not in
+``mail.smtpservers`` is none for Thunderbird, so the account has no ``outgoing`` (a warning), and so does one whose
+server has no ``hostname``, which Thunderbird cannot send through.
 A ``port`` of 0 or below (POP3: 1 or below) is the default for the protocol and TLS.
 
 ``socketType`` absent with the legacy ``isSecure`` true is SSL/TLS, as Thunderbird reads it. ``socketType`` 1
@@ -394,6 +396,7 @@ def _listed(get: _Get, where: Any, found: Collector) -> tuple[list[tuple[str, st
     listed = str(get(accounts, ""))
     seen: set[str] = set()
     servers: dict[str, str] = {}  # server key -> the account that loaded it
+    logins: list[tuple[tuple[str, str, int], str, str]] = []  # (type, host, port), user name, account: IMAP, POP3
     loaded: dict[str, str] = {}  # account key -> its server key, for every account Thunderbird loads
     for key in listed.split(","):  # nsMsgAccountManager::LoadAccounts: split on ',', no trimming
         if key != key.strip():
@@ -435,9 +438,37 @@ def _listed(get: _Get, where: Any, found: Collector) -> tuple[list[tuple[str, st
                 f"account (nor does this import); set {base}.hostname",
             )
             continue
+        # nsMsgAccountManager::createKeyedServer: no second server of one type, host name (ASCII case ignored), port
+        # and user name; a server without a user name matches any (findServerInternal), checked against Thunderbird
+        login = (str(kind), str(get(f"{base}.hostname")).translate(_ASCII_LOWER), _incoming_port(base, kind, get))
+        user = str(get(f"{base}.userName", ""))
+        earlier = next(((u, a) for w, u, a in logins if w == login and (not user or u == user)), None)
+        if earlier is not None:
+            wildcard = " (a server without a user name matches any)" if earlier[0] != user else ""
+            found.warn(
+                where(f"mail.account.{key}.server"),
+                f"account {shown(key)}: server {shown(server_key)} has the type, host name, port and user name of "
+                f"account {shown(earlier[1])}'s server{wildcard}: Thunderbird loads only the first account of a "
+                "server (so does this import)",
+            )
+            continue
+        logins.append((login, user, key))
         loaded[key] = server_key
         listed_keys.append((key, server_key))
     return listed_keys, loaded
+
+
+#: A-Z to a-z only, as Thunderbird compares host names (nsCaseInsensitiveCStringComparator)
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _incoming_port(base: str, kind: str, get: Any) -> int:
+    """The port Thunderbird reads for an IMAP or POP3 server: a port not above 1 (IMAP: 0) is the protocol's
+    default, for TLS when socketType is 3 (absent: the legacy isSecure true) (MsgIncomingServer)."""
+    port: int = get(f"{base}.port", 0)
+    if port <= (1 if kind == "pop3" else 0):
+        port = _PORTS[(kind, get(f"{base}.socketType", 3 if get(f"{base}.isSecure") else 0) == 3)]
+    return port
 
 
 def _server(  # noqa: PLR0917
@@ -468,9 +499,12 @@ def _server(  # noqa: PLR0917
             "connects without TLS, so the import says security: none; set 2 or 3",
         )
     host = str(get(f"{base}.hostname", ""))
-    port = get(f"{base}.port", 0)
-    if port <= (1 if kind == "pop3" else 0):  # MsgIncomingServer: a port not above 1 is the protocol's default
-        port = (465 if security == "tls" else 587) if smtp else _PORTS[(kind, security == "tls")]
+    if smtp:
+        port = get(f"{base}.port", 0)
+        if port <= 0:
+            port = 465 if security == "tls" else 587
+    else:
+        port = _incoming_port(base, kind, get)
     server: dict[str, Any] = {} if smtp else {"protocol": kind}
     server.update(host=host, port=port, security=security)
     method = get(f"{base}.authMethod", 3)

@@ -182,10 +182,10 @@ def test_a_value_of_the_wrong_type_is_ignored_as_thunderbird_ignores_it_and_said
         f"{ignored}; write the number without quotes\n"
         f"mailconf: warning: {prefs}:9:1: mail.server.server1.port: a string, where Thunderbird reads an integer: "
         f"{ignored}; write the number without quotes\n"
-        f"mailconf: warning: {prefs}:10:1: mail.server.server1.authMethod: a string, where Thunderbird reads an "
-        f"integer: {ignored}; write the number without quotes\n"
         f"mailconf: warning: {prefs}:12:1: mail.server.server1.userName: an integer, where Thunderbird reads a "
-        f"string: {ignored}; quote it\n",
+        f"string: {ignored}; quote it\n"  # read with the port, to find an earlier account of the same server
+        f"mailconf: warning: {prefs}:10:1: mail.server.server1.authMethod: a string, where Thunderbird reads an "
+        f"integer: {ignored}; write the number without quotes\n",
     )
     assert out.endswith(
         "  work:\n    address: alice@example.com\n    incoming:\n      protocol: imap\n      host: imap.example.com\n"

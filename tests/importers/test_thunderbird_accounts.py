@@ -276,3 +276,47 @@ def test_thunderbird_fetches_no_mail_for_an_account_deferred_to_itself() -> None
     """
     read = run_thunderbird({"prefs.js": SELF_DEFERRED.encode()}, script)
     assert read == ["account2", "a2 cannot be deferred to itself"]
+
+
+#: Accounts 2 and 6 are ones Thunderbird 153 does not load: it makes one server per type, host name (ignoring ASCII
+#: case), port (as it reads it: a default one too) and user name, where a new server without a user name matches any
+#: (nsMsgAccountManager::createKeyedServer, findServerInternal: "don't allow duplicate servers").
+SAME_SERVER_PREFS_JS = (
+    'user_pref("mail.accountmanager.accounts", "account1,account2,account3,account4,account5,account6,account7");\n'
+    + _account(1, "imap", "h1.example.com")
+    + _account(2, "imap", "H1.Example.COM", 'port", 143')
+    + _account(3, "imap", "h1.example.com", 'socketType", 3')
+    + _account(4, "imap", "w.example.com", 'userName", "x"')
+    + _account(5, "imap", "w.example.com", 'userName", "X"')
+    + _account(6, "imap", "w.example.com")
+    + _account(7, "pop3", "h1.example.com", 'port", 143')
+)
+
+
+@pytest.mark.real
+def test_an_account_whose_server_an_earlier_account_has_by_type_host_port_and_user_is_not_loaded() -> None:
+    """Found through the render side (fuzzing the thunderbird target): the import read both accounts of one
+    server, login and port when their server keys differed; Thunderbird loads the first only."""
+    need("thunderbird")
+    with tempfile.TemporaryDirectory(prefix="mailconf-tb-accounts-") as tmp:
+        profile = Path(tmp)
+        (profile / "prefs.js").write_text(SAME_SERVER_PREFS_JS, encoding="utf-8")
+        accounts, _ = _import(profile)
+        write_user_js(profile)
+        with thunderbird(profile) as client:
+            real = client.execute(READ)
+    assert list(real) == ["a1", "a3", "a4", "a5", "a7"]
+    assert {name: _as_thunderbird(a) for name, a in accounts.items()} == real
+
+
+def test_an_account_whose_server_an_earlier_account_has_is_said(tmp_path: Path) -> None:
+    (tmp_path / "prefs.js").write_text(SAME_SERVER_PREFS_JS, encoding="utf-8")
+    accounts, warnings = _import(tmp_path)
+    assert list(accounts) == ["a1", "a3", "a4", "a5", "a7"]
+    assert warnings == [
+        "8:1: account account2: server server2 has the type, host name, port and user name of account account1's "
+        "server: Thunderbird loads only the first account of a server (so does this import)",
+        "36:1: account account6: server server6 has the type, host name, port and user name of account account4's "
+        "server (a server without a user name matches any): Thunderbird loads only the first account of a server "
+        "(so does this import)",
+    ]
