@@ -68,3 +68,13 @@ def is_dotted_quad(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(name: str) -> str:
+    """``name`` with A-Z made a-z and nothing else, as DNS (RFC 4343) and Thunderbird (nsCaseInsensitiveCString
+    Comparator, for its one server per type, host, port and user name) compare host names: ``str.lower`` also maps
+    ``İ`` and ``K`` (the Kelvin sign), which neither does."""
+    return name.translate(_ASCII_LOWER)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from mailconf.cli import main
-from mailconf.hostnames import MAX_LABEL, idna_form
+from mailconf.hostnames import MAX_LABEL, ascii_lower, idna_form
 
 #: a label of 20,000 distinct characters: Python's codec took minutes to encode it before refusing it as too long
 HOSTILE = "".join(chr(0x4E00 + i) for i in range(20_000)) + ".example"
@@ -55,3 +55,9 @@ def test_a_hostile_host_in_an_aerc_file_is_refused_without_encoding_it(
     assert err.startswith(f'mailconf: {path}:2:1: source: the host "')
     assert err.endswith("aerc cannot use it; write the host name in ASCII\n")
     assert labels_encoded == []
+
+
+def test_ascii_lower_maps_only_a_to_z() -> None:
+    # str.lower() maps the dotted capital I and the Kelvin sign too; DNS and Thunderbird compare A-Z only
+    assert ascii_lower("Mail.EXAMPLE.org\u0130\u212a") == "mail.example.org\u0130\u212a"
+    assert "\u0130\u212a".lower() != "\u0130\u212a"

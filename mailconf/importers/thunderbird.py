@@ -80,6 +80,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from ..errors import counted
+from ..hostnames import ascii_lower
 from ..model import Location
 from . import Imported, ReadOptions, Unreadable
 from ._base import STDIN, Collector, read_text, shown
@@ -440,7 +441,7 @@ def _listed(get: _Get, where: Any, found: Collector) -> tuple[list[tuple[str, st
             continue
         # nsMsgAccountManager::createKeyedServer: no second server of one type, host name (ASCII case ignored), port
         # and user name; a server without a user name matches any (findServerInternal), checked against Thunderbird
-        login = (str(kind), str(get(f"{base}.hostname")).translate(_ASCII_LOWER), _incoming_port(base, kind, get))
+        login = (str(kind), ascii_lower(str(get(f"{base}.hostname"))), _incoming_port(base, kind, get))
         user = str(get(f"{base}.userName", ""))
         earlier = next(((u, a) for w, u, a in logins if w == login and (not user or u == user)), None)
         if earlier is not None:
@@ -456,10 +457,6 @@ def _listed(get: _Get, where: Any, found: Collector) -> tuple[list[tuple[str, st
         loaded[key] = server_key
         listed_keys.append((key, server_key))
     return listed_keys, loaded
-
-
-#: A-Z to a-z only, as Thunderbird compares host names (nsCaseInsensitiveCStringComparator)
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def _incoming_port(base: str, kind: str, get: Any) -> int:

@@ -160,6 +160,7 @@ from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.prefs import PrefNames, prefs_string, prefs_value
 from ..escape.shell import shell_quote
+from ..hostnames import ascii_lower
 from ..model import Account, Auth, Model, Protocol, Security, Server
 from . import Gap, Gaps, Rendered, RenderedFile, gap_rules, locate_unsafe
 from ._urlhost import url_host_ok
@@ -596,7 +597,7 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
         keys = Keys(f"account{n}", f"server{n}", f"id{n}", f"smtp{n}")
         incoming = account.incoming
         if incoming is not None and url_host_ok(incoming.host):
-            same = (incoming.protocol, incoming.host.translate(_ASCII_LOWER), incoming.port, incoming.username)
+            same = (incoming.protocol, ascii_lower(incoming.host), incoming.port, incoming.username)
             kept = incoming_seen.setdefault(same, account.name)
             if kept != account.name:
                 gaps.add(account, "incoming", INSTEAD["incoming"].format(account=kept))
@@ -640,9 +641,6 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
         files.append(RenderedFile("import-ca.sh", script, 0o700))
     return Rendered(tuple(files), tuple(gaps.found))
 
-
-#: A-Z to a-z only, as Thunderbird compares host names (nsCaseInsensitiveCStringComparator)
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 #: The settings import-ca.sh writes (as shell words).
 _CA_FILES = ("incoming.tls.ca_file", "outgoing.tls.ca_file")
