@@ -232,6 +232,9 @@ def js_text(text: str) -> str | None:
     """What Thunderbird's InputSanitizer.nonemptystring makes of an element's ``text`` after JXON read it, as a
     user name (an Autodiscover ``<LoginName>``): None where it throws (:func:`no_value`, or a blank text); else
     :func:`js_string`. Checked against Thunderbird 153 by tests/targets/test_autodiscover.py."""
+    if _NOT_NUMBER.search(text) is not None:  # most user names: no number, at most a boolean (a render's hot path)
+        lowered = text.lower()
+        return None if lowered == "false" else "true" if lowered == "true" else text
     if not text.strip(JS_SPACE) or no_value(text) is not None:
         return None
     return js_string(text)
@@ -242,15 +245,20 @@ def js_string(text: str) -> str:
     ``<username>``): ``true`` and ``false`` in any case are the booleans, ``"true"``, ``"false"``; a finite number
     (``isFinite``: ``0012345``, `` 42 ``, ``1e3``, ``0x10``) is ``String(parseFloat(text))``: ``"12345"``, ``"42"``,
     ``"1000"``, ``"0"``; any other text is itself. Checked against Thunderbird 153 (tests/test_clientconfig.py)."""
-    lowered = text.lower()
-    if lowered in ("true", "false"):
-        return lowered
+    if _NOT_NUMBER.search(text) is not None:
+        lowered = text.lower()
+        return lowered if lowered in ("true", "false") else text
     trimmed = text.strip(JS_SPACE)
     if _NOT_DECIMAL.fullmatch(trimmed):  # isFinite("0x10"), then parseFloat reads its leading 0
         return "0"
     if _DECIMAL.fullmatch(trimmed) and math.isfinite(number := float(trimmed)):
         return js_number(number)
     return text
+
+
+#: A character no number JavaScript's isFinite() takes can hold (not a digit, sign, point, exponent, 0x/0o/0b, hex
+#: digit or white space): a text holding one is no number to JXON (``true`` and ``false`` aside)
+_NOT_NUMBER = re.compile(f"[^0-9a-fA-F.+\\-xXoO{re.escape(JS_SPACE)}]")
 
 
 def js_number(number: float) -> str:
