@@ -102,16 +102,21 @@ def _import(profile: Path) -> tuple[dict[str, Any], list[str]]:
     return dict(result.accounts), [w.split("prefs.js:", 1)[1] for w in result.warnings]
 
 
-@pytest.mark.real
-def test_the_accounts_imported_are_the_ones_thunderbird_loads() -> None:
+def _imported_and_loaded(prefs_js: str) -> tuple[dict[str, Any], Any]:
+    """The accounts the import reads from a profile whose prefs.js is ``prefs_js``, and the ones Thunderbird loads."""
     need("thunderbird")
     with tempfile.TemporaryDirectory(prefix="mailconf-tb-accounts-") as tmp:
         profile = Path(tmp)
-        (profile / "prefs.js").write_text(PREFS_JS, encoding="utf-8")
+        (profile / "prefs.js").write_text(prefs_js, encoding="utf-8")
         accounts, _ = _import(profile)
         write_user_js(profile)
         with thunderbird(profile) as client:
-            real = client.execute(READ)
+            return accounts, client.execute(READ)
+
+
+@pytest.mark.real
+def test_the_accounts_imported_are_the_ones_thunderbird_loads() -> None:
+    accounts, real = _imported_and_loaded(PREFS_JS)
 
     # a3's socketType 4 stays 4 in Thunderbird, which encrypts nothing for it (only 2 and 3 use TLS): the import
     # says none, with a warning (the next test)
@@ -297,14 +302,7 @@ SAME_SERVER_PREFS_JS = (
 def test_an_account_whose_server_an_earlier_account_has_by_type_host_port_and_user_is_not_loaded() -> None:
     """Found through the render side (fuzzing the thunderbird target): the import read both accounts of one
     server, login and port when their server keys differed; Thunderbird loads the first only."""
-    need("thunderbird")
-    with tempfile.TemporaryDirectory(prefix="mailconf-tb-accounts-") as tmp:
-        profile = Path(tmp)
-        (profile / "prefs.js").write_text(SAME_SERVER_PREFS_JS, encoding="utf-8")
-        accounts, _ = _import(profile)
-        write_user_js(profile)
-        with thunderbird(profile) as client:
-            real = client.execute(READ)
+    accounts, real = _imported_and_loaded(SAME_SERVER_PREFS_JS)
     assert list(real) == ["a1", "a3", "a4", "a5", "a7"]
     assert {name: _as_thunderbird(a) for name, a in accounts.items()} == real
 
