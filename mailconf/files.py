@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import QUOTE_LIMIT, ConfigError, InputError, cut
-from .settings import LISTED_SETTINGS, Policy
+from .settings import Policy, first_few
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -77,11 +77,9 @@ def once(paths: Sequence[str]) -> tuple[str, ...]:
 
 
 def _listed(patterns: Sequence[str]) -> str:
-    """The first few patterns, each cut as a value typed is, then how many more: they were joined whole, and a
-    pattern of 15,000 characters (or 20,000 patterns) made one line of kilobytes."""
-    listed = ", ".join(cut(pattern, QUOTE_LIMIT, str) for pattern in patterns[:LISTED_SETTINGS])
-    more = len(patterns) - LISTED_SETTINGS
-    return f"{listed} and {more:,} more" if more > 0 else listed
+    """The first few patterns, each cut as a value typed is: they were joined whole, and a pattern of 15,000
+    characters (or 20,000 patterns) made one line of kilobytes."""
+    return first_few(patterns, lambda pattern: cut(pattern, QUOTE_LIMIT, str))
 
 
 def _walk(top: Path, policy_for: Callable[[Path], Policy], unlisted: list[InputError]) -> Iterator[str]:
