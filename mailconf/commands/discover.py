@@ -48,6 +48,7 @@ def run(request: DiscoverRequest) -> int:
     from ..discover import Query
     from ..discover import run as discover
     from ..discover.account import account
+    from ..discover.dns import bracket_hint
     from ..discover.values import ISPDB_URL, MAX_NOTES
     from ..emit import account_file
 
@@ -87,6 +88,9 @@ def run(request: DiscoverRequest) -> int:
         console.say(f"no usable server found for {query.address}:")
         for lookup in found.lookups:
             console.say(f"  {lookup.name}: {lookup.reason or 'only servers that failed the probe'}")
+        hint = bracket_hint(request.dns_server)
+        if hint is not None:
+            console.say(hint)
         return int(ExitCode.FINDINGS)
     result = account(found, query.address, name)
     for side in ("incoming", "outgoing"):

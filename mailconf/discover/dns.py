@@ -234,6 +234,22 @@ def parse_server(text: str) -> tuple[str, int]:
         raise ValueError(f"{shown(host)} is not an IP address (a DNS server is given by address)") from None
 
 
+def bracket_hint(text: str | None) -> str | None:
+    """For a ``--dns-server`` written as an IPv6 address whose last group reads as a port (``::1:5353``), which
+    parse_server takes as written, the address (``::1:5353``, on port 53): what to write for that port of the
+    address before it (``[::1]:5353``). Said when no lookup found anything, the likely sign of the mistake."""
+    if text is None or text.startswith("[") or text.count(":") < 2:
+        return None
+    host, _, number = text.rpartition(":")
+    try:
+        before = ipaddress.IPv6Address(host)
+        port = _port(number)
+    except ValueError:
+        return None
+    return (f"--dns-server {text} is the IPv6 address {ipaddress.IPv6Address(text)} on port 53; for port {port} "
+            f"of {before}, write [{before}]:{port}")  # fmt: skip
+
+
 def _port(text: str) -> int:
     # ASCII digits: isdigit() is true of "²", which int() refuses (its own words were the message), and of "٥٣"
     if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 65536:

@@ -28,7 +28,7 @@ import dns.rdatatype
 import dns.rrset
 import pytest
 
-from mailconf.discover.dns import Dns, Mx, parse_server
+from mailconf.discover.dns import Dns, Mx, bracket_hint, parse_server
 from mailconf.discover.http import context as http_context
 from mailconf.discover.values import MAX_TEXT
 from mailconf.errors import double_quoted
@@ -1242,3 +1242,21 @@ def test_a_fetch_from_an_ip_address_after_the_deadline_is_cut_by_it(capfd: pytes
         f"  mx example.test: {cut}",
         f"  srv _*._tcp.example.test: {cut}",
     )))  # fmt: skip
+
+
+def test_dns_server_with_a_port_outside_brackets_gets_a_hint() -> None:
+    """``::1:5353`` is the IPv6 address ::1:5353 (port 53), as documented; a DNS server on port 5353 of ::1 is
+    ``[::1]:5353``. When nothing answered, one line says so (the usual sign of the mistake)."""
+    run, _ = run_process(ADDRESS, "--dns-server", "::1:5353", "--ispdb-url", "https://ispdb.test/v1/",
+                         "--timeout", "1", "--no-probe", timeout=1)  # fmt: skip
+    assert (run.code, run.out) == (1, "")
+    assert run.err.splitlines()[0] == f"mailconf: no usable server found for {ADDRESS}:"
+    assert run.err.splitlines()[-1] == (
+        "mailconf: --dns-server ::1:5353 is the IPv6 address ::1:5353 on port 53; for port 5353 of ::1, write "
+        "[::1]:5353"
+    )
+
+
+@pytest.mark.parametrize("text", ["::1", "[::1]:5353", "127.0.0.1:5353", "2001:db8::53", "::1:0", "::1:65536", None])
+def test_no_bracket_hint_where_the_text_is_not_ambiguous(text: str | None) -> None:
+    assert bracket_hint(text) is None
