@@ -55,12 +55,13 @@ downgrade. ``authMethod`` 8 (CRAM-MD5, else GSSAPI or XOAUTH2) is ``password`` w
 warning; a value not in the table (0, 2 "old", 9 "anything", above 10) is ``password`` with a warning. POP3
 ``leave_days`` comes from ``delete_by_age_from_server`` ("For at most N days"), not ``delete_mail_left_on_server``
 ("Until I delete them"), which has no account-file setting. A POP3 server's ``deferred_to_account`` (the "Global
-Inbox": its mail is kept in another account's Inbox and folders) has none either: the account is imported as one
-of its own, with a warning and a comment naming where Thunderbird keeps its mail (the named account, or Local
-Folders when the key names no account Thunderbird loads or a hidden server, as Thunderbird itself falls back); a
-client set up from the account file keeps that mail apart. A POP3 account deferred to itself is one Thunderbird
-fetches no mail for ("cannot be deferred to itself", checked against Thunderbird 153): a warning says so, and the
-account is imported with folders of its own. IMAP servers ignore the pref, and so does the import.
+Inbox": its mail is kept in another account's Inbox and folders) has none either: the account is imported as one of
+its own, with a warning and a comment naming where Thunderbird keeps its mail (the named account, or Local Folders
+when the key names no account Thunderbird loads, one it drops as a duplicate included, or a hidden server, as
+Thunderbird 153 itself falls back); a client set up from the account file keeps that mail apart. A POP3 account
+deferred to itself is one Thunderbird fetches no mail for ("cannot be deferred to itself", checked against
+Thunderbird 153): a warning says so, and the account is imported with folders of its own. IMAP servers ignore the
+pref, and so does the import.
 
 Thunderbird writes no pref equal to its default into ``prefs.js``, so its default and no pref
 are one case: ``security.tls.version.min`` absent or 3 (TLS 1.2, Thunderbird 153's default) and

@@ -318,3 +318,45 @@ def test_an_account_whose_server_an_earlier_account_has_is_said(tmp_path: Path) 
         "server (a server without a user name matches any): Thunderbird loads only the first account of a server "
         "(so does this import)",
     ]
+
+
+#: POP3 accounts deferred to accounts Thunderbird drops as duplicates (account2: account1's login; account4: account1's
+#: server key), and to no account at all (account9)
+DEFERRED_TO_DROPPED = (
+    'user_pref("mail.accountmanager.accounts", "account0,account1,account2,account3,account4,account5,account6");\n'
+    + _account(0, "none", "Local Folders")
+    + _account(1, "imap", "h1.example.com")
+    + _account(2, "imap", "H1.Example.COM", 'port", 143')
+    + _account(3, "pop3", "h3.example.com", 'deferred_to_account", "account2"')
+    + 'user_pref("mail.account.account4.server", "server1");\n'
+    + _account(5, "pop3", "h5.example.com", 'deferred_to_account", "account4"')
+    + _account(6, "pop3", "h6.example.com", 'deferred_to_account", "account9"')
+)
+
+
+@pytest.mark.real
+def test_a_pop3_account_deferred_to_a_dropped_duplicate_uses_local_folders() -> None:
+    """Thunderbird 153 does not point such an account at the duplicate's kept account (as older nsMsgAccountManager
+    code did): Pop3IncomingServer.deferredToAccount finds no account of that key and rewrites the pref to Local
+    Folders', as for a key of no account. The import says the same."""
+    need("thunderbird")
+    from tests.targets._marionette import run_thunderbird
+
+    script = """
+    return ["account3", "account5", "account6"].map(k => {
+      const s = MailServices.accounts.getAccount(k).incomingServer.QueryInterface(Ci.nsIPop3IncomingServer);
+      return [s.deferredToAccount, s.rootMsgFolder.server.type];
+    });
+    """
+    assert run_thunderbird({"prefs.js": DEFERRED_TO_DROPPED.encode()}, script) == [["account0", "none"]] * 3
+    with tempfile.TemporaryDirectory(prefix="mailconf-tb-accounts-") as tmp:
+        (Path(tmp) / "prefs.js").write_text(DEFERRED_TO_DROPPED, encoding="utf-8")
+        accounts, warnings = _import(Path(tmp))
+    assert list(accounts) == ["a1", "a3", "a5", "a6"]
+    assert [w.split(": Thunderbird keeps")[1].split(" Inbox")[0] for w in warnings if "deferred" in w] == [
+        " this POP3 account's mail in Local Folders'"
+    ] * 3
+    assert [w.split("; ")[1].split(")")[0] for w in warnings if "deferred" in w] == [
+        f"{key} is no account Thunderbird loads, so it uses Local Folders"
+        for key in ("account2", "account4", "account9")
+    ]
