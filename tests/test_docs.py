@@ -372,6 +372,12 @@ QUOTED_LINES = [
         ["render", "-t", "aerc", "accounts.yaml", "--option", "version=0.14", "--option", "version=0.20"],
         {"accounts.yaml": HOME_AND_WORK}, 2,
     ),
+    (  # discover and import refuse an existing -o FILE whatever it holds, not only one "with other content"
+        "render.md",
+        "mailconf: refusing to replace accounts.yaml: it exists; use --force to replace it (a .bak copy is kept)",
+        ["import", "--from", "msmtp", ".msmtprc", "-o", "accounts.yaml"],
+        {".msmtprc": "account work\nhost smtp.example.com\nfrom work@example.com\n", "accounts.yaml": ""}, 2,
+    ),
     (
         "lint.md", "mailconf: -: no such file; only lint reads standard input as -, name the account file",
         ["render", "-t", "msmtp", "-"], {}, 2,
