@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
@@ -53,12 +54,11 @@ def expand(paths: Sequence[str], policy_for: Callable[[Path], Policy]) -> Expand
     for path in paths:
         if path != STDIN and os.path.isdir(path):
             unlisted: list[InputError] = []
-            found = list(_walk(Path(path), policy_for, unlisted))
+            passed_over: Counter[str] = Counter()
+            found = list(_walk(Path(path), policy_for, unlisted, passed_over))
             errors.extend(unlisted)
             if not found and not unlisted:  # a folder that could not be listed says why there is nothing
-                patterns = _listed(policy_for(Path(path)).include) or "[], which selects none"
-                errors.append(InputError(f"{path}: no account files here (include: {patterns}); name a file, "
-                                         "or set include in the settings"))  # fmt: skip
+                errors.append(_nothing_here(path, policy_for(Path(path)).include, passed_over))
             files.extend(found)
         else:
             files.append(path)
@@ -82,7 +82,28 @@ def _listed(patterns: Sequence[str]) -> str:
     return first_few(patterns, lambda pattern: cut(pattern, QUOTE_LIMIT, str))
 
 
-def _walk(top: Path, policy_for: Callable[[Path], Policy], unlisted: list[InputError]) -> Iterator[str]:
+def _nothing_here(path: str, include: Sequence[str], passed_over: Counter[str]) -> InputError:
+    """A folder that yields no account file. When ``exclude`` or a ``.gitignore`` passed over the files ``include``
+    selects, it says so: "set include in the settings" was the advice then, and no include brings them back."""
+    patterns = _listed(include) or "[], which selects none"
+    if not passed_over:
+        return InputError(f"{path}: no account files here (include: {patterns}); name a file, or set include in the "
+                          "settings")  # fmt: skip
+    count = passed_over.total()
+    by = " and ".join(reason for reason in ("exclude", "a .gitignore") if passed_over[reason])
+    change = "them" if len(passed_over) > 1 else by.replace("a .gitignore", "the .gitignore")
+    files = "1 file that include" if count == 1 else f"{count} files that include"
+    return InputError(
+        f"{path}: no account files here: {files} ({patterns}) selects {'is' if count == 1 else 'are'} passed over by "
+        f"{by}; name a file (a named file is always read), or change {change}"
+    )
+
+
+def _walk(
+    top: Path, policy_for: Callable[[Path], Policy], unlisted: list[InputError], passed_over: Counter[str]
+) -> Iterator[str]:
+    """The account files below ``top``; ``passed_over`` counts, by reason (``exclude``, ``a .gitignore``), the files
+    that ``include`` selects and that are passed over all the same."""
     ignored = _gitignored(top)
     for directory, dirnames, filenames in _top_down(top, unlisted):
         here = Path(directory)
@@ -97,10 +118,17 @@ def _walk(top: Path, policy_for: Callable[[Path], Policy], unlisted: list[InputE
         root = policy.root or top
         for name in sorted(filenames):
             path = here / name
-            if name.startswith(".") or ignored(path, False):
+            if name.startswith("."):
                 continue
-            if selected(_relative(path, root)):
+            if ignored(path, False):
+                if selected(_relative(path, root)) is not None:
+                    passed_over["a .gitignore"] += 1
+                continue
+            verdict = selected(_relative(path, root))
+            if verdict:
                 yield str(path)
+            elif verdict is False:
+                passed_over["exclude"] += 1
 
 
 def _top_down(top: Path, unlisted: list[InputError]) -> Iterator[tuple[str, list[str], list[str]]]:
@@ -148,7 +176,9 @@ def _relative(path: Path, root: Path) -> str:
 
 
 @cache
-def _selector(include: tuple[str, ...], exclude: tuple[str, ...]) -> Callable[[str], bool]:
+def _selector(include: tuple[str, ...], exclude: tuple[str, ...]) -> Callable[[str], bool | None]:
+    """Whether a relative path is an account file: True, False where ``exclude`` passes over what ``include``
+    selects, None where ``include`` does not select it."""
     import pathspec  # only when a directory is walked: lint of named files never imports it
 
     from ._globs import linear_spec
@@ -157,7 +187,7 @@ def _selector(include: tuple[str, ...], exclude: tuple[str, ...]) -> Callable[[s
         warnings.simplefilter("ignore")
         wanted = linear_spec(pathspec.GitIgnoreSpec.from_lines(include))
         unwanted = linear_spec(pathspec.GitIgnoreSpec.from_lines(exclude))
-    return lambda relative: wanted.match_file(relative) and not unwanted.match_file(relative)
+    return lambda relative: not unwanted.match_file(relative) if wanted.match_file(relative) else None
 
 
 def _bad_pattern(policy: Policy) -> ConfigError:

@@ -639,3 +639,24 @@ def test_bad_color_is_a_usage_error(repo: Path) -> None:
 @pytest.mark.parametrize("flag", ["-V", "--version"])
 def test_version(tmp_path: Path, flag: str) -> None:
     assert run_mailconf(flag, cwd=tmp_path) == Outcome(0, f"mailconf, version {__version__}\n", "")
+
+
+def test_a_directory_whose_account_files_a_gitignore_passes_over_says_so(repo: Path) -> None:
+    """It said `(include: *.yaml, *.yml); name a file, or set include in the settings`: the files matched include,
+    and no include would have brought them back."""
+    (repo / ".gitignore").write_text("generated.yaml\n", encoding="utf-8")
+    assert run_mailconf("lint", "build", cwd=repo) == Outcome(
+        2, "", "mailconf: build: no account files here: 1 file that include (*.yaml, *.yml) selects is passed over "
+        "by a .gitignore; name a file (a named file is always read), or change the .gitignore\n",
+    )  # fmt: skip
+    assert run_mailconf("lint", "build/generated.yaml", cwd=repo).code == 1
+
+
+def test_a_directory_whose_account_files_exclude_passes_over_says_so(repo: Path) -> None:
+    (repo / ".mailconf.yaml").write_text('exclude: ["team/*"]\n', encoding="utf-8")
+    (repo / "team" / "c.yaml").write_text(INSECURE, encoding="utf-8")
+    (repo / ".gitignore").write_text("c.yaml\n", encoding="utf-8")
+    assert run_mailconf("lint", "team", cwd=repo) == Outcome(
+        2, "", "mailconf: team: no account files here: 3 files that include (*.yaml, *.yml) selects are passed over "
+        "by exclude and a .gitignore; name a file (a named file is always read), or change them\n",
+    )  # fmt: skip
