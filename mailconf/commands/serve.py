@@ -47,7 +47,9 @@ def parse_bind(text: str) -> tuple[str, int]:
     elif ":" in host and "[" not in host and "]" not in host:
         raise UsageError(f"--bind {shown(text)}: an IPv6 address goes in brackets, [HOST]:PORT, e.g. [::1]:8080")
     digits = port.isascii() and port.isdigit()
-    if not colon or not host or not digits or int(port) > 65535 or "[" in host or "]" in host:
+    if colon and host and digits and int(port) > 65535 and "[" not in host and "]" not in host:
+        raise UsageError(f"--bind {shown(text)}: {port} is not a port (0 to 65535; 0 lets the system choose)")
+    if not colon or not host or not digits or "[" in host or "]" in host:
         raise UsageError(f"--bind {shown(text)}: give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080")
     return host, int(port)
 

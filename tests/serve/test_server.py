@@ -760,8 +760,12 @@ def test_a_missing_file_and_a_bad_bind_are_usage_errors(tmp_path: Path, accounts
         ("127.0.0.1:\u0668\u0660", "127.0.0.1:\u0668\u0660: give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"),
         # also the address ::1:8080 without a port: it served [::1]:8080
         ("::1:8080", "::1:8080: an IPv6 address goes in brackets, [HOST]:PORT, e.g. [::1]:8080"),
+        # said "give HOST:PORT", which it was
+        ("127.0.0.1:99999", "127.0.0.1:99999: 99999 is not a port (0 to 65535; 0 lets the system choose)"),
+        ("[::1]:065536", "[::1]:065536: 065536 is not a port (0 to 65535; 0 lets the system choose)"),
     ],
-    ids=["not a name", "unclosed bracket", "superscript digit", "Arabic-Indic digits", "IPv6 without brackets"],
+    ids=["not a name", "unclosed bracket", "superscript digit", "Arabic-Indic digits", "IPv6 without brackets",
+         "port above 65535", "IPv6 port above 65535"],
 )  # fmt: skip
 def test_a_bind_host_that_names_no_address_is_a_usage_error(accounts: Path, bind: str, line: str) -> None:
     """waitress raised ValueError("Invalid host/port specified."), an internal error (exit 3) after the file was
