@@ -584,9 +584,10 @@ Where = Callable[[tuple[str | int, ...], bool], str]
 
 def _policy(table: Mapping[str, Any], source: str, where: Where | None = None) -> Policy:
     at: Where = where or (lambda _path, _on_key: source)
-    unknown = sorted(set(table) - set(KEYS), key=str)
-    if unknown:  # the first few by name: a pyproject.toml of 20,000 other keys under [tool.mailconf] made a line of
-        listed = first_few(unknown, str)  # 150 kB
+    known = set(KEYS)
+    unknown = [key for key in table if key not in known]  # in the file's order, the first one located
+    if unknown:  # the first few: a pyproject.toml of 20,000 other keys under [tool.mailconf] made a line of 150 kB
+        listed = first_few(unknown, str)
         raise ConfigError(
             f"{at((unknown[0],), True)}: unknown {plural(len(unknown), 'setting')} {listed}; allowed: {', '.join(KEYS)}"
         )

@@ -318,6 +318,11 @@ BAD_FILES = [
         "colour: always\nfail-level: error\nverbose: true\n",
         ":1:1: unknown settings colour, verbose; allowed: fail-level, disable, severity, include, exclude, baseline",
     ),
+    (  # in the file's order, located at the first: by name it was "colour, verbose" at 3:1
+        ".mailconf.yaml",
+        "verbose: true\nfail-level: error\ncolour: always\n",
+        ":1:1: unknown settings verbose, colour; allowed: fail-level, disable, severity, include, exclude, baseline",
+    ),
     (
         ".mailconf.yaml",
         "disable: [\n",
