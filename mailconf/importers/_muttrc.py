@@ -1202,6 +1202,8 @@ def _credentials(  # noqa: PLR0912, PLR0917
             server["password_command"] = _unwrap(password.word.commands[0])
         elif password.word is not None and password.word.commands:
             pending.append((password.location, f"{prefix}_pass mixes text and a command: not run, not imported"))
+        elif password.word is not None and password.word.variables:
+            pass  # `$my_pass` (set from a sourced command, say) is no literal: reported as a variable not expanded
         elif password.value:
             pending.append((password.location, LITERAL_PASSWORD))
     token = settings.get(f"{prefix}_oauth_refresh_command")

@@ -40,6 +40,8 @@ The account is named after the file (``work.muttrc`` gives ``work``). Nothing is
 it as it reads the file, and its output is the command), a ``$variable``, and a literal password are reported (a
 comment and a warning with the line), never imported, nor their text in place of the value the client would get (the
 setting is as if not set; a ``$`` not followed by a letter or ``{``, as in ``Cost $5``, is text to the client too).
+A ``*_pass`` that names a variable (``imap_pass = $my_pass``, ``my_pass`` set by a sourced command) is reported
+as a variable, not as a literal password: the file does not hold the password there.
 A file whose only server URL holds such a command or variable stops the import there (exit 2).
 Commands that are not account settings are counted in one warning, at the first, which names the first four
 kinds the file holds (``bind, color, send-hook, alias and 2 more``).

@@ -41,6 +41,36 @@ def test_mutt_from_with_a_name_gives_address_and_display_name(tmp_path: Path) ->
     }  # fmt: skip
 
 
+@pytest.mark.parametrize("quoted", ["$my_pass", '"$my_pass"', "${my_pass}"])
+def test_mutt_a_password_from_a_variable_is_no_literal_password(tmp_path: Path, quoted: str) -> None:
+    # the usual real-world file: my_pass is set by a sourced command, the *_pass from it; it was said to hold a
+    # literal password (at the line of `$my_pass`) besides the variable not expanded
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        'source "gpg -dq ~/.mutt/pass.gpg |"\n'
+        "set folder = 'imaps://imap.example.com/'\nset imap_user = alice@example.com\n"
+        f"set imap_pass = {quoted}\n"
+    )
+    accounts, warnings = imported("mutt", rc)
+    assert warnings == (
+        f"{rc}:1:1: source of a command's output: not run, not imported",
+        f"{rc}:4:5: imap_pass names a variable ($...) that is not expanded",
+    )
+    assert "password_command" not in accounts["work"]["incoming"]
+
+
+def test_mutt_a_password_in_single_quotes_is_literal_even_with_a_dollar(tmp_path: Path) -> None:
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        "set from = alice@example.com\nset folder = 'imaps://alice@imap.example.com/'\nset imap_pass = '$ecret'\n"
+    )
+    _, warnings = imported("mutt", rc)
+    assert warnings == (
+        f"{rc}:3:5: the file holds a literal password (not imported): store it in a password manager and set "
+        "password_command to the command that prints it",
+    )
+
+
 @pytest.mark.parametrize(
     ("file", "name"),
     [("rc.muttrc", "rc"), ("src.muttrc", "src"), ("work.muttrc", "work"), (".muttrc", "alice"), ("muttrc", "alice"),
