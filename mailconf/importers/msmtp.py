@@ -2,7 +2,10 @@ r"""``mailconf import --from msmtp ~/.msmtprc`` reads an msmtp configuration: on
 ``account`` block that names a ``host``, with ``defaults`` and ``account NAME : OTHER`` inheritance
 applied as msmtp applies them. ``account default : NAME``, which sets nothing itself, picks msmtp's default and is
 skipped where that is one of the accounts it names as it is; where it is none of them (two accounts merged, or a
-``defaults`` section changed after NAME), it is the account ``default``.
+``defaults`` section changed after NAME), it is the account ``default``. A command after it that the account file
+has no place for (``account default : work`` then ``logfile ~/.msmtp.log``, as published msmtprc files end) is
+reported at its line and does not make it another account: it was imported as ``default``, a second account with
+work's very server (lint: MC702).
 
 | msmtprc | account file |
 |---|---|
@@ -131,11 +134,12 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
             own[name] = 0
         else:
             current[command] = (argument, where)
-            if current is not defaults:
+            if current is not defaults and command in _READ:
                 own[name] += 1
+    imported: dict[str, str] = {}  # each account imported: the name it has in the account file
     for name, (settings, where) in blocks.items():
-        if name == "default" and not own[name] and any(settings == blocks[p][0] for p in inherits.get(name, ())):
-            continue  # only chooses msmtp's default account: one of the others, as it is
+        if name == "default" and not own[name] and _picks(settings, inherits[name], blocks, imported, found):
+            continue  # only chooses msmtp's default account: one of the others, as the account file has it
         if "host" not in settings:
             if name != "default":
                 found.warn(where, f"account {shown(name)}: names no host; not imported")
@@ -147,7 +151,35 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
                 "an SMTP server as an account file describes; not imported",
             )
             continue
-        _account(name, settings, where, found)
+        imported[name] = _account(name, settings, where, found)
+
+
+def _picks(
+    settings: Settings,
+    parents: list[str],
+    blocks: dict[str, tuple[Settings, Location]],
+    imported: dict[str, str],
+    found: Collector,
+) -> bool:
+    """Whether ``account default : PARENT, ...`` is one of its parents as the account file has it (it only picks
+    msmtp's default account); what it sets of its own (a ``logfile``) is then said at the account it is."""
+    same = next((parent for parent in parents if _held(settings) == _held(blocks[parent][0])), None)
+    if same is None:
+        return False
+    for command, (argument, at) in settings.items():
+        if blocks[same][0].get(command) != (argument, at):
+            message = f"msmtp's {shown(command)} has no place in an account file"
+            if same in imported:
+                found.lost(at, ("accounts", imported[same], "outgoing"), message)
+            else:
+                found.warn(at, message)
+    return True
+
+
+def _held(settings: Settings) -> Settings:
+    """What the import reads of an account's settings: two accounts that differ only in the rest (a ``logfile``, an
+    ``aliases`` file) are one account to the account file."""
+    return {command: value for command, value in settings.items() if command in _READ}
 
 
 def _account_line(
@@ -257,7 +289,7 @@ def _argument(rest: str) -> str:
     return value
 
 
-def _account(wanted: str, settings: Settings, where: Location, found: Collector) -> None:  # noqa: PLR0912, PLR0915
+def _account(wanted: str, settings: Settings, where: Location, found: Collector) -> str:  # noqa: PLR0912, PLR0915
     def value(command: str) -> str | None:
         return settings[command][0] if command in settings else None
 
@@ -319,6 +351,7 @@ def _account(wanted: str, settings: Settings, where: Location, found: Collector)
     if guessed:
         found.lost(where, (*base, "address"), "msmtp names no from address here: this address is a guess, check it")
     _unheld(settings, name, tls, found)
+    return name
 
 
 def _unheld(settings: Settings, name: str, tls: bool, found: Collector) -> None:

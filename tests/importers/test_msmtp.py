@@ -50,3 +50,34 @@ def test_protocol_lmtp_leaves_the_account_out(tmp_path: Path) -> None:
         f"{rc}:2:1: account a: protocol lmtp hands mail to a mail store's delivery service (LMTP), not to an SMTP "
         "server as an account file describes; not imported",
     )
+
+
+def test_account_default_that_differs_only_in_what_is_not_imported_is_left_out(tmp_path: Path) -> None:
+    # a published msmtprc ends `account default : gmail` then `logfile ~/.msmtp.log`: the logfile made `default` an
+    # account of its own, the very servers of gmail under another name (lint: MC702 duplicate-endpoint)
+    rc = tmp_path / "msmtprc"
+    rc.write_text(
+        "account gmail\nhost smtp.gmail.com\nport 587\ntls on\nauth on\nfrom a@example.com\nuser a@example.com\n\n"
+        "account default : gmail\nlogfile ~/.msmtp.log\n"
+    )
+    result = import_paths("msmtp", [str(rc)], ReadOptions())
+    assert list(result.accounts) == ["gmail"]
+    assert result.warnings == (f"{rc}:10:1: msmtp's logfile has no place in an account file",)
+    # a comment at the account msmtp's default is, as for a setting of its own
+    assert read("msmtp", [str(rc)], ReadOptions()).comments == {
+        ("accounts", "gmail", "outgoing"): f"{rc}:10: msmtp's logfile has no place in an account file"
+    }
+
+
+def test_account_default_with_a_setting_of_its_own_is_still_an_account(tmp_path: Path) -> None:
+    rc = tmp_path / "msmtprc"
+    rc.write_text(
+        "account gmail\nhost smtp.gmail.com\nport 587\ntls on\nauth on\nfrom a@example.com\n\n"
+        "account default : gmail\nlogfile ~/.msmtp.log\nport 2525\n"
+    )
+    result = import_paths("msmtp", [str(rc)], ReadOptions())
+    assert [(name, account["outgoing"]["port"]) for name, account in result.accounts.items()] == [
+        ("gmail", 587),
+        ("default", 2525),
+    ]
+    assert result.warnings == (f"{rc}:9:1: msmtp's logfile has no place in an account file",)
