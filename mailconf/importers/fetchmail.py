@@ -38,6 +38,10 @@ import, as fetchmail refuses such a file.
   ``timeout: 0`` (no time limit, as fetchmail waits; lint says MC707); a number past 32 bits is cut as fetchmail's
   ``atoi`` cuts it (``4294967326`` is 30), and said |
 
+``sslcertpath`` (the folder of CA certificates fetchmail checks the server against) and ``sslcommonname`` (the name
+it checks the certificate for, in place of the host name) have no place in an account file: each is reported at the
+account, with its line (they were counted with the delivery and daemon settings, unnamed past the first four).
+
 Never run: ``mda``, ``preconnect``, ``postconnect``, ``plugin`` and ``plugout`` are commands; each is reported and
 not imported, and so is a literal ``password``. ``bsmtp FILE`` runs nothing: fetchmail appends the mail to that file
 as batch SMTP instead of delivering it; it is reported and not imported. In a ``defaults`` entry, each of them is
@@ -135,8 +139,16 @@ _BSMTP = (
 _READ = {
     "via": 1, "proto": 1, "protocol": 1, "service": 1, "port": 1, "timeout": 1, "auth": 1, "authenticate": 1,
     "user": 1, "username": 1, "password": 1, "pass": 1, "ssl": 0, "sslproto": 1, "sslcertck": 0,
-    "sslcertfile": 1, "sslfingerprint": 1, "sslcert": 1, "sslkey": 1, "keep": 0, "folder": 1,
+    "sslcertfile": 1, "sslfingerprint": 1, "sslcert": 1, "sslkey": 1, "keep": 0, "folder": 1, "sslcertpath": 1,
+    "sslcommonname": 1,
 }  # fmt: skip
+#: how fetchmail checks a certificate where an account file has no setting for it: said at the account
+_UNHELD_TLS = {
+    "sslcertpath": "fetchmail checks the server certificate against the CA certificates of this folder, and an account "
+    "file names a CA file (tls.ca_file), not a folder",
+    "sslcommonname": "fetchmail checks the server certificate for this name in place of the host name, which an "
+    "account file cannot say",
+}
 #: fetchmail's own set statements (rcfile_y.y: SET ...): those that take a value, after an optional ``=`` (optmap),
 #: and the flags, which alone take a ``no`` before them. No other keyword follows set
 _SET_VALUE = frozenset(["logfile", "idfile", "pidfile", "daemon", "postmaster", "properties"])
@@ -150,7 +162,7 @@ _OTHER = {
     "tracepolls": 0, "dns": 0, "checkalias": 0, "uidl": 0, "is": -1, "to": -1, "smtphost": -1,
     "fetchdomains": -1, "smtpaddress": 1, "smtpname": 1, "antispam": -1, "flush": 0, "limitflush": 0,
     "fetchall": 0, "rewrite": 0, "forcecr": 0, "stripcr": 0, "pass8bits": 0, "dropstatus": 0,
-    "dropdelivered": 0, "mimedecode": 0, "idle": 0, "sslcertpath": 1, "sslcommonname": 1, "fetchlimit": 1,
+    "dropdelivered": 0, "mimedecode": 0, "idle": 0, "fetchlimit": 1,
     "fetchsizelimit": 1, "fastuidl": 1, "batchlimit": 1, "expunge": 1, "limit": 1, "warnings": 1,
     "interface": 1, "monitor": 1, "bad-header": 1,
     "lmtp": 0,  # a delivery mode, no argument: rcfile_y.y's LMTP alone (lmtp ssl is lmtp and ssl)
@@ -996,6 +1008,9 @@ def _account(entry: _Entry, found: Collector) -> None:  # noqa: PLR0912, PLR0915
             tls["fingerprint"] = f"md5:{pin.upper()}"
         elif "no sslcertck" in settings:
             tls["verify"] = False
+    for key, how in _UNHELD_TLS.items():
+        if key in settings:
+            lost.append((settings[key][1], f"{key} {shown(settings[key][0], quotes=True)}: {how}: not imported"))
     if tls:
         server["tls"] = tls
     if "timeout" in settings:

@@ -749,3 +749,26 @@ def test_autoconfig_says_how_thunderbird_reads_a_port_that_is_not_digits(tmp_pat
         f'{xml}:6:5: <incomingServer type="pop3"> pop.example.com left out: "0x3e3" is not a port; Thunderbird '
         "leaves such a server out too",
     ))  # fmt: skip
+
+
+def test_a_fetchmailrc_certificate_folder_and_name_are_said_at_the_account(tmp_path: Path) -> None:
+    # they were counted with fetchmail's delivery and daemon settings ("9 delivery or daemon settings (uidl, no
+    # dns, fetchall, is and 3 more) are not account settings"): a published rc's sslcertpath went unnamed
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(
+        "poll pop.example.com proto POP3 uidl\n"
+        "    user 'alice@example.com' there options keep ssl sslcertck\n"
+        "    sslcertpath /etc/ssl/certs sslcommonname mail.example.net\n"
+    )
+    result = import_paths("fetchmail", [str(rc)], ReadOptions())
+    assert result.warnings == (
+        f'{rc}:3:5: sslcertpath "/etc/ssl/certs": fetchmail checks the server certificate against the CA '
+        "certificates of this folder, and an account file names a CA file (tls.ca_file), not a folder: not imported",
+        f'{rc}:3:32: sslcommonname "mail.example.net": fetchmail checks the server certificate for this name in '
+        "place of the host name, which an account file cannot say: not imported",
+        f"{rc}:1:33: 1 delivery or daemon setting (uidl) is not an account setting: not imported",
+    )
+    assert result.accounts["pop.example.com"]["incoming"] == {
+        "protocol": "pop3", "host": "pop.example.com", "port": 995, "security": "tls", "auth": "password",
+        "username": "alice@example.com", "leave_on_server": True,
+    }  # fmt: skip
