@@ -1062,9 +1062,10 @@ def _account(  # noqa: PLR0912, PLR0915
         )
     data.update(account)
     base = os.path.basename(path)  # work.muttrc -> work (src.muttrc -> src); muttrc, .neomuttrc -> the address
-    # NAME.muttrc is how render names an account's file: NAME as it is (0..muttrc is account "0."); another name is
-    # made up from the file's: ml.rc -> ml, not "ml." (a final dot: MC711)
-    stem = base.removesuffix(".muttrc") if base.endswith(".muttrc") else base.removesuffix("rc").rstrip(".")
+    # NAME.muttrc is how render names an account's file: NAME as it is (0..muttrc is account "0."), and so is
+    # NAME.neomuttrc; another name is made up from the file's: ml.rc -> ml, not "ml." (a final dot: MC711)
+    suffix = next((s for s in (".muttrc", ".neomuttrc") if base.endswith(s) and base != s), None)
+    stem = base.removesuffix(suffix) if suffix else base.removesuffix("rc").rstrip(".")
     by_file = stem.strip(".") not in ("mutt", "neomutt", "") and not by_address
     wanted = stem if by_file else account_address.split("@")[0]
     name = found.add(wanted, data, servers[0][3].location)

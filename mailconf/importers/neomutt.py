@@ -34,11 +34,12 @@ it is in).
 | ``my_hdr From:`` (the From of every message) / other ``my_hdr`` headers (``unmy_hdr`` removes them, as
   in the client) | ``address`` and ``display_name``, in place of ``from``'s / reported, not imported |
 
-The account is named after the file (``work.muttrc`` gives ``work``). Nothing is run, nor expanded outside
-``source``: a backtick command anywhere but in a ``*_pass`` (in a ``*_oauth_refresh_command`` too: the client runs
-it as it reads the file, and its output is the command), a ``$variable``, and a literal password are reported (a
-comment and a warning with the line), never imported, nor their text in place of the value the client would get (the
-setting is as if not set; a ``$`` not followed by a letter or ``{``, as in ``Cost $5``, is text to the client too).
+The account is named after the file (``work.muttrc`` and ``work.neomuttrc`` give ``work``). Nothing is run, nor
+expanded outside ``source``: a backtick command anywhere but in a ``*_pass`` (in a ``*_oauth_refresh_command`` too:
+the client runs it as it reads the file, and its output is the command), a ``$variable``, and a literal password are
+reported (a comment and a warning with the line), never imported, nor their text in place of the value the client
+would get (the setting is as if not set; a ``$`` not followed by a letter or ``{``, as in ``Cost $5``, is text to the
+client too).
 A ``*_pass`` that names a variable (``imap_pass = $my_pass``, ``my_pass`` set by a sourced command) is reported
 as a variable, not as a literal password: the file does not hold the password there.
 A file whose only server URL holds such a command or variable stops the import there (exit 2).

@@ -74,7 +74,9 @@ def test_mutt_a_password_in_single_quotes_is_literal_even_with_a_dollar(tmp_path
 @pytest.mark.parametrize(
     ("file", "name"),
     [("rc.muttrc", "rc"), ("src.muttrc", "src"), ("work.muttrc", "work"), (".muttrc", "alice"), ("muttrc", "alice"),
-     (".neomuttrc", "alice"), ("neomuttrc", "alice")],
+     (".neomuttrc", "alice"), ("neomuttrc", "alice"),
+     # a neomutt user's own naming: it was account "work.neomutt" (found importing public dotfiles)
+     ("work.neomuttrc", "work"), ("0..neomuttrc", "0.")],
 )  # fmt: skip
 def test_a_muttrc_names_its_account_after_the_file(tmp_path: Path, file: str, name: str) -> None:
     # the "rc" of muttrc was also cut from names ending in it: src.muttrc gave "s", rc.muttrc the address
