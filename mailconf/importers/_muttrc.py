@@ -11,7 +11,9 @@ a line still continues); messages name the line of the file. Backticks (a comman
 substitution) and ``$name`` are kept as text and marked, never run: a ``*_pass``
 that is exactly one backtick command becomes ``password_command``; anywhere else
 it is reported. ``$name`` is expanded from the environment in a ``source`` path
-only (a file to read).
+only (a file to read); a ``*_pass`` that is one ``$my_NAME`` alone is the setting
+``my_NAME`` holds at that line (its backtick command, its text), as the client
+expands it when it reads the line.
 """
 
 from __future__ import annotations
@@ -892,6 +894,28 @@ def _after(word: Word, start: int) -> Word:
     )
 
 
+#: the variables whose value is a password (the client logs in with it)
+_PASSWORDS = frozenset(("imap_pass", "pop_pass", "smtp_pass"))
+
+
+def _expanded(name: str, setting: Setting, settings: Mapping[str, Setting], dialect: Dialect) -> Setting:
+    """What ``set NAME = VALUE`` sets: for a ``*_pass`` (or a ``my_`` variable) whose value is one ``$my_OTHER``
+    (or ``${my_OTHER}``) alone, the setting my_OTHER holds at that line, which the client expands as it reads it: a
+    command's output (a backtick command, run when its ``set`` was read), or text, said where it is written. Not
+    when my_OTHER holds a ``$`` of its own, is not set (or unset), or is an environment variable too in mutt, which
+    takes the environment's first: then the value is ``$my_OTHER``, reported as a variable not expanded."""
+    word = setting.word
+    if word is None or not (name in _PASSWORDS or name.startswith("my_")) or len(word.variables) != 1:
+        return setting
+    start, end, variable = word.variables[0]
+    held = settings.get(variable)
+    if (start, end) != (0, len(word.text)) or not variable.startswith("my_") or held is None or held.word is None:
+        return setting
+    if held.word.variables or (dialect.environment_first and variable in os.environ):
+        return setting
+    return held
+
+
 def _set(  # noqa: PLR0917
     verb: str, args: Sequence[Word], where: Location, settings: dict[str, Setting], found: Collector, dialect: Dialect
 ) -> bool:
@@ -917,7 +941,7 @@ def _set(  # noqa: PLR0917
             if value_word is None:
                 raise Unreadable(at, f"set {shown(name)} = has no value", "write a value after =, in quotes")
             name = _RENAMED.get(name, name)
-            settings[name] = Setting(value_word, value_word.text, at)
+            settings[name] = _expanded(name, Setting(value_word, value_word.text, at), settings, dialect)
             continue
         name = word.text
         i += 1
@@ -965,7 +989,13 @@ def _account(  # noqa: PLR0912, PLR0915
     one); ``by_address``: one of several accounts of the file, named after its address, not after the file."""
     #: a value the client takes from a command's output or a variable, which the import cannot know: reported, and
     #: not read as the text it is written as (`whoami` as a user name, a `echo no` as ssl_starttls off)
-    unknowable = {variable: why for variable, setting in settings.items() if (why := _unknowable(variable, setting))}
+    #: a my_ variable a password is (a command, text: _expanded) is said as the password, not as itself
+    passwords = [settings[variable] for variable in _PASSWORDS if variable in settings]
+    unknowable = {
+        variable: why
+        for variable, setting in settings.items()
+        if setting not in passwords and (why := _unknowable(variable, setting))
+    }
     written, settings = settings, {k: v for k, v in settings.items() if k not in unknowable}
     servers: list[tuple[str, dict[str, Any], Protocol, Setting]] = []
     #: side -> what could not be held (location, message): commented once the account has its name

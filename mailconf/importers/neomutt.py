@@ -23,7 +23,7 @@ it is in).
   default): ``starttls-optional`` (reported: render refuses it); both no: ``none`` |
 | ``*_user``, ``imap_login``, ``*_pass = "\`command\`"`` | ``username``: the user the URL names, else
   ``*_user``; for IMAP ``imap_login`` over both, the name the client logs in with; ``password_command`` (never
-  run; mailconf's base64 wrapper is unwrapped) |
+  run; mailconf's base64 wrapper is unwrapped; a ``*_pass = $my_NAME`` whose my_NAME holds the command too) |
 | ``*_authenticators``, ``*_oauth_refresh_command`` | ``auth`` / ``mechanisms``, ``token_command`` |
 | ``pop_delete`` | ``leave_on_server`` (no: true) |
 | ``ssl_ca_certificates_file``, ``ssl_client_cert``, ``ssl_verify_host``, ``ssl_use_tlsv*``,
@@ -40,8 +40,18 @@ the client runs it as it reads the file, and its output is the command), a ``$va
 reported (a comment and a warning with the line), never imported, nor their text in place of the value the client
 would get (the setting is as if not set; a ``$`` not followed by a letter or ``{``, as in ``Cost $5``, is text to the
 client too).
-A ``*_pass`` that names a variable (``imap_pass = $my_pass``, ``my_pass`` set by a sourced command) is reported
-as a variable, not as a literal password: the file does not hold the password there.
+A ``*_pass`` that is one ``$my_NAME`` (or ``${my_NAME}``) alone, unquoted or in double quotes, is what ``my_NAME``
+holds at that line, as neomutt expands it as it reads the line: the last ``set my_NAME`` before it, in the order the
+client reads the files (a sourced file's with ``--follow-source``; a hook's command when it runs, after the whole
+file), unless an ``unset`` or ``reset`` came between. ``set my_pass = "\`pass show mail\`"`` then
+``set imap_pass = $my_pass`` is ``password_command: pass show mail``, as ``set imap_pass = "\`pass show mail\`"``
+is: the client runs the command at the ``set my_pass`` line and its output is the password (checked with
+``neomutt -Q imap_pass``), and neither line is reported. A ``my_NAME`` of text is a literal password, reported at
+its line. Any other ``*_pass`` that names a variable (``my_NAME`` not set before that line, or set by a sourced
+command; text around it, as ``"x$my_pass"``; a ``my_NAME`` whose value names a variable other than a ``my_NAME``
+set so, as ``"$HOME"``) is reported as a variable not expanded, not as a literal password: the file does not hold the
+password there (``'$my_pass'``, in single quotes, is not expanded: a literal password).
+(neomutt looks its own ``my_`` variables up before the environment.)
 A file whose only server URL holds such a command or variable stops the import there (exit 2).
 Commands that are not account settings are counted in one warning, at the first, which names the first four
 kinds the file holds (``bind, color, send-hook, alias and 2 more``).

@@ -79,6 +79,9 @@ class Dialect(NamedTuple):
     #: whether ``set noNAME`` empties a text variable as ``unset NAME`` does (mutt), or changes nothing (neomutt:
     #: "Prefixes 'no' and 'inv' may only be used with bool/quad variables")
     no_empties_text: bool = True
+    #: whether a ``$name`` in a value is looked up in the environment before the user's ``my_`` variables (mutt:
+    #: getenv, then myvar_get), or after them (neomutt)
+    environment_first: bool = True
     #: the real name written for an account without ``display_name``: the variable is always set, because
     #: left unset (or, in neomutt, empty) the client puts the name from /etc/passwd (GECOS) in From:
     no_real_name: str = ""

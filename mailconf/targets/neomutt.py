@@ -161,6 +161,7 @@ DIALECT = _muttlike.Dialect(
     smtp_user=True,
     source_many=True,  # parse_source loops while MoreArgs
     no_empties_text=False,
+    environment_first=False,  # parse_extract_token: its own variables, then my_ variables, then the environment
     source_beside=True,  # source_rc: mutt_path_to_absolute(rcfile, the directory of the file on MuttrcStack)
     # NeoMutt 20220429 takes an empty real_name as unset, and after reading its configuration sets it from
     # /etc/passwd (GECOS): `From: root <a@example.org>`. A single space is kept, and written as nothing:
