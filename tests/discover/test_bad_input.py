@@ -31,6 +31,7 @@ import pytest
 from mailconf.discover.dns import Dns, Mx, bracket_hint, parse_server
 from mailconf.discover.http import context as http_context
 from mailconf.discover.values import MAX_TEXT
+from mailconf.emit import scalar as emit_scalar
 from mailconf.errors import double_quoted
 from tests.conftest import ROOT, need
 from tests.servers import HOST, Dovecot, KeyPair, Script, ScriptedServer, SmtpServer, server_context
@@ -831,6 +832,29 @@ def test_a_local_part_with_a_placeholder_is_not_filled_in_again(discover: Any, r
         "      auth: password",
         '      username: "a%EMAILDOMAIN%"',  # '%' is no plain-scalar character to emit.py
     ]) + "\n", "mailconf: warning: no outgoing server found; add it by hand\n")  # fmt: skip
+
+
+def test_a_username_a_yaml_1_1_reader_takes_for_a_date_is_quoted(discover: Any, rig_certs: RigCerts) -> None:
+    """emit.py quotes what YAML 1.1 or 1.2 would read as no string (``yes``, ``0777``, ``1:30``), but a date was written
+    plain: ``username: 2001-12-14``, which PyYAML (``yaml.safe_load``, YAML 1.1), ruamel.yaml's safe loader and every
+    other reader of YAML 1.1's timestamps take for a date, not the user name the provider's file said."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    yaml.version = (1, 1)
+    body = config(server("imap", "imap.example.test", 993, username="2001-12-14"))
+    with web_and_dns({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf, ["autoconfig.example.test"]) as (_, dns):
+        run = discover(dns, "--no-probe")
+    comment = f"from autoconfig {AUTOCONFIG}; not probed (--no-probe)"
+    warning = "mailconf: warning: no outgoing server found; add it by hand\n"
+    assert run == Run(0, account(incoming=(comment, imaps_at(993, 'username: "2001-12-14"'))), warning)
+    assert yaml.load(run.out)["accounts"]["example.test"]["incoming"]["username"] == "2001-12-14"
+    for stamp in ("2001-1-2", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5", "2001-12-14 21:59:43Z"):
+        assert yaml.load(f"username: {emit_scalar(stamp)}") == {"username": stamp}
+
+
+def imaps_at(port: int, username: str = "") -> str:
+    return f"protocol: imap\nhost: imap.example.test\nport: {port}\nsecurity: tls\nauth: password\n{username}"
 
 
 def test_thousands_of_servers_left_out_are_one_short_line(discover: Any, rig_certs: RigCerts) -> None:
