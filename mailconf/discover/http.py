@@ -8,7 +8,8 @@
 - Redirects are followed only to ``https://``, never to an IP address or
   localhost from another host, and at most :data:`MAX_REDIRECTS` times; the
   body is read in pieces and abandoned past :data:`MAX_BYTES`; every read ends
-  by the run's deadline. A URL or a reason phrase the server chose is shown
+  by the run's deadline. A compressed answer (``Content-Encoding``), or one in
+  a transfer coding other than chunked, is refused, never decoded. A URL or a reason phrase the server chose is shown
   cut (``values.clipped``): a header may be 64 KiB. One refused for a space or a
   control character in it is also in double quotes (``values.clipped_quoted``).
 - ``--ca-file`` adds a trust anchor to the system's.
@@ -160,6 +161,7 @@ def _get(url: str, deadline: float, resolver: Dns, tls: ssl.SSLContext) -> tuple
             location = location.strip(" \t")
         if response.status == 200:
             _refuse_compressed(response)
+            _refuse_transfer_coded(response)
         body = b"" if response.status in _REDIRECTS else _read(response)
         return response.status, response.reason, location, body
     except ssl.SSLCertVerificationError as exc:
@@ -188,6 +190,17 @@ def _refuse_compressed(response: http.client.HTTPResponse) -> None:
     if coding.lower() not in ("", "identity"):
         raise FetchError(f"the answer is compressed (Content-Encoding: {clipped(coding)}), though mailconf asked "
                          "for it uncompressed (Accept-Encoding: identity)")  # fmt: skip
+
+
+def _refuse_transfer_coded(response: http.client.HTTPResponse) -> None:
+    """FetchError when a server sent the answer in a transfer coding other than chunked (``gzip``, ``gzip, chunked``):
+    mailconf sends no TE field, so none may be used (RFC 9112 s7.4), and http.client decodes chunked only when it is
+    the field's whole value, otherwise handing over the bytes as they came, whose `not well-formed (invalid token)`
+    sent the user looking for a broken file. A gzip coding is not decoded, as a Content-Encoding is not."""
+    coding = response.getheader("Transfer-Encoding", "").strip(" \t")
+    if coding.lower() not in ("", "chunked", "identity"):
+        raise FetchError(f"the answer is in a transfer coding mailconf did not ask for (Transfer-Encoding: "
+                         f"{clipped(coding)}); it reads chunked only")  # fmt: skip
 
 
 def _remaining(deadline: float) -> float:

@@ -276,6 +276,44 @@ def test_a_compressed_answer_is_named(coding: str, discover: Any, rig_certs: Rig
     assert run == Run(1, "", nothing_found(dns, "HTTP 404 Not Found"))
 
 
+def transfer_coded(codings: str, body: bytes) -> Any:
+    """200 with ``Transfer-Encoding: codings`` and ``body``, gzip-compressed when the codings name gzip, chunked when
+    they end in chunked (RFC 9112 s6.1: the last coding), else ended by closing the connection."""
+
+    def answer(handler: Any) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/xml")
+        handler.send_header("Transfer-Encoding", codings)
+        handler.end_headers()
+        data = gzip.compress(body) if "gzip" in codings else body
+        chunked = codings.replace(" ", "").lower().endswith("chunked")
+        handler.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(data), data) if chunked else data)
+        handler.close_connection = True
+
+    return answer
+
+
+@pytest.mark.parametrize("codings", ["gzip", "gzip, chunked", "x-gzip,chunked"])
+def test_a_transfer_coding_other_than_chunked_is_named(codings: str, discover: Any, rig_certs: RigCerts) -> None:
+    """mailconf asks for no transfer coding but chunked (it sends no TE field: RFC 9112 s7.4), and http.client decodes
+    chunked only when it is the field's whole value: a body in gzip (alone, or under chunked) was read as it came, gzip
+    bytes or chunk sizes and gzip bytes, and named `line 1:1: not well-formed XML (not well-formed (invalid token))`,
+    which sends the user looking for a broken file, as a Content-Encoding did."""
+    body = config(server("imap", "imap.example.test", 993)).encode()
+    run, dns = served(discover, rig_certs, transfer_coded(codings, body))
+    reason = (
+        f"the answer is in a transfer coding mailconf did not ask for (Transfer-Encoding: {codings}); it reads "
+        "chunked only"
+    )
+    assert run == Run(1, "", nothing_found(dns, reason))
+    with web_and_dns({"/mail/config-v1.1.xml": transfer_coded("Chunked", body)}, rig_certs.leaf,
+                     ["autoconfig.example.test"]) as (_, dns):  # fmt: skip
+        run = discover(dns, "--no-probe")
+    origin = f"from autoconfig {AUTOCONFIG}; not probed (--no-probe)"
+    warning = "mailconf: warning: no outgoing server found; add it by hand\n"
+    assert run == Run(0, account(incoming=(origin, imaps_at(993))), warning)
+
+
 def test_the_rig_web_server_is_quiet_when_a_client_resets(capfd: pytest.CaptureFixture[str]) -> None:
     """A client that resets the connection with the answer unread (as discover does with an answer it refuses) is
     no error of the rig's web server: it printed the reset's traceback into the standard error the discover fixture
