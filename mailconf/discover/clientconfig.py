@@ -64,6 +64,8 @@ def parse(data: bytes, address: str) -> Parsed:
     except (LookupError, ValueError) as exc:  # expat on the declared encoding: unknown (LookupError) or multi-byte
         why = clipped(str(exc))  # names the encoding the document declared, of any length
         raise XmlError(f"the XML declares an encoding that cannot be read ({why}); UTF-8 is expected") from None
+    if root.tag.rpartition("}")[2].lower() == "html":  # a well-formed page (XHTML, a login form): no parse error
+        raise XmlError(_NOT_HTML)
     if root.tag != "clientConfig":
         raise XmlError(f"the document is <{clipped(root.tag)}>, not <clientConfig>")
     provider = root.find("emailProvider")

@@ -98,8 +98,13 @@ def test_entity_bomb(discover: Any, rig_certs: RigCerts) -> None:
     [
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>Ex</title></head><body><p>Hi</body></html>",
         "<html>\n<head><title>404 Not Found</title></head>\n<body><h1>404 Not Found</h1><hr></body>\n</html>",
+        # well-formed, so no parse error to look at the page for: `the document is <html>, not <clientConfig>`, and
+        # for XHTML `the document is <{http://www.w3.org/1999/xhtml}html>, not <clientConfig>`
+        '<html><head><title>Sign in</title></head><body><form action="/login" method="post"/></body></html>',
+        '<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Sign in</title></head>'
+        "<body><p>Your session has expired.</p></body></html>",
     ],
-    ids=["html5-home-page", "not-found-page"],
+    ids=["html5-home-page", "not-found-page", "well-formed-login-page", "xhtml-login-page"],
 )
 def test_an_html_page_is_named(page: str, discover: Any, rig_certs: RigCerts) -> None:
     """A web server that answers every URL sends its home page (or its own "not found" page) with status 200: its

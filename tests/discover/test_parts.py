@@ -191,7 +191,8 @@ def test_hostile_values_are_left_out_with_a_note() -> None:
         (b'<!DOCTYPE c [<!ENTITY e SYSTEM "file:///etc/passwd">]><c>&e;</c>',
          "refused: the XML has a DTD (<!DOCTYPE>) (not allowed in a configuration file)"),
         (b"<clientConfig>", "line 1:15: not well-formed XML (no element found)"),
-        (b"<html><body>Not here</body></html>", "the document is <html>, not <clientConfig>"),
+        (b"<html><body>Not here</body></html>", "the document is an HTML page, not <clientConfig>"),
+        (b"<rss><channel/></rss>", "the document is <rss>, not <clientConfig>"),
         (b"<clientConfig/>", "no <emailProvider> in <clientConfig>"),
         # what the document names is cut as every longer text from the network is (values.clipped)
         (b"<" + b"a" * 100_000 + b"/>", f"the document is <{'a' * 240}... (100000 characters)>, not <clientConfig>"),
@@ -199,7 +200,7 @@ def test_hostile_values_are_left_out_with_a_note() -> None:
          f"the XML declares an encoding that cannot be read (unknown encoding: {'e' * 222}... (100018 characters)); "
          "UTF-8 is expected"),
     ],
-    ids=["dtd", "not-well-formed", "html", "no-provider", "long-root", "long-encoding"],
+    ids=["dtd", "not-well-formed", "html", "another-root", "no-provider", "long-root", "long-encoding"],
 )  # fmt: skip
 def test_refused_documents(text: bytes, message: str) -> None:
     with pytest.raises(XmlError) as caught:
