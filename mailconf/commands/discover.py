@@ -9,7 +9,6 @@ unprobed (nothing written); 2 usage error, or ``-o FILE`` exists without
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -173,10 +172,10 @@ def _timeout(text: str) -> float:
 def _ispdb_url(url: str) -> str:
     import urllib.parse
 
-    scheme, sep, rest = url.partition("://")
-    authority = re.split("[/?#]", rest, maxsplit=1)[0]
-    if sep and "@" in authority:  # never sent (no HTTP authentication), and the URL is in every line and comment
-        bare = f"{scheme}://...@{authority.rpartition('@')[2]}{rest[len(authority) :]}"
+    from ..discover.values import without_userinfo
+
+    bare = without_userinfo(url)
+    if bare != url:  # never sent (no HTTP authentication), and the URL is in every line and comment
         raise UsageError(
             f"--ispdb-url {shown(bare)}: discover sends no user name or password (no HTTP authentication), and "
             "would show them in its output; give the URL without them"

@@ -32,7 +32,7 @@ from typing import NamedTuple, cast
 from .. import __version__
 from ..hostnames import idna_form, looks_like_address
 from .dns import Dns, DnsError
-from .values import clipped, clipped_quoted
+from .values import clipped, clipped_quoted, without_userinfo
 
 #: A configuration file is a few kilobytes; anything past this is refused (an endless body).
 MAX_BYTES = 1024 * 1024
@@ -117,6 +117,13 @@ def _target(url: str, location: str) -> str:
     """Where a redirect to ``location`` goes; FetchError when it is no URL to ask for."""
     try:
         target = urllib.parse.urljoin(url, location)
+    except ValueError as exc:
+        raise FetchError(f"redirected to {clipped(without_userinfo(location))}: not a valid URL "
+                         f"({clipped(str(exc))})") from None  # fmt: skip
+    if without_userinfo(target) != target:  # never sent, and the URL would be shown, password and all
+        raise FetchError(f"redirected to {clipped(without_userinfo(target))}: refused (discover sends no user name "
+                         "or password: no HTTP authentication)")  # fmt: skip
+    try:
         parts = urllib.parse.urlsplit(target)
         parts.port  # noqa: B018 - ValueError when the port is not a number or out of range
     except ValueError as exc:

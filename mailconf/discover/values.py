@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -97,6 +98,17 @@ def clipped_quoted(text: str) -> str:
     """:func:`clipped`, the kept part in double quotes (:func:`~mailconf.errors.double_quoted`): for a URL refused for
     a space or a control character in it, which would otherwise not show where it ends."""
     return cut(text, MAX_TEXT, double_quoted)
+
+
+def without_userinfo(url: str) -> str:
+    """``url`` with the user name and password in its authority, if any, as ``...@``
+    (``https://...@example.com/x``): discover sends neither (no HTTP authentication), and a URL is shown in its
+    lines and comments. ``url`` itself when it has none."""
+    scheme, sep, rest = url.partition("://")
+    authority = re.split("[/?#]", rest, maxsplit=1)[0]
+    if not sep or "@" not in authority:
+        return url
+    return f"{scheme}://...@{authority.rpartition('@')[2]}{rest[len(authority) :]}"
 
 
 class Config(NamedTuple):

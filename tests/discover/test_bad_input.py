@@ -1149,6 +1149,28 @@ def test_a_redirect_to_an_address_or_localhost_is_refused(location: str, discove
 
 
 @pytest.mark.parametrize(
+    ("location", "bare"),
+    [("https://bob:SECRET-PW@autoconfig.example.test/mail/config-v1.1.xml",
+      "https://...@autoconfig.example.test/mail/config-v1.1.xml"),
+     ("//SECRET-USER@autoconfig.example.test/x?a=b", "https://...@autoconfig.example.test/x?a=b"),
+     ("https://bob:SECRET-PW@autoconfig.example.test:0/x", "https://...@autoconfig.example.test:0/x"),
+     ("https://bob:SECRET-PW@autoconfig.example.test:99999/x", "https://...@autoconfig.example.test:99999/x")],
+    ids=["password", "scheme-relative-user", "port-0", "bad-port"],
+)  # fmt: skip
+def test_a_redirect_to_a_url_with_a_user_name_or_password_is_refused_without_showing_them(
+    location: str, bare: str, discover: Any, rig_certs: RigCerts
+) -> None:
+    """A redirect to ``https://bob:pw@host/...`` was followed (the user name and password were not sent: discover
+    does no HTTP authentication), and the URL, password and all, was shown on standard error and written into the
+    account file's comment (``# from autoconfig https://bob:pw@...``), as --ispdb-url is refused for (a provider's
+    redirect to an internal URL with its credentials). It is refused, as the --ispdb-url is, and shown without them."""
+    run, dns = served(discover, rig_certs, redirect(location))
+    reason = f"redirected to {bare}: refused (discover sends no user name or password: no HTTP authentication)"
+    assert run == Run(1, "", nothing_found(dns, reason))
+    assert "SECRET" not in run.err
+
+
+@pytest.mark.parametrize(
     ("host", "shown"),
     [("a b.example.test", "a b.example.test"), ("a\x00b.example.test", "a\\x00b.example.test"),
      ("a\x7fb.example.test", "a\\x7fb.example.test")],
