@@ -32,7 +32,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from .errors import QUOTE_LIMIT, ConfigError, InputError, cut
+from .errors import QUOTE_LIMIT, ConfigError, InputError, counted, cut
 from .settings import Policy, first_few
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def expand(paths: Sequence[str], policy_for: Callable[[Path], Policy]) -> Expand
     for path in paths:
         if path != STDIN and os.path.isdir(path):
             unlisted: list[InputError] = []
-            passed_over: Counter[str] = Counter()
+            passed_over: Counter[str] = Counter()  # files by reason; "folder: NAME" for each folder a .gitignore skips
             found = list(_walk(Path(path), policy_for, unlisted, passed_over))
             errors.extend(unlisted)
             if not found and not unlisted:  # a folder that could not be listed says why there is nothing
@@ -86,9 +86,16 @@ def _nothing_here(path: str, include: Sequence[str], passed_over: Counter[str]) 
     """A folder that yields no account file. When ``exclude`` or a ``.gitignore`` passed over the files ``include``
     selects, it says so: "set include in the settings" was the advice then, and no include brings them back."""
     patterns = _listed(include) or "[], which selects none"
+    folders = [name.removeprefix("folder: ") for name in passed_over if name.startswith("folder: ")]
+    for name in folders:
+        del passed_over[f"folder: {name}"]
     if not passed_over:
-        return InputError(f"{path}: no account files here (include: {patterns}); name a file, or set include in the "
-                          "settings")  # fmt: skip
+        skipped = ""
+        if folders:  # their files were never looked at: build/ in .gitignore, the account files in build/
+            skipped = (f", and a .gitignore passes over {counted(len(folders), 'folder')} here, not looked in "
+                       f"({_listed(folders)})")  # fmt: skip
+        return InputError(f"{path}: no account files here (include: {patterns}){skipped}; name a file, or set include "
+                          "in the settings")  # fmt: skip
     count = passed_over.total()
     by = " and ".join(reason for reason in ("exclude", "a .gitignore") if passed_over[reason])
     change = "them" if len(passed_over) > 1 else by.replace("a .gitignore", "the .gitignore")
@@ -107,9 +114,10 @@ def _walk(
     ignored = _gitignored(top)
     for directory, dirnames, filenames in _top_down(top, unlisted):
         here = Path(directory)
-        dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and not (here / d).is_symlink() and not ignored(here / d, True)
-        )
+        kept = sorted(d for d in dirnames if not d.startswith(".") and not (here / d).is_symlink())
+        dirnames[:] = [d for d in kept if not ignored(here / d, True)]
+        if len(dirnames) < len(kept):
+            passed_over.update(f"folder: {(here / d).relative_to(top).as_posix()}" for d in kept if d not in dirnames)
         policy = policy_for(here)
         try:
             selected = _selector(policy.include, policy.exclude)

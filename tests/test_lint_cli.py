@@ -660,3 +660,25 @@ def test_a_directory_whose_account_files_exclude_passes_over_says_so(repo: Path)
         2, "", "mailconf: team: no account files here: 3 files that include (*.yaml, *.yml) selects are passed over "
         "by exclude and a .gitignore; name a file (a named file is always read), or change them\n",
     )  # fmt: skip
+
+
+def test_a_directory_whose_account_files_are_in_folders_a_gitignore_passes_over_says_so(repo: Path) -> None:
+    """`build/` in .gitignore and the account files in build/: lint never looks in the folder, and the message said
+    only `set include in the settings`, which would not have helped."""
+    for name in ("ops/build/a.yaml", "ops/eu/build/b.yaml", "ops/.cache/c.yaml", "ops/notes.txt"):
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(INSECURE, encoding="utf-8")
+    assert run_mailconf("lint", "ops", cwd=repo) == Outcome(
+        2, "", "mailconf: ops: no account files here (include: *.yaml, *.yml), and a .gitignore passes over 2 folders "
+        "here, not looked in (build, eu/build); name a file, or set include in the settings\n",
+    )  # fmt: skip
+    (repo / "ops" / "build" / "a.yaml").unlink()  # an ignored folder holding no account file is named all the same
+    (repo / "ops" / "eu" / "build" / "b.yaml").unlink()
+    assert run_mailconf("lint", "ops", cwd=repo).stderr.endswith(
+        "(build, eu/build); name a file, or set include in the settings\n"
+    )
+    (repo / ".gitignore").write_text("", encoding="utf-8")
+    assert run_mailconf("lint", "ops", cwd=repo) == Outcome(
+        2, "", "mailconf: ops: no account files here (include: *.yaml, *.yml); name a file, or set include in the "
+        "settings\n",
+    )  # fmt: skip
