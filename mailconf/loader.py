@@ -54,6 +54,7 @@ from .rules import mc005_crlf_line_endings as CRLF
 from .rules import mc701_duplicate_account as DUPLICATE
 from .rules import mc713_bidi_or_invisible_character as INVISIBLE
 from .schema import SECRET_KEYS
+from .utf32 import utf_32
 
 MAX_DEPTH = 64
 MAX_ALIAS_EXPANSION = 1_000_000
@@ -203,12 +204,11 @@ class LoadAbort(Exception):
 
 def _wide_encoding(head: bytes) -> str | None:
     """UTF-16 or UTF-32, detected as YAML 1.2.2 section 5.2 does: by a BOM or by zero bytes."""
-    if head.startswith((b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")):
-        return "UTF-32 (it starts with a UTF-32 byte-order mark)"
+    how = utf_32(head)
+    if how is not None:
+        return f"UTF-32 ({how})"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "UTF-16 (it starts with a UTF-16 byte-order mark)"
-    if len(head) == 4 and (head[:3] == b"\x00\x00\x00" or head[1:] == b"\x00\x00\x00"):
-        return "UTF-32 (its first character is padded with zero bytes)"
     if len(head) >= 2 and (head[0] == 0) != (head[1] == 0):
         return "UTF-16 (its first character is padded with a zero byte)"
     return None

@@ -11,7 +11,9 @@ caught before CI.
 
 from __future__ import annotations
 
+import codecs
 import os
+import re
 import shutil
 import threading
 import time
@@ -175,3 +177,16 @@ def all_strings(node: Any) -> list[str]:
     if isinstance(node, list):
         return [s for item in node for s in all_strings(item)]
     return []
+
+
+def utf_32_forms(xml: str) -> dict[str, bytes]:
+    """``xml`` in UTF-32 as a sender could write it: with a byte-order mark in either order, or without one (XML 1.0
+    Appendix F's ``00 00 00 3C`` and ``3C 00 00 00``), and with its BOM but no encoding declaration."""
+    undeclared = re.sub(r'\s+encoding="[^"]*"', "", xml, count=1)
+    return {
+        "bom-le": codecs.BOM_UTF32_LE + xml.encode("utf-32-le"),
+        "bom-be": codecs.BOM_UTF32_BE + xml.encode("utf-32-be"),
+        "no-bom-le": xml.encode("utf-32-le"),
+        "no-bom-be": xml.encode("utf-32-be"),
+        "bom-le-undeclared": codecs.BOM_UTF32_LE + undeclared.encode("utf-32-le"),
+    }

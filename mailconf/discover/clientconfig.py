@@ -25,6 +25,7 @@ from defusedxml.ElementTree import fromstring
 from ..clientconfig import Skipped, no_domain, read_domain, read_id, read_server
 from ..hostnames import is_dotted_quad, looks_like_address
 from ..model import default_port
+from ..utf32 import utf_32
 from .values import Candidate, clipped, shown
 
 
@@ -50,20 +51,7 @@ class Parsed(NamedTuple):
 
 def parse(data: bytes, address: str) -> Parsed:
     """The servers of a clientConfig document, for ``address``."""
-    try:
-        root = fromstring(data, forbid_dtd=True)
-    except DefusedXmlException as exc:
-        if _HTML.match(data, 0, _SNIFF):  # <!DOCTYPE html>: no attack, a web page
-            raise XmlError(_NOT_HTML) from None
-        raise XmlError(f"refused: the XML {_defused(exc)} (not allowed in a configuration file)") from None
-    except ParseError as exc:
-        if _HTML.match(data, 0, _SNIFF):
-            raise XmlError(_NOT_HTML) from None
-        line, column = exc.position
-        raise XmlError(f"line {line}:{column + 1}: not well-formed XML ({_reason(exc)})") from None
-    except (LookupError, ValueError) as exc:  # expat on the declared encoding: unknown (LookupError) or multi-byte
-        why = clipped(str(exc))  # names the encoding the document declared, of any length
-        raise XmlError(f"the XML declares an encoding that cannot be read ({why}); UTF-8 is expected") from None
+    root = _root(data)
     if root.tag.rpartition("}")[2].lower() == "html":  # a well-formed page (XHTML, a login form): no parse error
         raise XmlError(_NOT_HTML)
     if root.tag != "clientConfig":
@@ -85,6 +73,27 @@ def parse(data: bytes, address: str) -> Parsed:
     return Parsed(tuple(servers), tuple(notes), tuple(dict.fromkeys(domains)))
 
 
+def _root(data: bytes) -> Element:
+    """The document's root element, or XmlError saying why there is none (an HTML page is named as one)."""
+    wide = utf_32(data)  # expat takes it for UTF-16, and finds it "not well-formed" at 1:2
+    if wide is not None:
+        raise XmlError(_unreadable(f"UTF-32: {wide}"))
+    try:
+        root: Element = fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        if _HTML.match(data, 0, _SNIFF):  # <!DOCTYPE html>: no attack, a web page
+            raise XmlError(_NOT_HTML) from None
+        raise XmlError(f"refused: the XML {_defused(exc)} (not allowed in a configuration file)") from None
+    except ParseError as exc:
+        if _HTML.match(data, 0, _SNIFF):
+            raise XmlError(_NOT_HTML) from None
+        line, column = exc.position
+        raise XmlError(f"line {line}:{column + 1}: not well-formed XML ({_reason(exc)})") from None
+    except (LookupError, ValueError) as exc:  # expat on the declared encoding: unknown (LookupError) or multi-byte
+        raise XmlError(_unreadable(clipped(str(exc)))) from None  # it names the declared encoding, of any length
+    return root
+
+
 def _domains(provider: Element) -> tuple[list[str], list[str]]:
     """The domains the file is for, and the notes on those left out; refused as Thunderbird refuses it."""
     read = [read_domain(element) for element in provider.findall("domain")]
@@ -93,6 +102,10 @@ def _domains(provider: Element) -> tuple[list[str], list[str]]:
     if not domains and all(skipped.thunderbird for skipped in dropped):  # a placeholder: for any domain
         raise XmlError(f"{no_domain(dropped)}{f' ({dropped[0]})' if dropped else ''}")
     return domains, [str(skipped) for skipped in dropped]
+
+
+def _unreadable(why: str) -> str:
+    return f"the XML declares an encoding that cannot be read ({why}); UTF-8 is expected"
 
 
 def _defused(exc: DefusedXmlException) -> str:

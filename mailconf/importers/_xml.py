@@ -2,7 +2,8 @@
 
 A file with a DTD (and so any entity declaration: an "entity bomb", an external entity) is
 refused at the ``<!DOCTYPE`` that starts it; XML that is not well-formed at expat's position, and an encoding
-declaration expat cannot read (an unknown or a multi-byte codec) at its value.
+declaration expat cannot read (an unknown or a multi-byte codec) at its value. A file in UTF-32 is refused at 1:1
+as such (:mod:`mailconf.utf32`) before expat, which takes it for UTF-16, calls it not well-formed.
 Each element's line and column are kept, so that a warning or an error can name them.
 
 A file over MAX_XML_BYTES is refused before it is parsed: an autoconfig file or an Autodiscover response is a
@@ -15,11 +16,13 @@ from typing import Any
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 from ..model import Location
+from ..utf32 import utf_32
 from . import Unreadable
 from ._base import read_bytes
 
 #: 100 times the largest provider document; ElementTree and the positions kept take ~70 bytes per byte of ``<a/>``
 MAX_XML_BYTES = 1024 * 1024
+SAVE_AS_UTF_8 = 'save the file as UTF-8 and declare encoding="UTF-8"'
 
 
 class Parsed:
@@ -64,6 +67,10 @@ def parse(path: str, what: str) -> Parsed:
     from defusedxml.ElementTree import DefusedXMLParser
 
     data = read_bytes(path, what, MAX_XML_BYTES)
+    wide = utf_32(data)  # expat takes it for UTF-16, and finds it "not well-formed" at 1:2
+    if wide is not None:
+        raise Unreadable(Location(path, 1, 1), f"the XML declares an encoding that cannot be read (UTF-32: {wide})",
+                         SAVE_AS_UTF_8)  # fmt: skip
     target = _Located()
     parser = DefusedXMLParser(target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     target.expat = parser.parser
@@ -81,8 +88,7 @@ def parse(path: str, what: str) -> Parsed:
                          "remove the <!DOCTYPE> and entity declarations") from None  # fmt: skip
     except (LookupError, ValueError):  # expat asks Python for the declared encoding: unknown, or multi-byte
         where = Location(path, target.expat.CurrentLineNumber, target.expat.CurrentColumnNumber + 1)
-        raise Unreadable(where, "the XML declaration names an encoding that cannot be read",
-                         'save the file as UTF-8 and declare encoding="UTF-8"') from None  # fmt: skip
+        raise Unreadable(where, "the XML declaration names an encoding that cannot be read", SAVE_AS_UTF_8) from None
     except ParseError as exc:
         line, column = exc.position
         raise Unreadable(Location(path, line, column + 1), "not well-formed XML", "fix the XML (xmllint shows where)") \

@@ -53,7 +53,8 @@ leaves those out too (the account file is compared as the responses it renders),
 account as the account file does, found by its address. The XML is
 parsed with defusedxml: a file with a DTD or entities (an "entity bomb") is refused with its line
 and column (exit 2), like XML that is not well-formed or declares an encoding it cannot be read in
-(``UTF-32``, an unknown name), and a root element that is not an Autodiscover response.
+(an unknown name, a multi-byte one such as ``Shift_JIS``, or UTF-32, refused as it is for ``--from autoconfig``:
+UTF-16 is read), and a root element that is not an Autodiscover response.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs
 
 from ..hostnames import DEVIATIONS, idna_form
+from ..utf32 import utf_32
 
 #: Autodiscover (Outlook's POX protocol, [MS-OXDSCLI] 2.2.3): the request and the one response schema served.
 REQUEST_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"
@@ -21,6 +22,8 @@ MOBILESYNC_NS = "http://schemas.microsoft.com/exchange/autodiscover/mobilesync/r
 #: The refusal of a request for another response schema than Outlook's, and of one for ActiveSync's.
 ONLY_OUTLOOK = f"only the response schema {RESPONSE_SCHEMA} is served"
 NO_ACTIVESYNC = f"{ONLY_OUTLOOK}: this server has no ActiveSync (mobilesync)"
+#: The refusal of a body in an encoding expat cannot read: declared (Shift_JIS, UTF-7, an unknown name), or UTF-32.
+UNREADABLE_ENCODING = "the body's declared encoding cannot be read: send UTF-8 (or UTF-16)"
 
 
 class BadRequest(ValueError):
@@ -214,6 +217,8 @@ def autodiscover_address(body: bytes) -> str:
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import fromstring
 
+    if utf_32(body) is not None:  # expat takes it for UTF-16, and finds it "not well-formed"
+        raise BadRequest(UNREADABLE_ENCODING)
     try:
         root = fromstring(body, forbid_dtd=True)
     except DefusedXmlException:
@@ -221,7 +226,7 @@ def autodiscover_address(body: bytes) -> str:
     except ET.ParseError:
         raise BadRequest("the body is not well-formed XML") from None
     except (ValueError, LookupError):  # expat on a declared encoding: multi-byte (Shift_JIS, UTF-7), or unknown
-        raise BadRequest("the body's declared encoding cannot be read: send UTF-8 (or UTF-16)") from None
+        raise BadRequest(UNREADABLE_ENCODING) from None
     if root.tag == f"{{{MOBILESYNC_NS}}}Autodiscover":  # an ActiveSync device (iOS, Android) asking for mobilesync
         raise BadRequest(NO_ACTIVESYNC)
     if root.tag != f"{{{REQUEST_NS}}}Autodiscover":

@@ -4,6 +4,7 @@ server is still found (exit 0), what the network said is shown cut."""
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gzip
 import os
@@ -33,7 +34,7 @@ from mailconf.discover.http import context as http_context
 from mailconf.discover.values import MAX_TEXT
 from mailconf.emit import scalar as emit_scalar
 from mailconf.errors import double_quoted
-from tests.conftest import ROOT, need
+from tests.conftest import ROOT, need, utf_32_forms
 from tests.servers import HOST, Dovecot, KeyPair, Script, ScriptedServer, SmtpServer, server_context
 
 from .conftest import Dnsmasq, RigCerts, WebServer, endless, loopback_address, redirect, web_and_dns, xml
@@ -134,6 +135,34 @@ def test_xml_in_an_encoding_that_cannot_be_read(declared: str, why: str, discove
     run, dns = served(discover, rig_certs, xml(body))
     reason = f"the XML declares an encoding that cannot be read ({why}); UTF-8 is expected"
     assert run == Run(1, "", nothing_found(dns, reason))
+
+
+@pytest.mark.parametrize(
+    ("form", "how"),
+    [("bom-le", "it starts with a UTF-32 byte-order mark"), ("bom-be", "it starts with a UTF-32 byte-order mark"),
+     ("no-bom-le", "its first character is padded with zero bytes"),
+     ("no-bom-be", "its first character is padded with zero bytes"),
+     ("bom-le-undeclared", "it starts with a UTF-32 byte-order mark")],
+)  # fmt: skip
+def test_xml_in_utf_32_is_named(form: str, how: str, discover: Any, rig_certs: RigCerts) -> None:
+    """expat reads no UTF-32, and took its first bytes for UTF-16 before it read the declaration: the file was
+    `line 1:2: not well-formed XML (not well-formed (invalid token))`, as if it were broken."""
+    body = config(server("imap", "imap.example.test", 993)).replace('version="1.0"', 'version="1.0" encoding="utf-32"')
+    run, dns = served(discover, rig_certs, (200, {"Content-Type": "text/xml"}, utf_32_forms(body)[form]))
+    reason = f"the XML declares an encoding that cannot be read (UTF-32: {how}); UTF-8 is expected"
+    assert run == Run(1, "", nothing_found(dns, reason))
+
+
+@pytest.mark.parametrize("bom", [codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE])
+def test_xml_in_utf_16_is_read(bom: bytes, discover: Any, rig_certs: RigCerts) -> None:
+    body = config(server("imap", "imap.example.test", 993)).replace('version="1.0"', 'version="1.0" encoding="utf-16"')
+    data = bom + body.encode("utf-16-le" if bom == codecs.BOM_UTF16_LE else "utf-16-be")
+    with web_and_dns({"/mail/config-v1.1.xml": (200, {"Content-Type": "text/xml"}, data)}, rig_certs.leaf,
+                     ["autoconfig.example.test"]) as (_, dns):  # fmt: skip
+        run = discover(dns, "--no-probe")
+    origin = f"from autoconfig {AUTOCONFIG}; not probed (--no-probe)"
+    warning = "mailconf: warning: no outgoing server found; add it by hand\n"
+    assert run == Run(0, account(incoming=(origin, imaps_at(993))), warning)
 
 
 @pytest.mark.parametrize(

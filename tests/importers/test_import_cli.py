@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import getpass
 import json
 import os
@@ -18,7 +19,7 @@ from mailconf.errors import OutputError, double_quoted
 from mailconf.importers import ReadOptions, Unreadable
 from mailconf.importers._core import import_paths
 from mailconf.targets import mutt, neomutt
-from tests.conftest import EXAMPLES, need
+from tests.conftest import EXAMPLES, need, utf_32_forms
 from tests.targets._fetchmail_client import FetchmailError
 from tests.targets._fetchmail_client import entries as fetchmail_entries
 from tests.targets._fetchmail_client import setting as fetchmail_setting
@@ -836,6 +837,64 @@ def test_bad_input_is_one_located_line_and_exit_2(  # noqa: PLR0917
     path.write_bytes(content.encode(encoding) + (b"\x00" if name == "oddbom.reg" else b""))
     code, out, err = run(capsys, "import", "--from", fmt, str(path))
     assert (code, out, err) == (2, "", f"mailconf: {tmp_path}/{message}\n")
+
+
+#: the smallest file each importer takes: one IMAP server
+PROVIDER_XML = {
+    "autoconfig": '<?xml version="1.0" encoding="utf-8"?>\n<clientConfig version="1.1"><emailProvider id="example.org">'
+    '<domain>example.org</domain><incomingServer type="imap"><hostname>imap.example.org</hostname><port>993</port>'
+    "<socketType>SSL</socketType><username>%EMAILADDRESS%</username>"
+    "<authentication>password-cleartext</authentication></incomingServer></emailProvider></clientConfig>\n",
+    "autodiscover": '<?xml version="1.0" encoding="utf-8"?>\n<Autodiscover xmlns="http://schemas.microsoft.com/exchange/'
+    'autodiscover/responseschema/2006"><Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/'
+    'responseschema/2006a"><Account><AccountType>email</AccountType><Action>settings</Action><Protocol><Type>IMAP'
+    "</Type><Server>imap.example.org</Server><Port>993</Port><SSL>on</SSL></Protocol></Account></Response>"
+    "</Autodiscover>\n",
+}
+UTF_32_HOW = {"bom-le": "it starts with a UTF-32 byte-order mark", "bom-be": "it starts with a UTF-32 byte-order mark",
+              "no-bom-le": "its first character is padded with zero bytes",
+              "no-bom-be": "its first character is padded with zero bytes",
+              "bom-le-undeclared": "it starts with a UTF-32 byte-order mark"}  # fmt: skip
+
+
+@pytest.mark.parametrize("form", sorted(UTF_32_HOW))
+@pytest.mark.parametrize("fmt", sorted(PROVIDER_XML))
+def test_xml_in_utf_32_is_refused_as_an_encoding_that_cannot_be_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str, form: str
+) -> None:
+    """expat reads no UTF-32, and took its first bytes for UTF-16 before it read the declaration: the file was
+    `FILE:1:2: not well-formed XML; fix the XML (xmllint shows where)`, sending its user looking for a broken file."""
+    path = tmp_path / "example.org.xml"
+    path.write_bytes(utf_32_forms(PROVIDER_XML[fmt].replace("utf-8", "utf-32"))[form])
+    code, out, err = run(capsys, "import", "--from", fmt, str(path))
+    assert (code, out, err) == (
+        2,
+        "",
+        f"mailconf: {path}:1:1: the XML declares an encoding that cannot be read "
+        f'(UTF-32: {UTF_32_HOW[form]}); save the file as UTF-8 and declare encoding="UTF-8"\n',
+    )
+
+
+@pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE], ids=["no-bom", "bom-le", "bom-be"])
+@pytest.mark.parametrize("fmt", sorted(PROVIDER_XML))
+def test_xml_in_utf_16_is_imported_as_in_utf_8(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str, bom: bytes
+) -> None:
+    (tmp_path / "8").mkdir()
+    (tmp_path / "16").mkdir()
+    (tmp_path / "8" / "alice@example.org.xml").write_text(PROVIDER_XML[fmt], encoding="utf-8")
+    text = PROVIDER_XML[fmt].replace("utf-8", "utf-16")
+    encoded = text.encode("utf-16-be") if bom == codecs.BOM_UTF16_BE else text.encode("utf-16-le")
+    (tmp_path / "16" / "alice@example.org.xml").write_bytes(bom + encoded)
+    utf_8 = run(capsys, "import", "--from", fmt, str(tmp_path / "8" / "alice@example.org.xml"))
+    utf_16 = run(capsys, "import", "--from", fmt, str(tmp_path / "16" / "alice@example.org.xml"))
+    code, out, err = utf_8
+    assert "host: imap.example.org" in out
+    assert utf_16 == (
+        code,
+        out.replace(f"{tmp_path}/8/", f"{tmp_path}/16/"),
+        err.replace(f"{tmp_path}/8/", f"{tmp_path}/16/"),
+    )
 
 
 def test_a_truncated_prefs_js_imports_what_parses_and_locates_the_error(

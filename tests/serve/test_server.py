@@ -28,7 +28,7 @@ from mailconf.model import Account
 from mailconf.targets.autoconfig import domain_document
 from mailconf.targets.autodiscover import account_response
 from mailconf.targets.mobileconfig import account_profile
-from tests.conftest import need
+from tests.conftest import need, utf_32_forms
 
 from ._server import DEADLINE, OUTLOOK_REQUEST, ROOT, Server, curl, serving, start
 
@@ -1845,6 +1845,21 @@ def test_an_autodiscover_request_in_utf_16_is_answered(server: Server, accounts:
     body.write_bytes(bom + text.encode(encoding))
     answer = curl(f"{server.url}{AUTODISCOVER}", *OUTLOOK, "--data-binary", f"@{body}")
     assert (answer.status, answer.body) == (200, account_response(model_accounts(accounts)["alice"]))
+
+
+def test_an_autodiscover_request_in_utf_32_is_told_to_send_utf_8(server: Server, tmp_path: Path) -> None:
+    """docs/serve.md: expat reads no UTF-32, and took its first bytes for UTF-16 before it read the declaration, so
+    the request was `the body is not well-formed XML`, sending its sender looking for a broken document."""
+    text = OUTLOOK_REQUEST.format(address="alice@example.com").replace("utf-8", "utf-32")
+    answers = {}
+    for form, data in utf_32_forms(text).items():
+        body = tmp_path / f"{form}.xml"
+        body.write_bytes(data)
+        answer = curl(f"{server.url}{AUTODISCOVER}", *OUTLOOK, "--data-binary", f"@{body}")
+        answers[form] = (answer.status, answer.body)
+    refused = (400, b"400 Bad Request: the body's declared encoding cannot be read: send UTF-8 (or UTF-16)\n")
+    assert answers == dict.fromkeys(utf_32_forms(text), refused)
+    healthy(server)
 
 
 @pytest.mark.parametrize(
