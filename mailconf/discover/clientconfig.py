@@ -77,7 +77,7 @@ def _root(data: bytes) -> Element:
     """The document's root element, or XmlError saying why there is none (an HTML page is named as one)."""
     wide = utf_32(data)  # expat takes it for UTF-16, and finds it "not well-formed" at 1:2
     if wide is not None:
-        raise XmlError(_unreadable(f"UTF-32: {wide}"))
+        raise XmlError(f"the XML is in UTF-32 ({wide}), which cannot be read; UTF-8 is expected")
     try:
         root: Element = fromstring(data, forbid_dtd=True)
     except DefusedXmlException as exc:

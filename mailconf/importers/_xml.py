@@ -69,7 +69,7 @@ def parse(path: str, what: str) -> Parsed:
     data = read_bytes(path, what, MAX_XML_BYTES)
     wide = utf_32(data)  # expat takes it for UTF-16, and finds it "not well-formed" at 1:2
     if wide is not None:
-        raise Unreadable(Location(path, 1, 1), f"the XML declares an encoding that cannot be read (UTF-32: {wide})",
+        raise Unreadable(Location(path, 1, 1), f"the XML is in UTF-32 ({wide}), which cannot be read",
                          SAVE_AS_UTF_8)  # fmt: skip
     target = _Located()
     parser = DefusedXMLParser(target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True)

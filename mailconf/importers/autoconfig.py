@@ -61,9 +61,9 @@ An autoconfig file describes a provider, not a person: the address is ``you@DOMA
 asks you to put yours. The XML is parsed with defusedxml: a file with a DTD or entities (an "entity
 bomb") is refused with its line and column (exit 2), like any XML that is not well-formed, or that
 declares an encoding it cannot be read in (an unknown name, or a multi-byte one such as ``Shift_JIS``: save it as
-UTF-8). A file in UTF-32 is refused at 1:1 (``the XML declares an encoding that cannot be read (UTF-32: it starts with
-a UTF-32 byte-order mark)``, or ``its first character is padded with zero bytes`` without a BOM), whatever its
-declaration says: the XML parser reads no UTF-32, and providers write UTF-8. UTF-16 is read.
+UTF-8). A file in UTF-32 is refused at 1:1 (``the XML is in UTF-32 (it starts with a UTF-32 byte-order mark), which
+cannot be read``, or ``its first character is padded with zero bytes`` without a BOM), whatever its declaration
+says: the XML parser reads no UTF-32, and providers write UTF-8. UTF-16 is read.
 """
 
 from __future__ import annotations

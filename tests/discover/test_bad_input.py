@@ -149,7 +149,7 @@ def test_xml_in_utf_32_is_named(form: str, how: str, discover: Any, rig_certs: R
     `line 1:2: not well-formed XML (not well-formed (invalid token))`, as if it were broken."""
     body = config(server("imap", "imap.example.test", 993)).replace('version="1.0"', 'version="1.0" encoding="utf-32"')
     run, dns = served(discover, rig_certs, (200, {"Content-Type": "text/xml"}, utf_32_forms(body)[form]))
-    reason = f"the XML declares an encoding that cannot be read (UTF-32: {how}); UTF-8 is expected"
+    reason = f"the XML is in UTF-32 ({how}), which cannot be read; UTF-8 is expected"
     assert run == Run(1, "", nothing_found(dns, reason))
 
 

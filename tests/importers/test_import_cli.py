@@ -870,8 +870,8 @@ def test_xml_in_utf_32_is_refused_as_an_encoding_that_cannot_be_read(
     assert (code, out, err) == (
         2,
         "",
-        f"mailconf: {path}:1:1: the XML declares an encoding that cannot be read "
-        f'(UTF-32: {UTF_32_HOW[form]}); save the file as UTF-8 and declare encoding="UTF-8"\n',
+        f"mailconf: {path}:1:1: the XML is in UTF-32 ({UTF_32_HOW[form]}), which cannot be read; "
+        'save the file as UTF-8 and declare encoding="UTF-8"\n',
     )
 
 
