@@ -25,10 +25,10 @@ KeyPath = tuple[str, ...]
 
 _PLAIN = re.compile(r"[A-Za-z0-9_./][A-Za-z0-9_./@+~-]*(?:[ :][A-Za-z0-9_./@+~-]+)*")
 #: plain scalars YAML 1.1 or 1.2 would read as something other than a string (booleans, null, numbers, and YAML 1.1's
-#: timestamps: PyYAML's safe_load reads ``2001-12-14`` as a date)
+#: timestamps: PyYAML's safe_load reads ``2001-12-14`` as a date; ``.5_0`` and ``.5e+3`` are floats to both)
 _KEYWORDS = re.compile(
     r"(?i:y|n|yes|no|true|false|on|off|null|~|\.nan|\.inf|-\.inf|\+\.inf)"
-    r"|[-+]?(?:0[xob][0-9a-fA-F_]+|[0-9][0-9_]*(?::[0-5]?[0-9])*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+)"
+    r"|[-+]?(?:0[xob][0-9a-fA-F_]+|[0-9][0-9_]*(?::[0-5]?[0-9])*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+]?[0-9]+)?)"
     r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
     r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?"
 )

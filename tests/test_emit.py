@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ruamel.yaml import YAML
 
 from mailconf import emit
 from mailconf.errors import double_quoted
@@ -87,3 +89,23 @@ def test_a_written_value_shows_its_invisible_characters_as_a_message_does() -> N
     assert emit.scalar(value) == '"evil\\u202emoc.elgoog@example.com \\u200b\\xa0\\ue000"'
     assert emit.scalar(value) == double_quoted(value)
     assert load(emit.dump({"v": value}).encode()).data == {"v": value}
+
+
+#: plain scalars a YAML 1.1 or 1.2 reader takes for a number, a date or a boolean (ruamel.yaml's resolvers, which
+#: PyYAML's match for YAML 1.1): a leading-dot float may hold ``_`` and a signed exponent (``.5_0``, ``.5e+3``)
+NOT_STRINGS = [
+    ".5", ".5_0", "._5", ".5e+3", ".5e-3", ".5e3", "1_000", "0o17", "0b1", "0x_1", "1:20", "190:20:30.15", "1.",
+    "1e5", "2001-12-14", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43Z", "yes", "Off", "y", "NULL", "~",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("version", [(1, 1), (1, 2)])
+def test_what_a_yaml_1_1_or_1_2_reader_takes_for_no_string_is_quoted(version: tuple[int, int]) -> None:
+    """``.5_0`` and ``.5e+3`` were written plain: PyYAML's safe_load and ruamel.yaml read them as floats."""
+    reader = YAML(typ="safe", pure=True)
+    reader.version = version
+    for value in NOT_STRINGS:
+        written = emit.dump({"v": value})
+        assert written == f"v: {double_quoted(value)}\n"
+        assert reader.load(written) == {"v": value}
+        assert load(written.encode()).data == {"v": value}
