@@ -418,6 +418,9 @@ class Hook(NamedTuple):
     pattern: str
     commands: tuple[Command, ...]
     location: Location
+    #: the my_ variables the client expands in the command as it reads the hook line (a ``$my_NAME`` in double
+    #: quotes or none), not when the hook runs, with the setting each held there (None: not set)
+    early: tuple[tuple[str, Setting | None], ...] = ()
 
 
 def _hook(reading: _Reading, verb: str, args: Sequence[Word], where: Location) -> bool:
@@ -447,7 +450,9 @@ def _hook(reading: _Reading, verb: str, args: Sequence[Word], where: Location) -
         Command(tuple(w._replace(column=column) for w in inner.words), Location(where.path, where.line, column))
         for inner in lex(where.path, text.replace("\n", " "))
     )
-    reading.hooks.append(Hook(verb, negated, pattern, commands, where))
+    names = {name for word in args[1:] for _, _, name in word.variables if name.startswith("my_")}
+    early = tuple((name, reading.settings.get(name)) for name in sorted(names))
+    reading.hooks.append(Hook(verb, negated, pattern, commands, where, early))
     return False
 
 
@@ -567,12 +572,12 @@ def _hook_accounts(path: str, reading: _Reading) -> None:
         for number, hook in enumerate(reading.hooks):
             if hook.kind == "folder-hook" and _matches(hook, patterns[number], mailbox, budget, len(mailboxes)):
                 applied.add(number)
-                _run(opened, hook.location.path, hook.commands, 0)
+                _run_hook(opened, hook)
         account = _account_url(mailbox, dialect)
         for number, hook in enumerate(reading.hooks):
             if hook.kind == "account-hook" and _matches(hook, patterns[number], account, budget, len(mailboxes)):
                 applied.add(number)
-                _run(opened, hook.location.path, hook.commands, 0)
+                _run_hook(opened, hook)
         _sending_hooks(reading, opened, patterns, budget, applied, len(mailboxes))
         # what a hook run for one account says is not said again for the next: found.warnings keeps a warning once
         folder = Setting(None, mailbox, where)
@@ -607,7 +612,7 @@ def _sending_hooks(  # noqa: PLR0917
     for number, hook in enumerate(reading.hooks):
         if hook.kind == "account-hook" and _matches(hook, patterns[number], server, budget, mailboxes):
             applied.add(number)
-            _run(opened, hook.location.path, hook.commands, 0)
+            _run_hook(opened, hook)
 
 
 #: an account-hook pattern for an SMTP server: the client runs it when it sends, never for a mailbox
@@ -661,6 +666,8 @@ class _Reading:
     hooks: list[Hook] = dataclasses.field(default_factory=list)
     #: the commands read are a hook's, run for one account: a hook in them is not kept, other commands not counted
     in_hook: bool = False
+    #: the hook run now: the my_ variables the client expanded as it read the hook's line, what they held there
+    early: dict[str, Setting | None] = dataclasses.field(default_factory=dict)
 
 
 def _read_file(reading: _Reading, path: str, depth: int = 0, text: str | None = None) -> bool:
@@ -691,9 +698,18 @@ def _commands(reading: _Reading, path: str, text: str, depth: int) -> bool:
     return _run(reading, path, commands, depth)
 
 
+def _run_hook(opened: _Reading, hook: Hook) -> None:
+    """Run ``hook``'s commands on ``opened``, its ``$my_NAME`` expanded when its line was read what they held there."""
+    opened.early = dict(hook.early)
+    try:
+        _run(opened, hook.location.path, hook.commands, 0)
+    finally:
+        opened.early = {}
+
+
 def _run(reading: _Reading, path: str, commands: Sequence[Command], depth: int) -> bool:
     """Apply ``commands`` (a file's, or a hook's) to what ``reading`` holds; True when a ``source`` in them failed."""
-    dialect, settings, headers, found = reading.dialect, reading.settings, reading.headers, reading.found
+    dialect, headers, found = reading.dialect, reading.headers, reading.found
     #: the commands that are not account settings (bind, macro ...): their names, and where the first is
     other: list[str] = []
     first_other: Location | None = None
@@ -707,7 +723,7 @@ def _run(reading: _Reading, path: str, commands: Sequence[Command], depth: int) 
         verb = command.words[0].text
         args = command.words[1:]
         if verb in ("set", "unset", "reset", "toggle"):
-            failed_here = _set(verb, args, command.location, settings, found, dialect)
+            failed_here = _set(verb, args, command.location, reading, dialect)
             failed = failed or failed_here
         elif verb == "my_hdr" and args:
             headers.append((" ".join(w.text for w in args), command.location))
@@ -898,17 +914,18 @@ def _after(word: Word, start: int) -> Word:
 _PASSWORDS = frozenset(("imap_pass", "pop_pass", "smtp_pass"))
 
 
-def _expanded(name: str, setting: Setting, settings: Mapping[str, Setting], dialect: Dialect) -> Setting:
+def _expanded(name: str, setting: Setting, reading: _Reading, dialect: Dialect) -> Setting:
     """What ``set NAME = VALUE`` sets: for a ``*_pass`` (or a ``my_`` variable) whose value is one ``$my_OTHER``
     (or ``${my_OTHER}``) alone, the setting my_OTHER holds at that line, which the client expands as it reads it: a
     command's output (a backtick command, run when its ``set`` was read), or text, said where it is written. Not
     when my_OTHER holds a ``$`` of its own, is not set (or unset), or is an environment variable too in mutt, which
-    takes the environment's first: then the value is ``$my_OTHER``, reported as a variable not expanded."""
+    takes the environment's first: then the value is ``$my_OTHER``, reported as a variable not expanded. In a hook's
+    command, a my_OTHER the client expanded as it read the hook's line is what it held there (``reading.early``)."""
     word = setting.word
     if word is None or not (name in _PASSWORDS or name.startswith("my_")) or len(word.variables) != 1:
         return setting
     start, end, variable = word.variables[0]
-    held = settings.get(variable)
+    held = reading.early[variable] if variable in reading.early else reading.settings.get(variable)
     if (start, end) != (0, len(word.text)) or not variable.startswith("my_") or held is None or held.word is None:
         return setting
     if held.word.variables or (dialect.environment_first and variable in os.environ):
@@ -916,11 +933,10 @@ def _expanded(name: str, setting: Setting, settings: Mapping[str, Setting], dial
     return held
 
 
-def _set(  # noqa: PLR0917
-    verb: str, args: Sequence[Word], where: Location, settings: dict[str, Setting], found: Collector, dialect: Dialect
-) -> bool:
+def _set(verb: str, args: Sequence[Word], where: Location, reading: _Reading, dialect: Dialect) -> bool:
     """Apply one set, unset, reset or toggle command; True when the client stops at an unknown variable in it, and
     skips the rest of the line."""
+    settings, found = reading.settings, reading.found
     i = 0
     while i < len(args):
         word = args[i]
@@ -941,7 +957,7 @@ def _set(  # noqa: PLR0917
             if value_word is None:
                 raise Unreadable(at, f"set {shown(name)} = has no value", "write a value after =, in quotes")
             name = _RENAMED.get(name, name)
-            settings[name] = _expanded(name, Setting(value_word, value_word.text, at), settings, dialect)
+            settings[name] = _expanded(name, Setting(value_word, value_word.text, at), reading, dialect)
             continue
         name = word.text
         i += 1

@@ -43,8 +43,9 @@ would get (the setting is as if not set; a ``$`` not followed by a letter or ``{
 client too).
 A ``*_pass`` that is one ``$my_NAME`` (or ``${my_NAME}``) alone, unquoted or in double quotes, is what ``my_NAME``
 holds at that line, as mutt expands it as it reads the line: the last ``set my_NAME`` before it, in the order the
-client reads the files (a sourced file's with ``--follow-source``; a hook's command when it runs, after the whole
-file), unless an ``unset`` or ``reset`` came between. ``set my_pass = "\`pass show mail\`"`` then
+client reads the files (a sourced file's with ``--follow-source``; a hook's command in single quotes when it runs,
+after the whole file, but in double quotes, as ``folder-hook URL "set imap_pass = $my_pass"``, at the hook's line,
+where the client expands it), unless an ``unset`` or ``reset`` came between. ``set my_pass = "\`pass show mail\`"`` then
 ``set imap_pass = $my_pass`` is ``password_command: pass show mail``, as ``set imap_pass = "\`pass show mail\`"``
 is: the client runs the command at the ``set my_pass`` line and its output is the password (checked with
 ``mutt -Q imap_pass``), and neither line is reported. A ``my_NAME`` of text is a literal password, reported at

@@ -246,3 +246,34 @@ def test_a_hook_s_password_from_a_variable_is_the_variable_s_command(tmp_path: P
     assert result.warnings == ()
     assert result.accounts["work"]["incoming"] == INCOMING | {"password_command": "echo s3cret"}
     assert result.accounts["work"]["outgoing"] == OUTGOING
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@pytest.mark.parametrize(
+    ("before", "command"),
+    [
+        # my_pass not set when the hook line is read: the hook's command is `set imap_pass = ` (mutt) or keeps the
+        # text $my_pass (neomutt), never the command set after it
+        ("", None),
+        # set before the hook line: that command's output, not the one set after it
+        ('set my_pass = "`echo early`"\n', "echo early"),
+    ],
+)
+def test_a_variable_in_a_double_quoted_hook_command_is_what_it_holds_at_the_hook_line(
+    tmp_path: Path, binary: str, before: str, command: str | None
+) -> None:
+    """mutt and neomutt expand a ``$my_NAME`` in double quotes as they read the hook line (mutt_extract_token), not
+    when the hook runs: ``folder-hook . "source 'echo $my_pass > out |'"`` between ``set my_pass = "`echo early`"``
+    and ``set my_pass = late`` writes ``early`` when a mailbox is opened (both clients, in a terminal). The import
+    took the file's last my_pass, set after the hook line: ``password_command: echo s3cret``."""
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        f"set from = alice@example.com smtp_url = smtps://alice@smtp.example.com/\n{before}"
+        'folder-hook imaps://alice@imap.example.com/ "set imap_pass = $my_pass"\n'
+        'set my_pass = "`echo s3cret`"\n'
+    )
+    result = import_paths(binary, [str(rc)], ReadOptions())
+    hook_line = 3 if before else 2
+    warnings = () if command else (f"{rc}:{hook_line}:45: imap_pass {NOT_EXPANDED}",)
+    assert tuple(str(note) for note in result.warnings) == warnings
+    assert result.accounts["work"]["incoming"] == INCOMING | ({"password_command": command} if command else {})
