@@ -102,13 +102,13 @@ def clipped_quoted(text: str) -> str:
 
 def without_userinfo(url: str) -> str:
     """``url`` with the user name and password in its authority, if any, as ``...@``
-    (``https://...@example.com/x``): discover sends neither (no HTTP authentication), and a URL is shown in its
-    lines and comments. ``url`` itself when it has none."""
-    scheme, sep, rest = url.partition("://")
+    (``https://...@example.com/x``, a scheme-relative ``//...@example.com/x``): discover sends neither (no HTTP
+    authentication), and a URL is shown in its lines and comments. ``url`` itself when it has none."""
+    _, sep, rest = url.partition("//")
     authority = re.split("[/?#]", rest, maxsplit=1)[0]
     if not sep or "@" not in authority:
         return url
-    return f"{scheme}://...@{authority.rpartition('@')[2]}{rest[len(authority) :]}"
+    return f"{url[: len(url) - len(rest)]}...@{authority.rpartition('@')[2]}{rest[len(authority) :]}"
 
 
 class Config(NamedTuple):

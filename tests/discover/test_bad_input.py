@@ -1199,6 +1199,17 @@ def test_a_redirect_to_a_url_with_a_user_name_or_password_is_refused_without_sho
     assert "SECRET" not in run.err
 
 
+def test_a_redirect_to_no_valid_url_without_a_scheme_does_not_show_its_user_name_or_password(
+    discover: Any, rig_certs: RigCerts
+) -> None:
+    """A Location urljoin refuses was shown as it came, password and all, when it had no scheme: without_userinfo
+    looked for ``://`` only (``redirected to //bob:pw@[::1/x: not a valid URL (Invalid IPv6 URL)``)."""
+    run, dns = served(discover, rig_certs, redirect("//bob:SECRET-PW@[::1/x"))
+    reason = "redirected to //...@[::1/x: not a valid URL (Invalid IPv6 URL)"
+    assert run == Run(1, "", nothing_found(dns, reason))
+    assert "SECRET" not in run.err
+
+
 @pytest.mark.parametrize(
     ("host", "shown"),
     [("a b.example.test", "a b.example.test"), ("a\x00b.example.test", "a\\x00b.example.test"),
