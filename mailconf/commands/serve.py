@@ -47,11 +47,14 @@ def parse_bind(text: str) -> tuple[str, int]:
     elif ":" in host and "[" not in host and "]" not in host:
         raise UsageError(f"--bind {shown(text)}: an IPv6 address goes in brackets, [HOST]:PORT, e.g. [::1]:8080")
     digits = port.isascii() and port.isdigit()
-    if colon and host and digits and int(port) > 65535 and "[" not in host and "]" not in host:
-        raise UsageError(f"--bind {shown(text)}: {port} is not a port (0 to 65535; 0 lets the system choose)")
+    significant = port.lstrip("0")
+    # by length first: int() refuses more than 4,300 digits, leading zeros too (ValueError, an internal error)
+    number = int(significant or "0") if digits and len(significant) <= 5 else 65536
+    if colon and host and digits and number > 65535 and "[" not in host and "]" not in host:
+        raise UsageError(f"--bind {shown(text)}: {shown(port)} is not a port (0 to 65535; 0 lets the system choose)")
     if not colon or not host or not digits or "[" in host or "]" in host:
         raise UsageError(f"--bind {shown(text)}: give HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080")
-    return host, int(port)
+    return host, number
 
 
 def _check_host(text: str, host: str, port: int) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from mailconf.commands.serve import parse_bind
 from mailconf.document import load_document
 from mailconf.model import Account
 from mailconf.targets.autoconfig import domain_document
@@ -763,15 +764,24 @@ def test_a_missing_file_and_a_bad_bind_are_usage_errors(tmp_path: Path, accounts
         # said "give HOST:PORT", which it was
         ("127.0.0.1:99999", "127.0.0.1:99999: 99999 is not a port (0 to 65535; 0 lets the system choose)"),
         ("[::1]:065536", "[::1]:065536: 065536 is not a port (0 to 65535; 0 lets the system choose)"),
+        # int() refuses more than 4,300 digits: an internal error (ValueError), exit 3; and the port was shown whole
+        ("127.0.0.1:" + "9" * 5000, f"127.0.0.1:{'9' * 230}... (5010 characters): {'9' * 240}... (5000 characters) "
+         "is not a port (0 to 65535; 0 lets the system choose)"),
     ],
     ids=["not a name", "unclosed bracket", "superscript digit", "Arabic-Indic digits", "IPv6 without brackets",
-         "port above 65535", "IPv6 port above 65535"],
+         "port above 65535", "IPv6 port above 65535", "port of 5000 digits"],
 )  # fmt: skip
 def test_a_bind_host_that_names_no_address_is_a_usage_error(accounts: Path, bind: str, line: str) -> None:
     """waitress raised ValueError("Invalid host/port specified."), an internal error (exit 3) after the file was
     loaded and its warnings printed: now one line before the file is read."""
     done = run_serve("--bind", bind, str(accounts))
     assert (done.returncode, done.stdout, done.stderr) == (2, "", f"mailconf: --bind {line}\n")
+
+
+def test_a_bind_port_of_many_leading_zeros_is_that_port() -> None:
+    # int() refuses a string of more than 4,300 digits, leading zeros too: an internal error (ValueError), exit 3
+    assert parse_bind("127.0.0.1:" + "0" * 5000 + "80") == ("127.0.0.1", 80)
+    assert parse_bind("[::1]:00000") == ("::1", 0)
 
 
 @pytest.mark.parametrize(
