@@ -241,13 +241,12 @@ def bracket_hint(text: str | None) -> str | None:
     if text is None or text.startswith("[") or text.count(":") < 2:
         return None
     host, _, number = text.rpartition(":")
-    try:
-        before = ipaddress.IPv6Address(host)
-        port = _port(number)
+    try:  # the whole text too: ::1:12345 is no address (5 digits), which parse_server refuses
+        before, whole, port = ipaddress.IPv6Address(host), ipaddress.IPv6Address(text), _port(number)
     except ValueError:
         return None
-    return (f"--dns-server {text} is the IPv6 address {ipaddress.IPv6Address(text)} on port 53; for port {port} "
-            f"of {before}, write [{before}]:{port}")  # fmt: skip
+    return (f"--dns-server {text} is the IPv6 address {whole} on port 53; for port {port} of {before}, write "
+            f"[{before}]:{port}")  # fmt: skip
 
 
 def _port(text: str) -> int:

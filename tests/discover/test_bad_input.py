@@ -1386,6 +1386,11 @@ def test_dns_server_with_a_port_outside_brackets_gets_a_hint() -> None:
     )
 
 
-@pytest.mark.parametrize("text", ["::1", "[::1]:5353", "127.0.0.1:5353", "2001:db8::53", "::1:0", "::1:65536", None])
+@pytest.mark.parametrize(
+    "text",
+    # ::1:12345 and ::ffff:192.0.2.1:53 are no IPv6 address at all: IPv6Address raised (AddressValueError)
+    ["::1", "[::1]:5353", "127.0.0.1:5353", "2001:db8::53", "::1:0", "::1:65536", "::1:12345", "::ffff:192.0.2.1:53",
+     None],
+)  # fmt: skip
 def test_no_bracket_hint_where_the_text_is_not_ambiguous(text: str | None) -> None:
     assert bracket_hint(text) is None
