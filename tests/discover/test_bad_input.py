@@ -921,7 +921,12 @@ def test_a_username_a_yaml_1_1_reader_takes_for_a_date_is_quoted(discover: Any, 
     warning = "mailconf: warning: no outgoing server found; add it by hand\n"
     assert run == Run(0, account(incoming=(comment, imaps_at(993, 'username: "2001-12-14"'))), warning)
     assert yaml.load(run.out)["accounts"]["example.test"]["incoming"]["username"] == "2001-12-14"
-    for stamp in ("2001-1-2", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5", "2001-12-14 21:59:43Z"):
+    for stamp in (
+        "2001-1-2t1:02:03",
+        "2001-12-14t21:59:43.10-05:00",
+        "2001-12-14 21:59:43.10 -5",
+        "2001-12-14 21:59:43Z",
+    ):
         assert yaml.load(f"username: {emit_scalar(stamp)}") == {"username": stamp}
 
 
