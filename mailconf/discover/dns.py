@@ -251,6 +251,8 @@ def bracket_hint(text: str | None) -> str | None:
 
 def _port(text: str) -> int:
     # ASCII digits: isdigit() is true of "²", which int() refuses (its own words were the message), and of "٥٣"
-    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 65536:
+    # by length first: int() refuses more than 4,300 digits, leading zeros too, in words of its own
+    significant = text.lstrip("0")
+    if not (text.isascii() and text.isdigit() and len(significant) <= 5) or not 0 < int(significant or "0") < 65536:
         raise ValueError(f"{shown(text)} is not a port (1-65535)")
-    return int(text)
+    return int(significant)

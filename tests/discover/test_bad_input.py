@@ -33,7 +33,7 @@ from mailconf.discover.dns import Dns, Mx, bracket_hint, parse_server
 from mailconf.discover.http import context as http_context
 from mailconf.discover.values import MAX_TEXT
 from mailconf.emit import scalar as emit_scalar
-from mailconf.errors import double_quoted
+from mailconf.errors import double_quoted, shown
 from tests.conftest import ROOT, need, utf_32_forms
 from tests.servers import HOST, Dovecot, KeyPair, Script, ScriptedServer, SmtpServer, server_context
 
@@ -1399,3 +1399,15 @@ def test_dns_server_with_a_port_outside_brackets_gets_a_hint() -> None:
 )  # fmt: skip
 def test_no_bracket_hint_where_the_text_is_not_ambiguous(text: str | None) -> None:
     assert bracket_hint(text) is None
+
+
+@pytest.mark.parametrize("port", ["9" * 5000, "0" * 5000 + "53"], ids=["5,000 digits", "5,000 zeros then 53"])
+def test_a_dns_server_port_of_thousands_of_digits_is_read_or_refused_in_mailconf_s_words(port: str) -> None:
+    """int() refuses more than 4,300 digits: the message was Python's 'Exceeds the limit (4300 digits) for integer
+    string conversion...' (as serve --bind's was an internal error)."""
+    if port.endswith("53"):
+        assert parse_server(f"127.0.0.1:{port}") == ("127.0.0.1", 53)
+        return
+    with pytest.raises(ValueError) as caught:
+        parse_server(f"127.0.0.1:{port}")
+    assert str(caught.value) == f"{shown(port)} is not a port (1-65535)"
