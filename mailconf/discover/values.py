@@ -100,15 +100,22 @@ def clipped_quoted(text: str) -> str:
     return cut(text, MAX_TEXT, double_quoted)
 
 
+#: what urllib.parse (and a browser's URL parser) removes from a URL, wherever it is, before reading it
+_URL_REMOVED = str.maketrans("", "", "\t\r\n")
+
+
 def without_userinfo(url: str) -> str:
     """``url`` with the user name and password in its authority, if any, as ``...@``
     (``https://...@example.com/x``, a scheme-relative ``//...@example.com/x``): discover sends neither (no HTTP
-    authentication), and a URL is shown in its lines and comments. ``url`` itself when it has none."""
-    _, sep, rest = url.partition("//")
+    authentication), and a URL is shown in its lines and comments. ``url`` itself when it has none. The URL is
+    looked at as urllib reads it, without its tabs and line breaks (``/\t/bob:pw@host`` is ``//bob:pw@host``),
+    and one with a user name or password is shown so."""
+    read = url.translate(_URL_REMOVED)
+    _, sep, rest = read.partition("//")
     authority = re.split("[/?#]", rest, maxsplit=1)[0]
     if not sep or "@" not in authority:
         return url
-    return f"{url[: len(url) - len(rest)]}...@{authority.rpartition('@')[2]}{rest[len(authority) :]}"
+    return f"{read[: len(read) - len(rest)]}...@{authority.rpartition('@')[2]}{rest[len(authority) :]}"
 
 
 class Config(NamedTuple):

@@ -1215,6 +1215,18 @@ def test_a_redirect_to_no_valid_url_without_a_scheme_does_not_show_its_user_name
     assert "SECRET" not in run.err
 
 
+def test_a_redirect_to_no_valid_url_with_a_tab_does_not_show_its_user_name_or_password(
+    discover: Any, rig_certs: RigCerts
+) -> None:
+    """urljoin reads a Location without its tabs and line breaks (``/<TAB>/bob:pw@...`` is ``//bob:pw@...``), and
+    without_userinfo looked at it as it came: ``redirected to /\\t/bob:SECRET-PW@[::1/x: not a valid URL``, the
+    password shown. It is shown as urllib reads it, without them."""
+    run, dns = served(discover, rig_certs, redirect("/\t/bob:SECRET-PW@[::1/x"))
+    reason = "redirected to //...@[::1/x: not a valid URL (Invalid IPv6 URL)"
+    assert run == Run(1, "", nothing_found(dns, reason))
+    assert "SECRET" not in run.err
+
+
 @pytest.mark.parametrize(
     ("host", "shown"),
     [("a b.example.test", "a b.example.test"), ("a\x00b.example.test", "a\\x00b.example.test"),
