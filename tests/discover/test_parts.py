@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mailconf.discover import domains
@@ -13,7 +13,7 @@ from mailconf.discover.clientconfig import XmlError, parse
 from mailconf.discover.dns import Srv, parse_server
 from mailconf.discover.engine import _schema_valid
 from mailconf.discover.srv import order
-from mailconf.discover.values import Candidate, Config, NotFound
+from mailconf.discover.values import Candidate, Config, NotFound, without_userinfo
 from mailconf.model import Auth, Protocol, Security
 
 from .rig import config, server
@@ -352,3 +352,35 @@ def test_the_report_says_what_each_lookup_answered_by_the_deadline() -> None:
         ("mx example.test", None, "no answer within the 1 s deadline"),
         ("srv _*._tcp.example.test", None, "no SRV record for example.test"),
     ]
+
+
+#: pieces of a URL as urllib reads it: a tab or a line break anywhere is removed before it is read (urlsplit, urljoin)
+_URL_NOISE = st.sampled_from(["", "", "", "\t", "\n", "\r"])
+_URL_TEXT = st.text(st.sampled_from("abc-.:[]%40é "), max_size=6)
+
+
+@st.composite
+def _urls(draw: st.DrawFn, userinfo: bool) -> str:
+    """A URL (absolute, scheme-relative or relative, as a Location may be), with a user name and a password
+    ``SECRET`` when ``userinfo``, and tabs and line breaks where urllib would remove them."""
+    pieces = [draw(st.sampled_from(["https:", "http:", "HTTPS:", "", " ", "\x01"])), "/", draw(_URL_NOISE), "/"]
+    if userinfo:
+        pieces += [draw(_URL_TEXT), ":", "SEC", draw(_URL_NOISE), "RET", draw(_URL_TEXT), "@"]
+    pieces += [draw(_URL_TEXT), draw(st.sampled_from(["/", "?", "#"])), draw(st.text("ab/?#@:é\t", max_size=8))]
+    return "".join(pieces)
+
+
+@settings(max_examples=300, deadline=None)
+@given(url=_urls(userinfo=True))
+@example(url="https:/\t/:SECRET@/")
+def test_without_userinfo_never_shows_a_password_urllib_would_read(url: str) -> None:
+    """A password in a URL (a redirect's Location, --ispdb-url) is never shown, whatever urllib reads past: a tab or a
+    line break in it, or before the authority."""
+    assert "SECRET" not in without_userinfo(url).translate({ord(c): None for c in "\t\r\n"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(url=_urls(userinfo=False))
+@example(url="https:/\t//@")
+def test_without_userinfo_keeps_a_url_without_one_as_it_is(url: str) -> None:
+    assert without_userinfo(url) == url
