@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
+from ruamel.yaml.resolver import implicit_resolvers
 
 from mailconf import emit
 from mailconf.errors import double_quoted
@@ -109,3 +110,24 @@ def test_what_a_yaml_1_1_or_1_2_reader_takes_for_no_string_is_quoted(version: tu
         assert written == f"v: {double_quoted(value)}\n"
         assert reader.load(written) == {"v": value}
         assert load(written.encode()).data == {"v": value}
+
+
+#: text that YAML 1.1 or 1.2 reads as something other than a string: each of ruamel.yaml's implicit resolvers (a
+#: boolean, a float, an int, null, a timestamp, a merge key...) made into generated text
+_RESOLVED = st.sampled_from([regex for _, _, regex, _ in implicit_resolvers]).flatmap(
+    lambda regex: st.from_regex(regex, fullmatch=True)
+)
+
+
+@pytest.mark.parametrize("version", [(1, 1), (1, 2)])
+@settings(max_examples=200, deadline=None)
+@given(value=st.one_of(st.text(), _RESOLVED), key=st.one_of(st.text(min_size=1, max_size=8), _RESOLVED))
+def test_any_text_is_read_back_as_that_text_by_yaml_1_1_and_1_2(version: tuple[int, int], value: str, key: str) -> None:
+    """Whatever text emit writes, as a key, a value or a list item, ruamel.yaml's YAML 1.1 and 1.2 safe readers
+    (PyYAML's resolvers are YAML 1.1's) and mailconf's own loader read that text back, never another type."""
+    reader = YAML(typ="safe", pure=True)
+    reader.version = version
+    data = {key: value, "list": [value, key]}
+    written = emit.dump(data)
+    assert reader.load(written) == data
+    assert load(written.encode()).data == data
