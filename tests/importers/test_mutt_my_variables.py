@@ -17,6 +17,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mailconf.cli import main
 from mailconf.importers import ReadOptions
@@ -277,3 +279,46 @@ def test_a_variable_in_a_double_quoted_hook_command_is_what_it_holds_at_the_hook
     warnings = () if command else (f"{rc}:{hook_line}:45: imap_pass {NOT_EXPANDED}",)
     assert tuple(str(note) for note in result.warnings) == warnings
     assert result.accounts["work"]["incoming"] == INCOMING | ({"password_command": command} if command else {})
+
+
+#: what a generated file's lines are made of: my_ variables set from a command, from text (``l1``: a literal
+#: password, never a command's output) or from another, unset or reset, and the passwords set from them
+_NAMES = st.sampled_from(["my_pass", "my_a"])
+_COMMANDS = st.sampled_from(["c1", "c2"])
+_PASSWORDS = st.sampled_from(["imap_pass", "smtp_pass"])
+_REFERENCES = _NAMES.flatmap(lambda name: st.sampled_from([f"${name}", f'"${name}"', f"${{{name}}}", f'"${{{name}}}"']))
+_LINES = st.one_of(
+    st.builds('set {} = "`echo {}`"\n'.format, _NAMES, _COMMANDS),
+    st.builds('set {}="`echo {}`"; set {} = {}\n'.format, _NAMES, _COMMANDS, _PASSWORDS, _REFERENCES),
+    st.builds('set {} = "a`echo {}`"\n'.format, _NAMES, _COMMANDS),
+    st.builds('set {} = "`echo {}`" {} = {}\n'.format, _NAMES, _COMMANDS, _PASSWORDS, _REFERENCES),
+    st.builds("set {} = x{}\n".format, _PASSWORDS, _REFERENCES),
+    st.builds("set {} = `echo {}`\n".format, _NAMES, _COMMANDS),
+    st.builds("set {} = '`echo {}`'\n".format, _NAMES, _COMMANDS),
+    st.builds("set {} = {}\n".format, _NAMES, st.sampled_from(["l1", "l2"])),
+    st.builds("{} {}\n".format, st.sampled_from(["unset", "reset"]), _NAMES),
+    st.builds("set {} = {}\n".format, _NAMES, _REFERENCES),
+    st.builds("set {} = {}\n".format, _PASSWORDS, _REFERENCES),
+)
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(_LINES, min_size=1, max_size=6).map("".join))
+def test_a_password_imported_from_a_variable_is_what_the_client_reads(
+    tmp_path_factory: pytest.TempPathFactory, binary: str, lines: str
+) -> None:
+    """For generated files of my_ variables and passwords set from them: a password imported as a command is one
+    whose output is the password the real client reads (``-Q``), and one not imported is no command's output."""
+    need(binary)
+    tmp_path = tmp_path_factory.mktemp(binary)
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(ACCOUNT + lines)
+    real = _query(binary, rc, tmp_path / "home")
+    imported, _ = _imported(binary, rc)
+    for side, name in (("incoming", "imap_pass"), ("outgoing", "smtp_pass")):
+        command = imported[side]
+        if command is None:
+            assert real[name] not in {"c1", "c2"}, (side, real)
+        else:
+            assert command == f"echo {real[name]}", (side, real)
