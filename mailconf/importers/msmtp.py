@@ -1,11 +1,12 @@
 r"""``mailconf import --from msmtp ~/.msmtprc`` reads an msmtp configuration: one account per
 ``account`` block that names a ``host``, with ``defaults`` and ``account NAME : OTHER`` inheritance
 applied as msmtp applies them. ``account default : NAME``, which sets nothing itself, picks msmtp's default and is
-skipped where that is one of the accounts it names as it is; where it is none of them (two accounts merged, or a
-``defaults`` section changed after NAME), it is the account ``default``. A command after it that the account file
-has no place for (``account default : work`` then ``logfile ~/.msmtp.log``, as published msmtprc files end) is
-reported at its line and does not make it another account: it was imported as ``default``, a second account with
-work's very server (lint: MC702).
+skipped where that is one of the accounts it names as it is, or imports as one of them (a setting restated with the
+value it has, ``tls on`` after ``account default : work`` where work has it on, changes nothing); where it is none of
+them (two accounts merged, or a ``defaults`` section changed after NAME), it is the account ``default``. A command
+after it that the account file has no place for (``account default : work`` then ``logfile ~/.msmtp.log``, as
+published msmtprc files end) is reported at its line and does not make it another account: it was imported as
+``default``, a second account with work's very server (lint: MC702).
 
 | msmtprc | account file |
 |---|---|
@@ -97,11 +98,10 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
     return found.result()
 
 
-def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
+def _read_file(path: str, found: Collector) -> None:
     text = read_text(path, "an msmtp configuration file (~/.msmtprc)", refused_by="msmtp")
     defaults: Settings = {}
     blocks: dict[str, tuple[Settings, Location]] = {}
-    own: dict[str, int] = {}  # settings an account sets itself: `account default : work` sets none
     inherits: dict[str, list[str]] = {}  # the accounts defined before it that an account inherits from
     current: Settings = defaults
     for number, raw in enumerate(text.split("\n"), 1):
@@ -131,14 +131,11 @@ def _read_file(path: str, found: Collector) -> None:  # noqa: PLR0912
                 current.update(blocks[parent][0])
             inherits[name] = parents
             blocks[name] = (current, where)
-            own[name] = 0
         else:
             current[command] = (argument, where)
-            if current is not defaults and command in _READ:
-                own[name] += 1
     imported: dict[str, str] = {}  # each account imported: the name it has in the account file
     for name, (settings, where) in blocks.items():
-        if name == "default" and not own[name] and _picks(settings, inherits[name], blocks, imported, found):
+        if name == "default" and _picks(settings, inherits[name], blocks, imported, found):
             continue  # only chooses msmtp's default account: one of the others, as the account file has it
         if "host" not in settings:
             if name != "default":
@@ -163,11 +160,11 @@ def _picks(
 ) -> bool:
     """Whether ``account default : PARENT, ...`` is one of its parents as the account file has it (it only picks
     msmtp's default account); what it sets of its own (a ``logfile``) is then said at the account it is."""
-    same = next((parent for parent in parents if _held(settings) == _held(blocks[parent][0])), None)
+    same = next((parent for parent in parents if _same(parent, settings, blocks[parent][0])), None)
     if same is None:
         return False
     for command, (argument, at) in settings.items():
-        if blocks[same][0].get(command) != (argument, at):
+        if command not in _READ and blocks[same][0].get(command) != (argument, at):
             message = f"msmtp's {shown(command)} has no place in an account file"
             if same in imported:
                 found.lost(at, ("accounts", imported[same], "outgoing"), message)
@@ -180,6 +177,23 @@ def _held(settings: Settings) -> Settings:
     """What the import reads of an account's settings: two accounts that differ only in the rest (a ``logfile``, an
     ``aliases`` file) are one account to the account file."""
     return {command: value for command, value in settings.items() if command in _READ}
+
+
+#: what the import reads and says of an account without putting it into the account (a literal password, an eval, a
+#: tls_priorities it knows no version of, protocol lmtp): an account that differs in them is another account
+_SAID = frozenset(["password", "eval", "tls_priorities", "protocol"])
+
+
+def _same(parent: str, settings: Settings, parents: Settings) -> bool:
+    """Whether an account of ``settings`` is the one of ``parents`` (named ``parent``) to the account file: the same
+    commands the import reads, or the same account imported from them (``tls off``, ``port 25`` or ``from`` restated
+    with the value they have: msmtp's default account is then that very account)."""
+    if _held(settings) == _held(parents):
+        return True
+    if "host" not in settings or "host" not in parents:
+        return False
+    said = [{command: value for command, value in s.items() if command in _SAID} for s in (settings, parents)]
+    return said[0] == said[1] and _entry(parent, settings) == _entry(parent, parents)
 
 
 def _account_line(
@@ -289,7 +303,19 @@ def _argument(rest: str) -> str:
     return value
 
 
-def _account(wanted: str, settings: Settings, where: Location, found: Collector) -> str:  # noqa: PLR0912, PLR0915
+def _account(wanted: str, settings: Settings, where: Location, found: Collector) -> str:
+    entry, guessed = _entry(wanted, settings)
+    name = found.add(wanted, entry, where)
+    base = ("accounts", name)
+    if guessed:
+        found.lost(where, (*base, "address"), "msmtp names no from address here: this address is a guess, check it")
+    _unheld(settings, name, entry["outgoing"]["security"] != "none", found)
+    return name
+
+
+def _entry(wanted: str, settings: Settings) -> tuple[dict[str, Any], bool]:  # noqa: PLR0912, PLR0915
+    """The account ``settings`` import to, named ``wanted``, and whether its address is a guess."""
+
     def value(command: str) -> str | None:
         return settings[command][0] if command in settings else None
 
@@ -346,12 +372,7 @@ def _account(wanted: str, settings: Settings, where: Location, found: Collector)
     if not address:
         address = guess_address(user, wanted, server["host"])
         guessed = not is_address(user)
-    name = found.add(wanted, {"address": address, "outgoing": server}, where)
-    base = ("accounts", name)
-    if guessed:
-        found.lost(where, (*base, "address"), "msmtp names no from address here: this address is a guess, check it")
-    _unheld(settings, name, tls, found)
-    return name
+    return {"address": address, "outgoing": server}, guessed
 
 
 def _unheld(settings: Settings, name: str, tls: bool, found: Collector) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from mailconf.importers import ReadOptions
 from mailconf.importers._core import import_paths, read
 
@@ -81,3 +83,24 @@ def test_account_default_with_a_setting_of_its_own_is_still_an_account(tmp_path:
         ("default", 2525),
     ]
     assert result.warnings == (f"{rc}:9:1: msmtp's logfile has no place in an account file",)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    ["account default : gmail\ntls on\nport 587\n", "defaults\ntls_starttls on\n\naccount default : gmail\n",
+     "account default : gmail\nauth on\nuser a@example.com\nlogfile ~/.msmtp.log\n"],
+    ids=["restated", "defaults-restated", "restated-and-logfile"],
+)  # fmt: skip
+def test_account_default_that_restates_what_it_has_is_the_account_it_names(tmp_path: Path, lines: str) -> None:
+    """``tls on`` or ``port 587`` after ``account default : gmail``, where gmail has them already, made ``default``
+    an account of its own, gmail's very server under another name (lint: MC702 duplicate-endpoint): any setting the
+    import reads counted as a difference. It is compared with gmail on the account each imports to."""
+    rc = tmp_path / "msmtprc"
+    rc.write_text(
+        "account gmail\nhost smtp.gmail.com\nport 587\ntls on\nauth on\nfrom a@example.com\nuser a@example.com\n\n"
+        + lines
+    )
+    result = import_paths("msmtp", [str(rc)], ReadOptions())
+    assert list(result.accounts) == ["gmail"]
+    logfile = [f"{rc}:12:1: msmtp's logfile has no place in an account file"] if "logfile" in lines else []
+    assert list(result.warnings) == logfile
