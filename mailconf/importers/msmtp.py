@@ -1,11 +1,13 @@
 r"""``mailconf import --from msmtp ~/.msmtprc`` reads an msmtp configuration: one account per
 ``account`` block that names a ``host``, with ``defaults`` and ``account NAME : OTHER`` inheritance
-applied as msmtp applies them. ``account default : NAME``, which sets nothing itself, picks msmtp's default and is
-skipped where that is one of the accounts it names as it is, or imports as one of them (a setting restated with the
-value it has, ``tls on`` after ``account default : work`` where work has it on, changes nothing); where it is none of
-them (two accounts merged, or a ``defaults`` section changed after NAME), it is the account ``default``. A command
-after it that the account file has no place for (``account default : work`` then ``logfile ~/.msmtp.log``, as
-published msmtprc files end) is reported at its line and does not make it another account: it was imported as
+applied as msmtp applies them: an account inherits what each account it names set itself or inherited, in order, not
+what that one had from ``defaults`` (``account c : a, b`` has a's port where b sets none). ``account default :
+NAME``, which sets nothing itself, picks msmtp's default and is skipped where that is one of the accounts it names as
+it is, or imports as one of them (a setting restated with the value it has, ``tls on`` after ``account default :
+work`` where work has it on, changes nothing); where it is none of them (two accounts merged, or a ``defaults``
+section changed after NAME), it is the account ``default``. A command after it that the account file has no place for
+(``account default : work`` then ``logfile ~/.msmtp.log``, as published msmtprc files end) is reported at its line
+and does not make it another account: it was imported as
 ``default``, a second account with work's very server (lint: MC702).
 
 | msmtprc | account file |
@@ -103,7 +105,11 @@ def _read_file(path: str, found: Collector) -> None:
     defaults: Settings = {}
     blocks: dict[str, tuple[Settings, Location]] = {}
     inherits: dict[str, list[str]] = {}  # the accounts defined before it that an account inherits from
+    #: what each account sets itself or has from the accounts it inherits from, not from defaults: what msmtp hands on
+    #: to an account that inherits from it (account_merge copies the settings an account's mask holds)
+    handed: dict[str, Settings] = {}
     current: Settings = defaults
+    mine: Settings = {}  # what the account being read hands on (nothing, in a defaults section)
     for number, raw in enumerate(text.split("\n"), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -123,16 +129,18 @@ def _read_file(path: str, found: Collector) -> None:
         _check(command, argument, arguments_at)
         command = _ALIASES.get(command, command)
         if command == "defaults":
-            current = defaults
+            current, mine = defaults, {}
         elif command == "account":
             name, parents = _account_line(argument, blocks, where, arguments_at)
-            current = dict(defaults)
-            for parent in parents:
-                current.update(blocks[parent][0])
+            mine = {}
+            for parent in parents:  # `account c : a, b`: b's own port wins over a's, a's over the defaults'
+                mine.update(handed[parent])
+            current = defaults | mine
             inherits[name] = parents
             blocks[name] = (current, where)
+            handed[name] = mine
         else:
-            current[command] = (argument, where)
+            current[command] = mine[command] = (argument, where)
     imported: dict[str, str] = {}  # each account imported: the name it has in the account file
     for name, (settings, where) in blocks.items():
         if name == "default" and _picks(settings, inherits[name], blocks, imported, found):

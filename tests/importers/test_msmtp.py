@@ -104,3 +104,21 @@ def test_account_default_that_restates_what_it_has_is_the_account_it_names(tmp_p
     assert list(result.accounts) == ["gmail"]
     logfile = [f"{rc}:12:1: msmtp's logfile has no place in an account file"] if "logfile" in lines else []
     assert list(result.warnings) == logfile
+
+
+def test_an_account_inherits_what_its_parents_set_not_what_they_have_from_defaults(tmp_path: Path) -> None:
+    """msmtp hands on to ``account c : b, o`` what each parent set itself or inherited (its mask), not what it has
+    from ``defaults``: ``msmtp -a c --pretend`` prints o's host and b's port 2525 (from a). The import took o's
+    whole settings, defaults and all, over b's: port 587, the defaults'."""
+    rc = tmp_path / "msmtprc"
+    rc.write_text(
+        "defaults\nport 587\n\naccount a\nhost a.example.org\nfrom a@example.org\nport 2525\n\naccount b : a\n\n"
+        "account o\nhost o.example.org\nfrom a@example.org\n\naccount c : b, o\n"
+    )
+    result = import_paths("msmtp", [str(rc)], ReadOptions())
+    assert {name: (a["outgoing"]["host"], a["outgoing"]["port"]) for name, a in result.accounts.items()} == {
+        "a": ("a.example.org", 2525),
+        "b": ("a.example.org", 2525),
+        "o": ("o.example.org", 587),
+        "c": ("o.example.org", 2525),
+    }
