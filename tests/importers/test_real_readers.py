@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from mailconf.cli import main
 from mailconf.document import build_model
@@ -126,6 +128,64 @@ def test_msmtp_default_account_is_left_out_only_where_it_is_another_account(tmp_
     expected = msmtp_view(default.outgoing, default.address)
     assert {k: real[k] for k in expected} == expected
     assert all(real != pretend(rc, name, tmp_path) for name in ("work", "fast"))
+
+
+#: lines of an msmtprc's accounts, its defaults, and what may follow ``account default : ...``: what the import reads
+#: (host, port, tls, user, from...) and what it has no place for (logfile, syslog)
+_MSMTP_LINES = st.sampled_from([
+    "host smtp.example.com", "host smtp.example.net", "port 587", "port 2525", "tls on", "tls off",
+    "tls_starttls off", "tls_starttls on", "auth on", "auth off", "auth plain", "user alice", "user bob",
+    "from alice@example.com", "from bob@example.com", "timeout 30", "logfile ~/.msmtp.log", "syslog LOG_MAIL",
+])  # fmt: skip
+_MSMTP_BLOCK = st.lists(_MSMTP_LINES, max_size=4).map(lambda lines: "".join(f"{line}\n" for line in lines))
+
+
+def _msmtp_reads(rc: Path, account: str, view: dict[str, str], home: Path) -> dict[str, str]:
+    """What ``msmtp --pretend`` prints for ``account``, on the keys of ``view``; tls_starttls only with TLS on (with
+    tls off, msmtp prints what it holds, which makes no difference)."""
+    real = pretend(rc, account, home)
+    return {k: view[k] if k == "tls_starttls" and real["tls"] == "off" else real[k] for k in view}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    blocks=st.tuples(_MSMTP_BLOCK, _MSMTP_BLOCK, _MSMTP_BLOCK, _MSMTP_BLOCK),
+    names=st.sampled_from(["work", "other", "work, other", "other, work"]),
+)
+@example(blocks=("", "", "", "tls off\n"), names="work")  # tls restated as it is: default was a second work
+@example(blocks=("", "", "", "tls_starttls off\n"), names="work")  # with tls off, starttls is no difference
+@example(blocks=("port 587\n", "port 2525\n", "", ""), names="work, other")  # work's port, not the defaults'
+def test_msmtp_default_account_is_imported_as_msmtp_reads_it(
+    tmp_path_factory: pytest.TempPathFactory, blocks: tuple[str, str, str, str], names: str
+) -> None:
+    """For generated msmtprc files ending ``account default : NAMES`` and lines of its own: each account imported is
+    what msmtp reads for it; ``default`` is imported only where it differs from every account it names in what the
+    import reads, and left out only where it is one of them."""
+    defaults, work, other, own = blocks
+    tmp_path = tmp_path_factory.mktemp("msmtp")
+    rc = tmp_path / "msmtprc"
+    rc.write_text(
+        f"defaults\n{defaults}\naccount work\nhost smtp.example.org\nfrom alice@example.org\n{work}\n"
+        f"account other\nhost smtp.example.org\nfrom alice@example.org\n{other}\naccount default : {names}\n{own}"
+    )
+    rc.chmod(0o600)
+    try:
+        result = import_paths("msmtp", [str(rc)], ReadOptions())
+    except Unreadable:
+        return  # nothing imported
+    model = build_model({"version": 1, "accounts": dict(result.accounts)})
+    views = {}
+    for account in model.accounts:
+        assert account.outgoing is not None
+        views[account.name] = msmtp_view(account.outgoing, account.address)
+        # msmtp prints the user the file names, with auth off too; the model's default (the address) is not in it
+        views[account.name]["user"] = result.accounts[account.name]["outgoing"].get("username", "(not set)")
+        assert _msmtp_reads(rc, account.name, views[account.name], tmp_path) == views[account.name], account.name
+    if "default" in views:
+        # one it does not name may be the same (``account default : work`` then other's host): it is not compared
+        assert all(views["default"] != views[name] for name in names.split(", ") if name in views)
+    else:
+        assert any(_msmtp_reads(rc, "default", view, tmp_path) == view for view in views.values())
 
 
 FETCHMAILRC = """\
