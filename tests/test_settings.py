@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
+from mailconf import emit
 from mailconf.errors import ConfigError
 from mailconf.model import Severity
-from mailconf.settings import Policy, PolicyFinder, discover, load_policy
+from mailconf.settings import KEYS, Policy, PolicyFinder, discover, load_policy
 from tests.test_cli import INSECURE, Outcome, run_mailconf
 
 MC101 = (
@@ -824,3 +827,39 @@ def test_severity_parse_names_no_text_the_settings_quote_it(text: str) -> None:
     with pytest.raises(ValueError) as raised:
         Severity.parse(text)
     assert str(raised.value) == "unknown severity: use info, warning or error"
+
+
+def _toml_key(text: str) -> str:
+    """``text`` as a TOML basic string: a control character, ``"`` and ``\\`` escaped."""
+    return '"' + "".join(f"\\u{ord(c):04x}" if ord(c) < 0x20 or c in '\x7f"\\' else c for c in text) + '"'
+
+
+#: setting names, written and unknown: near misses, YAML's booleans and numbers, names that sort otherwise (k10, k2)
+_SETTING_NAMES = st.one_of(
+    st.sampled_from([*KEYS, "verbose", "colour", "k1", "k10", "k2", "yes", "1", "Fail-Level", "include ", "a b"]),
+    st.text(min_size=1, max_size=6),
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(_SETTING_NAMES, min_size=1, max_size=14, unique=True), toml=st.booleans())
+def test_unknown_settings_are_listed_in_the_file_s_order_at_the_first(
+    tmp_path_factory: pytest.TempPathFactory, names: list[str], toml: bool
+) -> None:
+    """For generated .mailconf.yaml and pyproject.toml files: the unknown settings are named in the order written
+    (the first ten), and the message is located at the line of the first one."""
+    unknown = [name for name in names if name not in KEYS]
+    assume(unknown)
+    directory = tmp_path_factory.mktemp("settings")
+    if toml:
+        path = directory / "pyproject.toml"
+        path.write_text("[tool.mailconf]\n" + "".join(f"{_toml_key(name)} = 1\n" for name in names), "utf-8")
+    else:
+        path = directory / ".mailconf.yaml"
+        path.write_text("".join(f"{emit.scalar(name)}: 1\n" for name in names), "utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_policy(str(path))
+    line = names.index(unknown[0]) + 1 + toml
+    more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+    noun = "settings" if len(unknown) > 1 else "setting"
+    assert str(info.value).startswith(f"{path}:{line}:1: unknown {noun} {', '.join(unknown[:10])}{more};")
