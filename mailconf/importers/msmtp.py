@@ -7,8 +7,8 @@ it is, or imports as one of them (a setting restated with the value it has, ``tl
 work`` where work has it on, changes nothing); where it is none of them (two accounts merged, or a ``defaults``
 section changed after NAME), it is the account ``default``. A command after it that the account file has no place for
 (``account default : work`` then ``logfile ~/.msmtp.log``, as published msmtprc files end) is reported at its line
-and does not make it another account: it was imported as
-``default``, a second account with work's very server (lint: MC702).
+and does not make it another account: it was imported as ``default``, a second account with work's very server
+(lint: MC702).
 
 | msmtprc | account file |
 |---|---|
