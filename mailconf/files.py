@@ -54,7 +54,7 @@ def expand(paths: Sequence[str], policy_for: Callable[[Path], Policy]) -> Expand
     for path in paths:
         if path != STDIN and os.path.isdir(path):
             unlisted: list[InputError] = []
-            passed_over: Counter[str] = Counter()  # files by reason; "folder: NAME" for each folder a .gitignore skips
+            passed_over = _PassedOver(Counter(), [])
             found = list(_walk(Path(path), policy_for, unlisted, passed_over))
             errors.extend(unlisted)
             if not found and not unlisted:  # a folder that could not be listed says why there is nothing
@@ -82,23 +82,30 @@ def _listed(patterns: Sequence[str]) -> str:
     return first_few(patterns, lambda pattern: cut(pattern, QUOTE_LIMIT, str))
 
 
-def _nothing_here(path: str, include: Sequence[str], passed_over: Counter[str]) -> InputError:
+class _PassedOver(NamedTuple):
+    """What a walk passed over, for the line of a folder that yields nothing."""
+
+    #: the files ``include`` selects that were passed over all the same, by reason (``exclude``, ``a .gitignore``)
+    files: Counter[str]
+    #: the folders a ``.gitignore`` passes over (relative to the folder walked), never looked in
+    folders: list[str]
+
+
+def _nothing_here(path: str, include: Sequence[str], passed_over: _PassedOver) -> InputError:
     """A folder that yields no account file. When ``exclude`` or a ``.gitignore`` passed over the files ``include``
     selects, it says so: "set include in the settings" was the advice then, and no include brings them back."""
     patterns = _listed(include) or "[], which selects none"
-    folders = [name.removeprefix("folder: ") for name in passed_over if name.startswith("folder: ")]
-    for name in folders:
-        del passed_over[f"folder: {name}"]
-    if not passed_over:
+    reasons, folders = passed_over
+    if not reasons:
         skipped = ""
         if folders:  # their files were never looked at: build/ in .gitignore, the account files in build/
             skipped = (f", and a .gitignore passes over {counted(len(folders), 'folder')} here, not looked in "
                        f"({_listed(folders)})")  # fmt: skip
         return InputError(f"{path}: no account files here (include: {patterns}){skipped}; name a file, or set include "
                           "in the settings")  # fmt: skip
-    count = passed_over.total()
-    by = " and ".join(reason for reason in ("exclude", "a .gitignore") if passed_over[reason])
-    change = "them" if len(passed_over) > 1 else by.replace("a .gitignore", "the .gitignore")
+    count = reasons.total()
+    by = " and ".join(reason for reason in ("exclude", "a .gitignore") if reasons[reason])
+    change = "them" if len(reasons) > 1 else by.replace("a .gitignore", "the .gitignore")
     files = "1 file that include" if count == 1 else f"{count} files that include"
     return InputError(
         f"{path}: no account files here: {files} ({patterns}) selects {'is' if count == 1 else 'are'} passed over by "
@@ -107,17 +114,16 @@ def _nothing_here(path: str, include: Sequence[str], passed_over: Counter[str]) 
 
 
 def _walk(
-    top: Path, policy_for: Callable[[Path], Policy], unlisted: list[InputError], passed_over: Counter[str]
+    top: Path, policy_for: Callable[[Path], Policy], unlisted: list[InputError], passed_over: _PassedOver
 ) -> Iterator[str]:
-    """The account files below ``top``; ``passed_over`` counts, by reason (``exclude``, ``a .gitignore``), the files
-    that ``include`` selects and that are passed over all the same."""
+    """The account files below ``top``; ``passed_over`` gets what was passed over (:class:`_PassedOver`)."""
     ignored = _gitignored(top)
     for directory, dirnames, filenames in _top_down(top, unlisted):
         here = Path(directory)
         kept = sorted(d for d in dirnames if not d.startswith(".") and not (here / d).is_symlink())
         dirnames[:] = [d for d in kept if not ignored(here / d, True)]
         if len(dirnames) < len(kept):
-            passed_over.update(f"folder: {(here / d).relative_to(top).as_posix()}" for d in kept if d not in dirnames)
+            passed_over.folders.extend((here / d).relative_to(top).as_posix() for d in kept if d not in dirnames)
         policy = policy_for(here)
         try:
             selected = _selector(policy.include, policy.exclude)
@@ -130,13 +136,13 @@ def _walk(
                 continue
             if ignored(path, False):
                 if selected(_relative(path, root)) is not None:
-                    passed_over["a .gitignore"] += 1
+                    passed_over.files["a .gitignore"] += 1
                 continue
             verdict = selected(_relative(path, root))
             if verdict:
                 yield str(path)
             elif verdict is False:
-                passed_over["exclude"] += 1
+                passed_over.files["exclude"] += 1
 
 
 def _top_down(top: Path, unlisted: list[InputError]) -> Iterator[tuple[str, list[str], list[str]]]:

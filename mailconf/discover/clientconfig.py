@@ -90,7 +90,8 @@ def _root(data: bytes) -> Element:
         line, column = exc.position
         raise XmlError(f"line {line}:{column + 1}: not well-formed XML ({_reason(exc)})") from None
     except (LookupError, ValueError) as exc:  # expat on the declared encoding: unknown (LookupError) or multi-byte
-        raise XmlError(_unreadable(clipped(str(exc)))) from None  # it names the declared encoding, of any length
+        why = clipped(str(exc))  # names the encoding the document declared, of any length
+        raise XmlError(f"the XML declares an encoding that cannot be read ({why}); UTF-8 is expected") from None
     return root
 
 
@@ -102,10 +103,6 @@ def _domains(provider: Element) -> tuple[list[str], list[str]]:
     if not domains and all(skipped.thunderbird for skipped in dropped):  # a placeholder: for any domain
         raise XmlError(f"{no_domain(dropped)}{f' ({dropped[0]})' if dropped else ''}")
     return domains, [str(skipped) for skipped in dropped]
-
-
-def _unreadable(why: str) -> str:
-    return f"the XML declares an encoding that cannot be read ({why}); UTF-8 is expected"
 
 
 def _defused(exc: DefusedXmlException) -> str:
