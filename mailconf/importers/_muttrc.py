@@ -11,9 +11,10 @@ a line still continues); messages name the line of the file. Backticks (a comman
 substitution) and ``$name`` are kept as text and marked, never run: a ``*_pass``
 that is exactly one backtick command becomes ``password_command``; anywhere else
 it is reported. ``$name`` is expanded from the environment in a ``source`` path
-only (a file to read); a ``*_pass`` that is one ``$my_NAME`` alone is the setting
-``my_NAME`` holds at that line (its backtick command, its text), as the client
-expands it when it reads the line.
+(a file to read); in a ``set`` value, as the client expands it when it reads the
+line (:func:`_expanded`): from the environment, a ``my_NAME`` or a variable of the
+client's, as each client looks them up; a ``*_pass`` that is one ``$my_NAME``
+alone is the setting ``my_NAME`` holds at that line (its backtick command, its text).
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class Word(NamedTuple):
     equals: int
     #: each ``$name`` / ``${name}`` mutt expands (unquoted or in double quotes): (start, end) in text, and the name
     variables: tuple[tuple[int, int, str], ...] = ()
+    #: an environment variable's value is in it (expanded by :func:`_expanded`): no password the file holds
+    environment: bool = False
 
 
 class Command(NamedTuple):
@@ -914,23 +917,107 @@ def _after(word: Word, start: int) -> Word:
 _PASSWORDS = frozenset(("imap_pass", "pop_pass", "smtp_pass"))
 
 
+#: the account variables each client holds as they are written (text it neither parses nor rewrites, unlike the
+#: address ``from`` or the paths ``folder`` and ``spoolfile``: checked with ``-Q``): ``$NAME`` of one is that text;
+#: never set, or unset, each is empty (realname is not: mutt's is the GECOS name from /etc/passwd)
+_VERBATIM = frozenset(
+    [
+        "imap_user", "imap_login", "imap_pass", "imap_authenticators", "pop_host", "pop_user", "pop_pass",
+        "pop_authenticators", "smtp_url", "smtp_user", "smtp_pass", "smtp_authenticators",
+    ]
+)  # fmt: skip
+
+
+#: whether the client takes an environment variable set to nothing as set (mutt: getenv) or as not set (neomutt:
+#: mutt_str_getenv, which keeps ``$NAME`` as it is written)
+_EMPTY_IS_SET = {"mutt": True, "neomutt": False}
+
+
+class _Environment(NamedTuple):
+    """An environment variable's value, as ``$NAME`` expands to it."""
+
+    text: str
+
+
+def _held(name: str, reading: _Reading, dialect: Dialect, *, password: bool) -> Setting | _Environment | str | None:
+    """What ``$NAME`` is where the client reads it: an environment variable's text, the setting a ``my_NAME`` or a
+    variable of :data:`_VERBATIM` holds (a backtick command's output is a command's, not text; "": one not set), or
+    None: not expanded here. That is a name not set (mutt expands it to nothing, neomutt keeps ``$NAME``), a
+    variable whose value the import does not hold as the client does (a path, an address, a default such as
+    ``$hostname``) or, in a password (``password``), the environment's, or a ``my_NAME`` that holds it: the file does
+    not hold that password. mutt looks in the environment first, then its ``my_`` variables, then its own (parse.c
+    ``mutt_extract_token``); neomutt at its own variables, then the ``my_`` ones, then the environment
+    (``parse_extract_token``). In a hook's command, a ``my_NAME`` the client expanded as it read the hook's line is
+    what it held there (``reading.early``)."""
+    environment = os.environ.get(name)
+    if environment == "" and not _EMPTY_IS_SET[dialect.name]:
+        environment = None
+    if environment is not None and dialect.environment_first:
+        return None if password else _Environment(environment)
+    if name.startswith("my_"):
+        mine = reading.early[name] if name in reading.early else reading.settings.get(name)
+        if mine is not None and mine.word is not None:  # (unset my_NAME: a Setting of no word)
+            return None if password and mine.word.environment else mine
+    elif name in _VARIABLES[dialect.name]:
+        own = _RENAMED.get(name, name)
+        if own not in _VERBATIM:
+            return None
+        setting = reading.settings.get(own)
+        return "" if setting is None else setting
+    if environment is not None:
+        return None if password else _Environment(environment)
+    return None
+
+
 def _expanded(name: str, setting: Setting, reading: _Reading, dialect: Dialect) -> Setting:
-    """What ``set NAME = VALUE`` sets: for a ``*_pass`` (or a ``my_`` variable) whose value is one ``$my_OTHER``
-    (or ``${my_OTHER}``) alone, the setting my_OTHER holds at that line, which the client expands as it reads it: a
-    command's output (a backtick command, run when its ``set`` was read), or text, said where it is written. Not
-    when my_OTHER holds a ``$`` of its own, is not set (or unset), or is an environment variable too in mutt, which
-    takes the environment's first: then the value is ``$my_OTHER``, reported as a variable not expanded. In a hook's
-    command, a my_OTHER the client expanded as it read the hook's line is what it held there (``reading.early``)."""
+    """What ``set NAME = VALUE`` sets, each ``$OTHER`` (or ``${OTHER}``) in it (unquoted or in double quotes: the
+    lexer keeps none in single quotes) replaced by what :func:`_held` finds: the client expands them as it reads the
+    line. A value that is one ``$OTHER`` alone is the setting OTHER holds, said where it was written (a literal
+    password at its ``set my_pass`` line, a backtick command its own, run when it was read: ``password_command``);
+    in other text, a command OTHER holds is a command of the value (not run; reported), and a ``$`` OTHER holds that
+    the import did not expand stays one. A ``$OTHER`` not expanded stays in the value, reported as a variable not
+    expanded. In a ``*_pass``, the environment's value is not taken: the file does not hold that password."""
     word = setting.word
-    if word is None or not (name in _PASSWORDS or name.startswith("my_")) or len(word.variables) != 1:
+    if word is None or not word.variables:
         return setting
-    start, end, variable = word.variables[0]
-    held = reading.early[variable] if variable in reading.early else reading.settings.get(variable)
-    if (start, end) != (0, len(word.text)) or not variable.startswith("my_") or held is None or held.word is None:
-        return setting
-    if held.word.variables or (dialect.environment_first and variable in os.environ):
-        return setting
-    return held
+    found = [(start, end, variable, _held(variable, reading, dialect, password=name in _PASSWORDS))
+             for start, end, variable in word.variables]  # fmt: skip
+    alone = len(found) == 1 and (found[0][0], found[0][1]) == (0, len(word.text))
+    if alone and (name in _PASSWORDS or name.startswith("my_")):
+        held = found[0][3]
+        if isinstance(held, Setting) and held.word is not None and not held.word.variables:
+            return held
+    pieces: list[str] = []
+    commands = list(word.commands)
+    variables: list[tuple[int, int, str]] = []
+    environment = word.environment
+    last = size = 0
+    for start, end, variable, held in found:
+        pieces.append(word.text[last:start])
+        size += start - last
+        last = end
+        if held is None:
+            text = word.text[start:end]
+            variables.append((size, size + len(text), variable))
+        elif isinstance(held, _Environment):
+            text, environment = held.text, True
+        elif isinstance(held, str):
+            text = held
+        else:
+            text = held.value
+            if held.word is not None:
+                environment = environment or held.word.environment
+                commands.extend(held.word.commands)
+                variables.extend((size + begin, size + stop, inner) for begin, stop, inner in held.word.variables)
+        pieces.append(text)
+        size += len(text)
+    pieces.append(word.text[last:])
+    text = "".join(pieces)
+    only = len(commands) == 1 and text == f"`{commands[0]}`"
+    value = word._replace(
+        text=text, commands=tuple(commands), only_command=only, variables=tuple(variables), environment=environment
+    )
+    return setting._replace(word=value, value=text)
 
 
 def _set(verb: str, args: Sequence[Word], where: Location, reading: _Reading, dialect: Dialect) -> bool:
@@ -1157,9 +1244,10 @@ def _unknowable(variable: str, setting: Setting) -> str:
     """Why the client's value of ``variable`` is not the text the file writes ("VARIABLE WHY, ..."): a backtick
     command in it (outside a ``*_pass``, whose command is the password's: password_command), or a ``$name`` of an
     account variable; "" when it is. A ``*_oauth_refresh_command`` in backticks is one too: the client runs them
-    once, as it reads the file, and takes their output as the command to run."""
+    once, as it reads the file, and takes their output as the command to run. A ``my_NAME`` is said where it is
+    used (:func:`_expanded`), not where it is set."""
     word = setting.word
-    if word is None or variable.endswith("_pass"):
+    if word is None or variable.endswith("_pass") or variable.startswith("my_"):
         return ""
     if word.commands:
         return "runs a command (backticks): not run"

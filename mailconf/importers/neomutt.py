@@ -34,25 +34,32 @@ it is in).
 | ``my_hdr From:`` (the From of every message) / other ``my_hdr`` headers (``unmy_hdr`` removes them, as
   in the client) | ``address`` and ``display_name``, in place of ``from``'s / reported, not imported |
 
-The account is named after the file (``work.muttrc`` and ``work.neomuttrc`` give ``work``). Nothing is run, nor
-expanded outside ``source``: a backtick command anywhere but in a ``*_pass`` (in a ``*_oauth_refresh_command`` too:
-the client runs it as it reads the file, and its output is the command), a ``$variable``, and a literal password are
-reported (a comment and a warning with the line), never imported, nor their text in place of the value the client
-would get (the setting is as if not set; a ``$`` not followed by a letter or ``{``, as in ``Cost $5``, is text to the
-client too).
-A ``*_pass`` that is one ``$my_NAME`` (or ``${my_NAME}``) alone, unquoted or in double quotes, is what ``my_NAME``
-holds at that line, as neomutt expands it as it reads the line: the last ``set my_NAME`` before it, in the order the
-client reads the files (a sourced file's with ``--follow-source``; a hook's command in single quotes when it runs,
-after the whole file, but in double quotes, as ``folder-hook URL "set imap_pass = $my_pass"``, at the hook's line,
-where the client expands it), unless an ``unset`` or ``reset`` came between. ``set my_pass = "\`pass show mail\`"`` then
-``set imap_pass = $my_pass`` is ``password_command: pass show mail``, as ``set imap_pass = "\`pass show mail\`"``
-is: the client runs the command at the ``set my_pass`` line and its output is the password (checked with
-``neomutt -Q imap_pass``), and neither line is reported. A ``my_NAME`` of text is a literal password, reported at
-its line. Any other ``*_pass`` that names a variable (``my_NAME`` not set before that line, or set by a sourced
-command; text around it, as ``"x$my_pass"``; a ``my_NAME`` whose value names a variable other than a ``my_NAME``
-set so, as ``"$HOME"``) is reported as a variable not expanded, not as a literal password: the file does not hold the
-password there (``'$my_pass'``, in single quotes, is not expanded: a literal password).
-(neomutt looks its own ``my_`` variables up before the environment.)
+The account is named after the file (``work.muttrc`` and ``work.neomuttrc`` give ``work``). Nothing is run: a
+backtick command anywhere but in a ``*_pass`` (in a ``*_oauth_refresh_command`` too: the client runs it as it reads
+the file, and its output is the command) and a literal password are reported (a comment and a warning with the
+line), never imported, nor their text in place of the value the client would get (the setting is as if not set).
+Variables: in every setting the import reads, each ``$NAME`` or ``${NAME}``, unquoted or in double quotes, is
+expanded as neomutt expands it as it reads the line (checked with ``neomutt -Q``): ``set my_user = me@example.com``
+then ``set folder = "imaps://$my_user@imap.example.com/"`` is that URL; ``'$my_user'``, in single quotes, is text to
+the client, and so is a ``$`` not followed by a letter or ``{``, as in ``Cost $5``. neomutt looks ``NAME`` up in its
+own variables first, then in its ``my_`` variables, then in the environment (the import's), where a variable set to
+nothing counts as not set. A ``my_NAME`` is what it holds at that line: the last ``set my_NAME`` before it, in the
+order the client reads the files (a sourced file's with ``--follow-source``; a hook's command in single quotes when
+it runs, after the whole file, but in double quotes, as ``folder-hook URL "set imap_pass = $my_pass"``, at the
+hook's line, where the client expands it), unless an ``unset`` or ``reset`` came between. Of the client's own
+variables, those it holds as written are expanded (``imap_user``, ``imap_login``, ``pop_user``, ``pop_host``,
+``smtp_url``, ``smtp_user``, the ``*_authenticators`` and the ``*_pass`` ones; empty when not set). Reported as a
+variable not expanded, and the setting not imported: a variable not set there (neomutt keeps ``$NAME`` as it is
+written), one the client rewrites or gives a default of its own (``$folder``, ``$from``, ``$realname``,
+``$hostname``), one set by a sourced command. A variable that holds a backtick command's output makes the setting
+one that runs a command (reported, not imported).
+A ``*_pass`` that is one ``$my_NAME`` (or ``${my_NAME}``) alone is what ``my_NAME`` holds: ``set my_pass = "\`pass
+show mail\`"`` then ``set imap_pass = $my_pass`` is ``password_command: pass show mail``, as ``set imap_pass =
+"\`pass show mail\`"`` is: the client runs the command at the ``set my_pass`` line and its output is the password
+(checked with ``neomutt -Q imap_pass``), and neither line is reported. A ``my_NAME`` of text is a literal password,
+reported at its line; with text around it, as ``"x$my_pass"``, a command's output is a password of text and a
+command (reported). A ``*_pass`` never takes the environment's value (the file does not hold that password): it is
+reported as a variable not expanded, as one not set is, not as a literal password.
 A file whose only server URL holds such a command or variable stops the import there (exit 2).
 Commands that are not account settings are counted in one warning, at the first, which names the first four
 kinds the file holds (``bind, color, send-hook, alias and 2 more``).

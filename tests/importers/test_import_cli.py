@@ -1666,7 +1666,7 @@ def test_mutt_a_value_from_a_command_or_a_variable_is_not_imported_as_its_text(t
         'set imap_user = "`id -un`"\n'
         "set ssl_starttls = `echo yes`\n"
         "set ssl_force_tls = yes\n"
-        "set smtp_url = smtps://${USER}@smtp.example.com/\n"
+        "set smtp_url = smtps://${my_user}@smtp.example.com/\n"  # set nowhere
         "set realname = 'Cost $5'\n"  # $5 is no variable: the client keeps it as it is
     )
     result = import_paths(fmt, [str(rc)], ReadOptions())

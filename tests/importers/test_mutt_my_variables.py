@@ -139,11 +139,12 @@ CASES = {
         (None, None),
         (f"2:5: imap_pass {NOT_EXPANDED}",),
     ),
+    # the command's output is part of the password: said as a password of text and a command
     "text and the variable": (
         'set my_pass = "`echo s3cret`"\nset imap_pass = "x$my_pass"\n',
         {"mutt": ("xs3cret", ""), "neomutt": ("xs3cret", "")},
         (None, None),
-        (f"3:5: imap_pass {NOT_EXPANDED}",),
+        ("3:5: imap_pass mixes text and a command: not run, not imported",),
     ),
     "in single quotes: not expanded, a literal password": (
         "set my_pass = \"`echo s3cret`\"\nset imap_pass = '$my_pass'\n",

@@ -1,0 +1,224 @@
+"""``import --from mutt``/``neomutt``: every setting the import reads takes ``$NAME`` as the client expands it.
+
+Public dotfiles write the user once and use it everywhere::
+
+    set my_user = "me@example.com"
+    set imap_user = $my_user
+    set smtp_url = "smtps://$my_user@smtp.example.com:465/"
+
+The import said "names a variable ($...) ... not expanded" for each of them. Each file here is read by the real
+client first (``-Q``, in a throwaway HOME; the only commands are harmless ``echo``s), then imported, in the
+client's environment: the account holds what the client holds, or says why not.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailconf.importers import ReadOptions
+from mailconf.importers._core import import_paths
+from tests.conftest import need
+from tests.targets._mutt_client import Client, client_env
+
+#: what the client reads, as -Q names it: mutt's and neomutt's (realname is neomutt's real_name)
+QUERIED = ("imap_user", "smtp_url", "from", "realname")
+NOT_EXPANDED = "names a variable ($...), which the client expands: not expanded, not imported"
+COMMAND = "runs a command (backticks): not run, not imported"
+#: the account's server, and a real name (mutt's default, and the one it takes for an empty one, is the user's name in
+#: /etc/passwd)
+FOLDER = "set folder = imaps://imap.example.com/ realname = R\n"
+INCOMING = {"protocol": "imap", "host": "imap.example.com", "port": 993, "security": "tls", "auth": "password"}
+OUTGOING = {"host": "smtp.example.com", "port": 465, "security": "tls", "auth": "password"}
+
+
+def same_environment(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    """The import's environment made the client's (client_env: HOME, USER ...), as when a user runs both."""
+    environment = client_env(home)
+    for name in os.environ:
+        if name not in environment:
+            monkeypatch.delenv(name)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+
+def client_reads(binary: str, rc: Path, home: Path) -> tuple[str, ...]:
+    home.mkdir(exist_ok=True)
+    values = Client(binary, home).query(rc, QUERIED)
+    return tuple(values["real_name" if name == "realname" and binary == "neomutt" else name] for name in QUERIED)
+
+
+def imported(binary: str, rc: Path) -> tuple[Mapping[str, Any], tuple[str, ...]]:
+    result = import_paths(binary, [str(rc)], ReadOptions())
+    return result.accounts["work"], tuple(str(note).removeprefix(f"{rc}:") for note in result.warnings)
+
+
+#: the file; what mutt and neomutt read (imap_user, smtp_url, from, realname); the account imported (its address
+#: first, then its other fields (display_name R but when one says otherwise, None: none), what differs from INCOMING
+#: and OUTGOING (None: no outgoing server)); the warnings ("LINE:COL: ...", in the order the variables were first set)
+CASES: dict[str, tuple[str, dict[str, tuple[str, ...]], tuple[Any, ...], tuple[str, ...]]] = {
+    "the user written once": (
+        'set my_user = "me@example.com"\nset my_name = "Me Name"\nset imap_user = $my_user\n'
+        'set smtp_url = "smtps://$my_user@smtp.example.com:465/"\nset from = "$my_user"\n'
+        'set folder = "imaps://$my_user@imap.example.com/"\nset realname = "$my_name"\n',
+        dict.fromkeys(
+            ("mutt", "neomutt"),
+            ("me@example.com", "smtps://me@example.com@smtp.example.com:465/", "me@example.com", "Me Name"),
+        ),
+        ("me@example.com", {"display_name": "Me Name"}, {"username": "me@example.com"}, {"username": "me@example.com"}),
+        (),
+    ),
+    "braces, and text around": (
+        f"{FOLDER}set my_u = al\nset imap_user = ${{my_u}}ice smtp_url=smtps://x${{my_u}}@smtp.example.com/\n",
+        dict.fromkeys(("mutt", "neomutt"), ("alice", "smtps://xal@smtp.example.com/", "", "R")),
+        ("alice@imap.example.com", {}, {"username": "alice"}, {"username": "xal"}),
+        ("1:5: the file sets no from address: this address is a guess, check it",),
+    ),
+    "single quotes: not expanded": (
+        f"{FOLDER}set my_u = alice\nset from = '$my_u@example.com' imap_user = '$my_u'\n",
+        dict.fromkeys(("mutt", "neomutt"), ("$my_u", "", "$my_u@example.com", "R")),
+        ("$my_u@example.com", {}, {"username": "$my_u"}, None),
+        (),
+    ),
+    "a variable set from another, and set again after": (
+        f'{FOLDER}set my_host = example.com\nset my_from = "alice@$my_host"\nset from = $my_from\n'
+        "set my_host = example.org\nset imap_user = $my_from\n",
+        dict.fromkeys(("mutt", "neomutt"), ("alice@example.com", "", "alice@example.com", "R")),
+        ("alice@example.com", {}, {"username": "alice@example.com"}, None),
+        (),
+    ),
+    "set after its use": (
+        f"{FOLDER}set from = alice@example.com\nset imap_user = $my_u\nset my_u = alice\n",
+        {"mutt": ("", "", "alice@example.com", "R"), "neomutt": ("$my_u", "", "alice@example.com", "R")},
+        ("alice@example.com", {}, {}, None),
+        (f"3:5: imap_user {NOT_EXPANDED}",),
+    ),
+    "unset and reset before its use": (
+        f"{FOLDER}set from = a@example.com my_u = alice my_n = Alice\nunset my_u\nreset my_n\n"
+        'set imap_user = "$my_u" realname = "x${my_n}"\n',
+        {"mutt": ("", "", "a@example.com", "x"), "neomutt": ("$my_u", "", "a@example.com", "x$my_n")},
+        ("a@example.com", {"display_name": None}, {}, None),
+        (f"5:25: realname {NOT_EXPANDED}", f"5:5: imap_user {NOT_EXPANDED}"),
+    ),
+    "the environment": (
+        f'{FOLDER}set imap_user = $USER from = "${{USER}}@example.com" realname = "$TERM"\n',
+        dict.fromkeys(("mutt", "neomutt"), ("mailconf", "", "mailconf@example.com", "dumb")),
+        ("mailconf@example.com", {"display_name": "dumb"}, {"username": "mailconf"}, None),
+        (),
+    ),
+    "the client's own variables": (
+        f"{FOLDER}set imap_user = alice from = bob@example.com\nset imap_login = $imap_user\n"
+        'set smtp_url = "smtps://$imap_login@smtp.example.com/"\nset realname = "$imap_user as ${imap_login}"\n',
+        dict.fromkeys(
+            ("mutt", "neomutt"), ("alice", "smtps://alice@smtp.example.com/", "bob@example.com", "alice as alice")
+        ),
+        ("bob@example.com", {"display_name": "alice as alice"}, {"username": "alice"}, {"username": "alice"}),
+        (),
+    ),
+    "a variable the import does not hold": (
+        f'{FOLDER}set from = a@example.com\nset imap_user = "$hostname" realname = $from\n',
+        {"mutt": ("", "", "a@example.com", "a@example.com"), "neomutt": ("", "", "a@example.com", "a@example.com")},
+        ("a@example.com", {"display_name": None}, {}, None),
+        (f"3:29: realname {NOT_EXPANDED}", f"3:5: imap_user {NOT_EXPANDED}"),
+    ),
+    "a variable holding a command's output": (
+        f'{FOLDER}set from = a@example.com my_u = "`echo alice`"\nset imap_user = $my_u smtp_url = '
+        '"smtps://$my_u@smtp.example.com/"\n',
+        dict.fromkeys(("mutt", "neomutt"), ("alice", "smtps://alice@smtp.example.com/", "a@example.com", "R")),
+        ("a@example.com", {}, {}, None),
+        (f"3:5: imap_user {COMMAND}", f"3:23: smtp_url {COMMAND}"),
+    ),
+}
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_setting_is_imported_as_the_client_expands_its_variables(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, binary: str, case: str
+) -> None:
+    need(binary)
+    lines, real, (address, extra, incoming, outgoing), warnings = CASES[case]
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(lines)
+    home = tmp_path / "home"
+    assert client_reads(binary, rc, home) == real[binary]
+    same_environment(monkeypatch, home)
+    account: dict[str, Any] = {"address": address, "display_name": "R", **extra, "incoming": INCOMING | incoming}
+    account = {key: value for key, value in account.items() if value is not None}  # display_name None: none
+    if outgoing is not None:
+        account["outgoing"] = OUTGOING | outgoing
+    assert imported(binary, rc) == (account, warnings)
+
+
+@pytest.mark.parametrize(("binary", "user"), [("mutt", "from-the-environment"), ("neomutt", "alice")])
+def test_mutt_takes_the_environment_first_and_neomutt_its_own_variables(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, binary: str, user: str
+) -> None:
+    # mutt looks $NAME up in the environment, then in its my_ variables, then its own (parse.c mutt_extract_token);
+    # neomutt in its own, then the my_ ones, then the environment
+    need(binary)
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(f"{FOLDER}set from = a@example.com imap_user = alice my_u = alice\nset imap_login = $imap_user\n"
+                  "set smtp_url = smtps://$my_u@smtp.example.com/\n")  # fmt: skip
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("imap_user", "from-the-environment")
+    monkeypatch.setenv("my_u", "from-the-environment")
+    assert Client(binary, home).query(rc, ["imap_login", "smtp_url"]) == {
+        "imap_login": user,
+        "smtp_url": f"smtps://{user}@smtp.example.com/",
+    }
+    same_environment(monkeypatch, home)
+    account, warnings = imported(binary, rc)
+    assert (account["incoming"]["username"], account["outgoing"]["username"], warnings) == (user, user, ())
+
+
+@pytest.mark.parametrize(("binary", "user"), [("mutt", "x"), ("neomutt", "x$MAILCONF_EMPTY")])
+def test_an_empty_environment_variable_is_nothing_to_mutt_and_not_set_to_neomutt(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, binary: str, user: str
+) -> None:
+    # neomutt's mutt_str_getenv takes a variable set to nothing as not set: $NAME stays as it is written
+    need(binary)
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(f'{FOLDER}set from = a@example.com imap_user = "x$MAILCONF_EMPTY"\n')
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("MAILCONF_EMPTY", "")
+    assert Client(binary, home).query(rc, ["imap_user"]) == {"imap_user": user}
+    same_environment(monkeypatch, home)
+    account, warnings = imported(binary, rc)
+    if binary == "mutt":
+        assert (account["incoming"]["username"], warnings) == ("x", ())
+    else:
+        assert ("username" not in account["incoming"], warnings) == (True, (f"2:26: imap_user {NOT_EXPANDED}",))
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_a_password_from_the_environment_is_no_password_of_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, binary: str
+) -> None:
+    # the client's password is the environment's, directly or through a my_ variable: the file does not hold it, so
+    # it is no literal password either; a user name from there is the account's
+    need(binary)
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        f'{FOLDER}set from = a@example.com my_pass = "$MAILCONF_SECRET" imap_user = "$MAILCONF_SECRET"\n'
+        "set imap_pass = $my_pass smtp_url = smtps://smtp.example.com/ smtp_pass = ${MAILCONF_SECRET}\n"
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("MAILCONF_SECRET", "s3cret")
+    real = Client(binary, home).query(rc, ["imap_user", "imap_pass", "smtp_pass"])
+    assert real == {"imap_user": "s3cret", "imap_pass": "s3cret", "smtp_pass": "s3cret"}
+    same_environment(monkeypatch, home)
+    monkeypatch.setenv("MAILCONF_SECRET", "s3cret")
+    account, warnings = imported(binary, rc)
+    assert (account["incoming"], account["outgoing"]) == (INCOMING | {"username": "s3cret"}, OUTGOING)
+    assert warnings == (
+        "3:5: imap_pass names a variable ($...) that is not expanded",
+        "3:63: smtp_pass names a variable ($...) that is not expanded",
+    )
