@@ -1326,7 +1326,8 @@ def _credentials(  # noqa: PLR0912, PLR0917
     pending: list[tuple[Location, str]],
 ) -> None:
     user = settings.get(f"{prefix}_user")
-    if user is not None and "username" not in server:  # the URL's user comes first (mutt_account_getuser)
+    # the URL's user comes first (mutt_account_getuser); an empty one is none: the client holds "" as not set
+    if user is not None and user.value and "username" not in server:
         server["username"] = user.value
     login = settings.get("imap_login") if prefix == "imap" else None
     if login is not None and login.value:  # what IMAP logs in as: imap_login, else that user (mutt_account_getlogin)

@@ -119,6 +119,14 @@ CASES: dict[str, tuple[str, dict[str, tuple[str, ...]], tuple[Any, ...], tuple[s
         ("bob@example.com", {"display_name": "alice as alice"}, {"username": "alice"}, {"username": "alice"}),
         (),
     ),
+    # an empty user is none (the client holds an empty text as not set): it was username "", and the account,
+    # which cannot be valid so, was not imported
+    "a variable of the client's that is not set": (
+        f'{FOLDER}set from = a@example.com imap_user = "$imap_login" smtp_url = smtps://$pop_user@smtp.example.com/\n',
+        dict.fromkeys(("mutt", "neomutt"), ("", "smtps://@smtp.example.com/", "a@example.com", "R")),
+        ("a@example.com", {}, {}, {"auth": "none"}),
+        (),
+    ),
     "a variable the import does not hold": (
         f'{FOLDER}set from = a@example.com\nset imap_user = "$hostname" realname = $from\n',
         {"mutt": ("", "", "a@example.com", "a@example.com"), "neomutt": ("", "", "a@example.com", "a@example.com")},
