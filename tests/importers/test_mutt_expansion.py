@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mailconf.importers import ReadOptions
 from mailconf.importers._core import import_paths
@@ -230,3 +232,55 @@ def test_a_password_from_the_environment_is_no_password_of_the_file(
         "3:5: imap_pass names a variable ($...) that is not expanded",
         "3:63: smtp_pass names a variable ($...) that is not expanded",
     )
+
+
+#: what a generated file's lines are made of: my_ variables of text (one with a blank, one of a ``$`` in single
+#: quotes), of a command's output (``c1``) or of another, unset or reset; and the settings the import reads set from
+#: them, from the environment and from the client's own imap_user, in every kind of quoting
+_MINE = st.sampled_from(["my_a", "my_b"])
+_REFERENCE = st.one_of(
+    _MINE.flatmap(lambda n: st.sampled_from([f"${n}", f"${{{n}}}", f'"${n}"', f"'${n}'", f'"x${{{n}}}"', f"x${n}"])),
+    st.sampled_from(["$USER", '"${USER}"', "$imap_user", "'$imap_user'", "$my_b$my_a"]),
+)
+_VALUE = st.sampled_from(["alice", '"x y"', "'$my_b'", '"`echo c1`"', '"$my_b@h"', "$USER"])
+_SETTING_LINES = st.one_of(
+    st.builds("set {} = {}\n".format, _MINE, _VALUE),
+    st.builds("{} {}\n".format, st.sampled_from(["unset", "reset"]), _MINE),
+    st.builds("set {} = {}\n".format, st.sampled_from(["imap_user", "imap_login"]), _REFERENCE),
+    st.builds('set realname = "N "{}\n'.format, _REFERENCE),
+    st.builds("set smtp_url = smtps://{}@smtp.example.com/\n".format, _REFERENCE),
+)
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(_SETTING_LINES, min_size=1, max_size=6).map("".join))
+def test_a_setting_imported_from_variables_is_what_the_client_reads(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory, binary: str, lines: str
+) -> None:
+    """For generated files of my_ variables and the settings set from them: each value is the one the real client
+    reads (``-Q``), or a warning names the variable (an imap_login not imported leaves the user imap_user's); one
+    not imported is, in neomutt, which keeps a ``$NAME`` it does not know as it is written, a ``$`` or a command's
+    output."""
+    need(binary)
+    tmp_path = tmp_path_factory.mktemp(binary)
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(f"{FOLDER}set from = a@example.com smtp_url = smtps://smtp.example.com/\n{lines}")
+    home = tmp_path / "home"
+    home.mkdir()
+    real = Client(binary, home).query(rc, ["imap_user", "imap_login", "realname", "smtp_url"])
+    same_environment(monkeypatch, home)
+    account, warnings = imported(binary, rc)
+    said = " ".join(warnings)
+    login = real["imap_login"] or real["imap_user"]  # what the client logs in as (mutt_account_getlogin)
+    user = real["smtp_url"].removeprefix("smtps://").rpartition("@")[0]
+    read = {
+        "imap_user": (account["incoming"].get("username"), login or None, ("imap_user", "imap_login")),
+        "realname": (account.get("display_name"), real["real_name" if binary == "neomutt" else "realname"], ()),
+        "smtp_url": (account.get("outgoing", {}).get("username"), user or None, ("smtp_url",)),
+    }
+    for name, (value, expected, others) in read.items():  # each imported as read, or not imported and said
+        if not any(f"{n} " in said for n in (name, *others)):
+            assert value == expected, (name, real, account, warnings)
+        elif value is None and binary == "neomutt":
+            assert "$" in str(expected) or "c1" in str(expected), (name, real, warnings)
