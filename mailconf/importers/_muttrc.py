@@ -421,9 +421,10 @@ class Hook(NamedTuple):
     pattern: str
     commands: tuple[Command, ...]
     location: Location
-    #: the my_ variables the client expands in the command as it reads the hook line (a ``$my_NAME`` in double
-    #: quotes or none), not when the hook runs, with the setting each held there (None: not set)
-    early: tuple[tuple[str, Setting | None], ...] = ()
+    #: each ``$NAME`` the client expanded in the command as it read the hook's line (unquoted or in double quotes)
+    #: to what the import does not write as text there (a command's output, a value not known): the name it is
+    #: written as in ``commands`` (``${\0N}``), the name, and the setting it held there (None: none)
+    early: tuple[tuple[str, str, Setting | None], ...] = ()
 
 
 def _hook(reading: _Reading, verb: str, args: Sequence[Word], where: Location) -> bool:
@@ -445,18 +446,63 @@ def _hook(reading: _Reading, verb: str, args: Sequence[Word], where: Location) -
             f"the file ({_reads_on(dialect)}); leave the ^ out (a URL pattern matches where it is found)",
         )
         return True
-    # the command is the rest of the line (MUTT_TOKEN_SPACE), quotes taken off, read again when the hook runs: its
-    # messages name the hook's line, at the command's first column
-    text = " ".join(word.text for word in args[1:])
+    # the command is the rest of the line (MUTT_TOKEN_SPACE), quotes taken off and each $NAME outside single quotes
+    # expanded, read again when the hook runs: its messages name the hook's line, at the command's first column
+    early: list[tuple[str, str, Setting | None]] = []
+    text = " ".join(_at_hook_line(word, reading, early) for word in args[1:])
     column = args[1].column
     commands = tuple(
         Command(tuple(w._replace(column=column) for w in inner.words), Location(where.path, where.line, column))
         for inner in lex(where.path, text.replace("\n", " "))
     )
-    names = {name for word in args[1:] for _, _, name in word.variables if name.startswith("my_")}
-    early = tuple((name, reading.settings.get(name)) for name in sorted(names))
-    reading.hooks.append(Hook(verb, negated, pattern, commands, where, early))
+    reading.hooks.append(Hook(verb, negated, pattern, commands, where, tuple(early)))
     return False
+
+
+#: whether the client keeps a ``$NAME`` it finds nowhere as it is written (neomutt: expanded again, when the hook's
+#: command runs, to what it holds then) or expands it to nothing (mutt)
+_KEEPS_UNSET = {"mutt": False, "neomutt": True}
+
+
+def _at_hook_line(word: Word, reading: _Reading, early: list[tuple[str, str, Setting | None]]) -> str:
+    """A word of a hook's command as the client keeps it: each ``$NAME`` in it (unquoted or in double quotes: the
+    client expands them as it reads the hook's line, those in single quotes when the hook runs; checked with both
+    clients opening a mailbox) replaced by the text it holds there; one that holds a command's output, the
+    environment's value or one not known is written ``${\0N}`` and added to ``early``, what it held there, which
+    :func:`_held` finds when the hook runs. neomutt keeps a ``$NAME`` set nowhere as it is written."""
+    dialect = reading.dialect
+    pieces: list[str] = []
+    last = 0
+    for start, end, name in word.variables:
+        pieces.append(word.text[last:start])
+        last = end
+        held = _held(name, reading, dialect, password=False)
+        if isinstance(held, str):
+            pieces.append(held)
+            continue
+        if isinstance(held, Setting) and held.word is not None:
+            if not (held.word.commands or held.word.variables or held.word.environment):
+                pieces.append(held.value)
+                continue
+        elif held is None and _KEEPS_UNSET[dialect.name] and _nowhere(name, reading):
+            pieces.append(f"${name}")  # (without its braces)
+            continue
+        placeholder = f"\0{len(early)}"
+        early.append((placeholder, name, held if isinstance(held, Setting) else None))
+        pieces.append(f"${{{placeholder}}}")
+    pieces.append(word.text[last:])
+    return "".join(pieces)
+
+
+def _nowhere(name: str, reading: _Reading) -> bool:
+    """Whether ``$NAME`` is set nowhere neomutt looks: none of its variables, no ``my_NAME`` set, no environment
+    variable (one set to nothing is none to it)."""
+    mine = reading.settings.get(name)
+    return (
+        name not in _VARIABLES[reading.dialect.name]
+        and (not name.startswith("my_") or mine is None or mine.word is None)
+        and not os.environ.get(name)
+    )
 
 
 def _mailbox(pattern: str) -> str | None:
@@ -669,8 +715,9 @@ class _Reading:
     hooks: list[Hook] = dataclasses.field(default_factory=list)
     #: the commands read are a hook's, run for one account: a hook in them is not kept, other commands not counted
     in_hook: bool = False
-    #: the hook run now: the my_ variables the client expanded as it read the hook's line, what they held there
-    early: dict[str, Setting | None] = dataclasses.field(default_factory=dict)
+    #: the hook run now: each ``$NAME`` the client expanded as it read the hook's line (Hook.early), by the name it is
+    #: written as: the name, and the setting it held there
+    early: dict[str, tuple[str, Setting | None]] = dataclasses.field(default_factory=dict)
 
 
 def _read_file(reading: _Reading, path: str, depth: int = 0, text: str | None = None) -> bool:
@@ -703,7 +750,7 @@ def _commands(reading: _Reading, path: str, text: str, depth: int) -> bool:
 
 def _run_hook(opened: _Reading, hook: Hook) -> None:
     """Run ``hook``'s commands on ``opened``, its ``$my_NAME`` expanded when its line was read what they held there."""
-    opened.early = dict(hook.early)
+    opened.early = {written: (name, held) for written, name, held in hook.early}
     try:
         _run(opened, hook.location.path, hook.commands, 0)
     finally:
@@ -949,21 +996,25 @@ def _held(name: str, reading: _Reading, dialect: Dialect, *, password: bool) -> 
     ``mutt_extract_token``); neomutt at its own variables, then the ``my_`` ones, then the environment
     (``parse_extract_token``). In a hook's command, a ``my_NAME`` the client expanded as it read the hook's line is
     what it held there (``reading.early``)."""
+    settings: Mapping[str, Setting] = reading.settings
+    if name in reading.early:  # the $NAME of a hook's command the client expanded at the hook's line
+        name, setting = reading.early[name]
+        settings = {} if setting is None else {_RENAMED.get(name, name): setting}
     environment = os.environ.get(name)
     if environment == "" and not _EMPTY_IS_SET[dialect.name]:
         environment = None
     if environment is not None and dialect.environment_first:
         return None if password else _Environment(environment)
     if name.startswith("my_"):
-        mine = reading.early[name] if name in reading.early else reading.settings.get(name)
+        mine = settings.get(name)
         if mine is not None and mine.word is not None:  # (unset my_NAME: a Setting of no word)
             return None if password and mine.word.environment else mine
     elif name in _VARIABLES[dialect.name]:
         own = _RENAMED.get(name, name)
         if own not in _VERBATIM:
             return None
-        setting = reading.settings.get(own)
-        return "" if setting is None else setting
+        held = settings.get(own)
+        return "" if held is None else held
     if environment is not None:
         return None if password else _Environment(environment)
     return None
@@ -978,6 +1029,9 @@ def _expanded(name: str, setting: Setting, reading: _Reading, dialect: Dialect) 
     the import did not expand stays one. A ``$OTHER`` not expanded stays in the value, reported as a variable not
     expanded. In a ``*_pass``, the environment's value is not taken: the file does not hold that password."""
     word = setting.word
+    if word is not None and word.text.count("\0") > sum(word.text.count("\0", s, e) for s, e, _ in word.variables):
+        # a hook's ${\0N} in single quotes in its command: the client wrote what it expanded to there, not known here
+        return setting._replace(word=word._replace(variables=((0, len(word.text), "\0"),)))
     if word is None or not word.variables:
         return setting
     found = [(start, end, variable, _held(variable, reading, dialect, password=name in _PASSWORDS))

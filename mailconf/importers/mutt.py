@@ -45,14 +45,15 @@ expanded as mutt expands it as it reads the line (checked with ``mutt -Q``): ``s
 client, and so is a ``$`` not followed by a letter or ``{``, as in ``Cost $5``. mutt looks ``NAME`` up in the
 environment (the import's) first, then in its ``my_`` variables, then in its own variables. A ``my_NAME`` is what it
 holds at that line: the last ``set my_NAME`` before it, in the order the client reads the files (a sourced file's
-with ``--follow-source``; a hook's command in single quotes when it runs, after the whole file, but in double
-quotes, as ``folder-hook URL "set imap_pass = $my_pass"``, at the hook's line, where the client expands it), unless
-an ``unset`` or ``reset`` came between. Of the client's own variables, those it holds as written are expanded
-(``imap_user``, ``imap_login``, ``pop_user``, ``pop_host``, ``smtp_url``, the ``*_authenticators`` and the
-``*_pass`` ones; empty when not set). Reported as a variable not expanded, and the setting not imported: a variable
-not set there (mutt expands it to nothing), one the client rewrites or gives a default of its own (``$folder``,
-``$from``, ``$realname``, ``$hostname``), one set by a sourced command. A variable that holds a backtick command's
-output makes the setting one that runs a command (reported, not imported).
+with ``--follow-source``; in a hook's command, each ``$NAME`` in double quotes or none at the hook's line, where the
+client expands it: ``folder-hook URL "set imap_pass = $my_pass"`` takes what my_pass holds there; one in single
+quotes when the hook runs, after the whole file: checked with the client opening a mailbox), unless an ``unset`` or
+``reset`` came between. Of the client's own variables, those it holds as written are expanded (``imap_user``,
+``imap_login``, ``pop_user``, ``pop_host``, ``smtp_url``, the ``*_authenticators`` and the ``*_pass`` ones; empty
+when not set). Reported as a variable not expanded, and the setting not imported: a variable not set there (mutt
+expands it to nothing), one the client rewrites or gives a default of its own (``$folder``, ``$from``,
+``$realname``, ``$hostname``), one set by a sourced command. A variable that holds a backtick command's output makes
+the setting one that runs a command (reported, not imported).
 A ``*_pass`` that is one ``$my_NAME`` (or ``${my_NAME}``) alone is what ``my_NAME`` holds: ``set my_pass = "\`pass
 show mail\`"`` then ``set imap_pass = $my_pass`` is ``password_command: pass show mail``, as ``set imap_pass =
 "\`pass show mail\`"`` is: the client runs the command at the ``set my_pass`` line and its output is the password

@@ -44,15 +44,17 @@ then ``set folder = "imaps://$my_user@imap.example.com/"`` is that URL; ``'$my_u
 the client, and so is a ``$`` not followed by a letter or ``{``, as in ``Cost $5``. neomutt looks ``NAME`` up in its
 own variables first, then in its ``my_`` variables, then in the environment (the import's), where a variable set to
 nothing counts as not set. A ``my_NAME`` is what it holds at that line: the last ``set my_NAME`` before it, in the
-order the client reads the files (a sourced file's with ``--follow-source``; a hook's command in single quotes when
-it runs, after the whole file, but in double quotes, as ``folder-hook URL "set imap_pass = $my_pass"``, at the
-hook's line, where the client expands it), unless an ``unset`` or ``reset`` came between. Of the client's own
-variables, those it holds as written are expanded (``imap_user``, ``imap_login``, ``pop_user``, ``pop_host``,
-``smtp_url``, ``smtp_user``, the ``*_authenticators`` and the ``*_pass`` ones; empty when not set). Reported as a
-variable not expanded, and the setting not imported: a variable not set there (neomutt keeps ``$NAME`` as it is
-written), one the client rewrites or gives a default of its own (``$folder``, ``$from``, ``$realname``,
-``$hostname``), one set by a sourced command. A variable that holds a backtick command's output makes the setting
-one that runs a command (reported, not imported).
+order the client reads the files (a sourced file's with ``--follow-source``; in a hook's command, each ``$NAME`` in
+double quotes or none at the hook's line, where the client expands it: ``folder-hook URL "set imap_pass =
+$my_pass"`` takes what my_pass holds there; neomutt keeps one set nowhere there as it is written, and expands it
+when the hook runs; one in single quotes when the hook runs, after the whole file: checked with the client opening a
+mailbox), unless an ``unset`` or ``reset`` came between. Of the client's own variables, those it holds as written
+are expanded (``imap_user``, ``imap_login``, ``pop_user``, ``pop_host``, ``smtp_url``, ``smtp_user``, the
+``*_authenticators`` and the ``*_pass`` ones; empty when not set). Reported as a variable not expanded, and the
+setting not imported: a variable not set there (neomutt keeps ``$NAME`` as it is written), one the client rewrites
+or gives a default of its own (``$folder``, ``$from``, ``$realname``, ``$hostname``), one set by a sourced command.
+A variable that holds a backtick command's output makes the setting one that runs a command (reported, not
+imported).
 A ``*_pass`` that is one ``$my_NAME`` (or ``${my_NAME}``) alone is what ``my_NAME`` holds: ``set my_pass = "\`pass
 show mail\`"`` then ``set imap_pass = $my_pass`` is ``password_command: pass show mail``, as ``set imap_pass =
 "\`pass show mail\`"`` is: the client runs the command at the ``set my_pass`` line and its output is the password

@@ -3,14 +3,18 @@ commands: one account per mailbox URL a hook names, read as the client has it wh
 
 What the clients do with the hooks was checked by hand with mutt 2.2.12 and neomutt 20220429 opening an IMAP
 URL in a terminal (a hook sourcing a script that wrote the variables): folder-hooks that match the mailbox, then
-account-hooks that match the account, in the order of the file. Opening a mailbox needs a terminal, which the
-suite has not: the tests below check the client's refusals that ``-Q`` shows (mutt reads no hook before a mailbox
-is opened), and the import's exact result."""
+account-hooks that match the account, in the order of the file. Most tests below check the client's refusals that
+``-Q`` shows (mutt reads no hook before a mailbox is opened), and the import's exact result; those of a ``$NAME``
+in a hook's command open a local mailbox with the client in a pseudo-terminal (``_hooks_run``), a hook of the file
+writing what the variables hold when it runs."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,7 +23,7 @@ from mailconf.cli import main
 from mailconf.importers import ReadOptions
 from mailconf.importers._core import import_paths
 from tests.conftest import need
-from tests.targets._mutt_client import Client
+from tests.targets._mutt_client import Client, client_env
 
 MUTTRC = """\
 set realname = 'Alice Example' ssl_force_tls = yes
@@ -293,3 +297,126 @@ def test_the_smtp_server_s_account_hook_applies_to_a_file_of_one_account(tmp_pat
     result = import_paths("mutt", [str(rc)], ReadOptions())
     assert result.accounts["work"]["outgoing"]["password_command"] == "pass show a"
     assert result.warnings == ()
+
+
+def _hooks_run(binary: str, rc: Path, home: Path) -> None:
+    """Open a local mailbox with the client in a pseudo-terminal and quit at once: its folder-hooks run."""
+    (home / "Mail").mkdir(parents=True, exist_ok=True)
+    mailbox = home / "mbox"
+    mailbox.write_text("From a@example.com Mon Jan  1 00:00:00 2024\nSubject: x\n\nx\n")
+    master, slave = os.openpty()
+    env = client_env(home) | {"TERM": "xterm"}
+    client = subprocess.Popen(
+        [binary, "-n", "-F", str(rc), "-f", str(mailbox), "-e", "push q"],
+        stdin=slave, stdout=slave, stderr=slave, env=env, cwd=home,
+    )  # fmt: skip
+    os.close(slave)
+    with contextlib.suppress(OSError):  # EIO once the client has quit
+        while os.read(master, 4096):
+            pass
+    os.close(master)
+    assert client.wait(timeout=60) == 0
+
+
+#: a hook's command with one $my_u in double quotes (expanded as the client reads the hook's line) and one in
+#: single quotes (expanded when the hook runs, after the whole file)
+HOOK_COMMAND = """"set realname = $my_u"' ; set imap_user = $my_u'"""
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_a_variable_in_double_and_in_single_quotes_of_a_hook_is_expanded_at_the_line_and_when_it_runs(
+    tmp_path: Path, binary: str
+) -> None:
+    # the import took both at the hook's line (imap_user "early"), as the hook's my_ variables were looked up by name
+    need(binary)
+    home = tmp_path / "home"
+    seen = tmp_path / "seen"
+    rc = tmp_path / "opened.muttrc"
+    rc.write_text(
+        f"set my_u = early\nfolder-hook . {HOOK_COMMAND}\nset my_u = late\n"
+        f"folder-hook . 'source \"echo set my_seen = $realname:$imap_user > {seen}; echo |\"'\n"
+    )
+    _hooks_run(binary, rc, home)
+    assert seen.read_text() == "set my_seen = early:late\n"
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        "set from = alice@example.com\nset my_u = early\n"
+        f"folder-hook imaps://imap.example.com/ {HOOK_COMMAND}\nset my_u = late\n"
+    )
+    result = import_paths(binary, [str(rc)], ReadOptions())
+    assert (result.accounts, result.warnings) == (
+        {
+            "work": {
+                "address": "alice@example.com",
+                "display_name": "early",
+                "incoming": {"protocol": "imap", "host": "imap.example.com", "port": 993, "security": "tls",
+                             "username": "late", "auth": "password"},
+            }
+        },
+        (),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("binary", "seen"), [("mutt", ":late"), ("neomutt", "late:late")])
+def test_a_variable_not_set_at_the_hook_line_is_nothing_to_mutt_and_expanded_when_the_hook_runs_by_neomutt(
+    tmp_path: Path, binary: str, seen: str
+) -> None:
+    # neomutt keeps a $NAME it finds nowhere as it is written, and expands it when the hook runs; the import said
+    # "not expanded" in both
+    need(binary)
+    home = tmp_path / "home"
+    out = tmp_path / "seen"
+    rc = tmp_path / "opened.muttrc"
+    rc.write_text(
+        f"folder-hook . {HOOK_COMMAND}\nset my_u = late\n"
+        f"folder-hook . 'source \"echo set my_seen = $realname:$imap_user > {out}; echo |\"'\n"
+    )
+    _hooks_run(binary, rc, home)
+    assert out.read_text() == f"set my_seen = {seen}\n"
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        f"set from = alice@example.com\nfolder-hook imaps://imap.example.com/ {HOOK_COMMAND}\nset my_u = late\n"
+    )
+    result = import_paths(binary, [str(rc)], ReadOptions())
+    account = result.accounts["work"]
+    warnings = tuple(str(note).removeprefix(f"{rc}:") for note in result.warnings)
+    if binary == "neomutt":
+        assert (account["display_name"], account["incoming"]["username"], warnings) == ("late", "late", ())
+    else:
+        assert ("display_name" in account, account["incoming"]["username"], warnings) == (
+            False,
+            "late",
+            ("2:39: realname names a variable ($...), which the client expands: not expanded, not imported",),
+        )
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_a_command_s_output_expanded_at_the_hook_line_in_single_quotes_is_not_known(
+    tmp_path: Path, binary: str
+) -> None:
+    # the client expands $my_u (in double quotes) at the hook's line to the command's output, and the single quotes
+    # around it in the command keep that text as it is when the hook runs: not known here, said, never the name the
+    # import wrote it as
+    need(binary)
+    home = tmp_path / "home"
+    out = tmp_path / "seen"
+    rc = tmp_path / "opened.muttrc"
+    lines = (
+        "set my_u = \"`echo cmd`\" my_v = 'a b'\nfolder-hook PATTERN \"set imap_user = '$my_u' realname = '$my_v'\"\n"
+    )
+    rc.write_text(
+        lines.replace("PATTERN", ".")
+        + f"folder-hook . 'source \"echo set my_seen = $imap_user:$realname > {out}; echo |\"'\n"
+    )
+    _hooks_run(binary, rc, home)
+    assert out.read_text() == "set my_seen = cmd:a b\n"
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("set from = alice@example.com\n" + lines.replace("PATTERN", "imaps://imap.example.com/"))
+    result = import_paths(binary, [str(rc)], ReadOptions())
+    account = result.accounts["work"]
+    warnings = tuple(str(note).removeprefix(f"{rc}:") for note in result.warnings)
+    assert (account["display_name"], "username" in account["incoming"], warnings) == (
+        "a b",
+        False,
+        ("3:39: imap_user names a variable ($...), which the client expands: not expanded, not imported",),
+    )

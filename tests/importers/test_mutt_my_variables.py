@@ -251,15 +251,17 @@ def test_a_hook_s_password_from_a_variable_is_the_variable_s_command(tmp_path: P
     assert result.accounts["work"]["outgoing"] == OUTGOING
 
 
-@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
 @pytest.mark.parametrize(
-    ("before", "command"),
+    ("binary", "before", "command"),
     [
-        # my_pass not set when the hook line is read: the hook's command is `set imap_pass = ` (mutt) or keeps the
-        # text $my_pass (neomutt), never the command set after it
-        ("", None),
+        # my_pass not set when the hook line is read: the hook's command is `set imap_pass = ` (mutt), or keeps the
+        # text $my_pass (neomutt), which it expands when the hook runs, to the command set after it (checked with
+        # the client opening a mailbox: test_mutt_hooks.py)
+        ("mutt", "", None),
+        ("neomutt", "", "echo s3cret"),
         # set before the hook line: that command's output, not the one set after it
-        ('set my_pass = "`echo early`"\n', "echo early"),
+        ("mutt", 'set my_pass = "`echo early`"\n', "echo early"),
+        ("neomutt", 'set my_pass = "`echo early`"\n', "echo early"),
     ],
 )
 def test_a_variable_in_a_double_quoted_hook_command_is_what_it_holds_at_the_hook_line(
