@@ -701,7 +701,8 @@ class _Reading:
     dialect: Dialect
     found: Collector
     settings: dict[str, Setting] = dataclasses.field(default_factory=dict)
-    headers: list[tuple[str, Location]] = dataclasses.field(default_factory=list)
+    #: the my_hdr headers: the text, where, and why the client's text is not known here ("" when it is)
+    headers: list[tuple[str, Location, str]] = dataclasses.field(default_factory=list)
     #: the files being read: the one read now and the files that source it (mutt's MuttrcStack): one of them
     #: sourced again is a loop
     seen: set[str] = dataclasses.field(default_factory=set)
@@ -776,7 +777,7 @@ def _run(reading: _Reading, path: str, commands: Sequence[Command], depth: int) 
             failed_here = _set(verb, args, command.location, reading, dialect)
             failed = failed or failed_here
         elif verb == "my_hdr" and args:
-            headers.append((" ".join(w.text for w in args), command.location))
+            headers.append(_header(args, command.location, reading))
         elif verb == "unmy_hdr" and args:  # removes the headers of these fields (* all), as the client does
             gone = {w.text.lower() for w in args}
             headers[:] = [] if "*" in gone else [h for h in headers if h[0].partition(":")[0].lower() not in gone]
@@ -1135,7 +1136,7 @@ def _set(verb: str, args: Sequence[Word], where: Location, reading: _Reading, di
 def _account(  # noqa: PLR0912, PLR0915
     path: str,
     settings: Mapping[str, Setting],
-    headers: Sequence[tuple[str, Location]],
+    headers: Sequence[tuple[str, Location, str]],
     dialect: Dialect,
     found: Collector,
     *,
@@ -1209,7 +1210,11 @@ def _account(  # noqa: PLR0912, PLR0915
     display_name = real_name if real_name is not None and real_name.strip() else None
     fields = _header_fields(headers)
     sender = fields.pop("from", None)
-    if sender is not None and is_address(parse_sender(sender[1])[1]):
+    if sender is not None and sender[3]:
+        pending.setdefault("address", []).append(
+            (sender[2], f"my_hdr From: {sender[3]}: not imported; the client sends it, this file has from's")
+        )
+    elif sender is not None and is_address(parse_sender(sender[1])[1]):
         # my_hdr From: is the From of every message the client sends, in place of $from and $realname
         phrase, address = parse_sender(sender[1])
         display_name = phrase or None
@@ -1241,9 +1246,11 @@ def _account(  # noqa: PLR0912, PLR0915
     if display_name is not None:
         data["display_name"] = display_name
     organization = fields.pop("organization", None)
-    if organization is not None:
+    if organization is not None and organization[3]:
+        pending.setdefault("", []).append((organization[2], f"my_hdr Organization: {organization[3]}, not imported"))
+    elif organization is not None:
         data["organization"] = organization[1]
-    for field, _value, where in fields.values():
+    for field, _value, where, _why in fields.values():
         pending.setdefault("", []).append(
             (where, f"my_hdr {shown(field)}: a header of every message, which an account file does not hold")
         )
@@ -1304,10 +1311,14 @@ def _unknowable(variable: str, setting: Setting) -> str:
     if word is None or variable.endswith("_pass") or variable.startswith("my_"):
         return ""
     if word.commands:
-        return "runs a command (backticks): not run"
+        return _UNKNOWN_COMMAND
     if word.variables and variable in _ACCOUNT_VARIABLES:
-        return "names a variable ($...), which the client expands: not expanded"
+        return _UNKNOWN_VARIABLE
     return ""
+
+
+_UNKNOWN_COMMAND = "runs a command (backticks): not run"
+_UNKNOWN_VARIABLE = "names a variable ($...), which the client expands: not expanded"
 
 
 def _same_server(
@@ -1326,15 +1337,29 @@ def _same_server(
     return None in users or users[0] == users[1]
 
 
-def _header_fields(headers: Sequence[tuple[str, Location]]) -> dict[str, tuple[str, str, Location]]:
-    """The my_hdr headers by lower-cased field name: (the field, its value, where); a field given again replaces
-    the one before, as my_hdr does. A header without a colon the client refuses (invalid header field)."""
-    fields: dict[str, tuple[str, str, Location]] = {}
-    for value, where in headers:
+def _header_fields(headers: Sequence[tuple[str, Location, str]]) -> dict[str, tuple[str, str, Location, str]]:
+    """The my_hdr headers by lower-cased field name: (the field, its value, where, why its value is not known); a
+    field given again replaces the one before, as my_hdr does. A header without a colon the client refuses (invalid
+    header field)."""
+    fields: dict[str, tuple[str, str, Location, str]] = {}
+    for value, where, why in headers:
         field, colon, rest = value.partition(":")
         if colon and field.strip():
-            fields[field.strip().lower()] = (field.strip(), rest[1:] if rest.startswith(" ") else rest, where)
+            fields[field.strip().lower()] = (field.strip(), rest[1:] if rest.startswith(" ") else rest, where, why)
     return fields
+
+
+def _header(args: Sequence[Word], where: Location, reading: _Reading) -> tuple[str, Location, str]:
+    """One ``my_hdr`` header: its text, each ``$NAME`` in it expanded as in a ``set`` (:func:`_expanded`), where,
+    and why the text the client sends is not known here ("" when it is): a variable not expanded, a command."""
+    words = [
+        _expanded("my_hdr", Setting(word, word.text, where), reading, reading.dialect).word or word for word in args
+    ]
+    why = next(
+        (_UNKNOWN_COMMAND if word.commands else _UNKNOWN_VARIABLE for word in words if word.commands or word.variables),
+        "",
+    )
+    return " ".join(word.text for word in words), where, why
 
 
 def _url(variable: str, setting: Setting, pending: list[tuple[Location, str]]) -> tuple[dict[str, Any], Protocol]:

@@ -284,3 +284,46 @@ def test_a_setting_imported_from_variables_is_what_the_client_reads(
             assert value == expected, (name, real, account, warnings)
         elif value is None and binary == "neomutt":
             assert "$" in str(expected) or "c1" in str(expected), (name, real, warnings)
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@pytest.mark.parametrize(
+    ("organization", "sent", "imported_organization", "warnings"),
+    [
+        ("$my_org", "ACME", "ACME", ()),
+        ("${my_org}/$USER", "ACME/mailconf", "ACME/mailconf", ()),
+        # a variable set nowhere: the header is nothing (mutt) or $my_none (neomutt); not imported, said
+        ("$my_none", None, None, ("4:1: my_hdr Organization: names a variable ($...), which the client expands: "
+                                  "not expanded, not imported",)),
+    ],
+)  # fmt: skip
+def test_a_my_hdr_header_takes_its_variables_as_the_client_sends_it(  # noqa: PLR0917
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    binary: str,
+    organization: str,
+    sent: str | None,
+    imported_organization: str | None,
+    warnings: tuple[str, ...],
+) -> None:
+    # the import took "$my_name <$my_user>" as the From (no address: not imported) and "$my_org" as the organization
+    need(binary)
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        f'{FOLDER}set my_name = "Alice Example" my_user = alice@example.com my_org = ACME\n'
+        f"my_hdr From: $my_name <$my_user>\nmy_hdr Organization: {organization}\n"
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    headers = Client(binary, home).sent_headers(rc, home / "sent")
+    assert headers["From"] == "Alice Example <alice@example.com>"
+    if sent is not None:
+        assert headers["Organization"] == sent
+    same_environment(monkeypatch, home)
+    account, said = imported(binary, rc)
+    assert (account["address"], account["display_name"], account.get("organization"), said) == (
+        "alice@example.com",
+        "Alice Example",
+        imported_organization,
+        warnings,
+    )
