@@ -423,7 +423,7 @@ class Hook(NamedTuple):
     location: Location
     #: each ``$NAME`` the client expanded in the command as it read the hook's line (unquoted or in double quotes)
     #: to what the import does not write as text there (a command's output, a value not known): the name it is
-    #: written as in ``commands`` (``${\0N}``), the name, and the setting it held there (None: none)
+    #: written as in ``commands`` (``${\0mailconf:N}``), the name, and the setting it held there (None: none)
     early: tuple[tuple[str, str, Setting | None], ...] = ()
 
 
@@ -459,6 +459,9 @@ def _hook(reading: _Reading, verb: str, args: Sequence[Word], where: Location) -
     return False
 
 
+#: what a hook's ``$NAME`` the client expanded at the hook's line to a value not written as text is named (with a
+#: number) in the command the import reads when the hook runs: a NUL, which no name of the client's holds
+_PLACEHOLDER = "\0mailconf:"
 #: whether the client keeps a ``$NAME`` it finds nowhere as it is written (neomutt: expanded again, when the hook's
 #: command runs, to what it holds then) or expands it to nothing (mutt)
 _KEEPS_UNSET = {"mutt": False, "neomutt": True}
@@ -468,8 +471,8 @@ def _at_hook_line(word: Word, reading: _Reading, early: list[tuple[str, str, Set
     """A word of a hook's command as the client keeps it: each ``$NAME`` in it (unquoted or in double quotes: the
     client expands them as it reads the hook's line, those in single quotes when the hook runs; checked with both
     clients opening a mailbox) replaced by the text it holds there; one that holds a command's output, the
-    environment's value or one not known is written ``${\0N}`` and added to ``early``, what it held there, which
-    :func:`_held` finds when the hook runs. neomutt keeps a ``$NAME`` set nowhere as it is written."""
+    environment's value or one not known is written ``${\0mailconf:N}`` and added to ``early``, what it held there,
+    which :func:`_held` finds when the hook runs. neomutt keeps a ``$NAME`` set nowhere as it is written."""
     dialect = reading.dialect
     pieces: list[str] = []
     last = 0
@@ -487,7 +490,7 @@ def _at_hook_line(word: Word, reading: _Reading, early: list[tuple[str, str, Set
         elif held is None and _KEEPS_UNSET[dialect.name] and _nowhere(name, reading):
             pieces.append(f"${name}")  # (without its braces)
             continue
-        placeholder = f"\0{len(early)}"
+        placeholder = f"{_PLACEHOLDER}{len(early)}"
         early.append((placeholder, name, held if isinstance(held, Setting) else None))
         pieces.append(f"${{{placeholder}}}")
     pieces.append(word.text[last:])
@@ -832,12 +835,17 @@ def _source(reading: _Reading, path: str, word: Word, where: Location, depth: in
     if not options.follow_source:
         found.warn(where, f"source {shown(target)}: not followed (use --follow-source to read it)")
         return False
-    expanded, unset = _environment(word)
-    expanded = expanded.partition("\0")[0]  # the client's path is a C string: "a\000b" is the file a
+    value = _expanded("source", Setting(word, word.text, where), reading, dialect).word or word
+    if value.commands:
+        found.warn(where, f"source {shown(target)}: a variable in it holds a command's output: not run, not followed")
+        return False
+    unset = value.variables[0][2] if value.variables else ""
+    unset = reading.early[unset][0] if unset in reading.early else unset  # (a hook's, named as it is written)
+    expanded = value.text.partition("\0")[0]  # the client's path is a C string: "a\000b" is the file a
     home = expand_home(expanded.strip())
     if unset or home is None:  # not the file mutt would read: ~/x was read as a folder named ~ here
-        why = (f"${shown(unset)} is not set in the environment (mutt would look for a my_ or mutt variable of that "
-               "name)") if unset else no_home(expanded.strip())  # fmt: skip
+        why = (f"${shown(unset)} is not known here (set nowhere before this line, or a variable of {dialect.name}'s "
+               "that the import does not hold)") if unset else no_home(expanded.strip())  # fmt: skip
         found.warn(where, f"source {shown(target)}: {why}: not followed")
         return False
     if expanded.strip().endswith("|"):  # the variable holds a command: mutt would run it
@@ -900,20 +908,6 @@ def _refusal(reading: _Reading, full: str, target: str, depth: int) -> str | Non
             f"files or {MAX_FILE_BYTES >> 20} MiB)"
         )
     return None
-
-
-def _environment(word: Word) -> tuple[str, str]:
-    """The word as mutt reads it for ``source``: each ``$name``/``${name}`` (unquoted or in double quotes) replaced
-    by the environment variable's value; and the first name the environment does not set ("" when none)."""
-    pieces: list[str] = []
-    last = 0
-    for start, end, name in word.variables:
-        value = os.environ.get(name)
-        if value is None:
-            return "", name
-        pieces += (word.text[last:start], value)
-        last = end
-    return "".join(pieces) + word.text[last:], ""
 
 
 #: never a variable: mutt stops a set command at one ("unknown variable") and sets nothing after it on the line
@@ -1030,9 +1024,12 @@ def _expanded(name: str, setting: Setting, reading: _Reading, dialect: Dialect) 
     the import did not expand stays one. A ``$OTHER`` not expanded stays in the value, reported as a variable not
     expanded. In a ``*_pass``, the environment's value is not taken: the file does not hold that password."""
     word = setting.word
-    if word is not None and word.text.count("\0") > sum(word.text.count("\0", s, e) for s, e, _ in word.variables):
-        # a hook's ${\0N} in single quotes in its command: the client wrote what it expanded to there, not known here
-        return setting._replace(word=word._replace(variables=((0, len(word.text), "\0"),)))
+    if word is not None and reading.early and _PLACEHOLDER in word.text:
+        inside = sum(word.text.count(_PLACEHOLDER, start, end) for start, end, _ in word.variables)
+        if word.text.count(_PLACEHOLDER) > inside:
+            # a hook's ${\0mailconf:N} in single quotes in its command: the client wrote what it expanded to there,
+            # not known here
+            return setting._replace(word=word._replace(variables=((0, len(word.text), _PLACEHOLDER),)))
     if word is None or not word.variables:
         return setting
     found = [(start, end, variable, _held(variable, reading, dialect, password=name in _PASSWORDS))

@@ -5,9 +5,10 @@ With ``--follow-source``, the files that
 current folder, as mutt opens it from the folder it is started in (not beside the file that names it; the
 first such ``source`` says so in a warning). A chain of more than 64 files, or more than 1,000 files read in all,
 is not followed (a warning says where); ``source "command|"`` is never run. In a ``source`` path,
-``$NAME`` and ``${NAME}`` are replaced by the environment variable, as mutt does (unquoted and in double
-quotes, not in single quotes); one the environment does not set is reported and the file not followed, and
-so is a leading ``~`` that names no home directory (HOME unset and no passwd entry for the user; ``~name`` of no user).
+``$NAME`` and ``${NAME}`` are expanded as in a ``set`` (below: the environment, a ``my_NAME``, a variable of
+mutt's; unquoted and in double quotes, not in single quotes); one not known there is reported and the file not
+followed, and so is one that holds a command's output, and a leading ``~`` that names no home directory
+(HOME unset and no passwd entry for the user; ``~name`` of no user).
 A ``source`` of a file that cannot be opened (missing, a directory), a ``source`` line naming several files (mutt
 refuses it and reads none of them), a loop (a file sourced while it is being read, which mutt sources again until
 it runs out of open files), and a variable mutt does not know (a ``set``, ``unset``, ``reset`` or ``toggle`` stops

@@ -4,9 +4,10 @@ With ``--follow-source``, the files that
 ``source`` names are read too (every file a ``source`` line names, in order, relative to the file that names
 them; each time it is sourced, as neomutt reads it; a chain of more than 64 files, or more than 1,000 files read in
 all, is not followed: a warning says where); ``source "command|"`` is never run. In a ``source`` path,
-``$NAME`` and ``${NAME}`` are replaced by the environment variable, as mutt does (unquoted and in double
-quotes, not in single quotes); one the environment does not set is reported and the file not followed, and
-so is a leading ``~`` that names no home directory (HOME unset and no passwd entry for the user; ``~name`` of no user).
+``$NAME`` and ``${NAME}`` are expanded as in a ``set`` (below: the environment, a ``my_NAME``, a variable of
+neomutt's; unquoted and in double quotes, not in single quotes); one not known there is reported and the file not
+followed, and so is one that holds a command's output, and a leading ``~`` that names no home directory
+(HOME unset and no passwd entry for the user; ``~name`` of no user).
 A ``source`` of a file that cannot be opened (missing, a directory), a loop (a file sourced while it is being
 read: neomutt refuses a cyclic source), and a variable neomutt does not know (a ``set``, ``unset``, ``reset`` or
 ``toggle`` stops at it; the names are neomutt 20220429's own, with their synonyms, and ``my_NAME``) are reported,

@@ -2410,8 +2410,8 @@ def test_source_expands_environment_variables_as_mutt_does(
     code, out, err = run(capsys, "import", "--from", fmt, "--follow-source", str(rc))
     assert (code, err) == (
         1,
-        f"mailconf: warning: {rc}:6:1: source $MAILCONF_TEST_UNSET/x.rc: $MAILCONF_TEST_UNSET is not set in the "
-        "environment (mutt would look for a my_ or mutt variable of that name): not followed\n",
+        f"mailconf: warning: {rc}:6:1: source $MAILCONF_TEST_UNSET/x.rc: $MAILCONF_TEST_UNSET is not known here (set "
+        f"nowhere before this line, or a variable of {fmt}'s that the import does not hold): not followed\n",
     )
     assert "    username: alice\n" in out
     assert "  display_name: Alice Example\n" in out

@@ -327,3 +327,35 @@ def test_a_my_hdr_header_takes_its_variables_as_the_client_sends_it(  # noqa: PL
         imported_organization,
         warnings,
     )
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_a_source_path_takes_my_variables_and_the_client_s_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, binary: str
+) -> None:
+    # the import looked $NAME up in the environment alone: "$my_dir is not set in the environment": not followed
+    need(binary)
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "creds.rc").write_text("set imap_user = alice\n")
+    (tmp_path / "conf" / "alice.rc").write_text("set realname = Alice\n")
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        f"{FOLDER}set from = a@example.com my_dir = {tmp_path}/conf\nsource $my_dir/creds.rc\n"
+        'source "${my_dir}/${imap_user}.rc"\nsource $my_other/x.rc\n'
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    done = Client(binary, home).run(rc, "-Q", "imap_user", "-Q", "realname")
+    real = {
+        "mutt": 'imap_user="alice"\nrealname="Alice"\n',
+        "neomutt": 'set imap_user = "alice"\nset real_name = "Alice"\n',
+    }
+    assert done.stdout.decode() == real[binary]
+    same_environment(monkeypatch, home)
+    result = import_paths(binary, [str(rc)], ReadOptions(follow_source=True))
+    account = result.accounts["work"]
+    assert (account["display_name"], account["incoming"]["username"]) == ("Alice", "alice")
+    assert tuple(str(note).removeprefix(f"{rc}:") for note in result.warnings) == (
+        f"5:1: source $my_other/x.rc: $my_other is not known here (set nowhere before this line, or a variable of "
+        f"{binary}'s that the import does not hold): not followed",
+    )
