@@ -431,6 +431,13 @@ def _hook(reading: _Reading, verb: str, args: Sequence[Word], where: Location) -
     """Keep one ``folder-hook [!]PATTERN COMMAND`` or ``account-hook``, as mutt's mutt_parse_hook keeps it (to run
     later, when a mailbox is opened); True when the client refuses it (an error: the rest of the line is skipped)."""
     found, dialect = reading.found, reading.dialect
+    if args and (args[0].variables or args[0].commands):  # the client expands the pattern as it reads the line
+        written = _expanded("hook", Setting(args[0], args[0].text, where), reading, dialect).word or args[0]
+        if written.variables or written.commands:
+            why = _UNKNOWN_COMMAND if written.commands else _UNKNOWN_VARIABLE
+            found.warn(Location(where.path, where.line, args[0].column), f"{verb}: its pattern {why}: not imported")
+            return False
+        args = (written, *args[1:])
     negated = bool(args) and args[0].text.startswith("!")
     if args and args[0].text == "!":
         args = args[1:]

@@ -69,20 +69,21 @@ Commands that are not account settings are counted in one warning, at the first,
 kinds the file holds (``bind, color, send-hook, alias and 2 more``).
 Accounts in hooks: mutt runs a ``folder-hook PATTERN COMMAND`` when a mailbox whose URL the regular expression
 matches is opened, and an ``account-hook`` when it connects for it (never while it reads the file). Each mailbox URL
-a hook's pattern names (``imaps://alice@imap.example.com/``; ``\.`` escapes allowed, no other pattern character) is
-one account, named after its address, and so is the mailbox the file's own settings name when no hook names it: the
-settings of the file, then each folder-hook whose pattern matches that URL, then each account-hook that matches the
-account (mutt matches an account-hook against ``scheme://[user@]host[:port]/`` (the path left out)), in the order of
-the file, as the client has them when that mailbox is the first one opened (checked by hand with the client opening
-an IMAP URL in a terminal); then each account-hook that matches the account's SMTP server, which the client runs
-when it connects to send: both clients match it against ``scheme://[user@]host[:port]/`` of ``smtp_url`` (the scheme
-in lower case, no path nor password, ``/`` and ``:`` in the user percent-encoded; checked by sending with each
-client). This applies to a file of one account too; an account-hook for an ``smtp://`` or ``smtps://`` URL that
-matches no account's ``smtp_url`` is said in a warning of its own. A ``folder`` or ``pop_host`` that names the
-hook's server without its user (as the files render writes do: the user is in ``imap_user`` or ``pop_user``) is that
-mailbox, not a second incoming server; so is the file's own mailbox when its user, in the URL or in
-``imap_user``/``pop_user``, its host (in any case) and its port (absent: the scheme's) are the hook's, as the client
-logs in to both on one connection.
+a hook's pattern names (``imaps://alice@imap.example.com/``; ``\.`` escapes allowed, no other pattern character;
+each ``$NAME`` in it expanded as the client expands it as it reads the hook's line, as in a ``set``: a hook whose
+pattern names one not known is reported, not read) is one account, named after its address, and so is the mailbox
+the file's own settings name when no hook names it: the settings of the file, then each folder-hook whose pattern
+matches that URL, then each account-hook that matches the account (mutt matches an account-hook against
+``scheme://[user@]host[:port]/`` (the path left out)), in the order of the file, as the client has them when that
+mailbox is the first one opened (checked by hand with the client opening an IMAP URL in a terminal); then each
+account-hook that matches the account's SMTP server, which the client runs when it connects to send: both clients
+match it against ``scheme://[user@]host[:port]/`` of ``smtp_url`` (the scheme in lower case, no path nor password,
+``/`` and ``:`` in the user percent-encoded; checked by sending with each client). This applies to a file of one
+account too; an account-hook for an ``smtp://`` or ``smtps://`` URL that matches no account's ``smtp_url`` is said
+in a warning of its own. A ``folder`` or ``pop_host`` that names the hook's server without its user (as the files
+render writes do: the user is in ``imap_user`` or ``pop_user``) is that mailbox, not a second incoming server; so is
+the file's own mailbox when its user, in the URL or in ``imap_user``/``pop_user``, its host (in any case) and its
+port (absent: the scheme's) are the hook's, as the client logs in to both on one connection.
 The hook's command is read as the client reads it then (``set``,
 ``my_hdr``, ``source``; nothing run; its messages name the hook's line and the command's column). Not
 read: a value another account's hook set, which the client keeps when you change folders; a pattern that

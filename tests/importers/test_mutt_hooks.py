@@ -420,3 +420,36 @@ def test_a_command_s_output_expanded_at_the_hook_line_in_single_quotes_is_not_kn
         False,
         ("3:39: imap_user names a variable ($...), which the client expands: not expanded, not imported",),
     )
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_a_hook_s_pattern_is_expanded_at_the_hook_s_line(tmp_path: Path, binary: str) -> None:
+    # the pattern was read as written: imaps://$my_user@imap.example.com/ named no account, and the hook was counted
+    # as one that matches none
+    need(binary)
+    home = tmp_path / "home"
+    out = tmp_path / "seen"
+    rc = tmp_path / "opened.muttrc"
+    rc.write_text(
+        f"set my_box = mbox\nfolder-hook $my_box 'source \"echo set my_seen = yes > {out}; echo |\"'\n"
+        "set my_box = nothing-it-names\n"
+    )
+    _hooks_run(binary, rc, home)  # the mailbox is home/mbox: the pattern is mbox, what my_box held at the line
+    assert out.read_text() == "set my_seen = yes\n"
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        "set my_user = alice my_host = imap.example.com\n"
+        "folder-hook imaps://$my_user@${my_host}/ 'set from = alice@example.com'\n"
+        "folder-hook imaps://$my_other@imap.example.com/ 'set from = bob@example.com'\n"
+    )
+    result = import_paths(binary, [str(rc)], ReadOptions())
+    assert result.accounts == {
+        "work": {
+            "address": "alice@example.com",
+            "incoming": {"protocol": "imap", "host": "imap.example.com", "port": 993, "security": "tls",
+                         "username": "alice", "auth": "password"},
+        }
+    }  # fmt: skip
+    assert tuple(str(note).removeprefix(f"{rc}:") for note in result.warnings) == (
+        "3:13: folder-hook: its pattern names a variable ($...), which the client expands: not expanded: not imported",
+    )
