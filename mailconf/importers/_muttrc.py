@@ -3,7 +3,8 @@
 The lexer follows mutt's token rules (parse.c ``mutt_extract_token``): blanks
 separate words, ``;`` ends a command and ``#`` starts a comment outside quotes,
 ``'...'`` is literal, ``"..."`` and unquoted text take backslash escapes
-(``\\n``, ``\\t``, three-digit octal ...). A backslash at the end of a line
+(``\\n``, ``\\t``, three-digit octal ...); the rest of a ``my_hdr`` line is one
+word, its quotes kept as text (parse_my_hdr). A backslash at the end of a line
 continues it, joined before anything else is read, as mutt's ``mutt_read_line``
 (``MUTT_CONT``; neomutt's ``MUTT_RL_CONT``) joins it: in quotes, in a backtick
 command and in a comment too, whatever comes before it (``x\\\\`` at the end of
@@ -83,6 +84,10 @@ _PLAIN_QUOTED = re.compile(r'[^"\n`\\$]+')
 #: words of plain text only, each ended by blanks or by what ends a command (a word that goes on with a quote, an
 #: escape or a $ is read by _Lexer.word)
 _PLAIN_WORDS = re.compile(rf"(?:{_WORD_CHARACTER}+(?:[ \t\r]+|(?=[\n;#])|\Z))+")
+#: a my_hdr command: its rest is one word, read as the client reads it (_Lexer.header)
+_MY_HDR = re.compile(r"my_hdr[ \t]")
+#: what a my_hdr header takes as it is: all but what ends it, an escape, a backtick or a $
+_HEADER_TEXT = re.compile(r"[^\n;#\\`$]+")
 #: a $name mutt expands: a letter, then letters, digits and _ (ASCII)
 _NAME = re.compile("[A-Za-z][A-Za-z0-9_]*")
 
@@ -186,6 +191,13 @@ class _Lexer:
             elif ch == "#":
                 end = text.find("\n", self.i)
                 self.i = len(text) if end < 0 else end
+            elif not words and _MY_HDR.match(text, self.i):
+                start = self.where()
+                words.append(Word("my_hdr", (), False, False, self.column(self.i), -1))
+                self.i += len("my_hdr")
+                self.i = _end(_BLANKS.match(text, self.i))
+                if self.i < len(text) and text[self.i] not in "\n;#":
+                    words.append(self.header())
             else:
                 if not words:
                     start = self.where()
@@ -250,6 +262,36 @@ class _Lexer:
             size += len(out[-1])
         word = "".join(out)
         return Word(word, tuple(commands), only_command and pieces == 1, expands, column, equals, tuple(variables))
+
+    def header(self) -> Word:
+        """The rest of a ``my_hdr`` command as the client reads it (parse_my_hdr: ``MUTT_TOKEN_SPACE |
+        MUTT_TOKEN_QUOTE``): one word up to a ``;``, a ``#`` or the end of the line, blanks and quotes kept as text
+        (a quote quotes nothing: ``'$my_name'`` is expanded), backslash escapes, backticks and ``$NAME`` taken
+        everywhere; checked with the header each client sends."""
+        text = self.text
+        column = self.column(self.i)
+        out: list[str] = []
+        commands: list[str] = []
+        variables: list[tuple[int, int, str]] = []
+        size = 0
+        while self.i < len(text) and text[self.i] not in "\n;#":
+            ch = text[self.i]
+            if ch == "\\":
+                out.append(self.escape())
+            elif ch == "`":
+                command = self.backtick()
+                out.append(f"`{command}`")
+                commands.append(command)
+            elif ch == "$":
+                self.dollar(" \t\r\n;#'\"`\\", out, variables, size)
+            else:
+                run = text[self.i : _end(_HEADER_TEXT.match(text, self.i))]
+                out.append(run)
+                self.i += len(run)
+            size += len(out[-1])
+        header = "".join(out)
+        only = len(commands) == 1 and header == f"`{commands[0]}`"
+        return Word(header, tuple(commands), only, bool(variables), column, -1, tuple(variables))
 
     def dollar(self, ends: str, out: list[str], variables: list[tuple[int, int, str]], size: int) -> None:
         """The ``$`` reference at the cursor (:meth:`variable`, which ``ends`` end) appended to ``out`` and recorded

@@ -359,3 +359,37 @@ def test_a_source_path_takes_my_variables_and_the_client_s_own(
         f"5:1: source $my_other/x.rc: $my_other is not known here (set nowhere before this line, or a variable of "
         f"{binary}'s that the import does not hold): not followed",
     )
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@pytest.mark.parametrize(
+    ("headers", "sender", "organization"),
+    [
+        # a quote quotes nothing in a my_hdr (parse_my_hdr: MUTT_TOKEN_QUOTE): $my_name in single quotes is expanded
+        ("my_hdr From: '$my_name' <$my_user>\n",
+         ("'Alice Example' <alice@example.com>", "'Alice Example'", "alice@example.com"), None),
+        # (the email package reads the quoted phrase without its quotes)
+        ('my_hdr From: "$my_name" <$my_user>\nmy_hdr Organization: "ACME Inc"\n',
+         ("Alice Example <alice@example.com>", "Alice Example", "alice@example.com"), '"ACME Inc"'),
+        ("my_hdr Organization: ACME  Inc. (Paris)\n", ("R <a@example.com>", "R", "a@example.com"),
+         "ACME  Inc. (Paris)"),
+    ],
+)  # fmt: skip
+def test_a_my_hdr_header_keeps_its_quotes_and_blanks_as_the_client_sends_it(
+    tmp_path: Path, binary: str, headers: str, sender: tuple[str, str, str], organization: str | None
+) -> None:
+    # the import read a my_hdr as a set's words: quotes taken off, $my_name in single quotes kept as text (the
+    # display name "$my_name"), blanks between words made one
+    need(binary)
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(f'{FOLDER}set from = a@example.com my_name = "Alice Example" my_user = alice@example.com\n{headers}')
+    home = tmp_path / "home"
+    home.mkdir()
+    sent = Client(binary, home).sent_headers(rc, home / "sent")
+    assert (sent["From"], sent["Organization"]) == (sender[0], organization)
+    account, warnings = imported(binary, rc)
+    assert (account["display_name"], account["address"], account.get("organization"), warnings) == (
+        *sender[1:],
+        organization,
+        (),
+    )
