@@ -14,6 +14,7 @@ client's environment: the account holds what the client holds, or says why not.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailconf.importers import ReadOptions
+from mailconf.importers import ReadOptions, Unreadable
 from mailconf.importers._core import import_paths
 from tests.conftest import need
 from tests.targets._mutt_client import Client, client_env
@@ -236,7 +237,8 @@ def test_a_password_from_the_environment_is_no_password_of_the_file(
 
 #: what a generated file's lines are made of: my_ variables of text (one with a blank, one of a ``$`` in single
 #: quotes), of a command's output (``c1``) or of another, unset or reset; and the settings the import reads set from
-#: them, from the environment and from the client's own imap_user, in every kind of quoting
+#: them (imap_user, imap_login, realname, the user of smtp_url and of folder), from the environment and from the
+#: client's own imap_user, in every kind of quoting
 _MINE = st.sampled_from(["my_a", "my_b"])
 _REFERENCE = st.one_of(
     _MINE.flatmap(lambda n: st.sampled_from([f"${n}", f"${{{n}}}", f'"${n}"', f"'${n}'", f'"x${{{n}}}"', f"x${n}"])),
@@ -249,6 +251,7 @@ _SETTING_LINES = st.one_of(
     st.builds("set {} = {}\n".format, st.sampled_from(["imap_user", "imap_login"]), _REFERENCE),
     st.builds('set realname = "N "{}\n'.format, _REFERENCE),
     st.builds("set smtp_url = smtps://{}@smtp.example.com/\n".format, _REFERENCE),
+    st.builds("set folder = imaps://{}@imap.example.com/\n".format, _REFERENCE),
 )
 
 
@@ -268,22 +271,37 @@ def test_a_setting_imported_from_variables_is_what_the_client_reads(
     rc.write_text(f"{FOLDER}set from = a@example.com smtp_url = smtps://smtp.example.com/\n{lines}")
     home = tmp_path / "home"
     home.mkdir()
-    real = Client(binary, home).query(rc, ["imap_user", "imap_login", "realname", "smtp_url"])
+    real = Client(binary, home).query(rc, ["imap_user", "imap_login", "realname", "smtp_url", "folder"])
     same_environment(monkeypatch, home)
-    account, warnings = imported(binary, rc)
+    try:
+        account, warnings = imported(binary, rc)
+    except Unreadable as exc:  # no server URL left that the import knows
+        assert re.match("(folder|smtp_url) (names a variable|runs a command)", exc.what), exc
+        return
     said = " ".join(warnings)
-    login = real["imap_login"] or real["imap_user"]  # what the client logs in as (mutt_account_getlogin)
+    # what the client logs in as (mutt_account_getlogin): imap_login, else the folder URL's user, else imap_user
+    login = real["imap_login"] or real["folder"].removeprefix("imaps://").rpartition("@")[0] or real["imap_user"]
     user = real["smtp_url"].removeprefix("smtps://").rpartition("@")[0]
     read = {
-        "imap_user": (account["incoming"].get("username"), login or None, ("imap_user", "imap_login")),
+        "imap_user": (
+            account.get("incoming", {}).get("username"),
+            login or None,
+            ("imap_user", "imap_login", "folder"),
+        ),
         "realname": (account.get("display_name"), real["real_name" if binary == "neomutt" else "realname"], ()),
         "smtp_url": (account.get("outgoing", {}).get("username"), user or None, ("smtp_url",)),
     }
+    if not real["folder"].startswith("imaps://"):
+        # a user with a blank is no URL to the client (neomutt reads imaps:/x y@host/ as a local path), which the
+        # import takes as the URL it is written as: not what this property checks
+        del read["imap_user"]
     for name, (value, expected, others) in read.items():  # each imported as read, or not imported and said
-        if not any(f"{n} " in said for n in (name, *others)):
+        named = [n for n in (name, *others) if f"{n} " in said]
+        if not named:
             assert value == expected, (name, real, account, warnings)
         elif value is None and binary == "neomutt":
-            assert "$" in str(expected) or "c1" in str(expected), (name, real, warnings)
+            reads = " ".join(real["real_name" if n == "realname" else n] for n in named)
+            assert "$" in reads or "c1" in reads, (name, real, warnings)
 
 
 @pytest.mark.parametrize("binary", ["mutt", "neomutt"])
