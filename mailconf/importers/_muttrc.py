@@ -1485,7 +1485,7 @@ def _credentials(  # noqa: PLR0912, PLR0917
         server["auth"] = "password"
         server["mechanisms"] = names
     else:
-        server["auth"] = "password" if protocol is not Protocol.SMTP or user or password or server.get("username") \
+        server["auth"] = "password" if protocol is not Protocol.SMTP or password or server.get("username") \
             else "none"  # fmt: skip
     if token is not None:
         command = token.value

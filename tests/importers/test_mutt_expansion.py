@@ -411,3 +411,12 @@ def test_a_my_hdr_header_keeps_its_quotes_and_blanks_as_the_client_sends_it(
         organization,
         (),
     )
+
+
+def test_an_empty_smtp_user_is_no_user_to_log_in_as(tmp_path: Path) -> None:
+    # neomutt's smtp_user = "" (or one a variable not set empties) is as if not set: no user, so no login; the
+    # import said auth: password, for the setting's being there
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(f'{FOLDER}set from = a@example.com smtp_url = smtps://smtp.example.com/ smtp_user = "$imap_user"\n')
+    account, warnings = imported("neomutt", rc)
+    assert (account["outgoing"], warnings) == (OUTGOING | {"auth": "none"}, ())
