@@ -802,7 +802,7 @@ def _commands(reading: _Reading, path: str, text: str, depth: int) -> bool:
 
 
 def _run_hook(opened: _Reading, hook: Hook) -> None:
-    """Run ``hook``'s commands on ``opened``, its ``$my_NAME`` expanded when its line was read what they held there."""
+    """Run ``hook``'s commands on ``opened``, each ``$NAME`` expanded when its line was read what it held there."""
     opened.early = {written: (name, held) for written, name, held in hook.early}
     try:
         _run(opened, hook.location.path, hook.commands, 0)
@@ -1038,7 +1038,7 @@ def _held(name: str, reading: _Reading, dialect: Dialect, *, password: bool) -> 
     ``$hostname``) or, in a password (``password``), the environment's, or a ``my_NAME`` that holds it: the file does
     not hold that password. mutt looks in the environment first, then its ``my_`` variables, then its own (parse.c
     ``mutt_extract_token``); neomutt at its own variables, then the ``my_`` ones, then the environment
-    (``parse_extract_token``). In a hook's command, a ``my_NAME`` the client expanded as it read the hook's line is
+    (``parse_extract_token``). In a hook's command, a ``$NAME`` the client expanded as it read the hook's line is
     what it held there (``reading.early``)."""
     settings: Mapping[str, Setting] = reading.settings
     if name in reading.early:  # the $NAME of a hook's command the client expanded at the hook's line
