@@ -1019,6 +1019,10 @@ _VERBATIM = frozenset(
 )  # fmt: skip
 
 
+#: the mailbox variables ``$NAME`` of which is the URL they hold when the client holds it as written: it writes one
+#: back (url_tostring) with its scheme in lower case, a path, and its %-escapes decoded (checked with ``-Q``)
+_MAILBOXES = frozenset(("folder", "spoolfile"))
+_WRITTEN_BACK = re.compile(r"(imaps?|pops?)://[^/%]+/[^%]*")
 #: whether the client takes an environment variable set to nothing as set (mutt: getenv) or as not set (neomutt:
 #: mutt_str_getenv, which keeps ``$NAME`` as it is written)
 _EMPTY_IS_SET = {"mutt": True, "neomutt": False}
@@ -1054,13 +1058,20 @@ def _held(name: str, reading: _Reading, dialect: Dialect, *, password: bool) -> 
         if mine is not None and mine.word is not None:  # (unset my_NAME: a Setting of no word)
             return None if password and mine.word.environment else mine
     elif name in _VARIABLES[dialect.name]:
-        own = _RENAMED.get(name, name)
-        if own not in _VERBATIM:
-            return None
-        held = settings.get(own)
-        return "" if held is None else held
+        return _own(_RENAMED.get(name, name), settings)
     if environment is not None:
         return None if password else _Environment(environment)
+    return None
+
+
+def _own(name: str, settings: Mapping[str, Setting]) -> Setting | str | None:
+    """What ``$NAME`` of the client's own variable ``name`` is: the setting of one of :data:`_VERBATIM` ("" when
+    not set), or of :data:`_MAILBOXES` holding a URL as the client writes it back; None for any other."""
+    held = settings.get(name)
+    if name in _MAILBOXES:
+        return held if held is not None and _WRITTEN_BACK.fullmatch(held.value) else None
+    if name in _VERBATIM:
+        return "" if held is None else held
     return None
 
 

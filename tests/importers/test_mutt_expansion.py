@@ -420,3 +420,27 @@ def test_an_empty_smtp_user_is_no_user_to_log_in_as(tmp_path: Path) -> None:
     rc.write_text(f'{FOLDER}set from = a@example.com smtp_url = smtps://smtp.example.com/ smtp_user = "$imap_user"\n')
     account, warnings = imported("neomutt", rc)
     assert (account["outgoing"], warnings) == (OUTGOING | {"auth": "none"}, ())
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_a_folder_url_is_what_its_variable_expands_to_when_the_client_holds_it_as_written(
+    tmp_path: Path, binary: str
+) -> None:
+    # the client writes a URL in folder or spoolfile back with its scheme in lower case, a path and no %-escape
+    # (url_tostring): $folder of one written so is that text; of another (imaps://HOST, without the path), not
+    # expanded
+    need(binary)
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        "set folder = imaps://alice@imap.example.com/ realname = R from = a@example.com\n"
+        'set spoolfile = "${folder}INBOX"\nset folder = imaps://imap.example.com\nset imap_user = "$folder"\n'
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    spoolfile = "spool_file" if binary == "neomutt" else "spoolfile"
+    assert Client(binary, home).query(rc, ["imap_user", "spoolfile"]) == {
+        "imap_user": "imaps://imap.example.com/",
+        spoolfile: "imaps://alice@imap.example.com/INBOX",
+    }
+    account, warnings = imported(binary, rc)
+    assert (account["incoming"], warnings) == (INCOMING, (f"4:5: imap_user {NOT_EXPANDED}",))
