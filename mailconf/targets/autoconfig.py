@@ -67,6 +67,12 @@ What one document per domain cannot say (each is a warning, an error with ``--st
 - an ``organization`` holding ``%EMAILADDRESS%``, ``%EMAILLOCALPART%``, ``%EMAILDOMAIN%`` or
   ``%REALNAME%``: it is written as declared, but Thunderbird fills in its user's own in the
   ``displayName``, as in the usernames (the specification lets any client do so in any field);
+- an ``organization`` longer than 60 characters: the ``displayName`` holds its first 60 (the
+  ``displayShortName`` its first 20, without a gap: a short name is what it is for);
+- an ``organization`` that Thunderbird 153 reads as a number or a boolean: its reader (JXON, then
+  ``String()``) shows ``007`` as ``7``, `` 42 `` as ``42``, ``1e3`` as ``1000``, ``0x10`` as ``0``,
+  ``TRUE`` as ``true`` and a blank one as ``NaN``; it is written as declared (other clients take
+  the text), and the gap names what Thunderbird shows;
 - an incoming ``host`` that is an IPv6 address or ends in a number without being an IPv4
   address (``mail.1``): it is published, but Thunderbird 153 cannot create the account
   (its server URL does not parse); publish a host name.
@@ -87,6 +93,8 @@ from typing import NamedTuple
 
 import jinja2
 
+from ..clientconfig import JS_SPACE, js_string
+from ..errors import double_quoted
 from ..escape import UnsafeValue
 from ..escape.xml import xml_check
 from ..model import Account, Auth, Model, Protocol, Security, Server
@@ -150,6 +158,17 @@ PLACEHOLDER_GAP = (
     "it is written as the document's displayName and displayShortName, but Thunderbird replaces %EMAILADDRESS%, "
     "%EMAILLOCALPART%, %EMAILDOMAIN% and %REALNAME% in the displayName with its user's own (the specification lets "
     "any client do so in any field), and XML has no escape for them: write the organization without them"
+)
+#: an organization longer than the specification's displayName: the document holds its start (DISPLAY_NAME_MAX)
+CUT_GAP = (
+    "the specification caps the document's displayName at 60 characters (displayShortName at 20): the document "
+    "holds the organization's first 60, which clients show instead; shorten the organization"
+)
+#: an organization (as written, cut to DISPLAY_NAME_MAX) that Thunderbird 153's readFromXML reads as a number or a
+#: boolean: JXON's parseText, then String() (clientconfig.js_string); a blank one is parseFloat's NaN
+NOT_TEXT_NAME_GAP = (
+    "it is written as the document's displayName, but Thunderbird 153 reads {name} as a {kind} and shows "
+    "{shown}: reword the organization (with a letter, as in the provider's name)"
 )
 #: an incoming host Thunderbird cannot build its server URL from (the thunderbird target's gap, for the same reason)
 URL_HOST_GAP = (
@@ -271,10 +290,8 @@ def decide(accounts: Sequence[Account], domain: str) -> Decided:
                 _checked(account, f"{server.side}.host", server.host)
     organizations = {a.organization for a in accounts if a.organization}
     organization = organizations.pop() if len(organizations) == 1 else None
-    if organization is not None and has_placeholder(organization):  # else the domain is the name: no placeholder
-        for account in accounts:
-            if account.organization == organization:
-                gaps.add(account, "organization", PLACEHOLDER_GAP)
+    if organization is not None:  # else the domain is the name: no placeholder, no cut, Thunderbird reads a host
+        organization_gaps(gaps, accounts, organization)
     incoming = _side(accounts, domain, "incoming", gaps)
     outgoing = _side(accounts, domain, "outgoing", gaps)
     if not incoming or not outgoing:  # no account of the domain has one: each is told, none is left out silently
@@ -285,6 +302,32 @@ def decide(accounts: Sequence[Account], domain: str) -> Decided:
         domain, name[:DISPLAY_NAME_MAX], name[:DISPLAY_SHORT_NAME_MAX], incoming, outgoing
     )  # a longer name is cut: the specification caps both (it is only shown to the user)
     return Decided(document, tuple(gaps.found))
+
+
+def organization_gaps(gaps: Gaps, accounts: Sequence[Account], organization: str) -> None:
+    """The gaps of the organization the domain's document names (each account that declares it gets them): a
+    placeholder, a cut, a displayName Thunderbird reads as another text."""
+    found = []
+    if has_placeholder(organization):
+        found.append(PLACEHOLDER_GAP)
+    if len(organization) > DISPLAY_NAME_MAX:
+        found.append(CUT_GAP)
+    written = organization[:DISPLAY_NAME_MAX]
+    shown = thunderbird_display_name(written)
+    if shown != written:
+        kind = "boolean" if shown in ("true", "false") else "number"
+        found.append(NOT_TEXT_NAME_GAP.format(name=double_quoted(written), kind=kind, shown=double_quoted(shown)))
+    for account in accounts:
+        if account.organization == organization:
+            for message in found:
+                gaps.add(account, "organization", message)
+
+
+def thunderbird_display_name(name: str) -> str:
+    """What Thunderbird 153 shows for a document's displayName ``name``: readFromXML takes String() of what JXON
+    read (clientconfig.js_string: ``007`` is ``7``, ``1e3`` is ``1000``, ``TRUE`` is ``true``), and a blank text is
+    parseFloat's ``NaN``. Checked against Thunderbird 153 by tests/targets/test_autoconfig.py."""
+    return "NaN" if not name.strip(JS_SPACE) else js_string(name)
 
 
 def _checked(account: Account, setting: str, value: str | None) -> None:

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 
 from mailconf.document import load_document
+from mailconf.errors import double_quoted
 from mailconf.model import Model
 from mailconf.render import RenderError, environment, render_model
 from mailconf.targets import Gap, Rendered, autoconfig
@@ -169,11 +170,58 @@ def test_one_document_per_domain_with_the_domain_and_organization() -> None:
     assert document(result, "other.example.net").findtext("emailProvider/displayName") == "other.example.net"
 
 
-def test_a_long_organization_is_cut_to_the_lengths_the_spec_allows() -> None:
-    result = rendered({"a": {**account("a"), "organization": "O" * 70}})
+def test_a_long_organization_is_cut_to_the_lengths_the_spec_allows_and_a_gap_says_so() -> None:
+    result = rendered({"a": {**account("a"), "organization": "O" * 70}, "b": account("b")})
     root = document(result, "example.org")
     assert root.findtext("emailProvider/displayName") == "O" * 60
     assert root.findtext("emailProvider/displayShortName") == "O" * 20
+    # before, cut without a word: clients showed another name than the one declared
+    assert [g for g in result.gaps if g.setting == "organization"] == [Gap("a", "organization", autoconfig.CUT_GAP)]
+    assert autoconfig.CUT_GAP == (
+        "the specification caps the document's displayName at 60 characters (displayShortName at 20): the document "
+        "holds the organization's first 60, which clients show instead; shorten the organization"
+    )
+    short = rendered({"a": {**account("a"), "organization": "O" * 60}})  # cut for displayShortName only: no gap
+    assert [g for g in short.gaps if g.setting == "organization"] == []
+
+
+#: organization -> what Thunderbird 153 shows for it as the displayName (read back below), where that differs
+NOT_TEXT_NAMES = {"007": "7", " 42": "42", "1e3": "1000", "0x10": "0", "0b11": "0", "1.50": "1.5", "-0": "0",
+                  ".5": "0.5", "TRUE": "true", "False": "false", " ": "NaN", "\u00a012\u3000": "12",
+                  "1" * 70: "1.1111111111111112e+59"}  # fmt: skip
+#: organizations Thunderbird 153 shows as written (numbers written as String() writes them, and texts)
+TEXT_NAMES = ["42", "1.5", "true", "false", "Infinity", "1_0", "NaN", "0x", "\u200b1", "Acme 1"]
+
+
+@pytest.mark.parametrize(("organization", "shown"), NOT_TEXT_NAMES.items())
+def test_an_organization_thunderbird_reads_as_a_number_or_a_boolean_is_a_gap(organization: str, shown: str) -> None:
+    result = rendered({"a": {**account("a"), "organization": organization}})
+    written = organization[: autoconfig.DISPLAY_NAME_MAX]
+    assert document(result, "example.org").findtext("emailProvider/displayName") == written  # as declared
+    kind = "boolean" if shown in ("true", "false") else "number"
+    # before, no gap: Thunderbird showed 7 for 007, true for TRUE, NaN for a blank organization
+    assert [g.instead for g in result.gaps if g.setting == "organization" and g.instead != autoconfig.CUT_GAP] == [
+        f"it is written as the document's displayName, but Thunderbird 153 reads {double_quoted(written)} as a {kind} "
+        f'and shows "{shown}": reword the organization (with a letter, as in the provider\'s name)'
+    ]
+
+
+@pytest.mark.parametrize("organization", TEXT_NAMES)
+def test_an_organization_thunderbird_reads_as_written_is_no_gap(organization: str) -> None:
+    assert rendered({"a": {**account("a"), "organization": organization}}).gaps == ()
+
+
+def test_thunderbird_shows_each_organization_as_the_gap_says() -> None:
+    need("thunderbird")
+    organizations = [*NOT_TEXT_NAMES, *TEXT_NAMES]
+    documents = [
+        (rendered({"a": {**account("a"), "organization": o}}).files[0].content, "zed@example.org")
+        for o in organizations
+    ]
+    read = read_with_thunderbird(documents)["autoconfig"]
+    shown = {o: r["displayName"] for o, r in zip(organizations, read, strict=True)}
+    assert shown == NOT_TEXT_NAMES | {o: o for o in TEXT_NAMES}
+    assert all(autoconfig.thunderbird_display_name(o[: autoconfig.DISPLAY_NAME_MAX]) == s for o, s in shown.items())
 
 
 def test_username_is_the_address_placeholder_when_every_account_logs_in_with_its_address() -> None:
