@@ -98,6 +98,14 @@ What getmail cannot express (each is a warning, an error with ``--strict``):
   run with exit 127 and fetches the mail left on the server again the next time. A
   253-character host does it, and so does a user name of about 210 characters. The
   gap names the longer of the two;
+- two accounts whose servers getmail would record in one ``oldmail`` file: user names (or
+  hosts and ports) that differ only where getmail writes ``-`` (``a/b`` and ``a-b`` at one
+  server, or user ``2-a`` at host ``mail`` port 1 and user ``a`` at ``mail-1`` port 2), or a
+  POP3 user ``u-INBOX`` next to an IMAP user ``u`` at one server. Run from one getmaildir, each run takes the other's
+  record for its own: a message one has fetched is skipped by the other where both servers
+  number it alike, and over POP3 each run forgets the other's record (it drops the ids its
+  own server lacks), so the other fetches the mail left on the server again. The gap names
+  the later account and the first; give it a ``--getmaildir`` of its own;
 - ``auth: none`` (getmail always logs in), ``ntlm``, ``client-cert`` (no SASL
   EXTERNAL: the certificate is presented, the login still needs a password),
   OAuth2 and GSSAPI over POP3, ``tls.client_key`` without ``tls.client_cert`` (getmail takes a key only
@@ -269,6 +277,16 @@ OLDMAIL_GAP = (
     "name may hold, getmail cannot save it, ends the run with an error (exit 127) and fetches the mail left on the "
     "server again next time; shorten the host or the user name"
 )
+#: two accounts whose servers getmail records in one oldmail file (oldmail_name): run from one getmaildir, each
+#: run reads the other's record as its own (read_oldmailfile), and POP3 drops the message ids its server lacks
+#: (_retrieverbases.py, "removing vanished message id"), IMAP those older than 30 days, before writing it back
+SHARED_OLDMAIL_GAP = (
+    "getmail records what it has fetched from this server in the same oldmail file as account {other}'s "
+    "(oldmail-HOST-PORT-USER, each run of / : ; < > | written as one -), so run from one getmaildir each takes the "
+    "other's record for its own: mail one has fetched is skipped by the other where their servers number a "
+    "message alike, and over POP3 each run forgets the other's, which then fetches the mail left on the server "
+    "again; run this account with a getmaildir of its own (--getmaildir)"
+)
 CLIENT_CERT_GAP = (
     "getmail has no SASL EXTERNAL: it presents the certificate and still logs in with a password "
     "(use auth password with a password_command)"
@@ -310,6 +328,7 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     gaps = Gaps()
     files: list[RenderedFile] = []
     names = FileNames(RENAME_ACCOUNT)
+    recorded: dict[str, tuple[Account, Server]] = {}  # oldmail file name -> the first account recorded there
     for account in model.accounts:
         server = account.incoming
         if server is None:
@@ -318,6 +337,10 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
         if server.security is Security.STARTTLS:
             continue  # not rendered (never a cleartext retriever instead): GAP_RULES' gap says so
         server_gaps(gaps, account, server)
+        first, first_server = recorded.setdefault(oldmail_name(server), (account, server))
+        if first is not account and _endpoint(first_server) != _endpoint(server):  # the same endpoint: lint MC702
+            setting = "username" if first_server.username != server.username else "host"
+            gaps.server(account, server, setting, SHARED_OLDMAIL_GAP.format(other=first.name))
         text = layout(_account(account, server, root, system_ca))
         files.append(RenderedFile(names.claim(f"getmail/{account.name}.getmailrc", account), text.encode(), 0o600))
     return Rendered(tuple(files), tuple(gaps.found))
@@ -355,6 +378,10 @@ def server_gaps(gaps: Gaps, account: Account, server: Server) -> None:
     for field, command in (("password_command", server.password_command), ("token_command", server.token_command)):
         if command is not None and field != used:
             gap(field, f"auth {server.auth.value} over {protocol} does not use it with getmail, so it is left out")
+
+
+def _endpoint(server: Server) -> tuple[str, int, str]:
+    return server.host, server.port, server.username
 
 
 def oldmail_name(server: Server) -> str:
