@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..clientconfig import js_text, no_value
+from ..errors import double_quoted
 from ..escape import UnsafeValue
 from ..model import Account, Model, Server
 from . import NAME_MAX, Gaps
@@ -58,6 +60,28 @@ def tls_gaps(gaps: Gaps, account: Account, server: Server, *, hostname: str, cli
         gaps.server(account, server, "tls.client_cert", client_cert)
     if tls.client_key is not None:
         gaps.server(account, server, "tls.client_key", client_cert)
+
+
+#: A host that Thunderbird 153's readers of both documents (JXON, then InputSanitizer.hostname) read as a number or a
+#: boolean: String() of it (clientconfig.js_text: ``1e3`` is ``1000``), or no value, for which hostname() throws
+#: ("You must supply a value for this string") and the server is left out. Read back by test_autoconfig.py.
+NOT_TEXT_HOST_GAP = (
+    "Thunderbird 153{reads_too} reads the host {host} as {read_as}: {then}; publish a host name that JavaScript "
+    "reads as no number and no true or false (like imap.example.org)"
+)
+
+
+def not_text_host_gap(host: str, reads_too: str, left_out: str) -> str | None:
+    """NOT_TEXT_HOST_GAP for a host Thunderbird reads as a number or as no value (``left_out`` says what then
+    becomes of the server), None for a host it reads as written (``True`` as ``true``: names ignore case)."""
+    read = js_text(host)
+    if read is not None and (read == host or read == host.lower()):
+        return None
+    if read is None:
+        read_as, then = f"{no_value(host)}, which it takes for no value", left_out
+    else:
+        read_as, then = "a number", f"it connects to {double_quoted(read)} instead"
+    return NOT_TEXT_HOST_GAP.format(reads_too=reads_too, host=double_quoted(host), read_as=read_as, then=then)
 
 
 class Said(NamedTuple):

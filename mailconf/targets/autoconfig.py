@@ -75,7 +75,12 @@ What one document per domain cannot say (each is a warning, an error with ``--st
   the text), and the gap names what Thunderbird shows;
 - an incoming ``host`` that is an IPv6 address or ends in a number without being an IPv4
   address (``mail.1``): it is published, but Thunderbird 153 cannot create the account
-  (its server URL does not parse); publish a host name.
+  (its server URL does not parse); publish a host name;
+- a ``host`` (incoming or outgoing) that Thunderbird 153's reader (JXON) turns into a number
+  or into no value: ``1e3`` is read as ``1000`` and ``1.5e3`` as ``1500`` (Thunderbird connects
+  there); ``0x10``, ``0b1`` and ``false`` (any case) are no value, and Thunderbird leaves the
+  server out, refusing the whole document when it was the only one of its side. Other clients
+  take the text.
 
 Values are XML-escaped (``& < > " '``); a control character is refused, naming the account
 and the setting. Tested: every document validates with ``xmllint --relaxng`` against
@@ -99,7 +104,7 @@ from ..escape import UnsafeValue
 from ..escape.xml import xml_check
 from ..model import Account, Auth, Model, Protocol, Security, Server
 from . import Gap, Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
-from ._provider import domain_of, has_placeholder, tls_gaps
+from ._provider import domain_of, has_placeholder, not_text_host_gap, tls_gaps
 from ._urlhost import url_host_ok
 
 NAME = "autoconfig"
@@ -170,6 +175,8 @@ NOT_TEXT_NAME_GAP = (
     "it is written as the document's displayName, but Thunderbird 153 reads {name} as a {kind} and shows "
     "{shown}: reword the organization (with a letter, as in the provider's name)"
 )
+#: what readFromXML does with a server whose host it reads as no value (_provider.NOT_TEXT_HOST_GAP)
+NOT_TEXT_HOST_LEFT_OUT = "it leaves the server out, and refuses the whole document when no other is left on its side"
 #: an incoming host Thunderbird cannot build its server URL from (the thunderbird target's gap, for the same reason)
 URL_HOST_GAP = (
     "Thunderbird 153 cannot create an IMAP/POP3 account whose host is an IPv6 address or ends in a number without "
@@ -284,7 +291,10 @@ def decide(accounts: Sequence[Account], domain: str) -> Decided:
         for server in account.servers:
             gaps.unsupported(account, server, GAP_RULES)
             tls_gaps(gaps, account, server, hostname=HOSTNAME_GAP, client_cert=CLIENT_CERT_GAP)
-            if server.side == "incoming" and not url_host_ok(server.host):
+            not_text = not_text_host_gap(server.host, "", NOT_TEXT_HOST_LEFT_OUT)
+            if not_text is not None:
+                gaps.server(account, server, "host", not_text)
+            elif server.side == "incoming" and not url_host_ok(server.host):
                 gaps.server(account, server, "host", URL_HOST_GAP)
             if not server.host.isprintable():  # the setting's name is built only for a text _checked may refuse
                 _checked(account, f"{server.side}.host", server.host)

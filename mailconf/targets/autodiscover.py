@@ -48,7 +48,10 @@ account without an incoming server (its response has the SMTP ``Protocol`` only)
 Thunderbird uses no response without one (without an outgoing server it takes its user's
 default SMTP server). So is an incoming host that is
 an IPv6 address or ends in a number without being an IPv4 address: Thunderbird cannot
-create such an account.
+create such an account. So is a host (on either side) that Thunderbird's reader turns into a
+number (``1e3`` into ``1000``, ``1.5e3`` into ``1500``: Thunderbird connects there) or into no
+value (``0x10``, ``0b1``, ``false`` in any case: it leaves the server out); Outlook takes each
+as written.
 
 Values are XML-escaped (``& < > " '``); a control character is refused, naming the
 account and the setting. So is an address whose file name would be over the 255 bytes
@@ -76,7 +79,7 @@ from ..escape import UnsafeValue
 from ..escape.xml import xml_check
 from ..model import Account, Auth, Model, Protocol, Security
 from . import FileNames, Gaps, Rendered, RenderedFile, built, gap_rules, unsafe_in
-from ._provider import address_file_name, has_placeholder, tls_gaps
+from ._provider import address_file_name, has_placeholder, not_text_host_gap, tls_gaps
 from ._urlhost import url_host_ok
 
 NAME = "autodiscover"
@@ -150,6 +153,8 @@ def not_text_login_gap(username: str, login: str | None) -> str:
     return NOT_TEXT_LOGIN_GAP.format(login=double_quoted(username), read_as=read_as, then=then)
 
 
+#: what readAutoDiscoverXML does with a Protocol whose Server it reads as no value (_provider.NOT_TEXT_HOST_GAP)
+NOT_TEXT_HOST_LEFT_OUT = "it leaves the server out (Outlook takes it)"
 #: an account without an incoming server: Thunderbird's readAutoDiscoverResponse keeps only a complete
 #: configuration (AccountConfig.isComplete), else throws "Only an incomplete config found". Without an outgoing
 #: server a response is complete: readAutoDiscoverXML starts from the user's default SMTP server.
@@ -231,7 +236,10 @@ def account_gaps(gaps: Gaps, account: Account) -> None:
             gaps.server(account, server, "username", BLANK_LOGIN_GAP)
         elif server.username is not None and (login := js_text(server.username)) != server.username:
             gaps.server(account, server, "username", not_text_login_gap(server.username, login))
-        if server.side == "incoming" and not url_host_ok(server.host):
+        not_text = not_text_host_gap(server.host, ", which reads Autodiscover too,", NOT_TEXT_HOST_LEFT_OUT)
+        if not_text is not None:
+            gaps.server(account, server, "host", not_text)
+        elif server.side == "incoming" and not url_host_ok(server.host):
             gaps.server(account, server, "host", URL_HOST_GAP)
 
 

@@ -508,3 +508,64 @@ def test_thunderbird_fills_its_placeholders_in_the_display_name() -> None:
     [read] = read_with_thunderbird([(result.files[0].content, "zed@example.org")])["autoconfig"]
     assert read["displayName"] == "%EMAILLOCALPART% at %EMAILDOMAIN% (%REALNAME%)"
     assert read["filledDisplayName"] == "zed at example.org (Real Name)"
+
+
+#: host -> what Thunderbird 153's readFromXML reads it as (None: no value, and the server is left out)
+NOT_TEXT_HOSTS = {"1e3": "1000", "1.5e3": "1500", "0x10": None, "0b1": None, "false": None}
+
+
+def not_text_host_gap(host: str, read: str | None) -> str:
+    if read is None:
+        said = "false" if host == "false" else "the number 0"
+        read_as = (
+            f"{said}, which it takes for no value: it leaves the server out, and refuses the whole document when no "
+            "other is left on its side"
+        )
+    else:
+        read_as = f'a number: it connects to "{read}" instead'
+    return (
+        f'Thunderbird 153 reads the host "{host}" as {read_as}; publish a host name that JavaScript reads as no '
+        "number and no true or false (like imap.example.org)"
+    )
+
+
+def host_on(side: str, host: str) -> dict[str, Any]:
+    """Account a with ``host`` on one side (incoming or outgoing)."""
+    return account("a", **{side: {"host": host}}, domain="example.org")
+
+
+@pytest.mark.parametrize(("host", "read"), NOT_TEXT_HOSTS.items())
+@pytest.mark.parametrize("side", ["incoming", "outgoing"])
+def test_a_host_thunderbird_reads_as_a_number_or_a_boolean_is_a_gap(host: str, read: str | None, side: str) -> None:
+    result = rendered({"a": host_on(side, host)})
+    # before, no gap: Thunderbird connected to 1000 for 1e3, and refused the document for 0x10
+    assert [g for g in result.gaps if g.setting.endswith(".host")] == [
+        Gap("a", f"{side}.host", not_text_host_gap(host, read))
+    ]
+
+
+@pytest.mark.parametrize("host", ["True", "imap.example.org", "dead.beef", "1.2.3.4", "1e3.example", "infinity"])
+def test_a_host_thunderbird_reads_as_written_is_no_gap(host: str) -> None:
+    result = rendered({"a": account("a", incoming={"host": host}, outgoing={"host": host})})
+    assert [g for g in result.gaps if g.setting.endswith(".host")] == []
+
+
+def test_thunderbird_reads_each_host_as_the_gap_says() -> None:
+    need("thunderbird")
+    documents = []
+    for host in NOT_TEXT_HOSTS:
+        for side in ("incoming", "outgoing"):
+            content = rendered({"a": host_on(side, host)}).files[0].content
+            documents.append((content, "zed@example.org"))
+    # with an alternative (another account's POP3 server), the one read as no value is left out, the other taken
+    both = rendered({"a": account("a", incoming={"host": "0x10"}),
+                     "b": account("b", incoming={"protocol": "pop3", "host": "pop.example.org"})})  # fmt: skip
+    documents.append((both.files[0].content, "zed@example.org"))
+    *read, alternative = read_with_thunderbird(documents)["autoconfig"]
+    for (host, expected), incoming, outgoing in zip(NOT_TEXT_HOSTS.items(), read[::2], read[1::2], strict=True):
+        for side, found in (("incoming", incoming), ("outgoing", outgoing)):
+            if expected is None:
+                assert found == {"error": "You must supply a value for this string"}, (host, side)
+            else:
+                assert [s["hostname"] for s in found["raw"][side]] == [expected], (host, side)
+    assert [(s["type"], s["hostname"]) for s in alternative["raw"]["incoming"]] == [("pop3", "pop.example.org")]

@@ -390,3 +390,54 @@ def test_an_account_without_an_incoming_server_is_a_gap_because_thunderbird_uses
     # readAutoDiscoverResponse keeps a configuration only when it is complete; one without an outgoing server is
     # (readAutoDiscoverXML starts from the user's default SMTP server)
     assert [r["complete"] for r in read["autodiscover"]] == [False, True, True]
+
+
+#: host -> what Thunderbird 153's readAutoDiscoverXML reads it as (None: no value, and the server is left out)
+NOT_TEXT_HOSTS = {"1e3": "1000", "1.5e3": "1500", "0x10": None, "0b1": None, "false": None}
+
+
+def not_text_host_gap(host: str, read: str | None) -> str:
+    if read is None:
+        said = "false" if host == "false" else "the number 0"
+        read_as = f"{said}, which it takes for no value: it leaves the server out (Outlook takes it)"
+    else:
+        read_as = f'a number: it connects to "{read}" instead'
+    return (
+        f'Thunderbird 153, which reads Autodiscover too, reads the host "{host}" as {read_as}; publish a host name '
+        "that JavaScript reads as no number and no true or false (like imap.example.org)"
+    )
+
+
+@pytest.mark.parametrize(("host", "read"), NOT_TEXT_HOSTS.items())
+@pytest.mark.parametrize("side", ["incoming", "outgoing"])
+def test_a_host_thunderbird_reads_as_a_number_or_a_boolean_is_a_gap(host: str, read: str | None, side: str) -> None:
+    result = rendered({"a": account("a", **{side: {"host": host}})})
+    # before, no gap: Thunderbird connected to 1000 for 1e3, and left the server out for 0x10
+    assert [g for g in result.gaps if g.setting.endswith(".host")] == [
+        Gap("a", f"{side}.host", not_text_host_gap(host, read))
+    ]
+
+
+@pytest.mark.parametrize("host", ["True", "imap.example.org", "dead.beef", "1.2.3.4", "1e3.example", "infinity"])
+def test_a_host_thunderbird_reads_as_written_is_no_gap(host: str) -> None:
+    result = rendered({"a": account("a", incoming={"host": host}, outgoing={"host": host})})
+    assert [g for g in result.gaps if g.setting.endswith(".host")] == []
+
+
+def test_thunderbird_reads_each_host_as_the_gap_says() -> None:
+    need("thunderbird")
+    responses = [
+        rendered({"a": account("a", **{side: {"host": host}})}).files[0].content
+        for host in NOT_TEXT_HOSTS
+        for side in ("incoming", "outgoing")
+    ]
+    read = read_with_thunderbird(autodiscovers=responses)["autodiscover"]
+    for (host, expected), incoming, outgoing in zip(NOT_TEXT_HOSTS.items(), read[::2], read[1::2], strict=True):
+        other = {"incoming": "imap.example.org", "outgoing": "smtp.example.org"}
+        for side, found in (("incoming", incoming), ("outgoing", outgoing)):
+            hosts = [s["hostname"] for s in found[side]]
+            # left out: no hostname (an incoming one leaves the response incomplete, which Thunderbird does not use)
+            assert hosts == [expected], (host, side)
+            assert found["complete"] is (expected is not None or side == "outgoing"), (host, side)
+            unchanged = "incoming" if side == "outgoing" else "outgoing"
+            assert [s["hostname"] for s in found[unchanged]] == [other[unchanged]]
