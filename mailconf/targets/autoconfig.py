@@ -82,7 +82,8 @@ What one document per domain cannot say (each is a warning, an error with ``--st
   server out, refusing the whole document when it was the only one of its side. Other clients
   take the text.
 
-Values are XML-escaped (``& < > " '``); a control character is refused, naming the account
+Values are XML-escaped (``& < > " '``); a control character, or the noncharacter U+FFFE or
+U+FFFF (which XML 1.0 lacks; a YAML ``"\uFFFE"`` gives one), is refused, naming the account
 and the setting. Tested: every document validates with ``xmllint --relaxng`` against
 mailconf's own RELAX NG transcription of the specification's element definitions
 (tests/targets/data/autoconfig.rng), and Thunderbird 153's own reader

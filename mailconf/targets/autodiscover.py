@@ -53,17 +53,17 @@ number (``1e3`` into ``1000``, ``1.5e3`` into ``1500``: Thunderbird connects the
 value (``0x10``, ``0b1``, ``false`` in any case: it leaves the server out); Outlook takes each
 as written.
 
-Values are XML-escaped (``& < > " '``); a control character is refused, naming the
-account and the setting. So is an address whose file name would be over the 255 bytes
-a file system takes (``.xml`` makes 252 characters too many; ``%`` and ``/`` are written
-in three, a non-ASCII letter in two to four): ``mailconf serve`` answers it without a
-file. Two accounts with the same address (``a@example.org`` and
-``a@Example.ORG`` are the same) are refused too (exit 1), naming both: each would need
-the one response file of that address. Tested: Thunderbird 153's own Autodiscover reader
-(``readAutoDiscoverXML``, run headless) reads back each server's type, host, port and
-login name, and the ``SSL``/``Encryption`` pair is checked against the published
-meaning for every security mode (Thunderbird itself guesses STARTTLS or TLS from the
-port and cannot tell).
+Values are XML-escaped (``& < > " '``); a control character, or the noncharacter U+FFFE
+or U+FFFF (which XML 1.0 lacks), is refused, naming the account and the setting. So is
+an address whose file name would be over the 255 bytes a file system takes (``.xml``
+makes 252 characters too many; ``%`` and ``/`` are written in three, a non-ASCII letter
+in two to four): ``mailconf serve`` answers it without a file. Two accounts with the
+same address (``a@example.org`` and ``a@Example.ORG`` are the same) are refused too
+(exit 1), naming both: each would need the one response file of that address. Tested:
+Thunderbird 153's own Autodiscover reader (``readAutoDiscoverXML``, run headless) reads
+back each server's type, host, port and login name, and the ``SSL``/``Encryption`` pair
+is checked against the published meaning for every security mode (Thunderbird itself
+guesses STARTTLS or TLS from the port and cannot tell).
 """
 
 from __future__ import annotations

@@ -69,8 +69,8 @@ What the profile cannot say (each is a warning, an error with ``--strict``):
   ``tls.min_version``, ``timeout``, and POP3's ``leave_on_server`` / ``leave_days``;
 - an account without an incoming or an outgoing server: no profile is written for it.
 
-A control character in any value is refused, naming the account and the setting
-(an XML property list cannot carry it). Tested: every key, type and allowed value is
+A control character, or the noncharacter U+FFFE or U+FFFF, in any value is refused, naming
+the account and the setting (an XML property list cannot carry it). Tested: every key, type and allowed value is
 checked against Apple's published schema; the profile is converted by ``plistutil``
 (libplist) to binary and back and read back equal; every profile is byte for byte what
 ``plistlib`` writes for it; a re-render is byte-identical.

@@ -88,11 +88,20 @@ def strings(alphabet: list[str], max_size: int = 12) -> st.SearchStrategy[str]:
 XML_HOSTILE = ["<", ">", "&", '"', "'", "]]>", "&amp;", "<!--", "<![CDATA[", "😀", "𝄞", "é", "\u200b", " ", "a"]
 
 #: Characters XML 1.0 cannot carry and read back as declared (C0 and C1 controls, DEL, a lone surrogate, U+FFFE).
-XML_CONTROLS = ["\n", "\r", "\t", "\x00", "\x1b", "\x7f", "\x85", "\ud800", "\ufffe"]
+XML_CONTROLS = ["\n", "\r", "\t", "\x00", "\x1b", "\x7f", "\x85", "\ud800", "\ufffe", "\uffff"]
 #: What a provider target says about one of them.
 XML_CONTROL_MESSAGE = (
     "a control character (line break, tab, NUL) cannot be written in an XML file and read back as declared"
 )
+#: What a provider target says about U+FFFE or U+FFFF (before, that it was a control character).
+XML_NONCHARACTER_MESSAGE = (
+    "a noncharacter (U+FFFE, U+FFFF) cannot be written in an XML file: XML 1.0 has no such character"
+)
+
+
+def xml_refusal(control: str) -> str:
+    """What a provider target says about a value holding ``control``, one of XML_CONTROLS."""
+    return XML_NONCHARACTER_MESSAGE if control in ("\ufffe", "\uffff") else XML_CONTROL_MESSAGE
 
 
 def put_directly(model: Model, host: str, username: str | None = None, **fields: Any) -> Model:

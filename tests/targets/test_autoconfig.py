@@ -25,7 +25,14 @@ from mailconf.model import Model
 from mailconf.render import RenderError, environment, render_model
 from mailconf.targets import Gap, Rendered, autoconfig
 from tests.conftest import EXAMPLES, need
-from tests.targets._common import XML_CONTROL_MESSAGE, XML_CONTROLS, example_model, put_directly, refusal, strings
+from tests.targets._common import (
+    XML_CONTROLS,
+    example_model,
+    put_directly,
+    refusal,
+    strings,
+    xml_refusal,
+)
 from tests.targets._tb_provider import read_with_thunderbird
 
 SCHEMA = Path(__file__).parent / "data" / "autoconfig.rng"
@@ -341,7 +348,7 @@ def test_hostile_values_read_back_exactly(organization: str, host: str) -> None:
 def test_control_characters_are_refused_naming_account_and_setting(control: str, where: str) -> None:
     value = f"x{control}y"
     model = hostile_model(value, "mail.example.org") if where == "organization" else hostile_model("Org", value)
-    expected = f"target autoconfig: not rendered: account a: {where}: {XML_CONTROL_MESSAGE}"
+    expected = f"target autoconfig: not rendered: account a: {where}: {xml_refusal(control)}"
     assert refusal(autoconfig, model.accounts[0]) == expected
 
 

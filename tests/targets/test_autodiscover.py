@@ -37,6 +37,7 @@ from tests.targets._common import (
     refusal,
     run_render,
     strings,
+    xml_refusal,
     yaml_text,
 )
 from tests.targets._tb_provider import read_with_thunderbird
@@ -226,7 +227,7 @@ def test_control_characters_are_refused_naming_account_and_setting(control: str,
     value = f"x{control}y"
     values = {"display_name": "Name", "incoming.host": "mail.example.org", "incoming.username": "a"} | {where: value}
     model = hostile_model(values["display_name"], values["incoming.host"], values["incoming.username"])
-    expected = f"target autodiscover: not rendered: account a: {where}: {XML_CONTROL_MESSAGE}"
+    expected = f"target autodiscover: not rendered: account a: {where}: {xml_refusal(control)}"
     assert refusal(autodiscover, model.accounts[0]) == expected
 
 

@@ -31,7 +31,15 @@ from mailconf.model import Model
 from mailconf.render import render_model
 from mailconf.targets import Gap, Rendered, _plist, mobileconfig
 from tests.conftest import EXAMPLES, need
-from tests.targets._common import XML_CONTROL_MESSAGE, XML_CONTROLS, XML_HOSTILE, put_directly, refusal, strings
+from tests.targets._common import (
+    XML_CONTROLS,
+    XML_HOSTILE,
+    put_directly,
+    refusal,
+    run_render,
+    strings,
+    xml_refusal,
+)
 
 _AUTH = ("EmailAuthNone", "EmailAuthPassword", "EmailAuthCRAMMD5", "EmailAuthNTLM", "EmailAuthHTTPMD5")
 #: com.apple.mail.managed: key -> (type, allowed values or None, required). Apple's schema, as test data.
@@ -334,7 +342,7 @@ def test_control_characters_are_refused_naming_account_and_setting(control: str,
     value = f"x{control}y"
     values = {"display_name": "Name", "incoming.host": "mail.example.org", "incoming.username": "a"} | {where: value}
     model = hostile_model(values["display_name"], values["incoming.host"], values["incoming.username"])
-    expected = f"target mobileconfig: not rendered: account a: {where}: {XML_CONTROL_MESSAGE}"
+    expected = f"target mobileconfig: not rendered: account a: {where}: {xml_refusal(control)}"
     assert refusal(mobileconfig, model.accounts[0]) == expected
 
 
@@ -504,4 +512,27 @@ def test_the_uuids_are_uuid5s(source: str, name: str, address: str) -> None:
     assert mobileconfig.uuids(acct, source) == (
         str(uuid.uuid5(mobileconfig.NAMESPACE, key)).upper(),
         str(uuid.uuid5(mobileconfig.NAMESPACE, f"{key}\0com.apple.mail.managed")).upper(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("target", "setting"), [("mobileconfig", "display_name"), ("autoconfig", "organization"),
+                            ("autodiscover", "display_name")]
+)  # fmt: skip
+def test_a_noncharacter_from_a_yaml_escape_is_refused_as_what_it_is(target: str, setting: str, tmp_path: Path) -> None:
+    """U+FFFE, which a YAML "\\uFFFE" escape gives and the schema takes: before, the refusal called it a control
+    character (line break, tab, NUL), which the user's file does not hold."""
+    text = (
+        'version: 1\naccounts:\n  a:\n    address: a@example.org\n    display_name: "Ann\\uFFFE"\n'
+        '    organization: "Org\\uFFFF"\n'
+        "    incoming: {protocol: imap, host: imap.example.org, username: a@example.org}\n"
+        "    outgoing: {host: smtp.example.org, username: a@example.org}\n"
+    )
+    (tmp_path / "a.yaml").write_text(text, "utf-8")
+    done = run_render("--target", target, str(tmp_path / "a.yaml"), "-o", str(tmp_path / "out"))
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1,
+        "",
+        f"mailconf: target {target}: not rendered: account a: {setting}: a noncharacter (U+FFFE, U+FFFF) cannot be "
+        "written in an XML file: XML 1.0 has no such character\n",
     )
