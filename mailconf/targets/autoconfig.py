@@ -67,6 +67,9 @@ What one document per domain cannot say (each is a warning, an error with ``--st
 - an ``organization`` holding ``%EMAILADDRESS%``, ``%EMAILLOCALPART%``, ``%EMAILDOMAIN%`` or
   ``%REALNAME%``: it is written as declared, but Thunderbird fills in its user's own in the
   ``displayName``, as in the usernames (the specification lets any client do so in any field);
+- accounts of one domain that name different ``organization`` texts (``Acme`` and ``ACME``,
+  or one written composed and one decomposed, count as different): the document's
+  ``displayName`` is the domain, and each account that names one gets the gap;
 - an ``organization`` longer than 60 characters: the ``displayName`` holds its first 60 (the
   ``displayShortName`` its first 20, without a gap: a short name is what it is for);
 - an ``organization`` that Thunderbird 153 reads as a number or a boolean: its reader (JXON, then
@@ -164,6 +167,12 @@ PLACEHOLDER_GAP = (
     "it is written as the document's displayName and displayShortName, but Thunderbird replaces %EMAILADDRESS%, "
     "%EMAILLOCALPART%, %EMAILDOMAIN% and %REALNAME% in the displayName with its user's own (the specification lets "
     "any client do so in any field), and XML has no escape for them: write the organization without them"
+)
+#: accounts of one domain naming different organizations (texts that differ in case or Unicode normalization too)
+ORGANIZATIONS_DIFFER_GAP = (
+    "the domain's accounts name different organizations (texts that differ only in case or in Unicode "
+    "normalization differ here too), and its one document has one displayName: the domain is written instead; "
+    "give them one organization"
 )
 #: an organization longer than the specification's displayName: the document holds its start (DISPLAY_NAME_MAX)
 CUT_GAP = (
@@ -303,6 +312,10 @@ def decide(accounts: Sequence[Account], domain: str) -> Decided:
     organization = organizations.pop() if len(organizations) == 1 else None
     if organization is not None:  # else the domain is the name: no placeholder, no cut, Thunderbird reads a host
         organization_gaps(gaps, accounts, organization)
+    elif organizations:  # two or more: each account that names one is told the domain is written instead
+        for account in accounts:
+            if account.organization:
+                gaps.add(account, "organization", ORGANIZATIONS_DIFFER_GAP)
     incoming = _side(accounts, domain, "incoming", gaps)
     outgoing = _side(accounts, domain, "outgoing", gaps)
     if not incoming or not outgoing:  # no account of the domain has one: each is told, none is left out silently

@@ -498,13 +498,37 @@ def test_an_organization_with_a_placeholder_is_written_as_declared_and_a_gap(pla
     ]
 
 
-def test_an_organization_without_a_placeholder_or_not_written_is_no_gap() -> None:
+def test_an_organization_without_a_placeholder_or_not_written_is_no_placeholder_gap() -> None:
     for accounts in (
         {"a": {**account("a"), "organization": "100% Mail, %EMAIL%"}},  # a % alone is no placeholder
-        # two organizations: the domain is the name, and the placeholder is written nowhere
+        # two organizations: the domain is the name, and the placeholder is written nowhere (that they differ is)
         {"a": {**account("a"), "organization": "%EMAILDOMAIN%"}, "b": {**account("b"), "organization": "B"}},
     ):
-        assert [g for g in rendered(accounts).gaps if g.setting == "organization"] == []
+        assert autoconfig.PLACEHOLDER_GAP not in [g.instead for g in rendered(accounts).gaps]
+
+
+@pytest.mark.parametrize(
+    "organizations", [("Acme", "ACME"), ("Caf\u00e9", "Cafe\u0301"), ("Acme", "Acme Ltd"), ("%EMAILDOMAIN%", "B")]
+)
+def test_accounts_of_a_domain_naming_different_organizations_are_told_the_domain_is_written(
+    organizations: tuple[str, str],
+) -> None:
+    first, second = organizations
+    result = rendered({"a": {**account("a"), "organization": first}, "b": {**account("b"), "organization": second},
+                       "c": account("c")})  # fmt: skip
+    assert document(result, "example.org").findtext("emailProvider/displayName") == "example.org"
+    # before, no gap: neither organization was written, and nothing said so
+    assert [g for g in result.gaps if g.setting == "organization"] == [
+        Gap("a", "organization", autoconfig.ORGANIZATIONS_DIFFER_GAP),
+        Gap("b", "organization", autoconfig.ORGANIZATIONS_DIFFER_GAP),
+    ]
+    assert autoconfig.ORGANIZATIONS_DIFFER_GAP == (
+        "the domain's accounts name different organizations (texts that differ only in case or in Unicode "
+        "normalization differ here too), and its one document has one displayName: the domain is written instead; "
+        "give them one organization"
+    )
+    same = rendered({"a": {**account("a"), "organization": first}, "b": {**account("b"), "organization": first}})
+    assert autoconfig.ORGANIZATIONS_DIFFER_GAP not in [g.instead for g in same.gaps]
 
 
 def test_thunderbird_fills_its_placeholders_in_the_display_name() -> None:
