@@ -64,6 +64,9 @@ What one document per domain cannot say (each is a warning, an error with ``--st
   (the specification requires an ``incomingServer``); one none of whose accounts has an
   outgoing server: its document has no ``outgoingServer``, which Thunderbird 153 refuses
   whole (other clients take the incoming server). Each account of the domain gets the gap;
+- a mail domain that Thunderbird 153's reader (JXON) turns into a number or into no value
+  (``a@1e3`` is read as domain ``1000``; ``a@0x10`` and ``a@false`` make it refuse the whole
+  document): each account of the domain gets the gap on its ``address``;
 - an ``organization`` holding ``%EMAILADDRESS%``, ``%EMAILLOCALPART%``, ``%EMAILDOMAIN%`` or
   ``%REALNAME%``: it is written as declared, but Thunderbird fills in its user's own in the
   ``displayName``, as in the usernames (the specification lets any client do so in any field);
@@ -102,7 +105,7 @@ from typing import NamedTuple
 
 import jinja2
 
-from ..clientconfig import JS_SPACE, js_string
+from ..clientconfig import JS_SPACE, js_string, js_text, no_value
 from ..errors import double_quoted
 from ..escape import UnsafeValue
 from ..escape.xml import xml_check
@@ -184,6 +187,11 @@ CUT_GAP = (
 NOT_TEXT_NAME_GAP = (
     "it is written as the document's displayName, but Thunderbird 153 reads {name} as a {kind} and shows "
     "{shown}: reword the organization (with a letter, as in the provider's name)"
+)
+#: a mail domain (the document's id and domain) that readFromXML reads as a number or as no value: JXON, as for hosts
+NOT_TEXT_DOMAIN_GAP = (
+    "Thunderbird 153 reads the document's mail domain {domain} (its id and domain) as {read_as}: {then}; "
+    "other clients take it as written"
 )
 #: what readFromXML does with a server whose host it reads as no value (_provider.NOT_TEXT_HOST_GAP)
 NOT_TEXT_HOST_LEFT_OUT = "it leaves the server out, and refuses the whole document when no other is left on its side"
@@ -295,9 +303,12 @@ class Decided(NamedTuple):
 def decide(accounts: Sequence[Account], domain: str) -> Decided:
     """Every value of the domain's document, and its gaps (the accounts' values checked for XML)."""
     gaps = Gaps()
+    domain_gap = not_text_domain_gap(domain)
     for account in accounts:
         _checked(account, "address", account.address)
         _checked(account, "organization", account.organization)
+        if domain_gap is not None:
+            gaps.add(account, "address", domain_gap)
         for server in account.servers:
             gaps.unsupported(account, server, GAP_RULES)
             tls_gaps(gaps, account, server, hostname=HOSTNAME_GAP, client_cert=CLIENT_CERT_GAP)
@@ -345,6 +356,19 @@ def organization_gaps(gaps: Gaps, accounts: Sequence[Account], organization: str
         if account.organization == organization:
             for message in found:
                 gaps.add(account, "organization", message)
+
+
+def not_text_domain_gap(domain: str) -> str | None:
+    """NOT_TEXT_DOMAIN_GAP for a mail domain Thunderbird 153 reads (as the document's id and domain) as a number or
+    as no value; None for one it reads as written."""
+    read = js_text(domain)
+    if read == domain:
+        return None
+    if read is None:
+        read_as, then = f"{no_value(domain)}, which it takes for no value", "it refuses the whole document"
+    else:
+        read_as, then = "a number", f"the document names the domain {double_quoted(read)} instead"
+    return NOT_TEXT_DOMAIN_GAP.format(domain=double_quoted(domain), read_as=read_as, then=then)
 
 
 def thunderbird_display_name(name: str) -> str:

@@ -600,3 +600,46 @@ def test_thunderbird_reads_each_host_as_the_gap_says() -> None:
             else:
                 assert [s["hostname"] for s in found["raw"][side]] == [expected], (host, side)
     assert [(s["type"], s["hostname"]) for s in alternative["raw"]["incoming"]] == [("pop3", "pop.example.org")]
+
+
+#: mail domain -> what Thunderbird 153's readFromXML reads as the document's id and domain (None: no value)
+NOT_TEXT_DOMAINS = {"1e3": "1000", "0x10": None, "0": None, "false": None}
+
+
+def on_domain(domain: str) -> dict[str, Any]:
+    """Account a at ``domain``, its servers elsewhere (their hosts are no part of this)."""
+    return {**account("a", incoming={"host": "imap.example.org"}, outgoing={"host": "smtp.example.org"}),
+            "address": f"a@{domain}"}  # fmt: skip
+
+
+@pytest.mark.parametrize(("domain", "read"), NOT_TEXT_DOMAINS.items())
+def test_a_mail_domain_thunderbird_reads_as_a_number_or_no_value_is_a_gap(domain: str, read: str | None) -> None:
+    result = rendered({"a": on_domain(domain), "b": {**on_domain(domain), "address": f"b@{domain}"}})
+    if read is None:
+        said = "false" if domain == "false" else "the number 0"
+        read_as = f"{said}, which it takes for no value: it refuses the whole document"
+    else:
+        read_as = f'a number: the document names the domain "{read}" instead'
+    message = (
+        f'Thunderbird 153 reads the document\'s mail domain "{domain}" (its id and domain) as {read_as}; other '
+        "clients take it as written"
+    )
+    # before, no gap: Thunderbird refused the document of a@0x10 whole, and read a@1e3's as domain 1000's
+    assert [g for g in result.gaps if g.setting == "address"] == [Gap("a", "address", message),
+                                                                   Gap("b", "address", message)]  # fmt: skip
+
+
+@pytest.mark.parametrize("domain", ["true", "123", "example.org", "1e3.example"])
+def test_a_mail_domain_thunderbird_reads_as_written_is_no_gap(domain: str) -> None:
+    assert [g for g in rendered({"a": on_domain(domain)}).gaps if g.setting == "address"] == []
+
+
+def test_thunderbird_reads_each_mail_domain_as_the_gap_says() -> None:
+    need("thunderbird")
+    domains = [*NOT_TEXT_DOMAINS, "true", "123"]
+    documents = [(rendered({"a": on_domain(d)}).files[0].content, f"zed@{d}") for d in domains]
+    read = read_with_thunderbird(documents)["autoconfig"]
+    said = {d: r.get("error") or (r["id"], r["domains"]) for d, r in zip(domains, read, strict=True)}
+    refused = "You must supply a value for this string"
+    assert said == {"1e3": ("1000", ["1000"]), "0x10": refused, "0": refused, "false": refused,
+                    "true": ("true", ["true"]), "123": ("123", ["123"])}  # fmt: skip
