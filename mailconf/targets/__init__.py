@@ -94,6 +94,30 @@ class FileNames:
         )
 
 
+class FolderNames:
+    """The folders a client keeps per account (its Maildir, its own state), named after the accounts, each claimed
+    once: two that only case tells apart (``~/Mail/Work/``, ``~/Mail/work/``) are one folder where the file system
+    ignores case (FOLDING_SYSTEMS), and the client would keep both accounts in it. So they are refused, as
+    FileNames refuses files, whatever file system renders them (the file is used where the mail is)."""
+
+    __slots__ = ("_client", "_taken")
+
+    def __init__(self, client: str) -> None:
+        self._client = client
+        self._taken: dict[str, tuple[str, str]] = {}  # folded folder -> (the folder, its account)
+
+    def claim(self, folder: str, account: Account) -> None:
+        """UnsafeValue (naming the account and its name) when an account before it has a folder that is one with
+        ``folder`` on those file systems."""
+        first, owner = self._taken.setdefault(folded(folder), (folder, account.name))
+        if owner != account.name:
+            raise UnsafeValue(
+                f"account {account.name}: name: its folder {folder} and account {owner}'s folder {first} differ only "
+                f"in case: one folder on {FOLDING_SYSTEMS}, where {self._client} would keep both accounts' mail and "
+                f"sync state in it; {RENAME_ACCOUNT}"
+            )
+
+
 class RenderedFile(NamedTuple):
     name: str  # relative path under the output directory; also shown on stdout
     content: bytes

@@ -62,7 +62,10 @@ Values are written in double quotes with ``\`` and ``"`` escaped; a value holdin
 a control character, or a line longer than the 1021 bytes mbsync reads, is
 refused (the error names the account and the setting). A password command
 starting with ``+`` gets a leading space: mbsync would read ``+`` as "this command
-prompts on the terminal"; the shell ignores the space.
+prompts on the terminal"; the shell ignores the space. Two accounts whose names
+differ only in case (``Work``, ``work``) are refused, naming both: their Maildirs
+(``~/Mail/Work/``, ``~/Mail/work/``) are one folder on macOS, Windows or a FAT drive,
+where mbsync would keep both accounts' mail and sync state in it.
 
 What mbsync cannot express (each is a warning, an error with ``--strict``):
 
@@ -110,7 +113,7 @@ from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.mbsync import MAX_LINE_BYTES, mbsync_line, mbsync_quote
 from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Protocol, Security, Server
-from . import Gaps, Rendered, RenderedFile, gap_rules
+from . import FolderNames, Gaps, Rendered, RenderedFile, gap_rules
 
 NAME = "mbsync"
 TITLE = "mbsync (isync 1.4.4): ~/.mbsyncrc, an IMAP account, two stores and a channel per account"
@@ -243,6 +246,7 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     patterns = patterns_option(options)
     gaps = Gaps()
     accounts: list[MbsyncAccount] = []
+    maildirs = FolderNames("mbsync")
     for account in model.accounts:
         server = account.incoming
         if server is None:
@@ -251,7 +255,9 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
             gaps.server(account, server, "protocol", POP3_GAP)
             continue
         server_gaps(gaps, account, server)
-        accounts.append(_account(account, server, root))
+        entry = _account(account, server, root)
+        maildirs.claim(entry.path, account)
+        accounts.append(entry)
     if not accounts:
         return Rendered((), tuple(gaps.found))
     text = env.get_template("mbsync/mbsyncrc.j2").render(accounts=accounts, patterns=patterns)

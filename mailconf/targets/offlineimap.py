@@ -17,7 +17,10 @@ file that differs is kept unless ``--force``, which saves a ``.bak``). Then:
     offlineimap                   # every account, once
     offlineimap --info            # what it read; it connects and lists the folders
 
-offlineimap creates the Maildir folders itself (``~/Mail/<account>/``).
+offlineimap creates the Maildir folders itself (``~/Mail/<account>/``). Two accounts
+whose names differ only in case (``Work``, ``work``) are refused, naming both: their
+Maildirs (and offlineimap's ``~/.offlineimap/Account-NAME``) are one folder on macOS,
+Windows or a FAT drive, where offlineimap would keep both accounts' mail and sync state.
 
 What is written, per account with an IMAP ``incoming`` server (three sections,
 named after the account):
@@ -164,7 +167,7 @@ from ..errors import UsageError, double_quoted
 from ..escape import UnsafeValue
 from ..escape.offlineimap import offlineimap_path, offlineimap_value
 from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Protocol, Security, Server
-from . import LOGIN_NAME_GAP, Gaps, Rendered, RenderedFile, gap_rules, sent_unquoted
+from . import LOGIN_NAME_GAP, FolderNames, Gaps, Rendered, RenderedFile, gap_rules, sent_unquoted
 
 NAME = "offlineimap"
 TITLE = "offlineimap (offlineimap3 8.0.0): ~/.offlineimaprc and a pythonfile for the password commands"
@@ -308,6 +311,7 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     accounts: list[OfflineimapAccount] = []
     passwords: list[tuple[str, str]] = []
     tokens: list[tuple[str, str]] = []
+    maildirs = FolderNames("offlineimap")
     for account in model.accounts:
         server = account.incoming
         if server is None:
@@ -322,6 +326,7 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
             continue  # left out: its other settings are not written either
         server_gaps(gaps, account, server, socktimeout)
         entry = _account(account, server, root)
+        maildirs.claim(entry.folders, account)
         accounts.append(entry)
         command = _command(account)
         if command is not None:

@@ -37,7 +37,7 @@ from mailconf.errors import UsageError
 from mailconf.escape import UnsafeValue
 from mailconf.escape.mbsync import MAX_LINE_BYTES, mbsync_line, mbsync_quote
 from mailconf.model import Account, Auth, Protocol, Server, Tls
-from mailconf.render import environment, render_model
+from mailconf.render import RenderError, environment, render_model
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, need
 from tests.servers import ScriptedServer, never_greet
@@ -742,3 +742,20 @@ def test_examples_render_and_mbsync_reads_them(tmp_path: Path, example: Path) ->
     parses(rc, tmp_path)
     channels = [line.removeprefix("Channel ") for line in rc.read_text().splitlines() if line.startswith("Channel ")]
     assert channels == [a.name for a in imap]
+
+
+@pytest.mark.parametrize(("first", "second"), [("Work", "work"), ("a.B", "A.b")])
+def test_two_accounts_whose_maildirs_differ_only_in_case_are_refused_naming_both(first: str, second: str) -> None:
+    """On macOS, Windows or a FAT drive ~/Mail/Work and ~/Mail/work are one folder: mbsync would keep both accounts
+    there. Before, both were written (lint's MC710 warns about the names, but render went on)."""
+    imap = {"protocol": "imap", "host": "imap.example.org", "username": "u", "password_command": "p"}
+    accounts = {first: {"address": "a@example.org", "incoming": imap}, second: {"address": "b@example.org",
+                                                                                "incoming": imap}}  # fmt: skip
+    with pytest.raises(RenderError) as caught:
+        render(accounts)
+    assert str(caught.value) == (
+        f"target mbsync: not rendered: account {second}: name: its folder ~/Mail/{second}/ and account {first}'s "
+        f"folder ~/Mail/{first}/ differ only in case: one folder on macOS, Windows or a FAT drive, where mbsync "
+        "would keep both accounts' mail and sync state in it; rename one of the two accounts"
+    )
+    assert len(render({first: accounts[first], f"{second}-2": accounts[second]}).files) >= 1  # in more than case

@@ -991,3 +991,20 @@ def test_a_yaml_line_separator_is_refused_by_the_schema_before_offlineimap(
         f"mailconf: {source}: not rendered: fix the errors above first (`mailconf lint {source}`)\n"
     )
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("first", "second"), [("Work", "work"), ("a.B", "A.b")])
+def test_two_accounts_whose_maildirs_differ_only_in_case_are_refused_naming_both(first: str, second: str) -> None:
+    """On macOS, Windows or a FAT drive ~/Mail/Work and ~/Mail/work are one folder: offlineimap would keep both accounts
+    there. Before, both were written (lint's MC710 warns about the names, but render went on)."""
+    imap = {"protocol": "imap", "host": "imap.example.org", "username": "u", "password_command": "p"}
+    accounts = {first: {"address": "a@example.org", "incoming": imap}, second: {"address": "b@example.org",
+                                                                                "incoming": imap}}  # fmt: skip
+    with pytest.raises(RenderError) as caught:
+        render(accounts)
+    assert str(caught.value) == (
+        f"target offlineimap: not rendered: account {second}: name: its folder ~/Mail/{second} and account {first}'s "
+        f"folder ~/Mail/{first} differ only in case: one folder on macOS, Windows or a FAT drive, where offlineimap "
+        "would keep both accounts' mail and sync state in it; rename one of the two accounts"
+    )
+    assert len(render({first: accounts[first], f"{second}-2": accounts[second]}).files) >= 1  # in more than case
