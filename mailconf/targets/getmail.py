@@ -101,11 +101,12 @@ What getmail cannot express (each is a warning, an error with ``--strict``):
 - two accounts whose servers getmail would record in one ``oldmail`` file: user names (or
   hosts and ports) that differ only where getmail writes ``-`` (``a/b`` and ``a-b`` at one
   server, or user ``2-a`` at host ``mail`` port 1 and user ``a`` at ``mail-1`` port 2), or a
-  POP3 user ``u-INBOX`` next to an IMAP user ``u`` at one server. Run from one getmaildir, each run takes the other's
-  record for its own: a message one has fetched is skipped by the other where both servers
-  number it alike, and over POP3 each run forgets the other's record (it drops the ids its
-  own server lacks), so the other fetches the mail left on the server again. The gap names
-  the later account and the first; give it a ``--getmaildir`` of its own;
+  POP3 user ``u-INBOX`` next to an IMAP user ``u`` at one server. Run from one getmaildir,
+  each run takes the other's record for its own: a message one has fetched is skipped by the
+  other where both servers number it alike, and each run drops the other's entries once they
+  are 30 days old (as mail gone from its own server: getmail's ``VANISHED_AGE``), after which
+  the other fetches that mail again where it was left on the server. The gap names the later
+  account and the first; give it a ``--getmaildir`` of its own;
 - ``auth: none`` (getmail always logs in), ``ntlm``, ``client-cert`` (no SASL
   EXTERNAL: the certificate is presented, the login still needs a password),
   OAuth2 and GSSAPI over POP3, ``tls.client_key`` without ``tls.client_cert`` (getmail takes a key only
@@ -278,14 +279,15 @@ OLDMAIL_GAP = (
     "server again next time; shorten the host or the user name"
 )
 #: two accounts whose servers getmail records in one oldmail file (oldmail_name): run from one getmaildir, each
-#: run reads the other's record as its own (read_oldmailfile), and POP3 drops the message ids its server lacks
-#: (_retrieverbases.py, "removing vanished message id"), IMAP those older than 30 days, before writing it back
+#: run reads the other's record as its own (read_oldmailfile) and drops the message ids its own server lacks once
+#: they are 30 days old (_retrieverbases.py _getmsglist, VANISHED_AGE) before writing it back
 SHARED_OLDMAIL_GAP = (
     "getmail records what it has fetched from this server in the same oldmail file as account {other}'s "
     "(oldmail-HOST-PORT-USER, each run of / : ; < > | written as one -), so run from one getmaildir each takes the "
     "other's record for its own: mail one has fetched is skipped by the other where their servers number a "
-    "message alike, and over POP3 each run forgets the other's, which then fetches the mail left on the server "
-    "again; run this account with a getmaildir of its own (--getmaildir)"
+    "message alike, and each run drops the other's entries 30 days old (mail gone from its own server), after "
+    "which the other fetches that mail again where it was left on the server; run this account with a getmaildir "
+    "of its own (--getmaildir)"
 )
 CLIENT_CERT_GAP = (
     "getmail has no SASL EXTERNAL: it presents the certificate and still logs in with a password "

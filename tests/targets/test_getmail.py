@@ -20,6 +20,7 @@ import posixpath
 import re
 import ssl
 import subprocess
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -893,8 +894,9 @@ def shared_oldmail_gap(account: str, setting: str, other: str) -> Gap:
         f"getmail records what it has fetched from this server in the same oldmail file as account {other}'s "
         "(oldmail-HOST-PORT-USER, each run of / : ; < > | written as one -), so run from one getmaildir each takes "
         "the other's record for its own: mail one has fetched is skipped by the other where their servers number "
-        "a message alike, and over POP3 each run forgets the other's, which then fetches the mail left on the "
-        "server again; run this account with a getmaildir of its own (--getmaildir)"
+        "a message alike, and each run drops the other's entries 30 days old (mail gone from its own server), after "
+        "which the other fetches that mail again where it was left on the server; run this account with a "
+        "getmaildir of its own (--getmaildir)"
     ))  # fmt: skip
 
 
@@ -942,7 +944,13 @@ def test_getmail_records_two_such_accounts_in_one_oldmail_file(tmp_path: Path) -
         for name in ("a", "b"):
             maildir(tmp_path / name)
             done.append(getmail(rcs[name], tmp_path).returncode)
-    assert (done, server.seen) == ([0, 0], [("LOGIN", "a/b | pw"), ("LOGIN", "a-b | pw")])
-    saved = [p.name for p in rcs["a"].parent.iterdir() if p.name.startswith("oldmail-")]
-    assert saved == [f"oldmail-localhost-{server.port}-a-b-INBOX"]  # one file for both
+        saved = [p for p in rcs["a"].parent.iterdir() if p.name.startswith("oldmail-")]
+        assert [p.name for p in saved] == [f"oldmail-localhost-{server.port}-a-b-INBOX"]  # one file for both
+        # what a has fetched, as getmail records it (UIDVALIDITY/UID, NUL, when): 31 days ago and a day ago
+        now = int(time.time())
+        saved[0].write_text(f"1/5\0{now - 31 * 86400}\n1/6\0{now - 86400}\n")
+        done.append(getmail(rcs["b"], tmp_path).returncode)
+    assert (done, server.seen[:2]) == ([0, 0, 0], [("LOGIN", "a/b | pw"), ("LOGIN", "a-b | pw")])
+    # b's run took a's record for its own and dropped what its server lacks once 30 days old
+    assert saved[0].read_text() == f"1/6\0{now - 86400}\n"
     assert list(rendered.gaps) == [shared_oldmail_gap("b", "username", "a")]
