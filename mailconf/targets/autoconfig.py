@@ -321,7 +321,7 @@ def decide(accounts: Sequence[Account], domain: str) -> Decided:
                 _checked(account, f"{server.side}.host", server.host)
     organizations = {a.organization for a in accounts if a.organization}
     organization = organizations.pop() if len(organizations) == 1 else None
-    if organization is not None:  # else the domain is the name: no placeholder, no cut, Thunderbird reads a host
+    if organization is not None:  # one: the displayName (a placeholder, a cut, a text Thunderbird reads otherwise)
         organization_gaps(gaps, accounts, organization)
     elif organizations:  # two or more: each account that names one is told the domain is written instead
         for account in accounts:
