@@ -23,9 +23,11 @@ from tests.conftest import ROOT
 
 
 def yaml_text(accounts: dict[str, Any]) -> str:
-    """An account file: JSON is YAML. Non-ASCII stays literal; YAML's own line breaks are written as escapes."""
+    """An account file: JSON is YAML. Non-ASCII stays literal; YAML's own line breaks and the noncharacters
+    U+FFFE and U+FFFF (which YAML takes only as escapes) are written as escapes."""
     text = json.dumps({"version": 1, "accounts": accounts}, ensure_ascii=False)
-    return text.replace("\u2028", "\\L").replace("\u2029", "\\P").replace("\x85", "\\N")
+    text = text.replace("\u2028", "\\L").replace("\u2029", "\\P").replace("\x85", "\\N")
+    return text.replace("\ufffe", "\\uFFFE").replace("\uffff", "\\uFFFF")  # YAML takes them escaped only
 
 
 def load_issues(doc: Document) -> list[Issue]:
@@ -77,6 +79,10 @@ def example_model(example: Path) -> Model:
 #: (NEL, U+2028, U+2029): the schema refuses them in every name, user, path and command (tests/test_schema.py), and
 #: each target's escaper is tested with them directly (tests/targets/test_contract.py puts them in the model).
 NON_ASCII = ["é", "€", "😀", "𝄞", "\u00a0"]
+#: More characters the schema takes that readers trip on: a noncharacter (a YAML "\uFFFE" escape), blanks that
+#: Python's str.strip and Go's TrimSpace drop (U+3000, U+2000), a BOM (a JavaScript blank), a right-to-left
+#: override and a combining mark. Only the targets that run here use it (not fetchmail's tests).
+UNICODE_HOSTILE = ["\ufffe", "\u3000", "\u2000", "\ufeff", "\u202e", "e\u0301"]
 
 
 def strings(alphabet: list[str], max_size: int = 12) -> st.SearchStrategy[str]:

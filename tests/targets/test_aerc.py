@@ -58,6 +58,7 @@ from tests.targets._aerc_client import (
 from tests.targets._common import (
     NON_ASCII,
     ONE_IMAP_ACCOUNT,
+    UNICODE_HOSTILE,
     example_model,
     imap_server,
     refusal,
@@ -774,7 +775,7 @@ ASCII_HOSTILE = [*" \"'\\`$();#%&|<>*?!~{}=,.:@/+-[]aZ09x", "$(touch CANARY)", "
                  "%(source)s", '"""', "%41"]  # fmt: skip
 
 
-HOSTILE = strings(ASCII_HOSTILE + NON_ASCII)
+HOSTILE = strings(ASCII_HOSTILE + NON_ASCII + UNICODE_HOSTILE)
 
 #: an address's local part: no blanks or @<>()[]\\,;:" (the schema's address pattern)
 HOSTILE_LOCAL = strings([c for c in ASCII_HOSTILE if not set(c) & set(' @<>()[]\\,;:"')] + ["é", "😀", "𝄞"])

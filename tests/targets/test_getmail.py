@@ -50,6 +50,7 @@ from tests.targets import _imap_stub as imap_stub
 from tests.targets._common import (
     NON_ASCII,
     ONE_IMAP_ACCOUNT,
+    UNICODE_HOSTILE,
     document,
     example_model,
     imap_server,
@@ -789,7 +790,7 @@ ASCII_HOSTILE = [*" \"'\\`$();#%&|<>*?!~{}[]=,.:@-+aZ09x", "$(touch CANARY)", "`
                  "'),(__import__('os').system('touch CANARY')", "\\x27", "\\n", "'''", '"""']  # fmt: skip
 
 
-HOSTILE = strings(ASCII_HOSTILE + NON_ASCII)
+HOSTILE = strings(ASCII_HOSTILE + NON_ASCII + UNICODE_HOSTILE)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

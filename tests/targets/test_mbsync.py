@@ -45,6 +45,7 @@ from tests.targets import _imap_stub as imap_stub
 from tests.targets._common import (
     NON_ASCII,
     ONE_IMAP_ACCOUNT,
+    UNICODE_HOSTILE,
     document,
     example_model,
     imap_server,
@@ -662,7 +663,7 @@ def test_timeout_takes_effect(tmp_path: Path) -> None:
 ASCII_HOSTILE = [*" \"'\\`$();#%&|<>*?!~{}=,.:@-+aZ09x", "$(touch CANARY)", "`touch CANARY`", '\\"', "\\n", '"\\']
 
 
-HOSTILE = strings(ASCII_HOSTILE + NON_ASCII)
+HOSTILE = strings(ASCII_HOSTILE + NON_ASCII + UNICODE_HOSTILE)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

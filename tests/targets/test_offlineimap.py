@@ -54,6 +54,7 @@ from tests.targets import _imap_stub as imap_stub
 from tests.targets._common import (
     NON_ASCII,
     ONE_IMAP_ACCOUNT,
+    UNICODE_HOSTILE,
     document,
     example_model,
     imap_server,
@@ -555,9 +556,11 @@ def _path(value: str) -> bool:
 
 
 #: A command may hold anything the schema allows: it goes to the pythonfile as a Python literal.
-COMMAND = strings([c for c in ASCII_HOSTILE + NON_ASCII if "\n" not in c and "\r" not in c])
+COMMAND = strings([c for c in ASCII_HOSTILE + NON_ASCII + UNICODE_HOSTILE if "\n" not in c and "\r" not in c])
 #: A value of the .offlineimaprc that can be written (the refusals are tested below).
-RC_VALUE = strings([c for c in ASCII_HOSTILE + NON_ASCII if not LINE_BREAKING.intersection(c)]).filter(_written)
+RC_VALUE = strings(
+    [c for c in ASCII_HOSTILE + NON_ASCII + UNICODE_HOSTILE if not LINE_BREAKING.intersection(c)]
+).filter(_written)
 PATH_TAIL = RC_VALUE.map(lambda v: v.replace("/", "_")).filter(_path)
 
 
@@ -615,7 +618,7 @@ def test_hostile_values_read_back_exactly_and_run_nothing_while_read(  # noqa: P
 
 
 @settings(max_examples=40, deadline=None)
-@given(user=strings(ASCII_HOSTILE + NON_ASCII))
+@given(user=strings(ASCII_HOSTILE + NON_ASCII + UNICODE_HOSTILE))
 def test_a_hostile_user_name_is_written_exactly_or_refused_naming_the_setting(user: str) -> None:
     model = Model((Account("work", "a@example.org", None, None, imap_server(username=user), None),))
     if not _written(user):
