@@ -343,11 +343,11 @@ def organization_gaps(gaps: Gaps, accounts: Sequence[Account], organization: str
     """The gaps of the organization the domain's document names (each account that declares it gets them): a
     placeholder, a cut, a displayName Thunderbird reads as another text."""
     found = []
-    if has_placeholder(organization):
+    written = organization[:DISPLAY_NAME_MAX]
+    if has_placeholder(written):  # one the cut splits is no placeholder in the document
         found.append(PLACEHOLDER_GAP)
     if len(organization) > DISPLAY_NAME_MAX:
         found.append(CUT_GAP)
-    written = organization[:DISPLAY_NAME_MAX]
     shown = thunderbird_display_name(written)
     if shown != written:
         kind = "boolean" if shown in ("true", "false") else "number"

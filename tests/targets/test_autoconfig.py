@@ -192,6 +192,19 @@ def test_a_long_organization_is_cut_to_the_lengths_the_spec_allows_and_a_gap_say
     assert [g for g in short.gaps if g.setting == "organization"] == []
 
 
+@pytest.mark.parametrize(
+    ("organization", "gaps"),
+    [
+        ("%EMAILDOMAIN%" + "x" * 60, ["PLACEHOLDER_GAP", "CUT_GAP"]),
+        ("x" * 55 + "%EMAILDOMAIN%", ["CUT_GAP"]),  # the cut leaves %EMAI: nothing for Thunderbird to fill in
+        ("x" * 47 + "%EMAILDOMAIN%", ["PLACEHOLDER_GAP"]),  # 60 characters: written whole
+    ],
+)
+def test_a_placeholder_is_a_gap_only_where_the_cut_displayname_holds_it(organization: str, gaps: list[str]) -> None:
+    result = rendered({"a": {**account("a"), "organization": organization}})
+    assert [g.instead for g in result.gaps if g.setting == "organization"] == [getattr(autoconfig, g) for g in gaps]
+
+
 #: organization -> what Thunderbird 153 shows for it as the displayName (read back below), where that differs
 NOT_TEXT_NAMES = {"007": "7", " 42": "42", "1e3": "1000", "0x10": "0", "0b11": "0", "1.50": "1.5", "-0": "0",
                   ".5": "0.5", "TRUE": "true", "False": "false", " ": "NaN", "\u00a012\u3000": "12",
