@@ -106,7 +106,9 @@ What getmail cannot express (each is a warning, an error with ``--strict``):
   other where both servers number it alike, and each run drops the other's entries once they
   are 30 days old (as mail gone from its own server: getmail's ``VANISHED_AGE``), after which
   the other fetches that mail again where it was left on the server. The gap names the later
-  account and the first; give it a ``--getmaildir`` of its own;
+  account and the first; give it a ``--getmaildir`` of its own. So are two whose oldmail
+  files differ only in case (``Alice`` and ``alice`` at one server): one file on macOS,
+  Windows or a FAT drive;
 - ``auth: none`` (getmail always logs in), ``ntlm``, ``client-cert`` (no SASL
   EXTERNAL: the certificate is presented, the login still needs a password),
   OAuth2 and GSSAPI over POP3, ``tls.client_key`` without ``tls.client_cert`` (getmail takes a key only
@@ -155,6 +157,7 @@ from ..escape import UnsafeValue
 from ..escape.getmail import getmail_path, getmail_tuple, getmail_value
 from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Protocol, Security, Server
 from . import (
+    FOLDING_SYSTEMS,
     LOGIN_NAME_GAP,
     NAME_MAX,
     RENAME_ACCOUNT,
@@ -162,6 +165,7 @@ from . import (
     Gaps,
     Rendered,
     RenderedFile,
+    folded,
     gap_rules,
     sent_unquoted,
 )
@@ -289,6 +293,13 @@ SHARED_OLDMAIL_GAP = (
     "which the other fetches that mail again where it was left on the server; run this account with a getmaildir "
     "of its own (--getmaildir)"
 )
+#: the same, where the two file names differ only in case or Unicode normalization: one file on FOLDING_SYSTEMS
+SHARED_OLDMAIL_FOLDED_GAP = (
+    "getmail records what it has fetched from this server in an oldmail file whose name differs from account "
+    "{other}'s only in case or Unicode normalization: one file on " + FOLDING_SYSTEMS + ", where, run from one "
+    "getmaildir, each takes the other's record for its own (mail one has fetched is skipped by the other, or "
+    "fetched again); run this account with a getmaildir of its own (--getmaildir)"
+)
 CLIENT_CERT_GAP = (
     "getmail has no SASL EXTERNAL: it presents the certificate and still logs in with a password "
     "(use auth password with a password_command)"
@@ -339,10 +350,12 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
         if server.security is Security.STARTTLS:
             continue  # not rendered (never a cleartext retriever instead): GAP_RULES' gap says so
         server_gaps(gaps, account, server)
-        first, first_server = recorded.setdefault(oldmail_name(server), (account, server))
+        oldmail = oldmail_name(server)
+        first, first_server = recorded.setdefault(folded(oldmail), (account, server))
         if first is not account and _endpoint(first_server) != _endpoint(server):  # the same endpoint: lint MC702
             setting = "username" if first_server.username != server.username else "host"
-            gaps.server(account, server, setting, SHARED_OLDMAIL_GAP.format(other=first.name))
+            shared = SHARED_OLDMAIL_GAP if oldmail_name(first_server) == oldmail else SHARED_OLDMAIL_FOLDED_GAP
+            gaps.server(account, server, setting, shared.format(other=first.name))
         text = layout(_account(account, server, root, system_ca))
         files.append(RenderedFile(names.claim(f"getmail/{account.name}.getmailrc", account), text.encode(), 0o600))
     return Rendered(tuple(files), tuple(gaps.found))
@@ -383,7 +396,8 @@ def server_gaps(gaps: Gaps, account: Account, server: Server) -> None:
 
 
 def _endpoint(server: Server) -> tuple[str, int, str]:
-    return server.host, server.port, server.username
+    """The login at the server as lint's MC702 compares it (host ignoring case and a trailing dot)."""
+    return server.host.lower().removesuffix("."), server.port, server.username
 
 
 def oldmail_name(server: Server) -> str:

@@ -890,7 +890,14 @@ def test_examples_render_and_getmail_reads_them(tmp_path: Path, example: Path) -
 # --- two accounts, one oldmail file -------------------------------------------------------
 
 
-def shared_oldmail_gap(account: str, setting: str, other: str) -> Gap:
+def shared_oldmail_gap(account: str, setting: str, other: str, *, folded: bool = False) -> Gap:
+    if folded:  # file names that only case or Unicode normalization tell apart
+        return Gap(account, f"incoming.{setting}", (
+            "getmail records what it has fetched from this server in an oldmail file whose name differs from "
+            f"account {other}'s only in case or Unicode normalization: one file on macOS, Windows or a FAT drive, "
+            "where, run from one getmaildir, each takes the other's record for its own (mail one has fetched is "
+            "skipped by the other, or fetched again); run this account with a getmaildir of its own (--getmaildir)"
+        ))  # fmt: skip
     return Gap(account, f"incoming.{setting}", (
         f"getmail records what it has fetched from this server in the same oldmail file as account {other}'s "
         "(oldmail-HOST-PORT-USER, each run of / : ; < > | written as one -), so run from one getmaildir each takes "
@@ -915,6 +922,13 @@ def shared_oldmail_gap(account: str, setting: str, other: str) -> Gap:
         ({"username": "a/b"}, {"username": "a/c"}, []),
         ({"username": "a/b"}, {"username": "a/b", "port": 994}, []),
         ({"username": "a/b"}, {"username": "a/b"}, []),  # one endpoint twice: lint's MC702 says so
+        ({"username": "Alice"}, {"username": "alice"}, [shared_oldmail_gap("b", "username", "a", folded=True)]),
+        (  # POP3: no IMAP LOGIN gap for the non-ASCII names
+            {"protocol": "pop3", "username": "a/\u00e9"},
+            {"protocol": "pop3", "username": "a-e\u0301"},
+            [shared_oldmail_gap("b", "username", "a", folded=True)],
+        ),
+        ({"host": "IMAP.example.org"}, {}, []),  # one endpoint (MC702 ignores the host's case)
     ],
 )
 def test_two_accounts_getmail_records_in_one_oldmail_file_are_a_gap(
