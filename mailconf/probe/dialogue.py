@@ -10,7 +10,7 @@ from typing import Literal, NamedTuple, Protocol
 
 from . import checks
 from .conn import MAX_LINES, Connection, ProbeError, Quoted, in_daemon_thread
-from .sasl import MAX_STEPS, MECHANISMS, Credentials, Exchange, SaslError
+from .sasl import MAX_STEPS, MECHANISMS, UNCHECKED, Credentials, Exchange, SaslError
 
 
 @dataclass(frozen=True)
@@ -119,11 +119,9 @@ async def sasl_exchange(
         if kind == "skip":
             continue
         if kind == "ok" and not exchange.complete:
-            raise ProbeError(
-                checks.LOGIN_FAILED,
-                f"{mechanism}: the server accepted the login without its SCRAM signature: it did not prove "
-                "that it knows the password",
-            )
+            raise ProbeError(checks.LOGIN_FAILED, f"{mechanism}: {exchange.unfinished}")
+        if kind == "ok" and initial is not None and not sent_initial:  # made, still waiting for the go-ahead
+            raise ProbeError(checks.LOGIN_FAILED, f"{mechanism}: {UNCHECKED}")
         if kind != "challenge":
             return LoginReply(kind == "ok", conn.quote(payload))
         if step >= MAX_STEPS:

@@ -35,13 +35,23 @@ class SaslError(Exception):
         self.parts = parts
 
 
+#: What a success means that comes before the response carrying the secret (PLAIN's, made but waiting for the
+#: server's go-ahead; LOGIN's password; the CRAM-MD5 digest): the server checked nothing.
+UNCHECKED = (
+    "the server accepted the login before probe sent the credentials: it did not check them, so whether they work "
+    "is unknown"
+)
+
+
 class Exchange(Protocol):
     #: every response made from the secret so far, and the parts of one a server might quote on their
     #: own (a CRAM-MD5 digest, a SCRAM proof): the caller registers them for redaction before sending
     pieces: list[bytes]
-    #: the exchange reached its end on the client's side: False while a SCRAM server has not yet
-    #: proved with its signature that it knows the password (a success before that is refused)
+    #: the exchange reached its end on the client's side: False until the response that carries the secret is
+    #: made (LOGIN, CRAM-MD5), and while a SCRAM server has not yet proved with its signature that it knows the
+    #: password; a success before that is refused, with :attr:`unfinished` as the reason
     complete: bool
+    unfinished: str
 
     def initial(self) -> bytes | None: ...
     def respond(self, challenge: bytes) -> bytes: ...
@@ -49,6 +59,7 @@ class Exchange(Protocol):
 
 class _Plain:
     complete = True
+    unfinished = UNCHECKED
 
     def __init__(self, c: Credentials) -> None:
         self.response = b"\0" + c.username.encode() + b"\0" + c.secret.encode()
@@ -62,12 +73,13 @@ class _Plain:
 
 
 class _Login:
-    complete = True
+    unfinished = UNCHECKED
 
     def __init__(self, c: Credentials) -> None:
         self.c = c
         self.step = 0
         self.pieces: list[bytes] = []
+        self.complete = False
 
     def initial(self) -> bytes | None:
         return None
@@ -77,16 +89,18 @@ class _Login:
         self.step += 1
         if b"pass" in prompt or (b"user" not in prompt and self.step > 1):
             self.pieces.append(self.c.secret.encode())
+            self.complete = True
             return self.c.secret.encode()
         return self.c.username.encode()
 
 
 class _CramMd5:
-    complete = True
+    unfinished = UNCHECKED
 
     def __init__(self, c: Credentials) -> None:
         self.c = c
         self.pieces: list[bytes] = []
+        self.complete = False
 
     def initial(self) -> bytes | None:
         return None
@@ -95,6 +109,7 @@ class _CramMd5:
         digest = hmac.new(self.c.secret.encode(), challenge, hashlib.md5).hexdigest()
         response = f"{self.c.username} {digest}".encode()
         self.pieces += [response, digest.encode()]
+        self.complete = True
         return response
 
 
@@ -102,6 +117,7 @@ class _Bearer:
     """XOAUTH2 and OAUTHBEARER (RFC 7628): after a failure the server sends an error challenge to acknowledge."""
 
     complete = True
+    unfinished = UNCHECKED
 
     def __init__(self, response: bytes, acknowledge: bytes, token: str) -> None:
         self.response = response
@@ -143,6 +159,9 @@ class _Scram:
     #: proposed default cap is 100,000, node-postgres's too. A million keeps every real server, and the
     #: hashing a run may abandon when a deadline passes (it runs in a thread) at about a quarter second.
     MAX_ITERATIONS = 1_000_000
+    unfinished = (
+        "the server accepted the login without its SCRAM signature: it did not prove that it knows the password"
+    )
 
     def __init__(self, c: Credentials, mechanism: str, nonce: str | None = None) -> None:
         self.mechanism = mechanism

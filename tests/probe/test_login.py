@@ -850,3 +850,71 @@ def test_a_status_that_only_starts_like_success_is_no_login(
     assert run.findings[-1] == finding
     assert not any(f.rule == "MC819" for f in run.findings)
     assert run.code == 1
+
+
+def _accepts_before_the_secret(protocol: str, mechanism: str, prompts: int) -> Any:
+    """A server that offers ``mechanism`` and says the login succeeded after ``prompts`` challenges (the LOGIN
+    mechanism's "Username:" is one), before the response that carries the password; it records every line."""
+    capabilities = {
+        "imap": b"* CAPABILITY IMAP4rev1 AUTH=" + mechanism.encode() + b"\r\n{tag} OK done\r\n",
+        "pop3": b"+OK\r\nSASL " + mechanism.encode() + b"\r\n.\r\n",
+        "smtp": b"250-hi\r\n250 AUTH " + mechanism.encode() + b"\r\n",
+    }[protocol]
+    greeting = {"imap": b"* OK ready\r\n", "pop3": b"+OK ready\r\n", "smtp": b"220 ready\r\n"}[protocol]
+    success = {"imap": b"{tag} OK logged in\r\n", "pop3": b"+OK logged in\r\n", "smtp": b"235 2.7.0 accepted\r\n"}
+    challenge = {"imap": b"+ ", "pop3": b"+ ", "smtp": b"334 "}[protocol] + base64.b64encode(b"Username:") + b"\r\n"
+    received: list[bytes] = []
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        reader = conn.makefile("rb")
+
+        def line() -> bytes:
+            received.append(reader.readline())
+            return received[-1].split(b" ")[0]
+
+        conn.sendall(greeting)
+        conn.sendall(capabilities.replace(b"{tag}", line()))
+        tag = line()
+        for _ in range(prompts):
+            conn.sendall(challenge)
+            line()
+        conn.sendall(success[protocol].replace(b"{tag}", tag))
+        stop.wait()
+
+    script.received = received  # type: ignore[attr-defined]
+    return script
+
+
+@pytest.mark.parametrize(
+    ("protocol", "mechanism", "prompts"),
+    [("imap", "PLAIN", 0), ("imap", "LOGIN", 1), ("pop3", "LOGIN", 0), ("pop3", "CRAM-MD5", 0), ("smtp", "LOGIN", 1),
+     ("smtp", "CRAM-MD5", 0)],
+)  # fmt: skip
+def test_a_login_accepted_before_the_password_was_sent_is_no_login(
+    probe: Any, tmp_path: Path, protocol: str, mechanism: str, prompts: int
+) -> None:
+    """A server that says OK to AUTHENTICATE PLAIN (no SASL-IR: the response waits for its "+"), to AUTH CRAM-MD5,
+    or to AUTH LOGIN before it asked for the password, checked no password: probe reported MC819 "logged in" for
+    credentials the server never saw. As a SCRAM server must prove it knows the password, a server must see it."""
+    script = _accepts_before_the_secret(protocol, mechanism, prompts)
+    password = "s3cret-never-sent"
+    with ScriptedServer(script) as scripted:
+        declared = server(
+            protocol, scripted.port, "none", None, password_command=secret_file(tmp_path, password),
+            mechanisms=[mechanism.lower()],
+        )  # fmt: skip
+        run = probe(
+            **{"outgoing" if protocol == "smtp" else "incoming": declared}, args=("--login", "--allow-cleartext")
+        )
+    assert run.findings[-1] == Found(
+        5,
+        "MC815",
+        "error",
+        f"{mechanism}: the server accepted the login before probe sent the credentials: it did not check them, so "
+        "whether they work is unknown",
+    )
+    assert not any(f.rule == "MC819" for f in run.findings)
+    assert run.code == 1
+    sent = b"".join(script.received)
+    assert password.encode() not in sent
+    assert base64.b64encode(password.encode()) not in sent
