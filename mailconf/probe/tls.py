@@ -321,6 +321,9 @@ def assess(
                 Severity.WARNING,
             )
         )
+        # a lifetime nothing can read is no lifetime checked, and a pin does not lift the lifetime (above); mutt
+        # refuses such a certificate in its certificate_file too (OpenSSL cannot compare the dates: "not valid")
+        trusted = trusted and not trust.pinned
     minimum = server.tls.min_version or DEFAULT_MIN_VERSION
     if _version_number(tls.version) < _version_number(minimum):
         declared = "tls.min_version" if server.tls.min_version else "the default minimum (RFC 8996)"

@@ -597,6 +597,36 @@ def test_a_certificate_whose_dates_cannot_be_read_says_its_expiry_was_not_checke
     assert run.code == 0
 
 
+def test_no_login_on_a_pinned_certificate_whose_validity_cannot_be_read(probe: Any, tmp_path: Path) -> None:
+    """A pin does not lift a certificate's lifetime (an expired pinned certificate gets no password), and a
+    lifetime nothing can read is no lifetime checked: the password went to it. mutt, whose certificate_file is
+    its pin, refuses such a certificate too (OpenSSL's X509_cmp_current_time fails, and mutt reads that as not
+    valid). The password command does not even run."""
+    marker = tmp_path / "ran"
+    pair = certificate(tmp_path, "month13", utc("2001-01-01"))
+    pair = rewritten(pair, b"\x17\x0d010101000000Z", b"\x17\x0d011301000000Z")
+    with presenting(pair, {"fingerprint": sha256_pin(pair.der)}) as outgoing:
+        run = probe(outgoing={**outgoing, "password_command": f"touch {marker}"}, args=("--login",))
+    assert run.findings == [
+        Found(
+            5,
+            "MC809",
+            "warning",
+            "the certificate's validity could not be read (ValueError), so whether it has expired was not checked; "
+            "ask the administrator for a certificate that follows RFC 5280",
+        ),
+        Found(5, "MC820", "info", "SMTP over implicit TLS (TLSv1.3); login offered: LOGIN, PLAIN"),
+        Found(
+            5,
+            "MC816",
+            "error",
+            "the password of alice@example.org was not sent: the connection failed the TLS checks above",
+        ),
+    ]
+    assert run.code == 1
+    assert not marker.exists()
+
+
 def test_a_subject_alt_name_of_only_a_uri_and_an_email_address_names_no_host(probe: Any, tmp_path: Path) -> None:
     """It was reported as "it has no subjectAltName": it has one, with no DNS name or IP address in it."""
     now = dt.datetime.now(dt.UTC)
