@@ -321,6 +321,10 @@ class Connection:
             checks.PROTOCOL_ERROR, f"the connection failed while {self.progress.step} ({describe_os_error(exc)})"
         )
 
+    def pending(self) -> int:
+        """How many bytes the server has sent that no read has taken yet: an answer to nothing asked so far."""
+        return len(getattr(self.reader, "_buffer", b""))
+
     def quote(self, text: str) -> Quoted:
         """Server text for a message: masked, cut and put in double quotes when the message is rendered."""
         return Quoted(text)
@@ -340,7 +344,7 @@ class Connection:
         # Bytes that came with or after the server's "go ahead" were sent in cleartext; once TLS
         # starts they would be read as if they were protected (the STARTTLS injection attack,
         # CVE-2011-0411 and kin). asyncio keeps them in the reader's buffer: refuse them.
-        pending = len(getattr(self.reader, "_buffer", b""))
+        pending = self.pending()
         if pending:
             raise ProbeError(
                 checks.PROTOCOL_ERROR,

@@ -525,11 +525,19 @@ class Session:
         secret = await read_secret(command, field)
         self.redactor.secret(secret)
         creds = Credentials(server.username, secret, server.host, server.port)
+        label = dialogue.LOGIN_COMMAND if method == "command" else method
+        ahead = conn.pending()
+        if ahead:
+            # sent with the capabilities, or while the command ran: read next, "235 accepted" was MC819 for a login
+            # the server never read
+            raise ProbeError(
+                checks.PROTOCOL_ERROR,
+                f"the server sent {ahead} bytes before probe sent the login ({label}): they would be read as the "
+                "answer to a login the server had not seen, so nothing was sent",
+            )
         if method == "command":
-            label = dialogue.LOGIN_COMMAND
             reply = await dialogue.login_command(conn, creds)
         else:
-            label = method
             reply = await dialogue.authenticate(conn, method, creds, caps)
         if reply.accepted:
             self.add(checks.LOGIN_OK, f"{server.username} logged in with {label}")

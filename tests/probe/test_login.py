@@ -918,3 +918,41 @@ def test_a_login_accepted_before_the_password_was_sent_is_no_login(
     sent = b"".join(script.received)
     assert password.encode() not in sent
     assert base64.b64encode(password.encode()) not in sent
+
+
+@pytest.mark.parametrize(
+    ("protocol", "ahead"),
+    [("smtp", b"235 2.7.0 accepted\r\n"), ("pop3", b"+OK logged in\r\n"), ("imap", b"m2 OK logged in\r\n")],
+)
+def test_an_answer_sent_before_the_login_is_not_read_as_its_answer(
+    probe: Any, certs: Certificates, tmp_path: Path, protocol: str, ahead: bytes
+) -> None:
+    """A server that sends its "accepted" along with its capabilities, before it has seen any login: read as the
+    answer to the login probe sends next, it was MC819 "logged in" for credentials the server never read."""
+    capabilities = {
+        "imap": b"* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n",
+        "pop3": b"+OK\r\nUSER\r\n.\r\n",
+        "smtp": b"250-hi\r\n250 AUTH PLAIN\r\n",
+    }[protocol]
+    greeting = {"imap": b"* OK ready\r\n", "pop3": b"+OK ready\r\n", "smtp": b"220 ready\r\n"}[protocol]
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        tls = server_context(certs.good).wrap_socket(conn, server_side=True)
+        tls.sendall(greeting)
+        tag = tls.makefile("rb").readline().split(b" ")[0]
+        tls.sendall(capabilities.replace(b"{tag}", tag) + ahead)
+        stop.wait()
+
+    label = {"smtp": "PLAIN", "pop3": "USER/PASS", "imap": "LOGIN command"}[protocol]
+    with ScriptedServer(script) as scripted:
+        declared = server(protocol, scripted.port, "tls", certs, password_command=secret_file(tmp_path, "s3cret"))
+        run = probe(**{"outgoing" if protocol == "smtp" else "incoming": declared}, args=("--login",))
+    assert run.findings[-1] == Found(
+        5,
+        "MC818",
+        "error",
+        f"the server sent {len(ahead)} bytes before probe sent the login ({label}): they would be read as the answer "
+        "to a login the server had not seen, so nothing was sent",
+    )
+    assert not any(f.rule == "MC819" for f in run.findings)
+    assert run.code == 1
