@@ -325,6 +325,18 @@ class Connection:
         """How many bytes the server has sent that no read has taken yet: an answer to nothing asked so far."""
         return len(getattr(self.reader, "_buffer", b""))
 
+    def nothing_ahead(self, sending: str) -> None:
+        """End the session if the server has already answered what probe is about to send (``sending``, "the
+        PLAIN response"): sent with the capabilities or a challenge, "235 accepted" read next was taken for the
+        verdict on credentials the server had not yet read (MC819)."""
+        ahead = self.pending()
+        if ahead:
+            raise ProbeError(
+                checks.PROTOCOL_ERROR,
+                f"the server sent {ahead} bytes before probe sent {sending}; they would be taken for the answer to "
+                f"{sending}, which the server had not yet seen, so it was not sent",
+            )
+
     def quote(self, text: str) -> Quoted:
         """Server text for a message: masked, cut and put in double quotes when the message is rendered."""
         return Quoted(text)

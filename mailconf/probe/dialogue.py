@@ -136,6 +136,7 @@ async def sasl_exchange(
                 challenge = b""
             answer = await _respond(conn, mechanism, exchange, challenge)
         _register(conn, exchange)
+        conn.nothing_ahead(f"the {mechanism} response")
         await conn.send(b64(answer))
         step += 1
     raise ProbeError(checks.PROTOCOL_ERROR, f"the server sent more than {MAX_LINES} lines while {conn.progress.step}")

@@ -69,6 +69,7 @@ class Pop3:
         if not ok:
             return LoginReply(False, conn.quote(line))
         conn.progress.at("waiting for the answer to PASS")
+        conn.nothing_ahead("the password (PASS)")
         ok, line = await self._status(conn, f"PASS {creds.secret}")
         return LoginReply(ok, conn.quote(line))
 

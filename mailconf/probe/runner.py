@@ -526,15 +526,7 @@ class Session:
         self.redactor.secret(secret)
         creds = Credentials(server.username, secret, server.host, server.port)
         label = dialogue.LOGIN_COMMAND if method == "command" else method
-        ahead = conn.pending()
-        if ahead:
-            # sent with the capabilities, or while the command ran: read next, "235 accepted" was MC819 for a login
-            # the server never read
-            raise ProbeError(
-                checks.PROTOCOL_ERROR,
-                f"the server sent {ahead} bytes before probe sent the login ({label}): they would be read as the "
-                "answer to a login the server had not seen, so nothing was sent",
-            )
+        conn.nothing_ahead(f"the login ({label})")  # sent with the capabilities, or while the command ran
         if method == "command":
             reply = await dialogue.login_command(conn, creds)
         else:

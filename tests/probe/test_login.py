@@ -951,8 +951,65 @@ def test_an_answer_sent_before_the_login_is_not_read_as_its_answer(
         5,
         "MC818",
         "error",
-        f"the server sent {len(ahead)} bytes before probe sent the login ({label}): they would be read as the answer "
-        "to a login the server had not seen, so nothing was sent",
+        f"the server sent {len(ahead)} bytes before probe sent the login ({label}); they would be taken for the "
+        f"answer to the login ({label}), which the server had not yet seen, so it was not sent",
     )
     assert not any(f.rule == "MC819" for f in run.findings)
     assert run.code == 1
+
+
+#: per protocol: the mechanism declared, what the server sends at once after the login command, what probe was
+#: about to send when it found the rest of that already there
+_BURSTS = {
+    "smtp": ("login", b"334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n235 2.7.0 accepted\r\n", "the LOGIN response"),
+    "imap": ("plain", b"+ \r\n{tag} OK logged in\r\n", "the PLAIN response"),
+    "pop3": ("login", b"+OK\r\n+OK logged in\r\n", "the password (PASS)"),
+}
+
+
+@pytest.mark.parametrize("protocol", _BURSTS)
+def test_an_answer_sent_before_the_credentials_is_not_read_as_their_answer(
+    probe: Any, tmp_path: Path, protocol: str
+) -> None:
+    """The same within a login: a server that sends its challenges and its success at once, before it has read
+    a response (or, to POP3 USER, its "+OK" for PASS too), would have its success read as the verdict on
+    credentials it had not yet seen. The credentials are not sent."""
+    mechanism, burst, sending = _BURSTS[protocol]
+    capabilities = {
+        "imap": b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n",  # no SASL-IR: PLAIN waits for "+"
+        "pop3": b"+OK\r\nUSER\r\n.\r\n",
+        "smtp": b"250-hi\r\n250 AUTH LOGIN\r\n",
+    }[protocol]
+    greeting = {"imap": b"* OK ready\r\n", "pop3": b"+OK ready\r\n", "smtp": b"220 ready\r\n"}[protocol]
+    received: list[bytes] = []
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        reader = conn.makefile("rb")
+        conn.sendall(greeting)
+        tag = reader.readline().split(b" ")[0]
+        conn.sendall(capabilities.replace(b"{tag}", tag))
+        tag = reader.readline().split(b" ")[0]
+        conn.sendall(burst.replace(b"{tag}", tag))
+        received.extend(reader)
+
+    password = "s3cret-not-yet"
+    with ScriptedServer(script) as scripted:
+        declared = server(
+            protocol, scripted.port, "none", None, password_command=secret_file(tmp_path, password),
+            mechanisms=[mechanism],
+        )  # fmt: skip
+        run = probe(
+            **{"outgoing" if protocol == "smtp" else "incoming": declared}, args=("--login", "--allow-cleartext")
+        )
+    ahead = len(burst.split(b"\n", 1)[1].replace(b"{tag}", b"m2"))  # all but the first line
+    assert run.findings[-1] == Found(
+        5,
+        "MC818",
+        "error",
+        f"the server sent {ahead} bytes before probe sent "
+        f"{sending}; they would be taken for the answer to {sending}, which the server had not yet seen, so it was "
+        "not sent",
+    )
+    assert not any(f.rule == "MC819" for f in run.findings)
+    assert password.encode() not in b"".join(received)
+    assert base64.b64encode(password.encode()) not in b"".join(received)
