@@ -102,8 +102,13 @@ async def sasl_exchange(
     classify: Classify,
     *,
     initial_response: bool,
+    longest: int | None = None,
 ) -> LoginReply:
-    """Run one SASL exchange: ``command(initial or None)`` starts it, ``classify`` reads each line."""
+    """Run one SASL exchange: ``command(initial or None)`` starts it, ``classify`` reads each line.
+
+    ``longest`` is the protocol's longest command line, CRLF included: an initial response that would make the
+    command longer waits for the server's empty challenge (RFC 4954 and RFC 5034, section 4).
+    """
     try:
         exchange = MECHANISMS[mechanism](creds)
     except SaslError as exc:
@@ -111,8 +116,9 @@ async def sasl_exchange(
     initial = exchange.initial()
     if initial is not None:
         _register(conn, exchange)
-    sent_initial = initial is not None and initial_response
-    await conn.send(command((b64(initial) or "=") if sent_initial and initial is not None else None))
+    line = command(b64(initial) or "=") if initial is not None and initial_response else None
+    sent_initial = line is not None and (longest is None or len(line.encode("utf-8")) + 2 <= longest)
+    await conn.send(line if line is not None and sent_initial else command(None))
     step = 0
     for _ in range(MAX_LINES):
         kind, payload = classify(await conn.readline())

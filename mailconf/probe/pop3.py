@@ -7,6 +7,9 @@ from .conn import MAX_LINES, Connection, ProbeError, Quoted, says, upper, words
 from .dialogue import Capabilities, Kind, LoginReply, mechanism_names, sasl_exchange
 from .sasl import Credentials
 
+#: The longest command, CRLF included (RFC 2449 section 4): a longer AUTH sends its initial response after the "+"
+LONGEST_COMMAND = 255
+
 
 class Pop3:
     NAME = "POP3"
@@ -86,7 +89,9 @@ class Pop3:
                 return "challenge", line[1:].strip()
             return ("ok" if says(line, "+OK") else "fail"), line
 
-        return await sasl_exchange(conn, mechanism, creds, command, classify, initial_response=caps.initial_response)
+        return await sasl_exchange(
+            conn, mechanism, creds, command, classify, initial_response=caps.initial_response, longest=LONGEST_COMMAND
+        )
 
     async def quit(self, conn: Connection) -> None:
         await conn.send("QUIT")

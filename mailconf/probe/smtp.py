@@ -11,6 +11,11 @@ from .sasl import Credentials
 EHLO_NAME = "[127.0.0.1]"
 
 
+#: The longest command line, CRLF included (RFC 5321 section 4.5.3.1.4): a longer AUTH sends its initial response
+#: after the "334 " (RFC 4954 section 4), as Dovecot's own SMTP client does
+LONGEST_COMMAND = 512
+
+
 class Smtp:
     NAME = "SMTP"
     STARTTLS = "STARTTLS"
@@ -87,7 +92,9 @@ class Smtp:
                 return "challenge", line[4:]
             return ("ok" if line.startswith("235") else "fail"), first
 
-        return await sasl_exchange(conn, mechanism, creds, command, classify, initial_response=caps.initial_response)
+        return await sasl_exchange(
+            conn, mechanism, creds, command, classify, initial_response=caps.initial_response, longest=LONGEST_COMMAND
+        )
 
     async def quit(self, conn: Connection) -> None:
         await conn.send("QUIT")

@@ -1013,3 +1013,43 @@ def test_an_answer_sent_before_the_credentials_is_not_read_as_their_answer(
     assert not any(f.rule == "MC819" for f in run.findings)
     assert password.encode() not in b"".join(received)
     assert base64.b64encode(password.encode()) not in b"".join(received)
+
+
+#: per protocol: the longest command line (CRLF included), and the server's lines: capabilities, "too long", the
+#: empty challenge, success
+_LIMITS = {
+    "pop3": (255, b"+OK\r\nSASL XOAUTH2\r\n.\r\n", b"-ERR line too long\r\n", b"+ \r\n", b"+OK logged in\r\n"),
+    "smtp": (512, b"250-hi\r\n250 AUTH XOAUTH2\r\n", b"500 5.5.2 line too long\r\n", b"334 \r\n", b"235 2.7.0 ok\r\n"),
+}
+
+
+@pytest.mark.parametrize("protocol", _LIMITS)
+def test_an_initial_response_that_would_make_the_command_too_long_waits_for_the_challenge(
+    probe: Any, tmp_path: Path, protocol: str
+) -> None:
+    """RFC 2449 caps a POP3 command at 255 octets, RFC 5321 an SMTP one at 512, and RFC 5034 and RFC 4954 (section
+    4) say a client MUST NOT send an initial response that would make AUTH longer: an OAuth2 token is a thousand
+    characters. The command went out whole, and a server that holds to the limit refused it (MC815, for a token
+    that works). It is now sent after the empty challenge, as Dovecot's own SMTP client sends it."""
+    limit, capabilities, too_long, challenge, success = _LIMITS[protocol]
+    token = "ya29." + "t" * 1200
+    lines: list[bytes] = []
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        reader = conn.makefile("rb")
+        conn.sendall(b"+OK ready\r\n" if protocol == "pop3" else b"220 ready\r\n")
+        reader.readline()
+        conn.sendall(capabilities)
+        for line in reader:
+            lines.append(line)
+            command = line.startswith(b"AUTH ")  # the limit is a command's: a SASL response may be longer
+            conn.sendall((too_long if len(line) > limit else challenge) if command else success)
+
+    with ScriptedServer(script) as scripted:
+        declared = server(protocol, scripted.port, "none", None, auth="oauth2",
+                          token_command=secret_file(tmp_path, token))  # fmt: skip
+        run = probe(
+            **{"outgoing" if protocol == "smtp" else "incoming": declared}, args=("--login", "--allow-cleartext")
+        )
+    assert run.findings[-1] == Found(5, "MC819", "info", "alice@example.org logged in with XOAUTH2")
+    assert lines[0] == b"AUTH XOAUTH2\r\n"
