@@ -134,15 +134,18 @@ async def sasl_exchange(
             raise ProbeError(checks.PROTOCOL_ERROR, f"the server sent more than {MAX_STEPS} {mechanism} challenges")
         if not sent_initial and initial is not None:
             answer = initial
-            sent_initial = True
+            sent_initial = carries = True
         else:
             try:
                 challenge = base64.b64decode(payload.strip(), validate=False)
             except (binascii.Error, ValueError):
                 challenge = b""
+            made = len(exchange.pieces)
             answer = await _respond(conn, mechanism, exchange, challenge)
+            carries = len(exchange.pieces) > made  # not LOGIN's user name, an OAuth2 error's or SCRAM's last answer
         _register(conn, exchange)
-        conn.nothing_ahead(f"the {mechanism} response")
+        if carries:  # a verdict already sent predates the credentials; one after an answer of nothing does not
+            conn.nothing_ahead(f"the {mechanism} response")
         await conn.send(b64(answer))
         step += 1
     raise ProbeError(checks.PROTOCOL_ERROR, f"the server sent more than {MAX_LINES} lines while {conn.progress.step}")

@@ -1001,7 +1001,7 @@ def test_an_answer_sent_before_the_credentials_is_not_read_as_their_answer(
         run = probe(
             **{"outgoing" if protocol == "smtp" else "incoming": declared}, args=("--login", "--allow-cleartext")
         )
-    ahead = len(burst.split(b"\n", 1)[1].replace(b"{tag}", b"m2"))  # all but the first line
+    ahead = len(burst.splitlines(keepends=True)[-1].replace(b"{tag}", b"m2"))  # the verdict, there before it
     assert run.findings[-1] == Found(
         5,
         "MC818",
@@ -1053,3 +1053,30 @@ def test_an_initial_response_that_would_make_the_command_too_long_waits_for_the_
         )
     assert run.findings[-1] == Found(5, "MC819", "info", "alice@example.org logged in with XOAUTH2")
     assert lines[0] == b"AUTH XOAUTH2\r\n"
+
+
+def test_a_refusal_sent_with_the_oauth2_error_challenge_is_a_refusal(probe: Any, tmp_path: Path) -> None:
+    """After a token it refuses, the server sends an error challenge for the client to acknowledge (RFC 7628), then
+    its refusal. One that sends both at once has read the token already: the acknowledgement carries nothing, and
+    the refusal is the answer to the token (MC815), not an answer sent too early (MC818)."""
+    error = base64.b64encode(b'{"status":"401","schemes":"bearer"}')
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        reader = conn.makefile("rb")
+        conn.sendall(b"220 ready\r\n")
+        reader.readline()
+        conn.sendall(b"250-hi\r\n250 AUTH XOAUTH2\r\n")
+        reader.readline()
+        conn.sendall(b"334 " + error + b"\r\n535 5.7.8 token refused\r\n")
+        stop.wait()
+
+    with ScriptedServer(script) as scripted:
+        declared = server("smtp", scripted.port, "none", None, auth="oauth2",
+                          token_command=secret_file(tmp_path, "expired-token"))  # fmt: skip
+        run = probe(outgoing=declared, args=("--login", "--allow-cleartext"))
+    assert run.findings[-1] == Found(
+        5,
+        "MC815",
+        "error",
+        'the server refused the credentials of alice@example.org (XOAUTH2): "535 5.7.8 token refused"',
+    )
