@@ -1066,3 +1066,39 @@ def test_a_pop3_capability_is_the_first_word_of_its_line(probe: Any) -> None:
         Found(5, "MC820", "info", "POP3 over no TLS; login offered: PLAIN, USER/PASS"),
     ]  # fmt: skip
     assert run.code == 0
+
+
+@pytest.mark.parametrize(
+    ("protocol", "before", "go_ahead", "injected", "command"),
+    [("pop3", b"+OK ready\r\n", b"+OK begin TLS\r\n", b"+OK\r\nUSER\r\nSASL PLAIN\r\n.\r\n", "STLS"),
+     ("smtp", b"220 ready\r\n", b"220 2.0.0 go ahead\r\n", b"250-hi\r\n250 AUTH PLAIN\r\n", "STARTTLS")],
+)  # fmt: skip
+def test_starttls_injection_is_refused_in_pop3_and_smtp(  # noqa: PLR0917
+    probe: Any, protocol: str, before: bytes, go_ahead: bytes, injected: bytes, command: str
+) -> None:
+    """The answer to the capabilities probe asks again after TLS, sent in cleartext along with the go-ahead
+    (RFC 2595 and RFC 3207 section 4.2: the client discards what came before TLS), is refused, not read."""
+    listed = {"pop3": b"+OK\r\nSTLS\r\n.\r\n", "smtp": b"250-hi\r\n250 STARTTLS\r\n"}[protocol]
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        reader = conn.makefile("rb")
+        conn.sendall(before)
+        reader.readline()
+        conn.sendall(listed)
+        reader.readline()
+        conn.sendall(go_ahead + injected)
+        stop.wait()
+
+    with ScriptedServer(script) as server:
+        declared = {"protocol": protocol, "host": "127.0.0.1", "port": server.port, "security": "starttls",
+                    "timeout": 2}  # fmt: skip
+        run = probe(**{"outgoing" if protocol == "smtp" else "incoming": declared})
+    assert run.findings == [
+        Found(
+            5,
+            "MC818",
+            "error",
+            f"the server sent {len(injected)} bytes in cleartext before the TLS handshake after {command}; they would "
+            "be read as if encrypted (STARTTLS injection), so the session was ended",
+        )
+    ]
