@@ -305,7 +305,8 @@ LOGIN_FAILED = _check(
     "The server refused the credentials",
     """
 With ``--login``, the server rejected the username and password (or token),
-or, with SCRAM, the server could not prove that it knows the password.
+or, with SCRAM, the server could not prove that it knows the password, or the
+server announced success before probe sent the credentials (it checked none).
 
 Fix: check ``username`` (it defaults to the address) and what the
 ``password_command`` prints (its first line is used).
@@ -357,7 +358,9 @@ PROTOCOL_ERROR = _check(
 The server's answers are not what the declared protocol expects: a wrong
 greeting (another service on the port, a protocol mismatch such as POP3 on an
 IMAP port), a refusal (IMAP ``BYE``, POP3 ``-ERR``, SMTP 554), an overlong line
-or answer (more than 64 KiB), or a closed connection.
+or answer (more than 64 KiB), or a closed connection; or an answer sent before
+the question: cleartext along with the STARTTLS go-ahead (STARTTLS injection),
+or a verdict already there when probe was about to send credentials.
 
 Fix: check ``protocol`` and ``port``.
 """,
