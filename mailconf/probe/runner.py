@@ -161,6 +161,51 @@ def getaddrinfo(host: str, port: int) -> list[Address]:
     return addresses
 
 
+#: RFC 8305 section 5's Connection Attempt Delay: the next address is tried when the one before has neither
+#: connected nor failed within this long, or at once when it failed (docs/probe.md, "Timeouts and concurrency").
+ATTEMPT_DELAY = 0.25
+
+Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def first_connection(addresses: Sequence[Address], errors: dict[int, str]) -> Streams | None:
+    """The first of ``addresses`` to accept a TCP connection, tried as RFC 8305 (Happy Eyeballs) tries them.
+
+    The first address is tried at once, each next one ATTEMPT_DELAY after the one before
+    or as soon as an attempt fails, while the earlier attempts go on; the first connection
+    made wins and every other attempt is ended (a connection made meanwhile closed). One
+    address after the other, a first address whose packets are dropped (an IPv6 route
+    that goes nowhere) took the server's whole deadline, and the addresses after it were
+    never tried. None when every attempt failed; ``errors`` has each failed address's
+    reason, by its index in ``addresses``. The caller's deadline ends the attempts left.
+    """
+    attempts: dict[asyncio.Task[Streams], int] = {}
+    started = 0
+    try:
+        while started < len(addresses) or attempts:
+            if started < len(addresses):
+                host, port = addresses[started]
+                attempts[asyncio.ensure_future(asyncio.open_connection(host, port, limit=MAX_LINE))] = started
+                started += 1
+            wait = ATTEMPT_DELAY if started < len(addresses) else None
+            done, _ = await asyncio.wait(attempts, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+            for attempt in sorted(done, key=attempts.__getitem__):  # two at once: the resolver's first wins
+                index = attempts.pop(attempt)
+                failure = attempt.exception()
+                if failure is None:
+                    return attempt.result()
+                if not isinstance(failure, OSError):
+                    raise failure
+                errors[index] = f"{addresses[index][0]}: {describe_os_error(failure)}"
+        return None
+    finally:
+        for attempt in attempts:
+            attempt.cancel()
+        for outcome in await asyncio.gather(*attempts, return_exceptions=True):
+            if isinstance(outcome, tuple):  # connected while this one won, or while being ended
+                outcome[1].transport.abort()
+
+
 #: The blocking lookup :func:`resolve` runs (a test may point it at its own DNS server).
 LOOKUP: Callable[[str, int], list[Address]] = getaddrinfo
 
@@ -302,17 +347,14 @@ class Session:
 
     async def _connect(self, progress: Progress) -> Connection:
         progress.at("connecting", checks.CONNECT_FAILED)
-        errors: list[str] = []
-        for host, port in self.addresses:
-            try:
-                reader, writer = await asyncio.open_connection(host, port, limit=MAX_LINE)
-            except OSError as exc:
-                errors.append(f"{host}: {describe_os_error(exc)}")
-                continue
-            return Connection(reader, writer, progress, self.redactor)
+        errors: dict[int, str] = {}
+        streams = await first_connection(self.addresses, errors)
+        if streams is not None:
+            return Connection(*streams, progress, self.redactor)
+        said = [errors[index] for index in sorted(errors)]  # in the resolver's order, whichever failed first
         raise ProbeError(
             checks.CONNECT_FAILED,
-            f"cannot connect to {self.server.host} port {self.server.port} ({'; '.join(named(errors, 80))}); "
+            f"cannot connect to {self.server.host} port {self.server.port} ({'; '.join(named(said, 80))}); "
             "check host and port",
         )
 

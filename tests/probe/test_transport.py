@@ -292,6 +292,53 @@ def test_a_name_with_thirty_refusing_addresses_is_one_short_finding() -> None:
     ]
 
 
+@pytest.fixture
+def dropping() -> Any:
+    """A port whose SYNs go unanswered, as an address whose route goes nowhere: a listener with a backlog of 0
+    holding one connection it never accepts (Linux then drops every further SYN; the connect waits)."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=0)
+    held = socket.create_connection(listener.getsockname())
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        held.close()
+        listener.close()
+
+
+def test_an_address_that_drops_the_connection_does_not_keep_the_next_from_being_tried(
+    dropping: int, dovecot_no_tls: Dovecot
+) -> None:
+    """RFC 8305: the next address is tried 250 ms after one that has not answered. One address after the other,
+    a first address whose SYNs are dropped (an IPv6 route to nowhere) took the whole deadline: MC802 "no TCP
+    connection within 2 s", though the next address would have answered at once."""
+    port = dovecot_no_tls.ports.imap
+    server = Server(Protocol.IMAP, "dual.example.test", port, Security.NONE, Auth.PASSWORD, "alice", timeout=2)
+
+    async def reachable(host: str, port: int) -> list[tuple[str, int]]:
+        return [("127.0.0.1", port)]
+
+    async def dropped_first(host: str, port: int) -> list[tuple[str, int]]:
+        return [("127.0.0.1", dropping), ("127.0.0.1", port)]
+
+    direct = asyncio.run(probe_server(server, Options(), reachable))
+    assert direct == [Outcome(checks.SERVER_OK, "IMAP over no TLS; login offered: LOGIN, PLAIN, LOGIN command")]
+    assert asyncio.run(probe_server(server, Options(), dropped_first)) == direct
+
+
+def test_when_no_address_connects_each_failure_is_said_in_the_resolvers_order(dropping: int) -> None:
+    """The attempts overlap, so the second address's refusal comes before the first one's timeout; the finding
+    still waits for the deadline (an address may still answer) and says it as before."""
+    refused = free_port()
+    server = Server(Protocol.IMAP, "dual.example.test", refused, Security.TLS, Auth.PASSWORD, "alice", timeout=1)
+
+    async def dropped_first(host: str, port: int) -> list[tuple[str, int]]:
+        return [("127.0.0.1", dropping), ("127.0.0.1", refused)]
+
+    assert asyncio.run(probe_server(server, Options(), dropped_first)) == [
+        Outcome(checks.CONNECT_FAILED, f"no TCP connection to dual.example.test port {refused} within 1 s")
+    ]
+
+
 def _imap_starttls_recording(context: ssl.SSLContext, received: list[bytes]) -> Any:
     """IMAP with STARTTLS (LOGINDISABLED before it), AUTH=PLAIN with SASL-IR after it; every line it reads kept."""
 
