@@ -19,8 +19,9 @@ The file (JSON, UTF-8, written with stable ordering so that it diffs well)::
       }
     }
 
-- ``files`` maps each file, relative to the baseline file's folder (``/``-separated),
-  to its entries, sorted by account, path, rule and hash: one entry per line.
+- ``files`` maps each file, relative to the baseline file's folder (``/``-separated; a file inside
+  it once symbolic links are resolved is named from inside: :func:`_file_key`), to its entries,
+  sorted by account, path, rule and hash: one entry per line.
 - An entry is keyed by ``rule``, ``account`` (the account name, or "" outside
   ``accounts:``) and ``path`` (the setting's YAML path inside the account, dotted:
   ``incoming.tls.verify``; for ``defaults:`` and other top-level keys the whole
@@ -121,11 +122,28 @@ def _digest(text: str) -> str:
 
 
 def _file_key(baseline: str, path: str) -> str:
-    """The file's name relative to the baseline's folder; an undecodable byte of it as ``\\xFF`` (UTF-8 JSON)."""
+    """The file's name relative to the baseline's folder; an undecodable byte of it as ``\\xFF`` (UTF-8 JSON).
+
+    The names are compared as written (a folder that is a symbolic link inside the repository stays in the name), but
+    a file that this puts outside the baseline's folder (``../``) and that is inside it once the folders' symbolic
+    links are resolved is named from inside: the current folder is its real path, so ``--baseline
+    $PWD/baseline.json accounts.yaml`` in a checkout reached through a link (macOS's ``/tmp``) named the file
+    ``../../real/repo/accounts.yaml``, and the baseline hid none of its findings."""
     from .report import readable
 
     folder = os.path.dirname(os.path.abspath(baseline))
-    return readable(Path(os.path.relpath(os.path.abspath(path), folder)).as_posix())
+    file = os.path.abspath(path)
+    name = os.path.relpath(file, folder)
+    if _outside(name):
+        real = os.path.join(os.path.realpath(os.path.dirname(file)), os.path.basename(file))
+        inside = os.path.relpath(real, os.path.realpath(folder))
+        name = name if _outside(inside) else inside
+    return readable(Path(name).as_posix())
+
+
+def _outside(name: str) -> bool:
+    """Does the relative ``name`` climb out of its folder?"""
+    return name == os.pardir or name.startswith(os.pardir + os.sep)
 
 
 class Keyed(NamedTuple):

@@ -1317,3 +1317,33 @@ def test_a_lock_wait_whose_deadline_has_passed_gives_up_a_held_lock_at_once(tmp_
         with pytest.raises(NotLocked) as busy:
             locked_file(target, 30.0, 8, "--write-baseline", deadline=began - 1)
     assert (str(busy.value), time.monotonic() - began < 5) == ("another program holds its lock (waited 30 s)", True)
+
+
+@pytest.mark.parametrize("logical", ["baseline", "file"])
+def test_a_baseline_and_files_named_through_a_folders_symbolic_link_still_match(tmp_path: Path, logical: str) -> None:
+    """A checkout reached through a symbolic link (``/tmp`` is ``/private/tmp`` on macOS, a CI workspace linked into
+    place): ``--baseline $PWD/baseline.json accounts.yaml`` named the baseline by the link and the file by the real
+    folder (the current folder, as the system gives it), so the file was ``../../real/repo/accounts.yaml`` to the
+    baseline: its entries hid nothing, and ``--fix --unsafe-fixes`` fixed the findings the baseline had accepted."""
+    real = tmp_path / "real" / "repo"
+    real.mkdir(parents=True)
+    (tmp_path / "link").symlink_to("real")
+    link = tmp_path / "link" / "repo"
+    legacy = LEGACY.replace("      password: hunter2\n", "      password_command: pass show old\n")
+    write(real, legacy)
+    assert run_mailconf("lint", "--write-baseline", "baseline.json", "accounts.yaml", cwd=link)[0] == 0
+    baseline, account_file = ("baseline.json", str(real / "accounts.yaml"))
+    if logical == "baseline":
+        baseline, account_file = str(link / "baseline.json"), "accounts.yaml"
+    else:
+        account_file = str(link / "accounts.yaml")
+    assert run_mailconf("lint", "--baseline", baseline, account_file, cwd=real) == Outcome(0, "", "")
+    assert run_mailconf("lint", "--fix", "--unsafe-fixes", "--baseline", baseline, account_file, cwd=real) == Outcome(
+        0, "", "mailconf: fixed 0 findings in 0 files\n"
+    )
+    assert (real / "accounts.yaml").read_text(encoding="utf-8") == legacy
+    # written again so, it keeps one entry per finding under the one name, the file's inside the baseline's folder
+    assert run_mailconf("lint", "--write-baseline", baseline, account_file, cwd=real) == Outcome(
+        0, "", f"mailconf: wrote 3 baseline entries to {baseline}\n"
+    )
+    assert list(json.loads((real / "baseline.json").read_text(encoding="utf-8"))["files"]) == ["accounts.yaml"]
