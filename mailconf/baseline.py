@@ -154,10 +154,13 @@ class Keyed(NamedTuple):
     shared: tuple[Entry, ...]
 
 
-def _keys_of(result: LintedFile) -> list[Keyed]:
+def _keys_of(result: LintedFile, lines: Sequence[str] | None = None) -> list[Keyed]:
+    """Each finding's key; ``lines``: the source lines a finding about the text is matched by (the file's own by
+    default)."""
     doc = result.document
     data = doc.data if doc is not None else None
-    lines = doc.lines if doc is not None else []
+    if lines is None:
+        lines = doc.lines if doc is not None else []
     keyed = []
     for finding in (f for f in result.findings if f.rule != STALE):
         detail = result.details.get(finding)
@@ -655,11 +658,13 @@ def apply_baseline(
     return out
 
 
-def _hidden(loaded: Loaded, name: str, result: LintedFile) -> tuple[list[Keyed], list[bool], Counter[Entry]]:
-    """The findings of ``result`` (the file ``name``) with their keys, whether the baseline's entries hide each,
-    and the entries left."""
+def _hidden(
+    loaded: Loaded, name: str, result: LintedFile, lines: Sequence[str] | None = None
+) -> tuple[list[Keyed], list[bool], Counter[Entry]]:
+    """The findings of ``result`` (the file ``name``) with their keys (``lines``: see :func:`_keys_of`), whether the
+    baseline's entries hide each, and the entries left."""
     budget = Counter(loaded.files.get(name, ()))
-    keyed = _keys_of(result)
+    keyed = _keys_of(result, lines)
     hidden = [_spend(budget, k.entry) for k in keyed]
     # then the entries an older baseline holds for the other servers sharing a value: they match the same
     # finding (no MC709 for them), and --write-baseline writes the one entry of today's form instead
@@ -669,15 +674,15 @@ def _hidden(loaded: Loaded, name: str, result: LintedFile) -> tuple[list[Keyed],
     return keyed, hidden, budget
 
 
-def accepted(baseline: str) -> Callable[[LintedFile], set[Finding]]:
+def accepted(baseline: str) -> Callable[[LintedFile, Sequence[str] | None], set[Finding]]:
     """The findings of a file that ``baseline`` hides, for ``lint --fix``: it leaves them as they are. A baseline
     records findings accepted, as a suppression comment does, and --fix fixed them: `--fix --unsafe-fixes
     --baseline` moved a legacy server it hid to implicit TLS. Read now: a baseline that cannot be read stops the run
     before any file is written."""
     loaded = read(baseline)
 
-    def of(result: LintedFile) -> set[Finding]:
-        keyed, hidden, _left = _hidden(loaded, _file_key(baseline, result.path), result)
+    def of(result: LintedFile, lines: Sequence[str] | None = None) -> set[Finding]:
+        keyed, hidden, _left = _hidden(loaded, _file_key(baseline, result.path), result, lines)
         return {k.finding for k, gone in zip(keyed, hidden, strict=True) if gone}
 
     return of

@@ -1347,3 +1347,23 @@ def test_a_baseline_and_files_named_through_a_folders_symbolic_link_still_match(
         0, "", f"mailconf: wrote 3 baseline entries to {baseline}\n"
     )
     assert list(json.loads((real / "baseline.json").read_text(encoding="utf-8"))["files"]) == ["accounts.yaml"]
+
+
+def test_fix_keeps_a_suppression_the_baseline_accepted_on_a_line_another_fix_edits(tmp_path: Path) -> None:
+    """A finding about the text (an unused suppression, MC708) is matched by its line: a fix of a new finding on
+    that line (port 993 with starttls: 143) changed the line, the suppression was no longer the baseline's in the
+    next pass, and --fix removed the comment, the user's directive and its reason, that the baseline had
+    accepted."""
+    before = (
+        "version: 1\naccounts:\n  work:\n    address: me@example.com\n    incoming:\n      protocol: imap\n"
+        "      host: imap.example.com\n      port: 993  # mailconf: disable=MC705 old\n"
+        "      password_command: pass show work\n"
+    )
+    write(tmp_path, before)
+    assert lint(tmp_path, "--write-baseline", "baseline.json")[0] == 0
+    grown = before.replace("      password_command", "      security: starttls\n      password_command")
+    write(tmp_path, grown)
+    assert lint(tmp_path, "--fix", "--baseline", "baseline.json")[2] == (
+        "mailconf: fixed 1 finding in 1 file; 1 more with --unsafe-fixes\n"
+    )
+    assert (tmp_path / "accounts.yaml").read_text(encoding="utf-8") == grown.replace("993  #", "143  #")

@@ -28,9 +28,10 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from mailconf import cli
+from mailconf.baseline import _keys_of, accepted, render
 from mailconf.document import load_document
 from mailconf.fix import fix_text
-from mailconf.lint import lint_document
+from mailconf.lint import LintedFile, details_by_finding, lint_detailed, lint_document
 from mailconf.rules import DELETE
 from mailconf.settings import Policy
 from tests.test_fix import about
@@ -668,3 +669,34 @@ def test_fix_with_directives_keeps_all_but_the_fixed_values_and_the_directives_i
 def _values(changes: Sequence[tuple[Path_, Any]]) -> dict[Path_, Any]:
     """Each setting changed, and its value at the end."""
     return {path: value for path, value in changes if value is not DELETE}
+
+
+@settings(
+    max_examples=EXAMPLES // 3,
+    deadline=None,
+    database=None,
+    derandomize="MAILCONF_FIX_EXAMPLES" not in os.environ,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(account_files(directives=True), st.randoms(use_true_random=False))
+def test_fix_with_a_baseline_keeps_every_directive_it_accepted(gen: Generated, random: Any) -> None:
+    """A baseline that accepts every unused suppression (MC708) of a file, and some of its other findings: --fix
+    --unsafe-fixes fixes the rest and leaves every directive as written, but on a line it removes (a list item).
+    A fix on a directive's line changed the line the baseline's entry is matched by, and the next pass removed it."""
+    text = gen.text()
+    note(f"text: {text!r}")
+    policy = Policy().merged(disable=list(TEXT_RULES))
+    with tempfile.TemporaryDirectory() as folder:
+        path, baseline = f"{folder}/accounts.yaml", f"{folder}/baseline.json"
+        doc = load_document(path, text.encode("utf-8"))
+        findings, details = lint_detailed(doc, policy)
+        result = LintedFile(path, tuple(findings), None, (), details_by_finding(findings, details), doc)
+        entries = [k.entry for k in _keys_of(result) if k.finding.rule == "MC708" or random.random() < 0.5]
+        note(f"accepted: {entries}")
+        Path(baseline).write_text(render({"accounts.yaml": entries}), encoding="utf-8")
+        outcome = fix_text(path, text.encode("utf-8"), policy, unsafe=True, accepted=accepted(baseline))
+    assert outcome.refused is None, (outcome.refused, text)
+    changes = as_written(gen, outcome.changes, load_document(path, outcome.after.encode("utf-8")).data)
+    lines = [_join(line) for line in gen.lines if not any(_removes_line(p, changes) for p in line)]
+    directive = r"# mailconf: disable=[\w,-]+"
+    assert re.findall(directive, outcome.after) == re.findall(directive, "\n".join(lines)), outcome.after
