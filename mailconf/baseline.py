@@ -36,9 +36,10 @@ The file (JSON, UTF-8, written with stable ordering so that it diffs well)::
 - A finding about the text rather than a setting (MC004, MC005, MC708, a duplicate
   key) has empty ``account`` and ``path``; its hash is of the message without the line
   numbers it names (:attr:`Finding.placeless_message`) and of the stripped source line it
-  points at. An older baseline's entry hashed with the line number, or with MC701's key or MC001's value
-  spelt by ``repr()`` or MC001's tag bare, as their messages spelt them before (:func:`_older_messages`), still
-  matches.
+  points at (lines as YAML counts them: a lone CR ends one; an entry of a file with one, written when
+  lines were read at LF only, still matches while its line is as it was). An older baseline's entry
+  hashed with the line number, or with MC701's key or MC001's value spelt by ``repr()`` or MC001's tag
+  bare, as their messages spelt them before (:func:`_older_messages`), still matches.
 - The same key twice is two entries: each hides one finding.
 - A value shared through an alias or a merge key is one finding (``lint.once_per_place``), so
   one entry (the account whose name sorts first); the entries an older baseline holds for the
@@ -161,6 +162,9 @@ def _keys_of(result: LintedFile, lines: Sequence[str] | None = None) -> list[Key
     data = doc.data if doc is not None else None
     if lines is None:
         lines = doc.lines if doc is not None else []
+    # an older baseline read the lines at LF only: in a file with a lone CR (CR line ends), its entry of a finding
+    # about the text hashed another line (the whole file, for line 1); it still matches while that line is as it was
+    at_lf = doc.text.split("\n") if doc is not None and _LONE_CR.search(doc.text) else None
     keyed = []
     for finding in (f for f in result.findings if f.rule != STALE):
         detail = result.details.get(finding)
@@ -169,8 +173,17 @@ def _keys_of(result: LintedFile, lines: Sequence[str] | None = None) -> list[Key
         if entry.path == "":
             line = _line(finding, lines)
             shared += tuple(entry._replace(hash=_digest(f"{said}\n{line}")) for said in _older_messages(finding))
+            if at_lf is not None:
+                older = _line(finding, at_lf)
+                said = [finding.placeless_message, *_older_messages(finding)]
+                forms = (entry._replace(hash=_digest(f"{message}\n{older}")) for message in said)
+                shared += tuple(form for form in dict.fromkeys(forms) if form != entry and form not in shared)
         keyed.append(Keyed(finding, entry, shared))
     return keyed
+
+
+#: a CR that ends a line by itself (not in CRLF)
+_LONE_CR = re.compile("\r(?!\n)")
 
 
 def _older_messages(finding: Finding) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import gc
 import os
+import re
 import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -29,6 +30,9 @@ from .model import (
     default_port,
 )
 from .rules import mc002_schema_violation as SCHEMA
+
+#: YAML's line breaks, as the loader counts lines (a lone CR too)
+_LINE_BREAK = re.compile("\r\n|\r|\n")
 
 #: Problems found before the rules run: (rule id, located path or line/col, message).
 #: Severity comes from policy, like every other finding.
@@ -79,9 +83,11 @@ class Document:
 
     @property
     def lines(self) -> list[str]:
-        """The lines as an editor shows them: split at \\n only (YAML 1.2 has no other line break
-        that mailconf accepts; str.splitlines would also split at NEL, LS and PS)."""
-        return self.text.split("\n")
+        """The lines as YAML counts them, as the findings number them: ended by LF, CRLF or a lone CR (not by NEL,
+        LS or PS, which YAML 1.2 keeps in comments and scalars: str.splitlines would end a line there too). Split
+        at LF only, a file with CR line ends was one line, and the baseline matched a finding about its text by the
+        whole file (or by nothing, past line 1)."""
+        return _LINE_BREAK.split(self.text)
 
     def subject(self, path: YamlPath) -> Subject:
         """What a finding at ``path`` is about, independent of where it is written.

@@ -1367,3 +1367,43 @@ def test_fix_keeps_a_suppression_the_baseline_accepted_on_a_line_another_fix_edi
         "mailconf: fixed 1 finding in 1 file; 1 more with --unsafe-fixes\n"
     )
     assert (tmp_path / "accounts.yaml").read_text(encoding="utf-8") == grown.replace("993  #", "143  #")
+
+
+#: a file with CR line ends (classic Mac OS), which YAML reads as line breaks, and a byte-order mark
+CR_ONLY = (
+    "\ufeffversion: 1\raccounts:\r  w:\r    address: w@example.com\r"
+    "    incoming: {protocol: imap, host: imap.example.com, password_command: pass show w}\r"
+)
+BOM_MESSAGE = "file starts with a UTF-8 byte-order mark; save it as UTF-8 without a BOM"
+
+
+def test_a_finding_about_the_text_is_matched_by_its_line_where_lines_end_with_cr(tmp_path: Path) -> None:
+    """Lines counted at CR as YAML counts them: the baseline read its lines at LF only, so in a file with CR line
+    ends the byte-order mark's entry (MC004, line 1) hashed the whole file; an edit anywhere made it new, and
+    ``--fix --baseline`` removed the byte-order mark the baseline had accepted."""
+    (tmp_path / "accounts.yaml").write_bytes(CR_ONLY.encode("utf-8"))
+    assert lint(tmp_path, "--write-baseline", "baseline.json") == (
+        0,
+        "",
+        "mailconf: wrote 1 baseline entry to baseline.json\n",
+    )
+    line = hashlib.sha256(f"{BOM_MESSAGE}\n\ufeffversion: 1".encode()).hexdigest()[:16]
+    assert json.loads((tmp_path / "baseline.json").read_text(encoding="utf-8"))["files"]["accounts.yaml"] == [
+        {"rule": "MC004", "account": "", "path": "", "hash": line}
+    ]
+    grown = CR_ONLY.replace("    incoming", "    display_name: W\r    incoming")
+    (tmp_path / "accounts.yaml").write_bytes(grown.encode("utf-8"))
+    assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
+    assert lint(tmp_path, "--fix", "--baseline", "baseline.json") == (0, "", "mailconf: fixed 0 findings in 0 files\n")
+    assert (tmp_path / "accounts.yaml").read_bytes() == grown.encode("utf-8")
+
+
+def test_an_older_entry_hashed_with_the_lines_read_at_lf_only_still_matches(tmp_path: Path) -> None:
+    """A baseline written before lines were read at CR too (its entry of the byte-order mark hashed the whole file,
+    the file being one line read at LF only) still hides the finding, while the file is as it was."""
+    (tmp_path / "accounts.yaml").write_bytes(CR_ONLY.encode("utf-8"))
+    older = hashlib.sha256(f"{BOM_MESSAGE}\n{CR_ONLY.strip()}".encode()).hexdigest()[:16]
+    entry = {"rule": "MC004", "account": "", "path": "", "hash": older}
+    baseline = {"version": 1, "generator": "mailconf lint --write-baseline", "files": {"accounts.yaml": [entry]}}
+    write(tmp_path, json.dumps(baseline), "baseline.json")
+    assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
