@@ -36,8 +36,9 @@ The file (JSON, UTF-8, written with stable ordering so that it diffs well)::
 - A finding about the text rather than a setting (MC004, MC005, MC708, a duplicate
   key) has empty ``account`` and ``path``; its hash is of the message without the line
   numbers it names (:attr:`Finding.placeless_message`) and of the stripped source line it
-  points at (lines as YAML counts them: a lone CR ends one; an entry of a file with one, written when
-  lines were read at LF only, still matches while its line is as it was). An older baseline's entry
+  points at, from the finding's column on (lines as YAML counts them: a lone CR ends one). An older
+  entry of the whole line, also one read at LF only, still matches while the line is as it was; so
+  does an older entry
   hashed with the line number, or with MC701's key or MC001's value spelt by ``repr()`` or MC001's tag
   bare, as their messages spelt them before (:func:`_older_messages`), still matches.
 - The same key twice is two entries: each hides one finding.
@@ -92,7 +93,7 @@ def key(finding: Finding, detail: Detail | None, data: Any, lines: Sequence[str]
     """A finding's baseline key (see the module docstring)."""
     path = detail.path if detail is not None else None
     if path is None:
-        return Entry(finding.rule, "", "", _digest(f"{finding.placeless_message}\n{_line(finding, lines)}"))
+        return Entry(finding.rule, "", "", _digest(f"{finding.placeless_message}\n{_text_at(finding, lines)}"))
     in_account = len(path) >= 2 and path[0] == "accounts"
     account = str(path[1]) if in_account else ""
     dotted = ".".join(str(step) for step in (path[2:] if in_account else path))
@@ -102,6 +103,15 @@ def key(finding: Finding, detail: Detail | None, data: Any, lines: Sequence[str]
 def _line(finding: Finding, lines: Sequence[str]) -> str:
     """The stripped source line a finding points at ("" past the end)."""
     return lines[finding.location.line - 1].strip() if 0 < finding.location.line <= len(lines) else ""
+
+
+def _text_at(finding: Finding, lines: Sequence[str]) -> str:
+    """The stripped text of the line a finding points at, from its column on ("" past the end): an unused
+    suppression is its comment, not the value before it that a fix changes (the whole line was hashed: once --fix
+    had fixed that value, the next --fix removed the directive the baseline had accepted)."""
+    if not 0 < finding.location.line <= len(lines):
+        return ""
+    return lines[finding.location.line - 1][max(finding.location.column - 1, 0) :].strip()
 
 
 def _canonical(path: Sequence[str | int], data: Any) -> str:
@@ -155,13 +165,10 @@ class Keyed(NamedTuple):
     shared: tuple[Entry, ...]
 
 
-def _keys_of(result: LintedFile, lines: Sequence[str] | None = None) -> list[Keyed]:
-    """Each finding's key; ``lines``: the source lines a finding about the text is matched by (the file's own by
-    default)."""
+def _keys_of(result: LintedFile) -> list[Keyed]:
     doc = result.document
     data = doc.data if doc is not None else None
-    if lines is None:
-        lines = doc.lines if doc is not None else []
+    lines = doc.lines if doc is not None else []
     # an older baseline read the lines at LF only: in a file with a lone CR (CR line ends), its entry of a finding
     # about the text hashed another line (the whole file, for line 1); it still matches while that line is as it was
     at_lf = doc.text.split("\n") if doc is not None and _LONE_CR.search(doc.text) else None
@@ -171,13 +178,11 @@ def _keys_of(result: LintedFile, lines: Sequence[str] | None = None) -> list[Key
         shared = () if detail is None else tuple(key(finding, Detail(path), data, lines) for path in detail.shared)
         entry = key(finding, detail, data, lines)
         if entry.path == "":
-            line = _line(finding, lines)
-            shared += tuple(entry._replace(hash=_digest(f"{said}\n{line}")) for said in _older_messages(finding))
-            if at_lf is not None:
-                older = _line(finding, at_lf)
-                said = [finding.placeless_message, *_older_messages(finding)]
-                forms = (entry._replace(hash=_digest(f"{message}\n{older}")) for message in said)
-                shared += tuple(form for form in dict.fromkeys(forms) if form != entry and form not in shared)
+            # older forms: the whole line (also read at LF only), with the message as it is and as it was
+            said = [finding.placeless_message, *_older_messages(finding)]
+            texts = [_line(finding, lines), *(() if at_lf is None else (_line(finding, at_lf),))]
+            forms = (entry._replace(hash=_digest(f"{message}\n{text}")) for text in texts for message in said)
+            shared += tuple(form for form in dict.fromkeys(forms) if form != entry and form not in shared)
         keyed.append(Keyed(finding, entry, shared))
     return keyed
 
@@ -671,13 +676,11 @@ def apply_baseline(
     return out
 
 
-def _hidden(
-    loaded: Loaded, name: str, result: LintedFile, lines: Sequence[str] | None = None
-) -> tuple[list[Keyed], list[bool], Counter[Entry]]:
-    """The findings of ``result`` (the file ``name``) with their keys (``lines``: see :func:`_keys_of`), whether the
-    baseline's entries hide each, and the entries left."""
+def _hidden(loaded: Loaded, name: str, result: LintedFile) -> tuple[list[Keyed], list[bool], Counter[Entry]]:
+    """The findings of ``result`` (the file ``name``) with their keys, whether the baseline's entries hide each,
+    and the entries left."""
     budget = Counter(loaded.files.get(name, ()))
-    keyed = _keys_of(result, lines)
+    keyed = _keys_of(result)
     hidden = [_spend(budget, k.entry) for k in keyed]
     # then the entries an older baseline holds for the other servers sharing a value: they match the same
     # finding (no MC709 for them), and --write-baseline writes the one entry of today's form instead
@@ -687,15 +690,15 @@ def _hidden(
     return keyed, hidden, budget
 
 
-def accepted(baseline: str) -> Callable[[LintedFile, Sequence[str] | None], set[Finding]]:
+def accepted(baseline: str) -> Callable[[LintedFile], set[Finding]]:
     """The findings of a file that ``baseline`` hides, for ``lint --fix``: it leaves them as they are. A baseline
     records findings accepted, as a suppression comment does, and --fix fixed them: `--fix --unsafe-fixes
     --baseline` moved a legacy server it hid to implicit TLS. Read now: a baseline that cannot be read stops the run
     before any file is written."""
     loaded = read(baseline)
 
-    def of(result: LintedFile, lines: Sequence[str] | None = None) -> set[Finding]:
-        keyed, hidden, _left = _hidden(loaded, _file_key(baseline, result.path), result, lines)
+    def of(result: LintedFile) -> set[Finding]:
+        keyed, hidden, _left = _hidden(loaded, _file_key(baseline, result.path), result)
         return {k.finding for k, gone in zip(keyed, hidden, strict=True) if gone}
 
     return of

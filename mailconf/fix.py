@@ -502,10 +502,8 @@ def _expected(data: Any, changes: Iterable[Change]) -> Any:
 # --- the passes ----------------------------------------------------------------
 
 
-#: the findings of a file that a baseline hides (:func:`mailconf.baseline.accepted`): never fixed. The second
-#: argument: the lines a finding about the text is matched by (None: the file's own); --fix gives, after a pass,
-#: each line as first written (see :func:`_as_first_written`)
-Accepted = Callable[[LintedFile, Sequence[str] | None], Collection[Finding]]
+#: the findings of a file that a baseline hides (:func:`mailconf.baseline.accepted`): never fixed
+Accepted = Callable[[LintedFile], Collection[Finding]]
 
 
 def fix_text(path: str, raw: bytes, policy: Policy, *, unsafe: bool, accepted: Accepted | None = None) -> Outcome:
@@ -520,14 +518,10 @@ def fix_text(path: str, raw: bytes, policy: Policy, *, unsafe: bool, accepted: A
 def _fix_text(path: str, raw: bytes, policy: Policy, *, unsafe: bool, accepted: Accepted | None) -> Outcome:
     def fixable(doc: Document, findings: list[Finding], details: dict[Finding, Detail]) -> list[Finding]:
         """The findings to fix: those a baseline hides are left as they are (and reported to it, as found)."""
-        if accepted is None:
-            return findings
-        lines = None if doc.text == before else _as_first_written(first_lines, doc.lines)
-        hidden = accepted(_result(doc, findings, details), lines)
+        hidden = accepted(_result(doc, findings, details)) if accepted is not None else ()
         return [f for f in findings if f not in hidden]
 
     doc = load_document(path, raw)
-    first_lines = doc.lines
     findings, details = _lint(doc, policy)
     before = doc.text
     fixed: list[Finding] = []
@@ -560,20 +554,6 @@ def _fix_text(path: str, raw: bytes, policy: Policy, *, unsafe: bool, accepted: 
         unsafe_left = sum(FIXES[f.rule].safety == "unsafe" for f in held_back)
     result = _result(doc, findings, details)
     return Outcome(path, before, text, tuple(fixed), result, unsafe_left, None, tuple(made), raw)
-
-
-def _as_first_written(first: list[str], now: list[str]) -> list[str]:
-    """The lines ``now``, each line that a pass edited in place as it was ``first`` written.
-
-    A baseline matches a finding about the text (an unused suppression, MC708) by its line: a fix of another
-    finding on that line (``port: 993  # mailconf: disable=MC705 old`` becoming 143) made it a finding the baseline
-    did not hold, and the next pass removed the directive the baseline had accepted. Lines are paired in order within
-    a changed run (:func:`_opcodes`); a line added has no first form and stays as it is."""
-    out = list(now)
-    for tag, i1, i2, j1, j2 in _opcodes(first, now):
-        if tag == "replace":
-            out[j1 : j1 + min(i2 - i1, j2 - j1)] = first[i1 : i1 + min(i2 - i1, j2 - j1)]
-    return out
 
 
 def _unused_last(proposed: dict[Finding, tuple[Edit, ...]]) -> dict[Finding, tuple[Edit, ...]]:

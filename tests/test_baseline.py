@@ -907,7 +907,8 @@ def test_an_older_baselines_entry_of_a_value_its_tag_does_not_fit_still_matches(
         "",
         "mailconf: wrote 1 baseline entry to baseline.json\n",
     )
-    today = hashlib.sha256(b'"one" is not a valid !!int; remove the tag or fix the value\nversion: !!int one')
+    # today's: the message, and the line from the finding's column on (the value the tag does not fit)
+    today = hashlib.sha256(b'"one" is not a valid !!int; remove the tag or fix the value\n!!int one')
     assert (tmp_path / "baseline.json").read_text(encoding="utf-8") == _baseline_of(
         f'{{"rule": "MC001", "account": "", "path": "", "hash": "{today.hexdigest()[:16]}"}}'
     )
@@ -1407,3 +1408,29 @@ def test_an_older_entry_hashed_with_the_lines_read_at_lf_only_still_matches(tmp_
     baseline = {"version": 1, "generator": "mailconf lint --write-baseline", "files": {"accounts.yaml": [entry]}}
     write(tmp_path, json.dumps(baseline), "baseline.json")
     assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
+
+
+def test_a_suppression_the_baseline_accepted_stays_accepted_once_a_fix_edited_its_line(tmp_path: Path) -> None:
+    """A finding about the text is matched by its line from the finding's column on: the whole line was hashed, so
+    once --fix had fixed a value before an accepted unused suppression on its line, the suppression was new to the
+    baseline (its entry stale), and the next `lint --fix --baseline` (a pre-commit hook's, at the next commit)
+    removed the directive and its reason: a second --fix changed the file."""
+    before = (
+        "version: 1\naccounts:\n  work:\n    address: me@example.com\n    incoming:\n      protocol: imap\n"
+        "      host: imap.example.com\n      port: 993  # mailconf: disable=MC705 old\n"
+        "      password_command: pass show work\n"
+    )
+    write(tmp_path, before)
+    assert lint(tmp_path, "--write-baseline", "baseline.json")[0] == 0
+    grown = before.replace("      password_command", "      security: starttls\n      password_command")
+    write(tmp_path, grown)
+    fixed = grown.replace("993  #", "143  #")
+    for _run in range(2):
+        assert lint(tmp_path, "--fix", "--baseline", "baseline.json")[0] == 0
+        assert (tmp_path / "accounts.yaml").read_text(encoding="utf-8") == fixed
+    assert lint(tmp_path, "--baseline", "baseline.json") == (
+        0,
+        "accounts.yaml:9:17: warning MC104 prefer-implicit-tls: IMAP to imap.example.com uses STARTTLS; implicit TLS "
+        "avoids the cleartext phase and its injection bugs: set security: tls and port: 993\n1 warning in 1 file\n",
+        "",
+    )

@@ -682,7 +682,9 @@ def _values(changes: Sequence[tuple[Path_, Any]]) -> dict[Path_, Any]:
 def test_fix_with_a_baseline_keeps_every_directive_it_accepted(gen: Generated, random: Any) -> None:
     """A baseline that accepts every unused suppression (MC708) of a file, and some of its other findings: --fix
     --unsafe-fixes fixes the rest and leaves every directive as written, but on a line it removes (a list item).
-    A fix on a directive's line changed the line the baseline's entry is matched by, and the next pass removed it."""
+    A fix on a directive's line changed the line the baseline's entry was matched by (the whole line), and the next
+    pass removed it; then the line of a later pass as first written, cut at the column of the finding in that pass,
+    was not the directive's text when a fix before it on its line changed the length of a value."""
     text = gen.text()
     note(f"text: {text!r}")
     policy = Policy().merged(disable=list(TEXT_RULES))

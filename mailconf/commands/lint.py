@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -11,7 +11,6 @@ from . import console
 from .outputs import refuse_empty
 
 if TYPE_CHECKING:
-    from ..fix import Accepted
     from ..lint import LintedFile
     from ..model import Finding
     from ..report import Result, RuleInfo
@@ -242,13 +241,15 @@ def _named_from_settings(chosen: str | None, policies: PolicyFinder, path: str) 
         raise InputError(f"{named}: baseline: {exc}") from None
 
 
-def _accepted(files: Sequence[str], chosen: str | None, policies: PolicyFinder, stdin_name: str | None) -> Accepted:
+def _accepted(
+    files: Sequence[str], chosen: str | None, policies: PolicyFinder, stdin_name: str | None
+) -> Callable[[LintedFile], Collection[Finding]]:
     """The findings of a file its baseline hides, which --fix leaves (each baseline read now: one that cannot be
     read stops the run before any file is written)."""
     from ..baseline import accepted
     from ..files import STDIN
 
-    by_baseline: dict[str, Accepted] = {}
+    by_baseline: dict[str, Callable[[LintedFile], Collection[Finding]]] = {}
     for path in files:
         name = (stdin_name or STDIN) if path == STDIN else path
         baseline = chosen or settings_baseline(policies, name)
@@ -256,9 +257,9 @@ def _accepted(files: Sequence[str], chosen: str | None, policies: PolicyFinder, 
             with _named_from_settings(chosen, policies, name):
                 by_baseline[baseline] = accepted(baseline)
 
-    def of(result: LintedFile, lines: Sequence[str] | None = None) -> Collection[Finding]:
+    def of(result: LintedFile) -> Collection[Finding]:
         baseline = chosen or settings_baseline(policies, result.path)
-        return by_baseline[baseline](result, lines) if baseline in by_baseline else ()
+        return by_baseline[baseline](result) if baseline in by_baseline else ()
 
     return of
 
@@ -270,7 +271,7 @@ def fix_files(
     unsafe: bool,
     diff: bool,
     stdin_name: str | None = None,
-    accepted: Accepted | None = None,
+    accepted: Callable[[LintedFile], Collection[Finding]] | None = None,
 ) -> tuple[list[LintedFile], int]:
     """--fix (write) or --diff (print a unified diff, write nothing).
 
