@@ -38,9 +38,8 @@ The file (JSON, UTF-8, written with stable ordering so that it diffs well)::
   numbers it names (:attr:`Finding.placeless_message`) and of the stripped source line it
   points at, from the finding's column on (lines as YAML counts them: a lone CR ends one). An older
   entry of the whole line, also one read at LF only, still matches while the line is as it was; so
-  does an older entry
-  hashed with the line number, or with MC701's key or MC001's value spelt by ``repr()`` or MC001's tag
-  bare, as their messages spelt them before (:func:`_older_messages`), still matches.
+  does an older entry hashed with the line number, or with MC701's key or MC001's value spelt by
+  ``repr()`` or MC001's tag bare, as their messages spelt them before (:func:`_older_messages`).
 - The same key twice is two entries: each hides one finding.
 - A value shared through an alias or a merge key is one finding (``lint.once_per_place``), so
   one entry (the account whose name sorts first); the entries an older baseline holds for the
