@@ -681,7 +681,8 @@ def _values(changes: Sequence[tuple[Path_, Any]]) -> dict[Path_, Any]:
 @given(account_files(directives=True), st.randoms(use_true_random=False))
 def test_fix_with_a_baseline_keeps_every_directive_it_accepted(gen: Generated, random: Any) -> None:
     """A baseline that accepts every unused suppression (MC708) of a file, and some of its other findings: --fix
-    --unsafe-fixes fixes the rest and leaves every directive as written, but on a line it removes (a list item).
+    --unsafe-fixes fixes the rest and leaves every directive as written, but on a line it removes (a list item);
+    a second --fix with the baseline changes nothing.
     A fix on a directive's line changed the line the baseline's entry was matched by (the whole line), and the next
     pass removed it; then the line of a later pass as first written, cut at the column of the finding in that pass,
     was not the directive's text when a fix before it on its line changed the length of a value."""
@@ -697,6 +698,9 @@ def test_fix_with_a_baseline_keeps_every_directive_it_accepted(gen: Generated, r
         note(f"accepted: {entries}")
         Path(baseline).write_text(render({"accounts.yaml": entries}), encoding="utf-8")
         outcome = fix_text(path, text.encode("utf-8"), policy, unsafe=True, accepted=accepted(baseline))
+        # a second --fix with the baseline changes nothing (a pre-commit hook runs it at every commit)
+        again = fix_text(path, outcome.after.encode("utf-8"), policy, unsafe=True, accepted=accepted(baseline))
+    assert again.after == outcome.after, _line_diff(outcome.after, again.after)
     assert outcome.refused is None, (outcome.refused, text)
     changes = as_written(gen, outcome.changes, load_document(path, outcome.after.encode("utf-8")).data)
     lines = [_join(line) for line in gen.lines if not any(_removes_line(p, changes) for p in line)]
