@@ -20,7 +20,8 @@ The file (JSON, UTF-8, written with stable ordering so that it diffs well)::
     }
 
 - ``files`` maps each file, relative to the baseline file's folder (``/``-separated; a file inside
-  it once symbolic links are resolved is named from inside: :func:`_file_key`), to its entries,
+  it once symbolic links are resolved is named from inside: :func:`_file_key`; another name of a file
+  linted, ``./accounts.yaml``, is read as that file's: :func:`_aliases`), to its entries,
   sorted by account, path, rule and hash: one entry per line.
 - An entry is keyed by ``rule``, ``account`` (the account name, or "" outside
   ``accounts:``) and ``path`` (the setting's YAML path inside the account, dotted:
@@ -53,12 +54,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
 import re
 import stat
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -156,6 +158,33 @@ def _outside(name: str) -> bool:
     return name == os.pardir or name.startswith(os.pardir + os.sep)
 
 
+def _aliases(baseline: str, names: Iterable[str]) -> Callable[[str, str], list[str]]:
+    """``(path, name) ->`` the baseline's other names of the file at ``path`` (``name``: :func:`_file_key`'s).
+
+    A name :func:`_file_key` does not write (``./accounts.yaml``, written by hand) or that climbs out of the folder
+    (``../../real/repo/accounts.yaml``: written before a file inside the folder through a symbolic link was named
+    from inside) may name a file linted under another name: its entries are that file's. Only such names are looked
+    up, each once."""
+    folder = os.path.dirname(os.path.abspath(baseline))
+    by_file: dict[tuple[int, int], list[str]] = {}
+    for listed in names:
+        if listed.startswith("../") or posixpath.normpath(listed) != listed:
+            with suppress(OSError, ValueError):
+                info = os.stat(os.path.join(folder, listed))
+                by_file.setdefault((info.st_dev, info.st_ino), []).append(listed)
+
+    def of(path: str, name: str) -> list[str]:
+        if not by_file:
+            return []
+        try:
+            info = os.stat(path)
+        except (OSError, ValueError):  # standard input, a file gone
+            return []
+        return [listed for listed in by_file.get((info.st_dev, info.st_ino), ()) if listed != name]
+
+    return of
+
+
 class Keyed(NamedTuple):
     finding: Finding
     entry: Entry
@@ -250,9 +279,12 @@ def with_other_files(
     folder = os.path.dirname(os.path.abspath(baseline))
     merged = dict(files)
     others = turned_off = 0
+    aliases = _aliases(baseline, old.files)
+    linted_now = {alias for name in files for alias in aliases(os.path.join(folder, name), name)}
     for name, entries in old.files.items():
         if name not in merged:
-            if _still_there(folder, name):
+            # another name of a file linted now (:func:`_aliases`): its findings are today's entries
+            if name not in linted_now and _still_there(folder, name):
                 merged[name] = sorted(entries, key=_order)
                 others += len(entries)
         elif off and (rules := off.get(name)):
@@ -633,6 +665,7 @@ def apply_baseline(
     from .rules import RULES
 
     loaded = read(baseline)
+    aliases = _aliases(baseline, loaded.files)
     places: Callable[[tuple[str | int, ...]], tuple[int, int] | None] | None = None
     stale: list[Finding] = []
     out: list[LintedFile] = []
@@ -642,14 +675,16 @@ def apply_baseline(
             out.append(result)
             continue
         name = _file_key(baseline, result.path)
-        keyed, hidden, budget = _hidden(loaded, name, result)
+        names = [name, *aliases(result.path, name)]
+        keyed, hidden, budget = _hidden(loaded, names, result)
         shown = tuple(k.finding for k, gone in zip(keyed, hidden, strict=True) if not gone)
         out.append(replace(result, findings=shown))
-        # where each entry is first in the file's list: list.index() for each stale entry was quadratic (40,000
+        # where each entry is first in the file's lists: list.index() for each stale entry was quadratic (40,000
         # spread over lines by a JSON formatter, or on one line, took 50 s to report)
-        first: dict[Entry, int] = {}
-        for index, written in enumerate(loaded.files.get(name, ())):
-            first.setdefault(written, index)
+        first: dict[Entry, tuple[str, int]] = {}
+        for listed in names:
+            for index, written in enumerate(loaded.files.get(listed, ())):
+                first.setdefault(written, (listed, index))
         off = disabled(result.path)
         for entry, count in sorted(budget.items(), key=lambda item: (item[0].account, item[0].path, item[0].rule)):
             if entry.rule in off:
@@ -659,7 +694,7 @@ def apply_baseline(
                 line, column = loaded.lines.get(entry.as_json(), 0), 1
                 if not line:  # laid out otherwise: it was reported at 1:1, wherever it is
                     places = places or _places(loaded.text)
-                    line, column = places(("files", name, first[entry])) or (1, 1)
+                    line, column = places(("files", *first[entry])) or (1, 1)
                 stale.append(
                     Finding(
                         rule.ID,
@@ -675,10 +710,12 @@ def apply_baseline(
     return out
 
 
-def _hidden(loaded: Loaded, name: str, result: LintedFile) -> tuple[list[Keyed], list[bool], Counter[Entry]]:
-    """The findings of ``result`` (the file ``name``) with their keys, whether the baseline's entries hide each,
-    and the entries left."""
-    budget = Counter(loaded.files.get(name, ()))
+def _hidden(loaded: Loaded, names: Sequence[str], result: LintedFile) -> tuple[list[Keyed], list[bool], Counter[Entry]]:
+    """The findings of ``result`` (the file ``names`` name: :func:`_aliases`) with their keys, whether the baseline's
+    entries hide each, and the entries left."""
+    budget: Counter[Entry] = Counter()
+    for name in names:
+        budget.update(loaded.files.get(name, ()))
     keyed = _keys_of(result)
     hidden = [_spend(budget, k.entry) for k in keyed]
     # then the entries an older baseline holds for the other servers sharing a value: they match the same
@@ -695,9 +732,11 @@ def accepted(baseline: str) -> Callable[[LintedFile], set[Finding]]:
     --baseline` moved a legacy server it hid to implicit TLS. Read now: a baseline that cannot be read stops the run
     before any file is written."""
     loaded = read(baseline)
+    aliases = _aliases(baseline, loaded.files)
 
     def of(result: LintedFile) -> set[Finding]:
-        keyed, hidden, _left = _hidden(loaded, _file_key(baseline, result.path), result)
+        name = _file_key(baseline, result.path)
+        keyed, hidden, _left = _hidden(loaded, [name, *aliases(result.path, name)], result)
         return {k.finding for k, gone in zip(keyed, hidden, strict=True) if gone}
 
     return of

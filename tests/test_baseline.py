@@ -1434,3 +1434,23 @@ def test_a_suppression_the_baseline_accepted_stays_accepted_once_a_fix_edited_it
         "avoids the cleartext phase and its injection bugs: set security: tls and port: 993\n1 warning in 1 file\n",
         "",
     )
+
+
+def test_entries_under_another_name_of_the_same_file_are_its_entries(tmp_path: Path) -> None:
+    """A baseline's name for a file written by hand (``./accounts.yaml``), or before a file was named from inside the
+    baseline's folder (``../../real/repo/accounts.yaml``, through a folder's symbolic link): its entries hid nothing,
+    were never reported stale (no file of that name is linted), and --write-baseline kept them for good beside the
+    file's own, as a file not linted now. Now they are the file's entries, and --write-baseline writes them once,
+    under the file's name."""
+    legacy = LEGACY.replace("      password: hunter2\n", "      password_command: pass show old\n")
+    write(tmp_path, legacy)
+    assert lint(tmp_path, "--write-baseline", "baseline.json")[0] == 0
+    today = (tmp_path / "baseline.json").read_text(encoding="utf-8")
+    write(tmp_path, today.replace('"accounts.yaml"', '"./accounts.yaml"'), "baseline.json")
+    assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
+    assert lint(tmp_path, "--write-baseline", "baseline.json") == (
+        0,
+        "",
+        "mailconf: wrote 3 baseline entries to baseline.json\n",
+    )
+    assert (tmp_path / "baseline.json").read_text(encoding="utf-8") == today
