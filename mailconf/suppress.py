@@ -58,6 +58,9 @@ def scan(text: str, multiline: Sequence[tuple[int, int, int]] = ()) -> list[Dire
         return []
     resume = _outside_scalars(multiline)
     directives = []
+    # columns count from after a byte-order mark, as the loader's do; and a directive right after one is a comment
+    # (``\ufeff# mailconf: disable-file=...``, Notepad's first line: no white space before its "#"): it was ignored
+    text = text.removeprefix("\ufeff")
     # YAML 1.2's line breaks only (str.splitlines would also split at NEL, LS and PS,
     # which YAML 1.2 keeps in comments, and shift every directive below them)
     for number, line in enumerate(_LINE_BREAK.split(text), start=1):

@@ -73,6 +73,31 @@ def test_unused_suppression_is_reported_at_the_comment() -> None:
     ]
 
 
+BOM_MESSAGE = "file starts with a UTF-8 byte-order mark; save it as UTF-8 without a BOM"
+BOM_FOUND = ("MC004", 1, 1, Severity.WARNING, BOM_MESSAGE)
+
+
+def test_a_directive_right_after_a_byte_order_mark_is_a_comment() -> None:
+    """Notepad's first line: the "#" of ``# mailconf: disable-file=`` right after a BOM has no white space before
+    it, and the directive was ignored (MC101 reported); a directive's column counted the BOM, which no other
+    finding's does (``version: 1 # ...``: MC708 at 1:13, its "#" at column 12)."""
+    assert found("\ufeff# mailconf: disable-file=MC101 lab\n" + INSECURE) == [BOM_FOUND]
+    assert found("\ufeff# mailconf: disable-file=MC101,MC104 lab\n" + INSECURE) == [BOM_FOUND, unused(1, 1, "MC104")]
+    on_line_1 = "\ufeff" + INSECURE.replace("version: 1\n", "version: 1 # mailconf: disable=MC104\n", 1)
+    assert found(on_line_1)[:2] == [BOM_FOUND, unused(1, 12, "MC104")]
+
+
+def test_fix_removes_an_unused_directive_after_a_byte_order_mark_and_keeps_the_mark(tmp_path: Path) -> None:
+    rest = INSECURE
+    (tmp_path / "accounts.yaml").write_text("\ufeff# mailconf: disable-file=MC104 lab\n" + rest, encoding="utf-8")
+    assert run_mailconf("lint", "--fix", "--disable", "MC004", "--exit-zero", "accounts.yaml", cwd=tmp_path) == Outcome(
+        0,
+        f"accounts.yaml:8:17: error MC101 cleartext-credentials: {MC101_MESSAGE}\n1 error in 1 file\n",
+        "mailconf: fixed 1 finding in 1 file; 1 more with --unsafe-fixes\n",
+    )
+    assert (tmp_path / "accounts.yaml").read_text(encoding="utf-8") == "\ufeff" + rest
+
+
 def test_unknown_rule() -> None:
     assert found(on_security_line("# mailconf: disable=MC999")) == [
         ("MC101", 8, 17, Severity.ERROR, MC101_MESSAGE),

@@ -72,7 +72,8 @@ def fix_text(text: str, findings: Sequence[Finding]) -> dict[Finding, tuple[Edit
     groups: dict[tuple[int, int], list[Finding]] = {}
     for finding in findings:
         groups.setdefault((finding.location.line, finding.location.column), []).append(finding)
-    starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]  # lines as the scan counts them
+    # lines as the scan counts them: the first one after a byte-order mark, which stays when that line goes
+    starts = [1 if text.startswith("\ufeff") else 0, *(m.end() for m in _LINE_BREAK.finditer(text))]
     starts.append(len(text))
     fixes: dict[Finding, tuple[Edit, ...]] = {}
     for (number, column), group in groups.items():
