@@ -275,6 +275,9 @@ class Connection:
         self.redactor = redactor if redactor is not None else Redactor()
         #: bytes read since the last command was sent: one response (or the greeting)
         self.received = 0
+        #: how the lines start that the protocol lets a server send at any time, which answer nothing: IMAP's
+        #: untagged responses, ``* `` (RFC 9051 section 7); none in POP3 and SMTP (:meth:`nothing_ahead`)
+        self.unsolicited = b""
 
     async def readline(self) -> str:
         try:
@@ -328,8 +331,14 @@ class Connection:
     def nothing_ahead(self, sending: str) -> None:
         """End the session if the server has already answered what probe is about to send (``sending``, "the
         PLAIN response"): sent with the capabilities or a challenge, "235 accepted" read next was taken for the
-        verdict on credentials the server had not yet read (MC819)."""
-        ahead = self.pending()
+        verdict on credentials the server had not yet read (MC819). Whole lines the protocol lets come at any time
+        (:attr:`unsolicited`: an IMAP ``* BYE`` while the password command ran, ``* OK`` alerts) answer nothing,
+        and are read with the login's answer as they were before."""
+        buffered = bytes(getattr(self.reader, "_buffer", b""))
+        lines = buffered.split(b"\n")
+        if self.unsolicited and not lines[-1] and all(line.startswith(self.unsolicited) for line in lines[:-1]):
+            return
+        ahead = len(buffered)
         if ahead:
             raise ProbeError(
                 checks.PROTOCOL_ERROR,

@@ -47,6 +47,7 @@ class Dialogue(Protocol):
     NAME: str  # "IMAP"
     STARTTLS: str  # the command: "STARTTLS", "STLS"
     LOGIN_COMMAND: str  # how the password command reads in messages: "LOGIN", "USER/PASS"
+    UNSOLICITED: bytes  # how lines start that may come at any time and answer nothing: IMAP b"* ", else b""
 
     async def greet(self, conn: Connection) -> bool:
         """True when the greeting says the session is logged in already (IMAP PREAUTH)."""

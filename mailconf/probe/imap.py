@@ -17,6 +17,7 @@ class Imap:
     NAME = "IMAP"
     STARTTLS = "STARTTLS"
     LOGIN_COMMAND = "LOGIN command"
+    UNSOLICITED = b"* "
 
     def __init__(self) -> None:
         self._tag = 0

@@ -15,6 +15,7 @@ class Pop3:
     NAME = "POP3"
     STARTTLS = "STLS"
     LOGIN_COMMAND = "USER/PASS"
+    UNSOLICITED = b""
 
     async def greet(self, conn: Connection) -> bool:
         conn.progress.at("waiting for the POP3 greeting")

@@ -381,6 +381,7 @@ class Session:
     async def _dialogue(self, conn: Connection, context: ssl.SSLContext, rejection: Rejection | None) -> None:
         server = self.server
         dialogue = DIALOGUES[server.protocol]()
+        conn.unsolicited = dialogue.UNSOLICITED
         self.tls = None
         trusted = False
         if server.security is Security.TLS:

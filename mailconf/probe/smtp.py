@@ -20,6 +20,7 @@ class Smtp:
     NAME = "SMTP"
     STARTTLS = "STARTTLS"
     LOGIN_COMMAND = "AUTH LOGIN"
+    UNSOLICITED = b""
 
     async def _reply(self, conn: Connection) -> tuple[int, list[str]]:
         """A reply: its code and the text of each line."""

@@ -1080,3 +1080,32 @@ def test_a_refusal_sent_with_the_oauth2_error_challenge_is_a_refusal(probe: Any,
         "error",
         'the server refused the credentials of alice@example.org (XOAUTH2): "535 5.7.8 token refused"',
     )
+
+
+def test_an_imap_untagged_line_sent_before_the_login_answers_nothing(
+    probe: Any, certs: Certificates, tmp_path: Path
+) -> None:
+    """IMAP lets a server send untagged data at any time (RFC 9051 section 7): an ``* OK [ALERT]`` that came with
+    the capabilities or while the password command ran is no answer to the login, which the server then accepts.
+    Counted with the bytes ahead, it was MC818 "the server sent 35 bytes before probe sent the login"."""
+    received: list[bytes] = []
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        tls = server_context(certs.good).wrap_socket(conn, server_side=True)
+        tls.sendall(b"* OK ready\r\n")
+        lines = tls.makefile("rb")
+        tag = lines.readline().split(b" ")[0]
+        tls.sendall(b"* CAPABILITY IMAP4rev1\r\n" + tag + b" OK done\r\n* OK [ALERT] maintenance tonight\r\n")
+        login = lines.readline()
+        received.append(login)
+        tls.sendall(login.split(b" ")[0] + b" OK logged in\r\n")
+        stop.wait()
+
+    with ScriptedServer(script) as scripted:
+        declared = server("imap", scripted.port, "tls", certs, password_command=secret_file(tmp_path, "s3cret"))
+        run = probe(incoming=declared, args=("--login",))
+    assert run.findings == [
+        Found(5, "MC820", "info", "IMAP over implicit TLS (TLSv1.3); login offered: LOGIN command"),
+        Found(5, "MC819", "info", "alice@example.org logged in with LOGIN command"),
+    ]
+    assert received == [b'm2 LOGIN "alice@example.org" "s3cret"\r\n']
