@@ -398,7 +398,10 @@ def _listed(get: _Get, where: Any, found: Collector) -> tuple[list[tuple[str, st
     listed = str(get(accounts, ""))
     seen: set[str] = set()
     servers: dict[str, str] = {}  # server key -> the account that loaded it
-    logins: list[tuple[tuple[str, str, int], str, str]] = []  # (type, host, port), user name, account: IMAP, POP3
+    # the first (user name, account) of each login (type, host, port), and of each login and user name, of IMAP and
+    # POP3: an account's earlier server is looked up, not searched for (20,000 accounts took 51 s of CPU)
+    first_of_login: dict[tuple[str, str, int], tuple[str, str]] = {}
+    first_of_user: dict[tuple[tuple[str, str, int], str], tuple[str, str]] = {}
     loaded: dict[str, str] = {}  # account key -> its server key, for every account Thunderbird loads
     for key in listed.split(","):  # nsMsgAccountManager::LoadAccounts: split on ',', no trimming
         if key != key.strip():
@@ -444,7 +447,7 @@ def _listed(get: _Get, where: Any, found: Collector) -> tuple[list[tuple[str, st
         # and user name; a server without a user name matches any (findServerInternal), checked against Thunderbird
         login = (str(kind), ascii_lower(str(get(f"{base}.hostname"))), _incoming_port(base, kind, get))
         user = str(get(f"{base}.userName", ""))
-        earlier = next(((u, a) for w, u, a in logins if w == login and (not user or u == user)), None)
+        earlier = first_of_login.get(login) if not user else first_of_user.get((login, user))
         if earlier is not None:
             wildcard = " (a server without a user name matches any)" if earlier[0] != user else ""
             found.warn(
@@ -454,7 +457,8 @@ def _listed(get: _Get, where: Any, found: Collector) -> tuple[list[tuple[str, st
                 "server (so does this import)",
             )
             continue
-        logins.append((login, user, key))
+        first_of_login.setdefault(login, (user, key))
+        first_of_user.setdefault((login, user), (user, key))
         loaded[key] = server_key
         listed_keys.append((key, server_key))
     return listed_keys, loaded
