@@ -1,0 +1,71 @@
+"""Probe at the scale of many accounts: a server many accounts share is probed once, not once per account."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from mailconf.cli import main
+from tests.servers import ScriptedServer
+
+
+def _imap_without_tls(conn: socket.socket, stop: threading.Event) -> None:
+    """An IMAP server without STARTTLS that offers PLAIN: every probe of it finds the same."""
+    conn.sendall(b"* OK ready\r\n")
+    reader = conn.makefile("rb")
+    while raw := reader.readline(8192):
+        tag, _, command = raw.decode(errors="replace").strip().partition(" ")
+        if command.upper() == "CAPABILITY":
+            conn.sendall(f"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n".encode())
+        elif command.upper() == "LOGOUT":
+            conn.sendall(f"* BYE\r\n{tag} OK bye\r\n".encode())
+            return
+        else:
+            conn.sendall(f"{tag} BAD unexpected\r\n".encode())
+
+
+def _accounts(path: Path, port: int, count: int) -> Path:
+    """``count`` accounts of one company: the same IMAP server, each its own user name and password command."""
+    lines = ["version: 1", "accounts:"]
+    for n in range(count):
+        server = {"protocol": "imap", "host": "127.0.0.1", "port": port, "security": "none", "auth": "password",
+                  "username": f"user{n}", "password_command": f"pass show mail/user{n}", "timeout": 5}  # fmt: skip
+        lines += [f"  user{n}:", f"    address: user{n}@example.org", f"    incoming: {json.dumps(server)}"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_server_many_accounts_share_is_probed_once(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """Each server of each account was a session of its own: 10,000 accounts of one company's IMAP server were
+    10,000 connections (32 at once), which looks like an attack to the server (fail2ban, rate limits) and took
+    10,000 times as long. The findings are the same for each account, at its own line."""
+    with ScriptedServer(_imap_without_tls) as server:
+        path = _accounts(tmp_path / "accounts.yaml", server.port, 40)
+        capfd.readouterr()
+        code = main(["probe", "--format", "json", str(path)])
+        out, err = capfd.readouterr()
+        connections = len(server._connections)
+    found = [(f["line"], f["rule"], f["message"]) for f in json.loads(out)]
+    assert (code, err, connections) == (0, "", 1)
+    offered = "IMAP over no TLS; login offered: PLAIN, LOGIN command"
+    assert found == [(line, "MC820", offered) for line in range(5, 125, 3)]
+
+
+def test_with_login_each_user_is_a_session_of_its_own(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    with ScriptedServer(_imap_without_tls) as server:
+        path = _accounts(tmp_path / "accounts.yaml", server.port, 5)
+        capfd.readouterr()
+        code = main(["probe", "--format", "json", "--login", str(path)])
+        out, err = capfd.readouterr()
+        connections = len(server._connections)
+    skipped = [(f["line"], f["message"]) for f in json.loads(out) if f["rule"] == "MC816"]
+    assert (code, err, connections) == (1, "", 5)
+    assert skipped == [
+        (line, f"--login would send the password of user{n} without TLS; nothing was sent (--allow-cleartext "
+         "allows it, for a test server only)")
+        for n, line in enumerate(range(5, 20, 3))
+    ]  # fmt: skip
