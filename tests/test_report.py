@@ -598,3 +598,30 @@ def test_a_message_never_carries_a_format_character_in_any_format(tmp_path: Path
         assert blank in messages
     else:
         assert blank in outcome.stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_many_findings_are_reported_in_memory_near_the_reports_size(fmt: str) -> None:
+    """Python's JSON encoder with an indent (the one written in Python) held a string per token of the whole document,
+    and every finding's dict, at once: 95,000 findings took 2.1 GB in SARIF (1.3 GB now), 1.3 GB in JSON (0.86 GB
+    now), of which 0.63 GB is the lint itself. Counted by tracemalloc, no clock: at most 2.5 times the report's size."""
+    import tracemalloc
+
+    message = (
+        "port 587 starts in cleartext and expects STARTTLS, not implicit TLS; set port: 465, or security: starttls"
+    )
+    findings = tuple(
+        Finding("MC202", "cleartext-port-with-implicit-tls", Severity.ERROR, Location("a.yaml", n, 13), message)
+        for n in range(1, 5001)
+    )
+    tool = report.Tool("mailconf lint", RULES)
+    tracemalloc.start()
+    try:
+        written = report.REPORTERS[fmt]([_Result("a.yaml", findings)], tool)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    entries = json.loads(written) if fmt == "json" else json.loads(written)["runs"][0]["results"]
+    last = entries[-1]["message"] if fmt == "json" else entries[-1]["message"]["text"]
+    assert (len(entries), last) == (5000, message)
+    assert peak < 2.5 * sys.getsizeof(written)  # a string of 2 or 4 bytes a character when one needs it
