@@ -56,9 +56,8 @@ def run(request: ProbeRequest) -> int:
         refuse_overwriting(expanded.files, ("--output-file", request.report.output_file), settings=settings)
     terminal = sys.stderr is not None and sys.stderr.isatty()  # None: started with standard error closed (2>&-)
     watch = ProgressLine() if terminal and not request.report.quiet else None
-    results = probe_files(
-        expanded.files, request.accounts, options, policies, concurrency=request.concurrency, watch=watch
-    )
+    concurrency = _sessions_at_once(request.concurrency)
+    results = probe_files(expanded.files, request.accounts, options, policies, concurrency=concurrency, watch=watch)
     table = ""
     if (request.report.fmt or default_format()) == "text" and not request.report.quiet:
         table = summary_table([s for r in results for s in r.servers])
@@ -79,6 +78,30 @@ def run(request: ProbeRequest) -> int:
             console.say(str(result.crash))
             code = max(code, result.crash.exit_code)
     return int(code)
+
+
+#: Descriptors one session may hold at once: its socket, the name lookup's, and with --login the password or token
+#: command's pipe and /dev/null.
+PER_SESSION = 4
+#: Descriptors kept free beside the sessions: the account files, the settings, standard streams a command inherits.
+SPARE_DESCRIPTORS = 16
+
+
+def _sessions_at_once(wanted: int) -> int:
+    """The sessions at once that fit in the open-file limit (raised for them if it can be), and a warning when that
+    is fewer than ``wanted``: past the limit, every server's connection failed with EMFILE, said as an MC802 that
+    blamed the server (``too many open files; check host and port``)."""
+    from ..descriptors import make_room
+
+    room = make_room(wanted * PER_SESSION, spare=SPARE_DESCRIPTORS)
+    fit = max(1, room.connections // PER_SESSION)
+    if fit < wanted:
+        console.level(
+            "warning",
+            f"probe: the open-file limit ({room.limit}) leaves room for {fit} servers at once, not {wanted}: raise "
+            "it (ulimit -n) or lower --concurrency",
+        )
+    return fit
 
 
 class ProgressLine:

@@ -69,12 +69,11 @@ too); and since the access log (a WSGI middleware) never sees such a request, :c
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
@@ -83,6 +82,8 @@ from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask
 from waitress.utilities import Error, RequestEntityTooLarge
 
+from .. import descriptors
+from ..descriptors import Room
 from .accesslog import AccessLog
 from .app import MAX_BODY
 from .site import SAFE_HEADERS
@@ -470,43 +471,9 @@ def run_until(server: Any, stopped: Sequence[int]) -> None:
 SPARE_DESCRIPTORS = 64
 
 
-class Room(NamedTuple):
-    """What :func:`make_room` found: the connections at once that fit, and the soft open-file limit."""
-
-    connections: int
-    #: the soft limit of open files (after raising it); None: no limit
-    limit: int | None
-
-
 def make_room(connections: int) -> Room:
-    """Raise the soft limit of open files (up to the hard limit) so that ``connections`` fit beside the
-    descriptors open now and :data:`SPARE_DESCRIPTORS`; how many fit (fewer when the hard limit is lower; at
-    least one: a server that takes none serves nobody)."""
-    import resource
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    used = _open_descriptors()
-    wanted = used + connections + SPARE_DESCRIPTORS
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
-            soft = raised
-        except (ValueError, OSError):  # refused (a system maximum below the hard limit): the soft limit stays
-            pass
-    if soft == resource.RLIM_INFINITY:
-        return Room(connections, None)
-    return Room(max(1, min(connections, soft - used - SPARE_DESCRIPTORS)), soft)
-
-
-def _open_descriptors() -> int:
-    """How many descriptors the process has open (a new one gets the lowest free number, below the limit)."""
-    for listing in ("/proc/self/fd", "/dev/fd"):
-        try:
-            return len(os.listdir(listing)) - 1  # the listing's own descriptor is in it
-        except OSError:
-            continue
-    return 3  # no listing (a system without /dev/fd): the standard streams
+    """:func:`mailconf.descriptors.make_room`, with :data:`SPARE_DESCRIPTORS` kept free."""
+    return descriptors.make_room(connections, spare=SPARE_DESCRIPTORS)
 
 
 def limit_connections(server: Any, connections: int) -> None:

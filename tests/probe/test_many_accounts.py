@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 from functools import partial
@@ -92,3 +93,43 @@ def test_the_secrets_of_many_logins_are_masked_in_linear_work() -> None:
     work = {count: lines_run(partial(_secrets_and_messages, count), redact) for count in (100, 200)}
     assert _secrets_and_messages(200)[199] == "NO [AUTHENTICATIONFAILED] user199 sent ***"
     assert work[200] < 2.2 * work[100]
+
+
+#: `mailconf probe` with every host looked up as 127.0.0.1 port argv[1], and an open-file limit of argv[2]
+LIMITED = """
+import resource, sys
+from mailconf.cli import main
+from mailconf.probe import runner
+
+resource.setrlimit(resource.RLIMIT_NOFILE, (int(sys.argv[2]), int(sys.argv[2])))
+runner.LOOKUP = lambda host, port: [("127.0.0.1", int(sys.argv[1]))]
+sys.exit(main(sys.argv[3:]))
+"""
+
+
+def test_probe_runs_no_more_sessions_at_once_than_the_open_file_limit_holds(tmp_path: Path) -> None:
+    """With --concurrency 256 and a limit of 256 open files (macOS's default), every socket past the limit failed:
+    each such server was MC802 `cannot connect ... (127.0.0.1: too many open files); check host and port`,
+    blaming the server. Now the sessions at once are as many as fit, and a warning says so once."""
+    import subprocess
+    import sys
+
+    lines = ["version: 1", "accounts:"]
+    for n in range(300):  # 300 servers of their own, none answers: each waits its 1 s
+        server = {"protocol": "imap", "host": f"imap{n}.example.org", "port": 993, "security": "tls", "timeout": 1}
+        lines += [f"  a{n}:", f"    address: a{n}@example.org", f"    incoming: {json.dumps(server)}"]
+    path = tmp_path / "accounts.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with socket.socket() as listener:  # the kernel completes each connection; nobody ever answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1024)
+        port = listener.getsockname()[1]
+        args = ["probe", "--format", "json", "--concurrency", "256", str(path)]
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+        done = subprocess.run([sys.executable, "-c", LIMITED, str(port), "256", *args],
+                              capture_output=True, text=True, env=env, timeout=120, check=False)  # fmt: skip
+    messages = [f["message"] for f in json.loads(done.stdout)]
+    assert (done.returncode, len(messages)) == (1, 300)
+    assert [m for m in messages if m != "no answer within 1 s while doing the TLS handshake"] == []
+    assert done.stderr.startswith("mailconf: warning: probe: the open-file limit (256) leaves room for ")
+    assert done.stderr.endswith(" servers at once, not 256: raise it (ulimit -n) or lower --concurrency\n")
