@@ -6,7 +6,9 @@ The file is read by Python's ``ConfigParser``, as offlineimap3 reads it: ``%%`` 
 ``%(name)s`` takes another setting of the section or of ``[DEFAULT]``, an indented line continues
 the value above. Give the pythonfile on the command line too (a path ending in ``.py``); without
 one, the file that ``pythonfile`` in ``[general]`` names is read (not one whose leading ``~`` names
-no home directory, HOME being unset and the user without a passwd entry: that is reported).
+no home directory, HOME being unset and the user without a passwd entry: that is reported). A pythonfile
+not found or not read is warned about at the first account that needs it, and the other accounts in one more
+warning that counts them (each account's comment in the output names its line).
 
 | .offlineimaprc | account file |
 |---|---|
@@ -58,6 +60,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from ..errors import counted
 from ..model import Location
 from . import Imported, ReadOptions, Unreadable
 from ._base import Collector, expand_home, guess_address, is_address, no_home, python_source, read_text, shown
@@ -136,6 +139,9 @@ def _read_file(path: str, pythonfiles: list[str], found: Collector) -> None:
                 f"offlineimap's program settings ({', '.join(program)}) are not account settings: not imported",
             )
     commands: _Commands | None = None
+    # a pythonfile not found or not read is one cause for every account: warned once, then counted (key, message) ->
+    # the places after the first (10,000 accounts printed 9,000 warnings of it); each account keeps its comment
+    once: dict[tuple[str, str], list[Location]] = {}
     uses_pythonfile = _uses_pythonfile(ini)  # once: it looks at every section (per account, it was quadratic)
     names = {s[len("Account ") :].lstrip() for s in ini.sections() if s.startswith("Account ")}
     for name in listed or []:
@@ -148,7 +154,11 @@ def _read_file(path: str, pythonfiles: list[str], found: Collector) -> None:
         name = section[len("Account ") :].lstrip()
         if commands is None and uses_pythonfile:
             commands = _pythonfile(ini, path, pythonfiles)
-        _account(ini, section, name, listed=in_general, timeout=timeout, commands=commands, found=found)
+        _account(ini, section, name, listed=in_general, timeout=timeout, commands=commands, found=found, once=once)
+    for (key, _), more in once.items():
+        if more:
+            found.warn(more[0], f"{key} of {counted(len(more), 'more account')} (this line and on): the same; each is "
+                       "a comment in the output")  # fmt: skip
 
 
 def _uses_pythonfile(ini: Ini) -> bool:
@@ -157,7 +167,7 @@ def _uses_pythonfile(ini: Ini) -> bool:
 
 def _account(  # noqa: PLR0912, PLR0915
     ini: Ini, section: str, wanted: str, *, listed: frozenset[str] | None, timeout: int | None,
-    commands: _Commands | None, found: Collector,
+    commands: _Commands | None, found: Collector, once: dict[tuple[str, str], list[Location]],
 ) -> None:  # fmt: skip
     where = ini.section_at(section)
     remote = ini.get(section, "remoterepository")
@@ -185,6 +195,7 @@ def _account(  # noqa: PLR0912, PLR0915
             return
         evaluated[plain] = literal
     lost: list[tuple[Location, str]] = []
+    quiet: list[tuple[Location, str]] = []  # what the account's comment says, not a warning of its own
 
     def value(key: str) -> str | None:
         literal = evaluated.get(key)
@@ -257,7 +268,12 @@ def _account(  # noqa: PLR0912, PLR0915
                 )
             else:
                 server[field] = command
+        elif commands is not None and commands.problem is not None and (key, command[0]) in once:
+            quiet.append((ini.at(repository, key), command[0]))  # a comment; the warning counts it
+            once[key, command[0]].append(quiet[-1][0])
         else:
+            if commands is not None and commands.problem is not None:
+                once[key, command[0]] = []
             lost.append((ini.at(repository, key), command[0]))
     if ini.has(repository, "remotepassfile"):
         lost.append((ini.at(repository, "remotepassfile"), "remotepassfile: offlineimap reads the password from a "
@@ -333,6 +349,8 @@ def _account(  # noqa: PLR0912, PLR0915
         found.lost(ini.at(repository, key), side, _unread(key))
     for at, message in lost:
         found.lost(at, side, message)
+    for at, message in quiet:
+        found.comment(side, f"{at.path}:{at.line}: {message}")
 
 
 def _unread(key: str) -> str:

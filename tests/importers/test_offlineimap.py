@@ -445,3 +445,28 @@ def test_many_accounts_are_checked_against_general_accounts(tmp_path: Path) -> N
             f"{rc}:3:1: not in [general] accounts: offlineimap syncs it only with -a",
         ),
     )
+
+
+def test_a_pythonfile_not_found_is_said_once_for_many_accounts(tmp_path: Path) -> None:
+    """Without the pythonfile every account's remotepasseval was a warning of its own: 10,000 accounts printed 9,000
+    lines of one cause and one remedy (give the pythonfile). The first account's warning stays; the others are one
+    line, and each account still has its comment in the output."""
+    sections = "".join(
+        f"[Account a{n}]\nremoterepository = r{n}\n[Repository r{n}]\ntype = IMAP\nremotehost = imap.example.com\n"
+        f"remoteuser = a{n}@example.com\nsslcacertfile = /etc/ssl/certs/ca-certificates.crt\n"
+        f'remotepasseval = mailconf_password("a{n}")\n'
+        for n in range(500)
+    )
+    rc = tmp_path / "offlineimaprc"
+    rc.write_text(f"[general]\npythonfile = {tmp_path / 'absent.py'}\n{sections}", encoding="utf-8")
+    result = import_paths("offlineimap", [str(rc)], ReadOptions())
+    why = (
+        "remotepasseval: the command is in the pythonfile (not found: give it after the .offlineimaprc): not "
+        "imported; set password_command"
+    )
+    assert result.warnings == (
+        f"{rc}:10:1: {why}",
+        f"{rc}:18:1: remotepasseval of 499 more accounts (this line and on): the same; each is a comment in the output",
+    )
+    assert (len(result.accounts), result.text.count(why)) == (500, 500)
+    assert f"{rc}:4002: {why}" in result.text
