@@ -80,8 +80,9 @@ def run(request: ProbeRequest) -> int:
     return int(code)
 
 
-#: Descriptors one session may hold at once: its socket, the name lookup's, and with --login the password or token
-#: command's pipe and /dev/null.
+#: Descriptors one session may hold at once: the name lookup's socket; then up to four sockets while its addresses
+#: are tried (runner.ATTEMPTS_AT_ONCE); then its one socket and, with --login, the password or token command's pipe
+#: and /dev/null.
 PER_SESSION = 4
 #: Descriptors kept free beside the sessions: the account files, the settings, standard streams a command inherits.
 SPARE_DESCRIPTORS = 16

@@ -162,35 +162,52 @@ def getaddrinfo(host: str, port: int) -> list[Address]:
 
 
 #: RFC 8305 section 5's Connection Attempt Delay: the next address is tried when the one before has neither
-#: connected nor failed within this long, or at once when it failed (docs/probe.md, "Timeouts and concurrency").
+#: connected nor failed within this long, or at once when it failed (docs/probe.md, TCP).
 ATTEMPT_DELAY = 0.25
+#: Connection attempts of one server at once: a name whose addresses all drop every packet holds this many
+#: sockets until its deadline, not one per 250 ms (commands/probe.py's PER_SESSION counts them).
+ATTEMPTS_AT_ONCE = 4
 
 Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+def interleaved(addresses: Sequence[Address]) -> list[int]:
+    """The indexes of ``addresses`` in the order RFC 8305 section 4 tries them: the families taking turns, the
+    lookup's first family first, each family in the lookup's order (IPv6 a, IPv4 a, IPv6 b, IPv4 b, ...). Two IPv6
+    addresses behind a route to nowhere thus keep no IPv4 address waiting behind them."""
+    first = ":" in addresses[0][0] if addresses else False
+    ours = [i for i, (host, _port) in enumerate(addresses) if (":" in host) == first]
+    theirs = [i for i, (host, _port) in enumerate(addresses) if (":" in host) != first]
+    order = [i for pair in zip(ours, theirs, strict=False) for i in pair]
+    return order + ours[len(theirs) :] + theirs[len(ours) :]
 
 
 async def first_connection(addresses: Sequence[Address], errors: dict[int, str]) -> Streams | None:
     """The first of ``addresses`` to accept a TCP connection, tried as RFC 8305 (Happy Eyeballs) tries them.
 
-    The first address is tried at once, each next one ATTEMPT_DELAY after the one before
-    or as soon as an attempt fails, while the earlier attempts go on; the first connection
-    made wins and every other attempt is ended (a connection made meanwhile closed). One
-    address after the other, a first address whose packets are dropped (an IPv6 route
-    that goes nowhere) took the server's whole deadline, and the addresses after it were
-    never tried. None when every attempt failed; ``errors`` has each failed address's
-    reason, by its index in ``addresses``. The caller's deadline ends the attempts left.
+    The addresses are tried in :func:`interleaved` order: the first at once, each next one
+    ATTEMPT_DELAY after the one before or as soon as an attempt fails, while the earlier
+    attempts go on (at most ATTEMPTS_AT_ONCE of them); the first connection made wins and
+    every other attempt is ended (a connection made meanwhile closed). One address after
+    the other, a first address whose packets are dropped (an IPv6 route that goes nowhere)
+    took the server's whole deadline, and the addresses after it were never tried. None
+    when every attempt failed; ``errors`` has each failed address's reason, by its index
+    in ``addresses``. The caller's deadline ends the attempts left.
     """
-    attempts: dict[asyncio.Task[Streams], int] = {}
+    order = interleaved(addresses)
+    attempts: dict[asyncio.Task[Streams], int] = {}  # attempt -> its place in order
     started = 0
     try:
-        while started < len(addresses) or attempts:
-            if started < len(addresses):
-                host, port = addresses[started]
+        while started < len(order) or attempts:
+            if started < len(order) and len(attempts) < ATTEMPTS_AT_ONCE:
+                host, port = addresses[order[started]]
                 attempts[asyncio.ensure_future(asyncio.open_connection(host, port, limit=MAX_LINE))] = started
                 started += 1
-            wait = ATTEMPT_DELAY if started < len(addresses) else None
+            more = started < len(order) and len(attempts) < ATTEMPTS_AT_ONCE
+            wait = ATTEMPT_DELAY if more else None  # else until one ends: a connection, or room for the next
             done, _ = await asyncio.wait(attempts, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
-            for attempt in sorted(done, key=attempts.__getitem__):  # two at once: the resolver's first wins
-                index = attempts.pop(attempt)
+            for attempt in sorted(done, key=attempts.__getitem__):  # two at once: the one tried first wins
+                index = order[attempts.pop(attempt)]
                 failure = attempt.exception()
                 if failure is None:
                     return attempt.result()

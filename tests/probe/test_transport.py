@@ -15,7 +15,7 @@ import pytest
 
 from mailconf.model import Auth, Protocol, Security, Server
 from mailconf.probe import checks
-from mailconf.probe.runner import Options, Outcome, probe_all, probe_server
+from mailconf.probe.runner import Options, Outcome, interleaved, probe_all, probe_server
 from tests.probe.conftest import Found, secret_file
 from tests.servers import Certificates, Dovecot, ScriptedServer, SmtpServer, free_port, self_signed, server_context
 
@@ -323,6 +323,16 @@ def test_an_address_that_drops_the_connection_does_not_keep_the_next_from_being_
     direct = asyncio.run(probe_server(server, Options(), reachable))
     assert direct == [Outcome(checks.SERVER_OK, "IMAP over no TLS; login offered: LOGIN, PLAIN, LOGIN command")]
     assert asyncio.run(probe_server(server, Options(), dropped_first)) == direct
+
+
+def test_the_address_families_take_turns_the_lookups_first_family_first() -> None:
+    """RFC 8305 section 4: two IPv6 addresses behind a route to nowhere must not keep the IPv4 ones waiting."""
+    six_a, six_b = ("2001:db8::1", 1), ("2001:db8::2", 1)
+    four_a, four_b, four_c = ("192.0.2.1", 1), ("192.0.2.2", 1), ("192.0.2.3", 1)
+    assert interleaved([six_a, six_b, four_a, four_b, four_c]) == [0, 2, 1, 3, 4]
+    assert interleaved([four_a, six_a, six_b, four_b]) == [0, 1, 3, 2]
+    assert interleaved([four_a, four_b]) == [0, 1]
+    assert interleaved([]) == []
 
 
 def test_when_no_address_connects_each_failure_is_said_in_the_resolvers_order(dropping: int) -> None:
