@@ -9,17 +9,16 @@ both read the text joined."""
 from __future__ import annotations
 
 import random
-import sys
 from collections.abc import Iterator
-from types import FrameType
-from typing import Any
+from functools import partial
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailconf.importers import Unreadable
+from mailconf.importers import Unreadable, _muttrc
 from mailconf.importers._muttrc import Command, Word, join_continued, lex
 from mailconf.model import Location
+from tests._work import lines_run
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "e": "\x1b", "f": "\f"}
 
@@ -256,24 +255,7 @@ def test_the_lexer_reads_long_words_and_blank_runs_as_the_old_one() -> None:
 
 def _lines_run(text: str) -> int:
     """How many lines of the lexer Python runs to read ``text``: its work, counted without a clock."""
-    lexer_file = lex.__code__.co_filename
-    count = 0
-
-    def trace(frame: FrameType, event: str, _arg: object) -> Any:
-        nonlocal count
-        if frame.f_code.co_filename != lexer_file:
-            return None
-        if event == "line":
-            count += 1
-        return trace
-
-    previous = sys.gettrace()  # a coverage or debugger tracer, given back after
-    sys.settrace(trace)
-    try:
-        lex("f", text)
-    finally:
-        sys.settrace(previous)
-    return count
+    return lines_run(partial(lex, "f", text), _muttrc)
 
 
 def test_the_lexer_reads_long_runs_of_ordinary_characters_at_once() -> None:
