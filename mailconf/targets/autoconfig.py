@@ -21,7 +21,9 @@ allows), then:
   ``leaveMessagesOnServer`` and ``daysToLeaveMessagesOnServer`` when declared;
 - alternatives in preference order: implicit TLS first, then STARTTLS, then plain
   (as ISPDB reviewers ask), in file order within each; a client uses the first it
-  supports and offers the others as alternatives.
+  supports and offers the others as alternatives. Host names ignore case (RFC 4343):
+  ``IMAP.example.org`` and ``imap.example.org`` are one server, written as the first
+  account of the domain spells it, never as two alternatives.
 - ``username`` is a placeholder the client fills in for each user: ``%EMAILADDRESS%``
   when every account of the domain logs in with its address on that side,
   ``%EMAILLOCALPART%`` when every one logs in with the part before ``@``. A document
@@ -415,6 +417,7 @@ def username_placeholder(accounts: Sequence[Account], side: str, gaps: Gaps | No
 def _side(accounts: Sequence[Account], domain: str, side: str, gaps: Gaps) -> tuple[AutoconfigServer, ...]:
     username = username_placeholder(accounts, side, gaps)
     found: dict[AutoconfigServer, list[Account]] = {}
+    spelling: dict[str, str] = {}  # host names ignore case (RFC 4343): one server, spelled as first declared
     for account in accounts:
         server = _server_of(account, side)
         if server is None:
@@ -422,7 +425,7 @@ def _side(accounts: Sequence[Account], domain: str, side: str, gaps: Gaps) -> tu
         pop3 = server.protocol is Protocol.POP3
         element = AutoconfigServer(
             type=server.protocol.value,
-            hostname=server.host,
+            hostname=spelling.setdefault(server.host.lower(), server.host),
             port=server.port,
             socket_type=SOCKET_TYPE[server.security],
             username=username,

@@ -656,3 +656,49 @@ def test_thunderbird_reads_each_mail_domain_as_the_gap_says() -> None:
     refused = "You must supply a value for this string"
     assert said == {"1e3": ("1000", ["1000"]), "0x10": refused, "0": refused, "false": refused,
                     "true": ("true", ["true"]), "123": ("123", ["123"])}  # fmt: skip
+
+
+# --- host names differ only in case ----------------------------------------------------------------------------
+
+
+def test_hosts_that_differ_only_in_case_are_one_server_spelled_as_first_declared() -> None:
+    # DNS names are case-insensitive (RFC 4343): IMAP.Example.org and imap.example.org are one server, no alternative
+    result = rendered({
+        "a": account("a", incoming={"host": "IMAP.Example.org"}, outgoing={"host": "smtp.example.org"}),
+        "b": account("b", incoming={"host": "imap.example.org"}, outgoing={"host": "SMTP.EXAMPLE.ORG"}),
+        "c": account("c", incoming={"host": "Imap.Example.Org", "security": "starttls"}),
+    })  # fmt: skip
+    [file] = result.files
+    assert file.content.decode() == (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        "<!-- Written by mailconf (target autoconfig): publish at https://autoconfig.DOMAIN/mail/config-v1.1.xml -->\n"
+        '<clientConfig version="1.1">\n'
+        '  <emailProvider id="example.org">\n'
+        "    <domain>example.org</domain>\n"
+        "    <displayName>example.org</displayName>\n"
+        "    <displayShortName>example.org</displayShortName>\n"
+        '    <incomingServer type="imap">\n'
+        "      <hostname>IMAP.Example.org</hostname>\n"
+        "      <port>993</port>\n"
+        "      <socketType>SSL</socketType>\n"
+        "      <username>%EMAILADDRESS%</username>\n"
+        "      <authentication>password-cleartext</authentication>\n"
+        "    </incomingServer>\n"
+        '    <incomingServer type="imap">\n'
+        "      <hostname>IMAP.Example.org</hostname>\n"
+        "      <port>143</port>\n"
+        "      <socketType>STARTTLS</socketType>\n"
+        "      <username>%EMAILADDRESS%</username>\n"
+        "      <authentication>password-cleartext</authentication>\n"
+        "    </incomingServer>\n"
+        '    <outgoingServer type="smtp">\n'
+        "      <hostname>smtp.example.org</hostname>\n"
+        "      <port>465</port>\n"
+        "      <socketType>SSL</socketType>\n"
+        "      <username>%EMAILADDRESS%</username>\n"
+        "      <authentication>password-cleartext</authentication>\n"
+        "    </outgoingServer>\n"
+        "  </emailProvider>\n"
+        "</clientConfig>\n"
+    )
+    assert [(g.account, g.setting) for g in result.gaps if "alternative" in g.instead] == [("c", "incoming.port")]
