@@ -35,9 +35,14 @@ def mbsync_quote(value: str) -> str:
     return f'"{value}"'
 
 
+class LineTooLong(UnsafeValue):
+    """A ``Keyword "value"`` line longer than :data:`MAX_LINE_BYTES`: a value mbsync cannot hold, not a hostile one
+    (the target leaves the account out with a gap, where a control character stops the render)."""
+
+
 def mbsync_line(keyword: str, value: str) -> str:
-    """One ``Keyword "value"`` line, checked against mbsync's line limit."""
+    """One ``Keyword "value"`` line, checked against mbsync's line limit (LineTooLong when over it)."""
     line = f"{keyword} {mbsync_quote(value)}"
     if not fits(line, MAX_LINE_BYTES):
-        raise UnsafeValue(f"the {keyword} line would exceed mbsync 1.4.4's limit of {MAX_LINE_BYTES} bytes")
+        raise LineTooLong(f"the {keyword} line would exceed mbsync 1.4.4's limit of {MAX_LINE_BYTES} bytes")
     return line

@@ -59,8 +59,7 @@ one starting with ``~/``), ``--option patterns="INBOX Archive*"`` (the folders t
 sync, IMAP patterns separated by blanks, ``!`` excludes; default ``*``).
 
 Values are written in double quotes with ``\`` and ``"`` escaped; a value holding
-a control character, or a line longer than the 1021 bytes mbsync reads, is
-refused (the error names the account and the setting). A password command
+a control character is refused (the error names the account and the setting). A password command
 starting with ``+`` gets a leading space: mbsync would read ``+`` as "this command
 prompts on the terminal"; the shell ignores the space. Two accounts whose names
 differ only in case (``Work``, ``work``) are refused, naming both: their Maildirs
@@ -71,6 +70,10 @@ What mbsync cannot express (each is a warning, an error with ``--strict``):
 
 - POP3 accounts (mbsync speaks IMAP only; they are left out: use the fetchmail
   target);
+- a value whose line would be longer than the 1021 bytes mbsync 1.4.4 reads whole (a
+  ``password_command``, ``token_command`` or ``tls`` path of about a thousand
+  bytes): mbsync would read the rest as a line of its own, so that account is left
+  out and the others are written (wrap a long command in a script);
 - ``tls.fingerprint``: mbsync has no fingerprint option; put the server's
   certificate in ``tls.ca_file`` instead (``mbsync-get-cert HOST`` fetches it;
   compare its fingerprint first);
@@ -111,7 +114,7 @@ import jinja2
 
 from ..errors import UsageError
 from ..escape import UnsafeValue
-from ..escape.mbsync import MAX_LINE_BYTES, mbsync_line, mbsync_quote
+from ..escape.mbsync import MAX_LINE_BYTES, LineTooLong, mbsync_line, mbsync_quote
 from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Protocol, Security, Server
 from . import FolderNames, Gaps, Rendered, RenderedFile, gap_rules
 
@@ -254,8 +257,15 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
         if server.protocol is not Protocol.IMAP:
             gaps.server(account, server, "protocol", POP3_GAP)
             continue
-        server_gaps(gaps, account, server)
-        entry = _account(account, server, root)
+        own = Gaps()  # kept only when the account is written
+        server_gaps(own, account, server)
+        too_long: list[tuple[str, str]] = []
+        entry = _account(account, server, root, too_long)
+        if too_long:  # mbsync would read the line cut in two: the account is left out, the others are written
+            for setting, message in too_long:
+                gaps.server(account, server, setting, message)
+            continue
+        gaps.found += own.found
         maildirs.claim(entry.path, account)
         accounts.append(entry)
     if not accounts:
@@ -306,13 +316,20 @@ def server_gaps(gaps: Gaps, account: Account, server: Server) -> None:
             )
 
 
-def _account(account: Account, server: Server, root: str) -> MbsyncAccount:
+def _account(account: Account, server: Server, root: str, too_long: list[tuple[str, str]]) -> MbsyncAccount:
+    """The account's four sections; each setting whose line mbsync could not read whole is added to ``too_long``
+    (setting, gap), and the entry is then not to be written."""
+
     def checked(setting: str, keyword: str, value: str | None) -> str | None:
-        """The value if mbsync can read it back on one line; UnsafeValue naming account and setting otherwise."""
+        """The value if mbsync can read it back on one line; a too_long entry when the line is too long for it,
+        UnsafeValue naming account and setting when no line can hold it (a control character)."""
         if value is None:
             return None
         try:
             mbsync_line(keyword, value)
+        except LineTooLong as exc:
+            advice = "wrap the command in a script" if keyword == "PassCmd" else "use a shorter path"
+            too_long.append((setting, f"{exc}: the account is left out; {advice}"))
         except UnsafeValue as exc:
             raise UnsafeValue(f"account {account.name}: incoming.{setting}: {exc}") from None
         return value

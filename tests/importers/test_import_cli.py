@@ -520,10 +520,10 @@ def test_compare_with_an_invalid_account_file_exits_2(capsys: pytest.CaptureFixt
     )
 
 
-def test_compare_with_an_account_file_the_format_cannot_render_exits_2(capsys: pytest.CaptureFixture[str],
-                                                                       tmp_path: Path) -> None:  # fmt: skip
-    # render refused the PassCmd line (over mbsync's 1021 bytes) with exit 1: --compare said "drift" (exit 1)
-    # without computing any, and the message did not name the account file
+def test_compare_with_an_account_mbsync_leaves_out_for_a_long_line_is_drift_naming_the_setting(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # a PassCmd line over mbsync's 1021 bytes leaves that account out of the render (a gap), so it is drift
     rc = tmp_path / "mbsyncrc"
     rc.write_text("IMAPAccount a\nHost imap.example.org\nSSLType IMAPS\nUser a@example.org\n")
     declared = tmp_path / "accounts.yaml"
@@ -533,8 +533,30 @@ def test_compare_with_an_account_file_the_format_cannot_render_exits_2(capsys: p
     )
     code, out, err = run(capsys, "import", "--from", "mbsync", str(rc), "--compare", str(declared))
     assert (code, out, err) == (
-        2, "", f"mailconf: {declared}: target mbsync: not rendered: account a: incoming.password_command: the "
-        "PassCmd line would exceed mbsync 1.4.4's limit of 1021 bytes; drift is computed from what render writes\n"
+        1, "account a: in the file, but mbsync cannot hold the YAML's: incoming.password_command cannot be "
+        "expressed; the PassCmd line would exceed mbsync 1.4.4's limit of 1021 bytes: the account is left out; "
+        "wrap the command in a script\n", ""
+    )  # fmt: skip
+
+
+def test_compare_with_an_account_file_the_format_cannot_render_exits_2(capsys: pytest.CaptureFixture[str],
+                                                                       tmp_path: Path) -> None:  # fmt: skip
+    # render refused the file (two accounts whose Maildirs differ only in case) with exit 1: --compare said "drift"
+    # (exit 1) without computing any, and the message did not name the account file
+    rc = tmp_path / "mbsyncrc"
+    rc.write_text("IMAPAccount a\nHost imap.example.org\nSSLType IMAPS\nUser a@example.org\n")
+    declared = tmp_path / "accounts.yaml"
+    imap = "{protocol: imap, host: imap.example.org, security: tls}"
+    declared.write_text(
+        f"version: 1\naccounts:\n  a:\n    address: a@example.org\n    incoming: {imap}\n"
+        f"  A:\n    address: b@example.org\n    incoming: {imap}\n"
+    )
+    code, out, err = run(capsys, "import", "--from", "mbsync", str(rc), "--compare", str(declared))
+    assert (code, out, err) == (
+        2, "", f"mailconf: {declared}: target mbsync: not rendered: account A: name: its folder ~/Mail/A/ and "
+        "account a's folder ~/Mail/a/ differ only in case: one folder on macOS, Windows or a FAT drive, where mbsync "
+        "would keep both accounts' mail and sync state in it; rename one of the two accounts; drift is computed "
+        "from what render writes\n"
     )  # fmt: skip
     insecure = EXAMPLES / "insecure.yaml"
     code, out, err = run(capsys, "import", "--from", "mbsync", str(rc), "--compare", str(insecure))

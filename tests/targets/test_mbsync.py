@@ -382,8 +382,6 @@ CONTROL = "mbsync reads one line per setting: a control character (line break, N
         (imap_server(auth=Auth.OAUTH2, token_command="tok\r"), f"incoming.token_command: {CONTROL}"),
         (imap_server(tls=Tls(ca_file="/ca\0")), f"incoming.tls.ca_file: {CONTROL}"),
         (imap_server(tls=Tls(client_cert="/c.pem", client_key="/k\x7f")), f"incoming.tls.client_key: {CONTROL}"),
-        (imap_server(password_command="x" * 1100),
-         "incoming.password_command: the PassCmd line would exceed mbsync 1.4.4's limit of 1021 bytes"),
     ],
 )  # fmt: skip
 def test_a_value_mbsync_cannot_read_stops_the_render_naming_account_and_setting(server: Server, message: str) -> None:
@@ -391,6 +389,52 @@ def test_a_value_mbsync_cannot_read_stops_the_render_naming_account_and_setting(
     # The message names the account and the setting, never the value.
     account = Account("work", "a@example.org", None, None, server, None)
     assert refusal(TARGET, account) == f"target mbsync: not rendered: account work: {message}"
+
+
+@pytest.mark.parametrize(
+    ("incoming", "setting", "instead"),
+    [
+        ({"password_command": "x" * 1100}, "incoming.password_command",
+         "the PassCmd line would exceed mbsync 1.4.4's limit of 1021 bytes: the account is left out; wrap the "
+         "command in a script"),
+        ({"auth": "oauth2", "token_command": "t" * 1013}, "incoming.token_command",
+         "the PassCmd line would exceed mbsync 1.4.4's limit of 1021 bytes: the account is left out; wrap the "
+         "command in a script"),
+        ({"tls": {"ca_file": "/" + "c" * 1010}}, "incoming.tls.ca_file",
+         "the CertificateFile line would exceed mbsync 1.4.4's limit of 1021 bytes: the account is left out; "
+         "use a shorter path"),
+        ({"tls": {"client_cert": "/c.pem", "client_key": "/" + "k" * 1020}}, "incoming.tls.client_key",
+         "the ClientKey line would exceed mbsync 1.4.4's limit of 1021 bytes: the account is left out; "
+         "use a shorter path"),
+    ],
+)  # fmt: skip
+def test_a_line_too_long_for_mbsync_leaves_that_account_out_and_renders_the_others(
+    tmp_path: Path, incoming: dict[str, Any], setting: str, instead: str
+) -> None:
+    # one account's over-long value used to refuse the whole render; now it is that account's gap
+    imap = {"protocol": "imap", "host": "imap.example.org"}
+    rendered = render({
+        "first": {"address": "a@example.org", "incoming": imap},
+        "long": {"address": "l@example.org", "incoming": {**imap, **incoming}},
+        "last": {"address": "z@example.org", "incoming": imap},
+    })  # fmt: skip
+    assert list(rendered.gaps) == [Gap("long", setting, instead)]
+    rc = write(tmp_path, rendered)
+    parses(rc, tmp_path)  # mbsync 1.4.4 reads every line of it whole
+    text = rc.read_text()
+    sections = [line for line in text.splitlines() if line.startswith(("IMAPAccount", "Channel"))]
+    assert sections == ["IMAPAccount first", "Channel first", "IMAPAccount last", "Channel last"]
+    assert max(len(line.encode()) for line in text.splitlines()) < 100
+
+
+def test_a_line_of_exactly_mbsyncs_limit_is_written_and_read_whole(tmp_path: Path) -> None:
+    command = "x" * (MAX_LINE_BYTES - len('PassCmd ""'))
+    imap = {"protocol": "imap", "host": "imap.example.org", "password_command": command}
+    rendered = render({"work": {"address": "a@example.org", "incoming": imap}})
+    assert rendered.gaps == ()
+    rc = write(tmp_path, rendered)
+    parses(rc, tmp_path)
+    assert f'PassCmd "{command}"' in rc.read_text().splitlines()
 
 
 def test_a_yaml_escaped_newline_never_reaches_the_file(tmp_path: Path) -> None:
