@@ -74,6 +74,19 @@ in which every other character is a ``\x``/``\u``/``\U`` escape: getmail's
 ``eval()`` gives back exactly the command, and nothing can run while the file is read.
 A refusal names the account and the setting, never the value.
 
+The locale: the file is UTF-8, and getmail opens it without naming an encoding, so Python
+reads it in the character set of the locale getmail runs in (``LC_ALL``, ``LC_CTYPE``,
+``LANG``): run getmail in a UTF-8 locale (``C.UTF-8``, ``en_US.UTF-8``), or in ``C`` or
+``POSIX``, where Python reads UTF-8 too (PEP 540). In a locale of another character set,
+a value outside ASCII (a ``username``, a file path) is read as other characters, and
+``RawConfigParser`` has no escape that would spell a string in ASCII (only the tuples,
+which getmail ``eval()``s, are written in ASCII): under ``en_US.ISO-8859-1`` the POP3
+user ``josé`` is sent as ``josÃ©`` (a path still names the same file), and under
+``ja_JP.EUC-JP`` a user ``jos😀`` stops getmail while it reads the file
+(``UnicodeDecodeError``, exit 4).
+A file whose values are all ASCII reads alike in every locale. mailconf cannot tell
+at render time where getmail will run, so this is no gap.
+
 What getmail cannot express (each is a warning, an error with ``--strict``):
 
 - ``security: starttls``: getmail 6.18.11 has no STARTTLS (it ignores

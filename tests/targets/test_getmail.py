@@ -18,8 +18,10 @@ import base64
 import os
 import posixpath
 import re
+import socket
 import ssl
 import subprocess
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -46,6 +48,7 @@ from mailconf.model import Account, Protocol, Security, Server, Tls
 from mailconf.render import environment, render_model
 from mailconf.targets import TARGETS, Gap, Rendered
 from tests.conftest import EXAMPLES, need
+from tests.servers import Script, ScriptedServer
 from tests.targets import _imap_stub as imap_stub
 from tests.targets._common import (
     NON_ASCII,
@@ -969,3 +972,89 @@ def test_getmail_records_two_such_accounts_in_one_oldmail_file(tmp_path: Path) -
     # b's run took a's record for its own and dropped what its server lacks once 30 days old
     assert saved[0].read_text() == f"1/6\0{now - 86400}\n"
     assert list(rendered.gaps) == [shared_oldmail_gap("b", "username", "a")]
+
+
+# --- the locale getmail runs in ---------------------------------------------------------------------------------
+
+
+def pop3_user_line(received: list[bytes]) -> Script:
+    """A POP3 server that records the USER line it is sent, then refuses it."""
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"+OK ready\r\n")
+        with conn.makefile("rb") as reader:
+            received.append(reader.readline())
+        conn.sendall(b"-ERR no\r\n")
+
+    return script
+
+
+@pytest.fixture(scope="module")
+def locales(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder for LOCPATH holding en_US.ISO-8859-1 and ja_JP.EUC-JP (Debian 12 ships only C.UTF-8 compiled;
+    localedef builds them from the libc-bin sources)."""
+    localedef = need("localedef")["localedef"]
+    folder = tmp_path_factory.mktemp("locales")
+    for source, charset in (("en_US", "ISO-8859-1"), ("ja_JP", "EUC-JP")):
+        done = subprocess.run(
+            [localedef, "-i", source, "-f", charset, str(folder / f"{source}.{charset}")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"localedef could not build {source}.{charset}: {done.stderr.strip()}")
+    return folder
+
+
+def getmail_in(locale: str, locales: Path, rc: Path, home: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LOCPATH": str(locales),
+           "LC_ALL": locale}  # fmt: skip
+    return subprocess.run(
+        [need("getmail")["getmail"], "--getmaildir", str(rc.parent), "--rcfile", rc.name, *args],
+        capture_output=True,
+        env=env,
+        cwd=home,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("locale", "sent"),
+    [
+        ("C.UTF-8", "josé"),
+        ("C", "josé"),  # Python 3.7+ reads and writes UTF-8 in the C and POSIX locales (PEP 540)
+        ("POSIX", "josé"),
+        ("en_US.ISO-8859-1", "josÃ©"),  # the file's two UTF-8 bytes read as two Latin-1 characters, each sent on
+    ],
+)
+def test_getmail_reads_the_file_in_the_locales_character_set(
+    tmp_path: Path, locales: Path, locale: str, sent: str
+) -> None:
+    """What the page says of the locale: the rc file is UTF-8, and getmail (open() without an encoding) reads it in
+    the locale's character set; RawConfigParser has no escape for a string, so no file reads alike everywhere."""
+    received: list[bytes] = []
+    with ScriptedServer(pop3_user_line(received)) as server:
+        incoming = {"protocol": "pop3", "host": "127.0.0.1", "port": server.port, "security": "none",
+                    "username": "josé", "password_command": "echo pw"}  # fmt: skip
+        rendered = render({"work": {"address": "a@example.org", "incoming": incoming}}, {"maildir-root": str(tmp_path)})
+        rc = write(tmp_path, rendered)["work"]
+        maildir(tmp_path / "work")
+        done = getmail_in(locale, locales, rc, tmp_path)
+    assert "josé".encode() in rc.read_bytes()
+    assert (done.returncode, received) == (127, [f"USER {sent}\r\n".encode()])  # getmail: a login refused
+    page = Path(__file__).parents[2] / "docs" / "targets" / "getmail.md"
+    assert "run getmail in a UTF-8 locale" in page.read_text()
+
+
+def test_getmail_in_an_euc_jp_locale_stops_on_a_value_it_cannot_decode(tmp_path: Path, locales: Path) -> None:
+    incoming = {"protocol": "pop3", "host": "pop.example.org", "username": "jos😀"}
+    accounts = {"work": {"address": "a@example.org", "incoming": incoming}}
+    rc = write(tmp_path, render(accounts, {"maildir-root": str(tmp_path)}))["work"]
+    maildir(tmp_path / "work")
+    done = getmail_in("ja_JP.EUC-JP", locales, rc, tmp_path, "--dump")
+    assert done.returncode == 4
+    assert b"UnicodeDecodeError: 'euc_jp' codec can't decode byte 0xf0" in done.stdout + done.stderr
+    assert getmail_in("C", locales, rc, tmp_path, "--dump").returncode == 0  # read as UTF-8 there
