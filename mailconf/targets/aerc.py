@@ -124,6 +124,15 @@ What aerc 0.14 cannot express (each is a warning, an error with ``--strict``):
   aerc 0.14 sends the message with that broken From (``From: "Ann\" <ann@example.org>``,
   whose quoted string never ends), aerc 0.20 refuses to send it
   (``PrepareHeader: mail: missing word in phrase: mail: unclosed quoted-string``);
+- a ``display_name`` holding an RFC 2047 encoded word (``=?utf-8?q?Bob?=``): it is
+  written exactly, but mail readers show it decoded (``Bob``). aerc sends an ASCII name
+  as written inside quotes, where readers such as Python's email decode it all the same
+  (RFC 2047 says they should not), and its composer decodes it itself when it shows the
+  From unquoted and reads it back: aerc 0.14 for a name in lower case (seen: it sends
+  ``=?utf-8?q?mallory?=`` as ``"mallory"``), aerc 0.18 and later for every name without
+  an RFC 5322 special (``lib/format/format.go``, commit f204c736; read from the source,
+  since no aerc 0.20 runs where ``MAILCONF_AERC_0_20`` is unset). No spelling in the file
+  makes aerc send such text as text;
 - ``tls.ca_file`` (use ``SSL_CERT_FILE`` as above), ``tls.fingerprint``,
   ``tls.verify: false``, ``tls.verify_hostname: false``: aerc
   verifies every server written against the trusted CAs. The one exception: from aerc
@@ -309,6 +318,20 @@ DISPLAY_NAME_GAP = (
     "a \\ at the end leaves the name's quotes open, and aerc 0.14 sends the message with that broken From, "
     "aerc 0.20 refuses to send it (PrepareHeader: unclosed quoted-string); leave them out of display_name"
 )
+#: A display_name holding an RFC 2047 encoded word: aerc 0.14 sends an ASCII name as written in quotes (readers such
+#: as Python's email decode it there), and its composer decodes it itself when it shows the From unquoted and parses
+#: it back (lib/format/format.go AddressForHumans: a name in lower case up to 0.17, any name without an RFC 5322
+#: special from 0.18, commit f204c736; then app/compose.go storeValue, Go's net/mail). Seen with aerc 0.14; 0.18 and
+#: later read from the source (tag 0.20.1).
+ENCODED_WORD_GAP = (
+    "{aerc} sends it so that mail readers show it decoded (=?utf-8?q?Bob?= as Bob): the name goes out as written "
+    "inside quotes, where readers such as Python's email decode it (RFC 2047 says they should not), or aerc's "
+    "composer decodes it itself when it reads the From back (aerc 0.18 and later a name without RFC 5322 specials, "
+    "aerc 0.14 to 0.17 one in lower case); an RFC 2047 encoded word cannot be sent as text: leave it out of "
+    "display_name"
+)
+#: An RFC 2047 encoded word: =?charset?Q|B?text?= (charset and text without a blank or ?; an empty text too).
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 NO_PASSWORD_GAP = "{aerc} does not ask for a password: without password_command it logs in with an empty one; add it"
 CA_FILE_GAP = (
     "{aerc} has no CA setting: start aerc with SSL_CERT_FILE set to this file (Go reads it, for every "
@@ -444,8 +467,11 @@ def account_gaps(gaps: Gaps, account: Account, version: AercVersion) -> bool:
         default_gap = DEFAULT_GAP_0_18 if version.number >= _DEFAULT_SECTION_READ else DEFAULT_GAP
         gaps.add(account, "name", default_gap.format(aerc=aerc))
         return False
-    if account.display_name is not None and ('"' in account.display_name or "\\" in account.display_name):
+    name = account.display_name
+    if name is not None and ('"' in name or "\\" in name):
         gaps.add(account, "display_name", DISPLAY_NAME_GAP.format(aerc=aerc))
+    if name is not None and "=?" in name and _ENCODED_WORD.search(name):
+        gaps.add(account, "display_name", ENCODED_WORD_GAP.format(aerc=aerc))
     rules = _gap_rules(aerc)
     for server in account.servers:
         gaps.unsupported(account, server, rules)

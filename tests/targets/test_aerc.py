@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import email
 import email.header
+import email.policy
 import email.utils
 import os
 import shlex
@@ -1100,3 +1101,75 @@ def test_examples_render_and_aerc_loads_them(tmp_path: Path, home: Path, example
         screen = client.wait_for(imap[-1])
     tabs = screen.splitlines()[0].split()
     assert tabs == imap, screen
+
+
+#: The encoded-word gap, for "aerc 0.14" or "aerc 0.20" (0.14's sending is seen below; 0.20's is read from its source,
+#: lib/format/format.go AddressForHumans and app/compose.go storeValue at tag 0.20.1: no aerc 0.20 binary is here
+#: unless MAILCONF_AERC_0_20 names one, and the test of 0.20 skips without it).
+ENCODED_WORD_GAP = (
+    "{aerc} sends it so that mail readers show it decoded (=?utf-8?q?Bob?= as Bob): the name goes out as written "
+    "inside quotes, where readers such as Python's email decode it (RFC 2047 says they should not), or aerc's "
+    "composer decodes it itself when it reads the From back (aerc 0.18 and later a name without RFC 5322 specials, "
+    "aerc 0.14 to 0.17 one in lower case); an RFC 2047 encoded word cannot be sent as text: leave it out of "
+    "display_name"
+)
+
+
+@pytest.mark.parametrize("version", ["0.14", "0.17", "0.18", "0.20"])
+@pytest.mark.parametrize(
+    ("name", "gapped"),
+    [
+        ("=?utf-8?q?Bob?=", True),
+        ("Ann =?ISO-8859-1?B?Y2Fm6Q==?= B", True),
+        ("=?utf-8*en?Q??=", True),  # an RFC 2231 language and an empty text: still one
+        ("=?utf-8?x?Bob?=", False),  # no such encoding
+        ("=?utf-8?q?Bob", False),  # not closed
+        ("a=?b c?q?d?=", False),  # no blank in the charset
+        ("Ann = B ?=", False),
+    ],
+)
+def test_a_display_name_holding_an_encoded_word_is_a_gap(name: str, gapped: bool, version: str) -> None:
+    # it was written without a gap, and recipients saw the decoded text (Bob), not the name declared
+    incoming = {"protocol": "imap", "host": "imap.example.org", "password_command": "echo pw"}
+    accounts = {"work": {"address": "ann@example.org", "display_name": name, "incoming": incoming}}
+    rendered = render_with(TARGET, accounts, {"version": version})
+    assert f"\nfrom = `{rfc5322_quoted(name)} <ann@example.org>`\n" in text_of(rendered)  # written as declared
+    gap = Gap("work", "display_name", ENCODED_WORD_GAP.format(aerc=f"aerc {version}"))
+    assert list(rendered.gaps) == ([gap] if gapped else [])
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize(
+    ("name", "sent_by_0_14", "read"),
+    [
+        ("=?utf-8?q?Mallory?=", 'From: "=?utf-8?q?Mallory?=" <ann@example.org>', "Mallory"),  # as written: readers
+        ("=?utf-8?q?mallory?=", 'From: "mallory" <ann@example.org>', "mallory"),  # aerc 0.14 decodes it itself
+        ("=?iso-8859-1?q?caf=E9?=", 'From: "=?iso-8859-1?q?caf=E9?=" <ann@example.org>', "café"),
+    ],
+)
+def test_an_encoded_word_in_display_name_is_read_decoded_as_the_gap_says(  # noqa: PLR0917 (pytest fixtures)
+    tmp_path: Path, home: Path, certs: Certificates, name: str, sent_by_0_14: str, read: str, version: str
+) -> None:
+    """aerc 0.14 is run here. aerc 0.20 is run only where MAILCONF_AERC_0_20 names its binary (there is none on this
+    machine): per its source it shows the name unquoted in the composer (no RFC 5322 special in it) and parses it back
+    with Go's net/mail, which decodes the encoded word, so readers get the decoded name too."""
+    with ImapStub(server_context(certs.good), implicit=True) as imap, \
+         SmtpServer(certs.good, implicit=True, users=[User("u", "pw")]) as smtp:  # fmt: skip
+        outgoing = {"host": "localhost", "port": smtp.port, "username": "u", "password_command": "echo pw"}
+        incoming = _imap(imap.port, username="reader", password_command="echo pw")
+        rendered = render_with(TARGET, {"work": {"address": "ann@example.org", "display_name": name,
+                                                 "incoming": incoming, "outgoing": outgoing}},
+                               {"version": version})  # fmt: skip
+        with aerc(text_of(rendered).encode(), home, version, SSL_CERT_FILE=str(certs.ca), EDITOR="true") as client:
+            client.wait_for("[work] Connected")
+            client.term.keys(":compose -H To:bob@example.net -H Subject:aerc-send hello", "Enter")
+            review = client.wait_for("Send this email?")
+            client.term.keys("y")
+            screen = client.wait_for("Message sent.", SEND_TIMEOUT)
+    assert "Message sent." in screen, (review, screen)
+    [received] = smtp.messages
+    if version == "0.14":
+        assert [line for line in received.content.decode().split("\r\n") if line.startswith("From:")] == [sent_by_0_14]
+    message = email.message_from_bytes(received.content, policy=email.policy.default)
+    assert message["From"].addresses[0].display_name == read
+    assert list(rendered.gaps) == [Gap("work", "display_name", ENCODED_WORD_GAP.format(aerc=f"aerc {version}"))]
