@@ -146,6 +146,8 @@ SUMMARY_ROWS = 20
 
 def summary_table(servers: Sequence[ServerReport]) -> str:
     """One screen: server, verdict, TLS version, certificate expiry, authentication offered."""
+    from ..probe.conn import server_text
+
     if not servers:
         return ""
     ranked = sorted(servers, key=lambda s: -(s.verdict.value if s.verdict is not None else -1))
@@ -154,7 +156,7 @@ def summary_table(servers: Sequence[ServerReport]) -> str:
     for s in shown:
         verdict = "ok" if s.verdict is None or s.verdict.label == "info" else s.verdict.label
         expires = s.facts.expires.date().isoformat() if s.facts.expires else "-"
-        auth = printable(", ".join(s.facts.auth)) or "-"  # mechanism names are the server's text
+        auth = server_text(", ".join(s.facts.auth)) or "-"  # mechanism names are the server's text
         rows.append((printable(s.label), verdict, s.facts.tls_version or "-", expires, auth))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [

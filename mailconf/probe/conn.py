@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias, TypeVar, TypeVarTuple
 
-from ..errors import double_quoted, escape_controls
+from ..errors import escape_controls, printable
 from . import checks
 from .checks import Check
 from .redact import Redactor
@@ -89,7 +89,7 @@ class Quoted:
 
     text: str
     limit: int = 160
-    #: shown as :func:`~mailconf.errors.double_quoted` shows it, in quotes with escapes (a reply); else as it is
+    #: shown in double quotes with escapes (:func:`server_text`, ``"`` written ``\\"``: a reply); else as it is
     #: (a certificate's subject)
     in_quotes: bool = True
 
@@ -118,12 +118,36 @@ def render(message: Message, redact: Callable[[str], str]) -> str:
     for part in message:
         if isinstance(part, Quoted):
             text = cap(redact(part.text), part.limit)
-            shown.append(double_quoted(text) if part.in_quotes else text)
+            shown.append('"' + server_text(text).replace('"', '\\"') + '"' if part.in_quotes else text)
         elif isinstance(part, Names):
             shown.append(", ".join(named(part.names, part.limit, redact)))
         else:
             shown.append(part)
-    return escape_controls(redact("".join(shown)))
+    return escape_controls(_bytes_shown(redact("".join(shown))))
+
+
+#: a run of bytes that were not UTF-8, as :meth:`Connection.readline` decodes them (``surrogateescape``)
+_NOT_UTF8 = re.compile("[\udc80-\udcff]+")
+
+
+def _bytes_shown(text: str) -> str:
+    """``text`` with each byte that was not UTF-8 written ``\\xNN``."""
+    return _NOT_UTF8.sub(lambda run: "".join(f"\\x{ord(ch) - 0xDC00:02x}" for ch in run.group()), text)
+
+
+def server_text(text: str) -> str:
+    """A server's text (a reply, a mechanism name) for a message: :func:`~mailconf.errors.printable`, and each byte
+    that was not UTF-8 written ``\\xNN``, as reports show such a byte of a file name (``report.readable``).
+
+    Decoded with ``errors="replace"``, such a byte read as U+FFFD, the character a server may send in UTF-8 (it is
+    shown as it is); and the backslash a server sends is doubled, so that it cannot spell a byte in plain text.
+    """
+    pieces: list[str] = []
+    shown = 0
+    for run in _NOT_UTF8.finditer(text):
+        pieces += [printable(text[shown : run.start()]), _bytes_shown(run.group())]
+        shown = run.end()
+    return "".join(pieces) + printable(text[shown:])
 
 
 class ProbeError(Exception):
@@ -301,7 +325,9 @@ class Connection:
                 checks.PROTOCOL_ERROR,
                 f"the server sent more than {MAX_RESPONSE} bytes in one answer while {self.progress.step}",
             )
-        return raw.decode("utf-8", "replace").rstrip("\r\n")
+        # a byte that is not UTF-8 stays itself (a lone surrogate, U+DC80-U+DCFF) and is shown as one
+        # (server_text); "replace" made it U+FFFD, as if the server had sent that character
+        return raw.decode("utf-8", "surrogateescape").rstrip("\r\n")
 
     async def send(self, line: str) -> None:
         self.received = 0

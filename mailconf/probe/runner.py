@@ -22,7 +22,6 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import NamedTuple
 
-from ..errors import printable
 from ..model import CREDENTIAL_COMMAND, Auth, CommandField, Protocol, Security, Server, Severity
 from ..rules.mc304_mechanism_contradicts_auth import agrees
 from . import checks
@@ -38,6 +37,7 @@ from .conn import (
     in_daemon_thread,
     named,
     render,
+    server_text,
 )
 from .credentials import kill_running, read_secret
 from .dialogue import Capabilities, Dialogue
@@ -475,7 +475,7 @@ class Session:
 
     def _offered(self, dialogue: Dialogue, caps: Capabilities) -> Names | str:
         # the server's words, each quoted (a name spelt \U00100000 must not look like that character)
-        names = [printable(m) for m in sorted(caps.mechanisms)]
+        names = [server_text(m) for m in sorted(caps.mechanisms)]
         names += [dialogue.LOGIN_COMMAND] if caps.login_command else []
         return Names(tuple(names)) if names else "nothing"
 

@@ -1102,3 +1102,82 @@ def test_starttls_injection_is_refused_in_pop3_and_smtp(  # noqa: PLR0917
             "be read as if encrypted (STARTTLS injection), so the session was ended",
         )
     ]
+
+
+#: A server's line with bytes that are not UTF-8 (\xff, and \xc3 cut from its second byte) next to a U+FFFD it really
+#: sent (\xef\xbf\xbd) and a backslash: as messages show it, in every format
+NOT_UTF8 = b"\xff go \xc3 away \xef\xbf\xbd \\xff"
+NOT_UTF8_SHOWN = "\\xff go \\xc3 away \ufffd \\\\xff"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_bytes_that_are_not_utf8_are_shown_as_bytes_in_every_format(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """Each undecodable byte was shown as U+FFFD, as a server that really sent U+FFFD is: now as ``\\xNN``, the
+    way reports show a byte of a file name that is not UTF-8 (report.readable), and a backslash the server sent
+    doubled, so that it cannot spell such a byte in plain text."""
+    with ScriptedServer(sends(b"* BYE " + NOT_UTF8 + b"\r\n")) as server:
+        path = write_accounts(
+            tmp_path / "a.yaml",
+            {"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "none", "auth": "none",
+             "timeout": 2},
+        )  # fmt: skip
+        capfd.readouterr()
+        code = main(["probe", "--format", fmt, str(path)])
+    out, err = capfd.readouterr()
+    message = f'the server refused the connection: "* BYE {NOT_UTF8_SHOWN}"'
+    if fmt == "text":
+        assert out.splitlines()[0] == f"{path}:5:5: error MC818 protocol-error: {message}"
+    elif fmt == "github":
+        assert out.splitlines()[0].endswith(f"::{message}")
+    else:
+        report = json.loads(out)
+        items = report if fmt == "json" else report["runs"][0]["results"]
+        assert [item["message"] if fmt == "json" else item["message"]["text"] for item in items] == [message]
+    assert (code, err) == (1, "")
+
+
+def test_a_mechanism_name_that_is_not_utf8_is_shown_as_bytes_in_the_finding_and_the_table(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"* OK ready\r\n")
+        tag = conn.makefile("rb").readline().split()[0]
+        conn.sendall(b"* CAPABILITY IMAP4rev1 AUTH=A\xff AUTH=B\xef\xbf\xbd\r\n" + tag + b" OK done\r\n")
+        stop.wait()
+
+    with ScriptedServer(script) as server:
+        path = write_accounts(
+            tmp_path / "a.yaml",
+            {"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "none", "auth": "password",
+             "timeout": 2},
+        )  # fmt: skip
+        capfd.readouterr()
+        code = main(["probe", "--format", "text", str(path)])
+    out, err = capfd.readouterr()
+    lines = out.splitlines()
+    offered = "A\\xff, B\ufffd, LOGIN command"
+    assert lines[0] == f"{path}:5:5: info MC820 server-ok: IMAP over no TLS; login offered: {offered}"
+    assert lines[-1].endswith(f"  {offered}")
+    assert (code, err) == (0, "")
+
+
+def test_a_secret_is_masked_on_a_line_with_bytes_that_are_not_utf8(probe: Any, tmp_path: Path) -> None:
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"* OK ready\r\n")
+        lines = conn.makefile("rb")
+        tag = lines.readline().split()[0]
+        conn.sendall(b"* CAPABILITY IMAP4rev1\r\n" + tag + b" OK done\r\n")
+        login = lines.readline()
+        tag, sent = login.split(b" ", 1)
+        conn.sendall(tag + b" NO \xff you sent\xfe" + sent.strip() + b"\xc3\r\n")
+        stop.wait()
+
+    findings, code, err = cleartext_login(probe, tmp_path, script, "imap")
+    assert findings == [
+        Found(5, "MC820", "info", "IMAP over no TLS; login offered: LOGIN command"),
+        Found(5, "MC815", "error", 'the server refused the credentials of alice@example.org (LOGIN command): '
+              '"NO \\xff you sent\\xfeLOGIN \\"alice@example.org\\" \\"***\\"\\xc3"'),
+    ]  # fmt: skip
+    assert (code, err) == (1, "")
