@@ -392,6 +392,8 @@ class Connection:
         # starts they would be read as if they were protected (the STARTTLS injection attack,
         # CVE-2011-0411 and kin). asyncio keeps them in the reader's buffer: refuse them.
         pending = self.pending()
+        if pending and upgrade is None:
+            raise self._before_the_hello(context, server_hostname)
         if pending:
             raise ProbeError(
                 checks.PROTOCOL_ERROR,
@@ -410,6 +412,31 @@ class Connection:
             raise ProbeError(
                 checks.TLS_FAILED, f"the server closed the connection during {label} ({describe_os_error(exc)})"
             ) from None
+
+    def _before_the_hello(self, context: ssl.SSLContext, server_hostname: str) -> ProbeError:
+        """Under implicit TLS, bytes that came before probe's hello: no injection (nothing was agreed in cleartext),
+        but a cleartext port's greeting, or the alert of a TLS server that has no version to speak. Whether they came
+        before the handshake began or during it is a race: OpenSSL reads them here as the handshake would have, so
+        that the finding is the same either way (MC804, with the advice for its reason)."""
+        sent = bytes(getattr(self.reader, "_buffer", b""))
+        incoming = ssl.MemoryBIO()
+        tls = context.wrap_bio(incoming, ssl.MemoryBIO(), server_hostname=server_hostname)
+        with contextlib.suppress(ssl.SSLWantReadError):
+            tls.do_handshake()  # the hello, written to a buffer nobody reads
+        incoming.write(sent)
+        try:
+            tls.do_handshake()
+        except ssl.SSLError as exc:
+            if not isinstance(exc, ssl.SSLWantReadError):
+                reason = exc.reason or type(exc).__name__
+                return ProbeError(
+                    checks.TLS_FAILED, f"the TLS handshake failed: {reason}; {handshake_advice(reason, context)}"
+                )
+        return ProbeError(
+            checks.TLS_FAILED,
+            f"the server sent {len(sent)} bytes before probe's TLS hello, and a TLS server sends nothing before it: "
+            "check security and port",
+        )
 
     def abort(self) -> None:
         self.writer.transport.abort()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import hashlib
@@ -15,7 +16,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -1181,3 +1182,37 @@ def test_a_secret_is_masked_on_a_line_with_bytes_that_are_not_utf8(probe: Any, t
               '"NO \\xff you sent\\xfeLOGIN \\"alice@example.org\\" \\"***\\"\\xc3"'),
     ]  # fmt: skip
     assert (code, err) == (1, "")
+
+
+#: what a server may send before probe's TLS hello under implicit TLS, and the finding: as the handshake would have
+#: ended, had the bytes come after the hello (a TLS server with no version to speak sends its alert at once; a
+#: cleartext port greets)
+BEFORE_THE_HELLO = [
+    (b"\x15\x03\x03\x00\x02\x02\x46", "the TLS handshake failed: TLSV1_ALERT_PROTOCOL_VERSION; the server and probe "
+     "share no TLS version (probe speaks TLS 1.2 and 1.3; RFC 8996)"),
+    (b"* OK ready\r\n", "the TLS handshake failed: WRONG_VERSION_NUMBER; check security and port"),
+    (b"\x16\x03", "the server sent 2 bytes before probe's TLS hello, and a TLS server sends nothing before it: "
+     "check security and port"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("sent", "message"), BEFORE_THE_HELLO, ids=["alert", "cleartext-greeting", "half-a-record"])
+def test_bytes_before_the_hello_under_implicit_tls_are_read_as_tls(sent: bytes, message: str) -> None:
+    """Under implicit TLS the bytes that came before the handshake began were called a STARTTLS injection. They are no
+    attack there: a cleartext port greeting (Dovecot's 143 with security: tls), a TLS server that has no version in
+    common with any client alerting at once. Which finding came depended on whether the bytes were read before the
+    handshake began (MC818 "STARTTLS injection") or during it (MC804): now OpenSSL reads them as the handshake would."""
+    from mailconf.probe.conn import Connection, ProbeError, Progress, render
+
+    async def handshake() -> ProbeError:
+        reader = asyncio.StreamReader()
+        reader.feed_data(sent)
+        conn = Connection(reader, cast(asyncio.StreamWriter, None), Progress())
+        context = ssl.create_default_context()
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        with pytest.raises(ProbeError) as failure:
+            await conn.start_tls(context, "mail.example.org")
+        return failure.value
+
+    failure = asyncio.run(handshake())
+    assert (failure.check.ID, render(failure.message, str)) == ("MC804", message)
