@@ -165,7 +165,8 @@ def getaddrinfo(host: str, port: int) -> list[Address]:
 #: connected nor failed within this long, or at once when it failed (docs/probe.md, TCP).
 ATTEMPT_DELAY = 0.25
 #: Connection attempts of one server at once: a name whose addresses all drop every packet holds this many
-#: sockets until its deadline, not one per 250 ms (commands/probe.py's PER_SESSION counts them).
+#: sockets until its deadline, not one per 250 ms (commands/probe.py's PER_SESSION counts them). While an address
+#: is left untried, the oldest attempt gives its place up to it every ATTEMPT_DELAY, so no working address waits.
 ATTEMPTS_AT_ONCE = 4
 
 Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
@@ -187,24 +188,34 @@ async def first_connection(addresses: Sequence[Address], errors: dict[int, str])
 
     The addresses are tried in :func:`interleaved` order: the first at once, each next one
     ATTEMPT_DELAY after the one before or as soon as an attempt fails, while the earlier
-    attempts go on (at most ATTEMPTS_AT_ONCE of them); the first connection made wins and
-    every other attempt is ended (a connection made meanwhile closed). One address after
-    the other, a first address whose packets are dropped (an IPv6 route that goes nowhere)
-    took the server's whole deadline, and the addresses after it were never tried. None
-    when every attempt failed; ``errors`` has each failed address's reason, by its index
-    in ``addresses``. The caller's deadline ends the attempts left.
+    attempts go on; the first connection made wins and every other attempt is ended (a
+    connection made meanwhile closed). At most ATTEMPTS_AT_ONCE attempts go on at once: when
+    that many are going on and an address is left, the oldest gives its place up (it has
+    had ATTEMPTS_AT_ONCE times ATTEMPT_DELAY, a second, at least); the last ones go on until
+    the deadline. One address after the other, a first address whose packets are dropped
+    (an IPv6 route that goes nowhere) took the server's whole deadline, and the addresses
+    after it were never tried; with four attempts at most and no giving up, four such
+    addresses kept a fifth that works untried. None when every attempt failed; ``errors``
+    has each failed address's reason, by its index in ``addresses``. The caller's deadline
+    ends the attempts left.
     """
     order = interleaved(addresses)
     attempts: dict[asyncio.Task[Streams], int] = {}  # attempt -> its place in order
+    given_up: list[asyncio.Task[Streams]] = []
     started = 0
     try:
         while started < len(order) or attempts:
-            if started < len(order) and len(attempts) < ATTEMPTS_AT_ONCE:
+            if started < len(order):
+                if len(attempts) >= ATTEMPTS_AT_ONCE:  # the oldest gives its place up
+                    oldest = min(attempts, key=attempts.__getitem__)
+                    index = order[attempts.pop(oldest)]
+                    oldest.cancel()
+                    given_up.append(oldest)
+                    errors[index] = f"{addresses[index][0]}: no answer yet, given up for the next address"
                 host, port = addresses[order[started]]
                 attempts[asyncio.ensure_future(asyncio.open_connection(host, port, limit=MAX_LINE))] = started
                 started += 1
-            more = started < len(order) and len(attempts) < ATTEMPTS_AT_ONCE
-            wait = ATTEMPT_DELAY if more else None  # else until one ends: a connection, or room for the next
+            wait = ATTEMPT_DELAY if started < len(order) else None  # else until one ends
             done, _ = await asyncio.wait(attempts, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
             for attempt in sorted(done, key=attempts.__getitem__):  # two at once: the one tried first wins
                 index = order[attempts.pop(attempt)]
@@ -218,7 +229,7 @@ async def first_connection(addresses: Sequence[Address], errors: dict[int, str])
     finally:
         for attempt in attempts:
             attempt.cancel()
-        for outcome in await asyncio.gather(*attempts, return_exceptions=True):
+        for outcome in await asyncio.gather(*attempts, *given_up, return_exceptions=True):
             if isinstance(outcome, tuple):  # connected while this one won, or while being ended
                 outcome[1].transport.abort()
 

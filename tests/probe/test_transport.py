@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from mailconf.model import Auth, Protocol, Security, Server
-from mailconf.probe import checks
+from mailconf.probe import checks, runner
 from mailconf.probe.runner import Options, Outcome, interleaved, probe_all, probe_server
 from tests.probe.conftest import Found, secret_file
 from tests.servers import Certificates, Dovecot, ScriptedServer, SmtpServer, free_port, self_signed, server_context
@@ -323,6 +323,38 @@ def test_an_address_that_drops_the_connection_does_not_keep_the_next_from_being_
     direct = asyncio.run(probe_server(server, Options(), reachable))
     assert direct == [Outcome(checks.SERVER_OK, "IMAP over no TLS; login offered: LOGIN, PLAIN, LOGIN command")]
     assert asyncio.run(probe_server(server, Options(), dropped_first)) == direct
+
+
+def test_a_working_address_after_more_stalled_ones_than_attempts_at_once_is_tried(
+    dropping: int, dovecot_no_tls: Dovecot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four attempts at once at most, and the fifth address waited for a place: a name with four addresses that drop
+    every SYN kept a working fifth one untried until the deadline (MC802). Now, while an address is left untried, the
+    oldest stalled attempt gives its place up every 250 ms, and no more than four sockets are open at once."""
+    port = dovecot_no_tls.ports.imap
+    server = Server(Protocol.IMAP, "many.example.test", port, Security.NONE, Auth.PASSWORD, "alice", timeout=3)
+    stalled = [("127.0.0.1", dropping)] * (runner.ATTEMPTS_AT_ONCE + 2)
+
+    async def stalled_first(host: str, port: int) -> list[tuple[str, int]]:
+        return [*stalled, ("127.0.0.1", port)]
+
+    connecting = most = 0
+    open_connection = asyncio.open_connection
+
+    async def counted(host: str, port: int, **kwargs: Any) -> Any:
+        nonlocal connecting, most
+        connecting += 1
+        most = max(most, connecting)
+        try:
+            return await open_connection(host, port, **kwargs)
+        finally:
+            connecting -= 1
+
+    monkeypatch.setattr(asyncio, "open_connection", counted)
+    assert asyncio.run(probe_server(server, Options(), stalled_first)) == [
+        Outcome(checks.SERVER_OK, "IMAP over no TLS; login offered: LOGIN, PLAIN, LOGIN command")
+    ]
+    assert most == runner.ATTEMPTS_AT_ONCE
 
 
 def test_the_address_families_take_turns_the_lookups_first_family_first() -> None:
