@@ -359,10 +359,16 @@ class Connection:
         PLAIN response"): sent with the capabilities or a challenge, "235 accepted" read next was taken for the
         verdict on credentials the server had not yet read (MC819). Whole lines the protocol lets come at any time
         (:attr:`unsolicited`: an IMAP ``* BYE`` while the password command ran, ``* OK`` alerts) answer nothing,
-        and are read with the login's answer as they were before."""
+        and are read with the login's answer as they were before; so, in IMAP, does an empty line (a server that
+        ends its capabilities with CRLF CRLF), which IMAP clients read as no response and go on (mutt, curl).
+        POP3 and SMTP have no such lines: their clients take an empty line for the next answer, as probe would."""
         buffered = bytes(getattr(self.reader, "_buffer", b""))
         lines = buffered.split(b"\n")
-        if self.unsolicited and not lines[-1] and all(line.startswith(self.unsolicited) for line in lines[:-1]):
+        if (
+            self.unsolicited
+            and not lines[-1]
+            and all(line.startswith(self.unsolicited) or line in (b"", b"\r") for line in lines[:-1])
+        ):
             return
         ahead = len(buffered)
         if ahead:
