@@ -420,11 +420,19 @@ def targets(fmt: str) -> None:
     metavar="N",
     help="Servers probed at once.",
 )
+@click.option(
+    "--deadline",
+    type=Count(1, 86400),
+    default=None,
+    metavar="SECONDS",
+    help="One deadline for the whole run: a server it cuts short or leaves unprobed is MC823 (exit 1) "
+    "[default: none; each server has its own timeout].",
+)
 @report_options
 @policy_options
 def probe(files: tuple[str, ...], accounts: tuple[str, ...], login: bool, allow_cleartext: bool,  # noqa: PLR0917
-          show_cert: bool, concurrency: int, report: Any, fail_level: str | None, config: str | None,
-          disable: tuple[str, ...], severity: tuple[str, ...]) -> None:  # fmt: skip
+          show_cert: bool, concurrency: int, deadline: int | None, report: Any, fail_level: str | None,
+          config: str | None, disable: tuple[str, ...], severity: tuple[str, ...]) -> None:  # fmt: skip
     """Test the declared servers live: connection, TLS, certificate, authentication.
 
     FILE is an account file or a directory (its account files, recursively, as lint finds
@@ -433,7 +441,7 @@ def probe(files: tuple[str, ...], accounts: tuple[str, ...], login: bool, allow_
     from .commands.probe import ProbeRequest, run
 
     sys.exit(run(ProbeRequest(files, accounts, login, allow_cleartext, show_cert, concurrency, report,
-                              fail_level, config, disable, severity)))  # fmt: skip
+                              fail_level, config, disable, severity, deadline)))  # fmt: skip
 
 
 @cli.command()

@@ -35,6 +35,8 @@ class ProbeRequest(NamedTuple):
     config: str | None = None
     disable: tuple[str, ...] = ()
     severity: tuple[str, ...] = ()
+    #: --deadline: seconds for the whole run (None: each server has only its own timeout)
+    deadline: int | None = None
 
 
 def run(request: ProbeRequest) -> int:
@@ -49,7 +51,7 @@ def run(request: ProbeRequest) -> int:
         raise UsageError("--allow-cleartext lets --login send credentials without TLS: use it with --login")
     # the settings found from each file upward, like lint; the options win
     policies = PolicyFinder(request.config, request.fail_level, request.disable, request.severity)
-    options = Options(request.login, request.allow_cleartext, request.show_cert)
+    options = Options(request.login, request.allow_cleartext, request.show_cert, request.deadline)
     expanded = expand(request.files, policies.for_directory)
     if request.report.output_file is not None:
         settings = settings_files(expanded.files, policies)

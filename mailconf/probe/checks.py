@@ -421,6 +421,24 @@ a pin taken from a connection that is being intercepted pins the attacker.
 """,
 )
 
+RUN_DEADLINE = _check(
+    "MC823",
+    "run-deadline-passed",
+    Severity.ERROR,
+    "The run's deadline left the server unchecked (--deadline)",
+    """
+With ``--deadline``: the deadline of the whole run passed before this server
+was checked to the end. Nothing is said about the server itself: it was cut
+short at the step the message names, or never got its turn (``--concurrency``
+servers are probed at once, the others wait).
+
+Condition: the run's deadline came before the server's own timeout ran out, or
+before the server's turn.
+
+Fix: give the run a longer ``--deadline`` (or none), a higher
+``--concurrency``, or probe fewer accounts at once (``--account``).
+""",
+)
 
 #: The catalogue, by id: feeds SARIF's rule list and ``mailconf explain``.
 CHECKS: dict[str, Check] = {
@@ -448,5 +466,6 @@ CHECKS: dict[str, Check] = {
         SERVER_OK,
         WEAK_AUTH_ONLY,
         CERTIFICATE,
+        RUN_DEADLINE,
     )
 }

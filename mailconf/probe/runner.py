@@ -89,6 +89,8 @@ class Options(NamedTuple):
     login: bool = False
     allow_cleartext: bool = False
     show_cert: bool = False
+    #: --deadline: seconds the whole run may take (probe_all), whatever the servers' timeouts; None: no such bound
+    deadline: int | None = None
 
 
 class Facts(NamedTuple):
@@ -261,28 +263,48 @@ async def probe_server(
     return finish(await _drafts(server, options, resolver, board, index, redactor=redactor), redactor)
 
 
+def run_deadline_passed(options: Options, step: str) -> str:
+    """MC823's message: the run's deadline (``--deadline``) passed while at ``step``."""
+    return f"the run's deadline (--deadline {options.deadline}) passed while {step}"
+
+
 async def _drafts(
-    server: Server, options: Options, resolver: Resolver, board: Board | None, index: int, *, redactor: Redactor
+    server: Server,
+    options: Options,
+    resolver: Resolver,
+    board: Board | None,
+    index: int,
+    *,
+    redactor: Redactor,
+    run_end: float | None = None,
 ) -> list[Draft]:
-    """The findings about one server, unmasked; ``redactor`` (shared by a run) gathers every secret's forms."""
+    """The findings about one server, unmasked; ``redactor`` (shared by a run) gathers every secret's forms.
+    ``run_end``: when the run's deadline passes (the event loop's time), if it has one."""
     found: list[Draft] = []
     timeout = timeout_of(server)
     # one deadline for the lookup and both connections: a server that stalls the first session, then
     # has its certificate rejected, must not get a second full timeout for the repeat
     deadline = asyncio.get_running_loop().time() + timeout
+    cut = run_end is not None and run_end < deadline  # the run's deadline comes first: it ends the session
+    if run_end is not None and cut:
+        deadline = run_end
     if board is not None:
         board.steps[index] = "resolving"
     try:
         async with asyncio.timeout_at(deadline):
             addresses = await resolver(server.host, server.port)
     except TimeoutError:
+        if cut:
+            return [Draft(checks.RUN_DEADLINE, run_deadline_passed(options, f"resolving {server.host}"))]
         return [Draft(checks.DNS_FAILED, f"resolving {server.host} took longer than {timeout} s")]
     except (OSError, UnicodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
         return [Draft(checks.DNS_FAILED, f"{server.host} does not resolve ({reason}); check host")]
     if not addresses:
         return [Draft(checks.DNS_FAILED, f"{server.host} has no address; check host")]
-    session = Session(server, options, trust_for(server), addresses, found, deadline=deadline, redactor=redactor)
+    session = Session(
+        server, options, trust_for(server), addresses, found, deadline=deadline, redactor=redactor, cut=cut
+    )
     if board is not None:
         session.board_slot = (board, index)
     rejection = await session.run(session.trust.context, None)
@@ -306,6 +328,7 @@ class Session:
         *,
         deadline: float,
         redactor: Redactor,
+        cut: bool = False,
     ) -> None:
         self.server = server
         self.options = options
@@ -324,6 +347,8 @@ class Session:
         self.assessed = False
         #: where this server's steps and facts are shown while probing, if anywhere
         self.board_slot: tuple[Board, int] | None = None
+        #: the deadline is the run's (--deadline), which comes before the server's own timeout
+        self.cut = cut
 
     def _step(self, step: str) -> None:
         if self.board_slot is not None:
@@ -358,7 +383,10 @@ class Session:
                 return Rejection(exc.verify_code, exc.verify_message or exc.reason or "verification failed")
             self.add(checks.TLS_FAILED, f"the TLS handshake failed: {exc.verify_message}")
         except TimeoutError:
-            self.add(progress.check, self._stalled(progress))
+            if self.cut:  # not the server's timeout: nothing is said about the server
+                self.add(checks.RUN_DEADLINE, run_deadline_passed(self.options, progress.step))
+            else:
+                self.add(progress.check, self._stalled(progress))
         except ProbeError as exc:
             self.add(exc.check, exc.message)
         finally:
@@ -649,6 +677,8 @@ async def probe_all(
     """
     gate = asyncio.Semaphore(concurrency)
     redactor = Redactor()
+    loop = asyncio.get_running_loop()
+    run_end = None if options.deadline is None else loop.time() + options.deadline
     # servers that would be probed alike (session_key) are probed once, as the first of them: index -> the others
     alike: dict[int, list[int]] = {}
     first: dict[tuple[object, ...], int] = {}
@@ -661,7 +691,12 @@ async def probe_all(
                 for each in alike[index]:
                     board.started[each] = time.monotonic()
             try:
-                return await _drafts(server, options, resolver, board, index, redactor=redactor)
+                if run_end is not None and loop.time() >= run_end:  # its turn came (the gate) once the run was over
+                    return [
+                        Draft(checks.RUN_DEADLINE, f"not probed: the run's deadline (--deadline {options.deadline}) "
+                              "passed before its turn")
+                    ]  # fmt: skip
+                return await _drafts(server, options, resolver, board, index, redactor=redactor, run_end=run_end)
             except Exception as exc:  # noqa: BLE001 - a bug must not hide the other servers' results
                 return exc
             finally:

@@ -274,3 +274,65 @@ def test_a_rejection_the_repeat_never_saw_keeps_its_rule(code: int, reason: str,
     server = Server(Protocol.IMAP, "127.0.0.1", 993, Security.TLS, Auth.PASSWORD, "a")
     found = unseen(server, trust_for(server), Rejection(code, reason))
     assert (found.check.ID, found.message) == (rule, f"the TLS handshake rejected the certificate: {reason}")
+
+
+def test_the_run_deadline_cuts_short_a_server_and_leaves_the_next_unprobed(
+    tmp_path: Path, silent: ScriptedServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """``--deadline`` bounds the whole run, whatever the servers' timeouts: a server that never greets (timeout
+    30 s) is cut short when the run's deadline passes, and one that never got its turn (``--concurrency 1``) is
+    not probed; each says so (MC823), and the run ends after the deadline, not the 60 s of both timeouts."""
+    from mailconf.cli import main
+
+    silent_server = {"host": "127.0.0.1", "port": silent.port, "security": "none", "auth": "none", "timeout": 30}
+    path = write_accounts(
+        tmp_path / "a.yaml", {"protocol": "imap", **silent_server}, {"protocol": "smtp", **silent_server}
+    )
+    capfd.readouterr()
+    started = time.monotonic()
+    code = main(["probe", "--format", "json", "--concurrency", "1", "--deadline", "1", str(path)])
+    took = time.monotonic() - started
+    out, err = capfd.readouterr()
+    found = [Found(item["line"], item["rule"], item["severity"], item["message"]) for item in json.loads(out)]
+    assert found == [
+        Found(5, "MC823", "error", "the run's deadline (--deadline 1) passed while waiting for the IMAP greeting"),
+        Found(6, "MC823", "error", "not probed: the run's deadline (--deadline 1) passed before its turn"),
+    ]
+    assert (code, err) == (1, "")
+    assert took < 5
+
+
+@pytest.mark.parametrize("value", ["0", "1.5", "86401"])
+def test_a_run_deadline_that_is_no_whole_number_of_seconds_is_refused(
+    tmp_path: Path, value: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from mailconf.cli import main
+
+    path = write_accounts(tmp_path / "a.yaml", {"protocol": "imap", "host": "127.0.0.1", "port": 1})
+    capfd.readouterr()
+    code = main(["probe", "--deadline", value, str(path)])
+    out, err = capfd.readouterr()
+    assert (code, out) == (2, "")
+    refusal = f"{value} is not a whole number from 1 to 86400"
+    assert err.splitlines()[-1] == f"Error: Invalid value for '--deadline': {refusal}"
+
+
+def test_the_run_deadline_cuts_short_a_name_lookup() -> None:
+    import asyncio
+
+    from mailconf.model import Auth, Protocol, Security, Server
+    from mailconf.probe import checks
+    from mailconf.probe.runner import Options, Outcome, probe_all
+
+    server = Server(Protocol.IMAP, "slow.example.test", 993, Security.TLS, Auth.NONE, "alice", timeout=30)
+
+    async def never(host: str, port: int) -> list[tuple[str, int]]:
+        await asyncio.sleep(60)
+        return []
+
+    started = time.monotonic()
+    found = asyncio.run(probe_all([server], Options(deadline=1), 1, resolver=never))
+    assert found == [
+        [Outcome(checks.RUN_DEADLINE, "the run's deadline (--deadline 1) passed while resolving slow.example.test")]
+    ]
+    assert time.monotonic() - started < 5
