@@ -109,11 +109,11 @@ Message: TypeAlias = str | tuple[str | Quoted | Names, ...]
 def render(message: Message, redact: Callable[[str], str]) -> str:
     """The message as shown: each server text masked whole, then cut; then the whole masked again.
 
-    The second pass catches a form that only the quoting made; the last guard,
-    :func:`escape_controls`, comes after it.
+    The second pass catches a form that only the quoting made; the last guards, a byte that was not UTF-8 written
+    ``\\xNN`` (:func:`server_text` has written those of the quoted parts) and :func:`escape_controls`, come after it.
     """
     if isinstance(message, str):
-        return escape_controls(redact(message))
+        return escape_controls(_bytes_shown(redact(message)))
     shown: list[str] = []
     for part in message:
         if isinstance(part, Quoted):

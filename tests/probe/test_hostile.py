@@ -1164,6 +1164,17 @@ def test_a_mechanism_name_that_is_not_utf8_is_shown_as_bytes_in_the_finding_and_
     assert (code, err) == (0, "")
 
 
+def test_every_part_of_a_message_shows_a_byte_that_is_not_utf8_alike() -> None:
+    """A reply, a certificate's text, a name and mailconf's own text: a byte that was not UTF-8 (a lone surrogate,
+    as readline decodes it) is ``\\xff`` wherever it is, never ``\\udcff`` (the last guard's spelling)."""
+    from mailconf.probe.conn import Names, Quoted, render
+
+    byte = b"\xff".decode("utf-8", "surrogateescape")
+    message = ("own ", Quoted(f"r{byte}"), " ", Quoted(f"c{byte}", in_quotes=False), " ", Names((f"n{byte}",)))
+    assert render(message, str) == 'own "r\\xff" c\\xff n\\xff'
+    assert render(f"own {byte}", str) == "own \\xff"
+
+
 def test_a_secret_is_masked_on_a_line_with_bytes_that_are_not_utf8(probe: Any, tmp_path: Path) -> None:
     def script(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(b"* OK ready\r\n")
