@@ -332,7 +332,7 @@ def test_a_working_address_after_more_stalled_ones_than_attempts_at_once_is_trie
     every SYN kept a working fifth one untried until the deadline (MC802). Now, while an address is left untried, the
     oldest stalled attempt gives its place up every 250 ms, and no more than four sockets are open at once."""
     port = dovecot_no_tls.ports.imap
-    server = Server(Protocol.IMAP, "many.example.test", port, Security.NONE, Auth.PASSWORD, "alice", timeout=3)
+    server = Server(Protocol.IMAP, "many.example.test", port, Security.NONE, Auth.PASSWORD, "alice", timeout=5)
     stalled = [("127.0.0.1", dropping)] * (runner.ATTEMPTS_AT_ONCE + 2)
 
     async def stalled_first(host: str, port: int) -> list[tuple[str, int]]:
