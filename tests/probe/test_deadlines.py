@@ -122,6 +122,25 @@ def test_a_password_command_that_fails_leaves_nothing_behind(
     assert gone(sleeper)
 
 
+def test_the_run_deadline_during_a_password_command_ends_it(tmp_path: Path, refusing_imap: ScriptedServer) -> None:
+    """``--deadline`` passing while ``--login`` runs the password command (the server's own timeout, 30 s, far
+    off) is MC823 naming that step, and the command and its children end with the run, as on any other way out."""
+    pids = tmp_path / "pids"
+    path = imap_account(tmp_path, refusing_imap.port, f"sleep 300 & echo $$ $! > {pids}; wait", timeout=30)
+    process = mailconf(
+        "-m", "mailconf", "probe", "--format", "json", "--login", "--allow-cleartext", "--deadline", "2", str(path)
+    )
+    out, err = process.communicate(timeout=20)
+    assert (process.returncode, err) == (1, "")
+    assert [(f["rule"], f["message"]) for f in json.loads(out)][-1] == (
+        "MC823",
+        "the run's deadline (--deadline 2) passed while running password_command",
+    )
+    shell, sleeper = wait_for_file(pids)
+    assert gone(shell)
+    assert gone(sleeper)
+
+
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_during_login_ends_the_password_command(
     tmp_path: Path, refusing_imap: ScriptedServer, signum: signal.Signals, status: int
