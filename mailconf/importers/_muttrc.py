@@ -511,6 +511,7 @@ def _hook(reading: _Reading, verb: str, args: Sequence[Word], where: Location) -
 #: what a hook's ``$NAME`` the client expanded at the hook's line to a value not written as text is named (with a
 #: number) in the command the import reads when the hook runs: a NUL, which no name of the client's holds
 _PLACEHOLDER = "\0mailconf:"
+_PLACEHOLDERS = re.compile(r"\$\{(\0mailconf:[0-9]+)\}")
 #: whether the client keeps a ``$NAME`` it finds nowhere as it is written (neomutt: expanded again, when the hook's
 #: command runs, to what it holds then) or expands it to nothing (mutt)
 _KEEPS_UNSET = {"mutt": False, "neomutt": True}
@@ -544,6 +545,12 @@ def _at_hook_line(word: Word, reading: _Reading, early: list[tuple[str, str, Set
         pieces.append(f"${{{placeholder}}}")
     pieces.append(word.text[last:])
     return "".join(pieces)
+
+
+def _as_written(text: str, reading: _Reading) -> str:
+    """``text`` of a hook's command with each ``${\0mailconf:N}`` written back as the ``$NAME`` it stands for: a
+    message shows what the file says, never the import's own names."""
+    return _PLACEHOLDERS.sub(lambda m: f"${reading.early[m.group(1)][0]}" if m.group(1) in reading.early else "$", text)
 
 
 def _nowhere(name: str, reading: _Reading) -> bool:
@@ -877,7 +884,7 @@ def _source(reading: _Reading, path: str, word: Word, where: Location, depth: in
     """Follow one ``source``; True when the client's source fails there: the file cannot be opened (mutt reports
     it and reads on after that line), or a source in it failed."""
     options, dialect, found = reading.options, reading.dialect, reading.found
-    target = word.text.strip()
+    target = _as_written(word.text.strip(), reading)
     if target.endswith("|") or word.commands:
         found.warn(where, "source of a command's output: not run, not imported")
         return False
@@ -1085,11 +1092,13 @@ def _expanded(name: str, setting: Setting, reading: _Reading, dialect: Dialect) 
     expanded. In a ``*_pass``, the environment's value is not taken: the file does not hold that password."""
     word = setting.word
     if word is not None and reading.early and _PLACEHOLDER in word.text:
-        inside = sum(word.text.count(_PLACEHOLDER, start, end) for start, end, _ in word.variables)
-        if word.text.count(_PLACEHOLDER) > inside:
-            # a hook's ${\0mailconf:N} in single quotes in its command: the client wrote what it expanded to there,
-            # not known here
-            return setting._replace(word=word._replace(variables=((0, len(word.text), _PLACEHOLDER),)))
+        # a hook's ${\0mailconf:N} in single quotes in its command: the client wrote there what it expanded $NAME to
+        # at the hook's line, and keeps that text when the hook runs: what $NAME held there, as one in double quotes
+        inside = {start for start, _end, _name in word.variables}
+        quoted = [
+            (m.start(), m.end(), m.group(1)) for m in _PLACEHOLDERS.finditer(word.text) if m.start() not in inside
+        ]
+        word = word._replace(variables=tuple(sorted((*word.variables, *quoted))))
     if word is None or not word.variables:
         return setting
     found = [(start, end, variable, _held(variable, reading, dialect, password=name in _PASSWORDS))

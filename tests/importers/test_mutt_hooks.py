@@ -418,7 +418,7 @@ def test_a_command_s_output_expanded_at_the_hook_line_in_single_quotes_is_not_kn
     assert (account["display_name"], "username" in account["incoming"], warnings) == (
         "a b",
         False,
-        ("3:39: imap_user names a variable ($...), which the client expands: not expanded, not imported",),
+        ("3:39: imap_user runs a command (backticks): not run, not imported",),  # as set imap_user = $my_u says
     )
 
 
@@ -453,3 +453,24 @@ def test_a_hook_s_pattern_is_expanded_at_the_hook_s_line(tmp_path: Path, binary:
     assert tuple(str(note).removeprefix(f"{rc}:") for note in result.warnings) == (
         "3:13: folder-hook: its pattern names a variable ($...), which the client expands: not expanded: not imported",
     )
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_a_source_path_of_a_command_s_output_in_a_hook_s_single_quotes_is_said_as_written(
+    tmp_path: Path, binary: str
+) -> None:
+    # the client expands $my_dir (in the hook's double quotes) at the hook's line to the command's output, which the
+    # single quotes keep when the hook runs; the warning showed the import's own name for it, "${\x00mailconf:0}", and
+    # said "$\x00mailconf: is not known here"
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        'set from = alice@example.com my_dir = "`echo /tmp`"\n'
+        "folder-hook imaps://imap.example.com/ \"source '$my_dir/x.rc'; source '$hostname/y.rc'\"\n"
+    )
+    result = import_paths(binary, [str(rc)], ReadOptions(follow_source=True))
+    assert result.warnings == (
+        f"{rc}:2:39: source $my_dir/x.rc: a variable in it holds a command's output: not run, not followed",
+        f"{rc}:2:39: source $hostname/y.rc: $hostname is not known here (set nowhere before this line, or a "
+        f"variable of {binary}'s that the import does not hold): not followed",
+    )
+    assert all("\0" not in str(warning) for warning in result.warnings)
