@@ -64,6 +64,8 @@ class Word(NamedTuple):
     variables: tuple[tuple[int, int, str], ...] = ()
     #: an environment variable's value is in it (expanded by :func:`_expanded`): no password the file holds
     environment: bool = False
+    #: where an environment variable's value is in text: (start, end, the variable's name)
+    environment_spans: tuple[tuple[int, int, str], ...] = ()
 
 
 class Command(NamedTuple):
@@ -1112,6 +1114,7 @@ def _expanded(name: str, setting: Setting, reading: _Reading, dialect: Dialect) 
     commands = list(word.commands)
     variables: list[tuple[int, int, str]] = []
     environment = word.environment
+    spans: list[tuple[int, int, str]] = []
     last = size = 0
     for start, end, variable, held in found:
         pieces.append(word.text[last:start])
@@ -1122,12 +1125,14 @@ def _expanded(name: str, setting: Setting, reading: _Reading, dialect: Dialect) 
             variables.append((size, size + len(text), variable))
         elif isinstance(held, _Environment):
             text, environment = held.text, True
+            spans.append((size, size + len(text), reading.early.get(variable, (variable, None))[0]))
         elif isinstance(held, str):
             text = held
         else:
             text = held.value
             if held.word is not None:
                 environment = environment or held.word.environment
+                spans.extend((size + begin, size + stop, inner) for begin, stop, inner in held.word.environment_spans)
                 commands.extend(held.word.commands)
                 variables.extend((size + begin, size + stop, inner) for begin, stop, inner in held.word.variables)
         pieces.append(text)
@@ -1136,7 +1141,12 @@ def _expanded(name: str, setting: Setting, reading: _Reading, dialect: Dialect) 
     text = "".join(pieces)
     only = len(commands) == 1 and text == f"`{commands[0]}`"
     value = word._replace(
-        text=text, commands=tuple(commands), only_command=only, variables=tuple(variables), environment=environment
+        text=text,
+        commands=tuple(commands),
+        only_command=only,
+        variables=tuple(variables),
+        environment=environment,
+        environment_spans=tuple(spans),
     )
     return setting._replace(word=value, value=text)
 
@@ -1451,8 +1461,27 @@ def _url(variable: str, setting: Setting, pending: list[tuple[Location, str]]) -
     if parsed.username:
         server["username"] = urllib.parse.unquote(parsed.username)
     if parsed.password:
-        pending.append((setting.location, LITERAL_PASSWORD))
+        pending.append((setting.location, _password_said(variable, setting)))
     return server, protocol
+
+
+def _password_said(variable: str, setting: Setting) -> str:
+    """What the import says of the password in the URL ``setting`` holds: a literal password, or one the client takes
+    from the environment when it reads the file (``smtps://$USER:$MAILPASS@...``), which the file does not hold. The
+    value is never said."""
+    text = setting.value
+    start = text.index("://") + 3
+    userinfo = re.split("[/?#]", text[start:], maxsplit=1)[0].rpartition("@")[0]
+    begin = start + userinfo.index(":") + 1
+    end = start + len(userinfo)
+    spans = setting.word.environment_spans if setting.word is not None else ()
+    names = [name for first, last, name in spans if first < end and last > begin]
+    if not names:
+        return LITERAL_PASSWORD
+    return (
+        f"{variable}: the password in it is the environment's ({', '.join(dict.fromkeys(names))}) when the client "
+        "reads the file, which the file does not hold: not imported; set password_command to a command that prints it"
+    )
 
 
 def _flag(settings: Mapping[str, Setting], name: str, *, default: bool) -> bool:

@@ -67,7 +67,9 @@ show mail\`"`` then ``set imap_pass = $my_pass`` is ``password_command: pass sho
 (checked with ``neomutt -Q imap_pass``), and neither line is reported. A ``my_NAME`` of text is a literal password,
 reported at its line; with text around it, as ``"x$my_pass"``, a command's output is a password of text and a
 command (reported). A ``*_pass`` never takes the environment's value (the file does not hold that password): it is
-reported as a variable not expanded, as one not set is, not as a literal password.
+reported as a variable not expanded, as one not set is, not as a literal password; nor does the password of a
+server URL (``smtps://$USER:$MAILPASS@smtp.example.com/``): a warning names the variable it comes from, never its
+value, and says to set ``password_command``.
 A file whose only server URL holds such a command or variable stops the import there (exit 2).
 Commands that are not account settings are counted in one warning, at the first, which names the first four
 kinds the file holds (``bind, color, send-hook, alias and 2 more``).

@@ -235,6 +235,43 @@ def test_a_password_from_the_environment_is_no_password_of_the_file(
     )
 
 
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_a_password_in_a_url_from_the_environment_is_said_so_and_never_shown(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, binary: str
+) -> None:
+    # smtps://$USER:$MAILCONF_SECRET@... was said as "the file holds a literal password": the file holds no password,
+    # the client takes the environment's when it reads the file; one written in the URL is still a literal password
+    need(binary)
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        f'{FOLDER}set from = a@example.com smtp_url = "smtps://$USER:${{MAILCONF_SECRET}}@smtp.example.com/"\n'
+        'folder-hook imaps://b@imap.example.com/ "set from = b@example.com smtp_url = smtps://b:x$MAILCONF_SECRET@h/"\n'
+        "folder-hook imaps://c@imap.example.com/ 'set from = c@example.com smtp_url = smtps://$USER:literal@h/'\n"
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("MAILCONF_SECRET", "s3cret")
+    real = Client(binary, home).query(rc, ["smtp_url"])
+    assert real == {"smtp_url": "smtps://mailconf:s3cret@smtp.example.com/"}
+    same_environment(monkeypatch, home)
+    monkeypatch.setenv("MAILCONF_SECRET", "s3cret")
+    result = import_paths(binary, [str(rc)], ReadOptions())
+    assert {name: account["outgoing"].get("username") for name, account in result.accounts.items()} == {
+        "a": "mailconf", "b": "b", "c": "mailconf"
+    }  # fmt: skip
+    from_environment = (
+        "smtp_url: the password in it is the environment's (MAILCONF_SECRET) when the client reads the file, which "
+        "the file does not hold: not imported; set password_command to a command that prints it"
+    )
+    assert tuple(str(note).removeprefix(f"{rc}:") for note in result.warnings) == (
+        f"2:26: {from_environment}",
+        f"3:41: {from_environment}",
+        "4:41: the file holds a literal password (not imported): store it in a password manager and set "
+        "password_command to the command that prints it",
+    )
+    assert all("s3cret" not in str(note) for note in result.warnings)
+
+
 #: what a generated file's lines are made of: my_ variables of text (one with a blank, one of a ``$`` in single
 #: quotes), of a command's output (``c1``) or of another, unset or reset; and the settings the import reads set from
 #: them (imap_user, imap_login, realname, the user of smtp_url and of folder), from the environment and from the
