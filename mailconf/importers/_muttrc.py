@@ -715,6 +715,8 @@ def _sending_hooks(  # noqa: PLR0917
     setting = opened.settings.get("smtp_url")
     if setting is None or not re.match(r"(?i)smtps?://", setting.value) or _unknowable("smtp_url", setting):
         return
+    if _not_read_as_url(setting.value, opened.dialect):  # the client sends through no server: _account says so
+        return
     try:
         server = _connection_url(setting.value)
     except ValueError:  # a "[" without its "]": _account says so
@@ -1241,7 +1243,13 @@ def _account(  # noqa: PLR0912, PLR0915
         setting = opened if variable == "mailbox" else settings.get(variable)
         if setting is None or not re.match(r"(?i)(imaps?|pops?|smtps?)://", setting.value):
             continue
-        server, protocol = _url(variable, setting, pending.setdefault(side, []))
+        notes: list[tuple[Location, str]] = []
+        server, protocol = _url(variable, setting, notes)  # (one Python does not split stops the import)
+        refused = _not_read_as_url(setting.value, dialect)
+        if refused:
+            found.warn(setting.location, f"{variable}: {dialect.name} does not read it as a URL: {refused}")
+            continue
+        pending.setdefault(side, []).extend(notes)
         first = next((s for s in servers if s[0] == side), None)
         if first is not None:  # folder imaps://host/ and spoolfile imaps://host/INBOX: one server, said once
             if not _same_server(first[1], first[2], server, protocol):
@@ -1463,6 +1471,59 @@ def _url(variable: str, setting: Setting, pending: list[tuple[Location, str]]) -
     if parsed.password:
         pending.append((setting.location, _password_said(variable, setting)))
     return server, protocol
+
+
+#: what a %-escape is to both clients' url_pct_decode: a % then two hexadecimal digits; any other % fails the URL
+_BAD_ESCAPE = re.compile("%(?![0-9A-Fa-f]{2})")
+#: the characters but letters and digits (of any script: neomutt is built with PCRE2, \p{L}\p{N}) that neomutt's URL
+#: (prex.c PREX_URL, RFC 3986's unreserved, sub-delims and %) takes in a user, a password and a host name
+_NEOMUTT_URL_CHARACTERS = frozenset("][._~%!$&'()*+,;=-")
+_IPV6 = re.compile("[0-9A-Fa-f:.]+")
+_QUERY = re.compile("[^&=#]+=[^&=#]+(?:&[^&=#]+=[^&=#]+)*")
+
+
+def _neomutt_takes(text: str, also: str = "") -> str:
+    """The first character of ``text`` neomutt's URL does not take there, or ""."""
+    return next((c for c in text if not c.isalnum() and c not in _NEOMUTT_URL_CHARACTERS and c not in also), "")
+
+
+def _not_read_as_url(value: str, dialect: Dialect) -> str:
+    """Why the client does not read ``value``, a ``scheme://...`` URL, as the server it names ("" when it does; checked
+    with each client logging in, or not, to a local server): a % not followed by two hexadecimal digits in the user or
+    the password (both clients' url_pct_decode fails), or, for neomutt, a character its URL regular expression does not
+    take (prex.c PREX_URL; its query is key=value pairs): neomutt then reads the value as a local folder's path (a
+    blank) or as no mailbox (``<``). The password is never shown, nor a character of it."""
+    rest = value.partition("://")[2]
+    before, question, query = rest.partition("?")
+    authority, _slash, path = before.partition("/")
+    userinfo, _at, hostport = authority.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    if _BAD_ESCAPE.search(userinfo):
+        return "a % in its user or password is not followed by two hexadecimal digits (write a % itself as %25)"
+    if dialect.name != "neomutt":
+        return ""
+    if hostport.startswith("["):
+        address, bracket, port = hostport[1:].partition("]")
+        host = "" if bracket and _IPV6.fullmatch(address) else "["  # ([ is taken in a host name, not alone)
+        port = port.removeprefix(":") if port.startswith(":") else port or ""
+    else:
+        host, _colon, port = hostport.partition(":")
+    odd = [
+        ("user", _neomutt_takes(user, "@")),
+        ("password", "a character" if colon and _neomutt_takes(password) else ""),
+        ("host name", "[" if host == "[" else _neomutt_takes(host)),
+        ("port", "a character" if port and not port.isdigit() else ""),
+        ("path", _neomutt_takes(path, ":@/ ")),
+        ("query", "a character" if question and not _QUERY.fullmatch(query) else ""),
+    ]
+    where, what = next(((part, c) for part, c in odd if c), ("", ""))
+    if not where:
+        return ""
+    said = "a blank" if what == " " else what if what == "a character" else repr(what)
+    return (
+        f"its {where} holds {said}, which neomutt's URLs do not take there (neomutt reads the value as a local "
+        "folder's path, or as no mailbox); write it %-escaped, as %20 for a blank"
+    )
 
 
 def _password_said(variable: str, setting: Setting) -> str:

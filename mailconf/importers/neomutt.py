@@ -35,6 +35,10 @@ it is in).
 | ``my_hdr From:`` (the From of every message) / other ``my_hdr`` headers (``unmy_hdr`` removes them, as
   in the client) | ``address`` and ``display_name``, in place of ``from``'s / reported, not imported |
 
+A server URL neomutt does not read as one is no server (a warning says so; checked with the client logging in to
+a local server): one with a character its URLs do not take in the user, the password, the host or the path (a
+blank in ``imaps://first last@host/``, which it reads as a local folder's path; ``<``, ``#``), and one whose user or
+password holds a ``%`` not followed by two hexadecimal digits. Write such a character %-escaped (``first%20last``).
 The account is named after the file (``work.muttrc`` and ``work.neomuttrc`` give ``work``). Nothing is run: a
 backtick command anywhere but in a ``*_pass`` (in a ``*_oauth_refresh_command`` too: the client runs it as it reads
 the file, and its output is the command) and a literal password are reported (a comment and a warning with the

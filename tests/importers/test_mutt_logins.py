@@ -1,0 +1,104 @@
+"""``import --from mutt``/``neomutt``: the server and the name an account logs in with are the ones the client uses.
+
+Each file is opened by the real client first: it opens an IMAP mailbox on a local stub server (``tests.targets.
+_imap_stub``) in a pseudo-terminal, and the stub records the login it made, if any; then the file is imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailconf.importers import ReadOptions
+from mailconf.importers._core import import_paths
+from tests.conftest import need
+from tests.targets._aerc_client import ImapStub, Login
+from tests.targets._mutt_client import client_env
+
+#: how long the client is given to log in: it does in well under a second, or never (it reads no server)
+LOGIN_WAIT = 6.0
+#: what every file here ends with: a clear-text connection to the stub (no STARTTLS to offer), a password
+PLAIN = 'set ssl_starttls = no ssl_force_tls = no imap_pass = "`echo pw`"\n'
+
+
+def client_logins(binary: str, text: str, home: Path) -> list[tuple[str, str]]:
+    """The logins (mechanism, user) ``binary`` makes when it starts on the muttrc ``text`` (PORT: the stub's), which
+    opens its spoolfile at start."""
+    need(binary)
+    (home / "Mail").mkdir(parents=True, exist_ok=True)
+    with ImapStub(None, implicit=False, offer_starttls=False) as server:
+        rc = home / "rc"
+        rc.write_text(text.replace("PORT", str(server.port)) + PLAIN)
+        master, slave = os.openpty()
+        client = subprocess.Popen(
+            [binary, "-n", "-F", str(rc), "-e", "push q"],
+            stdin=slave, stdout=slave, stderr=slave, env=client_env(home) | {"TERM": "xterm"}, cwd=home,
+        )  # fmt: skip
+        os.close(slave)
+        os.set_blocking(master, False)
+        deadline = time.monotonic() + LOGIN_WAIT
+        try:
+            while not server.logins and client.poll() is None and time.monotonic() < deadline:
+                with contextlib.suppress(BlockingIOError, OSError):
+                    os.read(master, 65536)  # (a full terminal would stop the client)
+                time.sleep(0.05)
+        finally:
+            client.kill()
+            client.wait(timeout=30)
+            os.close(master)
+        logins: list[Login] = list(server.logins)
+    return [(login.command, login.user) for login in logins]
+
+
+def imported(binary: str, rc: Path) -> tuple[dict[str, Any], tuple[str, ...]]:
+    result = import_paths(binary, [str(rc)], ReadOptions())
+    return dict(result.accounts), tuple(str(note).removeprefix(f"{rc}:") for note in result.warnings)
+
+
+INCOMING = {"protocol": "imap", "host": "127.0.0.1", "port": 143, "security": "none", "password_command": "echo pw",
+            "auth": "password"}  # fmt: skip
+#: a server to send through, that the import has an account of the file without its mailbox
+SENDING = "set smtp_url = smtps://a@smtp.example.com/\n"
+OUTGOING = {"host": "smtp.example.com", "port": 465, "security": "tls", "username": "a", "auth": "password"}
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@pytest.mark.parametrize(
+    ("user", "logins"),
+    [
+        ("x%20y", {"mutt": "x y", "neomutt": "x y"}),
+        ("x y", {"mutt": "x y", "neomutt": None}),
+        ("x<y", {"mutt": "x<y", "neomutt": None}),
+        ("x%zz", {"mutt": None, "neomutt": None}),
+    ],
+)
+def test_a_mailbox_url_is_a_server_when_the_client_reads_it_as_one(
+    tmp_path: Path, binary: str, user: str, logins: dict[str, str | None]
+) -> None:
+    # "imap://x y@host/" was imported as an IMAP server of user "x y" for both clients: neomutt reads it as a local
+    # folder (its URLs take no blank, nor <, in the user), and neither client reads a % not followed by two hex digits
+    line = f'set from = a@example.com spoolfile = "imap://{user}@127.0.0.1:PORT/INBOX"\n'
+    login = logins[binary]
+    assert client_logins(binary, line, tmp_path / "home") == ([] if login is None else [("AUTHENTICATE PLAIN", login)])
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(line.replace("PORT", "143") + PLAIN + SENDING)
+    if login is not None:
+        account = {"address": "a@example.com", "incoming": INCOMING | {"username": login}, "outgoing": OUTGOING}
+        assert imported(binary, rc) == ({"work": account}, ())
+        return
+    why = (
+        "a % in its user or password is not followed by two hexadecimal digits (write a % itself as %25)"
+        if "%" in user
+        else f"its user holds {'a blank' if ' ' in user else repr(user[1])}, which neomutt's URLs do not take there "
+        "(neomutt reads the value as a local folder's path, or as no mailbox); write it %-escaped, as %20 for a blank"
+    )
+    assert imported(binary, rc) == (
+        {"work": {"address": "a@example.com", "outgoing": OUTGOING}},
+        (f"1:26: spoolfile: {binary} does not read it as a URL: {why}",),
+    )
