@@ -1314,6 +1314,10 @@ def _account(  # noqa: PLR0912, PLR0915
         if server["security"] != "tls":
             server["security"] = "starttls" if force and starttls else "starttls-optional" if starttls else "none"
         _credentials(server, protocol, prefix, settings, dialect, pending.setdefault(side, []))
+        if protocol is Protocol.IMAP and "imap_login" in unknowable:
+            server.pop(
+                "username", None
+            )  # not imap_user's: the client logs in with imap_login's value (_LOGIN_LEFT_OUT)
         if protocol is Protocol.POP3 and "pop_delete" in settings:
             delete = settings["pop_delete"].value
             if delete in ("yes", "no"):
@@ -1359,7 +1363,8 @@ def _account(  # noqa: PLR0912, PLR0915
     for variable, setting in written.items():
         path_key = ("accounts", name)
         if variable in unknowable:
-            found.lost(setting.location, path_key, f"{variable} {unknowable[variable]}, not imported")
+            left_out = _LOGIN_LEFT_OUT if variable == "imap_login" and "incoming" in account else ""
+            found.lost(setting.location, path_key, f"{variable} {unknowable[variable]}, not imported{left_out}")
         elif setting.word is not None and setting.word.variables and variable in _ACCOUNT_VARIABLES:
             found.lost(setting.location, path_key, f"{variable} names a variable ($...) that is not expanded")
         elif variable == "certificate_file":
@@ -1402,6 +1407,11 @@ def _unknowable(variable: str, setting: Setting) -> str:
 
 
 _UNKNOWN_COMMAND = "runs a command (backticks): not run"
+#: an imap_login whose value is not known here: the IMAP username is not imap_user's either (mutt logs in with
+#: imap_login's value: checked with the client logging in to a local server)
+_LOGIN_LEFT_OUT = (
+    "; nor is the IMAP username: the client logs in with imap_login's value when it is not empty, not with imap_user"
+)
 _UNKNOWN_VARIABLE = "names a variable ($...), which the client expands: not expanded"
 
 

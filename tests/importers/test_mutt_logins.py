@@ -102,3 +102,26 @@ def test_a_mailbox_url_is_a_server_when_the_client_reads_it_as_one(
         {"work": {"address": "a@example.com", "outgoing": OUTGOING}},
         (f"1:26: spoolfile: {binary} does not read it as a URL: {why}",),
     )
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@pytest.mark.parametrize(("login", "why"), [('"`echo bob`"', "runs a command (backticks): not run"),
+                                            ("$my_late", "names a variable ($...), which the client expands: not "
+                                                          "expanded")])  # fmt: skip
+def test_an_imap_login_not_known_here_leaves_the_username_out(
+    tmp_path: Path, binary: str, login: str, why: str
+) -> None:
+    # the username was imap_user's, "alice": mutt logs in with imap_login's value (here the command's output, bob),
+    # which the import does not know; now the username is left out, and the warning says why
+    line = f"set spoolfile = imap://127.0.0.1:PORT/INBOX imap_user = alice imap_login = {login}\n"
+    if binary == "mutt" and "`" in login:
+        assert client_logins(binary, line, tmp_path / "home") == [("AUTHENTICATE PLAIN", "bob")]
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("set from = a@example.com\n" + line.replace("PORT", "143") + PLAIN + "set my_late = bob\n")
+    assert imported(binary, rc) == (
+        {"work": {"address": "a@example.com", "incoming": INCOMING}},
+        (
+            f"2:62: imap_login {why}, not imported; nor is the IMAP username: the client logs in with imap_login's "
+            "value when it is not empty, not with imap_user",
+        ),
+    )
