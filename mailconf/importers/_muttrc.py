@@ -24,6 +24,7 @@ import base64
 import binascii
 import bisect
 import dataclasses
+import email.utils
 import os
 import re
 import urllib.parse
@@ -1292,6 +1293,16 @@ def _account(  # noqa: PLR0912, PLR0915
     real_name = settings["realname"].value if "realname" in settings else None
     # blank is no name: what `mailconf render` writes for an account without one (neomutt: one space)
     display_name = real_name if real_name is not None and real_name.strip() else None
+    if address is not None:
+        # the client reads from as an address, and sends its name (a comment when there is no other: "a@b (Name)"),
+        # realname only when it has none (checked with the From each client sends)
+        phrase, parsed = parse_sender(address)
+        listed = email.utils.getaddresses([address]) if not parsed else []
+        if len(listed) > 1 and is_address(listed[0][1]):  # a list: the client sends its first address
+            phrase, parsed = listed[0]
+        if parsed:
+            address = parsed
+            display_name = phrase or display_name
     fields = _header_fields(headers)
     sender = fields.pop("from", None)
     if sender is not None and sender[3]:
@@ -1306,9 +1317,6 @@ def _account(  # noqa: PLR0912, PLR0915
         pending.setdefault("address", []).append(
             (sender[2], f"my_hdr From: {shown(sender[1])} is no address; the client sends it, this file has from's")
         )
-    if address is not None and "<" in address:  # from = "Name <address>": mutt reads both parts
-        phrase, address = parse_sender(address)
-        display_name = display_name if display_name is not None else (phrase or None)
     for side, server, protocol, _setting in servers:
         prefix = _PREFIX[protocol]
         if server["security"] != "tls":

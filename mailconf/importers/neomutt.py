@@ -32,7 +32,8 @@ it is in).
   ``connect_timeout`` | ``tls.ca_file``, ``tls.client_cert``, ``tls.verify_hostname``, ``tls.min_version``,
   ``timeout`` (on every server: neomutt has one value for all connections) |
 | ``from``, ``realname``/``real_name``, ``my_hdr Organization:`` | ``address``, ``display_name`` (blank: none),
-  ``organization`` |
+  ``organization``: the From the client sends (checked with each client): ``from`` read as an address
+  (``Me <a@example.com>``, ``a@example.com (Me)``, the first of a list), its name over realname's |
 | ``my_hdr From:`` (the From of every message) / other ``my_hdr`` headers (``unmy_hdr`` removes them, as
   in the client) | ``address`` and ``display_name``, in place of ``from``'s / reported, not imported |
 
