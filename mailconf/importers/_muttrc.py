@@ -1371,7 +1371,7 @@ def _account(  # noqa: PLR0912, PLR0915
     for variable, setting in written.items():
         path_key = ("accounts", name)
         if variable in unknowable:
-            left_out = _LOGIN_LEFT_OUT if variable == "imap_login" and "incoming" in account else ""
+            left_out = _LOGIN_LEFT_OUT[dialect.name] if variable == "imap_login" and "incoming" in account else ""
             found.lost(setting.location, path_key, f"{variable} {unknowable[variable]}, not imported{left_out}")
         elif setting.word is not None and setting.word.variables and variable in _ACCOUNT_VARIABLES:
             found.lost(setting.location, path_key, f"{variable} names a variable ($...) that is not expanded")
@@ -1415,11 +1415,15 @@ def _unknowable(variable: str, setting: Setting) -> str:
 
 
 _UNKNOWN_COMMAND = "runs a command (backticks): not run"
-#: an imap_login whose value is not known here: the IMAP username is not imap_user's either (mutt logs in with
-#: imap_login's value: checked with the client logging in to a local server)
-_LOGIN_LEFT_OUT = (
-    "; nor is the IMAP username: the client logs in with imap_login's value when it is not empty, not with imap_user"
-)
+#: an imap_login whose value is not known here: the IMAP username is not imap_user's either. Checked with each client
+#: logging in to a local server: mutt authenticates as imap_login with SASL (PLAIN, SCRAM), and so does neomutt with
+#: SCRAM; neomutt's own PLAIN and both clients' LOGIN command send imap_user
+_LOGIN_LEFT_OUT = {
+    "mutt": "; nor is the IMAP username: mutt authenticates as imap_login's value when it is not empty, not as "
+    "imap_user (SASL; the LOGIN command sends imap_user)",
+    "neomutt": "; nor is the IMAP username: neomutt authenticates as imap_login's value when it is not empty, not as "
+    "imap_user (SASL but PLAIN; PLAIN and the LOGIN command send imap_user)",
+}
 _UNKNOWN_VARIABLE = "names a variable ($...), which the client expands: not expanded"
 
 

@@ -23,8 +23,10 @@ it is in).
 | ``ssl_starttls``, ``ssl_force_tls`` (for the other schemes) | both yes: ``starttls``; only ssl_starttls (the
   default): ``starttls-optional`` (reported: render refuses it); both no: ``none`` |
 | ``*_user``, ``imap_login``, ``*_pass = "\`command\`"`` | ``username``: the user the URL names, else
-  ``*_user``; for IMAP ``imap_login`` over both, the name the client logs in with (one whose value is not known here, a
-  command's output or a variable not expanded, leaves the username out, with a warning); ``password_command`` (never
+  ``*_user``; for IMAP ``imap_login`` over both, the name neomutt authenticates as with SASL but PLAIN (its PLAIN and
+  LOGIN command send ``imap_user``: checked with the client logging in); one
+  whose value is not known here, a command's output or a variable not expanded, leaves the username out, with a
+  warning; ``password_command`` (never
   run; mailconf's base64 wrapper is unwrapped; a ``*_pass = $my_NAME`` whose my_NAME holds the command too) |
 | ``*_authenticators``, ``*_oauth_refresh_command`` | ``auth`` / ``mechanisms``, ``token_command`` |
 | ``pop_delete`` | ``leave_on_server`` (no: true) |
