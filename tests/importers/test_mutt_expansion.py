@@ -329,8 +329,8 @@ def test_a_setting_imported_from_variables_is_what_the_client_reads(
         "smtp_url": (account.get("outgoing", {}).get("username"), user or None, ("smtp_url",)),
     }
     if not real["folder"].startswith("imaps://"):
-        # a user with a blank is no URL to the client (neomutt reads imaps:/x y@host/ as a local path), which the
-        # import takes as the URL it is written as: not what this property checks
+        # a user with a blank is no URL to neomutt (it reads imaps:/x y@host/ as a local path), nor to the import
+        # (test_mutt_logins.py): no login to compare here
         del read["imap_user"]
     for name, (value, expected, others) in read.items():  # each imported as read, or not imported and said
         named = [n for n in (name, *others) if f"{n} " in said]
