@@ -669,7 +669,9 @@ def _hook_accounts(path: str, reading: _Reading) -> None:
         return
     for variable in ("folder", "spoolfile", "pop_host"):
         setting = reading.settings.get(variable)
-        if setting is not None and re.match(r"(?i)(imaps?|pops?)://", setting.value):
+        if setting is None or _not_read_as_url(setting.value, dialect):  # (a local folder to the client: _account)
+            continue
+        if re.match(r"(?i)(imaps?|pops?)://", setting.value):
             # imaps://imap.example.com/ with imap_user = alice is the hook's imaps://alice@imap.example.com/: the
             # client logs in to the same server as the same user, on one connection
             user = reading.settings.get("pop_user" if setting.value[:3].lower() == "pop" else "imap_user")

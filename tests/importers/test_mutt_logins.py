@@ -132,3 +132,24 @@ def test_an_imap_login_not_known_here_leaves_the_username_out(
             f"value when it is not empty, not as imap_user ({USES_USER[binary]})",
         ),
     )
+
+
+def test_a_folder_neomutt_reads_as_a_local_path_is_no_mailbox_of_the_hooks_either(tmp_path: Path) -> None:
+    # the file's folder was taken as a mailbox of its own besides the hook's, said twice ("mailbox: ..." and
+    # "folder: ..."), and the file gave no account
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        'set from = a@example.com folder = "imaps://x y@imap.example.com/" smtp_url = smtps://a@smtp.example.com/\n'
+        'folder-hook imaps://b@imap.example.com/ "set from = b@example.com"\n'
+    )
+    incoming = {"protocol": "imap", "host": "imap.example.com", "port": 993, "security": "tls", "username": "b",
+                "auth": "password"}  # fmt: skip
+    outgoing = {"host": "smtp.example.com", "port": 465, "security": "tls", "username": "a", "auth": "password"}
+    assert imported("neomutt", rc) == (
+        {"work": {"address": "b@example.com", "incoming": incoming, "outgoing": outgoing}},
+        (
+            "1:26: folder: neomutt does not read it as a URL: its user holds a blank, which neomutt's URLs do not take "
+            "there (neomutt reads the value as a local folder's path, or as no mailbox); write it %-escaped, as %20 "
+            "for a blank",
+        ),
+    )
