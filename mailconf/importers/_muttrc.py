@@ -553,7 +553,13 @@ def _at_hook_line(word: Word, reading: _Reading, early: list[tuple[str, str, Set
 def _as_written(text: str, reading: _Reading) -> str:
     """``text`` of a hook's command with each ``${\0mailconf:N}`` written back as the ``$NAME`` it stands for: a
     message shows what the file says, never the import's own names."""
-    return _PLACEHOLDERS.sub(lambda m: f"${reading.early[m.group(1)][0]}" if m.group(1) in reading.early else "$", text)
+
+    def written(match: re.Match[str]) -> str:
+        name = reading.early[match.group(1)][0] if match.group(1) in reading.early else ""
+        braces = re.match("[A-Za-z0-9_]", text[match.end() : match.end() + 1])  # ${my_dir}x, as it was written
+        return f"${{{name}}}" if braces else f"${name}"
+
+    return _PLACEHOLDERS.sub(written, text)
 
 
 def _nowhere(name: str, reading: _Reading) -> bool:
@@ -1156,6 +1162,24 @@ def _expanded(name: str, setting: Setting, reading: _Reading, dialect: Dialect) 
     return setting._replace(word=value, value=text)
 
 
+def _refused_name(verb: str, word: Word, at: Location, reading: _Reading) -> bool | None:
+    """Said, when the import reads no further in a set command at the variable ``word`` names: True when the client
+    stops at it (an unknown variable), False when the import alone does (a name the client expanded at a hook's line
+    to a value not known here: ``set $my_n = x`` in a hook's double quotes); None: read on."""
+    name = word.text.partition("=")[0]
+    if _PLACEHOLDER in name:
+        reading.found.warn(
+            at,
+            f"{verb} {shown(_as_written(name.strip(), reading))}: the variable's name is what the client expanded "
+            f"there at the hook's line, which is not known here: not imported, nor the rest of this {verb}",
+        )
+        return False
+    if _unknown(_variable(word.text), verb, reading.dialect):
+        reading.found.warn(at, _unknown_said(verb, word.text, reading.dialect))
+        return True
+    return None
+
+
 def _set(verb: str, args: Sequence[Word], where: Location, reading: _Reading, dialect: Dialect) -> bool:
     """Apply one set, unset, reset or toggle command; True when the client stops at an unknown variable in it, and
     skips the rest of the line."""
@@ -1164,9 +1188,9 @@ def _set(verb: str, args: Sequence[Word], where: Location, reading: _Reading, di
     while i < len(args):
         word = args[i]
         at = Location(where.path, where.line, word.column)
-        if _unknown(_variable(word.text), verb, dialect):
-            found.warn(at, _unknown_said(verb, word.text, dialect))
-            return True
+        refused = _refused_name(verb, word, at, reading)
+        if refused is not None:
+            return refused
         if word.equals >= 0 or (i + 1 < len(args) and args[i + 1].text.startswith("=") and args[i + 1].equals == 0):
             if word.equals >= 0:
                 name, rest = word.text[: word.equals].strip(), word.text[word.equals + 1 :]
@@ -1467,7 +1491,7 @@ def _header(args: Sequence[Word], where: Location, reading: _Reading) -> tuple[s
         (_UNKNOWN_COMMAND if word.commands else _UNKNOWN_VARIABLE for word in words if word.commands or word.variables),
         "",
     )
-    return " ".join(word.text for word in words), where, why
+    return _as_written(" ".join(word.text for word in words), reading), where, why
 
 
 def _url(variable: str, setting: Setting, pending: list[tuple[Location, str]]) -> tuple[dict[str, Any], Protocol]:

@@ -474,3 +474,23 @@ def test_a_source_path_of_a_command_s_output_in_a_hook_s_single_quotes_is_said_a
         f"variable of {binary}'s that the import does not hold): not followed",
     )
     assert all("\0" not in str(warning) for warning in result.warnings)
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_a_variable_s_name_and_a_header_s_field_expanded_at_the_hook_s_line_are_said_as_written(
+    tmp_path: Path, binary: str
+) -> None:
+    # "set ${\x00mailconf:0}: unknown variable", and the same name in a my_hdr field: the import's own name for what
+    # the client expanded at the hook's line (here a command's output, and $hostname) reached the user
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        'set from = alice@example.com my_n = "`echo imap_user`"\n'
+        "folder-hook imaps://imap.example.com/ \"set $my_n = x; my_hdr X-$hostname: 1; source 'a${hostname}b'\"\n"
+    )
+    result = import_paths(binary, [str(rc)], ReadOptions())
+    assert result.warnings == (
+        f"{rc}:2:39: set $my_n: the variable's name is what the client expanded there at the hook's line, which is "
+        "not known here: not imported, nor the rest of this set",
+        f"{rc}:2:39: source a${{hostname}}b: not followed (use --follow-source to read it)",
+        f"{rc}:2:39: my_hdr X-$hostname: a header of every message, which an account file does not hold",
+    )
