@@ -651,6 +651,21 @@ def _matches(hook: Hook, pattern: _ere.Pattern | None, text: str, budget: _ere.B
         ) from None
 
 
+def _hook_mailboxes(reading: _Reading) -> dict[tuple[str, str, str, str], tuple[str, Location]]:
+    """Each mailbox URL a hook's pattern names that the client reads as one, by :func:`_mailbox_key`: the URL, and
+    the hook's location."""
+    found, dialect = reading.found, reading.dialect
+    mailboxes: dict[tuple[str, str, str, str], tuple[str, Location]] = {}
+    for hook in reading.hooks:
+        mailbox = None if hook.negated else _mailbox(hook.pattern)
+        refused = _not_read_as_url(mailbox, dialect) if mailbox is not None else ""
+        if refused:  # no mailbox the client opens: no account
+            found.warn(hook.location, f"{hook.kind}: {dialect.name} does not read its mailbox as a URL: {refused}")
+        elif mailbox is not None:
+            mailboxes.setdefault(_mailbox_key(mailbox), (mailbox, hook.location))
+    return mailboxes
+
+
 def _hook_accounts(path: str, reading: _Reading) -> None:
     """One account per mailbox URL a hook pattern names, as the client has it when that mailbox is the first one
     opened: the settings of the file, then each folder-hook that matches the mailbox, then each account-hook that
@@ -659,11 +674,7 @@ def _hook_accounts(path: str, reading: _Reading) -> None:
     found, dialect = reading.found, reading.dialect
     #: (scheme, user, host, port) -> the mailbox URL, and where it is named: the mailbox the file's own settings name
     #: first (the one the client opens at start), then each a hook names
-    mailboxes: dict[tuple[str, str, str, str], tuple[str, Location]] = {}
-    for hook in reading.hooks:
-        mailbox = None if hook.negated else _mailbox(hook.pattern)
-        if mailbox is not None:
-            mailboxes.setdefault(_mailbox_key(mailbox), (mailbox, hook.location))
+    mailboxes = _hook_mailboxes(reading)
     applied: set[int] = set()
     patterns = [_pattern(hook) for hook in reading.hooks]
     budget = _ere.Budget(MATCH_STEPS)

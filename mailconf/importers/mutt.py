@@ -42,7 +42,8 @@ is the rest of the line that sources the file it is in).
 
 A server URL mutt does not read as one is no server (a warning says so; checked with the client logging in to a
 local server): one whose user or password holds a ``%`` not followed by two hexadecimal digits. A blank or ``<`` in
-the user is taken as it is (``imaps://first last@host/`` logs in as ``first last``).
+the user is taken as it is (``imaps://first last@host/`` logs in as ``first last``). A hook's mailbox URL that is
+no URL to the client is no account either.
 The account is named after the file (``work.muttrc`` and ``work.neomuttrc`` give ``work``). Nothing is run: a
 backtick command anywhere but in a ``*_pass`` (in a ``*_oauth_refresh_command`` too: the client runs it as it reads
 the file, and its output is the command) and a literal password are reported (a comment and a warning with the

@@ -43,6 +43,7 @@ A server URL neomutt does not read as one is no server (a warning says so; check
 a local server): one with a character its URLs do not take in the user, the password, the host or the path (a
 blank in ``imaps://first last@host/``, which it reads as a local folder's path; ``<``, ``#``), and one whose user or
 password holds a ``%`` not followed by two hexadecimal digits. Write such a character %-escaped (``first%20last``).
+A hook's mailbox URL that is no URL to the client is no account either.
 The account is named after the file (``work.muttrc`` and ``work.neomuttrc`` give ``work``). Nothing is run: a
 backtick command anywhere but in a ``*_pass`` (in a ``*_oauth_refresh_command`` too: the client runs it as it reads
 the file, and its output is the command) and a literal password are reported (a comment and a warning with the

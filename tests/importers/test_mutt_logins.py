@@ -153,3 +153,25 @@ def test_a_folder_neomutt_reads_as_a_local_path_is_no_mailbox_of_the_hooks_eithe
             "for a blank",
         ),
     )
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_a_hook_s_mailbox_the_client_does_not_read_as_a_url_is_no_account(tmp_path: Path, binary: str) -> None:
+    # it was an account without a server: "no folder = imap(s)://..., pop_host or smtp_url: no server to import"
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        "set from = a@example.com\n"
+        'folder-hook imaps://x%zz@imap.example.com/ "set from = b@example.com"\n'
+        'folder-hook imaps://y@imap.example.com/ "set from = c@example.com"\n'
+    )
+    incoming = {"protocol": "imap", "host": "imap.example.com", "port": 993, "security": "tls", "username": "y",
+                "auth": "password"}  # fmt: skip
+    assert imported(binary, rc) == (
+        {"work": {"address": "c@example.com", "incoming": incoming}},
+        (
+            f"2:1: folder-hook: {binary} does not read its mailbox as a URL: a % in its user or password is not "
+            "followed by two hexadecimal digits (write a % itself as %25)",
+            "2:1: 1 hook that matches no mailbox URL of an account (a hook's pattern names one: folder-hook "
+            "imaps://USER@HOST/ 'set ...') is not imported",
+        ),
+    )
