@@ -1097,8 +1097,11 @@ def _held(name: str, reading: _Reading, dialect: Dialect, *, password: bool) -> 
 
 def _own(name: str, settings: Mapping[str, Setting]) -> Setting | str | None:
     """What ``$NAME`` of the client's own variable ``name`` is: the setting of one of :data:`_VERBATIM` ("" when
-    not set), or of :data:`_MAILBOXES` holding a URL as the client writes it back; None for any other."""
+    not set), of realname when the file sets it (checked with ``-Q``), or of :data:`_MAILBOXES` holding a URL as the
+    client writes it back; None for any other."""
     held = settings.get(name)
+    if name == "realname":  # as written when the file sets it (not set: mutt's is the name in /etc/passwd)
+        return held
     if name in _MAILBOXES:
         return held if held is not None and _WRITTEN_BACK.fullmatch(held.value) else None
     if name in _VERBATIM:

@@ -60,11 +60,13 @@ $my_pass"`` takes what my_pass holds there; neomutt keeps one set nowhere there 
 when the hook runs; one in single quotes when the hook runs, after the whole file: checked with the client opening a
 mailbox), unless an ``unset`` or ``reset`` came between. Of the client's own variables, those it holds as written
 are expanded (``imap_user``, ``imap_login``, ``pop_user``, ``pop_host``, ``smtp_url``, ``smtp_user``, the
-``*_authenticators`` and the ``*_pass`` ones; empty when not set), and so are ``folder`` and ``spoolfile`` holding a
+``*_authenticators`` and the ``*_pass`` ones; empty when not set), ``realname`` the file sets, and so are ``folder``
+and ``spoolfile`` holding a
 URL as the client writes it back (``imaps://alice@imap.example.com/``: its scheme in lower case, a path, no
 %-escape). Reported as a variable not expanded, and the setting not imported: a variable not set there (neomutt
 keeps ``$NAME`` as it is written), one the client rewrites or gives a default of its own (``$folder`` of a path or
-of ``imaps://host`` without one, ``$from``, ``$realname``, ``$hostname``), one set by a sourced command. A variable
+of ``imaps://host`` without one, ``$from``, ``$realname`` the file does not set, ``$hostname``), one set by a sourced
+command. A variable
 that holds a backtick command's output makes the setting one that runs a command (reported, not imported). A
 ``my_hdr`` header (``From:``, ``Organization:``) is read as the client reads it (checked with the headers it sends):
 the rest of the line up to a ``;`` or a ``#``, blanks and quotes kept as text, a quote quoting nothing, so that each

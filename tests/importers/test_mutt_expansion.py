@@ -136,6 +136,13 @@ CASES: dict[str, tuple[str, dict[str, tuple[str, ...]], tuple[Any, ...], tuple[s
         ("a@example.com", {"display_name": None}, {}, None),
         (f"3:29: realname {NOT_EXPANDED}", f"3:5: imap_user {NOT_EXPANDED}"),
     ),
+    # $realname set in the file is the text set, as both clients hold it (not set, it is mutt's name from /etc/passwd)
+    "the file's realname": (
+        f'{FOLDER}set from = "$realname <a@example.com>" imap_user = "${{realname}}x"\n',
+        dict.fromkeys(("mutt", "neomutt"), ("Rx", "", "R <a@example.com>", "R")),
+        ("a@example.com", {}, {"username": "Rx"}, None),
+        (),
+    ),
     "a variable holding a command's output": (
         f'{FOLDER}set from = a@example.com my_u = "`echo alice`"\nset imap_user = $my_u smtp_url = '
         '"smtps://$my_u@smtp.example.com/"\n',
