@@ -1363,9 +1363,8 @@ def _account(  # noqa: PLR0912, PLR0915
             server["security"] = "starttls" if force and starttls else "starttls-optional" if starttls else "none"
         _credentials(server, protocol, prefix, settings, dialect, pending.setdefault(side, []))
         if protocol is Protocol.IMAP and "imap_login" in unknowable:
-            server.pop(
-                "username", None
-            )  # not imap_user's: the client logs in with imap_login's value (_LOGIN_LEFT_OUT)
+            # not imap_user's: the client authenticates as imap_login's value, not known here (_LOGIN_LEFT_OUT)
+            server.pop("username", None)
         if protocol is Protocol.POP3 and "pop_delete" in settings:
             delete = settings["pop_delete"].value
             if delete in ("yes", "no"):
@@ -1567,7 +1566,7 @@ def _not_read_as_url(value: str, dialect: Dialect) -> str:
     if hostport.startswith("["):
         address, bracket, port = hostport[1:].partition("]")
         host = "" if bracket and _IPV6.fullmatch(address) else "["  # ([ is taken in a host name, not alone)
-        port = port.removeprefix(":") if port.startswith(":") else port or ""
+        port = port.removeprefix(":")  # (anything else after the ] is no port either)
     else:
         host, _colon, port = hostport.partition(":")
     odd = [
