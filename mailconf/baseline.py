@@ -660,32 +660,42 @@ def apply_baseline(
     (the rule ids the settings of a file's path turn off) names is not stale: its finding was not looked for, as a
     suppression of a disabled rule is not unused.
     """
-    from dataclasses import replace
+    applied = Applied(baseline, disabled)
+    out = [applied.to(result) for result in results]
+    stale = applied.stale()
+    return [*out, stale] if stale is not None else out
 
-    from .rules import RULES
 
-    loaded = read(baseline)
-    aliases = _aliases(baseline, loaded.files)
-    places: Callable[[tuple[str | int, ...]], tuple[int, int] | None] | None = None
-    stale: list[Finding] = []
-    out: list[LintedFile] = []
-    rule = RULES[STALE]
-    for result in results:
+class Applied:
+    """A baseline applied a file at a time (:func:`apply_baseline`): :meth:`to` each file's result as it comes, then
+    :meth:`stale` for the entries no file matched. A file's document can be let go once :meth:`to` returns."""
+
+    def __init__(self, baseline: str, disabled: Callable[[str], AbstractSet[str]]) -> None:
+        self.baseline = baseline
+        self.disabled = disabled
+        self.loaded = read(baseline)
+        self.aliases = _aliases(baseline, self.loaded.files)
+        self.places: Callable[[tuple[str | int, ...]], tuple[int, int] | None] | None = None
+        self.found: list[Finding] = []
+
+    def to(self, result: LintedFile) -> LintedFile:
+        """``result`` with the findings the baseline hides taken out; its entries left are noted as stale."""
+        from dataclasses import replace
+
         if result.error is not None:
-            out.append(result)
-            continue
+            return result
+        loaded, baseline = self.loaded, self.baseline
         name = _file_key(baseline, result.path)
-        names = [name, *aliases(result.path, name)]
+        names = [name, *self.aliases(result.path, name)]
         keyed, hidden, budget = _hidden(loaded, names, result)
         shown = tuple(k.finding for k, gone in zip(keyed, hidden, strict=True) if not gone)
-        out.append(replace(result, findings=shown))
         # where each entry is first in the file's lists: list.index() for each stale entry was quadratic (40,000
         # spread over lines by a JSON formatter, or on one line, took 50 s to report)
         first: dict[Entry, tuple[str, int]] = {}
         for listed in names:
             for index, written in enumerate(loaded.files.get(listed, ())):
                 first.setdefault(written, (listed, index))
-        off = disabled(result.path)
+        off = self.disabled(result.path)
         for entry, count in sorted(budget.items(), key=lambda item: (item[0].account, item[0].path, item[0].rule)):
             if entry.rule in off:
                 continue
@@ -693,21 +703,26 @@ def apply_baseline(
                 where = entry.account + (":" if entry.account else "") + (entry.path or "(the text)")
                 line, column = loaded.lines.get(entry.as_json(), 0), 1
                 if not line:  # laid out otherwise: it was reported at 1:1, wherever it is
-                    places = places or _places(loaded.text)
-                    line, column = places(("files", *first[entry])) or (1, 1)
-                stale.append(
-                    Finding(
-                        rule.ID,
-                        rule.SLUG,
-                        Severity.INFO,
-                        Location(baseline, line, column),
-                        f"{entry.rule} at {where} in {name} is no longer found; "
-                        f"remove the entry (or run --write-baseline {baseline} again)",
-                    )
-                )
-    if stale:
-        out.append(LintedFile(baseline, tuple(sorted(stale, key=lambda f: (f.location.line, f.message)))))
-    return out
+                    self.places = self.places or _places(loaded.text)
+                    line, column = self.places(("files", *first[entry])) or (1, 1)
+                self.found.append(_stale(Location(baseline, line, column), entry.rule, where, name, baseline))
+        return replace(result, findings=shown)
+
+    def stale(self) -> LintedFile | None:
+        """The baseline's MC709 findings, by line, once every file went through :meth:`to` (None: there are none)."""
+        if not self.found:
+            return None
+        return LintedFile(self.baseline, tuple(sorted(self.found, key=lambda f: (f.location.line, f.message))))
+
+
+def _stale(location: Location, rule: str, where: str, name: str, baseline: str) -> Finding:
+    return Finding(
+        STALE_ENTRY.ID,
+        STALE_ENTRY.SLUG,
+        Severity.INFO,
+        location,
+        f"{rule} at {where} in {name} is no longer found; remove the entry (or run --write-baseline {baseline} again)",
+    )
 
 
 def _hidden(loaded: Loaded, names: Sequence[str], result: LintedFile) -> tuple[list[Keyed], list[bool], Counter[Entry]]:

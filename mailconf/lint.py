@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -203,18 +203,24 @@ def lint_paths(
     paths: Sequence[str], policies: PolicyFinder, stdin_name: str | None = None, *, keep: bool = False
 ) -> list[LintedFile]:
     """Every file is linted even when another one fails; ``-`` is standard input, named ``stdin_name``."""
-    results = []
+    return list(each_linted(paths, policies, stdin_name, keep=keep))
+
+
+def each_linted(
+    paths: Sequence[str], policies: PolicyFinder, stdin_name: str | None = None, *, keep: bool = False
+) -> Iterator[LintedFile]:
+    """:func:`lint_paths` a file at a time: a document kept (``keep``) can be let go before the next file is read."""
     for path in paths:
         name = (stdin_name or STDIN) if path == STDIN else path
         try:
             policy = policies.for_file(stdin_name or STDIN if path == STDIN else path)
             raw = read_stdin(name) if path == STDIN else None
-            results.append(lint_file(name, policy, raw, keep=keep))
+            result = lint_file(name, policy, raw, keep=keep)
         except MailconfError as exc:
-            results.append(LintedFile(name, (), exc))
+            result = LintedFile(name, (), exc)
         except Exception as exc:  # noqa: BLE001 - one line naming the file, never a traceback
-            results.append(LintedFile(name, (), InternalError.wrap(name, "linting", exc)))
-    return results
+            result = LintedFile(name, (), InternalError.wrap(name, "linting", exc))
+        yield result
 
 
 def read_stdin(name: str) -> bytes:

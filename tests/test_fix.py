@@ -1448,10 +1448,9 @@ def _fixing_with(monkeypatch: pytest.MonkeyPatch, meanwhile: Any) -> None:
     fix_paths = mailconf.fix.fix_paths
 
     def then_meanwhile(paths: Any, policies: Any, **options: Any) -> Any:
-        outcomes = fix_paths(paths, policies, **options)
-        for path in paths:
+        for path, outcome in zip(paths, fix_paths(paths, policies, **options), strict=True):
             meanwhile(path)
-        return outcomes
+            yield outcome
 
     monkeypatch.setattr(mailconf.fix, "fix_paths", then_meanwhile)
 
