@@ -613,6 +613,10 @@ def fix_paths(
         yield outcome
 
 
+class Unwritable(InputError):
+    """The file cannot be written, and holds what was read: its findings are those of the text read."""
+
+
 def write_atomically(path: str, text: str, read: bytes) -> bool:
     """Replace the file (the target of a symbolic link) with ``text`` in one step (:func:`mailconf.replace.replace`:
     what the user set on it is kept), if it still holds the bytes ``read``: an editor that saved it meanwhile is
@@ -630,7 +634,7 @@ def write_atomically(path: str, text: str, read: bytes) -> bool:
     except NotLocked as busy:
         raise InputError(f"{path}: {busy}; nothing written, run --fix again") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot be fixed ({exc.strerror or type(exc).__name__}); nothing written") from None
+        raise Unwritable(f"{path}: cannot be fixed ({exc.strerror or type(exc).__name__}); nothing written") from None
     try:
         current = _read_at_most(held, max(len(read), len(new)) + 1)
         if current != read:
@@ -640,9 +644,9 @@ def write_atomically(path: str, text: str, read: bytes) -> bool:
         replace(target, new, info)
     except Refused as refused:
         hint = "make it writable to fix it" if isinstance(refused, ReadOnly) else "run --fix as its owner"
-        raise InputError(f"{path}: {refused}; nothing written, {hint}") from None
+        raise Unwritable(f"{path}: {refused}; nothing written, {hint}") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot be written ({exc.strerror or type(exc).__name__}); nothing written") from None
+        raise Unwritable(f"{path}: cannot be written ({exc.strerror or type(exc).__name__}); nothing written") from None
     finally:
         os.close(held)  # the lock goes with it
     return True

@@ -1326,8 +1326,17 @@ def line_starts_of(text: str) -> set[str]:
 # --- writing -----------------------------------------------------------------------------------
 
 
+#: what lint says of ``HEAD + account(CASES["MC706"][0])`` in a.yaml, the file as it is when it cannot be written
+_MC706_LEFT = (
+    "a.yaml:28:49: warning MC706 timeout-too-short: a timeout of 2 s fails on slow networks and busy servers; "
+    "set timeout: 30\n1 warning in 1 file\n"
+)
+
+
 def test_a_read_only_folder_is_one_line_exit_2_and_the_file_is_left_as_it_was(tmp_path: Path) -> None:
-    # a write that failed went to a name only imported for mypy: an internal error (exit 3) instead of this line
+    # a write that failed went to a name only imported for mypy: an internal error (exit 3) instead of this line.
+    # As ruff does, the file's findings are still reported, as the file has them (nothing was fixed): they were
+    # not listed
     from tests.test_cli import _without_file_override
 
     folder = tmp_path / "ro"
@@ -1343,7 +1352,7 @@ def test_a_read_only_folder_is_one_line_exit_2_and_the_file_is_left_as_it_was(tm
         folder.chmod(0o755)
     assert outcome == (
         2,
-        "",
+        _MC706_LEFT,
         "mailconf: fixed 0 findings in 0 files\n"
         "mailconf: a.yaml: cannot be written (Permission denied); nothing written\n",
     )
@@ -1374,7 +1383,7 @@ def test_a_full_disk_leaves_the_file_whole_and_no_temporary(
     monkeypatch.chdir(tmp_path)
     assert cli.main(["lint", "--fix", "a.yaml", "b.yaml"]) == 2
     assert capsys.readouterr() == (
-        "",
+        _MC706_LEFT.replace("in 1 file", "in 1 file (2 files checked)"),
         "mailconf: fixed 1 finding in 1 file\n"
         "mailconf: a.yaml: cannot be written (No space left on device); nothing written\n",
     )
@@ -1713,7 +1722,7 @@ def test_the_fixed_file_keeps_its_owner_and_group_or_is_not_written(tmp_path: Pa
     os.chmod(path, 0o640)
     assert run_mailconf("lint", "--fix", "a.yaml", cwd=tmp_path, preexec=_without_chown) == (
         2,
-        "",
+        _MC706_LEFT,
         "mailconf: fixed 0 findings in 0 files\n"
         "mailconf: a.yaml: cannot keep its owner and group (65534:65534); nothing written, run --fix as its owner\n",
     )
@@ -1774,7 +1783,9 @@ def test_a_mapping_anchored_after_its_tag_is_not_fixed_and_the_other_fixes_are(t
 
 
 def test_a_read_only_file_is_not_replaced(tmp_path: Path) -> None:
-    # rename() asks only the folder: a file its owner made read-only (chmod a-w) was replaced by its fixed text
+    # rename() asks only the folder: a file its owner made read-only (chmod a-w) was replaced by its fixed text.
+    # Its findings are reported as it has them, as ruff does, and the write failure is an error (exit 2): they were
+    # not listed at all, as if it had none
     from tests.test_cli import _without_file_override
 
     path = tmp_path / "a.yaml"
@@ -1786,7 +1797,7 @@ def test_a_read_only_file_is_not_replaced(tmp_path: Path) -> None:
     )
     assert outcome == (
         2,
-        "",
+        _MC706_LEFT,
         "mailconf: fixed 0 findings in 0 files\nmailconf: a.yaml: is read-only; nothing written, make it writable "
         "to fix it\n",
     )

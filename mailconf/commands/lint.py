@@ -344,8 +344,8 @@ def fix_files(
     import os
 
     from ..files import STDIN
-    from ..fix import Outcome, fix_paths, unified_diff, write_atomically
-    from ..lint import LintedFile  # at run time: a file that cannot be written is reported as one
+    from ..fix import Outcome, Unwritable, fix_paths, unified_diff, write_atomically
+    from ..lint import LintedFile, lint_file  # at run time: a file that cannot be written is reported as one
 
     results: list[LintedFile] = []
     changed = fixed = unsafe_left = refused = 0
@@ -373,7 +373,13 @@ def fix_files(
             elif not piped:
                 try:
                     wrote = write_atomically(item.path, item.after, item.read)
-                except MailconfError as exc:  # nothing written: not counted as fixed
+                except Unwritable as exc:  # nothing written: not counted as fixed
+                    # as ruff does: the file's findings are reported as it has them (none fixed), then the error
+                    policy = policies.for_file(item.path)
+                    results.append(settle(lint_file(item.path, policy, item.read, keep=True)))
+                    results.append(settle(LintedFile(item.path, (), exc)))
+                    continue
+                except MailconfError as exc:  # changed meanwhile, or its lock not had: what it holds is not known
                     results.append(settle(LintedFile(item.path, (), exc)))
                     continue
                 if not wrote:  # it held these fixes already: written by another run meanwhile
