@@ -740,7 +740,19 @@ _SYNC = 3  # lines that must agree to align again
 def _opcodes(a: list[str], b: list[str]) -> list[_Opcode]:
     """Opcodes for two texts that differ by local edits: equal runs, and the nearest point
     where ``_SYNC`` lines (else one line) agree again after each difference (every alignment
-    it finds is a correct diff; a far one falls back to difflib for the rest)."""
+    it finds is a correct diff; a far one falls back to difflib for the rest). Equal runs side
+    by side are one, as difflib gives them (its hunks show ``context`` lines of each run)."""
+    merged: list[_Opcode] = []
+    for op in _aligned(a, b):
+        last = merged[-1] if merged else None
+        if last is not None and last[0] == op[0] == "equal":
+            merged[-1] = ("equal", last[1], op[2], last[3], op[4])
+        else:
+            merged.append(op)
+    return merged
+
+
+def _aligned(a: list[str], b: list[str]) -> list[_Opcode]:
     ops: list[_Opcode] = []
     i = j = 0
     while i < len(a) and j < len(b):
@@ -757,8 +769,15 @@ def _opcodes(a: list[str], b: list[str]) -> list[_Opcode]:
             ops.extend((tag, i + i1, i + i2, j + j1, j + j2) for tag, i1, i2, j1, j2 in rest)
             return ops
         da, db = skip
-        tag: _Tag = "replace" if da and db else "delete" if da else "insert"
-        ops.append((tag, i, i + da, j, j + db))
+        if da > 1 and db > 1:
+            # a block of at most 2 * _WINDOW lines, where a line or two may be alike (the lines between two values
+            # a line or two apart, a comment between a key and its value): aligned line by line, or they were shown
+            # removed and added again
+            inner = difflib.SequenceMatcher(None, a[i : i + da], b[j : j + db], autojunk=False).get_opcodes()
+            ops.extend((tag, i + i1, i + i2, j + j1, j + j2) for tag, i1, i2, j1, j2 in inner)
+        else:
+            tag: _Tag = "replace" if da and db else "delete" if da else "insert"
+            ops.append((tag, i, i + da, j, j + db))
         i, j = i + da, j + db
     if i < len(a) or j < len(b):
         last: _Tag = "replace" if i < len(a) and j < len(b) else "delete" if i < len(a) else "insert"

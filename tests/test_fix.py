@@ -793,6 +793,36 @@ def test_an_unchanged_line_between_two_fixes_at_the_end_is_shown_as_context(tmp_
     )
 
 
+def test_values_under_comments_between_their_keys_and_them_are_diffed_line_by_line(tmp_path: Path) -> None:
+    # the two fixed values 3 lines apart leave no 3 lines alike between them: the first place 3 lines agree was taken,
+    # after the second, and the four lines from the first value to the second were shown removed and added again
+    text = (
+        "version: 1\naccounts:\n  a:\n    address: a@example.com\n    incoming:\n      protocol: imap\n"
+        "      host: imap.example.com\n      port:\n        # the old port\n        143\n      security:\n"
+        "        # none yet\n        none\n      password_command: pass a\n"
+        "    outgoing: {host: smtp.example.com, port: 465, security: tls, password_command: pass a}\n"
+        "  b:\n    address: b@example.com\n"
+    )
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    assert run_mailconf("lint", "--diff", "--unsafe-fixes", "a.yaml", cwd=tmp_path) == (
+        1,
+        "--- a.yaml\n+++ a.yaml\n@@ -7,10 +7,10 @@\n"
+        "       host: imap.example.com\n"
+        "       port:\n"
+        "         # the old port\n"
+        "-        143\n"
+        "+        993\n"
+        "       security:\n"
+        "         # none yet\n"
+        "-        none\n"
+        "+        tls\n"
+        "       password_command: pass a\n"
+        "     outgoing: {host: smtp.example.com, port: 465, security: tls, password_command: pass a}\n"
+        "   b:\n",
+        "mailconf: would fix 1 finding in 1 file\n",
+    )
+
+
 def test_fixes_a_line_or_two_apart_are_aligned_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     # a fix on every third line never leaves 3 lines alike: the rest of the file went to difflib, quadratic on
     # lines that repeat (2,000 accounts with a flow-style server each: 200 s for --diff)
