@@ -37,7 +37,8 @@ The file (JSON, UTF-8, written with stable ordering so that it diffs well)::
 - A finding about the text rather than a setting (MC004, MC005, MC708, a duplicate
   key) has empty ``account`` and ``path``; its hash is of the message without the line
   numbers it names (:attr:`Finding.placeless_message`) and of the stripped source line it
-  points at, from the finding's column on (lines as YAML counts them: a lone CR ends one). An older
+  points at, from the finding's column on (lines as YAML counts them: a lone CR ends one); the
+  byte-order mark's (MC004: a file has one) of the message alone. An older
   entry of the whole line, also one read at LF only, still matches while the line is as it was; so
   does an older entry hashed with the line number, or with MC701's key or MC001's value spelt by
   ``repr()`` or MC001's tag bare, as their messages spelt them before (:func:`_older_messages`).
@@ -70,6 +71,7 @@ from .errors import InputError, cannot_read, double_quoted, held_whole, signals_
 from .lint import Detail, LintedFile
 from .model import Finding, Location, Severity
 from .rules import REPR_SPELT
+from .rules import mc004_byte_order_mark as BOM
 from .rules import mc701_duplicate_account as DUPLICATE
 from .rules import mc709_stale_baseline_entry as STALE_ENTRY
 from .schema import SECRET_KEYS
@@ -94,11 +96,18 @@ def key(finding: Finding, detail: Detail | None, data: Any, lines: Sequence[str]
     """A finding's baseline key (see the module docstring)."""
     path = detail.path if detail is not None else None
     if path is None:
-        return Entry(finding.rule, "", "", _digest(f"{finding.placeless_message}\n{_text_at(finding, lines)}"))
+        text = "" if finding.rule in _ONE_PER_FILE else _text_at(finding, lines)
+        return Entry(finding.rule, "", "", _digest(f"{finding.placeless_message}\n{text}"))
     in_account = len(path) >= 2 and path[0] == "accounts"
     account = str(path[1]) if in_account else ""
     dotted = ".".join(str(step) for step in (path[2:] if in_account else path))
     return Entry(finding.rule, account, dotted, _digest(_canonical(path, data)))
+
+
+#: findings about the file as a whole, one at most in a file: the text at their place is not hashed. The byte-order
+#: mark's (MC004, at 1:1) hashed line 1, and in a one-line flow document any edit made it new: ``--fix --baseline``
+#: fixed a value on that line, then removed the byte-order mark the baseline had accepted
+_ONE_PER_FILE = frozenset((BOM.ID,))
 
 
 def _line(finding: Finding, lines: Sequence[str]) -> str:

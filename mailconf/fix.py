@@ -48,6 +48,7 @@ import difflib
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -516,10 +517,30 @@ def fix_text(path: str, raw: bytes, policy: Policy, *, unsafe: bool, accepted: A
 
 
 def _fix_text(path: str, raw: bytes, policy: Policy, *, unsafe: bool, accepted: Accepted | None) -> Outcome:
+    #: the findings about the text a baseline hid in the file as read, by rule and message: their entries hash the
+    #: text at their place, which a fix may edit (a value on the line of an accepted byte-order mark, in a
+    #: one-line flow document, or of an accepted unused suppression, under an older baseline's entry of the whole
+    #: line): they stay accepted in the later passes, and are not fixed then
+    kept: Counter[tuple[str, str]] | None = None
+
     def fixable(doc: Document, findings: list[Finding], details: dict[Finding, Detail]) -> list[Finding]:
         """The findings to fix: those a baseline hides are left as they are (and reported to it, as found)."""
-        hidden = accepted(_result(doc, findings, details)) if accepted is not None else ()
-        return [f for f in findings if f not in hidden]
+        nonlocal kept
+        if accepted is None:
+            return findings
+        hidden = accepted(_result(doc, findings, details))
+        if kept is None:
+            kept = Counter(_about_text(f) for f in hidden if details[f].path is None)
+        left = kept - Counter(_about_text(f) for f in hidden if details[f].path is None)
+        out = []
+        for finding in findings:
+            if finding in hidden:
+                continue
+            if details[finding].path is None and left[_about_text(finding)] > 0:
+                left[_about_text(finding)] -= 1
+                continue
+            out.append(finding)
+        return out
 
     doc = load_document(path, raw)
     findings, details = _lint(doc, policy)
@@ -554,6 +575,10 @@ def _fix_text(path: str, raw: bytes, policy: Policy, *, unsafe: bool, accepted: 
         unsafe_left = sum(FIXES[f.rule].safety == "unsafe" for f in held_back)
     result = _result(doc, findings, details)
     return Outcome(path, before, text, tuple(fixed), result, unsafe_left, None, tuple(made), raw)
+
+
+def _about_text(finding: Finding) -> tuple[str, str]:
+    return finding.rule, finding.placeless_message
 
 
 def _unused_last(proposed: dict[Finding, tuple[Edit, ...]]) -> dict[Finding, tuple[Edit, ...]]:

@@ -1388,15 +1388,69 @@ def test_a_finding_about_the_text_is_matched_by_its_line_where_lines_end_with_cr
         "",
         "mailconf: wrote 1 baseline entry to baseline.json\n",
     )
-    line = hashlib.sha256(f"{BOM_MESSAGE}\n\ufeffversion: 1".encode()).hexdigest()[:16]
+    alone = hashlib.sha256(f"{BOM_MESSAGE}\n".encode()).hexdigest()[:16]  # a file has one byte-order mark
     assert json.loads((tmp_path / "baseline.json").read_text(encoding="utf-8"))["files"]["accounts.yaml"] == [
-        {"rule": "MC004", "account": "", "path": "", "hash": line}
+        {"rule": "MC004", "account": "", "path": "", "hash": alone}
     ]
     grown = CR_ONLY.replace("    incoming", "    display_name: W\r    incoming")
     (tmp_path / "accounts.yaml").write_bytes(grown.encode("utf-8"))
     assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
     assert lint(tmp_path, "--fix", "--baseline", "baseline.json") == (0, "", "mailconf: fixed 0 findings in 0 files\n")
     assert (tmp_path / "accounts.yaml").read_bytes() == grown.encode("utf-8")
+
+
+#: a one-line flow document with a byte-order mark, its SMTP port the one given
+FLOW_BOM = (
+    "\ufeff{{version: 1, accounts: {{a: {{address: a@example.com, incoming: {{protocol: imap, host: imap.example.com, "
+    "port: 993, security: tls, password_command: pass a}}, outgoing: {{host: smtp.example.com, port: {port}, "
+    "security: tls, password_command: pass a}}}}}}}}\n"
+)
+
+
+def test_an_accepted_byte_order_mark_stays_accepted_and_kept_when_a_fix_edits_line_1(tmp_path: Path) -> None:
+    """The byte-order mark's entry (MC004, at 1:1) hashed line 1 from column 1, the whole line: in a one-line flow
+    document any edit made it new (reported, its entry stale), and ``--fix --baseline`` fixed a value on that line,
+    then, the BOM no longer accepted, removed it too. A file has one byte-order mark: its entry hashes the message
+    alone."""
+    write(tmp_path, FLOW_BOM.format(port=465))
+    assert lint(tmp_path, "--write-baseline", "baseline.json") == (
+        0,
+        "",
+        "mailconf: wrote 1 baseline entry to baseline.json\n",
+    )
+    alone = hashlib.sha256(f"{BOM_MESSAGE}\n".encode()).hexdigest()[:16]
+    assert json.loads((tmp_path / "baseline.json").read_text(encoding="utf-8"))["files"]["accounts.yaml"] == [
+        {"rule": "MC004", "account": "", "path": "", "hash": alone}
+    ]
+    write(tmp_path, FLOW_BOM.format(port=587))
+    assert lint(tmp_path, "--baseline", "baseline.json") == (
+        1,
+        "accounts.yaml:1:198: error MC202 cleartext-port-with-implicit-tls: port 587 starts in cleartext and expects "
+        "STARTTLS, not implicit TLS; set port: 465, or security: starttls\n1 error in 1 file\n",
+        "",
+    )
+    assert lint(tmp_path, "--fix", "--baseline", "baseline.json") == (0, "", "mailconf: fixed 1 finding in 1 file\n")
+    assert (tmp_path / "accounts.yaml").read_text(encoding="utf-8") == FLOW_BOM.format(port=465)
+    # an entry written before, of the message and line 1, still matches while line 1 is as it was
+    line = hashlib.sha256(f"{BOM_MESSAGE}\n{FLOW_BOM.format(port=465).strip()}".encode()).hexdigest()[:16]
+    entry = {"rule": "MC004", "account": "", "path": "", "hash": line}
+    older = {"version": 1, "generator": "mailconf lint --write-baseline", "files": {"accounts.yaml": [entry]}}
+    write(tmp_path, json.dumps(older), "baseline.json")
+    assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
+
+
+def test_fix_keeps_a_byte_order_mark_an_older_entry_accepted_when_it_edits_line_1(tmp_path: Path) -> None:
+    """An entry written before the byte-order mark's hashed the message alone hashes line 1: ``--fix --baseline``
+    that fixes a value there found the mark no longer accepted in its next pass, and removed it. What a baseline
+    accepted of the text when --fix read the file stays accepted in its later passes."""
+    write(tmp_path, FLOW_BOM.format(port=587))
+    line = hashlib.sha256(f"{BOM_MESSAGE}\n{FLOW_BOM.format(port=587).strip()}".encode()).hexdigest()[:16]
+    entry = {"rule": "MC004", "account": "", "path": "", "hash": line}
+    older = {"version": 1, "generator": "mailconf lint --write-baseline", "files": {"accounts.yaml": [entry]}}
+    write(tmp_path, json.dumps(older), "baseline.json")
+    code, _out, err = lint(tmp_path, "--fix", "--baseline", "baseline.json")
+    assert (code, err) == (0, "mailconf: fixed 1 finding in 1 file\n")
+    assert (tmp_path / "accounts.yaml").read_text(encoding="utf-8") == FLOW_BOM.format(port=465)
 
 
 def test_an_older_entry_hashed_with_the_lines_read_at_lf_only_still_matches(tmp_path: Path) -> None:
