@@ -528,7 +528,7 @@ def _fix_text(path: str, raw: bytes, policy: Policy, *, unsafe: bool, accepted: 
         nonlocal kept
         if accepted is None:
             return findings
-        hidden = accepted(_result(doc, findings, details))
+        hidden = accepted(_result(doc, findings, details, policy))
         if kept is None:
             kept = Counter(_about_text(f) for f in hidden if details[f].path is None)
         left = kept - Counter(_about_text(f) for f in hidden if details[f].path is None)
@@ -550,7 +550,7 @@ def _fix_text(path: str, raw: bytes, policy: Policy, *, unsafe: bool, accepted: 
     text = before
     for _ in range(MAX_PASSES):
         if any(i.rule in _UNREADABLE for i in doc.issues):
-            result = _result(doc, findings, details)
+            result = _result(doc, findings, details, policy)
             reason = "it has YAML syntax or encoding errors; fix those first" if not fixed else None
             return Outcome(path, before, text, tuple(fixed), result, 0, reason, tuple(made), raw)
         proposed = _unused_last(proposals(doc, fixable(doc, findings, details), details, unsafe=unsafe))
@@ -565,7 +565,8 @@ def _fix_text(path: str, raw: bytes, policy: Policy, *, unsafe: bool, accepted: 
         problem = _verify(doc, new_doc, changes)
         if problem is not None:  # _verify changed doc.data: report the file as it is, read afresh
             original = load_document(path, raw)
-            return Outcome(path, before, before, (), _result(original, *_lint(original, policy)), 0, problem, (), raw)
+            result = _result(original, *_lint(original, policy), policy)
+            return Outcome(path, before, before, (), result, 0, problem, (), raw)
         fixed.extend(applied)
         made.extend(changes)
         text, doc, findings, details = new_text, new_doc, new_findings, new_details
@@ -573,7 +574,7 @@ def _fix_text(path: str, raw: bytes, policy: Policy, *, unsafe: bool, accepted: 
     if not unsafe:
         held_back = proposals(doc, fixable(doc, findings, details), details, unsafe=True)
         unsafe_left = sum(FIXES[f.rule].safety == "unsafe" for f in held_back)
-    result = _result(doc, findings, details)
+    result = _result(doc, findings, details, policy)
     return Outcome(path, before, text, tuple(fixed), result, unsafe_left, None, tuple(made), raw)
 
 
@@ -595,8 +596,10 @@ def _lint(doc: Document, policy: Policy) -> tuple[list[Finding], dict[Finding, D
     return findings, details_by_finding(findings, details)
 
 
-def _result(doc: Document, findings: list[Finding], details: Mapping[Finding, Detail]) -> LintedFile:
-    return LintedFile(doc.path, tuple(findings), None, tuple(doc.not_checked), details, doc)
+def _result(doc: Document, findings: list[Finding], details: Mapping[Finding, Detail], policy: Policy) -> LintedFile:
+    """The file's result, failed at its settings' fail level as lint's is: without it, --fix of a file left with a
+    warning under ``--fail-level warning`` exited 0."""
+    return LintedFile(doc.path, tuple(findings), None, tuple(doc.not_checked), details, doc, policy.fail_level)
 
 
 def _verify(old: Document, new: Document, changes: Sequence[Change]) -> str | None:

@@ -541,6 +541,31 @@ def test_fix_writes_in_place_keeps_the_mode_and_reports_what_is_left(tmp_path: P
     assert again == (0, "", "mailconf: fixed 0 findings in 0 files\n")
 
 
+@pytest.mark.parametrize("fail_level", ["--fail-level", "settings"])
+def test_fix_exits_1_for_a_finding_left_at_the_fail_level_as_lint_does(fail_level: str, tmp_path: Path) -> None:
+    # the results of --fix had the default fail level, error: with `--fail-level warning` (or `fail-level: warning`
+    # in the settings) a warning left (an unsafe fix not made) exited 0, where lint of the same file exits 1
+    text = (
+        "version: 1\naccounts:\n  a:\n    address: a@example.com\n"
+        "    incoming: {protocol: imap, host: imap.example.com, port: 143, security: starttls,"
+        " password_command: pass a}\n"
+    )
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    options = ("--fail-level", "warning") if fail_level == "--fail-level" else ()
+    if fail_level == "settings":
+        (tmp_path / ".mailconf.yaml").write_text("fail-level: warning\n", encoding="utf-8")
+    left = (
+        "a.yaml:5:77: warning MC104 prefer-implicit-tls: IMAP to imap.example.com uses STARTTLS; implicit TLS avoids "
+        "the cleartext phase and its injection bugs: set security: tls and port: 993\n1 warning in 1 file\n"
+    )
+    assert run_mailconf("lint", *options, "a.yaml", cwd=tmp_path) == (1, left, "")
+    assert run_mailconf("lint", "--fix", *options, "a.yaml", cwd=tmp_path) == (
+        1,
+        left,
+        "mailconf: fixed 0 findings in 0 files; 1 more with --unsafe-fixes\n",
+    )
+
+
 def test_fix_leaves_unsafe_fixes_and_says_so(tmp_path: Path) -> None:
     text = HEAD + account(CASES["MC101"][0])
     (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
