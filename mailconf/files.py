@@ -62,18 +62,31 @@ def expand(paths: Sequence[str], policy_for: Callable[[Path], Policy]) -> Expand
             files.extend(found)
         else:
             files.append(path)
-    # one path cannot name a file twice
-    return Expanded(tuple(files) if len(paths) == 1 else once(files), tuple(errors))
+    # one file named cannot be two; a folder walked can hold a file and a link to it
+    return Expanded(tuple(files) if len(files) == 1 else once(files), tuple(errors))
 
 
 def once(paths: Sequence[str]) -> tuple[str, ...]:
-    """``paths`` with each file (or folder) named twice, however spelt (a.yaml, ./a.yaml, /abs/a.yaml), kept once,
-    under the name it was first given, in order: lint reads such a file once, and import imports it once."""
-    unique: dict[str, str] = {}
+    """``paths`` with each file (or folder) named twice, however spelt (a.yaml, ./a.yaml, /abs/a.yaml, a symbolic
+    or hard link to it: one device and inode is one file), kept once, under the name it was first given, in order:
+    lint reads such a file once, and import imports it once. A path that cannot be looked at (missing, a folder
+    without search permission) is told apart by its spelling, and reading it says why."""
+    unique: dict[object, str] = {}
     cwd = os.getcwd()
     for path in paths:
-        unique.setdefault(path if path == STDIN else os.path.normpath(os.path.join(cwd, path)), path)
+        unique.setdefault(_identity(path, cwd), path)
     return tuple(unique.values())
+
+
+def _identity(path: str, cwd: str) -> object:
+    """What makes ``path`` the file it is: its device and inode (links followed), else its normalised spelling."""
+    if path == STDIN:
+        return path
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):  # ValueError: a NUL in the path, which reading it reports
+        return os.path.normpath(os.path.join(cwd, path))
+    return (found.st_dev, found.st_ino)
 
 
 def _listed(patterns: Sequence[str]) -> str:

@@ -117,6 +117,23 @@ def test_a_file_named_twice_however_spelt_is_linted_once(repo: Path) -> None:
     )
 
 
+def test_a_file_named_directly_and_through_a_link_is_linted_once_under_the_first_name(repo: Path) -> None:
+    """One file is one file (its device and inode): a symbolic link, a hard link or a link to a folder above it
+    named beside it was linted twice, each finding said twice. The findings name the path as it was given first."""
+    (repo / "link.yaml").symlink_to("accounts.yaml")
+    os.link(repo / "team" / "b.yml", repo / "hard.yml")
+    (repo / "here").symlink_to(".")
+    out = run_mailconf("lint", "link.yaml", "accounts.yaml", "here/accounts.yaml", "hard.yml", "team/b.yml", cwd=repo)
+    assert out == Outcome(1, finding("link.yaml") + finding("hard.yml") + "2 errors in 2 files\n", "")
+
+
+def test_a_link_in_a_walked_directory_to_a_file_found_there_is_linted_once(repo: Path) -> None:
+    """Found twice in one walk (a file and a link to it): linted once, by the name the walk gives it first."""
+    (repo / "team" / "z.yaml").symlink_to("b.yml")
+    expected = finding("accounts.yaml") + finding("team/b.yml") + "2 errors in 2 files (3 files checked)\n"
+    assert run_mailconf("lint", ".", cwd=repo) == Outcome(1, expected, "")
+
+
 def test_a_tree_deeper_than_the_recursion_limit_is_walked_and_its_settings_found(repo: Path) -> None:
     """The walk and the settings search are loops. The limit is lowered to 200 (from 1,000) in the
     subprocess, so that a tree 300 folders deep stands for one of 1,100 at a small cost."""
