@@ -142,6 +142,27 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+#: folders whose entries name a process's open files (/dev/stdin, /dev/fd/N, /proc/self/fd/N), not files kept there
+_DESCRIPTOR_FOLDERS = ("/dev", "/proc")
+
+
+def _folder(baseline: str) -> str:
+    """The folder the baseline's file names are relative to: the baseline's own. One named by a descriptor
+    (``--baseline /dev/stdin < baseline.json``, ``--write-baseline /dev/stdout > baseline.json``) is the file it
+    opens, in that file's folder (Linux: the link names it); where that cannot be told (a pipe, which is refused,
+    or a system whose /dev/fd does not name the file), the current folder. Its names were relative to /dev
+    (``../work/repo/accounts.yaml``): the baseline hid nothing, and one written so hid nothing when read by its name."""
+    folder = os.path.dirname(os.path.abspath(baseline))
+    if not _in_descriptor_folder(folder):
+        return folder
+    real = os.path.dirname(os.path.realpath(baseline))
+    return os.getcwd() if _in_descriptor_folder(real) else real
+
+
+def _in_descriptor_folder(folder: str) -> bool:
+    return any(folder == top or folder.startswith(top + os.sep) for top in _DESCRIPTOR_FOLDERS)
+
+
 def _file_key(baseline: str, path: str) -> str:
     """The file's name relative to the baseline's folder; an undecodable byte of it as ``\\xFF`` (UTF-8 JSON).
 
@@ -152,7 +173,7 @@ def _file_key(baseline: str, path: str) -> str:
     ``../../real/repo/accounts.yaml``, and the baseline hid none of its findings."""
     from .report import readable
 
-    folder = os.path.dirname(os.path.abspath(baseline))
+    folder = _folder(baseline)
     file = os.path.abspath(path)
     name = os.path.relpath(file, folder)
     if _outside(name):
@@ -174,7 +195,7 @@ def _aliases(baseline: str, names: Iterable[str]) -> Callable[[str, str], list[s
     (``../../real/repo/accounts.yaml``: written before a file inside the folder through a symbolic link was named
     from inside) may name a file linted under another name: its entries are that file's. Only such names are looked
     up, each once."""
-    folder = os.path.dirname(os.path.abspath(baseline))
+    folder = _folder(baseline)
     by_file: dict[tuple[int, int], list[str]] = {}
     for listed in names:
         if listed.startswith("../") or posixpath.normpath(listed) != listed:
@@ -285,7 +306,7 @@ def with_other_files(
         _refuse_replacing(baseline)
         _refuse_losing(baseline, str(broken), files)
         return files, 0, 0
-    folder = os.path.dirname(os.path.abspath(baseline))
+    folder = _folder(baseline)
     merged = dict(files)
     others = turned_off = 0
     aliases = _aliases(baseline, old.files)
@@ -352,7 +373,7 @@ def _refuse_losing(baseline: str, problem: str, files: Mapping[str, object]) -> 
         text = read_regular(baseline).decode("utf-8", errors="replace")
     except Exception:  # noqa: BLE001 - nothing there to lose, or write() says why in its own words
         return
-    folder = os.path.dirname(os.path.abspath(baseline))
+    folder = _folder(baseline)
     lost: list[str] = []
     for match in _FILE_LINE.finditer(text):
         try:

@@ -1508,3 +1508,52 @@ def test_entries_under_another_name_of_the_same_file_are_its_entries(tmp_path: P
         "mailconf: wrote 3 baseline entries to baseline.json\n",
     )
     assert (tmp_path / "baseline.json").read_text(encoding="utf-8") == today
+
+
+def _lint_through(tmp_path: Path, stream: str, path: Path, *args: str) -> Outcome:
+    """``mailconf lint ARGS accounts.yaml`` with standard input (``stream`` "in") or output ("out") a regular file."""
+    import subprocess
+    import sys
+
+    with path.open("rb" if stream == "in" else "wb") as file:
+        done = subprocess.run(
+            [sys.executable, "-m", "mailconf", "lint", *args, "accounts.yaml"], cwd=tmp_path, timeout=120, check=False,
+            stdin=file if stream == "in" else subprocess.DEVNULL, stdout=file if stream == "out" else subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+    out = done.stdout.decode() if done.stdout is not None else ""
+    return Outcome(done.returncode, out, done.stderr.decode())
+
+
+@pytest.mark.parametrize("folder", [".", "base"])
+def test_a_baseline_read_through_dev_stdin_names_files_as_the_file_it_is(tmp_path: Path, folder: str) -> None:
+    """`--baseline /dev/stdin < baseline.json` named the files relative to /dev (`../work/repo/accounts.yaml`): it hid
+    nothing and called every entry stale. /dev/stdin (/dev/fd/N, /proc/self/fd/N) that is a file is that file, its
+    names relative to its own folder, as `--baseline baseline.json` reads them."""
+    write(tmp_path, LEGACY)
+    (tmp_path / folder).mkdir(exist_ok=True)
+    key = "accounts.yaml" if folder == "." else "../accounts.yaml"
+    write(tmp_path, BASELINE.replace('"accounts.yaml"', json.dumps(key)), f"{folder}/baseline.json")
+    assert _lint_through(tmp_path, "in", tmp_path / folder / "baseline.json", "--baseline", "/dev/stdin") == Outcome(
+        0, "", ""
+    )
+    write(tmp_path, LEGACY.replace("timeout: 2", "timeout: 3"))
+    assert _lint_through(tmp_path, "in", tmp_path / folder / "baseline.json", "--baseline", "/dev/stdin") == Outcome(
+        0,
+        "accounts.yaml:13:64: warning MC706 timeout-too-short: a timeout of 3 s fails on slow networks and busy "
+        "servers; set timeout: 30\n"
+        f"/dev/stdin:9:1: info MC709 stale-baseline-entry: MC706 at pop:incoming.timeout in {key} is no longer found; "
+        "remove the entry (or run --write-baseline /dev/stdin again)\n"
+        "1 warning, 1 info in 2 files (1 file checked)\n",
+        "",
+    )
+
+
+def test_a_baseline_written_through_dev_stdout_names_files_as_the_file_it_is(tmp_path: Path) -> None:
+    """`--write-baseline /dev/stdout > baseline.json` wrote `../tmp/.../accounts.yaml`, relative to /dev, into
+    baseline.json, which then hid nothing. Now the baseline --write-baseline baseline.json writes."""
+    write(tmp_path, LEGACY)
+    assert _lint_through(tmp_path, "out", tmp_path / "baseline.json", "--write-baseline", "/dev/stdout") == Outcome(
+        0, "", "mailconf: wrote 4 baseline entries to /dev/stdout\n"
+    )
+    assert (tmp_path / "baseline.json").read_text(encoding="utf-8") == BASELINE
