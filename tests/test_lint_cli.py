@@ -243,6 +243,27 @@ def test_standard_input_that_is_closed_is_one_line_and_the_rest_is_linted(repo: 
     )
 
 
+def test_standard_input_that_is_a_folder_stops_python_before_mailconf_runs(repo: Path) -> None:
+    """``mailconf lint - < /``: CPython refuses to start (``init_sys_streams``, before ``site`` and any code of
+    mailconf's), exit 1 with nothing on standard output: no message of ours can be given, and docs/lint.md and
+    docs/exit-codes.md say so. If a Python lets the program start, this fails: then give it our own line."""
+    import subprocess
+    import sys
+
+    folder = os.open(repo, os.O_RDONLY)
+    try:
+        done = subprocess.run([sys.executable, "-m", "mailconf", "lint", "-"], cwd=repo, stdin=folder,
+                              capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    finally:
+        os.close(folder)
+    first = done.stderr.splitlines()[0]
+    assert (done.returncode, done.stdout, first) == (
+        1,
+        "",
+        "Fatal Python error: init_sys_streams: <stdin> is a directory, cannot continue",
+    )
+
+
 def test_settings_are_found_from_each_file_upward(repo: Path) -> None:
     (repo / "team" / ".mailconf.yaml").write_text("severity: {MC101: warning}\n")
     out = run_mailconf("lint", "accounts.yaml", "team/b.yml", cwd=repo)
