@@ -44,6 +44,13 @@ of what has come is judged with the next byte.
 The lines of a chunked body (a chunk's size, a trailer field) too: :class:`ChunkedBody`, which also answers a chunk
 announced larger than a body may be with 413 at once, and searches each byte of a line once, as the head's.
 
+**Keep-alive without end.** waitress keeps a connection open for as long as requests come, each within
+``channel_timeout`` of the last answer: a client sending one every few seconds held its connection, one of the
+``connection_limit`` places, for ever. As nginx does (``keepalive_requests`` 1000, ``keepalive_time`` 1 h), a
+connection's :data:`MAX_REQUESTS_PER_CONNECTION`-th answer, or the first once it is :data:`MAX_CONNECTION_AGE` seconds
+old, says ``Connection: close`` (:class:`Task`), and the connection is closed after it; what the client sent past that
+request on it is not answered (RFC 9112 §9.6: a client sends such requests again on a new connection).
+
 **Faulty framing.** A request with both Content-Length and Transfer-Encoding, or an HTTP/1.0 request with
 Transfer-Encoding, is one whose end RFC 9112 §6.1 calls unsure: waitress answered the first and kept the
 connection, and read the second one's body as the next request (a request smuggled in a body was answered).
@@ -79,7 +86,7 @@ from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.receiver import ChunkedReceiver
 from waitress.server import BaseWSGIServer
-from waitress.task import ErrorTask
+from waitress.task import ErrorTask, WSGITask
 from waitress.utilities import Error, RequestEntityTooLarge
 
 from .. import descriptors
@@ -96,6 +103,12 @@ from .site import SAFE_HEADERS
 #: profile request's head is under 1 KiB; 16 KiB holds that with a full 8 KiB line (nginx's and Apache's largest
 #: header line by default: a site's cookies fit in it), as do IIS's (MaxRequestBytes) and Node.js's defaults.
 MAX_HEAD = 16 * 1024
+
+#: A connection's answers at most: the last says ``Connection: close`` (nginx's ``keepalive_requests``)
+MAX_REQUESTS_PER_CONNECTION = 1000
+#: Seconds a connection is kept alive at most: its first answer past them says ``Connection: close`` (nginx's
+#: ``keepalive_time``); with ``channel_timeout``, a connection lasts at most this and one timeout
+MAX_CONNECTION_AGE = 3600
 
 #: what a request that waitress refuses by itself is told, by status code
 REFUSALS = {
@@ -333,9 +346,29 @@ class Refusal(ErrorTask):  # type: ignore[misc]  # waitress has no type hints
             log.emit(entry)
 
 
+class Task(WSGITask):  # type: ignore[misc]  # waitress has no type hints
+    """waitress's answer to a request, the last of its connection when the connection has had
+    :data:`MAX_REQUESTS_PER_CONNECTION` answers or is :data:`MAX_CONNECTION_AGE` seconds old (the module's
+    docstring). Run in a worker thread; one at a time per connection."""
+
+    channel: Channel
+    request: Any
+
+    def build_response_header(self) -> bytes:
+        channel = self.channel
+        channel.answered += 1
+        if channel.answered >= MAX_REQUESTS_PER_CONNECTION or time.time() - channel.creation_time >= MAX_CONNECTION_AGE:
+            # as if the client had asked it: waitress then says "Connection: close" (and, to an HTTP/1.0 keep-alive,
+            # not "Keep-Alive") and closes the connection once the answer is sent. The application has read the
+            # request's headers already (its environ): only waitress reads them from here on
+            self.request.headers["CONNECTION"] = "close"
+        return cast("bytes", super().build_response_header())
+
+
 class Channel(HTTPChannel):  # type: ignore[misc]  # waitress has no type hints
     error_task_class = Refusal
     parser_class = Parser
+    task_class = Task
 
     request: Any  # waitress's: the parser of the request being received, or None
     will_close: bool  # waitress's: close the connection at the next turn of its loop
@@ -344,6 +377,9 @@ class Channel(HTTPChannel):  # type: ignore[misc]  # waitress has no type hints
     request_began: float | None = None
     #: waitress's ``last_activity`` before the read being handled (see :meth:`received`)
     activity_before: float | None = None
+    creation_time: float  # waitress's: when the connection was accepted (``time.time()``)
+    #: the answers :class:`Task` has begun on this connection
+    answered = 0
 
     def handle_read(self) -> None:
         self.activity_before = self.last_activity  # waitress's handle_read sets it, then calls received()

@@ -1885,3 +1885,77 @@ def test_an_autodiscover_request_in_utf_32_is_told_to_send_utf_8(server: Server,
 def test_paths_are_matched_as_docs_serve_says(server: Server, target: str, status: int) -> None:
     data = f"GET {target} HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n".encode()
     assert exchange(server, data).startswith(f"HTTP/1.1 {status} ".encode())
+
+
+HEALTHZ_KEPT = b"GET /healthz HTTP/1.1\r\nHost: example.com\r\n\r\n"
+
+
+def _answer_on(connection: socket.socket, pending: bytearray) -> tuple[list[str], bytes] | None:
+    """The next answer on ``connection`` (its header lines, its body), None when the server has closed it;
+    ``pending``: what has come past the answers read so far."""
+    while b"\r\n\r\n" not in pending:
+        chunk = connection.recv(65536)
+        if not chunk:
+            assert not pending, pending
+            return None
+        pending += chunk
+    head, _, _ = bytes(pending).partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    length = int(next(line for line in lines if line.startswith("Content-Length: ")).partition(": ")[2])
+    while len(pending) < len(head) + 4 + length:
+        chunk = connection.recv(65536)
+        assert chunk, "closed in the middle of an answer"
+        pending += chunk
+    body = bytes(pending[len(head) + 4 : len(head) + 4 + length])
+    del pending[: len(head) + 4 + length]
+    return lines, body
+
+
+def test_a_keep_alive_connection_is_closed_after_its_1000th_answer(accounts: Path) -> None:
+    """A client that sent a request every few seconds held its connection, one of --max-connections, for ever. As
+    nginx (keepalive_requests 1000): the 1000th answer says `Connection: close`, and the connection is closed after
+    it; requests sent past it on that connection are not answered (a client sends them again on a new one)."""
+    with serving(accounts, "--poll-interval", "0") as server:
+        received = exchange(server, HEALTHZ_KEPT * 1005)
+        body = curl(f"{server.url}/healthz").body
+        answers = received.split(b"HTTP/1.1 200 OK\r\n")
+        assert answers[0] == b""
+        assert len(answers[1:]) == 1000
+        assert [answer.endswith(b"\r\n\r\n" + body) for answer in answers[1:]] == [True] * 1000
+        closing = [i for i, answer in enumerate(answers[1:]) if b"\r\nConnection: close\r\n" in b"\r\n" + answer]
+        assert closing == [999]
+        healthy(server)
+
+
+@pytest.mark.parametrize(
+    ("request_", "kept"),
+    [
+        (HEALTHZ_KEPT, None),
+        (b"GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", "Connection: Keep-Alive"),
+    ],
+)
+def test_a_keep_alive_connection_older_than_its_age_limit_is_closed_after_its_next_answer(
+    accounts: Path, request_: bytes, kept: str | None
+) -> None:
+    """As nginx (keepalive_time 1h): a connection older than MAX_CONNECTION_AGE (1 h; 2 s here) is closed after the
+    answer to its next request, which says `Connection: close` (an HTTP/1.0 keep-alive one is not `Keep-Alive`)."""
+    setup = "import mailconf.serve.loop as loop; loop.MAX_CONNECTION_AGE = 2"
+    with serving(accounts, "--poll-interval", "0", setup=setup) as server, \
+            socket.create_connection(("127.0.0.1", _port(server)), timeout=30) as connection:  # fmt: skip
+        opened = time.monotonic()
+        pending = bytearray()
+        answers: list[tuple[list[str], bytes]] = []
+        while not answers or "Connection: close" not in answers[-1][0]:
+            assert time.monotonic() - opened < DEADLINE, "never closed"
+            time.sleep(0.25 if answers else 0)
+            connection.sendall(request_)
+            answer = _answer_on(connection, pending)
+            assert answer is not None, "closed without a word"
+            answers.append(answer)
+        lasted = time.monotonic() - opened
+        assert connection.recv(1) == b""  # and closed after it
+        healthy(server)
+    assert lasted >= 2
+    assert [body for _, body in answers] == [answers[0][1]] * len(answers)
+    said = [[line for line in lines if line.startswith("Connection: ")] for lines, _ in answers]
+    assert said == [[kept] if kept else []] * (len(answers) - 1) + [["Connection: close"]]
