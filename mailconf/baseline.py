@@ -446,6 +446,9 @@ def locked(baseline: str) -> Iterator[None]:
     :data:`LOCK_ATTEMPTS` times."""
     from .replace import NotLocked, locked_file
 
+    if not _regular_or_missing(baseline):  # /dev/stdout that is a pipe: its resolved name is no file to lock
+        yield
+        return
     target = Path(os.path.realpath(baseline))
     made: os.stat_result | None = None
     fd: int | None = None
@@ -484,6 +487,15 @@ def locked(baseline: str) -> Iterator[None]:
             os.close(fd)  # the lock goes with it
 
 
+def _regular_or_missing(baseline: str) -> bool:
+    """Is ``baseline`` a regular file, or nothing (yet)? Looked at by its own name: the resolved name of a descriptor
+    that is a pipe (``/dev/stdout``: ``/proc/PID/fd/pipe:[N]``) names nothing."""
+    try:
+        return stat.S_ISREG(os.stat(baseline).st_mode)
+    except (OSError, ValueError):
+        return True  # missing, or a link loop: write() says what it can
+
+
 def _made_empty(target: Path) -> os.stat_result | None:
     """Create ``target`` empty when nothing is there (its status), else None."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
@@ -518,7 +530,8 @@ def write(baseline: str, files: Mapping[str, Sequence[Entry]]) -> None:
     target = Path(os.path.realpath(baseline))
     try:
         try:
-            info: os.stat_result | None = target.stat()
+            # by its own name: /dev/stdout that is a pipe resolves to a name that is no file (/proc/PID/fd/pipe:[N])
+            info: os.stat_result | None = os.stat(baseline)
         except FileNotFoundError:
             info = None  # a new baseline (or a link to one); a link loop is an OSError, never replaced by a file
         if info is not None and not stat.S_ISREG(info.st_mode):  # /dev/null, a FIFO: never replaced by a file

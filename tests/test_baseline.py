@@ -1557,3 +1557,29 @@ def test_a_baseline_written_through_dev_stdout_names_files_as_the_file_it_is(tmp
         0, "", "mailconf: wrote 4 baseline entries to /dev/stdout\n"
     )
     assert (tmp_path / "baseline.json").read_text(encoding="utf-8") == BASELINE
+
+
+def test_a_baseline_written_through_dev_stdout_that_is_a_pipe_is_refused_as_a_fifo_is(tmp_path: Path) -> None:
+    """`--write-baseline /dev/stdout | cat`: /dev/stdout names a pipe, whose resolved name (`/proc/PID/fd/pipe:[N]`)
+    is no file; the lock was looked for there eight times, and the run said `removed 8 times while --write-baseline
+    waited for its lock`. Now it is what `--write-baseline FIFO` says."""
+    import subprocess
+    import sys
+
+    write(tmp_path, LEGACY)
+    reader = subprocess.Popen(["cat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert reader.stdin is not None
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "mailconf", "lint", "--write-baseline", "/dev/stdout", "accounts.yaml"],
+            cwd=tmp_path, stdout=reader.stdin, stderr=subprocess.PIPE, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    finally:
+        reader.stdin.close()
+        passed = reader.stdout.read() if reader.stdout is not None else b""
+        reader.wait(timeout=60)
+    assert (done.returncode, done.stderr, passed) == (
+        2,
+        "mailconf: /dev/stdout: not a regular file (it is a named pipe); name a file for the baseline\n",
+        b"",
+    )
