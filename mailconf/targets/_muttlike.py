@@ -51,6 +51,15 @@ MAX_ACCOUNT_BYTES = 127
 #: The longest From: header both clients write whole, without "From: ": the display name, RFC 2047-encoded, then
 #: " <address>", go through a 1,024-byte buffer; what does not fit is cut, the address first (checked).
 MAX_FROM_BYTES = 1023
+#: Where an RFC 2047 encoded word starts, as mail readers such as Thunderbird find one (jsmime: =?charset?B|Q?text?=,
+#: the text without a ?): anywhere, inside a word or a quoted string too. Every start, overlapping ones included.
+_ENCODED_WORD_START = re.compile(r"(?==\?[^?]*\?[BbQq]\?[^?]*\?=)")
+#: What makes both clients encode the real name (mutt rfc2047.c rfc2047_encode(), neomutt's copy): a character
+#: outside ASCII, or =? at the start of a word (after a space: the schema refuses tabs). They then encode one span,
+#: from the word holding the first of these or of the RFC 822 specials (_SPECIALS) to the word holding the last,
+#: and write the rest as it is, quoted when it holds a special (checked with both).
+_ENCODES = re.compile(r"[^\x00-\x7f]|(?:^|(?<= ))=\?")
+_SPECIALS = re.compile(r'[@.,:;<>\[\]\\"()]')
 
 
 class Dialect(NamedTuple):
@@ -213,6 +222,7 @@ class _Messages(NamedTuple):
     client_cert: str
     timeout: str
     trailing_dot: str
+    encoded_word: str
 
 
 _MESSAGES: dict[str, _Messages] = {}
@@ -235,6 +245,11 @@ def _messages(dialect: Dialect) -> _Messages:
             timeout=f"{dialect.name} uses one connect_timeout for every connection (the incoming one is written): "
             "use the same timeout for both servers",
             trailing_dot=_trailing_dot_gap(dialect),
+            encoded_word=f"{dialect.name} sends an RFC 2047 encoded word in this name as written when it starts "
+            'inside a word (a=?utf-8?q?Bob?=, "=?utf-8?q?Bob?="), and mail readers such as Thunderbird decode it '
+            'there (they show a Bob, "Bob"); it encodes, and so sends as text, only words that start with =? or '
+            "hold a character outside ASCII, and the words between them: leave the encoded word out of "
+            "display_name, or put a space before it",
         )
     return messages
 
@@ -250,6 +265,9 @@ def decide(account: Account, dialect: Dialect, rules: GapRules, found: Gaps) -> 
         found.unsupported(account, server, rules)
         _check_lengths(account, server, dialect)
     _check_from(account, dialect)
+    name = account.display_name
+    if name and "=?" in name and _sends_encoded_word(name):
+        found.add(account, "display_name", messages.encoded_word)
     server_rcs = tuple([_server(account.name, server, dialect, gap) for server in servers])
     starttls, force_tls = _transport(servers, dialect, gap)
 
@@ -341,6 +359,18 @@ def _check_lengths(account: Account, server: Server, dialect: Dialect) -> None:
                 f"account {account.name}: {server.side}.{setting}: {dialect.name} keeps only the first "
                 f"{MAX_ACCOUNT_BYTES} bytes of a {what} and would {effect}"
             )
+
+
+def _sends_encoded_word(name: str) -> bool:
+    """Whether the client sends an RFC 2047 encoded word of ``name`` as written, outside the one span it encodes
+    (see _ENCODES), where readers decode it: the recipient sees other text than the name declared."""
+    low = high = 0
+    if _ENCODES.search(name):
+        spans = [m.start() for m in (*_ENCODES.finditer(name), *_SPECIALS.finditer(name))]
+        low = name.rfind(" ", 0, min(spans)) + 1
+        high = name.find(" ", max(spans))
+        high = len(name) if high < 0 else high
+    return any(not low <= m.start() < high for m in _ENCODED_WORD_START.finditer(name))
 
 
 def _check_from(account: Account, dialect: Dialect) -> None:

@@ -102,6 +102,15 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
   is written; the other one is reported).
 - ``password_command`` with an auth that uses none, ``token_command`` without ``auth: oauth2``, and
   ``auth: oauth2`` without ``token_command``.
+- A ``display_name`` holding an RFC 2047 encoded word that starts inside a word (``a=?utf-8?q?Bob?=``,
+  ``"=?utf-8?q?Bob?="``, ``(=?utf-8?q?Bob?=)``): it is written as declared, but NeoMutt sends such a word as
+  written, and mail readers such as Thunderbird decode it there (Thunderbird 153 shows ``a=?utf-8?q?x?=`` as
+  ``a x``, ``"(=?utf-8?q?x?=)"`` as ``(x)``), so the recipient does not see the name declared. NeoMutt
+  RFC 2047-encodes, and so sends as text, the words that start with ``=?`` or hold a character outside ASCII,
+  and every word from the first to the last of these and of the RFC 822 specials (``()<>[]:;@,."`` and the
+  backslash) around them; it writes the rest as it is. So ``=?utf-8?q?Bob?=``, ``=?UTF-8?Q?Bob?=``,
+  ``=?utf-8?b?Qm9i?=`` and ``Ann =?utf-8?q?Bob?=`` reach every reader as the text declared (checked). Leave the
+  encoded word out, or put a space before it.
 
 Notes
 -----

@@ -26,7 +26,7 @@ from mailconf.escape import UnsafeValue
 from mailconf.escape.mutt import mutt_command, mutt_quote, mutt_word
 from mailconf.model import Model, Tls
 from mailconf.render import RenderError, render_model
-from mailconf.targets import TARGETS
+from mailconf.targets import TARGETS, Gap
 from tests.conftest import EXAMPLES, need
 from tests.targets import _mutt_client as mc
 from tests.targets._common import example_model
@@ -299,6 +299,72 @@ def test_the_client_cuts_the_from_header_after_1023_bytes(
         assert b"".join(base64.b64decode(w) for w in words).decode("utf-8") == "😀" * count
 
 
+#: The display_name gap of mutt and neomutt ({c}: the client's name).
+ENCODED_WORD_GAP = (
+    "display_name cannot be expressed; {c} sends an RFC 2047 encoded word in this name as written when it starts "
+    'inside a word (a=?utf-8?q?Bob?=, "=?utf-8?q?Bob?="), and mail readers such as Thunderbird decode it there '
+    '(they show a Bob, "Bob"); it encodes, and so sends as text, only words that start with =? or hold a character '
+    "outside ASCII, and the words between them: leave the encoded word out of display_name, or put a space before it"
+)
+#: An RFC 2047 encoded word as Thunderbird's reader (jsmime) decodes one: anywhere, in a word or a quoted string too.
+_LENIENT_WORD = re.compile(r"=\?[^?]*\?[BbQq]\?[^?]*\?=")
+#: The encoded words the clients write themselves: a lower-case charset and an upper-case B or Q.
+_CLIENT_WORD = re.compile(r"=\?(us-ascii|utf-8|iso-8859-1)\?[BQ]\?[^?]*\?=")
+
+
+def _b(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+_ENCODED_WORD_CASES: list[tuple[str, str | None]] = [
+    # {cs}: the charset each client labels ASCII with (mutt us-ascii, neomutt utf-8); None: the line differs (the
+    # charset of é); the gap is checked below
+    ("=?utf-8?q?Mallory?=", f"From: =?{{cs}}?B?{_b('=?utf-8?q?Mallory?=')}?= <ann@example.org>"),
+    ("=?UTF-8?Q?Mallory?=", f"From: =?{{cs}}?B?{_b('=?UTF-8?Q?Mallory?=')}?= <ann@example.org>"),
+    ("=?utf-8?b?TWFsbG9yeQ==?=", f"From: =?{{cs}}?B?{_b('=?utf-8?b?TWFsbG9yeQ==?=')}?= <ann@example.org>"),
+    ("Bob =?utf-8?q?x?=", f"From: Bob =?{{cs}}?B?{_b('=?utf-8?q?x?=')}?= <ann@example.org>"),
+    ("=?utf-8?q?a b?=", f"From: =?{{cs}}?B?{_b('=?utf-8?q?a')}?= b?= <ann@example.org>"),
+    # a special next to a word the client encodes: it encodes up to the special's word
+    (
+        "=?utf-8?q?a?= b(=?utf-8?q?x?=) c",
+        f"From: =?{{cs}}?B?{_b('=?utf-8?q?a?= b(=?utf-8?q?x?=)')}?= c <ann@example.org>",
+    ),
+    ("b(=?utf-8?q?x?=) =?utf-8?q?a?=", f"From: =?{{cs}}?B?{_b('b(=?utf-8?q?x?=) =?utf-8?q?a?=')}?= <ann@example.org>"),
+    ("é=?utf-8?q?x?=", None),  # one word with a character outside ASCII: encoded whole, no gap
+    ("=?utf-8?x?Bob?=", f"From: =?{{cs}}?B?{_b('=?utf-8?x?Bob?=')}?= <ann@example.org>"),  # any =? at a word start
+    ("a=?utf-8?q?x?=", "From: a=?utf-8?q?x?= <ann@example.org>"),  # inside a word: as written, a gap
+    ('"=?utf-8?q?x?="', 'From: "\\"=?utf-8?q?x?=\\"" <ann@example.org>'),
+    ("(=?utf-8?q?x?=)", 'From: "(=?utf-8?q?x?=)" <ann@example.org>'),
+    ("é a=?utf-8?q?x?=", None),  # the encoded span ends before the last word
+    ("a=?utf-8?q?x?= (é)", None),
+]
+
+
+@pytest.mark.parametrize(("name", "from_line"), _ENCODED_WORD_CASES, ids=[c[0] for c in _ENCODED_WORD_CASES])
+def test_an_encoded_word_in_display_name_is_sent_as_text_unless_inside_a_word(
+    client: mc.Client, tmp_path: Path, name: str, from_line: str | None
+) -> None:
+    """The recipient sees the name declared, not what an encoded word in it decodes to: the client encodes the name's
+    words that start with =? (or hold a character outside ASCII), and the words between them, so the encoded word
+    goes out as text. One that starts inside a word it sends as written (RFC 2047 readers such as Python's email keep
+    it, but Thunderbird 153's reader, jsmime, decodes it there: a=?utf-8?q?x?= shows as "a x", "(=?utf-8?q?x?=)" as
+    "(x)"): a gap."""
+    account = {"address": "ann@example.org", "display_name": name, "outgoing": {**_SMTP, "username": "u"}}
+    rendered = mc.render(client.binary, mc.yaml_bytes({"work": account}))
+    rc = tmp_path / "work.muttrc"
+    rc.write_bytes(rendered.files[0].content)
+    message = client.sent_headers(rc, tmp_path / "sent.eml")
+    [line] = [line for line in (tmp_path / "sent.eml").read_text().splitlines() if line.startswith("From:")]
+    if from_line is not None:
+        assert line == from_line.format(cs="us-ascii" if client.binary == "mutt" else "utf-8")
+    assert message["From"].addresses[0].display_name == name  # an RFC 2047 reader: the name declared
+    passed = bool(_LENIENT_WORD.search(_CLIENT_WORD.sub("", line)))  # what a lenient reader decodes
+    assert passed is (name in ("a=?utf-8?q?x?=", '"=?utf-8?q?x?="', "(=?utf-8?q?x?=)", "é a=?utf-8?q?x?=",
+                               "a=?utf-8?q?x?= (é)")), line  # fmt: skip
+    gap = Gap("work", "display_name", ENCODED_WORD_GAP.format(c=client.binary).split("; ", 1)[1])
+    assert list(rendered.gaps) == ([gap] if passed else [])
+
+
 _DOVECOT_PORT = {("imap", "tls"): "imaps", ("imap", "starttls"): "imap", ("pop3", "tls"): "pop3s",
                  ("pop3", "starttls"): "pop3"}  # fmt: skip
 
@@ -476,6 +542,7 @@ GAPS: list[tuple[str, dict[str, Any], list[str]]] = [
       "outgoing": {**_SMTP, "tls": {"min_version": "1.3"}}},
      ["incoming.tls.min_version cannot be expressed; {c} applies one set of TLS versions to every connection and "
       "the other server needs TLS 1.3 or later, so this one gets it too: declare min_version 1.3"]),
+    ("encoded word inside a word", {"display_name": "Ann a=?utf-8?q?Bob?=", "outgoing": _SMTP}, [ENCODED_WORD_GAP]),
 ]  # fmt: skip
 NEOMUTT_GAPS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("scram", {"outgoing": {**_SMTP, "mechanisms": ["scram-sha-256", "plain"]}},

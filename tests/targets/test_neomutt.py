@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from tests.conftest import EXAMPLES, need
 from tests.targets import _mutt_client as mc
 from tests.targets.test_mutt import (
+    _ENCODED_WORD_CASES,
     GAPS,
     NEOMUTT_GAPS,
     USER_127,
@@ -24,6 +25,9 @@ from tests.targets.test_mutt import (
     check_hostile,
     combinations,
     hostile_accounts,
+)
+from tests.targets.test_mutt import (
+    test_an_encoded_word_in_display_name_is_sent_as_text_unless_inside_a_word as _encoded_word,
 )
 from tests.targets.test_mutt import test_auth_none_sends_without_logging_in as _auth_none
 from tests.targets.test_mutt import test_imap_smtp_account_file as _account_file
@@ -137,3 +141,10 @@ def test_the_title_names_the_files_render_writes(tmp_path: Path) -> None:
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names and all(n.endswith(".muttrc") for n in names)
     assert "one muttrc per account, <account>.muttrc" in TARGETS[BINARY].TITLE
+
+
+@pytest.mark.parametrize(("name", "from_line"), _ENCODED_WORD_CASES, ids=[c[0] for c in _ENCODED_WORD_CASES])
+def test_an_encoded_word_in_display_name_is_sent_as_text_unless_inside_a_word(
+    client: mc.Client, tmp_path: Path, name: str, from_line: str | None
+) -> None:
+    _encoded_word(client, tmp_path, name, from_line)
