@@ -116,6 +116,13 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
 | an IMAP/POP3 ``host`` that is an IPv6 address or ends in a number without being an IPv4 address (``mail.1``,
   ``1.2.3.4.5``) | Thunderbird cannot build the server URL and drops the account (verified); use a host name.
   SMTP takes any host. |
+| a ``display_name`` holding an RFC 2047 encoded word (``=?charset?Q?text?=`` or ``?B?``, in any case, the text
+  without a ``?``), anywhere in it | it is written as declared, but Thunderbird 153 decodes it itself when it sends,
+  inside a word or quotes too (seen: ``=?utf-8?q?Mallory?=``, ``=?UTF-8?Q?Mallory?=`` and ``=?utf-8?b?TWFsbG9yeQ==?=``
+  went out as ``Mallory``, ``Bob =?utf-8?q?x?=`` as ``Bob x``, ``a=?utf-8?q?x?=`` as ``a x``), so the recipient does
+  not see the name declared; no spelling of ``fullName`` makes it send such a word as text (a name encoded once more
+  is decoded twice). Only a charset Thunderbird does not know stays as written (still a gap: readers that know it
+  decode it). Leave the encoded word out. |
 | a character outside ASCII in an account's ``address`` | Thunderbird sends from the declared address (UTF-8),
   but shows it garbled in Account Settings (one character per byte): leave that field as it is. |
 | a character outside ASCII in a POP3 ``username`` | Thunderbird 153's POP3 client sends ``é`` as the byte E9 (not
@@ -151,6 +158,7 @@ after ``import-ca.sh`` imported the CA.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -314,6 +322,10 @@ INSTEAD: Mapping[str, str] = {
     "tls.client_cert": "Thunderbird takes client certificates from its own store: make a .p12 "
     "(openssl pkcs12 -export -in CERT -inkey KEY -out cert.p12) and import it (pk12util -d sql:PROFILE "
     "-i cert.p12); Thunderbird asks which one to use",
+    "display_name": "Thunderbird 153 decodes an RFC 2047 encoded word in the name itself when it sends, inside a word "
+    "or quotes too (=?utf-8?q?Bob?= goes out as Bob, a=?utf-8?q?Bob?= as a Bob), so the recipient sees the decoded "
+    "text, not the name declared; no spelling of fullName makes it send such a word as text: leave it out of "
+    "display_name",
     "address.utf8": "Thunderbird 153 sends from the declared address (UTF-8, in MAIL FROM and the From: header), but "
     "shows it garbled in Account Settings, one character per byte (getCharPref): leave that field as it is",
     "outgoing.username": "Thunderbird 153 logs in to SMTP with the declared user name (UTF-8), but shows it garbled "
@@ -437,11 +449,21 @@ def incoming_prefs(account: Account, server: Server, key: str, method: int) -> l
     return prefs
 
 
+#: An RFC 2047 encoded word as Thunderbird 153 decodes one in an address header (jsmime.mjs getHeaderTokens and
+#: decodeRFC2047Words): anywhere, inside a word or a quoted string too, the text without a ?. It sends the
+#: identity's name unquoted (fullAddress), parses the From back with decoding (nsIMsgCompose; seen: the name
+#: went out decoded) and writes the decoded text; only a charset it does not know stays as written.
+_ENCODED_WORD = re.compile(r"=\?[^?]*\?[BbQq]\?[^?]*\?=")
+
+
 def identity_prefs(account: Account, key: str, smtp_key: str | None, gaps: Gaps) -> list[Pref]:
     full_name, useremail, organization, smtp_server, valid = IDENTITY_NAMES(f"mail.identity.{key}")
     prefs: list[Pref] = []
-    if account.display_name is not None:
-        prefs.append((full_name, account.display_name))
+    name = account.display_name
+    if name is not None:
+        prefs.append((full_name, name))
+        if "=?" in name and _ENCODED_WORD.search(name):
+            gaps.add(account, "display_name", INSTEAD["display_name"])
     # UTF-8, not one byte per character: Thunderbird sends the pref's bytes read as UTF-8 (\xe9 went out as U+FFFD)
     if not account.address.isascii():
         gaps.add(account, "address", INSTEAD["address.utf8"])

@@ -338,6 +338,64 @@ def test_thunderbird_sends_a_non_ascii_identity_exactly(  # noqa: PLR0917 (pytes
     assert str(make_header(decode_header(word[name].decode()))) == name
 
 
+@pytest.mark.parametrize(
+    ("name", "sent", "gapped"),
+    [
+        ("=?utf-8?q?Mallory?=", "Mallory", True),
+        ("=?UTF-8?Q?Mallory?=", "Mallory", True),
+        ("=?utf-8?b?TWFsbG9yeQ==?=", "Mallory", True),
+        ("Bob =?utf-8?q?x?=", "Bob x", True),
+        ("a=?utf-8?q?x?=", "a x", True),  # inside a word
+        ('"=?utf-8?q?x?="', "x", True),  # inside quotes
+        ("=?utf-8?q?a b?=", "a b", True),
+        ("=?iso-8859-1?q?caf=E9?=", "=?UTF-8?B?Y2Fmw6k=?=", True),  # decoded, then encoded again: café
+        # the name encoded once more, so that decoding gives the encoded word: Thunderbird decodes that one too
+        ("=?UTF-8?B?PT91dGYtOD9xP01hbGxvcnk/PQ==?=", "Mallory", True),
+        ("=?x-unknown?q?Bob?=", "=?x-unknown?q?Bob?=", True),  # a charset Thunderbird does not know: as written
+        ("=?utf-8?x?Bob?=", "=?utf-8?x?Bob?=", False),  # no such encoding: text
+        ("=?utf-8?q?Bob", "=?utf-8?q?Bob", False),
+    ],
+)
+def test_thunderbird_sends_an_encoded_word_in_the_name_decoded(  # noqa: PLR0917 (pytest fixtures)
+    tmp_path: Path,
+    certs: Certificates,
+    smtp_tls: SmtpServer,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    sent: str,
+    gapped: bool,
+) -> None:
+    """Why such a display_name is a gap: the compose path sends the identity's fullAddress unquoted
+    (``=?utf-8?q?Mallory?= <ann@example.org>``), parses the From back with RFC 2047 decoding and writes the decoded
+    text, so the recipient sees Mallory, not the name declared (a name encoded once more is decoded twice). A word that
+    is no encoded word goes out as written, without a gap."""
+    account = {
+        "address": "ann@example.org",
+        "display_name": name,
+        "incoming": server("imap", 1, "tls", ALICE, certs=certs, directory=tmp_path),  # never contacted
+        "outgoing": server("smtp", smtp_tls.port, "tls", ALICE, certs=certs, directory=tmp_path),
+    }
+    capsys.readouterr()
+    files = render("thunderbird", {"work": account}, tmp_path)
+    gaps = [line for line in capsys.readouterr().err.splitlines() if "password_command" not in line]
+
+    assert _run(files, COMPOSE_SCRIPT, ["work", ALICE.password]) == {"status": 0}
+
+    [received] = smtp_tls.messages
+    header = received.content.split(b"\r\n\r\n", 1)[0].decode("ascii").split("\r\n")
+    assert [line for line in header if line.startswith("From:")] == [f"From: {sent} <ann@example.org>"]
+    assert gaps == (
+        [
+            "mailconf: warning: thunderbird: account work: display_name cannot be expressed; Thunderbird 153 decodes "
+            "an RFC 2047 encoded word in the name itself when it sends, inside a word or quotes too (=?utf-8?q?Bob?= "
+            "goes out as Bob, a=?utf-8?q?Bob?= as a Bob), so the recipient sees the decoded text, not the name "
+            "declared; no spelling of fullName makes it send such a word as text: leave it out of display_name"
+        ]
+        if gapped
+        else []
+    )
+
+
 def _with_absolute_names(directory: Path) -> str:
     """A thunderbird that runs where ``localhost.`` resolves too (:func:`absolute_names`): a script in ``directory``
     that execs it there (same process: the harness's kill of its process group still reaches Thunderbird)."""

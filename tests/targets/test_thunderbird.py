@@ -720,6 +720,46 @@ def test_a_pop3_port_of_1_is_a_gap() -> None:
     ]
 
 
+#: The display_name gap (what Thunderbird sends is seen in tests/e2e/test_thunderbird.py).
+ENCODED_WORD_GAP = (
+    "account work: display_name cannot be expressed; Thunderbird 153 decodes an RFC 2047 encoded word in the name "
+    "itself when it sends, inside a word or quotes too (=?utf-8?q?Bob?= goes out as Bob, a=?utf-8?q?Bob?= as a Bob), "
+    "so the recipient sees the decoded text, not the name declared; no spelling of fullName makes it send such a "
+    "word as text: leave it out of display_name"
+)
+#: An RFC 2047 encoded word as Thunderbird's jsmime finds one (anywhere: inside a word or quotes too).
+ENCODED_WORD = re.compile(r"=\?[^?]*\?[BbQq]\?[^?]*\?=")
+
+
+@pytest.mark.parametrize(
+    ("name", "gapped"),
+    [
+        ("=?utf-8?q?Bob?=", True),
+        ("=?UTF-8?Q?Bob?=", True),
+        ("=?utf-8?b?Qm9i?=", True),
+        ("Ann =?utf-8?q?Bob?= B", True),
+        ("a=?utf-8?q?Bob?=", True),  # inside a word
+        ('"=?utf-8?q?Bob?="', True),  # inside quotes
+        ("=?utf-8?q?a b?=", True),  # a blank in the text
+        ("=?utf-8*en?Q??=", True),  # an RFC 2231 language and an empty text
+        ("=?x-unknown?q?Bob?=", True),  # a charset Thunderbird does not know: sent as written, read decoded elsewhere
+        ("=?utf-8?x?Bob?=", False),  # no such encoding
+        ("=?utf-8?q?Bob", False),  # not closed
+        ("=?utf-8?q?B?b?=", False),  # a ? in the text
+        ("Ann = B ?=", False),
+    ],
+)
+def test_a_display_name_holding_an_encoded_word_is_a_gap(name: str, gapped: bool) -> None:
+    """It was written without a gap, and Thunderbird sent the decoded text (=?utf-8?q?Mallory?= as Mallory). The name
+    is still written as declared."""
+    incoming = {"protocol": "imap", "host": "imap.example.org"}
+    account = {"address": "ann@example.org", "display_name": name, "incoming": incoming}
+    rendered = render(model_of({"version": 1, "accounts": {"work": account}}))
+    assert f'user_pref("mail.identity.id1.fullName", {json.dumps(name)});' in rendered.files[0].content.decode()
+    assert [str(g) for g in rendered.gaps] == ([ENCODED_WORD_GAP] if gapped else [])
+    assert bool(ENCODED_WORD.search(name)) is gapped
+
+
 LEAVE_POP3 = {
     "version": 1,
     "accounts": {
@@ -934,6 +974,8 @@ def test_hostile_values_are_read_back_exactly(tmp_path: Path, case: tuple[dict[s
             expected_gaps.append((account.name, "address"))
         if account.incoming is not None and account.outgoing is None and sends:
             expected_gaps.append((account.name, "outgoing"))
+        if account.incoming is not None and account.display_name and ENCODED_WORD.search(account.display_name):
+            expected_gaps.append((account.name, "display_name"))  # Thunderbird would send it decoded
     assert sorted((g.account, g.setting) for g in rendered.gaps) == sorted(expected_gaps)
     result = ask_thunderbird(rendered)
     assert_read_back(result, model, first)
