@@ -54,10 +54,10 @@ MAX_FROM_BYTES = 1023
 #: Where an RFC 2047 encoded word starts, as mail readers such as Thunderbird find one (jsmime: =?charset?B|Q?text?=,
 #: the text without a ?): anywhere, inside a word or a quoted string too. Every start, overlapping ones included.
 _ENCODED_WORD_START = re.compile(r"(?==\?[^?]*\?[BbQq]\?[^?]*\?=)")
-#: What makes both clients encode the real name (mutt rfc2047.c rfc2047_encode(), neomutt's copy): a character
+#: What makes both clients encode a header's text (mutt rfc2047.c rfc2047_encode(), neomutt's copy): a character
 #: outside ASCII, or =? at the start of a word (after a space: the schema refuses tabs). They then encode one span,
-#: from the word holding the first of these or of the RFC 822 specials (_SPECIALS) to the word holding the last,
-#: and write the rest as it is, quoted when it holds a special (checked with both).
+#: from the word holding the first of these to the word holding the last (in the real name, of these and of the
+#: RFC 822 specials, _SPECIALS), and write the rest as it is, a name quoted when it holds a special (checked).
 _ENCODES = re.compile(r"[^\x00-\x7f]|(?:^|(?<= ))=\?")
 _SPECIALS = re.compile(r'[@.,:;<>\[\]\\"()]')
 
@@ -223,6 +223,7 @@ class _Messages(NamedTuple):
     timeout: str
     trailing_dot: str
     encoded_word: str
+    encoded_organization: str
 
 
 _MESSAGES: dict[str, _Messages] = {}
@@ -250,6 +251,11 @@ def _messages(dialect: Dialect) -> _Messages:
             'there (they show a Bob, "Bob"); it encodes, and so sends as text, only words that start with =? or '
             "hold a character outside ASCII, and the words between them: leave the encoded word out of "
             "display_name, or put a space before it",
+            encoded_organization=f"{dialect.name} sends an RFC 2047 encoded word in the Organization: header as "
+            "written when it starts inside a word (a=?utf-8?q?Bob?=, (=?utf-8?q?Bob?=)), and mail readers decode it "
+            "there (Python's email reads aBob, (Bob)); it encodes, and so sends as text, only words that start with "
+            "=? or hold a character outside ASCII, and the words between them: leave the encoded word out of "
+            "organization, or put a space before it",
         )
     return messages
 
@@ -266,8 +272,11 @@ def decide(account: Account, dialect: Dialect, rules: GapRules, found: Gaps) -> 
         _check_lengths(account, server, dialect)
     _check_from(account, dialect)
     name = account.display_name
-    if name and "=?" in name and _sends_encoded_word(name):
+    if name and "=?" in name and _sends_encoded_word(name, specials=True):
         found.add(account, "display_name", messages.encoded_word)
+    organization = account.organization
+    if organization and "=?" in organization and _sends_encoded_word(organization, specials=False):
+        found.add(account, "organization", messages.encoded_organization)
     server_rcs = tuple([_server(account.name, server, dialect, gap) for server in servers])
     starttls, force_tls = _transport(servers, dialect, gap)
 
@@ -361,16 +370,19 @@ def _check_lengths(account: Account, server: Server, dialect: Dialect) -> None:
             )
 
 
-def _sends_encoded_word(name: str) -> bool:
-    """Whether the client sends an RFC 2047 encoded word of ``name`` as written, outside the one span it encodes
-    (see _ENCODES), where readers decode it: the recipient sees other text than the name declared."""
+def _sends_encoded_word(text: str, *, specials: bool) -> bool:
+    """Whether the client sends an RFC 2047 encoded word of ``text`` (the real name with ``specials``, or the
+    Organization header) as written, outside the one span it encodes (see _ENCODES), where readers decode it: the
+    recipient sees other text than the one declared."""
     low = high = 0
-    if _ENCODES.search(name):
-        spans = [m.start() for m in (*_ENCODES.finditer(name), *_SPECIALS.finditer(name))]
-        low = name.rfind(" ", 0, min(spans)) + 1
-        high = name.find(" ", max(spans))
-        high = len(name) if high < 0 else high
-    return any(not low <= m.start() < high for m in _ENCODED_WORD_START.finditer(name))
+    if _ENCODES.search(text):
+        spans = [m.start() for m in _ENCODES.finditer(text)]
+        if specials:
+            spans += [m.start() for m in _SPECIALS.finditer(text)]
+        low = text.rfind(" ", 0, min(spans)) + 1
+        high = text.find(" ", max(spans))
+        high = len(text) if high < 0 else high
+    return any(not low <= m.start() < high for m in _ENCODED_WORD_START.finditer(text))
 
 
 def _check_from(account: Account, dialect: Dialect) -> None:

@@ -107,6 +107,9 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
   backslash) around them; it writes the rest as it is. So ``=?utf-8?q?Bob?=``, ``=?UTF-8?Q?Bob?=``,
   ``=?utf-8?b?Qm9i?=`` and ``Ann =?utf-8?q?Bob?=`` reach every reader as the text declared (checked). Leave the
   encoded word out, or put a space before it.
+- An ``organization`` holding an RFC 2047 encoded word that starts inside a word: the same, except that the
+  RFC 822 specials do not widen what mutt encodes (``(=?utf-8?q?Bob?=)`` goes out as it is); Python's email
+  reads ``a=?utf-8?q?x?=`` in that header as ``ax``.
 
 Notes
 -----

@@ -365,6 +365,44 @@ def test_an_encoded_word_in_display_name_is_sent_as_text_unless_inside_a_word(
     assert list(rendered.gaps) == ([gap] if passed else [])
 
 
+ENCODED_ORGANIZATION_GAP = (
+    "organization cannot be expressed; {c} sends an RFC 2047 encoded word in the Organization: header as written "
+    "when it starts inside a word (a=?utf-8?q?Bob?=, (=?utf-8?q?Bob?=)), and mail readers decode it there (Python's "
+    "email reads aBob, (Bob)); it encodes, and so sends as text, only words that start with =? or hold a character "
+    "outside ASCII, and the words between them: leave the encoded word out of organization, or put a space before it"
+)
+
+
+_ENCODED_ORGANIZATION_CASES: list[tuple[str, bool]] = [
+    ("=?utf-8?q?Evil?=", False),
+    ("=?UTF-8?Q?Evil?=", False),
+    ("=?utf-8?b?RXZpbA==?=", False),
+    ("Ann =?utf-8?q?x?=", False),
+    ("é(=?utf-8?q?x?=)", False),  # one word with a character outside ASCII: encoded whole
+    ("a=?utf-8?q?x?=", True),  # inside a word
+    ("(=?utf-8?q?x?=)", True),  # no specials rule here: written as it is
+    ("é a=?utf-8?q?x?=", True),
+    ("b(=?utf-8?q?x?=) =?utf-8?q?a?=", True),
+]
+
+
+@pytest.mark.parametrize(("organization", "gapped"), _ENCODED_ORGANIZATION_CASES)
+def test_an_encoded_word_in_organization_is_sent_as_text_unless_inside_a_word(
+    client: mc.Client, tmp_path: Path, organization: str, gapped: bool
+) -> None:
+    """As in the real name, but without the RFC 822 specials: the client encodes the words that start with =? or
+    hold a character outside ASCII (and those between them); one that starts inside a word goes out as written, and
+    Python's email decodes it there (a=?utf-8?q?x?= reads as ax): a gap."""
+    account = {"address": "ann@example.org", "organization": organization, "outgoing": {**_SMTP, "username": "u"}}
+    rendered = mc.render(client.binary, mc.yaml_bytes({"work": account}))
+    rc = tmp_path / "work.muttrc"
+    rc.write_bytes(rendered.files[0].content)
+    message = client.sent_headers(rc, tmp_path / "sent.eml")
+    assert (str(message["Organization"]) != organization) is gapped  # a reader that decodes inside words
+    gap = Gap("work", "organization", ENCODED_ORGANIZATION_GAP.format(c=client.binary).split("; ", 1)[1])
+    assert list(rendered.gaps) == ([gap] if gapped else [])
+
+
 _DOVECOT_PORT = {("imap", "tls"): "imaps", ("imap", "starttls"): "imap", ("pop3", "tls"): "pop3s",
                  ("pop3", "starttls"): "pop3"}  # fmt: skip
 

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from tests.conftest import EXAMPLES, need
 from tests.targets import _mutt_client as mc
 from tests.targets.test_mutt import (
+    _ENCODED_ORGANIZATION_CASES,
     _ENCODED_WORD_CASES,
     GAPS,
     NEOMUTT_GAPS,
@@ -28,6 +29,9 @@ from tests.targets.test_mutt import (
 )
 from tests.targets.test_mutt import (
     test_an_encoded_word_in_display_name_is_sent_as_text_unless_inside_a_word as _encoded_word,
+)
+from tests.targets.test_mutt import (
+    test_an_encoded_word_in_organization_is_sent_as_text_unless_inside_a_word as _encoded_organization,
 )
 from tests.targets.test_mutt import test_auth_none_sends_without_logging_in as _auth_none
 from tests.targets.test_mutt import test_imap_smtp_account_file as _account_file
@@ -148,3 +152,10 @@ def test_an_encoded_word_in_display_name_is_sent_as_text_unless_inside_a_word(
     client: mc.Client, tmp_path: Path, name: str, from_line: str | None
 ) -> None:
     _encoded_word(client, tmp_path, name, from_line)
+
+
+@pytest.mark.parametrize(("organization", "gapped"), _ENCODED_ORGANIZATION_CASES)
+def test_an_encoded_word_in_organization_is_sent_as_text_unless_inside_a_word(
+    client: mc.Client, tmp_path: Path, organization: str, gapped: bool
+) -> None:
+    _encoded_organization(client, tmp_path, organization, gapped)
