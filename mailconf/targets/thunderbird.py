@@ -123,6 +123,10 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
   not see the name declared; no spelling of ``fullName`` makes it send such a word as text (a name encoded once more
   is decoded twice). Only a charset Thunderbird does not know stays as written (still a gap: readers that know it
   decode it). Leave the encoded word out. |
+| an ``organization`` in ASCII holding an RFC 2047 encoded word, anywhere in it | it is written as declared, but
+  Thunderbird 153 sends an ASCII organization as written (seen: ``Organization: =?utf-8?q?Evil?=``), and mail
+  readers decode the word (Python's email reads it as ``Evil``, ``a=?utf-8?q?x?=`` as ``ax``). One with a
+  character outside ASCII is encoded whole and reaches readers as declared: no gap. Leave the encoded word out. |
 | a character outside ASCII in an account's ``address`` | Thunderbird sends from the declared address (UTF-8),
   but shows it garbled in Account Settings (one character per byte): leave that field as it is. |
 | a character outside ASCII in a POP3 ``username`` | Thunderbird 153's POP3 client sends ``é`` as the byte E9 (not
@@ -326,6 +330,10 @@ INSTEAD: Mapping[str, str] = {
     "or quotes too (=?utf-8?q?Bob?= goes out as Bob, a=?utf-8?q?Bob?= as a Bob), so the recipient sees the decoded "
     "text, not the name declared; no spelling of fullName makes it send such a word as text: leave it out of "
     "display_name",
+    "organization": "Thunderbird 153 sends an organization in ASCII as written (one with a character outside ASCII "
+    "it encodes whole, as text), and mail readers decode an RFC 2047 encoded word in it (Python's email reads "
+    "=?utf-8?q?Bob?= as Bob, a=?utf-8?q?Bob?= as aBob), so the recipient sees other text than the one declared: "
+    "leave it out of organization",
     "address.utf8": "Thunderbird 153 sends from the declared address (UTF-8, in MAIL FROM and the From: header), but "
     "shows it garbled in Account Settings, one character per byte (getCharPref): leave that field as it is",
     "outgoing.username": "Thunderbird 153 logs in to SMTP with the declared user name (UTF-8), but shows it garbled "
@@ -468,8 +476,11 @@ def identity_prefs(account: Account, key: str, smtp_key: str | None, gaps: Gaps)
     if not account.address.isascii():
         gaps.add(account, "address", INSTEAD["address.utf8"])
     prefs.append((useremail, account.address))
-    if account.organization is not None:
-        prefs.append((organization, account.organization))
+    org = account.organization
+    if org is not None:
+        prefs.append((organization, org))
+        if "=?" in org and org.isascii() and _ENCODED_WORD.search(org):
+            gaps.add(account, "organization", INSTEAD["organization"])
     if smtp_key is not None:
         prefs.append((smtp_server, smtp_key))
     prefs.append((valid, True))

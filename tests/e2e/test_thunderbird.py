@@ -10,6 +10,8 @@ the password in memory and calls ``verifyLogon``; Dovecot's log shows the login.
 from __future__ import annotations
 
 import base64
+import email
+import email.policy
 import shlex
 import shutil
 import subprocess
@@ -393,6 +395,48 @@ def test_thunderbird_sends_an_encoded_word_in_the_name_decoded(  # noqa: PLR0917
         ]
         if gapped
         else []
+    )
+
+
+@pytest.mark.parametrize(
+    ("organization", "sent", "read", "gapped"),
+    [
+        ("=?utf-8?q?Evil?=", "=?utf-8?q?Evil?=", "Evil", True),
+        ("a=?utf-8?q?x?=", "a=?utf-8?q?x?=", "ax", True),
+        ("é =?utf-8?q?x?=", "=?UTF-8?B?" + base64.b64encode("é =?utf-8?q?x?=".encode()).decode() + "?=", None, False),
+    ],
+)
+def test_thunderbird_sends_an_ascii_organization_as_written(  # noqa: PLR0917 (pytest fixtures)
+    tmp_path: Path,
+    certs: Certificates,
+    smtp_tls: SmtpServer,
+    capsys: pytest.CaptureFixture[str],
+    organization: str,
+    sent: str,
+    read: str | None,
+    gapped: bool,
+) -> None:
+    """Why an ASCII organization holding an encoded word is a gap: Thunderbird writes it as it is, and readers decode
+    the word (Python's email here); one with a character outside ASCII is encoded whole and read as declared."""
+    account = {
+        "address": "ann@example.org",
+        "organization": organization,
+        "incoming": server("imap", 1, "tls", ALICE, certs=certs, directory=tmp_path),  # never contacted
+        "outgoing": server("smtp", smtp_tls.port, "tls", ALICE, certs=certs, directory=tmp_path),
+    }
+    capsys.readouterr()
+    files = render("thunderbird", {"work": account}, tmp_path)
+    gaps = [line for line in capsys.readouterr().err.splitlines() if "password_command" not in line]
+
+    assert _run(files, COMPOSE_SCRIPT, ["work", ALICE.password]) == {"status": 0}
+
+    [received] = smtp_tls.messages
+    header = received.content.split(b"\r\n\r\n", 1)[0].decode("ascii").split("\r\n")
+    assert [line for line in header if line.startswith("Organization:")] == [f"Organization: {sent}"]
+    message = email.message_from_bytes(received.content, policy=email.policy.default)
+    assert str(message["Organization"]) == (read or organization)
+    assert [line.split(" cannot be expressed", 1)[0] for line in gaps] == (
+        ["mailconf: warning: thunderbird: account work: organization"] if gapped else []
     )
 
 

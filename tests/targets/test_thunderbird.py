@@ -760,6 +760,34 @@ def test_a_display_name_holding_an_encoded_word_is_a_gap(name: str, gapped: bool
     assert bool(ENCODED_WORD.search(name)) is gapped
 
 
+ORGANIZATION_GAP = (
+    "account work: organization cannot be expressed; Thunderbird 153 sends an organization in ASCII as written (one "
+    "with a character outside ASCII it encodes whole, as text), and mail readers decode an RFC 2047 encoded word in "
+    "it (Python's email reads =?utf-8?q?Bob?= as Bob, a=?utf-8?q?Bob?= as aBob), so the recipient sees other text "
+    "than the one declared: leave it out of organization"
+)
+
+
+@pytest.mark.parametrize(
+    ("organization", "gapped"),
+    [
+        ("=?utf-8?q?Bob?=", True),
+        ("=?UTF-8?B?Qm9i?=", True),
+        ("Ann a=?utf-8?q?Bob?=", True),
+        ("é =?utf-8?q?Bob?=", False),  # encoded whole
+        ("=?utf-8?x?Bob?=", False),
+    ],
+)
+def test_an_ascii_organization_holding_an_encoded_word_is_a_gap(organization: str, gapped: bool) -> None:
+    """Thunderbird sent Organization: =?utf-8?q?Evil?= as written, and readers decode it (tests/e2e)."""
+    incoming = {"protocol": "imap", "host": "imap.example.org"}
+    account = {"address": "ann@example.org", "organization": organization, "incoming": incoming}
+    rendered = render(model_of({"version": 1, "accounts": {"work": account}}))
+    pref = f'user_pref("mail.identity.id1.organization", {json.dumps(organization)});'
+    assert pref in rendered.files[0].content.decode()
+    assert [str(g) for g in rendered.gaps] == ([ORGANIZATION_GAP] if gapped else [])
+
+
 LEAVE_POP3 = {
     "version": 1,
     "accounts": {
@@ -976,6 +1004,9 @@ def test_hostile_values_are_read_back_exactly(tmp_path: Path, case: tuple[dict[s
             expected_gaps.append((account.name, "outgoing"))
         if account.incoming is not None and account.display_name and ENCODED_WORD.search(account.display_name):
             expected_gaps.append((account.name, "display_name"))  # Thunderbird would send it decoded
+        org = account.organization
+        if account.incoming is not None and org and org.isascii() and ENCODED_WORD.search(org):
+            expected_gaps.append((account.name, "organization"))  # sent as written, read decoded
     assert sorted((g.account, g.setting) for g in rendered.gaps) == sorted(expected_gaps)
     result = ask_thunderbird(rendered)
     assert_read_back(result, model, first)
