@@ -330,8 +330,9 @@ ENCODED_WORD_GAP = (
     "aerc 0.14 to 0.17 one in lower case); an RFC 2047 encoded word cannot be sent as text: leave it out of "
     "display_name"
 )
-#: An RFC 2047 encoded word: =?charset?Q|B?text?= (charset and text without a blank or ?; an empty text too).
-_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+#: An RFC 2047 encoded word as readers decode it: =?charset?Q|B?text?= (a charset without a blank or ?; a text
+#: without a ?, an empty one too, blanks allowed: Python's email and Thunderbird 153 read =?utf-8?q?a b?= as "a b").
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?]*\?=")
 NO_PASSWORD_GAP = "{aerc} does not ask for a password: without password_command it logs in with an empty one; add it"
 CA_FILE_GAP = (
     "{aerc} has no CA setting: start aerc with SSL_CERT_FILE set to this file (Go reads it, for every "

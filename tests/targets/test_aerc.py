@@ -1122,6 +1122,7 @@ ENCODED_WORD_GAP = (
         ("=?utf-8?q?Bob?=", True),
         ("Ann =?ISO-8859-1?B?Y2Fm6Q==?= B", True),
         ("=?utf-8*en?Q??=", True),  # an RFC 2231 language and an empty text: still one
+        ("=?utf-8?q?a b?=", True),  # a blank in the text: readers decode it all the same ("a b")
         ("=?utf-8?x?Bob?=", False),  # no such encoding
         ("=?utf-8?q?Bob", False),  # not closed
         ("a=?b c?q?d?=", False),  # no blank in the charset
