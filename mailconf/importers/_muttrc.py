@@ -1362,8 +1362,8 @@ def _account(  # noqa: PLR0912, PLR0915
         if server["security"] != "tls":
             server["security"] = "starttls" if force and starttls else "starttls-optional" if starttls else "none"
         _credentials(server, protocol, prefix, settings, dialect, pending.setdefault(side, []))
-        if protocol is Protocol.IMAP and "imap_login" in unknowable:
-            # not imap_user's: the client authenticates as imap_login's value, not known here (_LOGIN_LEFT_OUT)
+        if protocol is Protocol.IMAP and "imap_login" in unknowable and _sends_login(settings, dialect):
+            # not imap_user's: the client authenticates as imap_login's value, not known here (_login_left_out)
             server.pop("username", None)
         if protocol is Protocol.POP3 and "pop_delete" in settings:
             delete = settings["pop_delete"].value
@@ -1410,7 +1410,7 @@ def _account(  # noqa: PLR0912, PLR0915
     for variable, setting in written.items():
         path_key = ("accounts", name)
         if variable in unknowable:
-            left_out = _LOGIN_LEFT_OUT[dialect.name] if variable == "imap_login" and "incoming" in account else ""
+            left_out = _login_left_out(settings, dialect) if variable == "imap_login" and "incoming" in account else ""
             found.lost(setting.location, path_key, f"{variable} {unknowable[variable]}, not imported{left_out}")
         elif setting.word is not None and setting.word.variables and variable in _ACCOUNT_VARIABLES:
             found.lost(setting.location, path_key, f"{variable} names a variable ($...) that is not expanded")
@@ -1454,15 +1454,70 @@ def _unknowable(variable: str, setting: Setting) -> str:
 
 
 _UNKNOWN_COMMAND = "runs a command (backticks): not run"
-#: an imap_login whose value is not known here: the IMAP username is not imap_user's either. Checked with each client
-#: logging in to a local server: mutt authenticates as imap_login with SASL (PLAIN, SCRAM), and so does neomutt with
-#: SCRAM; neomutt's own PLAIN and both clients' LOGIN command send imap_user
-_LOGIN_LEFT_OUT = {
-    "mutt": "; nor is the IMAP username: mutt authenticates as imap_login's value when it is not empty, not as "
-    "imap_user (SASL; the LOGIN command sends imap_user)",
-    "neomutt": "; nor is the IMAP username: neomutt authenticates as imap_login's value when it is not empty, not as "
-    "imap_user (SASL but PLAIN; PLAIN and the LOGIN command send imap_user)",
-}
+
+
+def _first_authenticator(settings: Mapping[str, Setting]) -> str:
+    """The first method imap_authenticators lists, lower case ("": none listed: the client picks)."""
+    setting = settings.get("imap_authenticators")
+    names = [m.strip().lower() for m in setting.value.split(":") if m.strip()] if setting is not None else []
+    return names[0] if names else ""
+
+
+def _sends_login(settings: Mapping[str, Setting], dialect: Dialect) -> bool:
+    """Whether the client logs in to IMAP as imap_login (else as imap_user: the user the URL names, or imap_user) in
+    the common case: with the first method imap_authenticators lists, or the one it picks when none is (a server
+    that offers AUTH=PLAIN). Checked with each client (mutt 2.2.12, neomutt 20220429) logging in to a local server
+    (tests/importers/test_mutt_logins.py): SASL (mutt's PLAIN, SCRAM, neomutt's SCRAM) authenticates as imap_login;
+    neomutt's own PLAIN, which it picks first, sends imap_user, and so does the LOGIN command of both clients, which
+    ``login`` picks when the server offers no AUTH=LOGIN (when it does, both authenticate with SASL LOGIN as
+    imap_login). OAuth2 sends imap_login (from the clients' source, not checked)."""
+    first = _first_authenticator(settings)
+    return first not in ("login", *(("", "plain") if dialect.name == "neomutt" else ()))
+
+
+def _other_login(settings: Mapping[str, Setting], dialect: Dialect) -> str:
+    """When the client logs in as the other of imap_user and imap_login than :func:`_sends_login` says, with a
+    server that offers less or more: the words for it, "" when it never does (a SASL method listed first; the
+    methods listed after it are not looked at)."""
+    first = _first_authenticator(settings)
+    if first == "login":
+        return "with a server that offers AUTH=LOGIN it authenticates with SASL LOGIN as imap_login"
+    if not first and dialect.name == "neomutt":
+        return "with a server that offers no AUTH=PLAIN it authenticates with SASL (SCRAM, CRAM-MD5 ...) as imap_login"
+    if not first:
+        return "with a server that offers no SASL mechanism it sends imap_user in its LOGIN command"
+    return ""
+
+
+def _how(settings: Mapping[str, Setting], dialect: Dialect) -> str:
+    """How the client logs in to IMAP in the common case (:func:`_sends_login`), in words."""
+    first = _first_authenticator(settings)
+    if first == "login":
+        return "sends imap_user in its LOGIN command"
+    if first in ("", "plain") and dialect.name == "neomutt":
+        return "authenticates as imap_user with its own PLAIN"
+    return f"authenticates as imap_login with {'SASL' if first in ('', 'plain') else first.upper()}"
+
+
+def _login_said(settings: Mapping[str, Setting], dialect: Dialect, user: str, login: str) -> str:
+    """The warning of an imap_login (``login``) and a user (``user``) that differ, where the server decides which
+    of them the client sends: which one the username is, and when the client sends the other."""
+    sent = login if _sends_login(settings, dialect) else user
+    return (
+        f"{dialect.name} {_how(settings, dialect)} ({sent}), the username imported; "
+        f"{_other_login(settings, dialect)} ({user if sent == login else login}), which an account cannot say"
+    )
+
+
+def _login_left_out(settings: Mapping[str, Setting], dialect: Dialect) -> str:
+    """What the warning of an imap_login whose value is not known here adds: the IMAP username is left out when the
+    client sends imap_login (:func:`_sends_login`), kept (imap_user's) when it sends imap_user."""
+    how = _how(settings, dialect).replace("as imap_login", "as its value", 1)
+    other = _other_login(settings, dialect).replace("as imap_login", "as its value", 1)
+    kept = "nor is the IMAP username" if _sends_login(settings, dialect) else "the IMAP username is imap_user's"
+    return f"; {kept}: {dialect.name} {how}" + (f"; {other}" if other else "")
+
+
 _UNKNOWN_VARIABLE = "names a variable ($...), which the client expands: not expanded"
 
 
@@ -1626,8 +1681,12 @@ def _credentials(  # noqa: PLR0912, PLR0917
     if user is not None and user.value and "username" not in server:
         server["username"] = user.value
     login = settings.get("imap_login") if prefix == "imap" else None
-    if login is not None and login.value:  # what IMAP logs in as: imap_login, else that user (mutt_account_getlogin)
-        server["username"] = login.value
+    if login is not None and login.value:  # IMAP's login name: imap_login, else that user (mutt_account_getlogin)
+        user_name = server.get("username")
+        if user_name is None or _sends_login(settings, dialect):  # (no user: the client asks for one, then logs in)
+            server["username"] = login.value
+        if user_name is not None and user_name != login.value and _other_login(settings, dialect):
+            pending.append((login.location, f"imap_login: {_login_said(settings, dialect, user_name, login.value)}"))
     password = settings.get(f"{prefix}_pass")
     if password is not None:
         if password.word is not None and password.word.only_command:

@@ -24,10 +24,13 @@ is the rest of the line that sources the file it is in).
 | ``ssl_starttls``, ``ssl_force_tls`` (for the other schemes) | both yes: ``starttls``; only ssl_starttls (the
   default): ``starttls-optional`` (reported: render refuses it); both no: ``none`` |
 | ``*_user``, ``imap_login``, ``*_pass = "\`command\`"`` | ``username``: the user the URL names, else
-  ``*_user``; for IMAP ``imap_login`` over both, the name mutt authenticates as with SASL (its LOGIN command sends
-  ``imap_user``: checked with the client logging in); one
-  whose value is not known here, a command's output or a variable not expanded, leaves the username out, with a
-  warning; ``password_command`` (never
+  ``*_user``; for IMAP the name mutt logs in with (checked with the client logging in): ``imap_login``, which it
+  authenticates as with SASL (PLAIN, SCRAM ...), picked when ``imap_authenticators`` is not set or lists a SASL
+  method first; that user where it lists ``login`` first (the LOGIN command sends ``imap_user``, with a server that
+  offers no AUTH=LOGIN, as most do). Where the two differ and the server decides (SASL LOGIN; no SASL method
+  offered), the common case is imported and the other said. An ``imap_login`` whose value is not known here (a
+  command's output, a variable not expanded) leaves the username out where mutt sends it, with a warning;
+  ``password_command`` (never
   run; mailconf's base64 wrapper is unwrapped; a ``*_pass = $my_NAME`` whose my_NAME holds the command too) |
 | ``*_authenticators``, ``*_oauth_refresh_command`` | ``auth`` / ``mechanisms``, ``token_command`` |
 | ``pop_delete`` | ``leave_on_server`` (no: true) |

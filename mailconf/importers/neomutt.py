@@ -23,10 +23,13 @@ it is in).
 | ``ssl_starttls``, ``ssl_force_tls`` (for the other schemes) | both yes: ``starttls``; only ssl_starttls (the
   default): ``starttls-optional`` (reported: render refuses it); both no: ``none`` |
 | ``*_user``, ``imap_login``, ``*_pass = "\`command\`"`` | ``username``: the user the URL names, else
-  ``*_user``; for IMAP ``imap_login`` over both, the name neomutt authenticates as with SASL but PLAIN (its PLAIN and
-  LOGIN command send ``imap_user``: checked with the client logging in); one
-  whose value is not known here, a command's output or a variable not expanded, leaves the username out, with a
-  warning; ``password_command`` (never
+  ``*_user``; for IMAP the name neomutt logs in with (checked with the client logging in): that user, which its own
+  PLAIN sends, picked first when ``imap_authenticators`` is not set or lists ``plain`` first, and so does the LOGIN
+  command where it lists ``login`` first (with a server that offers no AUTH=LOGIN, as most do); ``imap_login``,
+  which it authenticates as with SASL (SCRAM ...), where it lists another method first. Where the two differ and the
+  server decides (no AUTH=PLAIN offered; SASL LOGIN), the common case is imported and the other said. An
+  ``imap_login`` whose value is not known here (a command's output, a variable not expanded) leaves the username
+  out where neomutt sends it, with a warning; ``password_command`` (never
   run; mailconf's base64 wrapper is unwrapped; a ``*_pass = $my_NAME`` whose my_NAME holds the command too) |
 | ``*_authenticators``, ``*_oauth_refresh_command`` | ``auth`` / ``mechanisms``, ``token_command`` |
 | ``pop_delete`` | ``leave_on_server`` (no: true) |

@@ -27,12 +27,22 @@ LOGIN_WAIT = 6.0
 PLAIN = 'set ssl_starttls = no ssl_force_tls = no imap_pass = "`echo pw`"\n'
 
 
+class RefusesSaslLogin(ImapStub):
+    """Offers AUTH=PLAIN (and SASL-IR) only, as most servers do: an AUTHENTICATE of another mechanism (LOGIN,
+    which neomutt tries for imap_authenticators = login before its LOGIN command) is refused."""
+
+    def answer(self, connection: Any, tag: str, verb: str, args: list[str]) -> str | None:
+        if verb == "AUTHENTICATE" and args[0].upper() != "PLAIN":
+            return f"{tag} NO not offered\r\n"
+        return super().answer(connection, tag, verb, args)
+
+
 def client_logins(binary: str, text: str, home: Path) -> list[tuple[str, str]]:
     """The logins (mechanism, user) ``binary`` makes when it starts on the muttrc ``text`` (PORT: the stub's), which
     opens its spoolfile at start."""
     need(binary)
     (home / "Mail").mkdir(parents=True, exist_ok=True)
-    with ImapStub(None, implicit=False, offer_starttls=False) as server:
+    with RefusesSaslLogin(None, implicit=False, offer_starttls=False) as server:
         rc = home / "rc"
         rc.write_text(text.replace("PORT", str(server.port)) + PLAIN)
         master, slave = os.openpty()
@@ -104,33 +114,68 @@ def test_a_mailbox_url_is_a_server_when_the_client_reads_it_as_one(
     )
 
 
-#: where each client sends imap_user all the same (checked by hand: SCRAM-SHA-1 sends n=LOGIN,a=USER from both)
-USES_USER = {"mutt": "SASL; the LOGIN command sends imap_user",
-             "neomutt": "SASL but PLAIN; PLAIN and the LOGIN command send imap_user"}  # fmt: skip
+#: the warning of an imap_user alice and an imap_login bob, by client and first imap_authenticators method
+TWO_NAMES = {
+    ("mutt", ""): "mutt authenticates as imap_login with SASL (bob), the username imported; with a server that offers "
+    "no SASL mechanism it sends imap_user in its LOGIN command (alice), which an account cannot say",
+    ("neomutt", ""): "neomutt authenticates as imap_user with its own PLAIN (alice), the username imported; with a "
+    "server that offers no AUTH=PLAIN it authenticates with SASL (SCRAM, CRAM-MD5 ...) as imap_login (bob), which an "
+    "account cannot say",
+    **{(binary, "login"): f"{binary} sends imap_user in its LOGIN command (alice), the username imported; with a "
+       "server that offers AUTH=LOGIN it authenticates with SASL LOGIN as imap_login (bob), which an account cannot "
+       "say" for binary in ("mutt", "neomutt")},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@pytest.mark.parametrize("methods", ["", "plain", "login", "login:plain", "plain:login"])
+def test_the_username_is_the_name_the_client_logs_in_with(tmp_path: Path, binary: str, methods: str) -> None:
+    # imap_login was the username whenever it was set ("a known imap_login wins"); neomutt's own PLAIN, which it
+    # picks first, sends imap_user, and so does the LOGIN command of both clients: a client rendered from the
+    # import logged in as bob where the original logged in as alice
+    listed = f" imap_authenticators = {methods}" if methods else ""
+    line = f"set spoolfile = imap://127.0.0.1:PORT/INBOX imap_user = alice imap_login = bob{listed}\n"
+    [(command, sent)] = client_logins(binary, line, tmp_path / "home")
+    first = methods.split(":", maxsplit=1)[0]
+    assert command == ("LOGIN" if first == "login" else "AUTHENTICATE PLAIN")
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("set from = a@example.com\n" + line.replace("PORT", "143") + PLAIN)
+    incoming = INCOMING | {"username": sent} | ({"mechanisms": methods.split(":")} if methods else {})
+    said = TWO_NAMES.get((binary, first))
+    assert imported(binary, rc) == (
+        {"work": {"address": "a@example.com", "incoming": incoming}},
+        (f"2:62: imap_login: {said}",) if said else (),
+    )
+
+
+#: what each client sends with an imap_login not known here (SCRAM-SHA-1 sends n=LOGIN,a=USER from both: by hand)
+LEFT_OUT = {
+    "mutt": "nor is the IMAP username: mutt authenticates as its value with SASL; with a server that offers no SASL "
+    "mechanism it sends imap_user in its LOGIN command",
+    "neomutt": "the IMAP username is imap_user's: neomutt authenticates as imap_user with its own PLAIN; with a "
+    "server that offers no AUTH=PLAIN it authenticates with SASL (SCRAM, CRAM-MD5 ...) as its value",
+}
 
 
 @pytest.mark.parametrize("binary", ["mutt", "neomutt"])
 @pytest.mark.parametrize(("login", "why"), [('"`echo bob`"', "runs a command (backticks): not run"),
                                             ("$my_late", "names a variable ($...), which the client expands: not "
                                                           "expanded")])  # fmt: skip
-def test_an_imap_login_not_known_here_leaves_the_username_out(
+def test_an_imap_login_not_known_here_leaves_out_the_username_the_client_sends_it_as(
     tmp_path: Path, binary: str, login: str, why: str
 ) -> None:
-    # the username was imap_user's, "alice": mutt authenticates as imap_login's value (here the command's output,
-    # bob), which the import does not know; now the username is left out, and the warning says when each client
-    # sends which
+    # mutt authenticates as imap_login's value (here the command's output, bob), which the import does not know: the
+    # username is left out; neomutt (its own PLAIN, which it picks first) as imap_user's, alice, which was left out too
     line = f"set spoolfile = imap://127.0.0.1:PORT/INBOX imap_user = alice imap_login = {login}\n"
-    if "`" in login:  # SASL PLAIN: mutt authenticates as imap_login, neomutt (its own PLAIN) as imap_user
-        plain = {"mutt": "bob", "neomutt": "alice"}[binary]
+    plain = {"mutt": "bob", "neomutt": "alice"}[binary]
+    if "`" in login:
         assert client_logins(binary, line, tmp_path / "home") == [("AUTHENTICATE PLAIN", plain)]
     rc = tmp_path / "work.muttrc"
     rc.write_text("set from = a@example.com\n" + line.replace("PORT", "143") + PLAIN + "set my_late = bob\n")
+    incoming = INCOMING | ({"username": "alice"} if binary == "neomutt" else {})
     assert imported(binary, rc) == (
-        {"work": {"address": "a@example.com", "incoming": INCOMING}},
-        (
-            f"2:62: imap_login {why}, not imported; nor is the IMAP username: {binary} authenticates as imap_login's "
-            f"value when it is not empty, not as imap_user ({USES_USER[binary]})",
-        ),
+        {"work": {"address": "a@example.com", "incoming": incoming}},
+        (f"2:62: imap_login {why}, not imported; {LEFT_OUT[binary]}",),
     )
 
 
