@@ -67,6 +67,9 @@ class Word(NamedTuple):
     environment: bool = False
     #: where an environment variable's value is in text: (start, end, the variable's name)
     environment_spans: tuple[tuple[int, int, str], ...] = ()
+    #: the name of each ``$NAME`` set nowhere the client looks (expanded by :func:`_expanded`: mutt to nothing,
+    #: neomutt as it is written)
+    nowhere: tuple[str, ...] = ()
 
 
 class Command(NamedTuple):
@@ -536,12 +539,17 @@ def _at_hook_line(word: Word, reading: _Reading, early: list[tuple[str, str, Set
         if isinstance(held, str):
             pieces.append(held)
             continue
-        if isinstance(held, Setting) and held.word is not None:
-            if not (held.word.commands or held.word.variables or held.word.environment):
-                pieces.append(held.value)
-                continue
-        elif held is None and _KEEPS_UNSET[dialect.name] and _nowhere(name, reading):
-            pieces.append(f"${name}")  # (without its braces)
+        if isinstance(held, _Nowhere) and _KEEPS_UNSET[dialect.name]:
+            pieces.append(held.text(dialect))  # (without its braces)
+            continue
+        if isinstance(held, _Nowhere):
+            held = None  # (mutt's: expanded, or not, where the hook runs)
+        if (
+            isinstance(held, Setting)
+            and held.word is not None
+            and not (held.word.commands or held.word.variables or held.word.environment)
+        ):
+            pieces.append(held.value)
             continue
         placeholder = f"{_PLACEHOLDER}{len(early)}"
         early.append((placeholder, name, held if isinstance(held, Setting) else None))
@@ -563,13 +571,14 @@ def _as_written(text: str, reading: _Reading) -> str:
 
 
 def _nowhere(name: str, reading: _Reading) -> bool:
-    """Whether ``$NAME`` is set nowhere neomutt looks: none of its variables, no ``my_NAME`` set, no environment
-    variable (one set to nothing is none to it)."""
+    """Whether ``$NAME`` is set nowhere the client looks: none of its variables, no ``my_NAME`` set, no environment
+    variable (one set to nothing is none to neomutt)."""
     mine = reading.settings.get(name)
+    environment = os.environ.get(name)
     return (
         name not in _VARIABLES[reading.dialect.name]
         and (not name.startswith("my_") or mine is None or mine.word is None)
-        and not os.environ.get(name)
+        and (environment is None or (environment == "" and not _EMPTY_IS_SET[reading.dialect.name]))
     )
 
 
@@ -1065,10 +1074,29 @@ class _Environment(NamedTuple):
     text: str
 
 
-def _held(name: str, reading: _Reading, dialect: Dialect, *, password: bool) -> Setting | _Environment | str | None:
+#: the settings whose ``$NAME`` set nowhere is imported as the client reads it (:class:`_Nowhere`), checked with the
+#: clients logging in and ``-Q``; in any other (a URL, a my_ variable, a source path, a header, a hook's pattern)
+#: it is not expanded, and said
+_NOWHERE_READ = frozenset({"imap_user", "imap_login", "pop_user", "smtp_user", "realname", "from"})
+
+
+class _Nowhere(NamedTuple):
+    """A ``$NAME`` set nowhere the client looks (:func:`_nowhere`): mutt expands it to nothing, neomutt keeps it as
+    it is written, without its braces (checked with both clients logging in: test_mutt_logins.py)."""
+
+    name: str
+
+    def text(self, dialect: Dialect) -> str:
+        return f"${self.name}" if _KEEPS_UNSET[dialect.name] else ""
+
+
+def _held(
+    name: str, reading: _Reading, dialect: Dialect, *, password: bool
+) -> Setting | _Environment | _Nowhere | str | None:
     """What ``$NAME`` is where the client reads it: an environment variable's text, the setting a ``my_NAME`` or a
     variable of :data:`_VERBATIM` holds (a backtick command's output is a command's, not text; "": one not set), or
-    None: not expanded here. That is a name not set (mutt expands it to nothing, neomutt keeps ``$NAME``), a
+    a :class:`_Nowhere`: a name set nowhere the client looks (outside a password: mutt expands it to nothing,
+    neomutt keeps ``$NAME``); or None: not expanded here. That is a name not set, in a password, a
     variable whose value the import does not hold as the client does (a path, an address, a default such as
     ``$hostname``) or, in a password (``password``), the environment's, or a ``my_NAME`` that holds it: the file does
     not hold that password. mutt looks in the environment first, then its ``my_`` variables, then its own (parse.c
@@ -1076,6 +1104,8 @@ def _held(name: str, reading: _Reading, dialect: Dialect, *, password: bool) -> 
     (``parse_extract_token``). In a hook's command, a ``$NAME`` the client expanded as it read the hook's line is
     what it held there (``reading.early``)."""
     settings: Mapping[str, Setting] = reading.settings
+    if not password and name not in reading.early and _nowhere(name, reading):
+        return _Nowhere(name)
     if name in reading.early:  # the $NAME of a hook's command the client expanded at the hook's line
         name, setting = reading.early[name]
         settings = {} if setting is None else {_RENAMED.get(name, name): setting}
@@ -1140,6 +1170,7 @@ def _expanded(name: str, setting: Setting, reading: _Reading, dialect: Dialect) 
     variables: list[tuple[int, int, str]] = []
     environment = word.environment
     spans: list[tuple[int, int, str]] = []
+    nowhere = list(word.nowhere)
     last = size = 0
     for start, end, variable, held in found:
         pieces.append(word.text[last:start])
@@ -1153,12 +1184,19 @@ def _expanded(name: str, setting: Setting, reading: _Reading, dialect: Dialect) 
             spans.append((size, size + len(text), reading.early.get(variable, (variable, None))[0]))
         elif isinstance(held, str):
             text = held
+        elif isinstance(held, _Nowhere) and name in _NOWHERE_READ:
+            text = held.text(dialect)
+            nowhere.append(variable)
+        elif isinstance(held, _Nowhere):
+            text = word.text[start:end]
+            variables.append((size, size + len(text), variable))
         else:
             text = held.value
             if held.word is not None:
                 environment = environment or held.word.environment
                 spans.extend((size + begin, size + stop, inner) for begin, stop, inner in held.word.environment_spans)
                 commands.extend(held.word.commands)
+                nowhere.extend(held.word.nowhere)
                 variables.extend((size + begin, size + stop, inner) for begin, stop, inner in held.word.variables)
         pieces.append(text)
         size += len(text)
@@ -1172,6 +1210,7 @@ def _expanded(name: str, setting: Setting, reading: _Reading, dialect: Dialect) 
         variables=tuple(variables),
         environment=environment,
         environment_spans=tuple(spans),
+        nowhere=tuple(nowhere),
     )
     return setting._replace(word=value, value=text)
 
@@ -1414,6 +1453,8 @@ def _account(  # noqa: PLR0912, PLR0915
             found.lost(setting.location, path_key, f"{variable} {unknowable[variable]}, not imported{left_out}")
         elif setting.word is not None and setting.word.variables and variable in _ACCOUNT_VARIABLES:
             found.lost(setting.location, path_key, f"{variable} names a variable ($...) that is not expanded")
+        elif setting.word is not None and setting.word.nowhere and variable in _ACCOUNT_VARIABLES:
+            found.lost(setting.location, path_key, _nowhere_said(variable, setting.word.nowhere, dialect))
         elif variable == "certificate_file":
             found.lost(
                 setting.location,
@@ -1435,6 +1476,18 @@ def _account(  # noqa: PLR0912, PLR0915
                 "ssl_force_tls is not set: STARTTLS is used only when offered (starttls-optional, which render "
                 "refuses); set ssl_force_tls = yes, or declare security starttls",
             )
+
+
+def _nowhere_said(variable: str, names: Sequence[str], dialect: Dialect) -> str:
+    """The warning of a value that holds a ``$NAME`` set nowhere: imported as the client reads it, which depends on
+    the environment the client runs in, not the one the import ran in."""
+    listed = ", ".join(f"${name}" for name in dict.fromkeys(names))
+    verb = "is" if len(set(names)) == 1 else "are"
+    reads = "as nothing" if not _KEEPS_UNSET[dialect.name] else "as it is written"
+    return (
+        f"{variable}: {listed} {verb} not set where {dialect.name} reads this line (not by the file before it, nor in "
+        f"the environment the import ran in): imported as {dialect.name} reads it, {reads}"
+    )
 
 
 def _unknowable(variable: str, setting: Setting) -> str:

@@ -65,7 +65,10 @@ quotes when the hook runs, after the whole file: checked with the client opening
 when not set), ``realname`` the file sets, and so are ``folder`` and ``spoolfile`` holding a URL as the client writes
 it back
 (``imaps://alice@imap.example.com/``: its scheme in lower case, a path, no %-escape). Reported as a variable not
-expanded, and the setting not imported: a variable not set there (mutt expands it to nothing), one the client
+expanded, and the setting not imported: a variable not set there (mutt expands it to nothing: set nowhere, not in
+the file before that line nor in the environment the import runs in, it is imported as nothing in ``imap_user``,
+``imap_login``, ``pop_user``, ``smtp_user``, ``realname`` and ``from``, with a warning: checked with the client
+logging in; in any other, a URL, a ``my_NAME``, a path, a header, reported), one the client
 rewrites or gives a default of its own (``$folder`` of a path or of ``imaps://host`` without one, ``$from``,
 ``$realname`` the file does not set, ``$hostname``), one set by a sourced command. A variable that holds a backtick
 command's output makes

@@ -67,7 +67,10 @@ are expanded (``imap_user``, ``imap_login``, ``pop_user``, ``pop_host``, ``smtp_
 and ``spoolfile`` holding a
 URL as the client writes it back (``imaps://alice@imap.example.com/``: its scheme in lower case, a path, no
 %-escape). Reported as a variable not expanded, and the setting not imported: a variable not set there (neomutt
-keeps ``$NAME`` as it is written), one the client rewrites or gives a default of its own (``$folder`` of a path or
+keeps ``$NAME`` as it is written, without braces: set nowhere, not in the file before that line nor, not empty, in the
+environment the import runs in, it is imported so in ``imap_user``, ``imap_login``, ``pop_user``, ``smtp_user``,
+``realname`` and ``from``, with a warning: checked with the client logging in; in any other, a URL, a ``my_NAME``,
+a path, a header, reported), one the client rewrites or gives a default of its own (``$folder`` of a path or
 of ``imaps://host`` without one, ``$from``, ``$realname`` the file does not set, ``$hostname``), one set by a sourced
 command. A variable
 that holds a backtick command's output makes the setting one that runs a command (reported, not imported). A

@@ -159,7 +159,7 @@ LEFT_OUT = {
 
 @pytest.mark.parametrize("binary", ["mutt", "neomutt"])
 @pytest.mark.parametrize(("login", "why"), [('"`echo bob`"', "runs a command (backticks): not run"),
-                                            ("$my_late", "names a variable ($...), which the client expands: not "
+                                            ("$hostname", "names a variable ($...), which the client expands: not "
                                                           "expanded")])  # fmt: skip
 def test_an_imap_login_not_known_here_leaves_out_the_username_the_client_sends_it_as(
     tmp_path: Path, binary: str, login: str, why: str
@@ -171,11 +171,44 @@ def test_an_imap_login_not_known_here_leaves_out_the_username_the_client_sends_i
     if "`" in login:
         assert client_logins(binary, line, tmp_path / "home") == [("AUTHENTICATE PLAIN", plain)]
     rc = tmp_path / "work.muttrc"
-    rc.write_text("set from = a@example.com\n" + line.replace("PORT", "143") + PLAIN + "set my_late = bob\n")
+    rc.write_text("set from = a@example.com\n" + line.replace("PORT", "143") + PLAIN)
     incoming = INCOMING | ({"username": "alice"} if binary == "neomutt" else {})
     assert imported(binary, rc) == (
         {"work": {"address": "a@example.com", "incoming": incoming}},
         (f"2:62: imap_login {why}, not imported; {LEFT_OUT[binary]}",),
+    )
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@pytest.mark.parametrize(
+    ("names", "logins"),
+    [
+        ('imap_user = "x${MAILCONF_NOWHERE}y"', {"mutt": "xy", "neomutt": "x$MAILCONF_NOWHEREy"}),
+        ('imap_user = alice imap_login = "$MAILCONF_NOWHERE"', {"mutt": "alice", "neomutt": "alice"}),
+    ],
+)
+def test_a_variable_set_nowhere_is_what_the_client_reads(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, binary: str, names: str, logins: dict[str, str]
+) -> None:
+    # it was "not expanded" and not imported: mutt reads it as nothing, neomutt keeps it as it is written (without
+    # its braces); the name the client logs in with is imported, and said to depend on the environment
+    monkeypatch.delenv("MAILCONF_NOWHERE", raising=False)
+    line = f"set spoolfile = imap://127.0.0.1:PORT/INBOX {names}\n"
+    assert client_logins(binary, line, tmp_path / "home") == [("AUTHENTICATE PLAIN", logins[binary])]
+    rc = tmp_path / "work.muttrc"
+    written = line.replace("PORT", "143")
+    rc.write_text("set from = a@example.com\n" + written + PLAIN)
+    variable = "imap_login" if "imap_login" in names else "imap_user"
+    reads = "as nothing" if binary == "mutt" else "as it is written"
+    said = [
+        f"2:{written.index(variable) + 1}: {variable}: $MAILCONF_NOWHERE is not set where {binary} reads this line "
+        f"(not by the file before it, nor in the environment the import ran in): imported as {binary} reads it, {reads}"
+    ]
+    if variable == "imap_login" and binary == "neomutt":  # (imap_login "$MAILCONF_NOWHERE", not alice)
+        said.insert(0, f"2:62: imap_login: {TWO_NAMES['neomutt', ''].replace('(bob)', '($MAILCONF_NOWHERE)')}")
+    assert imported(binary, rc) == (
+        {"work": {"address": "a@example.com", "incoming": INCOMING | {"username": logins[binary]}}},
+        tuple(said),
     )
 
 
