@@ -1553,13 +1553,19 @@ def _how(settings: Mapping[str, Setting], dialect: Dialect) -> str:
 
 
 def _login_said(settings: Mapping[str, Setting], dialect: Dialect, user: str, login: str) -> str:
-    """The warning of an imap_login (``login``) and a user (``user``) that differ, where the server decides which
-    of them the client sends: which one the username is, and when the client sends the other."""
-    sent = login if _sends_login(settings, dialect) else user
-    return (
-        f"{dialect.name} {_how(settings, dialect)} ({sent}), the username imported; "
-        f"{_other_login(settings, dialect)} ({user if sent == login else login}), which an account cannot say"
-    )
+    """The warning of an imap_login (``login``) and a user (``user``) that differ: which one the username is; that
+    SASL asks for the user's mail, as its authorization identity (mutt's PLAIN sends ``user\0login\0password``,
+    SCRAM ``n,a=user,n=login``: checked with the clients logging in), which an account cannot say (a client
+    rendered from it asks for the login's own); and when the server decides, what the client sends then."""
+    sends_login = _sends_login(settings, dialect)
+    said = f"{dialect.name} {_how(settings, dialect)} ({login if sends_login else user}), the username imported"
+    if sends_login:
+        said += f", asking for imap_user's mail ({user}: its SASL authorization identity), which an account cannot say"
+    if other := _other_login(settings, dialect):
+        said += f"; {other} ({user if sends_login else login})" + (
+            "" if sends_login else ", which an account cannot say"
+        )
+    return said
 
 
 def _login_left_out(settings: Mapping[str, Setting], dialect: Dialect) -> str:
@@ -1738,7 +1744,11 @@ def _credentials(  # noqa: PLR0912, PLR0917
         user_name = server.get("username")
         if user_name is None or _sends_login(settings, dialect):  # (no user: the client asks for one, then logs in)
             server["username"] = login.value
-        if user_name is not None and user_name != login.value and _other_login(settings, dialect):
+        if (
+            user_name is not None
+            and user_name != login.value
+            and (_sends_login(settings, dialect) or _other_login(settings, dialect))
+        ):
             pending.append((login.location, f"imap_login: {_login_said(settings, dialect, user_name, login.value)}"))
     password = settings.get(f"{prefix}_pass")
     if password is not None:

@@ -227,9 +227,9 @@ def test_mutt_takes_the_environment_first_and_neomutt_its_own_variables(
     account, warnings = imported(binary, rc)
     # mutt's imap_login (the environment's) is not its imap_user: said, as any such pair is (test_mutt_logins.py)
     said = (
-        "3:5: imap_login: mutt authenticates as imap_login with SASL (from-the-environment), the username imported; "
-        "with a server that offers no SASL mechanism it sends imap_user in its LOGIN command (alice), which an account "
-        "cannot say",
+        "3:5: imap_login: mutt authenticates as imap_login with SASL (from-the-environment), the username imported, "
+        "asking for imap_user's mail (alice: its SASL authorization identity), which an account cannot say; with a "
+        "server that offers no SASL mechanism it sends imap_user in its LOGIN command (alice)",
     )
     assert (account["incoming"]["username"], account["outgoing"]["username"], warnings) == (
         user,

@@ -6,12 +6,13 @@ _imap_stub``) in a pseudo-terminal, and the stub records the login it made, if a
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -29,11 +30,16 @@ PLAIN = 'set ssl_starttls = no ssl_force_tls = no imap_pass = "`echo pw`"\n'
 
 class RefusesSaslLogin(ImapStub):
     """Offers AUTH=PLAIN (and SASL-IR) only, as most servers do: an AUTHENTICATE of another mechanism (LOGIN,
-    which neomutt tries for imap_authenticators = login before its LOGIN command) is refused."""
+    which neomutt tries for imap_authenticators = login before its LOGIN command) is refused. Records the
+    authorization identity of each PLAIN (``authorized``)."""
+
+    authorized: ClassVar[list[str]] = []
 
     def answer(self, connection: Any, tag: str, verb: str, args: list[str]) -> str | None:
         if verb == "AUTHENTICATE" and args[0].upper() != "PLAIN":
             return f"{tag} NO not offered\r\n"
+        if verb == "AUTHENTICATE" and len(args) > 1:
+            RefusesSaslLogin.authorized.append(base64.b64decode(args[1]).decode().split("\0")[0])
         return super().answer(connection, tag, verb, args)
 
 
@@ -116,8 +122,11 @@ def test_a_mailbox_url_is_a_server_when_the_client_reads_it_as_one(
 
 #: the warning of an imap_user alice and an imap_login bob, by client and first imap_authenticators method
 TWO_NAMES = {
-    ("mutt", ""): "mutt authenticates as imap_login with SASL (bob), the username imported; with a server that offers "
-    "no SASL mechanism it sends imap_user in its LOGIN command (alice), which an account cannot say",
+    ("mutt", ""): "mutt authenticates as imap_login with SASL (bob), the username imported, asking for imap_user's "
+    "mail (alice: its SASL authorization identity), which an account cannot say; with a server that offers no SASL "
+    "mechanism it sends imap_user in its LOGIN command (alice)",
+    ("mutt", "plain"): "mutt authenticates as imap_login with SASL (bob), the username imported, asking for "
+    "imap_user's mail (alice: its SASL authorization identity), which an account cannot say",
     ("neomutt", ""): "neomutt authenticates as imap_user with its own PLAIN (alice), the username imported; with a "
     "server that offers no AUTH=PLAIN it authenticates with SASL (SCRAM, CRAM-MD5 ...) as imap_login (bob), which an "
     "account cannot say",
@@ -135,9 +144,12 @@ def test_the_username_is_the_name_the_client_logs_in_with(tmp_path: Path, binary
     # import logged in as bob where the original logged in as alice
     listed = f" imap_authenticators = {methods}" if methods else ""
     line = f"set spoolfile = imap://127.0.0.1:PORT/INBOX imap_user = alice imap_login = bob{listed}\n"
+    RefusesSaslLogin.authorized.clear()
     [(command, sent)] = client_logins(binary, line, tmp_path / "home")
     first = methods.split(":", maxsplit=1)[0]
     assert command == ("LOGIN" if first == "login" else "AUTHENTICATE PLAIN")
+    # PLAIN asks for alice's mail (its authorization identity): mutt's authenticating as bob, neomutt's as alice
+    assert RefusesSaslLogin.authorized == ([] if command == "LOGIN" else ["alice"])
     rc = tmp_path / "work.muttrc"
     rc.write_text("set from = a@example.com\n" + line.replace("PORT", "143") + PLAIN)
     incoming = INCOMING | {"username": sent} | ({"mechanisms": methods.split(":")} if methods else {})
