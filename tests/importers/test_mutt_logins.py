@@ -29,26 +29,42 @@ PLAIN = 'set ssl_starttls = no ssl_force_tls = no imap_pass = "`echo pw`"\n'
 
 
 class RefusesSaslLogin(ImapStub):
-    """Offers AUTH=PLAIN (and SASL-IR) only, as most servers do: an AUTHENTICATE of another mechanism (LOGIN,
-    which neomutt tries for imap_authenticators = login before its LOGIN command) is refused. Records the
-    authorization identity of each PLAIN (``authorized``)."""
+    """Offers AUTH=PLAIN (and SASL-IR) only, as most servers do (or ``offered``): an AUTHENTICATE of a mechanism
+    not offered (LOGIN, which neomutt tries for imap_authenticators = login before its LOGIN command) is refused;
+    SASL LOGIN, offered, is answered (Username:, Password:). Records the authorization identity of each PLAIN
+    (``authorized``)."""
 
     authorized: ClassVar[list[str]] = []
 
     def answer(self, connection: Any, tag: str, verb: str, args: list[str]) -> str | None:
-        if verb == "AUTHENTICATE" and args[0].upper() != "PLAIN":
+        mechanism = args[0].upper() if verb == "AUTHENTICATE" else ""
+        if mechanism == "LOGIN" and "AUTH=LOGIN" in self.CAPABILITIES:
+            said = []
+            for prompt in ("Username:", "Password:"):
+                connection.send(f"+ {base64.b64encode(prompt.encode()).decode()}\r\n")
+                said.append(base64.b64decode(connection.reader.readline().strip()).decode())
+            self.logins.append(Login(connection.secure, "AUTHENTICATE LOGIN", said[0], said[1]))
+            return f"{tag} OK done\r\n"
+        if mechanism == "CRAM-MD5" and "AUTH=CRAM-MD5" in self.CAPABILITIES:  # user, then the digest
+            connection.send(f"+ {base64.b64encode(b'<1.1@stub>').decode()}\r\n")
+            user, _, digest = base64.b64decode(connection.reader.readline().strip()).decode().rpartition(" ")
+            self.logins.append(Login(connection.secure, "AUTHENTICATE CRAM-MD5", user, digest))
+            return f"{tag} OK done\r\n"
+        if mechanism and f"AUTH={mechanism}" not in self.CAPABILITIES:
             return f"{tag} NO not offered\r\n"
         if verb == "AUTHENTICATE" and len(args) > 1:
             RefusesSaslLogin.authorized.append(base64.b64decode(args[1]).decode().split("\0")[0])
         return super().answer(connection, tag, verb, args)
 
 
-def client_logins(binary: str, text: str, home: Path) -> list[tuple[str, str]]:
+def client_logins(binary: str, text: str, home: Path, offered: str = "") -> list[tuple[str, str]]:
     """The logins (mechanism, user) ``binary`` makes when it starts on the muttrc ``text`` (PORT: the stub's), which
-    opens its spoolfile at start."""
+    opens its spoolfile at start; ``offered``: the capabilities the stub offers, when not its own."""
     need(binary)
     (home / "Mail").mkdir(parents=True, exist_ok=True)
     with RefusesSaslLogin(None, implicit=False, offer_starttls=False) as server:
+        if offered:
+            server.CAPABILITIES = offered
         rc = home / "rc"
         rc.write_text(text.replace("PORT", str(server.port)) + PLAIN)
         master, slave = os.openpty()
@@ -158,6 +174,45 @@ def test_the_username_is_the_name_the_client_logs_in_with(tmp_path: Path, binary
         {"work": {"address": "a@example.com", "incoming": incoming}},
         (f"2:62: imap_login: {said}",) if said else (),
     )
+
+
+NO_SASL = "with a server that offers no SASL mechanism it sends imap_user in its LOGIN command (alice)"
+NO_PLAIN = (
+    "with a server that offers no AUTH=PLAIN it authenticates with SASL (SCRAM, CRAM-MD5 ...) as imap_login (bob)"
+)
+SASL_LOGIN = "with a server that offers AUTH=LOGIN it authenticates with SASL LOGIN as imap_login (bob)"
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@pytest.mark.parametrize(
+    ("methods", "offered", "logins"),
+    [
+        ("", "IMAP4rev1", {"mutt": ("LOGIN", "alice", NO_SASL), "neomutt": ("LOGIN", "alice", None)}),
+        ("", "IMAP4rev1 AUTH=CRAM-MD5", {"mutt": ("AUTHENTICATE CRAM-MD5", "bob", None),
+                                         "neomutt": ("AUTHENTICATE CRAM-MD5", "bob", NO_PLAIN)}),
+        ("login", "IMAP4rev1 AUTH=PLAIN AUTH=LOGIN",
+         dict.fromkeys(("mutt", "neomutt"), ("AUTHENTICATE LOGIN", "bob", SASL_LOGIN))),
+    ],
+    ids=["no SASL offered", "SASL but PLAIN offered", "AUTH=LOGIN offered"],
+)  # fmt: skip
+def test_the_login_the_warning_says_the_server_decides_is_the_client_s(
+    tmp_path: Path, binary: str, methods: str, offered: str, logins: dict[str, tuple[str, str, str | None]]
+) -> None:
+    # what the warnings of test_the_username_is_the_name_the_client_logs_in_with say a client sends where the server
+    # offers less or more than AUTH=PLAIN: mutt's LOGIN command (no SASL offered) sends alice, neomutt's SASL (no
+    # AUTH=PLAIN) bob, SASL LOGIN (AUTH=LOGIN offered) bob; None: the name imported, the common case's
+    listed = f" imap_authenticators = {methods}" if methods else ""
+    line = f"set spoolfile = imap://127.0.0.1:PORT/INBOX imap_user = alice imap_login = bob{listed}\n"
+    command, sent, said = logins[binary]
+    assert client_logins(binary, line, tmp_path / "home", offered) == [(command, sent)]
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("set from = a@example.com\n" + line.replace("PORT", "143") + PLAIN)
+    account, warnings = imported(binary, rc)
+    if said is None:
+        assert account["work"]["incoming"]["username"] == sent
+    else:
+        assert account["work"]["incoming"]["username"] != sent
+        assert said in warnings[0], warnings
 
 
 #: what each client sends with an imap_login not known here (SCRAM-SHA-1 sends n=LOGIN,a=USER from both: by hand)
