@@ -1509,11 +1509,15 @@ def _unknowable(variable: str, setting: Setting) -> str:
 _UNKNOWN_COMMAND = "runs a command (backticks): not run"
 
 
+def _authenticators(settings: Mapping[str, Setting]) -> list[str]:
+    """The methods imap_authenticators lists, lower case ([]: none listed: the client picks)."""
+    setting = settings.get("imap_authenticators")
+    return [m.strip().lower() for m in setting.value.split(":") if m.strip()] if setting is not None else []
+
+
 def _first_authenticator(settings: Mapping[str, Setting]) -> str:
     """The first method imap_authenticators lists, lower case ("": none listed: the client picks)."""
-    setting = settings.get("imap_authenticators")
-    names = [m.strip().lower() for m in setting.value.split(":") if m.strip()] if setting is not None else []
-    return names[0] if names else ""
+    return next(iter(_authenticators(settings)), "")
 
 
 def _sends_login(settings: Mapping[str, Setting], dialect: Dialect) -> bool:
@@ -1524,22 +1528,38 @@ def _sends_login(settings: Mapping[str, Setting], dialect: Dialect) -> bool:
     neomutt's own PLAIN, which it picks first, sends imap_user, and so does the LOGIN command of both clients, which
     ``login`` picks when the server offers no AUTH=LOGIN (when it does, both authenticate with SASL LOGIN as
     imap_login). OAuth2 sends imap_login (from the clients' source, not checked)."""
-    first = _first_authenticator(settings)
-    return first not in ("login", *(("", "plain") if dialect.name == "neomutt" else ()))
+    return _by_login(_first_authenticator(settings), dialect)
+
+
+def _by_login(method: str, dialect: Dialect) -> bool:
+    """Whether ``method`` ("": the client's pick) logs in as imap_login (:func:`_sends_login`)."""
+    return method not in ("login", *(("", "plain") if dialect.name == "neomutt" else ()))
 
 
 def _other_login(settings: Mapping[str, Setting], dialect: Dialect) -> str:
     """When the client logs in as the other of imap_user and imap_login than :func:`_sends_login` says, with a
-    server that offers less or more: the words for it, "" when it never does (a SASL method listed first; the
-    methods listed after it are not looked at)."""
-    first = _first_authenticator(settings)
+    server that offers less or more: the words for it, "" when it never does. The client tries the methods listed in
+    turn, going on where the server does not offer one: the first listed after the first that logs in as the other
+    name is said."""
+    names = _authenticators(settings)
+    first = names[0] if names else ""
     if first == "login":
         return "with a server that offers AUTH=LOGIN it authenticates with SASL LOGIN as imap_login"
     if not first and dialect.name == "neomutt":
         return "with a server that offers no AUTH=PLAIN it authenticates with SASL (SCRAM, CRAM-MD5 ...) as imap_login"
     if not first:
         return "with a server that offers no SASL mechanism it sends imap_user in its LOGIN command"
-    return ""
+    later = next((m for m in names[1:] if _by_login(m, dialect) != _by_login(first, dialect)), None)
+    if later is None:
+        return ""
+    if later == "login":
+        how = "sends imap_user in its LOGIN command"
+    elif later == "plain" and dialect.name == "neomutt":
+        how = "authenticates as imap_user with its own PLAIN"
+    else:
+        how = f"authenticates with SASL {later.upper()} as imap_login"
+    listed = ", ".join(m.upper() for m in names[: names.index(later)])
+    return f"with a server that offers none of {listed} it {how}"
 
 
 def _how(settings: Mapping[str, Setting], dialect: Dialect) -> str:

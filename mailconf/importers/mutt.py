@@ -28,7 +28,8 @@ is the rest of the line that sources the file it is in).
   authenticates as with SASL (PLAIN, SCRAM ...), picked when ``imap_authenticators`` is not set or lists a SASL
   method first; that user where it lists ``login`` first (the LOGIN command sends ``imap_user``, with a server that
   offers no AUTH=LOGIN, as most do). Where the two differ and the server decides (SASL LOGIN; no SASL method
-  offered), the common case is imported and the other said; so is SASL asking for ``imap_user``'s mail as its
+  offered; a method listed later, which mutt goes on to where the server does not offer the first), the
+  common case is imported and the other said; so is SASL asking for ``imap_user``'s mail as its
   authorization identity (a master user's login), which an account cannot say. An ``imap_login`` whose value is
   not known here (a command's output, a variable not expanded) leaves the username out where mutt sends it, with a
   warning;

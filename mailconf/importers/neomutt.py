@@ -27,7 +27,8 @@ it is in).
   PLAIN sends, picked first when ``imap_authenticators`` is not set or lists ``plain`` first, and so does the LOGIN
   command where it lists ``login`` first (with a server that offers no AUTH=LOGIN, as most do); ``imap_login``,
   which it authenticates as with SASL (SCRAM ...), where it lists another method first. Where the two differ and the
-  server decides (no AUTH=PLAIN offered; SASL LOGIN), the common case is imported and the other said; so is SASL
+  server decides (no AUTH=PLAIN offered; SASL LOGIN; a method listed later, which neomutt goes on to where the
+  server does not offer the first), the common case is imported and the other said; so is SASL
   asking for ``imap_user``'s mail as its authorization identity (a master user's login), which an account cannot
   say. An
   ``imap_login`` whose value is not known here (a command's output, a variable not expanded) leaves the username

@@ -143,6 +143,9 @@ TWO_NAMES = {
     "mechanism it sends imap_user in its LOGIN command (alice)",
     ("mutt", "plain"): "mutt authenticates as imap_login with SASL (bob), the username imported, asking for "
     "imap_user's mail (alice: its SASL authorization identity), which an account cannot say",
+    ("mutt", "plain:login"): "mutt authenticates as imap_login with SASL (bob), the username imported, asking for "
+    "imap_user's mail (alice: its SASL authorization identity), which an account cannot say; with a server that "
+    "offers none of PLAIN it sends imap_user in its LOGIN command (alice)",
     ("neomutt", ""): "neomutt authenticates as imap_user with its own PLAIN (alice), the username imported; with a "
     "server that offers no AUTH=PLAIN it authenticates with SASL (SCRAM, CRAM-MD5 ...) as imap_login (bob), which an "
     "account cannot say",
@@ -169,7 +172,7 @@ def test_the_username_is_the_name_the_client_logs_in_with(tmp_path: Path, binary
     rc = tmp_path / "work.muttrc"
     rc.write_text("set from = a@example.com\n" + line.replace("PORT", "143") + PLAIN)
     incoming = INCOMING | {"username": sent} | ({"mechanisms": methods.split(":")} if methods else {})
-    said = TWO_NAMES.get((binary, first))
+    said = TWO_NAMES.get((binary, methods), TWO_NAMES.get((binary, first)))
     assert imported(binary, rc) == (
         {"work": {"address": "a@example.com", "incoming": incoming}},
         (f"2:62: imap_login: {said}",) if said else (),
@@ -192,8 +195,16 @@ SASL_LOGIN = "with a server that offers AUTH=LOGIN it authenticates with SASL LO
                                          "neomutt": ("AUTHENTICATE CRAM-MD5", "bob", NO_PLAIN)}),
         ("login", "IMAP4rev1 AUTH=PLAIN AUTH=LOGIN",
          dict.fromkeys(("mutt", "neomutt"), ("AUTHENTICATE LOGIN", "bob", SASL_LOGIN))),
+        ("plain:login", "IMAP4rev1", {"mutt": ("LOGIN", "alice", "offers none of PLAIN it sends imap_user in its "
+                                               "LOGIN command (alice)"),
+                                      "neomutt": ("LOGIN", "alice", None)}),
+        ("cram-md5:plain", "IMAP4rev1 AUTH=PLAIN SASL-IR", {
+            "mutt": ("AUTHENTICATE PLAIN", "bob", None),
+            "neomutt": ("AUTHENTICATE PLAIN", "alice", "offers none of CRAM-MD5 it authenticates as imap_user with "
+                                                       "its own PLAIN (alice)")}),
     ],
-    ids=["no SASL offered", "SASL but PLAIN offered", "AUTH=LOGIN offered"],
+    ids=["no SASL offered", "SASL but PLAIN offered", "AUTH=LOGIN offered", "the first not offered",
+         "the first not offered, a SASL method first"],
 )  # fmt: skip
 def test_the_login_the_warning_says_the_server_decides_is_the_client_s(
     tmp_path: Path, binary: str, methods: str, offered: str, logins: dict[str, tuple[str, str, str | None]]
