@@ -146,6 +146,25 @@ def _run(files: dict[str, Path], script: str, args: list[str], binary: str = "th
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def _composed(
+    tmp_path: Path, certs: Certificates, smtp_tls: SmtpServer, capsys: pytest.CaptureFixture[str], **identity: str
+) -> tuple[Any, list[str]]:
+    """One account with ``identity`` (address ann@example.org unless given) rendered, a message sent from Thunderbird's
+    compose path through ``smtp_tls``: the message the server received, and the gaps said but password_command's."""
+    account = {
+        "address": "ann@example.org",
+        **identity,
+        "incoming": server("imap", 1, "tls", ALICE, certs=certs, directory=tmp_path),  # never contacted
+        "outgoing": server("smtp", smtp_tls.port, "tls", ALICE, certs=certs, directory=tmp_path),
+    }
+    capsys.readouterr()
+    files = render("thunderbird", {"work": account}, tmp_path)
+    gaps = [line for line in capsys.readouterr().err.splitlines() if "password_command" not in line]
+    assert _run(files, COMPOSE_SCRIPT, ["work", ALICE.password]) == {"status": 0}
+    [received] = smtp_tls.messages
+    return received, gaps
+
+
 @pytest.mark.parametrize(
     ("security", "user", "socket_type"),
     [("starttls", ALICE, 2), ("tls", CAROL, 3)],  # carol's password holds every quoting character
@@ -310,26 +329,14 @@ def test_thunderbird_sends_a_non_ascii_identity_exactly(  # noqa: PLR0917 (pytes
     """A new message from the compose path carries the declared address in UTF-8 in MAIL FROM and From:, and the
     name and organization as UTF-8 encoded-words. Written one byte per character (\\xe9), josé went out as
     jos\\ufffd in both: Thunderbird builds them from the pref's bytes read as UTF-8."""
-    account = {
-        "address": address,
-        "display_name": name,
-        "organization": organization,
-        "incoming": server("imap", 1, "tls", ALICE, certs=certs, directory=tmp_path),  # never contacted
-        "outgoing": server("smtp", smtp_tls.port, "tls", ALICE, certs=certs, directory=tmp_path),
-    }
-    capsys.readouterr()
-    files = render("thunderbird", {"work": account}, tmp_path)
-    gaps = [line for line in capsys.readouterr().err.splitlines() if "password_command" not in line]
+    identity = {"address": address, "display_name": name, "organization": organization}
+    received, gaps = _composed(tmp_path, certs, smtp_tls, capsys, **identity)
 
-    result = _run(files, COMPOSE_SCRIPT, ["work", ALICE.password])
-
-    assert result == {"status": 0}
     assert gaps == [
         "mailconf: warning: thunderbird: account work: address cannot be expressed; Thunderbird 153 sends from the "
         "declared address (UTF-8, in MAIL FROM and the From: header), but shows it garbled in Account Settings, one "
         "character per byte (getCharPref): leave that field as it is"
     ]
-    [received] = smtp_tls.messages
     assert (received.login, received.mail_from, received.rcpt_tos) == (ALICE.name, address, ("bob@example.net",))
     header = received.content.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
     word = {text: b"=?UTF-8?B?" + base64.b64encode(text.encode()) + b"?=" for text in (name, organization)}
@@ -371,19 +378,8 @@ def test_thunderbird_sends_an_encoded_word_in_the_name_decoded(  # noqa: PLR0917
     (``=?utf-8?q?Mallory?= <ann@example.org>``), parses the From back with RFC 2047 decoding and writes the decoded
     text, so the recipient sees Mallory, not the name declared (a name encoded once more is decoded twice). A word that
     is no encoded word goes out as written, without a gap."""
-    account = {
-        "address": "ann@example.org",
-        "display_name": name,
-        "incoming": server("imap", 1, "tls", ALICE, certs=certs, directory=tmp_path),  # never contacted
-        "outgoing": server("smtp", smtp_tls.port, "tls", ALICE, certs=certs, directory=tmp_path),
-    }
-    capsys.readouterr()
-    files = render("thunderbird", {"work": account}, tmp_path)
-    gaps = [line for line in capsys.readouterr().err.splitlines() if "password_command" not in line]
+    received, gaps = _composed(tmp_path, certs, smtp_tls, capsys, display_name=name)
 
-    assert _run(files, COMPOSE_SCRIPT, ["work", ALICE.password]) == {"status": 0}
-
-    [received] = smtp_tls.messages
     header = received.content.split(b"\r\n\r\n", 1)[0].decode("ascii").split("\r\n")
     assert [line for line in header if line.startswith("From:")] == [f"From: {sent} <ann@example.org>"]
     assert gaps == (
@@ -418,19 +414,8 @@ def test_thunderbird_sends_an_ascii_organization_as_written(  # noqa: PLR0917 (p
 ) -> None:
     """Why an ASCII organization holding an encoded word is a gap: Thunderbird writes it as it is, and readers decode
     the word (Python's email here); one with a character outside ASCII is encoded whole and read as declared."""
-    account = {
-        "address": "ann@example.org",
-        "organization": organization,
-        "incoming": server("imap", 1, "tls", ALICE, certs=certs, directory=tmp_path),  # never contacted
-        "outgoing": server("smtp", smtp_tls.port, "tls", ALICE, certs=certs, directory=tmp_path),
-    }
-    capsys.readouterr()
-    files = render("thunderbird", {"work": account}, tmp_path)
-    gaps = [line for line in capsys.readouterr().err.splitlines() if "password_command" not in line]
+    received, gaps = _composed(tmp_path, certs, smtp_tls, capsys, organization=organization)
 
-    assert _run(files, COMPOSE_SCRIPT, ["work", ALICE.password]) == {"status": 0}
-
-    [received] = smtp_tls.messages
     header = received.content.split(b"\r\n\r\n", 1)[0].decode("ascii").split("\r\n")
     assert [line for line in header if line.startswith("Organization:")] == [f"Organization: {sent}"]
     message = email.message_from_bytes(received.content, policy=email.policy.default)

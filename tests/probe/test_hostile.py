@@ -103,13 +103,16 @@ def test_smtp_reply_code_of_non_ascii_digits(probe: Any, greeting: str) -> None:
     assert run.code == 1
 
 
-def test_summary_table_escapes_the_mechanisms_a_server_names(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
-    """The authentication column is the server's text: an ANSI escape in it must not reach the terminal."""
+def _probe_imap_offering(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], capabilities: bytes
+) -> tuple[Path, int, str, str]:
+    """``probe --format text`` of an IMAP server (no TLS) whose CAPABILITY answer lists ``capabilities``: the
+    account file, the exit code, standard output and standard error."""
 
     def script(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(b"* OK ready\r\n")
         tag = conn.makefile("rb").readline().split()[0]
-        conn.sendall(b"* CAPABILITY IMAP4rev1 AUTH=\x1b[2J\x1b]0;OWNED\x07 AUTH=PLAIN\r\n" + tag + b" OK done\r\n")
+        conn.sendall(b"* CAPABILITY IMAP4rev1 " + capabilities + b"\r\n" + tag + b" OK done\r\n")
         stop.wait()
 
     with ScriptedServer(script) as server:
@@ -121,6 +124,13 @@ def test_summary_table_escapes_the_mechanisms_a_server_names(tmp_path: Path, cap
         capfd.readouterr()
         code = main(["probe", "--format", "text", str(path)])
     out, err = capfd.readouterr()
+    return path, code, out, err
+
+
+def test_summary_table_escapes_the_mechanisms_a_server_names(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """The authentication column is the server's text: an ANSI escape in it must not reach the terminal."""
+
+    code, out, err = _probe_imap_offering(tmp_path, capfd, b"AUTH=\x1b[2J\x1b]0;OWNED\x07 AUTH=PLAIN")[1:]
     assert "\x1b" not in out and "\x07" not in out
     row = out.splitlines()[-1]
     assert row.endswith("  \\x1b[2J\\x1b]0;OWNED\\x07, PLAIN, LOGIN command")
@@ -1142,21 +1152,7 @@ def test_bytes_that_are_not_utf8_are_shown_as_bytes_in_every_format(
 def test_a_mechanism_name_that_is_not_utf8_is_shown_as_bytes_in_the_finding_and_the_table(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    def script(conn: socket.socket, stop: threading.Event) -> None:
-        conn.sendall(b"* OK ready\r\n")
-        tag = conn.makefile("rb").readline().split()[0]
-        conn.sendall(b"* CAPABILITY IMAP4rev1 AUTH=A\xff AUTH=B\xef\xbf\xbd\r\n" + tag + b" OK done\r\n")
-        stop.wait()
-
-    with ScriptedServer(script) as server:
-        path = write_accounts(
-            tmp_path / "a.yaml",
-            {"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "none", "auth": "password",
-             "timeout": 2},
-        )  # fmt: skip
-        capfd.readouterr()
-        code = main(["probe", "--format", "text", str(path)])
-    out, err = capfd.readouterr()
+    path, code, out, err = _probe_imap_offering(tmp_path, capfd, b"AUTH=A\xff AUTH=B\xef\xbf\xbd")
     lines = out.splitlines()
     offered = "A\\xff, B\ufffd, LOGIN command"
     assert lines[0] == f"{path}:5:5: info MC820 server-ok: IMAP over no TLS; login offered: {offered}"
