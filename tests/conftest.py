@@ -53,6 +53,8 @@ PACKAGES = {
     "getmail": "getmail6",
     "git": "git",
     "hivexregedit": "libwin-hivex-perl",
+    # the binary is libc-bin's (Essential); what it builds from, /usr/share/i18n's locales and charmaps, is locales'
+    "localedef": "locales",
     "mbsync": "isync",
     "msmtp": "msmtp",
     "mutt": "mutt",

@@ -992,7 +992,7 @@ def pop3_user_line(received: list[bytes]) -> Script:
 @pytest.fixture(scope="module")
 def locales(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder for LOCPATH holding en_US.ISO-8859-1 and ja_JP.EUC-JP (Debian 12 ships only C.UTF-8 compiled;
-    localedef builds them from the libc-bin sources)."""
+    localedef, libc-bin's, builds them from the sources in /usr/share/i18n, the locales package's)."""
     localedef = need("localedef")["localedef"]
     folder = tmp_path_factory.mktemp("locales")
     for source, charset in (("en_US", "ISO-8859-1"), ("ja_JP", "EUC-JP")):
