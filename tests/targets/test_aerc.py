@@ -889,6 +889,28 @@ def test_aerc_sends_as_written(  # noqa: PLR0917 (pytest fixtures)
     assert not (home / "CANARY").exists() and not (tmp_path / "CANARY").exists()
 
 
+def _sent_as(
+    name: str, home: Path, certs: Certificates, version: str, refusal: str | None = None
+) -> tuple[Rendered, list[Any], str, str]:
+    """One account with display_name ``name`` rendered for aerc ``version``, and a message composed and sent in aerc
+    through a local SMTP server: the render, the messages the server received, and the screen at the send's review
+    and after it (until "Message sent." or ``refusal``)."""
+    with ImapStub(server_context(certs.good), implicit=True) as imap, \
+         SmtpServer(certs.good, implicit=True, users=[User("u", "pw")]) as smtp:  # fmt: skip
+        outgoing = {"host": "localhost", "port": smtp.port, "username": "u", "password_command": "echo pw"}
+        incoming = _imap(imap.port, username="reader", password_command="echo pw")
+        rendered = render_with(TARGET, {"work": {"address": "ann@example.org", "display_name": name,
+                                                 "incoming": incoming, "outgoing": outgoing}},
+                               {"version": version})  # fmt: skip
+        with aerc(text_of(rendered).encode(), home, version, SSL_CERT_FILE=str(certs.ca), EDITOR="true") as client:
+            client.wait_for("[work] Connected")
+            client.term.keys(":compose -H To:bob@example.net -H Subject:aerc-send hello", "Enter")
+            review = client.wait_for("Send this email?")
+            client.term.keys("y")
+            screen = client.wait_for(refusal or "Message sent.", SEND_TIMEOUT)
+    return rendered, list(smtp.messages), review, screen
+
+
 #: The display_name gap, for "aerc 0.14" or "aerc 0.20" (what it says of each was seen in the test below).
 DISPLAY_NAME_GAP = (
     "{aerc}'s composer writes the From name back without escaping it: a \" becomes ' and a \\ is lost; a \\ at "
@@ -911,28 +933,16 @@ UNCLOSED_FROM = "PrepareHeader: mail: missing word in phrase: mail: unclosed quo
 def test_a_quote_or_backslash_in_display_name_is_sent_as_the_gap_says(  # noqa: PLR0917 (pytest fixtures)
     tmp_path: Path, home: Path, certs: Certificates, name: str, sent: str, version: str
 ) -> None:
-    with ImapStub(server_context(certs.good), implicit=True) as imap, \
-         SmtpServer(certs.good, implicit=True, users=[User("u", "pw")]) as smtp:  # fmt: skip
-        outgoing = {"host": "localhost", "port": smtp.port, "username": "u", "password_command": "echo pw"}
-        incoming = _imap(imap.port, username="reader", password_command="echo pw")
-        rendered = render_with(TARGET, {"work": {"address": "ann@example.org", "display_name": name,
-                                                 "incoming": incoming, "outgoing": outgoing}},
-                               {"version": version})  # fmt: skip
-        assert f"\nfrom = `{rfc5322_quoted(name)} <ann@example.org>`\n" in text_of(rendered)  # written exactly
-        with aerc(text_of(rendered).encode(), home, version, SSL_CERT_FILE=str(certs.ca), EDITOR="true") as client:
-            client.wait_for("[work] Connected")
-            client.term.keys(":compose -H To:bob@example.net -H Subject:aerc-send hello", "Enter")
-            review = client.wait_for("Send this email?")
-            client.term.keys("y")
-            refused = version == "0.20" and name.endswith("\\")
-            screen = client.wait_for(UNCLOSED_FROM if refused else "Message sent.", SEND_TIMEOUT)
+    refused = version == "0.20" and name.endswith("\\")
+    rendered, messages, review, screen = _sent_as(name, home, certs, version, UNCLOSED_FROM if refused else None)
+    assert f"\nfrom = `{rfc5322_quoted(name)} <ann@example.org>`\n" in text_of(rendered)  # written exactly
     assert list(rendered.gaps) == [Gap("work", "display_name", DISPLAY_NAME_GAP.format(aerc=f"aerc {version}"))]
     if refused:
         assert UNCLOSED_FROM in screen, (review, screen)
-        assert smtp.messages == []
+        assert messages == []
     else:
         assert "Message sent." in screen, (review, screen)
-        [received] = smtp.messages
+        [received] = messages
         assert [line for line in received.content.decode().split("\r\n") if line.startswith("From:")] == [sent]
 
 
@@ -1154,21 +1164,9 @@ def test_an_encoded_word_in_display_name_is_read_decoded_as_the_gap_says(  # noq
     """aerc 0.14 is run here. aerc 0.20 is run only where MAILCONF_AERC_0_20 names its binary (there is none on this
     machine): per its source it shows the name unquoted in the composer (no RFC 5322 special in it) and parses it back
     with Go's net/mail, which decodes the encoded word, so readers get the decoded name too."""
-    with ImapStub(server_context(certs.good), implicit=True) as imap, \
-         SmtpServer(certs.good, implicit=True, users=[User("u", "pw")]) as smtp:  # fmt: skip
-        outgoing = {"host": "localhost", "port": smtp.port, "username": "u", "password_command": "echo pw"}
-        incoming = _imap(imap.port, username="reader", password_command="echo pw")
-        rendered = render_with(TARGET, {"work": {"address": "ann@example.org", "display_name": name,
-                                                 "incoming": incoming, "outgoing": outgoing}},
-                               {"version": version})  # fmt: skip
-        with aerc(text_of(rendered).encode(), home, version, SSL_CERT_FILE=str(certs.ca), EDITOR="true") as client:
-            client.wait_for("[work] Connected")
-            client.term.keys(":compose -H To:bob@example.net -H Subject:aerc-send hello", "Enter")
-            review = client.wait_for("Send this email?")
-            client.term.keys("y")
-            screen = client.wait_for("Message sent.", SEND_TIMEOUT)
+    rendered, messages, review, screen = _sent_as(name, home, certs, version)
     assert "Message sent." in screen, (review, screen)
-    [received] = smtp.messages
+    [received] = messages
     if version == "0.14":
         assert [line for line in received.content.decode().split("\r\n") if line.startswith("From:")] == [sent_by_0_14]
     message = email.message_from_bytes(received.content, policy=email.policy.default)
