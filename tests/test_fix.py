@@ -599,6 +599,31 @@ def test_diff_prints_a_unified_diff_writes_nothing_and_exits_1(tmp_path: Path) -
     )
 
 
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_diff_in_json_or_sarif_prints_the_diff_and_lists_no_fixes_it_would_not_print(
+    fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # --diff prints the diff whatever the format; it listed every finding's fix for a json/sarif report it never
+    # printed (the whole work of the report's fixes, for nothing)
+    import click.testing
+
+    from mailconf import fix
+    from mailconf.cli import cli
+
+    def listed(_results: object) -> object:
+        raise AssertionError("the fixes of a report --diff does not print were listed")
+
+    text = HEAD + account(CASES["MC707"][0])
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(fix, "with_fixes", listed)
+    done = click.testing.CliRunner().invoke(cli, ["lint", "--diff", "--format", fmt, "a.yaml"])
+    assert not isinstance(done.exception, AssertionError), done.exception
+    assert (done.exit_code, done.stdout) == (1, run_mailconf("lint", "--diff", "a.yaml", cwd=tmp_path).stdout)
+    assert done.stdout.startswith("--- a.yaml\n+++ a.yaml\n@@ -27,6 +27,6 @@\n")
+    assert (tmp_path / "a.yaml").read_text(encoding="utf-8") == text
+
+
 @pytest.mark.parametrize("option", ["--write-baseline", "--output-file"])
 def test_diff_with_an_option_that_writes_a_file_is_a_usage_error(option: str, tmp_path: Path) -> None:
     # --diff returned before the baseline or the report was written: neither was, without a word, and exit 1

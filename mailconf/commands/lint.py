@@ -124,7 +124,8 @@ class _Files:
         self.chosen = request.baseline
         self.policies = policies
         self.baselines = baselines
-        self.listed = fmt in ("json", "sarif")  # each finding's fix, for the report
+        # each finding's fix, for the report of json and sarif; --diff prints the diff, never a report
+        self.listed = fmt in ("json", "sarif") and not request.diff
         self.write_baseline = request.write_baseline
         #: --write-baseline: today's entries, by the baseline's name of each file
         self.entries: dict[str, list[Entry]] = {}
