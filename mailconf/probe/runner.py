@@ -172,6 +172,10 @@ ATTEMPT_DELAY = 0.25
 ATTEMPTS_AT_ONCE = 4
 
 Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+#: How much of one address's failure MC802 shows: an address (an IPv6 one with a zone, ``fe80::...%eth0``, up to
+#: 56 characters) and mailconf's words for it, whole. At 80, ``2001:db8:85a3:8d3:1319:8a2e:370:7348: no answer
+#: yet, stopped to try the next address`` lost its end.
+_SAID = 120
 
 
 def interleaved(addresses: Sequence[Address]) -> list[int]:
@@ -213,7 +217,7 @@ async def first_connection(addresses: Sequence[Address], errors: dict[int, str])
                     index = order[attempts.pop(oldest)]
                     oldest.cancel()
                     given_up.append(oldest)
-                    errors[index] = f"{addresses[index][0]}: no answer yet, given up for the next address"
+                    errors[index] = f"{addresses[index][0]}: no answer yet, stopped to try the next address"
                 host, port = addresses[order[started]]
                 attempts[asyncio.ensure_future(asyncio.open_connection(host, port, limit=MAX_LINE))] = started
                 started += 1
@@ -410,7 +414,7 @@ class Session:
         said = [errors[index] for index in sorted(errors)]  # in the resolver's order, whichever failed first
         raise ProbeError(
             checks.CONNECT_FAILED,
-            f"cannot connect to {self.server.host} port {self.server.port} ({'; '.join(named(said, 80))}); "
+            f"cannot connect to {self.server.host} port {self.server.port} ({'; '.join(named(said, _SAID))}); "
             "check host and port",
         )
 

@@ -357,6 +357,53 @@ def test_a_working_address_after_more_stalled_ones_than_attempts_at_once_is_trie
     assert most == runner.ATTEMPTS_AT_ONCE
 
 
+#: an IPv4 address as the lookup gives it, and as an IPv6 address of 40 characters (IPv4-mapped, written in full)
+_SPELT = {"ipv4": "{}", "ipv6-long": "0000:0000:0000:0000:0000:ffff:{}"}
+
+
+@pytest.mark.parametrize("spelling", _SPELT)
+def test_an_attempt_that_gave_its_place_up_is_named_when_no_address_connects(
+    monkeypatch: pytest.MonkeyPatch, spelling: str
+) -> None:
+    """Five addresses whose SYNs are dropped: the fifth attempt takes the place of the oldest (four at once at most),
+    and when every other attempt then fails (their listeners close: the next SYN is refused), MC802 names each
+    address's failure in the lookup's order, the first one stopped to try the fifth. Nothing tested this message
+    (the failures must come before the deadline, which four stalled addresses never reach); it said "given up for
+    the next address", and a long IPv6 address lost its end to a cut at 80 characters ("...").
+    """
+    listeners = [socket.create_server((f"127.0.0.{11 + i}", 0), backlog=0) for i in range(runner.ATTEMPTS_AT_ONCE + 1)]
+    held = [socket.create_connection(listener.getsockname()) for listener in listeners]  # the queue is full: SYNs drop
+    shown = [_SPELT[spelling].format(f"127.0.0.{11 + i}") for i in range(len(listeners))]
+    addresses = [(host, listener.getsockname()[1]) for host, listener in zip(shown, listeners, strict=True)]
+    server = Server(Protocol.IMAP, "many.example.test", 993, Security.TLS, Auth.PASSWORD, "alice", timeout=30)
+
+    async def stalled(host: str, port: int) -> list[tuple[str, int]]:
+        return addresses
+
+    tried: list[str] = []
+    open_connection = asyncio.open_connection
+
+    async def closing_at_the_last(host: str, port: int, **kwargs: Any) -> Any:  # the real connect, timed by the test
+        tried.append(host)
+        if len(tried) == len(addresses):  # the oldest has given its place up: now every address refuses
+            for sock in (*held, *listeners):
+                sock.close()
+        return await open_connection(host, port, **kwargs)
+
+    monkeypatch.setattr(asyncio, "open_connection", closing_at_the_last)
+    try:
+        outcomes = asyncio.run(probe_server(server, Options(), stalled))
+    finally:
+        for sock in (*held, *listeners):
+            sock.close()
+    failures = "; ".join([f"{shown[0]}: no answer yet, stopped to try the next address"] + [
+        f"{host}: connection refused" for host in shown[1:]
+    ])  # fmt: skip
+    message = f"cannot connect to many.example.test port 993 ({failures}); check host and port"
+    assert outcomes == [Outcome(checks.CONNECT_FAILED, message)]
+    assert tried == [host for host, _port in addresses]
+
+
 def test_the_address_families_take_turns_the_lookups_first_family_first() -> None:
     """RFC 8305 section 4: two IPv6 addresses behind a route to nowhere must not keep the IPv4 ones waiting."""
     six_a, six_b = ("2001:db8::1", 1), ("2001:db8::2", 1)
