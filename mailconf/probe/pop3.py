@@ -62,10 +62,14 @@ class Pop3:
             login_command=any(tag[0] == "USER" for tag in tags),
         )
 
-    async def starttls(self, conn: Connection) -> Quoted | None:
+    async def starttls(self, conn: Connection) -> Quoted | str | None:
         conn.progress.at("waiting for the answer to STLS")
         ok, line = await self._status(conn, "STLS")
-        return None if ok else conn.quote(line)
+        if ok:
+            return None
+        # a stray empty line after the CAPA list, taken for the answer as mail clients take it: quoted, it read
+        # 'the server refused STLS: ""'
+        return "it answered with an empty line, not +OK" if line == "" else conn.quote(line)
 
     async def login_command(self, conn: Connection, creds: Credentials) -> LoginReply:
         conn.progress.at("waiting for the answer to USER")

@@ -342,6 +342,32 @@ def test_a_keyword_with_a_look_alike_letter_is_not_the_keyword(
     assert not any(keyword.encode() in line.upper() for line in received)
 
 
+def test_a_stray_empty_line_taken_for_the_answer_to_stls_is_named(probe: Any) -> None:
+    """A POP3 server that ends its CAPA list with CRLF CRLF: the empty line is read as the answer to STLS, as mail
+    clients read it (POP3 has no line that answers nothing), and the server did not agree: MC805. Its message quoted
+    the line, 'the server refused STLS: ""'; it now says what came."""
+    received: list[bytes] = []
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"+OK ready\r\n")
+        reader = conn.makefile("rb")
+        reader.readline()  # CAPA
+        conn.sendall(b"+OK\r\nSTLS\r\nSASL PLAIN\r\n.\r\n\r\n")
+        received.append(reader.readline())
+        stop.wait()
+
+    with ScriptedServer(script) as scripted:
+        run = probe(incoming={"protocol": "pop3", "host": "127.0.0.1", "port": scripted.port,
+                              "security": "starttls", "auth": "password", "timeout": 2})  # fmt: skip
+    assert run.findings == [
+        Found(5, "MC814", "warning", "before STLS the server accepts AUTH PLAIN: a client that skips STLS would send "
+              "the password in cleartext; prefer security: tls"),
+        Found(5, "MC805", "error", "the server refused STLS: it answered with an empty line, not +OK"),
+    ]  # fmt: skip
+    assert received == [b"STLS\r\n"]
+    assert run.code == 1
+
+
 def test_tls_garbage_after_starttls(probe: Any) -> None:
     """The server agreed to STARTTLS, then answered the handshake in cleartext. The advice was "check security and
     port", which fits a port that does not speak TLS: this one said it would, and its port and security are right."""
