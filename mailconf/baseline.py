@@ -67,7 +67,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .errors import InputError, cannot_read, double_quoted, held_whole, signals_held
+from .errors import InputError, cannot_read, double_quoted, escaped_before, held_whole, readable, signals_held
 from .lint import Detail, LintedFile
 from .model import Finding, Location, Severity
 from .rules import REPR_SPELT
@@ -171,8 +171,6 @@ def _file_key(baseline: str, path: str) -> str:
     links are resolved is named from inside: the current folder is its real path, so ``--baseline
     $PWD/baseline.json accounts.yaml`` in a checkout reached through a link (macOS's ``/tmp``) named the file
     ``../../real/repo/accounts.yaml``, and the baseline hid none of its findings."""
-    from .report import readable
-
     folder = _folder(baseline)
     file = os.path.abspath(path)
     name = os.path.relpath(file, folder)
@@ -254,7 +252,8 @@ def _older_messages(finding: Finding) -> list[str]:
     message with its line number (MC701's "first defined at line 3": it still matches while that line has not
     moved), and the text its message quotes spelt as before (MC701's ``duplicate key 'work'``, MC001's
     ``'one' is not a valid !!int`` and ``tag !x is not allowed``: ``rules.REPR_SPELT``), with the line number and
-    without.
+    without; and each of them with a character from U+0080 to U+00FF escaped ``\\x85``, not ``\\u0085``
+    (``errors.escaped_before``).
     Those entries still match, and --write-baseline writes today's form."""
     messages = [finding.message]
     spelt = REPR_SPELT.get(finding.rule)
@@ -262,6 +261,7 @@ def _older_messages(finding: Finding) -> list[str]:
     if older is not None:
         messages += [finding._replace(message=older).placeless_message, older]
     placeless = finding.placeless_message
+    messages += [escaped_before(said) for said in (placeless, *messages)]
     return [said for said in dict.fromkeys(messages) if said != placeless]
 
 
@@ -392,7 +392,7 @@ def _refuse_losing(baseline: str, problem: str, files: Mapping[str, object]) -> 
     )
 
 
-#: an undecodable byte of a file name, as :func:`mailconf.report.readable` writes it in the baseline
+#: an undecodable byte of a file name, as :func:`mailconf.errors.readable` writes it in the baseline
 _ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
 
 

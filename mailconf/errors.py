@@ -27,10 +27,13 @@ def printable(text: str) -> str:
     """``text`` that mailconf did not write (a key, a name from a client's file, a server's reply) quoted for one line.
 
     Every character ``str.isprintable()`` is False for is written as Python writes it in a string literal: ``\\n``,
-    ``\\r``, ``\\t``, then ``\\x1b`` (up to U+00FF), ``\\u202e``, ``\\U000e0001``. That is the C0 and C1 controls
-    and DEL, the format characters (bidirectional controls, zero-width characters), the line and paragraph
-    separators U+2028 and U+2029, every space but U+0020, lone surrogates, private-use and unassigned code points:
-    none reaches a terminal, a log or a viewer to end a line, recolour it or reorder it.
+    ``\\r``, ``\\t``, then ``\\x1b`` (up to U+007F), ``\\u0085``, ``\\u202e``, ``\\U000e0001``. That is the C0
+    and C1 controls and DEL, the format characters (bidirectional controls, zero-width characters), the line and
+    paragraph separators U+2028 and U+2029, every space but U+0020, lone surrogates, private-use and unassigned code
+    points: none reaches a terminal, a log or a viewer to end a line, recolour it or reorder it. A character from
+    U+0080 on is written ``\\u0085``, never ``\\x85`` (which Python's ``repr`` writes): ``\\xNN`` from 80 on is a
+    byte that was not UTF-8 (:func:`readable`), so a C1 control or a no-break space a server sent in UTF-8 and a
+    byte it sent that is no UTF-8 never look alike.
 
     A backslash is written ``\\\\``. Without it the output could be forged: a key spelled with the four
     characters ``\\x1b`` and a key holding an ESC would both show as ``\\x1b``, and a server could write in
@@ -90,11 +93,47 @@ _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def _escaped(ch: str) -> str:
+    """One character as :func:`printable` and :func:`escape_controls` write it: ``\\xNN`` below U+0080 only, where
+    no byte can have failed to decode (:func:`readable` writes those that did, from ``\\x80`` on)."""
     code = ord(ch)
     short = _ESCAPES.get(ch)
     if short is not None:
         return short
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+#: a lone surrogate: no UTF-8 holds it
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def readable(text: str) -> str:
+    """``text`` without lone surrogates, so that it encodes as UTF-8: each byte that was not UTF-8 (U+DC80-U+DCFF, as
+    ``surrogateescape`` decodes it: a file name's, a server's) written ``\\xNN``, as Python's ``backslashreplace``
+    shows bytes, and any other lone surrogate ``\\udXXX`` (:func:`_escaped`).
+
+    The one function that spells a byte; :func:`_escaped` spells a character, ``\\u0080`` and not ``\\x80`` from
+    U+0080 on, so the two never look alike: a server that sends the byte 0x80 shows ``\\x80``, one that sends
+    U+0080 in UTF-8 (C2 80) ``\\u0080``.
+    """
+    if _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub(_byte_or_escaped, text)
+
+
+def _byte_or_escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else _escaped(match.group())
+
+
+#: a character from U+0080 to U+00FF as an escape (``\\u0085``), where a backslash before it is not one of its own
+_LATIN_1 = re.compile(r"(?<!\\)((?:\\\\)*)\\u00([89a-f][0-9a-f])")
+
+
+def escaped_before(text: str) -> str:
+    """``text`` (a message) as :func:`printable` and :func:`escape_controls` spelt it before December 2026, when a
+    character from U+0080 to U+00FF was ``\\x85`` and not ``\\u0085``: a baseline entry and a SARIF fingerprint
+    that hash a message still match what they matched (``baseline.py``, ``report.py``)."""
+    return _LATIN_1.sub(r"\1\\x\2", text)
 
 
 def plural(number: int, word: str, many: str | None = None) -> str:

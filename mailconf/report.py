@@ -6,7 +6,7 @@ Each reporter is a function ``(results, tool) -> str``; REPORTERS feeds the
 Every format is valid UTF-8 whatever the file names are. A name that is not
 UTF-8 reaches Python with its undecodable bytes as lone surrogates
 (``surrogateescape``); every format shows such a byte as ``\\xFF``
-(:func:`readable`), and SARIF's ``uri`` percent-encodes the original bytes
+(:func:`~mailconf.errors.readable`), and SARIF's ``uri`` percent-encodes the original bytes
 (``%FF``), so a SARIF consumer still finds the file.
 
 No message carries a control, format or separator character that it quotes
@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .catalogue import Entry
-from .errors import counted, escape_controls
+from .errors import counted, escape_controls, escaped_before, readable
 from .model import Finding, Severity
 from .rules import REPR_SPELT
 
@@ -85,29 +84,10 @@ def text(results: Sequence[Result], tool: Tool) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def readable(text: str) -> str:
-    """``text`` without lone surrogates, so that it encodes as UTF-8.
-
-    An undecodable byte of a file name (U+DC80-U+DCFF under surrogateescape)
-    becomes ``\\xNN``, as Python's ``backslashreplace`` shows bytes; any other lone
-    surrogate becomes ``\\uXXXX``.
-    """
-    if _SURROGATE.search(text) is None:
-        return text
-    return _SURROGATE.sub(_escape_surrogate, text)
-
-
 def _shown(text: str) -> str:
-    """A message or a path as every format shows it: undecodable bytes as ``\\xNN``, then no control character."""
+    """A message or a path as every format shows it: undecodable bytes as ``\\xNN`` (:func:`readable`), then no
+    control character."""
     return escape_controls(readable(text))
-
-
-def _escape_surrogate(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
 def _plural(label: str, count: int) -> str:
@@ -297,7 +277,8 @@ def _fingerprint(finding: Finding) -> str:
     message stands in, without the line numbers it names (MC701's "first defined at line 3" made a duplicate
     key a new alert whenever a line was inserted above it). MC701's key, and MC001's value that its tag does not
     fit and the tag it does not read, are hashed as their messages spelt them before they quoted text in double quotes
-    (``'work'``, Python's repr(); the tag bare: ``rules.REPR_SPELT``): the spelling of a message is not
+    (``'work'``, Python's repr(); the tag bare: ``rules.REPR_SPELT``), and every message with a character from U+0080
+    to U+00FF escaped as it was before, ``\\x85`` (``errors.escaped_before``): the spelling of a message is not
     what the alert is about, and a new fingerprint would close every alert, a dismissed one too, and open it again.
     Equal fingerprints in one file are told apart by their order (``:1``, ``:2``, as GitHub's own fingerprints are).
     """
@@ -308,7 +289,8 @@ def _fingerprint(finding: Finding) -> str:
         older = None if spelt is None else spelt(finding.message)
         if older is not None:
             finding = finding._replace(message=older)
-        about = "message:" + finding.placeless_message  # "first defined at line 3" moves with the lines
+        # "first defined at line 3" moves with the lines; "\u0085" was "\x85" (errors.escaped_before)
+        about = "message:" + escaped_before(finding.placeless_message)
     else:
         about = json.dumps([list(finding.subject.path), finding.subject.value], ensure_ascii=True, default=str)
     return hashlib.sha256(f"{finding.rule}\0{about}".encode("utf-8", "surrogatepass")).hexdigest()[:32]

@@ -915,6 +915,31 @@ def test_an_older_baselines_entry_of_a_value_its_tag_does_not_fit_still_matches(
     assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
 
 
+def test_an_older_baselines_entry_of_a_message_with_a_no_break_space_still_matches(tmp_path: Path) -> None:
+    """A message spelt a no-break space (a C1 control, a soft hyphen) ``\\xa0`` until a byte that was not UTF-8 and a
+    character were told apart (``\\u00a0`` now, errors.escaped_before): MC701's entry, which hashes its message, went
+    stale (MC709) and the duplicate key it hid came back. It still matches, and --write-baseline writes today's."""
+    line = '  "w\\xa0k": {address: a@example.com}\n'
+    write(tmp_path, "version: 1\naccounts:\n" + line + line)
+    older = '{"rule": "MC701", "account": "", "path": "", "hash": "297e6f0fca778032"}'  # written by mailconf before
+    mc002 = '{"rule": "MC002", "account": "w\u00a0k", "path": "", "hash": "e3b0c44298fc1c14"}'  # needs a server
+    write(tmp_path, _baseline_of(older, mc002, mc002), "baseline.json")
+    assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
+    assert lint(tmp_path, "--write-baseline", "baseline.json") == (
+        0,
+        "",
+        "mailconf: wrote 3 baseline entries to baseline.json\n",
+    )
+    today = hashlib.sha256(
+        b'duplicate key "w\\u00a0k" (first defined at line); YAML keeps only one: remove or rename one\n'
+        b'"w\\xa0k": {address: a@example.com}'
+    ).hexdigest()[:16]
+    assert (tmp_path / "baseline.json").read_text(encoding="utf-8") == _baseline_of(
+        older.replace("297e6f0fca778032", today), mc002, mc002
+    )
+    assert lint(tmp_path, "--baseline", "baseline.json") == (0, "", "")
+
+
 def test_an_older_entry_of_another_key_does_not_match(tmp_path: Path) -> None:
     """The older spelling is of the key of the finding, not of any key: the repr() entry of 'work' does not hide
     the same duplicate under another name, and is reported stale."""

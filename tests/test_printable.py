@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailconf.errors import double_quoted, escape_controls, printable, shown
+from mailconf.errors import double_quoted, escape_controls, escaped_before, printable, readable, shown
 
 CLASSES = [
     # C0 controls: the three with a short name, then by code
@@ -25,12 +25,13 @@ CLASSES = [
     ("\x1b[31mred", "\\x1b[31mred"),
     ("\x07", "\\x07"),
     ("\x1f", "\\x1f"),
-    # DEL and the C1 controls (NEL ends a line for some viewers; CSI starts an escape sequence)
+    # DEL and the C1 controls (NEL ends a line for some viewers; CSI starts an escape sequence); from U+0080 on a
+    # character is \u0085, not \x85 as Python's repr writes it: \x85 is a byte that was not UTF-8 (readable)
     ("\x7f", "\\x7f"),
-    ("\x85", "\\x85"),
-    ("\x9b", "\\x9b"),
+    ("\x85", "\\u0085"),
+    ("\x9b", "\\u009b"),
     # format characters (category Cf): soft hyphen, zero-width, bidirectional controls, tags
-    ("\xad", "\\xad"),
+    ("\xad", "\\u00ad"),
     ("a\u200bb", "a\\u200bb"),
     ("\u200d", "\\u200d"),
     ("\u202e", "\\u202e"),
@@ -40,7 +41,7 @@ CLASSES = [
     # line and paragraph separators, and spaces other than U+0020
     ("\u2028", "\\u2028"),
     ("\u2029", "\\u2029"),
-    ("\xa0", "\\xa0"),
+    ("\xa0", "\\u00a0"),
     ("\u3000", "\\u3000"),
     # lone surrogates (an undecodable byte under surrogateescape), private use, unassigned
     ("\udce9", "\\udce9"),
@@ -56,6 +57,30 @@ CLASSES = [
 def test_each_class_is_spelt_as_python_writes_it(text: str, expected: str) -> None:
     assert printable(text) == expected
     assert escape_controls(text) == expected
+
+
+def test_a_byte_that_was_not_utf_8_and_a_character_are_spelt_apart() -> None:
+    """A byte that did not decode (``surrogateescape``: a file name's, a server's) is ``\\x80``, the character U+0080
+    ``\\u0080``: both were ``\\x80``. readable is the one function that spells bytes."""
+    received = b"\x80 \xc2\x80 \xc2\xa0 \xff".decode("utf-8", "surrogateescape")
+    assert escape_controls(readable(received)) == "\\x80 \\u0080 \\u00a0 \\xff"
+    assert printable("\x80") == escape_controls("\x80") == "\\u0080"
+    assert readable("\udc80\ud800") == "\\x80\\ud800"  # a surrogate that is no byte stays a code point
+
+
+def _escaped_until_2026(ch: str) -> str:
+    """How printable spelt a character before a byte and a character were told apart (its ``_escaped``)."""
+    short = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch)
+    code = ord(ch)
+    return short or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+
+
+@given(st.text(st.characters(codec=None)))
+def test_escaped_before_gives_the_older_spelling_back(text: str) -> None:
+    """What a baseline entry or a SARIF fingerprint hashed: the message as it was spelt with ``\\x85``."""
+    older = "".join(ch if ch.isprintable() and ch != "\\" else _escaped_until_2026(ch) for ch in text)
+    assert escaped_before(printable(text)) == older
+    assert escaped_before(printable("\\u00e9 \\\x85")) == "\\\\u00e9 \\\\\\x85"  # a typed \u00e9 stays
 
 
 def test_a_backslash_is_doubled_so_that_an_escape_cannot_be_forged() -> None:

@@ -405,7 +405,7 @@ def test_next_line_character_in_organization() -> None:
 
 
 @pytest.mark.parametrize(
-    ("escape", "shown"), [("\\N", "\\x85"), ("\\x9b", "\\x9b"), ("\\L", "\\u2028"), ("\\P", "\\u2029")]
+    ("escape", "shown"), [("\\N", "\\u0085"), ("\\x9b", "\\u009b"), ("\\L", "\\u2028"), ("\\P", "\\u2029")]
 )
 @pytest.mark.parametrize(
     ("line", "column", "message"),

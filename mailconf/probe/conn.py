@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias, TypeVar, TypeVarTuple
 
-from ..errors import escape_controls, printable
+from ..errors import escape_controls, printable, readable
 from . import checks
 from .checks import Check
 from .redact import Redactor
@@ -110,10 +110,11 @@ def render(message: Message, redact: Callable[[str], str]) -> str:
     """The message as shown: each server text masked whole, then cut; then the whole masked again.
 
     The second pass catches a form that only the quoting made; the last guards, a byte that was not UTF-8 written
-    ``\\xNN`` (:func:`server_text` has written those of the quoted parts) and :func:`escape_controls`, come after it.
+    ``\\xNN`` (:func:`~mailconf.errors.readable`; :func:`server_text` has written those of the quoted parts) and
+    :func:`escape_controls`, come after it.
     """
     if isinstance(message, str):
-        return escape_controls(_bytes_shown(redact(message)))
+        return escape_controls(readable(redact(message)))
     shown: list[str] = []
     for part in message:
         if isinstance(part, Quoted):
@@ -123,21 +124,17 @@ def render(message: Message, redact: Callable[[str], str]) -> str:
             shown.append(", ".join(named(part.names, part.limit, redact)))
         else:
             shown.append(part)
-    return escape_controls(_bytes_shown(redact("".join(shown))))
+    return escape_controls(readable(redact("".join(shown))))
 
 
 #: a run of bytes that were not UTF-8, as :meth:`Connection.readline` decodes them (``surrogateescape``)
 _NOT_UTF8 = re.compile("[\udc80-\udcff]+")
 
 
-def _bytes_shown(text: str) -> str:
-    """``text`` with each byte that was not UTF-8 written ``\\xNN``."""
-    return _NOT_UTF8.sub(lambda run: "".join(f"\\x{ord(ch) - 0xDC00:02x}" for ch in run.group()), text)
-
-
 def server_text(text: str) -> str:
     """A server's text (a reply, a mechanism name) for a message: :func:`~mailconf.errors.printable`, and each byte
-    that was not UTF-8 written ``\\xNN``, as reports show such a byte of a file name (``report.readable``).
+    that was not UTF-8 written ``\\xNN`` by :func:`~mailconf.errors.readable`, as reports show such a byte of a file
+    name. A character from U+0080 on that the server sent in UTF-8 is ``\\u0080``, never ``\\x80``.
 
     Decoded with ``errors="replace"``, such a byte read as U+FFFD, the character a server may send in UTF-8 (it is
     shown as it is); and the backslash a server sends is doubled, so that it cannot spell a byte in plain text.
@@ -145,7 +142,7 @@ def server_text(text: str) -> str:
     pieces: list[str] = []
     shown = 0
     for run in _NOT_UTF8.finditer(text):
-        pieces += [printable(text[shown : run.start()]), _bytes_shown(run.group())]
+        pieces += [printable(text[shown : run.start()]), readable(run.group())]
         shown = run.end()
     return "".join(pieces) + printable(text[shown:])
 

@@ -142,7 +142,7 @@ def test_summary_table_escapes_the_mechanisms_a_server_names(tmp_path: Path, cap
 INVISIBLE = "\u202eA\u2066B\u200bC\ufeff"
 SPACES = "\u2028D\u00a0E"
 SHOWN = "\\u202eA\\u2066B\\u200bC\\ufeff"
-SPACES_SHOWN = "\\u2028D\\xa0E"
+SPACES_SHOWN = "\\u2028D\\u00a0E"
 
 
 @pytest.mark.parametrize("fmt", ["json", "sarif"])
@@ -1145,16 +1145,27 @@ def test_starttls_injection_is_refused_in_pop3_and_smtp(  # noqa: PLR0917
 #: sent (\xef\xbf\xbd) and a backslash: as messages show it, in every format
 NOT_UTF8 = b"\xff go \xc3 away \xef\xbf\xbd \\xff"
 NOT_UTF8_SHOWN = "\\xff go \\xc3 away \ufffd \\\\xff"
+#: what a server sent after "* BYE ", and how messages show it: the byte 0x80, which is no UTF-8, and the character
+#: U+0080 in UTF-8 (C2 80), a C1 control; and a no-break space (U+00A0, C2 A0) next to the byte A0
+SENT_SHOWN = {
+    "not-utf8": (NOT_UTF8, NOT_UTF8_SHOWN),
+    "byte-0x80": (b"\x80", "\\x80"),
+    "u+0080": (b"\xc2\x80", "\\u0080"),
+    "u+00a0-byte-0xa0": (b"\xc2\xa0\xa0", "\\u00a0\\xa0"),
+}
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+@pytest.mark.parametrize("sent", SENT_SHOWN)
 def test_bytes_that_are_not_utf8_are_shown_as_bytes_in_every_format(
-    tmp_path: Path, capfd: pytest.CaptureFixture[str], fmt: str
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], fmt: str, sent: str
 ) -> None:
     """Each undecodable byte was shown as U+FFFD, as a server that really sent U+FFFD is: now as ``\\xNN``, the
-    way reports show a byte of a file name that is not UTF-8 (report.readable), and a backslash the server sent
-    doubled, so that it cannot spell such a byte in plain text."""
-    with ScriptedServer(sends(b"* BYE " + NOT_UTF8 + b"\r\n")) as server:
+    way reports show a byte of a file name that is not UTF-8 (errors.readable), and a backslash the server sent
+    doubled, so that it cannot spell such a byte in plain text. A character from U+0080 on is ``\\u0080``: the byte
+    0x80 and the C1 control U+0080 (C2 80) were both ``\\x80``, as were the byte A0 and a no-break space."""
+    line, shown = SENT_SHOWN[sent]
+    with ScriptedServer(sends(b"* BYE " + line + b"\r\n")) as server:
         path = write_accounts(
             tmp_path / "a.yaml",
             {"protocol": "imap", "host": "127.0.0.1", "port": server.port, "security": "none", "auth": "none",
@@ -1163,7 +1174,7 @@ def test_bytes_that_are_not_utf8_are_shown_as_bytes_in_every_format(
         capfd.readouterr()
         code = main(["probe", "--format", fmt, str(path)])
     out, err = capfd.readouterr()
-    message = f'the server refused the connection: "* BYE {NOT_UTF8_SHOWN}"'
+    message = f'the server refused the connection: "* BYE {shown}"'
     if fmt == "text":
         assert out.splitlines()[0] == f"{path}:5:5: error MC818 protocol-error: {message}"
     elif fmt == "github":

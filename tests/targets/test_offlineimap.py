@@ -975,7 +975,7 @@ def test_a_failing_command_stops_the_account_naming_it_not_the_command(tmp_path:
     assert server.seen == []
 
 
-@pytest.mark.parametrize(("escape", "shown"), [("\\L", "\\u2028"), ("\\P", "\\u2029"), ("\\N", "\\x85")])
+@pytest.mark.parametrize(("escape", "shown"), [("\\L", "\\u2028"), ("\\P", "\\u2029"), ("\\N", "\\u0085")])
 def test_a_yaml_line_separator_is_refused_by_the_schema_before_offlineimap(
     tmp_path: Path, escape: str, shown: str
 ) -> None:
