@@ -102,6 +102,23 @@ def _escaped(ch: str) -> str:
     return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
+def ascii_escaped(text: str) -> str:
+    """``text`` with each character that is not ASCII escaped as :func:`printable` escapes one (``\\u00fc``,
+    ``\\u0430``): a message that says a name is not ASCII shows which letter is not (MC703). The escapes of
+    ``text`` itself are left as they are, as :func:`escape_controls` leaves them."""
+    return text if text.isascii() else "".join(ch if ch.isascii() else _escaped(ch) for ch in text)
+
+
+def unencodable(error: UnicodeError) -> tuple[str, int]:
+    """A codec error handler (``commands/console.py`` registers it): what an output encoding has no byte for (``é``
+    in an ASCII locale) written as :func:`_escaped` writes a character, ``\\u00e9``. Python's ``backslashreplace``
+    wrote ``\\xe9``, which is how :func:`readable` writes a byte that was not UTF-8: a text report in an ASCII
+    locale showed the character ``²`` a server sent and the byte B2 alike."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    return "".join(_escaped(ch) for ch in error.object[error.start : error.end]), error.end
+
+
 #: a lone surrogate: no UTF-8 holds it
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

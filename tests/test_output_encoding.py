@@ -63,7 +63,7 @@ def folder(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("encoding", "name"), [("ascii", b"caf\\xe9.yaml"), ("latin-1", b"caf\xe9.yaml"), ("utf-8", "café.yaml".encode())]
+    ("encoding", "name"), [("ascii", b"caf\\u00e9.yaml"), ("latin-1", b"caf\xe9.yaml"), ("utf-8", "café.yaml".encode())]
 )
 def test_a_text_report_is_written_in_the_locales_encoding(folder: Path, encoding: str, name: bytes) -> None:
     code, out, _ = run(encoding, "lint", "café.yaml", cwd=folder)
@@ -73,6 +73,24 @@ def test_a_text_report_is_written_in_the_locales_encoding(folder: Path, encoding
         b"credentials in cleartext; set security: tls (port 993)"
     )
     assert out.splitlines()[-1] == b"1 error in 1 file"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "name", "shown"),
+    [
+        ("ascii", "nofileé.yaml", b"nofile\\u00e9.yaml"),
+        ("latin-1", "nofileé.yaml", b"nofile\xe9.yaml"),
+        ("utf-8", "nofileé.yaml", "nofileé.yaml".encode()),
+        *[(encoding, "nofile\udce9.yaml", b"nofile\\xe9.yaml") for encoding in ("ascii", "latin-1", "utf-8")],
+    ],
+    ids=["ascii", "latin-1", "utf-8", "byte-ascii", "byte-latin-1", "byte-utf-8"],
+)
+def test_standard_error_tells_a_character_from_a_byte(tmp_path: Path, encoding: str, name: str, shown: bytes) -> None:
+    """A file name's é is \\u00e9 where the encoding lacks it, and its byte E9 that is not UTF-8 \\xe9, as the
+    reports write them: Python's backslashreplace wrote é as \\xe9, and the byte was \\udce9."""
+    code, out, err = run(encoding, "lint", name, cwd=tmp_path)
+    assert (code, out) == (2, b"")
+    assert err == b"mailconf: " + shown + b": no such file; check the path\n"
 
 
 @pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
@@ -89,7 +107,7 @@ def test_json_and_sarif_are_utf_8_whatever_the_locale(folder: Path, encoding: st
         assert "a café network".encode() in out
 
 
-@pytest.mark.parametrize(("encoding", "shown"), [("ascii", b"caf\\xe9 network"), ("latin-1", b"caf\xe9 network")])
+@pytest.mark.parametrize(("encoding", "shown"), [("ascii", b"caf\\u00e9 network"), ("latin-1", b"caf\xe9 network")])
 def test_explain_is_text_for_a_person(folder: Path, encoding: str, shown: bytes) -> None:
     code, out, err = run(encoding, "explain", "MC101", cwd=folder)
     assert (code, err) == (0, b"")
@@ -118,13 +136,15 @@ def test_a_diff_for_patch_is_utf_8_whatever_the_locale(folder: Path, encoding: s
 
 
 @pytest.mark.parametrize(
-    ("encoding", "got"), [("ascii", b'got "\\xb2\\xb2\\xb2 hi"'), ("latin-1", b'got "\xb2\xb2\xb2 hi"')]
+    ("encoding", "got"), [("ascii", b'got "\\u00b2\\u00b2\\xb2 hi"'), ("latin-1", b'got "\xb2\xb2\\xb2 hi"')]
 )
 def test_what_a_server_sent_is_shown_in_the_locales_encoding(tmp_path: Path, encoding: str, got: bytes) -> None:
-    """probe's text report quotes the server's greeting ("²²² hi"); its JSON report holds it as UTF-8."""
+    """probe's text report quotes the server's greeting ("²² hi", and the byte B2, which is no UTF-8); its JSON
+    report holds it as UTF-8. In ASCII, Python's backslashreplace wrote the character ² as \\xb2, the spelling of
+    the byte: it is \\u00b2, as a message escapes a character."""
 
     def script(conn: object, stop: threading.Event) -> None:
-        conn.sendall("²²² hi\r\n".encode())  # type: ignore[attr-defined]
+        conn.sendall("²²".encode() + b"\xb2 hi\r\n")  # type: ignore[attr-defined]
         stop.wait()
 
     with ScriptedServer(script) as server:
@@ -136,4 +156,4 @@ def test_what_a_server_sent_is_shown_in_the_locales_encoding(tmp_path: Path, enc
         assert b"expected an SMTP reply, " + got in out
         code, out, _ = run(encoding, "probe", "--format", "json", "a.yaml", cwd=tmp_path)
         assert code == 1
-        assert [f["message"] for f in json.loads(out.decode())] == ['expected an SMTP reply, got "²²² hi"']
+        assert [f["message"] for f in json.loads(out.decode())] == ['expected an SMTP reply, got "²²\\xb2 hi"']

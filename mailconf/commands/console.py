@@ -9,23 +9,30 @@ their own fields) and rendered files (bytes, written as they are).
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import select
 import sys
 from typing import BinaryIO, TextIO
 
-from ..errors import escape_controls
+from ..errors import escape_controls, readable, unencodable
+
+#: the error handler of every text written here in an encoding: what it has no byte for, escaped as a message
+#: escapes a character (``\\u00e9``, never ``\\xe9``, a byte's spelling)
+_ESCAPED = "mailconf-escaped"
+codecs.register_error(_ESCAPED, unencodable)
 
 
 def say(message: str) -> None:
-    """One line on standard error: ``mailconf: message``."""
-    _to_stderr(f"mailconf: {escape_controls(message)}\n")
+    """One line on standard error: ``mailconf: message``; a byte of a file name that is not UTF-8 written ``\\xe9``,
+    as the reports write it (:func:`~mailconf.errors.readable`; it was ``\\udce9``)."""
+    _to_stderr(f"mailconf: {escape_controls(readable(message))}\n")
 
 
 def finding(line: str) -> None:
     """A finding on standard error, as lint's text format writes it (``file:line:col: error MC002 ...``)."""
-    _to_stderr(f"{escape_controls(line)}\n")
+    _to_stderr(f"{escape_controls(readable(line))}\n")
 
 
 def _to_stderr(text: str) -> None:
@@ -36,8 +43,13 @@ def _to_stderr(text: str) -> None:
     if stream is None:  # closed when Python started
         return
     try:
-        stream.write(text)
-        stream.flush()
+        if hasattr(stream, "buffer"):  # in its encoding, a character it lacks escaped as :func:`out` escapes it
+            stream.flush()
+            _write_all(stream.buffer, text.encode(stream.encoding or "utf-8", _ESCAPED))
+            stream.buffer.flush()
+        else:  # a text-only stream (io.StringIO standing in for standard error)
+            stream.write(text)
+            stream.flush()
     except OSError:
         to_devnull(stream)  # what is still buffered, and every later line, goes nowhere instead of failing again
 
@@ -56,11 +68,12 @@ def level(severity: str, message: str) -> None:
 def out(text: str) -> None:
     """Text for a person on standard output (a text report, ``explain``, a table; its reporter escaped every field
     that came from a file), in standard output's encoding (the locale's, or ``PYTHONIOENCODING``'s). A character
-    that encoding has no byte for is written as Python escapes it (``\\u201c``), as standard error writes it: a
-    terminal or a file in ISO-8859-1 or ASCII shows every finding, where the first curly quote or non-Latin name
-    stopped the command (an internal error, exit 3)."""
+    that encoding has no byte for is written as a message escapes a character (``\\u201c``, ``\\u00e9``: not
+    ``\\xe9``, which is a byte that was not UTF-8), as standard error writes it: a terminal or a file in ISO-8859-1
+    or ASCII shows every finding, where the first curly quote or non-Latin name stopped the command (an internal
+    error, exit 3)."""
     stream = _stdout()
-    _out(stream, text, stream.encoding or "utf-8", "backslashreplace")
+    _out(stream, text, stream.encoding or "utf-8", _ESCAPED)
 
 
 def out_document(text: str) -> None:
@@ -69,7 +82,7 @@ def out_document(text: str) -> None:
     file. Written in the locale's encoding, a character it lacks stopped the command, or would have been written
     as an escape that changes the document. (Only a lone surrogate, which no UTF-8 holds, is escaped: ``\\udce9``,
     a JSON escape of the same code point.)"""
-    _out(_stdout(), text, "utf-8", "backslashreplace")
+    _out(_stdout(), text, "utf-8", _ESCAPED)
 
 
 def _out(stream: TextIO, text: str, encoding: str, errors: str) -> None:

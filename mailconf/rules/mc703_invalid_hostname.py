@@ -43,7 +43,7 @@ import ipaddress
 import re
 from collections.abc import Iterator
 
-from ..errors import double_quoted
+from ..errors import ascii_escaped, double_quoted
 from ..hostnames import DEVIATIONS, idna_form
 from ..model import Model, Severity
 from ..schema import SchemaProblem
@@ -64,7 +64,7 @@ _BAD_CHAR = re.compile(r"[^A-Za-z0-9.-]")
 def _show(text: str, *, ascii_only: bool = False) -> str:
     shown = double_quoted(text)
     if ascii_only:  # the message says the name is not ASCII: "p\u0430ypal.com" shows which letter is not
-        shown = shown.encode("ascii", "backslashreplace").decode("ascii")
+        shown = ascii_escaped(shown)  # "B\u00fccher", not backslashreplace's "B\xfccher", a byte's spelling
     return shown if len(shown) <= 60 else shown[:56] + '..."'
 
 

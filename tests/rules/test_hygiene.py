@@ -67,10 +67,10 @@ def host(value: str) -> str:
         ("-imap.example.com", "label \"-imap\" starts or ends with '-'; a label may not (RFC 1123)"),
         ("a" * 64 + ".example.com", 'label "aaaaaaaaaaaaaaaaaaaa..." is 64 characters long; a label has at most 63'),
         (".".join(["a" * 60] * 5), "host is 304 characters long; a host name has at most 253 (RFC 1123)"),
-        ("Bücher.example", 'host "B\\xfccher.example" is not ASCII; DNS and mail clients take a host name in '
+        ("Bücher.example", 'host "B\\u00fccher.example" is not ASCII; DNS and mail clients take a host name in '
          'ASCII: write its ASCII form: host: "xn--bcher-kva.example"'),
         # IDNA 2003 (Python's codec) makes fass.de of it, IDNA 2008 xn--fa-hia.de: no guess between two domains
-        ("faß.de", 'host "fa\\xdf.de" is not ASCII; DNS and mail clients take a host name in ASCII: write the '
+        ("faß.de", 'host "fa\\u00df.de" is not ASCII; DNS and mail clients take a host name in ASCII: write the '
          "name in its ASCII form (xn--...), as the domain's registrar shows it"),
         ('"fe80::1%eth0"', 'host "fe80::1%eth0" is an IPv6 address with a zone (%eth0), which a host setting cannot '
          "carry; write a global address, or the server's name"),

@@ -363,7 +363,7 @@ def test_idn_host_is_refused_with_its_ascii_form(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 1
     assert re.search(
-        r"a\.yaml:5:\d+: error MC703 invalid-hostname: host \"imap\.m\\xfcller\.de\" is not ASCII; DNS and mail "
+        r"a\.yaml:5:\d+: error MC703 invalid-hostname: host \"imap\.m\\u00fcller\.de\" is not ASCII; DNS and mail "
         r"clients take a host name in ASCII: write its ASCII form: host: \"imap\.xn--mller-kva\.de\"",
         done.stderr,
     ), done.stderr
