@@ -14,7 +14,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailconf.errors import double_quoted, escape_controls, escaped_before, printable, readable, shown
+from mailconf.errors import (
+    ascii_escaped,
+    double_quoted,
+    escape_controls,
+    escaped_before,
+    printable,
+    readable,
+    shown,
+    unencodable,
+)
 
 CLASSES = [
     # C0 controls: the three with a short name, then by code
@@ -66,6 +75,19 @@ def test_a_byte_that_was_not_utf_8_and_a_character_are_spelt_apart() -> None:
     assert escape_controls(readable(received)) == "\\x80 \\u0080 \\u00a0 \\xff"
     assert printable("\x80") == escape_controls("\x80") == "\\u0080"
     assert readable("\udc80\ud800") == "\\x80\\ud800"  # a surrogate that is no byte stays a code point
+
+
+def test_a_character_escaped_for_an_encoding_is_spelt_as_printable_spells_it() -> None:
+    """What an output encoding lacks (errors.unencodable, console.py's codec error handler) and MC703's letters that
+    are not ASCII (errors.ascii_escaped): \\u00e9 as printable writes it, not backslashreplace's \\xe9."""
+    import codecs
+
+    codecs.register_error("mailconf-test-escaped", unencodable)
+    text = "caf\u00e9 \u201c \U0001f600 \\x"
+    assert text.encode("ascii", "mailconf-test-escaped") == b"caf\\u00e9 \\u201c \\U0001f600 \\x"
+    assert text.encode("latin-1", "mailconf-test-escaped") == b"caf\xe9 \\u201c \\U0001f600 \\x"
+    assert ascii_escaped(text) == "caf\\u00e9 \\u201c \\U0001f600 \\x"  # its own backslash left as it is
+    assert ascii_escaped("plain") == "plain"
 
 
 def _escaped_until_2026(ch: str) -> str:
