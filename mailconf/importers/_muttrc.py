@@ -470,9 +470,10 @@ class Hook(NamedTuple):
     commands: tuple[Command, ...]
     location: Location
     #: each ``$NAME`` the client expanded in the command as it read the hook's line (unquoted or in double quotes)
-    #: to what the import does not write as text there (a command's output, a value not known): the name it is
-    #: written as in ``commands`` (``${\0mailconf:N}``), the name, and the setting it held there (None: none)
-    early: tuple[tuple[str, str, Setting | None], ...] = ()
+    #: to what the import does not write as text there (a command's output, a value not known, one set nowhere, which
+    #: mutt expanded to nothing): the name it is written as in ``commands`` (``${\0mailconf:N}``), the name, and the
+    #: setting it held there (None: none)
+    early: tuple[tuple[str, str, Setting | _Nowhere | None], ...] = ()
 
 
 def _hook(reading: _Reading, verb: str, args: Sequence[Word], where: Location) -> bool:
@@ -485,6 +486,9 @@ def _hook(reading: _Reading, verb: str, args: Sequence[Word], where: Location) -
             why = _UNKNOWN_COMMAND if written.commands else _UNKNOWN_VARIABLE
             found.warn(Location(where.path, where.line, args[0].column), f"{verb}: its pattern {why}: not imported")
             return False
+        if written.nowhere:  # the pattern the client matches (mutt: $NAME as nothing; neomutt's $ matches no URL)
+            said = _nowhere_said(f"{verb}: its pattern", written.nowhere, dialect)
+            found.warn(Location(where.path, where.line, args[0].column), said)
         args = (written, *args[1:])
     negated = bool(args) and args[0].text.startswith("!")
     if args and args[0].text == "!":
@@ -503,7 +507,7 @@ def _hook(reading: _Reading, verb: str, args: Sequence[Word], where: Location) -
         return True
     # the command is the rest of the line (MUTT_TOKEN_SPACE), quotes taken off and each $NAME outside single quotes
     # expanded, read again when the hook runs: its messages name the hook's line, at the command's first column
-    early: list[tuple[str, str, Setting | None]] = []
+    early: list[tuple[str, str, Setting | _Nowhere | None]] = []
     text = " ".join(_at_hook_line(word, reading, early) for word in args[1:])
     column = args[1].column
     commands = tuple(
@@ -523,12 +527,14 @@ _PLACEHOLDERS = re.compile(r"\$\{(\0mailconf:[0-9]+)\}")
 _KEEPS_UNSET = {"mutt": False, "neomutt": True}
 
 
-def _at_hook_line(word: Word, reading: _Reading, early: list[tuple[str, str, Setting | None]]) -> str:
+def _at_hook_line(word: Word, reading: _Reading, early: list[tuple[str, str, Setting | _Nowhere | None]]) -> str:
     """A word of a hook's command as the client keeps it: each ``$NAME`` in it (unquoted or in double quotes: the
     client expands them as it reads the hook's line, those in single quotes when the hook runs; checked with both
     clients opening a mailbox) replaced by the text it holds there; one that holds a command's output, the
     environment's value or one not known is written ``${\0mailconf:N}`` and added to ``early``, what it held there,
-    which :func:`_held` finds when the hook runs. neomutt keeps a ``$NAME`` set nowhere as it is written."""
+    which :func:`_held` finds when the hook runs. neomutt keeps a ``$NAME`` set nowhere as it is written; mutt
+    expands it to nothing there (a ``$my_NAME`` set after the hook's line too: checked with both clients logging in),
+    written so, as the :class:`_Nowhere` it is, that its warning names it."""
     dialect = reading.dialect
     pieces: list[str] = []
     last = 0
@@ -542,17 +548,15 @@ def _at_hook_line(word: Word, reading: _Reading, early: list[tuple[str, str, Set
         if isinstance(held, _Nowhere) and _KEEPS_UNSET[dialect.name]:
             pieces.append(held.text(dialect))  # (without its braces)
             continue
-        if isinstance(held, _Nowhere):
-            held = None  # (mutt's: expanded, or not, where the hook runs)
         if (
             isinstance(held, Setting)
             and held.word is not None
-            and not (held.word.commands or held.word.variables or held.word.environment)
+            and not (held.word.commands or held.word.variables or held.word.environment or held.word.nowhere)
         ):
             pieces.append(held.value)
             continue
         placeholder = f"{_PLACEHOLDER}{len(early)}"
-        early.append((placeholder, name, held if isinstance(held, Setting) else None))
+        early.append((placeholder, name, held if isinstance(held, (Setting, _Nowhere)) else None))
         pieces.append(f"${{{placeholder}}}")
     pieces.append(word.text[last:])
     return "".join(pieces)
@@ -810,7 +814,7 @@ class _Reading:
     in_hook: bool = False
     #: the hook run now: each ``$NAME`` the client expanded as it read the hook's line (Hook.early), by the name it is
     #: written as: the name, and the setting it held there
-    early: dict[str, tuple[str, Setting | None]] = dataclasses.field(default_factory=dict)
+    early: dict[str, tuple[str, Setting | _Nowhere | None]] = dataclasses.field(default_factory=dict)
 
 
 def _read_file(reading: _Reading, path: str, depth: int = 0, text: str | None = None) -> bool:
@@ -924,7 +928,7 @@ def _source(reading: _Reading, path: str, word: Word, where: Location, depth: in
     if not options.follow_source:
         found.warn(where, f"source {shown(target)}: not followed (use --follow-source to read it)")
         return False
-    value = _expanded("source", Setting(word, word.text, where), reading, dialect).word or word
+    value = _source_path(reading, word, where, target)
     if value.commands:
         found.warn(where, f"source {shown(target)}: a variable in it holds a command's output: not run, not followed")
         return False
@@ -980,6 +984,15 @@ def _source(reading: _Reading, path: str, word: Word, where: Location, depth: in
     reading.files += 1
     reading.characters += len(text)
     return _read_file(reading, full, depth + 1, text)
+
+
+def _source_path(reading: _Reading, word: Word, where: Location, target: str) -> Word:
+    """The path of a ``source`` (``target``, as written), each ``$NAME`` in it expanded as in a ``set``; one set nowhere
+    as the client reads it (mutt: as nothing; neomutt: as it is written), said."""
+    value = _expanded("source", Setting(word, word.text, where), reading, reading.dialect).word or word
+    if value.nowhere:
+        reading.found.warn(where, _nowhere_said(f"source {shown(target)}", value.nowhere, reading.dialect, "followed"))
+    return value
 
 
 def _refusal(reading: _Reading, full: str, target: str, depth: int) -> str | None:
@@ -1074,12 +1087,6 @@ class _Environment(NamedTuple):
     text: str
 
 
-#: the settings whose ``$NAME`` set nowhere is imported as the client reads it (:class:`_Nowhere`), checked with the
-#: clients logging in and ``-Q``; in any other (a URL, a my_ variable, a source path, a header, a hook's pattern)
-#: it is not expanded, and said
-_NOWHERE_READ = frozenset({"imap_user", "imap_login", "pop_user", "smtp_user", "realname", "from"})
-
-
 class _Nowhere(NamedTuple):
     """A ``$NAME`` set nowhere the client looks (:func:`_nowhere`): mutt expands it to nothing, neomutt keeps it as
     it is written, without its braces (checked with both clients logging in: test_mutt_logins.py)."""
@@ -1104,11 +1111,12 @@ def _held(
     (``parse_extract_token``). In a hook's command, a ``$NAME`` the client expanded as it read the hook's line is
     what it held there (``reading.early``)."""
     settings: Mapping[str, Setting] = reading.settings
-    if not password and name not in reading.early and _nowhere(name, reading):
-        return _Nowhere(name)
+    nowhere = _set_nowhere(name, reading)
+    if nowhere is not None:
+        return None if password else nowhere
     if name in reading.early:  # the $NAME of a hook's command the client expanded at the hook's line
         name, setting = reading.early[name]
-        settings = {} if setting is None else {_RENAMED.get(name, name): setting}
+        settings = {_RENAMED.get(name, name): setting} if isinstance(setting, Setting) else {}
     environment = os.environ.get(name)
     if environment == "" and not _EMPTY_IS_SET[dialect.name]:
         environment = None
@@ -1117,12 +1125,21 @@ def _held(
     if name.startswith("my_"):
         mine = settings.get(name)
         if mine is not None and mine.word is not None:  # (unset my_NAME: a Setting of no word)
-            return None if password and mine.word.environment else mine
+            return None if password and (mine.word.environment or mine.word.nowhere) else mine
     elif name in _VARIABLES[dialect.name]:
         return _own(_RENAMED.get(name, name), settings)
     if environment is not None:
         return None if password else _Environment(environment)
     return None
+
+
+def _set_nowhere(name: str, reading: _Reading) -> _Nowhere | None:
+    """The :class:`_Nowhere` ``$NAME`` is, set nowhere the client looks (:func:`_nowhere`); in a hook's command, the
+    one mutt expanded to nothing at the hook's line (``reading.early``); None when it is set."""
+    if name in reading.early:
+        held = reading.early[name][1]
+        return held if isinstance(held, _Nowhere) else None
+    return _Nowhere(name) if _nowhere(name, reading) else None
 
 
 def _own(name: str, settings: Mapping[str, Setting]) -> Setting | str | None:
@@ -1184,12 +1201,9 @@ def _expanded(name: str, setting: Setting, reading: _Reading, dialect: Dialect) 
             spans.append((size, size + len(text), reading.early.get(variable, (variable, None))[0]))
         elif isinstance(held, str):
             text = held
-        elif isinstance(held, _Nowhere) and name in _NOWHERE_READ:
-            text = held.text(dialect)
-            nowhere.append(variable)
         elif isinstance(held, _Nowhere):
-            text = word.text[start:end]
-            variables.append((size, size + len(text), variable))
+            text = held.text(dialect)
+            nowhere.append(held.name)
         else:
             text = held.value
             if held.word is not None:
@@ -1329,6 +1343,10 @@ def _account(  # noqa: PLR0912, PLR0915
         if refused:
             found.warn(setting.location, f"{variable}: {dialect.name} does not read it as a URL: {refused}")
             continue
+        if _empty_user(setting.value, protocol, settings, dialect):
+            server["username"] = ""  # the URL's: no *_user after it (_credentials takes it off)
+            said = _EMPTY_USER.format(variable=variable, client=dialect.name, user=f"{_PREFIX[protocol]}_user")
+            notes.append((setting.location, said))
         pending.setdefault(side, []).extend(notes)
         first = next((s for s in servers if s[0] == side), None)
         if first is not None:  # folder imaps://host/ and spoolfile imaps://host/INBOX: one server, said once
@@ -1388,6 +1406,11 @@ def _account(  # noqa: PLR0912, PLR0915
         pending.setdefault("address", []).append(
             (sender[2], f"my_hdr From: {sender[3]}: not imported; the client sends it, this file has from's")
         )
+    elif sender is not None and not sender[1].strip(" \t"):
+        pending.setdefault("address", []).append(
+            (sender[2], "my_hdr From: is blank: the client sends no From header at all, which an account cannot say; "
+             "this file has from's")
+        )  # fmt: skip
     elif sender is not None and is_address(parse_sender(sender[1])[1]):
         # my_hdr From: is the From of every message the client sends, in place of $from and $realname
         phrase, address = parse_sender(sender[1])
@@ -1478,15 +1501,15 @@ def _account(  # noqa: PLR0912, PLR0915
             )
 
 
-def _nowhere_said(variable: str, names: Sequence[str], dialect: Dialect) -> str:
-    """The warning of a value that holds a ``$NAME`` set nowhere: imported as the client reads it, which depends on
-    the environment the client runs in, not the one the import ran in."""
+def _nowhere_said(variable: str, names: Sequence[str], dialect: Dialect, done: str = "imported") -> str:
+    """The warning of a value that holds a ``$NAME`` set nowhere: imported (or ``done``: a source path followed) as
+    the client reads it, which depends on the environment the client runs in, not the one the import ran in."""
     listed = ", ".join(f"${name}" for name in dict.fromkeys(names))
     verb = "is" if len(set(names)) == 1 else "are"
     reads = "as nothing" if not _KEEPS_UNSET[dialect.name] else "as it is written"
     return (
         f"{variable}: {listed} {verb} not set where {dialect.name} reads this line (not by the file before it, nor in "
-        f"the environment the import ran in): imported as {dialect.name} reads it, {reads}"
+        f"the environment the import ran in): {done} as {dialect.name} reads it, {reads}"
     )
 
 
@@ -1617,15 +1640,17 @@ def _same_server(
 
 
 def _header_fields(headers: Sequence[tuple[str, Location, str]]) -> dict[str, tuple[str, str, Location, str]]:
-    """The my_hdr headers by lower-cased field name: (the field, its value, where, why its value is not known); a
-    field given again replaces the one before, as my_hdr does. A header without a colon the client refuses (invalid
-    header field)."""
+    """The my_hdr headers the client sends, by lower-cased field name: (the field, its value, where, why its value is
+    not known); a field given again replaces the one before, as my_hdr does. A header without a colon the client
+    refuses (invalid header field); one of a blank value it does not send (mutt_write_rfc822_header: "don't emit
+    empty fields"; a blank From is kept: the client sends no From at all then; checked with the headers each client
+    sends)."""
     fields: dict[str, tuple[str, str, Location, str]] = {}
     for value, where, why in headers:
         field, colon, rest = value.partition(":")
         if colon and field.strip():
             fields[field.strip().lower()] = (field.strip(), rest[1:] if rest.startswith(" ") else rest, where, why)
-    return fields
+    return {key: field for key, field in fields.items() if field[1].strip(" \t") or field[3] or key == "from"}
 
 
 def _header(args: Sequence[Word], where: Location, reading: _Reading) -> tuple[str, Location, str]:
@@ -1638,7 +1663,12 @@ def _header(args: Sequence[Word], where: Location, reading: _Reading) -> tuple[s
         (_UNKNOWN_COMMAND if word.commands else _UNKNOWN_VARIABLE for word in words if word.commands or word.variables),
         "",
     )
-    return _as_written(" ".join(word.text for word in words), reading), where, why
+    text = _as_written(" ".join(word.text for word in words), reading)
+    nowhere = [name for word in words for name in word.nowhere]
+    if nowhere and not why:  # the header the client sends (mutt: $NAME as nothing; neomutt: as it is written)
+        field = text.partition(":")[0].strip()
+        reading.found.warn(where, _nowhere_said(f"my_hdr {shown(field)}", nowhere, reading.dialect))
+    return text, where, why
 
 
 def _url(variable: str, setting: Setting, pending: list[tuple[Location, str]]) -> tuple[dict[str, Any], Protocol]:
@@ -1666,6 +1696,29 @@ def _url(variable: str, setting: Setting, pending: list[tuple[Location, str]]) -
     if parsed.password:
         pending.append((setting.location, _password_said(variable, setting)))
     return server, protocol
+
+
+def _empty_user(url: str, protocol: Protocol, settings: Mapping[str, Setting], dialect: Dialect) -> bool:
+    """Whether the client logs in with the empty user the URL names (nothing before its ``@``: ``imaps://@host/``,
+    what mutt makes of ``imaps://$NAME@host/`` with NAME set nowhere), not with ``*_user``. mutt does (url_parse keeps
+    it, and mutt_account_fromurl marks the user given), and to SMTP, where it authenticates then; so does neomutt to
+    SMTP where smtp_user is not set (checked with each client logging in to a local IMAP and SMTP server; mutt's POP
+    takes the URL's user the same way, mutt_account_getuser). neomutt, given an IMAP URL of an empty user, made no
+    login the test server took (not checked further): its IMAP and POP URLs are read as before."""
+    try:
+        empty = urllib.parse.urlsplit(url).username == ""
+    except ValueError:  # a "[" without its "]": _url says so
+        return False
+    if dialect.name == "mutt" or not empty:
+        return empty
+    user = settings.get("smtp_user")
+    return protocol is Protocol.SMTP and (user is None or not user.value)
+
+
+_EMPTY_USER = (
+    "{variable}: {client} logs in with the empty user name the URL holds (nothing before its @), not {user}, which "
+    "an account cannot say: no username imported; write the user in the URL, or leave out its @"
+)
 
 
 #: what a %-escape is to both clients' url_pct_decode: a % then two hexadecimal digits; any other % fails the URL
@@ -1756,13 +1809,18 @@ def _credentials(  # noqa: PLR0912, PLR0917
     pending: list[tuple[Location, str]],
 ) -> None:
     user = settings.get(f"{prefix}_user")
+    # the URL's empty user, which mutt logs in with (_empty_user): no name to import, and no *_user in its place
+    empty = server.get("username") == ""
+    if empty:
+        del server["username"]
     # the URL's user comes first (mutt_account_getuser); an empty one is none: the client holds "" as not set
-    if user is not None and user.value and "username" not in server:
+    if user is not None and user.value and "username" not in server and not empty:
         server["username"] = user.value
     login = settings.get("imap_login") if prefix == "imap" else None
     if login is not None and login.value:  # IMAP's login name: imap_login, else that user (mutt_account_getlogin)
         user_name = server.get("username")
-        if user_name is None or _sends_login(settings, dialect):  # (no user: the client asks for one, then logs in)
+        # (no user: the client asks for one, then logs in as imap_login; the URL's empty one it does not ask for)
+        if (user_name is None and not empty) or _sends_login(settings, dialect):
             server["username"] = login.value
         if (
             user_name is not None
@@ -1798,7 +1856,7 @@ def _credentials(  # noqa: PLR0912, PLR0917
         server["auth"] = "password"
         server["mechanisms"] = names
     else:
-        server["auth"] = "password" if protocol is not Protocol.SMTP or password or server.get("username") \
+        server["auth"] = "password" if protocol is not Protocol.SMTP or password or server.get("username") or empty \
             else "none"  # fmt: skip
     if token is not None:
         command = token.value

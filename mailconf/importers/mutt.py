@@ -6,7 +6,8 @@ current folder, as mutt opens it from the folder it is started in (not beside th
 first such ``source`` says so in a warning). A chain of more than 64 files, or more than 1,000 files read in all,
 is not followed (a warning says where); ``source "command|"`` is never run. In a ``source`` path,
 ``$NAME`` and ``${NAME}`` are expanded as in a ``set`` (below: the environment, a ``my_NAME``, a variable of
-mutt's; unquoted and in double quotes, not in single quotes); one not known there is reported and the file not
+mutt's; unquoted and in double quotes, not in single quotes; one set nowhere as nothing, with a warning: the file
+mutt reads, checked with ``mutt -Q``); one not known there is reported and the file not
 followed, and so is one that holds a command's output, and a leading ``~`` that names no home directory
 (HOME unset and no passwd entry for the user; ``~name`` of no user).
 A ``source`` of a file that cannot be opened (missing, a directory), a ``source`` line naming several files (mutt
@@ -67,11 +68,15 @@ quotes when the hook runs, after the whole file: checked with the client opening
 ``imap_login``, ``pop_user``, ``pop_host``, ``smtp_url``, the ``*_authenticators`` and the ``*_pass`` ones; empty
 when not set), ``realname`` the file sets, and so are ``folder`` and ``spoolfile`` holding a URL as the client writes
 it back
-(``imaps://alice@imap.example.com/``: its scheme in lower case, a path, no %-escape). Reported as a variable not
-expanded, and the setting not imported: a variable not set there (mutt expands it to nothing: set nowhere, not in
-the file before that line nor in the environment the import runs in, it is imported as nothing in ``imap_user``,
-``imap_login``, ``pop_user``, ``smtp_user``, ``realname`` and ``from``, with a warning: checked with the client
-logging in; in any other, a URL, a ``my_NAME``, a path, a header, reported), one the client
+(``imaps://alice@imap.example.com/``: its scheme in lower case, a path, no %-escape). A variable set nowhere (not
+in the file before that line nor in the environment the import runs in) mutt expands to nothing: so does the import,
+with a warning (the client's environment may set it), in every setting (a URL, a ``my_NAME`` and the settings set
+from it, a ``source`` path, a ``my_hdr`` header, which mutt does not send when that leaves it blank (a From
+then, no From at all: said), a hook's
+pattern and, at the hook's line, its command) but a ``*_pass``, below: checked with the client logging in, ``-Q``
+and the headers it sends. A URL whose user that leaves empty (``imaps://@host/``, written so or not) is one mutt logs
+in with that empty name, not ``*_user`` (and authenticates to SMTP with): no username is imported, with a warning.
+Reported as a variable not expanded, and the setting not imported: one the client
 rewrites or gives a default of its own (``$folder`` of a path or of ``imaps://host`` without one, ``$from``,
 ``$realname`` the file does not set, ``$hostname``), one set by a sourced command. A variable that holds a backtick
 command's output makes

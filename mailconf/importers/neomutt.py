@@ -5,7 +5,8 @@ With ``--follow-source``, the files that
 them; each time it is sourced, as neomutt reads it; a chain of more than 64 files, or more than 1,000 files read in
 all, is not followed: a warning says where); ``source "command|"`` is never run. In a ``source`` path,
 ``$NAME`` and ``${NAME}`` are expanded as in a ``set`` (below: the environment, a ``my_NAME``, a variable of
-neomutt's; unquoted and in double quotes, not in single quotes); one not known there is reported and the file not
+neomutt's; unquoted and in double quotes, not in single quotes; one set nowhere as it is written, with a warning:
+the file neomutt reads, checked with ``neomutt -Q``); one not known there is reported and the file not
 followed, and so is one that holds a command's output, and a leading ``~`` that names no home directory
 (HOME unset and no passwd entry for the user; ``~name`` of no user).
 A ``source`` of a file that cannot be opened (missing, a directory), a loop (a file sourced while it is being
@@ -69,11 +70,14 @@ are expanded (``imap_user``, ``imap_login``, ``pop_user``, ``pop_host``, ``smtp_
 ``*_authenticators`` and the ``*_pass`` ones; empty when not set), ``realname`` the file sets, and so are ``folder``
 and ``spoolfile`` holding a
 URL as the client writes it back (``imaps://alice@imap.example.com/``: its scheme in lower case, a path, no
-%-escape). Reported as a variable not expanded, and the setting not imported: a variable not set there (neomutt
-keeps ``$NAME`` as it is written, without braces: set nowhere, not in the file before that line nor, not empty, in the
-environment the import runs in, it is imported so in ``imap_user``, ``imap_login``, ``pop_user``, ``smtp_user``,
-``realname`` and ``from``, with a warning: checked with the client logging in; in any other, a URL, a ``my_NAME``,
-a path, a header, reported), one the client rewrites or gives a default of its own (``$folder`` of a path or
+%-escape). A variable set nowhere (not in the file before that line nor, not empty, in the environment the import
+runs in) neomutt keeps as it is written, ``$NAME`` without braces: so does the import, with a warning (the client's
+environment may set it), in every setting (a URL, whose user it is then, a ``my_NAME`` and the settings set from
+it, a ``source`` path, a ``my_hdr`` header, a hook's pattern, whose ``$`` then matches no mailbox URL) but a
+``*_pass``, below: checked with the client logging in, ``-Q`` and the headers it sends. An ``smtp_url`` of an empty
+user (``smtps://@host/``) where ``smtp_user`` is not set is one neomutt authenticates with that empty name: no
+username is imported, with a warning. Reported as a variable not expanded, and the setting not imported: one the
+client rewrites or gives a default of its own (``$folder`` of a path or
 of ``imaps://host`` without one, ``$from``, ``$realname`` the file does not set, ``$hostname``), one set by a sourced
 command. A variable
 that holds a backtick command's output makes the setting one that runs a command (reported, not imported). A

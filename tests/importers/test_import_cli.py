@@ -17,6 +17,7 @@ from mailconf.cli import main
 from mailconf.commands.import_ import _write
 from mailconf.errors import OutputError, double_quoted
 from mailconf.importers import ReadOptions, Unreadable
+from mailconf.importers._base import shown
 from mailconf.importers._core import import_paths
 from mailconf.targets import mutt, neomutt
 from tests.conftest import EXAMPLES, need, utf_32_forms
@@ -1688,7 +1689,7 @@ def test_mutt_a_value_from_a_command_or_a_variable_is_not_imported_as_its_text(t
         'set imap_user = "`id -un`"\n'
         "set ssl_starttls = `echo yes`\n"
         "set ssl_force_tls = yes\n"
-        "set smtp_url = smtps://${my_user}@smtp.example.com/\n"  # set nowhere
+        "set smtp_url = smtps://${hostname}@smtp.example.com/\n"  # the client's own, which the import does not hold
         "set realname = 'Cost $5'\n"  # $5 is no variable: the client keeps it as it is
     )
     result = import_paths(fmt, [str(rc)], ReadOptions())
@@ -2430,10 +2431,17 @@ def test_source_expands_environment_variables_as_mutt_does(
         "source $MAILCONF_TEST_UNSET/x.rc\n"
     )
     code, out, err = run(capsys, "import", "--from", fmt, "--follow-source", str(rc))
+    # one set nowhere is followed as the client reads it: mutt's /x.rc, neomutt's $MAILCONF_TEST_UNSET/x.rc beside
+    # the file (test_mutt_expansion.py: test_a_source_path_takes_my_variables_and_the_client_s_own)
+    reads = "as nothing" if fmt == "mutt" else "as it is written"
+    path = "/x.rc" if fmt == "mutt" else f"{tmp_path}/$MAILCONF_TEST_UNSET/x.rc"
     assert (code, err) == (
         1,
-        f"mailconf: warning: {rc}:6:1: source $MAILCONF_TEST_UNSET/x.rc: $MAILCONF_TEST_UNSET is not known here (set "
-        f"nowhere before this line, or a variable of {fmt}'s that the import does not hold): not followed\n",
+        f"mailconf: warning: {rc}:6:1: source $MAILCONF_TEST_UNSET/x.rc: $MAILCONF_TEST_UNSET is not set where {fmt} "
+        f"reads this line (not by the file before it, nor in the environment the import ran in): followed as {fmt} "
+        f"reads it, {reads}\n"
+        f"mailconf: warning: {rc}:6:1: source $MAILCONF_TEST_UNSET/x.rc ({shown(path)}): no such file: not read "
+        f"({fmt} reports the error and reads on from the next line); check the path\n",
     )
     assert "    username: alice\n" in out
     assert "  display_name: Alice Example\n" in out

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailconf.importers import ReadOptions, Unreadable
+from mailconf.importers._base import shown
 from mailconf.importers._core import import_paths
 from tests.conftest import need
 from tests.targets._mutt_client import Client, client_env
@@ -39,6 +41,14 @@ def nowhere(variable: str, binary: str, name: str) -> str:
         f"{variable}: ${name} is not set where {binary} reads this line (not by the file before it, nor in the "
         f"environment the import ran in): imported as {binary} reads it, "
         + ("as nothing" if binary == "mutt" else "as it is written")
+    )
+
+
+def empty_user(variable: str, binary: str, user: str) -> str:
+    """The warning of a URL of an empty user (``imaps://@host/``), which the client logs in with."""
+    return (
+        f"{variable}: {binary} logs in with the empty user name the URL holds (nothing before its @), not {user}, "
+        "which an account cannot say: no username imported; write the user in the URL, or leave out its @"
     )
 
 
@@ -153,13 +163,36 @@ CASES: dict[
         ("bob@example.com", {"display_name": "alice as alice"}, {"username": "alice"}, {"username": "alice"}),
         (),
     ),
-    # an empty user is none (the client holds an empty text as not set): it was username "", and the account,
-    # which cannot be valid so, was not imported
+    # an empty imap_user is none (the client holds an empty text as not set): it was username "", and the account,
+    # which cannot be valid so, was not imported; an empty user in the URL is one the client authenticates as (it was
+    # auth: none: test_an_empty_user_in_a_url_is_the_one_the_client_logs_in_with)
     "a variable of the client's that is not set": (
         f'{FOLDER}set from = a@example.com imap_user = "$imap_login" smtp_url = smtps://$pop_user@smtp.example.com/\n',
         dict.fromkeys(("mutt", "neomutt"), ("", "smtps://@smtp.example.com/", "a@example.com", "R")),
-        ("a@example.com", {}, {}, {"auth": "none"}),
-        (),
+        ("a@example.com", {}, {}, {}),
+        {binary: (f"2:52: {empty_user('smtp_url', binary, 'smtp_user')}",) for binary in ("mutt", "neomutt")},
+    ),
+    # a my_ variable of one set nowhere was "not expanded" wherever it was used: it holds what the client read (a
+    # password still is not taken: the file does not hold it)
+    "a my_ variable of one set nowhere": (
+        f'{FOLDER}set from = a@example.com my_u = "x$my_none" my_p = $my_none\n'
+        'set imap_user = $my_u smtp_url = "smtps://${my_u}y@smtp.example.com/" smtp_pass = $my_p\n',
+        {
+            "mutt": ("x", "smtps://xy@smtp.example.com/", "a@example.com", "R"),
+            "neomutt": ("x$my_none", "smtps://x$my_noney@smtp.example.com/", "a@example.com", "R"),
+        },
+        {
+            "mutt": ("a@example.com", {}, {"username": "x"}, {"username": "xy"}),
+            "neomutt": ("a@example.com", {}, {"username": "x$my_none"}, {"username": "x$my_noney"}),
+        },
+        {
+            binary: (
+                f"3:5: {nowhere('imap_user', binary, 'my_none')}",
+                f"3:23: {nowhere('smtp_url', binary, 'my_none')}",
+                "3:71: smtp_pass names a variable ($...) that is not expanded",
+            )
+            for binary in ("mutt", "neomutt")
+        },
     ),
     "a variable the import does not hold": (
         f'{FOLDER}set from = a@example.com\nset imap_user = "$hostname" realname = $from\n',
@@ -399,13 +432,13 @@ def test_a_setting_imported_from_variables_is_what_the_client_reads(
 
 @pytest.mark.parametrize("binary", ["mutt", "neomutt"])
 @pytest.mark.parametrize(
-    ("organization", "sent", "imported_organization", "warnings"),
+    ("organization", "sent", "warnings"),
     [
-        ("$my_org", "ACME", "ACME", ()),
-        ("${my_org}/$USER", "ACME/mailconf", "ACME/mailconf", ()),
-        # a variable set nowhere: the header is nothing (mutt) or $my_none (neomutt); not imported, said
-        ("$my_none", None, None, ("4:1: my_hdr Organization: names a variable ($...), which the client expands: "
-                                  "not expanded, not imported",)),
+        ("$my_org", "ACME", False),
+        ("${my_org}/$USER", "ACME/mailconf", False),
+        # a variable set nowhere: the header is nothing, which mutt does not send, or $my_none (neomutt): it was not
+        # imported, "not expanded"
+        ("$my_none", {"mutt": None, "neomutt": "$my_none"}, True),
     ],
 )  # fmt: skip
 def test_a_my_hdr_header_takes_its_variables_as_the_client_sends_it(  # noqa: PLR0917
@@ -413,11 +446,11 @@ def test_a_my_hdr_header_takes_its_variables_as_the_client_sends_it(  # noqa: PL
     tmp_path: Path,
     binary: str,
     organization: str,
-    sent: str | None,
-    imported_organization: str | None,
-    warnings: tuple[str, ...],
+    sent: str | dict[str, str | None],
+    warnings: bool,
 ) -> None:
     # the import took "$my_name <$my_user>" as the From (no address: not imported) and "$my_org" as the organization
+    header = sent[binary] if isinstance(sent, dict) else sent
     need(binary)
     rc = tmp_path / "work.muttrc"
     rc.write_text(
@@ -428,15 +461,47 @@ def test_a_my_hdr_header_takes_its_variables_as_the_client_sends_it(  # noqa: PL
     home.mkdir()
     headers = Client(binary, home).sent_headers(rc, home / "sent")
     assert headers["From"] == "Alice Example <alice@example.com>"
-    if sent is not None:
-        assert headers["Organization"] == sent
+    assert headers["Organization"] == header
     same_environment(monkeypatch, home)
     account, said = imported(binary, rc)
     assert (account["address"], account["display_name"], account.get("organization"), said) == (
         "alice@example.com",
         "Alice Example",
-        imported_organization,
-        warnings,
+        header,
+        (f"4:1: {nowhere('my_hdr Organization', binary, 'my_none')}",) if warnings else (),
+    )
+
+
+def sent_and_imported(
+    binary: str, tmp_path: Path, lines: str
+) -> tuple[EmailMessage, Mapping[str, Any], tuple[str, ...]]:
+    """The headers of a message the client sends with FOLDER and ``lines``, and the account and warnings imported."""
+    need(binary)
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(FOLDER + lines)
+    home = tmp_path / "home"
+    home.mkdir()
+    sent = Client(binary, home).sent_headers(rc, home / "sent")
+    return (sent, *imported(binary, rc))
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_a_my_hdr_from_of_a_variable_set_nowhere_is_the_from_the_client_sends(tmp_path: Path, binary: str) -> None:
+    # it was "not expanded": mutt's is blank, and a blank From the client does not send, nor from's in its place (no
+    # From at all); neomutt's is $my_none, no address, which it sends with realname
+    sent, account, warnings = sent_and_imported(
+        binary, tmp_path, 'set from = "F <a@example.com>"\nmy_hdr From: $my_none\n'
+    )
+    assert sent["From"] == {"mutt": None, "neomutt": "R <$my_none>"}[binary]
+    said = {
+        "mutt": "my_hdr From: is blank: the client sends no From header at all, which an account cannot say; this "
+        "file has from's",
+        "neomutt": "my_hdr From: $my_none is no address; the client sends it, this file has from's",
+    }
+    assert (account["address"], account["display_name"], warnings) == (
+        "a@example.com",
+        "F",
+        (f"3:1: {nowhere('my_hdr From', binary, 'my_none')}", f"3:1: {said[binary]}"),
     )
 
 
@@ -444,31 +509,40 @@ def test_a_my_hdr_header_takes_its_variables_as_the_client_sends_it(  # noqa: PL
 def test_a_source_path_takes_my_variables_and_the_client_s_own(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, binary: str
 ) -> None:
-    # the import looked $NAME up in the environment alone: "$my_dir is not set in the environment": not followed
+    # the import looked $NAME up in the environment alone: "$my_dir is not set in the environment": not followed;
+    # then one set nowhere was "not known here": not followed; mutt reads it as nothing, neomutt as it is written
     need(binary)
     (tmp_path / "conf").mkdir()
     (tmp_path / "conf" / "creds.rc").write_text("set imap_user = alice\n")
     (tmp_path / "conf" / "alice.rc").write_text("set realname = Alice\n")
+    (tmp_path / "conf" / "last.rc").write_text("set from = m@example.com\n")
+    (tmp_path / "conf$my_other").mkdir()
+    (tmp_path / "conf$my_other" / "last.rc").write_text("set from = n@example.com\n")
     rc = tmp_path / "work.muttrc"
     rc.write_text(
         f"{FOLDER}set from = a@example.com my_dir = {tmp_path}/conf\nsource $my_dir/creds.rc\n"
-        'source "${my_dir}/${imap_user}.rc"\nsource $my_other/x.rc\n'
+        f'source "${{my_dir}}/${{imap_user}}.rc"\nsource {tmp_path}/conf$my_other/last.rc\n'
     )
     home = tmp_path / "home"
     home.mkdir()
-    done = Client(binary, home).run(rc, "-Q", "imap_user", "-Q", "realname")
+    done = Client(binary, home).run(rc, "-Q", "imap_user", "-Q", "realname", "-Q", "from")
     real = {
-        "mutt": 'imap_user="alice"\nrealname="Alice"\n',
-        "neomutt": 'set imap_user = "alice"\nset real_name = "Alice"\n',
+        "mutt": 'imap_user="alice"\nrealname="Alice"\nfrom="m@example.com"\n',
+        "neomutt": 'set imap_user = "alice"\nset real_name = "Alice"\nset from = "n@example.com"\n',
     }
     assert done.stdout.decode() == real[binary]
     same_environment(monkeypatch, home)
     result = import_paths(binary, [str(rc)], ReadOptions(follow_source=True))
     account = result.accounts["work"]
-    assert (account["display_name"], account["incoming"]["username"]) == ("Alice", "alice")
+    assert (account["display_name"], account["incoming"]["username"], account["address"]) == (
+        "Alice",
+        "alice",
+        {"mutt": "m@example.com", "neomutt": "n@example.com"}[binary],
+    )
     assert tuple(str(note).removeprefix(f"{rc}:") for note in result.warnings) == (
-        f"5:1: source $my_other/x.rc: $my_other is not known here (set nowhere before this line, or a variable of "
-        f"{binary}'s that the import does not hold): not followed",
+        f"5:1: source {shown(f'{tmp_path}/conf$my_other/last.rc')}: $my_other is not set where {binary} reads this "
+        f"line (not by the file before it, nor in the environment the import ran in): followed as {binary} reads it, "
+        + ("as nothing" if binary == "mutt" else "as it is written"),
     )
 
 
@@ -491,14 +565,9 @@ def test_a_my_hdr_header_keeps_its_quotes_and_blanks_as_the_client_sends_it(
 ) -> None:
     # the import read a my_hdr as a set's words: quotes taken off, $my_name in single quotes kept as text (the
     # display name "$my_name"), blanks between words made one
-    need(binary)
-    rc = tmp_path / "work.muttrc"
-    rc.write_text(f'{FOLDER}set from = a@example.com my_name = "Alice Example" my_user = alice@example.com\n{headers}')
-    home = tmp_path / "home"
-    home.mkdir()
-    sent = Client(binary, home).sent_headers(rc, home / "sent")
+    lines = f'set from = a@example.com my_name = "Alice Example" my_user = alice@example.com\n{headers}'
+    sent, account, warnings = sent_and_imported(binary, tmp_path, lines)
     assert (sent["From"], sent["Organization"]) == (sender[0], organization)
-    account, warnings = imported(binary, rc)
     assert (account["display_name"], account["address"], account.get("organization"), warnings) == (
         *sender[1:],
         organization,

@@ -331,3 +331,98 @@ def test_a_hook_s_mailbox_the_client_does_not_read_as_a_url_is_no_account(tmp_pa
             "imaps://USER@HOST/ 'set ...') is not imported",
         ),
     )
+
+
+def nowhere_said(variable: str, binary: str, name: str = "MAILCONF_NOWHERE") -> str:
+    """The warning of a value holding ``$name`` set nowhere, which the client reads as nothing (mutt) or as written."""
+    reads = "as nothing" if binary == "mutt" else "as it is written"
+    return (
+        f"{variable}: ${name} is not set where {binary} reads this line (not by the file before it, nor in the "
+        f"environment the import ran in): imported as {binary} reads it, {reads}"
+    )
+
+
+def empty_user_said(variable: str, binary: str, user: str) -> str:
+    return (
+        f"{variable}: {binary} logs in with the empty user name the URL holds (nothing before its @), not {user}, "
+        "which an account cannot say: no username imported; write the user in the URL, or leave out its @"
+    )
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_a_url_s_variable_set_nowhere_is_what_the_client_logs_in_with(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, binary: str
+) -> None:
+    # it was "not expanded", and the file's only server not imported (exit 2): mutt reads it as nothing and logs in
+    # with the URL's empty user (not imap_user), neomutt keeps it as it is written and logs in as that text
+    monkeypatch.delenv("MAILCONF_NOWHERE", raising=False)
+    line = 'set spoolfile = "imap://$MAILCONF_NOWHERE@127.0.0.1:PORT/INBOX" imap_user = alice\n'
+    sent = {"mutt": "", "neomutt": "$MAILCONF_NOWHERE"}[binary]
+    assert client_logins(binary, line, tmp_path / "home") == [("AUTHENTICATE PLAIN", sent)]
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("set from = a@example.com\n" + line.replace("PORT", "143") + PLAIN)
+    said = [nowhere_said("spoolfile", binary)]
+    if binary == "mutt":
+        said.insert(0, empty_user_said("spoolfile", binary, "imap_user"))
+    assert imported(binary, rc) == (
+        {"work": {"address": "a@example.com", "incoming": INCOMING | ({"username": sent} if sent else {})}},
+        tuple(f"2:5: {message}" for message in said),
+    )
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_a_hook_pattern_s_variable_set_nowhere_is_what_the_client_matches(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, binary: str
+) -> None:
+    # the hook was "not expanded" and not read: mutt matches its pattern with the variable as nothing (the hook runs:
+    # imap_authenticators = login, the LOGIN command), neomutt with $MAILCONF_NOWHERE as written, whose $ matches no
+    # mailbox URL (the hook does not run: its own PLAIN)
+    monkeypatch.delenv("MAILCONF_NOWHERE", raising=False)
+    line = (
+        "set spoolfile = imap://bob@127.0.0.1:PORT/INBOX\n"
+        'folder-hook "imap://b${MAILCONF_NOWHERE}ob@127\\.0\\.0\\.1:PORT/" "set imap_authenticators = login"\n'
+    )
+    runs = binary == "mutt"
+    command = "LOGIN" if runs else "AUTHENTICATE PLAIN"
+    assert client_logins(binary, line, tmp_path / "home") == [(command, "bob")]
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("set from = a@example.com\n" + line.replace("PORT", "143") + PLAIN)
+    said = [f"3:13: {nowhere_said('folder-hook: its pattern', binary)}"]
+    if not runs:
+        said.append(
+            "3:1: 1 hook that matches no mailbox URL of an account (a hook's pattern names one: folder-hook "
+            "imaps://USER@HOST/ 'set ...') is not imported"
+        )
+    incoming = INCOMING | {"username": "bob"} | ({"mechanisms": ["login"]} if runs else {})
+    assert imported(binary, rc) == ({"work": {"address": "a@example.com", "incoming": incoming}}, tuple(said))
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_an_empty_user_in_a_url_is_the_one_the_client_logs_in_with(tmp_path: Path, binary: str) -> None:
+    # smtp://@host/ was no user, auth: none: both clients authenticate to SMTP with the URL's empty name (mutt sends
+    # unauthenticated without the @; neomutt authenticates as smtp_user where it is set, and mutt has none), as mutt
+    # logs in to IMAP with it (test_a_url_s_variable_set_nowhere_is_what_the_client_logs_in_with)
+    from tests.servers import SmtpServer, User
+
+    need(binary)
+    home = tmp_path / "home"
+    home.mkdir()
+    other = "smtp://@127.0.0.1:PORT/ smtp_user = alice" if binary == "neomutt" else "smtp://127.0.0.1:PORT/"
+    with SmtpServer(None, users=[User("", "pw"), User("alice", "pw")]) as server:
+        for url in ("smtp://@127.0.0.1:PORT/", other):
+            rc = home / "send.rc"
+            rc.write_text(f"set from = a@example.com smtp_url = {url.replace('PORT', str(server.port))}\n"
+                          f"{PLAIN}set smtp_pass = pw copy = no record = ''\n")  # fmt: skip
+            done = subprocess.run(
+                [binary, "-n", "-F", str(rc), "-s", "S", "b@example.net"], input=b"hi\n", capture_output=True,
+                env=client_env(home), cwd=home, timeout=60, check=False,
+            )  # fmt: skip
+            assert (done.returncode, done.stderr) == (0, b"")
+        assert [message.login for message in server.messages] == ["", "alice" if binary == "neomutt" else None]
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(f"set from = a@example.com smtp_url = smtp://@smtp.example.com/\n{PLAIN}")
+    outgoing = {"host": "smtp.example.com", "port": 25, "security": "none", "auth": "password"}
+    assert imported(binary, rc) == (
+        {"work": {"address": "a@example.com", "outgoing": outgoing}},
+        (f"1:26: {empty_user_said('smtp_url', binary, 'smtp_user')}",),
+    )
