@@ -1800,14 +1800,14 @@ def _flag(settings: Mapping[str, Setting], name: str, *, default: bool) -> bool:
     return setting.value.lower() in ("yes", "on", "true", "1")
 
 
-def _credentials(  # noqa: PLR0912, PLR0917
+def _username(
     server: dict[str, Any],
-    protocol: Protocol,
     prefix: str,
     settings: Mapping[str, Setting],
     dialect: Dialect,
     pending: list[tuple[Location, str]],
-) -> None:
+) -> bool:
+    """Set the server's username: the name the client logs in with; True when that is the URL's empty user."""
     user = settings.get(f"{prefix}_user")
     # the URL's empty user, which mutt logs in with (_empty_user): no name to import, and no *_user in its place
     empty = server.get("username") == ""
@@ -1819,8 +1819,9 @@ def _credentials(  # noqa: PLR0912, PLR0917
     login = settings.get("imap_login") if prefix == "imap" else None
     if login is not None and login.value:  # IMAP's login name: imap_login, else that user (mutt_account_getlogin)
         user_name = server.get("username")
-        # (no user: the client asks for one, then logs in as imap_login; the URL's empty one it does not ask for)
-        if (user_name is None and not empty) or _sends_login(settings, dialect):
+        if user_name is None and not empty:  # (the URL's empty user the client does not ask for)
+            pending.append((login.location, _NO_USER.format(client=dialect.name, login=login.value)))
+        elif _sends_login(settings, dialect):
             server["username"] = login.value
         if (
             user_name is not None
@@ -1828,6 +1829,18 @@ def _credentials(  # noqa: PLR0912, PLR0917
             and (_sends_login(settings, dialect) or _other_login(settings, dialect))
         ):
             pending.append((login.location, f"imap_login: {_login_said(settings, dialect, user_name, login.value)}"))
+    return empty
+
+
+def _credentials(  # noqa: PLR0912, PLR0917
+    server: dict[str, Any],
+    protocol: Protocol,
+    prefix: str,
+    settings: Mapping[str, Setting],
+    dialect: Dialect,
+    pending: list[tuple[Location, str]],
+) -> None:
+    empty = _username(server, prefix, settings, dialect, pending)
     password = settings.get(f"{prefix}_pass")
     if password is not None:
         if password.word is not None and password.word.only_command:
@@ -1865,6 +1878,16 @@ def _credentials(  # noqa: PLR0912, PLR0917
         server["token_command"] = command
         if server.get("password_command") and server["auth"] == "oauth2":
             server.pop("password_command")
+
+
+#: an imap_login without a user: both clients ask for the user at each start, before they log in (checked with each
+#: client against a local server: no login made unattended), as a client rendered from an account without a username
+#: asks for one; imap_login, the name one logs in with after, is not the account's username
+_NO_USER = (
+    "imap_login ({login}) is not imported: with no user (no imap_user, and none in the URL) {client} asks for one "
+    "each time it connects, and never logs in unattended; the account has no username, as {client} asks for "
+    "it: set imap_user (or the URL's user) to the name of the mailbox"
+)
 
 
 def _unwrap(command: str) -> str:

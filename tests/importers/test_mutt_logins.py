@@ -426,3 +426,26 @@ def test_an_empty_user_in_a_url_is_the_one_the_client_logs_in_with(tmp_path: Pat
         {"work": {"address": "a@example.com", "outgoing": outgoing}},
         (f"1:26: {empty_user_said('smtp_url', binary, 'smtp_user')}",),
     )
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@pytest.mark.parametrize("login", ["bob", ""])
+def test_without_a_user_the_client_asks_for_one_and_the_account_has_no_username(
+    tmp_path: Path, binary: str, login: str
+) -> None:
+    # imap_login was the username: with no imap_user and no user in the URL both clients ask for the user each time
+    # they connect (no login unattended), as a client rendered from an account without a username does
+    listed = f" imap_login = {login}" if login else ""
+    line = f"set spoolfile = imap://127.0.0.1:PORT/INBOX{listed}\n"
+    assert client_logins(binary, line, tmp_path / "home") == []
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("set from = a@example.com\n" + line.replace("PORT", "143") + PLAIN)
+    said = (
+        f"2:44: imap_login (bob) is not imported: with no user (no imap_user, and none in the URL) {binary} asks for "
+        f"one each time it connects, and never logs in unattended; the account has no username, as {binary} "
+        "asks for it: set imap_user (or the URL's user) to the name of the mailbox"
+    )
+    assert imported(binary, rc) == (
+        {"work": {"address": "a@example.com", "incoming": INCOMING}},
+        (said,) if login else (),
+    )
