@@ -1419,14 +1419,16 @@ def _account(  # noqa: PLR0912, PLR0915
         pending.setdefault("address", []).append(
             (sender[2], f"my_hdr From: {shown(sender[1])} is no address; the client sends it, this file has from's")
         )
+    authorization: str | None = None  # the user an imap_login not known here asks for the mail of
     for side, server, protocol, _setting in servers:
         prefix = _PREFIX[protocol]
         if server["security"] != "tls":
             server["security"] = "starttls" if force and starttls else "starttls-optional" if starttls else "none"
         _credentials(server, protocol, prefix, settings, dialect, pending.setdefault(side, []))
         if protocol is Protocol.IMAP and "imap_login" in unknowable and _sends_login(settings, dialect):
-            # not imap_user's: the client authenticates as imap_login's value, not known here (_login_left_out)
-            server.pop("username", None)
+            # not imap_user's: the client authenticates as imap_login's value, not known here (_login_left_out), and
+            # asks for imap_user's mail (its authorization identity)
+            authorization = server.pop("username", None)
         if protocol is Protocol.POP3 and "pop_delete" in settings:
             delete = settings["pop_delete"].value
             if delete in ("yes", "no"):
@@ -1472,7 +1474,11 @@ def _account(  # noqa: PLR0912, PLR0915
     for variable, setting in written.items():
         path_key = ("accounts", name)
         if variable in unknowable:
-            left_out = _login_left_out(settings, dialect) if variable == "imap_login" and "incoming" in account else ""
+            left_out = (
+                _login_left_out(settings, dialect, authorization)
+                if variable == "imap_login" and "incoming" in account
+                else ""
+            )
             found.lost(setting.location, path_key, f"{variable} {unknowable[variable]}, not imported{left_out}")
         elif setting.word is not None and setting.word.variables and variable in _ACCOUNT_VARIABLES:
             found.lost(setting.location, path_key, f"{variable} names a variable ($...) that is not expanded")
@@ -1603,7 +1609,7 @@ def _login_said(settings: Mapping[str, Setting], dialect: Dialect, user: str, lo
     sends_login = _sends_login(settings, dialect)
     said = f"{dialect.name} {_how(settings, dialect)} ({login if sends_login else user}), the username imported"
     if sends_login:
-        said += f", asking for imap_user's mail ({user}: its SASL authorization identity), which an account cannot say"
+        said += _asking_for(user)
     if other := _other_login(settings, dialect):
         said += f"; {other} ({user if sends_login else login})" + (
             "" if sends_login else ", which an account cannot say"
@@ -1611,10 +1617,20 @@ def _login_said(settings: Mapping[str, Setting], dialect: Dialect, user: str, lo
     return said
 
 
-def _login_left_out(settings: Mapping[str, Setting], dialect: Dialect) -> str:
+def _asking_for(user: str) -> str:
+    """What the warnings of an imap_login the client authenticates as with SASL say of ``user``, its authorization
+    identity (:func:`_login_said`)."""
+    return f", asking for imap_user's mail ({user}: its SASL authorization identity), which an account cannot say"
+
+
+def _login_left_out(settings: Mapping[str, Setting], dialect: Dialect, authorization: str | None) -> str:
     """What the warning of an imap_login whose value is not known here adds: the IMAP username is left out when the
-    client sends imap_login (:func:`_sends_login`), kept (imap_user's) when it sends imap_user."""
+    client sends imap_login (:func:`_sends_login`), kept (imap_user's) when it sends imap_user; and, as
+    :func:`_login_said` says, the user the client asks for the mail of (``authorization``, the user it would log in as
+    without imap_login; None: none)."""
     how = _how(settings, dialect).replace("as imap_login", "as its value", 1)
+    if authorization is not None:
+        how += _asking_for(authorization)
     other = _other_login(settings, dialect).replace("as imap_login", "as its value", 1)
     kept = "nor is the IMAP username" if _sends_login(settings, dialect) else "the IMAP username is imap_user's"
     return f"; {kept}: {dialect.name} {how}" + (f"; {other}" if other else "")

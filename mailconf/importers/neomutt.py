@@ -33,7 +33,8 @@ it is in).
   asking for ``imap_user``'s mail as its authorization identity (a master user's login), which an account cannot
   say. An
   ``imap_login`` whose value is not known here (a command's output, a variable not expanded) leaves the username
-  out where neomutt sends it, with a warning; with no user (no ``imap_user``, none in the URL) the client asks for
+  out where neomutt sends it, with a warning (that names the authorization identity SASL asks for, as above); with
+  no user (no ``imap_user``, none in the URL) the client asks for
   one each time it connects and never logs in unattended (checked with the client): the account has no username
   either, and ``imap_login`` is said, not imported; ``password_command`` (never
   run; mailconf's base64 wrapper is unwrapped; a ``*_pass = $my_NAME`` whose my_NAME holds the command too) |
