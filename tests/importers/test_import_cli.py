@@ -2745,3 +2745,34 @@ def test_a_file_named_twice_however_spelt_is_imported_once(tmp_path: Path) -> No
     twice = run_mailconf("import", "--from", "msmtp", "rc", "./rc", str(tmp_path / "rc"), cwd=tmp_path)
     assert twice == once
     assert "work-2" not in twice.stdout and "from rc\n" in twice.stdout
+
+
+@pytest.mark.parametrize("link", ["symbolic", "hard"])
+def test_a_file_and_a_link_to_it_are_imported_once_under_the_first_name(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, link: str
+) -> None:
+    """files.once(): one device and inode is one file, however it is named; mutt names the account after the file
+    named first (work, or home for the link named first), and imports it once, not work and home."""
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("set from = alice@example.com folder = imaps://alice@imap.example.com/\n")
+    other = tmp_path / "home.muttrc"
+    if link == "symbolic":
+        other.symlink_to(rc.name)
+    else:
+        other.hardlink_to(rc)
+
+    def imported(name: str, path: Path) -> tuple[int, str, str]:
+        return (
+            0,
+            (
+                f"# imported by `mailconf import --from mutt` from {path}\nversion: 1\naccounts:\n  {name}:\n"
+                "    address: alice@example.com\n    incoming:\n      protocol: imap\n      host: imap.example.com\n"
+                "      port: 993\n      security: tls\n      username: alice\n      auth: password\n"
+            ),
+            "",
+        )
+
+    assert run(capsys, "import", "--from", "mutt", str(rc), str(other)) == imported("work", rc)
+    assert run(capsys, "import", "--from", "mutt", str(other), str(rc), f"{tmp_path}/./work.muttrc") == imported(
+        "home", other
+    )
