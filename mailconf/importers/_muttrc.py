@@ -1556,8 +1556,20 @@ def _sends_login(settings: Mapping[str, Setting], dialect: Dialect) -> bool:
     (tests/importers/test_mutt_logins.py): SASL (mutt's PLAIN, SCRAM, neomutt's SCRAM) authenticates as imap_login;
     neomutt's own PLAIN, which it picks first, sends imap_user, and so does the LOGIN command of both clients, which
     ``login`` picks when the server offers no AUTH=LOGIN (when it does, both authenticate with SASL LOGIN as
-    imap_login). OAuth2 sends imap_login (from the clients' source, not checked)."""
+    imap_login). So do OAUTHBEARER (its ``a=``) and XOAUTH2 (its ``user=``), which send that name alone
+    (:func:`_asks_for_user`; checked with both clients over TLS)."""
     return _by_login(_first_authenticator(settings), dialect)
+
+
+#: the methods that send the login name alone: no authorization identity besides it (OAUTHBEARER's a= is imap_login,
+#: else imap_user; XOAUTH2's user= alike: checked with both clients over TLS)
+_NAME_ALONE = frozenset(("oauthbearer", "xoauth2"))
+
+
+def _asks_for_user(settings: Mapping[str, Setting], dialect: Dialect) -> bool:
+    """Whether the client, logging in as imap_login in the common case (:func:`_sends_login`), asks for imap_user's
+    mail as its SASL authorization identity: every SASL method but OAuth2's (:data:`_NAME_ALONE`)."""
+    return _sends_login(settings, dialect) and _first_authenticator(settings) not in _NAME_ALONE
 
 
 def _by_login(method: str, dialect: Dialect) -> bool:
@@ -1608,7 +1620,7 @@ def _login_said(settings: Mapping[str, Setting], dialect: Dialect, user: str, lo
     rendered from it asks for the login's own); and when the server decides, what the client sends then."""
     sends_login = _sends_login(settings, dialect)
     said = f"{dialect.name} {_how(settings, dialect)} ({login if sends_login else user}), the username imported"
-    if sends_login:
+    if _asks_for_user(settings, dialect):
         said += _asking_for(user)
     if other := _other_login(settings, dialect):
         said += f"; {other} ({user if sends_login else login})" + (
@@ -1629,7 +1641,7 @@ def _login_left_out(settings: Mapping[str, Setting], dialect: Dialect, authoriza
     :func:`_login_said` says, the user the client asks for the mail of (``authorization``, the user it would log in as
     without imap_login; None: none)."""
     how = _how(settings, dialect).replace("as imap_login", "as its value", 1)
-    if authorization is not None:
+    if authorization is not None and _asks_for_user(settings, dialect):
         how += _asking_for(authorization)
     other = _other_login(settings, dialect).replace("as imap_login", "as its value", 1)
     kept = "nor is the IMAP username" if _sends_login(settings, dialect) else "the IMAP username is imap_user's"
@@ -1842,7 +1854,7 @@ def _username(
         if (
             user_name is not None
             and user_name != login.value
-            and (_sends_login(settings, dialect) or _other_login(settings, dialect))
+            and (_asks_for_user(settings, dialect) or _other_login(settings, dialect))
         ):
             pending.append((login.location, f"imap_login: {_login_said(settings, dialect, user_name, login.value)}"))
     return empty

@@ -31,7 +31,8 @@ is the rest of the line that sources the file it is in).
   offers no AUTH=LOGIN, as most do). Where the two differ and the server decides (SASL LOGIN; no SASL method
   offered; a method listed later, which mutt goes on to where the server does not offer the first), the
   common case is imported and the other said; so is SASL asking for ``imap_user``'s mail as its
-  authorization identity (a master user's login), which an account cannot say. An ``imap_login`` whose value is
+  authorization identity (a master user's login), which an account cannot say (OAuth2's OAUTHBEARER and XOAUTH2
+  send ``imap_login`` alone: checked with the client over TLS). An ``imap_login`` whose value is
   not known here (a command's output, a variable not expanded) leaves the username out where mutt sends it, with a
   warning (that names the authorization identity SASL asks for, as above); with no user (no ``imap_user``, none in
   the URL) the client asks for one each time it connects and never logs in unattended (checked with the client): the

@@ -31,7 +31,7 @@ it is in).
   server decides (no AUTH=PLAIN offered; SASL LOGIN; a method listed later, which neomutt goes on to where the
   server does not offer the first), the common case is imported and the other said; so is SASL
   asking for ``imap_user``'s mail as its authorization identity (a master user's login), which an account cannot
-  say. An
+  say (OAuth2's OAUTHBEARER and XOAUTH2 send ``imap_login`` alone: checked with the client over TLS). An
   ``imap_login`` whose value is not known here (a command's output, a variable not expanded) leaves the username
   out where neomutt sends it, with a warning (that names the authorization identity SASL asks for, as above); with
   no user (no ``imap_user``, none in the URL) the client asks for

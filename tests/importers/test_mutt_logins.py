@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from mailconf.importers import ReadOptions
 from mailconf.importers._core import import_paths
 from tests.conftest import need
+from tests.servers import Certificates, make_certificates, server_context
 from tests.targets._aerc_client import ImapStub, Login
 from tests.targets._mutt_client import client_env
 
@@ -57,16 +59,21 @@ class RefusesSaslLogin(ImapStub):
         return super().answer(connection, tag, verb, args)
 
 
-def client_logins(binary: str, text: str, home: Path, offered: str = "") -> list[tuple[str, str]]:
+def client_logins(
+    binary: str, text: str, home: Path, offered: str = "", certificates: Certificates | None = None
+) -> list[tuple[str, str]]:
     """The logins (mechanism, user) ``binary`` makes when it starts on the muttrc ``text`` (PORT: the stub's), which
-    opens its spoolfile at start; ``offered``: the capabilities the stub offers, when not its own."""
+    opens its spoolfile at start; ``offered``: the capabilities the stub offers, when not its own; ``certificates``:
+    the stub is implicit TLS (imaps://) with their good certificate, their CA the client's."""
     need(binary)
     (home / "Mail").mkdir(parents=True, exist_ok=True)
-    with RefusesSaslLogin(None, implicit=False, offer_starttls=False) as server:
+    context = server_context(certificates.good) if certificates is not None else None
+    with RefusesSaslLogin(context, implicit=context is not None, offer_starttls=False) as server:
         if offered:
             server.CAPABILITIES = offered
         rc = home / "rc"
-        rc.write_text(text.replace("PORT", str(server.port)) + PLAIN)
+        trust = f"set ssl_ca_certificates_file = '{certificates.ca}'\n" if certificates is not None else ""
+        rc.write_text(text.replace("PORT", str(server.port)) + PLAIN + trust)
         master, slave = os.openpty()
         client = subprocess.Popen(
             [binary, "-n", "-F", str(rc), "-e", "push q"],
@@ -454,3 +461,36 @@ def test_without_a_user_the_client_asks_for_one_and_the_account_has_no_username(
         {"work": {"address": "a@example.com", "incoming": INCOMING}},
         (said,) if login else (),
     )
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@pytest.mark.parametrize("method", ["oauthbearer", "xoauth2"])
+@pytest.mark.parametrize("login", ["bob", ""])
+def test_oauth2_logs_in_as_imap_login_alone(tmp_path: Path, binary: str, method: str, login: str) -> None:
+    # what the import said from the clients' source: OAUTHBEARER (a=) and XOAUTH2 (user=) send imap_login, else
+    # imap_user; and nothing of imap_user beside imap_login, where the warning said they ask for its mail (as SASL's
+    # authorization identity): the account's username is the name, with nothing else to say. The clients try OAuth2
+    # over TLS only ("No authenticators available" in clear text)
+    listed = f" imap_login = {login}" if login else ""
+    line = (
+        f"set spoolfile = imaps://127.0.0.1:PORT/INBOX imap_user = alice{listed} imap_authenticators = {method}\n"
+        'set imap_oauth_refresh_command = "echo token"\n'
+    )
+    certificates = make_certificates(tmp_path / "certificates")
+    offered = "IMAP4rev1 AUTH=PLAIN AUTH=OAUTHBEARER AUTH=XOAUTH2 SASL-IR"
+    sent = login or "alice"
+    RefusesSaslLogin.authorized.clear()
+    logins = client_logins(binary, line, tmp_path / "home", offered, certificates)
+    assert logins == [(f"AUTHENTICATE {method.upper()}", sent)]
+    said = {
+        "oauthbearer": f"n,a={sent},\x01host=127.0.0.1\x01port=PORT\x01auth=Bearer token\x01\x01",
+        "xoauth2": f"user={sent}\x01auth=Bearer token\x01\x01",
+    }
+    # the whole initial response (the stub's port written PORT): no other name in it
+    assert [re.sub("port=[0-9]+", "port=PORT", sent) for sent in RefusesSaslLogin.authorized] == [said[method]]
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("set from = a@example.com\n" + line.replace("PORT", "993") + PLAIN)
+    incoming = INCOMING | {"port": 993, "security": "tls", "username": sent, "auth": "oauth2", "mechanisms": [method],
+                           "token_command": "echo token"}  # fmt: skip
+    del incoming["password_command"]
+    assert imported(binary, rc) == ({"work": {"address": "a@example.com", "incoming": incoming}}, ())
