@@ -823,8 +823,14 @@ def refuse_and_echo(protocol: str) -> Script:
     return script
 
 
-def scram_imap(users: Sequence[User], mechanism: str = "SCRAM-SHA-256", offered: Sequence[str] | None = None) -> Script:
-    """An IMAP server whose only login is SCRAM, done by the scramp library's server side.
+def scram_imap(
+    users: Sequence[User],
+    mechanism: str = "SCRAM-SHA-256",
+    offered: Sequence[str] | None = None,
+    first: list[str] | None = None,
+) -> Script:
+    """An IMAP server whose only login is SCRAM, done by the scramp library's server side; ``first`` gets each
+    client-first message (its authorization identity ``a=``, its user ``n=``).
 
     scramp prepares passwords with SASLprep (RFC 4013) as Dovecot and Cyrus do; a client that
     skips SASLprep fails with invalid-proof on a password SASLprep changes. ``offered`` replaces
@@ -852,6 +858,8 @@ def scram_imap(users: Sequence[User], mechanism: str = "SCRAM-SHA-256", offered:
                     conn.sendall(b"+ \r\n")
                     initial = reader.readline(65536)
                 server = scram.make_server(lambda name: auth[name])
+                if first is not None:
+                    first.append(_unb64(initial).decode())
                 try:
                     server.set_client_first(_unb64(initial).decode())
                     conn.sendall(b"+ " + _b64(server.get_server_first().encode()) + b"\r\n")

@@ -1616,8 +1616,9 @@ def _how(settings: Mapping[str, Setting], dialect: Dialect) -> str:
 def _login_said(settings: Mapping[str, Setting], dialect: Dialect, user: str, login: str) -> str:
     """The warning of an imap_login (``login``) and a user (``user``) that differ: which one the username is; that
     SASL asks for the user's mail, as its authorization identity (mutt's PLAIN sends ``user\0login\0password``,
-    SCRAM ``n,a=user,n=login``: checked with the clients logging in), which an account cannot say (a client
-    rendered from it asks for the login's own); and when the server decides, what the client sends then."""
+    SCRAM ``n,a=user,n=login``: checked with the clients logging in, tests/importers/test_mutt_logins.py), which an
+    account cannot say (a client rendered from it asks for the login's own); and when the server decides, what the
+    client sends then."""
     sends_login = _sends_login(settings, dialect)
     said = f"{dialect.name} {_how(settings, dialect)} ({login if sends_login else user}), the username imported"
     if _asks_for_user(settings, dialect):

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,7 +21,15 @@ import pytest
 from mailconf.importers import ReadOptions
 from mailconf.importers._core import import_paths
 from tests.conftest import need
-from tests.servers import Certificates, make_certificates, server_context
+from tests.servers import (
+    Certificates,
+    ScriptedServer,
+    SmtpServer,
+    User,
+    make_certificates,
+    scram_imap,
+    server_context,
+)
 from tests.targets._aerc_client import ImapStub, Login
 from tests.targets._mutt_client import client_env
 
@@ -71,28 +80,34 @@ def client_logins(
     with RefusesSaslLogin(context, implicit=context is not None, offer_starttls=False) as server:
         if offered:
             server.CAPABILITIES = offered
-        rc = home / "rc"
         trust = f"set ssl_ca_certificates_file = '{certificates.ca}'\n" if certificates is not None else ""
-        rc.write_text(text.replace("PORT", str(server.port)) + PLAIN + trust)
-        master, slave = os.openpty()
-        client = subprocess.Popen(
-            [binary, "-n", "-F", str(rc), "-e", "push q"],
-            stdin=slave, stdout=slave, stderr=slave, env=client_env(home) | {"TERM": "xterm"}, cwd=home,
-        )  # fmt: skip
-        os.close(slave)
-        os.set_blocking(master, False)
-        deadline = time.monotonic() + LOGIN_WAIT
-        try:
-            while not server.logins and client.poll() is None and time.monotonic() < deadline:
-                with contextlib.suppress(BlockingIOError, OSError):
-                    os.read(master, 65536)  # (a full terminal would stop the client)
-                time.sleep(0.05)
-        finally:
-            client.kill()
-            client.wait(timeout=30)
-            os.close(master)
+        started(binary, text.replace("PORT", str(server.port)) + PLAIN + trust, home, lambda: bool(server.logins))
         logins: list[Login] = list(server.logins)
     return [(login.command, login.user) for login in logins]
+
+
+def started(binary: str, text: str, home: Path, done: Callable[[], bool]) -> None:
+    """Start ``binary`` on the muttrc ``text`` in a pseudo-terminal (it opens its spoolfile), and stop it once
+    ``done()`` (a server saw what it waited for), it quit, or LOGIN_WAIT has passed."""
+    rc = home / "rc"
+    rc.write_text(text)
+    master, slave = os.openpty()
+    client = subprocess.Popen(
+        [binary, "-n", "-F", str(rc), "-e", "push q"],
+        stdin=slave, stdout=slave, stderr=slave, env=client_env(home) | {"TERM": "xterm"}, cwd=home,
+    )  # fmt: skip
+    os.close(slave)
+    os.set_blocking(master, False)
+    deadline = time.monotonic() + LOGIN_WAIT
+    try:
+        while not done() and client.poll() is None and time.monotonic() < deadline:
+            with contextlib.suppress(BlockingIOError, OSError):
+                os.read(master, 65536)  # (a full terminal would stop the client)
+            time.sleep(0.05)
+    finally:
+        client.kill()
+        client.wait(timeout=30)
+        os.close(master)
 
 
 def imported(binary: str, rc: Path) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -233,7 +248,8 @@ def test_the_login_the_warning_says_the_server_decides_is_the_client_s(
         assert said in warnings[0], warnings
 
 
-#: what each client sends with an imap_login not known here (SCRAM-SHA-1 sends n=LOGIN,a=USER from both: by hand)
+#: what each client sends with an imap_login not known here (SCRAM sends a=USER,n=LOGIN from both:
+#: test_scram_asks_for_imap_user_s_mail_as_imap_login)
 LEFT_OUT = {
     "mutt": "nor is the IMAP username: mutt authenticates as its value with SASL, asking for imap_user's mail (alice: "
     "its SASL authorization identity), which an account cannot say; with a server that offers no SASL mechanism it "
@@ -414,8 +430,6 @@ def test_an_empty_user_in_a_url_is_the_one_the_client_logs_in_with(tmp_path: Pat
     # smtp://@host/ was no user, auth: none: both clients authenticate to SMTP with the URL's empty name (mutt sends
     # unauthenticated without the @; neomutt authenticates as smtp_user where it is set, and mutt has none), as mutt
     # logs in to IMAP with it (test_a_url_s_variable_set_nowhere_is_what_the_client_logs_in_with)
-    from tests.servers import SmtpServer, User
-
     need(binary)
     home = tmp_path / "home"
     home.mkdir()
@@ -494,3 +508,27 @@ def test_oauth2_logs_in_as_imap_login_alone(tmp_path: Path, binary: str, method:
                            "token_command": "echo token"}  # fmt: skip
     del incoming["password_command"]
     assert imported(binary, rc) == ({"work": {"address": "a@example.com", "incoming": incoming}}, ())
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-1", "SCRAM-SHA-256"])
+def test_scram_asks_for_imap_user_s_mail_as_imap_login(tmp_path: Path, binary: str, mechanism: str) -> None:
+    # the warning says SCRAM asks for imap_user's mail (its authorization identity) as imap_login: that was checked by
+    # hand; each client's client-first message (Cyrus SASL's SCRAM) against scramp's server side
+    need(binary)
+    home = tmp_path / "home"
+    (home / "Mail").mkdir(parents=True)
+    line = "set spoolfile = imap://127.0.0.1:PORT/INBOX imap_user = alice imap_login = bob imap_authenticators = "
+    line += f"{mechanism.lower()}\n"
+    first: list[str] = []
+    with ScriptedServer(scram_imap([User("bob", "pw")], mechanism, first=first)) as server:
+        started(binary, line.replace("PORT", str(server.port)) + PLAIN, home, lambda: bool(first))
+    assert [re.sub(",r=[^,]+$", ",r=NONCE", message) for message in first] == ["n,a=alice,n=bob,r=NONCE"]
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("set from = a@example.com\n" + line.replace("PORT", "143") + PLAIN)
+    said = (
+        f"2:62: imap_login: {binary} authenticates as imap_login with {mechanism} (bob), the username imported, asking "
+        "for imap_user's mail (alice: its SASL authorization identity), which an account cannot say"
+    )
+    incoming = INCOMING | {"username": "bob", "mechanisms": [mechanism.lower()]}
+    assert imported(binary, rc) == ({"work": {"address": "a@example.com", "incoming": incoming}}, (said,))
