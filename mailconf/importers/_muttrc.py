@@ -1390,6 +1390,7 @@ def _account(  # noqa: PLR0912, PLR0915
     real_name = settings["realname"].value if "realname" in settings else None
     # blank is no name: what `mailconf render` writes for an account without one (neomutt: one space)
     display_name = real_name if real_name is not None and real_name.strip() else None
+    named = display_name  # realname's, which the client gives a From of no name (from's, or my_hdr From's)
     if address is not None:
         # the client reads from as an address, and sends its name (a comment when there is no other: "a@b (Name)"),
         # realname only when it has none (checked with the From each client sends)
@@ -1412,9 +1413,10 @@ def _account(  # noqa: PLR0912, PLR0915
              "this file has from's")
         )  # fmt: skip
     elif sender is not None and is_address(parse_sender(sender[1])[1]):
-        # my_hdr From: is the From of every message the client sends, in place of $from and $realname
+        # my_hdr From: is the From of every message the client sends, in place of $from, and of $realname when it
+        # has a name of its own (with none, realname's, not from's: checked with the From each client sends)
         phrase, address = parse_sender(sender[1])
-        display_name = phrase or None
+        display_name = phrase or named
     elif sender is not None:
         pending.setdefault("address", []).append(
             (sender[2], f"my_hdr From: {shown(sender[1])} is no address; the client sends it, this file has from's")

@@ -47,7 +47,8 @@ is the rest of the line that sources the file it is in).
   ``organization``: the From the client sends (checked with each client): ``from`` read as an address
   (``Me <a@example.com>``, ``a@example.com (Me)``, the first of a list), its name over realname's |
 | ``my_hdr From:`` (the From of every message) / other ``my_hdr`` headers (``unmy_hdr`` removes them, as
-  in the client) | ``address`` and ``display_name``, in place of ``from``'s / reported, not imported |
+  in the client) | ``address`` and ``display_name``, in place of ``from``'s (a From of no name is sent with
+  realname's) / reported, not imported |
 
 A server URL mutt does not read as one is no server (a warning says so; checked with the client logging in to a
 local server): one whose user or password holds a ``%`` not followed by two hexadecimal digits. A blank or ``<`` in

@@ -47,3 +47,23 @@ def test_the_address_and_name_are_the_from_the_client_sends(tmp_path: Path, bina
         sent[0].display_name,
         (),
     )
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@pytest.mark.parametrize("header", ["b@b.example", "<b@b.example>", "Hdr <b@b.example>"])
+def test_a_my_hdr_from_of_no_name_is_sent_with_realname_s(tmp_path: Path, binary: str, header: str) -> None:
+    # my_hdr From: b@b.example was imported with no display name: the client gives it realname's (not from's name)
+    need(binary)
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        f"set folder = imaps://imap.example.com/ realname = Real from = 'Me <a@b.example>'\nmy_hdr From: {header}\n"
+    )
+    [sent] = Client(binary, tmp_path).sent_headers(rc, tmp_path / "sent.eml")["From"].addresses
+    assert (sent.addr_spec, sent.display_name) == ("b@b.example", "Hdr" if "Hdr" in header else "Real")
+    result = import_paths(binary, [str(rc)], ReadOptions())
+    account = result.accounts["work"]
+    assert (account["address"], account.get("display_name"), result.warnings) == (
+        sent.addr_spec,
+        sent.display_name,
+        (),
+    )
