@@ -1734,8 +1734,9 @@ def _empty_user(url: str, protocol: Protocol, settings: Mapping[str, Setting], d
     what mutt makes of ``imaps://$NAME@host/`` with NAME set nowhere), not with ``*_user``. mutt does (url_parse keeps
     it, and mutt_account_fromurl marks the user given), and to SMTP, where it authenticates then; so does neomutt to
     SMTP where smtp_user is not set (checked with each client logging in to a local IMAP and SMTP server; mutt's POP
-    takes the URL's user the same way, mutt_account_getuser). neomutt, given an IMAP URL of an empty user, made no
-    login the test server took (not checked further): its IMAP and POP URLs are read as before."""
+    takes the URL's user the same way, mutt_account_getuser). neomutt, given an IMAP URL of an empty user, sends an
+    empty command (``a0000``) where it would log in, no name at all (seen against a local server, not tested): its
+    IMAP and POP URLs are read as before, the user imap_user or pop_user."""
     try:
         empty = urllib.parse.urlsplit(url).username == ""
     except ValueError:  # a "[" without its "]": _url says so
