@@ -1362,6 +1362,14 @@ def _account(  # noqa: PLR0912, PLR0915
                 f"{hidden} {unknowable[hidden]}, so the server it names is not known here, and the file names no other",
                 "write the URL itself, as imaps://USER@HOST/ (a password command goes in imap_pass)",
             )
+        unset = next((variable for variable, _side in sources if _nowhere_names(settings.get(variable))), None)
+        if unset is not None:  # the client reads no URL there: "no server to import" misleads
+            said = _nowhere_said(unset, _nowhere_names(settings.get(unset)), dialect, "read")
+            raise Unreadable(
+                settings[unset].location,
+                f"{said}: no server URL, and the file names no other",
+                "write the URL itself, as imaps://USER@HOST/, or set the variable in the file before this line",
+            )
         where = Location(path, 1, 1)
         found.warn(where, "no folder = imap(s)://..., pop_host or smtp_url: no server to import")
         return
@@ -1507,6 +1515,11 @@ def _account(  # noqa: PLR0912, PLR0915
                 "ssl_force_tls is not set: STARTTLS is used only when offered (starttls-optional, which render "
                 "refuses); set ssl_force_tls = yes, or declare security starttls",
             )
+
+
+def _nowhere_names(setting: Setting | None) -> tuple[str, ...]:
+    """The names of the ``$NAME``s set nowhere that ``setting`` holds (:class:`_Nowhere`)."""
+    return setting.word.nowhere if setting is not None and setting.word is not None else ()
 
 
 def _nowhere_said(variable: str, names: Sequence[str], dialect: Dialect, done: str = "imported") -> str:

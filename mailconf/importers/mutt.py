@@ -97,7 +97,8 @@ command (reported). A ``*_pass`` never takes the environment's value (the file d
 reported as a variable not expanded, as one not set is, not as a literal password; nor does the password of a
 server URL (``smtps://$USER:$MAILPASS@smtp.example.com/``): a warning names the variable it comes from, never its
 value, and says to set ``password_command``.
-A file whose only server URL holds such a command or variable stops the import there (exit 2).
+A file whose only server URL holds such a command or variable, or a variable set nowhere that leaves it no URL
+to the client, stops the import there (exit 2).
 Commands that are not account settings are counted in one warning, at the first, which names the first four
 kinds the file holds (``bind, color, send-hook, alias and 2 more``).
 Accounts in hooks: mutt runs a ``folder-hook PATTERN COMMAND`` when a mailbox whose URL the regular expression

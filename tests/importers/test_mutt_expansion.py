@@ -606,3 +606,29 @@ def test_a_folder_url_is_what_its_variable_expands_to_when_the_client_holds_it_a
     }
     account, warnings = imported(binary, rc)
     assert (account["incoming"], warnings) == (INCOMING, (f"4:5: imap_user {NOT_EXPANDED}",))
+
+
+@pytest.mark.parametrize(("binary", "folder"), [("mutt", ""), ("neomutt", "$MAILCONF_NOWHERE")])
+def test_a_file_whose_only_url_is_a_variable_set_nowhere_says_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, binary: str, folder: str
+) -> None:
+    # the client reads no URL there (mutt: nothing; neomutt: a local folder's name); the import said "no folder =
+    # imap(s)://..., pop_host or smtp_url: no server to import" and "no account found", naming neither the line nor
+    # the variable (it said "not expanded" before the variable was read as the client reads it)
+    need(binary)
+    monkeypatch.delenv("MAILCONF_NOWHERE", raising=False)
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("set from = a@example.com\nset folder = $MAILCONF_NOWHERE\n")
+    home = tmp_path / "home"
+    home.mkdir()
+    assert Client(binary, home).query(rc, ["folder"]) == {"folder": folder}
+    with pytest.raises(Unreadable) as raised:
+        import_paths(binary, [str(rc)], ReadOptions())
+    reads = "as nothing" if binary == "mutt" else "as it is written"
+    assert (str(raised.value.location), raised.value.what, raised.value.fix) == (
+        f"{rc}:2:5",
+        f"folder: $MAILCONF_NOWHERE is not set where {binary} reads this line (not by the file before it, nor in the "
+        f"environment the import ran in): read as {binary} reads it, {reads}: no server URL, and the file names no "
+        "other",
+        "write the URL itself, as imaps://USER@HOST/, or set the variable in the file before this line",
+    )
