@@ -1247,6 +1247,21 @@ def _refused_name(verb: str, word: Word, at: Location, reading: _Reading) -> boo
     return None
 
 
+def _no_value(name: str, word: Word, at: Location, reading: _Reading) -> Word | None:
+    """The value of a ``set NAME =`` with nothing after it: empty text to both clients (checked with ``-Q``); None for
+    an account variable of yes or no, or a number, which they refuse (said here: the client keeps the value before,
+    and skips the rest of the line)."""
+    if name in _ACCOUNT_VARIABLES and name not in _TEXT_VARIABLES:
+        client = reading.dialect.name
+        reading.found.warn(
+            at,
+            f"set {shown(name)} = has no value: {client} refuses it (a yes or no, or a number) and keeps the value "
+            f"before, nor sets the rest of this line ({_reads_on(reading.dialect)})",
+        )
+        return None
+    return Word("", (), False, False, word.column, -1)
+
+
 def _set(verb: str, args: Sequence[Word], where: Location, reading: _Reading, dialect: Dialect) -> bool:
     """Apply one set, unset, reset or toggle command; True when the client stops at an unknown variable in it, and
     skips the rest of the line."""
@@ -1268,9 +1283,10 @@ def _set(verb: str, args: Sequence[Word], where: Location, reading: _Reading, di
                 rest = args[i + 1].text[1:]
                 value_word = _after(args[i + 1], 1) if rest else (args[i + 2] if i + 2 < len(args) else None)
                 i += 2 if rest else 3
-            if value_word is None:
-                raise Unreadable(at, f"set {shown(name)} = has no value", "write a value after =, in quotes")
             name = _RENAMED.get(name, name)
+            value_word = value_word or _no_value(name, word, at, reading)
+            if value_word is None:
+                return True
             settings[name] = _expanded(name, Setting(value_word, value_word.text, at), reading, dialect)
             continue
         name = word.text

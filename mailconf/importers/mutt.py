@@ -133,7 +133,9 @@ quotes (a hook's ``set`` over several lines), a backtick command or a comment to
 backtick stops the import with its line and column (exit 2). A byte-order mark at
 the start of a file makes the client skip its first line (an unknown command): so does the import, with a
 warning. ``unset NAME`` and ``set noNAME`` empty a text variable (``from``, ``imap_user`` ...), ``set &NAME``
-resets it and ``set ?NAME`` changes nothing, as in the client.
+resets it and ``set ?NAME`` changes nothing, as in the client. ``set NAME =`` with nothing after it sets a text
+variable or a ``my_NAME`` to nothing, and a yes/no one mutt refuses, keeping the value before (reported; checked with
+``mutt -Q``).
 """
 
 from __future__ import annotations

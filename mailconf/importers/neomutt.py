@@ -134,7 +134,9 @@ quotes (a hook's ``set`` over several lines), a backtick command or a comment to
 backtick stops the import with its line and column (exit 2). A byte-order mark at
 the start of a file makes the client skip its first line (an unknown command): so does the import, with a
 warning. ``unset NAME`` empties a text variable (``from``, ``imap_user`` ...; ``set noNAME`` does not: reported),
-``set &NAME`` resets it and ``set ?NAME`` changes nothing, as in the client.
+``set &NAME`` resets it and ``set ?NAME`` changes nothing, as in the client. ``set NAME =`` with nothing after it
+sets a text variable or a ``my_NAME`` to nothing, and a yes/no one neomutt refuses, keeping the value before
+(reported; checked with ``neomutt -Q``).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from mailconf.importers import ReadOptions, Unreadable
 from mailconf.importers._base import shown
 from mailconf.importers._core import import_paths
 from tests.conftest import need
-from tests.targets._mutt_client import Client, client_env
+from tests.targets._mutt_client import Client, client_env, parse
 
 #: what the client reads, as -Q names it: mutt's and neomutt's (realname is neomutt's real_name)
 QUERIED = ("imap_user", "smtp_url", "from", "realname")
@@ -631,4 +631,36 @@ def test_a_file_whose_only_url_is_a_variable_set_nowhere_says_so(
         f"environment the import ran in): read as {binary} reads it, {reads}: no server URL, and the file names no "
         "other",
         "write the URL itself, as imaps://USER@HOST/, or set the variable in the file before this line",
+    )
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_a_set_with_nothing_after_its_equals_sign_is_empty_text(tmp_path: Path, binary: str) -> None:
+    # `set imap_user =` at the end of a line stopped the import (exit 2: "has no value"): both clients set a text
+    # variable, or a my_ one, to nothing; a yes/no one they refuse, keeping the value before, and skip the line's rest
+    need(binary)
+    home = tmp_path / "home"
+    home.mkdir()
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        "set folder = imap://imap.example.com/ from = a@example.com imap_user = alice my_x = a ssl_force_tls = yes\n"
+        'set imap_user =\nset my_x =\nset realname = "[$my_x]"\nset ssl_force_tls = ; set ssl_starttls = no\n'
+    )
+    done = Client(binary, home).run(
+        rc, "-Q", "imap_user", "-Q", "realname", "-Q", "ssl_force_tls", "-Q", "ssl_starttls"
+    )
+    assert f"Error in {rc}, line 5: " in done.stderr.decode()
+    real = parse(binary, done.stdout.decode())
+    assert {name.replace("real_name", "realname"): value for name, value in real.items()} == {
+        "imap_user": "", "realname": "[]", "ssl_force_tls": "yes", "ssl_starttls": "yes"
+    }  # fmt: skip
+    account, warnings = imported(binary, rc)
+    incoming = INCOMING | {"port": 143, "security": "starttls"}
+    assert (account, warnings) == (
+        {"address": "a@example.com", "display_name": "[]", "incoming": incoming},
+        (
+            f"5:5: set ssl_force_tls = has no value: {binary} refuses it (a yes or no, or a number) and keeps the "
+            f"value before, nor sets the rest of this line ({binary} reports the error and reads on from the next "
+            "line)",
+        ),
     )
