@@ -130,8 +130,15 @@ What aerc 0.14 cannot express (each is a warning, an error with ``--strict``):
   (RFC 2047 says they should not), and its composer decodes it itself when it shows the
   From unquoted and reads it back: aerc 0.14 for a name in lower case (seen: it sends
   ``=?utf-8?q?mallory?=`` as ``"mallory"``), aerc 0.18 and later for every name without
-  an RFC 5322 special (``lib/format/format.go``, commit f204c736; read from the source,
-  since no aerc 0.20 runs where ``MAILCONF_AERC_0_20`` is unset). No spelling in the file
+  an RFC 5322 special (``lib/format/format.go``, commit f204c736; seen with aerc 0.20: it
+  sends ``=?utf-8?q?Mallory?=`` as ``"Mallory"`` and ``=?iso-8859-1?q?caf=E9?=`` as
+  ``=?utf-8?q?caf=C3=A9?=``, while ``=?utf-8?q?a b?=``, whose blank Go's ``net/mail`` does not
+  take in an encoded word, and ``A. =?utf-8?q?Bob?=``, with a special, go out as written in
+  quotes, where readers decode them all the same). Where aerc 0.20 decodes the name itself and
+  the charset is one Go does not know (``=?x-unknown?q?Bob?=``, ``=?utf-7?q?Bob?=``, an RFC 2231
+  language as in ``=?utf-8*en?q?Bob?=``), it sends nothing from the account: every message
+  stops at ``PrepareHeader: mail: missing word in phrase: charset "x-unknown": htmlindex:
+  invalid encoding name`` (aerc 0.14 sends that name as written). No spelling in the file
   makes aerc send such text as text;
 - ``tls.ca_file`` (use ``SSL_CERT_FILE`` as above), ``tls.fingerprint``,
   ``tls.verify: false``, ``tls.verify_hostname: false``: aerc
@@ -179,7 +186,10 @@ aerc 0.20 (Debian 13's package, which ``.ci/run`` extracts and names in
 ``MAILCONF_AERC_0_20``; without it those tests skip) runs the same tests on files
 written with ``--option version=0.20`` (logins, hostile values, the examples, the CA and
 timeout checks, end to end), and also sends in clear text to a server without STARTTLS,
-shows no deprecation popup, reads ``%(from)s`` as the key's value, logs a
+shows no deprecation popup (and shows it for a file written for 0.14), never sends STARTTLS on
+``smtp+insecure://`` (a server that requires it refuses the login) and gives up a server without
+it on ``smtp://``, sends the encoded-word names as the gap says (or nothing, for a charset Go
+does not know), reads ``%(from)s`` as the key's value, logs a
 ``[work.home]`` without ``source-cred-cmd`` in with ``[work]``'s password, and logs in to
 an IMAP server whose certificate it cannot verify (another CA's, another host name's)
 only when ``tls.verify: false`` is declared.
@@ -321,14 +331,15 @@ DISPLAY_NAME_GAP = (
 #: A display_name holding an RFC 2047 encoded word: aerc 0.14 sends an ASCII name as written in quotes (readers such
 #: as Python's email decode it there), and its composer decodes it itself when it shows the From unquoted and parses
 #: it back (lib/format/format.go AddressForHumans: a name in lower case up to 0.17, any name without an RFC 5322
-#: special from 0.18, commit f204c736; then app/compose.go storeValue, Go's net/mail). Seen with aerc 0.14; 0.18 and
-#: later read from the source (tag 0.20.1).
+#: special from 0.18, commit f204c736; then app/compose.go storeValue, Go's net/mail). Seen with aerc 0.14 and
+#: 0.20; 0.20 also refuses to send at all where the name it decodes names a charset Go does not know (PrepareHeader).
 ENCODED_WORD_GAP = (
     "{aerc} sends it so that mail readers show it decoded (=?utf-8?q?Bob?= as Bob): the name goes out as written "
     "inside quotes, where readers such as Python's email decode it (RFC 2047 says they should not), or aerc's "
     "composer decodes it itself when it reads the From back (aerc 0.18 and later a name without RFC 5322 specials, "
-    "aerc 0.14 to 0.17 one in lower case); an RFC 2047 encoded word cannot be sent as text: leave it out of "
-    "display_name"
+    "aerc 0.14 to 0.17 one in lower case), and where that charset is one it does not know (x-unknown, utf-7), aerc "
+    "0.20 sends no message from the account at all (PrepareHeader: invalid encoding name); an RFC 2047 encoded word "
+    "cannot be sent as text: leave it out of display_name"
 )
 #: An RFC 2047 encoded word as readers decode it: =?charset?Q|B?text?= (a charset without a blank or ?; a text
 #: without a ?, an empty one too, blanks allowed: Python's email and Thunderbird 153 read =?utf-8?q?a b?= as "a b").

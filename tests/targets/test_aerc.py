@@ -1113,15 +1113,14 @@ def test_examples_render_and_aerc_loads_them(tmp_path: Path, home: Path, example
     assert tabs == imap, screen
 
 
-#: The encoded-word gap, for "aerc 0.14" or "aerc 0.20" (0.14's sending is seen below; 0.20's is read from its source,
-#: lib/format/format.go AddressForHumans and app/compose.go storeValue at tag 0.20.1: no aerc 0.20 binary is here
-#: unless MAILCONF_AERC_0_20 names one, and the test of 0.20 skips without it).
+#: The encoded-word gap, for "aerc 0.14" or "aerc 0.20" (what it says of each is seen below).
 ENCODED_WORD_GAP = (
     "{aerc} sends it so that mail readers show it decoded (=?utf-8?q?Bob?= as Bob): the name goes out as written "
     "inside quotes, where readers such as Python's email decode it (RFC 2047 says they should not), or aerc's "
     "composer decodes it itself when it reads the From back (aerc 0.18 and later a name without RFC 5322 specials, "
-    "aerc 0.14 to 0.17 one in lower case); an RFC 2047 encoded word cannot be sent as text: leave it out of "
-    "display_name"
+    "aerc 0.14 to 0.17 one in lower case), and where that charset is one it does not know (x-unknown, utf-7), aerc "
+    "0.20 sends no message from the account at all (PrepareHeader: invalid encoding name); an RFC 2047 encoded word "
+    "cannot be sent as text: leave it out of display_name"
 )
 
 
@@ -1149,26 +1148,116 @@ def test_a_display_name_holding_an_encoded_word_is_a_gap(name: str, gapped: bool
     assert list(rendered.gaps) == ([gap] if gapped else [])
 
 
+#: display_name -> the From line each aerc sends, and the name Python's email reads in it.
+ENCODED_WORD_SENT = {
+    # as written: readers decode it (0.14); aerc 0.20 decodes it itself (no RFC 5322 special in it)
+    "=?utf-8?q?Mallory?=": ({"0.14": '"=?utf-8?q?Mallory?="', "0.20": '"Mallory"'}, "Mallory"),
+    "=?utf-8?q?mallory?=": ({"0.14": '"mallory"', "0.20": '"mallory"'}, "mallory"),  # lower case: both decode it
+    # aerc 0.20 decodes it and encodes the name again, in UTF-8
+    "=?iso-8859-1?q?caf=E9?=": ({"0.14": '"=?iso-8859-1?q?caf=E9?="', "0.20": "=?utf-8?q?caf=C3=A9?="}, "café"),
+    # a blank in the text: not an encoded word to Go, sent as written, decoded by readers
+    "=?utf-8?q?a b?=": ({"0.14": '"=?utf-8?q?a b?="', "0.20": '"=?utf-8?q?a b?="'}, "a b"),
+    # an RFC 5322 special (.): aerc 0.20 keeps the name in quotes, as written; readers decode it
+    "A. =?utf-8?q?Bob?=": ({"0.14": '"A. =?utf-8?q?Bob?="', "0.20": '"A. =?utf-8?q?Bob?="'}, "A. Bob"),
+}
+
+
 @pytest.mark.parametrize("version", VERSIONS)
-@pytest.mark.parametrize(
-    ("name", "sent_by_0_14", "read"),
-    [
-        ("=?utf-8?q?Mallory?=", 'From: "=?utf-8?q?Mallory?=" <ann@example.org>', "Mallory"),  # as written: readers
-        ("=?utf-8?q?mallory?=", 'From: "mallory" <ann@example.org>', "mallory"),  # aerc 0.14 decodes it itself
-        ("=?iso-8859-1?q?caf=E9?=", 'From: "=?iso-8859-1?q?caf=E9?=" <ann@example.org>', "café"),
-    ],
-)
-def test_an_encoded_word_in_display_name_is_read_decoded_as_the_gap_says(  # noqa: PLR0917 (pytest fixtures)
-    tmp_path: Path, home: Path, certs: Certificates, name: str, sent_by_0_14: str, read: str, version: str
+@pytest.mark.parametrize("name", ENCODED_WORD_SENT)
+def test_an_encoded_word_in_display_name_is_read_decoded_as_the_gap_says(
+    tmp_path: Path, home: Path, certs: Certificates, name: str, version: str
 ) -> None:
-    """aerc 0.14 is run here. aerc 0.20 is run only where MAILCONF_AERC_0_20 names its binary (there is none on this
-    machine): per its source it shows the name unquoted in the composer (no RFC 5322 special in it) and parses it back
-    with Go's net/mail, which decodes the encoded word, so readers get the decoded name too."""
+    sent, read = ENCODED_WORD_SENT[name]
     rendered, messages, review, screen = _sent_as(name, home, certs, version)
     assert "Message sent." in screen, (review, screen)
     [received] = messages
-    if version == "0.14":
-        assert [line for line in received.content.decode().split("\r\n") if line.startswith("From:")] == [sent_by_0_14]
+    lines = [line for line in received.content.decode().split("\r\n") if line.startswith("From:")]
+    assert lines == [f"From: {sent[version]} <ann@example.org>"]
     message = email.message_from_bytes(received.content, policy=email.policy.default)
     assert message["From"].addresses[0].display_name == read
     assert list(rendered.gaps) == [Gap("work", "display_name", ENCODED_WORD_GAP.format(aerc=f"aerc {version}"))]
+
+
+#: What aerc 0.20 shows when the From name it decodes names a charset Go does not know (and it sends nothing).
+UNKNOWN_CHARSET = 'PrepareHeader: mail: missing word in phrase: charset "{}": htmlindex: invalid encoding name'
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize(
+    ("name", "charset"), [("=?x-unknown?q?Bob?=", "x-unknown"), ("=?utf-7?q?bob?=", "utf-7"),
+                          ("=?utf-8*en?q?Bob?=", "utf-8*en")]
+)  # fmt: skip
+def test_an_encoded_word_in_a_charset_go_does_not_know_stops_every_send_from_aerc_0_20(  # noqa: PLR0917
+    tmp_path: Path, home: Path, certs: Certificates, name: str, charset: str, version: str
+) -> None:
+    # what the gap says of aerc 0.20; aerc 0.14 sends the name as written (in quotes, or bare in lower case)
+    refusal = UNKNOWN_CHARSET.format(charset) if version == "0.20" else None
+    rendered, messages, review, screen = _sent_as(name, home, certs, version, refusal)
+    assert list(rendered.gaps) == [Gap("work", "display_name", ENCODED_WORD_GAP.format(aerc=f"aerc {version}"))]
+    if refusal is not None:
+        assert refusal in screen, (review, screen)
+        assert messages == []
+        return
+    assert "Message sent." in screen, (review, screen)
+    [received] = messages
+    written = name if name.islower() else f'"{name}"'  # aerc 0.14 shows a lower-case name unquoted, and sends it so
+    lines = [line for line in received.content.decode().split("\r\n") if line.startswith("From:")]
+    assert lines == [f"From: {written} <ann@example.org>"]
+
+
+#: (security written for aerc 0.20, does the server offer STARTTLS) -> the error aerc 0.20 logs when it sends
+SMTP_URLS_0_20 = {
+    # smtp+insecure+plain:// never sends STARTTLS: a server that requires it refuses the login
+    ("none", True): "send:: conn.Auth: SMTP error 530: Must issue a STARTTLS command first",
+    # smtp+plain:// always sends STARTTLS: a server without it is given up before the login
+    ("starttls", False): "send:: Connection failed: smtp.Dial: smtp: server doesn't support STARTTLS",
+}
+
+
+@pytest.mark.parametrize(("security", "offers"), SMTP_URLS_0_20)
+def test_aerc_0_20_reads_the_smtp_urls_as_the_docs_say(
+    tmp_path: Path, home: Path, certs: Certificates, security: str, offers: bool
+) -> None:
+    # the other halves (smtp+insecure:// sends to a server without STARTTLS, smtp:// sends with it) are in
+    # test_aerc_sends_as_written; each error aerc shows for a moment, and logs
+    logged = SMTP_URLS_0_20[security, offers]
+    with ImapStub(server_context(certs.good), implicit=True) as imap, \
+         SmtpServer(certs.good if offers else None, users=[User("u", "pw")]) as smtp:  # fmt: skip
+        outgoing = {"host": "localhost", "port": smtp.port, "security": security, "username": "u",
+                    "password_command": "echo pw"}  # fmt: skip
+        incoming = _imap(imap.port, username="reader", password_command="echo pw")
+        rendered = render_with(TARGET, {"work": {"address": "a@example.org", "incoming": incoming,
+                                                 "outgoing": outgoing}}, {"version": "0.20"})  # fmt: skip
+        with aerc(text_of(rendered).encode(), home, "0.20", SSL_CERT_FILE=str(certs.ca), EDITOR="true") as client:
+            client.wait_for("[work] Connected")
+            client.term.keys(":compose -H To:bob@example.net -H Subject:x hello", "Enter")
+            client.wait_for("Send this email?")
+            client.term.keys("y")
+            errors = _logged_errors(client, SEND_TIMEOUT)
+    assert errors == [logged]
+    assert smtp.messages == []
+
+
+def _logged_errors(client: Any, timeout: float) -> list[str]:
+    """The errors aerc logs (status.go's ERROR lines, their text), once there is one or ``timeout`` seconds ran out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = client.log.read_text("utf-8").split("\n") if client.log.exists() else []
+        errors = [line.split(": ", 1)[1] for line in lines if line.startswith("ERROR ") and "status.go" in line]
+        if errors or time.monotonic() > deadline:
+            return errors
+        time.sleep(0.1)
+
+
+def test_aerc_0_20_shows_smtp_starttls_is_deprecated(home: Path, certs: Certificates) -> None:
+    # Why a file for aerc 0.15 and later leaves smtp-starttls out: aerc 0.20 shows a popup over its UI at start
+    # for a file that says it (one written for aerc 0.14)
+    with ImapStub(server_context(certs.good), implicit=True) as imap:
+        outgoing = {"host": "localhost", "port": 1, "security": "starttls", "username": "u",
+                    "password_command": "echo pw"}  # fmt: skip
+        incoming = _imap(imap.port, username="reader", password_command="echo pw")
+        conf = text_of(render({"work": {"address": "a@example.org", "incoming": incoming, "outgoing": outgoing}}))
+        assert "\nsmtp-starttls = yes\n" in conf  # written for aerc 0.14
+        with aerc(conf.encode(), home, "0.20", SSL_CERT_FILE=str(certs.ca)) as client:
+            started = client.wait_for(STARTTLS_DEPRECATED)
+    assert STARTTLS_DEPRECATED in started, started
