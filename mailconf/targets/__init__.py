@@ -313,6 +313,15 @@ class Gaps:
         """A gap in one server's setting: ``incoming.SETTING`` or ``outgoing.SETTING``."""
         self.found.append(Gap(account.name, f"{server.side}.{setting}", instead))
 
+    def unused_commands(self, account: Account, server: Server, used: str | None) -> None:
+        """The gap of a password or token command the server's auth does not run (``used``: the field it runs)."""
+        for field, command in (("password_command", server.password_command), ("token_command", server.token_command)):
+            if command is not None and field != used:
+                advice = "use token_command for oauth2" if server.auth is Auth.OAUTH2 else "remove it or change auth"
+                self.server(
+                    account, server, field, f"auth {server.auth.value} does not use it, so it is left out; {advice}"
+                )
+
     def unsupported(self, account: Account, server: Server, rules: GapRules) -> None:
         """The gaps of the features this server declares and the target marks ``no``, in FEATURES order.
 

@@ -117,7 +117,8 @@ What aerc 0.14 cannot express (each is a warning, an error with ``--strict``):
   ``source`` for every account): the account is left out (use the fetchmail and msmtp
   targets);
 - an account named ``DEFAULT`` (go-ini's default section, which aerc skips, and from
-  0.18 on reads as settings for every account): left out;
+  0.18 on reads as settings for every account): left out, its other gaps reported with it
+  (render.md, left-out accounts; a POP3 account or one without an incoming server says only why);
 - a ``display_name`` holding ``"`` or ``\``: it is written exactly, but the composer
   (aerc 0.14 and 0.20) writes the From name back without escaping it, so a ``"`` is
   sent as ``'`` and a ``\`` is lost; a ``\`` at the end leaves the name's quotes open:
@@ -475,10 +476,10 @@ def account_gaps(gaps: Gaps, account: Account, version: AercVersion) -> bool:
     if incoming.protocol is not Protocol.IMAP:
         gaps.server(account, incoming, "protocol", POP3_GAP)
         return False
-    if account.name == "DEFAULT":
+    written = account.name != "DEFAULT"
+    if not written:  # left out, its other gaps said all the same (docs/render.md, left-out accounts)
         default_gap = DEFAULT_GAP_0_18 if version.number >= _DEFAULT_SECTION_READ else DEFAULT_GAP
         gaps.add(account, "name", default_gap.format(aerc=aerc))
-        return False
     name = account.display_name
     if name is not None and ('"' in name or "\\" in name):
         gaps.add(account, "display_name", DISPLAY_NAME_GAP.format(aerc=aerc))
@@ -499,7 +500,7 @@ def account_gaps(gaps: Gaps, account: Account, version: AercVersion) -> bool:
             elif setting == "tls.ca_file" and _skips_verification(server, outgoing, version):
                 message = CA_FILE_UNUSED_GAP
             gaps.server(account, server, setting, _advice(message, server, outgoing, aerc))
-    return True
+    return written
 
 
 def _advice(advice: str, server: Server, outgoing: bool, aerc: str) -> str:

@@ -292,7 +292,8 @@ def _document(
 ) -> tuple[bytes | None, tuple[Gap, ...]]:
     decided = decide(accounts, domain)
     if not decided.domain_.incoming:  # the specification requires one; Thunderbird refuses the document
-        return None, decided.gaps
+        # the domain is out of reach: why, and only that (docs/render.md, left-out accounts)
+        return None, tuple(g for g in decided.gaps if g.instead == NO_INCOMING)
     text: str = layout(decided.domain_)
     return text.encode("utf-8"), decided.gaps
 

@@ -91,7 +91,8 @@ What getmail cannot express (each is a warning, an error with ``--strict``):
 
 - ``security: starttls``: getmail 6.18.11 has no STARTTLS (it ignores
   ``use_starttls``): the account is **not rendered** (never a cleartext retriever
-  instead); use ``security: tls`` (ports 993, 995);
+  instead); use ``security: tls`` (ports 993, 995). Its other gaps are reported with it
+  (render.md, left-out accounts), but for its TLS settings, which follow from the STARTTLS;
 - ``tls.verify_hostname: false`` with a checked certificate: getmail always
   compares the name with ``server``;
 - a ``host`` with a trailing dot (``imap.example.org.``) with a checked certificate:
@@ -360,9 +361,9 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
         if server is None:
             continue  # outgoing servers are not getmail's job (capability "smtp"): not a gap
         gaps.unsupported(account, server, GAP_RULES)
+        server_gaps(gaps, account, server)  # left out or not: docs/render.md, left-out accounts
         if server.security is Security.STARTTLS:
             continue  # not rendered (never a cleartext retriever instead): GAP_RULES' gap says so
-        server_gaps(gaps, account, server)
         oldmail = oldmail_name(server)
         first, first_server = recorded.setdefault(folded(oldmail), (account, server))
         if first is not account and _endpoint(first_server) != _endpoint(server):  # the same endpoint: lint MC702

@@ -73,7 +73,8 @@ What mbsync cannot express (each is a warning, an error with ``--strict``):
 - a value whose line would be longer than the 1021 bytes mbsync 1.4.4 reads whole (a
   ``password_command``, ``token_command`` or ``tls`` path of about a thousand
   bytes): mbsync would read the rest as a line of its own, so that account is left
-  out and the others are written (wrap a long command in a script);
+  out and the others are written (wrap a long command in a script); its other gaps are
+  reported with it, as every left-out account's are (render.md, left-out accounts);
 - ``tls.fingerprint``: mbsync has no fingerprint option; put the server's
   certificate in ``tls.ca_file`` instead (``mbsync-get-cert HOST`` fetches it;
   compare its fingerprint first);
@@ -257,15 +258,16 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
         if server.protocol is not Protocol.IMAP:
             gaps.server(account, server, "protocol", POP3_GAP)
             continue
-        own = Gaps()  # kept only when the account is written
+        own = Gaps()
         server_gaps(own, account, server)
         too_long: list[tuple[str, str]] = []
         entry = _account(account, server, root, too_long)
-        if too_long:  # mbsync would read the line cut in two: the account is left out, the others are written
-            for setting, message in too_long:
-                gaps.server(account, server, setting, message)
-            continue
+        # mbsync would read a line cut in two: the account is left out (the others are written), its gaps all said
+        for setting, message in too_long:
+            gaps.server(account, server, setting, message)
         gaps.found += own.found
+        if too_long:
+            continue
         maildirs.claim(entry.path, account)
         accounts.append(entry)
     if not accounts:
@@ -307,13 +309,7 @@ def server_gaps(gaps: Gaps, account: Account, server: Server) -> None:
         # Cyrus canonicalises the name (canonusr.c: leading and trailing isspace() dropped); the schema allows no
         # other blank that isspace() matches
         gaps.server(account, server, "username", BLANK_USER_GAP)
-    used = CREDENTIAL_COMMAND.get(server.auth)
-    for field, command in (("password_command", server.password_command), ("token_command", server.token_command)):
-        if command is not None and field != used:
-            advice = "use token_command for oauth2" if server.auth is Auth.OAUTH2 else "remove it or change auth"
-            gaps.server(
-                account, server, field, f"auth {server.auth.value} does not use it, so it is left out; {advice}"
-            )
+    gaps.unused_commands(account, server, CREDENTIAL_COMMAND.get(server.auth))
 
 
 def _account(account: Account, server: Server, root: str, too_long: list[tuple[str, str]]) -> MbsyncAccount:

@@ -83,7 +83,10 @@ What offlineimap cannot express (each is a warning, an error with ``--strict``):
 - POP3 accounts (offlineimap speaks IMAP only; left out: use the fetchmail target);
 - ``auth: ntlm``, ``auth: client-cert`` (offlineimap3 has no NTLM and no SASL
   EXTERNAL; a ``tls.client_cert`` is still presented with ``auth: password``) and
-  ``auth: none`` (offlineimap always logs in): the account is left out;
+  ``auth: none`` (offlineimap always logs in): the account is left out. A left-out account's
+  other gaps are reported with it (render.md, left-out accounts), but for what follows from
+  the reason: the TLS settings of a STARTTLS server, the ``mechanisms`` and the unused command
+  of an ``auth`` offlineimap cannot do; a POP3 account says only why;
 - ``tls.verify: false`` without a ``tls.fingerprint``: offlineimap3 always checks the
   certificate against CAs or a pin, so pin it with ``tls.fingerprint`` (with
   ``verify: false`` and a fingerprint, only the pin is checked, which is written);
@@ -322,9 +325,9 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
         gaps.unsupported(account, server, GAP_RULES)
         if server.auth is Auth.NONE:
             gaps.server(account, server, "auth", AUTH_NONE_GAP)
+        server_gaps(gaps, account, server, socktimeout)  # left out or not: docs/render.md, left-out accounts
         if not renders(account):
-            continue  # left out: its other settings are not written either
-        server_gaps(gaps, account, server, socktimeout)
+            continue
         entry = _account(account, server, root)
         maildirs.claim(entry.folders, account)
         accounts.append(entry)
@@ -362,6 +365,24 @@ def server_gaps(gaps: Gaps, account: Account, server: Server, socktimeout: int |
     """
     if server.security is Security.TLS:
         _tls_gaps(gaps, account, server)
+    doable = server.auth in _DEFAULT_MECHANISMS  # else the account is left out: its mechanisms and commands follow
+    if doable:
+        _mechanism_gaps(gaps, account, server)
+    # socktimeout None: no account written declares one, and this one is left out (written, it would be its own)
+    if server.timeout is not None and socktimeout is not None and server.timeout != socktimeout:
+        gaps.server(
+            account,
+            server,
+            "timeout",
+            f"offlineimap3 reads one socktimeout for every account ([general]): {socktimeout} seconds is written "
+            "(the first account's that declares one); give every account the same timeout",
+        )
+    if doable:
+        gaps.unused_commands(account, server, _COMMAND_FIELD.get(server.auth))
+
+
+def _mechanism_gaps(gaps: Gaps, account: Account, server: Server) -> None:
+    """What auth_mechanisms cannot say of the mechanisms declared (for an auth offlineimap3 can do)."""
     unknown = [m for m in server.mechanisms if m.upper() not in MECHANISMS]
     if unknown:
         listed = ", ".join(m.upper() for m in unknown)
@@ -384,21 +405,6 @@ def server_gaps(gaps: Gaps, account: Account, server: Server, socktimeout: int |
             f"{LOGIN_USER_GAP} (auth_mechanisms is {written}: offlineimap3 logs in only where the server offers "
             f"{offered})",
         )
-    if server.timeout is not None and server.timeout != socktimeout:
-        gaps.server(
-            account,
-            server,
-            "timeout",
-            f"offlineimap3 reads one socktimeout for every account ([general]): {socktimeout} seconds is written "
-            "(the first account's that declares one); give every account the same timeout",
-        )
-    used = _COMMAND_FIELD.get(server.auth)
-    for field, command in (("password_command", server.password_command), ("token_command", server.token_command)):
-        if command is not None and field != used:
-            advice = "use token_command for oauth2" if server.auth is Auth.OAUTH2 else "remove it or change auth"
-            gaps.server(
-                account, server, field, f"auth {server.auth.value} does not use it, so it is left out; {advice}"
-            )
 
 
 def _tls_gaps(gaps: Gaps, account: Account, server: Server) -> None:
