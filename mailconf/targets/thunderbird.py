@@ -121,8 +121,13 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
   inside a word or quotes too (seen: ``=?utf-8?q?Mallory?=``, ``=?UTF-8?Q?Mallory?=`` and ``=?utf-8?b?TWFsbG9yeQ==?=``
   went out as ``Mallory``, ``Bob =?utf-8?q?x?=`` as ``Bob x``, ``a=?utf-8?q?x?=`` as ``a x``), so the recipient does
   not see the name declared; no spelling of ``fullName`` makes it send such a word as text (a name encoded once more
-  is decoded twice). Only a charset Thunderbird does not know stays as written (still a gap: readers that know it
-  decode it). Leave the encoded word out. |
+  is decoded twice). A charset Thunderbird does not know stays as written, and is a gap all the same: readers
+  decode it (seen with Thunderbird 153 and Python's email: ``=?x-unknown?q?Bob?=``, ``=?cp850?q?Bob?=`` and
+  ``=?hz-gb-2312?q?Bob?=`` went out as written and read as ``Bob``). So the gap is not limited to the charsets
+  Thunderbird decodes (seen: the WHATWG Encoding Standard's labels, ``utf8``, ``l1``, ``x-user-defined`` among
+  them, but not those of its ``replacement`` encoding such as ``hz-gb-2312``; UTF-7 too; an RFC 2231 language,
+  ``utf-8*en``, is dropped): the recipient sees the decoded text either way, and that list would be Gecko's to
+  copy and follow. Leave the encoded word out. |
 | an ``organization`` in ASCII holding an RFC 2047 encoded word, anywhere in it | it is written as declared, but
   Thunderbird 153 sends an ASCII organization as written (seen: ``Organization: =?utf-8?q?Evil?=``), and mail
   readers decode the word (Python's email reads it as ``Evil``, ``a=?utf-8?q?x?=`` as ``ax``). One with a
@@ -327,9 +332,10 @@ INSTEAD: Mapping[str, str] = {
     "(openssl pkcs12 -export -in CERT -inkey KEY -out cert.p12) and import it (pk12util -d sql:PROFILE "
     "-i cert.p12); Thunderbird asks which one to use",
     "display_name": "Thunderbird 153 decodes an RFC 2047 encoded word in the name itself when it sends, inside a word "
-    "or quotes too (=?utf-8?q?Bob?= goes out as Bob, a=?utf-8?q?Bob?= as a Bob), so the recipient sees the decoded "
-    "text, not the name declared; no spelling of fullName makes it send such a word as text: leave it out of "
-    "display_name",
+    "or quotes too (=?utf-8?q?Bob?= goes out as Bob, a=?utf-8?q?Bob?= as a Bob) and sends one in a charset it does "
+    "not know as written (=?x-unknown?q?Bob?=), where mail readers decode it (Python's email reads Bob), so the "
+    "recipient sees the decoded text, not the name declared; no spelling of fullName makes it send such a word as "
+    "text: leave it out of display_name",
     "organization": "Thunderbird 153 sends an organization in ASCII as written (one with a character outside ASCII "
     "it encodes whole, as text), and mail readers decode an RFC 2047 encoded word in it (Python's email reads "
     "=?utf-8?q?Bob?= as Bob, a=?utf-8?q?Bob?= as aBob), so the recipient sees other text than the one declared: "
@@ -460,7 +466,8 @@ def incoming_prefs(account: Account, server: Server, key: str, method: int) -> l
 #: An RFC 2047 encoded word as Thunderbird 153 decodes one in an address header (jsmime.mjs getHeaderTokens and
 #: decodeRFC2047Words): anywhere, inside a word or a quoted string too, the text without a ?. It sends the
 #: identity's name unquoted (fullAddress), parses the From back with decoding (nsIMsgCompose; seen: the name
-#: went out decoded) and writes the decoded text; only a charset it does not know stays as written.
+#: went out decoded) and writes the decoded text; a charset it does not know stays as written, which readers decode
+#: all the same: every charset is a gap (the module docstring).
 _ENCODED_WORD = re.compile(r"=\?[^?]*\?[BbQq]\?[^?]*\?=")
 
 

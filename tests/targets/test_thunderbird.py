@@ -723,9 +723,10 @@ def test_a_pop3_port_of_1_is_a_gap() -> None:
 #: The display_name gap (what Thunderbird sends is seen in tests/e2e/test_thunderbird.py).
 ENCODED_WORD_GAP = (
     "account work: display_name cannot be expressed; Thunderbird 153 decodes an RFC 2047 encoded word in the name "
-    "itself when it sends, inside a word or quotes too (=?utf-8?q?Bob?= goes out as Bob, a=?utf-8?q?Bob?= as a Bob), "
-    "so the recipient sees the decoded text, not the name declared; no spelling of fullName makes it send such a "
-    "word as text: leave it out of display_name"
+    "itself when it sends, inside a word or quotes too (=?utf-8?q?Bob?= goes out as Bob, a=?utf-8?q?Bob?= as a Bob) "
+    "and sends one in a charset it does not know as written (=?x-unknown?q?Bob?=), where mail readers decode it "
+    "(Python's email reads Bob), so the recipient sees the decoded text, not the name declared; no spelling of "
+    "fullName makes it send such a word as text: leave it out of display_name"
 )
 #: An RFC 2047 encoded word as Thunderbird's jsmime finds one (anywhere: inside a word or quotes too).
 ENCODED_WORD = re.compile(r"=\?[^?]*\?[BbQq]\?[^?]*\?=")
