@@ -191,7 +191,10 @@ shows no deprecation popup (and shows it for a file written for 0.14), never sen
 ``smtp+insecure://`` (a server that requires it refuses the login) and gives up a server without
 it on ``smtp://``, sends the encoded-word names as the gap says (or nothing, for a charset Go
 does not know), reads ``%(from)s`` as the key's value, logs a
-``[work.home]`` without ``source-cred-cmd`` in with ``[work]``'s password, and logs in to
+``[work.home]`` without ``source-cred-cmd`` in with ``[work]``'s password and sends its mail,
+without ``outgoing``, through ``[work]``'s server (aerc 0.14: "No outgoing mail transport
+configured"), logs in with ``LOGIN`` where the server offers no ``AUTH=PLAIN``, crashes on a
+``connection-timeout`` without its unit (aerc 0.14 connects the other accounts), and logs in to
 an IMAP server whose certificate it cannot verify (another CA's, another host name's)
 only when ``tls.verify: false`` is declared.
 """

@@ -141,6 +141,18 @@ def aerc_with_absolute_names(accounts_conf: bytes, home: Path, version: str = "0
 
 
 @contextlib.contextmanager
+def aerc_with_stderr(accounts_conf: bytes, home: Path, version: str, stderr: Path, **env: str) -> Iterator[Aerc]:
+    """:func:`aerc` with its standard error written to ``stderr`` (what a Go panic prints, which the terminal loses
+    when aerc exits)."""
+
+    def wrap(argv: list[str], _home: Path) -> list[str]:
+        return ["sh", "-c", 'exec "$@" 2>"$0"', str(stderr), *argv]
+
+    with _aerc(accounts_conf, home, version, wrap, env) as client:
+        yield client
+
+
+@contextlib.contextmanager
 def _aerc(
     accounts_conf: bytes,
     home: Path,

@@ -54,6 +54,7 @@ from tests.targets._aerc_client import (
     ImapStub,
     Login,
     aerc,
+    aerc_with_stderr,
     load_failure,
 )
 from tests.targets._common import (
@@ -685,6 +686,27 @@ def test_user_names_the_url_must_encode_log_in_exactly(home: Path, version: str)
     ]
 
 
+class _LoginOnlyStub(ImapStub):
+    """Offers no AUTH=PLAIN (nor any other SASL mechanism)."""
+
+    CAPABILITIES = "IMAP4rev1"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_aerc_logs_in_with_login_where_the_server_offers_no_auth_plain(
+    home: Path, certs: Certificates, version: str
+) -> None:
+    # what the docs say of aerc 0.20: AUTHENTICATE PLAIN where the server offers it, LOGIN otherwise (0.14: LOGIN)
+    with _LoginOnlyStub(server_context(certs.good), implicit=True) as server:
+        incoming = _imap(server.port, username="alice", password_command="echo pw")
+        rendered = render_with(TARGET, {"work": {"address": "a@example.org", "incoming": incoming}},
+                               {"version": version})  # fmt: skip
+        with aerc(text_of(rendered).encode(), home, version, SSL_CERT_FILE=str(certs.ca)) as client:
+            logins = server.wait_for_login()
+            screen = client.wait_for("[work] Connected")
+    assert logins == [Login(True, "LOGIN", "alice", "pw")], screen
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_imap_starttls_is_mandatory(tmp_path: Path, home: Path, certs: Certificates, version: str) -> None:
     # imap:// in aerc 0.14 and 0.20 always sends STARTTLS: a server that does not offer it never sees the login
@@ -1029,6 +1051,84 @@ def test_a_dotted_section_without_a_password_command_runs_its_parents_from_aerc_
             while len(server.logins) < 2 and time.monotonic() < deadline:
                 time.sleep(0.05)
     assert sorted((login.user, login.secret) for login in server.logins) == [("home", secret), ("work", "work-pw")]
+
+
+#: What aerc 0.14 says when the account it sends from has no outgoing server.
+NO_TRANSPORT = "No outgoing mail transport configured for this account"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_dotted_section_without_outgoing_sends_through_its_parents_from_aerc_0_15(
+    home: Path, certs: Certificates, version: str
+) -> None:
+    # The refusal's last half: aerc 0.15 and later read outgoing with GetKey too, so [work.home] without one sends
+    # through [work]'s server, logged in as [work]'s user; aerc 0.14 reads it among the section's own keys (none)
+    with ImapStub(server_context(certs.good), implicit=True) as imap, \
+         SmtpServer(certs.good, implicit=True, users=[User("work-user", "pw")]) as smtp:  # fmt: skip
+        outgoing = {"host": "localhost", "port": smtp.port, "username": "work-user", "password_command": "echo pw"}
+        reader = _imap(imap.port, username="reader", password_command="echo pw")
+        accounts = {"work": {"address": "w@example.org", "incoming": reader, "outgoing": outgoing},
+                    "home": {"address": "h@example.org", "incoming": reader}}  # fmt: skip
+        conf = text_of(render_with(TARGET, accounts, {"version": version})).replace("[home]", "[work.home]")
+        with aerc(conf.encode(), home, version, SSL_CERT_FILE=str(certs.ca), EDITOR="true") as client:
+            client.wait_for("[work.home] Connected")
+            client.term.keys(":next-tab", "Enter")  # work.home's tab: its composer sends from h@example.org
+            client.term.keys(":compose -H To:bob@example.net -H Subject:x hello", "Enter")
+            review = client.wait_for("Send this email?")
+            client.term.keys("y")
+            screen = ""
+            if version == "0.14":
+                screen = client.wait_for(NO_TRANSPORT, SEND_TIMEOUT)
+            else:  # "Message sent." shows for a moment only: the server tells
+                deadline = time.monotonic() + SEND_TIMEOUT
+                while not smtp.messages and time.monotonic() < deadline:
+                    time.sleep(0.05)
+    assert "From: <h@example.org>" in review, review
+    sent = [(m.login, m.mail_from) for m in smtp.messages]
+    if version == "0.14":
+        assert (NO_TRANSPORT in screen, sent) == (True, []), screen
+    else:
+        assert sent == [("work-user", "h@example.org")]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_connection_timeout_without_a_unit_is_an_error_and_aerc_0_20_crashes(
+    tmp_path: Path, home: Path, certs: Certificates, version: str
+) -> None:
+    # Why connection-timeout is written with its unit (45s): aerc reads "5" as that account's error, and aerc 0.20
+    # then crashes (a nil pointer in its IMAP worker), so the other account never connects
+    with ImapStub(server_context(certs.good), implicit=True) as server:
+        accounts = {"work": {"address": "a@example.org", "incoming": _imap(server.port, username="alice",
+                                                                           password_command="echo pw", timeout=5)},
+                    "other": {"address": "o@example.org", "incoming": _imap(server.port, username="bob",
+                                                                            password_command="echo pw")}}  # fmt: skip
+        conf = text_of(render_with(TARGET, accounts, {"version": version}))
+        assert "\nconnection-timeout = 5s\n" in conf
+        stderr = tmp_path / "stderr"
+        unitless = conf.replace("connection-timeout = 5s", "connection-timeout = 5").encode()
+        with aerc_with_stderr(unitless, home, version, stderr, SSL_CERT_FILE=str(certs.ca)) as client:
+            # 0.14 goes on to connect the other account; 0.20 prints its crash, the stack's last line "created by"
+            done = "[other] connected" if version == "0.14" else "created by "
+            deadline = time.monotonic() + AERC_TIMEOUT
+            while time.monotonic() < deadline:
+                watched = client.log if version == "0.14" else stderr
+                shown = watched.read_text("utf-8") if watched.exists() else ""
+                if done in shown:
+                    break
+                time.sleep(0.05)
+            log = [line for line in client.log.read_text("utf-8").split("\n") if not line.startswith("DEBUG")]
+            crash = stderr.read_text("utf-8").split("\n")
+    errors = [line.split(": ", 1)[1] for line in log if line.startswith("ERROR ") and "account.go" in line]
+    assert (
+        errors[0] == '[work] unexpected error: invalid connection-timeout value 5: time: missing unit in duration "5"'
+    )
+    if version == "0.14":
+        assert any(line.endswith("[other] connected.") for line in log), log
+        return
+    assert "panic: runtime error: invalid memory address or nil pointer dereference [recovered]" in crash, crash
+    # aerc writes the crash to a file of its own too, in /tmp: removed here
+    [written] = [line.removeprefix("This error was also written to: ") for line in crash if "also written to" in line]
+    Path(written).unlink()
 
 
 def test_aerc_0_20_replaces_a_setting_named_in_a_value(tmp_path: Path, home: Path, certs: Certificates) -> None:
