@@ -176,7 +176,11 @@ name and password it logs in with (an IMAP server that records them), the ``from
 names in its debug log, and what an SMTP server receives when it sends (the login, the
 sender, the From header, the ``outgoing-cred-cmd`` it ran). Hostile values (quotes,
 backslashes, ``#``, ``;``, ``%``, ``$()``, backquotes, YAML's line breaks, non-BMP
-characters) read back exactly, and nothing else runs. The schema's boundary values
+characters) read back exactly, and nothing else runs. aerc 0.14 and 0.20 alike log in to a server
+that speaks TLS 1.2 only or 1.3 only, are refused by one that stops at TLS 1.1 (``remote error:
+tls: protocol version not supported``: the ``tls.min_version`` gap) and by one that requires a
+client certificate (``remote error: tls: certificate required``: the ``tls.client_cert`` gap).
+The schema's boundary values
 (tests/targets/test_boundaries.py: ports 1 and 65535, a 253-character host, a 63-character
 label, punycode, ``127.0.0.1``, ``::1``, ``::ffff:127.0.0.1``, a trailing dot, timeouts 0, 1
 and 86400) are read back from what aerc logs when it connects, one aerc run per version.

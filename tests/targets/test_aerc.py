@@ -27,6 +27,7 @@ import email.policy
 import email.utils
 import os
 import shlex
+import ssl
 import stat
 import time
 from collections.abc import Iterator
@@ -771,6 +772,53 @@ def test_go_trusts_the_ca_named_in_the_environment(tmp_path: Path, home: Path, c
             logins = server.wait_for_login()
             screen = client.wait_for("[work] Connected")
     assert logins == [Login(True, "LOGIN", "alice", "pw")], screen
+
+
+#: The TLS versions a server speaks -> whether aerc logs in (aerc 0.14 and 0.20: Go's client, TLS 1.2 and 1.3 only).
+TLS_RANGES = {
+    (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1): False,  # refused: a tls.min_version of 1.0 or 1.1 is a gap
+    (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2): True,  # taken: a tls.min_version of 1.3 is not enforced
+    (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_3): True,
+}
+
+
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1:DeprecationWarning")  # the old versions are the point
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("versions", TLS_RANGES, ids=lambda v: f"{v[0].name}-{v[1].name}")
+def test_aerc_speaks_tls_1_2_and_1_3_only(
+    home: Path, certs: Certificates, versions: tuple[ssl.TLSVersion, ssl.TLSVersion], version: str
+) -> None:
+    # Why tls.min_version other than 1.2 is a gap (Go 1.19 in aerc 0.14, Go 1.24 in aerc 0.20)
+    context = server_context(certs.good, versions[1])
+    context.set_ciphers("DEFAULT:@SECLEVEL=0")  # this OpenSSL speaks TLS 1.0 and 1.1 only so
+    context.minimum_version = versions[0]
+    logs_in = TLS_RANGES[versions]
+    with ImapStub(context, implicit=True) as server:
+        incoming = _imap(server.port, username="alice", password_command="echo pw")
+        conf = text_of(render_with(TARGET, {"work": {"address": "a@example.org", "incoming": incoming}},
+                                   {"version": version}))  # fmt: skip
+        shown = "[work] Connected" if logs_in else "work: remote error: tls: protocol version not supported"
+        with aerc(conf.encode(), home, version, SSL_CERT_FILE=str(certs.ca)) as client:
+            screen = client.wait_for(shown)
+            logins = server.wait_for_login() if logs_in else server.logins
+    assert shown in screen, screen
+    assert logins == ([Login(True, PASSWORD_LOGIN[version], "alice", "pw")] if logs_in else [])
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_aerc_presents_no_client_certificate(home: Path, certs: Certificates, version: str) -> None:
+    # Why tls.client_cert is a gap: a server that requires one (of the test CA) refuses aerc's handshake
+    context = server_context(certs.good)
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.load_verify_locations(cafile=str(certs.ca))
+    with ImapStub(context, implicit=True) as server:
+        incoming = _imap(server.port, username="alice", password_command="echo pw")
+        conf = text_of(render_with(TARGET, {"work": {"address": "a@example.org", "incoming": incoming}},
+                                   {"version": version}))  # fmt: skip
+        with aerc(conf.encode(), home, version, SSL_CERT_FILE=str(certs.ca)) as client:
+            screen = client.wait_for("work: remote error: tls: certificate required")
+    assert "work: remote error: tls: certificate required" in screen, screen
+    assert server.logins == []
 
 
 @pytest.mark.parametrize("version", VERSIONS)
