@@ -1011,3 +1011,37 @@ def test_two_accounts_whose_maildirs_differ_only_in_case_are_refused_naming_both
         "would keep both accounts' mail and sync state in it; rename one of the two accounts"
     )
     assert len(render({first: accounts[first], f"{second}-2": accounts[second]}).files) >= 1  # in more than case
+
+
+#: The gap that leaves a STARTTLS account out.
+STARTTLS_LEFT_OUT = (
+    "offlineimap3 8.0.0 starts TLS only when the server offers STARTTLS (upstream issue #222) and then checks no "
+    "certificate, so an attacker can remove or intercept it and read the password: the account is left out; use "
+    "security tls (port 993)"
+)
+
+
+@pytest.mark.parametrize(
+    ("first", "gaps"),
+    [
+        # no account written declares a timeout: written, this one's would be socktimeout (no gap)
+        ({}, [("incoming.security", STARTTLS_LEFT_OUT)]),
+        ({"timeout": 10}, [("incoming.security", STARTTLS_LEFT_OUT),
+                           ("incoming.timeout", "offlineimap3 reads one socktimeout for every account ([general]): 10 "
+                                                "seconds is written (the first account's that declares one); give "
+                                                "every account the same timeout")]),
+    ],
+)  # fmt: skip
+def test_a_left_out_account_gets_the_socktimeout_gap_only_against_a_written_one(
+    first: dict[str, Any], gaps: list[tuple[str, str]]
+) -> None:
+    # a left-out account's other gaps are reported (docs/render.md, left-out accounts); the socktimeout is that of the
+    # accounts written, and without one there is nothing it would differ from ("None seconds is written")
+    imap = {"protocol": "imap", "host": "imap.example.org", "username": "u", "password_command": "p"}
+    rendered = render(
+        {
+            "kept": {"address": "k@example.org", "incoming": imap | first},
+            "out": {"address": "o@example.org", "incoming": imap | {"security": "starttls", "timeout": 30}},
+        }
+    )
+    assert [(g.account, g.setting, g.instead) for g in rendered.gaps] == [("out", *gap) for gap in gaps]
