@@ -19,6 +19,9 @@ its ``partial`` rows):
   refused in one line (``starttls-optional`` never written without a gap);
 - the longest account name and addresses the schema takes name no file over ``NAME_MAX`` (255)
   bytes, or are refused in one line naming the account and setting;
+- an account the target leaves out reports, with why, every other gap it would have once written but those
+  that follow from why; one out of the target's reach (a protocol it does not speak, no incoming server it
+  needs) only why (docs/render.md, "Left-out accounts");
 - every example renders; every module in ``mailconf/targets/`` (not starting with ``_``)
   is registered;
 - half a client certificate pair (``tls.client_key`` without ``tls.client_cert``, or the reverse): the
