@@ -205,12 +205,34 @@ def parse_sender(text: str) -> tuple[str, str]:
     """
     import email.utils
 
+    if _too_nested(text):
+        return ("", "")
     if getattr(email.utils, "supports_strict_parsing", False):
         return email.utils.parseaddr(text)
     if not _parentheses_balance(text):
         return ("", "")
     pairs = email.utils.getaddresses([text])  # before the strict releases: every address of the value
     return pairs[0] if len(pairs) == 1 and "[" not in pairs[0][1] else ("", "")
+
+
+def sender_list(text: str) -> list[tuple[str, str]]:
+    """Every (display name, address) of a From value, as ``email.utils.getaddresses`` reads it; none for a value
+    :func:`parse_sender` finds too nested."""
+    import email.utils
+
+    return [] if _too_nested(text) else email.utils.getaddresses([text])
+
+
+#: more colons or opening parentheses than this in a From value, and it is no address
+MOST_NESTED = 100
+
+
+def _too_nested(text: str) -> bool:
+    """Whether a From value has more than :data:`MOST_NESTED` colons or opening parentheses. Python's address parser,
+    on every release, recurses once per group (``g:``) and per nested comment (``((``): a thousand of them ran out
+    of stack, a RecursionError (an internal error). Counting every one, not only the nested, keeps the test one
+    pass; no address is written with more than a few."""
+    return text.count(":") > MOST_NESTED or text.count("(") > MOST_NESTED
 
 
 def _parentheses_balance(text: str) -> bool:

@@ -24,7 +24,6 @@ import base64
 import binascii
 import bisect
 import dataclasses
-import email.utils
 import os
 import re
 import urllib.parse
@@ -46,6 +45,7 @@ from ._base import (
     no_home,
     parse_sender,
     read_text,
+    sender_list,
     shown,
 )
 
@@ -1419,7 +1419,7 @@ def _account(  # noqa: PLR0912, PLR0915
         # the client reads from as an address, and sends its name (a comment when there is no other: "a@b (Name)"),
         # realname only when it has none (checked with the From each client sends)
         phrase, parsed = parse_sender(address)
-        listed = email.utils.getaddresses([address]) if not parsed else []
+        listed = sender_list(address) if not parsed else []
         if len(listed) > 1 and is_address(listed[0][1]):  # a list: the client sends its first address
             phrase, parsed = listed[0]
         if parsed:

@@ -304,3 +304,32 @@ def test_a_prefs_integer_of_any_length_overflows_or_is_read() -> None:
         ParseError(1, 16, "integer literal overflowed"),
         ParseError(3, 16, "integer literal overflowed"),
     )
+
+
+#: a From value nested a thousand deep, in groups (``g:``) or in comments (``((``), and what the import says of it
+_NESTED_FROM = {
+    "aerc": (
+        f"[a]\nsource = imaps://a@imap.example.org\nfrom = {'g:' * 1000}<a@example.org>\n",
+        "3:1: no address aerc can use in from (aerc 0.14 refuses the account): this one is a guess, check it",
+    ),
+    "mutt": (
+        f"set folder = imaps://imap.example.org/\nset from = a@example.org\nmy_hdr From: {'(' * 1000}{')' * 1000}"
+        "<a@example.org>\n",
+        f"3:1: my_hdr From: {'(' * 80}… is no address; the client sends it, this file has from's",
+    ),
+    "neomutt": (
+        f"set folder = imaps://imap.example.org/\nset from = '{'g:' * 1000}a@example.org'\n",
+        f"1:5: account \"{'g:' * 40}…\" is imported as \"{'g-' * 32}\" (names hold letters, digits, '.', '_', '-')",
+    ),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(_NESTED_FROM))
+def test_a_sender_nested_a_thousand_deep_is_no_address(fmt: str, tmp_path: Path) -> None:
+    # Python's address parser (every release, 3.13 too) recursed once per group and per nested comment: a
+    # RecursionError, an internal error (exit 3); more than 100 colons or opening parentheses is no address now
+    text, warning = _NESTED_FROM[fmt]
+    path = tmp_path / "rc"
+    path.write_text(text)
+    result = import_paths(fmt, [str(path)], ReadOptions())
+    assert result.warnings[0] == f"{path}:{warning}"
