@@ -34,10 +34,12 @@ class XmlError(Exception):
 
 
 #: the start of an HTML page, which a web server that answers every URL sends with status 200 (its home page, its
-#: own "not found" page): its <!DOCTYPE html> read as a refused DTD, its <br> as `mismatched tag`
+#: own "not found" page): its <!DOCTYPE html> read as a refused DTD, its <br> as `mismatched tag`. A comment ends at
+#: its first ``-->`` and nowhere else: written ``<!--.*?-->``, each comment could also end at any later one, and a
+#: document of 40 comments that was no page was tried in 2**40 ways (the process held for hours, past any deadline)
 _HTML = re.compile(
-    rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]",
-    re.IGNORECASE | re.DOTALL,
+    rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--(?:[^-]|-(?!->))*-->\s*)*<(?:!doctype\s+html|html)[\s>]",
+    re.IGNORECASE,
 )
 _SNIFF = 64 * 1024
 _NOT_HTML = "the document is an HTML page, not <clientConfig>"

@@ -37,7 +37,7 @@ from mailconf.errors import double_quoted, shown
 from tests.conftest import ROOT, need, utf_32_forms
 from tests.servers import HOST, Dovecot, KeyPair, Script, ScriptedServer, SmtpServer, server_context
 
-from .conftest import Dnsmasq, RigCerts, WebServer, endless, loopback_address, redirect, web_and_dns, xml
+from .conftest import RUN_TIMEOUT, Dnsmasq, RigCerts, WebServer, endless, loopback_address, redirect, web_and_dns, xml
 from .rig import ADDRESS, AUTOCONFIG, IMAPS_OK, SMTPS_OK, Run, account, config, imaps, server, smtps
 
 #: -o "$OUT" with OUT unset (tests/test_cli.py: every command says it alike)
@@ -121,6 +121,17 @@ def test_not_well_formed(discover: Any, rig_certs: RigCerts) -> None:
         discover, rig_certs, xml('<?xml version="1.0"?>\n<clientConfig>\n  <emailProvider>\n</clientConfig>')
     )
     assert run == Run(1, "", nothing_found(dns, "line 4:3: not well-formed XML (mismatched tag)"))
+
+
+def test_comments_before_a_broken_document_are_read_once(rig_certs: RigCerts) -> None:
+    """A comment ends at its first ``-->``. The HTML sniff of a document that is not well-formed let each comment end
+    at any later one too: 40 comments were tried in 2**40 ways, in C, holding the interpreter, so the run's deadline
+    never came (the process's timeout here ends such a run; this one ends by itself, before its deadline)."""
+    body = '<?xml version="1.0"?>\n' + "<!-- c -->\n" * 40 + "<clientConfig>\n"
+    with web_and_dns({"/mail/config-v1.1.xml": xml(body)}, rig_certs.leaf, ["autoconfig.example.test"]) as (_, dns):
+        args = ["--dns-server", dns.server, "--ca-file", str(rig_certs.ca), "--ispdb-url", "https://ispdb.test/v1.1/"]
+        run, _took = run_process(ADDRESS, *args, "--timeout", str(RUN_TIMEOUT), timeout=RUN_TIMEOUT)
+    assert run == Run(1, "", nothing_found(dns, "line 43:1: not well-formed XML (no element found)"))
 
 
 @pytest.mark.parametrize(
