@@ -27,8 +27,12 @@ STDIN = "-"
 def expand_home(path: str) -> str | None:
     """``os.path.expanduser(path)``; None where its leading ``~`` names no home directory: HOME unset and the user
     without a passwd entry (a container's random uid), or ``~name`` of no user. expanduser leaves those as they are,
-    and ``~/x`` would have been read as a folder named ``~`` in the current one. :func:`no_home` says why."""
-    expanded = os.path.expanduser(path)
+    and ``~/x`` would have been read as a folder named ``~`` in the current one. :func:`no_home` says why. A NUL in
+    ``~name`` is no user's name either (expanduser raised ValueError: an internal error)."""
+    try:
+        expanded = os.path.expanduser(path)
+    except ValueError:  # embedded null byte: pwd refuses to look the name up
+        return None
     return None if expanded == path and path.startswith("~") else expanded
 
 

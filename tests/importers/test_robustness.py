@@ -333,3 +333,25 @@ def test_a_sender_nested_a_thousand_deep_is_no_address(fmt: str, tmp_path: Path)
     path.write_text(text)
     result = import_paths(fmt, [str(path)], ReadOptions())
     assert result.warnings[0] == f"{path}:{warning}"
+
+
+#: a path whose ``~name`` holds a NUL, and the warning it gets (the account's line, then the setting's)
+_NUL_IN_HOME = {
+    "offlineimap": (_OFFLINEIMAPRC.replace("PYTHONFILE", "~a\0b/x.py") + "mailconf_password('work')\n",
+                    "15:1: remotepasseval: the command is in the pythonfile (~a\\x00b names no home directory here (no "
+                    "such user): give it after the .offlineimaprc): not imported; set password_command"),
+    "mbsync": ("IMAPAccount a\nHost imap.example.org\nUser a@example.org\nSSLType IMAPS\nCertificateFile ~a\0b/c.pem\n",
+               '1:1: account a: not imported, it cannot be valid: incoming.tls.ca_file: `ca_file` is not valid (got '
+               '"~a\\x00b/c.pem"): write an absolute path without control characters (C0, DEL, C1) or line and '
+               "paragraph separators (U+2028, U+2029)"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", sorted(_NUL_IN_HOME))
+def test_a_nul_in_a_home_folders_user_names_no_home(fmt: str, tmp_path: Path) -> None:
+    # os.path.expanduser("~a\0b") raised ValueError (embedded null byte): an internal error (exit 3)
+    text, warning = _NUL_IN_HOME[fmt]
+    path = tmp_path / "rc"
+    path.write_text(text)
+    result = import_paths(fmt, [str(path)], ReadOptions())
+    assert result.warnings == (f"{path}:{warning}",)
