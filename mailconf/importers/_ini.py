@@ -147,6 +147,13 @@ class Ini:
                 f"{shown(key)} refers to %({shown(exc.reference)})s, which is not set",
                 "set it, or write %% for a percent sign",
             ) from None
+        except configparser.InterpolationDepthError:  # a well-formed %(name)s: it said "a % that is not %(name)s"
+            raise Unreadable(
+                self.at(section, key),
+                f"{shown(key)}: its %(name)s refers back to itself, or through more than "
+                f"{configparser.MAX_INTERPOLATION_DEPTH} values (the client stops reading the file there)",
+                "write the value itself in one of them",
+            ) from None
         except configparser.InterpolationError:
             raise Unreadable(
                 self.at(section, key),

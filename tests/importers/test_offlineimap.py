@@ -318,6 +318,10 @@ def test_many_accounts_are_each_imported(tmp_path: Path) -> None:
         ("[general]\naccounts = a\n[Account a]\nremoterepository = r\n[Repository r]\ntype = IMAP\n"
          "remotehost = %(host)s\n", "7:1: remotehost refers to %(host)s, which is not set; set it, or write %% for a "
          "percent sign"),
+        # ConfigParser's InterpolationDepthError (as offlineimap's): it was said to be "a % that is not %(name)s"
+        ("[general]\naccounts = a\n[Account a]\nremoterepository = r\n[Repository r]\ntype = IMAP\n"
+         "remotehost = %(remotehost)s\n", "7:1: remotehost: its %(name)s refers back to itself, or through more than "
+         "10 values (the client stops reading the file there); write the value itself in one of them"),
         ("[general]\naccounts = a\n[Account a]\nremoterepository = r\n[Repository r]\ntype = IMAP\n"
          "remotehost = h\nremoteport = 99x\n", "8:1: remoteport is not a whole number; write digits only"),
         ("[general]\naccounts = a\n[Account a]\nremoterepository = r\n[Repository r]\ntype = IMAP\n"
