@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -355,3 +357,83 @@ def test_a_nul_in_a_home_folders_user_names_no_home(fmt: str, tmp_path: Path) ->
     path.write_text(text)
     result = import_paths(fmt, [str(path)], ReadOptions())
     assert result.warnings == (f"{path}:{warning}",)
+
+
+#: what a mutation puts in a real file: each format's delimiters, encodings' marks, numbers out of range, deep nesting
+_TOKENS = [
+    "\0", "\r", "\n", "\t", " ", "'", '"', "\\", "`", "$(", "%", "#", ";", "=", ":", "[", "]", "<", ">", "&", "&#0;",
+    "<![CDATA[", "<!--", "-->", "\ufeff", "\x80", "\u202e", "\u2028", "é", "\u00b2", "0", "-1", "65536", "9" * 30,
+    "1e400", "~", "~a\0b/", "g:" * 1000, "(" * 1000, "[" * 1000, "{" * 1000, "%(x)s", "dword:", "hex(2):", "<integer>",
+    "</string>", "imaps://", "@", "a" * 300,
+]  # fmt: skip
+#: (what, where in the file in thousandths of its length, which token); ``value``: the token as the value of the setting
+#: on that line
+_MUTATIONS = st.lists(
+    st.tuples(st.sampled_from(["insert", "value", "delete", "repeat-line", "truncate"]), st.integers(0, 1000),
+              st.sampled_from(_TOKENS)), min_size=1, max_size=4,
+)  # fmt: skip
+
+
+def _mutated(data: bytes, mutations: list[tuple[str, int, str]]) -> bytes:
+    for what, where, token in mutations:
+        at = len(data) * where // 1000
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at) + 1 or len(data)
+        if what == "insert":
+            data = data[:at] + token.encode("utf-8", "surrogatepass") + data[at:]
+        elif what == "value":  # the value of the line's setting: what follows its first = (or blank)
+            line = data[start:end].lstrip()
+            cut = end - start - len(line) + next((line.index(mark) + 1 for mark in (b"=", b" ") if mark in line), 0)
+            data = data[: start + cut] + token.encode("utf-8", "surrogatepass") + b"\n" + data[end:]
+        elif what == "delete":
+            data = data[:at] + data[at + len(token) :]
+        elif what == "repeat-line":
+            data = data[:start] + data[start:end] * 200 + data[end:]
+        else:
+            data = data[:at]
+    return data
+
+
+@functools.cache
+def _rendered_examples(fmt: str) -> tuple[tuple[str, bytes], ...]:
+    """(file name, content) of every file the target ``fmt`` renders for the examples: real files to mutate."""
+    from mailconf.document import load_document
+    from mailconf.render import RenderError, render_model
+    from mailconf.targets import TARGETS
+    from tests.conftest import EXAMPLES
+
+    files = []
+    for example in sorted(EXAMPLES.glob("*.yaml")):
+        try:
+            rendered = render_model(TARGETS[fmt], load_document(str(example)).model, {})
+        except RenderError:  # insecure.yaml's starttls-optional
+            continue
+        files += [(Path(f.name).name, f.content) for f in rendered.files if not f.name.endswith((".sh", ".py"))]
+    return tuple(files)
+
+
+@pytest.mark.parametrize("fmt", sorted(IMPORTERS))
+@settings(max_examples=int(os.environ.get("MAILCONF_FUZZ_EXAMPLES", "40")), deadline=None, derandomize=True)
+@given(choice=st.integers(0, 100), mutations=_MUTATIONS)
+def test_a_mutated_rendered_file_imports_or_is_refused_in_one_line(
+    fmt: str, choice: int, mutations: list[tuple[str, int, str]]
+) -> None:
+    """The files render writes for the examples, mutated: the import ends in one located line (exit 2), or with
+    warnings of one line each and an account file that loads without errors; never an internal error. A long
+    campaign: ``MAILCONF_FUZZ_EXAMPLES=5000`` (examples per format; the suite runs 40, derandomized)."""
+    from mailconf.document import load_document
+    from mailconf.lint import refusal
+
+    files = _rendered_examples(fmt)
+    name, content = files[choice % len(files)]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, name)
+        path.write_bytes(_mutated(content, mutations))
+        try:
+            result = import_paths(fmt, [str(path)], ReadOptions())
+        except MailconfError as exc:
+            assert "\n" not in str(exc) and str(exc).startswith(str(path))
+            return
+    assert all("\n" not in warning for warning in result.warnings)
+    if result.accounts:
+        assert refusal(load_document("imported.yaml", result.text.encode())) == ()
