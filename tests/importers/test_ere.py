@@ -125,6 +125,24 @@ def test_what_is_not_read_is_unsupported(pattern: str) -> None:
         _ere.compile_ere(pattern)
 
 
+@needs_glibc
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["a", "(ab)", "[ab]", "(a|b)"]),
+       st.lists(st.sampled_from(["*", "+", "?", "{1}", "{0,1}", "{1,}", "{2}"]), min_size=2, max_size=4).map("".join),
+       st.text(alphabet="abc", max_size=6))  # fmt: skip
+def test_a_run_of_repetitions_matches_where_glibc_says_it_does(atom: str, run: str, text: str) -> None:
+    pattern = f"c{atom}{run}c"
+    assert ours(pattern, text) == glibc_search(pattern, text), (pattern, text)
+
+
+def test_a_run_of_two_thousand_repetitions_is_one_not_a_recursion_error() -> None:
+    # each ? repeated the one before: 2,000 levels of recursion to compile (a RecursionError, exit 3 of the import)
+    for run, one in (("?" * 2000, "?"), ("*+?" * 700, "*")):
+        program, of_one = (_ere.compile_ere(f"co{r}m").program for r in (run, one))
+        assert [(i.kind, i.x, i.y) for i in program] == [(i.kind, i.x, i.y) for i in of_one]
+    assert ours("co" + "?" * 2000 + "m", "imaps://x@example.cm/") is True
+
+
 def test_groups_nested_deeper_than_the_limit_are_unsupported_not_a_recursion_error() -> None:
     with pytest.raises(_ere.Unsupported, match="nested deeper than 64"):
         _ere.compile_ere("(" * 10_000 + "a" + ")" * 10_000)
