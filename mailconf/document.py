@@ -530,11 +530,18 @@ def _server(own: Mapping[str, Any], side: str, layered: _DefaultLayers, account_
         mechanisms=tuple(get("mechanisms", ())),
         tls=layered.tls(tls_values),
         timeout=_whole(get("timeout")),
-        leave_on_server=get("leave_on_server"),
+        leave_on_server=_leaves(get("leave_on_server"), get("leave_days")),
         leave_days=_whole(get("leave_days")),
         path=path,
         origin=origin,
     )
+
+
+def _leaves(leave_on_server: Any, leave_days: Any) -> Any:
+    """``leave_on_server`` as the file means it: ``leave_days`` alone (days to keep the copies left on the server)
+    says to leave them, so it is ``true`` there. Each client read it its own way: Outlook and getmail kept the mail,
+    Thunderbird and fetchmail deleted it at download (docs/account-file.md, "leave_days")."""
+    return True if leave_on_server is None and leave_days is not None else leave_on_server
 
 
 def _whole(value: Any) -> Any:

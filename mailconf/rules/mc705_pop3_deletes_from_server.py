@@ -1,6 +1,7 @@
 """POP3 downloads mail and deletes it from the server.
 
-Condition: a POP3 server without ``leave_on_server: true`` (unset, or false).
+Condition: a POP3 server without ``leave_on_server: true`` (unset, or false). ``leave_days`` alone
+says to leave the copies for that many days: it counts as ``leave_on_server: true``.
 
 Why: POP3 clients delete what they download unless told otherwise; the phone,
 the webmail and the second laptop never see those messages, and a lost or

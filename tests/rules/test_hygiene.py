@@ -153,6 +153,14 @@ def test_mc705_passes_when_leaving_mail() -> None:
     assert findings_of("MC705", POP3 + "      leave_on_server: true\n      leave_days: 30\n") == []
 
 
+def test_mc705_passes_leave_days_alone_which_says_to_leave_the_mail() -> None:
+    # days to keep the copies say to keep them (mailconf/document.py _leaves); a false with days still deletes
+    assert findings_of("MC705", POP3 + "      leave_days: 30\n") == []
+    assert [f[:2] for f in findings_of("MC705", POP3 + "      leave_on_server: false\n      leave_days: 30\n")] == [
+        (8, 24)
+    ]
+
+
 def timeout(value: int) -> str:
     return account(f"incoming:\n  protocol: imap\n  host: imap.example.com\n  timeout: {value}\n")
 

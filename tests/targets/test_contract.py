@@ -615,6 +615,27 @@ def test_a_left_out_account_reports_every_gap_but_those_that_follow_from_why(nam
     assert check_left_out_accounts(TARGETS[name]) == []
 
 
+#: Targets whose files say nothing of leaving mail on a POP3 server: no incoming server (msmtp), POP3 accounts left
+#: out (aerc, mbsync, offlineimap), no such setting in the format (autodiscover, mobileconfig).
+_SAME_ANYWAY = frozenset({"aerc", "autodiscover", "mbsync", "mobileconfig", "msmtp", "offlineimap"})
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_leave_days_alone_renders_as_leave_on_server_true_with_those_days(name: str) -> None:
+    # days to keep the copies say to keep them: Outlook and getmail kept the mail, Thunderbird and fetchmail
+    # deleted it at download (their own default), for the same file (mailconf/document.py _leaves)
+    from tests.targets._common import render_with
+
+    def pop3(**leave: Any) -> dict[str, Any]:
+        incoming = {"protocol": "pop3", "host": "pop.example.com", "password_command": "pass mail", **leave}
+        outgoing = {"host": "smtp.example.com", "password_command": "pass mail"}
+        return {"home": {"address": "carol@example.com", "incoming": incoming, "outgoing": outgoing}}
+
+    alone = render_with(TARGETS[name], pop3(leave_days=30))
+    assert alone == render_with(TARGETS[name], pop3(leave_on_server=True, leave_days=30))
+    assert alone != render_with(TARGETS[name], pop3(leave_on_server=False, leave_days=30)) or name in _SAME_ANYWAY
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_every_file_name_fits_a_file_system(name: str) -> None:
     assert check_file_names(TARGETS[name]) == []
