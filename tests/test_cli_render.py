@@ -105,3 +105,43 @@ def test_addresses_in_two_unicode_normalizations_are_refused_for_the_files_named
         f"{FOLDED}; give one of the two accounts another address, or render one of them with --account\n",
     )
     assert [p.name for p in tmp_path.iterdir()] == ["accounts.yaml"]
+
+
+def test_autoconfig_domains_whose_accounts_disagree_share_one_line_and_one_domain_has_its_detail(
+    tmp_path: Path,
+) -> None:
+    """A domain whose accounts declare different servers: one gap per account not first. Its advice named the domain
+    and both servers, so a file of 997 such domains printed 997 lines (benchmarks' 10,000 accounts); now the
+    domains share one line, and an account alone on its line still gets the domain and servers."""
+
+    def accounts(domains: range) -> str:
+        lines = ["version: 1", "accounts:"]
+        for n in domains:
+            for name, protocol, port in (("i", "imap", 993), ("p", "pop3", 995)):
+                lines += [
+                    f"  {name}{n}:",
+                    f"    address: {name}{n}@d{n}.example.org",
+                    f"    incoming: {{protocol: {protocol}, host: {protocol}.d{n}.example.org, port: {port},"
+                    f" username: {name}{n}@d{n}.example.org, password_command: pass x}}",
+                    f"    outgoing: {{host: smtp.d{n}.example.org, username: {name}{n}@d{n}.example.org,"
+                    " password_command: pass x}",
+                ]
+        return "\n".join(lines) + "\n"
+
+    advice = (
+        "incoming.protocol cannot be expressed; its domain's document lists this account's server as an alternative "
+        "after another account's, which clients take first for every user: make the domain's accounts agree, or "
+        "configure this one directly"
+    )
+    (tmp_path / "many.yaml").write_text(accounts(range(1, 8)), encoding="utf-8")
+    outcome = run_mailconf("render", "-t", "autoconfig", "many.yaml", "-o", "many", cwd=tmp_path)
+    assert (outcome.code, outcome.stdout) == (0, "")
+    assert [line for line in outcome.stderr.splitlines() if "incoming.protocol" in line] == [
+        f"mailconf: warning: autoconfig: accounts p1, p2, p3 and 4 more (7): {advice}"
+    ]
+    (tmp_path / "one.yaml").write_text(accounts(range(1, 2)), encoding="utf-8")
+    outcome = run_mailconf("render", "-t", "autoconfig", "one.yaml", "-o", "one", cwd=tmp_path)
+    assert [line for line in outcome.stderr.splitlines() if "incoming.protocol" in line] == [
+        f"mailconf: warning: autoconfig: account p1: {advice} (d1.example.org: pop3 pop3.d1.example.org:995 SSL is "
+        "listed after account i1's imap imap.d1.example.org:993 SSL)"
+    ]

@@ -418,7 +418,7 @@ def _unheld(name: str, declared: Model, projected: Model, gaps: Sequence[Gap]) -
         reason: str | None
         why = _why_left_out(by_account.get(account.name, ()))
         if why is not None:
-            reason = f"{why.setting} cannot be expressed; {why.instead}"
+            reason = why.said(alone=True)
         elif any(server.protocol in kinds for server in account.servers):
             reason = f"what render -t {name} writes for it reads back as no account"
         else:

@@ -37,13 +37,22 @@ class Gap(NamedTuple):
     account: str
     setting: str  # "incoming.password_command", "outgoing.tls.fingerprint" ...
     instead: str  # what the user must do instead
+    #: What only this account's case adds (which domain, which other account): said when the gap has its line to
+    #: itself, left out of a line several accounts share. Gaps group by setting and advice (render.group_gaps), so
+    #: a gap whose advice named a domain would give one line per domain: 997 lines for a file of 997 domains.
+    detail: str = ""
 
     def __str__(self) -> str:
-        return self.describe(f"account {self.account}")
+        return f"account {self.account}: {self.said(alone=True)}"
 
     def describe(self, who: str) -> str:
-        """The message for ``who`` ("account work", or several accounts that share this gap)."""
-        return f"{who}: {self.setting} cannot be expressed; {self.instead}"
+        """The message for several accounts that share this gap (``who``: "accounts a, b"): without the detail."""
+        return f"{who}: {self.said(alone=False)}"
+
+    def said(self, *, alone: bool) -> str:
+        """``SETTING cannot be expressed; ADVICE``, and ``(DETAIL)`` when the line is this account's ``alone``."""
+        text = f"{self.setting} cannot be expressed; {self.instead}"
+        return f"{text} ({self.detail})" if alone and self.detail else text
 
 
 def folded(name: str) -> str:
@@ -132,10 +141,11 @@ class _Built(Protocol):
 
 
 #: A NamedTuple built from its fields in order, without its Python-level ``__new__`` (a function call with
-#: keyword handling per value): ``built(Gap, (account, setting, instead))``. Where a target makes one or more per
-#: account it counts: ``-t all`` of 10,000 accounts makes 338,000 gaps in :meth:`Gaps.unsupported`, where this
-#: halves their cost, and the per-account tuples of mutt, neomutt, outlook and autodiscover cost 7-8% of their
-#: render with keywords. The fields' order is the class's: a test of the target reads every one back.
+#: keyword handling per value), every field given, defaults too: ``built(Gap, (account, setting, instead, ""))``.
+#: Where a target makes one or more per account it counts: ``-t all`` of 10,000 accounts makes 338,000 gaps in
+#: :meth:`Gaps.unsupported`, where this halves their cost, and the per-account tuples of mutt, neomutt, outlook
+#: and autodiscover cost 7-8% of their render with keywords. The fields' order is the class's: a test of the
+#: target reads every one back.
 built = cast("_Built", tuple.__new__)
 
 
@@ -309,9 +319,9 @@ class Gaps:
     def add(self, account: Account, setting: str, instead: str) -> None:
         self.found.append(Gap(account.name, setting, instead))
 
-    def server(self, account: Account, server: Server, setting: str, instead: str) -> None:
-        """A gap in one server's setting: ``incoming.SETTING`` or ``outgoing.SETTING``."""
-        self.found.append(Gap(account.name, f"{server.side}.{setting}", instead))
+    def server(self, account: Account, server: Server, setting: str, instead: str, detail: str = "") -> None:
+        """A gap in one server's setting: ``incoming.SETTING`` or ``outgoing.SETTING`` (``detail``: see Gap)."""
+        self.found.append(Gap(account.name, f"{server.side}.{setting}", instead, detail))
 
     def unused_commands(self, account: Account, server: Server, used: str | None) -> None:
         """The gap of a password or token command the server's auth does not run (``used``: the field it runs)."""
@@ -335,19 +345,19 @@ class Gaps:
         name = account.name
         rule = rules.securities.get(server.security)
         if rule is not None:
-            found.append(built(Gap, (name, rule[0][outgoing], rule[1])))
+            found.append(built(Gap, (name, rule[0][outgoing], rule[1], "")))
         rule = rules.auths.get(server.auth)
         if rule is not None:
-            found.append(built(Gap, (name, rule[0][outgoing], rule[1])))
+            found.append(built(Gap, (name, rule[0][outgoing], rule[1], "")))
         if rules.values is not None:
             values = rules.values(server)
             if values != rules.defaults:
                 for v, d, (settings, instead) in zip(values, rules.defaults, rules.value_rules, strict=False):
                     if v != d:
-                        found.append(built(Gap, (name, settings[outgoing], instead)))
+                        found.append(built(Gap, (name, settings[outgoing], instead, "")))
         if rules.needs_token and server.auth is Auth.OAUTH2 and server.token_command is None:
             settings, instead = _NO_TOKEN_RULE
-            found.append(built(Gap, (name, settings[outgoing], instead)))
+            found.append(built(Gap, (name, settings[outgoing], instead, "")))
 
 
 def unsafe_in(account: str, setting: str, exc: UnsafeValue) -> UnsafeValue:

@@ -49,9 +49,11 @@ What one document per domain cannot say (each is a warning, an error with ``--st
 
 - accounts of one domain that declare different servers (another host, port, security
   or auth): the document lists each as an alternative, but a client takes the first for
-  every user; each account whose server is not the first gets a gap naming it and the
-  account whose server comes first. Make the domain's accounts agree, or give the
-  differing ones their client configuration directly;
+  every user; each account whose server is not the first gets a gap, which names the
+  domain, both servers and the account whose server comes first when the account has
+  its warning line to itself (the accounts of many such domains share one line, without
+  them). Make the domain's accounts agree, or give the differing ones their client
+  configuration directly;
 - a username that is neither the address nor its local part, or a domain whose accounts
   use both forms: the document says ``%EMAILADDRESS%`` and names each account whose
   username differs (its user must correct it in the client);
@@ -165,6 +167,12 @@ NO_INCOMING = (
 NO_OUTGOING = (
     "no account of the domain has an outgoing server: the document has none, and Thunderbird 153 refuses such a "
     "document whole (other clients take the incoming server); add the domain's SMTP server to its accounts"
+)
+#: an account of a domain whose accounts declare different servers, whose server is not the domain's first: the
+#: gap's detail names the domain and both servers (said when the account has the line to itself; Gap.detail)
+ALTERNATIVE = (
+    "its domain's document lists this account's server as an alternative after another account's, which clients "
+    "take first for every user: make the domain's accounts agree, or configure this one directly"
 )
 #: an organization that becomes the displayName, holding what Thunderbird 153 fills in (AccountConfig.replaceVariables
 #: replaces them in the displayName it read, as in the usernames; the specification lets any client do so anywhere)
@@ -448,10 +456,9 @@ def _side(accounts: Sequence[Account], domain: str, side: str, gaps: Gaps) -> tu
                     account,
                     server,
                     _differing(first, element),
-                    f"the {domain} document lists this account's server ({element.type} {element.hostname}:"
-                    f"{element.port} {element.socket_type}) as an alternative after account {named}'s "
-                    f"({first.type} {first.hostname}:{first.port} {first.socket_type}), which clients take "
-                    "first for every user: make the domain's accounts agree, or configure this one directly",
+                    ALTERNATIVE,
+                    f"{domain}: {element.type} {element.hostname}:{element.port} {element.socket_type} is listed "
+                    f"after account {named}'s {first.type} {first.hostname}:{first.port} {first.socket_type}",
                 )
     return tuple(ordered)
 
