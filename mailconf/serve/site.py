@@ -33,7 +33,8 @@ class Publishers(NamedTuple):
     autoconfig: Callable[[Sequence[Account], str], tuple[bytes | None, tuple[Gap, ...]]]
     autodiscover: Callable[[Account], bytes]
     mobileconfig: Callable[[Account, str], bytes]
-    #: (target name, gap) for what the per-account forms cannot express (autoconfig returns its own)
+    #: (target name, gap) for what the per-account forms cannot express, or why an account has no answer of one
+    #: (Apple's payload needs both servers); autoconfig returns its own
     gaps: Callable[[Account], list[tuple[str, Gap]]]
 
 
@@ -111,7 +112,7 @@ class Loaded(NamedTuple):
     site: Site
     #: (scope, gap): what the published forms cannot express ("all targets", "autoconfig")
     gaps: tuple[tuple[str, Gap], ...]
-    #: accounts some form leaves out (Apple's payload needs both servers), one line each
+    #: what is served otherwise than render would write it (two accounts with one address), one line each
     notes: tuple[str, ...]
 
 
@@ -213,6 +214,9 @@ def build_site(path: str, publishers: Publishers | None = None) -> Loaded:
                     no_autoconfig.add(domain)
                 gaps.extend(("autoconfig", gap) for gap in domain_gaps)
             answering: dict[str, str] = {}  # address key -> the account that answers for it
+            # each per-account form's gaps together, in the order publishers.gaps names the forms: the order of
+            # `mailconf render -t autoconfig -t autodiscover -t mobileconfig`, not each account's forms in turn
+            per_form: dict[str, list[tuple[str, Gap]]] = {}
             for account in model.accounts:
                 key = address_key(account.address)
                 first = answering.setdefault(key, account.name)
@@ -223,16 +227,18 @@ def build_site(path: str, publishers: Publishers | None = None) -> Loaded:
                     )
                     continue
                 autodiscover[key] = _response(chosen.autodiscover(account), XML, PERSONAL_CACHE)
-                gaps.extend(chosen.gaps(account))
+                for scope, gap in chosen.gaps(account):
+                    per_form.setdefault(scope, []).append((scope, gap))
                 try:
                     profile = chosen.mobileconfig(account, source_name)
                 except UnsafeValue:
                     raise
-                except ValueError as exc:  # an account Apple's payload cannot describe (one server only)
-                    notes.append(f"mobileconfig: {exc}")
+                except ValueError:  # an account Apple's payload cannot describe (one server only): a gap says so
                     no_profile.add(key)
                     continue
                 mobileconfig[key] = _response(profile, PROFILE, PERSONAL_CACHE, _attachment(account.address))
+            for found in per_form.values():
+                gaps.extend(found)
     except UnsafeValue as exc:  # the message names the rule and setting, never the value
         raise RenderError(f"{path}: not served: {exc}") from None
     site = Site(autoconfig, autodiscover, mobileconfig, len(model.accounts), time.time(), source,

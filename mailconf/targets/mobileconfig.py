@@ -171,17 +171,21 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
     files = []
     names = FileNames(RENAME_ACCOUNT)
     for account in model.accounts:
-        if account.incoming is None or account.outgoing is None:
-            gaps.add(account, "outgoing" if account.outgoing is None else "incoming", BOTH_SERVERS)
-            continue
         account_gaps(gaps, account)
+        if account.incoming is None or account.outgoing is None:
+            continue
         name = names.claim(f"mobileconfig/{account.name}.mobileconfig", account)
         files.append(RenderedFile(name, account_profile(account, source), 0o644))
     return Rendered(tuple(files), tuple(gaps.found))
 
 
 def account_gaps(gaps: Gaps, account: Account) -> None:
-    """What the account's profile cannot say, added to ``gaps``: ``render`` and ``mailconf serve`` both report it."""
+    """What the account's profile cannot say, added to ``gaps``: ``render`` and ``mailconf serve`` both report it.
+    An account without an incoming or an outgoing server has no profile, and that is its one gap (its other settings
+    are about a profile never written: docs/render.md, "Left-out accounts")."""
+    if account.incoming is None or account.outgoing is None:
+        gaps.add(account, "outgoing" if account.outgoing is None else "incoming", BOTH_SERVERS)
+        return
     for server in account.servers:
         gaps.unsupported(account, server, GAP_RULES)
         tls_gaps(gaps, account, server, hostname=HOSTNAME_GAP, client_cert=CLIENT_CERT_GAP)

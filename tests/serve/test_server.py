@@ -1749,6 +1749,69 @@ def test_serve_warns_of_every_gap_render_warns_of(tmp_path: Path) -> None:
         assert [line for line in server.lines if line.startswith("mailconf: warning: ")] == rendered
 
 
+def _render_warnings(path: Path, out: Path) -> list[str]:
+    """The warning lines of one ``mailconf render`` of the three published forms, as an admin runs it."""
+    done = subprocess.run([sys.executable, "-m", "mailconf", "render", "-t", "autoconfig", "-t", "autodiscover", "-t",
+                           "mobileconfig", str(path), "-o", str(out)], capture_output=True, text=True, timeout=60,
+                          check=False, env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stderr.splitlines()
+
+
+def test_serve_warns_in_the_order_and_words_of_one_render_of_the_three_targets(tmp_path: Path) -> None:
+    # serve listed each account's Autodiscover and profile gaps in turn (dee's Autodiscover timeout after ann's
+    # profile gaps), said "mobileconfig: account ben: Apple's mail payload needs..." once per account (a line each
+    # for a thousand such accounts) where render groups the gap, and said the other profile gaps of an account
+    # that has no profile (ben's password_command), which render leaves out with it
+    path = tmp_path / "accounts.yaml"
+    imap = "{protocol: imap, host: imap.example.com, username: %s@example.com, password_command: pass %s}"
+    path.write_text(
+        "version: 1\naccounts:\n"
+        "  ann:\n    address: ann@example.com\n"
+        f"    incoming: {imap % ('ann', 'ann')}\n"
+        "    outgoing: {host: smtp.example.com, username: ann@example.com, password_command: pass ann}\n"
+        f"  ben:\n    address: ben@example.com\n    incoming: {imap % ('ben', 'ben')}\n"
+        f"  cid:\n    address: cid@example.com\n    incoming: {imap % ('cid', 'cid')}\n"
+        "  dee:\n    address: dee@example.com\n"
+        "    incoming: {protocol: imap, host: imap.example.com, username: dee@example.com, timeout: 30}\n"
+        "    outgoing: {host: smtp.example.com, username: dee@example.com}\n"
+    )
+    asks = "the published document names the server only; each user's client asks for the password"
+    device = "the device asks for the password when the profile is installed"
+    rendered = _render_warnings(path, tmp_path / "out")
+    assert rendered == [
+        f"mailconf: warning: autoconfig: accounts ann, ben, cid: incoming.password_command cannot be expressed; {asks}",
+        f"mailconf: warning: autoconfig: account ann: outgoing.password_command cannot be expressed; {asks}",
+        "mailconf: warning: autoconfig: account dee: incoming.timeout cannot be expressed; autoconfig has no timeout",
+        "mailconf: warning: autodiscover: accounts ann, ben, cid: incoming.password_command cannot be expressed; "
+        "Outlook asks the user for the password",
+        "mailconf: warning: autodiscover: account ann: outgoing.password_command cannot be expressed; Outlook asks "
+        "the user for the password",
+        "mailconf: warning: autodiscover: account dee: incoming.timeout cannot be expressed; POX has no timeout",
+        f"mailconf: warning: mobileconfig: account ann: incoming.password_command cannot be expressed; {device}",
+        f"mailconf: warning: mobileconfig: account ann: outgoing.password_command cannot be expressed; {device}",
+        "mailconf: warning: mobileconfig: accounts ben, cid: outgoing cannot be expressed; Apple's mail payload needs "
+        "an incoming and an outgoing server: no profile is written for this account",
+        "mailconf: warning: mobileconfig: account dee: incoming.timeout cannot be expressed; the mail payload has no "
+        "timeout",
+    ]
+    with serving(path, "--poll-interval", "0") as server:
+        server.wait_for(r"listening on")
+        assert [line for line in server.lines if line.startswith("mailconf: warning: ")] == rendered
+        # the same after a reload, whose site is built in another process and sent back in pieces
+        start = len(server.lines)
+        server.proc.send_signal(signal.SIGHUP)
+        server.wait_for(r": reloaded: 4 accounts, 1 domain$", start)
+        assert [line for line in server.lines[start:] if line.startswith("mailconf: warning: ")] == rendered
+        # ben has no profile, and the 404 says why
+        answer = curl(f"{server.url}/mobileconfig?emailaddress=ben%40example.com")
+        assert (answer.status, answer.body) == (
+            404,
+            b"404 Not Found: this account has one server only, and an Apple profile needs an incoming and an "
+            b"outgoing server\n",
+        )
+
+
 def test_a_domain_without_an_incoming_server_has_no_autoconfig_document(tmp_path: Path) -> None:
     from mailconf.targets.autoconfig import NO_INCOMING
     from mailconf.targets.autodiscover import NO_INCOMING_GAP
