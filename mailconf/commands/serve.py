@@ -99,7 +99,7 @@ def run(request: ServeRequest) -> int:
         for reason in exc.reasons:
             console.level("error", reason)
         raise FindingsError(f"{request.file}: not served") from None
-    _warn(loaded)
+    _warn(request.file, loaded)
     app = App(request.file, loaded, isolate=True)
     # the first site is the app's now, and a reload replaces it: held here too, for as long as serve() ran, it was
     # never freed, and the server held two sites from its first reload on (679 MB at start, 1.2 GB after, for 50,000
@@ -257,11 +257,11 @@ def _report(app: App, outcome: Loaded | Refused) -> None:
             f"serve: {app.path}: new file refused ({outcome.reason}); still serving the file loaded at {loaded}"
         )
         return
-    _warn(outcome)
+    _warn(app.path, outcome)
     console.say(f"serve: {app.path}: reloaded: {counted(outcome.site.accounts, 'account')}, {_domains(outcome.site)}")
 
 
-def _warn(loaded: Loaded) -> None:
+def _warn(path: str, loaded: Loaded) -> None:
     """What the published forms cannot express: warnings, grouped like render's (one line per gap shared)."""
     from ..render import group_gaps
     from .render import gap_lines
@@ -271,9 +271,9 @@ def _warn(loaded: Loaded) -> None:
         console.level("warning", line)
     if len(lines) > MAX_WARNINGS:  # a reload must not bury the access log under a thousand lines
         more = len(lines) - MAX_WARNINGS
-        console.level(
-            "warning", f"and {more} more (`mailconf render -t autoconfig -t autodiscover -o DIR FILE` lists them)"
-        )
+        # the render whose warnings these are, all of them in the same order
+        render = f"mailconf render -t autoconfig -t autodiscover -t mobileconfig -o DIR {path}"
+        console.level("warning", f"and {more} more (`{render}` lists them)")
 
 
 def _log_line(line: str) -> None:

@@ -1812,6 +1812,28 @@ def test_serve_warns_in_the_order_and_words_of_one_render_of_the_three_targets(t
         )
 
 
+def test_serve_past_20_warnings_names_the_render_that_lists_them_all(tmp_path: Path) -> None:
+    # the line said `mailconf render -t autoconfig -t autodiscover -o DIR FILE`: without the profiles' gaps, some
+    # of those not shown, and with FILE for the file served
+    path = tmp_path / "accounts.yaml"
+    settings = "password_command: pass ann, timeout: 30, tls: {ca_file: /etc/ssl/ca.pem, min_version: '1.3'}"
+    path.write_text(
+        "version: 1\naccounts:\n  ann:\n    address: ann@example.com\n"
+        f"    incoming: {{protocol: imap, host: imap.example.com, username: ann@example.com, {settings}}}\n"
+        f"    outgoing: {{host: smtp.example.com, username: ann@example.com, {settings}}}\n"
+    )
+    rendered = _render_warnings(path, tmp_path / "out")
+    assert len(rendered) == 24  # four settings, two servers, three targets
+    with serving(path, "--poll-interval", "0") as server:
+        server.wait_for(r"listening on")
+        warnings = [line for line in server.lines if line.startswith("mailconf: warning: ")]
+    assert warnings == [
+        *rendered[:20],
+        "mailconf: warning: and 4 more (`mailconf render -t autoconfig -t autodiscover -t mobileconfig -o DIR "
+        f"{path}` lists them)",
+    ]
+
+
 def test_a_domain_without_an_incoming_server_has_no_autoconfig_document(tmp_path: Path) -> None:
     from mailconf.targets.autoconfig import NO_INCOMING
     from mailconf.targets.autodiscover import NO_INCOMING_GAP
