@@ -230,6 +230,19 @@ def counted(number: int, word: str, many: str | None = None) -> str:
     return f"{number} {plural(number, word, many)}"
 
 
+#: Names one line lists in full; past that, the first three and how many more (:func:`listed`)
+LISTED_IN_FULL = 5
+
+
+def listed(names: Sequence[str]) -> str:
+    """Names that share one line: ``a, b``, and past :data:`LISTED_IN_FULL` of them ``a, b, c and 9997 more
+    (10000)``, so that a line about 10,000 accounts or files stays one line (render's gaps, its refusal to replace
+    files, import's accounts not compared)."""
+    if len(names) <= LISTED_IN_FULL:
+        return ", ".join(names)
+    return f"{', '.join(names[:3])} and {len(names) - 3} more ({len(names)})"
+
+
 class ExitCode(enum.IntEnum):
     OK = 0
     FINDINGS = 1

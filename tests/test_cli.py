@@ -406,6 +406,31 @@ def test_an_existing_output_is_said_alike_by_every_command(tmp_path: Path) -> No
     assert sorted(p.name for p in out.iterdir()) == ["bob.muttrc"]
 
 
+def test_a_render_refusing_to_replace_many_files_names_three_and_counts_the_rest(tmp_path: Path) -> None:
+    """A web root rendered again after a change to every account (another IMAP host): the refusal named each of the
+    files in one line, 1.4 MB of it for 10,000 accounts. It names them as render names the accounts of a gap."""
+    accounts = "".join(
+        f"  u{i}:\n    address: u{i}@example.org\n"
+        f"    incoming: {{protocol: imap, host: imap.example.org, username: u{i}@example.org}}\n"
+        f"    outgoing: {{host: smtp.example.org, username: u{i}@example.org}}\n"
+        for i in range(1, 7)
+    )
+    write(tmp_path, "accounts.yaml", f"version: 1\naccounts:\n{accounts}")
+    publish = ("render", "-t", "autoconfig", "-t", "autodiscover", "-t", "mobileconfig", "accounts.yaml", "-o", "web")
+    assert run_mailconf(*publish, cwd=tmp_path).code == 0
+    moved = accounts.replace("imap.example.org", "mail.example.org")
+    write(tmp_path, "accounts.yaml", f"version: 1\naccounts:\n{moved}")
+    web = tmp_path.resolve() / "web"
+    assert run_mailconf(*publish, cwd=tmp_path) == Outcome(
+        2,
+        "",
+        f"mailconf: refusing to replace {web}/autoconfig/autoconfig/example.org/config-v1.1.xml, "
+        f"{web}/autodiscover/autodiscover/u1@example.org.xml, {web}/autodiscover/autodiscover/u2@example.org.xml "
+        "and 10 more (13): they exist with other content; use --check to see the difference, --force to replace them "
+        "(a .bak copy is kept)\n",
+    )
+
+
 def test_a_directory_that_cannot_be_listed_exits_2_with_one_line(tmp_path: Path) -> None:
     """Looking for its repository's .git raised PermissionError in a folder without search permission: an
     internal error (exit 3). Then it said `no account files here`, where the files were not looked at."""

@@ -7,7 +7,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..errors import OutputError, UsageError, shown
+from ..errors import OutputError, UsageError, listed, shown
 from . import console
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def refuse_replacing(paths: Sequence[str], *, compared: bool = False) -> OutputE
     exists = ("it exists" if one else "they exist") + (" with other content" if compared else "")
     use = "--check to see the difference, --force" if compared else "--force"
     return OutputError(
-        f"refusing to replace {', '.join(paths)}: {exists}; use {use} to replace {'it' if one else 'them'} "
+        f"refusing to replace {listed(paths)}: {exists}; use {use} to replace {'it' if one else 'them'} "
         "(a .bak copy is kept)"
     )
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..errors import ExitCode, UsageError, counted, escape_controls, plural
+from ..errors import ExitCode, UsageError, counted, escape_controls, listed, plural
 from ..targets import TARGETS, RenderedFile, Target
 from . import console
 from .outputs import refuse_empty, refuse_force_alone, refuse_replacing, say_replaced
@@ -236,10 +236,6 @@ def _print_findings(findings: Sequence[object]) -> None:
         )
 
 
-#: A gap shared by more accounts than this names the first ones and counts the rest.
-NAMED_ACCOUNTS = 5
-
-
 def gap_lines(groups: Sequence[GapGroup]) -> list[tuple[str, str]]:
     """(scope, line) per group: accounts with the very same gap (scope, setting, advice) share one line.
 
@@ -249,13 +245,7 @@ def gap_lines(groups: Sequence[GapGroup]) -> list[tuple[str, str]]:
     """
     lines = []
     for scope, gap, accounts in groups:
-        if len(accounts) == 1:
-            line = str(gap)
-        elif len(accounts) <= NAMED_ACCOUNTS:
-            line = gap.describe(f"accounts {', '.join(accounts)}")
-        else:
-            line = gap.describe(f"accounts {', '.join(accounts[:3])} and {len(accounts) - 3} more ({len(accounts)})")
-        lines.append((scope, line))
+        lines.append((scope, str(gap) if len(accounts) == 1 else gap.describe(f"accounts {listed(accounts)}")))
     return lines
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import emit, schema
-from ..errors import UsageError, printable, shown
+from ..errors import UsageError, listed, printable, shown
 from ..loader import MAX_NUMBER_DIGITS
 from ..model import Account, Location, Model, Server
 from ..model import Protocol as MailProtocol
@@ -306,11 +306,6 @@ def _unheld_differences(fmt: str, gone: Unheld, file_account: Account) -> list[D
     ]
 
 
-#: Declared accounts that share a reason for not being compared, on one line: up to this many are named, as
-#: render names the accounts that share a gap (a comparison of 10,000 POP3 accounts with mbsync: one line)
-NAMED_ACCOUNTS = 5
-
-
 def _not_compared(fmt: str, unheld: Sequence[Unheld]) -> list[str]:
     """One warning per reason: ``account a: not compared: FMT cannot hold it: REASON``, ``accounts a, b, c and 9997
     more (10000): not compared: FMT cannot hold them: ...``."""
@@ -322,10 +317,8 @@ def _not_compared(fmt: str, unheld: Sequence[Unheld]) -> list[str]:
     for reason, names in groups.items():
         if len(names) == 1:
             who, it = f"account {names[0]}", "it"
-        elif len(names) <= NAMED_ACCOUNTS:
-            who, it = f"accounts {', '.join(names)}", "them"
         else:
-            who, it = f"accounts {', '.join(names[:3])} and {len(names) - 3} more ({len(names)})", "them"
+            who, it = f"accounts {listed(names)}", "them"
         lines.append(f"{who}: not compared: {fmt} cannot hold {it}: {reason}")
     return lines
 
