@@ -234,13 +234,13 @@ def counted(number: int, word: str, many: str | None = None) -> str:
 LISTED_IN_FULL = 5
 
 
-def listed(names: Sequence[str]) -> str:
+def listed(names: Sequence[str], *, total: bool = True) -> str:
     """Names that share one line: ``a, b``, and past :data:`LISTED_IN_FULL` of them ``a, b, c and 9997 more
     (10000)``, so that a line about 10,000 accounts or files stays one line (render's gaps, its refusal to replace
-    files, import's accounts not compared)."""
+    files, import's accounts not compared). ``total``: with how many in all, where the line does not say it."""
     if len(names) <= LISTED_IN_FULL:
         return ", ".join(names)
-    return f"{', '.join(names[:3])} and {len(names) - 3} more ({len(names)})"
+    return f"{', '.join(names[:3])} and {len(names) - 3} more" + (f" ({len(names)})" if total else "")
 
 
 class ExitCode(enum.IntEnum):

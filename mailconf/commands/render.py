@@ -223,7 +223,7 @@ def _several_files(files: Sequence[str], accounts: Sequence[str], one_each: bool
     advice = "write them with -o DIR"
     if len(accounts) > 1 and one_each:
         advice += ", or pick one account with --account"
-    return f"target {request.targets[0]} renders {len(files)} files here ({', '.join(files)}); {advice}"
+    return f"target {request.targets[0]} renders {len(files)} files here ({listed(files, total=False)}); {advice}"
 
 
 def _print_findings(findings: Sequence[object]) -> None:
