@@ -68,6 +68,7 @@ PACKAGES = {
     "thunderbird": "thunderbird",
     "tmux": "tmux",
     "unshare": "util-linux",
+    "wget": "wget",
     "xmllint": "libxml2-utils",
 }
 

@@ -271,6 +271,13 @@ _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._@+-]")
 
 
 def _attachment(address: str) -> tuple[str, str]:
-    """The profile's download name: the address, with anything that could break the header replaced."""
+    """The profile's download name: the address, with anything that could break the header replaced; where that
+    replaced a character (``josé@``), the address itself too, as RFC 6266 §4.3 gives it (``filename*``, RFC 8187's
+    UTF-8 percent-encoded), which browsers take over the ASCII stand-in (``jos_@``)."""
+    from urllib.parse import quote
+
     name = _UNSAFE_IN_FILENAME.sub("_", address)[:200]
-    return ("Content-Disposition", f'attachment; filename="{name}.mobileconfig"')
+    value = f'attachment; filename="{name}.mobileconfig"'
+    if name != address:
+        value += f"; filename*=UTF-8''{quote(address + '.mobileconfig', safe='')}"
+    return ("Content-Disposition", value)

@@ -210,6 +210,31 @@ def test_mobileconfig_download(server: Server, accounts: Path) -> None:
     assert plistlib.loads(answer.body)["PayloadContent"][0]["EmailAddress"] == "alice@example.com"
 
 
+def test_a_profile_of_an_address_beyond_ascii_downloads_under_that_address(tmp_path: Path) -> None:
+    # it was filename="jos_@example.com.mobileconfig" only: that ASCII stand-in is kept for a client that reads no
+    # other, and RFC 6266's filename* (RFC 8187: UTF-8, percent-encoded) names the address, which a client that
+    # reads it (browsers, wget; curl does not) takes over filename
+    wget = need("wget")["wget"]
+    path = tmp_path / "accounts.yaml"
+    path.write_text(
+        'version: 1\naccounts:\n  jose:\n    address: "josé@example.com"\n'
+        '    incoming: {protocol: imap, host: imap.example.com, username: "josé@example.com"}\n'
+        '    outgoing: {host: smtp.example.com, username: "josé@example.com"}\n',
+        encoding="utf-8",
+    )
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    with serving(path, "--poll-interval", "0") as server:
+        url = f"{server.url}/mobileconfig?emailaddress=jos%C3%A9%40example.com"
+        answer = curl(url)
+        subprocess.run([wget, "-q", "--content-disposition", url], cwd=downloads, check=True, timeout=DEADLINE)
+    assert answer.headers["content-disposition"] == (
+        "attachment; filename=\"jos_@example.com.mobileconfig\"; filename*=UTF-8''jos%C3%A9%40example.com.mobileconfig"
+    )
+    profile = account_profile(model_accounts(path)["jose"], "accounts.yaml")
+    assert [(p.name, p.read_bytes()) for p in downloads.iterdir()] == [("josé@example.com.mobileconfig", profile)]
+
+
 IDN_ACCOUNTS = """\
 version: 1
 accounts:
