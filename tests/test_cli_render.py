@@ -145,3 +145,29 @@ def test_autoconfig_domains_whose_accounts_disagree_share_one_line_and_one_domai
         f"mailconf: warning: autoconfig: account p1: {advice} (d1.example.org: pop3 pop3.d1.example.org:995 SSL is "
         "listed after account i1's imap imap.d1.example.org:993 SSL)"
     ]
+
+
+def test_autoconfig_names_the_accounts_of_a_shared_warning_in_file_order(tmp_path: Path) -> None:
+    """autoconfig finds its gaps domain by domain: a warning shared by accounts of several domains named each
+    domain's accounts in turn (a1, a2, b1), where every other target names them in file order (a1, b1, a2)."""
+    lines = ["version: 1", "accounts:"]
+    for name, domain in (("a1", "a"), ("b1", "b"), ("a2", "a")):
+        lines += [
+            f"  {name}:",
+            f"    address: {name}@{domain}.example.org",
+            f"    incoming: {{protocol: imap, host: imap.{domain}.example.org, username: {name}@{domain}.example.org,"
+            " timeout: 30}",
+            f"    outgoing: {{host: smtp.{domain}.example.org, username: {name}@{domain}.example.org}}",
+        ]
+    (tmp_path / "accounts.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outcome = run_mailconf(
+        "render", "-t", "autoconfig", "-t", "autodiscover", "accounts.yaml", "-o", "out", cwd=tmp_path
+    )
+    assert outcome == Outcome(
+        0,
+        "",
+        "mailconf: warning: autoconfig: accounts a1, b1, a2: incoming.timeout cannot be expressed; autoconfig has no "
+        "timeout\n"
+        "mailconf: warning: autodiscover: accounts a1, b1, a2: incoming.timeout cannot be expressed; POX has no "
+        "timeout\n",
+    )

@@ -189,6 +189,7 @@ def build_site(path: str, publishers: Publishers | None = None) -> Loaded:
     from ..document import gc_paused
     from ..escape import UnsafeValue
     from ..render import RenderError, renderable_model
+    from ..targets.autoconfig import in_file_order
 
     chosen = publishers or real_publishers()
     source, raw = read_whole(path)
@@ -206,13 +207,15 @@ def build_site(path: str, publishers: Publishers | None = None) -> Loaded:
     no_profile: set[str] = set()
     try:
         with gc_paused():  # many small objects, no cycles (see gc_paused)
+            domain_gaps: list[Gap] = []
             for domain, accounts in by_domain.items():
-                document, domain_gaps = chosen.autoconfig(accounts, domain)
+                document, document_gaps = chosen.autoconfig(accounts, domain)
                 if document is not None:
                     autoconfig[domain] = _response(document, XML, AUTOCONFIG_CACHE)
                 else:  # a request for the domain is a 404, as render writes no file: one that says why
                     no_autoconfig.add(domain)
-                gaps.extend(("autoconfig", gap) for gap in domain_gaps)
+                domain_gaps.extend(document_gaps)
+            gaps.extend(("autoconfig", gap) for gap in in_file_order(domain_gaps, model.accounts))
             answering: dict[str, str] = {}  # address key -> the account that answers for it
             # each per-account form's gaps together, in the order publishers.gaps names the forms: the order of
             # `mailconf render -t autoconfig -t autodiscover -t mobileconfig`, not each account's forms in turn

@@ -273,7 +273,15 @@ def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) ->
         if content is not None:
             files.append(RenderedFile(f"autoconfig/{domain}/{FILE_NAME}", content, 0o644))
         gaps.extend(found)
-    return Rendered(tuple(files), tuple(gaps))
+    return Rendered(tuple(files), in_file_order(gaps, model.accounts))
+
+
+def in_file_order(gaps: Sequence[Gap], accounts: Sequence[Account]) -> tuple[Gap, ...]:
+    """The gaps found domain by domain, in the order of the accounts they name (each account's own in the order
+    found), as every other target reports them: a warning shared by many accounts names the file's first ones,
+    not each domain's first (``render`` and ``serve`` alike)."""
+    order = {account.name: n for n, account in enumerate(accounts)}
+    return tuple(sorted(gaps, key=lambda gap: order[gap.account]))
 
 
 def domain_document(

@@ -2117,3 +2117,30 @@ def test_a_reload_lets_go_of_the_first_site(accounts: Path) -> None:
         server.wait_for(r": reloaded: 3 accounts, 2 domains$", start)
         server.wait_for(r"^first site freed$", start)
         healthy(server)
+
+
+def test_serve_names_the_accounts_of_a_shared_autoconfig_warning_in_file_order(tmp_path: Path) -> None:
+    # autoconfig's gaps are found domain by domain: serve named a1, a2, b1 where the file (and render) says a1, b1, a2
+    path = tmp_path / "accounts.yaml"
+    lines = ["version: 1", "accounts:"]
+    for name, domain in (("a1", "a"), ("b1", "b"), ("a2", "a")):
+        address = f"{name}@{domain}.example.org"
+        lines += [
+            f"  {name}:",
+            f"    address: {address}",
+            f"    incoming: {{protocol: imap, host: imap.{domain}.example.org, username: {address}, timeout: 30}}",
+            f"    outgoing: {{host: smtp.{domain}.example.org, username: {address}}}",
+        ]
+    path.write_text("\n".join(lines) + "\n")
+    rendered = _render_warnings(path, tmp_path / "out")
+    assert rendered[0] == (
+        "mailconf: warning: autoconfig: accounts a1, b1, a2: incoming.timeout cannot be expressed; autoconfig has no "
+        "timeout"
+    )
+    with serving(path, "--poll-interval", "0") as server:
+        server.wait_for(r"listening on")
+        assert [line for line in server.lines if line.startswith("mailconf: warning: ")] == rendered
+        start = len(server.lines)
+        server.proc.send_signal(signal.SIGHUP)
+        server.wait_for(r": reloaded: 3 accounts, 2 domains$", start)
+        assert [line for line in server.lines[start:] if line.startswith("mailconf: warning: ")] == rendered
