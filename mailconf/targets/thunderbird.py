@@ -107,6 +107,10 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
   ``[plain, login]``, ``[cram-md5]``, ``[gssapi]``, ``[ntlm]``, ``[external]`` (with client-cert) are
   expressible; anything else is a gap. |
 | ``tls.fingerprint`` sha1/md5 | Thunderbird keeps exceptions by SHA-256 only: pin the sha256 fingerprint. |
+| a POP3 ``port: 1`` | Thunderbird reads it as not set and connects to 995 (TLS) or 110 (verified: its account
+  manager reports that port): serve POP3 on another port. A ``tls.fingerprint`` of that server is a gap too: a
+  ``cert_override.txt`` exception holds for one host and port, and one for port 1 would never apply (verified), so
+  none is written. |
 | ``tls.verify: false``, ``tls.verify_hostname: false`` (without a SHA-256 pin) | no switch exists: pin the
   certificate or name its CA. |
 | ``tls.client_cert``, ``tls.client_key`` | Thunderbird takes client certificates from its own store: ``openssl
@@ -204,7 +208,8 @@ CAPABILITIES: Mapping[str, str] = {
     "token_command": "no: Thunderbird runs its own OAuth2 browser sign-in and keeps the token",
     "mechanisms": "partial: plain+login, cram-md5, gssapi, ntlm, external (one authentication method's set)",
     "tls.ca_file": "yes: import-ca.sh imports it with certutil",
-    "tls.fingerprint": "partial: SHA-256 only, as a cert_override.txt exception (CA-signed certificates still pass)",
+    "tls.fingerprint": "partial: SHA-256 only, as a cert_override.txt exception (CA-signed certificates still pass; "
+    "none for a POP3 port 1, which Thunderbird does not connect to: a gap)",
     "tls.verify: false": "no: pin the certificate (sha256) or import its CA",
     "tls.min_version": "partial: the global security.tls.version.min, when all servers agree",
     "timeout": "partial: the global mailnews.tcptimeout, when all servers agree",
@@ -386,6 +391,12 @@ POP3_PORT_1 = (
     "Thunderbird reads a POP3 port of 1 as not set and connects to its default (110, or 995 with TLS); "
     "serve POP3 on another port"
 )
+#: A certificate exception holds for one host and port, and Thunderbird connects to POP3 port 1 on its default
+#: (seen: the account manager reads the port as 995 or 110, and the exception stays at host:1)
+POP3_PORT_1_PIN = (
+    "Thunderbird connects to this POP3 server on port {port} (it reads port 1 as not set), and a certificate "
+    "exception holds for one port, so no cert_override.txt line is written: serve POP3 on another port"
+)
 
 #: Seen from Dovecot: Thunderbird's POP3 client sent josé as jos\xe9, and with zoëž it never finished AUTH PLAIN
 POP3_USERNAME = (
@@ -393,6 +404,10 @@ POP3_USERNAME = (
     "UTF-8) and cannot send one above U+00FF at all, so the login fails: use an ASCII login name, or IMAP (which "
     "sends it in UTF-8)"
 )
+
+
+def pop3_port_1(server: Server) -> bool:
+    return server.protocol is Protocol.POP3 and server.port == 1
 
 
 def server_gaps(gaps: Gaps, account: Account, server: Server, pinned: bool) -> None:
@@ -403,7 +418,7 @@ def server_gaps(gaps: Gaps, account: Account, server: Server, pinned: bool) -> N
     if server.protocol is not Protocol.SMTP and not url_host_ok(server.host):
         gaps.server(account, server, "host", INSTEAD["incoming.host"])
     gaps.unsupported(account, server, GAP_RULES)
-    if server.protocol is Protocol.POP3 and server.port == 1:
+    if pop3_port_1(server):
         gaps.server(account, server, "port", POP3_PORT_1)
     if server.protocol is Protocol.POP3 and not server.username.isascii():
         gaps.server(account, server, "username", POP3_USERNAME)
@@ -412,6 +427,9 @@ def server_gaps(gaps: Gaps, account: Account, server: Server, pinned: bool) -> N
         unsupported.append("auth")
     if tls.fingerprint is not None and tls.fingerprint_algorithm != "sha256":
         unsupported.append("tls.fingerprint")
+    elif pinned and pop3_port_1(server):
+        port = 995 if server.security is Security.TLS else 110
+        gaps.server(account, server, "tls.fingerprint", POP3_PORT_1_PIN.format(port=port))
     if not tls.verify and not pinned:
         unsupported.append("tls.verify")
     if not tls.verify_hostname and not pinned:
@@ -564,7 +582,7 @@ def account_prefs(
         pinned = tls.fingerprint is not None and tls.fingerprint_algorithm == "sha256"
         server_gaps(gaps, account, server, pinned)
         method = auth_method(account, server, gaps)
-        if pinned and tls.fingerprint_hex is not None:
+        if pinned and tls.fingerprint_hex is not None and not pop3_port_1(server):
             where = host_port(server)
             collected.overrides.setdefault(where, Override(where, SHA256_OID, tls.fingerprint_hex.upper()))
         if tls.ca_file is not None:

@@ -720,6 +720,45 @@ def test_a_pop3_port_of_1_is_a_gap() -> None:
     ]
 
 
+def test_a_pin_of_a_pop3_server_on_port_1_is_a_gap_and_no_exception_is_written() -> None:
+    """Thunderbird connects to a POP3 port of 1 on its default port, and a cert_override.txt exception holds for
+    one host and port: one for port 1 would never apply. Thunderbird's account manager reports the port it uses
+    (995 with TLS, 110 with STARTTLS); the IMAP server on port 1 keeps its exception."""
+    accounts: dict[str, dict[str, Any]] = {
+        "p": {"address": "p@example.org", "incoming": {"protocol": "pop3", "host": "pop.example.org", "port": 1}},
+        "s": {
+            "address": "s@example.org",
+            "incoming": {"protocol": "pop3", "host": "pop.example.net", "port": 1, "security": "starttls"},
+        },
+        "i": {"address": "i@example.org", "incoming": {"protocol": "imap", "host": "imap.example.org", "port": 1}},
+    }
+    for account in accounts.values():
+        account["incoming"]["tls"] = {"fingerprint": PIN}
+    rendered = render(model_of({"version": 1, "accounts": accounts}))
+    pin_gap = (
+        "account {}: incoming.tls.fingerprint cannot be expressed; Thunderbird connects to this POP3 server on port "
+        "{} (it reads port 1 as not set), and a certificate exception holds for one port, so no cert_override.txt "
+        "line is written: serve POP3 on another port"
+    )
+    port_gap = (
+        "account {}: incoming.port cannot be expressed; Thunderbird reads a POP3 port of 1 as not set and connects "
+        "to its default (110, or 995 with TLS); serve POP3 on another port"
+    )
+    assert [str(g) for g in rendered.gaps] == [
+        port_gap.format("p"),
+        pin_gap.format("p", 995),
+        port_gap.format("s"),
+        pin_gap.format("s", 110),
+    ]
+    result = ask_thunderbird(rendered)
+    assert [(a["server"]["hostname"], a["server"]["port"]) for a in result["accounts"]] == [
+        ("pop.example.org", 995),
+        ("pop.example.net", 110),
+        ("imap.example.org", 1),
+    ]
+    assert result["overrides"] == [["imap.example.org", 1, PIN.split(":", 1)[1]]]
+
+
 #: The display_name gap (what Thunderbird sends is seen in tests/e2e/test_thunderbird.py).
 ENCODED_WORD_GAP = (
     "account work: display_name cannot be expressed; Thunderbird 153 decodes an RFC 2047 encoded word in the name "
