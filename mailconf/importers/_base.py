@@ -244,7 +244,7 @@ def _parentheses_balance(text: str) -> bool:
     none left open (a backslash escapes the next character)."""
     unquoted: list[str] = []
     start, opened = 0, -1
-    for pos, char in _unescaped(text):
+    for pos, char in unescaped(text):
         if char == '"':
             if opened < 0:
                 opened = pos
@@ -253,14 +253,14 @@ def _parentheses_balance(text: str) -> bool:
                 start, opened = pos + 1, -1
     unquoted.append(text[start:])
     depth = 0
-    for _pos, char in _unescaped("".join(unquoted)):
+    for _pos, char in unescaped("".join(unquoted)):
         depth += {"(": 1, ")": -1}.get(char, 0)
         if depth < 0:
             return False
     return depth == 0
 
 
-def _unescaped(text: str) -> Iterator[tuple[int, str]]:
+def unescaped(text: str) -> Iterator[tuple[int, str]]:
     """(position, character) of ``text``, a backslash and the character it escapes given as one two-character item."""
     escape = False
     for pos, char in enumerate(text):

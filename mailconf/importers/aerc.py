@@ -21,6 +21,13 @@ go-ini v1.63.2 reads it, and what aerc 0.15, 0.18 and later read otherwise, belo
   ``password`` + ``mechanisms: [login]`` / ``oauth2`` / ``oauth2`` + ``mechanisms: [oauthbearer]`` / ``none`` |
 | ``from = "Name" <address>`` (RFC 5322) | ``display_name``, ``address`` |
 
+``from`` is read as aerc reads it, with Go's ``net/mail`` (``ParseAddress``): one address, or a group of one
+address closed by ``;`` (``g: a@example.org;``, in backquotes, since go-ini cuts a value at ``;``); a group not
+closed (``g: <a@example.org>``) or nested in another (``g: h: <a@example.org>;;``) is no address, though Python's
+and mutt's parsers find one in it. With no address aerc can use, aerc 0.14 loads the account and cannot send
+(``ParseAddress(config.From)`` fails), aerc 0.20 refuses the account, and without ``from`` both refuse it: the
+import guesses an address and says so.
+
 Values are read as go-ini reads them: a value in backquotes (as ``mailconf render --target aerc``
 writes it) is taken raw; otherwise it is cut at ``#`` or ``;``, one pair of surrounding quotes is
 removed and a line ending in ``\`` continues on the next line. ``smtp-starttls`` is on only for
@@ -106,7 +113,7 @@ from ..targets.aerc import (
     _VERSION_PART,
 )
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, guess_address, is_address, parse_sender, read_text, shown, whole_number
+from ._base import Collector, guess_address, is_address, parse_sender, read_text, shown, unescaped, whole_number
 
 NAME = "aerc"
 TITLE = "aerc: ~/.config/aerc/accounts.conf (IMAP source and SMTP outgoing URLs)"
@@ -520,7 +527,7 @@ def _account(section: Section, by_name: dict[str, Section], found: Collector, re
         return
     data: dict[str, Any] = {}
     sender = keys.get("from")
-    display_name, address = parse_sender(sender.text) if sender is not None else ("", "")
+    display_name, address = go_sender(sender.text) if sender is not None else ("", "")
     local, at, domain = address.rpartition("@")
     if at and len(local) >= 2 and local[0] == local[-1] == '"':  # "a..b"@example.org: the quotes are syntax
         address = re.sub(r"\\(.)", r"\1", local[1:-1]) + "@" + domain
@@ -537,12 +544,10 @@ def _account(section: Section, by_name: dict[str, Section], found: Collector, re
             data["outgoing"] = _ordered(outgoing)
     name = found.add(section.name, data, section.where)
     account = ("accounts", name)
-    if sender is None or not is_address(parse_sender(sender.text)[1]):
-        found.lost(
-            sender.where if sender is not None else section.where,
-            (*account, "address"),
-            "no address aerc can use in from (aerc 0.14 refuses the account): this one is a guess, check it",
-        )
+    if sender is None or not sender.text:
+        found.lost(sender.where if sender is not None else section.where, (*account, "address"), _NO_FROM)
+    elif not is_address(go_sender(sender.text)[1]):
+        found.lost(sender.where, (*account, "address"), _BAD_FROM)
     for where, side, message in lost:
         path = (*account, side) if side else account
         if message == _PASSWORD:
@@ -579,6 +584,45 @@ def _server(url: Url, auth: str, mechanism: str | None) -> dict[str, Any]:
 
 
 #: the message of ``lost`` that stands for a literal password (Collector.literal_password says it)
+_NO_FROM = "no from, and aerc refuses an account without one: this address is a guess, check it"
+_BAD_FROM = (
+    "no address aerc can use in from (aerc 0.14 cannot send from it, aerc 0.20 refuses the account): this one is a "
+    "guess, check it"
+)
+
+
+def go_sender(text: str) -> tuple[str, str]:
+    """(display name, address) of a ``from`` value as Go's ``net/mail.ParseAddress`` reads it (aerc's go-message):
+    as Python's (:func:`parse_sender`), but for groups, which Go takes only as one group closed by ``;`` with
+    nothing but white space and comments after it (``g: a@example.org;``), and Python also finds the address of in a
+    group nested in another (``g:g:<a@example.org>;;``: Go parses a group's addresses without groups) or one never
+    closed (``g:<a@example.org>``: Go wants a ``,`` or a ``;`` after it)."""
+    return parse_sender(text) if _group_marks(text) in ("", ":;") else ("", "")
+
+
+def _group_marks(text: str) -> str:
+    """The ``:`` and ``;`` of a From value outside quoted strings, comments and angle brackets, in order, and an
+    ``x`` for anything but white space and comments after a ``;``."""
+    marks: list[str] = []
+    quoted, depth, angle = False, 0, False
+    for _pos, char in unescaped(text):
+        if quoted:
+            quoted = char != '"'
+        elif depth:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+        elif angle:
+            angle = char != ">"
+        elif char == "(":
+            depth = 1
+        elif char in ":;":
+            marks.append(char)
+        elif ";" in marks and char not in " \t":
+            marks.append("x")
+        else:
+            quoted, angle = char == '"', char == "<"
+    return "".join(marks)
+
+
 _PASSWORD = ""
 
 

@@ -2705,7 +2705,10 @@ def test_a_from_of_two_addresses_is_no_address_on_every_python(
         "[work]\nsource = imaps://alice@imap.example.com\nfrom = Alice <alice@example.com>, Bob <bob@example.com>\n"
     )
     code, out, err = run(capsys, "import", "--from", "aerc", str(conf))
-    said = f"{conf}:3: no address aerc can use in from (aerc 0.14 refuses the account): this one is a guess, check it"
+    said = (
+        f"{conf}:3: no address aerc can use in from (aerc 0.14 cannot send from it, aerc 0.20 refuses the account): "
+        "this one is a guess, check it"
+    )
     assert (code, err) == (1, f"mailconf: warning: {said.replace(':3:', ':3:1:', 1)}\n")
     assert out.splitlines()[3:6] == ["accounts:", "  work:", f"    address: alice@imap.example.com  # {said}"]
 

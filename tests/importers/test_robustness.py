@@ -317,7 +317,8 @@ def test_a_prefs_integer_of_any_length_overflows_or_is_read() -> None:
 _NESTED_FROM = {
     "aerc": (
         f"[a]\nsource = imaps://a@imap.example.org\nfrom = {'g:' * 1000}<a@example.org>\n",
-        "3:1: no address aerc can use in from (aerc 0.14 refuses the account): this one is a guess, check it",
+        "3:1: no address aerc can use in from (aerc 0.14 cannot send from it, aerc 0.20 refuses the account): this one "
+        "is a guess, check it",
     ),
     "mutt": (
         f"set folder = imaps://imap.example.org/\nset from = a@example.org\nmy_hdr From: {'(' * 1000}{')' * 1000}"
