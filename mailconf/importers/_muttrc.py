@@ -1262,6 +1262,35 @@ def _no_value(name: str, word: Word, at: Location, reading: _Reading) -> Word | 
     return Word("", (), False, False, word.column, -1)
 
 
+#: the account's yes/no variables, and the quadoptions (yes, no, ask-yes, ask-no), whose other values the clients
+#: refuse: the words each takes, in any case (checked with -Q: mutt 2.2.12 takes yes and no only, NeoMutt 20220429
+#: also on, off, true, false, 1 and 0 for a yes/no variable, and no more than mutt for a quadoption)
+_BOOLEANS = frozenset({"ssl_force_tls", "ssl_verify_host", *_TLS_VARIABLES})
+_QUADOPTIONS = frozenset({"ssl_starttls", "pop_delete"})
+_YES_NO = {"mutt": ("yes", "no"), "neomutt": ("yes", "no", "on", "off", "true", "false", "1", "0")}
+_QUAD = ("yes", "no", "ask-yes", "ask-no")
+
+
+def _refused_value(name: str, setting: Setting, reading: _Reading) -> bool:
+    """Whether the client refuses this value of a yes/no variable or a quadoption (``set ssl_force_tls = maybe``):
+    said here; it keeps the value before, and skips the rest of the line (checked with -Q)."""
+    if name in _BOOLEANS:
+        taken = _YES_NO[reading.dialect.name]
+    elif name in _QUADOPTIONS:
+        taken = _QUAD
+    else:
+        return False
+    if _unknowable(name, setting) or setting.value.lower() in taken:
+        return False
+    client = reading.dialect.name
+    reading.found.warn(
+        setting.location,
+        f"set {shown(name)} = {shown(setting.value)}: {client} refuses it (it takes {', '.join(taken[:-1])} or "
+        f"{taken[-1]}) and keeps the value before, nor sets the rest of this line ({_reads_on(reading.dialect)})",
+    )
+    return True
+
+
 def _set(verb: str, args: Sequence[Word], where: Location, reading: _Reading, dialect: Dialect) -> bool:
     """Apply one set, unset, reset or toggle command; True when the client stops at an unknown variable in it, and
     skips the rest of the line."""
@@ -1285,9 +1314,14 @@ def _set(verb: str, args: Sequence[Word], where: Location, reading: _Reading, di
                 i += 2 if rest else 3
             name = _RENAMED.get(name, name)
             value_word = value_word or _no_value(name, word, at, reading)
-            if value_word is None:
+            setting = (
+                None
+                if value_word is None
+                else _expanded(name, Setting(value_word, value_word.text, at), reading, dialect)
+            )
+            if setting is None or _refused_value(name, setting, reading):
                 return True
-            settings[name] = _expanded(name, Setting(value_word, value_word.text, at), reading, dialect)
+            settings[name] = setting
             continue
         name = word.text
         i += 1
@@ -1390,7 +1424,7 @@ def _account(  # noqa: PLR0912, PLR0915
         found.warn(where, "no folder = imap(s)://..., pop_host or smtp_url: no server to import")
         return
     starttls = _flag(settings, "ssl_starttls", default=True)
-    force = _flag(settings, "ssl_force_tls", default=False)
+    force = _flag(settings, "ssl_force_tls", default=True)
     tls: dict[str, Any] = {}
     if "ssl_ca_certificates_file" in settings:
         tls["ca_file"] = settings["ssl_ca_certificates_file"].value

@@ -22,8 +22,11 @@ is the rest of the line that sources the file it is in).
 | ``folder = 'imaps://host:993/'`` (or an IMAP/POP ``spoolfile``) / ``pop_host`` / ``smtp_url`` | ``incoming``
   IMAP / POP3, ``outgoing``: host, port (absent: the scheme's, 25 for ``smtp://``), user in the URL;
   ``imaps``/``pops``/``smtps`` are ``security: tls`` |
-| ``ssl_starttls``, ``ssl_force_tls`` (for the other schemes) | both yes: ``starttls``; only ssl_starttls (the
-  default): ``starttls-optional`` (reported: render refuses it); both no: ``none`` |
+| ``ssl_starttls``, ``ssl_force_tls`` (for the other schemes) | both yes (the default of both in mutt 2.2.12):
+  ``starttls``; only ssl_starttls: ``starttls-optional`` (reported: render refuses it); both no: ``none``. A
+  yes/no variable takes ``yes`` and ``no`` (in any case), a quadoption (``ssl_starttls``,
+  ``pop_delete``) ``yes``, ``no``, ``ask-yes`` and ``ask-no``: another value (``maybe``) is reported, and the
+  value before it kept, as mutt refuses it and keeps that one (checked with ``-Q``) |
 | ``*_user``, ``imap_login``, ``*_pass = "\`command\`"`` | ``username``: the user the URL names, else
   ``*_user``; for IMAP the name mutt logs in with (checked with the client logging in): ``imap_login``, which it
   authenticates as with SASL (PLAIN, SCRAM ...), picked when ``imap_authenticators`` is not set or lists a SASL

@@ -634,6 +634,61 @@ def test_a_file_whose_only_url_is_a_variable_set_nowhere_says_so(
     )
 
 
+#: values of yes/no variables and quadoptions: what each client's -Q reads after them, or None where it refuses the
+#: value (an error, the value before kept, the rest of the line skipped)
+_YES_NO_VALUES: dict[tuple[str, str], dict[str, str | None]] = {
+    ("ssl_force_tls", "maybe"): {"mutt": None, "neomutt": None},
+    ("ssl_force_tls", "ON"): {"mutt": None, "neomutt": "yes"},
+    ("ssl_force_tls", "0"): {"mutt": None, "neomutt": "no"},
+    ("ssl_force_tls", "No"): {"mutt": "no", "neomutt": "no"},
+    ("ssl_starttls", "maybe"): {"mutt": None, "neomutt": None},
+    ("ssl_starttls", "true"): {"mutt": None, "neomutt": None},
+}
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@pytest.mark.parametrize(("variable", "value"), _YES_NO_VALUES)
+def test_a_yes_no_variable_takes_the_values_the_client_takes(
+    tmp_path: Path, binary: str, variable: str, value: str
+) -> None:
+    # `set ssl_force_tls = maybe` was read as no, and imported as security starttls-optional: both clients refuse it
+    # and keep the value before (yes, their default: mutt 2.2 and NeoMutt force TLS unless told not to), and skip the
+    # rest of the line (ssl_verify_host = no after it); NeoMutt takes on/true/1 and off/false/0 for a yes/no
+    # variable, mutt only yes and no, and neither more than yes, no, ask-yes and ask-no for a quadoption
+    need(binary)
+    home = tmp_path / "home"
+    home.mkdir()
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(
+        f"set folder = imap://imap.example.com/ from = a@example.com\nset {variable} = {value} ssl_verify_host = no\n"
+    )
+    done = Client(binary, home).run(rc, "-Q", variable, "-Q", "ssl_verify_host")
+    real = parse(binary, done.stdout.decode())
+    expected = _YES_NO_VALUES[variable, value][binary]
+    assert real == {variable: expected or "yes", "ssl_verify_host": "yes" if expected is None else "no"}
+    account, warnings = imported(binary, rc)
+    force = real["ssl_force_tls"] if variable == "ssl_force_tls" else "yes"
+    security = "starttls" if force == "yes" else "starttls-optional"
+    incoming = INCOMING | {"port": 143, "security": security}
+    if expected is not None:
+        incoming["tls"] = {"verify_hostname": False}
+    assert account == {"address": "a@example.com", "incoming": incoming}
+    taken = (
+        "yes, no, ask-yes or ask-no"
+        if variable == "ssl_starttls"
+        else ("yes or no" if binary == "mutt" else "yes, no, on, off, true, false, 1 or 0")
+    )
+    refused = (
+        f"2:5: set {variable} = {value}: {binary} refuses it (it takes {taken}) and keeps the value before, nor sets "
+        f"the rest of this line ({binary} reports the error and reads on from the next line)"
+    )
+    not_set = (
+        "2:5: ssl_force_tls is not set: STARTTLS is used only when offered (starttls-optional, which render refuses); "
+        "set ssl_force_tls = yes, or declare security starttls"
+    )
+    assert warnings == ((refused,) if expected is None else (not_set,) if security != "starttls" else ())
+
+
 @pytest.mark.parametrize("binary", ["mutt", "neomutt"])
 def test_a_set_with_nothing_after_its_equals_sign_is_empty_text(tmp_path: Path, binary: str) -> None:
     # `set imap_user =` at the end of a line stopped the import (exit 2: "has no value"): both clients set a text

@@ -208,7 +208,7 @@ def test_the_file_s_mailbox_with_its_user_in_imap_user_is_the_hook_s_mailbox_of_
         },
         "dan": {
             "address": "dan@example.com",
-            "incoming": {"protocol": "pop3", "host": "pop.example.com", "port": 110, "security": "starttls-optional",
+            "incoming": {"protocol": "pop3", "host": "pop.example.com", "port": 110, "security": "starttls",
                          "username": "dan", "auth": "password"},
         },
     }  # fmt: skip
