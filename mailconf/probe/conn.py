@@ -379,6 +379,11 @@ class Connection:
         """Server text for a message: masked, cut and put in double quotes when the message is rendered."""
         return Quoted(text)
 
+    def got(self, line: str) -> Quoted | str:
+        """A line the server sent where an answer was due, for a message: quoted, or in words when it was empty (a
+        stray empty line, which quoted read ``got ""``)."""
+        return Quoted(line) if line else "an empty line"
+
     @property
     def ssl_object(self) -> ssl.SSLObject | None:
         obj = self.writer.get_extra_info("ssl_object")

@@ -34,7 +34,7 @@ class Imap:
         if says(line, "* PREAUTH"):
             return True
         if not says(line, "* OK"):
-            raise ProbeError(checks.PROTOCOL_ERROR, ("expected an IMAP greeting (* OK), got ", conn.quote(line)))
+            raise ProbeError(checks.PROTOCOL_ERROR, ("expected an IMAP greeting (* OK), got ", conn.got(line)))
         return False
 
     async def _command(self, conn: Connection, command: str) -> tuple[list[str], str]:

@@ -23,7 +23,7 @@ class Pop3:
         if says(line, "-ERR"):
             raise ProbeError(checks.PROTOCOL_ERROR, ("the server refused the connection: ", conn.quote(line)))
         if not says(line, "+OK"):
-            raise ProbeError(checks.PROTOCOL_ERROR, ("expected a POP3 greeting (+OK), got ", conn.quote(line)))
+            raise ProbeError(checks.PROTOCOL_ERROR, ("expected a POP3 greeting (+OK), got ", conn.got(line)))
         return False
 
     async def _status(self, conn: Connection, command: str) -> tuple[bool, str]:

@@ -29,7 +29,7 @@ class Smtp:
         for _ in range(MAX_LINES):
             line = await conn.readline()
             if not _is_reply(line):
-                raise ProbeError(checks.PROTOCOL_ERROR, ("expected an SMTP reply, got ", conn.quote(line)))
+                raise ProbeError(checks.PROTOCOL_ERROR, ("expected an SMTP reply, got ", conn.got(line)))
             first = first or line
             _same_code(conn, first, line)
             texts.append(line[4:])
@@ -81,7 +81,7 @@ class Smtp:
 
         def classify(line: str) -> tuple[Kind, str]:
             if not _is_reply(line):  # "2350 ok" is no 235: the code is three digits and then SP, "-" or the end
-                raise ProbeError(checks.PROTOCOL_ERROR, ("expected an SMTP reply, got ", conn.quote(line)))
+                raise ProbeError(checks.PROTOCOL_ERROR, ("expected an SMTP reply, got ", conn.got(line)))
             if pending:
                 _same_code(conn, pending[0], line)
             if line[3:4] == "-":  # a multi-line reply: keep its first line for the message

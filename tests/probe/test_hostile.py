@@ -1260,3 +1260,32 @@ def test_bytes_before_the_hello_under_implicit_tls_are_read_as_tls(sent: bytes, 
 
     failure = asyncio.run(handshake())
     assert (failure.check.ID, render(failure.message, str)) == ("MC804", message)
+
+
+#: a server that sends an empty line where an answer is due, and what probe says of it (it quoted the line: got "")
+_EMPTY_LINES = {
+    "imap greeting": ("imap", [b"\r\n"], "expected an IMAP greeting (* OK), got an empty line"),
+    "pop3 greeting": ("pop3", [b"\r\n"], "expected a POP3 greeting (+OK), got an empty line"),
+    "smtp greeting": ("smtp", [b"\r\n"], "expected an SMTP reply, got an empty line"),
+    "smtp EHLO": ("smtp", [b"220 ready\r\n", b"250-hi\r\n\r\n"], "expected an SMTP reply, got an empty line"),
+}
+
+
+@pytest.mark.parametrize("case", _EMPTY_LINES)
+def test_an_empty_line_where_an_answer_is_due_is_named(probe: Any, case: str) -> None:
+    """Said as POP3's empty answer to STLS is (test_a_stray_empty_line_taken_for_the_answer_to_stls_is_named)."""
+    protocol, answers, said = _EMPTY_LINES[case]
+
+    def script(conn: socket.socket, stop: threading.Event) -> None:
+        reader = conn.makefile("rb")
+        conn.sendall(answers[0])
+        for answer in answers[1:]:
+            reader.readline()
+            conn.sendall(answer)
+        stop.wait()
+
+    side = "outgoing" if protocol == "smtp" else "incoming"
+    with ScriptedServer(script) as scripted:
+        run = probe(**{side: {"protocol": protocol, "host": "127.0.0.1", "port": scripted.port,
+                              "security": "none", "auth": "none", "timeout": 2}})  # fmt: skip
+    assert run.findings == [Found(5, "MC818", "error", said)]
