@@ -70,6 +70,9 @@ class Word(NamedTuple):
     #: the name of each ``$NAME`` set nowhere the client looks (expanded by :func:`_expanded`: mutt to nothing,
     #: neomutt as it is written)
     nowhere: tuple[str, ...] = ()
+    #: where those are written when that is another set's line, the one place (``set my_u = "x$my_none"``, then
+    #: ``set imap_user = $my_u``: my_u's): the client expands them there, and there the user can set them
+    nowhere_at: Location | None = None
 
 
 class Command(NamedTuple):
@@ -1188,6 +1191,7 @@ def _expanded(name: str, setting: Setting, reading: _Reading, dialect: Dialect) 
     environment = word.environment
     spans: list[tuple[int, int, str]] = []
     nowhere = list(word.nowhere)
+    nowhere_at = {word.nowhere_at or setting.location} if word.nowhere else set()
     last = size = 0
     for start, end, variable, held in found:
         pieces.append(word.text[last:start])
@@ -1204,6 +1208,7 @@ def _expanded(name: str, setting: Setting, reading: _Reading, dialect: Dialect) 
         elif isinstance(held, _Nowhere):
             text = held.text(dialect)
             nowhere.append(held.name)
+            nowhere_at.add(setting.location)
         else:
             text = held.value
             if held.word is not None:
@@ -1211,6 +1216,7 @@ def _expanded(name: str, setting: Setting, reading: _Reading, dialect: Dialect) 
                 spans.extend((size + begin, size + stop, inner) for begin, stop, inner in held.word.environment_spans)
                 commands.extend(held.word.commands)
                 nowhere.extend(held.word.nowhere)
+                nowhere_at.update([held.word.nowhere_at or held.location] if held.word.nowhere else [])
                 variables.extend((size + begin, size + stop, inner) for begin, stop, inner in held.word.variables)
         pieces.append(text)
         size += len(text)
@@ -1225,6 +1231,7 @@ def _expanded(name: str, setting: Setting, reading: _Reading, dialect: Dialect) 
         environment=environment,
         environment_spans=tuple(spans),
         nowhere=tuple(nowhere),
+        nowhere_at=next(iter(nowhere_at)) if len(nowhere_at) == 1 and setting.location not in nowhere_at else None,
     )
     return setting._replace(word=value, value=text)
 
@@ -1415,8 +1422,9 @@ def _account(  # noqa: PLR0912, PLR0915
         unset = next((variable for variable, _side in sources if _nowhere_names(settings.get(variable))), None)
         if unset is not None:  # the client reads no URL there: "no server to import" misleads
             said = _nowhere_said(unset, _nowhere_names(settings.get(unset)), dialect, "read")
+            word = settings[unset].word
             raise Unreadable(
-                settings[unset].location,
+                (word.nowhere_at if word is not None else None) or settings[unset].location,
                 f"{said}: no server URL, and the file names no other",
                 "write the URL itself, as imaps://USER@HOST/, or set the variable in the file before this line",
             )
@@ -1543,7 +1551,8 @@ def _account(  # noqa: PLR0912, PLR0915
         elif setting.word is not None and setting.word.variables and variable in _ACCOUNT_VARIABLES:
             found.lost(setting.location, path_key, f"{variable} names a variable ($...) that is not expanded")
         elif setting.word is not None and setting.word.nowhere and variable in _ACCOUNT_VARIABLES:
-            found.lost(setting.location, path_key, _nowhere_said(variable, setting.word.nowhere, dialect))
+            where = setting.word.nowhere_at or setting.location
+            found.lost(where, path_key, _nowhere_said(variable, setting.word.nowhere, dialect))
         elif variable == "certificate_file":
             found.lost(
                 setting.location,

@@ -74,12 +74,13 @@ quotes when the hook runs, after the whole file: checked with the client opening
 ``imap_login``, ``pop_user``, ``pop_host``, ``smtp_url``, the ``*_authenticators`` and the ``*_pass`` ones; empty
 when not set), ``realname`` the file sets, and so are ``folder`` and ``spoolfile`` holding a URL as the client writes
 it back
-(``imaps://alice@imap.example.com/``: its scheme in lower case, a path, no %-escape). A variable set nowhere (not
-in the file before that line nor in the environment the import runs in) mutt expands to nothing: so does the import,
-with a warning (the client's environment may set it), in every setting (a URL, a ``my_NAME`` and the settings set
-from it, a ``source`` path, a ``my_hdr`` header, which mutt does not send when that leaves it blank (a From
-then, no From at all: said), a hook's
-pattern and, at the hook's line, its command) but a ``*_pass``, below: checked with the client logging in, ``-Q``
+(``imaps://alice@imap.example.com/``: its scheme in lower case, a path, no %-escape). A variable set nowhere (not in
+the file before that line nor in the environment the import runs in) mutt expands to nothing: so does the import,
+with a warning (the client's environment may set it) at the line it is written in (``set my_u = "x$my_none"``'s, not
+that of a ``set imap_user = $my_u``, where mutt does not read it), in every setting (a URL, a ``my_NAME`` and the
+settings set from it, a ``source`` path, a ``my_hdr`` header, which mutt does not send when that leaves it blank (a
+From then, no From at all: said), a hook's pattern and, at the hook's line, its command) but a ``*_pass``, below:
+checked with the client logging in, ``-Q``
 and the headers it sends. A URL whose user that leaves empty (``imaps://@host/``, written so or not) is one mutt logs
 in with that empty name, not ``*_user`` (and authenticates to SMTP with): no username is imported, with a warning.
 Reported as a variable not expanded, and the setting not imported: one the client

@@ -80,9 +80,11 @@ and ``spoolfile`` holding a
 URL as the client writes it back (``imaps://alice@imap.example.com/``: its scheme in lower case, a path, no
 %-escape). A variable set nowhere (not in the file before that line nor, not empty, in the environment the import
 runs in) neomutt keeps as it is written, ``$NAME`` without braces: so does the import, with a warning (the client's
-environment may set it), in every setting (a URL, whose user it is then, a ``my_NAME`` and the settings set from
-it, a ``source`` path, a ``my_hdr`` header, a hook's pattern, whose ``$`` then matches no mailbox URL) but a
-``*_pass``, below: checked with the client logging in, ``-Q`` and the headers it sends. An ``smtp_url`` of an empty
+environment may set it) at the line it is written in (``set my_u = "x$my_none"``'s, not that of a ``set imap_user =
+$my_u``, where neomutt does not read it), in every setting (a URL, whose user it is then, a ``my_NAME`` and the
+settings set from it, a ``source`` path, a ``my_hdr`` header, a hook's pattern, whose ``$`` then matches no mailbox
+URL) but a ``*_pass``, below: checked with the client logging in, ``-Q`` and the headers it sends. An
+``smtp_url`` of an empty
 user (``smtps://@host/``) where ``smtp_user`` is not set is one neomutt authenticates with that empty name: no
 username is imported, with a warning. Reported as a variable not expanded, and the setting not imported: one the
 client rewrites or gives a default of its own (``$folder`` of a path or

@@ -187,8 +187,10 @@ CASES: dict[
         },
         {
             binary: (
-                f"3:5: {nowhere('imap_user', binary, 'my_none')}",
-                f"3:23: {nowhere('smtp_url', binary, 'my_none')}",
+                # where $my_none is written (my_u's set, 2:26), where the client reads it: said at the use (3:5,
+                # 3:23), "not set where mutt reads this line" named a line without it
+                f"2:26: {nowhere('imap_user', binary, 'my_none')}",
+                f"2:26: {nowhere('smtp_url', binary, 'my_none')}",
                 "3:71: smtp_pass names a variable ($...) that is not expanded",
             )
             for binary in ("mutt", "neomutt")
