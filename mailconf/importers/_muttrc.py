@@ -1402,7 +1402,10 @@ def _account(  # noqa: PLR0912, PLR0915
             continue
         if _empty_user(setting.value, protocol, settings, dialect):
             server["username"] = ""  # the URL's: no *_user after it (_credentials takes it off)
-            said = _EMPTY_USER.format(variable=variable, client=dialect.name, user=f"{_PREFIX[protocol]}_user")
+            user = f"{_PREFIX[protocol]}_user"
+            if dialect.name == "neomutt" and protocol is Protocol.IMAP:
+                user += _EMPTY_COMMAND
+            said = _EMPTY_USER.format(variable=variable, client=dialect.name, user=user)
             notes.append((setting.location, said))
         pending.setdefault(side, []).extend(notes)
         first = next((s for s in servers if s[0] == side), None)
@@ -1806,19 +1809,21 @@ def _empty_user(url: str, protocol: Protocol, settings: Mapping[str, Setting], d
     what mutt makes of ``imaps://$NAME@host/`` with NAME set nowhere), not with ``*_user``. mutt does (url_parse keeps
     it, and mutt_account_fromurl marks the user given), and to SMTP, where it authenticates then; so does neomutt to
     SMTP where smtp_user is not set (checked with each client logging in to a local IMAP and SMTP server; mutt's POP
-    takes the URL's user the same way, mutt_account_getuser). neomutt, given an IMAP URL of an empty user, sends an
-    empty command (``a0000``) where it would log in, no name at all (seen against a local server, not tested): its
-    IMAP and POP URLs are read as before, the user imap_user or pop_user."""
+    takes the URL's user the same way, mutt_account_getuser). neomutt, given an IMAP URL of an empty user, first sends
+    an empty command (``a0000``, which Dovecot answers BAD), then logs in with that empty name too, imap_user set or
+    not (checked against Dovecot: "Empty username"); its POP URLs are read as before, the user pop_user."""
     try:
         empty = urllib.parse.urlsplit(url).username == ""
     except ValueError:  # a "[" without its "]": _url says so
         return False
-    if dialect.name == "mutt" or not empty:
+    if dialect.name == "mutt" or not empty or protocol is Protocol.IMAP:
         return empty
     user = settings.get("smtp_user")
     return protocol is Protocol.SMTP and (user is None or not user.value)
 
 
+#: what neomutt sends before it logs in with an IMAP URL's empty user (said after the user it does not log in as)
+_EMPTY_COMMAND = " (it first sends an empty command, a0000, which the server refuses)"
 _EMPTY_USER = (
     "{variable}: {client} logs in with the empty user name the URL holds (nothing before its @), not {user}, which "
     "an account cannot say: no username imported; write the user in the URL, or leave out its @"

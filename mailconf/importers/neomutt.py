@@ -84,17 +84,17 @@ environment may set it) at the line it is written in (``set my_u = "x$my_none"``
 $my_u``, where neomutt does not read it), in every setting (a URL, whose user it is then, a ``my_NAME`` and the
 settings set from it, a ``source`` path, a ``my_hdr`` header, a hook's pattern, whose ``$`` then matches no mailbox
 URL) but a ``*_pass``, below: checked with the client logging in, ``-Q`` and the headers it sends. An
-``smtp_url`` of an empty
-user (``smtps://@host/``) where ``smtp_user`` is not set is one neomutt authenticates with that empty name: no
-username is imported, with a warning. Reported as a variable not expanded, and the setting not imported: one the
-client rewrites or gives a default of its own (``$folder`` of a path or
-of ``imaps://host`` without one, ``$from``, ``$realname`` the file does not set, ``$hostname``), one set by a sourced
-command. A variable
-that holds a backtick command's output makes the setting one that runs a command (reported, not imported). A
-``my_hdr`` header (``From:``, ``Organization:``) is read as the client reads it (checked with the headers it sends):
-the rest of the line up to a ``;`` or a ``#``, blanks and quotes kept as text, a quote quoting nothing, so that each
-``$NAME`` in it is expanded, in quotes too (``my_hdr From: '$my_name' <$my_user>``); one whose text the import does
-not know so (a variable not expanded, a command's output) is reported, not imported.
+``smtp_url`` of an empty user (``smtps://@host/``) where ``smtp_user`` is not set is one neomutt authenticates with
+that empty name, and so is an IMAP URL's (``imap://@host/``), ``imap_user`` set or not, after an empty command
+(``a0000``) the server refuses (checked against Dovecot): no username is imported, with a warning. Reported as a
+variable not expanded, and the setting not imported: one the client rewrites or gives a default of its own
+(``$folder`` of a path or of ``imaps://host`` without one, ``$from``, ``$realname`` the file does not set,
+``$hostname``), one set by a sourced command. A variable that holds a backtick command's output makes the setting
+one that runs a command (reported, not imported). A ``my_hdr`` header (``From:``, ``Organization:``) is read as the
+client reads it (checked with the headers it sends): the rest of the line up to a ``;`` or a ``#``, blanks and quotes
+kept as text, a quote quoting nothing, so that each ``$NAME`` in it is expanded, in quotes too (``my_hdr From:
+'$my_name' <$my_user>``); one whose text the import does not know so (a variable not expanded, a command's output) is
+reported, not imported.
 A ``*_pass`` that is one ``$my_NAME`` (or ``${my_NAME}``) alone is what ``my_NAME`` holds: ``set my_pass = "\`pass
 show mail\`"`` then ``set imap_pass = $my_pass`` is ``password_command: pass show mail``, as ``set imap_pass =
 "\`pass show mail\`"`` is: the client runs the command at the ``set my_pass`` line and its output is the password

@@ -23,6 +23,7 @@ from mailconf.importers._core import import_paths
 from tests.conftest import need
 from tests.servers import (
     Certificates,
+    Dovecot,
     ScriptedServer,
     SmtpServer,
     User,
@@ -532,3 +533,26 @@ def test_scram_asks_for_imap_user_s_mail_as_imap_login(tmp_path: Path, binary: s
     )
     incoming = INCOMING | {"username": "bob", "mechanisms": [mechanism.lower()]}
     assert imported(binary, rc) == ({"work": {"address": "a@example.com", "incoming": incoming}}, (said,))
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+def test_an_imap_url_of_an_empty_user_is_the_login_the_client_sends_to_dovecot(tmp_path: Path, binary: str) -> None:
+    # neomutt's imap://@host/ was read as imap_user's login, unsaid: it sends an empty command (Dovecot: BAD), then
+    # logs in with the empty name, as mutt does (Dovecot's auth log: "Empty username"), never as imap_user
+    need(binary, "dovecot")
+    home = tmp_path / "home"
+    (home / "Mail").mkdir(parents=True)
+    line = "set spoolfile = imap://@127.0.0.1:PORT/INBOX imap_user = alice@example.org\n"
+    with Dovecot(None, disable_plaintext_auth=False) as dovecot:
+        before = len(dovecot.log)
+        text = line.replace("PORT", str(dovecot.ports.imap)) + PLAIN.replace("echo pw", "echo alice-secret-1")
+        started(binary, text, home, lambda: "Empty username" in dovecot.log[before:])
+        log = dovecot.log[before:]
+    assert ("Empty username" in log, "Login: user=<alice@example.org>" in log) == (True, False)
+    rc = tmp_path / "work.muttrc"
+    rc.write_text("set from = a@example.com\n" + line.replace("PORT", "143") + PLAIN)
+    said = empty_user_said("spoolfile", binary, "imap_user")
+    if binary == "neomutt":
+        said = said.replace("not imap_user,", "not imap_user (it first sends an empty command, a0000, which the server "
+                            "refuses),")  # fmt: skip
+    assert imported(binary, rc) == ({"work": {"address": "a@example.com", "incoming": INCOMING}}, (f"2:5: {said}",))
