@@ -260,6 +260,30 @@ def _parentheses_balance(text: str) -> bool:
     return depth == 0
 
 
+def group_marks(text: str) -> str:
+    """The ``:`` and ``;`` of a From value outside quoted strings, comments and angle brackets, in order, and an
+    ``x`` for anything but white space and comments after a ``;``: where it is a group (``g: a@example.org;``), which
+    Python's parser reads otherwise than the clients (aerc's Go, mutt's own)."""
+    marks: list[str] = []
+    quoted, depth, angle = False, 0, False
+    for _pos, char in unescaped(text):
+        if quoted:
+            quoted = char != '"'
+        elif depth:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+        elif angle:
+            angle = char != ">"
+        elif char == "(":
+            depth = 1
+        elif char in ":;":
+            marks.append(char)
+        elif ";" in marks and char not in " \t":
+            marks.append("x")
+        else:
+            quoted, angle = char == '"', char == "<"
+    return "".join(marks)
+
+
 def unescaped(text: str) -> Iterator[tuple[int, str]]:
     """(position, character) of ``text``, a backslash and the character it escapes given as one two-character item."""
     escape = False

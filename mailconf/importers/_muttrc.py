@@ -39,6 +39,7 @@ from ._base import (
     MAX_FILE_BYTES,
     Collector,
     expand_home,
+    group_marks,
     guess_address,
     is_address,
     named_kinds,
@@ -1463,8 +1464,10 @@ def _account(  # noqa: PLR0912, PLR0915
     if address is not None:
         # the client reads from as an address, and sends its name (a comment when there is no other: "a@b (Name)"),
         # realname only when it has none (checked with the From each client sends)
-        phrase, parsed = parse_sender(address)
-        listed = sender_list(address) if not parsed else []
+        # a group (g: a@example.org;): both clients send its name, MAIL FROM:<g> and From: <g>: (seen), no address
+        grouped = ":" in group_marks(address)
+        phrase, parsed = parse_sender(address) if not grouped else ("", "")
+        listed = sender_list(address) if not parsed and not grouped else []
         if len(listed) > 1 and is_address(listed[0][1]):  # a list: the client sends its first address
             phrase, parsed = listed[0]
         if parsed:

@@ -113,7 +113,7 @@ from ..targets.aerc import (
     _VERSION_PART,
 )
 from . import Imported, ReadOptions, Unreadable
-from ._base import Collector, guess_address, is_address, parse_sender, read_text, shown, unescaped, whole_number
+from ._base import Collector, group_marks, guess_address, is_address, parse_sender, read_text, shown, whole_number
 
 NAME = "aerc"
 TITLE = "aerc: ~/.config/aerc/accounts.conf (IMAP source and SMTP outgoing URLs)"
@@ -597,30 +597,7 @@ def go_sender(text: str) -> tuple[str, str]:
     nothing but white space and comments after it (``g: a@example.org;``), and Python also finds the address of in a
     group nested in another (``g:g:<a@example.org>;;``: Go parses a group's addresses without groups) or one never
     closed (``g:<a@example.org>``: Go wants a ``,`` or a ``;`` after it)."""
-    return parse_sender(text) if _group_marks(text) in ("", ":;") else ("", "")
-
-
-def _group_marks(text: str) -> str:
-    """The ``:`` and ``;`` of a From value outside quoted strings, comments and angle brackets, in order, and an
-    ``x`` for anything but white space and comments after a ``;``."""
-    marks: list[str] = []
-    quoted, depth, angle = False, 0, False
-    for _pos, char in unescaped(text):
-        if quoted:
-            quoted = char != '"'
-        elif depth:
-            depth += {"(": 1, ")": -1}.get(char, 0)
-        elif angle:
-            angle = char != ">"
-        elif char == "(":
-            depth = 1
-        elif char in ":;":
-            marks.append(char)
-        elif ";" in marks and char not in " \t":
-            marks.append("x")
-        else:
-            quoted, angle = char == '"', char == "<"
-    return "".join(marks)
+    return parse_sender(text) if group_marks(text) in ("", ":;") else ("", "")
 
 
 _PASSWORD = ""

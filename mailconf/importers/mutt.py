@@ -48,7 +48,8 @@ is the rest of the line that sources the file it is in).
   ``timeout`` (on every server: mutt has one value for all connections) |
 | ``from``, ``realname``/``real_name``, ``my_hdr Organization:`` | ``address``, ``display_name`` (blank: none),
   ``organization``: the From the client sends (checked with each client): ``from`` read as an address
-  (``Me <a@example.com>``, ``a@example.com (Me)``, the first of a list), its name over realname's |
+  (``Me <a@example.com>``, ``a@example.com (Me)``, the first of a list), its name over realname's; a group
+  (``g: a@example.com;``) is none: the client sends its name, ``g``, as the address |
 | ``my_hdr From:`` (the From of every message) / other ``my_hdr`` headers (``unmy_hdr`` removes them, as
   in the client) | ``address`` and ``display_name``, in place of ``from``'s (a From of no name is sent with
   realname's) / reported, not imported |

@@ -67,3 +67,23 @@ def test_a_my_hdr_from_of_no_name_is_sent_with_realname_s(tmp_path: Path, binary
         sent.display_name,
         (),
     )
+
+
+@pytest.mark.parametrize("binary", ["mutt", "neomutt"])
+@pytest.mark.parametrize("sender", ["g: a@b.example;", "g:<a@b.example>", "g:g:g:<a@b.example>"])
+def test_a_from_of_a_group_is_no_address(tmp_path: Path, binary: str, sender: str) -> None:
+    # Python's parser finds a@b.example in each (aerc's Go in the first); both clients send the group's name, as a
+    # mailbox without a domain (and MAIL FROM:<g> over SMTP), so the import has no address of the file's
+    need(binary)
+    rc = tmp_path / "work.muttrc"
+    rc.write_text(f"set folder = imaps://imap.example.com/\nset from = '{sender}'\n")
+    sent = Client(binary, tmp_path).sent_headers(rc, tmp_path / "sent.eml")
+    assert [address.addr_spec for address in sent["From"].addresses] == ["g"]
+    result = import_paths(binary, [str(rc)], ReadOptions())
+    assert (result.accounts, result.warnings) == (
+        {},
+        (
+            f"{rc}:1:5: account work: not imported, it cannot be valid: address: `address` is not valid (got "
+            f'"{sender}"): write an address like alice@example.com',
+        ),
+    )
