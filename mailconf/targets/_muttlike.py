@@ -224,6 +224,7 @@ class _Messages(NamedTuple):
     trailing_dot: str
     encoded_word: str
     encoded_organization: str
+    blank_organization: str
 
 
 _MESSAGES: dict[str, _Messages] = {}
@@ -256,6 +257,9 @@ def _messages(dialect: Dialect) -> _Messages:
             "there (Python's email reads aBob, (Bob)); it encodes, and so sends as text, only words that start with "
             "=? or hold a character outside ASCII, and the words between them: leave the encoded word out of "
             "organization, or put a space before it",
+            blank_organization=f"{dialect.name} sends no header whose value is blank (it leaves empty fields out), "
+            "so the account sends no Organization: header (unmy_hdr Organization is written); give organization a "
+            "text, or remove it",
         )
     return messages
 
@@ -275,7 +279,10 @@ def decide(account: Account, dialect: Dialect, rules: GapRules, found: Gaps) -> 
     if name and "=?" in name and _sends_encoded_word(name, specials=True):
         found.add(account, "display_name", messages.encoded_word)
     organization = account.organization
-    if organization and "=?" in organization and _sends_encoded_word(organization, specials=False):
+    if organization is not None and not organization.strip(" "):  # blank: the client leaves the header out
+        found.add(account, "organization", messages.blank_organization)
+        organization = None
+    elif organization and "=?" in organization and _sends_encoded_word(organization, specials=False):
         found.add(account, "organization", messages.encoded_organization)
     server_rcs = tuple([_server(account.name, server, dialect, gap) for server in servers])
     starttls, force_tls = _transport(servers, dialect, gap)
@@ -298,7 +305,7 @@ def decide(account: Account, dialect: Dialect, rules: GapRules, found: Gaps) -> 
             account.name,
             account.address,
             account.display_name or dialect.no_real_name,  # real_name
-            None if account.organization is None else f"Organization: {account.organization}",
+            None if organization is None else f"Organization: {organization}",
             server_rcs,
             starttls,
             force_tls,

@@ -114,6 +114,8 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
 - An ``organization`` holding an RFC 2047 encoded word that starts inside a word: the same, except that the
   RFC 822 specials do not widen what NeoMutt encodes (``(=?utf-8?q?Bob?=)`` goes out as it is); Python's email
   reads ``a=?utf-8?q?x?=`` in that header as ``ax``.
+- An ``organization`` of spaces only: NeoMutt sends no header whose value is blank, so the file says
+  ``unmy_hdr Organization``, as without one (checked: the mail it sends has no Organization header).
 
 Notes
 -----

@@ -403,6 +403,30 @@ def test_an_encoded_word_in_organization_is_sent_as_text_unless_inside_a_word(
     assert list(rendered.gaps) == ([gap] if gapped else [])
 
 
+@pytest.mark.parametrize("organization", [" ", "   "])
+def test_a_blank_organization_is_a_gap_and_no_header_as_the_client_sends_none(
+    client: mc.Client, tmp_path: Path, organization: str
+) -> None:
+    """The client leaves a field of blanks out of the mail it sends (mutt_write_rfc822_header: "don't emit empty
+    fields"): `my_hdr Organization:  ` was written with no gap, and round trips lost it. Now a gap, and the file
+    resets the header as for no organization (a file sourced after another account's leaves none of its)."""
+    account = {"address": "ann@example.org", "organization": organization, "outgoing": {**_SMTP, "username": "u"}}
+    rendered = mc.render(client.binary, mc.yaml_bytes({"work": account}))
+    rc = tmp_path / "work.muttrc"
+    rc.write_bytes(rendered.files[0].content)
+    assert "unmy_hdr Organization" in rc.read_text().splitlines()
+    message = client.sent_headers(rc, tmp_path / "sent.eml")
+    assert message["Organization"] is None
+    assert list(rendered.gaps) == [
+        Gap(
+            "work",
+            "organization",
+            f"{client.binary} sends no header whose value is blank (it leaves empty fields out), so the account sends "
+            "no Organization: header (unmy_hdr Organization is written); give organization a text, or remove it",
+        )
+    ]
+
+
 _DOVECOT_PORT = {("imap", "tls"): "imaps", ("imap", "starttls"): "imap", ("pop3", "tls"): "pop3s",
                  ("pop3", "starttls"): "pop3"}  # fmt: skip
 

@@ -27,6 +27,7 @@ from tests.targets.test_mutt import (
     combinations,
     hostile_accounts,
 )
+from tests.targets.test_mutt import test_a_blank_organization_is_a_gap_and_no_header_as_the_client_sends_none as _blank
 from tests.targets.test_mutt import (
     test_an_encoded_word_in_display_name_is_sent_as_text_unless_inside_a_word as _encoded_word,
 )
@@ -159,3 +160,10 @@ def test_an_encoded_word_in_organization_is_sent_as_text_unless_inside_a_word(
     client: mc.Client, tmp_path: Path, organization: str, gapped: bool
 ) -> None:
     _encoded_organization(client, tmp_path, organization, gapped)
+
+
+@pytest.mark.parametrize("organization", [" ", "   "])
+def test_a_blank_organization_is_a_gap_and_no_header_as_the_client_sends_none(
+    client: mc.Client, tmp_path: Path, organization: str
+) -> None:
+    _blank(client, tmp_path, organization)
