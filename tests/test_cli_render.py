@@ -129,9 +129,9 @@ def test_autoconfig_domains_whose_accounts_disagree_share_one_line_and_one_domai
         return "\n".join(lines) + "\n"
 
     advice = (
-        "incoming.protocol cannot be expressed; its domain's document lists this account's server as an alternative "
-        "after another account's, which clients take first for every user: make the domain's accounts agree, or "
-        "configure this one directly"
+        "incoming.protocol cannot be expressed; its domain's document lists its server as an alternative after "
+        "another account's, which clients take first for every user: make the domain's accounts agree, or configure "
+        "the account directly"
     )
     (tmp_path / "many.yaml").write_text(accounts(range(1, 8)), encoding="utf-8")
     outcome = run_mailconf("render", "-t", "autoconfig", "many.yaml", "-o", "many", cwd=tmp_path)

@@ -171,8 +171,8 @@ NO_OUTGOING = (
 #: an account of a domain whose accounts declare different servers, whose server is not the domain's first: the
 #: gap's detail names the domain and both servers (said when the account has the line to itself; Gap.detail)
 ALTERNATIVE = (
-    "its domain's document lists this account's server as an alternative after another account's, which clients "
-    "take first for every user: make the domain's accounts agree, or configure this one directly"
+    "its domain's document lists its server as an alternative after another account's, which clients take first "
+    "for every user: make the domain's accounts agree, or configure the account directly"
 )
 #: an organization that becomes the displayName, holding what Thunderbird 153 fills in (AccountConfig.replaceVariables
 #: replaces them in the displayName it read, as in the usernames; the specification lets any client do so anywhere)
@@ -424,9 +424,9 @@ def username_placeholder(accounts: Sequence[Account], side: str, gaps: Gaps | No
                     server,
                     "username",
                     "autoconfig serves one document to everyone at the domain, so the username is written as "
-                    f"{EMAILADDRESS} (or {EMAILLOCALPART} when every account logs in with it); this account's "
-                    "username is neither its address nor, for all the domain's accounts, the local part: its "
-                    "user must correct the username in the client",
+                    f"{EMAILADDRESS} (or {EMAILLOCALPART} when every account logs in with it); the username "
+                    "declared is neither the account's address nor, for all the domain's accounts, the local part: "
+                    "the user must correct it in the client",
                 )
     return EMAILADDRESS
 

@@ -162,7 +162,9 @@ SERVER_KEYS: Mapping[str, tuple[str, str, str, str, str]] = {
     )
     for side in ("incoming", "outgoing")
 }
-BOTH_SERVERS = "Apple's mail payload needs an incoming and an outgoing server: no profile is written for this account"
+BOTH_SERVERS = (
+    "Apple's mail payload needs an incoming and an outgoing server: no profile is written for such an account"
+)
 
 
 def render(model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered:

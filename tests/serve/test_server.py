@@ -1816,7 +1816,7 @@ def test_serve_warns_in_the_order_and_words_of_one_render_of_the_three_targets(t
         f"mailconf: warning: mobileconfig: account ann: incoming.password_command cannot be expressed; {device}",
         f"mailconf: warning: mobileconfig: account ann: outgoing.password_command cannot be expressed; {device}",
         "mailconf: warning: mobileconfig: accounts ben, cid: outgoing cannot be expressed; Apple's mail payload needs "
-        "an incoming and an outgoing server: no profile is written for this account",
+        "an incoming and an outgoing server: no profile is written for such an account",
         "mailconf: warning: mobileconfig: account dee: incoming.timeout cannot be expressed; the mail payload has no "
         "timeout",
     ]

@@ -273,8 +273,8 @@ def test_a_username_that_fits_no_placeholder_is_a_gap_naming_the_account() -> No
     assert [s["username"] for s in servers(root, "incomingServer")] == ["%EMAILADDRESS%"]
     message = (
         "autoconfig serves one document to everyone at the domain, so the username is written as %EMAILADDRESS% "
-        "(or %EMAILLOCALPART% when every account logs in with it); this account's username is neither its address "
-        "nor, for all the domain's accounts, the local part: its user must correct the username in the client"
+        "(or %EMAILLOCALPART% when every account logs in with it); the username declared is neither the account's "
+        "address nor, for all the domain's accounts, the local part: the user must correct it in the client"
     )
     assert [g for g in result.gaps if g.setting == "incoming.username"] == [
         Gap("b", "incoming.username", message),
@@ -306,9 +306,9 @@ def test_accounts_that_disagree_are_alternatives_implicit_tls_first_and_a_gap_na
         ("d", "incoming.protocol"),
     ]
     assert str(disagreements[0]) == (
-        "account a: outgoing.port cannot be expressed; its domain's document lists this account's server as an "
-        "alternative after another account's, which clients take first for every user: make the domain's accounts "
-        "agree, or configure this one directly (example.org: smtp smtp.example.org:587 STARTTLS is listed after "
+        "account a: outgoing.port cannot be expressed; its domain's document lists its server as an alternative after "
+        "another account's, which clients take first for every user: make the domain's accounts agree, or configure "
+        "the account directly (example.org: smtp smtp.example.org:587 STARTTLS is listed after "
         "account b's smtp smtp.example.org:465 SSL)"
     )
     # the advice names no domain or host, so the domains of a large file share a line (the detail is left out)
