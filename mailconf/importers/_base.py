@@ -339,6 +339,10 @@ class Collector:
         self.where[name] = where
         return name
 
+    def first(self, name: str) -> None:
+        """Put the account ``name`` first (the one a format makes the client's default, as render writes it)."""
+        self.accounts = {name: self.accounts.pop(name), **self.accounts}
+
     def comment(self, path: KeyPath, text: str) -> None:
         self.comments.setdefault(path, []).append(text)
 

@@ -4,11 +4,13 @@ applied as msmtp applies them: an account inherits what each account it names se
 what that one had from ``defaults`` (``account c : a, b`` has a's port where b sets none). ``account default :
 NAME``, which sets nothing itself, picks msmtp's default and is skipped where that is one of the accounts it names as
 it is, or imports as one of them (a setting restated with the value it has, ``tls on`` after ``account default :
-work`` where work has it on, changes nothing); where it is none of them (two accounts merged, or a ``defaults``
-section changed after NAME), it is the account ``default``. A command after it that the account file has no place for
-(``account default : work`` then ``logfile ~/.msmtp.log``, as published msmtprc files end) is reported at its line
-and does not make it another account: it was imported as ``default``, a second account with work's very server
-(lint: MC702).
+work`` where work has it on, changes nothing): that account is then written first, as ``mailconf render --target
+msmtp`` makes the first account msmtp's default (``account default : FIRST``), so that ``msmtp`` without ``-a`` still
+sends through it (msmtp's order of accounts means nothing else); where it is none of them (two accounts merged, or a
+``defaults`` section changed after NAME), it is the account ``default``. A command after it that the account file
+has no place for (``account default : work`` then ``logfile ~/.msmtp.log``, as published msmtprc files end) is reported
+at its line and does not make it another account: it was imported as ``default``, a second account with work's very
+server (lint: MC702).
 
 | msmtprc | account file |
 |---|---|
@@ -95,12 +97,16 @@ _WORDS = re.compile(r"(\S+)\s*(.*)", re.DOTALL)
 
 def read(paths: Sequence[str], options: ReadOptions) -> Imported:
     found = Collector()
-    for path in paths:
-        _read_file(path, found)
+    chosen = [_read_file(path, found) for path in paths]
+    default = next((name for name in chosen if name is not None), None)
+    if default is not None:  # render -t msmtp makes the first account msmtp's default: keep the file's
+        found.first(default)
     return found.result()
 
 
-def _read_file(path: str, found: Collector) -> None:
+def _read_file(path: str, found: Collector) -> str | None:
+    """Read one msmtprc into ``found``; the name in the account file of the account ``account default : NAME``
+    picks as msmtp's default (None: no such line, or one imported as the account ``default``)."""
     text = read_text(path, "an msmtp configuration file (~/.msmtprc)", refused_by="msmtp")
     defaults: Settings = {}
     blocks: dict[str, tuple[Settings, Location]] = {}
@@ -141,10 +147,20 @@ def _read_file(path: str, found: Collector) -> None:
             handed[name] = mine
         else:
             current[command] = mine[command] = (argument, where)
+    return _import(blocks, inherits, found)
+
+
+def _import(
+    blocks: dict[str, tuple[Settings, Location]], inherits: dict[str, list[str]], found: Collector
+) -> str | None:
+    """Import the accounts of one file; the name in the account file of msmtp's default account, as ``_read_file``."""
     imported: dict[str, str] = {}  # each account imported: the name it has in the account file
+    picked: str | None = None
     for name, (settings, where) in blocks.items():
-        if name == "default" and _picks(settings, inherits[name], blocks, imported, found):
-            continue  # only chooses msmtp's default account: one of the others, as the account file has it
+        if name == "default":
+            picked = _picks(settings, inherits[name], blocks, imported, found)
+            if picked is not None:
+                continue  # only chooses msmtp's default account: one of the others, as the account file has it
         if "host" not in settings:
             if name != "default":
                 found.warn(where, f"account {shown(name)}: names no host; not imported")
@@ -157,6 +173,7 @@ def _read_file(path: str, found: Collector) -> None:
             )
             continue
         imported[name] = _account(name, settings, where, found)
+    return imported.get(picked) if picked is not None else None
 
 
 def _picks(
@@ -165,12 +182,12 @@ def _picks(
     blocks: dict[str, tuple[Settings, Location]],
     imported: dict[str, str],
     found: Collector,
-) -> bool:
-    """Whether ``account default : PARENT, ...`` is one of its parents as the account file has it (it only picks
-    msmtp's default account); what it sets of its own (a ``logfile``) is then said at the account it is."""
+) -> str | None:
+    """Which of its parents ``account default : PARENT, ...`` is as the account file has it (it only picks msmtp's
+    default account), or None; what it sets of its own (a ``logfile``) is then said at the account it is."""
     same = next((parent for parent in parents if _same(parent, settings, blocks[parent][0])), None)
     if same is None:
-        return False
+        return None
     for command, (argument, at) in settings.items():
         if command not in _READ and blocks[same][0].get(command) != (argument, at):
             message = f"msmtp's {shown(command)} has no place in an account file"
@@ -178,7 +195,7 @@ def _picks(
                 found.lost(at, ("accounts", imported[same], "outgoing"), message)
             else:
                 found.warn(at, message)
-    return True
+    return same
 
 
 def _held(settings: Settings) -> Settings:

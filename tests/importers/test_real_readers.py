@@ -21,6 +21,8 @@ from mailconf.errors import double_quoted
 from mailconf.importers import ReadOptions, Unreadable
 from mailconf.importers._core import import_paths
 from mailconf.model import Auth, Security, Server
+from mailconf.render import render_model
+from mailconf.targets import TARGETS
 from tests.targets._fetchmail_client import entries, verbose
 from tests.targets._msmtp_client import MsmtpError, pretend
 from tests.targets.test_getmail import dump, getmail, maildir, retriever_line
@@ -128,6 +130,29 @@ def test_msmtp_default_account_is_left_out_only_where_it_is_another_account(tmp_
     expected = msmtp_view(default.outgoing, default.address)
     assert {k: real[k] for k in expected} == expected
     assert all(real != pretend(rc, name, tmp_path) for name in ("work", "fast"))
+
+
+def test_msmtp_default_account_stays_msmtps_default_once_rendered(tmp_path: Path) -> None:
+    """``account default : fast`` makes fast what ``msmtp`` sends through without ``-a``. The import kept the file's
+    order, work first, and render makes the first account msmtp's default (``account default : work``): the file
+    rendered from the import sent through smtp.example.com, without a word from import, render or --compare."""
+    rc = tmp_path / "msmtprc"
+    rc.write_text(MSMTPRC.removesuffix("account default : work\n") + "account default : fast\n")
+    rc.chmod(0o600)
+    result = import_paths("msmtp", [str(rc)], ReadOptions())
+    assert list(result.accounts) == ["fast", "work", "token", "plain"]
+    model = build_model({"version": 1, "accounts": dict(result.accounts)})
+    (file,) = render_model(TARGETS["msmtp"], model, {}).files
+    rendered = tmp_path / "rendered"
+    rendered.write_bytes(file.content)
+    rendered.chmod(0o600)
+    keys = ("host", "port", "tls", "tls_starttls", "auth", "user", "passwordeval", "from")
+    real = pretend(rc, None, tmp_path)
+    assert {k: real[k] for k in keys} == {
+        "host": "smtps.example.com", "port": "465", "tls": "on", "tls_starttls": "off", "auth": "PLAIN",
+        "user": "alice@example.com", "passwordeval": "printf x", "from": "alice@example.com",
+    }  # fmt: skip
+    assert {k: v for k, v in pretend(rendered, None, tmp_path).items() if k in keys} == {k: real[k] for k in keys}
 
 
 #: lines of an msmtprc's accounts, its defaults, and what may follow ``account default : ...``: what the import reads
