@@ -707,10 +707,11 @@ def _hook_accounts(path: str, reading: _Reading) -> None:
             continue
         if re.match(r"(?i)(imaps?|pops?)://", setting.value):
             # imaps://imap.example.com/ with imap_user = alice is the hook's imaps://alice@imap.example.com/: the
-            # client logs in to the same server as the same user, on one connection
+            # client logs in to the same server as the same user, on one connection; and it is the hook's
+            # imaps://imap.example.com, the same URL, which the client opens running the same hooks
             user = reading.settings.get("pop_user" if setting.value[:3].lower() == "pop" else "imap_user")
             own = _mailbox_key(setting.value, user.value if user is not None else "")
-            if own not in mailboxes:
+            if own not in mailboxes and _mailbox_key(setting.value) not in mailboxes:
                 mailboxes = {own: (setting.value, setting.location), **mailboxes}
             break
     named = len(mailboxes) > 1

@@ -122,7 +122,9 @@ account too; an account-hook for an ``smtp://`` or ``smtps://`` URL that matches
 in a warning of its own. A ``folder`` or ``pop_host`` that names the hook's server without its user (as the files
 render writes do: the user is in ``imap_user`` or ``pop_user``) is that mailbox, not a second incoming server; so is
 the file's own mailbox when its user, in the URL or in ``imap_user``/``pop_user``, its host (in any case) and its
-port (absent: the scheme's) are the hook's, as the client logs in to both on one connection.
+port (absent: the scheme's) are the hook's, as the client logs in to both on one connection, and when the hook's
+URL names no user either (``folder-hook 'imaps://imap.example.com' 'source ~/.mutt/work'``, as tutorials write them),
+as the client opens that one URL, running the same hooks for it.
 The hook's command is read as the client reads it then (``set``,
 ``my_hdr``, ``source``; nothing run; its messages name the hook's line and the command's column). Not
 read: a value another account's hook set, which the client keeps when you change folders; a pattern that

@@ -214,6 +214,36 @@ def test_the_file_s_mailbox_with_its_user_in_imap_user_is_the_hook_s_mailbox_of_
     }  # fmt: skip
 
 
+@pytest.mark.parametrize("fmt", ["mutt", "neomutt"])
+def test_the_file_s_mailbox_is_the_hook_s_mailbox_of_the_same_url_without_a_user(tmp_path: Path, fmt: str) -> None:
+    # the muttrc of the tutorials: the first account's settings at the top, then a folder-hook per account naming its
+    # server without a user (the user in imap_user). Keyed with imap_user, the file's imaps://imap.example.com/ was
+    # another mailbox than the hook's imaps://imap.example.com (keyed without one): the first account came twice,
+    # alice and alice-2 (lint: MC702). The client opens that one URL for both, and runs the same hooks for it.
+    rc = tmp_path / "muttrc"
+    rc.write_text(
+        "set folder = imaps://imap.example.com/ imap_user = alice@example.com from = alice@example.com\n"
+        "folder-hook 'imaps://imap.example.com' 'set folder = imaps://imap.example.com/ imap_user = alice@example.com'"
+        "\n"
+        "folder-hook 'imaps://imap.example.org' 'set folder = imaps://imap.example.org/ imap_user = bob@example.org "
+        "from = bob@example.org'\n"
+    )
+    result = import_paths(fmt, [str(rc)], ReadOptions())
+    assert result.accounts == {
+        "alice": {
+            "address": "alice@example.com",
+            "incoming": {"protocol": "imap", "host": "imap.example.com", "port": 993, "security": "tls",
+                         "username": "alice@example.com", "auth": "password"},
+        },
+        "bob": {
+            "address": "bob@example.org",
+            "incoming": {"protocol": "imap", "host": "imap.example.org", "port": 993, "security": "tls",
+                         "username": "bob@example.org", "auth": "password"},
+        },
+    }  # fmt: skip
+    assert result.warnings == ()
+
+
 def _closed_port() -> int:
     """A local TCP port nothing listens on: the client's SMTP connection is refused, after its account-hooks ran."""
     with socket.socket() as probe:
