@@ -204,7 +204,7 @@ def _compare(request: ImportRequest, options: object) -> int:
             "drift": bool(result.differences),
             "differences": [
                 {
-                    "account": d.account,
+                    "account": d.account or None,
                     "setting": d.setting or None,
                     "file": d.file,
                     "yaml": d.yaml,

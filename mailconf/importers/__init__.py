@@ -45,6 +45,10 @@ class Imported(NamedTuple):
     warnings: tuple[Note, ...]
     #: where each account starts in the files (for messages about a whole account)
     where: Mapping[str, Location] = {}
+    #: the account the client uses where none is named (msmtp's ``account default : NAME``), by its name here; it is
+    #: the first account, as render writes the first one as the default (an account named default aside, which its
+    #: name makes msmtp's default wherever it is). None: the files name none
+    default: str | None = None
 
 
 class ReadOptions(NamedTuple):

@@ -321,6 +321,8 @@ class Collector:
         self.warnings: dict[Note, None] = {}
         #: the last number given to each name taken twice (counted from 1 every time, N same names were quadratic)
         self._numbered: dict[str, int] = {}
+        #: the account the client uses where none is named (Imported.default)
+        self.default_account: str | None = None
 
     def add(self, wanted: str, data: dict[str, Any], where: Location) -> str:
         """Add an account under a free name near ``wanted``; returns the name used."""
@@ -339,9 +341,12 @@ class Collector:
         self.where[name] = where
         return name
 
-    def first(self, name: str) -> None:
-        """Put the account ``name`` first (the one a format makes the client's default, as render writes it)."""
-        self.accounts = {name: self.accounts.pop(name), **self.accounts}
+    def default(self, name: str, *, first: bool = True) -> None:
+        """The account ``name`` is the one the client uses where none is named: put it first (unless ``first`` is
+        false: its name makes it the default wherever it is), as render writes the first account as the default."""
+        if first:
+            self.accounts = {name: self.accounts.pop(name), **self.accounts}
+        self.default_account = name
 
     def comment(self, path: KeyPath, text: str) -> None:
         self.comments.setdefault(path, []).append(text)
@@ -360,7 +365,7 @@ class Collector:
 
     def result(self) -> Imported:
         comments = {path: "; ".join(texts) for path, texts in self.comments.items()}
-        return Imported(self.accounts, comments, tuple(self.warnings), self.where)
+        return Imported(self.accounts, comments, tuple(self.warnings), self.where, self.default_account)
 
 
 #: C's strtol over the whole text: white space, a sign, then decimal digits (base 10), or with base 0 also 0x

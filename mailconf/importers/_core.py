@@ -171,7 +171,7 @@ def _at(imported: Imported, name: str) -> str:
 
 
 class Difference(NamedTuple):
-    account: str
+    account: str  # "" for the client's default account (setting DEFAULT_ACCOUNT)
     setting: str  # "incoming.port"; "" for an account on one side only
     file: Any  # what the client's file says (None: nothing)
     yaml: Any  # what the account file declares (None: nothing)
@@ -184,6 +184,9 @@ class Difference(NamedTuple):
     def __str__(self) -> str:
         """One line of import --check: the account, the setting and both values quoted (errors.printable), as the
         files and the YAML hold them; ``invalid`` and ``cannot_hold`` are messages, which quote what they name."""
+        if not self.account:
+            said = f"{self.setting}: file says {_say(self.file)}, YAML declares {_say(self.yaml)}"
+            return f"{said} (the first account render writes)"
         account = printable(self.account)
         named = "" if self.file == self.account else f" (as {printable(str(self.file))})"
         if self.cannot_hold is not None:
@@ -196,6 +199,10 @@ class Difference(NamedTuple):
             side = "in the file, not in the YAML" if self.yaml is None else "in the YAML, not in the file"
             return f"account {account}: {side}"
         return f"account {account}: {self.setting}: file says {_say(self.file)}, YAML declares {_say(self.yaml)}"
+
+
+#: the setting of the Difference that says which account the client uses where none is named
+DEFAULT_ACCOUNT = "default account"
 
 
 def _say(value: Any) -> str:
@@ -238,6 +245,8 @@ class Unheld(NamedTuple):
 class Projection(NamedTuple):
     model: Model
     unheld: tuple[Unheld, ...]
+    #: the account the rendered files make the client's default (Imported.default)
+    default: str | None = None
 
 
 def compare(name: str, paths: Sequence[str], declared: Model, options: ReadOptions = _DEFAULT_OPTIONS) -> Comparison:
@@ -283,6 +292,7 @@ def compare(name: str, paths: Sequence[str], declared: Model, options: ReadOptio
                 continue  # the server itself differs: said once
             if mine.get(key) != theirs.get(key):
                 differences.append(Difference(yaml_account.name, key, mine.get(key), theirs.get(key)))
+    differences.extend(_default_account(imported.default, projection, pairs))
     said = {left.name for left in invalid.values()}
     for left in skipped:
         if left.name not in said:  # an account of the files alone, as a valid one would be: drift, with its reason
@@ -290,6 +300,20 @@ def compare(name: str, paths: Sequence[str], declared: Model, options: ReadOptio
     not_compared = [u for u in unheld.values() if u.reason is not None and u.account.name not in told]
     warnings = [str(note) for note in imported.warnings] + _not_compared(name, not_compared)
     return Comparison(tuple(differences), tuple(warnings))
+
+
+def _default_account(
+    found: str | None, projection: Projection | None, pairs: Sequence[tuple[Account | None, Account | None]]
+) -> list[Difference]:
+    """The account the files make the client's default (msmtp's ``account default : NAME``) against the one the
+    rendered account file does (its first), named as the YAML names it where paired. Nothing where the files name
+    none: the account file cannot say "no default", so that would be drift on every run that no edit of it ends."""
+    declared = projection.default if projection is not None else None
+    if found is None or declared is None:
+        return []
+    paired = {mine.name: theirs.name for mine, theirs in pairs if mine is not None and theirs is not None}
+    found = paired.get(found, found)
+    return [] if found == declared else [Difference("", DEFAULT_ACCOUNT, found, declared)]
 
 
 def _unheld_differences(fmt: str, gone: Unheld, file_account: Account) -> list[Difference]:
@@ -383,7 +407,7 @@ def _projection(name: str, declared: Model, options: ReadOptions) -> Projection 
         imported = IMPORTERS[name].read(paths, options)
     accounts, _ = valid_accounts(imported)
     projected = _declared_names(_model(accounts), declared)
-    return Projection(projected, _unheld(name, declared, projected, rendered.gaps))
+    return Projection(projected, _unheld(name, declared, projected, rendered.gaps), imported.default)
 
 
 def _unheld(name: str, declared: Model, projected: Model, gaps: Sequence[Gap]) -> tuple[Unheld, ...]:
@@ -528,4 +552,4 @@ def server_settings(server: Server, side: str) -> dict[str, Any]:
     return flat
 
 
-__all__ = ["Comparison", "Difference", "ImportResult", "Note", "compare", "import_paths", "settings"]
+__all__ = ["DEFAULT_ACCOUNT", "Comparison", "Difference", "ImportResult", "Note", "compare", "import_paths", "settings"]

@@ -99,14 +99,14 @@ def read(paths: Sequence[str], options: ReadOptions) -> Imported:
     found = Collector()
     chosen = [_read_file(path, found) for path in paths]
     default = next((name for name in chosen if name is not None), None)
-    if default is not None:  # render -t msmtp makes the first account msmtp's default: keep the file's
-        found.first(default)
+    if default is not None:  # render -t msmtp makes the first account msmtp's default (or one named default): keep it
+        found.default(default, first=default != "default")
     return found.result()
 
 
 def _read_file(path: str, found: Collector) -> str | None:
-    """Read one msmtprc into ``found``; the name in the account file of the account ``account default : NAME``
-    picks as msmtp's default (None: no such line, or one imported as the account ``default``)."""
+    """Read one msmtprc into ``found``; the name in the account file of msmtp's default account: the one ``account
+    default : NAME`` picks, or the account ``default`` (None: the file names none, or it is not imported)."""
     text = read_text(path, "an msmtp configuration file (~/.msmtprc)", refused_by="msmtp")
     defaults: Settings = {}
     blocks: dict[str, tuple[Settings, Location]] = {}
@@ -173,7 +173,7 @@ def _import(
             )
             continue
         imported[name] = _account(name, settings, where, found)
-    return imported.get(picked) if picked is not None else None
+    return imported.get(picked if picked is not None else "default")  # an account named default is msmtp's
 
 
 def _picks(

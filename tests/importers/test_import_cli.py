@@ -25,6 +25,7 @@ from tests.targets._fetchmail_client import FetchmailError
 from tests.targets._fetchmail_client import entries as fetchmail_entries
 from tests.targets._fetchmail_client import setting as fetchmail_setting
 from tests.targets._fetchmail_client import verbose as fetchmail_verbose
+from tests.targets._msmtp_client import pretend
 from tests.targets._mutt_client import Client, parse
 from tests.test_cli import run_mailconf
 
@@ -436,6 +437,32 @@ def test_compare_pairs_many_accounts_by_address_in_any_order(capsys: pytest.Capt
         "account a0: outgoing.host: file says smtp.example.org, YAML declares smtp0.example.org\n"
         "account a1: address: file says b1@example.org, YAML declares a1@example.org\n"  # the one left on each side
     )
+
+
+def test_compare_says_when_the_file_makes_another_account_msmtp_s_default(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``account default : bob`` where render writes ``account default : alice`` (the first account): msmtp without
+    ``-a`` sends through another account than the rendered file would, and --compare said the files agree (exit 0)."""
+    rendered = _render(capsys, "msmtp", "alice") + _render(capsys, "msmtp", "bob")
+    rc = tmp_path / "msmtprc"
+    rc.write_text(rendered.replace("account default : alice\n", ""))
+    harmless = tmp_path / "harmless"  # msmtp --pretend runs passwordeval
+    harmless.write_text(re.sub(r"passwordeval .*", 'passwordeval "printf x"', rc.read_text()))
+    harmless.chmod(0o600)
+    assert pretend(harmless, None, tmp_path)["user"] == "bob"  # msmtp's default is bob
+    company = str(EXAMPLES / "company.yaml")
+    code, out, err = run(capsys, "import", "--from", "msmtp", str(rc), "--compare", company)
+    assert (code, out, err) == (1, "default account: file says bob, YAML declares alice (the first account render "
+                                   "writes)\n", "")  # fmt: skip
+    code, out, _ = run(capsys, "import", "--from", "msmtp", str(rc), "--compare", company, "--format", "json")
+    assert (code, json.loads(out)["differences"]) == (1, [{
+        "account": None, "setting": "default account", "file": "bob", "yaml": "alice", "invalid": None,
+        "cannot_hold": None,
+    }])  # fmt: skip
+    # a file that names no default (msmtp then needs -a): nothing the account file could say, so no drift
+    rc.write_text(rendered.replace("account default : alice\n", "").replace("account default : bob\n", ""))
+    assert run(capsys, "import", "--from", "msmtp", str(rc), "--compare", company) == (0, "", "")
 
 
 #: why an msmtp account with ``timeout 99999`` cannot be valid (msmtp takes it; a port msmtp refuses stops the import)
