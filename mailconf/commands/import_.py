@@ -210,6 +210,7 @@ def _compare(request: ImportRequest, options: object) -> int:
                     "yaml": d.yaml,
                     "invalid": d.invalid,
                     "cannot_hold": d.cannot_hold,
+                    "file_account": d.file_account,
                 }
                 for d in result.differences
             ],

@@ -180,6 +180,9 @@ class Difference(NamedTuple):
     #: the format cannot hold the declared account paired with one of the files: the target's gap that says why
     #: ("mobileconfig cannot hold the YAML's: outgoing cannot be expressed; ..."); ``file``: its name in the files
     cannot_hold: str | None = None
+    #: a setting's line: the name of the account of the files paired with this one where it is another (paired by
+    #: address, or the one left on each side), else None
+    file_account: str | None = None
 
     def __str__(self) -> str:
         """One line of import --check: the account, the setting and both values quoted (errors.printable), as the
@@ -198,6 +201,8 @@ class Difference(NamedTuple):
         if not self.setting:
             side = "in the file, not in the YAML" if self.yaml is None else "in the YAML, not in the file"
             return f"account {account}: {side}"
+        if self.file_account is not None:
+            account += f" (as {printable(self.file_account)} in the file)"
         return f"account {account}: {self.setting}: file says {_say(self.file)}, YAML declares {_say(self.yaml)}"
 
 
@@ -249,6 +254,11 @@ class Projection(NamedTuple):
     default: str | None = None
 
 
+#: the formats that hold no account name: the importer names each account after its address (an Autodiscover response,
+#: ``alice@example.com.xml``), so a line has no other name in the files to point at (Difference.file_account)
+_UNNAMED = frozenset(["autodiscover"])
+
+
 def compare(name: str, paths: Sequence[str], declared: Model, options: ReadOptions = _DEFAULT_OPTIONS) -> Comparison:
     """What the client's files say against what ``declared`` (a valid account file's model) says."""
     imported = read(name, paths, options)
@@ -281,6 +291,7 @@ def compare(name: str, paths: Sequence[str], declared: Model, options: ReadOptio
             differences.append(Difference(named.name, "", file_account and named.name, yaml_account and named.name))
             continue
         mine, theirs = settings(file_account), settings(yaml_account)
+        other = file_account.name if file_account.name != yaml_account.name and name not in _UNNAMED else None
         if projected is not None:
             keys = list(dict.fromkeys([*theirs, *mine]))
         else:  # no target to project through: only what the file states
@@ -291,7 +302,9 @@ def compare(name: str, paths: Sequence[str], declared: Model, options: ReadOptio
             if key.split(".")[0] in ("incoming", "outgoing") and "." in key and _server_missing(key, mine, theirs):
                 continue  # the server itself differs: said once
             if mine.get(key) != theirs.get(key):
-                differences.append(Difference(yaml_account.name, key, mine.get(key), theirs.get(key)))
+                differences.append(
+                    Difference(yaml_account.name, key, mine.get(key), theirs.get(key), file_account=other)
+                )
     differences.extend(_default_account(imported.default, projection, pairs))
     said = {left.name for left in invalid.values()}
     for left in skipped:

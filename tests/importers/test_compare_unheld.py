@@ -148,12 +148,12 @@ def test_a_declared_account_the_format_cannot_hold_is_said_once(
                 "incoming", f"imap://imap.{name}.example:993")  # fmt: skip
             lines.append(f"account {named}: {side}: file says {url}, YAML declares nothing")
             differences.append({"account": named, "setting": side, "file": url, "yaml": None, "invalid": None,
-                                "cannot_hold": None})  # fmt: skip
+                                "cannot_hold": None, "file_account": None})  # fmt: skip
         else:
             why = f"{fmt} cannot hold the YAML's: {reason[0]} cannot be expressed; {reason[1]}"
             lines.append(f"account {named}: in the file, but {why}")
             differences.append({"account": named, "setting": None, "file": named, "yaml": named, "invalid": None,
-                                "cannot_hold": why})  # fmt: skip
+                                "cannot_hold": why, "file_account": None})  # fmt: skip
     warnings = _importer_warnings(fmt, files)  # and no warning for the accounts said as drift
     stderr = "".join(f"mailconf: warning: {w}\n" for w in warnings)
     assert _compare(capsys, fmt, files, declared) == (1 if lines else 0, "".join(f"{line}\n" for line in lines), stderr)

@@ -392,6 +392,7 @@ def test_compare_reports_each_difference_and_exits_1(capsys: pytest.CaptureFixtu
                 "yaml": 465,
                 "invalid": None,
                 "cannot_hold": None,
+                "file_account": None,
             },
             {
                 "account": "alice",
@@ -400,8 +401,17 @@ def test_compare_reports_each_difference_and_exits_1(capsys: pytest.CaptureFixtu
                 "yaml": "tls",
                 "invalid": None,
                 "cannot_hold": None,
+                "file_account": None,
             },
-            {"account": "bob", "setting": None, "file": None, "yaml": "bob", "invalid": None, "cannot_hold": None},
+            {
+                "account": "bob",
+                "setting": None,
+                "file": None,
+                "yaml": "bob",
+                "invalid": None,
+                "cannot_hold": None,
+                "file_account": None,
+            },
         ],
         "warnings": [],
     }
@@ -433,10 +443,13 @@ def test_compare_pairs_many_accounts_by_address_in_any_order(capsys: pytest.Capt
                   .replace("from \"a1@", "from \"b1@"))  # fmt: skip
     code, out, err = run(capsys, "import", "--from", "msmtp", str(rc), "--compare", str(declared))
     assert (code, err) == (1, "")
+    # each names the account of the file it is paired with: the lines said "account a1", which the file has not
     assert out == (
-        "account a0: outgoing.host: file says smtp.example.org, YAML declares smtp0.example.org\n"
-        "account a1: address: file says b1@example.org, YAML declares a1@example.org\n"  # the one left on each side
-    )
+        "account a0 (as xa0 in the file): outgoing.host: file says smtp.example.org, YAML declares smtp0.example.org\n"
+        "account a1 (as xa1 in the file): address: file says b1@example.org, YAML declares a1@example.org\n"  # the one
+    )  # left on each side
+    code, out, _ = run(capsys, "import", "--from", "msmtp", str(rc), "--compare", str(declared), "--format", "json")
+    assert [(d["account"], d["file_account"]) for d in json.loads(out)["differences"]] == [("a0", "xa0"), ("a1", "xa1")]
 
 
 def test_compare_says_when_the_file_makes_another_account_msmtp_s_default(
@@ -458,7 +471,7 @@ def test_compare_says_when_the_file_makes_another_account_msmtp_s_default(
     code, out, _ = run(capsys, "import", "--from", "msmtp", str(rc), "--compare", company, "--format", "json")
     assert (code, json.loads(out)["differences"]) == (1, [{
         "account": None, "setting": "default account", "file": "bob", "yaml": "alice", "invalid": None,
-        "cannot_hold": None,
+        "cannot_hold": None, "file_account": None,
     }])  # fmt: skip
     # a file that names no default (msmtp then needs -a): nothing the account file could say, so no drift
     rc.write_text(rendered.replace("account default : alice\n", "").replace("account default : bob\n", ""))
@@ -506,12 +519,12 @@ def test_compare_says_once_why_an_account_of_the_file_is_not_compared(
         "drift": True,
         "differences": [
             {"account": "a", "setting": None, "file": "a", "yaml": "a",
-             "invalid": f"{a}: {TIMEOUT_99999}", "cannot_hold": None},
+             "invalid": f"{a}: {TIMEOUT_99999}", "cannot_hold": None, "file_account": None},
             {"account": "b", "setting": None, "file": "old-b", "yaml": "b",
              "invalid": f"{b}: outgoing.timeout: `timeout` must be between 0 and 86400 (got 100000)",
-             "cannot_hold": None},
+             "cannot_hold": None, "file_account": None},
             {"account": "x", "setting": None, "file": "x", "yaml": None,
-             "invalid": f"{x}: {TIMEOUT_99999}", "cannot_hold": None},
+             "invalid": f"{x}: {TIMEOUT_99999}", "cannot_hold": None, "file_account": None},
         ],
         "warnings": [],
     }, "")  # fmt: skip
