@@ -211,7 +211,9 @@ DEFAULT_ACCOUNT = "default account"
 
 
 def _say(value: Any) -> str:
-    if value is None:
+    """A value as the line shows it; ``nothing`` where a side has none: no value, or no ``mechanisms`` (the auth's
+    own), which ``[]`` made look like a list the file or the YAML writes empty."""
+    if value is None or value == []:
         return "nothing"
     if isinstance(value, bool):
         return "true" if value else "false"

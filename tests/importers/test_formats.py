@@ -499,7 +499,7 @@ def test_autoconfig_gives_the_provider_servers_and_asks_for_the_address(tmp_path
         "account example.com: incoming.port: file says 995, YAML declares 110",
         "account example.com: incoming.security: file says tls, YAML declares starttls",
         "account example.com: incoming.username: file says you, YAML declares you@example.com",
-        "account example.com: incoming.mechanisms: file says [cram-md5], YAML declares []",
+        "account example.com: incoming.mechanisms: file says [cram-md5], YAML declares nothing",
         "account example.com: incoming.leave_on_server: file says true, YAML declares nothing",
         "account example.com: incoming.leave_days: file says 10, YAML declares nothing",
         "account example.com: outgoing: file says smtp://smtp.example.com:587, YAML declares nothing",
