@@ -24,7 +24,9 @@ server (lint: MC702).
   ``oauthbearer`` | ``auth: none`` / ``password`` / ``password`` + ``mechanisms: [plain]`` / ``gssapi`` / ``ntlm`` /
   ``client-cert`` / ``oauth2`` / ``oauth2`` + ``mechanisms: [oauthbearer]`` |
 | ``user``, ``passwordeval`` | ``username``, ``password_command`` (``token_command`` with oauth2) |
-| ``from`` | ``address`` (absent: ``user`` when it is an address, else a guess that the output comments) |
+| ``from`` | ``address`` (absent, a wildcard pattern such as ``*@example.com`` or one with ``%U``, ``%H``, ``%C`` or
+  ``%M``, which msmtp matches or fills in when it sends (reported): ``user`` when it is an address, else a guess that
+  the output comments) |
 | ``timeout N`` (or ``connect_timeout N``) / ``off`` | ``timeout: N`` / ``0`` |
 
 Never run: ``passwordeval`` is copied as text, ``eval`` is reported and not imported. A literal ``password`` is not
@@ -332,7 +334,10 @@ def _account(wanted: str, settings: Settings, where: Location, found: Collector)
     entry, guessed = _entry(wanted, settings)
     name = found.add(wanted, entry, where)
     base = ("accounts", name)
-    if guessed:
+    pattern = _from_pattern(settings["from"][0]) if "from" in settings else None
+    if pattern is not None:
+        found.lost(settings["from"][1], (*base, "address"), f"{pattern}: this address is a guess, check it")
+    elif guessed:
         found.lost(where, (*base, "address"), "msmtp names no from address here: this address is a guess, check it")
     _unheld(settings, name, entry["outgoing"]["security"] != "none", found)
     return name
@@ -394,10 +399,29 @@ def _entry(wanted: str, settings: Settings) -> tuple[dict[str, Any], bool]:  # n
         server["timeout"] = 0 if timeout == "off" else _number(timeout)
     address = value("from")
     guessed = False
-    if not address:
+    if not address or _from_pattern(address):
         address = guess_address(user, wanted, server["host"])
         guessed = not is_address(user)
     return {"address": address, "outgoing": server}, guessed
+
+
+#: msmtp's from: a wildcard pattern where it holds ?, * or [; %U, %H, %C and %M replaced when it sends
+_WILDCARD = re.compile(r"[?*\[]")
+_SUBSTITUTION = re.compile(r"%[UHCM]")
+
+
+def _from_pattern(address: str) -> str | None:
+    """Why msmtp's ``from`` is no address of the account (a wildcard pattern, a substitution), or None."""
+    if _WILDCARD.search(address):
+        return (
+            f"from {shown(address)} is a wildcard pattern msmtp matches the envelope-from address against (--from, "
+            "--read-envelope-from), not the account's address"
+        )
+    if _SUBSTITUTION.search(address):
+        return (
+            f"from {shown(address)}: msmtp replaces %U, %H, %C and %M in it when it sends, as the account file cannot"
+        )
+    return None
 
 
 def _unheld(settings: Settings, name: str, tls: bool, found: Collector) -> None:

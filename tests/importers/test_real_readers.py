@@ -8,6 +8,9 @@ reader and objects, through tests/targets/test_offlineimap.py) read the same fil
 
 from __future__ import annotations
 
+import os
+import pwd
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,7 @@ from mailconf.importers._core import import_paths
 from mailconf.model import Auth, Security, Server
 from mailconf.render import render_model
 from mailconf.targets import TARGETS
+from tests.conftest import need
 from tests.targets._fetchmail_client import entries, verbose
 from tests.targets._msmtp_client import MsmtpError, pretend
 from tests.targets.test_getmail import dump, getmail, maildir, retriever_line
@@ -153,6 +157,36 @@ def test_msmtp_default_account_stays_msmtps_default_once_rendered(tmp_path: Path
         "user": "alice@example.com", "passwordeval": "printf x", "from": "alice@example.com",
     }  # fmt: skip
     assert {k: v for k, v in pretend(rendered, None, tmp_path).items() if k in keys} == {k: real[k] for k in keys}
+
+
+@pytest.mark.parametrize(
+    ("sender", "why"),
+    [
+        ("*@a.example", "from *@a.example is a wildcard pattern msmtp matches the envelope-from address against "
+                        "(--from, --read-envelope-from), not the account's address"),
+        ("%U@a.example", "from %U@a.example: msmtp replaces %U, %H, %C and %M in it when it sends, as the account file "
+                         "cannot"),
+    ],
+)  # fmt: skip
+def test_msmtp_from_that_is_a_pattern_is_not_the_account_s_address(tmp_path: Path, sender: str, why: str) -> None:
+    """msmtp's ``from`` may be a wildcard pattern (``*@a.example``: ``--from bob@a.example`` picks the account and
+    sends from bob) or hold substitutions (``%U``, the user name). Both were the account's address, exit 0, and a
+    mutt or aerc file rendered from it sent ``From: *@a.example``."""
+    rc = tmp_path / "msmtprc"
+    rc.write_text(f"account a\nhost smtp.a.example\nuser me\nfrom {sender}\n\naccount default : a\n")
+    rc.chmod(0o600)
+    user = pwd.getpwuid(os.getuid()).pw_name  # --pretend's environment has no USER nor LOGNAME
+    assert pretend(rc, None, tmp_path)["from"] == sender.replace("%U", user)  # msmtp's, not one address to write
+    if "*" in sender:
+        binary = need("msmtp")["msmtp"]
+        done = subprocess.run(
+            [binary, "-C", str(rc), "--pretend", "--from=bob@a.example"], capture_output=True, check=True, timeout=60,
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)}, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        assert "from = bob@a.example\n" in done.stdout.decode()  # the account, sending from the address given
+    result = import_paths("msmtp", [str(rc)], ReadOptions())
+    assert result.accounts["a"]["address"] == "me@smtp.a.example"  # a guess, as for an account without from
+    assert result.warnings == (f"{rc}:4:1: {why}: this address is a guess, check it",)
 
 
 #: lines of an msmtprc's accounts, its defaults, and what may follow ``account default : ...``: what the import reads
