@@ -65,10 +65,13 @@ def refusal(doc: Document) -> tuple[Finding, ...]:
     The one place that decides it for every command. Policy cannot lower these: a file
     with syntax or schema errors has no model to work from. A rule whose findings leave the file read whole
     (``STILL_READ``: MC713, a bidirectional control, is an error of lint's that the loader finds) refuses nothing:
-    the model is whole, and settings may lower or disable it.
+    the model is whole, and settings may lower or disable it. In the order lint reports them (line, column), so
+    that ``render`` and ``probe`` list a file's errors as ``mailconf lint`` does: the loader's and the schema's
+    issues come in the order they were found (the document shell, then each account, key by key).
     """
     found = document_findings(doc)
-    return tuple(once_per_place(f for f in found if f.severity is Severity.ERROR and f.rule not in STILL_READ))
+    blocking = once_per_place(f for f in found if f.severity is Severity.ERROR and f.rule not in STILL_READ)
+    return tuple(sorted(blocking, key=_order))
 
 
 def _place(finding: Finding) -> tuple[str, Severity, Location, str]:

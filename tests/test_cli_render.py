@@ -171,3 +171,36 @@ def test_autoconfig_names_the_accounts_of_a_shared_warning_in_file_order(tmp_pat
         "mailconf: warning: autodiscover: accounts a1, b1, a2: incoming.timeout cannot be expressed; POX has no "
         "timeout\n",
     )
+
+
+#: An unknown key above a quoted number: the schema explains the number first (its `type` keyword comes before
+#: `additionalProperties`), the file says the key first.
+OUT_OF_ORDER = CLEAN + '      prt: 465\n      timeout: "30"\n'
+OUT_OF_ORDER_ERRORS = (
+    "accounts.yaml:12:7: error MC002 schema-violation: unknown key `prt`; did you mean `port`?\n"
+    "accounts.yaml:13:16: error MC002 schema-violation: "
+    '`timeout` must be a whole number (got "30") (remove the quotes)\n'
+)
+
+
+def test_render_and_probe_list_the_errors_that_refuse_a_file_in_the_order_lint_does(tmp_path: Path) -> None:
+    # render and probe listed them in the order the schema found them, the timeout above the key written before it
+    (tmp_path / "accounts.yaml").write_text(OUT_OF_ORDER, encoding="utf-8")
+    assert run_mailconf("lint", "accounts.yaml", cwd=tmp_path) == Outcome(
+        1,
+        OUT_OF_ORDER_ERRORS + "2 errors in 1 file\n",
+        "mailconf: note: accounts.yaml:9:5: not checked: `outgoing` of account `work`: it does not match the schema; "
+        "fix its MC002 findings and lint again\n",
+    )
+    assert run_mailconf("render", "-t", "mutt", "accounts.yaml", cwd=tmp_path) == Outcome(
+        1,
+        "",
+        OUT_OF_ORDER_ERRORS
+        + "mailconf: accounts.yaml: not rendered: fix the errors above first (`mailconf lint accounts.yaml`)\n",
+    )
+    # probe connects to nothing: the file is refused before any server is chosen
+    assert run_mailconf("probe", "accounts.yaml", cwd=tmp_path) == Outcome(
+        1,
+        OUT_OF_ORDER_ERRORS + "2 errors in 1 file\n",
+        "mailconf: accounts.yaml: not probed: fix the errors first (`mailconf lint accounts.yaml`)\n",
+    )
