@@ -45,7 +45,6 @@ this decision (and that test will say so).
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import json
 import re
@@ -56,6 +55,7 @@ from typing import Any, NamedTuple
 from . import resources
 from .errors import counted, double_quoted, printable
 from .model import YamlPath
+from .schema_hints import key_hint, value_hint
 
 #: Values of these keys never appear in a message.
 SECRET_KEYS = frozenset(("password", "password_command", "token_command"))
@@ -218,8 +218,7 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
                 p == "^x-" and str(extra).startswith("x-") for p in patterns
             ):
                 continue
-            close = difflib.get_close_matches(str(extra), allowed, n=1)
-            fix = f"did you mean `{close[0]}`?" if close else f"allowed here: {', '.join(allowed)}"
+            fix = key_hint(str(extra), instance[extra], allowed)
             yield SchemaProblem((*path, extra), f"unknown key `{printable(str(extra))}`; {fix}", on_key=True)
     elif kind is None or error.schema is False:
         # jsonschema reports a `false` subschema at the parent: name the keys it forbids
@@ -231,9 +230,11 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
             yield SchemaProblem(path, f"{name} is not allowed here; remove it", on_key=True)
     elif kind == "enum":
         choices = ", ".join(str(c) for c in error.validator_value)
-        yield SchemaProblem(path, f"{name} must be one of {choices}{_got(key, instance)}{_quote_hint(key, error)}")
+        hint = _quote_hint(key, error) or value_hint(_field(path), instance, error.validator_value)
+        yield SchemaProblem(path, f"{name} must be one of {choices}{_got(key, instance)}{hint}")
     elif kind == "const":
-        yield SchemaProblem(path, f"{name} must be {json.dumps(error.validator_value)}{_got(key, instance)}")
+        hint = value_hint(_field(path), instance, [error.validator_value])
+        yield SchemaProblem(path, f"{name} must be {json.dumps(error.validator_value)}{_got(key, instance)}{hint}")
     elif kind == "type":
         expected = error.validator_value
         hint = ""
@@ -268,6 +269,12 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
     else:
         scalar = not isinstance(instance, (dict, list)) and key not in SECRET_KEYS
         yield SchemaProblem(path, f"{name}: {error.message if scalar else f'invalid value ({kind})'}")
+
+
+def _field(path: YamlPath) -> str:
+    """The key a value is written under: ``mechanisms`` for an item of that list."""
+    named = [step for step in path if isinstance(step, str)]
+    return named[-1] if named else ""
 
 
 def value_at(root: Any, path: YamlPath) -> Any:

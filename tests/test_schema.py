@@ -288,9 +288,120 @@ def test_quoted_number_hint() -> None:
     ]
 
 
+SECURITY = "`security` must be one of tls, starttls, starttls-optional, none"
+AUTH = "`auth` must be one of password, oauth2, gssapi, ntlm, client-cert, none"
+IMPLICIT = "implicit TLS, which clients call SSL or SSL/TLS"
+
+
 def test_enum() -> None:
-    assert findings(BASE + "      security: ssl\n") == [
-        ("MC002", 9, 17, '`security` must be one of tls, starttls, starttls-optional, none (got "ssl")'),
+    assert findings(BASE + "      security: sometimes\n") == [("MC002", 9, 17, f'{SECURITY} (got "sometimes")')]
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "message"),
+    [
+        # what other clients call the value (it said only "must be one of ...": which one?)
+        ("security: ssl", 17, f'{SECURITY} (got "ssl"); did you mean `tls`? ({IMPLICIT})'),
+        ("security: SSL/TLS", 17, f'{SECURITY} (got "SSL/TLS"); did you mean `tls`? ({IMPLICIT})'),
+        ("security: STARTTLS", 17, f'{SECURITY} (got "STARTTLS"); did you mean `starttls`?'),
+        ("security: starttl", 17, f'{SECURITY} (got "starttl"); did you mean `starttls`?'),
+        ("security: plain", 17, f'{SECURITY} (got "plain"); did you mean `none`?'),
+        (
+            "auth: plain",
+            13,
+            f'{AUTH} (got "plain"); did you mean `password`? '
+            "(PLAIN is a SASL mechanism: to pin it, add mechanisms: [plain])",
+        ),
+        ("auth: oauth", 13, f'{AUTH} (got "oauth"); did you mean `oauth2`?'),
+        ("auth: XOAUTH2", 13, f'{AUTH} (got "XOAUTH2"); did you mean `oauth2`?'),
+        ("auth: kerberos", 13, f'{AUTH} (got "kerberos"); did you mean `gssapi`?'),
+        (
+            "protocol: imaps",
+            17,
+            '`protocol` must be one of imap, pop3 (got "imaps"); did you mean `imap`? '
+            "(implicit TLS is security: tls, the default)",
+        ),
+        ("protocol: IMAP", 17, '`protocol` must be one of imap, pop3 (got "IMAP"); did you mean `imap`?'),
+        (
+            "mechanisms: [PLAIN]",
+            20,
+            "this value must be one of plain, login, scram-sha-1, scram-sha-256, cram-md5, digest-md5, ntlm, gssapi, "
+            'xoauth2, oauthbearer, external (got "PLAIN"); did you mean `plain`?',
+        ),
+        (
+            "tls: {min_version: TLSv1.2}",
+            26,
+            '`min_version` must be one of 1.0, 1.1, 1.2, 1.3 (got "TLSv1.2"); did you mean `1.2`?',
+        ),
+    ],
+)
+def test_a_wrong_value_says_which_one_was_meant(line: str, column: int, message: str) -> None:
+    text = BASE.replace("      protocol: imap\n", "") if line.startswith("protocol") else BASE
+    row = 8 if line.startswith("protocol") else 9
+    assert findings(text + f"      {line}\n") == [("MC002", row, column, message)]
+
+
+def test_an_outgoing_protocol_named_as_other_clients_do_says_smtp() -> None:
+    text = BASE + "    outgoing:\n      protocol: smtps\n      host: smtp.example.com\n"
+    assert findings(text) == [
+        (
+            "MC002",
+            10,
+            17,
+            '`protocol` must be "smtp" (got "smtps"); did you mean `smtp`? '
+            "(implicit TLS is security: tls, the default)",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        # other clients' words: similarity found nothing, or the wrong key
+        ("ssl: true", "unknown key `ssl`; write security: tls instead"),
+        ("starttls: yes", "unknown key `starttls`; write security: starttls instead"),
+        ("ssl: false", "unknown key `ssl`; write security: tls, starttls or none instead"),
+        ("server: imap.example.org", "unknown key `server`; did you mean `host`?"),
+        ("imap_server: imap.example.org", "unknown key `imap_server`; did you mean `host`?"),
+        ("login: alice", "unknown key `login`; did you mean `username`?"),
+        # never a literal password (MC401): the command that prints it
+        ("pass: pass show work", "unknown key `pass`; did you mean `password_command`?"),
+        ("passwordeval: pass show work", "unknown key `passwordeval`; did you mean `password_command`?"),
+        # a key of another level
+        ("ca_file: /etc/ssl/ca.pem", "unknown key `ca_file`; `ca_file` belongs under `tls:` (tls: {ca_file: ...})"),
+        (
+            "display_name: Alice",
+            "unknown key `display_name`; `display_name` belongs to the account, one level up, beside `incoming:` "
+            "and `outgoing:`",
+        ),
+    ],
+)
+def test_an_unknown_server_key_says_what_to_write(line: str, message: str) -> None:
+    assert findings(BASE + f"      {line}\n") == [("MC002", 9, 7, message)]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("email: alice@example.com", "unknown key `email`; did you mean `address`?"),
+        ("realname: Alice", "unknown key `realname`; did you mean `display_name`?"),
+        ("smtp: {}", "unknown key `smtp`; did you mean `outgoing`?"),
+        ("host: imap.example.com", "unknown key `host`; `host` belongs under `incoming:` or `outgoing:`"),
+    ],
+)
+def test_an_unknown_account_key_says_what_to_write(line: str, message: str) -> None:
+    assert findings(BASE + f"    {line}\n") == [("MC002", 9, 5, message)]
+
+
+def test_a_pop3_key_under_outgoing_says_where_it_goes() -> None:
+    text = BASE + "    outgoing:\n      host: smtp.example.com\n      leave_on_server: true\n"
+    assert findings(text) == [
+        (
+            "MC002",
+            11,
+            7,
+            "unknown key `leave_on_server`; `leave_on_server` is for a POP3 server only: move it under `incoming:`",
+        )
     ]
 
 
@@ -318,6 +429,7 @@ REFUSED = "control characters (C0, DEL, C1) or line and paragraph separators (U+
 TEXT_HELP = "remove control characters (C0, DEL, C1) and line and paragraph separators (U+2028, U+2029)"
 PATH_HELP = f"write an absolute path without {REFUSED}"
 COMMAND_HELP = f"write the command on one line without {REFUSED}"
+
 
 #: neither an IPv4 address nor an RFC 1123 name (the last label is all digits)
 NUMERIC_HOSTS = ["999.999.999.999", "1.2.3.4.5", "127.1", "0x7f.1", "010.0.0.1", "1.2.3.4.", "12345", "256.1.1.1"]

@@ -7,6 +7,17 @@ check everything that can be modelled (the valid servers of a broken account,
 a server whose only fault is an unknown key); lint names what it could not
 check in a note on standard error.
 
+The "did you mean" knows the words other mail clients use: an unknown key
+``ssl: true`` says to write ``security: tls`` (``starttls: yes``,
+``security: starttls``), ``server:`` says ``host``, ``pass:`` says
+``password_command`` (never a literal ``password``), ``email:`` says
+``address``; a key written at the wrong level says where it belongs
+(``ca_file`` under ``tls:``, ``host`` under ``incoming:`` or ``outgoing:``,
+``leave_on_server`` under a POP3 ``incoming:``). A value outside its allowed
+set names the one meant: ``security: ssl`` or ``SSL/TLS`` is ``tls``,
+``STARTTLS`` is ``starttls``, ``auth: plain`` is ``password`` (PLAIN is a SASL
+mechanism: ``mechanisms: [plain]`` pins it), ``protocol: imaps`` is ``imap``.
+
 Why: the schema (``mailconf schema``) is the contract shared with editors,
 render and probe; it is also the first wall against values that would inject
 directives into rendered client files (control characters, quotes in hosts).

@@ -31,7 +31,7 @@ def findings(raw: bytes) -> list[tuple[str, int, int, str, str]]:
         ),
         (
             GOOD.replace(b"imap,", b"imap4,"),
-            ("MC002", 5, 26, "error", '`protocol` must be one of imap, pop3 (got "imap4")'),
+            ("MC002", 5, 26, "error", '`protocol` must be one of imap, pop3 (got "imap4"); did you mean `imap`?'),
         ),
         (
             GOOD.replace(b"alice", b"al\xffice", 1),

@@ -1,0 +1,133 @@
+"""What a user most likely meant by a key or a value that the schema refuses: MC002's "did you mean".
+
+A spelling mistake is found by similarity (``difflib``, as for ``securty``). Similarity does not find the words
+other mail clients use for the same setting (``ssl: true``, ``security: SSL/TLS``, ``auth: plain``, ``server:``,
+``email:``), and it finds wrong ones for some of them (``login`` is close to ``outgoing``, ``realname`` to
+``username``, ``imap_server`` to ``leave_on_server``): those are looked up first, in the tables below. A key that
+exists one level up or down (``ca_file`` beside ``host`` instead of under ``tls:``, ``host`` beside ``address``)
+is said to be misplaced, not unknown. A suggestion is never a literal ``password``: MC401 flags it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+#: keys other clients (and people) use, by what mailconf calls them; a target not allowed where the key is
+#: written is not suggested there
+_KEY_SYNONYMS: Mapping[str, str] = {
+    **dict.fromkeys(("server", "hostname", "servername", "imap_server", "pop_server", "pop3_server",
+                     "smtp_server", "imap_host", "pop_host", "pop3_host", "smtp_host"), "host"),
+    **dict.fromkeys(("user", "login", "user_name", "userid", "user_id", "imap_user", "pop_user", "smtp_user"),
+                    "username"),
+    **dict.fromkeys(("pass", "passwd", "pwd", "passcmd", "pass_cmd", "passwordcmd", "password_cmd", "passwordeval",
+                     "password_eval", "passwordcommand", "pass_command", "remotepasseval"), "password_command"),
+    **dict.fromkeys(("token", "oauth_token", "token_cmd", "oauth_command", "oauth_token_command"), "token_command"),
+    **dict.fromkeys(("ssl", "use_ssl", "usessl", "ssl_enabled", "encryption", "secure", "starttls", "use_starttls",
+                     "require_starttls", "ssl_starttls", "tls_mode", "ssl_type", "socket_type", "sockettype",
+                     "connection_security"), "security"),
+    **dict.fromkeys(("email", "e-mail", "mail", "email_address", "mail_address", "from", "addr"), "address"),
+    **dict.fromkeys(("name", "realname", "real_name", "fullname", "full_name", "from_name", "sender_name"),
+                    "display_name"),
+    **dict.fromkeys(("imap", "pop", "pop3", "incoming_server", "receive", "inbound"), "incoming"),
+    **dict.fromkeys(("smtp", "outgoing_server", "send", "outbound", "submission", "sendmail"), "outgoing"),
+}  # fmt: skip
+
+#: the keys above that, set to true, mean STARTTLS (the others mean implicit TLS)
+_STARTTLS_KEYS = frozenset(("starttls", "use_starttls", "require_starttls", "ssl_starttls"))
+_IMPLICIT_KEYS = frozenset(("ssl", "use_ssl", "usessl", "ssl_enabled", "secure"))
+_TRUE = frozenset(("true", "yes", "on", "y", "1"))
+
+_TLS_KEYS = frozenset(("ca_file", "client_cert", "client_key", "fingerprint", "min_version", "verify",
+                       "verify_hostname"))  # fmt: skip
+_SERVER_KEYS = frozenset(("auth", "host", "mechanisms", "password_command", "port", "protocol", "security",
+                          "timeout", "tls", "token_command", "username"))  # fmt: skip
+_ACCOUNT_KEYS = frozenset(("address", "display_name", "organization"))
+_POP3_KEYS = frozenset(("leave_on_server", "leave_days"))
+
+
+def key_hint(key: str, value: Any, allowed: Sequence[str]) -> str:
+    """The fix for an unknown ``key`` (holding ``value``) where ``allowed`` are the keys the schema takes."""
+    said = key.lower()
+    meant = _KEY_SYNONYMS.get(said)
+    if meant == "security" and meant in allowed:
+        return f"write {_security_for(said, value)} instead"
+    if meant is not None and meant in allowed:
+        return f"did you mean `{meant}`?"
+    misplaced = _misplaced(said, allowed)
+    if misplaced:
+        return misplaced
+    close = difflib.get_close_matches(key, allowed, n=1)
+    if close == ["password"] and "password_command" in allowed:
+        close = ["password_command"]  # a literal password is flagged (MC401): never suggest one
+    return f"did you mean `{close[0]}`?" if close else f"allowed here: {', '.join(allowed)}"
+
+
+def _security_for(said: str, value: Any) -> str:
+    on = value is True or (isinstance(value, (str, int)) and str(value).strip().lower() in _TRUE)
+    if on and said in _STARTTLS_KEYS:
+        return "security: starttls"
+    if on and said in _IMPLICIT_KEYS:
+        return "security: tls"
+    return "security: tls, starttls or none"
+
+
+def _misplaced(said: str, allowed: Sequence[str]) -> str:
+    if said in _TLS_KEYS and "tls" in allowed:
+        return f"`{said}` belongs under `tls:` (tls: {{{said}: ...}})"
+    if said in _POP3_KEYS and "host" in allowed and said not in allowed:
+        return f"`{said}` is for a POP3 server only: move it under `incoming:`"
+    if said in _SERVER_KEYS and "incoming" in allowed:
+        return f"`{said}` belongs under `incoming:` or `outgoing:`"
+    if said in _ACCOUNT_KEYS and "host" in allowed:
+        return f"`{said}` belongs to the account, one level up, beside `incoming:` and `outgoing:`"
+    return ""
+
+
+#: values other clients use, by key (the last step of the path; ``mechanisms`` for an item of it): what mailconf
+#: calls it, and why when it is not only a spelling
+_VALUE_SYNONYMS: Mapping[str, Mapping[str, tuple[str, str]]] = {
+    "security": {
+        **dict.fromkeys(("ssl", "ssl/tls", "tls/ssl", "implicit", "implicit-tls", "implicit_tls", "imaps", "pop3s",
+                         "smtps", "ssl-tls", "ssl_tls"), ("tls", "implicit TLS, which clients call SSL or SSL/TLS")),
+        **dict.fromkeys(("explicit", "explicit-tls", "required", "starttls-required", "start-tls", "start_tls"),
+                        ("starttls", "")),
+        **dict.fromkeys(("plain", "cleartext", "plaintext", "unencrypted", "no", "off", "false"), ("none", "")),
+    },
+    "auth": {
+        **{m: ("password", f"{m.upper()} is a SASL mechanism: to pin it, add mechanisms: [{m}]")
+           for m in ("plain", "login", "cram-md5", "digest-md5", "scram-sha-1", "scram-sha-256")},
+        **dict.fromkeys(("normal", "basic", "password-cleartext", "password-encrypted", "passwd"), ("password", "")),
+        **dict.fromkeys(("oauth", "oauth-2", "oauth 2.0", "xoauth", "xoauth2", "oauthbearer", "modern"),
+                        ("oauth2", "")),
+        **dict.fromkeys(("kerberos", "krb5", "gss"), ("gssapi", "")),
+        **dict.fromkeys(("external", "cert", "certificate", "client-certificate", "tls-certificate", "tls-cert"),
+                        ("client-cert", "")),
+    },
+    "protocol": {
+        "imaps": ("imap", "implicit TLS is security: tls, the default"),
+        "pop3s": ("pop3", "implicit TLS is security: tls, the default"),
+        **dict.fromkeys(("pop", "pops"), ("pop3", "")),
+        "smtps": ("smtp", "implicit TLS is security: tls, the default"),
+        **dict.fromkeys(("submission", "submissions", "esmtp"), ("smtp", "")),
+    },
+    "min_version": {f"{p}1.{n}": (f"1.{n}", "") for p in ("tls", "tlsv", "tls ", "tls_", "tlsv ") for n in range(4)},
+}  # fmt: skip
+
+
+def value_hint(field: str, written: Any, choices: Sequence[Any]) -> str:
+    """``; did you mean `tls`? (why)`` for a text value outside ``choices``, or ``""`` when nothing is close."""
+    texts = [c for c in choices if isinstance(c, str)]
+    if not isinstance(written, str) or not texts:
+        return ""
+    said = " ".join(written.split()).lower()
+    meant, why = _VALUE_SYNONYMS.get(field, {}).get(said, ("", ""))
+    if meant not in texts:
+        meant, why = (said, "") if said in texts else ("", "")
+    if not meant:
+        close = difflib.get_close_matches(said, texts, n=1)
+        meant = close[0] if close else ""
+    if not meant:
+        return ""
+    return f"; did you mean `{meant}`?" + (f" ({why})" if why else "")
