@@ -55,7 +55,7 @@ from typing import Any, NamedTuple
 from . import resources
 from .errors import counted, double_quoted, printable
 from .model import YamlPath
-from .schema_hints import key_hint, value_hint
+from .schema_hints import key_hint, pattern_hint, value_hint
 
 #: Values of these keys never appear in a message.
 SECRET_KEYS = frozenset(("password", "password_command", "token_command"))
@@ -250,7 +250,7 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
     elif kind == "pattern":
         yield SchemaProblem(
             path,
-            f"{name} is not valid{_got(key, instance)}: {_pattern_help(key)}",
+            f"{name} is not valid{_got(key, instance)}: {_pattern_help(key, instance)}",
             value=None if key in SECRET_KEYS else instance,
         )
     elif kind in ("minimum", "maximum"):
@@ -344,5 +344,6 @@ _PATTERN_HELP = {
 }
 
 
-def _pattern_help(key: Any) -> str:
-    return _PATTERN_HELP.get(str(key), "see `mailconf schema`")
+def _pattern_help(key: Any, instance: Any) -> str:
+    hint = "" if key in SECRET_KEYS else pattern_hint(str(key), instance)
+    return hint or _PATTERN_HELP.get(str(key), "see `mailconf schema`")

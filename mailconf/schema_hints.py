@@ -11,8 +11,11 @@ is said to be misplaced, not unknown. A suggestion is never a literal ``password
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from .errors import printable
 
 #: keys other clients (and people) use, by what mailconf calls them; a target not allowed where the key is
 #: written is not suggested there
@@ -131,3 +134,42 @@ def value_hint(field: str, written: Any, choices: Sequence[Any]) -> str:
     if not meant:
         return ""
     return f"; did you mean `{meant}`?" + (f" ({why})" if why else "")
+
+
+_PATH_KEYS = frozenset(("ca_file", "client_cert", "client_key"))
+_NAMED_ADDRESS = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<address>[^<>\s]+@[^<>\s]+)>\s*$")
+
+
+def pattern_hint(key: str, written: Any) -> str:
+    """What to write instead of a path or an address the pattern refuses, when it is the usual mistake; ``""``
+    otherwise (the key's general help applies: a control character, a scheme in a host...)."""
+    if not isinstance(written, str) or _has_control(written):
+        return ""
+    if key in _PATH_KEYS:
+        return _path_hint(written)
+    if key == "address":
+        return _address_hint(written)
+    return ""
+
+
+def _path_hint(written: str) -> str:
+    if written.startswith("~"):
+        return "write the path in full, starting with / (clients disagree on what ~ is, and some do not expand it)"
+    if not written.startswith("/"):
+        return "write an absolute path, starting with / (clients read a relative one from different folders)"
+    return ""
+
+
+def _address_hint(written: str) -> str:
+    named = _NAMED_ADDRESS.match(written)
+    if named and named["name"]:
+        return f"write the address alone ({printable(named['address'])}) and the name in display_name"
+    if named:
+        return f"write the address alone ({printable(named['address'])}), without < >"
+    if " " in written.strip():
+        return "an address holds no spaces; write one like alice@example.com"
+    return ""
+
+
+def _has_control(text: str) -> bool:
+    return any(not ch.isprintable() and ch != " " for ch in text)

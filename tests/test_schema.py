@@ -431,6 +431,56 @@ PATH_HELP = f"write an absolute path without {REFUSED}"
 COMMAND_HELP = f"write the command on one line without {REFUSED}"
 
 
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        # it said "write an absolute path without control characters (C0, DEL, C1) or ...": there is none
+        (
+            "~/certs/ca.pem",
+            '`ca_file` is not valid (got "~/certs/ca.pem"): write the path in full, starting with / '
+            "(clients disagree on what ~ is, and some do not expand it)",
+        ),
+        (
+            "certs/ca.pem",
+            '`ca_file` is not valid (got "certs/ca.pem"): write an absolute path, starting with / '
+            "(clients read a relative one from different folders)",
+        ),
+        # a control character still gets the general help
+        ('"~/ca\\tx.pem"', f'`ca_file` is not valid (got "~/ca\\tx.pem"): {PATH_HELP}'),
+    ],
+)
+def test_a_path_that_is_not_absolute_says_so(written: str, message: str) -> None:
+    assert findings(BASE + f"      tls: {{ca_file: {written}}}\n") == [("MC002", 9, 22, message)]
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        (
+            "Alice Smith <alice@example.com>",
+            '`address` is not valid (got "Alice Smith <alice@example.com>"): write the address alone '
+            "(alice@example.com) and the name in display_name",
+        ),
+        (
+            "<alice@example.com>",
+            '`address` is not valid (got "<alice@example.com>"): write the address alone (alice@example.com), '
+            "without < >",
+        ),
+        (
+            "alice smith@example.com",
+            '`address` is not valid (got "alice smith@example.com"): an address holds no spaces; '
+            "write one like alice@example.com",
+        ),
+        (
+            "alice@@example.com",
+            '`address` is not valid (got "alice@@example.com"): write an address like alice@example.com',
+        ),
+    ],
+)
+def test_an_address_written_as_a_mail_header_says_what_to_write(written: str, message: str) -> None:
+    assert findings(BASE.replace("address: alice@example.com", f"address: {written}")) == [("MC002", 4, 14, message)]
+
+
 #: neither an IPv4 address nor an RFC 1123 name (the last label is all digits)
 NUMERIC_HOSTS = ["999.999.999.999", "1.2.3.4.5", "127.1", "0x7f.1", "010.0.0.1", "1.2.3.4.", "12345", "256.1.1.1"]
 

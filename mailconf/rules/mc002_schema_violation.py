@@ -17,6 +17,9 @@ The "did you mean" knows the words other mail clients use: an unknown key
 set names the one meant: ``security: ssl`` or ``SSL/TLS`` is ``tls``,
 ``STARTTLS`` is ``starttls``, ``auth: plain`` is ``password`` (PLAIN is a SASL
 mechanism: ``mechanisms: [plain]`` pins it), ``protocol: imaps`` is ``imap``.
+A path starting with ``~`` or relative is said to be one (write it in full,
+from ``/``), and an address written as a mail header (``Alice <alice@example.com>``)
+says to write the address alone and the name in ``display_name``.
 
 Why: the schema (``mailconf schema``) is the contract shared with editors,
 render and probe; it is also the first wall against values that would inject
