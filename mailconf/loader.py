@@ -272,10 +272,62 @@ def _syntax(exc: YAMLError, text: str = "") -> LoadProblem:
         context = f" ({exc.context})" if exc.context else ""
         lines = text.split("\n", mark.line + 1)
         here = lines[mark.line][mark.column : mark.column + 1] if mark.line < len(lines) else ""
-        hint = "; indent with spaces, YAML does not allow a tab there" if here == "\t" else ""
+        if here == "\t":
+            hint = "; indent with spaces, YAML does not allow a tab there"
+        else:
+            mark, hint = _syntax_hint(exc, lines)
         return LoadProblem(SYNTAX.ID, mark.line + 1, mark.column + 1, f"YAML syntax error: {what}{context}{hint}")
     reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
     return LoadProblem(SYNTAX.ID, 1, 1, f"YAML syntax error: {reason}")
+
+
+def _syntax_hint(exc: MarkedYAMLError, lines: list[str]) -> tuple[Any, str]:
+    """Where a syntax error was made and how to fix it, for the mistakes of hand-written files; the parser's own
+    place and no hint for the others. The parser notices a key without a colon and a quote never closed only
+    further on (the next line, the end of the file): the place is where the key or the quote starts. A hint
+    quotes no text of the file (a value may be a password), only how far lines are indented."""
+    mark, problem, context = exc.problem_mark, exc.problem or "", exc.context or ""
+    start = exc.context_mark
+    if start is not None and problem == "could not find expected ':'" and context == "while scanning a simple key":
+        return start, "; write a colon and a space after the key (key: value)"
+    if start is not None and context == "while scanning a quoted scalar" and problem.startswith("found unexpected end"):
+        return start, "; the quote that starts here is never closed: close it"
+    if context == "while parsing a block mapping" and problem == "did not find expected key":
+        return mark, _indent_hint(lines, mark.line)
+    if problem.startswith("mapping values are not allowed"):
+        return mark, _value_hint(lines, mark.line, mark.column)
+    return mark, ""
+
+
+def _value_hint(lines: list[str], number: int, column: int) -> str:
+    """Why a colon at ``column`` of line ``number`` (0-based) cannot start a key there."""
+    line = lines[number] if number < len(lines) else ""
+    if ": " in line[:column].lstrip(" -"):
+        return "; put the value in quotes: in a plain value, a colon and a space start a key"
+    above = _line_above(lines, number)
+    if above is not None and ":" not in above:
+        return "; the line above has no colon: write a colon and a space after its key (key: value)"
+    return _indent_hint(lines, number, " (the key above has a value already)")
+
+
+def _indent_hint(lines: list[str], number: int, why: str = "") -> str:
+    """How far line ``number`` (0-based) and the line above it (not blank, not a comment) are indented."""
+    above = _line_above(lines, number)
+    if above is None or number >= len(lines):
+        return ""
+    this, that = _indent(lines[number]), _indent(above)
+    if this == that:
+        return ""
+    return f"; check the indentation: this line is indented {this} spaces, the line above {that}{why}"
+
+
+def _line_above(lines: list[str], number: int) -> str | None:
+    """The line above line ``number`` (0-based) that is neither blank nor a comment."""
+    return next((line for line in reversed(lines[:number]) if line.strip() and not line.lstrip().startswith("#")), None)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 # --- events -------------------------------------------------------------------

@@ -205,15 +205,55 @@ CASES: list[tuple[str, bytes, list[str], int]] = [
     (
         "syntax-bad-indent",
         b"version: 1\naccounts:\n  work:\n    address: a@example.com\n   incoming: {}\n",
-        ["5:4: error MC001 yaml-syntax: YAML syntax error: did not find expected key (while parsing a block mapping)"],
+        [
+            "5:4: error MC001 yaml-syntax: YAML syntax error: did not find expected key "
+            "(while parsing a block mapping); check the indentation: this line is indented 3 spaces, the line above 4"
+        ],
         1,
     ),
-    (
+    (  # a line indented further than the one above, whose key has a value: it was only "not allowed in this context"
+        "syntax-indented-too-far",
+        b"version: 1\naccounts:\n  work:\n    address: a@example.com\n      display_name: A\n",
+        [
+            "5:19: error MC001 yaml-syntax: YAML syntax error: mapping values are not allowed in this context; "
+            "check the indentation: this line is indented 6 spaces, the line above 4 "
+            "(the key above has a value already)"
+        ],
+        1,
+    ),
+    (  # the same error for a colon inside a plain value: quote it (the value itself is not shown: it may be a secret)
+        "syntax-colon-in-a-plain-value",
+        b"version: 1\naccounts:\n  work:\n    address: a@example.com\n    display_name: Alice: work\n",
+        [
+            "5:24: error MC001 yaml-syntax: YAML syntax error: mapping values are not allowed in this context; "
+            "put the value in quotes: in a plain value, a colon and a space start a key"
+        ],
+        1,
+    ),
+    (  # a key without its colon was reported on the next line, where the parser noticed it
+        "syntax-key-without-colon",
+        b"version: 1\naccounts:\n  work:\n    address: a@example.com\n    display_name A\n    incoming: {}\n",
+        [
+            "5:5: error MC001 yaml-syntax: YAML syntax error: could not find expected ':' "
+            "(while scanning a simple key); write a colon and a space after the key (key: value)"
+        ],
+        1,
+    ),
+    (  # the first key of a mapping without its colon: the parser reads on into the next line
+        "syntax-first-key-without-colon",
+        b"version: 1\naccounts:\n  work:\n    address a@example.com\n    display_name: A\n",
+        [
+            "5:17: error MC001 yaml-syntax: YAML syntax error: mapping values are not allowed in this context; "
+            "the line above has no colon: write a colon and a space after its key (key: value)"
+        ],
+        1,
+    ),
+    (  # reported at the end of the file (3:1), where the parser noticed it, not at the quote left open
         "syntax-unterminated-quote",
         b'version: 1\naccounts: "unterminated\n',
         [
-            "3:1: error MC001 yaml-syntax: YAML syntax error: found unexpected end of stream "
-            "(while scanning a quoted scalar)"
+            "2:11: error MC001 yaml-syntax: YAML syntax error: found unexpected end of stream "
+            "(while scanning a quoted scalar); the quote that starts here is never closed: close it"
         ],
         1,
     ),

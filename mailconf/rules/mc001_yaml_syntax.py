@@ -12,7 +12,13 @@ Why: nothing else can be checked in a file that does not parse, and a loader
 that builds objects from tags or expands aliases without bound is an attack
 surface.
 
-Fix: correct the YAML at the position shown.
+Fix: correct the YAML at the position shown. For the mistakes of a file written
+by hand the message says how: a tab where YAML takes spaces; a line indented
+unlike the line above (how far each is); a key without its colon (shown at the
+key, not on the next line, where the parser noticed it); a plain value holding
+a colon and a space (quote it); a quote never closed (shown where it opens, not
+at the end of the file). No text of the file is quoted (it may be a password),
+only how far lines are indented.
 
 Failing::
 
