@@ -55,7 +55,7 @@ from typing import Any, NamedTuple
 from . import resources
 from .errors import counted, double_quoted, printable
 from .model import YamlPath
-from .schema_hints import key_hint, pattern_hint, value_hint
+from .schema_hints import account_setting_hint, accounts_list_hint, key_hint, pattern_hint, value_hint
 
 #: Values of these keys never appear in a message.
 SECRET_KEYS = frozenset(("password", "password_command", "token_command"))
@@ -116,7 +116,10 @@ def validate(data: Any, *, first: bool = False) -> tuple[list[SchemaProblem], fr
             if isinstance(name, str) and account_is_valid(account):
                 continue
             bad_accounts.add(str(name))
-            if account is not None or not problems:
+            setting = account_setting_hint(name, account)
+            if setting:  # one line, not the schema's view of a setting read as an account
+                problems.append(SchemaProblem(("accounts", name), setting, on_key=True))
+            elif account is not None or not problems:
                 explained = _explain(_account_validator(), account, ("accounts", name))
                 problems.extend(itertools.islice(explained, 1) if first else explained)
     if not problems:  # the validators disagree: never call the file valid
@@ -246,6 +249,14 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
             hint = " (YAML 1.2 reads yes/no/on/off as text: write true or false)"
         elif expected == "integer" and isinstance(instance, str) and instance.strip().isdigit():
             hint = " (remove the quotes)"
+        elif expected == "array" and key == "mechanisms" and isinstance(instance, str) and instance.isprintable():
+            hint = f"; write it as a list: mechanisms: [{printable(instance)}]"
+        elif expected == "object" and key == "tls" and not isinstance(instance, (dict, list)):
+            hint = "; it holds certificate settings (ca_file, fingerprint, ...): for TLS write security: tls"
+        elif expected == "object" and isinstance(instance, list) and path == ("accounts",):
+            hint = accounts_list_hint(instance)
+        elif instance is None and len(path) == 2 and path[0] == "accounts":
+            hint = "; write its settings under it, indented further than its name"
         yield SchemaProblem(path, f"{name} must be {_article(expected)}{_got(key, instance)}{hint}")
     elif kind == "pattern":
         yield SchemaProblem(

@@ -173,3 +173,24 @@ def _address_hint(written: str) -> str:
 
 def _has_control(text: str) -> bool:
     return any(not ch.isprintable() and ch != " " for ch in text)
+
+
+def account_setting_hint(name: Any, account: Any) -> str:
+    """Why an account named like one of an account's settings is that setting, indented as an account: the
+    lines under ``work:`` written at its level (``address: alice@example.com`` is then an account named
+    ``address``); ``""`` when it may be an account of that name (a mapping, or a server holding an address)."""
+    setting = (name in _ACCOUNT_KEYS and not isinstance(account, dict)) or (
+        name in ("incoming", "outgoing") and isinstance(account, dict) and "address" not in account
+    )
+    return f"`{name}` is a setting of an account, written as an account: indent it under the account's name" * setting
+
+
+def accounts_list_hint(accounts: list[Any]) -> str:
+    """How to write ``accounts:`` written as a list: each account is a key, its name (``- name: work`` is
+    ``work:``)."""
+    first = accounts[0] if accounts else None
+    named = first.get("name") if isinstance(first, dict) else None
+    if isinstance(named, str) and named and not _has_control(named):
+        shown = printable(named)
+        return f"; write each account as its name and a colon, not as a list item: `{shown}:`, not `- name: {shown}`"
+    return "; write each account as its name and a colon (work:), not as a list item (- )"

@@ -929,3 +929,83 @@ def test_the_explaining_validators_pattern_error_quotes_the_value_in_double_quot
     value as every message does (errors.double_quoted), not with Python's repr() as jsonschema's does."""
     (error,) = schema.explaining_validator_class()({"type": "string", "pattern": "^[a-z]+$"}).iter_errors("a\u202e'b")
     assert error.message == '"a\\u202e\'b" does not match the pattern `^[a-z]+$`'
+
+
+def test_an_account_whose_settings_are_not_indented_under_its_name_is_said_to_be_so() -> None:
+    # it was six errors: `work` null, `address` not a mapping, account `incoming` needing incoming: or outgoing:,
+    # missing `address` in `incoming`, and `protocol` and `host` unknown there
+    text = (
+        "version: 1\n"
+        "accounts:\n"
+        "  work:\n"
+        "  address: alice@example.com\n"
+        "  incoming:\n"
+        "    protocol: imap\n"
+        "    host: imap.example.com\n"
+    )
+    setting = "is a setting of an account, written as an account: indent it under the account's name"
+    assert findings(text) == [
+        (
+            "MC002",
+            3,
+            8,
+            "`work` must be a mapping (got null); write its settings under it, indented further than its name",
+        ),
+        ("MC002", 4, 3, f"`address` {setting}"),
+        ("MC002", 5, 3, f"`incoming` {setting}"),
+    ]
+
+
+def test_accounts_named_like_settings_are_still_accounts() -> None:
+    # a mapping under `address`, and a server holding an address under `incoming`, are accounts of those names
+    text = (
+        "version: 1\n"
+        "accounts:\n"
+        "  address:\n"
+        "    address: alice@example.com\n"
+        "    outgoing: {host: smtp.example.com, prot: 465}\n"
+        "  incoming:\n"
+        "    address: bob@example.com\n"
+        "    outgoing: {host: smtp.example.com, timeout: x}\n"
+    )
+    assert findings(text) == [
+        ("MC002", 5, 40, "unknown key `prot`; did you mean `port`?"),
+        ("MC002", 8, 49, '`timeout` must be a whole number (got "x")'),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("accounts", "hint"),
+    [
+        (
+            "  - name: work\n    address: alice@example.com\n",
+            "write each account as its name and a colon, not as a list item: `work:`, not `- name: work`",
+        ),
+        (
+            "  - work:\n      address: alice@example.com\n",
+            "write each account as its name and a colon (work:), not as a list item (- )",
+        ),
+    ],
+)
+def test_accounts_written_as_a_list_say_how_to_write_them(accounts: str, hint: str) -> None:
+    assert findings("version: 1\naccounts:\n" + accounts) == [
+        ("MC002", 3, 3, f"`accounts` must be a mapping (got a list); {hint}")
+    ]
+
+
+def test_mechanisms_written_as_one_word_say_to_write_a_list() -> None:
+    assert findings(BASE + "      mechanisms: plain\n") == [
+        ("MC002", 9, 19, '`mechanisms` must be a list (got "plain"); write it as a list: mechanisms: [plain]')
+    ]
+
+
+def test_tls_set_to_true_says_that_tls_is_security() -> None:
+    assert findings(BASE + "      tls: true\n") == [
+        (
+            "MC002",
+            9,
+            12,
+            "`tls` must be a mapping (got true); it holds certificate settings (ca_file, fingerprint, ...): "
+            "for TLS write security: tls",
+        )
+    ]

@@ -19,7 +19,12 @@ set names the one meant: ``security: ssl`` or ``SSL/TLS`` is ``tls``,
 mechanism: ``mechanisms: [plain]`` pins it), ``protocol: imaps`` is ``imap``.
 A path starting with ``~`` or relative is said to be one (write it in full,
 from ``/``), and an address written as a mail header (``Alice <alice@example.com>``)
-says to write the address alone and the name in ``display_name``.
+says to write the address alone and the name in ``display_name``. An
+account's settings written at the level of its name (``work:`` empty, then
+``address:`` and ``incoming:`` read as accounts) are one line each, saying to
+indent them; ``accounts:`` written as a list says to write each account as its
+name and a colon; ``mechanisms: plain`` says ``[plain]``; ``tls: true`` says
+that TLS is ``security: tls``.
 
 Why: the schema (``mailconf schema``) is the contract shared with editors,
 render and probe; it is also the first wall against values that would inject
