@@ -212,7 +212,8 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
     if kind == "required":
         missing = error.missing_key  # our `required` (explaining_validator_class) names it
         where = f" in {name}" if key is not None else ""
-        yield SchemaProblem(path, f"missing required key `{missing}`{where}; add it", on_key=True)
+        add = "add it: version: 1" if missing == "version" and not path else "add it"
+        yield SchemaProblem(path, f"missing required key `{missing}`{where}; {add}", on_key=True)
     elif kind == "additionalProperties":
         allowed = sorted(schema_part.get("properties", {}))
         patterns = schema_part.get("patternProperties", {})
@@ -234,6 +235,7 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
     elif kind == "enum":
         choices = ", ".join(str(c) for c in error.validator_value)
         hint = _quote_hint(key, error) or value_hint(_field(path), instance, error.validator_value)
+        hint = _empty_hint(path) if instance is None else hint
         yield SchemaProblem(path, f"{name} must be one of {choices}{_got(key, instance)}{hint}")
     elif kind == "const":
         hint = value_hint(_field(path), instance, [error.validator_value])
@@ -255,8 +257,8 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
             hint = "; it holds certificate settings (ca_file, fingerprint, ...): for TLS write security: tls"
         elif expected == "object" and isinstance(instance, list) and path == ("accounts",):
             hint = accounts_list_hint(instance)
-        elif instance is None and len(path) == 2 and path[0] == "accounts":
-            hint = "; write its settings under it, indented further than its name"
+        elif instance is None:
+            hint = _empty_hint(path)
         yield SchemaProblem(path, f"{name} must be {_article(expected)}{_got(key, instance)}{hint}")
     elif kind == "pattern":
         yield SchemaProblem(
@@ -280,6 +282,17 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
     else:
         scalar = not isinstance(instance, (dict, list)) and key not in SECRET_KEYS
         yield SchemaProblem(path, f"{name}: {error.message if scalar else f'invalid value ({kind})'}")
+
+
+def _empty_hint(path: YamlPath) -> str:
+    """For a key written with nothing after its colon (YAML reads null)."""
+    if path == ("accounts",):
+        return "; write the accounts under it, each as its name and a colon (work:)"
+    if len(path) == 2 and path[0] == "accounts":
+        return "; write its settings under it, indented further than its name"
+    if path[-1] in ("host", "address", "protocol"):  # required (outgoing's protocol aside): no removing it
+        return "; write a value after the colon"
+    return "; write a value after the colon, or remove the key"
 
 
 def _field(path: YamlPath) -> str:

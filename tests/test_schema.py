@@ -248,7 +248,8 @@ def test_every_required_key_left_out_is_named_by_the_finding() -> None:
         for key in node["required"]:
             instance = {k: v for k, v in example.items() if k != key}
             messages = [p.message for p in schema._explain(validator, instance, ())]
-            assert f"missing required key `{key}`; add it" in messages, (where, key, messages)
+            said = f"missing required key `{key}`; add it"
+            assert said in messages or f"{said}: version: 1" in messages, (where, key, messages)
             checked.append(key)
     assert sorted(set(checked)) == ["accounts", "address", "host", "protocol", "version"]
 
@@ -1007,5 +1008,51 @@ def test_tls_set_to_true_says_that_tls_is_security() -> None:
             12,
             "`tls` must be a mapping (got true); it holds certificate settings (ca_file, fingerprint, ...): "
             "for TLS write security: tls",
+        )
+    ]
+
+
+def test_a_file_without_version_says_what_to_add() -> None:
+    assert findings(BASE.replace("version: 1\n", "")) == [
+        ("MC002", 1, 1, "missing required key `version`; add it: version: 1")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "message"),
+    [
+        # it said only "(got null)": the value left out after the colon
+        ("port:", 12, "`port` must be a whole number (got null); write a value after the colon, or remove the key"),
+        (
+            "security:",
+            16,
+            "`security` must be one of tls, starttls, starttls-optional, none (got null); "
+            "write a value after the colon, or remove the key",
+        ),
+        (
+            "tls: {verify: }",
+            21,
+            "`verify` must be true or false (got null); write a value after the colon, or remove the key",
+        ),
+    ],
+)
+def test_a_key_without_a_value_says_to_write_one(line: str, column: int, message: str) -> None:
+    assert findings(BASE + f"      {line}\n") == [("MC002", 9, column, message)]
+
+
+def test_a_required_key_without_a_value_says_to_write_one() -> None:
+    assert findings(BASE.replace("host: imap.example.com", "host:")) == [
+        ("MC002", 7, 12, "`host` must be text (got null); write a value after the colon")
+    ]
+
+
+def test_accounts_without_any_says_to_write_them() -> None:
+    assert findings("version: 1\naccounts:\n") == [
+        (
+            "MC002",
+            2,
+            10,
+            "`accounts` must be a mapping (got null); "
+            "write the accounts under it, each as its name and a colon (work:)",
         )
     ]

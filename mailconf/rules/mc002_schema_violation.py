@@ -24,7 +24,9 @@ account's settings written at the level of its name (``work:`` empty, then
 ``address:`` and ``incoming:`` read as accounts) are one line each, saying to
 indent them; ``accounts:`` written as a list says to write each account as its
 name and a colon; ``mechanisms: plain`` says ``[plain]``; ``tls: true`` says
-that TLS is ``security: tls``.
+that TLS is ``security: tls``. A key with nothing after its colon (which YAML
+reads as null) says to write a value, or to remove the key when it may be left
+out; a file without ``version`` says to add ``version: 1``.
 
 Why: the schema (``mailconf schema``) is the contract shared with editors,
 render and probe; it is also the first wall against values that would inject
