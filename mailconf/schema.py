@@ -211,6 +211,8 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
     schema_part = error.schema if isinstance(error.schema, Mapping) else {}
     if kind == "required":
         missing = error.missing_key  # our `required` (explaining_validator_class) names it
+        if _misspelt(missing, instance, schema_part):
+            return  # one line for one mistake: the misspelt key's "did you mean" names it, and says it is required
         where = f" in {name}" if key is not None else ""
         add = "add it: version: 1" if missing == "version" and not path else "add it"
         yield SchemaProblem(path, f"missing required key `{missing}`{where}; {add}", on_key=True)
@@ -223,6 +225,8 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
             ):
                 continue
             fix = key_hint(str(extra), instance[extra], allowed)
+            if any(fix == f"did you mean `{k}`?" for k in _required(schema_part) if k not in instance):
+                fix += " (it is required)"
             yield SchemaProblem((*path, extra), f"unknown key `{printable(str(extra))}`; {fix}", on_key=True)
     elif kind is None or error.schema is False:
         # jsonschema reports a `false` subschema at the parent: name the keys it forbids
@@ -282,6 +286,29 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
     else:
         scalar = not isinstance(instance, (dict, list)) and key not in SECRET_KEYS
         yield SchemaProblem(path, f"{name}: {error.message if scalar else f'invalid value ({kind})'}")
+
+
+def _required(schema_part: Mapping[str, Any]) -> list[str]:
+    required = schema_part.get("required", [])
+    return [k for k in required if isinstance(k, str)]
+
+
+def _misspelt(missing: str, instance: Any, schema_part: Mapping[str, Any]) -> bool:
+    """Whether a key of ``instance`` the schema does not know is a misspelling of ``missing``, as MC002's "did you
+    mean" says it (``hostname`` for ``host``)."""
+    properties = schema_part.get("properties", {})
+    if (
+        not isinstance(instance, dict)
+        or not isinstance(properties, Mapping)
+        or schema_part.get("additionalProperties") is not False
+    ):
+        return False
+    allowed = sorted(properties)
+    return any(
+        key_hint(extra, value, allowed) == f"did you mean `{missing}`?"
+        for extra, value in instance.items()
+        if isinstance(extra, str) and extra not in properties
+    )
 
 
 def _empty_hint(path: YamlPath) -> str:

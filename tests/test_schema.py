@@ -1056,3 +1056,33 @@ def test_accounts_without_any_says_to_write_them() -> None:
             "write the accounts under it, each as its name and a colon (work:)",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "finding"),
+    [
+        # it was two lines for one mistake: "missing required key `host` in `incoming`; add it" at 5:5 as well
+        (
+            BASE.replace("      host: imap.example.com", "      hostname: imap.example.com"),
+            ("MC002", 7, 7, "unknown key `hostname`; did you mean `host`? (it is required)"),
+        ),
+        (
+            BASE.replace("    address: alice@example.com", "    email: alice@example.com"),
+            ("MC002", 4, 5, "unknown key `email`; did you mean `address`? (it is required)"),
+        ),
+        (
+            BASE.replace("version: 1", "verison: 1"),
+            ("MC002", 1, 1, "unknown key `verison`; did you mean `version`? (it is required)"),
+        ),
+    ],
+)
+def test_a_misspelt_required_key_is_one_finding(text: str, finding: tuple[str, int, int, str]) -> None:
+    assert findings(text) == [finding]
+
+
+def test_a_required_key_left_out_beside_an_unknown_key_that_is_not_it_is_still_said() -> None:
+    text = BASE.replace("      host: imap.example.com", "      prot: 993")
+    assert findings(text) == [
+        ("MC002", 5, 5, "missing required key `host` in `incoming`; add it"),
+        ("MC002", 7, 7, "unknown key `prot`; did you mean `port`?"),
+    ]

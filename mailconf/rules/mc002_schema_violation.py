@@ -26,7 +26,9 @@ indent them; ``accounts:`` written as a list says to write each account as its
 name and a colon; ``mechanisms: plain`` says ``[plain]``; ``tls: true`` says
 that TLS is ``security: tls``. A key with nothing after its colon (which YAML
 reads as null) says to write a value, or to remove the key when it may be left
-out; a file without ``version`` says to add ``version: 1``.
+out; a file without ``version`` says to add ``version: 1``. A required key
+misspelt (``hostname:`` for ``host:``) is one finding, the misspelling's "did you
+mean `host`? (it is required)", not also a missing ``host``.
 
 Why: the schema (``mailconf schema``) is the contract shared with editors,
 render and probe; it is also the first wall against values that would inject
