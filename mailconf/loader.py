@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, NamedTuple
@@ -279,6 +279,16 @@ def _syntax(exc: YAMLError, text: str = "") -> LoadProblem:
         return LoadProblem(SYNTAX.ID, mark.line + 1, mark.column + 1, f"YAML syntax error: {what}{context}{hint}")
     reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
     return LoadProblem(SYNTAX.ID, 1, 1, f"YAML syntax error: {reason}")
+
+
+def _alias_hint(alias: str, anchors: Mapping[str, object]) -> str:
+    """The anchor defined above that ``*alias`` most likely means, or that anchors are defined before use."""
+    import difflib
+
+    close = difflib.get_close_matches(alias, list(anchors), n=1)
+    if close:
+        return f"; did you mean *{close[0]}?"
+    return "; define the anchor (&" + alias + ") above its first alias"
 
 
 def _syntax_hint(exc: MarkedYAMLError, lines: list[str]) -> tuple[Any, str]:
@@ -784,7 +794,7 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
                     f"`{secret}` is an alias (a value starting with *), and no anchor of its name is defined before "
                     "it; quote the value"
                     if secret
-                    else f"unknown alias *{anchor}"
+                    else f"unknown alias *{anchor}{_alias_hint(anchor, anchors)}"
                 )
                 raise LoadAbort(LoadProblem(SYNTAX.ID, line, col, message))
             if is_map and key is no_key:

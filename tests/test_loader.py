@@ -257,7 +257,19 @@ CASES: list[tuple[str, bytes, list[str], int]] = [
         ],
         1,
     ),
-    ("unknown-alias", b"version: *v\n", ["1:10: error MC001 yaml-syntax: unknown alias *v"], 1),
+    (  # an alias before its anchor (it said only "unknown alias *v")
+        "unknown-alias",
+        b"version: *v\n",
+        ["1:10: error MC001 yaml-syntax: unknown alias *v; define the anchor (&v) above its first alias"],
+        1,
+    ),
+    (  # a misspelt alias: the anchor defined above that it means
+        "misspelt-alias",
+        b"version: 1\nx-out: &outgoing {host: smtp.example.com}\naccounts:\n"
+        b"  work: {address: a@example.com, outgoing: *outgoin}\n",
+        ["4:44: error MC001 yaml-syntax: unknown alias *outgoin; did you mean *outgoing?"],
+        1,
+    ),
     ("top-level-list", b"- version: 1\n- accounts: {}\n", [f"1:1: {NOT_A_MAPPING}"], 1),
     ("top-level-scalar", b"hello\n", [f"1:1: {NOT_A_MAPPING}"], 1),
     (

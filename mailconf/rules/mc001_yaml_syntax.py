@@ -17,7 +17,9 @@ by hand the message says how: a tab where YAML takes spaces; a line indented
 unlike the line above (how far each is); a key without its colon (shown at the
 key, not on the next line, where the parser noticed it); a plain value holding
 a colon and a space (quote it); a quote never closed (shown where it opens, not
-at the end of the file). No text of the file is quoted (it may be a password),
+at the end of the file); an alias of no anchor defined above it (an anchor is
+defined before its aliases), with the anchor it most likely means
+(``*outgoin``: did you mean ``*outgoing``?). No text of the file is quoted (it may be a password),
 only how far lines are indented.
 
 Failing::
