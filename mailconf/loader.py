@@ -272,7 +272,9 @@ def _syntax(exc: YAMLError, text: str = "") -> LoadProblem:
         context = f" ({exc.context})" if exc.context else ""
         lines = text.split("\n", mark.line + 1)
         here = lines[mark.line][mark.column : mark.column + 1] if mark.line < len(lines) else ""
-        if here == "\t":
+        if here == "\t" and not lines[mark.line].strip():
+            hint = "; the line holds only blanks, among them a tab: empty it"
+        elif here == "\t":
             hint = "; indent with spaces, YAML does not allow a tab there"
         else:
             mark, hint = _syntax_hint(exc, lines)

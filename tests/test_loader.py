@@ -202,6 +202,15 @@ CASES: list[tuple[str, bytes, list[str], int]] = [
         ],
         1,
     ),
+    (  # a blank line an editor left a tab on: there is nothing to indent (it said "indent with spaces")
+        "syntax-tab-on-a-blank-line",
+        b"version: 1\naccounts:\n  work:\n    address: a@example.com\n\t\n",
+        [
+            "5:1: error MC001 yaml-syntax: YAML syntax error: found a tab character that violates indentation "
+            "(while scanning a plain scalar); the line holds only blanks, among them a tab: empty it"
+        ],
+        1,
+    ),
     (
         "syntax-bad-indent",
         b"version: 1\naccounts:\n  work:\n    address: a@example.com\n   incoming: {}\n",

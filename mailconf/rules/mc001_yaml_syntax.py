@@ -13,7 +13,8 @@ that builds objects from tags or expands aliases without bound is an attack
 surface.
 
 Fix: correct the YAML at the position shown. For the mistakes of a file written
-by hand the message says how: a tab where YAML takes spaces; a line indented
+by hand the message says how: a tab where YAML takes spaces (or on a line
+otherwise blank, which only needs emptying); a line indented
 unlike the line above (how far each is); a key without its colon (shown at the
 key, not on the next line, where the parser noticed it); a plain value holding
 a colon and a space (quote it); a quote never closed (shown where it opens, not
