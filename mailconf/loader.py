@@ -400,14 +400,30 @@ def _build(text: str) -> tuple[Any, Positions, list[LoadProblem]]:
             raise LoadAbort(problem) from None
         raise LoadAbort(problem._replace(message=problem.message.translate(back))) from None
     except LoadAbort as abort:
-        if back is None:
+        problem = _second_document(abort.problem, parsed)
+        if back is None and problem is abort.problem:
             raise
-        raise LoadAbort(abort.problem._replace(message=abort.problem.message.translate(back))) from None
+        raise LoadAbort(problem._replace(message=problem.message.translate(back or {}))) from None
     if back is not None:
         problems = [p._replace(message=p.message.translate(back)) for p in problems]
     if watch is not None:
         problems += watch.problems(text)
     return data, positions, problems
+
+
+_MORE_DOCUMENTS = "more than one YAML document (---); keep one document per file"
+
+
+def _second_document(problem: LoadProblem, text: str) -> LoadProblem:
+    """A second document that is empty (a ``---`` left at the end, with nothing but comments after it) is said to
+    be one: there is nothing to move to another file."""
+    if problem.message != _MORE_DOCUMENTS:
+        return problem
+    lines = text.split("\n")[problem.line - 1 :]
+    rest = [lines[0][problem.column + 2 :], *lines[1:]]
+    if any(line.strip() and not line.lstrip().startswith("#") for line in rest):
+        return problem
+    return problem._replace(message="a --- with nothing after it starts an empty second YAML document; remove it")
 
 
 @dataclass(frozen=True, slots=True)
@@ -825,7 +841,7 @@ def _build_from(get_event: Callable[[], Event], event: Event) -> tuple[Any, Posi
                         SYNTAX.ID,
                         mark.line + 1,
                         mark.column + 1,
-                        "more than one YAML document (---); keep one document per file",
+                        _MORE_DOCUMENTS,
                     )
                 )
             event = get_event()

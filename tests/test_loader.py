@@ -184,6 +184,12 @@ CASES: list[tuple[str, bytes, list[str], int]] = [
         ["12:1: error MC001 yaml-syntax: more than one YAML document (---); keep one document per file"],
         1,
     ),
+    (  # a --- left at the end: it said "keep one document per file", and there is no second one to move
+        "empty-second-document",
+        (CLEAN + "---\n# the end\n\n").encode(),
+        ["12:1: error MC001 yaml-syntax: a --- with nothing after it starts an empty second YAML document; remove it"],
+        1,
+    ),
     (
         "syntax-unclosed-flow-mapping",
         b"version: 1\naccounts: {work: {address: alice@example.com}\n",

@@ -20,7 +20,8 @@ key, not on the next line, where the parser noticed it); a plain value holding
 a colon and a space (quote it); a quote never closed (shown where it opens, not
 at the end of the file); an alias of no anchor defined above it (an anchor is
 defined before its aliases), with the anchor it most likely means
-(``*outgoin``: did you mean ``*outgoing``?). No text of the file is quoted (it may be a password),
+(``*outgoin``: did you mean ``*outgoing``?); a ``---`` left at the end, with
+nothing after it (an empty second document: remove it). No text of the file is quoted (it may be a password),
 only how far lines are indented.
 
 Failing::
