@@ -119,12 +119,18 @@ _VALUE_SYNONYMS: Mapping[str, Mapping[str, tuple[str, str]]] = {
 }  # fmt: skip
 
 
+#: a protocol written under the other side's key
+_OTHER_SIDE: Mapping[str, str] = {"smtp": "outgoing", "imap": "incoming", "pop3": "incoming"}
+
+
 def value_hint(field: str, written: Any, choices: Sequence[Any]) -> str:
     """``; did you mean `tls`? (why)`` for a text value outside ``choices``, or ``""`` when nothing is close."""
     texts = [c for c in choices if isinstance(c, str)]
     if not isinstance(written, str) or not texts:
         return ""
     said = " ".join(written.split()).lower()
+    if field == "protocol" and said in _OTHER_SIDE and said not in texts:
+        return f"; {said} is the protocol of `{_OTHER_SIDE[said]}:`"
     meant, why = _VALUE_SYNONYMS.get(field, {}).get(said, ("", ""))
     if meant not in texts:
         meant, why = (said, "") if said in texts else ("", "")

@@ -475,7 +475,8 @@ def test_an_invalid_file_exits_1_with_the_lint_errors(tmp_path: Path, capsys: py
     out, err = capsys.readouterr()
     assert out == ""
     assert err == (
-        f'{path}:5:26: error MC002 schema-violation: `protocol` must be one of imap, pop3 (got "smtp")\n'
+        f'{path}:5:26: error MC002 schema-violation: `protocol` must be one of imap, pop3 (got "smtp"); '
+        "smtp is the protocol of `outgoing:`\n"
         f"mailconf: {path}: not rendered: fix the errors above first (`mailconf lint {path}`)\n"
     )
 

@@ -1086,3 +1086,18 @@ def test_a_required_key_left_out_beside_an_unknown_key_that_is_not_it_is_still_s
         ("MC002", 5, 5, "missing required key `host` in `incoming`; add it"),
         ("MC002", 7, 7, "unknown key `prot`; did you mean `port`?"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("side", "protocol", "host", "message"),
+    [
+        # a server written under the other side's key: it said only which protocols are allowed there
+        ("incoming", "smtp", "smtp.example.com", '`protocol` must be one of imap, pop3 (got "smtp"); '
+         "smtp is the protocol of `outgoing:`"),
+        ("outgoing", "imap", "imap.example.com", '`protocol` must be "smtp" (got "imap"); '
+         "imap is the protocol of `incoming:`"),
+    ],
+)  # fmt: skip
+def test_a_protocol_under_the_other_side_says_where_it_goes(side: str, protocol: str, host: str, message: str) -> None:
+    text = f"version: 1\naccounts:\n  work:\n    address: a@example.com\n    {side}:\n      protocol: {protocol}\n"
+    assert findings(text + f"      host: {host}\n") == [("MC002", 6, 17, message)]

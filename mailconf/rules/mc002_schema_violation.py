@@ -16,7 +16,8 @@ The "did you mean" knows the words other mail clients use: an unknown key
 ``leave_on_server`` under a POP3 ``incoming:``). A value outside its allowed
 set names the one meant: ``security: ssl`` or ``SSL/TLS`` is ``tls``,
 ``STARTTLS`` is ``starttls``, ``auth: plain`` is ``password`` (PLAIN is a SASL
-mechanism: ``mechanisms: [plain]`` pins it), ``protocol: imaps`` is ``imap``.
+mechanism: ``mechanisms: [plain]`` pins it), ``protocol: imaps`` is ``imap``; ``protocol: smtp`` under ``incoming:`` (or
+``imap`` under ``outgoing:``) says which side it belongs to.
 A path starting with ``~`` or relative is said to be one (write it in full,
 from ``/``), and an address written as a mail header (``Alice <alice@example.com>``)
 says to write the address alone and the name in ``display_name``. An
