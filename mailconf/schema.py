@@ -255,14 +255,14 @@ def _describe(error: Any, base: YamlPath, root: Any) -> Iterator[SchemaProblem]:
             hint = " (YAML 1.2 reads yes/no/on/off as text: write true or false)"
         elif expected == "integer" and isinstance(instance, str) and instance.strip().isdigit():
             hint = " (remove the quotes)"
+        elif instance is None:
+            hint = _empty_hint(path)
         elif expected == "array" and key == "mechanisms" and isinstance(instance, str) and instance.isprintable():
             hint = f"; write it as a list: mechanisms: [{printable(instance)}]"
         elif expected == "object" and key == "tls" and not isinstance(instance, (dict, list)):
             hint = "; it holds certificate settings (ca_file, fingerprint, ...): for TLS write security: tls"
         elif expected == "object" and isinstance(instance, list) and path == ("accounts",):
             hint = accounts_list_hint(instance)
-        elif instance is None:
-            hint = _empty_hint(path)
         yield SchemaProblem(path, f"{name} must be {_article(expected)}{_got(key, instance)}{hint}")
     elif kind == "pattern":
         yield SchemaProblem(
@@ -317,6 +317,10 @@ def _empty_hint(path: YamlPath) -> str:
         return "; write the accounts under it, each as its name and a colon (work:)"
     if len(path) == 2 and path[0] == "accounts":
         return "; write its settings under it, indented further than its name"
+    if not path:
+        return ""
+    if isinstance(path[-1], int):
+        return "; write a value in its place, or remove the item"
     if path[-1] in ("host", "address", "protocol"):  # required (outgoing's protocol aside): no removing it
         return "; write a value after the colon"
     return "; write a value after the colon, or remove the key"

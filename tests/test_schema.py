@@ -1101,3 +1101,17 @@ def test_a_required_key_left_out_beside_an_unknown_key_that_is_not_it_is_still_s
 def test_a_protocol_under_the_other_side_says_where_it_goes(side: str, protocol: str, host: str, message: str) -> None:
     text = f"version: 1\naccounts:\n  work:\n    address: a@example.com\n    {side}:\n      protocol: {protocol}\n"
     assert findings(text + f"      host: {host}\n") == [("MC002", 6, 17, message)]
+
+
+def test_an_empty_tls_and_an_empty_mechanism_say_to_write_a_value() -> None:
+    # tls: with nothing after it was told that TLS is security: tls; an empty item of a list has no colon
+    assert findings(BASE + "      tls:\n      mechanisms: [plain, ~]\n") == [
+        ("MC002", 9, 11, "`tls` must be a mapping (got null); write a value after the colon, or remove the key"),
+        (
+            "MC002",
+            10,
+            27,
+            "this value must be one of plain, login, scram-sha-1, scram-sha-256, cram-md5, digest-md5, ntlm, gssapi, "
+            "xoauth2, oauthbearer, external (got null); write a value in its place, or remove the item",
+        ),
+    ]
