@@ -35,6 +35,20 @@ _KEY_SYNONYMS: Mapping[str, str] = {
                     "display_name"),
     **dict.fromkeys(("imap", "pop", "pop3", "incoming_server", "receive", "inbound"), "incoming"),
     **dict.fromkeys(("smtp", "outgoing_server", "send", "outbound", "submission", "sendmail"), "outgoing"),
+    # under tls: (or beside host, where they are said to belong under tls:)
+    **dict.fromkeys(("ca", "cacert", "ca_cert", "ca_certs", "ca_certificate", "ca_certificates_file", "ca_path",
+                     "certificate_authority", "certificatefile", "certificate_file", "tls_trust_file",
+                     "sslcacertfile", "sslcertfile", "ssl_ca_certificates_file"), "ca_file"),
+    **dict.fromkeys(("cert", "certificate", "client_certificate", "ssl_cert", "tls_cert_file", "sslcert",
+                     "ssl_client_cert"), "client_cert"),
+    **dict.fromkeys(("key", "ssl_key", "tls_key_file", "sslkey", "client_key_file", "private_key"), "client_key"),
+    **dict.fromkeys(("pin", "cert_fingerprint", "certificate_fingerprint", "tls_fingerprint", "sslfingerprint",
+                     "ssl_fingerprint"), "fingerprint"),
+    **dict.fromkeys(("tls_version", "min_tls", "min_tls_version", "minimum_version", "ssl_version", "sslproto",
+                     "tls_min_version"), "min_version"),
+    **dict.fromkeys(("verify_cert", "verify_certificate", "check_certificate", "certificate_check", "tls_verify",
+                     "ssl_verify", "sslcertck", "tls_certcheck"), "verify"),
+    **dict.fromkeys(("verify_host", "check_hostname", "verify_name", "ssl_verify_host"), "verify_hostname"),
 }  # fmt: skip
 
 #: the keys above that, set to true, mean STARTTLS (the others mean implicit TLS)
@@ -58,6 +72,8 @@ def key_hint(key: str, value: Any, allowed: Sequence[str]) -> str:
         return f"write {_security_for(said, value)} instead"
     if meant is not None and meant in allowed:
         return f"did you mean `{meant}`?"
+    if meant in _TLS_KEYS and "tls" in allowed:
+        return f"write it under `tls:`, as `{meant}` (tls: {{{meant}: ...}})"
     misplaced = _misplaced(said, allowed)
     if misplaced:
         return misplaced

@@ -1115,3 +1115,24 @@ def test_an_empty_tls_and_an_empty_mechanism_say_to_write_a_value() -> None:
             "xoauth2, oauthbearer, external (got null); write a value in its place, or remove the item",
         ),
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        # similarity said `client_cert` for a CA's file, and nothing for most of these
+        ("ca_cert: /etc/ssl/ca.pem", "unknown key `ca_cert`; did you mean `ca_file`?"),
+        ("tls_trust_file: /etc/ssl/ca.pem", "unknown key `tls_trust_file`; did you mean `ca_file`?"),
+        ("sslcertck: true", "unknown key `sslcertck`; did you mean `verify`?"),
+        ('tls_version: "1.2"', "unknown key `tls_version`; did you mean `min_version`?"),
+        ("pin: sha256:AB", "unknown key `pin`; did you mean `fingerprint`?"),
+    ],
+)
+def test_an_unknown_tls_key_says_what_other_clients_call_it(line: str, message: str) -> None:
+    assert findings(BASE + f"      tls:\n        {line}\n") == [("MC002", 10, 9, message)]
+
+
+def test_another_clients_tls_key_beside_host_says_to_write_it_under_tls() -> None:
+    assert findings(BASE + "      tls_trust_file: /etc/ssl/ca.pem\n") == [
+        ("MC002", 9, 7, "unknown key `tls_trust_file`; write it under `tls:`, as `ca_file` (tls: {ca_file: ...})")
+    ]
