@@ -295,20 +295,43 @@ def _alias_hint(alias: str, anchors: Mapping[str, object]) -> str:
 
 def _syntax_hint(exc: MarkedYAMLError, lines: list[str]) -> tuple[Any, str]:
     """Where a syntax error was made and how to fix it, for the mistakes of hand-written files; the parser's own
-    place and no hint for the others. The parser notices a key without a colon and a quote never closed only
-    further on (the next line, the end of the file): the place is where the key or the quote starts. A hint
-    quotes no text of the file (a value may be a password), only how far lines are indented."""
+    place and no hint for the others. The parser notices a key without a colon, a quote or a bracket never closed
+    only further on (the next line, the end of the file): the place is where the key, the quote or the bracket
+    starts. A hint quotes no text of the file (a value may be a password), only how far lines are indented."""
     mark, problem, context = exc.problem_mark, exc.problem or "", exc.context or ""
-    start = exc.context_mark
-    if start is not None and problem == "could not find expected ':'" and context == "while scanning a simple key":
-        return start, "; write a colon and a space after the key (key: value)"
-    if start is not None and context == "while scanning a quoted scalar" and problem.startswith("found unexpected end"):
-        return start, "; the quote that starts here is never closed: close it"
+    earlier = _started_earlier(problem, context)
+    if earlier and exc.context_mark is not None:
+        return exc.context_mark, earlier
+    return mark, _hint_here(problem, context, lines, mark.line, mark.column)
+
+
+def _started_earlier(problem: str, context: str) -> str:
+    """The hint of an error the parser reports past where it was made (at its context mark)."""
+    if problem == "could not find expected ':'" and context == "while scanning a simple key":
+        return "; write a colon and a space after the key (key: value)"
+    if context == "while scanning a quoted scalar" and problem.startswith("found unexpected end"):
+        return "; the quote that starts here is never closed: close it"
+    if problem.startswith("did not find expected ','") and context.startswith("while parsing a flow "):
+        bracket, what = ("[", "list") if context.endswith("sequence") else ("{", "mapping")
+        closing = "close it, or quote the value"
+        return f"; the {bracket} that starts here is never closed: {closing} ({bracket} starts a {what})"
+    return ""
+
+
+def _hint_here(problem: str, context: str, lines: list[str], number: int, column: int) -> str:
+    """The hint of an error the parser reports where it was made: line ``number``, ``column`` (0-based)."""
+    line = lines[number] if number < len(lines) else ""
     if context == "while parsing a block mapping" and problem == "did not find expected key":
-        return mark, _indent_hint(lines, mark.line)
+        if column > _indent(line) and any(quote in line[:column] for quote in "'\""):
+            return "; text follows the closing quote: inside '...' write a ' as '', inside \"...\" a \" as \\\""
+        return _indent_hint(lines, number)
     if problem.startswith("mapping values are not allowed"):
-        return mark, _value_hint(lines, mark.line, mark.column)
-    return mark, ""
+        return _value_hint(lines, number, column)
+    if problem.startswith("block sequence entries are not allowed"):
+        return "; put the value in quotes: a - and a space start a list item"
+    if problem == "found character that cannot start any token" and line[column : column + 1] in ("@", "`"):
+        return "; put the value in quotes: a value cannot start with @ or ` in YAML"
+    return ""
 
 
 def _value_hint(lines: list[str], number: int, column: int) -> str:

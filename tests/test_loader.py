@@ -190,12 +190,51 @@ CASES: list[tuple[str, bytes, list[str], int]] = [
         ["12:1: error MC001 yaml-syntax: a --- with nothing after it starts an empty second YAML document; remove it"],
         1,
     ),
-    (
+    (  # reported at the end of the file (3:1), where the parser noticed it, not at the { left open
         "syntax-unclosed-flow-mapping",
         b"version: 1\naccounts: {work: {address: alice@example.com}\n",
         [
-            "3:1: error MC001 yaml-syntax: YAML syntax error: did not find expected ',' or '}' "
-            "(while parsing a flow mapping)"
+            "2:11: error MC001 yaml-syntax: YAML syntax error: did not find expected ',' or '}' "
+            "(while parsing a flow mapping); the { that starts here is never closed: close it, or quote the value "
+            "({ starts a mapping)"
+        ],
+        1,
+    ),
+    (  # a display name starting with [: the next line was blamed
+        "syntax-value-starting-with-a-bracket",
+        b"version: 1\naccounts:\n  work:\n    address: a@example.com\n    display_name: [Alice\n    outgoing: {}\n",
+        [
+            "5:19: error MC001 yaml-syntax: YAML syntax error: did not find expected ',' or ']' "
+            "(while parsing a flow sequence); the [ that starts here is never closed: close it, or quote the value "
+            "([ starts a list)"
+        ],
+        1,
+    ),
+    (  # an apostrophe inside single quotes ends them
+        "syntax-text-after-a-closing-quote",
+        b"version: 1\naccounts:\n  work:\n    address: a@example.com\n    display_name: 'O'Brien'\n",
+        [
+            "5:22: error MC001 yaml-syntax: YAML syntax error: did not find expected key "
+            "(while parsing a block mapping); text follows the closing quote: "
+            "inside '...' write a ' as '', inside \"...\" a \" as \\\""
+        ],
+        1,
+    ),
+    (
+        "syntax-value-starting-with-an-at-sign",
+        b"version: 1\naccounts:\n  work:\n    address: a@example.com\n    display_name: @alice\n",
+        [
+            "5:19: error MC001 yaml-syntax: YAML syntax error: found character that cannot start any token "
+            "(while scanning for the next token); put the value in quotes: a value cannot start with @ or ` in YAML"
+        ],
+        1,
+    ),
+    (
+        "syntax-value-starting-with-a-dash",
+        b"version: 1\naccounts:\n  work:\n    address: a@example.com\n    display_name: - Alice\n",
+        [
+            "5:19: error MC001 yaml-syntax: YAML syntax error: block sequence entries are not allowed in this context; "
+            "put the value in quotes: a - and a space start a list item"
         ],
         1,
     ),

@@ -14,15 +14,18 @@ surface.
 
 Fix: correct the YAML at the position shown. For the mistakes of a file written
 by hand the message says how: a tab where YAML takes spaces (or on a line
-otherwise blank, which only needs emptying); a line indented
-unlike the line above (how far each is); a key without its colon (shown at the
-key, not on the next line, where the parser noticed it); a plain value holding
-a colon and a space (quote it); a quote never closed (shown where it opens, not
-at the end of the file); an alias of no anchor defined above it (an anchor is
-defined before its aliases), with the anchor it most likely means
-(``*outgoin``: did you mean ``*outgoing``?); a ``---`` left at the end, with
-nothing after it (an empty second document: remove it). No text of the file is quoted (it may be a password),
-only how far lines are indented.
+otherwise blank, which only needs emptying); a line indented unlike the line
+above (how far each is); a key without its colon (shown at the key, not on the
+next line, where the parser noticed it); a plain value holding a colon and a
+space (quote it); a quote or a ``[``/``{`` never closed (shown where it opens,
+not on the next line or at the end of the file); text after a closing quote
+(``'O'Brien'``: inside single quotes a ``'`` is written ``''``); a value
+starting with ``@``, a backquote or ``- `` (quote it); an alias of no anchor
+defined above it (an anchor is defined before its aliases), with the anchor it
+most likely means (``*outgoin``: did you mean ``*outgoing``?); a ``---`` left
+at the end, with nothing after it (an empty second document: remove it). No
+text of the file is quoted (it may be a password), only how far lines are
+indented.
 
 Failing::
 

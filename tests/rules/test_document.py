@@ -26,8 +26,9 @@ def findings(raw: bytes) -> list[tuple[str, int, int, str, str]]:
     [
         (
             b"version: 1\naccounts:\n  work: {address: alice@example.com\n",
-            ("MC001", 4, 1, "error",
-             "YAML syntax error: did not find expected ',' or '}' (while parsing a flow mapping)"),
+            ("MC001", 3, 9, "error",
+             "YAML syntax error: did not find expected ',' or '}' (while parsing a flow mapping); the { that starts "
+             "here is never closed: close it, or quote the value ({ starts a mapping)"),
         ),
         (
             GOOD.replace(b"imap,", b"imap4,"),
