@@ -67,20 +67,30 @@ _POP3_KEYS = frozenset(("leave_on_server", "leave_days"))
 def key_hint(key: str, value: Any, allowed: Sequence[str]) -> str:
     """The fix for an unknown ``key`` (holding ``value``) where ``allowed`` are the keys the schema takes."""
     said = key.lower()
-    meant = _KEY_SYNONYMS.get(said)
-    if meant == "security" and meant in allowed:
-        return f"write {_security_for(said, value)} instead"
-    if meant is not None and meant in allowed:
-        return f"did you mean `{meant}`?"
-    if meant in _TLS_KEYS and "tls" in allowed:
-        return f"write it under `tls:`, as `{meant}` (tls: {{{meant}: ...}})"
-    misplaced = _misplaced(said, allowed)
-    if misplaced:
-        return misplaced
+    known = _synonym_hint(said, value, allowed) or _misplaced(said, allowed)
+    if known:
+        return known
     close = difflib.get_close_matches(key, allowed, n=1)
     if close == ["password"] and "password_command" in allowed:
         close = ["password_command"]  # a literal password is flagged (MC401): never suggest one
     return f"did you mean `{close[0]}`?" if close else f"allowed here: {', '.join(allowed)}"
+
+
+def _synonym_hint(said: str, value: Any, allowed: Sequence[str]) -> str:
+    """For another client's word: mailconf's key, here or where it belongs (``""``: not one of those words)."""
+    meant = _KEY_SYNONYMS.get(said)
+    if meant is None:
+        return ""
+    if meant == "security" and (meant in allowed or "incoming" in allowed):
+        where = "instead" if meant in allowed else "under `incoming:` or `outgoing:`"
+        return f"write {_security_for(said, value)} {where}"
+    if meant in allowed:
+        return f"did you mean `{meant}`?"
+    if meant in _TLS_KEYS and "tls" in allowed:
+        return f"write it under `tls:`, as `{meant}` (tls: {{{meant}: ...}})"
+    if meant in _SERVER_KEYS and "incoming" in allowed:
+        return f"write it under `incoming:` or `outgoing:`, as `{meant}`"
+    return ""
 
 
 def _security_for(said: str, value: Any) -> str:

@@ -1136,3 +1136,16 @@ def test_another_clients_tls_key_beside_host_says_to_write_it_under_tls() -> Non
     assert findings(BASE + "      tls_trust_file: /etc/ssl/ca.pem\n") == [
         ("MC002", 9, 7, "unknown key `tls_trust_file`; write it under `tls:`, as `ca_file` (tls: {ca_file: ...})")
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        # beside address, another client's word for a server setting listed the account's keys
+        ("user: alice", "unknown key `user`; write it under `incoming:` or `outgoing:`, as `username`"),
+        ("server: mail.example.com", "unknown key `server`; write it under `incoming:` or `outgoing:`, as `host`"),
+        ("ssl: true", "unknown key `ssl`; write security: tls under `incoming:` or `outgoing:`"),
+    ],
+)
+def test_another_clients_server_key_beside_address_says_where_it_goes(line: str, message: str) -> None:
+    assert findings(BASE + f"    {line}\n") == [("MC002", 9, 5, message)]

@@ -12,7 +12,8 @@ The "did you mean" knows the words other mail clients use: an unknown key
 ``security: starttls``), ``server:`` says ``host``, ``pass:`` says
 ``password_command`` (never a literal ``password``), ``email:`` says
 ``address``, ``ca_cert:`` or msmtp's ``tls_trust_file:`` says ``ca_file``
-(under ``tls:``); a key written at the wrong level says where it belongs
+(under ``tls:``), ``user:`` beside ``address:`` says ``username`` under
+``incoming:`` or ``outgoing:``; a key written at the wrong level says where it belongs
 (``ca_file`` under ``tls:``, ``host`` under ``incoming:`` or ``outgoing:``,
 ``leave_on_server`` under a POP3 ``incoming:``). A value outside its allowed
 set names the one meant: ``security: ssl`` or ``SSL/TLS`` is ``tls``,
