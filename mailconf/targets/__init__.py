@@ -303,6 +303,12 @@ def gap_rules(
     )
 
 
+def unused_command(auth: Auth) -> str:
+    """The advice of a password or token command that ``auth`` does not run: one text on every target."""
+    advice = "use token_command for oauth2" if auth is Auth.OAUTH2 else "remove it or change auth"
+    return f"auth {auth.value} does not use it, so it is left out; {advice}"
+
+
 class Gaps:
     """The gaps of one render, in the order found: the one way every target reports what it cannot express.
 
@@ -327,10 +333,7 @@ class Gaps:
         """The gap of a password or token command the server's auth does not run (``used``: the field it runs)."""
         for field, command in (("password_command", server.password_command), ("token_command", server.token_command)):
             if command is not None and field != used:
-                advice = "use token_command for oauth2" if server.auth is Auth.OAUTH2 else "remove it or change auth"
-                self.server(
-                    account, server, field, f"auth {server.auth.value} does not use it, so it is left out; {advice}"
-                )
+                self.server(account, server, field, unused_command(server.auth))
 
     def unsupported(self, account: Account, server: Server, rules: GapRules) -> None:
         """The gaps of the features this server declares and the target marks ``no``, in FEATURES order.

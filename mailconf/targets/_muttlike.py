@@ -34,6 +34,7 @@ from . import (
     gap_rules,
     locate_unsafe,
     unsafe_in,
+    unused_command,
 )
 
 T = TypeVar("T")
@@ -457,7 +458,7 @@ def _server(account: str, server: Server, dialect: Dialect, gap: GapSink) -> Ser
         # locate_unsafe, which looks for control characters, would not find it): named here
         raise unsafe_in(account, f"{server.side}.password_command", UnsafeValue(EMPTY_COMMAND))
     if password is None and server.password_command:
-        gap(server, "password_command", f"not used with auth {auth.value}: remove it, or use auth password")
+        gap(server, "password_command", unused_command(auth))
     token = server.token_command
     oauth = token if runs == "token_command" else None
     if oauth and oauth.lstrip(" ")[:1] in tuple(dialect.command_shortcuts):
@@ -466,7 +467,7 @@ def _server(account: str, server: Server, dialect: Dialect, gap: GapSink) -> Ser
         # that one space before a shortcut, gives back the command as declared
         oauth = " " + oauth
     if token and oauth is None:
-        gap(server, "token_command", "used only with auth oauth2: remove it, or use auth oauth2")
+        gap(server, "token_command", unused_command(auth))
     leave = server.leave_on_server
     smtp = protocol is Protocol.SMTP
     return built(

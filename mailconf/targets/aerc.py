@@ -216,7 +216,7 @@ from ..errors import UsageError, shown
 from ..escape import UnsafeValue
 from ..escape.aerc import aerc_value, rfc5322_quoted, url_user
 from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Protocol, Security, Server
-from . import GapRules, Gaps, Rendered, RenderedFile, gap_rules
+from . import GapRules, Gaps, Rendered, RenderedFile, gap_rules, unused_command
 
 NAME = "aerc"
 TITLE = (
@@ -511,15 +511,16 @@ def account_gaps(gaps: Gaps, account: Account, version: AercVersion) -> bool:
 
 
 def _advice(advice: str, server: Server, outgoing: bool, aerc: str) -> str:
-    """The advice of a gap with its {aerc}, {auth}, {min_version}, {can} and {advice} filled in."""
+    """The advice of a gap with its {aerc}, {auth}, {min_version}, {can} and {unused} filled in."""
     return _filled(advice, server.auth, server.tls.min_version, outgoing, aerc)
 
 
 @functools.lru_cache(maxsize=256)  # the same few texts for every account: a message, an auth, a TLS version (5 x 6 x 5)
 def _filled(advice: str, auth: Auth, min_version: str | None, outgoing: bool, aerc: str) -> str:
     usable = _MECHANISMS.get(auth, ((), ()))[outgoing]
-    command = "use token_command for oauth2" if auth is Auth.OAUTH2 else "remove it or change auth"
-    return advice.format(aerc=aerc, auth=auth.value, min_version=min_version, can=" or ".join(usable), advice=command)
+    return advice.format(
+        aerc=aerc, auth=auth.value, min_version=min_version, can=" or ".join(usable), unused=unused_command(auth)
+    )
 
 
 def _skips_verification(server: Server, outgoing: bool, version: AercVersion) -> bool:
@@ -546,7 +547,7 @@ def _no_usable_mechanism(server: Server, outgoing: bool) -> bool:
 #: What the table of capabilities does not say (and its TLS rows, for a server with TLS): (setting, does it apply
 #: to this server (and is it the outgoing one), what to do instead), in report order, after GAP_RULES' gaps.
 #: The advice is formatted with {aerc} (the version's name), {auth}, {min_version}, {can} (the usable mechanisms)
-#: and {advice}.
+#: and {unused} (targets.unused_command: a command the auth does not run).
 _SERVER_GAPS: tuple[tuple[str, Callable[[Server, bool], bool], str], ...] = (
     ("tls.ca_file", lambda s, o: _encrypted(s) and s.tls.ca_file is not None, CA_FILE_GAP),
     ("tls.fingerprint", lambda s, o: _encrypted(s) and s.tls.fingerprint is not None, FINGERPRINT_GAP),
@@ -572,9 +573,9 @@ _SERVER_GAPS: tuple[tuple[str, Callable[[Server, bool], bool], str], ...] = (
      NO_PASSWORD_GAP),
     ("password_command",
      lambda s, o: s.password_command is not None and _COMMAND_FIELD.get(s.auth) != "password_command",
-     "auth {auth} does not use it, so it is left out; {advice}"),
+     "{unused}"),
     ("token_command", lambda s, o: s.token_command is not None and _COMMAND_FIELD.get(s.auth) != "token_command",
-     "auth {auth} does not use it, so it is left out; {advice}"),
+     "{unused}"),
     ("timeout", lambda s, o: o and s.timeout is not None, "{aerc} has no SMTP timeout setting: it is left out"),
     ("timeout", lambda s, o: not o and s.timeout == 0,
      "{aerc} reads connection-timeout 0 as 'give up at once': left out, so aerc's default of 30 seconds "

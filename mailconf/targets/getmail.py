@@ -182,6 +182,7 @@ from . import (
     folded,
     gap_rules,
     sent_unquoted,
+    unused_command,
 )
 
 NAME = "getmail"
@@ -406,7 +407,10 @@ def server_gaps(gaps: Gaps, account: Account, server: Server) -> None:
     used = _COMMAND_FIELD.get((server.protocol, server.auth))
     for field, command in (("password_command", server.password_command), ("token_command", server.token_command)):
         if command is not None and field != used:
-            gap(field, f"auth {server.auth.value} over {protocol} does not use it with getmail, so it is left out")
+            if CREDENTIAL_COMMAND.get(server.auth) != field:  # the auth runs no such command on any target
+                gap(field, unused_command(server.auth))
+            else:  # getmail cannot log in that way over this protocol (its own gap says so)
+                gap(field, f"auth {server.auth.value} over {protocol} does not use it with getmail, so it is left out")
 
 
 def _endpoint(server: Server) -> tuple[str, int, str]:

@@ -94,7 +94,7 @@ import jinja2
 from ..escape import UnsafeValue
 from ..escape.msmtp import msmtp_line, msmtp_quote
 from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Security, Server
-from . import Gaps, Rendered, RenderedFile, gap_rules, locate_unsafe
+from . import Gaps, Rendered, RenderedFile, gap_rules, locate_unsafe, unused_command
 
 NAME = "msmtp"
 TITLE = "msmtp: ~/.msmtprc, one account block per outgoing server"
@@ -303,10 +303,5 @@ def _auth(account: Account, server: Server, gaps: Gaps) -> tuple[str, str | None
         if field == used:
             passwordeval = _fits(gaps, account, "passwordeval", command, f"outgoing.{field}")
         else:
-            gaps.add(
-                account,
-                f"outgoing.{field}",
-                f"auth {auth.value} does not use it, so it is left out; "
-                + ("use token_command for oauth2" if auth is Auth.OAUTH2 else "remove it or change auth"),
-            )
+            gaps.server(account, server, field, unused_command(auth))
     return method, user, passwordeval

@@ -924,3 +924,35 @@ def test_any_text_through_the_loader_renders_or_is_refused_cleanly(name: str, fi
         render_model(TARGETS[name], doc.model, {})
     except MailconfError as exc:
         assert "\n" not in str(exc)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_command_the_auth_does_not_run_is_one_gap_worded_alike_everywhere(name: str) -> None:
+    # mutt and neomutt said "not used with auth none: remove it, or use auth password", getmail "auth none over IMAP
+    # does not use it with getmail", where the others said targets.unused_command's text (msmtp and aerc held copies
+    # of it): one gap, one message, on every target. getmail keeps its own for an auth it cannot use over a protocol.
+    from mailconf.model import Auth
+    from mailconf.targets import unused_command
+
+    target = TARGETS[name]
+    both = sides(target)
+    checked = 0
+    for side in both:
+        for field, auth in (("password_command", "none"), ("token_command", "password")):
+            if target.CAPABILITIES[field].startswith("no") or (auth == "none" and side == "incoming"):
+                continue  # no such command at all (its own gap says so); auth none on IMAP/POP3 is another gap
+            account: dict[str, Any] = {"address": "carol@example.com"}
+            for each, kind in both.items():
+                host = "smtp.example.com" if each == "outgoing" else f"{kind}.example.com"
+                server: dict[str, Any] = {"host": host, "username": "u", "password_command": "pass mail"}
+                if each == "incoming":
+                    server["protocol"] = kind
+                if each == side:
+                    server |= {"auth": auth, field: "pass mail"}
+                account[each] = server
+            rendered = render(target, account)
+            assert not isinstance(rendered, str), rendered
+            said = [gap.instead for gap in rendered.gaps if gap.setting == f"{side}.{field}"]
+            assert said == [unused_command(Auth(auth))], (side, field, said)
+            checked += 1
+    assert checked or all(target.CAPABILITIES[f].startswith("no") for f in ("password_command", "token_command"))

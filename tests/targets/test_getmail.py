@@ -520,11 +520,11 @@ GAPS: list[tuple[dict[str, Any], list[Gap], list[str]]] = [
     ({"auth": "oauth2", "password_command": "pass x", "token_command": "tok-cmd", "mechanisms": ["oauthbearer"]},
      [Gap("work", "incoming.mechanisms", "getmail cannot use oauthbearer over IMAP: it logs in with XOAUTH2"),
       Gap("work", "incoming.password_command",
-          "auth oauth2 over IMAP does not use it with getmail, so it is left out")],
+          "auth oauth2 does not use it, so it is left out; use token_command for oauth2")],
      [f"password_command = {getmail_tuple(runs('tok-cmd'))}", "use_xoauth2 = true"]),
     ({"token_command": "tok-cmd"},
-     [Gap("work", "incoming.token_command", "auth password over IMAP does not use it with getmail, so it is left "
-          "out")], []),
+     [Gap("work", "incoming.token_command", "auth password does not use it, so it is left out; remove it or change "
+          "auth")], []),
     ({"mechanisms": ["login", "cram-md5"], "password_command": "p"}, [],
      [f"password_command = {getmail_tuple(runs('p'))}"]),
     ({"protocol": "pop3", "mechanisms": ["cram-md5", "plain"]},

@@ -576,9 +576,11 @@ GAPS: list[tuple[str, dict[str, Any], list[str]]] = [
      ["outgoing.token_command cannot be expressed; auth oauth2 needs a token_command that prints an access token "
       "(lint: MC302); without one the client cannot log in: add it"]),
     ("unused password command", {"outgoing": {**_SMTP, "auth": "none"}},
-     ["outgoing.password_command cannot be expressed; not used with auth none: remove it, or use auth password"]),
+     ["outgoing.password_command cannot be expressed; auth none does not use it, so it is left out; remove it or "
+      "change auth"]),
     ("unused token command", {"outgoing": {**_SMTP, "token_command": "printf %s t"}},
-     ["outgoing.token_command cannot be expressed; used only with auth oauth2: remove it, or use auth oauth2"]),
+     ["outgoing.token_command cannot be expressed; auth password does not use it, so it is left out; remove it or "
+      "change auth"]),
     ("two CA files",
      {"incoming": {**_IMAP, "tls": {"ca_file": "/a.pem"}}, "outgoing": {**_SMTP, "tls": {"ca_file": "/b.pem"}}},
      ["outgoing.tls.ca_file cannot be expressed; {c} uses one ssl_ca_certificates_file for every connection (the "
@@ -621,7 +623,8 @@ NEOMUTT_GAPS: list[tuple[str, dict[str, Any], list[str]]] = [
      ["outgoing.auth cannot be expressed; neomutt cannot log in to SMTP with gssapi (its smtp_authenticators "
       "accepts plain, login, xoauth2, oauthbearer): choose one of those"]),
     ("client-cert", {"incoming": {**_IMAP, "auth": "client-cert", "tls": {"client_cert": "/c.pem"}}},
-     ["incoming.password_command cannot be expressed; not used with auth client-cert: remove it, or use auth password",
+     ["incoming.password_command cannot be expressed; auth client-cert does not use it, so it is left out; remove it "
+      "or change auth",
       "incoming.auth cannot be expressed; neomutt cannot log in to IMAP with external (its imap_authenticators "
       "accepts plain, login, gssapi, xoauth2, oauthbearer): choose one of those"]),
 ]  # fmt: skip
