@@ -204,3 +204,138 @@ def test_render_and_probe_list_the_errors_that_refuse_a_file_in_the_order_lint_d
         OUT_OF_ORDER_ERRORS + "2 errors in 1 file\n",
         "mailconf: accounts.yaml: not probed: fix the errors first (`mailconf lint accounts.yaml`)\n",
     )
+
+
+#: CLEAN and a second account, carol, of another mail domain: removed again, her files are left in -o DIR.
+WITH_CAROL = CLEAN + (
+    "  carol:\n"
+    "    address: carol@example.org\n"
+    "    incoming:\n"
+    "      protocol: imap\n"
+    "      host: imap.example.org\n"
+    "      password_command: pass show carol\n"
+    "    outgoing:\n"
+    "      host: smtp.example.org\n"
+    "      password_command: pass show carol\n"
+)
+
+
+def _carol_removed(tmp_path: Path, *args: str) -> tuple[str, ...]:
+    """Render ``args`` with carol, then take her out of the file: the render args to run again."""
+    (tmp_path / "accounts.yaml").write_text(WITH_CAROL, encoding="utf-8")
+    args = ("render", *args, "accounts.yaml", "-o", "out")
+    assert run_mailconf(*args, cwd=tmp_path).code == 0
+    (tmp_path / "accounts.yaml").write_text(CLEAN, encoding="utf-8")
+    return args
+
+
+def _without_gaps(outcome: Outcome) -> Outcome:
+    """The outcome without the warnings of what the targets cannot express (the provider targets cannot express a
+    password_command): the rest is compared exactly."""
+    lines = outcome.stderr.splitlines(keepends=True)
+    return outcome._replace(stderr="".join(line for line in lines if " cannot be expressed; " not in line))
+
+
+def _gone(path: str) -> str:
+    return f"mailconf: {path}: no account renders it any more; remove it (git rm)\n"
+
+
+def test_check_and_update_name_the_muttrc_of_a_removed_account_and_never_remove_it(tmp_path: Path) -> None:
+    # --check exited 0 with carol.muttrc still there (the mailconf-render-check hook said all was up to date)
+    args = _carol_removed(tmp_path, "-t", "mutt")
+    assert run_mailconf(*args, "--check", cwd=tmp_path) == Outcome(1, "", _gone("out/carol.muttrc") + STALE)
+    assert run_mailconf(*args, "--check", "-q", cwd=tmp_path) == Outcome(1, "", _gone("out/carol.muttrc"))
+    assert run_mailconf(*args, "--update", cwd=tmp_path) == Outcome(1, "", _gone("out/carol.muttrc"))
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["carol.muttrc", "work.muttrc"]  # nothing removed
+    (tmp_path / "out" / "carol.muttrc").unlink()  # what the user does
+    assert run_mailconf(*args, "--check", cwd=tmp_path) == Outcome(0, "", "")
+    assert run_mailconf(*args, "--update", cwd=tmp_path) == Outcome(0, "", "")
+
+
+def test_a_plain_render_warns_of_the_file_no_account_renders_and_exits_as_before(tmp_path: Path) -> None:
+    args = _carol_removed(tmp_path, "-t", "mutt")
+    warning = "mailconf: warning: out/carol.muttrc: no account renders it any more; remove it\n"
+    assert run_mailconf(*args, cwd=tmp_path) == Outcome(0, "", warning)
+    assert (tmp_path / "out" / "carol.muttrc").is_file()
+
+
+def test_a_hand_written_muttrc_beside_the_rendered_ones_is_never_named(tmp_path: Path) -> None:
+    args = _carol_removed(tmp_path, "-t", "mutt")
+    (tmp_path / "out" / "personal.muttrc").write_text("# mine\nset from = 'me@example.net'\n", encoding="utf-8")
+    # a file with the header, but through a link: nothing inside -o is followed
+    (tmp_path / "elsewhere.muttrc").write_bytes((tmp_path / "out" / "carol.muttrc").read_bytes())
+    (tmp_path / "out" / "linked.muttrc").symlink_to(tmp_path / "elsewhere.muttrc")
+    assert run_mailconf(*args, "--check", cwd=tmp_path) == Outcome(1, "", _gone("out/carol.muttrc") + STALE)
+    (tmp_path / "out" / "carol.muttrc").unlink()
+    assert run_mailconf(*args, "--check", cwd=tmp_path) == Outcome(0, "", "")
+    assert run_mailconf(*args, "--update", cwd=tmp_path) == Outcome(0, "", "")
+
+
+def test_check_names_the_autoconfig_document_of_a_domain_no_account_has_any_more(tmp_path: Path) -> None:
+    # carol was example.org's last account: a web server kept publishing its document
+    args = _carol_removed(tmp_path, "-t", "autoconfig")
+    gone = _gone("out/autoconfig/example.org/config-v1.1.xml")
+    assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + STALE)
+    assert _without_gaps(run_mailconf(*args, "--update", cwd=tmp_path)) == Outcome(1, "", gone)
+    assert (tmp_path / "out" / "autoconfig" / "example.org" / "config-v1.1.xml").is_file()
+
+
+def test_with_account_a_file_of_an_account_not_selected_is_not_named(tmp_path: Path) -> None:
+    args = _carol_removed(tmp_path, "-t", "mutt", "-t", "autoconfig")
+    for mode in ("--check", "--update", "--force"):
+        assert _without_gaps(run_mailconf(*args, "--account", "work", mode, cwd=tmp_path)) == Outcome(0, "", "")
+    gone = _gone("out/mutt/carol.muttrc") + _gone("out/autoconfig/autoconfig/example.org/config-v1.1.xml")
+    assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + STALE)
+
+
+def test_every_target_names_its_files_of_a_removed_account(tmp_path: Path) -> None:
+    args = _carol_removed(tmp_path, "-t", "all")
+    gone = "".join(
+        _gone(f"out/{name}")
+        for name in (
+            "autoconfig/autoconfig/example.org/config-v1.1.xml",
+            "autodiscover/autodiscover/carol@example.org.xml",
+            "getmail/getmail/carol.getmailrc",
+            "mobileconfig/mobileconfig/carol.mobileconfig",
+            "mutt/carol.muttrc",
+            "neomutt/carol.muttrc",
+        )
+    )
+    checked = _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path))
+    assert (checked.code, checked.stderr) == (1, gone + STALE)  # the one-file targets' diffs on standard output
+    files = "aerc/accounts.conf fetchmail/.fetchmailrc mbsync/.mbsyncrc msmtp/.msmtprc offlineimap/.offlineimaprc "
+    files += "offlineimap/.offlineimap-mailconf.py outlook/outlook.reg outlook-prf/outlook.prf thunderbird/user.js"
+    updated = "".join(f"mailconf: updated {tmp_path}/out/{name}\n" for name in files.split())
+    assert _without_gaps(run_mailconf(*args, "--update", cwd=tmp_path)) == Outcome(1, "", updated + gone)
+    assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + STALE)
+
+
+def test_more_than_five_files_of_one_target_are_one_line_that_counts_them(tmp_path: Path) -> None:
+    carol = WITH_CAROL[len(CLEAN) :]
+    many = CLEAN + "".join(carol.replace("  carol:", f"  c{i}:") for i in range(7))
+    (tmp_path / "accounts.yaml").write_text(many, encoding="utf-8")
+    args = ("render", "-t", "mutt", "accounts.yaml", "-o", "out")
+    assert run_mailconf(*args, cwd=tmp_path).code == 0
+    (tmp_path / "accounts.yaml").write_text(CLEAN, encoding="utf-8")
+    line = (
+        "mailconf: out/c0.muttrc, out/c1.muttrc, out/c2.muttrc and 4 more (7): no account renders them any more; "
+        "remove them (git rm)\n"
+    )
+    assert run_mailconf(*args, "--check", cwd=tmp_path) == Outcome(1, "", line + STALE)
+
+
+def test_check_names_the_ca_import_script_once_no_account_names_a_ca_file(tmp_path: Path) -> None:
+    # import-ca.sh is written only while an account names a tls.ca_file: without one it stayed, run by whoever
+    # followed the page, importing a CA no account trusts any more
+    with_ca = CLEAN.replace(
+        "      host: imap.example.com\n", "      host: imap.example.com\n      tls:\n        ca_file: /etc/ca.pem\n"
+    )
+    (tmp_path / "accounts.yaml").write_text(with_ca, encoding="utf-8")
+    args = ("render", "-t", "thunderbird", "accounts.yaml", "-o", "out")
+    assert run_mailconf(*args, cwd=tmp_path).code == 0
+    (tmp_path / "out" / "user.js").unlink()  # as rendered without the CA file: only the script is left over
+    (tmp_path / "accounts.yaml").write_text(CLEAN, encoding="utf-8")
+    assert run_mailconf(*args, cwd=tmp_path).code == 0
+    (tmp_path / "out" / "cert_override.txt").write_text("# PSM Certificate Override Settings file\n", encoding="utf-8")
+    gone = _gone("out/import-ca.sh")
+    assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + STALE)

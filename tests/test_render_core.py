@@ -45,7 +45,7 @@ def fake_render(model: Model, env: jinja2.Environment, options: Mapping[str, str
 
 FAKE = SimpleNamespace(
     NAME="fake", TITLE="a test target", CAPABILITIES={}, OPTIONS={"dir": "a prefix for file names"},
-    __doc__="Test only.", render=fake_render,
+    OWN_FILES=(), __doc__="Test only.", render=fake_render,
 )  # fmt: skip
 
 

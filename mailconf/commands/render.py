@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..errors import ExitCode, UsageError, counted, escape_controls, listed, plural
+from ..errors import LISTED_IN_FULL, ExitCode, UsageError, counted, escape_controls, listed, plural
 from ..targets import TARGETS, RenderedFile, Target
 from . import console
 from .outputs import refuse_empty, refuse_force_alone, refuse_replacing, say_replaced
@@ -134,10 +135,44 @@ def _to_directory(request: RenderRequest, result: RenderResult, root: Path, new:
 
     try:
         if request.check:
-            return check(result.files, root, quiet=request.quiet, keep=_kept(request))
-        return _write(request, result, root, new)
+            said = partial(_say_leftovers, request, result, root)
+            return check(result.files, root, quiet=request.quiet, keep=_kept(request), leftovers=said)
+        written = _write(request, result, root, new)
+        left = _say_leftovers(request, result, root)
+        return int(ExitCode.FINDINGS if left and request.update else written)
     except WouldReplaceInput as refused:
         raise _refuse_input(request, refused) from None
+
+
+def _say_leftovers(request: RenderRequest, result: RenderResult, root: Path) -> bool:
+    """The files in -o DIR that look like ones the targets write and that this render does not write (an account or
+    a domain removed from the file): one line each, or, for more than five of one target, one line that names three
+    and counts them (``errors.listed``); nothing is removed. An error of --check and --update (exit 1), a warning of
+    a plain -o (its exit code unchanged). Not with --account: a file of an account not selected is no leftover.
+    Whether any was named."""
+    if request.accounts:
+        return False
+    from ..output import leftovers
+    from ..render import choose_targets
+
+    targets = choose_targets(request.targets)
+    several = len(targets) > 1
+    owned = [
+        (f"{t.NAME}/{own.pattern}" if several else own.pattern, own.marker) for t in targets for own in t.OWN_FILES
+    ]
+    if not owned:
+        return False
+    found = leftovers(root, owned, [f.name for f in result.files] + list(result.written))
+    git = " (git rm)" if request.check or request.update else ""
+    for group in found:
+        for names in [[name] for name in group] if len(group) <= LISTED_IN_FULL else [list(group)]:
+            it = "it" if len(names) == 1 else "them"
+            line = f"{listed(names)}: no account renders {it} any more; remove {it}{git}"
+            if git:
+                console.say(line)
+            else:
+                console.level("warning", line)
+    return any(found)
 
 
 def _write(request: RenderRequest, result: RenderResult, root: Path, new: NewFolders | None) -> int:
@@ -182,7 +217,12 @@ def _refuse_input(request: RenderRequest, refused: WouldReplaceInput) -> UsageEr
 
 
 def check(
-    files: Sequence[RenderedFile], root: Path, *, quiet: bool = False, keep: tuple[int, int] | None = None
+    files: Sequence[RenderedFile],
+    root: Path,
+    *,
+    quiet: bool = False,
+    keep: tuple[int, int] | None = None,
+    leftovers: Callable[[], bool] = lambda: False,
 ) -> int:
     """``--check``: exit 0 when every file on disk is up to date, else 1: a unified diff on standard output for
     each stale file, one ``missing`` line for a file not written yet (a diff from nothing would only repeat
@@ -190,7 +230,8 @@ def check(
 
     The diff shows what a file on disk holds: each line is escaped like every other line printed. ``quiet``
     (-q): without the closing line that says how to rewrite them. ``keep``: the account file, which --update would
-    refuse to replace (WouldReplaceInput), refused here too rather than shown as stale.
+    refuse to replace (WouldReplaceInput), refused here too rather than shown as stale. ``leftovers``: says the
+    files that no account renders any more, after the diffs, and whether there were any (stale too).
     """
     from ..output import compare
 
@@ -207,9 +248,10 @@ def check(
             console.say(f"{difference.label}: missing")
             continue
         console.out("".join(_diff_line(line) for line in difference.diff))
-    if differences and not quiet:
+    stale = leftovers() or bool(differences)
+    if stale and not quiet:
         console.say("rendered files are stale: run the same command with --update instead of --check to rewrite them")
-    return int(ExitCode.FINDINGS if differences else ExitCode.OK)
+    return int(ExitCode.FINDINGS if stale else ExitCode.OK)
 
 
 def _diff_line(line: str) -> str:

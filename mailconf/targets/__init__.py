@@ -11,7 +11,11 @@ A target module has:
   target's page are generated from these (``python3 -m mailconf.docgen``);
 - ``render(model, env, options) -> Rendered``: Python decides every value (TLS
   mapping, codes, defaults, gaps, escaping via the filters in mailconf.escape)
-  and hands a flat context to its templates under ``templates/<NAME>/``.
+  and hands a flat context to its templates under ``templates/<NAME>/``;
+- ``OWN_FILES``: the files it writes that a later render may not write again (named after
+  an account or a domain, or written only for some settings), as :class:`OwnFile` patterns:
+  ``render -o DIR --check`` and ``--update`` name such a file that no account renders any
+  more (mailconf.output.leftovers); ``()`` for a target whose files are always written.
 
 A target never writes files and never prints: it returns files and gaps.
 """
@@ -149,6 +153,16 @@ class _Built(Protocol):
 built = cast("_Built", tuple.__new__)
 
 
+class OwnFile(NamedTuple):
+    """Files a target writes, as ``render -o DIR`` finds them again: ``pattern`` is their path in the target's
+    folder, ``/``-separated, each part a name or an ``fnmatch`` pattern (``*`` never matches a name that begins
+    with a dot, as in a shell), and ``marker`` bytes that every such file mailconf writes holds within its first
+    MiB (its header comment: a hand-written ``personal.muttrc`` beside the rendered ones is never taken for one)."""
+
+    pattern: str
+    marker: bytes
+
+
 class Rendered(NamedTuple):
     files: tuple[RenderedFile, ...]
     gaps: tuple[Gap, ...] = ()
@@ -159,6 +173,7 @@ class Target(Protocol):
     TITLE: str
     CAPABILITIES: Mapping[str, str]
     OPTIONS: Mapping[str, str]  # option name -> help (for --option KEY=VALUE)
+    OWN_FILES: tuple[OwnFile, ...]  # the files a later render may not write again (see OwnFile)
     __doc__: str | None
 
     def render(self, model: Model, env: jinja2.Environment, options: Mapping[str, str]) -> Rendered: ...

@@ -216,7 +216,7 @@ from ..errors import UsageError, shown
 from ..escape import UnsafeValue
 from ..escape.aerc import aerc_value, rfc5322_quoted, url_user
 from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Protocol, Security, Server
-from . import GapRules, Gaps, Rendered, RenderedFile, gap_rules, unused_command
+from . import GapRules, Gaps, OwnFile, Rendered, RenderedFile, gap_rules, unused_command
 
 NAME = "aerc"
 TITLE = (
@@ -224,6 +224,7 @@ TITLE = (
     "account"
 )
 FILE_NAME = "accounts.conf"
+OWN_FILES: tuple[OwnFile, ...] = ()  # its one file is written by every render
 DEFAULT_VERSION = "0.14"
 OPTIONS: Mapping[str, str] = {
     "version": "the aerc version the file is for, MAJOR.MINOR[.PATCH], 0.14 or later; from 0.15 on the outgoing URL "

@@ -114,7 +114,7 @@ from ..errors import double_quoted
 from ..escape import UnsafeValue
 from ..escape.xml import xml_check
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import Gap, Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
+from . import Gap, Gaps, OwnFile, Rendered, RenderedFile, gap_rules, unsafe_in
 from ._provider import domain_of, has_placeholder, not_text_host_gap, tls_gaps
 from ._urlhost import url_host_ok
 
@@ -123,6 +123,10 @@ TITLE = "Thunderbird / IETF autoconfig, for providers: autoconfig/<domain>/confi
 OPTIONS: Mapping[str, str] = {}
 TEMPLATE = "autoconfig/config-v1.1.xml.j2"
 FILE_NAME = "config-v1.1.xml"
+#: A domain's document: its header comment says who wrote it.
+OWN_FILES: tuple[OwnFile, ...] = (
+    OwnFile(f"autoconfig/*/{FILE_NAME}", b"<!-- Written by mailconf (target autoconfig)"),
+)
 
 CAPABILITIES: Mapping[str, str] = {
     "imap": 'yes: incomingServer type="imap"',

@@ -78,7 +78,7 @@ from ..errors import double_quoted
 from ..escape import UnsafeValue
 from ..escape.xml import xml_check
 from ..model import Account, Auth, Model, Protocol, Security
-from . import FileNames, Gaps, Rendered, RenderedFile, built, gap_rules, unsafe_in
+from . import FileNames, Gaps, OwnFile, Rendered, RenderedFile, built, gap_rules, unsafe_in
 from ._provider import address_file_name, has_placeholder, not_text_host_gap, tls_gaps
 from ._urlhost import url_host_ok
 
@@ -86,6 +86,15 @@ NAME = "autodiscover"
 TITLE = "Outlook Autodiscover (POX), for providers: autodiscover/<address>.xml, the response per account"
 OPTIONS: Mapping[str, str] = {}
 TEMPLATE = "autodiscover/autodiscover.xml.j2"
+#: An address's response. The format has no header comment of mailconf's: its name (an address) in this folder and
+#: the response's first element, as mailconf writes it, say it is one.
+OWN_FILES: tuple[OwnFile, ...] = (
+    OwnFile(
+        "autodiscover/*@*.xml",
+        b'<?xml version="1.0" encoding="utf-8"?>\n<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/'
+        b'responseschema/2006">',
+    ),
+)
 
 #: [MS-OXDSCLI] namespaces (the response root, and the Outlook response schema of its Response element).
 NS_ROOT = "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"

@@ -93,11 +93,12 @@ import jinja2
 from ..escape import UnsafeValue
 from ..escape.fetchmail import fetchmail_quote
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import Gaps, Rendered, RenderedFile, gap_rules, locate_unsafe
+from . import Gaps, OwnFile, Rendered, RenderedFile, gap_rules, locate_unsafe
 
 NAME = "fetchmail"
 TITLE = "fetchmail 6.4: ~/.fetchmailrc, one poll entry per incoming server"
 FILE_NAME = ".fetchmailrc"
+OWN_FILES: tuple[OwnFile, ...] = ()  # its one file is written by every render
 OPTIONS: Mapping[str, str] = {}
 
 CAPABILITIES: Mapping[str, str] = {

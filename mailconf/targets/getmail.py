@@ -177,6 +177,7 @@ from . import (
     RENAME_ACCOUNT,
     FileNames,
     Gaps,
+    OwnFile,
     Rendered,
     RenderedFile,
     folded,
@@ -196,6 +197,8 @@ OPTIONS: Mapping[str, str] = {
     "system-ca-file": "the CA bundle written as ca_certs when an account names no tls.ca_file (getmail checks no "
     f"certificate without one) [default: {DEFAULT_SYSTEM_CA_FILE}]",
 }
+#: An account's rc file: its header comment says who wrote it.
+OWN_FILES: tuple[OwnFile, ...] = (OwnFile("getmail/*.getmailrc", b", written by mailconf (target getmail)."),)
 
 CAPABILITIES: Mapping[str, str] = {
     "imap": "yes: SimpleIMAPSSLRetriever (INBOX) into a Maildir",

@@ -117,11 +117,12 @@ from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.mbsync import MAX_LINE_BYTES, LineTooLong, mbsync_line, mbsync_quote
 from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Protocol, Security, Server
-from . import FolderNames, Gaps, Rendered, RenderedFile, gap_rules
+from . import FolderNames, Gaps, OwnFile, Rendered, RenderedFile, gap_rules
 
 NAME = "mbsync"
 TITLE = "mbsync (isync 1.4.4): ~/.mbsyncrc, an IMAP account, two stores and a channel per account"
 FILE_NAME = ".mbsyncrc"
+OWN_FILES: tuple[OwnFile, ...] = ()  # its one file is written by every render
 DEFAULT_MAILDIR_ROOT = "~/Mail"
 DEFAULT_PATTERNS = "*"
 OPTIONS: Mapping[str, str] = {

@@ -88,7 +88,7 @@ import jinja2
 from ..escape import UnsafeValue
 from ..escape.xml import xml_check
 from ..model import Account, Auth, Model, Protocol, Security
-from . import RENAME_ACCOUNT, FileNames, Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
+from . import RENAME_ACCOUNT, FileNames, Gaps, OwnFile, Rendered, RenderedFile, gap_rules, unsafe_in
 from ._provider import domain_of, tls_gaps
 
 if TYPE_CHECKING:
@@ -104,6 +104,8 @@ PAYLOAD_TYPE = "com.apple.mail.managed"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "mobileconfig.mailconf.invalid")
 _NAMESPACE_BYTES = NAMESPACE.bytes
 _PAYLOAD_SUFFIX = f"\0{PAYLOAD_TYPE}".encode()
+#: An account's profile: its PayloadDescription says who wrote it.
+OWN_FILES: tuple[OwnFile, ...] = (OwnFile("mobileconfig/*.mobileconfig", b", written by mailconf</string>"),)
 
 CAPABILITIES: Mapping[str, str] = {
     "imap": "yes: EmailAccountType EmailTypeIMAP",

@@ -94,11 +94,12 @@ import jinja2
 from ..escape import UnsafeValue
 from ..escape.msmtp import msmtp_line, msmtp_quote
 from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Security, Server
-from . import Gaps, Rendered, RenderedFile, gap_rules, locate_unsafe, unused_command
+from . import Gaps, OwnFile, Rendered, RenderedFile, gap_rules, locate_unsafe, unused_command
 
 NAME = "msmtp"
 TITLE = "msmtp: ~/.msmtprc, one account block per outgoing server"
 FILE_NAME = ".msmtprc"
+OWN_FILES: tuple[OwnFile, ...] = ()  # its one file is written by every render
 OPTIONS: Mapping[str, str] = {}
 
 CAPABILITIES: Mapping[str, str] = {

@@ -145,11 +145,12 @@ from collections.abc import Mapping
 import jinja2
 
 from ..model import Model, Protocol
-from . import Rendered, _muttlike
+from . import OwnFile, Rendered, _muttlike
 
 NAME = "mutt"
 TITLE = "mutt 2.x: one muttrc per account (source it from your muttrc)"
 OPTIONS: Mapping[str, str] = {}
+OWN_FILES: tuple[OwnFile, ...] = _muttlike.OWN_FILES
 
 DIALECT = _muttlike.Dialect(
     name=NAME,

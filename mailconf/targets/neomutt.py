@@ -150,11 +150,12 @@ from collections.abc import Mapping
 import jinja2
 
 from ..model import Model, Protocol
-from . import Rendered, _muttlike
+from . import OwnFile, Rendered, _muttlike
 
 NAME = "neomutt"
 TITLE = "NeoMutt: one muttrc per account, <account>.muttrc (source it from your neomuttrc)"
 OPTIONS: Mapping[str, str] = {}
+OWN_FILES: tuple[OwnFile, ...] = _muttlike.OWN_FILES
 
 DIALECT = _muttlike.Dialect(
     name=NAME,

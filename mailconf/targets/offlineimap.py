@@ -170,12 +170,14 @@ from ..errors import UsageError, double_quoted
 from ..escape import UnsafeValue
 from ..escape.offlineimap import offlineimap_path, offlineimap_value
 from ..model import CREDENTIAL_COMMAND, Account, Auth, Model, Protocol, Security, Server
-from . import LOGIN_NAME_GAP, FolderNames, Gaps, Rendered, RenderedFile, gap_rules, sent_unquoted
+from . import LOGIN_NAME_GAP, FolderNames, Gaps, OwnFile, Rendered, RenderedFile, gap_rules, sent_unquoted
 
 NAME = "offlineimap"
 TITLE = "offlineimap (offlineimap3 8.0.0): ~/.offlineimaprc and a pythonfile for the password commands"
 FILE_NAME = ".offlineimaprc"
 PYTHONFILE_NAME = ".offlineimap-mailconf.py"
+#: The pythonfile, written only while an account has a command: its header comment says who wrote it.
+OWN_FILES: tuple[OwnFile, ...] = (OwnFile(PYTHONFILE_NAME, b"written by mailconf (target offlineimap)"),)
 #: Where .offlineimaprc looks for the pythonfile: both files are rendered into the home directory.
 PYTHONFILE = "~/" + PYTHONFILE_NAME
 DEFAULT_MAILDIR_ROOT = "~/Mail"

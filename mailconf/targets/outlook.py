@@ -109,11 +109,12 @@ from ..errors import UsageError
 from ..escape import UnsafeValue
 from ..escape.reg import reg_key_part, reg_value
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import GapRules, Gaps, Rendered, RenderedFile, built, gap_rules, unsafe_in
+from . import GapRules, Gaps, OwnFile, Rendered, RenderedFile, built, gap_rules, unsafe_in
 
 NAME = "outlook"
 TITLE = "Outlook 2016/2019/365 registry keys (.reg) of POP3/IMAP accounts; prefer outlook-prf"
 FILE_NAME = "outlook.reg"
+OWN_FILES: tuple[OwnFile, ...] = ()  # its one file is written by every render
 DEFAULT_PROFILE = "Outlook"
 DEFAULT_ACCOUNT_ID = 1
 OPTIONS: Mapping[str, str] = {

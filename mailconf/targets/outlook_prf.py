@@ -131,12 +131,13 @@ import jinja2
 from ..escape import UnsafeValue
 from ..escape.ini import ini_value
 from ..model import Model, Protocol
-from . import Gaps, Rendered, RenderedFile, gap_rules, unsafe_in
+from . import Gaps, OwnFile, Rendered, RenderedFile, gap_rules, unsafe_in
 from .outlook import INSTEAD, OutlookAccount, decide, profile_option
 
 NAME = "outlook-prf"
 TITLE = "Outlook 2016/2019/365 profile file (PRF) creating POP3/IMAP accounts: outlook.exe /importprf"
 FILE_NAME = "outlook.prf"
+OWN_FILES: tuple[OwnFile, ...] = ()  # its one file is written by every render
 OPTIONS: Mapping[str, str] = {
     "profile": "Outlook profile name [default: Outlook]; printable ASCII without \\ [ ]",
 }

@@ -183,7 +183,7 @@ from ..escape.prefs import PrefNames, prefs_string, prefs_value
 from ..escape.shell import shell_quote
 from ..hostnames import ascii_lower
 from ..model import Account, Auth, Model, Protocol, Security, Server
-from . import Gap, Gaps, Rendered, RenderedFile, gap_rules, locate_unsafe
+from . import Gap, Gaps, OwnFile, Rendered, RenderedFile, gap_rules, locate_unsafe
 from ._urlhost import url_host_ok
 
 NAME = "thunderbird"
@@ -216,6 +216,9 @@ CAPABILITIES: Mapping[str, str] = {
     "leave_on_server": "yes",
     "leave_days": "yes",
 }
+#: import-ca.sh, written only while an account names a tls.ca_file: its header comment says who wrote it.
+#: Not cert_override.txt: its header is Thunderbird's own, as in the profile folder the file may be rendered into.
+OWN_FILES: tuple[OwnFile, ...] = (OwnFile("import-ca.sh", b"# Written by mailconf (target thunderbird)"),)
 
 SOCKET_TYPE: Mapping[Security, int] = {Security.NONE: 0, Security.STARTTLS: 2, Security.TLS: 3}
 AUTH_METHOD: Mapping[Auth, int] = {

@@ -673,7 +673,13 @@ def naive(base: Any, change: Callable[[Server], Server] | None = None, **capabil
 
     caps = {**base.CAPABILITIES, **capabilities}
     target: Target = SimpleNamespace(
-        NAME="naive", TITLE="a naive target", CAPABILITIES=caps, OPTIONS={}, __doc__="", render=render_naive
+        NAME="naive",
+        TITLE="a naive target",
+        CAPABILITIES=caps,
+        OPTIONS={},
+        OWN_FILES=(),
+        __doc__="",
+        render=render_naive,
     )
     return target
 
