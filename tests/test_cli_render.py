@@ -339,3 +339,16 @@ def test_check_names_the_ca_import_script_once_no_account_names_a_ca_file(tmp_pa
     (tmp_path / "out" / "cert_override.txt").write_text("# PSM Certificate Override Settings file\n", encoding="utf-8")
     gone = _gone("out/import-ca.sh")
     assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + STALE)
+
+
+def test_check_names_the_file_of_a_target_left_with_no_account_to_write(tmp_path: Path) -> None:
+    # mbsync leaves out a POP3 account, and with several targets one with nothing to write is left out: its old
+    # .mbsyncrc stayed, and --check of the other target's up-to-date file exited 0
+    (tmp_path / "accounts.yaml").write_text(CLEAN, encoding="utf-8")
+    args = ("render", "-t", "mbsync", "-t", "msmtp", "accounts.yaml", "-o", "out")
+    assert run_mailconf(*args, cwd=tmp_path) == Outcome(0, "", "")
+    (tmp_path / "accounts.yaml").write_text(CLEAN.replace("protocol: imap", "protocol: pop3"), encoding="utf-8")
+    gone = _gone("out/mbsync/.mbsyncrc")
+    assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + STALE)
+    assert _without_gaps(run_mailconf(*args, "--update", cwd=tmp_path)) == Outcome(1, "", gone)
+    assert (tmp_path / "out" / "mbsync" / ".mbsyncrc").is_file()

@@ -224,7 +224,8 @@ TITLE = (
     "account"
 )
 FILE_NAME = "accounts.conf"
-OWN_FILES: tuple[OwnFile, ...] = ()  # its one file is written by every render
+#: Its one file, written whenever the target writes anything: left over when it has no account to write.
+OWN_FILES: tuple[OwnFile, ...] = (OwnFile(FILE_NAME, b"accounts written by mailconf (target aerc)."),)
 DEFAULT_VERSION = "0.14"
 OPTIONS: Mapping[str, str] = {
     "version": "the aerc version the file is for, MAJOR.MINOR[.PATCH], 0.14 or later; from 0.15 on the outgoing URL "

@@ -98,7 +98,8 @@ from . import Gaps, OwnFile, Rendered, RenderedFile, gap_rules, locate_unsafe
 NAME = "fetchmail"
 TITLE = "fetchmail 6.4: ~/.fetchmailrc, one poll entry per incoming server"
 FILE_NAME = ".fetchmailrc"
-OWN_FILES: tuple[OwnFile, ...] = ()  # its one file is written by every render
+#: Its one file, written whenever the target writes anything: left over when it has no account to write.
+OWN_FILES: tuple[OwnFile, ...] = (OwnFile(FILE_NAME, b"run control file written by mailconf (target fetchmail)."),)
 OPTIONS: Mapping[str, str] = {}
 
 CAPABILITIES: Mapping[str, str] = {

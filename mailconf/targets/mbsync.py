@@ -122,7 +122,8 @@ from . import FolderNames, Gaps, OwnFile, Rendered, RenderedFile, gap_rules
 NAME = "mbsync"
 TITLE = "mbsync (isync 1.4.4): ~/.mbsyncrc, an IMAP account, two stores and a channel per account"
 FILE_NAME = ".mbsyncrc"
-OWN_FILES: tuple[OwnFile, ...] = ()  # its one file is written by every render
+#: Its one file, written whenever the target writes anything: left over when it has no account to write.
+OWN_FILES: tuple[OwnFile, ...] = (OwnFile(FILE_NAME, b"configuration written by mailconf (target mbsync)."),)
 DEFAULT_MAILDIR_ROOT = "~/Mail"
 DEFAULT_PATTERNS = "*"
 OPTIONS: Mapping[str, str] = {

@@ -99,7 +99,8 @@ from . import Gaps, OwnFile, Rendered, RenderedFile, gap_rules, locate_unsafe, u
 NAME = "msmtp"
 TITLE = "msmtp: ~/.msmtprc, one account block per outgoing server"
 FILE_NAME = ".msmtprc"
-OWN_FILES: tuple[OwnFile, ...] = ()  # its one file is written by every render
+#: Its one file, written whenever the target writes anything: left over when it has no account to write.
+OWN_FILES: tuple[OwnFile, ...] = (OwnFile(FILE_NAME, b"configuration written by mailconf (target msmtp)."),)
 OPTIONS: Mapping[str, str] = {}
 
 CAPABILITIES: Mapping[str, str] = {

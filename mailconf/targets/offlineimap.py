@@ -176,8 +176,12 @@ NAME = "offlineimap"
 TITLE = "offlineimap (offlineimap3 8.0.0): ~/.offlineimaprc and a pythonfile for the password commands"
 FILE_NAME = ".offlineimaprc"
 PYTHONFILE_NAME = ".offlineimap-mailconf.py"
-#: The pythonfile, written only while an account has a command: its header comment says who wrote it.
-OWN_FILES: tuple[OwnFile, ...] = (OwnFile(PYTHONFILE_NAME, b"written by mailconf (target offlineimap)"),)
+#: .offlineimaprc, left over when the target has no account to write, and the pythonfile, written only while an
+#: account has a command: the header comment of each says who wrote it.
+OWN_FILES: tuple[OwnFile, ...] = (
+    OwnFile(FILE_NAME, b"configuration written by mailconf (target offlineimap)."),
+    OwnFile(PYTHONFILE_NAME, b"written by mailconf (target offlineimap)"),
+)
 #: Where .offlineimaprc looks for the pythonfile: both files are rendered into the home directory.
 PYTHONFILE = "~/" + PYTHONFILE_NAME
 DEFAULT_MAILDIR_ROOT = "~/Mail"

@@ -114,7 +114,8 @@ from . import GapRules, Gaps, OwnFile, Rendered, RenderedFile, built, gap_rules,
 NAME = "outlook"
 TITLE = "Outlook 2016/2019/365 registry keys (.reg) of POP3/IMAP accounts; prefer outlook-prf"
 FILE_NAME = "outlook.reg"
-OWN_FILES: tuple[OwnFile, ...] = ()  # its one file is written by every render
+#: Nothing: a .reg file has no comment of mailconf's to tell it from one exported by regedit.
+OWN_FILES: tuple[OwnFile, ...] = ()
 DEFAULT_PROFILE = "Outlook"
 DEFAULT_ACCOUNT_ID = 1
 OPTIONS: Mapping[str, str] = {

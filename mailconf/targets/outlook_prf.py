@@ -137,7 +137,8 @@ from .outlook import INSTEAD, OutlookAccount, decide, profile_option
 NAME = "outlook-prf"
 TITLE = "Outlook 2016/2019/365 profile file (PRF) creating POP3/IMAP accounts: outlook.exe /importprf"
 FILE_NAME = "outlook.prf"
-OWN_FILES: tuple[OwnFile, ...] = ()  # its one file is written by every render
+#: Its one file, written whenever the target writes anything: left over when it has no account to write.
+OWN_FILES: tuple[OwnFile, ...] = (OwnFile(FILE_NAME, b"; Outlook profile file (PRF) written by mailconf."),)
 OPTIONS: Mapping[str, str] = {
     "profile": "Outlook profile name [default: Outlook]; printable ASCII without \\ [ ]",
 }

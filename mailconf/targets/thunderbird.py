@@ -216,9 +216,13 @@ CAPABILITIES: Mapping[str, str] = {
     "leave_on_server": "yes",
     "leave_days": "yes",
 }
-#: import-ca.sh, written only while an account names a tls.ca_file: its header comment says who wrote it.
-#: Not cert_override.txt: its header is Thunderbird's own, as in the profile folder the file may be rendered into.
-OWN_FILES: tuple[OwnFile, ...] = (OwnFile("import-ca.sh", b"# Written by mailconf (target thunderbird)"),)
+#: user.js, left over when the target has no account to write, and import-ca.sh, written only while an account
+#: names a tls.ca_file: the header comment of each says who wrote it. Not cert_override.txt: its header is
+#: Thunderbird's own, as in the profile folder the file may be rendered into.
+OWN_FILES: tuple[OwnFile, ...] = (
+    OwnFile("user.js", b"// Thunderbird preferences written by mailconf (target thunderbird)."),
+    OwnFile("import-ca.sh", b"# Written by mailconf (target thunderbird)"),
+)
 
 SOCKET_TYPE: Mapping[Security, int] = {Security.NONE: 0, Security.STARTTLS: 2, Security.TLS: 3}
 AUTH_METHOD: Mapping[Auth, int] = {
