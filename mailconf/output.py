@@ -86,7 +86,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from .errors import OutputError, close_left_open, held_whole, signals_held
 from .replace import exists, make_folders, temporary_name
-from .targets import NAME_MAX, RenderedFile
+from .targets import NAME_MAX, RenderedFile, folded
 
 if TYPE_CHECKING:  # imported where used: most renders write more than _SYNCFS_FROM files or one file
     import threading
@@ -639,12 +639,15 @@ def leftovers(root: Path, owned: Iterable[tuple[str, bytes]], rendered: Collecti
         if not out.open_root(create=False):
             return [() for _ in owned]
         written = set(rendered)
+        folds: dict[str, str] = {}
         with out.locked(exclusive=False):
             fd = out.folder("", "").fd
             for pattern, marker in owned:
                 parts = tuple(p for p in pattern.split("/") if p)
-                names = sorted(_matching(fd, "", parts, written))
-                found.append(tuple(str(root / name) for name in names if _holds(fd, name, marker)))
+                names = [name for name in sorted(_matching(fd, "", parts, written)) if _holds(fd, name, marker)]
+                if names and not folds:
+                    folds.update((folded(name), name) for name in written)
+                found.append(tuple(str(root / name) for name in names if not _one_file(fd, name, folds)))
     finally:
         held_whole(out.close)
     return found
@@ -689,6 +692,33 @@ def _inside(fd: int, leaf: str, path: str, rest: tuple[str, ...], rendered: set[
         yield from _matching(inner, f"{path}/", rest, rendered)
     finally:
         os.close(inner)
+
+
+def _one_file(fd: int, name: str, folds: Mapping[str, str]) -> bool:
+    """Whether ``name`` is a file rendered now under a name that only case or Unicode normalization tell apart
+    (``carol.muttrc`` for account ``Carol``'s ``Carol.muttrc``), where the file system ignores them (macOS, Windows, a
+    FAT drive: see mailconf.targets.folded): one file, the same device and inode under both names."""
+    other = folds.get(folded(name))
+    if other is None or other == name:
+        return False
+    mine, theirs = _identity_at(fd, name), _identity_at(fd, other)
+    return mine is not None and mine == theirs
+
+
+def _identity_at(fd: int, name: str) -> tuple[int, int] | None:
+    """(device, inode) of the file ``name`` under ``fd``, reached without following a link; None when there is none."""
+    parts = name.split("/")
+    opened: list[int] = []
+    try:
+        for folder in parts[:-1]:
+            fd = os.open(folder, _OPEN_DIR, dir_fd=fd)
+            opened.append(fd)
+        info = os.stat(parts[-1], dir_fd=fd, follow_symlinks=False)
+        return info.st_dev, info.st_ino
+    except OSError:
+        return None
+    finally:
+        _close_all(opened)
 
 
 def _holds(fd: int, name: str, marker: bytes) -> bool:

@@ -352,3 +352,19 @@ def test_check_names_the_file_of_a_target_left_with_no_account_to_write(tmp_path
     assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + STALE)
     assert _without_gaps(run_mailconf(*args, "--update", cwd=tmp_path)) == Outcome(1, "", gone)
     assert (tmp_path / "out" / "mbsync" / ".mbsyncrc").is_file()
+
+
+def test_the_file_rendered_now_under_a_name_of_another_case_is_not_named(tmp_path: Path) -> None:
+    # Where names ignore case (macOS, Windows, a FAT drive), account Carol's Carol.muttrc is the file that account
+    # carol wrote: the folder lists it as carol.muttrc, which was named as left over (and removing it removed
+    # Carol's file). None of those file systems can be mounted here: a hard link gives one file both names, as
+    # they do.
+    (tmp_path / "accounts.yaml").write_text(WITH_CAROL.replace("  carol:", "  Carol:"), encoding="utf-8")
+    args = ("render", "-t", "mutt", "accounts.yaml", "-o", "out")
+    assert run_mailconf(*args, cwd=tmp_path) == Outcome(0, "", "")
+    (tmp_path / "out" / "carol.muttrc").hardlink_to(tmp_path / "out" / "Carol.muttrc")
+    assert run_mailconf(*args, "--check", cwd=tmp_path) == Outcome(0, "", "")
+    # another file under that name (a file system that tells case apart): left over
+    (tmp_path / "out" / "carol.muttrc").unlink()
+    (tmp_path / "out" / "carol.muttrc").write_bytes((tmp_path / "out" / "Carol.muttrc").read_bytes())
+    assert run_mailconf(*args, "--check", cwd=tmp_path) == Outcome(1, "", _gone("out/carol.muttrc") + STALE)
