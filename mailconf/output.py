@@ -661,14 +661,16 @@ def _matching(fd: int, under: str, parts: tuple[str, ...], rendered: set[str]) -
     part, rest = parts[0], parts[1:]
     if any(c in part for c in "*?["):
         with suppress(OSError), os.scandir(fd) as entries:
+            # the one file a folder matched here can hold, when the rest names it (autoconfig's DOMAIN/config-v1.1.xml)
+            tail = None if any(c in "*?[" for c in "".join(rest)) else "".join(f"/{p}" for p in rest)
             for entry in entries:
+                path = f"{under}{entry.name}"
+                if tail is not None and path + tail in rendered:
+                    continue  # a file rendered now, or a folder whose one file is: not looked up, fnmatch spared
                 if entry.name.startswith(".") or not fnmatch.fnmatchcase(entry.name, part):
                     continue
-                path = f"{under}{entry.name}"
-                if rest and not any(c in "*?[" for c in "".join(rest)) and f"{path}/{'/'.join(rest)}" in rendered:
-                    continue  # the one file it could hold is rendered now (an autoconfig domain): not looked up
                 with suppress(OSError):
-                    if not rest and path not in rendered and entry.is_file(follow_symlinks=False):
+                    if not rest and entry.is_file(follow_symlinks=False):
                         yield path
                     elif rest and entry.is_dir(follow_symlinks=False):
                         yield from _inside(fd, entry.name, path, rest, rendered)
