@@ -86,7 +86,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from .errors import OutputError, close_left_open, held_whole, signals_held
 from .replace import exists, make_folders, temporary_name
-from .targets import NAME_MAX, RenderedFile, folded
+from .targets import NAME_MAX, OwnFile, RenderedFile, folded
 
 if TYPE_CHECKING:  # imported where used: most renders write more than _SYNCFS_FROM files or one file
     import threading
@@ -623,10 +623,10 @@ def compare(files: Sequence[RenderedFile], root: Path, keep: tuple[int, int] | N
     return found
 
 
-def leftovers(root: Path, owned: Iterable[tuple[str, bytes]], rendered: Collection[str]) -> list[tuple[str, ...]]:
+def leftovers(root: Path, owned: Iterable[OwnFile], rendered: Collection[str]) -> list[tuple[str, ...]]:
     """The files under ``root`` that a render wrote and this one does not (``--check``, ``--update``), for each of the
-    ``owned`` (pattern, marker) pairs (mailconf.targets.OwnFile, the pattern under ``root``), in their order: each
-    path that matches it, is a regular file holding the marker within its first MiB, and is not one of
+    ``owned`` files (mailconf.targets.OwnFile, the pattern under ``root``), in their order: each path that matches
+    it, is a regular file that begins with its start and holds its marker within its first MiB, and is not one of
     ``rendered`` (names under ``root``), shown under ``root`` as given, sorted. Never removes anything.
 
     Cost: one listing of each folder a pattern's ``*`` looks into (``mutt/`` of 10,000 accounts: one); a folder of
@@ -642,9 +642,9 @@ def leftovers(root: Path, owned: Iterable[tuple[str, bytes]], rendered: Collecti
         folds: dict[str, str] = {}
         with out.locked(exclusive=False):
             fd = out.folder("", "").fd
-            for pattern, marker in owned:
-                parts = tuple(p for p in pattern.split("/") if p)
-                names = [name for name in sorted(_matching(fd, "", parts, written)) if _holds(fd, name, marker)]
+            for own in owned:
+                parts = tuple(p for p in own.pattern.split("/") if p)
+                names = [name for name in sorted(_matching(fd, "", parts, written)) if _holds(fd, name, own)]
                 if names and not folds:
                     folds.update((folded(name), name) for name in written)
                 found.append(tuple(str(root / name) for name in names if not _one_file(fd, name, folds)))
@@ -723,9 +723,10 @@ def _identity_at(fd: int, name: str) -> tuple[int, int] | None:
         _close_all(opened)
 
 
-def _holds(fd: int, name: str, marker: bytes) -> bool:
-    """Whether the regular file ``name`` under ``fd`` holds ``marker`` within its first MiB (opened without following
-    a link, and never a FIFO: not blocking); a file that cannot be read is not taken for one."""
+def _holds(fd: int, name: str, own: OwnFile) -> bool:
+    """Whether the regular file ``name`` under ``fd`` begins with ``own.start`` and holds ``own.marker`` within its
+    first MiB (opened without following a link, and never a FIFO: not blocking); a file that cannot be read is not
+    taken for one."""
     parts = name.split("/")
     opened: list[int] = []
     try:
@@ -739,7 +740,7 @@ def _holds(fd: int, name: str, marker: bytes) -> bool:
         head = b""
         while len(head) < _CHUNK and (chunk := os.read(fd, _CHUNK - len(head))):
             head += chunk
-        return marker in head
+        return head.startswith(own.start) and own.marker in head[len(own.start) :]
     except OSError:
         return False
     finally:

@@ -368,3 +368,31 @@ def test_the_file_rendered_now_under_a_name_of_another_case_is_not_named(tmp_pat
     (tmp_path / "out" / "carol.muttrc").unlink()
     (tmp_path / "out" / "carol.muttrc").write_bytes((tmp_path / "out" / "Carol.muttrc").read_bytes())
     assert run_mailconf(*args, "--check", cwd=tmp_path) == Outcome(1, "", _gone("out/carol.muttrc") + STALE)
+
+
+def test_a_profile_signed_beside_the_rendered_ones_is_not_named(tmp_path: Path) -> None:
+    # docs/publish.md signs a profile with openssl cms into work-signed.mobileconfig: DER that holds the rendered
+    # plist whole, header included, so it was named as left over (and removing it unpublished the signed profile)
+    import datetime as dt
+    import subprocess
+
+    from tests.conftest import need
+    from tests.servers import self_signed
+
+    openssl = need("openssl")["openssl"]
+    args = _carol_removed(tmp_path, "-t", "mobileconfig")
+    now = dt.datetime.now(dt.UTC)
+    signer = self_signed(tmp_path, "signer", None, now - dt.timedelta(days=1), now + dt.timedelta(days=1))
+    folder = tmp_path / "out" / "mobileconfig"
+    sign = ["cms", "-sign", "-binary", "-nodetach", "-outform", "der", "-signer", str(signer.cert), "-inkey"]
+    sign += [
+        str(signer.key),
+        "-in",
+        str(folder / "work.mobileconfig"),
+        "-out",
+        str(folder / "work-signed.mobileconfig"),
+    ]
+    subprocess.run([openssl, *sign], check=True, capture_output=True)
+    assert b", written by mailconf</string>" in (folder / "work-signed.mobileconfig").read_bytes()
+    gone = _gone("out/mobileconfig/carol.mobileconfig")
+    assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + STALE)

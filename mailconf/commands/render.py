@@ -158,7 +158,7 @@ def _say_leftovers(request: RenderRequest, result: RenderResult, root: Path) -> 
     targets = choose_targets(request.targets)
     several = len(targets) > 1
     owned = [
-        (f"{t.NAME}/{own.pattern}" if several else own.pattern, own.marker) for t in targets for own in t.OWN_FILES
+        own._replace(pattern=f"{t.NAME}/{own.pattern}") if several else own for t in targets for own in t.OWN_FILES
     ]
     if not owned:
         return False

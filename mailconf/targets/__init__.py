@@ -157,10 +157,13 @@ class OwnFile(NamedTuple):
     """Files a target writes, as ``render -o DIR`` finds them again: ``pattern`` is their path in the target's
     folder, ``/``-separated, each part a name or an ``fnmatch`` pattern (``*`` never matches a name that begins
     with a dot, as in a shell), and ``marker`` bytes that every such file mailconf writes holds within its first
-    MiB (its header comment: a hand-written ``personal.muttrc`` beside the rendered ones is never taken for one)."""
+    MiB (its header comment: a hand-written ``personal.muttrc`` beside the rendered ones is never taken for one),
+    after ``start``, the bytes it begins with (a profile signed with ``openssl cms``, which holds the rendered one
+    whole, is another file)."""
 
     pattern: str
     marker: bytes
+    start: bytes = b""
 
 
 class Rendered(NamedTuple):

@@ -91,6 +91,7 @@ TEMPLATE = "autodiscover/autodiscover.xml.j2"
 OWN_FILES: tuple[OwnFile, ...] = (
     OwnFile(
         "autodiscover/*@*.xml",
+        b"",
         b'<?xml version="1.0" encoding="utf-8"?>\n<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/'
         b'responseschema/2006">',
     ),

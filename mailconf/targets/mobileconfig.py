@@ -104,8 +104,13 @@ PAYLOAD_TYPE = "com.apple.mail.managed"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "mobileconfig.mailconf.invalid")
 _NAMESPACE_BYTES = NAMESPACE.bytes
 _PAYLOAD_SUFFIX = f"\0{PAYLOAD_TYPE}".encode()
-#: An account's profile: its PayloadDescription says who wrote it.
-OWN_FILES: tuple[OwnFile, ...] = (OwnFile("mobileconfig/*.mobileconfig", b", written by mailconf</string>"),)
+#: An account's profile: its PayloadDescription says who wrote it, in an XML plist (a profile signed with openssl
+#: cms holds the whole plist too, after the bytes of its signature: another file, which docs/publish.md makes).
+OWN_FILES: tuple[OwnFile, ...] = (
+    OwnFile(
+        "mobileconfig/*.mobileconfig", b", written by mailconf</string>", b'<?xml version="1.0" encoding="UTF-8"?>'
+    ),
+)
 
 CAPABILITIES: Mapping[str, str] = {
     "imap": "yes: EmailAccountType EmailTypeIMAP",
