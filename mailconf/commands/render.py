@@ -100,7 +100,7 @@ def _render(
             f"no selected account has a server it can express{see}"
         )
     if request.output:
-        return _to_directory(request, result, Path(request.output), new)
+        return _to_directory(request, result, Path(request.output), new, targets)
     if len(result.files) != 1:
         one_each = len(render_file(request.file, targets, result.accounts[:1], options).files) == 1
         raise UsageError(_several_files([f.name for f in result.files], result.accounts, one_each, request))
@@ -129,22 +129,24 @@ def _check_request(request: RenderRequest, targets: int) -> None:
         refuse_not_a_directory(Path(request.output))
 
 
-def _to_directory(request: RenderRequest, result: RenderResult, root: Path, new: NewFolders | None) -> int:
+def _to_directory(
+    request: RenderRequest, result: RenderResult, root: Path, new: NewFolders | None, targets: Sequence[Target]
+) -> int:
     """-o DIR: compare (--check), rewrite what is stale (--update) or write (refusing to replace without --force)."""
     from ..output import WouldReplaceInput
 
     try:
         if request.check:
-            said = partial(_say_leftovers, request, result, root)
+            said = partial(_say_leftovers, request, result, root, targets)
             return check(result.files, root, quiet=request.quiet, keep=_kept(request), leftovers=said)
         written = _write(request, result, root, new)
-        left = _say_leftovers(request, result, root)
+        left = _say_leftovers(request, result, root, targets)
         return int(ExitCode.FINDINGS if left and request.update else written)
     except WouldReplaceInput as refused:
         raise _refuse_input(request, refused) from None
 
 
-def _say_leftovers(request: RenderRequest, result: RenderResult, root: Path) -> bool:
+def _say_leftovers(request: RenderRequest, result: RenderResult, root: Path, targets: Sequence[Target]) -> bool:
     """The files in -o DIR that look like ones the targets write and that this render does not write (an account or
     a domain removed from the file): one line each, or, for more than five of one target, one line that names three
     and counts them (``errors.listed``); nothing is removed. An error of --check and --update (exit 1), a warning of
@@ -153,9 +155,7 @@ def _say_leftovers(request: RenderRequest, result: RenderResult, root: Path) -> 
     if request.accounts:
         return False
     from ..output import leftovers
-    from ..render import choose_targets
 
-    targets = choose_targets(request.targets)
     several = len(targets) > 1
     owned = [
         own._replace(pattern=f"{t.NAME}/{own.pattern}") if several else own for t in targets for own in t.OWN_FILES
@@ -163,13 +163,13 @@ def _say_leftovers(request: RenderRequest, result: RenderResult, root: Path) -> 
     if not owned:
         return False
     found = leftovers(root, owned, [f.name for f in result.files] + list(result.written))
-    git = " (git rm)" if request.check or request.update else ""
+    stale = request.check or request.update  # a folder under version control: an error, and how to remove it
     for group in found:
         for names in [[name] for name in group] if len(group) <= LISTED_IN_FULL else [list(group)]:
             it = "it" if len(names) == 1 else "them"
-            line = f"{listed(names)}: no account renders {it} any more; remove {it}{git}"
-            if git:
-                console.say(line)
+            line = f"{listed(names)}: no account renders {it} any more; remove {it}"
+            if stale:
+                console.say(f"{line} (git rm)")
             else:
                 console.level("warning", line)
     return any(found)

@@ -15,7 +15,8 @@ A target module has:
 - ``OWN_FILES``: the files it writes that a later render may not write again (named after
   an account or a domain, or written only for some settings), as :class:`OwnFile` patterns:
   ``render -o DIR --check`` and ``--update`` name such a file that no account renders any
-  more (mailconf.output.leftovers); ``()`` for a target whose files are always written.
+  more (mailconf.output.leftovers); ``()`` where nothing tells the target's file from another
+  (outlook's ``.reg``).
 
 A target never writes files and never prints: it returns files and gaps.
 """
