@@ -7,6 +7,12 @@ from pathlib import Path
 from tests.test_cli import CLEAN, Outcome, run_mailconf
 
 STALE = "mailconf: rendered files are stale: run the same command with --update instead of --check to rewrite them\n"
+#: the closing line of --check when the only fault is a file no account renders any more, which --update never removes
+LEFT = (
+    "mailconf: rendered files are stale: remove the files no account renders any more (--update never removes a file)\n"
+)
+#: both: a file to rewrite and one to remove
+BOTH = STALE.replace("to rewrite them\n", "to rewrite them, and remove the files no account renders any more\n")
 
 
 def test_check_of_a_file_not_written_yet_is_one_missing_line_and_no_diff(tmp_path: Path) -> None:
@@ -243,7 +249,7 @@ def _gone(path: str) -> str:
 def test_check_and_update_name_the_muttrc_of_a_removed_account_and_never_remove_it(tmp_path: Path) -> None:
     # --check exited 0 with carol.muttrc still there (the mailconf-render-check hook said all was up to date)
     args = _carol_removed(tmp_path, "-t", "mutt")
-    assert run_mailconf(*args, "--check", cwd=tmp_path) == Outcome(1, "", _gone("out/carol.muttrc") + STALE)
+    assert run_mailconf(*args, "--check", cwd=tmp_path) == Outcome(1, "", _gone("out/carol.muttrc") + LEFT)
     assert run_mailconf(*args, "--check", "-q", cwd=tmp_path) == Outcome(1, "", _gone("out/carol.muttrc"))
     assert run_mailconf(*args, "--update", cwd=tmp_path) == Outcome(1, "", _gone("out/carol.muttrc"))
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["carol.muttrc", "work.muttrc"]  # nothing removed
@@ -265,7 +271,7 @@ def test_a_hand_written_muttrc_beside_the_rendered_ones_is_never_named(tmp_path:
     # a file with the header, but through a link: nothing inside -o is followed
     (tmp_path / "elsewhere.muttrc").write_bytes((tmp_path / "out" / "carol.muttrc").read_bytes())
     (tmp_path / "out" / "linked.muttrc").symlink_to(tmp_path / "elsewhere.muttrc")
-    assert run_mailconf(*args, "--check", cwd=tmp_path) == Outcome(1, "", _gone("out/carol.muttrc") + STALE)
+    assert run_mailconf(*args, "--check", cwd=tmp_path) == Outcome(1, "", _gone("out/carol.muttrc") + LEFT)
     (tmp_path / "out" / "carol.muttrc").unlink()
     assert run_mailconf(*args, "--check", cwd=tmp_path) == Outcome(0, "", "")
     assert run_mailconf(*args, "--update", cwd=tmp_path) == Outcome(0, "", "")
@@ -275,7 +281,7 @@ def test_check_names_the_autoconfig_document_of_a_domain_no_account_has_any_more
     # carol was example.org's last account: a web server kept publishing its document
     args = _carol_removed(tmp_path, "-t", "autoconfig")
     gone = _gone("out/autoconfig/example.org/config-v1.1.xml")
-    assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + STALE)
+    assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + LEFT)
     assert _without_gaps(run_mailconf(*args, "--update", cwd=tmp_path)) == Outcome(1, "", gone)
     assert (tmp_path / "out" / "autoconfig" / "example.org" / "config-v1.1.xml").is_file()
 
@@ -285,7 +291,7 @@ def test_with_account_a_file_of_an_account_not_selected_is_not_named(tmp_path: P
     for mode in ("--check", "--update", "--force"):
         assert _without_gaps(run_mailconf(*args, "--account", "work", mode, cwd=tmp_path)) == Outcome(0, "", "")
     gone = _gone("out/mutt/carol.muttrc") + _gone("out/autoconfig/autoconfig/example.org/config-v1.1.xml")
-    assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + STALE)
+    assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + LEFT)
 
 
 def test_every_target_names_its_files_of_a_removed_account(tmp_path: Path) -> None:
@@ -302,12 +308,12 @@ def test_every_target_names_its_files_of_a_removed_account(tmp_path: Path) -> No
         )
     )
     checked = _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path))
-    assert (checked.code, checked.stderr) == (1, gone + STALE)  # the one-file targets' diffs on standard output
+    assert (checked.code, checked.stderr) == (1, gone + BOTH)  # the one-file targets' diffs on standard output
     files = "aerc/accounts.conf fetchmail/.fetchmailrc mbsync/.mbsyncrc msmtp/.msmtprc offlineimap/.offlineimaprc "
     files += "offlineimap/.offlineimap-mailconf.py outlook/outlook.reg outlook-prf/outlook.prf thunderbird/user.js"
     updated = "".join(f"mailconf: updated {tmp_path}/out/{name}\n" for name in files.split())
     assert _without_gaps(run_mailconf(*args, "--update", cwd=tmp_path)) == Outcome(1, "", updated + gone)
-    assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + STALE)
+    assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + LEFT)
 
 
 def test_more_than_five_files_of_one_target_are_one_line_that_counts_them(tmp_path: Path) -> None:
@@ -321,7 +327,7 @@ def test_more_than_five_files_of_one_target_are_one_line_that_counts_them(tmp_pa
         "mailconf: out/c0.muttrc, out/c1.muttrc, out/c2.muttrc and 4 more (7): no account renders them any more; "
         "remove them (git rm)\n"
     )
-    assert run_mailconf(*args, "--check", cwd=tmp_path) == Outcome(1, "", line + STALE)
+    assert run_mailconf(*args, "--check", cwd=tmp_path) == Outcome(1, "", line + LEFT)
 
 
 def test_check_names_the_ca_import_script_once_no_account_names_a_ca_file(tmp_path: Path) -> None:
@@ -338,7 +344,7 @@ def test_check_names_the_ca_import_script_once_no_account_names_a_ca_file(tmp_pa
     assert run_mailconf(*args, cwd=tmp_path).code == 0
     (tmp_path / "out" / "cert_override.txt").write_text("# PSM Certificate Override Settings file\n", encoding="utf-8")
     gone = _gone("out/import-ca.sh")
-    assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + STALE)
+    assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + LEFT)
 
 
 def test_check_names_the_file_of_a_target_left_with_no_account_to_write(tmp_path: Path) -> None:
@@ -349,7 +355,7 @@ def test_check_names_the_file_of_a_target_left_with_no_account_to_write(tmp_path
     assert run_mailconf(*args, cwd=tmp_path) == Outcome(0, "", "")
     (tmp_path / "accounts.yaml").write_text(CLEAN.replace("protocol: imap", "protocol: pop3"), encoding="utf-8")
     gone = _gone("out/mbsync/.mbsyncrc")
-    assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + STALE)
+    assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + LEFT)
     assert _without_gaps(run_mailconf(*args, "--update", cwd=tmp_path)) == Outcome(1, "", gone)
     assert (tmp_path / "out" / "mbsync" / ".mbsyncrc").is_file()
 
@@ -367,7 +373,7 @@ def test_the_file_rendered_now_under_a_name_of_another_case_is_not_named(tmp_pat
     # another file under that name (a file system that tells case apart): left over
     (tmp_path / "out" / "carol.muttrc").unlink()
     (tmp_path / "out" / "carol.muttrc").write_bytes((tmp_path / "out" / "Carol.muttrc").read_bytes())
-    assert run_mailconf(*args, "--check", cwd=tmp_path) == Outcome(1, "", _gone("out/carol.muttrc") + STALE)
+    assert run_mailconf(*args, "--check", cwd=tmp_path) == Outcome(1, "", _gone("out/carol.muttrc") + LEFT)
 
 
 def test_a_profile_signed_beside_the_rendered_ones_is_not_named(tmp_path: Path) -> None:
@@ -395,4 +401,4 @@ def test_a_profile_signed_beside_the_rendered_ones_is_not_named(tmp_path: Path) 
     subprocess.run([openssl, *sign], check=True, capture_output=True)
     assert b", written by mailconf</string>" in (folder / "work-signed.mobileconfig").read_bytes()
     gone = _gone("out/mobileconfig/carol.mobileconfig")
-    assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + STALE)
+    assert _without_gaps(run_mailconf(*args, "--check", cwd=tmp_path)) == Outcome(1, "", gone + LEFT)

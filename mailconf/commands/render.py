@@ -248,10 +248,19 @@ def check(
             console.say(f"{difference.label}: missing")
             continue
         console.out("".join(_diff_line(line) for line in difference.diff))
-    stale = leftovers() or bool(differences)
-    if stale and not quiet:
-        console.say("rendered files are stale: run the same command with --update instead of --check to rewrite them")
-    return int(ExitCode.FINDINGS if stale else ExitCode.OK)
+    left = leftovers()
+    if not quiet and (differences or left):
+        console.say(_stale_line(bool(differences), left))
+    return int(ExitCode.FINDINGS if differences or left else ExitCode.OK)
+
+
+def _stale_line(rewrite: bool, remove: bool) -> str:
+    """--check's closing line: the fix for what it found. --update rewrites files, never removes one: a folder whose
+    only fault is a file no account renders any more is not told to run it (it would exit 1 the same)."""
+    if not rewrite:
+        return "rendered files are stale: remove the files no account renders any more (--update never removes a file)"
+    line = "rendered files are stale: run the same command with --update instead of --check to rewrite them"
+    return line + ", and remove the files no account renders any more" if remove else line
 
 
 def _diff_line(line: str) -> str:
