@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
@@ -139,26 +140,38 @@ def _to_directory(
         if request.check:
             said = partial(_say_leftovers, request, result, root, targets)
             return check(result.files, root, quiet=request.quiet, keep=_kept(request), leftovers=said)
+        fresh = frozenset(new.staged) if new is not None else frozenset()  # before write_all places them
+        made = not os.path.lexists(root)  # a DIR this render makes holds nothing left over
         written = _write(request, result, root, new)
-        left = _say_leftovers(request, result, root, targets)
+        left = False if made else _say_leftovers(request, result, root, targets, fresh)
         return int(ExitCode.FINDINGS if left and request.update else written)
     except WouldReplaceInput as refused:
         raise _refuse_input(request, refused) from None
 
 
-def _say_leftovers(request: RenderRequest, result: RenderResult, root: Path, targets: Sequence[Target]) -> bool:
+def _say_leftovers(
+    request: RenderRequest,
+    result: RenderResult,
+    root: Path,
+    targets: Sequence[Target],
+    fresh: frozenset[str] = frozenset(),
+) -> bool:
     """The files in -o DIR that look like ones the targets write and that this render does not write (an account or
     a domain removed from the file): one line each, or, for more than five of one target, one line that names three
     and counts them (``errors.listed``); nothing is removed. An error of --check and --update (exit 1), a warning of
     a plain -o (its exit code unchanged). Not with --account: a file of an account not selected is no leftover.
-    Whether any was named."""
+    ``fresh``: the targets' folders this render made (NewFolders): nothing can be left in them, so they are not
+    listed (``-t all`` into a new DIR: 51,007 names not matched). Whether any was named."""
     if request.accounts:
         return False
     from ..output import leftovers
 
     several = len(targets) > 1
     owned = [
-        own._replace(pattern=f"{t.NAME}/{own.pattern}") if several else own for t in targets for own in t.OWN_FILES
+        own._replace(pattern=f"{t.NAME}/{own.pattern}") if several else own
+        for t in targets
+        if not (several and t.NAME in fresh)
+        for own in t.OWN_FILES
     ]
     if not owned:
         return False
