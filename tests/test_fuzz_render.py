@@ -195,6 +195,11 @@ _IMAP = {"host": "i.example.org", "protocol": "imap"}
 # autodiscover: a blank username was written without a gap, and the import leaves its Protocol out (Thunderbird too)
 @example(raw=_file(incoming=_IMAP, outgoing={"host": "s.example.org", "username": " "}))
 @example(raw=_file(outgoing={"host": "s.example.org", "username": " "}))
+# msmtp: an address holding ? or * was written as a from msmtp reads as a wildcard pattern (CI, session 25)
+@example(raw=json.dumps({"version": 1, "accounts": {
+    "0": {"address": "0@example.org", "incoming": _IMAP},
+    "1": {"address": "?@example.org", "outgoing": {"host": "imap.example.org", "username": "'"}},
+}}).encode())  # fmt: skip
 def test_render_writes_hostile_text_as_declared_or_refuses_it(
     fmt: str, raw: bytes, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

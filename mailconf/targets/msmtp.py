@@ -54,6 +54,9 @@ What it cannot express (a warning each; ``--strict`` makes them errors)
   address as the ``host`` is no gap: msmtp matches it against the certificate's IP addresses.
 - An ``address`` containing ``%U``, ``%H``, ``%C`` or ``%M``: msmtp substitutes these in ``from``,
   with no escape; ``from`` is left out (send with ``--from``).
+- An ``address`` containing ``?``, ``*`` or ``[`` (valid in an address): msmtp reads such a ``from`` as a
+  wildcard pattern that picks the account for every address it matches (``?@example.org`` for
+  ``a@example.org`` with ``--from`` or ``--read-envelope-from``), with no escape; ``from`` is left out.
 - A ``password_command``/``token_command`` that the chosen ``auth`` does not use (lint: MC305).
   A ``token_command`` alone under ``auth: password`` leaves ``auth on`` with no ``passwordeval``: msmtp asks for
   the password.
@@ -147,6 +150,14 @@ _METHODS: Mapping[Auth, str] = {
 
 
 _FROM_PATTERN = re.compile(r"%[UHCM]")
+#: msmtp reads a from holding one of these as a shell wildcard pattern (fnmatch) that picks the account for every
+#: address it matches (--from, --read-envelope-from, -t): ?@example.org takes a@example.org's mail, and the import
+#: reads such a from as a pattern, not as the address. There is no escape: a backslash would be sent too.
+_WILDCARD = re.compile(r"[?*\[]")
+WILDCARD_GAP = (
+    "msmtp reads ?, * and [ in its from command as a wildcard pattern, which picks this account for every address it "
+    "matches (another account's mail too), so from is left out; send with msmtp --from=ADDRESS"
+)
 
 
 class MsmtpAccount(NamedTuple):
@@ -256,6 +267,9 @@ def _account(account: Account, server: Server, gaps: Gaps) -> MsmtpAccount:
             "address",
             "msmtp replaces %U, %H, %C and %M in its from command, so from is left out; send with msmtp --from=ADDRESS",
         )
+        from_address = None
+    elif _WILDCARD.search(account.address):
+        gaps.add(account, "address", WILDCARD_GAP)
         from_address = None
     fingerprint = tls.fingerprint_hex if encrypted else None
     timeout = server.timeout
