@@ -707,15 +707,22 @@ def _one_file(fd: int, name: str, folds: Mapping[str, str]) -> bool:
     return mine is not None and mine == theirs
 
 
+def _folder_of(fd: int, name: str, opened: list[int]) -> tuple[int, str]:
+    """The folder that holds ``name`` (a path under ``fd``), opened without following a link, and its last part;
+    each descriptor opened is appended to ``opened`` for the caller to close. OSError as os.open raises it."""
+    parts = name.split("/")
+    for folder in parts[:-1]:
+        fd = os.open(folder, _OPEN_DIR, dir_fd=fd)
+        opened.append(fd)
+    return fd, parts[-1]
+
+
 def _identity_at(fd: int, name: str) -> tuple[int, int] | None:
     """(device, inode) of the file ``name`` under ``fd``, reached without following a link; None when there is none."""
-    parts = name.split("/")
     opened: list[int] = []
     try:
-        for folder in parts[:-1]:
-            fd = os.open(folder, _OPEN_DIR, dir_fd=fd)
-            opened.append(fd)
-        info = os.stat(parts[-1], dir_fd=fd, follow_symlinks=False)
+        folder, last = _folder_of(fd, name, opened)
+        info = os.stat(last, dir_fd=folder, follow_symlinks=False)
         return info.st_dev, info.st_ino
     except OSError:
         return None
@@ -727,13 +734,10 @@ def _holds(fd: int, name: str, own: OwnFile) -> bool:
     """Whether the regular file ``name`` under ``fd`` begins with ``own.start`` and holds ``own.marker`` within its
     first MiB (opened without following a link, and never a FIFO: not blocking); a file that cannot be read is not
     taken for one."""
-    parts = name.split("/")
     opened: list[int] = []
     try:
-        for folder in parts[:-1]:
-            fd = os.open(folder, _OPEN_DIR, dir_fd=fd)
-            opened.append(fd)
-        fd = os.open(parts[-1], _OPEN_READ, dir_fd=fd)
+        folder, last = _folder_of(fd, name, opened)
+        fd = os.open(last, _OPEN_READ, dir_fd=folder)
         opened.append(fd)
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return False
